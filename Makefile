@@ -1,0 +1,46 @@
+# Two commands do all setup on a fresh machine: `make demo` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PIP     := $(PY) -m pip
+
+.PHONY: venv demo test test-fast lint bench clean system-deps
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+# Reinstall only when the dependency declaration changes; a second run is a no-op.
+$(STAMP): pyproject.toml constraints-dev.txt | $(VENV)/bin/python
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints-dev.txt "torch==2.13.0"
+	$(PIP) install -q -c constraints-dev.txt -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages used by tests (headless Chromium for the Space end-to-end test).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; browser tests will skip"; \
+	  else echo "note: chromium not installed (need root); browser tests will skip"; fi; }
+
+demo: $(STAMP)
+	$(VENV)/bin/bgs-hf quickstart --out runs/demo
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -q -m "not slow and not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bgs_hf tests benchmarks spaces
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench_stats.py
+	$(VENV)/bin/python benchmarks/bench_io.py
+	$(VENV)/bin/python benchmarks/bench_training.py
+	$(VENV)/bin/python benchmarks/bench_flops.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,1 @@
+"""Command-line interface: `bgs-hf <command>`; one module per command."""
