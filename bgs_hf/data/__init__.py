@@ -1,1 +1,24 @@
-"""TODO"""
+"""Odd-one-out data: the paper's CSV release and the Hugging Face Hub layout, split by clip.
+
+``load(source)`` recognises the source; ``write_hub(data, out_dir)`` publishes any source as two
+parquet configs that ``datasets.load_dataset(dir, "judgments")`` reads without a loading script.
+"""
+
+from __future__ import annotations
+
+from bgs_hf.data.container import OddOneOutData, TripletArrays
+from bgs_hf.data.hub import DatasetCardInfo, write_hub
+from bgs_hf.data.loader import load
+from bgs_hf.data.splits import SplitConfig, check_no_leakage
+from bgs_hf.data.validate import validate
+
+__all__ = [
+    "DatasetCardInfo",
+    "OddOneOutData",
+    "SplitConfig",
+    "TripletArrays",
+    "check_no_leakage",
+    "load",
+    "validate",
+    "write_hub",
+]

@@ -1,1 +1,32 @@
-"""TODO"""
+"""SocialShapes: the bundled synthetic social-video benchmark with simulated observers.
+
+Rendering API (stable): :class:`SynthConfig`, :func:`sample_scene`, :func:`render_scene`,
+:func:`write_video`. Benchmark generation: :func:`generate_socialshapes`, :func:`generate_abstract_set`.
+"""
+
+from __future__ import annotations
+
+from bgs_hf.synth.render import RenderedClip, render_background, render_scene, shape_mask, write_video
+from bgs_hf.synth.scene import INTERACTIONS, SHAPES, Scene, SynthConfig, sample_scene, trajectories
+
+__all__ = [
+    "INTERACTIONS",
+    "SHAPES",
+    "RenderedClip",
+    "Scene",
+    "SynthConfig",
+    "render_background",
+    "render_scene",
+    "sample_scene",
+    "shape_mask",
+    "trajectories",
+    "write_video",
+]
+
+
+def __getattr__(name: str):  # lazy: generation pulls in pandas etc.
+    if name in ("generate_socialshapes", "generate_abstract_set"):
+        from bgs_hf.synth import generate
+
+        return getattr(generate, name)
+    raise AttributeError(name)

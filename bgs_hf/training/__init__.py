@@ -1,1 +1,71 @@
-"""TODO"""
+"""BGS training: clip-batched sampling, recipes, the collator, ``BGSTrainer`` and ``train_bgs``.
+
+Public API::
+
+    from bgs_hf.training import train_bgs, TrainConfig, TrainResult, DataArguments, ModelArguments, BGSArguments
+    result = train_bgs(TrainConfig(data=DataArguments(data="path/to/socialshapes"),
+                                   model=ModelArguments(backbone="tiny-random-videomae"),
+                                   training={"output_dir": "runs/x", "max_steps": 20}))
+    result.metrics["test"]["r2"]
+
+Recipes (``RECIPES``/``get_recipe``): ``clip-batched`` (default), ``paper-v1`` (the paper's baseline),
+``triplet-only``, ``rsa-only``, ``cached`` (all clips in one step, chunked re-forward).
+Samplers (``ClipSetSampler``, ``PaperV1Sampler``) are pure functions of ``(seed, epoch, step)``.
+Heavy imports (transformers) happen only when ``BGSTrainer``/``train_bgs`` are used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bgs_hf.training.args import BGS_TRAINING_DEFAULTS, BGSArguments, DataArguments, ModelArguments
+from bgs_hf.training.data import (
+    BGSCollator,
+    ClipIndexDataset,
+    StepDataset,
+    TensorClipStore,
+    VideoClipStore,
+    build_sampler,
+)
+from bgs_hf.training.recipes import DEFAULT_RECIPE, RECIPES, Recipe, get_recipe
+from bgs_hf.training.sampler import ClipSetSampler, PaperV1Sampler, StepPlan, shard_rows
+
+__all__ = [
+    "BGS_TRAINING_DEFAULTS",
+    "BGSArguments",
+    "BGSCollator",
+    "BGSTrainer",
+    "ClipIndexDataset",
+    "ClipSetSampler",
+    "DEFAULT_RECIPE",
+    "DataArguments",
+    "ModelArguments",
+    "PaperV1Sampler",
+    "RECIPES",
+    "Recipe",
+    "StepDataset",
+    "StepPlan",
+    "TensorClipStore",
+    "TrainConfig",
+    "TrainResult",
+    "VideoClipStore",
+    "build_sampler",
+    "get_recipe",
+    "shard_rows",
+    "train_bgs",
+]
+
+_LAZY = {
+    "BGSTrainer": "bgs_hf.training.trainer",
+    "TrainConfig": "bgs_hf.training.api",
+    "TrainResult": "bgs_hf.training.api",
+    "train_bgs": "bgs_hf.training.api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)

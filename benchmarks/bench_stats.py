@@ -1,0 +1,152 @@
+"""Statistics at scale: human similarity and the split-half noise ceiling.
+
+A THINGS-scale synthetic judgment set (4.7 million triplets over 1,854 items, ~12k participants, drawn
+from a latent embedding so the ceiling is not trivially zero) and, when present, the paper's real
+release. Targets (issue 8): similarity < 5 s and 100 split-halves < 60 s on 2 cores.
+
+    python benchmarks/bench_stats.py [--triplets 4700000] [--items 1854] [--splits 100] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
+from bgs_hf.metrics.similarity import human_similarity
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic_things(n_triplets: int, n_items: int, n_participants: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Triplets from a noisy softmax over a latent 16-d embedding (choice = least similar clip)."""
+    rng = np.random.default_rng(seed)
+    emb = np.abs(rng.normal(size=(n_items, 16))).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    idx = rng.integers(0, n_items, size=(n_triplets, 3))
+    bad = (idx[:, 0] == idx[:, 1]) | (idx[:, 0] == idx[:, 2]) | (idx[:, 1] == idx[:, 2])
+    while bad.any():  # redraw non-distinct rows
+        idx[bad] = rng.integers(0, n_items, size=(int(bad.sum()), 3))
+        bad = (idx[:, 0] == idx[:, 1]) | (idx[:, 0] == idx[:, 2]) | (idx[:, 1] == idx[:, 2])
+    a, b, c = (emb[idx[:, i]] for i in range(3))
+    # logit for "position p is odd" = similarity of the other two (kept) clips
+    logits = np.stack([(b * c).sum(1), (a * c).sum(1), (a * b).sum(1)], axis=1) * 12.0
+    logits += rng.gumbel(size=logits.shape).astype(np.float32)
+    odd = logits.argmax(axis=1).astype(np.int8)
+    participant = rng.integers(0, n_participants, size=n_triplets)
+    return {"idx": idx, "odd": odd, "participant": participant}
+
+
+def time_it(fn, repeat: int = 1) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def release_triplets(root: Path) -> dict[str, np.ndarray] | None:
+    """Test-split triplets of the real release through the data layer (None when absent)."""
+    if not (root / "data").exists():
+        return None
+    try:
+        from bgs_hf.data import load
+    except ImportError:
+        return None
+    data = load(root)
+    out = {}
+    for split in ("test", "fit"):
+        trip = data.triplets(split)
+        out[split] = {"idx": trip.idx, "odd": trip.odd, "participant": trip.participant, "n_items": data.n_clips}
+    return out
+
+
+def machine() -> dict[str, object]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "loadavg_at_start": load,
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--triplets", type=int, default=4_700_000)
+    ap.add_argument("--items", type=int, default=1854)
+    ap.add_argument("--participants", type=int, default=12_340)
+    ap.add_argument("--splits", type=int, default=100)
+    ap.add_argument("--release", default=os.environ.get("BGS_RELEASE_DIR", str(ROOT.parent / "shared/data/garcia-isik-release")))
+    ap.add_argument("--json", default=str(ROOT / "benchmarks/results/bench_stats.json"))
+    ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. CPU contention)")
+    args = ap.parse_args(argv)
+
+    result: dict[str, object] = {"machine": machine(), "note": args.note}
+    t0 = time.perf_counter()
+    syn = synthetic_things(args.triplets, args.items, args.participants)
+    gen_s = time.perf_counter() - t0
+    sim_s, hs = time_it(lambda: human_similarity(syn["idx"], syn["odd"], args.items), repeat=3)
+    ceil_s, ceil = time_it(lambda: split_half_ceiling(syn["idx"], args.items, args.splits, 0,
+                                                      odd=syn["odd"], participant=syn["participant"]))
+    rep_s, rep = time_it(lambda: repeat_agreement(syn["idx"], syn["odd"]))
+    result.update(
+        {
+            "synthetic": {
+                "triplets": args.triplets,
+                "items": args.items,
+                "participants": args.participants,
+                "observed_pairs": int(hs.mask.sum() // 2),
+                "generate_s": gen_s,
+                "ceiling_r2": ceil.r2,
+                "ceiling_ci": list(ceil.ci),
+                "repeat_agreement_s": rep_s,
+            },
+            "similarity_s": sim_s,
+            "ceiling_100_splits_s": ceil_s * 100.0 / args.splits,
+            "ceiling_splits": args.splits,
+            "targets": {"similarity_s": 5.0, "ceiling_100_splits_s": 60.0},
+        }
+    )
+    rows = [
+        ("synthetic", f"{args.triplets:,}", f"{args.items:,}", f"{sim_s:.2f}", f"{ceil_s:.2f}", f"{ceil.r2:.3f}"),
+    ]
+    rel = release_triplets(Path(args.release))
+    if rel is not None:
+        result["release"] = {}
+        for split, t in rel.items():
+            s_s, _ = time_it(lambda t=t: human_similarity(t["idx"], t["odd"], t["n_items"]), repeat=3)
+            c_s, c = time_it(lambda t=t: split_half_ceiling(t["idx"], t["n_items"], args.splits, 0,
+                                                           odd=t["odd"], participant=t["participant"]))
+            result["release"][split] = {
+                "triplets": int(len(t["idx"])), "similarity_s": s_s, "ceiling_s": c_s,
+                "ceiling_r2": c.r2, "ceiling_ci": list(c.ci),
+            }
+            rows.append((f"release {split}", f"{len(t['idx']):,}", f"{t['n_items']:,}", f"{s_s:.3f}",
+                         f"{c_s:.3f}", f"{c.r2:.3f}"))
+    result["machine"]["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+    print(f"| set | triplets | items | similarity (s) | {args.splits} split-halves (s) | ceiling R² |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    ok = sim_s < 5.0 and result["ceiling_100_splits_s"] < 60.0
+    print(f"\ntargets (similarity < 5 s, 100 split-halves < 60 s): {'met' if ok else 'NOT met'}")
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

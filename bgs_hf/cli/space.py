@@ -1,0 +1,52 @@
+"""`bgs-hf space --model RUN_DIR_OR_REPO`: run the comparison Space locally, or stage/upload it (`--push`)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "space",
+        help="run the Gradio Space comparing pretrained and BGS-aligned similarities (or publish it)",
+    )
+    p.add_argument("--model", required=True, help="BGS run folder or Hub repo id of a pushed adapter")
+    p.add_argument("--data", default=None, help="catalogue dataset folder (default: generated SocialShapes)")
+    p.add_argument("--split", default=None, help="show only this split's clips (e.g. test)")
+    p.add_argument("--cache-dir", default=None, help="embeddings/thumbnail cache (default ~/.cache/bgs-hf/space)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--max-upload-mb", type=float, default=20.0)
+    p.add_argument("--max-duration-s", type=float, default=30.0)
+    p.add_argument("--push", action="store_true", help="stage/upload the Space folder instead of running it")
+    p.add_argument("--repo-id", default=None, help="Space repo USER/NAME (with --push)")
+    p.add_argument("--local-dir", default=None, help="with --push: write the Space folder here, upload nothing")
+    p.add_argument("--private", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.space_app import SpaceConfig, launch, push_space
+
+    settings = {
+        "max_upload_mb": args.max_upload_mb,
+        "max_duration_s": args.max_duration_s,
+        "catalogue_split": args.split,
+    }
+    if args.push:
+        if not args.repo_id:
+            raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
+        files, url = push_space(args.model, args.repo_id, local_dir=args.local_dir, private=args.private,
+                                settings=settings)
+        where = url or args.local_dir
+        print(f"{'pushed' if url else 'staged'} {len(files)} Space files to {where}")
+        return 0
+    config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
+    print(f"starting the BGS Space on http://{args.host}:{args.port} (Ctrl+C to stop)")
+    demo = launch(config, server_name=args.host, server_port=args.port, prevent_thread_lock=True)
+    try:
+        demo.block_thread()
+    finally:
+        demo.close()
+    return 0

@@ -1,0 +1,127 @@
+"""Typed tables -> :class:`OddOneOutData`: the step every reader ends with, so all sources agree."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bgs_hf.data.checks import ROW, Problems, StopChecks
+from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.splits import SplitConfig, assign_splits, normalise_stimulus_set
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+#: rating attributes as named in the release (``rating-<attr>`` there, ``rating_<attr>`` here).
+RATING_ATTRS: tuple[str, ...] = (
+    "indoor", "expanse", "object", "agent_distance", "facingness", "joint_action",
+    "communication", "valence", "arousal", "intimacy", "dominance",
+)
+CLIP_COLUMNS: tuple[str, ...] = ("clip_id", "video", "captions", "stimulus_set")
+JUDGMENT_COLUMNS: tuple[str, ...] = (
+    "clip_a", "clip_b", "clip_c", "odd", "participant", "session", "trial", "rt_s", "is_catch",
+)
+
+
+def clip_features(rating_columns: list[str]):  # noqa: ANN201 - datasets.Features, imported lazily
+    import datasets
+
+    feats = {
+        "clip_id": datasets.Value("string"),
+        "video": datasets.Value("string"),
+        "captions": datasets.List(datasets.Value("string")),
+        "stimulus_set": datasets.Value("string"),
+    }
+    feats.update({c: datasets.Value("float64") for c in rating_columns})
+    return datasets.Features(feats)
+
+
+def judgment_features():  # noqa: ANN201
+    import datasets
+
+    return datasets.Features(
+        {
+            "clip_a": datasets.Value("int64"),
+            "clip_b": datasets.Value("int64"),
+            "clip_c": datasets.Value("int64"),
+            "odd": datasets.Value("int8"),
+            "participant": datasets.Value("string"),
+            "session": datasets.Value("string"),
+            "trial": datasets.Value("int64"),
+            "rt_s": datasets.Value("float64"),
+            "is_catch": datasets.Value("bool"),
+        }
+    )
+
+
+def non_distinct(idx: np.ndarray) -> np.ndarray:
+    """Catch trials: a triplet that repeats a clip (the release never sets its catch flag)."""
+    from bgs_hf.metrics.similarity import distinct_rows
+
+    return ~distinct_rows(idx)
+
+
+def report_unknown_clips(
+    bad: np.ndarray, shown: np.ndarray, rows: np.ndarray, path: Path, problems: Problems,
+    names: tuple[str, str, str], known: str,
+) -> np.ndarray:
+    """Report judgments naming an unknown clip (``bad`` (n,3) mask, ``shown`` the values as written)."""
+    where = np.flatnonzero(bad.any(axis=1))
+    first = np.argmax(bad, axis=1)
+    problems.add_rows(
+        path,
+        rows[where],
+        (f"column {names[first[i]]!r}: unknown clip index {shown[i, first[i]]} ({known})" for i in where),
+    )
+    return bad.any(axis=1)
+
+
+def finish(
+    clips: pd.DataFrame,
+    judgments: pd.DataFrame,
+    *,
+    name: str,
+    root: Path | None,
+    meta: dict[str, Any],
+    split_config: SplitConfig,
+    stimulus_path: Path | None = None,
+    problems: Problems | None = None,
+) -> OddOneOutData:
+    """Build the datasets (explicit features, so every source gives identical schemas) and splits."""
+    import datasets
+
+    rating_cols = sorted(c for c in clips.columns if c.startswith("rating_"))
+    clips = clips[list(CLIP_COLUMNS) + rating_cols].reset_index(drop=True)
+    judgments = judgments[list(JUDGMENT_COLUMNS)].reset_index(drop=True)
+    try:
+        splits = assign_splits(list(clips["stimulus_set"]), split_config, path=stimulus_path)
+    except BGSInputError:
+        if problems is not None and problems.items:  # a follow-on of labels already reported
+            raise StopChecks("splits unavailable") from None
+        raise
+    # store the effective train/test label per clip so an export round-trips the same split
+    given = normalise_stimulus_set(list(clips["stimulus_set"]))
+    if all(v is None for v in given):
+        given = np.empty(len(clips), dtype=object)
+        given[np.concatenate([splits["train"], splits["val"]])] = "train"
+        given[splits["test"]] = "test"
+    clips = clips.assign(stimulus_set=list(given))
+    clip_ds = datasets.Dataset.from_pandas(clips, features=clip_features(rating_cols), preserve_index=False)
+    judg_ds = datasets.Dataset.from_pandas(judgments, features=judgment_features(), preserve_index=False)
+    meta = {**meta, "split_config": asdict(split_config)}
+    data = OddOneOutData(clips=clip_ds, judgments=judg_ds, splits=splits, name=name, root=root, meta=meta)
+    logger.info("%r", data)
+    return data
+
+
+def drop_rows(df: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
+    """Rows already reported (collecting mode) leave the table so later checks see clean data."""
+    return df.loc[~bad].reset_index(drop=True) if bad.any() else df
+
+
+__all__ = ["RATING_ATTRS", "CLIP_COLUMNS", "JUDGMENT_COLUMNS", "ROW", "finish", "non_distinct", "report_unknown_clips"]

@@ -1,0 +1,126 @@
+"""Robust table reading and problem collection shared by every reader.
+
+Readers report each problem through :class:`Problems`: in strict mode (``load``) the first one raises
+a one-line :class:`BGSInputError`; in collecting mode (``bgs-hf data validate``) all are gathered so a
+user fixes a file in one pass instead of one error at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+#: column holding the 1-based data row (header not counted) in the source file.
+ROW = "_row"
+
+
+class StopChecks(Exception):
+    """Raised (collecting mode) when a problem makes further checks of the same source pointless."""
+
+
+@dataclass
+class Problems:
+    """Collects or raises input problems. ``max_rows`` caps per-kind row listings in collecting mode."""
+
+    collect: bool = False
+    max_rows: int = 20
+    items: list[BGSInputError] = field(default_factory=list)
+
+    def add(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> None:
+        err = BGSInputError(message, path=path, row=row)
+        if not self.collect:
+            raise err
+        self.items.append(err)
+
+    def add_rows(self, path: str | Path, rows: Sequence[int], messages: Iterable[str]) -> None:
+        """One problem per bad row (first ``max_rows``), then one line counting the rest."""
+        rows = list(rows)
+        for i, (row, msg) in enumerate(zip(rows, messages)):
+            if i >= self.max_rows:
+                self.add(f"... and {len(rows) - self.max_rows} more row(s) with problems like the above", path=path)
+                break
+            self.add(msg, path=path, row=int(row))
+
+    def fatal(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> None:
+        """A problem after which this source cannot be read further."""
+        self.add(message, path=path, row=row)
+        raise StopChecks(message)
+
+
+def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_duplicates: bool = True) -> pd.DataFrame:
+    """Read a CSV as stripped strings, tolerant of BOM, CRLF and stray whitespace.
+
+    Exact duplicate rows are dropped (logged); ``ROW`` keeps each row's 1-based position in the file.
+    Missing file, empty file and missing required columns are fatal for this file.
+    """
+    if not path.is_file():
+        problems.fatal("file missing", path=path)
+    if not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n"):
+        problems.fatal("empty file", path=path)
+    try:
+        df = pd.read_csv(
+            path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skipinitialspace=True
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as err:
+        problems.fatal(f"cannot parse CSV ({str(err).splitlines()[0]})", path=path)
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    if df.empty:
+        problems.fatal("no data rows (header only)", path=path)
+    missing = [c for c in required if c not in df.columns]
+    for col in missing:
+        problems.add(f"column {col!r} missing (columns: {', '.join(df.columns)})", path=path)
+    if missing:
+        raise StopChecks(f"{path}: missing columns")
+    for col in df.columns:
+        df[col] = df[col].str.strip()
+    df[ROW] = np.arange(1, len(df) + 1)
+    if drop_duplicates:
+        dup = df.drop(columns=[ROW]).duplicated(keep="first")
+        if dup.any():
+            logger.warning("%s: dropped %d exact duplicate row(s)", path.name, int(dup.sum()))
+            df = df.loc[~dup]
+    return df.reset_index(drop=True)
+
+
+def to_numbers(
+    df: pd.DataFrame, col: str, path: Path, problems: Problems, *, integer: bool = False, allow_empty: bool = False
+) -> np.ndarray:
+    """Convert a string column to float64, reporting every bad row with its value; bad/empty -> NaN."""
+    raw = df[col]
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    empty = (raw == "").to_numpy()
+    bad = np.isnan(num) & ~(empty & allow_empty)
+    if integer:
+        bad |= ~np.isnan(num) & (np.mod(num, 1.0) != 0)
+    if bad.any():
+        kind = "an integer" if integer else "a number"
+        where = np.flatnonzero(bad)
+        problems.add_rows(
+            path,
+            df[ROW].to_numpy()[where],
+            (f"column {col!r}: {raw.iloc[i]!r} is not {kind}" for i in where),
+        )
+        num[bad] = np.nan
+    return num
+
+
+def to_ints(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+    """Integer column -> (int64 values, bad-row mask); bad rows are reported and hold 0."""
+    num = to_numbers(df, col, path, problems, integer=True)
+    bad = np.isnan(num)
+    return np.where(bad, 0, num).astype(np.int64), bad
+
+
+def parse_bool(values: pd.Series) -> np.ndarray:
+    """Truthy strings (true/1/yes) -> True; everything else False."""
+    return values.str.lower().isin(("true", "1", "yes", "t", "y")).to_numpy()

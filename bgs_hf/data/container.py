@@ -1,0 +1,131 @@
+"""The one in-memory form of an odd-one-out dataset, whatever file layout it came from.
+
+Clip indices are row positions in ``clips``; every judgment refers to clips by that index, and every
+split is a sorted array of such indices. Splits are by clip, never by row: a split's judgments are
+the valid ones whose three clips all lie in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bgs_hf.data.splits import inside, mixed_count
+
+if TYPE_CHECKING:
+    import datasets
+
+#: split names accepted by :meth:`OddOneOutData.triplets`; ``fit`` = ``train`` ∪ ``val``.
+SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "fit")
+
+#: for each odd position, the two positions the human kept together.
+_KEPT_POSITIONS = np.array([[1, 2], [0, 2], [0, 1]], dtype=np.int64)
+
+
+@dataclass
+class TripletArrays:
+    """Valid judgments as plain arrays: what metrics, losses and ceilings consume."""
+
+    idx: np.ndarray  # (n, 3) int64 global clip indices
+    odd: np.ndarray  # (n,) int8 position (0/1/2) of the odd-one-out
+    participant: np.ndarray  # (n,) int64 participant codes (shared across splits)
+    judgment_row: np.ndarray  # (n,) int64 rows in OddOneOutData.judgments
+
+    def __len__(self) -> int:
+        return int(self.idx.shape[0])
+
+    def kept_pairs(self) -> np.ndarray:
+        """(n, 2) clip indices of the pair the human kept together (the two non-odd clips)."""
+        pos = _KEPT_POSITIONS[self.odd.astype(np.int64)]
+        return np.take_along_axis(self.idx, pos, axis=1)
+
+    def odd_clip(self) -> np.ndarray:
+        """(n,) clip index of the odd-one-out."""
+        return self.idx[np.arange(len(self)), self.odd.astype(np.int64)]
+
+
+@dataclass
+class OddOneOutData:
+    """Clips, judgments and clip-level splits held together (see docs/CONTRACTS.md)."""
+
+    clips: datasets.Dataset
+    judgments: datasets.Dataset
+    splits: dict[str, np.ndarray]
+    name: str = "odd-one-out"
+    root: Path | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def n_clips(self) -> int:
+        return len(self.clips)
+
+    @property
+    def clip_ids(self) -> list[str]:
+        return list(self.clips["clip_id"])
+
+    # ------------------------------------------------------------------ arrays
+    def _arrays(self) -> dict[str, np.ndarray]:
+        """Judgment columns as numpy, computed once (datasets row access is slow)."""
+        if not self._cache:
+            import pandas as pd
+
+            cols = self.judgments.select_columns(["clip_a", "clip_b", "clip_c", "odd", "participant", "is_catch"])
+            df = cols.to_pandas()
+            self._cache["idx"] = df[["clip_a", "clip_b", "clip_c"]].to_numpy(dtype=np.int64)
+            self._cache["odd"] = df["odd"].to_numpy(dtype=np.int8)
+            self._cache["participant"] = pd.factorize(df["participant"], sort=True)[0].astype(np.int64)
+            self._cache["is_catch"] = df["is_catch"].to_numpy(dtype=bool)
+        return self._cache
+
+    def split_items(self, split: str | None) -> np.ndarray | None:
+        """Sorted clip indices of a split (``fit`` = train ∪ val); ``None`` means all clips."""
+        if split is None:
+            return None
+        if split == "fit":
+            return np.union1d(self.splits.get("train", []), self.splits.get("val", [])).astype(np.int64)
+        if split not in self.splits:
+            raise KeyError(f"unknown split {split!r}; choose from {sorted(set(self.splits) | {'fit'})}")
+        return np.asarray(self.splits[split], dtype=np.int64)
+
+    def _inside(self, items: np.ndarray | None) -> np.ndarray:
+        """Boolean mask over judgments: all three clips in ``items`` (all True for ``None``)."""
+        idx = self._arrays()["idx"]
+        if items is None:
+            return np.ones(len(idx), dtype=bool)
+        return inside(idx, items, self.n_clips)
+
+    def triplets(self, split: str | None = None) -> TripletArrays:
+        """Valid (non-catch) judgments whose three clips all lie in ``split`` (``None`` = all valid)."""
+        a = self._arrays()
+        rows = np.flatnonzero(~a["is_catch"] & self._inside(self.split_items(split)))
+        return TripletArrays(
+            idx=a["idx"][rows],
+            odd=a["odd"][rows],
+            participant=a["participant"][rows],
+            judgment_row=rows.astype(np.int64),
+        )
+
+    def mixed_judgments(self, split_a: str = "fit", split_b: str = "test") -> int:
+        """Valid judgments inside ``split_a`` ∪ ``split_b`` but wholly inside neither: unused by both."""
+        a = self._arrays()
+        valid_idx = a["idx"][~a["is_catch"]]
+        return mixed_count(valid_idx, self.split_items(split_a), self.split_items(split_b), self.n_clips)
+
+    @property
+    def n_catch(self) -> int:
+        return int(self._arrays()["is_catch"].sum())
+
+    @property
+    def n_participants(self) -> int:
+        return int(np.unique(self._arrays()["participant"]).size)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={len(v)}" for k, v in self.splits.items())
+        return (
+            f"OddOneOutData(name={self.name!r}, clips={self.n_clips}, judgments={len(self.judgments)}, "
+            f"catch={self.n_catch}, splits[{sizes}])"
+        )

@@ -1,0 +1,335 @@
+"""Hugging Face Hub layout: two parquet configs (``clips``, ``judgments``) declared in the README YAML.
+
+``datasets.load_dataset(repo_or_dir, "judgments")`` works with no loading script (datasets 4+ removed
+them). Video paths in the parquet are relative (``videos/<clip_id>``) so the folder can move or be
+uploaded as is; paths that would escape the folder are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
+from bgs_hf.data.checks import ROW, Problems, StopChecks
+from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.splits import SplitConfig
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+CONFIGS: tuple[str, ...] = ("clips", "judgments")
+PARQUET_NAME = "train-00000-of-00001.parquet"
+TEMPLATE = Path(__file__).resolve().parents[2] / "hub_cards" / "dataset_card.md.j2"
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+GARCIA_ISIK_BIBTEX = """@article{garcia2025bgs,
+  title   = {Behavioral Geometric Supervision Aligns Video Foundation Models with Human Social Perception},
+  author  = {Garcia, Kathy and Isik, Leyla},
+  journal = {arXiv preprint arXiv:2510.01502},
+  year    = {2025},
+  url     = {https://arxiv.org/abs/2510.01502}
+}"""
+
+RELEASE_LICENSE_NOTE = (
+    "The judgments, ratings and captions come from the public release of Garcia & Isik "
+    "(repository `garciakathy/similarity-judgments-finetuning`), which carries **no licence**: "
+    "ask the authors before redistributing them. The videos (curated from Moments in Time) are "
+    "licensed and available from the authors only; this dataset ships them only if you added them."
+)
+
+
+@dataclass
+class DatasetCardInfo:
+    """What the dataset card says beyond the statistics (override for your own data)."""
+
+    pretty_name: str | None = None
+    license: str = "other"
+    license_name: str | None = "no-licence-release"
+    license_note: str = RELEASE_LICENSE_NOTE
+    citation: str = GARCIA_ISIK_BIBTEX
+    description: str = (
+        "Human odd-one-out judgments over short videos of social interactions: in each trial a "
+        "participant saw three clips and picked the one that did not fit (\"Focus on what the people "
+        "are doing. Which video is the odd-one-out?\")."
+    )
+    tags: list[str] = field(
+        default_factory=lambda: ["odd-one-out", "triplets", "human-similarity", "social-perception", "video", "bgs-hf"]
+    )
+
+
+# ---------------------------------------------------------------------------------------------- detect
+def read_front_matter(readme: Path) -> dict[str, Any]:
+    """The README's YAML header (``---`` ... ``---``), or {} when there is none."""
+    text = readme.read_text(encoding="utf-8-sig")
+    m = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, flags=re.S)
+    if not m:
+        return {}
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as err:
+        raise BGSInputError(f"YAML header unreadable ({str(err).splitlines()[0]})", path=readme) from None
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_hub_folder(folder: str | Path) -> bool:
+    """A folder whose README YAML declares both the ``clips`` and ``judgments`` configs."""
+    readme = Path(folder) / "README.md"
+    if not readme.is_file():
+        return False
+    names = {c.get("config_name") for c in read_front_matter(readme).get("configs") or [] if isinstance(c, dict)}
+    return set(CONFIGS) <= names
+
+
+def looks_like_repo_id(source: str) -> bool:
+    return bool(_REPO_ID.match(source)) and not source.startswith(".")
+
+
+def download(repo_id: str, *, revision: str | None = None) -> Path:
+    """Snapshot a dataset repo (cached; honours ``HF_HUB_OFFLINE``) and return its local folder."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+
+    try:
+        return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision))
+    except LocalEntryNotFoundError:
+        raise BGSInputError(
+            f"{repo_id!r} is not a local folder and is not in the Hub cache (offline or unreachable)"
+        ) from None
+    except (HfHubHTTPError, OSError, ValueError) as err:
+        raise BGSInputError(f"cannot download dataset {repo_id!r}: {str(err).splitlines()[0]}") from None
+
+
+# ---------------------------------------------------------------------------------------------- read
+def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems: Problems) -> Path | None:
+    """Resolve a relative ``video`` entry inside ``folder``; absolute or escaping paths are refused."""
+    posix, win = PurePosixPath(value.replace("\\", "/")), PureWindowsPath(value)
+    if posix.is_absolute() or win.is_absolute() or win.drive or ".." in posix.parts:
+        problems.add(f"video path {value!r} must be relative and stay inside the dataset folder", path=path, row=row)
+        return None
+    root = folder.resolve()
+    resolved = (root / posix).resolve()
+    if not resolved.is_relative_to(root):  # a symlink pointing outside
+        problems.add(f"video path {value!r} resolves outside the dataset folder", path=path, row=row)
+        return None
+    return resolved
+
+
+def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
+    import datasets
+
+    try:
+        dd = datasets.load_dataset(str(folder), name)
+    except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
+        problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {str(err).splitlines()[0]})",
+                       path=folder / "README.md")
+    parts = [dd[s].to_pandas() for s in dd]
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if df.empty:
+        problems.fatal(f"config {name!r} has no rows", path=folder / name)
+    df[ROW] = np.arange(1, len(df) + 1)
+    return df
+
+
+def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    for c in missing:
+        problems.add(f"column {c!r} missing (columns: {', '.join(x for x in df.columns if x != ROW)})", path=where)
+    if missing:
+        raise StopChecks(f"{where}: missing columns")
+
+
+def _null_rows(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> np.ndarray:
+    bad = df[list(cols)].isna().to_numpy()
+    rows = np.flatnonzero(bad.any(axis=1))
+    problems.add_rows(where, df[ROW].to_numpy()[rows],
+                      (f"column {cols[int(np.argmax(bad[i]))]!r} is empty" for i in rows))
+    return bad.any(axis=1)
+
+
+def read_hub(
+    source: str | Path, *, split_config: SplitConfig | None = None, problems: Problems | None = None,
+    name: str | None = None,
+) -> OddOneOutData:
+    """Read layout (b) from a local folder (or a folder ``download`` returned)."""
+    problems = Problems() if problems is None else problems
+    folder = Path(source)
+    name = read_front_matter(folder / "README.md").get("pretty_name") or name or folder.resolve().name
+    clips_where, judg_where = folder / "clips", folder / "judgments"
+    clips = _load_config(folder, "clips", problems)
+    _require(clips, ("clip_id",), clips_where, problems)
+    dup = clips["clip_id"].duplicated().to_numpy()
+    problems.add_rows(clips_where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
+    for col, default in (("video", None), ("captions", None), ("stimulus_set", None)):
+        if col not in clips.columns:
+            clips[col] = default
+    clips["captions"] = [[] if c is None else [str(x) for x in c] for c in clips["captions"]]
+    videos, missing = [], []
+    for row, value, cid in zip(clips[ROW], clips["video"], clips["clip_id"]):
+        if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
+            videos.append(None)
+            continue
+        resolved = safe_video_path(str(value), folder, path=clips_where, row=int(row), problems=problems)
+        if resolved is not None and not resolved.is_file():
+            missing.append((int(row), cid, str(value)))
+            resolved = None
+        videos.append(None if resolved is None else str(resolved))
+    clips["video"] = videos
+    if missing:
+        logger.warning("%d video file(s) named in clips are missing (first: %s)", len(missing), missing[0][2])
+
+    judg = _load_config(folder, "judgments", problems)
+    _require(judg, ("clip_a", "clip_b", "clip_c", "odd", "participant"), judg_where, problems)
+    cols = ("clip_a", "clip_b", "clip_c")
+    bad = _null_rows(judg, (*cols, "odd", "participant"), judg_where, problems)
+    idx = judg[list(cols)].fillna(0).to_numpy(dtype=np.int64)
+    odd = judg["odd"].fillna(0).to_numpy(dtype=np.int64)
+    rows = judg[ROW].to_numpy()
+    bad |= report_unknown_clips(((idx < 0) | (idx >= len(clips))) & ~bad[:, None], idx, rows, judg_where,
+                                problems, cols, f"clips are 0..{len(clips) - 1}")
+    wrong_odd = ~bad & ~np.isin(odd, (0, 1, 2))
+    problems.add_rows(judg_where, rows[wrong_odd],
+                      (f"odd {v} is not a position in its triplet (0, 1 or 2)" for v in odd[wrong_odd]))
+    bad |= wrong_odd
+    judg["odd"] = odd.astype(np.int8)
+    stored = judg["is_catch"].fillna(False).astype(bool).to_numpy() if "is_catch" in judg.columns else False
+    judg["is_catch"] = non_distinct(idx) | stored
+    for col, default in (("session", ""), ("trial", -1), ("rt_s", np.nan)):
+        if col not in judg.columns:
+            judg[col] = default
+    judg["participant"] = judg["participant"].astype(str)
+    judg["session"] = judg["session"].fillna("").astype(str)
+    judg["trial"] = judg["trial"].fillna(-1).astype(np.int64)
+    judg = drop_rows(judg, bad)
+    meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing}
+    return finish(clips, judg, name=name, root=folder.resolve(), meta=meta,
+                  split_config=split_config or SplitConfig(), stimulus_path=clips_where,
+                  problems=problems)
+
+
+# ---------------------------------------------------------------------------------------------- write
+def _size_category(n: int) -> str:
+    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < bound:
+            return label
+    return "10M<n<100M"
+
+
+def _video_name(clip_id: str) -> str:
+    """The file name a clip's video gets under ``videos/``; clip ids with path parts are refused."""
+
+    if clip_id in ("", ".", "..") or "/" in clip_id or "\\" in clip_id:
+        raise BGSInputError(f"clip_id {clip_id!r} cannot be used as a file name under videos/")
+    return clip_id
+
+
+def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
+                template: str | Path | None = None, stats: dict[str, Any] | None = None) -> str:
+    """README.md text: YAML (configs + typed card data) then the card body from ``hub_cards/``."""
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    from bgs_hf.data.stats import count_stats
+
+    info = info or DatasetCardInfo()
+    stats = stats or count_stats(data)
+    extra: dict[str, Any] = {}
+    if info.license == "other" and info.license_name:
+        extra["license_name"] = info.license_name
+    card_data = DatasetCardData(
+        pretty_name=info.pretty_name or data.name,
+        license=info.license,
+        size_categories=_size_category(len(data.judgments)),
+        tags=list(info.tags),
+        configs=hub_configs(),
+        **extra,
+    )
+    rating_cols = [c for c in data.clips.column_names if c.startswith("rating_")]
+    card = DatasetCard.from_template(
+        card_data,
+        template_path=str(template or TEMPLATE),
+        info=info,
+        stats=stats,
+        rating_columns=rating_cols,
+        clip_columns=list(CLIP_COLUMNS),
+        has_videos=stats["videos"] > 0,
+    )
+    return str(card)
+
+
+def hub_configs() -> list[dict[str, Any]]:
+    return [
+        {"config_name": name, "data_files": [{"split": "train", "path": f"{name}/*.parquet"}]}
+        for name in CONFIGS
+    ]
+
+
+def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
+              card_info: DatasetCardInfo | None = None) -> Path:
+    """Export any source to layout (b); videos are copied under ``videos/``. Returns ``out_dir``."""
+    import datasets
+    from tqdm.auto import tqdm
+
+    from bgs_hf.data.build import clip_features
+
+    out = Path(out_dir)
+    if data.root is not None and out.resolve() == Path(data.root).resolve():
+        raise BGSInputError("refusing to export a dataset onto its own folder", path=out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in CONFIGS:
+        (out / name).mkdir(exist_ok=True)
+        for stale in (out / name).glob("*.parquet"):
+            stale.unlink()
+    clips = data.clips.to_pandas()
+    to_copy = [(i, v) for i, v in enumerate(clips["video"]) if isinstance(v, str) and v]
+    if to_copy:
+        (out / "videos").mkdir(exist_ok=True)
+    rel: list[str | None] = [None] * len(clips)
+    for i, src in tqdm(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
+        name = _video_name(str(clips.at[i, "clip_id"]))
+        dst = out / "videos" / name
+        if not Path(src).is_file():
+            raise BGSInputError(f"video of clip {clips.at[i, 'clip_id']!r} missing: {src}")
+        if not dst.exists() or dst.resolve() != Path(src).resolve():
+            shutil.copy2(src, dst)
+        rel[i] = f"videos/{name}"
+    clips["video"] = rel
+    # stimulus_set: the effective train/test per clip (val stays a seeded carve-out of train)
+    label = np.full(len(clips), None, dtype=object)
+    label[data.split_items("fit")] = "train"
+    label[data.split_items("test")] = "test"
+    given = clips["stimulus_set"].to_numpy(dtype=object)
+    clips["stimulus_set"] = np.where(given == "val", "val", label)
+    rating_cols = sorted(c for c in clips.columns if c.startswith("rating_"))
+    datasets.Dataset.from_pandas(clips, features=clip_features(rating_cols), preserve_index=False).to_parquet(
+        str(out / "clips" / PARQUET_NAME)
+    )
+    data.judgments.to_parquet(str(out / "judgments" / PARQUET_NAME))
+    if card:
+        text = render_card(data, card_info)
+    else:
+        text = "---\n" + yaml.safe_dump({"configs": hub_configs()}, sort_keys=False) + "---\n"
+    (out / "README.md").write_text(text, encoding="utf-8")
+    logger.info("wrote Hub layout to %s (%d clips, %d judgments, %d videos)", out, len(clips),
+                len(data.judgments), len(to_copy))
+    return out
+
+
+def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, token: str | None = None) -> str:
+    """Upload a layout (b) folder as a dataset repo; returns the repo URL. The token is never logged."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
+                      commit_message="Upload odd-one-out dataset (bgs-hf)")
+    return f"https://huggingface.co/datasets/{repo_id}"

@@ -1,0 +1,62 @@
+"""``bgs_hf.data.load``: one entry point that recognises the source and returns :class:`OddOneOutData`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bgs_hf.data.checks import Problems, StopChecks
+from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, read_hub
+from bgs_hf.data.release import TRIPLETS, find_release_data_dir, read_release
+from bgs_hf.data.splits import SplitConfig
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_source(source: str | Path) -> tuple[str, Path]:
+    """``("release" | "hub" | "hub-repo", folder)``; a Hub repo id is downloaded (cached) first."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if find_release_data_dir(path) is not None:
+            return "release", path
+        if is_hub_folder(path):
+            return "hub", path
+        raise BGSInputError(
+            f"not an odd-one-out dataset: no data/{TRIPLETS} (release) and no README.md declaring the "
+            "'clips' and 'judgments' configs (Hub layout)",
+            path=path,
+        )
+    if path.exists():
+        raise BGSInputError("expected a folder or a Hub dataset repo id, got a file", path=path)
+    text = str(source)
+    if not looks_like_repo_id(text):
+        raise BGSInputError("no such folder", path=path)
+    folder = download(text)
+    if not is_hub_folder(folder):
+        raise BGSInputError(f"Hub dataset {text!r} does not declare the 'clips' and 'judgments' configs")
+    return "hub-repo", folder
+
+
+def read_source(source: str | Path, split_config: SplitConfig, problems: Problems) -> OddOneOutData:
+    kind, folder = resolve_source(source)
+    if kind == "release":
+        return read_release(folder, split_config=split_config, problems=problems)
+    name = str(source) if kind == "hub-repo" else None
+    return read_hub(folder, split_config=split_config, problems=problems, name=name)
+
+
+def load(
+    source: str | Path, *, val_fraction: float = 0.2, seed: int = 0, split_seed: int | None = None
+) -> OddOneOutData:
+    """Load a release folder (root or ``data/``), a Hub-layout folder, or a Hub dataset repo id.
+
+    ``seed`` drives the validation carve-out of train clips; ``split_seed`` (default ``seed``) the
+    train/test draw used only when clips carry no ``stimulus_set``. Bad input raises BGSInputError.
+    """
+    cfg = SplitConfig(val_fraction=val_fraction, seed=seed, split_seed=split_seed)
+    try:
+        return read_source(source, cfg, Problems(collect=False))
+    except StopChecks as err:  # only raised after a strict Problems already raised; defensive
+        raise BGSInputError(str(err)) from None

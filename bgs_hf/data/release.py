@@ -1,0 +1,215 @@
+"""Reader for the paper's CSV release (Garcia & Isik; see PAPER.md § Release file format).
+
+Triplets are integer indices into ``video_mapping.csv`` and ``choice`` is the odd clip's index. The
+release never sets ``catch_trial_flag``, so catch trials are detected as non-distinct triplets.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
+from bgs_hf.data.checks import ROW, Problems, parse_bool, read_csv, to_ints, to_numbers
+from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.splits import SplitConfig
+
+logger = logging.getLogger(__name__)
+
+TRIPLETS = Path("interim/similarity/all_triplets.csv")
+MAPPING = Path("raw/utils/video_mapping.csv")
+ANNOTATIONS = Path("raw/utils/annotations.csv")
+CAPTIONS = Path("raw/utils/captions.csv")
+VIDEOS = Path("raw/videos")
+STIMULUS_SET_VALUES = ("train", "test", "val", "validation")
+TRIPLET_COLUMNS = ("participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name", "choice",
+                   "response_time")
+
+
+def find_release_data_dir(source: str | Path) -> Path | None:
+    """The release's ``data/`` folder, given either the release root or ``data/`` itself."""
+    source = Path(source)
+    for cand in (source / "data", source):
+        if (cand / TRIPLETS).is_file():
+            return cand
+    return None
+
+
+def read_mapping(data_dir: Path, problems: Problems) -> pd.DataFrame:
+    """``index, video_name`` sorted by index; indices need not be contiguous (remapped to rows)."""
+    path = data_dir / MAPPING
+    df = read_csv(path, ("index", "video_name"), problems)
+    df["index"], bad = to_ints(df, "index", path, problems)
+    bad |= (df["video_name"] == "").to_numpy()
+    problems.add_rows(path, df[ROW].to_numpy()[(df["video_name"] == "").to_numpy()],
+                      ("empty video_name" for _ in range(int((df["video_name"] == "").sum()))))
+    for col in ("index", "video_name"):
+        dup = df[col].duplicated(keep="first").to_numpy() & ~bad
+        problems.add_rows(path, df[ROW].to_numpy()[dup], (f"{col} {v!r} appears twice" for v in df[col][dup]))
+        bad |= dup
+    return df.loc[~bad].sort_values("index").reset_index(drop=True)
+
+
+def _parse_captions(text: str) -> list[str] | None:
+    """``captions`` is a Python list literal; ``ast.literal_eval`` reads it without executing anything."""
+    if text == "":
+        return []
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value]
+    return None
+
+
+def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd.DataFrame:
+    """Per-clip ratings, stimulus_set and captions, aligned to ``names`` (clip order)."""
+    path = data_dir / ANNOTATIONS
+    out = pd.DataFrame({"clip_id": names.to_numpy()})
+    out["captions"] = [[] for _ in range(len(out))]
+    out["stimulus_set"] = None
+    if not path.is_file():
+        logger.warning("%s missing: no ratings, captions or stimulus_set", path)
+        return out
+    df = read_csv(path, ("video_name",), problems)
+    pos = pd.Series(np.arange(len(names)), index=names.to_numpy())
+    known = df["video_name"].isin(pos.index).to_numpy()
+    unknown = np.flatnonzero(~known)
+    problems.add_rows(path, df[ROW].to_numpy()[unknown],
+                      (f"video_name {df['video_name'].iloc[i]!r} not in {MAPPING.name}" for i in unknown))
+    dup = df["video_name"].duplicated(keep="first").to_numpy() & known
+    problems.add_rows(path, df[ROW].to_numpy()[np.flatnonzero(dup)],
+                      (f"video_name {v!r} annotated twice" for v in df["video_name"][dup]))
+    df = df.loc[known & ~dup]
+    rows = pos[df["video_name"]].to_numpy()
+    for col in df.columns:
+        if col.startswith("rating-") or col.startswith("rating_"):
+            attr = col[len("rating-"):]
+            values = np.full(len(out), np.nan)
+            values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
+            out[f"rating_{attr}"] = values
+    if "stimulus_set" in df.columns:
+        given = df["stimulus_set"].str.lower()
+        wrong = np.flatnonzero((~given.isin(STIMULUS_SET_VALUES) & (given != "")).to_numpy())
+        problems.add_rows(path, df[ROW].to_numpy()[wrong],
+                          (f"stimulus_set {df['stimulus_set'].iloc[i]!r} is not train/val/test" for i in wrong))
+        labels = np.full(len(out), None, dtype=object)
+        labels[rows] = given.where(given.isin(STIMULUS_SET_VALUES), None).to_numpy()
+        out["stimulus_set"] = labels
+    if "captions" in df.columns:
+        parsed = [_parse_captions(t) for t in df["captions"]]
+        bad = [i for i, p in enumerate(parsed) if p is None]
+        problems.add_rows(path, df[ROW].to_numpy()[bad],
+                          ("column 'captions': not a Python list of strings" for _ in bad))
+        for r, p in zip(rows, parsed):
+            out.at[r, "captions"] = p or []
+    missing_rating = [a for a in RATING_ATTRS if f"rating_{a}" not in out.columns]
+    if missing_rating:
+        logger.info("%s: no rating column(s) for %s", path.name, ", ".join(missing_rating))
+    return out
+
+
+def read_caption_table(data_dir: Path, names: pd.Series, problems: Problems) -> dict[str, list[str]]:
+    """``captions.csv`` as ``{video_name: [caption by caption_index]}`` (fallback caption source)."""
+    path = data_dir / CAPTIONS
+    if not path.is_file():
+        return {}
+    df = read_csv(path, ("video_name", "caption_index", "caption"), problems)
+    order, _ = to_ints(df, "caption_index", path, problems)
+    unknown = np.flatnonzero(~df["video_name"].isin(set(names)).to_numpy())
+    problems.add_rows(path, df[ROW].to_numpy()[unknown],
+                      (f"video_name {df['video_name'].iloc[i]!r} not in {MAPPING.name}" for i in unknown))
+    df = df.assign(_order=order).sort_values(["video_name", "_order"])
+    return {k: list(g["caption"]) for k, g in df.groupby("video_name", sort=False)}
+
+
+def read_triplets(data_dir: Path, index_to_row: dict[int, int], problems: Problems) -> pd.DataFrame:
+    """``all_triplets.csv`` -> judgment columns; ``odd`` = position of ``choice`` in the triplet."""
+    path = data_dir / TRIPLETS
+    df = read_csv(path, TRIPLET_COLUMNS, problems)
+    stim_cols = ("stim1_name", "stim2_name", "stim3_name")
+    parsed = [to_ints(df, c, path, problems) for c in (*stim_cols, "choice")]
+    raw = np.stack([v for v, _ in parsed[:3]], axis=1)
+    choice = parsed[3][0]
+    bad = np.any([b for _, b in parsed], axis=0)
+    trial, bad_trial = to_ints(df, "trial", path, problems)
+    bad |= bad_trial
+    rt = to_numbers(df, "response_time", path, problems, allow_empty=True)
+    idx = np.array([index_to_row.get(int(v), -1) for v in raw.ravel()], dtype=np.int64).reshape(raw.shape)
+    rows = df[ROW].to_numpy()
+    known = f"not in {MAPPING.name}"
+    bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, stim_cols, known)
+    in_triplet = raw == choice[:, None]
+    no_choice = ~bad & ~in_triplet.any(axis=1)
+    where = np.flatnonzero(no_choice)
+    problems.add_rows(path, rows[where],
+                      (f"choice {choice[i]} is not one of its triplet ({', '.join(map(str, raw[i]))})"
+                       for i in where))
+    bad |= no_choice
+    odd = np.argmax(in_triplet, axis=1).astype(np.int8)
+    is_catch = non_distinct(idx)
+    if "catch_trial_flag" in df.columns:
+        flagged = parse_bool(df["catch_trial_flag"])
+        if flagged.any():
+            logger.info("%s: %d rows carry catch_trial_flag=True", path.name, int(flagged.sum()))
+        is_catch |= flagged
+    out = pd.DataFrame(
+        {
+            "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2], "odd": odd,
+            "participant": df["participation"].to_numpy(), "session": df["task"].to_numpy(),
+            "trial": trial, "rt_s": rt, "is_catch": is_catch,
+        }
+    )
+    return drop_rows(out, bad)
+
+
+def read_release(
+    source: str | Path, *, split_config: SplitConfig | None = None, problems: Problems | None = None
+) -> OddOneOutData:
+    """Read a release folder (root or its ``data/``) into :class:`OddOneOutData`."""
+    problems = Problems() if problems is None else problems
+    source = Path(source)
+    data_dir = find_release_data_dir(source)
+    if data_dir is None:
+        problems.fatal(f"not a release folder: no data/{TRIPLETS}", path=source)
+    mapping = read_mapping(data_dir, problems)
+    names = mapping["video_name"].reset_index(drop=True)
+    index_to_row = {int(i): r for r, i in enumerate(mapping["index"])}
+    if not (mapping["index"].to_numpy() == np.arange(len(mapping))).all():
+        logger.warning("%s: indices are not 0..N-1; clips are renumbered by sorted index", MAPPING.name)
+    clips = read_annotations(data_dir, names, problems)
+    table = read_caption_table(data_dir, names, problems)
+    n_from_table = 0
+    for r, name in enumerate(names):
+        if not clips.at[r, "captions"] and table.get(name):
+            clips.at[r, "captions"] = table[name]
+            n_from_table += 1
+    if n_from_table:
+        logger.info("captions for %d clip(s) taken from %s", n_from_table, CAPTIONS.name)
+    video_dir = data_dir / VIDEOS
+    clips["video"] = [str((video_dir / n).resolve()) if (video_dir / n).is_file() else None for n in names]
+    n_videos = int(clips["video"].notna().sum())
+    if n_videos < len(clips):
+        logger.info("videos found for %d of %d clips in %s", n_videos, len(clips), video_dir)
+    judgments = read_triplets(data_dir, index_to_row, problems)
+    root = data_dir.parent if data_dir.name == "data" else data_dir
+    meta = {
+        "source": "release",
+        "data_dir": str(data_dir.resolve()),
+        "clip_index": [int(i) for i in mapping["index"]],
+        "videos_found": n_videos,
+    }
+    gt = root / "ground_truth.json"
+    if gt.is_file():
+        meta["ground_truth"] = str(gt.resolve())
+    return finish(
+        clips, judgments, name=root.resolve().name, root=root.resolve(), meta=meta,
+        split_config=split_config or SplitConfig(), stimulus_path=data_dir / ANNOTATIONS, problems=problems,
+    )

@@ -1,0 +1,127 @@
+"""Clip-level splits: train/test from ``stimulus_set`` (else seeded), a seeded val carve-out, leakage check.
+
+Splitting by clip, never by judgment row, is what keeps test clips unseen: a model fitted on train
+judgments never embeds a test clip during training.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+_ALIASES = {"train": "train", "training": "train", "test": "test", "testing": "test",
+            "val": "val", "valid": "val", "validation": "val"}
+
+
+@dataclass
+class SplitConfig:
+    """How clips are split. ``split_seed`` drives the train/test draw (only without ``stimulus_set``)."""
+
+    val_fraction: float = 0.2
+    seed: int = 0
+    split_seed: int | None = None
+    test_fraction: float = 0.2
+
+
+def normalise_stimulus_set(values: Sequence[object], *, path: str | Path | None = None) -> list[str | None]:
+    """Map free-form split labels to ``train``/``val``/``test``; empty or missing -> None."""
+    out: list[str | None] = []
+    for row, v in enumerate(values, start=1):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
+            out.append(None)
+            continue
+        key = str(v).strip().lower()
+        if key not in _ALIASES:
+            raise BGSInputError(f"stimulus_set {v!r} is not train/val/test", path=path, row=row)
+        out.append(_ALIASES[key])
+    return out
+
+
+def assign_splits(
+    stimulus_set: Sequence[str | None], config: SplitConfig | None = None, *, path: str | Path | None = None
+) -> dict[str, np.ndarray]:
+    """Return ``{"train", "val", "test"}`` sorted clip-index arrays; ``train`` excludes ``val``.
+
+    Train/test come from ``stimulus_set`` when every clip has one, from a seeded draw when none has;
+    a partial labelling is an error (it would silently move clips between splits).
+    """
+    cfg = config or SplitConfig()
+    labels = normalise_stimulus_set(stimulus_set, path=path)
+    n = len(labels)
+    missing = [i for i, v in enumerate(labels) if v is None]
+    if missing and len(missing) < n:
+        raise BGSInputError(
+            f"stimulus_set missing for {len(missing)} of {n} clips (first: clip index {missing[0]}); "
+            "label all clips or none",
+            path=path,
+        )
+    if missing:  # no labels at all: seeded train/test draw
+        rng = np.random.default_rng(cfg.seed if cfg.split_seed is None else cfg.split_seed)
+        order = rng.permutation(n)
+        n_test = int(round(cfg.test_fraction * n))
+        test = np.sort(order[:n_test])
+        train = np.sort(order[n_test:])
+        val = np.empty(0, dtype=np.int64)
+        logger.info("no stimulus_set: seeded split, %d train / %d test clips", len(train), len(test))
+    else:
+        arr = np.asarray(labels, dtype=object)
+        train = np.flatnonzero(arr == "train")
+        test = np.flatnonzero(arr == "test")
+        val = np.flatnonzero(arr == "val")
+    if len(val) == 0:
+        train, val = carve_val(train, cfg.val_fraction, cfg.seed)
+    splits = {
+        "train": train.astype(np.int64),
+        "val": np.sort(val).astype(np.int64),
+        "test": test.astype(np.int64),
+    }
+    check_no_leakage(splits)
+    return splits
+
+
+def carve_val(train: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out ``round(val_fraction * len(train))`` train clips as validation, deterministically."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise BGSInputError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    train = np.sort(np.asarray(train, dtype=np.int64))
+    n_val = int(round(val_fraction * len(train)))
+    chosen = np.random.default_rng(seed).permutation(len(train))[:n_val]
+    val = np.sort(train[chosen])
+    return np.setdiff1d(train, val), val
+
+
+def check_no_leakage(splits: Mapping[str, np.ndarray]) -> None:
+    """Refuse splits that share a clip: a shared clip leaks test (or val) information into training."""
+    names = [k for k in ("train", "val", "test") if k in splits] + [
+        k for k in splits if k not in ("train", "val", "test", "fit")
+    ]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            both = np.intersect1d(splits[a], splits[b])
+            if both.size:
+                shown = ", ".join(str(x) for x in both[:5])
+                raise BGSInputError(
+                    f"split leakage: {both.size} clip(s) in both {a!r} and {b!r} (clip indices {shown}"
+                    f"{', ...' if both.size > 5 else ''})"
+                )
+
+
+def inside(idx: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
+    """Boolean mask over triplets (n, 3): all three clips in ``items``."""
+    member = np.zeros(n_items, dtype=bool)
+    member[np.asarray(items, dtype=np.int64)] = True
+    return member[idx].all(axis=1)
+
+
+def mixed_count(idx: np.ndarray, a: np.ndarray, b: np.ndarray, n_items: int) -> int:
+    """Triplets inside ``a`` ∪ ``b`` that lie wholly inside neither (dropped by a by-clip split)."""
+    union = inside(idx, np.union1d(a, b), n_items)
+    return int((union & ~inside(idx, a, n_items) & ~inside(idx, b, n_items)).sum())

@@ -1,0 +1,134 @@
+"""Dataset statistics for ``bgs-hf data stats``, the dataset card and the README.
+
+Counts are by clip split (a split's judgments have all three clips in it); the noise ceiling is the
+split-half ceiling on the test judgments, from ``bgs_hf.metrics`` (the only place it is defined).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.data.container import OddOneOutData
+
+logger = logging.getLogger(__name__)
+
+
+def observed_pairs(data: OddOneOutData, split: str | None) -> int:
+    """Clip pairs (i < j) seen together in at least one valid judgment of the split."""
+    from bgs_hf.metrics.similarity import human_similarity
+
+    trip = data.triplets(split)
+    if len(trip) == 0:
+        return 0
+    return int(np.triu(human_similarity(trip, n_items=data.n_clips).mask, k=1).sum())
+
+
+def _split_counts(data: OddOneOutData, split: str) -> dict[str, int]:
+    items = data.split_items(split)
+    return {
+        "clips": int(len(items)),
+        "judgments": len(data.triplets(split)),
+        "observed_pairs": observed_pairs(data, split),
+    }
+
+
+def count_stats(data: OddOneOutData) -> dict[str, Any]:
+    """Counts only (fast; no resampling). ``splits.train`` is the paper's train = our train ∪ val."""
+    n_total = len(data.judgments)
+    mixed = data.mixed_judgments("fit", "test")
+    return {
+        "name": data.name,
+        "clips": data.n_clips,
+        "judgments_total": n_total,
+        "catch_trials": data.n_catch,
+        "valid_judgments": n_total - data.n_catch,
+        "participants": data.n_participants,
+        "observed_pairs_all": observed_pairs(data, None),
+        "videos": int(sum(v is not None for v in data.clips["video"])),
+        "splits": {
+            "train": _split_counts(data, "fit"),
+            "test": _split_counts(data, "test"),
+            "mixed_judgments": mixed,
+        },
+        "mixed_judgments": mixed,
+        "val_carve_out": {
+            "train": _split_counts(data, "train"),
+            "val": _split_counts(data, "val"),
+            "seed": data.meta.get("split_config", {}).get("seed"),
+        },
+    }
+
+
+def _finite(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> dict[str, Any]:
+    """All statistics of issue 2 item 8, JSON-ready (nan -> null)."""
+    from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
+
+    out = count_stats(data)
+    test = data.triplets("test")
+    ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
+    repeats = repeat_agreement(test)
+    repeats_all = repeat_agreement(data.triplets(None))
+    out["noise_ceiling"] = {
+        "test": {
+            "r2_split_half": _finite(ceiling.r2),
+            "r2_split_half_ci": [_finite(c) for c in ceiling.ci],
+            "repeat_agreement": _finite(repeats.agreement),
+            "n_splits": n_splits,
+            "repeated_triplets": repeats.n_triplets,
+        },
+        "all": {
+            "repeat_agreement": _finite(repeats_all.agreement),
+            "majority_acc_3way": _finite(repeats_all.majority_acc_3way),
+            "repeated_triplets": repeats_all.n_triplets,
+        },
+    }
+    return out
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    """A readable multi-line summary of :func:`data_stats` / :func:`count_stats` output."""
+    s = stats["splits"]
+    lines = [
+        f"dataset            {stats['name']}",
+        f"clips              {stats['clips']:,} ({stats['videos']:,} with video)",
+        f"judgments          {stats['judgments_total']:,} total, {stats['catch_trials']:,} catch, "
+        f"{stats['valid_judgments']:,} valid",
+        f"participants       {stats['participants']:,}",
+        f"observed pairs     {stats['observed_pairs_all']:,} of {stats['clips'] * (stats['clips'] - 1) // 2:,}",
+        f"train (by clip)    {s['train']['clips']:,} clips, {s['train']['judgments']:,} judgments, "
+        f"{s['train']['observed_pairs']:,} observed pairs",
+        f"test  (by clip)    {s['test']['clips']:,} clips, {s['test']['judgments']:,} judgments, "
+        f"{s['test']['observed_pairs']:,} observed pairs",
+        f"mixed (unused)     {s['mixed_judgments']:,} judgments",
+    ]
+    v = stats.get("val_carve_out")
+    if v:
+        lines.append(
+            f"val carve-out      {v['val']['clips']} of {s['train']['clips']} train clips (seed {v['seed']}): "
+            f"{v['train']['judgments']:,} train / {v['val']['judgments']:,} val judgments"
+        )
+    nc = stats.get("noise_ceiling")
+    if nc:
+        t = nc["test"]
+
+        def fmt(x: float | None) -> str:
+            return "n/a" if x is None else f"{x:.3f}"
+
+        lo, hi = t["r2_split_half_ci"]
+        lines.append(
+            f"noise ceiling      test split-half R² {fmt(t['r2_split_half'])} "
+            f"[{fmt(lo)}, {fmt(hi)}] over {t['n_splits']} splits"
+        )
+        lines.append(
+            f"repeat agreement   test {fmt(t['repeat_agreement'])} ({t['repeated_triplets']} repeated triplets); "
+            f"all {fmt(nc['all']['repeat_agreement'])} ({nc['all']['repeated_triplets']:,})"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""``bgs-hf data validate``: every problem in a dataset, not just the first."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bgs_hf.data.checks import Problems, StopChecks
+from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.splits import SplitConfig
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+
+def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True) -> None:
+    """Videos named but missing, and (with ``decode``) files PyAV cannot decode a frame from."""
+    for row, cid, value in data.meta.get("videos_missing", []):
+        problems.add(f"clip {cid!r}: video {value!r} missing", path=Path(data.root or ".") / "clips", row=row)
+    if not decode:
+        return
+    from tqdm.auto import tqdm
+
+    named = [(cid, v) for cid, v in zip(data.clips["clip_id"], data.clips["video"]) if v]
+    for cid, path in tqdm(named, desc="check videos", unit="clip", disable=len(named) < 20):
+        err = probe_video(path)
+        if err:
+            problems.add(f"clip {cid!r}: {err}", path=path)
+
+
+def probe_video(path: str | Path) -> str | None:
+    """None when PyAV decodes one frame of the file, else a short reason."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return "no video stream"
+            for _ in container.decode(video=0):
+                return None
+            return "no decodable frame"
+    except (av.error.FFmpegError, OSError, ValueError) as err:
+        return f"unreadable video ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+
+
+def validate(source: str | Path, *, decode_videos: bool = True) -> tuple[OddOneOutData | None, list[BGSInputError]]:
+    """Read ``source`` collecting every problem; returns the data (None if unreadable) and the problems."""
+    from bgs_hf.data.loader import read_source
+
+    problems = Problems(collect=True)
+    data = None
+    try:
+        data = read_source(source, SplitConfig(), problems)
+    except StopChecks:
+        pass
+    except BGSInputError as err:  # raised outside a reader's row checks (source kind, splits, leakage)
+        problems.items.append(err)
+    if data is not None:
+        check_videos(data, problems, decode=decode_videos)
+    return data, problems.items

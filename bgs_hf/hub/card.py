@@ -1,0 +1,336 @@
+"""Model cards for BGS adapters, built from a typed card-data object (like sentence-transformers).
+
+:class:`BGSModelCardData` extends :class:`huggingface_hub.ModelCardData`: its YAML part carries
+``library_name: peft``, ``base_model``, tags and a ``model-index`` made of :class:`huggingface_hub.EvalResult`;
+the rest feeds the Jinja template ``hub_cards/model_card.md.j2``. Every number comes from the run's files
+(:class:`~bgs_hf.hub.run_info.RunInfo`); what the run did not record is shown as "not recorded".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from huggingface_hub.repocard_data import eval_results_to_model_index
+from huggingface_hub.utils import yaml_dump
+
+from bgs_hf.hub.run_info import RunInfo
+
+logger = logging.getLogger(__name__)
+
+#: Repository-level folder with the Jinja templates (the data engineer owns ``dataset_card.md.j2``).
+CARDS_DIR = Path(__file__).resolve().parents[2] / "hub_cards"
+MODEL_CARD_TEMPLATE = CARDS_DIR / "model_card.md.j2"
+
+PAPER_URL = "https://arxiv.org/abs/2510.01502"
+CITATION = """@article{garcia2025bgs,
+  title   = {Behavioral Geometric Supervision Aligns Video Foundation Models with Human Social Perception},
+  author  = {Garcia, Kathy and Isik, Leyla},
+  journal = {arXiv preprint arXiv:2510.01502},
+  year    = {2025},
+  url     = {https://arxiv.org/abs/2510.01502}
+}"""
+
+#: Keys of the card data that go to the YAML header; everything else only feeds the template.
+YAML_FIELDS: tuple[str, ...] = (
+    "license",
+    "library_name",
+    "base_model",
+    "tags",
+    "datasets",
+    "pipeline_tag",
+    "metrics",
+    "model-index",
+)
+
+#: (metric key in metrics.json, model-index metric type, pretty name)
+EVAL_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("r2", "r_squared", "R² (signed Spearman², human vs model similarity)"),
+    ("pct_of_ceiling", "pct_of_noise_ceiling", "% of human noise ceiling"),
+    ("ooo_acc_3way", "accuracy", "Odd-one-out accuracy, 3-way (chance 1/3)"),
+    ("ooo_acc_2way", "accuracy", "Odd-one-out accuracy, 2-way anchor test (chance 1/2)"),
+)
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def is_hub_id(name: str | None) -> bool:
+    """True for ``org/name`` strings that are not local paths."""
+    return bool(name) and bool(_HUB_ID.match(str(name))) and not Path(str(name)).exists()
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _fmt_ci(ci: Any) -> str:
+    if not ci or len(ci) != 2 or any(v is None for v in ci):
+        return ""
+    return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _fmt_pct(value: Any) -> str:
+    """``pct_of_ceiling`` as recorded; values ≤ 1.5 are fractions, larger ones already percentages."""
+    if not isinstance(value, (int, float)):
+        return "—"
+    pct = value * 100.0 if abs(value) <= 1.5 else value
+    return f"{pct:.1f}%"
+
+
+def _fmt_acc(value: Any) -> str:
+    return f"{100.0 * value:.1f}%" if isinstance(value, (int, float)) else "—"
+
+
+@dataclass
+class EvalRow:
+    """One row of the evaluation table (pretrained, this model, ceiling)."""
+
+    name: str
+    r2: str
+    pct_of_ceiling: str
+    ooo_acc_3way: str
+    ooo_acc_2way: str
+
+
+@dataclass
+class BGSModelCardData(ModelCardData):
+    """Typed content of a BGS model card.
+
+    The YAML header is limited to :data:`YAML_FIELDS`; ``eval_results`` become ``model-index`` through
+    huggingface_hub's own converter, so ``ModelCard(text).data.eval_results`` reads them back.
+    """
+
+    model_id: str | None = None
+    model_name: str | None = None
+    base_model: str | None = None
+    backbone: str = "unknown"
+    backbone_info: dict[str, Any] = field(default_factory=dict)
+    license: str = "other"
+    library_name: str = "peft"
+    pipeline_tag: str = "feature-extraction"
+    tags: list[str] = field(
+        default_factory=lambda: ["bgs-hf", "peft", "lora", "video", "representational-alignment", "odd-one-out"]
+    )
+    datasets: list[str] | None = None
+    metrics: list[str] | None = field(default_factory=lambda: ["accuracy"])
+    eval_results: list[EvalResult] | None = None
+    # -- template-only content ---------------------------------------------------------------------
+    lora: dict[str, Any] | None = None
+    head: dict[str, Any] | None = None
+    pooling: str | None = None
+    loss: dict[str, Any] | None = None
+    frame_policy: dict[str, Any] | None = None
+    preprocessing: dict[str, Any] | None = None
+    dataset_name: str = "unknown"
+    dataset_split: str = "test"
+    data_licence_note: str = ""
+    training: dict[str, Any] = field(default_factory=dict)
+    fit: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, Any] | None = None
+    ceiling: dict[str, Any] | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    citation: str = CITATION
+    paper_url: str = PAPER_URL
+
+    def __post_init__(self) -> None:
+        if self.eval_results is None:
+            self.eval_results = self.build_eval_results() or None
+
+    def build_eval_results(self) -> list[EvalResult]:
+        """``model-index`` entries for this model's own numbers (the baseline stays in the prose table)."""
+        results = []
+        for key, metric_type, pretty in EVAL_METRICS:
+            value = self.fit.get(key)
+            if not isinstance(value, (int, float)):
+                continue
+            results.append(
+                EvalResult(
+                    task_type="feature-extraction",
+                    task_name="Human similarity alignment (odd-one-out judgments)",
+                    dataset_type=self.dataset_id,
+                    dataset_name=self.dataset_name,
+                    dataset_split=self.dataset_split,
+                    metric_type=metric_type,
+                    metric_name=pretty,
+                    metric_config=key,
+                    metric_value=round(float(value), 6),
+                )
+            )
+        return results
+
+    @property
+    def dataset_id(self) -> str:
+        return self.datasets[0] if self.datasets else self.dataset_name
+
+    def eval_rows(self) -> list[EvalRow]:
+        rows = []
+        if self.baseline:
+            rows.append(self._row(f"pretrained `{self.backbone}` (no BGS)", self.baseline))
+        if self.fit:
+            rows.append(self._row("**this model (BGS-aligned)**", self.fit))
+        if self.ceiling:
+            rows.append(
+                EvalRow(
+                    name="human noise ceiling (split-half)",
+                    r2=_fmt(self.ceiling.get("r2")) + _fmt_ci(self.ceiling.get("ci")),
+                    pct_of_ceiling="100%",
+                    ooo_acc_3way=_fmt_acc(self.ceiling.get("ooo_acc_3way")),
+                    ooo_acc_2way="—",
+                )
+            )
+        return rows
+
+    @staticmethod
+    def _row(name: str, fit: dict[str, Any]) -> EvalRow:
+        return EvalRow(
+            name=name,
+            r2=_fmt(fit.get("r2")) + _fmt_ci(fit.get("r2_ci")),
+            pct_of_ceiling=_fmt_pct(fit.get("pct_of_ceiling")),
+            ooo_acc_3way=_fmt_acc(fit.get("ooo_acc_3way")),
+            ooo_acc_2way=_fmt_acc(fit.get("ooo_acc_2way")),
+        )
+
+    # -- huggingface_hub hooks ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Everything the template needs (``ModelCard.from_template`` passes it as Jinja variables)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["eval_rows"] = self.eval_rows()
+        data["repo_or_path"] = self.model_id or "path/to/this/folder"
+        data["card_model_name"] = self.card_model_name
+        return data
+
+    def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:
+        header: dict[str, Any] = {
+            "license": self.license,
+            "library_name": self.library_name,
+            "base_model": self.base_model,
+            "tags": self.tags,
+            "datasets": self.datasets,
+            "pipeline_tag": self.pipeline_tag,
+            "metrics": self.metrics,
+        }
+        if self.eval_results:
+            header["model-index"] = eval_results_to_model_index(self.card_model_name, self.eval_results)
+        header = {k: v for k, v in header.items() if k in YAML_FIELDS and v not in (None, [], {})}
+        return yaml_dump(header, sort_keys=False, line_break=line_break).strip()
+
+    @property
+    def card_model_name(self) -> str:
+        return self.model_name or (self.model_id or "bgs-adapter").split("/")[-1]
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("bgs-hf", "peft", "transformers", "torch", "huggingface_hub"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
+    """(pretty name, Hub dataset ids, licence note) from what the run recorded about its data."""
+    data = info.section("data", "dataset") or {}
+    if isinstance(data, str):
+        data = {"source": data}
+    source = str(data.get("source") or data.get("path") or data.get("name") or "")
+    name = str(data.get("name") or (Path(source).name if source else "unknown"))
+    hub_ids = [source] if is_hub_id(source) else None
+    kind = f"{name} {source} {data.get('kind', '')}".lower()
+    if "socialshapes" in kind or "synth" in kind:
+        note = (
+            "SocialShapes is a synthetic benchmark generated by bgs-hf (procedural shapes and simulated "
+            "observers); it carries no third-party rights and is released with the code (Apache-2.0)."
+        )
+    elif "garcia" in kind or "release" in kind or "isik" in kind:
+        note = (
+            "The human judgments come from the Garcia & Isik release, which states no licence; the videos "
+            "are licensed (Moments in Time) and are not redistributed. Check the authors' terms before reuse."
+        )
+    else:
+        note = "Check the licence of the training data before reusing this adapter."
+    return name, hub_ids, note
+
+
+def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
+    """(name, Hub id of the base model or None, short description) from ``bgs_config.json``."""
+    bb = cfg.get("backbone")
+    if isinstance(bb, dict):
+        name = str(bb.get("name") or "unknown")
+        hub = name if bb.get("source") == "hub" or (bb.get("source") is None and is_hub_id(name)) else None
+        short = {k: bb[k] for k in ("family", "model_class", "source", "num_frames", "image_size") if k in bb}
+        return name, hub, short
+    name = str(bb or cfg.get("base_model") or "unknown")
+    return name, (name if is_hub_id(name) else None), {}
+
+
+def card_data_from_run(info: RunInfo, *, repo_id: str | None = None, license: str | None = None) -> BGSModelCardData:
+    """Fill the card data from a run. Nothing is invented: absent entries stay empty on the card."""
+    cfg = info.bgs_config
+    backbone, base_id, short = _backbone(cfg)
+    lora = info.section("lora", "lora_config")
+    if lora is None and info.adapter_config:
+        lora = {
+            k: info.adapter_config.get(k)
+            for k in ("r", "lora_alpha", "lora_dropout", "target_modules", "modules_to_save", "bias")
+            if k in info.adapter_config
+        }
+    if lora and info.adapter_config and info.adapter_config.get("modules_to_save"):
+        lora = {**lora, "modules_to_save": info.adapter_config["modules_to_save"]}
+    name, hub_ids, note = _dataset_fields(info)
+    data = info.section("data", "dataset")
+    split = str((data or {}).get("split", info.split)) if isinstance(data, dict) else info.split
+    training = {}
+    for key in ("learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "seed", "bf16"):
+        if info.training_args and key in info.training_args:
+            training[key] = info.training_args[key]
+    if info.trainer_state:
+        for key in ("global_step", "best_global_step", "best_metric", "epoch"):
+            if info.trainer_state.get(key) is not None:
+                training[key] = info.trainer_state[key]
+    tags = ["bgs-hf", "peft", "lora", "video", "representational-alignment", "odd-one-out"]
+    if short.get("family"):
+        tags.append(short["family"])
+    head = info.section("head", "head_config")
+    if head is not None and cfg.get("embedding_dim") is not None:
+        head = {**head, "embedding_dim": cfg["embedding_dim"]}
+    return BGSModelCardData(
+        model_id=repo_id,
+        base_model=base_id,
+        backbone=backbone,
+        backbone_info=short,
+        license=license or ("apache-2.0" if base_id is None and "SocialShapes" in note else "other"),
+        tags=tags,
+        datasets=hub_ids,
+        lora=lora or None,
+        head=head,
+        pooling=info.section("pooling"),
+        loss=info.section("loss", "loss_config"),
+        frame_policy=info.section("frame_policy", "frames"),
+        preprocessing=info.section("preprocessing"),
+        dataset_name=name,
+        dataset_split=split,
+        data_licence_note=note,
+        training=training,
+        fit=info.fit,
+        baseline=info.baseline,
+        ceiling=info.ceiling,
+        versions=_versions(),
+    )
+
+
+def render_model_card(card_data: BGSModelCardData, template_path: str | Path | None = None) -> ModelCard:
+    """Render the Jinja template; the returned card's ``.data`` is parsed back from the YAML it wrote."""
+    card = ModelCard.from_template(card_data, template_path=str(template_path or MODEL_CARD_TEMPLATE))
+    return ModelCard(str(card))

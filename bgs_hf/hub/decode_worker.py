@@ -1,0 +1,47 @@
+"""Check and decode one untrusted video in a separate, time-limited process (the Space's upload path).
+
+Run as ``python -m bgs_hf.hub.decode_worker --cache DIR --policy JSON --limits JSON PATH``. On success the
+decoded frames are in the :class:`~bgs_hf.video.ClipCache` under ``DIR`` (atomic ``.npy``) and the exit code
+is 0; on bad input the one-line reason is printed on stderr with exit code 2. A hung or crashing FFmpeg only
+takes this process down; the parent kills it at its deadline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bgs_hf.hub.decode_worker")
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--policy", required=True, help="FramePolicy as JSON")
+    parser.add_argument("--limits", required=True, help="VideoLimits fields as JSON")
+    parser.add_argument("path")
+    args = parser.parse_args(argv)
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.video import ClipCache, FramePolicy, VideoLimits, check_video
+
+    try:
+        limits = json.loads(args.limits)
+        for key in ("codecs", "containers"):
+            if limits.get(key) is not None:
+                limits[key] = tuple(limits[key])
+        check_video(args.path, VideoLimits(**limits))
+        ClipCache(args.cache).get(args.path, FramePolicy.from_dict(json.loads(args.policy)))
+    except BGSInputError as err:
+        sys.stderr.write(f"{err}\n")
+        return EXIT_BAD_INPUT
+    except Exception as err:  # anything FFmpeg throws at us is a bad upload, reported in one line
+        sys.stderr.write(f"could not decode the video ({type(err).__name__})\n")
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

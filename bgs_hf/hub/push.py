@@ -1,0 +1,209 @@
+"""Publish a training run to the Hub: stage exactly the folder to upload, then upload it in one commit.
+
+The staged folder is what downstream users get: the PEFT adapter (head included through
+``modules_to_save``), ``bgs_config.json`` (backbone, pooling, frame policy, preprocessing), the model card
+``README.md`` and ``.eval_results/*.yaml``. ``local_dir`` writes that folder and uploads nothing, so what is
+tested is what would be published.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.hub.run_info import BGS_CONFIG, RunInfo
+
+logger = logging.getLogger(__name__)
+
+#: Top-level files of the saved embedder that are published. Weights only as safetensors.
+MODEL_FILE_PATTERNS: tuple[str, ...] = (
+    BGS_CONFIG,
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "*.safetensors",
+    "head_config.json",
+    "config.json",
+    "preprocessor_config.json",
+)
+#: Never published even when they match a pattern above (training state, pickles).
+EXCLUDED_PATTERNS: tuple[str, ...] = (
+    "training_args*",
+    "trainer_state.json",
+    "optimizer*",
+    "scheduler*",
+    "rng_state*",
+    "metrics.json",
+    "*.bin",
+    "*.pt",
+    "*.pth",
+    "*.pkl",
+)
+#: Sub-folders of the saved embedder that are published too: ``base/`` holds the config + weights of
+#: bundled or tiny-random backbones, so the adapter loads without network.
+MODEL_SUBFOLDERS: tuple[str, ...] = ("base",)
+EVAL_RESULTS_DIR = ".eval_results"
+
+
+@dataclass
+class PushResult:
+    """What ``push_run`` staged and, when uploaded, where it went."""
+
+    folder: Path
+    files: list[str]
+    repo_id: str
+    url: str | None = None
+    commit: str | None = None
+    uploaded: bool = False
+
+
+def validate_repo_id(repo_id: str) -> str:
+    """``USER/NAME`` with Hub-legal characters, else a one-line :class:`BGSInputError`."""
+    from huggingface_hub.utils import HFValidationError
+    from huggingface_hub.utils import validate_repo_id as _validate
+
+    try:
+        _validate(repo_id)
+    except HFValidationError as err:
+        raise BGSInputError(f"invalid repo id {repo_id!r}: {str(err).splitlines()[0]}") from None
+    if repo_id.count("/") != 1:
+        raise BGSInputError(f"invalid repo id {repo_id!r}: expected USER/NAME")
+    return repo_id
+
+
+def _model_files(model_dir: Path) -> list[Path]:
+    """Files to publish, relative to ``model_dir``: the saved embedder, no training state, no pickles."""
+    chosen = []
+    candidates = sorted(p for p in model_dir.iterdir() if p.is_file())
+    for sub in MODEL_SUBFOLDERS:
+        if (model_dir / sub).is_dir():
+            candidates += sorted(p for p in (model_dir / sub).rglob("*") if p.is_file())
+    for path in candidates:
+        if any(fnmatch.fnmatch(path.name, pat) for pat in EXCLUDED_PATTERNS):
+            if path.suffix in (".bin", ".pt", ".pth", ".pkl"):
+                logger.warning("not publishing %s: weights are published as safetensors only", path.name)
+            continue
+        if any(fnmatch.fnmatch(path.name, pat) for pat in MODEL_FILE_PATTERNS):
+            chosen.append(path.relative_to(model_dir))
+    if not any(p.suffix == ".safetensors" for p in chosen):
+        raise BGSInputError("no .safetensors weights to publish (adapter_model.safetensors expected)", path=model_dir)
+    return chosen
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-").lower() or "eval"
+
+
+def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
+    """``.eval_results/<dataset>.yaml`` contents (huggingface_hub's EvalResultEntry format)."""
+    from huggingface_hub import EvalResultEntry
+    from huggingface_hub._eval_results import eval_result_entries_to_yaml
+
+    entries = []
+    notes = f"split={card_data.dataset_split}"
+    if card_data.ceiling and card_data.ceiling.get("r2") is not None:
+        notes += f"; human noise ceiling r2={card_data.ceiling['r2']:.4f}"
+    for result in card_data.eval_results or []:
+        entries.append(
+            EvalResultEntry(
+                dataset_id=card_data.dataset_id,
+                task_id=f"{result.dataset_split}-{result.metric_config or _slug(result.metric_type)}",
+                value=result.metric_value,
+                notes=notes,
+            )
+        )
+    if not entries:
+        return {}
+    return {f"{_slug(card_data.dataset_name)}.yaml": eval_result_entries_to_yaml(entries)}
+
+
+def stage_run(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    repo_id: str | None = None,
+    license: str | None = None,
+    split: str = "test",
+) -> list[str]:
+    """Write the folder to publish into ``out_dir`` (must be empty); return its files, relative."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=out_dir)
+    info = RunInfo.from_run_dir(run_dir, split=split)
+    files = _model_files(info.model_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for rel in files:
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(info.model_dir / rel, out_dir / rel)
+    card_data = card_data_from_run(info, repo_id=repo_id, license=license)
+    render_model_card(card_data).save(out_dir / "README.md")
+    for name, entries in eval_results_yaml(card_data).items():
+        (out_dir / EVAL_RESULTS_DIR).mkdir(exist_ok=True)
+        text = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
+        (out_dir / EVAL_RESULTS_DIR / name).write_text(text, encoding="utf-8")
+    staged = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    logger.info("staged %d files for %s in %s", len(staged), repo_id or "the Hub", out_dir)
+    return staged
+
+
+def upload_folder(
+    folder: str | Path,
+    repo_id: str,
+    *,
+    repo_type: str = "model",
+    private: bool = False,
+    token: str | None = None,
+    commit_message: str = "Upload with bgs-hf",
+    space_sdk: str | None = None,
+) -> tuple[str, str | None]:
+    """``create_repo`` (exist_ok) then ``upload_folder``; returns (repo url, commit oid).
+
+    The token is resolved by huggingface_hub (``HF_TOKEN`` or the saved login) and never logged.
+    """
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
+    info = api.upload_folder(
+        folder_path=str(folder), repo_id=repo_id, repo_type=repo_type, commit_message=commit_message
+    )
+    logger.info("uploaded %s to %s", folder, url)
+    return str(url), getattr(info, "oid", None)
+
+
+def push_run(
+    run_dir: str | Path,
+    repo_id: str,
+    private: bool = False,
+    local_dir: str | Path | None = None,
+    *,
+    token: str | None = None,
+    license: str | None = None,
+    split: str = "test",
+    commit_message: str | None = None,
+) -> PushResult:
+    """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing."""
+    validate_repo_id(repo_id)
+    if local_dir is not None:
+        files = stage_run(run_dir, local_dir, repo_id=repo_id, license=license, split=split)
+        return PushResult(folder=Path(local_dir), files=files, repo_id=repo_id)
+    with tempfile.TemporaryDirectory(prefix="bgs-push-") as tmp:
+        files = stage_run(run_dir, tmp, repo_id=repo_id, license=license, split=split)
+        url, oid = upload_folder(
+            tmp,
+            repo_id,
+            private=private,
+            token=token,
+            commit_message=commit_message or f"Upload BGS adapter from {Path(run_dir).name}",
+        )
+    return PushResult(folder=Path(run_dir), files=files, repo_id=repo_id, url=url, commit=oid, uploaded=True)

@@ -1,0 +1,162 @@
+"""Read what a training run recorded, without importing torch.
+
+A run folder (``bgs-hf train --out RUN_DIR``) holds the saved embedder (PEFT adapter with the head in
+``modules_to_save``, ``bgs_config.json``), the Trainer's ``training_args.json``/``trainer_state.json`` and
+the evaluation's ``metrics.json``. The model card and ``bgs-hf push`` read the run through :class:`RunInfo`
+so that every number on the card comes from a file, never from a default.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+#: Files that make up a saved embedder; the model folder of a run is the one holding ``BGS_CONFIG``.
+BGS_CONFIG = "bgs_config.json"
+ADAPTER_CONFIG = "adapter_config.json"
+#: Sub-folders where a run may keep its final/best model, tried in order after the run folder itself.
+MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")
+#: Other JSON files of a run that may record the loss (``get_config_dict()``) and the data; first wins.
+EXTRA_FILES: tuple[str, ...] = ("run_config.json", "bgs_trainer_state.json")
+#: Metric keys copied onto the card (the contract of ``bgs_hf.metrics.behavioural_fit``).
+FIT_KEYS: tuple[str, ...] = (
+    "r2",
+    "r2_ci",
+    "rsa_spearman",
+    "rsa_pearson",
+    "ooo_acc_3way",
+    "ooo_acc_2way",
+    "pct_of_ceiling",
+    "n_pairs",
+    "n_judgments",
+)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise BGSInputError(f"not valid JSON ({err.msg} at line {err.lineno})", path=path) from None
+    if not isinstance(data, dict):
+        raise BGSInputError("expected a JSON object", path=path)
+    return data
+
+
+def find_model_dir(run_dir: str | Path) -> Path:
+    """The folder inside a run that holds the saved embedder (``bgs_config.json``)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise BGSInputError("run folder not found", path=run_dir)
+    for candidate in (run_dir, *(run_dir / sub for sub in MODEL_SUBDIRS)):
+        if (candidate / BGS_CONFIG).is_file():
+            return candidate
+    raise BGSInputError(f"no {BGS_CONFIG} in the run folder or in {', '.join(MODEL_SUBDIRS)}/", path=run_dir)
+
+
+def _pick_fit(metrics: dict[str, Any], split: str) -> dict[str, Any]:
+    """Metrics of one model on one split, whether ``metrics.json`` is flat or nested by split."""
+    for key in (split, "eval", "metrics"):
+        sub = metrics.get(key)
+        if isinstance(sub, dict) and "r2" in sub:
+            return {k: sub[k] for k in FIT_KEYS if k in sub}
+    return {k: metrics[k] for k in FIT_KEYS if k in metrics}
+
+
+def _pick_baseline(metrics: dict[str, Any], split: str) -> dict[str, Any] | None:
+    for key in ("baseline", "pretrained", "pretrained_baseline"):
+        sub = metrics.get(key)
+        if isinstance(sub, dict):
+            fit = _pick_fit(sub, split)
+            if fit:
+                return fit
+    return None
+
+
+def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
+    """Noise ceiling as recorded: a number, or a dict with ``r2``/``mean`` and ``ci``."""
+    for key in ("noise_ceiling", "ceiling", "noise_ceiling_r2", "ceiling_r2"):
+        value = metrics.get(key)
+        if isinstance(value, (int, float)):
+            return {"r2": float(value)}
+        if isinstance(value, dict):
+            r2 = value.get("r2", value.get("mean", value.get("r2_mean")))
+            if isinstance(r2, (int, float)):
+                out: dict[str, Any] = {"r2": float(r2)}
+                ci = value.get("ci", value.get("r2_ci"))
+                if ci is not None:
+                    out["ci"] = list(ci)
+                for extra in ("ooo_acc_3way", "method", "n_splits"):
+                    if extra in value:
+                        out[extra] = value[extra]
+                return out
+    return None
+
+
+@dataclass
+class RunInfo:
+    """Everything a training run recorded that the card needs. Missing pieces stay ``None``."""
+
+    run_dir: Path
+    model_dir: Path
+    bgs_config: dict[str, Any]
+    adapter_config: dict[str, Any] | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    training_args: dict[str, Any] | None = None
+    trainer_state: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # run_config.json / bgs_trainer_state.json
+    split: str = "test"
+
+    @classmethod
+    def from_run_dir(cls, run_dir: str | Path, *, split: str = "test") -> RunInfo:
+        run_dir = Path(run_dir)
+        model_dir = find_model_dir(run_dir)
+        info = cls(run_dir=run_dir, model_dir=model_dir, bgs_config=_read_json(model_dir / BGS_CONFIG), split=split)
+        if (model_dir / ADAPTER_CONFIG).is_file():
+            info.adapter_config = _read_json(model_dir / ADAPTER_CONFIG)
+        for attr, name in (
+            ("metrics", "metrics.json"),
+            ("training_args", "training_args.json"),
+            ("trainer_state", "trainer_state.json"),
+        ):
+            for folder in (run_dir, model_dir):
+                if (folder / name).is_file():
+                    setattr(info, attr, _read_json(folder / name))
+                    break
+        for name in EXTRA_FILES:
+            for folder in (run_dir, model_dir):
+                if (folder / name).is_file():
+                    info.extra = {**_read_json(folder / name), **info.extra}
+                    break
+        if not info.metrics:
+            logger.warning("%s has no metrics.json: the card will carry no evaluation numbers", run_dir)
+        return info
+
+    # -- pieces of the card -------------------------------------------------------------------------
+    @property
+    def fit(self) -> dict[str, Any]:
+        return _pick_fit(self.metrics, self.split)
+
+    @property
+    def baseline(self) -> dict[str, Any] | None:
+        return _pick_baseline(self.metrics, self.split)
+
+    @property
+    def ceiling(self) -> dict[str, Any] | None:
+        sub = self.metrics.get(self.split)
+        found = _pick_ceiling(sub) if isinstance(sub, dict) else None
+        return found or _pick_ceiling(self.metrics)
+
+    def section(self, *keys: str) -> Any:
+        """First value found under ``keys`` in bgs_config, metrics, then training args."""
+        for source in (self.bgs_config, self.metrics, self.extra, self.training_args or {}):
+            for key in keys:
+                if key in source and source[key] not in (None, {}, []):
+                    return source[key]
+        return None

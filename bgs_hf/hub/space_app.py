@@ -1,0 +1,638 @@
+"""The BGS demo Space: how does alignment change which clips a video model finds similar?
+
+Pick three clips from a catalogue (SocialShapes by default) or upload your own; see the pretrained and the
+BGS-aligned similarity matrices side by side, each model's odd-one-out choice next to the human choice
+when people judged that triplet, and the nearest neighbours of a clip under both models.
+
+The logic lives here (importable, testable); ``spaces/bgs-demo/app.py`` only launches it.
+
+Hardening for public uploads: the size is checked before anything opens the file; container, codec and
+duration are checked from the headers (``bgs_hf.video.check_video``) and decoding runs in a separate
+process with a deadline (``bgs_hf.hub.decode_worker``); only files inside Gradio's upload folder are read;
+the queue runs one job at a time with a bounded backlog. Every failure becomes a one-line message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BACKBONE = "bgs-tiny-videomae"
+VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
+SLOTS = ("A", "B", "C")
+
+
+@dataclass
+class SpaceConfig:
+    """Everything the Space needs; ``bgs-hf space`` and ``app.py`` fill it from flags / ``bgs_space.json``."""
+
+    model: str | None = None  # run folder or Hub repo id of a BGS adapter
+    data: str | None = None  # catalogue (any layout bgs_hf.data.load reads); None = bundled SocialShapes
+    cache_dir: str | None = None  # embeddings, thumbnails, decoded clips; default ~/.cache/bgs-hf/space
+    catalogue_split: str | None = None  # clips shown: a split name (e.g. "test") or None for all clips
+    max_catalogue: int = 60
+    n_synth_clips: int = 48  # size of the generated SocialShapes catalogue
+    seed: int = 0
+    max_upload_mb: float = 20.0
+    max_duration_s: float = 30.0
+    decode_timeout_s: float = 60.0
+    queue_max_size: int = 16
+    n_neighbours: int = 5
+    thumb_size: int = 96
+    batch_size: int = 8
+    upload_root: str | None = None  # Gradio's upload folder unless set (tests)
+
+    @property
+    def cache_path(self) -> Path:
+        root = self.cache_dir or os.environ.get("BGS_SPACE_CACHE") or Path.home() / ".cache" / "bgs-hf" / "space"
+        return Path(root).expanduser()
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+def model_odd_one_out(sim3: np.ndarray) -> int:
+    """Position (0..2) of the clip a model calls odd: the one outside its most similar pair.
+
+    Pair order (ab, ac, bc) and "odd = 2 - kept pair column" follow ``bgs_hf.metrics.ooo``.
+    """
+    pairs = np.array([sim3[0, 1], sim3[0, 2], sim3[1, 2]], dtype=np.float64)
+    return int(2 - int(np.argmax(pairs)))
+
+
+def _atomic_save(path: Path, arr: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ------------------------------------------------------------------------------------------ catalogue
+@dataclass
+class Catalogue:
+    """Clips to pick from, their thumbnails, and the human odd-one-out votes per judged triplet."""
+
+    name: str
+    clip_ids: list[str]
+    paths: list[Path]
+    thumbs: np.ndarray  # (N, h, w, 3) uint8
+    votes: dict[frozenset[int], Counter] = field(default_factory=dict)  # catalogue positions -> odd votes
+
+    def __len__(self) -> int:
+        return len(self.clip_ids)
+
+    def index(self, clip_id: str) -> int:
+        try:
+            return self.clip_ids.index(clip_id)
+        except ValueError:
+            raise BGSInputError(f"unknown clip {clip_id!r}") from None
+
+    def human_choice(self, positions: Sequence[int]) -> tuple[int, int, int] | None:
+        """(slot of the humans' odd clip, its votes, all votes) for a judged triplet, else ``None``."""
+        if len(set(positions)) != 3:
+            return None
+        counts = self.votes.get(frozenset(positions))
+        if not counts:
+            return None
+        odd_clip, n = counts.most_common(1)[0]
+        return positions.index(odd_clip), n, sum(counts.values())
+
+    @classmethod
+    def load(cls, source: str | Path, config: SpaceConfig) -> Catalogue:
+        from bgs_hf.data import load as load_data
+
+        data = load_data(source)
+        ids = data.clip_ids if hasattr(data, "clip_ids") else list(data.clips["clip_id"])
+        videos = list(data.clips["video"])
+        items = data.split_items(config.catalogue_split) if config.catalogue_split in data.splits else None
+        chosen = [int(i) for i in (items if items is not None else range(data.n_clips)) if videos[int(i)]]
+        chosen = chosen[: config.max_catalogue]
+        if len(chosen) < 3:
+            raise BGSInputError("the catalogue needs at least 3 clips with videos", path=source)
+        where = {g: k for k, g in enumerate(chosen)}
+        trip = data.triplets(None)
+        votes: dict[frozenset[int], Counter] = {}
+        odd_clip = trip.idx[np.arange(len(trip.odd)), trip.odd.astype(np.int64)]
+        for row, odd in zip(trip.idx.tolist(), odd_clip.tolist()):
+            if all(g in where for g in row):
+                votes.setdefault(frozenset(where[g] for g in row), Counter())[where[odd]] += 1
+        paths = [Path(videos[g]) for g in chosen]
+        thumbs = _thumbnails(paths, config)
+        return cls(Path(str(source)).name or "catalogue", [ids[g] for g in chosen], paths, thumbs, votes)
+
+
+def _thumbnails(paths: list[Path], config: SpaceConfig) -> np.ndarray:
+    """Middle frame of each clip, short side ``thumb_size``, centre-cropped; cached with the clips."""
+    from bgs_hf.video import ClipCache, FramePolicy
+
+    cache = ClipCache(config.cache_path / "clips")
+    policy = FramePolicy(num_frames=3, size=config.thumb_size, crop=config.thumb_size)
+    return np.stack([_square(cache.get(p, policy)[1]) for p in paths])
+
+
+def _square(frame: np.ndarray) -> np.ndarray:
+    """Centre square of an ``(H, W, 3)`` image, for thumbnails."""
+    h, w = frame.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    return np.ascontiguousarray(frame[top : top + s, left : left + s])
+
+
+def default_catalogue(config: SpaceConfig) -> Path:
+    """Generate (once) a small SocialShapes set in the cache: the Space works with no data download."""
+    from bgs_hf.synth import generate_socialshapes
+
+    out = config.cache_path / f"socialshapes-{config.n_synth_clips}-seed{config.seed}"
+    done = out / ".complete"
+    if not done.exists():
+        logger.info("generating the SocialShapes catalogue (%d clips) in %s", config.n_synth_clips, out)
+        generate_socialshapes(out, n_clips=config.n_synth_clips, seed=config.seed)
+        done.write_text("ok\n")
+    return out
+
+
+# ------------------------------------------------------------------------------------------ models
+class ModelPair:
+    """The BGS-aligned embedder and its pretrained counterpart (same weights with the adapter off)."""
+
+    def __init__(self, aligned: Any, name: str) -> None:
+        self.aligned = aligned.eval()
+        self.name = name
+        self.policy = aligned.frame_policy
+
+    @classmethod
+    def load(cls, name_or_path: str) -> ModelPair:
+        from bgs_hf.models import load_model
+
+        return cls(load_model(name_or_path), name_or_path)
+
+    def embed(self, pixel_values: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(pretrained, aligned) embeddings of a batch ``(B,T,3,H,W)``, as float32 numpy."""
+        import torch
+
+        with torch.no_grad():
+            bgs = self.aligned(pixel_values)
+            if hasattr(self.aligned, "disable_adapter"):
+                with self.aligned.disable_adapter():
+                    pre = self.aligned.embed_layers(pixel_values)[-1]
+            else:  # a plain embedder (no adapter): its own pooled backbone features
+                pre = self.aligned.embed_layers(pixel_values)[-1]
+        return pre.float().cpu().numpy(), bgs.float().cpu().numpy()
+
+    def fingerprint(self) -> str:
+        """Hash of the adapter/head weights, the backbone and the frame policy (keys the embedding cache)."""
+        h = hashlib.sha256()
+        spec = getattr(self.aligned, "spec", None)
+        h.update(json.dumps([getattr(spec, "name", ""), self.policy.to_dict()], sort_keys=True).encode())
+        for name, tensor in sorted(self.aligned.state_dict().items()):
+            if "lora_" in name or "modules_to_save" in name or "head" in name:
+                h.update(name.encode())
+                h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return h.hexdigest()[:20]
+
+
+# ------------------------------------------------------------------------------------------ backend
+@dataclass
+class Comparison:
+    """Result of comparing three clips under both models."""
+
+    labels: list[str]
+    sim_pre: np.ndarray
+    sim_bgs: np.ndarray
+    odd_pre: int
+    odd_bgs: int
+    human: tuple[int, int, int] | None  # (slot, votes, total)
+
+
+class SpaceBackend:
+    """Embeds clips with both models, caches the catalogue's embeddings, answers the UI's questions."""
+
+    def __init__(self, config: SpaceConfig, models: ModelPair | None = None, catalogue: Catalogue | None = None):
+        from bgs_hf.video import ClipCache
+
+        self.config = config
+        if models is None:
+            if not config.model:
+                raise BGSInputError("no model given: pass a run folder or Hub repo id of a BGS adapter")
+            models = ModelPair.load(config.model)
+        self.models = models
+        self.catalogue = catalogue or Catalogue.load(config.data or default_catalogue(config), config)
+        self.clip_cache = ClipCache(config.cache_path / "clips")
+        self.upload_cache = ClipCache(config.cache_path / "uploads")
+        self.cat_pre, self.cat_bgs = self._catalogue_embeddings()
+
+    # -- embeddings -----------------------------------------------------------------------------------
+    def _embed_paths(self, paths: Sequence[Path], cache: Any) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+        from tqdm.auto import tqdm
+
+        from bgs_hf.video import load_clip
+
+        pre, bgs = [], []
+        bs = self.config.batch_size
+        for start in tqdm(range(0, len(paths), bs), desc="embedding clips", unit="batch"):
+            batch = torch.stack([load_clip(p, self.models.policy, cache) for p in paths[start : start + bs]])
+            p, b = self.models.embed(batch)
+            pre.append(p)
+            bgs.append(b)
+        return np.concatenate(pre), np.concatenate(bgs)
+
+    def _catalogue_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
+        key = hashlib.sha256(
+            json.dumps(
+                [self.models.fingerprint(), [self.clip_cache.content_hash(p) for p in self.catalogue.paths]]
+            ).encode()
+        ).hexdigest()[:24]
+        folder = self.config.cache_path / "embeddings" / key
+        try:
+            pre = np.load(folder / "pretrained.npy", allow_pickle=False)
+            bgs = np.load(folder / "aligned.npy", allow_pickle=False)
+            if len(pre) == len(bgs) == len(self.catalogue):
+                logger.info("catalogue embeddings read from %s", folder)
+                return pre, bgs
+        except (OSError, ValueError):
+            pass
+        pre, bgs = self._embed_paths(self.catalogue.paths, self.clip_cache)
+        _atomic_save(folder / "pretrained.npy", pre)
+        _atomic_save(folder / "aligned.npy", bgs)
+        return pre, bgs
+
+    # -- untrusted uploads ----------------------------------------------------------------------------
+    def _upload_root(self) -> Path:
+        if self.config.upload_root:
+            return Path(self.config.upload_root).resolve()
+        from gradio.utils import get_upload_folder
+
+        return Path(get_upload_folder()).resolve()
+
+    def check_upload(self, path: str | Path) -> Path:
+        """Cheap gates before any decoder sees the file: location, name, size."""
+        p = Path(path)
+        try:
+            resolved = p.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise BGSInputError("upload not found", path=p) from None
+        if not resolved.is_relative_to(self._upload_root()):
+            raise BGSInputError("only files uploaded through the page are accepted", path=p)
+        if not resolved.is_file():
+            raise BGSInputError("not a regular file", path=p)
+        if resolved.suffix.lower() not in VIDEO_EXTENSIONS:
+            raise BGSInputError(f"not a video file (expected one of {', '.join(VIDEO_EXTENSIONS)})", path=p)
+        size = resolved.stat().st_size
+        if size == 0:
+            raise BGSInputError("the file is empty", path=p)
+        if size > self.config.max_bytes:
+            raise BGSInputError(
+                f"file too large ({size / 2**20:.1f} MiB > {self.config.max_upload_mb:g} MiB)", path=p
+            )
+        return resolved
+
+    def decode_upload(self, path: Path) -> None:
+        """Header checks + decoding in a child process with a deadline; frames land in the upload cache."""
+        from bgs_hf.video import VideoLimits
+
+        limits = asdict(VideoLimits(max_bytes=self.config.max_bytes, max_duration_s=self.config.max_duration_s))
+        cmd = [
+            sys.executable,
+            "-m",
+            "bgs_hf.hub.decode_worker",
+            "--cache",
+            str(self.upload_cache.root),
+            "--policy",
+            json.dumps(self.models.policy.to_dict()),
+            "--limits",
+            json.dumps(limits),
+            str(path),
+        ]
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=self.config.decode_timeout_s, env=env, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise BGSInputError(
+                f"decoding took longer than {self.config.decode_timeout_s:g} s; try a shorter clip", path=path
+            ) from None
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            reason = lines[-1] if lines and proc.returncode in (2, 3) else "could not decode the video"
+            # the worker names the file by its upload name; keep the message about the video itself
+            reason = reason.split(": ", 1)[1] if reason.startswith(path.name + ": ") else reason
+            raise BGSInputError(reason, path=path)
+
+    def embed_upload(self, path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pretrained, aligned, thumbnail) for an uploaded clip, after all checks."""
+        from bgs_hf.video import load_clip
+
+        p = self.check_upload(path)
+        self.decode_upload(p)
+        if not self.upload_cache.entry_path(p, self.models.policy).exists():
+            raise BGSInputError("could not decode the video", path=p)
+        frames = self.upload_cache.get(p, self.models.policy)  # cache hit: decoded by the worker
+        clip = load_clip(p, self.models.policy, self.upload_cache)
+        pre, bgs = self.models.embed(clip[None])
+        thumb = _square(frames[len(frames) // 2])
+        return pre[0], bgs[0], thumb
+
+    # -- questions ------------------------------------------------------------------------------------
+    def compare(self, picks: Sequence[str | None], uploads: Sequence[str | None] = (None, None, None)) -> Comparison:
+        """Three clips (an upload wins over the catalogue pick in its slot) under both models."""
+        from bgs_hf.metrics.rsa import cosine_similarity_matrix
+
+        labels, pre, bgs, positions = [], [], [], []
+        for slot, pick, upload in zip(SLOTS, picks, uploads):
+            if upload:
+                p, b, _ = self.embed_upload(upload)
+                labels.append(f"{slot}: upload")
+                positions.append(-1 - len(positions))  # never a catalogue triplet
+            elif pick:
+                i = self.catalogue.index(pick)
+                p, b = self.cat_pre[i], self.cat_bgs[i]
+                labels.append(f"{slot}: {pick}")
+                positions.append(i)
+            else:
+                raise BGSInputError(f"clip {slot}: pick a clip from the catalogue or upload one")
+            pre.append(p)
+            bgs.append(b)
+        sim_pre = cosine_similarity_matrix(np.stack(pre))
+        sim_bgs = cosine_similarity_matrix(np.stack(bgs))
+        human = self.catalogue.human_choice(positions) if min(positions) >= 0 else None
+        return Comparison(labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human)
+
+    def neighbours(self, clip_id: str, k: int | None = None) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The ``k`` most similar catalogue clips to ``clip_id`` under each model (itself excluded)."""
+        from bgs_hf.metrics.rsa import cosine_similarity_matrix
+
+        k = k or self.config.n_neighbours
+        i = self.catalogue.index(clip_id)
+        out = []
+        for emb in (self.cat_pre, self.cat_bgs):
+            sims = cosine_similarity_matrix(emb)[i]
+            order = [int(j) for j in np.argsort(-sims, kind="stable") if j != i][:k]
+            out.append([(j, float(sims[j])) for j in order])
+        return out[0], out[1]
+
+
+# ------------------------------------------------------------------------------------------ UI
+def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) -> Any:
+    """3×3 heat map with values; the model's odd-one-out is marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.2, 3.6), dpi=100)
+    im = ax.imshow(sim, vmin=-1, vmax=1, cmap="viridis")
+    short = [lab.split(":")[0] for lab in labels]
+    ax.set_xticks(range(3), short)
+    ax.set_yticks(range(3), [f"{s} (odd)" if k == odd else s for k, s in enumerate(short)])
+    for a in range(3):
+        for b in range(3):
+            ax.text(b, a, f"{sim[a, b]:.2f}", ha="center", va="center", color="white" if sim[a, b] < 0.3 else "black")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+    fig.tight_layout()
+    return fig
+
+
+def answers_markdown(cmp: Comparison) -> str:
+    lines = ["| | odd one out |", "|---|---|"]
+    lines.append(f"| pretrained | **{cmp.labels[cmp.odd_pre]}** |")
+    lines.append(f"| BGS-aligned | **{cmp.labels[cmp.odd_bgs]}** |")
+    if cmp.human is not None:
+        slot, votes, total = cmp.human
+        lines.append(f"| humans | **{cmp.labels[slot]}** ({votes} of {total} judgments) |")
+    else:
+        lines.append("| humans | this triplet was not judged |")
+    return "\n".join(lines)
+
+
+def _user_message(err: Exception, action: str) -> str:
+    """One line for the page: our own input errors verbatim, anything else generic (logged, no trace)."""
+    if isinstance(err, BGSInputError):
+        msg = str(err)
+    else:
+        logger.exception("unexpected error in the Space")
+        msg = "something went wrong while processing this request"
+    try:
+        import gradio as gr
+
+        gr.Warning(msg)
+    except Exception:  # outside a request (direct calls, tests) there is no page to warn
+        logger.debug("no Gradio context for the warning")
+    return f"**Could not {action}:** {msg}"
+
+
+def compare_view(backend: SpaceBackend, picks: Sequence[str | None], uploads: Sequence[Any]) -> tuple[Any, Any, str]:
+    """The compare button: (pretrained figure, aligned figure, answers markdown) or (None, None, message)."""
+    try:
+        cmp = backend.compare(list(picks), [_upload_path(u) for u in uploads])
+    except Exception as err:
+        return None, None, _user_message(err, "compare")
+    return (
+        similarity_figure(cmp.sim_pre, cmp.labels, "pretrained", cmp.odd_pre),
+        similarity_figure(cmp.sim_bgs, cmp.labels, "BGS-aligned", cmp.odd_bgs),
+        answers_markdown(cmp),
+    )
+
+
+def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, list, str]:
+    """The neighbours button: two galleries of (thumbnail, "clip (similarity)")."""
+    cat = backend.catalogue
+    try:
+        if not clip_id:
+            raise BGSInputError("pick a clip first")
+        pre, bgs = backend.neighbours(clip_id)
+    except Exception as err:
+        return [], [], _user_message(err, "find neighbours")
+
+    def gallery(items: list[tuple[int, float]]) -> list:
+        return [(cat.thumbs[j], f"{cat.clip_ids[j]} ({s:.2f})") for j, s in items]
+
+    return gallery(pre), gallery(bgs), ""
+
+
+def build_demo(backend: SpaceBackend) -> Any:
+    """The Gradio 6 Blocks app around ``backend``."""
+    import gradio as gr
+
+    cat = backend.catalogue
+    choices = list(cat.clip_ids)
+    thumbs = {cid: cat.thumbs[k] for k, cid in enumerate(cat.clip_ids)}
+    cfg = backend.config
+
+    def on_compare(a: str | None, b: str | None, c: str | None, ua: Any, ub: Any, uc: Any) -> tuple[Any, Any, str]:
+        return compare_view(backend, [a, b, c], [ua, ub, uc])
+
+    def on_neighbours(clip_id: str | None) -> tuple[list, list, str]:
+        return neighbours_view(backend, clip_id)
+
+    with gr.Blocks(title="BGS: what did alignment change?") as demo:
+        gr.Markdown(
+            "# What did alignment change?\n"
+            f"Model: `{backend.models.name}` — catalogue: **{cat.name}** ({len(cat)} clips). "
+            "Pick three clips (or upload your own, at most "
+            f"{cfg.max_upload_mb:g} MB and {cfg.max_duration_s:g} s) and compare how the pretrained and the "
+            "BGS-aligned model see them. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502."
+        )
+        gr.Gallery(
+            value=[(cat.thumbs[k], cid) for k, cid in enumerate(cat.clip_ids)],
+            label="catalogue",
+            columns=8,
+            height=220,
+            allow_preview=False,
+            elem_id="catalogue",
+        )
+        dropdowns, uploads = [], []
+        with gr.Row():
+            for k, slot in enumerate(SLOTS):
+                with gr.Column():
+                    dd = gr.Dropdown(
+                        choices=choices, value=choices[k], label=f"clip {slot}", elem_id=f"clip-{slot.lower()}"
+                    )
+                    img = gr.Image(value=thumbs[choices[k]], label=f"clip {slot}", interactive=False, height=140)
+                    up = gr.File(
+                        label=f"…or upload clip {slot}",
+                        file_types=list(VIDEO_EXTENSIONS),
+                        type="filepath",
+                        elem_id=f"upload-{slot.lower()}",
+                    )
+                    dd.change(lambda cid: thumbs.get(cid), inputs=dd, outputs=img, api_visibility="private")
+                    dropdowns.append(dd)
+                    uploads.append(up)
+        button = gr.Button("Compare", variant="primary", elem_id="compare")
+        with gr.Row():
+            plot_pre = gr.Plot(label="pretrained similarity", elem_id="sim-pretrained")
+            plot_bgs = gr.Plot(label="BGS-aligned similarity", elem_id="sim-aligned")
+        answers = gr.Markdown(elem_id="ooo-answers")
+        button.click(on_compare, inputs=[*dropdowns, *uploads], outputs=[plot_pre, plot_bgs, answers], api_name="compare")
+        with gr.Accordion("Nearest neighbours", open=False):
+            nn_pick = gr.Dropdown(choices=choices, value=choices[0], label="clip", elem_id="nn-clip")
+            nn_button = gr.Button("Find neighbours", elem_id="nn-button")
+            with gr.Row():
+                nn_pre = gr.Gallery(label="pretrained neighbours", columns=cfg.n_neighbours, height=180)
+                nn_bgs = gr.Gallery(label="BGS-aligned neighbours", columns=cfg.n_neighbours, height=180)
+            nn_msg = gr.Markdown()
+            nn_button.click(on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours")
+    return demo
+
+
+def _upload_path(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, Path)):
+        return str(value)
+    return getattr(value, "path", None) or (value.get("path") if isinstance(value, dict) else None)
+
+
+def launch(
+    config: SpaceConfig,
+    *,
+    server_name: str = "127.0.0.1",
+    server_port: int | None = None,
+    prevent_thread_lock: bool = False,
+    backend: SpaceBackend | None = None,
+) -> Any:
+    """Build and launch with the hardening settings; returns the Blocks (call ``.close()`` to stop)."""
+    demo = build_demo(backend or SpaceBackend(config))
+    demo.queue(default_concurrency_limit=1, max_size=config.queue_max_size)
+    demo.launch(
+        server_name=server_name,
+        server_port=server_port,
+        prevent_thread_lock=prevent_thread_lock,
+        max_file_size=config.max_bytes,
+        allowed_paths=[],
+        show_error=False,
+        ssr_mode=False,
+        quiet=True,
+    )
+    return demo
+
+
+# ------------------------------------------------------------------------------------------ publishing
+SPACE_TEMPLATE = Path(__file__).resolve().parents[2] / "spaces" / "bgs-demo"
+SPACE_FILES: tuple[str, ...] = ("app.py", "requirements.txt", "README.md")
+
+
+def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any] | None = None) -> list[str]:
+    """Write the Space folder for ``model_repo`` into ``out_dir`` (must be empty); return its files.
+
+    The folder holds the launcher, requirements, the README with Spaces front matter (``models:`` names the
+    adapter), ``bgs_space.json`` with the model id, and a copy of the ``bgs_hf`` package so the Space needs
+    no package index for bgs-hf itself.
+    """
+    import shutil
+
+    from huggingface_hub import SpaceCard
+
+    from bgs_hf.hub.card import is_hub_id
+
+    if not is_hub_id(model_repo):
+        raise BGSInputError(
+            f"a Space needs the model's Hub repo id, not a local folder ({model_repo}); push it first with `bgs-hf push`"
+        )
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SPACE_FILES:
+        shutil.copy2(SPACE_TEMPLATE / name, out / name)
+    card = SpaceCard.load(out / "README.md")
+    card.data["models"] = [model_repo]
+    card.save(out / "README.md")
+    (out / "bgs_space.json").write_text(json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n")
+    package = Path(__file__).resolve().parents[1]
+    shutil.copytree(package, out / "bgs_hf", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "API_READY"))
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+def push_space(
+    model_repo: str,
+    repo_id: str,
+    *,
+    local_dir: str | Path | None = None,
+    private: bool = False,
+    token: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> tuple[list[str], str | None]:
+    """Stage the Space (``local_dir``: stop there) or upload it as a Gradio Space; returns (files, url)."""
+    from bgs_hf.hub.push import upload_folder, validate_repo_id
+
+    validate_repo_id(repo_id)
+    if local_dir is not None:
+        return stage_space(model_repo, local_dir, settings=settings), None
+    with tempfile.TemporaryDirectory(prefix="bgs-space-") as tmp:
+        files = stage_space(model_repo, tmp, settings=settings)
+        url, _ = upload_folder(
+            tmp,
+            repo_id,
+            repo_type="space",
+            private=private,
+            token=token,
+            space_sdk="gradio",
+            commit_message=f"BGS demo Space for {model_repo}",
+        )
+    return files, url

@@ -1,0 +1,26 @@
+"""Shared helpers for the losses: input checks and cosine similarities of index pairs."""
+
+from __future__ import annotations
+
+import torch
+
+
+def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str) -> torch.Tensor:
+    """Turn array-likes into an int64 tensor on ``device`` and check its trailing width."""
+    t = torch.as_tensor(x, device=device).long()
+    if width is not None and (t.ndim != 2 or t.shape[1] != width):
+        if t.numel() == 0:
+            return t.reshape(0, width)
+        raise ValueError(f"{name} must have shape (n, {width}), got {tuple(t.shape)}")
+    return t
+
+
+def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
+    """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised, so raw features also work)."""
+    e = torch.nn.functional.normalize(emb, dim=-1)
+    return (e[i] * e[j]).sum(-1)
+
+
+def zero_loss(emb: torch.Tensor) -> torch.Tensor:
+    """A zero that keeps the graph connected to ``emb`` (DDP needs every rank to backprop)."""
+    return emb.sum() * 0.0

@@ -1,0 +1,119 @@
+"""The hybrid BGS objective: alpha * local + beta(epoch) * global, with the paper's schedule."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from bgs_hf.losses.odd_one_out import OddOneOutLoss
+from bgs_hf.losses.rsa import RSALoss
+from bgs_hf.losses.triplet import TripletMarginLoss
+
+
+@dataclass
+class PaperSchedule:
+    """Weights of the two terms per epoch: alpha constant, beta = min(beta_max, beta0 + beta_step * epoch).
+
+    The paper: alpha = 0.7, beta = min(0.7, 0.3 + 0.1 * epoch) (epoch counted from 0). ``epoch`` may be
+    fractional (Trainer's ``state.epoch``); it is floored so beta steps once per epoch as in the paper.
+    """
+
+    alpha: float = 0.7
+    beta0: float = 0.3
+    beta_step: float = 0.1
+    beta_max: float = 0.7
+
+    def __call__(self, epoch: float) -> tuple[float, float]:
+        e = math.floor(max(float(epoch), 0.0))
+        return self.alpha, min(self.beta_max, self.beta0 + self.beta_step * e)
+
+
+@dataclass
+class BGSLossOutput:
+    """What one BGS loss call returns; ``loss`` is what to backprop, the rest is for logging."""
+
+    loss: torch.Tensor
+    local: torch.Tensor
+    global_: torch.Tensor
+    alpha: float
+    beta: float
+    n_triplets: int
+    n_pairs: int
+
+    def to_log_dict(self, prefix: str = "") -> dict[str, float]:
+        return {
+            f"{prefix}loss": float(self.loss.detach()),
+            f"{prefix}loss_local": float(self.local),
+            f"{prefix}loss_global": float(self.global_),
+            f"{prefix}alpha": self.alpha,
+            f"{prefix}beta": self.beta,
+            f"{prefix}n_triplets": float(self.n_triplets),
+            f"{prefix}n_pairs": float(self.n_pairs),
+        }
+
+
+class BGSLoss(nn.Module):
+    r"""Behavioral Geometric Supervision: :math:`L = \alpha\,L_{local} + \beta(\text{epoch})\,L_{global}`.
+
+    ``local`` defaults to the paper's :class:`TripletMarginLoss` (an :class:`OddOneOutLoss` also fits),
+    ``global_`` to :class:`RSALoss` (-Pearson). A term with no inputs in the step (no triplet, or fewer
+    than 3 observed pairs) contributes 0 and is logged as NaN.
+
+    Inputs:
+        ==============  ===============  ===============================================
+        ``emb``         (M, D) float     embeddings of the unique clips in the step
+        ``triplets``    (n, 3) int       local indices into ``emb``
+        ``odd``         (n,) int         odd-one-out position
+        ``pairs``       (P, 2) int       local indices of observed pairs
+        ``human_dist``  (P,) float       1 - p_ij
+        ``epoch``       float            for the beta schedule
+        ``odd_probs``   (n, 3) float     optional soft targets (only used by OddOneOutLoss)
+        ==============  ===============  ===============================================
+
+    Example::
+
+        >>> import torch
+        >>> from bgs_hf.losses import BGSLoss
+        >>> emb = torch.nn.functional.normalize(torch.randn(4, 8), dim=-1)
+        >>> out = BGSLoss()(emb, torch.tensor([[0, 1, 2]]), torch.tensor([2]),
+        ...                 torch.tensor([[0, 1], [0, 2], [1, 3]]), torch.tensor([0.2, 0.9, 0.5]), epoch=0)
+        >>> (out.alpha, out.beta)
+        (0.7, 0.3)
+    """
+
+    def __init__(self, local: nn.Module | None = None, global_: nn.Module | None = None,
+                 schedule: PaperSchedule | None = None) -> None:
+        super().__init__()
+        self.local = local if local is not None else TripletMarginLoss()
+        self.global_ = global_ if global_ is not None else RSALoss()
+        self.schedule = schedule if schedule is not None else PaperSchedule()
+
+    def forward(self, emb: torch.Tensor, triplets: Any, odd: Any, pairs: Any, human_dist: Any, *,
+                epoch: float = 0.0, odd_probs: Any = None) -> BGSLossOutput:
+        alpha, beta = self.schedule(epoch)
+        n_trip = int(torch.as_tensor(triplets).reshape(-1, 3).shape[0]) if triplets is not None else 0
+        n_pairs = int(torch.as_tensor(pairs).reshape(-1, 2).shape[0]) if pairs is not None else 0
+        nan = torch.tensor(float("nan"), device=emb.device)
+        loss = emb.sum() * 0.0
+        local = global_ = nan
+        if n_trip > 0:
+            kw = {"odd_probs": odd_probs} if odd_probs is not None and isinstance(self.local, OddOneOutLoss) else {}
+            lo = self.local(emb, triplets, odd, **kw)
+            loss, local = loss + alpha * lo, lo.detach()
+        if n_pairs >= 3:
+            gl = self.global_(emb, pairs, human_dist)
+            loss, global_ = loss + beta * gl, gl.detach()
+        return BGSLossOutput(loss, local, global_, alpha, beta, n_trip, n_pairs)
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {
+            "name": "BGSLoss",
+            "local": self.local.get_config_dict(),
+            "global": self.global_.get_config_dict(),
+            "schedule": {"kind": "PaperSchedule", **asdict(self.schedule),
+                         "formula": "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"},
+        }

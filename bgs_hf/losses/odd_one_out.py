@@ -1,0 +1,73 @@
+"""A probabilistic local term: 3-way softmax over the triplet's pair similarities (soft labels allowed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from bgs_hf.losses._common import as_index, pair_cosine, zero_loss
+
+
+class OddOneOutLoss(nn.Module):
+    r"""Symmetric 3-way softmax cross-entropy for odd-one-out judgments.
+
+    The model picks clip ``k`` as odd when the *other* two are its most similar pair, so the logit
+    for "``k`` is odd" is the cosine similarity of the pair without ``k``, divided by a temperature:
+
+    .. math::  P(\text{odd}=k) = \mathrm{softmax}_k\bigl(s_{\bar k}/\tau\bigr),\quad
+               s_{\bar 0}=\cos(e_1,e_2),\ s_{\bar 1}=\cos(e_0,e_2),\ s_{\bar 2}=\cos(e_0,e_1)
+
+    .. math::  L = -\frac{1}{n}\sum_t \sum_k q_{t,k}\,\log P_t(\text{odd}=k)
+
+    ``q`` is one-hot on the human choice, or a distribution when a triplet was judged several
+    times (``odd_probs``, e.g. 2 of 3 judges chose position 0 -> ``[2/3, 1/3, 0]``). The loss is
+    invariant to the order of the three clips, unlike the anchored triplet hinge.
+
+    Inputs:
+        =============  ===============  =================================================
+        ``emb``        (M, D) float     embeddings of the unique clips in the step
+        ``triplets``   (n, 3) int       local indices into ``emb``
+        ``odd``        (n,) int         odd position 0/1/2 (or give ``odd_probs``)
+        ``odd_probs``  (n, 3) float     optional soft targets; rows sum to 1
+        =============  ===============  =================================================
+
+    Example::
+
+        >>> import torch
+        >>> from bgs_hf.losses import OddOneOutLoss
+        >>> emb = torch.eye(3)  # all pair similarities are 0 -> uniform 1/3
+        >>> round(float(OddOneOutLoss(temperature=0.1)(emb, torch.tensor([[0, 1, 2]]), torch.tensor([0]))), 4)
+        1.0986
+    """
+
+    def __init__(self, temperature: float = 0.1) -> None:
+        super().__init__()
+        if temperature <= 0:
+            raise ValueError("temperature must be > 0")
+        self.temperature = float(temperature)
+
+    def logits(self, emb: torch.Tensor, triplets: torch.Tensor) -> torch.Tensor:
+        """(n, 3) logits; column k scores 'position k is the odd one'."""
+        t0, t1, t2 = triplets.unbind(1)
+        sims = torch.stack([pair_cosine(emb, t1, t2), pair_cosine(emb, t0, t2), pair_cosine(emb, t0, t1)], 1)
+        return sims / self.temperature
+
+    def forward(self, emb: torch.Tensor, triplets: Any, odd: Any = None, odd_probs: Any = None) -> torch.Tensor:
+        trip = as_index(triplets, emb.device, width=3, name="triplets")
+        if trip.shape[0] == 0:
+            return zero_loss(emb)
+        logp = torch.log_softmax(self.logits(emb, trip), dim=1)
+        if odd_probs is not None:
+            q = torch.as_tensor(odd_probs, device=emb.device, dtype=logp.dtype)
+            if q.shape != logp.shape:
+                raise ValueError(f"odd_probs must have shape {tuple(logp.shape)}, got {tuple(q.shape)}")
+            return -(q * logp).sum(1).mean()
+        if odd is None:
+            raise ValueError("OddOneOutLoss needs odd or odd_probs")
+        o = as_index(odd, emb.device, width=None, name="odd").reshape(-1)
+        return torch.nn.functional.nll_loss(logp, o)
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {"name": "OddOneOutLoss", "temperature": self.temperature, "similarity": "cosine"}

@@ -1,0 +1,89 @@
+"""The global term: negative correlation between model and human distances over observed pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from bgs_hf.losses._common import as_index, pair_cosine, zero_loss
+
+
+def _pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    xc, yc = x - x.mean(), y - y.mean()
+    return (xc * yc).sum() / (xc.norm() * yc.norm() + eps)
+
+
+def rank_average_ties(x: torch.Tensor) -> torch.Tensor:
+    """Exact ranks 1..P with ties averaged (scipy ``rankdata`` default); not differentiable."""
+    x = x.detach()
+    uniq, inv = torch.unique(x, return_inverse=True)
+    counts = torch.bincount(inv, minlength=uniq.numel()).to(torch.float64)
+    first = torch.cumsum(counts, 0) - counts  # ranks start at first+1 for each distinct value
+    avg = first + (counts + 1.0) / 2.0
+    return avg[inv].to(x.dtype)
+
+
+def soft_rank(x: torch.Tensor, strength: float) -> torch.Tensor:
+    """Differentiable ranks 1..P: 1 + sum_{j != i} sigmoid((x_i - x_j) / (strength * std(x))).
+
+    O(P^2) memory; fine for the few thousand pairs of a step. As ``strength -> 0`` this tends to the
+    exact average-tie rank.
+    """
+    scale = strength * x.detach().std().clamp_min(1e-8)
+    diff = (x[:, None] - x[None, :]) / scale
+    return torch.sigmoid(diff).sum(1) + 0.5  # the j == i term is sigmoid(0) = 0.5, hence +0.5 not +1
+
+
+class RSALoss(nn.Module):
+    r"""Global RSA term: :math:`L = -\rho(d^{model}, d^{human})` over the observed pairs of the step.
+
+    ``d^{model}_{ij} = 1 - \cos(e_i, e_j)``; ``d^{human}_{ij} = 1 - p_{ij}``. ``method="pearson"`` is
+    the paper's form. ``method="soft_spearman"`` replaces model distances by differentiable soft ranks
+    (:func:`soft_rank`) and human distances by exact average-tie ranks, approximating -Spearman, the
+    statistic the evaluation reports.
+
+    Inputs:
+        ==============  ===============  ===============================================
+        ``emb``         (M, D) float     embeddings of the unique clips in the step
+        ``pairs``       (P, 2) int       local indices of observed pairs
+        ``human_dist``  (P,) float       1 - p_ij for those pairs
+        ==============  ===============  ===============================================
+
+    Fewer than 3 pairs gives a zero loss (a correlation is undefined).
+
+    Example::
+
+        >>> import torch
+        >>> from bgs_hf.losses import RSALoss
+        >>> emb = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), dim=-1)
+        >>> pairs = torch.tensor([[0, 1], [0, 2], [1, 2]])
+        >>> round(float(RSALoss()(emb, pairs, torch.tensor([0.3, 1.0, 0.3]))), 4)  # same ordering
+        -1.0
+    """
+
+    def __init__(self, method: str = "pearson", regularization_strength: float = 0.1) -> None:
+        super().__init__()
+        if method not in ("pearson", "soft_spearman"):
+            raise ValueError(f"unknown RSA method {method!r}; use 'pearson' or 'soft_spearman'")
+        self.method = method
+        self.regularization_strength = float(regularization_strength)
+
+    def forward(self, emb: torch.Tensor, pairs: Any, human_dist: Any) -> torch.Tensor:
+        pr = as_index(pairs, emb.device, width=2, name="pairs")
+        if pr.shape[0] < 3:
+            return zero_loss(emb)
+        hd = torch.as_tensor(human_dist, device=emb.device, dtype=emb.dtype).reshape(-1)
+        if hd.shape[0] != pr.shape[0]:
+            raise ValueError(f"human_dist has {hd.shape[0]} values for {pr.shape[0]} pairs")
+        md = 1.0 - pair_cosine(emb, pr[:, 0], pr[:, 1])
+        if self.method == "soft_spearman":
+            md, hd = soft_rank(md, self.regularization_strength), rank_average_ties(hd)
+        return -_pearson(md, hd)
+
+    def get_config_dict(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = {"name": "RSALoss", "method": self.method, "distance": "cosine"}
+        if self.method == "soft_spearman":
+            cfg["regularization_strength"] = self.regularization_strength
+        return cfg

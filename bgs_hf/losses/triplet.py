@@ -1,0 +1,66 @@
+"""The paper's local term: a cosine-distance triplet hinge on the pair humans kept together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from bgs_hf.losses._common import as_index, pair_cosine, zero_loss
+
+# For each odd position, the two kept positions (anchor first, positive second).
+_KEPT = torch.tensor([[1, 2], [0, 2], [0, 1]])
+
+
+class TripletMarginLoss(nn.Module):
+    r"""Triplet hinge with cosine distance, as in Garcia & Isik (BGS local term).
+
+    For a judged triplet the anchor ``a`` and positive ``p`` are the two clips the human kept
+    together (``a`` = the earlier of the two positions) and the negative ``n`` is the odd-one-out:
+
+    .. math::  L = \frac{1}{n}\sum \max\bigl(0,\; D(a,p) - D(a,n) + m\bigr),\qquad D = 1 - \cos
+
+    With ``symmetric=True`` the hinge is averaged over both choices of anchor (our option; the
+    paper uses the single anchor).
+
+    Inputs:
+        ============  ===============  =================================================
+        ``emb``       (M, D) float     embeddings of the unique clips in the step
+        ``triplets``  (n, 3) int       local indices into ``emb``
+        ``odd``       (n,) int         odd-one-out position 0/1/2
+        ============  ===============  =================================================
+
+    Example::
+
+        >>> import torch
+        >>> from bgs_hf.losses import TripletMarginLoss
+        >>> emb = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]]), dim=-1)
+        >>> loss = TripletMarginLoss(margin=0.2)(emb, torch.tensor([[0, 1, 2]]), torch.tensor([2]))
+        >>> round(float(loss), 4)  # D(a,p)=0.005, D(a,n)=1.0 -> max(0, 0.005-1+0.2) = 0
+        0.0
+    """
+
+    def __init__(self, margin: float = 0.2, symmetric: bool = False) -> None:
+        super().__init__()
+        self.margin = float(margin)
+        self.symmetric = bool(symmetric)
+
+    def forward(self, emb: torch.Tensor, triplets: Any, odd: Any) -> torch.Tensor:
+        trip = as_index(triplets, emb.device, width=3, name="triplets")
+        if trip.shape[0] == 0:
+            return zero_loss(emb)
+        o = as_index(odd, emb.device, width=None, name="odd").reshape(-1)
+        kept = _KEPT.to(emb.device)[o]
+        a = trip.gather(1, kept[:, :1]).squeeze(1)
+        p = trip.gather(1, kept[:, 1:]).squeeze(1)
+        n = trip.gather(1, o[:, None]).squeeze(1)
+        d_ap = 1.0 - pair_cosine(emb, a, p)
+        hinge = torch.relu(d_ap - (1.0 - pair_cosine(emb, a, n)) + self.margin)
+        if self.symmetric:
+            hinge = 0.5 * (hinge + torch.relu(d_ap - (1.0 - pair_cosine(emb, p, n)) + self.margin))
+        return hinge.mean()
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {"name": "TripletMarginLoss", "margin": self.margin, "distance": "cosine",
+                "symmetric": self.symmetric}

@@ -1,0 +1,255 @@
+"""Bootstrap confidence intervals over clips or participants, and paired model comparisons.
+
+Resampling *clips* asks "would this hold for other clips like these?": clips are drawn with
+replacement, and a pair (i, j) of distinct clips then appears m_i·m_j times (m = how often each clip
+was drawn), exactly as if the duplicated clips were separate stimuli; pairs of a clip with its own copy
+carry no human similarity and are left out (rsatoolbox does the same). A judgment over (a, b, c)
+likewise counts m_a·m_b·m_c times. Resampling *participants* asks "would this hold for other people?":
+each participant's judgments count as often as the participant was drawn, and human similarity is
+rebuilt from the reweighted judgments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
+from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
+from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, human_similarity
+
+PAIR_STATS = ("r2", "rsa_spearman", "rsa_pearson")
+JUDGMENT_STATS = ("ooo_acc_3way", "ooo_acc_2way")
+STATS = PAIR_STATS + JUDGMENT_STATS
+
+
+@dataclass
+class BootstrapResult:
+    """Point estimate on the full data plus a percentile interval over resamples."""
+
+    estimate: float
+    low: float
+    high: float
+    ci: float
+    over: str
+    stat: str
+    samples: np.ndarray = field(repr=False)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+@dataclass
+class PairedBootstrapResult:
+    """Difference stat(a) − stat(b) on the same resamples, with a two-sided bootstrap p-value."""
+
+    diff: float
+    low: float
+    high: float
+    p_value: float
+    ci: float
+    over: str
+    stat: str
+    samples_a: np.ndarray = field(repr=False)
+    samples_b: np.ndarray = field(repr=False)
+
+
+def pct_of_ceiling(value: float, ceiling: float) -> float:
+    """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive)."""
+    if ceiling is None or not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
+        return float("nan")
+    return float(100.0 * value / ceiling)
+
+
+def _pair_stat(stat: str, x: np.ndarray, y: np.ndarray) -> float:
+    if stat == "rsa_pearson":
+        return pearson(x, y)
+    rho = spearman(x, y)
+    return float(signed_square(rho)) if stat == "r2" else rho
+
+
+def _percentiles(samples: np.ndarray, ci: float) -> tuple[float, float]:
+    good = samples[np.isfinite(samples)]
+    if not good.size:
+        return float("nan"), float("nan")
+    alpha = (1.0 - ci) / 2.0
+    lo, hi = np.percentile(good, [100 * alpha, 100 * (1 - alpha)])
+    return float(lo), float(hi)
+
+
+@dataclass
+class _Design:
+    """What one resample draws from: clip multiplicities over ``items`` or participant multiplicities."""
+
+    over: str
+    units: np.ndarray  # clips (global indices) or participant codes 0..P-1
+    unit_of_judgment: np.ndarray | None  # participant code per judgment (over participants)
+    n_items: int
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        pick = rng.integers(0, len(self.units), size=len(self.units))
+        size = self.n_items if self.over == "clips" else len(self.units)
+        return np.bincount(self.units[pick], minlength=size)
+
+
+def _design(
+    over: str, human: HumanSimilarity | None, items: Any, idx: np.ndarray | None, participant: Any, n_items: int
+) -> _Design:
+    if over == "clips":
+        if items is None:
+            if human is not None:
+                items = np.flatnonzero(human.mask.any(axis=1))
+            elif idx is not None:
+                items = np.unique(idx)
+            else:
+                raise BGSInputError("bootstrap over clips needs items, human similarity or triplets")
+        return _Design("clips", np.asarray(items, dtype=np.int64), None, n_items)
+    if over == "participants":
+        if participant is None or idx is None:
+            raise BGSInputError("bootstrap over participants needs idx, odd and participant arrays")
+        units, codes = np.unique(np.asarray(participant), return_inverse=True)
+        return _Design("participants", np.arange(len(units)), codes.ravel(), n_items)
+    raise BGSInputError(f"bootstrap `over` must be 'clips' or 'participants', got {over!r}")
+
+
+def _stat_fn(
+    model_sim: Any,
+    human: HumanSimilarity | None,
+    items: Any,
+    idx: np.ndarray | None,
+    odd: np.ndarray | None,
+    stat: str,
+    design: _Design,
+) -> Callable[[np.ndarray | None], float]:
+    """Return f(multiplicity or None) -> statistic; None means the full data (the point estimate)."""
+    if stat not in STATS:
+        raise BGSInputError(f"unknown statistic {stat!r}; choose from {', '.join(STATS)}")
+    if stat in JUDGMENT_STATS:
+        if idx is None or odd is None:
+            raise BGSInputError(f"{stat} needs triplet idx and odd arrays")
+        per = (ooo_3way_from_sims if stat == "ooo_acc_3way" else ooo_2way_from_sims)(
+            triplet_sims(model_sim, idx, items), odd
+        )
+
+        def judgment_stat(mult: np.ndarray | None) -> float:
+            if mult is None:
+                return float(per.mean()) if per.size else float("nan")
+            if design.over == "clips":
+                w = mult[idx[:, 0]] * mult[idx[:, 1]] * mult[idx[:, 2]]
+            else:
+                w = mult[design.unit_of_judgment]
+            total = w.sum()
+            return float((w * per).sum() / total) if total > 0 else float("nan")
+
+        return judgment_stat
+
+    if design.over == "clips":
+        if human is None:
+            if idx is None or odd is None:
+                raise BGSInputError(f"{stat} needs human similarity or triplets")
+            human = human_similarity(idx, odd, design.n_items)
+        vals, p, gi, gj = model_pair_values(model_sim, human, items)
+
+        def clip_pair_stat(mult: np.ndarray | None) -> float:
+            if mult is None:
+                return _pair_stat(stat, vals, p)
+            w = mult[gi] * mult[gj]
+            return _pair_stat(stat, np.repeat(vals, w), np.repeat(p, w))
+
+        return clip_pair_stat
+
+    def participant_pair_stat(mult: np.ndarray | None) -> float:
+        weights = None if mult is None else mult[design.unit_of_judgment]
+        h = human_similarity(idx, odd, design.n_items, weights=weights)
+        v, p, _, _ = model_pair_values(model_sim, h, items)
+        return _pair_stat(stat, v, p)
+
+    return participant_pair_stat
+
+
+def _prepare(
+    human: HumanSimilarity | None, items: Any, idx: Any, odd: Any, participant: Any, over: str
+) -> tuple[np.ndarray | None, np.ndarray | None, Any, _Design]:
+    if idx is not None:
+        if participant is None and hasattr(idx, "participant"):
+            participant = idx.participant
+        idx, odd = as_triplets(idx, odd)
+    if human is not None:
+        n_items = human.n_items
+    elif idx is not None and idx.size:
+        n_items = int(max(idx.max(), np.max(items) if items is not None else 0)) + 1
+    else:
+        raise BGSInputError("need human similarity or triplets to bootstrap")
+    return idx, odd, participant, _design(over, human, items, idx, participant, n_items)
+
+
+def bootstrap_ci(
+    model_sim: Any,
+    human: HumanSimilarity | None = None,
+    items: Any = None,
+    *,
+    idx: Any = None,
+    odd: Any = None,
+    participant: Any = None,
+    stat: str = "r2",
+    over: str = "clips",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> BootstrapResult:
+    """Percentile bootstrap CI of ``stat`` (r2, rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way).
+
+    ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
+    resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``).
+    """
+    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over)
+    fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
+    rng = np.random.default_rng(seed)
+    samples = np.array(
+        [fn(design.draw(rng)) for _ in tqdm(range(n_boot), desc=f"bootstrap {stat}", disable=n_boot < 2000)]
+    )
+    lo, hi = _percentiles(samples, ci)
+    return BootstrapResult(fn(None), lo, hi, ci, over, stat, samples)
+
+
+def paired_bootstrap(
+    model_a: Any,
+    model_b: Any,
+    human: HumanSimilarity | None = None,
+    items: Any = None,
+    *,
+    idx: Any = None,
+    odd: Any = None,
+    participant: Any = None,
+    stat: str = "r2",
+    over: str = "clips",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> PairedBootstrapResult:
+    """Compare two models on the same pairs/judgments: both see the identical resample each round.
+
+    The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero.
+    """
+    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over)
+    fa = _stat_fn(model_a, human, items, idx, odd, stat, design)
+    fb = _stat_fn(model_b, human, items, idx, odd, stat, design)
+    rng = np.random.default_rng(seed)
+    sa, sb = np.empty(n_boot), np.empty(n_boot)
+    for b in tqdm(range(n_boot), desc=f"paired bootstrap {stat}", disable=n_boot < 2000):
+        mult = design.draw(rng)
+        sa[b], sb[b] = fa(mult), fb(mult)
+    d = sa - sb
+    lo, hi = _percentiles(d, ci)
+    good = d[np.isfinite(d)]
+    if good.size:
+        p = min(1.0, 2.0 * min(float((good <= 0).mean()), float((good >= 0).mean())))
+    else:
+        p = float("nan")
+    return PairedBootstrapResult(fa(None) - fb(None), lo, hi, p, ci, over, stat, sa, sb)

@@ -1,0 +1,284 @@
+"""Noise ceilings: how well human similarity can be predicted at all, given how noisy people are.
+
+* ``split_half_ceiling`` (the paper's): split participants into two random halves, build p_ij in each,
+  take Spearman over the pairs observed in both halves, correct to full-data length with
+  Spearman–Brown (2r / (1 + r)), square keeping the sign, and average over ``n_splits`` random splits.
+* ``loo_ceiling``: leave one participant out; how well do the others' p_ij agree with that participant's
+  own responses (pooled Spearman over participant×pair entries), and how often do they predict the
+  held-out odd-one-out choices (3-way and 2-way accuracy, the accuracy analogue of a ceiling).
+* ``repeat_agreement``: for triplets answered more than once, how often two responses agree, and the
+  best 3-way accuracy any deterministic model could reach on them (always predicting the majority).
+
+Everything is vectorised: counts come from ``np.bincount`` on compact pair ids, and Spearman ranks of
+p = k/n come from a lookup table of the possible fractions (counting sort) rather than a sort.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+from tqdm.auto import tqdm
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims
+from bgs_hf.metrics.rsa import pearson, signed_square, spearman
+from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, distinct_rows
+
+logger = logging.getLogger(__name__)
+
+#: Above this many observations of one pair, ranks fall back to scipy's rankdata.
+_MAX_LUT_N = 2048
+
+
+@dataclass
+class CeilingResult:
+    """Split-half noise ceiling, reported as R² (signed squared Spearman–Brown-corrected rho)."""
+
+    r2: float  # mean over splits of sign(r_sb)·r_sb²
+    ci: tuple[float, float]  # percentile interval of the per-split R²
+    r_sb: float  # mean Spearman–Brown-corrected rho
+    n_splits: int
+    n_pairs_both: float  # mean number of pairs observed in both halves
+    r2_splits: np.ndarray = field(repr=False)
+    r_splits: np.ndarray = field(repr=False)  # raw half-vs-half Spearman per split
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "r2": self.r2,
+            "ci": list(self.ci),
+            "r_sb": self.r_sb,
+            "n_splits": self.n_splits,
+            "n_pairs_both": self.n_pairs_both,
+        }
+
+
+@dataclass
+class LooCeilingResult:
+    """Leave-one-participant-out agreement of each participant with everyone else."""
+
+    r_lower: float  # Spearman(own p_ij, others' p_ij), pooled over participant×pair entries
+    r_upper: float  # Spearman(own p_ij, everyone's p_ij) (includes the held-out participant)
+    r2_lower: float
+    r2_upper: float
+    ooo_acc_3way: float  # others' p_ij predicting each held-out judgment (ties wrong)
+    ooo_acc_2way: float
+    n_participants: int
+    n_entries: int  # participant×pair entries used for r_lower
+    n_judgments: int  # held-out judgments whose three pairs the others observed
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RepeatAgreement:
+    """Consistency of repeated responses to the same unordered triplet."""
+
+    agreement: float  # P(two responses to the same triplet name the same odd clip), over all response pairs
+    majority_acc_3way: float  # 3-way accuracy of always answering the majority choice (an upper bound)
+    n_triplets: int  # distinct triplets answered at least twice
+    n_responses: int  # responses to those triplets
+    n_response_pairs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _unpack(trip: Any, odd: Any, participant: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if participant is None and hasattr(trip, "participant"):
+        participant = trip.participant
+    idx, odd = as_triplets(trip, odd)
+    if participant is None:
+        raise BGSInputError("noise ceilings need a participant per judgment")
+    participant = np.asarray(participant)
+    if participant.shape != (len(idx),):
+        raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
+    ok = distinct_rows(idx)
+    if not ok.all():
+        logger.warning("dropping %d non-distinct (catch) triplets from the ceiling", int((~ok).sum()))
+        idx, odd, participant = idx[ok], odd[ok], participant[ok]
+    _, codes = np.unique(participant, return_inverse=True)
+    return idx, odd, codes.ravel().astype(np.int64)
+
+
+def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
+    """(n, 3) ids 0..N(N-1)/2-1 of the unordered pairs (a,b), (a,c), (b,c) (row-major upper triangle)."""
+    out = np.empty(idx.shape, dtype=np.int64)
+    for col, (u, v) in enumerate(PAIR_COLS):
+        i = np.minimum(idx[:, u], idx[:, v])
+        j = np.maximum(idx[:, u], idx[:, v])
+        out[:, col] = i * (2 * n_items - i - 1) // 2 + (j - i - 1)
+    return out
+
+
+class _FractionRanker:
+    """Average ranks of fractions k/n (n ≤ n_max) by counting, not sorting: equal fractions tie exactly."""
+
+    def __init__(self, n_max: int) -> None:
+        self.n_max = n_max
+        self.enabled = n_max <= _MAX_LUT_N
+        if not self.enabled:
+            return
+        nn, kk = np.meshgrid(np.arange(n_max + 1), np.arange(n_max + 1), indexing="ij")
+        valid = (kk <= nn) & (nn > 0)
+        vals = np.where(valid, kk / np.maximum(nn, 1), np.inf)
+        # IEEE division is correctly rounded, so equal fractions (1/2, 2/4) give identical doubles
+        uniq, code = np.unique(vals, return_inverse=True)
+        self.lut = code.reshape(vals.shape).astype(np.int64)
+        self.n_codes = len(uniq)
+
+    def ranks(self, k: np.ndarray, n: np.ndarray) -> np.ndarray:
+        if not self.enabled:
+            return rankdata(k / n)
+        code = self.lut[n, k]
+        counts = np.bincount(code, minlength=self.n_codes)
+        below = np.cumsum(counts) - counts
+        return (below + (counts + 1) / 2.0)[code]
+
+
+def spearman_brown(r: float | np.ndarray) -> float | np.ndarray:
+    """Reliability of the full data from the correlation of two halves."""
+    r = np.asarray(r, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 2.0 * r / (1.0 + r)
+
+
+def split_half_ceiling(
+    trip: Any,
+    n_items: int | None = None,
+    n_splits: int = 100,
+    seed: int = 0,
+    *,
+    odd: Any = None,
+    participant: Any = None,
+    ci: float = 0.95,
+) -> CeilingResult:
+    """The paper's split-half noise ceiling over participants (see module docstring).
+
+    ``trip`` is a TripletArrays (idx, odd, participant) or an (n, 3) idx array with ``odd`` and
+    ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored.
+    """
+    idx, odd, pcode = _unpack(trip, odd, participant)
+    if n_items is None:
+        n_items = int(idx.max()) + 1
+    n_part = int(pcode.max()) + 1 if pcode.size else 0
+    if n_part < 2:
+        raise BGSInputError("split-half ceiling needs at least two participants")
+    pid = compact_pair_ids(idx, n_items)
+    kept = pid[np.arange(len(pid)), 2 - odd]
+    size = n_items * (n_items - 1) // 2
+    n_tot = np.bincount(pid.ravel(), minlength=size)
+    k_tot = np.bincount(kept, minlength=size)
+    ranker = _FractionRanker(int(n_tot.max()))
+    # sort judgments by participant once: a half is then a set of contiguous blocks
+    order = np.argsort(pcode, kind="stable")
+    pid, kept, pcode = pid[order], kept[order], pcode[order]
+    rng = np.random.default_rng(seed)
+    r_splits = np.full(n_splits, np.nan)
+    n_both = np.zeros(n_splits)
+    for s in tqdm(range(n_splits), desc="split-half ceiling", disable=n_splits < 20):
+        in_first = np.zeros(n_part, dtype=bool)
+        in_first[rng.permutation(n_part)[: n_part // 2]] = True
+        sel = in_first[pcode]
+        n0 = np.bincount(pid[sel].ravel(), minlength=size)
+        k0 = np.bincount(kept[sel], minlength=size)
+        n1, k1 = n_tot - n0, k_tot - k0
+        both = np.flatnonzero((n0 > 0) & (n1 > 0))
+        n_both[s] = both.size
+        if both.size < 3:
+            continue
+        r_splits[s] = pearson(ranker.ranks(k0[both], n0[both]), ranker.ranks(k1[both], n1[both]))
+    r_sb = spearman_brown(r_splits)
+    r2_splits = signed_square(r_sb)
+    good = r2_splits[np.isfinite(r2_splits)]
+    if not good.size:
+        return CeilingResult(float("nan"), (float("nan"), float("nan")), float("nan"), n_splits,
+                             float(n_both.mean()), r2_splits, r_splits)
+    alpha = (1.0 - ci) / 2.0
+    lo, hi = np.percentile(good, [100 * alpha, 100 * (1 - alpha)])
+    return CeilingResult(
+        r2=float(good.mean()),
+        ci=(float(lo), float(hi)),
+        r_sb=float(np.nanmean(r_sb)),
+        n_splits=n_splits,
+        n_pairs_both=float(n_both.mean()),
+        r2_splits=r2_splits,
+        r_splits=r_splits,
+    )
+
+
+def loo_ceiling(
+    trip: Any, n_items: int | None = None, *, odd: Any = None, participant: Any = None
+) -> LooCeilingResult:
+    """Leave-one-participant-out ceiling (see module docstring); one vectorised pass, no loop."""
+    idx, odd, pcode = _unpack(trip, odd, participant)
+    if n_items is None:
+        n_items = int(idx.max()) + 1
+    pid = compact_pair_ids(idx, n_items)
+    rows = np.arange(len(pid))
+    size = n_items * (n_items - 1) // 2
+    n_tot = np.bincount(pid.ravel(), minlength=size)
+    k_tot = np.bincount(pid[rows, 2 - odd], minlength=size)
+    # participant×pair entries: how often this participant saw the pair, and kept it
+    combo = pcode[:, None] * size + pid
+    ukeys, inv = np.unique(combo.ravel(), return_inverse=True)
+    inv = inv.reshape(pid.shape)
+    n_own = np.bincount(inv.ravel(), minlength=len(ukeys))
+    k_own = np.bincount(inv[rows, 2 - odd], minlength=len(ukeys))
+    pair = ukeys % size
+    n_rest = n_tot[pair] - n_own
+    k_rest = k_tot[pair] - k_own
+    seen = n_rest > 0
+    p_own = k_own / n_own
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_rest = np.where(seen, k_rest / np.where(seen, n_rest, 1), np.nan)
+    r_lower = spearman(p_own[seen], p_rest[seen])
+    r_upper = spearman(p_own, k_tot[pair] / n_tot[pair])
+    # held-out judgments, predicted from the others' similarity of their three pairs
+    sims = p_rest[inv]
+    usable = np.isfinite(sims).all(axis=1)
+    acc3 = ooo_3way_from_sims(sims[usable], odd[usable])
+    acc2 = ooo_2way_from_sims(sims[usable], odd[usable])
+    return LooCeilingResult(
+        r_lower=r_lower,
+        r_upper=r_upper,
+        r2_lower=float(signed_square(r_lower)),
+        r2_upper=float(signed_square(r_upper)),
+        ooo_acc_3way=float(acc3.mean()) if acc3.size else float("nan"),
+        ooo_acc_2way=float(acc2.mean()) if acc2.size else float("nan"),
+        n_participants=int(len(np.unique(pcode))),
+        n_entries=int(seen.sum()),
+        n_judgments=int(usable.sum()),
+    )
+
+
+def repeat_agreement(trip: Any, odd: Any = None) -> RepeatAgreement:
+    """Agreement between repeated responses to the same unordered triplet (participants not needed)."""
+    idx, odd = as_triplets(trip, odd)
+    ok = distinct_rows(idx)
+    idx, odd = idx[ok], odd[ok]
+    odd_clip = idx[np.arange(len(idx)), odd]
+    srt = np.sort(idx, axis=1)
+    n = int(srt.max()) + 1 if srt.size else 1
+    key = (srt[:, 0] * n + srt[:, 1]) * n + srt[:, 2]
+    _, group = np.unique(key, return_inverse=True)
+    group = group.ravel()
+    odd_pos = np.argmax(srt == odd_clip[:, None], axis=1)
+    n_groups = int(group.max()) + 1 if group.size else 0
+    counts = np.bincount(group * 3 + odd_pos, minlength=3 * n_groups).reshape(n_groups, 3)
+    m = counts.sum(axis=1)
+    rep = m >= 2
+    counts, m = counts[rep], m[rep]
+    pairs_total = int((m * (m - 1) // 2).sum())
+    pairs_agree = int((counts * (counts - 1) // 2).sum())
+    return RepeatAgreement(
+        agreement=pairs_agree / pairs_total if pairs_total else float("nan"),
+        majority_acc_3way=float(counts.max(axis=1).sum() / m.sum()) if m.size else float("nan"),
+        n_triplets=int(rep.sum()),
+        n_responses=int(m.sum()),
+        n_response_pairs=pairs_total,
+    )

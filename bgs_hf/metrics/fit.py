@@ -1,0 +1,86 @@
+"""One call that reports every behavioural-fit number for a model similarity matrix on one split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.bootstrap import bootstrap_ci, pct_of_ceiling
+from bgs_hf.metrics.ceiling import split_half_ceiling
+from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
+from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
+from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, human_similarity
+
+
+def split_items(data: Any, split: str) -> np.ndarray:
+    """Sorted clip indices of ``split`` (``fit`` = train ∪ val) of an OddOneOutData-like container."""
+    if hasattr(data, "split_items"):
+        try:
+            return np.asarray(data.split_items(split), dtype=np.int64)
+        except KeyError as err:
+            raise BGSInputError(str(err).strip("'\"")) from err
+    if split == "fit" and "fit" not in data.splits:
+        return np.union1d(data.splits["train"], data.splits["val"]).astype(np.int64)
+    if split not in data.splits:
+        raise BGSInputError(f"unknown split {split!r}; choose from {sorted(data.splits)}")
+    return np.asarray(data.splits[split], dtype=np.int64)
+
+
+def behavioural_fit(
+    model_sim: Any,
+    human: HumanSimilarity | Any,
+    idx: Any = None,
+    odd: Any = None,
+    items: Any = None,
+    ceiling_r2: float | None = None,
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """r2 (with a bootstrap-over-clips CI), RSA, both odd-one-out accuracies and % of the noise ceiling.
+
+    Two call forms:
+
+    * arrays: ``behavioural_fit(model_sim, human, idx, odd, items, ceiling_r2)``, where ``human`` is the
+      HumanSimilarity built from the split's triplets ``idx``/``odd`` (or a TripletArrays as ``idx``);
+    * container: ``behavioural_fit(model_sim, data, "test")`` with an ``OddOneOutData``; the split's
+      human similarity and its split-half ceiling (100 splits) are computed here, and the result also
+      carries ``split``, ``n_clips`` and ``ceiling_r2_ci``.
+
+    ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
+    """
+    extra: dict[str, Any] = {}
+    if hasattr(human, "triplets") and hasattr(human, "splits"):
+        data, split = human, (idx if isinstance(idx, str) else "test")
+        trip = data.triplets(split)
+        if not len(trip):
+            raise BGSInputError(f"{getattr(data, 'name', 'data')}: split {split!r} has no valid judgments")
+        items = split_items(data, split)
+        human = human_similarity(trip.idx, trip.odd, data.n_clips)
+        idx, odd = trip.idx, trip.odd
+        extra = {"split": split, "n_clips": int(len(items))}
+        if ceiling_r2 is None:
+            ceiling = split_half_ceiling(trip, data.n_clips, n_splits=100, seed=seed)
+            ceiling_r2 = ceiling.r2
+            extra["ceiling_r2_ci"] = list(ceiling.ci)
+    idx, odd = as_triplets(idx, odd)
+    vals, p, _, _ = model_pair_values(model_sim, human, items)
+    rho = spearman(vals, p)
+    r2_value = float(signed_square(rho))
+    boot = bootstrap_ci(model_sim, human, items, idx=idx, odd=odd, stat="r2", n_boot=n_boot, ci=ci, seed=seed)
+    return {
+        "r2": r2_value,
+        "r2_ci": [boot.low, boot.high],
+        "rsa_spearman": rho,
+        "rsa_pearson": pearson(vals, p),
+        "ooo_acc_3way": ooo_acc_3way(model_sim, idx, odd, items),
+        "ooo_acc_2way": ooo_acc_2way(model_sim, idx, odd, items),
+        "pct_of_ceiling": pct_of_ceiling(r2_value, ceiling_r2) if ceiling_r2 is not None else float("nan"),
+        "ceiling_r2": float("nan") if ceiling_r2 is None else float(ceiling_r2),
+        "n_pairs": int(len(vals)),
+        "n_judgments": int(len(idx)),
+        **extra,
+    }

@@ -1,0 +1,95 @@
+"""Odd-one-out accuracy, in the two definitions the literature uses (reported under different names).
+
+For a triplet (a, b, c) we read the model's similarities of its three pairs in the fixed order
+``(s_ab, s_ac, s_bc)``. The pair kept together by the human is the one without the odd clip: column
+``2 - odd``; the two other pairs each join the odd clip with one of the kept clips.
+
+* ``ooo_acc_3way``: correct when the kept pair is the model's *strictly* most similar pair, i.e.
+  s_kept > both other pair similarities. Ties count as wrong. Chance = 1/3.
+* ``ooo_acc_2way`` (the paper's anchor test): with kept pair (x, y) and odd clip o, take x as anchor
+  (y positive, o negative): correct if sim(x, y) > sim(x, o); then y as anchor: correct if
+  sim(y, x) > sim(y, o). A judgment scores the mean of the two (0, 0.5 or 1); accuracy is the mean
+  over judgments. Since sim(x, o) and sim(y, o) are exactly the two non-kept pairs, this is
+  "the fraction of the two other pairs that the kept pair beats". Ties count as wrong. Chance = 1/2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets
+
+
+def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sims = np.asarray(sims, dtype=np.float64)
+    odd = np.asarray(odd, dtype=np.int64)
+    if sims.ndim != 2 or sims.shape[1] != 3 or odd.shape != (sims.shape[0],):
+        raise BGSInputError(f"need sims (n, 3) and odd (n,), got {sims.shape} and {odd.shape}")
+    if odd.size and (odd.min() < 0 or odd.max() > 2):
+        raise BGSInputError("odd must be 0, 1 or 2 (position in the triplet)")
+    rows = np.arange(len(odd))
+    kept_col = 2 - odd
+    kept = sims[rows, kept_col]
+    # the two remaining columns, in ascending order
+    other_cols = np.array([[1, 2], [0, 2], [0, 1]])[kept_col]
+    others = sims[rows[:, None], other_cols]
+    return kept, others
+
+
+def ooo_3way_from_sims(sims: np.ndarray, odd: np.ndarray) -> np.ndarray:
+    """Per-judgment 3-way correctness (float 0/1) from (n, 3) pair similarities (ab, ac, bc)."""
+    kept, others = _kept_and_others(sims, odd)
+    return (kept[:, None] > others).all(axis=1).astype(np.float64)
+
+
+def ooo_2way_from_sims(sims: np.ndarray, odd: np.ndarray) -> np.ndarray:
+    """Per-judgment 2-way anchor score (0, 0.5, 1) from (n, 3) pair similarities (ab, ac, bc)."""
+    kept, others = _kept_and_others(sims, odd)
+    return (kept[:, None] > others).mean(axis=1)
+
+
+def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarray:
+    """Gather (n, 3) pair similarities (ab, ac, bc) from a model matrix.
+
+    ``model_sim`` is indexed by global clip index, or, when ``items`` is given and the matrix is
+    len(items)×len(items), by position in ``items``.
+    """
+    sim = np.asarray(model_sim, dtype=np.float64)
+    idx = np.asarray(idx, dtype=np.int64)
+    if items is not None and sim.shape[0] == len(items):
+        items = np.asarray(items, dtype=np.int64)
+        lut = np.full(max(int(items.max()), int(idx.max(initial=0))) + 1, -1, dtype=np.int64)
+        lut[items] = np.arange(len(items))
+        idx = lut[idx]
+        if (idx < 0).any():
+            raise BGSInputError("a triplet names a clip outside `items`")
+    elif idx.size and idx.max() >= sim.shape[0]:
+        raise BGSInputError(f"triplet names clip {int(idx.max())} but the model matrix is {sim.shape[0]}×{sim.shape[0]}")
+    return np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)
+
+
+def ooo_acc_3way_per_judgment(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> np.ndarray:
+    idx, odd = as_triplets(idx, odd)
+    return ooo_3way_from_sims(triplet_sims(model_sim, idx, items), odd)
+
+
+def ooo_acc_2way_per_judgment(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> np.ndarray:
+    idx, odd = as_triplets(idx, odd)
+    return ooo_2way_from_sims(triplet_sims(model_sim, idx, items), odd)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else float("nan")
+
+
+def ooo_acc_3way(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> float:
+    """Fraction of judgments whose kept pair is the model's strictly most similar pair (chance 1/3)."""
+    return _mean(ooo_acc_3way_per_judgment(model_sim, idx, odd, items))
+
+
+def ooo_acc_2way(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> float:
+    """The paper's anchor test averaged over both anchors (chance 1/2); see the module docstring."""
+    return _mean(ooo_acc_2way_per_judgment(model_sim, idx, odd, items))

@@ -1,0 +1,87 @@
+"""RSA between a model's similarity matrix and human p_ij, over observed pairs only.
+
+The paper's main number is R² = signed squared Spearman over the observed test pairs; "signed" keeps a
+negative correlation negative so a model that anti-correlates with people never looks good.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.similarity import HumanSimilarity, pair_index
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson r; nan for fewer than 3 values or a constant vector (no correlation is defined)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size < 3:
+        return float("nan")
+    xc = x - x.mean()
+    yc = y - y.mean()
+    den = np.sqrt((xc @ xc) * (yc @ yc))
+    if not np.isfinite(den) or den <= 0:
+        return float("nan")
+    return float(np.clip((xc @ yc) / den, -1.0, 1.0))
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman rho (Pearson on average ranks, so ties are handled as scipy does)."""
+    if np.asarray(x).size < 3:
+        return float("nan")
+    return pearson(rankdata(x), rankdata(y))
+
+
+def signed_square(r: float | np.ndarray) -> float | np.ndarray:
+    """sign(r)·r², the paper's R²."""
+    return np.sign(r) * np.square(r)
+
+
+def cosine_similarity_matrix(emb: np.ndarray) -> np.ndarray:
+    """(n, n) cosine similarity of row embeddings (zero rows give similarity 0)."""
+    emb = np.asarray(emb, dtype=np.float64)
+    norm = np.linalg.norm(emb, axis=1, keepdims=True)
+    unit = emb / np.where(norm > 0, norm, 1.0)
+    return unit @ unit.T
+
+
+def model_pair_values(
+    model_sim: Any, human: HumanSimilarity, items: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(model values, human p, global i, global j) over the observed upper-triangle pairs.
+
+    ``model_sim`` is N×N (global clip indices) or, with ``items``, len(items)×len(items).
+    """
+    sim = np.asarray(model_sim, dtype=np.float64)
+    gi, gj, li, lj, p = pair_index(human, items)
+    if sim.ndim != 2 or sim.shape[0] != sim.shape[1]:
+        raise BGSInputError(f"model similarity must be a square matrix, got shape {sim.shape}")
+    if items is not None and sim.shape[0] == len(items):
+        vals = sim[li, lj]
+    elif sim.shape[0] == human.n_items:
+        vals = sim[gi, gj]
+    else:
+        want = human.n_items if items is None else f"{len(items)} (items) or {human.n_items}"
+        raise BGSInputError(f"model similarity is {sim.shape[0]}×{sim.shape[0]}, expected {want}")
+    return vals, p, gi, gj
+
+
+def rsa_spearman(model_sim: Any, human: HumanSimilarity, items: Any = None) -> float:
+    """Spearman rho between model similarity and human p_ij over observed pairs."""
+    vals, p, _, _ = model_pair_values(model_sim, human, items)
+    return spearman(vals, p)
+
+
+def rsa_pearson(model_sim: Any, human: HumanSimilarity, items: Any = None) -> float:
+    """Pearson r between model similarity and human p_ij over observed pairs."""
+    vals, p, _, _ = model_pair_values(model_sim, human, items)
+    return pearson(vals, p)
+
+
+def r2(model_sim: Any, human: HumanSimilarity, items: Any = None) -> float:
+    """Signed squared Spearman (the paper's R²)."""
+    return float(signed_square(rsa_spearman(model_sim, human, items)))

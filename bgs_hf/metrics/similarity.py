@@ -1,0 +1,147 @@
+"""Human similarity from odd-one-out judgments: n_ij, k_ij, p_ij, computed with one bincount.
+
+Every later number (losses, RSA, ceilings) is judged against this matrix, so it is defined here once.
+For a valid triplet (a, b, c) with odd-one-out at position ``odd``, each of its three pairs is
+*observed* once (n += 1), and the pair that was kept together (the two clips that are not odd) is
+*judged similar* once (k += 1). p_ij = k_ij / n_ij: the fraction of triplets containing both i and j
+in which the third clip was the odd one out. Unobserved pairs (n_ij == 0) are masked.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+# Pair columns of a triplet, in the order used everywhere: (a,b), (a,c), (b,c).
+# The pair kept together when position ``odd`` is the odd one out is column ``2 - odd``.
+PAIR_COLS: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2))
+
+
+@dataclass
+class HumanSimilarity:
+    """Counts and proportions over all N×N clip pairs (symmetric; diagonal unobserved)."""
+
+    n: np.ndarray  # (N, N) int64: triplets containing both i and j
+    k: np.ndarray  # (N, N) int64: of those, how many had the third clip as odd-one-out
+    p: np.ndarray  # (N, N) float64: k / n, nan where n == 0
+    mask: np.ndarray  # (N, N) bool: observed off-diagonal pairs
+
+    @property
+    def n_items(self) -> int:
+        return int(self.n.shape[0])
+
+    def pairs(self, items: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Observed pairs ``(i, j, p)`` of the upper triangle, as global clip indices.
+
+        With ``items`` (clip indices), only pairs among those clips are returned, ordered by position in
+        ``items`` (i = items[a], j = items[b], a < b), so they line up with an items×items model matrix.
+        """
+        gi, gj, _, _, p = pair_index(self, items)
+        return gi, gj, p
+
+    def distance(self) -> np.ndarray:
+        """Human distance 1 − p (nan where unobserved)."""
+        return 1.0 - self.p
+
+
+def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Accept ``(idx, odd)`` arrays or a duck-typed ``TripletArrays`` (``.idx``, ``.odd``)."""
+    if odd is None and hasattr(idx, "idx") and hasattr(idx, "odd"):
+        idx, odd = idx.idx, idx.odd
+    if odd is None:
+        raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
+    idx = np.asarray(idx, dtype=np.int64)
+    odd = np.asarray(odd, dtype=np.int64)
+    if idx.ndim != 2 or idx.shape[1] != 3:
+        raise BGSInputError(f"triplet indices must have shape (n, 3), got {idx.shape}")
+    if odd.shape != (idx.shape[0],):
+        raise BGSInputError(f"odd must have shape ({idx.shape[0]},), got {odd.shape}")
+    if odd.size and (odd.min() < 0 or odd.max() > 2):
+        row = int(np.flatnonzero((odd < 0) | (odd > 2))[0])
+        raise BGSInputError(f"judgment row {row}: odd must be 0, 1 or 2 (position in the triplet), got {odd[row]}")
+    return idx, odd
+
+
+def pair_keys(idx: np.ndarray, n_items: int) -> np.ndarray:
+    """(n, 3) symmetric keys min*N+max for the pair columns (a,b), (a,c), (b,c)."""
+    cols = [(idx[:, u], idx[:, v]) for u, v in PAIR_COLS]
+    return np.stack([np.minimum(x, y) * n_items + np.maximum(x, y) for x, y in cols], axis=1)
+
+
+def _check_items(idx: np.ndarray, n_items: int) -> None:
+    if idx.size and (idx.min() < 0 or idx.max() >= n_items):
+        row = int(np.flatnonzero((idx < 0).any(1) | (idx >= n_items).any(1))[0])
+        raise BGSInputError(f"judgment row {row}: triplet {idx[row].tolist()} names a clip outside 0..{n_items - 1}")
+
+
+def distinct_rows(idx: np.ndarray) -> np.ndarray:
+    """True for triplets with three distinct clips (the others are catch trials)."""
+    return (idx[:, 0] != idx[:, 1]) & (idx[:, 0] != idx[:, 2]) & (idx[:, 1] != idx[:, 2])
+
+
+def similarity_counts(
+    idx: np.ndarray, odd: np.ndarray, n_items: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat symmetric (n, k) counts of length N*N; ``weights`` per triplet (e.g. bootstrap multiplicity)."""
+    keys = pair_keys(idx, n_items)
+    kept = keys[np.arange(len(keys)), 2 - odd]
+    size = n_items * n_items
+    w3 = None if weights is None else np.repeat(np.asarray(weights, dtype=np.float64), 3)
+    n = np.bincount(keys.ravel(), weights=w3, minlength=size)
+    k = np.bincount(kept, weights=weights, minlength=size)
+    n = n.reshape(n_items, n_items)
+    k = k.reshape(n_items, n_items)
+    # keys are (min, max): fill the lower triangle by symmetry (the diagonal stays 0 for distinct triplets)
+    return n + n.T, k + k.T
+
+
+def human_similarity(
+    idx: Any, odd: Any = None, n_items: int | None = None, *, weights: np.ndarray | None = None
+) -> HumanSimilarity:
+    """Vectorised human similarity from valid triplets.
+
+    ``idx`` (n,3) clip indices (or a TripletArrays), ``odd`` (n,) positions 0/1/2, ``n_items`` = N.
+    Rows whose clips are not distinct (catch trials) are dropped with a warning: they carry no pair
+    information. ``weights`` (n,) counts each triplet that many times (used by participant bootstraps).
+    """
+    idx, odd = as_triplets(idx, odd)
+    if n_items is None:
+        n_items = int(idx.max()) + 1 if idx.size else 0
+    _check_items(idx, n_items)
+    ok = distinct_rows(idx)
+    if not ok.all():
+        logger.warning("dropping %d non-distinct (catch) triplets from human similarity", int((~ok).sum()))
+        idx, odd = idx[ok], odd[ok]
+        weights = None if weights is None else np.asarray(weights)[ok]
+    n, k = similarity_counts(idx, odd, n_items, weights)
+    if weights is None or np.issubdtype(np.asarray(weights).dtype, np.integer):
+        n, k = np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
+    mask = n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(mask, k / np.where(mask, n, 1), np.nan)
+    return HumanSimilarity(n=n, k=k, p=p, mask=mask)
+
+
+def pair_index(
+    human: HumanSimilarity, items: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Observed upper-triangle pairs: global (gi, gj), local positions (li, lj) in ``items``, and p."""
+    if items is None:
+        items = np.arange(human.n_items)
+    items = np.asarray(items, dtype=np.int64)
+    if items.size and (items.min() < 0 or items.max() >= human.n_items):
+        raise BGSInputError(f"items must lie in 0..{human.n_items - 1}")
+    if len(np.unique(items)) != len(items):
+        raise BGSInputError("items must not repeat (use the bootstrap functions for resampling)")
+    li, lj = np.triu_indices(len(items), k=1)
+    gi, gj = items[li], items[lj]
+    obs = human.mask[gi, gj]
+    li, lj, gi, gj = li[obs], lj[obs], gi[obs], gj[obs]
+    return gi, gj, li, lj, human.p[gi, gj]

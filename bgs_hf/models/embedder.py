@@ -1,0 +1,249 @@
+"""The BGS embedding model: a video backbone, explicit pooling, the paper's projection head, and LoRA.
+
+``BGSEmbedder`` treats every registered family the same way (``(B, T, 3, H, W)`` in, ``(B, D)``
+L2-normalised embeddings out). ``build_embedder`` wraps it with peft LoRA as a ``BGSPeftModel``, a
+``PeftModel`` whose ``save_pretrained`` also writes ``bgs_config.json`` (and the base weights of
+tiny/bundled backbones), so every adapter folder, Trainer checkpoints included, loads by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from peft import LoraConfig, PeftModel
+from torch import nn
+
+from bgs_hf.models.registry import BackboneSpec, get_backbone_spec
+from bgs_hf.video.policy import FramePolicy
+
+logger = logging.getLogger(__name__)
+
+HEAD_MODULE = "head"
+
+
+@dataclass
+class HeadConfig:
+    """The paper's projection head: Linear(d -> out_dim) -> LayerNorm -> ReLU -> Dropout -> L2."""
+
+    out_dim: int = 128
+    dropout: float = 0.3
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> HeadConfig | None:
+        return None if d is None else cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+    def build(self, in_dim: int) -> nn.Sequential:
+        return nn.Sequential(nn.Linear(in_dim, self.out_dim), nn.LayerNorm(self.out_dim), nn.ReLU(),
+                             nn.Dropout(self.dropout))
+
+
+@dataclass
+class LoraSettings:
+    """LoRA hyper-parameters (paper: r=8, alpha=16, dropout=0.1).
+
+    ``target_modules``: a regex fully matched against module names *relative to the backbone*
+    (e.g. ``r"encoder\\.layer\\.\\d+\\.output\\.dense"``); ``None`` uses the family's tower-scoped default.
+    """
+
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.1
+    target_modules: str | None = None
+    bias: str = "none"
+
+    def target_regex(self, spec: BackboneSpec) -> str:
+        return rf"backbone\.(?:{self.target_modules or spec.lora_target})"
+
+    def to_peft_config(self, spec: BackboneSpec, *, with_head: bool) -> LoraConfig:
+        return LoraConfig(
+            r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout, bias=self.bias,
+            target_modules=self.target_regex(spec), modules_to_save=[HEAD_MODULE] if with_head else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BGSEmbedder(nn.Module):
+    """Backbone + pooling + optional projection head -> L2-normalised clip embeddings."""
+
+    supports_gradient_checkpointing = True
+    main_input_name = "pixel_values"
+
+    def __init__(self, backbone: nn.Module, spec: BackboneSpec, head: HeadConfig | None = None,
+                 frame_policy: FramePolicy | None = None) -> None:
+        super().__init__()
+        if spec.pooling not in ("mean", "cls", "frame-mean"):
+            raise ValueError(f"unknown pooling {spec.pooling!r}")
+        self.backbone = backbone
+        self.spec = spec
+        self.head_config = head
+        self.frame_policy = frame_policy if frame_policy is not None else spec.frame_policy()
+        spec.check_frames(self.frame_policy.num_frames)
+        self.head = head.build(spec.hidden_size) if head is not None else None
+        # peft records this as adapter_config.json's base_model_name_or_path
+        self.name_or_path = spec.name
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.head_config.out_dim if self.head_config is not None else self.spec.hidden_size
+
+    def _check_input(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        if pixel_values.ndim != 5 or pixel_values.shape[2] != 3:
+            raise ValueError(f"pixel_values must be (B, T, 3, H, W), got {tuple(pixel_values.shape)}")
+        self.spec.check_frames(int(pixel_values.shape[1]))
+        h, w = pixel_values.shape[-2:]
+        if h != self.spec.image_size or w != self.spec.image_size:
+            raise ValueError(f"{self.spec.name} expects {self.spec.image_size}x{self.spec.image_size} frames, "
+                             f"got {h}x{w}; preprocess with the model's frame_policy")
+        dtype = next(self.backbone.parameters()).dtype
+        return pixel_values.to(dtype) if pixel_values.is_floating_point() and dtype.is_floating_point else pixel_values
+
+    def _backbone_outputs(self, pixel_values: torch.Tensor, **kwargs: Any) -> Any:
+        x = self._check_input(pixel_values)
+        if self.spec.pooling == "frame-mean":  # image model: every frame is an image
+            x = x.flatten(0, 1)
+        return self.backbone(**{self.spec.input_key: x}, **self.spec.forward_kwargs, **kwargs)
+
+    def _pool(self, tokens: torch.Tensor, batch: int, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        if self.spec.pooling == "mean":
+            return tokens.mean(1)
+        if self.spec.pooling == "cls":
+            return tokens[:, 0]
+        per_frame = pooled if pooled is not None else tokens[:, 0]
+        return per_frame.reshape(batch, -1, per_frame.shape[-1]).mean(1)
+
+    def pooled_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Pooled last-layer backbone features (B, hidden), before the head and not normalised."""
+        out = self._backbone_outputs(pixel_values)
+        pooled = getattr(out, "pooler_output", None) if self.spec.pooling == "frame-mean" else None
+        return self._pool(out.last_hidden_state, pixel_values.shape[0], pooled)
+
+    def forward(self, pixel_values: torch.Tensor, **_: Any) -> torch.Tensor:
+        """``(B, T, 3, H, W)`` normalised frames -> ``(B, D)`` L2-normalised embeddings."""
+        feats = self.pooled_features(pixel_values)
+        if self.head is not None:
+            feats = self.head(feats)
+        return nn.functional.normalize(feats.float(), dim=-1)
+
+    def embed_layers(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """``(L+1, B, hidden)`` pooled, L2-normalised features of the embeddings and every layer."""
+        out = self._backbone_outputs(pixel_values, output_hidden_states=True)
+        if not out.hidden_states:
+            raise RuntimeError(f"{self.spec.model_class} returned no hidden_states")
+        b = pixel_values.shape[0]
+        layers = [self._pool(h, b) for h in out.hidden_states]
+        return nn.functional.normalize(torch.stack(layers).float(), dim=-1)
+
+    def activation_checkpointing_enable(self, activation_checkpointing_kwargs: dict[str, Any] | None = None,
+                                        every_n_layers: int = 1, offload: bool = False) -> None:
+        """Trade compute for memory in the backbone (what ``Trainer`` calls for ``--activation_checkpointing``).
+
+        Non-reentrant by default, which works with a frozen backbone + LoRA without input grads.
+        """
+        kw = {"use_reentrant": False, **(activation_checkpointing_kwargs or {})}
+        bb = self.backbone
+        if hasattr(bb, "activation_checkpointing_enable"):  # transformers >= 5.2x
+            bb.activation_checkpointing_enable(activation_checkpointing_kwargs=kw, every_n_layers=every_n_layers,
+                                               offload=offload)
+        else:
+            bb.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kw)
+
+    def activation_checkpointing_disable(self) -> None:
+        bb = self.backbone
+        if hasattr(bb, "activation_checkpointing_disable"):
+            bb.activation_checkpointing_disable()
+        else:
+            bb.gradient_checkpointing_disable()
+
+    @property
+    def is_activation_checkpointing(self) -> bool:
+        return any(getattr(m, "gradient_checkpointing", False) for m in self.backbone.modules())
+
+    # older names (transformers < 5.2x, peft, user code)
+    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict[str, Any] | None = None,
+                                      **kwargs: Any) -> None:
+        self.activation_checkpointing_enable(gradient_checkpointing_kwargs, **kwargs)
+
+    def gradient_checkpointing_disable(self) -> None:
+        self.activation_checkpointing_disable()
+
+    @property
+    def is_gradient_checkpointing(self) -> bool:
+        return self.is_activation_checkpointing
+
+    def save_pretrained(self, save_directory: str | os.PathLike[str], **kwargs: Any) -> None:
+        """Save a model without LoRA: ``bgs_config.json`` (+ ``base/``) and the head's weights."""
+        from bgs_hf.models.loading import write_bgs_files
+
+        write_bgs_files(self, save_directory, lora=None, save_head=True)
+
+
+class BGSPeftModel(PeftModel):
+    """A ``PeftModel`` around a :class:`BGSEmbedder` whose ``save_pretrained`` writes a complete run folder.
+
+    The adapter part is standard PEFT (``PeftModel.from_pretrained(base, dir)`` reads it); we add
+    ``bgs_config.json`` and, for tiny-random/bundled backbones, the base weights in ``base/``.
+    """
+
+    def save_pretrained(self, save_directory: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # vision backbones have no token embeddings; "auto" would probe the Hub for the base's config.json
+        kwargs.setdefault("save_embedding_layers", False)
+        super().save_pretrained(save_directory, *args, **kwargs)
+        if kwargs.get("is_main_process", True):
+            from bgs_hf.models.loading import write_bgs_files
+
+            cfg = self.peft_config[self.active_adapter]
+            lora = {"r": cfg.r, "alpha": cfg.lora_alpha, "dropout": cfg.lora_dropout,
+                    "target_modules": cfg.target_modules if isinstance(cfg.target_modules, str)
+                    else sorted(cfg.target_modules), "bias": cfg.bias}
+            write_bgs_files(self.get_base_model(), save_directory, lora=lora, save_head=False)
+
+
+def lora_module_names(model: nn.Module) -> list[str]:
+    """Names of every module carrying a LoRA adapter (for checks and tests)."""
+    from peft.tuners.lora import LoraLayer
+
+    return [n for n, m in model.named_modules() if isinstance(m, LoraLayer)]
+
+
+def build_embedder(
+    backbone: str | os.PathLike[str] | BackboneSpec,
+    *,
+    head: HeadConfig | None = HeadConfig(),  # noqa: B008 - immutable use
+    lora: LoraSettings | None = LoraSettings(),  # noqa: B008
+    trust_remote_code: bool = False,
+    num_frames: int | None = None,
+    gradient_checkpointing: bool = False,
+) -> BGSEmbedder | BGSPeftModel:
+    """Build the embedder for a backbone name/path; with ``lora`` it is wrapped as a :class:`BGSPeftModel`.
+
+    ``head=None`` gives pooled backbone features; ``lora=None`` the plain model (nothing frozen).
+    ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP).
+    """
+    spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
+        backbone, trust_remote_code=trust_remote_code)
+    policy = spec.frame_policy(num_frames)
+    spec.check_frames(policy.num_frames)
+    model = BGSEmbedder(spec.load_backbone(), spec, head, policy)
+    if gradient_checkpointing:
+        model.activation_checkpointing_enable()
+    if lora is None:
+        return model
+    peft_cfg = lora.to_peft_config(spec, with_head=head is not None)
+    peft_cfg.base_model_name_or_path = spec.name
+    wrapped = BGSPeftModel(model, peft_cfg)
+    names = lora_module_names(wrapped)
+    logger.info("LoRA on %d modules of %s (regex %s)", len(names), spec.name, peft_cfg.target_modules)
+    outside = [n for n in names if not re.search(r"\.backbone\.", n)]
+    if outside:
+        raise RuntimeError(f"LoRA regex matched modules outside the backbone: {outside[:5]}")
+    return wrapped

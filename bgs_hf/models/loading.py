@@ -1,0 +1,187 @@
+"""Save/load symmetry for BGS models: a standard PEFT adapter folder plus ``bgs_config.json``.
+
+Folder layout written by ``model.save_pretrained(dir)``::
+
+    adapter_config.json           standard peft (base_model_name_or_path = backbone name)
+    adapter_model.safetensors     LoRA weights + the head (modules_to_save)
+    bgs_config.json               backbone spec, pooling, head, frame policy, preprocessing, versions
+    base/config.json              only for tiny-random / bundled backbones, so loading
+    base/model.safetensors        never needs the network
+    head.safetensors              only for models saved without LoRA
+
+Safetensors only; nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.models.registry import FAMILIES, _config_class, spec_from_dict
+
+logger = logging.getLogger(__name__)
+
+BGS_CONFIG = "bgs_config.json"
+BASE_DIR = "base"
+HEAD_FILE = "head.safetensors"
+CONFIG_VERSION = 1
+
+
+def _versions() -> dict[str, str]:
+    import peft
+    import transformers
+
+    import bgs_hf
+
+    return {"bgs_hf": bgs_hf.__version__, "peft": peft.__version__, "transformers": transformers.__version__,
+            "torch": torch.__version__}
+
+
+def _clean_backbone_state(backbone: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The backbone's own weights with LoRA wrappers removed (``x.base_layer.weight`` -> ``x.weight``)."""
+    out: dict[str, torch.Tensor] = {}
+    for k, v in backbone.state_dict().items():
+        if "lora_" in k:
+            continue
+        out[k.replace(".base_layer.", ".")] = v.detach().to("cpu").contiguous().clone()
+    return out
+
+
+def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
+                    save_head: bool) -> Path:
+    """Write ``bgs_config.json`` (+ ``base/`` for offline bases, + ``head.safetensors`` when asked)."""
+    out = Path(save_directory)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = embedder.spec
+    base_folder = None
+    if spec.source in ("tiny-random", "bundled"):
+        base_folder = BASE_DIR
+        (out / BASE_DIR).mkdir(exist_ok=True)
+        embedder.backbone.config.save_pretrained(out / BASE_DIR)
+        save_file(_clean_backbone_state(embedder.backbone), str(out / BASE_DIR / "model.safetensors"),
+                  metadata={"format": "pt"})
+    if save_head and embedder.head is not None:
+        state = {k: v.detach().cpu().contiguous() for k, v in embedder.head.state_dict().items()}
+        save_file(state, str(out / HEAD_FILE), metadata={"format": "pt"})
+    cfg = {
+        "bgs_config_version": CONFIG_VERSION,
+        "backbone": {**spec.to_dict(), "base_folder": base_folder},
+        "pooling": spec.pooling,
+        "head": embedder.head_config.to_dict() if embedder.head_config is not None else None,
+        "embedding_dim": embedder.embedding_dim,
+        "frame_policy": embedder.frame_policy.to_dict(),
+        "preprocessing": dict(spec.processor_config),
+        "lora": lora,
+        "versions": _versions(),
+    }
+    (out / BGS_CONFIG).write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    return out
+
+
+def _resolve_folder(dir_or_repo: str | os.PathLike[str], revision: str | None) -> Path:
+    p = Path(dir_or_repo).expanduser()
+    if p.is_dir():
+        return p
+    if p.exists() or str(dir_or_repo).startswith((".", "/", "~")) or str(dir_or_repo).count("/") != 1:
+        raise BGSInputError("not a BGS model folder or Hub repo id", path=p)
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(str(dir_or_repo), revision=revision))
+    except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line
+        raise BGSInputError(f"cannot download model repo {dir_or_repo!r}: {type(err).__name__}") from err
+
+
+def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    path = Path(folder) / BGS_CONFIG
+    if not path.is_file():
+        raise BGSInputError(f"no {BGS_CONFIG} (not a bgs-hf model folder)", path=Path(folder))
+    try:
+        cfg = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise BGSInputError(f"invalid JSON: {err}", path=path) from err
+    if cfg.get("backbone", {}).get("family") not in FAMILIES:
+        raise BGSInputError(f"unknown backbone family {cfg.get('backbone', {}).get('family')!r}", path=path)
+    return cfg
+
+
+def _warn_versions(cfg: dict[str, Any], folder: Path) -> None:
+    saved = cfg.get("versions", {})
+    now = _versions()
+    for lib in ("peft", "transformers"):
+        a, b = saved.get(lib), now[lib]
+        if a and a.split(".")[:2] != b.split(".")[:2]:
+            logger.warning("%s was saved with %s %s but %s is installed; embeddings may differ",
+                           folder, lib, a, b)
+
+
+def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
+              trust_remote_code: bool = False) -> Any:
+    """The un-adapted :class:`BGSEmbedder` (fresh head) a saved folder was trained from.
+
+    ``PeftModel.from_pretrained(load_base(d), d)`` is the plain-peft way to load a BGS adapter.
+    """
+    from bgs_hf.models.embedder import BGSEmbedder, HeadConfig
+    from bgs_hf.video.policy import FramePolicy
+
+    folder = _resolve_folder(dir_or_repo, revision)
+    cfg = read_bgs_config(folder)
+    bb = cfg["backbone"]
+    family = FAMILIES[bb["family"]]
+    if bb.get("base_folder"):
+        path = folder / bb["base_folder"]
+        config = _config_class(family).from_pretrained(str(path))
+    elif bb["source"] == "local":
+        path = Path(bb["name"])
+        if not (path / "config.json").is_file():
+            raise BGSInputError(f"the base model folder recorded at save time is missing: {path}",
+                                path=folder / BGS_CONFIG)
+        config = _config_class(family).from_pretrained(str(path))
+    else:  # Hub id
+        path = None
+        config = _config_class(family).from_pretrained(bb["name"], trust_remote_code=trust_remote_code)
+    spec = spec_from_dict(bb, config, path=None if path is None else str(path))
+    if trust_remote_code:
+        spec.trust_remote_code = True
+    model = BGSEmbedder(spec.load_backbone(), spec, HeadConfig.from_dict(cfg.get("head")),
+                        FramePolicy.from_dict(cfg["frame_policy"]))
+    model._bgs_folder = str(folder)  # noqa: SLF001 - lets load_model reuse the download
+    return model
+
+
+def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
+               trust_remote_code: bool = False, is_trainable: bool = False) -> Any:
+    """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode."""
+    from bgs_hf.models.embedder import BGSPeftModel
+
+    folder = _resolve_folder(dir_or_repo, revision)
+    cfg = read_bgs_config(folder)
+    _warn_versions(cfg, folder)
+    base = load_base(folder, trust_remote_code=trust_remote_code)
+    if (folder / "adapter_config.json").is_file():
+        adapter_cfg = json.loads((folder / "adapter_config.json").read_text())
+        recorded = adapter_cfg.get("base_model_name_or_path")
+        if recorded and recorded != base.spec.name:
+            logger.warning("adapter was trained on %s but bgs_config.json names %s", recorded, base.spec.name)
+        model = BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
+    else:
+        model = base
+        head_path = folder / HEAD_FILE
+        if base.head is not None:
+            if not head_path.is_file():
+                raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder)
+            base.head.load_state_dict(load_file(str(head_path)))
+    return model.eval() if not is_trainable else model
+
+
+def save_embedder(model: Any, save_directory: str | os.PathLike[str]) -> Path:
+    """Save either kind of model (``BGSPeftModel`` or plain ``BGSEmbedder``) as a loadable folder."""
+    model.save_pretrained(str(save_directory))
+    return Path(save_directory)

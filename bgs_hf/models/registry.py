@@ -1,0 +1,354 @@
+"""Backbone registry: one entry per model family, resolved from a family name, Hub id or local path.
+
+Each family declares what the embedder needs to treat every video ViT the same way: the
+transformers class, the input key, how to pool tokens, where LoRA may go (scoped to the right tower,
+because V-JEPA 2's predictor and CLIP's text tower reuse the encoder's module names), extra forward
+kwargs, and where frames/tubelet/image size live in the checkpoint config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+from torch import nn
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.video.policy import FramePolicy
+
+logger = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+BUNDLED = {"bgs-tiny-videomae": "videomae"}
+TINY_PREFIX = "tiny-random-"
+PROCESSOR_FILES = ("video_preprocessor_config.json", "preprocessor_config.json")
+POOLINGS = ("mean", "cls", "frame-mean")
+
+IMAGENET = {"image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}
+
+
+@dataclass(frozen=True)
+class Family:
+    """Static facts about one model family (see module docstring)."""
+
+    name: str
+    model_types: tuple[str, ...]
+    model_class: str
+    input_key: str
+    pooling: str
+    lora_target: str  # regex, full match against module names relative to the backbone
+    default_checkpoint: str
+    frames_attr: str | None  # config attribute holding the frame count; None = image model
+    image_attr: str
+    tubelet_attr: str | None
+    fixed_frames: bool  # the model breaks or silently interpolates on another frame count
+    default_processor: dict[str, Any]  # the real checkpoint's processor config, used when none is found
+    default_frames: int = 16  # image models (CLIP) only
+    forward_kwargs: dict[str, Any] = field(default_factory=dict)
+    tiny_config: dict[str, Any] = field(default_factory=dict)
+
+
+_TINY_VIT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
+             "image_size": 32, "patch_size": 8}
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family(
+            name="vjepa2",
+            model_types=("vjepa2",),
+            model_class="VJEPA2Model",
+            input_key="pixel_values_videos",
+            pooling="mean",
+            # encoder only: the predictor has layers with the very same names under `predictor.`
+            lora_target=r"encoder\.layer\.\d+\.(attention\.(query|key|value|proj)|mlp\.(fc1|fc2))",
+            default_checkpoint="facebook/vjepa2-vitl-fpc64-256",
+            frames_attr="frames_per_clip",
+            image_attr="crop_size",
+            tubelet_attr="tubelet_size",
+            fixed_frames=False,  # RoPE: any multiple of the tubelet works
+            default_processor={"size": {"shortest_edge": 292}, "crop_size": {"height": 256, "width": 256},
+                               "do_center_crop": True, **IMAGENET},
+            forward_kwargs={"skip_predictor": True},
+            tiny_config={"crop_size": 32, "frames_per_clip": 4, "tubelet_size": 2, "patch_size": 8,
+                         "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "mlp_ratio": 2.0,
+                         "pred_hidden_size": 32, "pred_num_hidden_layers": 1, "pred_num_attention_heads": 2,
+                         "num_pooler_layers": 1},
+        ),
+        Family(
+            name="timesformer",
+            model_types=("timesformer",),
+            model_class="TimesformerModel",
+            input_key="pixel_values",
+            pooling="cls",
+            # divided space-time attention: spatial + temporal fused qkv, their outputs, MLP
+            lora_target=(r"encoder\.layer\.\d+\.((temporal_)?attention\.attention\.qkv|(temporal_)?attention\.output"
+                         r"\.dense|temporal_dense|intermediate\.dense|output\.dense)"),
+            default_checkpoint="facebook/timesformer-base-finetuned-k400",
+            frames_attr="num_frames",
+            image_attr="image_size",
+            tubelet_attr=None,
+            fixed_frames=True,
+            default_processor={"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224},
+                               "do_center_crop": True, "image_mean": [0.45] * 3, "image_std": [0.225] * 3},
+            tiny_config={**_TINY_VIT, "num_frames": 4},
+        ),
+        Family(
+            name="videomae",
+            model_types=("videomae",),
+            model_class="VideoMAEModel",
+            input_key="pixel_values",
+            pooling="mean",
+            # q/k/v are included; bgs_hf.models.patches makes sure they are really called (see there)
+            lora_target=(r"encoder\.layer\.\d+\.(attention\.attention\.(query|key|value)|attention\.output\.dense"
+                         r"|intermediate\.dense|output\.dense)"),
+            default_checkpoint="MCG-NJU/videomae-base",
+            frames_attr="num_frames",
+            image_attr="image_size",
+            tubelet_attr="tubelet_size",
+            fixed_frames=True,
+            default_processor={"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224},
+                               "do_center_crop": True, **IMAGENET},
+            tiny_config={**_TINY_VIT, "num_frames": 4, "tubelet_size": 2},
+        ),
+        Family(
+            name="clip",
+            model_types=("clip", "clip_vision_model"),
+            model_class="CLIPVisionModel",
+            input_key="pixel_values",
+            pooling="frame-mean",
+            # CLIPVisionModel holds only the vision tower; the optional prefix covers layouts that nest it
+            lora_target=r"(vision_model\.)?encoder\.layers\.\d+\.(self_attn\.(q|k|v|out)_proj|mlp\.(fc1|fc2))",
+            default_checkpoint="openai/clip-vit-base-patch32",
+            frames_attr=None,
+            image_attr="image_size",
+            tubelet_attr=None,
+            fixed_frames=False,
+            default_processor={"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224},
+                               "do_center_crop": True, "image_mean": [0.48145466, 0.4578275, 0.40821073],
+                               "image_std": [0.26862954, 0.26130258, 0.27577711]},
+            default_frames=8,
+            tiny_config={**_TINY_VIT, "tiny_frames": 2},
+        ),
+    )
+}
+
+_BY_MODEL_TYPE = {mt: f for f in FAMILIES.values() for mt in f.model_types}
+
+
+def list_families() -> list[str]:
+    """Every accepted short name: families, their tiny-random forms and the bundled backbone."""
+    return [*FAMILIES, *(TINY_PREFIX + f for f in FAMILIES), *BUNDLED]
+
+
+@dataclass
+class BackboneSpec:
+    """A resolved backbone: family facts plus the checkpoint's own config and processor settings."""
+
+    family: str
+    name: str  # as the user gave it (family names become the default checkpoint id)
+    source: str  # "hub" | "local" | "tiny-random" | "bundled"
+    model_class: str
+    input_key: str
+    pooling: str
+    lora_target: str
+    forward_kwargs: dict[str, Any]
+    num_frames: int
+    image_size: int
+    tubelet_size: int
+    fixed_frames: bool
+    processor_config: dict[str, Any]
+    path: str | None = None  # local folder (local / bundled)
+    trust_remote_code: bool = False
+    config: Any = field(default=None, repr=False)  # transformers PretrainedConfig
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.config.hidden_size)
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.config.num_hidden_layers)
+
+    def frame_policy(self, num_frames: int | None = None) -> FramePolicy:
+        """The checkpoint's preprocessing as a FramePolicy; frames come from the model config."""
+        nf = self.num_frames if num_frames is None else int(num_frames)
+        policy = FramePolicy.from_processor_config(self.processor_config, num_frames=nf)
+        if policy.crop != self.image_size:
+            logger.warning("%s: processor crop %d != model image size %d; using the model's size",
+                           self.name, policy.crop, self.image_size)
+            policy = FramePolicy.from_dict({**policy.to_dict(), "crop": self.image_size,
+                                            "size": max(policy.size, self.image_size)})
+        return policy
+
+    def check_frames(self, num_frames: int) -> None:
+        """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE)."""
+        if self.fixed_frames and num_frames != self.num_frames:
+            raise ValueError(
+                f"{self.name} ({self.family}) was built for {self.num_frames} frames but got {num_frames}: "
+                "the model would silently interpolate its time embeddings. Use its frame policy."
+            )
+        if num_frames % self.tubelet_size and self.tubelet_size > 1 and num_frames >= self.tubelet_size:
+            raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {self.tubelet_size}")
+
+    def load_backbone(self) -> nn.Module:
+        """Instantiate the transformers model: from ``path`` when set (local, bundled, a run's ``base/``),
+        else a tiny-random model from seed 0, else ``from_pretrained(name)`` (Hub)."""
+        cls = getattr(transformers, self.model_class)
+        if self.source == "tiny-random" and self.path is None:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                model = cls(self.config)
+        else:
+            location = self.path if self.path is not None else self.name
+            model = cls.from_pretrained(location, config=self.config, trust_remote_code=self.trust_remote_code,
+                                        use_safetensors=True)
+        from bgs_hf.models.patches import apply_patches
+
+        apply_patches(model, self.family)
+        return model
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able description recorded in ``bgs_config.json``."""
+        return {
+            "family": self.family, "name": self.name, "source": self.source, "model_class": self.model_class,
+            "input_key": self.input_key, "pooling": self.pooling, "lora_target": self.lora_target,
+            "forward_kwargs": dict(self.forward_kwargs), "num_frames": self.num_frames,
+            "image_size": self.image_size, "tubelet_size": self.tubelet_size, "fixed_frames": self.fixed_frames,
+            "processor_config": dict(self.processor_config), "trust_remote_code": self.trust_remote_code,
+        }
+
+
+def _config_class(family: Family) -> type:
+    return getattr(transformers, family.model_class).config_class
+
+
+def _tiny_config(family: Family) -> Any:
+    kw = {k: v for k, v in family.tiny_config.items() if k != "tiny_frames"}
+    return _config_class(family)(**kw)
+
+
+def _read_local_processor(folder: Path) -> dict[str, Any] | None:
+    for fname in PROCESSOR_FILES:
+        p = folder / fname
+        if p.is_file():
+            try:
+                return json.loads(p.read_text())
+            except json.JSONDecodeError as err:
+                raise BGSInputError(f"invalid JSON: {err}", path=p) from err
+    return None
+
+
+def _read_hub_processor(repo_id: str) -> dict[str, Any] | None:
+    from huggingface_hub import hf_hub_download
+
+    for fname in PROCESSOR_FILES:
+        try:
+            return json.loads(Path(hf_hub_download(repo_id, fname)).read_text())
+        except Exception:  # noqa: BLE001 - missing file or offline: try the next, then fall back
+            continue
+    return None
+
+
+def _detect_family(model_type: str, where: str, trust_remote_code: bool) -> Family:
+    fam = _BY_MODEL_TYPE.get(model_type)
+    if fam is None:
+        raise BGSInputError(
+            f"unsupported backbone model_type {model_type!r} in {where}; supported: {sorted(_BY_MODEL_TYPE)}"
+        )
+    return fam
+
+
+def _spec(family: Family, name: str, source: str, config: Any, processor: dict[str, Any] | None,
+          path: str | None, trust_remote_code: bool) -> BackboneSpec:
+    if family.frames_attr is None:
+        frames = int(family.tiny_config.get("tiny_frames", 2)) if source == "tiny-random" else family.default_frames
+    else:
+        frames = int(getattr(config, family.frames_attr))
+    image = getattr(config, family.image_attr)
+    image = int(image[0] if isinstance(image, (list, tuple)) else image)
+    tubelet = int(getattr(config, family.tubelet_attr)) if family.tubelet_attr else 1
+    if processor is None:
+        # the real checkpoint's processor, scaled to this model's input size (tiny-random, bare configs)
+        d = family.default_processor
+        ratio = d["size"]["shortest_edge"] / d["crop_size"]["height"]
+        processor = {**d, "size": {"shortest_edge": round(image * ratio)},
+                     "crop_size": {"height": image, "width": image}}
+        if source in ("hub", "local"):
+            logger.warning("%s: no processor config found; using %s defaults", name, family.name)
+    return BackboneSpec(
+        family=family.name, name=name, source=source, model_class=family.model_class,
+        input_key=family.input_key, pooling=family.pooling, lora_target=family.lora_target,
+        forward_kwargs=dict(family.forward_kwargs), num_frames=frames, image_size=image, tubelet_size=tubelet,
+        fixed_frames=family.fixed_frames, processor_config=processor, path=path,
+        trust_remote_code=trust_remote_code, config=config,
+    )
+
+
+def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) -> BackboneSpec:
+    cfg_path = folder / "config.json"
+    if not cfg_path.is_file():
+        raise BGSInputError("no config.json in backbone folder", path=folder)
+    try:
+        raw = json.loads(cfg_path.read_text())
+    except json.JSONDecodeError as err:
+        raise BGSInputError(f"invalid JSON: {err}", path=cfg_path) from err
+    family = _detect_family(str(raw.get("model_type")), str(cfg_path), trust_remote_code)
+    config = _config_class(family).from_pretrained(str(folder))
+    return _spec(family, name, source, config, _read_local_processor(folder), str(folder), trust_remote_code)
+
+
+def bundled_path(name: str) -> Path:
+    """Folder of a bundled backbone; a clear error when its weights were not produced/installed."""
+    folder = ASSETS_DIR / name
+    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
+        raise BGSInputError(
+            f"bundled backbone {name!r} is missing (expected config.json and model.safetensors in {folder}); "
+            "build it with `bgs-hf pretrain-tiny` or use a tiny-random-<family> / Hub backbone"
+        )
+    return folder
+
+
+def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code: bool = False) -> BackboneSpec:
+    """Resolve a family name, ``tiny-random-<family>``, ``bgs-tiny-videomae``, local folder or Hub id."""
+    name = str(name_or_path)
+    if name in FAMILIES:
+        name = FAMILIES[name].default_checkpoint
+    if name.startswith(TINY_PREFIX):
+        fam = FAMILIES.get(name[len(TINY_PREFIX):])
+        if fam is None:
+            raise BGSInputError(f"unknown tiny backbone {name!r}; choose from {[TINY_PREFIX + f for f in FAMILIES]}")
+        return _spec(fam, name, "tiny-random", _tiny_config(fam), None, None, False)
+    if name in BUNDLED:
+        return _from_folder(bundled_path(name), name, "bundled", trust_remote_code)
+    if Path(name).expanduser().is_dir():
+        folder = Path(name).expanduser().resolve()
+        return _from_folder(folder, str(folder), "local", trust_remote_code)
+    try:
+        raw = transformers.AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+    except Exception as err:  # noqa: BLE001 - offline, unknown repo, gated: one clear line
+        raise BGSInputError(
+            f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
+            f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+        ) from err
+    family = _detect_family(str(raw.model_type), name, trust_remote_code)
+    config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code)
+    return _spec(family, name, "hub", config, _read_hub_processor(name), None, trust_remote_code)
+
+
+def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -> BackboneSpec:
+    """Rebuild a spec recorded by :meth:`BackboneSpec.to_dict` around an already loaded config."""
+    return BackboneSpec(
+        family=d["family"], name=d["name"], source=d["source"], model_class=d["model_class"],
+        input_key=d["input_key"], pooling=d["pooling"], lora_target=d["lora_target"],
+        forward_kwargs=dict(d.get("forward_kwargs", {})), num_frames=int(d["num_frames"]),
+        image_size=int(d["image_size"]), tubelet_size=int(d.get("tubelet_size", 1)),
+        fixed_frames=bool(d.get("fixed_frames", False)), processor_config=dict(d.get("processor_config", {})),
+        path=path, trust_remote_code=bool(d.get("trust_remote_code", False)), config=config,
+    )

@@ -1,0 +1,20 @@
+"""Self-supervised pretraining of the bundled default backbone `bgs-tiny-videomae` (issue 5)."""
+
+from __future__ import annotations
+
+from bgs_hf.pretrain.config import (
+    CORPUS_SEED_OFFSET,
+    PROBE_SEED_OFFSET,
+    PretrainConfig,
+    TinyVideoMAEArch,
+)
+from bgs_hf.pretrain.train import PretrainResult, pretrain
+
+__all__ = [
+    "CORPUS_SEED_OFFSET",
+    "PROBE_SEED_OFFSET",
+    "PretrainConfig",
+    "PretrainResult",
+    "TinyVideoMAEArch",
+    "pretrain",
+]

@@ -1,0 +1,112 @@
+"""Model card of the bundled backbone, written from the run's own log so every figure in it is measured."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bgs_hf.pretrain.train import CURVE_FILE, LOG_FILE
+
+PROBE_FILE = "probe.json"
+
+
+def _probe_table(probe: dict[str, Any]) -> str:
+    labels = list(probe["chance"])
+    head = "| features | " + " | ".join(f"{k} acc (chance {probe['chance'][k]:.2f})" for k in labels) + " |"
+    rows = [head, "|---" * (len(labels) + 1) + "|"]
+    for feat, res in probe["results"].items():
+        cells = " | ".join(f"{res[k][0]:.3f} ± {res[k][1]:.3f}" for k in labels)
+        rows.append(f"| {feat} | {cells} |")
+    return "\n".join(rows)
+
+
+def render_model_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "") -> str:
+    """Markdown (with Hub YAML front matter) describing data, objective, architecture, steps and loss."""
+    cfg = log["config"]
+    arch = cfg["arch"]
+    tm = log["timing"]
+    seq = (arch["image_size"] // arch["patch_size"]) ** 2 * (arch["num_frames"] // arch["tubelet_size"])
+    probe_md = (
+        "Not run for this checkpoint."
+        if probe is None
+        else (
+            f"Linear probes on {probe['n_clips']} held-out SocialShapes-style clips (seeds {probe['seeds']}, "
+            f"disjoint from the corpus and from every benchmark instance); {probe['classifier']}. "
+            "`interaction` is the social content (shown only through motion and facing); `scene_kind` is a "
+            "nuisance factor (indoor/outdoor-like background).\n\n" + _probe_table(probe)
+        )
+    )
+    return f"""---
+library_name: transformers
+license: apache-2.0
+pipeline_tag: video-classification
+tags:
+- videomae
+- self-supervised
+- masked-video-modeling
+- bgs-hf
+- toy
+---
+
+# bgs-tiny-videomae
+
+A **tiny toy video backbone** that [bgs-hf](https://github.com/) pretrains itself so that its offline demo
+has a default video model without any Hub download. It is a plain `VideoMAEModel` encoder
+(`VideoMAEModel.from_pretrained(path)` loads it). It is **not a general video model**: it has only ever seen
+64-px synthetic clips of coloured shapes, and it exists to show Behavioral Geometric Supervision (BGS)
+improving a weak pretrained video model, quickly, on a laptop CPU.
+
+## Data
+- {log['corpus']['n_clips']} unlabelled SocialShapes-style clips ({arch['num_frames']} frames,
+  {arch['image_size']}×{arch['image_size']} px, ~3 s), rendered in memory by `bgs_hf.synth` with the default
+  `SynthConfig`. Clip *i* uses seed `{cfg['corpus_seed_offset']} + i` (seeds {log['corpus']['seeds']});
+  benchmark instances use small integer seeds, so no benchmark clip is in the corpus.
+- Frames only: no human (simulated) judgments, ratings, captions or scene labels are used.
+- Augmentation: random horizontal and vertical flips.
+
+## Objective
+{log['objective']} (`VideoMAEForPreTraining`, `norm_pix_loss={arch['norm_pix_loss']}`), tube masking ratio
+{cfg['mask_ratio']}. AdamW (betas 0.9/0.95, weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, linear
+warm-up {cfg['warmup_steps']} steps then cosine to {cfg['min_lr']}, gradient clipping {cfg['grad_clip']}.
+The decoder ({arch['decoder_num_hidden_layers']} layers, width {arch['decoder_hidden_size']}) is discarded;
+only the encoder is saved.
+
+## Architecture
+ViT encoder: {arch['num_hidden_layers']} layers, hidden {arch['hidden_size']}, {arch['num_attention_heads']}
+heads, MLP {arch['intermediate_size']}; patch {arch['patch_size']} px, tubelet {arch['tubelet_size']} frames,
+{seq} tokens per clip, fixed sinusoidal position embeddings, no CLS token (pool the tokens: bgs-hf uses the
+mean of `last_hidden_state`). Input: {arch['num_frames']} frames, {arch['image_size']} px, ImageNet mean/std
+(`preprocessor_config.json`).
+
+## Training
+- Steps: {log['steps']}, batch size {cfg['batch_size']}, seed {cfg['seed']}, {tm['torch_threads']} torch threads.
+- Final loss (mean of the last 5% of steps): **{log['final_loss']:.4f}** (first step: {log['loss'][0]:.4f}).
+- Wall time: {tm['total_s'] / 60:.1f} min in all ({tm['render_s']:.0f} s rendering the corpus,
+  {tm['train_s']:.0f} s training, {tm['s_per_step']:.3f} s/step), measured on: {tm['cpu']}, CPU affinity
+  {tm['cpu_affinity']} cores, torch {tm['torch']}. {timing_note}
+- Reproduce: `bgs-hf pretrain-tiny OUT` (the defaults are this recipe). Runs are deterministic for a seed on
+  the same torch build and thread count (`--threads`, default 2); other thread counts can change the last bits.
+
+![loss curve]({CURVE_FILE})
+
+The full per-step loss and config are in `{LOG_FILE}`.
+
+## What the frozen embedding encodes
+{probe_md}
+
+## Limitations
+Trained for minutes on one synthetic domain; it will not transfer to natural video. Its embedding keeps a lot
+of scene context (that is the point of the demo: BGS must move it toward the social content).
+"""
+
+
+def write_model_card(out_dir: str | Path, probe: dict[str, Any] | None = None, timing_note: str = "") -> Path:
+    """Write README.md (and probe.json when given) in ``out_dir`` from its training log."""
+    out = Path(out_dir)
+    log = json.loads((out / LOG_FILE).read_text())
+    if probe is not None:
+        (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n")
+    path = out / "README.md"
+    path.write_text(render_model_card(log, probe, timing_note))
+    return path

@@ -1,0 +1,126 @@
+"""A cheap check of what the frozen tiny backbone encodes: linear probes on held-out rendered clips.
+
+The question downstream is whether the mean-pooled embedding carries the *social* content (interaction
+type, shown only through motion and facing) better than raw pixels, which are dominated by scene context.
+We also probe a nuisance label (scene kind) to show how much scene context the embedding keeps.
+Probe clips use their own seeds (``PROBE_SEED_OFFSET + i``), disjoint from the corpus and the benchmark.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from bgs_hf.pretrain.config import PROBE_SEED_OFFSET, TinyVideoMAEArch
+from bgs_hf.pretrain.corpus import fit_frames, render_socialshapes, to_pixel_values
+
+logger = logging.getLogger(__name__)
+
+#: Maps a seed to (frames uint8 (T,H,W,3), labels {name: value}).
+LabelledSource = Callable[[int], tuple[np.ndarray, dict[str, Any]]]
+
+
+def socialshapes_labelled(seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """A SocialShapes clip with its social label (interaction) and a nuisance label (scene kind)."""
+    frames, scene = render_socialshapes(seed)
+    return frames, {"interaction": scene.interaction, "scene_kind": scene.scene_kind}
+
+
+@torch.no_grad()
+def encoder_features(encoder: torch.nn.Module, clips: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """Mean-pooled last hidden state of a `VideoMAEModel` for uint8 clips (N,T,H,W,3)."""
+    encoder.eval()
+    out = []
+    for i in range(0, len(clips), batch_size):
+        hidden = encoder(pixel_values=to_pixel_values(clips[i : i + batch_size])).last_hidden_state
+        out.append(hidden.mean(dim=1).numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+def _downsample(clips: np.ndarray, size: int) -> torch.Tensor:
+    x = torch.from_numpy(clips).float().div(255.0)  # N,T,H,W,3
+    n, t = x.shape[:2]
+    return torch.nn.functional.interpolate(
+        x.permute(0, 1, 4, 2, 3).reshape(n * t, 3, *x.shape[2:4]), size=(size, size), mode="area"
+    ).reshape(n, t, 3, size, size)
+
+
+def pixel_features(clips: np.ndarray, size: int = 16) -> dict[str, np.ndarray]:
+    """Raw-pixel references: downsampled frames (8 px, to keep the probe fast), their mean frame, and the
+    mean absolute frame difference (a hand-made motion feature)."""
+    small = _downsample(clips, size)
+    n = len(clips)
+    return {
+        "pixels (all frames, 8 px)": _downsample(clips, 8).reshape(n, -1).numpy(),
+        "pixels (mean frame)": small.mean(1).reshape(n, -1).numpy(),
+        "frame differences": (small[:, 1:] - small[:, :-1]).abs().mean(1).reshape(n, -1).numpy(),
+    }
+
+
+def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, float]:
+    """Stratified k-fold accuracy (mean, sd) of a standardised L2 logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_val_score(clf, features, labels, cv=cv)
+    return float(scores.mean()), float(scores.std())
+
+
+def run_probe(
+    model_dir: str | Path,
+    *,
+    n_clips: int = 400,
+    seed_offset: int = PROBE_SEED_OFFSET,
+    source: LabelledSource | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Probe accuracies of interaction type and scene kind from several feature sets.
+
+    Returns ``{"n_clips", "seeds", "chance": {label: p}, "results": {feature: {label: [mean, sd]}}}``. A
+    randomly initialised encoder of the same architecture is included as a control.
+    """
+    from transformers import VideoMAEModel
+
+    encoder = VideoMAEModel.from_pretrained(model_dir)
+    cfg = encoder.config
+    arch = TinyVideoMAEArch(image_size=cfg.image_size, num_frames=cfg.num_frames)
+    source = source or socialshapes_labelled
+    clips = np.empty((n_clips, arch.num_frames, arch.image_size, arch.image_size, 3), dtype=np.uint8)
+    labels: dict[str, list[Any]] = {}
+    for i in tqdm(range(n_clips), desc="render probe clips", unit="clip"):
+        frames, lab = source(seed_offset + i)
+        clips[i] = fit_frames(frames, arch.num_frames, arch.image_size)
+        for k, v in lab.items():
+            labels.setdefault(k, []).append(v)
+    torch.manual_seed(seed)
+    random_encoder = VideoMAEModel(cfg)
+    feats = {"bgs-tiny-videomae (pretrained)": encoder_features(encoder, clips)}
+    feats["same architecture, random init"] = encoder_features(random_encoder, clips)
+    feats.update(pixel_features(clips))
+    results: dict[str, dict[str, list[float]]] = {}
+    chance: dict[str, float] = {}
+    for name, y in labels.items():
+        y_arr = np.asarray(y)
+        _, counts = np.unique(y_arr, return_counts=True)
+        chance[name] = float(counts.max() / counts.sum())
+        for feat_name, x in feats.items():
+            mean, sd = cv_accuracy(x, y_arr, seed=seed)
+            results.setdefault(feat_name, {})[name] = [round(mean, 4), round(sd, 4)]
+            logger.info("probe %s <- %s: %.3f ± %.3f", name, feat_name, mean, sd)
+    return {
+        "n_clips": n_clips,
+        "seeds": f"{seed_offset} .. {seed_offset + n_clips - 1}",
+        "classifier": "StandardScaler + LogisticRegression(C=0.1), 5-fold stratified CV accuracy",
+        "chance": chance,
+        "results": results,
+    }

@@ -1,0 +1,410 @@
+"""SocialShapes scenes: what happens socially (motion, facing) kept independent of what it looks like.
+
+A :class:`Scene` holds two groups of parameters sampled independently of each other:
+
+* **social content** — interaction type, energy, who leads, closeness, facing. These drive the agents'
+  trajectories and headings (:func:`trajectories`) and the latent social-affective attributes.
+* **nuisance** — scene kind (indoor/outdoor-like), background colours and texture, agent colours and
+  shapes, distractor objects, camera jitter. They change the pixels a lot and the social meaning not at all.
+
+This split reproduces the structure of the real problem: people judge what the agents are doing, while
+the pixels are dominated by scene context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+#: Interaction types, shown only through motion and facing.
+INTERACTIONS: tuple[str, ...] = ("chase", "fight", "hug", "help", "avoid", "ignore", "follow", "talk")
+
+#: Agent body shapes (nuisance).
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "hexagon")
+
+#: Scene kinds (nuisance); "indoor" has a wall and a tiled floor, "outdoor" a sky and a textured ground.
+SCENE_KINDS: tuple[str, ...] = ("indoor", "outdoor")
+
+#: Per-type range of each continuous social parameter (before ``SynthConfig.param_overlap`` mixing).
+#: energy: speed/vigour; closeness: how near the agents stay; facing: how much they face each other.
+TYPE_PARAM_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "chase": {"energy": (0.6, 1.0), "closeness": (0.2, 0.6), "facing": (0.2, 0.6)},
+    "fight": {"energy": (0.6, 1.0), "closeness": (0.5, 0.9), "facing": (0.7, 1.0)},
+    "hug": {"energy": (0.1, 0.5), "closeness": (0.7, 1.0), "facing": (0.7, 1.0)},
+    "help": {"energy": (0.2, 0.6), "closeness": (0.5, 0.9), "facing": (0.4, 0.8)},
+    "avoid": {"energy": (0.3, 0.8), "closeness": (0.0, 0.4), "facing": (0.0, 0.4)},
+    "ignore": {"energy": (0.0, 0.5), "closeness": (0.0, 0.5), "facing": (0.0, 0.3)},
+    "follow": {"energy": (0.1, 0.5), "closeness": (0.3, 0.7), "facing": (0.3, 0.7)},
+    "talk": {"energy": (0.0, 0.4), "closeness": (0.4, 0.8), "facing": (0.7, 1.0)},
+}
+
+
+@dataclass
+class SynthConfig:
+    """Everything that shapes a SocialShapes benchmark. Defaults are calibrated to the real release.
+
+    Rendering: ``num_frames`` frames of ``size`` px over ``duration_s`` seconds (fps = frames/duration).
+    Difficulty: ``param_overlap`` mixes each type's parameter range with the full [0,1] range (0 = types
+    well separated, 1 = continuous parameters carry no type information); ``motion_noise`` adds wobble.
+    Nuisance strengths scale how much the scene context dominates the pixels.
+    Observers: see :mod:`bgs_hf.synth.observers`.
+    """
+
+    # rendering
+    num_frames: int = 16
+    size: int = 64
+    duration_s: float = 3.0
+    agent_radius: float = 0.075  # fraction of the frame side
+    third_agent_prob: float = 0.25
+    # difficulty of the social content
+    param_overlap: float = 0.25
+    motion_noise: float = 0.01
+    # nuisance strengths
+    texture_strength: float = 1.0
+    max_distractors: int = 4
+    distractor_motion: float = 0.05
+    jitter_px: float = 1.5
+    # observers (simulated humans)
+    obs_per_pair: float = 4.54  # regular trials = obs_per_pair * n_pairs / 3 (release: 4.54)
+    sets_per_participant: int = 11
+    trials_per_set: int = 21  # including one catch trial
+    repeat_fraction: float = 0.254  # share of regular trials repeating a triplet shown elsewhere
+    type_weight: float = 1.0  # weight of the interaction category in the observers' social space
+    choice_beta: float = 3.0  # softmax inverse temperature: higher = more consistent observers
+    weight_jitter: float = 0.5  # sd of per-participant log dimension weights
+    lapse: float = 0.1  # probability of a random guess
+    rating_noise: float = 0.12
+    # split
+    test_fraction: float = 0.2
+    # captions
+    captions_per_clip: int = 5
+    caption_vague_rate: float = 0.2
+    # generation
+    workers: int = 2
+    crf: int = 18
+
+    def __post_init__(self) -> None:
+        if self.size % 2:
+            raise ValueError(f"SynthConfig.size must be even for yuv420p h264, got {self.size}")
+        if self.num_frames < 2:
+            raise ValueError(f"SynthConfig.num_frames must be >= 2, got {self.num_frames}")
+
+    @property
+    def fps(self) -> Fraction:
+        """Frame rate that makes every clip last ``duration_s`` seconds."""
+        return Fraction(self.num_frames) / Fraction(self.duration_s).limit_denominator(1000)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Distractor:
+    """A non-social object: it may drift slowly, never interacts."""
+
+    x: float
+    y: float
+    radius: float
+    shape: str
+    colour: tuple[int, int, int]
+    vx: float = 0.0
+    vy: float = 0.0
+
+
+@dataclass
+class Scene:
+    """One clip's parameters. Social fields and nuisance fields are sampled independently."""
+
+    # social content
+    interaction: str
+    energy: float
+    leader: int  # which of agents 0/1 leads (chaser, approacher, helper, the one in front, ...)
+    closeness: float
+    facing: float
+    third_agent: bool
+    centre: tuple[float, float]
+    direction: float  # global orientation of the interaction, radians (hides layout from mean frames)
+    motion_seed: int
+    # nuisance
+    scene_kind: str
+    background: tuple[int, int, int]
+    background2: tuple[int, int, int]
+    texture: str
+    texture_scale: float
+    horizon: float
+    agent_colours: list[tuple[int, int, int]]
+    agent_shapes: list[str]
+    distractors: list[Distractor] = field(default_factory=list)
+    jitter: float = 0.0
+    nuisance_seed: int = 0
+
+    @property
+    def n_agents(self) -> int:
+        return 3 if self.third_agent else 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _colour(rng: np.random.Generator, lo: int = 0, hi: int = 256) -> tuple[int, int, int]:
+    return tuple(int(v) for v in rng.integers(lo, hi, size=3))  # type: ignore[return-value]
+
+
+def _distinct_colour(rng: np.random.Generator, avoid: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+    """A saturated colour far (in RGB) from everything in ``avoid``, so agents stay visible."""
+    best, best_d = None, -1.0
+    for _ in range(12):
+        hue = rng.random()
+        c = np.clip(np.abs(((hue * 6 + np.array([0, 4, 2])) % 6) - 3) - 1, 0, 1)  # hue -> rgb
+        c = (0.25 + 0.75 * c) * rng.uniform(0.6, 1.0) * 255
+        d = min((np.linalg.norm(c - np.array(a)) for a in avoid), default=1e9)
+        if d > best_d:
+            best, best_d = c, d
+    return tuple(int(v) for v in best)  # type: ignore[arg-type, return-value]
+
+
+def _sample_param(rng: np.random.Generator, lo_hi: tuple[float, float], overlap: float) -> float:
+    if rng.random() < overlap:
+        return float(rng.random())
+    return float(rng.uniform(*lo_hi))
+
+
+def sample_scene(
+    rng: np.random.Generator, config: SynthConfig | None = None, *, interaction: str | None = None
+) -> Scene:
+    """Draw one scene. Social content and nuisance come from two independent child generators."""
+    config = config or SynthConfig()
+    social_rng, nuisance_rng = rng.spawn(2)
+    kind = interaction or INTERACTIONS[int(social_rng.integers(len(INTERACTIONS)))]
+    if kind not in INTERACTIONS:
+        raise ValueError(f"unknown interaction {kind!r}; choose from {INTERACTIONS}")
+    ranges = TYPE_PARAM_RANGES[kind]
+    energy = _sample_param(social_rng, ranges["energy"], config.param_overlap)
+    closeness = _sample_param(social_rng, ranges["closeness"], config.param_overlap)
+    facing = _sample_param(social_rng, ranges["facing"], config.param_overlap)
+    leader = int(social_rng.integers(2))
+    third = bool(social_rng.random() < config.third_agent_prob)
+    centre = (float(social_rng.uniform(0.38, 0.62)), float(social_rng.uniform(0.38, 0.62)))
+    direction = float(social_rng.uniform(0, 2 * np.pi))
+    motion_seed = int(social_rng.integers(2**31))
+
+    r = nuisance_rng
+    scene_kind = SCENE_KINDS[int(r.integers(2))]
+    if scene_kind == "indoor":  # warm/neutral wall, wooden or tiled floor
+        background = _colour(r, 90, 230)
+        background2 = tuple(int(v) for v in np.clip(np.array(_colour(r, 60, 200)) * [1.0, 0.85, 0.7], 0, 255))
+        texture = ["tiles", "planks", "stripes"][int(r.integers(3))]
+        horizon = float(r.uniform(0.25, 0.5))
+    else:  # sky over grass/sand/road
+        background = tuple(int(v) for v in (r.integers(90, 170), r.integers(150, 210), r.integers(200, 256)))
+        background2 = [
+            (int(r.integers(40, 100)), int(r.integers(110, 180)), int(r.integers(30, 90))),  # grass
+            (int(r.integers(170, 230)), int(r.integers(150, 200)), int(r.integers(90, 140))),  # sand
+            (int(r.integers(80, 130)),) * 3,  # road
+        ][int(r.integers(3))]
+        texture = ["noise", "blobs", "grass"][int(r.integers(3))]
+        horizon = float(r.uniform(0.15, 0.4))
+    texture_scale = float(r.uniform(0.05, 0.25))
+    colours: list[tuple[int, int, int]] = []
+    for _ in range(3):
+        colours.append(_distinct_colour(r, [background, background2, *colours]))
+    shapes = [SHAPES[int(i)] for i in r.integers(len(SHAPES), size=3)]
+    if r.random() < 0.5:  # half the clips: both main agents look alike
+        shapes[1] = shapes[0]
+    n_distract = int(r.integers(config.max_distractors + 1))
+    distractors = []
+    for _ in range(n_distract):
+        ang = r.uniform(0, 2 * np.pi)
+        speed = config.distractor_motion * r.uniform(0, 1)
+        distractors.append(
+            Distractor(
+                x=float(r.uniform(0.05, 0.95)),
+                y=float(r.uniform(0.05, 0.95)),
+                radius=float(r.uniform(0.04, 0.12)),
+                shape=["circle", "square", "bar"][int(r.integers(3))],
+                colour=_colour(r, 20, 240),
+                vx=float(speed * np.cos(ang)),
+                vy=float(speed * np.sin(ang)),
+            )
+        )
+    jitter = float(r.uniform(0.0, 1.0) * config.jitter_px)
+    return Scene(
+        interaction=kind,
+        energy=energy,
+        leader=leader,
+        closeness=closeness,
+        facing=facing,
+        third_agent=third,
+        centre=centre,
+        direction=direction,
+        motion_seed=motion_seed,
+        scene_kind=scene_kind,
+        background=background,  # type: ignore[arg-type]
+        background2=background2,  # type: ignore[arg-type]
+        texture=texture,
+        texture_scale=texture_scale,
+        horizon=horizon,
+        agent_colours=colours,
+        agent_shapes=shapes,
+        distractors=distractors,
+        jitter=jitter,
+        nuisance_seed=int(r.integers(2**31)),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Motion: positions (A,T,2) in [0,1]^2 world coordinates and headings (A,T) in radians.
+# --------------------------------------------------------------------------------------------------
+
+
+def _unit(a: np.ndarray) -> np.ndarray:
+    return np.stack([np.cos(a), np.sin(a)], axis=-1)
+
+
+def _smooth_noise(rng: np.random.Generator, t: np.ndarray, n: int = 2, k: int = 3) -> np.ndarray:
+    """Smooth random curves (n, T) built from a few low-frequency sinusoids."""
+    out = np.zeros((n, t.size))
+    for _ in range(k):
+        f = rng.uniform(0.5, 2.0, size=(n, 1))
+        ph = rng.uniform(0, 2 * np.pi, size=(n, 1))
+        out += np.sin(2 * np.pi * f * t[None] + ph) / k
+    return out
+
+
+def _heading_from_motion(p: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Heading along the velocity; where the agent barely moves keep the fallback heading."""
+    v = np.gradient(p, axis=0)
+    speed = np.linalg.norm(v, axis=-1)
+    h = np.arctan2(v[:, 1], v[:, 0])
+    return np.where(speed > 1e-3, h, fallback)
+
+
+def _toward(p_from: np.ndarray, p_to: np.ndarray) -> np.ndarray:
+    d = p_to - p_from
+    return np.arctan2(d[..., 1], d[..., 0])
+
+
+def _blend_angle(a: np.ndarray, b: np.ndarray, w: float | np.ndarray) -> np.ndarray:
+    """Circular interpolation from angle a (w=0) to b (w=1)."""
+    return np.arctan2((1 - w) * np.sin(a) + w * np.sin(b), (1 - w) * np.cos(a) + w * np.cos(b))
+
+
+def trajectories(scene: Scene, config: SynthConfig | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic agent motion for ``scene``: positions (A,T,2) and headings (A,T).
+
+    Agent 0/1 are the interacting pair; ``scene.leader`` picks which of them plays the leading role.
+    A third agent, when present, is an uninvolved bystander.
+    """
+    config = config or SynthConfig()
+    rng = np.random.default_rng(scene.motion_seed)
+    T = config.num_frames
+    t = np.linspace(0.0, 1.0, T)
+    c = np.array(scene.centre)
+    u = _unit(np.array(scene.direction))
+    v = np.array([-u[1], u[0]])
+    e, cl, fa = scene.energy, scene.closeness, scene.facing
+    dist = 0.42 - 0.3 * cl  # typical separation of the pair
+    span = 0.25 + 0.35 * e  # distance travelled over the clip
+    wob = _smooth_noise(rng, t, n=2)  # (2,T)
+    lead = np.zeros((T, 2))
+    other = np.zeros((T, 2))
+    h_lead = np.zeros(T)
+    h_other = np.zeros(T)
+    kind = scene.interaction
+    if kind in ("chase", "follow"):
+        speed = span if kind == "chase" else 0.6 * span
+        curve = 0.08 * wob[0]
+        lead = c + np.outer(t - 0.5, speed * u) + np.outer(curve, v)
+        gap = dist * (1.0 - 0.6 * t) if kind == "chase" else np.full(T, dist)
+        lag = np.clip(np.round(gap / max(speed, 1e-3) * (T - 1)).astype(int), 1, T - 1)
+        ext = np.concatenate([lead[0] - np.outer(np.arange(T - 1, 0, -1) / (T - 1), speed * u), lead])
+        other = ext[np.arange(T) + (T - 1) - lag]
+        h_lead = _heading_from_motion(lead, scene.direction)
+        look_back = _toward(lead, other)
+        h_lead = _blend_angle(h_lead, look_back, 0.5 * fa * (0.5 + 0.5 * np.sin(6 * t + wob[1])))
+        h_other = _toward(other, lead)
+        if kind == "chase":  # the chaser lunges: speed bursts
+            other = other + np.outer(0.02 * e * np.sin(2 * np.pi * 3 * t), u)
+    elif kind == "fight":
+        axis = scene.direction + 0.6 * wob[0]
+        ua = _unit(axis)
+        f = 2.0 + 3.0 * e
+        amp = 0.04 + 0.06 * e
+        half = np.maximum(dist, 0.14) / 2
+        off_l = half - amp * np.abs(np.sin(2 * np.pi * f * t))
+        off_o = half - amp * np.abs(np.sin(2 * np.pi * f * t + np.pi / 2))
+        shake = 0.015 * e * rng.standard_normal((T, 2))
+        lead = c + ua * off_l[:, None] + shake
+        other = c - ua * off_o[:, None] - shake
+        h_lead = _toward(lead, other)
+        h_other = _toward(other, lead)
+    elif kind == "hug":
+        start = 0.2 + 0.1 * e
+        end = 0.05 + 0.05 * (1 - cl)
+        s = np.clip(t / 0.6, 0, 1)
+        s = s * s * (3 - 2 * s)
+        half = start + (end - start) * s
+        sway = 0.01 * np.sin(2 * np.pi * 1.5 * t) * (t > 0.6)
+        lead = c + np.outer(half, u) + np.outer(sway, v)
+        other = c - np.outer(half, u) + np.outer(sway, v)
+        h_lead = _toward(lead, other)
+        h_other = _toward(other, lead)
+    elif kind == "help":
+        needy0 = c - 0.12 * v
+        struggle = 0.03 * np.abs(np.sin(2 * np.pi * 2.5 * t)) * (t < 0.5)
+        together = np.clip((t - 0.5) / 0.5, 0, 1) * 0.5 * span
+        other = needy0 + np.outer(struggle + together, v)
+        approach = np.clip(t / 0.5, 0, 1)
+        lead_start = needy0 + (0.3 + 0.1 * (1 - cl)) * u
+        behind = other - (0.06 + 0.05 * (1 - cl)) * v
+        lead = lead_start[None] * (1 - approach[:, None]) + behind * approach[:, None]
+        h_other = np.full(T, np.arctan2(v[1], v[0]))
+        h_lead = np.where(t < 0.55, _toward(lead, other), h_other)
+    elif kind == "avoid":
+        approach = c - 0.5 * dist * u + np.outer(t * 0.5 * span, u) + np.outer(0.05 * wob[0], v)
+        lead = approach
+        other = c + 0.5 * dist * u + np.outer(t * (0.5 * span + 0.1 + 0.1 * e), u) + np.outer(0.15 * t, v)
+        h_lead = _toward(lead, other)
+        away = _toward(lead, other)
+        glance = fa * (np.sin(2 * np.pi * 1.5 * t + wob[1]) > 0.3)
+        h_other = _blend_angle(away, away + np.pi, glance)
+    elif kind == "ignore":
+        p0 = c + 0.5 * dist * u
+        p1 = c - 0.5 * dist * u
+        d0 = _unit(np.array(scene.direction + rng.uniform(-2, 2)))
+        d1 = _unit(np.array(scene.direction + np.pi + rng.uniform(-2, 2)))
+        lead = p0 + np.outer(t * 0.5 * span, d0) + 0.05 * np.outer(wob[0], v)
+        other = p1 + np.outer(t * 0.5 * span, d1) + 0.05 * np.outer(wob[1], u)
+        h_lead = _heading_from_motion(lead, scene.direction)
+        h_other = _heading_from_motion(other, scene.direction + np.pi)
+    elif kind == "talk":
+        half = max(dist, 0.12) / 2
+        turn = (np.floor(t * rng.uniform(3, 5) + rng.random()) % 2).astype(float)  # who speaks
+        nod = 0.015 * (1 + e) * np.abs(np.sin(2 * np.pi * 4 * t))
+        lead = c + u * (half - nod * turn)[:, None]
+        other = c - u * (half - nod * (1 - turn))[:, None]
+        h_lead = _toward(lead, other)
+        h_other = _toward(other, lead)
+    else:  # pragma: no cover - guarded in sample_scene
+        raise ValueError(kind)
+
+    # facing < 1 turns agents away from their social heading by a per-clip angle (same sign all clip)
+    if kind in ("fight", "hug", "talk", "help"):
+        dev = (1.0 - fa) * (np.pi / 2) * rng.choice([-1, 1], size=2)
+        h_lead = h_lead + dev[0]
+        h_other = h_other + dev[1]
+
+    agents = [lead, other] if scene.leader == 0 else [other, lead]
+    heads = [h_lead, h_other] if scene.leader == 0 else [h_other, h_lead]
+    if scene.third_agent:
+        start = rng.uniform(0.1, 0.9, size=2)
+        ang = rng.uniform(0, 2 * np.pi)
+        p = start + np.outer(t, 0.15 * _unit(np.array(ang))) + 0.04 * np.stack([wob[0], wob[1]], -1)[:, ::-1]
+        agents.append(p)
+        heads.append(_heading_from_motion(p, ang))
+    pos = np.stack(agents)
+    pos = pos + config.motion_noise * rng.standard_normal(pos.shape)
+    pos = np.clip(pos, 0.06, 0.94)
+    return pos, np.stack(heads)

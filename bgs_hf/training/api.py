@@ -1,0 +1,229 @@
+"""``train_bgs(config) -> TrainResult``: one BGS fine-tuning run, from data source to a finished run folder.
+
+The CLI (``bgs-hf train`` / ``python -m bgs_hf.train`` / ``accelerate launch -m bgs_hf.train``) parses its
+flags into a :class:`TrainConfig` and calls this; the quickstart and the benchmarks call it directly.
+
+Run folder (``training.output_dir``): the PEFT adapter with the head (``adapter_config.json``,
+``adapter_model.safetensors``), ``bgs_config.json`` (backbone, head, frame policy), ``training_args.json``,
+``trainer_state.json`` (log history with the loss terms and the cost counters), ``bgs_trainer_state.json``,
+``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci, rsa_spearman, rsa_pearson,
+ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...) and ``checkpoint-*/`` folders.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.training.args import BGS_TRAINING_DEFAULTS, BGSArguments, DataArguments, ModelArguments, parse_bytes
+from bgs_hf.training.recipes import get_recipe
+
+logger = logging.getLogger(__name__)
+
+METRICS_NAME = "metrics.json"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs. ``training`` is a ``TrainingArguments`` or a dict of its fields (merged over
+    :data:`BGS_TRAINING_DEFAULTS`). ``data_override`` / ``clip_store`` let tests pass an in-memory
+    :class:`~bgs_hf.data.OddOneOutData` and a :class:`~bgs_hf.training.data.TensorClipStore`."""
+
+    data: DataArguments
+    model: ModelArguments = field(default_factory=ModelArguments)
+    bgs: BGSArguments = field(default_factory=BGSArguments)
+    training: Any = field(default_factory=dict)
+    data_override: Any = None
+    clip_store: Any = None
+    model_override: Any = None
+
+
+@dataclass
+class TrainResult:
+    """What a run produced."""
+
+    output_dir: Path
+    metrics: dict[str, Any]
+    model: Any
+    trainer: Any
+    wall_s: float
+
+
+def training_arguments(training: Any) -> Any:
+    """A ``TrainingArguments`` from a dict (over the BGS defaults) or as given."""
+    from transformers import TrainingArguments
+
+    if isinstance(training, TrainingArguments):
+        return training
+    kwargs = {**BGS_TRAINING_DEFAULTS, **dict(training or {})}
+    if "output_dir" not in kwargs:
+        raise BGSInputError("training arguments need an output_dir")
+    return TrainingArguments(**kwargs)
+
+
+def build_loss(bgs: BGSArguments) -> Any:
+    """The BGS loss of the arguments (local term, RSA term, the paper's schedule by default)."""
+    from bgs_hf.losses import BGSLoss, OddOneOutLoss, PaperSchedule, RSALoss, TripletMarginLoss
+
+    if bgs.local_loss == "triplet":
+        local = TripletMarginLoss(margin=bgs.margin)
+    elif bgs.local_loss in ("odd-one-out", "ooo"):
+        local = OddOneOutLoss(temperature=bgs.temperature)
+    else:
+        raise BGSInputError(f"--local_loss must be triplet or odd-one-out, got {bgs.local_loss!r}")
+    schedule = PaperSchedule(alpha=bgs.alpha, beta0=bgs.beta0, beta_step=bgs.beta_step, beta_max=bgs.beta_max)
+    return BGSLoss(local=local, global_=RSALoss(method=bgs.rsa_method), schedule=schedule)
+
+
+def _build_model(cfg: TrainConfig, activation_checkpointing: bool) -> Any:
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    m = cfg.model
+    head = HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout) if m.head_dim > 0 else None
+    lora = LoraSettings(r=m.lora_r, alpha=m.lora_alpha, dropout=m.lora_dropout, target_modules=m.lora_target_modules)
+    return build_embedder(m.backbone, head=head, lora=lora, trust_remote_code=m.trust_remote_code,
+                          num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing)
+
+
+def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
+    """Full behavioural fit (with bootstrap CI and % of ceiling) of the trained model on a split."""
+    from bgs_hf.metrics.fit import behavioural_fit
+    from bgs_hf.metrics.rsa import cosine_similarity_matrix
+
+    clips = data.split_items(split)
+    if clips is None or len(clips) < 3 or len(data.triplets(split)) == 0:
+        return {}
+    sim = cosine_similarity_matrix(trainer.embed_clips(clips))
+    return behavioural_fit(sim, data, split, seed=int(trainer.args.seed))
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return None if not math.isfinite(float(x)) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def train_bgs(config: TrainConfig) -> TrainResult:
+    """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed."""
+    import torch
+    from transformers import EarlyStoppingCallback, set_seed
+
+    from bgs_hf.metrics.similarity import human_similarity
+    from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
+    from bgs_hf.training.memory import pick_embed_chunk
+    from bgs_hf.training.trainer import BGSTrainer
+
+    start = time.time()
+    args = training_arguments(config.training)
+    out_dir = Path(args.output_dir)
+    set_seed(args.seed)
+    d, b = config.data, config.bgs
+
+    if config.data_override is not None:
+        data = config.data_override
+    else:
+        from bgs_hf.data import load
+
+        data = load(d.data, val_fraction=d.val_fraction, seed=args.seed, split_seed=d.split_seed)
+    train_trip = data.triplets("train")
+    if len(train_trip) == 0:
+        raise BGSInputError("no training judgments: every train triplet must have its three clips in train",
+                            path=getattr(data, "root", None))
+    human_train = human_similarity(train_trip.idx, train_trip.odd, data.n_clips)
+
+    # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
+    # activation checkpointing is applied by the embedder (Trainer's generic hook passes kwargs it lacks)
+    ckpt = bool(getattr(args, "activation_checkpointing", False) or getattr(args, "gradient_checkpointing", False))
+    model = config.model_override if config.model_override is not None else _build_model(config, ckpt)
+    for name in ("activation_checkpointing", "gradient_checkpointing"):
+        if getattr(args, name, False):
+            setattr(args, name, False)
+
+    store = config.clip_store
+    if store is None:
+        cache_dir = d.cache_dir if d.cache_dir is not None else str(out_dir / "clip_cache")
+        cache_dir = None if str(cache_dir).lower() == "none" else cache_dir
+        store = VideoClipStore(list(data.clips["video"]), model.frame_policy, cache_dir, d.memory_cache_mb)
+
+    recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
+    train_clips = data.split_items("train")
+    sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=args.seed)
+    world_size = max(int(args.world_size), 1)
+    embed_chunk = recipe.embed_chunk
+    if b.max_memory:
+        sample = store(int(train_clips[0]))[None].to(args.device)
+        rows = math.ceil(max(len(sampler.plan(0, 0).clips), 1) / world_size)
+        embed_chunk = pick_embed_chunk(model.to(args.device), sample, parse_bytes(b.max_memory), rows)
+
+    val_clips = data.split_items("val")
+    eval_sets: dict[str, Any] = {}
+    for prefix, split in (("eval", "val"), ("test", "test")):
+        clips = data.split_items(split) if split in data.splits else None
+        if clips is None or len(clips) < 3:
+            continue
+        trip = data.triplets(split)
+        eval_sets[prefix] = (clips, human_similarity(trip.idx, trip.odd, data.n_clips), (trip.idx, trip.odd))
+    callbacks = []
+    if "eval" not in eval_sets:
+        logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
+        args.eval_strategy = "no"
+        args.load_best_model_at_end = False
+        if args.lr_scheduler_type == "reduce_lr_on_plateau":
+            args.lr_scheduler_type = "constant"
+    elif b.early_stopping_patience > 0:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
+
+    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "loss": None, "world_size": world_size,
+            "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
+            "n_train_judgments": int(len(train_trip))}
+    loss_fn = build_loss(b)
+    info["loss"] = loss_fn.get_config_dict()
+    trainer = BGSTrainer(
+        model=model, args=args, train_dataset=StepDataset(sampler, world_size),
+        eval_dataset=ClipIndexDataset(val_clips if "eval" in eval_sets else np.arange(1)),
+        data_collator=BGSCollator(sampler, store, world_size), callbacks=callbacks, loss_fn=loss_fn,
+        clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
+    )
+    logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
+                len(train_clips), len(train_trip), len(sampler), world_size)
+    train_out = trainer.train(resume_from_checkpoint=args.resume_from_checkpoint)
+    trainer.save_model(str(out_dir))
+    trainer.save_state()
+
+    metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
+                               "train": dict(train_out.metrics), "counters": dict(trainer.bgs_totals),
+                               "best_checkpoint": trainer.state.best_model_checkpoint,
+                               "best_eval_rsa": trainer.state.best_metric}
+    for split in ("val", "test"):
+        if split == "test" and not b.eval_test:
+            continue
+        metrics[split] = _fit_metrics(trainer, data, split)
+    metrics["wall_s"] = time.time() - start
+    if args.should_save:
+        (out_dir / METRICS_NAME).write_text(json.dumps(_json_safe(metrics), indent=2), encoding="utf-8")
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+    logger.info("run folder: %s", out_dir)
+    return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
+                       wall_s=metrics["wall_s"])
+
+
+def config_to_dict(config: TrainConfig) -> dict[str, Any]:
+    """JSON-able view of a config (for logs and benchmarks)."""
+    training = config.training.to_dict() if hasattr(config.training, "to_dict") else dict(config.training)
+    return {"data": asdict(config.data), "model": asdict(config.model), "bgs": asdict(config.bgs),
+            "training": training}

@@ -1,0 +1,98 @@
+"""Argument dataclasses of ``bgs-hf train`` / ``python -m bgs_hf.train``, parsed with ``HfArgumentParser``
+beside ``transformers.TrainingArguments`` (so every TrainingArguments flag works), and the BGS defaults
+that replace some TrainingArguments defaults (the paper's schedule; a user flag still wins)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bgs_hf.errors import BGSInputError
+
+
+@dataclass
+class DataArguments:
+    """Where the judgments (and videos) come from."""
+
+    data: str = field(metadata={"help": "release folder, Hub-layout folder or Hub dataset id"})
+    val_fraction: float = field(default=0.2, metadata={"help": "share of train clips held out as validation"})
+    split_seed: int | None = field(default=None, metadata={"help": "seed of the train/test draw (default --seed)"})
+    cache_dir: str | None = field(
+        default=None, metadata={"help": "decoded-clip cache (default: <output_dir>/clip_cache; 'none' disables)"})
+    memory_cache_mb: float = field(default=1024.0, metadata={"help": "in-memory cache of preprocessed clips (MiB)"})
+
+
+@dataclass
+class ModelArguments:
+    """The backbone, the projection head and LoRA."""
+
+    backbone: str = field(
+        default="bgs-tiny-videomae",
+        metadata={"help": "vjepa2|timesformer|videomae|clip, tiny-random-<family>, a Hub id or a local folder"})
+    num_frames: int | None = field(default=None, metadata={"help": "frames per clip (models that accept any)"})
+    head_dim: int = field(default=128, metadata={"help": "projection head width (0 = no head)"})
+    head_dropout: float = field(default=0.3)
+    lora_r: int = field(default=8)
+    lora_alpha: int = field(default=16)
+    lora_dropout: float = field(default=0.1)
+    lora_target_modules: str | None = field(default=None, metadata={"help": "regex relative to the backbone"})
+    trust_remote_code: bool = field(default=False)
+
+
+@dataclass
+class BGSArguments:
+    """The recipe and the loss."""
+
+    recipe: str = field(default="clip-batched",
+                        metadata={"help": "clip-batched | paper-v1 | triplet-only | rsa-only | cached"})
+    clips_per_step: int | None = field(default=None, metadata={"help": "override: global clips per step (0 = all)"})
+    embed_chunk: int | None = field(
+        default=None, metadata={"help": "override: clips per forward chunk with recomputation (0 = off)"})
+    max_memory: str | None = field(
+        default=None, metadata={"help": "activation budget per process, e.g. 8GB: picks --embed_chunk by a probe"})
+    local_loss: str = field(default="triplet", metadata={"help": "triplet (paper) | odd-one-out"})
+    margin: float = field(default=0.2)
+    temperature: float = field(default=0.1, metadata={"help": "odd-one-out softmax temperature"})
+    rsa_method: str = field(default="pearson", metadata={"help": "pearson (paper) | soft_spearman"})
+    alpha: float = field(default=0.7)
+    beta0: float = field(default=0.3)
+    beta_step: float = field(default=0.1)
+    beta_max: float = field(default=0.7)
+    early_stopping_patience: int = field(default=5, metadata={"help": "epochs without val RSA gain (0 = off)"})
+    eval_test: bool = field(default=True, metadata={"help": "score the test split at the end (metrics.json)"})
+
+
+#: TrainingArguments defaults of a BGS run (paper: AdamW lr 1e-4, <= 50 epochs, best val RSA kept,
+#: LR halved on a plateau). Passed to the parser as defaults, so any flag on the command line wins.
+BGS_TRAINING_DEFAULTS: dict[str, Any] = {
+    "per_device_train_batch_size": 1,
+    "per_device_eval_batch_size": 8,
+    "learning_rate": 1e-4,
+    "num_train_epochs": 50,
+    "eval_strategy": "epoch",
+    "save_strategy": "epoch",
+    "save_total_limit": 2,
+    "load_best_model_at_end": True,
+    "metric_for_best_model": "eval_rsa",
+    "greater_is_better": True,
+    "lr_scheduler_type": "reduce_lr_on_plateau",
+    "lr_scheduler_kwargs": {"mode": "max", "factor": 0.5, "patience": 3},
+    "remove_unused_columns": False,
+    "logging_strategy": "steps",
+    "logging_steps": 5,
+    "report_to": "none",
+    "restore_callback_states_from_checkpoint": True,
+    "dataloader_num_workers": 0,
+}
+
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
+          "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
+
+
+def parse_bytes(text: str) -> int:
+    """``"8GB"`` / ``"512MiB"`` / ``"1.5g"`` / ``"1000000"`` -> bytes."""
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", str(text))
+    if not m or m.group(2).lower() not in _UNITS:
+        raise BGSInputError(f"--max_memory: cannot read {text!r} (use e.g. 8GB, 512MiB)")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])

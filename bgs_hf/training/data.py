@@ -1,0 +1,187 @@
+"""What the Trainer's DataLoader yields: one item per (step, process), collated into a step batch.
+
+The Trainer shards a map-style dataset across processes by interleaving indices (rank r gets r, W+r, ...).
+:class:`StepDataset` therefore has ``steps × world_size`` items, item ``s·W + r`` being step ``s`` as seen
+by rank ``r``; :class:`BGSCollator` turns it into that rank's pixels (its part of the global clip set)
+plus the step's global triplets, pairs and human distances. Nothing in the batch depends on process-local
+state, so a resumed run, a single process and a multi-process run all see the same global steps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.training.recipes import Recipe
+from bgs_hf.training.sampler import ClipSetSampler, PaperV1Sampler, StepPlan, shard_rows
+
+logger = logging.getLogger(__name__)
+
+#: counters of :meth:`StepPlan.stats`, in the order of the batch's ``plan_stats`` tensor
+STAT_KEYS: tuple[str, ...] = ("clip_passes", "clip_passes_grad", "judgments", "rsa_pairs_grad")
+
+
+class ClipStore(Protocol):
+    """Model input of a clip by its global index: float ``(T, 3, H, W)``."""
+
+    def __call__(self, clip: int) -> torch.Tensor: ...
+
+
+class TensorClipStore:
+    """Clips already in memory ``(N, T, 3, H, W)``: tests and tiny experiments, no decoding."""
+
+    def __init__(self, pixels: torch.Tensor) -> None:
+        self.pixels = pixels
+
+    def __call__(self, clip: int) -> torch.Tensor:
+        return self.pixels[clip]
+
+
+class VideoClipStore:
+    """Clips decoded through ``bgs_hf.video.load_clip`` (the one frame policy), via the on-disk
+    :class:`~bgs_hf.video.ClipCache`, plus a small in-memory LRU of preprocessed tensors
+    (``memory_mb``) so a tiny training set is decoded and normalised once per run."""
+
+    def __init__(self, paths: Sequence[str | Path | None], policy: Any, cache_dir: str | Path | None = None,
+                 memory_mb: float = 1024.0) -> None:
+        from bgs_hf.video import ClipCache
+
+        self.paths = list(paths)
+        self.policy = policy
+        self.cache = ClipCache(cache_dir) if cache_dir is not None else None
+        self.memory_bytes = int(memory_mb * 2**20)
+        self._memory: OrderedDict[int, torch.Tensor] = OrderedDict()
+        self._used = 0
+
+    def __call__(self, clip: int) -> torch.Tensor:
+        from bgs_hf.video import load_clip
+
+        hit = self._memory.get(clip)
+        if hit is not None:
+            self._memory.move_to_end(clip)
+            return hit
+        path = self.paths[clip]
+        if path is None:
+            raise BGSInputError(f"clip {clip} has no video file (the dataset was loaded without videos)")
+        x = load_clip(path, self.policy, self.cache)
+        size = x.numel() * x.element_size()
+        if size <= self.memory_bytes:
+            self._memory[clip] = x
+            self._used += size
+            while self._used > self.memory_bytes:
+                _, old = self._memory.popitem(last=False)
+                self._used -= old.numel() * old.element_size()
+        return x
+
+
+def stack_clips(store: ClipStore, clips: np.ndarray) -> torch.Tensor:
+    """``(len(clips), T, 3, H, W)`` model input for the given clip indices."""
+    if len(clips) == 0:
+        return torch.empty(0)
+    return torch.stack([store(int(c)) for c in clips])
+
+
+def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, seed: int
+                  ) -> ClipSetSampler | PaperV1Sampler:
+    """The step sampler of a recipe over the training triplets/clips."""
+    if recipe.sampler == "paper-v1":
+        return PaperV1Sampler(
+            triplets, human, clips=clips, triplets_per_step=recipe.triplets_per_step,
+            rsa_per_epoch=recipe.rsa_per_epoch, rsa_clips=recipe.rsa_clips,
+            rsa_grad_clips=recipe.rsa_grad_clips, seed=seed, use_local=recipe.use_local, use_rsa=recipe.use_rsa,
+        )
+    return ClipSetSampler(
+        triplets, human, clips=clips, clips_per_step=recipe.clips_per_step, seed=seed,
+        seed_judgments=recipe.seed_judgments, passes=recipe.passes_per_epoch,
+        use_local=recipe.use_local, use_rsa=recipe.use_rsa,
+    )
+
+
+class StepDataset(torch.utils.data.Dataset):
+    """Items ``{"epoch", "step", "rank"}``; ``len = steps_per_epoch × world_size`` (see module doc).
+
+    ``epoch`` is set by the trainer at each epoch start (:meth:`set_epoch`) before the loader iterates.
+    """
+
+    def __init__(self, sampler: ClipSetSampler | PaperV1Sampler, world_size: int = 1) -> None:
+        self.sampler = sampler
+        self.world_size = int(world_size)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.sampler) * self.world_size
+
+    def __getitem__(self, i: int) -> dict[str, int]:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return {"epoch": self.epoch, "step": int(i) // self.world_size, "rank": int(i) % self.world_size}
+
+
+class ClipIndexDataset(torch.utils.data.Dataset):
+    """The clip indices of an evaluation split (the Trainer wants an ``eval_dataset``; evaluation itself
+    embeds these clips through the store, see ``BGSTrainer.evaluate``)."""
+
+    def __init__(self, clips: np.ndarray) -> None:
+        self.clips = np.asarray(clips, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getitem__(self, i: int) -> dict[str, int]:
+        return {"clip": int(self.clips[i])}
+
+
+class BGSCollator:
+    """Step item(s) -> the rank's batch.
+
+    Keys: ``pixel_values`` (this rank's gradient rows), ``pixel_values_nograd`` (its no-gradient rows;
+    paper-v1 RSA steps only), ``grad_counts``/``nograd_counts`` (rows per rank, for the gather),
+    ``triplets``, ``odd``, ``pairs``, ``human_dist`` (global rows), ``epoch``, ``plan_stats``
+    (:data:`STAT_KEYS`). ``per_device_train_batch_size`` must be 1: one item is one whole step.
+    """
+
+    def __init__(self, sampler: ClipSetSampler | PaperV1Sampler, store: ClipStore, world_size: int = 1) -> None:
+        self.sampler = sampler
+        self.store = store
+        self.world_size = int(world_size)
+
+    def __call__(self, items: list[dict[str, int]]) -> dict[str, Any]:
+        if len(items) != 1:
+            raise ValueError(f"BGS steps are whole clip sets: per_device_train_batch_size must be 1, got {len(items)}")
+        item = items[0]
+        plan = self.sampler.plan(item["epoch"], item["step"])
+        return self.collate_plan(plan, item["rank"], item["epoch"])
+
+    def collate_plan(self, plan: StepPlan, rank: int = 0, epoch: int = 0) -> dict[str, Any]:
+        w = self.world_size
+        if len(plan.clips) < w:
+            raise BGSInputError(
+                f"a step has {len(plan.clips)} gradient clips for {w} processes; use more clips per step "
+                "or fewer processes"
+            )
+        grad = [shard_rows(len(plan.clips), w, r) for r in range(w)]
+        nograd = [shard_rows(len(plan.nograd_clips), w, r) for r in range(w)]
+        batch: dict[str, Any] = {
+            "pixel_values": stack_clips(self.store, plan.clips[grad[rank]]),
+            "grad_counts": torch.tensor([s.stop - s.start for s in grad], dtype=torch.long),
+            "nograd_counts": torch.tensor([s.stop - s.start for s in nograd], dtype=torch.long),
+            "triplets": torch.as_tensor(plan.triplets, dtype=torch.long),
+            "odd": torch.as_tensor(plan.odd, dtype=torch.long),
+            "pairs": torch.as_tensor(plan.pairs, dtype=torch.long),
+            "human_dist": torch.as_tensor(plan.human_dist, dtype=torch.float32),
+            "epoch": torch.tensor(int(epoch), dtype=torch.long),
+            "plan_stats": torch.tensor([plan.stats()[k] for k in STAT_KEYS], dtype=torch.long),
+        }
+        if len(plan.nograd_clips):
+            batch["pixel_values_nograd"] = stack_clips(self.store, plan.nograd_clips[nograd[rank]])
+        return batch

@@ -1,0 +1,325 @@
+"""Which clips each training step embeds, and which judgments and pairs its loss then covers.
+
+BGS is compute-bound by clip forward passes. The paper embeds every clip of every triplet separately
+(12 passes for 4 triplets). Here a step embeds a SET of unique clips once; the local loss covers every
+training judgment whose three clips lie in the set, and the RSA loss covers every observed pair in it.
+
+:class:`ClipSetSampler` partitions the training clips into clip sets once per epoch (each clip once, the
+lower limit of one forward+backward per clip per epoch) by a greedy rule: seed with a few random
+judgments, then grow by the clip that completes the most judgments. :class:`PaperV1Sampler` reproduces the
+paper's recipe for comparison. Both are pure functions of ``(seed, epoch, step)``, so a resumed run sees
+exactly the steps an uninterrupted one would, and every process of a distributed run agrees on the global
+step; :func:`shard_rows` then gives each process a disjoint part of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.similarity import distinct_rows
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StepPlan:
+    """One global training step.
+
+    Rows of the step's embedding matrix are ``clips`` (embedded with gradient) followed by
+    ``nograd_clips`` (embedded without gradient, paper-v1 only). ``triplets`` and ``pairs`` index those rows.
+    """
+
+    clips: np.ndarray  # (M,) int64 global clip indices, embedded with gradient
+    triplets: np.ndarray  # (n, 3) int64 row indices
+    odd: np.ndarray  # (n,) int64 odd-one-out position 0/1/2
+    pairs: np.ndarray  # (P, 2) int64 row indices (RSA pairs)
+    human_dist: np.ndarray  # (P,) float32 human distance 1 - p_ij
+    nograd_clips: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def n_rows(self) -> int:
+        return int(len(self.clips) + len(self.nograd_clips))
+
+    def stats(self) -> dict[str, int]:
+        """Cost/coverage counters logged by the trainer (summed over steps in ``trainer_state.json``)."""
+        return {
+            "clip_passes": int(len(self.clips) + len(self.nograd_clips)),
+            "clip_passes_grad": int(len(self.clips)),
+            "judgments": int(len(self.triplets)),
+            "rsa_pairs_grad": int(len(self.pairs)),
+        }
+
+
+def shard_rows(n_rows: int, world_size: int, rank: int) -> slice:
+    """Contiguous, balanced part of ``n_rows`` rows for ``rank`` (sizes differ by at most one)."""
+    base, extra = divmod(n_rows, world_size)
+    start = rank * base + min(rank, extra)
+    return slice(start, start + base + (1 if rank < extra else 0))
+
+
+def _as_arrays(triplets: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple."""
+    if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
+        idx, odd = triplets.idx, triplets.odd
+    else:
+        idx, odd = triplets
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1, 3)
+    odd = np.asarray(odd, dtype=np.int64).reshape(-1)
+    if len(idx) != len(odd):
+        raise BGSInputError(f"{len(idx)} triplets but {len(odd)} odd-one-out positions")
+    return idx, odd
+
+
+class _PairTable:
+    """Human distances of observed pairs, looked up for any set of rows."""
+
+    def __init__(self, human: Any) -> None:
+        self.mask = np.asarray(human.mask, dtype=bool)
+        self.dist = (1.0 - np.nan_to_num(np.asarray(human.p, dtype=np.float64), nan=0.0)).astype(np.float32)
+
+    def pairs(self, row_clips: np.ndarray, grad_rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Observed pairs (upper triangle) among the rows, with at least one row below ``grad_rows``.
+
+        Duplicate clips (the same clip in two rows) never form a pair: the diagonal is unobserved.
+        """
+        li, lj = np.triu_indices(len(row_clips), k=1)
+        keep = li < grad_rows
+        li, lj = li[keep], lj[keep]
+        gi, gj = row_clips[li], row_clips[lj]
+        obs = self.mask[gi, gj]
+        rows = np.stack([li[obs], lj[obs]], axis=1).astype(np.int64)
+        return rows, self.dist[gi[obs], gj[obs]]
+
+
+class _Coverage:
+    """Judgments of a clip set in O(judgments touching the set): a clip -> judgments index (CSR)."""
+
+    def __init__(self, idx: np.ndarray, n_items: int) -> None:
+        self.idx = idx
+        flat = idx.ravel()
+        order = np.argsort(flat, kind="stable")
+        self.jud_of = order // 3  # judgment of each (sorted) occurrence
+        self.start = np.searchsorted(flat[order], np.arange(n_items + 1))
+
+    def judgments_of(self, clip: int) -> np.ndarray:
+        return self.jud_of[self.start[clip] : self.start[clip + 1]]
+
+    def covered(self, clip_set: np.ndarray, n_items: int) -> np.ndarray:
+        """Judgment rows whose three clips all lie in ``clip_set``."""
+        inside = np.zeros(n_items, dtype=bool)
+        inside[clip_set] = True
+        cand = np.unique(np.concatenate([self.judgments_of(int(c)) for c in clip_set])) if len(clip_set) else []
+        cand = np.asarray(cand, dtype=np.int64)
+        return cand[inside[self.idx[cand]].all(axis=1)]
+
+
+@dataclass
+class ClipSetSampler:
+    """Greedy clip sets covering many judgments; every training clip once per epoch (``passes`` times).
+
+    ``triplets``: training judgments (TripletArrays or ``(idx, odd)``) with global clip indices.
+    ``human``: HumanSimilarity built from the same training triplets (so no held-out pair leaks in).
+    ``clips``: the training clip indices to partition (default: every clip that appears in a judgment).
+    ``clips_per_step``: global set size (0 = all clips in one step, for the cached-embedding path).
+    """
+
+    triplets: Any
+    human: Any
+    clips: np.ndarray | None = None
+    clips_per_step: int = 32
+    seed: int = 0
+    seed_judgments: int = 2
+    passes: int = 1
+    use_local: bool = True
+    use_rsa: bool = True
+
+    def __post_init__(self) -> None:
+        self._idx, self._odd = _as_arrays(self.triplets)
+        self.n_items = int(np.asarray(self.human.mask).shape[0])
+        if self.clips is None:
+            self.clips = np.unique(self._idx)
+        self.clips = np.unique(np.asarray(self.clips, dtype=np.int64))
+        if len(self.clips) == 0:
+            raise BGSInputError("no training clips to sample from (is the train split empty?)")
+        if self._idx.size and (self._idx.min() < 0 or self._idx.max() >= self.n_items):
+            raise BGSInputError(f"triplets name clips outside 0..{self.n_items - 1}")
+        if self.clips_per_step < 0 or self.passes < 1:
+            raise BGSInputError("clips_per_step must be >= 0 and passes >= 1")
+        # only judgments fully inside the training clips can ever be covered
+        inside = np.zeros(self.n_items, dtype=bool)
+        inside[self.clips] = True
+        keep = inside[self._idx].all(axis=1) & distinct_rows(self._idx)
+        self._idx, self._odd = self._idx[keep], self._odd[keep]
+        self._cov = _Coverage(self._idx, self.n_items)
+        self._pairs = _PairTable(self.human)
+        size = len(self.clips) if self.clips_per_step == 0 else min(self.clips_per_step, len(self.clips))
+        self._n_sets = math.ceil(len(self.clips) / size)
+        self._cache: dict[int, list[np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        """Steps per epoch."""
+        return self._n_sets * self.passes
+
+    def set_sizes(self) -> np.ndarray:
+        """Balanced set sizes (they differ by at most one), so no process of a run gets an empty part."""
+        base, extra = divmod(len(self.clips), self._n_sets)
+        return np.array([base + (1 if i < extra else 0) for i in range(self._n_sets)], dtype=np.int64)
+
+    def epoch_sets(self, epoch: int) -> list[np.ndarray]:
+        """The clip sets of one epoch, in step order (deterministic in ``seed`` and ``epoch``)."""
+        if epoch not in self._cache:
+            sets: list[np.ndarray] = []
+            for p in range(self.passes):
+                rng = np.random.default_rng([self.seed, epoch, p])
+                sets.extend(self._partition(rng))
+            self._cache = {epoch: sets}  # one epoch at a time keeps memory flat on long runs
+        return self._cache[epoch]
+
+    def _partition(self, rng: np.random.Generator) -> list[np.ndarray]:
+        """Greedy partition of the clips: seed judgments, then add the clip completing most judgments."""
+        idx = self._idx
+        n_items = self.n_items
+        free = np.zeros(n_items, dtype=bool)
+        free[self.clips] = True
+        # judgments still fully available (no clip used by an earlier set)
+        alive = np.ones(len(idx), dtype=bool)
+        sets = []
+        for size in rng.permutation(self.set_sizes()):
+            in_set = np.zeros(n_items, dtype=bool)
+            count = np.zeros(len(idx), dtype=np.int64)  # clips of each judgment inside the set
+            gain = np.zeros(n_items, dtype=np.int64)  # judgments a clip would complete
+            link = np.zeros(n_items, dtype=np.int64)  # judgments a clip would bring to 2/3
+            chosen: list[int] = []
+
+            def add(c: int) -> None:
+                in_set[c] = True
+                free[c] = False
+                chosen.append(c)
+                js = self._cov.judgments_of(c)
+                js = js[alive[js]]
+                count[js] += 1
+                members = idx[js]
+                missing = ~in_set[members]
+                two, one = count[js] == 2, count[js] == 1
+                completing = members[two][missing[two]]  # the one clip still missing
+                np.add.at(gain, completing, 1)
+                np.add.at(link, completing, -1)
+                np.add.at(link, members[one][missing[one]], 1)
+
+            seeds = np.flatnonzero(alive & free[idx].all(axis=1))
+            for j in rng.permutation(seeds)[: self.seed_judgments]:
+                for c in idx[j]:
+                    if free[c] and len(chosen) < size:
+                        add(int(c))
+            while len(chosen) < size:
+                cand = np.flatnonzero(free)
+                # most completed judgments, then most half-built ones, then random
+                score = gain[cand] * (4 * len(idx) + 1) + link[cand] * 2 + rng.random(len(cand))
+                add(int(cand[np.argmax(score)]))
+            members = np.array(chosen, dtype=np.int64)
+            alive &= ~in_set[idx].any(axis=1)
+            sets.append(members)
+        return sets
+
+    def plan(self, epoch: int, step: int) -> StepPlan:
+        """The :class:`StepPlan` of ``step`` in ``epoch``."""
+        clips = self.epoch_sets(epoch)[step]
+        return self.plan_for(clips)
+
+    def plan_for(self, clips: np.ndarray) -> StepPlan:
+        """Covered judgments and observed pairs of an explicit clip set."""
+        clips = np.asarray(clips, dtype=np.int64)
+        if len(np.unique(clips)) != len(clips):
+            raise BGSInputError("a clip set must not repeat clips")
+        if self.use_local:
+            rows = self._cov.covered(clips, self.n_items)
+            pos = np.full(self.n_items, -1, dtype=np.int64)
+            pos[clips] = np.arange(len(clips))
+            trip, odd = pos[self._idx[rows]], self._odd[rows]
+        else:
+            trip, odd = np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if self.use_rsa:
+            pairs, dist = self._pairs.pairs(clips, len(clips))
+        else:
+            pairs, dist = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return StepPlan(clips=clips, triplets=trip, odd=odd, pairs=pairs, human_dist=dist)
+
+    def coverage(self, epoch: int = 0) -> dict[str, float]:
+        """Judgments covered per epoch and per clip pass (what the benchmarks compare)."""
+        plans = [self.plan(epoch, s) for s in range(len(self))]
+        passes = sum(len(p.clips) for p in plans)
+        covered = sum(len(p.triplets) for p in plans)
+        return {
+            "steps": len(plans),
+            "clip_passes": passes,
+            "judgments_covered": covered,
+            "judgments_total": len(self._idx),
+            "judgments_per_clip_pass": covered / max(passes, 1),
+            "rsa_pairs": sum(len(p.pairs) for p in plans),
+        }
+
+
+@dataclass
+class PaperV1Sampler:
+    """The paper's recipe: batches of ``triplets_per_step`` judgments, each clip of each triplet embedded
+    separately (3 rows per triplet); on ``rsa_per_epoch`` evenly spaced steps an RSA term over
+    ``rsa_clips`` random training clips, of which ``rsa_grad_clips`` carry gradients (the rest are embedded
+    without gradient), on the observed pairs with at least one gradient clip (at most 123 for 24/6)."""
+
+    triplets: Any
+    human: Any
+    clips: np.ndarray | None = None
+    triplets_per_step: int = 4
+    rsa_per_epoch: int = 6
+    rsa_clips: int = 24
+    rsa_grad_clips: int = 6
+    seed: int = 0
+    use_local: bool = True
+    use_rsa: bool = True
+
+    def __post_init__(self) -> None:
+        self._idx, self._odd = _as_arrays(self.triplets)
+        self.n_items = int(np.asarray(self.human.mask).shape[0])
+        self.clips = np.unique(self._idx) if self.clips is None else np.unique(np.asarray(self.clips))
+        if len(self._idx) == 0:
+            raise BGSInputError("no training judgments (is the train split empty?)")
+        self._pairs = _PairTable(self.human)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self._idx) / self.triplets_per_step)
+
+    def rsa_steps(self) -> np.ndarray:
+        """Steps of an epoch that add the RSA term (evenly spaced, starting at 0)."""
+        if not self.use_rsa or self.rsa_per_epoch <= 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.floor(np.arange(self.rsa_per_epoch) * len(self) / self.rsa_per_epoch).astype(np.int64))
+
+    def plan(self, epoch: int, step: int) -> StepPlan:
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(self._idx))
+        rows = order[step * self.triplets_per_step : (step + 1) * self.triplets_per_step]
+        if self.use_local:
+            clips = self._idx[rows].reshape(-1)
+            trip = np.arange(3 * len(rows), dtype=np.int64).reshape(-1, 3)
+            odd = self._odd[rows]
+        else:
+            clips = np.zeros(0, dtype=np.int64)
+            trip, odd = np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        nograd = np.zeros(0, dtype=np.int64)
+        pairs, dist = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if step in set(self.rsa_steps().tolist()):
+            rng = np.random.default_rng([self.seed, epoch, step, 1])
+            pick = rng.choice(self.clips, size=min(self.rsa_clips, len(self.clips)), replace=False)
+            grad, nograd = pick[: self.rsa_grad_clips], pick[self.rsa_grad_clips :]
+            base = len(clips)
+            clips = np.concatenate([clips, grad])
+            # pairs among the RSA clips only, with at least one gradient clip
+            pr, dist = self._pairs.pairs(np.concatenate([grad, nograd]), len(grad))
+            pairs = pr + base
+        return StepPlan(clips=clips.astype(np.int64), triplets=trip, odd=odd.astype(np.int64),
+                        pairs=pairs, human_dist=dist, nograd_clips=nograd.astype(np.int64))

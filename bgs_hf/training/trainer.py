@@ -1,0 +1,210 @@
+"""``BGSTrainer``: a thin ``transformers.Trainer`` whose step embeds a clip set and applies the BGS loss.
+
+Everything the Trainer already does well stays the Trainer's: optimiser, ReduceLROnPlateau, checkpoints,
+resume, early stopping, ``load_best_model_at_end`` for PEFT adapters, accelerate/DDP, bf16, logging.
+This class only (1) turns a step batch into embeddings of the step's global clip set (gathered across
+processes with gradient), (2) calls the loss, (3) evaluates by embedding the validation clips and scoring
+them against human similarity (``eval_rsa`` etc.), and (4) records cost counters (clip forward passes,
+judgments and RSA pairs with gradient) in the logs, so recipes can be compared on the same footing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.checkpoint import checkpoint
+from transformers import Trainer, TrainerCallback
+
+from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
+from bgs_hf.training.distributed import gather_rows, world
+from bgs_hf.training.sampler import shard_rows
+
+logger = logging.getLogger(__name__)
+
+#: per-checkpoint file with the trainer's own counters and recipe (JSON, never pickle)
+BGS_STATE_NAME = "bgs_trainer_state.json"
+
+
+class EpochSyncCallback(TrainerCallback):
+    """Tells the step dataset which epoch starts, so the epoch's clip sets are the ones a fresh or
+    resumed run would draw (the sampler is a pure function of seed, epoch and step)."""
+
+    def __init__(self, dataset: StepDataset) -> None:
+        self.dataset = dataset
+
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.dataset.set_epoch(math.floor((state.epoch or 0.0) + 1e-6))
+
+
+class BGSTrainer(Trainer):
+    """Trainer for BGS embedders.
+
+    Extra arguments: ``loss_fn`` (a :class:`bgs_hf.losses.BGSLoss`), ``clip_store`` (clip index ->
+    model input), ``eval_sets`` (``{"eval": (clips, human, triplets)}``; key = metric prefix, clips = global
+    indices, human = HumanSimilarity of that split, triplets = (idx, odd)), ``embed_chunk`` (clips per
+    forward chunk with activation recomputation; 0 = one forward), ``bgs_info`` (recipe etc., saved with
+    every checkpoint). The train dataset must be a :class:`StepDataset` and ``per_device_train_batch_size`` 1.
+    """
+
+    def __init__(self, *args: Any, loss_fn: torch.nn.Module, clip_store: ClipStore,
+                 eval_sets: Mapping[str, tuple[np.ndarray, Any, Any]] | None = None, embed_chunk: int = 0,
+                 bgs_info: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the model returns embeddings, never a loss: the Trainer must not pass num_items_in_batch
+        self.model_accepts_loss_kwargs = False
+        self.loss_fn = loss_fn
+        self.clip_store = clip_store
+        self.eval_sets = dict(eval_sets or {})
+        self.embed_chunk = int(embed_chunk)
+        self.bgs_info = dict(bgs_info or {})
+        self.bgs_totals = dict.fromkeys(STAT_KEYS, 0)
+        self._window: list[dict[str, float]] = []
+        if self.args.per_device_train_batch_size != 1:
+            raise ValueError("BGSTrainer: per_device_train_batch_size must be 1 (one item = one clip set)")
+        if isinstance(self.train_dataset, StepDataset):
+            self.add_callback(EpochSyncCallback(self.train_dataset))
+
+    # ------------------------------------------------------------------ data
+    def _get_train_sampler(self, train_dataset: Any = None) -> torch.utils.data.Sampler:
+        # the order of steps is the sampler's; accelerate shards the items by rank (see StepDataset)
+        return torch.utils.data.SequentialSampler(train_dataset if train_dataset is not None else self.train_dataset)
+
+    # ------------------------------------------------------------------ loss
+    def _forward(self, model: torch.nn.Module, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Embed rows; with ``embed_chunk`` in chunks whose activations are recomputed in backward."""
+        chunk = self.embed_chunk
+        if chunk <= 0 or pixel_values.shape[0] <= chunk or not torch.is_grad_enabled():
+            return model(pixel_values)
+        parts = [checkpoint(model, x, use_reentrant=False) for x in torch.split(pixel_values, chunk)]
+        return torch.cat(parts)
+
+    def embed_step(self, model: torch.nn.Module, inputs: dict[str, Any]) -> torch.Tensor:
+        """Embeddings of the step's global rows (gradient rows, then no-gradient rows)."""
+        emb = gather_rows(self._forward(model, inputs["pixel_values"]), inputs["grad_counts"].tolist())
+        nograd_counts = inputs["nograd_counts"].tolist()
+        if sum(nograd_counts):
+            _, rank = world()
+            with torch.no_grad():
+                if nograd_counts[rank]:
+                    part = self._forward(model, inputs["pixel_values_nograd"])
+                else:
+                    part = emb.new_zeros((0, emb.shape[1]))
+                emb = torch.cat([emb, gather_rows(part.to(emb.dtype), nograd_counts)])
+        return emb
+
+    def compute_loss(self, model: torch.nn.Module, inputs: dict[str, Any], return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        emb = self.embed_step(model, inputs)
+        out = self.loss_fn(emb.float(), inputs["triplets"], inputs["odd"], inputs["pairs"], inputs["human_dist"],
+                           epoch=float(inputs["epoch"]))
+        if model.training:
+            self._record(out, inputs["plan_stats"].tolist())
+        return (out.loss, out) if return_outputs else out.loss
+
+    def _record(self, out: Any, stats: list[int]) -> None:
+        for key, value in zip(STAT_KEYS, stats):
+            self.bgs_totals[key] += int(value)
+        row = {"loss_local": float(out.local), "loss_global": float(out.global_), "alpha": float(out.alpha),
+               "beta": float(out.beta)}
+        row.update({f"step_{k}": float(v) for k, v in zip(STAT_KEYS, stats)})
+        self._window.append(row)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if "loss" in logs and self._window:  # a training log: add the BGS components and counters
+            for key in self._window[0]:
+                vals = np.array([w[key] for w in self._window], dtype=np.float64)
+                logs[key] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+            logs.update({k: float(v) for k, v in self.bgs_totals.items()})
+            self._window = []
+        super().log(logs, start_time)
+
+    # ------------------------------------------------------------------ evaluation
+    @torch.no_grad()
+    def embed_clips(self, clips: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Embeddings ``(len(clips), D)`` of clips by global index, in eval mode; shared out across processes
+        and gathered, so every process holds the same matrix (and takes the same early-stopping decisions)."""
+        model = self.model
+        was_training = model.training
+        model.eval()
+        size, rank = world()
+        clips = np.asarray(clips, dtype=np.int64)
+        mine = slice(0, len(clips)) if len(clips) < size else shard_rows(len(clips), size, rank)
+        bs = batch_size or self.args.per_device_eval_batch_size
+        device = self.args.device
+        parts = []
+        try:
+            for start in range(mine.start, mine.stop, bs):
+                x = stack_clips(self.clip_store, clips[start : min(start + bs, mine.stop)]).to(device)
+                with self.compute_loss_context_manager():
+                    parts.append(model(x).float())
+        finally:
+            model.train(was_training)
+        emb = torch.cat(parts)
+        if len(clips) >= size:
+            counts = [shard_rows(len(clips), size, r).stop - shard_rows(len(clips), size, r).start for r in range(size)]
+            emb = gather_rows(emb, counts)
+        return emb.cpu().numpy()
+
+    def score(self, clips: np.ndarray, human: Any, triplets: Any) -> dict[str, float]:
+        """RSA (Spearman, the early-stopping metric), Pearson, R², 3-way and 2-way odd-one-out accuracy."""
+        from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
+        from bgs_hf.metrics.rsa import cosine_similarity_matrix, r2, rsa_pearson, rsa_spearman
+
+        sim = cosine_similarity_matrix(self.embed_clips(clips))
+        idx, odd = triplets
+        has_trip = len(idx) > 0
+        return {
+            "rsa": rsa_spearman(sim, human, clips),
+            "rsa_pearson": rsa_pearson(sim, human, clips),
+            "r2": r2(sim, human, clips),
+            "ooo_acc_3way": ooo_acc_3way(sim, idx, odd, items=clips) if has_trip else float("nan"),
+            "ooo_acc_2way": ooo_acc_2way(sim, idx, odd, items=clips) if has_trip else float("nan"),
+            "n_clips": float(len(clips)),
+            "n_pairs": float(len(human.pairs(clips)[0])),
+            "n_judgments": float(len(idx)),
+        }
+
+    def evaluate(self, eval_dataset: Any = None, ignore_keys: list[str] | None = None,
+                 metric_key_prefix: str = "eval") -> dict[str, float]:
+        """Score the ``eval_sets[metric_key_prefix]`` clips (``eval`` = validation); ``eval_rsa`` is the
+        metric the Trainer uses for the best checkpoint, early stopping and ReduceLROnPlateau."""
+        if metric_key_prefix not in self.eval_sets:
+            raise KeyError(f"no evaluation set {metric_key_prefix!r}; have {sorted(self.eval_sets)}")
+        clips, human, triplets = self.eval_sets[metric_key_prefix]
+        metrics = {f"{metric_key_prefix}_{k}": v for k, v in self.score(clips, human, triplets).items()}
+        metrics["epoch"] = self.state.epoch
+        self.log(metrics)
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        return metrics
+
+    # ------------------------------------------------------------------ saving
+    def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+        """Save the embedder with ITS ``save_pretrained`` (PEFT adapter + head + ``bgs_config.json``) and the
+        arguments as JSON (no pickled ``training_args.bin``)."""
+        output_dir = output_dir if output_dir is not None else self.args.output_dir
+        if not self.args.should_save:
+            return
+        os.makedirs(output_dir, exist_ok=True)
+        model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
+        model.save_pretrained(output_dir)
+        Path(output_dir, "training_args.json").write_text(self.args.to_json_string(), encoding="utf-8")
+        info = {"totals": self.bgs_totals, **self.bgs_info}
+        Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model: torch.nn.Module | None = None) -> None:
+        super()._load_from_checkpoint(resume_from_checkpoint, model)
+        path = Path(resume_from_checkpoint, BGS_STATE_NAME)
+        if path.is_file():
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            self.bgs_totals.update({k: int(v) for k, v in saved.get("totals", {}).items() if k in self.bgs_totals})
+            recipe = saved.get("recipe")
+            if recipe is not None and self.bgs_info.get("recipe") not in (None, recipe):
+                logger.warning("resuming a %r checkpoint with recipe %r", recipe, self.bgs_info.get("recipe"))

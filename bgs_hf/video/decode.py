@@ -1,0 +1,261 @@
+"""Decode N frames sampled uniformly over a whole clip with PyAV, turning every failure into one clear line.
+
+Sampling is by presentation timestamp, not frame index, so variable-frame-rate clips are sampled evenly
+in time. The clip's timeline comes from a cheap demux pass (no decoding); the decode pass then runs
+sequentially (no per-frame seeks) and converts to RGB only the frames it keeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.video.transforms import resize_frames_uint8
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class VideoInfo:
+    """What ``probe`` learns from a container without decoding pixels (the Space's pre-decode check)."""
+
+    path: str
+    container: str
+    codec: str
+    pix_fmt: str | None
+    width: int
+    height: int
+    duration_s: float | None
+    frames: int | None
+    fps: float | None
+    size_bytes: int
+    has_audio: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Timeline:
+    """Presentation extent of the video stream, in stream time-base units (or frame indices)."""
+
+    start: float
+    end: float
+    n_frames: int
+    by_index: bool = False  # True when the file carries no usable timestamps
+
+
+def check_file(path: str | Path) -> Path:
+    """Missing, non-regular or zero-byte files fail here, before FFmpeg sees them."""
+    p = Path(path)
+    if not p.exists():
+        raise BGSInputError("video file not found", path=p)
+    if not p.is_file():
+        raise BGSInputError("not a regular file", path=p)
+    if p.stat().st_size == 0:
+        raise BGSInputError("video file is empty (0 bytes)", path=p)
+    return p
+
+
+def _reason(err: BaseException) -> str:
+    msg = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    return " ".join(str(msg).split())
+
+
+@contextmanager
+def _open(p: Path) -> Iterator[Any]:
+    import av
+
+    try:
+        container = av.open(str(p), mode="r")
+    except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
+        logger.debug("av.open(%s) failed", p, exc_info=True)
+        raise BGSInputError(f"not a readable video ({_reason(err)})", path=p) from None
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def _video_stream(container: Any, p: Path) -> Any:
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams}) or ["none"]
+        raise BGSInputError(f"no video stream (streams: {', '.join(kinds)})", path=p)
+    return container.streams.video[0]
+
+
+def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
+    """Demux (no decode) to find the first/last presentation time and the frame count."""
+    pts: list[int] = []
+    dur: dict[int, int] = {}
+    for packet in container.demux(stream):
+        if packet.size == 0 or getattr(packet, "is_discard", False):
+            continue
+        if packet.pts is not None:
+            pts.append(packet.pts)
+            if packet.duration:
+                dur[packet.pts] = packet.duration
+        else:
+            pts.append(-1)  # frame with no timestamp: fall back to frame indices below
+    if not pts:
+        raise BGSInputError("video stream has no frames", path=p)
+    expected = int(stream.frames or 0)
+    if expected and len(pts) < expected:
+        raise BGSInputError(f"truncated video: {len(pts)} of {expected} frames present", path=p)
+    if -1 in pts or len(set(pts)) != len(pts):
+        return _Timeline(0.0, float(len(pts)), len(pts), by_index=True)
+    pts.sort()
+    step = float(np.median(np.diff(pts))) if len(pts) > 1 else 1.0
+    last = dur.get(pts[-1]) or step
+    return _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts))
+
+
+def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
+    """Midpoints of ``num_frames`` equal segments of [start, end): the uniform sampling policy."""
+    return start + (np.arange(num_frames) + 0.5) * (end - start) / num_frames
+
+
+def _frame_array(frame: Any, size: int | None) -> np.ndarray:
+    """RGB uint8 (H,W,3) in display orientation (rotation side data applied), short side resized."""
+    arr = frame.to_ndarray(format="rgb24")
+    rot = int(round((getattr(frame, "rotation", 0) or 0) / 90.0)) % 4
+    if rot:  # PyAV reports counter-clockwise degrees; np.rot90 rotates counter-clockwise too
+        arr = np.rot90(arr, k=rot)
+    arr = np.ascontiguousarray(arr)
+    return resize_frames_uint8(arr, size) if size is not None else arr
+
+
+def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None) -> np.ndarray:
+    """Decode ``num_frames`` frames sampled uniformly in time over the whole clip -> uint8 (T,H,W,3).
+
+    Each sample takes the frame on screen at the midpoint of its segment, so clips with fewer frames
+    than requested repeat their nearest frames. ``size`` resizes the short side (antialiased bilinear).
+    Any unreadable input raises ``BGSInputError`` naming the file.
+    """
+    import av
+
+    if num_frames < 1:
+        raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+    p = check_file(path)
+    try:
+        with _open(p) as container:
+            timeline = _timeline(container, _video_stream(container, p), p)
+        targets = sample_times(timeline.start, timeline.end, num_frames)
+        out: list[np.ndarray | None] = [None] * num_frames
+        k = 0
+        prev = None
+        with _open(p) as container:
+            stream = _video_stream(container, p)
+            for i, frame in enumerate(container.decode(stream)):
+                t = float(i) if timeline.by_index or frame.pts is None else float(frame.pts)
+                if prev is not None and k < num_frames and targets[k] < t:
+                    arr = _frame_array(prev, size)
+                    while k < num_frames and targets[k] < t:
+                        out[k], k = arr, k + 1
+                if k >= num_frames:
+                    break
+                prev = frame
+            if prev is None:
+                raise BGSInputError("no decodable video frames", path=p)
+            if k < num_frames:
+                arr = _frame_array(prev, size)
+                while k < num_frames:
+                    out[k], k = arr, k + 1
+    except (av.FFmpegError, OSError, MemoryError) as err:
+        logger.debug("decoding %s failed", p, exc_info=True)
+        raise BGSInputError(f"corrupt video ({_reason(err)})", path=p) from None
+    shapes = {a.shape for a in out if a is not None}
+    if len(shapes) != 1:  # resolution change mid-stream: bring every frame to the first one's shape
+        first = out[0]
+        assert first is not None
+        out = [a if a.shape == first.shape else _match(a, first.shape) for a in out if a is not None]
+    return np.stack(out)  # type: ignore[arg-type]
+
+
+def _match(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.from_numpy(a).permute(2, 0, 1)[None].float()
+    y = F.interpolate(x, size=shape[:2], mode="bilinear", antialias=True, align_corners=False)
+    return y[0].round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+
+
+def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
+    """Container, codec, size, duration and frame count, read from headers (no pixel decoding).
+
+    ``count_frames=True`` demuxes the stream (still no decoding) when the header has no frame count.
+    """
+    import av
+
+    p = check_file(path)
+    try:
+        with _open(p) as container:
+            stream = _video_stream(container, p)
+            cc = stream.codec_context
+            tb = stream.time_base
+            duration = float(stream.duration * tb) if stream.duration and tb else None
+            if duration is None and container.duration:
+                duration = container.duration / 1_000_000
+            rate = stream.average_rate or stream.guessed_rate
+            frames = int(stream.frames or 0) or None
+            if frames is None and count_frames:
+                frames = _timeline(container, stream, p).n_frames
+            return VideoInfo(
+                path=str(p),
+                container=container.format.name,
+                codec=cc.name,
+                pix_fmt=cc.pix_fmt,
+                width=int(cc.width),
+                height=int(cc.height),
+                duration_s=duration,
+                frames=frames,
+                fps=float(rate) if rate else None,
+                size_bytes=p.stat().st_size,
+                has_audio=bool(container.streams.audio),
+            )
+    except (av.FFmpegError, OSError) as err:
+        raise BGSInputError(f"not a readable video ({_reason(err)})", path=p) from None
+
+
+@dataclass
+class VideoLimits:
+    """Upload limits for untrusted videos (the Space). ``None`` disables a check."""
+
+    max_bytes: int | None = 50 * 1024 * 1024
+    max_duration_s: float | None = 60.0
+    max_pixels: int | None = 3840 * 2160
+    codecs: tuple[str, ...] | None = ("h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mjpeg", "ffv1")
+    containers: tuple[str, ...] | None = ("mp4", "mov", "matroska", "webm", "avi")
+
+
+def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInfo:
+    """Pre-decode gate for untrusted uploads: size first (before FFmpeg reads it), then container and
+    codec allow-lists, duration and resolution from the headers. Raises ``BGSInputError``."""
+    lim = limits or VideoLimits()
+    p = check_file(path)
+    nbytes = p.stat().st_size
+    if lim.max_bytes is not None and nbytes > lim.max_bytes:
+        raise BGSInputError(f"file too large ({_human(nbytes)} > limit {_human(lim.max_bytes)})", path=p)
+    info = probe(p)
+    if lim.containers is not None and not set(info.container.split(",")) & set(lim.containers):
+        raise BGSInputError(f"container '{info.container}' not allowed", path=p)
+    if lim.codecs is not None and info.codec not in lim.codecs:
+        raise BGSInputError(f"codec '{info.codec}' not allowed", path=p)
+    if lim.max_duration_s is not None and (info.duration_s is None or info.duration_s > lim.max_duration_s):
+        got = "unknown" if info.duration_s is None else f"{info.duration_s:.1f}s"
+        raise BGSInputError(f"duration {got} exceeds limit {lim.max_duration_s:.0f}s", path=p)
+    if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
+        raise BGSInputError(f"resolution {info.width}x{info.height} too large", path=p)
+    return info
+
+
+def _human(nbytes: int) -> str:
+    return f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes} bytes"

@@ -1,0 +1,122 @@
+"""The one frame-sampling and preprocessing policy shared by training, evaluation and the Space.
+
+A model records its ``FramePolicy`` at save time; every consumer rebuilds clips from it, so a clip
+looks the same to the trainer, the evaluator and the demo.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
+IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
+
+SAMPLING_MODES = ("uniform",)
+
+# Bump when decode_frames' output for the same (file, num_frames, size) changes: it is part of
+# every ClipCache key, so stale cache entries are never read after an algorithm change.
+DECODER_VERSION = 1
+
+
+def _triple(values: Any, name: str) -> tuple[float, float, float]:
+    vals = tuple(float(v) for v in (values if isinstance(values, (list, tuple)) else [values] * 3))
+    if len(vals) != 3:
+        raise ValueError(f"FramePolicy.{name} needs 3 values (RGB), got {len(vals)}")
+    return vals  # type: ignore[return-value]
+
+
+@dataclass
+class FramePolicy:
+    """How a clip becomes a model input: ``num_frames`` sampled uniformly over the whole clip by
+    timestamp, short side resized to ``size``, centre-cropped to ``crop``, normalised by mean/std."""
+
+    num_frames: int = 16
+    size: int = 224
+    crop: int = 224
+    mean: tuple[float, float, float] = field(default=IMAGENET_MEAN)
+    std: tuple[float, float, float] = field(default=IMAGENET_STD)
+    sampling: str = "uniform"
+
+    def __post_init__(self) -> None:
+        self.num_frames, self.size, self.crop = int(self.num_frames), int(self.size), int(self.crop)
+        self.mean = _triple(self.mean, "mean")
+        self.std = _triple(self.std, "std")
+        if self.num_frames < 1 or self.size < 1 or self.crop < 1:
+            raise ValueError(f"FramePolicy needs positive num_frames/size/crop, got {self}")
+        if self.crop > self.size:
+            raise ValueError(f"FramePolicy.crop ({self.crop}) must not exceed size ({self.size})")
+        if any(s <= 0 for s in self.std):
+            raise ValueError(f"FramePolicy.std must be positive, got {self.std}")
+        if self.sampling not in SAMPLING_MODES:
+            raise ValueError(f"FramePolicy.sampling must be one of {SAMPLING_MODES}, got {self.sampling!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["mean"], d["std"] = list(self.mean), list(self.std)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FramePolicy:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def decode_key(self) -> dict[str, Any]:
+        """The fields that change decoded pixels (not crop/normalisation): the ClipCache key."""
+        return {
+            "num_frames": self.num_frames,
+            "size": self.size,
+            "sampling": self.sampling,
+            "decoder": DECODER_VERSION,
+        }
+
+    @classmethod
+    def from_processor_config(cls, config: dict[str, Any], *, num_frames: int | None = None) -> FramePolicy:
+        """Read a transformers image/video processor config dict (``preprocessor_config.json`` or
+        ``processor.to_dict()``): ``size``, ``crop_size``, ``image_mean``, ``image_std``.
+
+        Only short-side resize + square centre crop is modelled; a ``{"height", "width"}`` size
+        (squash resize) is approximated by short side = min(height, width), with a warning.
+        The resample filter is always bilinear with antialias (documented difference from CLIP's bicubic).
+        """
+        cfg = dict(config)
+        size = _edge(cfg.get("size"), "size")
+        do_crop = cfg.get("do_center_crop", cfg.get("crop_size") is not None)
+        crop = _edge(cfg.get("crop_size"), "crop_size") if do_crop and cfg.get("crop_size") is not None else None
+        if size is None and crop is None:
+            size = crop = cls.size
+        elif size is None:
+            size = crop
+        elif crop is None:
+            crop = size
+        if crop > size:  # e.g. size {"shortest_edge": 224} with a larger crop: resize up to the crop
+            size = crop
+        if cfg.get("do_normalize", True):
+            mean = cfg.get("image_mean", IMAGENET_MEAN)
+            std = cfg.get("image_std", IMAGENET_STD)
+        else:
+            mean, std = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+        nf = num_frames if num_frames is not None else cfg.get("num_frames") or cls.num_frames
+        return cls(num_frames=int(nf), size=int(size), crop=int(crop), mean=mean, std=std)
+
+
+def _edge(value: Any, name: str) -> int | None:
+    """One edge length from a processor size spec: int, {shortest_edge}, or {height, width}."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, dict):
+        if value.get("shortest_edge") is not None:
+            return int(value["shortest_edge"])
+        h, w = value.get("height"), value.get("width")
+        if h is not None and w is not None:
+            if int(h) != int(w):
+                logger.warning("processor %s %sx%s is not square; using short side %s", name, h, w, min(h, w))
+            return int(min(h, w))
+        if h is not None or w is not None:
+            return int(h if h is not None else w)
+    raise ValueError(f"cannot read processor {name}={value!r}: expected int, shortest_edge or height/width")

@@ -1,0 +1,69 @@
+"""Resize, crop and normalise frames with torch only (torchvision is not usable beside our torch pin)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from bgs_hf.video.policy import FramePolicy
+
+
+def short_side_shape(height: int, width: int, size: int) -> tuple[int, int]:
+    """Output (h, w) with the short side equal to ``size``; the long side is truncated like transformers'
+    ``get_resize_output_image_size`` so our pixels match a Hub processor's geometry."""
+    if height <= width:
+        return size, max(1, int(size * width / height))
+    return max(1, int(size * height / width)), size
+
+
+def resize_short_side(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Bilinear, antialiased resize of float ``(T,C,H,W)`` frames so min(H, W) == size."""
+    h, w = x.shape[-2:]
+    out = short_side_shape(h, w, size)
+    if (h, w) == out:
+        return x
+    return F.interpolate(x, size=out, mode="bilinear", antialias=True, align_corners=False)
+
+
+def resize_frames_uint8(frames: np.ndarray, size: int) -> np.ndarray:
+    """``resize_short_side`` for uint8 ``(T,H,W,3)`` or ``(H,W,3)`` arrays (decode time, cache storage)."""
+    single = frames.ndim == 3
+    arr = frames[None] if single else frames
+    h, w = arr.shape[1:3]
+    if short_side_shape(h, w, size) == (h, w):
+        return frames
+    x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float()
+    y = resize_short_side(x, size).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
+    out = y.contiguous().numpy()
+    return out[0] if single else out
+
+
+def center_crop(x: torch.Tensor, crop: int) -> torch.Tensor:
+    """Centre crop of ``(..., H, W)`` to ``crop x crop``; offsets as transformers' ``center_crop``."""
+    h, w = x.shape[-2:]
+    if crop > h or crop > w:
+        raise ValueError(f"crop {crop} larger than frame {h}x{w}")
+    top, left = (h - crop) // 2, (w - crop) // 2
+    return x[..., top : top + crop, left : left + crop]
+
+
+def preprocess(frames: np.ndarray | torch.Tensor, policy: FramePolicy) -> torch.Tensor:
+    """uint8 ``(T,H,W,3)`` frames -> normalised float32 ``(T,3,crop,crop)`` under ``policy``.
+
+    Frames already resized to ``policy.size`` (decode_frames / ClipCache output) skip the resize and are
+    cropped while still uint8, so the warm-cache path converts only the pixels the model sees; cached and
+    uncached paths give identical tensors.
+    """
+    t = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
+    if t.ndim != 4 or t.shape[-1] != 3:
+        raise ValueError(f"preprocess expects (T,H,W,3) frames, got shape {tuple(t.shape)}")
+    c = policy.crop
+    if min(t.shape[1:3]) != policy.size:
+        x = center_crop(resize_short_side(t.permute(0, 3, 1, 2).float(), policy.size), c).contiguous()
+    else:
+        x = torch.empty((t.shape[0], 3, c, c), dtype=torch.float32)
+        x.copy_(center_crop(t.permute(0, 3, 1, 2), c))  # crop on uint8, convert once
+    std = torch.tensor(policy.std, dtype=torch.float32).view(1, 3, 1, 1)
+    mean = torch.tensor(policy.mean, dtype=torch.float32).view(1, 3, 1, 1)
+    return x.mul_(1.0 / (255.0 * std)).sub_(mean / std)

@@ -1,0 +1,81 @@
+"""Write uint8 RGB frames to a video file with PyAV, atomically (synthetic stimuli, tests, benchmarks)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def write_video(
+    path: str | Path,
+    frames: np.ndarray | Iterable[np.ndarray],
+    *,
+    fps: float = 25.0,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    times_s: Sequence[float] | None = None,
+    rotation: int | None = None,
+    options: dict[str, str] | None = None,
+    container_options: dict[str, str] | None = None,
+) -> Path:
+    """Encode ``frames`` (uint8 (T,H,W,3) or an iterable of (H,W,3)) to ``path``.
+
+    ``times_s`` gives each frame's presentation time in seconds (variable frame rate); otherwise frames
+    are spaced at ``fps``. ``rotation`` writes display-matrix side data (counter-clockwise degrees).
+    ``options`` go to the encoder, ``container_options`` to the muxer (e.g. ``{"movflags": "faststart"}``).
+    The file appears under its final name only once complete (temp file + ``os.replace``).
+    """
+    import av
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}")
+    os.close(fd)
+    opts = {"crf": "18", "preset": "veryfast"} if codec in ("libx264", "libx265") else {}
+    opts.update(options or {})
+    tb = Fraction(1, 1000) if times_s is not None else None
+    try:
+        with av.open(tmp, mode="w", format=_format_for(out), options=container_options or {}) as container:
+            stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001), options=opts)
+            if tb is not None:
+                stream.codec_context.time_base = tb
+                stream.time_base = tb
+            if rotation:
+                stream.set_display_rotation(rotation)
+            n = 0
+            for i, arr in enumerate(frames):
+                arr = np.ascontiguousarray(arr, dtype=np.uint8)
+                if n == 0:
+                    stream.height, stream.width = arr.shape[:2]
+                    stream.pix_fmt = pix_fmt
+                frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
+                if tb is not None:
+                    frame.pts, frame.time_base = int(round(float(times_s[i]) * 1000)), tb  # type: ignore[index]
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+                n += 1
+            if n == 0:
+                raise ValueError(f"write_video({out.name}): no frames given")
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    logger.debug("wrote %d frames to %s", n, out)
+    return out
+
+
+def _format_for(path: Path) -> str | None:
+    """Container format from the final name (the temp name keeps the suffix, but be explicit)."""
+    return {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi"}.get(
+        path.suffix.lower()
+    )

@@ -1,0 +1,7 @@
+"""Plots people would rather look at than read (matplotlib, headless Agg backend)."""
+
+from __future__ import annotations
+
+from bgs_hf.viz.matrices import plot_similarity_matrices
+
+__all__ = ["plot_similarity_matrices"]

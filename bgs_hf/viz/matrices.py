@@ -1,0 +1,61 @@
+"""Similarity matrices side by side on one colour scale, so human and model geometry compare at a glance."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def plot_similarity_matrices(
+    mats: dict[str, np.ndarray],
+    path: str | Path,
+    title: str | None = None,
+    *,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "viridis",
+    label: str = "similarity",
+) -> Path:
+    """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar.
+
+    NaN entries (unobserved pairs) are drawn grey. The scale spans all finite values of all matrices
+    unless ``vmin``/``vmax`` are given. Writes ``path`` (png/pdf/svg by suffix) and returns it.
+    """
+    # a bare Figure renders with Agg and never touches pyplot's global backend (safe in notebooks)
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    if not mats:
+        raise ValueError("plot_similarity_matrices needs at least one matrix")
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in mats.items()}
+    for k, v in arrays.items():
+        if v.ndim != 2 or v.shape[0] != v.shape[1]:
+            raise ValueError(f"matrix {k!r} must be square, got shape {v.shape}")
+    finite = np.concatenate([v[np.isfinite(v)] for v in arrays.values()] + [np.empty(0)])
+    lo = vmin if vmin is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    if hi <= lo:
+        hi = lo + 1e-9
+    n = len(arrays)
+    fig = Figure(figsize=(4.2 * n + 0.8, 4.4), layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)
+    colormap = matplotlib.colormaps[cmap].copy()
+    colormap.set_bad("#d9d9d9")
+    image = None
+    for ax, (name, mat) in zip(axes[0], arrays.items()):
+        image = ax.imshow(np.ma.masked_invalid(mat), vmin=lo, vmax=hi, cmap=colormap, interpolation="nearest")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("clip")
+        ax.set_ylabel("clip")
+    fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=label)
+    if title:
+        fig.suptitle(title)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    logger.info("wrote %s", out)
+    return out

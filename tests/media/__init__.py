@@ -1,0 +1,1 @@
+"""Test videos written at test time (deterministic content; no binaries committed)."""

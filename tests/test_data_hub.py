@@ -1,0 +1,201 @@
+"""Hub layout (b): export, `datasets.load_dataset(dir, config)`, round trip, path safety, card, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import datasets
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from bgs_hf.cli.main import main as cli
+from bgs_hf.data import DatasetCardInfo, load, validate, write_hub
+from bgs_hf.data.hub import PARQUET_NAME, read_front_matter
+from bgs_hf.data.stats import count_stats, data_stats
+from bgs_hf.data.testing import tiny_release_tables, write_release
+from bgs_hf.errors import BGSInputError
+
+
+def _mp4(n_frames: int = 4) -> bytes:
+    """A real, tiny h264/mpeg4 clip written with PyAV."""
+    import io
+
+    import av
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("mpeg4", rate=8)
+        stream.width, stream.height, stream.pix_fmt = 16, 16, "yuv420p"
+        for i in range(n_frames):
+            frame = av.VideoFrame.from_ndarray(np.full((16, 16, 3), 40 * i, np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rel")
+    videos = {"clip_001.mp4": _mp4(), "clip_007.mp4": _mp4()}
+    return write_release(tiny_release_tables(n_clips=14, n_participants=8, trials_per_participant=30), root,
+                         videos=videos)
+
+
+@pytest.fixture(scope="module")
+def exported(release, tmp_path_factory):
+    data = load(release)
+    out = write_hub(data, tmp_path_factory.mktemp("hub") / "ds")
+    return data, out
+
+
+def test_layout_and_load_dataset_without_script(exported):
+    data, out = exported
+    assert (out / "clips" / PARQUET_NAME).is_file() and (out / "judgments" / PARQUET_NAME).is_file()
+    assert sorted(p.name for p in (out / "videos").iterdir()) == ["clip_001.mp4", "clip_007.mp4"]
+    judg = datasets.load_dataset(str(out), "judgments")["train"]
+    clips = datasets.load_dataset(str(out), "clips")["train"]
+    assert judg.features["odd"].dtype == "int8" and judg.features["clip_a"].dtype == "int64"
+    assert len(judg) == len(data.judgments) and len(clips) == data.n_clips
+    assert clips[1]["video"] == "videos/clip_001.mp4" and clips[0]["video"] is None
+    assert judg.to_pandas().equals(data.judgments.to_pandas())
+
+
+def test_round_trip_gives_identical_data_and_statistics(exported):
+    data, out = exported
+    back = load(out)
+    assert count_stats(back) | {"name": None} == count_stats(data) | {"name": None}
+    a, b = data_stats(data, n_splits=20), data_stats(back, n_splits=20)
+    assert a["noise_ceiling"] == b["noise_ceiling"]
+    for k in data.splits:
+        np.testing.assert_array_equal(data.splits[k], back.splits[k])
+    for split in (None, "train", "val", "test", "fit"):
+        ta, tb = data.triplets(split), back.triplets(split)
+        np.testing.assert_array_equal(ta.idx, tb.idx)
+        np.testing.assert_array_equal(ta.odd, tb.odd)
+        np.testing.assert_array_equal(ta.participant, tb.participant)
+    ca = data.clips.to_pandas().drop(columns=["video"])
+    cb = back.clips.to_pandas().drop(columns=["video"])
+    pd.testing.assert_frame_equal(ca, cb)
+    assert back.clips[1]["video"] == str((out / "videos" / "clip_001.mp4").resolve())
+
+
+def test_seeded_split_is_stored_per_clip(tmp_path):
+    tables = tiny_release_tables()
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    data = load(write_release(tables, tmp_path / "r"), seed=5)
+    out = write_hub(data, tmp_path / "hub", card=False)
+    stored = datasets.load_dataset(str(out), "clips")["train"]["stimulus_set"]
+    assert set(stored) == {"train", "test"}
+    back = load(out, seed=5)
+    for k in data.splits:
+        np.testing.assert_array_equal(data.splits[k], back.splits[k])
+
+
+def test_card_yaml_and_content(exported):
+    data, out = exported
+    meta = read_front_matter(out / "README.md")
+    assert [c["config_name"] for c in meta["configs"]] == ["clips", "judgments"]
+    assert meta["license"] == "other" and "odd-one-out" in meta["tags"]
+    text = (out / "README.md").read_text()
+    stats = count_stats(data)
+    assert f"| valid judgments | {stats['valid_judgments']:,} |" in text
+    assert "arXiv:2510.01502" in text and "no licence" in text
+    assert "`rating_valence`" in text
+
+
+def test_custom_card_info(release, tmp_path):
+    info = DatasetCardInfo(pretty_name="My triplets", license="cc-by-4.0", license_note="CC BY 4.0.", citation="@misc{x}")
+    out = write_hub(load(release), tmp_path / "c", card_info=info)
+    meta = read_front_matter(out / "README.md")
+    assert meta["license"] == "cc-by-4.0" and meta["pretty_name"] == "My triplets"
+    assert load(out).name == "My triplets"
+
+
+@pytest.mark.parametrize("bad", ["../outside.mp4", "/etc/passwd", "videos/../../x.mp4", "C:\\x.mp4"])
+def test_video_paths_escaping_the_folder_are_refused(exported, tmp_path, bad):
+    data, _ = exported
+    out = write_hub(data, tmp_path / "d")
+    path = out / "clips" / PARQUET_NAME
+    df = pd.read_parquet(path)
+    df.loc[2, "video"] = bad
+    df.to_parquet(path)
+    with pytest.raises(BGSInputError, match=r"clips row 3: video path .* must be relative"):
+        load(out)
+
+
+def test_bad_judgments_are_reported(exported, tmp_path):
+    data, _ = exported
+    out = write_hub(data, tmp_path / "j")
+    path = out / "judgments" / PARQUET_NAME
+    df = pd.read_parquet(path)
+    df.loc[4, "clip_b"] = 99
+    df.loc[9, "odd"] = 3
+    df.to_parquet(path)
+    with pytest.raises(BGSInputError, match=r"judgments row 5: column 'clip_b': unknown clip index 99"):
+        load(out)
+    _, problems = validate(out)
+    assert [str(p) for p in problems] == [
+        "judgments row 5: column 'clip_b': unknown clip index 99 (clips are 0..13)",
+        "judgments row 10: odd 3 is not a position in its triplet (0, 1 or 2)",
+    ]
+
+
+def test_missing_and_corrupt_videos_are_validation_problems(exported, tmp_path):
+    data, _ = exported
+    out = write_hub(data, tmp_path / "v")
+    (out / "videos" / "clip_001.mp4").unlink()
+    (out / "videos" / "clip_007.mp4").write_bytes(b"\x00not a video")
+    assert load(out).clips[1]["video"] is None  # load warns; validate reports
+    _, problems = validate(out)
+    text = [str(p) for p in problems]
+    assert len(text) == 2
+    assert text[0] == "clips row 2: clip 'clip_001.mp4': video 'videos/clip_001.mp4' missing"
+    assert text[1].startswith("clip_007.mp4: clip 'clip_007.mp4': ")
+
+
+def test_missing_column_in_hub_judgments(exported, tmp_path):
+    data, _ = exported
+    out = write_hub(data, tmp_path / "m")
+    path = out / "judgments" / PARQUET_NAME
+    pd.read_parquet(path).drop(columns=["odd"]).to_parquet(path)
+    with pytest.raises(BGSInputError, match=r"judgments: column 'odd' missing"):
+        load(out)
+
+
+def test_export_refuses_its_own_folder(exported):
+    _, out = exported
+    with pytest.raises(BGSInputError, match="onto its own folder"):
+        write_hub(load(out), out)
+
+
+def test_unknown_repo_id_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+    import huggingface_hub.constants as c
+
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    with pytest.raises(BGSInputError, match="not in the Hub cache|cannot download"):
+        load("nobody/no-such-dataset")
+
+
+def test_cli_stats_export_push_local_dir(release, tmp_path, capsys):
+    js, png = tmp_path / "s.json", tmp_path / "s.png"
+    assert cli(["data", "stats", str(release), "--json", str(js), "--n-splits", "10"]) == 0
+    stats = json.loads(js.read_text())
+    for key in ("clips", "judgments_total", "catch_trials", "valid_judgments", "participants", "mixed_judgments"):
+        assert isinstance(stats[key], int)
+    for split in ("train", "test"):
+        assert set(stats["splits"][split]) == {"clips", "judgments", "observed_pairs"}
+    assert stats["splits"]["mixed_judgments"] == stats["mixed_judgments"]
+    assert set(stats["noise_ceiling"]["test"]) >= {"r2_split_half", "r2_split_half_ci", "repeat_agreement"}
+    assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
+    out = capsys.readouterr().out
+    assert f"{stats['valid_judgments']:,} valid" in out
+
+    assert cli(["data", "export", str(release), str(tmp_path / "exp")]) == 0
+    assert cli(["data", "push", str(tmp_path / "exp"), "--repo-id", "me/x", "--local-dir", str(tmp_path / "p")]) == 0
+    assert "nothing uploaded" in capsys.readouterr().out
+    assert yaml.safe_load((tmp_path / "p" / "README.md").read_text().split("---")[1])["configs"]
+    assert count_stats(load(tmp_path / "p")) | {"name": 0} == count_stats(load(release)) | {"name": 0}

@@ -1,0 +1,190 @@
+"""Release-format reader: tiny hand-made releases written into tmp_path, good and spoiled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bgs_hf.cli.main import main as cli
+from bgs_hf.data import load, validate
+from bgs_hf.data.release import ANNOTATIONS, MAPPING, TRIPLETS
+from bgs_hf.data.testing import tiny_release_tables, write_release
+from bgs_hf.errors import BGSInputError
+
+
+@pytest.fixture
+def tables():
+    return tiny_release_tables()
+
+
+def _expected(tables):
+    """Hand-computed reference: catch = non-distinct, odd = position of choice."""
+    t = tables.triplets
+    stims = t[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    catch = np.array([len(set(r)) < 3 for r in stims])
+    odd = np.array([list(r).index(c) for r, c in zip(stims, t["choice"])])
+    return stims, catch, odd
+
+
+def test_reads_release_root_and_data_folder(tmp_path, tables):
+    root = write_release(tables, tmp_path / "rel")
+    for source in (root, root / "data"):
+        data = load(source)
+        stims, catch, odd = _expected(tables)
+        assert data.n_clips == 12
+        assert len(data.judgments) == len(tables.triplets)
+        j = data.judgments.to_pandas()
+        np.testing.assert_array_equal(j[["clip_a", "clip_b", "clip_c"]].to_numpy(), stims)
+        np.testing.assert_array_equal(j["odd"].to_numpy(), odd)
+        np.testing.assert_array_equal(j["is_catch"].to_numpy(), catch)
+        assert catch.sum() == data.n_catch > 0
+        assert len(data.triplets()) == len(stims) - catch.sum()
+        assert data.name == "rel"
+        assert j["participant"].iloc[0] == "part-0" and j["session"].iloc[0] == "set1"
+        assert j["rt_s"].iloc[0] == pytest.approx(tables.triplets["response_time"].iloc[0])
+
+
+def test_triplets_exclude_catch_and_odd_matches_choice(tmp_path, tables):
+    data = load(write_release(tables, tmp_path))
+    trip = data.triplets()
+    assert (trip.idx[:, 0] != trip.idx[:, 1]).all() and (trip.idx[:, 1] != trip.idx[:, 2]).all()
+    chosen = tables.triplets["choice"].to_numpy()[trip.judgment_row]
+    np.testing.assert_array_equal(trip.odd_clip(), chosen)
+    kept = trip.kept_pairs()
+    assert not (kept == chosen[:, None]).any()
+    assert trip.idx.dtype == np.int64 and trip.odd.dtype == np.int8
+
+
+def test_clip_table_ratings_captions_and_videos(tmp_path, tables):
+    root = write_release(tables, tmp_path, videos={"clip_003.mp4": b"not checked by load"})
+    data = load(root)
+    clips = data.clips.to_pandas()
+    assert list(clips["clip_id"]) == list(tables.mapping["video_name"])
+    assert clips["captions"].iloc[5].tolist() == ["Two people in clip 5.", "Clip 5's second caption"]
+    assert clips["rating_valence"].iloc[2] == pytest.approx(tables.annotations["rating-valence"].iloc[2])
+    assert clips["video"].iloc[3].endswith("data/raw/videos/clip_003.mp4")
+    assert clips["video"].isna().sum() == 11
+    assert list(clips["stimulus_set"].iloc[:5]) == ["test"] * 4 + ["train"]
+
+
+def test_captions_fall_back_to_captions_csv(tmp_path, tables):
+    tables.annotations = tables.annotations.drop(columns=["captions"])
+    data = load(write_release(tables, tmp_path))
+    assert data.clips[0]["captions"] == ["caption 1 of clip_000.mp4", "caption 2 of clip_000.mp4"]
+
+
+def test_captions_literal_is_never_executed(tmp_path, tables):
+    marker = tmp_path / "pwned"
+    tables.annotations.loc[2, "captions"] = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    with pytest.raises(BGSInputError, match=r"annotations.csv row 3: column 'captions'"):
+        load(write_release(tables, tmp_path / "r"))
+    assert not marker.exists()
+
+
+def test_bom_crlf_whitespace_and_duplicates(tmp_path, tables, caplog):
+    clean = load(write_release(tables, tmp_path / "clean"))
+    messy = tiny_release_tables()
+    messy.triplets = messy.triplets.rename(columns={"choice": "  choice "})
+    messy.triplets["participation"] = "  " + messy.triplets["participation"] + " "
+    messy.triplets = messy.triplets.iloc[np.r_[0:len(messy.triplets), 3, 7]]  # two exact duplicates
+    messy.mapping = messy.mapping.rename(columns={"video_name": " video_name"})
+    with caplog.at_level("WARNING"):
+        data = load(write_release(messy, tmp_path / "messy", bom=True, crlf=True))
+    assert "dropped 2 exact duplicate row(s)" in caplog.text
+    assert len(data.judgments) == len(clean.judgments)
+    assert data.judgments.to_pandas().equals(clean.judgments.to_pandas())
+    assert data.clip_ids == clean.clip_ids
+
+
+def _set(df, row, col, value):
+    df = df.astype({col: object})
+    df.loc[row, col] = value
+    return df
+
+
+def _outside(df, row):
+    """A clip index not in the triplet at ``row``."""
+    inside = set(df.loc[row, ["stim1_name", "stim2_name", "stim3_name"]])
+    return min(set(range(12)) - inside)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda t: t.triplets.drop(columns=["choice"]), r"all_triplets.csv: column 'choice' missing"),
+        (lambda t: _set(t.triplets, 4, "stim2_name", 99),
+         r"all_triplets.csv row 5: column 'stim2_name': unknown clip index 99"),
+        (lambda t: _set(t.triplets, 6, "choice", _outside(t.triplets, 6)),
+         r"all_triplets.csv row 7: choice \d+ is not one of its triplet"),
+        (lambda t: _set(t.triplets, 1, "trial", "x"),
+         r"all_triplets.csv row 2: column 'trial': 'x' is not an integer"),
+    ],
+)
+def test_bad_triplets_raise_one_line_naming_file_and_row(tmp_path, tables, spoil, message):
+    tables.triplets = spoil(tables)
+    with pytest.raises(BGSInputError, match=message) as info:
+        load(write_release(tables, tmp_path))
+    assert "\n" not in str(info.value)
+
+
+def test_empty_and_header_only_files(tmp_path, tables):
+    root = write_release(tables, tmp_path)
+    (root / "data" / MAPPING).write_text("")
+    with pytest.raises(BGSInputError, match=r"video_mapping.csv: empty file"):
+        load(root)
+    (root / "data" / MAPPING).write_text("index,video_name\n")
+    with pytest.raises(BGSInputError, match=r"video_mapping.csv: no data rows"):
+        load(root)
+
+
+def test_annotation_problems(tmp_path, tables):
+    tables.annotations.loc[1, "video_name"] = "ghost.mp4"
+    with pytest.raises(BGSInputError, match=r"annotations.csv row 2: video_name 'ghost.mp4' not in"):
+        load(write_release(tables, tmp_path))
+
+
+def test_not_a_dataset_folder(tmp_path):
+    with pytest.raises(BGSInputError, match="not an odd-one-out dataset"):
+        load(tmp_path)
+    with pytest.raises(BGSInputError, match="no such folder"):
+        load(tmp_path / "nope")
+
+
+def test_validate_lists_every_problem(tmp_path, tables, capsys):
+    t = _set(tables.triplets, 2, "stim1_name", 50)
+    t = _set(t, 5, "choice", 77)
+    tables.triplets = _set(t, 8, "response_time", "slow")
+    tables.annotations = _set(tables.annotations, 0, "rating-valence", "high")
+    tables.annotations.loc[3, "stimulus_set"] = "holdout"
+    root = write_release(tables, tmp_path)
+    _, problems = validate(root)
+    text = "\n".join(map(str, problems))
+    assert len(problems) == 5, text
+    for expected in ("all_triplets.csv row 3", "all_triplets.csv row 6", "all_triplets.csv row 9",
+                     "annotations.csv row 1", "annotations.csv row 4"):
+        assert expected in text
+    assert cli(["data", "validate", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("problem: ") == 5 and "5 problem(s) found" in out
+
+
+def test_validate_clean_release_and_missing_column(tmp_path, tables, capsys):
+    root = write_release(tables, tmp_path)
+    assert cli(["data", "validate", str(root)]) == 0
+    assert "OK:" in capsys.readouterr().out
+    tables.triplets = tables.triplets.drop(columns=["trial", "task"])
+    write_release(tables, root)
+    _, problems = validate(root)
+    assert [str(p) for p in problems] == [
+        f"{TRIPLETS.name}: column 'task' missing (columns: " + ", ".join(tables.triplets.columns) + ")",
+        f"{TRIPLETS.name}: column 'trial' missing (columns: " + ", ".join(tables.triplets.columns) + ")",
+    ]
+
+
+def test_cli_error_is_one_line_without_traceback(tmp_path, tables, capsys):
+    root = write_release(tables, tmp_path)
+    (root / "data" / ANNOTATIONS).write_text("video_name,stimulus_set\nclip_000.mp4,train\nclip_000.mp4,test\n")
+    assert cli(["data", "stats", str(root), "--no-png"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "error: annotations.csv row 2: video_name 'clip_000.mp4' annotated twice"
+    assert not any("Traceback" in line for line in err)

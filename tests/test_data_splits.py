@@ -1,0 +1,93 @@
+"""Splits by clip: stimulus_set or seeded, seeded val carve-out, leakage refusal, mixed counts."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+from bgs_hf.data import load
+from bgs_hf.data.splits import SplitConfig, assign_splits, carve_val, check_no_leakage, mixed_count
+from bgs_hf.data.testing import tiny_release_tables, write_release
+from bgs_hf.errors import BGSInputError
+
+
+def test_stimulus_set_gives_train_test_and_val_is_carved_from_train():
+    labels = ["test"] * 50 + ["train"] * 200
+    s = assign_splits(labels)
+    assert len(s["test"]) == 50 and len(s["val"]) == 40 and len(s["train"]) == 160
+    np.testing.assert_array_equal(np.union1d(s["train"], s["val"]), np.arange(50, 250))
+    again = assign_splits(labels)
+    np.testing.assert_array_equal(s["val"], again["val"])
+    other = assign_splits(labels, SplitConfig(seed=1))
+    assert not np.array_equal(s["val"], other["val"])
+    assert all(np.all(np.diff(v) > 0) for v in s.values())  # sorted, unique
+
+
+def test_labels_are_normalised_and_explicit_val_is_kept():
+    s = assign_splits([" Train", "TEST", "validation", "train", "val"])
+    assert s["train"].tolist() == [0, 3] and s["test"].tolist() == [1] and s["val"].tolist() == [2, 4]
+
+
+def test_seeded_split_without_stimulus_set():
+    a = assign_splits([None] * 20, SplitConfig(seed=3))
+    b = assign_splits([""] * 20, SplitConfig(seed=3))
+    c = assign_splits([None] * 20, SplitConfig(seed=3, split_seed=4))
+    assert len(a["test"]) == 4 and len(a["val"]) == 3 and len(a["train"]) == 13
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert not np.array_equal(a["test"], c["test"])
+    np.testing.assert_array_equal(np.sort(np.concatenate(list(a.values()))), np.arange(20))
+
+
+def test_partial_or_unknown_labels_are_refused():
+    with pytest.raises(BGSInputError, match="stimulus_set missing for 1 of 3 clips"):
+        assign_splits(["train", None, "test"])
+    with pytest.raises(BGSInputError, match="clips.csv row 2: stimulus_set 'dev' is not train/val/test"):
+        assign_splits(["train", "dev"], path="clips.csv")
+
+
+def test_leakage_check_refuses_overlap():
+    check_no_leakage({"train": np.array([0, 1]), "val": np.array([2]), "test": np.array([3])})
+    with pytest.raises(BGSInputError, match=r"split leakage: 1 clip\(s\) in both 'train' and 'test' \(clip indices 1\)"):
+        check_no_leakage({"train": np.array([0, 1]), "val": np.array([2]), "test": np.array([1, 3])})
+
+
+def test_carve_val_bounds():
+    train, val = carve_val(np.arange(10), 0.0, seed=0)
+    assert len(val) == 0 and len(train) == 10
+    with pytest.raises(BGSInputError, match="val_fraction"):
+        carve_val(np.arange(10), 1.0, seed=0)
+
+
+def test_mixed_count_by_hand():
+    idx = np.array([[0, 1, 2], [0, 1, 3], [2, 3, 4], [3, 4, 5], [0, 4, 5]])
+    # a = {0,1,2}, b = {3,4,5}: rows 0 and 3 are inside one split; rows 1, 2, 4 are mixed
+    assert mixed_count(idx, np.array([0, 1, 2]), np.array([3, 4, 5]), 6) == 3
+    # clips outside a ∪ b do not count as mixed
+    assert mixed_count(idx, np.array([0, 1]), np.array([3, 4]), 6) == 1  # only row 1 = (0,1,3)
+
+
+def test_container_split_membership_and_counts(tmp_path):
+    tables = tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30)
+    data = load(write_release(tables, tmp_path), val_fraction=0.25, seed=2)
+    assert len(data.splits["val"]) == 3 and len(data.splits["train"]) == 8
+    valid = [tuple(r) for r, c in zip(
+        tables.triplets[["stim1_name", "stim2_name", "stim3_name"]].to_numpy(),
+        data.judgments["is_catch"]) if not c]
+    counts = {}
+    for name in ("train", "val", "test", "fit"):
+        items = set(data.split_items(name).tolist())
+        trip = data.triplets(name)
+        expected = sum(set(r) <= items for r in valid)
+        assert len(trip) == expected
+        assert set(trip.idx.ravel().tolist()) <= items
+        counts[name] = expected
+    fit, test = set(data.split_items("fit").tolist()), set(data.splits["test"].tolist())
+    mixed = sum(not set(r) <= fit and not set(r) <= test for r in valid)
+    assert data.mixed_judgments("fit", "test") == mixed
+    assert counts["fit"] + counts["test"] + mixed == len(valid)
+    assert counts["train"] + counts["val"] <= counts["fit"]
+    for a, b in combinations(("train", "val", "test"), 2):
+        assert not set(data.splits[a]) & set(data.splits[b])

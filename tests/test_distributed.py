@@ -1,0 +1,96 @@
+"""A 2-process CPU run (torchrun, gloo) gives the same first-step loss and gradients as one process on the
+same global clip set: embeddings are gathered with gradient and DDP's gradient averaging is exact."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def first_step(out_json: str, embed_chunk: int, recipe: str) -> None:
+    """Train one step through BGSTrainer (accelerate/DDP when launched by torchrun); record loss and grads."""
+    import torch
+    from test_training_helpers import tiny_data, tiny_peft_model
+    from transformers import TrainerCallback
+
+    from bgs_hf.training import BGSArguments, DataArguments, TensorClipStore, TrainConfig
+    from bgs_hf.training.api import train_bgs
+
+    data, pix = tiny_data()
+    model = tiny_peft_model(dropout=0.0)
+    seen: dict = {}
+
+    class Capture(TrainerCallback):
+        def on_pre_optimizer_step(self, args, state, control, **kw):
+            if "grads" not in seen:
+                seen["grads"] = {n: p.grad.detach().double().tolist() for n, p in model.named_parameters()
+                                 if p.requires_grad}
+
+    rank = int(os.environ.get("RANK", 0))
+    cfg = TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(recipe=recipe, clips_per_step=6, embed_chunk=embed_chunk),
+        training={"output_dir": f"{out_json}.run", "use_cpu": True, "max_steps": 1, "eval_strategy": "no",
+                  "load_best_model_at_end": False, "lr_scheduler_type": "constant", "save_strategy": "no",
+                  "disable_tqdm": True, "seed": 5, "logging_steps": 1, "ddp_backend": "gloo"},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=model)
+    from bgs_hf.training import trainer as trainer_mod
+
+    real_init = trainer_mod.BGSTrainer.__init__
+
+    def init(self, *a, **kw):  # add the capture callback to the trainer train_bgs builds
+        real_init(self, *a, **kw)
+        self.add_callback(Capture())
+
+    trainer_mod.BGSTrainer.__init__ = init
+    try:
+        res = train_bgs(cfg)
+    finally:
+        trainer_mod.BGSTrainer.__init__ = real_init
+    loss = [h["loss"] for h in res.trainer.state.log_history if "loss" in h][0]
+    Path(f"{out_json}.{rank}").write_text(json.dumps({"loss": loss, "grads": seen["grads"],
+                                                      "world": int(os.environ.get("WORLD_SIZE", 1))}))
+
+
+def _compare(one: dict, two: dict) -> None:
+    import numpy as np
+
+    assert two["world"] == 2 and one["world"] == 1
+    assert two["loss"] == pytest.approx(one["loss"], rel=1e-5, abs=1e-6)
+    assert one["grads"].keys() == two["grads"].keys()
+    nonzero = 0
+    for name, g in one["grads"].items():
+        np.testing.assert_allclose(np.array(two["grads"][name]), np.array(g), rtol=1e-4, atol=1e-6, err_msg=name)
+        nonzero += bool(np.abs(np.array(g)).sum() > 0)
+    assert nonzero >= len(one["grads"]) // 2
+
+
+@pytest.mark.distributed
+@pytest.mark.parametrize(("embed_chunk", "recipe"), [(0, "clip-batched"), (2, "clip-batched"), (0, "paper-v1")])
+def test_two_processes_match_one(tmp_path, embed_chunk, recipe):
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun not found")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    args = [str(tmp_path / "one"), str(embed_chunk), recipe]
+    subprocess.run([sys.executable, __file__, *args], check=True, env=env, timeout=300)
+    two = str(tmp_path / "two")
+    proc = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "0", __file__, two, str(embed_chunk),
+                           recipe], env=env, timeout=300, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    one_res = json.loads(Path(f"{tmp_path / 'one'}.0").read_text())
+    r0 = json.loads(Path(f"{two}.0").read_text())
+    r1 = json.loads(Path(f"{two}.1").read_text())
+    _compare(one_res, r0)
+    _compare(one_res, r1 | {"world": 2})
+
+
+if __name__ == "__main__":
+    first_step(sys.argv[1], int(sys.argv[2]), sys.argv[3])

@@ -1,0 +1,224 @@
+"""`bgs-hf push`, the model card, and the upload path against a local fake Hub (no network)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from bgs_hf.errors import BGSInputError
+
+REPO = "tester/bgs-tiny"
+# The run's own evaluation record: the card must show exactly these numbers.
+METRICS = {
+    "test": {
+        "r2": 0.0871,
+        "r2_ci": [0.0213, 0.1502],
+        "rsa_spearman": 0.2951,
+        "ooo_acc_3way": 0.4123,
+        "ooo_acc_2way": 0.6351,
+        "pct_of_ceiling": 0.4147,
+        "noise_ceiling": {"r2": 0.21, "ci": [0.17, 0.25]},
+    },
+    "baseline": {"test": {"r2": 0.0312, "ooo_acc_3way": 0.3711, "ooo_acc_2way": 0.5802}},
+    "loss": {"name": "BGSLoss", "alpha": 0.7, "beta0": 0.3, "beta_step": 0.1, "beta_max": 0.7, "margin": 0.2},
+    "data": {"source": "runs/x/socialshapes", "name": "SocialShapes", "split": "test"},
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder as training leaves it: the saved embedder plus metrics and training args."""
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    torch.manual_seed(0)
+    run = tmp_path_factory.mktemp("run")
+    model = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=16), lora=LoraSettings(r=4, alpha=8))
+    # make the adapter non-trivial (lora_B starts at zero) so a lost adapter would change embeddings
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    model.save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    (run / "training_args.json").write_text(json.dumps({"learning_rate": 1e-4, "seed": 0, "max_steps": 2}))
+    (run / "optimizer.pt").write_bytes(b"not for publishing")
+    return run
+
+
+def _inputs(run: Path) -> torch.Tensor:
+    cfg = json.loads((run / "bgs_config.json").read_text())
+    fp = cfg["frame_policy"]
+    g = torch.Generator().manual_seed(1)
+    return torch.randn(2, fp["num_frames"], 3, fp["crop"], fp["crop"], generator=g)
+
+
+def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) -> None:
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+
+    push_run(tiny_run, REPO, local_dir=tmp_path / "out")
+    text = (tmp_path / "out" / "README.md").read_text()
+    card = ModelCard(text)  # parses the YAML and the model-index
+    data = card.data
+    assert data.library_name == "peft"
+    assert "bgs-hf" in data.tags and "videomae" in data.tags
+    assert data.base_model is None  # tiny-random backbone: no Hub id to claim
+    values = {r.metric_config: r.metric_value for r in data.eval_results}
+    for key in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
+        assert values[key] == pytest.approx(METRICS["test"][key])
+    assert {r.dataset_split for r in data.eval_results} == {"test"}
+    # evaluation table: baseline, this model and the ceiling side by side, from the run's numbers
+    assert "| pretrained `tiny-random-videomae` (no BGS) | 0.031 |" in text
+    assert "0.087 [0.021, 0.150]" in text and "41.5%" in text and "63.5%" in text
+    assert "human noise ceiling (split-half) | 0.210 [0.170, 0.250]" in text
+    # loss weights, LoRA, frames, licence note and citation
+    assert "`alpha`: `0.7`" in text and "`beta_step`: `0.1`" in text
+    assert "`r=4`" in text and "`num_frames`: `4`" in text
+    assert "arXiv:2510.01502" in text and "SocialShapes is a synthetic benchmark" in text
+    evals = list((tmp_path / "out" / ".eval_results").glob("*.yaml"))
+    assert len(evals) == 1
+    import yaml
+
+    entries = yaml.safe_load(evals[0].read_text())
+    assert {e["dataset"]["task_id"]: e["value"] for e in entries}["test-r2"] == pytest.approx(0.0871)
+
+
+def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    info = RunInfo.from_run_dir(tiny_run)
+    info.metrics = {k: v for k, v in info.metrics.items() if k != "baseline"}
+    text = str(render_model_card(card_data_from_run(info)))
+    assert "pretrained `tiny-random-videomae`" not in text
+    assert "The pretrained baseline was not evaluated in this run" in text
+    info.metrics = {}
+    text = str(render_model_card(card_data_from_run(info)))
+    assert "This run recorded no evaluation metrics." in text
+    assert "model-index" not in text
+
+
+def test_push_local_dir_loads_bit_identical(tiny_run: Path, tmp_path: Path) -> None:
+    from peft import PeftModel
+
+    import bgs_hf
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import load_base
+
+    out = tmp_path / "staged"
+    result = push_run(tiny_run, REPO, local_dir=out)
+    assert not result.uploaded
+    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert on_disk == result.files
+    assert set(on_disk) == {
+        ".eval_results/socialshapes.yaml",
+        "README.md",
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "base/config.json",
+        "base/model.safetensors",
+        "bgs_config.json",
+    }
+    x = _inputs(tiny_run)
+    with torch.no_grad():
+        ref = bgs_hf.load_model(str(tiny_run))(x)
+        via_bgs = bgs_hf.load_model(str(out))(x)
+        plain = PeftModel.from_pretrained(load_base(str(out)), str(out)).eval()
+        via_peft = plain(x)
+    assert torch.equal(ref, via_bgs)
+    assert torch.equal(ref, via_peft)
+    # the head travelled inside the adapter (modules_to_save): a fresh base gives other embeddings
+    with torch.no_grad():
+        assert not torch.allclose(load_base(str(out)).eval()(x), ref)
+
+
+def test_usage_snippet_runs(tiny_run: Path, tmp_path: Path) -> None:
+    from bgs_hf.hub import push_run
+    from bgs_hf.video import write_video
+
+    out = tmp_path / "staged"
+    push_run(tiny_run, REPO, local_dir=out)
+    text = (out / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    rng = np.random.default_rng(0)
+    for name in ("clip_a.mp4", "clip_b.mp4"):
+        write_video(tmp_path / name, rng.integers(0, 255, (8, 48, 64, 3), dtype=np.uint8), fps=8)
+    code = blocks[0].replace(f'"{REPO}"', repr(str(out)))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        scope: dict = {}
+        exec(compile(code, "usage-snippet", "exec"), scope)  # noqa: S102 - the card's own example
+    finally:
+        os.chdir(cwd)
+    assert scope["emb"].shape == (2, 16)
+
+
+def test_push_errors_are_one_line(tiny_run: Path, tmp_path: Path) -> None:
+    from bgs_hf.hub import push_run
+
+    with pytest.raises(BGSInputError, match="invalid repo id"):
+        push_run(tiny_run, "no-slash-here", local_dir=tmp_path / "a")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(BGSInputError, match="not empty"):
+        push_run(tiny_run, REPO, local_dir=tmp_path / "full")
+    empty = tmp_path / "norun"
+    empty.mkdir()
+    with pytest.raises(BGSInputError, match="no bgs_config.json"):
+        push_run(empty, REPO, local_dir=tmp_path / "b")
+
+
+def test_upload_against_local_fake_hub(tiny_run: Path, tmp_path: Path) -> None:
+    """The real CLI and huggingface_hub code path, pointed at a server on 127.0.0.1."""
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    staged = tmp_path / "staged"
+    push_run(tiny_run, REPO, local_dir=staged)
+    token = "hf_FAKEtoken1234567890"
+    with FakeHub() as hub:
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": hub.endpoint,
+            "HF_TOKEN": token,
+            "HF_HOME": str(tmp_path / "hf_home"),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+        }
+        proc = subprocess.run(
+            [sys.executable, "-m", "bgs_hf.cli.main", "-v", "push", str(tiny_run), "--repo-id", REPO, "--private"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        calls, files, repos = hub.calls, hub.files, hub.repos
+    assert proc.returncode == 0, proc.stderr
+    assert token not in proc.stdout + proc.stderr
+    assert f"model/{REPO}" in repos and repos[f"model/{REPO}"]["visibility"] == "private"
+    posts = [c for c in calls if c.method == "POST"]
+    assert [c.path for c in posts] == [
+        "/api/repos/create",
+        "/api/validate-yaml",
+        f"/api/models/{REPO}/preupload/main",
+        f"/api/models/{REPO}/commit/main",
+    ]
+    assert all(c.authorization == f"Bearer {token}" for c in posts)
+    sent = files[f"model/{REPO}"]
+    expected = {str(p.relative_to(staged)): p.read_bytes() for p in staged.rglob("*") if p.is_file()}
+    assert sorted(sent) == sorted(expected)
+    for name, content in expected.items():
+        if name != "README.md":  # the card embeds framework versions only; everything else is byte-equal
+            assert sent[name] == content, name
+    assert "optimizer.pt" not in sent and "metrics.json" not in sent
+    assert sent["README.md"] == expected["README.md"]

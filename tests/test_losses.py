@@ -1,0 +1,136 @@
+"""Every loss against hand-computed values on toy embeddings (rsatoolbox style)."""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+import bgs_hf.losses.bgs as bgs_mod
+import bgs_hf.losses.odd_one_out as ooo_mod
+import bgs_hf.losses.rsa as rsa_mod
+import bgs_hf.losses.triplet as triplet_mod
+from bgs_hf.losses import BGSLoss, OddOneOutLoss, PaperSchedule, RSALoss, TripletMarginLoss
+from bgs_hf.losses.rsa import rank_average_ties, soft_rank
+
+# cos(e0,e1)=0.6, cos(e0,e2)=0, cos(e1,e2)=0.8 -> D = 0.4, 1.0, 0.2
+EMB = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+
+
+def test_triplet_margin_hand_values():
+    trip = torch.tensor([[0, 1, 2], [0, 1, 2]])
+    # odd=2: a=0,p=1,n=2: max(0, 0.4 - 1.0 + 0.2) = 0 ; odd=1: a=0,p=2,n=1: 1.0 - 0.4 + 0.2 = 0.8
+    loss = TripletMarginLoss(margin=0.2)(EMB, trip, torch.tensor([2, 1]))
+    assert float(loss) == pytest.approx(0.4, abs=1e-6)
+    # symmetric: odd=1 also anchors on 2: D(2,0) - D(2,1) + 0.2 = 1.0 - 0.2 + 0.2 = 1.0 -> (0.8 + 1.0) / 2
+    sym = TripletMarginLoss(margin=0.2, symmetric=True)(EMB, trip[:1], torch.tensor([1]))
+    assert float(sym) == pytest.approx(0.9, abs=1e-6)
+
+
+def test_triplet_uses_local_indices_and_gradient():
+    emb = torch.cat([torch.zeros(1, 2) + 0.5, EMB]).requires_grad_(True)  # row 0 unused
+    loss = TripletMarginLoss()(emb, torch.tensor([[1, 2, 3]]), torch.tensor([1]))
+    assert float(loss.detach()) == pytest.approx(0.8, abs=1e-6)
+    loss.backward()
+    assert emb.grad[0].abs().sum() == 0 and emb.grad[1:].abs().sum() > 0
+
+
+def test_odd_one_out_hand_values_and_soft_labels():
+    trip = torch.tensor([[0, 1, 2]])
+    z = [0.8, 0.0, 0.6]  # logits: odd=0 <- cos(1,2), odd=1 <- cos(0,2), odd=2 <- cos(0,1); T = 1
+    logp = [zi - math.log(sum(math.exp(v) for v in z)) for zi in z]
+    loss = OddOneOutLoss(temperature=1.0)(EMB, trip, torch.tensor([0]))
+    assert float(loss) == pytest.approx(-logp[0], abs=1e-6)
+    soft = OddOneOutLoss(temperature=1.0)(EMB, trip, odd_probs=torch.tensor([[0.5, 0.0, 0.5]]))
+    assert float(soft) == pytest.approx(-(0.5 * logp[0] + 0.5 * logp[2]), abs=1e-6)
+    # temperature scales the logits
+    t = OddOneOutLoss(temperature=0.5)(EMB, trip, torch.tensor([2]))
+    z2 = [v / 0.5 for v in z]
+    assert float(t) == pytest.approx(-(z2[2] - math.log(sum(math.exp(v) for v in z2))), abs=1e-6)
+
+
+def test_odd_one_out_is_order_invariant():
+    perm = torch.tensor([[2, 0, 1]])  # clip 0 now at position 1
+    a = OddOneOutLoss()(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([0]))
+    b = OddOneOutLoss()(EMB, perm, torch.tensor([1]))
+    assert float(a) == pytest.approx(float(b), abs=1e-6)
+
+
+def _toy_rsa():
+    emb = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0],
+                                                      [0.2, 0.1, 1.0]]), dim=-1)
+    pairs = torch.tensor([[0, 1], [0, 2], [0, 3], [1, 2], [2, 3]])  # (1,3) unobserved
+    human = torch.tensor([0.25, 0.8, 0.9, 0.5, 0.1])
+    e = emb.numpy()
+    model_d = np.array([1 - e[i] @ e[j] for i, j in pairs.tolist()])
+    return emb, pairs, human, model_d
+
+
+def test_rsa_pearson_matches_scipy():
+    emb, pairs, human, model_d = _toy_rsa()
+    expected = -stats.pearsonr(model_d, human.numpy()).statistic
+    assert float(RSALoss()(emb, pairs, human)) == pytest.approx(expected, abs=1e-5)
+
+
+def test_rsa_soft_spearman_approaches_spearman():
+    emb, pairs, human, model_d = _toy_rsa()
+    expected = -stats.spearmanr(model_d, human.numpy()).statistic
+    got = RSALoss("soft_spearman", regularization_strength=1e-3)(emb, pairs, human)
+    assert float(got) == pytest.approx(expected, abs=1e-3)
+    emb = emb.clone().requires_grad_(True)
+    RSALoss("soft_spearman", regularization_strength=0.5)(emb, pairs, human).backward()
+    assert emb.grad.abs().sum() > 0
+
+
+def test_rank_helpers_match_scipy_rankdata():
+    x = torch.tensor([0.3, 0.1, 0.3, 0.9, 0.1, 0.5])
+    assert np.allclose(rank_average_ties(x).numpy(), stats.rankdata(x.numpy()))
+    assert np.allclose(soft_rank(x, 1e-4).numpy(), stats.rankdata(x.numpy()), atol=1e-3)
+
+
+def test_rsa_too_few_pairs_is_zero_with_graph():
+    emb = EMB.clone().requires_grad_(True)
+    loss = RSALoss()(emb, torch.tensor([[0, 1], [1, 2]]), torch.tensor([0.1, 0.2]))
+    assert float(loss) == 0.0 and loss.requires_grad
+
+
+def test_paper_schedule():
+    s = PaperSchedule()
+    assert [s(e)[1] for e in (0, 1, 2.9, 4, 10)] == pytest.approx([0.3, 0.4, 0.5, 0.7, 0.7])
+    assert s(3)[0] == 0.7
+
+
+def test_bgs_loss_combines_components():
+    emb, pairs, human, _ = _toy_rsa()
+    trip, odd = torch.tensor([[0, 1, 2], [1, 2, 3]]), torch.tensor([2, 0])
+    loss = BGSLoss()
+    out = loss(emb, trip, odd, pairs, human, epoch=2)
+    local = TripletMarginLoss()(emb, trip, odd)
+    glob = RSALoss()(emb, pairs, human)
+    assert (out.alpha, out.beta) == pytest.approx((0.7, 0.5))
+    assert float(out.loss) == pytest.approx(0.7 * float(local) + 0.5 * float(glob), abs=1e-6)
+    log = out.to_log_dict()
+    assert log["loss_local"] == pytest.approx(float(local)) and log["n_pairs"] == 5.0
+    empty = loss(emb, torch.zeros(0, 3, dtype=torch.long), torch.zeros(0, dtype=torch.long), pairs[:2], human[:2])
+    assert float(empty.loss) == 0.0 and math.isnan(empty.to_log_dict()["loss_local"])
+    cfg = loss.get_config_dict()
+    assert cfg["local"]["margin"] == 0.2 and cfg["global"]["method"] == "pearson"
+    assert cfg["schedule"]["alpha"] == 0.7
+
+
+def test_bgs_with_odd_one_out_local_uses_soft_labels():
+    emb, pairs, human, _ = _toy_rsa()
+    trip = torch.tensor([[0, 1, 2]])
+    probs = torch.tensor([[0.5, 0.0, 0.5]])
+    out = BGSLoss(local=OddOneOutLoss(temperature=1.0))(emb, trip, torch.tensor([0]), pairs, human, odd_probs=probs)
+    assert float(out.local) == pytest.approx(float(OddOneOutLoss(1.0)(emb, trip, odd_probs=probs)), abs=1e-6)
+
+
+@pytest.mark.parametrize("mod", [triplet_mod, ooo_mod, rsa_mod, bgs_mod])
+def test_docstring_examples_run(mod):
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0

@@ -1,0 +1,129 @@
+"""Noise ceilings against hand-computed values and slow loop references."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy.stats import rankdata, spearmanr
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics import human_similarity, loo_ceiling, repeat_agreement, spearman_brown, split_half_ceiling
+from bgs_hf.metrics.ceiling import _FractionRanker, compact_pair_ids
+
+# Two participants, N = 4: every split puts one in each half, so the ceiling is fully determined.
+# A: (0,1,2) odd 2 -> keep 01 | (0,1,3) odd 2 -> keep 01 | (0,2,3) odd 1 -> keep 03 | (1,2,3) odd 0 -> keep 23
+#    p over pairs (01,02,03,12,13,23) = [1, 0, .5, 0, 0, .5]   ranks [6, 2, 4.5, 2, 2, 4.5]
+# B: (0,1,2) odd 0 -> keep 12 | (0,1,3) odd 2 -> keep 01 | (0,2,3) odd 2 -> keep 02 | (1,2,3) odd 2 -> keep 12
+#    p = [.5, .5, 0, 1, 0, 0]                                   ranks [4.5, 4.5, 2, 6, 2, 2]
+# rank deviations [2.5,-1.5,1,-1.5,-1.5,1] and [1,1,-1.5,2.5,-1.5,-1.5]: cov -3.5, both sums of squares 15
+# r = -7/30; Spearman-Brown 2r/(1+r) = -14/23; signed square = -196/529
+TRIP = np.array([[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]] * 2)
+ODD = np.array([2, 2, 1, 0, 0, 2, 2, 2])
+PART = np.array(["A"] * 4 + ["B"] * 4)
+
+
+def test_split_half_hand_value():
+    res = split_half_ceiling(TRIP, 4, n_splits=5, participant=PART, odd=ODD)
+    np.testing.assert_allclose(res.r_splits, -7 / 30)
+    assert res.r_sb == pytest.approx(-14 / 23)
+    assert res.r2 == pytest.approx(-196 / 529)
+    assert res.ci == pytest.approx((-196 / 529, -196 / 529))
+    assert res.n_pairs_both == 6
+    trip = SimpleNamespace(idx=TRIP, odd=ODD, participant=PART)
+    assert split_half_ceiling(trip, 4, n_splits=2).r2 == pytest.approx(res.r2)
+    assert spearman_brown(0.5) == pytest.approx(2 / 3)
+    with pytest.raises(BGSInputError):
+        split_half_ceiling(TRIP, 4, odd=ODD, participant=np.array(["A"] * 8))
+
+
+def _random(seed: int, n_items: int = 12, n_trip: int = 600, n_part: int = 9):
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(size=(n_items, 3))
+    idx = np.array([rng.choice(n_items, 3, replace=False) for _ in range(n_trip)])
+    s = emb @ emb.T
+    logit = np.stack([s[idx[:, 1], idx[:, 2]], s[idx[:, 0], idx[:, 2]], s[idx[:, 0], idx[:, 1]]], 1)
+    odd = (logit + rng.gumbel(size=logit.shape)).argmax(1)
+    part = rng.integers(0, n_part, n_trip)
+    return idx, odd, part
+
+
+def test_split_half_matches_reference_loop():
+    idx, odd, part = _random(0)
+    res = split_half_ceiling(idx, 12, n_splits=7, seed=3, odd=odd, participant=part)
+    rng = np.random.default_rng(3)  # same draws as the implementation: one permutation per split
+    n_part = len(np.unique(part))
+    ref = []
+    for _ in range(7):
+        first = rng.permutation(n_part)[: n_part // 2]
+        in_first = np.isin(part, first)
+        h0 = human_similarity(idx[in_first], odd[in_first], 12)
+        h1 = human_similarity(idx[~in_first], odd[~in_first], 12)
+        iu = np.triu_indices(12, 1)
+        both = (h0.mask & h1.mask)[iu]
+        rho = spearmanr(h0.p[iu][both], h1.p[iu][both])[0]
+        sb = 2 * rho / (1 + rho)
+        ref.append(np.sign(sb) * sb**2)
+    np.testing.assert_allclose(res.r2_splits, ref)
+    assert res.r2 == pytest.approx(np.mean(ref))
+    assert res.ci[0] <= res.r2 <= res.ci[1]
+
+
+def test_fraction_ranker_equals_rankdata():
+    rng = np.random.default_rng(0)
+    n = rng.integers(1, 30, 5000)
+    k = rng.integers(0, 1000, 5000) % (n + 1)
+    np.testing.assert_allclose(_FractionRanker(29).ranks(k, n), rankdata(k / n))
+
+
+def test_compact_pair_ids_are_the_upper_triangle_order():
+    n_items = 6
+    idx = np.array([[0, 1, 5], [4, 2, 3]])
+    iu = np.triu_indices(n_items, 1)
+    order = {(i, j): c for c, (i, j) in enumerate(zip(*iu))}
+    expect = [[order[0, 1], order[0, 5], order[1, 5]], [order[2, 4], order[3, 4], order[2, 3]]]
+    np.testing.assert_array_equal(compact_pair_ids(idx, n_items), expect)
+
+
+def test_repeat_agreement_hand_values():
+    # {0,1,2} x3: odd clips 0, 0, 1 -> 1 agreeing pair of 3; {1,2,3} x2: odd clip 3 both times -> 1 of 1
+    # {0,1,3} once (ignored). agreement = 2/4; majority ceiling = (2 + 2) / (3 + 2)
+    idx = np.array([[0, 1, 2], [2, 0, 1], [1, 2, 0], [3, 2, 1], [1, 2, 3], [0, 1, 3]])
+    odd = np.array([0, 1, 0, 0, 2, 1])
+    res = repeat_agreement(idx, odd)
+    assert res.agreement == pytest.approx(0.5)
+    assert res.majority_acc_3way == pytest.approx(0.8)
+    assert (res.n_triplets, res.n_responses, res.n_response_pairs) == (2, 5, 4)
+
+
+def test_loo_ceiling_matches_reference_loop():
+    idx, odd, part = _random(1, n_trip=300)
+    res = loo_ceiling(idx, 12, odd=odd, participant=part)
+    own, rest, allp, acc3, acc2 = [], [], [], [], []
+    h_all = human_similarity(idx, odd, 12)
+    for q in np.unique(part):
+        me = part == q
+        h_me = human_similarity(idx[me], odd[me], 12)
+        h_rest = human_similarity(idx[~me], odd[~me], 12)
+        iu = np.triu_indices(12, 1)
+        seen = h_me.mask[iu]
+        both = seen & h_rest.mask[iu]
+        own += list(h_me.p[iu][both])
+        rest += list(h_rest.p[iu][both])
+        allp += list(zip(h_me.p[iu][seen], h_all.p[iu][seen]))
+        for t, o in zip(idx[me], odd[me]):
+            pairs = [(t[0], t[1]), (t[0], t[2]), (t[1], t[2])]
+            if not all(h_rest.mask[a, b] for a, b in pairs):
+                continue
+            sims = [h_rest.p[a, b] for a, b in pairs]
+            kept = sims[2 - o]
+            others = [sims[c] for c in range(3) if c != 2 - o]
+            acc3.append(float(all(kept > x for x in others)))
+            acc2.append(np.mean([kept > x for x in others]))
+    assert res.r_lower == pytest.approx(spearmanr(own, rest)[0])
+    a, b = zip(*allp)
+    assert res.r_upper == pytest.approx(spearmanr(a, b)[0])
+    assert res.ooo_acc_3way == pytest.approx(np.mean(acc3))
+    assert res.ooo_acc_2way == pytest.approx(np.mean(acc2))
+    assert res.n_judgments == len(acc3) and res.n_entries == len(own)

@@ -1,0 +1,274 @@
+"""Human similarity, RSA, odd-one-out accuracy, bootstraps and behavioural_fit against hand-computed
+values and scipy/rsatoolbox."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy.stats import pearsonr, spearmanr
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics import (
+    behavioural_fit,
+    bootstrap_ci,
+    cosine_similarity_matrix,
+    human_similarity,
+    ooo_acc_2way,
+    ooo_acc_2way_per_judgment,
+    ooo_acc_3way,
+    ooo_acc_3way_per_judgment,
+    paired_bootstrap,
+    pct_of_ceiling,
+    r2,
+    rsa_pearson,
+    rsa_spearman,
+)
+from bgs_hf.metrics.bootstrap import _design, _stat_fn
+
+# Worked example (N = 4 clips).
+#   t1 (0,1,2) odd=2 -> kept (0,1);  t2 (0,1,3) odd=0 -> kept (1,3);  t3 (2,1,0) odd=1 -> kept (2,0)
+#   n01=3 k01=1 -> 1/3 | n02=2 k02=1 -> 1/2 | n12=2 k12=0 -> 0 | n03=1 k03=0 -> 0 | n13=1 k13=1 -> 1
+#   n23=0 -> unobserved
+IDX = np.array([[0, 1, 2], [0, 1, 3], [2, 1, 0]])
+ODD = np.array([2, 0, 1])
+# model similarities: S01=.9 S02=.5 S12=.1 S03=.2 S13=.3 S23=.4
+S = np.array(
+    [
+        [1.0, 0.9, 0.5, 0.2],
+        [0.9, 1.0, 0.1, 0.3],
+        [0.5, 0.1, 1.0, 0.4],
+        [0.2, 0.3, 0.4, 1.0],
+    ]
+)
+
+
+def test_human_similarity_hand_values():
+    h = human_similarity(IDX, ODD, 4)
+    assert h.n[0, 1] == h.n[1, 0] == 3 and h.k[0, 1] == 1
+    assert h.n[0, 2] == 2 and h.k[0, 2] == 1
+    assert h.n[1, 2] == 2 and h.k[1, 2] == 0
+    assert h.n[0, 3] == 1 and h.k[0, 3] == 0
+    assert h.n[1, 3] == 1 and h.k[1, 3] == 1
+    assert h.n[2, 3] == 0 and not h.mask[2, 3] and np.isnan(h.p[2, 3])
+    assert not h.mask.diagonal().any()
+    np.testing.assert_allclose(h.p[[0, 0, 1, 0, 1], [1, 2, 2, 3, 3]], [1 / 3, 0.5, 0, 0, 1])
+    i, j, p = h.pairs()
+    assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3)]
+    i, j, p = h.pairs(items=[3, 1])  # order follows items: pair (3, 1)
+    assert (i.tolist(), j.tolist(), p.tolist()) == ([3], [1], [1.0])
+
+
+def test_human_similarity_matches_loop_reference():
+    rng = np.random.default_rng(1)
+    n_items = 9
+    idx = np.array([rng.choice(n_items, 3, replace=False) for _ in range(300)])
+    odd = rng.integers(0, 3, 300)
+    n = np.zeros((n_items, n_items), int)
+    k = np.zeros((n_items, n_items), int)
+    for t, o in zip(idx, odd):
+        for u in range(3):
+            for v in range(u + 1, 3):
+                n[t[u], t[v]] += 1
+                n[t[v], t[u]] += 1
+        keep = [t[x] for x in range(3) if x != o]
+        k[keep[0], keep[1]] += 1
+        k[keep[1], keep[0]] += 1
+    h = human_similarity(idx, odd, n_items)
+    np.testing.assert_array_equal(h.n, n)
+    np.testing.assert_array_equal(h.k, k)
+    # integer weights = repeating rows
+    w = rng.integers(0, 3, 300)
+    hw = human_similarity(idx, odd, n_items, weights=w)
+    hr = human_similarity(np.repeat(idx, w, axis=0), np.repeat(odd, w), n_items)
+    np.testing.assert_array_equal(hw.n, hr.n)
+    np.testing.assert_array_equal(hw.k, hr.k)
+
+
+def test_human_similarity_drops_catch_and_rejects_bad_input():
+    h = human_similarity(np.vstack([IDX, [[1, 1, 2]]]), np.append(ODD, 0), 4)
+    np.testing.assert_array_equal(h.n, human_similarity(IDX, ODD, 4).n)
+    with pytest.raises(BGSInputError, match="row 1"):
+        human_similarity(IDX, np.array([0, 3, 1]), 4)
+    with pytest.raises(BGSInputError, match="outside"):
+        human_similarity(IDX, ODD, 3)
+    trip = SimpleNamespace(idx=IDX, odd=ODD)  # duck-typed TripletArrays
+    np.testing.assert_array_equal(human_similarity(trip, n_items=4).k, human_similarity(IDX, ODD, 4).k)
+
+
+def test_rsa_hand_values_and_scipy():
+    h = human_similarity(IDX, ODD, 4)
+    # p = [1/3, .5, 0, 0, 1] ranks [3, 4, 1.5, 1.5, 5]; S = [.9, .5, .2, .1, .3] ranks [5, 4, 2, 1, 3]
+    # deviations [0, 1, -1.5, -1.5, 2] and [2, 1, -1, -2, 0]: rho = 5.5 / sqrt(9.5 * 10)
+    rho = 5.5 / np.sqrt(95.0)
+    assert rsa_spearman(S, h) == pytest.approx(rho)
+    assert r2(S, h) == pytest.approx(rho**2)
+    assert r2(-S, h) == pytest.approx(-(rho**2))  # signed
+    p = [1 / 3, 0.5, 0, 0, 1]
+    s = [0.9, 0.5, 0.2, 0.1, 0.3]
+    assert rsa_spearman(S, h) == pytest.approx(spearmanr(s, p)[0])
+    assert rsa_pearson(S, h) == pytest.approx(pearsonr(s, p)[0])
+    # subset items [0, 1, 3]: p = [1/3, 0, 1], S = [.9, .2, .3]; d = [-1, 0, 1] -> 1 - 6*2/24 = 0.5
+    assert rsa_spearman(S, h, items=[0, 1, 3]) == pytest.approx(0.5)
+    assert rsa_spearman(S[np.ix_([0, 1, 3], [0, 1, 3])], h, items=[0, 1, 3]) == pytest.approx(0.5)
+    with pytest.raises(BGSInputError):
+        rsa_spearman(np.eye(5), h)
+
+
+def test_rsa_random_against_scipy():
+    rng = np.random.default_rng(2)
+    idx = np.array([rng.choice(12, 3, replace=False) for _ in range(40)])
+    h = human_similarity(idx, rng.integers(0, 3, 40), 12)
+    sim = rng.random((12, 12))
+    sim = sim + sim.T
+    iu = np.triu_indices(12, 1)
+    m = h.mask[iu]
+    assert rsa_spearman(sim, h) == pytest.approx(spearmanr(sim[iu][m], h.p[iu][m])[0])
+    assert rsa_pearson(sim, h) == pytest.approx(pearsonr(sim[iu][m], h.p[iu][m])[0])
+
+
+def test_rsa_against_rsatoolbox():
+    rsatoolbox = pytest.importorskip("rsatoolbox")
+    from rsatoolbox.rdm import RDMs, compare
+
+    rng = np.random.default_rng(3)
+    idx = np.array([rng.choice(10, 3, replace=False) for _ in range(30)])
+    h = human_similarity(idx, rng.integers(0, 3, 30), 10)
+    emb = rng.normal(size=(10, 5))
+    sim = cosine_similarity_matrix(emb)
+    iu = np.triu_indices(10, 1)
+    human_rdm = np.where(h.mask[iu], 1 - h.p[iu], np.nan)  # unobserved pairs as nan in both RDMs
+    model_rdm = np.where(h.mask[iu], 1 - sim[iu], np.nan)
+    assert rsatoolbox is not None
+    ref_s = compare(RDMs(model_rdm[None]), RDMs(human_rdm[None]), method="spearman")[0, 0]
+    ref_p = compare(RDMs(model_rdm[None]), RDMs(human_rdm[None]), method="corr")[0, 0]
+    assert rsa_spearman(sim, h) == pytest.approx(ref_s)
+    assert rsa_pearson(sim, h) == pytest.approx(ref_p)
+
+
+def test_ooo_accuracy_hand_values():
+    # t1 kept (0,1)=.9 vs .5, .1 -> 3way 1, 2way 1
+    # t2 kept (1,3)=.3 vs (0,1)=.9, (0,3)=.2 -> 3way 0, 2way .5
+    # t3 kept (2,0)=.5 vs (2,1)=.1, (1,0)=.9 -> 3way 0, 2way .5
+    np.testing.assert_array_equal(ooo_acc_3way_per_judgment(S, IDX, ODD), [1, 0, 0])
+    np.testing.assert_array_equal(ooo_acc_2way_per_judgment(S, IDX, ODD), [1, 0.5, 0.5])
+    assert ooo_acc_3way(S, IDX, ODD) == pytest.approx(1 / 3)
+    assert ooo_acc_2way(S, IDX, ODD) == pytest.approx(2 / 3)
+    # the 2-way anchor test, written out: anchors x and y of kept pair (x, y), negative o
+    score = []
+    for t, o in zip(IDX, ODD):
+        x, y = [t[q] for q in range(3) if q != o]
+        neg = t[o]
+        score.append((int(S[x, y] > S[x, neg]) + int(S[y, x] > S[y, neg])) / 2)
+    assert ooo_acc_2way(S, IDX, ODD) == pytest.approx(np.mean(score))
+    # items-local matrix gives the same
+    items = [0, 1, 2, 3]
+    assert ooo_acc_3way(S, IDX, ODD, items=items) == ooo_acc_3way(S, IDX, ODD)
+
+
+def test_ooo_ties_count_wrong_and_chance():
+    tie = np.array([[1, 0.5, 0.5], [0.5, 1, 0.2], [0.5, 0.2, 1]])  # S01 == S02
+    one = np.array([[0, 1, 2]])
+    assert ooo_acc_3way(tie, one, [2]) == 0.0  # kept (0,1) ties (0,2)
+    assert ooo_acc_2way(tie, one, [2]) == 0.5  # beats (1,2) only
+    assert ooo_acc_3way(np.ones((3, 3)), one, [2]) == 0.0
+    rng = np.random.default_rng(0)
+    idx = np.array([rng.choice(50, 3, replace=False) for _ in range(20000)])
+    odd = rng.integers(0, 3, len(idx))
+    sim = rng.random((50, 50))
+    sim = sim + sim.T
+    assert ooo_acc_3way(sim, idx, odd) == pytest.approx(1 / 3, abs=0.015)
+    assert ooo_acc_2way(sim, idx, odd) == pytest.approx(1 / 2, abs=0.015)
+
+
+def _toy(seed: int = 0, n_items: int = 14, n_trip: int = 400):
+    """Judgments drawn from a latent embedding, and a model that sees a noisy copy of it."""
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(size=(n_items, 4))
+    truth = cosine_similarity_matrix(emb)
+    idx = np.array([rng.choice(n_items, 3, replace=False) for _ in range(n_trip)])
+    pair_sim = np.stack([truth[idx[:, 1], idx[:, 2]], truth[idx[:, 0], idx[:, 2]], truth[idx[:, 0], idx[:, 1]]], 1)
+    logits = 4 * pair_sim + rng.gumbel(size=pair_sim.shape)
+    odd = logits.argmax(1)
+    participant = rng.integers(0, 25, n_trip)
+    model = cosine_similarity_matrix(emb + 0.8 * rng.normal(size=emb.shape))
+    return idx, odd, participant, model, rng
+
+
+def test_bootstrap_duplicates_equal_expanded_design():
+    idx, odd, _, model, rng = _toy()
+    h = human_similarity(idx, odd, 14)
+    items = np.arange(14)
+    design = _design("clips", h, items, idx, None, 14)
+    fn = _stat_fn(model, h, items, idx, odd, "rsa_spearman", design)
+    draw = rng.integers(0, 14, 14)
+    mult = np.bincount(draw, minlength=14)
+    # explicit resampled design: every position pair (a<b) of distinct clips that were observed
+    a, b = np.triu_indices(14, 1)
+    ga, gb = draw[a], draw[b]
+    keep = (ga != gb) & h.mask[ga, gb]
+    ref = spearmanr(model[ga[keep], gb[keep]], h.p[ga[keep], gb[keep]])[0]
+    assert fn(mult) == pytest.approx(ref)
+    assert fn(np.ones(14, int)) == pytest.approx(rsa_spearman(model, h))
+    # judgments: (a,b,c) counts m_a*m_b*m_c times
+    f3 = _stat_fn(model, h, items, idx, odd, "ooo_acc_3way", design)
+    per = ooo_acc_3way_per_judgment(model, idx, odd)
+    w = mult[idx].prod(1)
+    assert f3(mult) == pytest.approx((w * per).sum() / w.sum())
+
+
+def test_bootstrap_ci_over_clips_and_participants():
+    idx, odd, participant, model, _ = _toy()
+    h = human_similarity(idx, odd, 14)
+    res = bootstrap_ci(model, h, idx=idx, odd=odd, n_boot=200, seed=0)
+    assert res.estimate == pytest.approx(r2(model, h))
+    assert res.low <= res.estimate <= res.high and res.low < res.high
+    assert len(res.samples) == 200
+    again = bootstrap_ci(model, h, idx=idx, odd=odd, n_boot=200, seed=0)
+    assert (again.low, again.high) == (res.low, res.high)  # seeded
+    trip = SimpleNamespace(idx=idx, odd=odd, participant=participant)
+    rp = bootstrap_ci(model, None, idx=trip, stat="rsa_spearman", over="participants", n_boot=100)
+    assert rp.estimate == pytest.approx(rsa_spearman(model, h))
+    assert rp.low < rp.high
+    ra = bootstrap_ci(model, h, idx=trip, stat="ooo_acc_2way", over="participants", n_boot=100)
+    assert ra.estimate == pytest.approx(ooo_acc_2way(model, idx, odd))
+    with pytest.raises(BGSInputError):
+        bootstrap_ci(model, h, stat="nope")
+
+
+def test_paired_bootstrap():
+    idx, odd, _, model, rng = _toy(n_items=30, n_trip=1500)
+    h = human_similarity(idx, odd, 30)
+    same = paired_bootstrap(model, model, h, idx=idx, odd=odd, n_boot=100)
+    assert same.diff == 0 and np.all(same.samples_a == same.samples_b) and same.p_value == 1.0
+    noise = rng.random((30, 30))
+    noise = noise + noise.T
+    better = paired_bootstrap(model, noise, h, idx=idx, odd=odd, n_boot=300)
+    assert better.diff == pytest.approx(r2(model, h) - r2(noise, h))
+    assert better.diff > 0 and better.low > 0 and better.p_value < 0.05
+
+
+def test_pct_of_ceiling_and_behavioural_fit():
+    assert pct_of_ceiling(0.1, 0.2) == pytest.approx(50.0)
+    assert np.isnan(pct_of_ceiling(0.1, 0.0))
+    idx, odd, participant, model, _ = _toy()
+    h = human_similarity(idx, odd, 14)
+    out = behavioural_fit(model, h, idx, odd, None, 0.5, n_boot=100)
+    keys = {"r2", "r2_ci", "rsa_spearman", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way",
+            "pct_of_ceiling", "n_pairs", "n_judgments"}
+    assert keys <= set(out)
+    assert out["r2"] == pytest.approx(r2(model, h))
+    assert out["pct_of_ceiling"] == pytest.approx(100 * out["r2"] / 0.5)
+    assert out["n_pairs"] == int(h.mask.sum() // 2) and out["n_judgments"] == len(idx)
+    assert out["ooo_acc_3way"] == pytest.approx(ooo_acc_3way(model, idx, odd))
+    # container form with a duck-typed OddOneOutData and an items-local model matrix
+    items = np.arange(7)
+    inside = np.isin(idx, items).all(1)
+    trip = SimpleNamespace(idx=idx[inside], odd=odd[inside], participant=participant[inside])
+    data = SimpleNamespace(splits={"test": items}, n_clips=14, triplets=lambda split: trip)
+    local = model[np.ix_(items, items)]
+    out2 = behavioural_fit(local, data, "test", n_boot=50)
+    hs = human_similarity(trip.idx, trip.odd, 14)
+    assert out2["r2"] == pytest.approx(r2(model, hs))
+    assert out2["n_judgments"] == int(inside.sum())

@@ -1,0 +1,39 @@
+"""The `evaluate` module gives exactly the numbers of bgs_hf.metrics, offline from the package."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bgs_hf.metrics import ooo_acc_2way, ooo_acc_3way, triplet_sims
+
+evaluate = pytest.importorskip("evaluate")
+
+
+@pytest.fixture(scope="module")
+def metric():
+    from bgs_hf.eval import ODD_ONE_OUT_METRIC_PATH
+
+    return evaluate.load(ODD_ONE_OUT_METRIC_PATH)
+
+
+def test_evaluate_module_matches_metric_functions(metric, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    rng = np.random.default_rng(0)
+    idx = np.array([rng.choice(20, 3, replace=False) for _ in range(500)])
+    odd = rng.integers(0, 3, 500)
+    sim = rng.random((20, 20)).round(1)  # coarse values: plenty of ties
+    sim = sim + sim.T
+    sims = triplet_sims(sim, idx)
+    out = metric.compute(predictions=sims.tolist(), references=odd.tolist())
+    assert out["ooo_acc_3way"] == ooo_acc_3way(sim, idx, odd)
+    assert out["ooo_acc_2way"] == ooo_acc_2way(sim, idx, odd)
+    assert out["n_judgments"] == 500
+    for lo in range(0, 500, 100):  # batched use gives the same
+        metric.add_batch(predictions=sims[lo : lo + 100].tolist(), references=odd[lo : lo + 100].tolist())
+    assert metric.compute()["ooo_acc_2way"] == out["ooo_acc_2way"]
+
+
+def test_evaluate_module_hand_example(metric):
+    out = metric.compute(predictions=[[0.9, 0.5, 0.1], [0.9, 0.2, 0.3]], references=[2, 0])
+    assert out == {"ooo_acc_3way": 0.5, "ooo_acc_2way": 0.75, "n_judgments": 2}

@@ -1,0 +1,264 @@
+"""Per-backbone acceptance tests on tiny random models: LoRA is live, scoped and round-trips."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import torch
+import transformers
+from peft import PeftModel
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.losses import OddOneOutLoss
+from bgs_hf.models import (
+    BGSEmbedder,
+    BGSPeftModel,
+    DeadLoraError,
+    HeadConfig,
+    LoraSettings,
+    assert_lora_live,
+    build_embedder,
+    get_backbone_spec,
+    load_base,
+    load_model,
+)
+from bgs_hf.models.embedder import lora_module_names
+from bgs_hf.models.registry import ASSETS_DIR
+
+torch.set_num_threads(1)
+
+FAMILIES = ["videomae", "timesformer", "vjepa2", "clip"]
+BACKBONES = [f"tiny-random-{f}" for f in FAMILIES] + [
+    pytest.param("bgs-tiny-videomae", marks=pytest.mark.skipif(
+        not (ASSETS_DIR / "bgs-tiny-videomae" / "model.safetensors").is_file(),
+        reason="bundled bgs-tiny-videomae weights not produced yet")),
+]
+# LoRA'd linear layers per block: the family's intended modules, and nothing else
+PER_LAYER = {"videomae": 6, "timesformer": 7, "vjepa2": 6, "clip": 6}
+FORBIDDEN = {"vjepa2": "predictor", "clip": "text_model"}
+
+
+def _clips(model, n: int = 3, seed: int = 0) -> torch.Tensor:
+    fp = model.frame_policy
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, fp.num_frames, 3, fp.crop, fp.crop, generator=g)
+
+
+def _train_step(model, x: torch.Tensor, lr: float = 5e-2) -> dict[str, float]:
+    """One AdamW step on an odd-one-out loss; returns the |grad| of every lora_B before the step."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr)
+    loss = OddOneOutLoss()(model(x), torch.tensor([[0, 1, 2]]), torch.tensor([2]))
+    loss.backward()
+    grads = {n: float(p.grad.norm()) for n, p in model.named_parameters() if "lora_B" in n}
+    opt.step()
+    opt.zero_grad()
+    return grads
+
+
+@pytest.mark.parametrize("name", BACKBONES)
+def test_one_step_changes_outputs_and_every_lora_b_gets_grad(name):
+    model = build_embedder(name)
+    assert isinstance(model, BGSPeftModel)
+    x = _clips(model)
+    model.eval()  # dropout off so the only change is the optimizer step
+    with torch.no_grad():
+        before = model(x)
+    assert before.shape == (3, 128)
+    assert torch.allclose(before.norm(dim=-1), torch.ones(3), atol=1e-5)
+    grads = _train_step(model, x)
+    assert len(grads) == len(lora_module_names(model)) > 0
+    dead = [n for n, g in grads.items() if not g > 0]
+    assert not dead, f"zero lora_B grads: {dead}"
+    with torch.no_grad():
+        after = model(x)
+    assert (after - before).abs().max() > 1e-4
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_lora_only_in_intended_tower(family):
+    model = build_embedder(f"tiny-random-{family}")
+    names = lora_module_names(model)
+    spec = model.spec
+    assert len(names) == PER_LAYER[family] * spec.num_layers
+    for n in names:
+        rel = n.split("backbone.", 1)[1]
+        assert re.fullmatch(spec.lora_target, rel), n
+        if family in FORBIDDEN:
+            assert FORBIDDEN[family] not in n
+    # only LoRA weights and the head copy are trainable
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert all("lora_" in n or "head.modules_to_save" in n for n in trainable), trainable
+    assert any("head.modules_to_save" in n for n in trainable)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_adapter_round_trip(family, tmp_path):
+    model = build_embedder(f"tiny-random-{family}")
+    x = _clips(model)
+    model.eval()
+    _train_step(model, x)  # nonzero lora_B and a changed head, so the round trip means something
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(str(tmp_path))
+    files = {p.name for p in tmp_path.iterdir()}
+    assert {"adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "base"} <= files
+    assert not list(tmp_path.rglob("*.bin")) and not list(tmp_path.rglob("*.pt"))
+    adapter_cfg = json.loads((tmp_path / "adapter_config.json").read_text())
+    assert adapter_cfg["base_model_name_or_path"] == f"tiny-random-{family}"
+    assert adapter_cfg["modules_to_save"] == ["head"]
+    bgs_cfg = json.loads((tmp_path / "bgs_config.json").read_text())
+    assert bgs_cfg["frame_policy"] == model.frame_policy.to_dict()
+    assert bgs_cfg["head"] == {"out_dim": 128, "dropout": 0.3}
+
+    plain = PeftModel.from_pretrained(load_base(tmp_path), str(tmp_path)).eval()
+    loaded = load_model(tmp_path)
+    assert not loaded.training
+    with torch.no_grad():
+        assert torch.equal(plain(x), ref)
+        assert torch.equal(loaded(x), ref)
+
+
+def test_model_without_lora_saves_and_loads_head(tmp_path):
+    model = build_embedder("tiny-random-videomae", lora=None).eval()
+    assert isinstance(model, BGSEmbedder)
+    with torch.no_grad():
+        model.head[0].weight.add_(0.5)
+        ref = model(_clips(model))
+    model.save_pretrained(tmp_path)
+    loaded = load_model(tmp_path)
+    with torch.no_grad():
+        assert torch.equal(loaded(_clips(model)), ref)
+
+
+def test_liveness_catches_dead_predictor_lora():
+    """V-JEPA 2 skips its predictor, which reuses the encoder's module names: LoRA there is dead."""
+    settings = LoraSettings(target_modules=r"predictor\.layer\.\d+\.attention\.(query|value)")
+    model = build_embedder("tiny-random-vjepa2", lora=settings)
+    with pytest.raises(DeadLoraError) as err:
+        assert_lora_live(model, _clips(model, 2))
+    assert all("predictor" in n for n in err.value.dead) and len(err.value.dead) == 2
+    assert "predictor.layer.0.attention.query" in str(err.value)
+    live = build_embedder("tiny-random-vjepa2")
+    norms = assert_lora_live(live, _clips(live, 2))
+    assert len(norms) == 12 and min(norms.values()) > 0
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_embed_layers_shape(family):
+    model = build_embedder(f"tiny-random-{family}", lora=None, head=None).eval()
+    x = _clips(model, 2)
+    with torch.no_grad():
+        layers = model.embed_layers(x)
+        last = model(x)
+    assert layers.shape == (model.spec.num_layers + 1, 2, model.spec.hidden_size)
+    assert torch.allclose(layers.norm(dim=-1), torch.ones_like(layers[..., 0]), atol=1e-5)
+    assert last.shape == (2, model.spec.hidden_size)  # head=None: pooled backbone features
+
+
+def test_timesformer_frame_mismatch_fails_loudly():
+    model = build_embedder("tiny-random-timesformer", lora=None)
+    fp = model.frame_policy
+    with pytest.raises(ValueError, match="silently interpolate"):
+        model(torch.randn(1, fp.num_frames + 2, 3, fp.crop, fp.crop))
+    with pytest.raises(ValueError, match="silently interpolate"):
+        build_embedder("tiny-random-timesformer", num_frames=8)
+
+
+def test_vjepa2_and_clip_accept_other_frame_counts():
+    for name, frames in (("tiny-random-vjepa2", 8), ("tiny-random-clip", 3)):
+        model = build_embedder(name, lora=None, num_frames=frames).eval()
+        assert model.frame_policy.num_frames == frames
+        with torch.no_grad():
+            assert model(_clips(model, 1)).shape == (1, 128)
+
+
+def test_gradient_checkpointing_gives_same_grads():
+    ref = build_embedder("tiny-random-videomae").eval()
+    ckpt = build_embedder("tiny-random-videomae", gradient_checkpointing=True).eval()
+    assert ckpt.is_activation_checkpointing and not ref.is_activation_checkpointing
+    ckpt.load_state_dict(ref.state_dict())
+    x = _clips(ref)
+    ref.train()
+    ckpt.train()
+    for m in (ref, ckpt):  # deterministic: no dropout anywhere for this comparison
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.Dropout):
+                mod.p = 0.0
+    g = []
+    for m in (ref, ckpt):
+        (m(x) * torch.arange(128.0)).sum().backward()
+        g.append(torch.cat([p.grad.flatten() for n, p in m.named_parameters() if "lora_A" in n]))
+    assert torch.allclose(g[0], g[1], atol=1e-6)
+
+
+def test_registry_resolution_and_errors(tmp_path):
+    spec = get_backbone_spec("tiny-random-videomae")
+    assert (spec.family, spec.source, spec.input_key, spec.pooling) == ("videomae", "tiny-random", "pixel_values",
+                                                                          "mean")
+    assert get_backbone_spec("tiny-random-vjepa2").forward_kwargs == {"skip_predictor": True}
+    assert get_backbone_spec("tiny-random-vjepa2").input_key == "pixel_values_videos"
+    with pytest.raises(BGSInputError, match="unknown tiny backbone"):
+        get_backbone_spec("tiny-random-resnet")
+    # a local folder: family from config.model_type, preprocessing from its processor config
+    spec.load_backbone().save_pretrained(tmp_path)
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps(
+        {"size": {"shortest_edge": 40}, "crop_size": {"height": 32, "width": 32}, "do_center_crop": True,
+         "image_mean": [0.5, 0.5, 0.5], "image_std": [0.25, 0.25, 0.25]}))
+    local = get_backbone_spec(tmp_path)
+    assert (local.family, local.source, local.num_frames, local.image_size) == ("videomae", "local", 4, 32)
+    fp = local.frame_policy()
+    assert (fp.size, fp.crop, fp.mean, fp.std) == (40, 32, (0.5,) * 3, (0.25,) * 3)
+    model = build_embedder(str(tmp_path), head=HeadConfig(out_dim=16))
+    with torch.no_grad():
+        assert model.eval()(_clips(model, 1)).shape == (1, 16)
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    with pytest.raises(BGSInputError, match="unsupported backbone model_type 'bert'"):
+        get_backbone_spec(tmp_path)
+
+
+def test_bundled_backbone_missing_is_a_clear_error(monkeypatch, tmp_path):
+    import bgs_hf.models.registry as reg
+
+    monkeypatch.setattr(reg, "ASSETS_DIR", tmp_path)
+    with pytest.raises(BGSInputError, match="bundled backbone 'bgs-tiny-videomae' is missing"):
+        get_backbone_spec("bgs-tiny-videomae")
+
+
+def test_load_model_rejects_non_model_folder(tmp_path):
+    with pytest.raises(BGSInputError, match="bgs_config.json"):
+        load_model(tmp_path)
+
+
+def test_full_clip_checkpoint_loads_vision_tower_only(tmp_path):
+    """A real CLIP checkpoint holds both towers (model_type 'clip'); we load and adapt the vision one only."""
+    vision = {k: v for k, v in get_backbone_spec("tiny-random-clip").config.to_dict().items()
+              if k in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "image_size",
+                       "patch_size")}
+    cfg = transformers.CLIPConfig(
+        text_config={"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
+                     "vocab_size": 99}, vision_config=vision, projection_dim=16)
+    full = transformers.CLIPModel(cfg)
+    full.save_pretrained(tmp_path)
+    spec = get_backbone_spec(tmp_path)
+    assert (spec.family, spec.num_frames, spec.image_size) == ("clip", 8, 32)
+    model = build_embedder(str(tmp_path), num_frames=2)
+    names = lora_module_names(model)
+    assert names and not any("text" in n for n in names)
+    q = model.get_base_model().backbone.encoder.layers[0].self_attn.q_proj.base_layer.weight
+    assert torch.equal(q, full.vision_model.encoder.layers[0].self_attn.q_proj.weight)
+    with torch.no_grad():
+        assert model.eval()(_clips(model, 1)).shape == (1, 128)
+
+
+def test_load_model_warns_on_version_mismatch(tmp_path, caplog):
+    model = build_embedder("tiny-random-timesformer")
+    model.save_pretrained(str(tmp_path))
+    cfg = json.loads((tmp_path / "bgs_config.json").read_text())
+    cfg["versions"]["peft"] = "0.1.0"
+    (tmp_path / "bgs_config.json").write_text(json.dumps(cfg))
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(tmp_path)
+    assert "peft 0.1.0" in caplog.text

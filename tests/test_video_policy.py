@@ -1,0 +1,113 @@
+"""FramePolicy (serialisation, processor configs) and the torch resize/crop/normalise path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from bgs_hf.video import FramePolicy, center_crop, preprocess, resize_frames_uint8, resize_short_side
+from bgs_hf.video.transforms import short_side_shape
+
+
+def test_policy_roundtrip_through_json() -> None:
+    pol = FramePolicy(num_frames=8, size=160, crop=128, mean=(0.5, 0.5, 0.5), std=[0.25, 0.25, 0.25])
+    back = FramePolicy.from_dict(json.loads(json.dumps(pol.to_dict())))
+    assert back == pol and isinstance(back.std, tuple)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"crop": 300}, {"num_frames": 0}, {"sampling": "random"}, {"mean": (0.5, 0.5)}, {"std": (1, 0, 1)}]
+)
+def test_policy_rejects_bad_values(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        FramePolicy(**kwargs)
+
+
+def test_decode_key_ignores_crop_and_normalisation() -> None:
+    a = FramePolicy(num_frames=8, size=128, crop=112)
+    b = FramePolicy(num_frames=8, size=128, crop=96, mean=(0, 0, 0), std=(1, 1, 1))
+    assert a.decode_key() == b.decode_key()
+    assert a.decode_key() != FramePolicy(num_frames=4, size=128, crop=112).decode_key()
+
+
+def test_from_real_processor_configs() -> None:
+    from transformers import CLIPImageProcessorPil, VideoMAEImageProcessorPil
+
+    vm = FramePolicy.from_processor_config(VideoMAEImageProcessorPil().to_dict(), num_frames=16)
+    assert (vm.num_frames, vm.size, vm.crop, vm.mean, vm.std) == (16, 224, 224, (0.5,) * 3, (0.5,) * 3)
+    clip = FramePolicy.from_processor_config(CLIPImageProcessorPil().to_dict())
+    assert clip.size == 224 and clip.crop == 224 and clip.mean[0] == pytest.approx(0.48145466)
+
+
+def test_from_processor_config_dict_variants() -> None:
+    # V-JEPA 2 video processor defaults: short side int(256*256/224), crop 256 given as an int.
+    vj = FramePolicy.from_processor_config(
+        {"size": {"shortest_edge": 292}, "crop_size": 256, "image_mean": [0.485, 0.456, 0.406],
+         "image_std": [0.229, 0.224, 0.225], "num_frames": 64}
+    )
+    assert (vj.num_frames, vj.size, vj.crop) == (64, 292, 256)
+    sq = FramePolicy.from_processor_config({"size": {"height": 224, "width": 224}, "do_center_crop": False})
+    assert (sq.size, sq.crop) == (224, 224)
+    raw = FramePolicy.from_processor_config({"size": 128, "crop_size": {"height": 112, "width": 112},
+                                             "do_normalize": False})
+    assert (raw.size, raw.crop, raw.mean, raw.std) == (128, 112, (0.0,) * 3, (1.0,) * 3)
+    with pytest.raises(ValueError):
+        FramePolicy.from_processor_config({"size": {"longest_edge": 5}})
+
+
+@pytest.mark.parametrize("hw,expected", [((480, 640), (224, 298)), ((640, 480), (298, 224)), ((47, 63), (32, 42))])
+def test_short_side_shape(hw: tuple, expected: tuple) -> None:
+    size = expected[0] if hw[0] <= hw[1] else expected[1]
+    assert short_side_shape(*hw, size) == expected
+    x = torch.rand(2, 3, *hw)
+    assert tuple(resize_short_side(x, size).shape[-2:]) == expected
+
+
+def test_resize_is_antialiased_like_pil() -> None:
+    """torch bilinear+antialias should match PIL's BILINEAR (what HF *Pil processors use) within rounding."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    img = np.kron(rng.integers(0, 2, (30, 40)) * 255, np.ones((4, 4))).astype(np.uint8)  # 120x160 blocks
+    img = np.stack([img, 255 - img, img // 2], -1)
+    ours = resize_frames_uint8(img, 45)
+    ref = np.asarray(Image.fromarray(img).resize((ours.shape[1], ours.shape[0]), Image.BILINEAR))
+    assert ours.shape == (45, 60, 3)
+    assert np.abs(ours.astype(int) - ref.astype(int)).max() <= 2
+    checker = (np.indices((64, 64)).sum(0) % 2 * 255).astype(np.uint8)[..., None].repeat(3, -1)
+    small = resize_frames_uint8(checker, 16)
+    assert abs(float(small.mean()) - 127.5) < 2 and small.std() < 2  # aliasing would give stripes
+
+
+def test_center_crop_offsets() -> None:
+    x = torch.arange(5 * 7).view(1, 5, 7)
+    np.testing.assert_array_equal(center_crop(x, 3)[0].numpy(), np.arange(35).reshape(5, 7)[1:4, 2:5])
+
+
+def test_preprocess_normalises_and_crops() -> None:
+    pol = FramePolicy(num_frames=2, size=32, crop=24, mean=(0.5, 0.25, 0.0), std=(0.5, 0.25, 1.0))
+    frames = np.full((2, 32, 48, 3), 51, np.uint8)  # 51/255 = 0.2
+    out = preprocess(frames, pol)
+    assert out.shape == (2, 3, 24, 24) and out.dtype == torch.float32
+    torch.testing.assert_close(out[:, 0], torch.full((2, 24, 24), (0.2 - 0.5) / 0.5))
+    torch.testing.assert_close(out[:, 1], torch.full((2, 24, 24), (0.2 - 0.25) / 0.25))
+    torch.testing.assert_close(out[:, 2], torch.full((2, 24, 24), 0.2))
+    # not yet resized frames are resized first (short side 64 -> 32)
+    assert preprocess(np.zeros((2, 64, 80, 3), np.uint8), pol).shape == (2, 3, 24, 24)
+
+
+def test_preprocess_matches_hf_pil_processor() -> None:
+    """Same geometry and normalisation as transformers' VideoMAE processor, up to resize rounding."""
+    from transformers import VideoMAEImageProcessorPil
+
+    proc = VideoMAEImageProcessorPil(size={"shortest_edge": 64}, crop_size={"height": 56, "width": 56})
+    pol = FramePolicy.from_processor_config(proc.to_dict(), num_frames=1)
+    rng = np.random.default_rng(1)
+    frame = np.kron(rng.integers(0, 256, (18, 24, 3)), np.ones((5, 5, 1))).astype(np.uint8)  # 90x120
+    ref = np.asarray(proc(images=[frame], return_tensors="np")["pixel_values"]).reshape(3, 56, 56)
+    ours = preprocess(resize_frames_uint8(frame[None], pol.size), pol)[0].numpy()
+    assert ours.shape == ref.shape == (3, 56, 56)
+    assert np.abs(ours - ref).mean() < 0.01 and np.abs(ours - ref).max() < 0.05
