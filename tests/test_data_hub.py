@@ -12,7 +12,7 @@ import yaml
 
 from bgs_hf.cli.main import main as cli
 from bgs_hf.data import DatasetCardInfo, load, validate, write_hub
-from bgs_hf.data.hub import PARQUET_NAME, read_front_matter
+from bgs_hf.data.hub import read_front_matter
 from bgs_hf.data.stats import count_stats, data_stats
 from bgs_hf.data.testing import tiny_release_tables, write_release
 from bgs_hf.errors import BGSInputError
@@ -35,11 +35,16 @@ def _mp4(n_frames: int = 4) -> bytes:
     return buf.getvalue()
 
 
+def _parquet(folder, config):
+    (path,) = (folder / config).glob("*.parquet")
+    return path
+
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     root = tmp_path_factory.mktemp("rel")
     videos = {"clip_001.mp4": _mp4(), "clip_007.mp4": _mp4()}
-    return write_release(tiny_release_tables(n_clips=14, n_participants=8, trials_per_participant=30), root,
+    return write_release(tiny_release_tables(n_clips=14, n_test=6, n_participants=8, trials_per_participant=30), root,
                          videos=videos)
 
 
@@ -52,7 +57,8 @@ def exported(release, tmp_path_factory):
 
 def test_layout_and_load_dataset_without_script(exported):
     data, out = exported
-    assert (out / "clips" / PARQUET_NAME).is_file() and (out / "judgments" / PARQUET_NAME).is_file()
+    assert len(list((out / "clips").glob("train-*.parquet"))) == 1
+    assert len(list((out / "judgments").glob("train-*.parquet"))) == 1
     assert sorted(p.name for p in (out / "videos").iterdir()) == ["clip_001.mp4", "clip_007.mp4"]
     judg = datasets.load_dataset(str(out), "judgments")["train"]
     clips = datasets.load_dataset(str(out), "clips")["train"]
@@ -60,6 +66,28 @@ def test_layout_and_load_dataset_without_script(exported):
     assert len(judg) == len(data.judgments) and len(clips) == data.n_clips
     assert clips[1]["video"] == "videos/clip_001.mp4" and clips[0]["video"] is None
     assert judg.to_pandas().equals(data.judgments.to_pandas())
+    # the statistics straight from `load_dataset` (no bgs_hf reader) match the source's
+    j, c = judg.to_pandas(), clips.to_pandas()
+    test = set(np.flatnonzero(c["stimulus_set"] == "test"))
+    valid = j[~j["is_catch"]]
+    in_test = valid[["clip_a", "clip_b", "clip_c"]].isin(test).all(axis=1)
+    stats = count_stats(data)
+    assert (len(j), int(j["is_catch"].sum()), len(valid)) == (
+        stats["judgments_total"], stats["catch_trials"], stats["valid_judgments"])
+    assert int(in_test.sum()) == stats["splits"]["test"]["judgments"] > 0
+    assert j["participant"].nunique() == stats["participants"]
+
+
+def test_reexport_to_same_folder_is_not_served_stale(tmp_path):
+    """datasets 5.2 caches local folders by name + YAML patterns; content-named files dodge that."""
+    sizes = []
+    for n_test in (3, 5):
+        write_release(tiny_release_tables(n_test=n_test), tmp_path / "rel")
+        write_hub(load(tmp_path / "rel"), tmp_path / "same", card=False)
+        clips = datasets.load_dataset(str(tmp_path / "same"), "clips")["train"]
+        sizes.append(list(clips["stimulus_set"]).count("test"))
+    assert sizes == [3, 5]
+    assert len(list((tmp_path / "same" / "clips").glob("*.parquet"))) == 1
 
 
 def test_round_trip_gives_identical_data_and_statistics(exported):
@@ -117,7 +145,7 @@ def test_custom_card_info(release, tmp_path):
 def test_video_paths_escaping_the_folder_are_refused(exported, tmp_path, bad):
     data, _ = exported
     out = write_hub(data, tmp_path / "d")
-    path = out / "clips" / PARQUET_NAME
+    path = _parquet(out, "clips")
     df = pd.read_parquet(path)
     df.loc[2, "video"] = bad
     df.to_parquet(path)
@@ -128,7 +156,7 @@ def test_video_paths_escaping_the_folder_are_refused(exported, tmp_path, bad):
 def test_bad_judgments_are_reported(exported, tmp_path):
     data, _ = exported
     out = write_hub(data, tmp_path / "j")
-    path = out / "judgments" / PARQUET_NAME
+    path = _parquet(out, "judgments")
     df = pd.read_parquet(path)
     df.loc[4, "clip_b"] = 99
     df.loc[9, "odd"] = 3
@@ -158,7 +186,7 @@ def test_missing_and_corrupt_videos_are_validation_problems(exported, tmp_path):
 def test_missing_column_in_hub_judgments(exported, tmp_path):
     data, _ = exported
     out = write_hub(data, tmp_path / "m")
-    path = out / "judgments" / PARQUET_NAME
+    path = _parquet(out, "judgments")
     pd.read_parquet(path).drop(columns=["odd"]).to_parquet(path)
     with pytest.raises(BGSInputError, match=r"judgments: column 'odd' missing"):
         load(out)
@@ -199,3 +227,19 @@ def test_cli_stats_export_push_local_dir(release, tmp_path, capsys):
     assert "nothing uploaded" in capsys.readouterr().out
     assert yaml.safe_load((tmp_path / "p" / "README.md").read_text().split("---")[1])["configs"]
     assert count_stats(load(tmp_path / "p")) | {"name": 0} == count_stats(load(release)) | {"name": 0}
+
+
+def test_repo_id_goes_through_snapshot_download(exported, monkeypatch):
+    data, out = exported
+    calls = []
+
+    def fake_snapshot_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs.get("repo_type")))
+        return str(out)
+
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    back = load("someone/social-ooo")
+    assert calls == [("someone/social-ooo", "dataset")]
+    assert len(back.judgments) == len(data.judgments)

@@ -188,3 +188,15 @@ def test_cli_error_is_one_line_without_traceback(tmp_path, tables, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "error: annotations.csv row 2: video_name 'clip_000.mp4' annotated twice"
     assert not any("Traceback" in line for line in err)
+
+
+def test_mapping_indices_need_not_start_at_zero(tmp_path, tables):
+    clean = load(write_release(tables, tmp_path / "a"))
+    shifted = tiny_release_tables()
+    shifted.mapping["index"] = shifted.mapping["index"] * 2 + 100
+    shifted.mapping = shifted.mapping.iloc[::-1]  # order in the file does not matter either
+    for col in ("stim1_name", "stim2_name", "stim3_name", "choice"):
+        shifted.triplets[col] = shifted.triplets[col] * 2 + 100
+    data = load(write_release(shifted, tmp_path / "b"))
+    assert data.judgments.to_pandas().equals(clean.judgments.to_pandas())
+    assert data.meta["clip_index"][:3] == [100, 102, 104]

@@ -39,7 +39,7 @@ def first_step(out_json: str, embed_chunk: int, recipe: str) -> None:
         data=DataArguments(data="tiny"), bgs=BGSArguments(recipe=recipe, clips_per_step=6, embed_chunk=embed_chunk),
         training={"output_dir": f"{out_json}.run", "use_cpu": True, "max_steps": 1, "eval_strategy": "no",
                   "load_best_model_at_end": False, "lr_scheduler_type": "constant", "save_strategy": "no",
-                  "disable_tqdm": True, "seed": 5, "logging_steps": 1, "ddp_backend": "gloo"},
+                  "disable_tqdm": True, "seed": 5, "logging_steps": 1},
         data_override=data, clip_store=TensorClipStore(pix), model_override=model)
     from bgs_hf.training import trainer as trainer_mod
 

@@ -16,31 +16,51 @@ import torch
 from bgs_hf.errors import BGSInputError
 
 REPO = "tester/bgs-tiny"
-# The run's own evaluation record: the card must show exactly these numbers.
+# The run's own evaluation record, in the layout `train_bgs` writes (behavioural_fit per split; nulls for
+# non-finite values): the card must show exactly these numbers.
 METRICS = {
+    "recipe": "clip-batched",
+    "backbone": "tiny-random-videomae",
+    "val": {"r2": 0.05, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.6, "pct_of_ceiling": None, "ceiling_r2": None},
     "test": {
         "r2": 0.0871,
         "r2_ci": [0.0213, 0.1502],
         "rsa_spearman": 0.2951,
+        "rsa_pearson": 0.2702,
         "ooo_acc_3way": 0.4123,
         "ooo_acc_2way": 0.6351,
-        "pct_of_ceiling": 0.4147,
-        "noise_ceiling": {"r2": 0.21, "ci": [0.17, 0.25]},
+        "pct_of_ceiling": 41.47,
+        "ceiling_r2": 0.21,
+        "ceiling_r2_ci": [0.17, 0.25],
+        "n_pairs": 637,
+        "n_judgments": 368,
+        "split": "test",
     },
-    "baseline": {"test": {"r2": 0.0312, "ooo_acc_3way": 0.3711, "ooo_acc_2way": 0.5802}},
-    "loss": {"name": "BGSLoss", "alpha": 0.7, "beta0": 0.3, "beta_step": 0.1, "beta_max": 0.7, "margin": 0.2},
-    "data": {"source": "runs/x/socialshapes", "name": "SocialShapes", "split": "test"},
 }
+BASELINE = {
+    "r2": 0.0312,
+    "r2_ci": [-0.01, 0.08],
+    "ooo_acc_3way": 0.3711,
+    "ooo_acc_2way": 0.5802,
+    "split": "test",
+}
+TRAINER_INFO = {
+    "recipe": {"name": "clip-batched"},
+    "loss": {"name": "BGSLoss", "alpha": 0.7, "beta0": 0.3, "beta_step": 0.1, "beta_max": 0.7, "margin": 0.2},
+}
+RUN_CONFIG = {"data": {"data": "runs/x/socialshapes", "val_fraction": 0.2}}
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run folder as training leaves it: the saved embedder plus metrics and training args."""
+def make_tiny_run(run: Path) -> Path:
+    """A run folder as training leaves it: the saved embedder (tiny random VideoMAE, live LoRA, head)
+    plus metrics and training args. Shared with the Space tests."""
     from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
 
     torch.manual_seed(0)
-    run = tmp_path_factory.mktemp("run")
-    model = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=16), lora=LoraSettings(r=4, alpha=8))
+    run.mkdir(parents=True, exist_ok=True)
+    model = build_embedder(
+        "tiny-random-videomae", head=HeadConfig(out_dim=16), lora=LoraSettings(r=4, alpha=8)
+    )
     # make the adapter non-trivial (lora_B starts at zero) so a lost adapter would change embeddings
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -48,9 +68,17 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 p.normal_(0, 0.5)
     model.save_pretrained(str(run))
     (run / "metrics.json").write_text(json.dumps(METRICS))
+    (run / "baseline.json").write_text(json.dumps(BASELINE))
+    (run / "bgs_trainer_state.json").write_text(json.dumps(TRAINER_INFO))
+    (run / "run_config.json").write_text(json.dumps(RUN_CONFIG))
     (run / "training_args.json").write_text(json.dumps({"learning_rate": 1e-4, "seed": 0, "max_steps": 2}))
     (run / "optimizer.pt").write_bytes(b"not for publishing")
     return run
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_run(tmp_path_factory.mktemp("run"))
 
 
 def _inputs(run: Path) -> torch.Tensor:
@@ -74,10 +102,12 @@ def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) 
     assert data.base_model is None  # tiny-random backbone: no Hub id to claim
     values = {r.metric_config: r.metric_value for r in data.eval_results}
     for key in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
-        assert values[key] == pytest.approx(METRICS["test"][key])
+        assert values[key] == pytest.approx(METRICS["test"][key])  # test split, not val
     assert {r.dataset_split for r in data.eval_results} == {"test"}
     # evaluation table: baseline, this model and the ceiling side by side, from the run's numbers
-    assert "| pretrained `tiny-random-videomae` (no BGS) | 0.031 |" in text
+    assert (
+        "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | — | 37.1% | 58.0% |" in text
+    )
     assert "0.087 [0.021, 0.150]" in text and "41.5%" in text and "63.5%" in text
     assert "human noise ceiling (split-half) | 0.210 [0.170, 0.250]" in text
     # loss weights, LoRA, frames, licence note and citation
@@ -97,7 +127,7 @@ def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
     from bgs_hf.hub.run_info import RunInfo
 
     info = RunInfo.from_run_dir(tiny_run)
-    info.metrics = {k: v for k, v in info.metrics.items() if k != "baseline"}
+    info.baseline_metrics = None
     text = str(render_model_card(card_data_from_run(info)))
     assert "pretrained `tiny-random-videomae`" not in text
     assert "The pretrained baseline was not evaluated in this run" in text
@@ -196,7 +226,17 @@ def test_upload_against_local_fake_hub(tiny_run: Path, tmp_path: Path) -> None:
             "HF_HUB_DISABLE_TELEMETRY": "1",
         }
         proc = subprocess.run(
-            [sys.executable, "-m", "bgs_hf.cli.main", "-v", "push", str(tiny_run), "--repo-id", REPO, "--private"],
+            [
+                sys.executable,
+                "-m",
+                "bgs_hf.cli.main",
+                "-v",
+                "push",
+                str(tiny_run),
+                "--repo-id",
+                REPO,
+                "--private",
+            ],
             capture_output=True,
             text=True,
             env=env,

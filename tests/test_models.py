@@ -262,3 +262,25 @@ def test_load_model_warns_on_version_mismatch(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
         load_model(tmp_path)
     assert "peft 0.1.0" in caplog.text
+
+
+def test_bundled_backbone_round_trip_saves_base_weights(monkeypatch, tmp_path):
+    """bgs-tiny-videomae resolves to the assets folder; a run folder carries its base so loading is offline."""
+    import bgs_hf.models.registry as reg
+
+    assets = tmp_path / "assets"
+    torch.manual_seed(3)
+    transformers.VideoMAEModel(get_backbone_spec("tiny-random-videomae").config).save_pretrained(
+        assets / "bgs-tiny-videomae")
+    monkeypatch.setattr(reg, "ASSETS_DIR", assets)
+    model = build_embedder("bgs-tiny-videomae").eval()
+    assert model.spec.source == "bundled"
+    x = _clips(model)
+    _train_step(model, x)
+    with torch.no_grad():
+        ref = model(x)
+    run = tmp_path / "run"
+    model.save_pretrained(str(run))
+    monkeypatch.setattr(reg, "ASSETS_DIR", tmp_path / "gone")  # the assets are not needed to load the run
+    with torch.no_grad():
+        assert torch.equal(load_model(run)(x), ref)

@@ -116,7 +116,9 @@ def test_ten_bit(tmp_path: Path) -> None:
     path = None
     for codec in ("libx264", "libx265"):
         try:
-            path = media.write_barcode_clip(tmp_path / f"ten_{codec}.mp4", 20, codec=codec, pix_fmt="yuv420p10le")
+            path = media.write_barcode_clip(
+                tmp_path / f"ten_{codec}.mp4", 20, codec=codec, pix_fmt="yuv420p10le"
+            )
             break
         except Exception:  # noqa: BLE001 - encoder missing or built without 10-bit
             continue
@@ -141,7 +143,9 @@ def test_odd_dimensions(tmp_path: Path, codec: str, ext: str) -> None:
     "rotation,shape,white_corner",
     [(90, (64, 32), (63, 0)), (-90, (64, 32), (0, 31)), (180, (32, 64), (31, 63)), (0, (32, 64), (0, 0))],
 )
-def test_rotation_metadata_is_applied(tmp_path: Path, rotation: int, shape: tuple, white_corner: tuple) -> None:
+def test_rotation_metadata_is_applied(
+    tmp_path: Path, rotation: int, shape: tuple, white_corner: tuple
+) -> None:
     # Expected orientation verified against `ffmpeg -i` autorotation for the 90-degree case.
     path = media.write_corner_clip(tmp_path / f"rot{rotation}.mp4", rotation=rotation)
     frames = decode_frames(path, 2)
@@ -221,4 +225,6 @@ def test_check_video_limits(tmp_path: Path) -> None:
     assert "codec" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(codecs=("vp9",))))
     assert "duration" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(max_duration_s=0.1)))
     avi = media.write_barcode_clip(tmp_path / "x.avi", 5, codec="mpeg4")
-    assert "container" in _assert_one_line_error(avi, lambda q: check_video(q, VideoLimits(containers=("mp4",))))
+    assert "container" in _assert_one_line_error(
+        avi, lambda q: check_video(q, VideoLimits(containers=("mp4",)))
+    )

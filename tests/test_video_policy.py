@@ -19,7 +19,8 @@ def test_policy_roundtrip_through_json() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"crop": 300}, {"num_frames": 0}, {"sampling": "random"}, {"mean": (0.5, 0.5)}, {"std": (1, 0, 1)}]
+    "kwargs",
+    [{"crop": 300}, {"num_frames": 0}, {"sampling": "random"}, {"mean": (0.5, 0.5)}, {"std": (1, 0, 1)}],
 )
 def test_policy_rejects_bad_values(kwargs: dict) -> None:
     with pytest.raises(ValueError):
@@ -45,20 +46,28 @@ def test_from_real_processor_configs() -> None:
 def test_from_processor_config_dict_variants() -> None:
     # V-JEPA 2 video processor defaults: short side int(256*256/224), crop 256 given as an int.
     vj = FramePolicy.from_processor_config(
-        {"size": {"shortest_edge": 292}, "crop_size": 256, "image_mean": [0.485, 0.456, 0.406],
-         "image_std": [0.229, 0.224, 0.225], "num_frames": 64}
+        {
+            "size": {"shortest_edge": 292},
+            "crop_size": 256,
+            "image_mean": [0.485, 0.456, 0.406],
+            "image_std": [0.229, 0.224, 0.225],
+            "num_frames": 64,
+        }
     )
     assert (vj.num_frames, vj.size, vj.crop) == (64, 292, 256)
     sq = FramePolicy.from_processor_config({"size": {"height": 224, "width": 224}, "do_center_crop": False})
     assert (sq.size, sq.crop) == (224, 224)
-    raw = FramePolicy.from_processor_config({"size": 128, "crop_size": {"height": 112, "width": 112},
-                                             "do_normalize": False})
+    raw = FramePolicy.from_processor_config(
+        {"size": 128, "crop_size": {"height": 112, "width": 112}, "do_normalize": False}
+    )
     assert (raw.size, raw.crop, raw.mean, raw.std) == (128, 112, (0.0,) * 3, (1.0,) * 3)
     with pytest.raises(ValueError):
         FramePolicy.from_processor_config({"size": {"longest_edge": 5}})
 
 
-@pytest.mark.parametrize("hw,expected", [((480, 640), (224, 298)), ((640, 480), (298, 224)), ((47, 63), (32, 42))])
+@pytest.mark.parametrize(
+    "hw,expected", [((480, 640), (224, 298)), ((640, 480), (298, 224)), ((47, 63), (32, 42))]
+)
 def test_short_side_shape(hw: tuple, expected: tuple) -> None:
     size = expected[0] if hw[0] <= hw[1] else expected[1]
     assert short_side_shape(*hw, size) == expected
@@ -111,3 +120,10 @@ def test_preprocess_matches_hf_pil_processor() -> None:
     ours = preprocess(resize_frames_uint8(frame[None], pol.size), pol)[0].numpy()
     assert ours.shape == ref.shape == (3, 56, 56)
     assert np.abs(ours - ref).mean() < 0.01 and np.abs(ours - ref).max() < 0.05
+
+
+def test_package_exports_resolve() -> None:
+    import bgs_hf.video as video
+
+    assert sorted(video.__all__) == sorted(video._EXPORTS)
+    assert all(getattr(video, name) is not None for name in video.__all__)

@@ -19,10 +19,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repo-id", required=True, help="target model repo, USER/NAME")
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument(
-        "--local-dir", default=None, help="write exactly the folder that would be uploaded here; upload nothing"
+        "--local-dir",
+        default=None,
+        help="write exactly the folder that would be uploaded here; upload nothing",
     )
-    p.add_argument("--license", default=None, help="licence id for the card (default: from the training data)")
+    p.add_argument(
+        "--license", default=None, help="licence id for the card (default: from the training data)"
+    )
     p.add_argument("--split", default="test", help="evaluation split shown on the card (default: test)")
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="JSON with the pretrained model's fit on the same split (default: RUN_DIR/baseline.json if present)",
+    )
     p.set_defaults(func=run)
 
 
@@ -36,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         local_dir=args.local_dir,
         license=args.license,
         split=args.split,
+        baseline=args.baseline,
     )
     if result.uploaded:
         print(f"pushed {len(result.files)} files to {result.url}")

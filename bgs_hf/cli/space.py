@@ -13,14 +13,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="BGS run folder or Hub repo id of a pushed adapter")
     p.add_argument("--data", default=None, help="catalogue dataset folder (default: generated SocialShapes)")
     p.add_argument("--split", default=None, help="show only this split's clips (e.g. test)")
-    p.add_argument("--cache-dir", default=None, help="embeddings/thumbnail cache (default ~/.cache/bgs-hf/space)")
+    p.add_argument(
+        "--cache-dir", default=None, help="embeddings/thumbnail cache (default ~/.cache/bgs-hf/space)"
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--max-upload-mb", type=float, default=20.0)
     p.add_argument("--max-duration-s", type=float, default=30.0)
     p.add_argument("--push", action="store_true", help="stage/upload the Space folder instead of running it")
     p.add_argument("--repo-id", default=None, help="Space repo USER/NAME (with --push)")
-    p.add_argument("--local-dir", default=None, help="with --push: write the Space folder here, upload nothing")
+    p.add_argument(
+        "--local-dir", default=None, help="with --push: write the Space folder here, upload nothing"
+    )
     p.add_argument("--private", action="store_true")
     p.set_defaults(func=run)
 
@@ -37,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
     if args.push:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
-        files, url = push_space(args.model, args.repo_id, local_dir=args.local_dir, private=args.private,
-                                settings=settings)
+        files, url = push_space(
+            args.model, args.repo_id, local_dir=args.local_dir, private=args.private, settings=settings
+        )
         where = url or args.local_dir
         print(f"{'pushed' if url else 'staged'} {len(files)} Space files to {where}")
         return 0

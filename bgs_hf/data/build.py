@@ -114,6 +114,8 @@ def finish(
     clip_ds = datasets.Dataset.from_pandas(clips, features=clip_features(rating_cols), preserve_index=False)
     judg_ds = datasets.Dataset.from_pandas(judgments, features=judgment_features(), preserve_index=False)
     meta = {**meta, "split_config": asdict(split_config)}
+    if root is not None and (root / "ground_truth.json").is_file():  # synthetic benchmarks ship one
+        meta["ground_truth"] = str((root / "ground_truth.json").resolve())
     data = OddOneOutData(clips=clip_ds, judgments=judg_ds, splits=splits, name=name, root=root, meta=meta)
     logger.info("%r", data)
     return data

@@ -27,7 +27,6 @@ from bgs_hf.errors import BGSInputError
 logger = logging.getLogger(__name__)
 
 CONFIGS: tuple[str, ...] = ("clips", "judgments")
-PARQUET_NAME = "train-00000-of-00001.parquet"
 TEMPLATE = Path(__file__).resolve().parents[2] / "hub_cards" / "dataset_card.md.j2"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
@@ -96,7 +95,7 @@ def looks_like_repo_id(source: str) -> bool:
 def download(repo_id: str, *, revision: str | None = None) -> Path:
     """Snapshot a dataset repo (cached; honours ``HF_HUB_OFFLINE``) and return its local folder."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+    from huggingface_hub.errors import LocalEntryNotFoundError
 
 
     try:
@@ -105,7 +104,7 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
         raise BGSInputError(
             f"{repo_id!r} is not a local folder and is not in the Hub cache (offline or unreachable)"
         ) from None
-    except (HfHubHTTPError, OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - network errors (httpx) are not HfHubHTTPError
         raise BGSInputError(f"cannot download dataset {repo_id!r}: {str(err).splitlines()[0]}") from None
 
 
@@ -124,11 +123,29 @@ def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems:
     return resolved
 
 
+def _cache_dir(folder: Path) -> str:
+    """A datasets cache folder keyed by this folder's path and its files' sizes and mtimes.
+
+    datasets 5.2 keys the cache of a local folder with YAML configs by the folder *name* and the
+    config patterns only: two folders called ``ds`` (or a rewritten one) silently share stale Arrow
+    files. A key of our own avoids that and still reuses the cache while nothing changed.
+    """
+    import hashlib
+
+    import datasets
+
+    h = hashlib.sha256(str(folder.resolve()).encode())
+    for f in sorted([folder / "README.md", *folder.rglob("*.parquet")]):
+        st = f.stat()
+        h.update(f"{f.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return str(Path(datasets.config.HF_DATASETS_CACHE) / "bgs_hf_local" / h.hexdigest()[:16])
+
+
 def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     import datasets
 
     try:
-        dd = datasets.load_dataset(str(folder), name)
+        dd = datasets.load_dataset(str(folder), name, cache_dir=_cache_dir(folder))
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {str(err).splitlines()[0]})",
                        path=folder / "README.md")
@@ -234,7 +251,8 @@ def _video_name(clip_id: str) -> str:
 
 
 def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
-                template: str | Path | None = None, stats: dict[str, Any] | None = None) -> str:
+                template: str | Path | None = None, stats: dict[str, Any] | None = None,
+                files: dict[str, str] | None = None) -> str:
     """README.md text: YAML (configs + typed card data) then the card body from ``hub_cards/``."""
     from huggingface_hub import DatasetCard, DatasetCardData
 
@@ -250,7 +268,7 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         license=info.license,
         size_categories=_size_category(len(data.judgments)),
         tags=list(info.tags),
-        configs=hub_configs(),
+        configs=hub_configs(files),
         **extra,
     )
     rating_cols = [c for c in data.clips.column_names if c.startswith("rating_")]
@@ -266,11 +284,27 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
     return str(card)
 
 
-def hub_configs() -> list[dict[str, Any]]:
-    return [
-        {"config_name": name, "data_files": [{"split": "train", "path": f"{name}/*.parquet"}]}
-        for name in CONFIGS
-    ]
+def hub_configs(files: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """YAML ``configs``; ``files`` maps config -> its parquet path (default: a glob per config)."""
+    files = files or {name: f"{name}/*.parquet" for name in CONFIGS}
+    return [{"config_name": name, "data_files": [{"split": "train", "path": files[name]}]} for name in CONFIGS]
+
+
+def _write_parquet(ds: Any, folder: Path) -> str:
+    """Write ``ds`` as ``train-<content hash>.parquet``; returns the name.
+
+    datasets 5.2 caches a local folder's configs under a key made of the folder name and the YAML
+    patterns, not the files: naming each file by its content makes a re-export (or another folder with
+    the same name) a new key, so a plain ``load_dataset(dir, ...)`` never serves stale rows.
+    """
+    import hashlib
+
+    tmp = folder / ".writing.parquet"
+    ds.to_parquet(str(tmp))
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:16]
+    name = f"train-{digest}.parquet"
+    tmp.replace(folder / name)
+    return name
 
 
 def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
@@ -310,14 +344,15 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
     given = clips["stimulus_set"].to_numpy(dtype=object)
     clips["stimulus_set"] = np.where(given == "val", "val", label)
     rating_cols = sorted(c for c in clips.columns if c.startswith("rating_"))
-    datasets.Dataset.from_pandas(clips, features=clip_features(rating_cols), preserve_index=False).to_parquet(
-        str(out / "clips" / PARQUET_NAME)
-    )
-    data.judgments.to_parquet(str(out / "judgments" / PARQUET_NAME))
+    clip_ds = datasets.Dataset.from_pandas(clips, features=clip_features(rating_cols), preserve_index=False)
+    files = {
+        "clips": "clips/" + _write_parquet(clip_ds, out / "clips"),
+        "judgments": "judgments/" + _write_parquet(data.judgments, out / "judgments"),
+    }
     if card:
-        text = render_card(data, card_info)
+        text = render_card(data, card_info, files=files)
     else:
-        text = "---\n" + yaml.safe_dump({"configs": hub_configs()}, sort_keys=False) + "---\n"
+        text = "---\n" + yaml.safe_dump({"configs": hub_configs(files)}, sort_keys=False) + "---\n"
     (out / "README.md").write_text(text, encoding="utf-8")
     logger.info("wrote Hub layout to %s (%d clips, %d judgments, %d videos)", out, len(clips),
                 len(data.judgments), len(to_copy))
@@ -329,7 +364,11 @@ def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, toke
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
-                      commit_message="Upload odd-one-out dataset (bgs-hf)")
+    try:
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
+                          commit_message="Upload odd-one-out dataset (bgs-hf)")
+    except Exception as err:  # noqa: BLE001 - network/auth failures become one line; never shows the token
+        raise BGSInputError(f"upload to dataset repo {repo_id!r} failed: {str(err).splitlines()[0]}") from None
+    logger.info("uploaded %s to %s", folder, repo_id)
     return f"https://huggingface.co/datasets/{repo_id}"

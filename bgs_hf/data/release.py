@@ -130,7 +130,7 @@ def read_caption_table(data_dir: Path, names: pd.Series, problems: Problems) -> 
     return {k: list(g["caption"]) for k, g in df.groupby("video_name", sort=False)}
 
 
-def read_triplets(data_dir: Path, index_to_row: dict[int, int], problems: Problems) -> pd.DataFrame:
+def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) -> pd.DataFrame:
     """``all_triplets.csv`` -> judgment columns; ``odd`` = position of ``choice`` in the triplet."""
     path = data_dir / TRIPLETS
     df = read_csv(path, TRIPLET_COLUMNS, problems)
@@ -142,7 +142,10 @@ def read_triplets(data_dir: Path, index_to_row: dict[int, int], problems: Proble
     trial, bad_trial = to_ints(df, "trial", path, problems)
     bad |= bad_trial
     rt = to_numbers(df, "response_time", path, problems, allow_empty=True)
-    idx = np.array([index_to_row.get(int(v), -1) for v in raw.ravel()], dtype=np.int64).reshape(raw.shape)
+    # vectorised index -> row lookup (the mapping is sorted by index; indices need not be 0..N-1)
+    pos = np.searchsorted(sorted_index, raw)
+    found = (pos < len(sorted_index)) & (sorted_index[np.minimum(pos, len(sorted_index) - 1)] == raw)
+    idx = np.where(found, pos, -1).astype(np.int64)
     rows = df[ROW].to_numpy()
     known = f"not in {MAPPING.name}"
     bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, stim_cols, known)
@@ -181,7 +184,6 @@ def read_release(
         problems.fatal(f"not a release folder: no data/{TRIPLETS}", path=source)
     mapping = read_mapping(data_dir, problems)
     names = mapping["video_name"].reset_index(drop=True)
-    index_to_row = {int(i): r for r, i in enumerate(mapping["index"])}
     if not (mapping["index"].to_numpy() == np.arange(len(mapping))).all():
         logger.warning("%s: indices are not 0..N-1; clips are renumbered by sorted index", MAPPING.name)
     clips = read_annotations(data_dir, names, problems)
@@ -198,7 +200,7 @@ def read_release(
     n_videos = int(clips["video"].notna().sum())
     if n_videos < len(clips):
         logger.info("videos found for %d of %d clips in %s", n_videos, len(clips), video_dir)
-    judgments = read_triplets(data_dir, index_to_row, problems)
+    judgments = read_triplets(data_dir, mapping["index"].to_numpy(dtype=np.int64), problems)
     root = data_dir.parent if data_dir.name == "data" else data_dir
     meta = {
         "source": "release",
@@ -206,9 +208,6 @@ def read_release(
         "clip_index": [int(i) for i in mapping["index"]],
         "videos_found": n_videos,
     }
-    gt = root / "ground_truth.json"
-    if gt.is_file():
-        meta["ground_truth"] = str(gt.resolve())
     return finish(
         clips, judgments, name=root.resolve().name, root=root.resolve(), meta=meta,
         split_config=split_config or SplitConfig(), stimulus_path=data_dir / ANNOTATIONS, problems=problems,

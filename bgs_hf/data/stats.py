@@ -73,13 +73,18 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
 
     out = count_stats(data)
     test = data.triplets("test")
-    ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
+    r2, ci = None, [None, None]
+    if len(np.unique(test.participant)) >= 2:
+        ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
+        r2, ci = _finite(ceiling.r2), [_finite(c) for c in ceiling.ci]
+    else:
+        logger.warning("test split has judgments from fewer than 2 participants: no split-half ceiling")
     repeats = repeat_agreement(test)
     repeats_all = repeat_agreement(data.triplets(None))
     out["noise_ceiling"] = {
         "test": {
-            "r2_split_half": _finite(ceiling.r2),
-            "r2_split_half_ci": [_finite(c) for c in ceiling.ci],
+            "r2_split_half": r2,
+            "r2_split_half_ci": ci,
             "repeat_agreement": _finite(repeats.agreement),
             "n_splits": n_splits,
             "repeated_triplets": repeats.n_triplets,

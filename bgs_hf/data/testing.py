@@ -7,6 +7,7 @@ same file names and columns, optionally spoiled (missing columns, BOM, CRLF, ...
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,20 @@ import pandas as pd
 
 from bgs_hf.data.build import RATING_ATTRS
 from bgs_hf.data.release import ANNOTATIONS, CAPTIONS, MAPPING, TRIPLETS, VIDEOS
+
+#: environment variable that points tests at the paper's real release.
+RELEASE_ENV = "BGS_RELEASE_DIR"
+
+
+def release_dir() -> Path:
+    """The real release for ``release``-marked tests: ``$BGS_RELEASE_DIR`` or ``../shared/data/...``
+    next to the repository (it has no licence, so it is never inside the repo)."""
+    default = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "garcia-isik-release"
+    return Path(os.environ.get(RELEASE_ENV, default))
+
+
+def release_available() -> bool:
+    return (release_dir() / "data").is_dir()
 
 
 @dataclass

@@ -21,26 +21,14 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
         return
     from tqdm.auto import tqdm
 
+    from bgs_hf.video import decode_frames  # the one PyAV decoding path, so validate agrees with training
+
     named = [(cid, v) for cid, v in zip(data.clips["clip_id"], data.clips["video"]) if v]
     for cid, path in tqdm(named, desc="check videos", unit="clip", disable=len(named) < 20):
-        err = probe_video(path)
-        if err:
-            problems.add(f"clip {cid!r}: {err}", path=path)
-
-
-def probe_video(path: str | Path) -> str | None:
-    """None when PyAV decodes one frame of the file, else a short reason."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return "no video stream"
-            for _ in container.decode(video=0):
-                return None
-            return "no decodable frame"
-    except (av.error.FFmpegError, OSError, ValueError) as err:
-        return f"unreadable video ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+        try:
+            decode_frames(path, 1)
+        except BGSInputError as err:
+            problems.add(f"clip {cid!r}: {err.detail}", path=path)
 
 
 def validate(source: str | Path, *, decode_videos: bool = True) -> tuple[OddOneOutData | None, list[BGSInputError]]:

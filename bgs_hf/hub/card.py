@@ -78,11 +78,8 @@ def _fmt_ci(ci: Any) -> str:
 
 
 def _fmt_pct(value: Any) -> str:
-    """``pct_of_ceiling`` as recorded; values ≤ 1.5 are fractions, larger ones already percentages."""
-    if not isinstance(value, (int, float)):
-        return "—"
-    pct = value * 100.0 if abs(value) <= 1.5 else value
-    return f"{pct:.1f}%"
+    """``pct_of_ceiling`` is already a percentage (``bgs_hf.metrics.bootstrap.pct_of_ceiling``)."""
+    return f"{value:.1f}%" if isinstance(value, (int, float)) else "—"
 
 
 def _fmt_acc(value: Any) -> str:
@@ -117,7 +114,14 @@ class BGSModelCardData(ModelCardData):
     library_name: str = "peft"
     pipeline_tag: str = "feature-extraction"
     tags: list[str] = field(
-        default_factory=lambda: ["bgs-hf", "peft", "lora", "video", "representational-alignment", "odd-one-out"]
+        default_factory=lambda: [
+            "bgs-hf",
+            "peft",
+            "lora",
+            "video",
+            "representational-alignment",
+            "odd-one-out",
+        ]
     )
     datasets: list[str] | None = None
     metrics: list[str] | None = field(default_factory=lambda: ["accuracy"])
@@ -244,7 +248,7 @@ def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
     data = info.section("data", "dataset") or {}
     if isinstance(data, str):
         data = {"source": data}
-    source = str(data.get("source") or data.get("path") or data.get("name") or "")
+    source = str(data.get("source") or data.get("data") or data.get("path") or data.get("name") or "")
     name = str(data.get("name") or (Path(source).name if source else "unknown"))
     hub_ids = [source] if is_hub_id(source) else None
     kind = f"{name} {source} {data.get('kind', '')}".lower()
@@ -275,7 +279,9 @@ def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
     return name, (name if is_hub_id(name) else None), {}
 
 
-def card_data_from_run(info: RunInfo, *, repo_id: str | None = None, license: str | None = None) -> BGSModelCardData:
+def card_data_from_run(
+    info: RunInfo, *, repo_id: str | None = None, license: str | None = None
+) -> BGSModelCardData:
     """Fill the card data from a run. Nothing is invented: absent entries stay empty on the card."""
     cfg = info.bgs_config
     backbone, base_id, short = _backbone(cfg)
@@ -292,7 +298,14 @@ def card_data_from_run(info: RunInfo, *, repo_id: str | None = None, license: st
     data = info.section("data", "dataset")
     split = str((data or {}).get("split", info.split)) if isinstance(data, dict) else info.split
     training = {}
-    for key in ("learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "seed", "bf16"):
+    for key in (
+        "learning_rate",
+        "num_train_epochs",
+        "max_steps",
+        "per_device_train_batch_size",
+        "seed",
+        "bf16",
+    ):
         if info.training_args and key in info.training_args:
             training[key] = info.training_args[key]
     if info.trainer_state:

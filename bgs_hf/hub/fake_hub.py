@@ -102,7 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
             self._record(body)
             kind = body.get("type") or "model"
-            repo_id = f"{body.get('organization')}/{body['name']}" if body.get("organization") else body["name"]
+            repo_id = (
+                f"{body.get('organization')}/{body['name']}" if body.get("organization") else body["name"]
+            )
             with self.state.lock:
                 self.state.repos.setdefault(_repo_key(kind, repo_id), body)
                 self.state.files.setdefault(_repo_key(kind, repo_id), {})

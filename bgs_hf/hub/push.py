@@ -94,7 +94,9 @@ def _model_files(model_dir: Path) -> list[Path]:
         if any(fnmatch.fnmatch(path.name, pat) for pat in MODEL_FILE_PATTERNS):
             chosen.append(path.relative_to(model_dir))
     if not any(p.suffix == ".safetensors" for p in chosen):
-        raise BGSInputError("no .safetensors weights to publish (adapter_model.safetensors expected)", path=model_dir)
+        raise BGSInputError(
+            "no .safetensors weights to publish (adapter_model.safetensors expected)", path=model_dir
+        )
     return chosen
 
 
@@ -132,6 +134,7 @@ def stage_run(
     repo_id: str | None = None,
     license: str | None = None,
     split: str = "test",
+    baseline: str | Path | None = None,
 ) -> list[str]:
     """Write the folder to publish into ``out_dir`` (must be empty); return its files, relative."""
     from bgs_hf.hub.card import card_data_from_run, render_model_card
@@ -139,7 +142,7 @@ def stage_run(
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=out_dir)
-    info = RunInfo.from_run_dir(run_dir, split=split)
+    info = RunInfo.from_run_dir(run_dir, split=split, baseline=baseline)
     files = _model_files(info.model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for rel in files:
@@ -190,15 +193,18 @@ def push_run(
     token: str | None = None,
     license: str | None = None,
     split: str = "test",
+    baseline: str | Path | None = None,
     commit_message: str | None = None,
 ) -> PushResult:
     """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing."""
     validate_repo_id(repo_id)
     if local_dir is not None:
-        files = stage_run(run_dir, local_dir, repo_id=repo_id, license=license, split=split)
+        files = stage_run(
+            run_dir, local_dir, repo_id=repo_id, license=license, split=split, baseline=baseline
+        )
         return PushResult(folder=Path(local_dir), files=files, repo_id=repo_id)
     with tempfile.TemporaryDirectory(prefix="bgs-push-") as tmp:
-        files = stage_run(run_dir, tmp, repo_id=repo_id, license=license, split=split)
+        files = stage_run(run_dir, tmp, repo_id=repo_id, license=license, split=split, baseline=baseline)
         url, oid = upload_folder(
             tmp,
             repo_id,

@@ -25,6 +25,8 @@ ADAPTER_CONFIG = "adapter_config.json"
 MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")
 #: Other JSON files of a run that may record the loss (``get_config_dict()``) and the data; first wins.
 EXTRA_FILES: tuple[str, ...] = ("run_config.json", "bgs_trainer_state.json")
+#: Optional JSON with the pretrained model's ``behavioural_fit`` on the same split (never estimated by us).
+BASELINE_FILE = "baseline.json"
 #: Metric keys copied onto the card (the contract of ``bgs_hf.metrics.behavioural_fit``).
 FIT_KEYS: tuple[str, ...] = (
     "r2",
@@ -80,7 +82,13 @@ def _pick_baseline(metrics: dict[str, Any], split: str) -> dict[str, Any] | None
 
 
 def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
-    """Noise ceiling as recorded: a number, or a dict with ``r2``/``mean`` and ``ci``."""
+    """Noise ceiling as recorded: ``ceiling_r2`` (+ ``ceiling_r2_ci``) of ``behavioural_fit``, a number, or a
+    dict with ``r2``/``mean`` and ``ci``."""
+    if isinstance(metrics.get("ceiling_r2"), (int, float)):
+        out: dict[str, Any] = {"r2": float(metrics["ceiling_r2"])}
+        if metrics.get("ceiling_r2_ci"):
+            out["ci"] = list(metrics["ceiling_r2_ci"])
+        return out
     for key in ("noise_ceiling", "ceiling", "noise_ceiling_r2", "ceiling_r2"):
         value = metrics.get(key)
         if isinstance(value, (int, float)):
@@ -88,7 +96,7 @@ def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
         if isinstance(value, dict):
             r2 = value.get("r2", value.get("mean", value.get("r2_mean")))
             if isinstance(r2, (int, float)):
-                out: dict[str, Any] = {"r2": float(r2)}
+                out = {"r2": float(r2)}
                 ci = value.get("ci", value.get("r2_ci"))
                 if ci is not None:
                     out["ci"] = list(ci)
@@ -111,13 +119,19 @@ class RunInfo:
     training_args: dict[str, Any] | None = None
     trainer_state: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # run_config.json / bgs_trainer_state.json
+    baseline_metrics: dict[str, Any] | None = None  # behavioural_fit of the pretrained model (baseline.json)
     split: str = "test"
 
     @classmethod
-    def from_run_dir(cls, run_dir: str | Path, *, split: str = "test") -> RunInfo:
+    def from_run_dir(
+        cls, run_dir: str | Path, *, split: str = "test", baseline: str | Path | None = None
+    ) -> RunInfo:
+        """Read a run folder; ``baseline`` is a JSON of the pretrained model's fit (default ``baseline.json``)."""
         run_dir = Path(run_dir)
         model_dir = find_model_dir(run_dir)
-        info = cls(run_dir=run_dir, model_dir=model_dir, bgs_config=_read_json(model_dir / BGS_CONFIG), split=split)
+        info = cls(
+            run_dir=run_dir, model_dir=model_dir, bgs_config=_read_json(model_dir / BGS_CONFIG), split=split
+        )
         if (model_dir / ADAPTER_CONFIG).is_file():
             info.adapter_config = _read_json(model_dir / ADAPTER_CONFIG)
         for attr, name in (
@@ -129,6 +143,11 @@ class RunInfo:
                 if (folder / name).is_file():
                     setattr(info, attr, _read_json(folder / name))
                     break
+        baseline_file = Path(baseline) if baseline is not None else run_dir / BASELINE_FILE
+        if baseline is not None and not baseline_file.is_file():
+            raise BGSInputError("baseline file not found", path=baseline_file)
+        if baseline_file.is_file():
+            info.baseline_metrics = _read_json(baseline_file)
         for name in EXTRA_FILES:
             for folder in (run_dir, model_dir):
                 if (folder / name).is_file():
@@ -145,7 +164,11 @@ class RunInfo:
 
     @property
     def baseline(self) -> dict[str, Any] | None:
-        return _pick_baseline(self.metrics, self.split)
+        """The pretrained model's fit on the same split: ``metrics.json["baseline"]`` or ``baseline.json``."""
+        found = _pick_baseline(self.metrics, self.split)
+        if found is None and self.baseline_metrics:
+            found = _pick_fit(self.baseline_metrics, self.split) or None
+        return found
 
     @property
     def ceiling(self) -> dict[str, Any] | None:

@@ -60,7 +60,9 @@ class SpaceConfig:
 
     @property
     def cache_path(self) -> Path:
-        root = self.cache_dir or os.environ.get("BGS_SPACE_CACHE") or Path.home() / ".cache" / "bgs-hf" / "space"
+        root = (
+            self.cache_dir or os.environ.get("BGS_SPACE_CACHE") or Path.home() / ".cache" / "bgs-hf" / "space"
+        )
         return Path(root).expanduser()
 
     @property
@@ -230,7 +232,9 @@ class Comparison:
 class SpaceBackend:
     """Embeds clips with both models, caches the catalogue's embeddings, answers the UI's questions."""
 
-    def __init__(self, config: SpaceConfig, models: ModelPair | None = None, catalogue: Catalogue | None = None):
+    def __init__(
+        self, config: SpaceConfig, models: ModelPair | None = None, catalogue: Catalogue | None = None
+    ):
         from bgs_hf.video import ClipCache
 
         self.config = config
@@ -314,7 +318,9 @@ class SpaceBackend:
         """Header checks + decoding in a child process with a deadline; frames land in the upload cache."""
         from bgs_hf.video import VideoLimits
 
-        limits = asdict(VideoLimits(max_bytes=self.config.max_bytes, max_duration_s=self.config.max_duration_s))
+        limits = asdict(
+            VideoLimits(max_bytes=self.config.max_bytes, max_duration_s=self.config.max_duration_s)
+        )
         cmd = [
             sys.executable,
             "-m",
@@ -330,7 +336,12 @@ class SpaceBackend:
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=self.config.decode_timeout_s, env=env, check=False
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=self.config.decode_timeout_s,
+                env=env,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise BGSInputError(
@@ -358,7 +369,9 @@ class SpaceBackend:
         return pre[0], bgs[0], thumb
 
     # -- questions ------------------------------------------------------------------------------------
-    def compare(self, picks: Sequence[str | None], uploads: Sequence[str | None] = (None, None, None)) -> Comparison:
+    def compare(
+        self, picks: Sequence[str | None], uploads: Sequence[str | None] = (None, None, None)
+    ) -> Comparison:
         """Three clips (an upload wins over the catalogue pick in its slot) under both models."""
         from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
@@ -380,9 +393,13 @@ class SpaceBackend:
         sim_pre = cosine_similarity_matrix(np.stack(pre))
         sim_bgs = cosine_similarity_matrix(np.stack(bgs))
         human = self.catalogue.human_choice(positions) if min(positions) >= 0 else None
-        return Comparison(labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human)
+        return Comparison(
+            labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human
+        )
 
-    def neighbours(self, clip_id: str, k: int | None = None) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    def neighbours(
+        self, clip_id: str, k: int | None = None
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """The ``k`` most similar catalogue clips to ``clip_id`` under each model (itself excluded)."""
         from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
@@ -408,11 +425,18 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
     im = ax.imshow(sim, vmin=-1, vmax=1, cmap="viridis")
     short = [lab.split(":")[0] for lab in labels]
     ax.set_xticks(range(3), short)
-    ax.set_yticks(range(3), [f"{s} (odd)" if k == odd else s for k, s in enumerate(short)])
+    ax.set_yticks(range(3), short)
     for a in range(3):
         for b in range(3):
-            ax.text(b, a, f"{sim[a, b]:.2f}", ha="center", va="center", color="white" if sim[a, b] < 0.3 else "black")
-    ax.set_title(title, fontsize=10)
+            ax.text(
+                b,
+                a,
+                f"{sim[a, b]:.2f}",
+                ha="center",
+                va="center",
+                color="white" if sim[a, b] < 0.3 else "black",
+            )
+    ax.set_title(f"{title}: odd one out = {short[odd]}", fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
     fig.tight_layout()
     return fig
@@ -446,7 +470,9 @@ def _user_message(err: Exception, action: str) -> str:
     return f"**Could not {action}:** {msg}"
 
 
-def compare_view(backend: SpaceBackend, picks: Sequence[str | None], uploads: Sequence[Any]) -> tuple[Any, Any, str]:
+def compare_view(
+    backend: SpaceBackend, picks: Sequence[str | None], uploads: Sequence[Any]
+) -> tuple[Any, Any, str]:
     """The compare button: (pretrained figure, aligned figure, answers markdown) or (None, None, message)."""
     try:
         cmp = backend.compare(list(picks), [_upload_path(u) for u in uploads])
@@ -484,7 +510,9 @@ def build_demo(backend: SpaceBackend) -> Any:
     thumbs = {cid: cat.thumbs[k] for k, cid in enumerate(cat.clip_ids)}
     cfg = backend.config
 
-    def on_compare(a: str | None, b: str | None, c: str | None, ua: Any, ub: Any, uc: Any) -> tuple[Any, Any, str]:
+    def on_compare(
+        a: str | None, b: str | None, c: str | None, ua: Any, ub: Any, uc: Any
+    ) -> tuple[Any, Any, str]:
         return compare_view(backend, [a, b, c], [ua, ub, uc])
 
     def on_neighbours(clip_id: str | None) -> tuple[list, list, str]:
@@ -493,7 +521,7 @@ def build_demo(backend: SpaceBackend) -> Any:
     with gr.Blocks(title="BGS: what did alignment change?") as demo:
         gr.Markdown(
             "# What did alignment change?\n"
-            f"Model: `{backend.models.name}` — catalogue: **{cat.name}** ({len(cat)} clips). "
+            f"Model: `{_display_name(backend.models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "
             "Pick three clips (or upload your own, at most "
             f"{cfg.max_upload_mb:g} MB and {cfg.max_duration_s:g} s) and compare how the pretrained and the "
             "BGS-aligned model see them. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502."
@@ -511,9 +539,14 @@ def build_demo(backend: SpaceBackend) -> Any:
             for k, slot in enumerate(SLOTS):
                 with gr.Column():
                     dd = gr.Dropdown(
-                        choices=choices, value=choices[k], label=f"clip {slot}", elem_id=f"clip-{slot.lower()}"
+                        choices=choices,
+                        value=choices[k],
+                        label=f"clip {slot}",
+                        elem_id=f"clip-{slot.lower()}",
                     )
-                    img = gr.Image(value=thumbs[choices[k]], label=f"clip {slot}", interactive=False, height=140)
+                    img = gr.Image(
+                        value=thumbs[choices[k]], label=f"clip {slot}", interactive=False, height=140
+                    )
                     up = gr.File(
                         label=f"…or upload clip {slot}",
                         file_types=list(VIDEO_EXTENSIONS),
@@ -528,7 +561,12 @@ def build_demo(backend: SpaceBackend) -> Any:
             plot_pre = gr.Plot(label="pretrained similarity", elem_id="sim-pretrained")
             plot_bgs = gr.Plot(label="BGS-aligned similarity", elem_id="sim-aligned")
         answers = gr.Markdown(elem_id="ooo-answers")
-        button.click(on_compare, inputs=[*dropdowns, *uploads], outputs=[plot_pre, plot_bgs, answers], api_name="compare")
+        button.click(
+            on_compare,
+            inputs=[*dropdowns, *uploads],
+            outputs=[plot_pre, plot_bgs, answers],
+            api_name="compare",
+        )
         with gr.Accordion("Nearest neighbours", open=False):
             nn_pick = gr.Dropdown(choices=choices, value=choices[0], label="clip", elem_id="nn-clip")
             nn_button = gr.Button("Find neighbours", elem_id="nn-button")
@@ -536,8 +574,17 @@ def build_demo(backend: SpaceBackend) -> Any:
                 nn_pre = gr.Gallery(label="pretrained neighbours", columns=cfg.n_neighbours, height=180)
                 nn_bgs = gr.Gallery(label="BGS-aligned neighbours", columns=cfg.n_neighbours, height=180)
             nn_msg = gr.Markdown()
-            nn_button.click(on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours")
+            nn_button.click(
+                on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
+            )
     return demo
+
+
+def _display_name(name: str) -> str:
+    """Hub ids as they are; local folders by their last part (no server paths on a public page)."""
+    from bgs_hf.hub.card import is_hub_id
+
+    return name if is_hub_id(name) else Path(name).name
 
 
 def _upload_path(value: Any) -> str | None:
@@ -603,9 +650,13 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     card = SpaceCard.load(out / "README.md")
     card.data["models"] = [model_repo]
     card.save(out / "README.md")
-    (out / "bgs_space.json").write_text(json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n")
+    (out / "bgs_space.json").write_text(
+        json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n"
+    )
     package = Path(__file__).resolve().parents[1]
-    shutil.copytree(package, out / "bgs_hf", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "API_READY"))
+    shutil.copytree(
+        package, out / "bgs_hf", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "API_READY")
+    )
     return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
 
 

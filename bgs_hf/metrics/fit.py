@@ -56,7 +56,7 @@ def behavioural_fit(
     if hasattr(human, "triplets") and hasattr(human, "splits"):
         data, split = human, (idx if isinstance(idx, str) else "test")
         trip = data.triplets(split)
-        if not len(trip):
+        if not len(trip.idx):
             raise BGSInputError(f"{getattr(data, 'name', 'data')}: split {split!r} has no valid judgments")
         items = split_items(data, split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)

@@ -119,13 +119,36 @@ def _place(scene: Scene, rng: np.random.Generator) -> str:
     return str(rng.choice(["outside", "outdoors", f"on the {g}", f"outside on the {g}"]))
 
 
-def _agent(scene: Scene, k: int, rng: np.random.Generator) -> str:
-    style = rng.integers(3)
-    if style == 0:
+def _agent(scene: Scene, k: int, rng: np.random.Generator, *, second: bool) -> str:
+    """How a captioner names an agent: mostly generically (like "a man"), sometimes by colour/shape."""
+    u = rng.random()
+    if u < 0.15:
         return f"the {colour_name(scene.agent_colours[k])} {rng.choice(_SHAPE_WORDS[scene.agent_shapes[k]])}"
-    if style == 1:
+    if u < 0.25:
         return f"the {colour_name(scene.agent_colours[k])} {rng.choice(_NOUNS)}"
-    return f"one {rng.choice(_NOUNS)}" if k == 0 else f"the other {rng.choice(_NOUNS)}"
+    noun = str(rng.choice(_NOUNS))
+    return f"the other {noun}" if second else f"{rng.choice(['one', 'a'])} {noun}"
+
+
+def _details(scene: Scene, rng: np.random.Generator) -> list[str]:
+    """Graded details real captioners add: vigour, distance and gaze, each mentioned only sometimes."""
+    out = []
+    if rng.random() < 0.5:
+        if scene.energy > 0.66:
+            out.append(str(rng.choice(["very energetically", "at high speed", "with a lot of energy"])))
+        elif scene.energy < 0.33:
+            out.append(str(rng.choice(["very slowly", "in a relaxed way", "calmly"])))
+    if rng.random() < 0.4:
+        if scene.closeness > 0.6:
+            out.append(str(rng.choice(["staying close together", "side by side", "very close to each other"])))
+        elif scene.closeness < 0.35:
+            out.append(str(rng.choice(["keeping far apart", "at a distance", "with lots of space between them"])))
+    if rng.random() < 0.4:
+        if scene.facing > 0.65:
+            out.append(str(rng.choice(["facing each other", "looking at each other"])))
+        elif scene.facing < 0.3:
+            out.append(str(rng.choice(["looking away from each other", "without eye contact"])))
+    return out
 
 
 def make_captions(scene: Scene, rng: np.random.Generator, n: int = 5, vague_rate: float = 0.2) -> list[str]:
@@ -143,11 +166,10 @@ def make_captions(scene: Scene, rng: np.random.Generator, n: int = 5, vague_rate
             if bad:
                 kind = CONFUSIONS[kind]
             manner = str(rng.choice(_FAST if scene.energy > 0.5 else _SLOW))
-            a, b = _agent(scene, lead, rng), _agent(scene, other, rng)
-            if a == b:
-                b = "the other one"
+            a, b = _agent(scene, lead, rng, second=False), _agent(scene, other, rng, second=True)
             text = str(rng.choice(ACTIONS[kind])).format(A=a, B=b, manner=manner)
-            if rng.random() < 0.7:
+            text += "".join(" " + p for p in _details(scene, rng))
+            if rng.random() < 0.4:
                 text += " " + _place(scene, rng)
             if scene.third_agent and rng.random() < 0.4:
                 text += str(rng.choice([" while a third shape watches", " as another shape wanders by"]))

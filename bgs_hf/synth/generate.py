@@ -249,7 +249,7 @@ def _write_release(out: Path, scenes: list[Scene], tabs: dict[str, Any], config:
         "generator": GENERATOR_VERSION,
         "seed": seed,
         "n_clips": len(names),
-        "config": config.to_dict(),
+        "config": {k: v for k, v in config.to_dict().items() if k != "workers"},  # workers: speed only
         "interactions": list(INTERACTIONS),
         "clips": [dict(video_name=nm, **s.to_dict()) for nm, s in zip(names, scenes)],
         "files": {"ground_truth_table": "ground_truth.parquet", "agent_masks": "agent_masks.npz"},
@@ -290,6 +290,20 @@ def _child_rngs(seed: int) -> dict[str, np.random.Generator]:
     return dict(zip(keys, np.random.default_rng(seed).spawn(len(keys))))
 
 
+def build_tables(n_clips: int, seed: int, config: SynthConfig | None = None) -> tuple[list[Scene], dict[str, Any]]:
+    """Scenes and every table of a benchmark (latents, ratings, captions, split, judgments), no pixels.
+
+    Cheap (about a second for 250 clips), so calibration checks need not render anything. Returns
+    ``(scenes, tables)`` with tables keys: latents, ratings (DataFrames), captions (list of lists),
+    stimulus_set (N,), trials (all_triplets rows plus ``is_catch``), z (social space), names.
+    """
+    config = config or SynthConfig()
+    rngs = _child_rngs(seed)
+    scenes = [sample_scene(rngs["scenes"], config) for _ in range(n_clips)]
+    names = [f"ss_{i:04d}.mp4" for i in range(n_clips)]
+    return scenes, _benchmark_tables(scenes, config, rngs, names)
+
+
 def generate_socialshapes(
     out_dir: str | Path,
     *,
@@ -310,13 +324,11 @@ def generate_socialshapes(
         out = out.parent / f".{out.name}.release-tmp"
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    rngs = _child_rngs(seed)
-    scenes = [sample_scene(rngs["scenes"], config) for _ in range(n_clips)]
-    names = [f"ss_{i:04d}.mp4" for i in range(n_clips)]
+    scenes, tabs = build_tables(n_clips, seed, config)
+    names = tabs["names"]
     video_dir = out / "data" / "raw" / "videos"
     video_dir.mkdir(parents=True, exist_ok=True)
     labels = render_all(scenes, config, [video_dir / nm for nm in names])
-    tabs = _benchmark_tables(scenes, config, rngs, names)
     _write_release(out, scenes, tabs, config, seed)
     save_agent_masks(out / "agent_masks.npz", labels, names)
     contact_sheet(out / "contact_sheet.png", scenes, config)

@@ -71,9 +71,9 @@ class SynthConfig:
     sets_per_participant: int = 11
     trials_per_set: int = 21  # including one catch trial
     repeat_fraction: float = 0.254  # share of regular trials repeating a triplet shown elsewhere
-    type_weight: float = 1.0  # weight of the interaction category in the observers' social space
+    type_weight: float = 0.75  # weight of the interaction category in the observers' social space
     choice_beta: float = 3.0  # softmax inverse temperature: higher = more consistent observers
-    weight_jitter: float = 0.5  # sd of per-participant log dimension weights
+    weight_jitter: float = 0.2  # sd of per-participant log dimension weights
     lapse: float = 0.1  # probability of a random guess
     rating_noise: float = 0.12
     # split

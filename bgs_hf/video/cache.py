@@ -158,7 +158,8 @@ def load_clips(
     """``load_clip`` over many files -> ``(B,T,3,crop,crop)``. Holds all clips in memory: for big sets
     call ``cache.warm(paths, policy)`` once and ``load_clip`` per batch instead."""
     clips = [
-        load_clip(p, policy, cache) for p in tqdm(paths, desc="loading clips", unit="clip", disable=not progress)
+        load_clip(p, policy, cache)
+        for p in tqdm(paths, desc="loading clips", unit="clip", disable=not progress)
     ]
     if not clips:
         return torch.empty(0, policy.num_frames, 3, policy.crop, policy.crop)

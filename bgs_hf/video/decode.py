@@ -3,6 +3,11 @@
 Sampling is by presentation timestamp, not frame index, so variable-frame-rate clips are sampled evenly
 in time. The clip's timeline comes from a cheap demux pass (no decoding); the decode pass then runs
 sequentially (no per-frame seeks) and converts to RGB only the frames it keeps.
+
+Known limits: display rotation (DISPLAYMATRIX side data, read through ``VideoFrame.rotation``) is applied
+in multiples of 90 degrees; mirror flips in the matrix are ignored. The whole clip is decoded, so very long
+videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
+records a frame count (MP4/MOV) or the container cannot be opened; a cut Matroska file may decode short.
 """
 
 from __future__ import annotations
@@ -168,7 +173,9 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
                 arr = _frame_array(prev, size)
                 while k < num_frames:
                     out[k], k = arr, k + 1
-    except (av.FFmpegError, OSError, MemoryError) as err:
+    except BGSInputError:
+        raise
+    except (av.FFmpegError, OSError, MemoryError, ValueError) as err:  # ValueError: unsupported pix_fmt
         logger.debug("decoding %s failed", p, exc_info=True)
         raise BGSInputError(f"corrupt video ({_reason(err)})", path=p) from None
     shapes = {a.shape for a in out if a is not None}

@@ -85,7 +85,9 @@ class FramePolicy:
         cfg = dict(config)
         size = _edge(cfg.get("size"), "size")
         do_crop = cfg.get("do_center_crop", cfg.get("crop_size") is not None)
-        crop = _edge(cfg.get("crop_size"), "crop_size") if do_crop and cfg.get("crop_size") is not None else None
+        crop = (
+            _edge(cfg.get("crop_size"), "crop_size") if do_crop and cfg.get("crop_size") is not None else None
+        )
         if size is None and crop is None:
             size = crop = cls.size
         elif size is None:

@@ -43,8 +43,7 @@ def plot_similarity_matrices(
     n = len(arrays)
     fig = Figure(figsize=(4.2 * n + 0.8, 4.4), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)
-    colormap = matplotlib.colormaps[cmap].copy()
-    colormap.set_bad("#d9d9d9")
+    colormap = matplotlib.colormaps[cmap].with_extremes(bad="#d9d9d9")
     image = None
     for ax, (name, mat) in zip(axes[0], arrays.items()):
         image = ax.imshow(np.ma.masked_invalid(mat), vmin=lo, vmax=hi, cmap=colormap, interpolation="nearest")

@@ -83,7 +83,9 @@ def write_barcode_clip(
     )
 
 
-def write_corner_clip(path: Path, *, rotation: int, height: int = 32, width: int = 64, n_frames: int = 4) -> Path:
+def write_corner_clip(
+    path: Path, *, rotation: int, height: int = 32, width: int = 64, n_frames: int = 4
+) -> Path:
     """White block in the stored frame's top-left corner, with display-rotation metadata."""
     f = np.zeros((height, width, 3), np.uint8)
     f[: height // 3, : width // 3] = 255

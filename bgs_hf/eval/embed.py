@@ -1,0 +1,140 @@
+"""Embed clips once, through the one frame policy, with an optional frame-transform hook.
+
+Every analysis works on embeddings computed here, so each clip is decoded and passed through a model
+once per condition. Motion controls (shuffled, single repeated frame, reversed) are frame transforms
+applied right after :func:`bgs_hf.video.load_clip`: the same pixels, only their order in time changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+#: motion controls accepted by :class:`MotionControl` (and ``--motion-controls``).
+MOTION_CONTROLS: tuple[str, ...] = ("shuffled", "single-frame", "reversed")
+
+FrameTransform = Callable[[Any, int], Any]  # (frames (T,3,H,W), clip key) -> frames
+
+
+@dataclass(frozen=True)
+class MotionControl:
+    """A frame transform that removes or alters motion while keeping every frame's content.
+
+    ``shuffled``: a fixed random permutation per clip (never the identity when T > 1);
+    ``single-frame``: the middle frame repeated T times (no motion at all);
+    ``reversed``: time runs backwards (same motion energy, reversed causal order).
+    """
+
+    kind: str
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in MOTION_CONTROLS:
+            raise BGSInputError(f"unknown motion control {self.kind!r}; choose from {', '.join(MOTION_CONTROLS)}")
+
+    def order(self, num_frames: int, key: int = 0) -> np.ndarray:
+        """The frame indices the transform takes, in output order."""
+        t = int(num_frames)
+        if self.kind == "reversed":
+            return np.arange(t)[::-1].copy()
+        if self.kind == "single-frame":
+            return np.full(t, t // 2, dtype=np.int64)
+        perm = np.random.default_rng([self.seed, int(key)]).permutation(t)
+        if t > 1 and np.array_equal(perm, np.arange(t)):
+            perm = np.roll(perm, 1)
+        return perm
+
+    def __call__(self, frames: Any, key: int = 0) -> Any:
+        return frames[self.order(frames.shape[0], key)]
+
+
+def _clip_paths(data: Any, items: Sequence[int]) -> list[str]:
+    videos = data.clips["video"]
+    paths = []
+    for i in items:
+        p = videos[int(i)]
+        if p is None:
+            cid = data.clips["clip_id"][int(i)]
+            raise BGSInputError(f"{getattr(data, 'name', 'data')}: clip {cid} has no video file "
+                                "(evaluation needs the videos)")
+        paths.append(p)
+    return paths
+
+
+def _as_cache(cache: Any) -> Any:
+    if cache is None or hasattr(cache, "get"):
+        return cache
+    from bgs_hf.video import ClipCache
+
+    return ClipCache(Path(cache))
+
+
+def embed_paths(
+    model: Any,
+    paths: Sequence[str | Path],
+    cache: Any = None,
+    *,
+    batch_size: int = 8,
+    transform: FrameTransform | None = None,
+    layers: bool = False,
+    progress: bool = True,
+    desc: str = "embedding clips",
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Embeddings ``(n, D)`` of video files (eval mode, no grad); with ``layers`` also the pooled
+    features of every backbone layer ``(L+1, n, D_backbone)``. ``cache`` is a ClipCache or a folder."""
+    import torch
+    from tqdm.auto import tqdm
+
+    from bgs_hf.video import load_clip
+
+    cache = _as_cache(cache)
+    policy = model.frame_policy
+    was_training = model.training
+    model.eval()
+    emb, lay = [], []
+    try:
+        with torch.no_grad():
+            bar = tqdm(range(0, len(paths), batch_size), desc=desc, unit="batch", disable=not progress)
+            for start in bar:
+                batch = []
+                for k, p in enumerate(paths[start : start + batch_size]):
+                    x = load_clip(p, policy, cache)
+                    batch.append(transform(x, start + k) if transform is not None else x)
+                x = torch.stack(batch)
+                emb.append(model(x).float().cpu().numpy())
+                if layers:
+                    lay.append(model.embed_layers(x).float().cpu().numpy())
+    finally:
+        model.train(was_training)
+    if not emb:
+        raise BGSInputError("no clips to embed")
+    out = np.concatenate(emb).astype(np.float64)
+    if layers:
+        return out, np.concatenate(lay, axis=1).astype(np.float64)
+    return out
+
+
+def embed_clips(
+    model: Any,
+    data: Any,
+    items: Sequence[int],
+    cache: Any = None,
+    *,
+    batch_size: int = 8,
+    transform: FrameTransform | None = None,
+    layers: bool = False,
+    progress: bool = True,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Embeddings ``(len(items), D)`` of an OddOneOutData's clips (rows in ``items`` order); see
+    :func:`embed_paths` for ``layers`` and ``transform``."""
+    return embed_paths(model, _clip_paths(data, items), cache, batch_size=batch_size, transform=transform,
+                       layers=layers, progress=progress, desc=f"embedding {len(items)} clips")

@@ -1,0 +1,101 @@
+"""Behavioural fit of embeddings: every number of ``bgs_hf.metrics.behavioural_fit``, two-model paired
+comparisons on the same pairs, and layer-wise fit with the layer chosen on validation clips only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
+from bgs_hf.metrics.similarity import human_similarity
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SplitHumans:
+    """One split's clips, valid triplets, human similarity and noise ceiling, computed once."""
+
+    split: str
+    items: np.ndarray
+    trip: Any
+    human: Any
+    ceiling_r2: float
+    ceiling_ci: list[float]
+
+    @classmethod
+    def build(cls, data: Any, split: str, *, n_splits: int = 100, seed: int = 0) -> SplitHumans:
+        from bgs_hf.metrics import split_half_ceiling
+        from bgs_hf.metrics.fit import split_items
+
+        items = split_items(data, split)
+        trip = data.triplets(split)
+        human = human_similarity(trip.idx, trip.odd, data.n_clips)
+        if len(trip) >= 2:
+            ceil = split_half_ceiling(trip, data.n_clips, n_splits=n_splits, seed=seed)
+            ceiling, ci = float(ceil.r2), [float(c) for c in ceil.ci]
+        else:
+            ceiling, ci = float("nan"), [float("nan"), float("nan")]
+        return cls(split, items, trip, human, ceiling, ci)
+
+
+def fit_from_embeddings(emb: np.ndarray, data: Any, humans: SplitHumans, *, n_boot: int = 1000,
+                        seed: int = 0) -> dict[str, Any]:
+    """Behavioural fit of ``emb`` (rows = ``humans.items``) on that split, with the split's ceiling."""
+    sim = cosine_similarity_matrix(emb)
+    out = behavioural_fit(sim, data, humans.split, ceiling_r2=humans.ceiling_r2, n_boot=n_boot, seed=seed)
+    out["ceiling_r2_ci"] = humans.ceiling_ci
+    return out
+
+
+def paired_comparison(emb_a: np.ndarray, emb_b: np.ndarray, humans: SplitHumans, *, n_boot: int = 1000,
+                      seed: int = 0, stats: tuple[str, ...] = ("r2", "ooo_acc_3way", "ooo_acc_2way")
+                      ) -> dict[str, dict[str, float]]:
+    """a − b for each statistic on identical clip resamples (bootstrap over clips), with a p-value."""
+    sa, sb = cosine_similarity_matrix(emb_a), cosine_similarity_matrix(emb_b)
+    out = {}
+    for stat in stats:
+        res = paired_bootstrap(sa, sb, humans.human, humans.items, idx=humans.trip.idx, odd=humans.trip.odd,
+                               stat=stat, n_boot=n_boot, seed=seed)
+        out[stat] = {"diff": res.diff, "ci": [res.low, res.high], "p_value": res.p_value}
+    return out
+
+
+def layerwise_fit(
+    layer_emb: np.ndarray,
+    head_emb: np.ndarray | None,
+    data: Any,
+    items: np.ndarray,
+    val: SplitHumans,
+    test: SplitHumans,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """R² per layer on validation and test clips; the layer is chosen by validation RSA only.
+
+    ``layer_emb`` is ``(L+1, len(items), D)`` (embedding output, then each block), ``head_emb`` the
+    model's output embedding (projection head) for the same clips. Rows follow ``items``.
+    """
+    pos = {int(c): k for k, c in enumerate(items)}
+    vi = np.array([pos[int(c)] for c in val.items])
+    ti = np.array([pos[int(c)] for c in test.items])
+    names = [f"layer {k}" if k else "embeddings" for k in range(layer_emb.shape[0])]
+    feats = list(layer_emb)
+    if head_emb is not None:
+        names.append("head")
+        feats.append(head_emb)
+    rows = []
+    for name, f in zip(names, feats):
+        v_rho = rsa_spearman(cosine_similarity_matrix(f[vi]), val.human, val.items)
+        t_rho = rsa_spearman(cosine_similarity_matrix(f[ti]), test.human, test.items)
+        rows.append({"layer": name, "val_rsa": v_rho, "val_r2": float(np.sign(v_rho) * v_rho**2),
+                     "test_r2": float(np.sign(t_rho) * t_rho**2)})
+    finite = [k for k, r in enumerate(rows) if np.isfinite(r["val_rsa"])]
+    best = max(finite, key=lambda k: rows[k]["val_rsa"]) if finite else len(rows) - 1
+    chosen = fit_from_embeddings(feats[best][ti], data, test, n_boot=n_boot, seed=seed)
+    return {"layers": rows, "chosen": names[best], "chosen_fit": chosen,
+            "note": "layer chosen by validation RSA; test numbers never used for the choice"}

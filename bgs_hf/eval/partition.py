@@ -1,0 +1,105 @@
+"""Variance partitioning: how much of the human pair vector only the video model explains, only the
+language model explains, and both explain (commonality analysis with ordinary least squares).
+
+With R²(V), R²(L) and R²(V+L) the in-sample R² of linear fits of the human p_ij on the model's pair
+similarities, the language pair similarities, and both::
+
+    video_unique    = R²(V+L) − R²(L)
+    language_unique = R²(V+L) − R²(V)
+    shared          = R²(V) + R²(L) − R²(V+L)      (can be negative: suppression)
+    unexplained     = 1 − R²(V+L)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from bgs_hf.errors import BGSInputError
+
+
+def ols_r2(y: np.ndarray, x: np.ndarray) -> float:
+    """In-sample R² of an OLS fit of ``y`` on the columns of ``x`` plus an intercept."""
+    y = np.asarray(y, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    x = x[:, None] if x.ndim == 1 else x
+    design = np.column_stack([np.ones(len(y)), x])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ beta
+    tss = float(((y - y.mean()) ** 2).sum())
+    return float("nan") if tss <= 0 else float(1.0 - (resid @ resid) / tss)
+
+
+def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False) -> dict[str, float]:
+    """Unique and shared R² of two predictor sets (1-d vectors or (n, k) matrices) for ``y``.
+
+    ``rank=True`` replaces every variable by its ranks first (matching the Spearman-based R²).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    v = np.asarray(video, dtype=np.float64)
+    lang = np.asarray(language, dtype=np.float64)
+    v = v[:, None] if v.ndim == 1 else v
+    lang = lang[:, None] if lang.ndim == 1 else lang
+    if not (len(y) == len(v) == len(lang)):
+        raise BGSInputError(f"variance partitioning needs equal lengths, got {len(y)}, {len(v)}, {len(lang)}")
+    if len(y) < v.shape[1] + lang.shape[1] + 2:
+        raise BGSInputError(f"variance partitioning needs more observations than predictors, got {len(y)}")
+    if rank:
+        y = rankdata(y)
+        v = np.apply_along_axis(rankdata, 0, v)
+        lang = np.apply_along_axis(rankdata, 0, lang)
+    r_v, r_l, r_vl = ols_r2(y, v), ols_r2(y, lang), ols_r2(y, np.column_stack([v, lang]))
+    return {
+        "r2_video": r_v,
+        "r2_language": r_l,
+        "r2_both": r_vl,
+        "video_unique": r_vl - r_l,
+        "language_unique": r_vl - r_v,
+        "shared": r_v + r_l - r_vl,
+        "unexplained": 1.0 - r_vl,
+        "n_pairs": int(len(y)),
+        "method": "rank OLS" if rank else "OLS",
+    }
+
+
+def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any, items: Any,
+                    *, rank: bool = False) -> dict[str, float]:
+    """Variance partitioning over the observed pairs among ``items`` (matrices are items×items)."""
+    from bgs_hf.metrics.rsa import model_pair_values
+
+    mv, p, _, _ = model_pair_values(model_sim, human, items)
+    lv, _, _, _ = model_pair_values(language_sim, human, items)
+    return variance_partition(p, mv, lv, rank=rank)
+
+
+def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None) -> Path:
+    """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(parts)
+    keys = [("video_unique", "video only", "#4c72b0"), ("shared", "shared", "#8c8c8c"),
+            ("language_unique", "language only", "#dd8452")]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(names), 3.2))
+    pos_bottom = np.zeros(len(names))
+    neg_bottom = np.zeros(len(names))
+    for key, label, colour in keys:
+        vals = np.array([parts[n][key] for n in names])
+        bottom = np.where(vals >= 0, pos_bottom, neg_bottom)
+        ax.bar(names, vals, bottom=bottom, color=colour, label=label, width=0.6)
+        pos_bottom += np.clip(vals, 0, None)
+        neg_bottom += np.clip(vals, None, 0)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("R² of human similarity (test pairs)")
+    ax.set_title(title or "Variance partitioning", fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

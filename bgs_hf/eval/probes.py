@@ -1,0 +1,142 @@
+"""Linear read-outs of frozen embeddings: ridge probes for clip ratings, and a logistic probe for
+out-of-distribution transfer (SocialShapes-Abstract: friendly / neutral / adversarial).
+
+Probes ask what a representation makes linearly available, independent of the similarity geometry.
+Everything is fit on training clips only; test clips are scored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+#: the paper's probed attributes (rating columns ``rating_<attr>``).
+PROBE_ATTRS: tuple[str, ...] = ("valence", "arousal", "dominance", "intimacy", "communication")
+RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 4, 15))
+
+
+def wilson_ci(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (well-behaved near 0 and 1, unlike Wald)."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def permutation_pearson(pred: np.ndarray, y: np.ndarray, *, n_perm: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """Pearson r and its one-sided permutation p-value (r > 0 beyond chance), via scipy.
+
+    Exact (all n! pairings) when that is at most ``n_perm``; otherwise ``n_perm`` random pairings,
+    with the observed pairing counted, so p >= 1/(n_perm+1).
+    """
+    from scipy.stats import permutation_test
+
+    from bgs_hf.metrics.rsa import pearson
+
+    pred = np.asarray(pred, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    r = pearson(pred, y)
+    if not np.isfinite(r):
+        return r, float("nan")
+
+    def stat(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+        a = a - a.mean(axis=axis, keepdims=True)
+        b = b - b.mean(axis=axis, keepdims=True)
+        return (a * b).sum(axis) / np.sqrt((a * a).sum(axis) * (b * b).sum(axis))
+
+    res = permutation_test((pred, y), stat, permutation_type="pairings", vectorized=True, n_resamples=n_perm,
+                           alternative="greater", random_state=seed)
+    return r, float(res.pvalue)
+
+
+def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
+                alphas: Sequence[float] = RIDGE_ALPHAS, n_perm: int = 1000, seed: int = 0) -> dict[str, float]:
+    """Standardise features on train, RidgeCV (efficient leave-one-out over ``alphas``), score test."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), RidgeCV(alphas=list(alphas)))
+    model.fit(x_train, y_train)
+    pred = model.predict(x_test)
+    r, p = permutation_pearson(pred, y_test, n_perm=n_perm, seed=seed)
+    return {"r": r, "p_value": p, "alpha": float(model[-1].alpha_), "n_train": int(len(y_train)),
+            "n_test": int(len(y_test))}
+
+
+def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
+                     items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_perm: int = 1000,
+                     seed: int = 0) -> dict[str, dict[str, float]]:
+    """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``."""
+    pos = {int(c): k for k, c in enumerate(items)}
+    tr = np.array([pos[int(c)] for c in train_items])
+    te = np.array([pos[int(c)] for c in test_items])
+    out = {}
+    for attr in attrs:
+        col = f"rating_{attr}"
+        if col not in data.clips.column_names:
+            logger.info("no %s column: probe skipped", col)
+            continue
+        y = np.asarray(data.clips[col], dtype=np.float64)
+        ytr, yte = y[np.asarray(train_items)], y[np.asarray(test_items)]
+        keep_tr, keep_te = np.isfinite(ytr), np.isfinite(yte)
+        if keep_tr.sum() < 5 or keep_te.sum() < 3:
+            logger.info("too few rated clips for %s: probe skipped", attr)
+            continue
+        out[attr] = ridge_probe(emb[tr][keep_tr], ytr[keep_tr], emb[te][keep_te], yte[keep_te],
+                                n_perm=n_perm, seed=seed)
+    return out
+
+
+def read_abstract_set(folder: str | Path) -> tuple[list[str], np.ndarray, np.ndarray, list[str]]:
+    """(video paths, labels as ints, is-generalisation flags, label names) of a SocialShapes-Abstract set."""
+    import pandas as pd
+
+    folder = Path(folder)
+    table_path = folder / "labels.csv"
+    if not table_path.is_file():
+        raise BGSInputError("no labels.csv (not a SocialShapes-Abstract folder; see `bgs-hf synth --abstract`)",
+                            path=folder)
+    table = pd.read_csv(table_path)
+    for col in ("video_name", "split", "label"):
+        if col not in table.columns:
+            raise BGSInputError(f"column {col!r} missing", path=table_path)
+    bad = ~table["split"].isin(["train", "generalisation"])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise BGSInputError(f"row {row + 2}: split must be train or generalisation", path=table_path)
+    names = sorted(table["label"].unique())
+    labels = table["label"].map({n: k for k, n in enumerate(names)}).to_numpy(dtype=np.int64)
+    paths = [str(folder / "videos" / v) for v in table["video_name"]]
+    return paths, labels, (table["split"] == "generalisation").to_numpy(), names
+
+
+def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
+    """Logistic-regression probe trained on the train part, accuracy on the held-out part (Wilson CI)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    is_test = np.asarray(is_test, dtype=bool)
+    if is_test.all() or not is_test.any():
+        raise BGSInputError("transfer probe needs both train and held-out clips")
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
+    clf.fit(emb[~is_test], labels[~is_test])
+    pred = clf.predict(emb[is_test])
+    correct = int((pred == labels[is_test]).sum())
+    n = int(is_test.sum())
+    lo, hi = wilson_ci(correct, n)
+    return {"accuracy": correct / n, "ci": [lo, hi], "n_test": n, "n_train": int((~is_test).sum()),
+            "chance": float(1.0 / len(np.unique(labels))),
+            "train_accuracy": float(clf.score(emb[~is_test], labels[~is_test]))}

@@ -1,0 +1,184 @@
+"""Language and pixel baselines, and the `bgs-hf baseline` command, on tiny data built here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bgs_hf.baselines import (
+    PAPER_LANGUAGE_MODEL,
+    LanguageBaselineConfig,
+    PixelBaselineConfig,
+    bundled_minilm_path,
+    caption_embeddings,
+    language_baseline,
+    language_similarity,
+    pixel_baseline,
+    pixel_embeddings,
+)
+from bgs_hf.baselines.language import model_label, resolve_model
+from bgs_hf.baselines.pixels import pixel_features
+from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, human_similarity, r2
+
+
+class FakeSentenceModel:
+    """Deterministic bag-of-letters encoder: same text -> same vector; no network, no weights."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, sentences, batch_size=32, normalize_embeddings=False, **_):  # noqa: ANN001
+        self.seen += list(sentences)
+        out = np.zeros((len(sentences), 26))
+        for i, s in enumerate(sentences):
+            for ch in s.lower():
+                if "a" <= ch <= "z":
+                    out[i, ord(ch) - 97] += 1
+        if normalize_embeddings:
+            out /= np.linalg.norm(out, axis=1, keepdims=True)
+        return out
+
+
+def tiny_data(n_clips: int = 12, n_trip: int = 240, videos: list[str] | None = None, seed: int = 0):
+    """A real OddOneOutData: clips 0..7 train/val, 8..11 test, judgments from a latent embedding."""
+    import datasets
+
+    from bgs_hf.data import OddOneOutData
+
+    rng = np.random.default_rng(seed)
+    words = ["dog", "cat", "car", "bus", "sun", "sea", "tea", "pie", "man", "kid", "run", "hug"]
+    caps = [[f"a {w} and a {w}", f"{w} {words[(i + 1) % len(words)]}"] for i, w in enumerate(words[:n_clips])]
+    clips = datasets.Dataset.from_dict({
+        "clip_id": [f"c{i}.mp4" for i in range(n_clips)],
+        "video": videos or [None] * n_clips,
+        "captions": caps,
+        "stimulus_set": ["train"] * 8 + ["test"] * (n_clips - 8),
+    })
+    truth = cosine_similarity_matrix(FakeSentenceModel().encode([c[0] for c in caps]))
+    blocks = [np.arange(8), np.arange(8, n_clips)]
+    idx = np.array([rng.choice(blocks[t % 2], 3, replace=False) for t in range(n_trip)])
+    pair = np.stack([truth[idx[:, 1], idx[:, 2]], truth[idx[:, 0], idx[:, 2]], truth[idx[:, 0], idx[:, 1]]], 1)
+    odd = (3 * pair + rng.gumbel(size=pair.shape)).argmax(1)
+    judgments = datasets.Dataset.from_dict({
+        "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2], "odd": odd.astype(np.int8),
+        "participant": [f"p{i % 10}" for i in range(n_trip)], "session": ["s1"] * n_trip,
+        "trial": np.arange(n_trip), "rt_s": np.ones(n_trip), "is_catch": np.zeros(n_trip, bool),
+    })
+    splits = {"train": np.arange(6), "val": np.arange(6, 8), "test": np.arange(8, n_clips)}
+    return OddOneOutData(clips=clips, judgments=judgments, splits=splits, name="tiny")
+
+
+def test_model_resolution():
+    path = bundled_minilm_path()
+    assert (path / "model.safetensors").is_file()
+    assert resolve_model(None) == str(path) == resolve_model("minilm-l6")
+    assert resolve_model("mpnet") == PAPER_LANGUAGE_MODEL
+    assert resolve_model("my/model") == "my/model"
+    assert "all-MiniLM-L6-v2" in model_label(None)
+    with pytest.raises(BGSInputError):
+        LanguageBaselineConfig(caption="last")
+
+
+def test_caption_modes_with_fake_model():
+    caps = [["abc", "xyz"], ["abc"], ["zzz zzz", "  ", "aaa"]]
+    fake = FakeSentenceModel()
+    first = caption_embeddings(caps, LanguageBaselineConfig(caption="first"), model=fake)
+    assert fake.seen == ["abc", "abc", "zzz zzz"]
+    np.testing.assert_allclose(first[0], first[1])
+    mean = caption_embeddings(caps, LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
+    # mean of unit vectors of "abc" and "xyz", re-normalised: equal weight on six letters
+    np.testing.assert_allclose(mean[0][[0, 1, 2, 23, 24, 25]], 1 / np.sqrt(6))
+    np.testing.assert_allclose(np.linalg.norm(mean, axis=1), 1.0)
+    with pytest.raises(BGSInputError, match="clip_b"):
+        caption_embeddings([["a"], [" "]], model=fake, names=["clip_a", "clip_b"])
+
+
+def test_bundled_minilm_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    sim = language_similarity(
+        [["two people hug each other"], ["a couple embraces warmly"], ["a car drives on a highway"]]
+    )
+    assert sim.shape == (3, 3)
+    np.testing.assert_allclose(np.diag(sim), 1.0, atol=1e-6)
+    assert sim[0, 1] > sim[0, 2] + 0.2 and sim[0, 1] > sim[1, 2] + 0.2
+
+
+def test_language_baseline_equals_behavioural_fit():
+    data = tiny_data()
+    out = language_baseline(data, LanguageBaselineConfig(), "test", n_boot=50, model=FakeSentenceModel())
+    trip = data.triplets("test")
+    items = data.split_items("test")
+    sim = cosine_similarity_matrix(FakeSentenceModel().encode([data.clips["captions"][i][0] for i in items]))
+    h = human_similarity(trip.idx, trip.odd, data.n_clips)
+    assert out["r2"] == pytest.approx(r2(sim, h, items))
+    assert out["n_judgments"] == len(trip) and out["n_clips"] == 4 and out["n_pairs"] == 6
+    ref = behavioural_fit(sim, h, trip.idx, trip.odd, items, out["ceiling_r2"], n_boot=50)
+    assert out["ooo_acc_2way"] == ref["ooo_acc_2way"] and out["r2_ci"] == ref["r2_ci"]
+    assert out["baseline"] == "language" and out["caption"] == "first"
+
+
+def test_pixel_features_hand_values():
+    import torch
+
+    still = torch.zeros(4, 3, 4, 4)
+    still[:, 0] = 1.0  # red everywhere, no motion
+    f = pixel_features(still, grid=2)
+    np.testing.assert_allclose(f[:12], [1, 1, 1, 1] + [0] * 8)
+    np.testing.assert_allclose(f[12:], 0.0)
+    flicker = torch.zeros(3, 3, 2, 2)
+    flicker[1] = 1.0  # 0 -> 1 -> 0: mean |diff| = 1 everywhere
+    np.testing.assert_allclose(pixel_features(flicker, grid=1)[3:], 1.0)
+
+
+def _write_clips(folder: Path, n: int) -> list[str]:
+    from bgs_hf.video import write_video
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        base = np.zeros((6, 32, 32, 3), np.uint8)
+        base[..., i % 3] = 200  # three colour families
+        if i % 2:
+            base[::2] = 255 - base[::2]  # odd clips flicker
+        base = np.clip(base.astype(int) + rng.integers(0, 10, base.shape), 0, 255).astype(np.uint8)
+        paths.append(str(write_video(folder / f"c{i}.mp4", base, fps=6)))
+    return paths
+
+
+def test_pixel_baseline_on_written_videos(tmp_path):
+    paths = _write_clips(tmp_path, 12)
+    cfg = PixelBaselineConfig(num_frames=4, size=16, grid=2, cache_dir=str(tmp_path / "cache"))
+    emb = pixel_embeddings(paths, cfg)
+    assert emb.shape == (12, 24)
+    np.testing.assert_allclose(emb.mean(0), 0.0, atol=1e-9)
+    sim = cosine_similarity_matrix(emb)
+    # clip 6 has clip 0's colour and (lack of) motion; every other clip differs in one or both
+    assert sim[0, 6] > np.delete(sim[0], [0, 6]).max()
+    data = tiny_data(videos=paths)
+    out = pixel_baseline(data, cfg, "test", n_boot=20)
+    assert out["n_clips"] == 4 and np.isfinite(out["ooo_acc_3way"])
+    with pytest.raises(BGSInputError, match="no video"):
+        pixel_baseline(tiny_data(), cfg, "test")
+
+
+def test_cli_language(tmp_path, monkeypatch, capsys):
+    import bgs_hf.baselines.language as language
+    import bgs_hf.data
+    from bgs_hf.cli.main import main
+
+    data = tiny_data()
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: data)
+    monkeypatch.setattr(language, "load_sentence_model", lambda *a, **k: FakeSentenceModel())
+    out_json = tmp_path / "l.json"
+    rc = main(["baseline", "language", "--data", "x", "--caption", "mean", "--n-boot", "30", "--json", str(out_json)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "ooo_acc_2way" in printed and "r2" in printed
+    res = json.loads(out_json.read_text())
+    assert {"r2", "r2_ci", "ooo_acc_2way", "ooo_acc_3way", "n_pairs", "n_judgments"} <= set(res)
+    assert res["caption"] == "mean" and res["split"] == "test"
+    assert main(["baseline", "language", "--data", "x", "--split", "nope"]) == 2  # clear error, no traceback

@@ -1,0 +1,329 @@
+"""The BGS demo Space: app functions, hardening against bad uploads, gradio_client, and a real browser."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_hub import make_tiny_run
+
+from bgs_hf.hub.space_app import (
+    Catalogue,
+    SpaceBackend,
+    SpaceConfig,
+    compare_view,
+    model_odd_one_out,
+    neighbours_view,
+)
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def space(tmp_path_factory: pytest.TempPathFactory) -> SpaceBackend:
+    """Tiny synthetic catalogue (10 SocialShapes clips) and a tiny random adapter: fast, fully offline."""
+    from bgs_hf.synth import generate_socialshapes
+
+    root = tmp_path_factory.mktemp("space")
+    run = make_tiny_run(root / "run")
+    data = generate_socialshapes(root / "catalogue", n_clips=10, seed=0)
+    (root / "uploads").mkdir()
+    config = SpaceConfig(
+        model=str(run),
+        data=str(data),
+        cache_dir=str(root / "cache"),
+        upload_root=str(root / "uploads"),
+        max_upload_mb=1.0,
+        max_duration_s=4.0,
+        decode_timeout_s=60.0,
+    )
+    return SpaceBackend(config)
+
+
+def _upload(space: SpaceBackend, name: str, content: bytes | Path) -> str:
+    dest = Path(space.config.upload_root) / name
+    if isinstance(content, Path):
+        shutil.copy(content, dest)
+    else:
+        dest.write_bytes(content)
+    return str(dest)
+
+
+def _judged_triplet(space: SpaceBackend) -> list[str]:
+    positions = sorted(next(iter(space.catalogue.votes)))
+    return [space.catalogue.clip_ids[i] for i in positions]
+
+
+def test_model_odd_one_out_is_outside_the_most_similar_pair() -> None:
+    sim = np.eye(3)
+    sim[0, 2] = sim[2, 0] = 0.9  # A and C most similar -> B is odd
+    sim[0, 1] = sim[1, 0] = 0.1
+    sim[1, 2] = sim[2, 1] = 0.2
+    assert model_odd_one_out(sim) == 1
+
+
+def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:
+    picks = _judged_triplet(space)
+    cmp = space.compare(picks)
+    assert cmp.sim_pre.shape == cmp.sim_bgs.shape == (3, 3)
+    np.testing.assert_allclose(np.diag(cmp.sim_bgs), 1.0, atol=1e-6)
+    assert not np.allclose(cmp.sim_pre, cmp.sim_bgs)  # the adapter changed the geometry
+    # the human choice is the majority vote recorded for exactly this triplet
+    cat: Catalogue = space.catalogue
+    pos = [cat.index(p) for p in picks]
+    votes = cat.votes[frozenset(pos)]
+    slot, n, total = cmp.human
+    assert total == sum(votes.values()) and n == max(votes.values())
+    assert votes[pos[slot]] == n
+    fig_pre, fig_bgs, md = compare_view(space, picks, [None, None, None])
+    assert fig_pre is not None and fig_bgs is not None
+    assert "| pretrained |" in md and "| BGS-aligned |" in md and "judgments)" in md
+
+
+def test_catalogue_embeddings_are_cached(space: SpaceBackend) -> None:
+    folders = list((space.config.cache_path / "embeddings").iterdir())
+    assert len(folders) == 1
+    cached = np.load(folders[0] / "aligned.npy", allow_pickle=False)
+    np.testing.assert_array_equal(cached, space.cat_bgs)
+    again = space._catalogue_embeddings()  # second call reads the cache, same numbers
+    np.testing.assert_array_equal(again[1], space.cat_bgs)
+
+
+def test_neighbours_exclude_the_query(space: SpaceBackend) -> None:
+    clip = space.catalogue.clip_ids[0]
+    pre, bgs, msg = neighbours_view(space, clip)
+    assert len(pre) == len(bgs) == space.config.n_neighbours and msg == ""
+    assert all(not caption.startswith(clip + " ") for _, caption in pre + bgs)
+
+
+def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> None:
+    """An uploaded copy of a catalogue clip goes through the worker and embeds exactly like the original."""
+    picks = space.catalogue.clip_ids[:3]
+    path = _upload(space, "copy.mp4", space.catalogue.paths[0])
+    cmp = space.compare([None, picks[1], picks[2]], [path, None, None])
+    ref = space.compare(picks)
+    np.testing.assert_allclose(cmp.sim_bgs, ref.sim_bgs, atol=1e-5)
+    assert cmp.human is None  # an upload is never a judged triplet
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        (
+            "corrupt.mp4",
+            lambda cat: b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8,
+            "not a readable video",
+        ),
+        ("truncated.mp4", lambda cat: cat.paths[0].read_bytes()[:600], "not a readable video"),
+        ("notes.txt", lambda cat: b"hello, not a video", "not a video file"),
+        ("picture.mp4", lambda cat: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "container 'png_pipe' not allowed"),
+        ("huge.mp4", lambda cat: b"\x00" * (1024 * 1024 + 10), "file too large"),
+        ("empty.mp4", lambda cat: b"", "empty"),
+    ],
+)
+def test_bad_uploads_give_a_message_and_the_app_stays_up(space: SpaceBackend, name, make, reason) -> None:
+    picks = space.catalogue.clip_ids[:3]
+    path = _upload(space, name, make(space.catalogue))
+    fig_pre, fig_bgs, md = compare_view(space, [None, picks[1], picks[2]], [path, None, None])
+    assert fig_pre is None and fig_bgs is None
+    assert md.startswith("**Could not compare:**") and reason in md, md
+    assert "Traceback" not in md and "\n" not in md
+    ok = compare_view(space, picks, [None, None, None])  # still serving
+    assert ok[0] is not None and "BGS-aligned" in ok[2]
+
+
+def test_too_long_upload_is_refused(space: SpaceBackend, tmp_path: Path) -> None:
+    from bgs_hf.video import write_video
+
+    long_clip = write_video(tmp_path / "long.mp4", np.zeros((30, 16, 16, 3), np.uint8), fps=5)  # 6 s > 4 s
+    path = _upload(space, "long.mp4", long_clip)
+    _, _, md = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [path, None, None])
+    assert "exceeds limit" in md, md
+
+
+def test_paths_outside_the_upload_folder_are_refused(space: SpaceBackend) -> None:
+    for outside in ("/etc/passwd", str(space.catalogue.paths[0]), "../../etc/passwd"):
+        _, _, md = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [outside, None, None])
+        assert "Could not compare" in md and ("only files uploaded" in md or "not found" in md), md
+
+
+def test_decoding_deadline_is_enforced(space: SpaceBackend) -> None:
+    """A decode that outlives its deadline is killed and reported (deadline set below process start-up)."""
+    picks = space.catalogue.clip_ids[:3]
+    path = _upload(space, "slow.mp4", space.catalogue.paths[1])
+    old = space.config.decode_timeout_s
+    space.config.decode_timeout_s = 0.05
+    try:
+        _, _, md = compare_view(space, [None, picks[1], picks[2]], [path, None, None])
+    finally:
+        space.config.decode_timeout_s = old
+    assert "decoding took longer than" in md, md
+
+
+def test_unknown_clip_and_empty_slot(space: SpaceBackend) -> None:
+    _, _, md = compare_view(space, ["nope.mp4", None, None], [None, None, None])
+    assert "unknown clip" in md
+    _, _, md = compare_view(space, [space.catalogue.clip_ids[0], None, None], [None, None, None])
+    assert "clip B: pick a clip" in md
+
+
+# ------------------------------------------------------------------------------ launched app
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_app(space: SpaceBackend):
+    from bgs_hf.hub.space_app import launch
+
+    port = _free_port()
+    demo = launch(space.config, server_port=port, prevent_thread_lock=True, backend=space)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None:
+    from gradio_client import Client
+
+    client = Client(live_app, verbose=False)
+    picks = _judged_triplet(space)
+    fig_pre, fig_bgs, md = client.predict(*picks, None, None, None, api_name="/compare")
+    assert fig_pre and fig_bgs  # serialised plots
+    assert "| pretrained |" in md and "| BGS-aligned |" in md and "| humans |" in md
+    cmp = space.compare(picks)
+    assert cmp.labels[cmp.odd_bgs] in md.split("| BGS-aligned |")[1].splitlines()[0]
+    # a forged value is refused by Gradio's own choice validation (a message, no trace), the app keeps serving
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="not in the list of choices"):
+        client.predict("nope.mp4", None, None, None, None, None, api_name="/compare")
+    _, _, missing = client.predict(picks[0], None, None, None, None, None, api_name="/compare")
+    assert "clip B: pick a clip" in missing
+    assert "| pretrained |" in client.predict(*picks, None, None, None, api_name="/compare")[2]
+
+
+@pytest.mark.browser
+def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed at /usr/bin/chromium")
+    playwright = pytest.importorskip("playwright.sync_api")
+    picks = space.catalogue.clip_ids[3:6]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.goto(live_app, wait_until="networkidle")
+            for slot, clip in zip("abc", picks):
+                box = page.locator(f"#clip-{slot} input")
+                box.click()
+                box.fill(clip)
+                page.locator("ul[role='listbox'] li", has_text=clip).first.click()
+            page.locator("#compare").click()
+            answers = page.locator("#ooo-answers")
+            answers.get_by_text("BGS-aligned").wait_for(timeout=60_000)
+            for plot in ("#sim-pretrained", "#sim-aligned"):
+                page.locator(f"{plot} img").first.wait_for(state="visible", timeout=30_000)
+            text = answers.inner_text()
+            assert "pretrained" in text and "humans" in text
+            chosen = [page.locator(f"#clip-{s} input").input_value() for s in "abc"]
+            assert chosen == picks
+            time.sleep(0.5)
+            page.screenshot(path=str(ARTIFACTS / "space.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "space.png").stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------------------ publishing the Space
+def test_space_push_local_dir_stages_a_runnable_space(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from huggingface_hub import SpaceCard
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.space_app import push_space
+
+    out = tmp_path / "space"
+    files, url = push_space(
+        "tester/bgs-tiny", "tester/bgs-demo", local_dir=out, settings={"max_upload_mb": 5.0}
+    )
+    assert url is None
+    for name in ("app.py", "requirements.txt", "README.md", "bgs_space.json", "bgs_hf/hub/space_app.py"):
+        assert name in files
+    assert not any("__pycache__" in f for f in files)
+    card = SpaceCard.load(out / "README.md")
+    assert card.data.sdk == "gradio" and card.data.app_file == "app.py"
+    assert card.data.models == ["tester/bgs-tiny"]
+    assert json.loads((out / "bgs_space.json").read_text()) == {
+        "max_upload_mb": 5.0,
+        "model": "tester/bgs-tiny",
+    }
+    # the thin launcher imports the copied package and hands the staged settings to launch()
+    probe = (
+        "import runpy, bgs_hf, bgs_hf.hub.space_app as s;"
+        "s.launch = lambda cfg, **kw: print('MODEL', cfg.model, cfg.max_upload_mb, bgs_hf.__file__);"
+        "runpy.run_path('app.py', run_name='__main__')"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"MODEL tester/bgs-tiny 5.0 {out / 'bgs_hf' / '__init__.py'}" in proc.stdout
+    with pytest.raises(BGSInputError, match="push it first"):
+        push_space(str(tmp_path), "tester/bgs-demo", local_dir=tmp_path / "other")
+
+
+def test_space_push_uploads_to_fake_hub(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    with FakeHub() as hub:
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": hub.endpoint,
+            "HF_TOKEN": "hf_FAKEspace",
+            "HF_HOME": str(tmp_path),
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "bgs_hf.cli.main",
+            "space",
+            "--model",
+            "tester/bgs-tiny",
+            "--push",
+            "--repo-id",
+            "tester/bgs-demo",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
+        repos, files = hub.repos, hub.files
+    assert proc.returncode == 0, proc.stderr
+    assert "hf_FAKEspace" not in proc.stdout + proc.stderr
+    assert repos["space/tester/bgs-demo"]["sdk"] == "gradio"
+    sent = files["space/tester/bgs-demo"]
+    assert {"app.py", "requirements.txt", "README.md", "bgs_space.json", "bgs_hf/__init__.py"} <= set(sent)
+    assert b"tester/bgs-tiny" in sent["bgs_space.json"]

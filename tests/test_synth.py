@@ -1,0 +1,250 @@
+"""SocialShapes: determinism, release layout, and the properties that make it a meaningful benchmark."""
+
+from __future__ import annotations
+
+import ast
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bgs_hf.synth import INTERACTIONS, SynthConfig, render_scene, sample_scene, write_video
+from bgs_hf.synth.generate import (
+    build_tables,
+    generate_abstract_set,
+    generate_socialshapes,
+    load_agent_masks,
+)
+
+SMALL = SynthConfig(size=32, workers=1)
+RELEASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "garcia-isik-release" / "data"
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    logging.disable(logging.WARNING)
+    out = generate_socialshapes(tmp_path_factory.mktemp("ss") / "ss", n_clips=60, seed=3, config=SMALL)
+    logging.disable(logging.NOTSET)
+    return out
+
+
+def test_render_api_shapes_and_determinism() -> None:
+    cfg = SynthConfig(size=32, num_frames=8)
+    a = render_scene(sample_scene(np.random.default_rng(5), cfg), cfg)
+    b = render_scene(sample_scene(np.random.default_rng(5), cfg), cfg)
+    c = render_scene(sample_scene(np.random.default_rng(6), cfg), cfg)
+    assert a.frames.shape == (8, 32, 32, 3) and a.frames.dtype == np.uint8
+    assert a.agent_masks.shape == (8, 32, 32) and a.agent_masks.dtype == bool
+    assert np.array_equal(a.frames, b.frames) and np.array_equal(a.agent_labels, b.agent_labels)
+    assert not np.array_equal(a.frames, c.frames)
+    assert a.agent_masks.any(axis=(1, 2)).all(), "agents visible in every frame"
+    assert float(cfg.fps) * cfg.duration_s == pytest.approx(cfg.num_frames)
+
+
+def test_every_interaction_renders_and_moves_differently() -> None:
+    cfg = SynthConfig(size=32)
+    for k in INTERACTIONS:
+        s = sample_scene(np.random.default_rng(1), cfg, interaction=k)
+        clip = render_scene(s, cfg)
+        assert s.interaction == k and clip.positions.shape[1] == cfg.num_frames
+    with pytest.raises(ValueError):
+        sample_scene(np.random.default_rng(1), cfg, interaction="dance")
+    with pytest.raises(ValueError):
+        SynthConfig(size=33)
+
+
+def test_write_video_decodes(tmp_path: Path) -> None:
+    import av
+
+    cfg = SynthConfig(size=32)
+    frames = render_scene(sample_scene(np.random.default_rng(0), cfg), cfg).frames
+    path = write_video(tmp_path / "a.mp4", frames, cfg.fps)
+    with av.open(str(path)) as c:
+        st = c.streams.video[0]
+        assert st.codec_context.name == "h264"
+        decoded = [f.to_ndarray(format="rgb24") for f in c.decode(st)]
+        assert c.duration / 1e6 == pytest.approx(3.0, abs=0.1)
+    assert len(decoded) == cfg.num_frames
+    assert np.abs(decoded[0].astype(int) - frames[0]).mean() < 12  # lossy but faithful
+
+
+def test_same_seed_same_benchmark(bench: Path, tmp_path: Path) -> None:
+    logging.disable(logging.WARNING)
+    again = generate_socialshapes(tmp_path / "again", n_clips=60, seed=3, config=replace(SMALL, workers=2))
+    other = generate_socialshapes(tmp_path / "other", n_clips=60, seed=4, config=SMALL)
+    logging.disable(logging.NOTSET)
+    for rel in ("data/interim/similarity/all_triplets.csv", "data/raw/utils/annotations.csv", "ground_truth.json"):
+        assert (bench / rel).read_bytes() == (again / rel).read_bytes(), rel
+    assert np.array_equal(load_agent_masks(bench / "agent_masks.npz")[0], load_agent_masks(again / "agent_masks.npz")[0])
+    assert (bench / "data/interim/similarity/all_triplets.csv").read_bytes() != (
+        other / "data/interim/similarity/all_triplets.csv"
+    ).read_bytes()
+
+
+def test_release_layout_and_loader(bench: Path) -> None:
+    from bgs_hf.data import load
+
+    d = bench / "data"
+    expected = {
+        "interim/similarity/all_triplets.csv": "participation,task,trial,stim1_name,stim2_name,stim3_name,choice,"
+        "response_time,catch_trial_flag,token,survey_code",
+        "interim/similarity/train_triplets.csv": "triplet_id,participation,task,trial,stim1_name,stim2_name,"
+        "stim3_name,choice,response_time,catch_trial_flag,token,survey_code",
+        "raw/utils/video_mapping.csv": "index,video_name",
+        "raw/utils/captions.csv": "video_name,caption_index,caption",
+        "raw/utils/train.csv": "video_name",
+        "raw/utils/test.csv": "index,video_name",
+        "raw/utils/annotations.csv": "video_name,rating-indoor,rating-expanse,rating-object,rating-agent_distance,"
+        "rating-facingness,rating-joint_action,rating-communication,rating-valence,rating-arousal,stimulus_set,"
+        "captions,rating-intimacy,rating-dominance",
+    }
+    for rel, header in expected.items():
+        assert (d / rel).read_text().splitlines()[0] == header, rel
+        if RELEASE.is_dir():  # same header as the paper's own files
+            assert (RELEASE / rel).read_text().splitlines()[0] == header, rel
+    trip = pd.read_csv(d / "interim/similarity/all_triplets.csv")
+    assert not trip["catch_trial_flag"].any()
+    s = trip[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    catch = (s[:, 0] == s[:, 1]) | (s[:, 0] == s[:, 2]) | (s[:, 1] == s[:, 2])
+    sets = trip.groupby(["participation", "task"]).size()
+    assert (sets == 21).all() and catch.sum() == len(sets)  # one catch trial per 21-trial set
+    valid = np.sort(s[~catch], axis=1)
+    n = 60
+    pairs = np.unique(np.concatenate([valid[:, [0, 1]], valid[:, [0, 2]], valid[:, [1, 2]]]) @ [n, 1])
+    assert pairs.size == n * (n - 1) // 2, "every pair covered"
+    ann = pd.read_csv(d / "raw/utils/annotations.csv")
+    assert (ann["stimulus_set"] == "test").sum() == 12
+    assert all(len(ast.literal_eval(c)) == 5 for c in ann["captions"])
+    assert ann.filter(like="rating-").to_numpy().min() >= 0 and ann.filter(like="rating-").to_numpy().max() <= 1
+    assert len(list((d / "raw/videos").glob("*.mp4"))) == n
+    data = load(bench)
+    assert data.n_clips == n and len(data.splits["test"]) == 12
+    assert data.meta.get("ground_truth")
+    labels, names = load_agent_masks(bench / "agent_masks.npz")
+    assert labels.shape == (n, 16, 32, 32) and names[0] == "ss_0000.mp4"
+    assert (bench / "contact_sheet.png").stat().st_size > 1000 and (bench / "README.md").is_file()
+
+
+def test_ratings_are_noisy_latents(bench: Path) -> None:
+    gt = pd.read_parquet(bench / "ground_truth.parquet")
+    ann = pd.read_csv(bench / "data/raw/utils/annotations.csv")
+    for attr in ("arousal", "valence", "communication"):
+        r = np.corrcoef(gt[f"latent-{attr}"], ann[f"rating-{attr}"])[0, 1]
+        assert 0.5 < r < 0.999, (attr, r)  # related, but not the truth itself
+    assert set(gt["interaction"]) <= set(INTERACTIONS)
+
+
+def _motion_features(frames: np.ndarray) -> np.ndarray:
+    """Frame-difference statistics: moving-pixel fraction over time, motion centroid speed and spread."""
+    d = np.abs(np.diff(frames, axis=1)).mean(-1)  # (N, T-1, H, W)
+    n, t1, h, w = d.shape
+    e = d.reshape(n, t1, -1)
+    frac = (e > 0.1).mean(-1)
+    yy, xx = np.mgrid[0:h, 0:w]
+    wgt = e / (e.sum(-1, keepdims=True) + 1e-6)
+    cx, cy = (wgt * xx.ravel()).sum(-1), (wgt * yy.ravel()).sum(-1)
+    spread = np.sqrt((wgt * ((xx.ravel() - cx[..., None]) ** 2 + (yy.ravel() - cy[..., None]) ** 2)).sum(-1))
+    vel = np.hypot(np.diff(cx, axis=1), np.diff(cy, axis=1))
+    spec = np.abs(np.fft.rfft(frac, axis=1))[:, 1:6]
+    net = np.hypot(cx[:, -1] - cx[:, 0], cy[:, -1] - cy[:, 0])
+    cols = [frac.mean(1), frac.std(1), spread.mean(1), spread.std(1), vel.mean(1), vel.std(1), net]
+    return np.column_stack([*cols, spec])
+
+
+def _cv_acc(x: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    return float(cross_val_score(probe, x, y, cv=5).mean())
+
+
+def test_social_type_in_motion_not_in_appearance() -> None:
+    cfg = SynthConfig(size=32)
+    rng = np.random.default_rng(0)
+    scenes = [sample_scene(rng, cfg) for _ in range(240)]
+    frames = np.stack([render_scene(s, cfg).frames for s in scenes]).astype(np.float32) / 255
+    social = np.array([INTERACTIONS.index(s.interaction) for s in scenes])
+    indoor = np.array([s.scene_kind == "indoor" for s in scenes])
+    mean_frame = frames.mean(1).reshape(len(frames), -1)
+    chance = 1 / len(INTERACTIONS)
+    assert _cv_acc(mean_frame, social) < chance + 0.08  # scene context says nothing about the interaction
+    assert _cv_acc(mean_frame, indoor) > 0.8  # ... while the same probe reads the scene kind easily
+    assert _cv_acc(_motion_features(frames), social) > chance + 0.12  # motion carries the interaction
+
+
+def test_pixels_do_not_predict_humans_but_captions_do(bench: Path) -> None:
+    from bgs_hf.baselines.language import language_similarity
+    from bgs_hf.baselines.pixels import PixelBaselineConfig, pixel_similarity
+    from bgs_hf.data import load
+    from bgs_hf.metrics.rsa import r2
+    from bgs_hf.metrics.similarity import human_similarity
+
+    data = load(bench)
+    trip = data.triplets(None)
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    pix = pixel_similarity(list(data.clips["video"]), PixelBaselineConfig(num_frames=8, size=32, grid=4))
+    lang = language_similarity(list(data.clips["captions"]))
+    r2_pix, r2_lang = r2(pix, human), r2(lang, human)
+    print(f"R2 pixels {r2_pix:.4f}, captions {r2_lang:.4f}")
+    assert abs(r2_pix) < 0.05, r2_pix
+    assert r2_lang > r2_pix + 0.05, (r2_lang, r2_pix)
+
+
+def test_calibration_matches_the_release() -> None:
+    """Default observers on 250 clips (no rendering): the release's design and reliability figures."""
+    from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
+
+    logging.disable(logging.WARNING)
+    _, tabs = build_tables(250, 1, SynthConfig())
+    logging.disable(logging.NOTSET)
+    t = tabs["trials"]
+    idx = t[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    odd = (idx == t["choice"].to_numpy()[:, None]).argmax(1)
+    ok = ~t["is_catch"].to_numpy()
+    assert 4.3 < 3 * ok.sum() / (250 * 249 / 2) < 4.8  # observations per pair (release: 4.54)
+    test = tabs["stimulus_set"] == "test"
+    assert test.sum() == 50
+    it = ok & test[idx].all(1)
+    ceil = split_half_ceiling(idx[it], 250, odd=odd[it], participant=t["participation"].to_numpy()[it])
+    assert 0.15 <= ceil.r2 <= 0.30, ceil.r2
+    assert 0.50 <= repeat_agreement(idx[it], odd[it]).agreement <= 0.65
+    assert 0.50 <= repeat_agreement(idx[ok], odd[ok]).agreement <= 0.62  # release: 0.55
+
+
+def test_beta_makes_observers_more_consistent() -> None:
+    from bgs_hf.metrics.ceiling import repeat_agreement
+
+    agree = []
+    for beta in (1.0, 8.0):
+        _, tabs = build_tables(80, 0, SynthConfig(choice_beta=beta, lapse=0.0))
+        t = tabs["trials"][~tabs["trials"]["is_catch"]]
+        idx = t[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+        agree.append(repeat_agreement(idx, (idx == t["choice"].to_numpy()[:, None]).argmax(1)).agreement)
+    assert agree[1] > agree[0] + 0.1
+
+
+def test_abstract_set(tmp_path: Path) -> None:
+    logging.disable(logging.WARNING)
+    out = generate_abstract_set(tmp_path / "abs", n_train=9, n_generalisation=3, config=SMALL)
+    logging.disable(logging.NOTSET)
+    labels = pd.read_csv(out / "labels.csv")
+    assert list(labels["split"].value_counts().sort_index()) == [3, 9]
+    assert set(labels["label"]) == {"friendly", "neutral", "adversarial"}
+    assert all((out / "videos" / v).is_file() for v in labels["video_name"])
+    masks, names = load_agent_masks(out / "agent_masks.npz")
+    assert names == labels["video_name"].tolist() and masks.shape[0] == 12
+
+
+def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bgs_hf.cli.main import main
+
+    assert main(["synth", str(tmp_path / "c"), "--clips", "12", "--size", "32", "--frames", "8", "--workers", "1"]) == 0
+    assert (tmp_path / "c" / "data/interim/similarity/all_triplets.csv").is_file()
+    assert main(["synth", str(tmp_path / "d"), "--size", "31"]) == 2
+    assert "error:" in capsys.readouterr().err
