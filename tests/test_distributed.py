@@ -82,7 +82,7 @@ def test_two_processes_match_one(tmp_path, embed_chunk, recipe):
     args = [str(tmp_path / "one"), str(embed_chunk), recipe]
     subprocess.run([sys.executable, __file__, *args], check=True, env=env, timeout=300)
     two = str(tmp_path / "two")
-    proc = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "0", __file__, two, str(embed_chunk),
+    proc = subprocess.run([torchrun, "--nproc_per_node", "2", "--standalone", __file__, two, str(embed_chunk),
                            recipe], env=env, timeout=300, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     one_res = json.loads(Path(f"{tmp_path / 'one'}.0").read_text())

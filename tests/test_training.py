@@ -136,19 +136,29 @@ def _trainer(tmp_path, data, pix, model, embed_chunk=0, recipe="clip-batched", *
     return trainer, sampler
 
 
-def test_trainer_loss_equals_loss_on_directly_embedded_clips(tmp_path, tiny):
+@pytest.mark.parametrize("recipe", ["clip-batched", "paper-v1"])
+def test_trainer_loss_equals_loss_on_directly_embedded_clips(tmp_path, tiny, recipe):
     data, pix = tiny
     model = tiny_peft_model()
     model.eval()  # no dropout: compare two forward paths exactly
-    trainer, sampler = _trainer(tmp_path, data, pix, model)
-    plan = sampler.plan(0, 0)
+    trainer, sampler = _trainer(tmp_path, data, pix, model, recipe=recipe)
+    plan = sampler.plan(0, 0)  # paper-v1: step 0 carries the RSA term, with 18-6 clips without gradient
     batch = trainer.data_collator.collate_plan(plan)
     loss = trainer.compute_loss(model, batch)
-    emb = model(pix[torch.as_tensor(plan.clips)])
+    assert loss.requires_grad
+    rows = np.concatenate([plan.clips, plan.nograd_clips])
+    emb = model(pix[torch.as_tensor(rows)])
     want = BGSLoss()(emb, torch.as_tensor(plan.triplets), torch.as_tensor(plan.odd), torch.as_tensor(plan.pairs),
                      torch.as_tensor(plan.human_dist), epoch=0).loss
     assert len(plan.triplets) > 0 and len(plan.pairs) > 3
     torch.testing.assert_close(loss, want)
+    if recipe == "paper-v1":
+        assert len(plan.nograd_clips) > 0 and len(plan.clips) == 12 + 6
+        # no gradient reaches the rows embedded without gradient
+        x = pix[torch.as_tensor(plan.nograd_clips)].clone().requires_grad_(True)
+        batch["pixel_values_nograd"] = x
+        trainer.compute_loss(model, batch).backward()
+        assert x.grad is None
 
 
 def test_chunked_embedding_gives_the_same_loss_and_gradients(tmp_path, tiny):

@@ -14,15 +14,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("out", help="output folder")
     p.add_argument("--clips", type=int, default=250, help="number of clips (default 250)")
-    p.add_argument("--seed", type=int, default=0, help="seed; the same seed gives the same benchmark (default 0)")
-    p.add_argument("--format", choices=("release", "hub"), default="release", help="output layout (default release)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed; the same seed gives the same benchmark (default 0)"
+    )
+    p.add_argument(
+        "--format", choices=("release", "hub"), default="release", help="output layout (default release)"
+    )
     p.add_argument("--abstract", action="store_true", help="write the PHASE-like abstract OOD set instead")
     p.add_argument("--frames", type=int, default=None, help="frames per clip (default 16)")
     p.add_argument("--size", type=int, default=None, help="frame side in px, even (default 64)")
     p.add_argument("--workers", type=int, default=None, help="render processes (default 2)")
-    p.add_argument("--beta", type=float, default=None, help="observer consistency (softmax inverse temperature)")
+    p.add_argument(
+        "--beta", type=float, default=None, help="observer consistency (softmax inverse temperature)"
+    )
     p.add_argument("--lapse", type=float, default=None, help="observer random-guess rate")
-    p.add_argument("--overlap", type=float, default=None, help="how much interaction types share parameter ranges (0..1)")
+    p.add_argument(
+        "--overlap", type=float, default=None, help="how much interaction types share parameter ranges (0..1)"
+    )
     p.set_defaults(func=run)
 
 
@@ -52,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if args.abstract:
         out = generate_abstract_set(args.out, seed=args.seed, config=config)
     else:
-        out = generate_socialshapes(args.out, n_clips=args.clips, seed=args.seed, fmt=args.format, config=config)
+        out = generate_socialshapes(
+            args.out, n_clips=args.clips, seed=args.seed, fmt=args.format, config=config
+        )
     print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     return 0

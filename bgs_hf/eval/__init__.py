@@ -1,8 +1,48 @@
-"""Evaluation suite. ``ODD_ONE_OUT_METRIC_PATH`` is the folder ``evaluate.load`` reads offline."""
+"""Evaluation suite: the paper's analyses as functions, CLI commands (``bgs-hf evaluate``/``report``) and
+report sections. ``ODD_ONE_OUT_METRIC_PATH`` is the folder ``evaluate.load`` reads offline.
+
+Public API (heavy imports happen on first use)::
+
+    from bgs_hf.eval import run_suite, embed_clips, MotionControl, variance_partition, wilson_ci, rollout
+    res = run_suite(data, "bgs-tiny-videomae", "runs/demo/bgs", out_dir="runs/demo/eval",
+                    abstract_dir="runs/demo/abstract")
+
+Modules: ``embed`` (embed_clips/embed_paths, MotionControl), ``fit`` (SplitHumans, fit_from_embeddings,
+paired_comparison, layerwise_fit), ``partition`` (variance_partition, partition_pairs, plot_partition),
+``probes`` (ridge_probe, attribute_probes, permutation_pearson, transfer_probe, wilson_ci),
+``attention`` (rollout, rollout_maps, masks_to_tokens, mass_on_mask, map_divergence, attention_analysis),
+``controls`` (odd_from_similarity, language_distilled_data, train_control), ``suite`` (run_suite),
+``report`` (write_report, load_run).
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 #: ``evaluate.load(ODD_ONE_OUT_METRIC_PATH)`` loads the odd-one-out metric from the installed package.
 ODD_ONE_OUT_METRIC_PATH: str = str(Path(__file__).resolve().parent / "odd_one_out")
+
+_EXPORTS = {
+    "embed_clips": "embed", "embed_paths": "embed", "MotionControl": "embed", "MOTION_CONTROLS": "embed",
+    "SplitHumans": "fit", "fit_from_embeddings": "fit", "paired_comparison": "fit", "layerwise_fit": "fit",
+    "variance_partition": "partition", "partition_pairs": "partition", "plot_partition": "partition",
+    "ridge_probe": "probes", "attribute_probes": "probes", "permutation_pearson": "probes",
+    "transfer_probe": "probes", "wilson_ci": "probes", "read_abstract_set": "probes",
+    "rollout": "attention", "rollout_maps": "attention", "masks_to_tokens": "attention",
+    "mass_on_mask": "attention", "map_divergence": "attention", "attention_analysis": "attention",
+    "odd_from_similarity": "controls", "language_distilled_data": "controls", "train_control": "controls",
+    "run_suite": "suite", "ANALYSES": "suite", "write_report": "report", "load_run": "report",
+}
+
+__all__ = ["ODD_ONE_OUT_METRIC_PATH", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bgs_hf.eval' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"bgs_hf.eval.{module}"), name)
+    globals()[name] = value
+    return value

@@ -27,14 +27,14 @@ class SplitHumans:
     ceiling_ci: list[float]
 
     @classmethod
-    def build(cls, data: Any, split: str, *, n_splits: int = 100, seed: int = 0) -> SplitHumans:
+    def build(cls, data: Any, split: str, *, n_splits: int = 100, seed: int = 0, ceiling: bool = True) -> SplitHumans:
         from bgs_hf.metrics import split_half_ceiling
         from bgs_hf.metrics.fit import split_items
 
         items = split_items(data, split)
         trip = data.triplets(split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)
-        if len(trip) >= 2:
+        if ceiling and len(trip) >= 2:
             ceil = split_half_ceiling(trip, data.n_clips, n_splits=n_splits, seed=seed)
             ceiling, ci = float(ceil.r2), [float(c) for c in ceil.ci]
         else:
@@ -78,7 +78,7 @@ def layerwise_fit(
     """R² per layer on validation and test clips; the layer is chosen by validation RSA only.
 
     ``layer_emb`` is ``(L+1, len(items), D)`` (embedding output, then each block), ``head_emb`` the
-    model's output embedding (projection head) for the same clips. Rows follow ``items``.
+    model's output embedding (after the projection head, if any) for the same clips, row "output". Rows follow ``items``.
     """
     pos = {int(c): k for k, c in enumerate(items)}
     vi = np.array([pos[int(c)] for c in val.items])
@@ -86,7 +86,7 @@ def layerwise_fit(
     names = [f"layer {k}" if k else "embeddings" for k in range(layer_emb.shape[0])]
     feats = list(layer_emb)
     if head_emb is not None:
-        names.append("head")
+        names.append("output")
         feats.append(head_emb)
     rows = []
     for name, f in zip(names, feats):

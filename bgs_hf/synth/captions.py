@@ -83,7 +83,7 @@ VAGUE: tuple[str, ...] = (
 
 _FAST = ("quickly", "energetically", "frantically", "fast")
 _SLOW = ("slowly", "calmly", "gently", "leisurely")
-_NOUNS = ("shape", "figure", "character", "creature", "blob")
+_NOUNS = ("shape", "figure", "shape", "figure", "character")
 _SHAPE_WORDS = {
     "circle": ("circle", "ball", "round shape"),
     "square": ("square", "box", "block"),
@@ -122,9 +122,9 @@ def _place(scene: Scene, rng: np.random.Generator) -> str:
 def _agent(scene: Scene, k: int, rng: np.random.Generator, *, second: bool) -> str:
     """How a captioner names an agent: mostly generically (like "a man"), sometimes by colour/shape."""
     u = rng.random()
-    if u < 0.15:
+    if u < 0.08:
         return f"the {colour_name(scene.agent_colours[k])} {rng.choice(_SHAPE_WORDS[scene.agent_shapes[k]])}"
-    if u < 0.25:
+    if u < 0.15:
         return f"the {colour_name(scene.agent_colours[k])} {rng.choice(_NOUNS)}"
     noun = str(rng.choice(_NOUNS))
     return f"the other {noun}" if second else f"{rng.choice(['one', 'a'])} {noun}"
@@ -140,9 +140,13 @@ def _details(scene: Scene, rng: np.random.Generator) -> list[str]:
             out.append(str(rng.choice(["very slowly", "in a relaxed way", "calmly"])))
     if rng.random() < 0.4:
         if scene.closeness > 0.6:
-            out.append(str(rng.choice(["staying close together", "side by side", "very close to each other"])))
+            out.append(
+                str(rng.choice(["staying close together", "side by side", "very close to each other"]))
+            )
         elif scene.closeness < 0.35:
-            out.append(str(rng.choice(["keeping far apart", "at a distance", "with lots of space between them"])))
+            out.append(
+                str(rng.choice(["keeping far apart", "at a distance", "with lots of space between them"]))
+            )
     if rng.random() < 0.4:
         if scene.facing > 0.65:
             out.append(str(rng.choice(["facing each other", "looking at each other"])))
@@ -169,7 +173,7 @@ def make_captions(scene: Scene, rng: np.random.Generator, n: int = 5, vague_rate
             a, b = _agent(scene, lead, rng, second=False), _agent(scene, other, rng, second=True)
             text = str(rng.choice(ACTIONS[kind])).format(A=a, B=b, manner=manner)
             text += "".join(" " + p for p in _details(scene, rng))
-            if rng.random() < 0.4:
+            if rng.random() < 0.3:
                 text += " " + _place(scene, rng)
             if scene.third_agent and rng.random() < 0.4:
                 text += str(rng.choice([" while a third shape watches", " as another shape wanders by"]))

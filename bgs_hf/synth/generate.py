@@ -39,12 +39,25 @@ logger = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "socialshapes-1"
 TRIPLET_COLUMNS = [
-    "participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name", "choice", "response_time",
-    "catch_trial_flag", "token", "survey_code",
+    "participation",
+    "task",
+    "trial",
+    "stim1_name",
+    "stim2_name",
+    "stim3_name",
+    "choice",
+    "response_time",
+    "catch_trial_flag",
+    "token",
+    "survey_code",
 ]
 ANNOTATION_COLUMNS = [
-    "video_name", *[f"rating-{a}" for a in RATING_ATTRS[:9]], "stimulus_set", "captions",
-    "rating-intimacy", "rating-dominance",
+    "video_name",
+    *[f"rating-{a}" for a in RATING_ATTRS[:9]],
+    "stimulus_set",
+    "captions",
+    "rating-intimacy",
+    "rating-dominance",
 ]
 
 
@@ -64,11 +77,15 @@ def render_all(
     """Render (and encode) every scene, in ``config.workers`` processes; returns labels (N,T,H,W)."""
     from tqdm.auto import tqdm
 
-    jobs = [(s, config, None if paths is None else str(p)) for s, p in zip(scenes, paths or [None] * len(scenes))]
+    jobs = [
+        (s, config, None if paths is None else str(p)) for s, p in zip(scenes, paths or [None] * len(scenes))
+    ]
     if config.workers > 1 and len(jobs) > 8:
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(config.workers) as pool:
-            labels = list(tqdm(pool.imap(_render_one, jobs, chunksize=4), total=len(jobs), desc=desc, unit="clip"))
+            labels = list(
+                tqdm(pool.imap(_render_one, jobs, chunksize=4), total=len(jobs), desc=desc, unit="clip")
+            )
     else:
         labels = [_render_one(j) for j in tqdm(jobs, desc=desc, unit="clip")]
     return np.stack(labels)
@@ -93,7 +110,12 @@ def load_agent_masks(path: str | Path) -> tuple[np.ndarray, list[str]]:
 
 
 def contact_sheet(
-    path: str | Path, scenes: list[Scene], config: SynthConfig, labels: list[str] | None = None, *, n_frames: int = 6
+    path: str | Path,
+    scenes: list[Scene],
+    config: SynthConfig,
+    labels: list[str] | None = None,
+    *,
+    n_frames: int = 6,
 ) -> Path:
     """A PNG grid: one row per clip (first clip of each label), ``n_frames`` frames across time."""
     import matplotlib
@@ -170,7 +192,9 @@ def _benchmark_tables(
     trials = simulate_choices(design, z, rngs["choices"], config)
     participants = list(dict.fromkeys(trials["participation"]))
     token = {p: f"p{k % 40 + 1}" for k, p in enumerate(participants)}
-    code = {p: float(c) for p, c in zip(participants, rngs["design"].integers(1000, 10000, len(participants)))}
+    code = {
+        p: float(c) for p, c in zip(participants, rngs["design"].integers(1000, 10000, len(participants)))
+    }
     trials["catch_trial_flag"] = False  # as in the release: catch trials are never flagged
     trials["token"] = trials["participation"].map(token)
     trials["survey_code"] = trials["participation"].map(code)
@@ -185,7 +209,9 @@ def _benchmark_tables(
     }
 
 
-def _write_release(out: Path, scenes: list[Scene], tabs: dict[str, Any], config: SynthConfig, seed: int) -> None:
+def _write_release(
+    out: Path, scenes: list[Scene], tabs: dict[str, Any], config: SynthConfig, seed: int
+) -> None:
     data = out / "data"
     sim = data / "interim" / "similarity"
     utils = data / "raw" / "utils"
@@ -203,7 +229,9 @@ def _write_release(out: Path, scenes: list[Scene], tabs: dict[str, Any], config:
         part = all_trip[keep].copy()
         part.insert(0, "triplet_id", np.flatnonzero(keep))
         part.to_csv(sim / f"{split}_triplets.csv", index=False)
-    pd.DataFrame({"index": np.arange(len(names)), "video_name": names}).to_csv(utils / "video_mapping.csv", index=False)
+    pd.DataFrame({"index": np.arange(len(names)), "video_name": names}).to_csv(
+        utils / "video_mapping.csv", index=False
+    )
     ann = tabs["ratings"].rename(columns={a: f"rating-{a}" for a in RATING_ATTRS})
     ann.insert(0, "video_name", names)
     ann["stimulus_set"] = tabs["stimulus_set"]
@@ -211,9 +239,13 @@ def _write_release(out: Path, scenes: list[Scene], tabs: dict[str, Any], config:
     ann = ann[ANNOTATION_COLUMNS]
     ann.to_csv(utils / "annotations.csv", index=False)
     cap_rows = [
-        (name, k + 1, normalise_caption(c)) for name, caps in zip(names, tabs["captions"]) for k, c in enumerate(caps)
+        (name, k + 1, normalise_caption(c))
+        for name, caps in zip(names, tabs["captions"])
+        for k, c in enumerate(caps)
     ]
-    pd.DataFrame(cap_rows, columns=["video_name", "caption_index", "caption"]).to_csv(utils / "captions.csv", index=False)
+    pd.DataFrame(cap_rows, columns=["video_name", "caption_index", "caption"]).to_csv(
+        utils / "captions.csv", index=False
+    )
     pd.DataFrame({"video_name": np.array(names)[~is_test]}).to_csv(utils / "train.csv", index=False)
     pd.DataFrame({"index": np.flatnonzero(is_test), "video_name": np.array(names)[is_test]}).to_csv(
         utils / "test.csv", index=False
@@ -273,7 +305,7 @@ A synthetic stand-in for the Garcia & Isik social-video odd-one-out benchmark, g
 - Interaction types ({len(INTERACTIONS)}): {", ".join(INTERACTIONS)}; shown only through motion and facing.
 - Scene context (indoor/outdoor, textures, colours, shapes, distractors, camera jitter) is sampled
   independently of the social content.
-- {len(trials):,} odd-one-out judgments by {trials['participation'].nunique()} simulated participants
+- {len(trials):,} odd-one-out judgments by {trials["participation"].nunique()} simulated participants
   ({n_catch} unflagged catch trials: triplets with a duplicated clip, `catch_trial_flag` False as in the release).
 - `rating-*` columns are noisy ratings; the true latents and generative parameters are in
   `ground_truth.parquet` / `ground_truth.json` (one row per clip).
@@ -290,7 +322,9 @@ def _child_rngs(seed: int) -> dict[str, np.random.Generator]:
     return dict(zip(keys, np.random.default_rng(seed).spawn(len(keys))))
 
 
-def build_tables(n_clips: int, seed: int, config: SynthConfig | None = None) -> tuple[list[Scene], dict[str, Any]]:
+def build_tables(
+    n_clips: int, seed: int, config: SynthConfig | None = None
+) -> tuple[list[Scene], dict[str, Any]]:
     """Scenes and every table of a benchmark (latents, ratings, captions, split, judgments), no pixels.
 
     Cheap (about a second for 250 clips), so calibration checks need not render anything. Returns
@@ -332,8 +366,13 @@ def generate_socialshapes(
     _write_release(out, scenes, tabs, config, seed)
     save_agent_masks(out / "agent_masks.npz", labels, names)
     contact_sheet(out / "contact_sheet.png", scenes, config)
-    logger.info("SocialShapes: %d clips, %d judgments in %.1f s -> %s", n_clips, len(tabs["trials"]),
-                time.perf_counter() - t0, out)
+    logger.info(
+        "SocialShapes: %d clips, %d judgments in %.1f s -> %s",
+        n_clips,
+        len(tabs["trials"]),
+        time.perf_counter() - t0,
+        out,
+    )
     if fmt == "hub":
         from bgs_hf.data import load
         from bgs_hf.data.hub import DatasetCardInfo, write_hub
@@ -368,7 +407,9 @@ ABSTRACT_LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def abstract_scene(rng: np.random.Generator, config: SynthConfig, label: str, *, generalisation: bool) -> Scene:
+def abstract_scene(
+    rng: np.random.Generator, config: SynthConfig, label: str, *, generalisation: bool
+) -> Scene:
     """A PHASE-like scene: plain walled world, triangle agents, no context. Held-out styles when
     ``generalisation``: other agent colours and size range, and the upper quarter of each energy range."""
     kinds = ABSTRACT_LABELS[label]
@@ -377,8 +418,11 @@ def abstract_scene(rng: np.random.Generator, config: SynthConfig, label: str, *,
     u = float(rng.random())
     lo, hi = TYPE_PARAM_RANGES[kind]["energy"]
     frac = 0.75 + 0.25 * u if generalisation else 0.75 * u
-    palette = [(230, 120, 20), (130, 60, 200), (20, 160, 150)] if generalisation else [
-        (220, 40, 40), (40, 90, 220), (40, 170, 60)]
+    palette = (
+        [(230, 120, 20), (130, 60, 200), (20, 160, 150)]
+        if generalisation
+        else [(220, 40, 40), (40, 90, 220), (40, 170, 60)]
+    )
     return replace(
         s,
         energy=lo + (hi - lo) * frac,
@@ -441,7 +485,9 @@ def generate_abstract_set(
         cfg = scenes[sel[0]][1]
         masks.append(
             render_all(
-                [scenes[i][0] for i in sel], cfg, [out / "videos" / rows[i]["video_name"] for i in sel],
+                [scenes[i][0] for i in sel],
+                cfg,
+                [out / "videos" / rows[i]["video_name"] for i in sel],
                 desc="abstract " + ("generalisation" if cfg_key else "train"),
             )
         )

@@ -28,7 +28,14 @@ RATING_ATTRS: tuple[str, ...] = (
 )
 
 #: The social-affective attributes that define the observers' latent space.
-SOCIAL_ATTRS: tuple[str, ...] = ("communication", "valence", "arousal", "intimacy", "dominance", "joint_action")
+SOCIAL_ATTRS: tuple[str, ...] = (
+    "communication",
+    "valence",
+    "arousal",
+    "intimacy",
+    "dominance",
+    "joint_action",
+)
 
 #: Per-type base values of the social attributes (communication, valence, arousal, intimacy, dominance,
 #: joint_action). Chosen by hand to resemble the intuitive profiles of these interactions.
@@ -66,7 +73,8 @@ def latent_attributes(
     dist, facingness = measured_geometry(positions, headings)
     out = {
         "indoor": 1.0 if scene.scene_kind == "indoor" else 0.0,
-        "expanse": (0.15 if scene.scene_kind == "indoor" else 0.6) + 0.3 * (1 - scene.horizon) * scene.texture_scale * 4,
+        "expanse": (0.15 if scene.scene_kind == "indoor" else 0.6)
+        + 0.3 * (1 - scene.horizon) * scene.texture_scale * 4,
         "object": len(scene.distractors) / 5.0,
         "agent_distance": dist,
         "facingness": facingness,
@@ -87,7 +95,9 @@ def rated(latents: dict[str, float], rng: np.random.Generator, config: SynthConf
     return {k: round(v, 4) for k, v in noisy.items()}
 
 
-def social_space(latents: np.ndarray, types: np.ndarray, params: np.ndarray, *, type_weight: float) -> np.ndarray:
+def social_space(
+    latents: np.ndarray, types: np.ndarray, params: np.ndarray, *, type_weight: float
+) -> np.ndarray:
     """Coordinates of clips in the observers' latent social space.
 
     ``latents`` (N, len(SOCIAL_ATTRS)), ``types`` (N,) type codes, ``params`` (N,3) energy/closeness/

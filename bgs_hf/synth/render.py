@@ -68,7 +68,9 @@ def render_background(scene: Scene, config: SynthConfig, pad: int = 0) -> np.nda
     if scene.scene_kind == "abstract":  # PHASE-like: plain floor, dark walls at the frame border
         img = top + 0 * yy[..., None]
         m = pad / config.size + 0.03
-        wall = (xx < m) | (xx > 1 + 2 * pad / config.size - m) | (yy < m) | (yy > 1 + 2 * pad / config.size - m)
+        wall = (
+            (xx < m) | (xx > 1 + 2 * pad / config.size - m) | (yy < m) | (yy > 1 + 2 * pad / config.size - m)
+        )
         return np.where(wall[..., None], np.float32(40.0), img).astype(np.float32)
     if scene.scene_kind == "indoor":
         wall = top + 0 * yy[..., None]
@@ -80,7 +82,9 @@ def render_background(scene: Scene, config: SynthConfig, pad: int = 0) -> np.nda
             floor = bottom + s * 0.8 * checker[..., None]
         else:  # planks
             row = np.floor(yy / (period * 0.5))
-            seam = (np.abs(((xx + 0.37 * row) / (2 * period)) % 1.0) < 0.04) | (((yy / (period * 0.5)) % 1) < 0.12)
+            seam = (np.abs(((xx + 0.37 * row) / (2 * period)) % 1.0) < 0.04) | (
+                ((yy / (period * 0.5)) % 1) < 0.12
+            )
             floor = bottom - s * 1.0 * seam[..., None] + s * 0.2 * _value_noise(rng, n, n, 12)[..., None]
         skirting = (np.abs(yy - scene.horizon - pad / config.size) < 0.015)[..., None]
         img = np.where(ground, floor, wall) - 60 * skirting
@@ -95,7 +99,9 @@ def render_background(scene: Scene, config: SynthConfig, pad: int = 0) -> np.nda
                 tex += np.where((xx * config.size - cx) ** 2 + (yy * config.size - cy) ** 2 < r * r, 1.0, 0.0)
             tex = np.clip(tex, 0, 1) * 2 - 1
         else:  # grass: vertical streaks
-            tex = _value_noise(rng, n, max(n * 2, 8), 24)[:, :n] * np.sign(np.sin(2 * np.pi * xx / (period * 0.3)))
+            tex = _value_noise(rng, n, max(n * 2, 8), 24)[:, :n] * np.sign(
+                np.sin(2 * np.pi * xx / (period * 0.3))
+            )
         ground_img = bottom + s * 0.8 * tex[..., None]
         clouds = np.clip(_value_noise(rng, n, n, 4), 0, 1)[..., None] * 80 * config.texture_strength
         img = np.where(ground, ground_img, sky + clouds)
@@ -191,7 +197,9 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float | Fraction, *, 
         stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
         stream.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
         for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
+            for packet in stream.encode(
+                av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+            ):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)

@@ -184,7 +184,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
         args.load_best_model_at_end = False
         if args.lr_scheduler_type == "reduce_lr_on_plateau":
             args.lr_scheduler_type = "constant"
-    elif b.early_stopping_patience > 0:
+    elif b.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
 
     info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "loss": None, "world_size": world_size,

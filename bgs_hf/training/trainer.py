@@ -97,7 +97,8 @@ class BGSTrainer(Trainer):
                     part = self._forward(model, inputs["pixel_values_nograd"])
                 else:
                     part = emb.new_zeros((0, emb.shape[1]))
-                emb = torch.cat([emb, gather_rows(part.to(emb.dtype), nograd_counts)])
+                rest = gather_rows(part.to(emb.dtype), nograd_counts)
+            emb = torch.cat([emb, rest])
         return emb
 
     def compute_loss(self, model: torch.nn.Module, inputs: dict[str, Any], return_outputs: bool = False,

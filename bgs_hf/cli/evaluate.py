@@ -1,0 +1,82 @@
+"""`bgs-hf evaluate`: every analysis of the paper for one model (and its pretrained base) on a dataset.
+
+  bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval
+  bgs-hf evaluate --data /tmp/ss --model bgs-tiny-videomae --json eval.json
+  bgs-hf evaluate --data /tmp/ss --model runs/bgs --abstract /tmp/ss_abs --control language-distilled=runs/lang
+
+A run folder is compared with its own frozen base backbone (``--pretrained`` overrides); a backbone
+name is evaluated alone, frozen and without a head.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="behavioural fit, layers, variance partitioning, probes, transfer, "
+                       "attention and motion controls", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, metavar="SOURCE", help="release folder, Hub-layout folder or Hub id")
+    p.add_argument("--model", required=True, metavar="RUN_DIR|BACKBONE", help="a BGS run folder or a backbone name")
+    p.add_argument("--pretrained", default=None, metavar="RUN_DIR|BACKBONE",
+                   help="comparison model (default: the run's own frozen base; none for a backbone name)")
+    p.add_argument("--control", action="append", default=[], metavar="NAME=RUN_DIR",
+                   help="extra fine-tuned model scored beside BGS, e.g. language-distilled=runs/lang (repeatable)")
+    p.add_argument("--split", default="test", help="split to score (test)")
+    p.add_argument("--abstract", default=None, metavar="DIR", help="SocialShapes-Abstract folder for OOD transfer")
+    p.add_argument("--analyses", default=ANALYSES_HELP, help=f"comma-separated subset of {ANALYSES_HELP}")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the full result as JSON here")
+    p.add_argument("--report", type=Path, metavar="DIR", default=None,
+                   help="folder for evaluation.json, figures and evaluation.md/.html (default: a temp folder)")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
+    p.add_argument("--n-perm", type=int, default=1000, help="permutations for probe p-values (1000)")
+    p.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache (default: in the report folder)")
+    p.add_argument("--seed", type=int, default=0, help="seed of bootstraps, permutations and the val carve-out (0)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import pretrained_of, run_suite
+
+    analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
+    controls = {}
+    for c in args.control:
+        if "=" not in c:
+            raise BGSInputError(f"--control must be NAME=RUN_DIR, got {c!r}")
+        name, path = c.split("=", 1)
+        controls[name] = path
+    is_run = (Path(args.model) / "bgs_config.json").is_file()
+    if args.pretrained is not None:
+        pretrained, finetuned = args.pretrained, args.model
+    elif is_run:
+        pretrained, finetuned = pretrained_of(args.model), args.model
+    else:
+        pretrained, finetuned = args.model, None
+    data = load(args.data, seed=args.seed)
+    out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
+    res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
+                    seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
+                    n_boot=args.n_boot, n_perm=args.n_perm)
+    print(f"{res['data']} / {res['split']}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
+          f"{res['n_judgments']} judgments; noise ceiling R² {res['noise_ceiling_r2']:.4f}")
+    for name, f in res.get("fit", {}).items():
+        lo, hi = f["r2_ci"]
+        pct = f.get("pct_of_ceiling")
+        print(f"  {name:<20} R² {f['r2']:.4f} [{lo:.4f}, {hi:.4f}]  "
+              f"{'–' if pct is None else f'{pct:.1f}%'} of ceiling  3-way {f['ooo_acc_3way']:.3f}  "
+              f"2-way {f['ooo_acc_2way']:.3f}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(res, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    print(f"report: {out / 'evaluation.md'} and {out / 'evaluation.html'} ({res['timings_s']['total']:.1f} s)")
+    return 0

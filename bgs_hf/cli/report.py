@@ -1,0 +1,31 @@
+"""`bgs-hf report RUN_DIR...`: one markdown and one HTML report, runs side by side.
+
+Each RUN_DIR holds an ``evaluation.json`` (from ``bgs-hf evaluate --report DIR`` or the quickstart);
+figures are embedded in the HTML, linked from the markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="markdown + HTML report of one or more evaluated runs, side by side",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders with evaluation.json (or the JSON files)")
+    p.add_argument("--out", type=Path, default=Path("report"), help="output folder (default: ./report)")
+    p.add_argument("--title", default="bgs-hf evaluation report", help="report title")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bgs_hf.eval.report import load_run, write_report
+
+    runs = [load_run(r) for r in args.runs]
+    labels = [r[0] for r in runs]
+    if len(set(labels)) < len(labels):  # same folder names: use the full paths
+        runs = [(str(Path(p)), res, folder) for p, (_, res, folder) in zip(args.runs, runs)]
+    md, page = write_report(runs, args.out, title=args.title, stem="report")
+    print(f"wrote {md} and {page}")
+    return 0

@@ -1,0 +1,245 @@
+"""Attention rollout (Abnar & Zuidema, 2020): where in space and time a model's embedding draws from.
+
+Per layer the attention is averaged over heads, the residual path is added (``0.5·A + 0.5·I``), rows are
+renormalised, and the layers are multiplied from first to last. A token's relevance is then the rollout
+row of the pooled output: the CLS row for CLS models (TimeSformer, CLIP: spatial attention per frame),
+the mean of all rows for mean-pooled models (VideoMAE, V-JEPA 2). Maps live on the token grid
+``(T', g, g)`` with T' = frames / tubelet and g = image / patch.
+
+Before/after comparisons: divergence = 1 − mean over clips of the Pearson r between the two models'
+maps; on SocialShapes, the share of rollout mass on the interacting agents' pixels (masks reduced to the
+same token grid), next to the share those pixels cover (what uniform attention would give).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+
+def rollout(attentions: Sequence[Any], residual: float = 0.5) -> np.ndarray:
+    """``(..., N, N)`` rollout from per-layer attentions ``(..., heads, N, N)`` (first layer first)."""
+    result = None
+    for a in attentions:
+        a = np.asarray(a, dtype=np.float64).mean(axis=-3)
+        n = a.shape[-1]
+        a = residual * np.eye(n) + (1.0 - residual) * a
+        a = a / a.sum(axis=-1, keepdims=True)
+        result = a if result is None else a @ result
+    if result is None:
+        raise BGSInputError("attention rollout needs at least one layer of attentions")
+    return result
+
+
+def _base(model: Any) -> Any:
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+@contextlib.contextmanager
+def eager_attention(backbone: Any) -> Iterator[None]:
+    """Temporarily switch a transformers model to eager attention (SDPA returns no weights)."""
+    old = getattr(backbone.config, "_attn_implementation", None)
+    changed = old not in (None, "eager") and hasattr(backbone, "set_attn_implementation")
+    if changed:
+        backbone.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        if changed:
+            backbone.set_attn_implementation(old)
+
+
+def token_grid(model: Any) -> tuple[int, int, bool]:
+    """(tubelet, grid side g, per-frame CLS?) of a BGS embedder's backbone."""
+    base = _base(model)
+    spec = base.spec
+    patch = int(getattr(base.backbone.config, "patch_size", 16))
+    return int(spec.tubelet_size or 1), int(spec.image_size) // patch, spec.pooling in ("cls", "frame-mean")
+
+
+def rollout_maps(model: Any, clip: Any) -> np.ndarray:
+    """Rollout relevance ``(T', g, g)`` (sums to 1) of one preprocessed clip ``(T, 3, H, W)``."""
+    import torch
+
+    base = _base(model)
+    tubelet, g, per_frame_cls = token_grid(model)
+    x = clip[None] if clip.ndim == 4 else clip
+    with torch.no_grad(), eager_attention(base.backbone):
+        out = base._backbone_outputs(x, output_attentions=True)  # noqa: SLF001 - the embedder's own input path
+    att = getattr(out, "attentions", None)
+    if not att or any(a is None for a in att):
+        raise BGSInputError(f"{base.spec.name}: the backbone does not expose attention weights")
+    r = rollout([a.float().cpu().numpy() for a in att])
+    if per_frame_cls:  # (T, 1+g², 1+g²) spatial attention per frame: the CLS row, per frame
+        rel = r[:, 0, 1:]
+        if rel.shape[-1] != g * g:
+            raise BGSInputError(f"{base.spec.name}: {rel.shape[-1]} patch tokens, expected {g * g}")
+        maps = rel.reshape(-1, g, g)
+    else:  # mean pooling over every token: average the rows
+        rel = r[0].mean(axis=0)
+        if rel.size % (g * g):
+            raise BGSInputError(f"{base.spec.name}: {rel.size} tokens is not a multiple of the {g}x{g} grid")
+        maps = rel.reshape(-1, g, g)
+    maps = np.clip(maps, 0, None)
+    return maps / maps.sum()
+
+
+def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, agents: Sequence[int] = (1, 2),
+                    out_frames: int | None = None) -> np.ndarray:
+    """Share of each token's pixels covered by ``agents`` in a per-frame label map ``(T_src, H, W)``.
+
+    Frames follow the decode policy (the frame on screen at each segment midpoint), space follows the
+    resize + centre crop of the frame policy, then pixels are averaged per patch and per tubelet.
+    """
+    import torch
+
+    from bgs_hf.video.transforms import center_crop, resize_short_side
+
+    t_src = labels.shape[0]
+    pick = np.minimum(((np.arange(policy.num_frames) + 0.5) * t_src / policy.num_frames).astype(int), t_src - 1)
+    m = np.isin(labels[pick], np.asarray(agents)).astype(np.float32)
+    x = torch.from_numpy(m)[:, None]
+    x = center_crop(resize_short_side(x, policy.size), policy.crop)[:, 0]
+    x = torch.nn.functional.adaptive_avg_pool2d(x[:, None], grid)[:, 0].numpy()
+    t_out = out_frames if out_frames is not None else policy.num_frames // tubelet
+    per = policy.num_frames // t_out
+    return x[: per * t_out].reshape(t_out, per, grid, grid).mean(axis=1)
+
+
+def mass_on_mask(maps: np.ndarray, soft_mask: np.ndarray) -> float:
+    """Fraction of rollout relevance falling on mask pixels (soft mask = covered share per token)."""
+    total = float(maps.sum())
+    return float((maps * soft_mask).sum() / total) if total > 0 else float("nan")
+
+
+def map_divergence(maps_a: Sequence[np.ndarray], maps_b: Sequence[np.ndarray]) -> dict[str, float]:
+    """1 − mean Pearson r between paired maps (0 = identical patterns, 1 = unrelated)."""
+    from bgs_hf.metrics.rsa import pearson
+
+    rs = np.array([pearson(np.ravel(a), np.ravel(b)) for a, b in zip(maps_a, maps_b)])
+    good = rs[np.isfinite(rs)]
+    mean_r = float(good.mean()) if good.size else float("nan")
+    return {"divergence": 1.0 - mean_r, "mean_r": mean_r, "n_clips": int(good.size)}
+
+
+def load_masks_for(data: Any) -> dict[str, np.ndarray] | None:
+    """Per-clip agent label maps of a SocialShapes folder (``agent_masks.npz``), keyed by clip id."""
+    root = getattr(data, "root", None)
+    path = Path(root) / "agent_masks.npz" if root is not None else None
+    if path is None or not path.is_file():
+        return None
+    from bgs_hf.synth.generate import load_agent_masks
+
+    labels, names = load_agent_masks(path)
+    return dict(zip(names, labels))
+
+
+def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
+                  n_times: int = 4) -> Path:
+    """Rows: the frames, then each model's rollout upsampled over them; columns: times across the clip."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t_frames = frames.shape[0]
+    cols = np.linspace(0, t_frames - 1, n_times).round().astype(int)
+    rows = ["frames", *maps]
+    fig, axes = plt.subplots(len(rows), n_times, figsize=(1.5 * n_times, 1.5 * len(rows)), squeeze=False)
+    for r, name in enumerate(rows):
+        for c, f in enumerate(cols):
+            ax = axes[r, c]
+            ax.imshow(frames[f])
+            if name != "frames":
+                m = maps[name]
+                tm = m[min(int(f * m.shape[0] / t_frames), m.shape[0] - 1)]
+                h, w = frames.shape[1:3]
+                ax.imshow(tm, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
+                          vmin=0, vmax=float(m.max()) or 1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(name, fontsize=7)
+            if r == 0:
+                ax.set_title(f"frame {f}", fontsize=7)
+    fig.suptitle(title or "attention rollout", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], cache: Any = None, *,
+                       out_dir: str | Path | None = None, n_overlays: int = 2) -> dict[str, Any]:
+    """Rollout maps of ``items`` for each model; divergence between the first two; agent-mask mass."""
+    from tqdm.auto import tqdm
+
+    from bgs_hf.eval.embed import _as_cache, _clip_paths
+    from bgs_hf.video import load_clip
+
+    cache = _as_cache(cache)
+    paths = _clip_paths(data, items)
+    masks = load_masks_for(data)
+    ids = [data.clips["clip_id"][int(i)] for i in items]
+    result: dict[str, Any] = {"n_clips": len(items), "models": {}}
+    maps: dict[str, list[np.ndarray]] = {}
+    fracs: dict[str, np.ndarray] = {}
+    for name, model in models.items():
+        try:
+            mm = [rollout_maps(model, load_clip(p, model.frame_policy, cache))
+                  for p in tqdm(paths, desc=f"rollout {name}", unit="clip")]
+        except BGSInputError as err:
+            result["models"][name] = {"skipped": str(err)}
+            continue
+        maps[name] = mm
+        entry: dict[str, Any] = {"grid": list(mm[0].shape)}
+        if masks is not None:
+            tubelet, g, _ = token_grid(model)
+            fr, cov = [], []
+            for cid, m in zip(ids, mm):
+                if cid not in masks:
+                    continue
+                soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0])
+                fr.append(mass_on_mask(m, soft))
+                cov.append(float(soft.mean()))
+            if fr:
+                fracs[name] = np.asarray(fr)
+                entry.update({"agent_mass": float(np.mean(fr)), "agent_mass_sd": float(np.std(fr)),
+                              "agent_area": float(np.mean(cov)), "n_masked_clips": len(fr)})
+        result["models"][name] = entry
+    names = list(maps)
+    if len(names) >= 2:
+        result["divergence"] = map_divergence(maps[names[0]], maps[names[1]])
+        result["divergence"]["between"] = names[:2]
+        if names[0] in fracs and names[1] in fracs:
+            from scipy.stats import wilcoxon
+
+            diff = fracs[names[1]] - fracs[names[0]]
+            result["agent_mass_change"] = {
+                "mean_diff": float(diff.mean()), "between": names[:2],
+                "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.any(diff != 0) and len(diff) > 1 else float("nan"),
+            }
+    if out_dir is not None and maps:
+        from bgs_hf.video.decode import decode_frames
+
+        out_dir = Path(out_dir)
+        figs = []
+        pol = models[names[0]].frame_policy
+        for k in range(min(n_overlays, len(paths))):
+            frames = decode_frames(paths[k], pol.num_frames, size=pol.size)
+            top, left = (frames.shape[1] - pol.crop) // 2, (frames.shape[2] - pol.crop) // 2
+            frames = frames[:, top : top + pol.crop, left : left + pol.crop]
+            figs.append(str(plot_overlays(frames, {n: maps[n][k] for n in names}, out_dir / f"attention_{k}.png",
+                                          title=f"attention rollout: {ids[k]}")))
+        result["figures"] = figs
+    return result

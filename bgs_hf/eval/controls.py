@@ -1,0 +1,92 @@
+"""Controls: could captions alone have taught the model this? (language distillation) and does the
+model use motion? (frame-order controls at evaluation; see :class:`bgs_hf.eval.embed.MotionControl`).
+
+Language-distillation control: every training/validation judgment is replaced by the one a caption
+model would give on the same triplet (the odd one out is the clip outside the most caption-similar
+pair), so human distances built from them are caption-derived too; the same recipe and budget then
+train a model. Test judgments stay human: the control is scored against people like every model.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+#: training controls (recipes of ``bgs_hf.training`` plus the language-distilled data).
+TRAINING_CONTROLS: tuple[str, ...] = ("language-distilled", "triplet-only", "rsa-only")
+
+
+def odd_from_similarity(sim: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Odd-one-out position (0/1/2) per triplet: the clip outside the most similar pair (ties: first pair)."""
+    from bgs_hf.metrics.similarity import PAIR_COLS
+
+    idx = np.asarray(idx, dtype=np.int64)
+    pair_sims = np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)  # (a,b), (a,c), (b,c)
+    return (2 - np.argmax(pair_sims, axis=1)).astype(np.int8)
+
+
+def language_distilled_data(data: Any, language_sim: np.ndarray | None = None, *, splits: tuple[str, ...] = ("fit",),
+                            language_config: Any = None) -> Any:
+    """A copy of ``data`` whose judgments inside ``splits`` (default train ∪ val) follow caption similarity.
+
+    ``language_sim`` is the N×N caption-embedding similarity over all clips (computed with the
+    default language baseline when omitted). Catch rows and judgments outside ``splits`` are unchanged.
+    """
+    from bgs_hf.metrics.fit import split_items
+
+    if language_sim is None:
+        from bgs_hf.baselines.language import language_similarity
+
+        language_sim = language_similarity(list(data.clips["captions"]), language_config,
+                                           names=list(data.clips["clip_id"]))
+    if language_sim.shape != (data.n_clips, data.n_clips):
+        raise BGSInputError(f"language similarity must be {data.n_clips}×{data.n_clips}, got {language_sim.shape}")
+    cols = data.judgments.select_columns(["clip_a", "clip_b", "clip_c", "odd", "is_catch"]).to_pandas()
+    idx = cols[["clip_a", "clip_b", "clip_c"]].to_numpy(dtype=np.int64)
+    odd = cols["odd"].to_numpy(dtype=np.int8).copy()
+    inside = np.zeros(len(idx), dtype=bool)
+    for split in splits:
+        member = np.zeros(data.n_clips, dtype=bool)
+        member[split_items(data, split)] = True
+        inside |= member[idx].all(axis=1)
+    change = inside & ~cols["is_catch"].to_numpy(dtype=bool)
+    new = odd_from_similarity(language_sim, idx[change])
+    agree = float((new == odd[change]).mean()) if change.any() else float("nan")
+    odd[change] = new
+    judgments = data.judgments.remove_columns("odd").add_column("odd", odd.tolist())
+    judgments = judgments.cast(data.judgments.features)
+    meta = {**data.meta, "language_distilled": {"replaced_judgments": int(change.sum()),
+                                                "agreement_with_humans": agree, "splits": list(splits)}}
+    logger.info("language-distilled control: %d judgments replaced (%.1f%% agree with the human choice)",
+                int(change.sum()), 100 * agree)
+    out = replace(data, judgments=judgments, meta=meta, name=f"{data.name} (language-distilled)")
+    return out
+
+
+def train_control(kind: str, config: Any, *, data: Any = None, language_sim: np.ndarray | None = None) -> Any:
+    """Train one control with the same recipe/budget as ``config`` (a ``bgs_hf.training.TrainConfig``).
+
+    ``language-distilled`` swaps in :func:`language_distilled_data`; ``triplet-only`` / ``rsa-only``
+    switch the recipe. Returns the ``TrainResult``.
+    """
+    from bgs_hf.training import train_bgs
+
+    if kind not in TRAINING_CONTROLS:
+        raise BGSInputError(f"unknown control {kind!r}; choose from {', '.join(TRAINING_CONTROLS)}")
+    if kind == "language-distilled":
+        if data is None:
+            from bgs_hf.data import load
+            from bgs_hf.training.api import training_arguments
+
+            seed = training_arguments(config.training).seed
+            data = config.data_override or load(config.data.data, val_fraction=config.data.val_fraction, seed=seed,
+                                                split_seed=config.data.split_seed)
+        return train_bgs(replace(config, data_override=language_distilled_data(data, language_sim)))
+    return train_bgs(replace(config, bgs=replace(config.bgs, recipe=kind)))

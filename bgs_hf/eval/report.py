@@ -1,0 +1,259 @@
+"""One markdown and one HTML report (PNGs embedded) from one or more ``evaluation.json`` results.
+
+Sections are built once as blocks (text, table, image) and rendered to both formats, so the two
+reports always hold the same numbers. Several runs go side by side: every table gets a ``run`` column.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bgs_hf.errors import BGSInputError
+
+Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, caption)
+
+
+def _f(x: Any, nd: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, (list, tuple)) and len(x) == 2:
+        return f"[{_f(x[0], nd)}, {_f(x[1], nd)}]"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def _pct(x: Any) -> str:
+    return "–" if x is None else f"{x:.1f}%"
+
+
+def _p(x: Any) -> str:
+    return "–" if x is None else (f"{x:.3g}")
+
+
+def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
+    multi = len(runs) > 1
+    rows = []
+    for label, res, _ in runs:
+        for row in rows_of(res):
+            rows.append(([label] if multi else []) + row)
+    return ("table", (["run"] if multi else []) + headers, rows)
+
+
+def _images(runs: list[tuple[str, dict, Path]], key: str, caption: str) -> list[Block]:
+    blocks = []
+    for label, res, _ in runs:
+        figs = res.get("figures", {}).get(key)
+        for f in [figs] if isinstance(figs, str) else (figs or []):
+            blocks.append(("image", f, f"{caption} ({label})" if len(runs) > 1 else caption))
+    return blocks
+
+
+def _skipped(runs: list[tuple[str, dict, Path]], key: str) -> list[Block]:
+    return [("text", f"*{label}: not run ({res[key]['skipped']}).*") for label, res, _ in runs
+            if isinstance(res.get(key), dict) and "skipped" in res[key]]
+
+
+def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[Block]]]:
+    """(title, blocks) for every analysis present in at least one run."""
+    has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
+    sections: list[tuple[str, list[Block]]] = []
+    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² (95% CI)"],
+                          lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), r.get("n_pairs"),
+                                      r.get("n_judgments"),
+                                      f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
+    sections.append(("Data and noise ceiling", [summary]))
+    if has("fit"):
+        t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
+                        lambda r: [[n, _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),
+                                    _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _f(f["ooo_acc_3way"]),
+                                    _f(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
+        blocks = [("text", "R² = signed squared Spearman between model and human similarity over observed test "
+                   "pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
+        pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
+                         lambda r: [[c, s, _f(v["diff"]), _f(v["ci"]), _p(v["p_value"])]
+                                    for c, d in r.get("paired", {}).items() for s, v in d.items()])
+        if pt[2]:
+            blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]
+        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; dashed: noise ceiling")))
+    if has("layers"):
+        t = _runs_table(runs, ["model", "layer", "val R²", "test R²", "chosen"],
+                        lambda r: [[n, row["layer"], _f(row["val_r2"]), _f(row["test_r2"]),
+                                    "✓" if row["layer"] == lw["chosen"] else ""]
+                                   for n, lw in r.get("layers", {}).items() if "layers" in lw for row in lw["layers"]])
+        c = _runs_table(runs, ["model", "chosen layer", "test R²", "R² 95% CI", "3-way acc", "2-way acc"],
+                        lambda r: [[n, lw["chosen"], _f(lw["chosen_fit"]["r2"]), _f(lw["chosen_fit"]["r2_ci"]),
+                                    _f(lw["chosen_fit"]["ooo_acc_3way"]), _f(lw["chosen_fit"]["ooo_acc_2way"])]
+                                   for n, lw in r.get("layers", {}).items() if "chosen" in lw])
+        sections.append(("Layer-wise fit", [("text", "Each layer's pooled features; the layer is chosen by "
+                                             "validation RSA only and then reported on test."), c, t]
+                         + _images(runs, "layers", "layer-wise R²")))
+    if has("partition"):
+        t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",
+                               "R²(both)", "pairs"],
+                        lambda r: [[n, _f(p["video_unique"]), _f(p["language_unique"]), _f(p["shared"]),
+                                    _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
+                                   for n, p in r.get("partition", {}).items() if isinstance(p, dict) and "shared" in p])
+        sections.append(("Variance partitioning", [("text", "OLS R² of the human pair similarities from the model's "
+                                                    "similarities (video), the caption embeddings' (language) and "
+                                                    "both; unique = R²(both) − R² of the other; shared = the rest."),
+                                                   t] + _images(runs, "partition", "variance partitioning")
+                         + _skipped(runs, "partition")))
+    if has("probes"):
+        def probe_rows(r: dict) -> list[list[Any]]:
+            pr = r.get("probes", {})
+            if "skipped" in pr:
+                return []
+            names = list(pr)
+            attrs = list(dict.fromkeys(a for n in names for a in pr[n]))
+            rows = []
+            for a in attrs:
+                row = [a]
+                for n in names:
+                    v = pr[n].get(a)
+                    row += [_f(v["r"]), _p(v["p_value"])] if v else ["–", "–"]
+                if len(names) >= 2 and pr[names[0]].get(a) and pr[names[1]].get(a):
+                    row.append(_f(pr[names[1]][a]["r"] - pr[names[0]][a]["r"]))
+                rows.append(row)
+            return rows
+
+        first = next(r for _, r, _ in runs if "probes" in r and "skipped" not in r["probes"])
+        names = list(first["probes"])
+        headers = ["attribute"] + [h for n in names for h in (f"r ({n})", f"p ({n})")]
+        if len(names) >= 2:
+            headers.append(f"change ({names[1]} − {names[0]})")
+        sections.append(("Attribute probes", [("text", "Ridge regression (alpha by leave-one-out CV) from frozen "
+                                               "embeddings of the training clips to each rating; Pearson r on "
+                                               "test clips; one-sided permutation p."),
+                                              _runs_table(runs, headers, probe_rows)]
+                         + _images(runs, "probes", "probe r per attribute")))
+    if has("transfer"):
+        t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance", "train acc", "n train", "n test"],
+                        lambda r: [[n, _f(v["accuracy"]), _f(v["ci"]), _f(v["chance"]), _f(v["train_accuracy"]),
+                                    v["n_train"], v["n_test"]] for n, v in r.get("transfer", {}).get("models",
+                                                                                                  {}).items()])
+        sections.append(("Out-of-distribution transfer", [("text", "Frozen encoder + logistic-regression probe on "
+                                                           "SocialShapes-Abstract (friendly / neutral / adversarial): "
+                                                           "trained on its train part, tested on its generalisation "
+                                                           "part (held-out styles)."), t]))
+    elif any("transfer" in r for _, r, _ in runs):
+        sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
+    if has("attention"):
+        t = _runs_table(runs, ["model", "agent mass", "agent area (uniform)", "clips", "token grid"],
+                        lambda r: [[n, _f(v.get("agent_mass")), _f(v.get("agent_area")), v.get("n_masked_clips"),
+                                    "×".join(map(str, v.get("grid", []))) or v.get("skipped")]
+                                   for n, v in r.get("attention", {}).get("models", {}).items()])
+        d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
+                        lambda r: [[" vs ".join(r["attention"]["divergence"]["between"]),
+                                    _f(r["attention"]["divergence"]["divergence"]),
+                                    _f(r["attention"]["divergence"]["mean_r"]),
+                                    _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
+                                    _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
+                        if "divergence" in r.get("attention", {}) else [])
+        sections.append(("Attention", [("text", "Attention rollout of the pooled output. Agent mass: share of "
+                                        "rollout on the interacting agents' pixels; agent area: the share those "
+                                        "pixels cover (what uniform attention would give)."), t, d]
+                         + _images(runs, "attention", "attention rollout overlays")))
+    if has("motion"):
+        def motion_rows(r: dict) -> list[list[Any]]:
+            return [[n, cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")), _f(v.get("ooo_acc_2way"))]
+                    for n, m in r.get("motion", {}).items() for cond, v in m.items()]
+
+        sections.append(("Motion controls", [("text", "The same test clips with frames shuffled, one frame "
+                                              "repeated, or reversed, applied after decoding."),
+                                             _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc",
+                                                                "2-way acc"], motion_rows)]
+                         + _images(runs, "motion", "motion controls")))
+    return sections
+
+
+def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
+    def esc(x: Any) -> str:
+        return str(x).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(esc, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _html_table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -> tuple[str, str]:
+    """(markdown, html): images are relative links in markdown and base64 data URIs in HTML."""
+    md = [f"# {title}", ""]
+    ht = [f"<h1>{html.escape(title)}</h1>"]
+    for name, blocks in sections:
+        md += [f"## {name}", ""]
+        ht.append(f"<h2>{html.escape(name)}</h2>")
+        for b in blocks:
+            if b[0] == "text":
+                md += [b[1], ""]
+                ht.append(f"<p>{html.escape(b[1]).replace('*', '')}</p>")
+            elif b[0] == "table":
+                if not b[2]:
+                    continue
+                md += [_md_table(b[1], b[2]), ""]
+                ht.append(_html_table(b[1], b[2]))
+            elif b[0] == "image":
+                p = Path(b[1])
+                if not p.is_file():
+                    continue
+                md += [f"![{b[2]}]({os.path.relpath(p, out_dir)})", ""]
+                data = base64.b64encode(p.read_bytes()).decode()
+                ht.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(b[2])}">'
+                          f"<figcaption>{html.escape(b[2])}</figcaption></figure>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{border-collapse:collapse;"
+             "margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+             "img{max-width:100%}figcaption{font-size:12px;color:#555}")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{''.join(ht)}</body></html>\n")
+    return "\n".join(md) + "\n", page
+
+
+def load_run(path: str | Path) -> tuple[str, dict, Path]:
+    """(label, result, folder) of a run folder (``evaluation.json``) or a JSON file from ``--json``."""
+    from bgs_hf.eval.suite import RESULT_NAME
+
+    p = Path(path)
+    f = p / RESULT_NAME if p.is_dir() else p
+    if not f.is_file():
+        raise BGSInputError(f"no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)", path=p)
+    try:
+        res = json.loads(f.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise BGSInputError(f"invalid JSON: {err}", path=f) from err
+    if not isinstance(res, dict) or "models" not in res:
+        raise BGSInputError("not an evaluation result (no 'models' key)", path=f)
+    return (p.name if p.is_dir() else p.stem), res, f.parent
+
+
+def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
+                 title: str = "bgs-hf evaluation report", stem: str = "evaluation") -> tuple[Path, Path]:
+    """Write ``<stem>.md`` and ``<stem>.html`` into ``out_dir``; figure paths resolve against each run."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fixed = []
+    for label, res, folder in runs:
+        res = dict(res)
+        figs = {}
+        for k, v in res.get("figures", {}).items():
+            vs = [v] if isinstance(v, str) else list(v or [])
+            vs = [str(Path(x) if Path(x).is_absolute() else Path(folder) / x) for x in vs]
+            figs[k] = vs
+        res["figures"] = figs
+        fixed.append((label, res, Path(folder)))
+    md, page = render(build_sections(fixed), out, title)
+    md_path, html_path = out / f"{stem}.md", out / f"{stem}.html"
+    md_path.write_text(md, encoding="utf-8")
+    html_path.write_text(page, encoding="utf-8")
+    return md_path, html_path

@@ -1,0 +1,320 @@
+"""``run_suite``: every analysis of the paper on one dataset, for a pretrained and a fine-tuned model
+(plus optional control models), written as ``evaluation.json``, PNG figures and a markdown/HTML report.
+
+Clips are embedded once per model (and once per motion control on the test clips); each analysis then
+works on those arrays. Model keys in the result: ``pretrained``, ``bgs`` and each control's name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
+RESULT_NAME = "evaluation.json"
+
+
+def resolve_model(model: Any) -> Any:
+    """A loaded embedder from a model object, a run folder (``bgs_config.json``) or a backbone name
+    (frozen, no head: the pretrained baseline)."""
+    if model is None or hasattr(model, "frame_policy"):
+        return model
+    from bgs_hf.models import build_embedder, load_model
+
+    if (Path(str(model)) / "bgs_config.json").is_file():
+        return load_model(model)
+    return build_embedder(str(model), head=None, lora=None).eval()
+
+
+def pretrained_of(run_dir: str | Path) -> Any:
+    """The frozen base backbone (no head, no LoRA) a run folder was trained from."""
+    from bgs_hf.models import BGSEmbedder, load_base
+
+    base = load_base(run_dir)
+    return BGSEmbedder(base.backbone, base.spec, None, base.frame_policy).eval()
+
+
+def _sub(emb: np.ndarray, items: np.ndarray, want: np.ndarray) -> np.ndarray:
+    pos = {int(c): k for k, c in enumerate(items)}
+    return emb[[pos[int(c)] for c in want]]
+
+
+def _rel(path: str, root: Path) -> str:
+    """Figure paths are stored relative to the result folder, so a run folder can be moved."""
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, title: str,
+               ref: float | None = None) -> str:
+    """Grouped bars: one group per key of the inner dicts, one bar per outer key (model)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(groups)
+    cats = sorted({c for g in groups.values() for c in g}, key=lambda c: list(next(iter(groups.values()))).index(c)
+                  if c in next(iter(groups.values())) else 99)
+    x = np.arange(len(cats))
+    w = 0.8 / max(len(models), 1)
+    fig, ax = plt.subplots(figsize=(1.4 + 0.9 * len(cats) * max(1, len(models) / 2), 3.0))
+    for k, m in enumerate(models):
+        vals = [groups[m].get(c, np.nan) for c in cats]
+        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=m)
+    if ref is not None:
+        ax.axhline(ref, color="grey", ls="--", lw=0.8)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(x, cats, fontsize=7, rotation=20)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)
+
+
+def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.6, 3.0))
+    for name, res in layers.items():
+        rows = res["layers"]
+        xs = np.arange(len(rows))
+        ax.plot(xs, [r["val_r2"] for r in rows], "--", marker="o", ms=3, label=f"{name} (val)")
+        ax.plot(xs, [r["test_r2"] for r in rows], "-", marker="o", ms=3, label=f"{name} (test)")
+        ax.set_xticks(xs, [r["layer"] for r in rows], fontsize=6, rotation=30)
+    ax.set_ylabel("R²", fontsize=8)
+    ax.set_title("Layer-wise fit (layer chosen on val)", fontsize=9)
+    ax.legend(fontsize=6, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)
+
+
+def run_suite(
+    data: Any,
+    pretrained_model: Any,
+    finetuned_model: Any = None,
+    *,
+    out_dir: str | Path,
+    abstract_dir: str | Path | None = None,
+    analyses: Sequence[str] = ANALYSES,
+    seed: int = 0,
+    controls: dict[str, Any] | None = None,
+    split: str = "test",
+    language_sim: np.ndarray | None = None,
+    language_config: Any = None,
+    cache: Any = None,
+    n_boot: int = 1000,
+    n_perm: int = 1000,
+    attention_clips: int = 50,
+    batch_size: int = 8,
+) -> dict[str, Any]:
+    """Run the analyses and write ``evaluation.json``, figures and ``evaluation.md``/``.html`` to ``out_dir``.
+
+    ``data``: an OddOneOutData or a source to ``bgs_hf.data.load``. Models: embedder objects, run
+    folders or backbone names (see :func:`resolve_model`); ``finetuned_model`` may be None (one-model
+    evaluation). ``controls``: extra fine-tuned models (e.g. ``{"language-distilled": run_dir}``)
+    scored beside BGS. ``language_sim``: caption similarity over the split's clips (computed with the
+    default language baseline when omitted). Returns the result dict (also in ``evaluation.json``).
+    """
+    from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
+    from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
+    from bgs_hf.metrics.fit import split_items
+    from bgs_hf.training.api import _json_safe
+
+    unknown = set(analyses) - set(ANALYSES)
+    if unknown:
+        raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
+    t_start = time.perf_counter()
+    if not hasattr(data, "triplets"):
+        from bgs_hf.data import load
+
+        data = load(data, seed=seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if cache is None:
+        cache = out / "clip_cache"
+    models: dict[str, Any] = {"pretrained": resolve_model(pretrained_model)}
+    if finetuned_model is not None:
+        models["bgs"] = resolve_model(finetuned_model)
+    for name, m in (controls or {}).items():
+        models[name] = resolve_model(m)
+    main = [n for n in ("pretrained", "bgs") if n in models]
+
+    test = SplitHumans.build(data, split, seed=seed)
+    if not len(test.trip):
+        raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
+    fit_items = split_items(data, "fit") if "train" in data.splits else np.array([], dtype=np.int64)
+    need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items)
+    items = np.union1d(fit_items, test.items) if need_fit else test.items
+    res: dict[str, Any] = {"data": data.name, "split": split, "seed": seed, "n_clips": int(len(test.items)),
+                           "n_pairs": None, "n_judgments": int(len(test.trip)), "noise_ceiling_r2": test.ceiling_r2,
+                           "noise_ceiling_ci": test.ceiling_ci, "models": {}, "figures": {}, "timings_s": {}}
+    for name, m in models.items():
+        res["models"][name] = {"backbone": m.spec.name if hasattr(m, "spec") else
+                               m.get_base_model().spec.name, "embedding_dim": None}
+
+    # ---- embeddings (once per model)
+    t0 = time.perf_counter()
+    emb: dict[str, np.ndarray] = {}
+    lay: dict[str, np.ndarray] = {}
+    for name, m in models.items():
+        want_layers = "layers" in analyses and name in main and need_fit
+        these = items if name in main else test.items
+        got = embed_clips(m, data, these, cache, batch_size=batch_size, layers=want_layers)
+        emb[name], lay_ = (got if want_layers else (got, None))
+        if lay_ is not None:
+            lay[name] = lay_
+        res["models"][name]["embedding_dim"] = int(emb[name].shape[1])
+    res["timings_s"]["embed"] = time.perf_counter() - t0
+
+    def test_emb(name: str) -> np.ndarray:
+        return _sub(emb[name], items if name in main else test.items, test.items)
+
+    # ---- behavioural fit (+ paired comparisons and the language reference)
+    if "fit" in analyses or "partition" in analyses:
+        if language_sim is None:
+            from bgs_hf.baselines.language import language_similarity
+
+            caps = [data.clips["captions"][int(i)] for i in test.items]
+            try:
+                language_sim = language_similarity(caps, language_config,
+                                                   names=[data.clips["clip_id"][int(i)] for i in test.items])
+            except BGSInputError as err:
+                logger.warning("no language reference: %s", err)
+    if "fit" in analyses:
+        t0 = time.perf_counter()
+        from bgs_hf.metrics import behavioural_fit
+
+        fits = {n: fit_from_embeddings(test_emb(n), data, test, n_boot=n_boot, seed=seed) for n in models}
+        if language_sim is not None:
+            fits["language"] = behavioural_fit(language_sim, data, split, ceiling_r2=test.ceiling_r2,
+                                               n_boot=n_boot, seed=seed)
+        res["n_pairs"] = next(iter(fits.values()))["n_pairs"]
+        res["fit"] = fits
+        paired = {}
+        if "bgs" in models:
+            paired["bgs - pretrained"] = paired_comparison(test_emb("bgs"), test_emb("pretrained"), test,
+                                                           n_boot=n_boot, seed=seed)
+            for c in controls or {}:
+                paired[f"bgs - {c}"] = paired_comparison(test_emb("bgs"), test_emb(c), test, n_boot=n_boot, seed=seed)
+        res["paired"] = paired
+        res["figures"]["fit"] = _plot_bars(
+            {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
+             for n, f in fits.items()}, out / "fit.png", ylabel="value", title="Behavioural fit (test)",
+            ref=test.ceiling_r2)
+        res["timings_s"]["fit"] = time.perf_counter() - t0
+
+    # ---- layer-wise
+    if "layers" in analyses and lay:
+        t0 = time.perf_counter()
+        if "val" in data.splits and len(data.triplets("val")):
+            val = SplitHumans.build(data, "val", ceiling=False)
+            res["layers"] = {n: layerwise_fit(lay[n], emb[n], data, items, val, test, n_boot=n_boot, seed=seed)
+                             for n in lay}
+            res["figures"]["layers"] = _plot_layers(res["layers"], out / "layers.png")
+        else:
+            res["layers"] = {"skipped": "no validation judgments to choose a layer"}
+        res["timings_s"]["layers"] = time.perf_counter() - t0
+
+    # ---- variance partitioning
+    if "partition" in analyses:
+        from bgs_hf.eval.partition import partition_pairs, plot_partition
+        from bgs_hf.metrics import cosine_similarity_matrix
+
+        if language_sim is None:
+            res["partition"] = {"skipped": "no captions for a language model"}
+        else:
+            parts = {n: partition_pairs(cosine_similarity_matrix(test_emb(n)), language_sim, test.human, test.items)
+                     for n in models}
+            res["partition"] = parts
+            res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png"))
+
+    # ---- attribute probes
+    if "probes" in analyses:
+        from bgs_hf.eval.probes import attribute_probes
+
+        if not need_fit:
+            res["probes"] = {"skipped": "no training clips"}
+        else:
+            t0 = time.perf_counter()
+            res["probes"] = {n: attribute_probes(emb[n], data, fit_items, test.items, items, n_perm=n_perm, seed=seed)
+                             for n in main}
+            if any(res["probes"].values()):
+                res["figures"]["probes"] = _plot_bars(
+                    {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
+                    ylabel="Pearson r (test clips)", title="Ridge probes of clip ratings")
+            res["timings_s"]["probes"] = time.perf_counter() - t0
+
+    # ---- OOD transfer
+    if "transfer" in analyses:
+        from bgs_hf.eval.probes import read_abstract_set, transfer_probe
+
+        if abstract_dir is None:
+            res["transfer"] = {"skipped": "no abstract set given (bgs-hf synth DIR --abstract)"}
+        else:
+            t0 = time.perf_counter()
+            paths, labels, is_gen, label_names = read_abstract_set(abstract_dir)
+            res["transfer"] = {"labels": label_names, "set": str(abstract_dir), "models": {}}
+            for n in main:
+                e = embed_paths(models[n], paths, cache, batch_size=batch_size, desc=f"abstract set ({n})")
+                res["transfer"]["models"][n] = transfer_probe(e, labels, is_gen, seed=seed)
+            res["timings_s"]["transfer"] = time.perf_counter() - t0
+
+    # ---- attention rollout
+    if "attention" in analyses:
+        from bgs_hf.eval.attention import attention_analysis
+
+        t0 = time.perf_counter()
+        res["attention"] = attention_analysis({n: models[n] for n in main}, data, test.items[:attention_clips],
+                                              cache, out_dir=out)
+        res["figures"]["attention"] = res["attention"].pop("figures", [])
+        res["timings_s"]["attention"] = time.perf_counter() - t0
+
+    # ---- motion controls
+    if "motion" in analyses:
+        t0 = time.perf_counter()
+        motion: dict[str, Any] = {}
+        for n in main:
+            motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in
+                                      ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}}
+            for kind in MOTION_CONTROLS:
+                e = embed_clips(models[n], data, test.items, cache, batch_size=batch_size,
+                                transform=MotionControl(kind, seed), progress=False)
+                f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
+                motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
+        res["motion"] = motion
+        res["figures"]["motion"] = _plot_bars(
+            {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
+             for n, m in motion.items()}, out / "motion.png", ylabel="R² (test)", title="Motion controls")
+        res["timings_s"]["motion"] = time.perf_counter() - t0
+
+    res["timings_s"]["total"] = time.perf_counter() - t_start
+    res["figures"] = {k: ([_rel(x, out) for x in v] if isinstance(v, list) else _rel(v, out))
+                      for k, v in res["figures"].items()}
+    res = _json_safe(res)
+    (out / RESULT_NAME).write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    from bgs_hf.eval.report import write_report
+
+    write_report([(data.name, res, out)], out)
+    logger.info("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
+    return res
