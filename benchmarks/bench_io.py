@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -29,6 +27,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import machine  # noqa: E402 - shared machine description (benchmarks/common.py)
 
 from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video  # noqa: E402
 
@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "bench_io.json")
     args = ap.parse_args(argv)
 
-    import torch
 
     policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)
     with tempfile.TemporaryDirectory(prefix="bench_io_") as tmp:
@@ -169,14 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "epochs_decode_s": decode,
         "epochs_cache_s": warm,
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-        },
+        "machine": machine(),
     }
     print(f"## Video I/O: one epoch of {len(paths)} clips ({source})\n")
     print(

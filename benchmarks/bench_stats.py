@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from common import machine  # shared machine description (benchmarks/common.py)
 
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 from bgs_hf.metrics.similarity import human_similarity
@@ -67,19 +67,6 @@ def release_triplets(root: Path) -> dict[str, np.ndarray] | None:
         trip = data.triplets(split)
         out[split] = {"idx": trip.idx, "odd": trip.odd, "participant": trip.participant, "n_items": data.n_clips}
     return out
-
-
-def machine() -> dict[str, object]:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "loadavg_at_start": load,
-        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

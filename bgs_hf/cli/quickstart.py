@@ -1,4 +1,4 @@
-"""`bgs-hf quickstart`: the main job on the embedded default (placeholder until issue #5 lands)."""
+"""`bgs-hf quickstart`: the main job on the embedded default (SocialShapes + bgs-tiny-videomae), offline."""
 
 from __future__ import annotations
 
@@ -6,11 +6,31 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("quickstart", help="run the main demo on the bundled SocialShapes benchmark")
+    p = sub.add_parser(
+        "quickstart",
+        help="run the main demo on the bundled SocialShapes benchmark",
+        description="Generate (or reuse) SocialShapes, report the noise ceiling, score pixel, caption and "
+        "pretrained baselines, fine-tune the default backbone with BGS, and write report.json/report.md/PNGs.",
+    )
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
+    p.add_argument("--seed", type=int, default=0, help="benchmark, split and training seed (default: 0)")
+    p.add_argument("--clips", type=int, default=250, help="SocialShapes clips (default: 250)")
+    p.add_argument("--backbone", default="bgs-tiny-videomae", help="backbone name or path")
+    p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for CIs")
+    p.add_argument("--fast", action="store_true", help="headline table only: skip the further analyses")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("bgs-hf quickstart: not yet available (issue #5).")
+    from bgs_hf.quickstart import QuickstartConfig, format_table, run_quickstart
+
+    cfg = QuickstartConfig(out_dir=args.out, seed=args.seed, n_clips=args.clips, backbone=args.backbone,
+                           data_dir=args.data, n_boot=args.n_boot, suite=not args.fast,
+                           language_control=not args.fast)
+    report = run_quickstart(cfg)
+    print()
+    print(format_table(report))
+    print(f"\nwrote {args.out}/report.json, report.md, r2_vs_ceiling.png, similarity_matrices.png "
+          f"({report['timings_s']['total_s'] / 60:.1f} min)")
     return 0

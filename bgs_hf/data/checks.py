@@ -99,19 +99,26 @@ def to_numbers(
     raw = df[col]
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     empty = (raw == "").to_numpy()
-    bad = np.isnan(num) & ~(empty & allow_empty)
+    bad = ~np.isfinite(num) & ~(empty & allow_empty)  # 'nan'/'inf' text is an error; an empty cell is missing
     if integer:
-        bad |= ~np.isnan(num) & (np.mod(num, 1.0) != 0)
+        bad |= np.isfinite(num) & (np.mod(num, 1.0) != 0)
+    if allow_empty and empty.any():
+        logger.info("%s: %d empty value(s) in column %r read as missing", path.name, int(empty.sum()), col)
     if bad.any():
-        kind = "an integer" if integer else "a number"
+        kind = "an integer" if integer else "a finite number"
         where = np.flatnonzero(bad)
         problems.add_rows(
             path,
             df[ROW].to_numpy()[where],
-            (f"column {col!r}: {raw.iloc[i]!r} is not {kind}" for i in where),
+            (f"column {col!r}: {_shown(raw.iloc[i])} is not {kind}" for i in where),
         )
         num[bad] = np.nan
     return num
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a cell as the user wrote it: ``1.5``, not ``np.float64(1.5)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def to_ints(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> tuple[np.ndarray, np.ndarray]:

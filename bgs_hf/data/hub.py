@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
-from bgs_hf.data.checks import ROW, Problems, StopChecks
+from bgs_hf.data.checks import ROW, Problems, StopChecks, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
@@ -79,13 +79,18 @@ def read_front_matter(readme: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def is_hub_folder(folder: str | Path) -> bool:
-    """A folder whose README YAML declares both the ``clips`` and ``judgments`` configs."""
+def missing_configs(folder: str | Path) -> list[str]:
+    """Which of ``clips``/``judgments`` the folder's README YAML does not declare (all when no README)."""
     readme = Path(folder) / "README.md"
     if not readme.is_file():
-        return False
+        return list(CONFIGS)
     names = {c.get("config_name") for c in read_front_matter(readme).get("configs") or [] if isinstance(c, dict)}
-    return set(CONFIGS) <= names
+    return [c for c in CONFIGS if c not in names]
+
+
+def is_hub_folder(folder: str | Path) -> bool:
+    """A folder whose README YAML declares both the ``clips`` and ``judgments`` configs."""
+    return not missing_configs(folder)
 
 
 def looks_like_repo_id(source: str) -> bool:
@@ -109,10 +114,16 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------- read
+def escapes_folder(value: str) -> bool:
+    """A path written in a table that is absolute (POSIX, Windows drive or UNC) or climbs out with ``..``."""
+    posix, win = PurePosixPath(value.replace("\\", "/")), PureWindowsPath(value)
+    return posix.is_absolute() or win.is_absolute() or bool(win.drive) or ".." in posix.parts
+
+
 def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems: Problems) -> Path | None:
     """Resolve a relative ``video`` entry inside ``folder``; absolute or escaping paths are refused."""
-    posix, win = PurePosixPath(value.replace("\\", "/")), PureWindowsPath(value)
-    if posix.is_absolute() or win.is_absolute() or win.drive or ".." in posix.parts:
+    posix = PurePosixPath(value.replace("\\", "/"))
+    if escapes_folder(value):
         problems.add(f"video path {value!r} must be relative and stay inside the dataset folder", path=path, row=row)
         return None
     root = folder.resolve()
@@ -147,7 +158,8 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     try:
         dd = datasets.load_dataset(str(folder), name, cache_dir=_cache_dir(folder))
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
-        problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {str(err).splitlines()[0]})",
+        detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
+        problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",
                        path=folder / "README.md")
     parts = [dd[s].to_pandas() for s in dd]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -190,6 +202,10 @@ def read_hub(
         if col not in clips.columns:
             clips[col] = default
     clips["captions"] = [[] if c is None else [str(x) for x in c] for c in clips["captions"]]
+    _null_rows(clips, ("clip_id",), clips_where, problems)
+    for col in [c for c in clips.columns if c.startswith("rating_")]:  # NaN = not rated; text/inf reported
+        clips[col] = to_numbers(clips.assign(**{col: clips[col].astype(object).where(clips[col].notna(), "")}),
+                                col, clips_where, problems, allow_empty=True)
     videos, missing = [], []
     for row, value, cid in zip(clips[ROW], clips["video"], clips["clip_id"]):
         if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
@@ -207,9 +223,13 @@ def read_hub(
     judg = _load_config(folder, "judgments", problems)
     _require(judg, ("clip_a", "clip_b", "clip_c", "odd", "participant"), judg_where, problems)
     cols = ("clip_a", "clip_b", "clip_c")
-    bad = _null_rows(judg, (*cols, "odd", "participant"), judg_where, problems)
-    idx = judg[list(cols)].fillna(0).to_numpy(dtype=np.int64)
-    odd = judg["odd"].fillna(0).to_numpy(dtype=np.int64)
+    null = _null_rows(judg, (*cols, "odd", "participant"), judg_where, problems)
+    # 1.5 or "x" as a clip index / odd is reported per row, never truncated or left to a deep cast error
+    filled = judg.assign(**{c: judg[c].mask(null, 0) for c in (*cols, "odd")})
+    parsed = [to_ints(filled, c, judg_where, problems) for c in (*cols, "odd")]
+    idx = np.stack([v for v, _ in parsed[:3]], axis=1)
+    odd = parsed[3][0]
+    bad = null | np.any([b for _, b in parsed], axis=0)
     rows = judg[ROW].to_numpy()
     bad |= report_unknown_clips(((idx < 0) | (idx >= len(clips))) & ~bad[:, None], idx, rows, judg_where,
                                 problems, cols, f"clips are 0..{len(clips) - 1}")

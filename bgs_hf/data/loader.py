@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, read_hub
+from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
 from bgs_hf.data.release import TRIPLETS, find_release_data_dir, read_release
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
@@ -23,6 +23,10 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
             return "release", path
         if is_hub_folder(path):
             return "hub", path
+        missing = missing_configs(path)
+        if len(missing) == 1:  # a Hub-layout README that forgot one config: say which
+            raise BGSInputError(f"the YAML configs declare no {missing[0]!r} config (a Hub-layout dataset "
+                                "needs 'clips' and 'judgments')", path=path / "README.md")
         raise BGSInputError(
             f"not an odd-one-out dataset: no data/{TRIPLETS} (release) and no README.md declaring the "
             "'clips' and 'judgments' configs (Hub layout)",

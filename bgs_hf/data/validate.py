@@ -31,6 +31,17 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
             problems.add(f"clip {cid!r}: {err.detail}", path=path)
 
 
+def check_splits(data: OddOneOutData, problems: Problems) -> None:
+    """Empty train/test splits: every later command (train, evaluate, noise ceilings) needs both."""
+    for split in ("train", "test"):
+        clips = data.split_items(split)
+        if len(clips) == 0:
+            problems.add(f"split {split!r} is empty: 0 clips (check stimulus_set)", path=data.root)
+        elif len(data.triplets(split)) == 0:
+            problems.add(f"split {split!r} has {len(clips)} clip(s) but 0 valid judgments with all three "
+                         "clips inside it", path=data.root)
+
+
 def validate(source: str | Path, *, decode_videos: bool = True) -> tuple[OddOneOutData | None, list[BGSInputError]]:
     """Read ``source`` collecting every problem; returns the data (None if unreadable) and the problems."""
     from bgs_hf.data.loader import read_source
@@ -44,5 +55,6 @@ def validate(source: str | Path, *, decode_videos: bool = True) -> tuple[OddOneO
     except BGSInputError as err:  # raised outside a reader's row checks (source kind, splits, leakage)
         problems.items.append(err)
     if data is not None:
+        check_splits(data, problems)
         check_videos(data, problems, decode=decode_videos)
     return data, problems.items

@@ -73,8 +73,13 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
     base = _base(model)
     tubelet, g, per_frame_cls = token_grid(model)
     x = clip[None] if clip.ndim == 4 else clip
-    with torch.no_grad(), eager_attention(base.backbone):
-        out = base._backbone_outputs(x, output_attentions=True)  # noqa: SLF001 - the embedder's own input path
+    was_training = base.training
+    base.eval()
+    try:
+        with torch.no_grad(), eager_attention(base.backbone):
+            out = base._backbone_outputs(x, output_attentions=True)  # noqa: SLF001 - the embedder's own input path
+    finally:
+        base.train(was_training)
     att = getattr(out, "attentions", None)
     if not att or any(a is None for a in att):
         raise BGSInputError(f"{base.spec.name}: the backbone does not expose attention weights")

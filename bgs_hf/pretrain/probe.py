@@ -27,9 +27,16 @@ LabelledSource = Callable[[int], tuple[np.ndarray, dict[str, Any]]]
 
 
 def socialshapes_labelled(seed: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """A SocialShapes clip with its social label (interaction) and a nuisance label (scene kind)."""
+    """A SocialShapes clip with its social labels (interaction type; energy, closeness and facing, which
+    are continuous) and a nuisance label (scene kind)."""
     frames, scene = render_socialshapes(seed)
-    return frames, {"interaction": scene.interaction, "scene_kind": scene.scene_kind}
+    return frames, {
+        "interaction": scene.interaction,
+        "energy": float(scene.energy),
+        "closeness": float(scene.closeness),
+        "facing": float(scene.facing),
+        "scene_kind": scene.scene_kind,
+    }
 
 
 @torch.no_grad()
@@ -76,6 +83,18 @@ def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = 5, seed: 
     return float(scores.mean()), float(scores.std())
 
 
+def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, float]:
+    """K-fold R² (mean, sd) of a standardised ridge regression (alpha chosen by inner CV)."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    reg = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 11)))
+    scores = cross_val_score(reg, features, target, cv=KFold(folds, shuffle=True, random_state=seed), scoring="r2")
+    return float(scores.mean()), float(scores.std())
+
+
 def run_probe(
     model_dir: str | Path,
     *,
@@ -84,10 +103,12 @@ def run_probe(
     source: LabelledSource | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Probe accuracies of interaction type and scene kind from several feature sets.
+    """Linear-probe scores of each label from several feature sets: accuracy for categorical labels,
+    R² for continuous ones.
 
-    Returns ``{"n_clips", "seeds", "chance": {label: p}, "results": {feature: {label: [mean, sd]}}}``. A
-    randomly initialised encoder of the same architecture is included as a control.
+    Returns ``{"n_clips", "seeds", "classifier", "chance": {categorical label: majority rate},
+    "results": {feature: {label: [mean, sd]}}}``. A randomly initialised encoder of the same architecture
+    is included as a control.
     """
     from transformers import VideoMAEModel
 
@@ -111,16 +132,19 @@ def run_probe(
     chance: dict[str, float] = {}
     for name, y in labels.items():
         y_arr = np.asarray(y)
-        _, counts = np.unique(y_arr, return_counts=True)
-        chance[name] = float(counts.max() / counts.sum())
+        continuous = y_arr.dtype.kind == "f"
+        if not continuous:
+            _, counts = np.unique(y_arr, return_counts=True)
+            chance[name] = float(counts.max() / counts.sum())
         for feat_name, x in feats.items():
-            mean, sd = cv_accuracy(x, y_arr, seed=seed)
+            mean, sd = (cv_r2 if continuous else cv_accuracy)(x, y_arr, seed=seed)
             results.setdefault(feat_name, {})[name] = [round(mean, 4), round(sd, 4)]
             logger.info("probe %s <- %s: %.3f ± %.3f", name, feat_name, mean, sd)
     return {
         "n_clips": n_clips,
         "seeds": f"{seed_offset} .. {seed_offset + n_clips - 1}",
-        "classifier": "StandardScaler + LogisticRegression(C=0.1), 5-fold stratified CV accuracy",
+        "classifier": "StandardScaler + LogisticRegression(C=0.1), 5-fold stratified CV accuracy for "
+        "categorical labels; StandardScaler + RidgeCV, 5-fold CV R² for continuous ones",
         "chance": chance,
         "results": results,
     }

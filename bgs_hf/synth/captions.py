@@ -1,8 +1,13 @@
 """Human-like captions for SocialShapes clips: varied templates and synonyms, some vague or partly wrong.
 
-Real captions describe what people do and where, with different words and levels of detail, and a
-fraction miss the point. Here about ``caption_vague_rate`` of captions are vague ("some shapes moving
-around") or name a confusable action (a chase called following), as real ones sometimes do.
+Real captions say what people do, sometimes how (vigour, mood, distance, gaze) and where, in different
+words and levels of detail; a fraction miss the point. So a caption here names the interaction with one
+of several synonymous verb phrases ("chasing" / "running after"), often adds a mood word of the kind
+captioners use for that interaction ("angrily", "warmly"), and sometimes graded details tied to the
+clip's continuous parameters (energy, closeness, facing) and a scene clause (the nuisance context).
+About ``vague_rate`` of captions are vague ("some shapes moving around") or name a confusable action
+(a chase called following), as real ones sometimes do. Agents are mostly named generically, like "a man"
+in real captions, and sometimes by colour or shape, like "the girl in the red shirt".
 """
 
 from __future__ import annotations
@@ -14,50 +19,92 @@ import numpy as np
 
 from bgs_hf.synth.scene import Scene
 
+#: Main clauses per interaction. ``{A}`` is the leader (chaser, helper, the one in front), ``{B}`` the
+#: other agent, ``{P}`` the pair ("two shapes"); synonyms so that no one phrasing defines a type.
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "chase": ("{A} chases {B}", "{A} is running after {B}", "{B} flees from {A}", "{A} pursues {B} {manner}"),
+    "chase": (
+        "{A} chases {B}",
+        "{A} is running after {B}",
+        "{B} runs away from {A} who chases it",
+        "{P} chasing each other",
+    ),
     "fight": (
-        "{A} and {B} are fighting",
-        "{A} and {B} shove each other back and forth",
-        "{A} attacks {B} {manner}",
-        "{A} and {B} scuffle",
+        "{P} are fighting",
+        "{A} and {B} fight",
+        "{A} attacks {B}",
+        "{A} is hitting {B}",
+        "{P} shove and hit each other",
+        "{P} having a fight",
     ),
     "hug": (
-        "{A} and {B} come together and hug",
-        "{A} and {B} move close and embrace",
-        "{A} approaches {B} and they cuddle",
-        "{A} and {B} meet and hug {manner}",
+        "{P} hugging",
+        "{A} hugs {B}",
+        "{A} and {B} embrace",
+        "{P} cuddle together",
+        "{A} goes to {B} and they hug",
+        "{P} give each other a hug",
     ),
     "help": (
-        "{A} helps {B} move along",
-        "{A} pushes {B} to help it get up",
+        "{A} helps {B}",
+        "{A} is helping {B} along",
+        "{A} assists {B}",
         "{A} gives {B} a hand",
-        "{A} comes over and assists {B}",
+        "{A} supports {B} to move",
+        "{A} comes over to help {B}",
     ),
     "avoid": (
         "{B} avoids {A}",
         "{B} moves away from {A}",
-        "{A} approaches but {B} keeps its distance",
-        "{B} shies away from {A} {manner}",
+        "{B} tries to get away from {A}",
+        "{A} approaches but {B} backs off",
+        "{B} keeps away from {A}",
+        "{B} steers clear of {A}",
     ),
     "ignore": (
-        "{A} and {B} ignore each other",
-        "{A} and {B} wander around separately",
-        "{A} and {B} move {manner} without interacting",
-        "{A} and {B} go their own way",
+        "{P} ignore each other",
+        "{A} and {B} are not interacting",
+        "{P} wander around separately",
+        "{P} moving around on their own",
     ),
     "follow": (
         "{B} follows {A}",
+        "{B} is following {A}",
         "{A} leads and {B} follows behind",
-        "{B} trails after {A} {manner}",
         "{B} walks behind {A}",
+        "{P} walking one behind the other",
     ),
     "talk": (
-        "{A} and {B} are talking",
-        "{A} and {B} have a conversation",
-        "{A} and {B} face each other and chat",
-        "{A} and {B} take turns speaking",
+        "{P} are talking",
+        "{A} talks to {B}",
+        "{P} having a conversation",
+        "{A} and {B} chat",
+        "{A} is speaking with {B}",
+        "{P} chatting together",
     ),
+}
+
+#: Mood words captioners attach to each interaction (shared across related ones, as in real speech).
+MOODS: dict[str, tuple[str, ...]] = {
+    "chase": ("aggressively", "playfully", "angrily", "in a hostile way", "threateningly"),
+    "fight": ("angrily", "aggressively", "violently", "in a hostile way", "furiously"),
+    "hug": ("warmly", "affectionately", "lovingly", "happily", "tenderly"),
+    "help": ("kindly", "in a friendly way", "supportively", "warmly", "gently"),
+    "avoid": ("nervously", "fearfully", "anxiously", "warily", "in a hostile way"),
+    "ignore": ("indifferently", "without noticing each other", "coldly", "absent-mindedly", "aimlessly"),
+    "follow": ("curiously", "in a friendly way", "closely", "quietly", "patiently"),
+    "talk": ("happily", "in a friendly way", "warmly", "cheerfully", "calmly"),
+}
+
+#: Second clauses that spell out what the interaction looks like, as captioners often do.
+ELABORATIONS: dict[str, tuple[str, ...]] = {
+    "chase": ("trying to catch it", "running fast after it", "as it runs away", "in a chase"),
+    "fight": ("hitting each other", "in a fight", "pushing and attacking", "as they fight"),
+    "hug": ("holding each other close", "in a hug", "embracing each other", "cuddling"),
+    "help": ("helping it along", "to help it", "giving it support", "assisting it"),
+    "avoid": ("to avoid it", "keeping away from it", "moving away", "escaping it"),
+    "ignore": ("ignoring each other", "paying no attention", "not interacting", "each doing their own thing"),
+    "follow": ("following behind it", "walking after it", "one behind the other", "following its path"),
+    "talk": ("talking to each other", "in a conversation", "chatting", "having a chat"),
 }
 
 #: Plausible confusions for "partly wrong" captions.
@@ -79,10 +126,27 @@ VAGUE: tuple[str, ...] = (
     "something happens between two shapes",
     "shapes in a scene",
     "a short clip of two figures",
+    "two figures doing something",
+    "objects moving in a space",
 )
 
-_FAST = ("quickly", "energetically", "frantically", "fast")
-_SLOW = ("slowly", "calmly", "gently", "leisurely")
+#: Graded details: (low, middle, high) phrase pools for energy, closeness and facing.
+_ENERGY = (
+    ("slowly", "calmly", "gently", "in a relaxed way"),
+    ("at a steady pace", "", "", ""),
+    ("quickly", "energetically", "fast", "frantically"),
+)
+_CLOSENESS = (
+    ("far apart", "at a distance", "with lots of space between them"),
+    ("", "", ""),
+    ("close together", "very close to each other", "side by side"),
+)
+_FACING = (
+    ("looking away from each other", "without eye contact", "turned away from each other"),
+    ("", "", ""),
+    ("facing each other", "looking at each other", "face to face"),
+)
+_PAIRS = ("two shapes", "two figures", "the two shapes", "two characters", "a pair of shapes", "two people")
 _NOUNS = ("shape", "figure", "shape", "figure", "character")
 _SHAPE_WORDS = {
     "circle": ("circle", "ball", "round shape"),
@@ -112,73 +176,82 @@ def ground_word(scene: Scene) -> str:
     return "grass" if g > r else "sand"
 
 
+def _pick(rng: np.random.Generator, pool: tuple[str, ...] | list[str]) -> str:
+    return str(pool[int(rng.integers(len(pool)))])
+
+
 def _place(scene: Scene, rng: np.random.Generator) -> str:
     if scene.scene_kind == "indoor":
-        return str(rng.choice(["in a room", "indoors", f"in a {ground_word(scene)} room", "inside a house"]))
+        return _pick(rng, ["in a room", "indoors", f"in a {ground_word(scene)} room", "inside a house"])
     g = ground_word(scene)
-    return str(rng.choice(["outside", "outdoors", f"on the {g}", f"outside on the {g}"]))
+    field = "field" if g == "grass" else g
+    return _pick(rng, ["outside", "outdoors", f"on the {g}", f"outside in a {field}"])
 
 
 def _agent(scene: Scene, k: int, rng: np.random.Generator, *, second: bool) -> str:
     """How a captioner names an agent: mostly generically (like "a man"), sometimes by colour/shape."""
     u = rng.random()
-    if u < 0.08:
-        return f"the {colour_name(scene.agent_colours[k])} {rng.choice(_SHAPE_WORDS[scene.agent_shapes[k]])}"
-    if u < 0.15:
-        return f"the {colour_name(scene.agent_colours[k])} {rng.choice(_NOUNS)}"
-    noun = str(rng.choice(_NOUNS))
-    return f"the other {noun}" if second else f"{rng.choice(['one', 'a'])} {noun}"
+    if u < 0.1:
+        return f"the {colour_name(scene.agent_colours[k])} {_SHAPE_WORDS[scene.agent_shapes[k]][0]}"
+    if u < 0.2:
+        return f"the {_SHAPE_WORDS[scene.agent_shapes[k]][0]}"
+    noun = _pick(rng, _NOUNS)
+    return f"the other {noun}" if second else f"{_pick(rng, ['one', 'a'])} {noun}"
+
+
+def _graded(value: float, pools: tuple[tuple[str, ...], ...], rng: np.random.Generator) -> str:
+    """A phrase for a continuous parameter, read with perceptual noise; the middle is mostly unsaid."""
+    v = value + rng.normal(0, 0.1)
+    return _pick(rng, pools[0 if v < 0.35 else (2 if v > 0.65 else 1)])
 
 
 def _details(scene: Scene, rng: np.random.Generator) -> list[str]:
     """Graded details real captioners add: vigour, distance and gaze, each mentioned only sometimes."""
     out = []
+    for value, pools, p in (
+        (scene.energy, _ENERGY, 0.6),
+        (scene.closeness, _CLOSENESS, 0.4),
+        (scene.facing, _FACING, 0.3),
+    ):
+        if rng.random() < p:
+            out.append(_graded(value, pools, rng))
+    return [d for d in out if d]
+
+
+def _action_caption(scene: Scene, kind: str, rng: np.random.Generator) -> str:
+    """One caption naming ``kind``, with optional mood, details, scene and bystander clauses."""
+    lead, other = (0, 1) if scene.leader == 0 else (1, 0)
+    text = _pick(rng, ACTIONS[kind]).format(
+        A=_agent(scene, lead, rng, second=False),
+        B=_agent(scene, other, rng, second=True),
+        P=_pick(rng, _PAIRS),
+    )
+    parts = [text]
+    if rng.random() < 0.8:
+        parts.append(_pick(rng, MOODS[kind]))
     if rng.random() < 0.5:
-        if scene.energy > 0.66:
-            out.append(str(rng.choice(["very energetically", "at high speed", "with a lot of energy"])))
-        elif scene.energy < 0.33:
-            out.append(str(rng.choice(["very slowly", "in a relaxed way", "calmly"])))
+        parts.append(_pick(rng, ELABORATIONS[kind]))
+    parts += _details(scene, rng)
     if rng.random() < 0.4:
-        if scene.closeness > 0.6:
-            out.append(
-                str(rng.choice(["staying close together", "side by side", "very close to each other"]))
-            )
-        elif scene.closeness < 0.35:
-            out.append(
-                str(rng.choice(["keeping far apart", "at a distance", "with lots of space between them"]))
-            )
-    if rng.random() < 0.4:
-        if scene.facing > 0.65:
-            out.append(str(rng.choice(["facing each other", "looking at each other"])))
-        elif scene.facing < 0.3:
-            out.append(str(rng.choice(["looking away from each other", "without eye contact"])))
-    return out
+        parts.append(_place(scene, rng))
+    if scene.third_agent and rng.random() < 0.3:
+        parts.append(_pick(rng, ["while a third shape watches", "as another shape wanders by"]))
+    if scene.distractors and rng.random() < 0.15:
+        parts.append("near some objects")
+    return " ".join(parts)
 
 
 def make_captions(scene: Scene, rng: np.random.Generator, n: int = 5, vague_rate: float = 0.2) -> list[str]:
-    """``n`` captions for one clip; each is vague/partly wrong with probability ``vague_rate``."""
+    """``n`` captions for one clip; each is vague or partly wrong with probability ``vague_rate``."""
     out: list[str] = []
-    lead, other = (0, 1) if scene.leader == 0 else (1, 0)
     for _ in range(n):
-        kind = scene.interaction
         bad = rng.random() < vague_rate
         if bad and rng.random() < 0.5:
-            text = str(rng.choice(VAGUE))
+            text = _pick(rng, VAGUE)
             if rng.random() < 0.5:
                 text += " " + _place(scene, rng)
         else:
-            if bad:
-                kind = CONFUSIONS[kind]
-            manner = str(rng.choice(_FAST if scene.energy > 0.5 else _SLOW))
-            a, b = _agent(scene, lead, rng, second=False), _agent(scene, other, rng, second=True)
-            text = str(rng.choice(ACTIONS[kind])).format(A=a, B=b, manner=manner)
-            text += "".join(" " + p for p in _details(scene, rng))
-            if rng.random() < 0.3:
-                text += " " + _place(scene, rng)
-            if scene.third_agent and rng.random() < 0.4:
-                text += str(rng.choice([" while a third shape watches", " as another shape wanders by"]))
-            if scene.distractors and rng.random() < 0.2:
-                text += " near some objects"
+            text = _action_caption(scene, CONFUSIONS[scene.interaction] if bad else scene.interaction, rng)
         text = re.sub(r"\s+", " ", text).strip()
         out.append(text[0].upper() + text[1:] + ".")
     return out

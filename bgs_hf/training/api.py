@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.training.args import BGS_TRAINING_DEFAULTS, BGSArguments, DataArguments, ModelArguments, parse_bytes
+from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments, parse_bytes, training_defaults
 from bgs_hf.training.recipes import get_recipe
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ class TrainConfig:
     data_override: Any = None
     clip_store: Any = None
     model_override: Any = None
+    #: extra ``transformers.TrainerCallback`` objects (e.g. the benchmarks' timing callback)
+    callbacks: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -63,7 +65,8 @@ def training_arguments(training: Any) -> Any:
 
     if isinstance(training, TrainingArguments):
         return training
-    kwargs = {**BGS_TRAINING_DEFAULTS, **dict(training or {})}
+    user = dict(training or {})
+    kwargs = {**training_defaults(user), **user}
     if "output_dir" not in kwargs:
         raise BGSInputError("training arguments need an output_dir")
     return TrainingArguments(**kwargs)
@@ -125,7 +128,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     from bgs_hf.metrics.similarity import human_similarity
     from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
     from bgs_hf.training.memory import pick_embed_chunk
-    from bgs_hf.training.trainer import BGSTrainer
+    from bgs_hf.training.trainer import BGSTrainer, resolve_resume
 
     start = time.time()
     args = training_arguments(config.training)
@@ -177,7 +180,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
             continue
         trip = data.triplets(split)
         eval_sets[prefix] = (clips, human_similarity(trip.idx, trip.odd, data.n_clips), (trip.idx, trip.odd))
-    callbacks = []
+    callbacks = list(config.callbacks)
     if "eval" not in eval_sets:
         logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
         args.eval_strategy = "no"
@@ -187,7 +190,8 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     elif b.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
 
-    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "loss": None, "world_size": world_size,
+    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "activation_checkpointing": ckpt,
+            "loss": None, "world_size": world_size,
             "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
             "n_train_judgments": int(len(train_trip))}
     loss_fn = build_loss(b)
@@ -200,7 +204,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     )
     logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
                 len(train_clips), len(train_trip), len(sampler), world_size)
-    train_out = trainer.train(resume_from_checkpoint=args.resume_from_checkpoint)
+    train_out = trainer.train(resume_from_checkpoint=resolve_resume(args.resume_from_checkpoint, out_dir))
     trainer.save_model(str(out_dir))
     trainer.save_state()
 

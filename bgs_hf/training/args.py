@@ -86,6 +86,28 @@ BGS_TRAINING_DEFAULTS: dict[str, Any] = {
     "dataloader_num_workers": 0,
 }
 
+
+
+def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
+    """BGS defaults adapted to what the user set: without evaluation there is no plateau to detect and no
+    best checkpoint, so the LR stays constant and the last model is kept."""
+    defaults = dict(BGS_TRAINING_DEFAULTS)
+    if str(user.get("eval_strategy", defaults["eval_strategy"])).lower() in ("no", "intervalstrategy.no"):
+        defaults.update(load_best_model_at_end=False, lr_scheduler_type="constant", lr_scheduler_kwargs={})
+    return defaults
+
+
+def flags_in(argv: list[str]) -> dict[str, str | None]:
+    """``{"eval_strategy": "no", ...}`` for the ``--flag value`` / ``--flag=value`` tokens of a command line."""
+    out: dict[str, str | None] = {}
+    for i, tok in enumerate(argv):
+        if tok.startswith("--"):
+            key, _, val = tok[2:].partition("=")
+            nxt = argv[i + 1] if i + 1 < len(argv) and not argv[i + 1].startswith("--") else None
+            out[key.replace("-", "_")] = val if val else nxt
+    return out
+
+
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
           "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
 

@@ -119,6 +119,35 @@ class _Coverage:
         return cand[inside[self.idx[cand]].all(axis=1)]
 
 
+class _GreedySet:
+    """One clip set being grown; ``gain[c]`` = judgments clip c would complete, ``link[c]`` = judgments it
+    would bring to two of three clips. ``free``/``alive`` are shared with the partition and updated."""
+
+    def __init__(self, idx: np.ndarray, cov: _Coverage, free: np.ndarray, alive: np.ndarray) -> None:
+        n_items = len(free)
+        self.idx, self.cov, self.free, self.alive = idx, cov, free, alive
+        self.in_set = np.zeros(n_items, dtype=bool)
+        self.count = np.zeros(len(idx), dtype=np.int64)  # clips of each judgment inside the set
+        self.gain = np.zeros(n_items, dtype=np.int64)
+        self.link = np.zeros(n_items, dtype=np.int64)
+        self.chosen: list[int] = []
+
+    def add(self, c: int) -> None:
+        self.in_set[c] = True
+        self.free[c] = False
+        self.chosen.append(c)
+        js = self.cov.judgments_of(c)
+        js = js[self.alive[js]]
+        self.count[js] += 1
+        members = self.idx[js]
+        missing = ~self.in_set[members]
+        two, one = self.count[js] == 2, self.count[js] == 1
+        completing = members[two][missing[two]]  # the one clip still missing
+        np.add.at(self.gain, completing, 1)
+        np.add.at(self.link, completing, -1)
+        np.add.at(self.link, members[one][missing[one]], 1)
+
+
 @dataclass
 class ClipSetSampler:
     """Greedy clip sets covering many judgments; every training clip once per epoch (``passes`` times).
@@ -183,48 +212,25 @@ class ClipSetSampler:
 
     def _partition(self, rng: np.random.Generator) -> list[np.ndarray]:
         """Greedy partition of the clips: seed judgments, then add the clip completing most judgments."""
-        idx = self._idx
-        n_items = self.n_items
-        free = np.zeros(n_items, dtype=bool)
+        free = np.zeros(self.n_items, dtype=bool)
         free[self.clips] = True
-        # judgments still fully available (no clip used by an earlier set)
-        alive = np.ones(len(idx), dtype=bool)
+        # judgments still coverable (no clip used by an earlier set of this epoch)
+        alive = np.ones(len(self._idx), dtype=bool)
         sets = []
         for size in rng.permutation(self.set_sizes()):
-            in_set = np.zeros(n_items, dtype=bool)
-            count = np.zeros(len(idx), dtype=np.int64)  # clips of each judgment inside the set
-            gain = np.zeros(n_items, dtype=np.int64)  # judgments a clip would complete
-            link = np.zeros(n_items, dtype=np.int64)  # judgments a clip would bring to 2/3
-            chosen: list[int] = []
-
-            def add(c: int) -> None:
-                in_set[c] = True
-                free[c] = False
-                chosen.append(c)
-                js = self._cov.judgments_of(c)
-                js = js[alive[js]]
-                count[js] += 1
-                members = idx[js]
-                missing = ~in_set[members]
-                two, one = count[js] == 2, count[js] == 1
-                completing = members[two][missing[two]]  # the one clip still missing
-                np.add.at(gain, completing, 1)
-                np.add.at(link, completing, -1)
-                np.add.at(link, members[one][missing[one]], 1)
-
-            seeds = np.flatnonzero(alive & free[idx].all(axis=1))
+            grow = _GreedySet(self._idx, self._cov, free, alive)
+            seeds = np.flatnonzero(alive & free[self._idx].all(axis=1))
             for j in rng.permutation(seeds)[: self.seed_judgments]:
-                for c in idx[j]:
-                    if free[c] and len(chosen) < size:
-                        add(int(c))
-            while len(chosen) < size:
+                for c in self._idx[j]:
+                    if free[c] and len(grow.chosen) < size:
+                        grow.add(int(c))
+            while len(grow.chosen) < size:
                 cand = np.flatnonzero(free)
                 # most completed judgments, then most half-built ones, then random
-                score = gain[cand] * (4 * len(idx) + 1) + link[cand] * 2 + rng.random(len(cand))
-                add(int(cand[np.argmax(score)]))
-            members = np.array(chosen, dtype=np.int64)
-            alive &= ~in_set[idx].any(axis=1)
-            sets.append(members)
+                score = grow.gain[cand] * (4 * len(self._idx) + 1) + grow.link[cand] * 2 + rng.random(len(cand))
+                grow.add(int(cand[np.argmax(score)]))
+            alive &= ~grow.in_set[self._idx].any(axis=1)
+            sets.append(np.array(grow.chosen, dtype=np.int64))
         return sets
 
     def plan(self, epoch: int, step: int) -> StepPlan:

@@ -14,6 +14,8 @@ import json
 import logging
 import math
 import os
+import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,42 @@ logger = logging.getLogger(__name__)
 
 #: per-checkpoint file with the trainer's own counters and recipe (JSON, never pickle)
 BGS_STATE_NAME = "bgs_trainer_state.json"
+#: present in ``checkpoint-N/`` while the Trainer writes it; a folder that still has it was cut by a kill
+INCOMPLETE_MARKER = "bgs_checkpoint_incomplete"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+def checkpoint_complete(folder: str | Path) -> bool:
+    """A checkpoint folder whose write finished: no incomplete marker and the Trainer state (written last)."""
+    folder = Path(folder)
+    return not (folder / INCOMPLETE_MARKER).exists() and (folder / "trainer_state.json").is_file()
+
+
+def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
+    """``--resume_from_checkpoint``: a folder, or ``last`` (the newest COMPLETE ``checkpoint-N`` in the run
+    folder). A half-written checkpoint (job killed while saving) is refused with one line, never read."""
+    from bgs_hf.errors import BGSInputError
+
+    if value in (None, False, ""):
+        return None
+    run_dir = Path(run_dir)
+    if value is True or str(value).lower() in ("last", "latest", "true"):
+        found = [d for d in run_dir.glob("checkpoint-*") if _CHECKPOINT.match(d.name) and d.is_dir()]
+        done = sorted((d for d in found if checkpoint_complete(d)), key=lambda d: int(d.name.split("-")[1]))
+        skipped = sorted(d.name for d in set(found) - set(done))
+        if skipped:
+            logger.warning("ignoring incompletely written checkpoint(s): %s", ", ".join(skipped))
+        if not done:
+            raise BGSInputError("no complete checkpoint-N folder to resume from", path=run_dir)
+        logger.info("resuming from %s", done[-1])
+        return str(done[-1])
+    folder = Path(value)
+    if not folder.is_dir():
+        raise BGSInputError("--resume_from_checkpoint: no such checkpoint folder", path=folder)
+    if not checkpoint_complete(folder):
+        raise BGSInputError("checkpoint was not completely written (the job was stopped while saving it); "
+                            "resume from an earlier one or pass --resume_from_checkpoint last", path=folder)
+    return str(folder)
 
 
 class EpochSyncCallback(TrainerCallback):
@@ -199,6 +237,20 @@ class BGSTrainer(Trainer):
         Path(output_dir, "training_args.json").write_text(self.args.to_json_string(), encoding="utf-8")
         info = {"totals": self.bgs_totals, **self.bgs_info}
         Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+
+    def _save_checkpoint(self, model: torch.nn.Module, trial: Any) -> None:
+        """The Trainer writes ``checkpoint-N/`` file by file; a marker present during the write lets a resume
+        tell a complete folder from one cut by a kill (see :func:`resolve_resume`)."""
+        folder = Path(self._get_output_dir(trial=trial), f"checkpoint-{self.state.global_step}")
+        marker = folder / INCOMPLETE_MARKER
+        if self.args.should_save:
+            if marker.exists():  # left by a killed run: start this folder afresh
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        super()._save_checkpoint(model, trial)
+        if self.args.should_save:
+            marker.unlink(missing_ok=True)
 
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model: torch.nn.Module | None = None) -> None:
         super()._load_from_checkpoint(resume_from_checkpoint, model)

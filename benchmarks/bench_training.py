@@ -1,0 +1,434 @@
+"""Clip-batched BGS against the paper's recipe, in one run on the same clips (issue 8, items 1 and 5).
+
+Both recipes train through ``bgs_hf.training.train_bgs`` on the same SocialShapes data, backbone and seed.
+A callback records training wall time (evaluation and checkpointing excluded), the cost counters the
+trainer logs (clip forward passes, judgments, RSA pairs with gradient) and a validation-R² curve. From the
+curves: the clip passes and wall time each recipe needs to first reach ``paper-v1``'s FINAL validation R²,
+and their ratios (clip-batched ÷ paper-v1). Also: test R² with bootstrap CIs, peak memory per step
+(CUDA: ``max_memory_allocated``; CPU: peak RSS growth during the step, sampled every 2 ms), the data
+loader's share of a step with the warm decoded-clip cache (``bench_io.loader_share_of_step``), and the
+``--max_memory`` setting that picks the chunked (GradCache-style) path, against the unchunked step.
+
+Budget: ``paper-v1`` has ~3,100 steps of 4 judgments per epoch here (12 clip passes each), far beyond a
+CPU bench, so it runs ``--paper-steps`` steps of its first epoch (its learning rate is constant inside an
+epoch anyway: the paper's plateau schedule acts per epoch) with an evaluation every ``--paper-eval``
+steps; the clip-batched default runs ``--epochs`` epochs with its default per-epoch evaluation.
+
+    python benchmarks/bench_training.py                       # CPU, bundled backbone, ~10 min
+    python benchmarks/bench_training.py --backbone vit-b --synthetic-pixels --bf16 --paper-steps 20 \\
+        --epochs 2 --judgments FILE.npz --json bench_training_h100.json      # GPU step costs (no R² target)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import RESULTS, machine, markdown_table, videomae_spec, write_json
+
+logger = logging.getLogger("bench_training")
+
+
+# ---------------------------------------------------------------------------------------------- memory
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakRSS:
+    """Peak resident-set growth over a block, sampled by a thread (CPU stand-in for CUDA peak memory)."""
+
+    def __init__(self, interval_s: float = 0.002) -> None:
+        self.interval_s = interval_s
+        self.peak = 0
+
+    def __enter__(self) -> PeakRSS:
+        self.base = self.peak = _rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _rss_bytes())
+            time.sleep(self.interval_s)
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_bytes())
+
+    @property
+    def delta(self) -> int:
+        return self.peak - self.base
+
+
+def make_clock() -> Any:
+    """A ``TrainerCallback`` recording training wall time without evaluation, per-step time and peak memory,
+    the trainer's cumulative counters (from its logs) and the validation curve."""
+    import torch
+    from transformers import TrainerCallback
+
+    cuda = torch.cuda.is_available()
+
+    class StepClock(TrainerCallback):
+        def __init__(self) -> None:
+            self.train_s = 0.0
+            self.step_s: list[float] = []
+            self.step_peak: list[int] = []
+            self.counters: dict[str, float] = {}
+            self.curve: list[dict[str, float]] = []
+            self._rss: PeakRSS | None = None
+            self.mark = time.perf_counter()
+
+        def _pause(self, *_: Any, **__: Any) -> None:  # time after these events is not training
+            self.mark = time.perf_counter()
+
+        on_train_begin = on_save = _pause
+
+        def on_step_begin(self, *_: Any, **__: Any) -> None:
+            if cuda:
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+            else:
+                self._rss = PeakRSS().__enter__()
+            self.t_step = time.perf_counter()
+
+        def on_step_end(self, *_: Any, **__: Any) -> None:
+            if cuda:
+                torch.cuda.synchronize()
+                self.step_peak.append(int(torch.cuda.max_memory_allocated()))
+            elif self._rss is not None:
+                self._rss.__exit__(None, None, None)
+                self.step_peak.append(self._rss.delta)
+            now = time.perf_counter()
+            self.step_s.append(now - self.t_step)
+            self.train_s += now - self.mark  # includes loading the batch
+            self.mark = now
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None,
+                   **_: Any) -> None:
+            if logs and "clip_passes" in logs:
+                self.counters = {k: float(logs[k]) for k in
+                                 ("clip_passes", "clip_passes_grad", "judgments", "rsa_pairs_grad") if k in logs}
+            self.mark = time.perf_counter()
+
+        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None,
+                        **_: Any) -> None:
+            m = metrics or {}
+            self.curve.append({"step": state.global_step, "epoch": state.epoch, "train_s": self.train_s,
+                               **self.counters, "val_r2": m.get("eval_r2"), "val_rsa": m.get("eval_rsa")})
+            self.mark = time.perf_counter()
+
+    return StepClock()
+
+
+# ---------------------------------------------------------------------------------------------- data
+def arrays_data(path: str | Path) -> Any:
+    """An ``OddOneOutData`` from a judgments ``.npz`` (idx, odd, participant, is_catch, split_*, n_clips),
+    for machines without ``datasets``/PyAV (the GPU run uses random pixels anyway)."""
+    from bgs_hf.data.container import OddOneOutData
+
+    z = np.load(path)
+    data = OddOneOutData(clips=[None] * int(z["n_clips"]), judgments=None,
+                         splits={k[6:]: z[k] for k in z.files if k.startswith("split_")}, name="socialshapes-arrays")
+    data._cache.update({k: z[k] for k in ("idx", "odd", "participant", "is_catch")})
+    return data
+
+
+def save_arrays(data: Any, path: str | Path) -> Path:
+    """Write what :func:`arrays_data` reads."""
+    a = data._arrays()
+    np.savez_compressed(path, n_clips=data.n_clips, **{k: a[k] for k in ("idx", "odd", "participant", "is_catch")},
+                        **{f"split_{k}": v for k, v in data.splits.items()})
+    return Path(path)
+
+
+# ---------------------------------------------------------------------------------------------- runs
+def run_recipe(name: str, data: Any, store: Any, backbone: Any, out: Path, *, seed: int, bf16: bool,
+               training: dict[str, Any], bgs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One ``train_bgs`` run; returns counters, curve, step costs and test metrics."""
+    from bgs_hf.training import BGSArguments, DataArguments, ModelArguments
+    from bgs_hf.training.api import TrainConfig, train_bgs
+
+    clock = make_clock()
+    model = ModelArguments(backbone=backbone if isinstance(backbone, str) else "custom")
+    override = None
+    if not isinstance(backbone, str):  # a BackboneSpec (random-init ViT sizes)
+        import torch
+
+        from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+        torch.manual_seed(seed)
+        override = build_embedder(backbone, head=HeadConfig(), lora=LoraSettings())
+    targs = {"output_dir": str(out / name), "seed": seed, "logging_steps": 1, "save_strategy": "no",
+             "load_best_model_at_end": False, "bf16": bf16, "disable_tqdm": True, **training}
+    cfg = TrainConfig(data=DataArguments(data="(in memory)"), model=model,
+                      bgs=BGSArguments(recipe=name, early_stopping_patience=0, **(bgs or {})),
+                      training=targs, data_override=data, clip_store=store, model_override=override,
+                      callbacks=[clock])
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / f"{name}.log", "w") as log, contextlib.redirect_stdout(log):  # the Trainer prints its logs
+        res = train_bgs(cfg)
+    total_s = time.perf_counter() - t0
+    steps = len(clock.step_s)
+    c = res.metrics.get("counters", {})
+    row = {
+        "recipe": name, "steps": steps, "train_wall_s": clock.train_s, "run_wall_s": total_s,
+        "clip_passes": c.get("clip_passes"), "clip_passes_grad": c.get("clip_passes_grad"),
+        "judgments": c.get("judgments"), "rsa_pairs_grad": c.get("rsa_pairs_grad"),
+        "judgments_per_clip_pass": c.get("judgments", 0) / max(c.get("clip_passes", 0), 1),
+        "rsa_pairs_grad_per_step": c.get("rsa_pairs_grad", 0) / max(steps, 1),
+        "clip_passes_per_step": c.get("clip_passes", 0) / max(steps, 1),
+        "step_s_median": float(np.median(clock.step_s[1:] or clock.step_s)) if steps else None,
+        "step_peak_bytes_max": max(clock.step_peak) if clock.step_peak else None,
+        "step_peak_bytes_median": float(np.median(clock.step_peak)) if clock.step_peak else None,
+        "peak_kind": "cuda max_memory_allocated" if _cuda() else "RSS growth during the step (sampled)",
+        "curve": clock.curve, "embed_chunk": res.trainer.embed_chunk,
+        "val": {k: res.metrics.get("val", {}).get(k) for k in ("r2", "r2_ci", "rsa_spearman")},
+        "test": {k: res.metrics.get("test", {}).get(k) for k in ("r2", "r2_ci", "rsa_spearman", "ooo_acc_3way",
+                                                                 "ooo_acc_2way", "pct_of_ceiling")},
+    }
+    row["_trainer"] = res.trainer
+    return row
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def reach(curve: list[dict[str, float]], target: float) -> dict[str, float] | None:
+    """The first evaluation whose validation R² is at least ``target`` (None if never)."""
+    for point in curve:
+        if point.get("val_r2") is not None and point["val_r2"] >= target - 1e-12:
+            return point
+    return None
+
+
+def loader_share(trainer: Any, store_factory: Any, n_steps: int) -> dict[str, float]:
+    """Data-loader share of a real training step, loading through a fresh store on the warm disk cache."""
+    import torch
+
+    try:
+        from bench_io import loader_share_of_step
+    except ImportError as err:  # bench_io imports the video stack (PyAV), absent on some GPU images
+        return {"loader_share": None, "note": f"not measured: {err}"}
+    from bgs_hf.training.data import BGSCollator, StepDataset
+
+    sampler = trainer.data_collator.sampler
+    steps = StepDataset(sampler)
+    loader = torch.utils.data.DataLoader(steps, batch_size=1, collate_fn=BGSCollator(sampler, store_factory()))
+
+    def batches() -> Any:  # as many epochs as the measurement needs
+        for epoch in range(n_steps + 1):
+            steps.set_epoch(epoch)
+            yield from loader
+    if trainer.optimizer is None:
+        trainer.create_optimizer()
+
+    def step(batch: Any) -> None:
+        trainer.training_step(trainer.model, trainer._prepare_inputs(batch))
+        trainer.optimizer.step()
+        trainer.optimizer.zero_grad()
+        if _cuda():
+            torch.cuda.synchronize()
+
+    return loader_share_of_step(batches(), step, n_steps=n_steps, warmup=1)
+
+
+def plot_curves(runs: dict[str, dict[str, Any]], target: float, path: Path) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, r in runs.items():
+        cv = [p for p in r["curve"] if p.get("val_r2") is not None]
+        axes[0].plot([p["clip_passes"] for p in cv], [p["val_r2"] for p in cv], marker=".", label=name)
+        axes[1].plot([p["train_s"] for p in cv], [p["val_r2"] for p in cv], marker=".", label=name)
+    for ax, xl in zip(axes, ("clip forward passes", "training wall time (s)")):
+        ax.axhline(target, color="grey", ls="--", lw=1, label="paper-v1 final val R²")
+        ax.set_xscale("log")
+        ax.set_xlabel(xl)
+        ax.set_ylabel("validation R²")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clips", type=int, default=250, help="SocialShapes clips")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backbone", default="bgs-tiny-videomae", help="backbone name, or vit-s|vit-b|vit-l (random)")
+    ap.add_argument("--epochs", type=float, default=10, help="clip-batched epochs")
+    ap.add_argument("--paper-steps", type=int, default=150, help="paper-v1 steps (of its first epoch)")
+    ap.add_argument("--paper-eval", type=int, default=15, help="paper-v1: evaluate every N steps")
+    ap.add_argument("--lr", type=float, default=None, help="learning rate for both (default: the BGS default)")
+    ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--synthetic-pixels", action="store_true", help="random decoded clips (timing only)")
+    ap.add_argument("--judgments", type=Path, default=None, help=".npz from --save-judgments (no datasets/PyAV)")
+    ap.add_argument("--save-judgments", type=Path, default=None)
+    ap.add_argument("--max-memory", default="48MB", help="budget for the --max_memory measurement ('' = skip)")
+    ap.add_argument("--loader-steps", type=int, default=4)
+    ap.add_argument("--json", type=Path, default=RESULTS / "bench_training.json")
+    ap.add_argument("--png", type=Path, default=None, help="curve plot (default: next to the JSON)")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("bgs_hf", "transformers", "peft"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+    import torch
+
+    from bgs_hf.training.data import TensorClipStore, VideoClipStore
+
+    t_all = time.perf_counter()
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_training_"))
+    if args.judgments is not None:
+        data = arrays_data(args.judgments)
+        source = f"SocialShapes judgments from {args.judgments.name}"
+    else:
+        from bgs_hf.data import load
+        from bgs_hf.synth import generate_socialshapes
+
+        root = work / "socialshapes"
+        if not (root / "data").exists():
+            generate_socialshapes(root, n_clips=args.clips, seed=args.seed)
+        data = load(root, seed=args.seed)
+        source = f"SocialShapes ({args.clips} clips, seed {args.seed})"
+    if args.save_judgments is not None:
+        save_arrays(data, args.save_judgments)
+
+    backbone: Any = videomae_spec(args.backbone) if args.backbone in ("vit-s", "vit-b", "vit-l") else args.backbone
+    if isinstance(backbone, str):
+        from bgs_hf.models.registry import get_backbone_spec
+
+        spec = get_backbone_spec(backbone)
+    else:
+        spec = backbone
+    policy = spec.frame_policy()
+    if args.synthetic_pixels:
+        g = torch.Generator().manual_seed(args.seed)
+        pixels = torch.randn(data.n_clips, policy.num_frames, 3, policy.crop, policy.crop, generator=g)
+
+        def make_store() -> Any:
+            return TensorClipStore(pixels)
+    else:
+        cache = work / "clip_cache"
+
+        def make_store() -> Any:
+            return VideoClipStore(list(data.clips["video"]), policy, cache, memory_mb=0)
+
+    store = make_store() if args.synthetic_pixels else VideoClipStore(list(data.clips["video"]), policy,
+                                                                       work / "clip_cache")
+    if not args.synthetic_pixels:  # fill the disk cache once, outside the timed runs (both recipes share it)
+        for c in range(data.n_clips):
+            store(c)
+    common_train = {} if args.lr is None else {"learning_rate": args.lr}
+    runs: dict[str, dict[str, Any]] = {}
+    runs["paper_v1"] = run_recipe(
+        "paper-v1", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
+        training={"max_steps": args.paper_steps, "eval_strategy": "steps", "eval_steps": args.paper_eval,
+                  "lr_scheduler_type": "constant", **common_train})
+    runs["clip_batched"] = run_recipe(
+        "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
+        training={"num_train_epochs": args.epochs, **common_train})
+    share = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
+
+    memory: dict[str, Any] = {"available": False}
+    try:
+        import bgs_hf.training.memory  # noqa: F401
+
+        memory["available"] = bool(args.max_memory)
+    except ImportError:
+        memory["note"] = "bgs_hf.training.memory not found: no --max_memory setting to measure"
+    if memory["available"]:
+        for key, extra in (("unchunked", {"embed_chunk": 0}), ("max_memory", {"max_memory": args.max_memory})):
+            try:
+                r = run_recipe("cached", data, store, backbone, work / f"mem_{key}", seed=args.seed, bf16=args.bf16,
+                               training={"max_steps": 2, "eval_strategy": "no", "lr_scheduler_type": "constant"},
+                               bgs={"eval_test": False, **extra})
+            except torch.OutOfMemoryError as err:  # the point of the setting: all clips at once may not fit
+                memory[key] = {"oom": str(err).splitlines()[0]}
+                torch.cuda.empty_cache()
+                continue
+            memory[key] = {"embed_chunk": r["embed_chunk"], "step_peak_bytes_max": r["step_peak_bytes_max"],
+                           "step_s_median": r["step_s_median"], "clip_passes_per_step": r["clip_passes_per_step"],
+                           "peak_kind": r["peak_kind"]}
+        memory["budget"] = args.max_memory
+        peaks = [memory[k].get("step_peak_bytes_max") for k in ("max_memory", "unchunked")]
+        memory["peak_ratio"] = peaks[0] / peaks[1] if None not in peaks else None
+
+    pv, cb = runs["paper_v1"], runs["clip_batched"]
+    for r in runs.values():
+        r.pop("_trainer")
+    target = pv["curve"][-1]["val_r2"] if pv["curve"] else None
+    reached = {k: (reach(r["curve"], target) if target is not None else None) for k, r in runs.items()}
+    ratios: dict[str, Any] = {"clip_pass_ratio": None, "wall_time_ratio": None}
+    if reached["paper_v1"] and reached["clip_batched"]:
+        ratios["clip_pass_ratio"] = reached["clip_batched"]["clip_passes"] / reached["paper_v1"]["clip_passes"]
+        ratios["wall_time_ratio"] = reached["clip_batched"]["train_s"] / reached["paper_v1"]["train_s"]
+    ci = cb["test"]["r2_ci"]
+    acc: dict[str, Any] = {}
+    if ratios["clip_pass_ratio"] is not None:
+        acc["clip_passes_le_1_5"] = ratios["clip_pass_ratio"] <= 0.2
+        acc["wall_time_le_1_3"] = ratios["wall_time_ratio"] <= 1 / 3
+    if cb["test"]["r2"] is not None and pv["test"]["r2"] is not None and ci:
+        half = (ci[1] - ci[0]) / 2
+        acc["test_r2_within_ci"] = cb["test"]["r2"] >= pv["test"]["r2"] - half
+        acc["test_r2_ci_halfwidth"] = half
+    result = {
+        "machine": machine(), "data": source, "backbone": spec.name,
+        "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
+        "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
+                     "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
+                     "learning_rate": args.lr, "seed": args.seed},
+        "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
+        "paper_v1": pv, "clip_batched": cb, "loader": share, "memory": memory,
+        "bench_wall_s": time.perf_counter() - t_all,
+    }
+    headers = ["recipe", "steps", "clip passes", "train wall (s)", "judgments / clip pass", "RSA pairs w/ grad / step",
+               "s / step", "peak MiB / step", "passes to target", "wall to target (s)", "test R² [95% CI]"]
+    rows = []
+    for k, r in runs.items():
+        hit = reached[k]
+        t = r["test"]
+        rows.append((r["recipe"], r["steps"], int(r["clip_passes"] or 0), r["train_wall_s"], r["judgments_per_clip_pass"],
+                     r["rsa_pairs_grad_per_step"], r["step_s_median"],
+                     (r["step_peak_bytes_max"] or 0) / 2**20, hit["clip_passes"] if hit else None,
+                     hit["train_s"] if hit else None,
+                     f"{t['r2']:.3f} [{t['r2_ci'][0]:.3f}, {t['r2_ci'][1]:.3f}]" if t.get("r2_ci") else t.get("r2")))
+    print(f"## BGS training: clip-batched vs paper-v1 on {source}, {spec.name}, {result['machine']['device']}\n")
+    print(markdown_table(headers, rows))
+    print(f"\npaper-v1 final val R² (target) = {target}; clip_pass_ratio = {ratios['clip_pass_ratio']}, "
+          f"wall_time_ratio = {ratios['wall_time_ratio']}; acceptance: {acc}")
+    print(f"data loader share of a clip-batched step (warm disk cache): {share.get('loader_share')}")
+    if memory.get("available"):
+        print(f"--max_memory {memory['budget']} (all training clips in one step): {memory['max_memory']}; "
+              f"unchunked: {memory['unchunked']}")
+    write_json(args.json, result)
+    png = plot_curves(runs, target, args.png or args.json.with_suffix(".png")) if target is not None else None
+    print(f"\nwrote {args.json}" + (f" and {png}" if png else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""Helpers shared by the benchmark scripts: the machine a figure came from, markdown tables, JSON output,
+and random-init VideoMAE backbones of standard ViT sizes (so GPU figures need no Hub download).
+
+Benchmarks are run as scripts (``python benchmarks/bench_x.py``), so this module is imported as ``common``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+#: ViT sizes (hidden, layers, heads, MLP) of the VideoMAE configs used for FLOP and GPU figures
+VIT_SIZES: dict[str, tuple[int, int, int, int]] = {
+    "vit-s": (384, 12, 6, 1536),
+    "vit-b": (768, 12, 12, 3072),
+    "vit-l": (1024, 24, 16, 4096),
+}
+
+
+def machine() -> dict[str, Any]:
+    """Where a benchmark ran: OS, CPU count, load, thread settings, library versions and the GPU if any."""
+    import numpy as np
+
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
+    try:
+        import torch
+
+        info.update({"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+                     "cuda": torch.version.cuda, "device": "cpu"})
+        if torch.cuda.is_available():
+            props = torch.cuda.get_device_properties(0)
+            info.update({"device": torch.cuda.get_device_name(0), "gpu_memory_gib": props.total_memory / 2**30,
+                         "gpu_sm_count": props.multi_processor_count})
+    except ImportError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("transformers", "peft", "accelerate"):
+        try:
+            info[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return info
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub markdown table; floats get 4 significant digits, None prints as ``-``."""
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return "nan" if not math.isfinite(v) else f"{v:.4g}"
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def json_safe(x: Any) -> Any:
+    """Plain JSON values: numpy scalars/arrays to Python, non-finite floats to None."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return json_safe(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(float(x)) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, Path):
+        return str(x)
+    return x
+
+
+def write_json(path: str | Path, obj: dict[str, Any]) -> Path:
+    """Write ``obj`` as indented JSON (creating the folder)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(json_safe(obj), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def videomae_spec(size: str, *, num_frames: int = 16, image_size: int = 224, attn: str | None = None) -> Any:
+    """A random-init VideoMAE ``BackboneSpec`` of a standard ViT size (``vit-s``/``vit-b``/``vit-l``),
+    built like ``tiny-random-videomae`` (seed 0, no download) but at full input size."""
+    from dataclasses import replace
+
+    from transformers import VideoMAEConfig
+
+    from bgs_hf.models.registry import FAMILIES, get_backbone_spec
+
+    if size not in VIT_SIZES:
+        raise ValueError(f"unknown ViT size {size!r}; choose from {sorted(VIT_SIZES)}")
+    hidden, layers, heads, mlp = VIT_SIZES[size]
+    cfg = VideoMAEConfig(image_size=image_size, patch_size=16, num_frames=num_frames, tubelet_size=2,
+                         hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+                         intermediate_size=mlp, use_mean_pooling=True)
+    if attn is not None:
+        cfg._attn_implementation = attn
+    fam = FAMILIES["videomae"]
+    return replace(get_backbone_spec("tiny-random-videomae"), name=f"random-videomae-{size}", config=cfg,
+                   num_frames=num_frames, image_size=image_size, tubelet_size=2,
+                   processor_config=dict(fam.default_processor))

@@ -1,0 +1,68 @@
+"""``python -m bgs_hf.train`` / ``accelerate launch -m bgs_hf.train``: the same run as ``bgs-hf train``.
+
+Flags are four argument dataclasses parsed by ``transformers.HfArgumentParser``: :class:`DataArguments`
+(``--data``), :class:`ModelArguments` (``--backbone``, LoRA, head), :class:`BGSArguments` (``--recipe``,
+loss) and every ``TrainingArguments`` flag (``--output_dir``/``--output-dir``, ``--max_steps``, ``--bf16``,
+``--gradient_checkpointing``, ``--seed``, ``--resume_from_checkpoint`` ...). BGS changes some
+TrainingArguments defaults (see ``bgs_hf.training.args.BGS_TRAINING_DEFAULTS``); a flag always wins.
+
+Examples::
+
+    bgs-hf train --data runs/socialshapes --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20
+    accelerate launch --num_processes 8 -m bgs_hf.train --data DIR --backbone vjepa2 --output-dir runs/v --bf16
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+
+def build_parser(argv: list[str] | None = None) -> Any:
+    """``HfArgumentParser`` over the four argument dataclasses, with the BGS training defaults
+    (adapted to the flags in ``argv``, see ``training_defaults``)."""
+    from transformers import HfArgumentParser, TrainingArguments
+
+    from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments, flags_in, training_defaults
+
+    parser = HfArgumentParser((DataArguments, ModelArguments, BGSArguments, TrainingArguments),
+                              prog="bgs-hf train", description=__doc__.split("\n\n")[0])
+    parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
+    return parser
+
+
+def parse(argv: list[str] | None = None) -> Any:
+    """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
+    from bgs_hf.training.api import TrainConfig
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    data, model, bgs, training = build_parser(argv).parse_args_into_dataclasses(args=argv)
+    return TrainConfig(data=data, model=model, bgs=bgs, training=training)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, train, print where the run went and its test/val fit (main process only)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.api import train_bgs
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = parse(argv)
+        result = train_bgs(config)
+    except BGSInputError as err:
+        print(f"error: {err}", file=sys.stderr)  # noqa: T201 - CLI entry point
+        return 2
+    if result.trainer.args.should_save:
+        summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
+                                                                            "ooo_acc_2way", "pct_of_ceiling")}
+                   for split in ("val", "test") if result.metrics.get(split)}
+        print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201
+        print(json.dumps(summary, indent=2, default=str))  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Smoke tests of the benchmark scripts on tiny settings (the real figures come from `make bench`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import common  # noqa: E402
+
+
+def test_markdown_table_and_json_safe(tmp_path: Path) -> None:
+    table = common.markdown_table(["a", "b"], [(1, 0.123456), (None, float("nan"))])
+    assert table.splitlines() == ["| a | b |", "|---|---|", "| 1 | 0.1235 |", "| - | nan |"]
+    path = common.write_json(tmp_path / "x.json", {"v": np.float32(2.5), "n": float("inf"), "a": np.arange(2)})
+    assert json.loads(path.read_text()) == {"v": 2.5, "n": None, "a": [0, 1]}
+
+
+def test_machine_names_the_device() -> None:
+    m = common.machine()
+    assert m["cpu_count"] >= 1 and m["device"] and m["torch"]
+
+
+def test_videomae_spec_sizes() -> None:
+    spec = common.videomae_spec("vit-b", num_frames=4, image_size=32)
+    assert (spec.hidden_size, spec.num_layers, spec.image_size, spec.num_frames) == (768, 12, 32, 4)
+    assert spec.frame_policy().crop == 32
+    with pytest.raises(ValueError):
+        common.videomae_spec("vit-xxl")
+
+
+def test_bench_flops_tiny(tmp_path: Path) -> None:
+    import bench_flops
+
+    out = tmp_path / "f.json"
+    assert bench_flops.main(["--sizes", "vit-s", "--image", "32", "--frames", "4", "--steps", "1", "--warmup", "0",
+                             "--matmul-n", "128", "--json", str(out)]) == 0
+    res = json.loads(out.read_text())
+    r = res["results"][0]
+    # ViT-S forward alone on 2x4 tokens x 12 layers is > 2 * tokens * params_per_layer; fwd+bwd is more
+    assert r["flops_per_step"] > 2 * 8 * 12 * (4 * 384**2 + 2 * 384 * 1536)
+    assert 0 < r["utilisation"] == pytest.approx(r["achieved_flops"] / res["matmul_peak_flops"])
+    assert res["options"]["dtype"] == "fp32" and res["options"]["lora"] is True
+
+
+def _tiny_judgments(path: Path, n: int = 24, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    idx = np.stack([rng.choice(n, 3, replace=False) for _ in range(600)])
+    perm = rng.permutation(n)
+    splits = {"train": np.sort(perm[:12]), "val": np.sort(perm[12:18]), "test": np.sort(perm[18:])}
+    np.savez_compressed(path, n_clips=n, idx=idx, odd=rng.integers(0, 3, len(idx)).astype(np.int8),
+                        participant=rng.integers(0, 5, len(idx)), is_catch=np.zeros(len(idx), bool),
+                        **{f"split_{k}": v for k, v in splits.items()})
+    return path
+
+
+def test_arrays_data_round_trip(tmp_path: Path) -> None:
+    import bench_training
+
+    data = bench_training.arrays_data(_tiny_judgments(tmp_path / "j.npz"))
+    again = bench_training.arrays_data(bench_training.save_arrays(data, tmp_path / "k.npz"))
+    np.testing.assert_array_equal(data.triplets("train").idx, again.triplets("train").idx)
+    assert data.n_clips == 24 and len(data.triplets("val")) > 0
+
+
+def test_reach_first_point_at_target() -> None:
+    import bench_training
+
+    curve = [{"val_r2": 0.01, "clip_passes": 10}, {"val_r2": 0.05, "clip_passes": 20}, {"val_r2": 0.04}]
+    assert bench_training.reach(curve, 0.04)["clip_passes"] == 20
+    assert bench_training.reach(curve, 0.5) is None
+
+
+@pytest.mark.slow
+def test_bench_training_tiny(tmp_path: Path) -> None:
+    import bench_training
+
+    out = tmp_path / "t.json"
+    assert bench_training.main([
+        "--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+        str(_tiny_judgments(tmp_path / "j.npz")), "--paper-steps", "4", "--paper-eval", "2", "--epochs", "1",
+        "--loader-steps", "1", "--max-memory", "1MB", "--workdir", str(tmp_path / "w"), "--json", str(out),
+    ]) == 0
+    res = json.loads(out.read_text())
+    pv, cb = res["paper_v1"], res["clip_batched"]
+    assert pv["steps"] == 4 and len(pv["curve"]) == 2
+    # paper-v1: 12 clip passes per step plus 24 on its one RSA step (6 with, 18 without gradient)
+    assert pv["clip_passes"] == 4 * 12 + 24
+    # clip-batched embeds each training clip once per epoch
+    assert cb["clip_passes"] == res["n_train_clips"]
+    assert cb["judgments_per_clip_pass"] > pv["judgments_per_clip_pass"]
+    assert res["memory"]["max_memory"]["embed_chunk"] >= 1  # a 1 MB budget forces chunking
+    assert res["memory"]["unchunked"]["embed_chunk"] == 0
+    assert "clip_pass_ratio" in res and "wall_time_ratio" in res and res["target_val_r2"] is not None
+    assert Path(out.with_suffix(".png")).is_file()

@@ -1,0 +1,93 @@
+"""End to end: `bgs-hf evaluate` and `bgs-hf report` on a tiny SocialShapes instance with a tiny random VideoMAE,
+and the language-distillation control's data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bgs_hf.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def tiny_sets(tmp_path_factory):
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_abstract_set, generate_socialshapes
+
+    root = tmp_path_factory.mktemp("eval")
+    cfg = replace(SynthConfig(), num_frames=8, size=32, workers=1)
+    data = generate_socialshapes(root / "ss", n_clips=48, seed=3, config=cfg)
+    abstract = generate_abstract_set(root / "abs", n_train=12, n_generalisation=9, seed=3, config=cfg)
+    return root, data, abstract
+
+
+def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
+    from bgs_hf.models import build_embedder
+
+    root, data, abstract = tiny_sets
+    run = root / "run"
+    build_embedder("tiny-random-videomae").save_pretrained(str(run))  # a (random) BGS run folder
+    out = root / "eval"
+    rc = main(["evaluate", "--data", str(data), "--model", str(run), "--abstract", str(abstract), "--report",
+               str(out), "--json", str(root / "e.json"), "--n-boot", "30", "--n-perm", "30"])
+    assert rc == 0
+    res = json.loads((out / "evaluation.json").read_text())
+    assert res == json.loads((root / "e.json").read_text())
+    assert set(res["fit"]) >= {"pretrained", "bgs", "language"}
+    for key in ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way"):
+        assert key in res["fit"]["bgs"]
+    assert set(res["paired"]["bgs - pretrained"]) == {"r2", "ooo_acc_3way", "ooo_acc_2way"}
+    assert res["layers"]["bgs"]["chosen"] in [r["layer"] for r in res["layers"]["bgs"]["layers"]]
+    assert len(res["layers"]["pretrained"]["layers"]) == 2 + 1 + 1  # embeddings, 2 blocks, output
+    assert {"video_unique", "language_unique", "shared"} <= set(res["partition"]["bgs"])
+    assert res["transfer"]["models"]["bgs"]["n_test"] == 9
+    att = res["attention"]
+    assert 0 <= att["models"]["bgs"]["agent_mass"] <= 1 and "divergence" in att
+    assert set(res["motion"]["bgs"]) == {"original", "shuffled", "single-frame", "reversed"}
+    for fig in ("fit", "partition", "layers", "motion"):
+        assert (out / res["figures"][fig]).is_file()
+    md = (out / "evaluation.md").read_text()
+    for title in ("Behavioural fit", "Layer-wise fit", "Variance partitioning", "Attribute probes",
+                  "Out-of-distribution transfer", "Attention", "Motion controls"):
+        assert f"## {title}" in md
+    assert "data:image/png;base64," in (out / "evaluation.html").read_text()
+    capsys.readouterr()
+
+    rc = main(["report", str(out), str(root / "e.json"), "--out", str(root / "rep")])
+    assert rc == 0
+    side = (root / "rep" / "report.md").read_text()
+    assert "| run |" in side and side.count("## ") >= 7
+
+
+def test_evaluate_backbone_alone_and_bad_input(tiny_sets, capsys):
+    root, data, _ = tiny_sets
+    out = root / "alone"
+    rc = main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--report", str(out),
+               "--analyses", "fit,motion", "--n-boot", "20"])
+    assert rc == 0
+    res = json.loads((out / "evaluation.json").read_text())
+    assert set(res["fit"]) == {"pretrained", "language"} and "layers" not in res
+    assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "nope"]) == 2
+    assert main(["report", str(root / "missing")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
+    from bgs_hf.data import load
+    from bgs_hf.eval.controls import language_distilled_data, odd_from_similarity
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir)
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(data.n_clips, 4))
+    sim = f @ f.T
+    ctrl = language_distilled_data(data, sim)
+    fit = ctrl.triplets("fit")
+    assert np.array_equal(fit.odd, odd_from_similarity(sim, fit.idx))
+    assert np.array_equal(ctrl.triplets("test").odd, data.triplets("test").odd)  # scored against people
+    assert ctrl.judgments.features == data.judgments.features
+    assert ctrl.meta["language_distilled"]["replaced_judgments"] == len(data.triplets("fit"))
+    assert len(ctrl.triplets()) == len(data.triplets())

@@ -1,0 +1,170 @@
+"""Statistics of the evaluation suite against hand-computed or reference (scipy, scikit-learn) values."""
+
+from __future__ import annotations
+
+import math
+from itertools import permutations
+
+import numpy as np
+import pytest
+import torch
+
+from bgs_hf.eval.attention import map_divergence, masks_to_tokens, mass_on_mask, rollout
+from bgs_hf.eval.controls import odd_from_similarity
+from bgs_hf.eval.embed import MotionControl
+from bgs_hf.eval.partition import ols_r2, variance_partition
+from bgs_hf.eval.probes import permutation_pearson, ridge_probe, transfer_probe, wilson_ci
+from bgs_hf.video import FramePolicy
+
+
+# ------------------------------------------------------------------ variance partitioning
+def test_variance_partition_recovers_constructed_unique_and_shared_parts():
+    rng = np.random.default_rng(0)
+    # three orthonormal components, orthogonal to the intercept (so OLS R² adds up exactly)
+    z, _ = np.linalg.qr(np.column_stack([np.ones(200), rng.normal(size=(200, 3))]))
+    z = z[:, 1:]
+    y = z.sum(1)
+    video, language = z[:, [0, 2]], z[:, [1, 2]]  # z0 only video, z1 only language, z2 both
+    out = variance_partition(y, video, language)
+    assert out["r2_video"] == pytest.approx(2 / 3, abs=1e-9)
+    assert out["r2_language"] == pytest.approx(2 / 3, abs=1e-9)
+    assert out["r2_both"] == pytest.approx(1.0, abs=1e-9)
+    for key in ("video_unique", "language_unique", "shared"):
+        assert out[key] == pytest.approx(1 / 3, abs=1e-9)
+    assert out["unexplained"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ols_r2_matches_scikit_learn():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(80, 2))
+    y = x @ [1.0, -0.5] + rng.normal(size=80)
+    assert ols_r2(y, x) == pytest.approx(LinearRegression().fit(x, y).score(x, y), abs=1e-12)
+    assert ols_r2(y, x[:, 0]) == pytest.approx(LinearRegression().fit(x[:, :1], y).score(x[:, :1], y), abs=1e-12)
+
+
+def test_variance_partition_independent_predictors_share_nothing_and_rank_option():
+    rng = np.random.default_rng(2)
+    v, lang = rng.normal(size=500), rng.normal(size=500)
+    y = v + lang + 0.1 * rng.normal(size=500)
+    out = variance_partition(y, v, lang)
+    assert abs(out["shared"]) < 0.02
+    assert out["video_unique"] > 0.4 and out["language_unique"] > 0.4
+    ranked = variance_partition(np.exp(y), v, lang, rank=True)
+    assert ranked["method"] == "rank OLS" and ranked["r2_both"] > 0.8
+
+
+# ------------------------------------------------------------------ Wilson CI, probes
+def test_wilson_ci_hand_values():
+    # 81/100, z = 1.96: centre = (0.81 + 1.96²/200) / (1 + 1.96²/100); half-width by the Wilson formula
+    z = 1.959963984540054
+    n, p = 100, 0.81
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lo, hi = wilson_ci(81, 100)
+    assert (lo, hi) == pytest.approx((centre - half, centre + half), abs=1e-12)
+    assert (lo, hi) == pytest.approx((0.7222, 0.8749), abs=1e-4)  # textbook value
+    assert wilson_ci(0, 10)[0] == 0.0 and wilson_ci(0, 10)[1] == pytest.approx(0.2775, abs=1e-4)
+    assert all(math.isnan(v) for v in wilson_ci(0, 0))
+
+
+def test_permutation_pearson_is_exact_for_small_n():
+    pred = np.array([1.0, 2.0, 3.0, 5.0])
+    y = np.array([1.0, 3.0, 2.0, 4.0])
+    r, p = permutation_pearson(pred, y, n_perm=1000)
+    from scipy.stats import pearsonr
+
+    assert r == pytest.approx(pearsonr(pred, y).statistic, abs=1e-12)
+    # all 24 pairings by hand: p = share with r >= observed
+    rs = [np.corrcoef(pred, np.array(perm))[0, 1] for perm in permutations(y)]
+    assert p == pytest.approx(np.mean(np.array(rs) >= r - 1e-12), abs=1e-12)
+
+
+def test_ridge_probe_matches_a_direct_ridgecv_and_finds_signal():
+    from sklearn.linear_model import RidgeCV
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 10))
+    y = x[:, 0] - 0.5 * x[:, 1] + 0.3 * rng.normal(size=120)
+    out = ridge_probe(x[:90], y[:90], x[90:], y[90:], n_perm=200)
+    sc = StandardScaler().fit(x[:90])
+    ref = RidgeCV(alphas=list(np.logspace(-3, 4, 15))).fit(sc.transform(x[:90]), y[:90])
+    assert out["alpha"] == ref.alpha_
+    assert out["r"] == pytest.approx(np.corrcoef(ref.predict(sc.transform(x[90:])), y[90:])[0, 1], abs=1e-9)
+    assert out["r"] > 0.8 and out["p_value"] == pytest.approx(1 / 201)
+    noise = ridge_probe(x[:90], rng.normal(size=90), x[90:], rng.normal(size=30), n_perm=200)
+    assert noise["p_value"] > 0.01
+
+
+def test_transfer_probe_accuracy_and_chance():
+    rng = np.random.default_rng(4)
+    labels = np.repeat([0, 1, 2], 40)
+    emb = np.eye(3)[labels] * 3 + rng.normal(size=(120, 3))
+    is_test = np.zeros(120, bool)
+    is_test[::4] = True
+    out = transfer_probe(emb, labels, is_test)
+    assert out["n_test"] == 30 and out["chance"] == pytest.approx(1 / 3)
+    assert out["accuracy"] > 0.8 and out["ci"][0] < out["accuracy"] < out["ci"][1]
+    assert tuple(out["ci"]) == wilson_ci(round(out["accuracy"] * 30), 30)
+    shuffled = transfer_probe(rng.normal(size=(120, 3)), labels, is_test)
+    assert shuffled["accuracy"] < 0.6
+
+
+# ------------------------------------------------------------------ attention rollout
+def test_rollout_on_a_hand_built_two_layer_attention():
+    a1 = np.array([[[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]],
+                   [[0.1, 0.1, 0.8], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]]])  # 2 heads
+    a2 = np.array([[[1.0, 0.0, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0]]])  # 1 head
+    m1 = 0.5 * np.eye(3) + 0.5 * a1.mean(0)
+    m2 = 0.5 * np.eye(3) + 0.5 * a2.mean(0)
+    m1 /= m1.sum(1, keepdims=True)
+    m2 /= m2.sum(1, keepdims=True)
+    np.testing.assert_allclose(rollout([a1, a2]), m2 @ m1, atol=1e-12)
+    # by hand, row 0 of layer 1 = [0.65, 0.15, 0.2]; layer 2 row 0 = [1, 0, 0] -> rollout row 0 equals it
+    np.testing.assert_allclose(rollout([a1, a2])[0], [0.65, 0.15, 0.2], atol=1e-12)
+    assert np.allclose(rollout([a1, a2]).sum(1), 1.0)
+
+
+def test_mask_mass_divergence_and_token_masks():
+    maps = np.zeros((2, 2, 2))
+    maps[0, 0, 0] = 0.75
+    maps[1, 1, 1] = 0.25
+    mask = np.zeros((2, 2, 2))
+    mask[0, 0, 0] = 1.0
+    assert mass_on_mask(maps, mask) == pytest.approx(0.75)
+    assert map_divergence([maps], [maps])["divergence"] == pytest.approx(0.0)
+    assert map_divergence([maps], [-maps])["divergence"] == pytest.approx(2.0)
+    # an 8-frame 16x16 label map: agent 1 fills the top-left quadrant in frames 0-3 only
+    labels = np.zeros((8, 16, 16), np.uint8)
+    labels[:4, :8, :8] = 1
+    labels[:, 8:, 8:] = 3  # a bystander: not counted
+    pol = FramePolicy(num_frames=4, size=16, crop=16)
+    tok = masks_to_tokens(labels, pol, tubelet=2, grid=2)
+    assert tok.shape == (2, 2, 2)
+    np.testing.assert_allclose(tok[0], [[1, 0], [0, 0]])
+    np.testing.assert_allclose(tok[1], 0)
+
+
+# ------------------------------------------------------------------ motion controls, language control
+def test_motion_controls():
+    x = torch.arange(8.0).view(8, 1, 1, 1).expand(8, 3, 2, 2)
+    assert MotionControl("reversed")(x)[:, 0, 0, 0].tolist() == list(range(7, -1, -1))
+    assert MotionControl("single-frame")(x)[:, 0, 0, 0].tolist() == [4.0] * 8
+    sh = MotionControl("shuffled", seed=0)
+    a = sh(x, key=3)[:, 0, 0, 0].tolist()
+    assert sorted(a) == list(range(8)) and a != list(range(8))
+    assert a == sh(x, key=3)[:, 0, 0, 0].tolist()  # deterministic per clip
+    assert sh.order(1).tolist() == [0]
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError):
+        MotionControl("upside-down")
+
+
+def test_odd_from_similarity_picks_the_clip_outside_the_most_similar_pair():
+    sim = np.array([[1, 0.9, 0.1, 0.2], [0.9, 1, 0.3, 0.0], [0.1, 0.3, 1, 0.8], [0.2, 0.0, 0.8, 1]])
+    idx = np.array([[0, 1, 2], [2, 0, 1], [3, 2, 0], [1, 3, 2]])
+    # (0,1) most similar -> 2 odd (pos 2); (0,1) again -> 2 odd (pos 0); (3,2) -> 0 odd (pos 2); (3,2) -> 1 (pos 0)
+    assert odd_from_similarity(sim, idx).tolist() == [2, 0, 2, 0]

@@ -1,0 +1,157 @@
+"""Interrupted training (issue 9 item 2): SIGKILL a real `bgs-hf train` subprocess mid-epoch, while it writes
+a checkpoint, then resume; the final adapter equals an uninterrupted run's (same seed, CPU, full determinism).
+
+Run as a script (``python tests/test_resume_training.py --slow-save-at N -- <train flags>``) this file is the
+training process itself: the real ``bgs-hf train`` CLI, with only ``Trainer._save_optimizer_and_scheduler``
+slowed down at step N, so the parent's SIGKILL lands inside that checkpoint write every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve()
+SAVE_STEPS, KILL_AT, MAX_STEPS = 4, 8, 10
+
+
+def _flags(data: Path, out: Path) -> list[str]:
+    # 12 clips -> ~8 train clips in sets of 3 = 3 steps per epoch: checkpoints 4 and 8 both fall mid-epoch
+    return ["--data", str(data), "--backbone", "tiny-random-videomae", "--head_dim", "16", "--output_dir", str(out),
+            "--use_cpu", "true", "--seed", "3", "--full_determinism", "true", "--max_steps", str(MAX_STEPS),
+            "--clips_per_step", "3", "--eval_strategy", "no", "--save_strategy", "steps",
+            "--save_steps", str(SAVE_STEPS), "--save_total_limit", "3", "--learning_rate", "0.01",
+            "--logging_steps", "1", "--disable_tqdm", "true", "--eval_test", "false", "--report_to", "none"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "", "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": str(HERE.parents[1])}
+
+
+def _train(argv: list[str], *, slow_save_at: int | None = None, timeout: float = 240) -> subprocess.Popen:
+    cmd = [sys.executable, str(HERE)] + (["--slow-save-at", str(slow_save_at)] if slow_save_at else []) + ["--", *argv]
+    return subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish(proc: subprocess.Popen, timeout: float = 240) -> str:
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out[-3000:]
+    return out
+
+
+def _adapter(folder: Path) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(folder / "adapter_model.safetensors"))
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> Path:
+    from bgs_hf.cli.main import main as cli
+
+    out = tmp_path_factory.mktemp("ss") / "ss"
+    assert cli(["synth", str(out), "--clips", "12", "--seed", "1", "--size", "32", "--frames", "8",
+                "--workers", "1"]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_checkpoint_write_then_resume_gives_the_uninterrupted_adapter(
+    synth, tmp_path, capsys
+) -> None:
+    ref = _train(_flags(synth, tmp_path / "ref"))
+    killed_dir = tmp_path / "killed"
+    victim = _train(_flags(synth, killed_dir), slow_save_at=KILL_AT)
+    _finish(ref)
+    partial = killed_dir / f"checkpoint-{KILL_AT}"
+    deadline = time.time() + 180
+    while not (partial / "adapter_model.safetensors").is_file():  # the write has started ...
+        assert victim.poll() is None, victim.communicate()[0][-3000:]
+        assert time.time() < deadline, "checkpoint write never started"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    victim.send_signal(signal.SIGKILL)  # ... and is killed half-way (no optimizer, no trainer_state.json)
+    victim.communicate(timeout=30)
+    assert victim.returncode == -signal.SIGKILL
+    assert not (killed_dir / "adapter_model.safetensors").exists(), "the run finished before the kill"
+    assert not (partial / "trainer_state.json").exists() and (killed_dir / f"checkpoint-{SAVE_STEPS}").is_dir()
+
+    # resuming from the half-written folder is refused with one line, never read
+    from bgs_hf.cli.main import main as cli
+
+    assert cli(["train", *_flags(synth, killed_dir), "--resume_from_checkpoint", str(partial)]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: ") and f"checkpoint-{KILL_AT}" in last and "Traceback" not in err
+    assert not (killed_dir / "adapter_model.safetensors").exists()
+
+    # `last` resumes from the newest COMPLETE checkpoint (step 4, mid-epoch) and reproduces the reference run
+    out = _finish(_train([*_flags(synth, killed_dir), "--resume_from_checkpoint", "last"]))
+    assert f"checkpoint-{SAVE_STEPS}" in out
+    state = json.loads((killed_dir / "trainer_state.json").read_text())
+    assert state["global_step"] == MAX_STEPS
+    a, b = _adapter(tmp_path / "ref"), _adapter(killed_dir)
+    assert a.keys() == b.keys() and len(a) > 0
+    import torch
+
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=1e-5, atol=1e-6, msg=k)
+    assert any("lora" in k for k in a)
+    totals = [json.loads((d / "bgs_trainer_state.json").read_text())["totals"] for d in (tmp_path / "ref", killed_dir)]
+    assert totals[0] == totals[1]  # the counters continue, not restart
+
+
+def test_resume_last_skips_half_written_checkpoints_and_refuses_them_by_name(tmp_path, caplog) -> None:
+    """Fast check of the rule the slow test exercises: only complete checkpoint folders are ever read."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.trainer import INCOMPLETE_MARKER, resolve_resume
+
+    for step, files in {2: ["trainer_state.json"], 3: [], 6: ["trainer_state.json", INCOMPLETE_MARKER],
+                        10: ["adapter_model.safetensors"]}.items():
+        d = tmp_path / f"checkpoint-{step}"
+        d.mkdir()
+        for f in files:
+            (d / f).write_text("{}")
+    assert resolve_resume(None, tmp_path) is None
+    with caplog.at_level("WARNING"):
+        assert resolve_resume("last", tmp_path) == str(tmp_path / "checkpoint-2")
+    assert "checkpoint-10, checkpoint-3, checkpoint-6" in caplog.text
+    for step in (3, 6, 10):
+        with pytest.raises(BGSInputError, match=rf"^checkpoint-{step}: checkpoint was not completely written"):
+            resolve_resume(str(tmp_path / f"checkpoint-{step}"), tmp_path)
+    with pytest.raises(BGSInputError, match="no complete checkpoint"):
+        resolve_resume("last", tmp_path / "checkpoint-3")
+
+
+def _main(argv: list[str]) -> int:
+    """The training subprocess: the real CLI; ``--slow-save-at N`` stalls the checkpoint-N write."""
+    slow = None
+    if argv and argv[0] == "--slow-save-at":
+        slow, argv = int(argv[1]), argv[2:]
+    argv = argv[1:] if argv and argv[0] == "--" else argv
+    if slow is not None:
+        from transformers import Trainer
+
+        original = Trainer._save_optimizer_and_scheduler
+
+        def stalled(self, output_dir):  # noqa: ANN001, ANN202
+            if self.state.global_step == slow:
+                time.sleep(600)
+            return original(self, output_dir)
+
+        Trainer._save_optimizer_and_scheduler = stalled
+    from bgs_hf.cli.main import main
+
+    return main(["train", *argv])
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

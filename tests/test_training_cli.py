@@ -1,0 +1,63 @@
+"""`bgs-hf train` end to end on a tiny SocialShapes release folder with a tiny random VideoMAE (CPU)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def socialshapes(tmp_path_factory):
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    out = tmp_path_factory.mktemp("ss") / "socialshapes"
+    return generate_socialshapes(out, n_clips=60, seed=0, config=SynthConfig(num_frames=8, size=32))
+
+
+def test_parse_flags_and_bgs_defaults():
+    from bgs_hf.train import parse
+
+    cfg = parse(["--data", "d", "--backbone", "tiny-random-clip", "--output-dir", "/tmp/x", "--max_steps", "3",
+                 "--recipe", "paper-v1", "--learning_rate", "3e-4"])
+    t = cfg.training
+    assert (cfg.data.data, cfg.model.backbone, cfg.bgs.recipe) == ("d", "tiny-random-clip", "paper-v1")
+    assert (t.output_dir, t.max_steps, t.learning_rate) == ("/tmp/x", 3, 3e-4)
+    assert t.metric_for_best_model == "eval_rsa" and t.load_best_model_at_end and t.greater_is_better
+    assert t.lr_scheduler_kwargs == {"mode": "max", "factor": 0.5, "patience": 3}
+    assert not t.remove_unused_columns and t.per_device_train_batch_size == 1
+    off = parse(["--data", "d", "--output_dir", "/tmp/x", "--eval_strategy", "no"]).training
+    assert not off.load_best_model_at_end and str(off.lr_scheduler_type.value) == "constant"
+
+
+def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "run"
+    rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+               "--max_steps", "6", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"])
+    assert rc == 0
+    for name in ("adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "training_args.json",
+                 "trainer_state.json", "metrics.json"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text())
+    for split in ("val", "test"):
+        for key in ("r2", "r2_ci", "rsa_spearman", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
+            assert key in metrics[split], (split, key)
+    assert metrics["counters"]["clip_passes"] > 0
+    bgs_cfg = json.loads((out / "bgs_config.json").read_text())
+    assert "frame_policy" in json.dumps(bgs_cfg)
+    # the saved adapter loads back by itself
+    from bgs_hf.models import load_model
+
+    assert load_model(out) is not None
+    assert "run folder" in capsys.readouterr().out
+
+
+def test_bad_data_is_one_line_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bgs_hf.train", "--data", str(tmp_path / "missing"),
+                           "--output-dir", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
