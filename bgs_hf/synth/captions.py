@@ -14,10 +14,17 @@ from __future__ import annotations
 
 import colorsys
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
 from bgs_hf.synth.scene import Scene
+
+#: Share of agent mentions by colour and shape, of captions with a scene clause, and how bad captions
+#: split into (vague, confusable action); the rest of the bad ones misread the vigour.
+NAMED_RATE = 0.2
+PLACE_RATE = 0.4
+BAD_MIX = (0.25, 0.5)
 
 #: Main clauses per interaction. ``{A}`` is the leader (chaser, helper, the one in front), ``{B}`` the
 #: other agent, ``{P}`` the pair ("two shapes"); synonyms so that no one phrasing defines a type.
@@ -188,15 +195,32 @@ def _place(scene: Scene, rng: np.random.Generator) -> str:
     return _pick(rng, ["outside", "outdoors", f"on the {g}", f"outside in a {field}"])
 
 
-def _agent(scene: Scene, k: int, rng: np.random.Generator, *, second: bool) -> str:
-    """How a captioner names an agent: mostly generically (like "a man"), sometimes by colour/shape."""
-    u = rng.random()
-    if u < 0.1:
-        return f"the {colour_name(scene.agent_colours[k])} {_SHAPE_WORDS[scene.agent_shapes[k]][0]}"
-    if u < 0.2:
-        return f"the {_SHAPE_WORDS[scene.agent_shapes[k]][0]}"
+@dataclass
+class _ClipView:
+    """What every captioner of one clip sees alike: the place and how the agents look.
+
+    Drawn once per clip, so the 5 captions share their scene and appearance words (as real captions of
+    one video share "in a kitchen") while each captioner words the action in their own way."""
+
+    place: str
+    names: tuple[str, str]  # (leader, other) by colour and shape
+
+    @classmethod
+    def of(cls, scene: Scene, rng: np.random.Generator) -> _ClipView:
+        names = tuple(
+            f"the {colour_name(scene.agent_colours[k])} {_SHAPE_WORDS[scene.agent_shapes[k]][0]}"
+            for k in ((0, 1) if scene.leader == 0 else (1, 0))
+        )
+        return cls(place=_place(scene, rng), names=names)  # type: ignore[arg-type]
+
+
+def _agent(view: _ClipView, k: int, rng: np.random.Generator) -> str:
+    """How a captioner names agent ``k`` (0 leader, 1 other): mostly generically (like "a man"),
+    sometimes by its colour and shape."""
+    if rng.random() < NAMED_RATE:
+        return view.names[k]
     noun = _pick(rng, _NOUNS)
-    return f"the other {noun}" if second else f"{_pick(rng, ['one', 'a'])} {noun}"
+    return f"the other {noun}" if k else f"{_pick(rng, ['one', 'a'])} {noun}"
 
 
 def _graded(value: float, pools: tuple[tuple[str, ...], ...], rng: np.random.Generator) -> str:
@@ -205,11 +229,13 @@ def _graded(value: float, pools: tuple[tuple[str, ...], ...], rng: np.random.Gen
     return _pick(rng, pools[0 if v < 0.35 else (2 if v > 0.65 else 1)])
 
 
-def _details(scene: Scene, rng: np.random.Generator) -> list[str]:
-    """Graded details real captioners add: vigour, distance and gaze, each mentioned only sometimes."""
+def _details(scene: Scene, rng: np.random.Generator, *, misread: bool = False) -> list[str]:
+    """Graded details real captioners add: vigour, distance and gaze, each mentioned only sometimes.
+    ``misread`` gets the vigour backwards (a partly wrong caption)."""
+    energy = 1.0 - scene.energy if misread else scene.energy
     out = []
     for value, pools, p in (
-        (scene.energy, _ENERGY, 0.6),
+        (energy, _ENERGY, 1.0 if misread else 0.6),
         (scene.closeness, _CLOSENESS, 0.4),
         (scene.facing, _FACING, 0.3),
     ):
@@ -218,22 +244,19 @@ def _details(scene: Scene, rng: np.random.Generator) -> list[str]:
     return [d for d in out if d]
 
 
-def _action_caption(scene: Scene, kind: str, rng: np.random.Generator) -> str:
+def _action_caption(
+    scene: Scene, view: _ClipView, kind: str, rng: np.random.Generator, *, misread: bool = False
+) -> str:
     """One caption naming ``kind``, with optional mood, details, scene and bystander clauses."""
-    lead, other = (0, 1) if scene.leader == 0 else (1, 0)
-    text = _pick(rng, ACTIONS[kind]).format(
-        A=_agent(scene, lead, rng, second=False),
-        B=_agent(scene, other, rng, second=True),
-        P=_pick(rng, _PAIRS),
-    )
+    text = _pick(rng, ACTIONS[kind]).format(A=_agent(view, 0, rng), B=_agent(view, 1, rng), P=_pick(rng, _PAIRS))
     parts = [text]
     if rng.random() < 0.8:
         parts.append(_pick(rng, MOODS[kind]))
     if rng.random() < 0.5:
         parts.append(_pick(rng, ELABORATIONS[kind]))
-    parts += _details(scene, rng)
-    if rng.random() < 0.4:
-        parts.append(_place(scene, rng))
+    parts += _details(scene, rng, misread=misread)
+    if rng.random() < PLACE_RATE:
+        parts.append(view.place)
     if scene.third_agent and rng.random() < 0.3:
         parts.append(_pick(rng, ["while a third shape watches", "as another shape wanders by"]))
     if scene.distractors and rng.random() < 0.15:
@@ -242,16 +265,23 @@ def _action_caption(scene: Scene, kind: str, rng: np.random.Generator) -> str:
 
 
 def make_captions(scene: Scene, rng: np.random.Generator, n: int = 5, vague_rate: float = 0.2) -> list[str]:
-    """``n`` captions for one clip; each is vague or partly wrong with probability ``vague_rate``."""
+    """``n`` captions for one clip; each is vague or partly wrong with probability ``vague_rate``.
+
+    A bad caption is vague (``BAD_MIX[0]``), names a confusable action (``BAD_MIX[1]``), or names the
+    right action with the vigour misread (the rest)."""
+    view = _ClipView.of(scene, rng)
     out: list[str] = []
     for _ in range(n):
         bad = rng.random() < vague_rate
-        if bad and rng.random() < 0.5:
+        u = rng.random()
+        if bad and u < BAD_MIX[0]:
             text = _pick(rng, VAGUE)
             if rng.random() < 0.5:
-                text += " " + _place(scene, rng)
+                text += " " + view.place
+        elif bad and u < BAD_MIX[0] + BAD_MIX[1]:
+            text = _action_caption(scene, view, CONFUSIONS[scene.interaction], rng)
         else:
-            text = _action_caption(scene, CONFUSIONS[scene.interaction] if bad else scene.interaction, rng)
+            text = _action_caption(scene, view, scene.interaction, rng, misread=bad)
         text = re.sub(r"\s+", " ", text).strip()
         out.append(text[0].upper() + text[1:] + ".")
     return out

@@ -249,6 +249,7 @@ class BGSTrainer(Trainer):
             folder.mkdir(parents=True, exist_ok=True)
             marker.touch()
         super()._save_checkpoint(model, trial)
+        self.accelerator.wait_for_everyone()  # every rank's RNG state is written before the folder counts as done
         if self.args.should_save:
             marker.unlink(missing_ok=True)
 
