@@ -24,6 +24,9 @@ from bgs_hf.synth.scene import Scene
 #: split into (vague, confusable action); the rest of the bad ones misread the vigour.
 NAMED_RATE = 0.2
 PLACE_RATE = 0.4
+MOOD_RATE = 0.8
+ELABORATION_RATE = 0.5
+MAX_EXTRAS = 2
 BAD_MIX = (0.25, 0.5)
 
 #: Main clauses per interaction. ``{A}`` is the leader (chaser, helper, the one in front), ``{B}`` the
@@ -249,12 +252,16 @@ def _action_caption(
 ) -> str:
     """One caption naming ``kind``, with optional mood, details, scene and bystander clauses."""
     text = _pick(rng, ACTIONS[kind]).format(A=_agent(view, 0, rng), B=_agent(view, 1, rng), P=_pick(rng, _PAIRS))
-    parts = [text]
-    if rng.random() < 0.8:
-        parts.append(_pick(rng, MOODS[kind]))
-    if rng.random() < 0.5:
-        parts.append(_pick(rng, ELABORATIONS[kind]))
-    parts += _details(scene, rng, misread=misread)
+    extras = []
+    if rng.random() < MOOD_RATE:
+        extras.append(_pick(rng, MOODS[kind]))
+    if rng.random() < ELABORATION_RATE:
+        extras.append(_pick(rng, ELABORATIONS[kind]))
+    extras += _details(scene, rng, misread=misread)
+    if len(extras) > MAX_EXTRAS:  # people write short captions: a few details, not all of them
+        keep = np.sort(rng.choice(len(extras), int(MAX_EXTRAS), replace=False))
+        extras = [extras[i] for i in keep]
+    parts = [text, *extras]
     if rng.random() < PLACE_RATE:
         parts.append(view.place)
     if scene.third_agent and rng.random() < 0.3:
