@@ -20,6 +20,9 @@ PROBE_SEED_OFFSET = 2 * 10**6
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
 IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
+#: Allowed reconstruction targets (see `PretrainConfig.target`).
+TARGETS: tuple[str, ...] = ("pixels", "motion", "pixels+motion")
+
 
 @dataclass
 class TinyVideoMAEArch:
@@ -61,6 +64,11 @@ class PretrainConfig:
     batch_size: int = 32
     corpus_clips: int = 3000
     mask_ratio: float = 0.9
+    #: Reconstruction target of the masked tubelets: "pixels" (VideoMAE), "motion" (per-patch normalised
+    #: temporal frame differences, MotionMAE-style: static backgrounds become trivial, moving agents carry
+    #: the loss) or "pixels+motion" (both, from a decoder head twice as wide; motion term x motion_weight).
+    target: str = "pixels"
+    motion_weight: float = 1.0
     lr: float = 1e-3
     min_lr: float = 1e-5
     weight_decay: float = 0.05
@@ -70,6 +78,10 @@ class PretrainConfig:
     num_threads: int = 2
     corpus_seed_offset: int = CORPUS_SEED_OFFSET
     log_every: int = 10
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -207,6 +207,7 @@ class _ClipView:
 
     place: str
     names: tuple[str, str]  # (leader, other) by colour and shape
+    mood: str  # the feel of the interaction, as this clip comes across
 
     @classmethod
     def of(cls, scene: Scene, rng: np.random.Generator) -> _ClipView:
@@ -214,7 +215,8 @@ class _ClipView:
             f"the {colour_name(scene.agent_colours[k])} {_SHAPE_WORDS[scene.agent_shapes[k]][0]}"
             for k in ((0, 1) if scene.leader == 0 else (1, 0))
         )
-        return cls(place=_place(scene, rng), names=names)  # type: ignore[arg-type]
+        mood = _pick(rng, MOODS[scene.interaction])
+        return cls(place=_place(scene, rng), names=names, mood=mood)  # type: ignore[arg-type]
 
 
 def _agent(view: _ClipView, k: int, rng: np.random.Generator) -> str:
@@ -254,7 +256,7 @@ def _action_caption(
     text = _pick(rng, ACTIONS[kind]).format(A=_agent(view, 0, rng), B=_agent(view, 1, rng), P=_pick(rng, _PAIRS))
     extras = []
     if rng.random() < MOOD_RATE:
-        extras.append(_pick(rng, MOODS[kind]))
+        extras.append(view.mood if kind == scene.interaction else _pick(rng, MOODS[kind]))
     if rng.random() < ELABORATION_RATE:
         extras.append(_pick(rng, ELABORATIONS[kind]))
     extras += _details(scene, rng, misread=misread)
