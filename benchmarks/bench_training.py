@@ -273,6 +273,15 @@ def plot_curves(runs: dict[str, dict[str, Any]], target: float, path: Path) -> P
     return path
 
 
+def quiet_libraries() -> None:
+    """Silence library INFO logs for a script run; a no-op when imported (tests keep their log levels)."""
+    if __name__ != "__main__":
+        return
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("bgs_hf", "transformers", "peft"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=250, help="SocialShapes clips")
@@ -292,9 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--png", type=Path, default=None, help="curve plot (default: next to the JSON)")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("bgs_hf", "transformers", "peft"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    quiet_libraries()
 
     import torch
 

@@ -26,15 +26,34 @@ logger = logging.getLogger(__name__)
 LabelledSource = Callable[[int], tuple[np.ndarray, dict[str, Any]]]
 
 
+def social_coordinates(scene: Any, seed: int) -> np.ndarray:
+    """The clip's point in the simulated observers' latent social space (before the population centring and
+    scaling of `bgs_hf.synth.latents.social_space`, which a standardised ridge read-out does not see)."""
+    from bgs_hf import synth
+    from bgs_hf.synth.latents import SOCIAL_ATTRS, latent_attributes
+    from bgs_hf.synth.scene import INTERACTIONS, trajectories
+
+    cfg = synth.SynthConfig()
+    pos, head = trajectories(scene, cfg)
+    lat = latent_attributes(scene, pos, head, np.random.default_rng(seed))
+    z = np.array([[lat[k] for k in SOCIAL_ATTRS]])
+    params = np.array([[scene.energy, scene.closeness, scene.facing]])
+    types = np.array([INTERACTIONS.index(scene.interaction)])
+    # the same layout as social_space: [latents, 0.5 * params, scaled one-hot], without its centring
+    onehot = np.eye(len(INTERACTIONS))[types] * cfg.type_weight / np.sqrt(2)
+    return np.concatenate([z, 0.5 * params, onehot], axis=1)[0]
+
+
 def socialshapes_labelled(seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     """A SocialShapes clip with its social labels (interaction type; energy, closeness and facing, which
-    are continuous) and a nuisance label (scene kind)."""
+    are continuous; its coordinates in the observers' social space) and a nuisance label (scene kind)."""
     frames, scene = render_socialshapes(seed)
     return frames, {
         "interaction": scene.interaction,
         "energy": float(scene.energy),
         "closeness": float(scene.closeness),
         "facing": float(scene.facing),
+        "social space": social_coordinates(scene, seed),
         "scene_kind": scene.scene_kind,
     }
 
@@ -84,14 +103,17 @@ def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = 5, seed: 
 
 
 def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, float]:
-    """K-fold R² (mean, sd) of a standardised ridge regression (alpha chosen by inner CV)."""
+    """K-fold R² (mean, sd) of a standardised ridge regression (alpha chosen by inner CV); for a vector
+    target the R² is variance-weighted, i.e. the share of the target space's total variance explained."""
     from sklearn.linear_model import RidgeCV
+    from sklearn.metrics import make_scorer, r2_score
     from sklearn.model_selection import KFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     reg = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 11)))
-    scores = cross_val_score(reg, features, target, cv=KFold(folds, shuffle=True, random_state=seed), scoring="r2")
+    scoring = make_scorer(r2_score, multioutput="variance_weighted") if target.ndim == 2 else "r2"
+    scores = cross_val_score(reg, features, target, cv=KFold(folds, shuffle=True, random_state=seed), scoring=scoring)
     return float(scores.mean()), float(scores.std())
 
 

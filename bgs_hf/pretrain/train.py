@@ -34,6 +34,14 @@ from bgs_hf.pretrain.corpus import (
 logger = logging.getLogger(__name__)
 
 LOG_FILE = "training_log.json"
+#: How the card names each reconstruction target.
+OBJECTIVES = {
+    "pixels": "VideoMAE masked video autoencoding (tube masking), MSE on normalised pixel patches",
+    "motion": "Masked video autoencoding (tube masking) with a motion target (MotionMAE-style): MSE on "
+    "per-patch normalised temporal frame differences of the masked tubelets",
+    "pixels+motion": "Masked video autoencoding (tube masking) with two targets: MSE on normalised pixel "
+    "patches plus motion_weight x MSE on per-patch normalised temporal frame differences",
+}
 CURVE_FILE = "loss_curve.png"
 
 
@@ -98,11 +106,89 @@ def preprocessor_dict(arch: TinyVideoMAEArch) -> dict[str, Any]:
 
 
 def build_pretraining_model(cfg: PretrainConfig) -> torch.nn.Module:
-    """A freshly initialised `VideoMAEForPreTraining`, seeded by ``cfg.seed``."""
+    """A freshly initialised `VideoMAEForPreTraining`, seeded by ``cfg.seed``.
+
+    For ``target="pixels+motion"`` the (discarded) decoder head is twice as wide: one half per target.
+    """
     from transformers import VideoMAEForPreTraining
 
     torch.manual_seed(cfg.seed)
-    return VideoMAEForPreTraining(cfg.arch.to_videomae_config())
+    model = VideoMAEForPreTraining(cfg.arch.to_videomae_config())
+    if cfg.target == "pixels+motion":
+        head = model.decoder.head
+        model.decoder.head = torch.nn.Linear(head.in_features, 2 * head.out_features)
+    return model
+
+
+def patchify(frames: torch.Tensor, arch: TinyVideoMAEArch) -> torch.Tensor:
+    """(B,T,C,H,W) -> (B, tokens, ts*p*p, C) in the token order of VideoMAE's tubelet embedding."""
+    b, t, c, h, w = frames.shape
+    ts, p = arch.tubelet_size, arch.patch_size
+    x = frames.reshape(b, t // ts, ts, c, h // p, p, w // p, p).permute(0, 1, 4, 6, 2, 5, 7, 3)
+    return x.reshape(b, (t // ts) * (h // p) * (w // p), ts * p * p, c)
+
+
+def _normalise_patches(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """Per-patch, per-channel standardisation (VideoMAE's norm_pix_loss), flattened to (B, tokens, D)."""
+    x = (x - x.mean(dim=-2, keepdim=True)) / (x.var(dim=-2, unbiased=True, keepdim=True).sqrt() + eps)
+    return x.flatten(2)
+
+
+#: Added to the per-patch std of frame differences: static patches (std 0) keep a target of exactly 0
+#: instead of amplified rounding noise, while a patch crossed by an agent is scaled to about unit variance.
+MOTION_EPS = 0.02
+
+
+@torch.no_grad()
+def reconstruction_targets(pixel_values: torch.Tensor, arch: TinyVideoMAEArch, target: str) -> list[torch.Tensor]:
+    """Per-token targets (B, tokens, D) for each part of ``target`` ("pixels" and/or "motion").
+
+    Motion is the forward temporal difference of the un-normalised frames (the last frame repeats the
+    previous difference), so a tubelet's motion target says where and how the agents moved within it.
+    """
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 1, 3, 1, 1)
+    frames = pixel_values * std + mean
+    out = []
+    if "pixels" in target:
+        out.append(_normalise_patches(patchify(frames, arch), 1e-6))
+    if "motion" in target:
+        diff = frames[:, 1:] - frames[:, :-1]
+        diff = torch.cat([diff, diff[:, -1:]], dim=1)
+        out.append(_normalise_patches(patchify(diff, arch), MOTION_EPS))
+    return out
+
+
+def decode_masked(model: torch.nn.Module, pixel_values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The decoder's predictions for the masked tokens: `VideoMAEForPreTraining.forward` without its built-in
+    pixel loss (which would fail on a wider head and costs time we do not need)."""
+    hidden = model.encoder_to_decoder(model.videomae(pixel_values, bool_masked_pos=mask).last_hidden_state)
+    b, _, c = hidden.shape
+    pos = model.position_embeddings.expand(b, -1, -1).type_as(pixel_values).detach()
+    pos_visible = pos[~mask].reshape(b, -1, c)
+    pos_masked = pos[mask].reshape(b, -1, c)
+    x_full = torch.cat([hidden + pos_visible, model.mask_token + pos_masked], dim=1)
+    return model.decoder(x_full, pos_masked.shape[1]).logits
+
+
+def masked_loss(
+    model: torch.nn.Module, pixel_values: torch.Tensor, mask: torch.Tensor, cfg: PretrainConfig
+) -> torch.Tensor:
+    """MSE of the decoder's predictions for the masked tokens against ``cfg.target``.
+
+    "pixels" with ``norm_pix_loss`` is exactly `VideoMAEForPreTraining`'s own loss, so it is used as is.
+    """
+    if cfg.target == "pixels":
+        return model(pixel_values=pixel_values, bool_masked_pos=mask).loss
+    logits = decode_masked(model, pixel_values, mask)  # (B, masked, parts * D)
+    targets = reconstruction_targets(pixel_values, cfg.arch, cfg.target)
+    b, d = len(pixel_values), targets[0].shape[-1]
+    weights = [1.0] if len(targets) == 1 else [1.0, cfg.motion_weight]
+    loss = pixel_values.new_zeros(())
+    for k, (tgt, w) in enumerate(zip(targets, weights)):
+        labels = tgt[mask].reshape(b, -1, d)
+        loss = loss + w * torch.nn.functional.mse_loss(logits[..., k * d : (k + 1) * d], labels)
+    return loss
 
 
 def pretrain(
@@ -116,6 +202,7 @@ def pretrain(
 
     Deterministic for a given ``cfg`` (seed) and torch thread count; ``source`` defaults to SocialShapes.
     """
+    cfg.__post_init__()  # re-validate: CLI overrides are set after construction
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.num_threads)
@@ -143,7 +230,7 @@ def pretrain(
             group["lr"] = lr_at(step, cfg)
         pixel_values = to_pixel_values(sample_batch(pool, cfg.batch_size, rng))
         mask = tube_mask(cfg.batch_size, cfg.arch, cfg.mask_ratio, rng)
-        loss = model(pixel_values=pixel_values, bool_masked_pos=mask).loss
+        loss = masked_loss(model, pixel_values, mask, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -168,7 +255,7 @@ def write_training_log(result: PretrainResult, cfg: PretrainConfig) -> Path:
     n = len(result.losses)
     log = {
         "config": cfg.to_dict(),
-        "objective": "VideoMAE masked video autoencoding (tube masking), MSE on normalised pixel patches",
+        "objective": OBJECTIVES[cfg.target],
         "corpus": {
             "kind": "SocialShapes-style clips rendered in memory, frames only",
             "n_clips": cfg.corpus_clips,
