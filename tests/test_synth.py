@@ -204,6 +204,52 @@ def test_pixels_do_not_predict_humans_but_captions_do(bench: Path) -> None:
     assert r2_lang > r2_pix + 0.02, (r2_lang, r2_pix)
 
 
+def test_captions_name_the_action_with_synonyms_and_noise() -> None:
+    """Captions: deterministic, varied, mostly about the action, scene secondary, some vague or wrong."""
+    from bgs_hf.synth.captions import ACTIONS, VAGUE, make_captions
+
+    cfg = SynthConfig()
+    rng = np.random.default_rng(0)
+    scenes = [sample_scene(rng, cfg) for _ in range(400)]
+    caps = [make_captions(s, np.random.default_rng([i, 1])) for i, s in enumerate(scenes)]
+    assert caps[7] == make_captions(scenes[7], np.random.default_rng([7, 1]))  # deterministic per rng
+    assert all(len(c) == 5 and all(x[0].isupper() and x.endswith(".") for x in c) for c in caps)
+    flat = [x.lower() for c in caps for x in c]
+    assert len(set(flat)) > 0.9 * len(flat), "varied wording"
+    stems = {
+        "chase": ("chas", "running after", "runs away"),
+        "fight": ("fight", "hit", "attack"),
+        "hug": ("hug", "embrace", "cuddl"),
+        "help": ("help", "assist", "hand", "support"),
+        "avoid": ("avoid", "away from", "backs off", "clear of"),
+        "ignore": ("ignor", "not interacting", "separately", "on their own"),
+        "follow": ("follow", "behind"),
+        "talk": ("talk", "conversation", "chat", "speaking"),
+    }
+    assert set(stems) == set(ACTIONS)
+
+    def names(text: str, kind: str) -> bool:
+        return any(w in text for w in stems[kind])
+
+    right = np.mean([names(x.lower(), s.interaction) for s, c in zip(scenes, caps) for x in c])
+    vague = np.mean([x.lower().rstrip(".").startswith(VAGUE) for x in flat])
+    print(f"right action {right:.3f}, vague {vague:.3f}")
+    assert 0.7 < right < 0.95, right  # mostly the right action, not always (vague or confused ones)
+    assert 0.02 < vague < 0.15, vague
+    used = {
+        k: {w for s, c in zip(scenes, caps) if s.interaction == k for x in c for w in stems[k] if w in x}
+        for k in stems
+    }
+    assert all(len(v) >= 2 for v in used.values()), used  # several phrasings per interaction
+    place = np.mean([any(w in x for w in ("room", "indoors", "inside", "outside", "outdoors")) for x in flat])
+    assert 0.1 < place < 0.5, place  # the scene is mentioned, as a secondary clause
+    fast = [
+        np.mean([any(w in x.lower() for w in ("quickly", "frantically", "fast")) for x in c]) for c in caps
+    ]
+    energy = np.array([s.energy for s in scenes])
+    assert np.corrcoef(energy, fast)[0, 1] > 0.3  # manner words follow the continuous energy
+
+
 def test_calibration_matches_the_release() -> None:
     """Default observers on 250 clips (no rendering): the release's design and reliability figures."""
     from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling

@@ -31,7 +31,7 @@ PLACE_RATE = 0.25
 MOOD_RATE = 0.9
 ELABORATION_RATE = 0.7
 MAX_EXTRAS = 3
-BAD_MIX = (0.2, 0.25)
+BAD_MIX = (0.2, 0.2)
 
 #: Main clauses per interaction. ``{A}`` is the leader (chaser, helper, the one in front), ``{B}`` the
 #: other agent, ``{P}`` the pair ("two shapes"); synonyms so that no one phrasing defines a type.

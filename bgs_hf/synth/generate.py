@@ -37,7 +37,7 @@ from bgs_hf.synth.scene import INTERACTIONS, TYPE_PARAM_RANGES, Scene, SynthConf
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "socialshapes-1"
+GENERATOR_VERSION = "socialshapes-2"
 TRIPLET_COLUMNS = [
     "participation",
     "task",
