@@ -163,3 +163,37 @@ def test_renderer_still_produces_the_committed_corpus() -> None:
     seeds = [cfg.corpus_seed_offset + i for i in range(8)]
     pool = render_pool(seeds, cfg.arch, socialshapes_source())
     assert corpus_fingerprint(pool) == log["corpus"]["sha256_first8"]
+
+
+def test_motion_target_is_zero_on_static_patches_and_pixel_target_matches_videomae() -> None:
+    from bgs_hf.pretrain.corpus import to_pixel_values
+    from bgs_hf.pretrain.train import (
+        build_pretraining_model,
+        decode_masked,
+        masked_loss,
+        reconstruction_targets,
+    )
+
+    cfg = small_config(arch=TinyVideoMAEArch(
+        hidden_size=24, num_hidden_layers=1, num_attention_heads=2, intermediate_size=48,
+        decoder_hidden_size=16, decoder_num_hidden_layers=1, decoder_num_attention_heads=2,
+        decoder_intermediate_size=32))
+    clip = moving_squares(3)  # one 8-px square moving on a flat background
+    x = to_pixel_values(clip[None])
+    pix, mot = reconstruction_targets(x, cfg.arch, "pixels+motion")
+    assert pix.shape == mot.shape == (1, cfg.arch.seq_length, 2 * 16 * 16 * 3)
+    moving = torch.from_numpy(np.abs(np.diff(clip.astype(int), axis=0)).sum((0, 3)) > 0)  # (H, W) ever changed
+    per_patch = moving.reshape(4, 16, 4, 16).any(3).any(1).flatten()
+    mot_active = mot.abs().reshape(8, 16, -1).amax((0, 2)) > 0
+    assert per_patch.any() and torch.equal(mot_active, per_patch)
+    mask = tube_mask(1, cfg.arch, 0.75, np.random.default_rng(0))
+    model = build_pretraining_model(cfg)
+    ref = model(pixel_values=x, bool_masked_pos=mask)
+    assert torch.allclose(decode_masked(model, x, mask), ref.logits)
+    own = torch.nn.functional.mse_loss(ref.logits, pix[mask].reshape(1, -1, pix.shape[-1]))
+    assert torch.allclose(own, ref.loss) and torch.allclose(masked_loss(model, x, mask, cfg), ref.loss)
+    for target in ("motion", "pixels+motion"):
+        cfg.target = target
+        assert torch.isfinite(masked_loss(build_pretraining_model(cfg), x, mask, cfg))
+    with pytest.raises(ValueError):
+        PretrainConfig(target="optical-flow")

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
 RESULT_NAME = "evaluation.json"
+TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
 
 
 def resolve_model(model: Any) -> Any:
@@ -189,6 +190,9 @@ def run_suite(
 
     def test_emb(name: str) -> np.ndarray:
         return _sub(emb[name], items if name in main else test.items, test.items)
+
+    # Test-clip embeddings of every model, for plots and later comparisons without re-embedding.
+    np.savez(out / TEST_EMBEDDINGS_NAME, items=test.items, **{n: test_emb(n) for n in models})
 
     # ---- behavioural fit (+ paired comparisons and the language reference)
     if "fit" in analyses or "partition" in analyses:

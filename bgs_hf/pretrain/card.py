@@ -24,8 +24,14 @@ def _probe_table(probe: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def render_model_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "") -> str:
-    """Markdown (with Hub YAML front matter) describing data, objective, architecture, steps and loss."""
+def render_model_card(
+    log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = ""
+) -> str:
+    """Markdown (with Hub YAML front matter) describing data, objective, architecture, steps and loss.
+
+    ``notes`` (markdown) becomes an extra section, e.g. a measured comparison of pretraining targets.
+    """
+    notes_md = f"\n## Other pretraining targets tried\n{notes.strip()}\n" if notes.strip() else ""
     cfg = log["config"]
     arch = cfg["arch"]
     tm = log["timing"]
@@ -106,15 +112,17 @@ honestly: on held-out clips a *linear* probe of the frozen, mean-pooled embeddin
 encoder, while scene context (scene kind) is easily decodable. Masked reconstruction of these clips is
 dominated by backgrounds. Whatever social structure BGS fine-tuning finds must come from adapting the encoder,
 not from a linear read-out of its frozen features.
-"""
+{notes_md}"""
 
 
-def write_model_card(out_dir: str | Path, probe: dict[str, Any] | None = None, timing_note: str = "") -> Path:
+def write_model_card(
+    out_dir: str | Path, probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = ""
+) -> Path:
     """Write README.md (and probe.json when given) in ``out_dir`` from its training log."""
     out = Path(out_dir)
     log = json.loads((out / LOG_FILE).read_text())
     if probe is not None:
         (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n")
     path = out / "README.md"
-    path.write_text(render_model_card(log, probe, timing_note))
+    path.write_text(render_model_card(log, probe, timing_note, notes))
     return path

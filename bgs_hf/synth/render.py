@@ -184,27 +184,12 @@ def render_scene(scene: Scene, config: SynthConfig | None = None) -> RenderedCli
 
 
 def write_video(path: str | Path, frames: np.ndarray, fps: float | Fraction, *, crf: int = 18) -> Path:
-    """Encode uint8 (T,H,W,3) RGB frames as h264/yuv420p MP4 with PyAV (even sizes required)."""
-    import av
+    """Encode uint8 (T,H,W,3) RGB frames as h264/yuv420p MP4 (even sizes) through :func:`bgs_hf.video.write_video`,
+    single-threaded so that a seed gives the same bytes."""
+    from bgs_hf.video.write import write_video as write
 
-    path = Path(path)
     T, H, W, _ = frames.shape
     if H % 2 or W % 2:
         raise ValueError(f"h264 yuv420p needs even frame sizes, got {W}x{H}")
-    rate = fps if isinstance(fps, Fraction) else Fraction(fps).limit_denominator(1000)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
-        # no FFmpeg frame/slice threading: fewer run-to-run byte differences for a seed (measured: 0 of 16
-        # processes differed vs 2 of 6 without); a rare difference remains (tests/test_determinism.py xfail)
-        stream.codec_context.thread_count = 1
-        stream.codec_context.thread_type = "NONE"
-        for frame in frames:
-            for packet in stream.encode(
-                av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            ):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write(path, frames, fps=fps, options={"crf": str(crf), "preset": "veryfast", "threads": "1",
+                                                     "x264-params": "threads=1:lookahead-threads=1:sliced-threads=0"})
