@@ -86,9 +86,9 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
     from bgs_hf.synth.generate import GENERATOR_VERSION
 
     root = root or cache_root()
-    kind = "abstract" if abstract else "socialshapes"
-    final = root / f"{kind}-{GENERATOR_VERSION}-seed{seed}" / ("" if abstract else f"n{n_clips}")
-    final = final if not abstract else final.parent
+    name = f"abstract-{GENERATOR_VERSION}-seed{seed}" if abstract else f"{GENERATOR_VERSION}-seed{seed}-n{n_clips}"
+    final = root / name
+    kind = "abstract set" if abstract else "SocialShapes"
     if (final / ".complete").is_file():
         logger.info("reusing %s", final)
         return final
@@ -101,8 +101,13 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
     else:
         generate_socialshapes(tmp, n_clips=n_clips, seed=seed)
     (tmp / ".complete").write_text(GENERATOR_VERSION)
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+    if not (final / ".complete").is_file():  # another process may have finished first: keep its copy
+        shutil.rmtree(final, ignore_errors=True)  # an incomplete leftover
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            pass
+    shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 
@@ -219,7 +224,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     if cfg.language_control and cfg.suite:
         from bgs_hf.eval.controls import language_distilled_data
 
-        distilled = language_distilled_data(data, seed=cfg.seed)
+        distilled = language_distilled_data(data)
         controls["language-distilled"] = train_bgs_run(data_dir, out, cfg, data=distilled,
                                                        name="language_distilled").output_dir
     timings["train_controls_s"] = time.perf_counter() - t0

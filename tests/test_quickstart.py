@@ -1,0 +1,58 @@
+"""The quickstart's plumbing: benchmark caching and one end-to-end run on a tiny instance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_benchmark_cache_is_reused_and_never_touches_its_siblings(tmp_path, monkeypatch) -> None:
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    calls: list[str] = []
+
+    def fake(kind: str):
+        def gen(out, **kwargs):
+            calls.append(kind)
+            Path(out).mkdir(parents=True)
+            (Path(out) / "made").write_text(kind)
+            return Path(out)
+
+        return gen
+
+    monkeypatch.setattr(synth, "generate_socialshapes", fake("socialshapes"), raising=False)
+    monkeypatch.setattr(synth, "generate_abstract_set", fake("abstract"), raising=False)
+    (tmp_path / "keep.txt").write_text("a user's file")
+    a = ensure_socialshapes(0, 30, root=tmp_path)
+    b = ensure_socialshapes(0, 30, root=tmp_path, abstract=True)
+    assert a != b and a.parent == tmp_path and b.parent == tmp_path
+    assert (a / "made").read_text() == "socialshapes" and (b / "made").read_text() == "abstract"
+    assert ensure_socialshapes(0, 30, root=tmp_path) == a  # reused
+    assert calls == ["socialshapes", "abstract"]
+    assert (tmp_path / "keep.txt").exists()
+    assert ensure_socialshapes(1, 30, root=tmp_path) != a  # another seed is another instance
+
+
+@pytest.mark.slow
+def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None:
+    from bgs_hf.quickstart import MODEL_KEYS, QuickstartConfig, format_table, run_quickstart
+
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    cfg = QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=40, backbone="tiny-random-videomae", n_boot=20,
+                           suite=False, language_control=False,
+                           training={"num_train_epochs": 1, "save_strategy": "no", "eval_strategy": "no"})
+    report = run_quickstart(cfg)
+    saved = json.loads((tmp_path / "demo" / "report.json").read_text())
+    for key in MODEL_KEYS:
+        for field in ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way"):
+            assert field in saved[key], (key, field)
+        assert saved[key]["r2"] == pytest.approx(report["models"][key]["r2"])
+        assert 0.0 <= saved[key]["ooo_acc_3way"] <= 1.0
+    assert saved["noise_ceiling_r2"] == pytest.approx(report["noise_ceiling_r2"])
+    for png in ("r2_vs_ceiling.png", "similarity_matrices.png"):
+        assert (tmp_path / "demo" / png).stat().st_size > 1000
+    assert "noise ceiling" in format_table(report)
+    assert "| model |" in (tmp_path / "demo" / "report.md").read_text()
