@@ -23,20 +23,14 @@ from bgs_hf.data.checks import ROW, Problems, StopChecks, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
+from bgs_hf.paper import CITATION, HUB_CARDS_DIR
 
 logger = logging.getLogger(__name__)
 
 CONFIGS: tuple[str, ...] = ("clips", "judgments")
-TEMPLATE = Path(__file__).resolve().parents[2] / "hub_cards" / "dataset_card.md.j2"
+TEMPLATE = HUB_CARDS_DIR / "dataset_card.md.j2"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-
-GARCIA_ISIK_BIBTEX = """@article{garcia2025bgs,
-  title   = {Behavioral Geometric Supervision Aligns Video Foundation Models with Human Social Perception},
-  author  = {Garcia, Kathy and Isik, Leyla},
-  journal = {arXiv preprint arXiv:2510.01502},
-  year    = {2025},
-  url     = {https://arxiv.org/abs/2510.01502}
-}"""
+GARCIA_ISIK_BIBTEX = CITATION
 
 RELEASE_LICENSE_NOTE = (
     "The judgments, ratings and captions come from the public release of Garcia & Isik "

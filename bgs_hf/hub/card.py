@@ -19,21 +19,13 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
 from bgs_hf.hub.run_info import RunInfo
+from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
 
 logger = logging.getLogger(__name__)
 
-#: Repository-level folder with the Jinja templates (the data engineer owns ``dataset_card.md.j2``).
-CARDS_DIR = Path(__file__).resolve().parents[2] / "hub_cards"
+CARDS_DIR = HUB_CARDS_DIR
 MODEL_CARD_TEMPLATE = CARDS_DIR / "model_card.md.j2"
 
-PAPER_URL = "https://arxiv.org/abs/2510.01502"
-CITATION = """@article{garcia2025bgs,
-  title   = {Behavioral Geometric Supervision Aligns Video Foundation Models with Human Social Perception},
-  author  = {Garcia, Kathy and Isik, Leyla},
-  journal = {arXiv preprint arXiv:2510.01502},
-  year    = {2025},
-  url     = {https://arxiv.org/abs/2510.01502}
-}"""
 
 #: Keys of the card data that go to the YAML header; everything else only feeds the template.
 YAML_FIELDS: tuple[str, ...] = (
