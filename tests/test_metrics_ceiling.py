@@ -127,3 +127,19 @@ def test_loo_ceiling_matches_reference_loop():
     assert res.ooo_acc_3way == pytest.approx(np.mean(acc3))
     assert res.ooo_acc_2way == pytest.approx(np.mean(acc2))
     assert res.n_judgments == len(acc3) and res.n_entries == len(own)
+
+
+def test_ceiling_or_nan_reports_nan_for_a_split_too_small_to_have_one(caplog) -> None:
+    import math
+
+    import numpy as np
+
+    from bgs_hf.metrics.ceiling import ceiling_or_nan
+
+    idx = np.array([[0, 1, 2], [0, 1, 3]])
+    odd = np.array([2, 2])
+    trip = type("T", (), {"idx": idx, "odd": odd, "participant": np.array([0, 0])})()
+    with caplog.at_level("WARNING"):
+        r2, ci = ceiling_or_nan(trip, 4)
+    assert math.isnan(r2) and all(math.isnan(c) for c in ci)
+    assert "two participants" in caplog.text

@@ -41,7 +41,7 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
     from bgs_hf.quickstart import MODEL_KEYS, QuickstartConfig, format_table, run_quickstart
 
     monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
-    cfg = QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=40, backbone="tiny-random-videomae", n_boot=20,
+    cfg = QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=80, backbone="tiny-random-videomae", n_boot=20,
                            suite=False, language_control=False,
                            training={"num_train_epochs": 1, "save_strategy": "no", "eval_strategy": "no"})
     report = run_quickstart(cfg)

@@ -28,15 +28,14 @@ class SplitHumans:
 
     @classmethod
     def build(cls, data: Any, split: str, *, n_splits: int = 100, seed: int = 0, ceiling: bool = True) -> SplitHumans:
-        from bgs_hf.metrics import split_half_ceiling
+        from bgs_hf.metrics.ceiling import ceiling_or_nan
         from bgs_hf.metrics.fit import split_items
 
         items = split_items(data, split)
         trip = data.triplets(split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)
         if ceiling and len(trip) >= 2:
-            ceil = split_half_ceiling(trip, data.n_clips, n_splits=n_splits, seed=seed)
-            ceiling, ci = float(ceil.r2), [float(c) for c in ceil.ci]
+            ceiling, ci = ceiling_or_nan(trip, data.n_clips, n_splits=n_splits, seed=seed)
         else:
             ceiling, ci = float("nan"), [float("nan"), float("nan")]
         return cls(split, items, trip, human, ceiling, ci)

@@ -282,3 +282,14 @@ def repeat_agreement(trip: Any, odd: Any = None) -> RepeatAgreement:
         n_responses=int(m.sum()),
         n_response_pairs=pairs_total,
     )
+
+
+def ceiling_or_nan(trip: Any, n_items: int, *, n_splits: int = 100, seed: int = 0) -> tuple[float, list[float]]:
+    """Split-half ceiling R² and CI for reports, or NaN (with a warning) where a split is too small to have
+    one (fewer than two participants or no pair seen in both halves): a pilot dataset still gets its other numbers."""
+    try:
+        res = split_half_ceiling(trip, n_items, n_splits=n_splits, seed=seed)
+    except BGSInputError as err:
+        logger.warning("no noise ceiling: %s", err)
+        return float("nan"), [float("nan"), float("nan")]
+    return float(res.r2), [float(c) for c in res.ci]

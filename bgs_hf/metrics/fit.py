@@ -8,7 +8,7 @@ import numpy as np
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import bootstrap_ci, pct_of_ceiling
-from bgs_hf.metrics.ceiling import split_half_ceiling
+from bgs_hf.metrics.ceiling import ceiling_or_nan
 from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, human_similarity
@@ -63,9 +63,7 @@ def behavioural_fit(
         idx, odd = trip.idx, trip.odd
         extra = {"split": split, "n_clips": int(len(items))}
         if ceiling_r2 is None:
-            ceiling = split_half_ceiling(trip, data.n_clips, n_splits=100, seed=seed)
-            ceiling_r2 = ceiling.r2
-            extra["ceiling_r2_ci"] = list(ceiling.ci)
+            ceiling_r2, extra["ceiling_r2_ci"] = ceiling_or_nan(trip, data.n_clips, n_splits=100, seed=seed)
     idx, odd = as_triplets(idx, odd)
     vals, p, _, _ = model_pair_values(model_sim, human, items)
     rho = spearman(vals, p)
