@@ -17,9 +17,9 @@ paired_comparison, layerwise_fit), ``partition`` (variance_partition, partition_
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
+
+from bgs_hf._lazy import lazy_exports
 
 #: ``evaluate.load(ODD_ONE_OUT_METRIC_PATH)`` loads the odd-one-out metric from the installed package.
 ODD_ONE_OUT_METRIC_PATH: str = str(Path(__file__).resolve().parent / "odd_one_out")
@@ -39,10 +39,4 @@ _EXPORTS = {
 __all__ = ["ODD_ONE_OUT_METRIC_PATH", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bgs_hf.eval' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"bgs_hf.eval.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports("bgs_hf.eval", _EXPORTS, globals())

@@ -6,8 +6,9 @@ Names are imported lazily, so ``bgs_hf.video.policy`` stays light (no torch, no 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bgs_hf._lazy import lazy_exports
 
 _EXPORTS = {
     "ClipCache": "cache",
@@ -73,13 +74,7 @@ if TYPE_CHECKING:
     from bgs_hf.video.write import write_video
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bgs_hf.video' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"bgs_hf.video.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports("bgs_hf.video", _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:
