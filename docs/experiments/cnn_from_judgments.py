@@ -1,0 +1,77 @@
+"""Can a 3-D CNN that *can* learn SocialShapes' social content (capacity_check: held-out R² 0.3-0.4 from 3,000
+labelled clips) learn it from scratch from the benchmark's training judgments alone, i.e. what BGS would have
+to do on top of a backbone whose features carry no social content?
+
+Usage: python docs/experiments/cnn_from_judgments.py SEED STEPS LR
+(the log beside it: ``0 200 1e-3``, stopped by hand after step 120). Each step embeds all 160 training clips
+(the 40 validation clips are carved out) with random flips and scores 4,096 random training triplets with the
+odd-one-out loss; every 10 steps it prints the loss and the test (R², 3-way accuracy).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import torch
+
+from bgs_hf.baselines.common import clip_column
+from bgs_hf.data import load
+from bgs_hf.eval.fit import SplitHumans
+from bgs_hf.losses import OddOneOutLoss
+from bgs_hf.metrics import behavioural_fit
+from bgs_hf.pretrain.capacity import Conv3dNet
+from bgs_hf.quickstart import ensure_socialshapes
+from bgs_hf.video.cache import load_clips
+from bgs_hf.video.policy import FramePolicy
+
+
+def main(seed: int, steps: int, lr: float) -> None:
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    data = load(ensure_socialshapes(seed, 250), seed=seed)
+    test = SplitHumans.build(data, "test", seed=seed)
+    policy = FramePolicy(num_frames=16, size=64, crop=64)
+    clips = load_clips(clip_column(data, "video", np.arange(data.n_clips)), policy, progress=False)
+    train_items = np.asarray(data.split_items("train"))
+    trip = data.triplets("train")
+    local = -np.ones(data.n_clips, dtype=np.int64)
+    local[train_items] = np.arange(len(train_items))
+    triplets, odd = torch.from_numpy(local[trip.idx]), torch.from_numpy(trip.odd.astype(np.int64))
+    print("train clips", len(train_items), "triplets", len(triplets), "ceiling", round(test.ceiling_r2, 3))  # noqa: T201
+
+    net, head = Conv3dNet(), torch.nn.Linear(192, 128)
+    opt = torch.optim.AdamW([*net.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
+    loss_fn, rng = OddOneOutLoss(0.1), np.random.default_rng(0)
+
+    def embed(x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.normalize(head(net(x)), dim=-1)
+
+    @torch.no_grad()
+    def evaluate() -> tuple[float, float]:
+        net.eval()
+        emb = torch.cat([embed(clips[i : i + 50]) for i in range(0, len(clips), 50)])
+        net.train()
+        fit = behavioural_fit((emb @ emb.T).numpy(), test.human, test.trip.idx, test.trip.odd, test.items,
+                              test.ceiling_r2, n_boot=100, seed=0)
+        return round(float(fit["r2"]), 3), round(float(fit["ooo_acc_3way"]), 3)
+
+    print("init", evaluate())  # noqa: T201
+    t0 = time.time()
+    for step in range(steps):
+        batch = clips[train_items].clone()
+        flip = torch.from_numpy(rng.random(len(batch)) < 0.5)
+        batch[flip] = batch[flip].flip(-1)
+        emb = torch.cat([embed(batch[i : i + 50]) for i in range(0, len(batch), 50)])
+        sel = rng.choice(len(triplets), 4096, replace=False)
+        loss = loss_fn(emb, triplets[sel], odd[sel])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % 10 == 0:
+            print(step + 1, round(loss.item(), 4), "test r2/3way", evaluate(), round(time.time() - t0))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))
