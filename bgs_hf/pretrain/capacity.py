@@ -26,8 +26,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
-from bgs_hf.pretrain.corpus import fit_frames, render_socialshapes, to_pixel_values
-from bgs_hf.pretrain.probe import social_coordinates
+from bgs_hf.pretrain.corpus import fit_frames, to_pixel_values
+from bgs_hf.pretrain.probe import socialshapes_labelled
 
 logger = logging.getLogger(__name__)
 
@@ -111,20 +111,20 @@ class CapacityConfig:
 
 
 def render_labelled(seeds: range, arch: TinyVideoMAEArch, desc: str) -> tuple[np.ndarray, np.ndarray]:
-    """Clips (N,T,H,W,3) uint8 and their social-space coordinates (N,D)."""
+    """Clips (N,T,H,W,3) uint8 and their social-space coordinates (N,D), as the probe labels them."""
     clips, coords = [], []
     for s in tqdm(seeds, desc=desc, unit="clip"):
-        frames, scene = render_socialshapes(s)
+        frames, labels = socialshapes_labelled(s)
         clips.append(fit_frames(frames, arch.num_frames, arch.image_size))
-        coords.append(social_coordinates(scene, s))
+        coords.append(labels["social space"])
     return np.stack(clips), np.stack(coords).astype(np.float32)
 
 
 def variance_weighted_r2(pred: np.ndarray, target: np.ndarray) -> float:
-    """1 - SSE / total sum of squares over all dimensions (sklearn's ``variance_weighted`` R²)."""
-    sse = float(((pred - target) ** 2).sum())
-    sst = float(((target - target.mean(axis=0)) ** 2).sum())
-    return 1.0 - sse / sst
+    """The share of the target space's total variance explained: the same statistic as the probe's `cv_r2`."""
+    from sklearn.metrics import r2_score
+
+    return float(r2_score(target, pred, multioutput="variance_weighted"))
 
 
 def train_candidate(

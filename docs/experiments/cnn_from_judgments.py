@@ -41,7 +41,8 @@ def main(seed: int, steps: int, lr: float) -> None:
     triplets, odd = torch.from_numpy(local[trip.idx]), torch.from_numpy(trip.odd.astype(np.int64))
     print("train clips", len(train_items), "triplets", len(triplets), "ceiling", round(test.ceiling_r2, 3))  # noqa: T201
 
-    net, head = Conv3dNet(), torch.nn.Linear(192, 128)
+    net = Conv3dNet()
+    head = torch.nn.Linear(net.dim, 128)
     opt = torch.optim.AdamW([*net.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
     loss_fn, rng = OddOneOutLoss(0.1), np.random.default_rng(0)
 
