@@ -44,9 +44,16 @@ def test_train_candidate_reports_a_curve_and_can_learn_a_visible_label() -> None
     clips = (clips + level[:, None, None, None, None]).astype(np.uint8)
     y = np.stack([level, -level], axis=1)
     cfg = CapacityConfig(candidates=["conv3d"], steps=40, eval_every=20, batch_size=8, lr=3e-3)
-    res = train_candidate("conv3d", cfg, (clips[:32], y[:32]), (clips[32:], y[32:]))
+    kept: dict = {}
+    res = train_candidate("conv3d", cfg, (clips[:32], y[:32]), (clips[32:], y[32:]), keep=kept)
     assert [c["step"] for c in res["curve"]] == [20, 40]
     assert res["best_held_out_r2"] > 0.5
+    # the kept model reproduces the last reported held-out R² (it is the trained model, in eval mode)
+    from bgs_hf.pretrain.corpus import to_pixel_values
+
+    with torch.no_grad():
+        pred = kept["head"](kept["model"](to_pixel_values(clips[32:]))).numpy() * kept["std"] + kept["mean"]
+    assert variance_weighted_r2(pred, y[32:]) == pytest.approx(res["final_held_out_r2"], abs=1e-3)
     noise = rng.normal(size=(48, 2)).astype(np.float32)
     res_noise = train_candidate("conv3d", cfg, (clips[:32], noise[:32]), (clips[32:], noise[32:]))
     assert res_noise["best_held_out_r2"] < 0.3

@@ -128,9 +128,18 @@ def variance_weighted_r2(pred: np.ndarray, target: np.ndarray) -> float:
 
 
 def train_candidate(
-    name: str, cfg: CapacityConfig, train: tuple[np.ndarray, np.ndarray], probe: tuple[np.ndarray, np.ndarray]
+    name: str,
+    cfg: CapacityConfig,
+    train: tuple[np.ndarray, np.ndarray],
+    probe: tuple[np.ndarray, np.ndarray],
+    *,
+    keep: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Regress standardised social coordinates with MSE; report held-out R² every ``eval_every`` steps."""
+    """Regress standardised social coordinates with MSE; report held-out R² every ``eval_every`` steps.
+
+    ``keep``, when given, receives the trained ``model``, ``head`` and the label ``mean``/``std``, for analyses
+    beyond held-out R² (e.g. scoring the trained model on a benchmark, docs/experiments/oracle_cnn_embedding.py).
+    """
     torch.manual_seed(cfg.seed)
     model = CANDIDATES[name]()
     x_train, y_train = train
@@ -166,6 +175,8 @@ def train_candidate(
             curve.append({"step": step + 1, "train_loss": round(loss.item(), 4), "held_out_r2": round(held_out_r2(), 4)})
             logger.info("%s step %d: held-out R² %.3f", name, step + 1, curve[-1]["held_out_r2"])
     wall = time.perf_counter() - t0
+    if keep is not None:
+        keep.update(model=model.eval(), head=head, mean=mu, std=sd)
     return {
         "params": sum(p.numel() for p in model.parameters()),
         "steps": steps,

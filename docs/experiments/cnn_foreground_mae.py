@@ -13,7 +13,8 @@ content is made of. Checks, with the encoder frozen:
    (192 -> 64) trained on the 160 training clips' judgments with the odd-one-out loss, chosen on the 40
    validation clips, scored on test: a cheap lower bound on what BGS fine-tuning could get from these features.
 
-Usage: python docs/experiments/cnn_foreground_mae.py STEPS LR SEED OUT.json
+Usage: python docs/experiments/cnn_foreground_mae.py STEPS LR SEED OUT.json [TARGET]
+(TARGET: "magnitude", the default, or "agent-rgb"; see TARGETS)
 (the log beside it: ``1600 1e-3 0 docs/experiments/cnn_foreground_mae.json``; 15 min on 2 cores). The encoder's
 weights go beside OUT.json as OUT.safetensors, for `cnn_from_judgments.py`.
 """
@@ -44,17 +45,24 @@ from bgs_hf.pretrain.probe import cv_accuracy, cv_r2
 from bgs_hf.quickstart import ensure_socialshapes
 from bgs_hf.video.decode import decode_frames
 
-CELL = 4  # foreground target resolution (px)
 BATCH = 32
+#: Target variants: (cell size in px, builder of a float (B,16,64,64,C) target from frames and foreground).
+TARGETS = {
+    # mean foreground magnitude in 4-px cells (the logged run)
+    "magnitude": (4, lambda frames, fg: fg[..., None].astype(np.float32) / 255),
+    # the frame's colours where the foreground exceeds 25/255, in 2-px cells: which agent is where, and its
+    # eye dot (facing), which a 4-px magnitude blurs away
+    "agent-rgb": (2, lambda frames, fg: frames.astype(np.float32) / 255 * (fg[..., None] > 25)),
+}
 
 
-def pooled_targets(fg: np.ndarray) -> torch.Tensor:
-    """uint8 (B,16,64,64) -> (B, 128, 2, 4, 4): each output location of the CNN's last block (2x4x4) predicts
-    its 8 frames x 4x4 cells of mean foreground."""
-    t = torch.from_numpy(np.ascontiguousarray(fg)).float().div(255)
-    b = t.shape[0]
-    t = nn.functional.avg_pool2d(t.reshape(b * 16, 1, 64, 64), CELL).reshape(b, 2, 8, 4, 4, 4, 4)
-    return t.permute(0, 2, 4, 6, 1, 3, 5).reshape(b, 128, 2, 4, 4)
+def pooled_targets(target: np.ndarray, cell: int) -> torch.Tensor:
+    """float (B,16,64,64,C) -> (B, 8*C*(16/cell)^2, 2, 4, 4): each output location of the CNN's last block
+    (2x4x4) predicts its 8 frames x C channels x cells of ``cell`` px."""
+    t = torch.from_numpy(np.ascontiguousarray(target)).permute(0, 1, 4, 2, 3)  # B,16,C,64,64
+    b, c, n = t.shape[0], t.shape[2], 16 // cell
+    t = nn.functional.avg_pool2d(t.reshape(b * 16 * c, 1, 64, 64), cell).reshape(b, 2, 8, c, 4, n, 4, n)
+    return t.permute(0, 2, 3, 5, 7, 1, 4, 6).reshape(b, 8 * c * n * n, 2, 4, 4)
 
 
 def hide(batch: int, rng: np.random.Generator) -> torch.Tensor:
@@ -101,9 +109,11 @@ def head_on_judgments(emb: np.ndarray, data: object, train: SplitHumans, val: Sp
     return best_z
 
 
-def main(steps: int, lr: float, seed: int, out: str) -> None:
+def main(steps: int, lr: float, seed: int, out: str, target: str = "magnitude") -> None:
+    cell, make_target = TARGETS[target]
     torch.set_num_threads(2)
-    arch, rng, log = TinyVideoMAEArch(), np.random.default_rng(0), {"steps": steps, "lr": lr, "seed": seed}
+    arch, rng = TinyVideoMAEArch(), np.random.default_rng(0)
+    log = {"steps": steps, "lr": lr, "seed": seed, "target": target}
     corpus, _ = render_labelled(range(CORPUS_SEED_OFFSET, CORPUS_SEED_OFFSET + 3000), arch, "render corpus")
     probe_x, probe_y = render_labelled(range(PROBE_SEED_OFFSET, PROBE_SEED_OFFSET + 400), arch, "render probe")
     t0 = time.time()
@@ -118,8 +128,8 @@ def main(steps: int, lr: float, seed: int, out: str) -> None:
 
     torch.manual_seed(0)
     net = Conv3dNet()
-    trunk, head = net.net[:-2], nn.Conv3d(net.dim, 8 * 4 * 4, 1)
-    scale = float(pooled_targets(fg[:200]).std())
+    scale = float(pooled_targets(make_target(corpus[:200], fg[:200]), cell).std())
+    trunk, head = net.net[:-2], nn.Conv3d(net.dim, pooled_targets(make_target(corpus[:1], fg[:1]), cell).shape[1], 1)
     params = [*net.parameters(), *head.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
 
@@ -148,7 +158,7 @@ def main(steps: int, lr: float, seed: int, out: str) -> None:
         for flip, axis in ((rng.random(BATCH) < 0.5, 3), (rng.random(BATCH) < 0.5, 2)):
             x[flip], f[flip] = np.flip(x[flip], axis), np.flip(f[flip], axis)
         pred = head(trunk((to_pixel_values(x) * hide(BATCH, rng)).transpose(1, 2)))
-        loss = nn.functional.mse_loss(pred, pooled_targets(f) / scale)
+        loss = nn.functional.mse_loss(pred, pooled_targets(make_target(x, f), cell) / scale)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(params, 1.0)
@@ -166,4 +176,4 @@ def main(steps: int, lr: float, seed: int, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    main(int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], *sys.argv[5:6])

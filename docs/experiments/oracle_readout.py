@@ -15,20 +15,15 @@ import sys
 
 import numpy as np
 import torch
+from _benchmark import report, squared_distance_similarity, test_clips  # docs/experiments/_benchmark.py
 from safetensors.torch import load_file
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from bgs_hf.baselines.common import clip_column
-from bgs_hf.data import load
-from bgs_hf.eval.fit import SplitHumans
-from bgs_hf.metrics import behavioural_fit
 from bgs_hf.pretrain.capacity import Conv3dNet, render_labelled
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import to_pixel_values
-from bgs_hf.quickstart import ensure_socialshapes
-from bgs_hf.video.decode import decode_frames
 
 
 def main(weights: str, seed: int) -> None:
@@ -47,16 +42,8 @@ def main(weights: str, seed: int) -> None:
     readout = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 11))).fit(features(corpus), coords)
     print(f"probe coordinate R² (400 clips): {readout.score(features(probe), probe_coords):.3f}")  # noqa: T201
 
-    data = load(ensure_socialshapes(seed, 250), seed=seed)
-    test = SplitHumans.build(data, "test", seed=seed)
-    clips = np.stack([decode_frames(v, 16, size=64) for v in clip_column(data, "video", test.items)])
-    pred = readout.predict(features(clips))
-    sim = -((pred[:, None] - pred[None]) ** 2).sum(-1)
-    fit = behavioural_fit(sim, test.human, test.trip.idx, test.trip.odd, test.items, test.ceiling_r2,
-                          n_boot=1000, seed=seed)
-    print(f"benchmark seed {seed}, readout as embedding: test R² {fit['r2']:.3f} "  # noqa: T201
-          f"[{fit['r2_ci'][0]:.3f}, {fit['r2_ci'][1]:.3f}], 3-way {fit['ooo_acc_3way']:.3f}, "
-          f"ceiling {test.ceiling_r2:.3f}")
+    test, clips = test_clips(seed)
+    report("readout as embedding", squared_distance_similarity(readout.predict(features(clips))), test, seed)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,38 @@
+"""What the experiment scripts share: a SocialShapes benchmark's test clips as the demo's frame policy decodes
+them (16 frames, 64 px), and the demo's score of a similarity over them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bgs_hf.baselines.common import clip_column
+from bgs_hf.data import load
+from bgs_hf.eval.fit import SplitHumans
+from bgs_hf.metrics import behavioural_fit
+from bgs_hf.quickstart import ensure_socialshapes
+from bgs_hf.video.decode import decode_frames
+
+
+def test_clips(seed: int) -> tuple[SplitHumans, np.ndarray]:
+    """The seed's test split (humans, ceiling) and its clips, uint8 (N,16,64,64,3) in ``test.items`` order."""
+    data = load(ensure_socialshapes(seed, 250), seed=seed)
+    test = SplitHumans.build(data, "test", seed=seed)
+    clips = np.stack([decode_frames(v, 16, size=64) for v in clip_column(data, "video", test.items)])
+    return test, clips
+
+
+def squared_distance_similarity(points: np.ndarray) -> np.ndarray:
+    """Minus squared Euclidean distance: the similarity of clips placed at ``points`` in a space."""
+    return -((points[:, None] - points[None]) ** 2).sum(-1)
+
+
+def report(name: str, sim: np.ndarray, test: SplitHumans, seed: int) -> dict[str, Any]:
+    """Score ``sim`` (rows = ``test.items``) as the demo does, print one line, return the fit."""
+    fit = behavioural_fit(sim, test.human, test.trip.idx, test.trip.odd, test.items, test.ceiling_r2,
+                          n_boot=1000, seed=seed)
+    print(f"benchmark seed {seed}, {name}: test R² {fit['r2']:.3f} "  # noqa: T201
+          f"[{fit['r2_ci'][0]:.3f}, {fit['r2_ci'][1]:.3f}] = {fit['pct_of_ceiling']:.0f}% of the ceiling "
+          f"{test.ceiling_r2:.3f}; 3-way {fit['ooo_acc_3way']:.3f}")
+    return fit
