@@ -1,10 +1,10 @@
 """An upper bound for this architecture and data size: the 3-D CNN trained WITH oracle labels (the capacity check's
 protocol: 3,000 corpus clips, their social-space coordinates) and then used as the demo would use a backbone,
-on the seed-SEED benchmark's test clips: (a) its predicted coordinates as the embedding (similarity = minus
+on each benchmark's (SEED ...) test clips: (a) its predicted coordinates as the embedding (similarity = minus
 squared distance), (b) its pooled features (cosine). No self-supervised recipe followed by BGS on 160 clips
 should be expected to beat what 3,000 clips with privileged labels give.
 
-Usage: python docs/experiments/oracle_cnn_embedding.py STEPS SEED (the log beside it: ``1200 0``).
+Usage: python docs/experiments/oracle_cnn_embedding.py STEPS SEED [SEED ...] (the log beside it: ``1200 0 1 2``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVi
 from bgs_hf.pretrain.corpus import to_pixel_values
 
 
-def main(steps: int, seed: int) -> None:
+def main(steps: int, seeds: list[int]) -> None:
     cfg = CapacityConfig(candidates=["conv3d"], steps=steps, eval_every=min(200, steps))
     torch.set_num_threads(cfg.num_threads)
     arch = TinyVideoMAEArch()
@@ -31,13 +31,14 @@ def main(steps: int, seed: int) -> None:
     print("held-out coordinate R² every", cfg.eval_every, "steps:",  # noqa: T201
           [c["held_out_r2"] for c in capacity["curve"]])
 
-    test, clips = test_clips(seed)
-    with torch.no_grad():
-        feats = kept["model"](to_pixel_values(clips))
-        coords = kept["head"](feats).numpy() * kept["std"] + kept["mean"]
-    report("predicted coordinates", squared_distance_similarity(coords), test, seed)
-    report("pooled features (cosine)", cosine_similarity_matrix(feats.numpy()), test, seed)
+    for seed in seeds:
+        test, clips = test_clips(seed)
+        with torch.no_grad():
+            feats = kept["model"](to_pixel_values(clips))
+            coords = kept["head"](feats).numpy() * kept["std"] + kept["mean"]
+        report("predicted coordinates", squared_distance_similarity(coords), test, seed)
+        report("pooled features (cosine)", cosine_similarity_matrix(feats.numpy()), test, seed)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    main(int(sys.argv[1]), [int(s) for s in sys.argv[2:]] or [0])
