@@ -4,15 +4,17 @@ on each benchmark's (SEED ...) test clips: (a) its predicted coordinates as the 
 squared distance), (b) its pooled features (cosine). No self-supervised recipe followed by BGS on 160 clips
 should be expected to beat what 3,000 clips with privileged labels give.
 
-Usage: python docs/experiments/oracle_cnn_embedding.py STEPS SEED [SEED ...] (the log beside it: ``1200 0 1 2``).
+Usage: python docs/experiments/oracle_cnn_embedding.py STEPS SEED [SEED ...] [--save W.safetensors]
+(the log beside it: ``1200 0 1 2``; ``--save`` keeps the encoder for `cnn_from_judgments.py`).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import torch
 from _benchmark import report, squared_distance_similarity, test_clips  # docs/experiments/_benchmark.py
+from safetensors.torch import save_file
 
 from bgs_hf.metrics import cosine_similarity_matrix
 from bgs_hf.pretrain.capacity import CapacityConfig, render_labelled, train_candidate
@@ -20,7 +22,7 @@ from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVi
 from bgs_hf.pretrain.corpus import to_pixel_values
 
 
-def main(steps: int, seeds: list[int]) -> None:
+def main(steps: int, seeds: list[int], save: str | None = None) -> None:
     cfg = CapacityConfig(candidates=["conv3d"], steps=steps, eval_every=min(200, steps))
     torch.set_num_threads(cfg.num_threads)
     arch = TinyVideoMAEArch()
@@ -31,6 +33,8 @@ def main(steps: int, seeds: list[int]) -> None:
     print("held-out coordinate R² every", cfg.eval_every, "steps:",  # noqa: T201
           [c["held_out_r2"] for c in capacity["curve"]])
 
+    if save:
+        save_file(kept["model"].state_dict(), save)
     for seed in seeds:
         test, clips = test_clips(seed)
         with torch.no_grad():
@@ -41,4 +45,9 @@ def main(steps: int, seeds: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), [int(s) for s in sys.argv[2:]] or [0])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("steps", type=int)
+    parser.add_argument("seeds", type=int, nargs="*", default=[0])
+    parser.add_argument("--save")
+    args = parser.parse_args()
+    main(args.steps, args.seeds, args.save)
