@@ -15,12 +15,16 @@ from bgs_hf.quickstart import ensure_socialshapes
 from bgs_hf.video.decode import decode_frames
 
 
+def decode_clips(data: Any, items: np.ndarray) -> np.ndarray:
+    """The given clips, uint8 (N,16,64,64,3) in ``items`` order (the decoder the demo's clip cache uses)."""
+    return np.stack([decode_frames(v, 16, size=64) for v in clip_column(data, "video", items)])
+
+
 def test_clips(seed: int) -> tuple[SplitHumans, np.ndarray]:
-    """The seed's test split (humans, ceiling) and its clips, uint8 (N,16,64,64,3) in ``test.items`` order."""
+    """The seed's test split (humans, ceiling) and its clips in ``test.items`` order."""
     data = load(ensure_socialshapes(seed, 250), seed=seed)
     test = SplitHumans.build(data, "test", seed=seed)
-    clips = np.stack([decode_frames(v, 16, size=64) for v in clip_column(data, "video", test.items)])
-    return test, clips
+    return test, decode_clips(data, test.items)
 
 
 def squared_distance_similarity(points: np.ndarray) -> np.ndarray:

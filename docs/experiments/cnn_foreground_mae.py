@@ -28,10 +28,10 @@ import time
 
 import numpy as np
 import torch
+from _benchmark import decode_clips  # docs/experiments/_benchmark.py
 from safetensors.torch import save_file
 from torch import nn
 
-from bgs_hf.baselines.common import clip_column
 from bgs_hf.data import load
 from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings
 from bgs_hf.losses import OddOneOutLoss
@@ -43,7 +43,6 @@ from bgs_hf.pretrain.corpus import to_pixel_values
 from bgs_hf.pretrain.foreground import foreground
 from bgs_hf.pretrain.probe import cv_accuracy, cv_r2
 from bgs_hf.quickstart import ensure_socialshapes
-from bgs_hf.video.decode import decode_frames
 
 BATCH = 32
 #: Target variants: (cell size in px, builder of a float (B,16,64,64,C) target from frames and foreground).
@@ -121,7 +120,7 @@ def main(steps: int, lr: float, seed: int, out: str, target: str = "magnitude") 
     log["foreground_s"] = round(time.time() - t0, 1)
 
     data = load(ensure_socialshapes(seed, 250), seed=seed)
-    bench = np.stack([decode_frames(v, 16, size=64) for v in clip_column(data, "video", np.arange(data.n_clips))])
+    bench = decode_clips(data, np.arange(data.n_clips))
     train, val = (SplitHumans.build(data, s, seed=seed, ceiling=False) for s in ("train", "val"))
     test = SplitHumans.build(data, "test", seed=seed)
     log["ceiling"] = round(test.ceiling_r2, 4)
