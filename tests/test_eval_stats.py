@@ -168,3 +168,15 @@ def test_odd_from_similarity_picks_the_clip_outside_the_most_similar_pair():
     idx = np.array([[0, 1, 2], [2, 0, 1], [3, 2, 0], [1, 3, 2]])
     # (0,1) most similar -> 2 odd (pos 2); (0,1) again -> 2 odd (pos 0); (3,2) -> 0 odd (pos 2); (3,2) -> 1 (pos 0)
     assert odd_from_similarity(sim, idx).tolist() == [2, 0, 2, 0]
+
+
+def test_contribution_maps_of_a_hand_built_feature_map():
+    from bgs_hf.eval.attention import contribution_maps
+
+    # 2 time steps x 2x2 grid, 2 channels; mean = (1, 0.5): token i contributes h_i . mean
+    tokens = np.array([[4, 0], [0, 2], [0, 0], [0, 0], [0, 2], [0, 0], [4, 0], [0, 0]], dtype=float)
+    maps = contribution_maps(tokens, 2)
+    expected = np.array([4, 1, 0, 0, 1, 0, 4, 0]) / 10
+    assert maps.shape == (2, 2, 2)
+    np.testing.assert_allclose(maps.ravel(), expected)
+    np.testing.assert_allclose(contribution_maps(np.zeros((4, 3)), 2).ravel(), 0.25)  # no signal: uniform

@@ -29,14 +29,14 @@ from bgs_hf.models.registry import ASSETS_DIR
 
 torch.set_num_threads(1)
 
-FAMILIES = ["videomae", "timesformer", "vjepa2", "clip"]
+FAMILIES = ["videomae", "timesformer", "vjepa2", "clip", "bgs_conv3d"]
 BACKBONES = [f"tiny-random-{f}" for f in FAMILIES] + [
-    pytest.param("bgs-tiny-videomae", marks=pytest.mark.skipif(
-        not (ASSETS_DIR / "bgs-tiny-videomae" / "model.safetensors").is_file(),
-        reason="bundled bgs-tiny-videomae weights not produced yet")),
+    pytest.param(name, marks=pytest.mark.skipif(
+        not (ASSETS_DIR / name / "model.safetensors").is_file(), reason=f"bundled {name} weights not produced yet"))
+    for name in ("bgs-tiny-videomae", "bgs-tiny-conv3d")
 ]
-# LoRA'd linear layers per block: the family's intended modules, and nothing else
-PER_LAYER = {"videomae": 6, "timesformer": 7, "vjepa2": 6, "clip": 6}
+# LoRA'd linear (conv for bgs_conv3d) layers per block: the family's intended modules, and nothing else
+PER_LAYER = {"videomae": 6, "timesformer": 7, "vjepa2": 6, "clip": 6, "bgs_conv3d": 1}
 FORBIDDEN = {"vjepa2": "predictor", "clip": "text_model"}
 
 

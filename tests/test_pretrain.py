@@ -97,7 +97,7 @@ def test_cli_writes_loadable_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(train_mod, "socialshapes_source", lambda: moving_squares)
     out = tmp_path / "tiny"
-    rc = main(["pretrain-tiny", str(out), "--steps", "3", "--batch-size", "2", "--corpus-clips", "3",
+    rc = main(["pretrain-tiny", str(out), "--arch", "videomae", "--steps", "3", "--batch-size", "2", "--corpus-clips", "3",
                "--threads", "1", "--probe-clips", "0"])
     assert rc == 0
     log = json.loads((out / "training_log.json").read_text())

@@ -56,3 +56,18 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
         assert (tmp_path / "demo" / png).stat().st_size > 1000
     assert "noise ceiling" in format_table(report)
     assert "| model |" in (tmp_path / "demo" / "report.md").read_text()
+
+
+def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None:
+    from bgs_hf.models.registry import BUNDLED, DEFAULT_BACKBONE
+    from bgs_hf.quickstart import QuickstartConfig
+
+    assert QuickstartConfig().backbone == DEFAULT_BACKBONE in BUNDLED
+    for name in BUNDLED:
+        cfg = QuickstartConfig(backbone=name)
+        assert cfg.training_overrides()["learning_rate"] > 1e-4  # the paper's 1e-4 barely moves a tiny model
+        assert cfg.model_overrides() == {"head_dropout": 0.0}
+    other = QuickstartConfig(backbone="tiny-random-videomae")
+    assert other.training_overrides() == {} and other.model_overrides() == {}
+    assert QuickstartConfig(backbone="bgs-tiny-conv3d", training={"learning_rate": 1e-4}).training_overrides() == {
+        "learning_rate": 1e-4}

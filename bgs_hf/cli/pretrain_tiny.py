@@ -1,22 +1,31 @@
-"""`bgs-hf pretrain-tiny OUT`: reproduce the bundled `bgs-tiny-videomae` weights (defaults = the recipe)."""
+"""`bgs-hf pretrain-tiny OUT [--arch videomae|conv3d]`: reproduce a bundled backbone (defaults = its recipe)."""
 
 from __future__ import annotations
 
 import argparse
 
+ARCHS = ("videomae", "conv3d")
+#: Registry name of the backbone each --arch builds (the card's title).
+BACKBONE_NAMES = {"videomae": "bgs-tiny-videomae", "conv3d": "bgs-tiny-conv3d"}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from bgs_hf.pretrain.config import PretrainConfig
+    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig
 
     d = PretrainConfig()
     p = sub.add_parser(
         "pretrain-tiny",
-        help="pretrain the tiny default video backbone (masked video autoencoding on unlabelled clips)",
-        description="Masked video autoencoding of bgs-tiny-videomae on SocialShapes-style clips rendered "
-        "from their own seeds (never benchmark seeds). The defaults reproduce the bundled weights.",
+        help="pretrain a tiny bundled video backbone (self-supervised, on unlabelled clips)",
+        description="Self-supervised pretraining on SocialShapes-style clips rendered from their own seeds "
+        "(never benchmark seeds): --arch videomae is masked video autoencoding of bgs-tiny-videomae, --arch "
+        "conv3d masked foreground prediction of bgs-tiny-conv3d. The defaults reproduce the bundled weights.",
     )
     p.add_argument("out", help="output folder (config.json, model.safetensors, README.md, ...)")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"optimiser steps (default {d.steps})")
+    p.add_argument("--arch", choices=ARCHS, default="conv3d",
+                   help="which bundled backbone: conv3d (bgs-tiny-conv3d, the default) or videomae (bgs-tiny-videomae)")
+    p.add_argument("--steps", type=int, default=None,
+                   help=f"optimiser steps (default {d.steps} for videomae, {Conv3dPretrainConfig().steps} for conv3d)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"clips per step (default {d.batch_size})")
     p.add_argument("--seed", type=int, default=d.seed, help=f"init/mask/batch seed (default {d.seed})")
     p.add_argument(
@@ -31,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override any PretrainConfig field for experiments, e.g. --set arch.patch_size=8 --set mask_ratio=0.75",
+        help="override any field of the arch's pretraining config, e.g. --set arch.patch_size=8 --set mask_ratio=0.75",
     )
     p.set_defaults(func=run)
 
@@ -60,23 +69,23 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.errors import BGSInputError
     from bgs_hf.pretrain.card import write_model_card
     from bgs_hf.pretrain.config import PretrainConfig
+    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig, pretrain_conv3d
     from bgs_hf.pretrain.probe import run_probe
     from bgs_hf.pretrain.train import pretrain
 
     for name in ("steps", "batch_size", "corpus_clips", "threads"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise BGSInputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    cfg = PretrainConfig(
-        steps=args.steps,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        corpus_clips=args.corpus_clips,
-        num_threads=args.threads,
+    cfg = (Conv3dPretrainConfig if args.arch == "conv3d" else PretrainConfig)(
+        batch_size=args.batch_size, seed=args.seed, corpus_clips=args.corpus_clips, num_threads=args.threads,
     )
-    cfg.warmup_steps = min(cfg.warmup_steps, max(1, cfg.steps // 10))
+    if args.steps is not None:
+        cfg.steps = args.steps
+        cfg.warmup_steps = min(cfg.warmup_steps, max(1, cfg.steps // 10))
     apply_overrides(cfg, args.set)
-    result = pretrain(cfg, args.out)
-    probe = run_probe(args.out, n_clips=args.probe_clips) if args.probe_clips > 0 else None
+    result = (pretrain_conv3d if args.arch == "conv3d" else pretrain)(cfg, args.out)
+    name = BACKBONE_NAMES[args.arch]
+    probe = run_probe(args.out, n_clips=args.probe_clips, name=name) if args.probe_clips > 0 else None
     card = write_model_card(args.out, probe)
     print(
         f"pretrained {cfg.steps} steps in {(result.render_s + result.train_s) / 60:.1f} min; "

@@ -1,4 +1,4 @@
-"""`bgs-hf quickstart`: the main job on the embedded default (SocialShapes + bgs-tiny-videomae), offline."""
+"""`bgs-hf quickstart`: the main job on the embedded default (SocialShapes + bgs-tiny-conv3d), offline."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--seed", type=int, default=0, help="benchmark, split and training seed (default: 0)")
     p.add_argument("--clips", type=int, default=250, help="SocialShapes clips (default: 250)")
-    p.add_argument("--backbone", default="bgs-tiny-videomae", help="backbone name or path")
+    p.add_argument("--backbone", default=None,
+                   help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d; "
+                   "bgs-tiny-videomae is the other bundled one)")
     p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for CIs")
     p.add_argument("--fast", action="store_true", help="headline table only: skip the further analyses")
@@ -25,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from bgs_hf.quickstart import QuickstartConfig, format_table, run_quickstart
 
-    cfg = QuickstartConfig(out_dir=args.out, seed=args.seed, n_clips=args.clips, backbone=args.backbone,
+    cfg = QuickstartConfig(out_dir=args.out, seed=args.seed, n_clips=args.clips,
+                           backbone=args.backbone or QuickstartConfig.backbone,
                            data_dir=args.data, n_boot=args.n_boot, suite=not args.fast,
                            language_control=not args.fast)
     report = run_quickstart(cfg)

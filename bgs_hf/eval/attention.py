@@ -6,6 +6,9 @@ row of the pooled output: the CLS row for CLS models (TimeSformer, CLIP: spatial
 the mean of all rows for mean-pooled models (VideoMAE, V-JEPA 2). Maps live on the token grid
 ``(T', g, g)`` with T' = frames / tubelet and g = image / patch.
 
+Convolutional backbones (``bgs_conv3d``) have no attention; for them the map is each location's contribution to
+the mean-pooled feature, ``h_i · mean_j h_j`` (non-negative after ReLU), on the last block's ``(T', g, g)`` grid.
+
 Before/after comparisons: divergence = 1 − mean over clips of the Pearson r between the two models'
 maps; on SocialShapes, the share of rollout mass on the interacting agents' pixels (masks reduced to the
 same token grid), next to the share those pixels cover (what uniform attention would give).
@@ -62,8 +65,25 @@ def token_grid(model: Any) -> tuple[int, int, bool]:
     """(tubelet, grid side g, per-frame CLS?) of a BGS embedder's backbone."""
     base = _base(model)
     spec = base.spec
-    patch = int(getattr(base.backbone.config, "patch_size", 16))
+    cfg = base.backbone.config
+    widths = getattr(cfg, "widths", None)  # bgs_conv3d: every block halves the side
+    patch = 2 ** len(widths) if widths else int(getattr(cfg, "patch_size", 16))
     return int(spec.tubelet_size or 1), int(spec.image_size) // patch, spec.pooling in ("cls", "frame-mean")
+
+
+#: Families whose relevance map is :func:`contribution_maps` (no attention to roll out).
+CONVOLUTIONAL: tuple[str, ...] = ("bgs_conv3d",)
+
+
+def contribution_maps(tokens: np.ndarray, g: int) -> np.ndarray:
+    """``(T', g, g)`` share of each token in the mean-pooled feature, ``h_i · mean(h)`` (sums to 1)."""
+    tokens = np.asarray(tokens, dtype=np.float64)
+    if tokens.ndim != 2 or tokens.shape[0] % (g * g):
+        raise BGSInputError(f"{tokens.shape} tokens do not fill a {g}x{g} grid")
+    rel = np.clip(tokens @ tokens.mean(axis=0), 0, None)
+    total = rel.sum()
+    rel = rel / total if total > 0 else np.full_like(rel, 1.0 / rel.size)
+    return rel.reshape(-1, g, g)
 
 
 def rollout_maps(model: Any, clip: Any) -> np.ndarray:
@@ -81,6 +101,8 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
     finally:
         base.train(was_training)
     att = getattr(out, "attentions", None)
+    if base.spec.family in CONVOLUTIONAL:
+        return contribution_maps(out.last_hidden_state[0].float().cpu().numpy(), g)
     if not att or any(a is None for a in att):
         raise BGSInputError(f"{base.spec.name}: the backbone does not expose attention weights")
     r = rollout([a.float().cpu().numpy() for a in att])

@@ -156,9 +156,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                     _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
                                     _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
                         if "divergence" in r.get("attention", {}) else [])
-        sections.append(("Attention", [("text", "Attention rollout of the pooled output. Agent mass: share of "
-                                        "rollout on the interacting agents' pixels; agent area: the share those "
-                                        "pixels cover (what uniform attention would give)."), t, d]
+        sections.append(("Attention", [("text", "Attention rollout of the pooled output (convolutional backbones: "
+                                        "each location's contribution to the mean-pooled feature). Agent mass: "
+                                        "share of the map on the interacting agents' pixels; agent area: the share "
+                                        "those pixels cover (what uniform attention would give)."), t, d]
                          + _images(runs, "attention", "attention rollout overlays")))
     if has("motion"):
         def motion_rows(r: dict) -> list[list[Any]]:

@@ -33,7 +33,6 @@ from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKBONE = "bgs-tiny-videomae"
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 SLOTS = ("A", "B", "C")
 

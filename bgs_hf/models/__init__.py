@@ -12,9 +12,10 @@ Public API (stable; other packages import only these names)::
 Registry (``registry.py``)
     ``get_backbone_spec(name_or_path, *, trust_remote_code=False) -> BackboneSpec``.
     Accepts a family name (``vjepa2``, ``timesformer``, ``videomae``, ``clip``: the paper's Hub
-    checkpoints), any Hub id or local folder of those classes (family from ``config.model_type``),
-    ``tiny-random-<family>`` (tiny random model built from a config, no files), and
-    ``bgs-tiny-videomae`` (the bundled default in ``bgs_hf/assets/bgs-tiny-videomae/``).
+    checkpoints; ``bgs_conv3d``: our own 3-D CNN, :mod:`bgs_hf.models.conv3d`), any Hub id or local folder of
+    those classes (family from ``config.model_type``), ``tiny-random-<family>`` (tiny random model built from a
+    config, no files), and the bundled backbones in ``bgs_hf/assets/``: ``bgs-tiny-videomae`` and
+    ``bgs-tiny-conv3d`` (``DEFAULT_BACKBONE`` names the default).
     ``spec.frame_policy()`` returns the :class:`bgs_hf.video.FramePolicy` read from the checkpoint's
     processor config; ``spec.load_backbone()`` returns the transformers model.
 

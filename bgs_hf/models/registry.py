@@ -8,6 +8,7 @@ kwargs, and where frames/tubelet/image size live in the checkpoint config.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -25,7 +26,12 @@ from bgs_hf.video.policy import FramePolicy
 logger = logging.getLogger(__name__)
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-BUNDLED = {"bgs-tiny-videomae": "videomae"}
+BUNDLED = {"bgs-tiny-videomae": "videomae", "bgs-tiny-conv3d": "bgs_conv3d"}
+#: The backbone every entry point uses when none is given (training, quickstart, benchmarks). The 3-D CNN, not
+#: the tiny ViT: only its self-supervised features carry SocialShapes' social content (docs/experiments).
+DEFAULT_BACKBONE = "bgs-tiny-conv3d"
+#: Model classes bgs-hf defines itself (module to import), looked up before ``transformers``.
+OWN_MODEL_CLASSES = {"BGSConv3dModel": "bgs_hf.models.conv3d"}
 TINY_PREFIX = "tiny-random-"
 PROCESSOR_FILES = ("video_preprocessor_config.json", "preprocessor_config.json")
 POOLINGS = ("mean", "cls", "frame-mean")
@@ -136,6 +142,22 @@ FAMILIES: dict[str, Family] = {
             default_frames=8,
             tiny_config={**_TINY_VIT, "tiny_frames": 2},
         ),
+        Family(
+            name="bgs_conv3d",
+            model_types=("bgs_conv3d",),
+            model_class="BGSConv3dModel",
+            input_key="pixel_values",
+            pooling="mean",
+            lora_target=r"blocks\.\d+\.conv",
+            default_checkpoint="bgs-tiny-conv3d",  # bundled; there is no Hub checkpoint of this family
+            frames_attr="num_frames",
+            image_attr="image_size",
+            tubelet_attr=None,
+            fixed_frames=False,  # fully convolutional + global pooling: any frame count
+            default_processor={"size": {"shortest_edge": 64}, "crop_size": {"height": 64, "width": 64},
+                               "do_center_crop": True, **IMAGENET},
+            tiny_config={"widths": [8, 16], "temporal_strides": [1, 2], "num_frames": 4, "image_size": 32},
+        ),
     )
 }
 
@@ -200,7 +222,7 @@ class BackboneSpec:
     def load_backbone(self) -> nn.Module:
         """Instantiate the transformers model: from ``path`` when set (local, bundled, a run's ``base/``),
         else a tiny-random model from seed 0, else ``from_pretrained(name)`` (Hub)."""
-        cls = getattr(transformers, self.model_class)
+        cls = model_class(self.model_class)
         if self.source == "tiny-random" and self.path is None:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(0)
@@ -225,8 +247,15 @@ class BackboneSpec:
         }
 
 
+def model_class(name: str) -> type:
+    """The model class called ``name``: one of bgs-hf's own (:data:`OWN_MODEL_CLASSES`) or transformers'."""
+    if name in OWN_MODEL_CLASSES:
+        return getattr(importlib.import_module(OWN_MODEL_CLASSES[name]), name)
+    return getattr(transformers, name)
+
+
 def _config_class(family: Family) -> type:
-    return getattr(transformers, family.model_class).config_class
+    return model_class(family.model_class).config_class
 
 
 def _tiny_config(family: Family) -> Any:
@@ -316,7 +345,7 @@ def bundled_path(name: str) -> Path:
 
 
 def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code: bool = False) -> BackboneSpec:
-    """Resolve a family name, ``tiny-random-<family>``, ``bgs-tiny-videomae``, local folder or Hub id."""
+    """Resolve a family name, ``tiny-random-<family>``, a bundled backbone (:data:`BUNDLED`), local folder or Hub id."""
     name = str(name_or_path)
     if name in FAMILIES:
         name = FAMILIES[name].default_checkpoint

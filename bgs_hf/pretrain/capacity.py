@@ -66,17 +66,13 @@ class Conv3dNet(nn.Module):
     """A plain 3-D CNN (four strided conv blocks, global average pool): locality and translation
     equivariance built in, the inductive bias a from-scratch ViT has to learn from data."""
 
-    def __init__(self, width: int = 192) -> None:
+    def __init__(self, widths: list[int] | tuple[int, ...] = (32, 64, 128, 192),
+                 temporal_strides: list[int] | tuple[int, ...] = (1, 2, 2, 2)) -> None:
         super().__init__()
-        self.net = nn.Sequential(
-            *_conv_block(3, 32, (3, 3, 3), (1, 2, 2)),
-            *_conv_block(32, 64, (3, 3, 3), (2, 2, 2)),
-            *_conv_block(64, 128, (3, 3, 3), (2, 2, 2)),
-            *_conv_block(128, width, (3, 3, 3), (2, 2, 2)),
-            nn.AdaptiveAvgPool3d(1),
-            nn.Flatten(),
-        )
-        self.dim = width
+        chans = [3, *widths]
+        blocks = [_conv_block(chans[i], chans[i + 1], (3, 3, 3), (s, 2, 2)) for i, s in enumerate(temporal_strides)]
+        self.net = nn.Sequential(*[m for block in blocks for m in block], nn.AdaptiveAvgPool3d(1), nn.Flatten())
+        self.dim = int(widths[-1])
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return self.net(pixel_values.transpose(1, 2))  # Conv3d wants (B,3,T,H,W)

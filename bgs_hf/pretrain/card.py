@@ -95,7 +95,7 @@ mean of `last_hidden_state`). Input: {arch['num_frames']} frames, {arch['image_s
 - Wall time: {tm['total_s'] / 60:.1f} min in all ({tm['render_s']:.0f} s rendering the corpus,
   {tm['train_s']:.0f} s training, {tm['s_per_step']:.3f} s/step), measured on: {tm['cpu']}, CPU affinity
   {tm['cpu_affinity']} cores, torch {tm['torch']}. {timing_note}
-- Reproduce: `bgs-hf pretrain-tiny OUT` (the defaults are this recipe). Runs are deterministic for a seed on
+- Reproduce: `bgs-hf pretrain-tiny OUT --arch videomae` (the defaults are this recipe). Runs are deterministic for a seed on
   the same torch build and thread count (`--threads`, default 2); other thread counts can change the last bits.
 
 ![loss curve]({CURVE_FILE})
@@ -115,6 +115,83 @@ not from a linear read-out of its frozen features.
 {notes_md}"""
 
 
+def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "",
+                       notes: str = "") -> str:
+    """The ``bgs-tiny-conv3d`` card: same sections as the ViT's, for the foreground-prediction recipe."""
+    notes_md = f"\n## Notes\n{notes.strip()}\n" if notes.strip() else ""
+    cfg, tm = log["config"], log["timing"]
+    arch = cfg["arch"]
+    probe_md = "Not run for this checkpoint." if probe is None else (
+        f"Linear probes on {probe['n_clips']} held-out SocialShapes-style clips (seeds {probe['seeds']}, disjoint "
+        f"from the corpus and from every benchmark instance); {probe['classifier']}. `social space` is the clip's "
+        "point in the simulated observers' latent social space (variance-weighted R²); `interaction` is shown "
+        "only through motion and facing; `scene_kind` is a nuisance factor.\n\n" + _probe_table(probe))
+    blocks = ", ".join(f"{w} ch / temporal stride {s}" for w, s in zip(arch["widths"], arch["temporal_strides"]))
+    return f"""---
+library_name: transformers
+license: apache-2.0
+pipeline_tag: video-classification
+tags:
+- bgs_conv3d
+- self-supervised
+- masked-video-modeling
+- bgs-hf
+- toy
+---
+
+# bgs-tiny-conv3d
+
+A **tiny toy 3-D CNN video backbone** that bgs-hf pretrains itself, without labels, so that its offline demo has a
+default video model whose frozen features carry some of SocialShapes' social content. It is a
+`BGSConv3dModel` (`import bgs_hf.models.conv3d` registers it with `AutoModel`, then `AutoModel.from_pretrained(path)`
+loads it). It is **not a
+general video model**: it has only ever seen {arch['image_size']}-px synthetic clips of coloured shapes.
+
+## Data
+- {log['corpus']['n_clips']} unlabelled SocialShapes-style clips ({arch['num_frames']} frames,
+  {arch['image_size']}×{arch['image_size']} px), rendered in memory by `bgs_hf.synth`. Clip *i* uses seed
+  `{cfg['corpus_seed_offset']} + i` (seeds {log['corpus']['seeds']}); benchmark instances use small integer
+  seeds, so no benchmark clip is in the corpus.
+- Frames only: no human (simulated) judgments, ratings, captions or scene labels are used. The foreground
+  target is computed from the frames alone (`bgs_hf.pretrain.foreground`: integer camera-shake compensation,
+  temporal-median background).
+- Augmentation: random horizontal and vertical flips (frames and target together).
+
+## Objective
+{log['objective']}. Future hidden for {cfg['future_share']:.0%} of the clips, {cfg['hidden_tubes']} tubes for
+the rest. AdamW (weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, linear warm-up {cfg['warmup_steps']}
+steps then cosine to {cfg['min_lr']}, gradient clipping {cfg['grad_clip']}. The prediction head is discarded.
+
+## Architecture
+{len(arch['widths'])} blocks of Conv3d (kernel 3, spatial stride 2) + ReLU: {blocks}. BatchNorm was used in
+pretraining and is folded into the convolutions, so the saved model has no running statistics for fine-tuning
+to drift. `last_hidden_state` is the last block's feature map as tokens; `pooler_output` their mean (bgs-hf
+pools the mean). Hidden states of the earlier blocks are zero-padded to {arch['widths'][-1]} channels, which
+leaves their cosine geometry unchanged. Input: {arch['num_frames']} frames, {arch['image_size']} px, ImageNet
+mean/std (`preprocessor_config.json`).
+
+## Training
+- Steps: {log['steps']}, batch size {cfg['batch_size']}, seed {cfg['seed']}, {tm['torch_threads']} torch threads.
+- Final loss (mean of the last 5% of steps): **{log['final_loss']:.4f}** (first step: {log['loss'][0]:.4f}).
+- Wall time: {tm['total_s'] / 60:.1f} min in all ({tm['render_s']:.0f} s rendering the corpus and its
+  foreground, {tm['train_s']:.0f} s training, {tm['s_per_step']:.3f} s/step), measured on: {tm['cpu']}, CPU
+  affinity {tm['cpu_affinity']} cores, torch {tm['torch']}. {timing_note}
+- Reproduce: `bgs-hf pretrain-tiny OUT` (`--arch conv3d` is the default; the defaults are this recipe).
+
+![loss curve]({CURVE_FILE})
+
+The full per-step loss and config are in `{LOG_FILE}`.
+
+## What the frozen embedding encodes
+{probe_md}
+
+## Limitations
+Trained for minutes on one synthetic domain; it will not transfer to natural video. Its frozen features carry
+part of the observers' social space, not most of it (see the probe); `docs/experiments/README.md` in bgs-hf
+measures how far that is from what half the noise ceiling needs.
+{notes_md}"""
+
+
 def write_model_card(
     out_dir: str | Path, probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = ""
 ) -> Path:
@@ -124,5 +201,6 @@ def write_model_card(
     if probe is not None:
         (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n")
     path = out / "README.md"
-    path.write_text(render_model_card(log, probe, timing_note, notes))
+    render = render_conv3d_card if "widths" in log["config"]["arch"] else render_model_card
+    path.write_text(render(log, probe, timing_note, notes))
     return path

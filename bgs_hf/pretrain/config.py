@@ -56,19 +56,13 @@ class TinyVideoMAEArch:
 
 
 @dataclass
-class PretrainConfig:
-    """Everything that determines the pretrained weights (plus output knobs that do not)."""
+class PretrainSchedule:
+    """Corpus size and optimisation settings that both bundled backbones' pretraining configs share
+    (the loop is `bgs_hf.pretrain.train.optimise`)."""
 
-    arch: TinyVideoMAEArch = field(default_factory=TinyVideoMAEArch)
     steps: int = 1200
     batch_size: int = 32
     corpus_clips: int = 3000
-    mask_ratio: float = 0.9
-    #: Reconstruction target of the masked tubelets: "pixels" (VideoMAE), "motion" (per-patch normalised
-    #: temporal frame differences, MotionMAE-style: static backgrounds become trivial, moving agents carry
-    #: the loss) or "pixels+motion" (both, from a decoder head twice as wide; motion term x motion_weight).
-    target: str = "pixels"
-    motion_weight: float = 1.0
     lr: float = 1e-3
     min_lr: float = 1e-5
     weight_decay: float = 0.05
@@ -79,12 +73,25 @@ class PretrainConfig:
     corpus_seed_offset: int = CORPUS_SEED_OFFSET
     log_every: int = 10
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PretrainConfig(PretrainSchedule):
+    """Everything that determines the `bgs-tiny-videomae` weights (plus output knobs that do not)."""
+
+    arch: TinyVideoMAEArch = field(default_factory=TinyVideoMAEArch)
+    mask_ratio: float = 0.9
+    #: Reconstruction target of the masked tubelets: "pixels" (VideoMAE), "motion" (per-patch normalised
+    #: temporal frame differences, MotionMAE-style: static backgrounds become trivial, moving agents carry
+    #: the loss) or "pixels+motion" (both, from a decoder head twice as wide; motion term x motion_weight).
+    target: str = "pixels"
+    motion_weight: float = 1.0
+
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PretrainConfig:

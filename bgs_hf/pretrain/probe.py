@@ -60,7 +60,8 @@ def socialshapes_labelled(seed: int) -> tuple[np.ndarray, dict[str, Any]]:
 
 @torch.no_grad()
 def encoder_features(encoder: torch.nn.Module, clips: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Mean-pooled last hidden state of a `VideoMAEModel` for uint8 clips (N,T,H,W,3)."""
+    """Mean-pooled last hidden state of a video encoder (`VideoMAEModel`, `BGSConv3dModel`) for uint8 clips
+    (N,T,H,W,3)."""
     encoder.eval()
     out = []
     for i in range(0, len(clips), batch_size):
@@ -124,6 +125,7 @@ def run_probe(
     seed_offset: int = PROBE_SEED_OFFSET,
     source: LabelledSource | None = None,
     seed: int = 0,
+    name: str = "bgs-tiny-videomae",
 ) -> dict[str, Any]:
     """Linear-probe scores of each label from several feature sets: accuracy for categorical labels,
     R² for continuous ones.
@@ -132,9 +134,11 @@ def run_probe(
     "results": {feature: {label: [mean, sd]}}}``. A randomly initialised encoder of the same architecture
     is included as a control.
     """
-    from transformers import VideoMAEModel
+    from transformers import AutoModel
 
-    encoder = VideoMAEModel.from_pretrained(model_dir)
+    import bgs_hf.models.conv3d  # noqa: F401 - registers bgs_conv3d with AutoModel
+
+    encoder = AutoModel.from_pretrained(model_dir)
     cfg = encoder.config
     arch = TinyVideoMAEArch(image_size=cfg.image_size, num_frames=cfg.num_frames)
     source = source or socialshapes_labelled
@@ -146,8 +150,8 @@ def run_probe(
         for k, v in lab.items():
             labels.setdefault(k, []).append(v)
     torch.manual_seed(seed)
-    random_encoder = VideoMAEModel(cfg)
-    feats = {"bgs-tiny-videomae (pretrained)": encoder_features(encoder, clips)}
+    random_encoder = type(encoder)(cfg)
+    feats = {f"{name} (pretrained)": encoder_features(encoder, clips)}
     feats["same architecture, random init"] = encoder_features(random_encoder, clips)
     feats.update(pixel_features(clips))
     results: dict[str, dict[str, list[float]]] = {}

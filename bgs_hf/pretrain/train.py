@@ -13,6 +13,7 @@ import math
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,33 @@ def masked_loss(
     return loss
 
 
+def optimise(cfg: Any, opt: torch.optim.Optimizer, params: list[torch.nn.Parameter],
+             batch_loss: Callable[[np.random.Generator], torch.Tensor], *, desc: str,
+             progress: bool = True) -> tuple[list[float], float]:
+    """The pretraining loop both bundled backbones share: ``cfg.steps`` steps of warm-up + cosine lr
+    (:func:`lr_at`), gradient clipping at ``cfg.grad_clip``, a progress bar with the running loss.
+
+    ``batch_loss(rng)`` draws a batch with the run's generator (seeded by ``cfg.seed``) and returns its loss.
+    Returns the per-step losses and the training wall time in seconds.
+    """
+    rng = np.random.default_rng(cfg.seed)
+    losses: list[float] = []
+    t0 = time.perf_counter()
+    bar = tqdm(range(cfg.steps), desc=desc, unit="step", disable=not progress)
+    for step in bar:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        loss = batch_loss(rng)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+        if step % cfg.log_every == 0 or step == cfg.steps - 1:
+            bar.set_postfix(loss=f"{np.mean(losses[-cfg.log_every:]):.4f}")
+    return losses, time.perf_counter() - t0
+
+
 def pretrain(
     cfg: PretrainConfig,
     out_dir: str | Path,
@@ -221,24 +249,12 @@ def pretrain(
         lr=cfg.lr,
         betas=(0.9, 0.95),
     )
-    rng = np.random.default_rng(cfg.seed)
-    losses: list[float] = []
-    t1 = time.perf_counter()
-    bar = tqdm(range(cfg.steps), desc="pretrain", unit="step", disable=not progress)
-    for step in bar:
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step, cfg)
+    def batch_loss(rng: np.random.Generator) -> torch.Tensor:
         pixel_values = to_pixel_values(sample_batch(pool, cfg.batch_size, rng))
         mask = tube_mask(cfg.batch_size, cfg.arch, cfg.mask_ratio, rng)
-        loss = masked_loss(model, pixel_values, mask, cfg)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        losses.append(float(loss.detach()))
-        if step % cfg.log_every == 0 or step == cfg.steps - 1:
-            bar.set_postfix(loss=f"{np.mean(losses[-cfg.log_every:]):.4f}")
-    train_s = time.perf_counter() - t1
+        return masked_loss(model, pixel_values, mask, cfg)
+
+    losses, train_s = optimise(cfg, opt, list(model.parameters()), batch_loss, desc="pretrain", progress=progress)
     result = PretrainResult(out, losses, render_s, train_s, corpus_fingerprint(pool), corpus_fingerprint(pool[:8]))
 
     model.videomae.config.architectures = ["VideoMAEModel"]
@@ -250,12 +266,16 @@ def pretrain(
     return result
 
 
-def write_training_log(result: PretrainResult, cfg: PretrainConfig) -> Path:
-    """JSON log: the full config, per-step loss, timings, and where it was measured."""
+def write_training_log(result: PretrainResult, cfg: Any, *, objective: str | None = None) -> Path:
+    """JSON log: the full config, per-step loss, timings, and where it was measured.
+
+    ``cfg`` is a :class:`PretrainConfig` (objective from its target) or another pretraining config with
+    ``to_dict``, ``corpus_clips`` and ``corpus_seed_offset`` (then ``objective`` is required).
+    """
     n = len(result.losses)
     log = {
         "config": cfg.to_dict(),
-        "objective": OBJECTIVES[cfg.target],
+        "objective": objective if objective is not None else OBJECTIVES[cfg.target],
         "corpus": {
             "kind": "SocialShapes-style clips rendered in memory, frames only",
             "n_clips": cfg.corpus_clips,
@@ -283,7 +303,8 @@ def write_training_log(result: PretrainResult, cfg: PretrainConfig) -> Path:
     return path
 
 
-def plot_loss_curve(losses: list[float], path: Path) -> Path:
+def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-videomae pretraining",
+                    ylabel: str = "reconstruction MSE") -> Path:
     """Per-step loss (faint) and a running mean (bold)."""
     import matplotlib
 
@@ -297,8 +318,8 @@ def plot_loss_curve(losses: list[float], path: Path) -> Path:
     ax.plot(np.arange(len(y)), y, alpha=0.3, lw=0.8, label="step")
     ax.plot(np.arange(k - 1, len(y)), smooth, lw=2, label=f"mean of {k}")
     ax.set_xlabel("step")
-    ax.set_ylabel("reconstruction MSE")
-    ax.set_title("bgs-tiny-videomae pretraining")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.models.registry import DEFAULT_BACKBONE
 
 
 @dataclass
@@ -28,8 +29,9 @@ class ModelArguments:
     """The backbone, the projection head and LoRA."""
 
     backbone: str = field(
-        default="bgs-tiny-videomae",
-        metadata={"help": "vjepa2|timesformer|videomae|clip, tiny-random-<family>, a Hub id or a local folder"})
+        default=DEFAULT_BACKBONE,
+        metadata={"help": "vjepa2|timesformer|videomae|clip|bgs_conv3d, tiny-random-<family>, bgs-tiny-videomae, "
+                          "bgs-tiny-conv3d, a Hub id or a local folder"})
     num_frames: int | None = field(default=None, metadata={"help": "frames per clip (models that accept any)"})
     head_dim: int = field(default=128, metadata={"help": "projection head width (0 = no head)"})
     head_dropout: float = field(default=0.3)

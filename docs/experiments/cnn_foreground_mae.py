@@ -13,6 +13,9 @@ content is made of. Checks, with the encoder frozen:
    (192 -> 64) trained on the 160 training clips' judgments with the odd-one-out loss, chosen on the 40
    validation clips, scored on test: a cheap lower bound on what BGS fine-tuning could get from these features.
 
+The magnitude target is now the library recipe of the bundled `bgs-tiny-conv3d` (`bgs_hf.pretrain.conv3d`,
+whose `pooled_targets` and `hide` this script uses); the script remains for its checks and the agent-rgb variant.
+
 Usage: python docs/experiments/cnn_foreground_mae.py STEPS LR SEED OUT.json [TARGET]
 (TARGET: "magnitude", the default, or "agent-rgb"; see TARGETS)
 (the log beside it: ``1600 1e-3 0 docs/experiments/cnn_foreground_mae.json``; 15 min on 2 cores). The encoder's
@@ -39,6 +42,7 @@ from bgs_hf.metrics import cosine_similarity_matrix
 from bgs_hf.metrics.rsa import r2 as rsa_r2
 from bgs_hf.pretrain.capacity import Conv3dNet, render_labelled
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
+from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
 from bgs_hf.pretrain.corpus import to_pixel_values
 from bgs_hf.pretrain.foreground import foreground
 from bgs_hf.pretrain.probe import cv_accuracy, cv_r2
@@ -53,27 +57,6 @@ TARGETS = {
     # eye dot (facing), which a 4-px magnitude blurs away
     "agent-rgb": (2, lambda frames, fg: frames.astype(np.float32) / 255 * (fg[..., None] > 25)),
 }
-
-
-def pooled_targets(target: np.ndarray, cell: int) -> torch.Tensor:
-    """float (B,16,64,64,C) -> (B, 8*C*(16/cell)^2, 2, 4, 4): each output location of the CNN's last block
-    (2x4x4) predicts its 8 frames x C channels x cells of ``cell`` px."""
-    t = torch.from_numpy(np.ascontiguousarray(target)).permute(0, 1, 4, 2, 3)  # B,16,C,64,64
-    b, c, n = t.shape[0], t.shape[2], 16 // cell
-    t = nn.functional.avg_pool2d(t.reshape(b * 16 * c, 1, 64, 64), cell).reshape(b, 2, 8, c, 4, n, 4, n)
-    return t.permute(0, 2, 3, 5, 7, 1, 4, 6).reshape(b, 8 * c * n * n, 2, 4, 4)
-
-
-def hide(batch: int, rng: np.random.Generator) -> torch.Tensor:
-    """Input mask (B,16,1,64,64): 1 = visible. Half the clips lose their future, half 8 random 16-px tubes."""
-    keep = torch.ones(batch, 16, 1, 64, 64)
-    for b in range(batch):
-        if rng.random() < 0.5:
-            keep[b, 8:] = 0
-        else:
-            for c in rng.permutation(16)[:8]:
-                keep[b, :, :, (c // 4) * 16 : (c // 4 + 1) * 16, (c % 4) * 16 : (c % 4 + 1) * 16] = 0
-    return keep
 
 
 @torch.no_grad()
@@ -127,8 +110,9 @@ def main(steps: int, lr: float, seed: int, out: str, target: str = "magnitude") 
 
     torch.manual_seed(0)
     net = Conv3dNet()
-    scale = float(pooled_targets(make_target(corpus[:200], fg[:200]), cell).std())
-    trunk, head = net.net[:-2], nn.Conv3d(net.dim, pooled_targets(make_target(corpus[:1], fg[:1]), cell).shape[1], 1)
+    cnn, hiding = Conv3dArch(), Conv3dPretrainConfig()
+    scale = float(pooled_targets(make_target(corpus[:200], fg[:200]), cnn, cell).std())
+    trunk, head = net.net[:-2], nn.Conv3d(net.dim, pooled_targets(make_target(corpus[:1], fg[:1]), cnn, cell).shape[1], 1)
     params = [*net.parameters(), *head.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
 
@@ -156,8 +140,8 @@ def main(steps: int, lr: float, seed: int, out: str, target: str = "magnitude") 
         x, f = corpus[idx].copy(), fg[idx].copy()
         for flip, axis in ((rng.random(BATCH) < 0.5, 3), (rng.random(BATCH) < 0.5, 2)):
             x[flip], f[flip] = np.flip(x[flip], axis), np.flip(f[flip], axis)
-        pred = head(trunk((to_pixel_values(x) * hide(BATCH, rng)).transpose(1, 2)))
-        loss = nn.functional.mse_loss(pred, pooled_targets(make_target(x, f), cell) / scale)
+        pred = head(trunk((to_pixel_values(x) * hide(BATCH, cnn, hiding, rng)).transpose(1, 2)))
+        loss = nn.functional.mse_loss(pred, pooled_targets(make_target(x, f), cnn, cell) / scale)
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(params, 1.0)

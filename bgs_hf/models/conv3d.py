@@ -1,0 +1,174 @@
+"""``bgs_conv3d``: a small 3-D CNN video backbone as a transformers ``PreTrainedModel``.
+
+Why a CNN: at the demo's 2-core budget a from-scratch tiny ViT does not learn SocialShapes' social content
+even with oracle labels, while a 0.9 M-parameter 3-D CNN does (``docs/experiments/README.md``). Registered as
+a transformers model it gets what the ViT families have: ``save_pretrained``/``from_pretrained``,
+``AutoModel``, peft LoRA on its ``Conv3d`` layers, and hidden states for the layer-wise analyses.
+
+Two choices keep it honest under LoRA:
+
+- **No normalisation layers.** Pretraining uses BatchNorm; :func:`fold_batchnorm` folds it into the
+  convolutions when pretraining ends (exact in eval mode). Fine-tuning therefore cannot drift running
+  statistics that an adapter folder would not save.
+- **Equal-width hidden states.** Layer ``i``'s feature map is returned as ``(B, tokens, hidden_size)`` with
+  its channels zero-padded to the last block's width, so the layer-wise analyses can stack them. Zero
+  padding changes neither dot products nor norms, so cosine geometry per layer is exactly the layer's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_layers import GradientCheckpointingLayer
+from transformers.modeling_outputs import BaseModelOutputWithPooling
+
+MODEL_TYPE = "bgs_conv3d"
+
+
+class BGSConv3dConfig(PretrainedConfig):
+    """Block widths and temporal strides; every block halves height and width (kernel 3, padding 1)."""
+
+    model_type = MODEL_TYPE
+
+    def __init__(self, widths: list[int] | tuple[int, ...] = (32, 64, 128, 192),
+                 temporal_strides: list[int] | tuple[int, ...] = (1, 2, 2, 2), kernel_size: int = 3,
+                 num_channels: int = 3, num_frames: int = 16, image_size: int = 64,
+                 initializer_range: float = 0.02, **kwargs: Any) -> None:
+        widths, temporal_strides = [int(w) for w in widths], [int(s) for s in temporal_strides]
+        if not widths or len(widths) != len(temporal_strides):
+            raise ValueError(f"widths {widths} and temporal_strides {temporal_strides} need one entry per block")
+        if kernel_size % 2 != 1:
+            raise ValueError(f"kernel_size must be odd (same padding), got {kernel_size}")
+        self.widths = widths
+        self.temporal_strides = temporal_strides
+        self.kernel_size = int(kernel_size)
+        self.num_channels = int(num_channels)
+        self.num_frames = int(num_frames)
+        self.image_size = int(image_size)
+        self.initializer_range = initializer_range
+        super().__init__(**kwargs)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.widths[-1]
+
+    @property
+    def num_hidden_layers(self) -> int:
+        return len(self.widths)
+
+
+class BGSConv3dBlock(GradientCheckpointingLayer):
+    """Conv3d (bias carries the folded BatchNorm) + ReLU. LoRA targets ``conv``; activation checkpointing
+    works per block."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, temporal_stride: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv3d(c_in, c_out, kernel, stride=(temporal_stride, 2, 2), padding=kernel // 2)
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.conv(x))
+
+
+class BGSConv3dPreTrainedModel(PreTrainedModel):
+    config_class = BGSConv3dConfig
+    config: BGSConv3dConfig
+    base_model_prefix = "conv3d"
+    main_input_name = "pixel_values"
+    supports_gradient_checkpointing = True
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, nn.Conv3d):
+            init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            if module.bias is not None:
+                init.zeros_(module.bias)
+
+
+class BGSConv3dModel(BGSConv3dPreTrainedModel):
+    """``pixel_values (B, T, 3, H, W)`` -> tokens ``(B, T'·H'·W', hidden_size)`` of the last block.
+
+    ``pooler_output`` is the mean over tokens (global average pooling, the CNN's own readout).
+    """
+
+    def __init__(self, config: BGSConv3dConfig) -> None:
+        super().__init__(config)
+        chans = [config.num_channels, *config.widths]
+        self.blocks = nn.ModuleList(
+            BGSConv3dBlock(chans[i], chans[i + 1], config.kernel_size, config.temporal_strides[i])
+            for i in range(len(config.widths))
+        )
+        self.post_init()
+
+    def _tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, H, W) -> (B, T·H·W, hidden_size), channels zero-padded (see module docstring)."""
+        tokens = x.flatten(2).transpose(1, 2)
+        pad = self.config.hidden_size - tokens.shape[-1]
+        return nn.functional.pad(tokens, (0, pad)) if pad > 0 else tokens
+
+    def forward(self, pixel_values: torch.Tensor, output_hidden_states: bool | None = None,
+                return_dict: bool | None = None, **_: Any) -> BaseModelOutputWithPooling | tuple:
+        if pixel_values.ndim != 5 or pixel_values.shape[2] != self.config.num_channels:
+            raise ValueError(f"pixel_values must be (B, T, {self.config.num_channels}, H, W), "
+                             f"got {tuple(pixel_values.shape)}")
+        output_hidden_states = (output_hidden_states if output_hidden_states is not None
+                                else self.config.output_hidden_states)
+        x = pixel_values.transpose(1, 2)  # Conv3d wants (B, C, T, H, W)
+        hidden: list[torch.Tensor] = [self._tokens(x)] if output_hidden_states else []
+        for block in self.blocks:
+            x = block(x)
+            if output_hidden_states:
+                hidden.append(self._tokens(x))
+        last = x.flatten(2).transpose(1, 2)
+        pooled = last.mean(1)
+        hidden_states = tuple(hidden) if output_hidden_states else None
+        if return_dict is False:
+            return (last, pooled, hidden_states) if output_hidden_states else (last, pooled)
+        return BaseModelOutputWithPooling(last_hidden_state=last, pooler_output=pooled, hidden_states=hidden_states)
+
+
+@torch.no_grad()
+def fold_batchnorm(conv: nn.Conv3d, bn: nn.BatchNorm3d) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weight and bias of one convolution equal to ``bn(conv(x))`` with ``bn`` in eval mode."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    weight = conv.weight * scale.view(-1, *([1] * (conv.weight.ndim - 1)))
+    return weight.clone(), ((bias - bn.running_mean) * scale + bn.bias).clone()
+
+
+def from_conv_bn_stack(layers: nn.Sequential, config: BGSConv3dConfig) -> BGSConv3dModel:
+    """A ``BGSConv3dModel`` equal (in eval mode) to a ``Conv3d, BatchNorm3d, ReLU`` x N stack.
+
+    The pretraining network (``bgs_hf.pretrain.capacity.Conv3dNet``) is such a stack; this is how its
+    weights become the bundled backbone.
+    """
+    pairs = [(m, layers[i + 1]) for i, m in enumerate(layers) if isinstance(m, nn.Conv3d)]
+    if len(pairs) != len(config.widths) or not all(isinstance(bn, nn.BatchNorm3d) for _, bn in pairs):
+        raise ValueError(f"expected {len(config.widths)} Conv3d+BatchNorm3d pairs, found {len(pairs)}")
+    model = BGSConv3dModel(config)
+    for block, (conv, bn) in zip(model.blocks, pairs, strict=True):
+        if block.conv.weight.shape != conv.weight.shape or block.conv.stride != conv.stride:
+            raise ValueError(f"block shape {tuple(block.conv.weight.shape)} stride {block.conv.stride} != "
+                             f"source {tuple(conv.weight.shape)} stride {conv.stride}")
+        weight, bias = fold_batchnorm(conv, bn)
+        block.conv.weight.data.copy_(weight)
+        block.conv.bias.data.copy_(bias)
+    return model.eval()
+
+
+def register_auto_classes() -> None:
+    """Let ``AutoConfig``/``AutoModel.from_pretrained`` read ``bgs_conv3d`` folders (idempotent)."""
+    try:
+        AutoConfig.register(MODEL_TYPE, BGSConv3dConfig)
+    except ValueError:  # already registered
+        pass
+    try:
+        AutoModel.register(BGSConv3dConfig, BGSConv3dModel)
+    except ValueError:
+        pass
+
+
+register_auto_classes()

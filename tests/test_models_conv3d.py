@@ -1,0 +1,102 @@
+"""The bgs_conv3d backbone: BatchNorm folding is exact, hidden states keep each layer's geometry, and it
+behaves as a transformers model (save/load, AutoModel, activation checkpointing, any frame count)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoModel
+
+from bgs_hf.models import build_embedder
+from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel, fold_batchnorm, from_conv_bn_stack
+from bgs_hf.pretrain.capacity import Conv3dNet
+
+torch.set_num_threads(1)
+SMALL = {"widths": [8, 16, 24], "temporal_strides": [1, 2, 2], "num_frames": 8, "image_size": 32}
+
+
+def _trained_like_bn_stack() -> Conv3dNet:
+    """A Conv3dNet whose BatchNorms have non-trivial statistics and affine parameters, in eval mode."""
+    torch.manual_seed(0)
+    net = Conv3dNet(widths=SMALL["widths"], temporal_strides=SMALL["temporal_strides"])
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm3d):
+            m.running_mean.uniform_(-1, 1)
+            m.running_var.uniform_(0.2, 3.0)
+            m.weight.data.uniform_(0.5, 2.0)
+            m.bias.data.uniform_(-0.5, 0.5)
+    return net.eval()
+
+
+def test_fold_batchnorm_matches_conv_then_bn_by_hand():
+    conv = torch.nn.Conv3d(2, 3, 3, padding=1)
+    bn = torch.nn.BatchNorm3d(3).eval()
+    bn.running_mean.copy_(torch.tensor([0.5, -1.0, 2.0]))
+    bn.running_var.copy_(torch.tensor([4.0, 0.25, 1.0]))
+    bn.weight.data.copy_(torch.tensor([1.0, 2.0, -1.0]))
+    bn.bias.data.copy_(torch.tensor([0.0, 1.0, 3.0]))
+    w, b = fold_batchnorm(conv, bn)
+    scale = torch.tensor([1.0, 2.0, -1.0]) / torch.sqrt(torch.tensor([4.0, 0.25, 1.0]) + bn.eps)
+    assert torch.allclose(w, conv.weight * scale.view(3, 1, 1, 1, 1))
+    assert torch.allclose(b, (conv.bias - torch.tensor([0.5, -1.0, 2.0])) * scale + torch.tensor([0.0, 1.0, 3.0]))
+
+
+def test_folded_model_equals_the_pretraining_network():
+    net = _trained_like_bn_stack()
+    model = from_conv_bn_stack(net.net[:-2], BGSConv3dConfig(**SMALL))
+    x = torch.randn(2, 8, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(model(x).pooler_output, net(x), atol=1e-5)
+    assert not any(isinstance(m, torch.nn.BatchNorm3d) for m in model.modules())
+    with pytest.raises(ValueError, match="Conv3d\\+BatchNorm3d pairs"):
+        from_conv_bn_stack(net.net[:-2], BGSConv3dConfig(**{**SMALL, "widths": [8, 16], "temporal_strides": [1, 2]}))
+
+
+def test_hidden_states_are_padded_without_changing_cosine_geometry():
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(**SMALL)).eval()
+    x = torch.randn(3, 8, 3, 32, 32)
+    with torch.no_grad():
+        out = model(x, output_hidden_states=True)
+        h1 = model.blocks[0](x.transpose(1, 2))  # first block, 8 channels
+    assert len(out.hidden_states) == len(SMALL["widths"]) + 1
+    assert all(h.shape[-1] == 24 for h in out.hidden_states)
+    assert torch.equal(out.hidden_states[-1], out.last_hidden_state)
+    assert torch.allclose(out.pooler_output, out.last_hidden_state.mean(1))
+    own = h1.flatten(2).mean(-1)  # (3, 8) pooled, unpadded
+    padded = out.hidden_states[1].mean(1)
+    assert torch.equal(padded[:, 8:], torch.zeros(3, 16))
+    cos = torch.nn.functional.cosine_similarity
+    assert torch.allclose(cos(padded[:, None], padded[None], dim=-1), cos(own[:, None], own[None], dim=-1), atol=1e-6)
+
+
+def test_save_load_auto_model_and_bad_input(tmp_path):
+    model = BGSConv3dModel(BGSConv3dConfig(**SMALL)).eval()
+    model.save_pretrained(tmp_path)
+    loaded = AutoModel.from_pretrained(tmp_path)
+    assert isinstance(loaded, BGSConv3dModel) and loaded.config.widths == SMALL["widths"]
+    x = torch.randn(1, 8, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(loaded(x).last_hidden_state, model(x).last_hidden_state)
+        assert model(torch.randn(1, 5, 3, 32, 32)).pooler_output.shape == (1, 24)  # any frame count
+    with pytest.raises(ValueError, match="pixel_values must be"):
+        model(torch.randn(1, 8, 32, 32))
+    with pytest.raises(ValueError, match="one entry per block"):
+        BGSConv3dConfig(widths=[8, 16], temporal_strides=[1])
+
+
+def test_activation_checkpointing_gives_same_lora_grads():
+    ref = build_embedder("tiny-random-bgs_conv3d").train()
+    ckpt = build_embedder("tiny-random-bgs_conv3d", gradient_checkpointing=True).train()
+    assert ckpt.is_activation_checkpointing
+    ckpt.load_state_dict(ref.state_dict())
+    for m in (*ref.modules(), *ckpt.modules()):
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+    x = torch.randn(2, 4, 3, 32, 32)
+    grads = []
+    for m in (ref, ckpt):
+        (m(x) * torch.arange(128.0)).sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for n, p in m.named_parameters() if "lora_B" in n]))
+    assert grads[0].abs().sum() > 0
+    assert torch.allclose(grads[0], grads[1], atol=1e-6)

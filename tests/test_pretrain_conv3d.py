@@ -1,0 +1,86 @@
+"""bgs-tiny-conv3d pretraining: the target layout, the input masks, the CLI, and the committed asset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from test_pretrain import moving_squares
+
+from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
+
+ASSET = Path(__file__).resolve().parents[1] / "bgs_hf" / "assets" / "bgs-tiny-conv3d"
+SMALL = Conv3dArch(widths=[8, 16], temporal_strides=[1, 2], num_frames=8, image_size=32)
+
+
+def test_pooled_targets_put_each_cell_under_its_own_output_location():
+    arch = Conv3dArch()  # 16 frames, 64 px -> output grid 2 x 4 x 4, tiles of 16 px and 8 frames
+    target = np.zeros((1, 16, 64, 64, 1), dtype=np.float32)
+    target[0, 11, 20:24, 36:40] = 1.0  # frame 11 = 2nd output time step, frame 3 of it; tile (1, 2); cell (1, 1)
+    out = pooled_targets(target, arch, cell=4)
+    assert out.shape == (1, 8 * 1 * 4 * 4, 2, 4, 4)
+    nz = torch.nonzero(out)
+    assert nz.tolist() == [[0, 3 * 16 + 1 * 4 + 1, 1, 1, 2]]
+    assert out.sum() == pytest.approx(1.0)  # a 4x4 block of ones averaged over its 4x4 cell
+
+
+def test_hide_masks_the_future_or_whole_tubes():
+    rng = np.random.default_rng(0)
+    future = hide(3, Conv3dArch(), Conv3dPretrainConfig(future_share=1.0), rng)
+    assert future.shape == (3, 16, 1, 64, 64)
+    assert torch.all(future[:, :8] == 1) and torch.all(future[:, 8:] == 0)
+    tubes = hide(3, Conv3dArch(), Conv3dPretrainConfig(future_share=0.0, hidden_tubes=5), rng)
+    assert torch.all(tubes == tubes[:, :1])  # the same tubes in every frame
+    assert tubes[:, 0].eq(0).sum(dim=(1, 2, 3)).tolist() == [5 * 256] * 3
+
+
+def test_config_rejects_impossible_shapes():
+    with pytest.raises(ValueError, match="multiple of 16"):
+        Conv3dPretrainConfig(arch=Conv3dArch(image_size=40))
+    with pytest.raises(ValueError, match="cell"):
+        Conv3dPretrainConfig(cell=3)
+
+
+def test_cli_writes_a_backbone_the_registry_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bgs_hf.pretrain.conv3d as conv3d_mod
+    from bgs_hf.cli.main import main
+    from bgs_hf.models import build_embedder, get_backbone_spec
+
+    monkeypatch.setattr(conv3d_mod, "socialshapes_source", lambda: moving_squares)
+    out = tmp_path / "cnn"
+    rc = main(["pretrain-tiny", str(out), "--steps", "3", "--batch-size", "2",
+               "--corpus-clips", "4", "--threads", "1", "--probe-clips", "0", "--set", "hidden_tubes=2",
+               "--set", "arch.image_size=32", "--set", "arch.num_frames=8"])
+    assert rc == 0
+    log = json.loads((out / "training_log.json").read_text())
+    assert log["steps"] == 3 and np.isfinite(log["final_loss"]) and "foreground" in log["objective"]
+    card = (out / "README.md").read_text()
+    assert "# bgs-tiny-conv3d" in card and "bgs-hf pretrain-tiny OUT" in card
+    spec = get_backbone_spec(out)
+    assert (spec.family, spec.num_frames, spec.image_size, spec.hidden_size) == ("bgs_conv3d", 8, 32, 192)
+    model = build_embedder(out).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(2, 8, 3, 32, 32)).shape == (2, 128)
+
+
+def test_committed_asset_loads_is_small_and_its_corpus_still_renders() -> None:
+    from transformers import AutoModel
+
+    import bgs_hf.models.conv3d  # noqa: F401 - registers the model type
+    from bgs_hf.pretrain.corpus import render_pool, socialshapes_source
+    from bgs_hf.pretrain.train import corpus_fingerprint
+
+    weights = ASSET / "model.safetensors"
+    assert weights.exists(), "run `bgs-hf pretrain-tiny bgs_hf/assets/bgs-tiny-conv3d`"
+    assert weights.stat().st_size <= 10 * 1024 * 1024
+    model = AutoModel.from_pretrained(ASSET)
+    assert type(model).__name__ == "BGSConv3dModel" and model.config.image_size == 64
+    log = json.loads((ASSET / "training_log.json").read_text())
+    assert log["timing"]["total_s"] < 30 * 60
+    assert (ASSET / "README.md").exists() and (ASSET / "loss_curve.png").exists()
+    seeds = [log["config"]["corpus_seed_offset"] + i for i in range(8)]
+    pool = render_pool(seeds, Conv3dArch().frames_arch(), socialshapes_source())
+    assert corpus_fingerprint(pool) == log["corpus"]["sha256_first8"]
