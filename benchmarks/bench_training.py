@@ -12,12 +12,17 @@ loader's share of a step with the warm decoded-clip cache (``bench_io.loader_sha
 Budget: ``paper-v1`` has ~3,100 steps of 4 judgments per epoch here (12 clip passes each), far beyond a
 CPU bench, so it runs ``--paper-steps`` steps of its first epoch (its learning rate is constant inside an
 epoch anyway: the paper's plateau schedule acts per epoch) with an evaluation every ``--paper-eval``
-steps; the clip-batched default runs ``--epochs`` epochs with its default per-epoch evaluation. The default
-1,500 paper-v1 steps (half its first epoch, 18,000 clip passes) are what it takes on the bundled 3-D CNN for
-paper-v1's validation R² to leave zero; at 150 steps it is noise, and "reaching" noise means nothing. Both
-recipes use the quickstart's tiny recipe for a bundled backbone (learning rate, head dropout).
+steps; the clip-batched default runs ``--epochs`` epochs with its default per-epoch evaluation. Both recipes
+use the quickstart's tiny recipe for a bundled backbone (learning rate, head dropout). The time-to-target ratios
+are only reported when paper-v1's final validation R² is learning, i.e. its bootstrap CI excludes zero:
+"reaching" a target that is noise means nothing. On the bundled 3-D CNN paper-v1's validation R² is still at zero
+after 1,500 steps (18,000 clip passes; its embedding collapses at the 2e-3 that suits clip-batched, see
+``late_training``), where clip-batched is at 0.02-0.04 after 1,600. At the paper's own rate (``--paper-lr 1e-4``)
+paper-v1 learns slowly (README, "Performance").
 
-    python benchmarks/bench_training.py                       # CPU, bundled default backbone, ~12 min
+    python benchmarks/bench_training.py                       # CPU, bundled default backbone, ~9 min
+    python benchmarks/bench_training.py --paper-lr 1e-4 --paper-steps 6000 --paper-eval 250 --max-memory '' \
+        --json results/bench_training_paper_lr.json           # paper-v1 at the paper's rate, ~30 min
     python benchmarks/bench_training.py --backbone vit-b --synthetic-pixels --bf16 --paper-steps 20 \\
         --epochs 2 --judgments FILE.npz --json bench_training_h100.json      # GPU step costs (no R² target)
 """
@@ -206,8 +211,22 @@ def run_recipe(name: str, data: Any, store: Any, backbone: Any, out: Path, *, se
         "test": {k: res.metrics.get("test", {}).get(k) for k in ("r2", "r2_ci", "rsa_spearman", "ooo_acc_3way",
                                                                  "ooo_acc_2way", "pct_of_ceiling")},
     }
+    row["late_training"] = late_training(res.trainer.state.log_history)
     row["_trainer"] = res.trainer
     return row
+
+
+def late_training(log_history: list[dict[str, Any]], last: int = 100) -> dict[str, Any]:
+    """Median gradient norm and local loss over the last ``last`` logged steps: a collapsed embedding (every
+    clip mapped to the same point) shows as a gradient norm near zero and the local loss stuck at its
+    no-information value (the triplet margin, or ln 3 for the odd-one-out loss)."""
+    rows = [h for h in log_history if "grad_norm" in h][-last:]
+
+    def median(key: str) -> float | None:
+        vals = [float(h[key]) for h in rows if h.get(key) is not None and np.isfinite(float(h[key]))]
+        return float(np.median(vals)) if vals else None
+
+    return {"steps": len(rows), "grad_norm_median": median("grad_norm"), "loss_local_median": median("loss_local")}
 
 
 def _cuda() -> bool:
@@ -313,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=None,
                     help="learning rate for both (default: the quickstart's tiny recipe for a bundled backbone, "
                     "else the BGS default)")
+    ap.add_argument("--paper-lr", type=float, default=None,
+                    help="learning rate for paper-v1 only (default: the same as clip-batched); a rate tuned for "
+                    "32-clip steps can collapse 4-judgment steps")
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--synthetic-pixels", action="store_true", help="random decoded clips (timing only)")
     ap.add_argument("--judgments", type=Path, default=None, help=".npz from --save-judgments (no datasets/PyAV)")
@@ -382,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     runs["paper_v1"] = run_recipe(
         "paper-v1", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
         training={"max_steps": args.paper_steps, "eval_strategy": "steps", "eval_steps": args.paper_eval,
-                  "lr_scheduler_type": "constant", **common_train}, model_args=model_args)
+                  "lr_scheduler_type": "constant", **common_train,
+                  **({} if args.paper_lr is None else {"learning_rate": args.paper_lr})}, model_args=model_args)
     runs["clip_batched"] = run_recipe(
         "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
         training={"num_train_epochs": args.epochs, **common_train}, model_args=model_args)
@@ -440,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
         "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
         "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
                      "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
-                     "learning_rate": common_train.get("learning_rate"), "model": model_args, "seed": args.seed},
+                     "learning_rate": common_train.get("learning_rate"), "paper_v1_learning_rate": args.paper_lr,
+                     "model": model_args, "seed": args.seed},
         "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
         "paper_v1": pv, "clip_batched": cb, "loader": share, "memory": memory,
         "bench_wall_s": time.perf_counter() - t_all,

@@ -77,6 +77,25 @@ def test_reach_first_point_at_target() -> None:
     assert bench_training.reach(curve, 0.5) is None
 
 
+def test_no_ratio_against_a_target_that_is_noise() -> None:
+    import bench_training
+
+    ok, why = bench_training.target_is_learning({"val": {"r2": 0.004, "r2_ci": [-0.02, 0.03]}})
+    assert not ok and "includes zero" in why
+    assert bench_training.target_is_learning({"val": {"r2": 0.05, "r2_ci": [0.002, 0.16]}}) == (True, "")
+    assert not bench_training.target_is_learning({"val": {"r2": None, "r2_ci": None}})[0]
+
+
+def test_late_training_reads_a_collapse_from_the_log() -> None:
+    import bench_training
+
+    collapsed = [{"grad_norm": 1e-6, "loss_local": 0.2}] * 5 + [{"eval_r2": 0.0}]
+    healthy = [{"grad_norm": g, "loss_local": 0.15} for g in (0.5, 0.7, 0.9)]
+    assert bench_training.late_training(collapsed) == {"steps": 5, "grad_norm_median": 1e-6, "loss_local_median": 0.2}
+    assert bench_training.late_training(collapsed + healthy, last=3)["grad_norm_median"] == 0.7
+    assert bench_training.late_training([])["grad_norm_median"] is None
+
+
 @pytest.mark.slow
 def test_bench_training_tiny(tmp_path: Path) -> None:
     import bench_training
