@@ -44,6 +44,16 @@ def test_config_rejects_impossible_shapes():
         Conv3dPretrainConfig(cell=3)
 
 
+def test_cli_rejects_a_bad_override_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bgs_hf.cli.main import main
+
+    assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "arch.image_size=40"]) == 2
+    assert "multiple of 16" in capsys.readouterr().err
+    assert main(["pretrain-tiny", str(tmp_path / "x"), "--arch", "videomae", "--set", "target=colour"]) == 2
+    assert "target must be one of" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()  # nothing rendered, nothing written
+
+
 def test_cli_writes_a_backbone_the_registry_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import bgs_hf.pretrain.conv3d as conv3d_mod
     from bgs_hf.cli.main import main

@@ -56,7 +56,7 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
         for name in parents:
             target = getattr(target, name, None)
         if not sep or target is None or not hasattr(target, leaf):
-            raise BGSInputError(f"--set {item!r}: expected KEY=VALUE with KEY a PretrainConfig field")
+            raise BGSInputError(f"--set {item!r}: expected KEY=VALUE with KEY a field of the pretraining config")
         old = getattr(target, leaf)
         try:
             new = (value.lower() in ("1", "true", "yes")) if isinstance(old, bool) else type(old)(value)
@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         cfg.steps = args.steps
         cfg.warmup_steps = min(cfg.warmup_steps, max(1, cfg.steps // 10))
     apply_overrides(cfg, args.set)
+    try:
+        cfg.__post_init__()  # re-validate: the overrides were set after construction
+    except ValueError as err:
+        raise BGSInputError(f"--set: {err}") from err
     result = (pretrain_conv3d if args.arch == "conv3d" else pretrain)(cfg, args.out)
     name = BACKBONE_NAMES[args.arch]
     probe = run_probe(args.out, n_clips=args.probe_clips, name=name) if args.probe_clips > 0 else None
