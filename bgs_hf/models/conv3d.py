@@ -27,6 +27,9 @@ from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
 MODEL_TYPE = "bgs_conv3d"
+#: The architecture of ``bgs-tiny-conv3d`` (and of the capacity check's CNN): block widths, temporal strides.
+DEFAULT_WIDTHS: tuple[int, ...] = (32, 64, 128, 192)
+DEFAULT_TEMPORAL_STRIDES: tuple[int, ...] = (1, 2, 2, 2)
 
 
 class BGSConv3dConfig(PretrainedConfig):
@@ -34,8 +37,8 @@ class BGSConv3dConfig(PretrainedConfig):
 
     model_type = MODEL_TYPE
 
-    def __init__(self, widths: list[int] | tuple[int, ...] = (32, 64, 128, 192),
-                 temporal_strides: list[int] | tuple[int, ...] = (1, 2, 2, 2), kernel_size: int = 3,
+    def __init__(self, widths: list[int] | tuple[int, ...] = DEFAULT_WIDTHS,
+                 temporal_strides: list[int] | tuple[int, ...] = DEFAULT_TEMPORAL_STRIDES, kernel_size: int = 3,
                  num_channels: int = 3, num_frames: int = 16, image_size: int = 64,
                  initializer_range: float = 0.02, **kwargs: Any) -> None:
         widths, temporal_strides = [int(w) for w in widths], [int(s) for s in temporal_strides]

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import fit_frames, to_pixel_values
 from bgs_hf.pretrain.probe import socialshapes_labelled
@@ -66,8 +67,8 @@ class Conv3dNet(nn.Module):
     """A plain 3-D CNN (four strided conv blocks, global average pool): locality and translation
     equivariance built in, the inductive bias a from-scratch ViT has to learn from data."""
 
-    def __init__(self, widths: list[int] | tuple[int, ...] = (32, 64, 128, 192),
-                 temporal_strides: list[int] | tuple[int, ...] = (1, 2, 2, 2)) -> None:
+    def __init__(self, widths: list[int] | tuple[int, ...] = DEFAULT_WIDTHS,
+                 temporal_strides: list[int] | tuple[int, ...] = DEFAULT_TEMPORAL_STRIDES) -> None:
         super().__init__()
         chans = [3, *widths]
         blocks = [_conv_block(chans[i], chans[i + 1], (3, 3, 3), (s, 2, 2)) for i, s in enumerate(temporal_strides)]

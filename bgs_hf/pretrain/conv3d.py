@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import PretrainSchedule, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
 from bgs_hf.pretrain.foreground import ForegroundConfig, foreground
@@ -50,8 +51,8 @@ OBJECTIVE = ("Masked prediction of the label-free foreground (SimMIM-style): per
 class Conv3dArch:
     """Block widths and temporal strides of the CNN (every block also halves height and width)."""
 
-    widths: list[int] = field(default_factory=lambda: [32, 64, 128, 192])
-    temporal_strides: list[int] = field(default_factory=lambda: [1, 2, 2, 2])
+    widths: list[int] = field(default_factory=lambda: list(DEFAULT_WIDTHS))
+    temporal_strides: list[int] = field(default_factory=lambda: list(DEFAULT_TEMPORAL_STRIDES))
     num_frames: int = 16
     image_size: int = 64
 
