@@ -96,6 +96,31 @@ def test_late_training_reads_a_collapse_from_the_log() -> None:
     assert bench_training.late_training([])["grad_norm_median"] is None
 
 
+def test_released_heap_no_longer_counts_as_resident() -> None:
+    """Memory freed inside the heap stays resident until trimmed; the memory runs trim it first so that an
+    earlier, larger step cannot hide a later step's allocations."""
+    import ctypes
+
+    import bench_training
+
+    try:
+        has_trim = hasattr(ctypes.CDLL("libc.so.6"), "malloc_trim")
+    except OSError:
+        has_trim = False
+    if not has_trim:
+        pytest.skip("no glibc")
+    base = bench_training._rss_bytes()
+    blocks = [np.ones(8000) for _ in range(4000)]  # 64 KB each: heap, not mmap
+    kept = blocks[::2]
+    del blocks  # every other block freed: holes the heap cannot give back by itself
+    holes = bench_training._rss_bytes()
+    bench_training.release_free_heap()
+    after = bench_training._rss_bytes()
+    assert holes - base > 200 * 2**20
+    assert holes - after > 64 * 2**20, (holes - base, after - base)
+    assert len(kept) == 2000
+
+
 @pytest.mark.slow
 def test_bench_training_tiny(tmp_path: Path) -> None:
     import bench_training

@@ -32,6 +32,20 @@ def test_parse_flags_and_bgs_defaults():
     assert not off.load_best_model_at_end and str(off.lr_scheduler_type.value) == "constant"
 
 
+def test_memory_is_pinned_only_for_an_accelerator(monkeypatch):
+    """Pinned memory on a CPU-only machine makes torch warn on every data loader; with a GPU it speeds copies."""
+    import torch
+
+    from bgs_hf.train import parse
+    from bgs_hf.training.api import training_arguments
+
+    for present in (False, True):
+        monkeypatch.setattr(torch.accelerator, "is_available", lambda present=present: present)
+        assert parse(["--data", "d", "--output_dir", "/tmp/x"]).training.dataloader_pin_memory is present
+        assert training_arguments({"output_dir": "/tmp/x"}).dataloader_pin_memory is present
+    assert training_arguments({"output_dir": "/tmp/x", "dataloader_pin_memory": True}).dataloader_pin_memory
+
+
 def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
     from bgs_hf.cli.main import main
 

@@ -92,8 +92,12 @@ BGS_TRAINING_DEFAULTS: dict[str, Any] = {
 
 def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     """BGS defaults adapted to what the user set: without evaluation there is no plateau to detect and no
-    best checkpoint, so the LR stays constant and the last model is kept."""
+    best checkpoint, so the LR stays constant and the last model is kept; memory is pinned only for a GPU."""
+    import torch
+
     defaults = dict(BGS_TRAINING_DEFAULTS)
+    # pinned host memory only helps a copy to an accelerator; on CPU torch warns on every loader
+    defaults["dataloader_pin_memory"] = torch.accelerator.is_available()
     if str(user.get("eval_strategy", defaults["eval_strategy"])).lower() in ("no", "intervalstrategy.no"):
         defaults.update(load_best_model_at_end=False, lr_scheduler_type="constant", lr_scheduler_kwargs={})
     return defaults
