@@ -109,6 +109,7 @@ def test_released_heap_no_longer_counts_as_resident() -> None:
         has_trim = False
     if not has_trim:
         pytest.skip("no glibc")
+    bench_training.release_free_heap()  # whatever earlier tests freed is not resident any more
     base = bench_training._rss_bytes()
     blocks = [np.ones(8000) for _ in range(4000)]  # 64 KB each: heap, not mmap
     kept = blocks[::2]
@@ -116,7 +117,7 @@ def test_released_heap_no_longer_counts_as_resident() -> None:
     holes = bench_training._rss_bytes()
     bench_training.release_free_heap()
     after = bench_training._rss_bytes()
-    assert holes - base > 200 * 2**20
+    assert holes - base > 128 * 2**20
     assert holes - after > 64 * 2**20, (holes - base, after - base)
     assert len(kept) == 2000
 
