@@ -353,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paper-steps", type=int, default=6000, help="paper-v1 steps (of its first epoch)")
     ap.add_argument("--paper-eval", type=int, default=250, help="paper-v1: evaluate every N steps")
     ap.add_argument("--lr", type=float, default=None,
-                    help="learning rate for both (default: the quickstart's tiny recipe for a bundled backbone, "
-                    "else the BGS default)")
+                    help="learning rate for clip-batched (default: the quickstart's tiny recipe for a bundled "
+                    "backbone, else the BGS default); paper-v1 takes --paper-lr")
     ap.add_argument("--paper-lr", type=float, default=PAPER_LEARNING_RATE,
                     help=f"learning rate for paper-v1 only (default: the paper's {PAPER_LEARNING_RATE:g}); a rate "
                     "tuned for 32-clip steps collapses 4-judgment steps")
@@ -416,22 +416,21 @@ def main(argv: list[str] | None = None) -> int:
     if not args.synthetic_pixels:  # fill the disk cache once, outside the timed runs (both recipes share it)
         for c in range(data.n_clips):
             store(c)
-    # both recipes get the same hyper-parameters: the quickstart's tiny recipe for a bundled backbone
-    # (learning rate, head dropout), else the BGS defaults; --lr overrides the learning rate for both
+    # both recipes get the same model settings (the quickstart's tiny recipe for a bundled backbone: head
+    # dropout); each its own learning rate: clip-batched the tiny recipe's (or --lr), paper-v1 --paper-lr
     tiny = isinstance(backbone, str) and backbone in TINY_TRAINING
-    common_train = {"learning_rate": TINY_TRAINING[backbone]["learning_rate"]} if tiny else {}
+    clip_batched_train = {"learning_rate": TINY_TRAINING[backbone]["learning_rate"]} if tiny else {}
     if args.lr is not None:
-        common_train = {"learning_rate": args.lr}
+        clip_batched_train = {"learning_rate": args.lr}
     model_args = dict(TINY_MODEL_OVERRIDES[backbone]) if tiny else {}
     runs: dict[str, dict[str, Any]] = {}
     runs["paper_v1"] = run_recipe(
         "paper-v1", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
         training={"max_steps": args.paper_steps, "eval_strategy": "steps", "eval_steps": args.paper_eval,
-                  "lr_scheduler_type": "constant", **common_train,
-                  **({} if args.paper_lr is None else {"learning_rate": args.paper_lr})}, model_args=model_args)
+                  "lr_scheduler_type": "constant", "learning_rate": args.paper_lr}, model_args=model_args)
     runs["clip_batched"] = run_recipe(
         "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
-        training={"num_train_epochs": args.epochs, **common_train}, model_args=model_args)
+        training={"num_train_epochs": args.epochs, **clip_batched_train}, model_args=model_args)
     share = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
 
     memory: dict[str, Any] = {"available": False}
@@ -486,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
         "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
                      "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
-                     "learning_rate": common_train.get("learning_rate"), "paper_v1_learning_rate": args.paper_lr,
+                     "learning_rate": clip_batched_train.get("learning_rate"), "paper_v1_learning_rate": args.paper_lr,
                      "model": model_args, "seed": args.seed},
         "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
         "paper_v1": pv, "clip_batched": cb, "loader": share, "memory": memory,
