@@ -1,0 +1,170 @@
+"""Does handing the CNN the label-free foreground as a fourth input channel help (a two-stream-style input)?
+
+The label-free foreground of `bgs_hf.pretrain.foreground` (camera-shake compensation + temporal-median
+background) is used here as an *input* channel beside the RGB frames (scaled x4 so its typical values are
+O(1)), instead of only as a pretraining target. Two questions, same CNN shape as the capacity check (four
+Conv3d+BN+ReLU blocks, widths 32-64-128-128, temporal strides 1-2-2-2, global average pool):
+
+``oracle VARIANT STEPS [SEED ...]``: the capacity check's protocol (3,000 corpus clips WITH their oracle
+    social-space coordinates, batch 32, AdamW lr 1e-3, 50 warm-up steps, flips; held-out R² on the 400
+    probe clips every 100 steps), then the final network scored on each benchmark seed's test clips as the
+    demo scores a backbone: its predicted coordinates (minus squared distance) and its pooled features
+    (cosine). An upper bound for the architecture, not a recipe.
+``ssl VARIANT STEPS FUTURE_SHARE``: the bundled recipe's masked foreground prediction (`hide`,
+    `pooled_targets` of `bgs_hf.pretrain.conv3d`) with the foreground also in the input, the loss on hidden
+    cells only (the visible ones could be copied), cosine learning-rate decay; FUTURE_SHARE of the clips hide
+    frames 8-15, the rest 8 of 16 spatial tubes. Probe: 5-fold ridge R² of the social-space coordinates from
+    the frozen pooled features of the 400 probe clips, every 400 steps.
+
+VARIANT: ``rgb+fg`` or ``fg`` (foreground only). The logs beside this file: ``oracle rgb+fg 600 0 1 2``,
+``oracle fg 600 0 1 2``, ``ssl rgb+fg 1600 0.5`` (stopped after step 800), ``ssl rgb+fg 800 1.0``. About 4 min
+of rendering and foreground, then 0.6-0.7 s per step on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from _benchmark import report, squared_distance_similarity, test_clips  # docs/experiments/_benchmark.py
+from torch import nn
+
+from bgs_hf.metrics import cosine_similarity_matrix
+from bgs_hf.pretrain.capacity import _conv_block, render_labelled, variance_weighted_r2
+from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
+from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
+from bgs_hf.pretrain.corpus import to_pixel_values
+from bgs_hf.pretrain.foreground import foreground
+from bgs_hf.pretrain.probe import cv_r2
+
+WIDTHS = (32, 64, 128, 128)
+FOREGROUND_GAIN = 4.0
+
+
+def inputs(variant: str, clips: np.ndarray, fg: np.ndarray) -> torch.Tensor:
+    """(B,T,H,W,3) uint8 clips and (B,T,H,W) uint8 foreground -> (B, C, T, H, W) network input."""
+    parts = []
+    if "rgb" in variant:
+        parts.append(to_pixel_values(clips))
+    if "fg" in variant:
+        parts.append(torch.as_tensor(np.ascontiguousarray(fg)).float().div(255.0).mul(FOREGROUND_GAIN)[:, :, None])
+    return torch.cat(parts, 2).transpose(1, 2)
+
+
+def trunk(variant: str) -> nn.Sequential:
+    chans = [3 * ("rgb" in variant) + ("fg" in variant), *WIDTHS]
+    blocks = [_conv_block(chans[i], chans[i + 1], (3, 3, 3), (s, 2, 2)) for i, s in enumerate((1, 2, 2, 2))]
+    return nn.Sequential(*[m for block in blocks for m in block])
+
+
+def labelled(name: str, offset: int, n: int) -> dict[str, np.ndarray]:
+    x, y = render_labelled(range(offset, offset + n), TinyVideoMAEArch(), f"render {name}")
+    return {"x": x, "y": y, "f": foreground(x, progress=False)}
+
+
+def oracle(variant: str, steps: int, seeds: list[int], train: dict, probe: dict) -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(*trunk(variant), nn.AdaptiveAvgPool3d(1), nn.Flatten())
+    head = nn.Linear(WIDTHS[-1], train["y"].shape[1])
+    mu, sd = train["y"].mean(0), train["y"].std(0) + 1e-6
+    y_std = torch.from_numpy((train["y"] - mu) / sd)
+    params = [*net.parameters(), *head.parameters()]
+    opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=0.05)
+    rng = np.random.default_rng(0)
+
+    @torch.no_grad()
+    def held_out() -> float:
+        net.eval()
+        pred = np.concatenate([head(net(inputs(variant, probe["x"][i : i + 64], probe["f"][i : i + 64]))).numpy()
+                               for i in range(0, len(probe["x"]), 64)])
+        net.train()
+        return variance_weighted_r2(pred * sd + mu, probe["y"])
+
+    t0 = time.perf_counter()
+    for step in range(steps):
+        idx = rng.integers(0, len(train["x"]), 32)
+        xb, fb = train["x"][idx].copy(), train["f"][idx].copy()
+        flip = rng.random(32) < 0.5
+        xb[flip], fb[flip] = xb[flip][:, :, :, ::-1], fb[flip][:, :, :, ::-1]
+        loss = nn.functional.mse_loss(head(net(inputs(variant, xb, fb))), y_std[idx])
+        for group in opt.param_groups:
+            group["lr"] = 1e-3 * min(1.0, (step + 1) / 50)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % 100 == 0:
+            print(variant, step + 1, round(loss.item(), 3), round(held_out(), 3),  # noqa: T201
+                  round(time.perf_counter() - t0), flush=True)
+    net.eval()
+    for seed in seeds:
+        test, clips = test_clips(seed)
+        with torch.no_grad():
+            feats = net(inputs(variant, clips, foreground(clips, progress=False)))
+            coords = head(feats).numpy() * sd + mu
+        report(f"{variant} oracle, predicted coordinates", squared_distance_similarity(coords), test, seed)
+        report(f"{variant} oracle, pooled features (cosine)", cosine_similarity_matrix(feats.numpy()), test, seed)
+
+
+def ssl(variant: str, steps: int, future_share: float, train: dict, probe: dict) -> None:
+    torch.manual_seed(0)
+    body = trunk(variant)
+    arch, cfg = Conv3dArch(), Conv3dPretrainConfig(future_share=future_share)
+
+    def target(fg: np.ndarray) -> torch.Tensor:
+        return pooled_targets(fg[..., None].astype(np.float32) / 255, arch, cfg.cell)
+
+    scale = float(target(train["f"][:200]).std())
+    head = nn.Conv3d(WIDTHS[-1], target(train["f"][:1]).shape[1], 1)
+    opt = torch.optim.AdamW([*body.parameters(), *head.parameters()], lr=1e-3, weight_decay=0.05)
+    rng = np.random.default_rng(0)
+
+    @torch.no_grad()
+    def probe_r2() -> float:
+        body.eval()
+        feats = np.concatenate([body(inputs(variant, probe["x"][i : i + 64], probe["f"][i : i + 64]))
+                                .mean((2, 3, 4)).numpy() for i in range(0, len(probe["x"]), 64)])
+        body.train()
+        return cv_r2(feats.astype(np.float64), probe["y"])[0]
+
+    print("init probe", round(probe_r2(), 3), flush=True)  # noqa: T201
+    t0 = time.perf_counter()
+    for step in range(steps):
+        idx = rng.integers(0, len(train["x"]), 32)
+        x, f = train["x"][idx].copy(), train["f"][idx].copy()
+        for flip, axis in ((rng.random(32) < 0.5, 3), (rng.random(32) < 0.5, 2)):
+            x[flip], f[flip] = np.flip(x[flip], axis), np.flip(f[flip], axis)
+        keep = hide(32, arch, cfg, rng)  # (B, T, 1, H, W), 1 = visible
+        pred = head(body(inputs(variant, x, f) * keep.transpose(1, 2)))
+        hidden = pooled_targets((1 - keep[:, :, 0]).numpy()[..., None], arch, cfg.cell)  # hidden share per cell
+        loss = ((pred - target(f) / scale) ** 2 * hidden).sum() / hidden.sum().clamp_min(1)
+        lr = 1e-3 * min(1.0, (step + 1) / 50) * 0.5 * (1 + np.cos(np.pi * step / steps))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % 400 == 0 or step + 1 == steps:
+            print(variant, future_share, step + 1, round(loss.item(), 4), "probe", round(probe_r2(), 3),  # noqa: T201
+                  round(time.perf_counter() - t0), flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("mode", choices=["oracle", "ssl"])
+    p.add_argument("variant", choices=["rgb+fg", "fg"])
+    p.add_argument("steps", type=int)
+    p.add_argument("rest", nargs="*", type=float, help="oracle: benchmark seeds; ssl: FUTURE_SHARE")
+    args = p.parse_args()
+    torch.set_num_threads(2)
+    probe = labelled("probe", PROBE_SEED_OFFSET, 400)
+    train = labelled("corpus", CORPUS_SEED_OFFSET, 3000)
+    if args.mode == "oracle":
+        oracle(args.variant, args.steps, [int(s) for s in args.rest], train, probe)
+    else:
+        ssl(args.variant, args.steps, args.rest[0] if args.rest else 0.5, train, probe)
+
+
+if __name__ == "__main__":
+    main()
