@@ -8,8 +8,9 @@ Conv3d+BN+ReLU blocks, widths 32-64-128-128, temporal strides 1-2-2-2, global av
 ``oracle VARIANT STEPS [SEED ...]``: the capacity check's protocol (3,000 corpus clips WITH their oracle
     social-space coordinates, batch 32, AdamW lr 1e-3, 50 warm-up steps, flips; held-out R² on the 400
     probe clips every 100 steps), then the final network scored on each benchmark seed's test clips as the
-    demo scores a backbone: its predicted coordinates (minus squared distance) and its pooled features
-    (cosine). An upper bound for the architecture, not a recipe.
+    demo scores a backbone: its predicted coordinates (minus squared distance), its pooled features
+    (cosine), and its frozen pooled features through a linear head trained on the seed's training
+    judgments (what BGS's head alone could make of them). An upper bound for the architecture, not a recipe.
 ``ssl VARIANT STEPS FUTURE_SHARE``: the bundled recipe's masked foreground prediction (`hide`,
     `pooled_targets` of `bgs_hf.pretrain.conv3d`) with the foreground also in the input, the loss on hidden
     cells only (the visible ones could be copied), cosine learning-rate decay; FUTURE_SHARE of the clips hide
@@ -28,9 +29,12 @@ import time
 
 import numpy as np
 import torch
-from _benchmark import report, squared_distance_similarity, test_clips  # docs/experiments/_benchmark.py
+from _benchmark import decode_clips, report, squared_distance_similarity, test_clips  # docs/experiments/
+from cnn_foreground_mae import head_on_judgments  # docs/experiments/cnn_foreground_mae.py
 from torch import nn
 
+from bgs_hf.data import load
+from bgs_hf.eval.fit import SplitHumans
 from bgs_hf.metrics import cosine_similarity_matrix
 from bgs_hf.pretrain.capacity import _conv_block, render_labelled, variance_weighted_r2
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
@@ -38,6 +42,7 @@ from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, poole
 from bgs_hf.pretrain.corpus import to_pixel_values
 from bgs_hf.pretrain.foreground import foreground
 from bgs_hf.pretrain.probe import cv_r2
+from bgs_hf.quickstart import ensure_socialshapes
 
 WIDTHS = (32, 64, 128, 128)
 FOREGROUND_GAIN = 4.0
@@ -105,6 +110,16 @@ def oracle(variant: str, steps: int, seeds: list[int], train: dict, probe: dict)
             coords = head(feats).numpy() * sd + mu
         report(f"{variant} oracle, predicted coordinates", squared_distance_similarity(coords), test, seed)
         report(f"{variant} oracle, pooled features (cosine)", cosine_similarity_matrix(feats.numpy()), test, seed)
+        # what the judgments alone make of these frozen features: a linear head on the 160 training clips'
+        # triplets, its epoch chosen on the 40 validation clips (cnn_foreground_mae.py's check)
+        data = load(ensure_socialshapes(seed, 250), seed=seed)
+        every = decode_clips(data, np.arange(data.n_clips))
+        with torch.no_grad():
+            emb = net(inputs(variant, every, foreground(every, progress=False))).numpy().astype(np.float64)
+        train_split, val_split = (SplitHumans.build(data, s, seed=seed, ceiling=False) for s in ("train", "val"))
+        z = head_on_judgments(emb, data, train_split, val_split)
+        report(f"{variant} oracle, frozen + linear head on the judgments", cosine_similarity_matrix(z[test.items]),
+               test, seed)
 
 
 def ssl(variant: str, steps: int, future_share: float, train: dict, probe: dict) -> None:
