@@ -17,8 +17,13 @@ Conv3d+BN+ReLU blocks, widths 32-64-128-128, temporal strides 1-2-2-2, global av
     frames 8-15, the rest 8 of 16 spatial tubes. Probe: 5-fold ridge R² of the social-space coordinates from
     the frozen pooled features of the 400 probe clips, every 400 steps.
 
+``simclr fg STEPS TEMPERATURE [SEED ...]``: contrastive learning (SimCLR, NT-Xent, MLP projector) on the
+    foreground stream alone, two views per clip that differ only in ways the social content does not (flip,
+    90-degree rotation, shift, gain); probe every 200 steps, then each benchmark seed's frozen pooled features
+    (cosine) and the same features through a linear head trained on the seed's training judgments.
+
 VARIANT: ``rgb+fg`` or ``fg`` (foreground only). The logs beside this file: ``oracle rgb+fg 600 0 1 2``,
-``oracle fg 600 0 1 2``, ``ssl rgb+fg 1600 0.5`` (stopped after step 800), ``ssl rgb+fg 800 1.0``. About 4 min
+``oracle fg 600 0 1 2``, ``ssl rgb+fg 1600 0.5`` (stopped after step 800), ``ssl rgb+fg 800 1.0``, ``simclr fg 600 0.1 0 1 2``. About 4 min
 of rendering and foreground, then 0.6-0.7 s per step on 2 cores.
 """
 
@@ -165,18 +170,78 @@ def ssl(variant: str, steps: int, future_share: float, train: dict, probe: dict)
                   round(time.perf_counter() - t0), flush=True)
 
 
+def simclr(steps: int, temperature: float, seeds: list[int], train: dict, probe: dict) -> None:
+    """SimCLR on the foreground stream alone: two views of a clip differ by a horizontal flip, a 90-degree
+    rotation, a shift of up to 8 px and a gain in [0.6, 1.4]; time is left alone. The social content is
+    invariant to all four, the absolute positions and the agents' contrast with the background are not."""
+    rng = np.random.default_rng(0)
+
+    def stream(fg: np.ndarray) -> torch.Tensor:
+        return inputs("fg", np.empty(0), fg)
+
+    def view(fg: np.ndarray) -> torch.Tensor:
+        x = stream(fg)
+        out = torch.zeros_like(x)
+        for b in range(len(x)):
+            v = x[b].flip(-1) if rng.random() < 0.5 else x[b]
+            v = torch.rot90(v, int(rng.integers(4)), dims=(-2, -1))
+            dy, dx = rng.integers(-8, 9, 2)
+            out[b] = torch.roll(v, (int(dy), int(dx)), dims=(-2, -1)) * float(rng.uniform(0.6, 1.4))
+        return out
+
+    torch.manual_seed(0)
+    net = nn.Sequential(*trunk("fg"), nn.AdaptiveAvgPool3d(1), nn.Flatten())
+    projector = nn.Sequential(nn.Linear(WIDTHS[-1], 128), nn.ReLU(), nn.Linear(128, 64))
+    opt = torch.optim.AdamW([*net.parameters(), *projector.parameters()], lr=1e-3, weight_decay=0.05)
+
+    @torch.no_grad()
+    def embed(fg: np.ndarray) -> np.ndarray:
+        net.eval()
+        out = np.concatenate([net(stream(fg[i : i + 64])).numpy() for i in range(0, len(fg), 64)])
+        net.train()
+        return out.astype(np.float64)
+
+    print("init probe", round(cv_r2(embed(probe["f"]), probe["y"])[0], 3), flush=True)  # noqa: T201
+    pairs = torch.cat([torch.arange(32, 64), torch.arange(0, 32)])  # view i's positive is view i +- 32
+    t0 = time.perf_counter()
+    for step in range(steps):
+        fg = train["f"][rng.integers(0, len(train["f"]), 32)]
+        z = nn.functional.normalize(projector(net(torch.cat([view(fg), view(fg)]))), dim=-1)
+        logits = (z @ z.T / temperature).fill_diagonal_(-1e9)
+        loss = nn.functional.cross_entropy(logits, pairs)
+        for group in opt.param_groups:
+            group["lr"] = 1e-3 * min(1.0, (step + 1) / 50) * 0.5 * (1 + np.cos(np.pi * step / steps))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % 200 == 0:
+            print("simclr", step + 1, round(loss.item(), 3), "probe", round(cv_r2(embed(probe["f"]), probe["y"])[0], 3),  # noqa: T201
+                  round(time.perf_counter() - t0), flush=True)
+    for seed in seeds:
+        data = load(ensure_socialshapes(seed, 250), seed=seed)
+        emb = embed(foreground(decode_clips(data, np.arange(data.n_clips)), progress=False))
+        test = SplitHumans.build(data, "test", seed=seed)
+        train_split, val_split = (SplitHumans.build(data, s, seed=seed, ceiling=False) for s in ("train", "val"))
+        report("simclr fg, pooled features (cosine)", cosine_similarity_matrix(emb[test.items]), test, seed)
+        z = head_on_judgments(emb, data, train_split, val_split)
+        report("simclr fg, frozen + linear head on the judgments", cosine_similarity_matrix(z[test.items]), test, seed)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["oracle", "ssl"])
-    p.add_argument("variant", choices=["rgb+fg", "fg"])
+    p.add_argument("mode", choices=["oracle", "ssl", "simclr"])
+    p.add_argument("variant", choices=["rgb+fg", "fg"], help="simclr: always fg")
     p.add_argument("steps", type=int)
-    p.add_argument("rest", nargs="*", type=float, help="oracle: benchmark seeds; ssl: FUTURE_SHARE")
+    p.add_argument("rest", nargs="*", type=float,
+                   help="oracle: benchmark seeds; ssl: FUTURE_SHARE; simclr: TEMPERATURE then benchmark seeds")
     args = p.parse_args()
     torch.set_num_threads(2)
     probe = labelled("probe", PROBE_SEED_OFFSET, 400)
     train = labelled("corpus", CORPUS_SEED_OFFSET, 3000)
     if args.mode == "oracle":
         oracle(args.variant, args.steps, [int(s) for s in args.rest], train, probe)
+    elif args.mode == "simclr":
+        simclr(args.steps, args.rest[0], [int(s) for s in args.rest[1:]], train, probe)
     else:
         ssl(args.variant, args.steps, args.rest[0] if args.rest else 0.5, train, probe)
 
