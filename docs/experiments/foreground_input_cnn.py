@@ -23,13 +23,15 @@ Conv3d+BN+ReLU blocks, widths 32-64-128-128, temporal strides 1-2-2-2, global av
     (cosine) and the same features through a linear head trained on the seed's training judgments.
 
 VARIANT: ``rgb+fg`` or ``fg`` (foreground only). The logs beside this file: ``oracle rgb+fg 600 0 1 2``,
-``oracle fg 600 0 1 2``, ``ssl rgb+fg 1600 0.5`` (stopped after step 800), ``ssl rgb+fg 800 1.0``, ``simclr fg 600 0.1 0 1 2``. About 4 min
+``oracle fg 600 0 1 2``, ``ssl rgb+fg 1600 0.5`` (stopped after step 800), ``ssl rgb+fg 800 1.0``, ``simclr fg 600 0.1 0 1 2`` (then again with ``--finetune 60``, which also
+fine-tunes the same network from its random initialisation as a control). About 4 min
 of rendering and foreground, then 0.6-0.7 s per step on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 
 import numpy as np
@@ -40,7 +42,9 @@ from torch import nn
 
 from bgs_hf.data import load
 from bgs_hf.eval.fit import SplitHumans
+from bgs_hf.losses import OddOneOutLoss
 from bgs_hf.metrics import cosine_similarity_matrix
+from bgs_hf.metrics.rsa import r2 as rsa_r2
 from bgs_hf.pretrain.capacity import _conv_block, render_labelled, variance_weighted_r2
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
@@ -170,7 +174,52 @@ def ssl(variant: str, steps: int, future_share: float, train: dict, probe: dict)
                   round(time.perf_counter() - t0), flush=True)
 
 
-def simclr(steps: int, temperature: float, seeds: list[int], train: dict, probe: dict) -> None:
+def finetune_on_judgments(net: nn.Module, fg: np.ndarray, data: object, test: SplitHumans, val: SplitHumans,
+                          steps: int, seed: int, name: str, lr: float = 3e-4) -> None:
+    """All weights plus a fresh 128-d head trained with the odd-one-out loss on the seed's 160 training clips
+    (cnn_from_judgments.py's protocol: every step embeds them all, with random flips, and scores 4,096 random
+    training triplets); every 10 steps validation R² and test R² / 3-way. Read test at the best validation step."""
+    net = copy.deepcopy(net).train()
+    head = nn.Linear(WIDTHS[-1], 128)
+    opt = torch.optim.AdamW([*net.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
+    loss_fn, rng = OddOneOutLoss(0.1), np.random.default_rng(0)
+    x = inputs("fg", np.empty(0), fg)
+    train_items = np.asarray(data.split_items("train"))
+    trip = data.triplets("train")
+    local = -np.ones(data.n_clips, dtype=np.int64)
+    local[train_items] = np.arange(len(train_items))
+    triplets, odd = torch.from_numpy(local[trip.idx]), torch.from_numpy(trip.odd.astype(np.int64))
+
+    def embed(batch: torch.Tensor) -> torch.Tensor:
+        return nn.functional.normalize(head(net(batch)), dim=-1)
+
+    best = (-np.inf, 0, None)
+    for step in range(steps + 1):
+        if step % 10 == 0:
+            net.eval()
+            with torch.no_grad():
+                sim = cosine_similarity_matrix(torch.cat([embed(x[i : i + 50]) for i in range(0, len(x), 50)]).numpy())
+            net.train()
+            val_r2 = rsa_r2(sim[np.ix_(val.items, val.items)], val.human, val.items)
+            print(f"seed {seed} {name} fine-tune step {step}: val R² {val_r2:.3f}", flush=True)  # noqa: T201
+            if val_r2 > best[0]:
+                best = (val_r2, step, sim[np.ix_(test.items, test.items)])
+        if step == steps:
+            break
+        batch = x[train_items].clone()
+        flip = torch.from_numpy(rng.random(len(batch)) < 0.5)
+        batch[flip] = batch[flip].flip(-1)
+        emb = torch.cat([embed(batch[i : i + 50]) for i in range(0, len(batch), 50)])
+        sel = rng.choice(len(triplets), 4096, replace=False)
+        loss = loss_fn(emb, triplets[sel], odd[sel])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    report(f"{name}, fully fine-tuned on the judgments (best val step {best[1]})", best[2], test, seed)
+
+
+def simclr(steps: int, temperature: float, seeds: list[int], train: dict, probe: dict,
+           finetune: int = 0) -> None:
     """SimCLR on the foreground stream alone: two views of a clip differ by a horizontal flip, a 90-degree
     rotation, a shift of up to 8 px and a gain in [0.6, 1.4]; time is left alone. The social content is
     invariant to all four, the absolute positions and the agents' contrast with the background are not."""
@@ -191,6 +240,7 @@ def simclr(steps: int, temperature: float, seeds: list[int], train: dict, probe:
 
     torch.manual_seed(0)
     net = nn.Sequential(*trunk("fg"), nn.AdaptiveAvgPool3d(1), nn.Flatten())
+    untrained = copy.deepcopy(net)  # the fine-tuning control: same initialisation, no pretraining
     projector = nn.Sequential(nn.Linear(WIDTHS[-1], 128), nn.ReLU(), nn.Linear(128, 64))
     opt = torch.optim.AdamW([*net.parameters(), *projector.parameters()], lr=1e-3, weight_decay=0.05)
 
@@ -219,12 +269,16 @@ def simclr(steps: int, temperature: float, seeds: list[int], train: dict, probe:
                   round(time.perf_counter() - t0), flush=True)
     for seed in seeds:
         data = load(ensure_socialshapes(seed, 250), seed=seed)
-        emb = embed(foreground(decode_clips(data, np.arange(data.n_clips)), progress=False))
+        every = foreground(decode_clips(data, np.arange(data.n_clips)), progress=False)
+        emb = embed(every)
         test = SplitHumans.build(data, "test", seed=seed)
         train_split, val_split = (SplitHumans.build(data, s, seed=seed, ceiling=False) for s in ("train", "val"))
         report("simclr fg, pooled features (cosine)", cosine_similarity_matrix(emb[test.items]), test, seed)
         z = head_on_judgments(emb, data, train_split, val_split)
         report("simclr fg, frozen + linear head on the judgments", cosine_similarity_matrix(z[test.items]), test, seed)
+        if finetune:
+            finetune_on_judgments(net, every, data, test, val_split, finetune, seed, "simclr fg")
+            finetune_on_judgments(untrained, every, data, test, val_split, finetune, seed, "random-init fg")
 
 
 def main() -> None:
@@ -234,6 +288,8 @@ def main() -> None:
     p.add_argument("steps", type=int)
     p.add_argument("rest", nargs="*", type=float,
                    help="oracle: benchmark seeds; ssl: FUTURE_SHARE; simclr: TEMPERATURE then benchmark seeds")
+    p.add_argument("--finetune", type=int, default=0, metavar="STEPS",
+                   help="simclr: also fine-tune all weights on each seed's judgments for STEPS steps")
     args = p.parse_args()
     torch.set_num_threads(2)
     probe = labelled("probe", PROBE_SEED_OFFSET, 400)
@@ -241,7 +297,7 @@ def main() -> None:
     if args.mode == "oracle":
         oracle(args.variant, args.steps, [int(s) for s in args.rest], train, probe)
     elif args.mode == "simclr":
-        simclr(args.steps, args.rest[0], [int(s) for s in args.rest[1:]], train, probe)
+        simclr(args.steps, args.rest[0], [int(s) for s in args.rest[1:]], train, probe, args.finetune)
     else:
         ssl(args.variant, args.steps, args.rest[0] if args.rest else 0.5, train, probe)
 
