@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import torch
+from _benchmark import judgment_step, training_triplets  # docs/experiments/_benchmark.py
 from safetensors.torch import load_file
 
 from bgs_hf.baselines.common import clip_column
@@ -43,11 +44,7 @@ def main(seed: int, steps: int, lr: float, init: str | None = None) -> None:
     val = SplitHumans.build(data, "val", seed=seed, ceiling=False)
     policy = FramePolicy(num_frames=16, size=64, crop=64)
     clips = load_clips(clip_column(data, "video", np.arange(data.n_clips)), policy, progress=False)
-    train_items = np.asarray(data.split_items("train"))
-    trip = data.triplets("train")
-    local = -np.ones(data.n_clips, dtype=np.int64)
-    local[train_items] = np.arange(len(train_items))
-    triplets, odd = torch.from_numpy(local[trip.idx]), torch.from_numpy(trip.odd.astype(np.int64))
+    train_items, triplets, odd = training_triplets(data)
     print("train clips", len(train_items), "triplets", len(triplets), "ceiling", round(test.ceiling_r2, 3))  # noqa: T201
 
     net = Conv3dNet()
@@ -74,15 +71,7 @@ def main(seed: int, steps: int, lr: float, init: str | None = None) -> None:
     print("init", evaluate())  # noqa: T201
     t0 = time.time()
     for step in range(steps):
-        batch = clips[train_items].clone()
-        flip = torch.from_numpy(rng.random(len(batch)) < 0.5)
-        batch[flip] = batch[flip].flip(-1)
-        emb = torch.cat([embed(batch[i : i + 50]) for i in range(0, len(batch), 50)])
-        sel = rng.choice(len(triplets), 4096, replace=False)
-        loss = loss_fn(emb, triplets[sel], odd[sel])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        loss = judgment_step(embed, clips[train_items], triplets, odd, loss_fn, opt, rng)
         if (step + 1) % 10 == 0:
             print(step + 1, round(loss.item(), 4), "val r2, test r2/3way", evaluate(), round(time.time() - t0))  # noqa: T201
 

@@ -36,7 +36,14 @@ import time
 
 import numpy as np
 import torch
-from _benchmark import decode_clips, report, squared_distance_similarity, test_clips  # docs/experiments/
+from _benchmark import (  # docs/experiments/_benchmark.py
+    decode_clips,
+    judgment_step,
+    report,
+    squared_distance_similarity,
+    test_clips,
+    training_triplets,
+)
 from cnn_foreground_mae import head_on_judgments  # docs/experiments/cnn_foreground_mae.py
 from torch import nn
 
@@ -184,11 +191,7 @@ def finetune_on_judgments(net: nn.Module, fg: np.ndarray, data: object, test: Sp
     opt = torch.optim.AdamW([*net.parameters(), *head.parameters()], lr=lr, weight_decay=0.05)
     loss_fn, rng = OddOneOutLoss(0.1), np.random.default_rng(0)
     x = inputs("fg", np.empty(0), fg)
-    train_items = np.asarray(data.split_items("train"))
-    trip = data.triplets("train")
-    local = -np.ones(data.n_clips, dtype=np.int64)
-    local[train_items] = np.arange(len(train_items))
-    triplets, odd = torch.from_numpy(local[trip.idx]), torch.from_numpy(trip.odd.astype(np.int64))
+    train_items, triplets, odd = training_triplets(data)
 
     def embed(batch: torch.Tensor) -> torch.Tensor:
         return nn.functional.normalize(head(net(batch)), dim=-1)
@@ -206,15 +209,7 @@ def finetune_on_judgments(net: nn.Module, fg: np.ndarray, data: object, test: Sp
                 best = (val_r2, step, sim[np.ix_(test.items, test.items)])
         if step == steps:
             break
-        batch = x[train_items].clone()
-        flip = torch.from_numpy(rng.random(len(batch)) < 0.5)
-        batch[flip] = batch[flip].flip(-1)
-        emb = torch.cat([embed(batch[i : i + 50]) for i in range(0, len(batch), 50)])
-        sel = rng.choice(len(triplets), 4096, replace=False)
-        loss = loss_fn(emb, triplets[sel], odd[sel])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        judgment_step(embed, x[train_items], triplets, odd, loss_fn, opt, rng)
     report(f"{name}, fully fine-tuned on the judgments (best val step {best[1]})", best[2], test, seed)
 
 
