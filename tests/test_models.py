@@ -33,7 +33,7 @@ FAMILIES = ["videomae", "timesformer", "vjepa2", "clip", "bgs_conv3d"]
 BACKBONES = [f"tiny-random-{f}" for f in FAMILIES] + [
     pytest.param(name, marks=pytest.mark.skipif(
         not (ASSETS_DIR / name / "model.safetensors").is_file(), reason=f"bundled {name} weights not produced yet"))
-    for name in ("bgs-tiny-videomae", "bgs-tiny-conv3d")
+    for name in ("bgs-tiny-videomae", "bgs-tiny-conv3d", "bgs-tiny-conv3d-fg")
 ]
 # LoRA'd linear (conv for bgs_conv3d) layers per block: the family's intended modules, and nothing else
 PER_LAYER = {"videomae": 6, "timesformer": 7, "vjepa2": 6, "clip": 6, "bgs_conv3d": 1}

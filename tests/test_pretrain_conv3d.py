@@ -1,4 +1,5 @@
-"""bgs-tiny-conv3d pretraining: the target layout, the input masks, the CLI, and the committed asset."""
+"""bgs-tiny-conv3d pretraining (the target layout, the input masks) and, for both CNN recipes, the CLI and the
+committed assets."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from test_pretrain import moving_squares
 
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
 
-ASSET = Path(__file__).resolve().parents[1] / "bgs_hf" / "assets" / "bgs-tiny-conv3d"
+ASSETS = Path(__file__).resolve().parents[1] / "bgs_hf" / "assets"
 SMALL = Conv3dArch(widths=[8, 16], temporal_strides=[1, 2], num_frames=8, image_size=32)
 
 
@@ -47,50 +48,71 @@ def test_config_rejects_impossible_shapes():
 def test_cli_rejects_a_bad_override_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bgs_hf.cli.main import main
 
-    assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "arch.image_size=40"]) == 2
+    assert main(["pretrain-tiny", str(tmp_path / "x"), "--arch", "conv3d", "--set", "arch.image_size=40"]) == 2
     assert "multiple of 16" in capsys.readouterr().err
     assert main(["pretrain-tiny", str(tmp_path / "x"), "--arch", "videomae", "--set", "target=colour"]) == 2
     assert "target must be one of" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()  # nothing rendered, nothing written
 
 
-def test_cli_writes_a_backbone_the_registry_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bgs_hf.pretrain.conv3d as conv3d_mod
+#: --arch -> (module whose corpus source the test swaps, arch-specific flags, a word of the objective, output
+#: width, input stream)
+CLI_CASES = {
+    "conv3d": ("conv3d", ["--batch-size", "2", "--corpus-clips", "4", "--set", "hidden_tubes=2"], "foreground", 192,
+               "rgb"),
+    "conv3d-fg": ("contrastive", ["--batch-size", "4", "--corpus-clips", "6", "--set", "max_view_shift=4"], "SimCLR",
+                  128, "foreground"),
+}
+
+
+@pytest.mark.parametrize("arch", CLI_CASES)
+def test_cli_writes_a_backbone_the_registry_loads(arch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
     from bgs_hf.cli.main import main
+    from bgs_hf.cli.pretrain_tiny import BACKBONE_NAMES
     from bgs_hf.models import build_embedder, get_backbone_spec
 
-    monkeypatch.setattr(conv3d_mod, "socialshapes_source", lambda: moving_squares)
-    out = tmp_path / "cnn"
-    rc = main(["pretrain-tiny", str(out), "--steps", "3", "--batch-size", "2",
-               "--corpus-clips", "4", "--threads", "1", "--probe-clips", "0", "--set", "hidden_tubes=2",
-               "--set", "arch.image_size=32", "--set", "arch.num_frames=8"])
+    module, flags, objective, width, stream = CLI_CASES[arch]
+    monkeypatch.setattr(importlib.import_module(f"bgs_hf.pretrain.{module}"), "socialshapes_source",
+                        lambda: moving_squares)
+    out = tmp_path / arch
+    rc = main(["pretrain-tiny", str(out), "--arch", arch, "--steps", "3", *flags, "--threads", "1",
+               "--probe-clips", "0", "--set", "arch.image_size=32", "--set", "arch.num_frames=8"])
     assert rc == 0
     log = json.loads((out / "training_log.json").read_text())
-    assert log["steps"] == 3 and np.isfinite(log["final_loss"]) and "foreground" in log["objective"]
+    assert log["steps"] == 3 and np.isfinite(log["final_loss"]) and objective in log["objective"]
     card = (out / "README.md").read_text()
-    assert "# bgs-tiny-conv3d" in card and "bgs-hf pretrain-tiny OUT" in card
+    assert f"# {BACKBONE_NAMES[arch]}\n" in card and f"bgs-hf pretrain-tiny OUT --arch {arch}`" in card
     spec = get_backbone_spec(out)
-    assert (spec.family, spec.num_frames, spec.image_size, spec.hidden_size) == ("bgs_conv3d", 8, 32, 192)
+    assert (spec.family, spec.num_frames, spec.image_size, spec.hidden_size) == ("bgs_conv3d", 8, 32, width)
+    assert spec.config.input_stream == stream
     model = build_embedder(out).eval()
     with torch.no_grad():
         assert model(torch.zeros(2, 8, 3, 32, 32)).shape == (2, 128)
 
 
-def test_committed_asset_loads_is_small_and_its_corpus_still_renders() -> None:
+@pytest.mark.parametrize("name,stream", [("bgs-tiny-conv3d", "rgb"), ("bgs-tiny-conv3d-fg", "foreground")])
+def test_committed_asset_loads_is_small_and_its_corpus_still_renders(name: str, stream: str) -> None:
     from transformers import AutoModel
 
     import bgs_hf.models.conv3d  # noqa: F401 - registers the model type
     from bgs_hf.pretrain.corpus import render_pool, socialshapes_source
     from bgs_hf.pretrain.train import corpus_fingerprint
 
-    weights = ASSET / "model.safetensors"
-    assert weights.exists(), "run `bgs-hf pretrain-tiny bgs_hf/assets/bgs-tiny-conv3d`"
+    asset = ASSETS / name
+    weights = asset / "model.safetensors"
+    assert weights.exists(), f"run `bgs-hf pretrain-tiny bgs_hf/assets/{name}`"
     assert weights.stat().st_size <= 10 * 1024 * 1024
-    model = AutoModel.from_pretrained(ASSET)
+    model = AutoModel.from_pretrained(asset)
     assert type(model).__name__ == "BGSConv3dModel" and model.config.image_size == 64
-    log = json.loads((ASSET / "training_log.json").read_text())
+    assert model.config.input_stream == stream
+    log = json.loads((asset / "training_log.json").read_text())
     assert log["timing"]["total_s"] < 30 * 60
-    assert (ASSET / "README.md").exists() and (ASSET / "loss_curve.png").exists()
+    assert (asset / "README.md").exists() and (asset / "loss_curve.png").exists()
     seeds = [log["config"]["corpus_seed_offset"] + i for i in range(8)]
     pool = render_pool(seeds, Conv3dArch().frames_arch(), socialshapes_source())
     assert corpus_fingerprint(pool) == log["corpus"]["sha256_first8"]
+    probe = json.loads((asset / "probe.json").read_text())["results"]
+    own, random_init = probe[f"{name} (pretrained)"], probe["same architecture, random init"]
+    assert own["social space"][0] > random_init["social space"][0] + 0.1  # it learnt some social content

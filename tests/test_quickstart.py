@@ -71,3 +71,8 @@ def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None
     assert other.training_overrides() == {} and other.model_overrides() == {}
     assert QuickstartConfig(backbone="bgs-tiny-conv3d", training={"learning_rate": 1e-4}).training_overrides() == {
         "learning_rate": 1e-4}
+    # the default backbone trains its 20 epochs without early stopping (best validation epoch kept); an explicit
+    # setting wins, and the other backbones keep the library's patience
+    assert QuickstartConfig().bgs_overrides() == {"early_stopping_patience": 0}
+    assert QuickstartConfig(bgs={"early_stopping_patience": 3}).bgs_overrides() == {"early_stopping_patience": 3}
+    assert other.bgs_overrides() == {} and QuickstartConfig(backbone="bgs-tiny-conv3d").bgs_overrides() == {}

@@ -1,7 +1,7 @@
 """`bgs-hf evaluate`: every analysis of the paper for one model (and its pretrained base) on a dataset.
 
   bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval
-  bgs-hf evaluate --data /tmp/ss --model bgs-tiny-conv3d --json eval.json
+  bgs-hf evaluate --data /tmp/ss --model bgs-tiny-conv3d-fg --json eval.json
   bgs-hf evaluate --data /tmp/ss --model runs/bgs --abstract /tmp/ss_abs --control language-distilled=runs/lang
 
 A run folder is compared with its own frozen base backbone (``--pretrained`` overrides); a backbone

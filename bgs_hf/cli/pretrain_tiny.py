@@ -1,31 +1,45 @@
-"""`bgs-hf pretrain-tiny OUT [--arch videomae|conv3d]`: reproduce a bundled backbone (defaults = its recipe)."""
+"""`bgs-hf pretrain-tiny OUT [--arch conv3d-fg|conv3d|videomae]`: reproduce a bundled backbone (defaults = its
+recipe)."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-ARCHS = ("videomae", "conv3d")
+ARCHS = ("conv3d-fg", "conv3d", "videomae")
 #: Registry name of the backbone each --arch builds (the card's title).
-BACKBONE_NAMES = {"videomae": "bgs-tiny-videomae", "conv3d": "bgs-tiny-conv3d"}
+BACKBONE_NAMES = {"videomae": "bgs-tiny-videomae", "conv3d": "bgs-tiny-conv3d", "conv3d-fg": "bgs-tiny-conv3d-fg"}
+
+
+def recipes() -> dict[str, tuple[type, Any]]:
+    """--arch -> (its pretraining config class, its pretraining function)."""
+    from bgs_hf.pretrain.config import PretrainConfig
+    from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig, pretrain_contrastive
+    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig, pretrain_conv3d
+    from bgs_hf.pretrain.train import pretrain
+
+    return {"conv3d-fg": (ContrastivePretrainConfig, pretrain_contrastive),
+            "conv3d": (Conv3dPretrainConfig, pretrain_conv3d), "videomae": (PretrainConfig, pretrain)}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from bgs_hf.pretrain.config import PretrainConfig
-    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig
 
     d = PretrainConfig()
+    steps = ", ".join(f"{cls().steps} for {arch}" for arch, (cls, _) in recipes().items())
     p = sub.add_parser(
         "pretrain-tiny",
         help="pretrain a tiny bundled video backbone (self-supervised, on unlabelled clips)",
         description="Self-supervised pretraining on SocialShapes-style clips rendered from their own seeds "
-        "(never benchmark seeds): --arch videomae is masked video autoencoding of bgs-tiny-videomae, --arch "
-        "conv3d masked foreground prediction of bgs-tiny-conv3d. The defaults reproduce the bundled weights.",
+        "(never benchmark seeds): --arch conv3d-fg is contrastive learning on the foreground stream of "
+        "bgs-tiny-conv3d-fg, --arch conv3d masked foreground prediction of bgs-tiny-conv3d, --arch videomae "
+        "masked video autoencoding of bgs-tiny-videomae. The defaults reproduce the bundled weights.",
     )
     p.add_argument("out", help="output folder (config.json, model.safetensors, README.md, ...)")
-    p.add_argument("--arch", choices=ARCHS, default="conv3d",
-                   help="which bundled backbone: conv3d (bgs-tiny-conv3d, the default) or videomae (bgs-tiny-videomae)")
-    p.add_argument("--steps", type=int, default=None,
-                   help=f"optimiser steps (default {d.steps} for videomae, {Conv3dPretrainConfig().steps} for conv3d)")
+    p.add_argument("--arch", choices=ARCHS, default=ARCHS[0],
+                   help="which bundled backbone: " + ", ".join(f"{a} ({BACKBONE_NAMES[a]})" for a in ARCHS)
+                   + f"; default {ARCHS[0]}")
+    p.add_argument("--steps", type=int, default=None, help=f"optimiser steps (default {steps})")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"clips per step (default {d.batch_size})")
     p.add_argument("--seed", type=int, default=d.seed, help=f"init/mask/batch seed (default {d.seed})")
     p.add_argument(
@@ -68,15 +82,13 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
 def run(args: argparse.Namespace) -> int:
     from bgs_hf.errors import BGSInputError
     from bgs_hf.pretrain.card import write_model_card
-    from bgs_hf.pretrain.config import PretrainConfig
-    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig, pretrain_conv3d
     from bgs_hf.pretrain.probe import run_probe
-    from bgs_hf.pretrain.train import pretrain
 
     for name in ("steps", "batch_size", "corpus_clips", "threads"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise BGSInputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    cfg = (Conv3dPretrainConfig if args.arch == "conv3d" else PretrainConfig)(
+    config_class, pretrain = recipes()[args.arch]
+    cfg = config_class(
         batch_size=args.batch_size, seed=args.seed, corpus_clips=args.corpus_clips, num_threads=args.threads,
     )
     if args.steps is not None:
@@ -87,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         cfg.__post_init__()  # re-validate: the overrides were set after construction
     except ValueError as err:
         raise BGSInputError(f"--set: {err}") from err
-    result = (pretrain_conv3d if args.arch == "conv3d" else pretrain)(cfg, args.out)
+    result = pretrain(cfg, args.out)
     name = BACKBONE_NAMES[args.arch]
     probe = run_probe(args.out, n_clips=args.probe_clips, name=name) if args.probe_clips > 0 else None
     card = write_model_card(args.out, probe)

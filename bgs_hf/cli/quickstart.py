@@ -1,4 +1,4 @@
-"""`bgs-hf quickstart`: the main job on the embedded default (SocialShapes + bgs-tiny-conv3d), offline."""
+"""`bgs-hf quickstart`: the main job on the embedded default (SocialShapes + bgs-tiny-conv3d-fg), offline."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="benchmark, split and training seed (default: 0)")
     p.add_argument("--clips", type=int, default=250, help="SocialShapes clips (default: 250)")
     p.add_argument("--backbone", default=None,
-                   help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d; "
-                   "bgs-tiny-videomae is the other bundled one)")
+                   help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d-fg; "
+                   "bgs-tiny-conv3d and bgs-tiny-videomae are the other bundled ones)")
     p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for CIs")
     p.add_argument("--fast", action="store_true", help="headline table only: skip the further analyses")

@@ -4,7 +4,7 @@ report sections. ``ODD_ONE_OUT_METRIC_PATH`` is the folder ``evaluate.load`` rea
 Public API (heavy imports happen on first use)::
 
     from bgs_hf.eval import run_suite, embed_clips, MotionControl, variance_partition, wilson_ci, rollout
-    res = run_suite(data, "bgs-tiny-conv3d", "runs/demo/bgs", out_dir="runs/demo/eval",
+    res = run_suite(data, "bgs-tiny-conv3d-fg", "runs/demo/bgs", out_dir="runs/demo/eval",
                     abstract_dir="runs/demo/abstract")
 
 Modules: ``embed`` (embed_clips/embed_paths, MotionControl), ``fit`` (SplitHumans, fit_from_embeddings,

@@ -14,8 +14,8 @@ Registry (``registry.py``)
     Accepts a family name (``vjepa2``, ``timesformer``, ``videomae``, ``clip``: the paper's Hub
     checkpoints; ``bgs_conv3d``: our own 3-D CNN, :mod:`bgs_hf.models.conv3d`), any Hub id or local folder of
     those classes (family from ``config.model_type``), ``tiny-random-<family>`` (tiny random model built from a
-    config, no files), and the bundled backbones in ``bgs_hf/assets/``: ``bgs-tiny-videomae`` and
-    ``bgs-tiny-conv3d`` (``DEFAULT_BACKBONE`` names the default).
+    config, no files), and the bundled backbones in ``bgs_hf/assets/``: ``bgs-tiny-videomae``,
+    ``bgs-tiny-conv3d`` and ``bgs-tiny-conv3d-fg`` (``DEFAULT_BACKBONE`` names the default).
     ``spec.frame_policy()`` returns the :class:`bgs_hf.video.FramePolicy` read from the checkpoint's
     processor config; ``spec.load_backbone()`` returns the transformers model.
 

@@ -10,6 +10,11 @@ Two choices keep it honest under LoRA:
 - **No normalisation layers.** Pretraining uses BatchNorm; :func:`fold_batchnorm` folds it into the
   convolutions when pretraining ends (exact in eval mode). Fine-tuning therefore cannot drift running
   statistics that an adapter folder would not save.
+- **Input streams.** ``input_stream="rgb"`` convolves the normalised frames. ``"foreground"`` first undoes the
+  processor's normalisation (``pixel_mean``/``pixel_std``) and computes the label-free foreground of
+  :mod:`bgs_hf.video.foreground` (x ``foreground_gain``), a fixed, parameter-free stage inside ``forward``: every
+  caller (pretraining, LoRA fine-tuning, evaluation, the Space) then feeds the same ``pixel_values`` and gets
+  the same stream, and no adapter can change it.
 - **Equal-width hidden states.** Layer ``i``'s feature map is returned as ``(B, tokens, hidden_size)`` with
   its channels zero-padded to the last block's width, so the layer-wise analyses can stack them. Zero
   padding changes neither dot products nor norms, so cosine geometry per layer is exactly the layer's own.
@@ -26,22 +31,36 @@ from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
+from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD
+from bgs_hf.video.foreground import ForegroundConfig, foreground_stream
+
 MODEL_TYPE = "bgs_conv3d"
+INPUT_STREAMS: tuple[str, ...] = ("rgb", "foreground")
+
 #: The architecture of ``bgs-tiny-conv3d`` (and of the capacity check's CNN): block widths, temporal strides.
 DEFAULT_WIDTHS: tuple[int, ...] = (32, 64, 128, 192)
 DEFAULT_TEMPORAL_STRIDES: tuple[int, ...] = (1, 2, 2, 2)
 
 
 class BGSConv3dConfig(PretrainedConfig):
-    """Block widths and temporal strides; every block halves height and width (kernel 3, padding 1)."""
+    """Block widths and temporal strides; every block halves height and width (kernel 3, padding 1).
+    ``input_stream`` and the ``foreground_*``/``pixel_*`` fields: see the module docstring."""
 
     model_type = MODEL_TYPE
 
     def __init__(self, widths: list[int] | tuple[int, ...] = DEFAULT_WIDTHS,
                  temporal_strides: list[int] | tuple[int, ...] = DEFAULT_TEMPORAL_STRIDES, kernel_size: int = 3,
                  num_channels: int = 3, num_frames: int = 16, image_size: int = 64,
-                 initializer_range: float = 0.02, **kwargs: Any) -> None:
+                 initializer_range: float = 0.02, input_stream: str = "rgb", foreground_gain: float = 4.0,
+                 foreground_max_shift: int = 4, foreground_border: int = 5,
+                 pixel_mean: list[float] | tuple[float, ...] = IMAGENET_MEAN,
+                 pixel_std: list[float] | tuple[float, ...] = IMAGENET_STD, **kwargs: Any) -> None:
         widths, temporal_strides = [int(w) for w in widths], [int(s) for s in temporal_strides]
+        if input_stream not in INPUT_STREAMS:
+            raise ValueError(f"input_stream must be one of {INPUT_STREAMS}, got {input_stream!r}")
+        if len(pixel_mean) != num_channels or len(pixel_std) != num_channels:
+            raise ValueError(f"pixel_mean/pixel_std need {num_channels} entries, got {pixel_mean}, {pixel_std}")
+        ForegroundConfig(max_shift=foreground_max_shift, border=foreground_border)  # validates
         if not widths or len(widths) != len(temporal_strides):
             raise ValueError(f"widths {widths} and temporal_strides {temporal_strides} need one entry per block")
         if kernel_size % 2 != 1:
@@ -53,6 +72,12 @@ class BGSConv3dConfig(PretrainedConfig):
         self.num_frames = int(num_frames)
         self.image_size = int(image_size)
         self.initializer_range = initializer_range
+        self.input_stream = input_stream
+        self.foreground_gain = float(foreground_gain)
+        self.foreground_max_shift = int(foreground_max_shift)
+        self.foreground_border = int(foreground_border)
+        self.pixel_mean = [float(m) for m in pixel_mean]
+        self.pixel_std = [float(s) for s in pixel_std]
         super().__init__(**kwargs)
 
     @property
@@ -62,6 +87,14 @@ class BGSConv3dConfig(PretrainedConfig):
     @property
     def num_hidden_layers(self) -> int:
         return len(self.widths)
+
+    @property
+    def stream_channels(self) -> int:
+        """Channels the first convolution sees."""
+        return 1 if self.input_stream == "foreground" else self.num_channels
+
+    def foreground_config(self) -> ForegroundConfig:
+        return ForegroundConfig(max_shift=self.foreground_max_shift, border=self.foreground_border)
 
 
 class BGSConv3dBlock(GradientCheckpointingLayer):
@@ -92,19 +125,30 @@ class BGSConv3dPreTrainedModel(PreTrainedModel):
 
 
 class BGSConv3dModel(BGSConv3dPreTrainedModel):
-    """``pixel_values (B, T, 3, H, W)`` -> tokens ``(B, T'·H'·W', hidden_size)`` of the last block.
+    """``pixel_values (B, T, 3, H, W)`` -> (input stream ->) tokens ``(B, T'·H'·W', hidden_size)`` of the last block.
 
     ``pooler_output`` is the mean over tokens (global average pooling, the CNN's own readout).
     """
 
     def __init__(self, config: BGSConv3dConfig) -> None:
         super().__init__(config)
-        chans = [config.num_channels, *config.widths]
+        chans = [config.stream_channels, *config.widths]
         self.blocks = nn.ModuleList(
             BGSConv3dBlock(chans[i], chans[i + 1], config.kernel_size, config.temporal_strides[i])
             for i in range(len(config.widths))
         )
         self.post_init()
+
+    def input_stream(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """``pixel_values (B, T, C, H, W)`` -> what the first block convolves, ``(B, stream_channels, T, H, W)``."""
+        if self.config.input_stream == "rgb":
+            return pixel_values.transpose(1, 2)
+        shape = (1, 1, -1, 1, 1)
+        mean = torch.tensor(self.config.pixel_mean, device=pixel_values.device).view(shape)
+        std = torch.tensor(self.config.pixel_std, device=pixel_values.device).view(shape)
+        frames = (pixel_values.float() * std + mean).clamp_(0, 1).permute(0, 1, 3, 4, 2)  # (B, T, H, W, C)
+        stream = foreground_stream(frames, self.config.foreground_config()) * self.config.foreground_gain
+        return stream[:, None].to(pixel_values.dtype)
 
     def _tokens(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, T, H, W) -> (B, T·H·W, hidden_size), channels zero-padded (see module docstring)."""
@@ -119,7 +163,7 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
                              f"got {tuple(pixel_values.shape)}")
         output_hidden_states = (output_hidden_states if output_hidden_states is not None
                                 else self.config.output_hidden_states)
-        x = pixel_values.transpose(1, 2)  # Conv3d wants (B, C, T, H, W)
+        x = self.input_stream(pixel_values)  # Conv3d wants (B, C, T, H, W)
         hidden: list[torch.Tensor] = [self._tokens(x)] if output_hidden_states else []
         for block in self.blocks:
             x = block(x)

@@ -68,9 +68,9 @@ class Conv3dNet(nn.Module):
     equivariance built in, the inductive bias a from-scratch ViT has to learn from data."""
 
     def __init__(self, widths: list[int] | tuple[int, ...] = DEFAULT_WIDTHS,
-                 temporal_strides: list[int] | tuple[int, ...] = DEFAULT_TEMPORAL_STRIDES) -> None:
+                 temporal_strides: list[int] | tuple[int, ...] = DEFAULT_TEMPORAL_STRIDES, in_channels: int = 3) -> None:
         super().__init__()
-        chans = [3, *widths]
+        chans = [in_channels, *widths]
         blocks = [_conv_block(chans[i], chans[i + 1], (3, 3, 3), (s, 2, 2)) for i, s in enumerate(temporal_strides)]
         self.net = nn.Sequential(*[m for block in blocks for m in block], nn.AdaptiveAvgPool3d(1), nn.Flatten())
         self.dim = int(widths[-1])

@@ -115,12 +115,44 @@ not from a linear read-out of its frozen features.
 {notes_md}"""
 
 
+def _conv3d_recipe(cfg: dict[str, Any]) -> dict[str, str]:
+    """What differs between the two CNN recipes' cards: masked foreground prediction (``bgs-tiny-conv3d``) and
+    contrastive learning on the foreground stream (``bgs-tiny-conv3d-fg``, whose config has a temperature)."""
+    if "temperature" in cfg:
+        fg = cfg["foreground"]
+        return {
+            "name": "bgs-tiny-conv3d-fg", "arch": "conv3d-fg", "tag": "contrastive-learning",
+            "foreground": "The model's input stream",
+            "augmentation": (f"two views per clip: random horizontal flip, 90-degree rotation, circular shift of up "
+                             f"to {cfg['max_view_shift']} px and gain in [{cfg['min_view_gain']}, "
+                             f"{cfg['max_view_gain']}]; time is never altered"),
+            "objective": (f"Temperature {cfg['temperature']}, {cfg['batch_size']} clips per step ({2 * cfg['batch_size']} "
+                          f"views), projector Linear({cfg['arch']['widths'][-1]}, {cfg['projector_hidden']})-ReLU-"
+                          f"Linear({cfg['projector_hidden']}, {cfg['projector_dim']}), discarded after training"),
+            "input": (f"the model undoes that normalisation and computes the foreground stream itself (shake search "
+                      f"±{fg['max_shift']} px, {fg['border']}-px border zeroed, ×{cfg['foreground_gain']}), a fixed "
+                      "stage without parameters: the convolutions (and any LoRA adapter) see only the stream"),
+            "limitation": (" The stream assumes a static scene seen by a camera that shakes by at most "
+                           f"{fg['max_shift']} px: on a panning camera, a cut or a zoom the background leaks into it, "
+                           "and colour, texture and anything that does not move never reach the network."),
+        }
+    return {
+        "name": "bgs-tiny-conv3d", "arch": "conv3d", "tag": "masked-video-modeling",
+        "foreground": "The foreground target",
+        "augmentation": "random horizontal and vertical flips (frames and target together)",
+        "objective": (f"Future hidden for {cfg['future_share']:.0%} of the clips, {cfg['hidden_tubes']} tubes for the "
+                      "rest. The prediction head is discarded"),
+        "input": "the convolutions see the normalised RGB frames",
+        "limitation": "",
+    }
+
+
 def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "",
                        notes: str = "") -> str:
-    """The ``bgs-tiny-conv3d`` card: same sections as the ViT's, for the foreground-prediction recipe."""
+    """The card of a ``bgs_conv3d`` backbone: same sections as the ViT's, for either CNN recipe."""
     notes_md = f"\n## Notes\n{notes.strip()}\n" if notes.strip() else ""
     cfg, tm = log["config"], log["timing"]
-    arch = cfg["arch"]
+    arch, recipe = cfg["arch"], _conv3d_recipe(cfg)
     probe_md = "Not run for this checkpoint." if probe is None else (
         f"Linear probes on {probe['n_clips']} held-out SocialShapes-style clips (seeds {probe['seeds']}, disjoint "
         f"from the corpus and from every benchmark instance); {probe['classifier']}. `social space` is the clip's "
@@ -134,12 +166,12 @@ pipeline_tag: video-classification
 tags:
 - bgs_conv3d
 - self-supervised
-- masked-video-modeling
+- {recipe['tag']}
 - bgs-hf
 - toy
 ---
 
-# bgs-tiny-conv3d
+# {recipe['name']}
 
 A **tiny toy 3-D CNN video backbone** that bgs-hf pretrains itself, without labels, so that its offline demo has a
 default video model whose frozen features carry some of SocialShapes' social content. It is a
@@ -152,15 +184,14 @@ general video model**: it has only ever seen {arch['image_size']}-px synthetic c
   {arch['image_size']}×{arch['image_size']} px), rendered in memory by `bgs_hf.synth`. Clip *i* uses seed
   `{cfg['corpus_seed_offset']} + i` (seeds {log['corpus']['seeds']}); benchmark instances use small integer
   seeds, so no benchmark clip is in the corpus.
-- Frames only: no human (simulated) judgments, ratings, captions or scene labels are used. The foreground
-  target is computed from the frames alone (`bgs_hf.pretrain.foreground`: integer camera-shake compensation,
+- Frames only: no human (simulated) judgments, ratings, captions or scene labels are used. {recipe['foreground']}
+  is computed from the frames alone (`bgs_hf.video.foreground`: integer camera-shake compensation,
   temporal-median background).
-- Augmentation: random horizontal and vertical flips (frames and target together).
+- Augmentation: {recipe['augmentation']}.
 
 ## Objective
-{log['objective']}. Future hidden for {cfg['future_share']:.0%} of the clips, {cfg['hidden_tubes']} tubes for
-the rest. AdamW (weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, linear warm-up {cfg['warmup_steps']}
-steps then cosine to {cfg['min_lr']}, gradient clipping {cfg['grad_clip']}. The prediction head is discarded.
+{log['objective']}. {recipe['objective']}. AdamW (weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, linear
+warm-up {cfg['warmup_steps']} steps then cosine to {cfg['min_lr']}, gradient clipping {cfg['grad_clip']}.
 
 ## Architecture
 {len(arch['widths'])} blocks of Conv3d (kernel 3, spatial stride 2) + ReLU: {blocks}. BatchNorm was used in
@@ -168,7 +199,7 @@ pretraining and is folded into the convolutions, so the saved model has no runni
 to drift. `last_hidden_state` is the last block's feature map as tokens; `pooler_output` their mean (bgs-hf
 pools the mean). Hidden states of the earlier blocks are zero-padded to {arch['widths'][-1]} channels, which
 leaves their cosine geometry unchanged. Input: {arch['num_frames']} frames, {arch['image_size']} px, ImageNet
-mean/std (`preprocessor_config.json`).
+mean/std (`preprocessor_config.json`); {recipe['input']}.
 
 ## Training
 - Steps: {log['steps']}, batch size {cfg['batch_size']}, seed {cfg['seed']}, {tm['torch_threads']} torch threads.
@@ -176,7 +207,7 @@ mean/std (`preprocessor_config.json`).
 - Wall time: {tm['total_s'] / 60:.1f} min in all ({tm['render_s']:.0f} s rendering the corpus and its
   foreground, {tm['train_s']:.0f} s training, {tm['s_per_step']:.3f} s/step), measured on: {tm['cpu']}, CPU
   affinity {tm['cpu_affinity']} cores, torch {tm['torch']}. {timing_note}
-- Reproduce: `bgs-hf pretrain-tiny OUT` (`--arch conv3d` is the default; the defaults are this recipe).
+- Reproduce: `bgs-hf pretrain-tiny OUT --arch {recipe['arch']}` (the defaults are this recipe).
 
 ![loss curve]({CURVE_FILE})
 
@@ -188,7 +219,7 @@ The full per-step loss and config are in `{LOG_FILE}`.
 ## Limitations
 Trained for minutes on one synthetic domain; it will not transfer to natural video. Its frozen features carry
 part of the observers' social space, not most of it (see the probe); `docs/experiments/README.md` in bgs-hf
-measures how far that is from what half the noise ceiling needs.
+measures how far that is from what half the noise ceiling needs.{recipe['limitation']}
 {notes_md}"""
 
 

@@ -2,7 +2,7 @@
 
 Why this objective: masked *pixel* reconstruction of SocialShapes clips is dominated by the textured
 backgrounds, so neither the tiny ViT nor this CNN learnt anything about the agents from it. The target here
-is the foreground of :mod:`bgs_hf.pretrain.foreground` (camera-shake compensation + temporal-median
+is the foreground of :mod:`bgs_hf.video.foreground` (camera-shake compensation + temporal-median
 background, no label): with the second half of the clip (frames 8-15) or 8 of its 16 spatial 16-px tubes
 hidden at the input, the network predicts the foreground magnitude of every frame in 4-px cells. Predicting
 where hidden agents are, or will be, needs their motion, which is what the social content is made of.
@@ -29,7 +29,6 @@ from torch import nn
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import PretrainSchedule, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
-from bgs_hf.pretrain.foreground import ForegroundConfig, foreground
 from bgs_hf.pretrain.train import (
     CURVE_FILE,
     PretrainResult,
@@ -39,6 +38,7 @@ from bgs_hf.pretrain.train import (
     preprocessor_dict,
     write_training_log,
 )
+from bgs_hf.video.foreground import ForegroundConfig, foreground
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +56,12 @@ class Conv3dArch:
     num_frames: int = 16
     image_size: int = 64
 
-    def to_config(self) -> Any:
+    def to_config(self, **extra: Any) -> Any:
+        """The model config; ``extra``: further ``BGSConv3dConfig`` fields (e.g. its input stream)."""
         from bgs_hf.models.conv3d import BGSConv3dConfig
 
         return BGSConv3dConfig(widths=self.widths, temporal_strides=self.temporal_strides,
-                               num_frames=self.num_frames, image_size=self.image_size)
+                               num_frames=self.num_frames, image_size=self.image_size, **extra)
 
     def frames_arch(self) -> TinyVideoMAEArch:
         """The corpus renderer's shape arguments (it is shared with the ViT's pretraining)."""
@@ -126,7 +127,6 @@ def hide(batch: int, arch: Conv3dArch, cfg: Conv3dPretrainConfig, rng: np.random
 def pretrain_conv3d(cfg: Conv3dPretrainConfig, out_dir: str | Path, *, progress: bool = True) -> PretrainResult:
     """Render the corpus, compute its foreground, pretrain, fold BatchNorm and save the encoder in ``out_dir``
     (``config.json``, ``model.safetensors``, ``preprocessor_config.json``, training log, loss curve)."""
-    from bgs_hf.models.conv3d import from_conv_bn_stack
     from bgs_hf.pretrain.capacity import Conv3dNet
 
     cfg.__post_init__()  # CLI overrides are set after construction
@@ -164,11 +164,23 @@ def pretrain_conv3d(cfg: Conv3dPretrainConfig, out_dir: str | Path, *, progress:
     result = PretrainResult(out, losses, render_s, train_s, corpus_fingerprint(pool), corpus_fingerprint(pool[:8]))
 
     net.eval()
-    model = from_conv_bn_stack(trunk, arch.to_config())
+    save_backbone(trunk, arch.to_config(), result, cfg, objective=OBJECTIVE, name="bgs-tiny-conv3d",
+                  loss_name="foreground MSE")
+    return result
+
+
+def save_backbone(trunk: nn.Sequential, config: Any, result: PretrainResult, cfg: Any, *, objective: str, name: str,
+                  loss_name: str) -> None:
+    """What both CNN recipes leave in ``result.out_dir``: the BatchNorm-folded encoder (``trunk`` in eval mode,
+    a Conv3d+BatchNorm3d+ReLU stack), its preprocessor config, the training log and the loss curve."""
+    from bgs_hf.models.conv3d import from_conv_bn_stack
+
+    out = result.out_dir
+    model = from_conv_bn_stack(trunk, config)
     model.config.architectures = ["BGSConv3dModel"]
     model.save_pretrained(out)
-    (out / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(arch.frames_arch()), indent=2) + "\n")
-    write_training_log(result, cfg, objective=OBJECTIVE)
-    plot_loss_curve(losses, out / CURVE_FILE, title="bgs-tiny-conv3d pretraining", ylabel="foreground MSE")
-    logger.info("final loss %.4f after %d steps (%.1f s training)", result.final_loss, cfg.steps, train_s)
-    return result
+    (out / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(cfg.arch.frames_arch()), indent=2) + "\n")
+    write_training_log(result, cfg, objective=objective)
+    plot_loss_curve(result.losses, out / CURVE_FILE, title=f"{name} pretraining", ylabel=loss_name)
+    logger.info("%s: final loss %.4f after %d steps (%.1f s training)", name, result.final_loss, cfg.steps,
+                result.train_s)

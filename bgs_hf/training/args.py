@@ -31,7 +31,7 @@ class ModelArguments:
     backbone: str = field(
         default=DEFAULT_BACKBONE,
         metadata={"help": "vjepa2|timesformer|videomae|clip|bgs_conv3d, tiny-random-<family>, bgs-tiny-videomae, "
-                          "bgs-tiny-conv3d, a Hub id or a local folder"})
+                          "bgs-tiny-conv3d, bgs-tiny-conv3d-fg, a Hub id or a local folder"})
     num_frames: int | None = field(default=None, metadata={"help": "frames per clip (models that accept any)"})
     head_dim: int = field(default=128, metadata={"help": "projection head width (0 = no head)"})
     head_dropout: float = field(default=0.3)

@@ -3,7 +3,7 @@
 The 3-D CNN of the capacity check (`bgs_hf.pretrain.capacity.Conv3dNet`) is pretrained SimMIM-style on the
 3,000 unlabelled corpus clips: half the clips have their second half (frames 8-15) zeroed at the input, half
 have 8 of their 16 spatial 16-px tubes zeroed; the target is the pooled foreground (4-px cells) of every
-frame, from `bgs_hf.pretrain.foreground` (camera-shake compensation + temporal-median background, no label).
+frame, from `bgs_hf.video.foreground` (camera-shake compensation + temporal-median background, no label).
 Predicting where the agents will be, or where hidden agents are, needs their motion, which is what the social
 content is made of. Checks, with the encoder frozen:
 
@@ -44,7 +44,7 @@ from bgs_hf.pretrain.capacity import Conv3dNet, render_labelled
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
 from bgs_hf.pretrain.corpus import to_pixel_values
-from bgs_hf.pretrain.foreground import foreground
+from bgs_hf.video.foreground import foreground
 from bgs_hf.pretrain.probe import cv_accuracy, cv_r2
 from bgs_hf.quickstart import ensure_socialshapes
 

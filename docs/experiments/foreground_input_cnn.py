@@ -1,6 +1,6 @@
 """Does handing the CNN the label-free foreground as a fourth input channel help (a two-stream-style input)?
 
-The label-free foreground of `bgs_hf.pretrain.foreground` (camera-shake compensation + temporal-median
+The label-free foreground of `bgs_hf.video.foreground` (camera-shake compensation + temporal-median
 background) is used here as an *input* channel beside the RGB frames (scaled x4 so its typical values are
 O(1)), instead of only as a pretraining target. Two questions, same CNN shape as the capacity check (four
 Conv3d+BN+ReLU blocks, widths 32-64-128-128, temporal strides 1-2-2-2, global average pool):
@@ -56,7 +56,7 @@ from bgs_hf.pretrain.capacity import _conv_block, render_labelled, variance_weig
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
 from bgs_hf.pretrain.corpus import to_pixel_values
-from bgs_hf.pretrain.foreground import foreground
+from bgs_hf.video.foreground import foreground
 from bgs_hf.pretrain.probe import cv_r2
 from bgs_hf.quickstart import ensure_socialshapes
 

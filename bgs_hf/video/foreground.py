@@ -4,8 +4,12 @@ Why: on SocialShapes the pixels are dominated by textured backgrounds, so masked
 raw frame differences, which camera shake fills with background texture) spends the model on the scene and
 learns nothing about the agents (docs/experiments). Subtracting a per-clip background after aligning the frames
 leaves what moves: the agents (and slowly drifting distractors). It needs no label and no renderer internals,
-only the assumption of a static scene seen by a shaking camera, so it applies to any such corpus. Used as a
-*reconstruction target*; the encoder still sees the raw frames.
+only the assumption of a static scene seen by a shaking camera, so it applies to any such corpus.
+
+Two users, one computation (:func:`foreground_stream`): ``bgs-tiny-conv3d`` predicts it as a pretraining
+*target* (:func:`foreground`, uint8 in and out), and ``bgs-tiny-conv3d-fg`` computes it *inside the model* from
+its ``pixel_values`` and sees nothing else (:class:`bgs_hf.models.conv3d.BGSConv3dModel`), so pretraining,
+fine-tuning, evaluation and the Space all feed it the same stream.
 """
 
 from __future__ import annotations
@@ -54,34 +58,49 @@ def estimate_shifts(frames: torch.Tensor, config: ForegroundConfig | None = None
     """
     cfg = config or ForegroundConfig()
     shifts, b = _shifts(cfg.max_shift), cfg.border
-    ref = frames[:, frames.shape[1] // 2][:, None]
+    h, w = frames.shape[2:4]
+    ref = frames[:, frames.shape[1] // 2, b : h - b, b : w - b][:, None]
+    # the interior of torch.roll(frames, (dy, dx)) is a shifted window of frames (no wrap-around: b > max_shift)
     costs = torch.stack(
-        [(torch.roll(frames, s, dims=(2, 3)) - ref)[:, :, b:-b, b:-b].abs().mean(dim=(2, 3, 4)) for s in shifts],
+        [(frames[:, :, b - dy : h - b - dy, b - dx : w - b - dx] - ref).abs().mean(dim=(2, 3, 4)) for dy, dx in shifts],
         dim=-1,
     )
-    return torch.tensor(shifts)[costs.argmin(-1)]
+    return torch.tensor(shifts, device=frames.device)[costs.argmin(-1)]
+
+
+def check_frame_size(height: int, width: int, config: ForegroundConfig) -> None:
+    if min(height, width) <= 2 * config.border:
+        raise ValueError(f"frames of {(height, width)} px leave nothing inside a {config.border}-px border")
 
 
 @torch.no_grad()
+def foreground_stream(frames: torch.Tensor, config: ForegroundConfig | None = None) -> torch.Tensor:
+    """float frames in [0, 1] (N,T,H,W,C) -> float (N,T,H,W) in [0, 1]: per-pixel |frame - background| (mean
+    over channels), in each frame's own coordinates, so it lines up with the frames; the border is zeroed."""
+    cfg = config or ForegroundConfig()
+    if frames.ndim != 5:
+        raise ValueError(f"expected frames (N,T,H,W,C), got shape {tuple(frames.shape)}")
+    check_frame_size(frames.shape[2], frames.shape[3], cfg)
+    shifts, b = _shifts(cfg.max_shift), cfg.border
+    best = estimate_shifts(frames, cfg)
+    side = 2 * cfg.max_shift + 1  # shifts[k] = (dy, dx) with k = (dy + max_shift) * side + dx + max_shift
+    k = (best[..., 0] + cfg.max_shift) * side + best[..., 1] + cfg.max_shift
+    aligned = _apply_shifts(frames, k, shifts, +1)
+    background = aligned.median(dim=1).values[:, None]
+    fg = _apply_shifts((aligned - background).abs().mean(-1), k, shifts, -1)
+    fg[:, :, :b], fg[:, :, -b:], fg[:, :, :, :b], fg[:, :, :, -b:] = 0, 0, 0, 0
+    return fg.clamp_(0, 1)
+
+
 def foreground(clips: np.ndarray, config: ForegroundConfig | None = None, *, progress: bool = True) -> np.ndarray:
-    """uint8 clips (N,T,H,W,3) -> uint8 (N,T,H,W): per-pixel |frame - background| (mean over RGB), in each
-    frame's own coordinates, so it lines up with the input the encoder sees."""
+    """uint8 clips (N,T,H,W,3) -> uint8 (N,T,H,W): :func:`foreground_stream` in chunks, rounded to uint8."""
     cfg = config or ForegroundConfig()
     clips = np.asarray(clips)
     if clips.ndim != 5 or clips.shape[-1] != 3 or clips.dtype != np.uint8:
         raise ValueError(f"expected uint8 clips (N,T,H,W,3), got {clips.dtype} {clips.shape}")
-    if min(clips.shape[2:4]) <= 2 * cfg.border:
-        raise ValueError(f"frames of {clips.shape[2:4]} px leave nothing inside a {cfg.border}-px border")
-    shifts, b = _shifts(cfg.max_shift), cfg.border
-    index = {s: k for k, s in enumerate(shifts)}
+    check_frame_size(clips.shape[2], clips.shape[3], cfg)
     out = np.zeros(clips.shape[:4], np.uint8)
     for i in tqdm(range(0, len(clips), cfg.chunk), desc="foreground", unit="chunk", disable=not progress):
         x = torch.from_numpy(clips[i : i + cfg.chunk]).float().div_(255.0)
-        best = estimate_shifts(x, cfg)
-        k = torch.tensor([[index[(int(dy), int(dx))] for dy, dx in row] for row in best.tolist()])
-        aligned = _apply_shifts(x, k, shifts, +1)
-        background = aligned.median(dim=1).values[:, None]
-        fg = _apply_shifts((aligned - background).abs().mean(-1), k, shifts, -1)
-        fg[:, :, :b], fg[:, :, -b:], fg[:, :, :, :b], fg[:, :, :, -b:] = 0, 0, 0, 0
-        out[i : i + len(x)] = fg.clamp_(0, 1).mul_(255).round_().to(torch.uint8).numpy()
+        out[i : i + len(x)] = foreground_stream(x, cfg).mul_(255).round_().to(torch.uint8).numpy()
     return out

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from bgs_hf.pretrain.foreground import ForegroundConfig, estimate_shifts, foreground
+from bgs_hf.video.foreground import ForegroundConfig, estimate_shifts, foreground
 
 
 def _shaken_clip(shifts: list[tuple[int, int]], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

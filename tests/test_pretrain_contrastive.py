@@ -1,0 +1,104 @@
+"""bgs-tiny-conv3d-fg: the in-model foreground stream, SimCLR's loss and views, config checks (its CLI run and
+committed asset are tested with bgs-tiny-conv3d's in test_pretrain_conv3d.py)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from test_video_foreground import SHIFTS, _shaken_clip
+
+from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig, nt_xent, views
+from bgs_hf.pretrain.corpus import to_pixel_values
+from bgs_hf.video.foreground import foreground
+
+torch.set_num_threads(1)
+FG_SMALL = {"widths": [8, 16], "temporal_strides": [1, 2], "num_frames": 8, "image_size": 48,
+            "input_stream": "foreground", "foreground_gain": 4.0}
+
+
+def test_in_model_stream_is_the_foreground_of_the_unnormalised_frames():
+    """The model receives normalised pixel_values, undoes the normalisation, and sees gain x the foreground that
+    the uint8 reference computes (which is also exact on the constructed shaken clip)."""
+    clip, truth = _shaken_clip(SHIFTS)
+    model = BGSConv3dModel(BGSConv3dConfig(**FG_SMALL))
+    stream = model.input_stream(to_pixel_values(clip))
+    assert stream.shape == (1, 1, 8, 48, 48)
+    reference = torch.from_numpy(foreground(clip, progress=False)).float() / 255 * 4.0
+    assert (stream[:, 0] - reference).abs().max() <= 4.0 * 0.5 / 255 + 1e-5  # uint8 rounding only
+    inner = np.zeros_like(truth)
+    inner[..., 5:-5, 5:-5] = True
+    lit = stream[:, 0].numpy() > 4.0 * 25 / 255
+    assert (lit & truth & inner).sum() / (truth & inner).sum() > 0.95 and (lit & ~truth).sum() == 0
+
+
+def test_foreground_stream_model_ignores_the_background_and_flows_into_the_convolutions():
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(**FG_SMALL)).eval()
+    assert model.blocks[0].conv.in_channels == 1
+    clip, _ = _shaken_clip(SHIFTS)
+    recoloured = clip.copy()
+    recoloured[..., 0] = clip[..., 0] // 2  # another background (and agent) colour: a different clip to RGB
+    with torch.no_grad():
+        moved = model(to_pixel_values(clip)).pooler_output
+        static = model(to_pixel_values(np.repeat(clip[:, :1], 8, axis=1))).pooler_output
+        rgb = BGSConv3dModel(BGSConv3dConfig(**{**FG_SMALL, "input_stream": "rgb"})).eval()
+        assert not torch.allclose(rgb(to_pixel_values(recoloured)).pooler_output,
+                                  rgb(to_pixel_values(clip)).pooler_output)
+    # a clip that never moves has an all-zero stream: only the biases answer
+    assert torch.allclose(static, model(torch.zeros(1, 8, 3, 48, 48) - 10).pooler_output, atol=1e-6)
+    assert not torch.allclose(moved, static)
+
+
+def test_config_validates_the_stream():
+    with pytest.raises(ValueError, match="input_stream"):
+        BGSConv3dConfig(input_stream="flow")
+    with pytest.raises(ValueError, match="max_shift"):
+        BGSConv3dConfig(input_stream="foreground", foreground_max_shift=6, foreground_border=5)
+    with pytest.raises(ValueError, match="pixel_mean"):
+        BGSConv3dConfig(pixel_mean=[0.5])
+
+
+def test_nt_xent_matches_a_hand_computed_value():
+    """Two clips, two views each: z = [a, b, a', b'] with a = a', b = b' orthogonal. Row a's positive has
+    cosine 1, its two negatives cosine 0: loss = -log(e^(1/t) / (e^(1/t) + 2)) for every row."""
+    z = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [0.0, 3.0]])
+    t = 0.5
+    expected = -math.log(math.exp(1 / t) / (math.exp(1 / t) + 2))
+    assert nt_xent(z, t).item() == pytest.approx(expected, rel=1e-6)
+    swapped = z[[0, 1, 3, 2]]  # positives now orthogonal, a negative identical: much worse
+    assert nt_xent(swapped, t).item() > expected + 1
+
+
+def test_views_keep_the_content_and_change_position_orientation_and_gain():
+    cfg = ContrastivePretrainConfig()
+    torch.manual_seed(0)
+    stream = torch.zeros(6, 1, 4, 64, 64)
+    stream[:, :, :, 20:26, 30:34] = 1.0
+    out = views(stream, cfg, np.random.default_rng(0))
+    mass = out.sum(dim=(1, 2, 3, 4)) / stream.sum(dim=(1, 2, 3, 4))
+    assert ((mass >= 0.6) & (mass <= 1.4)).all()  # gain only: no pixel leaves (the stream's border is zero)
+    assert (out > 0).sum(dim=(1, 2, 3, 4)).eq((stream > 0).sum(dim=(1, 2, 3, 4))).all()
+    assert len({tuple(torch.nonzero(o[0, 0])[0].tolist()) for o in out}) > 1  # positions differ between views
+    assert torch.equal(out[:, :, 0] > 0, out[:, :, 3] > 0)  # time is left alone
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="temperature"):
+        ContrastivePretrainConfig(temperature=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        ContrastivePretrainConfig(batch_size=1)
+    with pytest.raises(ValueError, match="view_gain"):
+        ContrastivePretrainConfig(min_view_gain=1.5)
+
+
+def test_cli_rejects_a_bad_contrastive_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bgs_hf.cli.main import main
+
+    assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "temperature=-1"]) == 2
+    assert "temperature must be > 0" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
