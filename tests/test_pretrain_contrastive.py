@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_pretrain import moving_squares
 from test_video_foreground import SHIFTS, _shaken_clip
 
 from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
@@ -102,3 +103,33 @@ def test_cli_rejects_a_bad_contrastive_override(tmp_path: Path, capsys: pytest.C
     assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "temperature=-1"]) == 2
     assert "temperature must be > 0" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_default_backbone_lora_is_live_and_its_adapter_round_trips(tmp_path: Path) -> None:
+    """The bundled default end to end: LoRA on the convolutions after the fixed stream gets gradient, one step
+    changes the output, and the saved adapter loads with plain peft and with bgs_hf.load_model."""
+    from peft import PeftModel
+
+    from bgs_hf.losses import OddOneOutLoss
+    from bgs_hf.models import build_embedder, load_base, load_model
+    from bgs_hf.models.registry import DEFAULT_BACKBONE
+
+    assert DEFAULT_BACKBONE == "bgs-tiny-conv3d-fg"
+    model = build_embedder(DEFAULT_BACKBONE).eval()
+    x = to_pixel_values(np.stack([moving_squares(s) for s in range(3)]))
+    with torch.no_grad():
+        before = model(x)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=5e-2)
+    OddOneOutLoss()(model(x), torch.tensor([[0, 1, 2]]), torch.tensor([2])).backward()
+    grads = {n: float(p.grad.norm()) for n, p in model.named_parameters() if "lora_B" in n}
+    assert len(grads) == 4 and all(g > 0 for g in grads.values()), grads
+    opt.step()
+    with torch.no_grad():
+        ref = model(x)
+    assert not torch.allclose(ref, before)
+    model.save_pretrained(str(tmp_path))
+    plain = PeftModel.from_pretrained(load_base(tmp_path), str(tmp_path)).eval()
+    with torch.no_grad():
+        assert torch.equal(plain(x), ref)
+        assert torch.equal(load_model(tmp_path)(x), ref)
