@@ -3,6 +3,7 @@ committed asset are tested with bgs-tiny-conv3d's in test_pretrain_conv3d.py).""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -133,3 +134,18 @@ def test_default_backbone_lora_is_live_and_its_adapter_round_trips(tmp_path: Pat
     with torch.no_grad():
         assert torch.equal(plain(x), ref)
         assert torch.equal(load_model(tmp_path)(x), ref)
+
+
+def test_registry_refuses_a_processor_that_disagrees_with_the_in_model_unnormalisation(tmp_path: Path) -> None:
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models import get_backbone_spec
+
+    BGSConv3dModel(BGSConv3dConfig(**FG_SMALL)).save_pretrained(tmp_path)
+    processor = {"size": {"shortest_edge": 48}, "crop_size": {"height": 48, "width": 48}, "do_center_crop": True,
+                 "image_mean": [0.5, 0.5, 0.5], "image_std": [0.229, 0.224, 0.225]}
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps(processor))
+    with pytest.raises(BGSInputError, match="image_mean"):
+        get_backbone_spec(tmp_path)
+    processor["image_mean"] = [0.485, 0.456, 0.406]
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps(processor))
+    assert get_backbone_spec(tmp_path).config.input_stream == "foreground"

@@ -14,7 +14,8 @@ Two choices keep it honest under LoRA:
   processor's normalisation (``pixel_mean``/``pixel_std``) and computes the label-free foreground of
   :mod:`bgs_hf.video.foreground` (x ``foreground_gain``), a fixed, parameter-free stage inside ``forward``: every
   caller (pretraining, LoRA fine-tuning, evaluation, the Space) then feeds the same ``pixel_values`` and gets
-  the same stream, and no adapter can change it.
+  the same stream, and no adapter can change it. The registry refuses a processor config whose mean/std
+  disagree with ``pixel_mean``/``pixel_std``.
 - **Equal-width hidden states.** Layer ``i``'s feature map is returned as ``(B, tokens, hidden_size)`` with
   its channels zero-padded to the last block's width, so the layer-wise analyses can stack them. Zero
   padding changes neither dot products nor norms, so cosine geometry per layer is exactly the layer's own.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import transformers
 from torch import nn
@@ -313,6 +314,7 @@ def _spec(family: Family, name: str, source: str, config: Any, processor: dict[s
                      "crop_size": {"height": image, "width": image}}
         if source in ("hub", "local"):
             logger.warning("%s: no processor config found; using %s defaults", name, family.name)
+    _check_unnormalisation(config, processor, name)
     return BackboneSpec(
         family=family.name, name=name, source=source, model_class=family.model_class,
         input_key=family.input_key, pooling=family.pooling, lora_target=family.lora_target,
@@ -320,6 +322,18 @@ def _spec(family: Family, name: str, source: str, config: Any, processor: dict[s
         fixed_frames=family.fixed_frames, processor_config=processor, path=path,
         trust_remote_code=trust_remote_code, config=config,
     )
+
+
+def _check_unnormalisation(config: Any, processor: dict[str, Any], name: str) -> None:
+    """A model that undoes the processor's normalisation inside (``bgs_conv3d`` with a foreground stream) must
+    agree with the processor, or its stream would be computed from wrongly scaled frames without any error."""
+    if getattr(config, "input_stream", "rgb") == "rgb":
+        return
+    for model_key, processor_key in (("pixel_mean", "image_mean"), ("pixel_std", "image_std")):
+        want, have = getattr(config, model_key), processor.get(processor_key)
+        if have is not None and not np.allclose(want, have):
+            raise BGSInputError(f"{name}: processor {processor_key} {have} differs from the model's {model_key} "
+                                f"{want}, which the model uses to undo the normalisation before its foreground stream")
 
 
 def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) -> BackboneSpec:
