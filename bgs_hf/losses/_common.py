@@ -16,9 +16,13 @@ def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | Non
 
 
 def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
-    """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised, so raw features also work)."""
+    """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised, so raw features also work).
+
+    Rows are taken with ``index_select``, not ``e[i]``: on CPU the backward of advanced indexing accumulates
+    repeated rows in a thread-dependent order, so two identical steps gave different gradients (and a seed did
+    not fix a training run); ``index_select``'s backward is deterministic."""
     e = torch.nn.functional.normalize(emb, dim=-1)
-    return (e[i] * e[j]).sum(-1)
+    return (e.index_select(0, i.reshape(-1)) * e.index_select(0, j.reshape(-1))).sum(-1).reshape(i.shape)
 
 
 def zero_loss(emb: torch.Tensor) -> torch.Tensor:

@@ -185,11 +185,10 @@ def render_scene(scene: Scene, config: SynthConfig | None = None) -> RenderedCli
 
 def write_video(path: str | Path, frames: np.ndarray, fps: float | Fraction, *, crf: int = 18) -> Path:
     """Encode uint8 (T,H,W,3) RGB frames as h264/yuv420p MP4 (even sizes) through :func:`bgs_hf.video.write_video`,
-    single-threaded so that a seed gives the same bytes."""
-    from bgs_hf.video.write import write_video as write
+    with :data:`~bgs_hf.video.write.DETERMINISTIC_X264`, so that a seed gives the same bytes."""
+    from bgs_hf.video.write import DETERMINISTIC_X264, write_video as write
 
     T, H, W, _ = frames.shape
     if H % 2 or W % 2:
         raise ValueError(f"h264 yuv420p needs even frame sizes, got {W}x{H}")
-    return write(path, frames, fps=fps, options={"crf": str(crf), "preset": "veryfast", "threads": "1",
-                                                     "x264-params": "threads=1:lookahead-threads=1:sliced-threads=0"})
+    return write(path, frames, fps=fps, options={"crf": str(crf), "preset": "veryfast", **DETERMINISTIC_X264})

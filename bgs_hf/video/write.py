@@ -13,6 +13,13 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+#: libx264 options under which the same frames always decode to the same pixels. Single-threaded is not
+#: enough: with macroblock-tree rate control (x264's default) encoding one 64-px SocialShapes clip 25 times in
+#: one process gave 13 different decodings (up to 4 grey levels apart), so a benchmark seed did not fix its
+#: pixels. ``no-mbtree`` (or no lookahead, or no B-frames) removes it; no-mbtree keeps the rest of the preset.
+DETERMINISTIC_X264: dict[str, str] = {"threads": "1",
+                                      "x264-params": "threads=1:lookahead-threads=1:sliced-threads=0:no-mbtree=1"}
+
 
 def write_video(
     path: str | Path,
