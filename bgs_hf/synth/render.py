@@ -186,7 +186,8 @@ def render_scene(scene: Scene, config: SynthConfig | None = None) -> RenderedCli
 def write_video(path: str | Path, frames: np.ndarray, fps: float | Fraction, *, crf: int = 18) -> Path:
     """Encode uint8 (T,H,W,3) RGB frames as h264/yuv420p MP4 (even sizes) through :func:`bgs_hf.video.write_video`,
     with :data:`~bgs_hf.video.write.DETERMINISTIC_X264`, so that a seed gives the same bytes."""
-    from bgs_hf.video.write import DETERMINISTIC_X264, write_video as write
+    from bgs_hf.video.write import DETERMINISTIC_X264
+    from bgs_hf.video.write import write_video as write
 
     T, H, W, _ = frames.shape
     if H % 2 or W % 2:

@@ -1,7 +1,7 @@
-"""The demo's BGS run at another learning rate or epoch count on seeds 0-4, headline table only (no further
-analyses, no language control): ``python docs/experiments/demo_lr_sweep.py LR [--epochs N]``. Prints best
-validation RSA and test figures per seed; ``demo_lr_sweep.log`` holds ``0.004`` and ``0.002 --epochs 30`` (the
-default recipe's figures, 2e-3 for 20 epochs, are the README's). About 3 min per seed on 2 cores (20 epochs)."""
+"""The demo's BGS run at another learning rate, epoch count or clip-set size on seeds 0-4, headline table only
+(no further analyses, no language control): ``python docs/experiments/demo_lr_sweep.py LR [--epochs N]
+[--clips-per-step K]``. Prints best validation RSA and test figures per seed; ``demo_lr_sweep.log`` holds every
+run, each under its command line. About 3 min per seed on 2 cores (20 epochs)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ def main() -> None:
     p.add_argument("lr", type=float)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--clips-per-step", type=int, default=None, help="default: the recipe's (32)")
     args = p.parse_args()
     for seed in args.seeds:
-        out = f"/tmp/sweep_lr{args.lr}_s{seed}"
-        rep = run_quickstart(QuickstartConfig(out_dir=out, seed=seed, suite=False, language_control=False,
-                                              training={"learning_rate": args.lr, "num_train_epochs": args.epochs}))
+        out = f"/tmp/sweep_lr{args.lr}_e{args.epochs}_k{args.clips_per_step}_s{seed}"
+        cfg = QuickstartConfig(out_dir=out, seed=seed, suite=False, language_control=False,
+                               training={"learning_rate": args.lr, "num_train_epochs": args.epochs})
+        cfg.bgs = {**cfg.bgs_overrides(), "clips_per_step": args.clips_per_step}
+        rep = run_quickstart(cfg)
         best_val = json.load(open(out + "/bgs/trainer_state.json"))["best_metric"]
         b, f = rep["models"]["bgs"], rep["models"]["pretrained"]
-        print(f"RESULT lr {args.lr} epochs {args.epochs} seed {seed} best_val {best_val:.3f} test {b['r2']:.3f} "  # noqa: T201
+        print(f"RESULT lr {args.lr} epochs {args.epochs} clips_per_step {args.clips_per_step} seed {seed} best_val {best_val:.3f} test {b['r2']:.3f} "  # noqa: T201
               f"pct {b['pct_of_ceiling']:.0f} 3way {b['ooo_acc_3way']:.3f} frozen {f['r2']:.3f}", flush=True)
 
 
