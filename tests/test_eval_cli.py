@@ -41,6 +41,7 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
         assert key in res["fit"]["bgs"]
     assert set(res["paired"]["bgs - pretrained"]) == {"r2", "ooo_acc_3way", "ooo_acc_2way"}
     assert res["layers"]["bgs"]["chosen"] in [r["layer"] for r in res["layers"]["bgs"]["layers"]]
+    assert res["layers"]["bgs"]["chosen_on"] == "val"
     assert len(res["layers"]["pretrained"]["layers"]) == 2 + 1 + 1  # embeddings, 2 blocks, output
     assert {"video_unique", "language_unique", "shared"} <= set(res["partition"]["bgs"])
     assert res["transfer"]["models"]["bgs"]["n_test"] == 9
@@ -60,6 +61,32 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     assert rc == 0
     side = (root / "rep" / "report.md").read_text()
     assert "| run |" in side and side.count("## ") >= 7
+
+
+def test_layer_is_chosen_on_training_clips_when_a_run_kept_no_validation(tiny_sets):
+    """The demo trains on every training clip: the layer-wise analysis must still run, choose on train, say so."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.metrics import cosine_similarity_matrix, rsa_spearman
+
+    root, data_dir, _ = tiny_sets
+    data = load(data_dir, val_fraction=0.0, seed=3)
+    assert len(data.splits["val"]) == 0
+    res = run_suite(data, "tiny-random-videomae", "tiny-random-videomae", out_dir=root / "noval",
+                    analyses=("layers",), n_boot=10, seed=3)
+    lw = res["layers"]["pretrained"]
+    assert lw["chosen_on"] == "train" and "train clips" in lw["note"]
+    best = max(lw["layers"], key=lambda r: r["select_rsa"])
+    assert lw["chosen"] == best["layer"]
+    # the output row's selection RSA, recomputed by hand from the model's embedding of the training clips
+    from bgs_hf.eval.embed import embed_clips
+    from bgs_hf.eval.suite import resolve_model
+
+    train = SplitHumans.build(data, "train", ceiling=False)
+    emb = embed_clips(resolve_model("tiny-random-videomae"), data, train.items, root / "noval" / "clip_cache")
+    assert lw["layers"][-1]["select_rsa"] == pytest.approx(
+        rsa_spearman(cosine_similarity_matrix(emb), train.human, train.items), abs=1e-6)
 
 
 def test_evaluate_backbone_alone_and_bad_input(tiny_sets, capsys):

@@ -42,9 +42,11 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
 
     monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
     cfg = QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=80, backbone="tiny-random-videomae", n_boot=20,
-                           suite=False, language_control=False,
+                           suite=False, language_control=False, val_fraction=0.0,  # the default's procedure
                            training={"num_train_epochs": 1, "save_strategy": "no", "eval_strategy": "no"})
     report = run_quickstart(cfg)
+    assert (report["n_val_clips"], report["n_train_clips"]) == (0, 64)  # 80 clips, 16 of them test
+    assert "trained on all 64 non-test clips" in (tmp_path / "demo" / "report.md").read_text()
     saved = json.loads((tmp_path / "demo" / "report.json").read_text())
     for key in MODEL_KEYS:
         for field in ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way"):
@@ -76,3 +78,7 @@ def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None
     assert QuickstartConfig().bgs_overrides() == {"early_stopping_patience": 0}
     assert QuickstartConfig(bgs={"early_stopping_patience": 3}).bgs_overrides() == {"early_stopping_patience": 3}
     assert other.bgs_overrides() == {} and QuickstartConfig(backbone="bgs-tiny-conv3d").bgs_overrides() == {}
+    # the default backbone trains on every non-test clip (no validation carve-out); the others keep 0.2
+    assert QuickstartConfig().validation_fraction() == 0.0
+    assert other.validation_fraction() == 0.2 == QuickstartConfig(backbone="bgs-tiny-conv3d").validation_fraction()
+    assert QuickstartConfig(val_fraction=0.1).validation_fraction() == 0.1

@@ -68,19 +68,21 @@ def layerwise_fit(
     head_emb: np.ndarray | None,
     data: Any,
     items: np.ndarray,
-    val: SplitHumans,
+    select: SplitHumans,
     test: SplitHumans,
     *,
+    chosen_on: str = "val",
     n_boot: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """R² per layer on validation and test clips; the layer is chosen by validation RSA only.
+    """R² per layer on the selection clips (``chosen_on``: normally ``val``) and the test clips; the layer
+    is chosen by RSA on the selection clips only, so test numbers never pick it.
 
     ``layer_emb`` is ``(L+1, len(items), D)`` (embedding output, then each block), ``head_emb`` the
     model's output embedding (after the projection head, if any) for the same clips, row "output". Rows follow ``items``.
     """
     pos = {int(c): k for k, c in enumerate(items)}
-    vi = np.array([pos[int(c)] for c in val.items])
+    vi = np.array([pos[int(c)] for c in select.items])
     ti = np.array([pos[int(c)] for c in test.items])
     names = [f"layer {k}" if k else "embeddings" for k in range(layer_emb.shape[0])]
     feats = list(layer_emb)
@@ -89,12 +91,12 @@ def layerwise_fit(
         feats.append(head_emb)
     rows = []
     for name, f in zip(names, feats):
-        v_rho = rsa_spearman(cosine_similarity_matrix(f[vi]), val.human, val.items)
+        s_rho = rsa_spearman(cosine_similarity_matrix(f[vi]), select.human, select.items)
         t_rho = rsa_spearman(cosine_similarity_matrix(f[ti]), test.human, test.items)
-        rows.append({"layer": name, "val_rsa": v_rho, "val_r2": float(np.sign(v_rho) * v_rho**2),
+        rows.append({"layer": name, "select_rsa": s_rho, "select_r2": float(np.sign(s_rho) * s_rho**2),
                      "test_r2": float(np.sign(t_rho) * t_rho**2)})
-    finite = [k for k, r in enumerate(rows) if np.isfinite(r["val_rsa"])]
-    best = max(finite, key=lambda k: rows[k]["val_rsa"]) if finite else len(rows) - 1
+    finite = [k for k, r in enumerate(rows) if np.isfinite(r["select_rsa"])]
+    best = max(finite, key=lambda k: rows[k]["select_rsa"]) if finite else len(rows) - 1
     chosen = fit_from_embeddings(feats[best][ti], data, test, n_boot=n_boot, seed=seed)
-    return {"layers": rows, "chosen": names[best], "chosen_fit": chosen,
-            "note": "layer chosen by validation RSA; test numbers never used for the choice"}
+    return {"layers": rows, "chosen": names[best], "chosen_on": chosen_on, "chosen_fit": chosen,
+            "note": f"layer chosen by RSA on the {chosen_on} clips; test numbers never used for the choice"}

@@ -83,16 +83,20 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]
         sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; dashed: noise ceiling")))
     if has("layers"):
-        t = _runs_table(runs, ["model", "layer", "val R²", "test R²", "chosen"],
-                        lambda r: [[n, row["layer"], _f(row["val_r2"]), _f(row["test_r2"]),
+        t = _runs_table(runs, ["model", "layer", "selection R²", "test R²", "chosen"],
+                        lambda r: [[n, row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
                                     "✓" if row["layer"] == lw["chosen"] else ""]
                                    for n, lw in r.get("layers", {}).items() if "layers" in lw for row in lw["layers"]])
-        c = _runs_table(runs, ["model", "chosen layer", "test R²", "R² 95% CI", "3-way acc", "2-way acc"],
-                        lambda r: [[n, lw["chosen"], _f(lw["chosen_fit"]["r2"]), _f(lw["chosen_fit"]["r2_ci"]),
+        c = _runs_table(runs, ["model", "chosen layer", "chosen on", "test R²", "R² 95% CI", "3-way acc",
+                               "2-way acc"],
+                        lambda r: [[n, lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
+                                    _f(lw["chosen_fit"]["r2_ci"]),
                                     _f(lw["chosen_fit"]["ooo_acc_3way"]), _f(lw["chosen_fit"]["ooo_acc_2way"])]
                                    for n, lw in r.get("layers", {}).items() if "chosen" in lw])
-        sections.append(("Layer-wise fit", [("text", "Each layer's pooled features; the layer is chosen by "
-                                             "validation RSA only and then reported on test."), c, t]
+        sections.append(("Layer-wise fit", [("text", "Each layer's pooled features; the layer is chosen by RSA "
+                                             "on the selection clips (validation; the training clips when a run "
+                                             "kept none, which favours a fine-tuned model's late layers) and "
+                                             "then reported on test."), c, t]
                          + _images(runs, "layers", "layer-wise R²")))
     if has("partition"):
         t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",

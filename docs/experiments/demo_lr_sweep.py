@@ -1,5 +1,6 @@
 """The demo's BGS run at another learning rate, epoch count or clip-set size on seeds 0-4, headline table only
-(no further analyses, no language control): ``python docs/experiments/demo_lr_sweep.py LR [--epochs N]
+(no further analyses, no language control), with the 40 validation clips these checks were decided on (the demo
+has since dropped them, see ``refit_train_val.py``): ``python docs/experiments/demo_lr_sweep.py LR [--epochs N]
 [--clips-per-step K]``. Prints best validation RSA and test figures per seed; ``demo_lr_sweep.log`` holds every
 run, each under its command line. About 3 min per seed on 2 cores (20 epochs)."""
 
@@ -20,7 +21,7 @@ def main() -> None:
     args = p.parse_args()
     for seed in args.seeds:
         out = f"/tmp/sweep_lr{args.lr}_e{args.epochs}_k{args.clips_per_step}_s{seed}"
-        cfg = QuickstartConfig(out_dir=out, seed=seed, suite=False, language_control=False,
+        cfg = QuickstartConfig(out_dir=out, seed=seed, suite=False, language_control=False, val_fraction=0.2,
                                training={"learning_rate": args.lr, "num_train_epochs": args.epochs})
         cfg.bgs = {**cfg.bgs_overrides(), "clips_per_step": args.clips_per_step}
         rep = run_quickstart(cfg)
