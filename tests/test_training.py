@@ -179,6 +179,26 @@ def test_chunked_embedding_gives_the_same_loss_and_gradients(tmp_path, tiny):
     assert any(g.abs().sum() > 0 for n, g in grads[0][1].items() if "lora_A" in n)
 
 
+def test_hflip_mirrors_a_seeded_half_of_the_rows_the_same_way_for_any_process_count():
+    from bgs_hf.training.sampler import StepPlan
+
+    pix = torch.arange(6 * 2 * 3 * 2 * 4, dtype=torch.float32).reshape(6, 2, 3, 2, 4)  # (N, T, C, H, W)
+    empty = np.zeros((0, 3), dtype=np.int64)
+    plan = StepPlan(clips=np.array([0, 2, 4, 5]), triplets=empty, odd=np.zeros(0, dtype=np.int64),
+                    pairs=np.zeros((0, 2), dtype=np.int64), human_dist=np.zeros(0, dtype=np.float32))
+    one = BGSCollator(None, TensorClipStore(pix), 1, hflip=True, seed=1)
+    rows = one.collate_plan(plan, 0, epoch=3, step=2)["pixel_values"]
+    masks = [one.flip_mask(3, s, 4) for s in range(20)]
+    assert 0 < np.mean(masks) < 1 and len({m.tobytes() for m in masks}) > 1  # random, varies per step
+    for r, (clip, flipped) in enumerate(zip(plan.clips, masks[2])):
+        assert torch.equal(rows[r], pix[clip].flip(-1) if flipped else pix[clip])
+    two = BGSCollator(None, TensorClipStore(pix), 2, hflip=True, seed=1)
+    assert torch.equal(torch.cat([two.collate_plan(plan, r, 3, 2)["pixel_values"] for r in range(2)]), rows)
+    plain = BGSCollator(None, TensorClipStore(pix), 1).collate_plan(plan, 0, 3, 2)["pixel_values"]
+    assert torch.equal(plain, pix[plan.clips])  # off by default
+    assert torch.equal(pix, torch.arange(pix.numel(), dtype=torch.float32).reshape(pix.shape))  # store untouched
+
+
 def test_memory_probe_picks_a_chunk():
     from bgs_hf.training.memory import activation_bytes_per_clip, pick_embed_chunk
 

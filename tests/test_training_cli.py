@@ -70,6 +70,24 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
     assert "run folder" in capsys.readouterr().out
 
 
+def test_train_on_every_non_test_clip_with_mirroring(socialshapes, tmp_path, capsys):
+    """``--val_fraction 0``: no validation, constant lr, last model kept (the demo's procedure); ``--hflip`` on."""
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "refit"
+    rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+               "--num_train_epochs", "2", "--clips_per_step", "16", "--logging_steps", "1", "--val_fraction", "0",
+               "--hflip", "--disable_tqdm", "true", "--seed", "1"])
+    assert rc == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["val"] == {} and metrics["best_eval_rsa"] is None and "r2" in metrics["test"]
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert not [h for h in state["log_history"] if "eval_rsa" in h]
+    lrs = {float(h["learning_rate"]) for h in state["log_history"] if "learning_rate" in h}
+    assert len(lrs) == 1  # constant: no validation plateau to halve it on
+    capsys.readouterr()
+
+
 def test_bad_data_is_one_line_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bgs_hf.train", "--data", str(tmp_path / "missing"),
                            "--output-dir", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)

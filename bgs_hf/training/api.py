@@ -199,7 +199,8 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     trainer = BGSTrainer(
         model=model, args=args, train_dataset=StepDataset(sampler, world_size),
         eval_dataset=ClipIndexDataset(val_clips if "eval" in eval_sets else np.arange(1)),
-        data_collator=BGSCollator(sampler, store, world_size), callbacks=callbacks, loss_fn=loss_fn,
+        data_collator=BGSCollator(sampler, store, world_size, hflip=b.hflip, seed=args.seed), callbacks=callbacks,
+        loss_fn=loss_fn,
         clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
     )
     logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,

@@ -61,6 +61,8 @@ class BGSArguments:
     beta0: float = field(default=0.3)
     beta_step: float = field(default=0.1)
     beta_max: float = field(default=0.7)
+    hflip: bool = field(default=False, metadata={
+        "help": "augment: mirror a random half of each step's training clips left-right (never at evaluation)"})
     early_stopping_patience: int = field(default=5, metadata={"help": "epochs without val RSA gain (0 = off)"})
     eval_test: bool = field(default=True, metadata={"help": "score the test split at the end (metrics.json)"})
 

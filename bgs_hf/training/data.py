@@ -150,19 +150,37 @@ class BGSCollator:
     (:data:`STAT_KEYS`). ``per_device_train_batch_size`` must be 1: one item is one whole step.
     """
 
-    def __init__(self, sampler: ClipSetSampler | PaperV1Sampler, store: ClipStore, world_size: int = 1) -> None:
+    def __init__(self, sampler: ClipSetSampler | PaperV1Sampler, store: ClipStore, world_size: int = 1, *,
+                 hflip: bool = False, seed: int = 0) -> None:
         self.sampler = sampler
         self.store = store
         self.world_size = int(world_size)
+        #: mirror a random half of each step's clips left-right (social content is mirror-invariant); the
+        #: draw depends on (seed, epoch, step) and the clip's row only, so every process count flips alike
+        self.hflip = bool(hflip)
+        self.seed = int(seed)
+
+    def flip_mask(self, epoch: int, step: int, n_rows: int) -> np.ndarray:
+        """Which of a step's rows (gradient clips, then no-gradient clips) are mirrored."""
+        if not self.hflip:
+            return np.zeros(n_rows, dtype=bool)
+        return np.random.default_rng([self.seed, int(epoch), int(step)]).random(n_rows) < 0.5
+
+    def _pixels(self, clips: np.ndarray, flip: np.ndarray) -> torch.Tensor:
+        x = stack_clips(self.store, clips)
+        if flip.any():
+            x = x.clone()
+            x[torch.as_tensor(flip)] = x[torch.as_tensor(flip)].flip(-1)
+        return x
 
     def __call__(self, items: list[dict[str, int]]) -> dict[str, Any]:
         if len(items) != 1:
             raise ValueError(f"BGS steps are whole clip sets: per_device_train_batch_size must be 1, got {len(items)}")
         item = items[0]
         plan = self.sampler.plan(item["epoch"], item["step"])
-        return self.collate_plan(plan, item["rank"], item["epoch"])
+        return self.collate_plan(plan, item["rank"], item["epoch"], item["step"])
 
-    def collate_plan(self, plan: StepPlan, rank: int = 0, epoch: int = 0) -> dict[str, Any]:
+    def collate_plan(self, plan: StepPlan, rank: int = 0, epoch: int = 0, step: int = 0) -> dict[str, Any]:
         w = self.world_size
         if len(plan.clips) < w:
             raise BGSInputError(
@@ -171,8 +189,10 @@ class BGSCollator:
             )
         grad = [shard_rows(len(plan.clips), w, r) for r in range(w)]
         nograd = [shard_rows(len(plan.nograd_clips), w, r) for r in range(w)]
+        flip = self.flip_mask(epoch, step, plan.n_rows)
+        flip_grad, flip_nograd = flip[: len(plan.clips)], flip[len(plan.clips):]
         batch: dict[str, Any] = {
-            "pixel_values": stack_clips(self.store, plan.clips[grad[rank]]),
+            "pixel_values": self._pixels(plan.clips[grad[rank]], flip_grad[grad[rank]]),
             "grad_counts": torch.tensor([s.stop - s.start for s in grad], dtype=torch.long),
             "nograd_counts": torch.tensor([s.stop - s.start for s in nograd], dtype=torch.long),
             "triplets": torch.as_tensor(plan.triplets, dtype=torch.long),
@@ -183,5 +203,5 @@ class BGSCollator:
             "plan_stats": torch.tensor([plan.stats()[k] for k in STAT_KEYS], dtype=torch.long),
         }
         if len(plan.nograd_clips):
-            batch["pixel_values_nograd"] = stack_clips(self.store, plan.nograd_clips[nograd[rank]])
+            batch["pixel_values_nograd"] = self._pixels(plan.nograd_clips[nograd[rank]], flip_nograd[nograd[rank]])
         return batch

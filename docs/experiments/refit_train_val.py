@@ -13,6 +13,9 @@ out entirely (their judgments are dropped). On the 160 training clips:
 Both are scored on the 40 outer-validation clips (Spearman RSA, what R² squares). Rule fixed before running:
 adopt ``refit`` only if its mean RSA over seeds 0-4 exceeds ``select``'s by more than 0.02 and it is higher on at
 least 4 of the 5 seeds (the rule of the earlier recipe checks). About 5 min per seed on 2 cores.
+
+A third variant, checked after ``refit`` was adopted (``--variants refit-hflip``): ``refit`` with each step's
+training clips mirrored left-right at random (``BGSArguments.hflip``). Same rule against ``refit``'s figures.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def nested(data, seed: int, refit: bool):
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--variants", nargs="+", default=["select", "refit"])
+    p.add_argument("--variants", nargs="+", default=["select", "refit"], help="select, refit, refit-hflip")
     args = p.parse_args()
     for seed in args.seeds:
         data_dir = ensure_socialshapes(seed, 250)
@@ -48,7 +51,9 @@ def main() -> None:
         for variant in args.variants:
             cfg = QuickstartConfig(out_dir=f"/tmp/refit_{variant}_s{seed}", seed=seed, suite=False,
                                    language_control=False)
-            d = nested(data, seed, variant == "refit")
+            if variant == "refit-hflip":
+                cfg.bgs = {**cfg.bgs_overrides(), "hflip": True}
+            d = nested(data, seed, variant.startswith("refit"))
             run = train_bgs_run(data_dir, Path(cfg.out_dir), cfg, data=d)
             m = run.metrics["test"]
             print(f"RESULT seed {seed} {variant} train_clips {len(d.splits['train'])} "  # noqa: T201
