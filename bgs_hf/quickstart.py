@@ -150,7 +150,7 @@ def _pick(fit: dict[str, Any]) -> dict[str, Any]:
 
 
 def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data: Any = None,
-                  name: str = "bgs") -> Any:
+                  name: str = "bgs", callbacks: list[Any] | None = None) -> Any:
     """Fine-tune the default backbone with the default BGS recipe (the quickstart's one training run)."""
     from bgs_hf.training.api import TrainConfig, train_bgs
     from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments
@@ -164,6 +164,7 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
         bgs=BGSArguments(recipe=cfg.recipe, **cfg.bgs_overrides()),
         training=training,
         data_override=data,
+        callbacks=list(callbacks or []),
     )
     return train_bgs(config)
 

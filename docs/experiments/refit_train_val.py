@@ -16,6 +16,12 @@ least 4 of the 5 seeds (the rule of the earlier recipe checks). About 5 min per 
 
 A third variant, checked after ``refit`` was adopted (``--variants refit-hflip``): ``refit`` with each step's
 training clips mirrored left-right at random (``BGSArguments.hflip``). Same rule against ``refit``'s figures.
+
+A fourth, ``--variants refit-swa``: the same run as ``refit`` (so its last epoch must reproduce ``refit``'s figures)
+with the trainable weights kept at every epoch's end; scored are the last epoch and the mean of the last 10 and
+last 5 epochs' LoRA + head weights (stochastic weight averaging over the constant-lr half of the run). Rule fixed
+before running: adopt the mean of the last 10 only if its mean outer RSA over seeds 0-4 exceeds the last epoch's
+by more than 0.02 and it is higher on at least 4 of 5 seeds.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from weight_averaging import EpochSnapshots  # this folder's script (run as a script, it is on sys.path)
 
 from bgs_hf.data import load
 from bgs_hf.data.splits import carve_val
@@ -40,10 +47,29 @@ def nested(data, seed: int, refit: bool):
     return dataclasses.replace(data, splits={"train": train, "val": inner_val, "test": data.splits["val"]})
 
 
+def report_averages(run, snaps: EpochSnapshots, seed: int) -> None:
+    """Outer-validation figures of the last epoch and of the mean of the last 10 / 5 epochs' weights."""
+    import torch
+
+    trainer = run.trainer
+    named = dict(trainer.model.named_parameters())
+    variants = {"last": snaps.snapshots[-1]}
+    for k in (10, 5):
+        variants[f"mean-last-{k}"] = {n: torch.stack([s[n] for s in snaps.snapshots[-k:]]).mean(0)
+                                      for n in snaps.snapshots[-1]}
+    for name, weights in variants.items():
+        with torch.no_grad():
+            for n, w in weights.items():
+                named[n].copy_(w)
+        m = trainer.score(*trainer.eval_sets["test"])
+        print(f"RESULT seed {seed} refit-swa {name:11s} outer_val_rsa {m['rsa']:.3f} outer_val_r2 {m['r2']:.3f} "  # noqa: T201
+              f"3way {m['ooo_acc_3way']:.3f} epochs {len(snaps.snapshots)}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--variants", nargs="+", default=["select", "refit"], help="select, refit, refit-hflip")
+    p.add_argument("--variants", nargs="+", default=["select", "refit"], help="select, refit, refit-hflip, refit-swa")
     args = p.parse_args()
     for seed in args.seeds:
         data_dir = ensure_socialshapes(seed, 250)
@@ -54,7 +80,12 @@ def main() -> None:
             if variant == "refit-hflip":
                 cfg.bgs = {**cfg.bgs_overrides(), "hflip": True}
             d = nested(data, seed, variant.startswith("refit"))
-            run = train_bgs_run(data_dir, Path(cfg.out_dir), cfg, data=d)
+            snaps = EpochSnapshots()
+            run = train_bgs_run(data_dir, Path(cfg.out_dir), cfg, data=d,
+                                callbacks=[snaps] if variant == "refit-swa" else None)
+            if variant == "refit-swa":
+                report_averages(run, snaps, seed)
+                continue
             m = run.metrics["test"]
             print(f"RESULT seed {seed} {variant} train_clips {len(d.splits['train'])} "  # noqa: T201
                   f"train_judgments {len(d.triplets('train'))} outer_val_rsa {m['rsa_spearman']:.3f} "
