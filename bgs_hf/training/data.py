@@ -167,9 +167,8 @@ class BGSCollator:
         return np.random.default_rng([self.seed, int(epoch), int(step)]).random(n_rows) < 0.5
 
     def _pixels(self, clips: np.ndarray, flip: np.ndarray) -> torch.Tensor:
-        x = stack_clips(self.store, clips)
+        x = stack_clips(self.store, clips)  # a fresh tensor: mirroring it in place leaves the store alone
         if flip.any():
-            x = x.clone()
             x[torch.as_tensor(flip)] = x[torch.as_tensor(flip)].flip(-1)
         return x
 
