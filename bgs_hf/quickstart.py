@@ -63,7 +63,6 @@ TINY_BGS_OVERRIDES: dict[str, dict[str, Any]] = {"bgs-tiny-conv3d-fg": {"early_s
 #: on the 40 clips the demo used to validate on) found worth +0.06 to +0.21 RSA on every one of seeds 0-4
 #: (mean 0.181 -> 0.317).
 TINY_VAL_FRACTION: dict[str, float] = {"bgs-tiny-conv3d-fg": 0.0}
-DEFAULT_VAL_FRACTION = 0.2
 
 
 @dataclass
@@ -106,7 +105,9 @@ class QuickstartConfig:
     def validation_fraction(self) -> float:
         if self.val_fraction is not None:
             return float(self.val_fraction)
-        return TINY_VAL_FRACTION.get(self.backbone, DEFAULT_VAL_FRACTION)
+        from bgs_hf.data.splits import SplitConfig
+
+        return TINY_VAL_FRACTION.get(self.backbone, SplitConfig.val_fraction)
 
 
 def cache_root() -> Path:

@@ -31,8 +31,8 @@ BUNDLED = {"bgs-tiny-videomae": "videomae", "bgs-tiny-conv3d": "bgs_conv3d", "bg
 #: The backbone every entry point uses when none is given (training, quickstart, benchmarks): the 3-D CNN that
 #: sees the label-free foreground stream, pretrained contrastively. Its frozen features carry the most of
 #: SocialShapes' social content (probe R² 0.48 vs 0.19 for bgs-tiny-conv3d; the tiny ViT's carry none), and it is
-#: the only bundled backbone whose BGS run comes near half the noise ceiling (39% on seed 0, 60% on seed 2,
-#: 12-21% on seeds 1, 3, 4; README).
+#: the only bundled backbone whose BGS run comes near half the noise ceiling (49% on seed 0, 72% on seed 2,
+#: 25-27% on seeds 1, 3, 4; README).
 DEFAULT_BACKBONE = "bgs-tiny-conv3d-fg"
 #: Model classes bgs-hf defines itself (module to import), looked up before ``transformers``.
 OWN_MODEL_CLASSES = {"BGSConv3dModel": "bgs_hf.models.conv3d"}

@@ -7,7 +7,7 @@ content is invariant to: a horizontal flip, a 90-degree rotation, a shift of up 
 contrast gain. Time is never altered. Telling a clip's view from 63 others' then needs the relative motion,
 not where the clip happens to be or how bright its agents are. Measured against the masked-foreground recipe
 of ``bgs-tiny-conv3d``: probe R² of the social space 0.48 vs 0.19, and BGS test R² 0.075 vs 0.008 on the demo's
-seed 0 of SocialShapes v2 (0.065 on v3; README; ``docs/experiments/README.md``, "SimCLR on the foreground stream
+seed 0 of SocialShapes v2 (0.080 on v3 with the demo's current recipe; README; ``docs/experiments/README.md``, "SimCLR on the foreground stream
 as the default").
 
 The network is ``bgs_hf.pretrain.capacity.Conv3dNet`` on one input channel; BatchNorm is folded when training

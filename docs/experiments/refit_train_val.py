@@ -32,7 +32,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from weight_averaging import EpochSnapshots  # this folder's script (run as a script, it is on sys.path)
+from weight_averaging import (  # this folder's script (run as a script, it is on sys.path)
+    EpochSnapshots,
+    load_weights,
+    tail_means,
+)
 
 from bgs_hf.data import load
 from bgs_hf.data.splits import carve_val
@@ -41,26 +45,18 @@ from bgs_hf.quickstart import QuickstartConfig, ensure_socialshapes, train_bgs_r
 
 def nested(data, seed: int, refit: bool):
     """``data`` with the demo's validation clips as test and the test clips removed."""
-    train, inner_val = carve_val(data.splits["train"], 0.25, seed)  # 40 of 160, as the demo carves 40 of 200
     if refit:
         train, inner_val = data.splits["train"], np.empty(0, dtype=np.int64)
+    else:
+        train, inner_val = carve_val(data.splits["train"], 0.25, seed)  # 40 of 160, as the demo carves 40 of 200
     return dataclasses.replace(data, splits={"train": train, "val": inner_val, "test": data.splits["val"]})
 
 
 def report_averages(run, snaps: EpochSnapshots, seed: int) -> None:
     """Outer-validation figures of the last epoch and of the mean of the last 10 / 5 epochs' weights."""
-    import torch
-
     trainer = run.trainer
-    named = dict(trainer.model.named_parameters())
-    variants = {"last": snaps.snapshots[-1]}
-    for k in (10, 5):
-        variants[f"mean-last-{k}"] = {n: torch.stack([s[n] for s in snaps.snapshots[-k:]]).mean(0)
-                                      for n in snaps.snapshots[-1]}
-    for name, weights in variants.items():
-        with torch.no_grad():
-            for n, w in weights.items():
-                named[n].copy_(w)
+    for name, weights in tail_means(snaps.snapshots).items():
+        load_weights(trainer.model, weights)
         m = trainer.score(*trainer.eval_sets["test"])
         print(f"RESULT seed {seed} refit-swa {name:11s} outer_val_rsa {m['rsa']:.3f} outer_val_r2 {m['r2']:.3f} "  # noqa: T201
               f"3way {m['ooo_acc_3way']:.3f} epochs {len(snaps.snapshots)}", flush=True)

@@ -36,6 +36,22 @@ class EpochSnapshots(TrainerCallback):
         self.snapshots.append({n: p.detach().clone().cpu() for n, p in model.named_parameters() if p.requires_grad})
 
 
+def tail_means(snapshots: list[dict[str, torch.Tensor]], ks: tuple[int, ...] = (10, 5)) -> dict[str, dict]:
+    """The last epoch's weights and the mean of the last ``k`` epochs' weights, by variant name."""
+    out = {"last": snapshots[-1]}
+    for k in ks:
+        out[f"mean-last-{k}"] = {n: torch.stack([s[n] for s in snapshots[-k:]]).mean(0) for n in snapshots[-1]}
+    return out
+
+
+def load_weights(model: torch.nn.Module, weights: dict[str, torch.Tensor]) -> None:
+    """Copy the given trainable weights into ``model`` in place."""
+    named = dict(model.named_parameters())
+    with torch.no_grad():
+        for n, w in weights.items():
+            named[n].copy_(w)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
@@ -53,17 +69,12 @@ def main() -> None:
             training={"output_dir": str(out / "bgs"), "seed": seed, "report_to": "none", **cfg.training_overrides()},
             callbacks=[snaps],
         ))
-        trainer, model = run.trainer, run.trainer.model
-        named = dict(model.named_parameters())
-        best = {n: named[n].detach().clone() for n in snaps.snapshots[0]}
-        variants = {"best-val": best, "last": snaps.snapshots[-1]}
-        for k in (10, 5):
-            tail = snaps.snapshots[-k:]
-            variants[f"mean-last-{k}"] = {n: torch.stack([s[n] for s in tail]).mean(0) for n in best}
+        trainer = run.trainer
+        named = dict(trainer.model.named_parameters())
+        variants = {"best-val": {n: named[n].detach().clone() for n in snaps.snapshots[0]},
+                    **tail_means(snaps.snapshots)}
         for name, weights in variants.items():
-            with torch.no_grad():
-                for n, w in weights.items():
-                    named[n].copy_(w)
+            load_weights(trainer.model, weights)
             val = trainer.score(*trainer.eval_sets["eval"])
             test = trainer.score(*trainer.eval_sets["test"])
             print(f"RESULT seed {seed} {name:12s} val_rsa {val['rsa']:.3f} val_r2 {val['r2']:.3f} "  # noqa: T201
