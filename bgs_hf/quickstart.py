@@ -34,14 +34,15 @@ MODEL_LABELS: dict[str, str] = {
 FIT_KEYS: tuple[str, ...] = ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way", "rsa_spearman",
                              "rsa_pearson", "n_pairs", "n_judgments")
 
-#: TrainingArguments of the quickstart's BGS run per bundled tiny backbone (160 train clips). The paper's lr
+#: TrainingArguments of the quickstart's BGS run per bundled tiny backbone. The paper's lr
 #: 1e-4 is for ViT-B/L; on the tiny models the head and LoRA barely move in the demo's budget.
 #: bgs-tiny-videomae: 2e-3 for at most 20 epochs (val R² peaked at epochs 12-16 in an lr/epoch sweep; the
 #: best-val checkpoint is kept and early stopping ends it sooner), ~1.5 min on 2 cores.
 #: bgs-tiny-conv3d: the same budget (val R² peaked at epochs 6-8 on seeds 0-2; early stopping ended it at 11-13),
 #: ~1.2 min on 2 cores.
 #: bgs-tiny-conv3d-fg (the default): the same lr and epochs, no early stopping (TINY_BGS_OVERRIDES); validation
-#: RSA peaked at epochs 17-18 on seeds 0-2, ~2.5 min on 2 cores. Any other backbone keeps the paper's defaults.
+#: RSA peaked at epochs 17-18 on seeds 0-2 when 40 clips were held out; on all 200 clips (TINY_VAL_FRACTION)
+#: ~3.5 min on 2 cores. Any other backbone keeps the paper's defaults.
 TINY_TRAINING: dict[str, dict[str, Any]] = {
     "bgs-tiny-videomae": {"learning_rate": 2e-3, "num_train_epochs": 20},
     "bgs-tiny-conv3d": {"learning_rate": 2e-3, "num_train_epochs": 20},
