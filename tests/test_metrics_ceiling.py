@@ -49,6 +49,29 @@ def _random(seed: int, n_items: int = 12, n_trip: int = 600, n_part: int = 9):
     return idx, odd, part
 
 
+def test_spearman_brown_is_clipped_to_a_correlation():
+    # 2r/(1+r) is below -1 for r < -1/3 and -inf at r = -1; a reliability cannot be
+    assert spearman_brown(-0.5) == -1.0  # unclipped: -2
+    assert spearman_brown(-1.0) == -1.0  # unclipped: -inf, which used to drop the split from the mean silently
+    assert spearman_brown(-0.2) == pytest.approx(-0.5)  # inside the range: unchanged
+    np.testing.assert_allclose(spearman_brown(np.array([0.0, 1.0, np.nan])), [0.0, 1.0, np.nan])
+    # two participants who disagree: r = -0.4833 on every split -> -1 (was -1.87), r2 -1 (was -3.5)
+    odd = np.array([2, 2, 1, 0, 0, 1, 2, 2])
+    res = split_half_ceiling(TRIP, 4, n_splits=4, odd=odd, participant=PART)
+    assert res.r_splits[0] < -1 / 3
+    assert res.r_sb == -1.0 and res.r2 == -1.0
+
+
+def test_ceilings_check_clip_indices_and_empty_input():
+    with pytest.raises(BGSInputError, match="outside 0..2"):
+        split_half_ceiling(TRIP, 3, odd=ODD, participant=PART)  # clip 3 would alias another pair's id
+    with pytest.raises(BGSInputError, match="outside 0..2"):
+        loo_ceiling(TRIP, 3, odd=ODD, participant=PART)
+    empty = np.zeros((0, 3), dtype=np.int64)
+    with pytest.raises(BGSInputError, match="at least one judgment"):
+        split_half_ceiling(empty, odd=np.zeros(0, dtype=np.int64), participant=np.zeros(0))
+
+
 def test_split_half_matches_reference_loop():
     idx, odd, part = _random(0)
     res = split_half_ceiling(idx, 12, n_splits=7, seed=3, odd=odd, participant=part)

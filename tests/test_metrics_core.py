@@ -182,6 +182,30 @@ def test_ooo_ties_count_wrong_and_chance():
     assert ooo_acc_2way(sim, idx, odd) == pytest.approx(1 / 2, abs=0.015)
 
 
+def test_ooo_accuracy_drops_catch_trials(caplog):
+    # (0,0,1) odd 2 would compare S00 = 1 with S01, S01: free for the model; it carries no pair information
+    idx = np.vstack([IDX, [[0, 0, 1], [3, 2, 3]]])
+    odd = np.concatenate([ODD, [2, 1]])
+    with caplog.at_level("WARNING"):
+        assert ooo_acc_3way(S, idx, odd) == pytest.approx(1 / 3)  # the hand value without them
+        assert ooo_acc_2way(S, idx, odd) == pytest.approx(2 / 3)
+    assert "dropping 2 non-distinct (catch) triplets from odd-one-out accuracy" in caplog.text
+    np.testing.assert_array_equal(ooo_acc_3way_per_judgment(S, idx, odd), [1, 0, 0])
+    fit = behavioural_fit(S, human_similarity(idx, odd, 4), idx, odd, n_boot=20)
+    assert fit["n_judgments"] == 3 and fit["ooo_acc_3way"] == pytest.approx(1 / 3)
+    boot = bootstrap_ci(S, human_similarity(IDX, ODD, 4), idx=idx, odd=odd, stat="ooo_acc_3way", n_boot=20)
+    assert boot.estimate == pytest.approx(1 / 3)
+
+
+def test_ooo_accuracy_is_nan_not_zero_for_undefined_similarities():
+    nan_model = cosine_similarity_matrix(np.full((4, 8), np.nan))  # e.g. a run that diverged
+    assert np.isnan(ooo_acc_3way(nan_model, IDX, ODD)) and np.isnan(ooo_acc_2way(nan_model, IDX, ODD))
+    partly = S.copy()
+    partly[0, 3] = partly[3, 0] = np.nan  # only t2 (0,1,3) reads it
+    np.testing.assert_array_equal(ooo_acc_3way_per_judgment(partly, IDX, ODD), [1, np.nan, 0])
+    np.testing.assert_array_equal(ooo_acc_2way_per_judgment(partly, IDX, ODD), [1, np.nan, 0.5])
+
+
 def _toy(seed: int = 0, n_items: int = 14, n_trip: int = 400):
     """Judgments drawn from a latent embedding, and a model that sees a noisy copy of it."""
     rng = np.random.default_rng(seed)

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
-from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, human_similarity
+from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, drop_catch_trials, human_similarity
 
 PAIR_STATS = ("r2", "rsa_spearman", "rsa_pearson")
 JUDGMENT_STATS = ("ooo_acc_3way", "ooo_acc_2way")
@@ -179,7 +179,7 @@ def _prepare(
     if idx is not None:
         if participant is None and hasattr(idx, "participant"):
             participant = idx.participant
-        idx, odd = as_triplets(idx, odd)
+        idx, odd, participant = drop_catch_trials(*as_triplets(idx, odd), participant, what="the bootstrap")
     if human is not None:
         n_items = human.n_items
     elif idx is not None and idx.size:

@@ -2,7 +2,8 @@
 
 * ``split_half_ceiling`` (the paper's): split participants into two random halves, build p_ij in each,
   take Spearman over the pairs observed in both halves, correct to full-data length with
-  Spearman–Brown (2r / (1 + r)), square keeping the sign, and average over ``n_splits`` random splits.
+  Spearman–Brown (2r / (1 + r), clipped to [-1, 1]), square keeping the sign, and average over ``n_splits``
+  random splits.
 * ``loo_ceiling``: leave one participant out; how well do the others' p_ij agree with that participant's
   own responses (pooled Spearman over participant×pair entries), and how often do they predict the
   held-out odd-one-out choices (3-way and 2-way accuracy, the accuracy analogue of a ceiling).
@@ -26,7 +27,7 @@ from tqdm.auto import tqdm
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims
 from bgs_hf.metrics.rsa import pearson, signed_square, spearman
-from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, distinct_rows
+from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, check_items, drop_catch_trials
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +98,19 @@ def _unpack(trip: Any, odd: Any, participant: Any) -> tuple[np.ndarray, np.ndarr
     participant = np.asarray(participant)
     if participant.shape != (len(idx),):
         raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
-    ok = distinct_rows(idx)
-    if not ok.all():
-        logger.warning("dropping %d non-distinct (catch) triplets from the ceiling", int((~ok).sum()))
-        idx, odd, participant = idx[ok], odd[ok], participant[ok]
+    idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the ceiling")
     _, codes = np.unique(participant, return_inverse=True)
     return idx, odd, codes.ravel().astype(np.int64)
+
+
+def _resolve_items(idx: np.ndarray, n_items: int | None) -> int:
+    """``n_items`` checked against the triplets (a clip past it would alias another pair's id)."""
+    if not idx.size:
+        raise BGSInputError("noise ceilings need at least one judgment of three distinct clips")
+    if n_items is None:
+        return int(idx.max()) + 1
+    check_items(idx, n_items)
+    return int(n_items)
 
 
 def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
@@ -141,10 +149,14 @@ class _FractionRanker:
 
 
 def spearman_brown(r: float | np.ndarray) -> float | np.ndarray:
-    """Reliability of the full data from the correlation of two halves."""
+    """Reliability of the full data from the correlation of two halves, clipped to [-1, 1].
+
+    2r / (1 + r) runs below -1 for r < -1/3 (and to -inf at r = -1): no correlation can, and averaging such
+    values would drag a noisy ceiling far below zero while positive splits are only pushed towards 1.
+    """
     r = np.asarray(r, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return 2.0 * r / (1.0 + r)
+        return np.clip(2.0 * r / (1.0 + r), -1.0, 1.0)
 
 
 def split_half_ceiling(
@@ -163,8 +175,7 @@ def split_half_ceiling(
     ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored.
     """
     idx, odd, pcode = _unpack(trip, odd, participant)
-    if n_items is None:
-        n_items = int(idx.max()) + 1
+    n_items = _resolve_items(idx, n_items)
     n_part = int(pcode.max()) + 1 if pcode.size else 0
     if n_part < 2:
         raise BGSInputError("split-half ceiling needs at least two participants")
@@ -216,8 +227,7 @@ def loo_ceiling(
 ) -> LooCeilingResult:
     """Leave-one-participant-out ceiling (see module docstring); one vectorised pass, no loop."""
     idx, odd, pcode = _unpack(trip, odd, participant)
-    if n_items is None:
-        n_items = int(idx.max()) + 1
+    n_items = _resolve_items(idx, n_items)
     pid = compact_pair_ids(idx, n_items)
     rows = np.arange(len(pid))
     size = n_items * (n_items - 1) // 2
@@ -258,9 +268,7 @@ def loo_ceiling(
 
 def repeat_agreement(trip: Any, odd: Any = None) -> RepeatAgreement:
     """Agreement between repeated responses to the same unordered triplet (participants not needed)."""
-    idx, odd = as_triplets(trip, odd)
-    ok = distinct_rows(idx)
-    idx, odd = idx[ok], odd[ok]
+    idx, odd = drop_catch_trials(*as_triplets(trip, odd), what="repeat agreement")
     odd_clip = idx[np.arange(len(idx)), odd]
     srt = np.sort(idx, axis=1)
     n = int(srt.max()) + 1 if srt.size else 1

@@ -11,6 +11,9 @@ For a triplet (a, b, c) we read the model's similarities of its three pairs in t
   sim(y, x) > sim(y, o). A judgment scores the mean of the two (0, 0.5 or 1); accuracy is the mean
   over judgments. Since sim(x, o) and sim(y, o) are exactly the two non-kept pairs, this is
   "the fraction of the two other pairs that the kept pair beats". Ties count as wrong. Chance = 1/2.
+
+Catch trials (a clip repeated in the triplet) are dropped with a warning, as from the human similarity: a
+model would get them for free. A judgment whose similarities are not finite scores NaN, so the mean is NaN.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets
+from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, drop_catch_trials
 
 
 def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,16 +42,25 @@ def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.
     return kept, others
 
 
+def _undefined_as_nan(score: np.ndarray, kept: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """NaN where a similarity is not finite: a diverged model must not read as 'always wrong' (0%)."""
+    bad = ~(np.isfinite(kept) & np.isfinite(others).all(axis=1))
+    if bad.any():
+        score = score.copy()
+        score[bad] = np.nan
+    return score
+
+
 def ooo_3way_from_sims(sims: np.ndarray, odd: np.ndarray) -> np.ndarray:
-    """Per-judgment 3-way correctness (float 0/1) from (n, 3) pair similarities (ab, ac, bc)."""
+    """Per-judgment 3-way correctness (0/1; NaN if a similarity is not finite) from (n, 3) pair sims (ab, ac, bc)."""
     kept, others = _kept_and_others(sims, odd)
-    return (kept[:, None] > others).all(axis=1).astype(np.float64)
+    return _undefined_as_nan((kept[:, None] > others).all(axis=1).astype(np.float64), kept, others)
 
 
 def ooo_2way_from_sims(sims: np.ndarray, odd: np.ndarray) -> np.ndarray:
-    """Per-judgment 2-way anchor score (0, 0.5, 1) from (n, 3) pair similarities (ab, ac, bc)."""
+    """Per-judgment 2-way anchor score (0, 0.5, 1; NaN if a similarity is not finite) from (n, 3) pair sims."""
     kept, others = _kept_and_others(sims, odd)
-    return (kept[:, None] > others).mean(axis=1)
+    return _undefined_as_nan((kept[:, None] > others).mean(axis=1), kept, others)
 
 
 def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarray:
@@ -72,12 +84,14 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
 
 
 def ooo_acc_3way_per_judgment(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> np.ndarray:
-    idx, odd = as_triplets(idx, odd)
+    """One 0/1 per judgment of three distinct clips (catch trials are dropped with a warning)."""
+    idx, odd = drop_catch_trials(*as_triplets(idx, odd), what="odd-one-out accuracy")
     return ooo_3way_from_sims(triplet_sims(model_sim, idx, items), odd)
 
 
 def ooo_acc_2way_per_judgment(model_sim: Any, idx: Any, odd: Any = None, items: Any = None) -> np.ndarray:
-    idx, odd = as_triplets(idx, odd)
+    """One 0 / 0.5 / 1 per judgment of three distinct clips (catch trials are dropped with a warning)."""
+    idx, odd = drop_catch_trials(*as_triplets(idx, odd), what="odd-one-out accuracy")
     return ooo_2way_from_sims(triplet_sims(model_sim, idx, items), odd)
 
 

@@ -75,7 +75,7 @@ def pair_keys(idx: np.ndarray, n_items: int) -> np.ndarray:
     return np.stack([np.minimum(x, y) * n_items + np.maximum(x, y) for x, y in cols], axis=1)
 
 
-def _check_items(idx: np.ndarray, n_items: int) -> None:
+def check_items(idx: np.ndarray, n_items: int) -> None:
     if idx.size and (idx.min() < 0 or idx.max() >= n_items):
         row = int(np.flatnonzero((idx < 0).any(1) | (idx >= n_items).any(1))[0])
         raise BGSInputError(f"judgment row {row}: triplet {idx[row].tolist()} names a clip outside 0..{n_items - 1}")
@@ -84,6 +84,20 @@ def _check_items(idx: np.ndarray, n_items: int) -> None:
 def distinct_rows(idx: np.ndarray) -> np.ndarray:
     """True for triplets with three distinct clips (the others are catch trials)."""
     return (idx[:, 0] != idx[:, 1]) & (idx[:, 0] != idx[:, 2]) & (idx[:, 1] != idx[:, 2])
+
+
+def drop_catch_trials(idx: np.ndarray, odd: np.ndarray, *aligned: Any, what: str) -> tuple[Any, ...]:
+    """``(idx, odd, *aligned)`` without the triplets that repeat a clip (catch trials), with a warning.
+
+    A catch trial has no three distinct pairs, so it carries no similarity information, and a model would
+    score it for free (the similarity of a clip with itself is maximal). ``aligned`` arrays (participants,
+    weights; ``None`` passes through) are filtered with the rows. ``what`` names the consumer in the warning.
+    """
+    ok = distinct_rows(idx)
+    if ok.all():
+        return (idx, odd, *aligned)
+    logger.warning("dropping %d non-distinct (catch) triplets from %s", int((~ok).sum()), what)
+    return (idx[ok], odd[ok], *(None if a is None else np.asarray(a)[ok] for a in aligned))
 
 
 def similarity_counts(
@@ -114,12 +128,8 @@ def human_similarity(
     idx, odd = as_triplets(idx, odd)
     if n_items is None:
         n_items = int(idx.max()) + 1 if idx.size else 0
-    _check_items(idx, n_items)
-    ok = distinct_rows(idx)
-    if not ok.all():
-        logger.warning("dropping %d non-distinct (catch) triplets from human similarity", int((~ok).sum()))
-        idx, odd = idx[ok], odd[ok]
-        weights = None if weights is None else np.asarray(weights)[ok]
+    check_items(idx, n_items)
+    idx, odd, weights = drop_catch_trials(idx, odd, weights, what="human similarity")
     n, k = similarity_counts(idx, odd, n_items, weights)
     if weights is None or np.issubdtype(np.asarray(weights).dtype, np.integer):
         n, k = np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
