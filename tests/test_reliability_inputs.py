@@ -243,3 +243,47 @@ def test_validate_clean_folders_exit_zero(source: Path, tmp_path: Path, capsys) 
     out, _, _ = _hub(source, tmp_path / "clean")
     assert cli(["data", "validate", str(out)]) == 0
     assert capsys.readouterr().out.count("OK:") == 2
+
+
+# ---------------------------------------------------------------------------------------------- model folders
+def _saved_tiny_model(folder: Path) -> Path:
+    from test_hub import make_tiny_run
+
+    return make_tiny_run(folder)
+
+
+@pytest.mark.parametrize("damage", ["weights_missing", "weights_truncated", "incomplete_marker"])
+def test_damaged_model_folder_is_one_line(tmp_path: Path, damage: str, capsys) -> None:
+    """What a killed save leaves behind must read as one line, not PEFT's Hub-id error or a safetensors trace."""
+    from bgs_hf.models import load_model
+    from bgs_hf.models.loading import INCOMPLETE_MARKER
+
+    run = _saved_tiny_model(tmp_path / "run")
+    weights = run / "adapter_model.safetensors"
+    if damage == "weights_missing":
+        weights.unlink()
+        pattern = "adapter weights are missing"
+    elif damage == "weights_truncated":
+        weights.write_bytes(weights.read_bytes()[:5])
+        pattern = "damaged or truncated"
+    else:
+        (run / INCOMPLETE_MARKER).touch()
+        pattern = "not completely written"
+    with pytest.raises(BGSInputError, match=pattern) as info:
+        load_model(run)
+    assert "\n" not in str(info.value)
+    from bgs_hf.synth import generate_socialshapes
+
+    data = generate_socialshapes(tmp_path / "data", n_clips=10, seed=0)
+    assert cli(["evaluate", "--model", str(run), "--data", str(data), "--analyses", "fit", "--n-boot", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ") and pattern in err[-1]
+    assert not any("Traceback" in line for line in err)
+
+
+def test_lora_targets_matching_nothing_are_one_line() -> None:
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    with pytest.raises(BGSInputError, match=r"LoRA targets .*query\|value.* match no module"):
+        build_embedder("tiny-random-vjepa2", head=HeadConfig(out_dim=8),
+                       lora=LoraSettings(target_modules="query|value"))

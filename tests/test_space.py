@@ -327,3 +327,27 @@ def test_space_push_uploads_to_fake_hub(tmp_path: Path) -> None:
     sent = files["space/tester/bgs-demo"]
     assert {"app.py", "requirements.txt", "README.md", "bgs_space.json", "bgs_hf/__init__.py"} <= set(sent)
     assert b"tester/bgs-tiny" in sent["bgs_space.json"]
+
+
+def test_pretrained_column_is_the_evaluated_pretrained_baseline(tmp_path: Path) -> None:
+    """The Space's "pretrained" embedding must be what evaluation scores as the pretrained model (pooled
+    features after V-JEPA 2's final norm, no head), not a raw last hidden state."""
+    import torch
+
+    from bgs_hf.eval.suite import pretrained_of
+    from bgs_hf.hub.space_app import ModelPair
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    torch.manual_seed(0)
+    model = build_embedder("tiny-random-vjepa2", head=HeadConfig(out_dim=16), lora=LoraSettings(r=4, alpha=8))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    model.save_pretrained(str(tmp_path))
+    pair = ModelPair.load(str(tmp_path))
+    x = torch.randn(3, pair.policy.num_frames, 3, pair.policy.crop, pair.policy.crop)
+    pre, _ = pair.embed(x)
+    with torch.no_grad():
+        expected = pretrained_of(str(tmp_path))(x).numpy()
+    np.testing.assert_allclose(pre, expected, atol=1e-5)

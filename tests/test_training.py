@@ -210,13 +210,14 @@ def test_memory_probe_picks_a_chunk():
     assert pick_embed_chunk(model, x, per * 100, rows=10) == 0
 
 
-def _run(tmp_path, tiny, name, **training):
+def _run(tmp_path, tiny, name, model=None, **training):
     data, pix = tiny
     cfg = TrainConfig(
         data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
         training={"output_dir": str(tmp_path / name), "use_cpu": True, "learning_rate": 2e-2, "logging_steps": 1,
                   "disable_tqdm": True, "seed": 7, "save_total_limit": None, **training},
-        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+        data_override=data, clip_store=TensorClipStore(pix),
+        model_override=tiny_peft_model() if model is None else model)
     return train_bgs(cfg)
 
 
@@ -228,8 +229,16 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
     res = _run(tmp_path, tiny, "run", num_train_epochs=4)
     out = res.output_dir
     for f in ("adapter_config.json", "adapter_model.safetensors", "training_args.json", "trainer_state.json",
-              "metrics.json", "bgs_trainer_state.json"):
+              "metrics.json", "bgs_trainer_state.json", "run_config.json"):
         assert (out / f).is_file(), f
+    # the card names the data the run trained on (it read "unknown" before run_config.json was written)
+    run_config = json.loads((out / "run_config.json").read_text())
+    assert run_config["data"]["name"] == "tiny" and run_config["bgs"]["clips_per_step"] == 6
+    from bgs_hf.hub.card import _dataset_fields
+    from bgs_hf.hub.run_info import RunInfo
+
+    (out / "bgs_config.json").write_text("{}")  # the stand-in model is no BGSEmbedder and writes none
+    assert _dataset_fields(RunInfo.from_run_dir(out))[0] == "tiny"
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("r2", "r2_ci", "rsa_spearman", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
         assert key in metrics["test"] and key in metrics["val"]
@@ -268,3 +277,43 @@ def test_same_seed_same_adapter_and_resume_continues_the_run(tmp_path, tiny):
     for k in wa:
         torch.testing.assert_close(wa[k], wr[k], rtol=1e-5, atol=1e-6)
     assert resumed.trainer.bgs_totals == full.trainer.bgs_totals
+
+
+def test_a_dead_lora_target_is_refused_before_training(tmp_path, tiny):
+    """A LoRA module the forward never calls (VideoMAE's functional q/k/v, a skipped predictor) would train
+    nothing and fail silently; train_bgs checks liveness first and names it in one line."""
+    from peft import LoraConfig, get_peft_model
+    from test_training_helpers import TinyEmbedder
+    from torch import nn
+
+    from bgs_hf.models import DeadLoraError
+
+    class WithUnusedLayer(TinyEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.spare = nn.Linear(32, 32)  # never on the forward path
+
+    torch.manual_seed(0)
+    model = get_peft_model(WithUnusedLayer(), LoraConfig(r=4, target_modules=["proj", "spare"],
+                                                         modules_to_save=["head"]))
+    with pytest.raises(DeadLoraError, match="1 of 2 LoRA modules are dead.*spare") as err:
+        _run(tmp_path, tiny, "dead", model=model, num_train_epochs=1)
+    assert isinstance(err.value, BGSInputError)  # the CLI prints it as one line
+    assert not (tmp_path / "dead" / "adapter_model.safetensors").exists()
+
+
+def test_persistent_dataloader_workers_are_refused(tmp_path, tiny):
+    # they would keep epoch 0's StepDataset: every epoch would replay epoch 0's clip sets and loss schedule
+    with pytest.raises(BGSInputError, match="persistent"):
+        _run(tmp_path, tiny, "pw", num_train_epochs=1, dataloader_num_workers=1, dataloader_persistent_workers=True)
+
+
+def test_evaluating_every_n_steps_saves_on_the_same_schedule(tmp_path, tiny):
+    """Keeping the best model needs a checkpoint at each evaluation; `--eval_strategy steps` alone crashed."""
+    from bgs_hf.training.args import training_defaults
+
+    assert training_defaults({"eval_strategy": "steps", "eval_steps": 2})["save_strategy"] == "steps"
+    assert training_defaults({"eval_strategy": "steps", "eval_steps": 2})["save_steps"] == 2
+    assert training_defaults({"eval_strategy": "steps", "save_strategy": "epoch"})["save_strategy"] == "epoch"
+    res = _run(tmp_path, tiny, "steps", num_train_epochs=2, eval_strategy="steps", eval_steps=2)
+    assert res.trainer.state.best_model_checkpoint is not None

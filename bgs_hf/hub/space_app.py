@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 SLOTS = ("A", "B", "C")
+#: How the "pretrained" column is embedded; part of the cache key, so a change never reuses old embeddings.
+PRETRAINED_FEATURES = "pooled_features+l2"
 
 
 @dataclass
@@ -196,18 +198,22 @@ class ModelPair:
 
         with torch.no_grad():
             bgs = self.aligned(pixel_values)
+            # the pretrained baseline exactly as evaluation scores it (eval.suite.pretrained_of): pooled
+            # backbone features after any final norm/pooler, no head; not a raw hidden state
             if hasattr(self.aligned, "disable_adapter"):
                 with self.aligned.disable_adapter():
-                    pre = self.aligned.embed_layers(pixel_values)[-1]
+                    pre = self.aligned.pooled_features(pixel_values)
             else:  # a plain embedder (no adapter): its own pooled backbone features
-                pre = self.aligned.embed_layers(pixel_values)[-1]
-        return pre.float().cpu().numpy(), bgs.float().cpu().numpy()
+                pre = self.aligned.pooled_features(pixel_values)
+            pre = torch.nn.functional.normalize(pre.float(), dim=-1)
+        return pre.cpu().numpy(), bgs.float().cpu().numpy()
 
     def fingerprint(self) -> str:
         """Hash of the adapter/head weights, the backbone and the frame policy (keys the embedding cache)."""
         h = hashlib.sha256()
         spec = getattr(self.aligned, "spec", None)
-        h.update(json.dumps([getattr(spec, "name", ""), self.policy.to_dict()], sort_keys=True).encode())
+        h.update(json.dumps([getattr(spec, "name", ""), self.policy.to_dict(), PRETRAINED_FEATURES],
+                            sort_keys=True).encode())
         for name, tensor in sorted(self.aligned.state_dict().items()):
             if "lora_" in name or "modules_to_save" in name or "head" in name:
                 h.update(name.encode())

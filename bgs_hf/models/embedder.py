@@ -18,6 +18,7 @@ import torch
 from peft import LoraConfig, PeftModel
 from torch import nn
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import BackboneSpec, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
@@ -240,10 +241,15 @@ def build_embedder(
         return model
     peft_cfg = lora.to_peft_config(spec, with_head=head is not None)
     peft_cfg.base_model_name_or_path = spec.name
-    wrapped = BGSPeftModel(model, peft_cfg)
+    try:
+        wrapped = BGSPeftModel(model, peft_cfg)
+    except ValueError as err:  # peft: no module matches the targets (NoMatchingPeftModuleError is one)
+        raise BGSInputError(f"LoRA targets {peft_cfg.target_modules!r} match no module of {spec.name} "
+                            f"({str(err).splitlines()[0][:200]})") from None
     names = lora_module_names(wrapped)
     logger.info("LoRA on %d modules of %s (regex %s)", len(names), spec.name, peft_cfg.target_modules)
     outside = [n for n in names if not re.search(r"\.backbone\.", n)]
     if outside:
-        raise RuntimeError(f"LoRA regex matched modules outside the backbone: {outside[:5]}")
+        raise BGSInputError(f"LoRA targets {peft_cfg.target_modules!r} match modules outside the backbone: "
+                            f"{outside[:5]}")
     return wrapped

@@ -11,16 +11,20 @@ import logging
 import torch
 from torch import nn
 
+from bgs_hf.errors import BGSInputError
+
 logger = logging.getLogger(__name__)
 
 
-class DeadLoraError(RuntimeError):
-    """Some LoRA modules get no gradient: the adapter would silently not train them."""
+class DeadLoraError(BGSInputError, RuntimeError):
+    """Some LoRA modules get no gradient: the adapter would silently not train them. A bad input (the LoRA
+    targets), so the CLI prints it as one line."""
 
     def __init__(self, dead: list[str], total: int) -> None:
         self.dead = dead
         shown = ", ".join(dead[:8]) + (f" ... (+{len(dead) - 8} more)" if len(dead) > 8 else "")
-        super().__init__(f"{len(dead)} of {total} LoRA modules are dead (zero lora_B gradient): {shown}")
+        super().__init__(f"{len(dead)} of {total} LoRA modules are dead (zero lora_B gradient): {shown}; "
+                         "choose targets on the forward path (--lora_target_modules)")
 
 
 def _lora_b_params(model: nn.Module) -> dict[str, torch.nn.Parameter]:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from bgs_hf.errors import BGSInputError
@@ -156,6 +158,23 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     return model
 
 
+#: Written into a checkpoint folder before its files and removed after the last: a folder that still has
+#: it was cut off mid-write (the job was stopped while saving) and must be neither resumed nor loaded.
+INCOMPLETE_MARKER = "bgs_checkpoint_incomplete"
+#: File names PEFT may have written the adapter weights to.
+ADAPTER_WEIGHTS: tuple[str, ...] = ("adapter_model.safetensors", "adapter_model.bin")
+
+
+def _check_saved_adapter(folder: Path) -> None:
+    """One clear line for the folders an interrupted save leaves behind (instead of PEFT's Hub-id error)."""
+    if (folder / INCOMPLETE_MARKER).exists():
+        raise BGSInputError("this checkpoint was not completely written (the job was stopped while saving it); "
+                            "load an earlier checkpoint or the run folder", path=folder)
+    if not any((folder / name).is_file() for name in ADAPTER_WEIGHTS):
+        raise BGSInputError(f"adapter_config.json but no {ADAPTER_WEIGHTS[0]}: the adapter weights are missing "
+                            "(was the save interrupted?)", path=folder)
+
+
 def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
                trust_remote_code: bool = False, is_trainable: bool = False) -> Any:
     """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode."""
@@ -170,14 +189,23 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
         recorded = adapter_cfg.get("base_model_name_or_path")
         if recorded and recorded != base.spec.name:
             logger.warning("adapter was trained on %s but bgs_config.json names %s", recorded, base.spec.name)
-        model = BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
+        _check_saved_adapter(folder)
+        try:
+            model = BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
+        except (SafetensorError, OSError, EOFError, pickle.UnpicklingError) as err:
+            raise BGSInputError(f"cannot read the adapter weights ({type(err).__name__}: {err}); the file is "
+                                "damaged or truncated", path=folder) from None
     else:
         model = base
         head_path = folder / HEAD_FILE
         if base.head is not None:
             if not head_path.is_file():
                 raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder)
-            base.head.load_state_dict(load_file(str(head_path)))
+            try:
+                base.head.load_state_dict(load_file(str(head_path)))
+            except SafetensorError as err:
+                raise BGSInputError(f"cannot read {HEAD_FILE} ({err}); the file is damaged or truncated",
+                                    path=folder) from None
     return model.eval() if not is_trainable else model
 
 

@@ -6,6 +6,7 @@ flags into a :class:`TrainConfig` and calls this; the quickstart and the benchma
 Run folder (``training.output_dir``): the PEFT adapter with the head (``adapter_config.json``,
 ``adapter_model.safetensors``), ``bgs_config.json`` (backbone, head, frame policy), ``training_args.json``,
 ``trainer_state.json`` (log history with the loss terms and the cost counters), ``bgs_trainer_state.json``,
+``run_config.json`` (the arguments and the data's name and source),
 ``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci, rsa_spearman, rsa_pearson,
 ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...) and ``checkpoint-*/`` folders.
 """
@@ -29,6 +30,8 @@ from bgs_hf.training.recipes import get_recipe
 logger = logging.getLogger(__name__)
 
 METRICS_NAME = "metrics.json"
+#: What the run was asked to do (data, model, BGS and training arguments); the model card reads its data.
+RUN_CONFIG_NAME = "run_config.json"
 
 
 @dataclass
@@ -108,6 +111,20 @@ def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
     return behavioural_fit(sim, data, split, seed=int(trainer.args.seed))
 
 
+def _has_lora(model: Any) -> bool:
+    return any("lora_B" in name for name, _ in model.named_parameters())
+
+
+def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
+    """``run_config.json``: the arguments, and which data they ran on (the card's dataset and licence note)."""
+    run_config = config_to_dict(config)
+    source = config.data.data or (str(data.root) if getattr(data, "root", None) else None)
+    run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(_json_safe(run_config), indent=2, default=str),
+                                           encoding="utf-8")
+
+
 def _json_safe(x: Any) -> Any:
     if isinstance(x, dict):
         return {k: _json_safe(v) for k, v in x.items()}
@@ -126,6 +143,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     from transformers import EarlyStoppingCallback, set_seed
 
     from bgs_hf.metrics.similarity import human_similarity
+    from bgs_hf.models import assert_lora_live
     from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
     from bgs_hf.training.memory import pick_embed_chunk
     from bgs_hf.training.trainer import BGSTrainer, resolve_resume
@@ -133,6 +151,10 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     start = time.time()
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
+    if args.dataloader_persistent_workers and args.dataloader_num_workers > 0:
+        raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
+                            "epoch, which persistent workers would never see change (every epoch would replay "
+                            "epoch 0)")
     set_seed(args.seed)
     d, b = config.data, config.bgs
 
@@ -164,6 +186,11 @@ def train_bgs(config: TrainConfig) -> TrainResult:
 
     recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
     train_clips = data.split_items("train")
+    if _has_lora(model):
+        # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
+        assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
+    if args.should_save:
+        _write_run_config(out_dir, config, data)
     sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=args.seed)
     world_size = max(int(args.world_size), 1)
     embed_chunk = recipe.embed_chunk

@@ -100,8 +100,14 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     defaults = dict(BGS_TRAINING_DEFAULTS)
     # pinned host memory only helps a copy to an accelerator; on CPU torch warns on every loader
     defaults["dataloader_pin_memory"] = torch.accelerator.is_available()
-    if str(user.get("eval_strategy", defaults["eval_strategy"])).lower() in ("no", "intervalstrategy.no"):
+    eval_strategy = str(user.get("eval_strategy", defaults["eval_strategy"])).lower()
+    if eval_strategy in ("no", "intervalstrategy.no"):
         defaults.update(load_best_model_at_end=False, lr_scheduler_type="constant", lr_scheduler_kwargs={})
+    elif "save_strategy" not in user:
+        # keeping the best model needs a checkpoint at every evaluation: save on the user's schedule
+        defaults["save_strategy"] = user.get("eval_strategy", defaults["eval_strategy"])
+        if "eval_steps" in user and "save_steps" not in user:
+            defaults["save_steps"] = user["eval_steps"]
     return defaults
 
 

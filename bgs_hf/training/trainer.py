@@ -25,6 +25,7 @@ import torch
 from torch.utils.checkpoint import checkpoint
 from transformers import Trainer, TrainerCallback
 
+from bgs_hf.models.loading import INCOMPLETE_MARKER
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
 from bgs_hf.training.sampler import shard_rows
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 #: per-checkpoint file with the trainer's own counters and recipe (JSON, never pickle)
 BGS_STATE_NAME = "bgs_trainer_state.json"
-#: present in ``checkpoint-N/`` while the Trainer writes it; a folder that still has it was cut by a kill
-INCOMPLETE_MARKER = "bgs_checkpoint_incomplete"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
