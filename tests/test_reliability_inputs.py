@@ -186,6 +186,95 @@ def test_hub_empty_clip_id_is_reported(source: Path, tmp_path: Path) -> None:
         load(out)
 
 
+def test_hub_is_catch_as_text_is_parsed_not_cast(source: Path, tmp_path: Path) -> None:
+    """`astype(bool)` read the text "False" as True: every judgment became a catch trial, silently."""
+    out, _, j = _hub(source, tmp_path / "h")
+    df = pd.read_parquet(j)
+    clean = load(out)
+    df["is_catch"] = df["is_catch"].map(str)  # "False"/"True"
+    df.to_parquet(j)
+    assert load(out).n_catch == clean.n_catch and len(load(out).triplets()) == len(clean.triplets())
+    df["is_catch"] = df["is_catch"].astype(object)
+    df.loc[4, "is_catch"] = "maybe"
+    df.to_parquet(j)
+    with pytest.raises(BGSInputError, match=r"judgments row 5: column 'is_catch': 'maybe' is not true/false"):
+        load(out)
+
+
+def test_hub_caption_string_is_one_caption(source: Path, tmp_path: Path) -> None:
+    out, c, _ = _hub(source, tmp_path / "h")
+    df = pd.read_parquet(c)
+    df["captions"] = "two people talk"  # a plain string, not a list: was split into characters
+    df.to_parquet(c)
+    assert load(out).clips[0]["captions"] == ["two people talk"]
+
+
+@pytest.mark.parametrize(("column", "value", "message"),
+                         [("trial", "t0", r"column 'trial': 't0' is not an integer"),
+                          ("rt_s", "slow", r"column 'rt_s': 'slow' is not a finite number")])
+def test_hub_text_in_numeric_judgment_columns_is_one_line(source, tmp_path, column, value, message) -> None:
+    out, _, j = _hub(source, tmp_path / "h")
+    df = pd.read_parquet(j)
+    df[column] = [None if pd.isna(v) else str(v) for v in df[column]]  # a text column, as a CSV export makes
+    df.loc[5, column] = value
+    df.to_parquet(j)
+    with pytest.raises(BGSInputError, match=rf"judgments row 6: {message}"):
+        load(out)
+    df.loc[5, column] = None  # null is missing, not an error
+    df.to_parquet(j)
+    assert len(load(out).judgments) == len(load(source).judgments)
+
+
+def test_empty_participant_is_reported_in_both_layouts(source: Path, tmp_path: Path) -> None:
+    """A blank id pooled its rows into one fake participant, skewing the split-half ceiling."""
+    out, _, j = _hub(source, tmp_path / "h")
+    df = pd.read_parquet(j)
+    df.loc[5, "participant"] = "  "
+    df.to_parquet(j)
+    with pytest.raises(BGSInputError, match=r"judgments row 6: column 'participant' is empty"):
+        load(out)
+    t = tiny_release_tables()
+    t.triplets.loc[3, "participation"] = ""
+    with pytest.raises(BGSInputError, match=r"all_triplets\.csv row \d+: column 'participation' is empty"):
+        load(write_release(t, tmp_path / "r"))
+
+
+def test_unparsable_mapping_index_does_not_make_a_valid_row_a_duplicate(tmp_path: Path) -> None:
+    t = tiny_release_tables()
+    first = t.mapping["index"].iloc[0]
+    t.mapping = t.mapping.astype({"index": object})
+    t.mapping.loc[len(t.mapping)] = ["x", "extra.mp4"]
+    t.mapping = pd.concat([t.mapping.iloc[[-1]], t.mapping.iloc[:-1]], ignore_index=True)  # the bad row first
+    _, problems = validate(write_release(t, tmp_path / "r"), decode_videos=False)
+    lines = [str(p) for p in problems]
+    assert any("'x' is not an integer" in line for line in lines), lines
+    assert not any("appears twice" in line or "not in video_mapping" in line for line in lines), lines
+    assert str(first) in map(str, t.mapping["index"])
+
+
+def test_split_arguments_are_checked_and_validate_uses_them(source: Path, tmp_path: Path, capsys) -> None:
+    from bgs_hf.data.splits import SplitConfig, carve_val
+
+    with pytest.raises(BGSInputError, match="seed must be >= 0"):
+        SplitConfig(seed=-1)
+    with pytest.raises(BGSInputError, match=r"val_fraction must be in \[0, 1\)"):
+        SplitConfig(val_fraction=1.5)
+    train, val = carve_val(np.arange(8), 0.95, 0)  # rounds to 8 of 8: never empty the training split
+    assert len(train) == 1 and len(val) == 7
+    assert cli(["data", "validate", str(source), "--no-decode", "--val-fraction", "1.5"]) == 2  # was: "OK"
+    assert "val_fraction must be in [0, 1)" in capsys.readouterr().err
+    assert cli(["data", "validate", str(source), "--no-decode", "--seed", "-1"]) == 2
+    assert cli(["data", "stats", str(source), "--no-png", "--n-splits", "2", "--seed", "-1"]) == 2
+
+
+def test_export_onto_a_file_is_one_line(source: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "afile"
+    target.write_text("keep me")
+    assert cli(["data", "export", str(source), str(target)]) == 2
+    assert "the output exists and is not a folder" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_empty_split_is_a_validation_problem(tmp_path: Path, split: str, capsys) -> None:
     """An empty test split loads (stats print 'n/a', a documented skip), but `validate` reports it."""

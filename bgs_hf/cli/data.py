@@ -95,8 +95,10 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
+    from bgs_hf.data.splits import SplitConfig
 
-    data, problems = validate(args.source, decode_videos=not args.no_decode)
+    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed)
+    data, problems = validate(args.source, decode_videos=not args.no_decode, split_config=split_config)
     for err in problems:
         print(f"problem: {err}")
     if problems:

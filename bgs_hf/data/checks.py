@@ -128,6 +128,36 @@ def to_ints(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> tuple
     return np.where(bad, 0, num).astype(np.int64), bad
 
 
+_TRUE, _FALSE = ("true", "1", "yes", "t", "y"), ("false", "0", "no", "f", "n", "")
+
+
+def to_bools(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.ndarray:
+    """A flag column stored as bool, 0/1 or true/false text -> bool; null is False; anything else is
+    reported per row (``astype(bool)`` would read the text ``"False"`` as True)."""
+    out = np.zeros(len(df), dtype=bool)
+    bad = np.zeros(len(df), dtype=bool)
+    for i, value in enumerate(df[col].tolist()):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+            out[i] = bool(value)
+        elif isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            out[i] = value.strip().lower() in _TRUE
+        else:
+            bad[i] = True
+    where = np.flatnonzero(bad)
+    problems.add_rows(path, df[ROW].to_numpy()[where],
+                      (f"column {col!r}: {_shown(df[col].iloc[i])} is not true/false" for i in where))
+    return out
+
+
+def optional_numbers(df: pd.DataFrame, col: str, path: Path, problems: Problems, *, integer: bool = False) -> np.ndarray:
+    """A column where null or an empty cell means missing (NaN); text and inf are reported per row."""
+    raw = df[col].astype(object)
+    return to_numbers(df.assign(**{col: raw.where(raw.notna(), "")}), col, path, problems, integer=integer,
+                      allow_empty=True)
+
+
 def parse_bool(values: pd.Series) -> np.ndarray:
     """Truthy strings (true/1/yes) -> True; everything else False."""
     return values.str.lower().isin(("true", "1", "yes", "t", "y")).to_numpy()

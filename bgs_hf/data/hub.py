@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
-from bgs_hf.data.checks import ROW, Problems, StopChecks, to_ints, to_numbers
+from bgs_hf.data.checks import ROW, Problems, StopChecks, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
@@ -171,8 +171,27 @@ def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Pro
         raise StopChecks(f"{where}: missing columns")
 
 
+def _caption_lists(clips: pd.DataFrame, where: Path, problems: Problems) -> list[list[str]]:
+    """``captions`` as a list of strings per clip: a list (or array) of strings, one string, or null."""
+    out: list[list[str]] = []
+    for row, value in zip(clips[ROW], clips["captions"]):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            out.append([])
+        elif isinstance(value, str):  # one caption, not a sequence of characters
+            out.append([value])
+        elif isinstance(value, (list, tuple, np.ndarray)) and all(isinstance(x, str) for x in value):
+            out.append([str(x) for x in value])
+        else:
+            problems.add(f"column 'captions': {value!r} is not a list of strings", path=where, row=int(row))
+            out.append([])
+    return out
+
+
 def _null_rows(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> np.ndarray:
-    bad = df[list(cols)].isna().to_numpy()
+    """Rows with a null or blank value in ``cols``, reported (a blank id would pool unrelated rows)."""
+    bad = df[list(cols)].isna().to_numpy().copy()
+    for k, col in enumerate(cols):
+        bad[:, k] |= df[col].map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
     rows = np.flatnonzero(bad.any(axis=1))
     problems.add_rows(where, df[ROW].to_numpy()[rows],
                       (f"column {cols[int(np.argmax(bad[i]))]!r} is empty" for i in rows))
@@ -195,11 +214,10 @@ def read_hub(
     for col, default in (("video", None), ("captions", None), ("stimulus_set", None)):
         if col not in clips.columns:
             clips[col] = default
-    clips["captions"] = [[] if c is None else [str(x) for x in c] for c in clips["captions"]]
+    clips["captions"] = _caption_lists(clips, clips_where, problems)
     _null_rows(clips, ("clip_id",), clips_where, problems)
     for col in [c for c in clips.columns if c.startswith("rating_")]:  # NaN = not rated; text/inf reported
-        clips[col] = to_numbers(clips.assign(**{col: clips[col].astype(object).where(clips[col].notna(), "")}),
-                                col, clips_where, problems, allow_empty=True)
+        clips[col] = optional_numbers(clips, col, clips_where, problems)
     videos, missing = [], []
     for row, value, cid in zip(clips[ROW], clips["video"], clips["clip_id"]):
         if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
@@ -232,14 +250,16 @@ def read_hub(
                       (f"odd {v} is not a position in its triplet (0, 1 or 2)" for v in odd[wrong_odd]))
     bad |= wrong_odd
     judg["odd"] = odd.astype(np.int8)
-    stored = judg["is_catch"].fillna(False).astype(bool).to_numpy() if "is_catch" in judg.columns else False
+    stored = to_bools(judg, "is_catch", judg_where, problems) if "is_catch" in judg.columns else False
     judg["is_catch"] = non_distinct(idx) | stored
     for col, default in (("session", ""), ("trial", -1), ("rt_s", np.nan)):
         if col not in judg.columns:
             judg[col] = default
     judg["participant"] = judg["participant"].astype(str)
-    judg["session"] = judg["session"].fillna("").astype(str)
-    judg["trial"] = judg["trial"].fillna(-1).astype(np.int64)
+    judg["session"] = judg["session"].astype(object).where(judg["session"].notna(), "").astype(str)
+    trial = optional_numbers(judg, "trial", judg_where, problems, integer=True)
+    judg["trial"] = np.where(np.isnan(trial), -1, trial).astype(np.int64)
+    judg["rt_s"] = optional_numbers(judg, "rt_s", judg_where, problems)
     judg = drop_rows(judg, bad)
     meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing}
     return finish(clips, judg, name=name, root=folder.resolve(), meta=meta,
@@ -332,6 +352,8 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
     out = Path(out_dir)
     if data.root is not None and out.resolve() == Path(data.root).resolve():
         raise BGSInputError("refusing to export a dataset onto its own folder", path=out)
+    if out.exists() and not out.is_dir():
+        raise BGSInputError("the output exists and is not a folder", path=out)
     out.mkdir(parents=True, exist_ok=True)
     for name in CONFIGS:
         (out / name).mkdir(exist_ok=True)

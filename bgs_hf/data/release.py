@@ -49,7 +49,9 @@ def read_mapping(data_dir: Path, problems: Problems) -> pd.DataFrame:
     problems.add_rows(path, df[ROW].to_numpy()[(df["video_name"] == "").to_numpy()],
                       ("empty video_name" for _ in range(int((df["video_name"] == "").sum()))))
     for col in ("index", "video_name"):
-        dup = df[col].duplicated(keep="first").to_numpy() & ~bad
+        # only among readable rows: an unparsable index holds 0 and must not make the real 0 a duplicate
+        dup = np.zeros(len(df), dtype=bool)
+        dup[~bad] = df.loc[~bad, col].duplicated(keep="first").to_numpy()
         problems.add_rows(path, df[ROW].to_numpy()[dup], (f"{col} {v!r} appears twice" for v in df[col][dup]))
         bad |= dup
     return df.loc[~bad].sort_values("index").reset_index(drop=True)
@@ -142,6 +144,11 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) 
     bad = np.any([b for _, b in parsed], axis=0)
     trial, bad_trial = to_ints(df, "trial", path, problems)
     bad |= bad_trial
+    # an empty id would pool its rows into one fake participant and skew the split-half ceilings
+    no_participant = (df["participation"] == "").to_numpy()
+    problems.add_rows(path, df[ROW].to_numpy()[no_participant],
+                      ("column 'participation' is empty" for _ in range(int(no_participant.sum()))))
+    bad |= no_participant
     rt = to_numbers(df, "response_time", path, problems, allow_empty=True)
     # vectorised index -> row lookup (the mapping is sorted by index; indices need not be 0..N-1)
     pos = np.searchsorted(sorted_index, raw)

@@ -30,6 +30,16 @@ class SplitConfig:
     split_seed: int | None = None
     test_fraction: float = 0.2
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise BGSInputError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if not 0.0 < self.test_fraction < 1.0:
+            raise BGSInputError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        for name in ("seed", "split_seed"):
+            value = getattr(self, name)
+            if value is not None and int(value) < 0:
+                raise BGSInputError(f"{name} must be >= 0, got {value}")
+
 
 def normalise_stimulus_set(values: Sequence[object], *, path: str | Path | None = None) -> list[str | None]:
     """Map free-form split labels to ``train``/``val``/``test``; empty or missing -> None."""
@@ -91,8 +101,14 @@ def carve_val(train: np.ndarray, val_fraction: float, seed: int) -> tuple[np.nda
     """Hold out ``round(val_fraction * len(train))`` train clips as validation, deterministically."""
     if not 0.0 <= val_fraction < 1.0:
         raise BGSInputError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    if seed < 0:
+        raise BGSInputError(f"seed must be >= 0, got {seed}")
     train = np.sort(np.asarray(train, dtype=np.int64))
     n_val = int(round(val_fraction * len(train)))
+    if n_val >= len(train) and len(train):  # rounding must never take every training clip
+        logger.warning("val_fraction %.3g of %d train clips rounds to all of them: holding out %d",
+                       val_fraction, len(train), len(train) - 1)
+        n_val = len(train) - 1
     chosen = np.random.default_rng(seed).permutation(len(train))[:n_val]
     val = np.sort(train[chosen])
     return np.setdiff1d(train, val), val

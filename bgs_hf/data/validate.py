@@ -42,14 +42,17 @@ def check_splits(data: OddOneOutData, problems: Problems) -> None:
                          "clips inside it", path=data.root)
 
 
-def validate(source: str | Path, *, decode_videos: bool = True) -> tuple[OddOneOutData | None, list[BGSInputError]]:
-    """Read ``source`` collecting every problem; returns the data (None if unreadable) and the problems."""
+def validate(
+    source: str | Path, *, decode_videos: bool = True, split_config: SplitConfig | None = None
+) -> tuple[OddOneOutData | None, list[BGSInputError]]:
+    """Read ``source`` collecting every problem; returns the data (None if unreadable) and the problems.
+    ``split_config`` is the split the data will be used with (its carve-out decides which splits are empty)."""
     from bgs_hf.data.loader import read_source
 
     problems = Problems(collect=True)
     data = None
     try:
-        data = read_source(source, SplitConfig(), problems)
+        data = read_source(source, split_config or SplitConfig(), problems)
     except StopChecks:
         pass
     except BGSInputError as err:  # raised outside a reader's row checks (source kind, splits, leakage)
