@@ -129,6 +129,14 @@ def _hub(source: Path, out: Path) -> tuple[Path, Path, Path]:
     return out, c, j
 
 
+def _set_cell(parquet: Path, row: int, column: str, value: object) -> pd.DataFrame:
+    """Rewrite one cell of a Hub parquet file (0-based row; reports count rows from 1)."""
+    df = pd.read_parquet(parquet)
+    df.loc[row, column] = value
+    df.to_parquet(parquet)
+    return df
+
+
 @pytest.mark.parametrize("missing", ["clips", "judgments"])
 def test_hub_readme_missing_a_config_names_it(source: Path, tmp_path: Path, missing: str) -> None:
     out, _, _ = _hub(source, tmp_path / "h")
@@ -179,9 +187,7 @@ def test_hub_ratings_nan_is_missing_text_and_inf_are_errors(source: Path, tmp_pa
 
 def test_hub_empty_clip_id_is_reported(source: Path, tmp_path: Path) -> None:
     out, c, _ = _hub(source, tmp_path / "h")
-    df = pd.read_parquet(c)
-    df.loc[2, "clip_id"] = None
-    df.to_parquet(c)
+    _set_cell(c, 2, "clip_id", None)
     with pytest.raises(BGSInputError, match=r"clips row 3: column 'clip_id' is empty"):
         load(out)
 
@@ -194,9 +200,7 @@ def test_hub_is_catch_as_text_is_parsed_not_cast(source: Path, tmp_path: Path) -
     df["is_catch"] = df["is_catch"].map(str)  # "False"/"True"
     df.to_parquet(j)
     assert load(out).n_catch == clean.n_catch and len(load(out).triplets()) == len(clean.triplets())
-    df["is_catch"] = df["is_catch"].astype(object)
-    df.loc[4, "is_catch"] = "maybe"
-    df.to_parquet(j)
+    _set_cell(j, 4, "is_catch", "maybe")
     with pytest.raises(BGSInputError, match=r"judgments row 5: column 'is_catch': 'maybe' is not true/false"):
         load(out)
 
@@ -216,21 +220,18 @@ def test_hub_text_in_numeric_judgment_columns_is_one_line(source, tmp_path, colu
     out, _, j = _hub(source, tmp_path / "h")
     df = pd.read_parquet(j)
     df[column] = [None if pd.isna(v) else str(v) for v in df[column]]  # a text column, as a CSV export makes
-    df.loc[5, column] = value
     df.to_parquet(j)
+    _set_cell(j, 5, column, value)
     with pytest.raises(BGSInputError, match=rf"judgments row 6: {message}"):
         load(out)
-    df.loc[5, column] = None  # null is missing, not an error
-    df.to_parquet(j)
+    _set_cell(j, 5, column, None)  # null is missing, not an error
     assert len(load(out).judgments) == len(load(source).judgments)
 
 
 def test_empty_participant_is_reported_in_both_layouts(source: Path, tmp_path: Path) -> None:
     """A blank id pooled its rows into one fake participant, skewing the split-half ceiling."""
     out, _, j = _hub(source, tmp_path / "h")
-    df = pd.read_parquet(j)
-    df.loc[5, "participant"] = "  "
-    df.to_parquet(j)
+    _set_cell(j, 5, "participant", "  ")
     with pytest.raises(BGSInputError, match=r"judgments row 6: column 'participant' is empty"):
         load(out)
     t = tiny_release_tables()
