@@ -68,6 +68,24 @@ def test_fit_frames_samples_and_resizes() -> None:
     assert fit_frames(out, 16, 64) is not None and np.array_equal(fit_frames(out, 16, 64), out)
 
 
+def test_fit_frames_follows_the_frame_policy_of_training_and_evaluation() -> None:
+    """Pretraining must see frames as fine-tuning does: segment midpoints, short side resized, centre crop."""
+    import torch
+
+    from bgs_hf.video import FramePolicy
+    from bgs_hf.video.transforms import preprocess
+
+    frames = np.zeros((32, 48, 96, 3), dtype=np.uint8)
+    frames[..., 2] = np.arange(32)[:, None, None] * 8  # blue = frame index
+    frames[:, :, :24, 0] = 255  # a red band in the left quarter: a squash would keep it, a centre crop not
+    out = fit_frames(frames, 16, 48)
+    assert (out[:, 0, 0, 2] // 8).tolist() == list(range(1, 32, 2))  # midpoints of 16 segments of 32 frames
+    assert out.shape == (16, 48, 48, 3) and out[..., 0].max() == 0
+    policy = FramePolicy(num_frames=16, size=48, crop=48, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
+    expected = preprocess(frames[1::2], policy)  # what evaluation feeds the model, from the same frames
+    torch.testing.assert_close(torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255.0, expected)
+
+
 def test_pretrain_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     seen: list[int] = []
 

@@ -228,3 +228,84 @@ def test_check_video_limits(tmp_path: Path) -> None:
     assert "container" in _assert_one_line_error(
         avi, lambda q: check_video(q, VideoLimits(containers=("mp4",)))
     )
+
+
+# ---------------------------------------------------------------------------------------------- review fixes
+def test_edit_list_mp4_and_vfr_avi_are_not_called_truncated(tmp_path: Path) -> None:
+    """Their headers count samples the decoder never shows (an edit list's cut; AVI skip entries)."""
+    from fractions import Fraction
+
+    import av
+
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((20, 48, 64, 3), np.uint8)
+    frames[..., 0] = (np.arange(20) * 10)[:, None, None]
+    plain = write_video(tmp_path / "plain.mp4", frames, fps=10)
+    cut = tmp_path / "cut.mp4"  # what `ffmpeg -ss 0.5 -c copy` makes: every sample kept, the first 0.5 s edited out
+    with av.open(str(plain)) as src, av.open(str(cut), "w") as dst:
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream)
+        shift = int(Fraction(1, 2) / stream.time_base)
+        for packet in src.demux(stream):
+            if packet.dts is None:
+                continue
+            packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, out
+            dst.mux(packet)
+    red = decode_frames(cut, 8)[:, 0, 0, 0].astype(int)
+    assert red[0] >= 45 and (np.diff(red) > 0).all()  # starts after the cut, in order
+    vfr = write_video(tmp_path / "vfr.avi", frames[:10], codec="mpeg4", times_s=[0.1 * i for i in range(10)])
+    assert decode_frames(vfr, 8).shape[0] == 8
+
+
+def test_audio_with_cover_art_is_not_a_video(tmp_path: Path) -> None:
+    import io
+    from fractions import Fraction
+
+    import av
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((48, 64, 3), 200, np.uint8)).save(buf, "JPEG")
+    song = tmp_path / "song.mp4"
+    with av.open(str(song), "w") as c:
+        audio = c.add_stream("aac", rate=44100)
+        cover = c.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 64, 48, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        packet = av.Packet(buf.getvalue())
+        packet.stream, packet.pts, packet.dts, packet.time_base = cover, 0, 0, Fraction(1, 1000)
+        c.mux(packet)
+        for i in range(50):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 44100, i * 1024
+            c.mux(audio.encode(frame))
+        c.mux(audio.encode())
+    assert "cover art" in _assert_one_line_error(song)
+    assert "cover art" in _assert_one_line_error(song, check_video)
+
+
+def test_write_video_refuses_frames_it_would_silently_wreck(tmp_path: Path) -> None:
+    from bgs_hf.video import write_video
+
+    with pytest.raises(ValueError, match="uint8"):
+        write_video(tmp_path / "f.mp4", np.random.default_rng(0).random((4, 16, 16, 3)))  # was: all black
+    with pytest.raises(ValueError, match="uint8"):
+        write_video(tmp_path / "w.mp4", np.full((4, 16, 16, 3), 300, np.int64))  # was: 300 wrapped to 44
+    with pytest.raises(ValueError, match="times_s"):
+        write_video(tmp_path / "t.mp4", np.zeros((4, 16, 16, 3), np.uint8), times_s=[0.0, 0.1])
+    assert not list(tmp_path.iterdir())  # nothing half-written left behind
+
+
+def test_unreadable_file_through_the_cache_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video
+    from bgs_hf.video import cache as cache_module
+
+    clip = write_video(tmp_path / "a.mp4", np.zeros((4, 16, 16, 3), np.uint8))
+
+    def denied(path: object) -> str:  # root ignores chmod 000, so stand in for the kernel's answer
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(cache_module, "file_sha256", denied)
+    with pytest.raises(BGSInputError, match=r"a\.mp4: cannot read file \(Permission denied\)"):
+        load_clip(clip, FramePolicy(num_frames=4, size=16, crop=16), ClipCache(tmp_path / "cache"))

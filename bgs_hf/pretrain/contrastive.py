@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 NAME = "bgs-tiny-conv3d-fg"
 OBJECTIVE = ("Contrastive learning (SimCLR, NT-Xent) on the label-free foreground stream computed inside the "
              "model: two views per clip differing by a random horizontal flip, 90-degree rotation, shift and "
-             "gain; every other clip of the batch is a negative")
+             "gain; every other clip of the batch is a negative (clips are drawn with replacement, so a batch "
+             "can hold one twice)")
 
 
 @dataclass
@@ -137,6 +138,8 @@ def pretrain_contrastive(cfg: ContrastivePretrainConfig, out_dir: str | Path, *,
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     def batch_loss(rng: np.random.Generator) -> torch.Tensor:
+        # drawn with replacement, so a batch can hold a clip twice (its views then also serve as negatives);
+        # kept as it is so that `bgs-hf pretrain-tiny` reproduces the committed bgs-tiny-conv3d-fg weights
         clips = stream[rng.integers(0, len(stream), cfg.batch_size)].float()
         pair = torch.cat([views(clips, cfg, rng), views(clips, cfg, rng)])
         return nt_xent(projector(net.net(pair)), cfg.temperature)

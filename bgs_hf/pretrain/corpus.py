@@ -38,18 +38,23 @@ def socialshapes_source(synth_config: Any | None = None) -> ClipSource:
 
 
 def fit_frames(frames: np.ndarray, num_frames: int, size: int) -> np.ndarray:
-    """Uniformly sample ``num_frames`` and resize to ``size`` square (no-op when already that shape)."""
+    """``num_frames`` frames at ``size`` x ``size`` under the policy fine-tuning, evaluation and the Space use
+    (:class:`~bgs_hf.video.FramePolicy`): the frame on screen at each segment midpoint, short side resized,
+    centre crop. A no-op when the frames already have that shape (the bundled SocialShapes corpus)."""
+    from bgs_hf.video.decode import sample_times
+    from bgs_hf.video.transforms import center_crop, resize_frames_uint8
+
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected frames (T,H,W,3), got shape {frames.shape}")
-    if frames.shape[0] != num_frames:
-        idx = np.linspace(0, frames.shape[0] - 1, num_frames).round().astype(np.int64)
-        frames = frames[idx]
+    if frames.dtype != np.uint8:
+        raise ValueError(f"expected uint8 frames, got {frames.dtype}")
+    if frames.shape[0] != num_frames:  # frame i is on screen over [i, i + 1)
+        frames = frames[np.floor(sample_times(0.0, frames.shape[0], num_frames)).astype(np.int64)]
     if frames.shape[1:3] != (size, size):
-        x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
-        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
-        frames = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    return np.ascontiguousarray(frames, dtype=np.uint8)
+        frames = center_crop(torch.from_numpy(resize_frames_uint8(frames, size)).permute(0, 3, 1, 2), size)
+        frames = frames.permute(0, 2, 3, 1).numpy()
+    return np.ascontiguousarray(frames)
 
 
 def render_pool(

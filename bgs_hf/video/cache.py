@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.video import decode as _decode
 from bgs_hf.video.policy import FramePolicy
 from bgs_hf.video.transforms import preprocess, short_side_shape
@@ -59,7 +60,10 @@ class ClipCache:
         memo_key = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
         sha = self._sha_memo.get(memo_key)
         if sha is None:
-            sha = self._sha_memo[memo_key] = file_sha256(p)
+            try:
+                sha = self._sha_memo[memo_key] = file_sha256(p)
+            except OSError as err:  # unreadable (permissions, I/O): the same one line as without a cache
+                raise BGSInputError(f"cannot read file ({_decode._reason(err)})", path=p) from None
         return sha
 
     @staticmethod

@@ -89,18 +89,36 @@ def _open(p: Path) -> Iterator[Any]:
         container.close()
 
 
+def _is_cover_art(stream: Any) -> bool:
+    """An audio file's embedded picture (``attached_pic``): one still image, not a video."""
+    import av
+
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
 def _video_stream(container: Any, p: Path) -> Any:
-    if not container.streams.video:
+    moving = [s for s in container.streams.video if not _is_cover_art(s)]
+    if not moving:
         kinds = sorted({s.type for s in container.streams}) or ["none"]
-        raise BGSInputError(f"no video stream (streams: {', '.join(kinds)})", path=p)
-    return container.streams.video[0]
+        only = " (the only picture is cover art)" if container.streams.video else ""
+        raise BGSInputError(f"no video stream{only} (streams: {', '.join(kinds)})", path=p)
+    return moving[0]
+
+
+#: Container formats whose header frame count is the sample table (every coded frame): only there is "fewer
+#: packets than the header says" proof of truncation. AVI's header also counts empty skip entries.
+_SAMPLE_TABLE_FORMATS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2")
 
 
 def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     """Demux (no decode) to find the first/last presentation time and the frame count."""
     pts: list[int] = []
     dur: dict[int, int] = {}
+    n_stored = 0  # every coded sample, including those an edit list discards (what the header counts)
     for packet in container.demux(stream):
+        if packet.size == 0 and packet.dts is None:  # the demuxer's end-of-stream flush packet
+            continue
+        n_stored += 1
         if packet.size == 0 or getattr(packet, "is_discard", False):
             continue
         if packet.pts is not None:
@@ -112,8 +130,9 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     if not pts:
         raise BGSInputError("video stream has no frames", path=p)
     expected = int(stream.frames or 0)
-    if expected and len(pts) < expected:
-        raise BGSInputError(f"truncated video: {len(pts)} of {expected} frames present", path=p)
+    table = any(name in _SAMPLE_TABLE_FORMATS for name in str(container.format.name).split(","))
+    if table and expected and n_stored < expected:
+        raise BGSInputError(f"truncated video: {n_stored} of {expected} frames present", path=p)
     if -1 in pts or len(set(pts)) != len(pts):
         return _Timeline(0.0, float(len(pts)), len(pts), by_index=True)
     pts.sort()

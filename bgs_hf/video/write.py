@@ -42,6 +42,10 @@ def write_video(
     """
     import av
 
+    if isinstance(frames, np.ndarray):
+        _check_frames(frames)
+        if times_s is not None and len(times_s) != len(frames):
+            raise ValueError(f"write_video: {len(times_s)} times_s for {len(frames)} frames")
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}")
@@ -59,7 +63,9 @@ def write_video(
                 stream.set_display_rotation(rotation)
             n = 0
             for i, arr in enumerate(frames):
-                arr = np.ascontiguousarray(arr, dtype=np.uint8)
+                arr = np.ascontiguousarray(_check_frames(np.asarray(arr)))
+                if times_s is not None and i >= len(times_s):
+                    raise ValueError(f"write_video: more frames than the {len(times_s)} times_s given")
                 if n == 0:
                     stream.height, stream.width = arr.shape[:2]
                     stream.pix_fmt = pix_fmt
@@ -79,6 +85,13 @@ def write_video(
             os.unlink(tmp)
     logger.debug("wrote %d frames to %s", n, out)
     return out
+
+
+def _check_frames(arr: np.ndarray) -> np.ndarray:
+    """uint8 only: a cast would silently turn floats in [0, 1] black and wrap integers past 255."""
+    if arr.dtype != np.uint8:
+        raise ValueError(f"write_video: frames must be uint8 RGB, got {arr.dtype} (scale and convert first)")
+    return arr
 
 
 def _format_for(path: Path) -> str | None:
