@@ -38,7 +38,12 @@ def parse(argv: list[str] | None = None) -> Any:
     from bgs_hf.training.api import TrainConfig
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    data, model, bgs, training = build_parser(argv).parse_args_into_dataclasses(args=argv)
+    from bgs_hf.errors import BGSInputError
+
+    try:
+        data, model, bgs, training = build_parser(argv).parse_args_into_dataclasses(args=argv)
+    except ValueError as err:  # unknown flags, or TrainingArguments' own checks: one line, not a traceback
+        raise BGSInputError(" ".join(str(err).split())) from None
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)
 
 

@@ -118,3 +118,39 @@ def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
     assert ctrl.judgments.features == data.judgments.features
     assert ctrl.meta["language_distilled"]["replaced_judgments"] == len(data.triplets("fit"))
     assert len(ctrl.triplets()) == len(data.triplets())
+
+
+def test_a_run_is_scored_on_the_splits_it_recorded(tiny_sets, tmp_path, capsys):
+    """A carve-out drawn at evaluation (seed 0) is not the run's (its --seed): val/test could hold training clips."""
+    from bgs_hf.cli.evaluate import _as_trained
+    from bgs_hf.data import load
+
+    _, data_dir, _ = tiny_sets
+    trained = load(data_dir, val_fraction=0.5, seed=9)  # the split the run trained with
+    clip_ids = list(trained.clips["clip_id"])
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run_config.json").write_text(json.dumps(
+        {"splits": {k: [clip_ids[i] for i in v] for k, v in trained.splits.items()}}))
+    here = load(data_dir, seed=0)
+    assert not np.array_equal(here.splits["val"], trained.splits["val"])
+    as_trained = _as_trained(here, run)
+    for name in ("train", "val", "test"):
+        np.testing.assert_array_equal(as_trained.splits[name], trained.splits[name])
+    (run / "run_config.json").write_text(json.dumps({"splits": {"train": ["not-a-clip"]}}))
+    with pytest.raises(Exception, match="not in this data"):
+        _as_trained(here, run)
+    (run / "run_config.json").unlink()  # an older run: scored as before, with a warning
+    assert _as_trained(here, run) is here
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--control", "bgs=x"], "--control name 'bgs' is reserved"),
+    (["--control", "a=x", "--control", "a=y"], "--control name 'a' is given twice"),
+    (["--n-boot", "0"], "--n-boot must be >= 1"),
+    (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
+])
+def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, flags, message):
+    _, data, _ = tiny_sets
+    assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", *flags]) == 2
+    assert message in capsys.readouterr().err

@@ -377,3 +377,45 @@ def test_lora_targets_matching_nothing_are_one_line() -> None:
     with pytest.raises(BGSInputError, match=r"LoRA targets .*query\|value.* match no module"):
         build_embedder("tiny-random-vjepa2", head=HeadConfig(out_dim=8),
                        lora=LoraSettings(target_modules="query|value"))
+
+
+def test_os_errors_are_one_line_not_a_traceback(source: Path, tmp_path: Path, capsys) -> None:
+    """An unwritable output (here: a folder path under a file) is the environment, reported in one line."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    assert cli(["data", "stats", str(source), "--no-png", "--n-splits", "2", "--json", str(blocker / "s.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ") and "afile" in err[-1] and not any("Traceback" in line for line in err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["quickstart", "--clips", "5"],
+    ["synth", "/tmp/unused-synth", "--lapse", "2"],
+    ["synth", "/tmp/unused-synth", "--overlap", "-0.5"],
+    ["data", "stats", "x", "--n-splits", "-3"],
+    ["baseline", "pixels", "--data", "x", "--grid", "0"],
+    ["pretrain-tiny", "/tmp/unused-pt", "--batch-size", "1"],
+])
+def test_out_of_range_numbers_stop_at_parse_time(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as info:  # argparse: usage + one error line, exit 2, nothing run
+        cli(argv)
+    assert info.value.code == 2
+    assert "must be" in capsys.readouterr().err
+
+
+def test_train_unknown_flag_is_one_line(capsys) -> None:
+    assert cli(["train", "--data", "x", "--bogus-flag", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "--bogus-flag" in err[-1] and not any("Traceback" in line for line in err)
+
+
+def test_pretrain_help_defaults_are_the_recipes_and_lists_parse() -> None:
+    from bgs_hf.cli.pretrain_tiny import HELP_DEFAULTS, HELP_STEPS, apply_overrides, recipes
+
+    for arch, (config_class, _) in recipes().items():
+        cfg = config_class()
+        assert cfg.steps == HELP_STEPS[arch]
+        assert {k: getattr(cfg, k) for k in HELP_DEFAULTS} == HELP_DEFAULTS
+    cfg = recipes()["conv3d-fg"][0]()
+    apply_overrides(cfg, ["arch.widths=16,32,64,64"])  # was: ['1', '6', ',', ...]
+    assert list(cfg.arch.widths) == [16, 32, 64, 64]

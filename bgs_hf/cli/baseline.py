@@ -14,13 +14,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bgs_hf.cli._args import int_at_least
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="SOURCE",
                    help="release folder, Hub-layout folder, or Hub dataset repo id")
     p.add_argument("--split", default="test", help="split to score: train, val, test or fit (test)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON")
-    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over clips for the R² CI (1000)")
+    p.add_argument("--n-boot", type=int_at_least(1), default=1000, help="bootstrap resamples over clips for the R² CI (1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of bootstraps, ceiling splits and val carve-out (0)")
 
 
@@ -37,15 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                            "offline), minilm-l12, mpnet (the paper's; needs the Hub)")
     lang.add_argument("--caption", choices=("first", "mean"), default="first",
                       help="embed the first caption (the paper) or average all captions (first)")
-    lang.add_argument("--batch-size", type=int, default=64, help="sentences per encoder batch (64)")
+    lang.add_argument("--batch-size", type=int_at_least(1), default=64, help="sentences per encoder batch (64)")
     lang.add_argument("--device", default="cpu", help="torch device for the encoder (cpu)")
     lang.set_defaults(func=run_language)
 
     pix = bsub.add_parser("pixels", help="raw-pixel appearance and motion features (needs the videos)")
     _common(pix)
-    pix.add_argument("--frames", type=int, default=8, help="frames sampled per clip (8)")
+    pix.add_argument("--frames", type=int_at_least(1), default=8, help="frames sampled per clip (8)")
     pix.add_argument("--size", type=int, default=64, help="resize/crop side before pooling (64)")
-    pix.add_argument("--grid", type=int, default=8, help="pooled grid side per frame (8)")
+    pix.add_argument("--grid", type=int_at_least(1), default=8, help="pooled grid side per frame (8)")
     pix.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache folder")
     pix.set_defaults(func=run_pixels)
 

@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from bgs_hf.cli._args import int_at_least
+
 
 def _add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--png", type=Path, metavar="FILE",
                    help="human similarity matrix plot (default: the JSON path with .png, else human_similarity.png)")
     s.add_argument("--no-png", action="store_true", help="do not write the similarity plot")
-    s.add_argument("--n-splits", type=int, default=100, help="split-half resamples for the noise ceiling (100)")
+    s.add_argument("--n-splits", type=int_at_least(1), default=100, help="split-half resamples for the noise ceiling (100)")
     s.set_defaults(func=run_stats)
 
     v = dsub.add_parser("validate", help="list every problem in a dataset; exit 1 if there is any")

@@ -36,8 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--n-perm", type=int, default=1000, help="permutations for probe p-values (1000)")
     p.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache (default: in the report folder)")
-    p.add_argument("--seed", type=int, default=0, help="seed of bootstraps, permutations and the val carve-out (0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of bootstraps and permutations, and of the val carve-out for a backbone name (0); "
+                        "a run folder is scored on the splits it recorded at training time")
     p.set_defaults(func=run)
+
+
+#: Model names the suite gives its own rows; a control under one of them would replace that row.
+RESERVED_NAMES = ("pretrained", "bgs", "language")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,11 +54,19 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.eval.suite import pretrained_of, run_suite
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
-    controls = {}
+    for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
+        if value < 1:
+            raise BGSInputError(f"{flag} must be >= 1, got {value}")
+    if args.abstract is not None and not (Path(args.abstract) / "labels.csv").is_file():
+        raise BGSInputError("not a SocialShapes-Abstract folder (no labels.csv)", path=args.abstract)
+    controls: dict[str, str] = {}
     for c in args.control:
         if "=" not in c:
             raise BGSInputError(f"--control must be NAME=RUN_DIR, got {c!r}")
         name, path = c.split("=", 1)
+        if name in RESERVED_NAMES or name in controls:
+            raise BGSInputError(f"--control name {name!r} is {'reserved' if name in RESERVED_NAMES else 'given twice'}"
+                                f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
         controls[name] = path
     is_run = (Path(args.model) / "bgs_config.json").is_file()
     if args.pretrained is not None:
@@ -62,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         pretrained, finetuned = args.model, None
     data = load(args.data, seed=args.seed)
+    if is_run:
+        data = _as_trained(data, Path(args.model))
     out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
     res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
                     seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
@@ -80,3 +96,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.json}")
     print(f"report: {out / 'evaluation.md'} and {out / 'evaluation.html'} ({res['timings_s']['total']:.1f} s)")
     return 0
+
+
+def _as_trained(data, run_dir: Path):  # noqa: ANN001, ANN202 - OddOneOutData in and out
+    """``data`` with the run's recorded splits: a carve-out drawn here could put training clips in val/test."""
+    import dataclasses
+    import logging
+
+    from bgs_hf.training.api import recorded_splits
+
+    splits = recorded_splits(run_dir, data)
+    if splits is None:
+        logging.getLogger(__name__).warning(
+            "%s records no splits (trained before run_config.json): the val/test clips here are drawn with "
+            "--seed and may include clips the run trained on", run_dir)
+        return data
+    return dataclasses.replace(data, splits=splits)

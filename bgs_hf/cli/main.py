@@ -46,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _environment_error(err: OSError) -> str:
+    """One line for an OS or network failure (``--verbose`` keeps the traceback in the debug log)."""
+    what = getattr(err, "strerror", None) or (str(err).splitlines()[0] if str(err) else "failed")
+    where = getattr(err, "filename", None)
+    hint = ""
+    if type(err).__name__ in ("OfflineModeIsEnabled", "ConnectError", "ConnectionError", "LocalEntryNotFoundError"):
+        hint = " (no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"
+    return f"{type(err).__name__}: {what}" + (f": {where}" if where else "") + hint
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -60,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
+        logging.getLogger(__name__).debug("command failed", exc_info=True)
+        print(f"error: {_environment_error(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bgs_hf.cli._args import int_at_least
+
 ARCHS = ("conv3d-fg", "conv3d", "videomae")
 #: Registry name of the backbone each --arch builds (the card's title).
 BACKBONE_NAMES = {"videomae": "bgs-tiny-videomae", "conv3d": "bgs-tiny-conv3d", "conv3d-fg": "bgs-tiny-conv3d-fg"}
@@ -22,11 +24,15 @@ def recipes() -> dict[str, tuple[type, Any]]:
             "conv3d": (Conv3dPretrainConfig, pretrain_conv3d), "videomae": (PretrainConfig, pretrain)}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from bgs_hf.pretrain.config import PretrainConfig
+#: The recipes' defaults, for --help only (importing the recipes pulls in torch and takes seconds; every other
+#: command's help is instant). The run itself takes its defaults from the config classes; a test keeps these equal.
+HELP_STEPS = {"conv3d-fg": 600, "conv3d": 1600, "videomae": 1200}
+HELP_DEFAULTS = {"batch_size": 32, "seed": 0, "corpus_clips": 3000, "num_threads": 2}
 
-    d = PretrainConfig()
-    steps = ", ".join(f"{cls().steps} for {arch}" for arch, (cls, _) in recipes().items())
+
+def register(sub: argparse._SubParsersAction) -> None:
+    d = argparse.Namespace(**HELP_DEFAULTS)
+    steps = ", ".join(f"{n} for {arch}" for arch, n in HELP_STEPS.items())
     p = sub.add_parser(
         "pretrain-tiny",
         help="pretrain a tiny bundled video backbone (self-supervised, on unlabelled clips)",
@@ -39,13 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", choices=ARCHS, default=ARCHS[0],
                    help="which bundled backbone: " + ", ".join(f"{a} ({BACKBONE_NAMES[a]})" for a in ARCHS)
                    + f"; default {ARCHS[0]}")
-    p.add_argument("--steps", type=int, default=None, help=f"optimiser steps (default {steps})")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"clips per step (default {d.batch_size})")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"init/mask/batch seed (default {d.seed})")
+    p.add_argument("--steps", type=int_at_least(1), default=None, help=f"optimiser steps (default {steps})")
+    p.add_argument("--batch-size", type=int_at_least(2), default=None, help=f"clips per step (default {d.batch_size})")
+    p.add_argument("--seed", type=int, default=None, help=f"init/mask/batch seed (default {d.seed})")
     p.add_argument(
-        "--corpus-clips", type=int, default=d.corpus_clips, help=f"clips rendered into the pool (default {d.corpus_clips})"
+        "--corpus-clips", type=int_at_least(1), default=None, help=f"clips rendered into the pool (default {d.corpus_clips})"
     )
-    p.add_argument("--threads", type=int, default=d.num_threads, help=f"torch CPU threads (default {d.num_threads})")
+    p.add_argument("--threads", type=int_at_least(1), default=None, help=f"torch CPU threads (default {d.num_threads})")
     p.add_argument(
         "--probe-clips", type=int, default=400, help="held-out clips for the linear probe in the card (0 = skip)"
     )
@@ -54,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override any field of the arch's pretraining config, e.g. --set arch.patch_size=8 --set mask_ratio=0.75",
+        help="override any field of the arch's pretraining config, e.g. --set temperature=0.2 "
+        "--set arch.widths=16,32,64,64 (--arch videomae: --set arch.patch_size=8 --set mask_ratio=0.75)",
     )
     p.set_defaults(func=run)
 
@@ -73,7 +80,13 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
             raise BGSInputError(f"--set {item!r}: expected KEY=VALUE with KEY a field of the pretraining config")
         old = getattr(target, leaf)
         try:
-            new = (value.lower() in ("1", "true", "yes")) if isinstance(old, bool) else type(old)(value)
+            if isinstance(old, bool):
+                new = value.lower() in ("1", "true", "yes")
+            elif isinstance(old, (tuple, list)):  # "16,32,64": items of the old items' type, not characters
+                kind = type(old[0]) if old else str
+                new = type(old)(kind(v.strip()) for v in value.split(",") if v.strip())
+            else:
+                new = type(old)(value)
         except ValueError as err:
             raise BGSInputError(f"--set {item!r}: {err}") from err
         setattr(target, leaf, new)
@@ -88,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise BGSInputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     config_class, pretrain = recipes()[args.arch]
-    cfg = config_class(
-        batch_size=args.batch_size, seed=args.seed, corpus_clips=args.corpus_clips, num_threads=args.threads,
-    )
+    given = {"batch_size": args.batch_size, "seed": args.seed, "corpus_clips": args.corpus_clips,
+             "num_threads": args.threads}
+    cfg = config_class(**{k: v for k, v in given.items() if v is not None})
     if args.steps is not None:
         cfg.steps = args.steps
         cfg.warmup_steps = min(cfg.warmup_steps, max(1, cfg.steps // 10))

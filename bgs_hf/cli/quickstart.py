@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from bgs_hf.cli._args import int_at_least
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -14,12 +16,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--seed", type=int, default=0, help="benchmark, split and training seed (default: 0)")
-    p.add_argument("--clips", type=int, default=250, help="SocialShapes clips (default: 250)")
+    p.add_argument("--clips", type=int_at_least(10), default=250, help="SocialShapes clips (default: 250)")
     p.add_argument("--backbone", default=None,
                    help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d-fg; "
                    "bgs-tiny-conv3d and bgs-tiny-videomae are the other bundled ones)")
     p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes")
-    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for CIs")
+    p.add_argument("--n-boot", type=int_at_least(1), default=1000, help="bootstrap resamples for CIs")
     p.add_argument("--fast", action="store_true", help="headline table only: skip the further analyses")
     p.set_defaults(func=run)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from bgs_hf.cli._args import float_between, int_at_least
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -21,15 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=("release", "hub"), default="release", help="output layout (default release)"
     )
     p.add_argument("--abstract", action="store_true", help="write the PHASE-like abstract OOD set instead")
-    p.add_argument("--frames", type=int, default=None, help="frames per clip (default 16)")
+    p.add_argument("--frames", type=int_at_least(1), default=None, help="frames per clip (default 16)")
     p.add_argument("--size", type=int, default=None, help="frame side in px, even (default 64)")
-    p.add_argument("--workers", type=int, default=None, help="render processes (default 2)")
+    p.add_argument("--workers", type=int_at_least(1), default=None, help="render processes (default 2)")
     p.add_argument(
-        "--beta", type=float, default=None, help="observer consistency (softmax inverse temperature)"
+        "--beta", type=float_between(0.0), default=None, help="observer consistency (softmax inverse temperature)"
     )
-    p.add_argument("--lapse", type=float, default=None, help="observer random-guess rate")
+    p.add_argument("--lapse", type=float_between(0.0, 1.0), default=None, help="observer random-guess rate")
     p.add_argument(
-        "--overlap", type=float, default=None, help="how much interaction types share parameter ranges (0..1)"
+        "--overlap", type=float_between(0.0, 1.0), default=None, help="how much interaction types share parameter ranges (0..1)"
     )
     p.set_defaults(func=run)
 

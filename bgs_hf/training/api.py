@@ -115,14 +115,44 @@ def _has_lora(model: Any) -> bool:
     return any("lora_B" in name for name, _ in model.named_parameters())
 
 
+def _data_source(given: str | None, data: Any) -> tuple[str | None, str]:
+    """(source, kind): a local folder as an absolute path (so a card never mistakes it for a Hub id)."""
+    if given and Path(given).exists():
+        return str(Path(given).resolve()), "local"
+    if getattr(data, "root", None):
+        return str(Path(data.root).resolve()), "local"
+    return given, "hub" if given and given.count("/") == 1 else "unknown"
+
+
 def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
-    """``run_config.json``: the arguments, and which data they ran on (the card's dataset and licence note)."""
+    """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the
+    clip ids of every split, so that evaluation scores exactly the clips this run never trained on."""
     run_config = config_to_dict(config)
-    source = config.data.data or (str(data.root) if getattr(data, "root", None) else None)
-    run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source}
+    source, kind = _data_source(config.data.data, data)
+    clip_ids = [str(c) for c in data.clips["clip_id"]]
+    run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
+                          "kind": kind}
+    run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(_json_safe(run_config), indent=2, default=str),
                                            encoding="utf-8")
+
+
+def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | None:
+    """The run's own splits (``run_config.json``) as clip indices of ``data``; ``None`` for a run that
+    recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on."""
+    path = Path(run_dir) / RUN_CONFIG_NAME
+    if not path.is_file():
+        return None
+    splits = json.loads(path.read_text(encoding="utf-8")).get("splits")
+    if not splits:
+        return None
+    position = {str(c): i for i, c in enumerate(data.clips["clip_id"])}
+    missing = sorted({c for ids in splits.values() for c in ids if c not in position})
+    if missing:
+        raise BGSInputError(f"{len(missing)} clip(s) of the run's splits are not in this data (first: "
+                            f"{missing[0]!r}): evaluate it on the data it was trained on", path=path)
+    return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}
 
 
 def _json_safe(x: Any) -> Any:
