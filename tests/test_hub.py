@@ -262,3 +262,42 @@ def test_upload_against_local_fake_hub(tiny_run: Path, tmp_path: Path) -> None:
             assert sent[name] == content, name
     assert "optimizer.pt" not in sent and "metrics.json" not in sent
     assert sent["README.md"] == expected["README.md"]
+
+
+def test_card_describes_the_recorded_loss_and_never_calls_a_local_folder_a_hub_dataset(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    loss = {"name": "BGSLoss", "local": {"name": "OddOneOutLoss", "temperature": 0.1},
+            "global": {"name": "RSALoss", "method": "pearson"}}
+    (run / "bgs_trainer_state.json").write_text(json.dumps({**TRAINER_INFO, "loss": loss}))
+    # a run trained with a relative --data path that happens to look like org/name
+    (run / "run_config.json").write_text(json.dumps({"data": {"data": "data/ss100", "source": "/abs/data/ss100",
+                                                              "kind": "local", "name": "socialshapes-3-seed0"}}))
+    text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run))))
+    assert "3-way softmax" in text and "triplet hinge" not in text  # was: hard-coded triplet hinge
+    assert "negative Pearson correlation" in text
+    assert "datasets:" not in text.split("---")[1] and "data/ss100" not in text.split("---")[1]
+
+
+def test_card_baseline_from_an_evaluation_json_and_unknown_split(tiny_run: Path, tmp_path: Path) -> None:
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.run_info import RunInfo
+
+    evaluation = tmp_path / "evaluation.json"  # what `bgs-hf evaluate --report` writes
+    evaluation.write_text(json.dumps({"split": "test", "n_pairs": 50, "fit": {"pretrained": {**BASELINE, "r2": 0.0149},
+                                                                             "bgs": {"r2": 0.2}}}))
+    info = RunInfo.from_run_dir(tiny_run, baseline=evaluation)
+    assert info.baseline["r2"] == pytest.approx(0.0149)  # was: a row of dashes
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"n_pairs": 50}))
+    with pytest.raises(BGSInputError, match="holds no pretrained-model fit"):
+        RunInfo.from_run_dir(tiny_run, baseline=empty)
+    with pytest.raises(BGSInputError, match="no split 'bogus' .*it has: test, val"):
+        RunInfo.from_run_dir(tiny_run, split="bogus")

@@ -201,6 +201,7 @@ class BGSModelCardData(ModelCardData):
         data["eval_rows"] = self.eval_rows()
         data["repo_or_path"] = self.model_id or "path/to/this/folder"
         data["card_model_name"] = self.card_model_name
+        data["objective"] = describe_objective(self.loss)
         return data
 
     def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:
@@ -223,6 +224,33 @@ class BGSModelCardData(ModelCardData):
         return self.model_name or (self.model_id or "bgs-adapter").split("/")[-1]
 
 
+#: Prose per recorded loss term (``get_config_dict()["name"]``), so the card describes what the run used.
+_LOCAL_PROSE = {
+    "TripletMarginLoss": "a triplet hinge on the two clips a person kept together versus the odd-one-out",
+    "OddOneOutLoss": "a 3-way softmax over the triplet's pair similarities: the likelihood of the person's choice",
+}
+_GLOBAL_PROSE = {
+    "pearson": "the negative Pearson correlation between the model's and the humans' pairwise distances (RSA) "
+               "over observed pairs",
+    "soft_spearman": "the negative soft-Spearman correlation between the model's and the humans' pairwise "
+                     "distances (RSA) over observed pairs",
+}
+
+
+def describe_objective(loss: dict[str, Any] | None) -> str:
+    """One paragraph on the loss terms, read from the recorded loss config (never assumed)."""
+    if not isinstance(loss, dict):
+        return ""
+    local, glob = loss.get("local") or {}, loss.get("global") or {}
+    parts = []
+    if isinstance(local, dict) and local.get("name"):
+        parts.append(f"The local term is {_LOCAL_PROSE.get(local['name'], '`' + str(local['name']) + '`')}")
+    if isinstance(glob, dict) and glob.get("name"):
+        text = _GLOBAL_PROSE.get(str(glob.get("method")), f"`{glob['name']}` ({glob.get('method', '?')})")
+        parts.append(f"the global term is {text}")
+    return "; ".join(parts) + "; the weights above are those recorded by the run." if parts else ""
+
+
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -242,7 +270,9 @@ def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
         data = {"source": data}
     source = str(data.get("source") or data.get("data") or data.get("path") or data.get("name") or "")
     name = str(data.get("name") or (Path(source).name if source else "unknown"))
-    hub_ids = [source] if is_hub_id(source) else None
+    # a run records its data's kind (local folder or Hub); a relative local path must never pass for a Hub id
+    recorded_kind = data.get("kind")
+    hub_ids = [source] if recorded_kind == "hub" or (recorded_kind is None and is_hub_id(source)) else None
     kind = f"{name} {source} {data.get('kind', '')}".lower()
     if "socialshapes" in kind or "synth" in kind:
         note = (

@@ -155,6 +155,12 @@ class RunInfo:
                     break
         if not info.metrics:
             logger.warning("%s has no metrics.json: the card will carry no evaluation numbers", run_dir)
+        by_split = sorted(k for k, v in info.metrics.items() if isinstance(v, dict) and "r2" in v)
+        if by_split and split not in by_split:
+            raise BGSInputError(f"metrics.json has no split {split!r} (it has: {', '.join(by_split)})", path=run_dir)
+        if baseline is not None and info.baseline is None:
+            raise BGSInputError("the baseline file holds no pretrained-model fit with an r2 (a behavioural_fit "
+                                "JSON or bgs-hf evaluate's evaluation.json)", path=baseline_file)
         return info
 
     # -- pieces of the card -------------------------------------------------------------------------
@@ -164,11 +170,16 @@ class RunInfo:
 
     @property
     def baseline(self) -> dict[str, Any] | None:
-        """The pretrained model's fit on the same split: ``metrics.json["baseline"]`` or ``baseline.json``."""
+        """The pretrained model's fit on the same split: ``metrics.json["baseline"]``, or a baseline file: a
+        ``behavioural_fit`` JSON or ``bgs-hf evaluate``'s ``evaluation.json`` (its ``fit.pretrained``)."""
         found = _pick_baseline(self.metrics, self.split)
         if found is None and self.baseline_metrics:
-            found = _pick_fit(self.baseline_metrics, self.split) or None
-        return found
+            source = self.baseline_metrics
+            evaluated = source.get("fit")
+            if isinstance(evaluated, dict) and isinstance(evaluated.get("pretrained"), dict):
+                source = evaluated["pretrained"]
+            found = _pick_fit(source, self.split) or None
+        return found if found and "r2" in found else None
 
     @property
     def ceiling(self) -> dict[str, Any] | None:
