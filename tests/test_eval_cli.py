@@ -154,3 +154,29 @@ def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, flags, me
     _, data, _ = tiny_sets
     assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_report_reads_json_copies_refuses_other_json_and_aligns_probe_columns(tmp_path):
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.report import load_run, write_report
+
+    quick = tmp_path / "report.json"  # a quickstart report: also has "models", but is no evaluation result
+    quick.write_text(json.dumps({"models": {"bgs": {"r2": 0.1}}, "noise_ceiling_r2": 0.2}))
+    with pytest.raises(BGSInputError, match="not a `bgs-hf evaluate` result"):
+        load_run(quick)
+    suite_dir = tmp_path / "eval"
+    suite_dir.mkdir()
+    probe = {"valence": {"r": 0.5, "p_value": 0.01}}
+    base = {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 3, "n_judgments": 3, "noise_ceiling_r2": 0.2,
+            "noise_ceiling_ci": [0.1, 0.3], "models": {}, "figures": {}, "fit": {}}
+    one = {**base, "probes": {"pretrained": probe}}
+    two = {**base, "result_dir": str(suite_dir), "probes": {"pretrained": probe, "bgs": {"valence": {"r": 0.7,
+                                                                                             "p_value": 0.001}}}}
+    (tmp_path / "two.json").write_text(json.dumps(two))
+    name, res, folder = load_run(tmp_path / "two.json")
+    assert folder == suite_dir  # figures resolve where the suite wrote them, not beside the --json copy
+    md, _ = write_report([("one", one, tmp_path), (name, res, folder)], tmp_path / "rep")
+    table = [line for line in md.read_text().splitlines() if line.startswith("|") and "valence" in line]
+    header = next(line for line in md.read_text().splitlines() if line.startswith("| run | attribute"))
+    assert all(line.count("|") == header.count("|") for line in table), (header, table)
+    assert "0.700" in table[1] and table[0].count("–") >= 2

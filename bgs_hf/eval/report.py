@@ -110,25 +110,27 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                                    t] + _images(runs, "partition", "variance partitioning")
                          + _skipped(runs, "partition")))
     if has("probes"):
+        # one column pair per model of ANY run (a run without that model shows "–"), so rows match the header
+        names = list(dict.fromkeys(n for _, r, _ in runs if "skipped" not in r.get("probes", {"skipped": 1})
+                                   for n in r["probes"]))
+
         def probe_rows(r: dict) -> list[list[Any]]:
             pr = r.get("probes", {})
             if "skipped" in pr:
                 return []
-            names = list(pr)
-            attrs = list(dict.fromkeys(a for n in names for a in pr[n]))
+            attrs = list(dict.fromkeys(a for n in pr for a in pr[n]))
             rows = []
             for a in attrs:
                 row = [a]
                 for n in names:
-                    v = pr[n].get(a)
+                    v = pr.get(n, {}).get(a)
                     row += [_f(v["r"]), _p(v["p_value"])] if v else ["–", "–"]
-                if len(names) >= 2 and pr[names[0]].get(a) and pr[names[1]].get(a):
-                    row.append(_f(pr[names[1]][a]["r"] - pr[names[0]][a]["r"]))
+                if len(names) >= 2:
+                    both = pr.get(names[0], {}).get(a) and pr.get(names[1], {}).get(a)
+                    row.append(_f(pr[names[1]][a]["r"] - pr[names[0]][a]["r"]) if both else "–")
                 rows.append(row)
             return rows
 
-        first = next(r for _, r, _ in runs if "probes" in r and "skipped" not in r["probes"])
-        names = list(first["probes"])
         headers = ["attribute"] + [h for n in names for h in (f"r ({n})", f"p ({n})")]
         if len(names) >= 2:
             headers.append(f"change ({names[1]} − {names[0]})")
@@ -237,9 +239,14 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
         res = json.loads(f.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=f) from err
-    if not isinstance(res, dict) or "models" not in res:
-        raise BGSInputError("not an evaluation result (no 'models' key)", path=f)
-    return (p.name if p.is_dir() else p.stem), res, f.parent
+    if not isinstance(res, dict) or "models" not in res or "split" not in res or "fit" not in res:
+        raise BGSInputError("not a `bgs-hf evaluate` result (needs 'models', 'split' and 'fit'; a quickstart "
+                            "report.json is not one)", path=f)
+    # figure paths are relative to the folder the suite wrote them in, which a --json copy may not sit in
+    base = Path(res.get("result_dir") or f.parent)
+    if not base.is_dir():
+        base = f.parent
+    return (p.name if p.is_dir() else p.stem), res, base
 
 
 def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
 
@@ -225,7 +226,7 @@ def run_suite(
         res["paired"] = paired
         res["figures"]["fit"] = _plot_bars(
             {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
-             for n, f in fits.items()}, out / "fit.png", ylabel="value", title="Behavioural fit (test)",
+             for n, f in fits.items()}, out / "fit.png", ylabel="value", title=f"Behavioural fit ({split})",
             ref=test.ceiling_r2)
         res["timings_s"]["fit"] = time.perf_counter() - t0
 
@@ -302,23 +303,28 @@ def run_suite(
     if "motion" in analyses:
         t0 = time.perf_counter()
         motion: dict[str, Any] = {}
+        bar = tqdm(total=len(main) * len(MOTION_CONTROLS), desc="motion controls", unit="model×control")
         for n in main:
             motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in
                                       ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}}
             for kind in MOTION_CONTROLS:
+                bar.set_postfix_str(f"{n}: {kind}")
+                bar.update()
                 e = embed_clips(models[n], data, test.items, cache, batch_size=batch_size,
                                 transform=MotionControl(kind, seed), progress=False)
                 f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
                 motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
+        bar.close()
         res["motion"] = motion
         res["figures"]["motion"] = _plot_bars(
             {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
-             for n, m in motion.items()}, out / "motion.png", ylabel="R² (test)", title="Motion controls")
+             for n, m in motion.items()}, out / "motion.png", ylabel=f"R² ({split})", title="Motion controls")
         res["timings_s"]["motion"] = time.perf_counter() - t0
 
     res["timings_s"]["total"] = time.perf_counter() - t_start
     res["figures"] = {k: ([_rel(x, out) for x in v] if isinstance(v, list) else _rel(v, out))
                       for k, v in res["figures"].items()}
+    res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
     res = _json_safe(res)
     (out / RESULT_NAME).write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     from bgs_hf.eval.report import write_report
