@@ -205,7 +205,7 @@ def run_recipe(name: str, data: Any, store: Any, backbone: Any, out: Path, *, se
     targs = {"output_dir": str(out / name), "seed": seed, "logging_steps": 1, "save_strategy": "no",
              "load_best_model_at_end": False, "bf16": bf16, "disable_tqdm": True, **training}
     cfg = TrainConfig(data=DataArguments(data="(in memory)"), model=model,
-                      bgs=BGSArguments(recipe=name, early_stopping_patience=0, **(bgs or {})),
+                      bgs=BGSArguments(recipe=name, early_stopping_patience=0, overwrite_output_dir=True, **(bgs or {})),
                       training=targs, data_override=data, clip_store=store, model_override=override,
                       callbacks=[clock])
     t0 = time.perf_counter()

@@ -163,7 +163,8 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
         data=DataArguments(data=str(data_dir), val_fraction=cfg.validation_fraction(),
                            cache_dir=str(out_dir / "clip_cache")),
         model=ModelArguments(backbone=cfg.backbone, **cfg.model_overrides()),
-        bgs=BGSArguments(recipe=cfg.recipe, **cfg.bgs_overrides()),
+        # the demo owns its --out folder: a rerun replaces its earlier run
+        bgs=BGSArguments(recipe=cfg.recipe, **{**cfg.bgs_overrides(), "overwrite_output_dir": True}),
         training=training,
         data_override=data,
         callbacks=list(callbacks or []),
@@ -227,6 +228,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
+    if (out / "report.json").is_file():  # the demo owns --out: say so when a rerun replaces a report
+        logger.warning("%s holds an earlier report: it is replaced by this run (seed %d)", out, cfg.seed)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(cfg.data_dir) if cfg.data_dir else ensure_socialshapes(cfg.seed, cfg.n_clips)
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())

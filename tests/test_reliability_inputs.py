@@ -272,8 +272,26 @@ def test_export_onto_a_file_is_one_line(source: Path, tmp_path: Path, capsys) ->
     target = tmp_path / "afile"
     target.write_text("keep me")
     assert cli(["data", "export", str(source), str(target)]) == 2
-    assert "the output exists and is not a folder" in capsys.readouterr().err
+    assert "is not a folder" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+    from bgs_hf.data import write_hub
+
+    with pytest.raises(BGSInputError, match="the output exists and is not a folder"):  # the library call too
+        write_hub(load(source), target)
+
+
+def test_outputs_never_land_on_an_earlier_folder(source: Path, tmp_path: Path, capsys) -> None:
+    """Stale files would mix in: an earlier, larger export's videos, a training run's README, old clips."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "README.md").write_text("a training run's card")
+    for argv in (["data", "export", str(source), str(earlier)],
+                 ["data", "push", str(source), "--repo-id", "me/x", "--local-dir", str(earlier)],
+                 ["synth", str(earlier), "--clips", "10"]):
+        assert cli(argv) == 2, argv
+        assert "is not empty" in capsys.readouterr().err
+    assert [p.name for p in earlier.iterdir()] == ["README.md"]
+    assert (earlier / "README.md").read_text() == "a training run's card"
 
 
 @pytest.mark.parametrize("split", ["train", "test"])

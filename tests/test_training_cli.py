@@ -68,6 +68,15 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
 
     assert load_model(out) is not None
     assert "run folder" in capsys.readouterr().out
+    # the same --output-dir again: refused (nothing touched), unless asked to replace it
+    before = (out / "adapter_model.safetensors").read_bytes()
+    again = ["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+             "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "2"]
+    assert main(again) == 2
+    assert "holds an earlier run" in capsys.readouterr().err
+    assert (out / "adapter_model.safetensors").read_bytes() == before
+    assert main([*again, "--overwrite_output_dir"]) == 0
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-2"]  # the old checkpoint-6 is gone
 
 
 def test_train_on_every_non_test_clip_with_mirroring(socialshapes, tmp_path, capsys):

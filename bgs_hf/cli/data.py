@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._args import int_at_least, require_new_folder
 
 
 def _add_source(p: argparse.ArgumentParser) -> None:
@@ -113,6 +113,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from bgs_hf.data import write_hub
 
+    require_new_folder(args.out, "OUT")
     out = write_hub(_load(args), args.out, card=not args.no_card)
     print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
     return 0
@@ -124,6 +125,8 @@ def run_push(args: argparse.Namespace) -> int:
     from bgs_hf.data import write_hub
     from bgs_hf.data.hub import push_to_hub
 
+    if args.local_dir:
+        require_new_folder(args.local_dir, "--local-dir")
     data = _load(args)
     if args.local_dir:
         write_hub(data, args.local_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bgs_hf.cli._args import float_between, int_at_least
+from bgs_hf.cli._args import float_between, int_at_least, require_new_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError(str(err)) from err
     if args.clips < 10:
         raise BGSInputError(f"--clips must be at least 10, got {args.clips}")
+    require_new_folder(args.out, "OUT")
     t0 = time.perf_counter()
     if args.abstract:
         out = generate_abstract_set(args.out, seed=args.seed, config=config)

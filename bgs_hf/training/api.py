@@ -111,6 +111,26 @@ def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
     return behavioural_fit(sim, data, split, seed=int(trainer.args.seed))
 
 
+def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None:
+    """Never mix two runs in one folder: the old adapter and metrics would be replaced silently, and an old
+    ``checkpoint-N`` with a higher step would win a later ``--resume_from_checkpoint last``."""
+    import shutil
+
+    if resuming or not out_dir.is_dir():
+        return
+    earlier = sorted(out_dir.glob("checkpoint-*")) + [
+        f for f in (out_dir / "adapter_model.safetensors", out_dir / METRICS_NAME) if f.is_file()]
+    if not earlier:
+        return
+    if not overwrite:
+        raise BGSInputError("holds an earlier run (" + ", ".join(f.name for f in earlier[:3]) + "): choose a new "
+                            "--output_dir, resume it with --resume_from_checkpoint, or pass --overwrite_output_dir",
+                            path=out_dir)
+    for folder in (f for f in earlier if f.is_dir()):
+        shutil.rmtree(folder)
+    logger.warning("%s: replacing an earlier run (its checkpoints removed)", out_dir)
+
+
 def _has_lora(model: Any) -> bool:
     return any("lora_B" in name for name, _ in model.named_parameters())
 
@@ -181,6 +201,8 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     start = time.time()
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
+    _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
+                      overwrite=config.bgs.overwrite_output_dir)
     if args.dataloader_persistent_workers and args.dataloader_num_workers > 0:
         raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
                             "epoch, which persistent workers would never see change (every epoch would replay "

@@ -65,6 +65,9 @@ class BGSArguments:
         "help": "augment: mirror a random half of each step's training clips left-right (never at evaluation)"})
     early_stopping_patience: int = field(default=5, metadata={"help": "epochs without val RSA gain (0 = off)"})
     eval_test: bool = field(default=True, metadata={"help": "score the test split at the end (metrics.json)"})
+    overwrite_output_dir: bool = field(default=False, metadata={
+        "help": "train into an --output_dir that holds an earlier run (its checkpoint-* folders are removed, so "
+                "`--resume_from_checkpoint last` can never pick one up); without it such a folder is refused"})
 
 
 #: TrainingArguments defaults of a BGS run (paper: AdamW lr 1e-4, <= 50 epochs, best val RSA kept,

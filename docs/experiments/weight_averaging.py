@@ -65,7 +65,7 @@ def main() -> None:
         run = train_bgs(TrainConfig(
             data=DataArguments(data=str(data_dir), cache_dir=str(out / "clip_cache")),
             model=ModelArguments(backbone=cfg.backbone, **cfg.model_overrides()),
-            bgs=BGSArguments(recipe=cfg.recipe, **cfg.bgs_overrides()),
+            bgs=BGSArguments(recipe=cfg.recipe, **{**cfg.bgs_overrides(), "overwrite_output_dir": True}),
             training={"output_dir": str(out / "bgs"), "seed": seed, "report_to": "none", **cfg.training_overrides()},
             callbacks=[snaps],
         ))
