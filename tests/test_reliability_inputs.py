@@ -437,3 +437,13 @@ def test_pretrain_help_defaults_are_the_recipes_and_lists_parse() -> None:
     cfg = recipes()["conv3d-fg"][0]()
     apply_overrides(cfg, ["arch.widths=16,32,64,64"])  # was: ['1', '6', ',', ...]
     assert list(cfg.arch.widths) == [16, 32, 64, 64]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["space", "--model", "x", "--local-dir", "/tmp/unused-space"], "only apply with --push"),
+    (["quickstart", "--data", "x", "--clips", "20"], "with --data the dataset's own clips are used"),
+    (["synth", "/tmp/unused-abs", "--abstract", "--clips", "20"], "--clips and --format do not apply"),
+])
+def test_flags_that_would_be_ignored_are_refused(argv: list[str], message: str, capsys) -> None:
+    assert cli(argv) == 2
+    assert message in capsys.readouterr().err

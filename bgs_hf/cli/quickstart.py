@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--seed", type=int, default=0, help="benchmark, split and training seed (default: 0)")
-    p.add_argument("--clips", type=int_at_least(10), default=250, help="SocialShapes clips (default: 250)")
+    p.add_argument("--clips", type=int_at_least(10), default=None,
+                   help="SocialShapes clips (default: 250; not with --data)")
     p.add_argument("--backbone", default=None,
                    help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d-fg; "
                    "bgs-tiny-conv3d and bgs-tiny-videomae are the other bundled ones)")
@@ -27,9 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bgs_hf.errors import BGSInputError
     from bgs_hf.quickstart import QuickstartConfig, format_table, run_quickstart
 
-    cfg = QuickstartConfig(out_dir=args.out, seed=args.seed, n_clips=args.clips,
+    if args.data and args.clips is not None:
+        raise BGSInputError("--clips sizes a generated SocialShapes; with --data the dataset's own clips are used")
+    cfg = QuickstartConfig(out_dir=args.out, seed=args.seed, n_clips=args.clips or QuickstartConfig.n_clips,
                            backbone=args.backbone or QuickstartConfig.backbone,
                            data_dir=args.data, n_boot=args.n_boot, suite=not args.fast,
                            language_control=not args.fast)

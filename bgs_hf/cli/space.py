@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         "max_duration_s": args.max_duration_s,
         "catalogue_split": args.split,
     }
+    if not args.push and (args.local_dir or args.repo_id):
+        raise BGSInputError("--repo-id and --local-dir only apply with --push (without it the Space runs locally)")
     if args.push:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")

@@ -15,12 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Isik release. Output: the release's file layout (or the Hub layout with --format hub).",
     )
     p.add_argument("out", help="output folder")
-    p.add_argument("--clips", type=int, default=250, help="number of clips (default 250)")
+    p.add_argument("--clips", type=int, default=None, help="number of clips (default 250; not with --abstract)")
     p.add_argument(
         "--seed", type=int, default=0, help="seed; the same seed gives the same benchmark (default 0)"
     )
     p.add_argument(
-        "--format", choices=("release", "hub"), default="release", help="output layout (default release)"
+        "--format", choices=("release", "hub"), default=None, help="output layout (default release; not with --abstract)"
     )
     p.add_argument("--abstract", action="store_true", help="write the PHASE-like abstract OOD set instead")
     p.add_argument("--frames", type=int_at_least(1), default=None, help="frames per clip (default 16)")
@@ -56,15 +56,16 @@ def run(args: argparse.Namespace) -> int:
         config = replace(SynthConfig(), **{k: v for k, v in overrides.items() if v is not None})
     except ValueError as err:
         raise BGSInputError(str(err)) from err
-    if args.clips < 10:
-        raise BGSInputError(f"--clips must be at least 10, got {args.clips}")
+    if args.abstract and (args.clips is not None or args.format is not None):
+        raise BGSInputError("--abstract writes the fixed abstract OOD set: --clips and --format do not apply")
+    n_clips, fmt = (250 if args.clips is None else args.clips), (args.format or "release")
+    if n_clips < 10:
+        raise BGSInputError(f"--clips must be at least 10, got {n_clips}")
     require_new_folder(args.out, "OUT")
     t0 = time.perf_counter()
     if args.abstract:
         out = generate_abstract_set(args.out, seed=args.seed, config=config)
     else:
-        out = generate_socialshapes(
-            args.out, n_clips=args.clips, seed=args.seed, fmt=args.format, config=config
-        )
+        out = generate_socialshapes(args.out, n_clips=n_clips, seed=args.seed, fmt=fmt, config=config)
     print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     return 0
