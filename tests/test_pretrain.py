@@ -134,8 +134,10 @@ def test_cli_writes_loadable_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_cli_rejects_bad_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bgs_hf.cli.main import main
 
-    assert main(["pretrain-tiny", str(tmp_path / "x"), "--steps", "0"]) == 2
-    assert "steps" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # argparse refuses it at parse time: usage + one error line
+        main(["pretrain-tiny", str(tmp_path / "x"), "--steps", "0"])
+    assert info.value.code == 2
+    assert "--steps: must be >= 1" in capsys.readouterr().err
 
 
 def test_probe_runs_on_a_stand_in_source(tmp_path: Path) -> None:

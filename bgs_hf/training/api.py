@@ -144,12 +144,20 @@ def _data_source(given: str | None, data: Any) -> tuple[str | None, str]:
     return given, "hub" if given and given.count("/") == 1 else "unknown"
 
 
+def _clip_ids(data: Any) -> list[str]:
+    """Clip ids of ``data`` (positions as text for an in-memory stand-in without a ``clip_id`` column)."""
+    try:
+        return [str(c) for c in data.clips["clip_id"]]
+    except (TypeError, KeyError, IndexError):
+        return [str(i) for i in range(len(data.clips))]
+
+
 def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
     """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the
     clip ids of every split, so that evaluation scores exactly the clips this run never trained on."""
     run_config = config_to_dict(config)
     source, kind = _data_source(config.data.data, data)
-    clip_ids = [str(c) for c in data.clips["clip_id"]]
+    clip_ids = _clip_ids(data)
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
@@ -167,7 +175,7 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
     splits = json.loads(path.read_text(encoding="utf-8")).get("splits")
     if not splits:
         return None
-    position = {str(c): i for i, c in enumerate(data.clips["clip_id"])}
+    position = {c: i for i, c in enumerate(_clip_ids(data))}
     missing = sorted({c for ids in splits.values() for c in ids if c not in position})
     if missing:
         raise BGSInputError(f"{len(missing)} clip(s) of the run's splits are not in this data (first: "
