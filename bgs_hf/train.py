@@ -35,11 +35,10 @@ def build_parser(argv: list[str] | None = None) -> Any:
 
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
+    from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import TrainConfig
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    from bgs_hf.errors import BGSInputError
-
     try:
         data, model, bgs, training = build_parser(argv).parse_args_into_dataclasses(args=argv)
     except ValueError as err:  # unknown flags, or TrainingArguments' own checks: one line, not a traceback

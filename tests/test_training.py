@@ -234,6 +234,7 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
     # the card names the data the run trained on (it read "unknown" before run_config.json was written)
     run_config = json.loads((out / "run_config.json").read_text())
     assert run_config["data"]["name"] == "tiny" and run_config["bgs"]["clips_per_step"] == 6
+    assert run_config["data"]["kind"] == "in-memory"  # passed as an object: never claimed as a Hub dataset
     ids = [str(c) for c in tiny[0].clips["clip_id"]]
     for split, idx in tiny[0].splits.items():  # what `bgs-hf evaluate` scores the run on
         assert run_config["splits"][split] == [ids[i] for i in idx]

@@ -160,4 +160,4 @@ def optional_numbers(df: pd.DataFrame, col: str, path: Path, problems: Problems,
 
 def parse_bool(values: pd.Series) -> np.ndarray:
     """Truthy strings (true/1/yes) -> True; everything else False."""
-    return values.str.lower().isin(("true", "1", "yes", "t", "y")).to_numpy()
+    return values.str.strip().str.lower().isin(_TRUE).to_numpy()

@@ -39,6 +39,11 @@ def _lora_b_params(model: nn.Module) -> dict[str, torch.nn.Parameter]:
     return params
 
 
+def has_lora(model: nn.Module) -> bool:
+    """True when ``model`` carries active LoRA layers (what :func:`assert_lora_live` checks)."""
+    return bool(_lora_b_params(model))
+
+
 def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int = 0) -> dict[str, float]:
     """One forward/backward on ``pixel_values``; returns ``{module: |grad lora_B|}`` or raises DeadLoraError.
 

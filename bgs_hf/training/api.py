@@ -131,17 +131,16 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
     logger.warning("%s: replacing an earlier run (its checkpoints removed)", out_dir)
 
 
-def _has_lora(model: Any) -> bool:
-    return any("lora_B" in name for name, _ in model.named_parameters())
-
-
-def _data_source(given: str | None, data: Any) -> tuple[str | None, str]:
-    """(source, kind): a local folder as an absolute path (so a card never mistakes it for a Hub id)."""
+def _data_source(given: str | None, data: Any, *, loaded_here: bool) -> tuple[str | None, str]:
+    """(source, kind): a local folder as an absolute path (so a card never mistakes it for a Hub id). What
+    ``bgs_hf.data.load`` read that is not a local path was a Hub dataset repo (``resolve_source``)."""
     if given and Path(given).exists():
         return str(Path(given).resolve()), "local"
-    if getattr(data, "root", None):
+    if loaded_here and given:
+        return given, "hub"
+    if getattr(data, "root", None):  # passed in memory: the folder it was read from, if any
         return str(Path(data.root).resolve()), "local"
-    return given, "hub" if given and given.count("/") == 1 else "unknown"
+    return given, "in-memory"
 
 
 def _clip_ids(data: Any) -> list[str]:
@@ -156,7 +155,7 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
     """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the
     clip ids of every split, so that evaluation scores exactly the clips this run never trained on."""
     run_config = config_to_dict(config)
-    source, kind = _data_source(config.data.data, data)
+    source, kind = _data_source(config.data.data, data, loaded_here=config.data_override is None)
     clip_ids = _clip_ids(data)
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind}
@@ -201,7 +200,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     from transformers import EarlyStoppingCallback, set_seed
 
     from bgs_hf.metrics.similarity import human_similarity
-    from bgs_hf.models import assert_lora_live
+    from bgs_hf.models.liveness import assert_lora_live, has_lora
     from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
     from bgs_hf.training.memory import pick_embed_chunk
     from bgs_hf.training.trainer import BGSTrainer, resolve_resume
@@ -246,7 +245,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
 
     recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
     train_clips = data.split_items("train")
-    if _has_lora(model):
+    if has_lora(model):
         # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
         assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
     if args.should_save:
