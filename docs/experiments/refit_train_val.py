@@ -28,6 +28,13 @@ A fifth, ``--variants refit-ooo``: ``refit`` with the probabilistic local term (
 gradient vanishes once a triplet clears its 0.2 margin. Rule fixed before running, against ``refit``'s rows: mean
 outer RSA over seeds 0-4 more than 0.02 higher and higher on at least 4 of 5 seeds. ``refit`` is rerun on seed 0
 first, to check that this machine reproduces its logged figures.
+
+A sixth, ``--variants refit-e30``: ``refit`` for 30 epochs instead of 20 (constant lr, last epoch kept). Why: with
+40 clips held out, validation RSA peaked at epochs 17-19 of 20 on every seed, and 30 epochs under the old
+procedure raised the best validation RSA on all five seeds (by +0.014 on average, short of the bar). Rule fixed
+before running (committed with the variant, before its first run), against ``refit``'s rows: mean outer RSA over
+seeds 0-4 more than 0.02 higher and higher on at least 4 of 5 seeds; and, if adopted, ``make demo`` on a fresh
+clone must still finish in under 10 minutes.
 """
 
 from __future__ import annotations
@@ -71,7 +78,7 @@ def report_averages(run, snaps: EpochSnapshots, seed: int) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--variants", nargs="+", default=["select", "refit"], help="select, refit, refit-hflip, refit-swa, refit-ooo")
+    p.add_argument("--variants", nargs="+", default=["select", "refit"], help="select, refit, refit-hflip, refit-swa, refit-ooo, refit-e30")
     args = p.parse_args()
     for seed in args.seeds:
         data_dir = ensure_socialshapes(seed, 250)
@@ -83,6 +90,8 @@ def main() -> None:
                 cfg.bgs = {**cfg.bgs_overrides(), "hflip": True}
             elif variant == "refit-ooo":
                 cfg.bgs = {**cfg.bgs_overrides(), "local_loss": "odd-one-out"}
+            elif variant == "refit-e30":
+                cfg.training = {**cfg.training_overrides(), "num_train_epochs": 30}
             d = nested(data, seed, variant.startswith("refit"))
             snaps = EpochSnapshots()
             run = train_bgs_run(data_dir, Path(cfg.out_dir), cfg, data=d,
