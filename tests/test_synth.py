@@ -44,6 +44,21 @@ def test_render_api_shapes_and_determinism() -> None:
     assert float(cfg.fps) * cfg.duration_s == pytest.approx(cfg.num_frames)
 
 
+def test_agent_labels_cover_exactly_the_pixels_the_agents_paint() -> None:
+    """Recolouring the agents changes their bodies and eye dots and nothing else: those pixels, and only
+    those, carry agent labels (version 3 left the part of the eye past the body's edge unlabelled)."""
+    cfg = SynthConfig(size=64, num_frames=8)
+    for seed in (5, 7, 9):  # scenes where an eye dot pokes out of a square or triangle
+        scene = sample_scene(np.random.default_rng(seed), cfg)
+        bright = replace(scene, agent_colours=[(250, 250, 200)] * len(scene.agent_colours))  # dark eyes
+        dark = replace(scene, agent_colours=[(10, 40, 90)] * len(scene.agent_colours))  # light eyes
+        a, b = render_scene(bright, cfg), render_scene(dark, cfg)
+        assert np.array_equal(a.agent_labels, b.agent_labels)
+        painted = (a.frames != b.frames).any(axis=-1)
+        assert painted.any()
+        assert np.array_equal(painted, a.agent_masks), f"seed {seed}: {(painted != a.agent_masks).sum()} pixels"
+
+
 def test_every_interaction_renders_and_moves_differently() -> None:
     cfg = SynthConfig(size=32)
     for k in INTERACTIONS:

@@ -38,8 +38,9 @@ from bgs_hf.synth.scene import INTERACTIONS, TYPE_PARAM_RANGES, Scene, SynthConf
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever a seed's files change. 3: videos encoded without x264's macroblock-tree rate control,
-#: which made version 2's pixels differ between generations of the same seed.
-GENERATOR_VERSION = "socialshapes-3"
+#: which made version 2's pixels differ between generations of the same seed. 4: an agent's eye dot, which
+#: reaches past its body's edge, is labelled as the agent in agent_masks.npz (videos and tables as in 3).
+GENERATOR_VERSION = "socialshapes-4"
 TRIPLET_COLUMNS = [
     "participation",
     "task",

@@ -174,11 +174,11 @@ def render_scene(scene: Scene, config: SynthConfig | None = None) -> RenderedCli
             img[m] = colour * 0.8
             inner = shape_mask(wx, wy, cx, cy, 0.8 * r, h, scene.agent_shapes[k])
             img[inner] = colour
-            labels[f][m] = k + 1
             eye_x, eye_y = cx + 0.55 * r * np.cos(h), cy + 0.55 * r * np.sin(h)
             eye = (wx - eye_x) ** 2 + (wy - eye_y) ** 2 < (0.32 * r) ** 2
             lum = colour @ np.array([0.299, 0.587, 0.114], np.float32)
             img[eye] = 20.0 if lum > 110 else 245.0
+            labels[f][m | eye] = k + 1  # the eye reaches past the body's edge: it is the agent's pixels too
         frames[f] = np.clip(img, 0, 255).astype(np.uint8)
     return RenderedClip(frames=frames, agent_labels=labels, positions=pos, headings=head)
 
