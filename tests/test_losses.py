@@ -39,6 +39,17 @@ def test_triplet_uses_local_indices_and_gradient():
     assert emb.grad[0].abs().sum() == 0 and emb.grad[1:].abs().sum() > 0
 
 
+@pytest.mark.parametrize("loss", [TripletMarginLoss(), OddOneOutLoss()])
+def test_odd_must_name_one_position_per_triplet(loss):
+    """A short ``odd`` used to make the hinge score only the first triplets (gather takes a shorter index)."""
+    trip = torch.tensor([[1, 2, 3], [0, 1, 2], [0, 2, 3]])
+    emb = torch.cat([torch.zeros(1, 2) + 0.5, EMB])
+    with pytest.raises(ValueError, match="odd has 1 entries for 3 triplets"):
+        loss(emb, trip, torch.tensor([1]))
+    with pytest.raises(ValueError, match="positions 0, 1 or 2"):
+        loss(emb, trip, torch.tensor([1, 3, 0]))
+
+
 def test_odd_one_out_hand_values_and_soft_labels():
     trip = torch.tensor([[0, 1, 2]])
     z = [0.8, 0.0, 0.6]  # logits: odd=0 <- cos(1,2), odd=1 <- cos(0,2), odd=2 <- cos(0,1); T = 1

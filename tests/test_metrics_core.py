@@ -197,6 +197,14 @@ def test_ooo_accuracy_drops_catch_trials(caplog):
     assert boot.estimate == pytest.approx(1 / 3)
 
 
+def test_ooo_accuracy_refuses_negative_clip_indices():
+    """numpy would read clip -1 as the last clip and score a judgment nobody made."""
+    with pytest.raises(BGSInputError, match="clip -1"):
+        ooo_acc_3way(S, [[0, 1, -1]], [2])
+    with pytest.raises(BGSInputError, match="clip -1"):
+        ooo_acc_2way(S[:3, :3], [[0, 1, -1]], [2], items=[0, 1, 2])
+
+
 def test_ooo_accuracy_is_nan_not_zero_for_undefined_similarities():
     nan_model = cosine_similarity_matrix(np.full((4, 8), np.nan))  # e.g. a run that diverged
     assert np.isnan(ooo_acc_3way(nan_model, IDX, ODD)) and np.isnan(ooo_acc_2way(nan_model, IDX, ODD))

@@ -15,6 +15,17 @@ def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | Non
     return t
 
 
+def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) -> torch.Tensor:
+    """The odd-one-out position (0, 1 or 2) of each triplet, one per triplet: a shorter ``odd`` would make
+    ``gather`` silently score only the first triplets."""
+    o = as_index(odd, device, width=None, name="odd").reshape(-1)
+    if o.shape[0] != n_triplets:
+        raise ValueError(f"odd has {o.shape[0]} entries for {n_triplets} triplets")
+    if o.numel() and (int(o.min()) < 0 or int(o.max()) > 2):
+        raise ValueError("odd must hold positions 0, 1 or 2 within each triplet")
+    return o
+
+
 def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
     """Cosine similarity of rows ``emb[i]`` and ``emb[j]`` (re-normalised, so raw features also work).
 

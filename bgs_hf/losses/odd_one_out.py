@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, pair_cosine, zero_loss
+from bgs_hf.losses._common import as_index, as_odd, pair_cosine, zero_loss
 
 
 class OddOneOutLoss(nn.Module):
@@ -66,7 +66,7 @@ class OddOneOutLoss(nn.Module):
             return -(q * logp).sum(1).mean()
         if odd is None:
             raise ValueError("OddOneOutLoss needs odd or odd_probs")
-        o = as_index(odd, emb.device, width=None, name="odd").reshape(-1)
+        o = as_odd(odd, trip.shape[0], emb.device)
         return torch.nn.functional.nll_loss(logp, o)
 
     def get_config_dict(self) -> dict[str, Any]:

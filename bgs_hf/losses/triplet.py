@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, pair_cosine, zero_loss
+from bgs_hf.losses._common import as_index, as_odd, pair_cosine, zero_loss
 
 # For each odd position, the two kept positions (anchor first, positive second).
 _KEPT = torch.tensor([[1, 2], [0, 2], [0, 1]])
@@ -50,7 +50,7 @@ class TripletMarginLoss(nn.Module):
         trip = as_index(triplets, emb.device, width=3, name="triplets")
         if trip.shape[0] == 0:
             return zero_loss(emb)
-        o = as_index(odd, emb.device, width=None, name="odd").reshape(-1)
+        o = as_odd(odd, trip.shape[0], emb.device)
         kept = _KEPT.to(emb.device)[o]
         a = trip.gather(1, kept[:, :1]).squeeze(1)
         p = trip.gather(1, kept[:, 1:]).squeeze(1)

@@ -71,6 +71,8 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     """
     sim = np.asarray(model_sim, dtype=np.float64)
     idx = np.asarray(idx, dtype=np.int64)
+    if idx.size and idx.min() < 0:  # numpy would wrap it to the last clip
+        raise BGSInputError(f"triplet names clip {int(idx.min())}: clip indices start at 0")
     if items is not None and sim.shape[0] == len(items):
         items = np.asarray(items, dtype=np.int64)
         lut = np.full(max(int(items.max()), int(idx.max(initial=0))) + 1, -1, dtype=np.int64)
