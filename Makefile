@@ -34,7 +34,7 @@ test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m "not slow and not browser"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bgs_hf tests benchmarks spaces
+	$(VENV)/bin/ruff check bgs_hf tests benchmarks spaces setup.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_stats.py

@@ -13,5 +13,15 @@ CITATION = """@article{garcia2025bgs,
   url     = {https://arxiv.org/abs/2510.01502}
 }"""
 
+
+
+def bundled_folder(name: str, repo_folder: str) -> Path:
+    """A top-level folder of the repository, or its copy ``bgs_hf/_bundled/<name>`` in an installed wheel
+    (setup.py makes it; editable installs and checkouts have the repository's own folder)."""
+    package = Path(__file__).resolve().parent
+    packaged = package / "_bundled" / name
+    return packaged if packaged.is_dir() else package.parent / repo_folder
+
+
 #: Jinja templates of the model and dataset cards (top-level ``hub_cards/`` of the repository).
-HUB_CARDS_DIR = Path(__file__).resolve().parents[1] / "hub_cards"
+HUB_CARDS_DIR = bundled_folder("hub_cards", "hub_cards")

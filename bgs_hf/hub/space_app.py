@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.paper import bundled_folder
 
 logger = logging.getLogger(__name__)
 
@@ -625,7 +626,7 @@ def launch(
 
 
 # ------------------------------------------------------------------------------------------ publishing
-SPACE_TEMPLATE = Path(__file__).resolve().parents[2] / "spaces" / "bgs-demo"
+SPACE_TEMPLATE = bundled_folder("space", "spaces/bgs-demo")
 SPACE_FILES: tuple[str, ...] = ("app.py", "requirements.txt", "README.md")
 
 
