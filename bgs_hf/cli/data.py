@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_source(e)
     e.add_argument("out", metavar="OUT", type=Path, help="output folder")
     e.add_argument("--no-card", action="store_true", help="README with the configs only, no dataset card")
+    _add_card_flags(e)
     e.set_defaults(func=run_export)
 
     u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo")
@@ -50,7 +51,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--private", action="store_true", help="create the repo as private")
     u.add_argument("--local-dir", type=Path,
                    help="write the Hub folder here and upload nothing (inspect before publishing)")
+    _add_card_flags(u)
     u.set_defaults(func=run_push)
+
+
+def _add_card_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--license", metavar="ID",
+                   help="licence of your data (a Hub licence id, e.g. cc-by-4.0); default: the source's own "
+                        "(a SocialShapes benchmark: apache-2.0; a Hub-layout folder: its card's; a release-layout "
+                        "folder: the Garcia & Isik release's, which has none)")
+    p.add_argument("--pretty-name", metavar="TEXT", help="the dataset's display name on its card")
+
+
+def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
+    """What the card says about where ``data`` comes from and under which licence."""
+    from dataclasses import replace
+
+    from bgs_hf.data.hub import (
+        DatasetCardInfo,
+        card_info_from_front_matter,
+        read_front_matter,
+        with_declared_license,
+    )
+
+    readme = Path(data.meta.get("folder", "")) / "README.md"
+    if data.meta.get("ground_truth"):
+        from bgs_hf.synth.generate import socialshapes_card_info
+
+        info = socialshapes_card_info(json.loads(Path(data.meta["ground_truth"]).read_text()).get("seed"))
+    elif data.meta.get("source") == "hub" and readme.is_file():
+        info = card_info_from_front_matter(read_front_matter(readme))
+    else:
+        info = DatasetCardInfo()
+    if args.license:
+        info = with_declared_license(info, args.license)
+    return replace(info, pretty_name=args.pretty_name) if args.pretty_name else info
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
@@ -114,7 +149,8 @@ def run_export(args: argparse.Namespace) -> int:
     from bgs_hf.data import write_hub
 
     require_new_folder(args.out, "OUT")
-    out = write_hub(_load(args), args.out, card=not args.no_card)
+    data = _load(args)
+    out = write_hub(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
     print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
     return 0
 
@@ -129,11 +165,11 @@ def run_push(args: argparse.Namespace) -> int:
         require_new_folder(args.local_dir, "--local-dir")
     data = _load(args)
     if args.local_dir:
-        write_hub(data, args.local_dir)
+        write_hub(data, args.local_dir, card_info=_card_info(data, args))
         print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")
         return 0
     with tempfile.TemporaryDirectory(prefix="bgs-hf-push-") as tmp:
-        folder = write_hub(data, Path(tmp) / "dataset")
+        folder = write_hub(data, Path(tmp) / "dataset", card_info=_card_info(data, args))
         url = push_to_hub(folder, args.repo_id, private=args.private)
     print(f"pushed to {url}")
     return 0

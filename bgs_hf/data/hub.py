@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -57,6 +57,25 @@ class DatasetCardInfo:
     tags: list[str] = field(
         default_factory=lambda: ["odd-one-out", "triplets", "human-similarity", "social-perception", "video", "bgs-hf"]
     )
+
+
+def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
+    """Card fields of a Hub-layout source, so re-publishing it keeps its own licence and name (the defaults
+    describe the Garcia & Isik release, which is right only for that release)."""
+    default = DatasetCardInfo()
+    license_id, license_name = str(meta.get("license") or default.license), meta.get("license_name")
+    if license_id == default.license and license_name in (None, default.license_name):
+        return replace(default, pretty_name=meta.get("pretty_name"))
+    shown = license_name or license_id
+    return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
+                           license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="")
+
+
+def with_declared_license(info: DatasetCardInfo, license_id: str) -> DatasetCardInfo:
+    """``info`` under a licence the publisher declares (``--license``): their data, not the paper's release."""
+    return replace(info, license=license_id, license_name=None if license_id != "other" else info.license_name,
+                   license_note=f"Licensed `{license_id}` by the publisher of this dataset.",
+                   citation="" if info.citation == GARCIA_ISIK_BIBTEX else info.citation)
 
 
 # ---------------------------------------------------------------------------------------------- detect
