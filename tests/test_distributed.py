@@ -15,11 +15,14 @@ import pytest
 HERE = Path(__file__).resolve().parent
 
 
-def first_step(out_json: str, embed_chunk: int, recipe: str) -> None:
+def first_step(out_json: str, embed_chunk: int, recipe: str, clips_per_step: int) -> None:
     """Train one step through BGSTrainer (accelerate/DDP when launched by torchrun); record loss and grads.
 
-    Gradient clipping is off: clipping to norm 1 would hide a wrong world-size scaling of the gradients.
+    Gradient clipping is off: clipping to norm 1 would hide a wrong world-size scaling of the gradients. The
+    model carries a buffer, as CLIP does (position ids): DDP broadcast buffers at every forward, and ranks with
+    different row counts run different numbers of chunked forwards, which hung such a model.
     """
+    import torch
     from test_training_helpers import tiny_data, tiny_peft_model
     from transformers import TrainerCallback
 
@@ -28,6 +31,7 @@ def first_step(out_json: str, embed_chunk: int, recipe: str) -> None:
 
     data, pix = tiny_data()
     model = tiny_peft_model(dropout=0.0)
+    model.register_buffer("position_ids", torch.arange(4))
     seen: dict = {}
 
     class Capture(TrainerCallback):
@@ -38,8 +42,9 @@ def first_step(out_json: str, embed_chunk: int, recipe: str) -> None:
 
     rank = int(os.environ.get("RANK", 0))
     cfg = TrainConfig(
-        data=DataArguments(data="tiny"), bgs=BGSArguments(recipe=recipe, clips_per_step=6, embed_chunk=embed_chunk),
-        training={"output_dir": f"{out_json}.run", "use_cpu": True, "max_steps": 1, "eval_strategy": "no",
+        data=DataArguments(data="tiny"), bgs=BGSArguments(recipe=recipe, clips_per_step=clips_per_step, embed_chunk=embed_chunk),
+        training={"output_dir": f"{out_json}.run", "use_cpu": True, "max_steps": 2,  # a hang showed from the 2nd step on
+                  "eval_strategy": "no",
                   "load_best_model_at_end": False, "lr_scheduler_type": "constant", "save_strategy": "no",
                   "disable_tqdm": True, "seed": 5, "logging_steps": 1,
                   "max_grad_norm": 0.0},
@@ -75,8 +80,9 @@ def _compare(one: dict, two: dict) -> None:
     assert nonzero >= len(one["grads"]) // 2
 
 
-#: (embed_chunk, recipe): plain clip sets, chunked re-forward under DDP, and paper-v1 (no-gradient rows)
-CASES = [(0, "clip-batched"), (2, "clip-batched"), (0, "paper-v1")]
+#: (embed_chunk, recipe, clips_per_step): plain clip sets, chunked re-forward under DDP, paper-v1 (no-gradient
+#: rows), and 5 clips in chunks of 2 (3 rows, 2 forwards on one rank; 2 rows, 1 forward on the other)
+CASES = [(0, "clip-batched", 6), (2, "clip-batched", 6), (0, "paper-v1", 6), (2, "clip-batched", 5)]
 
 
 @pytest.mark.distributed
@@ -92,8 +98,8 @@ def test_two_processes_match_one(tmp_path):
     proc = subprocess.run([torchrun, "--nproc_per_node", "2", "--standalone", __file__, two],
                           env=env, timeout=300, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for chunk, recipe in CASES:
-        tag = f"{chunk}-{recipe}"
+    for chunk, recipe, cps in CASES:
+        tag = f"{chunk}-{recipe}-{cps}"
         one_res = json.loads(Path(f"{tmp_path / 'one'}-{tag}.0").read_text())
         r0 = json.loads(Path(f"{two}-{tag}.0").read_text())
         r1 = json.loads(Path(f"{two}-{tag}.1").read_text())
@@ -102,5 +108,5 @@ def test_two_processes_match_one(tmp_path):
 
 
 if __name__ == "__main__":
-    for chunk, recipe in CASES:
-        first_step(f"{sys.argv[1]}-{chunk}-{recipe}", chunk, recipe)
+    for chunk, recipe, cps in CASES:
+        first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)

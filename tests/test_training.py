@@ -321,3 +321,45 @@ def test_evaluating_every_n_steps_saves_on_the_same_schedule(tmp_path, tiny):
     assert training_defaults({"eval_strategy": "steps", "save_strategy": "epoch"})["save_strategy"] == "epoch"
     res = _run(tmp_path, tiny, "steps", num_train_epochs=2, eval_strategy="steps", eval_steps=2)
     assert res.trainer.state.best_model_checkpoint is not None
+
+
+def test_overwriting_a_run_tolerates_another_rank_removing_the_same_checkpoints(tmp_path, monkeypatch):
+    """Every rank of a launch claims the output folder; a checkpoint another rank removed first used to kill
+    this rank with FileNotFoundError."""
+    import shutil
+
+    from bgs_hf.training import api
+
+    for step in (1, 2, 3):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "adapter_model.safetensors").write_bytes(b"x")
+    real = shutil.rmtree
+
+    def other_rank_was_first(path, *a, **kw):
+        real(path)  # the other rank's removal
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(shutil, "rmtree", other_rank_was_first)
+    api._claim_output_dir(tmp_path, resuming=False, overwrite=True)
+    assert not list(tmp_path.glob("checkpoint-*"))
+
+
+def test_a_plain_training_arguments_object_trains(tmp_path, tiny):
+    """TrainingArguments' own default remove_unused_columns=True made the Trainer strip the step descriptions
+    (KeyError 'epoch' at the first step); train_bgs documents such an object as valid."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import build_loss
+    from bgs_hf.training.data import StepDataset, build_sampler
+    from bgs_hf.training.trainer import BGSTrainer
+
+    data, pix = tiny
+    trip = data.triplets("train")
+    sampler = build_sampler(get_recipe("clip-batched"), trip, human_similarity(trip.idx, trip.odd, data.n_clips),
+                            data.split_items("train"), seed=0)
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, per_device_train_batch_size=1, report_to="none")
+    trainer = BGSTrainer(model=tiny_peft_model(), args=args, train_dataset=StepDataset(sampler),
+                         loss_fn=build_loss(BGSArguments()), data_collator=BGSCollator(sampler, TensorClipStore(pix)),
+                         clip_store=TensorClipStore(pix))
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert float(trainer.compute_loss(trainer.model, batch).detach()) > 0

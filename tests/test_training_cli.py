@@ -32,6 +32,24 @@ def test_parse_flags_and_bgs_defaults():
     assert not off.load_best_model_at_end and str(off.lr_scheduler_type.value) == "constant"
 
 
+@pytest.mark.parametrize("schedule", ["cosine", "linear", "constant_with_warmup"])
+def test_another_lr_schedule_gets_no_plateau_kwargs(schedule):
+    """The plateau's mode/factor/patience used to stay and crash every other schedule at the first step."""
+    import torch
+    from transformers import get_scheduler
+
+    from bgs_hf.train import parse
+
+    t = parse(["--data", "d", "--output_dir", "/tmp/x", "--lr_scheduler_type", schedule]).training
+    assert t.lr_scheduler_kwargs == {}
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    get_scheduler(t.lr_scheduler_type, opt, num_warmup_steps=1, num_training_steps=10,
+                  scheduler_specific_kwargs=t.lr_scheduler_kwargs)
+    kept = parse(["--data", "d", "--output_dir", "/tmp/x", "--lr_scheduler_type", schedule,
+                  "--lr_scheduler_kwargs", '{"num_cycles": 0.25}' if schedule == "cosine" else "{}"]).training
+    assert kept.lr_scheduler_kwargs == ({"num_cycles": 0.25} if schedule == "cosine" else {})
+
+
 def test_memory_is_pinned_only_for_an_accelerator(monkeypatch):
     """Pinned memory on a CPU-only machine makes torch warn on every data loader; with a GPU it speeds copies."""
     import torch

@@ -127,7 +127,7 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
                             "--output_dir, resume it with --resume_from_checkpoint, or pass --overwrite_output_dir",
                             path=out_dir)
     for folder in (f for f in earlier if f.is_dir()):
-        shutil.rmtree(folder)
+        shutil.rmtree(folder, ignore_errors=True)  # another node's rank may be removing the same folder
     logger.warning("%s: replacing an earlier run (its checkpoints removed)", out_dir)
 
 
@@ -208,8 +208,9 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     start = time.time()
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
-    _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
-                      overwrite=config.bgs.overwrite_output_dir)
+    with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
+        _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
+                          overwrite=config.bgs.overwrite_output_dir)
     if args.dataloader_persistent_workers and args.dataloader_num_workers > 0:
         raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
                             "epoch, which persistent workers would never see change (every epoch would replay "
@@ -272,7 +273,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
         args.eval_strategy = "no"
         args.load_best_model_at_end = False
         if args.lr_scheduler_type == "reduce_lr_on_plateau":
-            args.lr_scheduler_type = "constant"
+            args.lr_scheduler_type, args.lr_scheduler_kwargs = "constant", {}
     elif b.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
 

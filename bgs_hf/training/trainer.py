@@ -81,6 +81,22 @@ class EpochSyncCallback(TrainerCallback):
         self.dataset.set_epoch(math.floor((state.epoch or 0.0) + 1e-6))
 
 
+def _fit_arguments_to_bgs(args: Any) -> None:
+    """Two Trainer defaults that break BGS steps, set before the accelerator is built (a TrainingArguments
+    object made by the user keeps them; the BGS defaults of ``training_arguments`` do not matter here).
+
+    - ``remove_unused_columns``: the items are step descriptions for the collator, not model inputs, and the
+      Trainer would strip them all (KeyError 'epoch' at the first step).
+    - ``ddp_broadcast_buffers``: DDP broadcasts buffers at every forward, and ranks run different numbers of
+      forwards in a step (chunks of a rank's own rows; no-gradient rows only where a rank has some), so a
+      model with a buffer (CLIP's position ids) hung. Our backbones' buffers are constants; an explicit True
+      is kept.
+    """
+    args.remove_unused_columns = False
+    if args.ddp_broadcast_buffers is None:
+        args.ddp_broadcast_buffers = False
+
+
 class BGSTrainer(Trainer):
     """Trainer for BGS embedders.
 
@@ -94,6 +110,9 @@ class BGSTrainer(Trainer):
     def __init__(self, *args: Any, loss_fn: torch.nn.Module, clip_store: ClipStore,
                  eval_sets: Mapping[str, tuple[np.ndarray, Any, Any]] | None = None, embed_chunk: int = 0,
                  bgs_info: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        training_args = kwargs.get("args", args[1] if len(args) > 1 else None)
+        if training_args is not None:
+            _fit_arguments_to_bgs(training_args)
         super().__init__(*args, **kwargs)
         # the model returns embeddings, never a loss: the Trainer must not pass num_items_in_batch
         self.model_accepts_loss_kwargs = False
