@@ -447,3 +447,30 @@ def test_pretrain_help_defaults_are_the_recipes_and_lists_parse() -> None:
 def test_flags_that_would_be_ignored_are_refused(argv: list[str], message: str, capsys) -> None:
     assert cli(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["synth", "{tmp}/a", "--size", "0", "--clips", "10"],  # was ZeroDivisionError, and a half-made folder
+    ["synth", "{tmp}/b", "--size", "-2", "--clips", "10"],
+    ["synth", "{tmp}/c", "--seed", "-1", "--clips", "10"],  # was numpy's "expected non-negative integer"
+    ["quickstart", "--seed", "-1", "--out", "{tmp}/q"],
+])
+def test_impossible_sizes_and_negative_seeds_are_one_line(argv, tmp_path: Path, capsys) -> None:
+    try:
+        rc = cli([a.format(tmp=tmp_path) for a in argv])
+    except SystemExit as exit_:  # argparse's own refusal of a flag value
+        rc = exit_.code
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and "error:" in err[-1] and not any("Traceback" in line for line in err)
+    assert not any(tmp_path.iterdir()), "nothing written"
+
+
+def test_space_unknown_catalogue_split_is_one_line(tmp_path: Path) -> None:
+    """An unknown split name used to show every clip of the catalogue, training clips included."""
+    from bgs_hf.hub.space_app import Catalogue, SpaceConfig
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data = generate_socialshapes(tmp_path / "cat", n_clips=10, seed=0, config=SynthConfig(size=32, workers=1))
+    with pytest.raises(BGSInputError, match="unknown split 'tset'"):
+        Catalogue.load(data, SpaceConfig(model="unused", data=str(data), catalogue_split="tset"))

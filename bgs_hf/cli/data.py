@@ -15,7 +15,7 @@ from bgs_hf.cli._args import int_at_least, require_new_folder
 def _add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
     p.add_argument("--val-fraction", type=float, default=0.2, help="train clips held out as validation (0.2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the validation carve-out and seeded splits (0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the validation carve-out and seeded splits (0)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -14,6 +14,8 @@ import argparse
 import json
 from pathlib import Path
 
+from bgs_hf.cli._args import int_at_least
+
 ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
 
 
@@ -36,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--n-perm", type=int, default=1000, help="permutations for probe p-values (1000)")
     p.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache (default: in the report folder)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=int_at_least(0), default=0,
                    help="seed of bootstraps and permutations, and of the val carve-out for a backbone name (0); "
                         "a run folder is scored on the splits it recorded at training time")
     p.set_defaults(func=run)

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "pretrained baselines, fine-tune the default backbone with BGS, and write report.json/report.md/PNGs.",
     )
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
-    p.add_argument("--seed", type=int, default=0, help="benchmark, split and training seed (default: 0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="benchmark, split and training seed (default: 0)")
     p.add_argument("--clips", type=int_at_least(10), default=None,
                    help="SocialShapes clips (default: 250; not with --data)")
     p.add_argument("--backbone", default=None,

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", help="output folder")
     p.add_argument("--clips", type=int, default=None, help="number of clips (default 250; not with --abstract)")
     p.add_argument(
-        "--seed", type=int, default=0, help="seed; the same seed gives the same benchmark (default 0)"
+        "--seed", type=int_at_least(0), default=0, help="seed; the same seed gives the same benchmark (default 0)"
     )
     p.add_argument(
         "--format", choices=("release", "hub"), default=None, help="output layout (default release; not with --abstract)"

@@ -131,7 +131,10 @@ class Catalogue:
         data = load_data(source)
         ids = data.clip_ids if hasattr(data, "clip_ids") else list(data.clips["clip_id"])
         videos = list(data.clips["video"])
-        items = data.split_items(config.catalogue_split) if config.catalogue_split in data.splits else None
+        try:  # an unknown name used to show every clip, training clips included
+            items = data.split_items(config.catalogue_split)
+        except KeyError as err:
+            raise BGSInputError(str(err.args[0]), path=source) from None
         chosen = [int(i) for i in (items if items is not None else range(data.n_clips)) if videos[int(i)]]
         chosen = chosen[: config.max_catalogue]
         if len(chosen) < 3:

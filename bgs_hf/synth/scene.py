@@ -86,8 +86,8 @@ class SynthConfig:
     crf: int = 18
 
     def __post_init__(self) -> None:
-        if self.size % 2:
-            raise ValueError(f"SynthConfig.size must be even for yuv420p h264, got {self.size}")
+        if self.size % 2 or self.size < 16:
+            raise ValueError(f"SynthConfig.size must be even and at least 16 px (h264, agents of a few px), got {self.size}")
         if self.num_frames < 2:
             raise ValueError(f"SynthConfig.num_frames must be >= 2, got {self.num_frames}")
 
