@@ -351,3 +351,17 @@ def test_pretrained_column_is_the_evaluated_pretrained_baseline(tmp_path: Path) 
     with torch.no_grad():
         expected = pretrained_of(str(tmp_path))(x).numpy()
     np.testing.assert_allclose(pre, expected, atol=1e-5)
+
+
+def test_space_push_keeps_a_hub_catalogue_and_refuses_a_local_one(tmp_path: Path, capsys) -> None:
+    """--data used to be dropped from the staged settings: the pushed Space showed generated SocialShapes."""
+    import json
+
+    from bgs_hf.cli.main import main as cli
+
+    base = ["space", "--model", "tester/bgs-tiny", "--push", "--repo-id", "tester/bgs-demo", "--split", "test"]
+    assert cli([*base, "--data", "tester/social-ooo", "--local-dir", str(tmp_path / "sp")]) == 0
+    settings = json.loads((tmp_path / "sp" / "bgs_space.json").read_text())
+    assert settings["data"] == "tester/social-ooo" and settings["catalogue_split"] == "test"
+    assert cli([*base, "--data", str(tmp_path), "--local-dir", str(tmp_path / "sp2")]) == 2
+    assert "local folder" in capsys.readouterr().err and not (tmp_path / "sp2").exists()

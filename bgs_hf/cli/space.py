@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
     if args.push:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
+        if args.data:
+            from bgs_hf.hub.card import is_hub_id
+
+            if Path(args.data).exists() or not is_hub_id(args.data):
+                raise BGSInputError(f"a pushed Space cannot read the local folder {args.data}: publish it with "
+                                    "`bgs-hf data push` and pass its Hub dataset id to --data")
+            settings["data"] = args.data  # was dropped: the Space showed the generated SocialShapes instead
         files, url = push_space(
             args.model, args.repo_id, local_dir=args.local_dir, private=args.private, settings=settings
         )
