@@ -253,6 +253,14 @@ def test_unparsable_mapping_index_does_not_make_a_valid_row_a_duplicate(tmp_path
     assert str(first) in map(str, t.mapping["index"])
 
 
+def exit_code(argv: list[str]) -> int:
+    """The CLI's exit status, also when argparse itself refuses a flag value (it exits with 2)."""
+    try:
+        return cli(argv)
+    except SystemExit as exit_:
+        return int(exit_.code)
+
+
 def test_split_arguments_are_checked_and_validate_uses_them(source: Path, tmp_path: Path, capsys) -> None:
     from bgs_hf.data.splits import SplitConfig, carve_val
 
@@ -264,8 +272,8 @@ def test_split_arguments_are_checked_and_validate_uses_them(source: Path, tmp_pa
     assert len(train) == 1 and len(val) == 7
     assert cli(["data", "validate", str(source), "--no-decode", "--val-fraction", "1.5"]) == 2  # was: "OK"
     assert "val_fraction must be in [0, 1)" in capsys.readouterr().err
-    assert cli(["data", "validate", str(source), "--no-decode", "--seed", "-1"]) == 2
-    assert cli(["data", "stats", str(source), "--no-png", "--n-splits", "2", "--seed", "-1"]) == 2
+    assert exit_code(["data", "validate", str(source), "--no-decode", "--seed", "-1"]) == 2  # argparse refuses it
+    assert exit_code(["data", "stats", str(source), "--no-png", "--n-splits", "2", "--seed", "-1"]) == 2
 
 
 def test_export_onto_a_file_is_one_line(source: Path, tmp_path: Path, capsys) -> None:
@@ -456,11 +464,7 @@ def test_flags_that_would_be_ignored_are_refused(argv: list[str], message: str, 
     ["quickstart", "--seed", "-1", "--out", "{tmp}/q"],
 ])
 def test_impossible_sizes_and_negative_seeds_are_one_line(argv, tmp_path: Path, capsys) -> None:
-    try:
-        rc = cli([a.format(tmp=tmp_path) for a in argv])
-    except SystemExit as exit_:  # argparse's own refusal of a flag value
-        rc = exit_.code
-    assert rc == 2
+    assert exit_code([a.format(tmp=tmp_path) for a in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err and "error:" in err[-1] and not any("Traceback" in line for line in err)
     assert not any(tmp_path.iterdir()), "nothing written"
