@@ -14,7 +14,6 @@ CITATION = """@article{garcia2025bgs,
 }"""
 
 
-
 def bundled_folder(name: str, repo_folder: str) -> Path:
     """A top-level folder of the repository, or its copy ``bgs_hf/_bundled/<name>`` in an installed wheel
     (setup.py makes it; editable installs and checkouts have the repository's own folder)."""

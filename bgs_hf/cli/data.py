@@ -74,12 +74,12 @@ def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
         with_declared_license,
     )
 
-    readme = Path(data.meta.get("folder", "")) / "README.md"
+    readme = Path(data.meta["folder"]) / "README.md" if data.meta.get("source") == "hub" else None
     if data.meta.get("ground_truth"):
         from bgs_hf.synth.generate import socialshapes_card_info
 
         info = socialshapes_card_info(json.loads(Path(data.meta["ground_truth"]).read_text()).get("seed"))
-    elif data.meta.get("source") == "hub" and readme.is_file():
+    elif readme is not None and readme.is_file():
         info = card_info_from_front_matter(read_front_matter(readme))
     else:
         info = DatasetCardInfo()

@@ -82,8 +82,8 @@ class EpochSyncCallback(TrainerCallback):
 
 
 def _fit_arguments_to_bgs(args: Any) -> None:
-    """Two Trainer defaults that break BGS steps, set before the accelerator is built (a TrainingArguments
-    object made by the user keeps them; the BGS defaults of ``training_arguments`` do not matter here).
+    """Two Trainer defaults that break BGS steps, set before the accelerator is built, so that a plain
+    TrainingArguments object (not only ``training_arguments``' BGS defaults) trains correctly.
 
     - ``remove_unused_columns``: the items are step descriptions for the collator, not model inputs, and the
       Trainer would strip them all (KeyError 'epoch' at the first step).
