@@ -278,6 +278,11 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     timings["suite_s"] = time.perf_counter() - t0
     for key in ("pretrained", "bgs"):
         models[key] = _pick(suite["fit"][key])
+    # The run folder keeps its pretrained row, so `bgs-hf push RUN_DIR` puts it on the card next to the model.
+    from bgs_hf.hub.run_info import BASELINE_FILE
+
+    baseline = {**suite["fit"]["pretrained"], "split": "test", "backbone": cfg.backbone}
+    (Path(run.output_dir) / BASELINE_FILE).write_text(json.dumps(_json_safe(baseline), indent=2))
 
     report: dict[str, Any] = {
         "data": data.name,

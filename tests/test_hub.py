@@ -106,7 +106,7 @@ def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) 
     assert {r.dataset_split for r in data.eval_results} == {"test"}
     # evaluation table: baseline, this model and the ceiling side by side, from the run's numbers
     assert (
-        "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | — | 37.1% | 58.0% |" in text
+        "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | 14.9% | 37.1% | 58.0% |" in text
     )
     assert "0.087 [0.021, 0.150]" in text and "41.5%" in text and "63.5%" in text
     assert "human noise ceiling (split-half) | 0.210 [0.170, 0.250]" in text
@@ -291,7 +291,7 @@ def test_card_baseline_from_an_evaluation_json_and_unknown_split(tiny_run: Path,
     from bgs_hf.hub.run_info import RunInfo
 
     evaluation = tmp_path / "evaluation.json"  # what `bgs-hf evaluate --report` writes
-    evaluation.write_text(json.dumps({"split": "test", "n_pairs": 50, "fit": {"pretrained": {**BASELINE, "r2": 0.0149},
+    evaluation.write_text(json.dumps({"split": "test", "n_pairs": 637, "fit": {"pretrained": {**BASELINE, "r2": 0.0149},
                                                                              "bgs": {"r2": 0.2}}}))
     info = RunInfo.from_run_dir(tiny_run, baseline=evaluation)
     assert info.baseline["r2"] == pytest.approx(0.0149)  # was: a row of dashes
@@ -301,3 +301,33 @@ def test_card_baseline_from_an_evaluation_json_and_unknown_split(tiny_run: Path,
         RunInfo.from_run_dir(tiny_run, baseline=empty)
     with pytest.raises(BGSInputError, match="no split 'bogus' .*it has: test, val"):
         RunInfo.from_run_dir(tiny_run, split="bogus")
+
+
+def test_a_baseline_scored_under_another_seed_is_put_against_the_runs_ceiling(tiny_run: Path, tmp_path: Path) -> None:
+    """`push --baseline evaluation.json`: that file's split-half ceiling (another seed) is not the run's; one
+    card table must give both rows as percentages of the same ceiling (was: 14.9% of 0.10 next to 41.5% of 0.21)."""
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    evaluation = tmp_path / "evaluation.json"
+    pretrained = {**BASELINE, "r2": 0.0149, "pct_of_ceiling": 14.9, "n_pairs": 637, "n_judgments": 368}
+    evaluation.write_text(json.dumps({"split": "test", "seed": 3, "n_pairs": 637, "n_judgments": 368,
+                                      "noise_ceiling_r2": 0.10, "fit": {"pretrained": pretrained}}))
+    info = RunInfo.from_run_dir(tiny_run, baseline=evaluation)
+    assert info.baseline["pct_of_ceiling"] == pytest.approx(100 * 0.0149 / 0.21)  # hand-computed: 7.095...
+    push_run(tiny_run, REPO, local_dir=tmp_path / "out", baseline=evaluation)
+    text = (tmp_path / "out" / "README.md").read_text()
+    assert "| pretrained `tiny-random-videomae` (no BGS) | 0.015 [-0.010, 0.080] | 7.1% | 37.1% |" in text
+
+
+def test_a_baseline_scored_on_other_judgments_is_refused(tiny_run: Path, tmp_path: Path) -> None:
+    from bgs_hf.hub.run_info import RunInfo
+
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**BASELINE, "n_pairs": 637, "n_judgments": 200}))
+    with pytest.raises(BGSInputError, match="200 judgments, this run's 'test' split has 368"):
+        RunInfo.from_run_dir(tiny_run, baseline=other)
+    val = tmp_path / "val.json"
+    val.write_text(json.dumps({**BASELINE, "split": "val"}))
+    with pytest.raises(BGSInputError, match="scored on split 'val'"):
+        RunInfo.from_run_dir(tiny_run, baseline=val)

@@ -133,6 +133,42 @@ def test_model_without_lora_saves_and_loads_head(tmp_path):
         assert torch.equal(loaded(_clips(model)), ref)
 
 
+def test_model_without_lora_keeps_its_fine_tuned_backbone(tmp_path):
+    """``lora=None`` trains every weight; saving kept only the head and a pointer to the original base, so a
+    fine-tuned backbone from a local folder (or the Hub) silently came back as it was before training."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    from bgs_hf.models.loading import restore_plain_weights
+
+    torch.manual_seed(0)
+    base_dir = tmp_path / "videomae-base"
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        base_dir)
+    model = build_embedder(str(base_dir), lora=None)
+    x = _clips(model)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=0.5)
+    OddOneOutLoss()(model(x), torch.tensor([[0, 1, 2]]), torch.tensor([2])).backward()
+    opt.step()
+    model.eval()
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(tmp_path / "run")
+    with torch.no_grad():
+        assert torch.allclose(load_model(tmp_path / "run")(x), ref, atol=1e-6)
+    # the Trainer's resume path puts the same weights back into a freshly built model
+    fresh = build_embedder(str(base_dir), lora=None).eval()
+    restore_plain_weights(fresh, tmp_path / "run")
+    with torch.no_grad():
+        assert torch.allclose(fresh(x), ref, atol=1e-6)
+    # a frozen backbone (head-only probe) saves no backbone copy: the base folder is the reference
+    probe = build_embedder(str(base_dir), lora=None)
+    probe.backbone.requires_grad_(False)
+    probe.save_pretrained(tmp_path / "probe")
+    assert not (tmp_path / "probe" / "base").exists() and (tmp_path / "probe" / "head.safetensors").is_file()
+
+
 def test_liveness_catches_dead_predictor_lora():
     """V-JEPA 2 skips its predictor, which reuses the encoder's module names: LoRA there is dead."""
     settings = LoraSettings(target_modules=r"predictor\.layer\.\d+\.attention\.(query|value)")

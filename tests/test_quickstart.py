@@ -58,6 +58,15 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
         assert (tmp_path / "demo" / png).stat().st_size > 1000
     assert "noise ceiling" in format_table(report)
     assert "| model |" in (tmp_path / "demo" / "report.md").read_text()
+    # `bgs-hf push RUN_DIR` finds the pretrained row in the run folder (was: nothing wrote baseline.json), and
+    # the card's two rows are percentages of one ceiling, the report's
+    from bgs_hf.hub.run_info import RunInfo
+
+    info = RunInfo.from_run_dir(report["run_dir"])
+    assert info.ceiling["r2"] == pytest.approx(report["noise_ceiling_r2"])
+    for card_row, key in ((info.baseline, "pretrained"), (info.fit, "bgs")):
+        for field in ("r2", "pct_of_ceiling", "ooo_acc_3way"):
+            assert card_row[field] == pytest.approx(report[key][field]), (key, field)
 
 
 def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None:

@@ -363,3 +363,40 @@ def test_a_plain_training_arguments_object_trains(tmp_path, tiny):
                          clip_store=TensorClipStore(pix))
     batch = next(iter(trainer.get_train_dataloader()))
     assert float(trainer.compute_loss(trainer.model, batch).detach()) > 0
+
+
+def test_a_model_without_lora_resumes_from_its_checkpoint(tmp_path, tiny):
+    """A plain BGSEmbedder (``lora=None``) saves ``base/`` + ``head.safetensors``, a layout the Trainer does not
+    know: resuming raised "Can't find a valid checkpoint". Resumed from step 1, step 2 equals the straight run."""
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    data, _ = tiny
+
+    def fresh():
+        torch.manual_seed(0)
+        return build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8))
+
+    model = fresh()
+    fp = model.frame_policy
+    pix = torch.randn(data.n_clips, fp.num_frames, 3, fp.crop, fp.crop, generator=torch.Generator().manual_seed(0))
+    straight, _ = _trainer(tmp_path / "a", data, pix, model, max_steps=2, save_strategy="steps", save_steps=1,
+                           learning_rate=0.05)
+    straight.train()
+    done = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    resumed_model = fresh()
+    assert not torch.equal(resumed_model.head[0].weight, done["head.0.weight"])  # training moved it
+    resumed, _ = _trainer(tmp_path / "b", data, pix, resumed_model, max_steps=2, save_strategy="no",
+                          learning_rate=0.05)
+    resumed.train(resume_from_checkpoint=str(tmp_path / "a" / "checkpoint-1"))
+    for key, value in resumed_model.state_dict().items():
+        assert torch.allclose(value, done[key], atol=1e-6), key
+    # load_best_model_at_end: the best (here: step 1) checkpoint's weights come back (was: a warning, and the
+    # last step's weights kept)
+    from bgs_hf.models import load_model
+
+    step1 = load_model(tmp_path / "a" / "checkpoint-1").state_dict()
+    straight.state.best_model_checkpoint = str(tmp_path / "a" / "checkpoint-1")
+    straight._load_best_model()
+    assert not torch.equal(step1["head.0.weight"], done["head.0.weight"])
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, step1[key]), key

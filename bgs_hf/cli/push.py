@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--baseline",
         default=None,
-        help="JSON with the pretrained model's fit on the same split (default: RUN_DIR/baseline.json if present)",
+        help="the pretrained model's fit on the same split and judgments: a behavioural_fit JSON or bgs-hf "
+        "evaluate's evaluation.json (default: RUN_DIR/baseline.json, which quickstart writes); its %% of ceiling "
+        "is restated against the run's ceiling",
     )
     p.set_defaults(func=run)
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.bootstrap import pct_of_ceiling
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +163,8 @@ class RunInfo:
         if baseline is not None and info.baseline is None:
             raise BGSInputError("the baseline file holds no pretrained-model fit with an r2 (a behavioural_fit "
                                 "JSON or bgs-hf evaluate's evaluation.json)", path=baseline_file)
+        if info.baseline_metrics is not None and info.baseline is not None:
+            info.check_baseline_matches(baseline_file)
         return info
 
     # -- pieces of the card -------------------------------------------------------------------------
@@ -171,15 +175,43 @@ class RunInfo:
     @property
     def baseline(self) -> dict[str, Any] | None:
         """The pretrained model's fit on the same split: ``metrics.json["baseline"]``, or a baseline file: a
-        ``behavioural_fit`` JSON or ``bgs-hf evaluate``'s ``evaluation.json`` (its ``fit.pretrained``)."""
+        ``behavioural_fit`` JSON or ``bgs-hf evaluate``'s ``evaluation.json`` (its ``fit.pretrained``).
+
+        Its ``pct_of_ceiling`` is restated against this run's ceiling: a file scored under another seed carries
+        another split-half ceiling, and one table must not compare percentages of two different ceilings."""
         found = _pick_baseline(self.metrics, self.split)
-        if found is None and self.baseline_metrics:
-            source = self.baseline_metrics
-            evaluated = source.get("fit")
-            if isinstance(evaluated, dict) and isinstance(evaluated.get("pretrained"), dict):
-                source = evaluated["pretrained"]
-            found = _pick_fit(source, self.split) or None
-        return found if found and "r2" in found else None
+        if found is None:
+            found = self._baseline_from_file()
+        if not found or "r2" not in found:
+            return None
+        ceiling = self.ceiling
+        if ceiling is not None and isinstance(found["r2"], (int, float)):
+            pct = pct_of_ceiling(float(found["r2"]), ceiling["r2"])
+            found = {**found, "pct_of_ceiling": pct if math.isfinite(pct) else None}
+        return found
+
+    def _baseline_from_file(self) -> dict[str, Any] | None:
+        source = self.baseline_metrics or {}
+        evaluated = source.get("fit")
+        if isinstance(evaluated, dict) and isinstance(evaluated.get("pretrained"), dict):
+            source = evaluated["pretrained"]
+        return _pick_fit(source, self.split) or None
+
+    def check_baseline_matches(self, path: Path) -> None:
+        """Refuse a baseline file scored on other judgments than this run's split: its R² is not comparable."""
+        if _pick_baseline(self.metrics, self.split) is not None:
+            return  # metrics.json's own baseline wins; the file is not used
+        mine, theirs = self.fit, self._baseline_from_file() or {}
+        source = self.baseline_metrics or {}
+        split = source.get("split", (source.get("fit") or {}).get("split"))
+        if isinstance(split, str) and split != self.split:
+            raise BGSInputError(f"the baseline was scored on split {split!r}, the card reports {self.split!r}",
+                                path=path)
+        for key, what in (("n_judgments", "judgments"), ("n_pairs", "clip pairs")):
+            theirs_n = theirs.get(key, source.get(key))
+            if isinstance(mine.get(key), int) and isinstance(theirs_n, int) and mine[key] != theirs_n:
+                raise BGSInputError(f"the baseline was scored on {theirs_n} {what}, this run's {self.split!r} "
+                                    f"split has {mine[key]}: not the same clips and judgments", path=path)
 
     @property
     def ceiling(self) -> dict[str, Any] | None:

@@ -182,10 +182,14 @@ class BGSEmbedder(nn.Module):
         return self.is_activation_checkpointing
 
     def save_pretrained(self, save_directory: str | os.PathLike[str], **kwargs: Any) -> None:
-        """Save a model without LoRA: ``bgs_config.json`` (+ ``base/``) and the head's weights."""
+        """Save a model without LoRA: ``bgs_config.json``, the head's weights and, when the backbone is trainable
+        (it may have been fine-tuned) or has no Hub/local home, the backbone's weights in ``base/``."""
         from bgs_hf.models.loading import write_bgs_files
 
-        write_bgs_files(self, save_directory, lora=None, save_head=True)
+        if not kwargs.get("is_main_process", True):
+            return
+        trainable = any(p.requires_grad for p in self.backbone.parameters())
+        write_bgs_files(self, save_directory, lora=None, save_head=True, save_backbone=trainable)
 
 
 class BGSPeftModel(PeftModel):
@@ -227,7 +231,9 @@ def build_embedder(
 ) -> BGSEmbedder | BGSPeftModel:
     """Build the embedder for a backbone name/path; with ``lora`` it is wrapped as a :class:`BGSPeftModel`.
 
-    ``head=None`` gives pooled backbone features; ``lora=None`` the plain model (nothing frozen).
+    ``head=None`` gives pooled backbone features; ``lora=None`` the plain model (nothing frozen: full
+    fine-tuning; its ``save_pretrained`` then writes the backbone too. Freeze ``model.backbone`` for a head-only
+    probe).
     ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP).
     """
     spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(

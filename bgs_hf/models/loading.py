@@ -57,13 +57,14 @@ def _clean_backbone_state(backbone: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
-                    save_head: bool) -> Path:
-    """Write ``bgs_config.json`` (+ ``base/`` for offline bases, + ``head.safetensors`` when asked)."""
+                    save_head: bool, save_backbone: bool = False) -> Path:
+    """Write ``bgs_config.json`` (+ ``base/`` for offline bases or when ``save_backbone``, + ``head.safetensors``
+    when asked)."""
     out = Path(save_directory)
     out.mkdir(parents=True, exist_ok=True)
     spec = embedder.spec
     base_folder = None
-    if spec.source in ("tiny-random", "bundled"):
+    if spec.source in ("tiny-random", "bundled") or save_backbone:
         base_folder = BASE_DIR
         (out / BASE_DIR).mkdir(exist_ok=True)
         embedder.backbone.config.save_pretrained(out / BASE_DIR)
@@ -197,16 +198,41 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
                                 "damaged or truncated", path=folder) from None
     else:
         model = base
-        head_path = folder / HEAD_FILE
-        if base.head is not None:
-            if not head_path.is_file():
-                raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder)
-            try:
-                base.head.load_state_dict(load_file(str(head_path)))
-            except SafetensorError as err:
-                raise BGSInputError(f"cannot read {HEAD_FILE} ({err}); the file is damaged or truncated",
-                                    path=folder) from None
+        _load_head(base, folder)
     return model.eval() if not is_trainable else model
+
+
+def _load_head(embedder: Any, folder: Path) -> None:
+    if embedder.head is None:
+        return
+    head_path = folder / HEAD_FILE
+    if not head_path.is_file():
+        raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder)
+    try:
+        embedder.head.load_state_dict(load_file(str(head_path)))
+    except SafetensorError as err:
+        raise BGSInputError(f"cannot read {HEAD_FILE} ({err}); the file is damaged or truncated",
+                            path=folder) from None
+
+
+def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None:
+    """Put a saved adapter-less model's weights (``base/`` backbone when saved, and the head) into ``embedder``
+    in place: how the Trainer resumes or picks the best checkpoint of a model trained without LoRA."""
+    folder = Path(folder)
+    cfg = read_bgs_config(folder)
+    if cfg.get("lora"):
+        raise BGSInputError("this folder holds a LoRA adapter, not an adapter-less model", path=folder)
+    base_folder = cfg["backbone"].get("base_folder")
+    if base_folder:
+        weights = folder / base_folder / "model.safetensors"
+        try:
+            state = load_file(str(weights))
+        except (SafetensorError, OSError) as err:
+            raise BGSInputError(f"cannot read the saved backbone ({type(err).__name__}: {err})", path=weights) from None
+        embedder.backbone.load_state_dict(state)
+    elif any(p.requires_grad for p in embedder.backbone.parameters()):
+        raise BGSInputError("the backbone is trainable but this folder has no saved backbone weights", path=folder)
+    _load_head(embedder, folder)
 
 
 def save_embedder(model: Any, save_directory: str | os.PathLike[str]) -> Path:

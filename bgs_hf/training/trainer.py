@@ -25,7 +25,7 @@ import torch
 from torch.utils.checkpoint import checkpoint
 from transformers import Trainer, TrainerCallback
 
-from bgs_hf.models.loading import INCOMPLETE_MARKER
+from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
 from bgs_hf.training.sampler import shard_rows
@@ -256,6 +256,15 @@ class BGSTrainer(Trainer):
         info = {"totals": self.bgs_totals, **self.bgs_info}
         Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
 
+    def _load_best_model(self) -> None:
+        plain = self._plain_embedder()
+        if plain is None:
+            super()._load_best_model()
+            return
+        logger.info("loading the best model from %s (score %s)", self.state.best_model_checkpoint,
+                    self.state.best_metric)
+        restore_plain_weights(plain, self.state.best_model_checkpoint)
+
     def _save_checkpoint(self, model: torch.nn.Module, trial: Any) -> None:
         """The Trainer writes ``checkpoint-N/`` file by file; a marker present during the write lets a resume
         tell a complete folder from one cut by a kill (see :func:`resolve_resume`)."""
@@ -271,8 +280,21 @@ class BGSTrainer(Trainer):
         if self.args.should_save:
             marker.unlink(missing_ok=True)
 
+    def _plain_embedder(self, model: torch.nn.Module | None = None) -> Any:
+        """The model when it is a :class:`BGSEmbedder` without LoRA (its checkpoints are not in a layout the
+        Trainer knows: ``base/`` + ``head.safetensors``), else ``None``."""
+        from bgs_hf.models.embedder import BGSEmbedder
+
+        unwrapped = self.accelerator.unwrap_model(model if model is not None else self.model,
+                                                  keep_torch_compile=False)
+        return unwrapped if isinstance(unwrapped, BGSEmbedder) else None
+
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model: torch.nn.Module | None = None) -> None:
-        super()._load_from_checkpoint(resume_from_checkpoint, model)
+        plain = self._plain_embedder(model)
+        if plain is not None:
+            restore_plain_weights(plain, resume_from_checkpoint)
+        else:
+            super()._load_from_checkpoint(resume_from_checkpoint, model)
         path = Path(resume_from_checkpoint, BGS_STATE_NAME)
         if path.is_file():
             saved = json.loads(path.read_text(encoding="utf-8"))
