@@ -400,3 +400,36 @@ def test_a_model_without_lora_resumes_from_its_checkpoint(tmp_path, tiny):
     assert not torch.equal(step1["head.0.weight"], done["head.0.weight"])
     for key, value in model.state_dict().items():
         assert torch.equal(value, step1[key]), key
+
+
+def test_paper_v1_last_partial_step_joins_the_one_before_when_processes_outnumber_its_clips(tiny):
+    """paper-v1 on W processes: a last step of 3 x (judgments mod 4) clips < W used to be refused only when
+    collated, at the end of the first epoch, with advice (--clips_per_step) that recipe ignores."""
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    rows = np.flatnonzero(np.arange(len(trip.idx)) < 9)  # 9 judgments: 4 + 4 + 1 (3 clips)
+    nine = (trip.idx[rows], trip.odd[rows])
+    one = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0)
+    assert len(one) == 3 and one.fewest_step_clips() == 3  # one process: the paper's batches, unchanged
+    four = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0, min_step_clips=4)
+    assert len(four) == 2 and four.fewest_step_clips() == 12
+    plans = [four.plan(0, s) for s in range(len(four))]
+    assert [len(p.triplets) for p in plans] == [4, 5]
+    seen = sorted(tuple(p.clips[t].tolist()) + (int(p.clips[t][o]),) for p in plans for t, o in zip(p.triplets, p.odd))
+    assert seen == sorted(tuple(r) + (int(r[o]),) for r, o in zip(nine[0].tolist(), nine[1]))  # none skipped
+
+
+def test_a_recipe_too_small_for_the_processes_is_refused_before_training(tiny):
+    from bgs_hf.training.data import build_sampler
+
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    train = data.split_items("train")
+    assert len(build_sampler(get_recipe("paper-v1"), trip, human, train, seed=0, world_size=12)) > 0
+    with pytest.raises(BGSInputError, match=r"'paper-v1'.* 12 gradient clips for 13 processes.*at most 12 processes"):
+        build_sampler(get_recipe("paper-v1"), trip, human, train, seed=0, world_size=13)
+    small = get_recipe("clip-batched").with_overrides(clips_per_step=2)
+    with pytest.raises(BGSInputError, match=r"2 gradient clips for 3 processes.*--clips_per_step 3 or more"):
+        build_sampler(small, trip, human, train, seed=0, world_size=3)

@@ -251,8 +251,11 @@ def train_bgs(config: TrainConfig) -> TrainResult:
         assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
     if args.should_save:
         _write_run_config(out_dir, config, data)
-    sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=args.seed)
     world_size = max(int(args.world_size), 1)
+    if recipe.sampler == "paper-v1" and b.clips_per_step is not None:
+        logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,
+                       recipe.triplets_per_step)
+    sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=args.seed, world_size=world_size)
     embed_chunk = recipe.embed_chunk
     if b.max_memory:
         sample = store(int(train_clips[0]))[None].to(args.device)

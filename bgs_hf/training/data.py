@@ -88,20 +88,32 @@ def stack_clips(store: ClipStore, clips: np.ndarray) -> torch.Tensor:
     return torch.stack([store(int(c)) for c in clips])
 
 
-def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, seed: int
+def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, seed: int, world_size: int = 1
                   ) -> ClipSetSampler | PaperV1Sampler:
-    """The step sampler of a recipe over the training triplets/clips."""
+    """The step sampler of a recipe over the training triplets/clips; refuses, before any training, a recipe
+    whose smallest step has fewer gradient clips than ``world_size`` processes."""
     if recipe.sampler == "paper-v1":
-        return PaperV1Sampler(
+        sampler: ClipSetSampler | PaperV1Sampler = PaperV1Sampler(
             triplets, human, clips=clips, triplets_per_step=recipe.triplets_per_step,
             rsa_per_epoch=recipe.rsa_per_epoch, rsa_clips=recipe.rsa_clips,
             rsa_grad_clips=recipe.rsa_grad_clips, seed=seed, use_local=recipe.use_local, use_rsa=recipe.use_rsa,
+            min_step_clips=world_size,
         )
-    return ClipSetSampler(
-        triplets, human, clips=clips, clips_per_step=recipe.clips_per_step, seed=seed,
-        seed_judgments=recipe.seed_judgments, passes=recipe.passes_per_epoch,
-        use_local=recipe.use_local, use_rsa=recipe.use_rsa,
-    )
+        advice = (f"{recipe.name} embeds 3 clips per judgment, {recipe.triplets_per_step} judgments a step: run "
+                  f"it on at most {sampler.fewest_step_clips()} processes, or use --recipe clip-batched with "
+                  f"--clips_per_step {world_size} or more")
+    else:
+        sampler = ClipSetSampler(
+            triplets, human, clips=clips, clips_per_step=recipe.clips_per_step, seed=seed,
+            seed_judgments=recipe.seed_judgments, passes=recipe.passes_per_epoch,
+            use_local=recipe.use_local, use_rsa=recipe.use_rsa,
+        )
+        advice = f"use --clips_per_step {world_size} or more (it is {recipe.clips_per_step}), or fewer processes"
+    fewest = sampler.fewest_step_clips()
+    if fewest < world_size:
+        raise BGSInputError(f"recipe {recipe.name!r}: its smallest step has {fewest} gradient clips for {world_size} "
+                            f"processes (each needs one); {advice}")
+    return sampler
 
 
 class StepDataset(torch.utils.data.Dataset):

@@ -195,6 +195,10 @@ class ClipSetSampler:
         """Steps per epoch."""
         return self._n_sets * self.passes
 
+    def fewest_step_clips(self) -> int:
+        """Gradient clips of the smallest step: a run needs at least one per process."""
+        return int(self.set_sizes().min())
+
     def set_sizes(self) -> np.ndarray:
         """Balanced set sizes (they differ by at most one), so no process of a run gets an empty part."""
         base, extra = divmod(len(self.clips), self._n_sets)
@@ -276,7 +280,10 @@ class PaperV1Sampler:
     """The paper's recipe: batches of ``triplets_per_step`` judgments, each clip of each triplet embedded
     separately (3 rows per triplet); on ``rsa_per_epoch`` evenly spaced steps an RSA term over
     ``rsa_clips`` random training clips, of which ``rsa_grad_clips`` carry gradients (the rest are embedded
-    without gradient), on the observed pairs with at least one gradient clip (at most 123 for 24/6)."""
+    without gradient), on the observed pairs with at least one gradient clip (at most 123 for 24/6).
+
+    ``min_step_clips`` (the number of processes): a last, partial batch with fewer clips than that joins the
+    step before it, so every process gets a clip and no judgment is skipped."""
 
     triplets: Any
     human: Any
@@ -288,6 +295,7 @@ class PaperV1Sampler:
     seed: int = 0
     use_local: bool = True
     use_rsa: bool = True
+    min_step_clips: int = 1
 
     def __post_init__(self) -> None:
         self._idx, self._odd = _as_arrays(self.triplets)
@@ -296,9 +304,25 @@ class PaperV1Sampler:
         if len(self._idx) == 0:
             raise BGSInputError("no training judgments (is the train split empty?)")
         self._pairs = _PairTable(self.human)
+        self._n_steps = math.ceil(len(self._idx) / self.triplets_per_step)
+        last = len(self._idx) - (self._n_steps - 1) * self.triplets_per_step
+        if self.use_local and self._n_steps > 1 and 3 * last < self.min_step_clips:
+            self._n_steps -= 1  # the remainder joins the last full batch
 
     def __len__(self) -> int:
-        return math.ceil(len(self._idx) / self.triplets_per_step)
+        return self._n_steps
+
+    def _step_rows(self) -> np.ndarray:
+        """Judgments per step (every step but the last has ``triplets_per_step``)."""
+        rows = np.full(len(self), self.triplets_per_step, dtype=np.int64)
+        rows[-1] = len(self._idx) - (len(self) - 1) * self.triplets_per_step
+        return rows
+
+    def fewest_step_clips(self) -> int:
+        """Gradient clips of the smallest step: a run needs at least one per process."""
+        clips = 3 * self._step_rows() if self.use_local else np.zeros(len(self), dtype=np.int64)
+        clips[self.rsa_steps()] += min(self.rsa_grad_clips, len(self.clips))
+        return int(clips.min())
 
     def rsa_steps(self) -> np.ndarray:
         """Steps of an epoch that add the RSA term (evenly spaced, starting at 0)."""
@@ -308,7 +332,8 @@ class PaperV1Sampler:
 
     def plan(self, epoch: int, step: int) -> StepPlan:
         order = np.random.default_rng([self.seed, epoch]).permutation(len(self._idx))
-        rows = order[step * self.triplets_per_step : (step + 1) * self.triplets_per_step]
+        stop = (step + 1) * self.triplets_per_step if step < len(self) - 1 else len(self._idx)
+        rows = order[step * self.triplets_per_step : stop]
         if self.use_local:
             clips = self._idx[rows].reshape(-1)
             trip = np.arange(3 * len(rows), dtype=np.int64).reshape(-1, 3)
