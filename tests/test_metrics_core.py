@@ -15,15 +15,18 @@ from bgs_hf.metrics import (
     bootstrap_ci,
     cosine_similarity_matrix,
     human_similarity,
+    loo_ceiling,
     ooo_acc_2way,
     ooo_acc_2way_per_judgment,
     ooo_acc_3way,
     ooo_acc_3way_per_judgment,
     paired_bootstrap,
     pct_of_ceiling,
+    pearson,
     r2,
     rsa_pearson,
     rsa_spearman,
+    split_half_ceiling,
 )
 from bgs_hf.metrics.bootstrap import _design, _stat_fn
 
@@ -304,3 +307,55 @@ def test_pct_of_ceiling_and_behavioural_fit():
     hs = human_similarity(trip.idx, trip.odd, 14)
     assert out2["r2"] == pytest.approx(r2(model, hs))
     assert out2["n_judgments"] == int(inside.sum())
+
+
+def test_accuracy_over_items_with_a_global_matrix_scores_only_judgments_inside_them():
+    """The bootstrap over ``items`` weighs only judgments inside them; the point estimate scored every
+    judgment, so it could fall outside its own CI (estimate 0.45, CI [1, 1] in review). Now refused."""
+    rng = np.random.default_rng(0)
+    sim = rng.normal(size=(8, 8))
+    sim = sim + sim.T
+    idx = np.array([[0, 1, 2], [1, 2, 3], [0, 1, 7]])
+    with pytest.raises(BGSInputError, match=r"judgment row 2: triplet \[0, 1, 7\] names a clip outside `items`"):
+        ooo_acc_3way(sim, idx, [0, 0, 0], items=np.arange(4))
+    with pytest.raises(BGSInputError, match="row 2"):
+        bootstrap_ci(sim, None, np.arange(4), idx=idx, odd=[0, 0, 0], stat="ooo_acc_3way", n_boot=10)
+    inside = ooo_acc_3way(sim, idx[:2], [0, 0], items=np.arange(4))
+    assert inside == ooo_acc_3way(sim[:4, :4], idx[:2], [0, 0], items=np.arange(4))  # both matrix forms agree
+
+
+def test_pearson_of_a_constant_float_vector_is_nan():
+    """Centring [0.1, 0.1, 0.1] leaves ulp-sized values: pearson said 1.0 / -1.0 / 0.0 (scipy: nan)."""
+    for y in ([0.1] * 3, [0.7] * 3, [1.0, 2.0, 3.0]):
+        assert np.isnan(pearson([0.1] * 3, y))
+    human = human_similarity(IDX, ODD, 4)
+    assert np.isnan(rsa_pearson(np.full((4, 4), 0.1), human))
+
+
+def test_metric_inputs_are_checked_with_one_line():
+    with pytest.raises(BGSInputError, match="fraction"):
+        bootstrap_ci(S, human_similarity(IDX, ODD, 4), ci=95)
+    with pytest.raises(BGSInputError, match=r"participant must have shape \(3,\)"):
+        bootstrap_ci(S, None, idx=IDX, odd=ODD, participant=["a", "b"], over="participants", n_boot=5)
+    with pytest.raises(BGSInputError, match=r"weights must have shape \(3,\)"):
+        human_similarity(IDX, ODD, 4, weights=np.ones(2))
+    with pytest.raises(BGSInputError, match="odd must be whole numbers, got 2.7"):
+        ooo_acc_3way(S, IDX, np.asarray(ODD) + 0.7)  # was truncated to ODD silently
+    assert ooo_acc_3way(S, np.asarray(IDX, dtype=float), np.asarray(ODD, dtype=float)) == ooo_acc_3way(S, IDX, ODD)
+
+
+def test_ceiling_errors_name_the_row_the_caller_passed():
+    """Catch trials were dropped before the clip check, so the row number was off by their count."""
+    idx = [[0, 0, 1], [0, 1, 2], [1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 9]]
+    odd, part = [0] * 6, ["p", "q"] * 3
+    for fn in (split_half_ceiling, loo_ceiling):
+        with pytest.raises(BGSInputError, match=r"judgment row 5: triplet \[0, 1, 9\]"):
+            fn(idx, 4, odd=odd, participant=part)
+
+
+def test_behavioural_fit_on_an_unknown_split_is_one_line():
+    from test_training_helpers import tiny_data
+
+    data, _ = tiny_data()
+    with pytest.raises(BGSInputError, match="unknown split 'tset'"):
+        behavioural_fit(np.eye(data.n_clips), data, "tset")

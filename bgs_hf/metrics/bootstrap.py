@@ -179,7 +179,11 @@ def _prepare(
     if idx is not None:
         if participant is None and hasattr(idx, "participant"):
             participant = idx.participant
-        idx, odd, participant = drop_catch_trials(*as_triplets(idx, odd), participant, what="the bootstrap")
+        idx, odd = as_triplets(idx, odd)
+        if participant is not None and np.shape(participant) != (len(idx),):
+            raise BGSInputError(f"participant must have shape ({len(idx)},), one per judgment, got "
+                                f"{np.shape(participant)}")
+        idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the bootstrap")
     if human is not None:
         n_items = human.n_items
     elif idx is not None and idx.size:
@@ -208,6 +212,8 @@ def bootstrap_ci(
     ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``).
     """
+    if not 0.0 < ci < 1.0:
+        raise BGSInputError(f"ci is the interval's coverage as a fraction (e.g. 0.95), got {ci}")
     idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over)
     fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)

@@ -89,7 +89,11 @@ class RepeatAgreement:
         return dict(self.__dict__)
 
 
-def _unpack(trip: Any, odd: Any, participant: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``(idx, odd, participant codes, n_items)`` without catch trials; ``n_items`` checked against the
+    triplets (a clip past it would alias another pair's id) before any row is dropped, so an error names the
+    row the caller passed."""
     if participant is None and hasattr(trip, "participant"):
         participant = trip.participant
     idx, odd = as_triplets(trip, odd)
@@ -98,19 +102,13 @@ def _unpack(trip: Any, odd: Any, participant: Any) -> tuple[np.ndarray, np.ndarr
     participant = np.asarray(participant)
     if participant.shape != (len(idx),):
         raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
+    if n_items is not None:
+        check_items(idx, n_items)
     idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the ceiling")
-    _, codes = np.unique(participant, return_inverse=True)
-    return idx, odd, codes.ravel().astype(np.int64)
-
-
-def _resolve_items(idx: np.ndarray, n_items: int | None) -> int:
-    """``n_items`` checked against the triplets (a clip past it would alias another pair's id)."""
     if not idx.size:
         raise BGSInputError("noise ceilings need at least one judgment of three distinct clips")
-    if n_items is None:
-        return int(idx.max()) + 1
-    check_items(idx, n_items)
-    return int(n_items)
+    _, codes = np.unique(participant, return_inverse=True)
+    return idx, odd, codes.ravel().astype(np.int64), int(idx.max()) + 1 if n_items is None else int(n_items)
 
 
 def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
@@ -174,8 +172,7 @@ def split_half_ceiling(
     ``trip`` is a TripletArrays (idx, odd, participant) or an (n, 3) idx array with ``odd`` and
     ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored.
     """
-    idx, odd, pcode = _unpack(trip, odd, participant)
-    n_items = _resolve_items(idx, n_items)
+    idx, odd, pcode, n_items = _unpack(trip, odd, participant, n_items)
     n_part = int(pcode.max()) + 1 if pcode.size else 0
     if n_part < 2:
         raise BGSInputError("split-half ceiling needs at least two participants")
@@ -226,8 +223,7 @@ def loo_ceiling(
     trip: Any, n_items: int | None = None, *, odd: Any = None, participant: Any = None
 ) -> LooCeilingResult:
     """Leave-one-participant-out ceiling (see module docstring); one vectorised pass, no loop."""
-    idx, odd, pcode = _unpack(trip, odd, participant)
-    n_items = _resolve_items(idx, n_items)
+    idx, odd, pcode, n_items = _unpack(trip, odd, participant, n_items)
     pid = compact_pair_ids(idx, n_items)
     rows = np.arange(len(pid))
     size = n_items * (n_items - 1) // 2

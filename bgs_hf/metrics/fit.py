@@ -55,10 +55,10 @@ def behavioural_fit(
     extra: dict[str, Any] = {}
     if hasattr(human, "triplets") and hasattr(human, "splits"):
         data, split = human, (idx if isinstance(idx, str) else "test")
+        items = split_items(data, split)  # first: it turns an unknown split into one clear line
         trip = data.triplets(split)
         if not len(trip.idx):
             raise BGSInputError(f"{getattr(data, 'name', 'data')}: split {split!r} has no valid judgments")
-        items = split_items(data, split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)
         idx, odd = trip.idx, trip.odd
         extra = {"split": split, "n_clips": int(len(items))}

@@ -73,13 +73,18 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     idx = np.asarray(idx, dtype=np.int64)
     if idx.size and idx.min() < 0:  # numpy would wrap it to the last clip
         raise BGSInputError(f"triplet names clip {int(idx.min())}: clip indices start at 0")
-    if items is not None and sim.shape[0] == len(items):
+    if items is not None:
+        # with a global matrix too: an accuracy "over items" must not score judgments outside them (a
+        # bootstrap over those clips would give such judgments no weight, and the CI would miss the estimate)
         items = np.asarray(items, dtype=np.int64)
-        lut = np.full(max(int(items.max()), int(idx.max(initial=0))) + 1, -1, dtype=np.int64)
+        outside = ~np.isin(idx, items).all(axis=1)
+        if outside.any():
+            row = int(np.flatnonzero(outside)[0])
+            raise BGSInputError(f"judgment row {row}: triplet {idx[row].tolist()} names a clip outside `items`")
+    if items is not None and sim.shape[0] == len(items):
+        lut = np.full(max(int(items.max(initial=0)), int(idx.max(initial=0))) + 1, -1, dtype=np.int64)
         lut[items] = np.arange(len(items))
         idx = lut[idx]
-        if (idx < 0).any():
-            raise BGSInputError("a triplet names a clip outside `items`")
     elif idx.size and idx.max() >= sim.shape[0]:
         raise BGSInputError(f"triplet names clip {int(idx.max())} but the model matrix is {sim.shape[0]}×{sim.shape[0]}")
     return np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)

@@ -19,7 +19,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson r; nan for fewer than 3 values or a constant vector (no correlation is defined)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    if x.size < 3:
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:  # tested before centring, which leaves ulp-sized noise
         return float("nan")
     xc = x - x.mean()
     yc = y - y.mean()

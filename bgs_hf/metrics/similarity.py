@@ -57,8 +57,7 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
         idx, odd = idx.idx, idx.odd
     if odd is None:
         raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
-    idx = np.asarray(idx, dtype=np.int64)
-    odd = np.asarray(odd, dtype=np.int64)
+    idx, odd = _whole_numbers(idx, "triplet indices"), _whole_numbers(odd, "odd")
     if idx.ndim != 2 or idx.shape[1] != 3:
         raise BGSInputError(f"triplet indices must have shape (n, 3), got {idx.shape}")
     if odd.shape != (idx.shape[0],):
@@ -67,6 +66,15 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
         row = int(np.flatnonzero((odd < 0) | (odd > 2))[0])
         raise BGSInputError(f"judgment row {row}: odd must be 0, 1 or 2 (position in the triplet), got {odd[row]}")
     return idx, odd
+
+
+def _whole_numbers(values: Any, what: str) -> np.ndarray:
+    """int64 array; float input must hold whole numbers (casting would truncate 1.7 to clip 1 silently)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fc" and arr.size and not (np.isfinite(arr) & (arr == np.round(arr))).all():
+        bad = arr.ravel()[~(np.isfinite(arr) & (arr == np.round(arr))).ravel()][0]
+        raise BGSInputError(f"{what} must be whole numbers, got {bad}")
+    return arr.astype(np.int64)
 
 
 def pair_keys(idx: np.ndarray, n_items: int) -> np.ndarray:
@@ -126,6 +134,8 @@ def human_similarity(
     information. ``weights`` (n,) counts each triplet that many times (used by participant bootstraps).
     """
     idx, odd = as_triplets(idx, odd)
+    if weights is not None and np.shape(weights) != (len(idx),):
+        raise BGSInputError(f"weights must have shape ({len(idx)},), one per triplet, got {np.shape(weights)}")
     if n_items is None:
         n_items = int(idx.max()) + 1 if idx.size else 0
     check_items(idx, n_items)
