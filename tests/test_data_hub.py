@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import datasets
 import numpy as np
@@ -278,3 +279,145 @@ def test_exported_cards_keep_the_source_licence(release, tmp_path):
     meta, text = _card(tmp_path / "rel_default")
     assert meta["license"] == "other" and meta["license_name"] == "no-licence-release" and "no licence" in text
     assert "## Citation" in text
+
+
+def _as_hub_cache_snapshot(folder, cache):
+    """``folder`` laid out as huggingface_hub caches a dataset repo: files in ``blobs/``, the snapshot made of
+    relative symlinks into it (what `snapshot_download` returns on Linux)."""
+    import hashlib
+    import os
+    import shutil
+
+    repo = cache / "datasets--someone--social-ooo"
+    snapshot = repo / "snapshots" / ("c" * 40)
+    (repo / "blobs").mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("c" * 40)
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        blob = repo / "blobs" / hashlib.sha256(f.read_bytes()).hexdigest()
+        shutil.copyfile(f, blob)
+        link = snapshot / f.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(blob, link.parent), link)
+    return snapshot
+
+
+def test_a_hub_cache_snapshot_with_videos_loads_and_outside_symlinks_stay_refused(exported, tmp_path, monkeypatch):
+    """Every video of a downloaded dataset repo is a symlink into the cache's blob store; they were all refused
+    as "resolves outside the dataset folder", so no Hub dataset with videos loaded by repo id."""
+    import os
+
+    import huggingface_hub
+
+    data, out = exported
+    snapshot = _as_hub_cache_snapshot(out, tmp_path / "hub")
+    real = huggingface_hub.snapshot_download
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kw: real(
+        repo_id, **kw, cache_dir=str(tmp_path / "hub"), local_files_only=True))
+    back = load("someone/social-ooo")
+    assert back.root == snapshot.resolve() or back.root == snapshot
+    assert [v is not None for v in back.clips["video"]] == [v is not None for v in data.clips["video"]]
+    assert sum(v is not None for v in back.clips["video"]) == 2
+    # a symlink inside a plain folder that points anywhere else is still refused
+    plain = write_hub(data, tmp_path / "plain")
+    outside = tmp_path / "elsewhere.mp4"
+    outside.write_bytes((plain / "videos" / "clip_001.mp4").read_bytes())
+    (plain / "videos" / "clip_001.mp4").unlink()
+    os.symlink(outside, plain / "videos" / "clip_001.mp4")
+    with pytest.raises(BGSInputError, match="clips row 2: video path 'videos/clip_001.mp4' resolves outside"):
+        load(plain)
+
+
+def test_a_hub_folder_with_csv_configs_is_not_served_stale(exported, tmp_path):
+    """The datasets cache key hashed README.md and *.parquet only: a rewritten judgments.csv was not seen."""
+    data, out = exported
+    folder = write_hub(data, tmp_path / "csv")
+    meta, text = _card(folder)
+    for config in ("clips", "judgments"):
+        parquet = _parquet(folder, config)
+        table = pd.read_parquet(parquet)
+        if config == "clips":
+            table["captions"] = table["captions"].map(lambda c: json.dumps(list(c)))
+        table.to_csv(folder / config / f"{config}.csv", index=False)
+        parquet.unlink()
+    for entry in meta["configs"]:
+        entry["data_files"] = [{"split": "train", "path": f"{entry['config_name']}/{entry['config_name']}.csv"}]
+    body = text.split("---", 2)[2]
+    (folder / "README.md").write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---" + body)
+    assert len(load(folder).judgments) == len(data.judgments)
+    judgments = pd.read_csv(folder / "judgments" / "judgments.csv")
+    judgments.iloc[:100].to_csv(folder / "judgments" / "judgments.csv", index=False)
+    assert len(load(folder).judgments) == 100
+
+
+def test_validate_lists_every_bad_split_label_and_still_checks_the_rest(exported, tmp_path):
+    """A Hub folder with unknown stimulus_set labels: validate listed only the first (or none, when another
+    problem came first), and skipped the judgment-independent video checks after it."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "labels")
+    clips = pd.read_parquet(_parquet(out, "clips"))
+    clips.loc[[3, 5, 8], "stimulus_set"] = "dev"
+    clips.to_parquet(_parquet(out, "clips"))
+    judgments = pd.read_parquet(_parquet(out, "judgments"))
+    judgments.loc[9, "odd"] = 5
+    judgments.to_parquet(_parquet(out, "judgments"))
+    (out / "videos" / "clip_007.mp4").write_bytes(b"\x00not a video")
+    _, problems = validate(out)
+    text = [str(p) for p in problems]
+    assert [t for t in text if "stimulus_set" in t] == [
+        f"clips row {r}: stimulus_set 'dev' is not train/val/test" for r in (4, 6, 9)]
+    assert "judgments row 10: odd 5 is not a position in its triplet (0, 1 or 2)" in text
+    assert any(t.startswith("clip_007.mp4: ") for t in text)  # the video check still ran
+    assert not any("split 'test' is empty" in t for t in text)  # no follow-on of the bad labels
+    judgments.loc[9, "odd"] = 1
+    judgments.to_parquet(_parquet(out, "judgments"))
+    with pytest.raises(BGSInputError, match="clips row 4: stimulus_set 'dev' is not train/val/test"):
+        load(out)  # strict: the first problem
+
+
+def test_release_accepts_every_split_alias_and_reports_partial_labels_beside_other_problems(release, tmp_path):
+    """The release reader had its own label list (no 'training'/'valid'); a partial labelling was hidden
+    whenever another problem had been found first."""
+    import shutil
+
+    folder = tmp_path / "rel"
+    shutil.copytree(release, folder)
+    ann = next(folder.rglob("annotations.csv"))
+    table = pd.read_csv(ann, dtype=str, keep_default_na=False)
+    table["stimulus_set"] = table["stimulus_set"].map({"train": "Training", "test": "testing"})
+    table.to_csv(ann, index=False)
+    assert load(folder).splits["test"].tolist() == load(release).splits["test"].tolist()
+    table.loc[[1, 2], "stimulus_set"] = ""
+    table.to_csv(ann, index=False)
+    trials = next(folder.rglob("all_triplets.csv"))
+    rows = pd.read_csv(trials, dtype=str, keep_default_na=False)
+    rows.loc[0, "response_time"] = "abc"
+    rows.to_csv(trials, index=False)
+    _, problems = validate(folder)
+    text = [str(p) for p in problems]
+    assert any("stimulus_set missing for 2 of 14 clips" in t for t in text), text
+    assert len(text) >= 2
+
+
+def test_clip_names_with_a_sub_folder_export_and_load_back(tmp_path):
+    """Moments-in-Time-style names (``walking/x.mp4``) validated, then export refused them half-way and left a
+    half-written folder that blocked the rerun. They now keep their sub-folder under videos/."""
+    tables = tiny_release_tables(n_clips=14, n_test=6, n_participants=8, trials_per_participant=30)
+    old = tables.mapping["video_name"].iloc[3]
+    new = f"walking/{old}"
+    for df in (tables.mapping, tables.annotations, tables.captions):
+        df.loc[df["video_name"] == old, "video_name"] = new
+    root = write_release(tables, tmp_path / "rel", videos={new: _mp4(), "clip_001.mp4": _mp4()})
+    data = load(root)
+    out = write_hub(data, tmp_path / "ds")
+    assert (out / "videos" / "walking" / old).is_file()
+    back = load(out)
+    assert back.clips["clip_id"] == data.clips["clip_id"]
+    assert sum(v is not None for v in back.clips["video"]) == 2
+    np.testing.assert_array_equal(back.splits["test"], data.splits["test"])
+    # a source video that vanished is refused before anything is written
+
+    Path(data.clips["video"][1]).unlink()
+    with pytest.raises(BGSInputError, match="video of clip 'clip_001.mp4' missing"):
+        write_hub(data, tmp_path / "second")
+    assert not (tmp_path / "second").exists()

@@ -478,3 +478,23 @@ def test_space_unknown_catalogue_split_is_one_line(tmp_path: Path) -> None:
     data = generate_socialshapes(tmp_path / "cat", n_clips=10, seed=0, config=SynthConfig(size=32, workers=1))
     with pytest.raises(BGSInputError, match="unknown split 'tset'"):
         Catalogue.load(data, SpaceConfig(model="unused", data=str(data), catalogue_split="tset"))
+
+
+def test_unreadable_hub_cards_and_bad_figure_names_are_one_line(source: Path, tmp_path: Path, capsys) -> None:
+    """A latin-1 README.md or `configs: 5` was a UnicodeDecodeError / TypeError traceback; `data stats --png
+    out.xyz` computed every statistic, then died in matplotlib."""
+    latin = tmp_path / "latin"
+    latin.mkdir()
+    (latin / "README.md").write_bytes("---\npretty_name: Caf\xe9\n---\n".encode("latin-1"))
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "README.md").write_text("---\nconfigs: 5\n---\n")
+    for folder, message in ((latin, "README.md: not UTF-8 text"), (configs, "`configs` must be a list")):
+        assert exit_code(["data", "stats", str(folder)]) == 2
+        assert message in capsys.readouterr().err
+        assert exit_code(["data", "validate", str(folder)]) != 0
+        out = capsys.readouterr()
+        assert message in out.out + out.err and "Traceback" not in out.err
+    assert exit_code(["data", "stats", str(source), "--png", str(tmp_path / "m.xyz")]) == 2
+    err = capsys.readouterr().err
+    assert "--png must end in one of .jpeg, .jpg, .pdf, .png, .svg" in err and not (tmp_path / "m.xyz").exists()

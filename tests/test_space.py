@@ -121,7 +121,7 @@ def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> Non
         ),
         ("truncated.mp4", lambda cat: cat.paths[0].read_bytes()[:600], "not a readable video"),
         ("notes.txt", lambda cat: b"hello, not a video", "not a video file"),
-        ("picture.mp4", lambda cat: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "container 'png_pipe' not allowed"),
+        ("picture.mp4", lambda cat: b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "a still image (png_pipe), not a video"),
         ("huge.mp4", lambda cat: b"\x00" * (1024 * 1024 + 10), "file too large"),
         ("empty.mp4", lambda cat: b"", "empty"),
     ],

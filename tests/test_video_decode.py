@@ -309,3 +309,14 @@ def test_unreadable_file_through_the_cache_is_one_line(tmp_path: Path, monkeypat
     monkeypatch.setattr(cache_module, "file_sha256", denied)
     with pytest.raises(BGSInputError, match=r"a\.mp4: cannot read file \(Permission denied\)"):
         load_clip(clip, FramePolicy(num_frames=4, size=16, crop=16), ClipCache(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("fmt, name", [("PNG", "img.png"), ("JPEG", "photo_as.mp4")])
+def test_a_still_image_is_not_a_video(tmp_path: Path, fmt: str, name: str) -> None:
+    """A PNG/JPEG (or one renamed .mp4) decoded to N identical frames, so validate and training accepted it."""
+    from PIL import Image
+
+    path = tmp_path / name
+    Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(path, fmt)
+    with pytest.raises(BGSInputError, match=r"a still image \((png|jpeg)_pipe\), not a video"):
+        decode_frames(path, 8)

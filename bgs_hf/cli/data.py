@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 from bgs_hf.cli._args import int_at_least, require_new_folder
+from bgs_hf.errors import BGSInputError
+from bgs_hf.viz.matrices import FIGURE_SUFFIXES
 
 
 def _add_source(p: argparse.ArgumentParser) -> None:
@@ -113,6 +115,9 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
 def run_stats(args: argparse.Namespace) -> int:
     from bgs_hf.data.stats import data_stats, format_stats
 
+    if args.png is not None and not args.no_png and args.png.suffix.lower() not in FIGURE_SUFFIXES:
+        raise BGSInputError(f"--png must end in one of {', '.join(sorted(FIGURE_SUFFIXES))} (the plot's format)",
+                            path=args.png)
     data = _load(args)
     stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)
     print(format_stats(stats))

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf.data.checks import ROW, Problems, StopChecks
+from bgs_hf.data.checks import ROW, Problems
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.splits import SplitConfig, assign_splits, normalise_stimulus_set
+from bgs_hf.data.splits import SplitConfig, assign_splits, normalise_stimulus_set, unknown_labels
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -96,17 +96,32 @@ def finish(
     import datasets
 
     rating_cols = sorted(c for c in clips.columns if c.startswith("rating_"))
+    labels = list(clips["stimulus_set"])
+    collecting = problems is not None and problems.collect
+    bad = unknown_labels(labels) if collecting else []
+    if bad:  # validate lists every bad label, then checks the rest without splits
+        source_rows = clips[ROW].to_numpy() if ROW in clips.columns else np.arange(1, len(clips) + 1)
+        problems.add_rows(stimulus_path, source_rows[bad],
+                          (f"stimulus_set {labels[i]!r} is not train/val/test" for i in bad))
+        labels = [None if i in set(bad) else v for i, v in enumerate(labels)]
     clips = clips[list(CLIP_COLUMNS) + rating_cols].reset_index(drop=True)
     judgments = judgments[list(JUDGMENT_COLUMNS)].reset_index(drop=True)
     try:
-        splits = assign_splits(list(clips["stimulus_set"]), split_config, path=stimulus_path)
-    except BGSInputError:
-        if problems is not None and problems.items:  # a follow-on of labels already reported
-            raise StopChecks("splits unavailable") from None
-        raise
+        splits = assign_splits(labels, split_config, path=stimulus_path)
+    except BGSInputError as err:
+        if not collecting:
+            raise
+        n_blank = sum(v is None or str(v).strip() == "" for v in labels)
+        if n_blank > len(bad):  # clips left unlabelled, not only the bad labels just listed
+            problems.items.append(err)
+        bad = bad or [-1]
+    if bad:  # no splits to speak of: every clip in train, so validate still checks judgments and videos
+        n = len(clips)
+        splits = {"train": np.arange(n), "val": np.zeros(0, dtype=np.int64), "test": np.zeros(0, dtype=np.int64)}
+        meta = {**meta, "splits_unavailable": True}
     # store the effective train/test label per clip so an export round-trips the same split
-    given = normalise_stimulus_set(list(clips["stimulus_set"]))
-    if all(v is None for v in given):
+    given = normalise_stimulus_set(labels) if not meta.get("splits_unavailable") else [None] * len(labels)
+    if all(v is None for v in given) and not meta.get("splits_unavailable"):
         given = np.empty(len(clips), dtype=object)
         given[np.concatenate([splits["train"], splits["val"]])] = "train"
         given[splits["test"]] = "test"

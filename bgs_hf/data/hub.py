@@ -81,7 +81,10 @@ def with_declared_license(info: DatasetCardInfo, license_id: str) -> DatasetCard
 # ---------------------------------------------------------------------------------------------- detect
 def read_front_matter(readme: Path) -> dict[str, Any]:
     """The README's YAML header (``---`` ... ``---``), or {} when there is none."""
-    text = readme.read_text(encoding="utf-8-sig")
+    try:
+        text = readme.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise BGSInputError(f"not UTF-8 text (byte {err.start}); save the card as UTF-8", path=readme) from None
     m = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", text, flags=re.S)
     if not m:
         return {}
@@ -97,7 +100,11 @@ def missing_configs(folder: str | Path) -> list[str]:
     readme = Path(folder) / "README.md"
     if not readme.is_file():
         return list(CONFIGS)
-    names = {c.get("config_name") for c in read_front_matter(readme).get("configs") or [] if isinstance(c, dict)}
+    configs = read_front_matter(readme).get("configs") or []
+    if not isinstance(configs, list):
+        raise BGSInputError(f"the YAML header's `configs` must be a list of configs, got {configs!r:.60}",
+                            path=readme)
+    names = {c.get("config_name") for c in configs if isinstance(c, dict)}
     return [c for c in CONFIGS if c not in names]
 
 
@@ -141,10 +148,23 @@ def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems:
         return None
     root = folder.resolve()
     resolved = (root / posix).resolve()
-    if not resolved.is_relative_to(root):  # a symlink pointing outside
+    if not any(resolved.is_relative_to(r) for r in _own_roots(root)):  # a symlink pointing outside
         problems.add(f"video path {value!r} resolves outside the dataset folder", path=path, row=row)
         return None
     return resolved
+
+
+def _own_roots(root: Path) -> tuple[Path, ...]:
+    """Where a dataset folder's files may live: the folder, and for a Hub cache snapshot
+    (``.../snapshots/<commit>``, whose files are symlinks into ``../../blobs``) its repo's blob store."""
+    blobs = root.parent.parent / "blobs"
+    if root.parent.name == "snapshots" and blobs.is_dir():
+        return (root, blobs.resolve())
+    return (root,)
+
+
+#: Data-file types ``datasets`` reads for a YAML config; any of them changing must change the cache key.
+TABLE_SUFFIXES = frozenset({".parquet", ".csv", ".tsv", ".json", ".jsonl", ".arrow", ".txt"})
 
 
 def _cache_dir(folder: Path) -> str:
@@ -159,7 +179,8 @@ def _cache_dir(folder: Path) -> str:
     import datasets
 
     h = hashlib.sha256(str(folder.resolve()).encode())
-    for f in sorted([folder / "README.md", *folder.rglob("*.parquet")]):
+    tables = [f for f in folder.rglob("*") if f.suffix.lower() in TABLE_SUFFIXES and f.is_file()]
+    for f in sorted([folder / "README.md", *tables]):
         st = f.stat()
         h.update(f"{f.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}".encode())
     return str(Path(datasets.config.HF_DATASETS_CACHE) / "bgs_hf_local" / h.hexdigest()[:16])
@@ -296,11 +317,12 @@ def _size_category(n: int) -> str:
 
 
 def _video_name(clip_id: str) -> str:
-    """The file name a clip's video gets under ``videos/``; clip ids with path parts are refused."""
-
-    if clip_id in ("", ".", "..") or "/" in clip_id or "\\" in clip_id:
+    """The path a clip's video gets under ``videos/``: the clip id, sub-folders included (Moments in Time
+    names clips ``walking/x.mp4``); ids that would leave ``videos/`` or name no file are refused."""
+    parts = PurePosixPath(clip_id).parts
+    if not parts or escapes_folder(clip_id) or "\\" in clip_id or parts[-1] in (".", ".."):
         raise BGSInputError(f"clip_id {clip_id!r} cannot be used as a file name under videos/")
-    return clip_id
+    return PurePosixPath(*parts).as_posix()
 
 
 def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
@@ -373,21 +395,23 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
         raise BGSInputError("refusing to export a dataset onto its own folder", path=out)
     if out.exists() and not out.is_dir():
         raise BGSInputError("the output exists and is not a folder", path=out)
+    clips = data.clips.to_pandas()
+    to_copy = [(i, v) for i, v in enumerate(clips["video"]) if isinstance(v, str) and v]
+    # every name and source is checked before anything is written: no half-made folder on a bad clip
+    names = {i: _video_name(str(clips.at[i, "clip_id"])) for i, _ in to_copy}
+    for i, src in to_copy:
+        if not Path(src).is_file():
+            raise BGSInputError(f"video of clip {clips.at[i, 'clip_id']!r} missing: {src}")
     out.mkdir(parents=True, exist_ok=True)
     for name in CONFIGS:
         (out / name).mkdir(exist_ok=True)
         for stale in (out / name).glob("*.parquet"):
             stale.unlink()
-    clips = data.clips.to_pandas()
-    to_copy = [(i, v) for i, v in enumerate(clips["video"]) if isinstance(v, str) and v]
-    if to_copy:
-        (out / "videos").mkdir(exist_ok=True)
     rel: list[str | None] = [None] * len(clips)
     for i, src in tqdm(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
-        name = _video_name(str(clips.at[i, "clip_id"]))
+        name = names[i]
         dst = out / "videos" / name
-        if not Path(src).is_file():
-            raise BGSInputError(f"video of clip {clips.at[i, 'clip_id']!r} missing: {src}")
+        dst.parent.mkdir(parents=True, exist_ok=True)
         if not dst.exists() or dst.resolve() != Path(src).resolve():
             shutil.copy2(src, dst)
         rel[i] = f"videos/{name}"

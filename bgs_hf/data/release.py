@@ -26,7 +26,6 @@ MAPPING = Path("raw/utils/video_mapping.csv")
 ANNOTATIONS = Path("raw/utils/annotations.csv")
 CAPTIONS = Path("raw/utils/captions.csv")
 VIDEOS = Path("raw/videos")
-STIMULUS_SET_VALUES = ("train", "test", "val", "validation")
 TRIPLET_COLUMNS = ("participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name", "choice",
                    "response_time")
 
@@ -99,13 +98,12 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
             values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
             out[f"rating_{attr}"] = values
     if "stimulus_set" in df.columns:
-        given = df["stimulus_set"].str.lower()
-        wrong = np.flatnonzero((~given.isin(STIMULUS_SET_VALUES) & (given != "")).to_numpy())
-        problems.add_rows(path, df[ROW].to_numpy()[wrong],
-                          (f"stimulus_set {df['stimulus_set'].iloc[i]!r} is not train/val/test" for i in wrong))
         labels = np.full(len(out), None, dtype=object)
-        labels[rows] = given.where(given.isin(STIMULUS_SET_VALUES), None).to_numpy()
+        labels[rows] = df["stimulus_set"].to_numpy(dtype=object)  # checked once, with every layout's, in finish
         out["stimulus_set"] = labels
+        source_rows = np.zeros(len(out), dtype=np.int64)  # 0: the clip has no annotation row
+        source_rows[rows] = df[ROW].to_numpy()
+        out[ROW] = source_rows
     if "captions" in df.columns:
         parsed = [_parse_captions(t) for t in df["captions"]]
         bad = [i for i, p in enumerate(parsed) if p is None]

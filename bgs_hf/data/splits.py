@@ -17,8 +17,9 @@ from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
 
-_ALIASES = {"train": "train", "training": "train", "test": "test", "testing": "test",
-            "val": "val", "valid": "val", "validation": "val"}
+#: Every accepted ``stimulus_set`` label (any case, stripped) and the split it names.
+STIMULUS_SET_ALIASES = {"train": "train", "training": "train", "test": "test", "testing": "test",
+                        "val": "val", "valid": "val", "validation": "val"}
 
 
 @dataclass
@@ -49,10 +50,17 @@ def normalise_stimulus_set(values: Sequence[object], *, path: str | Path | None 
             out.append(None)
             continue
         key = str(v).strip().lower()
-        if key not in _ALIASES:
+        if key not in STIMULUS_SET_ALIASES:
             raise BGSInputError(f"stimulus_set {v!r} is not train/val/test", path=path, row=row)
-        out.append(_ALIASES[key])
+        out.append(STIMULUS_SET_ALIASES[key])
     return out
+
+
+def unknown_labels(values: Sequence[object]) -> list[int]:
+    """Positions of labels that are neither empty nor a known split name (what ``validate`` lists)."""
+    return [i for i, v in enumerate(values)
+            if not (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "")
+            and str(v).strip().lower() not in STIMULUS_SET_ALIASES]
 
 
 def assign_splits(

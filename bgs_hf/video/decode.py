@@ -97,6 +97,9 @@ def _is_cover_art(stream: Any) -> bool:
 
 
 def _video_stream(container: Any, p: Path) -> Any:
+    fmt = container.format.name
+    if fmt == "image2" or fmt.endswith("_pipe"):  # FFmpeg's still-image demuxers (png_pipe, jpeg_pipe, ...)
+        raise BGSInputError(f"a still image ({fmt}), not a video", path=p)
     moving = [s for s in container.streams.video if not _is_cover_art(s)]
     if not moving:
         kinds = sorted({s.type for s in container.streams}) or ["none"]

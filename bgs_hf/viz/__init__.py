@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bgs_hf.viz.matrices import plot_similarity_matrices
+from bgs_hf.viz.matrices import FIGURE_SUFFIXES, plot_similarity_matrices
 
-__all__ = ["plot_similarity_matrices"]
+__all__ = ["FIGURE_SUFFIXES", "plot_similarity_matrices"]

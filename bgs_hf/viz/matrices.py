@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+#: File endings the plots can be saved as (matplotlib picks the format from it).
+FIGURE_SUFFIXES = frozenset({".png", ".pdf", ".svg", ".jpg", ".jpeg"})
+
 logger = logging.getLogger(__name__)
 
 
