@@ -120,28 +120,83 @@ def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
     assert len(ctrl.triplets()) == len(data.triplets())
 
 
-def test_a_run_is_scored_on_the_splits_it_recorded(tiny_sets, tmp_path, capsys):
-    """A carve-out drawn at evaluation (seed 0) is not the run's (its --seed): val/test could hold training clips."""
-    from bgs_hf.cli.evaluate import _as_trained
+def test_a_run_is_scored_on_the_splits_it_recorded(tiny_sets, tmp_path, caplog):
+    """A carve-out drawn at evaluation (seed 0) is not the run's (its --seed): val/test could hold training clips.
+    The run's splits apply in the Python API too, and for a checkpoint (its run's run_config.json)."""
     from bgs_hf.data import load
+    from bgs_hf.eval.suite import with_recorded_splits
 
     _, data_dir, _ = tiny_sets
     trained = load(data_dir, val_fraction=0.5, seed=9)  # the split the run trained with
     clip_ids = list(trained.clips["clip_id"])
     run = tmp_path / "run"
-    run.mkdir()
+    (run / "checkpoint-3").mkdir(parents=True)
     (run / "run_config.json").write_text(json.dumps(
         {"splits": {k: [clip_ids[i] for i in v] for k, v in trained.splits.items()}}))
     here = load(data_dir, seed=0)
     assert not np.array_equal(here.splits["val"], trained.splits["val"])
-    as_trained = _as_trained(here, run)
-    for name in ("train", "val", "test"):
-        np.testing.assert_array_equal(as_trained.splits[name], trained.splits[name])
+    for folder in (run, run / "checkpoint-3"):
+        as_trained = with_recorded_splits(here, folder)
+        for name in ("train", "val", "test"):
+            np.testing.assert_array_equal(as_trained.splits[name], trained.splits[name])
     (run / "run_config.json").write_text(json.dumps({"splits": {"train": ["not-a-clip"]}}))
     with pytest.raises(Exception, match="not in this data"):
-        _as_trained(here, run)
+        with_recorded_splits(here, run)
     (run / "run_config.json").unlink()  # an older run: scored as before, with a warning
-    assert _as_trained(here, run) is here
+    assert with_recorded_splits(here, run) is here
+    assert "records no splits" in caplog.text
+
+
+def test_a_run_folder_given_to_run_suite_is_scored_on_its_own_splits(tiny_sets, tmp_path):
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    _, data_dir, _ = tiny_sets
+    trained = load(data_dir, val_fraction=0.5, seed=9)
+    clip_ids = list(trained.clips["clip_id"])
+    run = tmp_path / "run"
+    build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=LoraSettings(r=2)).save_pretrained(str(run))
+    (run / "run_config.json").write_text(json.dumps(
+        {"splits": {k: [clip_ids[i] for i in v] for k, v in trained.splits.items()}}))
+    res = run_suite(data_dir, "tiny-random-videomae", run, out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5,
+                    seed=0, split="val")
+    assert res["n_clips"] == len(trained.splits["val"])  # was: seed 0's carve-out, with the run's training clips
+
+
+def test_scoring_val_keeps_val_out_of_the_probes_and_the_layer_choice(tiny_sets, tmp_path):
+    """`--split val` chose the layer on val and trained the probes on train + val: the scored clips leaked."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    res = run_suite(data, "tiny-random-videomae", "tiny-random-videomae", out_dir=tmp_path / "ev",
+                    analyses=("layers", "probes"), n_boot=5, n_perm=5, seed=0, split="val")
+    assert res["layers"]["pretrained"]["chosen_on"] == "train"
+    n_train = {v["n_train"] for v in res["probes"]["pretrained"].values()}
+    assert n_train and max(n_train) <= len(data.splits["train"])
+
+
+def test_evaluate_prints_na_where_a_split_has_no_noise_ceiling(tiny_sets, tmp_path, capsys):
+    """A split with few judgments has no ceiling: the command wrote evaluation.json, then died formatting None."""
+    from bgs_hf.data import load
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    _, data, _ = tiny_sets
+    loaded = load(data, seed=0)
+    ids = list(loaded.clips["clip_id"])
+    train, val = loaded.splits["train"], loaded.splits["val"]
+    run = tmp_path / "run"  # a run that kept 6 validation clips: one judgment, no split-half ceiling
+    build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=LoraSettings(r=2)).save_pretrained(str(run))
+    splits = {"train": [ids[i] for i in [*train, *val[6:]]], "val": [ids[i] for i in val[:6]],
+              "test": [ids[i] for i in loaded.splits["test"]]}
+    (run / "run_config.json").write_text(json.dumps({"splits": splits}))
+    rc = main(["evaluate", "--data", str(data), "--model", str(run), "--split", "val", "--analyses",
+               "fit", "--n-boot", "5", "--report", str(tmp_path / "ev")])
+    res = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert res["noise_ceiling_r2"] is None  # the case under test
+    assert rc == 0 and "noise ceiling R² n/a" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("flags", "message"), [

@@ -114,11 +114,21 @@ def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) 
     assert "`alpha`: `0.7`" in text and "`beta_step`: `0.1`" in text
     assert "`r=4`" in text and "`num_frames`: `4`" in text
     assert "arXiv:2510.01502" in text and "SocialShapes is a synthetic benchmark" in text
-    evals = list((tmp_path / "out" / ".eval_results").glob("*.yaml"))
-    assert len(evals) == 1
+    # .eval_results names a Hub benchmark dataset: none for a local folder (it named `socialshapes`, no such repo)
+    assert not (tmp_path / "out" / ".eval_results").exists()
+
+
+def test_eval_results_name_the_hub_dataset_the_run_trained_on(tmp_path: Path) -> None:
     import yaml
 
-    entries = yaml.safe_load(evals[0].read_text())
+    from bgs_hf.hub import push_run
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
+    push_run(run, REPO, local_dir=tmp_path / "out")
+    (evals,) = (tmp_path / "out" / ".eval_results").glob("*.yaml")
+    entries = yaml.safe_load(evals.read_text())
+    assert {e["dataset"]["id"] for e in entries} == {"someone/social-ooo"}
     assert {e["dataset"]["task_id"]: e["value"] for e in entries}["test-r2"] == pytest.approx(0.0871)
 
 
@@ -150,7 +160,6 @@ def test_push_local_dir_loads_bit_identical(tiny_run: Path, tmp_path: Path) -> N
     on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert on_disk == result.files
     assert set(on_disk) == {
-        ".eval_results/socialshapes.yaml",
         "README.md",
         "adapter_config.json",
         "adapter_model.safetensors",
@@ -331,3 +340,60 @@ def test_a_baseline_scored_on_other_judgments_is_refused(tiny_run: Path, tmp_pat
     val.write_text(json.dumps({**BASELINE, "split": "val"}))
     with pytest.raises(BGSInputError, match="scored on split 'val'"):
         RunInfo.from_run_dir(tiny_run, baseline=val)
+
+
+def test_a_socialshapes_run_gets_its_licence_whatever_its_folder_is_called(tmp_path: Path) -> None:
+    """The README's flow (`bgs-hf synth ss`, train, push) gave `license: other` and "check the licence": the
+    card recognised SocialShapes only by a folder name containing it."""
+    from bgs_hf.hub import push_run
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "ss", "kind": "local",
+                                                              "origin": "socialshapes"}}))
+    push_run(run, REPO, local_dir=tmp_path / "out")
+    text = (tmp_path / "out" / "README.md").read_text()
+    assert "license: apache-2.0" in text and "SocialShapes is a synthetic benchmark" in text
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "ss", "kind": "local"}}))
+    push_run(run, REPO, local_dir=tmp_path / "out2")
+    assert "license: other" in (tmp_path / "out2" / "README.md").read_text()
+
+
+def test_a_run_from_a_local_base_folder_is_published_with_its_base(tmp_path: Path) -> None:
+    """A run trained from a local backbone folder was staged with that folder's absolute path and without its
+    weights: nobody else could load the adapter, and the card and configs leaked the path."""
+    from peft import PeftModel
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    import bgs_hf
+    from bgs_hf.cli.main import main as cli
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder, load_base
+
+    torch.manual_seed(0)
+    base_dir = tmp_path / "private" / "my-videomae"
+    VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                 num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+        base_dir)
+    model = build_embedder(str(base_dir), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    run = tmp_path / "run"
+    model.save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    assert cli(["push", str(run), "--repo-id", REPO, "--local-dir", str(tmp_path / "refused")]) == 2
+    assert not (tmp_path / "refused").exists()
+    result = push_run(run, REPO, local_dir=tmp_path / "out", include_base=True)
+    assert "base/model.safetensors" in result.files
+    x = _inputs(run)
+    with torch.no_grad():
+        ref = model.eval()(x)
+    (tmp_path / "private").rename(tmp_path / "gone")  # the publisher's folder is not on a user's machine
+    out = tmp_path / "out"
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".md"):
+            assert str(tmp_path) not in path.read_text(), path
+    with torch.no_grad():
+        assert torch.allclose(bgs_hf.load_model(out)(x), ref, atol=1e-6)
+        assert torch.allclose(PeftModel.from_pretrained(load_base(out), str(out)).eval()(x), ref, atol=1e-6)

@@ -157,6 +157,11 @@ def test_model_without_lora_keeps_its_fine_tuned_backbone(tmp_path):
     model.save_pretrained(tmp_path / "run")
     with torch.no_grad():
         assert torch.allclose(load_model(tmp_path / "run")(x), ref, atol=1e-6)
+        # the base it was trained from stays the original (the evaluation's "pretrained" row)
+        original = build_embedder(str(base_dir), lora=None, head=None).eval()
+        base = load_base(tmp_path / "run")
+        assert torch.allclose(base.pooled_features(x), original.pooled_features(x), atol=1e-6)
+        assert not torch.allclose(base.pooled_features(x), model.pooled_features(x), atol=1e-3)
     # the Trainer's resume path puts the same weights back into a freshly built model
     fresh = build_embedder(str(base_dir), lora=None).eval()
     restore_plain_weights(fresh, tmp_path / "run")
@@ -167,6 +172,23 @@ def test_model_without_lora_keeps_its_fine_tuned_backbone(tmp_path):
     probe.backbone.requires_grad_(False)
     probe.save_pretrained(tmp_path / "probe")
     assert not (tmp_path / "probe" / "base").exists() and (tmp_path / "probe" / "head.safetensors").is_file()
+    assert not (tmp_path / "probe" / "backbone.safetensors").exists()
+
+
+def test_a_fully_trained_bundled_or_tiny_base_keeps_its_original_in_base(tmp_path):
+    """Offline bases are shipped in ``base/``; for a model trained without LoRA that copy was the trained
+    backbone, so "pretrained" comparisons compared the model with itself."""
+    model = build_embedder("tiny-random-videomae", lora=None)
+    x = _clips(model)
+    with torch.no_grad():
+        for p in model.backbone.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+        ref = model.eval()(x)
+    model.save_pretrained(tmp_path / "run")
+    fresh = build_embedder("tiny-random-videomae", lora=None, head=None).eval()
+    with torch.no_grad():
+        assert torch.allclose(load_model(tmp_path / "run")(x), ref, atol=1e-6)
+        assert torch.allclose(load_base(tmp_path / "run").pooled_features(x), fresh.pooled_features(x), atol=1e-6)
 
 
 def test_liveness_catches_dead_predictor_lora():

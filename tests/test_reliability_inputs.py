@@ -498,3 +498,28 @@ def test_unreadable_hub_cards_and_bad_figure_names_are_one_line(source: Path, tm
     assert exit_code(["data", "stats", str(source), "--png", str(tmp_path / "m.xyz")]) == 2
     err = capsys.readouterr().err
     assert "--png must end in one of .jpeg, .jpg, .pdf, .png, .svg" in err and not (tmp_path / "m.xyz").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["train", "--backbone", "tiny-random-videomae", "--num_frames", "0"], "num_frames must be >= 1"),
+    (["train", "--backbone", "tiny-random-timesformer", "--num_frames", "8"], "silently interpolate"),
+    (["train", "--backbone", "tiny-random-vjepa2", "--num_frames", "3"], "not a multiple of tubelet size"),
+    (["train", "--backbone", "tiny-random-videomae", "--lora_target_modules", "query|("], "is not a valid regex"),
+    (["train", "--backbone", "tiny-random-videomae", "--lora_r", "0"], "LoRA rank r must be >= 1"),
+    (["baseline", "pixels", "--size", "0"], "must be >= 1"),
+    (["baseline", "pixels", "--size", "4", "--grid", "8"], "size >= grid"),
+    (["baseline", "language", "--device", "foo"], "unknown torch device 'foo'"),
+    (["baseline", "language", "--device", "cuda"], "sees no CUDA device"),
+    (["space", "--port", "99999"], "must be <= 65535"),
+])
+def test_bad_model_and_device_flags_are_one_line(source: Path, tmp_path: Path, capsys, argv, message) -> None:
+    """Each was a traceback (ValueError, re.error, AssertionError, OverflowError after loading everything)."""
+    import torch
+
+    if "cuda" in argv and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    data = ["--data", str(source)] if argv[0] != "space" else []
+    out = ["--output_dir", str(tmp_path / "run"), "--max_steps", "1", "--report_to", "none"] if argv[0] == "train" else []
+    assert exit_code([*argv, *data, *out]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and "Traceback" not in captured.err

@@ -81,6 +81,8 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
     assert metrics["counters"]["clip_passes"] > 0
     bgs_cfg = json.loads((out / "bgs_config.json").read_text())
     assert "frame_policy" in json.dumps(bgs_cfg)
+    # what the card's licence rests on: the data's origin, not its folder's name
+    assert json.loads((out / "run_config.json").read_text())["data"]["origin"] == "socialshapes"
     # the saved adapter loads back by itself
     from bgs_hf.models import load_model
 

@@ -65,6 +65,16 @@ class LanguageBaselineConfig:
     def __post_init__(self) -> None:
         if self.caption not in CAPTION_MODES:
             raise BGSInputError(f"caption must be one of {CAPTION_MODES}, got {self.caption!r}")
+        if self.device is not None:
+            import torch
+
+            try:
+                kind = torch.device(self.device).type
+            except RuntimeError:
+                raise BGSInputError(f"unknown torch device {self.device!r} (cpu, cuda, cuda:1, mps, ...)") from None
+            if kind == "cuda" and not torch.cuda.is_available():
+                raise BGSInputError(f"device {self.device!r}: this torch build sees no CUDA device (install a "
+                                    "CUDA build of torch, or use --device cpu)")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,6 +32,11 @@ class PixelBaselineConfig:
     grid: int = 8  # pooled image is grid×grid per colour channel
     cache_dir: str | None = None  # a ClipCache folder, so repeated runs never decode twice
 
+    def __post_init__(self) -> None:
+        if min(self.num_frames, self.grid) < 1 or self.size < self.grid:
+            raise BGSInputError(f"pixel baseline needs num_frames >= 1, grid >= 1 and size >= grid; got "
+                                f"num_frames={self.num_frames}, size={self.size}, grid={self.grid}")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -22,6 +22,20 @@ def int_at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
+def int_between(low: int, high: int) -> Callable[[str], int]:
+    """An integer in [low, high] (e.g. a TCP port), refused by argparse itself otherwise."""
+    at_least = int_at_least(low)
+
+    def parse(text: str) -> int:
+        value = at_least(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high}, got {value}")
+        return value
+
+    parse.__name__ = f"integer in [{low}, {high}]"
+    return parse
+
+
 def float_between(low: float, high: float | None = None) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:

@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pix = bsub.add_parser("pixels", help="raw-pixel appearance and motion features (needs the videos)")
     _common(pix)
     pix.add_argument("--frames", type=int_at_least(1), default=8, help="frames sampled per clip (8)")
-    pix.add_argument("--size", type=int, default=64, help="resize/crop side before pooling (64)")
+    pix.add_argument("--size", type=int_at_least(1), default=64, help="resize/crop side before pooling (64)")
     pix.add_argument("--grid", type=int_at_least(1), default=8, help="pooled grid side per frame (8)")
     pix.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache folder")
     pix.set_defaults(func=run_pixels)

@@ -77,21 +77,18 @@ def run(args: argparse.Namespace) -> int:
         pretrained, finetuned = pretrained_of(args.model), args.model
     else:
         pretrained, finetuned = args.model, None
-    data = load(args.data, seed=args.seed)
-    if is_run:
-        data = _as_trained(data, Path(args.model))
+    data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
     res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
                     seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
                     n_boot=args.n_boot, n_perm=args.n_perm)
     print(f"{res['data']} / {res['split']}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
-          f"{res['n_judgments']} judgments; noise ceiling R² {res['noise_ceiling_r2']:.4f}")
+          f"{res['n_judgments']} judgments; noise ceiling R² {_num(res['noise_ceiling_r2'], '.4f')}")
     for name, f in res.get("fit", {}).items():
         lo, hi = f["r2_ci"]
-        pct = f.get("pct_of_ceiling")
-        print(f"  {name:<20} R² {f['r2']:.4f} [{lo:.4f}, {hi:.4f}]  "
-              f"{'–' if pct is None else f'{pct:.1f}%'} of ceiling  3-way {f['ooo_acc_3way']:.3f}  "
-              f"2-way {f['ooo_acc_2way']:.3f}")
+        print(f"  {name:<20} R² {_num(f['r2'], '.4f')} [{_num(lo, '.4f')}, {_num(hi, '.4f')}]  "
+              f"{_num(f.get('pct_of_ceiling'), '.1f')}% of ceiling  3-way {_num(f['ooo_acc_3way'], '.3f')}  "
+              f"2-way {_num(f['ooo_acc_2way'], '.3f')}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=2) + "\n")
@@ -100,17 +97,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_trained(data, run_dir: Path):  # noqa: ANN001, ANN202 - OddOneOutData in and out
-    """``data`` with the run's recorded splits: a carve-out drawn here could put training clips in val/test."""
-    import dataclasses
-    import logging
-
-    from bgs_hf.training.api import recorded_splits
-
-    splits = recorded_splits(run_dir, data)
-    if splits is None:
-        logging.getLogger(__name__).warning(
-            "%s records no splits (trained before run_config.json): the val/test clips here are drawn with "
-            "--seed and may include clips the run trained on", run_dir)
-        return data
-    return dataclasses.replace(data, splits=splits)
+def _num(value: float | None, spec: str) -> str:
+    """A statistic for the terminal; "n/a" where it is undefined (e.g. no noise ceiling on a few judgments)."""
+    return "n/a" if value is None or value != value else format(value, spec)

@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "evaluate's evaluation.json (default: RUN_DIR/baseline.json, which quickstart writes); its %% of ceiling "
         "is restated against the run's ceiling",
     )
+    p.add_argument("--include-base", action="store_true",
+                   help="publish the base model's weights in base/ (needed when the run started from a local folder)")
     p.set_defaults(func=run)
 
 
@@ -48,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         license=args.license,
         split=args.split,
         baseline=args.baseline,
+        include_base=args.include_base,
     )
     if result.uploaded:
         print(f"pushed {len(result.files)} files to {result.url}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bgs_hf.cli._args import int_between
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--cache-dir", default=None, help="embeddings/thumbnail cache (default ~/.cache/bgs-hf/space)"
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=int_between(0, 65535), default=7860, help="local port (7860; 0 = any free)")
     p.add_argument("--max-upload-mb", type=float, default=20.0)
     p.add_argument("--max-duration-s", type=float, default=30.0)
     p.add_argument("--push", action="store_true", help="stage/upload the Space folder instead of running it")

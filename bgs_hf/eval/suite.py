@@ -38,6 +38,23 @@ def resolve_model(model: Any) -> Any:
     return build_embedder(str(model), head=None, lora=None).eval()
 
 
+def with_recorded_splits(data: Any, run_dir: str | Path) -> Any:
+    """``data`` with the splits a run recorded (its ``run_config.json``, or its parent's for a
+    ``checkpoint-N``): a carve-out drawn here with another seed could put the run's training clips in
+    val/test. Data the run did not train on is refused; a run that recorded none is scored as before."""
+    import dataclasses
+
+    from bgs_hf.training.api import recorded_splits
+
+    splits = recorded_splits(run_dir, data)
+    if splits is None:
+        logger.warning("%s records no splits (no run_config.json there or, for a checkpoint, in its run): the "
+                       "val/test clips here are drawn with --seed and may include clips the run trained on",
+                       run_dir)
+        return data
+    return dataclasses.replace(data, splits=splits)
+
+
 def pretrained_of(run_dir: str | Path) -> Any:
     """The frozen base backbone (no head, no LoRA) a run folder was trained from."""
     from bgs_hf.models import BGSEmbedder, load_base
@@ -152,6 +169,8 @@ def run_suite(
         from bgs_hf.data import load
 
         data = load(data, seed=seed)
+    if finetuned_model is not None and (Path(str(finetuned_model)) / "bgs_config.json").is_file():
+        data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
@@ -167,6 +186,7 @@ def run_suite(
     if not len(test.trip):
         raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
     fit_items = split_items(data, "fit") if "train" in data.splits else np.array([], dtype=np.int64)
+    fit_items = np.setdiff1d(fit_items, test.items)  # the scored clips never train a probe (--split val)
     need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items)
     items = np.union1d(fit_items, test.items) if need_fit else test.items
     res: dict[str, Any] = {"data": data.name, "split": split, "seed": seed, "n_clips": int(len(test.items)),
@@ -235,7 +255,8 @@ def run_suite(
         t0 = time.perf_counter()
         # A run trained on every training clip (the demo) leaves no validation clips; its layer is then chosen
         # on the training clips, which favours the fine-tuned model's late layers (said in the report).
-        chosen_on = next((s for s in ("val", "train") if s in data.splits and len(data.triplets(s))), None)
+        chosen_on = next((s for s in ("val", "train") if s != split and s in data.splits and len(data.triplets(s))),
+                         None)
         if chosen_on is not None:
             select = SplitHumans.build(data, chosen_on, ceiling=False)
             res["layers"] = {n: layerwise_fit(lay[n], emb[n], data, items, select, test, chosen_on=chosen_on,

@@ -9,6 +9,7 @@ tested is what would be published.
 from __future__ import annotations
 
 import fnmatch
+import json
 import logging
 import re
 import shutil
@@ -109,6 +110,8 @@ def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
     from huggingface_hub import EvalResultEntry
     from huggingface_hub._eval_results import eval_result_entries_to_yaml
 
+    if not card_data.datasets:  # EvalResultEntry names a Hub dataset; a local folder or unknown data has none
+        return {}
     entries = []
     notes = f"split={card_data.dataset_split}"
     if card_data.ceiling and card_data.ceiling.get("r2") is not None:
@@ -116,7 +119,7 @@ def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
     for result in card_data.eval_results or []:
         entries.append(
             EvalResultEntry(
-                dataset_id=card_data.dataset_id,
+                dataset_id=card_data.datasets[0],
                 task_id=f"{result.dataset_split}-{result.metric_config or _slug(result.metric_type)}",
                 value=result.metric_value,
                 notes=notes,
@@ -135,19 +138,30 @@ def stage_run(
     license: str | None = None,
     split: str = "test",
     baseline: str | Path | None = None,
+    include_base: bool = False,
 ) -> list[str]:
-    """Write the folder to publish into ``out_dir`` (must be empty); return its files, relative."""
+    """Write the folder to publish into ``out_dir`` (must be empty); return its files, relative.
+
+    A run trained from a local base-model folder names a path nobody else has: ``include_base`` publishes
+    that base in ``base/`` (and the folder's name instead of its path); without it such a run is refused."""
     from bgs_hf.hub.card import card_data_from_run, render_model_card
 
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=out_dir)
     info = RunInfo.from_run_dir(run_dir, split=split, baseline=baseline)
+    local_base = _local_base(info.bgs_config)
+    if local_base is not None and not include_base:
+        raise BGSInputError(f"the run's base model is the local folder {local_base.name!r}, which nobody else can "
+                            "load: pass --include-base to publish its weights in base/, or train from a Hub id",
+                            path=info.model_dir / "bgs_config.json")
     files = _model_files(info.model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for rel in files:
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(info.model_dir / rel, out_dir / rel)
+    if local_base is not None:
+        info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
     card_data = card_data_from_run(info, repo_id=repo_id, license=license)
     render_model_card(card_data).save(out_dir / "README.md")
     for name, entries in eval_results_yaml(card_data).items():
@@ -157,6 +171,30 @@ def stage_run(
     staged = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     logger.info("staged %d files for %s in %s", len(staged), repo_id or "the Hub", out_dir)
     return staged
+
+
+def _local_base(bgs_config: dict[str, Any]) -> Path | None:
+    """The base-model folder a run names by its local path (none when the base ships in ``base/``)."""
+    bb = bgs_config.get("backbone")
+    if isinstance(bb, dict) and bb.get("source") == "local" and not bb.get("base_folder"):
+        return Path(str(bb.get("name")))
+    return None
+
+
+def _stage_local_base(model_dir: Path, out_dir: Path, local_base: Path) -> dict[str, Any]:
+    """Write the local base into ``out_dir/base/`` and point the staged configs at it, by name, not path."""
+    from bgs_hf.models.loading import BASE_DIR, load_base, write_base
+
+    write_base(load_base(model_dir).backbone, out_dir / BASE_DIR)
+    cfg = json.loads((out_dir / "bgs_config.json").read_text(encoding="utf-8"))
+    cfg["backbone"] = {**cfg["backbone"], "name": local_base.name, "base_folder": BASE_DIR}
+    (out_dir / "bgs_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    adapter = out_dir / "adapter_config.json"
+    if adapter.is_file():
+        acfg = json.loads(adapter.read_text(encoding="utf-8"))
+        acfg["base_model_name_or_path"] = local_base.name
+        adapter.write_text(json.dumps(acfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return cfg
 
 
 def upload_folder(
@@ -195,16 +233,17 @@ def push_run(
     split: str = "test",
     baseline: str | Path | None = None,
     commit_message: str | None = None,
+    include_base: bool = False,
 ) -> PushResult:
     """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing."""
     validate_repo_id(repo_id)
     if local_dir is not None:
-        files = stage_run(
-            run_dir, local_dir, repo_id=repo_id, license=license, split=split, baseline=baseline
-        )
+        files = stage_run(run_dir, local_dir, repo_id=repo_id, license=license, split=split, baseline=baseline,
+                          include_base=include_base)
         return PushResult(folder=Path(local_dir), files=files, repo_id=repo_id)
     with tempfile.TemporaryDirectory(prefix="bgs-push-") as tmp:
-        files = stage_run(run_dir, tmp, repo_id=repo_id, license=license, split=split, baseline=baseline)
+        files = stage_run(run_dir, tmp, repo_id=repo_id, license=license, split=split, baseline=baseline,
+                          include_base=include_base)
         url, oid = upload_folder(
             tmp,
             repo_id,

@@ -60,6 +60,15 @@ class LoraSettings:
     target_modules: str | None = None
     bias: str = "none"
 
+    def __post_init__(self) -> None:
+        if self.r < 1:
+            raise BGSInputError(f"LoRA rank r must be >= 1, got {self.r}")
+        if self.target_modules is not None:
+            try:
+                re.compile(self.target_modules)
+            except re.error as err:
+                raise BGSInputError(f"LoRA target_modules {self.target_modules!r} is not a valid regex ({err})") from None
+
     def target_regex(self, spec: BackboneSpec) -> str:
         return rf"backbone\.(?:{self.target_modules or spec.lora_target})"
 
@@ -238,8 +247,13 @@ def build_embedder(
     """
     spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
         backbone, trust_remote_code=trust_remote_code)
+    if num_frames is not None and int(num_frames) < 1:
+        raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
     policy = spec.frame_policy(num_frames)
-    spec.check_frames(policy.num_frames)
+    try:
+        spec.check_frames(policy.num_frames)
+    except ValueError as err:  # a frame count the user asked for: one line, not a traceback
+        raise BGSInputError(str(err)) from None
     model = BGSEmbedder(spec.load_backbone(), spec, head, policy)
     if gradient_checkpointing:
         model.activation_checkpointing_enable()

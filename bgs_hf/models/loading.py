@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 BGS_CONFIG = "bgs_config.json"
 BASE_DIR = "base"
 HEAD_FILE = "head.safetensors"
+#: A model trained without LoRA keeps its fine-tuned backbone here (``base/`` stays the base it started from).
+BACKBONE_FILE = "backbone.safetensors"
 CONFIG_VERSION = 1
 
 
@@ -56,20 +58,27 @@ def _clean_backbone_state(backbone: torch.nn.Module) -> dict[str, torch.Tensor]:
     return out
 
 
+def write_base(backbone: torch.nn.Module, folder: Path) -> None:
+    """A backbone as a transformers folder (``config.json`` + ``model.safetensors``, LoRA wrappers removed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    backbone.config.save_pretrained(folder)
+    save_file(_clean_backbone_state(backbone), str(folder / "model.safetensors"), metadata={"format": "pt"})
+
+
 def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
                     save_head: bool, save_backbone: bool = False) -> Path:
-    """Write ``bgs_config.json`` (+ ``base/`` for offline bases or when ``save_backbone``, + ``head.safetensors``
-    when asked)."""
+    """Write ``bgs_config.json`` (+ ``base/``, the un-trained base, for offline bases; + ``head.safetensors``
+    when asked; + ``backbone.safetensors``, the backbone as it is now, when ``save_backbone``)."""
     out = Path(save_directory)
     out.mkdir(parents=True, exist_ok=True)
     spec = embedder.spec
     base_folder = None
-    if spec.source in ("tiny-random", "bundled") or save_backbone:
+    if spec.source in ("tiny-random", "bundled"):
         base_folder = BASE_DIR
-        (out / BASE_DIR).mkdir(exist_ok=True)
-        embedder.backbone.config.save_pretrained(out / BASE_DIR)
-        save_file(_clean_backbone_state(embedder.backbone), str(out / BASE_DIR / "model.safetensors"),
-                  metadata={"format": "pt"})
+        # a fully trained backbone has changed: base/ must still be the base it started from ("pretrained")
+        write_base(spec.load_backbone() if save_backbone else embedder.backbone, out / BASE_DIR)
+    if save_backbone:
+        save_file(_clean_backbone_state(embedder.backbone), str(out / BACKBONE_FILE), metadata={"format": "pt"})
     if save_head and embedder.head is not None:
         state = {k: v.detach().cpu().contiguous() for k, v in embedder.head.state_dict().items()}
         save_file(state, str(out / HEAD_FILE), metadata={"format": "pt"})
@@ -82,6 +91,7 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
         "frame_policy": embedder.frame_policy.to_dict(),
         "preprocessing": dict(spec.processor_config),
         "lora": lora,
+        "backbone_weights": BACKBONE_FILE if save_backbone else None,
         "versions": _versions(),
     }
     (out / BGS_CONFIG).write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
@@ -198,7 +208,7 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
                                 "damaged or truncated", path=folder) from None
     else:
         model = base
-        _load_head(base, folder)
+        restore_plain_weights(base, folder)
     return model.eval() if not is_trainable else model
 
 
@@ -216,22 +226,19 @@ def _load_head(embedder: Any, folder: Path) -> None:
 
 
 def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None:
-    """Put a saved adapter-less model's weights (``base/`` backbone when saved, and the head) into ``embedder``
-    in place: how the Trainer resumes or picks the best checkpoint of a model trained without LoRA."""
+    """Put a saved adapter-less model's weights (its fine-tuned backbone when saved, and the head) into
+    ``embedder`` in place: how it is loaded, and how the Trainer resumes or picks its best checkpoint."""
     folder = Path(folder)
     cfg = read_bgs_config(folder)
     if cfg.get("lora"):
         raise BGSInputError("this folder holds a LoRA adapter, not an adapter-less model", path=folder)
-    base_folder = cfg["backbone"].get("base_folder")
-    if base_folder:
-        weights = folder / base_folder / "model.safetensors"
+    if cfg.get("backbone_weights"):
+        weights = folder / cfg["backbone_weights"]
         try:
             state = load_file(str(weights))
         except (SafetensorError, OSError) as err:
             raise BGSInputError(f"cannot read the saved backbone ({type(err).__name__}: {err})", path=weights) from None
         embedder.backbone.load_state_dict(state)
-    elif any(p.requires_grad for p in embedder.backbone.parameters()):
-        raise BGSInputError("the backbone is trainable but this folder has no saved backbone weights", path=folder)
     _load_head(embedder, folder)
 
 

@@ -157,8 +157,10 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
     run_config = config_to_dict(config)
     source, kind = _data_source(config.data.data, data, loaded_here=config.data_override is None)
     clip_ids = _clip_ids(data)
+    # origin: what the card's licence note rests on (a SocialShapes instance carries its generative truth)
+    origin = "socialshapes" if (getattr(data, "meta", None) or {}).get("ground_truth") else None
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
-                          "kind": kind}
+                          "kind": kind, "origin": origin}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(_json_safe(run_config), indent=2, default=str),
@@ -169,6 +171,8 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
     """The run's own splits (``run_config.json``) as clip indices of ``data``; ``None`` for a run that
     recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on."""
     path = Path(run_dir) / RUN_CONFIG_NAME
+    if not path.is_file() and Path(run_dir).name.startswith("checkpoint-"):  # a Trainer checkpoint of the run
+        path = Path(run_dir).parent / RUN_CONFIG_NAME
     if not path.is_file():
         return None
     splits = json.loads(path.read_text(encoding="utf-8")).get("splits")
