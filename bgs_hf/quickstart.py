@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 
 logger = logging.getLogger(__name__)
@@ -234,6 +235,9 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     data_dir = Path(cfg.data_dir) if cfg.data_dir else ensure_socialshapes(cfg.seed, cfg.n_clips)
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())
     test = SplitHumans.build(data, "test", seed=cfg.seed)
+    if not len(test.trip):  # refuse before minutes of training, not after
+        raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use more "
+                            "clips (--clips 60 or more)")
     logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
     items = test.items
 

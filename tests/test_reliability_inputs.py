@@ -523,3 +523,29 @@ def test_bad_model_and_device_flags_are_one_line(source: Path, tmp_path: Path, c
     assert exit_code([*argv, *data, *out]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["synth", "OUT", "--beta", "inf", "--clips", "20"], "must be in [0.0, inf], got inf"),
+    (["synth", "OUT", "--lapse", "nan", "--clips", "20"], "got nan"),
+    (["pretrain-tiny", "OUT", "--seed", "-1"], "must be >= 0, got -1"),
+    (["pretrain-tiny", "OUT", "--probe-clips", "3"], "must be 0 (no probe) or at least 40, got 3"),
+])
+def test_non_finite_numbers_and_too_few_probe_clips_are_refused_up_front(tmp_path: Path, capsys, argv, message) -> None:
+    """`--beta inf` wrote a benchmark whose every odd one out was position 0 (NaN probabilities); pretrain-tiny's
+    `--seed -1` / `--probe-clips 3` failed after rendering the corpus or after training."""
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    assert exit_code(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_quickstart_refuses_a_benchmark_without_test_judgments_before_training(tmp_path: Path, capsys,
+                                                                             monkeypatch) -> None:
+    """`quickstart --clips 10` generated data, scored baselines and trained BGS for a minute, then failed."""
+    import bgs_hf.quickstart as quickstart
+
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(quickstart, "train_bgs_run", lambda *a, **k: pytest.fail("trained before refusing"))
+    assert exit_code(["quickstart", "--out", str(tmp_path / "qs"), "--clips", "10", "--fast"]) == 2
+    assert "the test split has no judgment with all three clips in it" in capsys.readouterr().err

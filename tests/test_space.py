@@ -353,6 +353,34 @@ def test_pretrained_column_is_the_evaluated_pretrained_baseline(tmp_path: Path) 
     np.testing.assert_allclose(pre, expected, atol=1e-5)
 
 
+def test_a_model_without_lora_shows_its_base_and_keys_its_cache_by_every_weight(tmp_path: Path) -> None:
+    """A model fine-tuned without LoRA has no adapter to switch off: the Space's "pretrained" column was its
+    fine-tuned backbone, and two such runs shared one catalogue cache (only adapter/head weights were hashed)."""
+    import torch
+
+    from bgs_hf.eval.suite import pretrained_of
+    from bgs_hf.hub.space_app import ModelPair
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    runs = []
+    for shift in (0.0, 0.05):
+        torch.manual_seed(0)
+        model = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None)
+        with torch.no_grad():
+            for p in model.backbone.parameters():
+                p.add_(shift * torch.randn_like(p))
+        model.save_pretrained(str(tmp_path / f"run{shift}"))
+        runs.append(ModelPair.load(str(tmp_path / f"run{shift}")))
+    x = torch.randn(3, runs[1].policy.num_frames, 3, runs[1].policy.crop, runs[1].policy.crop)
+    pre, _ = runs[1].embed(x)
+    with torch.no_grad():
+        expected = torch.nn.functional.normalize(pretrained_of(str(tmp_path / "run0.05"))(x), dim=-1).numpy()
+        tuned = torch.nn.functional.normalize(runs[1].aligned.pooled_features(x), dim=-1).numpy()
+    np.testing.assert_allclose(pre, expected, atol=1e-5)
+    assert not np.allclose(pre, tuned, atol=1e-3)
+    assert runs[0].fingerprint() != runs[1].fingerprint()
+
+
 def test_space_push_keeps_a_hub_catalogue_and_refuses_a_local_one(tmp_path: Path, capsys) -> None:
     """--data used to be dropped from the staged settings: the pushed Space showed generated SocialShapes."""
     import json

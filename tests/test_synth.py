@@ -330,3 +330,15 @@ def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert not any(p.name.endswith("release-tmp") for p in tmp_path.iterdir())
     assert main(["synth", str(tmp_path / "d"), "--size", "31"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_the_readme_regenerates_with_every_non_default_setting() -> None:
+    """The generated README said `bgs-hf synth OUT --seed 1 --clips 10` for a `--beta 20 --lapse 0` benchmark:
+    running it gave other judgments."""
+    from bgs_hf.synth.generate import regenerate_command
+
+    assert regenerate_command(SynthConfig(), 1, 10) == "`bgs-hf synth OUT --seed 1 --clips 10`"
+    cfg = replace(SynthConfig(), choice_beta=20.0, lapse=0.0, num_frames=8, workers=1)
+    assert regenerate_command(cfg, 1, 10) == "`bgs-hf synth OUT --seed 1 --clips 10 --frames 8 --beta 20 --lapse 0`"
+    api_only = replace(SynthConfig(), jitter_px=0.0)
+    assert "`SynthConfig` values of jitter_px in `ground_truth.json`" in regenerate_command(api_only, 0, 10)

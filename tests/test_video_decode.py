@@ -320,3 +320,16 @@ def test_a_still_image_is_not_a_video(tmp_path: Path, fmt: str, name: str) -> No
     Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(path, fmt)
     with pytest.raises(BGSInputError, match=r"a still image \((png|jpeg)_pipe\), not a video"):
         decode_frames(path, 8)
+
+
+def test_a_live_webm_without_a_header_duration_passes_the_upload_check(tmp_path: Path) -> None:
+    """Browsers record live-muxed WebM, whose header has no duration: the Space refused such uploads as
+    "duration unknown exceeds limit 30s". The duration now comes from the demuxed timestamps."""
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (30, 48, 64, 3), dtype=np.uint8)
+    live = write_video(tmp_path / "live.webm", frames, fps=25, codec="libvpx", container_options={"live": "1"})
+    info = check_video(live, VideoLimits(max_duration_s=30))
+    assert info.duration_s == pytest.approx(30 / 25, abs=0.05)
+    with pytest.raises(BGSInputError, match=r"duration 1\.2s exceeds limit 1s"):
+        check_video(live, VideoLimits(max_duration_s=1))

@@ -4,6 +4,7 @@ instead of failing deep inside the run (or, worse, running with it)."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def float_between(low: float, high: float | None = None) -> Callable[[str], floa
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not (value >= low and (high is None or value <= high)):
+        if not math.isfinite(value) or not (value >= low and (high is None or value <= high)):
             raise argparse.ArgumentTypeError(f"must be in [{low}, {'inf' if high is None else high}], got {text}")
         return value
 

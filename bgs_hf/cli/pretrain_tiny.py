@@ -28,6 +28,16 @@ def recipes() -> dict[str, tuple[type, Any]]:
 #: command's help is instant). The run itself takes its defaults from the config classes; a test keeps these equal.
 HELP_STEPS = {"conv3d-fg": 600, "conv3d": 1600, "videomae": 1200}
 HELP_DEFAULTS = {"batch_size": 32, "seed": 0, "corpus_clips": 3000, "num_threads": 2}
+#: The probe reports 5-fold cross-validated fits over 8 interaction types: fewer clips cannot fill the folds.
+MIN_PROBE_CLIPS = 40
+
+
+def probe_clips(text: str) -> int:
+    """0 (no probe) or at least MIN_PROBE_CLIPS; refused before the corpus is rendered, not after training."""
+    value = int_at_least(0)(text)
+    if 0 < value < MIN_PROBE_CLIPS:
+        raise argparse.ArgumentTypeError(f"must be 0 (no probe) or at least {MIN_PROBE_CLIPS}, got {value}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,13 +57,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    + f"; default {ARCHS[0]}")
     p.add_argument("--steps", type=int_at_least(1), default=None, help=f"optimiser steps (default {steps})")
     p.add_argument("--batch-size", type=int_at_least(2), default=None, help=f"clips per step (default {d.batch_size})")
-    p.add_argument("--seed", type=int, default=None, help=f"init/mask/batch seed (default {d.seed})")
+    p.add_argument("--seed", type=int_at_least(0), default=None, help=f"init/mask/batch seed (default {d.seed})")
     p.add_argument(
         "--corpus-clips", type=int_at_least(1), default=None, help=f"clips rendered into the pool (default {d.corpus_clips})"
     )
     p.add_argument("--threads", type=int_at_least(1), default=None, help=f"torch CPU threads (default {d.num_threads})")
     p.add_argument(
-        "--probe-clips", type=int, default=400, help="held-out clips for the linear probe in the card (0 = skip)"
+        "--probe-clips", type=probe_clips, default=400,
+        help=f"held-out clips for the linear probe in the card (0 = skip, else at least {MIN_PROBE_CLIPS})"
     )
     p.add_argument(
         "--set",

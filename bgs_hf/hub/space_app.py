@@ -185,16 +185,21 @@ def default_catalogue(config: SpaceConfig) -> Path:
 class ModelPair:
     """The BGS-aligned embedder and its pretrained counterpart (same weights with the adapter off)."""
 
-    def __init__(self, aligned: Any, name: str) -> None:
+    def __init__(self, aligned: Any, name: str, pretrained: Any = None) -> None:
         self.aligned = aligned.eval()
         self.name = name
         self.policy = aligned.frame_policy
+        #: the base a model without an adapter was trained from (its own backbone may have been fine-tuned)
+        self.pretrained = None if pretrained is None else pretrained.eval()
 
     @classmethod
     def load(cls, name_or_path: str) -> ModelPair:
+        from bgs_hf.eval.suite import pretrained_of
         from bgs_hf.models import load_model
 
-        return cls(load_model(name_or_path), name_or_path)
+        aligned = load_model(name_or_path)
+        plain = not hasattr(aligned, "disable_adapter")
+        return cls(aligned, name_or_path, pretrained_of(name_or_path) if plain else None)
 
     def embed(self, pixel_values: Any) -> tuple[np.ndarray, np.ndarray]:
         """(pretrained, aligned) embeddings of a batch ``(B,T,3,H,W)``, as float32 numpy."""
@@ -204,24 +209,29 @@ class ModelPair:
             bgs = self.aligned(pixel_values)
             # the pretrained baseline exactly as evaluation scores it (eval.suite.pretrained_of): pooled
             # backbone features after any final norm/pooler, no head; not a raw hidden state
-            if hasattr(self.aligned, "disable_adapter"):
+            if self.pretrained is not None:  # a model without an adapter: the base it started from
+                pre = self.pretrained.pooled_features(pixel_values)
+            elif hasattr(self.aligned, "disable_adapter"):
                 with self.aligned.disable_adapter():
                     pre = self.aligned.pooled_features(pixel_values)
-            else:  # a plain embedder (no adapter): its own pooled backbone features
+            else:  # a plain embedder given without its base: its own pooled backbone features
                 pre = self.aligned.pooled_features(pixel_values)
             pre = torch.nn.functional.normalize(pre.float(), dim=-1)
         return pre.cpu().numpy(), bgs.float().cpu().numpy()
 
     def fingerprint(self) -> str:
-        """Hash of the adapter/head weights, the backbone and the frame policy (keys the embedding cache)."""
+        """Hash of every weight of both models and the frame policy (keys the embedding cache): a fine-tuned
+        backbone changes the embeddings as much as an adapter does."""
+        import torch
+
         h = hashlib.sha256()
         spec = getattr(self.aligned, "spec", None)
         h.update(json.dumps([getattr(spec, "name", ""), self.policy.to_dict(), PRETRAINED_FEATURES],
                             sort_keys=True).encode())
-        for name, tensor in sorted(self.aligned.state_dict().items()):
-            if "lora_" in name or "modules_to_save" in name or "head" in name:
-                h.update(name.encode())
-                h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        for prefix, model in (("aligned.", self.aligned), ("pretrained.", self.pretrained)):
+            for name, tensor in sorted((model.state_dict() if model is not None else {}).items()):
+                h.update((prefix + name).encode())
+                h.update(tensor.detach().cpu().contiguous().flatten().view(torch.uint8).numpy().tobytes())
         return h.hexdigest()[:20]
 
 

@@ -235,8 +235,15 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
                 duration = container.duration / 1_000_000
             rate = stream.average_rate or stream.guessed_rate
             frames = int(stream.frames or 0) or None
-            if frames is None and count_frames:
-                frames = _timeline(container, stream, p).n_frames
+            if duration is None or (frames is None and count_frames):
+                # no header duration (live-muxed WebM, as browsers record): demux the timestamps, no decoding
+                line = _timeline(container, stream, p)
+                frames = frames or (line.n_frames if count_frames else None)
+                if duration is None and line.n_frames:
+                    if not line.by_index and tb:
+                        duration = float((line.end - line.start) * tb)
+                    elif rate:
+                        duration = line.n_frames / float(rate)
             return VideoInfo(
                 path=str(p),
                 container=container.format.name,
@@ -278,9 +285,10 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
         raise BGSInputError(f"container '{info.container}' not allowed", path=p)
     if lim.codecs is not None and info.codec not in lim.codecs:
         raise BGSInputError(f"codec '{info.codec}' not allowed", path=p)
-    if lim.max_duration_s is not None and (info.duration_s is None or info.duration_s > lim.max_duration_s):
-        got = "unknown" if info.duration_s is None else f"{info.duration_s:.1f}s"
-        raise BGSInputError(f"duration {got} exceeds limit {lim.max_duration_s:.0f}s", path=p)
+    if lim.max_duration_s is not None and info.duration_s is None:
+        raise BGSInputError("duration unknown (neither the header nor the timestamps give one)", path=p)
+    if lim.max_duration_s is not None and info.duration_s > lim.max_duration_s:
+        raise BGSInputError(f"duration {info.duration_s:.1f}s exceeds limit {lim.max_duration_s:.0f}s", path=p)
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
         raise BGSInputError(f"resolution {info.width}x{info.height} too large", path=p)
     return info
