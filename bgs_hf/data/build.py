@@ -103,9 +103,11 @@ def finish(
         source_rows = clips[ROW].to_numpy() if ROW in clips.columns else np.arange(1, len(clips) + 1)
         problems.add_rows(stimulus_path, source_rows[bad],
                           (f"stimulus_set {labels[i]!r} is not train/val/test" for i in bad))
-        labels = [None if i in set(bad) else v for i, v in enumerate(labels)]
+        bad_rows = set(bad)
+        labels = [None if i in bad_rows else v for i, v in enumerate(labels)]
     clips = clips[list(CLIP_COLUMNS) + rating_cols].reset_index(drop=True)
     judgments = judgments[list(JUDGMENT_COLUMNS)].reset_index(drop=True)
+    splits_unavailable = bool(bad)
     try:
         splits = assign_splits(labels, split_config, path=stimulus_path)
     except BGSInputError as err:
@@ -114,8 +116,8 @@ def finish(
         n_blank = sum(v is None or str(v).strip() == "" for v in labels)
         if n_blank > len(bad):  # clips left unlabelled, not only the bad labels just listed
             problems.items.append(err)
-        bad = bad or [-1]
-    if bad:  # no splits to speak of: every clip in train, so validate still checks judgments and videos
+        splits_unavailable = True
+    if splits_unavailable:  # every clip in train, so validate still checks judgments and videos
         n = len(clips)
         splits = {"train": np.arange(n), "val": np.zeros(0, dtype=np.int64), "test": np.zeros(0, dtype=np.int64)}
         meta = {**meta, "splits_unavailable": True}
