@@ -40,6 +40,8 @@ Embedder (``embedder.py``)
       (``adapter_config.json``, ``adapter_model.safetensors`` incl. the head) plus ``bgs_config.json``
       and, for tiny-random/bundled bases, ``base/`` (config + safetensors) so loading needs no network.
       Trainer checkpoints written through ``save_pretrained`` are therefore complete, loadable folders.
+      A plain :class:`BGSEmbedder` writes ``bgs_config.json``, ``head.safetensors`` and, when its backbone is
+      trainable, ``backbone.safetensors``; ``base/`` always holds the base it started from.
 
 Loading (``loading.py``)
     ``load_model(dir_or_repo, *, revision=None, trust_remote_code=False) -> BGSPeftModel | BGSEmbedder``
