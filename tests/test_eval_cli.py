@@ -3,6 +3,7 @@ and the language-distillation control's data."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import replace
 
@@ -235,3 +236,64 @@ def test_report_reads_json_copies_refuses_other_json_and_aligns_probe_columns(tm
     header = next(line for line in md.read_text().splitlines() if line.startswith("| run | attribute"))
     assert all(line.count("|") == header.count("|") for line in table), (header, table)
     assert "0.700" in table[1] and table[0].count("–") >= 2
+
+
+def test_run_suite_takes_model_objects_and_survives_a_diverged_model_and_unrated_clips(tiny_sets, tmp_path):
+    """Review: a fine-tuned model passed as an object was read as a file name; NaN embeddings crashed
+    partitioning, probes and transfer; a probe with no r (constant ratings) crashed the report."""
+    import torch
+
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    root, data_dir, abstract = tiny_sets
+    data = load(data_dir, seed=0)
+    rating = "rating_valence"  # one of the probed attributes
+    test = set(data.splits["test"].tolist())
+    values = [3.0 if i in test else v for i, v in enumerate(data.clips[rating])]
+    data = dataclasses.replace(data, clips=data.clips.remove_columns(rating).add_column(rating, values))
+    diverged = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None)
+    with torch.no_grad():
+        diverged.head[0].weight.fill_(float("nan"))
+    res = run_suite(data, diverged, build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None),
+                    out_dir=tmp_path / "ev", abstract_dir=abstract, analyses=("fit", "partition", "probes", "transfer"),
+                    n_boot=5, n_perm=5)
+    assert res["partition"]["pretrained"] == {"skipped": "non-finite embeddings (a diverged model?)"}
+    assert res["transfer"]["models"]["pretrained"]["skipped"].startswith("non-finite")
+    assert res["probes"]["bgs"][rating.removeprefix("rating_")]["r"] is None
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    assert "Ridge probes" in md or "probe" in md.lower()
+
+
+def test_a_control_trained_on_the_scored_clips_is_refused(tiny_sets, tmp_path):
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    ids = list(data.clips["clip_id"])
+    control = tmp_path / "control"
+    build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=LoraSettings(r=2)).save_pretrained(
+        str(control))
+    (control / "run_config.json").write_text(json.dumps({"splits": {  # trained on the clips scored as test
+        "train": [ids[i] for i in data.splits["test"]], "val": [], "test": [ids[i] for i in data.splits["train"]]}}))
+    with pytest.raises(BGSInputError, match=r"control 'lang' trained on \d+ of the 'test' clips scored here"):
+        run_suite(data, "tiny-random-videomae", None, controls={"lang": control}, out_dir=tmp_path / "ev",
+                  analyses=("fit",), n_boot=5)
+
+
+def test_report_on_a_copied_evaluation_links_its_own_figures(tiny_sets, tmp_path):
+    """`bgs-hf report COPY` linked the original folder's figures (the recorded absolute result_dir)."""
+    import shutil
+
+    from bgs_hf.eval.report import load_run
+
+    root, data_dir, _ = tiny_sets
+    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--report",
+                 str(tmp_path / "ev1"), "--analyses", "fit", "--n-boot", "5"]) == 0
+    shutil.copytree(tmp_path / "ev1", tmp_path / "copy")
+    _, _, folder = load_run(tmp_path / "copy")
+    assert folder == tmp_path / "copy"

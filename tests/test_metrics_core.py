@@ -359,3 +359,13 @@ def test_behavioural_fit_on_an_unknown_split_is_one_line():
     data, _ = tiny_data()
     with pytest.raises(BGSInputError, match="unknown split 'tset'"):
         behavioural_fit(np.eye(data.n_clips), data, "tset")
+
+
+def test_paired_bootstrap_p_value_is_never_zero():
+    """Every resample favouring one model gave p = 0.0; a finite bootstrap can only say p <= 2/(n+1)."""
+    idx, odd, _, model, rng = _toy(n_items=30, n_trip=1500)
+    h = human_similarity(idx, odd, 30)
+    noise = rng.random((30, 30))
+    res = paired_bootstrap(model, noise + noise.T, h, idx=idx, odd=odd, n_boot=200, stat="ooo_acc_3way")
+    assert res.low > 0  # every resample favours the model
+    assert res.p_value == pytest.approx(2 / 201)

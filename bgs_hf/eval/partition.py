@@ -82,7 +82,7 @@ def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, titl
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(parts)
+    names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
     keys = [("video_unique", "video only", "#4c72b0"), ("shared", "shared", "#8c8c8c"),
             ("language_unique", "language only", "#dd8452")]
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(names), 3.2))
@@ -95,7 +95,7 @@ def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, titl
         pos_bottom += np.clip(vals, 0, None)
         neg_bottom += np.clip(vals, None, 0)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel("R² of human similarity (test pairs)")
+    ax.set_ylabel("R² of human similarity (scored pairs)")
     ax.set_title(title or "Variance partitioning", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()

@@ -131,6 +131,8 @@ def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, 
     is_test = np.asarray(is_test, dtype=bool)
     if is_test.all() or not is_test.any():
         raise BGSInputError("transfer probe needs both train and held-out clips")
+    if len(np.unique(labels[~is_test])) < 2:
+        raise BGSInputError("transfer probe needs at least two labels among its training clips")
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
     clf.fit(emb[~is_test], labels[~is_test])
     pred = clf.predict(emb[is_test])

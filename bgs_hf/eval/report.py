@@ -74,8 +74,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                         lambda r: [[n, _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),
                                     _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _f(f["ooo_acc_3way"]),
                                     _f(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
-        blocks = [("text", "R² = signed squared Spearman between model and human similarity over observed test "
-                   "pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
+        blocks = [("text", "R² = signed squared Spearman between model and human similarity over the scored "
+                   "split's observed pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
                          lambda r: [[c, s, _f(v["diff"]), _f(v["ci"]), _p(v["p_value"])]
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
@@ -126,8 +126,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                     v = pr.get(n, {}).get(a)
                     row += [_f(v["r"]), _p(v["p_value"])] if v else ["–", "–"]
                 if len(names) >= 2:
-                    both = pr.get(names[0], {}).get(a) and pr.get(names[1], {}).get(a)
-                    row.append(_f(pr[names[1]][a]["r"] - pr[names[0]][a]["r"]) if both else "–")
+                    r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
+                    row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
                 rows.append(row)
             return rows
 
@@ -142,8 +142,9 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     if has("transfer"):
         t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance", "train acc", "n train", "n test"],
                         lambda r: [[n, _f(v["accuracy"]), _f(v["ci"]), _f(v["chance"]), _f(v["train_accuracy"]),
-                                    v["n_train"], v["n_test"]] for n, v in r.get("transfer", {}).get("models",
-                                                                                                  {}).items()])
+                                    v["n_train"], v["n_test"]] if "accuracy" in v else [n, f"not run ({v.get('skipped')})",
+                                                                                        "–", "–", "–", "–", "–"]
+                                   for n, v in r.get("transfer", {}).get("models", {}).items()])
         sections.append(("Out-of-distribution transfer", [("text", "Frozen encoder + logistic-regression probe on "
                                                            "SocialShapes-Abstract (friendly / neutral / adversarial): "
                                                            "trained on its train part, tested on its generalisation "
@@ -242,10 +243,12 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
     if not isinstance(res, dict) or "models" not in res or "split" not in res or "fit" not in res:
         raise BGSInputError("not a `bgs-hf evaluate` result (needs 'models', 'split' and 'fit'; a quickstart "
                             "report.json is not one)", path=f)
-    # figure paths are relative to the folder the suite wrote them in, which a --json copy may not sit in
-    base = Path(res.get("result_dir") or f.parent)
-    if not base.is_dir():
-        base = f.parent
+    # figure paths are relative to the folder the suite wrote them in: the given folder when it holds them (a
+    # copied or moved evaluation), else the recorded one (a --json copy saved elsewhere)
+    figures = [x for v in res.get("figures", {}).values() for x in (v if isinstance(v, list) else [v]) if x]
+    recorded = Path(res.get("result_dir") or f.parent)
+    holds_its_figures = bool(figures) and all((f.parent / x).is_file() for x in figures)
+    base = f.parent if holds_its_figures or not recorded.is_dir() else recorded
     return (p.name if p.is_dir() else p.stem), res, base
 
 

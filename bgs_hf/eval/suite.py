@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
 RESULT_NAME = "evaluation.json"
 TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
+#: What an analysis that fits on embeddings reports for a model whose embeddings are not finite.
+NON_FINITE = "non-finite embeddings (a diverged model?)"
 
 
 def resolve_model(model: Any) -> Any:
@@ -36,6 +39,11 @@ def resolve_model(model: Any) -> Any:
     if (Path(str(model)) / "bgs_config.json").is_file():
         return load_model(model)
     return build_embedder(str(model), head=None, lora=None).eval()
+
+
+def _is_run_folder(model: Any) -> bool:
+    """A saved run/model folder (not a model object, not a backbone name)."""
+    return isinstance(model, (str, os.PathLike)) and (Path(model) / "bgs_config.json").is_file()
 
 
 def with_recorded_splits(data: Any, run_dir: str | Path) -> Any:
@@ -159,7 +167,7 @@ def run_suite(
     from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
     from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
     from bgs_hf.metrics.fit import split_items
-    from bgs_hf.training.api import _json_safe
+    from bgs_hf.training.api import _json_safe, recorded_splits
 
     unknown = set(analyses) - set(ANALYSES)
     if unknown:
@@ -169,7 +177,7 @@ def run_suite(
         from bgs_hf.data import load
 
         data = load(data, seed=seed)
-    if finetuned_model is not None and (Path(str(finetuned_model)) / "bgs_config.json").is_file():
+    if _is_run_folder(finetuned_model):
         data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -180,6 +188,13 @@ def run_suite(
         models["bgs"] = resolve_model(finetuned_model)
     for name, m in (controls or {}).items():
         models[name] = resolve_model(m)
+        control_splits = recorded_splits(m, data) if _is_run_folder(m) else None
+        if control_splits is not None:  # a control scored on its own training clips would flatter it
+            seen = np.intersect1d(np.concatenate([control_splits.get(k, []) for k in ("train", "val")]),
+                                  split_items(data, split))
+            if len(seen):
+                raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {split!r} clips scored here: "
+                                    "train it on the same splits as the fine-tuned run", path=m)
     main = [n for n in ("pretrained", "bgs") if n in models]
 
     test = SplitHumans.build(data, split, seed=seed)
@@ -275,7 +290,7 @@ def run_suite(
             res["partition"] = {"skipped": "no captions for a language model"}
         else:
             parts = {n: partition_pairs(cosine_similarity_matrix(test_emb(n)), language_sim, test.human, test.items)
-                     for n in models}
+                     if np.isfinite(test_emb(n)).all() else {"skipped": NON_FINITE} for n in models}
             res["partition"] = parts
             res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png"))
 
@@ -288,7 +303,7 @@ def run_suite(
         else:
             t0 = time.perf_counter()
             res["probes"] = {n: attribute_probes(emb[n], data, fit_items, test.items, items, n_perm=n_perm, seed=seed)
-                             for n in main}
+                             if np.isfinite(emb[n]).all() else {} for n in main}
             if any(res["probes"].values()):
                 res["figures"]["probes"] = _plot_bars(
                     {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
@@ -307,7 +322,8 @@ def run_suite(
             res["transfer"] = {"labels": label_names, "set": str(abstract_dir), "models": {}}
             for n in main:
                 e = embed_paths(models[n], paths, cache, batch_size=batch_size, desc=f"abstract set ({n})")
-                res["transfer"]["models"][n] = transfer_probe(e, labels, is_gen, seed=seed)
+                res["transfer"]["models"][n] = (transfer_probe(e, labels, is_gen, seed=seed) if np.isfinite(e).all()
+                                                else {"skipped": NON_FINITE})
             res["timings_s"]["transfer"] = time.perf_counter() - t0
 
     # ---- attention rollout

@@ -254,8 +254,9 @@ def paired_bootstrap(
     d = sa - sb
     lo, hi = _percentiles(d, ci)
     good = d[np.isfinite(d)]
-    if good.size:
-        p = min(1.0, 2.0 * min(float((good <= 0).mean()), float((good >= 0).mean())))
+    if good.size:  # (count + 1) / (n + 1): a finite bootstrap never shows p = 0, only p <= 1/(n+1)
+        tail = min(int((good <= 0).sum()), int((good >= 0).sum()))
+        p = min(1.0, 2.0 * (tail + 1) / (good.size + 1))
     else:
         p = float("nan")
     return PairedBootstrapResult(fa(None) - fb(None), lo, hi, p, ci, over, stat, sa, sb)
