@@ -199,15 +199,22 @@ def test_hflip_mirrors_a_seeded_half_of_the_rows_the_same_way_for_any_process_co
     assert torch.equal(pix, torch.arange(pix.numel(), dtype=torch.float32).reshape(pix.shape))  # store untouched
 
 
-def test_memory_probe_picks_a_chunk():
-    from bgs_hf.training.memory import activation_bytes_per_clip, pick_embed_chunk
+def test_memory_probe_picks_the_largest_chunk_that_fits():
+    """The per-clip cost is the marginal one (two clips minus one): counting a one-clip forward's fixed part
+    (weights saved for backward) per clip picked chunk 3 where 5 fit (review, bgs-tiny-videomae)."""
+    from bgs_hf.models import build_embedder
+    from bgs_hf.training.memory import activation_cost, pick_embed_chunk, saved_bytes
 
-    model = tiny_peft_model()
-    x = torch.randn(1, 2, 3, 4, 4)
-    per = activation_bytes_per_clip(model, x)
+    model = build_embedder("tiny-random-videomae")
+    fp = model.frame_policy
+    x = torch.randn(1, fp.num_frames, 3, fp.crop, fp.crop)
+    fixed, per = activation_cost(model, x)
     assert per > 0
-    assert pick_embed_chunk(model, x, per * 3, rows=10) == 3
-    assert pick_embed_chunk(model, x, per * 100, rows=10) == 0
+    for chunk in (2, 3, 5):
+        budget = saved_bytes(model, x.repeat(chunk, 1, 1, 1, 1))  # exactly what `chunk` clips save
+        assert pick_embed_chunk(model, x, budget, rows=10) == chunk
+        assert saved_bytes(model, x.repeat(chunk + 1, 1, 1, 1, 1)) > budget
+    assert pick_embed_chunk(model, x, fixed + per * 100, rows=10) == 0
 
 
 def _run(tmp_path, tiny, name, model=None, **training):
@@ -321,6 +328,17 @@ def test_evaluating_every_n_steps_saves_on_the_same_schedule(tmp_path, tiny):
     assert training_defaults({"eval_strategy": "steps", "save_strategy": "epoch"})["save_strategy"] == "epoch"
     res = _run(tmp_path, tiny, "steps", num_train_epochs=2, eval_strategy="steps", eval_steps=2)
     assert res.trainer.state.best_model_checkpoint is not None
+    # without --eval_steps the Trainer evaluates every logging_steps: checkpoints must follow it (they stayed at
+    # save_steps 500, so the best model was never saved and --load_best_model_at_end did nothing)
+    assert training_defaults({"eval_strategy": "steps"})["save_steps"] == 5
+    assert training_defaults({"eval_strategy": "steps", "logging_steps": 3})["save_steps"] == 3
+    res = _run(tmp_path, tiny, "steps-logging", num_train_epochs=2, eval_strategy="steps", logging_steps=2)
+    assert res.trainer.state.best_model_checkpoint is not None
+
+
+def test_a_batch_size_other_than_one_is_one_line(tmp_path, tiny):
+    with pytest.raises(BGSInputError, match="per_device_train_batch_size must be 1 for BGS"):
+        _run(tmp_path, tiny, "bs2", num_train_epochs=1, per_device_train_batch_size=2)
 
 
 def test_overwriting_a_run_tolerates_another_rank_removing_the_same_checkpoints(tmp_path, monkeypatch):
@@ -411,9 +429,9 @@ def test_paper_v1_last_partial_step_joins_the_one_before_when_processes_outnumbe
     rows = np.flatnonzero(np.arange(len(trip.idx)) < 9)  # 9 judgments: 4 + 4 + 1 (3 clips)
     nine = (trip.idx[rows], trip.odd[rows])
     one = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0)
-    assert len(one) == 3 and one.fewest_step_clips() == 3  # one process: the paper's batches, unchanged
+    assert len(one) == 3 and one.step_clip_counts().min() == 3  # one process: the paper's batches, unchanged
     four = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0, min_step_clips=4)
-    assert len(four) == 2 and four.fewest_step_clips() == 12
+    assert len(four) == 2 and four.step_clip_counts().min() == 12
     plans = [four.plan(0, s) for s in range(len(four))]
     assert [len(p.triplets) for p in plans] == [4, 5]
     seen = sorted(tuple(p.clips[t].tolist()) + (int(p.clips[t][o]),) for p in plans for t, o in zip(p.triplets, p.odd))

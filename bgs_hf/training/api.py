@@ -263,7 +263,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     embed_chunk = recipe.embed_chunk
     if b.max_memory:
         sample = store(int(train_clips[0]))[None].to(args.device)
-        rows = math.ceil(max(len(sampler.plan(0, 0).clips), 1) / world_size)
+        rows = math.ceil(max(int(sampler.step_clip_counts().max()), 1) / world_size)  # the largest step
         embed_chunk = pick_embed_chunk(model.to(args.device), sample, parse_bytes(b.max_memory), rows)
 
     val_clips = data.split_items("val")

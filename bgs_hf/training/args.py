@@ -113,8 +113,10 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     elif "save_strategy" not in user:
         # keeping the best model needs a checkpoint at every evaluation: save on the user's schedule
         defaults["save_strategy"] = user.get("eval_strategy", defaults["eval_strategy"])
-        if "eval_steps" in user and "save_steps" not in user:
-            defaults["save_steps"] = user["eval_steps"]
+        if "save_steps" not in user:  # evaluations fall every eval_steps, else every logging_steps (Trainer)
+            steps = user.get("eval_steps") or user.get("logging_steps") or defaults.get("logging_steps")
+            if steps:
+                defaults["save_steps"] = steps
     return defaults
 
 

@@ -100,7 +100,7 @@ def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, 
             min_step_clips=world_size,
         )
         advice = (f"{recipe.name} embeds 3 clips per judgment, {recipe.triplets_per_step} judgments a step: run "
-                  f"it on at most {sampler.fewest_step_clips()} processes, or use --recipe clip-batched with "
+                  f"it on at most {int(sampler.step_clip_counts().min())} processes, or use --recipe clip-batched with "
                   f"--clips_per_step {world_size} or more")
     else:
         sampler = ClipSetSampler(
@@ -109,7 +109,7 @@ def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, 
             use_local=recipe.use_local, use_rsa=recipe.use_rsa,
         )
         advice = f"use --clips_per_step {world_size} or more (it is {recipe.clips_per_step}), or fewer processes"
-    fewest = sampler.fewest_step_clips()
+    fewest = int(sampler.step_clip_counts().min())
     if fewest < world_size:
         raise BGSInputError(f"recipe {recipe.name!r}: its smallest step has {fewest} gradient clips for {world_size} "
                             f"processes (each needs one); {advice}")

@@ -14,11 +14,9 @@ import torch
 logger = logging.getLogger(__name__)
 
 
-def activation_bytes_per_clip(model: torch.nn.Module, sample: torch.Tensor) -> int:
-    """Bytes of tensors saved for backward by a forward of ``sample`` (one clip, ``(1, T, 3, H, W)``).
-
-    Tensors sharing storage are counted once.
-    """
+def saved_bytes(model: torch.nn.Module, batch: torch.Tensor) -> int:
+    """Bytes of tensors saved for backward by a forward of ``batch`` (``(B, T, 3, H, W)``); tensors sharing
+    storage are counted once."""
     seen: set[tuple[int, int]] = set()
     total = 0
 
@@ -37,18 +35,28 @@ def activation_bytes_per_clip(model: torch.nn.Module, sample: torch.Tensor) -> i
     model.train()
     try:
         with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            out = model(sample)
+            out = model(batch)
         del out
     finally:
         model.train(was_training)
     return total
 
 
+def activation_cost(model: torch.nn.Module, sample: torch.Tensor) -> tuple[int, int]:
+    """``(fixed, per_clip)`` saved bytes of a forward: what one more clip adds, measured as two clips minus one
+    (a one-clip forward also saves what does not grow with the batch, e.g. weights kept for a backward)."""
+    one = saved_bytes(model, sample)
+    two = saved_bytes(model, torch.cat([sample, sample]))
+    per_clip = max(two - one, 1)
+    return max(one - per_clip, 0), per_clip
+
+
 def pick_embed_chunk(model: torch.nn.Module, sample: torch.Tensor, budget_bytes: int, rows: int) -> int:
-    """Largest chunk whose activations fit ``budget_bytes``; 0 (no chunking) if all ``rows`` fit."""
-    per_clip = max(activation_bytes_per_clip(model, sample), 1)
-    fit = int(budget_bytes // per_clip)
+    """Largest chunk whose saved activations fit ``budget_bytes``; 0 (no chunking) if all ``rows`` fit.
+    ``rows``: the most clips one process embeds in a step."""
+    fixed, per_clip = activation_cost(model, sample)
+    fit = int(max(budget_bytes - fixed, 0) // per_clip)
     chunk = 0 if fit >= rows else max(1, fit)
-    logger.info("activations: %.1f MiB per clip; budget %.1f MiB -> embed_chunk=%s (rows per process %d)",
-                per_clip / 2**20, budget_bytes / 2**20, chunk or "off", rows)
+    logger.info("activations: %.1f MiB per clip + %.1f MiB fixed; budget %.1f MiB -> embed_chunk=%s (rows per "
+                "process %d)", per_clip / 2**20, fixed / 2**20, budget_bytes / 2**20, chunk or "off", rows)
     return chunk

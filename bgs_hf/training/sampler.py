@@ -195,9 +195,9 @@ class ClipSetSampler:
         """Steps per epoch."""
         return self._n_sets * self.passes
 
-    def fewest_step_clips(self) -> int:
-        """Gradient clips of the smallest step: a run needs at least one per process."""
-        return int(self.set_sizes().min())
+    def step_clip_counts(self) -> np.ndarray:
+        """Gradient clips of each step of an epoch (a run needs at least one per process)."""
+        return np.tile(self.set_sizes(), self.passes)
 
     def set_sizes(self) -> np.ndarray:
         """Balanced set sizes (they differ by at most one), so no process of a run gets an empty part."""
@@ -318,11 +318,11 @@ class PaperV1Sampler:
         rows[-1] = len(self._idx) - (len(self) - 1) * self.triplets_per_step
         return rows
 
-    def fewest_step_clips(self) -> int:
-        """Gradient clips of the smallest step: a run needs at least one per process."""
+    def step_clip_counts(self) -> np.ndarray:
+        """Gradient clips of each step of an epoch (a run needs at least one per process)."""
         clips = 3 * self._step_rows() if self.use_local else np.zeros(len(self), dtype=np.int64)
         clips[self.rsa_steps()] += min(self.rsa_grad_clips, len(self.clips))
-        return int(clips.min())
+        return clips
 
     def rsa_steps(self) -> np.ndarray:
         """Steps of an epoch that add the RSA term (evenly spaced, starting at 0)."""

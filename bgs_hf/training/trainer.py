@@ -25,6 +25,7 @@ import torch
 from torch.utils.checkpoint import checkpoint
 from transformers import Trainer, TrainerCallback
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
@@ -46,7 +47,6 @@ def checkpoint_complete(folder: str | Path) -> bool:
 def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
     """``--resume_from_checkpoint``: a folder, or ``last`` (the newest COMPLETE ``checkpoint-N`` in the run
     folder). A half-written checkpoint (job killed while saving) is refused with one line, never read."""
-    from bgs_hf.errors import BGSInputError
 
     if value in (None, False, ""):
         return None
@@ -124,7 +124,8 @@ class BGSTrainer(Trainer):
         self.bgs_totals = dict.fromkeys(STAT_KEYS, 0)
         self._window: list[dict[str, float]] = []
         if self.args.per_device_train_batch_size != 1:
-            raise ValueError("BGSTrainer: per_device_train_batch_size must be 1 (one item = one clip set)")
+            raise BGSInputError("per_device_train_batch_size must be 1 for BGS (one item = one clip set; set its "
+                                "size with --clips_per_step)")
         if isinstance(self.train_dataset, StepDataset):
             self.add_callback(EpochSyncCallback(self.train_dataset))
 
