@@ -83,11 +83,11 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]
         sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; dashed: noise ceiling")))
     if has("layers"):
-        t = _runs_table(runs, ["model", "layer", "selection R²", "test R²", "chosen"],
+        t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
                         lambda r: [[n, row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
                                     "✓" if row["layer"] == lw["chosen"] else ""]
                                    for n, lw in r.get("layers", {}).items() if "layers" in lw for row in lw["layers"]])
-        c = _runs_table(runs, ["model", "chosen layer", "chosen on", "test R²", "R² 95% CI", "3-way acc",
+        c = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
                                "2-way acc"],
                         lambda r: [[n, lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
                                     _f(lw["chosen_fit"]["r2_ci"]),
@@ -136,7 +136,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
             headers.append(f"change ({names[1]} − {names[0]})")
         sections.append(("Attribute probes", [("text", "Ridge regression (alpha by leave-one-out CV) from frozen "
                                                "embeddings of the training clips to each rating; Pearson r on "
-                                               "test clips; one-sided permutation p."),
+                                               "the scored split's clips; one-sided permutation p."),
                                               _runs_table(runs, headers, probe_rows)]
                          + _images(runs, "probes", "probe r per attribute")))
     if has("transfer"):
@@ -173,7 +173,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
             return [[n, cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")), _f(v.get("ooo_acc_2way"))]
                     for n, m in r.get("motion", {}).items() for cond, v in m.items()]
 
-        sections.append(("Motion controls", [("text", "The same test clips with frames shuffled, one frame "
+        sections.append(("Motion controls", [("text", "The same scored clips with frames shuffled, one frame "
                                               "repeated, or reversed, applied after decoding."),
                                              _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc",
                                                                 "2-way acc"], motion_rows)]

@@ -125,7 +125,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
         rows = res["layers"]
         xs = np.arange(len(rows))
         ax.plot(xs, [r["select_r2"] for r in rows], "--", marker="o", ms=3, label=f"{name} ({res['chosen_on']})")
-        ax.plot(xs, [r["test_r2"] for r in rows], "-", marker="o", ms=3, label=f"{name} (test)")
+        ax.plot(xs, [r["test_r2"] for r in rows], "-", marker="o", ms=3, label=f"{name} (scored split)")
         ax.set_xticks(xs, [r["layer"] for r in rows], fontsize=6, rotation=30)
     ax.set_ylabel("R²", fontsize=8)
     chosen_on = sorted({res["chosen_on"] for res in layers.values()})
@@ -307,7 +307,7 @@ def run_suite(
             if any(res["probes"].values()):
                 res["figures"]["probes"] = _plot_bars(
                     {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
-                    ylabel="Pearson r (test clips)", title="Ridge probes of clip ratings")
+                    ylabel=f"Pearson r ({split} clips)", title="Ridge probes of clip ratings")
             res["timings_s"]["probes"] = time.perf_counter() - t0
 
     # ---- OOD transfer
