@@ -9,8 +9,8 @@ PIP     := $(PY) -m pip
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-# Reinstall only when the dependency declaration changes; a second run is a no-op.
-$(STAMP): pyproject.toml constraints-dev.txt | $(VENV)/bin/python
+# Reinstall only when the dependency declaration changes (the torch pin below included); a second run is a no-op.
+$(STAMP): pyproject.toml constraints-dev.txt Makefile | $(VENV)/bin/python
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints-dev.txt "torch==2.13.0"
 	$(PIP) install -q -c constraints-dev.txt -e ".[dev]"

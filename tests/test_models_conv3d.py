@@ -100,3 +100,22 @@ def test_activation_checkpointing_gives_same_lora_grads():
         grads.append(torch.cat([p.grad.flatten() for n, p in m.named_parameters() if "lora_B" in n]))
     assert grads[0].abs().sum() > 0
     assert torch.allclose(grads[0], grads[1], atol=1e-6)
+
+
+def test_a_processor_that_does_not_normalise_like_the_foreground_model_is_refused(tmp_path):
+    """The check compared only the JSON's image_mean/std: with `do_normalize: false` frames arrive unnormalised
+    while the model still undoes ImageNet normalisation, and the foreground stream was computed from pixels
+    off by up to 0.48, silently (review)."""
+    import json
+    import shutil
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models.registry import ASSETS_DIR, get_backbone_spec
+
+    folder = tmp_path / "fg"
+    shutil.copytree(ASSETS_DIR / "bgs-tiny-conv3d-fg", folder)
+    get_backbone_spec(str(folder))  # as shipped: agrees
+    proc = json.loads((folder / "preprocessor_config.json").read_text())
+    (folder / "preprocessor_config.json").write_text(json.dumps({**proc, "do_normalize": False}))
+    with pytest.raises(BGSInputError, match="normalises with mean .* but the model undoes pixel_mean"):
+        get_backbone_spec(str(folder))

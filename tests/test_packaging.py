@@ -20,7 +20,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     src = tmp_path_factory.mktemp("src")  # pip builds in the source folder: keep build/ out of the checkout
     skip = shutil.ignore_patterns("__pycache__", "*.pyc", "_bundled", "*.egg-info")
-    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
     for folder in ("bgs_hf", "hub_cards", "spaces/bgs-demo"):
         shutil.copytree(ROOT / folder, src / folder, ignore=skip)
@@ -36,6 +36,7 @@ def test_wheel_bundles_the_card_and_space_templates(wheel: Path) -> None:
     expected |= {f"bgs_hf/_bundled/space/{p.name}" for p in (ROOT / "spaces" / "bgs-demo").iterdir() if p.is_file()}
     assert expected <= names, sorted(expected - names)
     assert any(n.startswith("bgs_hf/assets/bgs-tiny-conv3d-fg/") for n in names)
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)  # Apache-2.0 text, not just its name
 
 
 def test_installed_wheel_finds_its_templates(wheel: Path, tmp_path: Path) -> None:

@@ -330,11 +330,14 @@ def _check_unnormalisation(config: Any, processor: dict[str, Any], name: str) ->
     agree with the processor, or its stream would be computed from wrongly scaled frames without any error."""
     if getattr(config, "input_stream", "rgb") == "rgb":
         return
-    for model_key, processor_key in (("pixel_mean", "image_mean"), ("pixel_std", "image_std")):
-        want, have = getattr(config, model_key), processor.get(processor_key)
-        if have is not None and not np.allclose(want, have):
-            raise BGSInputError(f"{name}: processor {processor_key} {have} differs from the model's {model_key} "
-                                f"{want}, which the model uses to undo the normalisation before its foreground stream")
+    # what the frames will really be normalised with (do_normalize false or missing keys included)
+    policy = FramePolicy.from_processor_config(processor)
+    for model_key, policy_key in (("pixel_mean", "mean"), ("pixel_std", "std")):
+        want, have = getattr(config, model_key), getattr(policy, policy_key)
+        if not np.allclose(want, have):
+            raise BGSInputError(f"{name}: the processor normalises with {policy_key} {list(have)} but the model "
+                                f"undoes {model_key} {want} before its foreground stream (check do_normalize and "
+                                "image_mean/image_std in preprocessor_config.json)")
 
 
 def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) -> BackboneSpec:
