@@ -421,3 +421,19 @@ def test_clip_names_with_a_sub_folder_export_and_load_back(tmp_path):
     with pytest.raises(BGSInputError, match="video of clip 'clip_001.mp4' missing"):
         write_hub(data, tmp_path / "second")
     assert not (tmp_path / "second").exists()
+
+
+def test_load_names_the_annotation_row_of_a_bad_split_label(release, tmp_path):
+    """`load` named the clip's position in the mapping (row 6) where `validate` named the CSV row (43)."""
+    import shutil
+
+    folder = tmp_path / "rel"
+    shutil.copytree(release, folder)
+    ann = next(folder.rglob("annotations.csv"))
+    table = pd.read_csv(ann, dtype=str, keep_default_na=False).iloc[::-1].reset_index(drop=True)  # reversed rows
+    table.loc[2, "stimulus_set"] = "tset"  # the 3rd data row of the file
+    table.to_csv(ann, index=False)
+    with pytest.raises(BGSInputError, match="annotations.csv row 3: stimulus_set 'tset' is not train/val/test"):
+        load(folder)
+    _, problems = validate(folder)
+    assert "annotations.csv row 3: stimulus_set 'tset' is not train/val/test" in [str(p) for p in problems]

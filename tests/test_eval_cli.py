@@ -283,6 +283,12 @@ def test_a_control_trained_on_the_scored_clips_is_refused(tiny_sets, tmp_path):
     with pytest.raises(BGSInputError, match=r"control 'lang' trained on \d+ of the 'test' clips scored here"):
         run_suite(data, "tiny-random-videomae", None, controls={"lang": control}, out_dir=tmp_path / "ev",
                   analyses=("fit",), n_boot=5)
+    # a control on the run's own splits is fine on every split, val included (its val only chose its epoch)
+    (control / "run_config.json").write_text(json.dumps({"splits": {k: [ids[i] for i in v]
+                                                                    for k, v in data.splits.items()}}))
+    for split in ("test", "val"):
+        run_suite(data, "tiny-random-videomae", None, controls={"lang": control}, out_dir=tmp_path / f"ok-{split}",
+                  analyses=("fit",), n_boot=5, split=split)
 
 
 def test_report_on_a_copied_evaluation_links_its_own_figures(tiny_sets, tmp_path):

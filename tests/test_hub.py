@@ -340,6 +340,9 @@ def test_a_baseline_scored_on_other_judgments_is_refused(tiny_run: Path, tmp_pat
     val.write_text(json.dumps({**BASELINE, "split": "val"}))
     with pytest.raises(BGSInputError, match="scored on split 'val'"):
         RunInfo.from_run_dir(tiny_run, baseline=val)
+    # the run's own baseline.json (quickstart writes the test split's) does not block a card for another split
+    info = RunInfo.from_run_dir(tiny_run, split="val")
+    assert info.baseline is None and info.fit["r2"] == pytest.approx(0.05)
 
 
 def test_a_socialshapes_run_gets_its_licence_whatever_its_folder_is_called(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bgs_hf.cli._args import int_at_least, require_new_folder
 from bgs_hf.errors import BGSInputError
-from bgs_hf.viz.matrices import FIGURE_SUFFIXES
 
 
 def _add_source(p: argparse.ArgumentParser) -> None:
@@ -114,9 +113,10 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
 
 def run_stats(args: argparse.Namespace) -> int:
     from bgs_hf.data.stats import data_stats, format_stats
+    from bgs_hf.viz.matrices import figure_suffixes
 
-    if args.png is not None and not args.no_png and args.png.suffix.lower() not in FIGURE_SUFFIXES:
-        raise BGSInputError(f"--png must end in one of {', '.join(sorted(FIGURE_SUFFIXES))} (the plot's format)",
+    if args.png is not None and not args.no_png and args.png.suffix.lower() not in figure_suffixes():
+        raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
     data = _load(args)
     stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)

@@ -98,11 +98,11 @@ def finish(
     rating_cols = sorted(c for c in clips.columns if c.startswith("rating_"))
     labels = list(clips["stimulus_set"])
     collecting = problems is not None and problems.collect
-    bad = unknown_labels(labels) if collecting else []
-    if bad:  # validate lists every bad label, then checks the rest without splits
+    bad = unknown_labels(labels)
+    if bad:  # named by their row in the source file; validate lists every one, then checks the rest without splits
         source_rows = clips[ROW].to_numpy() if ROW in clips.columns else np.arange(1, len(clips) + 1)
-        problems.add_rows(stimulus_path, source_rows[bad],
-                          (f"stimulus_set {labels[i]!r} is not train/val/test" for i in bad))
+        (problems or Problems()).add_rows(stimulus_path, source_rows[bad],
+                                          (f"stimulus_set {labels[i]!r} is not train/val/test" for i in bad))
         bad_rows = set(bad)
         labels = [None if i in bad_rows else v for i, v in enumerate(labels)]
     clips = clips[list(CLIP_COLUMNS) + rating_cols].reset_index(drop=True)

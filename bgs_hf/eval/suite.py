@@ -190,8 +190,7 @@ def run_suite(
         models[name] = resolve_model(m)
         control_splits = recorded_splits(m, data) if _is_run_folder(m) else None
         if control_splits is not None:  # a control scored on its own training clips would flatter it
-            seen = np.intersect1d(np.concatenate([control_splits.get(k, []) for k in ("train", "val")]),
-                                  split_items(data, split))
+            seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), split_items(data, split))
             if len(seen):
                 raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {split!r} clips scored here: "
                                     "train it on the same splits as the fine-tuned run", path=m)

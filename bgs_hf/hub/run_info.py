@@ -164,7 +164,14 @@ class RunInfo:
             raise BGSInputError("the baseline file holds no pretrained-model fit with an r2 (a behavioural_fit "
                                 "JSON or bgs-hf evaluate's evaluation.json)", path=baseline_file)
         if info.baseline_metrics is not None and info.baseline is not None:
-            info.check_baseline_matches(baseline_file)
+            try:
+                info.check_baseline_matches(baseline_file)
+            except BGSInputError as err:
+                if baseline is not None:  # asked for: refuse
+                    raise
+                # the run's own baseline.json (quickstart writes the test split's): not for this card
+                logger.warning("not showing %s on the card: %s", baseline_file, err)
+                info.baseline_metrics = None
         return info
 
     # -- pieces of the card -------------------------------------------------------------------------

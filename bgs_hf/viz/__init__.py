@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bgs_hf.viz.matrices import FIGURE_SUFFIXES, plot_similarity_matrices
+from bgs_hf.viz.matrices import figure_suffixes, plot_similarity_matrices
 
-__all__ = ["FIGURE_SUFFIXES", "plot_similarity_matrices"]
+__all__ = ["figure_suffixes", "plot_similarity_matrices"]

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-#: File endings the plots can be saved as (matplotlib picks the format from it).
-FIGURE_SUFFIXES = frozenset({".png", ".pdf", ".svg", ".jpg", ".jpeg"})
-
 logger = logging.getLogger(__name__)
+
+
+def figure_suffixes() -> frozenset[str]:
+    """File endings matplotlib can save a figure as (it picks the format from the ending)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return frozenset(f".{ext}" for ext in FigureCanvasBase.get_supported_filetypes())
 
 
 def plot_similarity_matrices(
