@@ -451,3 +451,19 @@ def test_a_recipe_too_small_for_the_processes_is_refused_before_training(tiny):
     small = get_recipe("clip-batched").with_overrides(clips_per_step=2)
     with pytest.raises(BGSInputError, match=r"2 gradient clips for 3 processes.*--clips_per_step 3 or more"):
         build_sampler(small, trip, human, train, seed=0, world_size=3)
+
+
+def test_the_memory_probe_leaves_the_random_stream_alone():
+    """Its forwards run in train mode (dropout): without fork_rng a run with --max_memory drew other dropout masks
+    than the same run without it."""
+    from bgs_hf.models import build_embedder
+    from bgs_hf.training.memory import activation_cost
+
+    model = build_embedder("tiny-random-videomae")
+    fp = model.frame_policy
+    x = torch.randn(1, fp.num_frames, 3, fp.crop, fp.crop)
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    activation_cost(model, x)
+    assert torch.equal(torch.rand(3), expected)

@@ -33,8 +33,10 @@ def saved_bytes(model: torch.nn.Module, batch: torch.Tensor) -> int:
 
     was_training = model.training
     model.train()
-    try:
-        with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    devices = [batch.device.index or 0] if batch.device.type == "cuda" else []
+    try:  # fork_rng: the probe's dropout draws leave the run's random stream as it was
+        with torch.random.fork_rng(devices=devices), torch.enable_grad(), \
+                torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             out = model(batch)
         del out
     finally:
