@@ -71,9 +71,10 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
 def _whole_numbers(values: Any, what: str) -> np.ndarray:
     """int64 array; float input must hold whole numbers (casting would truncate 1.7 to clip 1 silently)."""
     arr = np.asarray(values)
-    if arr.dtype.kind in "fc" and arr.size and not (np.isfinite(arr) & (arr == np.round(arr))).all():
-        bad = arr.ravel()[~(np.isfinite(arr) & (arr == np.round(arr))).ravel()][0]
-        raise BGSInputError(f"{what} must be whole numbers, got {bad}")
+    if arr.dtype.kind in "fc":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            raise BGSInputError(f"{what} must be whole numbers, got {arr[~whole].ravel()[0]}")
     return arr.astype(np.int64)
 
 
