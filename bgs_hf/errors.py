@@ -17,3 +17,7 @@ class BGSInputError(ValueError):
             where = self.path.name if row is None else f"{self.path.name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))
+
+
+class BGSDivergedError(RuntimeError):
+    """Training produced a non-finite loss: stopping beats saving NaN weights. ``str(err)`` is one line."""

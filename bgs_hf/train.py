@@ -48,7 +48,7 @@ def parse(argv: list[str] | None = None) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only)."""
-    from bgs_hf.errors import BGSInputError
+    from bgs_hf.errors import BGSDivergedError, BGSInputError
     from bgs_hf.training.api import train_bgs
 
     if not logging.getLogger().handlers:
@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)  # noqa: T201 - CLI entry point
         return 2
+    except BGSDivergedError as err:
+        print(f"error: {err}", file=sys.stderr)  # noqa: T201
+        return 1
     if result.trainer.args.should_save:
         summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
                                                                             "ooo_acc_2way", "pct_of_ceiling")}

@@ -145,3 +145,83 @@ def test_bgs_with_odd_one_out_local_uses_soft_labels():
 def test_docstring_examples_run(mod):
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+# --- inputs the losses used to accept silently (the metrics refuse the same ones) ---
+
+
+@pytest.mark.parametrize("loss", [TripletMarginLoss(), OddOneOutLoss()])
+def test_fractional_odd_and_indices_are_refused(loss):
+    """``.long()`` used to truncate: odd 1.7 scored as 1, triplet [0, 1, 2.9] as [0, 1, 2]."""
+    trip = torch.tensor([[0, 1, 2]])
+    with pytest.raises(ValueError, match="odd must hold whole numbers"):
+        loss(EMB, trip, torch.tensor([1.7]))
+    with pytest.raises(ValueError, match="triplets must hold whole numbers"):
+        loss(EMB, torch.tensor([[0.0, 1.0, 2.9]]), torch.tensor([2]))
+    assert float(loss(EMB, torch.tensor([[0.0, 1.0, 2.0]]), torch.tensor([2.0]))) == pytest.approx(
+        float(loss(EMB, trip, torch.tensor([2]))))  # whole-number floats are fine
+
+
+@pytest.mark.parametrize("loss", [TripletMarginLoss(), OddOneOutLoss(), RSALoss()])
+def test_indices_outside_the_step_name_the_argument(loss):
+    """A bad row index was a bare ``IndexError: index out of range in self`` (a device assert on CUDA)."""
+    if isinstance(loss, RSALoss):
+        call = lambda idx: loss(EMB, idx, torch.tensor([0.1, 0.2, 0.3]))  # noqa: E731
+        bad, name = torch.tensor([[0, 1], [0, 3], [1, 2]]), "pairs"
+        neg = torch.tensor([[0, 1], [0, -1], [1, 2]])
+    else:
+        call = lambda idx: loss(EMB, idx, torch.tensor([0]))  # noqa: E731
+        bad, name, neg = torch.tensor([[0, 1, 3]]), "triplets", torch.tensor([[0, -1, 2]])
+    for idx in (bad, neg):
+        with pytest.raises(ValueError, match=rf"{name} must index the 3 embedding rows \(0\.\.2\)"):
+            call(idx)
+
+
+def test_odd_probs_must_be_distributions():
+    """Counts [2, 1, 0] used to give 3.26 instead of the 1.09 of [2/3, 1/3, 0]; a negative row was accepted."""
+    loss, trip = OddOneOutLoss(1.0), torch.tensor([[0, 1, 2]])
+    for bad in ([[2.0, 1.0, 0.0]], [[1.2, -0.2, 0.0]], [[float("nan"), 0.5, 0.5]]):
+        with pytest.raises(ValueError, match="odd_probs"):
+            loss(EMB, trip, odd_probs=torch.tensor(bad))
+    loss(EMB, trip, odd_probs=torch.tensor([[2 / 3, 1 / 3, 0.0]]))
+
+
+def test_rsa_human_dist_checked_before_the_few_pairs_shortcut():
+    pairs = torch.tensor([[0, 1], [0, 2], [1, 2]])
+    with pytest.raises(ValueError, match="human_dist has 5 values for 2 pairs"):
+        RSALoss()(EMB, pairs[:2], torch.tensor([0.1, 0.2, 0.3, 0.4, 0.5]))
+    with pytest.raises(ValueError, match="human_dist must be finite"):
+        RSALoss()(EMB, pairs, torch.tensor([0.1, float("nan"), 0.3]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_rsa_loss_computes_in_float32_for_half_embeddings(dtype):
+    """fp16 soft ranks of a 64-clip step overflowed to NaN; eps 1e-8 is 0 in fp16 (collapse gave NaN);
+    bf16 merged distinct human distances before ranking."""
+    torch.manual_seed(0)
+    m = 64
+    li, lj = torch.triu_indices(m, m, 1)
+    pairs, human = torch.stack([li, lj], 1), torch.rand(m * (m - 1) // 2)
+    emb = torch.nn.functional.normalize(torch.randn(m, 32), dim=-1)
+    for method in ("soft_spearman", "pearson"):
+        ref = float(RSALoss(method)(emb.to(dtype).float(), pairs, human))
+        e = emb.to(dtype).requires_grad_(True)
+        out = RSALoss(method)(e, pairs, human)
+        out.backward()
+        assert out.dtype == dtype and torch.isfinite(e.grad).all()
+        assert float(out.detach()) == pytest.approx(ref, abs=1e-2)
+    collapsed = torch.ones(3, 4, dtype=dtype)
+    three = torch.tensor([[0, 1], [0, 2], [1, 2]])
+    assert float(RSALoss()(collapsed, three, torch.tensor([0.2, 0.9, 0.5]))) == 0.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: TripletMarginLoss(margin=v), lambda v: OddOneOutLoss(temperature=v),
+    lambda v: RSALoss("soft_spearman", regularization_strength=v), lambda v: PaperSchedule(alpha=v),
+    lambda v: PaperSchedule(beta0=v), lambda v: PaperSchedule(beta_step=v), lambda v: PaperSchedule(beta_max=v),
+])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_loss_settings_are_refused(make, value):
+    """``--alpha inf`` trained with loss NaN every step (logged as 0) and saved an all-NaN adapter."""
+    with pytest.raises(ValueError, match="finite"):
+        make(value)

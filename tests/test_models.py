@@ -342,3 +342,24 @@ def test_bundled_backbone_round_trip_saves_base_weights(monkeypatch, tmp_path):
     monkeypatch.setattr(reg, "ASSETS_DIR", tmp_path / "gone")  # the assets are not needed to load the run
     with torch.no_grad():
         assert torch.equal(load_model(run)(x), ref)
+
+
+@pytest.mark.parametrize("name", ["bgs-tiny-videomae", "bgs-tiny-conv3d", "bgs-tiny-conv3d-fg"])
+def test_a_checkpoint_missing_weights_is_refused_not_left_random(name, tmp_path):
+    """transformers 5.2-5.5.0 read the bundled VideoMAE's ``query.bias``/``value.bias`` as missing ``q_bias``/
+    ``v_bias`` and left them uninitialised: every embedding was NaN, with no error. A bundled or local folder
+    whose checkpoint lacks weights of the model is now refused; the bundled ones load whole."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from bgs_hf.models.registry import get_backbone_spec
+
+    get_backbone_spec(name).load_backbone()  # whole: no error
+    folder = tmp_path / name
+    shutil.copytree(ASSETS_DIR / name, folder)
+    weights = load_file(str(folder / "model.safetensors"))
+    dropped = sorted(weights)[0]
+    save_file({k: v for k, v in weights.items() if k != dropped}, str(folder / "model.safetensors"))
+    with pytest.raises(BGSInputError, match=r"1 weight\(s\) of .* were not in its checkpoint"):
+        get_backbone_spec(str(folder)).load_backbone()

@@ -3,6 +3,7 @@ the repository's top level, outside the package, and used to be missing from the
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -55,3 +56,19 @@ def test_installed_wheel_finds_its_templates(wheel: Path, tmp_path: Path) -> Non
                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert "_bundled/hub_cards" in run.stdout and "_bundled/space" in run.stdout
+
+
+def test_the_space_requirements_use_the_package_floors() -> None:
+    """The Space installs its own requirements (bgs_hf is copied beside app.py): a floor raised in one file
+    only (transformers 5.5.1, torch 2.6, huggingface_hub 1.4) would let the Space run on a version that breaks."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    declared = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower(): d.replace(" ", "")
+                for d in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]}
+    space = [ln.strip() for ln in (root / "spaces/bgs-demo/requirements.txt").read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    assert space
+    for req in space:
+        name = re.split(r"[<>=!~ ]", req, maxsplit=1)[0].lower()
+        assert declared.get(name) == req.replace(" ", ""), (req, declared.get(name))

@@ -393,3 +393,17 @@ def test_space_push_keeps_a_hub_catalogue_and_refuses_a_local_one(tmp_path: Path
     assert settings["data"] == "tester/social-ooo" and settings["catalogue_split"] == "test"
     assert cli([*base, "--data", str(tmp_path), "--local-dir", str(tmp_path / "sp2")]) == 2
     assert "local folder" in capsys.readouterr().err and not (tmp_path / "sp2").exists()
+
+
+def test_running_the_space_without_gradio_is_one_line_before_any_work(monkeypatch, capsys) -> None:
+    """Without the [space] extra the Space loaded the model and embedded every clip, then died with a
+    ModuleNotFoundError traceback."""
+    import sys
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    monkeypatch.setitem(sys.modules, "gradio", None)
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda *a, **k: pytest.fail("built the backend first"))
+    assert main(["space", "--model", "someone/some-model"]) == 2
+    assert "pip install 'bgs-hf[space]'" in capsys.readouterr().err

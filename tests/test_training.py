@@ -467,3 +467,125 @@ def test_the_memory_probe_leaves_the_random_stream_alone():
     torch.manual_seed(7)
     activation_cost(model, x)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_diverging_loss_stops_the_run_in_one_line(tmp_path, tiny):
+    """The Trainer logged a NaN loss as 0 (logging_nan_inf_filter), the run exited 0 and saved an all-NaN
+    adapter. Now the first non-finite loss stops training; checkpoints already written are kept."""
+    from bgs_hf.errors import BGSDivergedError
+
+    class Exploding(BGSLoss):
+        def forward(self, *a, **kw):
+            out = super().forward(*a, **kw)
+            out.loss = out.loss * float("nan")
+            return out
+
+    data, pix = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": str(tmp_path / "nan"), "use_cpu": True, "disable_tqdm": True,
+                                "num_train_epochs": 1},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    from bgs_hf.training import api
+
+    real = api.build_loss
+    try:
+        api.build_loss = lambda b: Exploding()
+        with pytest.raises(BGSDivergedError, match=r"loss became nan at step 1 .*--learning_rate"):
+            train_bgs(cfg)
+    finally:
+        api.build_loss = real
+    assert not (tmp_path / "nan" / "adapter_model.safetensors").exists()
+    from bgs_hf.training.args import BGS_TRAINING_DEFAULTS
+
+    assert BGS_TRAINING_DEFAULTS["logging_nan_inf_filter"] is False  # a NaN step is logged as NaN, not hidden
+
+
+@pytest.mark.parametrize("flag, value", [("rsa_method", "spearman"), ("temperature", 0.0), ("alpha", float("inf")),
+                                         ("margin", float("nan"))])
+def test_bad_loss_settings_are_one_line_before_the_model_is_built(tmp_path, tiny, flag, value):
+    """They were a traceback after data loading, model build and the LoRA check (``--alpha inf`` trained)."""
+    data, pix = tiny
+    kw = {"local_loss": "odd-one-out"} if flag == "temperature" else {}
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(**{flag: value}, **kw),
+                      training={"output_dir": str(tmp_path / "bad")}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)  # None: building it would fail first
+    with pytest.raises(BGSInputError, match=f"--{flag}"):
+        train_bgs(cfg)
+    assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("name, kept", [(None, "eval_rsa"), ("loss", "eval_rsa"), ("eval_loss", "eval_rsa"),
+                                        ("rsa_spearman", "eval_rsa"), ("r2", "eval_r2"),
+                                        ("eval_ooo_acc_3way", "eval_ooo_acc_3way")])
+def test_metric_for_best_model_is_one_that_evaluation_reports(tmp_path, name, kept):
+    """``metrics.json``'s ``rsa_spearman`` raised KeyError after an epoch of training; a plain
+    TrainingArguments' ``eval_loss`` (BGS evaluation has none) did too."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.trainer import _fit_arguments_to_bgs
+
+    args = TrainingArguments(output_dir=str(tmp_path), eval_strategy="epoch", save_strategy="epoch",
+                             load_best_model_at_end=True, metric_for_best_model=name, report_to="none")
+    _fit_arguments_to_bgs(args)
+    assert args.metric_for_best_model == kept and args.greater_is_better is True
+
+
+def test_an_unknown_metric_for_best_model_is_refused_before_training(tmp_path):
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.trainer import _fit_arguments_to_bgs
+
+    args = TrainingArguments(output_dir=str(tmp_path), eval_strategy="epoch", metric_for_best_model="accuracy",
+                             report_to="none")
+    with pytest.raises(BGSInputError, match="metric_for_best_model 'accuracy'.*eval_rsa"):
+        _fit_arguments_to_bgs(args)
+
+
+def test_several_gpus_in_one_process_are_refused(tmp_path, tiny):
+    """Without a launcher the Trainer wraps the model in nn.DataParallel and batches one item per GPU, which
+    failed at the first step claiming a batch size the user never set."""
+    from transformers import TrainingArguments
+
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, per_device_train_batch_size=1, report_to="none")
+    args._n_gpu = 2
+    data, pix = tiny
+    from bgs_hf.training.api import build_loss
+    from bgs_hf.training.data import StepDataset, build_sampler
+    from bgs_hf.training.trainer import BGSTrainer
+
+    trip = data.triplets("train")
+    sampler = build_sampler(get_recipe("clip-batched"), trip, human_similarity(trip.idx, trip.odd, data.n_clips),
+                            data.split_items("train"), seed=0)
+    with pytest.raises(BGSInputError, match="2 GPUs in one process.*accelerate launch"):
+        BGSTrainer(model=tiny_peft_model(), args=args, train_dataset=StepDataset(sampler),
+                   loss_fn=build_loss(BGSArguments()), data_collator=BGSCollator(sampler, TensorClipStore(pix)),
+                   clip_store=TensorClipStore(pix))
+
+
+def test_evaluate_refuses_a_dataset_it_would_ignore(tmp_path, tiny):
+    """``evaluate(eval_dataset=test clips)`` returned the validation clips' figures."""
+    from bgs_hf.training.data import ClipIndexDataset
+
+    data, _ = tiny
+    res = _run(tmp_path, tiny, "ev", max_steps=1, eval_strategy="no")
+    with pytest.raises(BGSInputError, match="metric_key_prefix='test'"):
+        res.trainer.evaluate(eval_dataset=ClipIndexDataset(data.split_items("test")))
+    assert res.trainer.evaluate(metric_key_prefix="test")["test_n_clips"] == len(data.split_items("test"))
+
+
+def test_resuming_with_other_splits_is_refused(tmp_path, tiny):
+    """Resuming with another --seed / --val_fraction re-carved validation from clips already trained on and
+    rewrote run_config.json, so later evaluation scored trained-on clips."""
+    import dataclasses
+
+    data, pix = tiny
+    part = _run(tmp_path, tiny, "r", num_train_epochs=2, max_steps=2, eval_strategy="no")
+    recorded = (part.output_dir / "run_config.json").read_text()
+    train, val = data.splits["train"], data.splits["val"]
+    swapped = dataclasses.replace(data, splits={**data.splits, "train": np.concatenate([train[1:], val[:1]]),
+                                                "val": np.concatenate([val[1:], train[:1]])})
+    ckpt = sorted(part.output_dir.glob("checkpoint-*"))[-1]
+    with pytest.raises(BGSInputError, match="other splits than the run recorded.*--seed"):
+        _run(tmp_path, (swapped, pix), "r", num_train_epochs=2, eval_strategy="no",
+             resume_from_checkpoint=str(ckpt))
+    assert (part.output_dir / "run_config.json").read_text() == recorded

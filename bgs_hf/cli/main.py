@@ -11,7 +11,7 @@ import importlib
 import logging
 import sys
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 #: (module under bgs_hf.cli, one-line help). Order is the order in --help.
 COMMANDS: tuple[str, ...] = (
@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BGSDivergedError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
         logging.getLogger(__name__).debug("command failed", exc_info=True)
         print(f"error: {_environment_error(err)}", file=sys.stderr)

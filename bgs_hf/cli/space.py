@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         where = url or args.local_dir
         print(f"{'pushed' if url else 'staged'} {len(files)} Space files to {where}")
         return 0
+    try:  # before minutes of model loading and embedding, not after
+        import gradio  # noqa: F401
+    except ImportError:
+        raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'") from None
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
     print(f"starting the BGS Space on http://{args.host}:{args.port} (Ctrl+C to stop)")
     demo = launch(config, server_name=args.host, server_port=args.port, prevent_thread_lock=True)

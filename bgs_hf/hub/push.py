@@ -107,8 +107,7 @@ def _slug(name: str) -> str:
 
 def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
     """``.eval_results/<dataset>.yaml`` contents (huggingface_hub's EvalResultEntry format)."""
-    from huggingface_hub import EvalResultEntry
-    from huggingface_hub._eval_results import eval_result_entries_to_yaml
+    from huggingface_hub import EvalResultEntry, eval_result_entries_to_yaml
 
     if not card_data.datasets:  # EvalResultEntry names a Hub dataset; a local folder or unknown data has none
         return {}

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 
-def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str) -> torch.Tensor:
-    """Turn array-likes into an int64 tensor on ``device`` and check its trailing width."""
-    t = torch.as_tensor(x, device=device).long()
+def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str,
+             n_rows: int | None = None) -> torch.Tensor:
+    """Turn array-likes into an int64 tensor on ``device``, checking its trailing width and, given ``n_rows``,
+    that it indexes rows ``0..n_rows-1``. Fractional values are refused, not truncated (odd 1.7 is not 1)."""
+    t = torch.as_tensor(x, device=device)
+    if t.is_floating_point():
+        if t.numel() and not bool((torch.isfinite(t) & (t == t.round())).all()):
+            raise ValueError(f"{name} must hold whole numbers")
+    t = t.long()
     if width is not None and (t.ndim != 2 or t.shape[1] != width):
         if t.numel() == 0:
             return t.reshape(0, width)
         raise ValueError(f"{name} must have shape (n, {width}), got {tuple(t.shape)}")
+    if n_rows is not None and t.numel() and (int(t.min()) < 0 or int(t.max()) >= n_rows):
+        raise ValueError(f"{name} must index the {n_rows} embedding rows (0..{n_rows - 1}), got values "
+                         f"{int(t.min())}..{int(t.max())}")
     return t
 
 
@@ -24,6 +35,15 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
     if o.numel() and (int(o.min()) < 0 or int(o.max()) > 2):
         raise ValueError("odd must hold positions 0, 1 or 2 within each triplet")
     return o
+
+
+def finite_setting(value: float, name: str, *, positive: bool = False) -> float:
+    """A loss hyper-parameter as a float, refused when not finite (an ``inf`` weight trains on NaN) or, with
+    ``positive``, not above 0."""
+    v = float(value)
+    if not math.isfinite(v) or (positive and v <= 0):
+        raise ValueError(f"{name} must be a finite number{' > 0' if positive else ''}, got {value!r}")
+    return v
 
 
 def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:

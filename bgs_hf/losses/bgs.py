@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from bgs_hf.losses._common import finite_setting
 from bgs_hf.losses.odd_one_out import OddOneOutLoss
 from bgs_hf.losses.rsa import RSALoss
 from bgs_hf.losses.triplet import TripletMarginLoss
@@ -26,6 +27,10 @@ class PaperSchedule:
     beta0: float = 0.3
     beta_step: float = 0.1
     beta_max: float = 0.7
+
+    def __post_init__(self) -> None:
+        for name in ("alpha", "beta0", "beta_step", "beta_max"):
+            setattr(self, name, finite_setting(getattr(self, name), name))
 
     def __call__(self, epoch: float) -> tuple[float, float]:
         e = math.floor(max(float(epoch), 0.0))

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, as_odd, pair_cosine, zero_loss
+from bgs_hf.losses._common import as_index, as_odd, finite_setting, pair_cosine, zero_loss
 
 
 class OddOneOutLoss(nn.Module):
@@ -44,9 +44,7 @@ class OddOneOutLoss(nn.Module):
 
     def __init__(self, temperature: float = 0.1) -> None:
         super().__init__()
-        if temperature <= 0:
-            raise ValueError("temperature must be > 0")
-        self.temperature = float(temperature)
+        self.temperature = finite_setting(temperature, "temperature", positive=True)
 
     def logits(self, emb: torch.Tensor, triplets: torch.Tensor) -> torch.Tensor:
         """(n, 3) logits; column k scores 'position k is the odd one'."""
@@ -55,7 +53,7 @@ class OddOneOutLoss(nn.Module):
         return sims / self.temperature
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any = None, odd_probs: Any = None) -> torch.Tensor:
-        trip = as_index(triplets, emb.device, width=3, name="triplets")
+        trip = as_index(triplets, emb.device, width=3, name="triplets", n_rows=emb.shape[0])
         if trip.shape[0] == 0:
             return zero_loss(emb)
         logp = torch.log_softmax(self.logits(emb, trip), dim=1)
@@ -63,6 +61,9 @@ class OddOneOutLoss(nn.Module):
             q = torch.as_tensor(odd_probs, device=emb.device, dtype=logp.dtype)
             if q.shape != logp.shape:
                 raise ValueError(f"odd_probs must have shape {tuple(logp.shape)}, got {tuple(q.shape)}")
+            if not bool((torch.isfinite(q) & (q >= 0)).all()) or not torch.allclose(
+                    q.sum(1), torch.ones_like(q[:, 0]), atol=1e-4):
+                raise ValueError("odd_probs rows must be probabilities (>= 0, summing to 1), not counts")
             return -(q * logp).sum(1).mean()
         if odd is None:
             raise ValueError("OddOneOutLoss needs odd or odd_probs")

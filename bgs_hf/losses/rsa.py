@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, pair_cosine, zero_loss
+from bgs_hf.losses._common import as_index, finite_setting, pair_cosine, zero_loss
 
 
 def _pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -68,19 +68,25 @@ class RSALoss(nn.Module):
         if method not in ("pearson", "soft_spearman"):
             raise ValueError(f"unknown RSA method {method!r}; use 'pearson' or 'soft_spearman'")
         self.method = method
-        self.regularization_strength = float(regularization_strength)
+        self.regularization_strength = finite_setting(regularization_strength, "regularization_strength",
+                                                      positive=True)
 
     def forward(self, emb: torch.Tensor, pairs: Any, human_dist: Any) -> torch.Tensor:
-        pr = as_index(pairs, emb.device, width=2, name="pairs")
-        if pr.shape[0] < 3:
-            return zero_loss(emb)
-        hd = torch.as_tensor(human_dist, device=emb.device, dtype=emb.dtype).reshape(-1)
+        pr = as_index(pairs, emb.device, width=2, name="pairs", n_rows=emb.shape[0])
+        # float32 at least: in fp16 the soft ranks of a step's thousands of pairs overflow, eps underflows to 0,
+        # and bf16 merges distinct human distances before they are ranked
+        dtype = torch.promote_types(emb.dtype, torch.float32)
+        hd = torch.as_tensor(human_dist, device=emb.device).to(dtype).reshape(-1)
         if hd.shape[0] != pr.shape[0]:
             raise ValueError(f"human_dist has {hd.shape[0]} values for {pr.shape[0]} pairs")
-        md = 1.0 - pair_cosine(emb, pr[:, 0], pr[:, 1])
+        if not bool(torch.isfinite(hd).all()):
+            raise ValueError("human_dist must be finite")
+        if pr.shape[0] < 3:
+            return zero_loss(emb)
+        md = 1.0 - pair_cosine(emb.to(dtype), pr[:, 0], pr[:, 1])
         if self.method == "soft_spearman":
             md, hd = soft_rank(md, self.regularization_strength), rank_average_ties(hd)
-        return -_pearson(md, hd)
+        return -_pearson(md, hd).to(emb.dtype)
 
     def get_config_dict(self) -> dict[str, Any]:
         cfg: dict[str, Any] = {"name": "RSALoss", "method": self.method, "distance": "cosine"}

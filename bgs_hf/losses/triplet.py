@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, as_odd, pair_cosine, zero_loss
+from bgs_hf.losses._common import as_index, as_odd, finite_setting, pair_cosine, zero_loss
 
 # For each odd position, the two kept positions (anchor first, positive second).
 _KEPT = torch.tensor([[1, 2], [0, 2], [0, 1]])
@@ -43,11 +43,11 @@ class TripletMarginLoss(nn.Module):
 
     def __init__(self, margin: float = 0.2, symmetric: bool = False) -> None:
         super().__init__()
-        self.margin = float(margin)
+        self.margin = finite_setting(margin, "margin")
         self.symmetric = bool(symmetric)
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any) -> torch.Tensor:
-        trip = as_index(triplets, emb.device, width=3, name="triplets")
+        trip = as_index(triplets, emb.device, width=3, name="triplets", n_rows=emb.shape[0])
         if trip.shape[0] == 0:
             return zero_loss(emb)
         o = as_odd(odd, trip.shape[0], emb.device)

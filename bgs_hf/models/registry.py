@@ -233,8 +233,16 @@ class BackboneSpec:
                 model = cls(self.config)
         else:
             location = self.path if self.path is not None else self.name
-            model = cls.from_pretrained(location, config=self.config, trust_remote_code=self.trust_remote_code,
-                                        use_safetensors=True)
+            model, info = cls.from_pretrained(location, config=self.config, trust_remote_code=self.trust_remote_code,
+                                              use_safetensors=True, output_loading_info=True)
+            missing = list(info.get("missing_keys") or [])
+            if missing and self.source in ("bundled", "local"):
+                # the weights left out stay at their random init: every embedding would be garbage (transformers
+                # < 5.5.1 reads VideoMAE's q/v biases under other names and left them uninitialised: NaN)
+                raise BGSInputError(
+                    f"{len(missing)} weight(s) of {self.name} were not in its checkpoint as transformers "
+                    f"{transformers.__version__} names them (first: {missing[0]}); upgrade transformers "
+                    "(bgs-hf needs >= 5.5.1) or use the folder with the version that saved it", path=location)
         from bgs_hf.models.patches import apply_patches
 
         apply_patches(model, self.family)

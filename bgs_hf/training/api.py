@@ -76,17 +76,42 @@ def training_arguments(training: Any) -> Any:
 
 
 def build_loss(bgs: BGSArguments) -> Any:
-    """The BGS loss of the arguments (local term, RSA term, the paper's schedule by default)."""
+    """The BGS loss of the arguments (local term, RSA term, the paper's schedule by default); a setting the
+    losses refuse (non-finite weight, unknown method, temperature <= 0) is one line naming its flag."""
     from bgs_hf.losses import BGSLoss, OddOneOutLoss, PaperSchedule, RSALoss, TripletMarginLoss
 
+    def flag(name: str, make: Any) -> Any:
+        try:
+            return make()
+        except ValueError as err:
+            raise BGSInputError(f"--{name}: {err}") from None
+
     if bgs.local_loss == "triplet":
-        local = TripletMarginLoss(margin=bgs.margin)
+        local = flag("margin", lambda: TripletMarginLoss(margin=bgs.margin))
     elif bgs.local_loss in ("odd-one-out", "ooo"):
-        local = OddOneOutLoss(temperature=bgs.temperature)
+        local = flag("temperature", lambda: OddOneOutLoss(temperature=bgs.temperature))
     else:
         raise BGSInputError(f"--local_loss must be triplet or odd-one-out, got {bgs.local_loss!r}")
+    for name in ("alpha", "beta0", "beta_step", "beta_max"):
+        flag(name, lambda name=name: PaperSchedule(**{name: getattr(bgs, name)}))
     schedule = PaperSchedule(alpha=bgs.alpha, beta0=bgs.beta0, beta_step=bgs.beta_step, beta_max=bgs.beta_max)
-    return BGSLoss(local=local, global_=RSALoss(method=bgs.rsa_method), schedule=schedule)
+    return BGSLoss(local=local, global_=flag("rsa_method", lambda: RSALoss(method=bgs.rsa_method)),
+                   schedule=schedule)
+
+
+def _check_resumed_splits(out_dir: Path, data: Any) -> None:
+    """A resumed run must train and validate on the clips it recorded: another --seed, --val_fraction or
+    --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json)."""
+    recorded = recorded_splits(out_dir, data)
+    if recorded is None:
+        return
+    changed = [name for name in sorted(set(recorded) | set(data.splits))
+               if not np.array_equal(recorded.get(name, np.empty(0, np.int64)),
+                                     np.sort(np.asarray(data.splits.get(name, []), dtype=np.int64)))]
+    if changed:
+        raise BGSInputError(f"resuming with other splits than the run recorded ({', '.join(changed)} differ): "
+                            "resume with the first run's --seed, --val_fraction and --split_seed",
+                            path=out_dir / RUN_CONFIG_NAME)
 
 
 def _build_model(cfg: TrainConfig, activation_checkpointing: bool) -> Any:
@@ -210,6 +235,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     from bgs_hf.training.trainer import BGSTrainer, resolve_resume
 
     start = time.time()
+    loss_fn = build_loss(config.bgs)  # first: a bad loss flag costs no data loading, model build or deletion
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
@@ -228,6 +254,8 @@ def train_bgs(config: TrainConfig) -> TrainResult:
         from bgs_hf.data import load
 
         data = load(d.data, val_fraction=d.val_fraction, seed=args.seed, split_seed=d.split_seed)
+    if args.resume_from_checkpoint is not None:
+        _check_resumed_splits(out_dir, data)
     train_trip = data.triplets("train")
     if len(train_trip) == 0:
         raise BGSInputError("no training judgments: every train triplet must have its three clips in train",
@@ -288,7 +316,6 @@ def train_bgs(config: TrainConfig) -> TrainResult:
             "loss": None, "world_size": world_size,
             "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
             "n_train_judgments": int(len(train_trip))}
-    loss_fn = build_loss(b)
     info["loss"] = loss_fn.get_config_dict()
     trainer = BGSTrainer(
         model=model, args=args, train_dataset=StepDataset(sampler, world_size),

@@ -91,6 +91,8 @@ BGS_TRAINING_DEFAULTS: dict[str, Any] = {
     "report_to": "none",
     "restore_callback_states_from_checkpoint": True,
     "dataloader_num_workers": 0,
+    # the Trainer's default logs a NaN step as the running mean: a diverged run looked like a healthy one
+    "logging_nan_inf_filter": False,
 }
 
 

@@ -25,7 +25,7 @@ import torch
 from torch.utils.checkpoint import checkpoint
 from transformers import Trainer, TrainerCallback
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
@@ -95,6 +95,27 @@ def _fit_arguments_to_bgs(args: Any) -> None:
     args.remove_unused_columns = False
     if args.ddp_broadcast_buffers is None:
         args.ddp_broadcast_buffers = False
+    args.metric_for_best_model, chosen = best_model_metric(args.metric_for_best_model)
+    if chosen or args.greater_is_better is None:
+        args.greater_is_better = True  # every metric BGS evaluation reports is better when higher
+
+
+#: what :meth:`BGSTrainer.score` reports, i.e. what ``metric_for_best_model`` may name (with the ``eval_`` prefix)
+SCORED_METRICS = ("rsa", "rsa_pearson", "r2", "ooo_acc_3way", "ooo_acc_2way")
+
+
+def best_model_metric(name: str | None) -> tuple[str, bool]:
+    """(``metric_for_best_model`` as evaluation reports it, whether it was replaced). BGS evaluation has no
+    loss, so the Trainer's own defaults (``None``, ``loss``) mean validation RSA; ``rsa_spearman`` is its
+    name in ``metrics.json``. Any other name would raise KeyError only after the first epoch's training."""
+    if name in (None, "loss", "eval_loss"):
+        return "eval_rsa", True
+    bare = name[len("eval_"):] if name.startswith("eval_") else name
+    bare = "rsa" if bare == "rsa_spearman" else bare
+    if bare not in SCORED_METRICS:
+        raise BGSInputError(f"--metric_for_best_model {name!r} is not a BGS evaluation metric; use one of "
+                            + ", ".join(f"eval_{m}" for m in SCORED_METRICS))
+    return f"eval_{bare}", False
 
 
 class BGSTrainer(Trainer):
@@ -123,6 +144,10 @@ class BGSTrainer(Trainer):
         self.bgs_info = dict(bgs_info or {})
         self.bgs_totals = dict.fromkeys(STAT_KEYS, 0)
         self._window: list[dict[str, float]] = []
+        if self.args.n_gpu > 1:
+            raise BGSInputError(f"{self.args.n_gpu} GPUs in one process: BGS does not use nn.DataParallel; start "
+                                "one process per GPU (accelerate launch -m bgs_hf.train ..., or torchrun), or "
+                                "pick one GPU with CUDA_VISIBLE_DEVICES")
         if self.args.per_device_train_batch_size != 1:
             raise BGSInputError("per_device_train_batch_size must be 1 for BGS (one item = one clip set; set its "
                                 "size with --clips_per_step)")
@@ -163,6 +188,13 @@ class BGSTrainer(Trainer):
         emb = self.embed_step(model, inputs)
         out = self.loss_fn(emb.float(), inputs["triplets"], inputs["odd"], inputs["pairs"], inputs["human_dist"],
                            epoch=float(inputs["epoch"]))
+        if model.training and not bool(torch.isfinite(out.loss.detach())):
+            # every rank holds the same gathered embeddings, hence the same loss: all stop together
+            raise BGSDivergedError(
+                f"the loss became {float(out.loss.detach())} at step {self.state.global_step + 1} (epoch "
+                f"{float(inputs['epoch']):g}; local {float(out.local):.4g}, global {float(out.global_):.4g}): "
+                f"training stopped, checkpoints already in {self.args.output_dir} are kept; lower "
+                "--learning_rate, or check the loss weights and the inputs")
         if model.training:
             self._record(out, inputs["plan_stats"].tolist())
         return (out.loss, out) if return_outputs else out.loss
@@ -234,6 +266,9 @@ class BGSTrainer(Trainer):
                  metric_key_prefix: str = "eval") -> dict[str, float]:
         """Score the ``eval_sets[metric_key_prefix]`` clips (``eval`` = validation); ``eval_rsa`` is the
         metric the Trainer uses for the best checkpoint, early stopping and ReduceLROnPlateau."""
+        if eval_dataset is not None:
+            raise BGSInputError("BGSTrainer.evaluate scores its own evaluation sets, not eval_dataset: pass "
+                                f"metric_key_prefix='test' (or another of {sorted(self.eval_sets)})")
         if metric_key_prefix not in self.eval_sets:
             raise KeyError(f"no evaluation set {metric_key_prefix!r}; have {sorted(self.eval_sets)}")
         clips, human, triplets = self.eval_sets[metric_key_prefix]
