@@ -400,3 +400,32 @@ def test_a_run_from_a_local_base_folder_is_published_with_its_base(tmp_path: Pat
     with torch.no_grad():
         assert torch.allclose(bgs_hf.load_model(out)(x), ref, atol=1e-6)
         assert torch.allclose(PeftModel.from_pretrained(load_base(out), str(out)).eval()(x), ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("source, origin, expected", [
+    ("/data/releases/v2", None, "Check the licence"),  # "release" in a path used to claim the paper's data
+    ("/work/synthetic-faces", None, "Check the licence"),  # "synth" in a path used to claim Apache-2.0
+    ("/tmp/x", "socialshapes", "SocialShapes is a synthetic benchmark"),
+    ("/tmp/x", "garcia-isik-release", "Garcia & Isik release"),
+])
+def test_the_card_licence_note_follows_the_recorded_origin_not_the_path(tmp_path, source, origin, expected):
+    from bgs_hf.hub.card import _dataset_fields
+    from bgs_hf.hub.run_info import RunInfo
+
+    (tmp_path / "run_config.json").write_text(json.dumps(
+        {"data": {"name": Path(source).name, "source": source, "kind": "local", "origin": origin}}))
+    (tmp_path / "bgs_config.json").write_text("{}")
+    assert expected in _dataset_fields(RunInfo.from_run_dir(tmp_path))[2]
+
+
+def test_a_run_on_the_release_layout_records_its_origin(tmp_path):
+    """The CSV layout is the Garcia & Isik release's: its origin is recorded, whatever the folder is called."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.api import TrainConfig, _write_run_config
+    from bgs_hf.training.args import DataArguments
+
+    data = SimpleNamespace(name="v2", root=None, meta={"source": "release"}, clips={"clip_id": ["a", "b"]},
+                           splits={"train": np.array([0, 1])})
+    _write_run_config(tmp_path, TrainConfig(data=DataArguments(data="/nowhere/v2")), data)
+    assert json.loads((tmp_path / "run_config.json").read_text())["data"]["origin"] == "garcia-isik-release"

@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write exactly the folder that would be uploaded here; upload nothing",
     )
     p.add_argument(
-        "--license", default=None, help="licence id for the card (default: from the training data)"
+        "--license", default=None, help="licence id for the card (default: apache-2.0 for a SocialShapes run on a "
+        "bundled or tiny-random base, else 'other': name the training data's and the base's licence)"
     )
     p.add_argument("--split", default="test", help="evaluation split shown on the card (default: test)")
     p.add_argument(

@@ -1,6 +1,6 @@
 """Read what a training run recorded, without importing torch.
 
-A run folder (``bgs-hf train --out RUN_DIR``) holds the saved embedder (PEFT adapter with the head in
+A run folder (``bgs-hf train --output_dir RUN_DIR``) holds the saved embedder (PEFT adapter with the head in
 ``modules_to_save``, ``bgs_config.json``), the Trainer's ``training_args.json``/``trainer_state.json`` and
 the evaluation's ``metrics.json``. The model card and ``bgs-hf push`` read the run through :class:`RunInfo`
 so that every number on the card comes from a file, never from a default.

@@ -1,5 +1,5 @@
-"""Self-supervised pretraining of the bundled backbones: `bgs-tiny-conv3d` (the default; `conv3d.py`) and
-`bgs-tiny-videomae` (`train.py`) (issue 5)."""
+"""Self-supervised pretraining of the bundled backbones: `bgs-tiny-conv3d-fg` (the default; `contrastive.py`),
+`bgs-tiny-conv3d` (`conv3d.py`) and `bgs-tiny-videomae` (`train.py`) (issue 5)."""
 
 from __future__ import annotations
 

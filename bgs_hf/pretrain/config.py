@@ -1,6 +1,6 @@
 """Configuration of the bundled `bgs-tiny-videomae` pretraining run.
 
-The defaults ARE the recipe of the committed weights: `bgs-hf pretrain-tiny OUT` with no flags reproduces
+The defaults ARE the recipe of the committed weights: `bgs-hf pretrain-tiny OUT --arch videomae` reproduces
 them (same seed, same torch thread count). They were chosen to finish well inside 30 minutes on 2 CPU cores.
 """
 

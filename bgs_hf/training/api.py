@@ -182,8 +182,11 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
     run_config = config_to_dict(config)
     source, kind = _data_source(config.data.data, data, loaded_here=config.data_override is None)
     clip_ids = _clip_ids(data)
-    # origin: what the card's licence note rests on (a SocialShapes instance carries its generative truth)
-    origin = "socialshapes" if (getattr(data, "meta", None) or {}).get("ground_truth") else None
+    # origin: what the card's licence note rests on (a SocialShapes instance carries its generative truth; the
+    # paper's CSV layout is the Garcia & Isik release's), never the folder's name
+    meta = getattr(data, "meta", None) or {}
+    origin = ("socialshapes" if meta.get("ground_truth")
+              else "garcia-isik-release" if meta.get("source") == "release" else None)
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind, "origin": origin}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}

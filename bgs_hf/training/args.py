@@ -34,12 +34,12 @@ class ModelArguments:
                           "bgs-tiny-conv3d, bgs-tiny-conv3d-fg, a Hub id or a local folder"})
     num_frames: int | None = field(default=None, metadata={"help": "frames per clip (models that accept any)"})
     head_dim: int = field(default=128, metadata={"help": "projection head width (0 = no head)"})
-    head_dropout: float = field(default=0.3)
-    lora_r: int = field(default=8)
-    lora_alpha: int = field(default=16)
-    lora_dropout: float = field(default=0.1)
+    head_dropout: float = field(default=0.3, metadata={"help": "dropout before the head's L2 (paper 0.3; tiny models: 0)"})
+    lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA scaling numerator (scale = alpha / r)"})
+    lora_dropout: float = field(default=0.1, metadata={"help": "dropout on the LoRA branch"})
     lora_target_modules: str | None = field(default=None, metadata={"help": "regex relative to the backbone"})
-    trust_remote_code: bool = field(default=False)
+    trust_remote_code: bool = field(default=False, metadata={"help": "run a Hub backbone's own modelling code"})
 
 
 @dataclass
@@ -54,13 +54,13 @@ class BGSArguments:
     max_memory: str | None = field(
         default=None, metadata={"help": "activation budget per process, e.g. 8GB: picks --embed_chunk by a probe"})
     local_loss: str = field(default="triplet", metadata={"help": "triplet (paper) | odd-one-out"})
-    margin: float = field(default=0.2)
+    margin: float = field(default=0.2, metadata={"help": "triplet hinge margin (cosine distance)"})
     temperature: float = field(default=0.1, metadata={"help": "odd-one-out softmax temperature"})
     rsa_method: str = field(default="pearson", metadata={"help": "pearson (paper) | soft_spearman"})
-    alpha: float = field(default=0.7)
-    beta0: float = field(default=0.3)
-    beta_step: float = field(default=0.1)
-    beta_max: float = field(default=0.7)
+    alpha: float = field(default=0.7, metadata={"help": "weight of the local term"})
+    beta0: float = field(default=0.3, metadata={"help": "RSA weight at epoch 0"})
+    beta_step: float = field(default=0.1, metadata={"help": "RSA weight added per epoch"})
+    beta_max: float = field(default=0.7, metadata={"help": "largest RSA weight"})
     hflip: bool = field(default=False, metadata={
         "help": "augment: mirror a random half of each step's training clips left-right (never at evaluation)"})
     early_stopping_patience: int = field(default=5, metadata={"help": "epochs without val RSA gain (0 = off)"})
