@@ -149,7 +149,41 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
 
 
 def _pick(fit: dict[str, Any]) -> dict[str, Any]:
-    return {k: fit.get(k) for k in FIT_KEYS}
+    """The report's fields of a fit; the suite's JSON-safe ``None`` (an undefined value) becomes NaN again, so
+    every row formats and plots the same way."""
+    def num(v: Any) -> Any:
+        if v is None:
+            return float("nan")
+        if isinstance(v, (list, tuple)):
+            return [num(x) for x in v]
+        return v
+
+    return {k: num(fit.get(k)) for k in FIT_KEYS}
+
+
+def _fmt(value: Any, spec: str) -> str:
+    """``format(value, spec)``, or ``n/a`` for an undefined (None / NaN) value."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    return format(value, spec)
+
+
+#: what a rerun replaces in its --out folder (the clip cache is kept; bgs/ is replaced by the training run)
+OWNED_OUTPUTS: tuple[str, ...] = ("report.json", "report.md", "r2_vs_ceiling.png", "similarity_matrices.png",
+                                  "analyses", "language_distilled", "bgs/baseline.json")
+
+
+def _clear_earlier_outputs(out: Path) -> None:
+    """A rerun into the same --out must not leave an earlier run's report, figures or analyses next to its own
+    (a --fast rerun kept the full run's analyses; an interrupted one, the old report beside a new adapter)."""
+    import shutil
+
+    found = [out / name for name in OWNED_OUTPUTS if (out / name).exists()]
+    if not found:
+        return
+    logger.warning("%s holds an earlier quickstart run: removing its %s", out, ", ".join(p.name for p in found))
+    for path in found:
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data: Any = None,
@@ -181,15 +215,23 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
-    vals = [report["models"][k]["r2"] for k in keys]
-    lo = [report["models"][k]["r2"] - report["models"][k]["r2_ci"][0] for k in keys]
-    hi = [report["models"][k]["r2_ci"][1] - report["models"][k]["r2"] for k in keys]
+
+    def num(v: Any) -> float:
+        return float("nan") if v is None else float(v)
+
+    vals = np.array([num(report["models"][k]["r2"]) for k in keys])
+    ci = np.array([[num(x) for x in (report["models"][k]["r2_ci"] or (None, None))] for k in keys]).reshape(-1, 2)
+    # a bootstrap percentile interval need not contain its estimate (few resamples): never a negative bar
+    err = np.nan_to_num(np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0))
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    ceil, (c_lo, c_hi) = report["noise_ceiling_r2"], report["noise_ceiling_ci"]
-    ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling 95% CI")
-    ax.axhline(ceil, color="0.4", ls="--", lw=1, label=f"noise ceiling R² = {ceil:.3f}")
+    ceil = num(report["noise_ceiling_r2"])
+    c_lo, c_hi = (num(x) for x in report["noise_ceiling_ci"])
+    if np.isfinite([c_lo, c_hi]).all():
+        ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling: range over split-halves")
+    if np.isfinite(ceil):
+        ax.axhline(ceil, color="0.4", ls="--", lw=1, label=f"noise ceiling R² = {ceil:.3f}")
     colors = ["#999999", "#4C72B0", "#55A868", "#C44E52"]
-    ax.bar(range(len(keys)), vals, yerr=[lo, hi], capsize=4, color=colors[: len(keys)])
+    ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=colors[: len(keys)])
     ax.set_xticks(range(len(keys)), [MODEL_LABELS[k] for k in keys], fontsize=8, rotation=12)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("test R² (signed Spearman²)")
@@ -203,18 +245,23 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
 
 def format_table(report: dict[str, Any]) -> str:
-    """The headline markdown table: model | R² [CI] | % of ceiling | 3-way acc | 2-way acc."""
+    """The headline markdown table: model | R² [CI] | % of ceiling | 3-way acc | 2-way acc. Percentages keep
+    one decimal (49.6% is not "50%", the issue's bar); undefined values read ``n/a``."""
     lines = ["| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 33%) | 2-way acc (chance 50%) |",
              "|---|---|---|---|---|"]
     for k in MODEL_KEYS:
         m = report["models"].get(k)
         if m is None:
             continue
-        lines.append(f"| {MODEL_LABELS[k]} | {m['r2']:.3f} [{m['r2_ci'][0]:.3f}, {m['r2_ci'][1]:.3f}] | "
-                     f"{m['pct_of_ceiling']:.0f}% | {m['ooo_acc_3way']:.1%} | {m['ooo_acc_2way']:.1%} |")
+        lo, hi = m["r2_ci"] or (None, None)
+        pct = _fmt(m["pct_of_ceiling"], ".1f")
+        lines.append(f"| {MODEL_LABELS[k]} | {_fmt(m['r2'], '.3f')} [{_fmt(lo, '.3f')}, {_fmt(hi, '.3f')}] | "
+                     f"{pct}{'%' if pct != 'n/a' else ''} | {_fmt(m['ooo_acc_3way'], '.1%')} | "
+                     f"{_fmt(m['ooo_acc_2way'], '.1%')} |")
     lo, hi = report["noise_ceiling_ci"]
-    lines.append(f"| noise ceiling (split-half) | {report['noise_ceiling_r2']:.3f} [{lo:.3f}, {hi:.3f}] | 100% | "
-                 f"– | – |")
+    ceiling = _fmt(report["noise_ceiling_r2"], ".3f")
+    lines.append(f"| noise ceiling (split-half; range over splits) | {ceiling} [{_fmt(lo, '.3f')}, {_fmt(hi, '.3f')}] "
+                 f"| {'100%' if ceiling != 'n/a' else '–'} | – | – |")
     return "\n".join(lines)
 
 
@@ -227,10 +274,12 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     from bgs_hf.metrics import behavioural_fit
     from bgs_hf.viz import plot_similarity_matrices
 
+    from bgs_hf.models.registry import get_backbone_spec
+
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
-    if (out / "report.json").is_file():  # the demo owns --out: say so when a rerun replaces a report
-        logger.warning("%s holds an earlier report: it is replaced by this run (seed %d)", out, cfg.seed)
+    get_backbone_spec(cfg.backbone)  # a mistyped --backbone fails now, not after the benchmark and baselines
+    _clear_earlier_outputs(out)  # the demo owns --out
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(cfg.data_dir) if cfg.data_dir else ensure_socialshapes(cfg.seed, cfg.n_clips)
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())
@@ -239,6 +288,9 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
         raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use more "
                             "clips (--clips 60 or more)")
     logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
+    if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:
+        logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
+                       "clips or judgments", _fmt(test.ceiling_r2, ".3f"), len(test.trip))
     items = test.items
 
     def score(sim: np.ndarray) -> dict[str, Any]:
@@ -322,11 +374,17 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     plot_similarity_matrices({k: _percentile_ranks(v)[np.ix_(order, order)] for k, v in mats.items()},
                              out / "similarity_matrices.png", vmin=0.0, vmax=1.0, label="percentile rank",
                              title=f"Test clips ({len(items)}), ordered by clustering the human matrix; "
-                                   "values as within-matrix ranks (RSA compares ranks)")
+                                   "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")
     timings["total_s"] = time.perf_counter() - t_start
     report["timings_s"] = timings
-    (out / "report.json").write_text(json.dumps(_json_safe(report), indent=2))
-    (out / "report.md").write_text(render_markdown(report, suite))
+    # both reports appear together (written aside, then renamed), so no reader sees one run's json beside
+    # another's markdown
+    staged = {out / "report.json": json.dumps(_json_safe(report), indent=2),
+              out / "report.md": render_markdown(report, suite)}
+    for path, text in staged.items():
+        path.with_suffix(path.suffix + ".tmp").write_text(text, encoding="utf-8")
+    for path in staged:
+        path.with_suffix(path.suffix + ".tmp").replace(path)
     logger.info("wrote %s", out / "report.md")
     return report
 
@@ -338,7 +396,9 @@ def _percentile_ranks(sim: np.ndarray) -> np.ndarray:
 
     out = np.full(sim.shape, np.nan)
     mask = ~np.eye(len(sim), dtype=bool) & np.isfinite(sim)
-    out[mask] = (rankdata(sim[mask]) - 0.5) / mask.sum()
+    ranks = rankdata(sim[mask])  # ties share their mid-rank: heavily tied human p_ij would never reach 0 or 1
+    span = ranks.max() - ranks.min() if ranks.size else 0.0
+    out[mask] = (ranks - ranks.min()) / span if span > 0 else 0.5
     return out
 
 
@@ -378,7 +438,8 @@ def render_markdown(report: dict[str, Any], suite: dict[str, Any] | None = None)
         "",
         f"Backbone `{report['backbone']}`, recipe `{report['recipe']}`. Test split: {report['n_test_clips']} clips, "
         f"{report['n_test_judgments']} judgments, {report['n_test_pairs']} observed pairs. R² is the signed squared "
-        "Spearman correlation between model similarity and human p_ij; CIs are 95% bootstraps over clips.",
+        "Spearman correlation between model similarity and human p_ij; model CIs are 95% bootstraps over clips, "
+        "the noise ceiling's interval is the range (2.5-97.5%) over 100 random split-halves of the participants.",
         "",
         format_table(report),
         "",
@@ -388,8 +449,10 @@ def render_markdown(report: dict[str, Any], suite: dict[str, Any] | None = None)
         "",
         "![similarity matrices](similarity_matrices.png)",
         "",
-        "The paper's further analyses (layer-wise fit, variance partitioning, attribute probes, transfer, attention, "
-        "controls): [analyses/evaluation.md](analyses/evaluation.md).",
+        ("The paper's further analyses (layer-wise fit, variance partitioning, attribute probes, transfer, "
+         "attention, controls): [analyses/evaluation.md](analyses/evaluation.md)." if report.get("config", {}).get("suite", True)
+         else "Fit details: [analyses/evaluation.md](analyses/evaluation.md) (the further analyses were skipped: "
+              "--fast)."),
         "",
         f"Wall time: {report['timings_s']['total_s'] / 60:.1f} min.",
     ]

@@ -91,3 +91,108 @@ def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None
     assert QuickstartConfig().validation_fraction() == 0.0
     assert other.validation_fraction() == 0.2 == QuickstartConfig(backbone="bgs-tiny-conv3d").validation_fraction()
     assert QuickstartConfig(val_fraction=0.1).validation_fraction() == 0.1
+
+
+def _report(**bgs) -> dict:
+    nan = float("nan")
+    row = {"r2": 0.08, "r2_ci": [0.01, 0.2], "pct_of_ceiling": 49.64, "ooo_acc_3way": 0.51, "ooo_acc_2way": 0.6}
+    return {"data": "toy", "models": {"pixels": {**row, "r2": -0.0001, "pct_of_ceiling": -0.05},
+                                      "bgs": {**row, **bgs}, "language": {**row, "pct_of_ceiling": nan}},
+            "noise_ceiling_r2": 0.164, "noise_ceiling_ci": [0.05, 0.29]}
+
+
+def test_the_table_keeps_a_decimal_and_says_n_a_for_undefined_values() -> None:
+    """49.6% printed as "50%" (the issue's bar), -0.05% as "-0%", and an undefined % (the suite's None) crashed
+    the demo after training with a TypeError."""
+    from bgs_hf.quickstart import format_table
+
+    assert "| 49.6% |" in format_table(_report())
+    table = format_table(_report(pct_of_ceiling=None, r2_ci=None))
+    assert "| -0.1% |" in table and "-0%" not in table
+    assert "| BGS fine-tuned (LoRA) | 0.080 [n/a, n/a] | n/a |" in table
+    assert "| captions (MiniLM-L6) | 0.080 [0.010, 0.200] | n/a |" in table
+    undefined = format_table({**_report(), "noise_ceiling_r2": float("nan"), "noise_ceiling_ci": [None, None]})
+    assert "| noise ceiling (split-half; range over splits) | n/a [n/a, n/a] | – |" in undefined
+
+
+def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_values(tmp_path) -> None:
+    """With few resamples a percentile CI need not contain its estimate: matplotlib refused the negative error
+    bar, so --n-boot 1 lost the whole run before report.json was written."""
+    from bgs_hf.quickstart import plot_against_ceiling
+
+    report = _report(r2_ci=[0.09, 0.2])  # the estimate 0.08 lies below its interval
+    report["models"]["language"]["r2_ci"] = None
+    assert plot_against_ceiling(report, tmp_path / "a.png").stat().st_size > 1000
+    undefined = {**report, "noise_ceiling_r2": float("nan"), "noise_ceiling_ci": [None, None]}
+    assert plot_against_ceiling(undefined, tmp_path / "b.png").stat().st_size > 1000
+
+
+def test_suite_rows_turn_none_back_into_nan() -> None:
+    import math
+
+    from bgs_hf.quickstart import _pick
+
+    row = _pick({"r2": 0.1, "r2_ci": [None, 0.2], "pct_of_ceiling": None})
+    assert math.isnan(row["pct_of_ceiling"]) and math.isnan(row["r2_ci"][0]) and row["r2_ci"][1] == 0.2
+
+
+def test_percentile_ranks_span_zero_to_one_in_every_panel() -> None:
+    """Mid-ranks of heavily tied human p_ij kept the human panel between 0.28 and 0.88 of a shared 0-1 scale."""
+    import numpy as np
+
+    from bgs_hf.quickstart import _percentile_ranks
+
+    human = np.array([[np.nan, 0, 0, 1], [0, np.nan, 0, 0.5], [0, 0, np.nan, 0], [1, 0.5, 0, np.nan]])
+    ranks = _percentile_ranks(human)
+    off = ranks[~np.eye(4, dtype=bool)]
+    assert np.nanmin(off) == 0.0 and np.nanmax(off) == 1.0
+    assert ranks[0, 1] == ranks[1, 2] == 0.0  # ties stay tied
+
+
+def test_a_rerun_clears_the_earlier_run_outputs_but_keeps_the_clip_cache(tmp_path) -> None:
+    """A --fast rerun kept the full run's analyses; an interrupted rerun left the old report beside a new
+    adapter, and bgs/baseline.json with the old run's pretrained row."""
+    from bgs_hf.quickstart import OWNED_OUTPUTS, _clear_earlier_outputs
+
+    for name in OWNED_OUTPUTS:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if "." in name:
+            path.write_text("old")
+        else:
+            path.mkdir()
+            (path / "layers.png").write_text("old")
+    (tmp_path / "clip_cache").mkdir()
+    (tmp_path / "clip_cache" / "x.npy").write_text("kept")
+    (tmp_path / "bgs" / "adapter_model.safetensors").write_text("train_bgs replaces it")
+    _clear_earlier_outputs(tmp_path)
+    assert not any((tmp_path / name).exists() for name in OWNED_OUTPUTS)
+    assert (tmp_path / "clip_cache" / "x.npy").exists() and (tmp_path / "bgs" / "adapter_model.safetensors").exists()
+
+
+def test_a_mistyped_backbone_fails_before_the_benchmark_is_made(tmp_path, monkeypatch) -> None:
+    import bgs_hf.quickstart as qs
+    from bgs_hf.errors import BGSInputError
+
+    monkeypatch.setattr(qs, "ensure_socialshapes", lambda *a, **k: pytest.fail("generated the benchmark first"))
+    with pytest.raises(BGSInputError, match="tiny-random-nope"):
+        qs.run_quickstart(qs.QuickstartConfig(out_dir=str(tmp_path / "o"), backbone="tiny-random-nope"))
+
+
+def test_a_fast_report_does_not_link_analyses_it_skipped() -> None:
+    from bgs_hf.quickstart import render_markdown
+
+    report = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 9,
+              "n_test_pairs": 9, "timings_s": {"total_s": 60.0}, "config": {"suite": False}}
+    md = render_markdown(report)
+    assert "skipped" in md and "attribute probes" not in md
+    assert "range (2.5-97.5%) over 100 random split-halves" in md
+
+
+def test_bgs_hf_report_finds_a_quickstart_folders_analyses(tmp_path) -> None:
+    from bgs_hf.eval.report import load_run
+    from bgs_hf.eval.suite import RESULT_NAME
+
+    (tmp_path / "analyses").mkdir()
+    (tmp_path / "analyses" / RESULT_NAME).write_text(json.dumps({"models": {}, "split": "test", "fit": {}}))
+    assert load_run(tmp_path)[2] == tmp_path / "analyses"

@@ -234,6 +234,8 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
 
     p = Path(path)
     f = p / RESULT_NAME if p.is_dir() else p
+    if p.is_dir() and not f.is_file() and (p / "analyses" / RESULT_NAME).is_file():  # a quickstart --out folder
+        p, f = p / "analyses", p / "analyses" / RESULT_NAME
     if not f.is_file():
         raise BGSInputError(f"no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)", path=p)
     try:
