@@ -272,9 +272,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     from bgs_hf.data import load
     from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.metrics import behavioural_fit
-    from bgs_hf.viz import plot_similarity_matrices
-
     from bgs_hf.models.registry import get_backbone_spec
+    from bgs_hf.viz import plot_similarity_matrices
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
