@@ -209,10 +209,7 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
 
 def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     """Bar chart of test R² per model with CIs, against the noise-ceiling band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bgs_hf.viz.figure import subplots
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
 
@@ -223,7 +220,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     ci = np.array([[num(x) for x in (report["models"][k]["r2_ci"] or (None, None))] for k in keys]).reshape(-1, 2)
     # a bootstrap percentile interval need not contain its estimate (few resamples): never a negative bar
     err = np.nan_to_num(np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0))
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    fig, ax = subplots(figsize=(6.4, 3.4))
     ceil = num(report["noise_ceiling_r2"])
     c_lo, c_hi = (num(x) for x in report["noise_ceiling_ci"])
     if np.isfinite([c_lo, c_hi]).all():
@@ -240,7 +237,6 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
-    plt.close(fig)
     return path
 
 

@@ -342,3 +342,43 @@ def test_the_readme_regenerates_with_every_non_default_setting() -> None:
     assert regenerate_command(cfg, 1, 10) == "`bgs-hf synth OUT --seed 1 --clips 10 --frames 8 --beta 20 --lapse 0`"
     api_only = replace(SynthConfig(), jitter_px=0.0)
     assert "`SynthConfig` values of jitter_px in `ground_truth.json`" in regenerate_command(api_only, 0, 10)
+
+
+def test_the_api_refuses_a_folder_with_files_and_leaves_them(tmp_path: Path) -> None:
+    """Only the CLI checked: the Python API replaced a user's annotations.csv and README.md (and, for the Hub
+    layout, removed their parquet files)."""
+    from bgs_hf.errors import BGSInputError
+
+    mine = tmp_path / "mine"
+    (mine / "data/raw/utils").mkdir(parents=True)
+    (mine / "data/raw/utils/annotations.csv").write_text("my own annotations")
+    for make in (lambda: generate_socialshapes(mine, n_clips=10, config=SMALL),
+                 lambda: generate_abstract_set(mine, n_train=3, n_generalisation=3, config=SMALL)):
+        with pytest.raises(BGSInputError, match="is not empty"):
+            make()
+    assert (mine / "data/raw/utils/annotations.csv").read_text() == "my own annotations"
+
+
+@pytest.mark.parametrize("fmt", ["release", "hub"])
+def test_an_interrupted_generation_leaves_no_half_benchmark(tmp_path: Path, monkeypatch, fmt: str) -> None:
+    """A killed release-format run left a half-written OUT that the next run refused and `load` could not tell
+    from a whole one; the Hub format left a hidden release folder beside it."""
+    import bgs_hf.synth.generate as gen
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gen, "contact_sheet", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate_socialshapes(tmp_path / "out", n_clips=10, fmt=fmt, config=SMALL)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_hub_card_says_how_to_regenerate_and_drops_the_calibration_claim_when_settings_differ(
+        tmp_path: Path) -> None:
+    logging.disable(logging.WARNING)
+    out = generate_socialshapes(tmp_path / "h", n_clips=10, fmt="hub", config=replace(SMALL, choice_beta=9.0))
+    logging.disable(logging.NOTSET)
+    card = (out / "README.md").read_text()
+    assert "--beta 9" in card and "socialshapes-" in card
+    assert "calibrated to the Garcia & Isik release" not in card and "non-default settings" in card

@@ -147,3 +147,73 @@ def test_load_clips_and_dataset(tmp_path: Path, decode_calls: list[str]) -> None
     torch.testing.assert_close(got, batch, rtol=0, atol=0)
     assert len(decode_calls) == 3
     assert load_clips([], POLICY, cache, progress=False).shape == (0, 4, 3, 24, 24)
+
+
+def test_videos_and_cache_entries_get_the_users_permissions(tmp_path: Path, clip: Path) -> None:
+    """mkstemp's 0600 was renamed into place as it was: colleagues could not read a benchmark or shared cache."""
+    import os
+    import stat
+
+    from bgs_hf import _files
+
+    old = os.umask(0o022)
+    _files._umask.cache_clear()
+    try:
+        video = media.write_barcode_clip(tmp_path / "shared" / "b.mp4", 6)
+        cache = ClipCache(tmp_path / "cache")
+        cache.get(video, POLICY)
+        entries = list((tmp_path / "cache").rglob("*.npy"))
+        assert entries
+        for path in [video, *entries]:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    finally:
+        os.umask(old)
+        _files._umask.cache_clear()
+
+
+def test_a_full_cache_volume_costs_the_cache_not_the_clip(tmp_path: Path, clip: Path, monkeypatch, caplog) -> None:
+    """ENOSPC on the cache volume stopped training mid-epoch with "196608 requested and 3968 written"."""
+    import errno
+
+    from bgs_hf.video import cache as cache_mod
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_mod, "save_npy", full)
+    cache = ClipCache(tmp_path / "cache")
+    with caplog.at_level("WARNING"):
+        first = cache.get(clip, POLICY)
+        cache.get(clip, POLICY)
+    assert first.shape[0] == POLICY.num_frames
+    assert sum("going on without caching" in r.message for r in caplog.records) == 1
+
+
+def test_temp_files_of_killed_writers_are_removed_when_a_cache_opens(tmp_path: Path) -> None:
+    import os
+    import time
+
+    stale = tmp_path / "cache" / "ab" / (ClipCache.TMP_PREFIX + "x.npy")
+    fresh = stale.with_name(ClipCache.TMP_PREFIX + "y.npy")
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    ClipCache(tmp_path / "cache")
+    assert not stale.exists() and fresh.exists()
+
+
+def test_av1_is_checked_by_its_codec_not_its_decoder(tmp_path: Path) -> None:
+    """probe() reported the decoder ('libdav1d'), so an allowed AV1 upload was always refused."""
+    from bgs_hf.video.decode import check_video, probe
+    from bgs_hf.video.write import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (8, 64, 64, 3)).astype(np.uint8)
+    path = tmp_path / "av1.mp4"
+    try:
+        write_video(path, frames, fps=8, codec="libsvtav1", options={"preset": "12"})
+    except Exception as err:  # noqa: BLE001 - a PyAV build without an AV1 encoder
+        pytest.skip(f"no AV1 encoder here: {err}")
+    assert probe(path).codec == "av1"
+    check_video(path)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 
 def int_at_least(low: int) -> Callable[[str], int]:
@@ -49,15 +48,3 @@ def float_between(low: float, high: float | None = None) -> Callable[[str], floa
 
     parse.__name__ = "number"
     return parse
-
-
-def require_new_folder(path: str | Path, flag: str) -> Path:
-    """An output folder must be new or empty: writing over an earlier one would leave its stale files (videos
-    of a larger dataset, another run's card) mixed with the new ones."""
-    from bgs_hf.errors import BGSInputError
-
-    folder = Path(path)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        what = "is not a folder" if not folder.is_dir() else "is not empty"
-        raise BGSInputError(f"{flag} {what}: choose a new or empty folder (nothing was written)", path=folder)
-    return folder

@@ -9,7 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
-from bgs_hf.cli._args import int_at_least, require_new_folder
+from bgs_hf._files import require_new_folder
+from bgs_hf.cli._args import int_at_least
 from bgs_hf.errors import BGSInputError
 
 
@@ -79,7 +80,8 @@ def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
     if data.meta.get("ground_truth"):
         from bgs_hf.synth.generate import socialshapes_card_info
 
-        info = socialshapes_card_info(json.loads(Path(data.meta["ground_truth"]).read_text()).get("seed"))
+        truth = json.loads(Path(data.meta["ground_truth"]).read_text())
+        info = socialshapes_card_info(truth.get("seed"), truth.get("config"), truth.get("n_clips"))
     elif readme is not None and readme.is_file():
         info = card_info_from_front_matter(read_front_matter(readme))
     else:

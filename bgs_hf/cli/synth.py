@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from bgs_hf.cli._args import float_between, int_at_least, require_new_folder
+from bgs_hf._files import require_new_folder
+from bgs_hf.cli._args import float_between, int_at_least
 
 
 def register(sub: argparse._SubParsersAction) -> None:

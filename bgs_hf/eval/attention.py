@@ -173,15 +173,12 @@ def load_masks_for(data: Any) -> dict[str, np.ndarray] | None:
 def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
                   n_times: int = 4) -> Path:
     """Rows: the frames, then each model's rollout upsampled over them; columns: times across the clip."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bgs_hf.viz.figure import subplots
 
     t_frames = frames.shape[0]
     cols = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
-    fig, axes = plt.subplots(len(rows), n_times, figsize=(1.5 * n_times, 1.5 * len(rows)), squeeze=False)
+    fig, axes = subplots(len(rows), n_times, figsize=(1.5 * n_times, 1.5 * len(rows)), squeeze=False)
     for r, name in enumerate(rows):
         for c, f in enumerate(cols):
             ax = axes[r, c]
@@ -202,7 +199,6 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

@@ -77,15 +77,12 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
 
 def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None) -> Path:
     """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bgs_hf.viz.figure import subplots
 
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
     keys = [("video_unique", "video only", "#4c72b0"), ("shared", "shared", "#8c8c8c"),
             ("language_unique", "language only", "#dd8452")]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(names), 3.2))
+    fig, ax = subplots(figsize=(1.6 + 1.3 * len(names), 3.2))
     pos_bottom = np.zeros(len(names))
     neg_bottom = np.zeros(len(names))
     for key, label, colour in keys:
@@ -101,5 +98,4 @@ def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, titl
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

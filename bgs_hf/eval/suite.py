@@ -87,17 +87,14 @@ def _rel(path: str, root: Path) -> str:
 def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, title: str,
                ref: float | None = None) -> str:
     """Grouped bars: one group per key of the inner dicts, one bar per outer key (model)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bgs_hf.viz.figure import subplots
 
     models = list(groups)
     cats = sorted({c for g in groups.values() for c in g}, key=lambda c: list(next(iter(groups.values()))).index(c)
                   if c in next(iter(groups.values())) else 99)
     x = np.arange(len(cats))
     w = 0.8 / max(len(models), 1)
-    fig, ax = plt.subplots(figsize=(1.4 + 0.9 * len(cats) * max(1, len(models) / 2), 3.0))
+    fig, ax = subplots(figsize=(1.4 + 0.9 * len(cats) * max(1, len(models) / 2), 3.0))
     for k, m in enumerate(models):
         vals = [groups[m].get(c, np.nan) for c in cats]
         ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=m)
@@ -110,17 +107,13 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return str(path)
 
 
 def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
-    import matplotlib
+    from bgs_hf.viz.figure import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.6, 3.0))
+    fig, ax = subplots(figsize=(4.6, 3.0))
     for name, res in layers.items():
         rows = res["layers"]
         xs = np.arange(len(rows))
@@ -133,7 +126,6 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
     ax.legend(fontsize=6, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return str(path)
 
 

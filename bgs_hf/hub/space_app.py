@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._files import save_npy
 from bgs_hf.errors import BGSInputError
 from bgs_hf.paper import bundled_folder
 
@@ -82,16 +84,7 @@ def model_odd_one_out(sim3: np.ndarray) -> int:
 
 
 def _atomic_save(path: Path, arr: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    save_npy(path, arr)
 
 
 # ------------------------------------------------------------------------------------------ catalogue
@@ -176,6 +169,7 @@ def default_catalogue(config: SpaceConfig) -> Path:
     done = out / ".complete"
     if not done.exists():
         logger.info("generating the SocialShapes catalogue (%d clips) in %s", config.n_synth_clips, out)
+        shutil.rmtree(out, ignore_errors=True)  # the cache's own incomplete leftover (no .complete)
         generate_socialshapes(out, n_clips=config.n_synth_clips, seed=config.seed)
         done.write_text("ok\n")
     return out
@@ -435,12 +429,9 @@ class SpaceBackend:
 # ------------------------------------------------------------------------------------------ UI
 def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) -> Any:
     """3×3 heat map with values; the model's odd-one-out is marked."""
-    import matplotlib
+    from bgs_hf.viz.figure import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.2, 3.6), dpi=100)
+    fig, ax = subplots(figsize=(4.2, 3.6), dpi=100)
     im = ax.imshow(sim, vmin=-1, vmax=1, cmap="viridis")
     short = [lab.split(":")[0] for lab in labels]
     ax.set_xticks(range(3), short)

@@ -306,15 +306,12 @@ def write_training_log(result: PretrainResult, cfg: Any, *, objective: str | Non
 def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-videomae pretraining",
                     ylabel: str = "reconstruction MSE") -> Path:
     """Per-step loss (faint) and a running mean (bold)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bgs_hf.viz.figure import subplots
 
     y = np.asarray(losses)
     k = max(1, len(y) // 50)
     smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-    fig, ax = plt.subplots(figsize=(5, 3), dpi=100)
+    fig, ax = subplots(figsize=(5, 3), dpi=100)
     ax.plot(np.arange(len(y)), y, alpha=0.3, lw=0.8, label="step")
     ax.plot(np.arange(k - 1, len(y)), smooth, lw=2, label=f"mean of {k}")
     ax.set_xlabel("step")
@@ -323,5 +320,4 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path

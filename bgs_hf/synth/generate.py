@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
+import os
 import shutil
 import time
 from dataclasses import replace
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bgs_hf._files import move_into_place, require_new_folder
 from bgs_hf.synth.captions import make_captions, normalise_caption
 from bgs_hf.synth.latents import RATING_ATTRS, SOCIAL_ATTRS, latent_attributes, rated, social_space
 from bgs_hf.synth.observers import make_design, simulate_choices
@@ -67,10 +69,31 @@ ANNOTATION_COLUMNS = [
 ]
 
 
-def socialshapes_card_info(seed: int | None) -> DatasetCardInfo:
-    """The dataset card's origin, licence and description for a SocialShapes instance (synthetic, ours)."""
+def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None = None,
+                           n_clips: int | None = None) -> DatasetCardInfo:
+    """The dataset card's origin, licence and description for a SocialShapes instance (synthetic, ours): with
+    its generator version and, given its config, the command that makes it again. The observers are called
+    calibrated to the Garcia & Isik release only when they have the default settings."""
     from bgs_hf.data.hub import DatasetCardInfo
 
+    if isinstance(config, dict):  # from ground_truth.json, maybe of another generator version
+        from dataclasses import fields
+
+        known = {f.name for f in fields(SynthConfig)}
+        readable = set(config) <= known
+        config = SynthConfig(**config) if readable else None
+    else:
+        readable = True
+    default = {k: v for k, v in SynthConfig().to_dict().items() if k != "workers"}
+    calibrated = config is None or {k: v for k, v in config.to_dict().items() if k != "workers"} == default
+    observers = ("odd-one-out judgments by simulated observers (their settings are in ground_truth.json)"
+                 if not readable else
+                 "odd-one-out judgments by simulated observers calibrated to the Garcia & Isik release"
+                 if calibrated else "odd-one-out judgments by simulated observers with non-default settings (not "
+                 "the calibration to the Garcia & Isik release)")
+    regenerate = (f" Generator `{GENERATOR_VERSION}`; regenerate with "
+                  f"{regenerate_command(config, seed, n_clips)}." if config is not None and seed is not None
+                  and n_clips is not None else f" Generator `{GENERATOR_VERSION}`.")
     return DatasetCardInfo(
         pretty_name="SocialShapes" if seed is None else f"SocialShapes (seed {seed})",
         license="apache-2.0",
@@ -80,8 +103,7 @@ def socialshapes_card_info(seed: int | None) -> DatasetCardInfo:
         description=(
             "SocialShapes: synthetic 3-second clips of simple agents whose social interaction (chase, "
             "fight, hug, help, avoid, ignore, follow, talk) is shown only through motion and facing, "
-            "over scene context sampled independently of it; odd-one-out judgments by simulated "
-            "observers calibrated to the Garcia & Isik release."
+            f"over scene context sampled independently of it; {observers}.{regenerate}"
         ),
     )
 
@@ -143,10 +165,7 @@ def contact_sheet(
     n_frames: int = 6,
 ) -> Path:
     """A PNG grid: one row per clip (first clip of each label), ``n_frames`` frames across time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from bgs_hf.viz.figure import subplots
 
     labels = labels or [s.interaction for s in scenes]
     rows, seen = [], set()
@@ -155,7 +174,7 @@ def contact_sheet(
             seen.add(lab)
             rows.append(i)
     cols = np.linspace(0, config.num_frames - 1, n_frames).round().astype(int)
-    fig, axes = plt.subplots(len(rows), n_frames, figsize=(1.3 * n_frames, 1.45 * len(rows)), squeeze=False)
+    fig, axes = subplots(len(rows), n_frames, figsize=(1.3 * n_frames, 1.45 * len(rows)), squeeze=False)
     for r, i in enumerate(rows):
         frames = render_scene(scenes[i], config).frames
         s = scenes[i]
@@ -171,7 +190,6 @@ def contact_sheet(
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -389,43 +407,45 @@ def generate_socialshapes(
     fmt: str = "release",
     config: SynthConfig | None = None,
 ) -> Path:
-    """Generate the benchmark into ``out_dir`` (release layout, or Hub layout with ``fmt="hub"``)."""
+    """Generate the benchmark into ``out_dir`` (release layout, or Hub layout with ``fmt="hub"``).
+
+    ``out_dir`` must be new or empty; the benchmark is made in a hidden sibling folder and renamed into place
+    when complete, so ``out_dir`` never holds half a benchmark (and a user's files are never overwritten)."""
     config = config or SynthConfig()
     if fmt not in ("release", "hub"):
         raise ValueError(f"fmt must be 'release' or 'hub', got {fmt!r}")
     if n_clips < 10:
         raise ValueError(f"n_clips must be at least 10, got {n_clips}")
-    out = Path(out_dir)
-    target = out
-    if fmt == "hub":
-        out = out.parent / f".{out.name}.release-tmp"
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    scenes, tabs = build_tables(n_clips, seed, config)
-    names = tabs["names"]
-    video_dir = out / "data" / "raw" / "videos"
-    video_dir.mkdir(parents=True, exist_ok=True)
-    labels = render_all(scenes, config, [video_dir / nm for nm in names])
-    _write_release(out, scenes, tabs, config, seed)
-    save_agent_masks(out / "agent_masks.npz", labels, names)
-    contact_sheet(out / "contact_sheet.png", scenes, config)
-    logger.info(
-        "SocialShapes: %d clips, %d judgments in %.1f s -> %s",
-        n_clips,
-        len(tabs["trials"]),
-        time.perf_counter() - t0,
-        out,
-    )
-    if fmt == "hub":
-        from bgs_hf.data import load
-        from bgs_hf.data.hub import write_hub
+    target = require_new_folder(out_dir, "out_dir")
+    work = target.parent / f".{target.name}.partial-{os.getpid()}"
+    release = work if fmt == "release" else target.parent / f".{target.name}.release-{os.getpid()}"
+    try:
+        for folder in {work, release}:
+            shutil.rmtree(folder, ignore_errors=True)
+        t0 = time.perf_counter()
+        scenes, tabs = build_tables(n_clips, seed, config)
+        names = tabs["names"]
+        video_dir = release / "data" / "raw" / "videos"
+        video_dir.mkdir(parents=True, exist_ok=True)
+        labels = render_all(scenes, config, [video_dir / nm for nm in names])
+        _write_release(release, scenes, tabs, config, seed)
+        save_agent_masks(release / "agent_masks.npz", labels, names)
+        contact_sheet(release / "contact_sheet.png", scenes, config)
+        logger.info("SocialShapes: %d clips, %d judgments in %.1f s -> %s", n_clips, len(tabs["trials"]),
+                    time.perf_counter() - t0, target)
+        if fmt == "hub":
+            from bgs_hf.data import load
+            from bgs_hf.data.hub import write_hub
 
-        write_hub(load(out), target, card_info=socialshapes_card_info(seed))
-        for extra in ("ground_truth.json", "ground_truth.parquet", "agent_masks.npz", "contact_sheet.png"):
-            shutil.copy2(out / extra, target / extra)
-        shutil.rmtree(out)
-        return target
-    return out
+            write_hub(load(release), work, card_info=socialshapes_card_info(seed, config, n_clips))
+            for extra in ("ground_truth.json", "ground_truth.parquet", "agent_masks.npz", "contact_sheet.png"):
+                shutil.copy2(release / extra, work / extra)
+            shutil.rmtree(release)
+        return move_into_place(work, target)
+    except BaseException:
+        for folder in {work, release}:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 # ------------------------------------------------------------------------------------------ abstract set
@@ -481,7 +501,18 @@ def generate_abstract_set(
     adversarial), interaction, energy, closeness, facing, leader, third_agent.
     """
     config = config or SynthConfig()
-    out = Path(out_dir)
+    target = require_new_folder(out_dir, "out_dir")
+    out = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        _write_abstract_set(out, n_train, n_generalisation, seed, config)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return move_into_place(out, target)
+
+
+def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: int, config: SynthConfig) -> None:
     (out / "videos").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, 7])
     names_l = list(ABSTRACT_LABELS)
@@ -531,4 +562,3 @@ def generate_abstract_set(
         "agent colours and sizes and the upper quarter of each interaction's energy range. Use it for "
         "zero-shot transfer probes (frozen encoder + linear probe, 3-way).\n"
     )
-    return out

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf._files import save_npy
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import decode as _decode
 from bgs_hf.video.policy import FramePolicy
@@ -53,6 +52,8 @@ class ClipCache:
         self.hits = 0
         self.misses = 0
         self.rebuilt = 0
+        self.write_failed = False
+        self.remove_stale_tmp()  # left by killed writers (a Space's decode worker stopped at its deadline)
 
     def content_hash(self, path: str | Path) -> str:
         p = _decode.check_file(path)
@@ -86,7 +87,13 @@ class ClipCache:
             self.rebuilt += 1
         self.misses += 1
         arr = _decode.decode_frames(path, policy.num_frames, size=policy.size)
-        self._write(entry, arr)
+        try:
+            self._write(entry, arr)
+        except OSError as err:  # a full or read-only cache volume costs speed, never the decoded clip
+            if not self.write_failed:
+                logger.warning("cannot write to the clip cache %s (%s): going on without caching", self.root,
+                               _decode._reason(err))
+            self.write_failed = True
         return arr
 
     def _read(self, entry: Path, policy: FramePolicy) -> np.ndarray | None:
@@ -110,18 +117,7 @@ class ClipCache:
         return arr
 
     def _write(self, entry: Path, arr: np.ndarray) -> None:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=self.TMP_PREFIX, suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, entry)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        save_npy(entry, arr, prefix=self.TMP_PREFIX, fsync=True)
 
     def warm(self, paths: Sequence[str | Path], policy: FramePolicy, *, progress: bool = True) -> int:
         """Fill the cache for ``paths``; returns how many clips had to be decoded."""
@@ -138,7 +134,7 @@ class ClipCache:
                 if now - tmp.stat().st_mtime > max_age_s:
                     tmp.unlink()
                     n += 1
-            except FileNotFoundError:
+            except OSError:  # gone already, or another user's in a shared cache
                 pass
         return n
 

@@ -247,7 +247,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
             return VideoInfo(
                 path=str(p),
                 container=container.format.name,
-                codec=cc.name,
+                codec=cc.codec.canonical_name,  # 'av1', not the decoder ('libdav1d') that reads it
                 pix_fmt=cc.pix_fmt,
                 width=int(cc.width),
                 height=int(cc.height),

@@ -17,9 +17,10 @@ IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
 SAMPLING_MODES = ("uniform",)
 
-# Bump when decode_frames' output for the same (file, num_frames, size) changes: it is part of
-# every ClipCache key, so stale cache entries are never read after an algorithm change.
-DECODER_VERSION = 1
+# Bump when decode_frames' output for the same (file, num_frames, size) changes, or what it accepts: it is part of
+# every ClipCache key, so stale cache entries are never read after an algorithm change. 2: still images and
+# cover-art-only audio are refused (version 1 caches served them as clips).
+DECODER_VERSION = 2
 
 
 def _triple(values: Any, name: str) -> tuple[float, float, float]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bgs_hf._files import publish
+
 logger = logging.getLogger(__name__)
 
 #: libx264 options under which the same frames always decode to the same pixels. Single-threaded is not
@@ -79,7 +81,7 @@ def write_video(
                 raise ValueError(f"write_video({out.name}): no frames given")
             for packet in stream.encode():
                 container.mux(packet)
-        os.replace(tmp, out)
+        publish(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -1,4 +1,4 @@
-"""Plots people would rather look at than read (matplotlib, headless Agg backend)."""
+"""Plots people would rather look at than read (bare matplotlib Figures: no pyplot state, no backend switch)."""
 
 from __future__ import annotations
 
