@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._format import fmt
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 
@@ -161,13 +162,6 @@ def _pick(fit: dict[str, Any]) -> dict[str, Any]:
     return {k: num(fit.get(k)) for k in FIT_KEYS}
 
 
-def _fmt(value: Any, spec: str) -> str:
-    """``format(value, spec)``, or ``n/a`` for an undefined (None / NaN) value."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    return format(value, spec)
-
-
 #: what a rerun replaces in its --out folder (the clip cache is kept; bgs/ is replaced by the training run)
 OWNED_OUTPUTS: tuple[str, ...] = ("report.json", "report.md", "r2_vs_ceiling.png", "similarity_matrices.png",
                                   "analyses", "language_distilled", "bgs/baseline.json")
@@ -250,13 +244,13 @@ def format_table(report: dict[str, Any]) -> str:
         if m is None:
             continue
         lo, hi = m["r2_ci"] or (None, None)
-        pct = _fmt(m["pct_of_ceiling"], ".1f")
-        lines.append(f"| {MODEL_LABELS[k]} | {_fmt(m['r2'], '.3f')} [{_fmt(lo, '.3f')}, {_fmt(hi, '.3f')}] | "
-                     f"{pct}{'%' if pct != 'n/a' else ''} | {_fmt(m['ooo_acc_3way'], '.1%')} | "
-                     f"{_fmt(m['ooo_acc_2way'], '.1%')} |")
+        pct = fmt(m["pct_of_ceiling"], ".1f")
+        lines.append(f"| {MODEL_LABELS[k]} | {fmt(m['r2'], '.3f')} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] | "
+                     f"{pct}{'%' if pct != 'n/a' else ''} | {fmt(m['ooo_acc_3way'], '.1%')} | "
+                     f"{fmt(m['ooo_acc_2way'], '.1%')} |")
     lo, hi = report["noise_ceiling_ci"]
-    ceiling = _fmt(report["noise_ceiling_r2"], ".3f")
-    lines.append(f"| noise ceiling (split-half; range over splits) | {ceiling} [{_fmt(lo, '.3f')}, {_fmt(hi, '.3f')}] "
+    ceiling = fmt(report["noise_ceiling_r2"], ".3f")
+    lines.append(f"| noise ceiling (split-half; range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
                  f"| {'100%' if ceiling != 'n/a' else '–'} | – | – |")
     return "\n".join(lines)
 
@@ -285,7 +279,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
     if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:
         logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
-                       "clips or judgments", _fmt(test.ceiling_r2, ".3f"), len(test.trip))
+                       "clips or judgments", fmt(test.ceiling_r2, ".3f"), len(test.trip))
     items = test.items
 
     def score(sim: np.ndarray) -> dict[str, Any]:
@@ -325,7 +319,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     analyses = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion") if cfg.suite else ("fit",)
     suite = run_suite(data, cfg.backbone, run.output_dir,
                       out_dir=out / "analyses", abstract_dir=abstract_dir, analyses=analyses, seed=cfg.seed,
-                      controls=controls, language_sim=lang_sim, cache=out / "clip_cache", n_boot=cfg.n_boot)
+                      controls=controls, language_sim=lang_sim, language_config=lang_cfg, cache=out / "clip_cache",
+                      n_boot=cfg.n_boot)
     timings["suite_s"] = time.perf_counter() - t0
     for key in ("pretrained", "bgs"):
         models[key] = _pick(suite["fit"][key])

@@ -180,3 +180,94 @@ def test_contribution_maps_of_a_hand_built_feature_map():
     assert maps.shape == (2, 2, 2)
     np.testing.assert_allclose(maps.ravel(), expected)
     np.testing.assert_allclose(contribution_maps(np.zeros((4, 3)), 2).ravel(), 0.25)  # no signal: uniform
+
+
+def test_conv_token_masks_follow_the_convolutions_geometry():
+    """A same-padded stride-2 conv stack centres token k at pixel 16k, not on the block [16k, 16k+16): the block
+    average credited each token with the pixels half a token to its lower right."""
+    from bgs_hf.eval.attention import masks_to_tokens
+
+    pol = FramePolicy(num_frames=4, size=64, crop=64)
+    labels = np.zeros((4, 64, 64), np.uint8)
+    labels[:, 10:18, 10:18] = 1  # an agent centred on pixel 14: nearest to token (1, 1)'s centre, 16
+    vit = masks_to_tokens(labels, pol, tubelet=1, grid=4)
+    conv = masks_to_tokens(labels, pol, tubelet=1, grid=4, conv=(3, [1, 1, 1, 1]))
+    assert conv.shape == vit.shape == (4, 4, 4)
+    assert np.unravel_index(conv[0].argmax(), (4, 4)) == (1, 1)  # the token whose window is centred on it
+    assert vit[0, 0, 0] > vit[0, 1, 1]  # the block average credits token (0, 0) more
+    # the same geometry as a real BGSConv3dModel: the gradient of token (1, 1) peaks on pixel (16, 16)
+    import torch
+
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(widths=[8, 8, 8, 8], temporal_strides=[1, 1, 1, 1], image_size=64,
+                                           num_frames=4)).eval()
+    x = torch.randn(1, 4, 3, 64, 64, requires_grad=True)
+    out = model(pixel_values=x).last_hidden_state  # (1, T*g*g, C)
+    out.reshape(1, 4, 4, 4, -1)[0, 0, 1, 1].sum().backward()
+    g = x.grad[0].abs().sum(dim=(0, 1))
+    ys, xs = np.nonzero(g.numpy())
+    assert abs(float(np.average(ys, weights=g.numpy()[ys, xs])) - 16) < 3
+    assert abs(float(np.average(xs, weights=g.numpy()[ys, xs])) - 16) < 3
+
+
+def test_collapsed_embeddings_are_detected():
+    """A foreground model shown one repeated frame embeds every clip alike: ties-count-as-wrong accuracy read
+    0% (below chance) for what is no answer; the motion control now reports it as not scored."""
+    from bgs_hf.eval.suite import collapsed
+
+    assert collapsed(np.ones((5, 3))) and collapsed(np.tile([[0.2, -1.0, 3.0]], (4, 1)) * [[1], [2], [3], [4]])
+    assert not collapsed(np.random.default_rng(0).normal(size=(5, 3)))
+
+
+def test_transfer_chance_is_the_majority_label_rate():
+    """Chance was 1/K whatever the balance: 16/2/2 held-out labels gave 'chance 0.333' while always answering
+    the majority label scores 0.8."""
+    rng = np.random.default_rng(0)
+    labels = np.array(["a"] * 20 + ["b"] * 10 + ["c"] * 10 + ["a"] * 16 + ["b"] * 2 + ["c"] * 2)
+    is_test = np.arange(len(labels)) >= 40
+    res = transfer_probe(rng.normal(size=(len(labels), 4)), labels, is_test)
+    assert res["chance"] == pytest.approx(16 / 20)
+
+
+def test_the_report_says_why_an_analysis_is_missing_and_reads_a_result_without_fit(tmp_path):
+    import json
+
+    from bgs_hf.eval.report import build_sections, load_run, render
+
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
+           "layers": {"skipped": "no validation or training judgments to choose a layer"},
+           "probes": {"skipped": "no training clips"},
+           "motion": {"bgs": {"original": {"r2": 0.1, "r2_ci": [0.0, 0.2], "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6},
+                              "single-frame": {"skipped": "the embeddings do not differ between clips"}}},
+           "fit": {"bgs": {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3,
+                           "rsa_pearson": 0.3, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}},
+           "language_reference": {"model": "all-MiniLM-L6-v2", "caption": "first"}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "no validation or training judgments to choose a layer" in md and "no training clips" in md
+    assert "not scored: the embeddings do not differ between clips" in md
+    assert "the first caption(s) with all-MiniLM-L6-v2" in md
+    assert "range over split-halves" in md and "95% CI)" not in md.split("## Behavioural fit")[0]
+    no_fit = {k: v for k, v in res.items() if k != "fit"}
+    (tmp_path / "evaluation.json").write_text(json.dumps(no_fit))
+    assert load_run(tmp_path)[1]["probes"]["skipped"] == "no training clips"
+
+
+def test_evaluate_passes_the_language_model_and_captions_to_the_suite(tmp_path, monkeypatch):
+    """The language row was always MiniLM-L6 on the first caption, with no flag to change it and no record."""
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.cli.main import main
+
+    seen = {}
+
+    def fake_suite(*a, **kw):
+        seen.update(kw)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(suite, "run_suite", fake_suite)
+    monkeypatch.setattr("bgs_hf.data.load", lambda *a, **k: object())
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--data", "x", "--model", "tiny-random-videomae", "--language-model", "mpnet",
+              "--caption", "mean", "--report", str(tmp_path)])
+    assert (seen["language_config"].model, seen["language_config"].caption) == ("mpnet", "mean")

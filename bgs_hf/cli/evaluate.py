@@ -14,6 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
+from bgs_hf._format import fmt
 from bgs_hf.cli._args import int_at_least
 
 ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
@@ -38,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--n-perm", type=int, default=1000, help="permutations for probe p-values (1000)")
     p.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache (default: in the report folder)")
+    p.add_argument("--language-model", default=None, metavar="NAME_OR_PATH",
+                   help="sentence-transformers model of the language row (default: the bundled all-MiniLM-L6-v2; "
+                        "the paper used all-mpnet-base-v2)")
+    p.add_argument("--caption", choices=("first", "mean"), default="first",
+                   help="captions of the language row: the first (the paper) or the mean of all (first)")
     p.add_argument("--seed", type=int_at_least(0), default=0,
                    help="seed of bootstraps and permutations, and of the val carve-out for a backbone name (0); "
                         "a run folder is scored on the splits it recorded at training time")
@@ -79,24 +85,22 @@ def run(args: argparse.Namespace) -> int:
         pretrained, finetuned = args.model, None
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
+    from bgs_hf.baselines.language import LanguageBaselineConfig
+
+    language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)
     res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
                     seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
-                    n_boot=args.n_boot, n_perm=args.n_perm)
+                    n_boot=args.n_boot, n_perm=args.n_perm, language_config=language)
     print(f"{res['data']} / {res['split']}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
-          f"{res['n_judgments']} judgments; noise ceiling R² {_num(res['noise_ceiling_r2'], '.4f')}")
+          f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
     for name, f in res.get("fit", {}).items():
         lo, hi = f["r2_ci"]
-        print(f"  {name:<20} R² {_num(f['r2'], '.4f')} [{_num(lo, '.4f')}, {_num(hi, '.4f')}]  "
-              f"{_num(f.get('pct_of_ceiling'), '.1f')}% of ceiling  3-way {_num(f['ooo_acc_3way'], '.3f')}  "
-              f"2-way {_num(f['ooo_acc_2way'], '.3f')}")
+        print(f"  {name:<20} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
+              f"{fmt(f.get('pct_of_ceiling'), '.1f')}% of ceiling  3-way {fmt(f['ooo_acc_3way'], '.3f')}  "
+              f"2-way {fmt(f['ooo_acc_2way'], '.3f')}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=2) + "\n")
         print(f"wrote {args.json}")
     print(f"report: {out / 'evaluation.md'} and {out / 'evaluation.html'} ({res['timings_s']['total']:.1f} s)")
     return 0
-
-
-def _num(value: float | None, spec: str) -> str:
-    """A statistic for the terminal; "n/a" where it is undefined (e.g. no noise ceiling on a few judgments)."""
-    return "n/a" if value is None or value != value else format(value, spec)

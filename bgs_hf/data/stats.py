@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._format import fmt
 from bgs_hf.data.container import OddOneOutData
 
 logger = logging.getLogger(__name__)
@@ -123,17 +124,13 @@ def format_stats(stats: dict[str, Any]) -> str:
     nc = stats.get("noise_ceiling")
     if nc:
         t = nc["test"]
-
-        def fmt(x: float | None) -> str:
-            return "n/a" if x is None else f"{x:.3f}"
-
         lo, hi = t["r2_split_half_ci"]
         lines.append(
-            f"noise ceiling      test split-half R² {fmt(t['r2_split_half'])} "
-            f"[{fmt(lo)}, {fmt(hi)}] over {t['n_splits']} splits"
+            f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
+            f"[{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] over {t['n_splits']} splits"
         )
         lines.append(
-            f"repeat agreement   test {fmt(t['repeat_agreement'])} ({t['repeated_triplets']} repeated triplets); "
-            f"all {fmt(nc['all']['repeat_agreement'])} ({nc['all']['repeated_triplets']:,})"
+            f"repeat agreement   test {fmt(t['repeat_agreement'], '.3f')} ({t['repeated_triplets']} repeated triplets); "
+            f"all {fmt(nc['all']['repeat_agreement'], '.3f')} ({nc['all']['repeated_triplets']:,})"
         )
     return "\n".join(lines)

@@ -121,11 +121,14 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
 
 
 def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, agents: Sequence[int] = (1, 2),
-                    out_frames: int | None = None) -> np.ndarray:
+                    out_frames: int | None = None, conv: tuple[int, Sequence[int]] | None = None) -> np.ndarray:
     """Share of each token's pixels covered by ``agents`` in a per-frame label map ``(T_src, H, W)``.
 
     Frames follow the decode policy (the frame on screen at each segment midpoint), space follows the
-    resize + centre crop of the frame policy, then pixels are averaged per patch and per tubelet.
+    resize + centre crop of the frame policy, then pixels are averaged per patch and per tubelet (a ViT's
+    tokens). ``conv=(kernel, temporal_strides)``: a token of a stack of same-padded stride-2 convolutions sees a
+    window centred on its grid position, not the block to its lower right; the mask is pooled through the same
+    geometry (one average pool per block), so agent mass is not pulled half a token off the agents.
     """
     import torch
 
@@ -136,6 +139,15 @@ def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, ag
     m = np.isin(labels[pick], np.asarray(agents)).astype(np.float32)
     x = torch.from_numpy(m)[:, None]
     x = center_crop(resize_short_side(x, policy.size), policy.crop)[:, 0]
+    if conv is not None:
+        kernel, strides = conv
+        v = x[None, None]  # (1, 1, T, H, W)
+        for t_stride in strides:
+            v = torch.nn.functional.avg_pool3d(v, kernel, stride=(int(t_stride), 2, 2), padding=kernel // 2,
+                                               count_include_pad=False)
+        if v.shape[-1] != grid:
+            raise BGSInputError(f"the convolution geometry gives a {v.shape[-1]}x{v.shape[-1]} grid, expected {grid}")
+        return v[0, 0].numpy()
     x = torch.nn.functional.adaptive_avg_pool2d(x[:, None], grid)[:, 0].numpy()
     t_out = out_frames if out_frames is not None else policy.num_frames // tubelet
     per = policy.num_frames // t_out
@@ -228,11 +240,14 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], 
         entry: dict[str, Any] = {"grid": list(mm[0].shape)}
         if masks is not None:
             tubelet, g, _ = token_grid(model)
+            base = _base(model)
+            cfg = base.backbone.config
+            conv = (int(cfg.kernel_size), list(cfg.temporal_strides)) if base.spec.family in CONVOLUTIONAL else None
             fr, cov = [], []
             for cid, m in zip(ids, mm):
                 if cid not in masks:
                     continue
-                soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0])
+                soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0], conv=conv)
                 fr.append(mass_on_mask(m, soft))
                 cov.append(float(soft.mean()))
             if fr:

@@ -139,6 +139,8 @@ def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, 
     correct = int((pred == labels[is_test]).sum())
     n = int(is_test.sum())
     lo, hi = wilson_ci(correct, n)
+    # chance: what always answering the held-out part's most frequent label scores (1/K only when balanced)
+    _, counts = np.unique(labels[is_test], return_counts=True)
     return {"accuracy": correct / n, "ci": [lo, hi], "n_test": n, "n_train": int((~is_test).sum()),
-            "chance": float(1.0 / len(np.unique(labels))),
+            "chance": float(counts.max() / n),
             "train_accuracy": float(clf.score(emb[~is_test], labels[~is_test]))}

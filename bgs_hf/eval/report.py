@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bgs_hf._format import fmt
 from bgs_hf.errors import BGSInputError
 
 Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, caption)
@@ -25,16 +26,17 @@ def _f(x: Any, nd: int = 3) -> str:
     if isinstance(x, (list, tuple)) and len(x) == 2:
         return f"[{_f(x[0], nd)}, {_f(x[1], nd)}]"
     if isinstance(x, float):
-        return f"{x:.{nd}f}"
+        return fmt(x, f".{nd}f", "–")
     return str(x)
 
 
 def _pct(x: Any) -> str:
-    return "–" if x is None else f"{x:.1f}%"
+    text = fmt(x, ".1f", "")
+    return text + "%" if text else "–"
 
 
 def _p(x: Any) -> str:
-    return "–" if x is None else (f"{x:.3g}")
+    return fmt(x, ".3g", "–")
 
 
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
@@ -64,7 +66,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     """(title, blocks) for every analysis present in at least one run."""
     has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
     sections: list[tuple[str, list[Block]]] = []
-    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² (95% CI)"],
+    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² [range over split-halves]"],
                           lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), r.get("n_pairs"),
                                       r.get("n_judgments"),
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
@@ -76,6 +78,9 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                     _f(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
         blocks = [("text", "R² = signed squared Spearman between model and human similarity over the scored "
                    "split's observed pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
+        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the language row embeds the "
+                    f"{ref['caption']} caption(s) with {ref['model']}.*")
+                   for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
                          lambda r: [[c, s, _f(v["diff"]), _f(v["ci"]), _p(v["p_value"])]
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
@@ -140,7 +145,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                               _runs_table(runs, headers, probe_rows)]
                          + _images(runs, "probes", "probe r per attribute")))
     if has("transfer"):
-        t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance", "train acc", "n train", "n test"],
+        t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance (majority label)", "train acc", "n train", "n test"],
                         lambda r: [[n, _f(v["accuracy"]), _f(v["ci"]), _f(v["chance"]), _f(v["train_accuracy"]),
                                     v["n_train"], v["n_test"]] if "accuracy" in v else [n, f"not run ({v.get('skipped')})",
                                                                                         "–", "–", "–", "–", "–"]
@@ -171,6 +176,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     if has("motion"):
         def motion_rows(r: dict) -> list[list[Any]]:
             return [[n, cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")), _f(v.get("ooo_acc_2way"))]
+                    if "skipped" not in v else [n, cond, f"not scored: {v['skipped']}", "–", "–", "–"]
                     for n, m in r.get("motion", {}).items() for cond, v in m.items()]
 
         sections.append(("Motion controls", [("text", "The same scored clips with frames shuffled, one frame "
@@ -178,6 +184,11 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                              _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc",
                                                                 "2-way acc"], motion_rows)]
                          + _images(runs, "motion", "motion controls")))
+    # an analysis that was asked for and skipped in every run says why, instead of vanishing
+    for key, title in (("layers", "Layer-wise fit"), ("partition", "Variance partitioning"),
+                       ("probes", "Attribute probes"), ("attention", "Attention"), ("motion", "Motion controls")):
+        if not has(key) and _skipped(runs, key):
+            sections.append((title, _skipped(runs, key)))
     return sections
 
 
@@ -242,8 +253,8 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
         res = json.loads(f.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=f) from err
-    if not isinstance(res, dict) or "models" not in res or "split" not in res or "fit" not in res:
-        raise BGSInputError("not a `bgs-hf evaluate` result (needs 'models', 'split' and 'fit'; a quickstart "
+    if not isinstance(res, dict) or "models" not in res or "split" not in res:
+        raise BGSInputError("not a `bgs-hf evaluate` result (needs 'models' and 'split'; a quickstart "
                             "report.json is not one)", path=f)
     # figure paths are relative to the folder the suite wrote them in: the given folder when it holds them (a
     # copied or moved evaluation), else the recorded one (a --json copy saved elsewhere)

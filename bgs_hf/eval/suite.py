@@ -27,6 +27,27 @@ RESULT_NAME = "evaluation.json"
 TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
 #: What an analysis that fits on embeddings reports for a model whose embeddings are not finite.
 NON_FINITE = "non-finite embeddings (a diverged model?)"
+#: ... and for one whose embeddings do not differ between clips: every similarity ties, so ties-count-as-wrong
+#: accuracy would read 0% (below chance) for what is no answer at all (a foreground model shown one frame).
+COLLAPSED = "the embeddings do not differ between clips (every similarity ties)"
+
+
+def _language_reference(config: Any) -> dict[str, str]:
+    """Which sentence model and captions the "language" row used (the bundled MiniLM-L6 is not the paper's
+    MPNet, so a reader comparing with the paper must be told)."""
+    from bgs_hf.baselines.language import LanguageBaselineConfig, model_label
+
+    config = config or LanguageBaselineConfig()
+    return {"model": model_label(config.model), "caption": config.caption}
+
+
+def collapsed(emb: np.ndarray) -> bool:
+    """Whether every pair of rows of ``emb`` has the same cosine similarity (no geometry to score)."""
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    sim = cosine_similarity_matrix(emb)
+    off = sim[~np.eye(len(sim), dtype=bool)]
+    return off.size > 0 and float(np.ptp(off)) <= 1e-9
 
 
 def resolve_model(model: Any) -> Any:
@@ -239,6 +260,7 @@ def run_suite(
 
         fits = {n: fit_from_embeddings(test_emb(n), data, test, n_boot=n_boot, seed=seed) for n in models}
         if language_sim is not None:
+            res["language_reference"] = _language_reference(language_config)
             fits["language"] = behavioural_fit(language_sim, data, split, ceiling_r2=test.ceiling_r2,
                                                n_boot=n_boot, seed=seed)
         res["n_pairs"] = next(iter(fits.values()))["n_pairs"]
@@ -340,6 +362,9 @@ def run_suite(
                 bar.update()
                 e = embed_clips(models[n], data, test.items, cache, batch_size=batch_size,
                                 transform=MotionControl(kind, seed), progress=False)
+                if not np.isfinite(e).all() or collapsed(e):
+                    motion[n][kind] = {"skipped": NON_FINITE if not np.isfinite(e).all() else COLLAPSED}
+                    continue
                 f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
                 motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
         bar.close()

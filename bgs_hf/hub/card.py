@@ -18,6 +18,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
+from bgs_hf._format import fmt
 from bgs_hf.hub.run_info import RunInfo
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
 
@@ -56,26 +57,23 @@ def is_hub_id(name: str | None) -> bool:
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+    return fmt(value, f".{digits}f", "—") if value is None or isinstance(value, float) else str(value)
 
 
 def _fmt_ci(ci: Any) -> str:
-    if not ci or len(ci) != 2 or any(v is None for v in ci):
+    if not ci or len(ci) != 2 or "" in (fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
         return ""
     return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
-def _fmt_pct(value: Any) -> str:
+def _fmt_pct(value: Any, scale: float = 1.0) -> str:
     """``pct_of_ceiling`` is already a percentage (``bgs_hf.metrics.bootstrap.pct_of_ceiling``)."""
-    return f"{value:.1f}%" if isinstance(value, (int, float)) else "—"
+    text = fmt(scale * value if isinstance(value, (int, float)) else None, ".1f", "")
+    return text + "%" if text else "—"
 
 
 def _fmt_acc(value: Any) -> str:
-    return f"{100.0 * value:.1f}%" if isinstance(value, (int, float)) else "—"
+    return _fmt_pct(value, 100.0)
 
 
 @dataclass
