@@ -363,3 +363,86 @@ def test_a_checkpoint_missing_weights_is_refused_not_left_random(name, tmp_path)
     save_file({k: v for k, v in weights.items() if k != dropped}, str(folder / "model.safetensors"))
     with pytest.raises(BGSInputError, match=r"1 weight\(s\) of .* were not in its checkpoint"):
         get_backbone_spec(str(folder)).load_backbone()
+
+
+def test_trained_biases_stay_out_of_base(tmp_path):
+    """With LoRA bias="all" the trained biases were written into base/, so the "pretrained" row of a run was
+    partly fine-tuned; base/ is now the untouched base and the adapter carries the biases."""
+    from safetensors.torch import load_file
+
+    from bgs_hf.models.registry import get_backbone_spec
+
+    model = build_embedder("tiny-random-videomae", lora=LoraSettings(bias="all"))
+    x = _clips(model)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(".bias") and p.requires_grad and ".backbone." in name:
+                p.add_(0.5)
+    model.eval()
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(str(tmp_path))
+    original = get_backbone_spec("tiny-random-videomae").load_backbone().state_dict()
+    base = load_file(str(tmp_path / "base" / "model.safetensors"))
+    for k, v in base.items():
+        torch.testing.assert_close(v, original[k], rtol=0, atol=0, msg=k)
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path)(x), ref)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"dropout": 1.5}, "LoRA dropout"), ({"alpha": 0}, "LoRA alpha"),
+                                           ({"bias": "some"}, "LoRA bias")])
+def test_lora_settings_are_checked_where_they_are_given(kwargs, match):
+    """--lora_dropout 1.5 was blamed on the targets ("match no module"), --lora_alpha 0 on dead modules."""
+    with pytest.raises(BGSInputError, match=match):
+        LoraSettings(**kwargs)
+
+
+def test_head_settings_are_checked_and_a_half_precision_backbone_meets_the_head():
+    with pytest.raises(BGSInputError, match="head dropout"):
+        HeadConfig(dropout=1.5)
+    model = build_embedder("tiny-random-videomae", lora=None).eval()
+    model.backbone.to(torch.bfloat16)  # a bf16 checkpoint stays bf16 (transformers' dtype="auto")
+    with torch.no_grad():
+        out = model(_clips(model))
+    assert out.dtype == torch.float32 and torch.isfinite(out).all()
+
+
+def test_reentrant_checkpointing_is_refused():
+    """use_reentrant=True left every lora_B gradient at 0 while the (eval-mode) liveness check passed."""
+    model = build_embedder("tiny-random-videomae")
+    with pytest.raises(BGSInputError, match="use_reentrant=True trains no LoRA"):
+        model.gradient_checkpointing_enable({"use_reentrant": True})
+
+
+@pytest.mark.parametrize("damage, match", [
+    ("truncate-base", "cannot load the base model"), ("no-base", "base/ .* is missing"),
+    ("adapter-json", "adapter_config.json: invalid JSON"), ("config-list", "no 'backbone' object"),
+    ("no-frame-policy", "missing frame_policy"), ("hub-base-offline", "cannot load the base model from the Hub"),
+])
+def test_a_damaged_model_folder_is_one_line(tmp_path, monkeypatch, damage, match):
+    """A truncated base, a broken adapter_config.json or bgs_config.json, or an unreachable Hub base were
+    tracebacks (SafetensorError, JSONDecodeError, AttributeError, KeyError, OSError)."""
+    import shutil
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)  # read at import: no retries
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+    cfg_path = tmp_path / "bgs_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    if damage == "truncate-base":
+        with open(tmp_path / "base" / "model.safetensors", "r+b") as f:
+            f.truncate(100)
+    elif damage == "no-base":
+        shutil.rmtree(tmp_path / "base")
+    elif damage == "adapter-json":
+        (tmp_path / "adapter_config.json").write_text("{")
+    elif damage == "config-list":
+        cfg_path.write_text("[]")
+    elif damage == "no-frame-policy":
+        cfg_path.write_text(json.dumps({k: v for k, v in cfg.items() if k != "frame_policy"}))
+    else:
+        cfg["backbone"].update(source="hub", name="MCG-NJU/videomae-base", base_folder=None)
+        cfg_path.write_text(json.dumps(cfg))
+    with pytest.raises(BGSInputError, match=match):
+        load_model(tmp_path)

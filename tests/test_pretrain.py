@@ -121,7 +121,12 @@ def test_cli_writes_loadable_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     log = json.loads((out / "training_log.json").read_text())
     assert log["steps"] == 3 and len(log["loss"]) == 3 and np.isfinite(log["final_loss"])
     assert (out / "loss_curve.png").stat().st_size > 0
-    assert "Final loss" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "Final loss" in card
+    # the card's command makes THIS checkpoint (it said "the defaults are this recipe" for any flags)
+    assert ("`bgs-hf pretrain-tiny OUT --arch videomae --steps 3 --batch-size 2 --corpus-clips 3 --threads 1 "
+            "--set warmup_steps=1`") in card
+    assert main(["pretrain-tiny", str(out), "--arch", "videomae", "--steps", "3", "--probe-clips", "0"]) == 2
     model = VideoMAEModel.from_pretrained(out)
     assert model.config.architectures == ["VideoMAEModel"]
     pre = json.loads((out / "preprocessor_config.json").read_text())
@@ -217,3 +222,19 @@ def test_motion_target_is_zero_on_static_patches_and_pixel_target_matches_videom
         assert torch.isfinite(masked_loss(build_pretraining_model(cfg), x, mask, cfg))
     with pytest.raises(ValueError):
         PretrainConfig(target="optical-flow")
+
+
+@pytest.mark.parametrize("arch, setting, match", [
+    ("videomae", "mask_ratio=1.0", "mask_ratio"), ("videomae", "arch.patch_size=24", "patch_size"),
+    ("videomae", "lr=nan", "lr must be"), ("conv3d-fg", "arch.widths=16,32", "one entry per block"),
+    ("conv3d", "lr=-1", "lr must be"),
+])
+def test_settings_a_recipe_cannot_run_are_one_line_before_the_corpus(tmp_path, monkeypatch, capsys, arch, setting,
+                                                                      match) -> None:
+    """They were tracebacks at step 0, after minutes of rendering 3,000 clips."""
+    import bgs_hf.pretrain.corpus as corpus
+    from bgs_hf.cli.main import main
+
+    monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--arch", arch, "--set", setting]) == 2
+    assert match in capsys.readouterr().err

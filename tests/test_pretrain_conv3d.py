@@ -83,7 +83,8 @@ def test_cli_writes_a_backbone_the_registry_loads(arch: str, tmp_path: Path, mon
     log = json.loads((out / "training_log.json").read_text())
     assert log["steps"] == 3 and np.isfinite(log["final_loss"]) and objective in log["objective"]
     card = (out / "README.md").read_text()
-    assert f"# {BACKBONE_NAMES[arch]}\n" in card and f"bgs-hf pretrain-tiny OUT --arch {arch}`" in card
+    assert f"# {BACKBONE_NAMES[arch]}\n" in card and f"`bgs-hf pretrain-tiny OUT --arch {arch} --steps 3" in card
+    assert "--set arch.image_size=32" in card and "--set arch.num_frames=8" in card  # the command of THIS run
     spec = get_backbone_spec(out)
     assert (spec.family, spec.num_frames, spec.image_size, spec.hidden_size) == ("bgs_conv3d", 8, 32, width)
     assert spec.config.input_stream == stream

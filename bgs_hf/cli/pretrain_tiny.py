@@ -103,10 +103,39 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
         setattr(target, leaf, new)
 
 
+#: config fields with a flag of their own (the rest are reproduced with --set)
+DIRECT_FLAGS = {"steps": "--steps", "batch_size": "--batch-size", "seed": "--seed", "corpus_clips": "--corpus-clips",
+                "num_threads": "--threads"}
+
+
+def reproduce_command(arch: str, cfg: Any, default: Any) -> str | None:
+    """The command (markdown) that makes ``cfg`` again, or ``None`` when it is the recipe's defaults: every field
+    that differs, including the warm-up --steps shortened."""
+    from dataclasses import asdict
+
+    def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    now, base = flat(asdict(cfg)), flat(asdict(default))
+    flags = []
+    for key in sorted(now, key=lambda k: (k not in DIRECT_FLAGS, k != "steps", k)):  # --steps before --set
+        if now[key] == base.get(key):
+            continue
+        value = ",".join(map(str, now[key])) if isinstance(now[key], (list, tuple)) else now[key]
+        flags.append(f"{DIRECT_FLAGS[key]} {value}" if key in DIRECT_FLAGS else f"--set {key}={value}")
+    return "`" + " ".join([f"bgs-hf pretrain-tiny OUT --arch {arch}", *flags]) + "`" if flags else None
+
+
 def run(args: argparse.Namespace) -> int:
+    from bgs_hf._files import require_new_folder
     from bgs_hf.errors import BGSInputError
     from bgs_hf.pretrain.card import write_model_card
     from bgs_hf.pretrain.probe import run_probe
+
+    require_new_folder(args.out, "OUT")  # a rerun would leave the old probe.json beside new weights
 
     for name in ("steps", "batch_size", "corpus_clips", "threads"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
@@ -126,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     result = pretrain(cfg, args.out)
     name = BACKBONE_NAMES[args.arch]
     probe = run_probe(args.out, n_clips=args.probe_clips, name=name) if args.probe_clips > 0 else None
-    card = write_model_card(args.out, probe)
+    card = write_model_card(args.out, probe, reproduce=reproduce_command(args.arch, cfg, config_class()))
     print(
         f"pretrained {cfg.steps} steps in {(result.render_s + result.train_s) / 60:.1f} min; "
         f"final loss {result.final_loss:.4f}; wrote {card.parent}"

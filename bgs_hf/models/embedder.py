@@ -25,6 +25,8 @@ from bgs_hf.video.policy import FramePolicy
 logger = logging.getLogger(__name__)
 
 HEAD_MODULE = "head"
+#: peft's LoRA bias modes ("none" trains no bias, so base/ stays the original backbone)
+LORA_BIAS: tuple[str, ...] = ("none", "all", "lora_only")
 
 
 @dataclass
@@ -33,6 +35,12 @@ class HeadConfig:
 
     out_dim: int = 128
     dropout: float = 0.3
+
+    def __post_init__(self) -> None:
+        if int(self.out_dim) < 1:
+            raise BGSInputError(f"head out_dim must be >= 1, got {self.out_dim}")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise BGSInputError(f"head dropout must be in [0, 1), got {self.dropout}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +71,12 @@ class LoraSettings:
     def __post_init__(self) -> None:
         if self.r < 1:
             raise BGSInputError(f"LoRA rank r must be >= 1, got {self.r}")
+        if not self.alpha > 0:  # alpha 0 scales every update to nothing: a "dead" LoRA, blamed on the targets
+            raise BGSInputError(f"LoRA alpha must be > 0, got {self.alpha}")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise BGSInputError(f"LoRA dropout must be in [0, 1), got {self.dropout}")
+        if self.bias not in LORA_BIAS:
+            raise BGSInputError(f"LoRA bias must be one of {', '.join(LORA_BIAS)}, got {self.bias!r}")
         if self.target_modules is not None:
             try:
                 re.compile(self.target_modules)
@@ -140,8 +154,8 @@ class BGSEmbedder(nn.Module):
     def forward(self, pixel_values: torch.Tensor, **_: Any) -> torch.Tensor:
         """``(B, T, 3, H, W)`` normalised frames -> ``(B, D)`` L2-normalised embeddings."""
         feats = self.pooled_features(pixel_values)
-        if self.head is not None:
-            feats = self.head(feats)
+        if self.head is not None:  # a bf16/fp16 checkpoint's features meet the head in the head's dtype
+            feats = self.head(feats.to(next(self.head.parameters()).dtype))
         return nn.functional.normalize(feats.float(), dim=-1)
 
     def embed_layers(self, pixel_values: torch.Tensor) -> torch.Tensor:
@@ -160,6 +174,9 @@ class BGSEmbedder(nn.Module):
         Non-reentrant by default, which works with a frozen backbone + LoRA without input grads.
         """
         kw = {"use_reentrant": False, **(activation_checkpointing_kwargs or {})}
+        if kw["use_reentrant"]:  # the checkpointed input of a frozen backbone needs no grad: LoRA gets none
+            raise BGSInputError("use_reentrant=True trains no LoRA weight in a frozen backbone (every lora_B "
+                                "gradient is 0); leave it False")
         bb = self.backbone
         if hasattr(bb, "activation_checkpointing_enable"):  # transformers >= 5.2x
             bb.activation_checkpointing_enable(activation_checkpointing_kwargs=kw, every_n_layers=every_n_layers,

@@ -75,8 +75,9 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
     base_folder = None
     if spec.source in ("tiny-random", "bundled"):
         base_folder = BASE_DIR
-        # a fully trained backbone has changed: base/ must still be the base it started from ("pretrained")
-        write_base(spec.load_backbone() if save_backbone else embedder.backbone, out / BASE_DIR)
+        # base/ is the base the run started from (the "pretrained" row), whatever training changed in the
+        # backbone: all of it (no LoRA), or its biases (LoRA with bias="all"/"lora_only", kept in the adapter)
+        write_base(spec.load_backbone(), out / BASE_DIR)
     if save_backbone:
         save_file(_clean_backbone_state(embedder.backbone), str(out / BACKBONE_FILE), metadata={"format": "pt"})
     if save_head and embedder.head is not None:
@@ -120,8 +121,14 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
         cfg = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=path) from err
-    if cfg.get("backbone", {}).get("family") not in FAMILIES:
-        raise BGSInputError(f"unknown backbone family {cfg.get('backbone', {}).get('family')!r}", path=path)
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("backbone"), dict):
+        raise BGSInputError("not a bgs-hf model config (no 'backbone' object)", path=path)
+    if cfg["backbone"].get("family") not in FAMILIES:
+        raise BGSInputError(f"unknown backbone family {cfg['backbone'].get('family')!r}", path=path)
+    missing = [k for k in ("frame_policy",) if not isinstance(cfg.get(k), dict)]
+    missing += [k for k in ("name", "source") if k not in cfg["backbone"]]
+    if missing:
+        raise BGSInputError(f"incomplete bgs-hf model config (missing {', '.join(missing)})", path=path)
     return cfg
 
 
@@ -150,21 +157,30 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     family = FAMILIES[bb["family"]]
     if bb.get("base_folder"):
         path = folder / bb["base_folder"]
-        config = _config_class(family).from_pretrained(str(path))
+        if not (path / "config.json").is_file():
+            raise BGSInputError(f"{bb['base_folder']}/ (the base the model was trained from) is missing or has no "
+                                "config.json: copy the whole model folder", path=folder)
     elif bb["source"] == "local":
         path = Path(bb["name"])
         if not (path / "config.json").is_file():
             raise BGSInputError(f"the base model folder recorded at save time is missing: {path}",
                                 path=folder / BGS_CONFIG)
-        config = _config_class(family).from_pretrained(str(path))
     else:  # Hub id
         path = None
-        config = _config_class(family).from_pretrained(bb["name"], trust_remote_code=trust_remote_code)
-    spec = spec_from_dict(bb, config, path=None if path is None else str(path))
-    if trust_remote_code:
-        spec.trust_remote_code = True
-    model = BGSEmbedder(spec.load_backbone(), spec, HeadConfig.from_dict(cfg.get("head")),
-                        FramePolicy.from_dict(cfg["frame_policy"]))
+    try:
+        config = _config_class(family).from_pretrained(bb["name"] if path is None else str(path),
+                                                       trust_remote_code=trust_remote_code)
+        spec = spec_from_dict(bb, config, path=None if path is None else str(path))
+        if trust_remote_code:
+            spec.trust_remote_code = True
+        backbone = spec.load_backbone()
+    except BGSInputError:
+        raise
+    except (SafetensorError, OSError, ValueError, EOFError) as err:  # damaged weights, offline Hub base, ...
+        where = "the Hub base " + bb["name"] if path is None else str(path)
+        raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
+                            f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder) from None
+    model = BGSEmbedder(backbone, spec, HeadConfig.from_dict(cfg.get("head")), FramePolicy.from_dict(cfg["frame_policy"]))
     model._bgs_folder = str(folder)  # noqa: SLF001 - lets load_model reuse the download
     return model
 
@@ -196,7 +212,12 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
     _warn_versions(cfg, folder)
     base = load_base(folder, trust_remote_code=trust_remote_code)
     if (folder / "adapter_config.json").is_file():
-        adapter_cfg = json.loads((folder / "adapter_config.json").read_text())
+        try:
+            adapter_cfg = json.loads((folder / "adapter_config.json").read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise BGSInputError(f"invalid JSON: {err}", path=folder / "adapter_config.json") from None
+        if not isinstance(adapter_cfg, dict):
+            raise BGSInputError("not a PEFT adapter config", path=folder / "adapter_config.json")
         recorded = adapter_cfg.get("base_model_name_or_path")
         if recorded and recorded != base.spec.name:
             logger.warning("adapter was trained on %s but bgs_config.json names %s", recorded, base.spec.name)

@@ -25,7 +25,8 @@ def _probe_table(probe: dict[str, Any]) -> str:
 
 
 def render_model_card(
-    log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = ""
+    log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = "",
+    reproduce: str | None = None,
 ) -> str:
     """Markdown (with Hub YAML front matter) describing data, objective, architecture, steps and loss.
 
@@ -95,7 +96,7 @@ mean of `last_hidden_state`). Input: {arch['num_frames']} frames, {arch['image_s
 - Wall time: {tm['total_s'] / 60:.1f} min in all ({tm['render_s']:.0f} s rendering the corpus,
   {tm['train_s']:.0f} s training, {tm['s_per_step']:.3f} s/step), measured on: {tm['cpu']}, CPU affinity
   {tm['cpu_affinity']} cores, torch {tm['torch']}. {timing_note}
-- Reproduce: `bgs-hf pretrain-tiny OUT --arch videomae` (the defaults are this recipe). Runs are deterministic for a seed on
+- Reproduce: {reproduce or '`bgs-hf pretrain-tiny OUT --arch videomae` (the defaults are this recipe)'}. Runs are deterministic for a seed on
   the same torch build and thread count (`--threads`, default 2); other thread counts can change the last bits.
 
 ![loss curve]({CURVE_FILE})
@@ -148,7 +149,7 @@ def _conv3d_recipe(cfg: dict[str, Any]) -> dict[str, str]:
 
 
 def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "",
-                       notes: str = "") -> str:
+                       notes: str = "", reproduce: str | None = None) -> str:
     """The card of a ``bgs_conv3d`` backbone: same sections as the ViT's, for either CNN recipe."""
     notes_md = f"\n## Notes\n{notes.strip()}\n" if notes.strip() else ""
     cfg, tm = log["config"], log["timing"]
@@ -207,7 +208,7 @@ mean/std (`preprocessor_config.json`); {recipe['input']}.
 - Wall time: {tm['total_s'] / 60:.1f} min in all ({tm['render_s']:.0f} s rendering the corpus and its
   foreground, {tm['train_s']:.0f} s training, {tm['s_per_step']:.3f} s/step), measured on: {tm['cpu']}, CPU
   affinity {tm['cpu_affinity']} cores, torch {tm['torch']}. {timing_note}
-- Reproduce: `bgs-hf pretrain-tiny OUT --arch {recipe['arch']}` (the defaults are this recipe).
+- Reproduce: {reproduce or f"`bgs-hf pretrain-tiny OUT --arch {recipe['arch']}` (the defaults are this recipe)"}.
 
 ![loss curve]({CURVE_FILE})
 
@@ -224,14 +225,16 @@ measures how far that is from what half the noise ceiling needs.{recipe['limitat
 
 
 def write_model_card(
-    out_dir: str | Path, probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = ""
+    out_dir: str | Path, probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = "",
+    reproduce: str | None = None,
 ) -> Path:
-    """Write README.md (and probe.json when given) in ``out_dir`` from its training log."""
+    """Write README.md (and probe.json when given) in ``out_dir`` from its training log. ``reproduce``: the
+    command that made this checkpoint, when it is not the recipe's defaults."""
     out = Path(out_dir)
     log = json.loads((out / LOG_FILE).read_text())
     if probe is not None:
         (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n")
     path = out / "README.md"
     render = render_conv3d_card if "widths" in log["config"]["arch"] else render_model_card
-    path.write_text(render(log, probe, timing_note, notes))
+    path.write_text(render(log, probe, timing_note, notes, reproduce))
     return path

@@ -62,6 +62,8 @@ class ContrastivePretrainConfig(PretrainSchedule):
     foreground: ForegroundConfig = field(default_factory=ForegroundConfig)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        self.arch.to_config()  # widths and temporal strides: one entry per block, ...
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if self.batch_size < 2:

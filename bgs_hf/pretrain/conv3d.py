@@ -83,7 +83,9 @@ class Conv3dPretrainConfig(PretrainSchedule):
     foreground: ForegroundConfig = field(default_factory=ForegroundConfig)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         a = self.arch
+        a.to_config()  # widths and temporal strides: one entry per block, a frame count they divide, ...
         grid = a.image_size // 2 ** len(a.widths)
         if a.image_size % 16 or grid < 1 or (a.image_size // 16) ** 2 <= self.hidden_tubes:
             raise ValueError(f"image_size {a.image_size} must be a multiple of 16 with more than "

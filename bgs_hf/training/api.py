@@ -114,12 +114,20 @@ def _check_resumed_splits(out_dir: Path, data: Any) -> None:
                             path=out_dir / RUN_CONFIG_NAME)
 
 
-def _build_model(cfg: TrainConfig, activation_checkpointing: bool) -> Any:
-    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
+    """(head, LoRA) settings of the arguments; their checks (dropout in [0, 1), alpha > 0, ...) are one line."""
+    from bgs_hf.models import HeadConfig, LoraSettings
 
-    m = cfg.model
     head = HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout) if m.head_dim > 0 else None
     lora = LoraSettings(r=m.lora_r, alpha=m.lora_alpha, dropout=m.lora_dropout, target_modules=m.lora_target_modules)
+    return head, lora
+
+
+def _build_model(cfg: TrainConfig, activation_checkpointing: bool) -> Any:
+    from bgs_hf.models import build_embedder
+
+    m = cfg.model
+    head, lora = _model_settings(m)
     return build_embedder(m.backbone, head=head, lora=lora, trust_remote_code=m.trust_remote_code,
                           num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing)
 
@@ -239,6 +247,8 @@ def train_bgs(config: TrainConfig) -> TrainResult:
 
     start = time.time()
     loss_fn = build_loss(config.bgs)  # first: a bad loss flag costs no data loading, model build or deletion
+    if config.model_override is None:
+        _model_settings(config.model)  # likewise a bad head or LoRA setting
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
