@@ -437,3 +437,63 @@ def test_load_names_the_annotation_row_of_a_bad_split_label(release, tmp_path):
         load(folder)
     _, problems = validate(folder)
     assert "annotations.csv row 3: stimulus_set 'tset' is not train/val/test" in [str(p) for p in problems]
+
+
+def _hub_folder(root: Path, clip_files: dict[str, list[str]], judgments: np.ndarray) -> Path:
+    """A minimal Hub-layout folder: ``clip_files`` split name -> clip ids, judgments as row positions."""
+    (root / "clips").mkdir(parents=True)
+    (root / "judgments").mkdir()
+    for split, ids in clip_files.items():
+        pd.DataFrame({"clip_id": ids}).to_parquet(root / "clips" / f"{split}.parquet")
+    pd.DataFrame({"clip_a": judgments[:, 0], "clip_b": judgments[:, 1], "clip_c": judgments[:, 2],
+                  "odd": np.zeros(len(judgments), int), "participant": [f"p{i % 6}" for i in range(len(judgments))]}
+                 ).to_parquet(root / "judgments" / "j.parquet")
+    files = [{"split": s, "path": f"clips/{s}.parquet"} for s in clip_files]
+    cfg = {"configs": [{"config_name": "clips", "data_files": files},
+                       {"config_name": "judgments", "data_files": [{"split": "train", "path": "judgments/*.parquet"}]}]}
+    (root / "README.md").write_text("---\n" + yaml.safe_dump(cfg) + "---\n")
+    return root
+
+
+def _judgments(n_clips: int, n: int = 200) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.array([rng.choice(n_clips, 3, replace=False) for _ in range(n)])
+
+
+def test_clips_split_into_hub_train_and_test_files_keep_that_split(tmp_path):
+    """Without a stimulus_set column the publisher's train/test files were concatenated and the test clips
+    drawn at random (an INFO line, no validate problem)."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)], "test": [f"c{i}" for i in range(16, 20)]},
+                         _judgments(20))
+    data = load(folder)
+    assert sorted(data.clip_ids[i] for i in data.splits["test"]) == ["c16", "c17", "c18", "c19"]
+
+
+def test_numeric_clip_ids_out_of_row_order_are_refused(tmp_path):
+    """Judgments name clips by row position: ids 0..N-1 in another order silently put every judgment on other
+    clips (validate found nothing)."""
+    ids = [str(i) for i in np.random.default_rng(1).permutation(12)]
+    folder = _hub_folder(tmp_path / "d", {"train": ids}, _judgments(12))
+    with pytest.raises(BGSInputError, match="not in row order"):
+        load(folder)
+    ok = _hub_folder(tmp_path / "ok", {"train": [str(i) for i in range(12)]}, _judgments(12))
+    assert load(ok).n_clips == 12
+
+
+def test_export_refuses_clip_ids_that_would_share_a_video_file(tmp_path, release):
+    """'walk//x.mp4' and 'walk/x.mp4' were both written to videos/walk/x.mp4: one clip got the other's video."""
+    import dataclasses
+
+    data = load(release)
+    clips = data.clips.to_pandas()
+    videos = list(clips["video"])
+    src = tmp_path / "a.mp4"
+    src.write_bytes(b"AAAA")
+    clips.loc[0, ["clip_id", "video"]] = ["walk/x.mp4", str(src)]
+    clips.loc[1, ["clip_id", "video"]] = ["walk//x.mp4", str(src)]
+    for i in range(2, len(clips)):
+        clips.loc[i, "video"] = videos[i] if isinstance(videos[i], str) else None
+    same = dataclasses.replace(data, clips=datasets.Dataset.from_pandas(clips, features=data.clips.features))
+    with pytest.raises(BGSInputError, match="would share the video file videos/walk/x.mp4"):
+        write_hub(same, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -109,7 +109,7 @@ def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) 
         "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | 14.9% | 37.1% | 58.0% |" in text
     )
     assert "0.087 [0.021, 0.150]" in text and "41.5%" in text and "63.5%" in text
-    assert "human noise ceiling (split-half) | 0.210 [0.170, 0.250]" in text
+    assert "human noise ceiling (split-half; brackets: range over splits) | 0.210 [0.170, 0.250]" in text
     # loss weights, LoRA, frames, licence note and citation
     assert "`alpha`: `0.7`" in text and "`beta_step`: `0.1`" in text
     assert "`r=4`" in text and "`num_frames`: `4`" in text

@@ -21,7 +21,7 @@ import yaml
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, StopChecks, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.splits import SplitConfig
+from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
 from bgs_hf.errors import BGSInputError
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR
 
@@ -195,12 +195,16 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
         detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",
                        path=folder / "README.md")
-    parts = [dd[s].to_pandas() for s in dd]
+    parts = [dd[s].to_pandas().assign(**{HF_SPLIT: s}) for s in dd]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if df.empty:
         problems.fatal(f"config {name!r} has no rows", path=folder / name)
     df[ROW] = np.arange(1, len(df) + 1)
     return df
+
+
+#: the Hub split (``train``, ``test`` ...) a row of a config was declared under in the card's YAML
+HF_SPLIT = "_hf_split"
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
@@ -251,6 +255,17 @@ def read_hub(
     _require(clips, ("clip_id",), clips_where, problems)
     dup = clips["clip_id"].duplicated().to_numpy()
     problems.add_rows(clips_where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
+    _check_integer_ids(clips, clips_where, problems)
+    hub_splits = sorted(clips[HF_SPLIT].unique())
+    if "stimulus_set" not in clips.columns and len(hub_splits) > 1:
+        if all(str(v).lower() in STIMULUS_SET_ALIASES for v in hub_splits):
+            # the publisher split the clips config into Hub splits (train/test files): those are its splits,
+            # not a seeded random draw
+            logger.info("%s: clip splits from the config's Hub splits (%s)", clips_where, ", ".join(hub_splits))
+            clips["stimulus_set"] = clips[HF_SPLIT]
+        else:
+            logger.warning("%s: Hub splits %s are not train/val/test; clips are split at random (seeded)",
+                           clips_where, ", ".join(hub_splits))
     for col, default in (("video", None), ("captions", None), ("stimulus_set", None)):
         if col not in clips.columns:
             clips[col] = default
@@ -305,6 +320,20 @@ def read_hub(
     return finish(clips, judg, name=name, root=folder.resolve(), meta=meta,
                   split_config=split_config or SplitConfig(), stimulus_path=clips_where,
                   problems=problems)
+
+
+def _check_integer_ids(clips: pd.DataFrame, where: Path, problems: Problems) -> None:
+    """Judgments name clips by ROW position; clip ids that are the numbers 0..N-1 in another order would be read
+    as positions by anyone who wrote the judgments in terms of ids: every judgment silently on other clips."""
+    ids = clips["clip_id"].astype(str).str.strip()
+    if not ids.str.fullmatch(r"\d+").all():
+        return
+    numbers = ids.astype(np.int64).to_numpy()
+    if sorted(numbers.tolist()) == list(range(len(clips))) and not np.array_equal(numbers, np.arange(len(clips))):
+        first = int(np.flatnonzero(numbers != np.arange(len(clips)))[0])
+        problems.add(f"clip_id holds the numbers 0..{len(clips) - 1} but not in row order (row {first + 1} has "
+                     f"clip_id {ids.iloc[first]}): clip_a/clip_b/clip_c are row positions in clips, so sort the "
+                     "clips by clip_id (or use ids that are not numbers)", path=where)
 
 
 # ---------------------------------------------------------------------------------------------- write
@@ -399,6 +428,12 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
     to_copy = [(i, v) for i, v in enumerate(clips["video"]) if isinstance(v, str) and v]
     # every name and source is checked before anything is written: no half-made folder on a bad clip
     names = {i: _video_name(str(clips.at[i, "clip_id"])) for i, _ in to_copy}
+    seen: dict[str, int] = {}
+    for i, name in names.items():  # 'walk//x.mp4' and 'walk/x.mp4', or ids differing only in case
+        other = seen.setdefault(name.casefold(), i)
+        if other != i:
+            raise BGSInputError(f"clips {clips.at[other, 'clip_id']!r} and {clips.at[i, 'clip_id']!r} would share "
+                                f"the video file videos/{name}: rename one clip_id (nothing was written)")
     for i, src in to_copy:
         if not Path(src).is_file():
             raise BGSInputError(f"video of clip {clips.at[i, 'clip_id']!r} missing: {src}")

@@ -127,10 +127,11 @@ def format_stats(stats: dict[str, Any]) -> str:
         lo, hi = t["r2_split_half_ci"]
         lines.append(
             f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
-            f"[{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] over {t['n_splits']} splits"
+            f"(range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {t['n_splits']} splits)"
         )
         lines.append(
-            f"repeat agreement   test {fmt(t['repeat_agreement'], '.3f')} ({t['repeated_triplets']} repeated triplets); "
+            f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
+            f"({t['repeated_triplets']} repeated triplets); "
             f"all {fmt(nc['all']['repeat_agreement'], '.3f')} ({nc['all']['repeated_triplets']:,})"
         )
     return "\n".join(lines)

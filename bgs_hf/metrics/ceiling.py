@@ -5,10 +5,13 @@
   Spearman–Brown (2r / (1 + r), clipped to [-1, 1]), square keeping the sign, and average over ``n_splits``
   random splits.
 * ``loo_ceiling``: leave one participant out; how well do the others' p_ij agree with that participant's
-  own responses (pooled Spearman over participant×pair entries), and how often do they predict the
-  held-out odd-one-out choices (3-way and 2-way accuracy, the accuracy analogue of a ceiling).
-* ``repeat_agreement``: for triplets answered more than once, how often two responses agree, and the
-  best 3-way accuracy any deterministic model could reach on them (always predicting the majority).
+  own responses (pooled Spearman over participant×pair entries: not on the scale of a model's R², which
+  correlates with everyone's p_ij), and how often do they predict the held-out odd-one-out choices (3-way and
+  2-way accuracy with ties broken at random in expectation, the accuracy analogue of a ceiling, over the
+  ``n_judgments`` whose three pairs the others saw).
+* ``repeat_agreement``: for triplets answered more than once, how often two responses of different
+  participants agree, and the best 3-way accuracy any deterministic model could reach on them (always
+  predicting the majority).
 
 Everything is vectorised: counts come from ``np.bincount`` on compact pair ids, and Spearman ranks of
 p = k/n come from a lookup table of the possible fractions (counting sort) rather than a sort.
@@ -25,7 +28,7 @@ from scipy.stats import rankdata
 from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims
+from bgs_hf.metrics.ooo import ooo_expected_from_sims
 from bgs_hf.metrics.rsa import pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, check_items, drop_catch_trials
 
@@ -65,7 +68,7 @@ class LooCeilingResult:
     r_upper: float  # Spearman(own p_ij, everyone's p_ij) (includes the held-out participant)
     r2_lower: float
     r2_upper: float
-    ooo_acc_3way: float  # others' p_ij predicting each held-out judgment (ties wrong)
+    ooo_acc_3way: float  # others' p_ij predicting each held-out judgment (ties broken at random, in expectation)
     ooo_acc_2way: float
     n_participants: int
     n_entries: int  # participant×pair entries used for r_lower
@@ -79,11 +82,12 @@ class LooCeilingResult:
 class RepeatAgreement:
     """Consistency of repeated responses to the same unordered triplet."""
 
-    agreement: float  # P(two responses to the same triplet name the same odd clip), over all response pairs
+    agreement: float  # P(two responses to the same triplet name the same odd clip), over the response pairs
     majority_acc_3way: float  # 3-way accuracy of always answering the majority choice (an upper bound)
     n_triplets: int  # distinct triplets answered at least twice
     n_responses: int  # responses to those triplets
-    n_response_pairs: int
+    n_response_pairs: int  # the pairs agreement is over: across participants when they are known
+    n_same_participant_pairs: int = 0  # pairs of one participant's own responses, left out
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -244,11 +248,11 @@ def loo_ceiling(
         p_rest = np.where(seen, k_rest / np.where(seen, n_rest, 1), np.nan)
     r_lower = spearman(p_own[seen], p_rest[seen])
     r_upper = spearman(p_own, k_tot[pair] / n_tot[pair])
-    # held-out judgments, predicted from the others' similarity of their three pairs
+    # held-out judgments, predicted from the others' similarity of their three pairs; those fractions tie
+    # often (0, 1/2, 1), and a ceiling that counted ties as wrong fell below simple caption baselines
     sims = p_rest[inv]
     usable = np.isfinite(sims).all(axis=1)
-    acc3 = ooo_3way_from_sims(sims[usable], odd[usable])
-    acc2 = ooo_2way_from_sims(sims[usable], odd[usable])
+    acc3, acc2 = ooo_expected_from_sims(sims[usable], odd[usable])
     return LooCeilingResult(
         r_lower=r_lower,
         r_upper=r_upper,
@@ -262,9 +266,22 @@ def loo_ceiling(
     )
 
 
-def repeat_agreement(trip: Any, odd: Any = None) -> RepeatAgreement:
-    """Agreement between repeated responses to the same unordered triplet (participants not needed)."""
-    idx, odd = drop_catch_trials(*as_triplets(trip, odd), what="repeat agreement")
+def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> RepeatAgreement:
+    """Agreement between repeated responses to the same unordered triplet, between observers.
+
+    With participants (``participant``, or a ``TripletArrays``' own), a pair of one participant's responses is
+    left out: the release holds double-recorded trials (the same triplet twice in a row, answered the same
+    way 99.5% of the time) that would pass for agreement between people. Without them every pair counts."""
+    if participant is None and hasattr(trip, "participant"):
+        participant = trip.participant
+    idx, odd = as_triplets(trip, odd)
+    if participant is not None:
+        participant = np.asarray(participant)
+        if participant.shape != (len(idx),):
+            raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
+        idx, odd, participant = drop_catch_trials(idx, odd, participant, what="repeat agreement")
+    else:
+        idx, odd = drop_catch_trials(idx, odd, what="repeat agreement")
     odd_clip = idx[np.arange(len(idx)), odd]
     srt = np.sort(idx, axis=1)
     n = int(srt.max()) + 1 if srt.size else 1
@@ -276,15 +293,27 @@ def repeat_agreement(trip: Any, odd: Any = None) -> RepeatAgreement:
     counts = np.bincount(group * 3 + odd_pos, minlength=3 * n_groups).reshape(n_groups, 3)
     m = counts.sum(axis=1)
     rep = m >= 2
+
+    def pairs(c: np.ndarray) -> int:
+        return int((c * (c - 1) // 2).sum())
+
+    same_total = same_agree = 0
+    if participant is not None and len(idx):
+        _, pcode = np.unique(participant.astype(str), return_inverse=True)
+        cell = (group.astype(np.int64) * (int(pcode.max()) + 1) + pcode) * 3 + odd_pos  # (triplet, person, odd)
+        _, own = np.unique(cell, return_counts=True)
+        _, own_any = np.unique(cell // 3, return_counts=True)
+        same_agree, same_total = pairs(own), pairs(own_any)
     counts, m = counts[rep], m[rep]
-    pairs_total = int((m * (m - 1) // 2).sum())
-    pairs_agree = int((counts * (counts - 1) // 2).sum())
+    pairs_total = pairs(m) - same_total
+    pairs_agree = pairs(counts) - same_agree
     return RepeatAgreement(
         agreement=pairs_agree / pairs_total if pairs_total else float("nan"),
         majority_acc_3way=float(counts.max(axis=1).sum() / m.sum()) if m.size else float("nan"),
         n_triplets=int(rep.sum()),
         n_responses=int(m.sum()),
         n_response_pairs=pairs_total,
+        n_same_participant_pairs=same_total,
     )
 
 

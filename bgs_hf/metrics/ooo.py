@@ -63,6 +63,18 @@ def ooo_2way_from_sims(sims: np.ndarray, odd: np.ndarray) -> np.ndarray:
     return _undefined_as_nan((kept[:, None] > others).mean(axis=1), kept, others)
 
 
+def ooo_expected_from_sims(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(3-way, 2-way) per-judgment scores with ties broken at random, in expectation: a tie at the top gives
+    1/(pairs tied) and a tied anchor comparison 1/2. For predictors whose values tie by construction (other
+    observers' choice fractions 0, 1/2, 1 in a noise ceiling), where "ties are wrong" would set the bar low."""
+    kept, others = _kept_and_others(sims, odd)
+    top = np.maximum(kept, others.max(axis=1))
+    n_top = (others == top[:, None]).sum(axis=1) + (kept == top)
+    three = np.where(kept == top, 1.0 / n_top, 0.0)
+    two = ((kept[:, None] > others) + 0.5 * (kept[:, None] == others)).mean(axis=1)
+    return _undefined_as_nan(three, kept, others), _undefined_as_nan(two, kept, others)
+
+
 def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarray:
     """Gather (n, 3) pair similarities (ab, ac, bc) from a model matrix.
 
