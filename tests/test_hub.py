@@ -100,10 +100,8 @@ def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) 
     assert data.library_name == "peft"
     assert "bgs-hf" in data.tags and "videomae" in data.tags
     assert data.base_model is None  # tiny-random backbone: no Hub id to claim
-    values = {r.metric_config: r.metric_value for r in data.eval_results}
-    for key in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
-        assert values[key] == pytest.approx(METRICS["test"][key])  # test split, not val
-    assert {r.dataset_split for r in data.eval_results} == {"test"}
+    # a local data folder: no model-index (its dataset type would link a Hub dataset of the folder's name)
+    assert data.eval_results is None
     # evaluation table: baseline, this model and the ceiling side by side, from the run's numbers
     assert (
         "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | 14.9% | 37.1% | 58.0% |" in text
@@ -130,6 +128,13 @@ def test_eval_results_name_the_hub_dataset_the_run_trained_on(tmp_path: Path) ->
     entries = yaml.safe_load(evals.read_text())
     assert {e["dataset"]["id"] for e in entries} == {"someone/social-ooo"}
     assert {e["dataset"]["task_id"]: e["value"] for e in entries}["test-r2"] == pytest.approx(0.0871)
+    from huggingface_hub import ModelCard
+
+    data = ModelCard((tmp_path / "out" / "README.md").read_text()).data
+    values = {r.metric_config: r.metric_value for r in data.eval_results}
+    for key in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
+        assert values[key] == pytest.approx(METRICS["test"][key])  # test split, not val
+    assert {(r.dataset_type, r.dataset_split) for r in data.eval_results} == {("someone/social-ooo", "test")}
 
 
 def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
@@ -343,6 +348,20 @@ def test_a_baseline_scored_on_other_judgments_is_refused(tiny_run: Path, tmp_pat
     # the run's own baseline.json (quickstart writes the test split's) does not block a card for another split
     info = RunInfo.from_run_dir(tiny_run, split="val")
     assert info.baseline is None and info.fit["r2"] == pytest.approx(0.05)
+    # a pretrained row of another backbone (an earlier run's baseline.json kept by --overwrite_output_dir)
+    alien = tmp_path / "alien.json"
+    alien.write_text(json.dumps({**BASELINE, "backbone": "bgs-tiny-conv3d-fg"}))
+    with pytest.raises(BGSInputError, match="the baseline is the pretrained 'bgs-tiny-conv3d-fg'"):
+        RunInfo.from_run_dir(tiny_run, baseline=alien)
+
+
+def test_overwriting_a_run_removes_its_pretrained_row(tmp_path: Path) -> None:
+    from bgs_hf.training.api import _claim_output_dir
+
+    (tmp_path / "adapter_model.safetensors").write_bytes(b"x")
+    (tmp_path / "baseline.json").write_text("{}")
+    _claim_output_dir(tmp_path, resuming=False, overwrite=True)
+    assert not (tmp_path / "baseline.json").exists()
 
 
 def test_a_socialshapes_run_gets_its_licence_whatever_its_folder_is_called(tmp_path: Path) -> None:
@@ -429,3 +448,53 @@ def test_a_run_on_the_release_layout_records_its_origin(tmp_path):
                            splits={"train": np.array([0, 1])})
     _write_run_config(tmp_path, TrainConfig(data=DataArguments(data="/nowhere/v2")), data)
     assert json.loads((tmp_path / "run_config.json").read_text())["data"]["origin"] == "garcia-isik-release"
+
+
+def test_a_second_push_replaces_the_repo_contents_exactly(tmp_path: Path, monkeypatch) -> None:
+    """upload_folder without delete_patterns kept an earlier run's adapter_model.safetensors and .eval_results
+    beside a later run's files: load_model on the repo gave the earlier model."""
+    import functools
+
+    import huggingface_hub
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    card = "---\nlicense: mit\n---\n# x\n"
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder, files in ((first, {"README.md": card, "adapter_model.safetensors": "A", ".eval_results/x.yaml": "A"}),
+                          (second, {"README.md": card, "backbone.safetensors": "B"})):
+        for rel, text in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text)
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        upload_folder(first, "me/x", token="hf_fake")
+        upload_folder(second, "me/x", token="hf_fake")
+        files = hub.files["model/me/x"]
+    assert sorted(files) == ["README.md", "backbone.safetensors"]
+
+
+def test_hub_refusals_and_bad_licence_ids_are_one_line(tmp_path: Path, monkeypatch, tiny_run: Path) -> None:
+    """The Hub refuses `MIT` / `Apache-2.0`: the push failed after staging with a 54-line traceback."""
+    import huggingface_hub
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.push import upload_folder
+
+    class Refusing:
+        def __init__(self, *a, **k) -> None:
+            pass
+
+        def create_repo(self, *a, **k):
+            raise ValueError("Invalid metadata in README.md.\n- \"license\" must be one of [...]")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", Refusing)
+    with pytest.raises(BGSInputError, match=r"upload to model repo 'me/x' failed: Invalid metadata in README.md.$"):
+        upload_folder(tmp_path, "me/x")
+    push_run(tiny_run, REPO, local_dir=tmp_path / "mit", license="MIT")
+    assert "license: mit" in (tmp_path / "mit" / "README.md").read_text()
+    with pytest.raises(BGSInputError, match="not a Hub licence id"):
+        push_run(tiny_run, REPO, local_dir=tmp_path / "bad", license="Apache 2.0")
+    assert not (tmp_path / "bad").exists()  # staged aside: a failure leaves nothing to block a retry

@@ -109,6 +109,8 @@ def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> Non
     ref = space.compare(picks)
     np.testing.assert_allclose(cmp.sim_bgs, ref.sim_bgs, atol=1e-5)
     assert cmp.human is None  # an upload is never a judged triplet
+    # its decoded frames are gone once embedded: uploads must not fill the Space's disk
+    assert not list(space.upload_cache.root.rglob("*.npy"))
 
 
 @pytest.mark.parametrize(
@@ -407,3 +409,51 @@ def test_running_the_space_without_gradio_is_one_line_before_any_work(monkeypatc
     monkeypatch.setattr(space_app, "SpaceBackend", lambda *a, **k: pytest.fail("built the backend first"))
     assert main(["space", "--model", "someone/some-model"]) == 2
     assert "pip install 'bgs-hf[space]'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, match", [(["--split", "tset"], "catalogue split 'tset'"),
+                                          (["--max-upload-mb", "nan"], "max_upload_mb"),
+                                          (["--max-duration-s", "-1"], "max_duration_s")])
+def test_space_settings_that_would_crash_a_pushed_space_are_refused_before_staging(tmp_path, capsys, flags,
+                                                                                    match) -> None:
+    from bgs_hf.cli.main import main
+
+    rc = main(["space", "--model", "someone/model", "--push", "--repo-id", "me/space", "--local-dir",
+               str(tmp_path / "staged"), *flags])
+    assert rc == 2 and match in capsys.readouterr().err
+    assert not (tmp_path / "staged").exists()
+
+
+def test_an_elongated_video_is_refused_before_decoding(tmp_path) -> None:
+    """An 8192x16 clip of 3 kB passed the pixel limit and decoded to a gigabyte at a 224-px short side."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.video import VideoLimits
+    from bgs_hf.video.decode import check_video
+    from bgs_hf.video.write import write_video
+
+    path = tmp_path / "wide.mp4"
+    write_video(path, np.zeros((4, 16, 128, 3), np.uint8), fps=4)
+    with pytest.raises(BGSInputError, match="too elongated"):
+        check_video(path, VideoLimits())
+    check_video(path, VideoLimits(max_aspect=None))
+
+
+def test_the_pretrained_column_of_a_lora_with_trained_biases_is_the_base(tmp_path) -> None:
+    """Turning the adapter off left bias="all"-trained biases in place: the column was partly fine-tuned."""
+    import torch
+
+    from bgs_hf.hub.space_app import ModelPair
+    from bgs_hf.models import LoraSettings, build_embedder, load_base
+
+    model = build_embedder("tiny-random-videomae", lora=LoraSettings(bias="all"))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(".bias") and p.requires_grad and ".backbone." in name:
+                p.add_(0.5)
+    model.save_pretrained(str(tmp_path))
+    fp = model.frame_policy
+    x = torch.randn(2, fp.num_frames, 3, fp.crop, fp.crop, generator=torch.Generator().manual_seed(0))
+    pre, _ = ModelPair.load(str(tmp_path)).embed(x)
+    with torch.no_grad():
+        ref = torch.nn.functional.normalize(load_base(tmp_path).eval().pooled_features(x).float(), dim=-1)
+    np.testing.assert_allclose(pre, ref.numpy(), atol=1e-5)

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         "max_duration_s": args.max_duration_s,
         "catalogue_split": args.split,
     }
+    SpaceConfig(**settings)  # checked before anything is staged: a pushed Space with bad settings crashed on start
     if not args.push and (args.local_dir or args.repo_id):
         raise BGSInputError("--repo-id and --local-dir only apply with --push (without it the Space runs locally)")
     if args.push:

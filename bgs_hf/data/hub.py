@@ -475,14 +475,8 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
 
 def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, token: str | None = None) -> str:
     """Upload a layout (b) folder as a dataset repo; returns the repo URL. The token is never logged."""
-    from huggingface_hub import HfApi
+    from bgs_hf.hub.push import upload_folder
 
-    api = HfApi(token=token)
-    try:
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
-                          commit_message="Upload odd-one-out dataset (bgs-hf)")
-    except Exception as err:  # noqa: BLE001 - network/auth failures become one line; never shows the token
-        raise BGSInputError(f"upload to dataset repo {repo_id!r} failed: {str(err).splitlines()[0]}") from None
-    logger.info("uploaded %s to %s", folder, repo_id)
+    upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
+                  commit_message="Upload odd-one-out dataset (bgs-hf)")
     return f"https://huggingface.co/datasets/{repo_id}"

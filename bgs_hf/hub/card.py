@@ -19,6 +19,7 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt
+from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
 
@@ -117,6 +118,8 @@ class BGSModelCardData(ModelCardData):
     metrics: list[str] | None = field(default_factory=lambda: ["accuracy"])
     eval_results: list[EvalResult] | None = None
     # -- template-only content ---------------------------------------------------------------------
+    #: whether the repo holds a PEFT adapter (a run without LoRA saves its fine-tuned backbone instead)
+    is_adapter: bool = True
     lora: dict[str, Any] | None = None
     head: dict[str, Any] | None = None
     pooling: str | None = None
@@ -139,8 +142,12 @@ class BGSModelCardData(ModelCardData):
             self.eval_results = self.build_eval_results() or None
 
     def build_eval_results(self) -> list[EvalResult]:
-        """``model-index`` entries for this model's own numbers (the baseline stays in the prose table)."""
-        results = []
+        """``model-index`` entries for this model's own numbers (the baseline stays in the prose table). Only
+        for a Hub dataset: the model-index names its dataset by Hub id, and a local folder's name would link
+        someone else's dataset."""
+        results: list[EvalResult] = []
+        if not self.datasets:
+            return results
         for key, metric_type, pretty in EVAL_METRICS:
             value = self.fit.get(key)
             if not isinstance(value, (int, float)):
@@ -302,6 +309,14 @@ def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
     return name, (name if is_hub_id(name) else None), {}
 
 
+def _license_id(license: str) -> str:
+    """A Hub licence id: lower case (the Hub refuses ``MIT`` and ``Apache-2.0``, accepts ``mit``, ``apache-2.0``)."""
+    lid = license.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.+\-]*", lid):
+        raise BGSInputError(f"--license {license!r} is not a Hub licence id (e.g. apache-2.0, mit, cc-by-4.0, other)")
+    return lid
+
+
 def card_data_from_run(
     info: RunInfo, *, repo_id: str | None = None, license: str | None = None
 ) -> BGSModelCardData:
@@ -335,7 +350,9 @@ def card_data_from_run(
         for key in ("global_step", "best_global_step", "best_metric", "epoch"):
             if info.trainer_state.get(key) is not None:
                 training[key] = info.trainer_state[key]
-    tags = ["bgs-hf", "peft", "lora", "video", "representational-alignment", "odd-one-out"]
+    is_adapter = bool(info.adapter_config)
+    tags = ["bgs-hf", *(["peft", "lora"] if is_adapter else []), "video", "representational-alignment",
+            "odd-one-out"]
     if short.get("family"):
         tags.append(short["family"])
     head = info.section("head", "head_config")
@@ -346,7 +363,11 @@ def card_data_from_run(
         base_model=base_id,
         backbone=backbone,
         backbone_info=short,
-        license=license or ("apache-2.0" if base_id is None and "SocialShapes" in note else "other"),
+        license=_license_id(license) if license else (
+            "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
+            else "other"),  # a local base folder may be anyone's weights under any licence
+        library_name="peft" if is_adapter else None,
+        is_adapter=is_adapter,
         tags=tags,
         datasets=hub_ids,
         lora=lora or None,

@@ -1,7 +1,7 @@
 """A minimal local stand-in for the Hub API, for testing uploads with no network.
 
 It answers the calls that ``HfApi.create_repo`` and ``HfApi.upload_folder`` make (repo creation,
-``preupload``, NDJSON ``commit``), keeps the committed files in memory and records every request, so a test
+``preupload``, the file listing that ``delete_patterns`` reads, NDJSON ``commit`` with additions and deletions), keeps the committed files in memory and records every request, so a test
 can check exactly what would have been sent. All files are accepted in "regular" upload mode (base64 inside
 the commit); LFS/Xet transfers are not emulated.
 
@@ -86,6 +86,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         self._record(None)
+        parts = unquote(urlparse(self.path).path).strip("/").split("/")
+        # /api/{kind}s/{org}/{name}/tree/{revision}: the listing `upload_folder(delete_patterns=...)` reads
+        if len(parts) >= 6 and parts[0] == "api" and parts[4] == "tree":
+            key = _repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}")
+            with self.state.lock:
+                files = dict(self.state.files.get(key, {}))
+            listing = [{"type": "file", "path": path, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+                       for path, data in sorted(files.items())]
+            data = json.dumps(listing).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         self._reply(404, {"error": "not implemented by the fake hub"})
 
     def _record(self, body: Any) -> HubCall:
@@ -143,6 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
             self._record(lines)
             added: dict[str, bytes] = {}
+            deleted: list[str] = []
             for line in lines:
                 if line.get("key") == "file":
                     value = line["value"]
@@ -150,8 +166,13 @@ class _Handler(BaseHTTPRequestHandler):
                     added[value["path"]] = (
                         base64.b64decode(content) if value.get("encoding") == "base64" else content.encode()
                     )
-            oid = hashlib.sha1(json.dumps(sorted(added)).encode() + b"".join(added.values())).hexdigest()
+                elif line.get("key") in ("deletedFile", "deletedFolder"):
+                    deleted.append(line["value"]["path"])
+            oid = hashlib.sha1(json.dumps([sorted(added), deleted]).encode() + b"".join(added.values())).hexdigest()
             with self.state.lock:
+                for gone in deleted:
+                    for path in [x for x in self.state.files[key] if x == gone or x.startswith(gone.rstrip("/") + "/")]:
+                        del self.state.files[key][path]
                 self.state.files[key].update(added)
                 self.state.commits.setdefault(key, []).append({"oid": oid, "lines": lines})
             prefix = "" if kind == "model" else f"{kind}s/"

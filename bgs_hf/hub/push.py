@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -20,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from bgs_hf._files import move_into_place
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import BGS_CONFIG, RunInfo
 
@@ -143,11 +145,28 @@ def stage_run(
 
     A run trained from a local base-model folder names a path nobody else has: ``include_base`` publishes
     that base in ``base/`` (and the folder's name instead of its path); without it such a run is refused."""
+
+    target = Path(out_dir)
+    if target.exists() and any(target.iterdir()):
+        raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=target)
+    # staged in a hidden sibling and renamed when complete: a failure half-way leaves nothing to block a retry
+    out_dir = target.parent / f".{target.name}.staging-{os.getpid()}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    try:
+        staged = _stage(run_dir, out_dir, repo_id=repo_id, license=license, split=split, baseline=baseline,
+                        include_base=include_base)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    move_into_place(out_dir, target)
+    logger.info("staged %d files for %s in %s", len(staged), repo_id or "the Hub", target)
+    return staged
+
+
+def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: str | None, split: str,
+           baseline: str | Path | None, include_base: bool) -> list[str]:
     from bgs_hf.hub.card import card_data_from_run, render_model_card
 
-    out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=out_dir)
     info = RunInfo.from_run_dir(run_dir, split=split, baseline=baseline)
     local_base = _local_base(info.bgs_config)
     if local_base is not None and not include_base:
@@ -167,9 +186,7 @@ def stage_run(
         (out_dir / EVAL_RESULTS_DIR).mkdir(exist_ok=True)
         text = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
         (out_dir / EVAL_RESULTS_DIR / name).write_text(text, encoding="utf-8")
-    staged = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
-    logger.info("staged %d files for %s in %s", len(staged), repo_id or "the Hub", out_dir)
-    return staged
+    return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
 
 
 def _local_base(bgs_config: dict[str, Any]) -> Path | None:
@@ -213,10 +230,15 @@ def upload_folder(
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
-    url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
-    info = api.upload_folder(
-        folder_path=str(folder), repo_id=repo_id, repo_type=repo_type, commit_message=commit_message
-    )
+    try:
+        url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
+        # the commit is exactly the staged folder: files of an earlier push (another run's adapter, its
+        # .eval_results) are deleted, or the repo would serve a mix (.gitattributes is kept by the Hub client)
+        info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
+                                 commit_message=commit_message, delete_patterns="*")
+    except Exception as err:  # noqa: BLE001 - auth, network, a card the Hub refuses: one line, never the token
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {first[:300]}") from None
     logger.info("uploaded %s to %s", folder, url)
     return str(url), getattr(info, "oid", None)
 

@@ -214,6 +214,12 @@ class RunInfo:
         if isinstance(split, str) and split != self.split:
             raise BGSInputError(f"the baseline was scored on split {split!r}, the card reports {self.split!r}",
                                 path=path)
+        bb = self.bgs_config.get("backbone")
+        ours = bb.get("name") if isinstance(bb, dict) else bb
+        recorded = source.get("backbone")
+        if isinstance(recorded, str) and isinstance(ours, str) and recorded != ours:
+            raise BGSInputError(f"the baseline is the pretrained {recorded!r}, this run's backbone is {ours!r}: "
+                                "the card would show another model's figures", path=path)
         for key, what in (("n_judgments", "judgments"), ("n_pairs", "clip pairs")):
             theirs_n = theirs.get(key, source.get(key))
             if isinstance(mine.get(key), int) and isinstance(theirs_n, int) and mine[key] != theirs_n:

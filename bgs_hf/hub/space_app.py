@@ -42,6 +42,10 @@ SLOTS = ("A", "B", "C")
 PRETRAINED_FEATURES = "pooled_features+l2"
 
 
+#: the splits every dataset bgs_hf.data.load reads has (``fit`` = train + val); ``None`` shows every clip
+CATALOGUE_SPLITS: tuple[str | None, ...] = (None, "train", "val", "test", "fit")
+
+
 @dataclass
 class SpaceConfig:
     """Everything the Space needs; ``bgs-hf space`` and ``app.py`` fill it from flags / ``bgs_space.json``."""
@@ -61,6 +65,19 @@ class SpaceConfig:
     thumb_size: int = 96
     batch_size: int = 8
     upload_root: str | None = None  # Gradio's upload folder unless set (tests)
+
+    def __post_init__(self) -> None:
+        """Checked where the settings are made (``bgs-hf space --push`` stages them for a remote Space, which
+        used to crash on start: ``--split tset``, ``--max-upload-mb nan``)."""
+        import math
+
+        for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise BGSInputError(f"{name} must be a finite number > 0, got {value!r}")
+        if self.catalogue_split not in CATALOGUE_SPLITS:
+            raise BGSInputError(f"catalogue split {self.catalogue_split!r} is not one of "
+                                f"{', '.join(str(s) for s in CATALOGUE_SPLITS)}")
 
     @property
     def cache_path(self) -> Path:
@@ -193,7 +210,11 @@ class ModelPair:
 
         aligned = load_model(name_or_path)
         plain = not hasattr(aligned, "disable_adapter")
-        return cls(aligned, name_or_path, pretrained_of(name_or_path) if plain else None)
+        # turning an adapter off leaves LoRA-trained biases (bias="all"/"lora_only") in place: then the base
+        # is loaded as evaluation loads it
+        trained_bias = not plain and any(getattr(c, "bias", "none") != "none"
+                                         for c in getattr(aligned, "peft_config", {}).values())
+        return cls(aligned, name_or_path, pretrained_of(name_or_path) if plain or trained_bias else None)
 
     def embed(self, pixel_values: Any) -> tuple[np.ndarray, np.ndarray]:
         """(pretrained, aligned) embeddings of a batch ``(B,T,3,H,W)``, as float32 numpy."""
@@ -375,8 +396,12 @@ class SpaceBackend:
         self.decode_upload(p)
         if not self.upload_cache.entry_path(p, self.models.policy).exists():
             raise BGSInputError("could not decode the video", path=p)
-        frames = self.upload_cache.get(p, self.models.policy)  # cache hit: decoded by the worker
-        clip = load_clip(p, self.models.policy, self.upload_cache)
+        entry = self.upload_cache.entry_path(p, self.models.policy)
+        try:
+            frames = self.upload_cache.get(p, self.models.policy)  # cache hit: decoded by the worker
+            clip = load_clip(p, self.models.policy, self.upload_cache)
+        finally:  # an upload is embedded once: its decoded frames must not pile up on the Space's disk
+            entry.unlink(missing_ok=True)
         pre, bgs = self.models.embed(clip[None])
         thumb = _square(frames[len(frames) // 2])
         return pre[0], bgs[0], thumb
@@ -528,7 +553,8 @@ def build_demo(backend: SpaceBackend) -> Any:
     def on_neighbours(clip_id: str | None) -> tuple[list, list, str]:
         return neighbours_view(backend, clip_id)
 
-    with gr.Blocks(title="BGS: what did alignment change?") as demo:
+    # uploads Gradio copies into its temp folder are deleted after an hour (checked hourly)
+    with gr.Blocks(title="BGS: what did alignment change?", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "# What did alignment change?\n"
             f"Model: `{_display_name(backend.models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.hub.run_info import BASELINE_FILE
 from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments, parse_bytes, training_defaults
 from bgs_hf.training.recipes import get_recipe
 
@@ -153,6 +154,7 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
         return
     earlier = sorted(out_dir.glob("checkpoint-*")) + [
         f for f in (out_dir / "adapter_model.safetensors", out_dir / METRICS_NAME) if f.is_file()]
+    stale = [f for f in (out_dir / BASELINE_FILE,) if f.is_file()]  # the earlier run's pretrained row
     if not earlier:
         return
     if not overwrite:
@@ -161,6 +163,8 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
                             path=out_dir)
     for folder in (f for f in earlier if f.is_dir()):
         shutil.rmtree(folder, ignore_errors=True)  # another node's rank may be removing the same folder
+    for f in stale:
+        f.unlink(missing_ok=True)
     logger.warning("%s: replacing an earlier run (its checkpoints removed)", out_dir)
 
 

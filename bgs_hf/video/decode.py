@@ -268,6 +268,9 @@ class VideoLimits:
     max_bytes: int | None = 50 * 1024 * 1024
     max_duration_s: float | None = 60.0
     max_pixels: int | None = 3840 * 2160
+    #: longer side / shorter side: an 8192x16 clip of 3 kB resized to a 224-px short side is frames 114,688 px
+    #: wide (a gigabyte decoded)
+    max_aspect: float | None = 4.0
     codecs: tuple[str, ...] | None = ("h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mjpeg", "ffv1")
     containers: tuple[str, ...] | None = ("mp4", "mov", "matroska", "webm", "avi")
 
@@ -291,6 +294,9 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
         raise BGSInputError(f"duration {info.duration_s:.1f}s exceeds limit {lim.max_duration_s:.0f}s", path=p)
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
         raise BGSInputError(f"resolution {info.width}x{info.height} too large", path=p)
+    if lim.max_aspect is not None and max(info.width, info.height) > lim.max_aspect * max(min(info.width, info.height), 1):
+        raise BGSInputError(f"frame shape {info.width}x{info.height} is too elongated (more than "
+                            f"{lim.max_aspect:g}:1)", path=p)
     return info
 
 
