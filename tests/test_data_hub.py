@@ -497,3 +497,15 @@ def test_export_refuses_clip_ids_that_would_share_a_video_file(tmp_path, release
     with pytest.raises(BGSInputError, match="would share the video file videos/walk/x.mp4"):
         write_hub(same, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_stats_say_where_the_validation_clips_came_from(tmp_path):
+    """`data stats` printed "(seed 0)" for validation clips the data's own labels chose."""
+    from bgs_hf.data.stats import format_stats
+
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(12)], "validation": ["c12", "c13", "c14"],
+                                          "test": [f"c{i}" for i in range(15, 20)]}, _judgments(20))
+    text = format_stats(count_stats(load(folder)))
+    assert "(from the stimulus_set labels)" in text
+    seeded = _hub_folder(tmp_path / "s", {"train": [f"c{i}" for i in range(20)]}, _judgments(20))
+    assert "(seed 0)" in format_stats(count_stats(load(seeded)))

@@ -476,7 +476,7 @@ def test_space_unknown_catalogue_split_is_one_line(tmp_path: Path) -> None:
     from bgs_hf.synth import SynthConfig, generate_socialshapes
 
     data = generate_socialshapes(tmp_path / "cat", n_clips=10, seed=0, config=SynthConfig(size=32, workers=1))
-    with pytest.raises(BGSInputError, match="unknown split 'tset'"):
+    with pytest.raises(BGSInputError, match="catalogue split 'tset' is not one of"):  # now when it is set
         Catalogue.load(data, SpaceConfig(model="unused", data=str(data), catalogue_split="tset"))
 
 

@@ -60,6 +60,8 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
             "train": _split_counts(data, "train"),
             "val": _split_counts(data, "val"),
             "seed": data.meta.get("split_config", {}).get("seed"),
+            # val from the data's own stimulus_set labels, or a seeded carve-out of train
+            "from_labels": "val" in [str(v).strip().lower() for v in data.clips["stimulus_set"]],
         },
     }
 
@@ -78,6 +80,8 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
     if len(np.unique(test.participant)) >= 2:
         ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
         r2, ci = _finite(ceiling.r2), [_finite(c) for c in ceiling.ci]
+    elif len(test) == 0:
+        logger.warning("the test split has no judgment with all three clips in it: no split-half ceiling")
     else:
         logger.warning("test split has judgments from fewer than 2 participants: no split-half ceiling")
     repeats = repeat_agreement(test)
@@ -117,8 +121,9 @@ def format_stats(stats: dict[str, Any]) -> str:
     ]
     v = stats.get("val_carve_out")
     if v:
+        how = "from the stimulus_set labels" if v.get("from_labels") else f"seed {v['seed']}"
         lines.append(
-            f"val carve-out      {v['val']['clips']} of {s['train']['clips']} train clips (seed {v['seed']}): "
+            f"val carve-out      {v['val']['clips']} of {s['train']['clips']} train clips ({how}): "
             f"{v['train']['judgments']:,} train / {v['val']['judgments']:,} val judgments"
         )
     nc = stats.get("noise_ceiling")
