@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -47,22 +48,42 @@ def save_npy(path: Path, arr: np.ndarray, *, prefix: str = ".tmp-", fsync: bool 
         raise
 
 
+#: hidden folders a result is built in before it appears; a killed run's leftover ones count as nothing
+WORK_PREFIX = ".bgs-partial-"
+
+
 def require_new_folder(path: str | Path, flag: str) -> Path:
     """An output folder must be new or empty: writing over an earlier one would leave its stale files (videos
     of a larger dataset, another run's card) mixed with the new ones, or replace a user's own files."""
     from bgs_hf.errors import BGSInputError
 
     folder = Path(path)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if folder.exists() and (not folder.is_dir() or any(not p.name.startswith(WORK_PREFIX) for p in folder.iterdir())):
         what = "is not a folder" if not folder.is_dir() else "is not empty"
         raise BGSInputError(f"{flag} {what}: choose a new or empty folder (nothing was written)", path=folder)
     return folder
 
 
-def move_into_place(work: Path, target: Path) -> Path:
-    """Rename the finished folder ``work`` to ``target`` (new or empty), so ``target`` only ever holds a complete
-    result: a killed writer leaves a hidden ``work`` folder, never a half-written ``target``."""
-    if target.is_dir():
-        target.rmdir()  # empty (checked by require_new_folder before the work began)
-    os.rename(work, target)
-    return target
+def work_folder(target: str | Path) -> Path:
+    """Where to build a result that must appear at ``target`` only when complete: inside ``target`` when it is
+    an existing (empty) folder, so a mount point, a symlinked folder or ``.`` work; beside it otherwise."""
+    folder = Path(target).resolve()
+    if folder.is_dir():
+        for old in folder.glob(WORK_PREFIX + "*"):  # a killed run's leftover
+            shutil.rmtree(old, ignore_errors=True)
+        return folder / f"{WORK_PREFIX}{os.getpid()}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return folder.parent / f"{WORK_PREFIX}{folder.name}-{os.getpid()}"
+
+
+def move_into_place(work: Path, target: str | Path) -> Path:
+    """Make the finished ``work`` folder (from :func:`work_folder`) the content of ``target``: a killed writer
+    leaves only a hidden work folder, never a half-written ``target``. Returns ``target`` as given."""
+    folder = Path(target).resolve()
+    if work.parent == folder:  # built inside the existing target: move its entries up, then drop it
+        for entry in work.iterdir():
+            os.replace(entry, folder / entry.name)
+        work.rmdir()
+    else:
+        os.rename(work, folder)
+    return Path(target)

@@ -267,9 +267,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
-    get_backbone_spec(cfg.backbone)  # a mistyped --backbone fails now, not after the benchmark and baselines
-    _clear_earlier_outputs(out)  # the demo owns --out
-    out.mkdir(parents=True, exist_ok=True)
+    backbone_name = get_backbone_spec(cfg.backbone).name  # a mistyped --backbone fails now, not after the baselines
     data_dir = Path(cfg.data_dir) if cfg.data_dir else ensure_socialshapes(cfg.seed, cfg.n_clips)
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())
     test = SplitHumans.build(data, "test", seed=cfg.seed)
@@ -280,6 +278,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:
         logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
                        "clips or judgments", fmt(test.ceiling_r2, ".3f"), len(test.trip))
+    _clear_earlier_outputs(out)  # the demo owns --out; only once its inputs are known to be good
+    out.mkdir(parents=True, exist_ok=True)
     items = test.items
 
     def score(sim: np.ndarray) -> dict[str, Any]:
@@ -327,7 +327,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     # The run folder keeps its pretrained row, so `bgs-hf push RUN_DIR` puts it on the card next to the model.
     from bgs_hf.hub.run_info import BASELINE_FILE
 
-    baseline = {**suite["fit"]["pretrained"], "split": "test", "backbone": cfg.backbone}
+    # the backbone as the run records it (a resolved path or Hub id), which `push` compares with bgs_config.json
+    baseline = {**suite["fit"]["pretrained"], "split": "test", "backbone": backbone_name}
     (Path(run.output_dir) / BASELINE_FILE).write_text(json.dumps(_json_safe(baseline), indent=2))
 
     report: dict[str, Any] = {

@@ -469,15 +469,20 @@ def test_clips_split_into_hub_train_and_test_files_keep_that_split(tmp_path):
     assert sorted(data.clip_ids[i] for i in data.splits["test"]) == ["c16", "c17", "c18", "c19"]
 
 
-def test_numeric_clip_ids_out_of_row_order_are_refused(tmp_path):
+def test_numeric_clip_ids_out_of_row_order_are_said_loudly(tmp_path, caplog):
     """Judgments name clips by row position: ids 0..N-1 in another order silently put every judgment on other
-    clips (validate found nothing)."""
+    clips if the publisher meant ids (nothing was said). Long numeric ids overflowed the first version's check."""
     ids = [str(i) for i in np.random.default_rng(1).permutation(12)]
     folder = _hub_folder(tmp_path / "d", {"train": ids}, _judgments(12))
-    with pytest.raises(BGSInputError, match="not in row order"):
-        load(folder)
+    with caplog.at_level("WARNING"):
+        assert load(folder).n_clips == 12
+    assert "read as ROW positions" in caplog.text
+    caplog.clear()
+    long_ids = _hub_folder(tmp_path / "long", {"train": [str(10**19 + i) for i in range(12)]}, _judgments(12))
     ok = _hub_folder(tmp_path / "ok", {"train": [str(i) for i in range(12)]}, _judgments(12))
-    assert load(ok).n_clips == 12
+    with caplog.at_level("WARNING"):
+        assert load(long_ids).n_clips == load(ok).n_clips == 12
+    assert "ROW positions" not in caplog.text
 
 
 def test_export_refuses_clip_ids_that_would_share_a_video_file(tmp_path, release):
@@ -509,3 +514,10 @@ def test_stats_say_where_the_validation_clips_came_from(tmp_path):
     assert "(from the stimulus_set labels)" in text
     seeded = _hub_folder(tmp_path / "s", {"train": [f"c{i}" for i in range(20)]}, _judgments(20))
     assert "(seed 0)" in format_stats(count_stats(load(seeded)))
+
+
+def test_hub_train_and_validation_files_alone_still_get_test_clips(tmp_path):
+    """Adopting Hub split names left a train + validation layout (the commonest) without a single test clip."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "validation": [f"c{i}" for i in range(16, 20)]}, _judgments(20))
+    assert len(load(folder).splits["test"]) > 0

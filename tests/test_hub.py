@@ -422,8 +422,9 @@ def test_a_run_from_a_local_base_folder_is_published_with_its_base(tmp_path: Pat
 
 
 @pytest.mark.parametrize("source, origin, expected", [
-    ("/data/releases/v2", None, "Check the licence"),  # "release" in a path used to claim the paper's data
-    ("/work/synthetic-faces", None, "Check the licence"),  # "synth" in a path used to claim Apache-2.0
+    ("/data/releases/v2", "other", "Check the licence"),  # "release" in a path used to claim the paper's data
+    ("/work/synthetic-faces", "other", "Check the licence"),  # "synth" in a path used to claim Apache-2.0
+    ("/data/garcia-isik-release", None, "Garcia & Isik release"),  # a run from before origin: guessed by name
     ("/tmp/x", "socialshapes", "SocialShapes is a synthetic benchmark"),
     ("/tmp/x", "garcia-isik-release", "Garcia & Isik release"),
 ])
@@ -452,27 +453,30 @@ def test_a_run_on_the_release_layout_records_its_origin(tmp_path):
 
 def test_a_second_push_replaces_the_repo_contents_exactly(tmp_path: Path, monkeypatch) -> None:
     """upload_folder without delete_patterns kept an earlier run's adapter_model.safetensors and .eval_results
-    beside a later run's files: load_model on the repo gave the earlier model."""
+    beside a later run's files: load_model on the repo gave the earlier model. Files bgs-hf never writes stay."""
     import functools
 
     import huggingface_hub
 
     from bgs_hf.hub.fake_hub import FakeHub
-    from bgs_hf.hub.push import upload_folder
+    from bgs_hf.hub.push import MODEL_FILES, upload_folder
 
     card = "---\nlicense: mit\n---\n# x\n"
-    first, second = tmp_path / "a", tmp_path / "b"
+    first, second, mine = tmp_path / "a", tmp_path / "b", tmp_path / "mine"
     for folder, files in ((first, {"README.md": card, "adapter_model.safetensors": "A", ".eval_results/x.yaml": "A"}),
-                          (second, {"README.md": card, "backbone.safetensors": "B"})):
+                          (second, {"README.md": card, "backbone.safetensors": "B"}),
+                          (mine, {"LICENSE": "the user's", "notebooks/analysis.ipynb": "{}"})):
         for rel, text in files.items():
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_text(text)
     with FakeHub() as hub:
         monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
-        upload_folder(first, "me/x", token="hf_fake")
-        upload_folder(second, "me/x", token="hf_fake")
+        upload_folder(first, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        upload_folder(mine, "me/x", token="hf_fake")  # the user's own files, added by hand
+        upload_folder(second, "me/x", token="hf_fake", replaces=MODEL_FILES)
         files = hub.files["model/me/x"]
-    assert sorted(files) == ["README.md", "backbone.safetensors"]
+    # the earlier adapter and .eval_results are gone; the user's files stay
+    assert sorted(files) == ["LICENSE", "README.md", "backbone.safetensors", "notebooks/analysis.ipynb"]
 
 
 def test_hub_refusals_and_bad_licence_ids_are_one_line(tmp_path: Path, monkeypatch, tiny_run: Path) -> None:

@@ -225,3 +225,9 @@ def test_non_finite_loss_settings_are_refused(make, value):
     """``--alpha inf`` trained with loss NaN every step (logged as 0) and saved an all-NaN adapter."""
     with pytest.raises(ValueError, match="finite"):
         make(value)
+
+
+def test_valid_soft_targets_pass_with_half_precision_embeddings():
+    """The sum check ran after the cast to fp16, which rounds [0.05, 0.55, 0.4] off 1 beyond the tolerance."""
+    emb = EMB.to(torch.float16)
+    OddOneOutLoss(1.0)(emb, torch.tensor([[0, 1, 2]]), odd_probs=torch.tensor([[0.05, 0.55, 0.4]], dtype=torch.float64))

@@ -196,3 +196,17 @@ def test_bgs_hf_report_finds_a_quickstart_folders_analyses(tmp_path) -> None:
     (tmp_path / "analyses").mkdir()
     (tmp_path / "analyses" / RESULT_NAME).write_text(json.dumps({"models": {}, "split": "test", "fit": {}}))
     assert load_run(tmp_path)[2] == tmp_path / "analyses"
+
+
+def test_a_rerun_with_bad_inputs_keeps_the_earlier_report(tmp_path) -> None:
+    """A mistyped --data deleted the earlier report, figures and analyses, then failed."""
+    import bgs_hf.quickstart as qs
+    from bgs_hf.errors import BGSInputError
+
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "report.json").write_text("{}")
+    with pytest.raises(BGSInputError):
+        qs.run_quickstart(qs.QuickstartConfig(out_dir=str(out), data_dir=str(tmp_path / "no-such-dataset"),
+                                              backbone="tiny-random-videomae"))
+    assert (out / "report.json").read_text() == "{}"

@@ -382,3 +382,20 @@ def test_the_hub_card_says_how_to_regenerate_and_drops_the_calibration_claim_whe
     card = (out / "README.md").read_text()
     assert "--beta 9" in card and "socialshapes-" in card
     assert "calibrated to the Garcia & Isik release" not in card and "non-default settings" in card
+
+
+def test_an_existing_empty_folder_a_symlink_to_one_or_dot_still_take_the_benchmark(tmp_path: Path, monkeypatch) -> None:
+    """Building beside the target and renaming it over the (removed) empty target failed after all the work for a
+    mount point (EBUSY), a symlinked folder (ENOTDIR) and `bgs-hf synth .` (the sibling of `.`)."""
+    logging.disable(logging.WARNING)
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    generate_socialshapes(tmp_path / "link", n_clips=10, config=SMALL)
+    assert (real / "ground_truth.json").is_file() and (tmp_path / "link").is_symlink()
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    generate_socialshapes(".", n_clips=10, fmt="hub", config=SMALL)
+    logging.disable(logging.NOTSET)
+    assert (here / "README.md").is_file() and not [p for p in here.iterdir() if p.name.startswith(".bgs-partial")]

@@ -258,13 +258,14 @@ def read_hub(
     _check_integer_ids(clips, clips_where, problems)
     hub_splits = sorted(clips[HF_SPLIT].unique())
     if "stimulus_set" not in clips.columns and len(hub_splits) > 1:
-        if all(str(v).lower() in STIMULUS_SET_ALIASES for v in hub_splits):
+        known = [STIMULUS_SET_ALIASES.get(str(v).lower()) for v in hub_splits]
+        if None not in known and "test" in known:  # train + validation alone would leave no test clip
             # the publisher split the clips config into Hub splits (train/test files): those are its splits,
             # not a seeded random draw
             logger.info("%s: clip splits from the config's Hub splits (%s)", clips_where, ", ".join(hub_splits))
             clips["stimulus_set"] = clips[HF_SPLIT]
         else:
-            logger.warning("%s: Hub splits %s are not train/val/test; clips are split at random (seeded)",
+            logger.warning("%s: Hub splits %s do not name a test split; the test clips are drawn at random (seeded)",
                            clips_where, ", ".join(hub_splits))
     for col, default in (("video", None), ("captions", None), ("stimulus_set", None)):
         if col not in clips.columns:
@@ -324,16 +325,14 @@ def read_hub(
 
 def _check_integer_ids(clips: pd.DataFrame, where: Path, problems: Problems) -> None:
     """Judgments name clips by ROW position; clip ids that are the numbers 0..N-1 in another order would be read
-    as positions by anyone who wrote the judgments in terms of ids: every judgment silently on other clips."""
-    ids = clips["clip_id"].astype(str).str.strip()
-    if not ids.str.fullmatch(r"\d+").all():
-        return
-    numbers = ids.astype(np.int64).to_numpy()
-    if sorted(numbers.tolist()) == list(range(len(clips))) and not np.array_equal(numbers, np.arange(len(clips))):
-        first = int(np.flatnonzero(numbers != np.arange(len(clips)))[0])
-        problems.add(f"clip_id holds the numbers 0..{len(clips) - 1} but not in row order (row {first + 1} has "
-                     f"clip_id {ids.iloc[first]}): clip_a/clip_b/clip_c are row positions in clips, so sort the "
-                     "clips by clip_id (or use ids that are not numbers)", path=where)
+    as positions by anyone who wrote the judgments in terms of ids: say loudly which reading is used."""
+    ids = [str(v).strip() for v in clips["clip_id"]]
+    numbers = [str(i) for i in range(len(ids))]
+    if ids != numbers and sorted(ids) == sorted(numbers):  # compared as text: no int cast of long ids
+        first = next(i for i, (a, b) in enumerate(zip(ids, numbers)) if a != b)
+        logger.warning("%s: clip_id holds the numbers 0..%d in another order than the rows (row %d has clip_id "
+                       "%s): clip_a/clip_b/clip_c are read as ROW positions; if your judgments name clip ids, sort "
+                       "the clips by clip_id", where, len(ids) - 1, first + 1, ids[first])
 
 
 # ---------------------------------------------------------------------------------------------- write
@@ -429,11 +428,15 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
     # every name and source is checked before anything is written: no half-made folder on a bad clip
     names = {i: _video_name(str(clips.at[i, "clip_id"])) for i, _ in to_copy}
     seen: dict[str, int] = {}
-    for i, name in names.items():  # 'walk//x.mp4' and 'walk/x.mp4', or ids differing only in case
-        other = seen.setdefault(name.casefold(), i)
+    for i, name in names.items():  # 'walk//x.mp4' and 'walk/x.mp4' name one file
+        other = seen.setdefault(name, i)
         if other != i:
             raise BGSInputError(f"clips {clips.at[other, 'clip_id']!r} and {clips.at[i, 'clip_id']!r} would share "
                                 f"the video file videos/{name}: rename one clip_id (nothing was written)")
+    folded = len({n.casefold() for n in names.values()})
+    if folded < len(set(names.values())):  # fine here, one file on a case-insensitive disk (macOS, Windows)
+        logger.warning("%d clip id(s) differ from another only in letter case: their videos collide when the "
+                       "dataset is cloned onto a case-insensitive file system", len(set(names.values())) - folded)
     for i, src in to_copy:
         if not Path(src).is_file():
             raise BGSInputError(f"video of clip {clips.at[i, 'clip_id']!r} missing: {src}")
@@ -478,5 +481,6 @@ def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, toke
     from bgs_hf.hub.push import upload_folder
 
     upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
-                  commit_message="Upload odd-one-out dataset (bgs-hf)")
+                  commit_message="Upload odd-one-out dataset (bgs-hf)",
+                  replaces=tuple(f"{c}/*" for c in CONFIGS) + ("videos/*",))  # an earlier push's parquet/videos
     return f"https://huggingface.co/datasets/{repo_id}"

@@ -278,9 +278,9 @@ def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
     # a run records its data's kind (local folder or Hub); a relative local path must never pass for a Hub id
     recorded_kind = data.get("kind")
     hub_ids = [source] if recorded_kind == "hub" or (recorded_kind is None and is_hub_id(source)) else None
-    if "origin" in data:  # recorded by the run: the data's format, not words in its path ("/data/releases/")
-        kind = str(data["origin"] or "").lower()
-    else:  # a run from before origin was recorded: guess from its names
+    if data.get("origin"):  # recorded by the run: the data's format, not words in its path ("/data/releases/")
+        kind = str(data["origin"]).lower()
+    else:  # a run from before origin was recorded (or recorded null): guess from its names
         kind = f"{name} {source} {data.get('kind', '')}".lower()
     if "socialshapes" in kind or "synth" in kind:
         note = (

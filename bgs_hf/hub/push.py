@@ -11,17 +11,17 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bgs_hf._files import move_into_place
+from bgs_hf._files import move_into_place, work_folder
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import BGS_CONFIG, RunInfo
 
@@ -150,7 +150,7 @@ def stage_run(
     if target.exists() and any(target.iterdir()):
         raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=target)
     # staged in a hidden sibling and renamed when complete: a failure half-way leaves nothing to block a retry
-    out_dir = target.parent / f".{target.name}.staging-{os.getpid()}"
+    out_dir = work_folder(target)
     shutil.rmtree(out_dir, ignore_errors=True)
     try:
         staged = _stage(run_dir, out_dir, repo_id=repo_id, license=license, split=split, baseline=baseline,
@@ -213,6 +213,12 @@ def _stage_local_base(model_dir: Path, out_dir: Path, local_base: Path) -> dict[
     return cfg
 
 
+#: files bgs-hf writes into a model repo (``stage_run``): what a later push replaces
+MODEL_FILES: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin",
+                                "bgs_config.json", "head.safetensors", "backbone.safetensors", "base/*",
+                                f"{EVAL_RESULTS_DIR}/*")
+
+
 def upload_folder(
     folder: str | Path,
     repo_id: str,
@@ -222,20 +228,22 @@ def upload_folder(
     token: str | None = None,
     commit_message: str = "Upload with bgs-hf",
     space_sdk: str | None = None,
+    replaces: Sequence[str] = (),
 ) -> tuple[str, str | None]:
     """``create_repo`` (exist_ok) then ``upload_folder``; returns (repo url, commit oid).
 
-    The token is resolved by huggingface_hub (``HF_TOKEN`` or the saved login) and never logged.
+    ``replaces``: patterns of files bgs-hf writes into this kind of repo; remote files matching them that the
+    staged folder does not have are deleted in the same commit (an earlier run's adapter or ``.eval_results``
+    would otherwise stay beside a later run's files). Anything else in the repo (a user's LICENSE, notebooks,
+    examples) is kept. The token is resolved by huggingface_hub (``HF_TOKEN`` or the saved login), never logged.
     """
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
     try:
         url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
-        # the commit is exactly the staged folder: files of an earlier push (another run's adapter, its
-        # .eval_results) are deleted, or the repo would serve a mix (.gitattributes is kept by the Hub client)
         info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
-                                 commit_message=commit_message, delete_patterns="*")
+                                 commit_message=commit_message, delete_patterns=list(replaces) or None)
     except Exception as err:  # noqa: BLE001 - auth, network, a card the Hub refuses: one line, never the token
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {first[:300]}") from None
@@ -271,5 +279,6 @@ def push_run(
             private=private,
             token=token,
             commit_message=commit_message or f"Upload BGS adapter from {Path(run_dir).name}",
+            replaces=MODEL_FILES,
         )
     return PushResult(folder=Path(run_dir), files=files, repo_id=repo_id, url=url, commit=oid, uploaded=True)

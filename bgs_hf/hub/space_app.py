@@ -721,5 +721,6 @@ def push_space(
             token=token,
             space_sdk="gradio",
             commit_message=f"BGS demo Space for {model_repo}",
+            replaces=("bgs_hf/*",),  # the copied package: a module an earlier version had must not linger
         )
     return files, url

@@ -58,12 +58,14 @@ class OddOneOutLoss(nn.Module):
             return zero_loss(emb)
         logp = torch.log_softmax(self.logits(emb, trip), dim=1)
         if odd_probs is not None:
-            q = torch.as_tensor(odd_probs, device=emb.device, dtype=logp.dtype)
+            q = torch.as_tensor(odd_probs, device=emb.device)
             if q.shape != logp.shape:
                 raise ValueError(f"odd_probs must have shape {tuple(logp.shape)}, got {tuple(q.shape)}")
-            if not bool((torch.isfinite(q) & (q >= 0)).all()) or not torch.allclose(
-                    q.sum(1), torch.ones_like(q[:, 0]), atol=1e-4):
+            q64 = q.double()  # checked before any cast to half precision rounds a valid row off 1
+            if not bool((torch.isfinite(q64) & (q64 >= 0)).all()) or not torch.allclose(
+                    q64.sum(1), torch.ones_like(q64[:, 0]), atol=1e-4):
                 raise ValueError("odd_probs rows must be probabilities (>= 0, summing to 1), not counts")
+            q = q.to(logp.dtype)
             return -(q * logp).sum(1).mean()
         if odd is None:
             raise ValueError("OddOneOutLoss needs odd or odd_probs")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
-import os
 import shutil
 import time
 from dataclasses import replace
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._files import move_into_place, require_new_folder
+from bgs_hf._files import move_into_place, require_new_folder, work_folder
 from bgs_hf.synth.captions import make_captions, normalise_caption
 from bgs_hf.synth.latents import RATING_ATTRS, SOCIAL_ATTRS, latent_attributes, rated, social_space
 from bgs_hf.synth.observers import make_design, simulate_choices
@@ -417,8 +416,8 @@ def generate_socialshapes(
     if n_clips < 10:
         raise ValueError(f"n_clips must be at least 10, got {n_clips}")
     target = require_new_folder(out_dir, "out_dir")
-    work = target.parent / f".{target.name}.partial-{os.getpid()}"
-    release = work if fmt == "release" else target.parent / f".{target.name}.release-{os.getpid()}"
+    work = work_folder(target)
+    release = work if fmt == "release" else work.with_name(work.name + "-release")
     try:
         for folder in {work, release}:
             shutil.rmtree(folder, ignore_errors=True)
@@ -502,7 +501,7 @@ def generate_abstract_set(
     """
     config = config or SynthConfig()
     target = require_new_folder(out_dir, "out_dir")
-    out = target.parent / f".{target.name}.partial-{os.getpid()}"
+    out = work_folder(target)
     shutil.rmtree(out, ignore_errors=True)
     try:
         _write_abstract_set(out, n_train, n_generalisation, seed, config)

@@ -198,7 +198,7 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
     # paper's CSV layout is the Garcia & Isik release's), never the folder's name
     meta = getattr(data, "meta", None) or {}
     origin = ("socialshapes" if meta.get("ground_truth")
-              else "garcia-isik-release" if meta.get("source") == "release" else None)
+              else "garcia-isik-release" if meta.get("source") == "release" else "other")
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind, "origin": origin}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}

@@ -109,6 +109,8 @@ def best_model_metric(name: str | None) -> tuple[str, bool]:
     loss, so the Trainer's own defaults (``None``, ``loss``) mean validation RSA; ``rsa_spearman`` is its
     name in ``metrics.json``. Any other name would raise KeyError only after the first epoch's training."""
     if name in (None, "loss", "eval_loss"):
+        if name is not None:  # the Trainer's own default is "loss" too: say what is used instead
+            logger.info("metric_for_best_model %r -> 'eval_rsa' (BGS evaluation reports no loss)", name)
         return "eval_rsa", True
     bare = name[len("eval_"):] if name.startswith("eval_") else name
     bare = "rsa" if bare == "rsa_spearman" else bare
