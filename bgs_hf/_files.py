@@ -30,6 +30,15 @@ def publish(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     os.replace(tmp, final)
 
 
+def share(folder: str | os.PathLike[str]) -> None:
+    """Give the files directly in ``folder`` (not its sub-folders) that were created owner-only (0600: safetensors'
+    ``save_file`` and ``mkstemp`` make them so) the mode any other file of the user's gets."""
+    mode = 0o666 & ~_umask()
+    for path in Path(folder).iterdir():
+        if path.is_file() and not path.is_symlink() and (path.stat().st_mode & 0o777) == 0o600 != mode:
+            os.chmod(path, mode)
+
+
 def save_npy(path: Path, arr: np.ndarray, *, prefix: str = ".tmp-", fsync: bool = False) -> None:
     """``np.save`` to ``path`` through a temp file in the same folder (no pickle); a killed writer leaves only a
     temp file whose name starts with ``prefix``."""

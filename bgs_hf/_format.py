@@ -1,8 +1,10 @@
-"""One rule for printing a statistic that may be undefined (no ceiling on a few judgments, a collapsed model)."""
+"""Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
+collapsed model), and the form of a Hub licence id."""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 
@@ -12,3 +14,13 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
     return format(value, spec)
+
+
+def hub_license_id(license: str) -> str:
+    """A Hub licence id: lower case (the Hub refuses ``MIT`` and ``Apache-2.0``, accepts ``mit``, ``apache-2.0``)."""
+    from bgs_hf.errors import BGSInputError
+
+    lid = license.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.+\-]*", lid):
+        raise BGSInputError(f"--license {license!r} is not a Hub licence id (e.g. apache-2.0, mit, cc-by-4.0, other)")
+    return lid

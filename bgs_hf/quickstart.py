@@ -167,15 +167,33 @@ OWNED_OUTPUTS: tuple[str, ...] = ("report.json", "report.md", "r2_vs_ceiling.png
                                   "analyses", "language_distilled", "bgs/baseline.json")
 
 
+#: written into --out when a quickstart starts: only a folder holding it is the quickstart's to clear
+MARKER = ".bgs-quickstart"
+
+
+def _quickstart_report(path: Path) -> bool:
+    """Whether ``path`` is a report.json a quickstart wrote (folders from before the marker existed)."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and {"noise_ceiling_r2", "models", "recipe", "backbone"} <= set(report)
+
+
 def _clear_earlier_outputs(out: Path) -> None:
     """A rerun into the same --out must not leave an earlier run's report, figures or analyses next to its own
-    (a --fast rerun kept the full run's analyses; an interrupted one, the old report beside a new adapter)."""
+    (a --fast rerun kept the full run's analyses; an interrupted one, the old report beside a new adapter). Only a
+    folder an earlier quickstart marked is cleared: any other non-empty folder is the user's, and refused."""
     import shutil
 
-    found = [out / name for name in OWNED_OUTPUTS if (out / name).exists()]
-    if not found:
+    from bgs_hf._files import require_new_folder
+
+    if not (out / MARKER).is_file() and not _quickstart_report(out / "report.json"):
+        require_new_folder(out, "--out")  # e.g. a training run or notes of the user's: never deleted
         return
-    logger.warning("%s holds an earlier quickstart run: removing its %s", out, ", ".join(p.name for p in found))
+    found = [out / name for name in OWNED_OUTPUTS if (out / name).exists()]
+    if found:
+        logger.warning("%s holds an earlier quickstart run: removing its %s", out, ", ".join(p.name for p in found))
     for path in found:
         shutil.rmtree(path) if path.is_dir() else path.unlink()
 
@@ -278,8 +296,9 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:
         logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
                        "clips or judgments", fmt(test.ceiling_r2, ".3f"), len(test.trip))
-    _clear_earlier_outputs(out)  # the demo owns --out; only once its inputs are known to be good
+    _clear_earlier_outputs(out)  # only once its inputs are known to be good
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("bgs-hf quickstart output folder: a rerun replaces its report, figures and runs\n")
     items = test.items
 
     def score(sim: np.ndarray) -> dict[str, Any]:

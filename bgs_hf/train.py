@@ -47,29 +47,25 @@ def parse(argv: list[str] | None = None) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse, train, print where the run went and its test/val fit (main process only)."""
-    from bgs_hf.errors import BGSDivergedError, BGSInputError
+    """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
+    the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
+    from bgs_hf.cli.main import run_guarded
     from bgs_hf.training.api import train_bgs
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        config = parse(argv)
-        result = train_bgs(config)
-    except BGSInputError as err:
-        print(f"error: {err}", file=sys.stderr)  # noqa: T201 - CLI entry point
-        return 2
-    except BGSDivergedError as err:
-        print(f"error: {err}", file=sys.stderr)  # noqa: T201
-        return 1
-    if result.trainer.args.should_save:
-        summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
-                                                                            "ooo_acc_2way", "pct_of_ceiling")}
-                   for split in ("val", "test") if result.metrics.get(split)}
-        print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201
-        print(json.dumps(summary, indent=2, default=str))  # noqa: T201
-    return 0
 
+    def command() -> int:
+        result = train_bgs(parse(argv))
+        if result.trainer.args.should_save:
+            summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
+                                                                                "ooo_acc_2way", "pct_of_ceiling")}
+                       for split in ("val", "test") if result.metrics.get(split)}
+            print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201 - CLI entry point
+            print(json.dumps(summary, indent=2, default=str))  # noqa: T201
+        return 0
+
+    return run_guarded(command)
 
 if __name__ == "__main__":
     sys.exit(main())

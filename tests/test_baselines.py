@@ -182,3 +182,19 @@ def test_cli_language(tmp_path, monkeypatch, capsys):
     assert {"r2", "r2_ci", "ooo_acc_2way", "ooo_acc_3way", "n_pairs", "n_judgments"} <= set(res)
     assert res["caption"] == "mean" and res["split"] == "test"
     assert main(["baseline", "language", "--data", "x", "--split", "nope"]) == 2  # clear error, no traceback
+
+
+def test_cli_baseline_prints_n_a_and_writes_strict_json_for_undefined_values(tmp_path, capsys):
+    """A split without a ceiling printed `nan -> nan%` and wrote NaN literals strict JSON parsers refuse."""
+    from bgs_hf.cli.baseline import _finish
+
+    out_json = tmp_path / "l.json"
+    args = type("A", (), {"json": out_json})()
+    row = {"split": "test", "n_clips": 4, "n_pairs": 3, "n_judgments": 1, "r2": 0.1, "r2_ci": [float("nan"), 0.2],
+           "ceiling_r2": float("nan"), "pct_of_ceiling": float("nan"), "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 1.0, "ooo_acc_2way": 1.0}
+    assert _finish(args, "language", row) == 0
+    printed = capsys.readouterr().out
+    assert "noise ceiling n/a   -> n/a% of ceiling" in printed and "nan" not in printed
+    text = out_json.read_text()
+    assert "NaN" not in text and json.loads(text)["ceiling_r2"] is None

@@ -521,3 +521,25 @@ def test_hub_train_and_validation_files_alone_still_get_test_clips(tmp_path):
     folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
                                           "validation": [f"c{i}" for i in range(16, 20)]}, _judgments(20))
     assert len(load(folder).splits["test"]) > 0
+
+
+def test_an_interrupted_export_leaves_nothing_to_block_the_retry(release, tmp_path, monkeypatch, capsys):
+    """Ctrl-C half-way left videos without parquet files in OUT, and the retry was refused as not empty."""
+    import bgs_hf.data.hub as hub_mod
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hub_mod, "_write_parquet", interrupted)
+    assert cli(["data", "export", str(release), str(tmp_path / "out")]) == 130
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert cli(["data", "export", str(release), str(tmp_path / "out")]) == 0
+
+
+def test_a_declared_licence_is_a_hub_licence_id(release, tmp_path, capsys):
+    """`data export --license MIT` wrote `license: MIT`, which the Hub refuses."""
+    assert cli(["data", "export", str(release), str(tmp_path / "mit"), "--license", "MIT"]) == 0
+    assert "license: mit" in (tmp_path / "mit" / "README.md").read_text()
+    assert cli(["data", "export", str(release), str(tmp_path / "bad"), "--license", "MIT License"]) == 2
+    assert "not a Hub licence id" in capsys.readouterr().err and not (tmp_path / "bad").exists()

@@ -271,3 +271,19 @@ def test_evaluate_passes_the_language_model_and_captions_to_the_suite(tmp_path, 
         main(["evaluate", "--data", "x", "--model", "tiny-random-videomae", "--language-model", "mpnet",
               "--caption", "mean", "--report", str(tmp_path)])
     assert (seen["language_config"].model, seen["language_config"].caption) == ("mpnet", "mean")
+
+
+
+def test_variance_partitioning_is_skipped_on_too_few_pairs(tmp_path):
+    """`evaluate` on a split with 3 observed pairs failed as a whole (OLS needs more pairs than predictors)."""
+    from bgs_hf.data import load
+    from bgs_hf.eval.suite import run_suite
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data = load(generate_socialshapes(tmp_path / "ss", n_clips=20, config=SynthConfig(size=32, num_frames=8,
+                                                                                      workers=1)))
+    n_test = len(data.splits["test"])
+    res = run_suite(data, "tiny-random-videomae", None, out_dir=tmp_path / "ev", analyses=("fit", "partition"),
+                    n_boot=10, language_sim=np.eye(n_test))
+    assert "too few to partition" in res["partition"]["skipped"]
+    assert (tmp_path / "ev" / "evaluation.json").is_file()

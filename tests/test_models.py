@@ -446,3 +446,21 @@ def test_a_damaged_model_folder_is_one_line(tmp_path, monkeypatch, damage, match
         cfg_path.write_text(json.dumps(cfg))
     with pytest.raises(BGSInputError, match=match):
         load_model(tmp_path)
+
+
+def test_saved_weights_get_the_users_permissions(tmp_path):
+    """safetensors writes 0600: a run in a shared folder could not be loaded by a colleague."""
+    import os
+    import stat
+
+    from bgs_hf import _files
+
+    old = os.umask(0o022)
+    _files._umask.cache_clear()
+    try:
+        build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+        for path in [tmp_path / "adapter_model.safetensors", tmp_path / "base" / "model.safetensors"]:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    finally:
+        os.umask(old)
+        _files._umask.cache_clear()

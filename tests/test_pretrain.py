@@ -238,3 +238,21 @@ def test_settings_a_recipe_cannot_run_are_one_line_before_the_corpus(tmp_path, m
     monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
     assert main(["pretrain-tiny", str(tmp_path / "o"), "--arch", arch, "--set", setting]) == 2
     assert match in capsys.readouterr().err
+
+
+def test_an_interrupted_pretraining_leaves_no_half_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights without a card stayed in OUT after Ctrl-C (or a failing probe), and the retry was refused."""
+    import bgs_hf.pretrain.card as card_mod
+    import bgs_hf.pretrain.train as train_mod
+    from bgs_hf.cli.main import main
+
+    monkeypatch.setattr(train_mod, "socialshapes_source", lambda: moving_squares)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(card_mod, "write_model_card", interrupted)
+    argv = ["pretrain-tiny", str(tmp_path / "out"), "--arch", "videomae", "--steps", "2", "--batch-size", "2",
+            "--corpus-clips", "3", "--threads", "1", "--probe-clips", "0"]
+    assert main(argv) == 130
+    assert list(tmp_path.iterdir()) == []

@@ -152,8 +152,9 @@ def test_percentile_ranks_span_zero_to_one_in_every_panel() -> None:
 def test_a_rerun_clears_the_earlier_run_outputs_but_keeps_the_clip_cache(tmp_path) -> None:
     """A --fast rerun kept the full run's analyses; an interrupted rerun left the old report beside a new
     adapter, and bgs/baseline.json with the old run's pretrained row."""
-    from bgs_hf.quickstart import OWNED_OUTPUTS, _clear_earlier_outputs
+    from bgs_hf.quickstart import MARKER, OWNED_OUTPUTS, _clear_earlier_outputs
 
+    (tmp_path / MARKER).write_text("")
     for name in OWNED_OUTPUTS:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,8 +206,23 @@ def test_a_rerun_with_bad_inputs_keeps_the_earlier_report(tmp_path) -> None:
 
     out = tmp_path / "demo"
     out.mkdir()
+    (out / qs.MARKER).write_text("")
     (out / "report.json").write_text("{}")
     with pytest.raises(BGSInputError):
         qs.run_quickstart(qs.QuickstartConfig(out_dir=str(out), data_dir=str(tmp_path / "no-such-dataset"),
                                               backbone="tiny-random-videomae"))
     assert (out / "report.json").read_text() == "{}"
+
+
+def test_a_folder_the_quickstart_did_not_make_is_never_cleared(tmp_path) -> None:
+    """--out pointing at a user's folder (their notes, a training run in bgs/) deleted report.md, analyses/ and
+    the run: only a folder an earlier quickstart marked is cleared; any other non-empty one is refused."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.quickstart import _clear_earlier_outputs
+
+    (tmp_path / "analyses").mkdir()
+    (tmp_path / "analyses" / "notes.txt").write_text("mine")
+    (tmp_path / "report.md").write_text("mine")
+    with pytest.raises(BGSInputError, match="is not empty"):
+        _clear_earlier_outputs(tmp_path)
+    assert (tmp_path / "report.md").read_text() == "mine" and (tmp_path / "analyses" / "notes.txt").exists()

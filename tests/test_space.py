@@ -457,3 +457,11 @@ def test_the_pretrained_column_of_a_lora_with_trained_biases_is_the_base(tmp_pat
     with torch.no_grad():
         ref = torch.nn.functional.normalize(load_base(tmp_path).eval().pooled_features(x).float(), dim=-1)
     np.testing.assert_allclose(pre, ref.numpy(), atol=1e-5)
+
+
+def test_space_port_zero_means_a_free_port():
+    """`--port 0` ("any free") reached gradio, which polled port 0 and crashed after loading the model."""
+    from bgs_hf.cli.space import _free_port
+
+    port = _free_port("127.0.0.1")
+    assert 0 < port < 65536

@@ -589,3 +589,29 @@ def test_resuming_with_other_splits_is_refused(tmp_path, tiny):
         _run(tmp_path, (swapped, pix), "r", num_train_epochs=2, eval_strategy="no",
              resume_from_checkpoint=str(ckpt))
     assert (part.output_dir / "run_config.json").read_text() == recorded
+
+
+@pytest.mark.parametrize("training, bgs, match", [
+    ({"seed": -1}, {}, "--seed must be in"), ({"learning_rate": float("nan")}, {}, "--learning_rate"),
+    ({"learning_rate": -1.0}, {}, "--learning_rate"), ({}, {"recipe": "nope"}, "nope"),
+    ({}, {"max_memory": "12XB"}, "--max_memory"),
+])
+def test_run_settings_are_checked_before_anything_loads(tmp_path, tiny, training, bgs, match):
+    """--seed -1 and --learning_rate nan were tracebacks (set_seed, AdamW) after the model build; --recipe and
+    --max_memory one line, but only after data and model had loaded."""
+    data, pix = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(**bgs),
+                      training={"output_dir": str(tmp_path / "r"), **training}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)  # None: building it would fail first
+    with pytest.raises(BGSInputError, match=match):
+        train_bgs(cfg)
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
+    data, pix = tiny
+    (tmp_path / "afile").write_text("x")
+    cfg = TrainConfig(data=DataArguments(data="tiny"), training={"output_dir": str(tmp_path / "afile")},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=None)
+    with pytest.raises(BGSInputError, match="is a file"):
+        train_bgs(cfg)

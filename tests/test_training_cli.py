@@ -122,3 +122,21 @@ def test_bad_data_is_one_line_error(tmp_path):
                            "--output-dir", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("error, code, text", [(PermissionError(13, "Permission denied", "/ro/run"), 2,
+                                                "error: PermissionError: Permission denied: /ro/run"),
+                                               (KeyboardInterrupt(), 130, "interrupted")])
+def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, code, text):
+    """`python -m bgs_hf.train` (what torchrun and accelerate launch run) printed tracebacks for OS errors and
+    Ctrl-C, where `bgs-hf train` printed one line."""
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    def fail(config):
+        raise error
+
+    monkeypatch.setattr(api, "train_bgs", fail)
+    assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == code
+    err = capsys.readouterr().err
+    assert text in err and "Traceback" not in err

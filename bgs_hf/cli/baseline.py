@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bgs_hf._format import fmt
 from bgs_hf.cli._args import int_at_least
 
 
@@ -57,19 +58,21 @@ def _print(title: str, out: dict[str, Any]) -> None:
     print(f"  split {out['split']}: {out['n_clips']} clips, {out['n_pairs']} observed pairs, "
           f"{out['n_judgments']} judgments")
     lo, hi = out["r2_ci"]
-    print(f"  r2            {out['r2']:.4f}   95% CI [{lo:.4f}, {hi:.4f}] (bootstrap over clips)")
-    print(f"  noise ceiling {out['ceiling_r2']:.4f}   -> {out['pct_of_ceiling']:.1f}% of ceiling")
-    print(f"  rsa_spearman  {out['rsa_spearman']:.4f}")
-    print(f"  rsa_pearson   {out['rsa_pearson']:.4f}")
-    print(f"  ooo_acc_3way  {out['ooo_acc_3way']:.4f}   (chance 0.333)")
-    print(f"  ooo_acc_2way  {out['ooo_acc_2way']:.4f}   (chance 0.500)")
+    print(f"  r2            {fmt(out['r2'], '.4f')}   95% CI [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}] (bootstrap over clips)")
+    print(f"  noise ceiling {fmt(out['ceiling_r2'], '.4f')}   -> {fmt(out['pct_of_ceiling'], '.1f')}% of ceiling")
+    print(f"  rsa_spearman  {fmt(out['rsa_spearman'], '.4f')}")
+    print(f"  rsa_pearson   {fmt(out['rsa_pearson'], '.4f')}")
+    print(f"  ooo_acc_3way  {fmt(out['ooo_acc_3way'], '.4f')}   (chance 0.333)")
+    print(f"  ooo_acc_2way  {fmt(out['ooo_acc_2way'], '.4f')}   (chance 0.500)")
 
 
 def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
     _print(title, out)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, default=float) + "\n")
+        from bgs_hf.training.api import _json_safe  # NaN -> null: strict JSON, like every other result file
+
+        args.json.write_text(json.dumps(_json_safe(out), indent=2, default=float) + "\n")
         print(f"wrote {args.json}")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from bgs_hf._files import require_new_folder
 from bgs_hf.cli._args import int_at_least
@@ -153,13 +154,29 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bgs_hf.data import write_hub
 
     require_new_folder(args.out, "OUT")
     data = _load(args)
-    out = write_hub(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
+    out = _write_whole(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
     print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
     return 0
+
+
+def _write_whole(data: Any, out: str | Path, **kwargs: Any) -> Path:
+    """``write_hub`` into a hidden work folder, moved into ``out`` when complete: Ctrl-C half-way used to leave
+    videos without parquet files, which a retry then refused as a non-empty OUT."""
+    import shutil
+
+    from bgs_hf._files import move_into_place, work_folder
+    from bgs_hf.data import write_hub
+
+    work = work_folder(out)
+    try:
+        write_hub(data, work, **kwargs)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return move_into_place(work, out)
 
 
 def run_push(args: argparse.Namespace) -> int:
@@ -172,7 +189,7 @@ def run_push(args: argparse.Namespace) -> int:
         require_new_folder(args.local_dir, "--local-dir")
     data = _load(args)
     if args.local_dir:
-        write_hub(data, args.local_dir, card_info=_card_info(data, args))
+        _write_whole(data, args.local_dir, card_info=_card_info(data, args))
         print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")
         return 0
     with tempfile.TemporaryDirectory(prefix="bgs-hf-push-") as tmp:

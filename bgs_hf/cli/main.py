@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -66,8 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    return run_guarded(lambda: args.func(args))
+
+
+def run_guarded(command: Callable[[], int | None]) -> int:
+    """Run a command the CLI way: bad input, a diverged run or the environment is one ``error:`` line (exit 2,
+    1, 2), Ctrl-C is "interrupted" (130); no traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses
+    it too."""
     try:
-        return int(args.func(args) or 0)
+        return int(command() or 0)
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -81,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -65,10 +65,20 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'") from None
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
-    print(f"starting the BGS Space on http://{args.host}:{args.port} (Ctrl+C to stop)")
-    demo = launch(config, server_name=args.host, server_port=args.port, prevent_thread_lock=True)
+    port = args.port or _free_port(args.host)  # 0 = any free port (gradio itself would poll port 0)
+    print(f"starting the BGS Space on http://{args.host}:{port} (Ctrl+C to stop)")
+    demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True)
     try:
         demo.block_thread()
     finally:
         demo.close()
     return 0
+
+
+def _free_port(host: str) -> int:
+    """A port the OS says is free on ``host`` now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

@@ -73,6 +73,9 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
 
 def with_declared_license(info: DatasetCardInfo, license_id: str) -> DatasetCardInfo:
     """``info`` under a licence the publisher declares (``--license``): their data, not the paper's release."""
+    from bgs_hf._format import hub_license_id
+
+    license_id = hub_license_id(license_id)  # the Hub refuses "MIT" and "MIT License"
     return replace(info, license=license_id, license_name=None if license_id != "other" else info.license_name,
                    license_note=f"Licensed `{license_id}` by the publisher of this dataset.",
                    citation="" if info.citation == GARCIA_ISIK_BIBTEX else info.citation)

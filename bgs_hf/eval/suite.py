@@ -301,6 +301,9 @@ def run_suite(
 
         if language_sim is None:
             res["partition"] = {"skipped": "no captions for a language model"}
+        elif len(test.human.pairs(test.items)[0]) <= 3:  # OLS on 3 predictors needs more observed pairs
+            res["partition"] = {"skipped": f"{len(test.human.pairs(test.items)[0])} observed pairs: too few to "
+                                           "partition variance"}
         else:
             parts = {n: partition_pairs(cosine_similarity_matrix(test_emb(n)), language_sim, test.human, test.items)
                      if np.isfinite(test_emb(n)).all() else {"skipped": NON_FINITE} for n in models}

@@ -18,8 +18,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
-from bgs_hf._format import fmt
-from bgs_hf.errors import BGSInputError
+from bgs_hf._format import fmt, hub_license_id
 from bgs_hf.hub.run_info import RunInfo
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
 
@@ -309,14 +308,6 @@ def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
     return name, (name if is_hub_id(name) else None), {}
 
 
-def _license_id(license: str) -> str:
-    """A Hub licence id: lower case (the Hub refuses ``MIT`` and ``Apache-2.0``, accepts ``mit``, ``apache-2.0``)."""
-    lid = license.strip().lower()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.+\-]*", lid):
-        raise BGSInputError(f"--license {license!r} is not a Hub licence id (e.g. apache-2.0, mit, cc-by-4.0, other)")
-    return lid
-
-
 def card_data_from_run(
     info: RunInfo, *, repo_id: str | None = None, license: str | None = None
 ) -> BGSModelCardData:
@@ -363,7 +354,7 @@ def card_data_from_run(
         base_model=base_id,
         backbone=backbone,
         backbone_info=short,
-        license=_license_id(license) if license else (
+        license=hub_license_id(license) if license else (
             "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
             else "other"),  # a local base folder may be anyone's weights under any licence
         library_name="peft" if is_adapter else None,

@@ -25,6 +25,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from bgs_hf._files import share
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import FAMILIES, _config_class, spec_from_dict
 
@@ -96,6 +97,9 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
         "versions": _versions(),
     }
     (out / BGS_CONFIG).write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    for folder in (out, out / BASE_DIR):  # weights saved 0600 by safetensors: a colleague could not load the run
+        if folder.is_dir():
+            share(folder)
     return out
 
 

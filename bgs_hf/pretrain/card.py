@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bgs_hf._files import share
 from bgs_hf.pretrain.train import CURVE_FILE, LOG_FILE
 
 PROBE_FILE = "probe.json"
@@ -237,4 +238,5 @@ def write_model_card(
     path = out / "README.md"
     render = render_conv3d_card if "widths" in log["config"]["arch"] else render_model_card
     path.write_text(render(log, probe, timing_note, notes, reproduce))
+    share(out)  # model.safetensors was written 0600
     return path

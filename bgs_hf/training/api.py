@@ -100,6 +100,20 @@ def build_loss(bgs: BGSArguments) -> Any:
                    schedule=schedule)
 
 
+def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
+    """What would otherwise fail after the data and model are loaded (or as a torch traceback): the seed,
+    the learning rate, the recipe, the memory budget and the output folder, each one line."""
+    if not 0 <= int(args.seed) < 2**32:
+        raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
+    if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
+        raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
+    get_recipe(bgs.recipe)
+    if bgs.max_memory:
+        parse_bytes(bgs.max_memory)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
+
+
 def _check_resumed_splits(out_dir: Path, data: Any) -> None:
     """A resumed run must train and validate on the clips it recorded: another --seed, --val_fraction or
     --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json)."""
@@ -255,6 +269,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
         _model_settings(config.model)  # likewise a bad head or LoRA setting
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
+    _check_run_settings(args, config.bgs, out_dir)
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
         _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
                           overwrite=config.bgs.overwrite_output_dir)
