@@ -140,3 +140,24 @@ def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, cod
     assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == code
     err = capsys.readouterr().err
     assert text in err and "Traceback" not in err
+
+
+def test_a_broken_test_video_stops_the_run_before_training(socialshapes, tmp_path, capsys):
+    """The scored clips were first read after training: the adapter was written, metrics.json never, and the
+    folder refused a rerun."""
+    import shutil
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+
+    data_dir = tmp_path / "ss"
+    shutil.copytree(socialshapes, data_dir)
+    data = load(data_dir, seed=1)
+    test_clip = data.clip_ids[int(data.splits["test"][0])]
+    video = data_dir / "data" / "raw" / "videos" / test_clip
+    video.write_bytes(video.read_bytes()[:600])
+    out = tmp_path / "run"
+    rc = main(["train", "--data", str(data_dir), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+               "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"])
+    assert rc == 2 and test_clip in capsys.readouterr().err
+    assert not (out / "adapter_model.safetensors").exists() and not list(out.glob("checkpoint-*"))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import BASELINE_FILE
@@ -307,6 +308,15 @@ def train_bgs(config: TrainConfig) -> TrainResult:
         cache_dir = d.cache_dir if d.cache_dir is not None else str(out_dir / "clip_cache")
         cache_dir = None if str(cache_dir).lower() == "none" else cache_dir
         store = VideoClipStore(list(data.clips["video"]), model.frame_policy, cache_dir, d.memory_cache_mb)
+        # the scored clips are read only after training: a broken one used to stop the run at its very end, with
+        # the adapter written and no metrics.json (the folder then refused a rerun). Decoded now (the main
+        # process first, so the others read its cache), a broken clip costs nothing.
+        scored = [int(c) for split in ("val", "test") if split in data.splits and (split == "val" or b.eval_test)
+                  for c in data.split_items(split)]
+        with args.main_process_first(local=True, desc="checking the evaluation clips"):
+            for c in tqdm(scored, desc="checking evaluation clips", unit="clip",
+                          disable=not args.should_log or len(scored) < 20):
+                store(c)
 
     recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
     train_clips = data.split_items("train")
