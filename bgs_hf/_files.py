@@ -12,6 +12,8 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +98,17 @@ def move_into_place(work: Path, target: str | Path) -> Path:
     else:
         os.rename(work, folder)
     return Path(target)
+
+
+@contextmanager
+def built_in_place(target: str | Path) -> Iterator[Path]:
+    """``with built_in_place(out) as work:`` write the result into ``work``; it becomes ``out`` when the block
+    ends, and is removed if the block fails or is interrupted (nothing half-made is left to block a retry)."""
+    work = work_folder(target)
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        yield work
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    move_into_place(work, target)

@@ -163,20 +163,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _write_whole(data: Any, out: str | Path, **kwargs: Any) -> Path:
-    """``write_hub`` into a hidden work folder, moved into ``out`` when complete: Ctrl-C half-way used to leave
-    videos without parquet files, which a retry then refused as a non-empty OUT."""
-    import shutil
-
-    from bgs_hf._files import move_into_place, work_folder
+    """``write_hub`` built aside and moved into ``out`` when complete: Ctrl-C half-way used to leave videos
+    without parquet files, which a retry then refused as a non-empty OUT."""
+    from bgs_hf._files import built_in_place
     from bgs_hf.data import write_hub
 
-    work = work_folder(out)
-    try:
+    with built_in_place(out) as work:
         write_hub(data, work, **kwargs)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return move_into_place(work, out)
+    return Path(out)
 
 
 def run_push(args: argparse.Namespace) -> int:

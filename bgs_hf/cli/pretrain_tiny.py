@@ -130,9 +130,7 @@ def reproduce_command(arch: str, cfg: Any, default: Any) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import shutil
-
-    from bgs_hf._files import move_into_place, require_new_folder, work_folder
+    from bgs_hf._files import built_in_place, require_new_folder
     from bgs_hf.errors import BGSInputError
     from bgs_hf.pretrain.card import write_model_card
     from bgs_hf.pretrain.probe import run_probe
@@ -156,18 +154,13 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError(f"--set: {err}") from err
     # built in a hidden folder and moved into OUT with its card: an interruption (or a failing probe) after
     # minutes of training used to leave weights without a card, which a retry then refused as a non-empty OUT
-    work = work_folder(args.out)
-    try:
+    with built_in_place(args.out) as work:
         result = pretrain(cfg, work)
         name = BACKBONE_NAMES[args.arch]
         probe = run_probe(work, n_clips=args.probe_clips, name=name) if args.probe_clips > 0 else None
         write_model_card(work, probe, reproduce=reproduce_command(args.arch, cfg, config_class()))
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    out = move_into_place(work, args.out)
     print(
         f"pretrained {cfg.steps} steps in {(result.render_s + result.train_s) / 60:.1f} min; "
-        f"final loss {result.final_loss:.4f}; wrote {out}"
+        f"final loss {result.final_loss:.4f}; wrote {args.out}"
     )
     return 0

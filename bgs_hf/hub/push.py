@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from bgs_hf._files import move_into_place, work_folder
+from bgs_hf._files import built_in_place, require_new_folder
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import BGS_CONFIG, RunInfo
 
@@ -146,19 +146,10 @@ def stage_run(
     A run trained from a local base-model folder names a path nobody else has: ``include_base`` publishes
     that base in ``base/`` (and the folder's name instead of its path); without it such a run is refused."""
 
-    target = Path(out_dir)
-    if target.exists() and any(target.iterdir()):
-        raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=target)
-    # staged in a hidden sibling and renamed when complete: a failure half-way leaves nothing to block a retry
-    out_dir = work_folder(target)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    try:
-        staged = _stage(run_dir, out_dir, repo_id=repo_id, license=license, split=split, baseline=baseline,
+    target = require_new_folder(out_dir, "staging folder (--local-dir)")
+    with built_in_place(target) as work:  # a failure half-way leaves nothing to block a retry
+        staged = _stage(run_dir, work, repo_id=repo_id, license=license, split=split, baseline=baseline,
                         include_base=include_base)
-    except BaseException:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    move_into_place(out_dir, target)
     logger.info("staged %d files for %s in %s", len(staged), repo_id or "the Hub", target)
     return staged
 

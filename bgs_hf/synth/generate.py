@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._files import move_into_place, require_new_folder, work_folder
+from bgs_hf._files import built_in_place, require_new_folder
 from bgs_hf.synth.captions import make_captions, normalise_caption
 from bgs_hf.synth.latents import RATING_ATTRS, SOCIAL_ATTRS, latent_attributes, rated, social_space
 from bgs_hf.synth.observers import make_design, simulate_choices
@@ -416,35 +416,31 @@ def generate_socialshapes(
     if n_clips < 10:
         raise ValueError(f"n_clips must be at least 10, got {n_clips}")
     target = require_new_folder(out_dir, "out_dir")
-    work = work_folder(target)
-    release = work if fmt == "release" else work.with_name(work.name + "-release")
-    try:
-        for folder in {work, release}:
-            shutil.rmtree(folder, ignore_errors=True)
-        t0 = time.perf_counter()
-        scenes, tabs = build_tables(n_clips, seed, config)
-        names = tabs["names"]
-        video_dir = release / "data" / "raw" / "videos"
-        video_dir.mkdir(parents=True, exist_ok=True)
-        labels = render_all(scenes, config, [video_dir / nm for nm in names])
-        _write_release(release, scenes, tabs, config, seed)
-        save_agent_masks(release / "agent_masks.npz", labels, names)
-        contact_sheet(release / "contact_sheet.png", scenes, config)
-        logger.info("SocialShapes: %d clips, %d judgments in %.1f s -> %s", n_clips, len(tabs["trials"]),
-                    time.perf_counter() - t0, target)
-        if fmt == "hub":
-            from bgs_hf.data import load
-            from bgs_hf.data.hub import write_hub
+    with built_in_place(target) as work:
+        release = work if fmt == "release" else work.with_name(work.name + "-release")
+        try:
+            t0 = time.perf_counter()
+            scenes, tabs = build_tables(n_clips, seed, config)
+            names = tabs["names"]
+            video_dir = release / "data" / "raw" / "videos"
+            video_dir.mkdir(parents=True, exist_ok=True)
+            labels = render_all(scenes, config, [video_dir / nm for nm in names])
+            _write_release(release, scenes, tabs, config, seed)
+            save_agent_masks(release / "agent_masks.npz", labels, names)
+            contact_sheet(release / "contact_sheet.png", scenes, config)
+            logger.info("SocialShapes: %d clips, %d judgments in %.1f s -> %s", n_clips, len(tabs["trials"]),
+                        time.perf_counter() - t0, target)
+            if fmt == "hub":
+                from bgs_hf.data import load
+                from bgs_hf.data.hub import write_hub
 
-            write_hub(load(release), work, card_info=socialshapes_card_info(seed, config, n_clips))
-            for extra in ("ground_truth.json", "ground_truth.parquet", "agent_masks.npz", "contact_sheet.png"):
-                shutil.copy2(release / extra, work / extra)
-            shutil.rmtree(release)
-        return move_into_place(work, target)
-    except BaseException:
-        for folder in {work, release}:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+                write_hub(load(release), work, card_info=socialshapes_card_info(seed, config, n_clips))
+                for extra in ("ground_truth.json", "ground_truth.parquet", "agent_masks.npz", "contact_sheet.png"):
+                    shutil.copy2(release / extra, work / extra)
+        finally:
+            if release != work:  # the release layout the Hub one is made from
+                shutil.rmtree(release, ignore_errors=True)
+    return target
 
 
 # ------------------------------------------------------------------------------------------ abstract set
@@ -501,14 +497,9 @@ def generate_abstract_set(
     """
     config = config or SynthConfig()
     target = require_new_folder(out_dir, "out_dir")
-    out = work_folder(target)
-    shutil.rmtree(out, ignore_errors=True)
-    try:
-        _write_abstract_set(out, n_train, n_generalisation, seed, config)
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
-    return move_into_place(out, target)
+    with built_in_place(target) as work:
+        _write_abstract_set(work, n_train, n_generalisation, seed, config)
+    return target
 
 
 def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: int, config: SynthConfig) -> None:
