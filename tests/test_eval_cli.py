@@ -103,6 +103,16 @@ def test_evaluate_backbone_alone_and_bad_input(tiny_sets, capsys):
     assert "error:" in capsys.readouterr().err
 
 
+def test_a_refused_evaluate_leaves_no_report_folder_in_tmp(tiny_sets, tmp_path, monkeypatch):
+    """Without --report the suite writes to a fresh temp folder; a refusal must not leave it behind."""
+    import tempfile
+
+    _, data, _ = tiny_sets
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "nope"]) == 2
+    assert list(tmp_path.glob("bgs-eval-*")) == []
+
+
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
     from bgs_hf.data import load
     from bgs_hf.eval.controls import language_distilled_data, odd_from_similarity

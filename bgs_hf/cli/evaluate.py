@@ -55,6 +55,7 @@ RESERVED_NAMES = ("pretrained", "bgs", "language")
 
 
 def run(args: argparse.Namespace) -> int:
+    import shutil
     import tempfile
 
     from bgs_hf.data import load
@@ -84,13 +85,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         pretrained, finetuned = args.model, None
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
-    out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
     from bgs_hf.baselines.language import LanguageBaselineConfig
 
     language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)
-    res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
-                    seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
-                    n_boot=args.n_boot, n_perm=args.n_perm, language_config=language)
+    out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
+    try:
+        res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
+                        seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
+                        n_boot=args.n_boot, n_perm=args.n_perm, language_config=language)
+    except BaseException:
+        if args.report is None:  # a refused or interrupted run leaves no report folder of ours behind in /tmp
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     print(f"{res['data']} / {res['split']}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
           f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
     for name, f in res.get("fit", {}).items():

@@ -1,0 +1,28 @@
+"""Suite-wide fixtures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _system_temp_inside_basetemp(tmp_path_factory):
+    """Point the system temp folder into pytest's basetemp, which pytest prunes after three runs.
+
+    Why: the code under test and the processes it starts (``bgs-hf evaluate`` without ``--report``, torchrun's
+    ``torchelastic_*`` folders, Gradio uploads) write to the system temp folder; a test run must not leave
+    them in the user's /tmp.
+    """
+    folder = tmp_path_factory.mktemp("system-temp")
+    saved_env, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None  # recomputed from TMPDIR on next use
+    yield
+    if saved_env is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved_env
+    tempfile.tempdir = saved_tempdir
