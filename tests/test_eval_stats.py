@@ -55,6 +55,31 @@ def test_variance_partition_independent_predictors_share_nothing_and_rank_option
     assert ranked["method"] == "rank OLS" and ranked["r2_both"] > 0.8
 
 
+def test_variance_partition_of_a_constant_human_vector_is_nan():
+    """Centring a constant p (every pair 1/3) leaves ulp-sized values, and OLS fit them: R² of -1.9 and
+    -33 for a vector with nothing to explain (Spearman, the main R², says nan)."""
+    rng = np.random.default_rng(0)
+    for c, n in ((1 / 3, 10), (0.7, 6), (0.1, 7)):
+        y = np.full(n, c)
+        assert math.isnan(ols_r2(y, rng.normal(size=(n, 2))))
+        out = variance_partition(y, rng.normal(size=n), rng.normal(size=n))
+        assert all(math.isnan(out[k]) for k in ("r2_video", "r2_both", "video_unique", "shared", "unexplained"))
+
+
+def test_rank_partition_of_one_predictor_is_the_squared_spearman():
+    """With ``rank=True`` the single-predictor R² is Spearman rho² (scipy), the unsigned main R²; the default
+    OLS one is Pearson r² (both unsigned: an anti-correlated model still 'explains' variance)."""
+    from scipy.stats import pearsonr, spearmanr
+
+    rng = np.random.default_rng(3)
+    p, v, lang = rng.random(60), rng.random(60), rng.random(60)
+    y = p - 0.5 * v
+    ranked = variance_partition(y, v, lang, rank=True)
+    assert ranked["r2_video"] == pytest.approx(spearmanr(v, y).statistic ** 2, abs=1e-12)
+    assert ranked["r2_language"] == pytest.approx(spearmanr(lang, y).statistic ** 2, abs=1e-12)
+    assert variance_partition(y, v, lang)["r2_video"] == pytest.approx(pearsonr(v, y).statistic ** 2, abs=1e-12)
+
+
 # ------------------------------------------------------------------ Wilson CI, probes
 def test_wilson_ci_hand_values():
     # 81/100, z = 1.96: centre = (0.81 + 1.96²/200) / (1 + 1.96²/100); half-width by the Wilson formula

@@ -369,3 +369,36 @@ def test_paired_bootstrap_p_value_is_never_zero():
     res = paired_bootstrap(model, noise + noise.T, h, idx=idx, odd=odd, n_boot=200, stat="ooo_acc_3way")
     assert res.low > 0  # every resample favours the model
     assert res.p_value == pytest.approx(2 / 201)
+
+
+def test_paired_bootstrap_and_ceiling_check_ci_like_bootstrap_ci():
+    """``paired_bootstrap(ci=95)`` and ``split_half_ceiling(ci=95)`` reached numpy ('Percentiles must be in the range [0, 100]') after every resample."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match="fraction"):
+        paired_bootstrap(S, S.T, h, idx=IDX, odd=ODD, ci=95, n_boot=5)
+    with pytest.raises(BGSInputError, match="fraction"):  # the ceiling's interval too
+        split_half_ceiling(IDX, 4, odd=ODD, participant=["a", "b", "a"], ci=95)
+
+
+def test_participant_bootstrap_equals_the_repeated_judgments():
+    """A participant drawn m times counts as m copies of their judgments: every statistic equals the one on
+    the explicitly repeated rows, human similarity rebuilt from them."""
+    idx, odd, participant, model, rng = _toy(n_trip=300)
+    h = human_similarity(idx, odd, 14)
+    design = _design("participants", h, None, idx, participant, 14)
+    codes = np.unique(participant, return_inverse=True)[1]
+    mult = np.bincount(rng.integers(0, 25, 25), minlength=25)
+    ri, ro = np.repeat(idx, mult[codes], axis=0), np.repeat(odd, mult[codes])
+    rh = human_similarity(ri, ro, 14)
+    ref = {"r2": r2(model, rh), "rsa_spearman": rsa_spearman(model, rh), "rsa_pearson": rsa_pearson(model, rh),
+           "ooo_acc_3way": ooo_acc_3way(model, ri, ro), "ooo_acc_2way": ooo_acc_2way(model, ri, ro)}
+    for stat, want in ref.items():
+        assert _stat_fn(model, h, None, idx, odd, stat, design)(mult) == pytest.approx(want), stat
+
+
+def test_cosine_similarity_matrix_matches_scikit_learn():
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    emb = np.random.default_rng(0).normal(size=(6, 4))
+    emb[2] = 0.0  # a zero row: similarity 0 with everything, itself included (as scikit-learn)
+    np.testing.assert_allclose(cosine_similarity_matrix(emb), cosine_similarity(emb), atol=1e-12)

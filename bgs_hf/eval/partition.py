@@ -22,9 +22,12 @@ from bgs_hf.errors import BGSInputError
 
 
 def ols_r2(y: np.ndarray, x: np.ndarray) -> float:
-    """In-sample R² of an OLS fit of ``y`` on the columns of ``x`` plus an intercept."""
+    """In-sample R² of an OLS fit of ``y`` on the columns of ``x`` plus an intercept; nan for a constant ``y``
+    (tested before centring, which leaves ulp-sized noise that a fit turned into R² of -33)."""
     y = np.asarray(y, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
+    if not y.size or np.ptp(y) == 0:
+        return float("nan")
     x = x[:, None] if x.ndim == 1 else x
     design = np.column_stack([np.ones(len(y)), x])
     beta, *_ = np.linalg.lstsq(design, y, rcond=None)

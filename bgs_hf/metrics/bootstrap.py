@@ -67,6 +67,13 @@ def pct_of_ceiling(value: float, ceiling: float) -> float:
     return float(100.0 * value / ceiling)
 
 
+def check_ci(ci: float) -> None:
+    """One line for a coverage given as a percentage (95), before any resample is drawn: numpy's percentile
+    error came only after the whole bootstrap or every split had run."""
+    if not 0.0 < ci < 1.0:
+        raise BGSInputError(f"ci is the interval's coverage as a fraction (e.g. 0.95), got {ci}")
+
+
 def _pair_stat(stat: str, x: np.ndarray, y: np.ndarray) -> float:
     if stat == "rsa_pearson":
         return pearson(x, y)
@@ -174,8 +181,10 @@ def _stat_fn(
 
 
 def _prepare(
-    human: HumanSimilarity | None, items: Any, idx: Any, odd: Any, participant: Any, over: str
+    human: HumanSimilarity | None, items: Any, idx: Any, odd: Any, participant: Any, over: str, ci: float
 ) -> tuple[np.ndarray | None, np.ndarray | None, Any, _Design]:
+    """Checked inputs and the resampling design, shared by both bootstraps so they refuse the same inputs."""
+    check_ci(ci)
     if idx is not None:
         if participant is None and hasattr(idx, "participant"):
             participant = idx.participant
@@ -212,9 +221,7 @@ def bootstrap_ci(
     ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``).
     """
-    if not 0.0 < ci < 1.0:
-        raise BGSInputError(f"ci is the interval's coverage as a fraction (e.g. 0.95), got {ci}")
-    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over)
+    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci)
     fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
     samples = np.array(
@@ -243,7 +250,7 @@ def paired_bootstrap(
 
     The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero.
     """
-    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over)
+    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci)
     fa = _stat_fn(model_a, human, items, idx, odd, stat, design)
     fb = _stat_fn(model_b, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
