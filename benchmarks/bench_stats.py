@@ -2,27 +2,31 @@
 
 A THINGS-scale synthetic judgment set (4.7 million triplets over 1,854 items, ~12k participants, drawn
 from a latent embedding so the ceiling is not trivially zero) and, when present, the paper's real
-release. Targets (issue 8): similarity < 5 s and 100 split-halves < 60 s on 2 cores.
+release. Targets (issue 8): similarity < 5 s and 100 split-halves < 60 s on 2 cores, judged only on a run at
+THINGS scale (a smaller run says so instead of "met").
 
     python benchmarks/bench_stats.py [--triplets 4700000] [--items 1854] [--splits 100] [--json FILE]
+    python benchmarks/bench_stats.py --triplets 20000 --items 100 --splits 2 --big-triplets 0 --json FILE  # smoke
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from common import machine  # shared machine description (benchmarks/common.py)
+from common import machine, write_json  # shared helpers (benchmarks/common.py)
 
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 from bgs_hf.metrics.similarity import human_similarity
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the scale the targets are set for (THINGS: 4.7M triplets over 1,854 items)
+THINGS_TRIPLETS, THINGS_ITEMS = 4_700_000, 1854
+TARGETS = {"similarity_s": 5.0, "ceiling_100_splits_s": 60.0}
 
 
 def synthetic_things(n_triplets: int, n_items: int, n_participants: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -75,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--items", type=int, default=1854)
     ap.add_argument("--participants", type=int, default=12_340)
     ap.add_argument("--splits", type=int, default=100)
+    ap.add_argument("--big-triplets", type=int, default=5_000_000,
+                    help="similarity only on a second, larger set (issue 2's scale; 0 skips it)")
+    ap.add_argument("--big-items", type=int, default=2000)
     ap.add_argument("--release", default=os.environ.get("BGS_RELEASE_DIR", str(ROOT.parent / "shared/data/garcia-isik-release")))
     ap.add_argument("--json", default=str(ROOT / "benchmarks/results/bench_stats.json"))
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. CPU contention)")
@@ -103,20 +110,24 @@ def main(argv: list[str] | None = None) -> int:
             "similarity_s": sim_s,
             "ceiling_100_splits_s": ceil_s * 100.0 / args.splits,
             "ceiling_splits": args.splits,
-            "targets": {"similarity_s": 5.0, "ceiling_100_splits_s": 60.0},
+            "targets": TARGETS,
         }
     )
+    at_scale = args.triplets >= THINGS_TRIPLETS and args.items >= THINGS_ITEMS
     rows = [
-        ("synthetic (THINGS scale)", f"{args.triplets:,}", f"{args.items:,}", f"{sim_s:.2f}", f"{ceil_s:.2f}",
-         f"{ceil.r2:.3f}"),
+        ("synthetic" + (" (THINGS scale)" if at_scale else ""), f"{args.triplets:,}", f"{args.items:,}",
+         f"{sim_s:.2f}", f"{ceil_s:.2f}", f"{ceil.r2:.3f}"),
     ]
     syn = hs = None  # free memory before the next set
-    # issue 2's scale: 5 million judgments over 2,000 clips (similarity only)
-    big = synthetic_things(5_000_000, 2000, args.participants, seed=1)
-    big_s, _ = time_it(lambda: human_similarity(big["idx"], big["odd"], 2000), repeat=3)
-    result["similarity_5m_2000_s"] = big_s
-    rows.append(("synthetic (5M x 2,000)", "5,000,000", "2,000", f"{big_s:.2f}", "-", "-"))
-    big = None
+    if args.big_triplets > 0:  # issue 2's scale: 5 million judgments over 2,000 clips (similarity only)
+        big = synthetic_things(args.big_triplets, args.big_items, args.participants, seed=1)
+        big_s, _ = time_it(lambda: human_similarity(big["idx"], big["odd"], args.big_items), repeat=3)
+        result["similarity_big"] = {"triplets": args.big_triplets, "items": args.big_items, "similarity_s": big_s}
+        if (args.big_triplets, args.big_items) == (5_000_000, 2000):
+            result["similarity_5m_2000_s"] = big_s  # the key the committed results use
+        rows.append(("synthetic (similarity only)", f"{args.big_triplets:,}", f"{args.big_items:,}", f"{big_s:.2f}",
+                     "-", "-"))
+        big = None
     rel = release_triplets(Path(args.release))
     if rel is not None:
         result["release"] = {}
@@ -136,10 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
-    ok = sim_s < 5.0 and result["ceiling_100_splits_s"] < 60.0
-    print(f"\ntargets (similarity < 5 s, 100 split-halves < 60 s): {'met' if ok else 'NOT met'}")
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    # the targets are set for THINGS scale: a smaller set meeting them says nothing about them
+    met = (sim_s < TARGETS["similarity_s"] and result["ceiling_100_splits_s"] < TARGETS["ceiling_100_splits_s"]
+           if at_scale else None)
+    result["targets_met"] = met
+    verdict = "not judged (smaller than THINGS scale)" if met is None else ("met" if met else "NOT met")
+    print(f"\ntargets (similarity < 5 s, 100 split-halves < 60 s): {verdict}")
+    write_json(args.json, result)
     return 0
 
 

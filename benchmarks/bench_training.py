@@ -216,7 +216,8 @@ def run_recipe(name: str, data: Any, store: Any, backbone: Any, out: Path, *, se
     steps = len(clock.step_s)
     c = res.metrics.get("counters", {})
     row = {
-        "recipe": name, "steps": steps, "train_wall_s": clock.train_s, "run_wall_s": total_s,
+        "recipe": name, "steps": steps, "learning_rate": float(res.trainer.args.learning_rate),
+        "train_wall_s": clock.train_s, "run_wall_s": total_s,
         "clip_passes": c.get("clip_passes"), "clip_passes_grad": c.get("clip_passes_grad"),
         "judgments": c.get("judgments"), "rsa_pairs_grad": c.get("rsa_pairs_grad"),
         "judgments_per_clip_pass": c.get("judgments", 0) / max(c.get("clip_passes", 0), 1),
@@ -485,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
         "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
                      "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
-                     "learning_rate": clip_batched_train.get("learning_rate"), "paper_v1_learning_rate": args.paper_lr,
+                     "learning_rate": cb["learning_rate"], "paper_v1_learning_rate": pv["learning_rate"],
                      "model": model_args, "seed": args.seed},
         "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
         "paper_v1": pv, "clip_batched": cb, "loader": share, "memory": memory,

@@ -49,6 +49,50 @@ def test_bench_flops_tiny(tmp_path: Path) -> None:
     assert res["options"]["dtype"] == "fp32" and res["options"]["lora"] is True
 
 
+def test_bench_stats_tiny(tmp_path: Path) -> None:
+    """Its smallest mode was not small: the 5M-judgment set always ran (1.7 GB, ~10 s), and a 20,000-triplet run
+    was labelled "THINGS scale" and declared the THINGS-scale targets met."""
+    import bench_stats
+
+    out = tmp_path / "s.json"
+    assert bench_stats.main(["--triplets", "20000", "--items", "100", "--participants", "50", "--splits", "2",
+                             "--big-triplets", "0", "--release", str(tmp_path / "absent"), "--json", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["synthetic"]["triplets"] == 20000 and res["ceiling_splits"] == 2
+    assert "similarity_big" not in res and "similarity_5m_2000_s" not in res and "release" not in res
+    assert res["targets_met"] is None  # far below THINGS scale: not judged
+    assert 0 < res["synthetic"]["ceiling_r2"] <= 1 and res["ceiling_100_splits_s"] > 0
+
+
+def test_run_gpu_sh_reports_a_failed_step(tmp_path: Path) -> None:
+    """run_gpu.sh (no GPU here: nvidia-smi and the interpreter are stand-ins) wrote gpu.txt into an OUT_DIR it
+    never created, and exited 0 whenever its last step worked, so a failed FLOP run went unnoticed. Now it
+    makes the folder, runs every step, names the files after the GPU, and exits 1 when any step failed."""
+    import os
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls.txt"
+    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'name, driver_version, memory.total [MiB]'\n"
+                                        "echo 'NVIDIA H200, 570.1, 143771 MiB'\n")
+    # the fake interpreter records its arguments and fails the first FLOP run only
+    (bin_dir / "fakepy").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n'
+                                    'case "$*" in *bench_flops.py*--sizes\\ vit-b\\ vit-l*) exit 3;; esac\nexit 0\n')
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    (tmp_path / "j.npz").write_bytes(b"")
+    out = tmp_path / "new" / "out"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PY": str(bin_dir / "fakepy")}
+    proc = subprocess.run(["bash", str(BENCH / "run_gpu.sh"), str(tmp_path / "j.npz"), str(out)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "NVIDIA H200" in (out / "gpu.txt").read_text()
+    lines = calls.read_text().splitlines()
+    assert len(lines) == 3 and all(f"{out}/bench_" in line for line in lines)  # later steps still ran
+    assert "bench_training_h200.json" in lines[2] and "FAILED (exit 3)" in proc.stderr
+
+
 def _tiny_judgments(path: Path, n: int = 24, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     idx = np.stack([rng.choice(n, 3, replace=False) for _ in range(600)])
@@ -135,6 +179,9 @@ def test_bench_training_tiny(tmp_path: Path) -> None:
     res = json.loads(out.read_text())
     pv, cb = res["paper_v1"], res["clip_batched"]
     assert pv["steps"] == 4 and len(pv["curve"]) == 2
+    # the rates the runs used, read from their trainers (the default one was recorded as None)
+    assert res["settings"]["learning_rate"] == cb["learning_rate"] == bench_training.PAPER_LEARNING_RATE
+    assert res["settings"]["paper_v1_learning_rate"] == pv["learning_rate"] == bench_training.PAPER_LEARNING_RATE
     # paper-v1: 12 clip passes per step plus 24 on its one RSA step (6 with, 18 without gradient)
     assert pv["clip_passes"] == 4 * 12 + 24
     # clip-batched embeds each training clip once per epoch

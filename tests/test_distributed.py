@@ -1,5 +1,9 @@
-"""A 2-process CPU run (torchrun, gloo) gives the same first-step loss and gradients as one process on the
-same global clip set: embeddings are gathered with gradient and DDP's gradient averaging is exact."""
+"""A 2-process CPU run (torchrun, or ``accelerate launch --multi_gpu`` with ACCELERATE_USE_CPU=true; gloo) gives
+the same first-step loss and gradients as one process on the same global clip set: embeddings are gathered with
+gradient and DDP's gradient averaging is exact. Equal numbers alone cannot tell a real 2-process step from two
+processes that each ran the whole step alone (a launcher that forms no process group), so each rank also records
+the process group it trained in and the clips it embedded: the ranks' parts, in rank order, must be exactly the
+one-process step's clips."""
 
 from __future__ import annotations
 
@@ -13,6 +17,11 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+
+
+def _clip_ids(rows, pix) -> list[int]:
+    """Which clips of ``pix`` these pixel rows are (the store hands out exact copies; hflip is off)."""
+    return [int((pix == row).flatten(1).all(1).nonzero()[0, 0]) for row in rows]
 
 
 def first_step(out_json: str, embed_chunk: int, recipe: str, clips_per_step: int) -> None:
@@ -40,6 +49,14 @@ def first_step(out_json: str, embed_chunk: int, recipe: str, clips_per_step: int
                 seen["grads"] = {n: p.grad.detach().double().tolist() for n, p in model.named_parameters()
                                  if p.requires_grad}
 
+    def record_rows(inputs) -> None:  # the first training step: the process group and this rank's clips
+        if "grad_rows" not in seen and torch.is_grad_enabled():
+            import torch.distributed as dist
+
+            seen["dist_world"] = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+            seen["grad_rows"] = _clip_ids(inputs["pixel_values"], pix)
+            seen["nograd_rows"] = _clip_ids(inputs.get("pixel_values_nograd", pix[:0]), pix)
+
     rank = int(os.environ.get("RANK", 0))
     cfg = TrainConfig(
         data=DataArguments(data="tiny"), bgs=BGSArguments(recipe=recipe, clips_per_step=clips_per_step, embed_chunk=embed_chunk),
@@ -52,19 +69,27 @@ def first_step(out_json: str, embed_chunk: int, recipe: str, clips_per_step: int
     from bgs_hf.training import trainer as trainer_mod
 
     real_init = trainer_mod.BGSTrainer.__init__
+    real_embed = trainer_mod.BGSTrainer.embed_step
 
     def init(self, *a, **kw):  # add the capture callback to the trainer train_bgs builds
         real_init(self, *a, **kw)
         self.add_callback(Capture())
 
+    def embed_step(self, model, inputs):
+        record_rows(inputs)
+        return real_embed(self, model, inputs)
+
     trainer_mod.BGSTrainer.__init__ = init
+    trainer_mod.BGSTrainer.embed_step = embed_step
     try:
         res = train_bgs(cfg)
     finally:
         trainer_mod.BGSTrainer.__init__ = real_init
+        trainer_mod.BGSTrainer.embed_step = real_embed
     loss = [h["loss"] for h in res.trainer.state.log_history if "loss" in h][0]
     Path(f"{out_json}.{rank}").write_text(json.dumps({"loss": loss, "grads": seen["grads"],
-                                                      "world": int(os.environ.get("WORLD_SIZE", 1))}))
+                                                      "world": int(os.environ.get("WORLD_SIZE", 1)),
+                                                      **{k: seen[k] for k in ("dist_world", "grad_rows", "nograd_rows")}}))
 
 
 def _compare(one: dict, two: dict) -> None:
@@ -80,29 +105,67 @@ def _compare(one: dict, two: dict) -> None:
     assert nonzero >= len(one["grads"]) // 2
 
 
+def _check_split(one: dict, r0: dict, r1: dict) -> None:
+    """Both ranks trained in one 2-process group, each on its own part of the step: the parts, in rank order,
+    are the one-process step's clips (none twice, none missing, none embedded by both ranks)."""
+    assert (one["dist_world"], r0["dist_world"], r1["dist_world"]) == (1, 2, 2), "a rank trained alone"
+    for key in ("grad_rows", "nograd_rows"):
+        assert r0[key] + r1[key] == one[key], (key, r0[key], r1[key], one[key])
+    assert r0["grad_rows"] and r1["grad_rows"]
+
+
 #: (embed_chunk, recipe, clips_per_step): plain clip sets, chunked re-forward under DDP, paper-v1 (no-gradient
 #: rows), and 5 clips in chunks of 2 (3 rows, 2 forwards on one rank; 2 rows, 1 forward on the other)
 CASES = [(0, "clip-batched", 6), (2, "clip-batched", 6), (0, "paper-v1", 6), (2, "clip-batched", 5)]
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launcher(name: str) -> list[str]:
+    """The 2-process command line of ``name`` (torchrun, or accelerate's real multi-process CPU launch: its
+    ``--cpu --num_processes 2`` starts one process)."""
+    exe = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if exe is None:
+        pytest.skip(f"{name} not found")
+    if name == "torchrun":
+        return [exe, "--nproc_per_node", "2", "--standalone"]
+    return [exe, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+            "--dynamo_backend", "no", "--main_process_port", str(_free_port())]
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory) -> Path:
+    """The single-process reference runs (shared by both launchers)."""
+    out = tmp_path_factory.mktemp("dist") / "one"
+    subprocess.run([sys.executable, __file__, str(out)], check=True, env=_env(), timeout=300, capture_output=True)
+    return out
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "true",
+            "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
 @pytest.mark.distributed
 @pytest.mark.slow
-def test_two_processes_match_one(tmp_path):
-    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or shutil.which("torchrun")
-    if torchrun is None:
-        pytest.skip("torchrun not found")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    subprocess.run([sys.executable, __file__, str(tmp_path / "one")], check=True, env=env, timeout=300,
-                   capture_output=True)
+@pytest.mark.parametrize("launcher", ["torchrun", "accelerate"])
+def test_two_processes_match_one(tmp_path, one_process, launcher):
     two = str(tmp_path / "two")
-    proc = subprocess.run([torchrun, "--nproc_per_node", "2", "--standalone", __file__, two],
-                          env=env, timeout=300, capture_output=True, text=True)
+    proc = subprocess.run([*_launcher(launcher), __file__, two], env=_env(), timeout=300, capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     for chunk, recipe, cps in CASES:
         tag = f"{chunk}-{recipe}-{cps}"
-        one_res = json.loads(Path(f"{tmp_path / 'one'}-{tag}.0").read_text())
+        one_res = json.loads(Path(f"{one_process}-{tag}.0").read_text())
         r0 = json.loads(Path(f"{two}-{tag}.0").read_text())
         r1 = json.loads(Path(f"{two}-{tag}.1").read_text())
+        _check_split(one_res, r0, r1)
         _compare(one_res, r0)
         _compare(one_res, r1)
 

@@ -502,3 +502,17 @@ def test_hub_refusals_and_bad_licence_ids_are_one_line(tmp_path: Path, monkeypat
     with pytest.raises(BGSInputError, match="not a Hub licence id"):
         push_run(tiny_run, REPO, local_dir=tmp_path / "bad", license="Apache 2.0")
     assert not (tmp_path / "bad").exists()  # staged aside: a failure leaves nothing to block a retry
+
+
+def test_card_architecture_row_names_interpolated_frames_and_the_base_commit() -> None:
+    """A TimeSformer run at 16 frames on the 8-frame checkpoint says so on its card, with the base's commit."""
+    from bgs_hf.hub.card import _backbone
+
+    bb = {"name": "facebook/timesformer-base-finetuned-k400", "source": "hub", "family": "timesformer",
+          "model_class": "TimesformerModel", "num_frames": 16, "frames_interpolated_from": 8, "image_size": 224,
+          "revision": "0123abc"}
+    name, hub, short = _backbone({"backbone": bb})
+    assert hub == name == bb["name"]
+    assert short["num_frames"] == 16 and short["frames_interpolated_from"] == 8 and short["revision"] == "0123abc"
+    _, _, plain = _backbone({"backbone": {**bb, "frames_interpolated_from": None, "revision": None}})
+    assert "frames_interpolated_from" not in plain and "revision" not in plain

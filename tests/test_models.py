@@ -65,7 +65,7 @@ def test_one_step_changes_outputs_and_every_lora_b_gets_grad(name):
     x = _clips(model)
     model.eval()  # dropout off so the only change is the optimizer step
     with torch.no_grad():
-        before = model(x)
+        before, features = model(x), model.pooled_features(x)
     assert before.shape == (3, 128)
     assert torch.allclose(before.norm(dim=-1), torch.ones(3), atol=1e-5)
     grads = _train_step(model, x)
@@ -74,6 +74,8 @@ def test_one_step_changes_outputs_and_every_lora_b_gets_grad(name):
     assert not dead, f"zero lora_B grads: {dead}"
     with torch.no_grad():
         after = model(x)
+        # the backbone's own output: the trained head alone changes `after` even when every LoRA is dead
+        assert (model.pooled_features(x) - features).abs().max() > 1e-4
     assert (after - before).abs().max() > 1e-4
 
 
@@ -204,6 +206,41 @@ def test_liveness_catches_dead_predictor_lora():
     assert len(norms) == 12 and min(norms.values()) > 0
 
 
+def test_liveness_runs_the_training_forward():
+    """The check ran in eval mode, where activation checkpointing is off: a backbone checkpointed with
+    use_reentrant=True (set on the backbone itself, past the embedder's refusal) passed it, then trained no
+    LoRA weight (every lora_B gradient 0 in train mode)."""
+    model = build_embedder("tiny-random-videomae")
+    model.backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
+    with pytest.raises(DeadLoraError) as err:
+        assert_lora_live(model, _clips(model, 2))
+    assert len(err.value.dead) == len(lora_module_names(model)) > 0
+
+
+def test_liveness_check_leaves_no_trace():
+    """Train mode without side effects: dropout off (two checks agree), BatchNorm neither updated nor run in
+    train mode on the check's one clip, the RNG stream, every module's mode and the .grad fields as they were."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.BatchNorm1d(16), torch.nn.Dropout(0.5),
+                               torch.nn.Linear(16, 8))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "3"], lora_dropout=0.5))
+    model.train()  # the BatchNorm would update its statistics if the check let it
+    base[3].eval()  # a module left in eval mode inside a training model stays so
+    bn = base[1]
+    stats = [bn.running_mean.clone(), bn.running_var.clone(), bn.num_batches_tracked.clone()]
+    modes = {n: m.training for n, m in model.named_modules()}
+    x = torch.randn(1, 12)  # train_bgs checks one clip
+    rng = torch.get_rng_state()
+    first = assert_lora_live(model, x)
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert first == assert_lora_live(model, x) and len(first) == 2
+    assert {n: m.training for n, m in model.named_modules()} == modes
+    assert all(torch.equal(a, b) for a, b in zip((bn.running_mean, bn.running_var, bn.num_batches_tracked), stats))
+    assert all(p.grad is None for p in model.parameters())
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_embed_layers_shape(family):
     model = build_embedder(f"tiny-random-{family}", lora=None, head=None).eval()
@@ -223,6 +260,34 @@ def test_timesformer_frame_mismatch_fails_loudly():
         model(torch.randn(1, fp.num_frames + 2, 3, fp.crop, fp.crop))
     with pytest.raises(ValueError, match="silently interpolate"):
         build_embedder("tiny-random-timesformer", num_frames=8)
+
+
+def test_timesformer_takes_another_frame_count_only_when_asked_and_a_saved_run_keeps_it(tmp_path):
+    """The paper's 16-frame TimeSformer-k400 is an 8-frame checkpoint: opt-in interpolation, recorded in the run."""
+    base = get_backbone_spec("tiny-random-timesformer").num_frames
+    frames = base + 2
+    model = build_embedder("tiny-random-timesformer", num_frames=frames, interpolate_frames=True)
+    assert model.frame_policy.num_frames == frames and model.spec.frames_interpolated_from == base
+    x = _clips(model)
+    assert x.shape[1] == frames
+    model.eval()
+    _train_step(model, x)
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(tmp_path)
+    bb = json.loads((tmp_path / "bgs_config.json").read_text())["backbone"]
+    assert (bb["num_frames"], bb["frames_interpolated_from"]) == (frames, base)
+    plain = PeftModel.from_pretrained(load_base(tmp_path), str(tmp_path)).eval()
+    loaded = load_model(tmp_path)
+    assert loaded.frame_policy.num_frames == frames
+    with torch.no_grad():
+        assert torch.equal(loaded(x), ref) and torch.equal(plain(x), ref)
+    with pytest.raises(BGSInputError, match="cannot interpolate"):
+        build_embedder("tiny-random-videomae", num_frames=base + 2, interpolate_frames=True)
+    with pytest.raises(BGSInputError, match="needs num_frames"):
+        build_embedder("tiny-random-timesformer", interpolate_frames=True)
+    with pytest.raises(BGSInputError, match="interpolate_frames=True"):
+        build_embedder("tiny-random-timesformer", num_frames=frames)
 
 
 def test_vjepa2_and_clip_accept_other_frame_counts():
@@ -464,3 +529,158 @@ def test_saved_weights_get_the_users_permissions(tmp_path):
     finally:
         os.umask(old)
         _files._umask.cache_clear()
+
+
+# --- Hub ids, resolved from a local Hugging Face cache (what an earlier online download leaves): the online code
+# path with the real checkpoints' architectures (depth cut to one block) and their processor files -------------
+
+#: The paper's checkpoints: their transformers class, the config of the real repo (class defaults are that
+#: repo's, see each config class's docstring) with one block, and the processor file the repo ships.
+HUB_CHECKPOINTS = {
+    "facebook/vjepa2-vitl-fpc64-256": (
+        "VJEPA2Model", {"num_hidden_layers": 1, "pred_num_hidden_layers": 1},
+        "video_preprocessor_config.json",
+        {"do_resize": True, "size": {"shortest_edge": 292}, "resample": 2, "do_center_crop": True,
+         "crop_size": {"height": 256, "width": 256}, "do_rescale": True, "rescale_factor": 1 / 255,
+         "do_normalize": True, "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225],
+         "video_processor_type": "VJEPA2VideoProcessor"}),
+    "facebook/timesformer-base-finetuned-k400": (
+        "TimesformerForVideoClassification", {"num_hidden_layers": 1, "num_labels": 3},
+        "preprocessor_config.json",
+        {"crop_size": {"height": 224, "width": 224}, "do_center_crop": True, "do_normalize": True, "do_resize": True,
+         "image_mean": [0.45, 0.45, 0.45], "image_std": [0.225, 0.225, 0.225], "resample": 2,
+         "image_processor_type": "VideoMAEImageProcessor", "size": {"shortest_edge": 224}}),
+    "MCG-NJU/videomae-base": (
+        "VideoMAEForPreTraining", {"num_hidden_layers": 1, "decoder_num_hidden_layers": 1, "use_mean_pooling": False},
+        "preprocessor_config.json",
+        {"do_center_crop": True, "do_normalize": True, "do_resize": True, "resample": 2, "size": 224,
+         "feature_extractor_type": "VideoMAEFeatureExtractor", "image_mean": [0.485, 0.456, 0.406],
+         "image_std": [0.229, 0.224, 0.225]}),
+    "openai/clip-vit-base-patch32": (
+        "CLIPModel", {"text_config": {"num_hidden_layers": 1}, "vision_config": {"num_hidden_layers": 1, "patch_size": 32}},
+        "preprocessor_config.json",
+        {"crop_size": 224, "do_center_crop": True, "do_normalize": True, "do_resize": True, "resample": 3, "size": 224,
+         "feature_extractor_type": "CLIPFeatureExtractor", "image_mean": [0.48145466, 0.4578275, 0.40821073],
+         "image_std": [0.26862954, 0.26130258, 0.27577711]}),
+}
+#: family, frames, image size, tubelet, resize short side, LoRA modules in the one block
+HUB_EXPECTED = {
+    "facebook/vjepa2-vitl-fpc64-256": ("vjepa2", 64, 256, 2, 292, 6),
+    "facebook/timesformer-base-finetuned-k400": ("timesformer", 8, 224, 1, 224, 7),
+    "MCG-NJU/videomae-base": ("videomae", 16, 224, 2, 224, 6),
+    "openai/clip-vit-base-patch32": ("clip", 8, 224, 1, 224, 6),
+}
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    """``publish(repo_id, folder)`` puts a folder where an online ``from_pretrained(repo_id)`` would have cached it;
+    the Hub is off, so every lookup is answered from there and nothing reaches the network."""
+    import shutil
+
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+    def publish(repo_id: str, folder, commit: str = "0" * 40) -> None:
+        repo = cache / ("models--" + repo_id.replace("/", "--"))
+        shutil.copytree(folder, repo / "snapshots" / commit)
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)  # a later publish moves main, as a push to the repo does
+
+    return publish
+
+
+@pytest.mark.parametrize("repo_id", list(HUB_CHECKPOINTS))
+def test_a_paper_hub_checkpoint_takes_its_own_preprocessing_weights_and_scoped_lora(repo_id, hub_cache, tmp_path):
+    cls_name, overrides, proc_file, proc = HUB_CHECKPOINTS[repo_id]
+    family, frames, image, tubelet, short_side, per_block = HUB_EXPECTED[repo_id]
+    cls = getattr(transformers, cls_name)
+    torch.manual_seed(0)
+    saved = cls(cls.config_class(**overrides))
+    saved.save_pretrained(tmp_path / "repo")
+    (tmp_path / "repo" / proc_file).write_text(json.dumps(proc))
+    hub_cache(repo_id, tmp_path / "repo")
+
+    spec = get_backbone_spec(family)  # the family name resolves to this Hub checkpoint
+    assert (spec.name, spec.source, spec.family) == (repo_id, "hub", family)
+    assert (spec.num_frames, spec.image_size, spec.tubelet_size) == (frames, image, tubelet)
+    fp = spec.frame_policy()
+    assert (fp.num_frames, fp.size, fp.crop) == (frames, short_side, image)
+    assert fp.mean == pytest.approx(proc["image_mean"]) and fp.std == pytest.approx(proc["image_std"])
+    assert spec.forward_kwargs == ({"skip_predictor": True} if family == "vjepa2" else {})
+
+    model = build_embedder(repo_id, num_frames=2 if family in ("vjepa2", "clip") else None)
+    names = lora_module_names(model)
+    assert len(names) == per_block
+    assert all(re.fullmatch(spec.lora_target, n.split("backbone.", 1)[1]) for n in names)
+    assert not any(FORBIDDEN.get(family, "-") in n for n in names)
+    # the checkpoint's weights, not a random init: the first block's first linear layer is the saved one
+    loaded = {k.replace("base_layer.", ""): v for k, v in model.get_base_model().backbone.state_dict().items()}
+    ref = {k: v for k, v in saved.state_dict().items()
+           if "encoder.layer" in k and k.endswith("weight") and "text_model" not in k and "decoder" not in k}
+    key = sorted(ref)[0]
+    rel = key.split(".", 1)[1] if key.split(".", 1)[0] in ("videomae", "timesformer", "vision_model") else key
+    rel = rel if rel in loaded else "vision_model." + rel  # CLIPVisionModel nests its tower in older transformers
+    assert torch.equal(loaded[rel], ref[key]), rel
+    x = _clips(model, 1)
+    with torch.no_grad():
+        assert model.eval()(x).shape == (1, 128)
+        assert model.embed_layers(x).shape == (2, 1, spec.hidden_size)
+
+
+@pytest.mark.parametrize("damage, match", [
+    ("missing", r"1 weight\(s\) of org/videomae-x were not in its checkpoint"),
+    ("other-architecture", r"weight\(s\) of org/videomae-x were not in its checkpoint"),
+    ("other-shape", r"weight\(s\) of org/videomae-x have another shape in its checkpoint"),
+])
+def test_a_hub_checkpoint_that_does_not_fill_the_model_is_one_line(damage, match, hub_cache, tmp_path):
+    """A Hub repo whose config names a supported family but whose weights leave some out (or are another
+    architecture's) loaded silently with those weights random; weights of another shape were a RuntimeError
+    pointing at a multi-line report."""
+    from safetensors.torch import load_file, save_file
+
+    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+             "image_size": 32, "patch_size": 16, "num_frames": 4, "tubelet_size": 2}
+    folder = tmp_path / "repo"
+    big = {"hidden_size": 64, "intermediate_size": 128} if damage == "other-shape" else {}
+    transformers.VideoMAEModel(transformers.VideoMAEConfig(**{**small, **big})).save_pretrained(folder)
+    weights = load_file(str(folder / "model.safetensors"))
+    if damage == "missing":
+        weights.pop(sorted(weights)[0])
+    elif damage == "other-architecture":
+        weights = {"some_other_model." + k: v for k, v in weights.items()}
+    else:
+        transformers.VideoMAEConfig(**small).save_pretrained(folder)  # config of the small model, weights of the big
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    hub_cache("org/videomae-x", folder)
+    spec = get_backbone_spec("org/videomae-x")
+    assert spec.source == "hub"
+    with pytest.raises(BGSInputError, match=match) as err:
+        build_embedder("org/videomae-x")
+    assert "\n" not in str(err.value)
+
+
+def test_a_run_on_a_hub_base_reloads_the_commit_it_was_trained_on(hub_cache, tmp_path):
+    """Only the repo id was recorded: after a push to the base repo, load_model put the adapter on the new weights
+    and gave other embeddings, without a word."""
+    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+             "image_size": 32, "patch_size": 16, "num_frames": 4}
+    old, new = "a" * 40, "b" * 40
+    for seed, commit in ((0, old), (1, new)):
+        torch.manual_seed(seed)
+        transformers.TimesformerModel(transformers.TimesformerConfig(**small)).save_pretrained(tmp_path / commit)
+    hub_cache("org/timesformer-x", tmp_path / old, old)
+    model = build_embedder("org/timesformer-x")
+    x = _clips(model)
+    model.eval()
+    _train_step(model, x)
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(str(tmp_path / "run"))
+    hub_cache("org/timesformer-x", tmp_path / new, new)  # the base repo moves on
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path / "run")(x), ref)
+    assert model.spec.revision == old and get_backbone_spec("org/timesformer-x").revision == new
+    assert json.loads((tmp_path / "run" / "adapter_config.json").read_text())["revision"] == old

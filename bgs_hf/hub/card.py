@@ -302,7 +302,8 @@ def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
     if isinstance(bb, dict):
         name = str(bb.get("name") or "unknown")
         hub = name if bb.get("source") == "hub" or (bb.get("source") is None and is_hub_id(name)) else None
-        short = {k: bb[k] for k in ("family", "model_class", "source", "num_frames", "image_size") if k in bb}
+        short = {k: bb[k] for k in ("family", "model_class", "source", "num_frames", "frames_interpolated_from",
+                                    "image_size", "revision") if bb.get(k) is not None}
         return name, hub, short
     name = str(bb or cfg.get("base_model") or "unknown")
     return name, (name if is_hub_id(name) else None), {}

@@ -254,18 +254,25 @@ def build_embedder(
     trust_remote_code: bool = False,
     num_frames: int | None = None,
     gradient_checkpointing: bool = False,
+    interpolate_frames: bool = False,
 ) -> BGSEmbedder | BGSPeftModel:
     """Build the embedder for a backbone name/path; with ``lora`` it is wrapped as a :class:`BGSPeftModel`.
 
     ``head=None`` gives pooled backbone features; ``lora=None`` the plain model (nothing frozen: full
     fine-tuning; its ``save_pretrained`` then writes the backbone too. Freeze ``model.backbone`` for a head-only
     probe).
-    ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP).
+    ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP); with
+    ``interpolate_frames=True`` also for TimeSformer, whose time embeddings are then interpolated
+    (:meth:`BackboneSpec.with_interpolated_frames`; the paper's 16-frame TimeSformer-k400).
     """
     spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
         backbone, trust_remote_code=trust_remote_code)
     if num_frames is not None and int(num_frames) < 1:
         raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
+    if interpolate_frames:
+        if num_frames is None:
+            raise BGSInputError("interpolate_frames needs num_frames (the frame count to interpolate to)")
+        spec = spec.with_interpolated_frames(int(num_frames))
     policy = spec.frame_policy(num_frames)
     try:
         spec.check_frames(policy.num_frames)
@@ -278,6 +285,7 @@ def build_embedder(
         return model
     peft_cfg = lora.to_peft_config(spec, with_head=head is not None)
     peft_cfg.base_model_name_or_path = spec.name
+    peft_cfg.revision = spec.revision  # the Hub commit of the base (None for local, bundled, tiny-random)
     try:
         wrapped = BGSPeftModel(model, peft_cfg)
     except ValueError as err:  # peft: no module matches the targets (NoMatchingPeftModuleError is one)

@@ -27,6 +27,12 @@ class DeadLoraError(BGSInputError, RuntimeError):
                          "choose targets on the forward path (--lora_target_modules)")
 
 
+#: kept in eval mode during the check: dropout, so that the result does not hang on a random mask; BatchNorm,
+#: which cannot run in train mode on the one clip the check gets and would update its statistics
+_EVAL_ONLY = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout,
+              nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+
+
 def _lora_b_params(model: nn.Module) -> dict[str, torch.nn.Parameter]:
     from peft.tuners.lora import LoraLayer
 
@@ -49,24 +55,40 @@ def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int 
 
     ``lora_B`` starts at zero but ``lora_A`` does not, so the gradient of ``lora_B`` is nonzero exactly
     when the module is called on the forward path and the output depends on it. The loss is a fixed
-    random projection of the embeddings (a norm would be constant after L2 normalisation). Dropout is
-    off during the check; ``.grad`` fields are untouched (``torch.autograd.grad``).
+    random projection of the embeddings (a norm would be constant after L2 normalisation).
+
+    The check runs in train mode, the forward that training runs: activation checkpointing and other
+    train-only paths exist only there (an eval-mode check passed a reentrant-checkpointed backbone whose
+    every ``lora_B`` then got zero gradient in training). It changes nothing: dropout and BatchNorm layers stay
+    in eval mode (:data:`_EVAL_ONLY`), every module's mode, the buffers and the RNG state are restored, ``.grad``
+    fields are untouched (``torch.autograd.grad``).
     """
     params = _lora_b_params(model)
     if not params:
         raise DeadLoraError(["<no LoRA modules found>"], 0)
-    was_training = model.training
-    model.eval()
+    names = list(params)
+    modes = {m: m.training for m in model.modules()}
+    buffers = {b: b.detach().clone() for b in model.buffers()}
+    cuda = [pixel_values.device] if pixel_values.device.type == "cuda" else []
+    model.train()
+    for m in model.modules():
+        if isinstance(m, _EVAL_ONLY):
+            m.eval()
     try:
-        with torch.enable_grad():
+        with torch.random.fork_rng(devices=cuda), torch.enable_grad():
             out = model(pixel_values)
-            gen = torch.Generator().manual_seed(seed)
-            proj = torch.randn(out.shape, generator=gen).to(out.device, out.dtype)
-            loss = (out * proj).sum()
-            names = list(params)
-            grads = torch.autograd.grad(loss, [params[n] for n in names], allow_unused=True)
+            if out.requires_grad:  # not even the head trains when nothing before the output has a gradient path
+                gen = torch.Generator().manual_seed(seed)
+                proj = torch.randn(out.shape, generator=gen).to(out.device, out.dtype)
+                grads = torch.autograd.grad((out * proj).sum(), [params[n] for n in names], allow_unused=True)
+            else:
+                grads = (None,) * len(names)
     finally:
-        model.train(was_training)
+        for m, mode in modes.items():
+            m.training = mode
+        with torch.no_grad():
+            for b, value in buffers.items():
+                b.copy_(value)
     norms = {n: (0.0 if g is None else float(g.detach().float().norm())) for n, g in zip(names, grads)}
     dead = [n for n, v in norms.items() if not v > 0.0]
     if dead:

@@ -172,8 +172,9 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     else:  # Hub id
         path = None
     try:
+        pin = {"revision": bb["revision"]} if path is None and bb.get("revision") else {}  # the base it trained on
         config = _config_class(family).from_pretrained(bb["name"] if path is None else str(path),
-                                                       trust_remote_code=trust_remote_code)
+                                                       trust_remote_code=trust_remote_code, **pin)
         spec = spec_from_dict(bb, config, path=None if path is None else str(path))
         if trust_remote_code:
             spec.trust_remote_code = True

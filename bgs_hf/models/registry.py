@@ -8,6 +8,7 @@ kwargs, and where frames/tubelet/image size live in the checkpoint config.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import logging
@@ -166,6 +167,9 @@ FAMILIES: dict[str, Family] = {
 }
 
 _BY_MODEL_TYPE = {mt: f for f in FAMILIES.values() for mt in f.model_types}
+#: families whose transformers forward resizes its time embeddings to any frame count (see
+#: BackboneSpec.with_interpolated_frames); VideoMAE's fixed sinusoidal table cannot
+INTERPOLATING_FAMILIES = ("timesformer",)
 
 
 def list_families() -> list[str]:
@@ -193,6 +197,10 @@ class BackboneSpec:
     path: str | None = None  # local folder (local / bundled)
     trust_remote_code: bool = False
     config: Any = field(default=None, repr=False)  # transformers PretrainedConfig
+    #: the Hub commit the spec was resolved at: a saved run reloads that base, not whatever the repo holds later
+    revision: str | None = None
+    #: the checkpoint's own frame count when the user opted into time-embedding interpolation (else None)
+    frames_interpolated_from: int | None = None
 
     @property
     def hidden_size(self) -> int:
@@ -216,12 +224,35 @@ class BackboneSpec:
     def check_frames(self, num_frames: int) -> None:
         """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE)."""
         if self.fixed_frames and num_frames != self.num_frames:
+            hint = (" or opt in with interpolate_frames=True (train: --interpolate_frames)"
+                    if self.family in INTERPOLATING_FAMILIES else "")
             raise ValueError(
                 f"{self.name} ({self.family}) was built for {self.num_frames} frames but got {num_frames}: "
-                "the model would silently interpolate its time embeddings. Use its frame policy."
+                f"the model would silently interpolate its time embeddings. Use its frame policy{hint}."
             )
         if num_frames % self.tubelet_size and self.tubelet_size > 1 and num_frames >= self.tubelet_size:
             raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {self.tubelet_size}")
+
+    def with_interpolated_frames(self, num_frames: int) -> BackboneSpec:
+        """This spec taking ``num_frames`` per clip by interpolating the checkpoint's time embeddings.
+
+        Why an opt-in: transformers' TimeSformer resizes its time embeddings (nearest neighbour) whenever the
+        frame count differs from its config, without a word, so we refuse that by default; the paper's 16-frame
+        TimeSformer-k400 (an 8-frame checkpoint) relied on it. The spec records the checkpoint's own count, so a
+        saved run reloads with the same frames and its card can say so; the weights are untouched (the
+        interpolation happens in every forward, as anyone's ``PeftModel.from_pretrained`` copy will do too).
+        """
+        if num_frames == self.num_frames or not self.fixed_frames:
+            return self
+        if self.family not in INTERPOLATING_FAMILIES:
+            raise BGSInputError(f"{self.name} ({self.family}) cannot interpolate its frame count: it was built for "
+                                f"{self.num_frames} frames, got {num_frames}")
+        if num_frames < 1:
+            raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
+        logger.warning("%s: %d frames per clip, its time embeddings interpolated from the checkpoint's %d",
+                       self.name, num_frames, self.num_frames)
+        return dataclasses.replace(self, num_frames=int(num_frames), fixed_frames=False,
+                                   frames_interpolated_from=self.frames_interpolated_from or self.num_frames)
 
     def load_backbone(self) -> nn.Module:
         """Instantiate the transformers model: from ``path`` when set (local, bundled, a run's ``base/``),
@@ -233,16 +264,13 @@ class BackboneSpec:
                 model = cls(self.config)
         else:
             location = self.path if self.path is not None else self.name
+            # mismatched shapes are ignored here only so that we, not transformers' multi-line report, say what is
+            # wrong; either way the model is refused below
+            pin = {"revision": self.revision} if self.path is None and self.revision else {}
             model, info = cls.from_pretrained(location, config=self.config, trust_remote_code=self.trust_remote_code,
-                                              use_safetensors=True, output_loading_info=True)
-            missing = list(info.get("missing_keys") or [])
-            if missing and self.source in ("bundled", "local"):
-                # the weights left out stay at their random init: every embedding would be garbage (transformers
-                # < 5.5.1 reads VideoMAE's q/v biases under other names and left them uninitialised: NaN)
-                raise BGSInputError(
-                    f"{len(missing)} weight(s) of {self.name} were not in its checkpoint as transformers "
-                    f"{transformers.__version__} names them (first: {missing[0]}); upgrade transformers "
-                    "(bgs-hf needs >= 5.5.1) or use the folder with the version that saved it", path=location)
+                                              use_safetensors=True, output_loading_info=True,
+                                              ignore_mismatched_sizes=True, **pin)
+            _check_loaded_weights(self.name, info, path=self.path)
         from bgs_hf.models.patches import apply_patches
 
         apply_patches(model, self.family)
@@ -256,7 +284,28 @@ class BackboneSpec:
             "forward_kwargs": dict(self.forward_kwargs), "num_frames": self.num_frames,
             "image_size": self.image_size, "tubelet_size": self.tubelet_size, "fixed_frames": self.fixed_frames,
             "processor_config": dict(self.processor_config), "trust_remote_code": self.trust_remote_code,
+            "revision": self.revision, "frames_interpolated_from": self.frames_interpolated_from,
         }
+
+
+def _check_loaded_weights(name: str, info: dict[str, Any], *, path: str | None) -> None:
+    """Refuse a checkpoint that does not fill the model: the weights left out (or of another shape) would stay at
+    their random init and every embedding would be garbage, without an error. Hub checkpoints too: a repo whose
+    config names a supported family but whose weights are another architecture's loaded silently.
+    (transformers < 5.5.1 read VideoMAE's q/v biases under other names and left them uninitialised: NaN.)"""
+    mismatched = sorted(info.get("mismatched_keys") or [], key=lambda m: m[0])
+    if mismatched:
+        key, have, want = mismatched[0]
+        raise BGSInputError(
+            f"{len(mismatched)} weight(s) of {name} have another shape in its checkpoint than its config gives "
+            f"(first: {key} {tuple(have)} vs {tuple(want)}): the weights are not the architecture config.json "
+            "describes", path=path)
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        raise BGSInputError(
+            f"{len(missing)} weight(s) of {name} were not in its checkpoint as transformers "
+            f"{transformers.__version__} names them (first: {missing[0]}): another architecture's checkpoint, or "
+            "one saved with another transformers version (bgs-hf needs >= 5.5.1)", path=path)
 
 
 def model_class(name: str) -> type:
@@ -286,12 +335,24 @@ def _read_local_processor(folder: Path) -> dict[str, Any] | None:
     return None
 
 
-def _read_hub_processor(repo_id: str) -> dict[str, Any] | None:
+def _hub_commit(repo_id: str) -> str | None:
+    """The commit ``main`` of a Hub repo points at now (from the cached or downloaded config.json's snapshot)."""
+    from huggingface_hub import hf_hub_download
+    from transformers.utils.hub import extract_commit_hash
+
+    try:
+        return extract_commit_hash(hf_hub_download(repo_id, "config.json"), None)
+    except Exception:  # noqa: BLE001 - the config itself was just read: an unpinned spec is the fallback
+        logger.warning("%s: cannot tell which Hub commit this is; a saved run will reload the newest one", repo_id)
+        return None
+
+
+def _read_hub_processor(repo_id: str, revision: str | None) -> dict[str, Any] | None:
     from huggingface_hub import hf_hub_download
 
     for fname in PROCESSOR_FILES:
         try:
-            return json.loads(Path(hf_hub_download(repo_id, fname)).read_text())
+            return json.loads(Path(hf_hub_download(repo_id, fname, revision=revision)).read_text())
         except Exception:  # noqa: BLE001 - missing file or offline: try the next, then fall back
             continue
     return None
@@ -395,8 +456,12 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
             f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
         ) from err
     family = _detect_family(str(raw.model_type), name, trust_remote_code)
-    config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code)
-    return _spec(family, name, "hub", config, _read_hub_processor(name), None, trust_remote_code)
+    revision = _hub_commit(name)
+    pin = {"revision": revision} if revision else {}
+    config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code, **pin)
+    spec = _spec(family, name, "hub", config, _read_hub_processor(name, revision), None, trust_remote_code)
+    spec.revision = revision
+    return spec
 
 
 def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -> BackboneSpec:
@@ -408,4 +473,5 @@ def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -
         image_size=int(d["image_size"]), tubelet_size=int(d.get("tubelet_size", 1)),
         fixed_frames=bool(d.get("fixed_frames", False)), processor_config=dict(d.get("processor_config", {})),
         path=path, trust_remote_code=bool(d.get("trust_remote_code", False)), config=config,
+        revision=d.get("revision"), frames_interpolated_from=d.get("frames_interpolated_from"),
     )

@@ -145,7 +145,8 @@ def _build_model(cfg: TrainConfig, activation_checkpointing: bool) -> Any:
     m = cfg.model
     head, lora = _model_settings(m)
     return build_embedder(m.backbone, head=head, lora=lora, trust_remote_code=m.trust_remote_code,
-                          num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing)
+                          num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing,
+                          interpolate_frames=m.interpolate_frames)
 
 
 def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:

@@ -33,6 +33,9 @@ class ModelArguments:
         metadata={"help": "vjepa2|timesformer|videomae|clip|bgs_conv3d, tiny-random-<family>, bgs-tiny-videomae, "
                           "bgs-tiny-conv3d, bgs-tiny-conv3d-fg, a Hub id or a local folder"})
     num_frames: int | None = field(default=None, metadata={"help": "frames per clip (models that accept any)"})
+    interpolate_frames: bool = field(
+        default=False, metadata={"help": "TimeSformer: take --num_frames other than the checkpoint's by interpolating "
+                                         "its time embeddings (the paper's 16-frame TimeSformer-k400); recorded in the run"})
     head_dim: int = field(default=128, metadata={"help": "projection head width (0 = no head)"})
     head_dropout: float = field(default=0.3, metadata={"help": "dropout before the head's L2 (paper 0.3; tiny models: 0)"})
     lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
