@@ -161,3 +161,27 @@ def test_a_broken_test_video_stops_the_run_before_training(socialshapes, tmp_pat
                "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"])
     assert rc == 2 and test_clip in capsys.readouterr().err
     assert not (out / "adapter_model.safetensors").exists() and not list(out.glob("checkpoint-*"))
+
+
+def test_data_without_videos_is_one_line_before_the_model_loads(socialshapes, tmp_path, capsys, monkeypatch):
+    """The paper's release ships no videos: training on it said `clip 9 has no video file` after loading the model."""
+    import shutil
+
+    import bgs_hf.training.api as api
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+
+    data_dir = tmp_path / "ss"
+    shutil.copytree(socialshapes, data_dir)
+    shutil.rmtree(data_dir / "data" / "raw" / "videos")
+    first_train = load(data_dir, seed=1).split_items("train")
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was built before the missing videos were noticed")
+
+    monkeypatch.setattr(api, "_build_model", no_model)
+    rc = main(["train", "--data", str(data_dir), "--backbone", "tiny-random-videomae", "--output-dir",
+               str(tmp_path / "run"), "--max_steps", "2", "--disable_tqdm", "true", "--seed", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "have no video file" in err and "raw/videos/<video_name>" in err
+    assert len(first_train) > 0 and err.count("\n") == 1
