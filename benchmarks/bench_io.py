@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         if args.videos is not None:
             exts = (".mp4", ".mov", ".mkv", ".avi", ".webm")
-            paths = sorted(p for p in args.videos.iterdir() if p.suffix.lower() in exts)
+            paths = sorted(p for p in args.videos.iterdir() if p.suffix.lower() in exts) if args.videos.is_dir() else []
+            if not paths:  # a ratio of two empty epochs is 0/0
+                ap.error(f"--videos {args.videos}: no {'/'.join(exts)} files in that folder")
             source = f"files in {args.videos.name}/"
         else:
             paths, source = make_clips(

@@ -191,3 +191,14 @@ def test_bench_training_tiny(tmp_path: Path) -> None:
     assert res["memory"]["unchunked"]["embed_chunk"] == 0
     assert "clip_pass_ratio" in res and "wall_time_ratio" in res and res["target_val_r2"] is not None
     assert Path(out.with_suffix(".png")).is_file()
+
+
+def test_bench_io_on_a_folder_without_videos_says_so(tmp_path: Path, capsys) -> None:
+    """It divided two empty epochs' times (ZeroDivisionError) after setting up the cache."""
+    import bench_io
+
+    (tmp_path / "notes.txt").write_text("no videos here")
+    with pytest.raises(SystemExit) as err:
+        bench_io.main(["--videos", str(tmp_path), "--json", str(tmp_path / "io.json")])
+    assert err.value.code == 2 and "no .mp4" in capsys.readouterr().err
+    assert not (tmp_path / "io.json").exists()

@@ -15,10 +15,10 @@ from bgs_hf.cli._args import int_at_least
 from bgs_hf.errors import BGSInputError
 
 
-def _add_source(p: argparse.ArgumentParser) -> None:
+def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out and seeded splits") -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
     p.add_argument("--val-fraction", type=float, default=0.2, help="train clips held out as validation (0.2)")
-    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the validation carve-out and seeded splits (0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help=f"seed of {seeds} (0)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
     s = dsub.add_parser("stats", help="print counts, splits and noise ceilings; write JSON and a PNG")
-    _add_source(s)
+    # the seed also draws the split-halves, so the ceiling printed for --seed S is the one `quickstart --seed S` reports
+    _add_source(s, seeds="the validation carve-out, seeded splits and the noise ceiling's split-halves")
     s.add_argument("--json", type=Path, metavar="FILE", help="write the statistics as JSON")
     s.add_argument("--png", type=Path, metavar="FILE",
                    help="human similarity matrix plot (default: the JSON path with .png, else human_similarity.png)")

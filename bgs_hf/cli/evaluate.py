@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache (default: in the report folder)")
     p.add_argument("--language-model", default=None, metavar="NAME_OR_PATH",
                    help="sentence-transformers model of the language row (default: the bundled all-MiniLM-L6-v2; "
-                        "the paper used all-mpnet-base-v2)")
+                        "'mpnet' is the paper's paraphrase-multilingual-mpnet-base-v2, which needs the Hub)")
     p.add_argument("--caption", choices=("first", "mean"), default="first",
                    help="captions of the language row: the first (the paper) or the mean of all (first)")
     p.add_argument("--seed", type=int_at_least(0), default=0,

@@ -119,6 +119,8 @@ class BGSModelCardData(ModelCardData):
     # -- template-only content ---------------------------------------------------------------------
     #: whether the repo holds a PEFT adapter (a run without LoRA saves its fine-tuned backbone instead)
     is_adapter: bool = True
+    #: the base model's weights ship in the repo's ``base/`` (bundled, tiny-random, or ``--include-base``)
+    base_in_repo: bool = False
     lora: dict[str, Any] | None = None
     head: dict[str, Any] | None = None
     pooling: str | None = None
@@ -355,6 +357,7 @@ def card_data_from_run(
         base_model=base_id,
         backbone=backbone,
         backbone_info=short,
+        base_in_repo=isinstance(cfg.get("backbone"), dict) and bool(cfg["backbone"].get("base_folder")),
         license=hub_license_id(license) if license else (
             "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
             else "other"),  # a local base folder may be anyone's weights under any licence
