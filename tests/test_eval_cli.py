@@ -113,6 +113,22 @@ def test_a_refused_evaluate_leaves_no_report_folder_in_tmp(tiny_sets, tmp_path, 
     assert list(tmp_path.glob("bgs-eval-*")) == []
 
 
+def test_evaluate_on_a_run_defaults_to_its_training_seed_so_the_ceiling_matches_its_metrics(tiny_sets, tmp_path):
+    """`bgs-hf train` scores with its --seed (Trainer default 42), `evaluate` drew the ceiling with seed 0: the
+    same run showed two ceilings. Without --seed, evaluate now takes the run's."""
+    _, data, _ = tiny_sets
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(data), "--backbone", "tiny-random-videomae", "--output-dir", str(run),
+                 "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "5"]) == 0
+    trained = json.loads((run / "metrics.json").read_text())["test"]
+    assert main(["evaluate", "--data", str(data), "--model", str(run), "--analyses", "fit", "--n-boot", "20",
+                 "--report", str(tmp_path / "ev")]) == 0
+    res = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert res["seed"] == 5
+    assert res["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
+    assert res["fit"]["bgs"]["r2"] == pytest.approx(trained["r2"], abs=1e-6)
+
+
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
     from bgs_hf.data import load
     from bgs_hf.eval.controls import language_distilled_data, odd_from_similarity

@@ -44,9 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "'mpnet' is the paper's paraphrase-multilingual-mpnet-base-v2, which needs the Hub)")
     p.add_argument("--caption", choices=("first", "mean"), default="first",
                    help="captions of the language row: the first (the paper) or the mean of all (first)")
-    p.add_argument("--seed", type=int_at_least(0), default=0,
-                   help="seed of bootstraps and permutations, and of the val carve-out for a backbone name (0); "
-                        "a run folder is scored on the splits it recorded at training time")
+    p.add_argument("--seed", type=int_at_least(0), default=None,
+                   help="seed of bootstraps, permutations and the ceiling's split-halves, and of the val carve-out "
+                        "for a backbone name (default: a run folder's training seed, so the ceiling and CIs match "
+                        "its metrics.json; else 0); a run folder is scored on the splits it recorded at training time")
     p.set_defaults(func=run)
 
 
@@ -78,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
         controls[name] = path
     is_run = (Path(args.model) / "bgs_config.json").is_file()
+    if args.seed is None:
+        from bgs_hf.training.api import recorded_seed
+
+        args.seed = (recorded_seed(args.model) if is_run else None) or 0
     if args.pretrained is not None:
         pretrained, finetuned = args.pretrained, args.model
     elif is_run:

@@ -238,15 +238,31 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
                                            encoding="utf-8")
 
 
-def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | None:
-    """The run's own splits (``run_config.json``) as clip indices of ``data``; ``None`` for a run that
-    recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on."""
+def _run_config(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
+    """A run's ``run_config.json`` (a Trainer ``checkpoint-N`` reads its run's) and its path; ``None`` if absent."""
     path = Path(run_dir) / RUN_CONFIG_NAME
     if not path.is_file() and Path(run_dir).name.startswith("checkpoint-"):  # a Trainer checkpoint of the run
         path = Path(run_dir).parent / RUN_CONFIG_NAME
     if not path.is_file():
         return None
-    splits = json.loads(path.read_text(encoding="utf-8")).get("splits")
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded_seed(run_dir: str | Path) -> int | None:
+    """The seed a run trained with, which also drew the bootstrap and ceiling split-halves of its metrics.json."""
+    found = _run_config(run_dir)
+    seed = found[1].get("training", {}).get("seed") if found is not None else None
+    return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | None:
+    """The run's own splits (``run_config.json``) as clip indices of ``data``; ``None`` for a run that
+    recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on."""
+    found = _run_config(run_dir)
+    if found is None:
+        return None
+    path, config = found
+    splits = config.get("splits")
     if not splits:
         return None
     position = {c: i for i, c in enumerate(_clip_ids(data))}
