@@ -221,7 +221,7 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
 
 def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     """Bar chart of test R² per model with CIs, against the noise-ceiling band."""
-    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.figure import ci_error_bars, subplots
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
 
@@ -229,9 +229,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
         return float("nan") if v is None else float(v)
 
     vals = np.array([num(report["models"][k]["r2"]) for k in keys])
-    ci = np.array([[num(x) for x in (report["models"][k]["r2_ci"] or (None, None))] for k in keys]).reshape(-1, 2)
-    # a bootstrap percentile interval need not contain its estimate (few resamples): never a negative bar
-    err = np.nan_to_num(np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0))
+    err = ci_error_bars(vals, [report["models"][k]["r2_ci"] for k in keys])
     fig, ax = subplots(figsize=(6.4, 3.4))
     ceil = num(report["noise_ceiling_r2"])
     c_lo, c_hi = (num(x) for x in report["noise_ceiling_ci"])

@@ -152,6 +152,97 @@ def test_rollout_on_a_hand_built_two_layer_attention():
     assert np.allclose(rollout([a1, a2]).sum(1), 1.0)
 
 
+def test_divided_space_time_rollout_by_hand():
+    """TimeSformer: the temporal step moves relevance across frames; a spatial-only rollout cannot."""
+    from bgs_hf.eval.attention import divided_rollout
+
+    # 2 frames, 1 patch position, 1 head, 1 layer. Frame 0: everyone attends the patch; frame 1: the CLS copy.
+    spatial = np.array([[[[0.0, 1.0], [0.0, 1.0]]], [[[1.0, 0.0], [1.0, 0.0]]]])  # (T=2, 1, 2, 2)
+    temporal = np.array([[[[0.0, 1.0], [0.0, 1.0]]]])  # (P=1, 1, T, T): both frames attend frame 1
+    # by hand (residual 0.5): spatial rows S0 = [[.5,.5],[0,1]], S1 = [[1,0],[.5,.5]]; CLS = mean of the copies'
+    # rows -> CLS .75, patch@frame0 .25, patch@frame1 0; temporal rows [.5,.5] (frame 0), [0,1] (frame 1) ->
+    # patch@frame0 = .25*.5 = .125, patch@frame1 = .25*.5 = .125
+    np.testing.assert_allclose(divided_rollout([spatial], [temporal]), [[0.125], [0.125]], atol=1e-12)
+    # the spatial-only answer (all relevance on frame 0) is what the rollout gave before
+    np.testing.assert_allclose(rollout([spatial])[:, 0, 1:], [[0.5], [0.0]], atol=1e-12)
+
+
+def _dense_divided_rollout(spatial, temporal):
+    """(T, P) reference: full (1+TP)² token-mixing matrices of a TimesformerLayer, tokens [CLS, (p, t)]."""
+    n_frames, n_pos = spatial[0].shape[0], spatial[0].shape[-1] - 1
+    n = 1 + n_frames * n_pos
+    idx = lambda p, t: 1 + p * n_frames + t  # noqa: E731 - TimesformerModel's token order
+    result = np.eye(n)
+    for s, tm in zip(spatial, temporal):
+        s = 0.5 * np.eye(n_pos + 1) + 0.5 * np.asarray(s, np.float64).mean(1)
+        tm = 0.5 * np.eye(n_frames) + 0.5 * np.asarray(tm, np.float64).mean(1)
+        m_t, m_s = np.eye(n), np.zeros((n, n))
+        for p in range(n_pos):
+            for t in range(n_frames):
+                m_t[idx(p, t)] = 0
+                for u in range(n_frames):
+                    m_t[idx(p, t), idx(p, u)] = tm[p, t, u]
+        for t in range(n_frames):
+            cols = [0] + [idx(q, t) for q in range(n_pos)]
+            m_s[0, cols] += s[t, 0] / n_frames
+            for p in range(n_pos):
+                m_s[idx(p, t), cols] = s[t, 1 + p]
+        result = m_s @ m_t @ result
+    return result[0, 1:].reshape(n_pos, n_frames).T
+
+
+def test_timesformer_rollout_maps_include_the_temporal_attention():
+    """transformers returns only TimeSformer's spatial attention; the map used to be a per-frame spatial rollout."""
+    from bgs_hf.eval.attention import rollout_maps
+    from bgs_hf.models import build_embedder
+
+    torch.manual_seed(0)
+    model = build_embedder("tiny-random-timesformer", head=None, lora=None).eval()
+    with torch.no_grad():  # peaked attention, so the temporal step matters
+        for name, prm in model.backbone.named_parameters():
+            if name.endswith("qkv.weight"):
+                prm.mul_(60.0)
+    temporal = []
+
+    def keep(mod, args, _):  # the temporal attention recomputed from its input, as TimesformerSelfAttention does
+        x = args[0]
+        b, n, c = x.shape
+        qkv = mod.qkv(x).reshape(b, n, 3, mod.num_heads, c // mod.num_heads).permute(2, 0, 3, 1, 4)
+        temporal.append(((qkv[0] @ qkv[1].transpose(-2, -1)) * mod.scale).softmax(-1).numpy())
+
+    handles = [layer.temporal_attention.attention.register_forward_hook(keep) for layer in model.backbone.encoder.layer]
+    clip = torch.randn(model.frame_policy.num_frames, 3, 32, 32)
+    with torch.no_grad():
+        out = model.backbone(pixel_values=clip[None], output_attentions=True)
+    for h in handles:
+        h.remove()
+    ref = _dense_divided_rollout([a.numpy() for a in out.attentions], temporal)
+    ref = ref.reshape(-1, 4, 4) / ref.sum()
+    maps = rollout_maps(model, clip)
+    assert maps.shape == (4, 4, 4)
+    np.testing.assert_allclose(maps, ref, atol=1e-6)
+    # the temporal attention does move relevance: a spatial-only rollout is not this map
+    spatial_only = rollout([a.numpy() for a in out.attentions])[:, 0, 1:].reshape(-1, 4, 4)
+    assert np.abs(spatial_only / spatial_only.sum() - maps).max() > 1e-3
+
+
+def test_attention_overlays_share_one_colour_scale(tmp_path, monkeypatch):
+    """Each model's overlay was scaled to its own maximum: a flat map looked as bright as a peaked one."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.attention import plot_overlays
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    flat, peaked = np.full((2, 2, 2), 1 / 8), np.zeros((2, 2, 2))
+    peaked[0, 0, 0] = 1.0
+    plot_overlays(np.zeros((4, 16, 16, 3), np.uint8), {"pretrained": flat, "bgs": peaked}, tmp_path / "o.png")
+    (fig,) = drawn
+    clims = {im.get_clim() for ax in fig.axes for im in ax.get_images() if im.get_cmap().name == "inferno"}
+    assert clims == {(0.0, 1.0)}
+    assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
+
+
 def test_mask_mass_divergence_and_token_masks():
     maps = np.zeros((2, 2, 2))
     maps[0, 0, 0] = 0.75
@@ -277,6 +368,52 @@ def test_the_report_says_why_an_analysis_is_missing_and_reads_a_result_without_f
     no_fit = {k: v for k, v in res.items() if k != "fit"}
     (tmp_path / "evaluation.json").write_text(json.dumps(no_fit))
     assert load_run(tmp_path)[1]["probes"]["skipped"] == "no training clips"
+
+
+def test_the_fit_figure_puts_the_ceiling_over_r2_alone_with_its_band_and_the_r2_cis(tmp_path, monkeypatch):
+    """fit.png drew the R² noise ceiling as one dashed line across the accuracy bars too, with no band, no CI bars
+    and no legend entry; the accuracies had no chance line."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.suite import _plot_bars
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    fits = {"pretrained": {"R²": 0.1, "3-way acc": 0.4, "2-way acc": 0.6},
+            "bgs": {"R²": 0.2, "3-way acc": 0.45, "2-way acc": 0.65}}
+    _plot_bars(fits, tmp_path / "fit.png", ylabel="R² or accuracy", title="t",
+               errors={"pretrained": {"R²": (0.05, 0.15)}, "bgs": {"R²": (0.1, 0.3)}},
+               refs={"R²": ("noise ceiling", 0.4, (0.35, 0.45)), "3-way acc": ("chance", 1 / 3, None),
+                     "2-way acc": ("chance", 1 / 2, None)})
+    (ax,) = drawn[0].axes
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"noise ceiling", "noise ceiling: range over split-halves", "chance"} <= set(legend)
+    (ceiling,) = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_label() == "noise ceiling"]
+    (segment,) = ceiling.get_segments()
+    np.testing.assert_allclose(segment, [[-0.45, 0.4], [0.45, 0.4]])  # over the R² group only
+    bars = [c for c in ax.containers if hasattr(c, "errorbar") and c.errorbar is not None]
+    assert len(bars) == 2  # one CI per model
+
+
+def test_the_report_prints_n_a_for_undefined_statistics_and_names_each_map(tmp_path):
+    """evaluation.md printed "–" where the CLI and the quickstart print n/a (no ceiling on a few judgments), and
+    called every map an attention rollout (a TimeSformer map was spatial-only, a CNN has no attention)."""
+    from bgs_hf.eval.attention import METHODS
+    from bgs_hf.eval.report import build_sections, render
+
+    res = {"models": {}, "split": "val", "data": "toy", "n_clips": 6, "n_pairs": 3, "n_judgments": 1,
+           "noise_ceiling_r2": None, "noise_ceiling_ci": [None, None],
+           "fit": {"bgs": {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": None, "rsa_spearman": 0.3,
+                           "rsa_pearson": None, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}},
+           "attention": {"models": {"pretrained": {"grid": [8, 14, 14], "method": METHODS["timesformer"]},
+                                    "bgs": {"skipped": "the backbone does not expose attention weights"}}}}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "| toy | val | 6 | 3 | 1 | n/a [n/a, n/a] |" in md
+    assert "| bgs | 0.100 | [0.000, 0.200] | n/a | 0.300 | n/a | 0.500 | 0.600 |" in md
+    assert "divided space-time attention (temporal + spatial)" in md and "8×14×14" in md
+    assert "not run (the backbone does not expose attention weights)" in md
+    assert "n/a [n/a, n/a]" in page
 
 
 def test_evaluate_passes_the_language_model_and_captions_to_the_suite(tmp_path, monkeypatch):

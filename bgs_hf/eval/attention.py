@@ -2,9 +2,11 @@
 
 Per layer the attention is averaged over heads, the residual path is added (``0.5·A + 0.5·I``), rows are
 renormalised, and the layers are multiplied from first to last. A token's relevance is then the rollout
-row of the pooled output: the CLS row for CLS models (TimeSformer, CLIP: spatial attention per frame),
-the mean of all rows for mean-pooled models (VideoMAE, V-JEPA 2). Maps live on the token grid
-``(T', g, g)`` with T' = frames / tubelet and g = image / patch.
+row of the pooled output (:data:`METHODS` says which, per family): the CLS row for TimeSformer (its divided
+space-time layers roll out as the temporal step then the spatial step, so relevance moves across frames; the
+per-frame CLS copies are averaged as the model averages them); the CLS row of each frame for CLIP, an image
+model whose frames never meet; the mean of all rows for mean-pooled models without a CLS (VideoMAE, V-JEPA 2).
+Maps live on the token grid ``(T', g, g)`` with T' = frames / tubelet and g = image / patch.
 
 Convolutional backbones (``bgs_conv3d``) have no attention; for them the map is each location's contribution to
 the mean-pooled feature, ``h_i · mean_j h_j`` (non-negative after ReLU), on the last block's ``(T', g, g)`` grid.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,18 +32,60 @@ from bgs_hf.errors import BGSInputError
 logger = logging.getLogger(__name__)
 
 
+#: What the map of each family shows (reported next to the maps, so nobody reads a spatial-only map as more).
+METHODS: dict[str, str] = {
+    "timesformer": "rollout of the CLS token through divided space-time attention (temporal + spatial)",
+    "clip": "rollout of each frame's CLS token (spatial only: an image model), frames averaged",
+    "vjepa2": "rollout of the mean-pooled output over all tokens (no CLS token)",
+    "videomae": "rollout of the mean-pooled output over all tokens (no CLS token)",
+    "bgs_conv3d": "each location's contribution to the mean-pooled feature (no attention)",
+}
+
+
+def _mix(attention: Any, residual: float) -> np.ndarray:
+    """One attention step as a token-mixing matrix: heads averaged, residual identity added, rows renormalised."""
+    a = np.asarray(attention, dtype=np.float64).mean(axis=-3)
+    a = residual * np.eye(a.shape[-1]) + (1.0 - residual) * a
+    return a / a.sum(axis=-1, keepdims=True)
+
+
 def rollout(attentions: Sequence[Any], residual: float = 0.5) -> np.ndarray:
     """``(..., N, N)`` rollout from per-layer attentions ``(..., heads, N, N)`` (first layer first)."""
     result = None
     for a in attentions:
-        a = np.asarray(a, dtype=np.float64).mean(axis=-3)
-        n = a.shape[-1]
-        a = residual * np.eye(n) + (1.0 - residual) * a
-        a = a / a.sum(axis=-1, keepdims=True)
+        a = _mix(a, residual)
         result = a if result is None else a @ result
     if result is None:
         raise BGSInputError("attention rollout needs at least one layer of attentions")
     return result
+
+
+def divided_rollout(spatial: Sequence[Any], temporal: Sequence[Any], residual: float = 0.5) -> np.ndarray:
+    """``(T, P)`` CLS relevance of a divided space-time model (TimeSformer), first layer first.
+
+    ``spatial[l]``: ``(T, heads, 1+P, 1+P)``, per frame, the CLS copy first; ``temporal[l]``: ``(P, heads, T, T)``,
+    per patch position. A layer is ``x ↦ S(Tm(x))``: the temporal step mixes each position across frames (the CLS
+    is left alone), the spatial step mixes each frame with its CLS copy, and the new CLS is the mean over frames
+    of the copies (TimesformerLayer). Only the CLS row is needed, so it is carried back from the last layer as a
+    vector instead of multiplying ``(1+TP)²`` matrices.
+    """
+    if len(spatial) != len(temporal) or not spatial:
+        raise BGSInputError(f"divided rollout needs as many temporal as spatial layers (got {len(temporal)} "
+                            f"and {len(spatial)})")
+    n_frames, n_pos = np.shape(spatial[0])[0], np.shape(spatial[0])[-1] - 1
+    cls, rel = 1.0, np.zeros((n_frames, n_pos))  # the CLS output's row over [CLS, (frame, position)]
+    for s, t in zip(reversed(spatial), reversed(temporal)):
+        s, t = _mix(s, residual), _mix(t, residual)  # (T, 1+P, 1+P), (P, T, T)
+        if s.shape != (n_frames, n_pos + 1, n_pos + 1) or t.shape != (n_pos, n_frames, n_frames):
+            raise BGSInputError(f"divided rollout: spatial {s.shape} and temporal {t.shape} do not fit "
+                                f"{n_frames} frames x {n_pos} positions")
+        # spatial step: the CLS row is the frames' mean of the copies' rows; a patch row stays in its frame
+        new_cls = cls * s[:, 0, 0].mean() + np.einsum("tp,tp->", rel, s[:, 1:, 0])
+        rel = cls * s[:, 0, 1:] / n_frames + np.einsum("tp,tpq->tq", rel, s[:, 1:, 1:])
+        # temporal step: a patch row stays at its position; the CLS passes through
+        rel = np.einsum("tp,ptu->up", rel, t)
+        cls = new_cls
+    return rel
 
 
 def _base(model: Any) -> Any:
@@ -59,6 +104,37 @@ def eager_attention(backbone: Any) -> Iterator[None]:
     finally:
         if changed:
             backbone.set_attn_implementation(old)
+
+
+@contextlib.contextmanager
+def temporal_attentions(backbone: Any) -> Iterator[list[Any]]:
+    """Collect TimeSformer's temporal attention weights, first layer first, during the forward inside.
+
+    Why: ``TimesformerLayer`` calls its temporal attention without ``output_attentions``, so ``outputs.attentions``
+    holds only the spatial step. A pre-hook turns the flag on for the temporal self-attention alone (the layer
+    reads only the first output) and a hook keeps the weights.
+    """
+    found: list[Any] = []
+    handles = []
+
+    def want_weights(_: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        if len(args) > 1:
+            return (args[0], True, *args[2:]), kwargs
+        return args, {**kwargs, "output_attentions": True}
+
+    def keep(_: Any, __: Any, output: Any) -> None:
+        found.append(output[1].detach())
+
+    for layer in backbone.modules():
+        inner = getattr(getattr(layer, "temporal_attention", None), "attention", None)
+        if inner is not None:
+            handles += [inner.register_forward_pre_hook(want_weights, with_kwargs=True),
+                        inner.register_forward_hook(keep)]
+    try:
+        yield found
+    finally:
+        for h in handles:
+            h.remove()
 
 
 def token_grid(model: Any) -> tuple[int, int, bool]:
@@ -96,7 +172,7 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
     was_training = base.training
     base.eval()
     try:
-        with torch.no_grad(), eager_attention(base.backbone):
+        with torch.no_grad(), eager_attention(base.backbone), temporal_attentions(base.backbone) as temporal:
             out = base._backbone_outputs(x, output_attentions=True)  # noqa: SLF001 - the embedder's own input path
     finally:
         base.train(was_training)
@@ -105,18 +181,22 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
         return contribution_maps(out.last_hidden_state[0].float().cpu().numpy(), g)
     if not att or any(a is None for a in att):
         raise BGSInputError(f"{base.spec.name}: the backbone does not expose attention weights")
-    r = rollout([a.float().cpu().numpy() for a in att])
-    if per_frame_cls:  # (T, 1+g², 1+g²) spatial attention per frame: the CLS row, per frame
-        rel = r[:, 0, 1:]
-        if rel.shape[-1] != g * g:
-            raise BGSInputError(f"{base.spec.name}: {rel.shape[-1]} patch tokens, expected {g * g}")
-        maps = rel.reshape(-1, g, g)
+    att = [a.float().cpu().numpy() for a in att]
+    n_frames = int(x.shape[1])
+    if base.spec.family == "timesformer" and temporal:  # divided space-time: (T, P)
+        rel = divided_rollout(att, [t.float().cpu().numpy() for t in temporal])
+    elif base.spec.family == "timesformer":  # joint space-time: one attention over [CLS, (position, frame)]
+        rel = rollout(att)[0, 0, 1:]
+        if rel.size % n_frames:
+            raise BGSInputError(f"{base.spec.name}: {rel.size} patch tokens do not split into {n_frames} frames")
+        rel = rel.reshape(-1, n_frames).T
+    elif per_frame_cls:  # image model, (T, 1+g², 1+g²) spatial attention per frame: the CLS row, per frame
+        rel = rollout(att)[:, 0, 1:]
     else:  # mean pooling over every token: average the rows
-        rel = r[0].mean(axis=0)
-        if rel.size % (g * g):
-            raise BGSInputError(f"{base.spec.name}: {rel.size} tokens is not a multiple of the {g}x{g} grid")
-        maps = rel.reshape(-1, g, g)
-    maps = np.clip(maps, 0, None)
+        rel = rollout(att)[0].mean(axis=0)
+    if rel.size % (g * g) or (per_frame_cls and rel.shape[-1] != g * g):
+        raise BGSInputError(f"{base.spec.name}: {rel.shape[-1]} patch tokens do not fill the {g}x{g} grid")
+    maps = np.clip(rel.reshape(-1, g, g), 0, None)
     return maps / maps.sum()
 
 
@@ -184,13 +264,20 @@ def load_masks_for(data: Any) -> dict[str, np.ndarray] | None:
 
 def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
                   n_times: int = 4) -> Path:
-    """Rows: the frames, then each model's rollout upsampled over them; columns: times across the clip."""
+    """Rows: the frames, then each model's map upsampled over them; columns: times across the clip.
+
+    Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
+    so a brighter row means more concentrated relevance, not a different per-model maximum.
+    """
     from bgs_hf.viz.figure import subplots
 
     t_frames = frames.shape[0]
     cols = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
-    fig, axes = subplots(len(rows), n_times, figsize=(1.5 * n_times, 1.5 * len(rows)), squeeze=False)
+    vmax = max((float(np.max(m)) for m in maps.values()), default=0.0) or 1.0
+    fig, axes = subplots(len(rows), n_times, figsize=(1.5 * n_times + 0.8, 1.5 * len(rows)), squeeze=False,
+                         layout="constrained")
+    image = None
     for r, name in enumerate(rows):
         for c, f in enumerate(cols):
             ax = axes[r, c]
@@ -199,16 +286,19 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
                 m = maps[name]
                 tm = m[min(int(f * m.shape[0] / t_frames), m.shape[0] - 1)]
                 h, w = frames.shape[1:3]
-                ax.imshow(tm, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
-                          vmin=0, vmax=float(m.max()) or 1.0)
+                image = ax.imshow(tm, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
+                                  vmin=0, vmax=vmax)
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
                 ax.set_ylabel(name, fontsize=7)
             if r == 0:
                 ax.set_title(f"frame {f}", fontsize=7)
+    if image is not None:
+        bar = fig.colorbar(image, ax=list(axes[1:].ravel()), shrink=0.9)
+        bar.set_label("share of relevance per token", fontsize=7)
+        bar.ax.tick_params(labelsize=6)
     fig.suptitle(title or "attention rollout", fontsize=8)
-    fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
     return path
@@ -237,7 +327,8 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], 
             result["models"][name] = {"skipped": str(err)}
             continue
         maps[name] = mm
-        entry: dict[str, Any] = {"grid": list(mm[0].shape)}
+        family = _base(model).spec.family
+        entry: dict[str, Any] = {"grid": list(mm[0].shape), "method": METHODS.get(family, f"rollout ({family})")}
         if masks is not None:
             tubelet, g, _ = token_grid(model)
             base = _base(model)
@@ -278,6 +369,7 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], 
             top, left = (frames.shape[1] - pol.crop) // 2, (frames.shape[2] - pol.crop) // 2
             frames = frames[:, top : top + pol.crop, left : left + pol.crop]
             figs.append(str(plot_overlays(frames, {n: maps[n][k] for n in names}, out_dir / f"attention_{k}.png",
-                                          title=f"attention rollout: {ids[k]}")))
+                                          title=textwrap.fill(f"{ids[k]}: " + "; ".join(dict.fromkeys(
+                                              result["models"][n]["method"] for n in names)), 70))))
         result["figures"] = figs
     return result

@@ -20,23 +20,23 @@ from bgs_hf.errors import BGSInputError
 Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, caption)
 
 
+# An undefined statistic (None in JSON, NaN in memory) reads "n/a", as in every other output (bgs_hf._format); "–"
+# is kept for a cell that does not apply (a model a run does not have).
 def _f(x: Any, nd: int = 3) -> str:
-    if x is None:
-        return "–"
     if isinstance(x, (list, tuple)) and len(x) == 2:
         return f"[{_f(x[0], nd)}, {_f(x[1], nd)}]"
-    if isinstance(x, float):
-        return fmt(x, f".{nd}f", "–")
+    if isinstance(x, float) or x is None:
+        return fmt(x, f".{nd}f")
     return str(x)
 
 
 def _pct(x: Any) -> str:
-    text = fmt(x, ".1f", "")
-    return text + "%" if text else "–"
+    text = fmt(x, ".1f")
+    return text + "%" if text != "n/a" else text
 
 
 def _p(x: Any) -> str:
-    return fmt(x, ".3g", "–")
+    return fmt(x, ".3g")
 
 
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
@@ -86,7 +86,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
         if pt[2]:
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]
-        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; dashed: noise ceiling")))
+        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: range over split-halves); dotted: chance")))
     if has("layers"):
         t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
                         lambda r: [[n, row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
@@ -157,9 +157,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     elif any("transfer" in r for _, r, _ in runs):
         sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
     if has("attention"):
-        t = _runs_table(runs, ["model", "agent mass", "agent area (uniform)", "clips", "token grid"],
-                        lambda r: [[n, _f(v.get("agent_mass")), _f(v.get("agent_area")), v.get("n_masked_clips"),
-                                    "×".join(map(str, v.get("grid", []))) or v.get("skipped")]
+        t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
+                        lambda r: [[n, v.get("method", "attention rollout"), _f(v.get("agent_mass")),
+                                    _f(v.get("agent_area")), v.get("n_masked_clips", "–"),
+                                    "×".join(map(str, v.get("grid", []))) or f"not run ({v.get('skipped')})"]
                                    for n, v in r.get("attention", {}).get("models", {}).items()])
         d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
                         lambda r: [[" vs ".join(r["attention"]["divergence"]["between"]),
@@ -168,10 +169,13 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                     _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
                                     _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
                         if "divergence" in r.get("attention", {}) else [])
-        sections.append(("Attention", [("text", "Attention rollout of the pooled output (convolutional backbones: "
-                                        "each location's contribution to the mean-pooled feature). Agent mass: "
-                                        "share of the map on the interacting agents' pixels; agent area: the share "
-                                        "those pixels cover (what uniform attention would give)."), t, d]
+        sections.append(("Attention", [("text", "Attention rollout (Abnar & Zuidema 2020: heads averaged, identity "
+                                        "added, rows renormalised, layers multiplied) of the pooled output; the "
+                                        "map column says which rollout each model gets (convolutional backbones "
+                                        "have no attention: each location's contribution to the mean-pooled "
+                                        "feature). Agent mass: share of the map on the interacting agents' pixels; "
+                                        "agent area: the share those pixels cover (what uniform attention would "
+                                        "give)."), t, d]
                          + _images(runs, "attention", "attention rollout overlays")))
     if has("motion"):
         def motion_rows(r: dict) -> list[list[Any]]:

@@ -106,9 +106,15 @@ def _rel(path: str, root: Path) -> str:
 
 
 def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, title: str,
-               ref: float | None = None) -> str:
-    """Grouped bars: one group per key of the inner dicts, one bar per outer key (model)."""
-    from bgs_hf.viz.figure import subplots
+               errors: dict[str, dict[str, Any]] | None = None,
+               refs: dict[str, tuple[str, float, Any]] | None = None) -> str:
+    """Grouped bars: one group per key of the inner dicts, one bar per outer key (model).
+
+    ``errors[model][group]``: a ``(lo, hi)`` interval drawn as an error bar. ``refs[group] = (label, value, band)``:
+    a reference line over that group alone (the noise ceiling belongs to R², chance to an accuracy), dashed with an
+    ``(lo, hi)`` band behind it, dotted without.
+    """
+    from bgs_hf.viz.figure import ci_error_bars, subplots
 
     models = list(groups)
     cats = sorted({c for g in groups.values() for c in g}, key=lambda c: list(next(iter(groups.values()))).index(c)
@@ -117,15 +123,27 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     w = 0.8 / max(len(models), 1)
     fig, ax = subplots(figsize=(1.4 + 0.9 * len(cats) * max(1, len(models) / 2), 3.0))
     for k, m in enumerate(models):
-        vals = [groups[m].get(c, np.nan) for c in cats]
-        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=m)
-    if ref is not None:
-        ax.axhline(ref, color="grey", ls="--", lw=0.8)
+        vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
+        err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
+        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=m, yerr=err, capsize=2,
+               error_kw={"lw": 0.8})
+    for c, (label, value, band) in (refs or {}).items():
+        if c not in cats:
+            continue
+        lo_x, hi_x = x[cats.index(c)] - 0.45, x[cats.index(c)] + 0.45
+        lo, hi = (np.nan, np.nan) if band is None else (np.nan if v is None else float(v) for v in band)
+        if np.isfinite([lo, hi]).all():
+            ax.fill_between([lo_x, hi_x], lo, hi, color="0.85", zorder=0, label=f"{label}: range over split-halves")
+        if value is not None and np.isfinite(value):
+            ax.hlines(value, lo_x, hi_x, colors="0.3", linestyles="--" if band is not None else ":", lw=1.0,
+                      zorder=3, label=label)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(x, cats, fontsize=7, rotation=20)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # one entry per label (chance is drawn over two groups)
+    ax.legend(unique.values(), unique.keys(), fontsize=7, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return str(path)
@@ -274,8 +292,10 @@ def run_suite(
         res["paired"] = paired
         res["figures"]["fit"] = _plot_bars(
             {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
-             for n, f in fits.items()}, out / "fit.png", ylabel="value", title=f"Behavioural fit ({split})",
-            ref=test.ceiling_r2)
+             for n, f in fits.items()}, out / "fit.png", ylabel="R² or accuracy", title=f"Behavioural fit ({split})",
+            errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
+            refs={"R²": ("noise ceiling", test.ceiling_r2, test.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),
+                  "2-way acc": ("chance", 1 / 2, None)})
         res["timings_s"]["fit"] = time.perf_counter() - t0
 
     # ---- layer-wise
@@ -374,7 +394,8 @@ def run_suite(
         res["motion"] = motion
         res["figures"]["motion"] = _plot_bars(
             {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
-             for n, m in motion.items()}, out / "motion.png", ylabel=f"R² ({split})", title="Motion controls")
+             for n, m in motion.items()}, out / "motion.png", ylabel=f"R² ({split})", title="Motion controls",
+            errors={n: {k: v.get("r2_ci") for k, v in m.items()} for n, m in motion.items()})
         res["timings_s"]["motion"] = time.perf_counter() - t0
 
     res["timings_s"]["total"] = time.perf_counter() - t_start
