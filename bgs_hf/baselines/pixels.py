@@ -8,7 +8,6 @@ the same, and compared by cosine similarity. A model that does not beat this is 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,8 +18,6 @@ from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.rsa import cosine_similarity_matrix
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,9 @@ from bgs_hf.data.checks import ROW, Problems
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig, assign_splits, normalise_stimulus_set, unknown_labels
 from bgs_hf.errors import BGSInputError
+
+if TYPE_CHECKING:
+    import datasets
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +31,7 @@ JUDGMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def clip_features(rating_columns: list[str]):  # noqa: ANN201 - datasets.Features, imported lazily
+def clip_features(rating_columns: list[str]) -> datasets.Features:
     import datasets
 
     feats = {
@@ -41,7 +44,7 @@ def clip_features(rating_columns: list[str]):  # noqa: ANN201 - datasets.Feature
     return datasets.Features(feats)
 
 
-def judgment_features():  # noqa: ANN201
+def judgment_features() -> datasets.Features:
     import datasets
 
     return datasets.Features(

@@ -18,9 +18,6 @@ from bgs_hf.data.splits import inside, mixed_count
 if TYPE_CHECKING:
     import datasets
 
-#: split names accepted by :meth:`OddOneOutData.triplets`; ``fit`` = ``train`` ∪ ``val``.
-SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test", "fit")
-
 #: for each odd position, the two positions the human kept together.
 _KEPT_POSITIONS = np.array([[1, 2], [0, 2], [0, 1]], dtype=np.int64)
 

@@ -258,7 +258,7 @@ def read_hub(
     _require(clips, ("clip_id",), clips_where, problems)
     dup = clips["clip_id"].duplicated().to_numpy()
     problems.add_rows(clips_where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
-    _check_integer_ids(clips, clips_where, problems)
+    _check_integer_ids(clips, clips_where)
     hub_splits = sorted(clips[HF_SPLIT].unique())
     if "stimulus_set" not in clips.columns and len(hub_splits) > 1:
         known = [STIMULUS_SET_ALIASES.get(str(v).lower()) for v in hub_splits]
@@ -326,7 +326,7 @@ def read_hub(
                   problems=problems)
 
 
-def _check_integer_ids(clips: pd.DataFrame, where: Path, problems: Problems) -> None:
+def _check_integer_ids(clips: pd.DataFrame, where: Path) -> None:
     """Judgments name clips by ROW position; clip ids that are the numbers 0..N-1 in another order would be read
     as positions by anyone who wrote the judgments in terms of ids: say loudly which reading is used."""
     ids = [str(v).strip() for v in clips["clip_id"]]

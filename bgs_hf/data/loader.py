@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from bgs_hf.data.checks import Problems, StopChecks
@@ -11,8 +10,6 @@ from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing
 from bgs_hf.data.release import TRIPLETS, find_release_data_dir, read_release
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
-
-logger = logging.getLogger(__name__)
 
 
 def resolve_source(source: str | Path) -> tuple[str, Path]:

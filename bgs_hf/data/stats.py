@@ -66,12 +66,13 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
     }
 
 
-def _finite(x: float) -> float | None:
+def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
 def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> dict[str, Any]:
-    """All statistics of issue 2 item 8, JSON-ready (nan -> null)."""
+    """:func:`count_stats` plus the human noise ceilings every model number is read against (split-half R² on
+    the test judgments, repeated-triplet agreement), JSON-ready (nan -> null)."""
     from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 
     out = count_stats(data)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
-
-logger = logging.getLogger(__name__)
 
 
 def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True) -> None:

@@ -8,7 +8,6 @@ the rest feeds the Jinja template ``hub_cards/model_card.md.j2``. Every number c
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,8 +20,6 @@ from huggingface_hub.utils import yaml_dump
 from bgs_hf._format import fmt, hub_license_id
 from bgs_hf.hub.run_info import RunInfo
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
-
-logger = logging.getLogger(__name__)
 
 CARDS_DIR = HUB_CARDS_DIR
 MODEL_CARD_TEMPLATE = CARDS_DIR / "model_card.md.j2"

@@ -100,10 +100,6 @@ def model_odd_one_out(sim3: np.ndarray) -> int:
     return int(2 - int(np.argmax(pairs)))
 
 
-def _atomic_save(path: Path, arr: np.ndarray) -> None:
-    save_npy(path, arr)
-
-
 # ------------------------------------------------------------------------------------------ catalogue
 @dataclass
 class Catalogue:
@@ -268,7 +264,7 @@ class SpaceBackend:
 
     def __init__(
         self, config: SpaceConfig, models: ModelPair | None = None, catalogue: Catalogue | None = None
-    ):
+    ) -> None:
         from bgs_hf.video import ClipCache
 
         self.config = config
@@ -314,8 +310,8 @@ class SpaceBackend:
         except (OSError, ValueError):
             pass
         pre, bgs = self._embed_paths(self.catalogue.paths, self.clip_cache)
-        _atomic_save(folder / "pretrained.npy", pre)
-        _atomic_save(folder / "aligned.npy", bgs)
+        save_npy(folder / "pretrained.npy", pre)
+        save_npy(folder / "aligned.npy", bgs)
         return pre, bgs
 
     # -- untrusted uploads ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from peft import LoraConfig, PeftModel
 from torch import nn
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.models.registry import BackboneSpec, get_backbone_spec
+from bgs_hf.models.registry import POOLINGS, BackboneSpec, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class BGSEmbedder(nn.Module):
     def __init__(self, backbone: nn.Module, spec: BackboneSpec, head: HeadConfig | None = None,
                  frame_policy: FramePolicy | None = None) -> None:
         super().__init__()
-        if spec.pooling not in ("mean", "cls", "frame-mean"):
+        if spec.pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {spec.pooling!r}")
         self.backbone = backbone
         self.spec = spec

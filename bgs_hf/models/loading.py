@@ -186,7 +186,6 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
                             f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder) from None
     model = BGSEmbedder(backbone, spec, HeadConfig.from_dict(cfg.get("head")), FramePolicy.from_dict(cfg["frame_policy"]))
-    model._bgs_folder = str(folder)  # noqa: SLF001 - lets load_model reuse the download
     return model
 
 

@@ -39,6 +39,8 @@ DEFAULT_BACKBONE = "bgs-tiny-conv3d-fg"
 OWN_MODEL_CLASSES = {"BGSConv3dModel": "bgs_hf.models.conv3d"}
 TINY_PREFIX = "tiny-random-"
 PROCESSOR_FILES = ("video_preprocessor_config.json", "preprocessor_config.json")
+#: How ``BGSEmbedder`` reduces a backbone's tokens to one vector per clip (V-JEPA 2 has no CLS token, CLIP sees
+#: frames one by one): token mean, the CLS token, or the per-frame pooled output averaged over time.
 POOLINGS = ("mean", "cls", "frame-mean")
 
 IMAGENET = {"image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}
@@ -358,7 +360,7 @@ def _read_hub_processor(repo_id: str, revision: str | None) -> dict[str, Any] | 
     return None
 
 
-def _detect_family(model_type: str, where: str, trust_remote_code: bool) -> Family:
+def _detect_family(model_type: str, where: str) -> Family:
     fam = _BY_MODEL_TYPE.get(model_type)
     if fam is None:
         raise BGSInputError(
@@ -417,7 +419,7 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) 
         raw = json.loads(cfg_path.read_text())
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=cfg_path) from err
-    family = _detect_family(str(raw.get("model_type")), str(cfg_path), trust_remote_code)
+    family = _detect_family(str(raw.get("model_type")), str(cfg_path))
     config = _config_class(family).from_pretrained(str(folder))
     return _spec(family, name, source, config, _read_local_processor(folder), str(folder), trust_remote_code)
 
@@ -455,7 +457,7 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
             f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
             f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
         ) from err
-    family = _detect_family(str(raw.model_type), name, trust_remote_code)
+    family = _detect_family(str(raw.model_type), name)
     revision = _hub_commit(name)
     pin = {"revision": revision} if revision else {}
     config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code, **pin)

@@ -25,11 +25,12 @@ def _probe_table(probe: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def render_model_card(
+def render_videomae_card(
     log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "", notes: str = "",
     reproduce: str | None = None,
 ) -> str:
-    """Markdown (with Hub YAML front matter) describing data, objective, architecture, steps and loss.
+    """The card of the ``videomae`` backbone (``render_conv3d_card`` is the CNNs'): Markdown with Hub YAML front
+    matter describing data, objective, architecture, steps and loss.
 
     ``notes`` (markdown) becomes an extra section, e.g. a measured comparison of pretraining targets.
     """
@@ -236,7 +237,7 @@ def write_model_card(
     if probe is not None:
         (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n")
     path = out / "README.md"
-    render = render_conv3d_card if "widths" in log["config"]["arch"] else render_model_card
+    render = render_conv3d_card if "widths" in log["config"]["arch"] else render_videomae_card
     path.write_text(render(log, probe, timing_note, notes, reproduce))
     share(out)  # model.safetensors was written 0600
     return path

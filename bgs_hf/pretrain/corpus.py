@@ -7,7 +7,6 @@ reused with random flips; masks and batch order come from a seeded generator, so
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,8 +15,6 @@ import torch
 from tqdm.auto import tqdm
 
 from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD, TinyVideoMAEArch
-
-logger = logging.getLogger(__name__)
 
 #: Maps a seed to a clip's frames, uint8 (T, H, W, 3).
 ClipSource = Callable[[int], np.ndarray]

@@ -64,7 +64,7 @@ def encoder_features(encoder: torch.nn.Module, clips: np.ndarray, batch_size: in
     (N,T,H,W,3)."""
     encoder.eval()
     out = []
-    for i in range(0, len(clips), batch_size):
+    for i in tqdm(range(0, len(clips), batch_size), desc="encoder features", unit="batch"):
         hidden = encoder(pixel_values=to_pixel_values(clips[i : i + batch_size])).last_hidden_state
         out.append(hidden.mean(dim=1).numpy())
     return np.concatenate(out).astype(np.float64)
@@ -156,16 +156,16 @@ def run_probe(
     feats.update(pixel_features(clips))
     results: dict[str, dict[str, list[float]]] = {}
     chance: dict[str, float] = {}
-    for name, y in labels.items():
+    for label, y in labels.items():
         y_arr = np.asarray(y)
         continuous = y_arr.dtype.kind == "f"
         if not continuous:
             _, counts = np.unique(y_arr, return_counts=True)
-            chance[name] = float(counts.max() / counts.sum())
+            chance[label] = float(counts.max() / counts.sum())
         for feat_name, x in feats.items():
             mean, sd = (cv_r2 if continuous else cv_accuracy)(x, y_arr, seed=seed)
-            results.setdefault(feat_name, {})[name] = [round(mean, 4), round(sd, 4)]
-            logger.info("probe %s <- %s: %.3f ± %.3f", name, feat_name, mean, sd)
+            results.setdefault(feat_name, {})[label] = [round(mean, 4), round(sd, 4)]
+            logger.info("probe %s <- %s: %.3f ± %.3f", label, feat_name, mean, sd)
     return {
         "n_clips": n_clips,
         "seeds": f"{seed_offset} .. {seed_offset + n_clips - 1}",

@@ -6,6 +6,7 @@ Rendering API (stable): :class:`SynthConfig`, :func:`sample_scene`, :func:`rende
 
 from __future__ import annotations
 
+from bgs_hf._lazy import lazy_exports
 from bgs_hf.synth.render import RenderedClip, render_background, render_scene, shape_mask, write_video
 from bgs_hf.synth.scene import INTERACTIONS, SHAPES, Scene, SynthConfig, sample_scene, trajectories
 
@@ -23,10 +24,7 @@ __all__ = [
     "write_video",
 ]
 
-
-def __getattr__(name: str):  # lazy: generation pulls in pandas etc.
-    if name in ("generate_socialshapes", "generate_abstract_set"):
-        from bgs_hf.synth import generate
-
-        return getattr(generate, name)
-    raise AttributeError(name)
+# lazy: generation pulls in pandas etc.
+__getattr__ = lazy_exports(
+    "bgs_hf.synth", {"generate_socialshapes": "generate", "generate_abstract_set": "generate"}, globals()
+)

@@ -14,14 +14,10 @@ per-participant dimension weights w_p (log-normal jitter around 1). The similari
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
 
 from bgs_hf.synth.scene import SynthConfig
-
-logger = logging.getLogger(__name__)
 
 #: Release multiplicity profile of repeated triplets: copies -> number of triplets seen that often.
 REPEAT_PROFILE: dict[int, int] = {2: 6012, 3: 1060, 4: 674, 5: 448}

@@ -170,7 +170,7 @@ class ClipDataset(torch.utils.data.Dataset):
     """Map-style dataset of clip tensors for a ``DataLoader`` (workers each get a copy of the cache
     handle; entries they write are shared on disk)."""
 
-    def __init__(self, paths: Sequence[str | Path], policy: FramePolicy, cache: ClipCache | None = None):
+    def __init__(self, paths: Sequence[str | Path], policy: FramePolicy, cache: ClipCache | None = None) -> None:
         self.paths = list(paths)
         self.policy = policy
         self.cache = cache
