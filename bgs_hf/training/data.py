@@ -20,7 +20,7 @@ import torch
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.training.recipes import Recipe
-from bgs_hf.training.sampler import ClipSetSampler, PaperV1Sampler, StepPlan, shard_rows
+from bgs_hf.training.sampler import ClipSetSampler, PaperV1Sampler, StepPlan, clips_per_step_for, shard_rows
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,8 @@ def stack_clips(store: ClipStore, clips: np.ndarray) -> torch.Tensor:
 def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, seed: int, world_size: int = 1
                   ) -> ClipSetSampler | PaperV1Sampler:
     """The step sampler of a recipe over the training triplets/clips; refuses, before any training, a recipe
-    whose smallest step has fewer gradient clips than ``world_size`` processes."""
+    whose smallest step has fewer gradient clips than ``world_size`` processes, naming a ``--clips_per_step``
+    that fits (balanced clip sets can be smaller than ``--clips_per_step``)."""
     if recipe.sampler == "paper-v1":
         sampler: ClipSetSampler | PaperV1Sampler = PaperV1Sampler(
             triplets, human, clips=clips, triplets_per_step=recipe.triplets_per_step,
@@ -99,18 +100,23 @@ def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, 
             rsa_grad_clips=recipe.rsa_grad_clips, seed=seed, use_local=recipe.use_local, use_rsa=recipe.use_rsa,
             min_step_clips=world_size,
         )
-        advice = (f"{recipe.name} embeds 3 clips per judgment, {recipe.triplets_per_step} judgments a step: run "
-                  f"it on at most {int(sampler.step_clip_counts().min())} processes, or use --recipe clip-batched with "
-                  f"--clips_per_step {world_size} or more")
     else:
         sampler = ClipSetSampler(
             triplets, human, clips=clips, clips_per_step=recipe.clips_per_step, seed=seed,
             seed_judgments=recipe.seed_judgments, passes=recipe.passes_per_epoch,
             use_local=recipe.use_local, use_rsa=recipe.use_rsa,
         )
-        advice = f"use --clips_per_step {world_size} or more (it is {recipe.clips_per_step}), or fewer processes"
     fewest = int(sampler.step_clip_counts().min())
     if fewest < world_size:
+        fits = clips_per_step_for(len(sampler.clips), max(world_size, 3))  # and no set too small to train
+        if recipe.sampler == "paper-v1":
+            advice = (f"{recipe.name} embeds 3 clips per judgment, {recipe.triplets_per_step} judgments a step: run "
+                      f"it on at most {fewest} processes"
+                      + (f", or use --recipe clip-batched with --clips_per_step {fits} or more" if fits else ""))
+        elif fits:
+            advice = f"use --clips_per_step {fits} or more (it is {recipe.clips_per_step}), or fewer processes"
+        else:
+            advice = f"use fewer processes ({len(sampler.clips)} training clips cannot give {world_size} one each)"
         raise BGSInputError(f"recipe {recipe.name!r}: its smallest step has {fewest} gradient clips for {world_size} "
                             f"processes (each needs one); {advice}")
     return sampler

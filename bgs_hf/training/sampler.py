@@ -63,6 +63,35 @@ def shard_rows(n_rows: int, world_size: int, rank: int) -> slice:
     return slice(start, start + base + (1 if rank < extra else 0))
 
 
+def balanced_set_sizes(n_clips: int, clips_per_step: int) -> np.ndarray:
+    """Sizes of the clip sets of one pass over ``n_clips`` clips: as few sets as ``clips_per_step`` allows
+    (0 = one set), sizes differing by at most one, so no process of a run gets an empty part."""
+    size = n_clips if clips_per_step == 0 else min(clips_per_step, n_clips)
+    n_sets = math.ceil(n_clips / size)
+    base, extra = divmod(n_clips, n_sets)
+    return np.array([base + (1 if i < extra else 0) for i in range(n_sets)], dtype=np.int64)
+
+
+def clips_per_step_for(n_clips: int, fewest: int) -> int | None:
+    """The smallest ``clips_per_step`` whose every set has at least ``fewest`` clips (balancing can leave sets
+    below ``clips_per_step``: 18 clips in steps of 4 are sets of 4, 4, 4, 3, 3); ``None`` if none does."""
+    return next((k for k in range(max(fewest, 1), n_clips + 1) if balanced_set_sizes(n_clips, k).min() >= fewest),
+                None)
+
+
+def _judged_clips(clips: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The ``clips`` that lie in one of the judgments ``idx``. A training clip in none (its judgments all
+    reach into validation or test) has no triplet and no observed pair, so embedding it cost a forward and
+    backward per epoch and a slot in a clip set, for no loss term; it is left out, with a warning."""
+    judged = np.intersect1d(clips, idx)
+    if len(judged) < len(clips):
+        logger.warning("%d of the %d training clips are in no training judgment: no step embeds them",
+                       len(clips) - len(judged), len(clips))
+    if len(judged) == 0:
+        raise BGSInputError("no training judgment has its three clips among the training clips")
+    return judged
+
+
 def _as_arrays(triplets: Any) -> tuple[np.ndarray, np.ndarray]:
     """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple."""
     if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
@@ -154,7 +183,8 @@ class ClipSetSampler:
 
     ``triplets``: training judgments (TripletArrays or ``(idx, odd)``) with global clip indices.
     ``human``: HumanSimilarity built from the same training triplets (so no held-out pair leaks in).
-    ``clips``: the training clip indices to partition (default: every clip that appears in a judgment).
+    ``clips``: the training clips (default: every clip of a judgment); those in no judgment among them are
+    left out (see :func:`_judged_clips`).
     ``clips_per_step``: global set size (0 = all clips in one step, for the cached-embedding path).
     """
 
@@ -185,24 +215,37 @@ class ClipSetSampler:
         inside[self.clips] = True
         keep = inside[self._idx].all(axis=1) & distinct_rows(self._idx)
         self._idx, self._odd = self._idx[keep], self._odd[keep]
+        self.clips = _judged_clips(self.clips, self._idx)
         self._cov = _Coverage(self._idx, self.n_items)
         self._pairs = _PairTable(self.human)
-        size = len(self.clips) if self.clips_per_step == 0 else min(self.clips_per_step, len(self.clips))
-        self._n_sets = math.ceil(len(self.clips) / size)
+        self._sizes = balanced_set_sizes(len(self.clips), self.clips_per_step)
         self._cache: dict[int, list[np.ndarray]] = {}
+        self._check_set_sizes()
+
+    def _check_set_sizes(self) -> None:
+        """A set of fewer than 3 clips holds no judgment and fewer than 3 pairs (the RSA term's minimum), so
+        its step trains nothing: refused when every step is such a set (the run trained nothing and logged
+        a loss of 0), a warning when balancing leaves a few."""
+        sizes = self.set_sizes()
+        if sizes.max() < 3:
+            raise BGSInputError(f"clip sets of {int(sizes.max())} clips hold no judgment and no RSA term, so no step "
+                                "would train: use --clips_per_step 3 or more (0 = every training clip in one step)")
+        if sizes.min() < 3:
+            logger.warning("%d of the %d clip sets per epoch have 2 clips and train nothing; --clips_per_step %d or "
+                           "more avoids them (it is %d)", int((sizes < 3).sum()), len(sizes),
+                           clips_per_step_for(len(self.clips), 3), self.clips_per_step)
 
     def __len__(self) -> int:
         """Steps per epoch."""
-        return self._n_sets * self.passes
+        return len(self._sizes) * self.passes
 
     def step_clip_counts(self) -> np.ndarray:
         """Gradient clips of each step of an epoch (a run needs at least one per process)."""
         return np.tile(self.set_sizes(), self.passes)
 
     def set_sizes(self) -> np.ndarray:
-        """Balanced set sizes (they differ by at most one), so no process of a run gets an empty part."""
-        base, extra = divmod(len(self.clips), self._n_sets)
-        return np.array([base + (1 if i < extra else 0) for i in range(self._n_sets)], dtype=np.int64)
+        """Sizes of one pass's clip sets (:func:`balanced_set_sizes`)."""
+        return self._sizes.copy()
 
     def epoch_sets(self, epoch: int) -> list[np.ndarray]:
         """The clip sets of one epoch, in step order (deterministic in ``seed`` and ``epoch``)."""
@@ -300,9 +343,10 @@ class PaperV1Sampler:
     def __post_init__(self) -> None:
         self._idx, self._odd = _as_arrays(self.triplets)
         self.n_items = int(np.asarray(self.human.mask).shape[0])
-        self.clips = np.unique(self._idx) if self.clips is None else np.unique(np.asarray(self.clips))
         if len(self._idx) == 0:
             raise BGSInputError("no training judgments (is the train split empty?)")
+        # the RSA clips are drawn from these: a clip in no judgment has no observed pair
+        self.clips = np.unique(self._idx) if self.clips is None else _judged_clips(np.asarray(self.clips), self._idx)
         self._pairs = _PairTable(self.human)
         self._n_steps = math.ceil(len(self._idx) / self.triplets_per_step)
         last = len(self._idx) - (self._n_steps - 1) * self.triplets_per_step

@@ -98,6 +98,24 @@ def _fit_arguments_to_bgs(args: Any) -> None:
     args.metric_for_best_model, chosen = best_model_metric(args.metric_for_best_model)
     if chosen or args.greater_is_better is None:
         args.greater_is_better = True  # every metric BGS evaluation reports is better when higher
+    _fit_plateau_mode(args)
+
+
+def _fit_plateau_mode(args: Any) -> None:
+    """ReduceLROnPlateau watches ``metric_for_best_model`` with torch's default ``mode="min"``. The BGS defaults
+    say ``max``, but any ``--lr_scheduler_kwargs`` (say ``{"patience": 2}``) or a plain TrainingArguments
+    replaced them, and the LR was then halved while validation RSA rose. The mode follows
+    ``greater_is_better`` unless given; a contradicting one is refused."""
+    if str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)) != "reduce_lr_on_plateau":
+        return
+    want = "max" if args.greater_is_better else "min"
+    kwargs = dict(args.lr_scheduler_kwargs or {})
+    given = kwargs.setdefault("mode", want)
+    if given != want:
+        raise BGSInputError(f"--lr_scheduler_kwargs mode {given!r} contradicts {args.metric_for_best_model} "
+                            f"(greater_is_better={args.greater_is_better}): the plateau would lower the learning "
+                            f"rate while the metric improves; use mode {want!r} or leave it out")
+    args.lr_scheduler_kwargs = kwargs
 
 
 #: what :meth:`BGSTrainer.score` reports, i.e. what ``metric_for_best_model`` may name (with the ``eval_`` prefix)
