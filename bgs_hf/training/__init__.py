@@ -16,8 +16,7 @@ Heavy imports (transformers) happen only when ``BGSTrainer``/``train_bgs`` are u
 
 from __future__ import annotations
 
-from typing import Any
-
+from bgs_hf._lazy import lazy_exports
 from bgs_hf.training.args import BGS_TRAINING_DEFAULTS, BGSArguments, DataArguments, ModelArguments
 from bgs_hf.training.data import (
     BGSCollator,
@@ -55,17 +54,7 @@ __all__ = [
     "train_bgs",
 ]
 
-_LAZY = {
-    "BGSTrainer": "bgs_hf.training.trainer",
-    "TrainConfig": "bgs_hf.training.api",
-    "TrainResult": "bgs_hf.training.api",
-    "train_bgs": "bgs_hf.training.api",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(name)
+__getattr__ = lazy_exports(
+    "bgs_hf.training", {"BGSTrainer": "trainer", "TrainConfig": "api", "TrainResult": "api", "train_bgs": "api"},
+    globals(),
+)
