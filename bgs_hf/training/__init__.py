@@ -11,7 +11,8 @@ Public API::
 Recipes (``RECIPES``/``get_recipe``): ``clip-batched`` (default), ``paper-v1`` (the paper's baseline),
 ``triplet-only``, ``rsa-only``, ``cached`` (all clips in one step, chunked re-forward).
 Samplers (``ClipSetSampler``, ``PaperV1Sampler``) are pure functions of ``(seed, epoch, step)``.
-Heavy imports (transformers) happen only when ``BGSTrainer``/``train_bgs`` are used.
+``BGSTrainer`` and ``train_bgs`` load on first use (``transformers.Trainer`` is not imported before; torch,
+transformers' models and peft are: the samplers and arguments need the model registry).
 """
 
 from __future__ import annotations
