@@ -246,6 +246,31 @@ def lora_module_names(model: nn.Module) -> list[str]:
     return [n for n, m in model.named_modules() if isinstance(m, LoraLayer)]
 
 
+def resolve_backbone(
+    backbone: str | os.PathLike[str] | BackboneSpec,
+    *,
+    trust_remote_code: bool = False,
+    num_frames: int | None = None,
+    interpolate_frames: bool = False,
+) -> tuple[BackboneSpec, FramePolicy]:
+    """The backbone's spec and frame policy for the frames asked for, checked without loading any weight, so a
+    frame count the model would silently interpolate or mis-reshape is one line before data or weights load."""
+    spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
+        backbone, trust_remote_code=trust_remote_code)
+    if num_frames is not None and int(num_frames) < 1:
+        raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
+    if interpolate_frames:
+        if num_frames is None:
+            raise BGSInputError("interpolate_frames needs num_frames (the frame count to interpolate to)")
+        spec = spec.with_interpolated_frames(int(num_frames))
+    policy = spec.frame_policy(num_frames)
+    try:
+        spec.check_frames(policy.num_frames)
+    except ValueError as err:  # a frame count the user asked for: one line, not a traceback
+        raise BGSInputError(str(err)) from None
+    return spec, policy
+
+
 def build_embedder(
     backbone: str | os.PathLike[str] | BackboneSpec,
     *,
@@ -265,19 +290,8 @@ def build_embedder(
     ``interpolate_frames=True`` also for TimeSformer, whose time embeddings are then interpolated
     (:meth:`BackboneSpec.with_interpolated_frames`; the paper's 16-frame TimeSformer-k400).
     """
-    spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
-        backbone, trust_remote_code=trust_remote_code)
-    if num_frames is not None and int(num_frames) < 1:
-        raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
-    if interpolate_frames:
-        if num_frames is None:
-            raise BGSInputError("interpolate_frames needs num_frames (the frame count to interpolate to)")
-        spec = spec.with_interpolated_frames(int(num_frames))
-    policy = spec.frame_policy(num_frames)
-    try:
-        spec.check_frames(policy.num_frames)
-    except ValueError as err:  # a frame count the user asked for: one line, not a traceback
-        raise BGSInputError(str(err)) from None
+    spec, policy = resolve_backbone(backbone, trust_remote_code=trust_remote_code, num_frames=num_frames,
+                                    interpolate_frames=interpolate_frames)
     model = BGSEmbedder(spec.load_backbone(), spec, head, policy)
     if gradient_checkpointing:
         model.activation_checkpointing_enable()

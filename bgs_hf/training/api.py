@@ -154,12 +154,21 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
     return head, lora
 
 
-def _build_model(cfg: TrainConfig, activation_checkpointing: bool) -> Any:
+def _resolve_backbone(m: ModelArguments) -> Any:
+    """The checked BackboneSpec of the arguments (config files only, no weights)."""
+    from bgs_hf.models.embedder import resolve_backbone
+
+    return resolve_backbone(m.backbone, trust_remote_code=m.trust_remote_code, num_frames=m.num_frames,
+                            interpolate_frames=m.interpolate_frames)[0]
+
+
+def _build_model(cfg: TrainConfig, activation_checkpointing: bool, backbone: Any = None) -> Any:
     from bgs_hf.models import build_embedder
 
     m = cfg.model
     head, lora = _model_settings(m)
-    return build_embedder(m.backbone, head=head, lora=lora, trust_remote_code=m.trust_remote_code,
+    return build_embedder(m.backbone if backbone is None else backbone, head=head, lora=lora,
+                          trust_remote_code=m.trust_remote_code,
                           num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing,
                           interpolate_frames=m.interpolate_frames)
 
@@ -298,8 +307,10 @@ def train_bgs(config: TrainConfig) -> TrainResult:
 
     start = time.time()
     loss_fn = build_loss(config.bgs)  # first: a bad loss flag costs no data loading, model build or deletion
+    backbone = None
     if config.model_override is None:
         _model_settings(config.model)  # likewise a bad head or LoRA setting
+        backbone = _resolve_backbone(config.model)  # and a frame count the backbone cannot take
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
     _check_run_settings(args, config.bgs, out_dir)
@@ -332,7 +343,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
     # activation checkpointing is applied by the embedder (Trainer's generic hook passes kwargs it lacks)
     ckpt = bool(getattr(args, "activation_checkpointing", False) or getattr(args, "gradient_checkpointing", False))
-    model = config.model_override if config.model_override is not None else _build_model(config, ckpt)
+    model = config.model_override if config.model_override is not None else _build_model(config, ckpt, backbone)
     for name in ("activation_checkpointing", "gradient_checkpointing"):
         if getattr(args, name, False):
             setattr(args, name, False)
