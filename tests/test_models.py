@@ -241,6 +241,21 @@ def test_liveness_check_leaves_no_trace():
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_liveness_check_holds_stochastic_depth_off():
+    """Train mode let V-JEPA 2's drop path (stochastic depth, not an nn.Dropout) skip whole layers on the check's
+    one clip: with drop_path_rate 0.9 every LoRA module of the last layer was called dead, on every run."""
+    import dataclasses
+
+    spec = get_backbone_spec("tiny-random-vjepa2")
+    config = type(spec.config)(**{**spec.config.to_dict(), "drop_path_rate": 0.9})
+    model = build_embedder(dataclasses.replace(spec, config=config))
+    assert any(type(m).__name__.endswith("DropPath") for m in model.modules())
+    rng = torch.get_rng_state()
+    for _ in range(3):
+        assert len(assert_lora_live(model, _clips(model, 1))) == len(lora_module_names(model))
+    assert torch.equal(torch.get_rng_state(), rng) and model.training
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_embed_layers_shape(family):
     model = build_embedder(f"tiny-random-{family}", lora=None, head=None).eval()
@@ -288,6 +303,29 @@ def test_timesformer_takes_another_frame_count_only_when_asked_and_a_saved_run_k
         build_embedder("tiny-random-timesformer", interpolate_frames=True)
     with pytest.raises(BGSInputError, match="interpolate_frames=True"):
         build_embedder("tiny-random-timesformer", num_frames=frames)
+
+
+def test_interpolated_timesformer_attends_over_every_frame_of_the_clip():
+    """transformers' TimesformerLayer reshapes its tokens by ``config.num_frames`` (transformers#38027), not by the
+    input: with --interpolate_frames a 2T-frame clip ran as T "frames" of twice the positions (temporal attention
+    over half the clip, spatial attention across two frames), silently, and its attention maps failed."""
+    from bgs_hf.eval.attention import rollout_maps
+
+    spec = get_backbone_spec("tiny-random-timesformer")
+    frames, g = 2 * spec.num_frames, spec.image_size // spec.config.patch_size
+    model = build_embedder("tiny-random-timesformer", num_frames=frames, interpolate_frames=True).eval()
+    seen: list[tuple[int, ...]] = []
+    for m in model.modules():
+        if hasattr(m, "temporal_attention"):
+            m.temporal_attention.attention.register_forward_hook(lambda _m, a, _o: seen.append(tuple(a[0].shape)))
+    x = _clips(model, 1)
+    with torch.no_grad():
+        model(x)
+    assert seen and all(s[:2] == (g * g, frames) for s in seen)  # every position attends across all its frames
+    assert model.backbone.config.num_frames == spec.num_frames  # the checkpoint's config (base/ reloads from it)
+    assert rollout_maps(model, x[0]).shape == (frames, g, g)
+    with pytest.raises(ValueError, match="was built for"):  # the layers now take this count, and no other
+        model(torch.randn(1, frames + 2, 3, spec.image_size, spec.image_size))
 
 
 def test_vjepa2_and_clip_accept_other_frame_counts():

@@ -52,7 +52,7 @@ Loading (``loading.py``)
 
 Liveness (``liveness.py``)
     ``assert_lora_live(model, pixel_values) -> dict[str, float]`` runs one forward/backward in train mode (the
-    path training runs, activation checkpointing included; dropout and BatchNorm held in eval, nothing in the
+    path training runs, activation checkpointing included; dropout, drop path and BatchNorm held in eval, nothing in the
     model changed) and raises :class:`DeadLoraError` naming every LoRA module whose ``lora_B`` gradient is zero
     (``lora_A`` is random, so a called ``lora_B`` gets gradient even at zero). Call it once at the start of training.
 """

@@ -33,6 +33,13 @@ _EVAL_ONLY = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDrop
               nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
+def _eval_only(module: nn.Module) -> bool:
+    """:data:`_EVAL_ONLY`, and stochastic depth (transformers' ``VJEPA2DropPath``, ``TimesformerDropPath``, timm's
+    ``DropPath``: no ``nn.Dropout``), which on the check's one clip skips a whole layer, so that every LoRA module
+    in it looked dead at random."""
+    return isinstance(module, _EVAL_ONLY) or type(module).__name__.endswith("DropPath")
+
+
 def _lora_b_params(model: nn.Module) -> dict[str, torch.nn.Parameter]:
     from peft.tuners.lora import LoraLayer
 
@@ -59,8 +66,8 @@ def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int 
 
     The check runs in train mode, the forward that training runs: activation checkpointing and other
     train-only paths exist only there (an eval-mode check passed a reentrant-checkpointed backbone whose
-    every ``lora_B`` then got zero gradient in training). It changes nothing: dropout and BatchNorm layers stay
-    in eval mode (:data:`_EVAL_ONLY`), every module's mode, the buffers and the RNG state are restored, ``.grad``
+    every ``lora_B`` then got zero gradient in training). It changes nothing: dropout, drop path and BatchNorm
+    layers stay in eval mode (:func:`_eval_only`), every module's mode, the buffers and the RNG state are restored, ``.grad``
     fields are untouched (``torch.autograd.grad``).
     """
     params = _lora_b_params(model)
@@ -72,7 +79,7 @@ def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int 
     cuda = [pixel_values.device] if pixel_values.device.type == "cuda" else []
     model.train()
     for m in model.modules():
-        if isinstance(m, _EVAL_ONLY):
+        if _eval_only(m):
             m.eval()
     try:
         with torch.random.fork_rng(devices=cuda), torch.enable_grad():

@@ -1,4 +1,5 @@
-"""Make LoRA on VideoMAE's q/k/v live on every transformers version we support.
+"""Family-specific fixes of transformers models: LoRA on VideoMAE's q/k/v live on every transformers version we
+support, and TimeSformer's layers at an interpolated frame count.
 
 Older VideoMAE self-attention (transformers 4.x and some 5.x releases) computes q/k/v with
 ``nn.functional.linear(x, self.query.weight, q_bias)``: the ``nn.Linear`` modules are never *called*,
@@ -10,6 +11,7 @@ changes. ``tests/test_models_videomae_fix.py`` proves both paths.
 
 from __future__ import annotations
 
+import copy
 import logging
 import types
 
@@ -71,8 +73,32 @@ def fix_videomae_qkv(model: nn.Module) -> int:
     return patched
 
 
-def apply_patches(model: nn.Module, family: str) -> None:
-    """Family-specific fixes applied right after the backbone is instantiated (before LoRA)."""
+def set_timesformer_frames(model: nn.Module, num_frames: int) -> int:
+    """Run TimeSformer's layers at ``num_frames``; returns the number of layers changed.
+
+    Why: its embeddings interpolate the time embeddings to the input's frame count, but ``TimesformerLayer``
+    reshapes the tokens by ``config.num_frames`` (transformers#38027): a 16-frame clip on an 8-frame checkpoint
+    ran as 8 "frames" of twice the positions, temporal attention over half the clip and spatial attention across
+    two frames, without an error. The layers get a copy of the config with the frame count; the model's own
+    config (written to ``base/``) keeps the checkpoint's, whose time embeddings it describes.
+    """
+    layer_config = None
+    changed = 0
+    for mod in model.modules():
+        if type(mod).__name__ == "TimesformerLayer" and mod.config.num_frames != num_frames:
+            if layer_config is None:
+                layer_config = copy.copy(mod.config)
+                layer_config.num_frames = int(num_frames)
+            mod.config = layer_config
+            changed += 1
+    return changed
+
+
+def apply_patches(model: nn.Module, family: str, *, num_frames: int | None = None) -> None:
+    """Family-specific fixes applied right after the backbone is instantiated (before LoRA); ``num_frames``: the
+    frame count the model will run at (TimeSformer with interpolated time embeddings)."""
     if family == "videomae":
         fix_videomae_qkv(model)
+    if family == "timesformer" and num_frames is not None:
+        set_timesformer_frames(model, num_frames)
 

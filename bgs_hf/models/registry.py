@@ -242,7 +242,9 @@ class BackboneSpec:
         frame count differs from its config, without a word, so we refuse that by default; the paper's 16-frame
         TimeSformer-k400 (an 8-frame checkpoint) relied on it. The spec records the checkpoint's own count, so a
         saved run reloads with the same frames and its card can say so; the weights are untouched (the
-        interpolation happens in every forward, as anyone's ``PeftModel.from_pretrained`` copy will do too).
+        interpolation happens in every forward). The layers, which transformers reshapes by the config's count, are
+        set to this one when the backbone loads (:func:`~bgs_hf.models.patches.set_timesformer_frames`), so load
+        the base with ``load_base``, not a plain ``TimesformerModel.from_pretrained``.
         """
         if num_frames == self.num_frames or not self.fixed_frames:
             return self
@@ -253,8 +255,10 @@ class BackboneSpec:
             raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
         logger.warning("%s: %d frames per clip, its time embeddings interpolated from the checkpoint's %d",
                        self.name, num_frames, self.num_frames)
-        return dataclasses.replace(self, num_frames=int(num_frames), fixed_frames=False,
-                                   frames_interpolated_from=self.frames_interpolated_from or self.num_frames)
+        own = self.frames_interpolated_from or self.num_frames
+        # still fixed_frames: the layers are set to this count (set_timesformer_frames) and take no other
+        return dataclasses.replace(self, num_frames=int(num_frames),
+                                   frames_interpolated_from=None if num_frames == own else own)
 
     def load_backbone(self) -> nn.Module:
         """Instantiate the transformers model: from ``path`` when set (local, bundled, a run's ``base/``),
@@ -275,7 +279,7 @@ class BackboneSpec:
             _check_loaded_weights(self.name, info, path=self.path)
         from bgs_hf.models.patches import apply_patches
 
-        apply_patches(model, self.family)
+        apply_patches(model, self.family, num_frames=self.num_frames if self.frames_interpolated_from else None)
         return model
 
     def to_dict(self) -> dict[str, Any]:
