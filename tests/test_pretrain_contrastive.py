@@ -149,3 +149,28 @@ def test_registry_refuses_a_processor_that_disagrees_with_the_in_model_unnormali
     processor["image_mean"] = [0.485, 0.456, 0.406]
     (tmp_path / "preprocessor_config.json").write_text(json.dumps(processor))
     assert get_backbone_spec(tmp_path).config.input_stream == "foreground"
+
+
+def test_the_stream_cache_gives_bit_identical_outputs_and_keeps_to_its_budget():
+    """Fine-tuning embeds the same clips every epoch; the cached stream must equal the computed one bit for bit,
+    whatever batch a clip comes in, and the cache must stay within its byte budget and skip inputs that need a
+    gradient."""
+    g = torch.Generator().manual_seed(0)
+    clips = torch.rand(6, 8, 3, 48, 48, generator=g)
+    plain = BGSConv3dModel(BGSConv3dConfig(**FG_SMALL)).eval()
+    cached = BGSConv3dModel(BGSConv3dConfig(**FG_SMALL)).eval()
+    cached.load_state_dict(plain.state_dict())
+    per_clip = 8 * 48 * 48 * 4  # one clip's stream, float32
+    cached.enable_stream_cache(4 * per_clip)
+    with torch.no_grad():
+        for batch in ([0, 1, 2], [2, 1, 3, 3], [4, 0, 5], [5, 4, 0, 1]):  # repeats, reorderings, evictions
+            x = clips[batch]
+            assert torch.equal(cached(x).pooler_output, plain(x).pooler_output)
+            assert cached._stream_cache_bytes <= 4 * per_clip and len(cached._stream_cache) <= 4
+    assert list(cached._stream_cache)[-1][2] != list(cached._stream_cache)[0][2]
+    needs_grad = torch.rand(2, 8, 3, 48, 48, generator=g).requires_grad_(True)  # e.g. an input-saliency map
+    before = list(cached._stream_cache)
+    assert torch.equal(cached(needs_grad).pooler_output, plain(needs_grad).pooler_output)
+    assert list(cached._stream_cache) == before
+    cached.enable_stream_cache(0)
+    assert cached._stream_cache is None

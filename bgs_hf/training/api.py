@@ -347,6 +347,9 @@ def train_bgs(config: TrainConfig) -> TrainResult:
     for name in ("activation_checkpointing", "gradient_checkpointing"):
         if getattr(args, name, False):
             setattr(args, name, False)
+    for module in model.modules():  # the default backbone's foreground stream: computed once per clip, not per epoch
+        if hasattr(module, "enable_stream_cache"):
+            module.enable_stream_cache(int(d.memory_cache_mb * 2**20))
 
     store = config.clip_store
     if store is None:

@@ -21,7 +21,8 @@ class DataArguments:
     split_seed: int | None = field(default=None, metadata={"help": "seed of the train/test draw (default --seed)"})
     cache_dir: str | None = field(
         default=None, metadata={"help": "decoded-clip cache (default: <output_dir>/clip_cache; 'none' disables)"})
-    memory_cache_mb: float = field(default=1024.0, metadata={"help": "in-memory cache of preprocessed clips (MiB)"})
+    memory_cache_mb: float = field(default=1024.0, metadata={"help": "in-memory cache of preprocessed clips (MiB; the same again for the default "
+                                                     "backbone's foreground streams)"})
 
 
 @dataclass
