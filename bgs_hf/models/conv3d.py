@@ -177,7 +177,8 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         cache = self._stream_cache
         assert cache is not None
         keys = [(tuple(clip.shape), str(clip.dtype),
-                 hashlib.blake2b(clip.contiguous().numpy().tobytes(), digest_size=16).digest())
+                 hashlib.blake2b(clip.contiguous().view(-1).view(torch.uint8).numpy().tobytes(),  # any dtype, bf16 too
+                                 digest_size=16).digest())
                 for clip in pixel_values.detach()]
         first: dict[tuple[Any, ...], int] = {}  # each uncached clip once, even if the batch repeats it
         for i, k in enumerate(keys):
