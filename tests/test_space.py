@@ -80,7 +80,7 @@ def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:
     slot, n, total = cmp.human
     assert total == sum(votes.values()) and n == max(votes.values())
     assert votes[pos[slot]] == n
-    fig_pre, fig_bgs, md = compare_view(space, picks, [None, None, None])
+    fig_pre, fig_bgs, md, _ = compare_view(space, picks, [None, None, None])
     assert fig_pre is not None and fig_bgs is not None
     assert "| pretrained |" in md and "| BGS-aligned |" in md and "judgments)" in md
 
@@ -113,6 +113,61 @@ def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> Non
     assert not list(space.upload_cache.root.rglob("*.npy"))
 
 
+def test_an_upload_leaves_no_folder_in_the_upload_cache(space: SpaceBackend) -> None:
+    """The decoded frames were deleted but their shard folder stayed: one more empty folder per upload."""
+    path = _upload(space, "leftover.mp4", space.catalogue.paths[2])
+    space.compare([None, *space.catalogue.clip_ids[1:3]], [path, None, None])
+    assert not list(space.upload_cache.root.iterdir())
+
+
+def test_the_upload_slot_shows_the_uploaded_clip_and_its_name(space: SpaceBackend) -> None:
+    """With a catalogue pick and an upload in slot A, the page kept the pick's thumbnail and called the clip
+    "A: upload": what was compared was not on the page."""
+    from bgs_hf.hub.space_app import _square
+    from bgs_hf.video import decode_frames
+
+    cat = space.catalogue
+    path = _upload(space, "my|clip*.mp4", cat.paths[0])
+    progress: list[tuple[int, int, str]] = []
+    fig_pre, _, md, shown = compare_view(
+        space, [cat.clip_ids[5], cat.clip_ids[1], cat.clip_ids[2]], [path, None, None],
+        progress=lambda done, total, what: progress.append((done, total, what)),
+    )
+    assert fig_pre is not None and len(shown) == 3
+    assert f"Compared: A: my\\|clip\\*.mp4 (upload) · B: {cat.clip_ids[1]} · C: {cat.clip_ids[2]}" in md, md
+    # escaped: a | in a file name split a row of the answers table
+    assert [line.count("|") - line.count("\\|") for line in md.splitlines() if line.startswith("|")] == [3] * 5
+    # slot A shows the upload (a copy of clip 0, at the model's frame size), not the pick's thumbnail
+    policy = space.models.policy
+    frames = decode_frames(cat.paths[0], policy.num_frames, size=policy.size)
+    np.testing.assert_array_equal(shown[0], _square(frames[len(frames) // 2]))
+    assert not np.array_equal(shown[0], cat.thumbs[5])
+    np.testing.assert_array_equal(shown[1], cat.thumbs[1])
+    # the slow step (decoding + embedding the upload in a worker) is announced on the page
+    assert progress and progress[0][:2] == (0, 3) and "clip A" in progress[0][2] and "upload" in progress[0][2]
+    assert compare_view(space, [cat.clip_ids[5], None, None], [None, None, None])[3] is None
+
+
+def test_the_page_puts_the_similarities_against_the_noise_ceiling(space: SpaceBackend) -> None:
+    """The page showed cosine similarities and odd-one-out choices with no word on what they are or on how
+    close the model comes to the human noise ceiling overall (the run's metrics.json records it)."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(space)
+    intro = "\n".join(b.value or "" for b in demo.blocks.values() if isinstance(b, gr.Markdown))
+    # tests/test_hub.py METRICS: test R² 0.0871 [0.0213, 0.1502], ceiling 0.21; baseline.json R² 0.0312
+    assert "R² = 0.087 [0.021, 0.150], **41% of the human noise ceiling**" in intro, intro
+    assert "pretrained R² = 0.031" in intro and "15% of the human noise ceiling" in intro
+    assert "368 judgments" in intro and "cosine similarity" in intro and "odd one out" in intro
+    assert "MiB" in intro  # the limit is enforced in MiB (Gradio's max_file_size)
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    assert "[model card](https://huggingface.co/me/model)" in evaluation_markdown("me/model")
+    assert "unknown" in evaluation_markdown(str(space.config.cache_path))  # no run there: said, not crashed
+
+
 @pytest.mark.parametrize(
     ("name", "make", "reason"),
     [
@@ -131,8 +186,8 @@ def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> Non
 def test_bad_uploads_give_a_message_and_the_app_stays_up(space: SpaceBackend, name, make, reason) -> None:
     picks = space.catalogue.clip_ids[:3]
     path = _upload(space, name, make(space.catalogue))
-    fig_pre, fig_bgs, md = compare_view(space, [None, picks[1], picks[2]], [path, None, None])
-    assert fig_pre is None and fig_bgs is None
+    fig_pre, fig_bgs, md, shown = compare_view(space, [None, picks[1], picks[2]], [path, None, None])
+    assert fig_pre is None and fig_bgs is None and shown is None
     assert md.startswith("**Could not compare:**") and reason in md, md
     assert "Traceback" not in md and "\n" not in md
     ok = compare_view(space, picks, [None, None, None])  # still serving
@@ -144,13 +199,13 @@ def test_too_long_upload_is_refused(space: SpaceBackend, tmp_path: Path) -> None
 
     long_clip = write_video(tmp_path / "long.mp4", np.zeros((30, 16, 16, 3), np.uint8), fps=5)  # 6 s > 4 s
     path = _upload(space, "long.mp4", long_clip)
-    _, _, md = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [path, None, None])
+    _, _, md, _ = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [path, None, None])
     assert "exceeds limit" in md, md
 
 
 def test_paths_outside_the_upload_folder_are_refused(space: SpaceBackend) -> None:
     for outside in ("/etc/passwd", str(space.catalogue.paths[0]), "../../etc/passwd"):
-        _, _, md = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [outside, None, None])
+        _, _, md, _ = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [outside, None, None])
         assert "Could not compare" in md and ("only files uploaded" in md or "not found" in md), md
 
 
@@ -161,16 +216,16 @@ def test_decoding_deadline_is_enforced(space: SpaceBackend) -> None:
     old = space.config.decode_timeout_s
     space.config.decode_timeout_s = 0.05
     try:
-        _, _, md = compare_view(space, [None, picks[1], picks[2]], [path, None, None])
+        _, _, md, _ = compare_view(space, [None, picks[1], picks[2]], [path, None, None])
     finally:
         space.config.decode_timeout_s = old
     assert "decoding took longer than" in md, md
 
 
 def test_unknown_clip_and_empty_slot(space: SpaceBackend) -> None:
-    _, _, md = compare_view(space, ["nope.mp4", None, None], [None, None, None])
+    _, _, md, _ = compare_view(space, ["nope.mp4", None, None], [None, None, None])
     assert "unknown clip" in md
-    _, _, md = compare_view(space, [space.catalogue.clip_ids[0], None, None], [None, None, None])
+    _, _, md, _ = compare_view(space, [space.catalogue.clip_ids[0], None, None], [None, None, None])
     assert "clip B: pick a clip" in md
 
 
@@ -198,8 +253,9 @@ def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None
 
     client = Client(live_app, verbose=False)
     picks = _judged_triplet(space)
-    fig_pre, fig_bgs, md = client.predict(*picks, None, None, None, api_name="/compare")
+    fig_pre, fig_bgs, md, *shown = client.predict(*picks, None, None, None, api_name="/compare")
     assert fig_pre and fig_bgs  # serialised plots
+    assert len(shown) == 3 and all(shown)  # each slot's picture is the clip that was compared
     assert "| pretrained |" in md and "| BGS-aligned |" in md and "| humans |" in md
     cmp = space.compare(picks)
     assert cmp.labels[cmp.odd_bgs] in md.split("| BGS-aligned |")[1].splitlines()[0]
@@ -208,7 +264,7 @@ def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None
 
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict("nope.mp4", None, None, None, None, None, api_name="/compare")
-    _, _, missing = client.predict(picks[0], None, None, None, None, None, api_name="/compare")
+    _, _, missing, *_ = client.predict(picks[0], None, None, None, None, None, api_name="/compare")
     assert "clip B: pick a clip" in missing
     assert "| pretrained |" in client.predict(*picks, None, None, None, api_name="/compare")[2]
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ import numpy as np
 
 from bgs_hf._files import save_npy
 from bgs_hf.errors import BGSInputError
+from bgs_hf.hub.card import _fmt_ci
+from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 
 logger = logging.getLogger(__name__)
@@ -257,6 +260,13 @@ class Comparison:
     odd_pre: int
     odd_bgs: int
     human: tuple[int, int, int] | None  # (slot, votes, total)
+    #: what was compared, per slot: an upload's middle frame or the catalogue thumbnail (the page showed the
+    #: dropdown's thumbnail while an upload in that slot was what got compared)
+    thumbs: list[np.ndarray] = field(default_factory=list)
+
+
+#: ``progress(done, total, what)`` before each slow step of a request (the page shows it)
+ProgressFn = Callable[[int, int, str], None]
 
 
 class SpaceBackend:
@@ -398,37 +408,50 @@ class SpaceBackend:
             clip = load_clip(p, self.models.policy, self.upload_cache)
         finally:  # an upload is embedded once: its decoded frames must not pile up on the Space's disk
             entry.unlink(missing_ok=True)
+            try:  # nor their shard folders (one per upload: 256 of them left behind after enough uploads)
+                entry.parent.rmdir()
+            except OSError:
+                pass  # not empty (another entry) or already gone
         pre, bgs = self.models.embed(clip[None])
         thumb = _square(frames[len(frames) // 2])
         return pre[0], bgs[0], thumb
 
     # -- questions ------------------------------------------------------------------------------------
     def compare(
-        self, picks: Sequence[str | None], uploads: Sequence[str | None] = (None, None, None)
+        self,
+        picks: Sequence[str | None],
+        uploads: Sequence[str | None] = (None, None, None),
+        progress: ProgressFn | None = None,
     ) -> Comparison:
         """Three clips (an upload wins over the catalogue pick in its slot) under both models."""
         from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
-        labels, pre, bgs, positions = [], [], [], []
+        labels, pre, bgs, positions, thumbs = [], [], [], [], []
+        n_uploads = sum(1 for u in uploads if u)
         for slot, pick, upload in zip(SLOTS, picks, uploads):
             if upload:
-                p, b, _ = self.embed_upload(upload)
-                labels.append(f"{slot}: upload")
+                if progress is not None:  # seconds per upload (decode worker + both models) on a CPU Space
+                    progress(len(labels), 3, f"clip {slot}: checking, decoding and embedding the upload")
+                p, b, thumb = self.embed_upload(upload)
+                labels.append(f"{slot}: {_upload_label(upload)}")
                 positions.append(-1 - len(positions))  # never a catalogue triplet
             elif pick:
                 i = self.catalogue.index(pick)
-                p, b = self.cat_pre[i], self.cat_bgs[i]
+                p, b, thumb = self.cat_pre[i], self.cat_bgs[i], self.catalogue.thumbs[i]
                 labels.append(f"{slot}: {pick}")
                 positions.append(i)
             else:
                 raise BGSInputError(f"clip {slot}: pick a clip from the catalogue or upload one")
             pre.append(p)
             bgs.append(b)
+            thumbs.append(thumb)
+        if progress is not None and n_uploads:
+            progress(3, 3, "comparing")
         sim_pre = cosine_similarity_matrix(np.stack(pre))
         sim_bgs = cosine_similarity_matrix(np.stack(bgs))
         human = self.catalogue.human_choice(positions) if min(positions) >= 0 else None
         return Comparison(
-            labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human
+            labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human, thumbs
         )
 
     def neighbours(
@@ -474,7 +497,7 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
 
 
 def answers_markdown(cmp: Comparison) -> str:
-    lines = ["| | odd one out |", "|---|---|"]
+    lines = ["Compared: " + " · ".join(cmp.labels), "", "| | odd one out |", "|---|---|"]
     lines.append(f"| pretrained | **{cmp.labels[cmp.odd_pre]}** |")
     lines.append(f"| BGS-aligned | **{cmp.labels[cmp.odd_bgs]}** |")
     if cmp.human is not None:
@@ -502,17 +525,22 @@ def _user_message(err: Exception, action: str) -> str:
 
 
 def compare_view(
-    backend: SpaceBackend, picks: Sequence[str | None], uploads: Sequence[Any]
-) -> tuple[Any, Any, str]:
-    """The compare button: (pretrained figure, aligned figure, answers markdown) or (None, None, message)."""
+    backend: SpaceBackend,
+    picks: Sequence[str | None],
+    uploads: Sequence[Any],
+    progress: ProgressFn | None = None,
+) -> tuple[Any, Any, str, list[np.ndarray] | None]:
+    """The compare button: (pretrained figure, aligned figure, answers markdown, the three clips' thumbnails),
+    or (None, None, message, None) when the request fails."""
     try:
-        cmp = backend.compare(list(picks), [_upload_path(u) for u in uploads])
+        cmp = backend.compare(list(picks), [_upload_path(u) for u in uploads], progress=progress)
     except Exception as err:
-        return None, None, _user_message(err, "compare")
+        return None, None, _user_message(err, "compare"), None
     return (
         similarity_figure(cmp.sim_pre, cmp.labels, "pretrained", cmp.odd_pre),
         similarity_figure(cmp.sim_bgs, cmp.labels, "BGS-aligned", cmp.odd_bgs),
         answers_markdown(cmp),
+        cmp.thumbs,
     )
 
 
@@ -542,9 +570,17 @@ def build_demo(backend: SpaceBackend) -> Any:
     cfg = backend.config
 
     def on_compare(
-        a: str | None, b: str | None, c: str | None, ua: Any, ub: Any, uc: Any
-    ) -> tuple[Any, Any, str]:
-        return compare_view(backend, [a, b, c], [ua, ub, uc])
+        a: str | None, b: str | None, c: str | None, ua: Any, ub: Any, uc: Any, progress: Any = gr.Progress()
+    ) -> tuple[Any, ...]:
+        fig_pre, fig_bgs, md, shown = compare_view(
+            backend, [a, b, c], [ua, ub, uc], lambda done, total, what: progress((done, total), desc=what)
+        )
+        # each slot's picture becomes the clip that was compared (an upload's middle frame); kept on failure
+        return (fig_pre, fig_bgs, md, *(shown if shown is not None else [gr.skip()] * len(SLOTS)))
+
+    def slot_picture(clip_id: str | None, upload: Any) -> Any:
+        """The catalogue pick's thumbnail, blank while an upload (which wins) fills the slot."""
+        return None if _upload_path(upload) else thumbs.get(clip_id or "")
 
     def on_neighbours(clip_id: str | None) -> tuple[list, list, str]:
         return neighbours_view(backend, clip_id)
@@ -555,8 +591,10 @@ def build_demo(backend: SpaceBackend) -> Any:
             "# What did alignment change?\n"
             f"Model: `{_display_name(backend.models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "
             "Pick three clips (or upload your own, at most "
-            f"{cfg.max_upload_mb:g} MB and {cfg.max_duration_s:g} s) and compare how the pretrained and the "
-            "BGS-aligned model see them. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502."
+            f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how the pretrained and the "
+            "BGS-aligned model see them. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
+            f"{READING_GUIDE}\n\n{evaluation_markdown(backend.models.name)}",
+            elem_id="intro",
         )
         gr.Gallery(
             value=[(cat.thumbs[k], cid) for k, cid in enumerate(cat.clip_ids)],
@@ -566,7 +604,7 @@ def build_demo(backend: SpaceBackend) -> Any:
             allow_preview=False,
             elem_id="catalogue",
         )
-        dropdowns, uploads = [], []
+        dropdowns, uploads, images = [], [], []
         with gr.Row():
             for k, slot in enumerate(SLOTS):
                 with gr.Column():
@@ -585,7 +623,9 @@ def build_demo(backend: SpaceBackend) -> Any:
                         type="filepath",
                         elem_id=f"upload-{slot.lower()}",
                     )
-                    dd.change(lambda cid: thumbs.get(cid), inputs=dd, outputs=img, api_visibility="private")
+                    for trigger in (dd.change, up.change):
+                        trigger(slot_picture, inputs=[dd, up], outputs=img, api_visibility="private")
+                    images.append(img)
                     dropdowns.append(dd)
                     uploads.append(up)
         button = gr.Button("Compare", variant="primary", elem_id="compare")
@@ -596,20 +636,77 @@ def build_demo(backend: SpaceBackend) -> Any:
         button.click(
             on_compare,
             inputs=[*dropdowns, *uploads],
-            outputs=[plot_pre, plot_bgs, answers],
+            outputs=[plot_pre, plot_bgs, answers, *images],
             api_name="compare",
         )
         with gr.Accordion("Nearest neighbours", open=False):
             nn_pick = gr.Dropdown(choices=choices, value=choices[0], label="clip", elem_id="nn-clip")
             nn_button = gr.Button("Find neighbours", elem_id="nn-button")
             with gr.Row():
-                nn_pre = gr.Gallery(label="pretrained neighbours", columns=cfg.n_neighbours, height=180)
-                nn_bgs = gr.Gallery(label="BGS-aligned neighbours", columns=cfg.n_neighbours, height=180)
+                nn_pre = gr.Gallery(label="pretrained neighbours (cosine similarity to the clip)",
+                                    columns=cfg.n_neighbours, height=180)
+                nn_bgs = gr.Gallery(label="BGS-aligned neighbours (cosine similarity to the clip)",
+                                    columns=cfg.n_neighbours, height=180)
             nn_msg = gr.Markdown()
             nn_button.click(
                 on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
             )
     return demo
+
+
+#: what the numbers on the page are (the heat maps, the odd-one-out table, the neighbours' captions)
+READING_GUIDE = (
+    "**How to read it.** Each cell is the cosine similarity (−1 to 1, no unit) between two clips' embeddings: "
+    "*pretrained* is the backbone's pooled features with the adapter switched off, *BGS-aligned* the embedding "
+    "the adapter and head were trained to match human similarity judgments with. A model's *odd one out* is "
+    "the clip outside its most similar pair, as in the human task; humans' choices are shown for triplets "
+    "people judged. One triplet is an example, not a score: the line below says how the model did overall."
+)
+
+
+def evaluation_markdown(name: str, split: str = "test") -> str:
+    """How close the model came to the human noise ceiling, from the run's ``metrics.json`` (a Hub model's
+    card carries its evaluation table instead): context for reading one triplet's similarities."""
+    from bgs_hf.hub.card import is_hub_id
+    from bgs_hf.hub.run_info import RunInfo
+
+    if is_hub_id(name):
+        return (f"**Overall fit to human judgments** (with the human noise ceiling and the pretrained baseline): "
+                f"see the [model card](https://huggingface.co/{name}).")
+    try:
+        info = RunInfo.from_run_dir(name, split=split)
+        fit, ceiling, baseline = info.fit, info.ceiling, info.baseline
+    except Exception as err:  # noqa: BLE001 - context for the page, never a reason for the Space not to start
+        logger.warning("no evaluation to show for %s: %s", name, err)
+        fit, ceiling, baseline = {}, None, None
+    if not isinstance(fit.get("r2"), (int, float)):
+        return (f"**Overall fit to human judgments:** this model folder records no evaluation on a {split} split, "
+                "so how close it comes to the human noise ceiling is unknown (`bgs-hf evaluate`).")
+    ceiling_r2 = ceiling.get("r2") if ceiling else None
+
+    def score(found: dict[str, Any]) -> str:
+        pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
+        share = f", **{pct:.0f}% of the human noise ceiling**" if math.isfinite(pct) else ""
+        return f"R² = {found['r2']:.3f}{_fmt_ci(found.get('r2_ci'))}{share}"
+
+    n = f" ({fit['n_judgments']} judgments)" if isinstance(fit.get("n_judgments"), int) else ""
+    text = (f"**Overall fit to human judgments** on the held-out {split} split{n}: BGS-aligned {score(fit)}")
+    if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
+        text += f"; pretrained {score(baseline)}"
+    if ceiling_r2 is not None and ceiling_r2 > 0:
+        text += (f". The noise ceiling (R² = {ceiling_r2:.3f}) is how well one half of the people predicts the "
+                 "other: no model can be expected to beat it.")
+    else:
+        text += (". The human noise ceiling is not positive on this split (too few judgments to estimate it), so "
+                 "no percentage of it can be given.")
+    return text + " R² is the signed squared Spearman correlation of model and human pairwise similarities."
+
+
+def _upload_label(path: str | Path) -> str:
+    """An upload by its file name (Gradio keeps the original one), as safe markdown-table text."""
+    name = Path(str(path)).name
+    name = name if len(name) <= 40 else name[:37] + "…"
+    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in name) + " (upload)"
 
 
 def _display_name(name: str) -> str:
