@@ -302,6 +302,63 @@ def test_beta_makes_observers_more_consistent() -> None:
     assert agree[1] > agree[0] + 0.1
 
 
+def _static_appearance_r2(seed: int = 0, n_clips: int = 250) -> float:
+    """Test R² (all clips, all valid judgments) of what a viewer could read off the scene without the agents'
+    behaviour: the temporal-median frame's mean colour and contrast (background, agent and distractor colours,
+    texture) and the camera-shake amplitude. A cross-fitted logistic probe reads the interaction type from these
+    features and the similarity is the probability that two clips share a type, so a leak is found however it is
+    encoded; a plain distance on the features attenuates a partial leak roughly quadratically."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from bgs_hf.metrics.rsa import r2
+    from bgs_hf.metrics.similarity import human_similarity
+
+    cfg = SynthConfig(size=32)  # the default benchmark's scenes and judgments; only the pixels are smaller
+    logging.disable(logging.WARNING)
+    scenes, tabs = build_tables(n_clips, seed, cfg)
+    logging.disable(logging.NOTSET)
+    t = tabs["trials"][~tabs["trials"]["is_catch"]]
+    idx = t[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    human = human_similarity(idx, (idx == t["choice"].to_numpy()[:, None]).argmax(1), n_clips)
+    still = np.stack([np.median(render_scene(s, cfg).frames, axis=0) for s in scenes]).astype(np.float32)
+    x = np.column_stack([still.mean((1, 2)), still.std((1, 2)), [s.jitter for s in scenes]])
+    types = np.array([INTERACTIONS.index(s.interaction) for s in scenes])
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
+    prob = cross_val_predict(probe, x, types, cv=5, method="predict_proba")
+    return float(r2(prob @ prob.T, human))
+
+
+def test_scene_context_does_not_predict_the_judgments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The strongest non-social cue of the leak audit (scene colours, texture contrast, camera shake) stays at
+    chance against the simulated observers, and the check catches a renderer whose backgrounds hint the type.
+
+    Threshold 0.005: seeds 0-5 give |R²| <= 0.0002 (over these ~31k observed pairs, clip-permutation nulls of
+    such features have their 95th percentile near 0.0003), while the interaction type itself gives ~0.19 and
+    the split-half ceiling over all clips is ~0.28-0.30: 0.005 is over 10x the honest values and under 2% of
+    the ceiling. Backgrounds tinted 40 levels along a per-type RGB direction (wall colours span ~140 levels)
+    give ~0.024; 20 levels give ~0.006, about where this check stops seeing a leak."""
+    import bgs_hf.synth.render as render_module
+
+    honest = _static_appearance_r2()
+    assert abs(honest) < 0.005, honest
+
+    palette = np.random.default_rng(123).normal(size=(len(INTERACTIONS), 3))
+    palette /= np.linalg.norm(palette, axis=1, keepdims=True)
+    original = render_module.render_background
+
+    def tinted(scene, config, pad=0):  # type: ignore[no-untyped-def]
+        tint = 40.0 * palette[INTERACTIONS.index(scene.interaction)]
+        return np.clip(original(scene, config, pad) + tint, 0, 255).astype(np.float32)
+
+    monkeypatch.setattr(render_module, "render_background", tinted)
+    leaky = _static_appearance_r2()
+    print(f"static appearance R2: honest {honest:.4f}, type-tinted backgrounds {leaky:.4f}")
+    assert leaky > 0.005, leaky
+
+
 def test_abstract_set(tmp_path: Path) -> None:
     logging.disable(logging.WARNING)
     out = generate_abstract_set(tmp_path / "abs", n_train=9, n_generalisation=3, config=SMALL)
