@@ -228,6 +228,11 @@ def test_check_video_limits(tmp_path: Path) -> None:
     assert "container" in _assert_one_line_error(
         avi, lambda q: check_video(q, VideoLimits(containers=("mp4",)))
     )
+    # a one-frame MP4 was accepted and embedded as that frame repeated, while the same picture as a PNG was refused
+    still = media.write_barcode_clip(tmp_path / "still.mp4", 1)
+    assert "still image" in _assert_one_line_error(still, check_video)
+    assert check_video(still, VideoLimits(min_frames=None)).width > 0
+    assert check_video(media.write_barcode_clip(tmp_path / "two.mp4", 2)).frames == 2
 
 
 # ---------------------------------------------------------------------------------------------- review fixes

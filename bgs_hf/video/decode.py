@@ -273,6 +273,9 @@ class VideoLimits:
     max_aspect: float | None = 4.0
     codecs: tuple[str, ...] | None = ("h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mjpeg", "ffv1")
     containers: tuple[str, ...] | None = ("mp4", "mov", "matroska", "webm", "avi")
+    #: one frame has no motion, where the social content of a clip lives: a still image in a video container was
+    #: accepted and embedded as that frame repeated, while the same picture as a PNG was refused
+    min_frames: int | None = 2
 
 
 def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInfo:
@@ -297,6 +300,11 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.max_aspect is not None and max(info.width, info.height) > lim.max_aspect * max(min(info.width, info.height), 1):
         raise BGSInputError(f"frame shape {info.width}x{info.height} is too elongated (more than "
                             f"{lim.max_aspect:g}:1)", path=p)
+    if lim.min_frames is not None:
+        frames = info.frames if info.frames is not None else probe(p, count_frames=True).frames
+        if frames is not None and frames < lim.min_frames:
+            raise BGSInputError(f"{frames} frame(s): a still image, not a video (at least {lim.min_frames} frames; "
+                                "the social content of a clip is in how it moves)", path=p)
     return info
 
 
