@@ -686,7 +686,7 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
 
     def score(found: dict[str, Any]) -> str:
         pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
-        share = f", **{pct:.0f}% of the human noise ceiling**" if math.isfinite(pct) else ""
+        share = f", **{pct:.1f}% of the human noise ceiling**" if math.isfinite(pct) else ""
         return f"R² = {found['r2']:.3f}{_fmt_ci(found.get('r2_ci'))}{share}"
 
     n = f" ({fit['n_judgments']} judgments)" if isinstance(fit.get("n_judgments"), int) else ""
@@ -695,7 +695,8 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
         text += f"; pretrained {score(baseline)}"
     if ceiling_r2 is not None and ceiling_r2 > 0:
         text += (f". The noise ceiling (R² = {ceiling_r2:.3f}) is how well one half of the people predicts the "
-                 "other: no model can be expected to beat it.")
+                 "other, from half the judgments each: a model near it agrees with people about as well as they agree "
+                 "with each other (it is an estimate, not an upper bound).")
     else:
         text += (". The human noise ceiling is not positive on this split (too few judgments to estimate it), so "
                  "no percentage of it can be given.")
