@@ -185,3 +185,26 @@ def test_data_without_videos_is_one_line_before_the_model_loads(socialshapes, tm
     err = capsys.readouterr().err
     assert rc == 2 and "have no video file" in err and "raw/videos/<video_name>" in err
     assert len(first_train) > 0 and err.count("\n") == 1
+
+
+def test_every_training_seed_is_scored_on_the_test_clips_data_stats_shows(socialshapes, tmp_path):
+    """Without stimulus_set the test clips are a seeded draw; it followed the training --seed (Trainer default 42),
+    so `data stats` showed other test clips than `train` scored, and each training seed had its own test set."""
+    import pandas as pd
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+    from bgs_hf.data.hub import write_hub
+
+    folder = write_hub(load(socialshapes, seed=0), tmp_path / "hub")
+    (clips_file,) = (folder / "clips").glob("*.parquet")
+    pd.read_parquet(clips_file).drop(columns=["stimulus_set"]).to_parquet(clips_file)
+    shown = load(folder, seed=0)  # what `bgs-hf data stats` (default --seed 0) reports
+    tests = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"run{seed}"
+        assert main(["train", "--data", str(folder), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+                     "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", seed,
+                     "--eval_strategy", "no", "--save_strategy", "no", "--load_best_model_at_end", "false"]) == 0
+        tests.append(json.loads((out / "run_config.json").read_text())["splits"]["test"])
+    assert tests[0] == tests[1] == sorted(shown.clip_ids[i] for i in shown.splits["test"])

@@ -1,6 +1,7 @@
 """`bgs-hf data`: statistics, validation, export and publication of odd-one-out datasets.
 
 SOURCE is a release folder (its root or its ``data/``), a Hub-layout folder, or a Hub dataset repo id.
+Your own trials (a CSV naming videos by file name) and a video folder: ``bgs-hf data import`` first.
 """
 
 from __future__ import annotations
@@ -48,6 +49,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--no-card", action="store_true", help="README with the configs only, no dataset card")
     _add_card_flags(e)
     e.set_defaults(func=run_export)
+
+    i = dsub.add_parser(
+        "import", help="turn your own CSV of trials (video file names) + a video folder into the Hub layout",
+        description="Check every row of a trial-per-row CSV (participant, trial, video1, video2, video3, "
+                    "odd_one_out, rt; header case is ignored), list every problem, and write OUT in the Hub "
+                    "layout with the videos copied and a seeded train/test split of the clips frozen in it.")
+    i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
+    i.add_argument("videos", metavar="VIDEOS", type=Path,
+                   help="folder the CSV's video names are relative to (sub-folders allowed)")
+    i.add_argument("out", metavar="OUT", type=Path, help="output folder (must not exist)")
+    i.add_argument("--videos-columns", default="video1,video2,video3", metavar="A,B,C",
+                   help="the three columns naming the trial's videos (video1,video2,video3)")
+    i.add_argument("--odd", default="odd_one_out", metavar="COL",
+                   help="column naming the odd video, as one of the three names (odd_one_out)")
+    i.add_argument("--participant", default="participant", metavar="COL", help="participant column (participant)")
+    i.add_argument("--trial", default="trial", metavar="COL", help="trial number column, optional (trial)")
+    i.add_argument("--rt", default="rt", metavar="COL", help="response time column, optional (rt)")
+    i.add_argument("--rt-ms", action="store_true", help="the response time is in milliseconds (default: seconds)")
+    i.add_argument("--skip-incomplete", action="store_true",
+                   help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
+    i.add_argument("--test-fraction", type=float, default=0.2, help="clips drawn into the test split (0.2)")
+    i.add_argument("--split-seed", type=int_at_least(0), default=0, help="seed of the train/test draw (0)")
+    _add_card_flags(i)
+    i.set_defaults(func=run_import)
 
     u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo")
     _add_source(u)
@@ -160,6 +185,35 @@ def run_export(args: argparse.Namespace) -> int:
     data = _load(args)
     out = _write_whole(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
     print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from bgs_hf.data.splits import SplitConfig
+    from bgs_hf.data.triplet_table import TripletColumns, collect_problems
+
+    require_new_folder(args.out, "OUT")
+    videos = tuple(c.strip() for c in args.videos_columns.split(","))
+    if len(videos) != 3 or "" in videos:
+        raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
+    columns = TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
+                             rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0)
+    data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
+                                      split_config=SplitConfig(test_fraction=args.test_fraction,
+                                                               split_seed=args.split_seed))
+    for err in problems:
+        print(f"problem: {err}")
+    if problems or data is None:
+        print(f"{len(problems)} problem(s) found in {args.table}; nothing written")
+        return 1
+    from bgs_hf.data.hub import DatasetCardInfo, with_declared_license
+
+    info = DatasetCardInfo(pretty_name=args.pretty_name or args.out.name, license_note="Licence not declared "
+                           "(pass --license).", citation="", license_name="unspecified",
+                           description=f"Human odd-one-out judgments over short videos, imported from "
+                                       f"`{args.table.name}` with `bgs-hf data import`.")
+    out = _write_whole(data, args.out, card_info=with_declared_license(info, args.license) if args.license else info)
+    print(f"wrote {out}: {data!r}\nnext: bgs-hf data validate {out}")
     return 0
 
 

@@ -1,7 +1,8 @@
 """Odd-one-out data: the paper's CSV release and the Hugging Face Hub layout, split by clip.
 
 ``load(source)`` recognises the source; ``write_hub(data, out_dir)`` publishes any source as two
-parquet configs that ``datasets.load_dataset(dir, "judgments")`` reads without a loading script.
+parquet configs that ``datasets.load_dataset(dir, "judgments")`` reads without a loading script;
+``read_triplet_table(csv, video_dir)`` reads your own trial-per-row CSV that names videos by file name.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from bgs_hf.data.container import OddOneOutData, TripletArrays
 from bgs_hf.data.hub import DatasetCardInfo, write_hub
 from bgs_hf.data.loader import load
 from bgs_hf.data.splits import SplitConfig, check_no_leakage
+from bgs_hf.data.triplet_table import TripletColumns, read_triplet_table
 from bgs_hf.data.validate import validate
 
 __all__ = [
@@ -17,8 +19,10 @@ __all__ = [
     "OddOneOutData",
     "SplitConfig",
     "TripletArrays",
+    "TripletColumns",
     "check_no_leakage",
     "load",
+    "read_triplet_table",
     "validate",
     "write_hub",
 ]

@@ -152,7 +152,8 @@ def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems:
     root = folder.resolve()
     resolved = (root / posix).resolve()
     if not any(resolved.is_relative_to(r) for r in _own_roots(root)):  # a symlink pointing outside
-        problems.add(f"video path {value!r} resolves outside the dataset folder", path=path, row=row)
+        problems.add(f"video path {value!r} resolves outside the dataset folder (a symlink? copy the video into "
+                     "the folder)", path=path, row=row)
         return None
     return resolved
 

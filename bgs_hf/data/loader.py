@@ -11,6 +11,9 @@ from bgs_hf.data.release import TRIPLETS, find_release_data_dir, read_release
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
 
+#: where a newcomer with a CSV of trials and a video folder should go instead
+IMPORT_HINT = "; for your own CSV of trials + a video folder run `bgs-hf data import TABLE VIDEOS OUT` first"
+
 
 def resolve_source(source: str | Path) -> tuple[str, Path]:
     """``("release" | "hub" | "hub-repo", folder)``; a Hub repo id is downloaded (cached) first."""
@@ -26,11 +29,11 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
                                 "needs 'clips' and 'judgments')", path=path / "README.md")
         raise BGSInputError(
             f"not an odd-one-out dataset: no data/{TRIPLETS} (release) and no README.md declaring the "
-            "'clips' and 'judgments' configs (Hub layout)",
+            f"'clips' and 'judgments' configs (Hub layout){IMPORT_HINT}",
             path=path,
         )
     if path.exists():
-        raise BGSInputError("expected a folder or a Hub dataset repo id, got a file", path=path)
+        raise BGSInputError(f"expected a folder or a Hub dataset repo id, got a file{IMPORT_HINT}", path=path)
     text = str(source)
     if not looks_like_repo_id(text):
         raise BGSInputError("no such folder", path=path)

@@ -18,7 +18,9 @@ class DataArguments:
 
     data: str = field(metadata={"help": "release folder, Hub-layout folder or Hub dataset id"})
     val_fraction: float = field(default=0.2, metadata={"help": "share of train clips held out as validation"})
-    split_seed: int | None = field(default=None, metadata={"help": "seed of the train/test draw (default --seed)"})
+    split_seed: int | None = field(
+        default=0, metadata={"help": "seed of the train/test draw of clips, for data without stimulus_set (0, as "
+                                     "`data stats`: every training --seed is scored on the same test clips)"})
     cache_dir: str | None = field(
         default=None, metadata={"help": "decoded-clip cache (default: <output_dir>/clip_cache; 'none' disables)"})
     memory_cache_mb: float = field(default=1024.0, metadata={"help": "in-memory cache of preprocessed clips (MiB; the same again for the default "

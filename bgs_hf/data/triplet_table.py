@@ -1,0 +1,166 @@
+"""Your own data: one CSV row per trial naming its three videos (file names) and the odd one, plus a video folder.
+
+Most labs log trials like ``participant, trial, video1, video2, video3, odd_one_out, rt``. The Hub layout
+wants clips numbered by row and ``odd`` as a position; converting by hand silently mislabels a trial whose
+odd video is misspelt (it matches none of the three). This reader checks every row and names file, row
+and column, then ``write_hub`` (or ``bgs-hf data import``) freezes the result in the Hub layout.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bgs_hf.data.build import finish, non_distinct
+from bgs_hf.data.checks import ROW, Problems, StopChecks, read_csv, to_numbers
+from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.hub import escapes_folder
+from bgs_hf.data.splits import SplitConfig
+from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TripletColumns:
+    """Header names in your CSV (matched ignoring case and surrounding spaces); ``None`` = no such column."""
+
+    videos: tuple[str, str, str] = ("video1", "video2", "video3")
+    odd: str = "odd_one_out"
+    participant: str = "participant"
+    trial: str | None = "trial"
+    rt: str | None = "rt"
+    rt_unit_s: float = 1.0  # 0.001 when ``rt`` is in milliseconds
+
+
+def _nfc(text: str) -> str:
+    """macOS stores file names decomposed (NFD), spreadsheets write them composed (NFC): compare as NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _video_index(video_dir: Path) -> dict[str, str]:
+    """Every file under ``video_dir`` by its NFC relative POSIX path (``sub/dir/x.mp4``)."""
+    return {_nfc(p.relative_to(video_dir).as_posix()): p.relative_to(video_dir).as_posix()
+            for p in sorted(video_dir.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+
+
+def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems, *, required: bool) -> str | None:
+    """The CSV's own spelling of column ``wanted`` (any case); a missing required column is reported."""
+    if wanted is None:
+        return None
+    by_key = {str(c).strip().casefold(): c for c in df.columns if c != ROW}
+    found = by_key.get(wanted.strip().casefold())
+    if found is None and required:
+        problems.add(f"column {wanted!r} missing (columns: {', '.join(map(str, by_key.values()))}; name yours "
+                     "with --videos/--odd/--participant)", path=path)
+    return found
+
+
+def _resolve_names(
+    df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask."""
+    folded: dict[str, list[str]] = {}
+    for rel in files.values():
+        folded.setdefault(rel.casefold(), []).append(rel)
+    out = np.full((len(df), len(cols)), None, dtype=object)
+    bad = np.zeros(len(df), dtype=bool)
+    for k, col in enumerate(cols):
+        for i, (row, value) in enumerate(zip(df[ROW], df[col])):
+            name = _nfc(str(value).replace("\\", "/"))
+            rel = None if escapes_folder(name) else files.get(name)
+            if rel is None and not bad[i]:  # one problem per row: the first bad cell
+                near = folded.get(name.casefold(), [])
+                hint = f" (did you mean {near[0]!r}? names are case-sensitive)" if near else (
+                    " (give paths relative to the video folder, e.g. 'sub/clip.mp4')")
+                problems.add(f"column {col!r}: no video {str(value)!r} in {video_dir}{hint}", path=path, row=int(row))
+                bad[i] = True
+            out[i, k] = rel
+    return out, bad
+
+
+def read_triplet_table(
+    table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
+    split_config: SplitConfig | None = None, skip_incomplete: bool = False, problems: Problems | None = None,
+) -> OddOneOutData:
+    """Read a trial-per-row CSV that names videos by file name (relative to ``video_dir``).
+
+    Clips are the videos the CSV names, sorted by path; train/test clips are a seeded draw
+    (``split_config``) that ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
+    split. Rows with an empty cell are an error unless ``skip_incomplete`` (non-responses), then logged.
+    """
+    cols_cfg = columns or TripletColumns()
+    problems = Problems() if problems is None else problems
+    path, video_dir = Path(table), Path(video_dir)
+    if not video_dir.is_dir():
+        problems.fatal("video folder missing", path=video_dir)
+    df = read_csv(path, (), problems, drop_duplicates=False)
+    names = [*cols_cfg.videos, cols_cfg.odd, cols_cfg.participant]
+    found = [_header(df, c, path, problems, required=True) for c in names]
+    if None in found:
+        raise StopChecks(f"{path}: missing columns")
+    video_cols, odd_col, part_col = found[:3], found[3], found[4]
+    trial_col = _header(df, cols_cfg.trial, path, problems, required=False)
+    rt_col = _header(df, cols_cfg.rt, path, problems, required=False)
+
+    empty = (df[found] == "").to_numpy()
+    incomplete = empty.any(axis=1)
+    if incomplete.any():
+        rows = df[ROW].to_numpy()[incomplete]
+        if skip_incomplete:
+            logger.warning("%s: skipped %d row(s) with an empty %s cell (rows %s%s)", path.name, len(rows),
+                           "/".join(found), ", ".join(map(str, rows[:10])), ", ..." if len(rows) > 10 else "")
+        else:
+            problems.add_rows(path, rows, (f"column {found[int(np.argmax(e))]!r} is empty (pass --skip-incomplete "
+                                           "to drop trials without a response)" for e in empty[incomplete]))
+        df = df.loc[~incomplete].reset_index(drop=True)
+
+    rel, bad = _resolve_names(df, [*video_cols, odd_col], _video_index(video_dir), video_dir, path, problems)
+    in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
+    no_odd = ~bad & ~in_triplet.any(axis=1)
+    where = np.flatnonzero(no_odd)
+    problems.add_rows(path, df[ROW].to_numpy()[where],
+                      (f"column {odd_col!r}: {df[odd_col].iloc[i]!r} is none of the trial's three videos "
+                       f"({', '.join(df[c].iloc[i] for c in video_cols)})" for i in where))
+    bad |= no_odd
+    trial = (to_numbers(df, trial_col, path, problems, integer=True, allow_empty=True) if trial_col
+             else np.full(len(df), np.nan))
+    rt = (to_numbers(df, rt_col, path, problems, allow_empty=True) * cols_cfg.rt_unit_s if rt_col
+          else np.full(len(df), np.nan))
+    keep = ~bad
+    if not keep.any():
+        problems.fatal("no usable trials", path=path)
+    clip_ids = sorted(set(rel[keep, :3].ravel()))
+    pos = {c: i for i, c in enumerate(clip_ids)}
+    idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])
+    clips = pd.DataFrame({"clip_id": clip_ids, "video": [str((video_dir / c).resolve()) for c in clip_ids],
+                          "captions": [[] for _ in clip_ids], "stimulus_set": None})
+    judgments = pd.DataFrame({
+        "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2],
+        "odd": np.argmax(in_triplet[keep], axis=1).astype(np.int8),
+        "participant": df.loc[keep, part_col].to_numpy(), "session": "",
+        "trial": np.where(np.isnan(trial[keep]), -1, trial[keep]).astype(np.int64),
+        "rt_s": rt[keep], "is_catch": non_distinct(idx),
+    })
+    meta = {"source": "triplet-table", "table": str(path.resolve()), "video_dir": str(video_dir.resolve())}
+    return finish(clips, judgments, name=video_dir.resolve().name, root=None, meta=meta,
+                  split_config=split_config or SplitConfig(), problems=problems)
+
+
+def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object) -> tuple[OddOneOutData | None,
+                                                                                            list[BGSInputError]]:
+    """Every problem in the CSV at once (what ``bgs-hf data import`` prints before writing anything)."""
+    problems = Problems(collect=True)
+    try:
+        data = read_triplet_table(table, video_dir, problems=problems, **kwargs)  # type: ignore[arg-type]
+    except StopChecks:
+        data = None
+    except BGSInputError as err:
+        problems.items.append(err)
+        data = None
+    return data, problems.items

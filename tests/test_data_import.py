@@ -1,0 +1,122 @@
+"""`bgs-hf data import`: a lab's own trial-per-row CSV (video file names) + a video folder -> the Hub layout."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bgs_hf.cli.main import main as cli
+from bgs_hf.data import load
+from bgs_hf.data.triplet_table import TripletColumns, read_triplet_table
+from bgs_hf.errors import BGSInputError
+from bgs_hf.video import write_video
+
+NAMES = ["clip 01.MP4", "sub/dir/x.mp4", "scène_02.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4"]
+
+
+def _videos(root: Path, names: list[str] = NAMES) -> Path:
+    folder = root / "my videos"
+    for k, name in enumerate(names):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        write_video(folder / name, np.full((2, 16, 16, 3), 30 * k, dtype=np.uint8), fps=4)
+    return folder
+
+
+def _csv(root: Path, rows: list[str], header: str = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT") -> Path:
+    path = root / "judgments.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _trials(n_participants: int = 3) -> list[str]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for p in range(n_participants):
+        for t in range(30):
+            trip = rng.choice(len(NAMES), 3, replace=False)
+            rows.append(f"P{p},{t + 1},{','.join(NAMES[i] for i in trip)},{NAMES[trip[t % 3]]},{1000 + t}")
+    return rows
+
+
+def test_import_converts_names_to_indices_positions_and_freezes_the_split(tmp_path: Path, capsys) -> None:
+    rows = _trials()
+    rows.insert(4, "P0,99,b.mp4,c.mp4,d.mp4,,1200")  # no response: skipped with --skip-incomplete
+    table, out = _csv(tmp_path, rows), tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(out), "--skip-incomplete", "--rt-ms"]) == 0
+    data = load(out)
+    assert len(data.judgments) == 90 and data.n_clips == len(NAMES)
+    assert sorted(data.clip_ids) == sorted(NAMES)
+    first = data.judgments[0]
+    ids = data.clip_ids
+    got = [ids[first[c]] for c in ("clip_a", "clip_b", "clip_c")]
+    expected = rows[0].split(",")
+    assert got == expected[2:5] and got[first["odd"]] == expected[5]
+    assert first["participant"] == "P0" and first["trial"] == 1 and first["rt_s"] == pytest.approx(1.0)
+    # the seeded train/test draw is stored, so `train` (seed 42) tests on the clips `data stats` (seed 0) shows
+    np.testing.assert_array_equal(load(out, seed=42).splits["test"], data.splits["test"])
+    assert all(Path(v).is_file() and Path(v).is_relative_to(out.resolve()) for v in data.clips["video"])
+
+
+def test_import_lists_every_problem_naming_file_row_and_column(tmp_path: Path, capsys) -> None:
+    rows = _trials(1)[:5]
+    rows[1] = "P0,2,b.mp4,c.mp4,d.mp4,e.mp4,1"          # odd is none of the three
+    rows[2] = "P0,3,b.mp4,CLIP 01.mp4,d.mp4,b.mp4,1"    # wrong case: suggest the real name
+    rows[3] = "P0,4,b.mp4,c.mp4,,b.mp4,1"               # empty cell, no --skip-incomplete
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(out)]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == [
+        "problem: judgments.csv row 4: column 'Video3' is empty (pass --skip-incomplete to drop trials without a "
+        "response)",
+        "problem: judgments.csv row 3: column 'Video2': no video 'CLIP 01.mp4' in "
+        f"{tmp_path / 'my videos'} (did you mean 'clip 01.MP4'? names are case-sensitive)",
+        "problem: judgments.csv row 2: column 'Odd_One_Out': 'e.mp4' is none of the trial's three videos "
+        "(b.mp4, c.mp4, d.mp4)",
+    ]
+    assert not out.exists()
+
+
+def test_import_missing_column_names_the_columns_found(tmp_path: Path) -> None:
+    table = _csv(tmp_path, ["1,b.mp4,c.mp4,d.mp4,b.mp4"], header="subject,v1,v2,v3,choice")
+    with pytest.raises(BGSInputError, match=r"^judgments.csv: column 'video1' missing \(columns: subject, v1, v2, "
+                                            r"v3, choice; name yours with --videos/--odd/--participant\)$"):
+        read_triplet_table(table, _videos(tmp_path))
+    cols = TripletColumns(videos=("V1", "v2", "v3"), odd="Choice", participant="SUBJECT", trial=None, rt=None)
+    data = read_triplet_table(_csv(tmp_path, ["1,b.mp4,c.mp4,d.mp4,c.mp4"] * 2 + ["2,c.mp4,d.mp4,e.mp4,e.mp4"] * 3,
+                                   header="subject,v1,v2,v3,choice"), tmp_path / "my videos", columns=cols)
+    assert list(data.judgments["odd"]) == [1, 1, 2, 2, 2] and list(data.judgments["trial"]) == [-1] * 5
+
+
+def test_import_matches_decomposed_unicode_file_names(tmp_path: Path) -> None:
+    """A folder copied from macOS holds NFD names; a spreadsheet writes NFC: the same video."""
+    nfd = unicodedata.normalize("NFD", "scène.mp4")
+    folder = _videos(tmp_path, [nfd, "b.mp4", "c.mp4"])
+    nfc = unicodedata.normalize("NFC", "scène.mp4")
+    assert nfc != nfd
+    data = read_triplet_table(_csv(tmp_path, [f"P0,1,{nfc},b.mp4,c.mp4,{nfc},0.5"]), folder)
+    assert Path(data.clips["video"][data.clip_ids.index(nfd)]).is_file()
+
+
+def test_validate_on_a_csv_or_a_plain_video_folder_points_to_data_import(tmp_path: Path, capsys) -> None:
+    table = _csv(tmp_path, _trials(1))
+    for source in (table, tmp_path):
+        assert cli(["data", "validate", str(source)]) == 1
+        line = capsys.readouterr().out.splitlines()[0]
+        assert line.startswith("problem: ") and "run `bgs-hf data import TABLE VIDEOS OUT` first" in line, line
+
+
+def test_symlinked_videos_are_refused_with_a_hint_to_copy_them(tmp_path: Path, capsys) -> None:
+    """A hand-made Hub folder linking its videos/ to the lab's folder: say why it is refused and what to do."""
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out)]) == 0
+    videos = out / "videos"
+    videos.rename(tmp_path / "elsewhere")
+    videos.symlink_to(tmp_path / "elsewhere")
+    capsys.readouterr()
+    assert cli(["data", "validate", str(out), "--no-decode"]) == 1
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("problem: clips row 1: video path 'videos/") and line.endswith(
+        "resolves outside the dataset folder (a symlink? copy the video into the folder)"), line
