@@ -120,3 +120,14 @@ def test_symlinked_videos_are_refused_with_a_hint_to_copy_them(tmp_path: Path, c
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("problem: clips row 1: video path 'videos/") and line.endswith(
         "resolves outside the dataset folder (a symlink? copy the video into the folder)"), line
+
+
+def test_a_wrong_video_folder_lists_twenty_rows_then_a_count(tmp_path: Path, capsys) -> None:
+    """Every name missing (the CSV names .avi, the folder holds .mp4) printed one line per row of the CSV, while every
+    other per-row problem lists the first 20 and counts the rest."""
+    rows = [r.replace(".mp4", ".avi").replace(".MP4", ".avi") for r in _trials(3)]
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(tmp_path / "ds")]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert len(lines) == 22, lines[-3:]  # 20 rows, the count of the other 70, "no usable trials"
+    assert lines[0].startswith("problem: judgments.csv row 1: column 'Video1': no video ")
+    assert "70 more row(s)" in lines[20] and lines[21].endswith("no usable trials")

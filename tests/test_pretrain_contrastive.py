@@ -176,3 +176,19 @@ def test_the_stream_cache_gives_bit_identical_outputs_and_keeps_to_its_budget():
     assert torch.equal(cached.input_stream(half), plain.input_stream(half))
     cached.enable_stream_cache(0)
     assert cached._stream_cache is None
+
+
+def test_the_stream_cache_holds_no_more_memory_than_it_counts():
+    """A cached stream was a view of its batch's stream: one clip left in the cache kept the whole batch alive, so
+    the memory held was up to a batch's worth per clip beyond the byte budget the cache counted."""
+    g = torch.Generator().manual_seed(0)
+    clips = torch.rand(9, 8, 3, 48, 48, generator=g)
+    model = BGSConv3dModel(BGSConv3dConfig(**FG_SMALL)).eval()
+    per_clip = 8 * 48 * 48 * 4
+    model.enable_stream_cache(4 * per_clip)
+    with torch.no_grad():
+        model(clips[:4])
+        model(clips[4:8])
+        model(clips[[0, 8]])  # the cache now holds clips 6, 7, 0, 8 from three different batches
+    storages = {v.untyped_storage().data_ptr(): v.untyped_storage().nbytes() for v in model._stream_cache.values()}
+    assert sum(storages.values()) == model._stream_cache_bytes <= 4 * per_clip

@@ -685,3 +685,22 @@ def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
                       data_override=data, clip_store=TensorClipStore(pix), model_override=None)
     with pytest.raises(BGSInputError, match="is a file"):
         train_bgs(cfg)
+
+
+def test_resuming_a_run_recorded_before_split_seed_defaulted_to_0_names_the_seed_to_pass(tmp_path, tiny):
+    """Runs recorded `split_seed: null` (their test clips drawn with --seed, e.g. 42); with the default now 0, resuming
+    with the run's own flags is refused and 'resume with the first run's --split_seed' named a flag never passed."""
+    from bgs_hf.training.api import _check_resumed_splits, _clip_ids
+
+    data, _ = tiny
+    ids = _clip_ids(data)
+    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
+    splits["train"], splits["test"] = splits["train"][1:], sorted([*splits["test"], splits["train"][0]])
+    config = {"data": {"split_seed": None}, "training": {"seed": 42}, "splits": splits}
+    (tmp_path / "run_config.json").write_text(json.dumps(config))
+    with pytest.raises(BGSInputError, match=r"add --split_seed 42\)$"):
+        _check_resumed_splits(tmp_path, data)
+    config["data"]["split_seed"] = 0  # a run of this version: the plain message
+    (tmp_path / "run_config.json").write_text(json.dumps(config))
+    with pytest.raises(BGSInputError, match=r"--val_fraction and --split_seed$"):
+        _check_resumed_splits(tmp_path, data)

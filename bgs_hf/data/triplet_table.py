@@ -70,17 +70,22 @@ def _resolve_names(
         folded.setdefault(rel.casefold(), []).append(rel)
     out = np.full((len(df), len(cols)), None, dtype=object)
     bad = np.zeros(len(df), dtype=bool)
+    messages: dict[int, str] = {}
     for k, col in enumerate(cols):
-        for i, (row, value) in enumerate(zip(df[ROW], df[col])):
+        for i, value in enumerate(df[col]):
             name = _nfc(str(value).replace("\\", "/"))
             rel = None if escapes_folder(name) else files.get(name)
             if rel is None and not bad[i]:  # one problem per row: the first bad cell
                 near = folded.get(name.casefold(), [])
                 hint = f" (did you mean {near[0]!r}? names are case-sensitive)" if near else (
                     " (give paths relative to the video folder, e.g. 'sub/clip.mp4')")
-                problems.add(f"column {col!r}: no video {str(value)!r} in {video_dir}{hint}", path=path, row=int(row))
+                messages[i] = f"column {col!r}: no video {str(value)!r} in {video_dir}{hint}"
                 bad[i] = True
             out[i, k] = rel
+    # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses
+    # every name, and printed one line per row of a 100 000-trial CSV
+    where = sorted(messages)
+    problems.add_rows(path, df[ROW].to_numpy()[where], (messages[i] for i in where))
     return out, bad
 
 

@@ -187,7 +187,9 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         missing = list(first.values())
         if missing:
             for i, stream in zip(missing, self._foreground(pixel_values[missing]), strict=True):
-                cache[keys[i]] = stream
+                # a copy: a view would keep the whole batch's stream alive until its last clip is evicted,
+                # up to a batch's worth of memory per cached clip beyond what the budget counts
+                cache[keys[i]] = stream.clone()
                 self._stream_cache_bytes += stream.numel() * stream.element_size()
         out = torch.stack([cache[k] for k in keys])
         for k in keys:

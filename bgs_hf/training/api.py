@@ -126,8 +126,22 @@ def _check_resumed_splits(out_dir: Path, data: Any) -> None:
                                      np.sort(np.asarray(data.splits.get(name, []), dtype=np.int64)))]
     if changed:
         raise BGSInputError(f"resuming with other splits than the run recorded ({', '.join(changed)} differ): "
-                            "resume with the first run's --seed, --val_fraction and --split_seed",
-                            path=out_dir / RUN_CONFIG_NAME)
+                            f"resume with the first run's --seed, --val_fraction and --split_seed"
+                            f"{_old_split_seed_hint(out_dir)}", path=out_dir / RUN_CONFIG_NAME)
+
+
+def _old_split_seed_hint(out_dir: Path) -> str:
+    """A run started before ``--split_seed`` defaulted to 0 recorded ``split_seed: null``: its test clips were drawn
+    with its ``--seed``, so repeating its own flags no longer reproduces them. Name the value that does."""
+    found = _run_config(out_dir)
+    if found is None:
+        return ""
+    config = found[1]
+    data, training = config.get("data") or {}, config.get("training") or {}
+    if "split_seed" in data and data["split_seed"] is None and isinstance(training.get("seed"), int):
+        return (f" (this run drew its test clips with its --seed before --split_seed defaulted to 0: add "
+                f"--split_seed {training['seed']})")
+    return ""
 
 
 def _check_videos_present(data: Any, splits: tuple[str, ...]) -> None:
