@@ -200,3 +200,20 @@ def test_mapping_indices_need_not_start_at_zero(tmp_path, tables):
     data = load(write_release(shifted, tmp_path / "b"))
     assert data.judgments.to_pandas().equals(clean.judgments.to_pandas())
     assert data.meta["clip_index"][:3] == [100, 102, 104]
+
+
+def test_validate_notes_a_split_too_small_to_score_but_still_says_ok(tmp_path, tables, capsys, monkeypatch):
+    """A design whose test split held one judgment passed `validate` with a bare OK; now a note says what it costs."""
+    import importlib
+
+    validate_module = importlib.import_module("bgs_hf.data.validate")  # bgs_hf.data.validate is also a function
+    root = write_release(tables, tmp_path)
+    data, problems = validate(root)
+    assert problems == []
+    n_test = len(data.triplets("test"))
+    assert n_test < validate_module.FEW_JUDGMENTS
+    assert cli(["data", "validate", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"note: split 'test': {n_test} valid judgment(s)" in out and "OK:" in out
+    monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", 0)
+    assert not any("split 'test'" in n for n in validate_module.split_notes(data))

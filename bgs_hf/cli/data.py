@@ -175,6 +175,10 @@ def run_validate(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s) found in {args.source}")
         return 1
+    from bgs_hf.data.validate import split_notes
+
+    for note in split_notes(data):
+        print(f"note: {note}")
     print(f"OK: {data!r}")
     return 0
 

@@ -39,6 +39,31 @@ def check_splits(data: OddOneOutData, problems: Problems) -> None:
                          "clips inside it", path=data.root)
 
 
+#: below this many valid judgments a split's noise ceiling and bootstrap CIs are too wide to read (the paper's
+#: 50-clip test split has 368; the split-half ceiling needs pairs seen in both halves of the participants)
+FEW_JUDGMENTS = 100
+
+
+def split_notes(data: OddOneOutData) -> list[str]:
+    """Not problems, but what a newcomer's small or randomly drawn design costs: a val/test split too small to
+    score, and the judgments the by-clip split leaves unused (a judgment counts only when its three clips share a
+    split). ``validate`` used to say OK to a design whose test split held one judgment."""
+    notes = []
+    for split in ("val", "test"):
+        clips = data.split_items(split)
+        n = len(data.triplets(split)) if clips is not None and len(clips) else 0
+        if clips is not None and len(clips) and n < FEW_JUDGMENTS:
+            notes.append(f"split {split!r}: {n} valid judgment(s) over {len(clips)} clips (under {FEW_JUDGMENTS}): "
+                         "its noise ceiling and CIs will be too wide to read, or undefined")
+    total = len(data.triplets())
+    mixed = data.mixed_judgments("fit", "test")
+    if total and mixed > total / 2:
+        notes.append(f"{mixed:,} of {total:,} valid judgments mix train and test clips and are unused (a judgment "
+                     "counts only when its three clips share a split): judgments within fewer clips, or more "
+                     "judgments per clip, keep more")
+    return notes
+
+
 def validate(
     source: str | Path, *, decode_videos: bool = True, split_config: SplitConfig | None = None
 ) -> tuple[OddOneOutData | None, list[BGSInputError]]:
