@@ -16,6 +16,14 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     return format(value, spec)
 
 
+def fmt_ci(ci: Any) -> str:
+    """`` [lo, hi]`` to three decimals after an estimate, or nothing when either end is undefined (cards and the
+    Space show a bare estimate rather than ``[n/a, n/a]``)."""
+    if not ci or len(ci) != 2 or "" in (fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
+        return ""
+    return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
 def hub_license_id(license: str) -> str:
     """A Hub licence id: lower case (the Hub refuses ``MIT`` and ``Apache-2.0``, accepts ``mit``, ``apache-2.0``)."""
     from bgs_hf.errors import BGSInputError

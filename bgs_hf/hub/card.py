@@ -17,7 +17,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
-from bgs_hf._format import fmt, hub_license_id
+from bgs_hf._format import fmt, fmt_ci, hub_license_id
 from bgs_hf.hub.run_info import RunInfo
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
 
@@ -55,12 +55,6 @@ def is_hub_id(name: str | None) -> bool:
 
 def _fmt(value: Any, digits: int = 3) -> str:
     return fmt(value, f".{digits}f", "—") if value is None or isinstance(value, float) else str(value)
-
-
-def _fmt_ci(ci: Any) -> str:
-    if not ci or len(ci) != 2 or "" in (fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
-        return ""
-    return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
 def _fmt_pct(value: Any, scale: float = 1.0) -> str:
@@ -179,7 +173,7 @@ class BGSModelCardData(ModelCardData):
             rows.append(
                 EvalRow(
                     name="human noise ceiling (split-half; brackets: range over splits)",
-                    r2=_fmt(self.ceiling.get("r2")) + _fmt_ci(self.ceiling.get("ci")),
+                    r2=_fmt(self.ceiling.get("r2")) + fmt_ci(self.ceiling.get("ci")),
                     pct_of_ceiling="100%",
                     ooo_acc_3way=_fmt_acc(self.ceiling.get("ooo_acc_3way")),
                     ooo_acc_2way="—",
@@ -191,7 +185,7 @@ class BGSModelCardData(ModelCardData):
     def _row(name: str, fit: dict[str, Any]) -> EvalRow:
         return EvalRow(
             name=name,
-            r2=_fmt(fit.get("r2")) + _fmt_ci(fit.get("r2_ci")),
+            r2=_fmt(fit.get("r2")) + fmt_ci(fit.get("r2_ci")),
             pct_of_ceiling=_fmt_pct(fit.get("pct_of_ceiling")),
             ooo_acc_3way=_fmt_acc(fit.get("ooo_acc_3way")),
             ooo_acc_2way=_fmt_acc(fit.get("ooo_acc_2way")),

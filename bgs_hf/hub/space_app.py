@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import save_npy
+from bgs_hf._format import fmt_ci
 from bgs_hf.errors import BGSInputError
-from bgs_hf.hub.card import _fmt_ci
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 
@@ -687,7 +687,7 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
     def score(found: dict[str, Any]) -> str:
         pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
         share = f", **{pct:.1f}% of the human noise ceiling**" if math.isfinite(pct) else ""
-        return f"R² = {found['r2']:.3f}{_fmt_ci(found.get('r2_ci'))}{share}"
+        return f"R² = {found['r2']:.3f}{fmt_ci(found.get('r2_ci'))}{share}"
 
     n = f" ({fit['n_judgments']} judgments)" if isinstance(fit.get("n_judgments"), int) else ""
     text = (f"**Overall fit to human judgments** on the held-out {split} split{n}: BGS-aligned {score(fit)}")
