@@ -127,6 +127,12 @@ def test_evaluate_on_a_run_defaults_to_its_training_seed_so_the_ceiling_matches_
     assert res["seed"] == 5
     assert res["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
     assert res["fit"]["bgs"]["r2"] == pytest.approx(trained["r2"], abs=1e-6)
+    # the Python API likewise (run_suite used seed 0 unless told)
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.suite import pretrained_of
+
+    api = run_suite(str(data), pretrained_of(run), str(run), out_dir=tmp_path / "api", analyses=["fit"], n_boot=20)
+    assert api["seed"] == 5 and api["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
 
 
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):

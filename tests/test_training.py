@@ -704,3 +704,20 @@ def test_resuming_a_run_recorded_before_split_seed_defaulted_to_0_names_the_seed
     (tmp_path / "run_config.json").write_text(json.dumps(config))
     with pytest.raises(BGSInputError, match=r"--val_fraction and --split_seed$"):
         _check_resumed_splits(tmp_path, data)
+
+
+def test_the_stream_cache_is_on_while_training_and_off_on_the_returned_model(tmp_path, tiny):
+    """The foreground-stream cache holds up to --memory_cache_mb of streams; the model train_bgs returns (or the
+    one the caller passed in) kept it on, so every later clip it embedded was hashed and kept too."""
+    calls: list[int] = []
+
+    class StreamCacheSpy(torch.nn.Module):
+        def enable_stream_cache(self, max_bytes: int) -> None:
+            calls.append(int(max_bytes))
+
+    model = tiny_peft_model()
+    model.base_model.model.spy = StreamCacheSpy()
+    res = _run(tmp_path, tiny, "cache", model=model, num_train_epochs=1, load_best_model_at_end=False)
+    assert calls[0] > 0, "the cache is on while training"
+    assert calls[-1] == 0, "and off once train_bgs returns"
+    assert res.model.base_model.model.spy is model.base_model.model.spy

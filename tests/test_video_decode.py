@@ -338,3 +338,17 @@ def test_a_live_webm_without_a_header_duration_passes_the_upload_check(tmp_path:
     assert info.duration_s == pytest.approx(30 / 25, abs=0.05)
     with pytest.raises(BGSInputError, match=r"duration 1\.2s exceeds limit 1s"):
         check_video(live, VideoLimits(max_duration_s=1))
+
+
+def test_a_live_webm_is_demuxed_once_by_the_upload_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its header has neither duration nor frame count: the check demuxed the timestamps for the duration, threw
+    the frame count away and demuxed the whole file again for the still-image test."""
+    from bgs_hf.video import decode, write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (30, 48, 64, 3), dtype=np.uint8)
+    live = write_video(tmp_path / "live.webm", frames, fps=25, codec="libvpx", container_options={"live": "1"})
+    demuxes = []
+    real = decode._timeline
+    monkeypatch.setattr(decode, "_timeline", lambda *a: demuxes.append(1) or real(*a))
+    info = check_video(live, VideoLimits(max_duration_s=30))
+    assert info.frames == 30 and len(demuxes) == 1

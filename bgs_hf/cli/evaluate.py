@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError
-    from bgs_hf.eval.suite import pretrained_of, run_suite
+    from bgs_hf.eval.suite import default_seed, pretrained_of, run_suite
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
@@ -79,10 +79,7 @@ def run(args: argparse.Namespace) -> int:
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
         controls[name] = path
     is_run = (Path(args.model) / "bgs_config.json").is_file()
-    if args.seed is None:
-        from bgs_hf.training.api import recorded_seed
-
-        args.seed = (recorded_seed(args.model) if is_run else None) or 0
+    args.seed = default_seed(args.model, args.seed)
     if args.pretrained is not None:
         pretrained, finetuned = args.pretrained, args.model
     elif is_run:

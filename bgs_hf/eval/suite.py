@@ -67,6 +67,16 @@ def _is_run_folder(model: Any) -> bool:
     return isinstance(model, (str, os.PathLike)) and (Path(model) / "bgs_config.json").is_file()
 
 
+def default_seed(finetuned_model: Any, seed: int | None) -> int:
+    """``seed``, or for a run folder the seed it trained with: it drew the bootstrap and the ceiling's
+    split-halves of the run's ``metrics.json``, so the same run shows one ceiling everywhere (0 otherwise)."""
+    if seed is not None:
+        return int(seed)
+    from bgs_hf.training.api import recorded_seed
+
+    return (recorded_seed(finetuned_model) if _is_run_folder(finetuned_model) else None) or 0
+
+
 def with_recorded_splits(data: Any, run_dir: str | Path) -> Any:
     """``data`` with the splits a run recorded (its ``run_config.json``, or its parent's for a
     ``checkpoint-N``): a carve-out drawn here with another seed could put the run's training clips in
@@ -176,7 +186,7 @@ def run_suite(
     out_dir: str | Path,
     abstract_dir: str | Path | None = None,
     analyses: Sequence[str] = ANALYSES,
-    seed: int = 0,
+    seed: int | None = None,
     controls: dict[str, Any] | None = None,
     split: str = "test",
     language_sim: np.ndarray | None = None,
@@ -191,7 +201,8 @@ def run_suite(
 
     ``data``: an OddOneOutData or a source to ``bgs_hf.data.load``. Models: embedder objects, run
     folders or backbone names (see :func:`resolve_model`); ``finetuned_model`` may be None (one-model
-    evaluation). ``controls``: extra fine-tuned models (e.g. ``{"language-distilled": run_dir}``)
+    evaluation). ``seed`` draws bootstraps, permutations and the ceiling's split-halves (default: a run
+    folder's training seed, else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g. ``{"language-distilled": run_dir}``)
     scored beside BGS. ``language_sim``: caption similarity over the split's clips (computed with the
     default language baseline when omitted). Returns the result dict (also in ``evaluation.json``).
     """
@@ -204,6 +215,7 @@ def run_suite(
     if unknown:
         raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
     t_start = time.perf_counter()
+    seed = default_seed(finetuned_model, seed)
     if not hasattr(data, "triplets"):
         from bgs_hf.data import load
 

@@ -310,6 +310,17 @@ def _json_safe(x: Any) -> Any:
 
 def train_bgs(config: TrainConfig) -> TrainResult:
     """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed."""
+    stream_caches: list[Any] = []
+    try:
+        return _train_bgs(config, stream_caches)
+    finally:
+        # the cache pays off only while the same clips come back every epoch; the returned model (or the caller's
+        # own) would otherwise keep hashing and holding every clip it embeds afterwards
+        for module in stream_caches:
+            module.enable_stream_cache(0)
+
+
+def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     import torch
     from transformers import EarlyStoppingCallback, set_seed
 
@@ -363,6 +374,7 @@ def train_bgs(config: TrainConfig) -> TrainResult:
             setattr(args, name, False)
     for module in model.modules():  # the default backbone's foreground stream: computed once per clip, not per epoch
         if hasattr(module, "enable_stream_cache"):
+            stream_caches.append(module)
             module.enable_stream_cache(int(d.memory_cache_mb * 2**20))
 
     store = config.clip_store

@@ -220,7 +220,8 @@ def _match(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
     """Container, codec, size, duration and frame count, read from headers (no pixel decoding).
 
-    ``count_frames=True`` demuxes the stream (still no decoding) when the header has no frame count.
+    ``count_frames=True`` demuxes the stream (still no decoding) when the header has no frame count; a stream
+    demuxed anyway for its duration reports its frame count too.
     """
     import av
 
@@ -238,7 +239,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
             if duration is None or (frames is None and count_frames):
                 # no header duration (live-muxed WebM, as browsers record): demux the timestamps, no decoding
                 line = _timeline(container, stream, p)
-                frames = frames or (line.n_frames if count_frames else None)
+                frames = frames or line.n_frames or None  # paid for already: a second demux only to count
                 if duration is None and line.n_frames:
                     if not line.by_index and tb:
                         duration = float((line.end - line.start) * tb)
