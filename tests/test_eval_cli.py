@@ -45,6 +45,8 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     assert res["layers"]["bgs"]["chosen_on"] == "val"
     assert len(res["layers"]["pretrained"]["layers"]) == 2 + 1 + 1  # embeddings, 2 blocks, output
     assert {"video_unique", "language_unique", "shared"} <= set(res["partition"]["bgs"])
+    part = res["partition"]["bgs"]  # with an interval over clip resamples, shown in the report
+    assert all(len(part[f"{k}_ci"]) == 2 for k in ("video_unique", "language_unique", "shared"))
     assert res["transfer"]["models"]["bgs"]["n_test"] == 9
     att = res["attention"]
     assert 0 <= att["models"]["bgs"]["agent_mass"] <= 1 and "divergence" in att
@@ -55,6 +57,8 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     for title in ("Behavioural fit", "Layer-wise fit", "Variance partitioning", "Attribute probes",
                   "Out-of-distribution transfer", "Attention", "Motion controls"):
         assert f"## {title}" in md
+    lo, hi = part["video_unique_ci"]
+    assert f"{part['video_unique']:.3f} [{lo:.3f}, {hi:.3f}]" in md
     assert "data:image/png;base64," in (out / "evaluation.html").read_text()
     capsys.readouterr()
 

@@ -449,3 +449,40 @@ def test_variance_partitioning_is_skipped_on_too_few_pairs(tmp_path):
                     n_boot=10, language_sim=np.eye(n_test))
     assert "too few to partition" in res["partition"]["skipped"]
     assert (tmp_path / "ev" / "evaluation.json").is_file()
+
+
+def test_partition_interval_resamples_clips_like_the_fit_bootstrap():
+    """Reference: each resample built by hand as a new stimulus set (a clip drawn twice is two stimuli; pairs of a
+    clip with its own copy carry no human similarity and are left out), then partitioned from scratch."""
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics.similarity import HumanSimilarity
+
+    rng = np.random.default_rng(3)
+    n, items = 14, np.arange(2, 14)  # clips 0-1 are outside the scored split
+    f = rng.normal(size=(n, 3))
+    model_sim, language_sim = f @ f.T, np.corrcoef(rng.normal(size=(n, 5)) + f[:, :1])
+    mask = np.triu(rng.uniform(size=(n, n)) < 0.8, 1)
+    k = np.triu(rng.integers(0, 5, (n, n)), 1) * mask
+    mask, k = mask | mask.T, k + k.T
+    counts = mask.astype(np.int64) * 4
+    with np.errstate(invalid="ignore"):
+        p = np.where(mask, k / np.maximum(counts, 1), np.nan)
+    human = HumanSimilarity(n=counts, k=k, p=p, mask=mask)
+    out = partition_pairs(model_sim, language_sim, human, items, n_boot=50, seed=11)
+    assert out["video_unique"] == pytest.approx(partition_pairs(model_sim, language_sim, human, items)["video_unique"])
+
+    draw = np.random.default_rng(11)
+    samples = []
+    for _ in range(50):
+        picked = items[draw.integers(0, len(items), size=len(items))]
+        y, v, lang = [], [], []
+        for a in range(len(picked)):
+            for b in range(a + 1, len(picked)):
+                i, j = picked[a], picked[b]
+                if i != j and mask[i, j]:
+                    y.append(p[i, j]), v.append(model_sim[i, j]), lang.append(language_sim[i, j])
+        samples.append(variance_partition(np.array(y), np.array(v), np.array(lang)))
+    for key in ("video_unique", "language_unique", "shared"):
+        vals = np.array([s[key] for s in samples])
+        assert out[f"{key}_ci"] == pytest.approx(list(np.percentile(vals, [2.5, 97.5])), abs=1e-12)
+        assert out[f"{key}_ci"][0] < out[key] < out[f"{key}_ci"][1]

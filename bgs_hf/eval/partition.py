@@ -68,14 +68,36 @@ def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False)
     }
 
 
+PARTS = ("video_unique", "language_unique", "shared")
+
+
 def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any, items: Any,
-                    *, rank: bool = False) -> dict[str, float]:
-    """Variance partitioning over the observed pairs among ``items`` (matrices are items×items)."""
+                    *, rank: bool = False, n_boot: int = 0, ci: float = 0.95, seed: int = 0) -> dict[str, Any]:
+    """Variance partitioning over the observed pairs among ``items`` (matrices are items×items).
+
+    ``n_boot > 0`` adds ``<part>_ci`` for each part: a percentile interval over clip resamples, drawn as
+    :func:`bgs_hf.metrics.bootstrap_ci` draws them (a clip drawn twice is two stimuli), since a unique share
+    of a few hundred pairs moves a lot with the clips that happen to be scored.
+    """
+    from bgs_hf.metrics.bootstrap import clip_resamples, percentile_interval
     from bgs_hf.metrics.rsa import model_pair_values
 
-    mv, p, _, _ = model_pair_values(model_sim, human, items)
+    mv, p, gi, gj = model_pair_values(model_sim, human, items)
     lv, _, _, _ = model_pair_values(language_sim, human, items)
-    return variance_partition(p, mv, lv, rank=rank)
+    out: dict[str, Any] = variance_partition(p, mv, lv, rank=rank)
+    if n_boot > 0:
+        rows = np.arange(len(p))
+        samples = {part: np.full(n_boot, np.nan) for part in PARTS}
+        for b, m in enumerate(clip_resamples(items, human.n_items, n_boot, seed)):
+            pick = np.repeat(rows, m[gi] * m[gj])
+            if len(pick) >= 5:  # OLS on two predictors and an intercept
+                draw = variance_partition(p[pick], mv[pick], lv[pick], rank=rank)
+                for part in PARTS:
+                    samples[part][b] = draw[part]
+        for part in PARTS:
+            out[f"{part}_ci"] = list(percentile_interval(samples[part], ci))
+        out["ci_over"] = f"clips, {n_boot} resamples"
+    return out
 
 
 def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None) -> Path:

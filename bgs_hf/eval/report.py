@@ -106,12 +106,14 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     if has("partition"):
         t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",
                                "R²(both)", "pairs"],
-                        lambda r: [[n, _f(p["video_unique"]), _f(p["language_unique"]), _f(p["shared"]),
+                        lambda r: [[n, *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
+                                          for k in ("video_unique", "language_unique", "shared")),
                                     _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
                                    for n, p in r.get("partition", {}).items() if isinstance(p, dict) and "shared" in p])
         sections.append(("Variance partitioning", [("text", "OLS R² of the human pair similarities from the model's "
                                                     "similarities (video), the caption embeddings' (language) and "
-                                                    "both; unique = R²(both) − R² of the other; shared = the rest."),
+                                                    "both; unique = R²(both) − R² of the other; shared = the rest. "
+                                                    "Brackets: 95% interval over clip resamples."),
                                                    t] + _images(runs, "partition", "variance partitioning")
                          + _skipped(runs, "partition")))
     if has("probes"):

@@ -337,7 +337,8 @@ def run_suite(
             res["partition"] = {"skipped": f"{len(test.human.pairs(test.items)[0])} observed pairs: too few to "
                                            "partition variance"}
         else:
-            parts = {n: partition_pairs(cosine_similarity_matrix(test_emb(n)), language_sim, test.human, test.items)
+            parts = {n: partition_pairs(cosine_similarity_matrix(test_emb(n)), language_sim, test.human, test.items,
+                                        n_boot=n_boot, seed=seed)
                      if np.isfinite(test_emb(n)).all() else {"skipped": NON_FINITE} for n in models}
             res["partition"] = parts
             res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png"))

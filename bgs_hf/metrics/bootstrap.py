@@ -11,7 +11,7 @@ rebuilt from the reweighted judgments.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,21 @@ def check_ci(ci: float) -> None:
     error came only after the whole bootstrap or every split had run."""
     if not 0.0 < ci < 1.0:
         raise BGSInputError(f"ci is the interval's coverage as a fraction (e.g. 0.95), got {ci}")
+
+
+def clip_resamples(items: Any, n_items: int, n_boot: int, seed: int = 0) -> Iterator[np.ndarray]:
+    """Clip multiplicities (length ``n_items``) of ``n_boot`` resamples of ``items``, the draws of
+    :func:`bootstrap_ci` over clips with the same seed; a pair (i, j) then weighs ``m[i] * m[j]``."""
+    design = _design("clips", None, items, None, None, n_items)
+    rng = np.random.default_rng(seed)
+    for _ in range(n_boot):
+        yield design.draw(rng)
+
+
+def percentile_interval(samples: np.ndarray, ci: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the finite bootstrap samples (nan, nan when none is finite)."""
+    check_ci(ci)
+    return _percentiles(np.asarray(samples, dtype=np.float64), ci)
 
 
 def _pair_stat(stat: str, x: np.ndarray, y: np.ndarray) -> float:
