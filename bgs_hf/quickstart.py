@@ -219,6 +219,22 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
     return train_bgs(config)
 
 
+def write_run_card(run_dir: str | Path) -> Path | None:
+    """Put the model card ``bgs-hf push`` would publish (this run's test numbers beside its pretrained row) in
+    the run folder's README.md, which otherwise holds peft's empty template ("Model Card for Model ID")."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    path = Path(run_dir) / "README.md"
+    try:
+        card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run_dir)))
+    except BGSInputError as err:  # the report still gets written; `bgs-hf push` names the same problem
+        logger.warning("no model card in %s: %s", run_dir, err)
+        return None
+    card.save(path)
+    return path
+
+
 def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     """Bar chart of test R² per model with CIs, against the noise-ceiling band."""
     from bgs_hf.viz.figure import ci_error_bars, subplots
@@ -234,7 +250,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     ceil = num(report["noise_ceiling_r2"])
     c_lo, c_hi = (num(x) for x in report["noise_ceiling_ci"])
     if np.isfinite([c_lo, c_hi]).all():
-        ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling: range over split-halves")
+        ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling: 95% range over split-halves")
     if np.isfinite(ceil):
         ax.axhline(ceil, color="0.4", ls="--", lw=1, label=f"noise ceiling R² = {ceil:.3f}")
     colors = ["#999999", "#4C72B0", "#55A868", "#C44E52"]
@@ -266,7 +282,7 @@ def format_table(report: dict[str, Any]) -> str:
                      f"{fmt(m['ooo_acc_2way'], '.1%')} |")
     lo, hi = report["noise_ceiling_ci"]
     ceiling = fmt(report["noise_ceiling_r2"], ".3f")
-    lines.append(f"| noise ceiling (split-half; range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
+    lines.append(f"| noise ceiling (split-half; 95% range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
                  f"| {'100%' if ceiling != 'n/a' else '–'} | – | – |")
     return "\n".join(lines)
 
@@ -347,6 +363,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     # the backbone as the run records it (a resolved path or Hub id), which `push` compares with bgs_config.json
     baseline = {**suite["fit"]["pretrained"], "split": "test", "backbone": backbone_name}
     (Path(run.output_dir) / BASELINE_FILE).write_text(json.dumps(_json_safe(baseline), indent=2))
+    write_run_card(run.output_dir)
 
     report: dict[str, Any] = {
         "data": data.name,
@@ -376,7 +393,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
 
     test_emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
     order = _cluster_order(np.nan_to_num(test.human.p[np.ix_(items, items)], nan=0.5))
-    mats = {"humans (p_ij)": test.human.p[np.ix_(items, items)],
+    # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel
+    mats = {"humans (p_ij; grey: pair in no test judgment)": test.human.p[np.ix_(items, items)],
             "pretrained": cosine_similarity_matrix(test_emb["pretrained"]),
             "BGS fine-tuned": cosine_similarity_matrix(test_emb["bgs"])}
     plot_similarity_matrices({k: _percentile_ranks(v)[np.ix_(order, order)] for k, v in mats.items()},
@@ -439,6 +457,11 @@ def _training_sentence(report: dict[str, Any]) -> str:
             "the last epoch was kept (no validation clips; see docs/experiments, refit_train_val).")
 
 
+def _resamples(report: dict[str, Any]) -> str:
+    n_boot = report.get("config", {}).get("n_boot")
+    return f" ({n_boot} resamples)" if n_boot else ""
+
+
 def render_markdown(report: dict[str, Any], suite: dict[str, Any] | None = None) -> str:
     """``report.md``: the headline table, the figures, and a pointer to the full analyses report."""
     lines = [
@@ -446,8 +469,14 @@ def render_markdown(report: dict[str, Any], suite: dict[str, Any] | None = None)
         "",
         f"Backbone `{report['backbone']}`, recipe `{report['recipe']}`. Test split: {report['n_test_clips']} clips, "
         f"{report['n_test_judgments']} judgments, {report['n_test_pairs']} observed pairs. R² is the signed squared "
-        "Spearman correlation between model similarity and human p_ij; model CIs are 95% bootstraps over clips, "
-        "the noise ceiling's interval is the range (2.5-97.5%) over 100 random split-halves of the participants.",
+        "Spearman correlation between model similarity and human p_ij over the observed pairs; model CIs are 95% "
+        f"bootstraps over clips{_resamples(report)}. Noise ceiling: the Spearman correlation between the p_ij of two "
+        "random halves of the participants, corrected to the whole group (Spearman-Brown) and squared keeping its "
+        "sign, averaged over 100 random split-halves; its interval is the 2.5-97.5% range over those splits (their "
+        "spread, not a CI). % of ceiling = R² / ceiling. Accuracies are over the "
+        f"{report['n_test_judgments']} test judgments and ties count as wrong: 3-way, the model's most similar pair "
+        "is the pair the person kept (chance 1/3); 2-way, the paper's anchor test, each kept clip as anchor must be "
+        "closer to the other kept clip than to the odd one (chance 1/2).",
         "",
         format_table(report),
         "",

@@ -56,3 +56,24 @@ def test_library_figures_leave_the_users_backend_and_pyplot_alone(tmp_path):
             assert (tmp_path / f"{name}.png").stat().st_size > 500
     finally:
         matplotlib.use(before)
+
+
+def test_a_bar_without_an_interval_gets_no_error_bar(tmp_path, monkeypatch):
+    """A missing interval became a zero-length error bar: fit.png drew a cap on top of every accuracy bar (only R²
+    has a CI), which reads as a very tight confidence interval."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.suite import _plot_bars
+    from bgs_hf.viz.figure import ci_error_bars
+
+    err = ci_error_bars([0.4, 0.1, 0.2], [None, (0.05, 0.2), (float("nan"), float("nan"))])
+    assert np.isnan(err[:, 0]).all() and np.isnan(err[:, 2]).all()
+    np.testing.assert_allclose(err[:, 1], [0.05, 0.1])
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    _plot_bars({"m": {"R²": 0.1, "3-way acc": 0.45}}, tmp_path / "fit.png", ylabel="y", title="t",
+               errors={"m": {"R²": (0.05, 0.2)}})
+    (ax,) = drawn[0].axes
+    (bars,) = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
+    caps = np.concatenate([line.get_xydata() for line in bars.errorbar.lines[1]])
+    assert np.isfinite(caps).all(axis=1).sum() == 2  # the R² bar's two caps, none over the accuracy bar

@@ -364,7 +364,7 @@ def test_the_report_says_why_an_analysis_is_missing_and_reads_a_result_without_f
     assert "no validation or training judgments to choose a layer" in md and "no training clips" in md
     assert "not scored: the embeddings do not differ between clips" in md
     assert "the first caption(s) with all-MiniLM-L6-v2" in md
-    assert "range over split-halves" in md and "95% CI)" not in md.split("## Behavioural fit")[0]
+    assert "95% range over split-halves" in md and "95% CI)" not in md.split("## Behavioural fit")[0]
     no_fit = {k: v for k, v in res.items() if k != "fit"}
     (tmp_path / "evaluation.json").write_text(json.dumps(no_fit))
     assert load_run(tmp_path)[1]["probes"]["skipped"] == "no training clips"
@@ -388,7 +388,7 @@ def test_the_fit_figure_puts_the_ceiling_over_r2_alone_with_its_band_and_the_r2_
                      "2-way acc": ("chance", 1 / 2, None)})
     (ax,) = drawn[0].axes
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert {"noise ceiling", "noise ceiling: range over split-halves", "chance"} <= set(legend)
+    assert {"noise ceiling", "noise ceiling: 95% range over split-halves", "chance"} <= set(legend)
     (ceiling,) = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_label() == "noise ceiling"]
     (segment,) = ceiling.get_segments()
     np.testing.assert_allclose(segment, [[-0.45, 0.4], [0.45, 0.4]])  # over the R² group only

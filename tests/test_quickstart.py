@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -38,9 +39,13 @@ def test_benchmark_cache_is_reused_and_never_touches_its_siblings(tmp_path, monk
 
 @pytest.mark.slow
 def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None:
+    import bgs_hf.viz
     from bgs_hf.quickstart import MODEL_KEYS, QuickstartConfig, format_table, run_quickstart
 
     monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    panels, plot = {}, bgs_hf.viz.plot_similarity_matrices
+    monkeypatch.setattr(bgs_hf.viz, "plot_similarity_matrices", lambda mats, *a, **k: (panels.update(mats),
+                                                                                       plot(mats, *a, **k))[1])
     cfg = QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=80, backbone="tiny-random-videomae", n_boot=20,
                            suite=False, language_control=False, val_fraction=0.0,  # the default's procedure
                            training={"num_train_epochs": 1, "save_strategy": "no", "eval_strategy": "no"})
@@ -56,6 +61,9 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
     assert saved["noise_ceiling_r2"] == pytest.approx(report["noise_ceiling_r2"])
     for png in ("r2_vs_ceiling.png", "similarity_matrices.png"):
         assert (tmp_path / "demo" / png).stat().st_size > 1000
+    # the human panel's unobserved pairs are grey (NaN off the diagonal), and its title says what grey means
+    ((human_title, human),) = [(k, v) for k, v in panels.items() if k.startswith("humans")]
+    assert np.isnan(human[~np.eye(len(human), dtype=bool)]).any() and "grey: pair in no test judgment" in human_title
     assert "noise ceiling" in format_table(report)
     assert "| model |" in (tmp_path / "demo" / "report.md").read_text()
     # `bgs-hf push RUN_DIR` finds the pretrained row in the run folder (was: nothing wrote baseline.json), and
@@ -67,6 +75,8 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
     for card_row, key in ((info.baseline, "pretrained"), (info.fit, "bgs")):
         for field in ("r2", "pct_of_ceiling", "ooo_acc_3way"):
             assert card_row[field] == pytest.approx(report[key][field]), (key, field)
+    card = (Path(report["run_dir"]) / "README.md").read_text()  # was peft's "Model Card for Model ID" template
+    assert "More Information Needed" not in card and f"{report['bgs']['ooo_acc_3way']:.1%}" in card
 
 
 def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None:
@@ -112,7 +122,7 @@ def test_the_table_keeps_a_decimal_and_says_n_a_for_undefined_values() -> None:
     assert "| BGS fine-tuned (LoRA) | 0.080 [n/a, n/a] | n/a |" in table
     assert "| captions (MiniLM-L6) | 0.080 [0.010, 0.200] | n/a |" in table
     undefined = format_table({**_report(), "noise_ceiling_r2": float("nan"), "noise_ceiling_ci": [None, None]})
-    assert "| noise ceiling (split-half; range over splits) | n/a [n/a, n/a] | – |" in undefined
+    assert "| noise ceiling (split-half; 95% range over splits) | n/a [n/a, n/a] | – |" in undefined
 
 
 def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_values(tmp_path) -> None:
@@ -187,7 +197,7 @@ def test_a_fast_report_does_not_link_analyses_it_skipped() -> None:
               "n_test_pairs": 9, "timings_s": {"total_s": 60.0}, "config": {"suite": False}}
     md = render_markdown(report)
     assert "skipped" in md and "attribute probes" not in md
-    assert "range (2.5-97.5%) over 100 random split-halves" in md
+    assert "2.5-97.5% range over those splits" in md
 
 
 def test_bgs_hf_report_finds_a_quickstart_folders_analyses(tmp_path) -> None:
@@ -226,3 +236,34 @@ def test_a_folder_the_quickstart_did_not_make_is_never_cleared(tmp_path) -> None
     with pytest.raises(BGSInputError, match="is not empty"):
         _clear_earlier_outputs(tmp_path)
     assert (tmp_path / "report.md").read_text() == "mine" and (tmp_path / "analyses" / "notes.txt").exists()
+
+
+def test_the_run_folder_readme_is_the_model_card_not_peft_s_template(tmp_path) -> None:
+    """runs/demo/bgs/README.md was peft's empty template ("Model Card for Model ID", "[More Information Needed]"
+    everywhere): the card with the run's numbers was only ever rendered by `bgs-hf push`."""
+    from test_hub import make_tiny_run
+
+    from bgs_hf.quickstart import write_run_card
+
+    run = make_tiny_run(tmp_path / "run")
+    assert "Model Card for Model ID" in (run / "README.md").read_text()  # what save_pretrained leaves
+    assert write_run_card(run) == run / "README.md"
+    text = (run / "README.md").read_text()
+    assert "More Information Needed" not in text
+    assert "| **this model (BGS-aligned)** | 0.087 [0.021, 0.150] | 41.5% | 41.2% | 63.5% |" in text
+    assert "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | 14.9% |" in text
+
+
+def test_the_report_says_what_the_ceiling_and_the_accuracies_are() -> None:
+    """report.md named the ceiling only "split-half" (not that it is the mean Spearman-Brown-corrected R² of
+    participant halves, nor how % of ceiling is formed) and gave the accuracies' chance levels without saying how
+    each is scored or that ties count as wrong."""
+    from bgs_hf.quickstart import render_markdown
+
+    report = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 348,
+              "n_test_pairs": 589, "timings_s": {"total_s": 60.0}, "config": {"suite": True, "n_boot": 1000}}
+    md = render_markdown(report)
+    assert "Spearman-Brown" in md and "% of ceiling = R² / ceiling" in md
+    assert "1000 resamples" in md and "ties count as wrong" in md
+    assert "348 test judgments" in md and "chance 1/3" in md and "chance 1/2" in md
+

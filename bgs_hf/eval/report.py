@@ -66,7 +66,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     """(title, blocks) for every analysis present in at least one run."""
     has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
     sections: list[tuple[str, list[Block]]] = []
-    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² [range over split-halves]"],
+    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² [95% range over split-halves]"],
                           lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), r.get("n_pairs"),
                                       r.get("n_judgments"),
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
@@ -86,7 +86,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
         if pt[2]:
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]
-        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: range over split-halves); dotted: chance")))
+        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over split-halves); dotted: chance")))
     if has("layers"):
         t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
                         lambda r: [[n, row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),

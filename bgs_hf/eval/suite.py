@@ -143,7 +143,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
         lo_x, hi_x = x[cats.index(c)] - 0.45, x[cats.index(c)] + 0.45
         lo, hi = (np.nan, np.nan) if band is None else (np.nan if v is None else float(v) for v in band)
         if np.isfinite([lo, hi]).all():
-            ax.fill_between([lo_x, hi_x], lo, hi, color="0.85", zorder=0, label=f"{label}: range over split-halves")
+            ax.fill_between([lo_x, hi_x], lo, hi, color="0.85", zorder=0, label=f"{label}: 95% range over split-halves")
         if value is not None and np.isfinite(value):
             ax.hlines(value, lo_x, hi_x, colors="0.3", linestyles="--" if band is not None else ":", lw=1.0,
                       zorder=3, label=label)

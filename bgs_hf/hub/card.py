@@ -172,7 +172,7 @@ class BGSModelCardData(ModelCardData):
         if self.ceiling:
             rows.append(
                 EvalRow(
-                    name="human noise ceiling (split-half; brackets: range over splits)",
+                    name="human noise ceiling (split-half; brackets: 95% range over splits)",
                     r2=_fmt(self.ceiling.get("r2")) + fmt_ci(self.ceiling.get("ci")),
                     pct_of_ceiling="100%",
                     ooo_acc_3way=_fmt_acc(self.ceiling.get("ooo_acc_3way")),

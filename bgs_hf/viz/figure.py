@@ -24,11 +24,12 @@ def ci_error_bars(values: Any, intervals: Any) -> Any:
     """``(2, n)`` ``yerr`` for ``ax.bar`` from estimates and ``(lo, hi)`` intervals (``None`` or NaN: no bar).
 
     A bootstrap percentile interval need not contain its estimate (few resamples); matplotlib refuses a negative
-    error, so such a side is drawn as zero.
+    error, so such a side is drawn as zero. A missing side stays NaN, which matplotlib skips: a zero there drew a
+    cap on the bar, which reads as a very tight interval.
     """
     import numpy as np
 
     vals = np.asarray(values, dtype=np.float64)
     ci = np.array([[np.nan if x is None else float(x) for x in (iv or (None, None))] for iv in intervals],
                   dtype=np.float64).reshape(-1, 2)
-    return np.nan_to_num(np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0))
+    return np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0)  # np.maximum keeps NaN
