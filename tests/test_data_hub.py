@@ -281,6 +281,18 @@ def test_exported_cards_keep_the_source_licence(release, tmp_path):
     assert "## Citation" in text
 
 
+def test_republishing_your_own_data_does_not_borrow_the_release_description(release, tmp_path):
+    """`data push`/`export` of a lab's own Hub folder (its own licence) described it with the release's text:
+    "videos of social interactions ... ('Focus on what the people are doing. ...')"."""
+    mine = tmp_path / "mine"
+    write_hub(load(release), mine, card_info=DatasetCardInfo(pretty_name="Mine", license="cc-by-4.0", citation="",
+                                                             description="Our lab's clips of bikes."))
+    assert cli(["data", "push", str(mine), "--repo-id", "me/m", "--local-dir", str(tmp_path / "mine_p")]) == 0
+    text = _card(tmp_path / "mine_p")[1]
+    assert "social interactions" not in text and "Focus on what" not in text
+    assert "picked the one that did not fit" in text
+
+
 def _as_hub_cache_snapshot(folder, cache):
     """``folder`` laid out as huggingface_hub caches a dataset repo: files in ``blobs/``, the snapshot made of
     relative symlinks into it (what `snapshot_download` returns on Linux)."""

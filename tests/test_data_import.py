@@ -45,7 +45,8 @@ def test_import_converts_names_to_indices_positions_and_freezes_the_split(tmp_pa
     rows = _trials()
     rows.insert(4, "P0,99,b.mp4,c.mp4,d.mp4,,1200")  # no response: skipped with --skip-incomplete
     table, out = _csv(tmp_path, rows), tmp_path / "ds"
-    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(out), "--skip-incomplete", "--rt-ms"]) == 0
+    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(out), "--skip-incomplete", "--rt-ms",
+                "--test-fraction", "0.4"]) == 0  # 3 of the 8 clips: the default 2 hold no trial
     data = load(out)
     assert len(data.judgments) == 90 and data.n_clips == len(NAMES)
     assert sorted(data.clip_ids) == sorted(NAMES)
@@ -111,7 +112,8 @@ def test_validate_on_a_csv_or_a_plain_video_folder_points_to_data_import(tmp_pat
 def test_symlinked_videos_are_refused_with_a_hint_to_copy_them(tmp_path: Path, capsys) -> None:
     """A hand-made Hub folder linking its videos/ to the lab's folder: say why it is refused and what to do."""
     out = tmp_path / "ds"
-    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out)]) == 0
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out),
+                "--test-fraction", "0.4"]) == 0
     videos = out / "videos"
     videos.rename(tmp_path / "elsewhere")
     videos.symlink_to(tmp_path / "elsewhere")
@@ -131,3 +133,27 @@ def test_a_wrong_video_folder_lists_twenty_rows_then_a_count(tmp_path: Path, cap
     assert len(lines) == 22, lines[-3:]  # 20 rows, the count of the other 70, "no usable trials"
     assert lines[0].startswith("problem: judgments.csv row 1: column 'Video1': no video ")
     assert "70 more row(s)" in lines[20] and lines[21].endswith("no usable trials")
+
+
+def test_import_refuses_a_test_split_without_judgments_that_validate_would_refuse(tmp_path: Path, capsys) -> None:
+    """8 videos at --test-fraction 0.25 draw 2 test clips, which no trial holds all three of: import wrote the
+    folder and said `next: bgs-hf data validate`, which then failed on it."""
+    out = tmp_path / "ds"
+    args = ["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out)]
+    assert cli([*args, "--test-fraction", "0.25"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == ["problem: split 'test' has 2 clip(s) but 0 valid judgments with all three clips inside it; a "
+                     "split counts only the trials whose three videos all lie in it: change --test-fraction (or "
+                     "--split-seed)"]
+    assert not out.exists()
+    assert cli([*args, "--test-fraction", "0.4"]) == 0 and cli(["data", "validate", str(out), "--no-decode"]) == 0
+
+
+def test_import_suggests_the_closest_name_for_a_typo(tmp_path: Path, capsys) -> None:
+    """'clip01.MP4' for 'clip 01.MP4' was told to give paths relative to the video folder, which it was."""
+    rows = _trials(1)[:3]
+    rows[1] = "P0,2,b.mp4,clip01.MP4,d.mp4,b.mp4,1"
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(tmp_path / "ds")]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines[0] == (f"problem: judgments.csv row 2: column 'Video2': no video 'clip01.MP4' in "
+                        f"{tmp_path / 'my videos'} (did you mean 'clip 01.MP4'?)")

@@ -67,8 +67,12 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
     if license_id == default.license and license_name in (None, default.license_name):
         return replace(default, pretty_name=meta.get("pretty_name"))
     shown = license_name or license_id
+    # not the release's card text either: its description (social interactions, the paper's instruction) was
+    # printed on a lab's own re-published data
     return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
-                           license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="")
+                           license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="",
+                           description="Human odd-one-out judgments over short videos: in each trial a participant "
+                                       "saw three clips and picked the one that did not fit.")
 
 
 def with_declared_license(info: DatasetCardInfo, license_id: str) -> DatasetCardInfo:

@@ -8,6 +8,7 @@ and column, then ``write_hub`` (or ``bgs-hf data import``) freezes the result in
 
 from __future__ import annotations
 
+import difflib
 import logging
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bgs_hf.data.checks import ROW, Problems, StopChecks, read_csv, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder
 from bgs_hf.data.splits import SplitConfig
+from bgs_hf.data.validate import check_splits
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -70,22 +72,31 @@ def _resolve_names(
         folded.setdefault(rel.casefold(), []).append(rel)
     out = np.full((len(df), len(cols)), None, dtype=object)
     bad = np.zeros(len(df), dtype=bool)
-    messages: dict[int, str] = {}
+    missing: dict[int, tuple[str, str, str]] = {}
     for k, col in enumerate(cols):
         for i, value in enumerate(df[col]):
             name = _nfc(str(value).replace("\\", "/"))
             rel = None if escapes_folder(name) else files.get(name)
             if rel is None and not bad[i]:  # one problem per row: the first bad cell
-                near = folded.get(name.casefold(), [])
-                hint = f" (did you mean {near[0]!r}? names are case-sensitive)" if near else (
-                    " (give paths relative to the video folder, e.g. 'sub/clip.mp4')")
-                messages[i] = f"column {col!r}: no video {str(value)!r} in {video_dir}{hint}"
+                missing[i] = (col, str(value), name)
                 bad[i] = True
             out[i, k] = rel
+
+    def hint(name: str) -> str:
+        near = folded.get(name.casefold(), [])
+        if near:
+            return f" (did you mean {near[0]!r}? names are case-sensitive)"
+        # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
+        close = difflib.get_close_matches(name, list(files.values()), n=1, cutoff=0.8)
+        return f" (did you mean {close[0]!r}?)" if close else (
+            " (give paths relative to the video folder, e.g. 'sub/clip.mp4')")
+
     # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses
-    # every name, and printed one line per row of a 100 000-trial CSV
-    where = sorted(messages)
-    problems.add_rows(path, df[ROW].to_numpy()[where], (messages[i] for i in where))
+    # every name, and printed one line per row of a 100 000-trial CSV; hints are built only for the rows shown
+    where = sorted(missing)
+    problems.add_rows(path, df[ROW].to_numpy()[where],
+                      (f"column {missing[i][0]!r}: no video {missing[i][1]!r} in {video_dir}{hint(missing[i][2])}"
+                       for i in where))
     return out, bad
 
 
@@ -168,4 +179,8 @@ def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object)
     except BGSInputError as err:
         problems.items.append(err)
         data = None
+    if data is not None and not problems.items:  # a split `data validate` refuses: say so before writing (once
+        # the rows are right: which trials are usable decides the split's judgments)
+        check_splits(data, problems, hint=("; a split counts only the trials whose three videos all lie in it: "
+                                         "change --test-fraction (or --split-seed)"))
     return data, problems.items

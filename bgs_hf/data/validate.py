@@ -28,15 +28,15 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
             problems.add(f"clip {cid!r}: {err.detail}", path=path)
 
 
-def check_splits(data: OddOneOutData, problems: Problems) -> None:
+def check_splits(data: OddOneOutData, problems: Problems, *, hint: str = "") -> None:
     """Empty train/test splits: every later command (train, evaluate, noise ceilings) needs both."""
     for split in ("train", "test"):
         clips = data.split_items(split)
         if len(clips) == 0:
-            problems.add(f"split {split!r} is empty: 0 clips (check stimulus_set)", path=data.root)
+            problems.add(f"split {split!r} is empty: 0 clips{hint or ' (check stimulus_set)'}", path=data.root)
         elif len(data.triplets(split)) == 0:
             problems.add(f"split {split!r} has {len(clips)} clip(s) but 0 valid judgments with all three "
-                         "clips inside it", path=data.root)
+                         f"clips inside it{hint}", path=data.root)
 
 
 #: below this many valid judgments a split's noise ceiling and bootstrap CIs are too wide to read (the paper's
