@@ -95,6 +95,11 @@ def test_caption_modes_with_fake_model():
     np.testing.assert_allclose(np.linalg.norm(mean, axis=1), 1.0)
     with pytest.raises(BGSInputError, match="clip_b"):
         caption_embeddings([["a"], [" "]], model=fake, names=["clip_a", "clip_b"])
+    # data with no captions at all (a lab's own videos) named only its first clip, as if the others had some
+    with pytest.raises(BGSInputError, match=r"none of the 3 clips has a caption"):
+        caption_embeddings([[], [], [" "]], model=fake, names=["a", "b", "c"])
+    with pytest.raises(BGSInputError, match=r"2 of 4 clips have no caption to embed: b, d"):
+        caption_embeddings([["x"], [], ["y"], []], model=fake, names=["a", "b", "c", "d"])
 
 
 def test_bundled_minilm_offline(monkeypatch):

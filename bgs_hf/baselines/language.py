@@ -94,14 +94,15 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
 
 
 def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] | None) -> list[list[str]]:
-    out = []
-    for i, caps in enumerate(captions):
-        caps = [c for c in (caps or []) if isinstance(c, str) and c.strip()]
-        if not caps:
-            who = names[i] if names is not None else f"clip {i}"
-            raise BGSInputError(f"{who}: no caption to embed")
-        out.append(caps[:1] if mode == "first" else caps)
-    return out
+    kept = [[c for c in (caps or []) if isinstance(c, str) and c.strip()] for caps in captions]
+    empty = [i for i, caps in enumerate(kept) if not caps]
+    if empty and len(empty) == len(kept):  # a lab's own videos: naming one clip read as if the others had some
+        raise BGSInputError(f"none of the {len(kept)} clips has a caption to embed")
+    if empty:
+        who = [str(names[i]) if names is not None else f"clip {i}" for i in empty]
+        listed = ", ".join(who[:5]) + (f" and {len(who) - 5} more" if len(who) > 5 else "")
+        raise BGSInputError(f"{len(empty)} of {len(kept)} clips have no caption to embed: {listed}")
+    return [caps[:1] if mode == "first" else caps for caps in kept]
 
 
 def caption_embeddings(
