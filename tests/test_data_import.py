@@ -61,6 +61,20 @@ def test_import_converts_names_to_indices_positions_and_freezes_the_split(tmp_pa
     assert all(Path(v).is_file() and Path(v).is_relative_to(out.resolve()) for v in data.clips["video"])
 
 
+def test_import_keeps_the_session_column_and_says_what_it_wrote(tmp_path: Path, capsys) -> None:
+    """A CSV's session column was dropped (every session ""), and the closing line printed the in-memory repr:
+    named after the video folder, with a val carve-out the written dataset does not hold."""
+    rows = [f"{r},S{i % 2}" for i, r in enumerate(_trials())]
+    table = _csv(tmp_path, rows, header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Session")
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(out), "--test-fraction", "0.4"]) == 0
+    data = load(out, val_fraction=0)
+    assert list(data.judgments["session"][:4]) == ["S0", "S1", "S0", "S1"]
+    n_test = len(data.split_items("test"))
+    assert f"wrote {out}: 8 clips ({8 - n_test} train, {n_test} test), 90 judgments from 3 participants" in \
+        capsys.readouterr().out
+
+
 def test_import_lists_every_problem_naming_file_row_and_column(tmp_path: Path, capsys) -> None:
     rows = _trials(1)[:5]
     rows[1] = "P0,2,b.mp4,c.mp4,d.mp4,e.mp4,1"          # odd is none of the three

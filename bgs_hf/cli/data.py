@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = dsub.add_parser(
         "import", help="turn your own CSV of trials (video file names) + a video folder into the Hub layout",
         description="Check every row of a trial-per-row CSV (participant, trial, video1, video2, video3, "
-                    "odd_one_out, rt; header case is ignored), list every problem, and write OUT in the Hub "
+                    "odd_one_out, rt, session; header case is ignored), list every problem, and write OUT in the Hub "
                     "layout with the videos copied and a seeded train/test split of the clips frozen in it.")
     i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
     i.add_argument("videos", metavar="VIDEOS", type=Path,
@@ -67,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--trial", default="trial", metavar="COL", help="trial number column, optional (trial)")
     i.add_argument("--rt", default="rt", metavar="COL", help="response time column, optional (rt)")
     i.add_argument("--rt-ms", action="store_true", help="the response time is in milliseconds (default: seconds)")
+    i.add_argument("--session", default="session", metavar="COL", help="session column, optional (session)")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
     i.add_argument("--test-fraction", type=float, default=0.2, help="clips drawn into the test split (0.2)")
@@ -201,7 +202,8 @@ def run_import(args: argparse.Namespace) -> int:
     if len(videos) != 3 or "" in videos:
         raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
     columns = TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
-                             rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0)
+                             rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0,
+                             session=args.session or None)
     data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
                                       split_config=SplitConfig(test_fraction=args.test_fraction,
                                                                split_seed=args.split_seed))
@@ -217,7 +219,10 @@ def run_import(args: argparse.Namespace) -> int:
                            description=f"Human odd-one-out judgments over short videos, imported from "
                                        f"`{args.table.name}` with `bgs-hf data import`.")
     out = _write_whole(data, args.out, card_info=with_declared_license(info, args.license) if args.license else info)
-    print(f"wrote {out}: {data!r}\nnext: bgs-hf data validate {out}")
+    # what was written, not the in-memory repr (named after the video folder, with a val carve-out not stored)
+    n_test = len(data.split_items("test"))
+    print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
+          f"judgments from {len(set(data.judgments['participant']))} participants\nnext: bgs-hf data validate {out}")
     return 0
 
 

@@ -38,6 +38,7 @@ class TripletColumns:
     trial: str | None = "trial"
     rt: str | None = "rt"
     rt_unit_s: float = 1.0  # 0.001 when ``rt`` is in milliseconds
+    session: str | None = "session"
 
 
 def _nfc(text: str) -> str:
@@ -123,6 +124,7 @@ def read_triplet_table(
     video_cols, odd_col, part_col = found[:3], found[3], found[4]
     trial_col = _header(df, cols_cfg.trial, path, problems, required=False)
     rt_col = _header(df, cols_cfg.rt, path, problems, required=False)
+    session_col = _header(df, cols_cfg.session, path, problems, required=False)
 
     empty = (df[found] == "").to_numpy()
     incomplete = empty.any(axis=1)
@@ -159,7 +161,8 @@ def read_triplet_table(
     judgments = pd.DataFrame({
         "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2],
         "odd": np.argmax(in_triplet[keep], axis=1).astype(np.int8),
-        "participant": df.loc[keep, part_col].to_numpy(), "session": "",
+        "participant": df.loc[keep, part_col].to_numpy(),
+        "session": df.loc[keep, session_col].to_numpy() if session_col else "",
         "trial": np.where(np.isnan(trial[keep]), -1, trial[keep]).astype(np.int64),
         "rt_s": rt[keep], "is_catch": non_distinct(idx),
     })
