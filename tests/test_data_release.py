@@ -69,6 +69,7 @@ def test_clip_table_ratings_captions_and_videos(tmp_path, tables):
 
 def test_captions_fall_back_to_captions_csv(tmp_path, tables):
     tables.annotations = tables.annotations.drop(columns=["captions"])
+    tables.captions = tables.captions.iloc[::-1]  # rows in any order: caption_index orders a clip's captions
     data = load(write_release(tables, tmp_path))
     assert data.clips[0]["captions"] == ["caption 1 of clip_000.mp4", "caption 2 of clip_000.mp4"]
 

@@ -339,3 +339,36 @@ def test_report_on_a_copied_evaluation_links_its_own_figures(tiny_sets, tmp_path
     shutil.copytree(tmp_path / "ev1", tmp_path / "copy")
     _, _, folder = load_run(tmp_path / "copy")
     assert folder == tmp_path / "copy"
+
+
+def test_probes_on_data_without_ratings_say_why_in_the_report(tiny_sets, tmp_path):
+    """A lab's own data has no rating_* columns: the probes came back empty per model and the report printed an
+    "Attribute probes" heading over nothing."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.report import build_sections
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    data = dataclasses.replace(data, clips=data.clips.remove_columns(
+        [c for c in data.clips.column_names if c.startswith("rating_")]))
+    res = run_suite(data, "tiny-random-videomae", "tiny-random-videomae", out_dir=tmp_path / "ev",
+                    analyses=("probes",), n_boot=5, n_perm=5, seed=0)
+    assert res["probes"] == {"skipped": "no rating column with enough rated clips (rating_valence, rating_arousal, "
+                                        "rating_dominance, rating_intimacy, rating_communication)"}
+    sections = dict(build_sections([("run", res, tmp_path / "ev")]))
+    assert sections["Attribute probes"] == [("text", f"*run: not run ({res['probes']['skipped']}).*")]
+
+
+def test_report_fit_table_puts_each_number_in_its_column(tmp_path):
+    """Only the section titles of the fit table were checked: swapped 3-way / 2-way columns went unnoticed."""
+    from bgs_hf.eval.report import write_report
+
+    fit = {"r2": 0.0871, "r2_ci": [0.021, 0.15], "pct_of_ceiling": 41.47, "rsa_spearman": 0.2951,
+           "rsa_pearson": 0.2712, "ooo_acc_3way": 0.4123, "ooo_acc_2way": 0.6351}
+    res = {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 3, "n_judgments": 3, "noise_ceiling_r2": 0.21,
+           "noise_ceiling_ci": [0.17, 0.25], "models": {}, "figures": {}, "fit": {"bgs": fit}}
+    md, _ = write_report([("one", res, tmp_path)], tmp_path / "rep")
+    lines = md.read_text().splitlines()
+    assert "| model | R² | R² 95% CI | % of ceiling | RSA ρ | RSA r | 3-way acc | 2-way acc |" in lines
+    assert "| bgs | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 0.412 | 0.635 |" in lines

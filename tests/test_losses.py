@@ -126,6 +126,12 @@ def test_bgs_loss_combines_components():
     assert float(out.loss) == pytest.approx(0.7 * float(local) + 0.5 * float(glob), abs=1e-6)
     log = out.to_log_dict()
     assert log["loss_local"] == pytest.approx(float(local)) and log["n_pairs"] == 5.0
+    # exactly 3 pairs (the fewest a correlation needs) still carry the global term
+    glob3 = RSALoss()(emb, pairs[:3], human[:3])
+    assert abs(float(glob3)) > 0.1
+    three = loss(emb, trip, odd, pairs[:3], human[:3], epoch=0)
+    assert float(three.loss) == pytest.approx(0.7 * float(local) + 0.3 * float(glob3), abs=1e-6)
+    assert three.to_log_dict()["loss_global"] == pytest.approx(float(glob3))
     empty = loss(emb, torch.zeros(0, 3, dtype=torch.long), torch.zeros(0, dtype=torch.long), pairs[:2], human[:2])
     assert float(empty.loss) == 0.0 and math.isnan(empty.to_log_dict()["loss_local"])
     cfg = loss.get_config_dict()

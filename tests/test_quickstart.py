@@ -116,7 +116,7 @@ def test_the_table_keeps_a_decimal_and_says_n_a_for_undefined_values() -> None:
     the demo after training with a TypeError."""
     from bgs_hf.quickstart import format_table
 
-    assert "| 49.6% |" in format_table(_report())
+    assert "| 49.6% | 51.0% | 60.0% |" in format_table(_report())  # then 3-way, then 2-way accuracy
     table = format_table(_report(pct_of_ceiling=None, r2_ci=None))
     assert "| -0.1% |" in table and "-0%" not in table
     assert "| BGS fine-tuned (LoRA) | 0.080 [n/a, n/a] | n/a |" in table

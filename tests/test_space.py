@@ -65,6 +65,12 @@ def test_model_odd_one_out_is_outside_the_most_similar_pair() -> None:
     sim[0, 1] = sim[1, 0] = 0.1
     sim[1, 2] = sim[2, 1] = 0.2
     assert model_odd_one_out(sim) == 1
+    # every position, the same rule as bgs_hf.metrics.ooo: with pair (1, 2) most similar clip 0 is odd (here the
+    # answer is not also the index of the most similar pair in the order ab, ac, bc)
+    for odd, (a, b) in enumerate([(1, 2), (0, 2), (0, 1)]):
+        sim = np.eye(3) + 0.1 * (1 - np.eye(3))
+        sim[a, b] = sim[b, a] = 0.9
+        assert model_odd_one_out(sim) == odd
 
 
 def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:

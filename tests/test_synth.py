@@ -456,3 +456,22 @@ def test_an_existing_empty_folder_a_symlink_to_one_or_dot_still_take_the_benchma
     generate_socialshapes(".", n_clips=10, fmt="hub", config=SMALL)
     logging.disable(logging.NOTSET)
     assert (here / "README.md").is_file() and not [p for p in here.iterdir() if p.name.startswith(".bgs-partial")]
+
+
+@pytest.mark.parametrize("lapse", [0.0, 0.1, 1.0])
+def test_choice_frequencies_follow_the_softmax_with_a_lapse(lapse: float) -> None:
+    """The observers' choice rule against hand-computed probabilities: softmax (inverse temperature beta) over the
+    similarity of the pair left when each position is odd, mixed with uniform guessing at rate ``lapse``."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    z = np.array([[0.0], [0.1], [1.0]])  # clips 0 and 1 close: clip 2 is the likely odd one
+    n = 30000
+    design = pd.DataFrame({"participation": ["p"] * n, "stim1_name": [0] * n, "stim2_name": [1] * n,
+                           "stim3_name": [2] * n, "is_catch": [False] * n})
+    cfg = SynthConfig(choice_beta=3.0, weight_jitter=0.0, lapse=lapse)
+    out = simulate_choices(design, z, np.random.default_rng(0), cfg)
+    sim = -np.array([0.9**2, 1.0**2, 0.1**2])  # pair left when position 0 / 1 / 2 is odd: (1,2), (0,2), (0,1)
+    soft = np.exp(3.0 * sim) / np.exp(3.0 * sim).sum()
+    want = (1 - lapse) * soft + lapse / 3
+    got = np.bincount(out["choice"].to_numpy(), minlength=3) / n  # clip index == position here
+    np.testing.assert_allclose(got, want, atol=4 * np.sqrt(0.25 / n))

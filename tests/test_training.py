@@ -130,6 +130,13 @@ def test_paper_v1_plan_counts(tiny):
     assert len(rsa.clips) == 12 + 3 and len(rsa.nograd_clips) == 9
     assert 0 < len(rsa.pairs) <= 3 * 9 + 3  # every pair has a gradient clip
     assert (rsa.pairs.min(1) >= 12).all() and (rsa.pairs.min(1) < 15).all()
+    # exactly the observed pairs among the 12 RSA clips with at least one gradient clip (rows 12..14), not only
+    # those between two gradient clips
+    rows = np.concatenate([rsa.clips, rsa.nograd_clips])
+    want = {(a, b) for a, b in combinations(range(12, 24), 2) if a < 15 and human.mask[rows[a], rows[b]]}
+    assert {tuple(p) for p in rsa.pairs.tolist()} == want
+    assert any(b >= 15 for _, b in want)  # some pair reaches a no-gradient clip
+    np.testing.assert_allclose(rsa.human_dist, 1 - human.p[rows[rsa.pairs[:, 0]], rows[rsa.pairs[:, 1]]], rtol=1e-6)
 
 
 def test_recipes():
@@ -282,6 +289,13 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
     # counters: one pass per training clip per epoch
     assert metrics["counters"]["clip_passes"] == 4 * len(tiny[0].split_items("train"))
     assert any("loss_global" in h and "rsa_pairs_grad" in h for h in state["log_history"])
+    # each epoch trains on its own clip sets (not epoch 0's again) under its own beta (logging_steps=1: one step a log)
+    train_logs = [h for h in state["log_history"] if "step_rsa_pairs_grad" in h]
+    sampler = res.trainer.train_dataset.sampler
+    per_epoch = [[len(sampler.plan(e, s).pairs) for s in range(len(sampler))] for e in range(4)]
+    assert len({tuple(p) for p in per_epoch}) > 1  # the check below can tell epochs apart
+    assert [h["step_rsa_pairs_grad"] for h in train_logs] == [n for p in per_epoch for n in p]
+    assert [h["beta"] for h in train_logs] == pytest.approx([0.3 + 0.1 * e for e in range(4) for _ in per_epoch[e]])
     # the final model is the best checkpoint's adapter, and scores the best validation RSA
     best = state["best_model_checkpoint"]
     assert best is not None
@@ -721,3 +735,36 @@ def test_the_stream_cache_is_on_while_training_and_off_on_the_returned_model(tmp
     assert calls[0] > 0, "the cache is on while training"
     assert calls[-1] == 0, "and off once train_bgs returns"
     assert res.model.base_model.model.spy is model.base_model.model.spy
+
+
+def test_validation_clips_holding_no_judgment_do_not_stop_the_run(tmp_path, tiny, caplog):
+    """A small lab set whose 3 validation clips share no trial scored NaN every epoch: early stopping ended a
+    12-epoch run at epoch 6 and the plateau schedule halved the learning rate on it, without a word."""
+    import dataclasses
+    import logging
+
+    data, pix = tiny
+    judged = {tuple(sorted(t)) for t in data.triplets(None).idx.tolist()}
+    fit = data.split_items("fit").tolist()
+    val = np.array(next(c for c in combinations(fit, 3) if c not in judged))
+    data = dataclasses.replace(data, splits={"train": np.setdiff1d(fit, val), "val": val, "test": data.splits["test"]})
+    cfg = TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, early_stopping_patience=1),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "learning_rate": 2e-2, "disable_tqdm": True,
+                  "seed": 7, "num_train_epochs": 3},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.training.api"):
+        out = train_bgs(cfg).output_dir
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert state["epoch"] == 3 and not [h for h in state["log_history"] if "eval_rsa" in h]
+    assert "the 3 validation clip(s) hold 0 judgment(s)" in caplog.text and "--val_fraction 0" in caplog.text
+
+
+def test_no_training_judgments_names_the_validation_carve_out_when_it_took_them(tmp_path):
+    """A large --val_fraction leaves too few train clips to hold a judgment: the one line did not say so."""
+    data, pix = tiny_data(n_clips=30, val=25, test=3)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "disable_tqdm": True},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(BGSInputError, match=r"no training judgments.*25 validation clips.*--val_fraction"):
+        train_bgs(cfg)

@@ -55,6 +55,12 @@ def test_second_call_does_not_decode(tmp_path: Path, clip: Path, decode_calls: l
     cache.get(clip, FramePolicy(num_frames=3, size=32, crop=24))
     cache.get(clip, FramePolicy(num_frames=4, size=28, crop=24))
     assert len(decode_calls) == 3
+    # ... into entries of their own: the first policy's entry is still there (a shared key would have been
+    # overwritten by the size-28 frames and decoded again here)
+    keys = {cache.entry_path(clip, FramePolicy(num_frames=n, size=s, crop=24)) for n, s in ((4, 32), (3, 32), (4, 28))}
+    assert len(keys) == 3 and all(k.is_file() for k in keys)
+    cache.get(clip, POLICY)
+    assert len(decode_calls) == 3
 
 
 def test_edited_file_misses(tmp_path: Path, clip: Path, decode_calls: list[str]) -> None:

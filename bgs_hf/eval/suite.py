@@ -345,7 +345,7 @@ def run_suite(
 
     # ---- attribute probes
     if "probes" in analyses:
-        from bgs_hf.eval.probes import attribute_probes
+        from bgs_hf.eval.probes import PROBE_ATTRS, attribute_probes
 
         if not need_fit:
             res["probes"] = {"skipped": "no training clips"}
@@ -357,6 +357,9 @@ def run_suite(
                 res["figures"]["probes"] = _plot_bars(
                     {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
                     ylabel=f"Pearson r ({split} clips)", title="Ridge probes of clip ratings")
+            elif all(np.isfinite(emb[n]).all() for n in main):  # say why: the report showed an empty section
+                res["probes"] = {"skipped": "no rating column with enough rated clips ("
+                                            + ", ".join(f"rating_{a}" for a in PROBE_ATTRS) + ")"}
             res["timings_s"]["probes"] = time.perf_counter() - t0
 
     # ---- OOD transfer

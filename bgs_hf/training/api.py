@@ -359,7 +359,10 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         _check_resumed_splits(out_dir, data)
     train_trip = data.triplets("train")
     if len(train_trip) == 0:
-        raise BGSInputError("no training judgments: every train triplet must have its three clips in train",
+        n_val = len(data.split_items("val")) if "val" in data.splits else 0
+        held = (f" ({len(data.split_items('train'))} train clips left beside {n_val} validation clips: lower "
+                "--val_fraction)") if n_val else ""
+        raise BGSInputError("no training judgments: every train triplet must have its three clips in train" + held,
                             path=getattr(data, "root", None))
     human_train = human_similarity(train_trip.idx, train_trip.odd, data.n_clips)
     if config.clip_store is None:
@@ -417,10 +420,17 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         if clips is None or len(clips) < 3:
             continue
         trip = data.triplets(split)
+        if prefix == "eval" and len(trip.idx) == 0:  # scored NaN each epoch: early stopping ended the run on it
+            continue
         eval_sets[prefix] = (clips, human_similarity(trip.idx, trip.odd, data.n_clips), (trip.idx, trip.odd))
     callbacks = list(config.callbacks)
     if "eval" not in eval_sets:
-        logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
+        if len(val_clips):  # held out of training all the same, which "no validation clips" did not say
+            logger.warning("the %d validation clip(s) hold %d judgment(s) (scoring needs 3 clips and 1 judgment): "
+                           "evaluation, early stopping and best-model selection are off; --val_fraction 0 trains "
+                           "on those clips instead", len(val_clips), len(data.triplets("val").idx))
+        else:
+            logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
         args.eval_strategy = "no"
         args.load_best_model_at_end = False
         if args.lr_scheduler_type == "reduce_lr_on_plateau":
