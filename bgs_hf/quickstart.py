@@ -219,22 +219,6 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
     return train_bgs(config)
 
 
-def write_run_card(run_dir: str | Path) -> Path | None:
-    """Put the model card ``bgs-hf push`` would publish (this run's test numbers beside its pretrained row) in
-    the run folder's README.md, which otherwise holds peft's empty template ("Model Card for Model ID")."""
-    from bgs_hf.hub.card import card_data_from_run, render_model_card
-    from bgs_hf.hub.run_info import RunInfo
-
-    path = Path(run_dir) / "README.md"
-    try:
-        card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run_dir)))
-    except BGSInputError as err:  # the report still gets written; `bgs-hf push` names the same problem
-        logger.warning("no model card in %s: %s", run_dir, err)
-        return None
-    card.save(path)
-    return path
-
-
 def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     """Bar chart of test R² per model with CIs, against the noise-ceiling band."""
     from bgs_hf.viz.figure import ci_error_bars, subplots
@@ -358,12 +342,13 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     for key in ("pretrained", "bgs"):
         models[key] = _pick(suite["fit"][key])
     # The run folder keeps its pretrained row, so `bgs-hf push RUN_DIR` puts it on the card next to the model.
+    from bgs_hf.hub.card import write_run_card
     from bgs_hf.hub.run_info import BASELINE_FILE
 
     # the backbone as the run records it (a resolved path or Hub id), which `push` compares with bgs_config.json
     baseline = {**suite["fit"]["pretrained"], "split": "test", "backbone": backbone_name}
     (Path(run.output_dir) / BASELINE_FILE).write_text(json.dumps(_json_safe(baseline), indent=2))
-    write_run_card(run.output_dir)
+    write_run_card(run.output_dir)  # again, now with the pretrained row beside the run's
 
     report: dict[str, Any] = {
         "data": data.name,

@@ -243,7 +243,7 @@ def test_the_run_folder_readme_is_the_model_card_not_peft_s_template(tmp_path) -
     everywhere): the card with the run's numbers was only ever rendered by `bgs-hf push`."""
     from test_hub import make_tiny_run
 
-    from bgs_hf.quickstart import write_run_card
+    from bgs_hf.hub.card import write_run_card
 
     run = make_tiny_run(tmp_path / "run")
     assert "Model Card for Model ID" in (run / "README.md").read_text()  # what save_pretrained leaves

@@ -83,6 +83,10 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
     assert "frame_policy" in json.dumps(bgs_cfg)
     # what the card's licence rests on: the data's origin, not its folder's name
     assert json.loads((out / "run_config.json").read_text())["data"]["origin"] == "socialshapes"
+    # the folder's README is the run's model card with its test row (it was peft's empty template)
+    card = (out / "README.md").read_text()
+    assert "Model Card for Model ID" not in card and "More Information Needed" not in card
+    assert f"| **this model (BGS-aligned)** | {metrics['test']['r2']:.3f}" in card
     # the saved adapter loads back by itself
     from bgs_hf.models import load_model
 

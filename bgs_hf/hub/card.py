@@ -8,6 +8,7 @@ the rest feeds the Jinja template ``hub_cards/model_card.md.j2``. Every number c
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -18,8 +19,11 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_ci, hub_license_id
+from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
+
+logger = logging.getLogger(__name__)
 
 CARDS_DIR = HUB_CARDS_DIR
 MODEL_CARD_TEMPLATE = CARDS_DIR / "model_card.md.j2"
@@ -377,3 +381,17 @@ def render_model_card(card_data: BGSModelCardData, template_path: str | Path | N
     """Render the Jinja template; the returned card's ``.data`` is parsed back from the YAML it wrote."""
     card = ModelCard.from_template(card_data, template_path=str(template_path or MODEL_CARD_TEMPLATE))
     return ModelCard(str(card))
+
+
+def write_run_card(run_dir: str | Path) -> Path | None:
+    """Put the model card ``bgs-hf push`` would publish in the run folder's README.md, which otherwise holds
+    peft's empty template ("Model Card for Model ID"). A run folder whose card cannot be rendered keeps what it
+    has and logs why: the card is a view of the run, never a reason to lose it (``push`` names the same problem)."""
+    path = Path(run_dir) / "README.md"
+    try:
+        card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run_dir)))
+    except BGSInputError as err:
+        logger.warning("no model card in %s: %s", run_dir, err)
+        return None
+    card.save(path)
+    return path

@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.hub.run_info import BASELINE_FILE
+from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG
 from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments, parse_bytes, training_defaults
 from bgs_hf.training.recipes import get_recipe
 
@@ -467,6 +467,10 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     metrics["wall_s"] = time.time() - start
     if args.should_save:
         (out_dir / METRICS_NAME).write_text(json.dumps(_json_safe(metrics), indent=2), encoding="utf-8")
+        if (out_dir / BGS_CONFIG).is_file():  # a BGS model, not a stand-in: its card replaces peft's template
+            from bgs_hf.hub.card import write_run_card
+
+            write_run_card(out_dir)
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
     logger.info("run folder: %s", out_dir)
