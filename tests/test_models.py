@@ -277,6 +277,20 @@ def test_timesformer_frame_mismatch_fails_loudly():
         build_embedder("tiny-random-timesformer", num_frames=8)
 
 
+def test_videomae_frame_mismatch_names_the_real_reason():
+    """VideoMAE's position table is fixed to the checkpoint's frame count: another count is a shape error in its
+    forward, not a silent interpolation (the refusal used to say "would silently interpolate its time
+    embeddings", TimeSformer's reason, which sent VideoMAE users looking for an opt-in that does not exist)."""
+    from bgs_hf.errors import BGSInputError
+
+    base = get_backbone_spec("tiny-random-videomae").num_frames
+    with pytest.raises(BGSInputError) as err:
+        build_embedder("tiny-random-videomae", num_frames=base + 2)
+    msg = str(err.value)
+    assert "silently interpolate" not in msg and "position embeddings" in msg and "\n" not in msg
+    assert f"built for {base} frames but got {base + 2}" in msg
+
+
 def test_timesformer_takes_another_frame_count_only_when_asked_and_a_saved_run_keeps_it(tmp_path):
     """The paper's 16-frame TimeSformer-k400 is an 8-frame checkpoint: opt-in interpolation, recorded in the run."""
     base = get_backbone_spec("tiny-random-timesformer").num_frames
@@ -412,6 +426,26 @@ def test_full_clip_checkpoint_loads_vision_tower_only(tmp_path):
     assert torch.equal(q, full.vision_model.encoder.layers[0].self_attn.q_proj.weight)
     with torch.no_grad():
         assert model.eval()(_clips(model, 1)).shape == (1, 128)
+
+
+def test_checkpoint_weights_left_out_by_design_are_one_line_not_a_load_report(tmp_path, capfd, caplog):
+    """The real checkpoints hold more than the backbone (CLIP's text tower, VideoMAE-base's decoder, TimeSformer-k400's
+    classifier). transformers printed a multi-row "LOAD REPORT" table marking each UNEXPECTED ("not ok if you expect
+    identical arch") at every load: training, evaluate (twice), push. Missing or mis-shaped weights are refused by
+    bgs-hf anyway, so the left-out ones are one INFO line naming how many and the first."""
+    cfg = transformers.CLIPConfig(
+        text_config={"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
+                     "vocab_size": 99},
+        vision_config={"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
+                       "image_size": 32, "patch_size": 8}, projection_dim=16)
+    transformers.CLIPModel(cfg).save_pretrained(tmp_path)
+    capfd.readouterr()
+    with caplog.at_level("INFO", logger="bgs_hf.models.registry"):
+        get_backbone_spec(tmp_path).load_backbone()
+    out = capfd.readouterr()
+    assert "LOAD REPORT" not in out.out + out.err and "UNEXPECTED" not in out.out + out.err
+    lines = [r.getMessage() for r in caplog.records if "not used by" in r.getMessage()]
+    assert len(lines) == 1 and "not used by CLIPVisionModel" in lines[0] and "\n" not in lines[0]
 
 
 def test_load_model_warns_on_version_mismatch(tmp_path, caplog):

@@ -226,12 +226,14 @@ class BackboneSpec:
     def check_frames(self, num_frames: int) -> None:
         """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE)."""
         if self.fixed_frames and num_frames != self.num_frames:
-            hint = (" or opt in with interpolate_frames=True (train: --interpolate_frames)"
-                    if self.family in INTERPOLATING_FAMILIES else "")
-            raise ValueError(
-                f"{self.name} ({self.family}) was built for {self.num_frames} frames but got {num_frames}: "
-                f"the model would silently interpolate its time embeddings. Use its frame policy{hint}."
-            )
+            if self.family in INTERPOLATING_FAMILIES:
+                why = "the model would silently interpolate its time embeddings"
+                hint = " or opt in with interpolate_frames=True (train: --interpolate_frames)"
+            else:  # VideoMAE: a fixed position table, so another count is a shape error deep in its forward
+                why = "its position embeddings are fixed to that count and cannot be interpolated"
+                hint = ""
+            raise ValueError(f"{self.name} ({self.family}) was built for {self.num_frames} frames but got "
+                             f"{num_frames}: {why}. Use its frame policy{hint}.")
         if num_frames % self.tubelet_size and self.tubelet_size > 1 and num_frames >= self.tubelet_size:
             raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {self.tubelet_size}")
 
@@ -273,10 +275,19 @@ class BackboneSpec:
             # mismatched shapes are ignored here only so that we, not transformers' multi-line report, say what is
             # wrong; either way the model is refused below
             pin = {"revision": self.revision} if self.path is None and self.revision else {}
-            model, info = cls.from_pretrained(location, config=self.config, trust_remote_code=self.trust_remote_code,
-                                              use_safetensors=True, output_loading_info=True,
-                                              ignore_mismatched_sizes=True, **pin)
+            with _LoadReportFilter() as held:
+                try:
+                    model, info = cls.from_pretrained(location, config=self.config,
+                                                      trust_remote_code=self.trust_remote_code, use_safetensors=True,
+                                                      output_loading_info=True, ignore_mismatched_sizes=True, **pin)
+                except BaseException:
+                    held.release()  # transformers' error points at its report
+                    raise
             _check_loaded_weights(self.name, info, path=self.path)
+            unused = sorted(info.get("unexpected_keys") or [])
+            if unused:
+                logger.info("%s: %d checkpoint weight(s) not used by %s were left out (first: %s): another tower, "
+                            "a decoder or a task head", self.name, len(unused), self.model_class, unused[0])
         from bgs_hf.models.patches import apply_patches
 
         apply_patches(model, self.family, num_frames=self.num_frames if self.frames_interpolated_from else None)
@@ -292,6 +303,39 @@ class BackboneSpec:
             "processor_config": dict(self.processor_config), "trust_remote_code": self.trust_remote_code,
             "revision": self.revision, "frames_interpolated_from": self.frames_interpolated_from,
         }
+
+
+class _LoadReportFilter(logging.Filter):
+    """Holds back transformers' multi-row "LOAD REPORT" while a backbone loads. Its rows are weights the checkpoint
+    has beyond the backbone (CLIP's text tower, VideoMAE-base's decoder, TimeSformer-k400's classifier), which is
+    expected and said in one line, or missing / mis-shaped weights, which :func:`_check_loaded_weights` refuses."""
+
+    _LOGGER = "transformers.modeling_utils"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "LOAD REPORT" in str(record.msg):
+            self.held.append(record)
+            return False
+        return True
+
+    def release(self) -> None:
+        """Emit what was held (when loading failed, transformers' error refers to its report)."""
+        target = logging.getLogger(self._LOGGER)
+        target.removeFilter(self)
+        for record in self.held:
+            target.handle(record)
+        self.held = []
+
+    def __enter__(self) -> _LoadReportFilter:
+        logging.getLogger(self._LOGGER).addFilter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger(self._LOGGER).removeFilter(self)
 
 
 def _check_loaded_weights(name: str, info: dict[str, Any], *, path: str | None) -> None:
