@@ -65,8 +65,10 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     """
     if not path.is_file():
         problems.fatal("file missing", path=path)
-    if not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n"):
+    raw = path.read_bytes()
+    if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
         problems.fatal("empty file", path=path)
+    _check_text(raw, path, problems)
     try:
         df = pd.read_csv(
             path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skipinitialspace=True
@@ -90,6 +92,29 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
             logger.warning("%s: dropped %d exact duplicate row(s)", path.name, int(dup.sum()))
             df = df.loc[~dup]
     return df.reset_index(drop=True)
+
+
+def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
+    """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
+    a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252) and ';' or tab separators
+    (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n")  # 0 = the header; data row r is line r
+        where = "" if line else " in the header"
+        problems.fatal(f"not UTF-8 text (byte 0x{raw[err.start]:02x}{where}); re-save it as "
+                       "'CSV UTF-8 (Comma delimited)'", path=path, row=line or None)
+    header = raw.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").strip()
+    if "," in header:
+        return
+    for sep, shown in ((";", "';'"), ("\t", "tabs")):
+        if sep in header:
+            problems.fatal(
+                f"columns are separated by {shown}, not commas (header {header[:60]!r}); "
+                "re-save it as 'CSV UTF-8 (Comma delimited)'",
+                path=path,
+            )
 
 
 def to_numbers(

@@ -71,6 +71,11 @@ def _parse_captions(text: str) -> list[str] | None:
     return None
 
 
+def _header_key(name: str) -> str:
+    """A header as a spreadsheet user might have retyped it, folded: 'Stimulus Set' -> 'stimulus_set'."""
+    return "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
+
+
 def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd.DataFrame:
     """Per-clip ratings, stimulus_set and captions, aligned to ``names`` (clip order)."""
     path = data_dir / ANNOTATIONS
@@ -97,6 +102,11 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
             values = np.full(len(out), np.nan)
             values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
             out[f"rating_{attr}"] = values
+    near = [c for c in df.columns if c != "stimulus_set" and _header_key(c) == "stimulus_set"]
+    if near and "stimulus_set" not in df.columns:
+        # the release's split would silently become a seeded draw: other test clips, other numbers
+        problems.add(f"column {near[0]!r} is not named 'stimulus_set': rename it (without it train/test "
+                     "would be a seeded draw, not the release's split)", path=path)
     if "stimulus_set" in df.columns:
         labels = np.full(len(out), None, dtype=object)
         labels[rows] = df["stimulus_set"].to_numpy(dtype=object)  # checked once, with every layout's, in finish

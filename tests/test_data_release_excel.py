@@ -1,0 +1,62 @@
+"""The release after a round trip through a spreadsheet: what Excel does to a CSV must give one clear line.
+
+Tiny hand-made releases (``bgs_hf.data.testing``), spoiled the way a re-save in Excel spoils them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bgs_hf.data import load, validate
+from bgs_hf.data.release import ANNOTATIONS, TRIPLETS
+from bgs_hf.data.testing import tiny_release_tables, write_release
+from bgs_hf.errors import BGSInputError
+
+
+@pytest.mark.parametrize("renamed", ["stimulus set", "Stimulus_Set", "stimulus-set"])
+def test_renamed_stimulus_set_column_is_an_error_not_a_silent_seeded_split(tmp_path, renamed):
+    """A renamed ``stimulus_set`` header used to drop the release's own split without a word: train/test
+    became a seeded draw (on the real release: 359 test judgments and ceiling 0.174 instead of 368 and 0.199)."""
+    tables = tiny_release_tables()
+    tables.annotations = tables.annotations.rename(columns={"stimulus_set": renamed})
+    root = write_release(tables, tmp_path)
+    with pytest.raises(BGSInputError, match=rf"annotations.csv: column '{renamed}' .*'stimulus_set'") as info:
+        load(root)
+    assert "\n" not in str(info.value)
+    _, problems = validate(root)
+    assert str(problems[0]) == str(info.value)
+
+
+def test_release_without_any_split_column_still_draws_a_seeded_split(tmp_path):
+    tables = tiny_release_tables()
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    data = load(write_release(tables, tmp_path))
+    assert len(data.splits["test"]) > 0
+
+
+@pytest.mark.parametrize(("sep", "shown"), [(";", "';'"), ("\t", "tabs")])
+@pytest.mark.parametrize("rel", [TRIPLETS, ANNOTATIONS])
+def test_semicolon_or_tab_separated_csv_is_one_line(tmp_path, sep, shown, rel):
+    """Excel in a comma-decimal locale saves ';'-separated "CSV": validate used to print one 'column missing'
+    line per required column, each repeating the whole header (or a tokenizer error for annotations.csv)."""
+    tables = tiny_release_tables()
+    root = write_release(tables, tmp_path)
+    df = tables.triplets if rel == TRIPLETS else tables.annotations
+    (root / "data" / rel).write_text(df.to_csv(index=False, sep=sep), encoding="utf-8")
+    with pytest.raises(BGSInputError, match=rf"{rel.name}: columns are separated by {shown}, not commas") as info:
+        load(root)
+    assert "\n" not in str(info.value)
+    _, problems = validate(root)
+    assert [str(p) for p in problems] == [str(info.value)]
+
+
+def test_windows_excel_encoding_names_file_and_row(tmp_path):
+    """'CSV (Comma delimited)' in Windows Excel writes cp1252: the error named a byte position, not a row."""
+    tables = tiny_release_tables()
+    tables.annotations.loc[4, "captions"] = repr(["Two people’s quiet talk"])
+    root = write_release(tables, tmp_path)
+    path = root / "data" / ANNOTATIONS
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    with pytest.raises(BGSInputError, match=r"annotations.csv row 5: not UTF-8 text \(byte 0x92\)") as info:
+        load(root)
+    assert "\n" not in str(info.value)
