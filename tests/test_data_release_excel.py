@@ -30,8 +30,15 @@ def test_renamed_stimulus_set_column_is_an_error_not_a_silent_seeded_split(tmp_p
 def test_release_without_any_split_column_still_draws_a_seeded_split(tmp_path):
     tables = tiny_release_tables()
     tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
-    data = load(write_release(tables, tmp_path))
+    root = write_release(tables, tmp_path)
+    data = load(root)
     assert len(data.splits["test"]) > 0
+    # ... and `data validate`'s notes say so rather than a bare OK (the test clips are not the release's)
+    from bgs_hf.data.validate import split_notes
+
+    assert any(n.startswith("no clip has a stimulus_set label: train/test is a seeded draw") for n in split_notes(data))
+    labelled = load(write_release(tiny_release_tables(), tmp_path / "labelled"))
+    assert not any("stimulus_set label" in n for n in split_notes(labelled))
 
 
 @pytest.mark.parametrize(("sep", "shown"), [(";", "';'"), ("\t", "tabs")])
@@ -60,3 +67,15 @@ def test_windows_excel_encoding_names_file_and_row(tmp_path):
     with pytest.raises(BGSInputError, match=r"annotations.csv row 5: not UTF-8 text \(byte 0x92\)") as info:
         load(root)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("renamed", ["Rating-Valence", "rating valence", "RATING_valence"])
+def test_a_retyped_rating_header_keeps_its_rating(tmp_path, renamed):
+    """`Rating-Valence` (a spreadsheet's capitalisation) was not recognised as a rating and the column was dropped
+    with only an INFO line: its probe vanished from every report."""
+    tables = tiny_release_tables()
+    want = tables.annotations["rating-valence"].to_numpy(dtype=float)
+    tables.annotations = tables.annotations.rename(columns={"rating-valence": renamed})
+    clips = load(write_release(tables, tmp_path)).clips.to_pandas()
+    assert [c for c in clips.columns if "valence" in c.lower()] == ["rating_valence"]
+    assert clips["rating_valence"].to_numpy() == pytest.approx(want, nan_ok=True)

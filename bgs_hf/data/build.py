@@ -127,6 +127,7 @@ def finish(
     # store the effective train/test label per clip so an export round-trips the same split
     given = normalise_stimulus_set(labels) if not meta.get("splits_unavailable") else [None] * len(labels)
     if all(v is None for v in given) and not meta.get("splits_unavailable"):
+        meta = {**meta, "split_drawn": True}  # no clip carried a label: the test clips are a seeded draw
         given = np.empty(len(clips), dtype=object)
         given[np.concatenate([splits["train"], splits["val"]])] = "train"
         given[splits["test"]] = "test"

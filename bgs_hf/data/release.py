@@ -97,8 +97,9 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
     df = df.loc[known & ~dup]
     rows = pos[df["video_name"]].to_numpy()
     for col in df.columns:
-        if col.startswith("rating-") or col.startswith("rating_"):
-            attr = col[len("rating-"):]
+        key = _header_key(col)  # 'Rating-Valence' from a spreadsheet is still the valence rating
+        if key.startswith("rating_"):
+            attr = key[len("rating_"):]
             values = np.full(len(out), np.nan)
             values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
             out[f"rating_{attr}"] = values

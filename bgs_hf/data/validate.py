@@ -49,6 +49,9 @@ def split_notes(data: OddOneOutData) -> list[str]:
     score, and the judgments the by-clip split leaves unused (a judgment counts only when its three clips share a
     split). ``validate`` used to say OK to a design whose test split held one judgment."""
     notes = []
+    if data.meta.get("split_drawn"):  # e.g. a release without annotations.csv
+        notes.append("no clip has a stimulus_set label: train/test is a seeded draw of clips, not a split the data "
+                     "defines (label the clips, or use `data import`, which stores its draw)")
     for split in ("val", "test"):
         clips = data.split_items(split)
         n = len(data.triplets(split)) if clips is not None and len(clips) else 0
