@@ -121,6 +121,41 @@ def test_train_on_every_non_test_clip_with_mirroring(socialshapes, tmp_path, cap
     capsys.readouterr()
 
 
+def test_a_run_that_does_not_score_test_gets_a_card_of_the_split_it_scored(socialshapes, tmp_path, caplog):
+    """``--eval_test false`` is a documented flag: the run ended with "WARNING no model card in RUN: metrics.json
+    has no split 'test'" and kept peft's empty template, because the card was always rendered for the test split."""
+    import logging
+
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "noeval"
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.hub.card"):
+        rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir",
+                   str(out), "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1",
+                   "--eval_test", "false"])
+    assert rc == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "test" not in metrics and "r2" in metrics["val"]
+    assert "no model card" not in caplog.text
+    card = (out / "README.md").read_text()
+    assert "Model Card for Model ID" not in card
+    assert f"| **this model (BGS-aligned)** | {metrics['val']['r2']:.3f}" in card
+
+
+def test_a_readme_of_the_users_own_in_the_output_folder_is_kept(socialshapes, tmp_path):
+    """An --output_dir that is not a run folder but holds the user's README.md (``runs/README.md`` describing their
+    experiments): the run-card writer replaced it wholesale (peft's save only adds its metadata to it)."""
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "runs"
+    out.mkdir()
+    (out / "README.md").write_text("# Our lab's runs\n\nNotes on every experiment: keep this.\n")
+    rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+               "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"])
+    assert rc == 0 and (out / "adapter_model.safetensors").is_file()
+    assert "keep this" in (out / "README.md").read_text()
+
+
 def test_bad_data_is_one_line_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "bgs_hf.train", "--data", str(tmp_path / "missing"),
                            "--output-dir", str(tmp_path / "o")], capture_output=True, text=True, timeout=120)

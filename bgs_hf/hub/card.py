@@ -383,13 +383,14 @@ def render_model_card(card_data: BGSModelCardData, template_path: str | Path | N
     return ModelCard(str(card))
 
 
-def write_run_card(run_dir: str | Path) -> Path | None:
+def write_run_card(run_dir: str | Path, *, split: str = "test") -> Path | None:
     """Put the model card ``bgs-hf push`` would publish in the run folder's README.md, which otherwise holds
     peft's empty template ("Model Card for Model ID"). A run folder whose card cannot be rendered keeps what it
-    has and logs why: the card is a view of the run, never a reason to lose it (``push`` names the same problem)."""
+    has and logs why: the card is a view of the run, never a reason to lose it (``push`` names the same problem).
+    ``split``: the split whose numbers the card shows (a run trained with ``--eval_test false`` scored ``val`` only)."""
     path = Path(run_dir) / "README.md"
     try:
-        card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run_dir)))
+        card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run_dir, split=split)))
     except BGSInputError as err:
         logger.warning("no model card in %s: %s", run_dir, err)
         return None

@@ -339,6 +339,9 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     args = training_arguments(config.training)
     out_dir = Path(args.output_dir)
     _check_run_settings(args, config.bgs, out_dir)
+    # a README.md in a folder that holds no run is the user's own (``runs/README.md``): peft's save only adds its
+    # metadata to it, and the run card must not replace it
+    users_readme = (out_dir / "README.md").is_file() and not (out_dir / BGS_CONFIG).is_file()
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
         _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
                           overwrite=config.bgs.overwrite_output_dir)
@@ -467,10 +470,13 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     metrics["wall_s"] = time.time() - start
     if args.should_save:
         (out_dir / METRICS_NAME).write_text(json.dumps(_json_safe(metrics), indent=2), encoding="utf-8")
-        if (out_dir / BGS_CONFIG).is_file():  # a BGS model, not a stand-in: its card replaces peft's template
+        if (out_dir / BGS_CONFIG).is_file() and users_readme:
+            logger.warning("%s: kept the README.md that was there before the run (no model card written; "
+                           "`bgs-hf push` renders it)", out_dir)
+        elif (out_dir / BGS_CONFIG).is_file():  # a BGS model, not a stand-in: its card replaces peft's template
             from bgs_hf.hub.card import write_run_card
 
-            write_run_card(out_dir)
+            write_run_card(out_dir, split="test" if b.eval_test else "val")  # the split it scored
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
     logger.info("run folder: %s", out_dir)
