@@ -6,15 +6,22 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+#: ``exports[name]`` for a subpackage reached as an attribute (``bgs_hf.models`` after a bare ``import bgs_hf``)
+SUBPACKAGE = ""
+
 
 def lazy_exports(package: str, exports: dict[str, str], namespace: dict[str, Any]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` that imports ``package.<exports[name]>`` on first use and caches the name."""
+    """A module ``__getattr__`` that imports ``package.<exports[name]>`` on first use and caches the name
+    (``SUBPACKAGE``: the subpackage ``package.<name>`` itself)."""
 
     def __getattr__(name: str) -> Any:
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        if module == SUBPACKAGE:
+            value = importlib.import_module(f"{package}.{name}")
+        else:
+            value = getattr(importlib.import_module(f"{package}.{module}"), name)
         namespace[name] = value
         return value
 

@@ -79,9 +79,10 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     :func:`bgs_hf.metrics.bootstrap_ci` draws them (a clip drawn twice is two stimuli), since a unique share
     of a few hundred pairs moves a lot with the clips that happen to be scored.
     """
-    from bgs_hf.metrics.bootstrap import clip_resamples, percentile_interval
+    from bgs_hf.metrics.bootstrap import check_ci, clip_resamples, percentile_interval
     from bgs_hf.metrics.rsa import model_pair_values
 
+    check_ci(ci)  # before the resamples, not after them
     mv, p, gi, gj = model_pair_values(model_sim, human, items)
     lv, _, _, _ = model_pair_values(language_sim, human, items)
     out: dict[str, Any] = variance_partition(p, mv, lv, rank=rank)

@@ -363,8 +363,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     train_trip = data.triplets("train")
     if len(train_trip) == 0:
         n_val = len(data.split_items("val")) if "val" in data.splits else 0
-        held = (f" ({len(data.split_items('train'))} train clips left beside {n_val} validation clips: lower "
-                "--val_fraction)") if n_val else ""
+        held = (f" ({len(data.split_items('train'))} train clips left beside {n_val} validation clips: hold out "
+                "fewer, e.g. a lower --val_fraction)") if n_val else ""
         raise BGSInputError("no training judgments: every train triplet must have its three clips in train" + held,
                             path=getattr(data, "root", None))
     human_train = human_similarity(train_trip.idx, train_trip.odd, data.n_clips)
@@ -430,8 +430,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     if "eval" not in eval_sets:
         if len(val_clips):  # held out of training all the same, which "no validation clips" did not say
             logger.warning("the %d validation clip(s) hold %d judgment(s) (scoring needs 3 clips and 1 judgment): "
-                           "evaluation, early stopping and best-model selection are off; --val_fraction 0 trains "
-                           "on those clips instead", len(val_clips), len(data.triplets("val").idx))
+                           "evaluation, early stopping and best-model selection are off; holding none (e.g. "
+                           "--val_fraction 0) trains on those clips instead", len(val_clips), len(data.triplets("val").idx))
         else:
             logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
         args.eval_strategy = "no"
