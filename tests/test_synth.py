@@ -475,3 +475,66 @@ def test_choice_frequencies_follow_the_softmax_with_a_lapse(lapse: float) -> Non
     want = (1 - lapse) * soft + lapse / 3
     got = np.bincount(out["choice"].to_numpy(), minlength=3) / n  # clip index == position here
     np.testing.assert_allclose(got, want, atol=4 * np.sqrt(0.25 / n))
+
+
+@pytest.mark.parametrize("bad", [
+    {"lapse": 1.5}, {"lapse": -0.1}, {"choice_beta": -3.0}, {"choice_beta": float("nan")}, {"param_overlap": 2.0},
+    {"test_fraction": 0.0}, {"test_fraction": 1.0}, {"duration_s": 0.0}, {"trials_per_set": 1},
+    {"captions_per_clip": 0}, {"obs_per_pair": 0.0}, {"workers": 0}, {"rating_noise": -1.0},
+    {"third_agent_prob": 1.2}, {"crf": 60}, {"num_frames": 2.5},
+])
+def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
+    """Only `bgs-hf synth` range-checked its flags: `SynthConfig(lapse=1.5)` inverted the observers' choices,
+    `choice_beta=nan` made every judgment pick the first clip, `test_fraction=0` wrote a benchmark
+    without a test split and `duration_s=0` / `trials_per_set=1` failed later with ZeroDivisionError."""
+    from bgs_hf.errors import BGSInputError
+
+    (name,) = bad
+    with pytest.raises(BGSInputError, match=name):
+        SynthConfig(**bad)
+
+
+def test_the_api_keeps_boundary_settings() -> None:
+    for ok in ({"lapse": 0.0}, {"lapse": 1.0}, {"choice_beta": 0.0}, {"param_overlap": 1.0}, {"jitter_px": 0.0},
+               {"max_distractors": 0}, {"weight_jitter": 0.0}, {"repeat_fraction": 0.0}, {"caption_vague_rate": 1.0}):
+        SynthConfig(**ok)
+
+
+def test_the_regenerate_command_keeps_every_digit() -> None:
+    """`--beta 3.14159265 --lapse 0.1234567` was written as `--beta 3.14159 --lapse 0.123457` (six significant
+    digits): the command the README gave made a benchmark with another ground_truth.json."""
+    from bgs_hf.synth.generate import regenerate_command
+
+    cfg = replace(SynthConfig(), choice_beta=3.14159265, lapse=0.1234567)
+    assert regenerate_command(cfg, 0, 20) == "`bgs-hf synth OUT --seed 0 --clips 20 --beta 3.14159265 --lapse 0.1234567`"
+
+
+@pytest.mark.parametrize("flag", [["--beta", "9"], ["--lapse", "0"], ["--overlap", "0.5"]])
+def test_cli_abstract_refuses_observer_and_overlap_flags(tmp_path: Path, flag: list[str],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`--abstract` has no observers and fixes the overlap at 0: `--beta/--lapse/--overlap` were silently ignored
+    (the same set was written), while `--clips` and `--format` were refused."""
+    from bgs_hf.cli.main import main
+
+    assert main(["synth", str(tmp_path / "a"), "--abstract", *flag]) == 2
+    assert flag[0] in capsys.readouterr().err and not (tmp_path / "a").exists()
+
+
+def test_the_hub_card_command_makes_the_same_folder(tmp_path: Path) -> None:
+    """The `--format hub` card said "regenerate with `bgs-hf synth OUT --seed 2 --clips 10 --size 32`", which writes
+    the release layout: `load_dataset(OUT, "clips")`, as the same card shows, then found no configs."""
+    import re
+    import shlex
+
+    from bgs_hf.cli.main import main
+
+    logging.disable(logging.WARNING)
+    out = generate_socialshapes(tmp_path / "h", n_clips=10, seed=2, fmt="hub", config=replace(SMALL, lapse=0.05))
+    command = re.search(r"regenerate with `bgs-hf ([^`]+)`", (out / "README.md").read_text()).group(1)
+    assert main([a if a != "OUT" else str(tmp_path / "again") for a in shlex.split(command)]) == 0
+    logging.disable(logging.NOTSET)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert files(tmp_path / "again") == files(out)

@@ -57,8 +57,11 @@ def run(args: argparse.Namespace) -> int:
         config = replace(SynthConfig(), **{k: v for k, v in overrides.items() if v is not None})
     except ValueError as err:
         raise BGSInputError(str(err)) from err
-    if args.abstract and (args.clips is not None or args.format is not None):
-        raise BGSInputError("--abstract writes the fixed abstract OOD set: --clips and --format do not apply")
+    unused = [flag for flag, value in (("--clips", args.clips), ("--format", args.format), ("--beta", args.beta),
+                                       ("--lapse", args.lapse), ("--overlap", args.overlap)) if value is not None]
+    if args.abstract and unused:  # it has no observers, and its interactions never share parameter ranges
+        raise BGSInputError("--abstract writes the fixed abstract OOD set: --clips and --format do not apply, nor "
+                            f"do --beta, --lapse and --overlap (got {' '.join(unused)})")
     n_clips, fmt = (250 if args.clips is None else args.clips), (args.format or "release")
     if n_clips < 10:
         raise BGSInputError(f"--clips must be at least 10, got {n_clips}")

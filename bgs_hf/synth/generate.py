@@ -91,7 +91,7 @@ def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None =
                  if calibrated else "odd-one-out judgments by simulated observers with non-default settings (not "
                  "the calibration to the Garcia & Isik release)")
     regenerate = (f" Generator `{GENERATOR_VERSION}`; regenerate with "
-                  f"{regenerate_command(config, seed, n_clips)}." if config is not None and seed is not None
+                  f"{regenerate_command(config, seed, n_clips, 'hub')}." if config is not None and seed is not None
                   and n_clips is not None else f" Generator `{GENERATOR_VERSION}`.")
     return DatasetCardInfo(
         pretty_name="SocialShapes" if seed is None else f"SocialShapes (seed {seed})",
@@ -337,11 +337,22 @@ SYNTH_FLAGS: dict[str, str] = {"num_frames": "--frames", "size": "--size", "choi
                                "lapse": "--lapse", "param_overlap": "--overlap"}
 
 
-def regenerate_command(config: SynthConfig, seed: int, n_clips: int) -> str:
-    """The command (markdown) that makes this benchmark again: every non-default setting, not just the seed."""
+def _exact(value: float) -> str:
+    """``value`` as short as it reads back the same (``20``, ``0.1``, ``3.14159265``): ``:g`` alone kept six
+    significant digits, so the command made a benchmark with other settings."""
+    if isinstance(value, int):
+        return str(value)
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
+def regenerate_command(config: SynthConfig, seed: int, n_clips: int, fmt: str = "release") -> str:
+    """The command (markdown) that makes this benchmark again, in layout ``fmt``: every non-default setting, not
+    just the seed."""
     default = SynthConfig()
-    flags = [f"{flag} {getattr(config, name):g}" for name, flag in SYNTH_FLAGS.items()
+    flags = [f"{flag} {_exact(getattr(config, name))}" for name, flag in SYNTH_FLAGS.items()
              if getattr(config, name) != getattr(default, name)]
+    flags = ["--format hub", *flags] if fmt == "hub" else flags
     text = "`" + " ".join([f"bgs-hf synth OUT --seed {seed} --clips {n_clips}", *flags]) + "`"
     other = sorted(k for k, v in config.to_dict().items()
                    if k not in SYNTH_FLAGS and k != "workers" and v != getattr(default, k))

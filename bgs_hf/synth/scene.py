@@ -13,6 +13,9 @@ the pixels are dominated by scene context.
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
@@ -38,6 +41,37 @@ TYPE_PARAM_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "ignore": {"energy": (0.0, 0.5), "closeness": (0.0, 0.5), "facing": (0.0, 0.3)},
     "follow": {"energy": (0.1, 0.5), "closeness": (0.3, 0.7), "facing": (0.3, 0.7)},
     "talk": {"energy": (0.0, 0.4), "closeness": (0.4, 0.8), "facing": (0.7, 1.0)},
+}
+
+
+#: Ranges of the SynthConfig fields: (integer only, check, the range in words). Probabilities and shares lie in
+#: [0, 1]; strengths and noise levels are finite and >= 0.
+_LIMITS: dict[str, tuple[bool, Callable[[float], bool], str]] = {
+    "num_frames": (True, lambda v: v >= 2, ">= 2"),
+    "size": (True, lambda v: v >= 16 and v % 2 == 0, "even and >= 16 (h264, agents of a few px)"),
+    "duration_s": (False, lambda v: v > 0, "> 0"),
+    "agent_radius": (False, lambda v: 0 < v < 0.5, "in (0, 0.5)"),
+    "third_agent_prob": (False, lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "param_overlap": (False, lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "motion_noise": (False, lambda v: v >= 0, ">= 0"),
+    "texture_strength": (False, lambda v: v >= 0, ">= 0"),
+    "max_distractors": (True, lambda v: v >= 0, ">= 0"),
+    "distractor_motion": (False, lambda v: v >= 0, ">= 0"),
+    "jitter_px": (False, lambda v: v >= 0, ">= 0"),
+    "obs_per_pair": (False, lambda v: v > 0, "> 0"),
+    "sets_per_participant": (True, lambda v: v >= 1, ">= 1"),
+    "trials_per_set": (True, lambda v: v >= 2, ">= 2 (one of them is the catch trial)"),
+    "repeat_fraction": (False, lambda v: 0 <= v < 1, "in [0, 1)"),
+    "type_weight": (False, lambda v: v >= 0, ">= 0"),
+    "choice_beta": (False, lambda v: v >= 0, ">= 0"),
+    "weight_jitter": (False, lambda v: v >= 0, ">= 0"),
+    "lapse": (False, lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "rating_noise": (False, lambda v: v >= 0, ">= 0"),
+    "test_fraction": (False, lambda v: 0 < v < 1, "in (0, 1)"),
+    "captions_per_clip": (True, lambda v: v >= 1, ">= 1"),
+    "caption_vague_rate": (False, lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "workers": (True, lambda v: v >= 1, ">= 1"),
+    "crf": (True, lambda v: 0 <= v <= 51, "in [0, 51] (h264)"),
 }
 
 
@@ -86,10 +120,16 @@ class SynthConfig:
     crf: int = 18
 
     def __post_init__(self) -> None:
-        if self.size % 2 or self.size < 16:
-            raise ValueError(f"SynthConfig.size must be even and at least 16 px (h264, agents of a few px), got {self.size}")
-        if self.num_frames < 2:
-            raise ValueError(f"SynthConfig.num_frames must be >= 2, got {self.num_frames}")
+        """Refuse a value out of range here, not deep in generation (a ZeroDivisionError) or, worse, by simulating
+        with it (``lapse=1.5`` inverts the observers' choices, ``choice_beta=nan`` makes every one pick clip 1)."""
+        from bgs_hf.errors import BGSInputError
+
+        for name, (integral, check, text) in _LIMITS.items():
+            value = getattr(self, name)
+            kind = numbers.Integral if integral else numbers.Real
+            if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or not check(value):
+                raise BGSInputError(f"SynthConfig.{name} must be {'an integer' if integral else 'a number'} {text}, "
+                                    f"got {value!r}")
 
     @property
     def fps(self) -> Fraction:
