@@ -256,3 +256,19 @@ def test_an_interrupted_pretraining_leaves_no_half_folder(tmp_path: Path, monkey
             "--corpus-clips", "3", "--threads", "1", "--probe-clips", "0"]
     assert main(argv) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_corpus_clips_are_no_benchmark_scene_whatever_the_benchmark_seed():
+    """The cards said benchmarks use "small integer seeds", but `synth --seed` takes any: the real reason is that a
+    benchmark draws its scenes from child streams spawned from its seed, never from `default_rng(seed)` itself."""
+    from bgs_hf.pretrain.card import CORPUS_DISJOINT_NOTE
+    from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET
+    from bgs_hf.pretrain.corpus import render_socialshapes
+    from bgs_hf.synth.generate import build_tables
+    from bgs_hf.synth.scene import SynthConfig
+
+    seed = CORPUS_SEED_OFFSET + 3  # a corpus seed given to `synth --seed`
+    _, corpus_scene = render_socialshapes(seed, SynthConfig(num_frames=2, size=16))
+    scenes, _ = build_tables(10, seed, SynthConfig(num_frames=2, size=16))
+    assert all(s != corpus_scene for s in scenes)
+    assert "small integer" not in CORPUS_DISJOINT_NOTE and "spawn" in CORPUS_DISJOINT_NOTE

@@ -9,6 +9,11 @@ from typing import Any
 from bgs_hf._files import share
 from bgs_hf.pretrain.train import CURVE_FILE, LOG_FILE
 
+#: Why no benchmark clip is in the corpus, whatever seed a benchmark uses (``synth --seed`` takes any).
+CORPUS_DISJOINT_NOTE = ("a benchmark draws its scenes from child streams spawned from its seed "
+                        "(`default_rng(seed).spawn`), never from `default_rng(seed)` itself, so no benchmark clip "
+                        "is in the corpus")
+
 PROBE_FILE = "probe.json"
 
 
@@ -73,7 +78,7 @@ improving a weak pretrained video model, quickly, on a laptop CPU.
 - {log['corpus']['n_clips']} unlabelled SocialShapes-style clips ({arch['num_frames']} frames,
   {arch['image_size']}×{arch['image_size']} px, ~3 s), rendered in memory by `bgs_hf.synth` with the default
   `SynthConfig`. Clip *i* uses seed `{cfg['corpus_seed_offset']} + i` (seeds {log['corpus']['seeds']});
-  benchmark instances use small integer seeds, so no benchmark clip is in the corpus.
+  {CORPUS_DISJOINT_NOTE}.
 - Frames only: no human (simulated) judgments, ratings, captions or scene labels are used.
 - Augmentation: random horizontal and vertical flips.
 
@@ -185,8 +190,7 @@ general video model**: it has only ever seen {arch['image_size']}-px synthetic c
 ## Data
 - {log['corpus']['n_clips']} unlabelled SocialShapes-style clips ({arch['num_frames']} frames,
   {arch['image_size']}×{arch['image_size']} px), rendered in memory by `bgs_hf.synth`. Clip *i* uses seed
-  `{cfg['corpus_seed_offset']} + i` (seeds {log['corpus']['seeds']}); benchmark instances use small integer
-  seeds, so no benchmark clip is in the corpus.
+  `{cfg['corpus_seed_offset']} + i` (seeds {log['corpus']['seeds']}); {CORPUS_DISJOINT_NOTE}.
 - Frames only: no human (simulated) judgments, ratings, captions or scene labels are used. {recipe['foreground']}
   is computed from the frames alone (`bgs_hf.video.foreground`: integer camera-shake compensation,
   temporal-median background).

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-#: Corpus clip ``i`` is rendered from seed ``CORPUS_SEED_OFFSET + i``. Benchmark instances use small integer
-#: seeds (0, 1, 2, ...), so the pretraining corpus can never contain a benchmark clip.
+#: Corpus clip ``i`` is rendered from ``default_rng(CORPUS_SEED_OFFSET + i)``; a benchmark draws its scenes from
+#: child streams spawned from its seed, so the corpus never contains a benchmark clip (see pretrain.card).
 CORPUS_SEED_OFFSET = 10**6
 #: Held-out probe clips use seeds ``PROBE_SEED_OFFSET + i``: disjoint from the corpus and from the benchmark.
 PROBE_SEED_OFFSET = 2 * 10**6
