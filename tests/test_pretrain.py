@@ -125,7 +125,7 @@ def test_cli_writes_loadable_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "Final loss" in card
     # the card's command makes THIS checkpoint (it said "the defaults are this recipe" for any flags)
     assert ("`bgs-hf pretrain-tiny OUT --arch videomae --steps 3 --batch-size 2 --corpus-clips 3 --threads 1 "
-            "--set warmup_steps=1`") in card
+            "--set warmup_steps=1 --probe-clips 0`") in card  # the card's probe table too (it left --probe-clips out)
     assert main(["pretrain-tiny", str(out), "--arch", "videomae", "--steps", "3", "--probe-clips", "0"]) == 2
     model = VideoMAEModel.from_pretrained(out)
     assert model.config.architectures == ["VideoMAEModel"]

@@ -30,6 +30,8 @@ HELP_STEPS = {"conv3d-fg": 600, "conv3d": 1600, "videomae": 1200}
 HELP_DEFAULTS = {"batch_size": 32, "seed": 0, "corpus_clips": 3000, "num_threads": 2}
 #: The probe reports 5-fold cross-validated fits over 8 interaction types: fewer clips cannot fill the folds.
 MIN_PROBE_CLIPS = 40
+#: held-out clips of the card's linear probe, by default
+PROBE_CLIPS = 400
 
 
 def probe_clips(text: str) -> int:
@@ -63,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--threads", type=int_at_least(1), default=None, help=f"torch CPU threads (default {d.num_threads})")
     p.add_argument(
-        "--probe-clips", type=probe_clips, default=400,
+        "--probe-clips", type=probe_clips, default=PROBE_CLIPS,
         help=f"held-out clips for the linear probe in the card (0 = skip, else at least {MIN_PROBE_CLIPS})"
     )
     p.add_argument(
@@ -108,9 +110,9 @@ DIRECT_FLAGS = {"steps": "--steps", "batch_size": "--batch-size", "seed": "--see
                 "num_threads": "--threads"}
 
 
-def reproduce_command(arch: str, cfg: Any, default: Any) -> str | None:
-    """The command (markdown) that makes ``cfg`` again, or ``None`` when it is the recipe's defaults: every field
-    that differs, including the warm-up --steps shortened."""
+def reproduce_command(arch: str, cfg: Any, default: Any, probe_clips: int = PROBE_CLIPS) -> str | None:
+    """The command (markdown) that makes ``cfg`` and its card's probe again, or ``None`` when both are the
+    recipe's defaults: every field that differs, including the warm-up --steps shortened."""
     from dataclasses import asdict
 
     def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -126,6 +128,8 @@ def reproduce_command(arch: str, cfg: Any, default: Any) -> str | None:
             continue
         value = ",".join(map(str, now[key])) if isinstance(now[key], (list, tuple)) else now[key]
         flags.append(f"{DIRECT_FLAGS[key]} {value}" if key in DIRECT_FLAGS else f"--set {key}={value}")
+    if probe_clips != PROBE_CLIPS:
+        flags.append(f"--probe-clips {probe_clips}")
     return "`" + " ".join([f"bgs-hf pretrain-tiny OUT --arch {arch}", *flags]) + "`" if flags else None
 
 
@@ -158,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         result = pretrain(cfg, work)
         name = BACKBONE_NAMES[args.arch]
         probe = run_probe(work, n_clips=args.probe_clips, name=name) if args.probe_clips > 0 else None
-        write_model_card(work, probe, reproduce=reproduce_command(args.arch, cfg, config_class()))
+        write_model_card(work, probe, reproduce=reproduce_command(args.arch, cfg, config_class(), args.probe_clips))
     print(
         f"pretrained {cfg.steps} steps in {(result.render_s + result.train_s) / 60:.1f} min; "
         f"final loss {result.final_loss:.4f}; wrote {args.out}"
