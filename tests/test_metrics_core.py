@@ -402,3 +402,102 @@ def test_cosine_similarity_matrix_matches_scikit_learn():
     emb = np.random.default_rng(0).normal(size=(6, 4))
     emb[2] = 0.0  # a zero row: similarity 0 with everything, itself included (as scikit-learn)
     np.testing.assert_allclose(cosine_similarity_matrix(emb), cosine_similarity(emb), atol=1e-12)
+
+
+def test_bootstrap_from_triplets_alone_reads_the_clip_count_off_the_model_matrix():
+    """Triplets over the first clips of a global N×N matrix (a test split that is not the last clips): the
+    clip count came from the triplets' largest index, and the right matrix was refused as 'expected 12'."""
+    idx, odd, participant, model, _ = _toy(n_items=14)
+    inside = (idx < 12).all(1)
+    idx, odd, participant = idx[inside], odd[inside], participant[inside]
+    want = r2(model, human_similarity(idx, odd, 14))
+    for over in ("clips", "participants"):
+        res = bootstrap_ci(model, idx=idx, odd=odd, participant=participant, over=over, n_boot=20)
+        assert res.estimate == pytest.approx(want), over
+        pair = paired_bootstrap(model, model.T, idx=idx, odd=odd, participant=participant, over=over, n_boot=20)
+        assert pair.diff == 0.0, over
+
+
+def test_an_undefined_estimate_has_no_interval():
+    """One NaN embedding row: the estimate is NaN, but the resamples that left that clip out gave a finite
+    'CI' ([-0.63, 0.69] in review) and the paired bootstrap reported diff NaN with CI [0, 0] and p = 1."""
+    idx, odd, _, model, _ = _toy()
+    h = human_similarity(idx, odd, 14)
+    broken = model.copy()
+    broken[3, :] = broken[:, 3] = np.nan
+    for stat in ("r2", "rsa_pearson", "ooo_acc_3way"):
+        res = bootstrap_ci(broken, h, idx=idx, odd=odd, stat=stat, n_boot=50)
+        assert np.isnan(res.estimate) and np.isnan(res.low) and np.isnan(res.high), stat
+        pair = paired_bootstrap(broken, model, h, idx=idx, odd=odd, stat=stat, n_boot=50)
+        assert np.isnan([pair.diff, pair.low, pair.high, pair.p_value]).all(), stat
+    out = behavioural_fit(broken, h, idx, odd, n_boot=50)
+    assert np.isnan(out["r2"]) and np.isnan(out["r2_ci"]).all()
+
+
+def test_a_participant_bootstrap_needs_two_participants():
+    """One participant is drawn every time: the 'CI' collapsed onto the estimate, a zero-width interval."""
+    idx, odd, _, model, _ = _toy()
+    with pytest.raises(BGSInputError, match="at least two participants"):
+        bootstrap_ci(model, idx=idx, odd=odd, participant=["p"] * len(idx), over="participants", n_boot=5)
+    with pytest.raises(BGSInputError, match="at least two participants"):
+        paired_bootstrap(model, model, idx=idx, odd=odd, participant=["p"] * len(idx), over="participants")
+
+
+def test_fractional_items_are_refused_not_truncated():
+    """``items=[0.5, 1.5, 2.5]`` was cast to clips 0, 1, 2 silently."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match="items must be whole numbers, got 0.5"):
+        r2(S[:3, :3], h, [0.5, 1.5, 2.5])
+    with pytest.raises(BGSInputError, match="items must be whole numbers"):
+        ooo_acc_3way(S[:3, :3], IDX[:1], ODD[:1], items=[0.5, 1.5, 2.5])
+    assert r2(S[:3, :3], h, np.array([0.0, 1.0, 2.0])) == r2(S[:3, :3], h, [0, 1, 2])  # whole floats are fine
+
+
+def test_a_table_of_judgments_is_read_by_its_column_names():
+    """A pandas DataFrame or a ``datasets.Dataset`` with the judgments' columns (``data.judgments``):
+    the DataFrame with ``odd`` failed on ``int('a')``, the Dataset said only 'pass odd or a TripletArrays'."""
+    import datasets
+    import pandas as pd
+
+    df = pd.DataFrame({"clip_a": IDX[:, 0], "clip_b": IDX[:, 1], "clip_c": IDX[:, 2], "odd": ODD,
+                       "participant": ["a", "b", "a"], "rt_s": [1.0, 2.0, 3.0]})
+    want = human_similarity(IDX, ODD, 4)
+    for table in (df, datasets.Dataset.from_pandas(df)):
+        for got in (human_similarity(table, None, 4), human_similarity(table, table["odd"], 4)):
+            np.testing.assert_array_equal(got.n, want.n)
+            np.testing.assert_array_equal(got.k, want.k)
+        assert ooo_acc_2way(S, table) == ooo_acc_2way(S, IDX, ODD)
+        assert split_half_ceiling(table, 4, n_splits=5).n_splits == 5  # the participant column is read too
+    with pytest.raises(BGSInputError, match="columns clip_a, clip_b, clip_c and odd"):
+        human_similarity(df.drop(columns="odd"))
+    with pytest.raises(BGSInputError, match="triplet indices must be whole numbers, got .a."):
+        human_similarity([["a", "b", "c"]], [0], 4)
+
+
+def test_a_matrix_over_the_test_clips_alone_points_to_items():
+    """Embeddings of only the split's clips: the error said '5×5, expected 14' and not what to pass."""
+    idx, odd, _, model, _ = _toy()
+    h = human_similarity(idx, odd, 14)
+    with pytest.raises(BGSInputError, match=r"5×5, expected 14; .*pass items="):
+        r2(model[:5, :5], h)
+    with pytest.raises(BGSInputError, match="pass items="):
+        ooo_acc_3way(model[:5, :5], idx, odd)
+    inside = (idx < 5).all(1)
+    assert ooo_acc_3way(model[:5, :5], idx[inside], odd[inside], items=np.arange(5)) == ooo_acc_3way(
+        model, idx[inside], odd[inside])
+
+
+def test_an_asymmetric_model_matrix_is_refused():
+    """RSA read the upper triangle and odd-one-out accuracy read S[a, b] in each triplet's presentation order,
+    so an asymmetric matrix scored differently when the same judgments were listed in another clip order."""
+    h = human_similarity(IDX, ODD, 4)
+    skew = S + np.triu(np.full((4, 4), 0.5), 1)
+    for fn in (lambda: r2(skew, h), lambda: ooo_acc_3way(skew, IDX, ODD),
+               lambda: bootstrap_ci(skew, h, idx=IDX, odd=ODD, n_boot=5)):
+        with pytest.raises(BGSInputError, match=r"not symmetric \(S\[0, 1\] = 1.4, S\[1, 0\] = 0.9\).*\(S \+ S.T\) / 2"):
+            fn()
+    emb = np.random.default_rng(0).normal(size=(4, 64)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    f32 = emb @ emb.T  # float32 rounding leaves it a hair off symmetric: still accepted
+    assert r2(f32, h) == pytest.approx(r2(cosine_similarity_matrix(emb), h))
+    assert ooo_acc_2way(f32, IDX, ODD) == ooo_acc_2way(cosine_similarity_matrix(emb), IDX, ODD)

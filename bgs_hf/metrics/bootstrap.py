@@ -21,7 +21,13 @@ from tqdm.auto import tqdm
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
-from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, drop_catch_trials, human_similarity
+from bgs_hf.metrics.similarity import (
+    HumanSimilarity,
+    as_triplets,
+    drop_catch_trials,
+    human_similarity,
+    participants_of,
+)
 
 PAIR_STATS = ("r2", "rsa_spearman", "rsa_pearson")
 JUDGMENT_STATS = ("ooo_acc_3way", "ooo_acc_2way")
@@ -136,6 +142,8 @@ def _design(
         if participant is None or idx is None:
             raise BGSInputError("bootstrap over participants needs idx, odd and participant arrays")
         units, codes = np.unique(np.asarray(participant), return_inverse=True)
+        if len(units) < 2:  # every resample would draw the one participant: a zero-width "interval"
+            raise BGSInputError("bootstrap over participants needs at least two participants; use over='clips'")
         return _Design("participants", np.arange(len(units)), codes.ravel(), n_items)
     raise BGSInputError(f"bootstrap `over` must be 'clips' or 'participants', got {over!r}")
 
@@ -196,13 +204,17 @@ def _stat_fn(
 
 
 def _prepare(
-    human: HumanSimilarity | None, items: Any, idx: Any, odd: Any, participant: Any, over: str, ci: float
+    human: HumanSimilarity | None, items: Any, idx: Any, odd: Any, participant: Any, over: str, ci: float,
+    model_sim: Any = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None, Any, _Design]:
-    """Checked inputs and the resampling design, shared by both bootstraps so they refuse the same inputs."""
+    """Checked inputs and the resampling design, shared by both bootstraps so they refuse the same inputs.
+
+    Without ``human`` the clip count comes from a global N×N ``model_sim``: the triplets' largest index
+    undercounts it whenever the split is not the last clips."""
     check_ci(ci)
     if idx is not None:
-        if participant is None and hasattr(idx, "participant"):
-            participant = idx.participant
+        if participant is None:
+            participant = participants_of(idx)
         idx, odd = as_triplets(idx, odd)
         if participant is not None and np.shape(participant) != (len(idx),):
             raise BGSInputError(f"participant must have shape ({len(idx)},), one per judgment, got "
@@ -212,6 +224,9 @@ def _prepare(
         n_items = human.n_items
     elif idx is not None and idx.size:
         n_items = int(max(idx.max(), np.max(items) if items is not None else 0)) + 1
+        side = np.shape(model_sim)[0] if np.ndim(model_sim) == 2 else None
+        if side is not None and side > n_items and (items is None or side != len(items)):
+            n_items = int(side)
     else:
         raise BGSInputError("need human similarity or triplets to bootstrap")
     return idx, odd, participant, _design(over, human, items, idx, participant, n_items)
@@ -236,14 +251,16 @@ def bootstrap_ci(
     ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``).
     """
-    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci)
+    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_sim)
     fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
     samples = np.array(
         [fn(design.draw(rng)) for _ in tqdm(range(n_boot), desc=f"bootstrap {stat}", disable=n_boot < 2000)]
     )
-    lo, hi = _percentiles(samples, ci)
-    return BootstrapResult(fn(None), lo, hi, ci, over, stat, samples)
+    estimate = fn(None)
+    # resamples that miss a clip with NaN similarities are finite: no interval for an undefined estimate
+    lo, hi = _percentiles(samples, ci) if np.isfinite(estimate) else (float("nan"), float("nan"))
+    return BootstrapResult(estimate, lo, hi, ci, over, stat, samples)
 
 
 def paired_bootstrap(
@@ -265,7 +282,7 @@ def paired_bootstrap(
 
     The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero.
     """
-    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci)
+    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_a)
     fa = _stat_fn(model_a, human, items, idx, odd, stat, design)
     fb = _stat_fn(model_b, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
@@ -274,11 +291,13 @@ def paired_bootstrap(
         mult = design.draw(rng)
         sa[b], sb[b] = fa(mult), fb(mult)
     d = sa - sb
-    lo, hi = _percentiles(d, ci)
-    good = d[np.isfinite(d)]
+    diff = fa(None) - fb(None)
+    # as in bootstrap_ci: an undefined difference gets no interval and no p (it read CI [0, 0], p = 1)
+    lo, hi = _percentiles(d, ci) if np.isfinite(diff) else (float("nan"), float("nan"))
+    good = d[np.isfinite(d)] if np.isfinite(diff) else d[:0]
     if good.size:  # (count + 1) / (n + 1): a finite bootstrap never shows p = 0, only p <= 1/(n+1)
         tail = min(int((good <= 0).sum()), int((good >= 0).sum()))
         p = min(1.0, 2.0 * (tail + 1) / (good.size + 1))
     else:
         p = float("nan")
-    return PairedBootstrapResult(fa(None) - fb(None), lo, hi, p, ci, over, stat, sa, sb)
+    return PairedBootstrapResult(diff, lo, hi, p, ci, over, stat, sa, sb)

@@ -31,7 +31,7 @@ from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_ci
 from bgs_hf.metrics.ooo import ooo_expected_from_sims
 from bgs_hf.metrics.rsa import pearson, signed_square, spearman
-from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, check_items, drop_catch_trials
+from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, check_items, drop_catch_trials, participants_of
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +99,8 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
     """``(idx, odd, participant codes, n_items)`` without catch trials; ``n_items`` checked against the
     triplets (a clip past it would alias another pair's id) before any row is dropped, so an error names the
     row the caller passed."""
-    if participant is None and hasattr(trip, "participant"):
-        participant = trip.participant
+    if participant is None:
+        participant = participants_of(trip)
     idx, odd = as_triplets(trip, odd)
     if participant is None:
         raise BGSInputError("noise ceilings need a participant per judgment")
@@ -274,8 +274,8 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
     With participants (``participant``, or a ``TripletArrays``' own), a pair of one participant's responses is
     left out: the release holds double-recorded trials (the same triplet twice in a row, answered the same
     way 99.5% of the time) that would pass for agreement between people. Without them every pair counts."""
-    if participant is None and hasattr(trip, "participant"):
-        participant = trip.participant
+    if participant is None:
+        participant = participants_of(trip)
     idx, odd = as_triplets(trip, odd)
     if participant is not None:
         participant = np.asarray(participant)

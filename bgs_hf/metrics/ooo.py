@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, drop_catch_trials
+from bgs_hf.metrics.similarity import (
+    PAIR_COLS,
+    SUBSET_HINT,
+    as_triplets,
+    check_symmetric,
+    drop_catch_trials,
+    whole_numbers,
+)
 
 
 def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +95,7 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     if items is not None:
         # with a global matrix too: an accuracy "over items" must not score judgments outside them (a
         # bootstrap over those clips would give such judgments no weight, and the CI would miss the estimate)
-        items = np.asarray(items, dtype=np.int64)
+        items = whole_numbers(items, "items")
         outside = ~np.isin(idx, items).all(axis=1)
         if outside.any():
             row = int(np.flatnonzero(outside)[0])
@@ -98,7 +105,10 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
         lut[items] = np.arange(len(items))
         idx = lut[idx]
     elif idx.size and idx.max() >= sim.shape[0]:
-        raise BGSInputError(f"triplet names clip {int(idx.max())} but the model matrix is {sim.shape[0]}×{sim.shape[0]}")
+        raise BGSInputError(f"triplet names clip {int(idx.max())} but the model matrix is "
+                            f"{sim.shape[0]}×{sim.shape[0]}{SUBSET_HINT}")
+    for u, v in PAIR_COLS:
+        check_symmetric(sim, idx[:, u], idx[:, v])
     return np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import HumanSimilarity, pair_index
+from bgs_hf.metrics.similarity import SUBSET_HINT, HumanSimilarity, check_symmetric, pair_index
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -61,12 +61,14 @@ def model_pair_values(
     if sim.ndim != 2 or sim.shape[0] != sim.shape[1]:
         raise BGSInputError(f"model similarity must be a square matrix, got shape {sim.shape}")
     if items is not None and sim.shape[0] == len(items):
+        check_symmetric(sim, li, lj)
         vals = sim[li, lj]
     elif sim.shape[0] == human.n_items:
+        check_symmetric(sim, gi, gj)
         vals = sim[gi, gj]
     else:
         want = human.n_items if items is None else f"{len(items)} (items) or {human.n_items}"
-        raise BGSInputError(f"model similarity is {sim.shape[0]}×{sim.shape[0]}, expected {want}")
+        raise BGSInputError(f"model similarity is {sim.shape[0]}×{sim.shape[0]}, expected {want}{SUBSET_HINT}")
     return vals, p, gi, gj
 
 

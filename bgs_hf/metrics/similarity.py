@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 # The pair kept together when position ``odd`` is the odd one out is column ``2 - odd``.
 PAIR_COLS: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2))
 
+#: Appended to a matrix-size error: embeddings of only some clips (the test split) are the usual cause.
+SUBSET_HINT = "; for a matrix over some clips only, pass items= their clip indices in its row order"
+
 
 @dataclass
 class HumanSimilarity:
@@ -51,13 +54,43 @@ class HumanSimilarity:
         return 1.0 - self.p
 
 
+#: Columns of a judgments table (``OddOneOutData.judgments``, its ``to_pandas()``) that metrics read.
+CLIP_COLUMNS = ("clip_a", "clip_b", "clip_c")
+
+
+def table_columns(obj: Any) -> list[str] | None:
+    """Column names of a ``datasets.Dataset`` or a pandas DataFrame; None for anything else."""
+    names = getattr(obj, "column_names", None)
+    if names is None and hasattr(obj, "columns") and hasattr(obj, "iloc"):
+        names = obj.columns
+    return None if names is None else [str(c) for c in names]
+
+
+def participants_of(trip: Any) -> Any:
+    """The participant per judgment of a ``TripletArrays`` or a judgments table, else None."""
+    cols = table_columns(trip)
+    if cols is not None:
+        return np.asarray(trip["participant"]) if "participant" in cols else None
+    return getattr(trip, "participant", None)
+
+
 def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Accept ``(idx, odd)`` arrays or a duck-typed ``TripletArrays`` (``.idx``, ``.odd``)."""
+    """Accept ``(idx, odd)`` arrays, a duck-typed ``TripletArrays`` (``.idx``, ``.odd``), or a judgments
+    table (DataFrame or ``datasets.Dataset``) with columns clip_a, clip_b, clip_c and odd."""
+    cols = table_columns(idx)
+    if cols is not None:
+        if all(c in cols for c in CLIP_COLUMNS) and (odd is not None or "odd" in cols):
+            idx, odd = np.stack([np.asarray(idx[c]) for c in CLIP_COLUMNS], axis=1), (
+                np.asarray(idx["odd"]) if odd is None else odd)
+        elif odd is None or len(cols) != 3:
+            raise BGSInputError(f"a table of judgments needs columns clip_a, clip_b, clip_c and odd, got {cols}")
+        else:  # three index columns under other names, odd given apart
+            idx = np.stack([np.asarray(idx[c]) for c in cols], axis=1)
     if odd is None and hasattr(idx, "idx") and hasattr(idx, "odd"):
         idx, odd = idx.idx, idx.odd
     if odd is None:
         raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
-    idx, odd = _whole_numbers(idx, "triplet indices"), _whole_numbers(odd, "odd")
+    idx, odd = whole_numbers(idx, "triplet indices"), whole_numbers(odd, "odd")
     if idx.ndim != 2 or idx.shape[1] != 3:
         raise BGSInputError(f"triplet indices must have shape (n, 3), got {idx.shape}")
     if odd.shape != (idx.shape[0],):
@@ -68,14 +101,28 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
     return idx, odd
 
 
-def _whole_numbers(values: Any, what: str) -> np.ndarray:
+def whole_numbers(values: Any, what: str) -> np.ndarray:
     """int64 array; float input must hold whole numbers (casting would truncate 1.7 to clip 1 silently)."""
     arr = np.asarray(values)
+    if arr.dtype.kind not in "biufc":  # text or objects: int("eager-dingo") was numpy's whole message
+        raise BGSInputError(f"{what} must be whole numbers, got {arr.ravel()[:1].tolist()[0] if arr.size else arr.dtype!r}")
     if arr.dtype.kind in "fc":
         whole = np.isfinite(arr) & (arr == np.round(arr))
         if not whole.all():
             raise BGSInputError(f"{what} must be whole numbers, got {arr[~whole].ravel()[0]}")
     return arr.astype(np.int64)
+
+
+def check_symmetric(sim: np.ndarray, i: np.ndarray, j: np.ndarray) -> None:
+    """One line where S[i, j] and S[j, i] differ beyond float32 rounding: RSA reads one triangle and
+    odd-one-out accuracy each triplet's clip order, so an asymmetric matrix scored by presentation order."""
+    a, b = sim[i, j], sim[j, i]
+    bad = ~np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        x, y = int(min(i[k], j[k])), int(max(i[k], j[k]))
+        raise BGSInputError(f"model similarity is not symmetric (S[{x}, {y}] = {sim[x, y]:.4g}, S[{y}, {x}] = "
+                            f"{sim[y, x]:.4g}); pass (S + S.T) / 2")
 
 
 def pair_keys(idx: np.ndarray, n_items: int) -> np.ndarray:
@@ -156,7 +203,7 @@ def pair_index(
     """Observed upper-triangle pairs: global (gi, gj), local positions (li, lj) in ``items``, and p."""
     if items is None:
         items = np.arange(human.n_items)
-    items = np.asarray(items, dtype=np.int64)
+    items = whole_numbers(items, "items")
     if items.size and (items.min() < 0 or items.max() >= human.n_items):
         raise BGSInputError(f"items must lie in 0..{human.n_items - 1}")
     if len(np.unique(items)) != len(items):
