@@ -184,8 +184,6 @@ def _clear_earlier_outputs(out: Path) -> None:
     """A rerun into the same --out must not leave an earlier run's report, figures or analyses next to its own
     (a --fast rerun kept the full run's analyses; an interrupted one, the old report beside a new adapter). Only a
     folder an earlier quickstart marked is cleared: any other non-empty folder is the user's, and refused."""
-    import shutil
-
     from bgs_hf._files import require_new_folder
 
     if not (out / MARKER).is_file() and not _quickstart_report(out / "report.json"):
@@ -200,7 +198,8 @@ def _clear_earlier_outputs(out: Path) -> None:
 
 def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data: Any = None,
                   name: str = "bgs", callbacks: list[Any] | None = None) -> Any:
-    """Fine-tune the default backbone with the default BGS recipe (the quickstart's one training run)."""
+    """Fine-tune ``cfg.backbone`` with ``cfg.recipe`` into ``out_dir/name``: the quickstart's BGS run, and its
+    language-distilled control (``data``: the distilled judgments)."""
     from bgs_hf.training.api import TrainConfig, train_bgs
     from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments
 
@@ -391,7 +390,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     # both reports appear together (written aside, then renamed), so no reader sees one run's json beside
     # another's markdown
     staged = {out / "report.json": json.dumps(_json_safe(report), indent=2),
-              out / "report.md": render_markdown(report, suite)}
+              out / "report.md": render_markdown(report)}
     for path, text in staged.items():
         path.with_suffix(path.suffix + ".tmp").write_text(text, encoding="utf-8")
     for path in staged:
@@ -447,7 +446,7 @@ def _resamples(report: dict[str, Any]) -> str:
     return f" ({n_boot} resamples)" if n_boot else ""
 
 
-def render_markdown(report: dict[str, Any], suite: dict[str, Any] | None = None) -> str:
+def render_markdown(report: dict[str, Any]) -> str:
     """``report.md``: the headline table, the figures, and a pointer to the full analyses report."""
     lines = [
         f"# bgs-hf quickstart: {report['data']} (seed {report['seed']})",

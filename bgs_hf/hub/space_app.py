@@ -72,8 +72,6 @@ class SpaceConfig:
     def __post_init__(self) -> None:
         """Checked where the settings are made (``bgs-hf space --push`` stages them for a remote Space, which
         used to crash on start: ``--split tset``, ``--max-upload-mb nan``)."""
-        import math
-
         for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -138,7 +136,7 @@ class Catalogue:
         from bgs_hf.data import load as load_data
 
         data = load_data(source)
-        ids = data.clip_ids if hasattr(data, "clip_ids") else list(data.clips["clip_id"])
+        ids = data.clip_ids
         videos = list(data.clips["video"])
         try:  # an unknown name used to show every clip, training clips included
             items = data.split_items(config.catalogue_split)
@@ -761,8 +759,6 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     adapter), ``bgs_space.json`` with the model id, and a copy of the ``bgs_hf`` package so the Space needs
     no package index for bgs-hf itself.
     """
-    import shutil
-
     from huggingface_hub import SpaceCard
 
     from bgs_hf.hub.card import is_hub_id

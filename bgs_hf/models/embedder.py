@@ -25,7 +25,7 @@ from bgs_hf.video.policy import FramePolicy
 logger = logging.getLogger(__name__)
 
 HEAD_MODULE = "head"
-#: peft's LoRA bias modes ("none" trains no bias, so base/ stays the original backbone)
+#: peft's LoRA bias modes ("none" trains no bias, so the model with its adapter off is the original backbone)
 LORA_BIAS: tuple[str, ...] = ("none", "all", "lora_only")
 
 
@@ -208,8 +208,9 @@ class BGSEmbedder(nn.Module):
         return self.is_activation_checkpointing
 
     def save_pretrained(self, save_directory: str | os.PathLike[str], **kwargs: Any) -> None:
-        """Save a model without LoRA: ``bgs_config.json``, the head's weights and, when the backbone is trainable
-        (it may have been fine-tuned) or has no Hub/local home, the backbone's weights in ``base/``."""
+        """Save a model without LoRA: ``bgs_config.json``, the head's weights, the backbone as it is now in
+        ``backbone.safetensors`` when it is trainable (it may have been fine-tuned), and the untrained base in
+        ``base/`` when it has no Hub/local home (tiny-random, bundled)."""
         from bgs_hf.models.loading import write_bgs_files
 
         if not kwargs.get("is_main_process", True):
@@ -286,7 +287,7 @@ def build_embedder(
     ``head=None`` gives pooled backbone features; ``lora=None`` the plain model (nothing frozen: full
     fine-tuning; its ``save_pretrained`` then writes the backbone too. Freeze ``model.backbone`` for a head-only
     probe).
-    ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP); with
+    ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP, bgs_conv3d); with
     ``interpolate_frames=True`` also for TimeSformer, whose time embeddings are then interpolated
     (:meth:`BackboneSpec.with_interpolated_frames`; the paper's 16-frame TimeSformer-k400).
     """

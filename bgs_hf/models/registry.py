@@ -175,7 +175,7 @@ INTERPOLATING_FAMILIES = ("timesformer",)
 
 
 def list_families() -> list[str]:
-    """Every accepted short name: families, their tiny-random forms and the bundled backbone."""
+    """Every accepted short name: families, their tiny-random forms and the bundled backbones."""
     return [*FAMILIES, *(TINY_PREFIX + f for f in FAMILIES), *BUNDLED]
 
 
@@ -184,7 +184,7 @@ class BackboneSpec:
     """A resolved backbone: family facts plus the checkpoint's own config and processor settings."""
 
     family: str
-    name: str  # as the user gave it (family names become the default checkpoint id)
+    name: str  # as the user gave it (family names become the default checkpoint id, local folders absolute)
     source: str  # "hub" | "local" | "tiny-random" | "bundled"
     model_class: str
     input_key: str

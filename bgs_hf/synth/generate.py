@@ -467,7 +467,8 @@ def abstract_scene(
     rng: np.random.Generator, config: SynthConfig, label: str, *, generalisation: bool
 ) -> Scene:
     """A PHASE-like scene: plain walled world, triangle agents, no context. Held-out styles when
-    ``generalisation``: other agent colours and size range, and the upper quarter of each energy range."""
+    ``generalisation``: other agent colours and the upper quarter of each energy range (the larger agents of the
+    generalisation clips come from the ``config`` the caller renders them with)."""
     kinds = ABSTRACT_LABELS[label]
     kind = kinds[int(rng.integers(len(kinds)))]
     s = sample_scene(rng, replace(config, param_overlap=0.0), interaction=kind)
