@@ -437,7 +437,7 @@ def _training_sentence(report: dict[str, Any]) -> str:
     if report.get("n_val_clips"):
         return (f"BGS was trained on {n} clips ({k} judgments); the epoch with the best RSA on "
                 f"{report['n_val_clips']} validation clips was kept.")
-    return (f"BGS was trained on all {n} non-test clips ({k} judgments) for the recipe's fixed epoch count and "
+    return (f"BGS was trained on all {n} non-test clips ({k} judgments) for a fixed number of epochs and "
             "the last epoch was kept (no validation clips; see docs/experiments, refit_train_val).")
 
 
