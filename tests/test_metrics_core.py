@@ -501,3 +501,21 @@ def test_an_asymmetric_model_matrix_is_refused():
     f32 = emb @ emb.T  # float32 rounding leaves it a hair off symmetric: still accepted
     assert r2(f32, h) == pytest.approx(r2(cosine_similarity_matrix(emb), h))
     assert ooo_acc_2way(f32, IDX, ODD) == ooo_acc_2way(cosine_similarity_matrix(emb), IDX, ODD)
+
+
+def test_whole_numbers_held_as_python_objects_are_read():
+    """``df.to_numpy()`` of a judgments table with a text column is an object array: its clip indices were read
+    before text was refused, then refused as 'triplet indices must be whole numbers, got 0'."""
+    import pandas as pd
+
+    df = pd.DataFrame({"clip_a": IDX[:, 0], "clip_b": IDX[:, 1], "clip_c": IDX[:, 2], "odd": ODD,
+                       "participant": ["a", "b", "a"]})
+    rows = df.to_numpy()
+    assert rows.dtype == object
+    assert ooo_acc_3way(S, rows[:, :3], rows[:, 3]) == ooo_acc_3way(S, IDX, ODD)
+    h = human_similarity(IDX, ODD, 4)
+    assert r2(S[:3, :3], h, np.array([0, 1, 2], dtype=object)) == r2(S[:3, :3], h, [0, 1, 2])
+    with pytest.raises(BGSInputError, match="triplet indices must be whole numbers, got 'x'"):
+        human_similarity(np.array([[0, 1, "x"]], dtype=object), [0], 4)
+    with pytest.raises(BGSInputError, match="items must be whole numbers, got 0.5"):
+        r2(S[:3, :3], h, np.array([0, 0.5, 2], dtype=object))

@@ -538,3 +538,23 @@ def test_the_hub_card_command_makes_the_same_folder(tmp_path: Path) -> None:
         return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
     assert files(tmp_path / "again") == files(out)
+
+
+def test_a_card_of_a_benchmark_with_settings_now_out_of_range_is_still_written() -> None:
+    """An existing benchmark's ground_truth.json may hold settings SynthConfig now refuses (``lapse: 1.5``): its
+    dataset card raised 'SynthConfig.lapse must be ...' instead of saying where the settings are."""
+    from bgs_hf.synth.generate import socialshapes_card_info
+
+    stored = {k: v for k, v in SynthConfig().to_dict().items() if k != "workers"}
+    info = socialshapes_card_info(0, {**stored, "lapse": 1.5}, 250)
+    assert "settings are in ground_truth.json" in info.description and "regenerate" not in info.description
+
+
+def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
+    """Its generalisation clips use agents 1.3× larger: ``agent_radius=0.4`` (in range) was refused as 'got 0.52',
+    a value the caller never passed."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError, match=r"1.3× larger: agent_radius 0.4 must be below 0.38"):
+        generate_abstract_set(tmp_path / "abs", n_train=3, n_generalisation=3, config=replace(SMALL, agent_radius=0.4))
+    assert not (tmp_path / "abs").exists()

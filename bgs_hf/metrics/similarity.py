@@ -10,6 +10,7 @@ in which the third clip was the odd one out. Unobserved pairs (n_ij == 0) are ma
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,11 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
 def whole_numbers(values: Any, what: str) -> np.ndarray:
     """int64 array; float input must hold whole numbers (casting would truncate 1.7 to clip 1 silently)."""
     arr = np.asarray(values)
+    if arr.dtype == object:  # numbers held as Python objects (``df.to_numpy()`` of a table with a text column)
+        odd_one = next((v for v in arr.ravel().tolist() if not isinstance(v, numbers.Number)), None)
+        if odd_one is not None:
+            raise BGSInputError(f"{what} must be whole numbers, got {odd_one!r}")
+        arr = np.array(arr.tolist()) if arr.size else arr.astype(np.int64)
     if arr.dtype.kind not in "biufc":  # text or objects: int("eager-dingo") was numpy's whole message
         raise BGSInputError(f"{what} must be whole numbers, got {arr.ravel()[:1].tolist()[0] if arr.size else arr.dtype!r}")
     if arr.dtype.kind in "fc":

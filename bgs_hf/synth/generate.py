@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._files import built_in_place, require_new_folder
+from bgs_hf.errors import BGSInputError
 from bgs_hf.synth.captions import make_captions, normalise_caption
 from bgs_hf.synth.latents import RATING_ATTRS, SOCIAL_ATTRS, latent_attributes, rated, social_space
 from bgs_hf.synth.observers import make_design, simulate_choices
@@ -80,7 +81,10 @@ def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None =
 
         known = {f.name for f in fields(SynthConfig)}
         readable = set(config) <= known
-        config = SynthConfig(**config) if readable else None
+        try:  # a benchmark made before SynthConfig checked its ranges may hold one it now refuses
+            config = SynthConfig(**config) if readable else None
+        except BGSInputError:
+            readable, config = False, None
     else:
         readable = True
     default = {k: v for k, v in SynthConfig().to_dict().items() if k != "workers"}
@@ -463,6 +467,10 @@ ABSTRACT_LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Agent size of the abstract set's generalisation clips relative to its training clips.
+GENERALISATION_RADIUS_SCALE = 1.3
+
+
 def abstract_scene(
     rng: np.random.Generator, config: SynthConfig, label: str, *, generalisation: bool
 ) -> Scene:
@@ -508,6 +516,10 @@ def generate_abstract_set(
     adversarial), interaction, energy, closeness, facing, leader, third_agent.
     """
     config = config or SynthConfig()
+    limit = 0.5 / GENERALISATION_RADIUS_SCALE  # SynthConfig's agent_radius < 0.5, for the larger agents too
+    if n_generalisation and config.agent_radius >= limit:  # else refused as the scaled value, never passed
+        raise BGSInputError(f"the abstract set's generalisation clips use agents {GENERALISATION_RADIUS_SCALE}× "
+                            f"larger: agent_radius {config.agent_radius} must be below {limit:.4f}")
     target = require_new_folder(out_dir, "out_dir")
     with built_in_place(target) as work:
         _write_abstract_set(work, n_train, n_generalisation, seed, config)
@@ -522,7 +534,7 @@ def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: in
     for split, n in (("train", n_train), ("generalisation", n_generalisation)):
         labels = np.resize(np.arange(3), n)[rng.permutation(n)]
         gen = split == "generalisation"
-        cfg = replace(config, agent_radius=config.agent_radius * (1.3 if gen else 1.0))
+        cfg = replace(config, agent_radius=config.agent_radius * (GENERALISATION_RADIUS_SCALE if gen else 1.0))
         for k, lab in enumerate(labels):
             s = abstract_scene(rng, cfg, names_l[lab], generalisation=gen)
             scenes.append((s, cfg))
