@@ -171,3 +171,11 @@ def test_import_suggests_the_closest_name_for_a_typo(tmp_path: Path, capsys) -> 
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
     assert lines[0] == (f"problem: judgments.csv row 2: column 'Video2': no video 'clip01.MP4' in "
                         f"{tmp_path / 'my videos'} (did you mean 'clip 01.MP4'?)")
+
+
+def test_headers_retyped_in_a_spreadsheet_still_match(tmp_path: Path) -> None:
+    """'Odd One Out' or 'odd-one-out' for odd_one_out: the release reader already folded spaces, '-' and '_' in
+    headers, while import matched case only and called the column missing."""
+    table = _csv(tmp_path, _trials(), header="participant,TRIAL,video1,video2,video3,Odd One Out,rt")
+    data = read_triplet_table(table, _videos(tmp_path))
+    assert len(data.judgments) == 90

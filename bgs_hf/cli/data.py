@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = dsub.add_parser(
         "import", help="turn your own CSV of trials (video file names) + a video folder into the Hub layout",
         description="Check every row of a trial-per-row CSV (participant, trial, video1, video2, video3, "
-                    "odd_one_out, rt, session; header case is ignored), list every problem, and write OUT in the Hub "
+                    "odd_one_out, rt, session; header case, spaces, '-' and '_' are ignored), list every problem, and write OUT in the Hub "
                     "layout with the videos copied and a seeded train/test split of the clips frozen in it.")
     i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
     i.add_argument("videos", metavar="VIDEOS", type=Path,

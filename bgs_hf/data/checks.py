@@ -57,6 +57,12 @@ class Problems:
         raise StopChecks(message)
 
 
+def header_key(name: str) -> str:
+    """A column header as a spreadsheet user may have retyped it, folded: 'Stimulus Set', 'stimulus-set' and
+    'Stimulus_Set' are all 'stimulus_set'. The one rule every reader of a user's CSV matches headers by."""
+    return "_".join(str(name).strip().casefold().replace("-", " ").replace("_", " ").split())
+
+
 def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_duplicates: bool = True) -> pd.DataFrame:
     """Read a CSV as stripped strings, tolerant of BOM, CRLF and stray whitespace.
 

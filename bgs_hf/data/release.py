@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
-from bgs_hf.data.checks import ROW, Problems, parse_bool, read_csv, to_ints, to_numbers
+from bgs_hf.data.checks import ROW, Problems, header_key, parse_bool, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder
 from bgs_hf.data.splits import SplitConfig
@@ -71,11 +71,6 @@ def _parse_captions(text: str) -> list[str] | None:
     return None
 
 
-def _header_key(name: str) -> str:
-    """A header as a spreadsheet user might have retyped it, folded: 'Stimulus Set' -> 'stimulus_set'."""
-    return "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
-
-
 def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd.DataFrame:
     """Per-clip ratings, stimulus_set and captions, aligned to ``names`` (clip order)."""
     path = data_dir / ANNOTATIONS
@@ -97,13 +92,13 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
     df = df.loc[known & ~dup]
     rows = pos[df["video_name"]].to_numpy()
     for col in df.columns:
-        key = _header_key(col)  # 'Rating-Valence' from a spreadsheet is still the valence rating
+        key = header_key(col)  # 'Rating-Valence' from a spreadsheet is still the valence rating
         if key.startswith("rating_"):
             attr = key[len("rating_"):]
             values = np.full(len(out), np.nan)
             values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
             out[f"rating_{attr}"] = values
-    near = [c for c in df.columns if c != "stimulus_set" and _header_key(c) == "stimulus_set"]
+    near = [c for c in df.columns if c != "stimulus_set" and header_key(c) == "stimulus_set"]
     if near and "stimulus_set" not in df.columns:
         # the release's split would silently become a seeded draw: other test clips, other numbers
         problems.add(f"column {near[0]!r} is not named 'stimulus_set': rename it (without it train/test "

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf.data.build import finish, non_distinct
-from bgs_hf.data.checks import ROW, Problems, StopChecks, read_csv, to_numbers
+from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder
 from bgs_hf.data.splits import SplitConfig
@@ -53,11 +53,12 @@ def _video_index(video_dir: Path) -> dict[str, str]:
 
 
 def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems, *, required: bool) -> str | None:
-    """The CSV's own spelling of column ``wanted`` (any case); a missing required column is reported."""
+    """The CSV's own spelling of column ``wanted`` (any case, spaces, '-' or '_'); a missing required column is
+    reported."""
     if wanted is None:
         return None
-    by_key = {str(c).strip().casefold(): c for c in df.columns if c != ROW}
-    found = by_key.get(wanted.strip().casefold())
+    by_key = {header_key(c): c for c in df.columns if c != ROW}
+    found = by_key.get(header_key(wanted))
     if found is None and required:
         problems.add(f"column {wanted!r} missing (columns: {', '.join(map(str, by_key.values()))}; name yours "
                      "with --videos/--odd/--participant)", path=path)
