@@ -15,9 +15,10 @@ Examples::
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from typing import Any
+
+from bgs_hf.cli.main import configure_logging, run_guarded
 
 
 def build_parser(argv: list[str] | None = None) -> Any:
@@ -49,11 +50,9 @@ def parse(argv: list[str] | None = None) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
-    from bgs_hf.cli.main import run_guarded
     from bgs_hf.training.api import train_bgs
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose=False)  # a no-op where logging is set up already (``bgs-hf train``)
 
     def command() -> int:
         result = train_bgs(parse(argv))

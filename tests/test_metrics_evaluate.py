@@ -37,3 +37,12 @@ def test_evaluate_module_matches_metric_functions(metric, monkeypatch):
 def test_evaluate_module_hand_example(metric):
     out = metric.compute(predictions=[[0.9, 0.5, 0.1], [0.9, 0.2, 0.3]], references=[2, 0])
     assert out == {"ooo_acc_3way": 0.5, "ooo_acc_2way": 0.75, "n_judgments": 2}
+
+
+def test_evaluate_module_refuses_a_fractional_reference(metric):
+    """``references=[1.7]`` was cast to 1 by the int64 feature before our code saw it: a wrong accuracy, no error."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError, match="whole numbers, got 1.7"):
+        metric.compute(predictions=[[0.9, 0.5, 0.1]], references=[1.7])
+    assert metric.compute(predictions=[[0.9, 0.5, 0.1]], references=[2.0])["ooo_acc_3way"] == 1.0

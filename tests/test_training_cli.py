@@ -69,7 +69,8 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
 
     out = tmp_path / "run"
     rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
-               "--max_steps", "6", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"])
+               "--max_steps", "6", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1",
+               "--metric_for_best_model", "eval_ooo_acc_3way"])
     assert rc == 0
     for name in ("adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "training_args.json",
                  "trainer_state.json", "metrics.json"):
@@ -79,6 +80,10 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
         for key in ("r2", "r2_ci", "rsa_spearman", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
             assert key in metrics[split], (split, key)
     assert metrics["counters"]["clip_passes"] > 0
+    # the best checkpoint's score is named by the metric that chose it (it was stored as "best_eval_rsa" whatever it was)
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert metrics["metric_for_best_model"] == "eval_ooo_acc_3way"
+    assert metrics["best_metric"] == state["best_metric"] is not None
     bgs_cfg = json.loads((out / "bgs_config.json").read_text())
     assert "frame_policy" in json.dumps(bgs_cfg)
     # what the card's licence rests on: the data's origin, not its folder's name
@@ -113,7 +118,7 @@ def test_train_on_every_non_test_clip_with_mirroring(socialshapes, tmp_path, cap
                "--hflip", "--disable_tqdm", "true", "--seed", "1"])
     assert rc == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["val"] == {} and metrics["best_eval_rsa"] is None and "r2" in metrics["test"]
+    assert metrics["val"] == {} and metrics["best_metric"] is None and "r2" in metrics["test"]
     state = json.loads((out / "trainer_state.json").read_text())
     assert not [h for h in state["log_history"] if "eval_rsa" in h]
     lrs = {float(h["learning_rate"]) for h in state["log_history"] if "learning_rate" in h}
@@ -154,6 +159,25 @@ def test_a_readme_of_the_users_own_in_the_output_folder_is_kept(socialshapes, tm
                "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"])
     assert rc == 0 and (out / "adapter_model.safetensors").is_file()
     assert "keep this" in (out / "README.md").read_text()
+
+
+def test_peft_template_left_by_a_save_cut_short_is_not_taken_for_the_users_readme(socialshapes, tmp_path):
+    """A save killed between peft's README.md and bgs_config.json left peft's empty template in a folder that
+    looks like no run; the next run kept that template as if it were the user's own README (no model card)."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "adapter_model.safetensors").write_bytes(b"cut short")
+    ModelCard.from_template(ModelCardData(library_name="peft")).save(out / "README.md")
+    rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+               "--max_steps", "2", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1",
+               "--overwrite_output_dir"])
+    assert rc == 0
+    card = (out / "README.md").read_text()
+    assert "Model Card for Model ID" not in card and "this model (BGS-aligned)" in card
 
 
 def test_bad_data_is_one_line_error(tmp_path):
@@ -247,3 +271,15 @@ def test_every_training_seed_is_scored_on_the_test_clips_data_stats_shows(social
                      "--eval_strategy", "no", "--save_strategy", "no", "--load_best_model_at_end", "false"]) == 0
         tests.append(json.loads((out / "run_config.json").read_text())["splits"]["test"])
     assert tests[0] == tests[1] == sorted(shown.clip_ids[i] for i in shown.splits["test"])
+
+
+@pytest.mark.parametrize("entry", ["bgs_hf.cli.main", "bgs_hf.train"])
+def test_info_lines_come_from_the_main_process_only(entry):
+    """A 2-process launch printed every INFO line twice, once per rank; the other ranks keep warnings and errors."""
+    code = (f"import logging, runpy, sys; from {entry} import configure_logging; configure_logging(False); "
+            "log = logging.getLogger('bgs_hf.probe'); log.info('info line'); log.warning('warning line')")
+    for rank, shown in (("0", True), ("1", False)):
+        env = {**__import__("os").environ, "RANK": rank}
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert ("info line" in proc.stderr) is shown and "warning line" in proc.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -57,13 +58,21 @@ def _environment_error(err: OSError) -> str:
     return f"{type(err).__name__}: {what}" + (f": {where}" if where else "") + hint
 
 
+def configure_logging(verbose: bool) -> None:
+    """INFO from the main process only: ``torchrun``/``accelerate launch`` set ``RANK``, and N processes printed
+    every line N times. Other ranks keep warnings and errors; ``--verbose`` gives DEBUG on every rank."""
+    try:
+        rank = int(os.environ.get("RANK", "0") or 0)
+    except ValueError:
+        rank = 0
+    level = logging.DEBUG if verbose else logging.INFO if rank == 0 else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 1

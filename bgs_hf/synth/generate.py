@@ -112,24 +112,23 @@ def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None =
 
 
 # ------------------------------------------------------------------------------------------ rendering
-def _render_one(job: tuple[Scene, SynthConfig, str | None]) -> np.ndarray:
-    """Worker: render one clip, write its video (when a path is given), return the agent label maps."""
+def _render_one(job: tuple[Scene, SynthConfig, str]) -> np.ndarray:
+    """Worker: render one clip, write its video, return the agent label maps."""
     scene, config, path = job
     clip = render_scene(scene, config)
-    if path is not None:
-        write_video(path, clip.frames, config.fps, crf=config.crf)
+    write_video(path, clip.frames, config.fps, crf=config.crf)
     return clip.agent_labels
 
 
 def render_all(
-    scenes: list[Scene], config: SynthConfig, paths: list[Path] | None, *, desc: str = "render"
+    scenes: list[Scene], config: SynthConfig, paths: list[Path], *, desc: str = "render"
 ) -> np.ndarray:
-    """Render (and encode) every scene, in ``config.workers`` processes; returns labels (N,T,H,W)."""
+    """Render and encode every scene to its path, in ``config.workers`` processes; returns labels (N,T,H,W)."""
     from tqdm.auto import tqdm
 
-    jobs = [
-        (s, config, None if paths is None else str(p)) for s, p in zip(scenes, paths or [None] * len(scenes))
-    ]
+    if len(paths) != len(scenes):
+        raise ValueError(f"{len(scenes)} scenes but {len(paths)} video paths")
+    jobs = [(s, config, str(p)) for s, p in zip(scenes, paths)]
     if config.workers > 1 and len(jobs) > 8:
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         with ctx.Pool(config.workers) as pool:

@@ -199,6 +199,19 @@ def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
     return behavioural_fit(sim, data, split, seed=int(trainer.args.seed))
 
 
+#: a line only peft's empty model-card template has: a save cut short before bgs_config.json leaves it behind
+PEFT_TEMPLATE_MARK = "<!-- Provide a quick summary of what the model is/does. -->"
+
+
+def _holds_users_readme(out_dir: Path) -> bool:
+    """Whether ``out_dir``'s README.md is the user's own (a folder that holds no run), which the run card must not
+    replace; peft's template left by an interrupted save is not."""
+    readme = out_dir / "README.md"
+    if not readme.is_file() or (out_dir / BGS_CONFIG).is_file():
+        return False
+    return PEFT_TEMPLATE_MARK not in readme.read_text(encoding="utf-8", errors="replace")
+
+
 def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None:
     """Never mix two runs in one folder: the old adapter and metrics would be replaced silently, and an old
     ``checkpoint-N`` with a higher step would win a later ``--resume_from_checkpoint last``."""
@@ -341,7 +354,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     _check_run_settings(args, config.bgs, out_dir)
     # a README.md in a folder that holds no run is the user's own (``runs/README.md``): peft's save only adds its
     # metadata to it, and the run card must not replace it
-    users_readme = (out_dir / "README.md").is_file() and not (out_dir / BGS_CONFIG).is_file()
+    users_readme = _holds_users_readme(out_dir)
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
         _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
                           overwrite=config.bgs.overwrite_output_dir)
@@ -462,7 +475,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
                                "train": dict(train_out.metrics), "counters": dict(trainer.bgs_totals),
                                "best_checkpoint": trainer.state.best_model_checkpoint,
-                               "best_eval_rsa": trainer.state.best_metric}
+                               "metric_for_best_model": args.metric_for_best_model,
+                               "best_metric": trainer.state.best_metric}
     for split in ("val", "test"):
         if split == "test" and not b.eval_test:
             continue

@@ -120,9 +120,9 @@ def main() -> None:
             print(f"RESULT seed {seed} {variant} train_clips {len(d.splits['train'])} "  # noqa: T201
                   f"train_judgments {len(d.triplets('train'))} outer_val_rsa {m['rsa_spearman']:.3f} "
                   f"outer_val_r2 {m['r2']:.3f} 3way {m['ooo_acc_3way']:.3f} "
-                  f"best_inner_val {run.metrics['best_eval_rsa']} "
+                  f"best_inner_val {run.metrics['best_metric']} "
                   f"wall_s {run.wall_s:.0f}", flush=True)
-            json.dump({k: run.metrics[k] for k in ("test", "best_eval_rsa", "wall_s")},
+            json.dump({k: run.metrics[k] for k in ("test", "best_metric", "wall_s")},
                       open(f"{cfg.out_dir}/nested.json", "w"), default=float)
 
 

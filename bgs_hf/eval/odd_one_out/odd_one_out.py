@@ -17,6 +17,7 @@ import evaluate
 import numpy as np
 
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims
+from bgs_hf.metrics.similarity import whole_numbers
 
 _DESCRIPTION = """\
 Odd-one-out accuracy of a model's similarities against human triplet judgments. For each triplet
@@ -60,14 +61,15 @@ class OddOneOut(evaluate.Metric):
             features=datasets.Features(
                 {
                     "predictions": datasets.Sequence(datasets.Value("float64"), length=3),
-                    "references": datasets.Value("int64"),
+                    # float, checked below: an int64 feature truncated 1.7 to 1 before _compute saw it
+                    "references": datasets.Value("float64"),
                 }
             ),
         )
 
     def _compute(self, predictions, references):  # noqa: ANN001, ANN202 - evaluate's signature
         sims = np.asarray(predictions, dtype=np.float64).reshape(-1, 3)
-        odd = np.asarray(references, dtype=np.int64)
+        odd = whole_numbers(references, "references")
         if not len(odd):
             return {"ooo_acc_3way": float("nan"), "ooo_acc_2way": float("nan"), "n_judgments": 0}
         return {
