@@ -134,6 +134,19 @@ def test_card_yaml_and_content(exported):
     assert "`rating_valence`" in text
 
 
+def test_card_gives_each_ratings_own_range_not_a_fixed_unit_interval(release, tmp_path):
+    """A Hub-layout folder may hold ratings on any scale (README: `rating_<attr> (float)`); the card said
+    'per-clip rating in [0, 1]' for every rating column, whatever its values."""
+    import dataclasses
+
+    data = load(release)
+    likert = np.linspace(1.0, 7.0, data.n_clips)
+    clips = data.clips.remove_columns("rating_valence").add_column("rating_valence", likert.tolist())
+    out = write_hub(dataclasses.replace(data, clips=clips), tmp_path / "likert")
+    row = next(x for x in (out / "README.md").read_text().splitlines() if x.startswith("| `rating_valence` |"))
+    assert "[0, 1]" not in row and "1 to 7" in row
+
+
 def test_custom_card_info(release, tmp_path):
     info = DatasetCardInfo(pretty_name="My triplets", license="cc-by-4.0", license_note="CC BY 4.0.", citation="@misc{x}")
     out = write_hub(load(release), tmp_path / "c", card_info=info)

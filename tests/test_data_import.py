@@ -97,7 +97,7 @@ def test_import_lists_every_problem_naming_file_row_and_column(tmp_path: Path, c
 def test_import_missing_column_names_the_columns_found(tmp_path: Path) -> None:
     table = _csv(tmp_path, ["1,b.mp4,c.mp4,d.mp4,b.mp4"], header="subject,v1,v2,v3,choice")
     with pytest.raises(BGSInputError, match=r"^judgments.csv: column 'video1' missing \(columns: subject, v1, v2, "
-                                            r"v3, choice; name yours with --videos/--odd/--participant\)$"):
+                                            r"v3, choice; name yours with --videos-columns/--odd/--participant\)$"):
         read_triplet_table(table, _videos(tmp_path))
     cols = TripletColumns(videos=("V1", "v2", "v3"), odd="Choice", participant="SUBJECT", trial=None, rt=None)
     data = read_triplet_table(_csv(tmp_path, ["1,b.mp4,c.mp4,d.mp4,c.mp4"] * 2 + ["2,c.mp4,d.mp4,e.mp4,e.mp4"] * 3,
@@ -179,3 +179,11 @@ def test_headers_retyped_in_a_spreadsheet_still_match(tmp_path: Path) -> None:
     table = _csv(tmp_path, _trials(), header="participant,TRIAL,video1,video2,video3,Odd One Out,rt")
     data = read_triplet_table(table, _videos(tmp_path))
     assert len(data.judgments) == 90
+
+
+def test_headers_match_with_spaces_dashes_and_underscores_ignored(tmp_path: Path) -> None:
+    """The README and `data import --help` say header case, spaces, '-' and '_' are ignored: 'Video 1' is video1
+    and 'OddOneOut' is odd_one_out (before, both were called missing: separators were folded, not ignored)."""
+    table = _csv(tmp_path, _trials(), header="Participant,Trial,Video 1,Video-2,video_3,OddOneOut,R T")
+    data = read_triplet_table(table, _videos(tmp_path))
+    assert len(data.judgments) == 90 and data.judgments[0]["rt_s"] == pytest.approx(1000.0)

@@ -237,3 +237,74 @@ def test_valid_soft_targets_pass_with_half_precision_embeddings():
     """The sum check ran after the cast to fp16, which rounds [0.05, 0.55, 0.4] off 1 beyond the tolerance."""
     emb = EMB.to(torch.float16)
     OddOneOutLoss(1.0)(emb, torch.tensor([[0, 1, 2]]), odd_probs=torch.tensor([[0.05, 0.55, 0.4]], dtype=torch.float64))
+
+
+# --- the losses used standalone, as a library (a notebook's own embeddings) ---
+
+
+@pytest.mark.parametrize("loss", [TripletMarginLoss(margin=0.3, symmetric=True), OddOneOutLoss(temperature=0.5),
+                                  RSALoss("soft_spearman", regularization_strength=0.2), RSALoss(),
+                                  BGSLoss(local=OddOneOutLoss(0.2), global_=RSALoss("soft_spearman"),
+                                          schedule=PaperSchedule(alpha=0.5, beta0=0.1, beta_step=0.2, beta_max=0.9))])
+def test_get_config_dict_rebuilds_the_same_loss(loss):
+    """``get_config_dict()`` also carries descriptive keys (``name``, ``distance``) for the model card, so
+    ``type(loss)(**cfg)`` raised TypeError; ``from_config_dict`` / ``loss_from_config`` rebuild it."""
+    from bgs_hf.losses import loss_from_config
+
+    cfg = loss.get_config_dict()
+    for again in (type(loss).from_config_dict(cfg), loss_from_config(cfg)):
+        assert type(again) is type(loss) and again.get_config_dict() == cfg
+    with pytest.raises(ValueError, match="not a TripletMarginLoss"):
+        TripletMarginLoss.from_config_dict(RSALoss().get_config_dict())
+    with pytest.raises(ValueError, match="unknown loss 'MSELoss'"):
+        loss_from_config({"name": "MSELoss"})
+
+
+@pytest.mark.parametrize("kw, match", [({"local": "triplet"}, "local must be a loss module"),
+                                       ({"global_": RSALoss}, "global_ must be a loss module"),
+                                       ({"schedule": {"alpha": 1.0}}, "schedule must be")])
+def test_bgs_loss_refuses_parts_that_are_not_losses(kw, match):
+    """``BGSLoss(local="triplet")`` was accepted and then silently had no local term until the first call failed
+    with "'str' object is not callable"; a dict schedule failed only at the first step."""
+    with pytest.raises(TypeError, match=match):
+        BGSLoss(**kw)
+
+
+def test_a_local_loss_without_odd_says_so():
+    """``TripletMarginLoss(emb, trip, None)`` (or ``BGSLoss`` given only ``odd_probs``) raised torch's
+    "Could not infer dtype of NoneType"."""
+    trip = torch.tensor([[0, 1, 2]])
+    with pytest.raises(ValueError, match="TripletMarginLoss needs odd"):
+        TripletMarginLoss()(EMB, trip, None)
+    pairs, human = torch.tensor([[0, 1], [0, 2], [1, 2]]), torch.tensor([0.2, 0.9, 0.5])
+    with pytest.raises(ValueError, match="odd_probs is used only by OddOneOutLoss"):
+        BGSLoss()(EMB, trip, None, pairs, human, odd_probs=torch.tensor([[0.5, 0.0, 0.5]]))
+
+
+@pytest.mark.parametrize("emb", [EMB[0], EMB[None], EMB.long()])
+def test_embeddings_must_be_a_float_matrix(emb):
+    """A 1-D embedding raised "shape '[3]' is invalid for input of size 1", a (1, M, D) batch "triplets must
+    index the 1 embedding rows"."""
+    for call in (lambda: TripletMarginLoss()(emb, torch.tensor([[0, 1, 2]]), torch.tensor([0])),
+                 lambda: OddOneOutLoss()(emb, torch.tensor([[0, 1, 2]]), torch.tensor([0])),
+                 lambda: RSALoss()(emb, torch.tensor([[0, 1], [0, 2], [1, 2]]), torch.tensor([0.2, 0.9, 0.5]))):
+        with pytest.raises(ValueError, match=r"emb must be a floating-point \(M, D\) matrix"):
+            call()
+
+
+@pytest.mark.parametrize("field", ["alpha", "beta0", "beta_step", "beta_max"])
+def test_negative_schedule_weights_are_refused(field):
+    """``PaperSchedule(beta_step=-0.1)`` was accepted: from epoch 4 beta turned negative and the RSA term
+    trained the model away from the human similarities, silently."""
+    with pytest.raises(ValueError, match=f"{field} must be .*>= 0"):
+        PaperSchedule(**{field: -0.1})
+    PaperSchedule(**{field: 0.0})  # a zero weight (an ablation) is fine
+    with pytest.raises(ValueError, match="epoch must be a finite number"):
+        PaperSchedule()(float("nan"))
+
+
+@pytest.mark.parametrize("value", ["a", None])
+def test_a_setting_that_is_not_a_number_names_itself(value):
+    """``TripletMarginLoss(margin=None)`` raised "float() argument must be ... not 'NoneType'"."""
+    with pytest.raises(ValueError, match="margin must be a finite number"):
+        TripletMarginLoss(margin=value)

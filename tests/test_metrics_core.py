@@ -26,6 +26,7 @@ from bgs_hf.metrics import (
     r2,
     rsa_pearson,
     rsa_spearman,
+    spearman,
     split_half_ceiling,
 )
 from bgs_hf.metrics.bootstrap import _design, _stat_fn
@@ -519,3 +520,60 @@ def test_whole_numbers_held_as_python_objects_are_read():
         human_similarity(np.array([[0, 1, "x"]], dtype=object), [0], 4)
     with pytest.raises(BGSInputError, match="items must be whole numbers, got 0.5"):
         r2(S[:3, :3], h, np.array([0, 0.5, 2], dtype=object))
+
+
+# --- the metrics API used by hand, on numbers small enough to check on paper ---
+
+_S4 = np.array([[1, .9, .1, .2], [.9, 1, .5, .3], [.1, .5, 1, .8], [.2, .3, .8, 1]])
+_IDX4 = np.array([[0, 1, 2], [0, 1, 3], [1, 2, 3], [0, 1, 2]])
+_ODD4 = np.array([2, 2, 0, 0])
+
+
+def test_triplets_in_the_place_of_human_similarity_are_one_line():
+    """``rsa_spearman(S, idx)`` / ``bootstrap_ci(S, idx, odd)`` (triplets where ``human`` goes) raised
+    AttributeError: 'numpy.ndarray' object has no attribute 'n_items'."""
+    from bgs_hf.metrics import bootstrap_ci, paired_bootstrap, rsa_pearson, rsa_spearman
+
+    for call in (lambda: rsa_spearman(_S4, _IDX4), lambda: rsa_pearson(_S4, (_IDX4, _ODD4)), lambda: r2(_S4, _IDX4),
+                 lambda: bootstrap_ci(_S4, _IDX4, _ODD4, n_boot=10),
+                 lambda: paired_bootstrap(_S4, _S4, _IDX4, n_boot=10), lambda: behavioural_fit(_S4, _IDX4, _ODD4)):
+        with pytest.raises(BGSInputError, match=r"human must be a HumanSimilarity .*human_similarity\(idx, odd"):
+            call()
+
+
+@pytest.mark.parametrize("n_boot", [0, -1, 1.5])
+def test_bootstrap_resample_count_must_be_a_positive_whole_number(n_boot):
+    """``n_boot=0`` / ``-1`` returned an interval of NaN without a word; ``1.5`` a TypeError from ``range``."""
+    from bgs_hf.metrics import bootstrap_ci, paired_bootstrap
+
+    human = human_similarity(_IDX4, _ODD4, 4)
+    for call in (lambda: bootstrap_ci(_S4, human, n_boot=n_boot),
+                 lambda: paired_bootstrap(_S4, _S4, human, n_boot=n_boot)):
+        with pytest.raises(BGSInputError, match="n_boot must be a whole number >= 1"):
+            call()
+
+
+@pytest.mark.parametrize("n_splits", [0, -3])
+def test_split_half_ceiling_needs_at_least_one_split(n_splits):
+    """``n_splits=0`` gave NaN with numpy's "Mean of empty slice" warnings; ``-3`` "negative dimensions"."""
+    from bgs_hf.metrics import split_half_ceiling
+
+    with pytest.raises(BGSInputError, match="n_splits must be a whole number >= 1"):
+        split_half_ceiling(_IDX4, 4, n_splits, odd=_ODD4, participant=[0, 1, 0, 1])
+
+
+def test_correlations_of_vectors_of_different_lengths_are_one_line():
+    """``pearson([1, 2, 3], [1, 2, 3, 4])`` raised numpy's "matmul: Input operand 1 has a mismatch in its core
+    dimension 0, with gufunc signature ..."."""
+    for fn in (pearson, spearman):
+        with pytest.raises(BGSInputError, match="x and y must have the same length, got 3 and 4"):
+            fn([1, 2, 3], [1, 2, 3, 4])
+    assert pearson([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)  # by hand: sum(dx*dy)=4, sum(dx^2)=5
+
+
+def test_a_non_square_model_matrix_is_named_as_it_is():
+    """A 3×4 matrix given to odd-one-out accuracy was reported as "the model matrix is 3×3"."""
+    with pytest.raises(BGSInputError, match=r"model similarity must be a square matrix, got shape \(3, 4\)"):
+        ooo_acc_3way(_S4[:3], _IDX4, _ODD4)
+    # by hand: the kept pair is the most similar in the first three judgments, not in the last
+    assert ooo_acc_3way(_S4, _IDX4, _ODD4) == pytest.approx(0.75)

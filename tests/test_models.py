@@ -756,3 +756,42 @@ def test_a_run_on_a_hub_base_reloads_the_commit_it_was_trained_on(hub_cache, tmp
         assert torch.equal(load_model(tmp_path / "run")(x), ref)
     assert model.spec.revision == old and get_backbone_spec("org/timesformer-x").revision == new
     assert json.loads((tmp_path / "run" / "adapter_config.json").read_text())["revision"] == old
+
+
+def test_a_hub_name_offline_is_one_line_at_once(tmp_path, monkeypatch, caplog):
+    """Offline, a real Hub name took 23 s of huggingface_hub retries (ten "Retrying in 8s" warning lines) and then
+    led with the list of family names; a missing folder was blamed on the Hub ("Repo id must be in the form")."""
+    import socket
+
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models.registry import _hub_unreachable
+
+    def no_dns(*_a, **_kw):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(BGSInputError, match=r"'facebook/vjepa2-vitl-fpc64-256' is not in the local Hugging Face "
+                                            r"cache and huggingface\.co cannot be reached") as err:
+        build_embedder("facebook/vjepa2-vitl-fpc64-256")
+    assert "\n" not in str(err.value)
+    assert not [r for r in caplog.records if "Retrying" in r.getMessage()]  # no network attempt, so no retries
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")  # the proxy resolves names, not this machine
+    assert _hub_unreachable() is None
+    with pytest.raises(BGSInputError, match="folder: no such backbone folder"):
+        build_embedder(str(tmp_path / "no" / "such" / "folder"))
+
+
+def test_a_model_object_as_backbone_says_to_save_it_first(tmp_path):
+    """``build_embedder(CLIPVisionModel(cfg))`` raised ``OSError: [Errno 36] File name too long`` with the model's
+    whole repr as the file name."""
+    model = transformers.CLIPVisionModel(transformers.CLIPVisionConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8))
+    with pytest.raises(BGSInputError, match=r"backbone must be .* got CLIPVisionModel.*save_pretrained"):
+        build_embedder(model)
+    model.save_pretrained(tmp_path / "clip")
+    assert build_embedder(str(tmp_path / "clip"))(torch.zeros(1, 8, 3, 32, 32)).shape == (1, 128)

@@ -558,3 +558,11 @@ def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
     with pytest.raises(BGSInputError, match=r"1.3× larger: agent_radius 0.4 must be below 0.38"):
         generate_abstract_set(tmp_path / "abs", n_train=3, n_generalisation=3, config=replace(SMALL, agent_radius=0.4))
     assert not (tmp_path / "abs").exists()
+
+
+def test_star_import_gives_the_generation_api():
+    """``generate_socialshapes`` / ``generate_abstract_set`` (the module docstring's generation API) were lazy
+    exports left out of ``bgs_hf.synth.__all__``: ``from bgs_hf.synth import *`` did not bring them."""
+    namespace: dict = {}
+    exec("from bgs_hf.synth import *", namespace)  # noqa: S102 - the import statement under test
+    assert {"generate_socialshapes", "generate_abstract_set", "SynthConfig"} <= set(namespace)

@@ -559,7 +559,7 @@ def test_a_diverging_loss_stops_the_run_in_one_line(tmp_path, tiny):
 
 
 @pytest.mark.parametrize("flag, value", [("rsa_method", "spearman"), ("temperature", 0.0), ("alpha", float("inf")),
-                                         ("margin", float("nan"))])
+                                         ("margin", float("nan")), ("beta_step", -0.1)])
 def test_bad_loss_settings_are_one_line_before_the_model_is_built(tmp_path, tiny, flag, value):
     """They were a traceback after data loading, model build and the LoRA check (``--alpha inf`` trained)."""
     data, pix = tiny
@@ -768,3 +768,24 @@ def test_no_training_judgments_names_the_validation_carve_out_when_it_took_them(
                       data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
     with pytest.raises(BGSInputError, match=r"no training judgments.*25 validation clips.*--val_fraction"):
         train_bgs(cfg)
+
+
+def test_a_plain_training_arguments_batch_size_is_one_line_before_anything_loads(tmp_path, tiny, monkeypatch):
+    """``TrainingArguments(output_dir=...)`` keeps its default per_device_train_batch_size of 8: train_bgs refused it
+    only in BGSTrainer, after the data, the model and the LoRA check, naming the CLI flag alone."""
+    from transformers import TrainingArguments
+
+    import bgs_hf.models
+
+    def no_model(*_a, **_kw):
+        raise AssertionError("the model was built before the batch size was checked")
+
+    monkeypatch.setattr(bgs_hf.models, "build_embedder", no_model)
+    data, pix = tiny
+    args = TrainingArguments(output_dir=str(tmp_path / "bs8"), use_cpu=True, report_to="none")
+    cfg = TrainConfig(data=DataArguments(data="tiny"), training=args, data_override=data,
+                      clip_store=TensorClipStore(pix))
+    with pytest.raises(BGSInputError, match=r"per_device_train_batch_size must be 1 for BGS, got 8 .*"
+                                            r"BGSArguments\(clips_per_step=\.\.\.\)"):
+        train_bgs(cfg)
+    assert not (tmp_path / "bs8").exists()

@@ -389,10 +389,21 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         info=info,
         stats=stats,
         rating_columns=rating_cols,
+        rating_ranges={c: _value_range(data.clips[c]) for c in rating_cols},
         clip_columns=list(CLIP_COLUMNS),
         has_videos=stats["videos"] > 0,
     )
     return str(card)
+
+
+def _value_range(values: Any) -> str:
+    """'0 to 1 in this data' for a rating column: ratings come on any scale (a release's 0-1, a lab's 1-7), so the
+    card states the one it has rather than a fixed interval."""
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return "no values in this data"
+    return f"{arr.min():.4g} to {arr.max():.4g} in this data"
 
 
 def hub_configs(files: dict[str, str] | None = None) -> list[dict[str, Any]]:

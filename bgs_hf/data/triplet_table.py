@@ -53,15 +53,19 @@ def _video_index(video_dir: Path) -> dict[str, str]:
 
 
 def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems, *, required: bool) -> str | None:
-    """The CSV's own spelling of column ``wanted`` (any case, spaces, '-' or '_'); a missing required column is
-    reported."""
+    """The CSV's own spelling of column ``wanted`` (case, spaces, '-' and '_' ignored: 'Video 1' is video1,
+    'OddOneOut' is odd_one_out); a missing required column is reported."""
     if wanted is None:
         return None
-    by_key = {header_key(c): c for c in df.columns if c != ROW}
-    found = by_key.get(header_key(wanted))
+
+    def key(name: str) -> str:
+        return header_key(name).replace("_", "")
+
+    by_key = {key(c): c for c in df.columns if c != ROW}
+    found = by_key.get(key(wanted))
     if found is None and required:
         problems.add(f"column {wanted!r} missing (columns: {', '.join(map(str, by_key.values()))}; name yours "
-                     "with --videos/--odd/--participant)", path=path)
+                     "with --videos-columns/--odd/--participant)", path=path)
     return found
 
 

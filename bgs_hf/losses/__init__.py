@@ -25,15 +25,19 @@ Classes (all ``torch.nn.Module``; ``forward`` returns a scalar tensor unless sai
 ``BGSLossOutput`` (dataclass): ``loss`` (scalar tensor to backprop), ``local``, ``global_``
 (detached scalar tensors, NaN when the term had no inputs), ``alpha``, ``beta`` (floats),
 ``n_triplets``, ``n_pairs`` (ints); ``.to_log_dict() -> dict[str, float]`` for logging.
+``loss.get_config_dict()`` describes a loss for the model card (with descriptive keys such as ``name`` and
+``distance``, so it is not constructor kwargs); ``Cls.from_config_dict(cfg)`` or ``loss_from_config(cfg)``
+rebuilds the loss from it.
 Empty inputs (no triplet / fewer than 3 pairs in the step) contribute 0 to ``loss`` (with a
 graph connected to ``emb``) instead of NaN. Distance everywhere is D = 1 - cosine.
 """
 
 from __future__ import annotations
 
-from bgs_hf.losses.bgs import BGSLoss, BGSLossOutput, PaperSchedule
+from bgs_hf.losses.bgs import BGSLoss, BGSLossOutput, PaperSchedule, loss_from_config
 from bgs_hf.losses.odd_one_out import OddOneOutLoss
 from bgs_hf.losses.rsa import RSALoss
 from bgs_hf.losses.triplet import TripletMarginLoss
 
-__all__ = ["BGSLoss", "BGSLossOutput", "OddOneOutLoss", "PaperSchedule", "RSALoss", "TripletMarginLoss"]
+__all__ = ["BGSLoss", "BGSLossOutput", "OddOneOutLoss", "PaperSchedule", "RSALoss", "TripletMarginLoss",
+           "loss_from_config"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
@@ -37,13 +38,41 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
     return o
 
 
-def finite_setting(value: float, name: str, *, positive: bool = False) -> float:
-    """A loss hyper-parameter as a float, refused when not finite (an ``inf`` weight trains on NaN) or, with
-    ``positive``, not above 0."""
-    v = float(value)
-    if not math.isfinite(v) or (positive and v <= 0):
-        raise ValueError(f"{name} must be a finite number{' > 0' if positive else ''}, got {value!r}")
+def finite_setting(value: float, name: str, *, positive: bool = False, nonnegative: bool = False) -> float:
+    """A loss hyper-parameter as a float, refused when not a finite number (an ``inf`` weight trains on NaN) or,
+    with ``positive`` / ``nonnegative``, not above 0 / below 0."""
+    bound = " > 0" if positive else " >= 0" if nonnegative else ""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not math.isfinite(v) or (positive and v <= 0) or (nonnegative and v < 0):
+        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
     return v
+
+
+def check_emb(emb: Any) -> torch.Tensor:
+    """The step's embeddings: one row per clip. A 1-D vector or a batched (B, M, D) tensor otherwise failed deep
+    inside with a reshape error or "triplets must index the 1 embedding rows"."""
+    if not isinstance(emb, torch.Tensor) or emb.ndim != 2 or not emb.is_floating_point():
+        what = f"{tuple(emb.shape)} {emb.dtype}" if isinstance(emb, torch.Tensor) else type(emb).__name__
+        raise ValueError(f"emb must be a floating-point (M, D) matrix, one row per clip, got {what}")
+    return emb
+
+
+def config_kwargs(cfg: Any, name: str, params: tuple[str, ...], fixed: dict[str, Any]) -> dict[str, Any]:
+    """The constructor arguments in a ``get_config_dict()`` of loss ``name``: its descriptive keys (``name``,
+    ``distance``...) are checked against what the class computes, not passed, and an unknown key is refused."""
+    if not isinstance(cfg, dict) or cfg.get("name") != name:
+        got = cfg.get("name") if isinstance(cfg, dict) else type(cfg).__name__
+        raise ValueError(f"not a {name} config (name {got!r})")
+    for key, value in fixed.items():
+        if key in cfg and cfg[key] != value:
+            raise ValueError(f"{name} computes {key} {value!r}, the config says {cfg[key]!r}")
+    unknown = sorted(set(cfg) - {"name", *fixed, *params})
+    if unknown:
+        raise ValueError(f"{name} config has unknown keys {unknown}; it takes {list(params)}")
+    return {k: cfg[k] for k in params if k in cfg}
 
 
 def pair_cosine(emb: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:

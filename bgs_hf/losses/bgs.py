@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import finite_setting
+from bgs_hf.losses._common import check_emb, config_kwargs, finite_setting
 from bgs_hf.losses.odd_one_out import OddOneOutLoss
 from bgs_hf.losses.rsa import RSALoss
 from bgs_hf.losses.triplet import TripletMarginLoss
@@ -21,6 +21,8 @@ class PaperSchedule:
 
     The paper: alpha = 0.7, beta = min(0.7, 0.3 + 0.1 * epoch) (epoch counted from 0). ``epoch`` may be
     fractional (Trainer's ``state.epoch``); it is floored so beta steps once per epoch as in the paper.
+    Every weight is >= 0: a negative one (or a ``beta_step`` that takes beta below 0) would train the model away
+    from the human judgments.
     """
 
     alpha: float = 0.7
@@ -30,10 +32,10 @@ class PaperSchedule:
 
     def __post_init__(self) -> None:
         for name in ("alpha", "beta0", "beta_step", "beta_max"):
-            setattr(self, name, finite_setting(getattr(self, name), name))
+            setattr(self, name, finite_setting(getattr(self, name), name, nonnegative=True))
 
     def __call__(self, epoch: float) -> tuple[float, float]:
-        e = math.floor(max(float(epoch), 0.0))
+        e = math.floor(max(finite_setting(epoch, "epoch"), 0.0))
         return self.alpha, min(self.beta_max, self.beta0 + self.beta_step * e)
 
 
@@ -93,12 +95,22 @@ class BGSLoss(nn.Module):
     def __init__(self, local: nn.Module | None = None, global_: nn.Module | None = None,
                  schedule: PaperSchedule | None = None) -> None:
         super().__init__()
+        # checked here: a string or a class was stored as a plain attribute, and a dict schedule, and both failed
+        # only at the first step ("'str' object is not callable")
+        for name, part in (("local", local), ("global_", global_)):
+            if part is not None and not isinstance(part, nn.Module):
+                raise TypeError(f"BGSLoss {name} must be a loss module instance (e.g. TripletMarginLoss(), "
+                                f"RSALoss()), got {part!r}")
+        if schedule is not None and (isinstance(schedule, type) or not callable(schedule)):
+            raise TypeError(f"BGSLoss schedule must be a PaperSchedule (or a callable epoch -> (alpha, beta)), got "
+                            f"{schedule!r}")
         self.local = local if local is not None else TripletMarginLoss()
         self.global_ = global_ if global_ is not None else RSALoss()
         self.schedule = schedule if schedule is not None else PaperSchedule()
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any, pairs: Any, human_dist: Any, *,
                 epoch: float = 0.0, odd_probs: Any = None) -> BGSLossOutput:
+        check_emb(emb)
         alpha, beta = self.schedule(epoch)
         n_trip = int(torch.as_tensor(triplets).reshape(-1, 3).shape[0]) if triplets is not None else 0
         n_pairs = int(torch.as_tensor(pairs).reshape(-1, 2).shape[0]) if pairs is not None else 0
@@ -107,6 +119,8 @@ class BGSLoss(nn.Module):
         local = global_ = nan
         if n_trip > 0:
             kw = {"odd_probs": odd_probs} if odd_probs is not None and isinstance(self.local, OddOneOutLoss) else {}
+            if odd is None and odd_probs is not None and not kw:
+                raise ValueError(f"odd_probs is used only by OddOneOutLoss; {type(self.local).__name__} needs odd")
             lo = self.local(emb, triplets, odd, **kw)
             loss, local = loss + alpha * lo, lo.detach()
         if n_pairs >= 3:
@@ -122,3 +136,25 @@ class BGSLoss(nn.Module):
             "schedule": {"kind": "PaperSchedule", **asdict(self.schedule),
                          "formula": "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"},
         }
+
+    @classmethod
+    def from_config_dict(cls, cfg: dict[str, Any]) -> BGSLoss:
+        """The loss a :meth:`get_config_dict` describes, e.g. the ``loss`` recorded in a run's
+        ``bgs_trainer_state.json`` (its terms rebuilt with :func:`loss_from_config`)."""
+        kw = config_kwargs(cfg, "BGSLoss", ("local", "global", "schedule"), {})
+        sched = dict(kw.get("schedule") or {"kind": "PaperSchedule"})
+        if sched.pop("kind", None) != "PaperSchedule":
+            raise ValueError("BGSLoss config: only a PaperSchedule schedule can be rebuilt")
+        sched.pop("formula", None)
+        return cls(local=loss_from_config(kw["local"]) if "local" in kw else None,
+                   global_=loss_from_config(kw["global"]) if "global" in kw else None,
+                   schedule=PaperSchedule(**sched))
+
+
+def loss_from_config(cfg: dict[str, Any]) -> nn.Module:
+    """Any bgs-hf loss from its ``get_config_dict()`` (dispatched on ``cfg["name"]``)."""
+    classes: dict[str, Any] = {c.__name__: c for c in (BGSLoss, OddOneOutLoss, RSALoss, TripletMarginLoss)}
+    name = cfg.get("name") if isinstance(cfg, dict) else None
+    if name not in classes:
+        raise ValueError(f"unknown loss {name!r} in config; known: {sorted(classes)}")
+    return classes[name].from_config_dict(cfg)

@@ -7,7 +7,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, as_odd, finite_setting, pair_cosine, zero_loss
+from bgs_hf.losses._common import (
+    as_index,
+    as_odd,
+    check_emb,
+    config_kwargs,
+    finite_setting,
+    pair_cosine,
+    zero_loss,
+)
 
 
 class OddOneOutLoss(nn.Module):
@@ -53,7 +61,7 @@ class OddOneOutLoss(nn.Module):
         return sims / self.temperature
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any = None, odd_probs: Any = None) -> torch.Tensor:
-        trip = as_index(triplets, emb.device, width=3, name="triplets", n_rows=emb.shape[0])
+        trip = as_index(triplets, check_emb(emb).device, width=3, name="triplets", n_rows=emb.shape[0])
         if trip.shape[0] == 0:
             return zero_loss(emb)
         logp = torch.log_softmax(self.logits(emb, trip), dim=1)
@@ -74,3 +82,8 @@ class OddOneOutLoss(nn.Module):
 
     def get_config_dict(self) -> dict[str, Any]:
         return {"name": "OddOneOutLoss", "temperature": self.temperature, "similarity": "cosine"}
+
+    @classmethod
+    def from_config_dict(cls, cfg: dict[str, Any]) -> OddOneOutLoss:
+        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded)."""
+        return cls(**config_kwargs(cfg, "OddOneOutLoss", ("temperature",), {"similarity": "cosine"}))

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, finite_setting, pair_cosine, zero_loss
+from bgs_hf.losses._common import as_index, check_emb, config_kwargs, finite_setting, pair_cosine, zero_loss
 
 
 def _pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -72,7 +72,7 @@ class RSALoss(nn.Module):
                                                       positive=True)
 
     def forward(self, emb: torch.Tensor, pairs: Any, human_dist: Any) -> torch.Tensor:
-        pr = as_index(pairs, emb.device, width=2, name="pairs", n_rows=emb.shape[0])
+        pr = as_index(pairs, check_emb(emb).device, width=2, name="pairs", n_rows=emb.shape[0])
         # float32 at least: in fp16 the soft ranks of a step's thousands of pairs overflow, eps underflows to 0,
         # and bf16 merges distinct human distances before they are ranked
         dtype = torch.promote_types(emb.dtype, torch.float32)
@@ -93,3 +93,8 @@ class RSALoss(nn.Module):
         if self.method == "soft_spearman":
             cfg["regularization_strength"] = self.regularization_strength
         return cfg
+
+    @classmethod
+    def from_config_dict(cls, cfg: dict[str, Any]) -> RSALoss:
+        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded)."""
+        return cls(**config_kwargs(cfg, "RSALoss", ("method", "regularization_strength"), {"distance": "cosine"}))

@@ -7,7 +7,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, as_odd, finite_setting, pair_cosine, zero_loss
+from bgs_hf.losses._common import (
+    as_index,
+    as_odd,
+    check_emb,
+    config_kwargs,
+    finite_setting,
+    pair_cosine,
+    zero_loss,
+)
 
 # For each odd position, the two kept positions (anchor first, positive second).
 _KEPT = torch.tensor([[1, 2], [0, 2], [0, 1]])
@@ -47,9 +55,12 @@ class TripletMarginLoss(nn.Module):
         self.symmetric = bool(symmetric)
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any) -> torch.Tensor:
-        trip = as_index(triplets, emb.device, width=3, name="triplets", n_rows=emb.shape[0])
+        trip = as_index(triplets, check_emb(emb).device, width=3, name="triplets", n_rows=emb.shape[0])
         if trip.shape[0] == 0:
             return zero_loss(emb)
+        if odd is None:
+            raise ValueError("TripletMarginLoss needs odd (the odd-one-out position of each triplet); soft "
+                             "targets (odd_probs) are for OddOneOutLoss")
         o = as_odd(odd, trip.shape[0], emb.device)
         kept = _KEPT.to(emb.device)[o]
         a = trip.gather(1, kept[:, :1]).squeeze(1)
@@ -64,3 +75,8 @@ class TripletMarginLoss(nn.Module):
     def get_config_dict(self) -> dict[str, Any]:
         return {"name": "TripletMarginLoss", "margin": self.margin, "distance": "cosine",
                 "symmetric": self.symmetric}
+
+    @classmethod
+    def from_config_dict(cls, cfg: dict[str, Any]) -> TripletMarginLoss:
+        """The loss a :meth:`get_config_dict` describes (e.g. the ``loss`` a run recorded)."""
+        return cls(**config_kwargs(cfg, "TripletMarginLoss", ("margin", "symmetric"), {"distance": "cosine"}))

@@ -24,6 +24,7 @@ from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearm
 from bgs_hf.metrics.similarity import (
     HumanSimilarity,
     as_triplets,
+    check_human,
     drop_catch_trials,
     human_similarity,
     participants_of,
@@ -78,6 +79,14 @@ def check_ci(ci: float) -> None:
     error came only after the whole bootstrap or every split had run."""
     if not 0.0 < ci < 1.0:
         raise BGSInputError(f"ci is the interval's coverage as a fraction (e.g. 0.95), got {ci}")
+
+
+def check_count(value: Any, name: str) -> int:
+    """A number of resamples or splits: a whole number >= 1 (0 or -1 gave a NaN interval without a word, 1.5 a
+    TypeError from ``range``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise BGSInputError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
 
 
 def clip_resamples(items: Any, n_items: int, n_boot: int, seed: int = 0) -> Iterator[np.ndarray]:
@@ -212,6 +221,8 @@ def _prepare(
     Without ``human`` the clip count comes from a global N×N ``model_sim``: the triplets' largest index
     undercounts it whenever the split is not the last clips."""
     check_ci(ci)
+    if human is not None:
+        check_human(human)
     if idx is not None:
         if participant is None:
             participant = participants_of(idx)
@@ -251,6 +262,7 @@ def bootstrap_ci(
     ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``).
     """
+    n_boot = check_count(n_boot, "n_boot")
     idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_sim)
     fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
@@ -282,6 +294,7 @@ def paired_bootstrap(
 
     The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero.
     """
+    n_boot = check_count(n_boot, "n_boot")
     idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_a)
     fa = _stat_fn(model_a, human, items, idx, odd, stat, design)
     fb = _stat_fn(model_b, human, items, idx, odd, stat, design)

@@ -28,7 +28,7 @@ from scipy.stats import rankdata
 from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.bootstrap import check_ci
+from bgs_hf.metrics.bootstrap import check_ci, check_count
 from bgs_hf.metrics.ooo import ooo_expected_from_sims
 from bgs_hf.metrics.rsa import pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, check_items, drop_catch_trials, participants_of
@@ -178,6 +178,7 @@ def split_half_ceiling(
     ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored.
     """
     check_ci(ci)
+    n_splits = check_count(n_splits, "n_splits")
     idx, odd, pcode, n_items = _unpack(trip, odd, participant, n_items)
     n_part = int(pcode.max()) + 1 if pcode.size else 0
     if n_part < 2:

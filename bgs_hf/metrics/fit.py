@@ -11,7 +11,13 @@ from bgs_hf.metrics.bootstrap import bootstrap_ci, pct_of_ceiling
 from bgs_hf.metrics.ceiling import ceiling_or_nan
 from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
-from bgs_hf.metrics.similarity import HumanSimilarity, as_triplets, drop_catch_trials, human_similarity
+from bgs_hf.metrics.similarity import (
+    HumanSimilarity,
+    as_triplets,
+    check_human,
+    drop_catch_trials,
+    human_similarity,
+)
 
 
 def split_items(data: Any, split: str) -> np.ndarray:
@@ -64,6 +70,7 @@ def behavioural_fit(
         extra = {"split": split, "n_clips": int(len(items))}
         if ceiling_r2 is None:
             ceiling_r2, extra["ceiling_r2_ci"] = ceiling_or_nan(trip, data.n_clips, n_splits=100, seed=seed)
+    check_human(human)  # first: triplets in its place were blamed on a missing `odd`
     idx, odd = drop_catch_trials(*as_triplets(idx, odd), what="the behavioural fit")
     vals, p, _, _ = model_pair_values(model_sim, human, items)
     rho = spearman(vals, p)

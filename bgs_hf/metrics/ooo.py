@@ -89,6 +89,8 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     len(items)×len(items), by position in ``items``.
     """
     sim = np.asarray(model_sim, dtype=np.float64)
+    if sim.ndim != 2 or sim.shape[0] != sim.shape[1]:  # a 3×4 matrix was reported as "3×3"
+        raise BGSInputError(f"model similarity must be a square matrix, got shape {sim.shape}")
     idx = np.asarray(idx, dtype=np.int64)
     if idx.size and idx.min() < 0:  # numpy would wrap it to the last clip
         raise BGSInputError(f"triplet names clip {int(idx.min())}: clip indices start at 0")

@@ -19,6 +19,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson r; nan for fewer than 3 values or a constant vector (no correlation is defined)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    _same_length(x, y)
     if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:  # tested before centring, which leaves ulp-sized noise
         return float("nan")
     xc = x - x.mean()
@@ -29,8 +30,15 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip((xc @ yc) / den, -1.0, 1.0))
 
 
+def _same_length(x: np.ndarray, y: np.ndarray) -> None:
+    """One line for vectors of different lengths (numpy's matmul error named a "core dimension" and a gufunc)."""
+    if np.size(x) != np.size(y):
+        raise BGSInputError(f"x and y must have the same length, got {np.size(x)} and {np.size(y)}")
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman rho (Pearson on average ranks, so ties are handled as scipy does)."""
+    _same_length(x, y)
     if np.asarray(x).size < 3:
         return float("nan")
     return pearson(rankdata(x), rankdata(y))

@@ -203,10 +203,19 @@ def human_similarity(
     return HumanSimilarity(n=n, k=k, p=p, mask=mask)
 
 
+def check_human(human: Any) -> None:
+    """One line when triplets sit where the human similarity goes (``rsa_spearman(S, idx)``), which raised
+    AttributeError "'numpy.ndarray' object has no attribute 'n_items'"."""
+    if not all(hasattr(human, a) for a in ("n_items", "mask", "p")):
+        raise BGSInputError(f"human must be a HumanSimilarity (build it with human_similarity(idx, odd, n_items)), "
+                            f"got {type(human).__name__}; triplets go in idx=/odd=")
+
+
 def pair_index(
     human: HumanSimilarity, items: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Observed upper-triangle pairs: global (gi, gj), local positions (li, lj) in ``items``, and p."""
+    check_human(human)
     if items is None:
         items = np.arange(human.n_items)
     items = whole_numbers(items, "items")

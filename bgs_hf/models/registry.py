@@ -13,9 +13,11 @@ import importlib
 import json
 import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
@@ -483,8 +485,34 @@ def bundled_path(name: str) -> Path:
     return folder
 
 
+def _hub_unreachable() -> str | None:
+    """Why the Hub cannot be reached (its host does not resolve), else None. Checked before a Hub lookup so an
+    offline machine gets one line at once: huggingface_hub retries a file it has not cached five times (23 s and
+    ten "Retrying in 8s" warnings) before failing. ``HF_HUB_OFFLINE`` lookups are cache-only already."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return None
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None  # the proxy resolves the host: a local DNS failure says nothing about reaching the Hub
+    host = urlparse(constants.ENDPOINT).hostname or constants.ENDPOINT
+    try:
+        socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return host
+    return None
+
+
+def _looks_like_a_path(name: str) -> bool:
+    """A name no Hub repo id can be (``/abs``, ``./rel``, ``~/x``, ``a/b/c``): it was meant as a folder."""
+    return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
+
+
 def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code: bool = False) -> BackboneSpec:
     """Resolve a family name, ``tiny-random-<family>``, a bundled backbone (:data:`BUNDLED`), local folder or Hub id."""
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise BGSInputError(f"backbone must be a family name, Hub id or local folder, got {type(name_or_path).__name__}"
+                            "; save a model object first with model.save_pretrained(folder) and pass the folder")
     name = str(name_or_path)
     if name in FAMILIES:
         name = FAMILIES[name].default_checkpoint
@@ -498,13 +526,27 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     if Path(name).expanduser().is_dir():
         folder = Path(name).expanduser().resolve()
         return _from_folder(folder, str(folder), "local", trust_remote_code)
-    try:
-        raw = transformers.AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+    if _looks_like_a_path(name):
+        what = "is a file, not a backbone folder" if Path(name).expanduser().exists() else "no such backbone folder"
+        raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
+    unreachable = _hub_unreachable()
+    try:  # offline: the cache alone, so a model cached earlier still loads
+        raw = transformers.AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code,
+                                                      local_files_only=unreachable is not None)
     except Exception as err:  # noqa: BLE001 - offline, unknown repo, gated: one clear line
+        if unreachable is not None:
+            raise BGSInputError(
+                f"backbone {name!r} is not in the local Hugging Face cache and {unreachable} cannot be reached "
+                f"(offline?): download it where there is network (`hf download {name}`) and copy the cache, or pass "
+                "a local folder written by save_pretrained"
+                + ("" if "/" in name else f"; known names: {list_families()}")) from None
         raise BGSInputError(
             f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
             f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
         ) from err
+    if unreachable is not None:
+        logger.warning("%s: %s cannot be reached; using the cached copy (HF_HUB_OFFLINE=1 skips the network)",
+                       name, unreachable)
     family = _detect_family(str(raw.model_type), name)
     revision = _hub_commit(name)
     pin = {"revision": revision} if revision else {}

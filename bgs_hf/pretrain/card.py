@@ -68,7 +68,7 @@ tags:
 
 # bgs-tiny-videomae
 
-A **tiny toy video backbone** that [bgs-hf](https://github.com/) pretrains itself so that its offline demo
+A **tiny toy video backbone** that bgs-hf pretrains itself so that its offline demo
 has a default video model without any Hub download. It is a plain `VideoMAEModel` encoder
 (`VideoMAEModel.from_pretrained(path)` loads it). It is **not a general video model**: it has only ever seen
 64-px synthetic clips of coloured shapes, and it exists to show Behavioral Geometric Supervision (BGS)

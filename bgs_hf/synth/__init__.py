@@ -22,6 +22,8 @@ __all__ = [
     "shape_mask",
     "trajectories",
     "write_video",
+    "generate_abstract_set",
+    "generate_socialshapes",
 ]
 
 # lazy: generation pulls in pandas etc.

@@ -26,7 +26,14 @@ from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG
-from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments, parse_bytes, training_defaults
+from bgs_hf.training.args import (
+    BGSArguments,
+    DataArguments,
+    ModelArguments,
+    check_batch_size,
+    parse_bytes,
+    training_defaults,
+)
 from bgs_hf.training.recipes import get_recipe
 
 logger = logging.getLogger(__name__)
@@ -108,6 +115,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
         raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
     if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
         raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
+    check_batch_size(args)
     get_recipe(bgs.recipe)
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)

@@ -149,3 +149,14 @@ def parse_bytes(text: str) -> int:
     if not m or m.group(2).lower() not in _UNITS:
         raise BGSInputError(f"--max_memory: cannot read {text!r} (use e.g. 8GB, 512MiB)")
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def check_batch_size(args: Any) -> None:
+    """BGS takes one clip set per step, sized by ``clips_per_step``: ``per_device_train_batch_size`` must be 1. A
+    plain ``TrainingArguments`` keeps its default 8; checked before data and model load (it was refused only by
+    ``BGSTrainer``, after both, naming the CLI flag alone)."""
+    size = getattr(args, "per_device_train_batch_size", 1)
+    if size != 1:
+        raise BGSInputError(f"per_device_train_batch_size must be 1 for BGS, got {size} (TrainingArguments' default "
+                            "is 8): one item is one clip set; size it with --clips_per_step "
+                            "(BGSArguments(clips_per_step=...))")

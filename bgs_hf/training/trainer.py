@@ -27,6 +27,7 @@ from transformers import Trainer, TrainerCallback
 
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
+from bgs_hf.training.args import check_batch_size
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
 from bgs_hf.training.sampler import shard_rows
@@ -168,9 +169,7 @@ class BGSTrainer(Trainer):
             raise BGSInputError(f"{self.args.n_gpu} GPUs in one process: BGS does not use nn.DataParallel; start "
                                 "one process per GPU (accelerate launch -m bgs_hf.train ..., or torchrun), or "
                                 "pick one GPU with CUDA_VISIBLE_DEVICES")
-        if self.args.per_device_train_batch_size != 1:
-            raise BGSInputError("per_device_train_batch_size must be 1 for BGS (one item = one clip set; set its "
-                                "size with --clips_per_step)")
+        check_batch_size(self.args)
         if isinstance(self.train_dataset, StepDataset):
             self.add_callback(EpochSyncCallback(self.train_dataset))
 
