@@ -118,8 +118,45 @@ def cache_root() -> Path:
     return Path(os.environ.get("BGS_HF_CACHE", Path.home() / ".cache" / "bgs_hf"))
 
 
+def _benchmark_manifest(folder: Path) -> dict[str, list[Any]]:
+    """Size and sha256 of every file of a generated benchmark (its ``.complete`` marker aside)."""
+    from bgs_hf.video.cache import file_sha256
+
+    return {str(p.relative_to(folder)): [p.stat().st_size, file_sha256(p)] for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".complete"}
+
+
+def _cached_benchmark_is_intact(final: Path, *, warn: bool = True) -> bool:
+    """Whether a cached benchmark still holds the files it was generated with. Its ``.complete`` lists them
+    (size, sha256); one written before the list existed (the generator version alone) is taken as it is."""
+    from bgs_hf.video.cache import file_sha256
+
+    try:
+        listed = json.loads((final / ".complete").read_text(encoding="utf-8")).get("files")
+    except (ValueError, AttributeError, OSError):
+        return True
+    if not isinstance(listed, dict):
+        return True
+    for rel, (size, sha) in listed.items():
+        path = final / rel
+        try:
+            ok = path.stat().st_size == size and file_sha256(path) == sha
+        except OSError:
+            ok = False
+        if not ok:
+            if warn:
+                logger.warning("the cached benchmark %s is damaged (%s is missing or changed): generating it again",
+                               final, rel)
+            return False
+    return True
+
+
 def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, abstract: bool = False) -> Path:
-    """Generate a SocialShapes instance once and reuse it; the folder appears only when complete."""
+    """Generate a SocialShapes instance once and reuse it; the folder appears only when complete.
+
+    It is made in a temp folder beside it (removed if generation fails or is interrupted) and renamed into place;
+    when another process got there first, its copy is kept, never deleted under it. A cached copy whose files no
+    longer match the list in its ``.complete`` (a truncated or edited video) is generated again."""
     from bgs_hf.synth import generate_abstract_set, generate_socialshapes
     from bgs_hf.synth.generate import GENERATOR_VERSION
 
@@ -127,26 +164,43 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
     name = f"abstract-{GENERATOR_VERSION}-seed{seed}" if abstract else f"{GENERATOR_VERSION}-seed{seed}-n{n_clips}"
     final = root / name
     kind = "abstract set" if abstract else "SocialShapes"
-    if (final / ".complete").is_file():
+    if (final / ".complete").is_file() and _cached_benchmark_is_intact(final):
         logger.info("reusing %s", final)
         return final
     tmp = final.with_name(final.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     logger.info("generating %s (seed %d)", kind, seed)
-    if abstract:
-        generate_abstract_set(tmp, seed=seed)
-    else:
-        generate_socialshapes(tmp, n_clips=n_clips, seed=seed)
-    (tmp / ".complete").write_text(GENERATOR_VERSION)
-    if not (final / ".complete").is_file():  # another process may have finished first: keep its copy
-        shutil.rmtree(final, ignore_errors=True)  # an incomplete leftover
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            pass
-    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if abstract:
+            generate_abstract_set(tmp, seed=seed)
+        else:
+            generate_socialshapes(tmp, n_clips=n_clips, seed=seed)
+        marker = {"generator": GENERATOR_VERSION, "files": _benchmark_manifest(tmp)}
+        (tmp / ".complete").write_text(json.dumps(marker), encoding="utf-8")
+        _move_benchmark_into_place(tmp, final)
+    finally:  # interrupted, failed, or another process's copy kept: nothing of ours stays in the cache
+        shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _move_benchmark_into_place(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final`` unless a complete, intact copy is there (another process finished first: it
+    may be reading it). Only a damaged or unfinished copy is moved aside and replaced."""
+    try:
+        os.rename(tmp, final)
+        return
+    except OSError:  # ``final`` exists and is not empty
+        pass
+    if (final / ".complete").is_file() and _cached_benchmark_is_intact(final, warn=False):
+        return
+    stale = final.with_name(f"{final.name}.stale{os.getpid()}")
+    try:
+        os.rename(final, stale)  # atomic: a reader never meets a half-deleted folder
+        os.rename(tmp, final)
+    except OSError:  # another process replaced it meanwhile: theirs is as good as ours
+        pass
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 def _pick(fit: dict[str, Any]) -> dict[str, Any]:

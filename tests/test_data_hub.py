@@ -375,6 +375,35 @@ def test_a_hub_folder_with_csv_configs_is_not_served_stale(exported, tmp_path):
     assert len(load(folder).judgments) == 100
 
 
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_datasets_cache_entry_is_rebuilt_not_blamed_on_the_card(exported, tmp_path, caplog, damage):
+    """An Arrow file of datasets' cache cut short or with a damaged schema (a full disk, a killed copy of the cache)
+    failed every later load with "README.md: config 'judgments' unreadable (OSError: Expected to be able to read
+    ...)": the user's own files were blamed and nothing said the cache was at fault. It is rebuilt once."""
+    import logging
+
+    from bgs_hf.data.hub import _cache_dir
+
+    data, _ = exported
+    folder = write_hub(data, tmp_path / "ds")
+    assert len(load(folder).judgments) == len(data.judgments)
+    arrows = sorted(Path(_cache_dir(folder)).rglob("*.arrow"))
+    assert arrows
+    for arrow in arrows:
+        raw = bytearray(arrow.read_bytes())
+        if damage == "truncate":
+            raw = raw[: len(raw) // 3]
+        else:
+            for i in range(8, 200, 7):  # its schema (Arrow has no checksum: flips in the data pages pass unseen)
+                raw[i] ^= 0xFF
+        arrow.write_bytes(bytes(raw))
+    with caplog.at_level(logging.WARNING):
+        again = load(folder)
+    assert len(again.judgments) == len(data.judgments) and again.n_clips == data.n_clips
+    assert "datasets cache rebuilt" in caplog.text
+    assert len(load(folder).judgments) == len(data.judgments)  # and it stays good
+
+
 def test_validate_lists_every_bad_split_label_and_still_checks_the_rest(exported, tmp_path):
     """A Hub folder with unknown stimulus_set labels: validate listed only the first (or none, when another
     problem came first), and skipped the judgment-independent video checks after it."""

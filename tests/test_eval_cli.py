@@ -372,3 +372,22 @@ def test_report_fit_table_puts_each_number_in_its_column(tmp_path):
     lines = md.read_text().splitlines()
     assert "| model | R² | R² 95% CI | % of ceiling | RSA ρ | RSA r | 3-way acc | 2-way acc |" in lines
     assert "| bgs | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 0.412 | 0.635 |" in lines
+
+
+def test_evaluating_again_into_a_report_folder_replaces_the_earlier_report_only(tiny_sets, tmp_path):
+    """A second evaluation into the same --report folder (fewer analyses, or after an interrupted one) left the
+    earlier run's figures beside the new evaluation.json, so the folder mixed two evaluations. The user's own
+    files and the decoded-clip cache stay."""
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    out = tmp_path / "ev"
+    (out / "clip_cache").mkdir(parents=True)
+    (out / "clip_cache" / "kept.bin").write_bytes(b"x")
+    for name in ("layers.png", "probes.png", "attention_3.png", "evaluation.md", "notes.txt"):
+        (out / name).write_text("earlier")
+    run_suite(data_dir, "tiny-random-videomae", None, out_dir=out, analyses=("fit",), n_boot=5, seed=0)
+    left = sorted(p.name for p in out.iterdir())
+    assert "layers.png" not in left and "probes.png" not in left and "attention_3.png" not in left
+    assert "notes.txt" in left and (out / "clip_cache" / "kept.bin").is_file()
+    assert (out / "evaluation.md").read_text() != "earlier" and "fit.png" in left

@@ -37,6 +37,95 @@ def test_benchmark_cache_is_reused_and_never_touches_its_siblings(tmp_path, monk
     assert ensure_socialshapes(1, 30, root=tmp_path) != a  # another seed is another instance
 
 
+def _fake_generator(calls: list[str], fail: BaseException | None = None):
+    def gen(out, **kwargs):
+        calls.append(str(out))
+        (Path(out) / "videos").mkdir(parents=True)
+        (Path(out) / "videos" / "ss_0000.mp4").write_bytes(b"video bytes" * 50)
+        if fail is not None:
+            raise fail
+        (Path(out) / "judgments.csv").write_text("a,b,c\n")
+        return Path(out)
+
+    return gen
+
+
+def test_a_damaged_cached_benchmark_is_generated_again(tmp_path, monkeypatch, caplog) -> None:
+    """A cached video cut short or with bytes changed (a full disk, a killed copy of ~/.cache) was reused as it
+    was: the quickstart stopped after its baselines and model load with `error: ss_0005.mp4: not a readable
+    video`, naming neither the cache nor what to delete, and did so on every rerun (a flipped byte was not even
+    noticed)."""
+    import logging
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    calls: list[str] = []
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator(calls), raising=False)
+    final = ensure_socialshapes(0, 30, root=tmp_path)
+    video = final / "videos" / "ss_0000.mp4"
+    assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == 1
+    for damage in (lambda b: b[:100], lambda b: b[:10] + bytes([b[10] ^ 1]) + b[11:]):
+        video.write_bytes(damage(video.read_bytes()))
+        with caplog.at_level(logging.WARNING):
+            assert ensure_socialshapes(0, 30, root=tmp_path) == final
+        assert "is damaged (videos/ss_0000.mp4 is missing or changed)" in caplog.text
+        assert video.read_bytes() == b"video bytes" * 50
+        caplog.clear()
+    assert len(calls) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [final.name]  # no temp or stale folder left
+    (final / ".complete").write_text("socialshapes-4")  # a marker from before the file list: reused as it is
+    assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == 3
+
+
+def test_an_interrupted_benchmark_generation_leaves_nothing_in_the_cache(tmp_path, monkeypatch) -> None:
+    """Ctrl-C or an error after the generator returned (or a generator that wrote into the folder) left
+    `NAME.tmpPID` in the cache for good: a rerun works under another PID and never removes it."""
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    for fail in (KeyboardInterrupt(), OSError(28, "No space left on device")):
+        monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator([], fail), raising=False)
+        with pytest.raises(type(fail)):
+            ensure_socialshapes(0, 30, root=tmp_path)
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_benchmark_another_process_finished_first_is_kept_not_deleted(tmp_path, monkeypatch) -> None:
+    """Two quickstarts generating the same benchmark: the one finishing second deleted the first one's copy
+    (`rmtree(final)` after checking it was not there) while the first was already reading it."""
+    import os
+    import shutil
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator([]), raising=False)
+    final = tmp_path / ensure_socialshapes(0, 30, root=tmp_path / "probe").name
+    real_rmtree, real_rename, theirs = shutil.rmtree, os.rename, {}
+
+    def other_process_finishes(src: Path) -> None:  # their identical copy lands just now
+        if not theirs:
+            shutil.copytree(src, final)
+            theirs["inode"] = final.stat().st_ino
+
+    def rmtree(path, *a, **k):
+        if Path(path) == final:
+            other_process_finishes(next(tmp_path.glob(final.name + ".tmp*")))
+        return real_rmtree(path, *a, **k)
+
+    def rename(src, dst, *a, **k):
+        if Path(dst) == final:
+            other_process_finishes(Path(src))
+        return real_rename(src, dst, *a, **k)
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    monkeypatch.setattr(os, "rename", rename)
+    assert ensure_socialshapes(0, 30, root=tmp_path) == final
+    assert final.stat().st_ino == theirs["inode"]  # theirs, never deleted under the other reader
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([final.name, "probe"])
+
+
 @pytest.mark.slow
 def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None:
     import bgs_hf.viz

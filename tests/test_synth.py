@@ -566,3 +566,28 @@ def test_star_import_gives_the_generation_api():
     namespace: dict = {}
     exec("from bgs_hf.synth import *", namespace)  # noqa: S102 - the import statement under test
     assert {"generate_socialshapes", "generate_abstract_set", "SynthConfig"} <= set(namespace)
+
+
+def test_a_terminated_synth_leaves_no_hidden_work_folder_and_says_so(tmp_path: Path) -> None:
+    """SIGTERM (`kill`, `timeout`, a batch scheduler) ended the process where it stood: no cleanup ran, so the hidden
+    `.bgs-partial-out-PID` folder stayed beside OUT for good (a rerun builds under another PID), and nothing was
+    printed. It now ends like Ctrl-C: the work folder removed, one line, exit 143."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "bgs_hf.cli.main", "synth", str(tmp_path / "out"), "--clips", "400",
+                             "--frames", "4", "--size", "32", "--workers", "1"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".bgs-partial-*/data/raw/videos/*.mp4")):  # rendering has begun
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
+    assert "terminated\n" in err and "Traceback" not in err  # (after tqdm's bar, as "interrupted" is)
+    assert list(tmp_path.iterdir()) == []

@@ -10,8 +10,10 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -79,12 +81,45 @@ def main(argv: list[str] | None = None) -> int:
     return run_guarded(lambda: args.func(args))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM in the CLI's own process, raised like Ctrl-C so that every cleanup runs (the hidden work folders
+    of ``synth``/``data export``/``push --local-dir``, a quickstart's benchmark being generated)."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler, torchrun stopping ranks) ended the process where it stood:
+    no ``finally`` ran, so half-built folders stayed for good. Inside this block it raises :class:`Terminated` in
+    this process once; forked workers (render pool, DataLoader) still die at once, as before."""
+    owner, raised = os.getpid(), []
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked child inherited this handler: keep the default behaviour
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        if not raised:  # a second SIGTERM must not cut the cleanup the first one started
+            raised.append(signum)
+            raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_guarded(command: Callable[[], int | None]) -> int:
     """Run a command the CLI way: bad input, a diverged run or the environment is one ``error:`` line (exit 2,
-    1, 2), Ctrl-C is "interrupted" (130); no traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses
-    it too."""
+    1, 2), Ctrl-C is "interrupted" (130) and SIGTERM "terminated" (143), both after the command's cleanup; no
+    traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses it too."""
     try:
-        return int(command() or 0)
+        with _sigterm_as_interrupt():
+            return int(command() or 0)
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -95,6 +130,9 @@ def run_guarded(command: Callable[[], int | None]) -> int:
         logging.getLogger(__name__).debug("command failed", exc_info=True)
         print(f"error: {_environment_error(err)}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

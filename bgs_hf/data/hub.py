@@ -197,8 +197,17 @@ def _cache_dir(folder: Path) -> str:
 def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     import datasets
 
+    cache_dir = _cache_dir(folder)
     try:
-        dd = datasets.load_dataset(str(folder), name, cache_dir=_cache_dir(folder))
+        try:
+            dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir)
+        except Exception as first:  # noqa: BLE001 - maybe our cache, not the user's files: rebuild it once
+            if not any(Path(cache_dir).rglob("*.arrow")):
+                raise
+            logger.warning("config %r of %s failed to load (%s: %s); trying once more with its datasets cache "
+                           "rebuilt from the dataset's files", name, folder, type(first).__name__,
+                           str(first).splitlines()[0][:200])
+            dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir, download_mode="force_redownload")
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
         detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
 RESULT_NAME = "evaluation.json"
 TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
+#: Everything an evaluation writes in its folder (the decoded-clip cache aside): cleared before the next one there
+REPORT_FILES = (RESULT_NAME, "evaluation.md", "evaluation.html", TEST_EMBEDDINGS_NAME, "fit.png", "layers.png",
+                "partition.png", "probes.png", "motion.png", "attention_*.png")
 #: What an analysis that fits on embeddings reports for a model whose embeddings are not finite.
 NON_FINITE = "non-finite embeddings (a diverged model?)"
 #: ... and for one whose embeddings do not differ between clips: every similarity ties, so ties-count-as-wrong
@@ -178,6 +181,16 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
     return str(path)
 
 
+def _clear_earlier_report(out: Path) -> None:
+    """Remove an earlier evaluation's files from ``out`` (a rerun with fewer analyses, or after an interrupted one,
+    left its figures beside the new evaluation.json); the user's own files and the clip cache stay."""
+    earlier = sorted({p for pattern in REPORT_FILES for p in out.glob(pattern) if p.is_file()})
+    for path in earlier:
+        path.unlink()
+    if earlier:
+        logger.info("%s: replaced the earlier evaluation there (%d files)", out, len(earlier))
+
+
 def run_suite(
     data: Any,
     pretrained_model: Any,
@@ -224,6 +237,7 @@ def run_suite(
         data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _clear_earlier_report(out)
     if cache is None:
         cache = out / "clip_cache"
     models: dict[str, Any] = {"pretrained": resolve_model(pretrained_model)}
