@@ -67,8 +67,38 @@ def test_the_space_requirements_use_the_package_floors() -> None:
     declared = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower(): d.replace(" ", "")
                 for d in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]}
     space = [ln.strip() for ln in (root / "spaces/bgs-demo/requirements.txt").read_text().splitlines()
-             if ln.strip() and not ln.startswith("#")]
+             if ln.strip() and not ln.startswith(("#", "-"))]  # "-" lines: pip options (the CPU torch index)
     assert space
     for req in space:
         name = re.split(r"[<>=!~ ]", req, maxsplit=1)[0].lower()
         assert declared.get(name) == req.replace(" ", ""), (req, declared.get(name))
+
+
+def test_the_space_front_matter_matches_the_package() -> None:
+    """The Space's README front matter is what Hugging Face builds from: gradio at the version the package is
+    tested with (the `space` extra's floor), the launcher, the package's licence, and a Python the package
+    supports and is tested on. Without `python_version` a Space runs Python 3.10, where pip resolves older
+    transformers, numpy, pandas and av than any test ran with."""
+    import tomllib
+    from huggingface_hub import SpaceCard
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    card = SpaceCard.load(ROOT / "spaces/bgs-demo/README.md").data
+    (gradio,) = [d for d in project["optional-dependencies"]["space"] if d.startswith("gradio>")]
+    floor = re.search(r">=([\d.]+)", gradio).group(1)
+    assert card.sdk == "gradio" and str(card.sdk_version).startswith(floor), (card.sdk_version, gradio)
+    assert (ROOT / "spaces/bgs-demo" / card.app_file).is_file()
+    assert card.license == project["license"].lower()
+    assert card.python_version, "no python_version: the Space would run Python 3.10"
+    version = str(card.python_version)
+    assert version in SpecifierSet(project["requires-python"])
+    assert tuple(int(v) for v in version.split(".")[:2]) >= (3, 11), version  # what the dev setup runs
+
+
+def test_the_space_installs_the_cpu_build_of_torch() -> None:
+    """The Space embeds on the CPU (nothing in bgs_hf.hub.space_app moves a model to a GPU), but a bare
+    `torch>=2.6` pulls the CUDA build from PyPI on Linux: gigabytes of nvidia-* wheels on every Space build."""
+    lines = [ln.strip() for ln in (ROOT / "spaces/bgs-demo/requirements.txt").read_text().splitlines()]
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    assert "cuda" not in (ROOT / "bgs_hf/hub/space_app.py").read_text().lower()

@@ -91,6 +91,58 @@ def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:
     assert "| pretrained |" in md and "| BGS-aligned |" in md and "judgments)" in md
 
 
+def test_a_tied_vote_names_no_single_clip_as_the_judges_choice(space: SpaceBackend) -> None:
+    """A triplet whose judgments split evenly (1 vote each for A, B and C) was shown as the humans' odd one out
+    "**B** (1 of 3 judgments)": Counter.most_common picked one of the tied clips by insertion order."""
+    cat: Catalogue = space.catalogue
+    tied = [key for key, c in cat.votes.items() if len(c) > 1 and len(set(c.values())) == 1]
+    assert tied, "the fixture's catalogue has no tied triplet"
+    positions = sorted(tied[0])
+    counts = cat.votes[tied[0]]
+    picks = [cat.clip_ids[i] for i in positions]
+    cmp = space.compare(picks)
+    assert cmp.human is None and cmp.human_votes == tuple(counts[i] for i in positions)
+    row = compare_view(space, picks, [None, None, None])[2].splitlines()[-1]
+    assert "**" not in row and "tie:" in row, row  # no clip is called the choice
+    votes = ", ".join(f"{slot} {counts[i]}" for slot, i in zip("ABC", positions))
+    assert f"{votes} of {sum(counts.values())} judgments" in row, row
+    # a clear majority is still named
+    clear = next(key for key, c in cat.votes.items() if c.most_common(1)[0][1] * 2 > sum(c.values()) > 1)
+    md = compare_view(space, [cat.clip_ids[i] for i in sorted(clear)], [None, None, None])[2]
+    assert "**" in md.splitlines()[-1] and "judgments)" in md.splitlines()[-1]
+
+
+def test_simulated_judgments_are_not_called_human(space: SpaceBackend, tmp_path: Path) -> None:
+    """On a SocialShapes catalogue (and a run trained on SocialShapes) the page called the simulated observers'
+    votes "humans" and "people", and did not say which data the overall R² and noise ceiling came from."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import Comparison, answers_markdown, build_demo
+
+    assert space.catalogue.simulated  # generate_socialshapes: simulated observers
+    md = compare_view(space, _judged_triplet(space), [None, None, None])[2]
+    assert "| simulated observers |" in md and "| humans |" not in md, md
+    demo = build_demo(space)
+    intro = "\n".join(b.value or "" for b in demo.blocks.values() if isinstance(b, gr.Markdown))
+    assert "simulated observers" in intro and "people judged" not in intro, intro
+    assert "human noise ceiling" not in intro and "fit to human judgments" not in intro, intro
+    # the run's evaluation data is named (tests/test_hub.py RUN_CONFIG: runs/x/socialshapes)
+    assert "test split of `socialshapes`" in intro, intro
+    # real human judgments keep the word
+    import json
+
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = shutil.copytree(space.config.model, tmp_path / "release-run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"name": "garcia-isik", "source": "/data/x",
+                                                              "origin": "garcia-isik-release"}}))
+    human = evaluation_markdown(str(run))
+    assert "test split of `garcia-isik`" in human and "41.5% of the human noise ceiling" in human, human
+    assert "simulated" not in human
+    cmp = Comparison(["A: a", "B: b", "C: c"], np.eye(3), np.eye(3), 0, 0, (1, 3, 4), human_votes=(0, 3, 1))
+    assert "| humans | **B: b** (3 of 4 judgments) |" in answers_markdown(cmp)
+
+
 def test_catalogue_embeddings_are_cached(space: SpaceBackend) -> None:
     folders = list((space.config.cache_path / "embeddings").iterdir())
     assert len(folders) == 1
@@ -164,8 +216,8 @@ def test_the_page_puts_the_similarities_against_the_noise_ceiling(space: SpaceBa
     demo = build_demo(space)
     intro = "\n".join(b.value or "" for b in demo.blocks.values() if isinstance(b, gr.Markdown))
     # tests/test_hub.py METRICS: test R² 0.0871 [0.0213, 0.1502], ceiling 0.21; baseline.json R² 0.0312
-    assert "R² = 0.087 [0.021, 0.150], **41.5% of the human noise ceiling**" in intro, intro
-    assert "pretrained R² = 0.031" in intro and "14.9% of the human noise ceiling" in intro
+    assert "R² = 0.087 [0.021, 0.150], **41.5% of the noise ceiling**" in intro, intro  # simulated judges
+    assert "pretrained R² = 0.031" in intro and "14.9% of the noise ceiling" in intro
     assert "368 judgments" in intro and "cosine similarity" in intro and "odd one out" in intro
     assert "MiB" in intro  # the limit is enforced in MiB (Gradio's max_file_size)
     from bgs_hf.hub.space_app import evaluation_markdown
@@ -262,7 +314,8 @@ def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None
     fig_pre, fig_bgs, md, *shown = client.predict(*picks, None, None, None, api_name="/compare")
     assert fig_pre and fig_bgs  # serialised plots
     assert len(shown) == 3 and all(shown)  # each slot's picture is the clip that was compared
-    assert "| pretrained |" in md and "| BGS-aligned |" in md and "| humans |" in md
+    # the fixture's SocialShapes votes are simulated observers', named so (they were "humans")
+    assert "| pretrained |" in md and "| BGS-aligned |" in md and "| simulated observers |" in md
     cmp = space.compare(picks)
     assert cmp.labels[cmp.odd_bgs] in md.split("| BGS-aligned |")[1].splitlines()[0]
     # a forged value is refused by Gradio's own choice validation (a message, no trace), the app keeps serving
@@ -273,6 +326,20 @@ def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None
     _, _, missing, *_ = client.predict(picks[0], None, None, None, None, None, api_name="/compare")
     assert "clip B: pick a clip" in missing
     assert "| pretrained |" in client.predict(*picks, None, None, None, api_name="/compare")[2]
+
+
+def test_the_api_names_every_input_and_output(live_app: str) -> None:
+    """`Client(url).view_api()` listed the answers table as `value_23`, the neighbours' message as `value_30`,
+    and the uploads as `ua`, `ub`, `uc`: a script had to guess which output was which."""
+    from gradio_client import Client
+
+    info = Client(live_app, verbose=False).view_api(return_format="dict", print_info=False)["named_endpoints"]
+    compare, neighbours = info["/compare"], info["/neighbours"]
+    assert [p["parameter_name"] for p in compare["parameters"]] == [
+        "clip_a", "clip_b", "clip_c", "upload_a", "upload_b", "upload_c"]
+    labels = [r["label"] for r in compare["returns"] + neighbours["returns"]]
+    assert not [lab for lab in labels if lab.startswith("value_")], labels
+    assert "odd-one-out answers" in labels
 
 
 @pytest.mark.browser
@@ -309,7 +376,7 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
             for plot in ("#sim-pretrained", "#sim-aligned"):
                 page.locator(f"{plot} img").first.wait_for(state="visible", timeout=30_000)
             text = answers.inner_text()
-            assert "pretrained" in text and "humans" in text
+            assert "pretrained" in text and "simulated observers" in text
             chosen = [page.locator(f"#clip-{s} input").input_value() for s in "abc"]
             assert chosen == picks
             time.sleep(0.5)

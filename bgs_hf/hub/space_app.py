@@ -104,13 +104,20 @@ def model_odd_one_out(sim3: np.ndarray) -> int:
 # ------------------------------------------------------------------------------------------ catalogue
 @dataclass
 class Catalogue:
-    """Clips to pick from, their thumbnails, and the human odd-one-out votes per judged triplet."""
+    """Clips to pick from, their thumbnails, and the odd-one-out votes per judged triplet."""
 
     name: str
     clip_ids: list[str]
     paths: list[Path]
     thumbs: np.ndarray  # (N, h, w, 3) uint8
     votes: dict[frozenset[int], Counter] = field(default_factory=dict)  # catalogue positions -> odd votes
+    #: the votes come from simulated observers (a SocialShapes instance ships its ground_truth.json), not people
+    simulated: bool = False
+
+    @property
+    def judges(self) -> str:
+        """Who cast the votes, as the page names them."""
+        return "simulated observers" if self.simulated else "humans"
 
     def __len__(self) -> int:
         return len(self.clip_ids)
@@ -121,15 +128,25 @@ class Catalogue:
         except ValueError:
             raise BGSInputError(f"unknown clip {clip_id!r}") from None
 
-    def human_choice(self, positions: Sequence[int]) -> tuple[int, int, int] | None:
-        """(slot of the humans' odd clip, its votes, all votes) for a judged triplet, else ``None``."""
+    def human_votes(self, positions: Sequence[int]) -> tuple[int, int, int] | None:
+        """Odd-one-out votes per slot for a judged triplet, else ``None``."""
         if len(set(positions)) != 3:
             return None
         counts = self.votes.get(frozenset(positions))
         if not counts:
             return None
-        odd_clip, n = counts.most_common(1)[0]
-        return positions.index(odd_clip), n, sum(counts.values())
+        a, b, c = (int(counts.get(p, 0)) for p in positions)
+        return a, b, c
+
+    def human_choice(self, positions: Sequence[int]) -> tuple[int, int, int] | None:
+        """(slot of the judges' odd clip, its votes, all votes) for a triplet judged with a single most-voted
+        clip; ``None`` when not judged or when the top votes tie (``most_common`` picked one of the tied clips
+        by insertion order, and the page called it the humans' choice)."""
+        votes = self.human_votes(positions)
+        if votes is None or sorted(votes)[-1] == sorted(votes)[-2]:
+            return None
+        top = max(votes)
+        return votes.index(top), top, sum(votes)
 
     @classmethod
     def load(cls, source: str | Path, config: SpaceConfig) -> Catalogue:
@@ -155,7 +172,8 @@ class Catalogue:
                 votes.setdefault(frozenset(where[g] for g in row), Counter())[where[odd]] += 1
         paths = [Path(videos[g]) for g in chosen]
         thumbs = _thumbnails(paths, config)
-        return cls(Path(str(source)).name or "catalogue", [ids[g] for g in chosen], paths, thumbs, votes)
+        return cls(Path(str(source)).name or "catalogue", [ids[g] for g in chosen], paths, thumbs, votes,
+                   simulated=bool(data.meta.get("ground_truth")))
 
 
 def _thumbnails(paths: list[Path], config: SpaceConfig) -> np.ndarray:
@@ -257,10 +275,14 @@ class Comparison:
     sim_bgs: np.ndarray
     odd_pre: int
     odd_bgs: int
-    human: tuple[int, int, int] | None  # (slot, votes, total)
+    human: tuple[int, int, int] | None  # (slot, votes, total); None when not judged or when the top votes tie
     #: what was compared, per slot: an upload's middle frame or the catalogue thumbnail (the page showed the
     #: dropdown's thumbnail while an upload in that slot was what got compared)
     thumbs: list[np.ndarray] = field(default_factory=list)
+    #: votes per slot when the triplet was judged (a tie has no single choice: ``human`` is None then)
+    human_votes: tuple[int, int, int] | None = None
+    #: who cast the votes: "humans", or "simulated observers" on a SocialShapes catalogue
+    judges: str = "humans"
 
 
 #: ``progress(done, total, what)`` before each slow step of a request (the page shows it)
@@ -447,9 +469,12 @@ class SpaceBackend:
             progress(3, 3, "comparing")
         sim_pre = cosine_similarity_matrix(np.stack(pre))
         sim_bgs = cosine_similarity_matrix(np.stack(bgs))
-        human = self.catalogue.human_choice(positions) if min(positions) >= 0 else None
+        judged = min(positions) >= 0
+        human = self.catalogue.human_choice(positions) if judged else None
+        votes = self.catalogue.human_votes(positions) if judged else None
         return Comparison(
-            labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human, thumbs
+            labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human, thumbs,
+            human_votes=votes, judges=self.catalogue.judges,
         )
 
     def neighbours(
@@ -500,9 +525,12 @@ def answers_markdown(cmp: Comparison) -> str:
     lines.append(f"| BGS-aligned | **{cmp.labels[cmp.odd_bgs]}** |")
     if cmp.human is not None:
         slot, votes, total = cmp.human
-        lines.append(f"| humans | **{cmp.labels[slot]}** ({votes} of {total} judgments) |")
+        lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {total} judgments) |")
+    elif cmp.human_votes is not None:  # judged, but the top votes tie: no single choice to name
+        split = ", ".join(f"{s} {n}" for s, n in zip(SLOTS, cmp.human_votes))
+        lines.append(f"| {cmp.judges} | tie: {split} of {sum(cmp.human_votes)} judgments |")
     else:
-        lines.append("| humans | this triplet was not judged |")
+        lines.append(f"| {cmp.judges} | this triplet was not judged |")
     return "\n".join(lines)
 
 
@@ -567,11 +595,13 @@ def build_demo(backend: SpaceBackend) -> Any:
     thumbs = {cid: cat.thumbs[k] for k, cid in enumerate(cat.clip_ids)}
     cfg = backend.config
 
-    def on_compare(
-        a: str | None, b: str | None, c: str | None, ua: Any, ub: Any, uc: Any, progress: Any = gr.Progress()
+    def on_compare(  # the argument names are the API's parameter names (`Client.view_api()`)
+        clip_a: str | None, clip_b: str | None, clip_c: str | None, upload_a: Any, upload_b: Any, upload_c: Any,
+        progress: Any = gr.Progress(),
     ) -> tuple[Any, ...]:
         fig_pre, fig_bgs, md, shown = compare_view(
-            backend, [a, b, c], [ua, ub, uc], lambda done, total, what: progress((done, total), desc=what)
+            backend, [clip_a, clip_b, clip_c], [upload_a, upload_b, upload_c],
+            lambda done, total, what: progress((done, total), desc=what),
         )
         # each slot's picture becomes the clip that was compared (an upload's middle frame); kept on failure
         return (fig_pre, fig_bgs, md, *(shown if shown is not None else [gr.skip()] * len(SLOTS)))
@@ -591,7 +621,7 @@ def build_demo(backend: SpaceBackend) -> Any:
             "Pick three clips (or upload your own, at most "
             f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how the pretrained and the "
             "BGS-aligned model see them. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
-            f"{READING_GUIDE}\n\n{evaluation_markdown(backend.models.name)}",
+            f"{reading_guide(cat.simulated)}\n\n{evaluation_markdown(backend.models.name)}",
             elem_id="intro",
         )
         gr.Gallery(
@@ -630,7 +660,7 @@ def build_demo(backend: SpaceBackend) -> Any:
         with gr.Row():
             plot_pre = gr.Plot(label="pretrained similarity", elem_id="sim-pretrained")
             plot_bgs = gr.Plot(label="BGS-aligned similarity", elem_id="sim-aligned")
-        answers = gr.Markdown(elem_id="ooo-answers")
+        answers = gr.Markdown(label="odd-one-out answers", show_label=False, elem_id="ooo-answers")
         button.click(
             on_compare,
             inputs=[*dropdowns, *uploads],
@@ -645,27 +675,32 @@ def build_demo(backend: SpaceBackend) -> Any:
                                     columns=cfg.n_neighbours, height=180)
                 nn_bgs = gr.Gallery(label="BGS-aligned neighbours (cosine similarity to the clip)",
                                     columns=cfg.n_neighbours, height=180)
-            nn_msg = gr.Markdown()
+            nn_msg = gr.Markdown(label="neighbours message", show_label=False)
             nn_button.click(
                 on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
             )
     return demo
 
 
-#: what the numbers on the page are (the heat maps, the odd-one-out table, the neighbours' captions)
-READING_GUIDE = (
-    "**How to read it.** Each cell is the cosine similarity (−1 to 1, no unit) between two clips' embeddings: "
-    "*pretrained* is the backbone's pooled features with the adapter switched off, *BGS-aligned* the embedding "
-    "the adapter and head were trained to match human similarity judgments with. A model's *odd one out* is "
-    "the clip outside its most similar pair, as in the human task; humans' choices are shown for triplets "
-    "people judged. One triplet is an example, not a score: the line below says how the model did overall."
-)
+def reading_guide(simulated: bool = False) -> str:
+    """What the numbers on the page are (the heat maps, the odd-one-out table, the neighbours' captions); a
+    SocialShapes catalogue's votes are called what they are (they were called humans' and people's)."""
+    judged = ("the simulated observers' choices are shown for triplets they judged (this catalogue is synthetic "
+              "SocialShapes: its odd-one-out judgments come from simulated observers, not people)"
+              if simulated else "humans' choices are shown for triplets people judged")
+    return (
+        "**How to read it.** Each cell is the cosine similarity (−1 to 1, no unit) between two clips' embeddings: "
+        "*pretrained* is the backbone's pooled features with the adapter switched off, *BGS-aligned* the embedding "
+        "the adapter and head were trained to match similarity judgments with. A model's *odd one out* is "
+        f"the clip outside its most similar pair, as in the human task; {judged}. One triplet is an example, "
+        "not a score: the line below says how the model did overall."
+    )
 
 
 def evaluation_markdown(name: str, split: str = "test") -> str:
     """How close the model came to the human noise ceiling, from the run's ``metrics.json`` (a Hub model's
     card carries its evaluation table instead): context for reading one triplet's similarities."""
-    from bgs_hf.hub.card import is_hub_id
+    from bgs_hf.hub.card import is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
 
     if is_hub_id(name):
@@ -674,31 +709,41 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
     try:
         info = RunInfo.from_run_dir(name, split=split)
         fit, ceiling, baseline = info.fit, info.ceiling, info.baseline
+        data_name, simulated = run_data(info)
     except Exception as err:  # noqa: BLE001 - context for the page, never a reason for the Space not to start
         logger.warning("no evaluation to show for %s: %s", name, err)
-        fit, ceiling, baseline = {}, None, None
+        fit, ceiling, baseline, data_name, simulated = {}, None, None, "unknown", False
     if not isinstance(fit.get("r2"), (int, float)):
         return (f"**Overall fit to human judgments:** this model folder records no evaluation on a {split} split, "
                 "so how close it comes to the human noise ceiling is unknown (`bgs-hf evaluate`).")
     ceiling_r2 = ceiling.get("r2") if ceiling else None
+    ceiling_name = "noise ceiling" if simulated else "human noise ceiling"
 
     def score(found: dict[str, Any]) -> str:
         pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
-        share = f", **{pct:.1f}% of the human noise ceiling**" if math.isfinite(pct) else ""
+        share = f", **{pct:.1f}% of the {ceiling_name}**" if math.isfinite(pct) else ""
         return f"R² = {found['r2']:.3f}{fmt_ci(found.get('r2_ci'))}{share}"
 
     n = f" ({fit['n_judgments']} judgments)" if isinstance(fit.get("n_judgments"), int) else ""
-    text = (f"**Overall fit to human judgments** on the held-out {split} split{n}: BGS-aligned {score(fit)}")
+    # which data: the run's benchmark, not necessarily the catalogue below (the page did not say)
+    of = f" of `{data_name.replace('`', '')}`" if data_name and data_name != "unknown" else ""
+    title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
+    text = f"**{title}** on the held-out {split} split{of}{n}: BGS-aligned {score(fit)}"
     if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
         text += f"; pretrained {score(baseline)}"
+    people = "the simulated observers" if simulated else "people"
+    if simulated:
+        text += (". That benchmark is synthetic SocialShapes: its judgments, and so its noise ceiling, come from "
+                 "simulated observers, not people")
     if ceiling_r2 is not None and ceiling_r2 > 0:
-        text += (f". The noise ceiling (R² = {ceiling_r2:.3f}) is how well one half of the people predicts the "
-                 "other, from half the judgments each: a model near it agrees with people about as well as they agree "
-                 "with each other (it is an estimate, not an upper bound).")
+        text += (f". The noise ceiling (R² = {ceiling_r2:.3f}) is how well one half of {people.replace('people', 'the people')} "
+                 f"predicts the other, from half the judgments each: a model near it agrees with {people} about as well as "
+                 "they agree with each other (it is an estimate, not an upper bound).")
     else:
-        text += (". The human noise ceiling is not positive on this split (too few judgments to estimate it), so "
+        text += (f". The {ceiling_name} is not positive on this split (too few judgments to estimate it), so "
                  "no percentage of it can be given.")
-    return text + " R² is the signed squared Spearman correlation of model and human pairwise similarities."
+    whose = "the observers'" if simulated else "human"
+    return text + f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
 
 
 def _upload_label(path: str | Path) -> str:
