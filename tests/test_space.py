@@ -594,3 +594,31 @@ def test_space_port_zero_means_a_free_port():
 
     port = _free_port("127.0.0.1")
     assert 0 < port < 65536
+
+
+def test_the_default_catalogue_is_the_one_cached_benchmark_rule(tmp_path: Path, monkeypatch) -> None:
+    """The Space generated its catalogue straight into the cache under a name without the generator version: a
+    Space started after a generator change reused the old clips, two starting at once deleted each other's copy, and
+    an interrupted start left a half folder. It now goes through the quickstart's cache rule."""
+    import bgs_hf.synth as synth
+    from bgs_hf.hub.space_app import SpaceConfig, default_catalogue
+    from bgs_hf.synth.generate import GENERATOR_VERSION
+
+    calls: list[str] = []
+
+    def fake(out, n_clips, seed, **kwargs):
+        calls.append(str(out))
+        Path(out, "videos").mkdir(parents=True)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # the first start is interrupted mid-generation
+        Path(out, "videos", "ss_0000.mp4").write_bytes(b"clip")
+        return Path(out)
+
+    monkeypatch.setattr(synth, "generate_socialshapes", fake, raising=False)
+    config = SpaceConfig(cache_dir=str(tmp_path), n_synth_clips=12, seed=3)
+    with pytest.raises(KeyboardInterrupt):
+        default_catalogue(config)
+    assert list(tmp_path.iterdir()) == []  # nothing half-made left in the cache
+    folder = default_catalogue(config)
+    assert GENERATOR_VERSION in folder.name and "n12" in folder.name and "seed3" in folder.name
+    assert default_catalogue(config) == folder and len(calls) == 2  # reused, not generated again

@@ -194,17 +194,11 @@ def _square(frame: np.ndarray) -> np.ndarray:
 
 
 def default_catalogue(config: SpaceConfig) -> Path:
-    """Generate (once) a small SocialShapes set in the cache: the Space works with no data download."""
-    from bgs_hf.synth import generate_socialshapes
+    """Generate (once) a small SocialShapes set in the cache: the Space works with no data download. The
+    quickstart's cache rule (generator version in the name, built aside and moved in whole, checked on reuse)."""
+    from bgs_hf.quickstart import ensure_socialshapes
 
-    out = config.cache_path / f"socialshapes-{config.n_synth_clips}-seed{config.seed}"
-    done = out / ".complete"
-    if not done.exists():
-        logger.info("generating the SocialShapes catalogue (%d clips) in %s", config.n_synth_clips, out)
-        shutil.rmtree(out, ignore_errors=True)  # the cache's own incomplete leftover (no .complete)
-        generate_socialshapes(out, n_clips=config.n_synth_clips, seed=config.seed)
-        done.write_text("ok\n")
-    return out
+    return ensure_socialshapes(config.seed, config.n_synth_clips, root=config.cache_path)
 
 
 # ------------------------------------------------------------------------------------------ models
