@@ -88,7 +88,8 @@ def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:
     assert votes[pos[slot]] == n
     fig_pre, fig_bgs, md, _ = compare_view(space, picks, [None, None, None])
     assert fig_pre is not None and fig_bgs is not None
-    assert "| pretrained |" in md and "| BGS-aligned |" in md and "judgments)" in md
+    assert "| pretrained |" in md and "| BGS-aligned |" in md
+    assert f"({n} of {total} judgment{'' if total == 1 else 's'})" in md
 
 
 def test_a_tied_vote_names_no_single_clip_as_the_judges_choice(space: SpaceBackend) -> None:
@@ -141,6 +142,8 @@ def test_simulated_judgments_are_not_called_human(space: SpaceBackend, tmp_path:
     assert "simulated" not in human
     cmp = Comparison(["A: a", "B: b", "C: c"], np.eye(3), np.eye(3), 0, 0, (1, 3, 4), human_votes=(0, 3, 1))
     assert "| humans | **B: b** (3 of 4 judgments) |" in answers_markdown(cmp)
+    one = Comparison(["A: a", "B: b", "C: c"], np.eye(3), np.eye(3), 0, 0, (1, 1, 1), human_votes=(0, 1, 0))
+    assert "| humans | **B: b** (1 of 1 judgment) |" in answers_markdown(one)  # it read "1 of 1 judgments"
 
 
 def test_catalogue_embeddings_are_cached(space: SpaceBackend) -> None:

@@ -519,7 +519,7 @@ def answers_markdown(cmp: Comparison) -> str:
     lines.append(f"| BGS-aligned | **{cmp.labels[cmp.odd_bgs]}** |")
     if cmp.human is not None:
         slot, votes, total = cmp.human
-        lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {total} judgments) |")
+        lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {total} judgment{'' if total == 1 else 's'}) |")
     elif cmp.human_votes is not None:  # judged, but the top votes tie: no single choice to name
         split = ", ".join(f"{s} {n}" for s, n in zip(SLOTS, cmp.human_votes))
         lines.append(f"| {cmp.judges} | tie: {split} of {sum(cmp.human_votes)} judgments |")
