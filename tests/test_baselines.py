@@ -203,3 +203,14 @@ def test_cli_baseline_prints_n_a_and_writes_strict_json_for_undefined_values(tmp
     assert "noise ceiling n/a   -> n/a% of ceiling" in printed and "nan" not in printed
     text = out_json.read_text()
     assert "NaN" not in text and json.loads(text)["ceiling_r2"] is None
+
+
+def test_pixel_appearance_is_the_mean_frame_not_the_first():
+    """Mutation audit: appearance taken from the first frame passed the suite (its hand values are a still clip,
+    where every frame is the mean). Hand values: grey levels 0, 0.3, 0.9 over three frames -> mean 0.4; motion
+    mean |diff| = (0.3 + 0.6) / 2 = 0.45."""
+    import torch
+
+    clip = torch.stack([torch.full((3, 2, 2), v) for v in (0.0, 0.3, 0.9)])
+    f = pixel_features(clip, grid=1)
+    np.testing.assert_allclose(f, [0.4] * 3 + [0.45] * 3, atol=1e-6)

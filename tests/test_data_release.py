@@ -218,3 +218,51 @@ def test_validate_notes_a_split_too_small_to_score_but_still_says_ok(tmp_path, t
     assert f"note: split 'test': {n_test} valid judgment(s)" in out and "OK:" in out
     monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", 0)
     assert not any("split 'test'" in n for n in validate_module.split_notes(data))
+
+
+def test_annotation_rows_in_another_order_follow_their_video_name(tmp_path, tables):
+    """Mutation audit: ratings and stimulus_set written by row position, not by video_name, passed the suite (its
+    annotations.csv lists clips in mapping order): a sorted or filtered annotations file would give clips other
+    clips' ratings and move clips between train and test."""
+    order = np.random.default_rng(0).permutation(len(tables.annotations))
+    tables.annotations = tables.annotations.iloc[order].reset_index(drop=True)
+    tables.annotations.loc[:, "stimulus_set"] = ["test" if n in ("clip_007.mp4", "clip_010.mp4") else "train"
+                                                 for n in tables.annotations["video_name"]]
+    data = load(write_release(tables, tmp_path))
+    clips = data.clips.to_pandas().set_index("clip_id")
+    for _, row in tables.annotations.iterrows():
+        assert clips.loc[row["video_name"], "rating_valence"] == pytest.approx(row["rating-valence"])
+        assert clips.loc[row["video_name"], "captions"].tolist()[0] == f"Two people in clip {int(row['video_name'][5:8])}."
+    assert data.splits["test"].tolist() == [7, 10]
+
+
+def test_data_stats_counts_and_test_repeat_agreement_by_hand(tmp_path):
+    """Mutation audit: observed pairs counted over both triangles (twice), the paper's train row read from our
+    train (without val), and the test split's repeat agreement taken over every judgment all passed the suite
+    without the real release. References here are plain loops over the written CSV."""
+    from itertools import combinations
+
+    from bgs_hf.data.stats import data_stats
+
+    tables = tiny_release_tables(n_clips=8, trials_per_participant=40)  # clips 0-3 test, 4-7 train
+    s = data_stats(load(write_release(tables, tmp_path)), n_splits=5)
+    t = tables.triplets
+    rows = [(tuple(r[:3]), r[3], r[4]) for r in
+            t[["stim1_name", "stim2_name", "stim3_name", "choice", "participation"]].itertuples(index=False)]
+    valid = [r for r in rows if len(set(r[0])) == 3]
+
+    def pairs(rs):
+        return len({frozenset(p) for trip, _, _ in rs for p in combinations(trip, 2)})
+
+    assert s["observed_pairs_all"] == pairs(valid)
+    for split, members in (("train", {4, 5, 6, 7}), ("test", {0, 1, 2, 3})):
+        inside = [r for r in valid if set(r[0]) <= members]
+        assert s["splits"][split] == {"clips": 4, "judgments": len(inside), "observed_pairs": pairs(inside)}
+    test = [r for r in valid if set(r[0]) <= {0, 1, 2, 3}]
+    agree = total = 0
+    for a, b in combinations(test, 2):  # responses to the same triplet by different participants
+        if set(a[0]) == set(b[0]) and a[2] != b[2]:
+            total, agree = total + 1, agree + (a[1] == b[1])
+    assert total > 0 and s["noise_ceiling"]["test"]["repeat_agreement"] == pytest.approx(agree / total)
+    assert s["noise_ceiling"]["test"]["repeated_triplets"] == len(
+        {frozenset(r[0]) for r in test if sum(set(q[0]) == set(r[0]) for q in test) > 1})

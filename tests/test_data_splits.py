@@ -91,3 +91,15 @@ def test_container_split_membership_and_counts(tmp_path):
     assert counts["train"] + counts["val"] <= counts["fit"]
     for a, b in combinations(("train", "val", "test"), 2):
         assert not set(data.splits[a]) & set(data.splits[b])
+
+
+def test_split_sizes_round_to_the_nearest_clip(caplog):
+    """Mutation audit: truncating the test count (int, not round) and letting the val carve-out take every training
+    clip both passed the suite. Hand values: 13 unlabelled clips, test_fraction 0.2 -> round(2.6) = 3 test clips
+    (truncation: 2); val_fraction 0.28 of the 10 left -> round(2.8) = 3."""
+    s = assign_splits([None] * 13, SplitConfig(test_fraction=0.2, val_fraction=0.28))
+    assert (len(s["test"]), len(s["val"]), len(s["train"])) == (3, 3, 7)
+    with caplog.at_level("WARNING"):
+        train, val = carve_val(np.arange(3), 0.9, seed=0)  # round(2.7) = 3 = every training clip
+    assert (len(train), len(val)) == (1, 2)  # one clip is always left to train on
+    assert "rounds to all of them" in caplog.text

@@ -486,3 +486,22 @@ def test_partition_interval_resamples_clips_like_the_fit_bootstrap():
         vals = np.array([s[key] for s in samples])
         assert out[f"{key}_ci"] == pytest.approx(list(np.percentile(vals, [2.5, 97.5])), abs=1e-12)
         assert out[f"{key}_ci"][0] < out[key] < out[f"{key}_ci"][1]
+
+
+def test_variance_partition_names_each_unique_part_after_its_own_model():
+    """Mutation audit: ``video_unique`` computed as R²(V+L) − R²(V) (the language model's share) passed, as the
+    constructed case above gives both models the same share. Hand values: y = 2·z0 + z1 + z2 with orthonormal z
+    orthogonal to the intercept, video = [z0, z2], language = [z1, z2]: total 6, video only 4/6, language only
+    1/6, shared 1/6."""
+    rng = np.random.default_rng(5)
+    z, _ = np.linalg.qr(np.column_stack([np.ones(120), rng.normal(size=(120, 3))]))
+    z = z[:, 1:]
+    y, video, language = 2 * z[:, 0] + z[:, 1] + z[:, 2], z[:, [0, 2]], z[:, [1, 2]]
+    out = variance_partition(y, video, language)
+    assert (out["r2_video"], out["r2_language"]) == (pytest.approx(5 / 6, abs=1e-9), pytest.approx(2 / 6, abs=1e-9))
+    assert out["video_unique"] == pytest.approx(4 / 6, abs=1e-9)
+    assert out["language_unique"] == pytest.approx(1 / 6, abs=1e-9)
+    assert out["shared"] == pytest.approx(1 / 6, abs=1e-9)
+    swapped = variance_partition(y, language, video)
+    assert (swapped["video_unique"], swapped["language_unique"]) == (pytest.approx(1 / 6, abs=1e-9),
+                                                                     pytest.approx(4 / 6, abs=1e-9))

@@ -544,3 +544,13 @@ def test_the_cards_peft_route_works_in_a_fresh_process(tiny_run: Path, tmp_path:
             "print(type(model).__name__)").replace(f'"{REPO}"', repr(str(out)))
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "PeftModel", run.stderr[-2000:]
+
+
+def test_card_ceiling_row_shows_a_recorded_accuracy_ceiling_as_a_percentage() -> None:
+    """Mutation audit: the ceiling row's 3-way accuracy formatted as an already-scaled percentage (0.9 -> "0.9%",
+    while the model's 0.9 reads "90.0%") passed the suite, whose runs record no accuracy ceiling."""
+    from bgs_hf.hub.card import BGSModelCardData
+
+    card = BGSModelCardData(fit={"r2": 0.1, "ooo_acc_3way": 0.5}, ceiling={"r2": 0.2, "ooo_acc_3way": 0.9})
+    model_row, ceiling_row = card.eval_rows()
+    assert (model_row.ooo_acc_3way, ceiling_row.ooo_acc_3way) == ("50.0%", "90.0%")

@@ -195,3 +195,14 @@ def test_loo_accuracy_ceiling_breaks_ties_at_random():
     three, two = ooo_expected_from_sims(sims, odd)
     np.testing.assert_allclose(three, [0.5, 1.0, 1 / 3])
     np.testing.assert_allclose(two, [0.75, 1.0, 0.5])
+
+
+def test_loo_accuracy_scores_only_judgments_whose_three_pairs_the_others_saw():
+    """Mutation audit: scoring a held-out judgment when *any* of its pairs was seen by the others (not all three)
+    passed the suite, whose random design has every pair seen by everyone. Hand values: A answers (0,1,2) odd 2;
+    B answers (0,1,2) odd 2 and (0,1,3) odd 2. A saw only pair 01 of B's (0,1,3), so 2 judgments are scored, both
+    right (each keeps 0-1, the pair the other kept every time)."""
+    idx = np.array([[0, 1, 2], [0, 1, 2], [0, 1, 3]])
+    res = loo_ceiling(idx, 4, odd=np.array([2, 2, 2]), participant=np.array(["A", "B", "B"]))
+    assert res.n_judgments == 2
+    assert (res.ooo_acc_3way, res.ooo_acc_2way) == (1.0, 1.0)

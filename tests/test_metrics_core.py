@@ -577,3 +577,21 @@ def test_a_non_square_model_matrix_is_named_as_it_is():
         ooo_acc_3way(_S4[:3], _IDX4, _ODD4)
     # by hand: the kept pair is the most similar in the first three judgments, not in the last
     assert ooo_acc_3way(_S4, _IDX4, _ODD4) == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("catch", [[1, 1, 2], [1, 2, 1], [2, 1, 1]])
+def test_a_catch_trial_repeating_any_two_positions_is_dropped(catch):
+    """Mutation audit: a catch-trial test without the last two positions equal ([2, 1, 1]) let a check that missed
+    b == c pass; such a row counted pair (1, 2) twice and put a count on the diagonal."""
+    h = human_similarity(np.vstack([IDX, [catch]]), np.append(ODD, 0), 4)
+    np.testing.assert_array_equal(h.n, human_similarity(IDX, ODD, 4).n)
+    np.testing.assert_array_equal(h.k, human_similarity(IDX, ODD, 4).k)
+
+
+def test_a_small_asymmetry_is_refused_beyond_float32_rounding():
+    """Mutation audit: a tolerance loosened from float32 rounding to 1e-2 passed (the asymmetric case above is off
+    by 0.5). 0.005 is thousands of times float32 rounding of a similarity in [-1, 1]."""
+    skew = S.copy()
+    skew[0, 1] += 0.005
+    with pytest.raises(BGSInputError, match=r"not symmetric \(S\[0, 1\]"):
+        r2(skew, human_similarity(IDX, ODD, 4))

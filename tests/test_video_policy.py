@@ -127,3 +127,12 @@ def test_package_exports_resolve() -> None:
 
     assert sorted(video.__all__) == sorted(video._EXPORTS)
     assert all(getattr(video, name) is not None for name in video.__all__)
+
+
+def test_a_non_square_processor_size_uses_its_short_side(caplog) -> None:
+    """Mutation audit: a ``{"height", "width"}`` size read as its long side passed the suite (its only such size is
+    square). 224x320 must give short side 224 (the crop then fits inside the frame), with a warning."""
+    with caplog.at_level("WARNING"):
+        policy = FramePolicy.from_processor_config({"size": {"height": 224, "width": 320}, "do_center_crop": False})
+    assert (policy.size, policy.crop) == (224, 224)
+    assert "is not square; using short side 224" in caplog.text
