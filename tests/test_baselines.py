@@ -103,7 +103,12 @@ def test_caption_modes_with_fake_model():
 
 
 def test_bundled_minilm_offline(monkeypatch):
+    # huggingface_hub reads HF_HUB_OFFLINE once, at import: imported first here, the env var alone left the whole
+    # session offline (the fake-Hub push tests run after this file then failed). The flag is set and restored.
+    import huggingface_hub.constants as hub_constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
     sim = language_similarity(
         [["two people hug each other"], ["a couple embraces warmly"], ["a car drives on a highway"]]
     )

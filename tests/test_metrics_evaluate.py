@@ -10,6 +10,17 @@ from bgs_hf.metrics import ooo_acc_2way, ooo_acc_3way, triplet_sims
 evaluate = pytest.importorskip("evaluate")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_hub():
+    """Every test here runs with the Hub off, for evaluate and huggingface_hub alike: ``evaluate.load("accuracy")``
+    and the like fail offline, and the module must not need them. (evaluate reads ``HF_EVALUATE_OFFLINE`` once, at
+    import: setting the variable in a test changes nothing, so a Hub call passed wherever the network was up.)"""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(evaluate.config, "HF_EVALUATE_OFFLINE", True)
+        mp.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+        yield
+
+
 @pytest.fixture(scope="module")
 def metric():
     from bgs_hf.eval import ODD_ONE_OUT_METRIC_PATH

@@ -350,6 +350,49 @@ def test_vjepa2_and_clip_accept_other_frame_counts():
             assert model(_clips(model, 1)).shape == (1, 128)
 
 
+def test_vjepa2_pools_all_its_patch_tokens_and_never_runs_the_predictor():
+    """V-JEPA 2 has no CLS token, so a clip is the mean of all its patch tokens (token 0 is just one patch), and
+    its forward runs the predictor as well unless ``skip_predictor=True`` (compute spent on an output nobody
+    reads). Both used to be checked only as registry literals, in a Hub test."""
+    model = build_embedder("tiny-random-vjepa2", lora=None, head=None).eval()
+    ran: list[int] = []
+    model.backbone.predictor.register_forward_hook(lambda *_: ran.append(1))
+    x = _clips(model, 2)
+    with torch.no_grad():
+        feats = model.pooled_features(x)
+        assert not ran, "the embedder ran V-JEPA 2's predictor"
+        tokens = model.backbone(pixel_values_videos=x, skip_predictor=True).last_hidden_state
+    spec = model.spec
+    patches = (spec.num_frames // spec.tubelet_size) * (spec.image_size // spec.config.patch_size) ** 2
+    assert tokens.shape[1] == patches  # patch tokens only: no CLS in front
+    torch.testing.assert_close(feats, tokens.mean(1))
+
+
+def test_clip_embeds_every_frame_as_an_image_and_averages_over_time():
+    """CLIP sees images: each frame goes through the vision tower alone and the clip is the mean over its frames of
+    the pooled (final-layer-normed CLS) output, not one frame's and not the raw CLS token."""
+    model = build_embedder("tiny-random-clip", lora=None, head=None, num_frames=3).eval()
+    x = _clips(model, 2)
+    with torch.no_grad():
+        feats = model.pooled_features(x)
+        per_frame = torch.stack([model.backbone(pixel_values=x[:, t]).pooler_output for t in range(x.shape[1])], 1)
+    torch.testing.assert_close(feats, per_frame.mean(1))
+    assert not torch.allclose(per_frame[:, 0], per_frame[:, 1])  # the frames differ: the mean is no single frame's
+
+
+def test_clip_lora_regex_takes_the_vision_tower_only_where_both_towers_are_present():
+    """CLIP's text tower has the vision tower's module names (``encoder.layers.N.self_attn.q_proj``): the family's
+    LoRA targets must be scoped to ``vision_model``, so they match the vision tower of a full CLIPModel alone."""
+    spec = get_backbone_spec("tiny-random-clip")
+    full = transformers.CLIPModel(transformers.CLIPConfig(
+        text_config={"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64},
+        vision_config=spec.config.to_dict()))
+    names = [n for n, _ in full.named_modules() if re.fullmatch(spec.lora_target, n)]
+    assert any(n.startswith("text_model.encoder.layers.") for n, _ in full.named_modules())  # the clash exists
+    assert len(names) == PER_LAYER["clip"] * spec.num_layers
+    assert all(n.startswith("vision_model.") for n in names), names
+
+
 def test_gradient_checkpointing_gives_same_grads():
     ref = build_embedder("tiny-random-videomae").eval()
     ckpt = build_embedder("tiny-random-videomae", gradient_checkpointing=True).eval()

@@ -209,6 +209,23 @@ def test_chunked_embedding_gives_the_same_loss_and_gradients(tmp_path, tiny):
     assert any(g.abs().sum() > 0 for n, g in grads[0][1].items() if "lora_A" in n)
 
 
+def test_a_step_of_an_accumulated_batch_is_scaled_down_whatever_the_trainer_counted(tmp_path, tiny):
+    """The embedder's forward takes ``**kwargs``, so transformers v5 guesses that the model takes loss kwargs; with a
+    ``num_items_in_batch`` (counted whenever a batch holds ``labels``) it then takes the loss as already scaled for
+    gradient accumulation and does not divide it: every accumulated step's gradient was N times too large.
+    BGSTrainer sets ``model_accepts_loss_kwargs = False``, as the BGS loss never sees that count."""
+    data, pix = tiny
+    model = tiny_peft_model(dropout=0.0)  # training_step runs in train mode: no dropout, so the losses compare
+    trainer, sampler = _trainer(tmp_path, data, pix, model, gradient_accumulation_steps=2)
+    assert trainer.model_accepts_loss_kwargs is False
+    batch = trainer.data_collator.collate_plan(sampler.plan(0, 0))
+    with torch.no_grad():
+        whole = trainer.compute_loss(model, batch)
+    trainer.current_gradient_accumulation_steps = 2  # what the training loop sets for each accumulated step
+    step = trainer.training_step(model, batch, num_items_in_batch=torch.tensor(7))
+    torch.testing.assert_close(step, whole.detach() / 2)
+
+
 def test_hflip_mirrors_a_seeded_half_of_the_rows_the_same_way_for_any_process_count():
     from bgs_hf.training.sampler import StepPlan
 
@@ -692,6 +709,22 @@ def test_run_settings_are_checked_before_anything_loads(tmp_path, tiny, training
     assert not (tmp_path / "r").exists()
 
 
+def test_processes_the_trainer_would_run_alone_are_refused_before_anything_loads(tmp_path, tiny, monkeypatch):
+    """``torchrun --nproc_per_node 2`` (or ``accelerate launch --multi_gpu``) on a machine without GPUs and without
+    ``--use_cpu``: the launcher forms a 2-process group, but the Trainer sees world size 1 and runs each process
+    alone. The first step died in ``RuntimeError: rank 0: part has 6 rows, counts say [6]``."""
+    from bgs_hf.training import api
+
+    data, pix = tiny
+    monkeypatch.setattr(api, "world", lambda: (2, 0))  # the process group such a launch forms (args: world size 1)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    with pytest.raises(BGSInputError, match=r"2 processes were started.*--use_cpu true"):
+        train_bgs(cfg)
+    assert not (tmp_path / "r").exists()
+
+
 def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
     data, pix = tiny
     (tmp_path / "afile").write_text("x")
@@ -789,3 +822,23 @@ def test_a_plain_training_arguments_batch_size_is_one_line_before_anything_loads
                                             r"BGSArguments\(clips_per_step=\.\.\.\)"):
         train_bgs(cfg)
     assert not (tmp_path / "bs8").exists()
+
+
+def test_every_pass_and_every_epoch_draws_new_clip_sets_and_batches(tiny):
+    """Mutation audit: a pass seeded like the one before it (every pass of an epoch the same clip sets, so
+    ``passes_per_epoch`` > 1 repeated steps and covered no new judgment) and a paper-v1 batch order seeded without
+    the epoch (every epoch the same batches) both passed the suite."""
+    data, _ = tiny
+    sampler, trip, _ = _train_sampler(data, clips_per_step=6, seed=1, passes=2)
+    sets = [s.tolist() for s in sampler.epoch_sets(0)]
+    per_pass = len(sampler.set_sizes())
+    first, second = sets[:per_pass], sets[per_pass:]
+    for one_pass in (first, second):  # each pass is a partition of the training clips on its own
+        assert sorted(c for s in one_pass for c in s) == data.split_items("train").tolist()
+    assert sorted(map(sorted, first)) != sorted(map(sorted, second))
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    v1 = PaperV1Sampler(trip, human, clips=data.split_items("train"), rsa_per_epoch=0)
+    batches = [[v1.plan(e, s).clips.reshape(-1, 3).tolist() for s in range(len(v1))] for e in (0, 1)]
+    for epoch in batches:  # each epoch holds every training judgment once
+        assert sorted(map(tuple, (t for b in epoch for t in b))) == sorted(map(tuple, trip.idx.tolist()))
+    assert batches[0] != batches[1]

@@ -34,6 +34,7 @@ from bgs_hf.training.args import (
     parse_bytes,
     training_defaults,
 )
+from bgs_hf.training.distributed import world
 from bgs_hf.training.recipes import get_recipe
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,12 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
         raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
     check_batch_size(args)
+    # a launcher's process group the Trainer does not train in (no GPU and no --use_cpu): each rank would run alone
+    trainer_world, started = max(int(args.world_size), 1), world()[0]
+    if started != trainer_world:
+        raise BGSInputError(f"{started} processes were started but the Trainer runs {trainer_world} (each one alone): "
+                            "on a machine without GPUs pass --use_cpu true (or set ACCELERATE_USE_CPU=true), so "
+                            "they train as one run")
     get_recipe(bgs.recipe)
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
