@@ -221,6 +221,29 @@ def test_rsa_loss_computes_in_float32_for_half_embeddings(dtype):
     assert float(RSALoss()(collapsed, three, torch.tensor([0.2, 0.9, 0.5]))) == 0.0
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("make", [TripletMarginLoss, lambda: TripletMarginLoss(symmetric=True), OddOneOutLoss])
+def test_local_losses_compute_in_float32_for_half_embeddings(make, dtype):
+    """A bf16/fp16 model's embeddings given straight to the local losses (a user's own loop; the Trainer upcasts):
+    cosines of close clips (0.9998 here, as early in fine-tuning) and 1 - cos were computed in half precision, which
+    put the triplet hinge's gradient 38% (bf16) off the exact one on the very same half inputs, odd-one-out's 18%."""
+    torch.manual_seed(0)
+    m, n = 64, 200
+    emb = torch.nn.functional.normalize(torch.randn(1, 32) + 0.02 * torch.randn(m, 32), dim=-1).to(dtype)
+    trip = torch.stack([torch.randperm(m)[:3] for _ in range(n)])
+    odd = torch.randint(0, 3, (n,))
+    exact = emb.double().requires_grad_(True)  # the same (rounded) inputs, in float64
+    ref = make()(exact, trip, odd)
+    ref.backward()
+    e = emb.clone().requires_grad_(True)
+    out = make()(e, trip, odd)
+    out.backward()
+    assert out.dtype == dtype and e.grad.dtype == dtype
+    assert float(out.detach()) == pytest.approx(float(ref.detach()), abs=torch.finfo(dtype).eps * float(ref.detach()))
+    rel = float((e.grad.double() - exact.grad).norm() / exact.grad.norm())
+    assert rel < 0.01, rel
+
+
 @pytest.mark.parametrize("make", [
     lambda v: TripletMarginLoss(margin=v), lambda v: OddOneOutLoss(temperature=v),
     lambda v: RSALoss("soft_spearman", regularization_strength=v), lambda v: PaperSchedule(alpha=v),

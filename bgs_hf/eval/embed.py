@@ -98,6 +98,10 @@ def embed_paths(
 
     cache = _as_cache(cache)
     policy = model.frame_policy
+    # the model's own device (a GPU after a GPU run): clips are decoded on the CPU
+    params = getattr(model, "parameters", None)
+    weight = next(iter(params()), None) if callable(params) else None
+    device = weight.device if weight is not None else None
     was_training = model.training
     model.eval()
     emb, lay = [], []
@@ -110,6 +114,8 @@ def embed_paths(
                     x = load_clip(p, policy, cache)
                     batch.append(transform(x, start + k) if transform is not None else x)
                 x = torch.stack(batch)
+                if device is not None:
+                    x = x.to(device)
                 emb.append(model(x).float().cpu().numpy())
                 if layers:
                     lay.append(model.embed_layers(x).float().cpu().numpy())
