@@ -155,3 +155,32 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_main(sys.argv[1:]))
+
+
+def test_a_restarted_checkpoint_folder_is_ready_before_any_rank_writes_into_it(tmp_path, monkeypatch) -> None:
+    """Rank 0 removes a checkpoint folder a killed run left half-written, then every rank writes its RNG state
+    into it: with no barrier between, rank 1's `rng_state_1.pth` could be written before the removal and lost."""
+    from types import SimpleNamespace
+
+    import transformers
+
+    from bgs_hf.training.trainer import INCOMPLETE_MARKER, BGSTrainer
+
+    calls: list[str] = []
+    folder = tmp_path / "checkpoint-4"
+    folder.mkdir()
+    (folder / INCOMPLETE_MARKER).touch()
+    (folder / "rng_state_1.pth").write_bytes(b"stale")
+
+    def parent_save(self, model, trial):
+        calls.append("write" if not (folder / "rng_state_1.pth").exists() else "write-into-stale")
+
+    monkeypatch.setattr(transformers.Trainer, "_save_checkpoint", parent_save)
+    trainer = BGSTrainer.__new__(BGSTrainer)  # only what _save_checkpoint reads
+    trainer.__dict__.update(
+        _get_output_dir=lambda trial: str(tmp_path), state=SimpleNamespace(global_step=4),
+        args=SimpleNamespace(should_save=True),
+        accelerator=SimpleNamespace(wait_for_everyone=lambda: calls.append("barrier")))
+    trainer._save_checkpoint(None, None)
+    assert calls[:2] == ["barrier", "write"], calls  # the folder is made afresh before any rank writes into it
+    assert not (folder / INCOMPLETE_MARKER).exists()

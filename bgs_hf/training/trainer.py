@@ -330,6 +330,7 @@ class BGSTrainer(Trainer):
                 shutil.rmtree(folder)
             folder.mkdir(parents=True, exist_ok=True)
             marker.touch()
+        self.accelerator.wait_for_everyone()  # no rank writes its RNG state into a folder rank 0 is still removing
         super()._save_checkpoint(model, trial)
         self.accelerator.wait_for_everyone()  # every rank's RNG state is written before the folder counts as done
         if self.args.should_save:
