@@ -119,3 +119,18 @@ def test_a_processor_that_does_not_normalise_like_the_foreground_model_is_refuse
     (folder / "preprocessor_config.json").write_text(json.dumps({**proc, "do_normalize": False}))
     with pytest.raises(BGSInputError, match="normalises with mean .* but the model undoes pixel_mean"):
         get_backbone_spec(str(folder))
+
+
+def test_saving_a_run_of_a_bundled_backbone_draws_no_loading_bar(tmp_path, capfd):
+    """Each checkpoint save reloads the bundled base to write ``base/``: transformers' "Loading weights" bar then
+    broke into the training bar once an epoch in `make demo`."""
+    from transformers.utils import logging as hf_logging
+
+    from bgs_hf.models.loading import write_bgs_files
+
+    model = build_embedder("bgs-tiny-conv3d-fg")
+    capfd.readouterr()
+    write_bgs_files(model, tmp_path / "ckpt", lora=None, save_head=False)
+    assert "Loading weights" not in capfd.readouterr().err
+    assert (tmp_path / "ckpt" / "base" / "model.safetensors").is_file()
+    assert hf_logging.is_progress_bar_enabled() and hf_logging.set_tqdm_hook(None) is None  # nothing left changed

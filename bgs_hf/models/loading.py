@@ -66,6 +66,22 @@ def write_base(backbone: torch.nn.Module, folder: Path) -> None:
     save_file(_clean_backbone_state(backbone), str(folder / "model.safetensors"), metadata={"format": "pt"})
 
 
+def _load_quietly(spec: Any) -> torch.nn.Module:
+    """The base, loaded without transformers' "Loading weights" bar: every checkpoint save reloads it, and the bar
+    broke into the training bar once an epoch. (A tqdm hook, restored after: the global progress-bar switch would
+    also turn huggingface_hub's bars back on for a user who had turned them off.)"""
+    from transformers.utils import logging as hf_logging
+
+    set_hook = getattr(hf_logging, "set_tqdm_hook", None)
+    if set_hook is None:  # an older transformers: the bar stays
+        return spec.load_backbone()
+    previous = set_hook(lambda factory, args, kwargs: factory(*args, **{**kwargs, "disable": True}))
+    try:
+        return spec.load_backbone()
+    finally:
+        set_hook(previous)
+
+
 def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
                     save_head: bool, save_backbone: bool = False) -> Path:
     """Write ``bgs_config.json`` (+ ``base/``, the un-trained base, for offline bases; + ``head.safetensors``
@@ -78,7 +94,7 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
         base_folder = BASE_DIR
         # base/ is the base the run started from (the "pretrained" row), whatever training changed in the
         # backbone: all of it (no LoRA), or its biases (LoRA with bias="all"/"lora_only", kept in the adapter)
-        write_base(spec.load_backbone(), out / BASE_DIR)
+        write_base(_load_quietly(spec), out / BASE_DIR)
     if save_backbone:
         save_file(_clean_backbone_state(embedder.backbone), str(out / BACKBONE_FILE), metadata={"format": "pt"})
     if save_head and embedder.head is not None:
