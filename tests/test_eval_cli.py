@@ -391,3 +391,55 @@ def test_evaluating_again_into_a_report_folder_replaces_the_earlier_report_only(
     assert "layers.png" not in left and "probes.png" not in left and "attention_3.png" not in left
     assert "notes.txt" in left and (out / "clip_cache" / "kept.bin").is_file()
     assert (out / "evaluation.md").read_text() != "earlier" and "fit.png" in left
+
+
+def test_a_refused_evaluation_keeps_the_earlier_report_in_its_folder(tiny_sets, tmp_path):
+    """The earlier evaluation's files were removed before the models were resolved: a rerun into the same --report
+    folder with a mistyped backbone (or a control trained on the test clips) was refused in one line and had
+    deleted the earlier evaluation.json, figures and test embeddings on its way."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    out = tmp_path / "ev"
+    out.mkdir()
+    for name in ("evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"):
+        (out / name).write_text("earlier")
+    with pytest.raises(BGSInputError):
+        run_suite(data_dir, str(tmp_path / "no-such-backbone"), None, out_dir=out, analyses=("fit",), n_boot=5,
+                  seed=0)
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(
+        ["evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"])
+
+
+def test_embedding_sends_the_clips_to_the_models_device(monkeypatch):
+    """A model on a GPU (``train_bgs(...).model`` after a GPU run, passed to ``run_suite`` or ``embed_clips``) got
+    the decoded clips on the CPU: "Expected all tensors to be on the same device" at the first batch. The ``meta``
+    device stands in for a GPU here: the batch must arrive on the device of the model's weights."""
+    from types import SimpleNamespace
+
+    import torch
+
+    import bgs_hf.video
+    from bgs_hf.eval.embed import embed_paths
+
+    class OnDevice(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(2, device="meta"))
+            self.frame_policy = SimpleNamespace(num_frames=2)
+            self.seen: list[str] = []
+
+        def forward(self, x):
+            self.seen.append(x.device.type)
+            return torch.zeros(len(x), 3)
+
+        def embed_layers(self, x):
+            self.seen.append(x.device.type)
+            return torch.zeros(2, len(x), 4)
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache: torch.zeros(2, 3, 4, 4))
+    model = OnDevice()
+    emb, lay = embed_paths(model, ["a.mp4", "b.mp4", "c.mp4"], batch_size=2, layers=True, progress=False)
+    assert emb.shape == (3, 3) and lay.shape == (2, 3, 4)
+    assert model.seen == ["meta"] * 4

@@ -838,3 +838,62 @@ def test_a_model_object_as_backbone_says_to_save_it_first(tmp_path):
         build_embedder(model)
     model.save_pretrained(tmp_path / "clip")
     assert build_embedder(str(tmp_path / "clip"))(torch.zeros(1, 8, 3, 32, 32)).shape == (1, 128)
+
+
+def test_a_cached_hub_backbone_offline_loads_from_the_cache_without_retries(hub_cache, tmp_path, monkeypatch, caplog):
+    """Offline (no DNS) without ``HF_HUB_OFFLINE``, a Hub backbone cached earlier was announced as "using the cached
+    copy" and then every later lookup (its commit, config, processor files, weights) went to the network anyway:
+    about 50 "Retrying in 8s" warnings and 70 s before the cached model loaded."""
+    import logging
+    import socket
+    import time
+
+    import huggingface_hub.constants as hub_constants
+
+    torch.manual_seed(0)
+    transformers.VideoMAEModel(transformers.VideoMAEConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32,
+        patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(tmp_path / "repo")
+    hub_cache("org/videomae-offline", tmp_path / "repo")
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)  # not declared offline: the network is just down
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+
+    def no_dns(*_a, **_kw):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    slept: list[float] = []
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(time, "sleep", slept.append)  # huggingface_hub's retry back-off, made instant and counted
+    with caplog.at_level(logging.WARNING):
+        model = build_embedder("org/videomae-offline")
+    assert model.spec.revision == "0" * 40
+    assert not slept, f"{len(slept)} retries of a Hub request"
+    assert not [r for r in caplog.records if "thrown while requesting" in r.getMessage()]
+    assert "cannot be reached; using the cached copy" in caplog.text
+
+
+def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monkeypatch):
+    """``HF_ENDPOINT=http://mirror`` reached through ``HTTP_PROXY`` (the proxy resolves the mirror's name, this
+    machine cannot): only the https proxy variables were looked at, so the local DNS failure made every uncached
+    backbone "not in the local Hugging Face cache and hf-mirror.internal cannot be reached"."""
+    import socket
+
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models.registry import _hub_unreachable
+
+    def no_dns(*_a, **_kw):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "http://hf-mirror.internal")
+    assert _hub_unreachable() == "hf-mirror.internal"  # no proxy: the name must resolve here
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    assert _hub_unreachable() is None
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")  # an http proxy does not carry https
+    assert _hub_unreachable() == "huggingface.co"

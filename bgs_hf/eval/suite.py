@@ -237,7 +237,6 @@ def run_suite(
         data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _clear_earlier_report(out)
     if cache is None:
         cache = out / "clip_cache"
     models: dict[str, Any] = {"pretrained": resolve_model(pretrained_model)}
@@ -284,6 +283,8 @@ def run_suite(
     def test_emb(name: str) -> np.ndarray:
         return _sub(emb[name], items if name in main else test.items, test.items)
 
+    # only now, with every input checked and the clips embedded: a refused or interrupted rerun keeps the earlier one
+    _clear_earlier_report(out)
     # Test-clip embeddings of every model, for plots and later comparisons without re-embedding.
     np.savez(out / TEST_EMBEDDINGS_NAME, items=test.items, **{n: test_emb(n) for n in models})
 

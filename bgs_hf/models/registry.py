@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from urllib.request import getproxies
 
 import numpy as np
 import torch
@@ -276,12 +277,14 @@ class BackboneSpec:
             location = self.path if self.path is not None else self.name
             # mismatched shapes are ignored here only so that we, not transformers' multi-line report, say what is
             # wrong; either way the model is refused below
-            pin = {"revision": self.revision} if self.path is None and self.revision else {}
+            hub: dict[str, Any] = {"revision": self.revision} if self.path is None and self.revision else {}
+            if self.path is None and _hub_unreachable() is not None:  # the cached weights, without retries
+                hub["local_files_only"] = True
             with _LoadReportFilter() as held:
                 try:
                     model, info = cls.from_pretrained(location, config=self.config,
                                                       trust_remote_code=self.trust_remote_code, use_safetensors=True,
-                                                      output_loading_info=True, ignore_mismatched_sizes=True, **pin)
+                                                      output_loading_info=True, ignore_mismatched_sizes=True, **hub)
                 except BaseException:
                     held.release()  # transformers' error points at its report
                     raise
@@ -387,24 +390,25 @@ def _read_local_processor(folder: Path) -> dict[str, Any] | None:
     return None
 
 
-def _hub_commit(repo_id: str) -> str | None:
+def _hub_commit(repo_id: str, *, local_files_only: bool = False) -> str | None:
     """The commit ``main`` of a Hub repo points at now (from the cached or downloaded config.json's snapshot)."""
     from huggingface_hub import hf_hub_download
     from transformers.utils.hub import extract_commit_hash
 
     try:
-        return extract_commit_hash(hf_hub_download(repo_id, "config.json"), None)
+        return extract_commit_hash(hf_hub_download(repo_id, "config.json", local_files_only=local_files_only), None)
     except Exception:  # noqa: BLE001 - the config itself was just read: an unpinned spec is the fallback
         logger.warning("%s: cannot tell which Hub commit this is; a saved run will reload the newest one", repo_id)
         return None
 
 
-def _read_hub_processor(repo_id: str, revision: str | None) -> dict[str, Any] | None:
+def _read_hub_processor(repo_id: str, revision: str | None, *, local_files_only: bool = False) -> dict[str, Any] | None:
     from huggingface_hub import hf_hub_download
 
     for fname in PROCESSOR_FILES:
         try:
-            return json.loads(Path(hf_hub_download(repo_id, fname, revision=revision)).read_text())
+            return json.loads(Path(hf_hub_download(repo_id, fname, revision=revision,
+                                                   local_files_only=local_files_only)).read_text())
         except Exception:  # noqa: BLE001 - missing file or offline: try the next, then fall back
             continue
     return None
@@ -493,9 +497,11 @@ def _hub_unreachable() -> str | None:
 
     if constants.HF_HUB_OFFLINE:
         return None
-    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+    url = urlparse(constants.ENDPOINT)
+    proxies = getproxies()  # the *_proxy variables, as the Hub client reads them
+    if proxies.get(url.scheme or "https") or proxies.get("all"):  # (an ``http://`` mirror goes by HTTP_PROXY)
         return None  # the proxy resolves the host: a local DNS failure says nothing about reaching the Hub
-    host = urlparse(constants.ENDPOINT).hostname or constants.ENDPOINT
+    host = url.hostname or constants.ENDPOINT
     try:
         socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
     except OSError:
@@ -548,10 +554,13 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         logger.warning("%s: %s cannot be reached; using the cached copy (HF_HUB_OFFLINE=1 skips the network)",
                        name, unreachable)
     family = _detect_family(str(raw.model_type), name)
-    revision = _hub_commit(name)
+    cached = unreachable is not None  # every further lookup from the cache too: each one retried for 23 s
+    revision = _hub_commit(name, local_files_only=cached)
     pin = {"revision": revision} if revision else {}
-    config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code, **pin)
-    spec = _spec(family, name, "hub", config, _read_hub_processor(name, revision), None, trust_remote_code)
+    config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code,
+                                                   local_files_only=cached, **pin)
+    spec = _spec(family, name, "hub", config, _read_hub_processor(name, revision, local_files_only=cached), None,
+                 trust_remote_code)
     spec.revision = revision
     return spec
 
