@@ -818,8 +818,8 @@ def test_a_hub_name_offline_is_one_line_at_once(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
-    with pytest.raises(BGSInputError, match=r"'facebook/vjepa2-vitl-fpc64-256' is not in the local Hugging Face "
-                                            r"cache and huggingface\.co cannot be reached") as err:
+    with pytest.raises(BGSInputError, match=r"'facebook/vjepa2-vitl-fpc64-256' is not a folder here, not in the "
+                                            r"local Hugging Face cache, and huggingface\.co cannot be reached") as err:
         build_embedder("facebook/vjepa2-vitl-fpc64-256")
     assert "\n" not in str(err.value)
     assert not [r for r in caplog.records if "Retrying" in r.getMessage()]  # no network attempt, so no retries

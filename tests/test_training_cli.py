@@ -283,3 +283,30 @@ def test_info_lines_come_from_the_main_process_only(entry):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
         assert proc.returncode == 0, proc.stderr
         assert ("info line" in proc.stderr) is shown and "warning line" in proc.stderr
+
+
+def test_a_second_sigterm_kills_a_cleanup_that_hangs(tmp_path):
+    """The first SIGTERM runs the command's cleanup (as Ctrl-C does); a cleanup that hangs (a barrier whose peers are
+    gone) must not make the process immune: a second SIGTERM ended nothing, only SIGKILL did."""
+    import os
+    import signal
+    import time
+
+    started, flag = tmp_path / "command-started", tmp_path / "cleanup-started"
+    code = ("import time, pathlib; from bgs_hf.cli.main import run_guarded\n"
+            "def command():\n"
+            f"    try:\n        pathlib.Path({str(started)!r}).touch(); time.sleep(60)\n"
+            f"    finally:\n        pathlib.Path({str(flag)!r}).touch(); time.sleep(60)\n"
+            "run_guarded(command)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.time() + 120
+    while not started.exists():  # the handler is in place once the command runs
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    while not flag.exists():
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == -signal.SIGTERM

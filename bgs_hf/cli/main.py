@@ -89,22 +89,24 @@ class Terminated(KeyboardInterrupt):
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM (``kill``, ``timeout``, a batch scheduler, torchrun stopping ranks) ended the process where it stood:
-    no ``finally`` ran, so half-built folders stayed for good. Inside this block it raises :class:`Terminated` in
-    this process once; forked workers (render pool, DataLoader) still die at once, as before."""
-    owner, raised = os.getpid(), []
+    no ``finally`` ran, so half-built folders stayed for good. Inside this block the first SIGTERM raises
+    :class:`Terminated` in this process; a second one kills it as before (a cleanup that hangs, e.g. on a barrier
+    whose peers are gone, is not waited for). Forked workers (render pool, DataLoader) still die at once."""
+    owner = os.getpid()
 
     def on_sigterm(signum: int, frame: object) -> None:
-        if os.getpid() != owner:  # a forked child inherited this handler: keep the default behaviour
-            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM (or a forked child's first) kills at once
+        if os.getpid() != owner:  # a forked child inherited this handler
             os.kill(os.getpid(), signum)
             return
-        if not raised:  # a second SIGTERM must not cut the cleanup the first one started
-            raised.append(signum)
-            raise Terminated
+        raise Terminated
 
     try:
         previous = signal.signal(signal.SIGTERM, on_sigterm)
+        installed = True
     except ValueError:  # not the main thread: signals cannot be handled here
+        installed = False
+    if not installed:
         yield
         return
     try:

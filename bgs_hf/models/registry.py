@@ -542,9 +542,9 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     except Exception as err:  # noqa: BLE001 - offline, unknown repo, gated: one clear line
         if unreachable is not None:
             raise BGSInputError(
-                f"backbone {name!r} is not in the local Hugging Face cache and {unreachable} cannot be reached "
-                f"(offline?): download it where there is network (`hf download {name}`) and copy the cache, or pass "
-                "a local folder written by save_pretrained"
+                f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
+                f"cannot be reached (offline?): download it where there is network (`hf download {name}`) and copy "
+                "the cache, or pass a local folder written by save_pretrained"
                 + ("" if "/" in name else f"; known names: {list_families()}")) from None
         raise BGSInputError(
             f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
