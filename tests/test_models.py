@@ -872,6 +872,16 @@ def test_a_cached_hub_backbone_offline_loads_from_the_cache_without_retries(hub_
     assert not slept, f"{len(slept)} retries of a Hub request"
     assert not [r for r in caplog.records if "thrown while requesting" in r.getMessage()]
     assert "cannot be reached; using the cached copy" in caplog.text
+    # a run saved on that base reloads from the cache the same way (its config lookup retried too)
+    from bgs_hf.models import load_model
+
+    model.save_pretrained(str(tmp_path / "run"))
+    cfg_path = tmp_path / "run" / "bgs_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["backbone"]["revision"] = None  # recorded without a commit (no cache hit by hash): "main" is looked up
+    cfg_path.write_text(json.dumps(cfg))
+    load_model(str(tmp_path / "run"))
+    assert not slept, f"{len(slept)} retries of a Hub request reloading the run"
 
 
 def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monkeypatch):
