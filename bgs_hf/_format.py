@@ -4,7 +4,6 @@ collapsed model), and the form of a Hub licence id."""
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 
@@ -24,11 +23,34 @@ def fmt_ci(ci: Any) -> str:
     return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
+#: The licence ids the Hub accepts in a card's ``license`` (https://huggingface.co/docs/hub/repositories-licenses);
+#: it refuses a README with any other value ("license" must be one of [...]). ``other`` + ``license_name`` covers the rest.
+HUB_LICENSES: frozenset[str] = frozenset({
+    "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
+    "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause",
+    "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0",
+    "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0",
+    "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0",
+    "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0", "epl-1.0", "epl-2.0",
+    "etalab-2.0", "eupl-1.1", "eupl-1.2", "agpl-3.0", "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1",
+    "lgpl-3.0", "isc", "h-research", "intel-research", "lppl-1.3c", "ms-pl", "apple-ascl", "apple-amlr", "mpl-2.0",
+    "odc-by", "odbl", "openrail++", "osl-3.0", "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib", "pddl",
+    "lgpl-lr", "deepfloyd-if-license", "fair-noncommercial-research-license", "llama2", "llama3", "llama3.1",
+    "llama3.2", "llama3.3", "llama4", "gemma", "unknown", "other",
+})
+
+
 def hub_license_id(license: str) -> str:
-    """A Hub licence id: lower case (the Hub refuses ``MIT`` and ``Apache-2.0``, accepts ``mit``, ``apache-2.0``)."""
+    """A Hub licence id: lower case (the Hub refuses ``MIT`` and ``Apache-2.0``, accepts ``mit``, ``apache-2.0``) and
+    one of :data:`HUB_LICENSES` (it refuses ``apache``, ``cc-by``, ``apache2`` too, but only at upload)."""
     from bgs_hf.errors import BGSInputError
 
     lid = license.strip().lower()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.+\-]*", lid):
-        raise BGSInputError(f"--license {license!r} is not a Hub licence id (e.g. apache-2.0, mit, cc-by-4.0, other)")
+    if lid not in HUB_LICENSES:
+        # versions of the family named (cc-by: cc-by-4.0, not cc-by-sa-4.0), newest first
+        family = [x for x in HUB_LICENSES if x.startswith(lid + "-") and "-" not in x[len(lid) + 1:]]
+        close = sorted(family, reverse=True)[:3]
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise BGSInputError(f"--license {license!r} is not a Hub licence id ({hint}e.g. apache-2.0, mit, cc-by-4.0; "
+                            "a licence the Hub does not list: `other`, named on the card)")
     return lid

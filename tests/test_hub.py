@@ -516,6 +516,39 @@ def test_hub_refusals_and_bad_licence_ids_are_one_line(tmp_path: Path, monkeypat
     assert not (tmp_path / "bad").exists()  # staged aside: a failure leaves nothing to block a retry
 
 
+def test_a_licence_id_the_hub_does_not_list_is_refused_before_anything_is_staged(
+        tmp_path: Path, monkeypatch, tiny_run: Path) -> None:
+    """`--license apache` / `cc-by` / `apache2` passed the lower-case check and were staged into the card; the Hub
+    refuses any licence outside its list ("license" must be one of [...]), so the upload failed after staging."""
+    import functools
+
+    import huggingface_hub
+
+    from bgs_hf.data.hub import DatasetCardInfo, with_declared_license
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    for bad in ("apache", "cc-by", "apache2", "gpl3"):
+        with pytest.raises(BGSInputError, match=rf"--license {bad!r} is not a Hub licence id"):
+            push_run(tiny_run, REPO, local_dir=tmp_path / bad, license=bad)
+        assert not (tmp_path / bad).exists()
+        with pytest.raises(BGSInputError, match="not a Hub licence id"):
+            with_declared_license(DatasetCardInfo(), bad)
+    for good in ("cc-by-nc-4.0", "Apache-2.0", "other", "llama3.1"):
+        push_run(tiny_run, REPO, local_dir=tmp_path / f"ok-{good}", license=good)
+        assert f"license: {good.lower()}" in (tmp_path / f"ok-{good}" / "README.md").read_text()
+    # the fake Hub refuses such a card as the real one does, so an upload test cannot pass on it
+    (tmp_path / "card").mkdir()
+    (tmp_path / "card" / "README.md").write_text("---\nlicense: apache\n---\n# x\n")
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        with pytest.raises(BGSInputError, match="Invalid metadata in README.md"):
+            upload_folder(tmp_path / "card", "me/x", token="hf_fake")
+        upload_folder(tmp_path / "ok-cc-by-nc-4.0", "me/y", token="hf_fake")
+
+
 def test_card_architecture_row_names_interpolated_frames_and_the_base_commit() -> None:
     """A TimeSformer run at 16 frames on the 8-frame checkpoint says so on its card, with the base's commit."""
     from bgs_hf.hub.card import _backbone

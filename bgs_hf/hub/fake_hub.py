@@ -48,14 +48,20 @@ class _State:
 
 
 def _validate_card(content: str, repo_type: str) -> str | None:
-    """What the Hub checks on README.md: YAML front matter that parses into the repo type's card data."""
+    """What the Hub checks on README.md: YAML front matter that parses into the repo type's card data, with a
+    ``license`` from the Hub's list."""
     from huggingface_hub import DatasetCard, ModelCard, SpaceCard
 
     card_cls = {"model": ModelCard, "dataset": DatasetCard, "space": SpaceCard}.get(repo_type, ModelCard)
+    from bgs_hf._format import HUB_LICENSES
+
     try:
-        card_cls(content)
+        card = card_cls(content)
     except Exception as err:  # the real Hub answers 400 with a message; so do we
         return f"{type(err).__name__}: {err}"
+    license = card.data.to_dict().get("license")
+    if license is not None and license not in HUB_LICENSES:  # the Hub checks the licence against its list
+        return f'Invalid metadata in README.md. "license" must be one of the Hub licence ids, got {license!r}'
     return None
 
 
