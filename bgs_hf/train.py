@@ -26,22 +26,46 @@ def build_parser(argv: list[str] | None = None) -> Any:
     (adapted to the flags in ``argv``, see ``training_defaults``)."""
     from transformers import HfArgumentParser, TrainingArguments
 
+    from bgs_hf.cli._parser import EXIT_STATUS, DefaultsHelpFormatter, Suggestions, examples
     from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments, flags_in, training_defaults
 
-    parser = HfArgumentParser((DataArguments, ModelArguments, BGSArguments, TrainingArguments),
-                              prog="bgs-hf train", description=__doc__.split("\n\n")[0])
+    class TrainParser(Suggestions, HfArgumentParser):
+        """"did you mean" for a mistyped choice or flag."""
+
+    parser = TrainParser(
+        (DataArguments, ModelArguments, BGSArguments, TrainingArguments), prog="bgs-hf train",
+        # no abbreviations: `training_defaults` reads the flags as typed (an abbreviated --eval_strat no kept the
+        # plateau schedule), and Python 3.11 called each one "ambiguous" between the `_` and `-` spellings anyway
+        allow_abbrev=False,
+        # the full usage is 120 lines: an error such as a missing --data was printed below all of them
+        usage="%(prog)s --data SOURCE [--backbone NAME] [--output-dir DIR] [FLAG ...]   (-h: every flag)",
+        description="Fine-tune a video backbone with BGS: LoRA adapters and a projection head trained on human "
+        "odd-one-out judgments (the same run as `python -m bgs_hf.train` and `accelerate launch -m bgs_hf.train`).",
+        formatter_class=DefaultsHelpFormatter,
+        epilog=examples(
+            "bgs-hf train --data /tmp/ss --backbone bgs-tiny-conv3d-fg --output-dir runs/ss",
+            "bgs-hf train --data /tmp/ss --output-dir runs/ss --learning_rate 2e-3 --num_train_epochs 20 "
+            "--head_dropout 0 --val_fraction 0 --early_stopping_patience 0",
+            "bgs-hf train --data runs/socialshapes --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20",
+            "accelerate launch --num_processes 8 -m bgs_hf.train --data DIR --backbone vjepa2 --output-dir runs/v --bf16",
+        ) + "\n\nEvery flag takes '_' or '-' (--output_dir, --output-dir).\n\n" + EXIT_STATUS)
     parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
     return parser
 
 
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
+    from bgs_hf.cli._parser import unrecognized_message
     from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import TrainConfig
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    unknown = parser.parse_known_args(argv)[1]
+    if unknown:  # "Some specified arguments are not used by the HfArgumentParser: [...]", no suggestion
+        raise BGSInputError(unrecognized_message(parser, unknown))
     try:
-        data, model, bgs, training = build_parser(argv).parse_args_into_dataclasses(args=argv)
+        data, model, bgs, training = parser.parse_args_into_dataclasses(args=argv)
     except ValueError as err:  # unknown flags, or TrainingArguments' own checks: one line, not a traceback
         raise BGSInputError(" ".join(str(err).split())) from None
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)

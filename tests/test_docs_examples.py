@@ -199,3 +199,148 @@ def test_every_module_path_and_name_a_doc_gives_exists(doc):
             if not any((root / "bgs_hf").rglob(bare)):
                 missing.append(bare)
     assert not missing, f"{doc} names what does not exist: {missing}"
+
+
+# ---- the CLI's own help and usage errors (a newcomer's first contact) -------------------------------------------
+
+def _parsers() -> list[tuple[tuple[str, ...], object]]:
+    """``(command path, parser)`` of every ``bgs-hf`` command and sub-command (``train`` excepted: its flags
+    are HfArgumentParser's, checked below)."""
+    import argparse
+
+    from bgs_hf.cli.main import build_parser
+
+    found, todo = [], [((), build_parser())]
+    while todo:
+        path, parser = todo.pop()
+        found.append((path, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo += [((*path, name), sub) for name, sub in action.choices.items() if name != "train"]
+    return found
+
+
+def test_every_command_has_a_description_an_example_and_help_for_every_flag(capsys):
+    import argparse
+    import shlex
+
+    from bgs_hf.cli.main import build_parser
+
+    problems = []
+    for path, parser in _parsers():
+        text = parser.format_help()
+        if path and not parser.description:
+            problems.append(f"bgs-hf {' '.join(path)}: no description")
+        examples = [line.strip() for line in text.splitlines() if line.strip().startswith(f"bgs-hf {' '.join(path)}")]
+        if not examples:
+            problems.append(f"bgs-hf {' '.join(path)}: no example")
+        for example in examples:  # every example parses (its flags exist, its values are accepted)
+            try:
+                build_parser().parse_args(shlex.split(example)[1:])
+            except SystemExit:
+                problems.append(f"example does not parse: {example}: {capsys.readouterr().err.strip()}")
+        problems += [f"bgs-hf {' '.join(path)} {a.option_strings or a.dest}: no help" for a in parser._actions
+                     if not a.help and not isinstance(a, argparse._SubParsersAction)]
+    assert not problems, "\n".join(problems)
+
+
+def test_top_level_help_gives_the_version_and_the_exit_codes(capsys):
+    import bgs_hf
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"bgs-hf {bgs_hf.__version__}"
+    text = " ".join(_help([], capsys).split())
+    for code in ("0", "1", "2", "130", "143"):
+        assert f"\n{code}" in "\n" + "\n".join(line.strip() for line in
+                                               _raw_help([], capsys).splitlines()), f"exit code {code} undocumented"
+    assert "--version" in text
+
+
+def _raw_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["data"], ["baseline"]])
+def test_a_missing_command_prints_help_and_exits_2_like_any_missing_argument(argv, capsys):
+    # `bgs-hf`, `bgs-hf data` printed help and exited 1, the code `data validate` uses for "problems found";
+    # `bgs-hf synth` (a missing OUT) exits 2
+    assert main(argv) == 2
+    assert "usage:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["trian"], "did you mean 'train'?"),
+    (["data", "stast", "x"], "did you mean 'stats'?"),
+    (["baseline", "langauge"], "did you mean 'language'?"),
+    (["synth", "x", "--format", "hbu"], "did you mean 'hub'?"),
+    (["quickstart", "--sed", "1"], "did you mean --seed?"),
+    (["data", "stats", "x", "--n-split", "5", "--jsn", "a.json"], "did you mean --json?"),
+    (["synth", "x", "--output-dir", "y"], "the output folder is the positional OUT"),
+])
+def test_a_mistyped_command_or_flag_suggests_the_closest_one(argv, hint, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert hint in err, err
+    # the usage shown is the mistyped command's, not the top-level one (an unknown flag of `quickstart` showed
+    # `usage: bgs-hf [-h] [-v] COMMAND ...`)
+    assert f"usage: bgs-hf {argv[0]}" in err or argv[0] == "trian", err
+
+
+def test_underscore_spellings_and_output_dir_work_on_every_command():
+    # the README shows train's `--val_fraction 0` and `--output-dir`; the same words on other commands were
+    # "unrecognized arguments"
+    from bgs_hf.cli.main import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["data", "stats", "SRC", "--val_fraction", "0.1", "--n_splits", "5", "--no_png"])
+    assert (args.val_fraction, args.n_splits, args.no_png) == (0.1, 5, True)
+    assert parser.parse_args(["data", "stats", "SRC", "--val-fraction=0.3"]).val_fraction == 0.3
+    assert parser.parse_args(["data", "stats", "SRC", "--val_fraction=0.3"]).val_fraction == 0.3
+    assert parser.parse_args(["data", "stats", "SRC", "--val", "0.4"]).val_fraction == 0.4  # an abbreviation
+    assert parser.parse_args(["quickstart", "--output-dir", "x"]).out == "x"
+    assert parser.parse_args(["quickstart", "--output_dir", "x", "--n_boot", "200"]).n_boot == 200
+    assert str(parser.parse_args(["report", "R", "--output-dir", "x"]).out) == "x"
+
+
+def test_png_and_no_png_together_are_refused(tmp_path, capsys):
+    assert main(["data", "stats", str(tmp_path), "--png", "a.png", "--no-png"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--png" in err and "--no-png" in err, err
+
+
+def test_units_are_stated_where_a_number_has_one(capsys):
+    space = " ".join(_raw_help(["space"], capsys).split())
+    assert "MiB" in space and "seconds" in space
+    assert "side in pixels" in " ".join(_raw_help(["baseline", "pixels"], capsys).split())
+    from bgs_hf.synth import SynthConfig
+
+    synth, config = " ".join(_raw_help(["synth"], capsys).split()), SynthConfig()
+    assert "frame side in pixels" in synth
+    for value in (config.choice_beta, config.lapse, config.param_overlap):  # the defaults the help states
+        assert f"default {value:g})" in synth
+
+
+def test_train_usage_errors_are_short_and_suggest_the_flag(tmp_path, capsys):
+    from bgs_hf.train import build_parser
+    from bgs_hf.train import main as train_main
+
+    # `bgs-hf train` alone printed 127 lines of usage above its one error line
+    with pytest.raises(SystemExit) as exit_info:
+        train_main([])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) <= 3, err
+    assert "--data" in err.strip().splitlines()[-1]
+    assert train_main(["--data", str(tmp_path), "--lerning_rate", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "did you mean --learning_rate?" in err, err
+    # `--out` (quickstart's, report's) was "ambiguous option: --out could match --output_dir, --output-dir"
+    assert train_main(["--data", str(tmp_path), "--out", "x"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "did you mean --output-dir?" in err, err
+    text = build_parser([]).format_help()
+    assert "examples:" in text and "bgs-hf train --data" in text and "143" in text

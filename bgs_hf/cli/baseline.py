@@ -16,6 +16,7 @@ from typing import Any
 
 from bgs_hf._format import fmt
 from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._parser import examples
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -31,9 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("baseline", help="score language or pixel baselines against human judgments",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     bsub = p.add_subparsers(dest="baseline_command", metavar="KIND")
-    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])  # no KIND: a usage error
 
-    lang = bsub.add_parser("language", help="caption embeddings from any sentence-transformers model")
+    lang = bsub.add_parser("language", help="caption embeddings from any sentence-transformers model",
+                           epilog=examples("bgs-hf baseline language --data ../shared/data/garcia-isik-release --json l.json",
+                                           "bgs-hf baseline language --data /tmp/ss --model mpnet --caption mean"))
     _common(lang)
     lang.add_argument("--model", default=None, metavar="NAME_OR_PATH",
                       help="sentence-transformers model id or folder; aliases: minilm-l6 (default, bundled, "
@@ -44,12 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     lang.add_argument("--device", default="cpu", help="torch device for the encoder (cpu)")
     lang.set_defaults(func=run_language)
 
-    pix = bsub.add_parser("pixels", help="raw-pixel appearance and motion features (needs the videos)")
+    pix = bsub.add_parser("pixels", help="raw-pixel appearance and motion features (needs the videos)",
+                          epilog=examples("bgs-hf baseline pixels --data /tmp/ss --json p.json",
+                                          "bgs-hf baseline pixels --data /tmp/ss --frames 16 --size 128 --grid 16"))
     _common(pix)
-    pix.add_argument("--frames", type=int_at_least(1), default=8, help="frames sampled per clip (8)")
-    pix.add_argument("--size", type=int_at_least(1), default=64, help="resize/crop side before pooling (64)")
-    pix.add_argument("--grid", type=int_at_least(1), default=8, help="pooled grid side per frame (8)")
-    pix.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache folder")
+    pix.add_argument("--frames", type=int_at_least(1), default=8, help="frames sampled evenly per clip (8)")
+    pix.add_argument("--size", type=int_at_least(1), default=64, help="side in pixels each frame is resized/cropped to before pooling (64)")
+    pix.add_argument("--grid", type=int_at_least(1), default=8, help="each frame is average-pooled to GRID x GRID cells (8)")
+    pix.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache folder (default: none)")
     pix.set_defaults(func=run_pixels)
 
 

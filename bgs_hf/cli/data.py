@@ -13,22 +13,28 @@ from typing import Any
 
 from bgs_hf._files import require_new_folder
 from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._parser import examples
 from bgs_hf.errors import BGSInputError
 
 
 def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out and seeded splits") -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
-    p.add_argument("--val-fraction", type=float, default=0.2, help="train clips held out as validation (0.2)")
+    p.add_argument("--val-fraction", type=float, default=0.2, help="share of train clips held out as validation (0.2)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help=f"seed of {seeds} (0)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="inspect, validate, export and publish odd-one-out datasets",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=examples("bgs-hf data stats /tmp/ss --json s.json",
+                                       "bgs-hf data validate ../shared/data/garcia-isik-release",
+                                       "bgs-hf data import trials.csv videos/ my-study"))
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
-    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])  # no ACTION: a usage error, like no COMMAND
 
-    s = dsub.add_parser("stats", help="print counts, splits and noise ceilings; write JSON and a PNG")
+    s = dsub.add_parser("stats", help="print counts, splits and noise ceilings; write JSON and a PNG",
+                        epilog=examples("bgs-hf data stats /tmp/ss --json s.json",
+                                        "bgs-hf data stats ../shared/data/garcia-isik-release --no-png --seed 1"))
     # the seed also draws the split-halves, so the ceiling printed for --seed S is the one `quickstart --seed S` reports
     _add_source(s, seeds="the validation carve-out, seeded splits and the noise ceiling's split-halves")
     s.add_argument("--json", type=Path, metavar="FILE", help="write the statistics as JSON")
@@ -38,14 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--n-splits", type=int_at_least(1), default=100, help="split-half resamples for the noise ceiling (100)")
     s.set_defaults(func=run_stats)
 
-    v = dsub.add_parser("validate", help="list every problem in a dataset; exit 1 if there is any")
+    v = dsub.add_parser("validate", help="list every problem in a dataset; exit 1 if there is any",
+                        epilog=examples("bgs-hf data validate ../shared/data/garcia-isik-release", "bgs-hf data validate my-study --no-decode"))
     _add_source(v)
     v.add_argument("--no-decode", action="store_true", help="check that videos exist but do not decode them")
     v.set_defaults(func=run_validate)
 
-    e = dsub.add_parser("export", help="write any source in the Hub layout (parquet configs + card)")
+    e = dsub.add_parser("export", help="write any source in the Hub layout (parquet configs + card)",
+                        epilog=examples("bgs-hf data export ../shared/data/garcia-isik-release /tmp/release-hub",
+                                        "bgs-hf data export /tmp/ss /tmp/ss-hub --pretty-name 'SocialShapes seed 1'"))
     _add_source(e)
-    e.add_argument("out", metavar="OUT", type=Path, help="output folder")
+    e.add_argument("out", metavar="OUT", type=Path, help="output folder (must not exist, or be empty)")
     e.add_argument("--no-card", action="store_true", help="README with the configs only, no dataset card")
     _add_card_flags(e)
     e.set_defaults(func=run_export)
@@ -54,7 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import", help="turn your own CSV of trials (video file names) + a video folder into the Hub layout",
         description="Check every row of a trial-per-row CSV (participant, trial, video1, video2, video3, "
                     "odd_one_out, rt, session; header case, spaces, '-' and '_' are ignored), list every problem, and write OUT in the Hub "
-                    "layout with the videos copied and a seeded train/test split of the clips frozen in it.")
+                    "layout with the videos copied and a seeded train/test split of the clips frozen in it.",
+        epilog=examples("bgs-hf data import trials.csv videos/ my-study",
+                        "bgs-hf data import trials.csv videos/ my-study --rt-ms --skip-incomplete --license cc-by-4.0",
+                        "bgs-hf data import t.csv videos/ my-study --videos-columns left,middle,right --odd choice"))
     i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
     i.add_argument("videos", metavar="VIDEOS", type=Path,
                    help="folder the CSV's video names are relative to (sub-folders allowed)")
@@ -70,12 +82,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--session", default="session", metavar="COL", help="session column, optional (session)")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
-    i.add_argument("--test-fraction", type=float, default=0.2, help="clips drawn into the test split (0.2)")
+    i.add_argument("--test-fraction", type=float, default=0.2, help="share of clips drawn into the test split (0.2)")
     i.add_argument("--split-seed", type=int_at_least(0), default=0, help="seed of the train/test draw (0)")
     _add_card_flags(i)
     i.set_defaults(func=run_import)
 
-    u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo")
+    u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo",
+                        epilog=examples("bgs-hf data push my-study --repo-id you/my-study --local-dir /tmp/staged",
+                                        "bgs-hf data push my-study --repo-id you/my-study --private"))
     _add_source(u)
     u.add_argument("--repo-id", required=True, help="target dataset repo, e.g. user/social-ooo")
     u.add_argument("--private", action="store_true", help="create the repo as private")
@@ -145,7 +159,9 @@ def run_stats(args: argparse.Namespace) -> int:
     from bgs_hf.data.stats import data_stats, format_stats
     from bgs_hf.viz.matrices import figure_suffixes
 
-    if args.png is not None and not args.no_png and args.png.suffix.lower() not in figure_suffixes():
+    if args.png is not None and args.no_png:  # the plot was silently not written
+        raise BGSInputError("--png FILE and --no-png contradict each other: give one of them")
+    if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
     data = _load(args)

@@ -6,7 +6,6 @@ function, so ``bgs-hf --help`` answers instantly.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import logging
 import os
@@ -15,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 #: (module under bgs_hf.cli, one-line help). Order is the order in --help.
@@ -32,12 +32,21 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> CLIParser:
+    from bgs_hf import __version__
+
+    parser = CLIParser(
         prog="bgs-hf",
         description="Behavioral Geometric Supervision: align video models with human odd-one-out judgments.",
+        epilog=examples("bgs-hf quickstart --out runs/demo", "bgs-hf synth /tmp/ss --seed 1",
+                        "bgs-hf train --data /tmp/ss --output-dir runs/ss",
+                        "bgs-hf evaluate --data /tmp/ss --model runs/ss --report runs/ss/eval")
+        + "\n\n`bgs-hf COMMAND --help` describes each command; flags take '-' or '_' (--val-fraction, "
+          "--val_fraction).\nWithout a COMMAND, bgs-hf prints this help and exits 2.\n\n" + EXIT_STATUS,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the bgs-hf version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -47,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    parser.finish()
     return parser
 
 
@@ -73,11 +83,11 @@ def configure_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_command_line(argv)
     configure_logging(args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 1
+        return 2  # a missing COMMAND is a usage error, like any missing argument (1 means a check failed)
     return run_guarded(lambda: args.func(args))
 
 

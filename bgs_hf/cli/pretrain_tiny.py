@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._parser import examples
 
 ARCHS = ("conv3d-fg", "conv3d", "videomae")
 #: Registry name of the backbone each --arch builds (the card's title).
@@ -52,8 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(never benchmark seeds): --arch conv3d-fg is contrastive learning on the foreground stream of "
         "bgs-tiny-conv3d-fg, --arch conv3d masked foreground prediction of bgs-tiny-conv3d, --arch videomae "
         "masked video autoencoding of bgs-tiny-videomae. The defaults reproduce the bundled weights.",
+        epilog=examples("bgs-hf pretrain-tiny /tmp/tiny",
+                        "bgs-hf pretrain-tiny /tmp/tiny-vmae --arch videomae",
+                        "bgs-hf pretrain-tiny /tmp/smoke --steps 20 --corpus-clips 64 --probe-clips 0"),
     )
-    p.add_argument("out", help="output folder (config.json, model.safetensors, README.md, ...)")
+    p.add_argument("out", metavar="OUT", help="output folder (config.json, model.safetensors, README.md, ...)")
     p.add_argument("--arch", choices=ARCHS, default=ARCHS[0],
                    help="which bundled backbone: " + ", ".join(f"{a} ({BACKBONE_NAMES[a]})" for a in ARCHS)
                    + f"; default {ARCHS[0]}")
@@ -66,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int_at_least(1), default=None, help=f"torch CPU threads (default {d.num_threads})")
     p.add_argument(
         "--probe-clips", type=probe_clips, default=PROBE_CLIPS,
-        help=f"held-out clips for the linear probe in the card (0 = skip, else at least {MIN_PROBE_CLIPS})"
+        help=f"held-out clips for the linear probe in the card (default {PROBE_CLIPS}; 0 = skip, else at least "
+        f"{MIN_PROBE_CLIPS})"
     )
     p.add_argument(
         "--set",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from bgs_hf.cli._parser import examples
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -14,14 +16,16 @@ def register(sub: argparse._SubParsersAction) -> None:
             ".eval_results/*.yaml, then upload them. The token is read the usual way (HF_TOKEN or "
             "`hf auth login`) and never printed."
         ),
+        epilog=examples("bgs-hf push runs/ss --repo-id you/bgs-ss --local-dir /tmp/staged",
+                        "bgs-hf push runs/ss --repo-id you/bgs-ss --private"),
     )
-    p.add_argument("run_dir", help="training run folder (holds bgs_config.json and metrics.json)")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="training run folder (holds bgs_config.json and metrics.json)")
     p.add_argument("--repo-id", required=True, help="target model repo, USER/NAME")
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument(
         "--local-dir",
-        default=None,
-        help="write exactly the folder that would be uploaded here; upload nothing",
+        default=None, metavar="DIR",
+        help="write exactly the folder that would be uploaded here; upload nothing (must not exist, or be empty)",
     )
     p.add_argument(
         "--license", default=None, help="licence id for the card (default: apache-2.0 for a SocialShapes run on a "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._parser import examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,9 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "quickstart",
         help="run the main demo on the bundled SocialShapes benchmark",
         description="Generate (or reuse) SocialShapes, report the noise ceiling, score pixel, caption and "
-        "pretrained baselines, fine-tune the default backbone with BGS, and write report.json/report.md/PNGs.",
+        "pretrained baselines, fine-tune the default backbone with BGS, and write report.json/report.md/PNGs. "
+        "Offline; about 10 min on 2 CPU cores (make demo runs it).",
+        epilog=examples("bgs-hf quickstart --out runs/demo",
+                        "bgs-hf quickstart --out runs/fast --fast --seed 1",
+                        "bgs-hf quickstart --out runs/release --data ../shared/data/garcia-isik-release"),
     )
-    p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
+    p.add_argument("--out", "--output-dir", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="benchmark, split and training seed (default: 0)")
     p.add_argument("--clips", type=int_at_least(10), default=None,
                    help="SocialShapes clips (default: 250; not with --data)")
@@ -22,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d-fg; "
                    "bgs-tiny-conv3d and bgs-tiny-videomae are the other bundled ones)")
     p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes")
-    p.add_argument("--n-boot", type=int_at_least(100), default=1000, help="bootstrap resamples for CIs (at least 100)")
+    p.add_argument("--n-boot", type=int_at_least(100), default=1000, help="bootstrap resamples for CIs (default: 1000; at least 100)")
     p.add_argument("--fast", action="store_true", help="headline table only: skip the further analyses")
     p.set_defaults(func=run)
 

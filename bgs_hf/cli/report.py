@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bgs_hf.cli._parser import examples
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="markdown + HTML report of one or more evaluated runs, side by side",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=examples("bgs-hf report runs/demo/eval --out reports/demo",
+                                       "bgs-hf report runs/a/eval runs/b/eval --out reports/ --title 'a vs b'"))
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders with evaluation.json (or the JSON files)")
-    p.add_argument("--out", type=Path, default=Path("report"), help="output folder (default: ./report)")
-    p.add_argument("--title", default="bgs-hf evaluation report", help="report title")
+    p.add_argument("--out", "--output-dir", type=Path, default=Path("report"), help="output folder (default: ./report)")
+    p.add_argument("--title", default="bgs-hf evaluation report", help="report title (default: bgs-hf evaluation report)")
     p.set_defaults(func=run)
 
 

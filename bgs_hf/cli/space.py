@@ -6,12 +6,17 @@ import argparse
 from pathlib import Path
 
 from bgs_hf.cli._args import int_between
+from bgs_hf.cli._parser import examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "space",
         help="run the Gradio Space comparing pretrained and BGS-aligned similarities (or publish it)",
+        description="Serve (locally) or publish (--push) the Gradio Space in which anyone uploads or picks three "
+        "clips and sees how the pretrained and the BGS-aligned model judge the odd one out.",
+        epilog=examples("bgs-hf space --model runs/ss", "bgs-hf space --model runs/ss --port 0 --split test",
+                        "bgs-hf space --model you/bgs-ss --push --repo-id you/bgs-demo --local-dir /tmp/space"),
     )
     p.add_argument("--model", required=True, help="BGS run folder or Hub repo id of a pushed adapter")
     p.add_argument("--data", default=None, help="catalogue dataset folder (default: generated SocialShapes)")
@@ -21,14 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     p.add_argument("--port", type=int_between(0, 65535), default=7860, help="local port (7860; 0 = any free)")
-    p.add_argument("--max-upload-mb", type=float, default=20.0)
-    p.add_argument("--max-duration-s", type=float, default=30.0)
+    p.add_argument("--max-upload-mb", type=float, default=20.0, metavar="MIB",
+                   help="largest video a visitor may upload, in MiB (default 20)")
+    p.add_argument("--max-duration-s", type=float, default=30.0, metavar="SECONDS",
+                   help="longest video a visitor may upload, in seconds (default 30)")
     p.add_argument("--push", action="store_true", help="stage/upload the Space folder instead of running it")
     p.add_argument("--repo-id", default=None, help="Space repo USER/NAME (with --push)")
     p.add_argument(
         "--local-dir", default=None, help="with --push: write the Space folder here, upload nothing"
     )
-    p.add_argument("--private", action="store_true")
+    p.add_argument("--private", action="store_true", help="with --push: create the Space repo as private")
     p.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from bgs_hf._files import require_new_folder
 from bgs_hf.cli._args import float_between, int_at_least
+from bgs_hf.cli._parser import examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,9 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="generate the SocialShapes synthetic benchmark (videos, simulated judgments, ratings, captions)",
         description="Render SocialShapes clips and simulate odd-one-out observers calibrated to the Garcia & "
         "Isik release. Output: the release's file layout (or the Hub layout with --format hub).",
+        epilog=examples("bgs-hf synth /tmp/ss --seed 1", "bgs-hf synth /tmp/ss_hub --format hub --clips 100",
+                        "bgs-hf synth /tmp/ss_abs --abstract"),
     )
-    p.add_argument("out", help="output folder")
-    p.add_argument("--clips", type=int, default=None, help="number of clips (default 250; not with --abstract)")
+    p.add_argument("out", metavar="OUT", help="output folder (must not exist, or be empty)")
+    p.add_argument("--clips", type=int, default=None, help="number of clips, at least 10 (default 250; not with --abstract)")
     p.add_argument(
         "--seed", type=int_at_least(0), default=0, help="seed; the same seed gives the same benchmark (default 0)"
     )
@@ -25,14 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--abstract", action="store_true", help="write the PHASE-like abstract OOD set instead")
     p.add_argument("--frames", type=int_at_least(1), default=None, help="frames per clip (default 16)")
-    p.add_argument("--size", type=int, default=None, help="frame side in px, even (default 64)")
+    p.add_argument("--size", type=int, default=None, help="frame side in pixels, even, at least 16 (default 64)")
     p.add_argument("--workers", type=int_at_least(1), default=None, help="render processes (default 2)")
     p.add_argument(
-        "--beta", type=float_between(0.0), default=None, help="observer consistency (softmax inverse temperature)"
+        "--beta", type=float_between(0.0), default=None, help="observer consistency (softmax inverse temperature; default 3)"
     )
-    p.add_argument("--lapse", type=float_between(0.0, 1.0), default=None, help="observer random-guess rate")
+    p.add_argument("--lapse", type=float_between(0.0, 1.0), default=None, help="observer random-guess rate, 0..1 (default 0.1)")
     p.add_argument(
-        "--overlap", type=float_between(0.0, 1.0), default=None, help="how much interaction types share parameter ranges (0..1)"
+        "--overlap", type=float_between(0.0, 1.0), default=None, help="how much interaction types share parameter ranges, 0..1 (default 0.25)"
     )
     p.set_defaults(func=run)
 

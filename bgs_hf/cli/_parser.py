@@ -1,0 +1,144 @@
+"""The parser class of every ``bgs-hf`` command: "did you mean" for a mistyped command, choice or flag (argparse
+before 3.14 only lists the choices), the ``_`` spelling of every ``--dashed-flag`` (``bgs-hf train`` takes both,
+and the README shows ``--val_fraction``), abbreviations that are not "ambiguous" between two spellings of one
+flag, and help text whose examples keep their lines."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+#: The exit statuses of every command (``bgs-hf --help`` and ``bgs-hf train --help`` print this).
+EXIT_STATUS = """exit status:
+  0    success
+  1    a check failed (`data validate` found problems) or training diverged (NaN/inf loss)
+  2    bad input or usage: one `error:` line naming the flag, file or row
+  130  interrupted (Ctrl-C), after cleaning up
+  143  terminated (SIGTERM), after cleaning up"""
+
+
+def examples(*commands: str) -> str:
+    """An ``epilog`` listing example command lines, printed as written."""
+    return "examples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Text with line breaks (module docstrings, examples, exit codes) is printed as written; a one-paragraph
+    description is wrapped to the terminal as usual."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text.strip():
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """:class:`HelpFormatter` that appends ``(default: ...)`` to each flag (HfArgumentParser's style)."""
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a typo most likely meant, or None."""
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> str:
+    """``unrecognized arguments: --sed 1 (did you mean --seed?)`` for ``parser``'s flags."""
+    known = parser._option_string_actions
+    dashed = {s.replace("_", "-") for s in known if s.startswith("--")}
+    positionals = {a.dest for a in parser._actions if not a.option_strings}
+    hints = []
+    for token in extras:
+        if not token.startswith("-"):
+            continue
+        name = token.split("=", 1)[0]
+        if name.replace("_", "-") in ("--out", "--output", "--output-dir", "-o") and "out" in positionals:
+            hints.append(f"the output folder is the positional OUT: {parser.prog} ... OUT")
+        elif name.replace("_", "-") in ("--out", "--output") and "--output-dir" in dashed:
+            hints.append(f"did you mean {'--output_dir' if '_' in name else '--output-dir'}?")
+        elif (match := closest(name.replace("_", "-"), dashed)) is not None:
+            underscored = "--" + match[2:].replace("-", "_")  # in the spelling the user typed, where it exists
+            shown = underscored if ("_" in name and underscored in known) or match not in known else match
+            hints.append(f"did you mean {shown}?")
+    return f"unrecognized arguments: {' '.join(extras)}" + (f" ({'; '.join(hints)})" if hints else "")
+
+
+class Suggestions:
+    """Mixin for an ``argparse.ArgumentParser`` (``bgs-hf``'s, and ``bgs-hf train``'s HfArgumentParser): a
+    mistyped choice gets "did you mean", and an abbreviation of a flag spelled two ways is not "ambiguous"."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and value not in action.choices:
+            names = [str(c) for c in action.choices]
+            match = closest(str(value), names)
+            if match is not None:
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r} (did you mean {match!r}? choose "
+                                                     f"from {', '.join(names)})")
+        super()._check_value(action, value)  # type: ignore[misc]
+
+    def _get_option_tuples(self, option_string: str) -> list[Any]:
+        # an abbreviation matching both spellings of one flag (--val -> --val-fraction, --val_fraction) is not
+        # ambiguous (Python 3.11 said so, and stopped)
+        seen: set[int] = set()
+        unique = []
+        for option in super()._get_option_tuples(option_string):  # type: ignore[misc]
+            if id(option[0]) not in seen:
+                seen.add(id(option[0]))
+                unique.append(option)
+        return unique
+
+
+class CLIParser(Suggestions, argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` with suggestions, ``_`` flag spellings and example-friendly help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("formatter_class") in (None, argparse.HelpFormatter, argparse.RawDescriptionHelpFormatter):
+            kwargs["formatter_class"] = HelpFormatter
+        super().__init__(*args, **kwargs)
+
+    def finish(self) -> None:
+        """Once every command is registered: a command without a description gets its one-line listing as one
+        (``bgs-hf data stats -h`` had no description), and every ``--dashed-flag`` its ``--underscore_spelling``
+        (accepted, not shown in the help), here and in every sub-command."""
+        for parser in walk(self):
+            for sub in parser._actions:
+                if isinstance(sub, argparse._SubParsersAction):
+                    for listed in sub._choices_actions:
+                        command = sub.choices.get(listed.dest)
+                        if command is not None and not command.description and listed.help:
+                            command.description = listed.help[0].upper() + listed.help[1:] + "."
+            for action in list(parser._actions):
+                for option in list(action.option_strings):
+                    alias = "--" + option[2:].replace("-", "_")
+                    if option.startswith("--") and alias not in parser._option_string_actions:
+                        parser._option_string_actions[alias] = action
+
+    def selected(self, namespace: argparse.Namespace) -> argparse.ArgumentParser:
+        """The innermost (sub-)command parser that parsed ``namespace``."""
+        parser: argparse.ArgumentParser = self
+        while True:
+            sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+            name = getattr(namespace, sub.dest, None) if sub is not None else None
+            if sub is None or name not in sub.choices:
+                return parser
+            parser = sub.choices[name]
+
+    def parse_command_line(self, argv: list[str] | None) -> argparse.Namespace:
+        """``parse_args``, but an unknown flag is reported by the command it was given to, with a suggestion
+        (argparse reported it with the top-level usage)."""
+        namespace, extras = self.parse_known_args(argv)
+        if extras:
+            parser = self.selected(namespace)
+            parser.error(unrecognized_message(parser, extras))
+        return namespace
+
+
+def walk(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and every sub-command parser below it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to the same parser
+                yield from walk(sub)
