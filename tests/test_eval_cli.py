@@ -443,3 +443,11 @@ def test_embedding_sends_the_clips_to_the_models_device(monkeypatch):
     emb, lay = embed_paths(model, ["a.mp4", "b.mp4", "c.mp4"], batch_size=2, layers=True, progress=False)
     assert emb.shape == (3, 3) and lay.shape == (2, 3, 4)
     assert model.seen == ["meta"] * 4
+
+
+def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):
+    """``--analyses fit,layerz`` was refused only after the data (and, for a run, the splits) had loaded."""
+    rc = main(["evaluate", "--data", str(tmp_path / "not-loaded"), "--model", "tiny-random-videomae",
+               "--analyses", "fit,layerz"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "unknown analyses ['layerz']" in err and "not-loaded" not in err

@@ -61,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError
-    from bgs_hf.eval.suite import default_seed, pretrained_of, run_suite
+    from bgs_hf.eval.suite import check_analyses, default_seed, pretrained_of, run_suite
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
+    check_analyses(analyses)
     for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
         if value < 1:
             raise BGSInputError(f"{flag} must be >= 1, got {value}")

@@ -181,6 +181,13 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
     return str(path)
 
 
+def check_analyses(analyses: Sequence[str]) -> None:
+    """One line for a name that is not an analysis (``bgs-hf evaluate`` checks it before loading anything)."""
+    unknown = set(analyses) - set(ANALYSES)
+    if unknown:
+        raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
+
+
 def _clear_earlier_report(out: Path) -> None:
     """Remove an earlier evaluation's files from ``out`` (a rerun with fewer analyses, or after an interrupted one,
     left its figures beside the new evaluation.json); the user's own files and the clip cache stay."""
@@ -224,9 +231,7 @@ def run_suite(
     from bgs_hf.metrics.fit import split_items
     from bgs_hf.training.api import _json_safe, recorded_splits
 
-    unknown = set(analyses) - set(ANALYSES)
-    if unknown:
-        raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
+    check_analyses(analyses)
     t_start = time.perf_counter()
     seed = default_seed(finetuned_model, seed)
     if not hasattr(data, "triplets"):
