@@ -295,7 +295,8 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     ax.set_xticks(range(len(keys)), [MODEL_LABELS[k] for k in keys], fontsize=8, rotation=12)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("test R² (signed Spearman²)")
-    ax.set_title(f"Agreement with human odd-one-out judgments ({report['data']})", fontsize=9)
+    whose = "simulated observers'" if report.get("simulated_observers") else "human"
+    ax.set_title(f"Agreement with {whose} odd-one-out judgments ({report['data']})", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -406,6 +407,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     report: dict[str, Any] = {
         "data": data.name,
         "data_dir": str(data_dir),
+        # who cast the votes: a SocialShapes instance ships its ground truth, its observers are simulated
+        "simulated_observers": bool(data.meta.get("ground_truth")),
         "seed": cfg.seed,
         "backbone": cfg.backbone,
         "recipe": cfg.recipe,
@@ -432,12 +435,12 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     test_emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
     order = _cluster_order(np.nan_to_num(test.human.p[np.ix_(items, items)], nan=0.5))
     # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel
-    mats = {"humans (p_ij; grey: pair in no test judgment)": test.human.p[np.ix_(items, items)],
+    mats = {f"{judges(report)} (p_ij; grey: pair in no test judgment)": test.human.p[np.ix_(items, items)],
             "pretrained": cosine_similarity_matrix(test_emb["pretrained"]),
             "BGS fine-tuned": cosine_similarity_matrix(test_emb["bgs"])}
     plot_similarity_matrices({k: _percentile_ranks(v)[np.ix_(order, order)] for k, v in mats.items()},
                              out / "similarity_matrices.png", vmin=0.0, vmax=1.0, label="percentile rank",
-                             title=f"Test clips ({len(items)}), ordered by clustering the human matrix; "
+                             title=f"Test clips ({len(items)}), ordered by clustering the {judges(report)}' matrix; "
                                    "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")
     timings["total_s"] = time.perf_counter() - t_start
     report["timings_s"] = timings
@@ -500,21 +503,29 @@ def _resamples(report: dict[str, Any]) -> str:
     return f" ({n_boot} resamples)" if n_boot else ""
 
 
+def judges(report: dict[str, Any]) -> str:
+    """Who cast the report's judgments: "simulated observers" on SocialShapes, else "humans"."""
+    return "simulated observers" if report.get("simulated_observers") else "humans"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """``report.md``: the headline table, the figures, and a pointer to the full analyses report."""
+    simulated = bool(report.get("simulated_observers"))
     lines = [
         f"# bgs-hf quickstart: {report['data']} (seed {report['seed']})",
         "",
         f"Backbone `{report['backbone']}`, recipe `{report['recipe']}`. Test split: {report['n_test_clips']} clips, "
         f"{report['n_test_judgments']} judgments, {report['n_test_pairs']} observed pairs. R² is the signed squared "
-        "Spearman correlation between model similarity and human p_ij over the observed pairs; model CIs are 95% "
+        f"Spearman correlation between model similarity and {'the simulated observers' if simulated else 'human'} "
+        "p_ij over the observed pairs; model CIs are 95% "
         f"bootstraps over clips{_resamples(report)}. Noise ceiling: the Spearman correlation between the p_ij of two "
         "random halves of the participants, corrected to the whole group (Spearman-Brown) and squared keeping its "
         "sign, averaged over 100 random split-halves; its interval is the 2.5-97.5% range over those splits (their "
         "spread, not a CI). % of ceiling = R² / ceiling. Accuracies are over the "
         f"{report['n_test_judgments']} test judgments and ties count as wrong: 3-way, the model's most similar pair "
-        "is the pair the person kept (chance 1/3); 2-way, the paper's anchor test, each kept clip as anchor must be "
-        "closer to the other kept clip than to the odd one (chance 1/2).",
+        f"is the pair the {'observer' if simulated else 'person'} kept (chance 1/3); 2-way, the paper's anchor test, "
+        "each kept clip as anchor must be closer to the other kept clip than to the odd one (chance 1/2)."
+        + (" The judgments are SocialShapes' simulated observers, not people." if simulated else ""),
         "",
         format_table(report),
         "",

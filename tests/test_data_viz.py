@@ -77,3 +77,60 @@ def test_a_bar_without_an_interval_gets_no_error_bar(tmp_path, monkeypatch):
     (bars,) = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
     caps = np.concatenate([line.get_xydata() for line in bars.errorbar.lines[1]])
     assert np.isfinite(caps).all(axis=1).sum() == 2  # the R² bar's two caps, none over the accuracy bar
+
+
+# Okabe & Ito (2008), the palette that stays distinct under the common colour-vision deficiencies
+_OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"}
+
+
+def _capture_figures(monkeypatch):
+    from matplotlib.figure import Figure
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    return drawn
+
+
+def test_model_colours_are_colour_blind_safe_and_layers_name_the_split(tmp_path, monkeypatch):
+    """fit.png and layers.png used matplotlib's default cycle: four models drew tab10 green next to tab10 red
+    (indistinguishable with deuteranopia) and layers.png gave each *line* its own colour, so one model was blue
+    on train and orange on the scored split; its legend said "scored split", not which split, and no axis said
+    "layer"."""
+    from matplotlib.colors import to_hex
+
+    from bgs_hf.eval.suite import _plot_bars, _plot_layers
+
+    drawn = _capture_figures(monkeypatch)
+    fits = {m: {"R²": 0.1 * k, "3-way acc": 0.4} for k, m in enumerate(["pretrained", "bgs", "language-distilled",
+                                                                         "language"])}
+    _plot_bars(fits, tmp_path / "fit.png", ylabel="y", title="t")
+    (ax,) = drawn[-1].axes
+    colours = {to_hex(p.get_facecolor()) for p in ax.patches if p.get_height() != 0}
+    assert len(colours) == 4 and colours <= _OKABE_ITO, colours
+
+    rows = [{"layer": "layer 1", "select_r2": 0.1, "test_r2": 0.05}, {"layer": "output", "select_r2": 0.3,
+                                                                      "test_r2": 0.08}]
+    layers = {m: {"layers": rows, "chosen_on": "train", "chosen": "output"} for m in ("pretrained", "bgs")}
+    _plot_layers(layers, tmp_path / "layers.png", split="test")
+    (ax,) = drawn[-1].axes
+    by_model: dict[str, set[str]] = {}
+    for line in ax.get_lines():
+        by_model.setdefault(line.get_label().split(" (")[0], set()).add(to_hex(line.get_color()))
+    assert set(by_model) == {"pretrained", "bgs"}
+    assert all(len(c) == 1 for c in by_model.values()) and set.union(*by_model.values()) <= _OKABE_ITO
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "bgs (test)" in legend and "bgs (train)" in legend and not any("scored split" in t for t in legend)
+    assert ax.get_xlabel() == "layer" and "Spearman" in ax.get_ylabel()
+
+
+def test_a_bar_group_with_no_value_says_not_scored(tmp_path, monkeypatch):
+    """motion.png left the single-frame slot empty (every model's embeddings tied, so it was not scored) with no
+    word on the figure: it read as R² = 0."""
+    from bgs_hf.eval.suite import _plot_bars
+
+    drawn = _capture_figures(monkeypatch)
+    motion = {m: {"original": 0.08, "shuffled": 0.01, "single-frame": float("nan")} for m in ("pretrained", "bgs")}
+    _plot_bars(motion, tmp_path / "motion.png", ylabel="R² (test)", title="Motion controls")
+    (ax,) = drawn[-1].axes
+    notes = [t for t in ax.texts if "not scored" in t.get_text()]
+    assert len(notes) == 1 and notes[0].get_position()[0] == pytest.approx(2.0)

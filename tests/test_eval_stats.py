@@ -505,3 +505,19 @@ def test_variance_partition_names_each_unique_part_after_its_own_model():
     swapped = variance_partition(y, language, video)
     assert (swapped["video_unique"], swapped["language_unique"]) == (pytest.approx(1 / 6, abs=1e-9),
                                                                      pytest.approx(4 / 6, abs=1e-9))
+
+
+def test_the_paired_table_names_each_statistic_as_the_fit_table_does(tmp_path):
+    """evaluation.md's paired-bootstrap table printed the JSON keys (r2, ooo_acc_3way, ooo_acc_2way) in its
+    statistic column, next to a fit table whose columns say R², 3-way acc and 2-way acc."""
+    from bgs_hf.eval.report import build_sections, render
+
+    diff = {"diff": 0.05, "ci": [0.01, 0.1], "p_value": 0.01}
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
+           "fit": {"bgs": {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3,
+                           "rsa_pearson": 0.3, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}},
+           "paired": {"bgs - pretrained": {"r2": diff, "ooo_acc_3way": diff, "ooo_acc_2way": diff}}}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    for name in ("R²", "3-way acc", "2-way acc"):
+        assert f"| bgs - pretrained | {name} | 0.050 |" in md
+    assert "ooo_acc" not in md and "| r2 |" not in md and "ooo_acc" not in page

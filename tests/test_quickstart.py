@@ -151,7 +151,7 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
     for png in ("r2_vs_ceiling.png", "similarity_matrices.png"):
         assert (tmp_path / "demo" / png).stat().st_size > 1000
     # the human panel's unobserved pairs are grey (NaN off the diagonal), and its title says what grey means
-    ((human_title, human),) = [(k, v) for k, v in panels.items() if k.startswith("humans")]
+    ((human_title, human),) = [(k, v) for k, v in panels.items() if k.startswith("simulated observers")]
     assert np.isnan(human[~np.eye(len(human), dtype=bool)]).any() and "grey: pair in no test judgment" in human_title
     assert "noise ceiling" in format_table(report)
     assert "| model |" in (tmp_path / "demo" / "report.md").read_text()
@@ -356,3 +356,17 @@ def test_the_report_says_what_the_ceiling_and_the_accuracies_are() -> None:
     assert "1000 resamples" in md and "ties count as wrong" in md
     assert "348 test judgments" in md and "chance 1/3" in md and "chance 1/2" in md
 
+
+
+def test_the_demo_report_calls_simulated_judgments_simulated() -> None:
+    """On SocialShapes (the demo's data) report.md spoke of "human p_ij" and "the pair the person kept", and the
+    bar chart of "human odd-one-out judgments": the judgments come from simulated observers (as the Space says)."""
+    from bgs_hf.quickstart import judges, render_markdown
+
+    base = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 348,
+            "n_test_pairs": 589, "timings_s": {"total_s": 60.0}, "config": {"suite": True, "n_boot": 1000}}
+    simulated = render_markdown({**base, "simulated_observers": True})
+    assert "human" not in simulated.lower() and "person" not in simulated
+    assert "simulated observers" in simulated and judges({"simulated_observers": True}) == "simulated observers"
+    people = render_markdown({**base, "simulated_observers": False})
+    assert "human p_ij" in people and "the pair the person kept" in people and judges({}) == "humans"

@@ -39,6 +39,10 @@ def _p(x: Any) -> str:
     return fmt(x, ".3g")
 
 
+# the JSON keys of a fit, as the fit table's columns name them (the paired table printed the keys)
+_STAT_NAMES = {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way acc"}
+
+
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
     multi = len(runs) > 1
     rows = []
@@ -82,7 +86,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                     f"{ref['caption']} caption(s) with {ref['model']}.*")
                    for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
-                         lambda r: [[c, s, _f(v["diff"]), _f(v["ci"]), _p(v["p_value"])]
+                         lambda r: [[c, _STAT_NAMES.get(s, s), _f(v["diff"]), _f(v["ci"]), _p(v["p_value"])]
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
         if pt[2]:
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]

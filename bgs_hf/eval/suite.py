@@ -127,7 +127,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     a reference line over that group alone (the noise ceiling belongs to R², chance to an accuracy), dashed with an
     ``(lo, hi)`` band behind it, dotted without.
     """
-    from bgs_hf.viz.figure import ci_error_bars, subplots
+    from bgs_hf.viz.figure import ci_error_bars, model_colour, subplots
 
     models = list(groups)
     cats = sorted({c for g in groups.values() for c in g}, key=lambda c: list(next(iter(groups.values()))).index(c)
@@ -139,7 +139,10 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
         vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
         err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
         ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=m, yerr=err, capsize=2,
-               error_kw={"lw": 0.8})
+               error_kw={"lw": 0.8}, color=model_colour(k))
+    for i, c in enumerate(cats):  # an empty slot read as a value of 0
+        if not any(np.isfinite(groups[m].get(c, np.nan)) for m in models):
+            ax.text(x[i], 0, "not scored", ha="center", va="bottom", fontsize=7, color="0.3")
     for c, (label, value, band) in (refs or {}).items():
         if c not in cats:
             continue
@@ -162,17 +165,21 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     return str(path)
 
 
-def _plot_layers(layers: dict[str, dict[str, Any]], path: Path) -> str:
-    from bgs_hf.viz.figure import subplots
+def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = "scored split") -> str:
+    """One colour per model; dashed: the split the layer is chosen on, solid: ``split`` (the scored one)."""
+    from bgs_hf.viz.figure import model_colour, subplots
 
     fig, ax = subplots(figsize=(4.6, 3.0))
-    for name, res in layers.items():
+    for k, (name, res) in enumerate(layers.items()):
         rows = res["layers"]
         xs = np.arange(len(rows))
-        ax.plot(xs, [r["select_r2"] for r in rows], "--", marker="o", ms=3, label=f"{name} ({res['chosen_on']})")
-        ax.plot(xs, [r["test_r2"] for r in rows], "-", marker="o", ms=3, label=f"{name} (scored split)")
+        ax.plot(xs, [r["select_r2"] for r in rows], "--", marker="o", ms=3, color=model_colour(k),
+                label=f"{name} ({res['chosen_on']})")
+        ax.plot(xs, [r["test_r2"] for r in rows], "-", marker="o", ms=3, color=model_colour(k),
+                label=f"{name} ({split})")
         ax.set_xticks(xs, [r["layer"] for r in rows], fontsize=6, rotation=30)
-    ax.set_ylabel("R²", fontsize=8)
+    ax.set_xlabel("layer", fontsize=8)
+    ax.set_ylabel("R² (signed Spearman²)", fontsize=8)
     chosen_on = sorted({res["chosen_on"] for res in layers.values()})
     ax.set_title(f"Layer-wise fit (layer chosen on {'/'.join(chosen_on)})", fontsize=9)
     ax.legend(fontsize=6, frameon=False)
@@ -341,7 +348,7 @@ def run_suite(
             select = SplitHumans.build(data, chosen_on, ceiling=False)
             res["layers"] = {n: layerwise_fit(lay[n], emb[n], data, items, select, test, chosen_on=chosen_on,
                                               n_boot=n_boot, seed=seed) for n in lay}
-            res["figures"]["layers"] = _plot_layers(res["layers"], out / "layers.png")
+            res["figures"]["layers"] = _plot_layers(res["layers"], out / "layers.png", split=split)
         else:
             res["layers"] = {"skipped": "no validation or training judgments to choose a layer"}
         res["timings_s"]["layers"] = time.perf_counter() - t0

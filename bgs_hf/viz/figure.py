@@ -10,6 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+# Okabe & Ito (2008): distinct under the common colour-vision deficiencies (matplotlib's default cycle puts its
+# green next to its red). One colour per model, in this order, in every figure that tells models apart by colour.
+MODEL_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+                                  "#000000")
+
+
+def model_colour(index: int) -> str:
+    """The colour-blind-safe colour of the ``index``-th model (cycles past eight)."""
+    return MODEL_COLOURS[index % len(MODEL_COLOURS)]
+
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
              dpi: float | None = None, squeeze: bool = True, **kwargs: Any) -> tuple[Any, Any]:
