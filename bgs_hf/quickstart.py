@@ -511,12 +511,13 @@ def judges(report: dict[str, Any]) -> str:
 def render_markdown(report: dict[str, Any]) -> str:
     """``report.md``: the headline table, the figures, and a pointer to the full analyses report."""
     simulated = bool(report.get("simulated_observers"))
+    whose = "the simulated observers'" if simulated else "human"
     lines = [
         f"# bgs-hf quickstart: {report['data']} (seed {report['seed']})",
         "",
         f"Backbone `{report['backbone']}`, recipe `{report['recipe']}`. Test split: {report['n_test_clips']} clips, "
         f"{report['n_test_judgments']} judgments, {report['n_test_pairs']} observed pairs. R² is the signed squared "
-        f"Spearman correlation between model similarity and {'the simulated observers' if simulated else 'human'} "
+        f"Spearman correlation between model similarity and {whose} "
         "p_ij over the observed pairs; model CIs are 95% "
         f"bootstraps over clips{_resamples(report)}. Noise ceiling: the Spearman correlation between the p_ij of two "
         "random halves of the participants, corrected to the whole group (Spearman-Brown) and squared keeping its "

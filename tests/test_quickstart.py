@@ -367,6 +367,6 @@ def test_the_demo_report_calls_simulated_judgments_simulated() -> None:
             "n_test_pairs": 589, "timings_s": {"total_s": 60.0}, "config": {"suite": True, "n_boot": 1000}}
     simulated = render_markdown({**base, "simulated_observers": True})
     assert "human" not in simulated.lower() and "person" not in simulated
-    assert "simulated observers" in simulated and judges({"simulated_observers": True}) == "simulated observers"
+    assert "the simulated observers' p_ij" in simulated and judges({"simulated_observers": True}) == "simulated observers"
     people = render_markdown({**base, "simulated_observers": False})
     assert "human p_ij" in people and "the pair the person kept" in people and judges({}) == "humans"
