@@ -407,8 +407,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     report: dict[str, Any] = {
         "data": data.name,
         "data_dir": str(data_dir),
-        # who cast the votes: a SocialShapes instance ships its ground truth, its observers are simulated
-        "simulated_observers": bool(data.meta.get("ground_truth")),
+        "simulated_observers": data.simulated_observers,
         "seed": cfg.seed,
         "backbone": cfg.backbone,
         "recipe": cfg.recipe,
@@ -505,7 +504,9 @@ def _resamples(report: dict[str, Any]) -> str:
 
 def judges(report: dict[str, Any]) -> str:
     """Who cast the report's judgments: "simulated observers" on SocialShapes, else "humans"."""
-    return "simulated observers" if report.get("simulated_observers") else "humans"
+    from bgs_hf.data.container import judges_name
+
+    return judges_name(bool(report.get("simulated_observers")))
 
 
 def render_markdown(report: dict[str, Any]) -> str:

@@ -44,6 +44,11 @@ class TripletArrays:
         return self.idx[np.arange(len(self)), self.odd.astype(np.int64)]
 
 
+def judges_name(simulated: bool) -> str:
+    """Who cast the judgments, as reports and the Space name them."""
+    return "simulated observers" if simulated else "humans"
+
+
 @dataclass
 class OddOneOutData:
     """Clips, judgments and clip-level splits held together (see docs/CONTRACTS.md)."""
@@ -63,6 +68,12 @@ class OddOneOutData:
     @property
     def clip_ids(self) -> list[str]:
         return list(self.clips["clip_id"])
+
+    @property
+    def simulated_observers(self) -> bool:
+        """Whether the judgments come from simulated observers (a SocialShapes instance ships its ground truth),
+        not people: reports and the Space must not call them human."""
+        return bool(self.meta.get("ground_truth"))
 
     # ------------------------------------------------------------------ arrays
     def _arrays(self) -> dict[str, np.ndarray]:

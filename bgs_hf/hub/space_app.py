@@ -117,7 +117,9 @@ class Catalogue:
     @property
     def judges(self) -> str:
         """Who cast the votes, as the page names them."""
-        return "simulated observers" if self.simulated else "humans"
+        from bgs_hf.data.container import judges_name
+
+        return judges_name(self.simulated)
 
     def __len__(self) -> int:
         return len(self.clip_ids)
@@ -173,7 +175,7 @@ class Catalogue:
         paths = [Path(videos[g]) for g in chosen]
         thumbs = _thumbnails(paths, config)
         return cls(Path(str(source)).name or "catalogue", [ids[g] for g in chosen], paths, thumbs, votes,
-                   simulated=bool(data.meta.get("ground_truth")))
+                   simulated=data.simulated_observers)
 
 
 def _thumbnails(paths: list[Path], config: SpaceConfig) -> np.ndarray:
