@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 PAPER_URL = "https://arxiv.org/abs/2510.01502"
+#: The authors' public release of the human judgments (no licence stated; the videos are not in it).
+RELEASE_URL = "https://github.com/garciakathy/similarity-judgments-finetuning"
 CITATION = """@article{garcia2025bgs,
   title   = {Behavioral Geometric Supervision Aligns Video Foundation Models with Human Social Perception},
   author  = {Garcia, Kathy and Isik, Leyla},

@@ -597,3 +597,26 @@ def test_a_declared_licence_is_a_hub_licence_id(release, tmp_path, capsys):
     assert "license: mit" in (tmp_path / "mit" / "README.md").read_text()
     assert cli(["data", "export", str(release), str(tmp_path / "bad"), "--license", "MIT License"]) == 2
     assert "not a Hub licence id" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+
+
+def test_every_exported_dataset_card_carries_metadata_the_hub_accepts(release, tmp_path):
+    """`data export --license other` of SocialShapes (or of a Hub folder under its own licence) wrote
+    `license: other` with no `license_name`, which the Hub requires for "other"; every card's `configs` must
+    name files the folder has."""
+    from test_hub import hub_metadata_problems
+
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    ss = generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, config=SynthConfig(size=32, workers=1))
+    mine = write_hub(load(release), tmp_path / "mine", card_info=DatasetCardInfo(pretty_name="Mine", license="mit",
+                                                                                 citation=""))
+    exports = {"release": [release], "release-mit": [release, "--license", "MIT"], "ss": [ss],
+               "ss-other": [ss, "--license", "other"], "mine-other": [mine, "--license", "other"]}
+    for name, (source, *flags) in exports.items():
+        assert cli(["data", "export", str(source), str(tmp_path / "out" / name), *flags]) == 0
+    for folder in [mine, *(tmp_path / "out" / name for name in exports)]:
+        assert hub_metadata_problems((folder / "README.md").read_text(), "dataset", folder) == [], folder.name
+    meta = read_front_matter(tmp_path / "out" / "release" / "README.md")
+    assert meta["license_link"] == "https://github.com/garciakathy/similarity-judgments-finetuning"
+    assert "license_link" not in read_front_matter(tmp_path / "out" / "ss-other" / "README.md")  # not the release's

@@ -344,3 +344,28 @@ def test_train_usage_errors_are_short_and_suggest_the_flag(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "did you mean --output-dir?" in err, err
     text = build_parser([]).format_help()
     assert "examples:" in text and "bgs-hf train --data" in text and "143" in text
+
+
+@pytest.mark.parametrize("asset", ["bgs-tiny-videomae", "bgs-tiny-conv3d", "bgs-tiny-conv3d-fg"])
+def test_the_bundled_backbones_cards_carry_metadata_the_hub_accepts(asset):
+    """The pretrained backbones' cards said `pipeline_tag: video-classification`, but each is a bare encoder
+    (`VideoMAEModel`, `BGSConv3dModel`: no classification head): the Hub filed it under Video Classification and
+    offered a classification pipeline whose labels would come from an untrained head."""
+    import json
+    from pathlib import Path
+
+    import yaml
+    from test_hub import hub_metadata_problems
+
+    from bgs_hf.pretrain.card import render_conv3d_card, render_videomae_card
+
+    folder = Path(__file__).resolve().parents[1] / "bgs_hf" / "assets" / asset
+    log = json.loads((folder / "training_log.json").read_text())
+    probe = json.loads((folder / "probe.json").read_text()) if (folder / "probe.json").is_file() else None
+    render = render_conv3d_card if "widths" in log["config"]["arch"] else render_videomae_card
+    architectures = json.loads((folder / "config.json").read_text())["architectures"]
+    assert all(a.endswith("Model") for a in architectures)  # an encoder: no task head
+    for text in ((folder / "README.md").read_text(), render(log, probe)):
+        assert hub_metadata_problems(text, "model", folder) == []
+        meta = yaml.safe_load(text.split("---\n")[1])
+        assert meta["pipeline_tag"] == "feature-extraction" and meta["license"] == "apache-2.0"

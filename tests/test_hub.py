@@ -134,7 +134,9 @@ def test_eval_results_name_the_hub_dataset_the_run_trained_on(tmp_path: Path) ->
     values = {r.metric_config: r.metric_value for r in data.eval_results}
     for key in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
         assert values[key] == pytest.approx(METRICS["test"][key])  # test split, not val
-    assert {(r.dataset_type, r.dataset_split) for r in data.eval_results} == {("someone/social-ooo", "test")}
+    # the test split is the clips whose stimulus_set is test, inside the judgments config's one Hub split
+    assert {(r.dataset_type, r.dataset_config, r.dataset_split, r.dataset_args["stimulus_set"])
+            for r in data.eval_results} == {("someone/social-ooo", "judgments", "train", "test")}
 
 
 def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
@@ -587,3 +589,199 @@ def test_card_ceiling_row_shows_a_recorded_accuracy_ceiling_as_a_percentage() ->
     card = BGSModelCardData(fit={"r2": 0.1, "ooo_acc_3way": 0.5}, ceiling={"r2": 0.2, "ooo_acc_3way": 0.9})
     model_row, ceiling_row = card.eval_rows()
     assert (model_row.ooo_acc_3way, ceiling_row.ooo_acc_3way) == ("50.0%", "90.0%")
+
+
+# ---------------------------------------------------------------------------------------- Hub metadata (offline)
+#: pipeline tags bgs-hf's cards may carry (https://huggingface.co/tasks): its models are encoders, no task head
+_PIPELINE_TAGS = {"feature-extraction"}
+#: the Hub's rule for ``license_name`` (modelcard.md: "an id for it here, like `my-license-1.0`")
+_LICENSE_NAME = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+#: split names in a dataset card's ``data_files`` (datasets refuses dashes and other symbols)
+_SPLIT_NAME = re.compile(r"^\w+(?:\.\w+)*$")
+_SPACE_COLORS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
+
+
+def hub_metadata_problems(text: str, repo_type: str = "model", folder: Path | None = None) -> list[str]:
+    """What the Hub would object to in a README's YAML, checked offline (``RepoCard.validate`` needs the network):
+    huggingface_hub's typed card data must read it back unchanged, and the rules of the Hub's metadata spec
+    (hub-docs modelcard.md / datasetcard.md, spaces-config-reference) are checked one by one. ``folder``: the repo
+    folder, whose files a dataset card's ``data_files`` must match."""
+    import yaml
+    from huggingface_hub import DatasetCard, ModelCard, SpaceCard
+    from huggingface_hub.repocard_data import eval_results_to_model_index, model_index_to_eval_results
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    from bgs_hf._format import HUB_LICENSES
+
+    def bad_id(value: object) -> bool:
+        try:
+            validate_repo_id(str(value))
+        except HFValidationError:
+            return True
+        return not isinstance(value, str)
+
+    m = re.match(r"^---\n(.*?)\n---\n", text, flags=re.S)
+    if not m:
+        return ["no YAML front matter"]
+    meta = yaml.safe_load(m.group(1)) or {}
+    card_class = {"model": ModelCard, "dataset": DatasetCard, "space": SpaceCard}[repo_type]
+    data = card_class(text).data  # raises on a model-index huggingface_hub cannot read
+    problems = []
+    if data.to_dict() != {k: v for k, v in meta.items() if v is not None}:
+        problems.append(f"card data does not round trip: {data.to_dict()} != {meta}")
+    licenses = meta.get("license")
+    for lic in licenses if isinstance(licenses, list) else [licenses]:
+        if lic is not None and lic not in HUB_LICENSES:
+            problems.append(f"license {lic!r} is not a Hub licence id")
+    if licenses == "other" or (isinstance(licenses, list) and "other" in licenses):
+        if not isinstance(meta.get("license_name"), str) or not _LICENSE_NAME.match(meta["license_name"]):
+            problems.append(f"license: other needs a license_name id, got {meta.get('license_name')!r}")
+    link = meta.get("license_link")
+    if link is not None and not (str(link).startswith("https://") or (folder and (folder / str(link)).is_file())):
+        problems.append(f"license_link {link!r} is neither a URL nor a file of the repo")
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        problems.append(f"tags must be a list of strings: {tags!r}")
+    if repo_type == "model":
+        if "pipeline_tag" in meta and meta["pipeline_tag"] not in _PIPELINE_TAGS:
+            problems.append(f"pipeline_tag {meta['pipeline_tag']!r}")
+        if meta.get("library_name") == "peft" and "peft" not in tags:
+            problems.append("a peft adapter's card should carry the peft tag")
+        if "base_model" in meta and bad_id(meta["base_model"]):
+            problems.append(f"base_model {meta['base_model']!r} is not a Hub repo id (omit it for a local base)")
+        problems += [f"datasets entry {d!r} is not a Hub repo id" for d in meta.get("datasets", []) if bad_id(d)]
+        if not all(isinstance(x, str) for x in meta.get("metrics", [])):
+            problems.append("metrics must be metric ids")
+        if "model-index" in meta:
+            name, results = model_index_to_eval_results(meta["model-index"])
+            if eval_results_to_model_index(name, results) != meta["model-index"]:
+                problems.append("model-index does not round trip through EvalResult")
+            for r in results:
+                if r.dataset_type not in meta.get("datasets", []):
+                    problems.append(f"model-index dataset {r.dataset_type!r} is not in `datasets`")
+                if not isinstance(r.metric_value, (int, float)):
+                    problems.append(f"metric {r.metric_type} value {r.metric_value!r} is not a number")
+    if repo_type == "dataset":
+        configs = meta.get("configs") or []
+        names = [c.get("config_name") for c in configs]
+        if len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+            problems.append(f"config names must be unique strings: {names}")
+        for config in configs:
+            for entry in config.get("data_files") or []:
+                if set(entry) != {"split", "path"} or not _SPLIT_NAME.match(str(entry["split"])):
+                    problems.append(f"config {config.get('config_name')}: data_files entry {entry!r}")
+                    continue
+                for pattern in entry["path"] if isinstance(entry["path"], list) else [entry["path"]]:
+                    if folder is not None and not list(folder.glob(pattern)):
+                        problems.append(f"config {config['config_name']}: {pattern!r} matches no file in the repo")
+    if repo_type == "space":
+        if meta.get("sdk") not in ("gradio", "streamlit", "docker", "static"):
+            problems.append(f"sdk {meta.get('sdk')!r}")
+        problems += [f"{k} {meta.get(k)!r}" for k in ("colorFrom", "colorTo") if meta.get(k) not in _SPACE_COLORS]
+        if len(str(meta.get("short_description", ""))) > 60:
+            problems.append("short_description is longer than 60 characters")
+    return problems
+
+
+@pytest.mark.parametrize("data, license", [
+    ({"source": "ss", "kind": "local", "origin": "socialshapes"}, None),
+    ({"source": "/data/garcia-isik-release", "kind": "local", "origin": "garcia-isik-release"}, None),
+    ({"source": "someone/social-ooo", "kind": "hub", "origin": "garcia-isik-release", "name": "Social OOO"}, None),
+    ({"source": "someone/social-ooo", "kind": "hub", "origin": "other"}, None),
+    ({"source": "ss", "kind": "local", "origin": "socialshapes"}, "other"),
+    ({"source": "/lab/data", "kind": "local", "origin": "other"}, "cc-by-4.0"),
+])
+def test_model_cards_carry_metadata_the_hub_accepts(tmp_path: Path, data: dict, license: str | None) -> None:
+    """Cards with `license: other` carried no `license_name`, which the Hub requires for "other"."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": data}))
+    push_run(run, REPO, local_dir=tmp_path / "out", license=license)
+    text = (tmp_path / "out" / "README.md").read_text()
+    assert hub_metadata_problems(text, "model", tmp_path / "out") == []
+    card = ModelCard(text).data
+    assert card.library_name == "peft" and "base_model" not in card.to_dict()  # tiny-random: no Hub base
+    if card.license == "other":
+        assert card.license_name and card.license_name in text.split("## Data licence")[1] or card.license_link
+    if data["origin"] == "garcia-isik-release":
+        assert card.license_link == "https://github.com/garciakathy/similarity-judgments-finetuning"
+
+
+def test_model_index_names_a_config_and_split_the_published_dataset_declares(tmp_path: Path) -> None:
+    """The model-index said `split: test`, but a dataset bgs-hf publishes has one Hub split, `train`, in each of
+    its `clips` and `judgments` configs; the test split is the clips whose `stimulus_set` is `test`."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.data import load, write_hub
+    from bgs_hf.data.hub import read_front_matter
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+    from bgs_hf.hub import push_run
+
+    published = write_hub(load(write_release(tiny_release_tables(), tmp_path / "rel")), tmp_path / "ds")
+    declared = {(c["config_name"], f["split"]) for c in read_front_matter(published / "README.md")["configs"]
+                for f in c["data_files"]}
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
+    push_run(run, REPO, local_dir=tmp_path / "out")
+    results = ModelCard((tmp_path / "out" / "README.md").read_text()).data.eval_results
+    assert results and {(r.dataset_config, r.dataset_split) for r in results} <= declared
+    assert {(r.dataset_config, r.dataset_split) for r in results} == {("judgments", "train")}
+    assert all(r.dataset_args == {"stimulus_set": "test"} for r in results)  # the clips the numbers come from
+    entries = (tmp_path / "out" / ".eval_results" / "social-ooo.yaml").read_text()
+    assert "task_id: test-r2" in entries  # the clip split still names the task
+
+
+def test_the_space_card_front_matter_is_what_the_hub_accepts(tmp_path: Path) -> None:
+    from bgs_hf.hub.space_app import stage_space
+
+    root = Path(__file__).resolve().parents[1]
+    assert hub_metadata_problems((root / "spaces/bgs-demo/README.md").read_text(), "space") == []
+    stage_space(REPO, tmp_path / "space")
+    text = (tmp_path / "space" / "README.md").read_text()
+    assert hub_metadata_problems(text, "space", tmp_path / "space") == []
+    assert "models:\n- tester/bgs-tiny" in text
+
+
+def test_cards_on_a_hub_base_and_without_an_adapter_carry_metadata_the_hub_accepts() -> None:
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    fit = {"r2": 0.1, "ooo_acc_3way": 0.5}
+    card = BGSModelCardData(model_id=REPO, base_model="MCG-NJU/videomae-base", datasets=["someone/social-ooo"],
+                            fit=fit, license_link="https://huggingface.co/MCG-NJU/videomae-base")
+    text = str(render_model_card(card))
+    assert hub_metadata_problems(text) == []
+    data = ModelCard(text).data
+    assert (data.library_name, data.base_model, data.license, data.license_name) == (
+        "peft", "MCG-NJU/videomae-base", "other", "base-model-and-data-terms")
+    full = BGSModelCardData(model_id=REPO, is_adapter=False, library_name=None, tags=["bgs-hf", "video"], fit=fit,
+                            license="apache-2.0")
+    text = str(render_model_card(full))
+    assert hub_metadata_problems(text) == [] and "library_name" not in text.split("---")[1]
+    assert "license_name" not in text.split("---")[1]  # only with "other"
+
+
+def test_the_fake_hub_refuses_license_other_without_a_name_as_the_hub_does(
+        tmp_path: Path, monkeypatch, tiny_run: Path) -> None:
+    """The fake Hub took `license: other` with no `license_name`, so an upload test passed on a card the Hub
+    refuses; `push --license other` now names it and uploads."""
+    import functools
+
+    import huggingface_hub
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    (tmp_path / "card").mkdir()
+    (tmp_path / "card" / "README.md").write_text("---\nlicense: other\n---\n# x\n")
+    push_run(tiny_run, REPO, local_dir=tmp_path / "other", license="other")
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        with pytest.raises(BGSInputError, match="Invalid metadata in README.md"):
+            upload_folder(tmp_path / "card", "me/x", token="hf_fake")
+        upload_folder(tmp_path / "other", "me/y", token="hf_fake")

@@ -23,7 +23,7 @@ from bgs_hf.data.checks import ROW, Problems, StopChecks, optional_numbers, to_b
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
 from bgs_hf.errors import BGSInputError
-from bgs_hf.paper import CITATION, HUB_CARDS_DIR
+from bgs_hf.paper import CITATION, HUB_CARDS_DIR, RELEASE_URL
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,11 @@ CONFIGS: tuple[str, ...] = ("clips", "judgments")
 TEMPLATE = HUB_CARDS_DIR / "dataset_card.md.j2"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 GARCIA_ISIK_BIBTEX = CITATION
+#: ``license_name`` of the Garcia & Isik release's terms (its repository states no licence)
+RELEASE_LICENSE_NAME = "no-licence-release"
+#: ``license_name`` when a publisher declares ``--license other`` for data whose licence has no name yet (the Hub
+#: requires a name for "other")
+DECLARED_OTHER_NAME = "publisher-terms"
 
 RELEASE_LICENSE_NOTE = (
     "The judgments, ratings and captions come from the public release of Garcia & Isik "
@@ -46,7 +51,9 @@ class DatasetCardInfo:
 
     pretty_name: str | None = None
     license: str = "other"
-    license_name: str | None = "no-licence-release"
+    #: with ``license: other`` only; the release's name links to its repository unless ``license_link`` says where
+    license_name: str | None = RELEASE_LICENSE_NAME
+    license_link: str | None = None
     license_note: str = RELEASE_LICENSE_NOTE
     citation: str = GARCIA_ISIK_BIBTEX
     description: str = (
@@ -70,6 +77,7 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
     # not the release's card text either: its description (social interactions, the paper's instruction) was
     # printed on a lab's own re-published data
     return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
+                           license_link=meta.get("license_link"),
                            license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="",
                            description="Human odd-one-out judgments over short videos: in each trial a participant "
                                        "saw three clips and picked the one that did not fit.")
@@ -80,7 +88,9 @@ def with_declared_license(info: DatasetCardInfo, license_id: str) -> DatasetCard
     from bgs_hf._format import hub_license_id
 
     license_id = hub_license_id(license_id)  # the Hub refuses "MIT" and "MIT License"
-    return replace(info, license=license_id, license_name=None if license_id != "other" else info.license_name,
+    other_name = (info.license_name or DECLARED_OTHER_NAME) if info.license == "other" else DECLARED_OTHER_NAME
+    return replace(info, license=license_id, license_name=other_name if license_id == "other" else None,
+                   license_link=info.license_link if license_id == "other" == info.license else None,
                    license_note=f"Licensed `{license_id}` by the publisher of this dataset.",
                    citation="" if info.citation == GARCIA_ISIK_BIBTEX else info.citation)
 
@@ -381,8 +391,11 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
     info = info or DatasetCardInfo()
     stats = stats or count_stats(data)
     extra: dict[str, Any] = {}
-    if info.license == "other" and info.license_name:
-        extra["license_name"] = info.license_name
+    if info.license == "other":  # the Hub requires a name for "other"; the link where the terms are known
+        extra["license_name"] = info.license_name or DECLARED_OTHER_NAME
+        link = info.license_link or (RELEASE_URL if extra["license_name"] == RELEASE_LICENSE_NAME else None)
+        if link:
+            extra["license_link"] = link
     card_data = DatasetCardData(
         pretty_name=info.pretty_name or data.name,
         license=info.license,

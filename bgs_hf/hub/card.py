@@ -21,7 +21,7 @@ from huggingface_hub.utils import yaml_dump
 from bgs_hf._format import fmt, fmt_ci, hub_license_id
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo
-from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL
+from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ MODEL_CARD_TEMPLATE = CARDS_DIR / "model_card.md.j2"
 #: Keys of the card data that go to the YAML header; everything else only feeds the template.
 YAML_FIELDS: tuple[str, ...] = (
     "license",
+    "license_name",
+    "license_link",
     "library_name",
     "base_model",
     "tags",
@@ -48,6 +50,16 @@ EVAL_METRICS: tuple[tuple[str, str, str], ...] = (
     ("ooo_acc_3way", "accuracy", "Odd-one-out accuracy, 3-way (chance 1/3)"),
     ("ooo_acc_2way", "accuracy", "Odd-one-out accuracy, 2-way anchor test (chance 1/2)"),
 )
+
+#: ``license_name`` of a card whose licence is ``other`` (the Hub requires one for "other"): the adapter's weights are
+#: bound by the terms of its base model and of its training data, which the card's "Data licence" section states.
+OTHER_LICENSE_NAME = "base-model-and-data-terms"
+
+#: Where the model-index points in a dataset ``bgs-hf data push`` publishes (``bgs_hf.data.hub``): the
+#: ``judgments`` config, whose one Hub split ``train`` holds every row. The evaluated split is by clip (the
+#: ``stimulus_set`` column of ``clips``) and goes in the entry's ``args``: ``split: test`` named no split there.
+HUB_EVAL_CONFIG = "judgments"
+HUB_EVAL_SPLIT = "train"
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -96,6 +108,9 @@ class BGSModelCardData(ModelCardData):
     backbone: str = "unknown"
     backbone_info: dict[str, Any] = field(default_factory=dict)
     license: str = "other"
+    #: with ``license: other`` only (the Hub requires a name for it; the link where the terms are known)
+    license_name: str | None = None
+    license_link: str | None = None
     library_name: str = "peft"
     pipeline_tag: str = "feature-extraction"
     tags: list[str] = field(
@@ -134,6 +149,8 @@ class BGSModelCardData(ModelCardData):
     paper_url: str = PAPER_URL
 
     def __post_init__(self) -> None:
+        if self.license == "other" and not self.license_name:
+            self.license_name = OTHER_LICENSE_NAME
         if self.eval_results is None:
             self.eval_results = self.build_eval_results() or None
 
@@ -153,8 +170,10 @@ class BGSModelCardData(ModelCardData):
                     task_type="feature-extraction",
                     task_name="Human similarity alignment (odd-one-out judgments)",
                     dataset_type=self.dataset_id,
-                    dataset_name=self.dataset_name,
-                    dataset_split=self.dataset_split,
+                    dataset_name=f"{self.dataset_name}, {self.dataset_split} clips",
+                    dataset_config=HUB_EVAL_CONFIG,
+                    dataset_split=HUB_EVAL_SPLIT,
+                    dataset_args=_clip_split_args(self.dataset_split),
                     metric_type=metric_type,
                     metric_name=pretty,
                     metric_config=key,
@@ -206,8 +225,11 @@ class BGSModelCardData(ModelCardData):
         return data
 
     def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:
+        other = self.license == "other"
         header: dict[str, Any] = {
             "license": self.license,
+            "license_name": self.license_name if other else None,
+            "license_link": self.license_link if other else None,
             "library_name": self.library_name,
             "base_model": self.base_model,
             "tags": self.tags,
@@ -223,6 +245,13 @@ class BGSModelCardData(ModelCardData):
     @property
     def card_model_name(self) -> str:
         return self.model_name or (self.model_id or "bgs-adapter").split("/")[-1]
+
+
+def _clip_split_args(split: str) -> dict[str, str]:
+    """The model-index ``args`` naming the clips a split's numbers come from: a published dataset stores the
+    train/test split by clip in ``stimulus_set``; any other split (a seeded ``val`` carve-out of train) is named as
+    such."""
+    return {"stimulus_set": split} if split in ("train", "test") else {"clip_split": split}
 
 
 #: Prose per recorded loss term (``get_config_dict()["name"]``), so the card describes what the run used.
@@ -289,6 +318,11 @@ def run_data(info: RunInfo) -> tuple[str, bool]:
     return name, _synthetic(kind)
 
 
+def _is_release(kind: str) -> bool:
+    """The Garcia & Isik release (by recorded origin, or for an older run by name)."""
+    return "garcia" in kind or "release" in kind or "isik" in kind
+
+
 def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
     """(pretty name, Hub dataset ids, licence note) from what the run recorded about its data."""
     data, source, name, kind = _recorded_data(info)
@@ -300,7 +334,7 @@ def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
             "SocialShapes is a synthetic benchmark generated by bgs-hf (procedural shapes and simulated "
             "observers); it carries no third-party rights and is released with the code (Apache-2.0)."
         )
-    elif "garcia" in kind or "release" in kind or "isik" in kind:
+    elif _is_release(kind):
         note = (
             "The human judgments come from the Garcia & Isik release, which states no licence; the videos "
             "are licensed (Moments in Time) and are not redistributed. Check the authors' terms before reuse."
@@ -356,6 +390,14 @@ def card_data_from_run(
         for key in ("global_step", "best_global_step", "best_metric", "epoch"):
             if info.trainer_state.get(key) is not None:
                 training[key] = info.trainer_state[key]
+    license_id = hub_license_id(license) if license else (
+        "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
+        else "other")  # a local base folder may be anyone's weights under any licence
+    # with "other", link where the terms are: the release's repository, else the Hub base model's page
+    link = None
+    if license_id == "other":
+        link = RELEASE_URL if _is_release(_recorded_data(info)[3]) else (
+            f"https://huggingface.co/{base_id}" if base_id else None)
     is_adapter = bool(info.adapter_config)
     tags = ["bgs-hf", *(["peft", "lora"] if is_adapter else []), "video", "representational-alignment",
             "odd-one-out"]
@@ -370,9 +412,8 @@ def card_data_from_run(
         backbone=backbone,
         backbone_info=short,
         base_in_repo=isinstance(cfg.get("backbone"), dict) and bool(cfg["backbone"].get("base_folder")),
-        license=hub_license_id(license) if license else (
-            "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
-            else "other"),  # a local base folder may be anyone's weights under any licence
+        license=license_id,
+        license_link=link,
         library_name="peft" if is_adapter else None,
         is_adapter=is_adapter,
         tags=tags,

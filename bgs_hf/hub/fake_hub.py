@@ -49,7 +49,7 @@ class _State:
 
 def _validate_card(content: str, repo_type: str) -> str | None:
     """What the Hub checks on README.md: YAML front matter that parses into the repo type's card data, with a
-    ``license`` from the Hub's list."""
+    ``license`` from the Hub's list (and a ``license_name`` for ``other``)."""
     from huggingface_hub import DatasetCard, ModelCard, SpaceCard
 
     card_cls = {"model": ModelCard, "dataset": DatasetCard, "space": SpaceCard}.get(repo_type, ModelCard)
@@ -62,6 +62,8 @@ def _validate_card(content: str, repo_type: str) -> str | None:
     license = card.data.to_dict().get("license")
     if license is not None and license not in HUB_LICENSES:  # the Hub checks the licence against its list
         return f'Invalid metadata in README.md. "license" must be one of the Hub licence ids, got {license!r}'
+    if license == "other" and not card.data.to_dict().get("license_name"):  # the Hub needs a name for "other"
+        return 'Invalid metadata in README.md. "license_name" is required when "license" is "other"'
     return None
 
 

@@ -57,7 +57,7 @@ def render_videomae_card(
     return f"""---
 library_name: transformers
 license: apache-2.0
-pipeline_tag: video-classification
+pipeline_tag: feature-extraction
 tags:
 - videomae
 - self-supervised
@@ -170,7 +170,7 @@ def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None,
     return f"""---
 library_name: transformers
 license: apache-2.0
-pipeline_tag: video-classification
+pipeline_tag: feature-extraction
 tags:
 - bgs_conv3d
 - self-supervised
