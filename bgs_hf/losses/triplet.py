@@ -25,7 +25,8 @@ class TripletMarginLoss(nn.Module):
     r"""Triplet hinge with cosine distance, as in Garcia & Isik (BGS local term).
 
     For a judged triplet the anchor ``a`` and positive ``p`` are the two clips the human kept
-    together (``a`` = the earlier of the two positions) and the negative ``n`` is the odd-one-out:
+    together (``a`` = the earlier of the two positions; the paper's code takes them in Python ``set`` order of
+    video names, i.e. arbitrarily) and the negative ``n`` is the odd-one-out:
 
     .. math::  L = \frac{1}{n}\sum \max\bigl(0,\; D(a,p) - D(a,n) + m\bigr),\qquad D = 1 - \cos
 

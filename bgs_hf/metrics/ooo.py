@@ -11,6 +11,9 @@ For a triplet (a, b, c) we read the model's similarities of its three pairs in t
   sim(y, x) > sim(y, o). A judgment scores the mean of the two (0, 0.5 or 1); accuracy is the mean
   over judgments. Since sim(x, o) and sim(y, o) are exactly the two non-kept pairs, this is
   "the fraction of the two other pairs that the kept pair beats". Ties count as wrong. Chance = 1/2.
+  The paper's code (v1 ``eval_ooo_video.py``) scores one anchor per judgment, whichever kept clip comes first
+  in a Python ``set`` of video names (hash order, so it changes between runs); the mean over both anchors is
+  that test's expected score, free of the draw.
 
 Catch trials (a clip repeated in the triplet) are dropped with a warning, as from the human similarity: a
 model would get them for free. A judgment whose similarities are not finite scores NaN, so the mean is NaN.

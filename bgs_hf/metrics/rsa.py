@@ -1,7 +1,7 @@
 """RSA between a model's similarity matrix and human p_ij, over observed pairs only.
 
-The paper's main number is R² = signed squared Spearman over the observed test pairs; "signed" keeps a
-negative correlation negative so a model that anti-correlates with people never looks good.
+The paper's main number is R² = squared Spearman over the observed test pairs. We keep its sign (ours:
+sign(rho)·rho²), so a model that anti-correlates with people never looks good; for rho >= 0 it is the paper's R².
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def signed_square(r: float | np.ndarray) -> float | np.ndarray:
-    """sign(r)·r², the paper's R²."""
+    """sign(r)·r²: the paper's R² (r²) with the sign of r kept (ours), so an anti-correlation stays negative."""
     return np.sign(r) * np.square(r)
 
 
