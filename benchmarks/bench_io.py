@@ -74,6 +74,18 @@ def epoch_seconds(paths: Sequence[Path], policy: FramePolicy, cache: ClipCache |
     return time.perf_counter() - t0
 
 
+def cache_read_seconds(paths: Sequence[Path], policy: FramePolicy, cache: ClipCache, *, verify: bool) -> float:
+    """One pass of bare cache reads (no preprocessing), with or without the entries' checksum check."""
+    cache.verify = verify
+    try:
+        t0 = time.perf_counter()
+        for p in paths:
+            cache.get(p, policy)
+        return time.perf_counter() - t0
+    finally:
+        cache.verify = True
+
+
 def loader_share_of_step(
     batches: Iterable[Any],
     train_step: Callable[[Any], Any],
@@ -148,10 +160,16 @@ def main(argv: list[str] | None = None) -> int:
         assert cache.misses == len(paths)
         decode = [epoch_seconds(paths, policy, None) for _ in range(args.repeats)]
         warm = [epoch_seconds(paths, policy, cache) for _ in range(args.repeats)]
+        checked, unchecked = [], []
+        for _ in range(args.repeats):  # interleaved, so drift in machine load hits both alike
+            checked.append(cache_read_seconds(paths, policy, cache, verify=True))
+            unchecked.append(cache_read_seconds(paths, policy, cache, verify=False))
         assert cache.misses == len(paths), "warm epochs must not decode"
         cache_bytes = sum(f.stat().st_size for f in (tmp_path / "cache").rglob("*.npy"))
 
     decode_s, cache_s = statistics.median(decode), statistics.median(warm)
+    checked_s, unchecked_s = statistics.median(checked), statistics.median(unchecked)
+    checksum_ms = 1000 * (checked_s - unchecked_s) / len(paths)
     result = {
         "decode_epoch_s": decode_s,
         "cache_epoch_s": cache_s,
@@ -161,6 +179,13 @@ def main(argv: list[str] | None = None) -> int:
         "per_clip_decode_ms": 1000 * decode_s / len(paths),
         "per_clip_cache_ms": 1000 * cache_s / len(paths),
         "cache_mb": cache_bytes / 2**20,
+        "cache_read_checked_s": checked_s,
+        "cache_read_unchecked_s": unchecked_s,
+        "checked_to_unchecked_read_ratio": checked_s / unchecked_s,
+        "checksum_ms_per_clip": checksum_ms,
+        "checksum_share_of_decode": checksum_ms / (1000 * decode_s / len(paths)),
+        "epochs_cache_read_checked_s": checked,
+        "epochs_cache_read_unchecked_s": unchecked,
         "loader_share": None,  # filled by the training benchmark via loader_share_of_step()
         "loader_share_note": "measured by benchmarks/bench_training.py with loader_share_of_step(); not faked here",
         "n_clips": len(paths),
@@ -182,8 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| PyAV decode + preprocess | {decode_s:.3f} | {result['per_clip_decode_ms']:.2f} |")
     print(f"| ClipCache cold (decode + write) | {cold_s:.3f} | {1000 * cold_s / len(paths):.2f} |")
     print(f"| ClipCache warm + preprocess | {cache_s:.3f} | {result['per_clip_cache_ms']:.2f} |")
+    print(f"| ClipCache read, checksum checked (no preprocess) | {checked_s:.3f} | {1000 * checked_s / len(paths):.2f} |")
+    print(f"| ClipCache read, unchecked (no preprocess) | {unchecked_s:.3f} | "
+          f"{1000 * unchecked_s / len(paths):.2f} |")
     print(
         f"\n**speedup (decode / warm cache): {result['speedup_ratio']:.1f}x**; cache size {result['cache_mb']:.1f} MiB"
+    )
+    print(
+        f"\n**checked / unchecked cache read: {result['checked_to_unchecked_read_ratio']:.2f}x** "
+        f"(the sha256 check costs {checksum_ms:.2f} ms a clip, {100 * result['checksum_share_of_decode']:.1f}% "
+        "of decoding + preprocessing it)"
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -9,10 +9,11 @@ colleagues).
 from __future__ import annotations
 
 import functools
+import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,14 +42,30 @@ def share(folder: str | os.PathLike[str]) -> None:
             os.chmod(path, mode)
 
 
-def save_npy(path: Path, arr: np.ndarray, *, prefix: str = ".tmp-", fsync: bool = False) -> None:
+def save_npy(
+    path: Path,
+    arr: np.ndarray,
+    *,
+    prefix: str = ".tmp-",
+    fsync: bool = False,
+    trailer: Callable[[memoryview], bytes] | None = None,
+) -> None:
     """``np.save`` to ``path`` through a temp file in the same folder (no pickle); a killed writer leaves only a
-    temp file whose name starts with ``prefix``."""
+    temp file whose name starts with ``prefix``. ``trailer`` maps the ``.npy`` bytes to bytes written after them
+    (a checksum; ``np.load`` ignores them)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".npy")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
+            if trailer is None:
+                np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
+            else:
+                buf = io.BytesIO()
+                np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+                data = buf.getbuffer()
+                f.write(data)
+                f.write(trailer(data))
+                del data  # a live export keeps the BytesIO from being freed
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())

@@ -223,3 +223,103 @@ def test_av1_is_checked_by_its_codec_not_its_decoder(tmp_path: Path) -> None:
         pytest.skip(f"no AV1 encoder here: {err}")
     assert probe(path).codec == "av1"
     check_video(path)
+
+
+# ---------------------------------------------------------------------------------------------- entry integrity
+def _damage(entry: Path, how: str) -> None:
+    data = bytearray(entry.read_bytes())
+    if how == "flip_pixel":  # one bit in the middle of the frames: np.load reads it happily
+        data[len(data) // 2] ^= 0x01
+    elif how == "flip_last_pixel":
+        data[len(data) - 1 - 48] ^= 0x80  # past any small trailer: inside the last frame's bytes
+    elif how == "flip_header":
+        data[20] ^= 0x04
+    elif how == "truncate_one_byte":
+        del data[-1:]
+    elif how == "truncate_mid":
+        del data[len(data) * 2 // 3 :]
+    elif how == "zero_length":  # what a power cut after the rename can leave
+        data = bytearray()
+    elif how == "appended":
+        data += b"\x00" * 17
+    entry.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "how", ["flip_pixel", "flip_last_pixel", "flip_header", "truncate_one_byte", "truncate_mid", "zero_length",
+            "appended"]
+)
+def test_a_damaged_cache_entry_is_decoded_again_once_with_a_warning(
+    tmp_path: Path, clip: Path, decode_calls: list[str], caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    """A bit flip inside a cached clip was served as it was: training used the corrupt frames, with no word."""
+    cache = ClipCache(tmp_path / "cache")
+    fresh = decode_frames(clip, POLICY.num_frames, size=POLICY.size)
+    cache.get(clip, POLICY)
+    entry = cache.entry_path(clip, POLICY)
+    _damage(entry, how)
+    with caplog.at_level("WARNING", logger="bgs_hf.video.cache"):
+        again = ClipCache(tmp_path / "cache").get(clip, POLICY)
+    np.testing.assert_array_equal(again, fresh)
+    assert again.flags.writeable
+    assert decode_calls == ["a.mp4", "a.mp4"]  # decoded again from the video, once
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "a.mp4" in warnings[0] and entry.name in warnings[0], warnings
+    assert "\n" not in warnings[0]
+    # the entry on disk is whole again: the next read is a silent hit
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.video.cache"):
+        np.testing.assert_array_equal(ClipCache(tmp_path / "cache").get(clip, POLICY), fresh)
+    assert len(decode_calls) == 2 and not caplog.records
+
+
+def test_a_damaged_entry_on_a_read_only_cache_is_never_served(
+    tmp_path: Path, clip: Path, decode_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuilt entry cannot be written (read-only volume): every read still decodes, never the bad frames."""
+    import errno
+
+    from bgs_hf.video import cache as cache_mod
+
+    cache = ClipCache(tmp_path / "cache")
+    fresh = cache.get(clip, POLICY)
+    _damage(cache.entry_path(clip, POLICY), "flip_pixel")
+
+    def read_only(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(cache_mod, "save_npy", read_only)
+    for _ in range(2):
+        np.testing.assert_array_equal(cache.get(clip, POLICY), fresh)
+    assert len(decode_calls) == 3
+
+
+def test_entries_of_the_format_before_checksums_are_not_read(tmp_path: Path, clip: Path) -> None:
+    """The on-disk format changed (checksum), so the key did: an old entry is never taken for a new one."""
+    import hashlib
+    import json
+
+    cache = ClipCache(tmp_path / "cache")
+    sha = cache.content_hash(clip)
+    old_key = hashlib.sha256(json.dumps(POLICY.decode_key(), sort_keys=True).encode()).hexdigest()[:16]
+    old = tmp_path / "cache" / sha[:2] / f"{sha}-{old_key}.npy"
+    old.parent.mkdir(parents=True)
+    np.save(old, np.full((4, 32, 42, 3), 7, np.uint8))  # plausible shape, wrong pixels
+    np.testing.assert_array_equal(cache.get(clip, POLICY), decode_frames(clip, 4, size=32))
+    assert cache.entry_path(clip, POLICY) != old
+
+
+def test_concurrent_writers_of_one_entry_leave_one_whole_entry(tmp_path: Path, clip: Path) -> None:
+    """Several workers filling the same cache entry at once (DataLoader workers, two runs on one cache)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = decode_frames(clip, 4, size=32)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: ClipCache(tmp_path / "cache").get(clip, POLICY), range(8)))
+    for arr in got:
+        np.testing.assert_array_equal(arr, fresh)
+    files = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert [p.name for p in files] == [ClipCache(tmp_path / "cache").entry_path(clip, POLICY).name]
+    reader = ClipCache(tmp_path / "cache")
+    np.testing.assert_array_equal(reader.get(clip, POLICY), fresh)
+    assert (reader.hits, reader.misses) == (1, 0)

@@ -352,3 +352,37 @@ def test_a_live_webm_is_demuxed_once_by_the_upload_check(tmp_path: Path, monkeyp
     monkeypatch.setattr(decode, "_timeline", lambda *a: demuxes.append(1) or real(*a))
     info = check_video(live, VideoLimits(max_duration_s=30))
     assert info.frames == 30 and len(demuxes) == 1
+
+
+@pytest.mark.parametrize("name", ["12:30.mp4", "file:x.mp4", "pipe:0.mp4"])
+def test_a_relative_file_name_with_a_colon_is_read_as_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """FFmpeg took the text before the colon for a protocol: '12:30.mp4' was "not a readable video (Protocol not
+    found)", 'pipe:0.mp4' read standard input, and 'file:x.mp4' silently decoded another file, x.mp4."""
+    monkeypatch.chdir(tmp_path)
+    media.write_barcode_clip(tmp_path / "x.mp4", 4)  # the file FFmpeg's file: protocol opened instead
+    media.write_barcode_clip(tmp_path / name, 40)
+    assert [media.read_barcode(f) for f in decode_frames(name, 4)] == _expected_indices(40, 4)
+    assert probe(name).frames == 40
+
+
+
+@pytest.mark.parametrize("codec, ext", [("libx264", "mkv"), ("ffv1", "mkv"), ("libvpx", "webm")])
+@pytest.mark.parametrize("fraction", [0.5, 0.9])
+def test_a_cut_matroska_file_is_called_truncated(tmp_path: Path, codec: str, ext: str, fraction: float) -> None:
+    """Matroska has no sample table: a cut .mkv/.webm decoded short and the sampler spread its frames over the part
+    that was left (frames 2..30 of 40 served as the whole clip). Its track DURATION tag says where it should end."""
+    src = media.write_barcode_clip(tmp_path / f"whole.{ext}", 40, codec=codec)
+    assert [media.read_barcode(f) for f in decode_frames(src, 8)] == _expected_indices(40, 8)
+    cut = media.truncated_copy(src, tmp_path / f"cut.{ext}", fraction)
+    msg = _assert_one_line_error(cut)
+    assert "truncated" in msg or "not a readable" in msg
+
+
+def test_a_variable_frame_rate_mkv_is_not_called_truncated(tmp_path: Path) -> None:
+    """A long last frame (a still held at the end) and uneven gaps, with the track DURATION tag the muxer wrote."""
+    times = [0.0, 0.04, 0.08, 0.5, 0.54, 1.0, 1.02, 1.04, 1.06, 2.5]
+    for codec, ext in (("libx264", "mkv"), ("libvpx", "webm")):
+        path = media.write_barcode_clip(tmp_path / f"vfr.{ext}", len(times), codec=codec, times_s=times)
+        assert decode_frames(path, 6).shape[0] == 6

@@ -7,12 +7,14 @@ sequentially (no per-frame seeks) and converts to RGB only the frames it keeps.
 Known limits: display rotation (DISPLAYMATRIX side data, read through ``VideoFrame.rotation``) is applied
 in multiples of 90 degrees; mirror flips in the matrix are ignored. The whole clip is decoded, so very long
 videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
-records a frame count (MP4/MOV) or the container cannot be opened; a cut Matroska file may decode short.
+records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
+cannot be opened; a cut live-muxed WebM (no tag), MPEG-TS or AVI may decode short.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -78,8 +80,8 @@ def _reason(err: BaseException) -> str:
 def _open(p: Path) -> Iterator[Any]:
     import av
 
-    try:
-        container = av.open(str(p), mode="r")
+    try:  # absolute: FFmpeg reads "12:30.mp4" as protocol "12", "pipe:0.mp4" as stdin, "file:x.mp4" as x.mp4
+        container = av.open(os.path.abspath(p), mode="r")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
         logger.debug("av.open(%s) failed", p, exc_info=True)
         raise BGSInputError(f"not a readable video ({_reason(err)})", path=p) from None
@@ -141,7 +143,34 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     pts.sort()
     step = float(np.median(np.diff(pts))) if len(pts) > 1 else 1.0
     last = dur.get(pts[-1]) or step
-    return _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts))
+    line = _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts))
+    _check_track_duration(container, stream, line, step, p)
+    return line
+
+
+def _track_duration_s(stream: Any) -> float | None:
+    """The ``DURATION`` tag (``HH:MM:SS.nnnnnnnnn``) FFmpeg's and mkvmerge's Matroska muxers write per track when
+    they finish the file; ``None`` without one (a live-muxed WebM, as browsers record)."""
+    tag = next((v for k, v in stream.metadata.items() if k.upper() == "DURATION"), None)
+    try:
+        h, m, sec = str(tag).strip().split(":")
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _check_track_duration(container: Any, stream: Any, line: _Timeline, step: float, p: Path) -> None:
+    """Matroska has no sample table: a cut file demuxes short. Its track ``DURATION`` tag says where the video
+    ends; more than two frames (or 0.1 s) missing from the end is truncation, not sampled over what is left."""
+    if "matroska" not in str(container.format.name).split(",") or not stream.time_base:
+        return
+    expected = _track_duration_s(stream)
+    if expected is None:
+        return
+    tb = float(stream.time_base)
+    end_s = line.end * tb
+    if expected - end_s > max(2 * step * tb, 0.1):
+        raise BGSInputError(f"truncated video: frames up to {end_s:.2f} s of {expected:.2f} s present", path=p)
 
 
 def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
