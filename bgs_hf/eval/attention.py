@@ -269,13 +269,14 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
     so a brighter row means more concentrated relevance, not a different per-model maximum.
     """
-    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.models import model_name
 
     t_frames = frames.shape[0]
     cols = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
     vmax = max((float(np.max(m)) for m in maps.values()), default=0.0) or 1.0
-    fig, axes = subplots(len(rows), n_times, figsize=(1.5 * n_times + 0.8, 1.5 * len(rows)), squeeze=False,
+    fig, axes = subplots(len(rows), n_times, figsize=(1.6 * n_times + 1.6, 1.6 * len(rows) + 0.6), squeeze=False,
                          layout="constrained")
     image = None
     for r, name in enumerate(rows):
@@ -290,15 +291,15 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
                                   vmin=0, vmax=vmax)
             ax.set_xticks([])
             ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(name, fontsize=7)
+            if c == 0:  # a model's row under its display name (bgs_hf.viz.models), wrapped beside a small panel
+                ax.set_ylabel(name if name == "frames" else textwrap.fill(model_name(name), 16), fontsize=TEXT_PT)
             if r == 0:
-                ax.set_title(f"frame {f}", fontsize=7)
+                ax.set_title(f"frame {f}", fontsize=LABEL_PT)
     if image is not None:
         bar = fig.colorbar(image, ax=list(axes[1:].ravel()), shrink=0.9)
-        bar.set_label("share of relevance per token", fontsize=7)
-        bar.ax.tick_params(labelsize=6)
-    fig.suptitle(title or "attention rollout", fontsize=8)
+        bar.set_label("share of relevance per token", fontsize=LABEL_PT)
+        bar.ax.tick_params(labelsize=TEXT_PT)
+    fig.suptitle(title or "attention rollout", fontsize=TITLE_PT)
     path = Path(path)
     fig.savefig(path, dpi=110)
     return path

@@ -59,7 +59,9 @@ def paired_comparison(emb_a: np.ndarray, emb_b: np.ndarray, humans: SplitHumans,
     for stat in stats:
         res = paired_bootstrap(sa, sb, humans.human, humans.items, idx=humans.trip.idx, odd=humans.trip.odd,
                                stat=stat, n_boot=n_boot, seed=seed)
-        out[stat] = {"diff": res.diff, "ci": [res.low, res.high], "p_value": res.p_value}
+        # n_boot: the finite resamples the p counts (it is never below 2/(n_boot+1); the report says so)
+        n_finite = int(np.isfinite(res.samples_a - res.samples_b).sum())
+        out[stat] = {"diff": res.diff, "ci": [res.low, res.high], "p_value": res.p_value, "n_boot": n_finite}
     return out
 
 

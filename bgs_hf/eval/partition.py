@@ -12,6 +12,7 @@ similarities, the language pair similarities, and both::
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -102,25 +103,32 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
 
 
 def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None) -> Path:
-    """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector."""
-    from bgs_hf.viz.figure import subplots
+    """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector.
+
+    The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour."""
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.models import model_colour_of, model_name
 
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
-    keys = [("video_unique", "video only", "#4c72b0"), ("shared", "shared", "#8c8c8c"),
-            ("language_unique", "language only", "#dd8452")]
-    fig, ax = subplots(figsize=(1.6 + 1.3 * len(names), 3.2))
+    keys = [("video_unique", "video only", "#56B4E9"), ("shared", "shared", "#BBBBBB"),
+            ("language_unique", "language only", model_colour_of("language"))]
+    shown = ["\n".join(textwrap.wrap(model_name(n), 18)) for n in names]
+    fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
     pos_bottom = np.zeros(len(names))
     neg_bottom = np.zeros(len(names))
     for key, label, colour in keys:
         vals = np.array([parts[n][key] for n in names])
         bottom = np.where(vals >= 0, pos_bottom, neg_bottom)
-        ax.bar(names, vals, bottom=bottom, color=colour, label=label, width=0.6)
+        ax.bar(shown, vals, bottom=bottom, color=colour, label=label, width=0.6)
         pos_bottom += np.clip(vals, 0, None)
         neg_bottom += np.clip(vals, None, 0)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel("R² of human similarity (scored pairs)")
-    ax.set_title(title or "Variance partitioning", fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    ax.tick_params(labelsize=TEXT_PT)
+    ax.set_ylabel("R² of human pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
+    ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
+    handles, labels = ax.get_legend_handles_labels()  # top to bottom as stacked
+    ax.legend(handles[::-1], labels[::-1], fontsize=TEXT_PT, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)

@@ -71,8 +71,9 @@ def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
     model.fit(x_train, y_train)
     pred = model.predict(x_test)
     r, p = permutation_pearson(pred, y_test, n_perm=n_perm, seed=seed)
-    return {"r": r, "p_value": p, "alpha": float(model[-1].alpha_), "n_train": int(len(y_train)),
-            "n_test": int(len(y_test))}
+    # n_perm: the p's resolution (the report prints "< 1/(n_perm+1)" at that floor, not a spuriously exact p)
+    return {"r": r, "p_value": p, "n_perm": int(n_perm), "alpha": float(model[-1].alpha_),
+            "n_train": int(len(y_train)), "n_test": int(len(y_test))}
 
 
 def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,

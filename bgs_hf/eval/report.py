@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._format import fmt
+from bgs_hf._format import fmt, fmt_p
 from bgs_hf.errors import BGSInputError
+from bgs_hf.viz.models import model_name
 
 Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, caption)
 
@@ -35,8 +36,37 @@ def _pct(x: Any) -> str:
     return text + "%" if text != "n/a" else text
 
 
-def _p(x: Any) -> str:
-    return fmt(x, ".3g")
+def _p(x: Any, n_resamples: Any = None, sides: int = 1) -> str:
+    """Three decimals; at a resampling floor (no draw reached the observed value) a bound, ``< 0.001``."""
+    return fmt_p(x, n_resamples if isinstance(n_resamples, int) else None, sides=sides)
+
+
+def _name(key: str, res: dict) -> str:
+    """The display name of model ``key`` in a run's result (its language row names its own sentence model)."""
+    return model_name(key, language_model=(res.get("language_reference") or {}).get("model"))
+
+
+def _comparison(pair: str, res: dict) -> str:
+    """``"bgs - pretrained"`` (a paired result's key) in display names."""
+    return " − ".join(_name(k, res) for k in pair.split(" - "))
+
+
+def _model_keys_text(runs: list[tuple[str, dict, Path]]) -> Block | None:
+    """Which JSON key each row's model is stored under (evaluation.json keeps the keys; the tables show names)."""
+    names: dict[str, str] = {}
+    for _, r, _ in runs:
+        for key in list(r.get("models", {})) + list(r.get("fit", {})):
+            names.setdefault(key, _name(key, r))
+    if not names:
+        return None
+    return ("text", "Models (their keys in evaluation.json): "
+            + "; ".join(f"`{k}`: {n}" for k, n in names.items()) + ".")
+
+
+def _resample_count(values: Any, key: str) -> int | None:
+    """The one number of resamples (``n_perm`` / ``n_boot``) behind a set of results, if they agree on one."""
+    counts = {v.get(key) for v in values if isinstance(v, dict)}
+    return counts.pop() if len(counts) == 1 and isinstance(next(iter(counts)), int) else None
 
 
 # the JSON keys of a fit, as the fit table's columns name them (the paired table printed the keys)
@@ -74,31 +104,39 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                           lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), r.get("n_pairs"),
                                       r.get("n_judgments"),
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
-    sections.append(("Data and noise ceiling", [summary]))
+    keys = _model_keys_text(runs)
+    sections.append(("Data and noise ceiling", [summary] + ([keys] if keys else [])))
     if has("fit"):
         t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
-                        lambda r: [[n, _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),
+                        lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),
                                     _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _f(f["ooo_acc_3way"]),
                                     _f(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
         blocks = [("text", "R² = signed squared Spearman between model and human similarity over the scored "
                    "split's observed pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
-        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the language row embeds the "
-                    f"{ref['caption']} caption(s) with {ref['model']}.*")
+        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the {_name('language', r)} row embeds "
+                    f"the {ref['caption']} caption(s) with {ref['model']}.*")
                    for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
-                         lambda r: [[c, _STAT_NAMES.get(s, s), _f(v["diff"]), _f(v["ci"]), _p(v["p_value"])]
+                         lambda r: [[_comparison(c, r), _STAT_NAMES.get(s, s), _f(v["diff"]), _f(v["ci"]),
+                                     _p(v["p_value"], v.get("n_boot", r.get("n_boot")), sides=2)]
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
         if pt[2]:
-            blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples):"), pt]
+            # the resamples asked for (a row's p counts its finite ones), else the rows' own count
+            n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
+                [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
+            count = f"{n_boot} resamples; " if n_boot else ""
+            blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
+                                "difference first − second; p two-sided, from the share of resamples on the far "
+                                f"side of 0 ({count}\"< x\": none was, the smallest p the resamples can give)."), pt]
         sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over split-halves); dotted: chance")))
     if has("layers"):
         t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
-                        lambda r: [[n, row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
+                        lambda r: [[_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
                                     "✓" if row["layer"] == lw["chosen"] else ""]
                                    for n, lw in r.get("layers", {}).items() if "layers" in lw for row in lw["layers"]])
         c = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
                                "2-way acc"],
-                        lambda r: [[n, lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
+                        lambda r: [[_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
                                     _f(lw["chosen_fit"]["r2_ci"]),
                                     _f(lw["chosen_fit"]["ooo_acc_3way"]), _f(lw["chosen_fit"]["ooo_acc_2way"])]
                                    for n, lw in r.get("layers", {}).items() if "chosen" in lw])
@@ -110,7 +148,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     if has("partition"):
         t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",
                                "R²(both)", "pairs"],
-                        lambda r: [[n, *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
+                        lambda r: [[_name(n, r), *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
                                           for k in ("video_unique", "language_unique", "shared")),
                                     _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
                                    for n, p in r.get("partition", {}).items() if isinstance(p, dict) and "shared" in p])
@@ -135,25 +173,34 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 row = [a]
                 for n in names:
                     v = pr.get(n, {}).get(a)
-                    row += [_f(v["r"]), _p(v["p_value"])] if v else ["–", "–"]
+                    row += [_f(v["r"]), _p(v["p_value"], v.get("n_perm", r.get("n_perm")))] if v else ["–", "–"]
                 if len(names) >= 2:
                     r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
                     row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
                 rows.append(row)
             return rows
 
-        headers = ["attribute"] + [h for n in names for h in (f"r ({n})", f"p ({n})")]
+        first = next(r for _, r, _ in runs if "skipped" not in r.get("probes", {"skipped": 1}))
+        shown = [_name(n, first) for n in names]
+        headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
         if len(names) >= 2:
-            headers.append(f"change ({names[1]} − {names[0]})")
+            headers.append(f"change in r: {shown[1]} − {shown[0]}")
+        n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
+                                  if "skipped" not in r.get("probes", {"skipped": 1})
+                                  for p in r["probes"].values() for v in p.values()], "n_perm")
+        count = f"{n_perm} permutations; " if n_perm else ""
         sections.append(("Attribute probes", [("text", "Ridge regression (alpha by leave-one-out CV) from frozen "
                                                "embeddings of the training clips to each rating; Pearson r on "
-                                               "the scored split's clips; one-sided permutation p."),
+                                               "the scored split's clips; one-sided permutation p "
+                                               f"({count}\"< x\": no permutation reached the observed r, the "
+                                               "smallest p they can give)."),
                                               _runs_table(runs, headers, probe_rows)]
                          + _images(runs, "probes", "probe r per attribute")))
     if has("transfer"):
         t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance (majority label)", "train acc", "n train", "n test"],
-                        lambda r: [[n, _f(v["accuracy"]), _f(v["ci"]), _f(v["chance"]), _f(v["train_accuracy"]),
-                                    v["n_train"], v["n_test"]] if "accuracy" in v else [n, f"not run ({v.get('skipped')})",
+                        lambda r: [[_name(n, r), _f(v["accuracy"]), _f(v["ci"]), _f(v["chance"]),
+                                    _f(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
+                                   else [_name(n, r), f"not run ({v.get('skipped')})",
                                                                                         "–", "–", "–", "–", "–"]
                                    for n, v in r.get("transfer", {}).get("models", {}).items()])
         sections.append(("Out-of-distribution transfer", [("text", "Frozen encoder + logistic-regression probe on "
@@ -164,12 +211,12 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
         sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
     if has("attention"):
         t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
-                        lambda r: [[n, v.get("method", "attention rollout"), _f(v.get("agent_mass")),
+                        lambda r: [[_name(n, r), v.get("method", "attention rollout"), _f(v.get("agent_mass")),
                                     _f(v.get("agent_area")), v.get("n_masked_clips", "–"),
                                     "×".join(map(str, v.get("grid", []))) or f"not run ({v.get('skipped')})"]
                                    for n, v in r.get("attention", {}).get("models", {}).items()])
         d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
-                        lambda r: [[" vs ".join(r["attention"]["divergence"]["between"]),
+                        lambda r: [[" vs ".join(_name(n, r) for n in r["attention"]["divergence"]["between"]),
                                     _f(r["attention"]["divergence"]["divergence"]),
                                     _f(r["attention"]["divergence"]["mean_r"]),
                                     _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
@@ -185,8 +232,9 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                          + _images(runs, "attention", "attention rollout overlays")))
     if has("motion"):
         def motion_rows(r: dict) -> list[list[Any]]:
-            return [[n, cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")), _f(v.get("ooo_acc_2way"))]
-                    if "skipped" not in v else [n, cond, f"not scored: {v['skipped']}", "–", "–", "–"]
+            return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")),
+                     _f(v.get("ooo_acc_2way"))]
+                    if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
                     for n, m in r.get("motion", {}).items() for cond, v in m.items()]
 
         sections.append(("Motion controls", [("text", "The same scored clips with frames shuffled, one frame "

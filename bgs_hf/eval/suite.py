@@ -118,31 +118,45 @@ def _rel(path: str, root: Path) -> str:
         return str(path)
 
 
+def _legend_beside(ax: Any, handles: Sequence[Any], labels: Sequence[str]) -> None:
+    """The legend right of the axes, never over a bar or a line (one entry per label)."""
+    from bgs_hf.viz.figure import TEXT_PT
+
+    unique = dict(zip(labels, handles))  # one entry per label (chance is drawn over two groups)
+    ax.legend(unique.values(), unique.keys(), fontsize=TEXT_PT, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
 def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, title: str,
                errors: dict[str, dict[str, Any]] | None = None,
-               refs: dict[str, tuple[str, float, Any]] | None = None) -> str:
+               refs: dict[str, tuple[str, float, Any]] | None = None,
+               names: dict[str, str] | None = None) -> str:
     """Grouped bars: one group per key of the inner dicts, one bar per outer key (model).
 
     ``errors[model][group]``: a ``(lo, hi)`` interval drawn as an error bar. ``refs[group] = (label, value, band)``:
     a reference line over that group alone (the noise ceiling belongs to R², chance to an accuracy), dashed with an
-    ``(lo, hi)`` band behind it, dotted without.
+    ``(lo, hi)`` band behind it, dotted without. Models are the result's keys, drawn in their colours and named
+    by ``bgs_hf.viz.models`` (``names`` overrides a name, e.g. the language row's sentence model).
     """
-    from bgs_hf.viz.figure import ci_error_bars, model_colour, subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots
+    from bgs_hf.viz.models import model_colours, model_name
 
     models = list(groups)
+    colours = model_colours(models)
     cats = sorted({c for g in groups.values() for c in g}, key=lambda c: list(next(iter(groups.values()))).index(c)
                   if c in next(iter(groups.values())) else 99)
     x = np.arange(len(cats))
     w = 0.8 / max(len(models), 1)
-    fig, ax = subplots(figsize=(1.4 + 0.9 * len(cats) * max(1, len(models) / 2), 3.0))
+    # the bars' width, plus room for the legend beside them
+    fig, ax = subplots(figsize=(1.4 + 0.8 * len(cats) * max(1, len(models) / 2) + 2.8, 3.4))
     for k, m in enumerate(models):
         vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
         err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
-        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=m, yerr=err, capsize=2,
-               error_kw={"lw": 0.8}, color=model_colour(k))
+        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=(names or {}).get(m, model_name(m)),
+               yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m])
     for i, c in enumerate(cats):  # an empty slot read as a value of 0
         if not any(np.isfinite(groups[m].get(c, np.nan)) for m in models):
-            ax.text(x[i], 0, "not scored", ha="center", va="bottom", fontsize=7, color="0.3")
+            ax.text(x[i], 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     for c, (label, value, band) in (refs or {}).items():
         if c not in cats:
             continue
@@ -154,35 +168,72 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
             ax.hlines(value, lo_x, hi_x, colors="0.3", linestyles="--" if band is not None else ":", lw=1.0,
                       zorder=3, label=label)
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks(x, cats, fontsize=7, rotation=20)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.set_title(title, fontsize=9)
+    ax.set_xticks(x, cats, fontsize=TEXT_PT, rotation=20 if len(cats) > 3 else 0)
+    ax.tick_params(axis="y", labelsize=TEXT_PT)
+    ax.set_ylabel(ylabel, fontsize=LABEL_PT)
+    ax.set_title(title, fontsize=TITLE_PT)
     handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))  # one entry per label (chance is drawn over two groups)
-    ax.legend(unique.values(), unique.keys(), fontsize=7, frameon=False)
+    shown = {(names or {}).get(m, model_name(m)) for m in models}  # the models first, then reference lines
+    order = sorted(range(len(labels)), key=lambda i: labels[i] not in shown)
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    if errors:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="black", marker="_", ls="-", lw=0.8, markersize=6))
+        labels.append("95% CI (bootstrap over clips)")
+    _legend_beside(ax, handles, labels)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return str(path)
 
 
-def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = "scored split") -> str:
-    """One colour per model; dashed: the split the layer is chosen on, solid: ``split`` (the scored one)."""
-    from bgs_hf.viz.figure import model_colour, subplots
+def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = "scored split",
+                 names: dict[str, str] | None = None) -> str:
+    """One colour per model; dashed: the split the layer is chosen on, solid: ``split`` (the scored one); a star
+    marks the chosen layer, and a layer with no defined R² (its features tie on every pair) says n/a."""
+    from matplotlib.lines import Line2D
 
-    fig, ax = subplots(figsize=(4.6, 3.0))
-    for k, (name, res) in enumerate(layers.items()):
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.models import model_colours, model_name
+
+    colours = model_colours(layers)
+    n_rows = max((len(res["layers"]) for res in layers.values()), default=1)
+    fig, ax = subplots(figsize=(1.6 + 0.7 * n_rows + 2.6, 3.4))
+    undefined: set[int] = set()
+    for name, res in layers.items():
         rows = res["layers"]
         xs = np.arange(len(rows))
-        ax.plot(xs, [r["select_r2"] for r in rows], "--", marker="o", ms=3, color=model_colour(k),
-                label=f"{name} ({res['chosen_on']})")
-        ax.plot(xs, [r["test_r2"] for r in rows], "-", marker="o", ms=3, color=model_colour(k),
-                label=f"{name} ({split})")
-        ax.set_xticks(xs, [r["layer"] for r in rows], fontsize=6, rotation=30)
-    ax.set_xlabel("layer", fontsize=8)
-    ax.set_ylabel("R² (signed Spearman²)", fontsize=8)
+        shown = (names or {}).get(name, model_name(name))
+        sel = np.array([np.nan if r["select_r2"] is None else r["select_r2"] for r in rows], dtype=np.float64)
+        scored = np.array([np.nan if r["test_r2"] is None else r["test_r2"] for r in rows], dtype=np.float64)
+        ax.plot(xs, sel, "--", marker="o", ms=3, color=colours[name], label=f"{shown}, {res['chosen_on']} clips")
+        ax.plot(xs, scored, "-", marker="o", ms=3, color=colours[name], label=f"{shown}, {split} clips")
+        chosen = [k for k, r in enumerate(rows) if r["layer"] == res.get("chosen")]
+        if chosen:
+            ax.plot(chosen, scored[chosen], "*", ms=11, color=colours[name], mec="black", mew=0.6, zorder=4,
+                    label="_chosen")
+        undefined |= {k for k in xs if not np.isfinite(sel[k]) and not np.isfinite(scored[k])}
+        ax.set_xticks(xs, [r["layer"] for r in rows], fontsize=TEXT_PT, rotation=30, ha="right",
+                      rotation_mode="anchor")
+    for k in sorted(undefined):  # the line skips it: say why instead of leaving a gap that reads as nothing
+        ax.text(k, 0, "n/a", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
+    ax.axhline(0, color="black", lw=0.6)
+    ax.tick_params(axis="y", labelsize=TEXT_PT)
+    ax.set_xlabel("layer", fontsize=LABEL_PT)
+    ax.set_ylabel("R² (signed Spearman²)", fontsize=LABEL_PT)
     chosen_on = sorted({res["chosen_on"] for res in layers.values()})
-    ax.set_title(f"Layer-wise fit (layer chosen on {'/'.join(chosen_on)})", fontsize=9)
-    ax.legend(fontsize=6, frameon=False)
+    ax.set_title(f"Layer-wise fit (layer chosen on {'/'.join(chosen_on)} clips)", fontsize=TITLE_PT)
+    ax.set_xlim(-0.5, n_rows - 0.5)
+    # colour: the model; line style: the clips (one entry each, not one per model and split)
+    handles = [Line2D([], [], color=colours[n], lw=2.5) for n in layers]
+    labels = [(names or {}).get(n, model_name(n)) for n in layers]
+    for on in chosen_on:
+        handles.append(Line2D([], [], color="0.3", ls="--", marker="o", ms=3))
+        labels.append(f"{on} clips (choose the layer)")
+    handles += [Line2D([], [], color="0.3", ls="-", marker="o", ms=3),
+                Line2D([], [], ls="none", marker="*", ms=11, color="white", mec="black", mew=0.6)]
+    labels += [f"{split} clips (scored)", "chosen layer"]
+    _legend_beside(ax, handles, labels)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return str(path)
@@ -247,6 +298,7 @@ def run_suite(
         data = load(data, seed=seed)
     if _is_run_folder(finetuned_model):
         data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
+    split_items(data, split)  # an unknown split is refused before any model loads, not after them all
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
@@ -273,7 +325,8 @@ def run_suite(
     items = np.union1d(fit_items, test.items) if need_fit else test.items
     res: dict[str, Any] = {"data": data.name, "split": split, "seed": seed, "n_clips": int(len(test.items)),
                            "n_pairs": None, "n_judgments": int(len(test.trip)), "noise_ceiling_r2": test.ceiling_r2,
-                           "noise_ceiling_ci": test.ceiling_ci, "models": {}, "figures": {}, "timings_s": {}}
+                           "noise_ceiling_ci": test.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
+                           "models": {}, "figures": {}, "timings_s": {}}
     for name, m in models.items():
         res["models"][name] = {"backbone": m.spec.name if hasattr(m, "spec") else
                                m.get_base_model().spec.name, "embedding_dim": None}
@@ -314,6 +367,7 @@ def run_suite(
     if "fit" in analyses:
         t0 = time.perf_counter()
         from bgs_hf.metrics import behavioural_fit
+        from bgs_hf.viz.models import language_name
 
         fits = {n: fit_from_embeddings(test_emb(n), data, test, n_boot=n_boot, seed=seed) for n in models}
         if language_sim is not None:
@@ -331,8 +385,9 @@ def run_suite(
         res["paired"] = paired
         res["figures"]["fit"] = _plot_bars(
             {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
-             for n, f in fits.items()}, out / "fit.png", ylabel="R² or accuracy", title=f"Behavioural fit ({split})",
-            errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
+             for n, f in fits.items()}, out / "fit.png", ylabel="R² (signed Spearman²)\nor accuracy (proportion)",
+            title=f"Behavioural fit ({split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
+            names={"language": language_name((res.get("language_reference") or {}).get("model"))},
             refs={"R²": ("noise ceiling", test.ceiling_r2, test.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),
                   "2-way acc": ("chance", 1 / 2, None)})
         res["timings_s"]["fit"] = time.perf_counter() - t0
@@ -437,7 +492,8 @@ def run_suite(
         res["motion"] = motion
         res["figures"]["motion"] = _plot_bars(
             {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
-             for n, m in motion.items()}, out / "motion.png", ylabel=f"R² ({split})", title="Motion controls",
+             for n, m in motion.items()}, out / "motion.png", ylabel=f"R² (signed Spearman², {split} clips)",
+            title="Motion controls (frames altered after decoding)",
             errors={n: {k: v.get("r2_ci") for k, v in m.items()} for n, m in motion.items()})
         res["timings_s"]["motion"] = time.perf_counter() - t0
 

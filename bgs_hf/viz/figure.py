@@ -16,6 +16,13 @@ MODEL_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#
                                   "#000000")
 
 
+#: Font sizes (points) of every report figure, readable at the size it is saved (8 pt at 110 dpi is 12 pixels):
+#: tick labels, legends and notes; axis labels; titles.
+TEXT_PT: float = 8.5
+LABEL_PT: float = 9.5
+TITLE_PT: float = 10.5
+
+
 def model_colour(index: int) -> str:
     """The colour-blind-safe colour of the ``index``-th model (cycles past eight)."""
     return MODEL_COLOURS[index % len(MODEL_COLOURS)]

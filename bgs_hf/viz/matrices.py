@@ -26,11 +26,13 @@ def plot_similarity_matrices(
     vmax: float | None = None,
     cmap: str = "viridis",
     label: str = "similarity",
+    axis_label: str = "clip",
 ) -> Path:
     """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar.
 
-    NaN entries (unobserved pairs) are drawn grey. The scale spans all finite values of all matrices
-    unless ``vmin``/``vmax`` are given. Writes ``path`` (png/pdf/svg by suffix) and returns it.
+    NaN entries (unobserved pairs) are drawn grey; ``axis_label`` names the rows and columns (e.g. their order).
+    The scale spans all finite values of all matrices unless ``vmin``/``vmax`` are given. Writes ``path``
+    (png/pdf/svg by suffix) and returns it.
     """
     # a bare Figure renders with Agg and never touches pyplot's global backend (safe in notebooks)
     import matplotlib
@@ -52,11 +54,15 @@ def plot_similarity_matrices(
     axes = fig.subplots(1, n, squeeze=False)
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="#d9d9d9")
     image = None
+    from matplotlib.ticker import MaxNLocator
+
     for ax, (name, mat) in zip(axes[0], arrays.items()):
         image = ax.imshow(np.ma.masked_invalid(mat), vmin=lo, vmax=hi, cmap=colormap, interpolation="nearest")
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("clip")
-        ax.set_ylabel("clip")
+        ax.set_xlabel(axis_label)
+        ax.set_ylabel(axis_label)
+        for axis in (ax.xaxis, ax.yaxis):  # clips are counted: no tick at clip 2.5
+            axis.set_major_locator(MaxNLocator(integer=True))
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=label)
     if title:
         fig.suptitle(title)

