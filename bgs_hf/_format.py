@@ -12,7 +12,13 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     store NaN as null, the in-memory results keep NaN, and both must read the same)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
-    return format(value, spec)
+    return _unsigned_zero(format(value, spec))
+
+
+def _unsigned_zero(text: str) -> str:
+    """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on."""
+    digits = text.split("e")[0].split("E")[0]
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in digits) else text
 
 
 def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
@@ -38,7 +44,7 @@ def fmt_ci(ci: Any) -> str:
     Space show a bare estimate rather than ``[n/a, n/a]``)."""
     if not ci or len(ci) != 2 or "" in (fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
         return ""
-    return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return f" [{fmt(ci[0], '.3f')}, {fmt(ci[1], '.3f')}]"
 
 
 #: The licence ids the Hub accepts in a card's ``license`` (https://huggingface.co/docs/hub/repositories-licenses);

@@ -591,3 +591,12 @@ def test_p_values_at_the_resampling_floor_read_as_a_bound_and_the_json_stays_num
     x = rng.normal(size=(30, 3))
     out = ridge_probe(x[:20], x[:20, 0], x[20:], x[20:, 0], n_perm=50)
     assert isinstance(out["p_value"], float) and out["n_perm"] == 50
+
+
+def test_a_statistic_that_rounds_to_zero_prints_without_a_minus():
+    """Raw pixels' R² of -0.0004 printed as `-0.000` and `-0.2%` in report.md, a sign no reader can act on."""
+    from bgs_hf._format import fmt, fmt_ci
+
+    assert fmt(-0.0004, ".3f") == "0.000" and fmt(-0.00004, ".1%") == "0.0%" and fmt(-0.0, ".3f") == "0.000"
+    assert fmt(-0.0006, ".3f") == "-0.001" and fmt(-0.004, ".1%") == "-0.4%" and fmt(-1e-5, ".1e") == "-1.0e-05"
+    assert fmt_ci([-0.0002, 0.0123]) == " [0.000, 0.012]" and fmt_ci([-0.02, 0.5]) == " [-0.020, 0.500]"
