@@ -232,14 +232,23 @@ def _quickstart_report(path: Path) -> bool:
     return isinstance(report, dict) and {"noise_ceiling_r2", "models", "recipe", "backbone"} <= set(report)
 
 
-def _clear_earlier_outputs(out: Path) -> None:
-    """A rerun into the same --out must not leave an earlier run's report, figures or analyses next to its own
-    (a --fast rerun kept the full run's analyses; an interrupted one, the old report beside a new adapter). Only a
-    folder an earlier quickstart marked is cleared: any other non-empty folder is the user's, and refused."""
+def _check_out_folder(out: Path) -> bool:
+    """Whether ``out`` holds an earlier quickstart run (cleared before this one writes); any other folder must be new
+    or empty, which is checked before the benchmark is made and the data loads (a file or the user's own folder as
+    --out was refused only then)."""
     from bgs_hf._files import require_new_folder
 
     if not (out / MARKER).is_file() and not _quickstart_report(out / "report.json"):
         require_new_folder(out, "--out")  # e.g. a training run or notes of the user's: never deleted
+        return False
+    return True
+
+
+def _clear_earlier_outputs(out: Path) -> None:
+    """A rerun into the same --out must not leave an earlier run's report, figures or analyses next to its own
+    (a --fast rerun kept the full run's analyses; an interrupted one, the old report beside a new adapter). Only a
+    folder an earlier quickstart marked is cleared: any other non-empty folder is the user's, and refused."""
+    if not _check_out_folder(out):
         return
     found = [out / name for name in OWNED_OUTPUTS if (out / name).exists()]
     if found:
@@ -349,6 +358,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
+    _check_out_folder(out)  # likewise an --out that is a file or the user's own folder
     backbone_name = get_backbone_spec(cfg.backbone).name  # a mistyped --backbone fails now, not after the baselines
     data_dir = Path(cfg.data_dir) if cfg.data_dir else ensure_socialshapes(cfg.seed, cfg.n_clips)
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())

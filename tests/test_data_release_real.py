@@ -63,3 +63,29 @@ def test_cli_stats_json_and_hub_round_trip(release_data, tmp_path):
     for key in ("name",):
         s.pop(key), t.pop(key)
     assert t == s
+
+
+#: the 40 validation clips (video_mapping.csv indices) of the paper's v1 code on this release
+PAPER_VAL_CLIPS = [11, 18, 19, 22, 38, 59, 71, 72, 77, 82, 85, 86, 87, 91, 99, 100, 103, 108, 110, 121, 123, 133, 147,
+                   159, 160, 165, 171, 174, 177, 190, 194, 196, 205, 212, 213, 218, 222, 225, 231, 236]
+
+
+def test_paper_val_split_is_the_papers_40_clips_and_12239_training_judgments(tmp_path, capsys):
+    """v1 (scripts/train_timesformer.py) draws validation as ``train_test_split(sorted ids of train_triplets.csv,
+    test_size=0.20, random_state=42)``: 12,239 training / 175 validation judgments. The seeded default kept 6 of its
+    40 clips; there was no way to train on the paper's split."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    trip = pd.read_csv(RELEASE / "data/interim/similarity/train_triplets.csv")
+    ids = sorted(set(pd.unique(trip[["stim1_name", "stim2_name", "stim3_name", "choice"]].to_numpy().ravel())))
+    v1_val = sorted(int(i) for i in train_test_split(ids, test_size=0.20, random_state=42)[1])
+    assert v1_val == PAPER_VAL_CLIPS
+    data = load(RELEASE, val_split="paper")
+    index = data.meta["clip_index"]
+    assert [index[int(i)] for i in data.splits["val"]] == PAPER_VAL_CLIPS
+    v = count_stats(data)["val_carve_out"]
+    assert (v["train"]["judgments"], v["val"]["judgments"], v["val_split"]) == (12_239, 175, "paper")
+    assert cli(["data", "stats", str(RELEASE), "--val-split", "paper", "--no-png", "--n-splits", "2"]) == 0
+    assert ("val carve-out      40 of 200 train clips (the paper's v1 draw: scikit-learn, random_state 42): "
+            "12,239 train / 175 val judgments") in capsys.readouterr().out

@@ -103,3 +103,65 @@ def test_split_sizes_round_to_the_nearest_clip(caplog):
         train, val = carve_val(np.arange(3), 0.9, seed=0)  # round(2.7) = 3 = every training clip
     assert (len(train), len(val)) == (1, 2)  # one clip is always left to train on
     assert "rounds to all of them" in caplog.text
+
+
+def _v1_val(train: np.ndarray) -> np.ndarray:
+    """The paper's v1 draw written out: ``train_test_split(sorted ids, test_size=0.2, random_state=42)`` takes the
+    first ceil(0.2 n) entries of ``RandomState(42).permutation(n)`` as its test (our validation) part."""
+    ids = np.sort(train)
+    return np.sort(ids[np.random.RandomState(42).permutation(len(ids))[: int(np.ceil(0.2 * len(ids)))]])
+
+
+def test_paper_val_split_is_the_v1_draw_of_the_sorted_train_clips():
+    """``val_split="paper"``: the validation clips of the paper's code (scikit-learn's train_test_split of the sorted
+    train clips, test_size 0.2, random_state 42), whatever ``seed``; train/test stay the data's."""
+    from sklearn.model_selection import train_test_split
+
+    labels = ["test" if i % 5 == 0 else "train" for i in range(63)]  # 50 train clips, interleaved with test
+    train_clips = np.flatnonzero(np.array(labels) == "train")
+    seeded = assign_splits(labels)
+    paper = assign_splits(labels, SplitConfig(val_split="paper"))
+    np.testing.assert_array_equal(paper["val"], _v1_val(train_clips))
+    np.testing.assert_array_equal(paper["val"], np.sort(train_test_split(train_clips, test_size=0.2,
+                                                                         random_state=42)[1]))
+    np.testing.assert_array_equal(paper["train"], np.setdiff1d(train_clips, paper["val"]))
+    np.testing.assert_array_equal(paper["test"], seeded["test"])
+    assert not np.array_equal(paper["val"], seeded["val"])
+    np.testing.assert_array_equal(assign_splits(labels, SplitConfig(val_split="paper", seed=7))["val"], paper["val"])
+    # data without stimulus_set: the same recipe on the train clips of the seeded train/test draw
+    unlabelled = assign_splits([None] * 40, SplitConfig(val_split="paper", split_seed=3))
+    np.testing.assert_array_equal(unlabelled["val"], _v1_val(np.union1d(unlabelled["train"], unlabelled["val"])))
+
+
+def test_paper_val_split_refuses_what_would_not_be_the_papers_draw():
+    with pytest.raises(BGSInputError, match=r"val_split must be 'seeded' or 'paper', got 'v1'"):
+        SplitConfig(val_split="v1")
+    with pytest.raises(BGSInputError, match=r"val_split 'paper' holds out the paper's 0.2 of train clips.*0.1"):
+        SplitConfig(val_split="paper", val_fraction=0.1)
+    with pytest.raises(BGSInputError, match=r"stimulus_set names 1 val clip\(s\).*val_split 'paper'"):
+        assign_splits(["train", "val", "test", "train"], SplitConfig(val_split="paper"))
+
+
+def test_load_takes_the_paper_val_split(tmp_path):
+    tables = tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30)
+    folder = write_release(tables, tmp_path)
+    data = load(folder, val_split="paper")
+    np.testing.assert_array_equal(data.splits["val"], _v1_val(np.arange(5, 16)))
+    assert data.meta["split_config"]["val_split"] == "paper"
+    assert load(folder).meta["split_config"]["val_split"] == "seeded"
+
+
+def test_validate_lists_val_labels_the_paper_val_split_would_override(tmp_path):
+    """`data validate --val-split paper` on data whose stimulus_set names val clips printed OK (its splits quietly
+    became all-train); `load` refuses the same data in one line."""
+    from bgs_hf.data import validate
+
+    tables = tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30)
+    tables.annotations.loc[6, "stimulus_set"] = "val"
+    folder = write_release(tables, tmp_path)
+    _, problems = validate(folder, decode_videos=False, split_config=SplitConfig(val_split="paper"))
+    assert [str(p) for p in problems] == ["annotations.csv: stimulus_set names 1 val "
+                                          "clip(s): val_split 'paper' draws validation from the train clips itself; "
+                                          "drop the val labels or use val_split 'seeded'"]
+    with pytest.raises(BGSInputError, match="stimulus_set names 1 val clip"):
+        load(folder, val_split="paper")

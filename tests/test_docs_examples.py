@@ -301,7 +301,9 @@ def test_underscore_spellings_and_output_dir_work_on_every_command():
     assert (args.val_fraction, args.n_splits, args.no_png) == (0.1, 5, True)
     assert parser.parse_args(["data", "stats", "SRC", "--val-fraction=0.3"]).val_fraction == 0.3
     assert parser.parse_args(["data", "stats", "SRC", "--val_fraction=0.3"]).val_fraction == 0.3
-    assert parser.parse_args(["data", "stats", "SRC", "--val", "0.4"]).val_fraction == 0.4  # an abbreviation
+    # an abbreviation (`--val` alone now also matches --val-split, so it is refused as ambiguous)
+    assert parser.parse_args(["data", "stats", "SRC", "--val-f", "0.4"]).val_fraction == 0.4
+    assert parser.parse_args(["data", "stats", "SRC", "--val_s", "paper"]).val_split == "paper"
     assert parser.parse_args(["quickstart", "--output-dir", "x"]).out == "x"
     assert parser.parse_args(["quickstart", "--output_dir", "x", "--n_boot", "200"]).n_boot == 200
     assert str(parser.parse_args(["report", "R", "--output-dir", "x"]).out) == "x"

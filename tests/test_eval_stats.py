@@ -428,7 +428,10 @@ def test_evaluate_passes_the_language_model_and_captions_to_the_suite(tmp_path, 
         raise SystemExit(0)
 
     monkeypatch.setattr(suite, "run_suite", fake_suite)
-    monkeypatch.setattr("bgs_hf.data.load", lambda *a, **k: object())
+    from types import SimpleNamespace
+
+    fake_data = SimpleNamespace(name="x", splits={"train": [0], "val": [], "test": [1]})
+    monkeypatch.setattr("bgs_hf.data.load", lambda *a, **k: fake_data)
     with pytest.raises(SystemExit):
         main(["evaluate", "--data", "x", "--model", "tiny-random-videomae", "--language-model", "mpnet",
               "--caption", "mean", "--report", str(tmp_path)])

@@ -270,10 +270,76 @@ def test_split_arguments_are_checked_and_validate_uses_them(source: Path, tmp_pa
         SplitConfig(val_fraction=1.5)
     train, val = carve_val(np.arange(8), 0.95, 0)  # rounds to 8 of 8: never empty the training split
     assert len(train) == 1 and len(val) == 7
-    assert cli(["data", "validate", str(source), "--no-decode", "--val-fraction", "1.5"]) == 2  # was: "OK"
-    assert "val_fraction must be in [0, 1)" in capsys.readouterr().err
+    assert exit_code(["data", "validate", str(source), "--no-decode", "--val-fraction", "1.5"]) == 2  # was: "OK"
+    assert "--val-fraction: must be in [0.0, 1.0), got 1.5" in capsys.readouterr().err
     assert exit_code(["data", "validate", str(source), "--no-decode", "--seed", "-1"]) == 2  # argparse refuses it
     assert exit_code(["data", "stats", str(source), "--no-png", "--n-splits", "2", "--seed", "-1"]) == 2
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["data", "validate", "SRC", "--no-decode", "--val-fraction", "1.5"], "--val-fraction: must be in [0.0, 1.0)"),
+    (["data", "stats", "SRC", "--no-png", "--val_fraction", "nan"], "--val_fraction: must be in [0.0, 1.0), got nan"),
+    (["data", "export", "SRC", "OUT", "--val_fraction=-0.1"], "--val_fraction: must be in [0.0, 1.0), got -0.1"),
+    (["data", "import", "SRC/t.csv", "SRC", "OUT", "--test-fraction", "0"], "--test-fraction: must be in (0.0, 1.0)"),
+    (["data", "import", "SRC/t.csv", "SRC", "OUT", "--test_fraction", "1"], "--test_fraction: must be in (0.0, 1.0)"),
+    (["data", "stats", "SRC", "--no-png", "--n_splits", "0"], "--n_splits: must be >= 1, got 0"),
+    (["train", "--data", "MISSING", "--output_dir", "OUT", "--val_fraction", "1.5"],
+     "--val_fraction must be in [0, 1), got 1.5"),
+    (["train", "--data", "MISSING", "--output-dir", "OUT", "--val-fraction", "nan"],
+     "--val-fraction must be in [0, 1), got nan"),
+    (["train", "--data", "MISSING", "--output_dir", "OUT", "--split_seed", "-1"], "--split_seed must be >= 0, got -1"),
+])
+def test_fraction_and_seed_errors_name_the_flag_as_typed(source: Path, tmp_path: Path, capsys, argv, message) -> None:
+    """They named the Python field (`val_fraction must be in [0, 1)`), and `train` said so only after claiming its
+    output folder; the data never loads here (MISSING does not exist), and nothing is written."""
+    subs = {"SRC": str(source), "OUT": str(tmp_path / "out"), "MISSING": str(tmp_path / "missing")}
+    argv = [subs.get(a, a.replace("SRC", str(source))) for a in argv]
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["data", "stats", "MISSING", "--json", "DIR"], "--json is a folder, not a file"),
+    (["data", "stats", "MISSING", "--png", "FILE/m.png"], "--png cannot be written: afile is a file, not a folder"),
+    (["baseline", "language", "--data", "MISSING", "--json", "DIR"], "--json is a folder, not a file"),
+    (["baseline", "pixels", "--data", "MISSING", "--json", "FILE/b.json"], "--json cannot be written: afile is a file"),
+    (["baseline", "pixels", "--data", "MISSING", "--cache", "FILE"], "--cache is a file, not a folder"),
+    (["evaluate", "--data", "MISSING", "--model", "tiny-random-videomae", "--json", "DIR"], "--json is a folder"),
+    (["evaluate", "--data", "MISSING", "--model", "tiny-random-videomae", "--report", "FILE"],
+     "--report is a file, not a folder"),
+    (["evaluate", "--data", "MISSING", "--model", "tiny-random-videomae", "--cache", "FILE/c"],
+     "--cache cannot be written: afile is a file, not a folder"),
+    (["report", "MISSING", "--out", "FILE"], "--out is a file, not a folder"),  # was FileExistsError
+    (["quickstart", "--data", "MISSING", "--out", "FILE", "--fast"], "--out is not a folder"),  # after the data
+])
+def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, capsys, argv,
+                                                                          message) -> None:
+    """`--json DIR` (or a path under a file) was an IsADirectoryError / FileExistsError once the statistics,
+    embeddings or the whole evaluation were done; now it is refused before the data loads (MISSING is never
+    read)."""
+    afile, folder = tmp_path / "afile", tmp_path / "adir"
+    afile.write_text("keep me")
+    folder.mkdir()
+    subs = {"MISSING": str(tmp_path / "missing"), "DIR": str(folder), "FILE": str(afile)}
+    argv = [subs.get(a, a.replace("FILE", str(afile))) for a in argv]
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "missing" not in err, err
+    assert afile.read_text() == "keep me" and not any(folder.iterdir())
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--max-upload-mb", "nan"], "argument --max-upload-mb: must be in (0.0, inf], got nan"),
+    (["--max_duration_s", "-1"], "argument --max_duration_s: must be in (0.0, inf], got -1"),
+    (["--split", "tset"], "argument --split: invalid choice: 'tset' (did you mean 'test'?"),
+])
+def test_space_settings_are_refused_naming_the_flag(capsys, argv, message) -> None:
+    """They named the SpaceConfig field (`max_upload_mb must be ...`, `catalogue split 'tset' is not one of None,
+    train, ...`)."""
+    assert exit_code(["space", "--model", "unused", *argv]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_export_onto_a_file_is_one_line(source: Path, tmp_path: Path, capsys) -> None:

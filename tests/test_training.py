@@ -842,3 +842,18 @@ def test_every_pass_and_every_epoch_draws_new_clip_sets_and_batches(tiny):
     for epoch in batches:  # each epoch holds every training judgment once
         assert sorted(map(tuple, (t for b in epoch for t in b))) == sorted(map(tuple, trip.idx.tolist()))
     assert batches[0] != batches[1]
+
+
+def test_resuming_with_another_val_split_names_the_one_the_run_used(tmp_path, tiny):
+    """A run trained with --val_split paper, resumed without it: the splits differ, and the flag to pass was not named."""
+    from bgs_hf.training.api import _check_resumed_splits, _clip_ids
+
+    data, _ = tiny
+    ids = _clip_ids(data)
+    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
+    splits["train"], splits["val"] = splits["train"][1:], sorted([*splits["val"], splits["train"][0]])
+    config = {"data": {"split_seed": 0, "val_split": "paper"}, "training": {"seed": 0}, "splits": splits}
+    (tmp_path / "run_config.json").write_text(json.dumps(config))
+    with pytest.raises(BGSInputError, match=r"--seed, --val_split, --val_fraction and --split_seed "
+                                            r"\(this run used --val_split paper\)$"):
+        _check_resumed_splits(tmp_path, data)

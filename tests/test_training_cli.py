@@ -310,3 +310,57 @@ def test_a_second_sigterm_kills_a_cleanup_that_hangs(tmp_path):
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == -signal.SIGTERM
+
+
+def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socialshapes, tmp_path, capsys):
+    """`--val_split paper`: validation is the paper's v1 draw (scikit-learn, random_state 42) of the train clips; the
+    run records which validation it used (run_config.json, the card). A value that is not a split name, or a
+    --val_fraction the paper's draw does not hold out, is refused before anything loads."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import parse
+
+    assert parse(["--data", "d", "--output_dir", "/tmp/x"]).data.val_split == "seeded"
+    assert parse(["--data", "d", "--output_dir", "/tmp/x", "--val_split", "paper"]).data.val_split == "paper"
+    with pytest.raises(BGSInputError, match=r"val_split 'paper' holds out the paper's 0.2.*--val_fraction"):
+        parse(["--data", "d", "--output_dir", "/tmp/x", "--val_split", "paper", "--val_fraction", "0.1"])
+    with pytest.raises(SystemExit) as refused:  # argparse's choices
+        main(["train", "--data", "d", "--output_dir", str(tmp_path / "no"), "--val_split", "v1"])
+    assert refused.value.code == 2
+    assert "'v1'" in capsys.readouterr().err and not (tmp_path / "no").exists()
+    out = tmp_path / "paper"
+    assert main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+                 "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--val_split", "paper"]) == 0
+    run = json.loads((out / "run_config.json").read_text())
+    paper = load(socialshapes, val_split="paper")
+    assert run["splits"]["val"] == sorted(paper.clip_ids[i] for i in paper.splits["val"])
+    assert run["splits"]["val"] != sorted(load(socialshapes).clip_ids[i] for i in load(socialshapes).splits["val"])
+    n_val, n_fit = len(paper.splits["val"]), len(paper.split_items("fit"))
+    note = f"{n_val} of {n_fit} train clips (the paper's v1 draw: scikit-learn, random_state 42)"
+    assert run["data"]["val_split"] == "paper" and run["data"]["validation"] == note
+    assert f"`validation={note}`" in (out / "README.md").read_text()
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--memory_cache_mb", "nan"], "--memory_cache_mb must be a finite number >= 0"),  # was a ValueError traceback
+    (["--memory-cache-mb", "-5"], "--memory-cache-mb must be a finite number >= 0"),  # was: accepted
+    (["--cache_dir", "FILE"], "--cache_dir is a file, not a folder"),  # was FileExistsError after the model built
+    (["--clips_per_step", "-3"], "--clips_per_step must be >= 0"),  # was refused after the data and model loaded
+    (["--embed_chunk", "-2"], "--embed_chunk must be >= 0"),  # was: accepted
+    (["--early_stopping_patience", "-1"], "--early_stopping_patience must be >= 0"),  # was: accepted, as 0 (off)
+    (["--head_dim", "-1"], "--head_dim must be >= 0"),  # was: accepted, as 0 (no head)
+])
+def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
+    """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not
+    exist, so a refusal that names the flag came first, and the output folder is never made."""
+    from bgs_hf.cli.main import main
+
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    flags = [str(afile) if f == "FILE" else f for f in flags]
+    rc = main(["train", "--data", str(tmp_path / "missing"), "--backbone", "tiny-random-videomae", "--output_dir",
+               str(tmp_path / "run"), *flags])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "run").exists()

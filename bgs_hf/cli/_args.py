@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 
 def int_at_least(low: int) -> Callable[[str], int]:
@@ -36,15 +38,71 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def float_between(low: float, high: float | None = None) -> Callable[[str], float]:
+def float_between(low: float, high: float | None = None, *, open_low: bool = False,
+                  open_high: bool = False) -> Callable[[str], float]:
+    """A finite number in [low, high] (``open_low``/``open_high``: the bound itself excluded, e.g. a fraction in
+    [0, 1)), refused by argparse itself otherwise: ``argument --val-fraction: must be in [0.0, 1.0), got 1.5``."""
+    interval = f"{'(' if open_low else '['}{low}, {'inf' if high is None else high}{')' if open_high else ']'}"
+
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(value) or not (value >= low and (high is None or value <= high)):
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {'inf' if high is None else high}], got {text}")
+        above = value > low if open_low else value >= low
+        below = high is None or (value < high if open_high else value <= high)
+        if not math.isfinite(value) or not (above and below):
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
         return value
 
     parse.__name__ = "number"
     return parse
+
+
+def check_split(data: Any, split: str, flag: str = "--split") -> None:
+    """A split name the data has (or ``fit``, train and val together), checked as soon as the data is loaded:
+    ``--split tset`` was refused only after the models (or the embeddings) were loaded."""
+    from bgs_hf.cli._parser import closest
+    from bgs_hf.errors import BGSInputError
+
+    names = sorted(set(data.splits) | {"fit"})
+    if split not in names:
+        match = closest(split, names)
+        hint = f" (did you mean {match!r}?)" if match else ""
+        raise BGSInputError(f"{flag} {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)}")
+
+
+def _under_a_file(path: Path, flag: str) -> None:
+    """Refuse ``path`` when the nearest of its folders that exists is a file (``--json afile/s.json``)."""
+    from bgs_hf.errors import BGSInputError
+
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BGSInputError(f"{flag} cannot be written: {parent.name} is a file, not a folder", path=path)
+            return
+
+
+def check_output_file(path: str | Path | None, flag: str) -> None:
+    """A file a command writes once its work is done (``--json``, ``--png``): refused now, not after the work,
+    when it is a folder or lies under a file (it was an IsADirectoryError / FileExistsError at the end)."""
+    from bgs_hf.errors import BGSInputError
+
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise BGSInputError(f"{flag} is a folder, not a file: give a file name", path=path)
+    _under_a_file(path, flag)
+
+
+def check_output_folder(path: str | Path | None, flag: str) -> None:
+    """A folder a command writes into (``--report``, ``--cache``): refused now when it is a file or lies under one."""
+    from bgs_hf.errors import BGSInputError
+
+    if path is None:
+        return
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BGSInputError(f"{flag} is a file, not a folder", path=path)
+    _under_a_file(path, flag)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
+import sys
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 #: The exit statuses of every command (``bgs-hf --help`` and ``bgs-hf train --help`` print this).
 EXIT_STATUS = """exit status:
@@ -65,6 +67,23 @@ def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> 
     return f"unrecognized arguments: {' '.join(extras)}" + (f" ({'; '.join(hints)})" if hints else "")
 
 
+def as_typed(message: str, argv: Iterable[str]) -> str:
+    """``message`` with each ``--flag`` in the spelling the user typed: every flag takes ``-`` or ``_``
+    (``--val_fraction``, ``--val-fraction``), and an error naming the other spelling reads as another flag."""
+    typed = {token.split("=", 1)[0] for token in argv if token.startswith("--")}
+
+    def spelled(match: re.Match[str]) -> str:
+        flag = match.group(0)
+        if flag in typed:
+            return flag
+        for other in ("--" + flag[2:].replace("-", "_"), "--" + flag[2:].replace("_", "-")):
+            if other in typed:
+                return other
+        return flag
+
+    return re.sub(r"(?<![\w-])--[A-Za-z0-9][\w-]*", spelled, message)
+
+
 class Suggestions:
     """Mixin for an ``argparse.ArgumentParser`` (``bgs-hf``'s, and ``bgs-hf train``'s HfArgumentParser): a
     mistyped choice gets "did you mean", and an abbreviation of a flag spelled two ways is not "ambiguous"."""
@@ -79,7 +98,7 @@ class Suggestions:
         super()._check_value(action, value)  # type: ignore[misc]
 
     def _get_option_tuples(self, option_string: str) -> list[Any]:
-        # an abbreviation matching both spellings of one flag (--val -> --val-fraction, --val_fraction) is not
+        # an abbreviation matching both spellings of one flag (--val-f -> --val-fraction, --val_fraction) is not
         # ambiguous (Python 3.11 said so, and stopped)
         seen: set[int] = set()
         unique = []
@@ -125,9 +144,21 @@ class CLIParser(Suggestions, argparse.ArgumentParser):
                 return parser
             parser = sub.choices[name]
 
+    #: the command line being parsed (set on every sub-command parser by ``parse_command_line``)
+    typed: tuple[str, ...] = ()
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's one-line error, naming a flag as it was typed (``argument --val_fraction: ...``; argparse
+        names the first spelling, ``--val-fraction``, whichever one was given)."""
+        super().error(as_typed(message, self.typed))
+
     def parse_command_line(self, argv: list[str] | None) -> argparse.Namespace:
         """``parse_args``, but an unknown flag is reported by the command it was given to, with a suggestion
-        (argparse reported it with the top-level usage)."""
+        (argparse reported it with the top-level usage), and a flag is named as it was typed."""
+        typed = tuple(sys.argv[1:] if argv is None else argv)
+        for parser in walk(self):
+            if isinstance(parser, CLIParser):
+                parser.typed = typed
         namespace, extras = self.parse_known_args(argv)
         if extras:
             parser = self.selected(namespace)

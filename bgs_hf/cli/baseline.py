@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._format import fmt
-from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._args import check_output_file, check_output_folder, check_split, int_at_least
 from bgs_hf.cli._parser import examples
 
 
@@ -86,7 +86,9 @@ def run_language(args: argparse.Namespace) -> int:
     from bgs_hf.baselines.language import LanguageBaselineConfig, language_baseline
     from bgs_hf.data import load
 
+    check_output_file(args.json, "--json")  # before the embeddings, not once they are computed
     data = load(args.data, seed=args.seed)
+    check_split(data, args.split)
     config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,
                                     device=args.device)
     out = language_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
@@ -98,7 +100,10 @@ def run_pixels(args: argparse.Namespace) -> int:
     from bgs_hf.baselines.pixels import PixelBaselineConfig, pixel_baseline
     from bgs_hf.data import load
 
+    check_output_file(args.json, "--json")  # before the clips are decoded, not once they are scored
+    check_output_folder(args.cache, "--cache")
     data = load(args.data, seed=args.seed)
+    check_split(data, args.split)
     config = PixelBaselineConfig(num_frames=args.frames, size=args.size, grid=args.grid, cache_dir=args.cache)
     out = pixel_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
     out["data"] = str(args.data)

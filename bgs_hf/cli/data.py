@@ -12,15 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import require_new_folder
-from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._args import check_output_file, float_between, int_at_least
 from bgs_hf.cli._parser import examples
 from bgs_hf.errors import BGSInputError
 
 
 def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out and seeded splits") -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
-    p.add_argument("--val-fraction", type=float, default=0.2, help="share of train clips held out as validation (0.2)")
+    p.add_argument("--val-fraction", type=float_between(0.0, 1.0, open_high=True), default=0.2,
+                   help="share of train clips held out as validation, in [0, 1) (0.2)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help=f"seed of {seeds} (0)")
+    # bgs_hf.data.splits.VAL_SPLITS, spelled out: importing bgs_hf.data here would load pandas for every command
+    p.add_argument("--val-split", choices=("seeded", "paper"), default="seeded",
+                   help="validation carve-out of train: a seeded draw (--val-fraction, --seed), or the paper's v1 "
+                        "draw (scikit-learn, random_state 42: on the paper's release its 40 validation clips; "
+                        "elsewhere the same recipe on that data's train clips) (seeded)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,7 +88,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--session", default="session", metavar="COL", help="session column, optional (session)")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
-    i.add_argument("--test-fraction", type=float, default=0.2, help="share of clips drawn into the test split (0.2)")
+    i.add_argument("--test-fraction", type=float_between(0.0, 1.0, open_low=True, open_high=True), default=0.2,
+                   help="share of clips drawn into the test split, in (0, 1) (0.2)")
     i.add_argument("--split-seed", type=int_at_least(0), default=0, help="seed of the train/test draw (0)")
     _add_card_flags(i)
     i.set_defaults(func=run_import)
@@ -136,7 +143,7 @@ def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
 def _load(args: argparse.Namespace):  # noqa: ANN202
     from bgs_hf.data import load
 
-    return load(args.source, val_fraction=args.val_fraction, seed=args.seed)
+    return load(args.source, val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
 
 
 def similarity_panels(data) -> dict:  # noqa: ANN001
@@ -164,6 +171,8 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
+    check_output_file(args.json, "--json")  # before the statistics, not once they are computed
+    check_output_file(args.png, "--png")
     data = _load(args)
     stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)
     print(format_stats(stats))
@@ -185,7 +194,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
     from bgs_hf.data.splits import SplitConfig
 
-    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed)
+    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
     data, problems = validate(args.source, decode_videos=not args.no_decode, split_config=split_config)
     for err in problems:
         print(f"problem: {err}")

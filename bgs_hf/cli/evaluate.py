@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from bgs_hf._format import fmt
-from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._args import check_output_file, check_output_folder, check_split, int_at_least
 
 ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
 
@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
             raise BGSInputError(f"--control name {name!r} is {'reserved' if name in RESERVED_NAMES else 'given twice'}"
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
         controls[name] = path
+    check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
+    check_output_folder(args.report, "--report")
+    check_output_folder(args.cache, "--cache")
     is_run = (Path(args.model) / "bgs_config.json").is_file()
     args.seed = default_seed(args.model, args.seed)
     if args.pretrained is not None:
@@ -88,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         pretrained, finetuned = args.model, None
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
+    check_split(data, args.split)  # before any model loads
     from bgs_hf.baselines.language import LanguageBaselineConfig
 
     language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)

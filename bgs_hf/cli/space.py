@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bgs_hf.cli._args import int_between
+from bgs_hf.cli._args import float_between, int_between
 from bgs_hf.cli._parser import examples
 
 
@@ -20,15 +20,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", required=True, help="BGS run folder or Hub repo id of a pushed adapter")
     p.add_argument("--data", default=None, help="catalogue dataset folder (default: generated SocialShapes)")
-    p.add_argument("--split", default=None, help="show only this split's clips (e.g. test)")
+    # bgs_hf.hub.space_app.CATALOGUE_SPLITS, spelled out: importing it here would slow every command's --help
+    p.add_argument("--split", default=None, choices=("train", "val", "test", "fit"),
+                   help="show only this split's clips (default: all; fit = train and val)")
     p.add_argument(
         "--cache-dir", default=None, help="embeddings/thumbnail cache (default ~/.cache/bgs-hf/space)"
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     p.add_argument("--port", type=int_between(0, 65535), default=7860, help="local port (7860; 0 = any free)")
-    p.add_argument("--max-upload-mb", type=float, default=20.0, metavar="MIB",
+    p.add_argument("--max-upload-mb", type=float_between(0.0, open_low=True), default=20.0, metavar="MIB",
                    help="largest video a visitor may upload, in MiB (default 20)")
-    p.add_argument("--max-duration-s", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--max-duration-s", type=float_between(0.0, open_low=True), default=30.0, metavar="SECONDS",
                    help="longest video a visitor may upload, in seconds (default 30)")
     p.add_argument("--push", action="store_true", help="stage/upload the Space folder instead of running it")
     p.add_argument("--repo-id", default=None, help="Space repo USER/NAME (with --push)")

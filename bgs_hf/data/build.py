@@ -117,7 +117,8 @@ def finish(
         if not collecting:
             raise
         n_blank = sum(v is None or str(v).strip() == "" for v in labels)
-        if n_blank > len(bad):  # clips left unlabelled, not only the bad labels just listed
+        # clips left unlabelled, not only the bad labels just listed; or a refusal of its own (val_split 'paper')
+        if n_blank > len(bad) or not bad:
             problems.items.append(err)
         splits_unavailable = True
     if splits_unavailable:  # every clip in train, so validate still checks judgments and videos

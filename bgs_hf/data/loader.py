@@ -52,14 +52,16 @@ def read_source(source: str | Path, split_config: SplitConfig, problems: Problem
 
 
 def load(
-    source: str | Path, *, val_fraction: float = 0.2, seed: int = 0, split_seed: int | None = None
+    source: str | Path, *, val_fraction: float = 0.2, seed: int = 0, split_seed: int | None = None,
+    val_split: str = "seeded",
 ) -> OddOneOutData:
     """Load a release folder (root or ``data/``), a Hub-layout folder, or a Hub dataset repo id.
 
     ``seed`` drives the validation carve-out of train clips; ``split_seed`` (default ``seed``) the
-    train/test draw used only when clips carry no ``stimulus_set``. Bad input raises BGSInputError.
+    train/test draw used only when clips carry no ``stimulus_set``. ``val_split="paper"`` carves validation
+    by the paper's v1 draw instead (see :mod:`bgs_hf.data.splits`). Bad input raises BGSInputError.
     """
-    cfg = SplitConfig(val_fraction=val_fraction, seed=seed, split_seed=split_seed)
+    cfg = SplitConfig(val_fraction=val_fraction, seed=seed, split_seed=split_seed, val_split=val_split)
     try:
         return read_source(source, cfg, Problems(collect=False))
     except StopChecks as err:  # only raised after a strict Problems already raised; defensive

@@ -1,7 +1,13 @@
-"""Clip-level splits: train/test from ``stimulus_set`` (else seeded), a seeded val carve-out, leakage check.
+"""Clip-level splits: train/test from ``stimulus_set`` (else seeded), a val carve-out, leakage check.
 
 Splitting by clip, never by judgment row, is what keeps test clips unseen: a model fitted on train
 judgments never embeds a test clip during training.
+
+The val carve-out is a seeded draw (``val_split="seeded"``, the default) or the paper's v1 draw
+(``val_split="paper"``): scikit-learn's ``train_test_split(sorted train clips, test_size=0.2,
+random_state=42)``, as in the paper's code. On the paper's release that gives its 40 validation clips
+(12,239 training / 175 validation judgments). On any other data the same recipe is applied to that data's
+own train clips (sorted by clip index): reproducible, but it is only the paper's split on the paper's data.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,17 +28,27 @@ logger = logging.getLogger(__name__)
 STIMULUS_SET_ALIASES = {"train": "train", "training": "train", "test": "test", "testing": "test",
                         "val": "val", "valid": "val", "validation": "val"}
 
+#: how the validation clips are carved out of train: a seeded draw, or the paper's v1 draw
+VAL_SPLITS: tuple[str, ...] = ("seeded", "paper")
+#: the paper's v1 draw: ``train_test_split(sorted train clips, test_size=0.2, random_state=42)``
+PAPER_VAL_FRACTION = 0.2
+PAPER_VAL_RANDOM_STATE = 42
+
 
 @dataclass
 class SplitConfig:
-    """How clips are split. ``split_seed`` drives the train/test draw (only without ``stimulus_set``)."""
+    """How clips are split. ``split_seed`` drives the train/test draw (only without ``stimulus_set``);
+    ``val_split`` the validation carve-out of train: ``"seeded"`` (``val_fraction``, ``seed``) or ``"paper"``
+    (the paper's v1 draw, see the module doc; ``seed`` plays no part in it)."""
 
     val_fraction: float = 0.2
     seed: int = 0
     split_seed: int | None = None
     test_fraction: float = 0.2
+    val_split: str = "seeded"
 
     def __post_init__(self) -> None:
+        check_val_split(self.val_split, self.val_fraction)
         if not 0.0 <= self.val_fraction < 1.0:
             raise BGSInputError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if not 0.0 < self.test_fraction < 1.0:
@@ -40,6 +57,30 @@ class SplitConfig:
             value = getattr(self, name)
             if value is not None and int(value) < 0:
                 raise BGSInputError(f"{name} must be >= 0, got {value}")
+
+
+def check_val_split(val_split: str, val_fraction: float) -> None:
+    """Refuse an unknown ``val_split``, and a ``val_fraction`` the paper's draw would not hold out."""
+    if val_split not in VAL_SPLITS:
+        raise BGSInputError(f"val_split must be {' or '.join(repr(v) for v in VAL_SPLITS)}, got {val_split!r}")
+    if val_split == "paper" and val_fraction != PAPER_VAL_FRACTION:
+        raise BGSInputError(f"val_split 'paper' holds out the paper's {PAPER_VAL_FRACTION} of train clips, not "
+                            f"{val_fraction}: drop --val_fraction (or use val_split 'seeded')")
+
+
+def val_method(split_config: Mapping[str, Any] | None, *, from_labels: bool) -> str:
+    """How the validation clips were chosen, in words (``data stats``, ``run_config.json``, the model card)."""
+    if from_labels:
+        return "from the stimulus_set labels"
+    cfg = split_config or {}
+    if cfg.get("val_split") == "paper":
+        return f"the paper's v1 draw: scikit-learn, random_state {PAPER_VAL_RANDOM_STATE}"
+    return f"seed {cfg['seed']}" if cfg.get("seed") is not None else "drawn how: not recorded"
+
+
+def labels_name_val(stimulus_set: Sequence[object]) -> bool:
+    """Whether the data's own ``stimulus_set`` labels name validation clips (then no carve-out is drawn)."""
+    return any(STIMULUS_SET_ALIASES.get(str(v).strip().lower()) == "val" for v in stimulus_set if v is not None)
 
 
 def normalise_stimulus_set(values: Sequence[object], *, path: str | Path | None = None) -> list[str | None]:
@@ -94,8 +135,14 @@ def assign_splits(
         train = np.flatnonzero(arr == "train")
         test = np.flatnonzero(arr == "test")
         val = np.flatnonzero(arr == "val")
+    if len(val) and cfg.val_split == "paper":
+        raise BGSInputError(f"stimulus_set names {len(val)} val clip(s): val_split 'paper' draws validation from "
+                            "the train clips itself; drop the val labels or use val_split 'seeded'", path=path)
     if len(val) == 0:
-        train, val = carve_val(train, cfg.val_fraction, cfg.seed)
+        if cfg.val_split == "paper":
+            train, val = paper_val(train)
+        else:
+            train, val = carve_val(train, cfg.val_fraction, cfg.seed)
     splits = {
         "train": train.astype(np.int64),
         "val": np.sort(val).astype(np.int64),
@@ -119,6 +166,20 @@ def carve_val(train: np.ndarray, val_fraction: float, seed: int) -> tuple[np.nda
         n_val = len(train) - 1
     chosen = np.random.default_rng(seed).permutation(len(train))[:n_val]
     val = np.sort(train[chosen])
+    return np.setdiff1d(train, val), val
+
+
+def paper_val(train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's v1 validation draw: ``train_test_split(sorted train clips, test_size=0.2, random_state=42)``
+    (its code draws from the clip ids of ``train_triplets.csv``; on the release those are its 200 train clips)."""
+    from sklearn.model_selection import train_test_split
+
+    train = np.sort(np.asarray(train, dtype=np.int64))
+    if len(train) < 2:
+        raise BGSInputError(f"val_split 'paper' needs at least 2 train clips, got {len(train)}")
+    _, val = train_test_split(train, test_size=PAPER_VAL_FRACTION, random_state=PAPER_VAL_RANDOM_STATE)
+    val = np.sort(val)
+    logger.info("val_split 'paper': %d of %d train clips held out by the paper's v1 draw", len(val), len(train))
     return np.setdiff1d(train, val), val
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from bgs_hf._format import fmt
 from bgs_hf.data.container import OddOneOutData
+from bgs_hf.data.splits import labels_name_val, val_method
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,9 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
             "train": _split_counts(data, "train"),
             "val": _split_counts(data, "val"),
             "seed": data.meta.get("split_config", {}).get("seed"),
-            # val from the data's own stimulus_set labels, or a seeded carve-out of train
-            "from_labels": "val" in [str(v).strip().lower() for v in data.clips["stimulus_set"]],
+            # val from the data's own stimulus_set labels, or a carve-out of train: seeded or the paper's v1 draw
+            "from_labels": labels_name_val(data.clips["stimulus_set"]),
+            "val_split": data.meta.get("split_config", {}).get("val_split", "seeded"),
         },
     }
 
@@ -122,7 +124,7 @@ def format_stats(stats: dict[str, Any]) -> str:
     ]
     v = stats.get("val_carve_out")
     if v:
-        how = "from the stimulus_set labels" if v.get("from_labels") else f"seed {v['seed']}"
+        how = val_method(v, from_labels=bool(v.get("from_labels")))
         lines.append(
             f"val carve-out      {v['val']['clips']} of {s['train']['clips']} train clips ({how}): "
             f"{v['train']['judgments']:,} train / {v['val']['judgments']:,} val judgments"

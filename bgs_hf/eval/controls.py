@@ -87,6 +87,7 @@ def train_control(kind: str, config: Any, *, data: Any = None, language_sim: np.
 
             seed = training_arguments(config.training).seed
             data = config.data_override or load(config.data.data, val_fraction=config.data.val_fraction, seed=seed,
-                                                split_seed=config.data.split_seed)
+                                                split_seed=config.data.split_seed,
+                                                val_split=config.data.val_split)
         return train_bgs(replace(config, data_override=language_distilled_data(data, language_sim)))
     return train_bgs(replace(config, bgs=replace(config.bgs, recipe=kind)))

@@ -390,6 +390,8 @@ def card_data_from_run(
         for key in ("global_step", "best_global_step", "best_metric", "epoch"):
             if info.trainer_state.get(key) is not None:
                 training[key] = info.trainer_state[key]
+    if isinstance(data, dict) and data.get("validation"):  # which validation clips chose the best model
+        training["validation"] = data["validation"]
     license_id = hub_license_id(license) if license else (
         "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
         else "other")  # a local base folder may be anyone's weights under any licence

@@ -124,15 +124,37 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
                             "on a machine without GPUs pass --use_cpu true (or set ACCELERATE_USE_CPU=true), so "
                             "they train as one run")
     get_recipe(bgs.recipe)
+    for name, off in (("clips_per_step", "0: every train clip"), ("embed_chunk", "0: off"),
+                      ("early_stopping_patience", "0: off")):  # a negative one was taken as 0, or failed late
+        value = getattr(bgs, name)
+        if value is not None and int(value) < 0:
+            raise BGSInputError(f"--{name} must be >= 0 ({off}), got {value}")
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
     if out_dir.exists() and not out_dir.is_dir():
         raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
 
 
+def _check_data_settings(d: DataArguments) -> None:
+    """The data flags, each one line naming its flag, before the output folder is claimed and the data loads
+    (``bgs_hf.data.splits.SplitConfig`` refused them only at the load, naming the field: ``val_fraction must
+    be ...``; a NaN ``--memory_cache_mb`` was a ValueError traceback once the model was built)."""
+    if not (math.isfinite(float(d.val_fraction)) and 0.0 <= d.val_fraction < 1.0):
+        raise BGSInputError(f"--val_fraction must be in [0, 1), got {d.val_fraction}")
+    if d.split_seed is not None and int(d.split_seed) < 0:
+        raise BGSInputError(f"--split_seed must be >= 0, got {d.split_seed}")
+    if not (math.isfinite(float(d.memory_cache_mb)) and d.memory_cache_mb >= 0):
+        raise BGSInputError(f"--memory_cache_mb must be a finite number >= 0 (0: no in-memory cache), got "
+                            f"{d.memory_cache_mb}")
+    if d.cache_dir is not None and str(d.cache_dir).lower() != "none" and Path(d.cache_dir).exists() \
+            and not Path(d.cache_dir).is_dir():
+        raise BGSInputError("--cache_dir is a file, not a folder (give a folder, or 'none' for no clip cache)",
+                            path=d.cache_dir)
+
+
 def _check_resumed_splits(out_dir: Path, data: Any) -> None:
-    """A resumed run must train and validate on the clips it recorded: another --seed, --val_fraction or
-    --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json)."""
+    """A resumed run must train and validate on the clips it recorded: another --seed, --val_split, --val_fraction
+    or --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json)."""
     recorded = recorded_splits(out_dir, data)
     if recorded is None:
         return
@@ -141,8 +163,19 @@ def _check_resumed_splits(out_dir: Path, data: Any) -> None:
                                      np.sort(np.asarray(data.splits.get(name, []), dtype=np.int64)))]
     if changed:
         raise BGSInputError(f"resuming with other splits than the run recorded ({', '.join(changed)} differ): "
-                            f"resume with the first run's --seed, --val_fraction and --split_seed"
-                            f"{_old_split_seed_hint(out_dir)}", path=out_dir / RUN_CONFIG_NAME)
+                            f"resume with the first run's --seed, --val_split, --val_fraction and --split_seed"
+                            f"{_old_split_seed_hint(out_dir)}{_val_split_hint(out_dir, data)}",
+                            path=out_dir / RUN_CONFIG_NAME)
+
+
+def _val_split_hint(out_dir: Path, data: Any) -> str:
+    """Name the run's ``--val_split`` when this data was carved another way (a run from before the flag: seeded)."""
+    found = _run_config(out_dir)
+    if found is None:
+        return ""
+    recorded = (found[1].get("data") or {}).get("val_split", "seeded")
+    current = ((getattr(data, "meta", None) or {}).get("split_config") or {}).get("val_split", "seeded")
+    return f" (this run used --val_split {recorded})" if recorded != current else ""
 
 
 def _old_split_seed_hint(out_dir: Path) -> str:
@@ -178,6 +211,8 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
     """(head, LoRA) settings of the arguments; their checks (dropout in [0, 1), alpha > 0, ...) are one line."""
     from bgs_hf.models import HeadConfig, LoraSettings
 
+    if m.head_dim < 0:  # was taken as 0 (no head)
+        raise BGSInputError(f"--head_dim must be >= 0 (0: no head), got {m.head_dim}")
     head = HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout) if m.head_dim > 0 else None
     lora = LoraSettings(r=m.lora_r, alpha=m.lora_alpha, dropout=m.lora_dropout, target_modules=m.lora_target_modules)
     return head, lora
@@ -282,11 +317,25 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
     origin = ("socialshapes" if meta.get("ground_truth")
               else "garcia-isik-release" if meta.get("source") == "release" else "other")
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
-                          "kind": kind, "origin": origin}
+                          "kind": kind, "origin": origin, "validation": _validation_note(data)}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(_json_safe(run_config), indent=2, default=str),
                                            encoding="utf-8")
+
+
+def _validation_note(data: Any) -> str | None:
+    """How this data's validation clips were chosen, as ``data stats`` says it (the model card shows it): the data's
+    own record, which a ``data_override`` loaded with other split settings than ``config.data`` still tells right."""
+    from bgs_hf.data.splits import labels_name_val, val_method
+
+    try:
+        n_val, n_fit = len(data.split_items("val")), len(data.split_items("fit"))
+        from_labels = labels_name_val(list(data.clips["stimulus_set"]))
+    except (AttributeError, KeyError, TypeError):
+        return None
+    how = val_method((getattr(data, "meta", None) or {}).get("split_config"), from_labels=from_labels)
+    return f"{n_val} of {n_fit} train clips ({how})"
 
 
 def _run_config(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
@@ -360,6 +409,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
 
     start = time.time()
     loss_fn = build_loss(config.bgs)  # first: a bad loss flag costs no data loading, model build or deletion
+    _check_data_settings(config.data)  # likewise a bad data flag
     backbone = None
     if config.model_override is None:
         _model_settings(config.model)  # likewise a bad head or LoRA setting
@@ -385,7 +435,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     else:
         from bgs_hf.data import load
 
-        data = load(d.data, val_fraction=d.val_fraction, seed=args.seed, split_seed=d.split_seed)
+        data = load(d.data, val_fraction=d.val_fraction, seed=args.seed, split_seed=d.split_seed,
+                    val_split=d.val_split)
     if args.resume_from_checkpoint is not None:
         _check_resumed_splits(out_dir, data)
     train_trip = data.triplets("train")

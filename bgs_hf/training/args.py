@@ -18,6 +18,12 @@ class DataArguments:
 
     data: str = field(metadata={"help": "release folder, Hub-layout folder or Hub dataset id"})
     val_fraction: float = field(default=0.2, metadata={"help": "share of train clips held out as validation"})
+    val_split: str = field(
+        default="seeded", metadata={"choices": ["seeded", "paper"],  # bgs_hf.data.splits.VAL_SPLITS
+                                    "help": "validation carve-out of train: a seeded draw (--val_fraction, --seed), or "
+                                            "the paper's v1 draw (scikit-learn, random_state 42: on the paper's release "
+                                            "its 40 validation clips; elsewhere the same recipe on that data's train "
+                                            "clips)"})
     split_seed: int | None = field(
         default=0, metadata={"help": "seed of the train/test draw of clips, for data without stimulus_set (0, as "
                                      "`data stats`: every training --seed is scored on the same test clips)"})
@@ -25,6 +31,11 @@ class DataArguments:
         default=None, metadata={"help": "decoded-clip cache (default: <output_dir>/clip_cache; 'none' disables)"})
     memory_cache_mb: float = field(default=1024.0, metadata={"help": "in-memory cache of preprocessed clips (MiB; the same again for the default "
                                                      "backbone's foreground streams)"})
+
+    def __post_init__(self) -> None:
+        from bgs_hf.data.splits import check_val_split
+
+        check_val_split(self.val_split, self.val_fraction)  # before anything loads
 
 
 @dataclass
