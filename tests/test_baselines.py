@@ -219,3 +219,68 @@ def test_pixel_appearance_is_the_mean_frame_not_the_first():
     clip = torch.stack([torch.full((3, 2, 2), v) for v in (0.0, 0.3, 0.9)])
     f = pixel_features(clip, grid=1)
     np.testing.assert_allclose(f, [0.4] * 3 + [0.45] * 3, atol=1e-6)
+
+
+def _hub_unreachable_here(monkeypatch, cache) -> list[float]:
+    """No DNS (the network is down, HF_HUB_OFFLINE unset), an empty Hub cache at ``cache``; returns the list
+    huggingface_hub's retry back-offs are counted into (made instant)."""
+    import socket
+    import time
+
+    import huggingface_hub.constants as hub_constants
+
+    def no_dns(*_a, **_kw):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(cache))
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    return slept
+
+
+@pytest.mark.parametrize("name", ["nope", "org/nope"])
+def test_an_uncached_sentence_model_offline_is_one_line_at_once(name, tmp_path, monkeypatch, capsys):
+    """Offline, ``baseline language --model nope`` spent ~84 s in huggingface_hub retries ("Retrying in 8s") before
+    failing; the sentence model now follows the backbones' rule: not a folder, not bundled, not cached and the Hub
+    unreachable -> one line at once, before the data loads."""
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+    from bgs_hf.cli.main import main
+
+    slept = _hub_unreachable_here(monkeypatch, tmp_path / "empty-cache")
+    pattern = (rf"sentence model '{name}' is not a folder here, not in the local Hugging Face cache, and "
+               r"huggingface\.co cannot be reached")
+    with pytest.raises(BGSInputError, match=pattern) as err:
+        load_sentence_model(name)
+    assert "\n" not in str(err.value)
+    with pytest.raises(BGSInputError, match=pattern):
+        check_sentence_model(name)
+    assert not slept, f"{len(slept)} retries of a Hub request"
+    rc = main(["baseline", "language", "--data", str(tmp_path / "not-loaded"), "--model", name])
+    err_text = capsys.readouterr().err
+    assert rc == 2 and err_text.count("\n") == 1 and "--model" in err_text and "not-loaded" not in err_text
+    assert not slept
+    check_sentence_model(None)  # the bundled default and a local folder need no network
+    check_sentence_model(str(resolve_model(None)))
+
+
+def test_a_cached_sentence_model_offline_loads_from_the_cache_without_retries(tmp_path, monkeypatch):
+    """The offline rule refuses only what is nowhere here: a Hub sentence model cached earlier still loads."""
+    import shutil
+
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+
+    cache = tmp_path / "hub-cache"
+    slept = _hub_unreachable_here(monkeypatch, cache)
+    repo = cache / "models--org--minilm-copy"
+    shutil.copytree(bundled_minilm_path(), repo / "snapshots" / ("0" * 40))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    check_sentence_model("org/minilm-copy")
+    model = load_sentence_model("org/minilm-copy")
+    assert model.encode(["two people hug"]).shape == (1, 384)
+    assert not slept, f"{len(slept)} retries of a Hub request"

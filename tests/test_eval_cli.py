@@ -477,3 +477,100 @@ def test_a_mistyped_split_is_refused_right_after_the_data_loads(tiny_sets, tmp_p
     with pytest.raises(BGSInputError, match="unknown split 'tset'"):
         suite.run_suite(str(data), "tiny-random-videomae", out_dir=tmp_path / "py", split="tset")
     assert not (tmp_path / "py").exists()
+
+
+def test_an_explicit_language_model_that_cannot_load_is_refused_before_any_work(tiny_sets, tmp_path, capsys,
+                                                                                 monkeypatch):
+    """``evaluate --language-model nope`` offline spent ~84 s in Hub retries, then logged a warning and exited 0
+    with no language row (nor variance partitioning): the row the user asked for was silently dropped. Offline it
+    is now refused at once, before the data loads; any other failure to load it, before any video model loads."""
+    import socket
+
+    import huggingface_hub.constants as hub_constants
+
+    import bgs_hf.baselines.language as language
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.baselines.language import LanguageBaselineConfig
+    from bgs_hf.errors import BGSInputError
+
+    _, data, _ = tiny_sets
+    with monkeypatch.context() as offline:
+        def no_dns(*_a, **_kw):
+            raise socket.gaierror(-2, "Name or service not known")
+
+        offline.setattr(socket, "getaddrinfo", no_dns)
+        offline.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+        offline.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+        for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            offline.delenv(var, raising=False)
+        rc = main(["evaluate", "--data", str(tmp_path / "not-loaded"), "--model", "tiny-random-videomae",
+                   "--language-model", "nope", "--report", str(tmp_path / "ev")])
+        err = capsys.readouterr().err
+        assert rc == 2 and err.count("\n") == 1, err
+        assert "--language-model: sentence model 'nope' is not a folder here" in err and "not-loaded" not in err
+
+    def cannot_load(*_a, **_kw):
+        raise BGSInputError("cannot load sentence model 'org/gone' (offline? not a model folder?): 404")
+
+    monkeypatch.setattr(language, "load_sentence_model", cannot_load)
+    monkeypatch.setattr(language, "check_sentence_model", lambda *_a, **_kw: None)  # as if the Hub answered
+    resolve = suite.resolve_model
+    monkeypatch.setattr(suite, "resolve_model", lambda *a, **k: pytest.fail("a model loaded before the language row"))
+    with pytest.raises(BGSInputError, match="cannot load sentence model 'org/gone'"):
+        suite.run_suite(str(data), "tiny-random-videomae", out_dir=tmp_path / "py", analyses=("fit",),
+                        language_config=LanguageBaselineConfig(model="org/gone"), n_boot=5)
+    assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--language-model", "org/gone",
+                 "--report", str(tmp_path / "cli")]) == 2
+    assert "cannot load sentence model 'org/gone'" in capsys.readouterr().err
+    # not asked for by name: the default's row is skipped, and the report and evaluation.json say why
+    monkeypatch.setattr(suite, "resolve_model", resolve)
+    rc = main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "fit,partition",
+               "--n-boot", "5", "--report", str(tmp_path / "default")])
+    assert rc == 0
+    res = json.loads((tmp_path / "default" / "evaluation.json").read_text())
+    assert "language" not in res["fit"] and "cannot load sentence model 'org/gone'" in res["language_skipped"]
+    assert "cannot load sentence model 'org/gone'" in res["partition"]["skipped"]
+    md = (tmp_path / "default" / "evaluation.md").read_text()
+    assert "no language row (cannot load sentence model 'org/gone'" in md
+
+
+def test_report_rows_name_a_comparison_run_or_a_plain_backbone_for_what_it_is(tiny_sets, tmp_path, monkeypatch):
+    """``evaluate --pretrained OTHER_RUN`` labelled the other fine-tuned run "pretrained video model (frozen)", and a
+    backbone name given as ``--model`` (scored alone, or beside ``--pretrained``) read "pretrained video model
+    (frozen)" / "BGS fine-tuned (LoRA)" whatever it was; evaluation.json keeps its keys."""
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.models import build_embedder
+
+    _, data, _ = tiny_sets
+    for name in ("run-a", "seed-7-run"):
+        build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path / name))
+    drawn: list[dict] = []
+    plot = suite._plot_bars
+    monkeypatch.setattr(suite, "_plot_bars", lambda *a, **k: (drawn.append(k.get("names") or {}), plot(*a, **k))[1])
+    cases = {
+        "other-run": (["--model", str(tmp_path / "run-a"), "--pretrained", str(tmp_path / "seed-7-run")],
+                      {"pretrained": "seed-7-run (run folder)", "bgs": "BGS fine-tuned (LoRA)"}),
+        "alone": (["--model", "tiny-random-videomae"], {"pretrained": "tiny-random-videomae (frozen)"}),
+        "two-backbones": (["--model", "tiny-random-videomae", "--pretrained", "tiny-random-clip"],
+                          {"pretrained": "tiny-random-clip (frozen)", "bgs": "tiny-random-videomae (frozen)"}),
+    }
+    for case, (flags, want) in cases.items():
+        out = tmp_path / case
+        assert main(["evaluate", "--data", str(data), *flags, "--analyses", "fit", "--n-boot", "5",
+                     "--report", str(out)]) == 0
+        res = json.loads((out / "evaluation.json").read_text())
+        assert set(res["fit"]) == {*want, "language"}  # the keys are the contract
+        md = (out / "evaluation.md").read_text()
+        for key, label in want.items():
+            assert f"| {label} |" in md and f"`{key}`: {label}" in md, (case, md)
+            assert drawn[-1].get(key, "BGS fine-tuned (LoRA)" if key == "bgs" else None) == label
+        if case != "other-run":
+            assert "BGS fine-tuned (LoRA)" not in md
+        assert "pretrained video model (frozen)" not in md
+    # the standard case keeps the standard names: a run folder beside its own base
+    out = tmp_path / "standard"
+    assert main(["evaluate", "--data", str(data), "--model", str(tmp_path / "run-a"), "--analyses", "fit",
+                 "--n-boot", "5", "--report", str(out)]) == 0
+    md = (out / "evaluation.md").read_text()
+    assert "| pretrained video model (frozen) |" in md and "| BGS fine-tuned (LoRA) |" in md
+    assert "label" not in json.dumps(json.loads((out / "evaluation.json").read_text())["models"])

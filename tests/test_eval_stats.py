@@ -428,6 +428,8 @@ def test_evaluate_passes_the_language_model_and_captions_to_the_suite(tmp_path, 
         raise SystemExit(0)
 
     monkeypatch.setattr(suite, "run_suite", fake_suite)
+    # as if the Hub answered: offline, a Hub model not in the cache is now refused at once (before the data loads)
+    monkeypatch.setattr("bgs_hf.baselines.language.check_sentence_model", lambda *_a, **_kw: None)
     from types import SimpleNamespace
 
     fake_data = SimpleNamespace(name="x", splits={"train": [0], "val": [], "test": [1]})

@@ -350,6 +350,17 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--embed_chunk", "-2"], "--embed_chunk must be >= 0"),  # was: accepted
     (["--early_stopping_patience", "-1"], "--early_stopping_patience must be >= 0"),  # was: accepted, as 0 (off)
     (["--head_dim", "-1"], "--head_dim must be >= 0"),  # was: accepted, as 0 (no head)
+    # these trained zero steps and exited 0, saving the untrained initialisation as the run's adapter
+    (["--num_train_epochs", "0", "--max_steps", "-1"], "--num_train_epochs 0 with --max_steps -1 trains no step"),
+    (["--num-train-epochs", "0"], "--num-train-epochs 0 with --max_steps -1 trains no step"),
+    (["--num_train_epochs", "-2", "--max_steps", "0"], "--num_train_epochs -2 with --max_steps 0 trains no step"),
+    (["--num_train_epochs", "nan"], "--num_train_epochs must be a finite number"),  # was a ValueError traceback
+    # these named the setting, not the flag (`head dropout must be ...`, `unknown recipe 'nope'`)
+    (["--head_dropout", "1.5"], "--head_dropout: head dropout must be in [0, 1), got 1.5"),
+    (["--head-dropout", "1.5"], "--head-dropout: head dropout must be in [0, 1), got 1.5"),
+    (["--lora_alpha", "0"], "--lora_alpha: LoRA alpha must be > 0, got 0"),
+    (["--lora-dropout", "2"], "--lora-dropout: LoRA dropout must be in [0, 1)"),
+    (["--recipe", "nope"], "--recipe: unknown recipe 'nope'"),
 ])
 def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
     """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not

@@ -80,15 +80,64 @@ class LanguageBaselineConfig:
         return asdict(self)
 
 
+def _cached_snapshot(repo_id: str) -> Path | None:
+    """The local Hugging Face cache's folder of ``repo_id`` (as sentence-transformers names it: a bare name is
+    looked up under ``sentence-transformers/`` too), or None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    for repo in (repo_id, f"sentence-transformers/{repo_id}") if "/" not in repo_id else (repo_id,):
+        try:
+            found = try_to_load_from_cache(repo, "config.json")
+        except ValueError:  # not a valid repo id (HFValidationError): nothing of that name can be cached
+            continue
+        if isinstance(found, str):
+            return Path(found).parent
+    return None
+
+
+def check_sentence_model(name_or_path: str | None = None) -> Path | None:
+    """Refuse at once, in one line, a sentence model that cannot load here: a folder that does not exist, or a
+    Hub name that is neither bundled nor in the local cache while the Hub cannot be reached (huggingface_hub
+    would retry every file for over a minute first), the backbones' rule (``bgs_hf.models.registry``). Returns
+    the cached copy's folder when the Hub cannot be reached and the cache alone must serve a Hub name, else None.
+    No network is touched."""
+    from bgs_hf.models.registry import _hub_unreachable, _looks_like_a_path
+
+    resolved = resolve_model(name_or_path)
+    path = Path(resolved).expanduser()
+    if path.is_dir():
+        return None
+    if _looks_like_a_path(resolved) or path.exists():
+        what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"
+        raise BGSInputError(f"{resolved}: {what} (and not a Hub id)")
+    unreachable = _hub_unreachable()
+    if unreachable is None:
+        return None
+    cached = _cached_snapshot(resolved)
+    if cached is None:
+        raise BGSInputError(
+            f"sentence model {resolved!r} is not a folder here, not in the local Hugging Face cache, and "
+            f"{unreachable} cannot be reached (offline?): download it where there is network (`hf download "
+            f"{resolved if '/' in resolved else 'sentence-transformers/' + resolved}`) and copy the cache, pass a "
+            "local folder, or leave the model out for the bundled all-MiniLM-L6-v2 (minilm-l6)")
+    return cached
+
+
 def load_sentence_model(name_or_path: str | None = None, device: str | None = "cpu") -> Any:
-    """A ``SentenceTransformer``; a local folder never reaches the network."""
+    """A ``SentenceTransformer``; a local folder never reaches the network, nor a cached Hub model when the Hub
+    cannot be reached (see :func:`check_sentence_model`)."""
     from sentence_transformers import SentenceTransformer
 
     resolved = resolve_model(name_or_path)
-    local = Path(resolved).is_dir()
-    logger.info("loading sentence model %s%s", resolved, " (local)" if local else "")
+    # offline, the cached copy's folder: loaded by repo id, transformers still asks the Hub for adapter_config.json
+    cached = check_sentence_model(name_or_path)
+    if cached is not None:
+        logger.warning("%s: the Hub cannot be reached; using the cached copy", resolved)
+    folder = cached or (Path(resolved).expanduser() if Path(resolved).expanduser().is_dir() else None)
+    logger.info("loading sentence model %s%s", resolved, f" ({folder})" if folder is not None else "")
     try:
-        return SentenceTransformer(resolved, device=device, local_files_only=local)
+        return SentenceTransformer(str(folder) if folder is not None else resolved, device=device,
+                                   local_files_only=folder is not None)
     except OSError as err:
         raise BGSInputError(f"cannot load sentence model {resolved!r} (offline? not a model folder?): {err}") from err
 

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._format import fmt
-from bgs_hf.cli._args import check_output_file, check_output_folder, check_split, int_at_least
+from bgs_hf.cli._args import (
+    check_output_file,
+    check_output_folder,
+    check_sentence_model,
+    check_split,
+    int_at_least,
+)
 from bgs_hf.cli._parser import examples
 
 
@@ -87,6 +93,7 @@ def run_language(args: argparse.Namespace) -> int:
     from bgs_hf.data import load
 
     check_output_file(args.json, "--json")  # before the embeddings, not once they are computed
+    check_sentence_model(args.model, "--model")  # offline: at once, not after the data
     data = load(args.data, seed=args.seed)
     check_split(data, args.split)
     config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,

@@ -263,7 +263,7 @@ def load_masks_for(data: Any) -> dict[str, np.ndarray] | None:
 
 
 def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
-                  n_times: int = 4) -> Path:
+                  n_times: int = 4, labels: dict[str, str] | None = None) -> Path:
     """Rows: the frames, then each model's map upsampled over them; columns: times across the clip.
 
     Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
@@ -292,7 +292,8 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:  # a model's row under its display name (bgs_hf.viz.models), wrapped beside a small panel
-                ax.set_ylabel(name if name == "frames" else textwrap.fill(model_name(name), 16), fontsize=TEXT_PT)
+                shown = name if name == "frames" else (labels or {}).get(name, model_name(name))
+                ax.set_ylabel(textwrap.fill(shown, 16), fontsize=TEXT_PT)
             if r == 0:
                 ax.set_title(f"frame {f}", fontsize=LABEL_PT)
     if image is not None:
@@ -306,8 +307,10 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
 
 
 def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], cache: Any = None, *,
-                       out_dir: str | Path | None = None, n_overlays: int = 2) -> dict[str, Any]:
-    """Rollout maps of ``items`` for each model; divergence between the first two; agent-mask mass."""
+                       out_dir: str | Path | None = None, n_overlays: int = 2,
+                       labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """Rollout maps of ``items`` for each model; divergence between the first two; agent-mask mass. ``labels``:
+    display names overriding a model key's standard one in the figures."""
     from tqdm.auto import tqdm
 
     from bgs_hf.eval.embed import _as_cache, _clip_paths
@@ -371,6 +374,7 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], 
             frames = frames[:, top : top + pol.crop, left : left + pol.crop]
             figs.append(str(plot_overlays(frames, {n: maps[n][k] for n in names}, out_dir / f"attention_{k}.png",
                                           title=textwrap.fill(f"{ids[k]}: " + "; ".join(dict.fromkeys(
-                                              result["models"][n]["method"] for n in names)), 70))))
+                                              result["models"][n]["method"] for n in names)), 70),
+                                          labels=labels)))
         result["figures"] = figs
     return result

@@ -102,17 +102,19 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     return out
 
 
-def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None) -> Path:
+def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None,
+                   labels: dict[str, str] | None = None) -> Path:
     """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector.
 
-    The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour."""
+    The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour.
+    ``labels`` overrides a model's display name (e.g. a backbone scored in the ``pretrained`` row)."""
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.models import model_colour_of, model_name
 
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
     keys = [("video_unique", "video only", "#56B4E9"), ("shared", "shared", "#BBBBBB"),
             ("language_unique", "language only", model_colour_of("language"))]
-    shown = ["\n".join(textwrap.wrap(model_name(n), 18)) for n in names]
+    shown = ["\n".join(textwrap.wrap((labels or {}).get(n, model_name(n)), 18)) for n in names]
     fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
     pos_bottom = np.zeros(len(names))
     neg_bottom = np.zeros(len(names))

@@ -42,8 +42,10 @@ def _p(x: Any, n_resamples: Any = None, sides: int = 1) -> str:
 
 
 def _name(key: str, res: dict) -> str:
-    """The display name of model ``key`` in a run's result (its language row names its own sentence model)."""
-    return model_name(key, language_model=(res.get("language_reference") or {}).get("model"))
+    """The display name of model ``key`` in a run's result (its language row names its own sentence model; a row
+    that is not what its key says carries its own ``label``: another run as the comparison, a plain backbone)."""
+    label = ((res.get("models") or {}).get(key) or {}).get("label")
+    return label or model_name(key, language_model=(res.get("language_reference") or {}).get("model"))
 
 
 def _comparison(pair: str, res: dict) -> str:
@@ -116,6 +118,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
         blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the {_name('language', r)} row embeds "
                     f"the {ref['caption']} caption(s) with {ref['model']}.*")
                    for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
+        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}no language row ({r['language_skipped']}).*")
+                   for label, r, _ in runs if r.get("language_skipped")]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
                          lambda r: [[_comparison(c, r), _STAT_NAMES.get(s, s), _f(v["diff"]), _f(v["ci"]),
                                      _p(v["p_value"], v.get("n_boot", r.get("n_boot")), sides=2)]

@@ -70,6 +70,36 @@ def _is_run_folder(model: Any) -> bool:
     return isinstance(model, (str, os.PathLike)) and (Path(model) / "bgs_config.json").is_file()
 
 
+def _backbone_name(model: Any) -> str:
+    """The backbone a loaded embedder (frozen, or a run's PEFT model) was built on."""
+    return model.spec.name if hasattr(model, "spec") else model.get_base_model().spec.name
+
+
+def _short(path: str | os.PathLike[str]) -> str:
+    """A folder's name as a reader knows it (a run's ``checkpoint-N`` with its run's name)."""
+    folder = Path(path).resolve()
+    return f"{folder.parent.name}/{folder.name}" if folder.name.startswith("checkpoint-") else folder.name
+
+
+def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, Any]) -> dict[str, str]:
+    """Display names of the ``pretrained`` / ``bgs`` rows when they are not what those keys' names say (the
+    standard case: a run folder beside its own frozen base): another run folder given as the comparison, or a
+    backbone name scored frozen. Model objects are taken for what their key says. The JSON keys stay."""
+    labels: dict[str, str] = {}
+    for key, given in (("pretrained", pretrained_model), ("bgs", finetuned_model)):
+        if key not in models or not isinstance(given, (str, os.PathLike)):
+            continue
+        if _is_run_folder(given):
+            if key == "pretrained":  # a fine-tuned run in the comparison's row
+                labels[key] = f"{_short(given)} (run folder)"
+            continue
+        name = _backbone_name(models[key])
+        if key == "pretrained" and _is_run_folder(finetuned_model) and name == _backbone_name(models["bgs"]):
+            continue  # the run's own base, named: the standard case
+        labels[key] = f"{_short(name) if Path(name).is_absolute() else name} (frozen)"
+    return labels
+
+
 def default_seed(finetuned_model: Any, seed: int | None) -> int:
     """``seed``, or for a run folder the seed it trained with: it drew the bootstrap and the ceiling's
     split-halves of the run's ``metrics.json``, so the same run shows one ceiling everywhere (0 otherwise)."""
@@ -282,7 +312,9 @@ def run_suite(
     evaluation). ``seed`` draws bootstraps, permutations and the ceiling's split-halves (default: a run
     folder's training seed, else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g. ``{"language-distilled": run_dir}``)
     scored beside BGS. ``language_sim``: caption similarity over the split's clips (computed with the
-    default language baseline when omitted). Returns the result dict (also in ``evaluation.json``).
+    default language baseline when omitted); ``language_config``: its sentence model and captions (a model named
+    there that cannot load is refused before any video model loads; the default's failure skips the row, the
+    reason in ``language_skipped``). Returns the result dict (also in ``evaluation.json``).
     """
     from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
     from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
@@ -299,6 +331,20 @@ def run_suite(
     if _is_run_folder(finetuned_model):
         data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
     split_items(data, split)  # an unknown split is refused before any model loads, not after them all
+    language_skipped = None
+    if ("fit" in analyses or "partition" in analyses) and language_sim is None:
+        # before any video model: a sentence model named by the user that cannot load is refused, not dropped
+        from bgs_hf.baselines.language import language_similarity
+
+        scored = split_items(data, split)
+        try:
+            language_sim = language_similarity([data.clips["captions"][int(i)] for i in scored], language_config,
+                                               names=[data.clips["clip_id"][int(i)] for i in scored])
+        except BGSInputError as err:
+            if getattr(language_config, "model", None) is not None:
+                raise
+            language_skipped = str(err)
+            logger.warning("no language reference: %s", err)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
@@ -328,8 +374,10 @@ def run_suite(
                            "noise_ceiling_ci": test.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
                            "models": {}, "figures": {}, "timings_s": {}}
     for name, m in models.items():
-        res["models"][name] = {"backbone": m.spec.name if hasattr(m, "spec") else
-                               m.get_base_model().spec.name, "embedding_dim": None}
+        res["models"][name] = {"backbone": _backbone_name(m), "embedding_dim": None}
+    row_labels = model_labels(pretrained_model, finetuned_model, models)  # for the report and every figure
+    for name, label in row_labels.items():
+        res["models"][name]["label"] = label
 
     # ---- embeddings (once per model)
     t0 = time.perf_counter()
@@ -353,17 +401,9 @@ def run_suite(
     # Test-clip embeddings of every model, for plots and later comparisons without re-embedding.
     np.savez(out / TEST_EMBEDDINGS_NAME, items=test.items, **{n: test_emb(n) for n in models})
 
-    # ---- behavioural fit (+ paired comparisons and the language reference)
-    if "fit" in analyses or "partition" in analyses:
-        if language_sim is None:
-            from bgs_hf.baselines.language import language_similarity
-
-            caps = [data.clips["captions"][int(i)] for i in test.items]
-            try:
-                language_sim = language_similarity(caps, language_config,
-                                                   names=[data.clips["clip_id"][int(i)] for i in test.items])
-            except BGSInputError as err:
-                logger.warning("no language reference: %s", err)
+    # ---- behavioural fit (+ paired comparisons and the language reference, computed above)
+    if language_skipped is not None:
+        res["language_skipped"] = language_skipped
     if "fit" in analyses:
         t0 = time.perf_counter()
         from bgs_hf.metrics import behavioural_fit
@@ -387,7 +427,7 @@ def run_suite(
             {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
              for n, f in fits.items()}, out / "fit.png", ylabel="R² (signed Spearman²)\nor accuracy (proportion)",
             title=f"Behavioural fit ({split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
-            names={"language": language_name((res.get("language_reference") or {}).get("model"))},
+            names={**row_labels, "language": language_name((res.get("language_reference") or {}).get("model"))},
             refs={"R²": ("noise ceiling", test.ceiling_r2, test.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),
                   "2-way acc": ("chance", 1 / 2, None)})
         res["timings_s"]["fit"] = time.perf_counter() - t0
@@ -403,7 +443,7 @@ def run_suite(
             select = SplitHumans.build(data, chosen_on, ceiling=False)
             res["layers"] = {n: layerwise_fit(lay[n], emb[n], data, items, select, test, chosen_on=chosen_on,
                                               n_boot=n_boot, seed=seed) for n in lay}
-            res["figures"]["layers"] = _plot_layers(res["layers"], out / "layers.png", split=split)
+            res["figures"]["layers"] = _plot_layers(res["layers"], out / "layers.png", split=split, names=row_labels)
         else:
             res["layers"] = {"skipped": "no validation or training judgments to choose a layer"}
         res["timings_s"]["layers"] = time.perf_counter() - t0
@@ -414,7 +454,7 @@ def run_suite(
         from bgs_hf.metrics import cosine_similarity_matrix
 
         if language_sim is None:
-            res["partition"] = {"skipped": "no captions for a language model"}
+            res["partition"] = {"skipped": f"no language row: {language_skipped or 'no captions'}"}
         elif len(test.human.pairs(test.items)[0]) <= 3:  # OLS on 3 predictors needs more observed pairs
             res["partition"] = {"skipped": f"{len(test.human.pairs(test.items)[0])} observed pairs: too few to "
                                            "partition variance"}
@@ -423,7 +463,7 @@ def run_suite(
                                         n_boot=n_boot, seed=seed)
                      if np.isfinite(test_emb(n)).all() else {"skipped": NON_FINITE} for n in models}
             res["partition"] = parts
-            res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png"))
+            res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png", labels=row_labels))
 
     # ---- attribute probes
     if "probes" in analyses:
@@ -438,7 +478,7 @@ def run_suite(
             if any(res["probes"].values()):
                 res["figures"]["probes"] = _plot_bars(
                     {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
-                    ylabel=f"Pearson r ({split} clips)", title="Ridge probes of clip ratings")
+                    ylabel=f"Pearson r ({split} clips)", title="Ridge probes of clip ratings", names=row_labels)
             elif all(np.isfinite(emb[n]).all() for n in main):  # say why: the report showed an empty section
                 res["probes"] = {"skipped": "no rating column with enough rated clips ("
                                             + ", ".join(f"rating_{a}" for a in PROBE_ATTRS) + ")"}
@@ -466,7 +506,7 @@ def run_suite(
 
         t0 = time.perf_counter()
         res["attention"] = attention_analysis({n: models[n] for n in main}, data, test.items[:attention_clips],
-                                              cache, out_dir=out)
+                                              cache, out_dir=out, labels=row_labels)
         res["figures"]["attention"] = res["attention"].pop("figures", [])
         res["timings_s"]["attention"] = time.perf_counter() - t0
 
@@ -494,7 +534,7 @@ def run_suite(
             {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
              for n, m in motion.items()}, out / "motion.png", ylabel=f"R² (signed Spearman², {split} clips)",
             title="Motion controls (frames altered after decoding)",
-            errors={n: {k: v.get("r2_ci") for k, v in m.items()} for n, m in motion.items()})
+            errors={n: {k: v.get("r2_ci") for k, v in m.items()} for n, m in motion.items()}, names=row_labels)
         res["timings_s"]["motion"] = time.perf_counter() - t0
 
     res["timings_s"]["total"] = time.perf_counter() - t_start
