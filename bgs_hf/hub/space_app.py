@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import save_npy
-from bgs_hf._format import fmt_ci
+from bgs_hf._format import fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.paper import bundled_folder
+from bgs_hf.viz.models import model_name
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".
 SLOTS = ("A", "B", "C")
 #: How the "pretrained" column is embedded; part of the cache key, so a change never reuses old embeddings.
 PRETRAINED_FEATURES = "pooled_features+l2"
+#: The two models as report.md, evaluation.md and every figure name them (``bgs_hf.viz.models``): the page called
+#: them "pretrained" and "BGS-aligned", so one model had two names depending on where a reader looked.
+PRETRAINED_NAME = model_name("pretrained")
+ALIGNED_NAME = model_name("bgs")
 
 
 #: the splits every dataset bgs_hf.data.load reads has (``fit`` = train + val); ``None`` shows every clip
@@ -504,12 +509,12 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
             ax.text(
                 b,
                 a,
-                f"{sim[a, b]:.2f}",
+                fmt(float(sim[a, b]), ".2f"),  # never "-0.00" or "nan" (bgs_hf._format)
                 ha="center",
                 va="center",
                 color="white" if sim[a, b] < 0.3 else "black",
             )
-    ax.set_title(f"{title}: odd one out = {short[odd]}", fontsize=10)
+    ax.set_title(f"{title}\nodd one out = {short[odd]}", fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
     fig.tight_layout()
     return fig
@@ -517,8 +522,8 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
 
 def answers_markdown(cmp: Comparison) -> str:
     lines = ["Compared: " + " · ".join(cmp.labels), "", "| | odd one out |", "|---|---|"]
-    lines.append(f"| pretrained | **{cmp.labels[cmp.odd_pre]}** |")
-    lines.append(f"| BGS-aligned | **{cmp.labels[cmp.odd_bgs]}** |")
+    lines.append(f"| {PRETRAINED_NAME} | **{cmp.labels[cmp.odd_pre]}** |")
+    lines.append(f"| {ALIGNED_NAME} | **{cmp.labels[cmp.odd_bgs]}** |")
     if cmp.human is not None:
         slot, votes, total = cmp.human
         lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {total} judgment{'' if total == 1 else 's'}) |")
@@ -559,8 +564,8 @@ def compare_view(
     except Exception as err:
         return None, None, _user_message(err, "compare"), None
     return (
-        similarity_figure(cmp.sim_pre, cmp.labels, "pretrained", cmp.odd_pre),
-        similarity_figure(cmp.sim_bgs, cmp.labels, "BGS-aligned", cmp.odd_bgs),
+        similarity_figure(cmp.sim_pre, cmp.labels, PRETRAINED_NAME, cmp.odd_pre),
+        similarity_figure(cmp.sim_bgs, cmp.labels, ALIGNED_NAME, cmp.odd_bgs),
         answers_markdown(cmp),
         cmp.thumbs,
     )
@@ -577,7 +582,7 @@ def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, l
         return [], [], _user_message(err, "find neighbours")
 
     def gallery(items: list[tuple[int, float]]) -> list:
-        return [(cat.thumbs[j], f"{cat.clip_ids[j]} ({s:.2f})") for j, s in items]
+        return [(cat.thumbs[j], f"{cat.clip_ids[j]} ({fmt(s, '.2f')})") for j, s in items]
 
     return gallery(pre), gallery(bgs), ""
 
@@ -615,8 +620,8 @@ def build_demo(backend: SpaceBackend) -> Any:
             "# What did alignment change?\n"
             f"Model: `{_display_name(backend.models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "
             "Pick three clips (or upload your own, at most "
-            f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how the pretrained and the "
-            "BGS-aligned model see them. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
+            f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how two models see them: the "
+            f"*{PRETRAINED_NAME}* and the *{ALIGNED_NAME}*. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
             f"{reading_guide(cat.simulated)}\n\n{evaluation_markdown(backend.models.name)}",
             elem_id="intro",
         )
@@ -654,8 +659,9 @@ def build_demo(backend: SpaceBackend) -> Any:
                     uploads.append(up)
         button = gr.Button("Compare", variant="primary", elem_id="compare")
         with gr.Row():
-            plot_pre = gr.Plot(label="pretrained similarity", elem_id="sim-pretrained")
-            plot_bgs = gr.Plot(label="BGS-aligned similarity", elem_id="sim-aligned")
+            # the figure's own title names the model (a shown label is drawn over it); the label names the API output
+            plot_pre = gr.Plot(label=f"{PRETRAINED_NAME} similarity", show_label=False, elem_id="sim-pretrained")
+            plot_bgs = gr.Plot(label=f"{ALIGNED_NAME} similarity", show_label=False, elem_id="sim-aligned")
         answers = gr.Markdown(label="odd-one-out answers", show_label=False, elem_id="ooo-answers")
         button.click(
             on_compare,
@@ -667,9 +673,9 @@ def build_demo(backend: SpaceBackend) -> Any:
             nn_pick = gr.Dropdown(choices=choices, value=choices[0], label="clip", elem_id="nn-clip")
             nn_button = gr.Button("Find neighbours", elem_id="nn-button")
             with gr.Row():
-                nn_pre = gr.Gallery(label="pretrained neighbours (cosine similarity to the clip)",
+                nn_pre = gr.Gallery(label=f"{PRETRAINED_NAME} neighbours (cosine similarity to the clip)",
                                     columns=cfg.n_neighbours, height=180)
-                nn_bgs = gr.Gallery(label="BGS-aligned neighbours (cosine similarity to the clip)",
+                nn_bgs = gr.Gallery(label=f"{ALIGNED_NAME} neighbours (cosine similarity to the clip)",
                                     columns=cfg.n_neighbours, height=180)
             nn_msg = gr.Markdown(label="neighbours message", show_label=False)
             nn_button.click(
@@ -686,8 +692,8 @@ def reading_guide(simulated: bool = False) -> str:
               if simulated else "humans' choices are shown for triplets people judged")
     return (
         "**How to read it.** Each cell is the cosine similarity (−1 to 1, no unit) between two clips' embeddings: "
-        "*pretrained* is the backbone's pooled features with the adapter switched off, *BGS-aligned* the embedding "
-        "the adapter and head were trained to match similarity judgments with. A model's *odd one out* is "
+        f"*{PRETRAINED_NAME}* is the backbone's pooled features with the adapter switched off, *{ALIGNED_NAME}* the "
+        "embedding the adapter and head were trained to match similarity judgments with. A model's *odd one out* is "
         f"the clip outside its most similar pair, as in the human task; {judged}. One triplet is an example, "
         "not a score: the line below says how the model did overall."
     )
@@ -700,8 +706,9 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
     from bgs_hf.hub.run_info import RunInfo
 
     if is_hub_id(name):
-        return (f"**Overall fit to human judgments** (with the human noise ceiling and the pretrained baseline): "
-                f"see the [model card](https://huggingface.co/{name}).")
+        # the card says which judgments (people's, or SocialShapes' simulated observers): the page cannot
+        return (f"**Overall fit to the judgments the model was trained on** (against their noise ceiling, beside "
+                f"the {PRETRAINED_NAME}): see the [model card](https://huggingface.co/{name}).")
     try:
         info = RunInfo.from_run_dir(name, split=split)
         fit, ceiling, baseline = info.fit, info.ceiling, info.baseline
@@ -717,22 +724,22 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
 
     def score(found: dict[str, Any]) -> str:
         pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
-        share = f", **{pct:.1f}% of the {ceiling_name}**" if math.isfinite(pct) else ""
-        return f"R² = {found['r2']:.3f}{fmt_ci(found.get('r2_ci'))}{share}"
+        share = f", **{fmt(pct, '.1f')}% of the {ceiling_name}**" if math.isfinite(pct) else ""
+        return f"R² = {fmt(found['r2'], '.3f')}{fmt_ci(found.get('r2_ci'))}{share}"
 
     n = f" ({fit['n_judgments']} judgments)" if isinstance(fit.get("n_judgments"), int) else ""
     # which data: the run's benchmark, not necessarily the catalogue below (the page did not say)
     of = f" of `{data_name.replace('`', '')}`" if data_name and data_name != "unknown" else ""
     title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
-    text = f"**{title}** on the held-out {split} split{of}{n}: BGS-aligned {score(fit)}"
+    text = f"**{title}** on the held-out {split} split{of}{n}: {ALIGNED_NAME} {score(fit)}"
     if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
-        text += f"; pretrained {score(baseline)}"
+        text += f"; {PRETRAINED_NAME} {score(baseline)}"
     people = "the simulated observers" if simulated else "people"
     if simulated:
         text += (". That benchmark is synthetic SocialShapes: its judgments, and so its noise ceiling, come from "
                  "simulated observers, not people")
     if ceiling_r2 is not None and ceiling_r2 > 0:
-        text += (f". The noise ceiling (R² = {ceiling_r2:.3f}) is how well one half of {people.replace('people', 'the people')} "
+        text += (f". The noise ceiling (R² = {fmt(ceiling_r2, '.3f')}) is how well one half of {people.replace('people', 'the people')} "
                  f"predicts the other, from half the judgments each: a model near it agrees with {people} about as well as "
                  "they agree with each other (it is an estimate, not an upper bound).")
     else:
