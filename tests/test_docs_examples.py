@@ -371,3 +371,79 @@ def test_the_bundled_backbones_cards_carry_metadata_the_hub_accepts(asset):
         assert hub_metadata_problems(text, "model", folder) == []
         meta = yaml.safe_load(text.split("---\n")[1])
         assert meta["pipeline_tag"] == "feature-extraction" and meta["license"] == "apache-2.0"
+
+
+# ---- docs/RELIABILITY.md cites only tests that exist -------------------------------------------------------------
+
+def _reliability_citation_problems(text: str, tests_dir: object) -> list[str]:
+    """Tests a RELIABILITY table row cites that do not exist. Its last cell names them as `file.py::test_name`
+    (optionally `[param]`), with `::test_name` or a bare `test_name` (`*` allowed) continuing the file named
+    before it in the same cell; `...[param]` and "same test" refer to an earlier row and are not checked."""
+    import fnmatch
+    import re
+    from pathlib import Path
+
+    tests_dir = Path(str(tests_dir))
+    defined: dict[str, set[str]] = {}
+
+    def tests_in(name: str) -> set[str] | None:
+        if name not in defined:
+            found = list(tests_dir.rglob(name))
+            if not found:
+                return None
+            defined[name] = set(re.findall(r"^\s*(?:async\s+)?def\s+(test_\w+)", found[0].read_text(), re.M))
+        return defined[name]
+
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("|") or line.startswith("|---"):
+            continue
+        current = None
+        for span in re.findall(r"`([^`]+)`", line.strip().strip("|").split("|")[-1]):
+            full = re.fullmatch(r"(?:tests/)?(test_\w+\.py)(?:::([\w*]+))?(?:\[.*\])?", span)
+            short = re.fullmatch(r"(?:::)?(test_[\w*]+)(?:\[.*\])?", span)
+            if full:
+                current, name = full.group(1), full.group(2)
+                if tests_in(current) is None:
+                    problems.append(f"line {number}: `{span}`: no tests/{current}")
+                    current = None
+                    continue
+            elif short:
+                name = short.group(1)
+                if current is None:
+                    problems.append(f"line {number}: `{span}`: no test file named before it in the cell")
+                    continue
+            else:
+                continue
+            if name and not fnmatch.filter(tests_in(current) or (), name):
+                problems.append(f"line {number}: `{span}`: no test {name} in tests/{current}")
+    return problems
+
+
+def test_reliability_cites_only_tests_that_exist():
+    """Every row of docs/RELIABILITY.md says "this is tested by ...": a renamed or deleted test left rows citing
+    nothing, and no guard noticed."""
+    import re
+    from pathlib import Path
+
+    tests_dir = Path(__file__).resolve().parent
+    text = _doc_text("docs/RELIABILITY.md")
+    assert len(re.findall(r"test_\w+\.py::test_\w+", text)) > 100  # the rows are still read as rows
+    assert _reliability_citation_problems(text, tests_dir) == []
+
+
+def test_the_reliability_citation_check_finds_a_missing_test():
+    from pathlib import Path
+
+    tests_dir = Path(__file__).resolve().parent
+    real = "| case | behaviour | `test_docs_examples.py::test_reliability_cites_only_tests_that_exist` |"
+    assert _reliability_citation_problems(real, tests_dir) == []
+    broken = [
+        "| a | b | `test_docs_examples.py::test_no_such_test` |",  # a renamed test
+        "| a | b | `test_docs_examples.py::test_reliability_cites_only_tests_that_exist`, `::test_gone[x]` |",
+        "| a | b | `test_docs_examples.py::test_png_and_no_png_together_are_refused` / `test_gone_*` |",
+        "| a | b | `test_no_such_file.py::test_x` |",  # a removed test file
+        "| a | b | `::test_png_and_no_png_together_are_refused` |",  # a shorthand with no file before it
+    ]
+    for row in broken:
+        assert len(_reliability_citation_problems(row, tests_dir)) == 1, row
