@@ -331,3 +331,82 @@ def test_a_setting_that_is_not_a_number_names_itself(value):
     """``TripletMarginLoss(margin=None)`` raised "float() argument must be ... not 'NoneType'"."""
     with pytest.raises(ValueError, match="margin must be a finite number"):
         TripletMarginLoss(margin=value)
+
+
+# --- mutation audit: gradients, reductions and edge cases the value tests above did not pin ---
+
+
+def _grad_case():
+    torch.manual_seed(3)
+    emb = torch.nn.functional.normalize(torch.randn(5, 4, dtype=torch.float64), dim=-1)
+    trip = torch.tensor([[0, 1, 2], [1, 3, 4], [4, 0, 2]])
+    odd = torch.tensor([2, 0, 1])
+    li, lj = torch.triu_indices(5, 5, 1)
+    pairs = torch.stack([li, lj], 1)
+    human = torch.rand(len(pairs), dtype=torch.float64)
+    return emb, trip, odd, pairs, human
+
+
+@pytest.mark.parametrize("name", ["triplet", "triplet_sym", "odd_one_out", "odd_one_out_soft", "pearson"])
+def test_loss_gradients_match_finite_differences(name):
+    """The value tests pin each loss's forward only: a ``detach()`` on a normaliser (e.g. the Pearson
+    denominator) leaves every value unchanged but trains on a wrong gradient. gradcheck compares autograd with
+    central differences in float64. (soft_spearman is left out: its temperature, strength * std(x), is held
+    constant in the backward on purpose, so it differs from a finite difference by design.)"""
+    emb, trip, odd, pairs, human = _grad_case()
+    probs = torch.tensor([[0.5, 0.25, 0.25], [0.0, 1.0, 0.0], [0.2, 0.2, 0.6]], dtype=torch.float64)
+    fn = {"triplet": lambda e: TripletMarginLoss(margin=0.5)(e, trip, odd),
+          "triplet_sym": lambda e: TripletMarginLoss(margin=0.5, symmetric=True)(e, trip, odd),
+          "odd_one_out": lambda e: OddOneOutLoss(0.3)(e, trip, odd),
+          "odd_one_out_soft": lambda e: OddOneOutLoss(0.3)(e, trip, odd_probs=probs),
+          "pearson": lambda e: RSALoss()(e, pairs, human)}[name]
+    if name.startswith("triplet"):  # every hinge active, away from its kink, so the loss is smooth there
+        assert TripletMarginLoss(margin=0.5)(emb, trip, odd) > 0
+    assert torch.autograd.gradcheck(fn, (emb.clone().requires_grad_(True),), eps=1e-6, atol=1e-6)
+
+
+def test_bgs_loss_gradient_is_the_weighted_sum_of_its_terms():
+    """Only the value of ``BGSLoss`` was pinned: a detached local (or global) term kept every logged number and
+    silently trained on the other term alone."""
+    emb, trip, odd, pairs, human = _grad_case()
+    grads = []
+    for fn in (lambda e: BGSLoss()(e, trip, odd, pairs, human, epoch=1).loss,
+               lambda e: TripletMarginLoss()(e, trip, odd), lambda e: RSALoss()(e, pairs, human)):
+        e = emb.clone().requires_grad_(True)
+        fn(e).backward()
+        grads.append(e.grad)
+    assert grads[1].abs().sum() > 0 and grads[2].abs().sum() > 0
+    torch.testing.assert_close(grads[0], 0.7 * grads[1] + 0.4 * grads[2])
+
+
+def test_losses_average_over_triplets():
+    """The hand-value tests score single triplets, where mean and sum agree: a summed reduction scaled the local
+    term (and its weight against RSA) with the number of triplets in the step."""
+    emb, trip, odd, _, _ = _grad_case()
+    for loss in (OddOneOutLoss(0.3), TripletMarginLoss(margin=0.5), TripletMarginLoss(margin=0.5, symmetric=True)):
+        each = [float(loss(emb, trip[i:i + 1], odd[i:i + 1])) for i in range(len(trip))]
+        assert float(loss(emb, trip, odd)) == pytest.approx(np.mean(each), abs=1e-9)
+    probs = torch.tensor([[0.5, 0.25, 0.25], [0.0, 1.0, 0.0], [0.2, 0.2, 0.6]], dtype=torch.float64)
+    each = [float(OddOneOutLoss(0.3)(emb, trip[i:i + 1], odd_probs=probs[i:i + 1])) for i in range(3)]
+    assert float(OddOneOutLoss(0.3)(emb, trip, odd_probs=probs)) == pytest.approx(np.mean(each), abs=1e-9)
+
+
+def test_soft_rank_temperature_is_relative_to_the_spread_of_the_distances():
+    """``strength`` is documented as a fraction of std(x): the soft ranks (and soft-Spearman) of distances spread
+    over 0.001 or over 1 are the same. An absolute temperature flattened close distances to one rank."""
+    x = torch.tensor([0.3, 0.1, 0.35, 0.9, 0.12, 0.5], dtype=torch.float64)
+    for c in (1e-3, 1e3):
+        torch.testing.assert_close(soft_rank(c * x, 0.1), soft_rank(x, 0.1))
+    assert np.allclose(soft_rank(1e-3 * x, 1e-3).numpy(), stats.rankdata(x.numpy()), atol=1e-3)
+
+
+def test_bgs_loss_with_no_terms_is_a_zero_connected_to_the_embeddings():
+    """A step with no triplet and fewer than 3 pairs still backprops (DDP needs every rank to reach every
+    parameter); a negative epoch counts as epoch 0."""
+    emb = EMB.clone().requires_grad_(True)
+    out = BGSLoss()(emb, torch.zeros(0, 3, dtype=torch.long), torch.zeros(0, dtype=torch.long),
+                    torch.tensor([[0, 1]]), torch.tensor([0.5]), epoch=-1)
+    assert float(out.loss.detach()) == 0.0 and out.loss.requires_grad
+    out.loss.backward()
+    assert emb.grad is not None and (out.alpha, out.beta) == (0.7, 0.3)
+    assert math.isnan(out.to_log_dict()["loss_local"]) and math.isnan(out.to_log_dict()["loss_global"])

@@ -907,3 +907,109 @@ def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monk
     assert _hub_unreachable() is None
     monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")  # an http proxy does not carry https
     assert _hub_unreachable() == "huggingface.co"
+
+
+# --- mutation audit: settings and pooling the tests above did not pin ---
+
+
+def test_timesformer_pools_its_cls_token():
+    """TimeSformer's clip vector is token 0, the CLS token it prepends to its (frame x patch) tokens: the last or a
+    mean of the tokens gave other embeddings and no test saw it (V-JEPA 2's mean and CLIP's frame mean are pinned
+    above)."""
+    model = build_embedder("tiny-random-timesformer", lora=None, head=None).eval()
+    x = _clips(model, 2)
+    with torch.no_grad():
+        feats = model.pooled_features(x)
+        tokens = model.backbone(pixel_values=x).last_hidden_state
+    spec = model.spec
+    assert tokens.shape[1] == 1 + spec.num_frames * (spec.image_size // spec.config.patch_size) ** 2
+    torch.testing.assert_close(feats, tokens[:, 0])
+    assert not torch.allclose(tokens[:, 0], tokens[:, -1])
+
+
+def test_the_head_is_the_papers_linear_layernorm_relu_dropout():
+    """The projection head by hand: Linear -> LayerNorm -> ReLU -> Dropout, then L2 (eval: dropout is off). A head
+    without its LayerNorm embedded just as well and passed every test."""
+    model = build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=16, dropout=0.25)).eval()
+    lin, ln, relu, drop = model.head
+    assert (type(lin), type(ln), type(relu), type(drop)) == (torch.nn.Linear, torch.nn.LayerNorm, torch.nn.ReLU,
+                                                             torch.nn.Dropout)
+    assert drop.p == 0.25 and lin.out_features == 16
+    with torch.no_grad():
+        ln.weight.uniform_(0.5, 1.5)
+        ln.bias.uniform_(-0.5, 0.5)
+        x = _clips(model, 3)
+        f = model.pooled_features(x)
+        h = f @ lin.weight.T + lin.bias
+        h = (h - h.mean(-1, keepdim=True)) / torch.sqrt(h.var(-1, unbiased=False, keepdim=True) + ln.eps)
+        h = torch.clamp(h * ln.weight + ln.bias, min=0)
+        torch.testing.assert_close(model(x), h / h.norm(dim=-1, keepdim=True))
+
+
+def test_lora_settings_reach_the_adapter(tmp_path):
+    """r, alpha, dropout and bias given to build_embedder are the adapter's: a LoRA config built with lora_alpha=r
+    (scale 1 instead of alpha / r), no dropout or bias "none" trained another model than the one asked for, and
+    every test passed (only invalid values were checked). The paper's defaults: r=8, alpha=16, dropout=0.1."""
+    default = build_embedder("tiny-random-videomae")
+    cfg = default.peft_config["default"]
+    assert (cfg.r, cfg.lora_alpha, cfg.lora_dropout, cfg.bias) == (8, 16, 0.1, "none")
+    model = build_embedder("tiny-random-videomae", lora=LoraSettings(r=4, alpha=12, dropout=0.2, bias="all"))
+    cfg = model.peft_config["default"]
+    assert (cfg.r, cfg.lora_alpha, cfg.lora_dropout, cfg.bias) == (4, 12, 0.2, "all")
+    layers = [m for n, m in model.named_modules() if n in set(lora_module_names(model))]
+    assert layers and all(m.scaling["default"] == 3.0 and m.lora_dropout["default"].p == 0.2 for m in layers)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert any(n.endswith("base_layer.bias") for n in trainable)  # bias="all": the backbone's biases train
+    model.save_pretrained(str(tmp_path))  # bgs_config.json records them as well (the model card reads them)
+    recorded = json.loads((tmp_path / "bgs_config.json").read_text())["lora"]
+    assert {k: recorded[k] for k in ("r", "alpha", "dropout", "bias")} == {"r": 4, "alpha": 12, "dropout": 0.2,
+                                                                           "bias": "all"}
+
+
+def test_frames_of_another_size_are_refused_even_where_the_backbone_would_take_them():
+    """The fully convolutional bgs_conv3d (and V-JEPA 2) embed any frame size without an error: frames not
+    preprocessed with the model's own policy gave other embeddings silently unless the embedder refuses them."""
+    for name in ("tiny-random-bgs_conv3d", "tiny-random-vjepa2"):
+        model = build_embedder(name, lora=None).eval()
+        fp = model.frame_policy
+        with pytest.raises(ValueError, match=f"expects {fp.crop}x{fp.crop} frames, got 48x48"):
+            model(torch.randn(1, fp.num_frames, 3, 48, 48))
+
+
+def test_a_lora_model_without_head_round_trips(tmp_path):
+    """``head=None`` (pooled backbone features under LoRA) is recorded and loaded without a head; a loader that
+    always built the default head gave 128-d embeddings from a random head."""
+    model = build_embedder("tiny-random-videomae", head=None)
+    x = _clips(model)
+    model.eval()
+    _train_step(model, x)
+    with torch.no_grad():
+        ref = model(x)
+    assert ref.shape == (3, model.spec.hidden_size)
+    model.save_pretrained(str(tmp_path))
+    loaded = load_model(tmp_path)
+    assert loaded.get_base_model().head is None and loaded.get_base_model().embedding_dim == model.spec.hidden_size
+    with torch.no_grad():
+        assert torch.equal(loaded(x), ref)
+
+
+def test_a_run_on_a_hub_base_reloads_the_config_of_the_commit_it_was_trained_on(hub_cache, tmp_path):
+    """The weights were pinned to the recorded commit, the config was not: after a push that changes the base's
+    architecture the run must still load on the old config (here: one layer, where the new commit has two)."""
+    old, new = "c" * 40, "d" * 40
+    for commit, layers in ((old, 1), (new, 2)):
+        torch.manual_seed(0)
+        transformers.TimesformerModel(transformers.TimesformerConfig(
+            hidden_size=32, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=64, image_size=32,
+            patch_size=16, num_frames=4)).save_pretrained(tmp_path / commit)
+    hub_cache("org/timesformer-y", tmp_path / old, old)
+    model = build_embedder("org/timesformer-y").eval()
+    x = _clips(model)
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(str(tmp_path / "run"))
+    hub_cache("org/timesformer-y", tmp_path / new, new)
+    loaded = load_model(tmp_path / "run")
+    assert loaded.get_base_model().spec.num_layers == 1
+    with torch.no_grad():
+        assert torch.equal(loaded(x), ref)

@@ -184,3 +184,14 @@ def test_a_restarted_checkpoint_folder_is_ready_before_any_rank_writes_into_it(t
     trainer._save_checkpoint(None, None)
     assert calls[:2] == ["barrier", "write"], calls  # the folder is made afresh before any rank writes into it
     assert not (folder / INCOMPLETE_MARKER).exists()
+
+
+def test_resume_last_takes_the_highest_step_not_the_last_name(tmp_path) -> None:
+    """Mutation audit: ``checkpoint-9`` sorts after ``checkpoint-10`` by name; ``last`` must be step 10 (ordering
+    by name resumed 1 step after 9 and trained steps 10.. again), a case the test above (2 vs 10) did not pin."""
+    from bgs_hf.training.trainer import resolve_resume
+
+    for step in (9, 10):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    assert resolve_resume("last", tmp_path) == str(tmp_path / "checkpoint-10")
