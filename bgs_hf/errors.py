@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -17,6 +18,31 @@ class BGSInputError(ValueError):
             where = self.path.name if row is None else f"{self.path.name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))
+
+
+class BGSSettingError(BGSInputError):
+    """A refused setting. ``say(named)`` writes the one line, naming each setting through ``named(setting)`` or
+    ``named(setting, value)``: ``str(err)`` names them as in Python (``val_split 'paper'``), :meth:`as_flags` as a
+    command's flags (``--val_split paper``), which is how the CLI reports it."""
+
+    def __init__(self, say: Callable[[Callable[..., str]], str], *, path: str | Path | None = None,
+                 row: int | None = None) -> None:
+        self.say = say
+        super().__init__(say(_python_name), path=path, row=row)
+
+    def as_flags(self, sep: str = "_") -> BGSInputError:
+        """The same line with each setting named as ``--flag`` (words joined by ``sep``: ``_`` for ``bgs-hf train``,
+        ``-`` for the other commands) and each value as typed (``--val_split seeded``, not ``val_split 'seeded'``)."""
+
+        def named(setting: str, value: object = None) -> str:
+            flag = "--" + setting.replace("_", sep)
+            return flag if value is None else f"{flag} {value}"
+
+        return BGSInputError(self.say(named), path=self.path, row=self.row)
+
+
+def _python_name(setting: str, value: object = None) -> str:
+    return setting if value is None else f"{setting} {value!r}"
 
 
 class BGSDivergedError(RuntimeError):

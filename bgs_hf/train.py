@@ -74,8 +74,8 @@ def parse(argv: list[str] | None = None) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
-    from bgs_hf.cli._parser import as_typed
-    from bgs_hf.errors import BGSInputError
+    from bgs_hf.cli._parser import flags_as_typed
+    from bgs_hf.errors import BGSInputError, BGSSettingError
     from bgs_hf.training.api import train_bgs
 
     configure_logging(verbose=False)  # a no-op where logging is set up already (``bgs-hf train``)
@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         try:
             result = train_bgs(parse(argv))
+        except BGSSettingError as err:  # a setting refused by the library (val_split 'paper'): as this command's flags
+            raise flags_as_typed(err.as_flags("_"), sys.argv[1:] if argv is None else argv) from None
         except BGSInputError as err:  # name each flag as it was typed: --val-fraction or --val_fraction
-            err.args = (as_typed(str(err), sys.argv[1:] if argv is None else argv),)
+            flags_as_typed(err, sys.argv[1:] if argv is None else argv)
             raise
         if result.trainer.args.should_save:
             summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",

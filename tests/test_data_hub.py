@@ -620,3 +620,30 @@ def test_every_exported_dataset_card_carries_metadata_the_hub_accepts(release, t
     meta = read_front_matter(tmp_path / "out" / "release" / "README.md")
     assert meta["license_link"] == "https://github.com/garciakathy/similarity-judgments-finetuning"
     assert "license_link" not in read_front_matter(tmp_path / "out" / "ss-other" / "README.md")  # not the release's
+
+
+@pytest.mark.parametrize("flags", [["--val-split", "paper"], ["--val_split", "seeded"], ["--val-fraction", "0.1"],
+                                   ["--val_fraction=0"]])
+@pytest.mark.parametrize("command", ["export", "push"])
+def test_export_and_push_refuse_validation_flags_they_cannot_honour(release, tmp_path, capsys, command, flags):
+    """`data export/push --val-split paper` (or `--val-fraction`) exited 0 with the flag silently unused: the Hub
+    layout stores train/test only (`stimulus_set`), the validation carve-out is chosen where the data is used."""
+    out = tmp_path / "out"
+    argv = ["data", command, str(release)] + ([str(out)] if command == "export" else
+                                              ["--repo-id", "me/x", "--local-dir", str(out)])
+    with pytest.raises(SystemExit) as refused:
+        cli([*argv, *flags])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    typed = flags[0].split("=")[0]
+    assert f"argument {typed}: not used by `data {command}`" in err and err.count("error:") == 1, err
+    assert "to `bgs-hf train` or `bgs-hf data stats`" in err and not out.exists()
+    help_text = cli_help(["data", command, "-h"], capsys)
+    assert "--val-split" not in help_text and "--val-fraction" not in help_text
+    assert "--seed" in help_text and "validation" not in help_text.split("--seed", 1)[1].split("--", 1)[0]
+
+
+def cli_help(argv, capsys) -> str:
+    with pytest.raises(SystemExit):
+        cli(argv)
+    return capsys.readouterr().out

@@ -87,5 +87,5 @@ def test_paper_val_split_is_the_papers_40_clips_and_12239_training_judgments(tmp
     v = count_stats(data)["val_carve_out"]
     assert (v["train"]["judgments"], v["val"]["judgments"], v["val_split"]) == (12_239, 175, "paper")
     assert cli(["data", "stats", str(RELEASE), "--val-split", "paper", "--no-png", "--n-splits", "2"]) == 0
-    assert ("val carve-out      40 of 200 train clips (the paper's v1 draw: scikit-learn, random_state 42): "
-            "12,239 train / 175 val judgments") in capsys.readouterr().out
+    assert ("val carve-out      40 of 200 train clips (the paper's v1 recipe: scikit-learn train_test_split, "
+            "random_state 42): 12,239 train / 175 val judgments") in capsys.readouterr().out

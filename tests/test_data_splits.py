@@ -165,3 +165,57 @@ def test_validate_lists_val_labels_the_paper_val_split_would_override(tmp_path):
                                           "drop the val labels or use val_split 'seeded'"]
     with pytest.raises(BGSInputError, match="stimulus_set names 1 val clip"):
         load(folder, val_split="paper")
+
+
+def _cli(argv):
+    from bgs_hf.cli.main import main
+
+    try:
+        return main(argv)
+    except SystemExit as exit_:  # argparse's own refusals
+        return int(exit_.code)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["stats", "SRC", "--no-png", "--val-split", "paper", "--val-fraction", "0.1"],
+     "error: --val-split paper holds out the paper's 0.2 of train clips, not --val-fraction 0.1: drop --val-fraction "
+     "(or use --val-split seeded)"),
+    (["validate", "SRC", "--no-decode", "--val_split", "paper", "--val_fraction", "0.1"],
+     "error: --val_split paper holds out the paper's 0.2 of train clips, not --val_fraction 0.1: drop --val_fraction "
+     "(or use --val_split seeded)"),
+    (["stats", "VAL", "--no-png", "--val_split", "paper"],
+     "error: annotations.csv: stimulus_set names 1 val clip(s): --val_split paper draws validation from the train "
+     "clips itself; drop the val labels or use --val_split seeded"),
+    (["validate", "VAL", "--no-decode", "--val-split", "paper"],
+     "problem: annotations.csv: stimulus_set names 1 val clip(s): --val-split paper draws validation from the train "
+     "clips itself; drop the val labels or use --val-split seeded"),
+    (["stats", "SRC", "--no-png", "--val-split", "papr"], "argument --val-split: invalid choice: 'papr' (did you mean "
+                                                          "'paper'?"),
+    (["stats", "SRC", "--no-png", "--val_split", "papr"], "argument --val_split: invalid choice: 'papr'"),
+])
+def test_data_commands_name_the_val_split_flags_as_typed(tmp_path, capsys, argv, message):
+    """`bgs-hf data stats/validate --val-split paper` refusals said `val_split 'paper'` / `val_split 'seeded'` (the
+    Python spelling) and `--val_fraction` whichever spelling was typed."""
+    plain = write_release(tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30), tmp_path / "plain")
+    tables = tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30)
+    tables.annotations.loc[6, "stimulus_set"] = "val"
+    labelled = write_release(tables, tmp_path / "labelled")
+    argv = ["data", *[{"SRC": str(plain), "VAL": str(labelled)}.get(a, a) for a in argv]]
+    assert _cli(argv) in (1, 2)
+    captured = capsys.readouterr()
+    assert message in captured.out + captured.err, captured
+    assert "'seeded'" not in captured.out + captured.err
+
+
+def test_stats_of_other_data_do_not_call_its_val_clips_the_papers(tmp_path, capsys):
+    """`data stats OTHER --val-split paper` labelled its carve-out "the paper's v1 draw": on data that is not the
+    paper's release those are not the paper's clips, only its recipe applied to this data's train clips."""
+    from bgs_hf.data.splits import val_method
+
+    folder = write_release(tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30), tmp_path / "rel")
+    assert _cli(["data", "stats", str(folder), "--no-png", "--n-splits", "2", "--val-split", "paper"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("val carve-out"))
+    assert "the paper's v1 draw" not in line
+    assert "train clips (the paper's v1 recipe: scikit-learn train_test_split, random_state 42): " in line, line
+    assert val_method({"val_split": "paper"}, from_labels=False) == ("the paper's v1 recipe: scikit-learn "
+                                                                     "train_test_split, random_state 42")

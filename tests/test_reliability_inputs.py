@@ -279,7 +279,8 @@ def test_split_arguments_are_checked_and_validate_uses_them(source: Path, tmp_pa
 @pytest.mark.parametrize(("argv", "message"), [
     (["data", "validate", "SRC", "--no-decode", "--val-fraction", "1.5"], "--val-fraction: must be in [0.0, 1.0)"),
     (["data", "stats", "SRC", "--no-png", "--val_fraction", "nan"], "--val_fraction: must be in [0.0, 1.0), got nan"),
-    (["data", "export", "SRC", "OUT", "--val_fraction=-0.1"], "--val_fraction: must be in [0.0, 1.0), got -0.1"),
+    # export/push store no validation split: the flag is refused as unused, whatever its value
+    (["data", "export", "SRC", "OUT", "--val_fraction=-0.1"], "argument --val_fraction: not used by `data export`"),
     (["data", "import", "SRC/t.csv", "SRC", "OUT", "--test-fraction", "0"], "--test-fraction: must be in (0.0, 1.0)"),
     (["data", "import", "SRC/t.csv", "SRC", "OUT", "--test_fraction", "1"], "--test_fraction: must be in (0.0, 1.0)"),
     (["data", "stats", "SRC", "--no-png", "--n_splits", "0"], "--n_splits: must be >= 1, got 0"),
@@ -617,3 +618,14 @@ def test_quickstart_refuses_a_benchmark_without_test_judgments_before_training(t
     monkeypatch.setattr(quickstart, "train_bgs_run", lambda *a, **k: pytest.fail("trained before refusing"))
     assert exit_code(["quickstart", "--out", str(tmp_path / "qs"), "--clips", "10", "--fast"]) == 2
     assert "the test split has no judgment with all three clips in it" in capsys.readouterr().err
+
+
+def test_command_refusals_name_flags_as_typed(source: Path, tmp_path: Path, capsys) -> None:
+    """A command's own refusal (not argparse's) named the `-` spelling: `--no_png` typed, `--no-png` printed, which
+    reads as another flag. Every `bgs-hf` command's one-line error now spells each flag as it was typed."""
+    png = str(tmp_path / "x.png")
+    assert exit_code(["data", "stats", str(source), "--no_png", "--png", png]) == 2
+    err = capsys.readouterr().err
+    assert "error: --png FILE and --no_png contradict each other" in err, err
+    assert exit_code(["data", "stats", str(source), "--no-png", "--png", png]) == 2
+    assert "error: --png FILE and --no-png contradict each other" in capsys.readouterr().err

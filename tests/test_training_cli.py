@@ -313,7 +313,7 @@ def test_a_second_sigterm_kills_a_cleanup_that_hangs(tmp_path):
 
 
 def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socialshapes, tmp_path, capsys):
-    """`--val_split paper`: validation is the paper's v1 draw (scikit-learn, random_state 42) of the train clips; the
+    """`--val_split paper`: validation is the paper's v1 recipe (scikit-learn, random_state 42) on the train clips; the
     run records which validation it used (run_config.json, the card). A value that is not a split name, or a
     --val_fraction the paper's draw does not hold out, is refused before anything loads."""
     from bgs_hf.cli.main import main
@@ -323,7 +323,8 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
 
     assert parse(["--data", "d", "--output_dir", "/tmp/x"]).data.val_split == "seeded"
     assert parse(["--data", "d", "--output_dir", "/tmp/x", "--val_split", "paper"]).data.val_split == "paper"
-    with pytest.raises(BGSInputError, match=r"val_split 'paper' holds out the paper's 0.2.*--val_fraction"):
+    with pytest.raises(BGSInputError, match=r"^--val_split paper holds out the paper's 0.2 of train clips, not "
+                                            r"--val_fraction 0.1: drop --val_fraction \(or use --val_split seeded\)$"):
         parse(["--data", "d", "--output_dir", "/tmp/x", "--val_split", "paper", "--val_fraction", "0.1"])
     with pytest.raises(SystemExit) as refused:  # argparse's choices
         main(["train", "--data", "d", "--output_dir", str(tmp_path / "no"), "--val_split", "v1"])
@@ -337,7 +338,7 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     assert run["splits"]["val"] == sorted(paper.clip_ids[i] for i in paper.splits["val"])
     assert run["splits"]["val"] != sorted(load(socialshapes).clip_ids[i] for i in load(socialshapes).splits["val"])
     n_val, n_fit = len(paper.splits["val"]), len(paper.split_items("fit"))
-    note = f"{n_val} of {n_fit} train clips (the paper's v1 draw: scikit-learn, random_state 42)"
+    note = f"{n_val} of {n_fit} train clips (the paper's v1 recipe: scikit-learn train_test_split, random_state 42)"
     assert run["data"]["val_split"] == "paper" and run["data"]["validation"] == note
     assert f"`validation={note}`" in (out / "README.md").read_text()
 
@@ -375,3 +376,42 @@ def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert rc == 2 and message in err and err.count("\n") == 1, err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    # named the Python setting (`val_split 'paper' ... use val_split 'seeded'`), beside a flag
+    (["--val_split", "paper", "--val_fraction", "0.1"],
+     "error: --val_split paper holds out the paper's 0.2 of train clips, not --val_fraction 0.1: drop --val_fraction "
+     "(or use --val_split seeded)"),
+    (["--val-split", "paper", "--val-fraction", "0.1"],
+     "error: --val-split paper holds out the paper's 0.2 of train clips, not --val-fraction 0.1: drop --val-fraction "
+     "(or use --val-split seeded)"),
+    (["--val_split", "paper", "--val-fraction=0.3"], "not --val-fraction 0.3: drop --val-fraction (or use --val_split "
+                                                     "seeded)"),
+])
+def test_val_split_refusals_name_the_flags_as_typed(tmp_path, capsys, flags, message):
+    """`bgs-hf train --val_split paper --val_fraction 0.1` said "(or use val_split 'seeded')", the Python spelling."""
+    from bgs_hf.cli.main import main
+
+    rc = main(["train", "--data", str(tmp_path / "missing"), "--output_dir", str(tmp_path / "run"), *flags])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and err.count("\n") == 1, err
+    assert "'paper'" not in err and "'seeded'" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_val_split_paper_on_data_with_val_labels_names_the_flag(tmp_path, capsys):
+    """Data whose stimulus_set names val clips, trained with `--val-split paper`: the refusal named `val_split 'paper'`
+    and `val_split 'seeded'`, the Python spelling, not the flag typed."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    tables = tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30)
+    tables.annotations.loc[6, "stimulus_set"] = "val"
+    folder = write_release(tables, tmp_path / "rel")
+    rc = main(["train", "--data", str(folder), "--backbone", "tiny-random-videomae", "--output-dir",
+               str(tmp_path / "run"), "--val-split", "paper"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert ("annotations.csv: stimulus_set names 1 val clip(s): --val-split paper draws validation from the train "
+            "clips itself; drop the val labels or use --val-split seeded") in err, err

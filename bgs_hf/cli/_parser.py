@@ -10,7 +10,9 @@ import difflib
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
+
+E = TypeVar("E", bound=BaseException)
 
 #: The exit statuses of every command (``bgs-hf --help`` and ``bgs-hf train --help`` print this).
 EXIT_STATUS = """exit status:
@@ -82,6 +84,12 @@ def as_typed(message: str, argv: Iterable[str]) -> str:
         return flag
 
     return re.sub(r"(?<![\w-])--[A-Za-z0-9][\w-]*", spelled, message)
+
+
+def flags_as_typed(err: E, argv: Iterable[str]) -> E:
+    """``err`` with its message's flags spelled as typed (:func:`as_typed`); its type and path are kept."""
+    err.args = (as_typed(str(err), argv),)
+    return err
 
 
 class Suggestions:
@@ -160,6 +168,7 @@ class CLIParser(Suggestions, argparse.ArgumentParser):
             if isinstance(parser, CLIParser):
                 parser.typed = typed
         namespace, extras = self.parse_known_args(argv)
+        namespace.typed_argv = typed  # for a command that names flags in lines it prints (`data validate`)
         if extras:
             parser = self.selected(namespace)
             parser.error(unrecognized_message(parser, extras))

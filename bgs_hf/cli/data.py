@@ -8,25 +8,52 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import require_new_folder
 from bgs_hf.cli._args import check_output_file, float_between, int_at_least
-from bgs_hf.cli._parser import examples
+from bgs_hf.cli._parser import as_typed, examples
 from bgs_hf.errors import BGSInputError
 
 
-def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out and seeded splits") -> None:
+def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out and seeded splits",
+                validation: bool = True) -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help=f"seed of {seeds} (0)")
+    if not validation:  # export/push store train/test only: the flags would change nothing, so they are refused
+        for flag in ("--val-fraction", "--val-split"):
+            p.add_argument(flag, action=_NotStored, command=p.prog.split()[-1])
+        return
     p.add_argument("--val-fraction", type=float_between(0.0, 1.0, open_high=True), default=0.2,
                    help="share of train clips held out as validation, in [0, 1) (0.2)")
-    p.add_argument("--seed", type=int_at_least(0), default=0, help=f"seed of {seeds} (0)")
     # bgs_hf.data.splits.VAL_SPLITS, spelled out: importing bgs_hf.data here would load pandas for every command
     p.add_argument("--val-split", choices=("seeded", "paper"), default="seeded",
                    help="validation carve-out of train: a seeded draw (--val-fraction, --seed), or the paper's v1 "
-                        "draw (scikit-learn, random_state 42: on the paper's release its 40 validation clips; "
-                        "elsewhere the same recipe on that data's train clips) (seeded)")
+                        "recipe (scikit-learn train_test_split, random_state 42: on the paper's release its 40 "
+                        "validation clips; elsewhere the same recipe on that data's train clips) (seeded)")
+
+
+class _NotStored(argparse.Action):
+    """A validation flag on ``data export``/``push``: the Hub layout stores the train/test split only (its
+    ``stimulus_set``), and the card shows train/test only, so the flag was accepted and silently changed nothing."""
+
+    def __init__(self, option_strings: list[str], dest: str, *, command: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs="?", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        self.command = command
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        raise argparse.ArgumentError(self, f"not used by `data {self.command}`: it writes the train/test split only "
+                                           "(stimulus_set), and validation is carved out of train where the data is "
+                                           "used: give --val-split/--val-fraction to `bgs-hf train` or `bgs-hf data "
+                                           "stats`")
+
+
+#: what --seed draws on export/push: only a source whose clips carry no stimulus_set has a split to draw
+_EXPORT_SEED = "the train/test draw of a source whose clips carry no stimulus_set, frozen in the export"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = dsub.add_parser("export", help="write any source in the Hub layout (parquet configs + card)",
                         epilog=examples("bgs-hf data export ../shared/data/garcia-isik-release /tmp/release-hub",
                                         "bgs-hf data export /tmp/ss /tmp/ss-hub --pretty-name 'SocialShapes seed 1'"))
-    _add_source(e)
+    _add_source(e, seeds=_EXPORT_SEED, validation=False)
     e.add_argument("out", metavar="OUT", type=Path, help="output folder (must not exist, or be empty)")
     e.add_argument("--no-card", action="store_true", help="README with the configs only, no dataset card")
     _add_card_flags(e)
@@ -97,7 +124,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo",
                         epilog=examples("bgs-hf data push my-study --repo-id you/my-study --local-dir /tmp/staged",
                                         "bgs-hf data push my-study --repo-id you/my-study --private"))
-    _add_source(u)
+    _add_source(u, seeds=_EXPORT_SEED, validation=False)
     u.add_argument("--repo-id", required=True, help="target dataset repo, e.g. user/social-ooo")
     u.add_argument("--private", action="store_true", help="create the repo as private")
     u.add_argument("--local-dir", type=Path,
@@ -143,7 +170,22 @@ def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
 def _load(args: argparse.Namespace):  # noqa: ANN202
     from bgs_hf.data import load
 
-    return load(args.source, val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
+    # export/push take no validation flags (they store train/test only): the defaults, which split nothing stored
+    with _settings_as_flags():
+        return load(args.source, val_fraction=getattr(args, "val_fraction", 0.2), seed=args.seed,
+                    val_split=getattr(args, "val_split", "seeded"))
+
+
+@contextmanager
+def _settings_as_flags() -> Iterator[None]:
+    """A split setting the library refused (``val_split 'paper'``), named as this command's flags (``--val-split
+    paper``; ``bgs-hf`` then spells each as it was typed)."""
+    from bgs_hf.errors import BGSSettingError
+
+    try:
+        yield
+    except BGSSettingError as err:
+        raise err.as_flags("-") from None
 
 
 def similarity_panels(data) -> dict:  # noqa: ANN001
@@ -194,10 +236,14 @@ def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
     from bgs_hf.data.splits import SplitConfig
 
-    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
+    with _settings_as_flags():
+        split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
     data, problems = validate(args.source, decode_videos=not args.no_decode, split_config=split_config)
-    for err in problems:
-        print(f"problem: {err}")
+    from bgs_hf.errors import BGSSettingError
+
+    for err in problems:  # a refused setting (val_split 'paper') named as the flags typed
+        print("problem: " + as_typed(str(err.as_flags("-") if isinstance(err, BGSSettingError) else err),
+                                     getattr(args, "typed_argv", ())))
     if problems:
         print(f"{len(problems)} problem(s) found in {args.source}")
         return 1

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples
+from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 #: (module under bgs_hf.cli, one-line help). Order is the order in --help.
@@ -88,7 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2  # a missing COMMAND is a usage error, like any missing argument (1 means a check failed)
-    return run_guarded(lambda: args.func(args))
+    typed = tuple(sys.argv[1:] if argv is None else argv)
+
+    def command() -> int | None:
+        try:
+            return args.func(args)
+        except BGSInputError as err:  # a flag named in the other spelling (--no-png for --no_png) reads as another
+            flags_as_typed(err, typed)
+            raise
+
+    return run_guarded(command)
 
 
 class Terminated(KeyboardInterrupt):

@@ -13,14 +13,14 @@ own train clips (sorted by clip index): reproducible, but it is only the paper's
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, BGSSettingError
 
 logger = logging.getLogger(__name__)
 
@@ -59,22 +59,30 @@ class SplitConfig:
                 raise BGSInputError(f"{name} must be >= 0, got {value}")
 
 
-def check_val_split(val_split: str, val_fraction: float) -> None:
-    """Refuse an unknown ``val_split``, and a ``val_fraction`` the paper's draw would not hold out."""
+def check_val_split(val_split: str, val_fraction: float, *, flags: str | None = None) -> None:
+    """Refuse an unknown ``val_split``, and a ``val_fraction`` the paper's draw would not hold out. ``flags``:
+    name the settings as command-line flags with words joined by it (``"_"``: ``--val_split``), not as in Python."""
     if val_split not in VAL_SPLITS:
-        raise BGSInputError(f"val_split must be {' or '.join(repr(v) for v in VAL_SPLITS)}, got {val_split!r}")
-    if val_split == "paper" and val_fraction != PAPER_VAL_FRACTION:
-        raise BGSInputError(f"val_split 'paper' holds out the paper's {PAPER_VAL_FRACTION} of train clips, not "
-                            f"{val_fraction}: drop --val_fraction (or use val_split 'seeded')")
+        def say(n: Callable[..., str]) -> str:
+            return f"{n('val_split')} must be {' or '.join(repr(v) for v in VAL_SPLITS)}, got {val_split!r}"
+    elif val_split == "paper" and val_fraction != PAPER_VAL_FRACTION:
+        def say(n: Callable[..., str]) -> str:
+            return (f"{n('val_split', 'paper')} holds out the paper's {PAPER_VAL_FRACTION} of train clips, not "
+                    f"{n('val_fraction', val_fraction)}: drop {n('val_fraction')} (or use {n('val_split', 'seeded')})")
+    else:
+        return
+    err = BGSSettingError(say)
+    raise err if flags is None else err.as_flags(flags)
 
 
 def val_method(split_config: Mapping[str, Any] | None, *, from_labels: bool) -> str:
-    """How the validation clips were chosen, in words (``data stats``, ``run_config.json``, the model card)."""
+    """How the validation clips were chosen, in words (``data stats``, ``run_config.json``, the model card). The
+    paper's recipe is named as a recipe: only on the paper's release does it give the paper's own clips."""
     if from_labels:
         return "from the stimulus_set labels"
     cfg = split_config or {}
     if cfg.get("val_split") == "paper":
-        return f"the paper's v1 draw: scikit-learn, random_state {PAPER_VAL_RANDOM_STATE}"
+        return f"the paper's v1 recipe: scikit-learn train_test_split, random_state {PAPER_VAL_RANDOM_STATE}"
     return f"seed {cfg['seed']}" if cfg.get("seed") is not None else "drawn how: not recorded"
 
 
@@ -136,8 +144,10 @@ def assign_splits(
         test = np.flatnonzero(arr == "test")
         val = np.flatnonzero(arr == "val")
     if len(val) and cfg.val_split == "paper":
-        raise BGSInputError(f"stimulus_set names {len(val)} val clip(s): val_split 'paper' draws validation from "
-                            "the train clips itself; drop the val labels or use val_split 'seeded'", path=path)
+        n_val = len(val)
+        raise BGSSettingError(lambda n: f"stimulus_set names {n_val} val clip(s): {n('val_split', 'paper')} draws "
+                                          f"validation from the train clips itself; drop the val labels or use "
+                                          f"{n('val_split', 'seeded')}", path=path)
     if len(val) == 0:
         if cfg.val_split == "paper":
             train, val = paper_val(train)
@@ -176,10 +186,11 @@ def paper_val(train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     train = np.sort(np.asarray(train, dtype=np.int64))
     if len(train) < 2:
-        raise BGSInputError(f"val_split 'paper' needs at least 2 train clips, got {len(train)}")
+        n_train = len(train)
+        raise BGSSettingError(lambda n: f"{n('val_split', 'paper')} needs at least 2 train clips, got {n_train}")
     _, val = train_test_split(train, test_size=PAPER_VAL_FRACTION, random_state=PAPER_VAL_RANDOM_STATE)
     val = np.sort(val)
-    logger.info("val_split 'paper': %d of %d train clips held out by the paper's v1 draw", len(val), len(train))
+    logger.info("val_split 'paper': %d of %d train clips held out by the paper's v1 recipe", len(val), len(train))
     return np.setdiff1d(train, val), val
 
 

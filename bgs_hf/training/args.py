@@ -21,9 +21,9 @@ class DataArguments:
     val_split: str = field(
         default="seeded", metadata={"choices": ["seeded", "paper"],  # bgs_hf.data.splits.VAL_SPLITS
                                     "help": "validation carve-out of train: a seeded draw (--val_fraction, --seed), or "
-                                            "the paper's v1 draw (scikit-learn, random_state 42: on the paper's release "
-                                            "its 40 validation clips; elsewhere the same recipe on that data's train "
-                                            "clips)"})
+                                            "the paper's v1 recipe (scikit-learn train_test_split, random_state 42: on the "
+                                            "paper's release its 40 validation clips; elsewhere the same recipe on that "
+                                            "data's train clips)"})
     split_seed: int | None = field(
         default=0, metadata={"help": "seed of the train/test draw of clips, for data without stimulus_set (0, as "
                                      "`data stats`: every training --seed is scored on the same test clips)"})
@@ -35,7 +35,7 @@ class DataArguments:
     def __post_init__(self) -> None:
         from bgs_hf.data.splits import check_val_split
 
-        check_val_split(self.val_split, self.val_fraction)  # before anything loads
+        check_val_split(self.val_split, self.val_fraction, flags="_")  # before anything loads, naming the flags
 
 
 @dataclass
