@@ -16,9 +16,10 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
 
 
 def _unsigned_zero(text: str) -> str:
-    """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on."""
+    """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on (``-inf`` keeps its)."""
     digits = text.split("e")[0].split("E")[0]
-    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in digits) else text
+    zero = any(c.isdigit() for c in digits) and not any(c in "123456789" for c in digits)
+    return text[1:] if text.startswith("-") and zero else text
 
 
 def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -23,7 +24,8 @@ class BGSInputError(ValueError):
 class BGSSettingError(BGSInputError):
     """A refused setting. ``say(named)`` writes the one line, naming each setting through ``named(setting)`` or
     ``named(setting, value)``: ``str(err)`` names them as in Python (``val_split 'paper'``), :meth:`as_flags` as a
-    command's flags (``--val_split paper``), which is how the CLI reports it."""
+    command's flags (``--val_split paper``), which is how every command reports it
+    (``bgs_hf.cli._parser.flags_as_typed``). For a setting whose flag has another name, see :func:`naming_flag`."""
 
     def __init__(self, say: Callable[[Callable[..., str]], str], *, path: str | Path | None = None,
                  row: int | None = None) -> None:
@@ -43,6 +45,16 @@ class BGSSettingError(BGSInputError):
 
 def _python_name(setting: str, value: object = None) -> str:
     return setting if value is None else f"{setting} {value!r}"
+
+
+@contextmanager
+def naming_flag(flag: str) -> Iterator[None]:
+    """A refusal inside the block names ``flag`` first (``--lora_r: r must be >= 1``): the library names its own
+    field (``HeadConfig``'s ``dropout``), which a command's user never typed."""
+    try:
+        yield
+    except BGSInputError as err:
+        raise BGSInputError(f"{flag}: {err}") from None
 
 
 class BGSDivergedError(RuntimeError):

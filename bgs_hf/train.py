@@ -55,7 +55,7 @@ def build_parser(argv: list[str] | None = None) -> Any:
 
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
-    from bgs_hf.cli._parser import unrecognized_message
+    from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
     from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import TrainConfig
 
@@ -66,6 +66,8 @@ def parse(argv: list[str] | None = None) -> Any:
         raise BGSInputError(unrecognized_message(parser, unknown))
     try:
         data, model, bgs, training = parser.parse_args_into_dataclasses(args=argv)
+    except BGSInputError as err:  # the dataclasses' own checks (--val_split): as this command's flags, as typed
+        raise flags_as_typed(err, argv, "_") from None
     except ValueError as err:  # unknown flags, or TrainingArguments' own checks: one line, not a traceback
         raise BGSInputError(" ".join(str(err).split())) from None
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
     from bgs_hf.cli._parser import flags_as_typed
-    from bgs_hf.errors import BGSInputError, BGSSettingError
+    from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import train_bgs
 
     configure_logging(verbose=False)  # a no-op where logging is set up already (``bgs-hf train``)
@@ -83,11 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         try:
             result = train_bgs(parse(argv))
-        except BGSSettingError as err:  # a setting refused by the library (val_split 'paper'): as this command's flags
-            raise flags_as_typed(err.as_flags("_"), sys.argv[1:] if argv is None else argv) from None
-        except BGSInputError as err:  # name each flag as it was typed: --val-fraction or --val_fraction
-            flags_as_typed(err, sys.argv[1:] if argv is None else argv)
-            raise
+        except BGSInputError as err:  # `val_split 'paper'` (the library's words) as --val_split; flags as typed
+            raise flags_as_typed(err, sys.argv[1:] if argv is None else argv, "_") from None
         if result.trainer.args.should_save:
             summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
                                                                                 "ooo_acc_2way", "pct_of_ceiling")}

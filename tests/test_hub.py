@@ -785,3 +785,12 @@ def test_the_fake_hub_refuses_license_other_without_a_name_as_the_hub_does(
         with pytest.raises(BGSInputError, match="Invalid metadata in README.md"):
             upload_folder(tmp_path / "card", "me/x", token="hf_fake")
         upload_folder(tmp_path / "other", "me/y", token="hf_fake")
+
+
+def test_a_card_number_keeps_the_sign_of_minus_infinity():
+    """``fmt`` drops the minus of a value that rounds to zero (``-0.000``); it also dropped the one of ``-inf``,
+    which has no digit at all, so a card or report read ``inf`` for a value that is infinitely negative."""
+    from bgs_hf._format import fmt
+
+    assert fmt(float("-inf"), ".3f") == "-inf" and fmt(float("-inf"), ".1%") == "-inf%"
+    assert fmt(float("inf"), ".3f") == "inf" and fmt(-0.0004, ".3f") == "0.000"

@@ -133,7 +133,8 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
     cached = check_sentence_model(name_or_path)
     if cached is not None:
         logger.warning("%s: the Hub cannot be reached; using the cached copy", resolved)
-    folder = cached or (Path(resolved).expanduser() if Path(resolved).expanduser().is_dir() else None)
+    local = Path(resolved).expanduser()
+    folder = cached or (local if local.is_dir() else None)
     logger.info("loading sentence model %s%s", resolved, f" ({folder})" if folder is not None else "")
     try:
         return SentenceTransformer(str(folder) if folder is not None else resolved, device=device,

@@ -106,15 +106,3 @@ def check_output_folder(path: str | Path | None, flag: str) -> None:
     if path.exists() and not path.is_dir():
         raise BGSInputError(f"{flag} is a file, not a folder", path=path)
     _under_a_file(path, flag)
-
-
-def check_sentence_model(name: str | None, flag: str) -> None:
-    """A sentence model that cannot load here (a missing folder; offline, a Hub name not in the cache) refused at
-    once, naming ``flag``: huggingface_hub retried it for over a minute, after the data had loaded."""
-    from bgs_hf.baselines.language import check_sentence_model as check
-    from bgs_hf.errors import BGSInputError
-
-    try:
-        check(name)
-    except BGSInputError as err:
-        raise BGSInputError(f"{flag}: {err}") from None

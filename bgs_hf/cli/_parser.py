@@ -10,9 +10,9 @@ import difflib
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
-E = TypeVar("E", bound=BaseException)
+from bgs_hf.errors import BGSInputError, BGSSettingError
 
 #: The exit statuses of every command (``bgs-hf --help`` and ``bgs-hf train --help`` print this).
 EXIT_STATUS = """exit status:
@@ -86,8 +86,13 @@ def as_typed(message: str, argv: Iterable[str]) -> str:
     return re.sub(r"(?<![\w-])--[A-Za-z0-9][\w-]*", spelled, message)
 
 
-def flags_as_typed(err: E, argv: Iterable[str]) -> E:
-    """``err`` with its message's flags spelled as typed (:func:`as_typed`); its type and path are kept."""
+def flags_as_typed(err: BGSInputError, argv: Iterable[str], sep: str = "-") -> BGSInputError:
+    """``err`` as a command reports it, the one place a library refusal becomes the command's words: a setting
+    the library named as in Python (:class:`~bgs_hf.errors.BGSSettingError`: ``val_split 'paper'``) named as a
+    flag with words joined by ``sep`` (``-``; ``_`` for ``bgs-hf train``), then every flag spelled as typed
+    (:func:`as_typed`). Any other error keeps its type and path."""
+    if isinstance(err, BGSSettingError):
+        err = err.as_flags(sep)
     err.args = (as_typed(str(err), argv),)
     return err
 

@@ -18,7 +18,6 @@ from bgs_hf._format import fmt
 from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
-    check_sentence_model,
     check_split,
     int_at_least,
 )
@@ -89,11 +88,13 @@ def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
 
 
 def run_language(args: argparse.Namespace) -> int:
-    from bgs_hf.baselines.language import LanguageBaselineConfig, language_baseline
+    from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model, language_baseline
     from bgs_hf.data import load
+    from bgs_hf.errors import naming_flag
 
     check_output_file(args.json, "--json")  # before the embeddings, not once they are computed
-    check_sentence_model(args.model, "--model")  # offline: at once, not after the data
+    with naming_flag("--model"):  # offline: at once, not after the data (huggingface_hub retried for a minute)
+        check_sentence_model(args.model)
     data = load(args.data, seed=args.seed)
     check_split(data, args.split)
     config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import require_new_folder
 from bgs_hf.cli._args import check_output_file, float_between, int_at_least
-from bgs_hf.cli._parser import as_typed, examples
+from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
 
 
@@ -171,21 +169,8 @@ def _load(args: argparse.Namespace):  # noqa: ANN202
     from bgs_hf.data import load
 
     # export/push take no validation flags (they store train/test only): the defaults, which split nothing stored
-    with _settings_as_flags():
-        return load(args.source, val_fraction=getattr(args, "val_fraction", 0.2), seed=args.seed,
-                    val_split=getattr(args, "val_split", "seeded"))
-
-
-@contextmanager
-def _settings_as_flags() -> Iterator[None]:
-    """A split setting the library refused (``val_split 'paper'``), named as this command's flags (``--val-split
-    paper``; ``bgs-hf`` then spells each as it was typed)."""
-    from bgs_hf.errors import BGSSettingError
-
-    try:
-        yield
-    except BGSSettingError as err:
-        raise err.as_flags("-") from None
+    return load(args.source, val_fraction=getattr(args, "val_fraction", 0.2), seed=args.seed,
+                val_split=getattr(args, "val_split", "seeded"))
 
 
 def similarity_panels(data) -> dict:  # noqa: ANN001
@@ -236,14 +221,10 @@ def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
     from bgs_hf.data.splits import SplitConfig
 
-    with _settings_as_flags():
-        split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
+    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
     data, problems = validate(args.source, decode_videos=not args.no_decode, split_config=split_config)
-    from bgs_hf.errors import BGSSettingError
-
-    for err in problems:  # a refused setting (val_split 'paper') named as the flags typed
-        print("problem: " + as_typed(str(err.as_flags("-") if isinstance(err, BGSSettingError) else err),
-                                     getattr(args, "typed_argv", ())))
+    for err in problems:  # a refused setting (val_split 'paper') named as the flags typed, as an error would be
+        print(f"problem: {flags_as_typed(err, getattr(args, 'typed_argv', ()))}")
     if problems:
         print(f"{len(problems)} problem(s) found in {args.source}")
         return 1

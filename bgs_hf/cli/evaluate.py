@@ -18,7 +18,6 @@ from bgs_hf._format import fmt
 from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
-    check_sentence_model,
     check_split,
     int_at_least,
 )
@@ -66,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
+    from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model
     from bgs_hf.data import load
-    from bgs_hf.errors import BGSInputError
+    from bgs_hf.errors import BGSInputError, naming_flag
     from bgs_hf.eval.suite import check_analyses, default_seed, pretrained_of, run_suite
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.report, "--report")
     check_output_folder(args.cache, "--cache")
     if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
-        check_sentence_model(args.language_model, "--language-model")
+        with naming_flag("--language-model"):
+            check_sentence_model(args.language_model)
     is_run = (Path(args.model) / "bgs_config.json").is_file()
     args.seed = default_seed(args.model, args.seed)
     if args.pretrained is not None:
@@ -101,8 +102,6 @@ def run(args: argparse.Namespace) -> int:
         pretrained, finetuned = args.model, None
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     check_split(data, args.split)  # before any model loads
-    from bgs_hf.baselines.language import LanguageBaselineConfig
-
     language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)
     out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
     try:

@@ -88,14 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2  # a missing COMMAND is a usage error, like any missing argument (1 means a check failed)
-    typed = tuple(sys.argv[1:] if argv is None else argv)
 
     def command() -> int | None:
         try:
             return args.func(args)
-        except BGSInputError as err:  # a flag named in the other spelling (--no-png for --no_png) reads as another
-            flags_as_typed(err, typed)
-            raise
+        except BGSInputError as err:  # `val_split 'paper'`, or --no-png for a typed --no_png, reads as another flag
+            raise flags_as_typed(err, args.typed_argv) from None
 
     return run_guarded(command)
 

@@ -59,9 +59,9 @@ class SplitConfig:
                 raise BGSInputError(f"{name} must be >= 0, got {value}")
 
 
-def check_val_split(val_split: str, val_fraction: float, *, flags: str | None = None) -> None:
-    """Refuse an unknown ``val_split``, and a ``val_fraction`` the paper's draw would not hold out. ``flags``:
-    name the settings as command-line flags with words joined by it (``"_"``: ``--val_split``), not as in Python."""
+def check_val_split(val_split: str, val_fraction: float) -> None:
+    """Refuse an unknown ``val_split``, and a ``val_fraction`` the paper's draw would not hold out (a
+    :class:`BGSSettingError`: a command names the settings as its flags)."""
     if val_split not in VAL_SPLITS:
         def say(n: Callable[..., str]) -> str:
             return f"{n('val_split')} must be {' or '.join(repr(v) for v in VAL_SPLITS)}, got {val_split!r}"
@@ -71,8 +71,7 @@ def check_val_split(val_split: str, val_fraction: float, *, flags: str | None = 
                     f"{n('val_fraction', val_fraction)}: drop {n('val_fraction')} (or use {n('val_split', 'seeded')})")
     else:
         return
-    err = BGSSettingError(say)
-    raise err if flags is None else err.as_flags(flags)
+    raise BGSSettingError(say)
 
 
 def val_method(split_config: Mapping[str, Any] | None, *, from_labels: bool) -> str:

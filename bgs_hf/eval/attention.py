@@ -292,7 +292,7 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:  # a model's row under its display name (bgs_hf.viz.models), wrapped beside a small panel
-                shown = name if name == "frames" else (labels or {}).get(name, model_name(name))
+                shown = name if name == "frames" else model_name(name, labels=labels)
                 ax.set_ylabel(textwrap.fill(shown, 16), fontsize=TEXT_PT)
             if r == 0:
                 ax.set_title(f"frame {f}", fontsize=LABEL_PT)

@@ -114,7 +114,7 @@ def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, titl
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
     keys = [("video_unique", "video only", "#56B4E9"), ("shared", "shared", "#BBBBBB"),
             ("language_unique", "language only", model_colour_of("language"))]
-    shown = ["\n".join(textwrap.wrap((labels or {}).get(n, model_name(n)), 18)) for n in names]
+    shown = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
     fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
     pos_bottom = np.zeros(len(names))
     neg_bottom = np.zeros(len(names))

@@ -182,7 +182,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     for k, m in enumerate(models):
         vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
         err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
-        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=(names or {}).get(m, model_name(m)),
+        ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=model_name(m, labels=names),
                yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m])
     for i, c in enumerate(cats):  # an empty slot read as a value of 0
         if not any(np.isfinite(groups[m].get(c, np.nan)) for m in models):
@@ -203,7 +203,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     ax.set_ylabel(ylabel, fontsize=LABEL_PT)
     ax.set_title(title, fontsize=TITLE_PT)
     handles, labels = ax.get_legend_handles_labels()
-    shown = {(names or {}).get(m, model_name(m)) for m in models}  # the models first, then reference lines
+    shown = {model_name(m, labels=names) for m in models}  # the models first, then reference lines
     order = sorted(range(len(labels)), key=lambda i: labels[i] not in shown)
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     if errors:
@@ -233,7 +233,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
     for name, res in layers.items():
         rows = res["layers"]
         xs = np.arange(len(rows))
-        shown = (names or {}).get(name, model_name(name))
+        shown = model_name(name, labels=names)
         sel = np.array([np.nan if r["select_r2"] is None else r["select_r2"] for r in rows], dtype=np.float64)
         scored = np.array([np.nan if r["test_r2"] is None else r["test_r2"] for r in rows], dtype=np.float64)
         ax.plot(xs, sel, "--", marker="o", ms=3, color=colours[name], label=f"{shown}, {res['chosen_on']} clips")
@@ -256,7 +256,7 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
     ax.set_xlim(-0.5, n_rows - 0.5)
     # colour: the model; line style: the clips (one entry each, not one per model and split)
     handles = [Line2D([], [], color=colours[n], lw=2.5) for n in layers]
-    labels = [(names or {}).get(n, model_name(n)) for n in layers]
+    labels = [model_name(n, labels=names) for n in layers]
     for on in chosen_on:
         handles.append(Line2D([], [], color="0.3", ls="--", marker="o", ms=3))
         labels.append(f"{on} clips (choose the layer)")

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG
 from bgs_hf.training.args import (
     BGSArguments,
@@ -130,7 +130,8 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
         if epochs <= 0:  # trained zero steps, exited 0 and saved the untrained initialisation as the run
             raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "
                                 "give --num_train_epochs > 0 or --max_steps > 0")
-    _flag("recipe", lambda: get_recipe(bgs.recipe))
+    with naming_flag("--recipe"):
+        get_recipe(bgs.recipe)
     for name, off in (("clips_per_step", "0: every train clip"), ("embed_chunk", "0: off"),
                       ("early_stopping_patience", "0: off")):  # a negative one was taken as 0, or failed late
         value = getattr(bgs, name)
@@ -214,14 +215,6 @@ def _check_videos_present(data: Any, splits: tuple[str, ...]) -> None:
             path=getattr(data, "root", None))
 
 
-def _flag(name: str, make: Any) -> Any:
-    """``make()``, its refusal naming the flag ``--name`` first (``HeadConfig`` & co. name their own fields)."""
-    try:
-        return make()
-    except BGSInputError as err:
-        raise BGSInputError(f"--{name}: {err}") from None
-
-
 def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
     """(head, LoRA) settings of the arguments; their checks (dropout in [0, 1), alpha > 0, ...) are one line
     naming the flag (they said ``head dropout must be ...``)."""
@@ -229,11 +222,14 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
 
     if m.head_dim < 0:  # was taken as 0 (no head)
         raise BGSInputError(f"--head_dim must be >= 0 (0: no head), got {m.head_dim}")
-    head = _flag("head_dropout", lambda: HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout)) \
-        if m.head_dim > 0 else None
+    head = None
+    if m.head_dim > 0:
+        with naming_flag("--head_dropout"):
+            head = HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout)
     for name, setting in (("lora_r", "r"), ("lora_alpha", "alpha"), ("lora_dropout", "dropout"),
                           ("lora_target_modules", "target_modules")):
-        _flag(name, lambda name=name, setting=setting: LoraSettings(**{setting: getattr(m, name)}))
+        with naming_flag(f"--{name}"):  # one setting at a time: the refusal names the flag that gave it
+            LoraSettings(**{setting: getattr(m, name)})
     lora = LoraSettings(r=m.lora_r, alpha=m.lora_alpha, dropout=m.lora_dropout, target_modules=m.lora_target_modules)
     return head, lora
 

@@ -35,7 +35,7 @@ class DataArguments:
     def __post_init__(self) -> None:
         from bgs_hf.data.splits import check_val_split
 
-        check_val_split(self.val_split, self.val_fraction, flags="_")  # before anything loads, naming the flags
+        check_val_split(self.val_split, self.val_fraction)  # before anything loads (`parse` names the flags)
 
 
 @dataclass

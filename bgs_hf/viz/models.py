@@ -7,7 +7,7 @@ drawn in :func:`model_colour_of` its key in every figure, so "BGS fine-tuned" is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 from bgs_hf.viz.figure import MODEL_COLOURS
@@ -41,8 +41,11 @@ def language_name(model: str | None = None) -> str:
     return f"captions ({short})"
 
 
-def model_name(key: str, *, language_model: str | None = None) -> str:
-    """Display name of the model stored under ``key`` (a control named by the user keeps its name)."""
+def model_name(key: str, *, language_model: str | None = None, labels: Mapping[str, str] | None = None) -> str:
+    """Display name of the model stored under ``key`` (a control named by the user keeps its name). ``labels``: names
+    one evaluation gives its rows (``bgs_hf.eval.suite.model_labels``: another run as the comparison), which win."""
+    if labels and key in labels:
+        return labels[key]
     if key == "language":
         return language_name(language_model)
     return MODEL_NAMES.get(key, key)
