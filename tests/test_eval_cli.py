@@ -158,6 +158,9 @@ def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
     assert np.array_equal(ctrl.triplets("test").odd, data.triplets("test").odd)  # scored against people
     assert ctrl.judgments.features == data.judgments.features
     assert ctrl.meta["language_distilled"]["replaced_judgments"] == len(data.triplets("fit"))
+    human = data.triplets("fit")  # agreement of the caption model's choices with the ones they replaced
+    assert ctrl.meta["language_distilled"]["agreement_with_humans"] == pytest.approx(
+        np.mean(odd_from_similarity(sim, human.idx) == human.odd))
     assert len(ctrl.triplets()) == len(data.triplets())
 
 
@@ -574,3 +577,183 @@ def test_report_rows_name_a_comparison_run_or_a_plain_backbone_for_what_it_is(ti
     md = (out / "evaluation.md").read_text()
     assert "| pretrained video model (frozen) |" in md and "| BGS fine-tuned (LoRA) |" in md
     assert "label" not in json.dumps(json.loads((out / "evaluation.json").read_text())["models"])
+
+
+def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_clips(tiny_sets, tmp_path, monkeypatch):
+    """Mutation audit: with known embeddings per model (layers, motion controls and the abstract set too), every
+    number of evaluation.json must equal the metric recomputed from that model's rows of the scored clips. A
+    mixed-up model, a row misaligned when train clips are embedded beside the test clips, a swapped paired
+    difference, a ceiling drawn with another seed or one motion control for all three passed every other test."""
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.attention as attention
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.embed import MOTION_CONTROLS
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.eval.probes import read_abstract_set, transfer_probe
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+    from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, r2
+
+    _, data_dir, abstract = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(0)
+    names = ("fake-pre", "fake-bgs", "fake-ctl")
+    table = {m: rng.normal(size=(data.n_clips, 6)) for m in names}
+    n_abstract = len(read_abstract_set(abstract)[0])
+    abstract_table = {m: rng.normal(size=(n_abstract, 6)) for m in names}
+
+    def layer_stack(e):  # three "layers" with different geometry, then the model's own embedding as "output"
+        return np.stack([np.sin((k + 1) * e) for k in range(3)])
+
+    def motion(e, kind):  # a different, known embedding per control
+        return e[:, : 3 + MOTION_CONTROLS.index(kind)]
+
+    def fake_clips(model, data_, items, cache=None, *, transform=None, layers=False, **_):
+        e = table[model.spec.name][np.asarray(items)]
+        if transform is not None:
+            e = motion(e, transform.kind)
+        return (e, layer_stack(e)) if layers else e
+
+    def fake_paths(model, paths, cache=None, **_):
+        return abstract_table[model.spec.name][: len(paths)]
+
+    attended: list = []
+
+    def fake_attention(models, data_, items, cache=None, **_):
+        attended.append(np.asarray(items))
+        return {"n_clips": len(items), "models": {}}
+
+    monkeypatch.setattr(embed, "embed_clips", fake_clips)
+    monkeypatch.setattr(embed, "embed_paths", fake_paths)
+    monkeypatch.setattr(attention, "attention_analysis", fake_attention)
+    built: list = []
+    build = SplitHumans.build.__func__
+    monkeypatch.setattr(SplitHumans, "build", classmethod(
+        lambda cls, data_, split, **k: (built.append((split, k.get("seed"))), build(cls, data_, split, **k))[1]))
+    model = {m: SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=m)) for m in names}
+    test = SplitHumans.build(data, "test", seed=5)
+    lang = cosine_similarity_matrix(rng.normal(size=(len(test.items), 4)))
+    built.clear()
+    res = run_suite(data, model["fake-pre"], model["fake-bgs"], out_dir=tmp_path / "ev", seed=5, n_boot=20, n_perm=9,
+                    controls={"ctl": model["fake-ctl"]}, language_sim=lang, abstract_dir=abstract,
+                    analyses=("fit", "layers", "partition", "probes", "transfer", "attention", "motion"))
+    key_of = {"pretrained": "fake-pre", "bgs": "fake-bgs", "ctl": "fake-ctl"}
+    ti = test.items
+    assert res["noise_ceiling_r2"] == pytest.approx(test.ceiling_r2)
+    assert ("test", 5) in built  # the ceiling's split-halves drawn with the seed given (this tiny one is 1.0 anyway)
+    saved = np.load(tmp_path / "ev" / TEST_EMBEDDINGS_NAME)
+    for key, m in key_of.items():
+        np.testing.assert_allclose(saved[key], table[m][ti])
+        want = behavioural_fit(cosine_similarity_matrix(table[m][ti]), data, "test", seed=5, n_boot=20)
+        for stat in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way", "rsa_pearson"):
+            assert res["fit"][key][stat] == pytest.approx(want[stat]), (key, stat)
+    fit_r2 = {key: r2(cosine_similarity_matrix(table[m][ti]), test.human, ti) for key, m in key_of.items()}
+    assert res["paired"]["bgs - pretrained"]["r2"]["diff"] == pytest.approx(fit_r2["bgs"] - fit_r2["pretrained"])
+    assert res["paired"]["bgs - ctl"]["r2"]["diff"] == pytest.approx(fit_r2["bgs"] - fit_r2["ctl"])
+    # layers: chosen on val, each row's own features, the output row the model's own embedding
+    val = SplitHumans.build(data, "val", ceiling=False)
+    for key in ("pretrained", "bgs"):
+        lw, e = res["layers"][key], table[key_of[key]]
+        assert lw["chosen_on"] == "val"
+        feats = [*layer_stack(e), e]
+        for row, f in zip(lw["layers"], feats):
+            assert row["select_r2"] == pytest.approx(r2(cosine_similarity_matrix(f[val.items]), val.human, val.items))
+            assert row["test_r2"] == pytest.approx(r2(cosine_similarity_matrix(f[ti]), test.human, ti))
+        chosen = [row["layer"] for row in lw["layers"]].index(lw["chosen"])
+        assert lw["chosen_fit"]["r2"] == pytest.approx(r2(cosine_similarity_matrix(feats[chosen][ti]), test.human, ti))
+        part = partition_pairs(cosine_similarity_matrix(e[ti]), lang, test.human, ti)
+        assert res["partition"][key]["r2_video"] == pytest.approx(part["r2_video"])
+        assert res["motion"][key]["original"]["r2"] == pytest.approx(res["fit"][key]["r2"])
+        for kind in MOTION_CONTROLS:
+            want = behavioural_fit(cosine_similarity_matrix(motion(e[ti], kind)), data, "test", seed=5, n_boot=20)
+            assert res["motion"][key][kind]["r2"] == pytest.approx(want["r2"]), (key, kind)
+            assert res["motion"][key][kind]["r2_ci"] == pytest.approx(want["r2_ci"]), (key, kind)
+        _, labels, is_gen, _ = read_abstract_set(abstract)
+        want = transfer_probe(abstract_table[key_of[key]], labels, is_gen, seed=5)
+        assert res["transfer"]["models"][key]["accuracy"] == pytest.approx(want["accuracy"])
+    assert len(attended) == 1 and set(attended[0].tolist()) <= set(ti.tolist())  # maps of scored clips only
+
+
+def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second_minus_first(tiny_sets, monkeypatch):
+    """Mutation audit: with known maps, agent mass is each model's share on the agents' pixels, agent area the share
+    those pixels cover, and the change the second model's (BGS) minus the first's; a flipped sign passed."""
+    import bgs_hf.eval.attention as attention
+    from bgs_hf.data import load
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:3]
+    models = {"pretrained": build_embedder("tiny-random-videomae", head=None, lora=None),
+              "bgs": build_embedder("tiny-random-videomae", head=None, lora=None)}
+    tubelet, g, _ = attention.token_grid(models["bgs"])
+    t_out = models["bgs"].frame_policy.num_frames // tubelet
+    flat = np.full((t_out, g, g), 1.0 / (t_out * g * g))
+    masks = attention.load_masks_for(data)
+    soft = {cid: attention.masks_to_tokens(masks[cid], models["bgs"].frame_policy, tubelet, g, out_frames=t_out)
+            for cid in (data.clips["clip_id"][int(i)] for i in items)}
+    # BGS puts every clip's relevance where its agents are
+    on_agents = {cid: s / s.sum() for cid, s in soft.items()}
+    calls = {"n": 0}  # clips come in ``items`` order, one model after the other
+
+    def fake_maps(model, clip):
+        calls["n"] += 1
+        if model is models["pretrained"]:
+            return flat
+        return on_agents[list(soft)[(calls["n"] - 1) % len(soft)]]
+
+    monkeypatch.setattr(attention, "rollout_maps", fake_maps)
+    res = attention.attention_analysis(models, data, items)
+    area = np.mean([s.mean() for s in soft.values()])
+    mass_bgs = np.mean([attention.mass_on_mask(on_agents[c], soft[c]) for c in soft])
+    assert res["models"]["pretrained"]["agent_mass"] == pytest.approx(area)  # uniform: the area the agents cover
+    assert res["models"]["bgs"]["agent_area"] == pytest.approx(area)
+    assert res["models"]["bgs"]["agent_mass"] == pytest.approx(mass_bgs) and mass_bgs > area
+    assert res["agent_mass_change"]["mean_diff"] == pytest.approx(mass_bgs - area)
+    assert res["agent_mass_change"]["between"] == ["pretrained", "bgs"]
+
+
+def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):
+    """Mutation audit: the tables after the fit table (layers, partition, probes, transfer, attention, motion) were
+    checked for their titles only; a swapped column, a sign-flipped change in r or a ✓ on the wrong layer passed."""
+    from bgs_hf.eval.report import write_report
+
+    def layers(chosen, fit_r2):
+        return {"layers": [{"layer": "embeddings", "select_rsa": 0.1, "select_r2": 0.011, "test_r2": 0.022},
+                           {"layer": "layer 1", "select_rsa": 0.5, "select_r2": 0.251, "test_r2": 0.133},
+                           {"layer": "output", "select_rsa": 0.3, "select_r2": 0.092, "test_r2": 0.144}],
+                "chosen": chosen, "chosen_on": "val",
+                "chosen_fit": {"r2": fit_r2, "r2_ci": [0.05, 0.2], "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.62}}
+
+    probe = lambda r: {"r": r, "p_value": 0.2, "n_perm": 1000}  # noqa: E731
+    res = {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 3, "n_judgments": 3, "noise_ceiling_r2": 0.21,
+           "noise_ceiling_ci": [0.17, 0.25], "models": {}, "figures": {}, "n_perm": 1000,
+           "layers": {"pretrained": layers("layer 1", 0.133)},
+           "partition": {"bgs": {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
+                                 "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40}},
+           "probes": {"pretrained": {"valence": probe(0.2)}, "bgs": {"valence": probe(0.5)}},
+           "transfer": {"labels": ["a", "b"], "models": {"bgs": {"accuracy": 0.7, "ci": [0.5, 0.85], "chance": 0.4,
+                                                                 "train_accuracy": 0.95, "n_train": 30, "n_test": 20}}},
+           "attention": {"models": {"bgs": {"method": "m", "grid": [2, 4, 4], "agent_mass": 0.3, "agent_area": 0.2,
+                                            "n_masked_clips": 5}},
+                         "divergence": {"divergence": 0.6, "mean_r": 0.4, "between": ["pretrained", "bgs"]},
+                         "agent_mass_change": {"mean_diff": 0.05, "wilcoxon_p": 0.03}},
+           "motion": {"bgs": {"shuffled": {"r2": 0.05, "r2_ci": [0.01, 0.09], "ooo_acc_3way": 0.38,
+                                           "ooo_acc_2way": 0.57}}}}
+    md, _ = write_report([("one", res, tmp_path)], tmp_path / "rep")
+    lines = md.read_text().splitlines()
+    pre, bgs = "pretrained video model (frozen)", "BGS fine-tuned (LoRA)"
+    assert "| data | split | clips | pairs | judgments | noise ceiling R² [95% range over split-halves] |" in lines
+    assert "| d | test | 3 | 3 | 3 | 0.210 [0.170, 0.250] |" in lines
+    assert f"| {pre} | layer 1 | val | 0.133 | [0.050, 0.200] | 0.410 | 0.620 |" in lines
+    assert f"| {pre} | layer 1 | 0.251 | 0.133 | ✓ |" in lines and f"| {pre} | output | 0.092 | 0.144 |  |" in lines
+    assert f"| {bgs} | 0.031 | 0.012 | 0.005 | 0.036 | 0.017 | 0.048 | 40 |" in lines
+    assert f"| attribute | r: {pre} | p: {pre} | r: {bgs} | p: {bgs} | change in r: {bgs} − {pre} |" in lines
+    assert "| valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 |" in lines
+    assert f"| {bgs} | 0.700 | [0.500, 0.850] | 0.400 | 0.950 | 30 | 20 |" in lines
+    assert f"| {bgs} | m | 0.300 | 0.200 | 5 | 2×4×4 |" in lines
+    assert f"| {pre} vs {bgs} | 0.600 | 0.400 | 0.050 | 0.030 |" in lines
+    assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 0.380 | 0.570 |" in lines

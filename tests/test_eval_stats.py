@@ -605,3 +605,191 @@ def test_a_statistic_that_rounds_to_zero_prints_without_a_minus():
     assert fmt(-0.0004, ".3f") == "0.000" and fmt(-0.00004, ".1%") == "0.0%" and fmt(-0.0, ".3f") == "0.000"
     assert fmt(-0.0006, ".3f") == "-0.001" and fmt(-0.004, ".1%") == "-0.4%" and fmt(-1e-5, ".1e") == "-1.0e-05"
     assert fmt_ci([-0.0002, 0.0123]) == " [0.000, 0.012]" and fmt_ci([-0.02, 0.5]) == " [-0.020, 0.500]"
+
+
+# ------------------------------------------------------------------ mutation audit: fit, probes, transfer
+def _toy_split_data(seed: int = 0, n_items: int = 24, n_trip: int = 1500):
+    """A duck-typed OddOneOutData: judgments from a latent embedding, test = clips 0-9, val = 10-16, train = 17-23."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n_items, 4))
+    truth = latent @ latent.T
+    idx = np.array([rng.choice(n_items, 3, replace=False) for _ in range(n_trip)])
+    pair = np.stack([truth[idx[:, 1], idx[:, 2]], truth[idx[:, 0], idx[:, 2]], truth[idx[:, 0], idx[:, 1]]], 1)
+    odd = (2 * pair + rng.gumbel(size=pair.shape)).argmax(1)
+    participant = rng.integers(0, 30, n_trip)
+    splits = {"test": np.arange(10), "val": np.arange(10, 17), "train": np.arange(17, n_items)}
+
+    def triplets(split):
+        inside = np.isin(idx, splits[split]).all(1)
+        return _Trip(idx[inside], odd[inside], participant[inside])
+
+    return SimpleNamespace(splits=splits, n_clips=n_items, triplets=triplets), latent, rng
+
+
+class _Trip:
+    def __init__(self, idx, odd, participant):
+        self.idx, self.odd, self.participant = idx, odd, participant
+
+    def __len__(self):
+        return len(self.idx)
+
+
+def test_layerwise_fit_rows_names_signs_and_the_chosen_layers_fit():
+    """Each row is its own layer's R² (signed) on the selection and test clips; the chosen fit is the chosen
+    layer's; no layer with a defined selection RSA falls back to the model's output row."""
+    from bgs_hf.eval.fit import SplitHumans, layerwise_fit
+    from bgs_hf.metrics import cosine_similarity_matrix, r2, rsa_spearman
+
+    data, latent, rng = _toy_split_data()
+    items = np.arange(17)[::-1]  # test ∪ val, rows in a non-sorted order
+    select, test = SplitHumans.build(data, "val", ceiling=False), SplitHumans.build(data, "test", ceiling=False)
+    layers = np.stack([rng.normal(size=(24, 4)), rng.normal(size=(24, 4)),
+                       latent + 0.3 * rng.normal(size=(24, 4))])[:, items]
+    head = (latent + 2.0 * rng.normal(size=(24, 4)))[items]
+    out = layerwise_fit(layers, head, data, items, select, test, n_boot=10, seed=1)
+    assert [r["layer"] for r in out["layers"]] == ["embeddings", "layer 1", "layer 2", "output"]
+    feats = [*layers, head]
+    pos = {int(c): k for k, c in enumerate(items)}
+    for row, f in zip(out["layers"], feats):
+        sel = f[[pos[c] for c in select.items]]
+        tst = f[[pos[c] for c in test.items]]
+        assert row["select_rsa"] == pytest.approx(rsa_spearman(cosine_similarity_matrix(sel), select.human, select.items))
+        assert row["select_r2"] == pytest.approx(r2(cosine_similarity_matrix(sel), select.human, select.items))
+        assert row["test_r2"] == pytest.approx(r2(cosine_similarity_matrix(tst), test.human, test.items))
+    assert min(r["select_r2"] for r in out["layers"]) < 0  # a noise layer's negative R² keeps its sign
+    best = int(np.argmax([r["select_rsa"] for r in out["layers"]]))
+    assert out["chosen"] == out["layers"][best]["layer"] and best != len(feats) - 1
+    tst = feats[best][[pos[c] for c in test.items]]
+    assert out["chosen_fit"]["r2"] == pytest.approx(r2(cosine_similarity_matrix(tst), test.human, test.items))
+    flat = np.ones_like(layers)  # every layer ties on every pair: no selection RSA anywhere
+    none = layerwise_fit(flat, np.ones_like(head), data, items, select, test, n_boot=5)
+    assert none["chosen"] == "output"
+
+
+def test_paired_comparison_is_first_minus_second_and_counts_finite_resamples():
+    from bgs_hf.eval.fit import SplitHumans, paired_comparison
+    from bgs_hf.metrics import cosine_similarity_matrix, ooo_acc_3way, r2
+
+    data, latent, rng = _toy_split_data(1)
+    test = SplitHumans.build(data, "test", ceiling=False)
+    good, noise = latent[test.items], rng.normal(size=(len(test.items), 4))
+    out = paired_comparison(good, noise, test, n_boot=30, seed=2)
+    sg, sn = cosine_similarity_matrix(good), cosine_similarity_matrix(noise)
+    assert out["r2"]["diff"] == pytest.approx(r2(sg, test.human, test.items) - r2(sn, test.human, test.items))
+    assert out["r2"]["diff"] > 0 and out["r2"]["ci"][0] <= out["r2"]["ci"][1]
+    assert out["ooo_acc_3way"]["diff"] == pytest.approx(
+        ooo_acc_3way(sg, test.trip.idx, test.trip.odd, test.items) - ooo_acc_3way(sn, test.trip.idx, test.trip.odd,
+                                                                                   test.items))
+    assert out["r2"]["n_boot"] == 30
+    nan_model = paired_comparison(good, np.full_like(noise, np.nan), test, n_boot=30, seed=2)
+    assert nan_model["r2"]["n_boot"] == 0  # the p counts no resample
+
+
+def test_split_ceiling_is_drawn_with_the_seed_given():
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.metrics.ceiling import ceiling_or_nan
+
+    data, _, _ = _toy_split_data(2)
+    built = SplitHumans.build(data, "test", seed=7, n_splits=30)
+    want, ci = ceiling_or_nan(data.triplets("test"), 24, n_splits=30, seed=7)
+    assert built.ceiling_r2 == pytest.approx(want) and built.ceiling_ci == pytest.approx(ci)
+    assert built.ceiling_ci != pytest.approx(ceiling_or_nan(data.triplets("test"), 24, n_splits=30, seed=0)[1])
+
+
+def test_ridge_probe_searches_the_alphas_it_is_given():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(60, 8))
+    y = x[:, 0] + 0.5 * rng.normal(size=60)
+    for grid in ((0.37,), (3.7e3, 3.7e4)):
+        assert ridge_probe(x[:40], y[:40], x[40:], y[40:], alphas=grid, n_perm=9)["alpha"] in grid
+
+
+def test_attribute_probes_train_on_train_clips_and_score_test_clips_row_by_row():
+    """Rows of ``emb`` follow ``items`` (any order); each rating is read at its own clip; too few rated clips skip."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.probes import attribute_probes
+
+    rng = np.random.default_rng(6)
+    n = 40
+    emb_all = rng.normal(size=(n, 5))
+    valence = emb_all[:, 0] + 0.3 * rng.normal(size=n)
+    arousal = np.full(n, np.nan)
+    arousal[[0, 1, 2, 3]] = 1.0, 2.0, 3.0, 4.0  # four rated training clips: fewer than five
+    arousal[30:] = rng.normal(size=10)
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    data = SimpleNamespace(clips=Clips(rating_valence=valence.tolist(), rating_arousal=arousal.tolist()))
+    train, test = np.arange(30), np.arange(30, 40)
+    items = rng.permutation(n)
+    out = attribute_probes(emb_all[items], data, train, test, items, n_perm=19, seed=0)
+    assert set(out) == {"valence"}
+    want = ridge_probe(emb_all[train], valence[train], emb_all[test], valence[test], n_perm=19, seed=0)
+    assert out["valence"] == pytest.approx(want) and out["valence"]["r"] > 0.5
+
+
+def test_transfer_probe_never_sees_the_held_out_clips():
+    """Random high-dimensional embeddings: a probe that trained on the held-out part too would memorise it."""
+    rng = np.random.default_rng(7)
+    labels = np.tile([0, 1, 2], 40)
+    emb = rng.normal(size=(120, 300))
+    is_test = np.zeros(120, bool)
+    is_test[::3] = is_test[1::6] = True
+    out = transfer_probe(emb, labels, is_test)
+    assert out["train_accuracy"] == 1.0  # it memorises what it trains on ...
+    assert out["accuracy"] < 0.7  # ... and cannot know the rest
+
+
+# ------------------------------------------------------------------ mutation audit: attention
+def test_rollout_maps_read_the_row_each_pooling_uses():
+    """Mean-pooled models (VideoMAE): the mean of every token's rollout row; per-frame CLS models (CLIP): each
+    frame's CLS row over its own patches. A map taken from token 0's row, or shifted by one token, passed."""
+    from bgs_hf.eval.attention import eager_attention, rollout_maps, token_grid
+    from bgs_hf.models import build_embedder
+
+    torch.manual_seed(0)
+    for family in ("videomae", "clip"):
+        model = build_embedder(f"tiny-random-{family}", head=None, lora=None).eval()
+        _, g, per_frame_cls = token_grid(model)
+        clip = torch.randn(model.frame_policy.num_frames, 3, model.spec.image_size, model.spec.image_size)
+        with torch.no_grad(), eager_attention(model.backbone):
+            out = model._backbone_outputs(clip[None], output_attentions=True)  # noqa: SLF001
+        r = rollout([a.float().numpy() for a in out.attentions])
+        if per_frame_cls:
+            assert family == "clip"
+            ref = np.stack([r[t, 0, 1:] for t in range(r.shape[0])])  # frame t's CLS row, its g*g patches
+        else:
+            assert family == "videomae"
+            ref = r[0].sum(axis=0) / r.shape[-1]
+        ref = np.clip(ref.reshape(-1, g, g), 0, None)
+        np.testing.assert_allclose(rollout_maps(model, clip), ref / ref.sum(), atol=1e-6, err_msg=family)
+
+
+def test_map_divergence_averages_r_over_clips_and_mask_mass_is_a_share():
+    rng = np.random.default_rng(0)
+    a = [rng.random((2, 3, 3)) for _ in range(3)]
+    b = [x + s * rng.random((2, 3, 3)) for x, s in zip(a, (0.1, 1.0, 5.0))]
+    rs = [np.corrcoef(x.ravel(), y.ravel())[0, 1] for x, y in zip(a, b)]
+    out = map_divergence(a, b)
+    assert out["mean_r"] == pytest.approx(np.mean(rs)) and out["divergence"] == pytest.approx(1 - np.mean(rs))
+    maps = np.array([[[2.0, 1.0], [1.0, 0.0]]])  # not normalised: the share is 2 / 4
+    assert mass_on_mask(maps, np.array([[[1.0, 0.0], [0.0, 0.0]]])) == pytest.approx(0.5)
+
+
+def test_token_masks_read_the_frame_at_each_segment_midpoint():
+    """8 source frames, 4 decoded: segment k spans frames 2k, 2k+1, the frame on screen at its midpoint is 2k+1."""
+    labels = np.zeros((8, 4, 4), np.uint8)
+    labels[1::2] = 1  # the agent only in odd frames
+    pol = FramePolicy(num_frames=4, size=4, crop=4)
+    np.testing.assert_allclose(masks_to_tokens(labels, pol, tubelet=1, grid=2), 1.0)
+
+
+def test_a_location_against_the_mean_feature_contributes_nothing():
+    from bgs_hf.eval.attention import contribution_maps
+
+    tokens = np.array([[3.0, 0.0], [1.0, 0.0], [-2.0, 0.0], [2.0, 0.0]])  # mean (1, 0): contributions 3, 1, -2, 2
+    np.testing.assert_allclose(contribution_maps(tokens, 2).ravel(), np.array([3, 1, 0, 2]) / 6)

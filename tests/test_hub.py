@@ -794,3 +794,22 @@ def test_a_card_number_keeps_the_sign_of_minus_infinity():
 
     assert fmt(float("-inf"), ".3f") == "-inf" and fmt(float("-inf"), ".1%") == "-inf%"
     assert fmt(float("inf"), ".3f") == "inf" and fmt(-0.0004, ".3f") == "0.000"
+
+
+def test_eval_results_carry_every_metric_of_the_split_pushed_and_its_ceiling(tmp_path: Path) -> None:
+    """Mutation audit: only the test R² entry of .eval_results was checked; a rounded value, a dropped metric, the
+    wrong split in task_id or notes, or the ceiling's CI end in place of its R² passed."""
+    import yaml
+
+    from bgs_hf.hub import push_run
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
+    for split, notes in (("test", "split=test; human noise ceiling r2=0.2100"), ("val", "split=val")):
+        push_run(run, REPO, local_dir=tmp_path / split, split=split)
+        (evals,) = (tmp_path / split / ".eval_results").glob("*.yaml")
+        entries = yaml.safe_load(evals.read_text())
+        want = {f"{split}-{k}": METRICS[split][k] for k in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling")
+                if METRICS[split][k] is not None}
+        assert {e["dataset"]["task_id"]: e["value"] for e in entries} == pytest.approx(want)
+        assert {e["notes"] for e in entries} == {notes}

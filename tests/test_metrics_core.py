@@ -595,3 +595,62 @@ def test_a_small_asymmetry_is_refused_beyond_float32_rounding():
     skew[0, 1] += 0.005
     with pytest.raises(BGSInputError, match=r"not symmetric \(S\[0, 1\]"):
         r2(skew, human_similarity(IDX, ODD, 4))
+
+
+def test_behavioural_fit_takes_each_number_from_its_own_function():
+    """Mutation audit: a CI with its ends swapped, Spearman reported as the Pearson r, ``ci`` or ``seed`` dropped on
+    the way to the bootstrap or the ceiling, or a container scored on another split by default passed every test."""
+    from bgs_hf.metrics.ceiling import ceiling_or_nan
+
+    idx, odd, participant, model, _ = _toy(n_items=14, n_trip=600)
+    h = human_similarity(idx, odd, 14)
+    out = behavioural_fit(model, h, idx, odd, None, 0.5, n_boot=60, ci=0.8, seed=4)
+    boot = bootstrap_ci(model, h, None, idx=idx, odd=odd, stat="r2", n_boot=60, ci=0.8, seed=4)
+    assert out["r2_ci"] == [boot.low, boot.high] and boot.low < boot.high
+    assert out["rsa_pearson"] == pytest.approx(rsa_pearson(model, h))
+    assert out["rsa_pearson"] != pytest.approx(out["rsa_spearman"])
+    assert out["rsa_spearman"] == pytest.approx(rsa_spearman(model, h))
+    assert out["ooo_acc_2way"] == pytest.approx(ooo_acc_2way(model, idx, odd))
+    # container form: no split named means the test split; its ceiling is drawn with the seed given
+    test, val = np.arange(8), np.arange(8, 14)
+    trips = {}
+    for name, items in (("test", test), ("val", val)):
+        inside = np.isin(idx, items).all(1)
+        trips[name] = SimpleNamespace(idx=idx[inside], odd=odd[inside], participant=participant[inside])
+    data = SimpleNamespace(splits={"test": test, "val": val}, n_clips=14, triplets=lambda split: trips[split])
+    default = behavioural_fit(model, data, n_boot=20, seed=3)
+    assert default["split"] == "test" and default["r2"] == pytest.approx(behavioural_fit(model, data, "test",
+                                                                                         n_boot=20, seed=3)["r2"])
+    want, want_ci = ceiling_or_nan(trips["test"], 14, n_splits=100, seed=3)
+    assert default["ceiling_r2"] == pytest.approx(want) and default["ceiling_r2_ci"] == pytest.approx(want_ci)
+    assert want_ci != pytest.approx(ceiling_or_nan(trips["test"], 14, n_splits=100, seed=0)[1])
+
+
+def test_a_mean_accuracy_over_an_undefined_judgment_is_undefined():
+    """The module's promise: a judgment with a non-finite similarity scores NaN, so the mean is NaN (a nanmean
+    would score a partly diverged model on its finite judgments alone)."""
+    partly = S.copy()
+    partly[0, 3] = partly[3, 0] = np.nan  # only t2 (0,1,3) reads it
+    assert np.isnan(ooo_acc_3way(partly, IDX, ODD)) and np.isnan(ooo_acc_2way(partly, IDX, ODD))
+
+
+def test_an_items_local_matrix_follows_the_order_of_items():
+    """Rows of an items-local matrix follow ``items`` as given, sorted or not, in accuracy as in RSA."""
+    order = np.array([3, 0, 2, 1])
+    local = S[np.ix_(order, order)]
+    h = human_similarity(IDX, ODD, 4)
+    assert ooo_acc_3way(local, IDX, ODD, items=order) == pytest.approx(ooo_acc_3way(S, IDX, ODD))
+    assert ooo_acc_2way(local, IDX, ODD, items=order) == pytest.approx(ooo_acc_2way(S, IDX, ODD))
+    assert rsa_spearman(local, h, order) == pytest.approx(rsa_spearman(S, h))
+
+
+def test_pearson_of_two_values_is_undefined():
+    """Two points always lie on a line: r = ±1 says nothing, so fewer than three values give NaN (as documented)."""
+    assert np.isnan(pearson([1.0, 2.0], [1.0, 3.0])) and np.isnan(spearman([1.0, 2.0], [2.0, 1.0]))
+
+
+def test_the_fit_split_of_a_plain_container_is_train_and_val():
+    from bgs_hf.metrics.fit import split_items
+
+    data = SimpleNamespace(splits={"train": np.array([4, 0]), "val": np.array([2]), "test": np.array([1])})
+    np.testing.assert_array_equal(split_items(data, "fit"), [0, 2, 4])

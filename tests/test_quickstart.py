@@ -146,6 +146,8 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
         for field in ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way"):
             assert field in saved[key], (key, field)
         assert saved[key]["r2"] == pytest.approx(report["models"][key]["r2"])
+        # every row a share of the one test ceiling (mutation audit: a row scored against another denominator passed)
+        assert report[key]["pct_of_ceiling"] == pytest.approx(100 * report[key]["r2"] / report["noise_ceiling_r2"])
         assert 0.0 <= saved[key]["ooo_acc_3way"] <= 1.0
     assert saved["noise_ceiling_r2"] == pytest.approx(report["noise_ceiling_r2"])
     for png in ("r2_vs_ceiling.png", "similarity_matrices.png"):
