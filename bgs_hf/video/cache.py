@@ -7,8 +7,8 @@ file in the same folder, fsynced and ``os.replace``d: a killed writer leaves onl
 never open, and concurrent writers of one entry each replace it whole. Every read checks the checksum, so a
 flipped bit, a cut or a zero-length file (a power cut after the rename) is found: the clip is decoded again from
 its video, once, with a warning naming both files, and the entry rewritten. A damaged entry is never served and
-never raises. The check (sha256, ~1 GB/s) costs about 2 ms for a 16-frame 224-px clip: ~1% of decoding it (with preprocessing), ~9% of
-a warm read with preprocessing (``benchmarks/bench_io.py`` reports checked / unchecked reads).
+never raises. The check (sha256) costs 1.4-2.3 ms for a 16-frame 224-px clip, 1-5% of decoding it
+(``benchmarks/results/bench_io*.json``: ``bench_io.py`` times checked and unchecked reads in one run).
 """
 
 from __future__ import annotations
