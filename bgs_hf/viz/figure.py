@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 # Okabe & Ito (2008): distinct under the common colour-vision deficiencies (matplotlib's default cycle puts its
-# green next to its red). One colour per model, in this order, in every figure that tells models apart by colour.
+# green next to its red). Which model gets which colour: bgs_hf.viz.models (one colour per model in every figure).
 MODEL_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
                                   "#000000")
 
@@ -22,10 +22,6 @@ TEXT_PT: float = 8.5
 LABEL_PT: float = 9.5
 TITLE_PT: float = 10.5
 
-
-def model_colour(index: int) -> str:
-    """The colour-blind-safe colour of the ``index``-th model (cycles past eight)."""
-    return MODEL_COLOURS[index % len(MODEL_COLOURS)]
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
