@@ -474,7 +474,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
         path.with_suffix(path.suffix + ".tmp").write_text(text, encoding="utf-8")
     for path in staged:
         path.with_suffix(path.suffix + ".tmp").replace(path)
-    logger.info("wrote %s", out / "report.md")
+    logger.debug("wrote %s", out / "report.md")  # `bgs-hf quickstart` prints every file it wrote
     return report
 
 
@@ -503,7 +503,7 @@ def _cluster_order(sim: np.ndarray) -> np.ndarray:
 
 
 def _json_safe(x: Any) -> Any:
-    from bgs_hf.training.api import _json_safe as safe
+    from bgs_hf.training.api import json_safe as safe
 
     return safe(x)
 

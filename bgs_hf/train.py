@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
     from bgs_hf.cli._parser import flags_as_typed
     from bgs_hf.errors import BGSInputError
-    from bgs_hf.training.api import train_bgs
+    from bgs_hf.training.api import json_safe, train_bgs
 
     configure_logging(verbose=False)  # a no-op where logging is set up already (``bgs-hf train``)
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                                 "ooo_acc_2way", "pct_of_ceiling")}
                        for split in ("val", "test") if result.metrics.get(split)}
             print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201 - CLI entry point
-            print(json.dumps(summary, indent=2, default=str))  # noqa: T201
+            print(json.dumps(json_safe(summary), indent=2, default=str))  # noqa: T201 - strict JSON: NaN as null
         return 0
 
     return run_guarded(command)

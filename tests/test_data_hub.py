@@ -81,9 +81,12 @@ def test_layout_and_load_dataset_without_script(exported):
 
 def test_reexport_to_same_folder_is_not_served_stale(tmp_path):
     """datasets 5.2 caches local folders by name + YAML patterns; content-named files dodge that."""
+    import shutil
+
     sizes = []
     for n_test in (3, 5):
         write_release(tiny_release_tables(n_test=n_test), tmp_path / "rel")
+        shutil.rmtree(tmp_path / "same", ignore_errors=True)  # write_hub takes a new or empty folder only
         write_hub(load(tmp_path / "rel"), tmp_path / "same", card=False)
         clips = datasets.load_dataset(str(tmp_path / "same"), "clips")["train"]
         sizes.append(list(clips["stimulus_set"]).count("test"))
@@ -292,6 +295,28 @@ def test_exported_cards_keep_the_source_licence(release, tmp_path):
     meta, text = _card(tmp_path / "rel_default")
     assert meta["license"] == "other" and meta["license_name"] == "no-licence-release" and "no licence" in text
     assert "## Citation" in text
+
+
+def test_an_exported_socialshapes_instance_stays_simulated_through_export_and_push(tmp_path):
+    """`data export` of SocialShapes left its ground_truth.json behind: the export loaded as human data
+    (`simulated_observers` False) and a `data push` of it carried a card saying "Human odd-one-out judgments"."""
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    ss = generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, config=SynthConfig(size=32, workers=1))
+    assert load(ss).simulated_observers
+    assert cli(["data", "export", str(ss), str(tmp_path / "exp")]) == 0
+    assert cli(["data", "push", str(tmp_path / "exp"), "--repo-id", "me/ss", "--local-dir", str(tmp_path / "p")]) == 0
+    for folder in (tmp_path / "exp", tmp_path / "p"):
+        assert load(folder).simulated_observers, folder.name
+        meta, text = _card(folder)
+        assert "Human odd-one-out" not in text and "human-similarity" not in meta["tags"], folder.name
+        assert "simulated observers" in text and "simulated-judgments" in meta["tags"], folder.name
+        assert json.loads((folder / "ground_truth.json").read_text()) == json.loads((ss / "ground_truth.json").read_text())
+    # people's judgments pushed later to the same repo must not keep an earlier push's ground truth (and status)
+    from bgs_hf.data.hub import DATASET_FILES
+
+    assert "ground_truth.json" in DATASET_FILES
 
 
 def test_republishing_your_own_data_does_not_borrow_the_release_description(release, tmp_path):
@@ -599,6 +624,35 @@ def test_a_declared_licence_is_a_hub_licence_id(release, tmp_path, capsys):
     assert "not a Hub licence id" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 
+def test_a_declared_other_licence_replaces_the_releases_name_and_link(release, tmp_path, capsys):
+    """`data export <release> --license other` said "Licensed `other` by the publisher" while its YAML still carried
+    the release's `license_name: no-licence-release`, linked to the Garcia & Isik repository: the publisher's terms
+    are named by --license-name / --license-link (the Hub's `license_name` id and `license_link` for "other")."""
+    from test_hub import hub_metadata_problems
+
+    assert cli(["data", "export", str(release), str(tmp_path / "plain"), "--license", "other"]) == 0
+    meta, text = _card(tmp_path / "plain")
+    assert (meta["license"], meta["license_name"]) == ("other", "publisher-terms") and "license_link" not in meta
+    assert "no-licence-release" not in text and "garciakathy" not in text.split("---")[1] and "no licence" not in text
+    named = ["--license", "other", "--license-name", "lab-terms-1.0", "--license-link", "https://example.org/terms"]
+    assert cli(["data", "export", str(release), str(tmp_path / "named"), *named]) == 0
+    meta, text = _card(tmp_path / "named")
+    assert (meta["license"], meta["license_name"], meta["license_link"]) == ("other", "lab-terms-1.0",
+                                                                            "https://example.org/terms")
+    assert "`lab-terms-1.0`" in text and "https://example.org/terms" in text and "no licence" not in text
+    for folder in ("plain", "named"):
+        assert hub_metadata_problems((tmp_path / folder / "README.md").read_text(), "dataset", tmp_path / folder) == []
+    capsys.readouterr()
+    for flags, flag in ((["--license", "mit", "--license-name", "lab-terms"], "--license-name"),
+                        (["--license-link", "https://example.org/terms"], "--license-link"),
+                        (["--license", "other", "--license-name", "Lab Terms"], "--license-name"),
+                        (["--license", "other", "--license-link", "terms.txt"], "--license-link")):
+        assert cli(["data", "export", str(release), str(tmp_path / "bad"), *flags]) == 2, flags
+        err = capsys.readouterr().err
+        assert flag in err and err.count("\n") == 1 and "Traceback" not in err, err
+        assert not (tmp_path / "bad").exists()
+
+
 def test_every_exported_dataset_card_carries_metadata_the_hub_accepts(release, tmp_path):
     """`data export --license other` of SocialShapes (or of a Hub folder under its own licence) wrote
     `license: other` with no `license_name`, which the Hub requires for "other"; every card's `configs` must
@@ -647,3 +701,94 @@ def cli_help(argv, capsys) -> str:
     with pytest.raises(SystemExit):
         cli(argv)
     return capsys.readouterr().out
+
+
+def test_a_pushed_dataset_cards_snippet_names_its_repo_and_runs(release, tmp_path, monkeypatch):
+    """The card's snippet read `load_dataset("<this repo or folder>", "judgments")` on the Hub too, which runs for
+    nobody: `data push` knows the repo, so the card names it; the snippet (repo id pointed at the staged folder, as
+    the Hub cache would hold it) loads both configs and the bgs-hf view of the test split."""
+    import re
+
+    assert cli(["data", "push", str(release), "--repo-id", "me/social-ooo", "--local-dir", str(tmp_path / "p")]) == 0
+    text = (tmp_path / "p" / "README.md").read_text()
+    assert "<this repo or folder>" not in text
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert 'load_dataset("me/social-ooo", "judgments")' in code and 'bgs_hf.data.load("me/social-ooo")' in code
+    scope: dict = {}
+    exec(compile(code.replace('"me/social-ooo"', repr(str(tmp_path / "p"))), "card-snippet", "exec"), scope)  # noqa: S102
+    data = load(release)
+    assert len(scope["judgments"]) == len(data.judgments) and len(scope["clips"]) == data.n_clips
+    assert len(scope["test"].odd) == len(data.triplets("test").odd)
+    # a local export names no repo: the card keeps the placeholder
+    assert "<this repo or folder>" in (write_hub(data, tmp_path / "local") / "README.md").read_text()
+
+
+def test_a_socialshapes_dataset_card_does_not_call_its_similarity_human(release, tmp_path):
+    """A SocialShapes dataset card defined p_ij as "Human similarity" and offered "the human similarity helpers":
+    its judgments come from simulated observers (its own description says so). The release's card keeps both."""
+    from bgs_hf.data.hub import render_card
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes, socialshapes_card_info
+
+    ss = load(generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, config=SynthConfig(size=32, workers=1)))
+    assert ss.simulated_observers
+    text = render_card(ss, socialshapes_card_info(4, None, 12))
+    assert "human similarity" not in text.lower(), text
+    assert "Simulated observers' similarity: for each clip pair, `n_ij` counts" in text, text
+    assert "catch trials flagged and the similarity helpers:" in text, text
+    human = render_card(load(release))
+    assert "simulated" not in human, human
+    assert "Human similarity: for each clip pair, `n_ij` counts" in human
+    assert "catch trials flagged and the human similarity helpers:" in human
+
+
+def test_data_stats_titles_a_socialshapes_plot_with_its_simulated_observers(release, tmp_path, monkeypatch, capsys):
+    """`data stats` on SocialShapes titled its p_ij plot "Human similarity p_ij": the judgments are simulated
+    observers' (`data.simulated_observers`). The release's plot keeps its title."""
+    import bgs_hf.viz
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    titles = []
+    monkeypatch.setattr(bgs_hf.viz, "plot_similarity_matrices", lambda panels, png, title, **kw: titles.append(title))
+    ss = generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, config=SynthConfig(size=32, workers=1))
+    for source in (ss, release):
+        assert cli(["data", "stats", str(source), "--n-splits", "2", "--png", str(tmp_path / "p.png")]) == 0
+    capsys.readouterr()
+    assert titles == [f"Simulated observers' similarity p_ij: {load(ss).name}",
+                      f"Human similarity p_ij: {load(release).name}"], titles
+
+
+def test_write_hub_refuses_a_folder_with_files_as_the_cli_does(release, tmp_path):
+    """Only `bgs-hf data export` refused a non-empty OUT: from Python a second export into the same folder left the
+    first one's videos beside the new dataset's."""
+    out = write_hub(load(release), tmp_path / "ds", card=False)
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    smaller = load(write_release(tiny_release_tables(n_clips=10), tmp_path / "small"))
+    with pytest.raises(BGSInputError, match=r"^ds: out_dir is not empty: choose a new or empty folder"):
+        write_hub(smaller, out, card=False)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    (tmp_path / "empty").mkdir()
+    assert load(write_hub(smaller, tmp_path / "empty", card=False)).n_clips == 10  # an empty folder is taken
+
+
+@pytest.mark.parametrize("where", ["to_parquet", "card"])
+def test_a_failed_write_hub_leaves_no_files_behind(release, tmp_path, monkeypatch, where):
+    """An interrupted write left `*.writing.parquet` and copied videos, and the half folder blocked a retry."""
+    import bgs_hf.data.hub as hub
+
+    def fail_mid_parquet(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a parquet file")
+        raise KeyboardInterrupt
+
+    if where == "to_parquet":
+        monkeypatch.setattr(datasets.Dataset, "to_parquet", fail_mid_parquet)
+    else:
+        monkeypatch.setattr(hub, "render_card", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    (tmp_path / "given").mkdir()  # an existing empty folder, and one the call makes
+    for out in (tmp_path / "given", tmp_path / "new"):
+        with pytest.raises((KeyboardInterrupt, OSError)):
+            write_hub(load(release), out)
+    assert [p.name for p in tmp_path.rglob("*")] == ["given"]
+    monkeypatch.undo()
+    assert load(write_hub(load(release), tmp_path / "given")).n_clips == 14  # a retry is not refused

@@ -187,3 +187,29 @@ def test_headers_match_with_spaces_dashes_and_underscores_ignored(tmp_path: Path
     table = _csv(tmp_path, _trials(), header="Participant,Trial,Video 1,Video-2,video_3,OddOneOut,R T")
     data = read_triplet_table(table, _videos(tmp_path))
     assert len(data.judgments) == 90 and data.judgments[0]["rt_s"] == pytest.approx(1000.0)
+
+
+def test_clips_are_sorted_by_path_and_a_repeated_video_is_a_catch_trial(tmp_path: Path) -> None:
+    """Mutation audit: clips numbered in order of first appearance (the docstring says sorted by path; the seeded
+    split is drawn over that order) and a trial naming one video twice left unflagged both passed."""
+    rows = [*_trials(1), "P0,31,b.mp4,b.mp4,c.mp4,c.mp4,1"]
+    data = read_triplet_table(_csv(tmp_path, rows), _videos(tmp_path))
+    assert data.clip_ids == ["b.mp4", "c.mp4", "clip 01.MP4", "d.mp4", "e.mp4", "f.mp4", "scène_02.mp4",
+                             "sub/dir/x.mp4"]
+    assert list(data.judgments["is_catch"]) == [False] * 30 + [True]
+
+
+def test_missing_videos_are_listed_in_row_order_and_only_near_names_are_suggested(tmp_path: Path, capsys) -> None:
+    """Mutation audit: listing missing videos column by column (row 3's Video1 before row 2's Video3) and loosening
+    the suggestion cutoff from 0.8 to 0.4 (which offers 'clip 01.MP4' for 'clip.avi', similarity 0.53) both
+    passed."""
+    rows = _trials(1)[:4]
+    rows[1] = "P0,2,b.mp4,c.mp4,clip.avi,b.mp4,1"
+    rows[2] = "P0,3,x.avi,c.mp4,d.mp4,c.mp4,1"
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(tmp_path / "ds")]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    hint = "(give paths relative to the video folder, e.g. 'sub/clip.mp4')"
+    assert lines == [
+        f"problem: judgments.csv row 2: column 'Video3': no video 'clip.avi' in {tmp_path / 'my videos'} {hint}",
+        f"problem: judgments.csv row 3: column 'Video1': no video 'x.avi' in {tmp_path / 'my videos'} {hint}",
+    ]

@@ -89,3 +89,25 @@ def test_paper_val_split_is_the_papers_40_clips_and_12239_training_judgments(tmp
     assert cli(["data", "stats", str(RELEASE), "--val-split", "paper", "--no-png", "--n-splits", "2"]) == 0
     assert ("val carve-out      40 of 200 train clips (the paper's v1 recipe: scikit-learn train_test_split, "
             "random_state 42): 12,239 train / 175 val judgments") in capsys.readouterr().out
+
+
+def test_the_readme_gives_the_validation_clips_bgs_hf_train_holds_out_by_default():
+    """README said `bgs-hf train`'s default validation is "a seeded draw of 40, only 6 of them the paper's" and
+    "seed 0 leaves 12,276 training / 185 validation judgments": both are `data stats`' seed 0, but train draws
+    with its own --seed, the Trainer's 42 unless given, which keeps 9 of the paper's clips (12,175 / 188)."""
+    import re
+    from pathlib import Path
+
+    from bgs_hf.train import build_parser
+
+    *_, training, _rest = build_parser([]).parse_args_into_dataclasses(
+        ["--data", str(RELEASE), "--output-dir", "x"], return_remaining_strings=True)
+    data = load(RELEASE, seed=training.seed)
+    index = data.meta["clip_index"]
+    shared = len({index[int(i)] for i in data.splits["val"]} & set(PAPER_VAL_CLIPS))
+    v = count_stats(data)["val_carve_out"]
+    assert (training.seed, shared, v["train"]["judgments"], v["val"]["judgments"]) == (42, 9, 12_175, 188)
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "`bgs-hf train` draws it with its `--seed` (42 unless given: 12,175 / 188)" in readme
+    assert re.search(r"train`'s default[^.]*shares 9 of its 40 clips with the paper's", readme)
+    assert "only 6 of them the paper's" not in readme

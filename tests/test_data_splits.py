@@ -219,3 +219,53 @@ def test_stats_of_other_data_do_not_call_its_val_clips_the_papers(tmp_path, caps
     assert "train clips (the paper's v1 recipe: scikit-learn train_test_split, random_state 42): " in line, line
     assert val_method({"val_split": "paper"}, from_labels=False) == ("the paper's v1 recipe: scikit-learn "
                                                                      "train_test_split, random_state 42")
+
+
+def test_the_test_draw_seed_has_trains_name_in_every_data_command(tmp_path, capsys):
+    """`train --split_seed` draws the test clips of data without stimulus_set; `data stats`/`validate`/`export`/`push`
+    took that draw's seed only as `--seed` (which in stats also seeds the val carve-out and the ceiling's
+    split-halves). `--split_seed` (or `--split-seed`) is now the draw's name everywhere; `--seed` alone still draws
+    it as before."""
+    import json
+
+    import pandas as pd
+
+    from bgs_hf.data.stats import data_stats
+
+    tables = tiny_release_tables(n_clips=30, n_test=6, trials_per_participant=40)
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    folder = write_release(tables, tmp_path / "rel")
+
+    def stats(*flags):
+        out = tmp_path / f"s{len(list(tmp_path.glob('s*.json')))}.json"
+        assert _cli(["data", "stats", str(folder), "--no-png", "--n-splits", "5", "--json", str(out), *flags]) == 0
+        capsys.readouterr()
+        return json.loads(out.read_text())
+
+    by_seed = stats("--seed", "3")
+    assert stats("--seed", "3", "--split_seed", "3") == by_seed  # --seed alone: the draw as before
+    assert stats("--seed", "3", "--split-seed", "3") == by_seed
+    # --split_seed K with the default --seed 0: the test clips `train --split_seed K` (--seed 0) is scored on
+    drawn = stats("--split_seed", "5")
+    assert drawn == json.loads(json.dumps(data_stats(load(folder, seed=0, split_seed=5), n_splits=5, seed=0)))
+    assert drawn["splits"] != stats()["splits"]  # another draw: the flag is not ignored
+
+    def validate(*flags):
+        code = _cli(["data", "validate", str(folder), "--no-decode", *flags])
+        return code, capsys.readouterr().out
+
+    assert validate("--seed", "3", "--split_seed", "3") == validate("--seed", "3")
+    assert validate("--split-seed", "5") == validate("--split_seed", "5") != validate()  # split 5: an empty test
+    # export/push: --seed was the draw's only seed there, so it and --split_seed name one thing
+    written = {}
+    for flags in (["--seed", "4"], ["--split_seed", "4"]):
+        out = tmp_path / f"hub{len(written)}"
+        assert _cli(["data", "export", str(folder), str(out), "--no-card", *flags]) == 0
+        written[flags[0]] = pd.read_parquet(next((out / "clips").glob("*.parquet")))["stimulus_set"].tolist()
+    assert written["--seed"] == written["--split_seed"] and "test" in written["--seed"]
+    capsys.readouterr()
+    assert _cli(["data", "export", str(folder), str(tmp_path / "both"), "--seed", "4", "--split_seed", "5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: --seed 4 and --split_seed 5 both name the train/test draw in `data export`: "
+                   "give --split_seed only"), err
+    assert not (tmp_path / "both").exists()

@@ -12,6 +12,9 @@ import pytest
 
 from bgs_hf.cli.main import main
 
+#: the loss config a BGS run records (``get_config_dict()``; only its name decides what the run is called)
+BGS_LOSS = {"name": "BGSLoss", "local": {"name": "TripletMarginLoss"}, "global": {"name": "RSALoss"}}
+
 
 @pytest.fixture(scope="module")
 def tiny_sets(tmp_path_factory):
@@ -25,12 +28,21 @@ def tiny_sets(tmp_path_factory):
     return root, data, abstract
 
 
-def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
-    from bgs_hf.models import build_embedder
+def _saved_run(folder, *, loss=BGS_LOSS, lora=True):
+    """A run folder as training leaves it: the saved (random) embedder and the loss it recorded in
+    bgs_trainer_state.json (``None``: a folder saved by another training loop, which records none)."""
+    from bgs_hf.models import HeadConfig, build_embedder
 
+    kwargs = {} if lora else {"lora": None, "head": HeadConfig(out_dim=8)}
+    build_embedder("tiny-random-videomae", **kwargs).save_pretrained(str(folder))
+    if loss is not None:
+        (folder / "bgs_trainer_state.json").write_text(json.dumps({"loss": loss}))
+    return folder
+
+
+def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     root, data, abstract = tiny_sets
-    run = root / "run"
-    build_embedder("tiny-random-videomae").save_pretrained(str(run))  # a (random) BGS run folder
+    run = _saved_run(root / "run")  # a (random) BGS run folder
     out = root / "eval"
     rc = main(["evaluate", "--data", str(data), "--model", str(run), "--abstract", str(abstract), "--report",
                str(out), "--json", str(root / "e.json"), "--n-boot", "30", "--n-perm", "30"])
@@ -334,6 +346,60 @@ def test_a_control_trained_on_the_scored_clips_is_refused(tiny_sets, tmp_path):
                   analyses=("fit",), n_boot=5, split=split)
 
 
+def _record_loads(monkeypatch) -> list[str]:
+    """What ``run_suite`` loads: every model (``resolve_model``) and the language reference."""
+    import bgs_hf.baselines.language
+    import bgs_hf.eval.suite
+
+    loaded: list[str] = []
+    monkeypatch.setattr(bgs_hf.eval.suite, "resolve_model", lambda m: loaded.append(f"model {m}"))
+    monkeypatch.setattr(bgs_hf.baselines.language, "language_similarity",
+                        lambda *a, **k: loaded.append("language reference"))
+    return loaded
+
+
+def test_a_control_trained_on_the_scored_clips_is_refused_before_any_model_loads(tiny_sets, tmp_path, monkeypatch):
+    """The refusal needs only the control's run_config.json, but came after the pretrained model, the fine-tuned
+    one, the control itself and the language reference had loaded (minutes for Hub-sized backbones)."""
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    ids = list(data.clips["clip_id"])
+    control = tmp_path / "control"
+    control.mkdir()
+    (control / "bgs_config.json").write_text("{}")
+    (control / "run_config.json").write_text(json.dumps({"splits": {
+        "train": [ids[i] for i in data.splits["test"]], "val": [], "test": [ids[i] for i in data.splits["train"]]}}))
+    loaded = _record_loads(monkeypatch)
+    with pytest.raises(BGSInputError, match=r"control 'lang' trained on \d+ of the 'test' clips scored here"):
+        run_suite(data, "tiny-random-videomae", None, controls={"lang": control}, out_dir=tmp_path / "ev",
+                  analyses=("fit",), n_boot=5)
+    assert loaded == []
+
+
+def test_a_scored_split_without_judgments_is_refused_before_any_model_loads(tiny_sets, tmp_path, monkeypatch):
+    """A scored split whose clips hold no judgment was refused only after every model and the language reference
+    had loaded (an unknown split was refused first already)."""
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    test = data.splits["test"][:2]  # two clips: no judgment has its three clips among them
+    splits = {"train": np.union1d(data.splits["train"], data.splits["test"][2:]), "val": data.splits["val"],
+              "test": test}
+    loaded = _record_loads(monkeypatch)
+    with pytest.raises(BGSInputError, match="split 'test' has no valid judgments"):
+        run_suite(dataclasses.replace(data, splits=splits), "tiny-random-videomae", str(tmp_path / "no-run"),
+                  out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5)
+    assert loaded == []
+    assert not (tmp_path / "ev").exists()
+
+
 def test_report_on_a_copied_evaluation_links_its_own_figures(tiny_sets, tmp_path):
     """`bgs-hf report COPY` linked the original folder's figures (the recorded absolute result_dir)."""
     import shutil
@@ -542,11 +608,10 @@ def test_report_rows_name_a_comparison_run_or_a_plain_backbone_for_what_it_is(ti
     backbone name given as ``--model`` (scored alone, or beside ``--pretrained``) read "pretrained video model
     (frozen)" / "BGS fine-tuned (LoRA)" whatever it was; evaluation.json keeps its keys."""
     import bgs_hf.eval.suite as suite
-    from bgs_hf.models import build_embedder
 
     _, data, _ = tiny_sets
     for name in ("run-a", "seed-7-run"):
-        build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path / name))
+        _saved_run(tmp_path / name)
     drawn: list[dict] = []
     plot = suite._plot_bars
     monkeypatch.setattr(suite, "_plot_bars", lambda *a, **k: (drawn.append(k.get("names") or {}), plot(*a, **k))[1])
@@ -577,6 +642,32 @@ def test_report_rows_name_a_comparison_run_or_a_plain_backbone_for_what_it_is(ti
     md = (out / "evaluation.md").read_text()
     assert "| pretrained video model (frozen) |" in md and "| BGS fine-tuned (LoRA) |" in md
     assert "label" not in json.dumps(json.loads((out / "evaluation.json").read_text())["models"])
+
+
+def test_the_fine_tuned_row_is_called_bgs_only_for_a_run_that_recorded_the_bgs_loss_with_lora(tiny_sets, tmp_path):
+    """evaluation.md, its JSON's names and every figure called any fine-tuned model "BGS fine-tuned (LoRA)": also a run
+    that recorded another loss or none (saved by another training loop), and a full fine-tune with no LoRA. By the
+    rule of the model card and the Space (``run_info.bgs_trained``, ``viz.models.finetuned_name``) those are the
+    "fine-tuned model"; a BGS LoRA run (the demo's) keeps its name and its evaluation.json carries no label."""
+    from bgs_hf.eval.suite import model_labels, resolve_model
+
+    _, data, _ = tiny_sets
+    bgs, other = _saved_run(tmp_path / "bgs"), _saved_run(tmp_path / "other", loss={"name": "InfoNCELoss"})
+    for run, want in ((bgs, "BGS fine-tuned (LoRA)"), (other, "fine-tuned model")):
+        out = tmp_path / f"eval-{run.name}"
+        assert main(["evaluate", "--data", str(data), "--model", str(run), "--analyses", "fit", "--n-boot", "5",
+                     "--report", str(out)]) == 0
+        md, res = (out / "evaluation.md").read_text(), json.loads((out / "evaluation.json").read_text())
+        assert f"| {want} |" in md and f"`bgs`: {want}" in md and f"{want} − pretrained" in md, md
+        if run is bgs:
+            assert "label" not in json.dumps(res["models"])
+        else:
+            assert res["models"]["bgs"]["label"] == want and "BGS" not in md, md
+    pretrained = resolve_model("tiny-random-videomae")
+    for run in (_saved_run(tmp_path / "unrecorded", loss=None), _saved_run(tmp_path / "full", lora=False)):
+        labels = model_labels("tiny-random-videomae", run, {"pretrained": pretrained, "bgs": resolve_model(run)})
+        assert labels == {"bgs": "fine-tuned model"}, run.name
+    assert model_labels("tiny-random-videomae", bgs, {"pretrained": pretrained, "bgs": resolve_model(bgs)}) == {}
 
 
 def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_clips(tiny_sets, tmp_path, monkeypatch):
@@ -757,3 +848,61 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     assert f"| {bgs} | m | 0.300 | 0.200 | 5 | 2×4×4 |" in lines
     assert f"| {pre} vs {bgs} | 0.600 | 0.400 | 0.050 | 0.030 |" in lines
     assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 0.380 | 0.570 |" in lines
+
+
+def test_the_evaluation_report_names_the_judges_of_its_data(tiny_sets, tmp_path, monkeypatch):
+    """On SocialShapes evaluation.md defined R² against "human similarity", partitioned "the human pair
+    similarities" and the partition figure's axis read "R² of human pair similarity": the judgments are simulated
+    observers' (report.md already said so; evaluation.json did not record it). Human data keeps every word."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.partition import plot_partition
+    from bgs_hf.eval.report import build_sections, render
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    root, data_dir, _ = tiny_sets
+    tiny = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None)
+    res = run_suite(load(data_dir, seed=0), tiny, out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5)
+    assert res["simulated_observers"] is True  # a SocialShapes instance (it ships its ground truth)
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    assert "human" not in md.lower() and "model and the simulated observers' similarity" in md, md
+    part = {"bgs": {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
+                    "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40}}
+    import bgs_hf.viz.figure as figure
+
+    axes = []
+    made = figure.subplots
+    monkeypatch.setattr(figure, "subplots", lambda *a, **k: (lambda fa: axes.append(fa[1]) or fa)(made(*a, **k)))
+    for simulated in (True, False):
+        res = {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 3, "n_judgments": 3, "noise_ceiling_r2": 0.21,
+               "noise_ceiling_ci": [0.17, 0.25], "models": {}, "figures": {}, "simulated_observers": simulated,
+               "fit": {"bgs": {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": None, "rsa_spearman": 0.3,
+                               "rsa_pearson": None, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}}, "partition": part}
+        md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+        plot_partition(part, tmp_path / "p.png", simulated=simulated)
+        ylabel = axes[-1].get_ylabel()
+        if simulated:
+            assert "human" not in md.lower() and "human" not in ylabel, (md, ylabel)
+            assert "OLS R² of the simulated observers' pair similarities" in md and "simulated observers'" in ylabel
+        else:
+            assert "simulated" not in md and ylabel == "R² of human pair similarity\n(OLS, scored pairs)"
+            assert "between model and human similarity over the scored" in md
+            assert "OLS R² of the human pair similarities from the model's" in md
+
+
+def test_layerwise_fit_without_training_clips_says_why_it_did_not_run(tiny_sets, tmp_path):
+    """`--analyses layers,probes` on data whose clips are all scored: the probes said "not run (no training
+    clips)", the layer-wise fit left no trace in evaluation.json or the report."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    none = np.zeros(0, dtype=np.int64)
+    every = dataclasses.replace(data, splits={"train": none, "val": none, "test": np.arange(data.n_clips)})
+    res = run_suite(every, "tiny-random-videomae", out_dir=tmp_path / "ev", analyses=("layers", "probes"), n_boot=5,
+                    n_perm=5)
+    assert res["probes"] == {"skipped": "no training clips"}
+    assert res["layers"] == {"skipped": "no validation or training judgments to choose a layer"}
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    assert "not run (no validation or training judgments to choose a layer)" in md

@@ -769,6 +769,85 @@ def test_rollout_maps_read_the_row_each_pooling_uses():
         np.testing.assert_allclose(rollout_maps(model, clip), ref / ref.sum(), atol=1e-6, err_msg=family)
 
 
+def _tiny_timesformer(folder, attention_type):
+    """The tiny TimeSformer (4 frames, 32 px, 8-px patches) with another attention type, saved as a backbone folder."""
+    from transformers import TimesformerModel
+
+    from bgs_hf.models import build_embedder
+    from bgs_hf.models.registry import FAMILIES, config_class
+
+    family = FAMILIES["timesformer"]
+    config = config_class(family)(**{**family.tiny_config, "attention_type": attention_type})
+    torch.manual_seed(0)
+    TimesformerModel(config).save_pretrained(folder)
+    return build_embedder(str(folder), head=None, lora=None).eval()
+
+
+def test_joint_space_time_timesformer_rollout_equals_a_plain_numpy_rollout(tmp_path):
+    """Joint space-time attention (one attention over [CLS, every frame's patches]) was untested: the map must be the
+    CLS row of the layers' rollout, read in TimesformerEmbeddings' token order (position-major: token 1 + p*T + t)."""
+    from bgs_hf.eval.attention import rollout_maps
+
+    model = _tiny_timesformer(tmp_path / "joint", "joint_space_time")
+    assert not any(hasattr(m, "temporal_attention") for m in model.backbone.modules())  # no divided step
+    with torch.no_grad():  # peaked attention, so the token order matters
+        for name, prm in model.backbone.named_parameters():
+            if name.endswith("qkv.weight"):
+                prm.mul_(60.0)
+    n_frames, g = model.frame_policy.num_frames, 4
+    clip = torch.randn(n_frames, 3, 32, 32)
+    with torch.no_grad():
+        out = model.backbone(pixel_values=clip[None], output_attentions=True)
+    n = 1 + n_frames * g * g
+    assert [tuple(a.shape) for a in out.attentions] == [(1, 2, n, n)] * 2  # (batch, heads, tokens, tokens)
+    result = np.eye(n)
+    for a in out.attentions:  # heads averaged, residual added, rows renormalised, first layer first
+        mix = 0.5 * np.eye(n) + 0.5 * a[0].double().numpy().mean(axis=0)
+        result = (mix / mix.sum(axis=1, keepdims=True)) @ result
+    cls_row = result[0]
+    ref = np.array([[cls_row[1 + p * n_frames + t] for p in range(g * g)] for t in range(n_frames)])
+    ref = ref.reshape(n_frames, g, g) / ref.sum()
+    maps = rollout_maps(model, clip)
+    assert maps.shape == (n_frames, g, g)
+    np.testing.assert_allclose(maps, ref, atol=1e-6)
+    # the order matters: the same row read frame-major is another map
+    frame_major = cls_row[1:].reshape(n_frames, g, g) / cls_row[1:].sum()
+    assert np.abs(frame_major - maps).max() > 1e-3
+
+
+def test_a_joint_space_time_map_is_not_described_as_divided(tmp_path, monkeypatch):
+    """The report called every TimeSformer map a rollout "through divided space-time attention (temporal +
+    spatial)", also for a joint space-time checkpoint, which has no temporal step."""
+    import bgs_hf.video
+    from bgs_hf.eval.attention import METHODS, attention_analysis
+
+    joint = _tiny_timesformer(tmp_path / "joint", "joint_space_time")
+    divided = _tiny_timesformer(tmp_path / "divided", "divided_space_time")
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache=None: torch.randn(4, 3, 32, 32))
+    data = type("Data", (), {"clips": {"video": ["a.mp4"], "clip_id": ["a"]}, "name": "fake", "root": None})()
+    res = attention_analysis({"joint": joint, "divided": divided}, data, [0])
+    assert "joint space-time" in res["models"]["joint"]["method"], res
+    assert "divided" not in res["models"]["joint"]["method"]
+    assert res["models"]["divided"]["method"] == METHODS["timesformer"]
+
+
+def test_a_space_only_timesformer_is_refused_in_one_line(tmp_path):
+    """attention_type "space_only" runs every frame as its own sequence with its own CLS: the embedder returned one
+    embedding per frame (4 rows for 1 clip) and the rollout took frame 0's CLS row as the clip's."""
+    from transformers import TimesformerModel
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models import build_embedder
+    from bgs_hf.models.registry import FAMILIES, config_class
+
+    family = FAMILIES["timesformer"]
+    TimesformerModel(config_class(family)(**{**family.tiny_config, "attention_type": "space_only"})).save_pretrained(
+        tmp_path / "space")
+    with pytest.raises(BGSInputError, match="attention_type 'space_only' is not supported") as info:
+        build_embedder(str(tmp_path / "space"), head=None, lora=None)
+    assert "\n" not in str(info.value)
+
+
 def test_map_divergence_averages_r_over_clips_and_mask_mass_is_a_share():
     rng = np.random.default_rng(0)
     a = [rng.random((2, 3, 3)) for _ in range(3)]

@@ -107,7 +107,8 @@ def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) 
         "| pretrained `tiny-random-videomae` (no BGS) | 0.031 [-0.010, 0.080] | 14.9% | 37.1% | 58.0% |" in text
     )
     assert "0.087 [0.021, 0.150]" in text and "41.5%" in text and "63.5%" in text
-    assert "human noise ceiling (split-half; brackets: 95% range over splits) | 0.210 [0.170, 0.250]" in text
+    # the run trained on SocialShapes (RUN_CONFIG): its ceiling is the simulated observers', not a human one
+    assert "simulated observers' noise ceiling (split-half; brackets: 95% range over splits) | 0.210 [0.170, 0.250]" in text
     # loss weights, LoRA, frames, licence note and citation
     assert "`alpha`: `0.7`" in text and "`beta_step`: `0.1`" in text
     assert "`r=4`" in text and "`num_frames`: `4`" in text
@@ -647,6 +648,17 @@ def hub_metadata_problems(text: str, repo_type: str = "model", folder: Path | No
             problems.append(f"pipeline_tag {meta['pipeline_tag']!r}")
         if meta.get("library_name") == "peft" and "peft" not in tags:
             problems.append("a peft adapter's card should carry the peft tag")
+        config = folder / "config.json" if folder is not None else None
+        if meta.get("library_name") == "transformers" and config is not None and config.is_file():
+            # the Hub's "Use this model" button then offers `AutoModel.from_pretrained(repo)`: transformers alone must
+            # know the model type (CONFIG_MAPPING_NAMES is its own list, untouched by AutoConfig.register) or the
+            # config must point at remote code
+            from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+            cfg = json.loads(config.read_text())
+            if cfg.get("model_type") not in CONFIG_MAPPING_NAMES and not cfg.get("auto_map"):
+                problems.append(f"library_name transformers, but transformers alone cannot load model_type "
+                                f"{cfg.get('model_type')!r}: the Hub's transformers snippet would fail")
         if "base_model" in meta and bad_id(meta["base_model"]):
             problems.append(f"base_model {meta['base_model']!r} is not a Hub repo id (omit it for a local base)")
         problems += [f"datasets entry {d!r} is not a Hub repo id" for d in meta.get("datasets", []) if bad_id(d)]
@@ -797,19 +809,110 @@ def test_a_card_number_keeps_the_sign_of_minus_infinity():
 
 
 def test_eval_results_carry_every_metric_of_the_split_pushed_and_its_ceiling(tmp_path: Path) -> None:
-    """Mutation audit: only the test R² entry of .eval_results was checked; a rounded value, a dropped metric, the
-    wrong split in task_id or notes, or the ceiling's CI end in place of its R² passed."""
+    """Mutation audit: a rounded value, a dropped metric, the wrong split in task_id, notes or the model-index args,
+    or the ceiling's CI end in place of its R² passed (in `.eval_results/` and in the card's model-index)."""
     import yaml
+    from huggingface_hub import ModelCard
 
     from bgs_hf.hub import push_run
 
     run = make_tiny_run(tmp_path / "run")
     (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
-    for split, notes in (("test", "split=test; human noise ceiling r2=0.2100"), ("val", "split=val")):
+    for split, notes, args, ceiling in (
+        ("test", "split=test; human noise ceiling r2=0.2100", {"stimulus_set": "test"}, "| 0.210 [0.170, 0.250] |"),
+        ("val", "split=val", {"clip_split": "val"}, None),
+    ):
         push_run(run, REPO, local_dir=tmp_path / split, split=split)
         (evals,) = (tmp_path / split / ".eval_results").glob("*.yaml")
         entries = yaml.safe_load(evals.read_text())
-        want = {f"{split}-{k}": METRICS[split][k] for k in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling")
+        want = {k: METRICS[split][k] for k in ("r2", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling")
                 if METRICS[split][k] is not None}
-        assert {e["dataset"]["task_id"]: e["value"] for e in entries} == pytest.approx(want)
+        assert {e["dataset"]["task_id"]: e["value"] for e in entries} == {f"{split}-{k}": v for k, v in want.items()}
         assert {e["notes"] for e in entries} == {notes}
+        text = (tmp_path / split / "README.md").read_text()
+        results = ModelCard(text).data.eval_results
+        assert {r.metric_config: r.metric_value for r in results} == want  # full precision, every metric
+        assert all(r.dataset_args == args for r in results)
+        assert (ceiling in text) if ceiling else "human noise ceiling (split-half" not in text
+
+
+def test_the_model_index_does_not_call_the_signed_squared_spearman_a_coefficient_of_determination() -> None:
+    """The R² entry had `type: r_squared`, the Hub metric id of the coefficient of determination (1 - SS_res/SS_tot):
+    ours is sign(rho)·rho² of the Spearman rho between model and human pair similarities, and can be negative."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    card = BGSModelCardData(model_id=REPO, datasets=["someone/social-ooo"], fit={"r2": -0.04, "pct_of_ceiling": -19.0})
+    text = str(render_model_card(card))
+    assert hub_metadata_problems(text) == []
+    by_key = {r.metric_config: r for r in ModelCard(text).data.eval_results}
+    r2 = by_key["r2"]
+    assert r2.metric_type == "signed_squared_spearman" and r2.metric_value == -0.04
+    assert "r_squared" not in text.split("---")[1]
+    assert "Spearman" in r2.metric_name and "signed" in r2.metric_name.lower()
+    assert by_key["pct_of_ceiling"].metric_value == -19.0
+
+
+@pytest.mark.parametrize("loss", [None, {"name": "InfoNCELoss"}, "BGSLoss"])
+def test_the_card_says_bgs_aligned_only_for_a_run_that_recorded_the_bgs_loss(loss) -> None:
+    """Every card called the model "BGS-aligned" and "trained with Behavioral Geometric Supervision", also a run
+    whose loss was not recorded (saved from another training loop) or was another one; such a card says
+    "fine-tuned" and claims no objective."""
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    fit = {"r2": 0.0871, "r2_ci": [0.021, 0.15], "pct_of_ceiling": 41.5, "ooo_acc_3way": 0.412, "ooo_acc_2way": 0.635}
+    bgs = loss == "BGSLoss"
+    if bgs:
+        loss = {"name": "BGSLoss", "local": {"name": "TripletMarginLoss", "margin": 0.2},
+                "global": {"name": "RSALoss", "method": "pearson"}}
+    card = BGSModelCardData(backbone="tiny-random-videomae", fit=fit, loss=loss)
+    text = str(render_model_card(card))
+    rows = [line for line in text.splitlines() if line.startswith("| **this model")]
+    label = "BGS-aligned" if bgs else "fine-tuned"
+    assert rows == [f"| **this model ({label})** | 0.087 [0.021, 0.150] | 41.5% | 41.2% | 63.5% |"], rows
+    assert ("trained with **Behavioral Geometric Supervision**" in text) is bgs
+    assert ("BGS-aligned" in text) is bgs
+
+
+@pytest.mark.parametrize("origin", ["socialshapes", "garcia-isik-release", "other"])
+def test_the_model_card_names_the_judges_of_the_data_the_run_trained_on(tmp_path: Path, origin: str) -> None:
+    """A run trained on SocialShapes got a card saying it aligns the model "with how people judge social scenes",
+    that its similarities "follow human odd-one-out judgments", against a "human noise ceiling", with a loss on
+    "the humans' pairwise distances" (also in its model-index and .eval_results): those judgments are simulated
+    observers'. Human data (the paper's release, a lab's own import) keeps every human word."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.push import eval_results_yaml
+    from bgs_hf.hub.run_info import RunInfo
+
+    (tmp_path / "bgs_config.json").write_text(json.dumps({"backbone": "tiny-random-videomae"}))
+    (tmp_path / "metrics.json").write_text(json.dumps(METRICS))
+    (tmp_path / "bgs_trainer_state.json").write_text(json.dumps({"loss": {
+        "name": "BGSLoss", "local": {"name": "OddOneOutLoss"}, "global": {"name": "RSALoss", "method": "pearson"}}}))
+    (tmp_path / "run_config.json").write_text(json.dumps(
+        {"data": {"name": "ooo", "source": "someone/ooo", "kind": "hub", "origin": origin}}))
+    card = card_data_from_run(RunInfo.from_run_dir(tmp_path))
+    text = str(render_model_card(card))
+    body = text.split("## Citation")[0]  # the paper's title names human social perception, whatever the data
+    (task,) = {r.task_name for r in ModelCard(text).data.eval_results}  # the model-index, as the Hub reads it
+    notes = {e["notes"] for entries in eval_results_yaml(card).values() for e in entries}  # .eval_results/
+    if origin == "socialshapes":
+        assert not re.search(r"human|people judge|person", body, flags=re.I), body
+        assert "human" not in task.lower() and "simulated observers" in task, task
+        assert notes == {"split=test; simulated observers' noise ceiling r2=0.2100"}, notes
+        intro = body.split("## Model")[0]
+        assert "how SocialShapes' simulated observers judge" in intro and "not people's" in intro, intro
+        assert "| simulated observers' noise ceiling (split-half; brackets: 95% range over splits) | 0.210" in body
+        assert "the simulated observers' pairwise distances" in body and "the observer's choice" in body, body
+        limits = body.split("## Limitations")[1]
+        assert "simulated observers" in limits and "not against people" in limits, limits
+    else:
+        assert "simulated" not in text, text
+        assert "with how people judge\nsocial scenes" in text and "follow human odd-one-out judgments." in text
+        assert "| human noise ceiling (split-half; brackets: 95% range over splits) | 0.210" in text
+        assert "the humans' pairwise distances" in text and "the person's choice" in text
+        assert "- Human judgments are noisy." in text and "similarity p_ij over the observed pairs" in text
+        assert task == "Human similarity alignment (odd-one-out judgments)"
+        assert notes == {"split=test; human noise ceiling r2=0.2100"}, notes

@@ -72,12 +72,15 @@ def test_ceilings_check_clip_indices_and_empty_input():
         split_half_ceiling(empty, odd=np.zeros(0, dtype=np.int64), participant=np.zeros(0))
 
 
-def test_split_half_matches_reference_loop():
-    idx, odd, part = _random(0)
-    res = split_half_ceiling(idx, 12, n_splits=7, seed=3, odd=odd, participant=part)
+@pytest.mark.parametrize("design", [{}, {"seed": 2, "n_trip": 80, "n_part": 5}], ids=["dense", "sparse"])
+def test_split_half_matches_reference_loop(design):
+    """The sparse design leaves pairs seen in one half only (mutation audit: taking pairs seen in *either* half, the
+    interval's tails not halved, and ``r_sb`` / ``n_pairs_both`` as median / max passed the dense design's checks)."""
+    idx, odd, part = _random(**{"seed": 0, **design})
+    res = split_half_ceiling(idx, 12, n_splits=7, seed=3, odd=odd, participant=part, ci=0.8)
     rng = np.random.default_rng(3)  # same draws as the implementation: one permutation per split
     n_part = len(np.unique(part))
-    ref = []
+    ref, ref_sb, ref_both = [], [], []
     for _ in range(7):
         first = rng.permutation(n_part)[: n_part // 2]
         in_first = np.isin(part, first)
@@ -88,9 +91,14 @@ def test_split_half_matches_reference_loop():
         rho = spearmanr(h0.p[iu][both], h1.p[iu][both])[0]
         sb = 2 * rho / (1 + rho)
         ref.append(np.sign(sb) * sb**2)
+        ref_sb.append(sb)
+        ref_both.append(both.sum())
     np.testing.assert_allclose(res.r2_splits, ref)
     assert res.r2 == pytest.approx(np.mean(ref))
-    assert res.ci[0] <= res.r2 <= res.ci[1]
+    assert res.ci == pytest.approx(tuple(np.percentile(ref, [10, 90])))
+    assert res.r_sb == pytest.approx(np.mean(ref_sb))
+    assert res.n_pairs_both == pytest.approx(np.mean(ref_both))
+    assert design == {} or np.mean(ref_both) < 66  # sparse: some pairs seen in one half only
 
 
 def test_fraction_ranker_equals_rankdata():
@@ -206,3 +214,55 @@ def test_loo_accuracy_scores_only_judgments_whose_three_pairs_the_others_saw():
     res = loo_ceiling(idx, 4, odd=np.array([2, 2, 2]), participant=np.array(["A", "B", "B"]))
     assert res.n_judgments == 2
     assert (res.ooo_acc_3way, res.ooo_acc_2way) == (1.0, 1.0)
+
+
+def test_split_half_with_three_common_pairs_and_the_clip_count_read_off_the_triplets():
+    """Mutation audit: dropping a split with exactly 3 pairs in both halves (the documented minimum) and inferring
+    one clip fewer than the largest index + 1 (pairs with the last clip then alias others) both passed. A answers
+    (0,1,2) odd 2, B answers it odd 2 and odd 0: p_A = [1, 0, 0], p_B = [1/2, 0, 1/2] over (01, 02, 12), ranks
+    [3, 1.5, 1.5] and [2.5, 1, 2.5], r = 0.75 / 1.5 = 1/2, Spearman-Brown 2/3, R² 4/9."""
+    idx = np.array([[0, 1, 2]] * 3)
+    res = split_half_ceiling(idx, 3, n_splits=3, odd=np.array([2, 2, 0]), participant=np.array(["A", "B", "B"]))
+    assert (res.r2, res.r_sb, res.n_pairs_both) == pytest.approx((4 / 9, 2 / 3, 3))
+    assert split_half_ceiling(TRIP, n_splits=5, odd=ODD, participant=PART).r2 == pytest.approx(-196 / 529)
+    assert loo_ceiling(TRIP, odd=ODD, participant=PART) == loo_ceiling(TRIP, 4, odd=ODD, participant=PART)
+
+
+def test_loo_ceiling_hand_values_for_two_disagreeing_participants():
+    """Mutation audit: r2_lower unsigned, r2_upper from r_lower, n_participants off by one and entries the others
+    never saw counted in n_entries all passed (the reference loop's random design agrees positively and lets everyone
+    see every pair). TRIP/ODD/PART: each participant's p_ij against the other's is Spearman -7/30 pooled over the 12
+    participant×pair entries; against everyone's p = (p_A + p_B) / 2 it is scipy's Spearman below."""
+    p_a = np.array([1, 0, 0.5, 0, 0, 0.5])
+    p_b = np.array([0.5, 0.5, 0, 1, 0, 0])
+    res = loo_ceiling(TRIP, 4, odd=ODD, participant=PART)
+    upper = spearmanr(np.r_[p_a, p_b], np.r_[(p_a + p_b) / 2, (p_a + p_b) / 2])[0]
+    assert (res.r_lower, res.r2_lower) == pytest.approx((-7 / 30, -49 / 900))
+    assert (res.r_upper, res.r2_upper) == pytest.approx((upper, upper**2))
+    assert (res.n_participants, res.n_entries, res.n_judgments) == (2, 12, 8)
+    # A: (0,1,2); B: (0,1,2), (0,1,3): B's entries 03 and 13 were never seen by A, so 3 + 3 entries count
+    sparse = loo_ceiling(np.array([[0, 1, 2], [0, 1, 2], [0, 1, 3]]), 4, odd=np.array([2, 2, 2]),
+                         participant=np.array(["A", "B", "B"]))
+    assert (sparse.n_participants, sparse.n_entries) == (2, 6)
+
+
+def test_repeat_agreement_keys_each_participants_own_pairs_by_triplet_and_person():
+    """Mutation audit: grouping a participant's own responses by a key that splits their two different answers to
+    one triplet, or a (triplet, person) key that aliases the last participant on one triplet with the first on the
+    next, both passed. {0,1,2}: p1 answers odd clip 0 then 2, p3 odd 0; {1,2,3}: p1 and p2 odd 3. Cross-participant
+    pairs: (p1 0, p3 0) agree, (p1 2, p3 0) do not, (p1, p2) agree: 2 of 3; p1's own pair on {0,1,2} is left out."""
+    idx = np.array([[0, 1, 2], [2, 1, 0], [1, 0, 2], [1, 2, 3], [3, 2, 1]])
+    odd_clip = np.array([0, 2, 0, 3, 3])
+    res = repeat_agreement(idx, (idx == odd_clip[:, None]).argmax(1), np.array(["p1", "p1", "p3", "p1", "p2"]))
+    assert res.agreement == pytest.approx(2 / 3)
+    assert (res.n_response_pairs, res.n_same_participant_pairs) == (3, 1)
+
+
+def test_ceiling_or_nan_passes_its_splits_and_seed_on():
+    """Mutation audit: ``ceiling_or_nan`` dropping ``n_splits`` (always 100 splits) passed."""
+    from bgs_hf.metrics.ceiling import ceiling_or_nan
+
+    idx, odd, part = _random(0)
+    trip = SimpleNamespace(idx=idx, odd=odd, participant=part)
+    want = split_half_ceiling(idx, 12, n_splits=3, seed=4, odd=odd, participant=part)
+    assert ceiling_or_nan(trip, 12, n_splits=3, seed=4) == (want.r2, list(want.ci))

@@ -654,3 +654,104 @@ def test_the_fit_split_of_a_plain_container_is_train_and_val():
 
     data = SimpleNamespace(splits={"train": np.array([4, 0]), "val": np.array([2]), "test": np.array([1])})
     np.testing.assert_array_equal(split_items(data, "fit"), [0, 2, 4])
+
+
+def _resampled_r2(model: np.ndarray, human, picked: np.ndarray) -> float:
+    """R² of one clip resample built by hand as a new stimulus set: every position pair of distinct, observed clips."""
+    a, b = np.triu_indices(len(picked), 1)
+    ga, gb = picked[a], picked[b]
+    keep = (ga != gb) & human.mask[ga, gb]
+    rho = spearmanr(model[ga[keep], gb[keep]], human.p[ga[keep], gb[keep]])[0]
+    return float(np.sign(rho) * rho**2)
+
+
+def test_clip_bootstraps_equal_a_plain_loop_over_seeded_resamples():
+    """Mutation audit: resampling every clip (not only clips with an observed pair), a paired interval taken from
+    model a's samples instead of the differences, and a paired bootstrap seeded 0 whatever ``seed`` says all passed
+    this file's tests, which checked only low <= estimate <= high (``clip_resamples`` unseeded passed them too).
+    Reference: each resample draws as many clips as
+    have an observed pair (clip 13 has none), with numpy's generator seeded ``seed``, scored as a new stimulus set;
+    the interval is numpy's 5th/95th percentile at ci 0.9; the p-value is 2·(smaller tail at or beyond 0, + 1)/(n + 1)."""
+    idx, odd, _, model, rng = _toy()
+    inside = (idx < 13).all(1)
+    idx, odd = idx[inside], odd[inside]
+    h = human_similarity(idx, odd, 14)
+    noise = rng.random((14, 14))
+    other = model + 0.5 * (noise + noise.T)
+    observed = np.arange(13)
+    draw = np.random.default_rng(5)
+    picks = [observed[draw.integers(0, 13, size=13)] for _ in range(40)]
+    ref_a = np.array([_resampled_r2(model, h, p) for p in picks])
+    ref_b = np.array([_resampled_r2(other, h, p) for p in picks])
+
+    from bgs_hf.metrics.bootstrap import clip_resamples
+
+    mults = np.array(list(clip_resamples(observed, 14, 40, seed=5)))  # the same draws, as clip multiplicities
+    np.testing.assert_array_equal(mults, [np.bincount(p, minlength=14) for p in picks])
+    res = bootstrap_ci(model, h, n_boot=40, ci=0.9, seed=5)
+    np.testing.assert_allclose(res.samples, ref_a)
+    assert (res.low, res.high) == pytest.approx(tuple(np.percentile(ref_a, [5, 95])))
+
+    pair = paired_bootstrap(model, other, h, n_boot=40, ci=0.9, seed=5)
+    np.testing.assert_allclose(pair.samples_a, ref_a)
+    np.testing.assert_allclose(pair.samples_b, ref_b)
+    d = ref_a - ref_b
+    assert (pair.low, pair.high) == pytest.approx(tuple(np.percentile(d, [5, 95])))
+    tail = min((d <= 0).sum(), (d >= 0).sum())
+    assert pair.p_value == pytest.approx(min(1.0, 2 * (tail + 1) / 41))
+
+
+def test_coverage_must_lie_strictly_between_0_and_1_and_an_infinite_value_has_no_share():
+    """Mutation audit: ``ci=1`` accepted (the 'interval' was then the resamples' min and max) and an infinite value
+    given a percentage of the ceiling both passed."""
+    h = human_similarity(IDX, ODD, 4)
+    for ci in (0.0, 1.0):
+        with pytest.raises(BGSInputError, match="fraction"):
+            bootstrap_ci(S, h, ci=ci, n_boot=5)
+    assert np.isnan(pct_of_ceiling(float("inf"), 0.5))
+
+
+def test_weighted_counts_are_whole_numbers_that_follow_their_rows_past_a_catch_trial():
+    """Mutation audit: integer weights giving float counts (``HumanSimilarity.n`` is int64), and weights cut to the
+    first rows instead of filtered with them when a catch trial is dropped, both passed (no test weighted a table with
+    a catch trial). IDX weighted 2, 1, 3 with a catch trial (weight 5) after the first row: n01 = 2 + 1 + 3,
+    n02 = n12 = 2 + 3, n03 = n13 = 1; k01 = 2 (t1), k13 = 1 (t2), k02 = 3 (t3)."""
+    idx = np.vstack([IDX[:1], [[1, 1, 2]], IDX[1:]])
+    h = human_similarity(idx, np.array([2, 0, 0, 1]), 4, weights=np.array([2, 5, 1, 3]))
+    assert h.n.dtype == h.k.dtype == np.int64
+    want_n = np.zeros((4, 4), int)
+    want_k = np.zeros((4, 4), int)
+    for (i, j), n, k in zip([(0, 1), (0, 2), (1, 2), (0, 3), (1, 3)], [6, 5, 5, 1, 1], [2, 3, 0, 0, 1]):
+        want_n[i, j] = want_n[j, i] = n
+        want_k[i, j] = want_k[j, i] = k
+    np.testing.assert_array_equal(h.n, want_n)
+    np.testing.assert_array_equal(h.k, want_k)
+
+
+def test_pairs_refuse_items_outside_or_repeated_and_distance_is_one_minus_p():
+    """Mutation audit: ``items`` naming clip N, repeated ``items``, and ``distance()`` returning p all passed."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match=r"items must lie in 0\.\.3"):
+        h.pairs(items=[0, 4])
+    with pytest.raises(BGSInputError, match="items must not repeat"):
+        h.pairs(items=[0, 1, 1])
+    d = h.distance()
+    np.testing.assert_allclose(d[[0, 0, 1, 0, 1], [1, 2, 2, 3, 3]], [2 / 3, 0.5, 1, 1, 0])
+    assert np.isnan(d[2, 3]) and np.isnan(d[0, 0])
+
+
+def test_a_judgments_table_without_odd_is_read_by_name_in_any_column_order():
+    """Mutation audit: a judgments table whose ``odd`` is given apart was read only when it had exactly three
+    columns, in their order (``clip_c, clip_a, clip_b`` then scored the wrong clips), and an infinite index passed
+    the whole-number check (then refused as 'outside 0..3'): both passed."""
+    import pandas as pd
+
+    want = human_similarity(IDX, ODD, 4)
+    shuffled = pd.DataFrame({"clip_c": IDX[:, 2], "clip_a": IDX[:, 0], "clip_b": IDX[:, 1]})
+    extra = pd.DataFrame({"clip_a": IDX[:, 0], "clip_b": IDX[:, 1], "clip_c": IDX[:, 2], "participant": ["a", "b", "a"]})
+    for table in (shuffled, extra):
+        got = human_similarity(table, ODD, 4)
+        np.testing.assert_array_equal(got.n, want.n)
+        np.testing.assert_array_equal(got.k, want.k)
+    with pytest.raises(BGSInputError, match="triplet indices must be whole numbers, got inf"):
+        human_similarity([[0.0, 1.0, np.inf]], [0], 4)

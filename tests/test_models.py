@@ -350,6 +350,28 @@ def test_vjepa2_and_clip_accept_other_frame_counts():
             assert model(_clips(model, 1)).shape == (1, 128)
 
 
+def test_fewer_frames_than_the_tubelet_are_refused_before_weights_load(monkeypatch):
+    """1 frame for a tubelet of 2 passed the check: V-JEPA 2's forward repeats the frame to fill one tubelet (a still
+    image embedded as a clip), VideoMAE's fails in its reshape; either way the frame count is the mistake."""
+    from bgs_hf.models.embedder import resolve_backbone
+    from bgs_hf.models.registry import BackboneSpec, get_backbone_spec
+
+    spec = get_backbone_spec("tiny-random-vjepa2")  # any multiple of its tubelet (RoPE)
+    assert spec.tubelet_size == 2 and not spec.fixed_frames
+    with pytest.raises(ValueError, match=r"1 frame per clip, fewer than its tubelet of 2 frames.*--num_frames"):
+        spec.check_frames(1)
+    spec.check_frames(2)
+    videomae = get_backbone_spec("tiny-random-videomae")  # fixed to its own count: that is the reason given
+    assert videomae.tubelet_size == 2
+    with pytest.raises(ValueError, match=r"built for 4 frames but got 1"):
+        videomae.check_frames(1)
+    loaded = []
+    monkeypatch.setattr(BackboneSpec, "load_backbone", lambda self: loaded.append(self.name))
+    with pytest.raises(BGSInputError, match="fewer than its tubelet") as err:
+        resolve_backbone("tiny-random-vjepa2", num_frames=1)
+    assert "\n" not in str(err.value) and not loaded
+
+
 def test_vjepa2_pools_all_its_patch_tokens_and_never_runs_the_predictor():
     """V-JEPA 2 has no CLS token, so a clip is the mean of all its patch tokens (token 0 is just one patch), and
     its forward runs the predictor as well unless ``skip_predictor=True`` (compute spent on an output nobody
@@ -777,6 +799,21 @@ def test_a_hub_checkpoint_that_does_not_fill_the_model_is_one_line(damage, match
     assert "\n" not in str(err.value)
 
 
+def test_a_hub_checkpoint_with_an_unreadable_processor_config_is_one_line(hub_cache, tmp_path, caplog):
+    """A Hub repo's preprocessor_config.json that is not JSON was skipped as if absent: the spec took the family's
+    default normalisation and size, logging "no processor config found" (a local folder's was refused)."""
+    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+             "image_size": 32, "patch_size": 16, "num_frames": 4, "tubelet_size": 2}
+    folder = tmp_path / "repo"
+    transformers.VideoMAEConfig(**small).save_pretrained(folder)
+    (folder / "preprocessor_config.json").write_text('{"image_mean": [0.5, 0.5, 0.5],')  # cut short
+    hub_cache("org/videomae-x", folder)
+    with pytest.raises(BGSInputError, match=r"preprocessor_config\.json: invalid JSON") as err:
+        get_backbone_spec("org/videomae-x")
+    assert "\n" not in str(err.value)
+    assert not [r for r in caplog.records if "no processor config found" in r.getMessage()]
+
+
 def test_a_run_on_a_hub_base_reloads_the_commit_it_was_trained_on(hub_cache, tmp_path):
     """Only the repo id was recorded: after a push to the base repo, load_model put the adapter on the new weights
     and gave other embeddings, without a word."""
@@ -808,7 +845,7 @@ def test_a_hub_name_offline_is_one_line_at_once(tmp_path, monkeypatch, caplog):
 
     import huggingface_hub.constants as hub_constants
 
-    from bgs_hf.models.registry import _hub_unreachable
+    from bgs_hf.models.registry import hub_unreachable
 
     def no_dns(*_a, **_kw):
         raise socket.gaierror(-2, "Name or service not known")
@@ -824,7 +861,7 @@ def test_a_hub_name_offline_is_one_line_at_once(tmp_path, monkeypatch, caplog):
     assert "\n" not in str(err.value)
     assert not [r for r in caplog.records if "Retrying" in r.getMessage()]  # no network attempt, so no retries
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")  # the proxy resolves names, not this machine
-    assert _hub_unreachable() is None
+    assert hub_unreachable() is None
     with pytest.raises(BGSInputError, match="folder: no such backbone folder"):
         build_embedder(str(tmp_path / "no" / "such" / "folder"))
 
@@ -892,7 +929,7 @@ def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monk
 
     import huggingface_hub.constants as hub_constants
 
-    from bgs_hf.models.registry import _hub_unreachable
+    from bgs_hf.models.registry import hub_unreachable
 
     def no_dns(*_a, **_kw):
         raise socket.gaierror(-2, "Name or service not known")
@@ -902,11 +939,11 @@ def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monk
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(hub_constants, "ENDPOINT", "http://hf-mirror.internal")
-    assert _hub_unreachable() == "hf-mirror.internal"  # no proxy: the name must resolve here
+    assert hub_unreachable() == "hf-mirror.internal"  # no proxy: the name must resolve here
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
-    assert _hub_unreachable() is None
+    assert hub_unreachable() is None
     monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")  # an http proxy does not carry https
-    assert _hub_unreachable() == "huggingface.co"
+    assert hub_unreachable() == "huggingface.co"
 
 
 # --- mutation audit: settings and pooling the tests above did not pin ---

@@ -332,8 +332,8 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_pa
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--max-upload-mb", "nan"], "argument --max-upload-mb: must be in (0.0, inf], got nan"),
-    (["--max_duration_s", "-1"], "argument --max_duration_s: must be in (0.0, inf], got -1"),
+    (["--max-upload-mb", "nan"], "argument --max-upload-mb: must be in (0.0, inf), got nan"),
+    (["--max_duration_s", "-1"], "argument --max_duration_s: must be in (0.0, inf), got -1"),
     (["--split", "tset"], "argument --split: invalid choice: 'tset' (did you mean 'test'?"),
 ])
 def test_space_settings_are_refused_naming_the_flag(capsys, argv, message) -> None:
@@ -341,6 +341,19 @@ def test_space_settings_are_refused_naming_the_flag(capsys, argv, message) -> No
     train, ...`)."""
     assert exit_code(["space", "--model", "unused", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "0", "-1", "1e400"])
+def test_space_upload_limit_refuses_non_finite_and_non_positive_values(tmp_path: Path, capsys, value) -> None:
+    """`--max-upload-mb inf` was refused as `must be in (0.0, inf], got inf`: the interval it printed held the value
+    it refused. Every non-finite or non-positive limit is one argparse line naming the flag as typed, before staging."""
+    staged = tmp_path / "staged"
+    argv = ["space", "--model", "someone/model", "--push", "--repo-id", "me/space", "--local-dir", str(staged)]
+    assert exit_code([*argv, f"--max_upload_mb={value}"]) == 2
+    err = capsys.readouterr().err
+    line = f"argument --max_upload_mb: must be in (0.0, inf), got {value}"
+    assert err.strip().splitlines()[-1].endswith(line), err
+    assert not staged.exists()
 
 
 def test_export_onto_a_file_is_one_line(source: Path, tmp_path: Path, capsys) -> None:
@@ -457,7 +470,7 @@ def test_damaged_model_folder_is_one_line(tmp_path: Path, damage: str, capsys) -
     assert "\n" not in str(info.value)
     from bgs_hf.synth import generate_socialshapes
 
-    data = generate_socialshapes(tmp_path / "data", n_clips=10, seed=0)
+    data = generate_socialshapes(tmp_path / "data", n_clips=24, seed=0)  # 10 clips leave the test split no judgment
     assert cli(["evaluate", "--model", str(run), "--data", str(data), "--analyses", "fit", "--n-boot", "2"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and pattern in err[-1]
@@ -573,6 +586,8 @@ def test_unreadable_hub_cards_and_bad_figure_names_are_one_line(source: Path, tm
     (["train", "--backbone", "tiny-random-videomae", "--num_frames", "0"], "num_frames must be >= 1"),
     (["train", "--backbone", "tiny-random-timesformer", "--num_frames", "8"], "silently interpolate"),
     (["train", "--backbone", "tiny-random-vjepa2", "--num_frames", "3"], "not a multiple of tubelet size"),
+    # V-JEPA 2 repeated the one frame to fill a tubelet (a still image), with no word
+    (["train", "--backbone", "tiny-random-vjepa2", "--num_frames", "1"], "fewer than its tubelet of 2 frames"),
     (["train", "--backbone", "tiny-random-videomae", "--lora_target_modules", "query|("], "is not a valid regex"),
     (["train", "--backbone", "tiny-random-videomae", "--lora_r", "0"], "LoRA rank r must be >= 1"),
     (["baseline", "pixels", "--size", "0"], "must be >= 1"),
@@ -595,7 +610,7 @@ def test_bad_model_and_device_flags_are_one_line(source: Path, tmp_path: Path, c
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["synth", "OUT", "--beta", "inf", "--clips", "20"], "must be in [0.0, inf], got inf"),
+    (["synth", "OUT", "--beta", "inf", "--clips", "20"], "must be in [0.0, inf), got inf"),
     (["synth", "OUT", "--lapse", "nan", "--clips", "20"], "got nan"),
     (["pretrain-tiny", "OUT", "--seed", "-1"], "must be >= 0, got -1"),
     (["pretrain-tiny", "OUT", "--probe-clips", "3"], "must be 0 (no probe) or at least 40, got 3"),

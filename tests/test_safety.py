@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,79 @@ def test_package_has_no_unsafe_loading_or_hard_coded_remote_code() -> None:
     assert found == [], "\n".join(found)
 
 
+def private_imports(source: str, module: str, is_module: Callable[[str], bool],
+                    filename: str = "<src>") -> list[str]:
+    """Every private name (``_x``, not a module) one module of the package takes from another: ``from
+    bgs_hf.m import _x`` and ``m._x`` on an imported module, as ``file:line: bgs_hf.m._x``. ``module``: this file's
+    dotted name (``bgs_hf.a.b``; a package's ``__init__`` as ``bgs_hf.a.__init__``, for relative imports);
+    ``is_module``: whether a dotted name is a module."""
+    found: list[str] = []
+    package = module.rsplit(".", 1)[0]
+    modules: dict[str, str] = {}  # local name -> bgs_hf module it is bound to
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not name.startswith("__")
+
+    tree = ast.parse(source, filename)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
+            if not base.startswith("bgs_hf"):
+                continue
+            for alias in node.names:
+                target = f"{base}.{alias.name}"
+                if is_module(target):
+                    modules[alias.asname or alias.name] = target
+                elif private(alias.name) and base != module:
+                    found.append(f"{filename}:{node.lineno}: {target}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("bgs_hf") and alias.asname:
+                    modules[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and private(node.attr) and isinstance(node.value, ast.Name)
+                and node.value.id in modules and modules[node.value.id] != module):
+            target = f"{modules[node.value.id]}.{node.attr}"
+            if not is_module(target):
+                found.append(f"{filename}:{node.lineno}: {target}")
+    return found
+
+
+def _is_package_module(dotted: str) -> bool:
+    path = PACKAGE.parent.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def test_private_import_scan_can_fail() -> None:
+    planted = (
+        "from bgs_hf.video.decode import _reason, check_video\n"
+        "from bgs_hf.video import decode as _decode\n"
+        "from ..models.registry import _config_class\n"
+        "from . import _args\n"
+        "from bgs_hf import __version__\n"
+        "from .space import _local_helper\n"
+        "_decode._reason(None)\n"
+        "_decode.check_video\n"
+    )
+    found = private_imports(planted, "bgs_hf.cli.space", _is_package_module)
+    assert found == ["<src>:1: bgs_hf.video.decode._reason", "<src>:3: bgs_hf.models.registry._config_class",
+                     "<src>:7: bgs_hf.video.decode._reason"], found
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    """``_hub_unreachable``, ``_json_safe``, ``decode._reason`` ... were private by name and shared in fact: a
+    reader of their home module could not tell that renaming or changing one would break another module."""
+    files = sorted(PACKAGE.rglob("*.py"))
+    found = []
+    for p in files:
+        rel = p.relative_to(PACKAGE.parent).with_suffix("")
+        module = ".".join(rel.parts)
+        found += private_imports(p.read_text(encoding="utf-8"), module, _is_package_module, str(rel))
+    assert found == [], "\n".join(found)
+
+
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory) -> Path:
     from bgs_hf.models import LoraSettings, build_embedder
@@ -172,7 +246,7 @@ def test_remote_code_is_off_unless_asked(saved: Path, monkeypatch) -> None:
     cfg = loading.read_bgs_config(saved)
     cfg["backbone"].update(source="hub", base_folder=None, name="someone/video-model")
     monkeypatch.setattr(loading, "read_bgs_config", lambda folder: cfg)
-    monkeypatch.setattr(loading, "_config_class", lambda family: type("C", (), {
+    monkeypatch.setattr(loading, "config_class", lambda family: type("C", (), {
         "from_pretrained": staticmethod(fake_from_pretrained)}))
     for flag in (False, True):
         with pytest.raises(Boom):

@@ -269,6 +269,86 @@ def test_the_page_names_the_models_as_every_report_and_figure_does(space: SpaceB
     assert not [b for b in demo.blocks.values() if isinstance(b, gr.Plot) and b.show_label]
 
 
+def test_the_page_calls_a_model_bgs_fine_tuned_only_when_its_run_recorded_the_bgs_loss(space: SpaceBackend,
+                                                                                       tmp_path: Path) -> None:
+    """The page called any model "BGS fine-tuned (LoRA)" and its embedding the one "trained to match similarity
+    judgments": also a run that recorded another loss or none (saved from another training loop), and a full
+    fine-tune with no LoRA. By the model card's rule (BGS only for a run that recorded BGSLoss) such a model is the
+    "fine-tuned model"; the fixture's BGS LoRA run keeps its name."""
+    import dataclasses
+    import json
+
+    import torch
+
+    from bgs_hf.hub.space_app import ModelPair, build_demo
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    def shown(backend: SpaceBackend) -> tuple[str, str, list[str]]:
+        _, _, md, _ = compare_view(backend, _judged_triplet(backend), [None, None, None])
+        figs = compare_view(backend, _judged_triplet(backend), [None, None, None])[:2]
+        return _page_text(build_demo(backend)), md, [fig.axes[0].get_title() for fig in figs]
+
+    page, md, titles = shown(space)  # tests/test_hub.py TRAINER_INFO: BGSLoss, with a LoRA adapter
+    assert f"| {BGS} |" in md and titles[1].startswith(BGS) and f"{BGS} R² = 0.087" in page
+    assert "trained to match similarity judgments" in page
+    run = shutil.copytree(space.config.model, tmp_path / "other-loss")
+    for loss in ({"name": "InfoNCELoss"}, None):
+        (run / "bgs_trainer_state.json").write_text(json.dumps({"loss": loss}))
+        other = SpaceBackend(dataclasses.replace(space.config, model=str(run)), catalogue=space.catalogue)
+        page, md, titles = shown(other)
+        assert BGS not in "\n".join([page, md, *titles]), page
+        assert "| fine-tuned model |" in md and titles[1].startswith("fine-tuned model"), (md, titles)
+        assert "fine-tuned model R² = 0.087" in page and "trained to match similarity judgments" not in page, page
+    torch.manual_seed(0)  # every weight trained, with BGSLoss: BGS, but no LoRA
+    build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None).save_pretrained(str(tmp_path / "full"))
+    (tmp_path / "full" / "bgs_trainer_state.json").write_text(json.dumps({"loss": {"name": "BGSLoss"}}))
+    assert ModelPair.load(str(tmp_path / "full")).label == "fine-tuned model"
+    assert ModelPair.load(space.config.model).label == BGS
+
+
+def test_a_pushed_model_is_named_by_the_loss_its_run_recorded(space: SpaceBackend, tmp_path: Path,
+                                                               monkeypatch) -> None:
+    """`bgs-hf push` published no record of the loss (bgs_trainer_state.json is training state and stays out;
+    bgs_config.json had none), so the Space called every pushed model, the published BGS demo model too, the
+    "fine-tuned model". The staged bgs_config.json records it now; the run's own folder is not touched, and the
+    staged folder still loads (bgs-hf and plain peft) and embeds as the run does."""
+    import dataclasses
+    import json
+
+    import huggingface_hub
+    import torch
+    from peft import PeftModel
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.space_app import ModelPair, build_demo
+    from bgs_hf.models import load_base, load_model
+
+    bgs_run = Path(space.config.model)  # tests/test_hub.py TRAINER_INFO: BGSLoss, with a LoRA adapter
+    other_run = shutil.copytree(bgs_run, tmp_path / "other-run")
+    (other_run / "bgs_trainer_state.json").write_text(json.dumps({"loss": {"name": "InfoNCELoss"}}))
+    before = {p: p.read_bytes() for p in bgs_run.rglob("*") if p.is_file()}
+    x = torch.randn(1, *(space.models.policy.num_frames, 3, space.models.policy.crop, space.models.policy.crop))
+    for run, want in ((bgs_run, BGS), (other_run, "fine-tuned model")):
+        staged = tmp_path / f"staged-{run.name}"
+        push_run(run, "tester/bgs-tiny", local_dir=staged)
+        assert not (staged / "bgs_trainer_state.json").exists()
+        backend = SpaceBackend(dataclasses.replace(space.config, model=str(staged)), catalogue=space.catalogue)
+        assert backend.models.label == want
+        figs_md = compare_view(backend, _judged_triplet(backend), [None, None, None])
+        assert f"| {want} |" in figs_md[2] and figs_md[1].axes[0].get_title().startswith(want), figs_md[2]
+        page = _page_text(build_demo(backend))
+        assert f"*{want}*" in page and ("trained to match similarity judgments" in page) == (want == BGS), page
+        with torch.no_grad():
+            ours = load_model(staged)(x)
+            torch.testing.assert_close(ours, load_model(run)(x))
+            torch.testing.assert_close(PeftModel.from_pretrained(load_base(staged), str(staged)).eval()(x), ours)
+    assert {p: p.read_bytes() for p in bgs_run.rglob("*") if p.is_file()} == before
+    # by its Hub id: the repo's snapshot (what load_model downloads) is read too
+    monkeypatch.setattr(huggingface_hub, "snapshot_download",
+                        lambda repo_id, **kw: str(tmp_path / f"staged-{bgs_run.name}"))
+    assert ModelPair.load("tester/bgs-tiny").label == BGS
+
+
 def test_numbers_on_the_page_never_read_minus_zero_or_nan(space: SpaceBackend, tmp_path: Path) -> None:
     """A similarity of -0.0004 was printed "-0.00" in the heat map and the neighbours' captions, an undefined one
     "nan", and an R² of -0.0002 "R² = -0.000" in the fit line (bgs_hf._format: "0.00", "n/a")."""

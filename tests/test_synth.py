@@ -550,6 +550,15 @@ def test_a_card_of_a_benchmark_with_settings_now_out_of_range_is_still_written()
     assert "settings are in ground_truth.json" in info.description and "regenerate" not in info.description
 
 
+def test_a_socialshapes_dataset_card_is_not_tagged_as_human_judgments() -> None:
+    """Its card carried the release's tags, `human-similarity` among them: the Hub's tag filter listed a dataset whose
+    judgments come from simulated observers as human similarity data."""
+    from bgs_hf.synth.generate import socialshapes_card_info
+
+    tags = socialshapes_card_info(0, None, 10).tags
+    assert "human-similarity" not in tags and {"synthetic", "simulated-judgments", "odd-one-out", "bgs-hf"} <= set(tags)
+
+
 def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
     """Its generalisation clips use agents 1.3× larger: ``agent_radius=0.4`` (in range) was refused as 'got 0.52',
     a value the caller never passed."""
@@ -591,3 +600,81 @@ def test_a_terminated_synth_leaves_no_hidden_work_folder_and_says_so(tmp_path: P
     assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
     assert "terminated\n" in err and "Traceback" not in err  # (after tqdm's bar, as "interrupted" is)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs, name", [({"fmt": "parquet"}, "fmt 'parquet'"), ({"n_clips": 9}, "n_clips 9")])
+def test_generate_socialshapes_refuses_a_bad_argument_as_a_setting(tmp_path: Path, kwargs: dict, name: str) -> None:
+    """A plain ValueError: the CLI's error path (BGSInputError, one line) did not apply to it."""
+    from bgs_hf.errors import BGSSettingError
+
+    with pytest.raises(BGSSettingError, match=name):
+        generate_socialshapes(tmp_path / "ss", config=SMALL, **kwargs)
+    assert not (tmp_path / "ss").exists()
+
+
+@pytest.mark.parametrize("n_train, n_generalisation, name", [(0, 0, "n_train 0 and n_generalisation 0"),
+                                                             (-1, 3, "n_train -1"), (3, -2, "n_generalisation -2")])
+def test_an_abstract_set_without_clips_is_refused_up_front(tmp_path: Path, n_train: int, n_generalisation: int,
+                                                           name: str) -> None:
+    """0 + 0 clips failed deep inside on an empty concatenate, after the folder was made."""
+    from bgs_hf.errors import BGSSettingError
+
+    with pytest.raises(BGSSettingError, match=name):
+        generate_abstract_set(tmp_path / "abs", n_train=n_train, n_generalisation=n_generalisation, config=SMALL)
+    assert not (tmp_path / "abs").exists()
+
+
+def test_design_catch_trials_repeats_and_on_screen_order() -> None:
+    """Mutation audit: a catch trial of one clip three times, a catch trial never last in its set, a flag one row off
+    its catch trial, one extra copy of every repeated triplet and on-screen order left unshuffled all passed (the
+    release-layout test counts catch trials only). The design of 250 clips against the documented rules: each set's
+    catch trial is the one row that repeats a clip, holds exactly two clips and sits at every position; regular
+    triplets repeat with the release's multiplicity profile; stim1 < stim2 about half the time."""
+    from bgs_hf.synth.observers import REPEAT_PROFILE, make_design
+
+    design = make_design(250, np.random.default_rng(0), SynthConfig())
+    s = design[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    catch = design["is_catch"].to_numpy()
+    repeats_a_clip = (s[:, 0] == s[:, 1]) | (s[:, 0] == s[:, 2]) | (s[:, 1] == s[:, 2])
+    np.testing.assert_array_equal(catch, repeats_a_clip)
+    assert all(len(set(row)) == 2 for row in s[catch].tolist())
+    assert (np.bincount(design["trial"][catch], minlength=21) > 0).all()
+    regular = s[~catch]
+    _, copies = np.unique(np.sort(regular, axis=1) @ [250 * 250, 250, 1], return_counts=True)
+    repeated = copies[copies >= 2]
+    want = np.array(list(REPEAT_PROFILE.values())) / sum(REPEAT_PROFILE.values())
+    got = np.array([(repeated == m).mean() for m in REPEAT_PROFILE])
+    np.testing.assert_allclose(got, want, atol=0.02)
+    assert 0.47 < (regular[:, 0] < regular[:, 1]).mean() < 0.53
+
+
+def test_observers_name_the_singleton_of_a_catch_trial_and_take_at_least_two_seconds() -> None:
+    """Mutation audit: catch trials answered with a duplicated clip, a 10% slip rate on them and a 0.2 s response-time
+    floor all passed. The documented rule: the singleton is chosen except for a 0.1% slip; response times >= 2 s."""
+    from bgs_hf.synth.observers import make_design, simulate_choices
+
+    cfg = SynthConfig()
+    design = make_design(250, np.random.default_rng(0), cfg)
+    out = simulate_choices(design, np.random.default_rng(1).normal(size=(250, 3)), np.random.default_rng(2), cfg)
+    catch = out[out["is_catch"]]
+    rows = catch[["stim1_name", "stim2_name", "stim3_name"]].to_numpy().tolist()
+    singleton = np.array([next(c for c in row if row.count(c) == 1) for row in rows])
+    assert (catch["choice"].to_numpy() != singleton).mean() <= 0.005  # 2365 catch trials: about 2 slips
+    assert out["response_time"].min() >= 2.0
+
+
+def test_one_latent_dimension_leaves_nothing_for_the_weight_jitter_to_change() -> None:
+    """Mutation audit: normalising the dimension weights across participants instead of within each participant
+    passed. Each participant's weights average 1 over dimensions; with one dimension that weight is exactly 1, so
+    the jitter changes no choice of any participant (same generator, same draws)."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    rng = np.random.default_rng(0)
+    n = 400
+    design = pd.DataFrame({"participation": [f"p{i % 40}" for i in range(n)], "stim1_name": rng.integers(0, 10, n),
+                           "stim2_name": rng.integers(0, 10, n), "stim3_name": rng.integers(0, 10, n),
+                           "is_catch": [False] * n})
+    z = np.random.default_rng(1).normal(size=(10, 1))
+    plain = simulate_choices(design, z, np.random.default_rng(3), SynthConfig(weight_jitter=0.0))
+    jittered = simulate_choices(design, z, np.random.default_rng(3), SynthConfig(weight_jitter=1.0))
+    np.testing.assert_array_equal(jittered["choice"], plain["choice"])

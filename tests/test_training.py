@@ -374,6 +374,23 @@ def test_persistent_dataloader_workers_are_refused(tmp_path, tiny):
         _run(tmp_path, tiny, "pw", num_train_epochs=1, dataloader_num_workers=1, dataloader_persistent_workers=True)
 
 
+def test_refusing_persistent_workers_keeps_the_earlier_run_it_would_overwrite(tmp_path, tiny):
+    """The refusal came after --overwrite_output_dir had removed the earlier run's checkpoints: a flag that is
+    refused anyway cost the run it was to replace."""
+    data, pix = tiny
+    out = tmp_path / "earlier"
+    (out / "checkpoint-5").mkdir(parents=True)
+    (out / "checkpoint-5" / "trainer_state.json").write_text("{}")
+    cfg = TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, overwrite_output_dir=True),
+        training={"output_dir": str(out), "use_cpu": True, "num_train_epochs": 1, "dataloader_num_workers": 1,
+                  "dataloader_persistent_workers": True},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(BGSInputError, match="persistent"):
+        train_bgs(cfg)
+    assert (out / "checkpoint-5" / "trainer_state.json").is_file()
+
+
 def test_evaluating_every_n_steps_saves_on_the_same_schedule(tmp_path, tiny):
     """Keeping the best model needs a checkpoint at each evaluation; `--eval_strategy steps` alone crashed."""
     from bgs_hf.training.args import training_defaults
@@ -1010,3 +1027,40 @@ def test_the_in_memory_clip_store_evicts_the_least_recently_used_clip(monkeypatc
         store(clip)
     # 0 was used just before 2 came in: 1 is the one evicted, so 0 stays and only 1 is read again
     assert loads == ["a", "b", "c", "b"]
+
+
+def test_a_run_that_early_stopping_ends_says_so(tmp_path, tiny, caplog):
+    """`--max_steps 20` (README's 2-process example) ended at step 6 of 20 on a validation RSA that did not move:
+    the progress bar stopped at 30% and no line said why. At a learning rate of 1e-12 (no fp32 weight moves) the
+    validation RSA never improves after epoch 1, so patience 1 stops a 4-epoch run after epoch 2."""
+    import logging
+
+    data, pix = tiny
+    cfg = TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, early_stopping_patience=1),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "learning_rate": 1e-12,
+                  "disable_tqdm": True, "seed": 7, "num_train_epochs": 4},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with caplog.at_level(logging.INFO, logger="bgs_hf.training"):
+        out = train_bgs(cfg).output_dir
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert state["epoch"] == 2  # the stop itself (transformers' EarlyStoppingCallback), not what is under test
+    lines = [r.getMessage() for r in caplog.records if "early stopping" in r.getMessage()]
+    assert len(lines) == 1, caplog.text
+    assert "at step 6 of 12 (epoch 2)" in lines[0] and "--early_stopping_patience 1" in lines[0], lines[0]
+    assert f"best eval_rsa {state['best_metric']:.4g} at step 3" in lines[0], lines[0]  # 3 steps an epoch
+
+
+@pytest.mark.parametrize("value", [0, -1])
+def test_paper_v1_refuses_a_non_positive_triplets_per_step(tiny, value):
+    """``triplets_per_step=0`` in a hand-built Recipe (or a PaperV1Sampler) ended in a ZeroDivisionError."""
+    from bgs_hf.errors import BGSSettingError
+    from bgs_hf.training.recipes import Recipe
+
+    with pytest.raises(BGSSettingError, match=rf"^recipe 'mine': triplets_per_step must be at least 1, got {value}$"):
+        Recipe("mine", sampler="paper-v1", triplets_per_step=value)
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    with pytest.raises(BGSSettingError, match=rf"^triplets_per_step must be at least 1, got {value}$"):
+        PaperV1Sampler(trip, human, clips=data.split_items("train"), triplets_per_step=value)

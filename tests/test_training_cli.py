@@ -96,7 +96,12 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
     from bgs_hf.models import load_model
 
     assert load_model(out) is not None
-    assert "run folder" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "run folder" in printed
+    # the fit printed below it is strict JSON (`bgs-hf train ... | jq`): val's undefined % of ceiling was `NaN`
+    summary = json.loads(printed[printed.index("{", printed.index("run folder")):],
+                         parse_constant=lambda name: pytest.fail(f"{name} in the printed summary"))
+    assert summary["test"]["r2"] == metrics["test"]["r2"] and summary["val"]["pct_of_ceiling"] is None
     # the same --output-dir again: refused (nothing touched), unless asked to replace it
     before = (out / "adapter_model.safetensors").read_bytes()
     again = ["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),

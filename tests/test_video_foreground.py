@@ -73,3 +73,23 @@ def test_bad_input_is_refused() -> None:
         foreground(np.zeros((1, 4, 8, 8, 3), np.uint8))
     with pytest.raises(ValueError, match="max_shift"):
         ForegroundConfig(max_shift=5, border=5)
+
+
+def test_foreground_by_hand_on_a_still_clip() -> None:
+    """Mutation audit: channels summed instead of averaged, uint8 values truncated, a border row left unzeroed, a
+    chunk slice one clip short and a 2·border frame accepted all passed (the other tests threshold at 25 on one
+    clip). A still textured clip whose frame ``t`` of clip ``n`` alone brightens one interior pixel by (30, 60, 92)
+    and four border pixels: the median background is the scene, so the foreground is that pixel alone at
+    round((30 + 60 + 92) / 3) = round(60.67) = 61, wherever the chunks fall."""
+    scene = np.random.default_rng(0).integers(40, 200, size=(16, 16, 3), dtype=np.uint8)
+    clips = np.repeat(np.repeat(scene[None, None], 3, axis=1), 3, axis=0)
+    want = np.zeros((3, 3, 16, 16), np.uint8)
+    for n, (t, y, x) in enumerate([(0, 8, 8), (1, 6, 9), (2, 10, 5)]):
+        clips[n, t, y, x] += np.array([30, 60, 92], np.uint8)
+        want[n, t, y, x] = 61
+        for by, bx in [(4, 8), (11, 8), (8, 4), (8, 11)]:  # inside the default 5-px border of a 16-px frame
+            clips[n, t, by, bx] += 50
+    np.testing.assert_array_equal(foreground(clips, ForegroundConfig(chunk=2), progress=False), want)
+    foreground(np.zeros((1, 3, 11, 11, 3), np.uint8), progress=False)  # one pixel inside the border: accepted
+    with pytest.raises(ValueError, match="border"):
+        foreground(np.zeros((1, 3, 10, 10, 3), np.uint8), progress=False)  # nothing inside it

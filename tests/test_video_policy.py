@@ -20,7 +20,7 @@ def test_policy_roundtrip_through_json() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"crop": 300}, {"num_frames": 0}, {"sampling": "random"}, {"mean": (0.5, 0.5)}, {"std": (1, 0, 1)}],
+    [{"crop": 300}, {"crop": 225}, {"num_frames": 0}, {"sampling": "random"}, {"mean": (0.5, 0.5)}, {"std": (1, 0, 1)}],
 )
 def test_policy_rejects_bad_values(kwargs: dict) -> None:
     with pytest.raises(ValueError):
@@ -136,3 +136,55 @@ def test_a_non_square_processor_size_uses_its_short_side(caplog) -> None:
         policy = FramePolicy.from_processor_config({"size": {"height": 224, "width": 320}, "do_center_crop": False})
     assert (policy.size, policy.crop) == (224, 224)
     assert "is not square; using short side 224" in caplog.text
+
+
+def test_decode_key_names_size_and_decoder_version() -> None:
+    """Mutation audit: a ClipCache key without ``size`` (frames decoded at 160 px served to a 128-px policy) or
+    without the decoder version (stale entries read after an algorithm change) passed: the only check compared
+    two policies of one size."""
+    from bgs_hf.video.policy import DECODER_VERSION
+
+    key = FramePolicy(num_frames=8, size=128, crop=112).decode_key()
+    assert key == {"num_frames": 8, "size": 128, "sampling": "uniform", "decoder": DECODER_VERSION}
+    assert key != FramePolicy(num_frames=8, size=160, crop=112).decode_key()
+
+
+def test_processor_configs_with_one_edge_or_a_crop_beyond_the_short_side() -> None:
+    """Mutation audit: a config with only ``crop_size`` taking the default 224 as its short side, and a crop larger
+    than ``shortest_edge`` not resizing up to it (the policy then refuses crop > size), both passed."""
+    only_crop = FramePolicy.from_processor_config({"crop_size": {"height": 112, "width": 112}})
+    assert (only_crop.size, only_crop.crop) == (112, 112)
+    up = FramePolicy.from_processor_config({"size": {"shortest_edge": 224}, "crop_size": 256})
+    assert (up.size, up.crop) == (256, 256)
+
+
+def test_center_crop_refuses_a_crop_wider_than_the_frame() -> None:
+    """Mutation audit: checking the crop against the height alone passed; a 5x3 frame cropped to 4 came back 4x3."""
+    with pytest.raises(ValueError, match="larger than frame 5x3"):
+        center_crop(torch.zeros(1, 5, 3), 4)
+    with pytest.raises(ValueError, match="larger than frame 3x5"):
+        center_crop(torch.zeros(1, 3, 5), 4)
+
+
+def test_uint8_resize_rounds_to_the_nearest_level() -> None:
+    """Mutation audit: truncating the resized values passed. 2x2 -> 1x1 (antialiased bilinear at scale 2 weighs
+    the four pixels equally): means 1.75, 0.25 and 10.75 round to 2, 0 and 11 (truncation: 1, 0, 10)."""
+    frame = np.zeros((2, 2, 3), np.uint8)
+    frame[..., 0] = [[1, 2], [2, 2]]
+    frame[..., 1] = [[0, 0], [0, 1]]
+    frame[..., 2] = [[10, 11], [11, 11]]
+    np.testing.assert_array_equal(resize_frames_uint8(frame, 1), [[[2, 0, 11]]])
+
+
+def test_preprocess_resizes_portrait_frames_whose_height_is_the_size() -> None:
+    """Mutation audit: deciding "already resized" from the height alone passed; a 64x60 frame under a 64-px policy
+    was cropped unresized. transformers' VideoMAE processor is the reference, as for landscape frames."""
+    from transformers import VideoMAEImageProcessorPil
+
+    proc = VideoMAEImageProcessorPil(size={"shortest_edge": 64}, crop_size={"height": 56, "width": 56})
+    pol = FramePolicy.from_processor_config(proc.to_dict(), num_frames=1)
+    rng = np.random.default_rng(2)
+    frame = np.kron(rng.integers(0, 256, (16, 15, 3)), np.ones((4, 4, 1))).astype(np.uint8)  # 64x60
+    ref = np.asarray(proc(images=[frame], return_tensors="np")["pixel_values"]).reshape(3, 56, 56)
+    ours = preprocess(frame[None], pol)[0].numpy()
+    assert np.abs(ours - ref).mean() < 0.01 and np.abs(ours - ref).max() < 0.05

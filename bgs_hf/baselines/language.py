@@ -101,16 +101,16 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     would retry every file for over a minute first), the backbones' rule (``bgs_hf.models.registry``). Returns
     the cached copy's folder when the Hub cannot be reached and the cache alone must serve a Hub name, else None.
     No network is touched."""
-    from bgs_hf.models.registry import _hub_unreachable, _looks_like_a_path
+    from bgs_hf.models.registry import hub_unreachable, looks_like_a_path
 
     resolved = resolve_model(name_or_path)
     path = Path(resolved).expanduser()
     if path.is_dir():
         return None
-    if _looks_like_a_path(resolved) or path.exists():
+    if looks_like_a_path(resolved) or path.exists():
         what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"
         raise BGSInputError(f"{resolved}: {what} (and not a Hub id)")
-    unreachable = _hub_unreachable()
+    unreachable = hub_unreachable()
     if unreachable is None:
         return None
     cached = _cached_snapshot(resolved)
@@ -135,7 +135,8 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
         logger.warning("%s: the Hub cannot be reached; using the cached copy", resolved)
     local = Path(resolved).expanduser()
     folder = cached or (local if local.is_dir() else None)
-    logger.info("loading sentence model %s%s", resolved, f" ({folder})" if folder is not None else "")
+    where = f" ({folder})" if folder is not None and str(folder) != resolved else ""  # a path given: said once
+    logger.info("loading sentence model %s%s", resolved, where)
     try:
         return SentenceTransformer(str(folder) if folder is not None else resolved, device=device,
                                    local_files_only=folder is not None)

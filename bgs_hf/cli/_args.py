@@ -41,8 +41,10 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
 def float_between(low: float, high: float | None = None, *, open_low: bool = False,
                   open_high: bool = False) -> Callable[[str], float]:
     """A finite number in [low, high] (``open_low``/``open_high``: the bound itself excluded, e.g. a fraction in
-    [0, 1)), refused by argparse itself otherwise: ``argument --val-fraction: must be in [0.0, 1.0), got 1.5``."""
-    interval = f"{'(' if open_low else '['}{low}, {'inf' if high is None else high}{')' if open_high else ']'}"
+    [0, 1)), refused by argparse itself otherwise: ``argument --val-fraction: must be in [0.0, 1.0), got 1.5``.
+    No ``high``: the interval is open at inf (``(0.0, inf)``), as inf itself is refused (it was printed ``inf]``)."""
+    closing = ")" if open_high or high is None else "]"
+    interval = f"{'(' if open_low else '['}{low}, {'inf' if high is None else high}{closing}"
 
     def parse(text: str) -> float:
         try:

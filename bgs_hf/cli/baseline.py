@@ -80,9 +80,9 @@ def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
     _print(title, out)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        from bgs_hf.training.api import _json_safe  # NaN -> null: strict JSON, like every other result file
+        from bgs_hf.training.api import json_safe  # NaN -> null: strict JSON, like every other result file
 
-        args.json.write_text(json.dumps(_json_safe(out), indent=2, default=float) + "\n")
+        args.json.write_text(json.dumps(json_safe(out), indent=2, default=float) + "\n")
         print(f"wrote {args.json}")
     return 0
 

@@ -16,11 +16,21 @@ from bgs_hf.cli._args import check_output_file, float_between, int_at_least
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
 
+#: the train/test draw of clips, for data without stimulus_set: one name with `train --split_seed`, `data import`
+_SPLIT_SEED = ("seed of the train/test draw of clips, for data without stimulus_set, as `train --split_seed` "
+               "and `data import --split-seed`")
 
-def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out and seeded splits",
+
+def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out",
                 validation: bool = True) -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
-    p.add_argument("--seed", type=int_at_least(0), default=0, help=f"seed of {seeds} (0)")
+    if validation:
+        p.add_argument("--seed", type=int_at_least(0), default=0,
+                       help=f"seed of {seeds}; also of the train/test draw unless --split-seed is given (0)")
+        p.add_argument("--split-seed", type=int_at_least(0), default=None, help=f"{_SPLIT_SEED} (default: --seed)")
+    else:  # the draw is the only seeded thing stored: --seed was its name here, and still works
+        p.add_argument("--split-seed", type=int_at_least(0), default=None, help=f"{_SPLIT_SEED} (0)")
+        p.add_argument("--seed", type=int_at_least(0), default=None, help="the same as --split-seed (its older name)")
     if not validation:  # export/push store train/test only: the flags would change nothing, so they are refused
         for flag in ("--val-fraction", "--val-split"):
             p.add_argument(flag, action=_NotStored, command=p.prog.split()[-1])
@@ -50,10 +60,6 @@ class _NotStored(argparse.Action):
                                            "stats`")
 
 
-#: what --seed draws on export/push: only a source whose clips carry no stimulus_set has a split to draw
-_EXPORT_SEED = "the train/test draw of a source whose clips carry no stimulus_set, frozen in the export"
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="inspect, validate, export and publish odd-one-out datasets",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -67,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         epilog=examples("bgs-hf data stats /tmp/ss --json s.json",
                                         "bgs-hf data stats ../shared/data/garcia-isik-release --no-png --seed 1"))
     # the seed also draws the split-halves, so the ceiling printed for --seed S is the one `quickstart --seed S` reports
-    _add_source(s, seeds="the validation carve-out, seeded splits and the noise ceiling's split-halves")
+    _add_source(s, seeds="the validation carve-out and the noise ceiling's split-halves")
     s.add_argument("--json", type=Path, metavar="FILE", help="write the statistics as JSON")
     s.add_argument("--png", type=Path, metavar="FILE",
                    help="human similarity matrix plot (default: the JSON path with .png, else human_similarity.png)")
@@ -84,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = dsub.add_parser("export", help="write any source in the Hub layout (parquet configs + card)",
                         epilog=examples("bgs-hf data export ../shared/data/garcia-isik-release /tmp/release-hub",
                                         "bgs-hf data export /tmp/ss /tmp/ss-hub --pretty-name 'SocialShapes seed 1'"))
-    _add_source(e, seeds=_EXPORT_SEED, validation=False)
+    _add_source(e, validation=False)
     e.add_argument("out", metavar="OUT", type=Path, help="output folder (must not exist, or be empty)")
     e.add_argument("--no-card", action="store_true", help="README with the configs only, no dataset card")
     _add_card_flags(e)
@@ -122,7 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo",
                         epilog=examples("bgs-hf data push my-study --repo-id you/my-study --local-dir /tmp/staged",
                                         "bgs-hf data push my-study --repo-id you/my-study --private"))
-    _add_source(u, seeds=_EXPORT_SEED, validation=False)
+    _add_source(u, validation=False)
     u.add_argument("--repo-id", required=True, help="target dataset repo, e.g. user/social-ooo")
     u.add_argument("--private", action="store_true", help="create the repo as private")
     u.add_argument("--local-dir", type=Path,
@@ -136,7 +142,20 @@ def _add_card_flags(p: argparse.ArgumentParser) -> None:
                    help="licence of your data (a Hub licence id, e.g. cc-by-4.0); default: the source's own "
                         "(a SocialShapes benchmark: apache-2.0; a Hub-layout folder: its card's; a release-layout "
                         "folder: the Garcia & Isik release's, which has none)")
+    p.add_argument("--license-name", metavar="ID",
+                   help="with --license other: the id of your terms on the card (e.g. lab-terms-1.0; default "
+                        "publisher-terms); the source's own licence name and link are not kept")
+    p.add_argument("--license-link", metavar="URL", help="with --license other: an https:// address of your terms")
     p.add_argument("--pretty-name", metavar="TEXT", help="the dataset's display name on its card")
+
+
+def _declared_license(args: argparse.Namespace) -> tuple[str, str | None, str | None] | None:
+    """The licence the flags declare, checked before any data loads or anything is written (``None``: none)."""
+    from bgs_hf.data.hub import declared_license
+
+    if args.license is None and args.license_name is None and args.license_link is None:
+        return None
+    return declared_license(args.license, args.license_name, args.license_link)
 
 
 def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
@@ -160,17 +179,24 @@ def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
         info = card_info_from_front_matter(read_front_matter(readme))
     else:
         info = DatasetCardInfo()
-    if args.license:
-        info = with_declared_license(info, args.license)
+    declared = _declared_license(args)
+    if declared is not None:
+        info = with_declared_license(info, *declared)
     return replace(info, pretty_name=args.pretty_name) if args.pretty_name else info
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
     from bgs_hf.data import load
 
-    # export/push take no validation flags (they store train/test only): the defaults, which split nothing stored
-    return load(args.source, val_fraction=getattr(args, "val_fraction", 0.2), seed=args.seed,
-                val_split=getattr(args, "val_split", "seeded"))
+    if not hasattr(args, "val_split"):  # export/push: --seed is --split-seed's older name
+        if None not in (args.seed, args.split_seed) and args.seed != args.split_seed:
+            raise BGSInputError(f"--seed {args.seed} and --split-seed {args.split_seed} both name the train/test draw "
+                                f"in `data {args.data_command}`: give --split-seed only")
+        split_seed = args.split_seed if args.split_seed is not None else args.seed or 0
+        # no validation flags (they store train/test only): the defaults, which split nothing stored
+        return load(args.source, seed=split_seed, split_seed=split_seed)
+    return load(args.source, val_fraction=args.val_fraction, seed=args.seed, split_seed=args.split_seed,
+                val_split=args.val_split)
 
 
 def similarity_panels(data) -> dict:  # noqa: ANN001
@@ -211,7 +237,8 @@ def run_stats(args: argparse.Namespace) -> int:
         from bgs_hf.viz import plot_similarity_matrices
 
         png = args.png or (args.json.with_suffix(".png") if args.json else Path("human_similarity.png"))
-        plot_similarity_matrices(similarity_panels(data), png, title=f"Human similarity p_ij: {data.name}",
+        whose = "Simulated observers'" if data.simulated_observers else "Human"  # SocialShapes' judges are simulated
+        plot_similarity_matrices(similarity_panels(data), png, title=f"{whose} similarity p_ij: {data.name}",
                                  vmin=0.0, vmax=1.0, label="p_ij (grey = unobserved)")
         print(f"wrote {png}")
     return 0
@@ -221,7 +248,8 @@ def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
     from bgs_hf.data.splits import SplitConfig
 
-    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, val_split=args.val_split)
+    split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, split_seed=args.split_seed,
+                               val_split=args.val_split)
     data, problems = validate(args.source, decode_videos=not args.no_decode, split_config=split_config)
     for err in problems:  # a refused setting (val_split 'paper') named as the flags typed, as an error would be
         print(f"problem: {flags_as_typed(err, getattr(args, 'typed_argv', ()))}")
@@ -237,19 +265,23 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from bgs_hf.data import write_hub
 
     require_new_folder(args.out, "OUT")
+    _declared_license(args)
     data = _load(args)
-    out = _write_whole(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
+    out = write_hub(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
     print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from bgs_hf.data import write_hub
     from bgs_hf.data.splits import SplitConfig
     from bgs_hf.data.triplet_table import TripletColumns, collect_problems
 
     require_new_folder(args.out, "OUT")
+    declared = _declared_license(args)
     videos = tuple(c.strip() for c in args.videos_columns.split(","))
     if len(videos) != 3 or "" in videos:
         raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
@@ -270,7 +302,7 @@ def run_import(args: argparse.Namespace) -> int:
                            "(pass --license).", citation="", license_name="unspecified",
                            description=f"Human odd-one-out judgments over short videos, imported from "
                                        f"`{args.table.name}` with `bgs-hf data import`.")
-    out = _write_whole(data, args.out, card_info=with_declared_license(info, args.license) if args.license else info)
+    out = write_hub(data, args.out, card_info=with_declared_license(info, *declared) if declared else info)
     # what was written, not the in-memory repr (named after the video folder, with a val carve-out not stored)
     n_test = len(data.split_items("test"))
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
@@ -278,32 +310,24 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_whole(data: Any, out: str | Path, **kwargs: Any) -> Path:
-    """``write_hub`` built aside and moved into ``out`` when complete: Ctrl-C half-way used to leave videos
-    without parquet files, which a retry then refused as a non-empty OUT."""
-    from bgs_hf._files import built_in_place
-    from bgs_hf.data import write_hub
-
-    with built_in_place(out) as work:
-        write_hub(data, work, **kwargs)
-    return Path(out)
-
-
 def run_push(args: argparse.Namespace) -> int:
     import tempfile
+    from dataclasses import replace
 
     from bgs_hf.data import write_hub
     from bgs_hf.data.hub import push_to_hub
 
     if args.local_dir:
         require_new_folder(args.local_dir, "--local-dir")
+    _declared_license(args)
     data = _load(args)
+    card_info = replace(_card_info(data, args), repo_id=args.repo_id)  # the card's snippet names the repo
     if args.local_dir:
-        _write_whole(data, args.local_dir, card_info=_card_info(data, args))
+        write_hub(data, args.local_dir, card_info=card_info)  # built aside: Ctrl-C leaves no half folder
         print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")
         return 0
     with tempfile.TemporaryDirectory(prefix="bgs-hf-push-") as tmp:
-        folder = write_hub(data, Path(tmp) / "dataset", card_info=_card_info(data, args))
+        folder = write_hub(data, Path(tmp) / "dataset", card_info=card_info)
         url = push_to_hub(folder, args.repo_id, private=args.private)
     print(f"pushed to {url}")
     return 0

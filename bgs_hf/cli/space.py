@@ -12,9 +12,9 @@ from bgs_hf.cli._parser import examples
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "space",
-        help="run the Gradio Space comparing pretrained and BGS-aligned similarities (or publish it)",
+        help="run the Gradio Space comparing a model's similarities before and after fine-tuning (or publish it)",
         description="Serve (locally) or publish (--push) the Gradio Space in which anyone uploads or picks three "
-        "clips and sees how the pretrained and the BGS-aligned model judge the odd one out.",
+        "clips and sees how the pretrained and the fine-tuned model judge the odd one out.",
         epilog=examples("bgs-hf space --model runs/ss", "bgs-hf space --model runs/ss --port 0 --split test",
                         "bgs-hf space --model you/bgs-ss --push --repo-id you/bgs-demo --local-dir /tmp/space"),
     )
@@ -43,7 +43,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bgs_hf.errors import BGSInputError
-    from bgs_hf.hub.space_app import SpaceConfig, launch, push_space
+    from bgs_hf.hub.space_app import (
+        Catalogue,
+        ModelPair,
+        SpaceBackend,
+        SpaceConfig,
+        default_catalogue,
+        launch,
+        push_space,
+    )
 
     settings = {
         "max_upload_mb": args.max_upload_mb,
@@ -75,8 +83,15 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'") from None
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
     port = args.port or _free_port(args.host)  # 0 = any free port (gradio itself would poll port 0)
-    print(f"starting the BGS Space on http://{args.host}:{port} (Ctrl+C to stop)")
-    demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True)
+    # the backend built here, not inside launch(), so the half minute of embedding is announced before it starts
+    # and the address only once something answers there (it was printed first, then refused connections)
+    models = ModelPair.load(config.model)
+    catalogue = Catalogue.load(config.data or default_catalogue(config), config)
+    print(f"embedding the catalogue ({len(catalogue)} clips)...", flush=True)
+    backend = SpaceBackend(config, models=models, catalogue=catalogue)
+    demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True, backend=backend)
+    # gradio's launch() returns once its server is up (it waits for uvicorn to start and checks the URL)
+    print(f"serving the BGS Space on {demo.local_url} (Ctrl+C to stop)", flush=True)  # stdout may be a pipe
     try:
         demo.block_thread()
     finally:

@@ -139,7 +139,7 @@ def finish(
     if root is not None and (root / "ground_truth.json").is_file():  # synthetic benchmarks ship one
         meta["ground_truth"] = str((root / "ground_truth.json").resolve())
     data = OddOneOutData(clips=clip_ds, judgments=judg_ds, splits=splits, name=name, root=root, meta=meta)
-    logger.info("%r", data)
+    logger.debug("%r", data)  # the caller has it: `data stats`/`validate` print it, the Python user holds it
     return data
 
 

@@ -29,8 +29,14 @@ logger = logging.getLogger(__name__)
 
 CONFIGS: tuple[str, ...] = ("clips", "judgments")
 TEMPLATE = HUB_CARDS_DIR / "dataset_card.md.j2"
+#: What a SocialShapes instance ships beside its tables (``bgs_hf.synth``): ``ground_truth.json`` is what marks its
+#: judgments as simulated observers' (``OddOneOutData.simulated_observers``), so an export carries these along.
+GROUND_TRUTH_FILES: tuple[str, ...] = ("ground_truth.json", "ground_truth.parquet", "agent_masks.npz",
+                                       "contact_sheet.png")
+#: files bgs-hf writes into a dataset repo (``write_hub``): what a later ``data push`` replaces, so people's
+#: judgments pushed over a SocialShapes instance do not keep its ground truth (and its simulated status)
+DATASET_FILES: tuple[str, ...] = (*(f"{c}/*" for c in CONFIGS), "videos/*", *GROUND_TRUTH_FILES)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-GARCIA_ISIK_BIBTEX = CITATION
 #: ``license_name`` of the Garcia & Isik release's terms (its repository states no licence)
 RELEASE_LICENSE_NAME = "no-licence-release"
 #: ``license_name`` when a publisher declares ``--license other`` for data whose licence has no name yet (the Hub
@@ -55,7 +61,7 @@ class DatasetCardInfo:
     license_name: str | None = RELEASE_LICENSE_NAME
     license_link: str | None = None
     license_note: str = RELEASE_LICENSE_NOTE
-    citation: str = GARCIA_ISIK_BIBTEX
+    citation: str = CITATION
     description: str = (
         "Human odd-one-out judgments over short videos of social interactions: in each trial a "
         "participant saw three clips and picked the one that did not fit (\"Focus on what the people "
@@ -64,6 +70,9 @@ class DatasetCardInfo:
     tags: list[str] = field(
         default_factory=lambda: ["odd-one-out", "triplets", "human-similarity", "social-perception", "video", "bgs-hf"]
     )
+    #: the Hub repo the card is published to (``data push``), so its loading snippet runs as written; None for a
+    #: local export, whose card says "<this repo or folder>"
+    repo_id: str | None = None
 
 
 def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
@@ -83,16 +92,46 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
                                        "saw three clips and picked the one that did not fit.")
 
 
-def with_declared_license(info: DatasetCardInfo, license_id: str) -> DatasetCardInfo:
-    """``info`` under a licence the publisher declares (``--license``): their data, not the paper's release."""
+#: a ``license_name`` as the Hub's metadata spec asks for one ("an id ..., like ``my-license-1.0``")
+_LICENSE_NAME = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+
+
+def declared_license(license_id: str | None, name: str | None = None,
+                     link: str | None = None) -> tuple[str, str | None, str | None]:
+    """(Hub licence id, ``license_name``, ``license_link``) a publisher declares (``--license``, and for ``other``
+    ``--license-name`` / ``--license-link``), checked before anything is written."""
     from bgs_hf._format import hub_license_id
 
+    if license_id is None:
+        flag = "--license-name" if name is not None else "--license-link"
+        raise BGSInputError(f"{flag} names the terms of `--license other`: pass --license other with it")
     license_id = hub_license_id(license_id)  # the Hub refuses "MIT" and "MIT License"
-    other_name = (info.license_name or DECLARED_OTHER_NAME) if info.license == "other" else DECLARED_OTHER_NAME
-    return replace(info, license=license_id, license_name=other_name if license_id == "other" else None,
-                   license_link=info.license_link if license_id == "other" == info.license else None,
-                   license_note=f"Licensed `{license_id}` by the publisher of this dataset.",
-                   citation="" if info.citation == GARCIA_ISIK_BIBTEX else info.citation)
+    if license_id != "other":
+        if name is not None or link is not None:
+            flag = "--license-name" if name is not None else "--license-link"
+            raise BGSInputError(f"{flag} goes with --license other only (--license {license_id} is named by the Hub)")
+        return license_id, None, None
+    if name is not None and not _LICENSE_NAME.match(name):
+        raise BGSInputError(f"--license-name {name!r} is not a licence id the Hub takes: lower-case letters and "
+                            "digits joined by '-' or '.', e.g. lab-terms-1.0")
+    if link is not None and not link.startswith("https://"):
+        raise BGSInputError(f"--license-link {link!r} must be an https:// address of the terms")
+    return license_id, name or DECLARED_OTHER_NAME, link
+
+
+def with_declared_license(info: DatasetCardInfo, license_id: str, name: str | None = None,
+                          link: str | None = None) -> DatasetCardInfo:
+    """``info`` under a licence the publisher declares (``--license``): their data, not the paper's release. The
+    declared licence replaces the source's name and link too (the release's ``no-licence-release`` and its link
+    stayed under a declared ``other``); ``other`` is named by ``name``/``link`` (:func:`declared_license`)."""
+    license_id, name, link = declared_license(license_id, name, link)
+    if license_id == "other":
+        where = f", see {link}" if link else ""
+        note = f"Licensed by the publisher of this dataset under their own terms (`{name}`{where})."
+    else:
+        note = f"Licensed `{license_id}` by the publisher of this dataset."
+    return replace(info, license=license_id, license_name=name, license_link=link, license_note=note,
+                   citation="" if info.citation == CITATION else info.citation)
 
 
 # ---------------------------------------------------------------------------------------------- detect
@@ -131,6 +170,7 @@ def is_hub_folder(folder: str | Path) -> bool:
 
 
 def looks_like_repo_id(source: str) -> bool:
+    """``name`` or ``owner/name`` as the Hub spells a repo id (what ``load`` downloads when no such folder exists)."""
     return bool(_REPO_ID.match(source)) and not source.startswith(".")
 
 
@@ -138,7 +178,6 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
     """Snapshot a dataset repo (cached; honours ``HF_HUB_OFFLINE``) and return its local folder."""
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
-
 
     try:
         return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision))
@@ -181,6 +220,8 @@ def _own_roots(root: Path) -> tuple[Path, ...]:
     return (root,)
 
 
+#: the Hub split (``train``, ``test`` ...) a row of a config was declared under in the card's YAML
+HF_SPLIT = "_hf_split"
 #: Data-file types ``datasets`` reads for a YAML config; any of them changing must change the cache key.
 TABLE_SUFFIXES = frozenset({".parquet", ".csv", ".tsv", ".json", ".jsonl", ".arrow", ".txt"})
 
@@ -228,10 +269,6 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
         problems.fatal(f"config {name!r} has no rows", path=folder / name)
     df[ROW] = np.arange(1, len(df) + 1)
     return df
-
-
-#: the Hub split (``train``, ``test`` ...) a row of a config was declared under in the card's YAML
-HF_SPLIT = "_hf_split"
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
@@ -381,7 +418,6 @@ def _video_name(clip_id: str) -> str:
 
 
 def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
-                template: str | Path | None = None, stats: dict[str, Any] | None = None,
                 files: dict[str, str] | None = None) -> str:
     """README.md text: YAML (configs + typed card data) then the card body from ``hub_cards/``."""
     from huggingface_hub import DatasetCard, DatasetCardData
@@ -389,7 +425,7 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
     from bgs_hf.data.stats import count_stats
 
     info = info or DatasetCardInfo()
-    stats = stats or count_stats(data)
+    stats = count_stats(data)
     extra: dict[str, Any] = {}
     if info.license == "other":  # the Hub requires a name for "other"; the link where the terms are known
         extra["license_name"] = info.license_name or DECLARED_OTHER_NAME
@@ -407,13 +443,14 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
     rating_cols = [c for c in data.clips.column_names if c.startswith("rating_")]
     card = DatasetCard.from_template(
         card_data,
-        template_path=str(template or TEMPLATE),
+        template_path=str(TEMPLATE),
         info=info,
         stats=stats,
         rating_columns=rating_cols,
         rating_ranges={c: _value_range(data.clips[c]) for c in rating_cols},
         clip_columns=list(CLIP_COLUMNS),
         has_videos=stats["videos"] > 0,
+        simulated=data.simulated_observers,  # SocialShapes: p_ij of simulated observers, not human similarity
     )
     return str(card)
 
@@ -453,17 +490,30 @@ def _write_parquet(ds: Any, folder: Path) -> str:
 
 def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
               card_info: DatasetCardInfo | None = None) -> Path:
-    """Export any source to layout (b); videos are copied under ``videos/``. Returns ``out_dir``."""
-    import datasets
-    from tqdm.auto import tqdm
+    """Export any source to layout (b); videos are copied under ``videos/``. Returns ``out_dir``.
 
-    from bgs_hf.data.build import clip_features
+    ``out_dir`` must be new or empty, as for ``bgs-hf data export`` (a second export into one folder kept the
+    first one's videos); the layout is built aside and appears whole, so a failed or interrupted write leaves
+    nothing (no ``*.writing.parquet``, no videos without their tables) to block a retry."""
+    from bgs_hf._files import built_in_place, require_new_folder
 
     out = Path(out_dir)
     if data.root is not None and out.resolve() == Path(data.root).resolve():
         raise BGSInputError("refusing to export a dataset onto its own folder", path=out)
     if out.exists() and not out.is_dir():
         raise BGSInputError("the output exists and is not a folder", path=out)
+    require_new_folder(out, "out_dir")
+    with built_in_place(out) as work:
+        _write_layout(data, work, card=card, card_info=card_info)
+    return out
+
+
+def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: DatasetCardInfo | None) -> None:
+    import datasets
+    from tqdm.auto import tqdm
+
+    from bgs_hf.data.build import clip_features
+
     clips = data.clips.to_pandas()
     to_copy = [(i, v) for i, v in enumerate(clips["video"]) if isinstance(v, str) and v]
     # every name and source is checked before anything is written: no half-made folder on a bad clip
@@ -484,8 +534,6 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
     out.mkdir(parents=True, exist_ok=True)
     for name in CONFIGS:
         (out / name).mkdir(exist_ok=True)
-        for stale in (out / name).glob("*.parquet"):
-            stale.unlink()
     rel: list[str | None] = [None] * len(clips)
     for i, src in tqdm(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
         name = names[i]
@@ -495,6 +543,7 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
             shutil.copy2(src, dst)
         rel[i] = f"videos/{name}"
     clips["video"] = rel
+    _copy_ground_truth(data, out)
     # stimulus_set: the effective train/test per clip (val stays a seeded carve-out of train)
     label = np.full(len(clips), None, dtype=object)
     label[data.split_items("fit")] = "train"
@@ -512,9 +561,22 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
     else:
         text = "---\n" + yaml.safe_dump({"configs": hub_configs(files)}, sort_keys=False) + "---\n"
     (out / "README.md").write_text(text, encoding="utf-8")
-    logger.info("wrote Hub layout to %s (%d clips, %d judgments, %d videos)", out, len(clips),
-                len(data.judgments), len(to_copy))
-    return out
+    # `out` is the hidden work folder: the caller names the folder it becomes (`bgs-hf data export` prints it)
+    logger.debug("wrote Hub layout in %s (%d clips, %d judgments, %d videos)", out, len(clips),
+                 len(data.judgments), len(to_copy))
+
+
+def _copy_ground_truth(data: OddOneOutData, out: Path) -> None:
+    """A SocialShapes instance's ground truth goes with its export (it was left behind: the export, and a dataset
+    pushed from it, loaded as people's judgments); an earlier export's is removed from a re-used folder."""
+    for name in GROUND_TRUTH_FILES:
+        (out / name).unlink(missing_ok=True)
+    if not data.meta.get("ground_truth"):
+        return
+    source = Path(data.meta["ground_truth"]).parent
+    for name in GROUND_TRUTH_FILES:
+        if (source / name).is_file():
+            shutil.copy2(source / name, out / name)
 
 
 def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, token: str | None = None) -> str:
@@ -523,5 +585,5 @@ def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, toke
 
     upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
                   commit_message="Upload odd-one-out dataset (bgs-hf)",
-                  replaces=tuple(f"{c}/*" for c in CONFIGS) + ("videos/*",))  # an earlier push's parquet/videos
+                  replaces=DATASET_FILES)  # an earlier push's parquet, videos and ground truth
     return f"https://huggingface.co/datasets/{repo_id}"

@@ -139,7 +139,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         )
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
-            f"({t['repeated_triplets']} repeated triplets); "
+            f"({t['repeated_triplets']} repeated triplet{'' if t['repeated_triplets'] == 1 else 's'}); "
             f"all {fmt(nc['all']['repeat_agreement'], '.3f')} ({nc['all']['repeated_triplets']:,})"
         )
     return "\n".join(lines)

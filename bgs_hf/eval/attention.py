@@ -2,9 +2,10 @@
 
 Per layer the attention is averaged over heads, the residual path is added (``0.5·A + 0.5·I``), rows are
 renormalised, and the layers are multiplied from first to last. A token's relevance is then the rollout
-row of the pooled output (:data:`METHODS` says which, per family): the CLS row for TimeSformer (its divided
+row of the pooled output (:func:`rollout_method` says which): the CLS row for TimeSformer (its divided
 space-time layers roll out as the temporal step then the spatial step, so relevance moves across frames; the
-per-frame CLS copies are averaged as the model averages them); the CLS row of each frame for CLIP, an image
+per-frame CLS copies are averaged as the model averages them; a joint space-time checkpoint has one attention over
+every frame's patches, rolled out as it is); the CLS row of each frame for CLIP, an image
 model whose frames never meet; the mean of all rows for mean-pooled models without a CLS (VideoMAE, V-JEPA 2).
 Maps live on the token grid ``(T', g, g)`` with T' = frames / tubelet and g = image / patch.
 
@@ -40,6 +41,8 @@ METHODS: dict[str, str] = {
     "videomae": "rollout of the mean-pooled output over all tokens (no CLS token)",
     "bgs_conv3d": "each location's contribution to the mean-pooled feature (no attention)",
 }
+#: A TimeSformer with ``attention_type="joint_space_time"``: no temporal step, so not :data:`METHODS`' divided one.
+JOINT_SPACE_TIME = "rollout of the CLS token through joint space-time attention (all frames' patches at once)"
 
 
 def _mix(attention: Any, residual: float) -> np.ndarray:
@@ -90,6 +93,16 @@ def divided_rollout(spatial: Sequence[Any], temporal: Sequence[Any], residual: f
 
 def _base(model: Any) -> Any:
     return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+def rollout_method(model: Any) -> str:
+    """What a model's map shows, reported next to it: :data:`METHODS` by family, except a joint space-time
+    TimeSformer (the family's text names the divided temporal + spatial steps it does not have)."""
+    base = _base(model)
+    family = base.spec.family
+    if family == "timesformer" and getattr(base.backbone.config, "attention_type", None) == "joint_space_time":
+        return JOINT_SPACE_TIME
+    return METHODS.get(family, f"rollout ({family})")
 
 
 @contextlib.contextmanager
@@ -313,11 +326,11 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], 
     display names overriding a model key's standard one in the figures."""
     from tqdm.auto import tqdm
 
-    from bgs_hf.eval.embed import _as_cache, _clip_paths
+    from bgs_hf.eval.embed import as_cache, clip_paths
     from bgs_hf.video import load_clip
 
-    cache = _as_cache(cache)
-    paths = _clip_paths(data, items)
+    cache = as_cache(cache)
+    paths = clip_paths(data, items)
     masks = load_masks_for(data)
     ids = [data.clips["clip_id"][int(i)] for i in items]
     result: dict[str, Any] = {"n_clips": len(items), "models": {}}
@@ -331,8 +344,7 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], 
             result["models"][name] = {"skipped": str(err)}
             continue
         maps[name] = mm
-        family = _base(model).spec.family
-        entry: dict[str, Any] = {"grid": list(mm[0].shape), "method": METHODS.get(family, f"rollout ({family})")}
+        entry: dict[str, Any] = {"grid": list(mm[0].shape), "method": rollout_method(model)}
         if masks is not None:
             tubelet, g, _ = token_grid(model)
             base = _base(model)

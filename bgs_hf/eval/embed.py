@@ -57,7 +57,8 @@ class MotionControl:
         return frames[self.order(frames.shape[0], key)]
 
 
-def _clip_paths(data: Any, items: Sequence[int]) -> list[str]:
+def clip_paths(data: Any, items: Sequence[int]) -> list[str]:
+    """The video file of each item, one line naming the clip when one has none (embedding and rollout)."""
     videos = data.clips["video"]
     paths = []
     for i in items:
@@ -70,7 +71,8 @@ def _clip_paths(data: Any, items: Sequence[int]) -> list[str]:
     return paths
 
 
-def _as_cache(cache: Any) -> Any:
+def as_cache(cache: Any) -> Any:
+    """A ClipCache (or None) from a cache object or its folder, as every embedding entry point accepts."""
     if cache is None or hasattr(cache, "get"):
         return cache
     from bgs_hf.video import ClipCache
@@ -96,7 +98,7 @@ def embed_paths(
 
     from bgs_hf.video import load_clip
 
-    cache = _as_cache(cache)
+    cache = as_cache(cache)
     policy = model.frame_policy
     # the model's own device (a GPU after a GPU run): clips are decoded on the CPU
     params = getattr(model, "parameters", None)
@@ -142,5 +144,5 @@ def embed_clips(
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Embeddings ``(len(items), D)`` of an OddOneOutData's clips (rows in ``items`` order); see
     :func:`embed_paths` for ``layers`` and ``transform``."""
-    return embed_paths(model, _clip_paths(data, items), cache, batch_size=batch_size, transform=transform,
+    return embed_paths(model, clip_paths(data, items), cache, batch_size=batch_size, transform=transform,
                        layers=layers, progress=progress, desc=f"embedding {len(items)} clips")

@@ -103,11 +103,12 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
 
 
 def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None,
-                   labels: dict[str, str] | None = None) -> Path:
+                   labels: dict[str, str] | None = None, simulated: bool = False) -> Path:
     """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector.
 
     The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour.
-    ``labels`` overrides a model's display name (e.g. a backbone scored in the ``pretrained`` row)."""
+    ``labels`` overrides a model's display name (e.g. a backbone scored in the ``pretrained`` row). ``simulated``:
+    the judgments are SocialShapes' simulated observers', and the axis says so."""
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.models import model_colour_of, model_name
 
@@ -126,7 +127,8 @@ def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, titl
         neg_bottom += np.clip(vals, None, 0)
     ax.axhline(0, color="black", lw=0.8)
     ax.tick_params(labelsize=TEXT_PT)
-    ax.set_ylabel("R² of human pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
+    whose = "simulated observers'" if simulated else "human"
+    ax.set_ylabel(f"R² of {whose} pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
     ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
     handles, labels = ax.get_legend_handles_labels()  # top to bottom as stacked
     ax.legend(handles[::-1], labels[::-1], fontsize=TEXT_PT, frameon=False, loc="upper left",

@@ -98,6 +98,13 @@ def _skipped(runs: list[tuple[str, dict, Path]], key: str) -> list[Block]:
             if isinstance(res.get(key), dict) and "skipped" in res[key]]
 
 
+def _whose(runs: list[tuple[str, dict, Path]]) -> str:
+    """Whose similarities the runs were scored against: "human", or on SocialShapes (every run's
+    ``simulated_observers``) "simulated observers'"; runs on both kinds of data: "judges'"."""
+    simulated = {bool(r.get("simulated_observers")) for _, r, _ in runs}
+    return "human" if simulated == {False} else "simulated observers'" if simulated == {True} else "judges'"
+
+
 def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[Block]]]:
     """(title, blocks) for every analysis present in at least one run."""
     has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
@@ -113,7 +120,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                         lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),
                                     _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _f(f["ooo_acc_3way"]),
                                     _f(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
-        blocks = [("text", "R² = signed squared Spearman between model and human similarity over the scored "
+        blocks = [("text", "R² = signed squared Spearman between model and "
+                   f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
                    "split's observed pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
         blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the {_name('language', r)} row embeds "
                     f"the {ref['caption']} caption(s) with {ref['model']}.*")
@@ -156,7 +164,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                           for k in ("video_unique", "language_unique", "shared")),
                                     _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
                                    for n, p in r.get("partition", {}).items() if isinstance(p, dict) and "shared" in p])
-        sections.append(("Variance partitioning", [("text", "OLS R² of the human pair similarities from the model's "
+        sections.append(("Variance partitioning", [("text", f"OLS R² of the {_whose(runs)} pair similarities from the model's "
                                                     "similarities (video), the caption embeddings' (language) and "
                                                     "both; unique = R²(both) − R² of the other; shared = the rest. "
                                                     "Brackets: 95% interval over clip resamples."),

@@ -60,7 +60,7 @@ def resolve_model(model: Any) -> Any:
         return model
     from bgs_hf.models import build_embedder, load_model
 
-    if (Path(str(model)) / "bgs_config.json").is_file():
+    if _is_run_folder(model):
         return load_model(model)
     return build_embedder(str(model), head=None, lora=None).eval()
 
@@ -83,8 +83,11 @@ def _short(path: str | os.PathLike[str]) -> str:
 
 def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, Any]) -> dict[str, str]:
     """Display names of the ``pretrained`` / ``bgs`` rows when they are not what those keys' names say (the
-    standard case: a run folder beside its own frozen base): another run folder given as the comparison, or a
-    backbone name scored frozen. Model objects are taken for what their key says. The JSON keys stay."""
+    standard case: a BGS LoRA run folder beside its own frozen base): another run folder given as the comparison, a
+    fine-tuned run that is no BGS LoRA run, or a backbone name scored frozen. Model objects are taken for what their
+    key says. The JSON keys stay."""
+    from bgs_hf.viz.models import model_name
+
     labels: dict[str, str] = {}
     for key, given in (("pretrained", pretrained_model), ("bgs", finetuned_model)):
         if key not in models or not isinstance(given, (str, os.PathLike)):
@@ -92,12 +95,28 @@ def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, 
         if _is_run_folder(given):
             if key == "pretrained":  # a fine-tuned run in the comparison's row
                 labels[key] = f"{_short(given)} (run folder)"
+            elif (name := _finetuned_name(given, models[key])) != model_name("bgs"):
+                labels[key] = name
             continue
         name = _backbone_name(models[key])
         if key == "pretrained" and _is_run_folder(finetuned_model) and name == _backbone_name(models["bgs"]):
             continue  # the run's own base, named: the standard case
         labels[key] = f"{_short(name) if Path(name).is_absolute() else name} (frozen)"
     return labels
+
+
+def _finetuned_name(folder: str | os.PathLike[str], model: Any) -> str:
+    """The fine-tuned row's name by the rule of the model card and the Space: "BGS fine-tuned (LoRA)" only for a LoRA
+    run that recorded the BGS loss (``run_info.bgs_trained``); the report called every fine-tuned model that."""
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.viz.models import finetuned_name
+
+    try:
+        trained = RunInfo.read_records(folder).bgs_trained
+    except BGSInputError as err:  # unreadable records claim nothing
+        logger.warning("%s: no run records to name the model by (%s)", folder, err)
+        trained = False
+    return finetuned_name(trained, hasattr(model, "disable_adapter"))
 
 
 def default_seed(finetuned_model: Any, seed: int | None) -> int:
@@ -319,7 +338,7 @@ def run_suite(
     from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
     from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
     from bgs_hf.metrics.fit import split_items
-    from bgs_hf.training.api import _json_safe, recorded_splits
+    from bgs_hf.training.api import json_safe, recorded_splits
 
     check_analyses(analyses)
     t_start = time.perf_counter()
@@ -330,16 +349,27 @@ def run_suite(
         data = load(data, seed=seed)
     if _is_run_folder(finetuned_model):
         data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
-    split_items(data, split)  # an unknown split is refused before any model loads, not after them all
+    # refused before any model (or the language reference) loads, not after them all: an unknown split, one
+    # without judgments, and a control that trained on the clips scored here
+    split_items(data, split)
+    test = SplitHumans.build(data, split, seed=seed)
+    if not len(test.trip):
+        raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
+    for name, m in (controls or {}).items():
+        control_splits = recorded_splits(m, data) if _is_run_folder(m) else None
+        if control_splits is not None:  # a control scored on its own training clips would flatter it
+            seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), test.items)
+            if len(seen):
+                raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {split!r} clips scored here: "
+                                    "train it on the same splits as the fine-tuned run", path=m)
     language_skipped = None
     if ("fit" in analyses or "partition" in analyses) and language_sim is None:
         # before any video model: a sentence model named by the user that cannot load is refused, not dropped
         from bgs_hf.baselines.language import language_similarity
 
-        scored = split_items(data, split)
         try:
-            language_sim = language_similarity([data.clips["captions"][int(i)] for i in scored], language_config,
-                                               names=[data.clips["clip_id"][int(i)] for i in scored])
+            language_sim = language_similarity([data.clips["captions"][int(i)] for i in test.items], language_config,
+                                               names=[data.clips["clip_id"][int(i)] for i in test.items])
         except BGSInputError as err:
             if getattr(language_config, "model", None) is not None:
                 raise
@@ -354,22 +384,15 @@ def run_suite(
         models["bgs"] = resolve_model(finetuned_model)
     for name, m in (controls or {}).items():
         models[name] = resolve_model(m)
-        control_splits = recorded_splits(m, data) if _is_run_folder(m) else None
-        if control_splits is not None:  # a control scored on its own training clips would flatter it
-            seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), split_items(data, split))
-            if len(seen):
-                raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {split!r} clips scored here: "
-                                    "train it on the same splits as the fine-tuned run", path=m)
     main = [n for n in ("pretrained", "bgs") if n in models]
 
-    test = SplitHumans.build(data, split, seed=seed)
-    if not len(test.trip):
-        raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
     fit_items = split_items(data, "fit") if "train" in data.splits else np.array([], dtype=np.int64)
     fit_items = np.setdiff1d(fit_items, test.items)  # the scored clips never train a probe (--split val)
-    need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items)
+    need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items) > 0
     items = np.union1d(fit_items, test.items) if need_fit else test.items
-    res: dict[str, Any] = {"data": data.name, "split": split, "seed": seed, "n_clips": int(len(test.items)),
+    # simulated_observers: SocialShapes' judges, as report.json records them; the report must not call them human
+    res: dict[str, Any] = {"data": data.name, "simulated_observers": bool(getattr(data, "simulated_observers", False)),
+                           "split": split, "seed": seed, "n_clips": int(len(test.items)),
                            "n_pairs": None, "n_judgments": int(len(test.trip)), "noise_ceiling_r2": test.ceiling_r2,
                            "noise_ceiling_ci": test.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
                            "models": {}, "figures": {}, "timings_s": {}}
@@ -433,12 +456,13 @@ def run_suite(
         res["timings_s"]["fit"] = time.perf_counter() - t0
 
     # ---- layer-wise
-    if "layers" in analyses and lay:
+    if "layers" in analyses:
         t0 = time.perf_counter()
         # A run trained on every training clip (the demo) leaves no validation clips; its layer is then chosen
-        # on the training clips, which favours the fine-tuned model's late layers (said in the report).
+        # on the training clips, which favours the fine-tuned model's late layers (said in the report). No layers
+        # were embedded when no clip lies outside the scored split: then there are no such judgments either.
         chosen_on = next((s for s in ("val", "train") if s != split and s in data.splits and len(data.triplets(s))),
-                         None)
+                         None) if lay else None
         if chosen_on is not None:
             select = SplitHumans.build(data, chosen_on, ceiling=False)
             res["layers"] = {n: layerwise_fit(lay[n], emb[n], data, items, select, test, chosen_on=chosen_on,
@@ -463,7 +487,8 @@ def run_suite(
                                         n_boot=n_boot, seed=seed)
                      if np.isfinite(test_emb(n)).all() else {"skipped": NON_FINITE} for n in models}
             res["partition"] = parts
-            res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png", labels=row_labels))
+            res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png", labels=row_labels,
+                                                             simulated=res["simulated_observers"]))
 
     # ---- attribute probes
     if "probes" in analyses:
@@ -514,21 +539,20 @@ def run_suite(
     if "motion" in analyses:
         t0 = time.perf_counter()
         motion: dict[str, Any] = {}
-        bar = tqdm(total=len(main) * len(MOTION_CONTROLS), desc="motion controls", unit="model×control")
-        for n in main:
-            motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in
-                                      ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}}
-            for kind in MOTION_CONTROLS:
-                bar.set_postfix_str(f"{n}: {kind}")
-                bar.update()
-                e = embed_clips(models[n], data, test.items, cache, batch_size=batch_size,
-                                transform=MotionControl(kind, seed), progress=False)
-                if not np.isfinite(e).all() or collapsed(e):
-                    motion[n][kind] = {"skipped": NON_FINITE if not np.isfinite(e).all() else COLLAPSED}
-                    continue
-                f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
-                motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
-        bar.close()
+        with tqdm(total=len(main) * len(MOTION_CONTROLS), desc="motion controls", unit="model×control") as bar:
+            for n in main:
+                motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in
+                                          ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}}
+                for kind in MOTION_CONTROLS:
+                    bar.set_postfix_str(f"{n}: {kind}")
+                    bar.update()
+                    e = embed_clips(models[n], data, test.items, cache, batch_size=batch_size,
+                                    transform=MotionControl(kind, seed), progress=False)
+                    if not np.isfinite(e).all() or collapsed(e):
+                        motion[n][kind] = {"skipped": NON_FINITE if not np.isfinite(e).all() else COLLAPSED}
+                        continue
+                    f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
+                    motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
         res["motion"] = motion
         res["figures"]["motion"] = _plot_bars(
             {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
@@ -541,10 +565,11 @@ def run_suite(
     res["figures"] = {k: ([_rel(x, out) for x in v] if isinstance(v, list) else _rel(v, out))
                       for k, v in res["figures"].items()}
     res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
-    res = _json_safe(res)
+    res = json_safe(res)
     (out / RESULT_NAME).write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     from bgs_hf.eval.report import write_report
 
     write_report([(data.name, res, out)], out)
-    logger.info("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
+    # `bgs-hf evaluate` prints the report and the time; a Python caller has both in ``res``
+    logger.debug("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
     return res

@@ -20,7 +20,7 @@ from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_ci, hub_license_id
 from bgs_hf.errors import BGSInputError
-from bgs_hf.hub.run_info import RunInfo
+from bgs_hf.hub.run_info import RunInfo, bgs_trained
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 
 logger = logging.getLogger(__name__)
@@ -43,10 +43,12 @@ YAML_FIELDS: tuple[str, ...] = (
     "model-index",
 )
 
-#: (metric key in metrics.json, model-index metric type, pretty name)
+#: (metric key in metrics.json, model-index metric type, pretty name). The R² is sign(rho)·rho² of the Spearman rho
+#: between model and judged pair similarities (it can be negative), not the coefficient of determination that the
+#: Hub metric id ``r_squared`` names: it gets an id of its own, and its name says what it is.
 EVAL_METRICS: tuple[tuple[str, str, str], ...] = (
-    ("r2", "r_squared", "R² (signed Spearman², human vs model similarity)"),
-    ("pct_of_ceiling", "pct_of_noise_ceiling", "% of human noise ceiling"),
+    ("r2", "signed_squared_spearman", "R² = signed squared Spearman rho, model vs judged pair similarity"),
+    ("pct_of_ceiling", "pct_of_noise_ceiling", "% of the judges' split-half noise ceiling"),
     ("ooo_acc_3way", "accuracy", "Odd-one-out accuracy, 3-way (chance 1/3)"),
     ("ooo_acc_2way", "accuracy", "Odd-one-out accuracy, 2-way anchor test (chance 1/2)"),
 )
@@ -139,6 +141,8 @@ class BGSModelCardData(ModelCardData):
     preprocessing: dict[str, Any] | None = None
     dataset_name: str = "unknown"
     dataset_split: str = "test"
+    #: the judgments come from SocialShapes' simulated observers (``run_data``), not people: the card says so
+    simulated_observers: bool = False
     data_licence_note: str = ""
     training: dict[str, Any] = field(default_factory=dict)
     fit: dict[str, Any] = field(default_factory=dict)
@@ -168,7 +172,8 @@ class BGSModelCardData(ModelCardData):
             results.append(
                 EvalResult(
                     task_type="feature-extraction",
-                    task_name="Human similarity alignment (odd-one-out judgments)",
+                    task_name=("Similarity alignment with simulated observers (odd-one-out judgments)"
+                               if self.simulated_observers else "Human similarity alignment (odd-one-out judgments)"),
                     dataset_type=self.dataset_id,
                     dataset_name=f"{self.dataset_name}, {self.dataset_split} clips",
                     dataset_config=HUB_EVAL_CONFIG,
@@ -183,6 +188,16 @@ class BGSModelCardData(ModelCardData):
         return results
 
     @property
+    def bgs_trained(self) -> bool:
+        """The run recorded the BGS loss: only then does the card call it BGS-aligned (``run_info.bgs_trained``)."""
+        return bgs_trained(self.loss)
+
+    @property
+    def ceiling_name(self) -> str:
+        """The noise ceiling as the card and ``.eval_results`` name it: whose judgments it is the ceiling of."""
+        return "simulated observers' noise ceiling" if self.simulated_observers else "human noise ceiling"
+
+    @property
     def dataset_id(self) -> str:
         return self.datasets[0] if self.datasets else self.dataset_name
 
@@ -191,11 +206,11 @@ class BGSModelCardData(ModelCardData):
         if self.baseline:
             rows.append(self._row(f"pretrained `{self.backbone}` (no BGS)", self.baseline))
         if self.fit:
-            rows.append(self._row("**this model (BGS-aligned)**", self.fit))
+            rows.append(self._row(f"**this model ({'BGS-aligned' if self.bgs_trained else 'fine-tuned'})**", self.fit))
         if self.ceiling:
             rows.append(
                 EvalRow(
-                    name="human noise ceiling (split-half; brackets: 95% range over splits)",
+                    name=f"{self.ceiling_name} (split-half; brackets: 95% range over splits)",
                     r2=_fmt(self.ceiling.get("r2")) + fmt_ci(self.ceiling.get("ci")),
                     pct_of_ceiling="100%",
                     ooo_acc_3way=_fmt_acc(self.ceiling.get("ooo_acc_3way")),
@@ -221,7 +236,8 @@ class BGSModelCardData(ModelCardData):
         data["eval_rows"] = self.eval_rows()
         data["repo_or_path"] = self.model_id or "path/to/this/folder"
         data["card_model_name"] = self.card_model_name
-        data["objective"] = describe_objective(self.loss)
+        data["objective"] = describe_objective(self.loss, simulated=self.simulated_observers)
+        data["bgs_trained"] = self.bgs_trained
         return data
 
     def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:
@@ -254,29 +270,37 @@ def _clip_split_args(split: str) -> dict[str, str]:
     return {"stimulus_set": split} if split in ("train", "test") else {"clip_split": split}
 
 
-#: Prose per recorded loss term (``get_config_dict()["name"]``), so the card describes what the run used.
+#: Prose per recorded loss term (``get_config_dict()["name"]``), so the card describes what the run used; ``{one}``,
+#: ``{ones}`` and ``{all}`` name the judges (:data:`_JUDGES`).
 _LOCAL_PROSE = {
-    "TripletMarginLoss": "a triplet hinge on the two clips a person kept together versus the odd-one-out",
-    "OddOneOutLoss": "a 3-way softmax over the triplet's pair similarities: the likelihood of the person's choice",
+    "TripletMarginLoss": "a triplet hinge on the two clips {one} kept together versus the odd-one-out",
+    "OddOneOutLoss": "a 3-way softmax over the triplet's pair similarities: the likelihood of {ones} choice",
 }
 _GLOBAL_PROSE = {
-    "pearson": "the negative Pearson correlation between the model's and the humans' pairwise distances (RSA) "
+    "pearson": "the negative Pearson correlation between the model's and {all} pairwise distances (RSA) "
                "over observed pairs",
-    "soft_spearman": "the negative soft-Spearman correlation between the model's and the humans' pairwise "
+    "soft_spearman": "the negative soft-Spearman correlation between the model's and {all} pairwise "
                      "distances (RSA) over observed pairs",
 }
+#: who cast the judgments, by whether they are SocialShapes' simulated observers
+_JUDGES = {False: {"one": "a person", "ones": "the person's", "all": "the humans'"},
+           True: {"one": "a simulated observer", "ones": "the observer's", "all": "the simulated observers'"}}
 
 
-def describe_objective(loss: dict[str, Any] | None) -> str:
-    """One paragraph on the loss terms, read from the recorded loss config (never assumed)."""
+def describe_objective(loss: dict[str, Any] | None, *, simulated: bool = False) -> str:
+    """One paragraph on the loss terms, read from the recorded loss config (never assumed); ``simulated``: the
+    judgments are SocialShapes' simulated observers', not people's."""
     if not isinstance(loss, dict):
         return ""
     local, glob = loss.get("local") or {}, loss.get("global") or {}
+    who = _JUDGES[bool(simulated)]
     parts = []
     if isinstance(local, dict) and local.get("name"):
-        parts.append(f"The local term is {_LOCAL_PROSE.get(local['name'], '`' + str(local['name']) + '`')}")
+        prose = _LOCAL_PROSE.get(local["name"])
+        parts.append(f"The local term is {prose.format(**who) if prose else '`' + str(local['name']) + '`'}")
     if isinstance(glob, dict) and glob.get("name"):
-        text = _GLOBAL_PROSE.get(str(glob.get("method")), f"`{glob['name']}` ({glob.get('method', '?')})")
+        prose = _GLOBAL_PROSE.get(str(glob.get("method")))
+        text = prose.format(**who) if prose else f"`{glob['name']}` ({glob.get('method', '?')})"
         parts.append(f"the global term is {text}")
     return "; ".join(parts) + "; the weights above are those recorded by the run." if parts else ""
 
@@ -428,6 +452,7 @@ def card_data_from_run(
         preprocessing=info.section("preprocessing"),
         dataset_name=name,
         dataset_split=split,
+        simulated_observers=run_data(info)[1],
         data_licence_note=note,
         training=training,
         fit=info.fit,

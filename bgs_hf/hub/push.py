@@ -1,9 +1,15 @@
 """Publish a training run to the Hub: stage exactly the folder to upload, then upload it in one commit.
 
 The staged folder is what downstream users get: the PEFT adapter (head included through
-``modules_to_save``), ``bgs_config.json`` (backbone, pooling, frame policy, preprocessing), the model card
+``modules_to_save``), ``bgs_config.json`` (backbone, pooling, frame policy, preprocessing, and the loss the run
+recorded, so the Space can tell a BGS model from another), the model card
 ``README.md`` and ``.eval_results/*.yaml``. ``local_dir`` writes that folder and uploads nothing, so what is
 tested is what would be published.
+
+Every Hub page reads the evaluation from the card's ``model-index``. The ``.eval_results/*.yaml`` entries
+(huggingface_hub's ``EvalResultEntry`` format) name the Hub dataset the run trained on; the Hub shows them on the
+model page and a leaderboard only when that dataset is a registered benchmark (its repo declares each ``task_id``),
+so for most bgs-hf datasets they are a machine-readable record, not a displayed one.
 """
 
 from __future__ import annotations
@@ -116,7 +122,7 @@ def eval_results_yaml(card_data: Any) -> dict[str, list[dict[str, Any]]]:
     entries = []
     notes = f"split={card_data.dataset_split}"
     if card_data.ceiling and card_data.ceiling.get("r2") is not None:
-        notes += f"; human noise ceiling r2={card_data.ceiling['r2']:.4f}"
+        notes += f"; {card_data.ceiling_name} r2={card_data.ceiling['r2']:.4f}"
     for result in card_data.eval_results or []:
         entries.append(
             EvalResultEntry(
@@ -172,6 +178,7 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
         shutil.copy2(info.model_dir / rel, out_dir / rel)
     if local_base is not None:
         info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
+    _stage_loss(info, out_dir)
     card_data = card_data_from_run(info, repo_id=repo_id, license=license)
     render_model_card(card_data).save(out_dir / "README.md")
     for name, entries in eval_results_yaml(card_data).items():
@@ -179,6 +186,19 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
         text = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
         (out_dir / EVAL_RESULTS_DIR / name).write_text(text, encoding="utf-8")
     return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+
+
+def _stage_loss(info: RunInfo, out_dir: Path) -> None:
+    """Record the run's loss config in the staged ``bgs_config.json`` (only there: the run folder is untouched). A
+    pushed model kept no record of it (``bgs_trainer_state.json`` is training state and is not published), so the
+    Space could not tell a BGS model from any other (``run_info.bgs_trained``); the loaders ignore the key."""
+    loss = info.section("loss", "loss_config")
+    if loss is None or "loss" in info.bgs_config:
+        return
+    path = out_dir / BGS_CONFIG
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    cfg["loss"] = loss
+    path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _local_base(bgs_config: dict[str, Any]) -> Path | None:

@@ -43,6 +43,13 @@ FIT_KEYS: tuple[str, ...] = (
 )
 
 
+def bgs_trained(loss: Any) -> bool:
+    """A recorded loss config (``get_config_dict()``) that is the BGS loss: only such a run is called BGS-aligned
+    (its card) or BGS fine-tuned (the Space). A folder saved from another training loop records none, and may have
+    been trained for anything."""
+    return isinstance(loss, dict) and loss.get("name") == "BGSLoss"
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -129,32 +136,13 @@ class RunInfo:
         cls, run_dir: str | Path, *, split: str = "test", baseline: str | Path | None = None
     ) -> RunInfo:
         """Read a run folder; ``baseline`` is a JSON of the pretrained model's fit (default ``baseline.json``)."""
-        run_dir = Path(run_dir)
-        model_dir = find_model_dir(run_dir)
-        info = cls(
-            run_dir=run_dir, model_dir=model_dir, bgs_config=_read_json(model_dir / BGS_CONFIG), split=split
-        )
-        if (model_dir / ADAPTER_CONFIG).is_file():
-            info.adapter_config = _read_json(model_dir / ADAPTER_CONFIG)
-        for attr, name in (
-            ("metrics", "metrics.json"),
-            ("training_args", "training_args.json"),
-            ("trainer_state", "trainer_state.json"),
-        ):
-            for folder in (run_dir, model_dir):
-                if (folder / name).is_file():
-                    setattr(info, attr, _read_json(folder / name))
-                    break
+        info = cls.read_records(run_dir, split=split)
+        run_dir = info.run_dir
         baseline_file = Path(baseline) if baseline is not None else run_dir / BASELINE_FILE
         if baseline is not None and not baseline_file.is_file():
             raise BGSInputError("baseline file not found", path=baseline_file)
         if baseline_file.is_file():
             info.baseline_metrics = _read_json(baseline_file)
-        for name in EXTRA_FILES:
-            for folder in (run_dir, model_dir):
-                if (folder / name).is_file():
-                    info.extra = {**_read_json(folder / name), **info.extra}
-                    break
         if not info.metrics:
             logger.warning("%s has no metrics.json: the card will carry no evaluation numbers", run_dir)
         by_split = sorted(k for k, v in info.metrics.items() if isinstance(v, dict) and "r2" in v)
@@ -172,6 +160,34 @@ class RunInfo:
                 # the run's own baseline.json (quickstart writes the test split's): not for this card
                 logger.warning("not showing %s on the card: %s", baseline_file, err)
                 info.baseline_metrics = None
+        return info
+
+    @classmethod
+    def read_records(cls, run_dir: str | Path, *, split: str = "test") -> RunInfo:
+        """What a model folder recorded (a run, a ``checkpoint-N``, a folder ``bgs-hf push`` staged), without the
+        card's checks: enough for what the run was trained with (:attr:`bgs_trained`), where no evaluation is
+        needed (``bgs-hf evaluate``, the Space)."""
+        run_dir = Path(run_dir)
+        model_dir = find_model_dir(run_dir)
+        info = cls(
+            run_dir=run_dir, model_dir=model_dir, bgs_config=_read_json(model_dir / BGS_CONFIG), split=split
+        )
+        if (model_dir / ADAPTER_CONFIG).is_file():
+            info.adapter_config = _read_json(model_dir / ADAPTER_CONFIG)
+        for attr, name in (
+            ("metrics", "metrics.json"),
+            ("training_args", "training_args.json"),
+            ("trainer_state", "trainer_state.json"),
+        ):
+            for folder in (run_dir, model_dir):
+                if (folder / name).is_file():
+                    setattr(info, attr, _read_json(folder / name))
+                    break
+        for name in EXTRA_FILES:
+            for folder in (run_dir, model_dir):
+                if (folder / name).is_file():
+                    info.extra = {**_read_json(folder / name), **info.extra}
+                    break
         return info
 
     # -- pieces of the card -------------------------------------------------------------------------
@@ -231,6 +247,11 @@ class RunInfo:
         sub = self.metrics.get(self.split)
         found = _pick_ceiling(sub) if isinstance(sub, dict) else None
         return found or _pick_ceiling(self.metrics)
+
+    @property
+    def bgs_trained(self) -> bool:
+        """The run recorded the BGS loss (:func:`bgs_trained`)."""
+        return bgs_trained(self.section("loss", "loss_config"))
 
     def section(self, *keys: str) -> Any:
         """First value found under ``keys`` in bgs_config, metrics, then training args."""

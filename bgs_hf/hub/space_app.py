@@ -1,7 +1,7 @@
 """The BGS demo Space: how does alignment change which clips a video model finds similar?
 
 Pick three clips from a catalogue (SocialShapes by default) or upload your own; see the pretrained and the
-BGS-aligned similarity matrices side by side, each model's odd-one-out choice next to the human choice
+fine-tuned model's similarity matrices side by side (any run or pushed model, BGS-trained or not), each model's odd-one-out choice next to the human choice
 when people judged that triplet, and the nearest neighbours of a clip under both models.
 
 The logic lives here (importable, testable); ``spaces/bgs-demo/app.py`` only launches it.
@@ -36,7 +36,7 @@ from bgs_hf._format import fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.paper import bundled_folder
-from bgs_hf.viz.models import model_name
+from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,10 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".
 SLOTS = ("A", "B", "C")
 #: How the "pretrained" column is embedded; part of the cache key, so a change never reuses old embeddings.
 PRETRAINED_FEATURES = "pooled_features+l2"
-#: The two models as report.md, evaluation.md and every figure name them (``bgs_hf.viz.models``): the page called
-#: them "pretrained" and "BGS-aligned", so one model had two names depending on where a reader looked.
+#: The pretrained model as report.md, evaluation.md and every figure name it (``bgs_hf.viz.models``): the page called
+#: it "pretrained", so one model had two names depending on where a reader looked. The fine-tuned one is named by
+#: what its run recorded (:attr:`ModelPair.label`): "BGS fine-tuned (LoRA)" for a BGS LoRA run only.
 PRETRAINED_NAME = model_name("pretrained")
-ALIGNED_NAME = model_name("bgs")
 
 
 #: the splits every dataset bgs_hf.data.load reads has (``fit`` = train + val); ``None`` shows every clip
@@ -210,27 +210,40 @@ def default_catalogue(config: SpaceConfig) -> Path:
 
 # ------------------------------------------------------------------------------------------ models
 class ModelPair:
-    """The BGS-aligned embedder and its pretrained counterpart (same weights with the adapter off)."""
+    """The fine-tuned embedder and its pretrained counterpart (same weights with the adapter off)."""
 
-    def __init__(self, aligned: Any, name: str, pretrained: Any = None) -> None:
+    def __init__(self, aligned: Any, name: str, pretrained: Any = None, *, bgs_trained: bool = False) -> None:
         self.aligned = aligned.eval()
         self.name = name
         self.policy = aligned.frame_policy
         #: the base a model without an adapter was trained from (its own backbone may have been fine-tuned)
         self.pretrained = None if pretrained is None else pretrained.eval()
+        #: its run recorded the BGS loss (``run_info.bgs_trained``; a pushed model's bgs_config.json carries it)
+        self.bgs_trained = bgs_trained
+        self.adapter = hasattr(aligned, "disable_adapter")
+
+    @property
+    def label(self) -> str:
+        """The fine-tuned model's name on the page: "BGS fine-tuned (LoRA)" only for a BGS LoRA run (the page gave
+        every model that name, whatever it was trained with)."""
+        return finetuned_name(self.bgs_trained, self.adapter)
 
     @classmethod
     def load(cls, name_or_path: str) -> ModelPair:
         from bgs_hf.eval.suite import pretrained_of
         from bgs_hf.models import load_model
+        from bgs_hf.models.loading import resolve_model_folder
 
-        aligned = load_model(name_or_path)
+        folder = resolve_model_folder(name_or_path)  # a Hub id: its snapshot, whose bgs_config.json records the loss
+        aligned = load_model(folder)
         plain = not hasattr(aligned, "disable_adapter")
         # turning an adapter off leaves LoRA-trained biases (bias="all"/"lora_only") in place: then the base
         # is loaded as evaluation loads it
         trained_bias = not plain and any(getattr(c, "bias", "none") != "none"
                                          for c in getattr(aligned, "peft_config", {}).values())
-        return cls(aligned, name_or_path, pretrained_of(name_or_path) if plain or trained_bias else None)
+        info = recorded_run(folder)
+        return cls(aligned, name_or_path, pretrained_of(folder) if plain or trained_bias else None,
+                   bgs_trained=info is not None and info.bgs_trained)
 
     def embed(self, pixel_values: Any) -> tuple[np.ndarray, np.ndarray]:
         """(pretrained, aligned) embeddings of a batch ``(B,T,3,H,W)``, as float32 numpy."""
@@ -284,6 +297,8 @@ class Comparison:
     human_votes: tuple[int, int, int] | None = None
     #: who cast the votes: "humans", or "simulated observers" on a SocialShapes catalogue
     judges: str = "humans"
+    #: the fine-tuned model's name (:attr:`ModelPair.label`)
+    aligned: str = FINETUNED_NAME
 
 
 #: ``progress(done, total, what)`` before each slow step of a request (the page shows it)
@@ -475,7 +490,7 @@ class SpaceBackend:
         votes = self.catalogue.human_votes(positions) if judged else None
         return Comparison(
             labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human, thumbs,
-            human_votes=votes, judges=self.catalogue.judges,
+            human_votes=votes, judges=self.catalogue.judges, aligned=self.models.label,
         )
 
     def neighbours(
@@ -523,7 +538,7 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
 def answers_markdown(cmp: Comparison) -> str:
     lines = ["Compared: " + " · ".join(cmp.labels), "", "| | odd one out |", "|---|---|"]
     lines.append(f"| {PRETRAINED_NAME} | **{cmp.labels[cmp.odd_pre]}** |")
-    lines.append(f"| {ALIGNED_NAME} | **{cmp.labels[cmp.odd_bgs]}** |")
+    lines.append(f"| {cmp.aligned} | **{cmp.labels[cmp.odd_bgs]}** |")
     if cmp.human is not None:
         slot, votes, total = cmp.human
         lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {total} judgment{'' if total == 1 else 's'}) |")
@@ -565,7 +580,7 @@ def compare_view(
         return None, None, _user_message(err, "compare"), None
     return (
         similarity_figure(cmp.sim_pre, cmp.labels, PRETRAINED_NAME, cmp.odd_pre),
-        similarity_figure(cmp.sim_bgs, cmp.labels, ALIGNED_NAME, cmp.odd_bgs),
+        similarity_figure(cmp.sim_bgs, cmp.labels, cmp.aligned, cmp.odd_bgs),
         answers_markdown(cmp),
         cmp.thumbs,
     )
@@ -595,6 +610,7 @@ def build_demo(backend: SpaceBackend) -> Any:
     choices = list(cat.clip_ids)
     thumbs = {cid: cat.thumbs[k] for k, cid in enumerate(cat.clip_ids)}
     cfg = backend.config
+    aligned = backend.models.label
 
     def on_compare(  # the argument names are the API's parameter names (`Client.view_api()`)
         clip_a: str | None, clip_b: str | None, clip_c: str | None, upload_a: Any, upload_b: Any, upload_c: Any,
@@ -621,8 +637,8 @@ def build_demo(backend: SpaceBackend) -> Any:
             f"Model: `{_display_name(backend.models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "
             "Pick three clips (or upload your own, at most "
             f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how two models see them: the "
-            f"*{PRETRAINED_NAME}* and the *{ALIGNED_NAME}*. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
-            f"{reading_guide(cat.simulated)}\n\n{evaluation_markdown(backend.models.name)}",
+            f"*{PRETRAINED_NAME}* and the *{aligned}*. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
+            f"{reading_guide(backend.models, cat.simulated)}\n\n{evaluation_markdown(backend.models.name, aligned=aligned)}",
             elem_id="intro",
         )
         gr.Gallery(
@@ -661,7 +677,7 @@ def build_demo(backend: SpaceBackend) -> Any:
         with gr.Row():
             # the figure's own title names the model (a shown label is drawn over it); the label names the API output
             plot_pre = gr.Plot(label=f"{PRETRAINED_NAME} similarity", show_label=False, elem_id="sim-pretrained")
-            plot_bgs = gr.Plot(label=f"{ALIGNED_NAME} similarity", show_label=False, elem_id="sim-aligned")
+            plot_bgs = gr.Plot(label=f"{aligned} similarity", show_label=False, elem_id="sim-aligned")
         answers = gr.Markdown(label="odd-one-out answers", show_label=False, elem_id="ooo-answers")
         button.click(
             on_compare,
@@ -675,7 +691,7 @@ def build_demo(backend: SpaceBackend) -> Any:
             with gr.Row():
                 nn_pre = gr.Gallery(label=f"{PRETRAINED_NAME} neighbours (cosine similarity to the clip)",
                                     columns=cfg.n_neighbours, height=180)
-                nn_bgs = gr.Gallery(label=f"{ALIGNED_NAME} neighbours (cosine similarity to the clip)",
+                nn_bgs = gr.Gallery(label=f"{aligned} neighbours (cosine similarity to the clip)",
                                     columns=cfg.n_neighbours, height=180)
             nn_msg = gr.Markdown(label="neighbours message", show_label=False)
             nn_button.click(
@@ -684,24 +700,31 @@ def build_demo(backend: SpaceBackend) -> Any:
     return demo
 
 
-def reading_guide(simulated: bool = False) -> str:
+def reading_guide(models: ModelPair, simulated: bool = False) -> str:
     """What the numbers on the page are (the heat maps, the odd-one-out table, the neighbours' captions); a
-    SocialShapes catalogue's votes are called what they are (they were called humans' and people's)."""
+    SocialShapes catalogue's votes are called what they are (they were called humans' and people's), and a model
+    is said to be trained to match similarity judgments only when its run recorded the BGS loss."""
     judged = ("the simulated observers' choices are shown for triplets they judged (this catalogue is synthetic "
               "SocialShapes: its odd-one-out judgments come from simulated observers, not people)"
               if simulated else "humans' choices are shown for triplets people judged")
+    pretrained = ("the backbone's pooled features with the adapter switched off" if models.adapter
+                  else "the pooled features of the base model it was fine-tuned from")
+    trained = "the adapter and head" if models.adapter else "the fine-tuned backbone and head"
+    aligned = (f"the embedding {trained} were trained to match similarity judgments with" if models.bgs_trained
+               else "the embedding of the model given (its run records no BGS loss, so what it was trained for is "
+                    "not known here)")
     return (
         "**How to read it.** Each cell is the cosine similarity (−1 to 1, no unit) between two clips' embeddings: "
-        f"*{PRETRAINED_NAME}* is the backbone's pooled features with the adapter switched off, *{ALIGNED_NAME}* the "
-        "embedding the adapter and head were trained to match similarity judgments with. A model's *odd one out* is "
+        f"*{PRETRAINED_NAME}* is {pretrained}, *{models.label}* {aligned}. A model's *odd one out* is "
         f"the clip outside its most similar pair, as in the human task; {judged}. One triplet is an example, "
         "not a score: the line below says how the model did overall."
     )
 
 
-def evaluation_markdown(name: str, split: str = "test") -> str:
+def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED_NAME) -> str:
     """How close the model came to the human noise ceiling, from the run's ``metrics.json`` (a Hub model's
-    card carries its evaluation table instead): context for reading one triplet's similarities."""
+    card carries its evaluation table instead): context for reading one triplet's similarities. ``aligned``: the
+    fine-tuned model's name on the page (:attr:`ModelPair.label`)."""
     from bgs_hf.hub.card import is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
 
@@ -731,7 +754,7 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
     # which data: the run's benchmark, not necessarily the catalogue below (the page did not say)
     of = f" of `{data_name.replace('`', '')}`" if data_name and data_name != "unknown" else ""
     title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
-    text = f"**{title}** on the held-out {split} split{of}{n}: {ALIGNED_NAME} {score(fit)}"
+    text = f"**{title}** on the held-out {split} split{of}{n}: {aligned} {score(fit)}"
     if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
         text += f"; {PRETRAINED_NAME} {score(baseline)}"
     people = "the simulated observers" if simulated else "people"
@@ -747,6 +770,19 @@ def evaluation_markdown(name: str, split: str = "test") -> str:
                  "no percentage of it can be given.")
     whose = "the observers'" if simulated else "human"
     return text + f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
+
+
+def recorded_run(folder: str | Path) -> Any:
+    """What a model folder recorded (:class:`~bgs_hf.hub.run_info.RunInfo`): a run, or a pushed model's folder
+    (``bgs-hf push`` records the loss in its ``bgs_config.json``); ``None`` when its records cannot be read: then the
+    page claims nothing the run did not record."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    try:
+        return RunInfo.read_records(folder)
+    except BGSInputError as err:
+        logger.warning("%s: no run records to name the model by (%s)", folder, err)
+        return None
 
 
 def _upload_label(path: str | Path) -> str:

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 
 from bgs_hf._files import share
 from bgs_hf.errors import BGSInputError
-from bgs_hf.models.registry import FAMILIES, _config_class, spec_from_dict
+from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,8 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
     return out
 
 
-def _resolve_folder(dir_or_repo: str | os.PathLike[str], revision: str | None) -> Path:
+def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | None = None) -> Path:
+    """The folder of a saved model: a local folder as given, a Hub repo id as its downloaded snapshot."""
     p = Path(dir_or_repo).expanduser()
     if p.is_dir():
         return p
@@ -171,7 +172,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     from bgs_hf.models.embedder import BGSEmbedder, HeadConfig
     from bgs_hf.video.policy import FramePolicy
 
-    folder = _resolve_folder(dir_or_repo, revision)
+    folder = resolve_model_folder(dir_or_repo, revision)
     cfg = read_bgs_config(folder)
     bb = cfg["backbone"]
     family = FAMILIES[bb["family"]]
@@ -189,7 +190,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         path = None
     try:
         pin = {"revision": bb["revision"]} if path is None and bb.get("revision") else {}  # the base it trained on
-        config = _config_class(family).from_pretrained(bb["name"] if path is None else str(path),
+        config = config_class(family).from_pretrained(bb["name"] if path is None else str(path),
                                                        trust_remote_code=trust_remote_code, **pin)
         spec = spec_from_dict(bb, config, path=None if path is None else str(path))
         if trust_remote_code:
@@ -227,7 +228,7 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
     """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode."""
     from bgs_hf.models.embedder import BGSPeftModel
 
-    folder = _resolve_folder(dir_or_repo, revision)
+    folder = resolve_model_folder(dir_or_repo, revision)
     cfg = read_bgs_config(folder)
     _warn_versions(cfg, folder)
     base = load_base(folder, trust_remote_code=trust_remote_code)

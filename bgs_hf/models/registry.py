@@ -237,7 +237,11 @@ class BackboneSpec:
                 hint = ""
             raise ValueError(f"{self.name} ({self.family}) was built for {self.num_frames} frames but got "
                              f"{num_frames}: {why}. Use its frame policy{hint}.")
-        if num_frames % self.tubelet_size and self.tubelet_size > 1 and num_frames >= self.tubelet_size:
+        if 0 < num_frames < self.tubelet_size:  # V-JEPA 2's forward repeats them to fill one, without a word
+            raise ValueError(f"{self.name}: {num_frames} frame{'s' if num_frames > 1 else ''} per clip, fewer than its "
+                             f"tubelet of {self.tubelet_size} frames (a shorter input is repeated to fill one tubelet: "
+                             f"a still image, not a clip); sample a multiple of {self.tubelet_size} (train: --num_frames)")
+        if num_frames % self.tubelet_size and self.tubelet_size > 1:
             raise ValueError(f"{self.name}: {num_frames} frames is not a multiple of tubelet size {self.tubelet_size}")
 
     def with_interpolated_frames(self, num_frames: int) -> BackboneSpec:
@@ -278,7 +282,7 @@ class BackboneSpec:
             # mismatched shapes are ignored here only so that we, not transformers' multi-line report, say what is
             # wrong; either way the model is refused below
             hub: dict[str, Any] = {"revision": self.revision} if self.path is None and self.revision else {}
-            if self.path is None and _hub_unreachable() is not None:  # the cached weights, without retries
+            if self.path is None and hub_unreachable() is not None:  # the cached weights, without retries
                 hub["local_files_only"] = True
             with _LoadReportFilter() as held:
                 try:
@@ -370,23 +374,30 @@ def model_class(name: str) -> type:
     return getattr(transformers, name)
 
 
-def _config_class(family: Family) -> type:
+def config_class(family: Family) -> type:
+    """The transformers config class of a family's model (a saved run's config is rebuilt with it)."""
     return model_class(family.model_class).config_class
 
 
 def _tiny_config(family: Family) -> Any:
     kw = {k: v for k, v in family.tiny_config.items() if k != "tiny_frames"}
-    return _config_class(family)(**kw)
+    return config_class(family)(**kw)
+
+
+def _read_processor_file(p: Path, repo_id: str | None = None) -> dict[str, Any]:
+    """A processor config file; one that is not JSON is refused, never taken for absent (the family's defaults
+    would then preprocess every clip)."""
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise BGSInputError(f"invalid JSON: {err}" + (f" (Hub repo {repo_id})" if repo_id else ""), path=p) from err
 
 
 def _read_local_processor(folder: Path) -> dict[str, Any] | None:
     for fname in PROCESSOR_FILES:
         p = folder / fname
         if p.is_file():
-            try:
-                return json.loads(p.read_text())
-            except json.JSONDecodeError as err:
-                raise BGSInputError(f"invalid JSON: {err}", path=p) from err
+            return _read_processor_file(p)
     return None
 
 
@@ -407,10 +418,10 @@ def _read_hub_processor(repo_id: str, revision: str | None, *, local_files_only:
 
     for fname in PROCESSOR_FILES:
         try:
-            return json.loads(Path(hf_hub_download(repo_id, fname, revision=revision,
-                                                   local_files_only=local_files_only)).read_text())
+            path = Path(hf_hub_download(repo_id, fname, revision=revision, local_files_only=local_files_only))
         except Exception:  # noqa: BLE001 - missing file or offline: try the next, then fall back
             continue
+        return _read_processor_file(path, repo_id)
     return None
 
 
@@ -441,6 +452,10 @@ def _spec(family: Family, name: str, source: str, config: Any, processor: dict[s
         if source in ("hub", "local"):
             logger.warning("%s: no processor config found; using %s defaults", name, family.name)
     _check_unnormalisation(config, processor, name)
+    if family.name == "timesformer" and getattr(config, "attention_type", None) == "space_only":
+        raise BGSInputError(f"{name}: TimeSformer with attention_type 'space_only' is not supported: it runs each "
+                            "frame as its own sequence, one CLS per frame (a clip gave one embedding per frame); "
+                            "use a divided_space_time or joint_space_time checkpoint")
     return BackboneSpec(
         family=family.name, name=name, source=source, model_class=family.model_class,
         input_key=family.input_key, pooling=family.pooling, lora_target=family.lora_target,
@@ -474,7 +489,7 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) 
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=cfg_path) from err
     family = _detect_family(str(raw.get("model_type")), str(cfg_path))
-    config = _config_class(family).from_pretrained(str(folder))
+    config = config_class(family).from_pretrained(str(folder))
     return _spec(family, name, source, config, _read_local_processor(folder), str(folder), trust_remote_code)
 
 
@@ -489,7 +504,7 @@ def bundled_path(name: str) -> Path:
     return folder
 
 
-def _hub_unreachable() -> str | None:
+def hub_unreachable() -> str | None:
     """Why the Hub cannot be reached (its host does not resolve), else None. Checked before a Hub lookup so an
     offline machine gets one line at once: huggingface_hub retries a file it has not cached five times (23 s and
     ten "Retrying in 8s" warnings) before failing. ``HF_HUB_OFFLINE`` lookups are cache-only already."""
@@ -509,7 +524,7 @@ def _hub_unreachable() -> str | None:
     return None
 
 
-def _looks_like_a_path(name: str) -> bool:
+def looks_like_a_path(name: str) -> bool:
     """A name no Hub repo id can be (``/abs``, ``./rel``, ``~/x``, ``a/b/c``): it was meant as a folder."""
     return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
 
@@ -532,10 +547,10 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     if Path(name).expanduser().is_dir():
         folder = Path(name).expanduser().resolve()
         return _from_folder(folder, str(folder), "local", trust_remote_code)
-    if _looks_like_a_path(name):
+    if looks_like_a_path(name):
         what = "is a file, not a backbone folder" if Path(name).expanduser().exists() else "no such backbone folder"
         raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
-    unreachable = _hub_unreachable()
+    unreachable = hub_unreachable()
     try:  # offline: the cache alone, so a model cached earlier still loads
         raw = transformers.AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code,
                                                       local_files_only=unreachable is not None)
@@ -557,7 +572,7 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     cached = unreachable is not None  # every further lookup from the cache too: each one retried for 23 s
     revision = _hub_commit(name, local_files_only=cached)
     pin = {"revision": revision} if revision else {}
-    config = _config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code,
+    config = config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code,
                                                    local_files_only=cached, **pin)
     spec = _spec(family, name, "hub", config, _read_hub_processor(name, revision, local_files_only=cached), None,
                  trust_remote_code)

@@ -155,6 +155,32 @@ def _conv3d_recipe(cfg: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def conv3d_usage(name: str, arch: dict[str, Any]) -> str:
+    """The CNN card's usage section. transformers alone does not know ``bgs_conv3d`` (only bgs-hf registers it), so
+    the card's ``library_name`` is ``bgs-hf``: with ``transformers`` the Hub offered ``AutoModel.from_pretrained(repo)``,
+    which fails. The snippet imports the registration first; ``path/to/<name>`` stands for the folder or repo id."""
+    frames, size = arch["num_frames"], arch["image_size"]
+    return f"""## Usage
+transformers alone does not know the `bgs_conv3d` model type: its class is in bgs-hf, which must be installed and
+imported first (hence `library_name: bgs-hf` above).
+
+```python
+import torch
+from transformers import AutoModel
+
+import bgs_hf.models.conv3d  # noqa: F401 - registers the `bgs_conv3d` model type with AutoModel
+
+model = AutoModel.from_pretrained("path/to/{name}").eval()  # this folder, or the Hub repo it was uploaded to
+pixel_values = torch.randn(2, {frames}, 3, {size}, {size})  # (clips, frames, RGB, height, width), ImageNet-normalised
+with torch.no_grad():
+    features = model(pixel_values=pixel_values).pooler_output  # the mean of the last block's tokens
+print(features.shape)  # torch.Size([2, {arch['widths'][-1]}])
+```
+
+In bgs-hf the name is enough, since the package ships these weights: `bgs-hf train --backbone {name}`.
+"""
+
+
 def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "",
                        notes: str = "", reproduce: str | None = None) -> str:
     """The card of a ``bgs_conv3d`` backbone: same sections as the ViT's, for either CNN recipe."""
@@ -168,7 +194,7 @@ def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None,
         "only through motion and facing; `scene_kind` is a nuisance factor.\n\n" + _probe_table(probe))
     blocks = ", ".join(f"{w} ch / temporal stride {s}" for w, s in zip(arch["widths"], arch["temporal_strides"]))
     return f"""---
-library_name: transformers
+library_name: bgs-hf
 license: apache-2.0
 pipeline_tag: feature-extraction
 tags:
@@ -187,6 +213,7 @@ default video model whose frozen features carry some of SocialShapes' social con
 loads it). It is **not a
 general video model**: it has only ever seen {arch['image_size']}-px synthetic clips of coloured shapes.
 
+{conv3d_usage(recipe['name'], arch)}
 ## Data
 - {log['corpus']['n_clips']} unlabelled SocialShapes-style clips ({arch['num_frames']} frames,
   {arch['image_size']}×{arch['image_size']} px), rendered in memory by `bgs_hf.synth`. Clip *i* uses seed

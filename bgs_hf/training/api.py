@@ -6,9 +6,9 @@ flags into a :class:`TrainConfig` and calls this; the quickstart and the benchma
 Run folder (``training.output_dir``): the PEFT adapter with the head (``adapter_config.json``,
 ``adapter_model.safetensors``), ``bgs_config.json`` (backbone, head, frame policy), ``training_args.json``,
 ``trainer_state.json`` (log history with the loss terms and the cost counters), ``bgs_trainer_state.json``,
-``run_config.json`` (the arguments and the data's name and source),
-``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci, rsa_spearman, rsa_pearson,
-ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...) and ``checkpoint-*/`` folders.
+``run_config.json`` (the arguments, the data's name and source, and each split's clip ids),
+``README.md`` (the model card), ``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci,
+rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...) and ``checkpoint-*/`` folders.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ def build_loss(bgs: BGSArguments) -> Any:
 
 def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     """What would otherwise fail after the data and model are loaded (or as a torch traceback): the seed,
-    the learning rate, the recipe, the memory budget and the output folder, each one line."""
+    the learning rate, the recipe, the memory budget, the dataloader workers and the output folder, each one line,
+    before ``--overwrite_output_dir`` removes anything."""
     if not 0 <= int(args.seed) < 2**32:
         raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
     if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
@@ -139,6 +140,10 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
             raise BGSInputError(f"--{name} must be >= 0 ({off}), got {value}")
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
+    if args.dataloader_persistent_workers and args.dataloader_num_workers > 0:
+        raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
+                            "epoch, which persistent workers would never see change (every epoch would replay "
+                            "epoch 0)")
     if out_dir.exists() and not out_dir.is_dir():
         raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
 
@@ -336,7 +341,7 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
                           "kind": kind, "origin": origin, "validation": _validation_note(data)}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(_json_safe(run_config), indent=2, default=str),
+    (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(json_safe(run_config), indent=2, default=str),
                                            encoding="utf-8")
 
 
@@ -389,11 +394,12 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
     return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}
 
 
-def _json_safe(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
+    """NaN/inf as null and numpy scalars as Python numbers: strict JSON, as every result file is written."""
     if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
+        return {k: json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
+        return [json_safe(v) for v in x]
     if isinstance(x, (np.floating, float)):
         return None if not math.isfinite(float(x)) else float(x)
     if isinstance(x, np.integer):
@@ -415,13 +421,13 @@ def train_bgs(config: TrainConfig) -> TrainResult:
 
 def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     import torch
-    from transformers import EarlyStoppingCallback, set_seed
+    from transformers import set_seed
 
     from bgs_hf.metrics.similarity import human_similarity
     from bgs_hf.models.liveness import assert_lora_live, has_lora
     from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
     from bgs_hf.training.memory import pick_embed_chunk
-    from bgs_hf.training.trainer import BGSTrainer, resolve_resume
+    from bgs_hf.training.trainer import BGSTrainer, SayingEarlyStoppingCallback, resolve_resume
 
     start = time.time()
     loss_fn = build_loss(config.bgs)  # first: a bad loss flag costs no data loading, model build or deletion
@@ -439,10 +445,6 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
         _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
                           overwrite=config.bgs.overwrite_output_dir)
-    if args.dataloader_persistent_workers and args.dataloader_num_workers > 0:
-        raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
-                            "epoch, which persistent workers would never see change (every epoch would replay "
-                            "epoch 0)")
     set_seed(args.seed)
     d, b = config.data, config.bgs
 
@@ -534,13 +536,12 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         if args.lr_scheduler_type == "reduce_lr_on_plateau":
             args.lr_scheduler_type, args.lr_scheduler_kwargs = "constant", {}
     elif b.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
-        callbacks.append(EarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
+        callbacks.append(SayingEarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
 
     info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "activation_checkpointing": ckpt,
-            "loss": None, "world_size": world_size,
+            "loss": loss_fn.get_config_dict(), "world_size": world_size,
             "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
             "n_train_judgments": int(len(train_trip))}
-    info["loss"] = loss_fn.get_config_dict()
     trainer = BGSTrainer(
         model=model, args=args, train_dataset=StepDataset(sampler, world_size),
         eval_dataset=ClipIndexDataset(val_clips if "eval" in eval_sets else np.arange(1)),
@@ -565,7 +566,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         metrics[split] = _fit_metrics(trainer, data, split)
     metrics["wall_s"] = time.time() - start
     if args.should_save:
-        (out_dir / METRICS_NAME).write_text(json.dumps(_json_safe(metrics), indent=2), encoding="utf-8")
+        (out_dir / METRICS_NAME).write_text(json.dumps(json_safe(metrics), indent=2), encoding="utf-8")
         if (out_dir / BGS_CONFIG).is_file() and users_readme:
             logger.warning("%s: kept the README.md that was there before the run (no model card written; "
                            "`bgs-hf push` renders it)", out_dir)
@@ -575,13 +576,13 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
             write_run_card(out_dir, split="test" if b.eval_test else "val")  # the split it scored
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
-    logger.info("run folder: %s", out_dir)
+    logger.debug("run folder: %s", out_dir)  # the caller chose it; `bgs-hf train` prints it with the fit
     return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
                        wall_s=metrics["wall_s"])
 
 
 def config_to_dict(config: TrainConfig) -> dict[str, Any]:
-    """JSON-able view of a config (for logs and benchmarks)."""
+    """JSON-able view of a config's arguments (the body of ``run_config.json``)."""
     training = config.training.to_dict() if hasattr(config.training, "to_dict") else dict(config.training)
     return {"data": asdict(config.data), "model": asdict(config.model), "bgs": asdict(config.bgs),
             "training": training}

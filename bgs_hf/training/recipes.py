@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, BGSSettingError
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class Recipe:
             raise BGSInputError(f"recipe {self.name!r}: unknown sampler {self.sampler!r}")
         if not (self.use_local or self.use_rsa):
             raise BGSInputError(f"recipe {self.name!r}: needs the local term, the RSA term, or both")
+        if self.triplets_per_step < 1:  # paper-v1 divides its judgments by it (was a ZeroDivisionError)
+            raise BGSSettingError(lambda n: f"recipe {self.name!r}: {n('triplets_per_step')} must be at least 1, "
+                                            f"got {self.triplets_per_step}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, BGSSettingError
 from bgs_hf.metrics.similarity import distinct_rows
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class StepPlan:
     def stats(self) -> dict[str, int]:
         """Cost/coverage counters logged by the trainer (summed over steps in ``trainer_state.json``)."""
         return {
-            "clip_passes": int(len(self.clips) + len(self.nograd_clips)),
+            "clip_passes": self.n_rows,
             "clip_passes_grad": int(len(self.clips)),
             "judgments": int(len(self.triplets)),
             "rsa_pairs_grad": int(len(self.pairs)),
@@ -150,7 +150,8 @@ class _Coverage:
 
 class _GreedySet:
     """One clip set being grown; ``gain[c]`` = judgments clip c would complete, ``link[c]`` = judgments it
-    would bring to two of three clips. ``free``/``alive`` are shared with the partition and updated."""
+    would bring to two of three clips. ``free`` is the partition's, updated here as clips are taken; ``alive``
+    (judgments no earlier set used a clip of) is the partition's too, only read here."""
 
     def __init__(self, idx: np.ndarray, cov: _Coverage, free: np.ndarray, alive: np.ndarray) -> None:
         n_items = len(free)
@@ -341,6 +342,8 @@ class PaperV1Sampler:
     min_step_clips: int = 1
 
     def __post_init__(self) -> None:
+        if self.triplets_per_step < 1:  # the epoch's steps are its judgments divided by it
+            raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be at least 1, got {self.triplets_per_step}")
         self._idx, self._odd = _as_arrays(self.triplets)
         self.n_items = int(np.asarray(self.human.mask).shape[0])
         if len(self._idx) == 0:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.checkpoint import checkpoint
-from transformers import Trainer, TrainerCallback
+from transformers import EarlyStoppingCallback, Trainer, TrainerCallback
 
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
@@ -80,6 +80,23 @@ class EpochSyncCallback(TrainerCallback):
 
     def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.dataset.set_epoch(math.floor((state.epoch or 0.0) + 1e-6))
+
+
+class SayingEarlyStoppingCallback(EarlyStoppingCallback):
+    """transformers' early stopping ends a run without a word: a `--max_steps 20` run stopped at step 6, its
+    progress bar at 30%. This one says where it stopped, the best validation score, and the flag to change."""
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any, **kwargs: Any) -> None:
+        super().on_evaluate(args, state, control, metrics, **kwargs)
+        if control.should_training_stop and state.global_step < state.max_steps:
+            name = args.metric_for_best_model
+            name = name if name.startswith("eval_") else f"eval_{name}"
+            best = "none" if state.best_metric is None else f"{state.best_metric:.4g}"
+            logger.info("early stopping ended the run at step %d of %d (epoch %g): %s has not improved for %d "
+                        "evaluation(s), best %s %s at step %s (--early_stopping_patience %d; 0 turns it off)",
+                        state.global_step, state.max_steps, round(state.epoch or 0.0, 2), name,
+                        self.early_stopping_patience_counter, name, best, state.best_global_step,
+                        self.early_stopping_patience)
 
 
 def _fit_arguments_to_bgs(args: Any) -> None:

@@ -89,7 +89,7 @@ class ClipCache:
             try:
                 sha = self._sha_memo[memo_key] = file_sha256(p)
             except OSError as err:  # unreadable (permissions, I/O): the same one line as without a cache
-                raise BGSInputError(f"cannot read file ({_decode._reason(err)})", path=p) from None
+                raise BGSInputError(f"cannot read file ({_decode.error_reason(err)})", path=p) from None
         return sha
 
     @staticmethod
@@ -110,7 +110,7 @@ class ClipCache:
         except FileNotFoundError:
             arr = None
         except (_Damaged, OSError) as err:
-            reason = err if isinstance(err, _Damaged) else _decode._reason(err)
+            reason = err if isinstance(err, _Damaged) else _decode.error_reason(err)
             logger.warning("clip cache entry %s for %s is damaged (%s): decoding the video again", entry,
                            Path(path).name, reason)
             self.rebuilt += 1
@@ -125,7 +125,7 @@ class ClipCache:
         except OSError as err:  # a full or read-only cache volume costs speed, never the decoded clip
             if not self.write_failed:
                 logger.warning("cannot write to the clip cache %s (%s): going on without caching", self.root,
-                               _decode._reason(err))
+                               _decode.error_reason(err))
             self.write_failed = True
         return arr
 

@@ -71,7 +71,8 @@ def check_file(path: str | Path) -> Path:
     return p
 
 
-def _reason(err: BaseException) -> str:
+def error_reason(err: BaseException) -> str:
+    """An OS/FFmpeg error as the one-line reason in a BGSInputError (the cache's reads say it the same way)."""
     msg = getattr(err, "strerror", None) or str(err) or type(err).__name__
     return " ".join(str(msg).split())
 
@@ -84,7 +85,7 @@ def _open(p: Path) -> Iterator[Any]:
         container = av.open(os.path.abspath(p), mode="r")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
         logger.debug("av.open(%s) failed", p, exc_info=True)
-        raise BGSInputError(f"not a readable video ({_reason(err)})", path=p) from None
+        raise BGSInputError(f"not a readable video ({error_reason(err)})", path=p) from None
     try:
         yield container
     finally:
@@ -228,7 +229,7 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
         raise
     except (av.FFmpegError, OSError, MemoryError, ValueError) as err:  # ValueError: unsupported pix_fmt
         logger.debug("decoding %s failed", p, exc_info=True)
-        raise BGSInputError(f"corrupt video ({_reason(err)})", path=p) from None
+        raise BGSInputError(f"corrupt video ({error_reason(err)})", path=p) from None
     shapes = {a.shape for a in out if a is not None}
     if len(shapes) != 1:  # resolution change mid-stream: bring every frame to the first one's shape
         first = out[0]
@@ -288,7 +289,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
                 has_audio=bool(container.streams.audio),
             )
     except (av.FFmpegError, OSError) as err:
-        raise BGSInputError(f"not a readable video ({_reason(err)})", path=p) from None
+        raise BGSInputError(f"not a readable video ({error_reason(err)})", path=p) from None
 
 
 @dataclass

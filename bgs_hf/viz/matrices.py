@@ -69,5 +69,5 @@ def plot_similarity_matrices(
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
-    logger.info("wrote %s", out)
+    logger.debug("wrote %s", out)  # the caller named the file (and the CLI prints it)
     return out

@@ -20,6 +20,8 @@ MODEL_NAMES: dict[str, str] = {
     "bgs": "BGS fine-tuned (LoRA)",
     "language-distilled": "language-distilled control (LoRA)",
 }
+#: A fine-tuned model that is not a BGS LoRA run (another loss or none recorded, or no adapter): no claim about either.
+FINETUNED_NAME = "fine-tuned model"
 #: Their colours: Okabe & Ito (2008) plus the grey of its common eight-colour form (Wong 2011's "cbPalette"),
 #: distinct under the common colour-vision deficiencies. Any other model takes the next unused palette colour.
 MODEL_KEY_COLOURS: dict[str, str] = {
@@ -49,6 +51,12 @@ def model_name(key: str, *, language_model: str | None = None, labels: Mapping[s
     if key == "language":
         return language_name(language_model)
     return MODEL_NAMES.get(key, key)
+
+
+def finetuned_name(bgs_trained: bool, adapter: bool) -> str:
+    """The fine-tuned model's name where any model may stand (the Space): :data:`MODEL_NAMES`' ``bgs`` only for a
+    LoRA adapter whose run recorded the BGS loss (``bgs_hf.hub.run_info.bgs_trained``), else :data:`FINETUNED_NAME`."""
+    return MODEL_NAMES["bgs"] if bgs_trained and adapter else FINETUNED_NAME
 
 
 def model_colour_of(key: str) -> str:

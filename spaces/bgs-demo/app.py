@@ -1,4 +1,4 @@
-"""Hugging Face Space: pretrained vs BGS-aligned similarities of video clips.
+"""Hugging Face Space: pretrained vs fine-tuned similarities of video clips.
 
 A thin launcher; the app lives in ``bgs_hf.hub.space_app``. The model comes from ``bgs_space.json``
 (written by ``bgs-hf space --push``) or the ``BGS_MODEL`` environment variable.

@@ -1,0 +1,145 @@
+"""Each fact once on the console: a command prints its result on stdout, the library logs progress; where both
+said the same thing (``wrote s.png`` as a log line and as a print), one of them goes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bgs_hf._files import WORK_PREFIX
+from bgs_hf.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def tiny_ss(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    return generate_socialshapes(tmp_path_factory.mktemp("console") / "ss", n_clips=24, seed=0,
+                                 config=SynthConfig(num_frames=8, size=32, workers=1))
+
+
+def _console(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What a user reads: the command's stdout and the log records at INFO and above (which the CLI's logging
+    prints on stderr; stderr itself is left out here, so a record is never counted twice)."""
+    lines = capsys.readouterr().out.splitlines()
+    lines += [line for r in caplog.records if r.levelno >= logging.INFO for line in r.getMessage().splitlines()]
+    caplog.clear()
+    return lines
+
+
+def _naming(lines: list[str], text: str) -> list[str]:
+    return [line for line in lines if text in line]
+
+
+@pytest.fixture(autouse=True)
+def _info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)  # what the CLI shows without --verbose
+
+
+@pytest.mark.parametrize("fmt", ["release", "hub"])
+def test_synth_says_where_it_wrote_once(tmp_path, capsys, caplog, fmt):
+    """The library logged "SocialShapes: ... in 1.6 s -> ss" next to the CLI's "wrote ss in 1.6 s", and the Hub
+    layout's "wrote Hub layout to .bgs-partial-ss-123" named a hidden folder that is gone when the command ends."""
+    out = tmp_path / "ss"
+    assert main(["synth", str(out), "--clips", "10", "--size", "16", "--frames", "4", "--workers", "1",
+                 "--format", fmt]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, str(out))) == 1, lines
+    assert not _naming(lines, WORK_PREFIX), lines
+    assert len([line for line in lines if " s" in line and "in " in line and str(out) in line]) == 1
+    assert len(_naming(lines, "judgments")) == 1, lines  # the count only the library knows is still said once
+
+
+def test_data_stats_and_validate_say_each_fact_once(tiny_ss, tmp_path, capsys, caplog):
+    """`data stats --json s.json` printed "wrote s.png" and logged it too; every command that loads data logged
+    the dataset's repr, which `data stats` then printed as a table and `data validate` printed as "OK: ..."."""
+    stats = tmp_path / "s.json"
+    assert main(["data", "stats", str(tiny_ss), "--json", str(stats), "--n-splits", "5"]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, "s.png")) == 1 and len(_naming(lines, "s.json")) == 1, lines
+    assert not _naming(lines, "OddOneOutData("), lines  # the printed table says it
+    assert main(["data", "validate", str(tiny_ss), "--no-decode"]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, "OddOneOutData(")) == 1, lines
+
+
+def test_data_export_names_the_folder_it_wrote_once(tiny_ss, tmp_path, capsys, caplog):
+    """The library logged "wrote Hub layout to .bgs-partial-exp-123 (...)", a hidden work folder, beside the CLI's
+    "wrote Hub layout to exp"."""
+    out = tmp_path / "exp"
+    assert main(["data", "export", str(tiny_ss), str(out)]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, "wrote Hub layout")) == 1 and len(_naming(lines, str(out))) == 1, lines
+    assert not _naming(lines, WORK_PREFIX), lines
+
+
+def test_train_names_its_run_folder_once(tiny_ss, tmp_path, capsys, caplog):
+    """"run folder: run" was logged by the library and printed by the CLI."""
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tiny_ss), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+                 "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--eval_strategy", "no"]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, "run folder")) == 1, lines
+
+
+def test_evaluate_names_its_report_once(tiny_ss, tmp_path, capsys, caplog):
+    """"evaluation suite: 36.8 s -> ev" was logged beside the CLI's "report: ev/evaluation.md ... (36.8 s)"."""
+    report = tmp_path / "ev"
+    assert main(["evaluate", "--data", str(tiny_ss), "--model", "tiny-random-videomae", "--analyses", "fit",
+                 "--n-boot", "5", "--report", str(report)]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, str(report))) == 1, lines
+    for line in _naming(lines, "loading sentence model "):  # it named a local model's folder twice on one line
+        model = line.split("loading sentence model ")[1].split()[0]
+        assert line.count(model) == 1, line
+
+
+def test_quickstart_names_its_report_once(tmp_path, capsys, caplog, monkeypatch):
+    """"wrote demo/report.md" was logged by the library above the CLI's "wrote demo/report.json, report.md, ..."."""
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    assert main(["quickstart", "--out", str(tmp_path / "demo"), "--fast", "--clips", "24", "--backbone",
+                 "tiny-random-videomae"]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, "report.md")) == 1, lines
+
+
+def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(monkeypatch, capsys):
+    """`bgs-hf space` printed "starting ... on http://..." before half a minute of embedding, when nothing
+    answered at that address yet."""
+    from bgs_hf.hub import space_app
+
+    printed: dict[str, str] = {}
+
+    class Demo:
+        local_url = "http://127.0.0.1:43210/"  # what gradio says once its server answers
+
+        def block_thread(self) -> None:
+            printed["serving"] = capsys.readouterr().out
+
+        def close(self) -> None:
+            pass
+
+    class Catalogue:
+        def __len__(self) -> int:
+            return 7
+
+    def backend(config, models=None, catalogue=None):
+        assert (models, len(catalogue)) == ("models", 7)
+        printed["embedding"] = capsys.readouterr().out
+        return "backend"
+
+    def launch(config, *, backend, **kwargs):
+        assert backend == "backend"
+        printed["launching"] = capsys.readouterr().out
+        return Demo()
+
+    monkeypatch.setattr(space_app.ModelPair, "load", lambda name: "models")
+    monkeypatch.setattr(space_app.Catalogue, "load", lambda folder, config: Catalogue())
+    monkeypatch.setattr(space_app, "SpaceBackend", backend)
+    monkeypatch.setattr(space_app, "launch", launch)
+    assert main(["space", "--model", "someone/model", "--data", "catalogue"]) == 0
+    assert printed["embedding"] == "embedding the catalogue (7 clips)...\n"
+    assert printed["launching"] == ""  # no address before the server is up
+    assert printed["serving"] == "serving the BGS Space on http://127.0.0.1:43210/ (Ctrl+C to stop)\n"
