@@ -382,6 +382,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     timings: dict[str, float] = {}
     models: dict[str, dict[str, Any]] = {}
     t0 = time.perf_counter()
+    # one line before each stage, so the progress bars below (two trainings look alike) say what they measure
+    logger.info("baselines: raw pixels and caption embeddings on the %d test clips", len(items))
     models["pixels"] = score(pixel_similarity(clip_column(data, "video", items),
                                               names=clip_column(data, "clip_id", items)))
     lang_cfg = LanguageBaselineConfig(caption=cfg.caption)
@@ -391,6 +393,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     timings["baselines_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    logger.info("training: BGS LoRA on %s, %d training clips", backbone_name, len(data.splits["train"]))
     run = train_bgs_run(data_dir, out, cfg, data=data)
     timings["train_bgs_s"] = time.perf_counter() - t0
 
@@ -403,6 +406,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     if cfg.language_control and cfg.suite:
         from bgs_hf.eval.controls import language_distilled_data
 
+        logger.info("training: the language-distilled control (the same recipe on the caption model's choices)")
         distilled = language_distilled_data(data)
         controls["language-distilled"] = train_bgs_run(data_dir, out, cfg, data=distilled,
                                                        name="language_distilled").output_dir
@@ -410,6 +414,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     abstract_dir = ensure_socialshapes(cfg.seed, 0, abstract=True) if cfg.suite else None
     t0 = time.perf_counter()
     analyses = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion") if cfg.suite else ("fit",)
+    logger.info("evaluation: the frozen and the fine-tuned model on the test clips (%s)", ", ".join(analyses))
     suite = run_suite(data, cfg.backbone, run.output_dir,
                       out_dir=out / "analyses", abstract_dir=abstract_dir, analyses=analyses, seed=cfg.seed,
                       controls=controls, language_sim=lang_sim, language_config=lang_cfg, cache=out / "clip_cache",

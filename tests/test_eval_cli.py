@@ -155,7 +155,9 @@ def test_evaluate_on_a_run_defaults_to_its_training_seed_so_the_ceiling_matches_
     assert api["seed"] == 5 and api["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
 
 
-def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
+def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets, caplog):
+    import logging
+
     from bgs_hf.data import load
     from bgs_hf.eval.controls import language_distilled_data, odd_from_similarity
 
@@ -164,7 +166,11 @@ def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets):
     rng = np.random.default_rng(0)
     f = rng.normal(size=(data.n_clips, 4))
     sim = f @ f.T
-    ctrl = language_distilled_data(data, sim)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.controls"):
+        ctrl = language_distilled_data(data, sim)
+    # SocialShapes' judges are simulated: the log line said "agree with the human choice"
+    (line,) = [r.getMessage() for r in caplog.records if "language-distilled control" in r.getMessage()]
+    assert data.simulated_observers and "simulated observer's choice" in line and "human" not in line
     fit = ctrl.triplets("fit")
     assert np.array_equal(fit.odd, odd_from_similarity(sim, fit.idx))
     assert np.array_equal(ctrl.triplets("test").odd, data.triplets("test").odd)  # scored against people

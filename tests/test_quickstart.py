@@ -127,7 +127,9 @@ def test_a_benchmark_another_process_finished_first_is_kept_not_deleted(tmp_path
 
 
 @pytest.mark.slow
-def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None:
+def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch, caplog) -> None:
+    import logging
+
     import bgs_hf.viz
     from bgs_hf.quickstart import MODEL_KEYS, QuickstartConfig, format_table, run_quickstart
 
@@ -138,7 +140,13 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch) -> None
     cfg = QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=80, backbone="tiny-random-videomae", n_boot=20,
                            suite=False, language_control=False, val_fraction=0.0,  # the default's procedure
                            training={"num_train_epochs": 1, "save_strategy": "no", "eval_strategy": "no"})
-    report = run_quickstart(cfg)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.quickstart"):
+        report = run_quickstart(cfg)
+    # each stage is named before its progress bars (the console showed two trainings' bare step counters)
+    stages = [r.getMessage().split(":")[0] for r in caplog.records
+              if r.name == "bgs_hf.quickstart" and r.getMessage().split(":")[0] in ("baselines", "training", "evaluation")]
+    assert stages == ["baselines", "training", "evaluation"], stages
+    assert any("BGS LoRA on tiny-random-videomae, 64 training clips" in r.getMessage() for r in caplog.records)
     assert (report["n_val_clips"], report["n_train_clips"]) == (0, 64)  # 80 clips, 16 of them test
     assert "trained on all 64 non-test clips" in (tmp_path / "demo" / "report.md").read_text()
     saved = json.loads((tmp_path / "demo" / "report.json").read_text())

@@ -64,8 +64,8 @@ def language_distilled_data(data: Any, language_sim: np.ndarray | None = None, *
     judgments = judgments.cast(data.judgments.features)
     meta = {**data.meta, "language_distilled": {"replaced_judgments": int(change.sum()),
                                                 "agreement_with_humans": agree, "splits": list(splits)}}
-    logger.info("language-distilled control: %d judgments replaced (%.1f%% agree with the human choice)",
-                int(change.sum()), 100 * agree)
+    logger.info("language-distilled control: %d judgments replaced (%.1f%% agree with the %s choice)",
+                int(change.sum()), 100 * agree, "simulated observer's" if data.simulated_observers else "human")
     out = replace(data, judgments=judgments, meta=meta, name=f"{data.name} (language-distilled)")
     return out
 
