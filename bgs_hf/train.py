@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from bgs_hf.cli.main import configure_logging, run_guarded
+from bgs_hf.cli.main import console, run_guarded
 
 
 def build_parser(argv: list[str] | None = None) -> Any:
@@ -80,8 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import json_safe, train_bgs
 
-    configure_logging(verbose=False)  # a no-op where logging is set up already (``bgs-hf train``)
-
     def command() -> int:
         try:
             result = train_bgs(parse(argv))
@@ -95,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(json_safe(summary), indent=2, default=str))  # noqa: T201 - strict JSON: NaN as null
         return 0
 
-    return run_guarded(command)
+    with console(verbose=False):  # changes nothing inside ``bgs-hf train``, whose console it is
+        return run_guarded(command)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,7 +3,12 @@ said the same thing (``wrote s.png`` as a log line and as a print), one of them 
 
 from __future__ import annotations
 
+import inspect
+import json
 import logging
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +148,69 @@ def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(mon
     assert printed["embedding"] == "embedding the catalogue (7 clips)...\n"
     assert printed["launching"] == ""  # no address before the server is up
     assert printed["serving"] == "serving the BGS Space on http://127.0.0.1:43210/ (Ctrl+C to stop)\n"
+
+
+def _console_settings() -> dict[str, object]:
+    """What a command may change for its own run and must give back: logger levels and the progress-bar switches
+    of transformers (its global switch and its tqdm hook), huggingface_hub and datasets."""
+    import datasets
+    import huggingface_hub.utils as hub_utils
+    from transformers.utils import logging as hf_logging
+
+    hook = hf_logging.set_tqdm_hook(None)
+    hf_logging.set_tqdm_hook(hook)
+    return {"root": logging.getLogger().level, "bgs_hf": logging.getLogger("bgs_hf").level,
+            "transformers bars": hf_logging.is_progress_bar_enabled(), "transformers hook": hook,
+            "hub bars off": hub_utils.are_progress_bars_disabled(),
+            "datasets bars off": datasets.utils.are_progress_bars_disabled()}
+
+
+def test_other_libraries_say_warnings_only_and_their_bars_stay_off(tiny_ss, capsys, caplog):
+    """`make demo` printed sentence-transformers' "INFO sentence_transformers.base.model: Loading SentenceTransformer
+    model from ..." and transformers' "Loading weights: 100%|...| 103/103" bar between bgs_hf's own lines: the CLI
+    set every logger to INFO. Ours still say INFO, and the settings are as they were once `main()` returns."""
+    before = _console_settings()
+    assert main(["baseline", "language", "--data", str(tiny_ss), "--n-boot", "5"]) == 0
+    err = capsys.readouterr().err
+    assert [r.getMessage() for r in caplog.records if r.name == "bgs_hf.baselines.language"
+            and r.levelno == logging.INFO and r.getMessage().startswith("loading sentence model ")], caplog.records
+    theirs = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in caplog.records
+              if not r.name.startswith("bgs_hf") and r.levelno < logging.WARNING]
+    assert theirs == []
+    assert "Loading weights" not in err
+    assert _console_settings() == before
+
+
+def test_training_keeps_its_step_bar_without_the_weight_loading_bars(tiny_ss, tmp_path, capsys, caplog):
+    """The bundled backbone's "Loading weights: 100%|...| 8/8" bar came before the Trainer's step bar (and once
+    more per saved checkpoint); the step bar is the one a user watches and stays."""
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tiny_ss), "--output-dir", str(out), "--num_train_epochs", "1",
+                 "--clips_per_step", "8", "--eval_strategy", "no"]) == 0
+    err = capsys.readouterr().err
+    assert "Loading weights" not in err
+    (steps,) = [int(m.group(1)) for r in caplog.records if r.name == "bgs_hf.training.api"
+                for m in [re.search(r"(\d+) steps/epoch", r.getMessage())] if m]
+    assert re.search(rf"\r100%\|[^\r\n]*\| {steps}/{steps} \[", err), err[-2000:]  # the Trainer's bar has no title
+
+
+def test_a_library_user_keeps_their_logging_and_progress_bar_settings(tmp_path):
+    """The CLI's quieting is the CLI's: importing bgs_hf and loading models through it (the default backbone, a
+    save that reloads its base, the MiniLM baseline) leaves the root logger and every progress-bar switch alone."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from __future__ import annotations\nimport json, logging\n" + inspect.getsource(_console_settings) +
+        "before = _console_settings()\n"  # before anything of bgs_hf is imported
+        "import bgs_hf, bgs_hf.cli.main\n"
+        "from bgs_hf.baselines.language import load_sentence_model\n"
+        "from bgs_hf.models import build_embedder\n"
+        "from bgs_hf.models.registry import DEFAULT_BACKBONE\n"
+        f"build_embedder(DEFAULT_BACKBONE).save_pretrained({str(tmp_path / 'model')!r})\n"
+        "load_sentence_model()\n"
+        "after = _console_settings()\n"
+        "print(json.dumps([before, after], default=repr))\n")
+    proc = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    before, after = json.loads(proc.stdout.splitlines()[-1])
+    assert after == before
+    assert before["transformers bars"] and before["transformers hook"] is None and before["root"] == logging.WARNING

@@ -269,3 +269,40 @@ def test_the_test_draw_seed_has_trains_name_in_every_data_command(tmp_path, caps
     assert err == ("error: --seed 4 and --split_seed 5 both name the train/test draw in `data export`: "
                    "give --split_seed only"), err
     assert not (tmp_path / "both").exists()
+
+
+def test_split_helpers_by_hand():
+    """Mutants that passed round 6's audit: seed 0 recorded as "not recorded"; padded labels (` Val `) not read;
+    error rows counted from 0; split_seed ignored; the leakage check skipping train/val; mixed triplets counting
+    those wholly inside the second split; edge-of-range settings accepted."""
+    from bgs_hf.data.splits import (
+        labels_name_val,
+        normalise_stimulus_set,
+        paper_val,
+        unknown_labels,
+        val_method,
+    )
+    from bgs_hf.errors import BGSSettingError
+
+    assert val_method({"seed": 0}, from_labels=False) == "seed 0"
+    assert val_method(None, from_labels=False) == "drawn how: not recorded"
+    assert labels_name_val(["train", " Val ", None]) and not labels_name_val(["train", "test", None])
+    assert unknown_labels([" Train ", "", None, float("nan"), "tset"]) == [4]
+    with pytest.raises(BGSInputError, match="row 2: stimulus_set 'tset' is not train/val/test"):
+        normalise_stimulus_set(["train", "tset"], path="a.csv")
+    with pytest.raises(BGSInputError, match="stimulus_set missing for 2 of 3 clips"):
+        assign_splits(["train", None, None])
+    drawn = np.sort(np.random.default_rng(5).permutation(20)[:4])  # round(0.2 * 20) test clips, split_seed 5
+    np.testing.assert_array_equal(assign_splits([None] * 20, SplitConfig(seed=0, split_seed=5))["test"], drawn)
+    with pytest.raises(BGSInputError, match="1 clip\\(s\\) in both 'train' and 'val'"):
+        check_no_leakage({"train": np.array([0, 1]), "val": np.array([1]), "test": np.array([2])})
+    check_no_leakage({"train": np.array([0]), "val": np.array([1]), "test": np.array([2]), "fit": np.array([0, 1])})
+    idx = np.array([[0, 1, 2], [3, 4, 5], [0, 1, 3]])
+    assert mixed_count(idx, np.array([0, 1, 2]), np.array([3, 4, 5]), 6) == 1
+    with pytest.raises(BGSSettingError, match="needs at least 2 train clips, got 1"):
+        paper_val(np.array([5]))
+    with pytest.raises(BGSSettingError, match="stimulus_set names 1 val clip"):
+        assign_splits(["train", "train", "val", "test"], SplitConfig(val_split="paper"))
+    for bad in ({"test_fraction": 0.0}, {"val_fraction": 1.0}):
+        with pytest.raises(BGSInputError, match="must be in"):
+            SplitConfig(**bad)

@@ -275,3 +275,18 @@ def test_similarity_matrices_count_clips_in_whole_numbers(tmp_path, monkeypatch)
     for ax in fig.axes[:-1]:  # the last is the colour bar
         for tick in list(ax.get_xticks()) + list(ax.get_yticks()):
             assert float(tick).is_integer(), tick
+
+
+def test_other_models_take_the_unused_palette_colours_in_order_and_the_language_row_its_model():
+    """Mutants that passed: every non-standard model one colour, a standard model's colour reused, a repeated key
+    using up a colour, the first spare skipped; the bundled MiniLM named by case; a name's ` (...)` suffix kept; a
+    label given for the language row ignored."""
+    from bgs_hf.viz.models import language_name, model_colours, model_name
+
+    # the palette less the standard models' four: sky blue, vermillion, yellow, black (Okabe & Ito order)
+    assert model_colours(["bgs", "ctrl-a", "ctrl-a", "ctrl-b", "pixels"]) == {
+        "bgs": "#E69F00", "ctrl-a": "#56B4E9", "ctrl-b": "#D55E00", "pixels": "#999999"}
+    assert language_name("sentence-transformers/all-minilm-l6-v2") == "captions (MiniLM-L6)"  # Hub ids: any case
+    assert language_name("org/other-model (bundled by pkg)") == "captions (other-model)"
+    assert model_name("language", language_model="org/x", labels={"language": "my captions"}) == "my captions"
+    assert model_name("language", language_model="org/x", labels={"bgs": "run b"}) == "captions (x)"

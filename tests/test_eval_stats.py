@@ -528,6 +528,33 @@ def test_the_paired_table_names_each_statistic_as_the_fit_table_does(tmp_path):
     assert "ooo_acc" not in md and "| r2 |" not in md and "ooo_acc" not in page
 
 
+
+def test_the_paired_table_says_what_p_counts_and_how_many_resamples_showed_no_difference(tmp_path):
+    """evaluation.md said p came "from the share of resamples on the far side of 0", but a resample with no
+    difference counts on both sides and an undefined one is left out; a 7-judgment run's p = 1.000 for +0.143 read as
+    "certainly no difference" with no word that 692 of 921 resamples showed none and 79 of 1000 were undefined."""
+    from bgs_hf.eval.report import build_sections, render
+
+    acc = {"diff": 1 / 7, "ci": [0.0, 1.0], "p_value": 1.0, "n_boot": 921, "n_tied": 692}
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 21, "n_boot": 1000,
+           "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+           "paired": {"bgs - pretrained": {"r2": {"diff": 0.1, "ci": [-0.1, 0.5], "p_value": 0.5, "n_boot": 1000,
+                                                  "n_tied": 0},
+                                           "ooo_acc_3way": acc}}}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "| BGS fine-tuned (LoRA) − pretrained video model (frozen) | 3-way acc | 0.143 | [0.000, 1.000] | 1.000 |" in md
+    assert "far side of 0" not in md
+    assert "twice the smaller share of resamples at or beyond 0 on either side, capped at 1" in md
+    assert "not that the two models are equal" in md
+    assert ("BGS fine-tuned (LoRA) − pretrained video model (frozen), 3-way acc: no difference in 692 of 921 "
+            "resamples, 79 of 1000 undefined") in md
+    assert ", R²: no difference" not in md  # a row with neither is not listed
+    assert "692 of 921" in page
+    # an evaluation.json written before n_tied existed still renders, without the count
+    old = {**res, "paired": {"bgs - pretrained": {"ooo_acc_3way": {k: v for k, v in acc.items() if k != "n_tied"}}}}
+    md, _ = render(build_sections([("toy", old, tmp_path)]), tmp_path, "t")
+    assert "3-way acc: 79 of 1000 resamples undefined" in md and "no difference in" not in md
+
 def _fit_row(r2):
     return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
             "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
@@ -686,6 +713,48 @@ def test_paired_comparison_is_first_minus_second_and_counts_finite_resamples():
     nan_model = paired_comparison(good, np.full_like(noise, np.nan), test, n_boot=30, seed=2)
     assert nan_model["r2"]["n_boot"] == 0  # the p counts no resample
 
+
+
+def _one_judgment_apart():
+    """7 test judgments on 21 clips (disjoint triplets, clip 3t odd); model a is model b except that a gets judgment 0
+    right: the two differ on one judgment, a sign test of 1 discordant judgment (two-sided p = 1)."""
+    from types import SimpleNamespace
+
+    idx, odd = np.arange(21).reshape(7, 3), np.zeros(7, dtype=np.int64)
+    data = SimpleNamespace(splits={"test": np.arange(21)}, n_clips=21,
+                           triplets=lambda split: _Trip(idx, odd, np.arange(7)))
+
+    def emb(right):
+        e = np.zeros((21, 14))
+        for t in range(7):  # the closest pair is (b, c), the human one, when right; (a, b) otherwise
+            ang = np.deg2rad([120, 0, 30] if right[t] else [0, 30, 120])
+            e[3 * t:3 * t + 3, 2 * t], e[3 * t:3 * t + 3, 2 * t + 1] = np.cos(ang), np.sin(ang)
+        return e
+
+    return data, idx, emb([1, 1, 1, 1, 0, 0, 0]), emb([0, 1, 1, 1, 0, 0, 0])
+
+
+def test_paired_comparison_counts_the_resamples_with_no_difference():
+    """A 7-judgment evaluation printed p = 1.000 for a 3-way gain of +0.143 (one judgment in 7) and nothing said why:
+    most resamples leave out that judgment's clips, both models then score alike (d = 0, counted on both sides of 0),
+    and the rest draw no judgment at all (undefined, left out). The p is right (an exact sign test of one discordant
+    judgment gives 1 too); evaluation.json now says how many resamples showed no difference."""
+    from bgs_hf.eval.fit import SplitHumans, paired_comparison
+    from bgs_hf.metrics.bootstrap import clip_resamples
+
+    data, idx, a, b = _one_judgment_apart()
+    test = SplitHumans.build(data, "test", ceiling=False)
+    out = paired_comparison(a, b, test, n_boot=300, seed=4)["ooo_acc_3way"]
+    # reference: a resample scores judgment t only if it drew all three of its clips
+    drawn = np.array([(m[idx] > 0).all(1) for m in clip_resamples(np.arange(21), 21, 300, seed=4)])
+    undefined = int((~drawn.any(1)).sum())
+    tied = int((drawn.any(1) & ~drawn[:, 0]).sum())
+    ahead = int(drawn[:, 0].sum())
+    assert undefined > 0 and tied > ahead > 0
+    assert out["diff"] == pytest.approx(1 / 7) and out["ci"][0] == 0.0
+    assert out["n_boot"] == 300 - undefined == tied + ahead and out["n_tied"] == tied
+    # twice the smaller tail at or beyond 0, ties on both sides: 2 * (0 + tied + 1) / (finite + 1) > 1, capped
+    assert 2 * (tied + 1) / (out["n_boot"] + 1) > 1 and out["p_value"] == 1.0
 
 def test_split_ceiling_is_drawn_with_the_seed_given():
     from bgs_hf.eval.fit import SplitHumans
@@ -872,3 +941,17 @@ def test_a_location_against_the_mean_feature_contributes_nothing():
 
     tokens = np.array([[3.0, 0.0], [1.0, 0.0], [-2.0, 0.0], [2.0, 0.0]])  # mean (1, 0): contributions 3, 1, -2, 2
     np.testing.assert_allclose(contribution_maps(tokens, 2).ravel(), np.array([3, 1, 0, 2]) / 6)
+
+
+# ------------------------------------------------------------------ mutation audit round 6: _format
+def test_undefined_values_read_n_a_and_only_a_negative_zero_loses_its_sign():
+    """Mutants that passed: NaN printed as `nan`; a nine-only value (-0.009) taken for zero and unsigned; an unsigned
+    zero losing its first digit (`.000`); p = 0.001 printed as `< 0.001`; a CI with one undefined end printed."""
+    from bgs_hf._format import fmt, fmt_ci, fmt_p
+
+    assert fmt(float("nan"), ".3f") == "n/a" and fmt(np.float64("nan"), ".1%", "—") == "—" and fmt(None, ".3f") == "n/a"
+    assert fmt(-0.009, ".3f") == "-0.009" and fmt(-0.0009, ".3f") == "-0.001" and fmt(-0.09, ".1%") == "-9.0%"
+    assert fmt(0.0, ".3f") == "0.000" and fmt(0.0004, ".3f") == "0.000" and fmt(0, "d") == "0"
+    assert fmt_p(0.001) == "0.001" and fmt_p(0.0009) == "< 0.001"
+    for ci in ([0.1, float("nan")], [float("nan"), 0.1], [0.1, None], [None, 0.1], [0.1], None):
+        assert fmt_ci(ci) == "", ci

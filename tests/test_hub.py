@@ -916,3 +916,193 @@ def test_the_model_card_names_the_judges_of_the_data_the_run_trained_on(tmp_path
         assert "- Human judgments are noisy." in text and "similarity p_ij over the observed pairs" in text
         assert task == "Human similarity alignment (odd-one-out judgments)"
         assert notes == {"split=test; human noise ceiling r2=0.2100"}, notes
+
+
+# ------------------------------------------------------------------ mutation audit round 6: run_info
+def _records(folder: Path, **files: dict) -> Path:
+    """A minimal model folder: ``bgs_config.json`` plus the JSON files given (``name_json`` -> ``name.json``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files.setdefault("bgs_config_json", {"backbone": "org/video"})
+    for name, data in files.items():
+        (folder / name.replace("_json", ".json")).write_text(json.dumps(data))
+    return folder
+
+
+def test_run_records_are_read_in_their_documented_order(tmp_path: Path) -> None:
+    """Mutants that passed: the model sub-folder before the run folder; `eval` before the asked split; a ceiling
+    dict's `mean` before its `r2` and its `r2_ci` dropped; the run-wide ceiling before the split's own; the second
+    extra file winning over the first; an extra file or an empty record hiding bgs_config's."""
+    from bgs_hf.hub.run_info import RunInfo, _pick_ceiling, _pick_fit, find_model_dir
+
+    run = _records(tmp_path / "run")
+    _records(run / "model")
+    assert find_model_dir(run) == run
+    assert _pick_fit({"eval": {"r2": 0.1}, "test": {"r2": 0.2}}, "test") == {"r2": 0.2}
+    assert _pick_ceiling({"noise_ceiling": {"r2": 0.3, "mean": 0.25, "r2_ci": [0.2, 0.4]}}) == {"r2": 0.3,
+                                                                                               "ci": [0.2, 0.4]}
+    run = _records(tmp_path / "r2", bgs_config_json={"backbone": "org/video", "pooling": "mean", "head": None},
+                   metrics_json={"ceiling_r2": 0.5, "test": {"r2": 0.1, "ceiling_r2": 0.21}},
+                   run_config_json={"loss": {"name": "A"}, "pooling": "cls", "head": {"out_dim": 8}},
+                   bgs_trainer_state_json={"loss": {"name": "B"}})
+    info = RunInfo.read_records(run)
+    assert info.ceiling == {"r2": 0.21}
+    assert info.section("loss") == {"name": "A"}  # run_config.json first (EXTRA_FILES)
+    assert info.section("pooling") == "mean" and info.section("head") == {"out_dim": 8}
+
+
+def test_a_baseline_file_with_other_counts_is_refused_wherever_it_records_them(tmp_path: Path) -> None:
+    """Mutants that passed: the clip-pair count not compared; a count at the top of an evaluation.json not read."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    fit = {"r2": 0.1, "n_pairs": 637, "n_judgments": 368}
+    run = _records(tmp_path / "run", metrics_json={"test": fit})
+    for name, base in (("pairs", {"r2": 0.03, "n_pairs": 600, "n_judgments": 368}),
+                       ("top", {"fit": {"pretrained": {"r2": 0.03}}, "n_pairs": 637, "n_judgments": 300})):
+        (tmp_path / f"{name}.json").write_text(json.dumps(base))
+        with pytest.raises(BGSInputError, match="the baseline was scored on (600 clip pairs|300 judgments)"):
+            RunInfo.from_run_dir(run, baseline=tmp_path / f"{name}.json")
+    (tmp_path / "same.json").write_text(json.dumps({"fit": {"pretrained": {"r2": 0.03}}, **fit}))
+    assert RunInfo.from_run_dir(run, baseline=tmp_path / "same.json").baseline["r2"] == 0.03
+
+
+def test_a_licence_hint_names_the_newest_versions_of_the_family_typed() -> None:
+    """Mutants that passed: the hint listed other families (`cc-by-sa-4.0` for `cc-by`) or the oldest versions."""
+    from bgs_hf._format import hub_license_id
+
+    with pytest.raises(BGSInputError, match=r"\(did you mean cc-by-4\.0 or cc-by-3\.0 or cc-by-2\.5\? e\.g\."):
+        hub_license_id("CC-BY")
+    with pytest.raises(BGSInputError, match=r"\(did you mean cc-by-nc-sa-4\.0 or cc-by-nc-sa-3\.0 or cc-by-nc-sa-2\.0\?"):
+        hub_license_id("cc-by-nc-sa")
+    with pytest.raises(BGSInputError, match=r"\(did you mean apache-2\.0\? "):
+        hub_license_id("apache")
+    with pytest.raises(BGSInputError, match=r"is not a Hub licence id \(e\.g\. apache-2\.0"):
+        hub_license_id("Apache 2.0")  # no family of that name: no guess
+    assert hub_license_id(" CC-BY-4.0 ") == "cc-by-4.0"
+
+
+def _info(tmp_path: Path, cfg: dict, *, extra: dict | None = None, adapter: dict | None = None,
+          metrics: dict | None = None, state: dict | None = None, split: str = "test"):
+    from bgs_hf.hub.run_info import RunInfo
+
+    return RunInfo(run_dir=tmp_path, model_dir=tmp_path, bgs_config=cfg, adapter_config=adapter,
+                   metrics=metrics or {}, trainer_state=state, extra=extra or {}, split=split)
+
+
+def test_card_fields_by_hand(tmp_path: Path) -> None:
+    """Mutants that passed: a `train` split named as a carve-out; the card named after the user, not the repo;
+    `synth` data not simulated; a recorded local folder or an unrecorded Hub base misread; the adapter's
+    modules_to_save, the family tag, the head's embedding_dim, base/ and a zero trainer-state value dropped; a flat
+    metrics.json's recorded split ignored; the licence/link rules inverted; the objective naming the other judges."""
+    from bgs_hf.hub.card import (
+        OTHER_LICENSE_NAME,
+        BGSModelCardData,
+        _backbone,
+        _clip_split_args,
+        _dataset_fields,
+        card_data_from_run,
+        describe_objective,
+        run_data,
+    )
+    from bgs_hf.paper import RELEASE_URL
+
+    assert [_clip_split_args(s) for s in ("train", "test", "val")] == [
+        {"stimulus_set": "train"}, {"stimulus_set": "test"}, {"clip_split": "val"}]
+    assert BGSModelCardData(model_id="me/bgs-tiny").card_model_name == "bgs-tiny"
+    assert BGSModelCardData(license="other").license_name == OTHER_LICENSE_NAME
+    assert run_data(_info(tmp_path, {}, extra={"data": {"source": "runs/synth"}})) == ("synth", True)
+    assert run_data(_info(tmp_path, {}, extra={"data": {"source": "runs/people"}})) == ("people", False)
+    for kind, ids in (("local", None), ("hub", ["org/judged"]), (None, ["org/judged"])):
+        data = {"source": "org/judged", **({"kind": kind} if kind else {})}
+        assert _dataset_fields(_info(tmp_path, {}, extra={"data": data}))[1] == ids, kind
+    assert _backbone({"backbone": {"name": "org/video"}})[:2] == ("org/video", "org/video")
+    assert _backbone({"backbone": {"name": "org/video", "source": "local"}})[:2] == ("org/video", None)
+    assert "a simulated observer kept together" in describe_objective(
+        {"local": {"name": "TripletMarginLoss"}}, simulated=True)
+
+    cfg = {"backbone": {"name": "org/video", "source": "hub", "family": "videomae", "base_folder": "base"},
+           "embedding_dim": 16, "head": {"out_dim": 16}}
+    card = card_data_from_run(_info(tmp_path, cfg, extra={"lora": {"r": 4}, "data": {"source": "x", "split": "val"}},
+                                    adapter={"r": 4, "modules_to_save": ["head"]}, metrics={"r2": 0.1},
+                                    state={"global_step": 12, "best_metric": 0.0}))
+    assert card.lora == {"r": 4, "modules_to_save": ["head"]} and card.head == {"out_dim": 16, "embedding_dim": 16}
+    assert "videomae" in card.tags and card.base_in_repo and card.training == {"global_step": 12, "best_metric": 0.0}
+    assert card.dataset_split == "val" and card.fit == {"r2": 0.1}  # flat metrics: the split the run recorded
+    assert (card.license, card.license_link) == ("other", "https://huggingface.co/org/video")
+    release = card_data_from_run(_info(tmp_path, cfg, extra={"data": {"source": "x", "origin": "garcia-isik-release"}}))
+    assert (release.license, release.license_link) == ("other", RELEASE_URL)
+    tiny = {"backbone": {"name": "tiny-random-videomae", "source": "tiny-random"}}
+    for origin, licence in (("socialshapes", "apache-2.0"), ("other", "other")):
+        got = card_data_from_run(_info(tmp_path, tiny, extra={"data": {"source": "x", "origin": origin}}))
+        assert got.license == licence, origin
+    hub_base = card_data_from_run(_info(tmp_path, {"backbone": {"name": "org/video", "source": "hub"}},
+                                        extra={"data": {"source": "x", "origin": "socialshapes"}}))
+    assert hub_base.license == "other"  # SocialShapes on a Hub base: the base's terms apply
+
+
+def test_the_model_index_names_the_clip_split_in_its_dataset_name() -> None:
+    from bgs_hf.hub.card import BGSModelCardData
+
+    card = BGSModelCardData(datasets=["org/judged"], dataset_name="judged", dataset_split="val", fit={"r2": 0.1})
+    (result,) = card.eval_results
+    assert result.dataset_name == "judged, val clips" and result.dataset_args == {"clip_split": "val"}
+
+
+def test_staging_by_hand(tmp_path: Path) -> None:
+    """Mutants that passed: `*.safetensors`, base/ sub-folders or the base's preprocessor config not published; the
+    no-safetensors refusal reached only by an empty folder; dataset file names keeping upper case; the loss recorded as
+    `loss_config` not staged; a base shipped in base/ taken for a local folder; a later push leaving an earlier run's
+    base/, adapter weights or full fine-tune weights behind."""
+    import fnmatch
+
+    from bgs_hf.hub.push import MODEL_FILES, _local_base, _model_files, _slug, _stage_loss
+    from bgs_hf.hub.run_info import RunInfo
+
+    model = tmp_path / "model"
+    for rel in ("bgs_config.json", "adapter_config.json", "adapter_model.safetensors", "head.safetensors",
+                "config.json", "preprocessor_config.json", "optimizer.pt", "training_args.bin", "metrics.json",
+                "notes.txt", "base/config.json", "base/preprocessor_config.json", "base/model.safetensors",
+                "base/sub/extra.safetensors", "base/rng_state.pth"):
+        (model / rel).parent.mkdir(parents=True, exist_ok=True)
+        (model / rel).write_text("{}")
+    assert [str(p) for p in _model_files(model)] == [
+        "adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "config.json", "head.safetensors",
+        "preprocessor_config.json", "base/config.json", "base/model.safetensors", "base/preprocessor_config.json",
+        "base/sub/extra.safetensors"]
+    for rel in ("adapter_model.safetensors", "head.safetensors", "base/model.safetensors", "base/sub/extra.safetensors"):
+        (model / rel).unlink()
+    (model / "adapter_model.bin").write_text("{}")
+    with pytest.raises(BGSInputError, match="no .safetensors weights to publish"):
+        _model_files(model)
+
+    assert _slug("Social Shapes v2!") == "social-shapes-v2"
+    assert _local_base({"backbone": {"source": "local", "name": "/w/my-base", "base_folder": "base"}}) is None
+    assert _local_base({"backbone": {"source": "local", "name": "/w/my-base"}}) == Path("/w/my-base")
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bgs_config.json").write_text(json.dumps({"backbone": "x"}))
+    info = RunInfo(run_dir=tmp_path, model_dir=model, bgs_config={"backbone": "x"},
+                   extra={"loss_config": {"name": "BGSLoss", "alpha": 0.7}})
+    _stage_loss(info, out)
+    assert json.loads((out / "bgs_config.json").read_text()) == {"backbone": "x",
+                                                                 "loss": {"name": "BGSLoss", "alpha": 0.7}}
+
+    # every file a push stages, for an adapter run and for a full fine-tune, is one a later push replaces
+    staged = ["adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "head.safetensors",
+              "backbone.safetensors", "base/config.json", "base/model.safetensors", ".eval_results/data.yaml"]
+    assert [f for f in staged if not any(fnmatch.fnmatch(f, pat) for pat in MODEL_FILES)] == []
+    assert not any(fnmatch.fnmatch("LICENSE", pat) or fnmatch.fnmatch("notebook.ipynb", pat) for pat in MODEL_FILES)
+
+
+def test_a_card_of_split_nested_metrics_names_the_split_its_numbers_come_from(tmp_path: Path) -> None:
+    """With metrics.json nested by split, the numbers are the pushed split's; a `split` recorded in the run's data
+    section labelled val numbers `test` (mutation audit round 6)."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub",
+                                                              "split": "test"}}))
+    card = card_data_from_run(RunInfo.from_run_dir(run, split="val"))
+    assert card.dataset_split == "val"
+    assert card.fit["r2"] == METRICS["val"]["r2"]

@@ -644,3 +644,41 @@ def test_command_refusals_name_flags_as_typed(source: Path, tmp_path: Path, caps
     assert "error: --png FILE and --no_png contradict each other" in err, err
     assert exit_code(["data", "stats", str(source), "--no-png", "--png", png]) == 2
     assert "error: --png FILE and --no-png contradict each other" in capsys.readouterr().err
+
+
+def test_flag_ranges_take_their_bounds_as_written():
+    """Mutants that passed: `int_between` refusing its upper bound (`--port 65535`), a closed upper bound treated as
+    open (`[0, 1]` refusing 1)."""
+    import argparse
+
+    from bgs_hf.cli._args import float_between, int_at_least, int_between
+
+    def refused(parse, text):
+        with pytest.raises(argparse.ArgumentTypeError) as err:
+            parse(text)
+        return str(err.value)
+
+    port = int_between(1, 65535)
+    assert port("65535") == 65535 and port("1") == 1
+    assert refused(port, "65536") == "must be <= 65535, got 65536" and refused(port, "0") == "must be >= 1, got 0"
+    assert refused(int_at_least(0), "2.5") == "'2.5' is not an integer"
+    closed = float_between(0.0, 1.0)
+    assert closed("1") == 1.0 and closed("0") == 0.0 and refused(closed, "1.0001") == "must be in [0.0, 1.0], got 1.0001"
+    half_open = float_between(0.0, 1.0, open_high=True)
+    assert half_open("0") == 0.0 and refused(half_open, "1") == "must be in [0.0, 1.0), got 1"
+    open_low = float_between(0.0, open_low=True)
+    assert open_low("1e308") == 1e308 and refused(open_low, "0") == "must be in (0.0, inf), got 0"
+    assert refused(open_low, "inf") == "must be in (0.0, inf), got inf"
+
+
+def test_the_fit_split_is_always_a_split_of_the_data():
+    """Mutant that passed: `--split fit` (train and val together) refused as not a split of the data."""
+    from types import SimpleNamespace
+
+    from bgs_hf.cli._args import check_split
+
+    data = SimpleNamespace(name="toy", splits={"train": [], "val": [], "test": []})
+    check_split(data, "fit")  # no error
+    with pytest.raises(BGSInputError, match="--split 'fti' is not a split of toy \\(did you mean 'fit'\\?\\): "
+                                            "choose from fit, test, train, val"):
+        check_split(data, "fti")

@@ -281,7 +281,7 @@ def test_every_training_seed_is_scored_on_the_test_clips_data_stats_shows(social
 @pytest.mark.parametrize("entry", ["bgs_hf.cli.main", "bgs_hf.train"])
 def test_info_lines_come_from_the_main_process_only(entry):
     """A 2-process launch printed every INFO line twice, once per rank; the other ranks keep warnings and errors."""
-    code = (f"import logging, runpy, sys; from {entry} import configure_logging; configure_logging(False); "
+    code = (f"import logging, runpy, sys; from {entry} import console; held = console(False); held.__enter__(); "
             "log = logging.getLogger('bgs_hf.probe'); log.info('info line'); log.warning('warning line')")
     for rank, shown in (("0", True), ("1", False)):
         env = {**__import__("os").environ, "RANK": rank}

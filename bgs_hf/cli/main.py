@@ -71,20 +71,51 @@ def _environment_error(err: OSError) -> str:
 
 
 def configure_logging(verbose: bool) -> None:
-    """INFO from the main process only: ``torchrun``/``accelerate launch`` set ``RANK``, and N processes printed
-    every line N times. Other ranks keep warnings and errors; ``--verbose`` gives DEBUG on every rank."""
+    """bgs_hf's INFO lines, other libraries' warnings and errors: with every logger at INFO, a run printed
+    sentence-transformers' "Loading SentenceTransformer model from ..." and httpx's every request among ours.
+    ``--verbose``: DEBUG for bgs_hf, INFO for the others. INFO from the main process only: ``torchrun``/``accelerate
+    launch`` set ``RANK``, and N processes printed every line N times; other ranks keep warnings and errors,
+    ``--verbose`` gives DEBUG on every rank. (transformers and datasets keep their own loggers' levels.)"""
     try:
         rank = int(os.environ.get("RANK", "0") or 0)
     except ValueError:
         rank = 0
-    level = logging.DEBUG if verbose else logging.INFO if rank == 0 else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # the console handler, unless one is set up
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("bgs_hf").setLevel(logging.DEBUG if verbose else logging.INFO if rank == 0 else logging.WARNING)
+
+
+_console_owned = False
+
+
+@contextmanager
+def console(verbose: bool) -> Iterator[None]:
+    """A command's console: :func:`configure_logging`, and transformers' and datasets' "working" bars off (see
+    :mod:`bgs_hf._bars`; ours and the Trainer's step bar stay). Every level and switch is as it was after, for
+    ``main()`` called in-process (tests, a notebook); importing bgs_hf changes none of them. The outermost one owns
+    the console: ``bgs-hf --verbose train`` runs ``bgs_hf.train.main``, whose own ``console(False)`` changes nothing."""
+    global _console_owned
+    if _console_owned:
+        yield
+        return
+    from bgs_hf._bars import third_party_bars_off
+
+    loggers = [logging.getLogger(), logging.getLogger("bgs_hf")]
+    levels = [logger.level for logger in loggers]
+    _console_owned = True
+    try:
+        configure_logging(verbose)
+        with third_party_bars_off():
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        _console_owned = False
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_command_line(argv)
-    configure_logging(args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2  # a missing COMMAND is a usage error, like any missing argument (1 means a check failed)
@@ -95,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         except BGSInputError as err:  # `val_split 'paper'`, or --no-png for a typed --no_png, reads as another flag
             raise flags_as_typed(err, args.typed_argv) from None
 
-    return run_guarded(command)
+    with console(args.verbose):
+        return run_guarded(command)
 
 
 class Terminated(KeyboardInterrupt):

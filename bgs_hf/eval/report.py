@@ -105,6 +105,25 @@ def _whose(runs: list[tuple[str, dict, Path]]) -> str:
     return "human" if simulated == {False} else "simulated observers'" if simulated == {True} else "judges'"
 
 
+def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Which paired rows had resamples with no difference (both sides of 0 in the p) or an undefined statistic (left
+    out): with few judgments most resamples are one or the other, and p = 1.000 alone read as "no difference"."""
+    notes = []
+    for label, r, _ in runs:
+        asked = r.get("n_boot")
+        for c, d in r.get("paired", {}).items():
+            for s, v in d.items():
+                kept, tied = v.get("n_boot"), v.get("n_tied")
+                parts = [f"no difference in {tied} of {kept} resamples"] if tied and isinstance(kept, int) else []
+                if isinstance(asked, int) and isinstance(kept, int) and asked > kept:
+                    parts.append(f"{asked - kept} of {asked}{'' if parts else ' resamples'} undefined")
+                if parts:
+                    where = f"{label}: " if len(runs) > 1 else ""
+                    notes.append(f"{where}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: {', '.join(parts)}")
+    return [("text", "*Resamples with no difference or an undefined statistic: " + "; ".join(notes) + ".*")] if notes \
+        else []
+
+
 def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[Block]]]:
     """(title, blocks) for every analysis present in at least one run."""
     has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
@@ -138,8 +157,13 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
             count = f"{n_boot} resamples; " if n_boot else ""
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
-                                "difference first − second; p two-sided, from the share of resamples on the far "
-                                f"side of 0 ({count}\"< x\": none was, the smallest p the resamples can give)."), pt]
+                                "difference first − second; p two-sided, twice the smaller share of resamples at or "
+                                f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
+                                "smallest p the resamples can give). A resample with no difference counts on both "
+                                "sides and one whose statistic is undefined (it drew too few scored clips) is left "
+                                "out, so p = 1 says the resamples give no evidence either way, not that the two "
+                                "models are equal."), pt]
+            blocks += _resample_notes(runs)
         sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over split-halves); dotted: chance")))
     if has("layers"):
         t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],

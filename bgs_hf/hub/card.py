@@ -398,7 +398,9 @@ def card_data_from_run(
         lora = {**lora, "modules_to_save": info.adapter_config["modules_to_save"]}
     name, hub_ids, note = _dataset_fields(info)
     data = info.section("data", "dataset")
-    split = str((data or {}).get("split", info.split)) if isinstance(data, dict) else info.split
+    # nested by split, the numbers are the chosen split's; a flat metrics.json is the split its run recorded
+    nested = isinstance(info.metrics.get(info.split), dict)
+    split = info.split if nested or not isinstance(data, dict) else str(data.get("split", info.split))
     training = {}
     for key in (
         "learning_rate",

@@ -292,7 +292,12 @@ def paired_bootstrap(
 ) -> PairedBootstrapResult:
     """Compare two models on the same pairs/judgments: both see the identical resample each round.
 
-    The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero.
+    The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero, (count + 1) / (n + 1)
+    over the n resamples where the difference is defined, capped at 1. A difference of exactly 0 counts in both tails,
+    as the percentile interval does (p <= alpha when 0 lies outside the 1 - alpha interval): with few judgments most
+    resamples leave out the ones where the models differ, and p = 1 then means no evidence, not equal models (an exact
+    sign test of one differing judgment gives 1 as well; dropping the ties, as rsatoolbox's bootstrap_pair_tests
+    does, would call that one judgment significant).
     """
     n_boot = check_count(n_boot, "n_boot")
     idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_a)

@@ -25,6 +25,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import share
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
@@ -68,18 +69,12 @@ def write_base(backbone: torch.nn.Module, folder: Path) -> None:
 
 def _load_quietly(spec: Any) -> torch.nn.Module:
     """The base, loaded without transformers' "Loading weights" bar: every checkpoint save reloads it, and the bar
-    broke into the training bar once an epoch. (A tqdm hook, restored after: the global progress-bar switch would
-    also turn huggingface_hub's bars back on for a user who had turned them off.)"""
-    from transformers.utils import logging as hf_logging
-
-    set_hook = getattr(hf_logging, "set_tqdm_hook", None)
-    if set_hook is None:  # an older transformers: the bar stays
-        return spec.load_backbone()
-    previous = set_hook(lambda factory, args, kwargs: factory(*args, **{**kwargs, "disable": True}))
+    broke into the training bar once an epoch (in library use too, where the CLI's switch is not on)."""
+    restore = transformers_bars_off()
     try:
         return spec.load_backbone()
     finally:
-        set_hook(previous)
+        restore()
 
 
 def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
