@@ -48,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
         ModelPair,
         SpaceBackend,
         SpaceConfig,
-        default_catalogue,
         launch,
         push_space,
     )
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     # the backend built here, not inside launch(), so the half minute of embedding is announced before it starts
     # and the address only once something answers there (it was printed first, then refused connections)
     models = ModelPair.load(config.model)
-    catalogue = Catalogue.load(config.data or default_catalogue(config), config)
+    catalogue = Catalogue.for_config(config)
     print(f"embedding the catalogue ({len(catalogue)} clips)...", flush=True)
     backend = SpaceBackend(config, models=models, catalogue=catalogue)
     demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True, backend=backend)

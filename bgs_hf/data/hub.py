@@ -568,9 +568,7 @@ def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: Data
 
 def _copy_ground_truth(data: OddOneOutData, out: Path) -> None:
     """A SocialShapes instance's ground truth goes with its export (it was left behind: the export, and a dataset
-    pushed from it, loaded as people's judgments); an earlier export's is removed from a re-used folder."""
-    for name in GROUND_TRUTH_FILES:
-        (out / name).unlink(missing_ok=True)
+    pushed from it, loaded as people's judgments). ``out`` is write_hub's fresh work folder."""
     if not data.meta.get("ground_truth"):
         return
     source = Path(data.meta["ground_truth"]).parent

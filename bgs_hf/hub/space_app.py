@@ -156,6 +156,11 @@ class Catalogue:
         return votes.index(top), top, sum(votes)
 
     @classmethod
+    def for_config(cls, config: SpaceConfig) -> Catalogue:
+        """The catalogue ``config`` names (``data``), else the default SocialShapes one."""
+        return cls.load(config.data or default_catalogue(config), config)
+
+    @classmethod
     def load(cls, source: str | Path, config: SpaceConfig) -> Catalogue:
         from bgs_hf.data import load as load_data
 
@@ -319,7 +324,7 @@ class SpaceBackend:
                 raise BGSInputError("no model given: pass a run folder or Hub repo id of a BGS adapter")
             models = ModelPair.load(config.model)
         self.models = models
-        self.catalogue = catalogue or Catalogue.load(config.data or default_catalogue(config), config)
+        self.catalogue = catalogue or Catalogue.for_config(config)
         self.clip_cache = ClipCache(config.cache_path / "clips")
         self.upload_cache = ClipCache(config.cache_path / "uploads")
         self.cat_pre, self.cat_bgs = self._catalogue_embeddings()

@@ -449,9 +449,8 @@ def generate_socialshapes(
                 from bgs_hf.data import load
                 from bgs_hf.data.hub import write_hub
 
+                # write_hub takes the ground truth along (GROUND_TRUTH_FILES), as for any exported instance
                 write_hub(load(release), work, card_info=socialshapes_card_info(seed, config, n_clips))
-                for extra in ("ground_truth.json", "ground_truth.parquet", "agent_masks.npz", "contact_sheet.png"):
-                    shutil.copy2(release / extra, work / extra)
         finally:
             if release != work:  # the release layout the Hub one is made from
                 shutil.rmtree(release, ignore_errors=True)
