@@ -46,6 +46,16 @@ only if its card's probe social-space R² exceeds the bundled 0.477 by more than
 benchmark clip); (2) adopt it as the default only if its mean outer RSA over seeds 0-4 is more than 0.02 above
 ``refit``'s rows and higher on at least 4 of 5 seeds, and ``bgs-hf pretrain-tiny`` still reproduces it in under
 30 minutes on 2 cores.
+
+An eighth, the same ``--variants refit --backbone PATH`` on a backbone pretrained on twice the corpus (registered
+2026-12-02 before the run): ``bgs-hf pretrain-tiny OUT --corpus-clips 6000``, the bundled recipe (600 steps of 32
+clips) over 6,000 unlabelled clips (seeds 1000000 .. 1005999) instead of 3,000. Why: issue 5 asks for a large
+corpus, and the bundled run's probe stopped rising after 200 steps, i.e. after about two passes over 3,000 clips,
+which is what instance discrimination does when it can tell the corpus's clips apart without the content; twice
+the clips makes that harder at the same cost in steps. Rules as the seventh's, fixed before its first result: (1)
+continue only if the card's probe social-space R² exceeds the bundled 0.477 by more than 0.03; (2) adopt it as the
+default only if its mean outer RSA over seeds 0-4 is more than 0.02 above ``refit``'s rows and higher on at least 4
+of 5 seeds, and ``bgs-hf pretrain-tiny`` still makes it in under 30 minutes on 2 cores.
 """
 
 from __future__ import annotations
