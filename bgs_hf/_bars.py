@@ -75,7 +75,7 @@ class _OnImport(importlib.abc.MetaPathFinder):
             run(module)
             self.restores.append(self.switch(module))
 
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign] - this module's loader only
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]  # this module's loader only
         return spec
 
 

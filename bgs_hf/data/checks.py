@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,8 @@ class Problems:
             raise err
         self.items.append(err)
 
-    def add_rows(self, path: str | Path, rows: Sequence[int], messages: Iterable[str]) -> None:
+    def add_rows(self, path: str | Path | None, rows: Sequence[int] | np.ndarray,
+                 messages: Iterable[str]) -> None:
         """One problem per bad row (first ``max_rows``), then one line counting the rest."""
         rows = list(rows)
         for i, (row, msg) in enumerate(zip(rows, messages)):
@@ -51,7 +53,7 @@ class Problems:
                 break
             self.add(msg, path=path, row=int(row))
 
-    def fatal(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> None:
+    def fatal(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> NoReturn:
         """A problem after which this source cannot be read further."""
         self.add(message, path=path, row=row)
         raise StopChecks(message)

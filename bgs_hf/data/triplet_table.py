@@ -74,8 +74,8 @@ def _resolve_names(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask."""
     folded: dict[str, list[str]] = {}
-    for rel in files.values():
-        folded.setdefault(rel.casefold(), []).append(rel)
+    for known in files.values():
+        folded.setdefault(known.casefold(), []).append(known)
     out = np.full((len(df), len(cols)), None, dtype=object)
     bad = np.zeros(len(df), dtype=bool)
     missing: dict[int, tuple[str, str, str]] = {}

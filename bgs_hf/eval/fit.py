@@ -35,10 +35,10 @@ class SplitHumans:
         trip = data.triplets(split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)
         if ceiling and len(trip) >= 2:
-            ceiling, ci = ceiling_or_nan(trip, data.n_clips, n_splits=n_splits, seed=seed)
+            ceiling_r2, ci = ceiling_or_nan(trip, data.n_clips, n_splits=n_splits, seed=seed)
         else:
-            ceiling, ci = float("nan"), [float("nan"), float("nan")]
-        return cls(split, items, trip, human, ceiling, ci)
+            ceiling_r2, ci = float("nan"), [float("nan"), float("nan")]
+        return cls(split, items, trip, human, ceiling_r2, ci)
 
 
 def fit_from_embeddings(emb: np.ndarray, data: Any, humans: SplitHumans, *, n_boot: int = 1000,
@@ -52,7 +52,7 @@ def fit_from_embeddings(emb: np.ndarray, data: Any, humans: SplitHumans, *, n_bo
 
 def paired_comparison(emb_a: np.ndarray, emb_b: np.ndarray, humans: SplitHumans, *, n_boot: int = 1000,
                       seed: int = 0, stats: tuple[str, ...] = ("r2", "ooo_acc_3way", "ooo_acc_2way")
-                      ) -> dict[str, dict[str, float]]:
+                      ) -> dict[str, dict[str, Any]]:
     """a − b for each statistic on identical clip resamples (bootstrap over clips), with a p-value."""
     sa, sb = cosine_similarity_matrix(emb_a), cosine_similarity_matrix(emb_b)
     out = {}
@@ -93,7 +93,7 @@ def layerwise_fit(
     if head_emb is not None:
         names.append("output")
         feats.append(head_emb)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, f in zip(names, feats):
         s_rho = rsa_spearman(cosine_similarity_matrix(f[vi]), select.human, select.items)
         t_rho = rsa_spearman(cosine_similarity_matrix(f[ti]), test.human, test.items)

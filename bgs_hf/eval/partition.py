@@ -37,7 +37,7 @@ def ols_r2(y: np.ndarray, x: np.ndarray) -> float:
     return float("nan") if tss <= 0 else float(1.0 - (resid @ resid) / tss)
 
 
-def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False) -> dict[str, float]:
+def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False) -> dict[str, Any]:
     """Unique and shared R² of two predictor sets (1-d vectors or (n, k) matrices) for ``y``.
 
     ``rank=True`` replaces every variable by its ranks first (matching the Spearman-based R²).
@@ -102,7 +102,7 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     return out
 
 
-def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, title: str | None = None,
+def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title: str | None = None,
                    labels: dict[str, str] | None = None, simulated: bool = False) -> Path:
     """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector.
 
@@ -130,8 +130,8 @@ def plot_partition(parts: dict[str, dict[str, float]], path: str | Path, *, titl
     whose = "simulated observers'" if simulated else "human"
     ax.set_ylabel(f"R² of {whose} pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
     ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
-    handles, labels = ax.get_legend_handles_labels()  # top to bottom as stacked
-    ax.legend(handles[::-1], labels[::-1], fontsize=TEXT_PT, frameon=False, loc="upper left",
+    handles, legend_labels = ax.get_legend_handles_labels()  # top to bottom as stacked
+    ax.legend(handles[::-1], legend_labels[::-1], fontsize=TEXT_PT, frameon=False, loc="upper left",
               bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     path = Path(path)

@@ -113,7 +113,7 @@ class BGSModelCardData(ModelCardData):
     #: with ``license: other`` only (the Hub requires a name for it; the link where the terms are known)
     license_name: str | None = None
     license_link: str | None = None
-    library_name: str = "peft"
+    library_name: str | None = "peft"  # None (a run without LoRA): no library_name in the header
     pipeline_tag: str = "feature-extraction"
     tags: list[str] = field(
         default_factory=lambda: [
@@ -401,7 +401,7 @@ def card_data_from_run(
     # nested by split, the numbers are the chosen split's; a flat metrics.json is the split its run recorded
     nested = isinstance(info.metrics.get(info.split), dict)
     split = info.split if nested or not isinstance(data, dict) else str(data.get("split", info.split))
-    training = {}
+    training: dict[str, Any] = {}
     for key in (
         "learning_rate",
         "num_train_epochs",

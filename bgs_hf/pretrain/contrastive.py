@@ -21,6 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -32,6 +33,9 @@ from bgs_hf.pretrain.conv3d import Conv3dArch, save_backbone
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
 from bgs_hf.pretrain.train import PretrainResult, corpus_fingerprint, optimise
 from bgs_hf.video.foreground import ForegroundConfig
+
+if TYPE_CHECKING:
+    from bgs_hf.models.conv3d import BGSConv3dConfig
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ class ContrastivePretrainConfig(PretrainSchedule):
             raise ValueError(f"max_view_shift must be in [0, {self.arch.image_size // 2}), got {self.max_view_shift}")
         self.foreground.__post_init__()
 
-    def model_config(self) -> object:
+    def model_config(self) -> BGSConv3dConfig:
         """The ``BGSConv3dConfig`` of the saved encoder (foreground input stream)."""
         return self.arch.to_config(input_stream="foreground", foreground_gain=self.foreground_gain,
                                    foreground_max_shift=self.foreground.max_shift,

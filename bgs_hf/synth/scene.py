@@ -313,7 +313,7 @@ def _smooth_noise(rng: np.random.Generator, t: np.ndarray, n: int = 2, k: int = 
     return out
 
 
-def _heading_from_motion(p: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+def _heading_from_motion(p: np.ndarray, fallback: float) -> np.ndarray:
     """Heading along the velocity; where the agent barely moves keep the fallback heading."""
     v = np.gradient(p, axis=0)
     speed = np.linalg.norm(v, axis=-1)

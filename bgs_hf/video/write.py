@@ -27,7 +27,7 @@ def write_video(
     path: str | Path,
     frames: np.ndarray | Iterable[np.ndarray],
     *,
-    fps: float = 25.0,
+    fps: float | Fraction = 25.0,
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
     times_s: Sequence[float] | None = None,
