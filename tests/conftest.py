@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -26,3 +30,14 @@ def _system_temp_inside_basetemp(tmp_path_factory):
     else:
         os.environ["TMPDIR"] = saved_env
     tempfile.tempdir = saved_tempdir
+
+
+@pytest.fixture(scope="session")
+def pyproject() -> dict[str, Any]:
+    """The repository's pyproject.toml, parsed. ``tomllib`` is Python 3.11+; on 3.10 (which requires-python
+    allows) pytest's own dependency ``tomli`` is the same parser."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

