@@ -22,6 +22,7 @@ import numpy as np
 from bgs_hf._format import fmt
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
+from bgs_hf.training.recipes import DEFAULT_RECIPE
 from bgs_hf.viz.models import model_name
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class QuickstartConfig:
     seed: int = 0
     n_clips: int = 250
     backbone: str = DEFAULT_BACKBONE
-    recipe: str = "clip-batched"
+    recipe: str = DEFAULT_RECIPE
     data_dir: str | None = None  # default: a cached SocialShapes instance for this seed
     caption: str = "first"  # the paper's language baseline uses the first caption
     n_boot: int = 1000

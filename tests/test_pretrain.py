@@ -272,3 +272,58 @@ def test_corpus_clips_are_no_benchmark_scene_whatever_the_benchmark_seed():
     scenes, _ = build_tables(10, seed, SynthConfig(num_frames=2, size=16))
     assert all(s != corpus_scene for s in scenes)
     assert "small integer" not in CORPUS_DISJOINT_NOTE and "spawn" in CORPUS_DISJOINT_NOTE
+
+
+@pytest.mark.parametrize("setting, match", [
+    ("arch=5", "'arch' is a group of settings"),  # was: accepted, then "widths [5] ... one entry per block"
+    ("foreground=1", "'foreground' is a group of settings"),  # was: a TypeError traceback in __post_init__
+    ("steps.real=3", "KEY a field of the pretraining config"),  # was: an AttributeError traceback (int.real)
+    ("__post_init__=1", "KEY a field of the pretraining config"),  # was: a TypeError traceback (a method)
+])
+def test_set_refuses_a_key_that_is_no_single_setting(setting: str, match: str) -> None:
+    from bgs_hf.cli.pretrain_tiny import apply_overrides, recipes
+    from bgs_hf.errors import BGSInputError
+
+    cfg = recipes()["conv3d-fg"][0]()
+    with pytest.raises(BGSInputError, match=match) as err:
+        apply_overrides(cfg, [setting])
+    assert f"--set {setting!r}" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_set_casts_to_the_declared_type_of_a_field_whose_default_is_none() -> None:
+    """``type(None)(value)`` was an uncaught TypeError; a bool typo silently read as False."""
+    from dataclasses import dataclass
+
+    from bgs_hf.cli.pretrain_tiny import apply_overrides
+    from bgs_hf.errors import BGSInputError
+
+    @dataclass
+    class Inner:
+        size: int | None = None
+
+    @dataclass
+    class Config:
+        limit: int | None = None
+        name: str | None = None
+        flag: bool = True
+        inner: Inner | None = None
+
+    cfg = Config(inner=Inner())
+    apply_overrides(cfg, ["limit=7", "name=abc", "inner.size=3", "flag=no"])
+    assert (cfg.limit, cfg.name, cfg.inner.size, cfg.flag) == (7, "abc", 3, False)
+    apply_overrides(cfg, ["limit=none", "flag=TRUE"])
+    assert cfg.limit is None and cfg.flag is True
+    for bad, match in (("limit=x", "invalid literal"), ("flag=ture", "true or false")):
+        with pytest.raises(BGSInputError, match=match):
+            apply_overrides(cfg, [bad])
+    assert cfg.limit is None and cfg.flag is True  # a refused value leaves the field as it was
+
+
+def test_set_group_refusal_is_one_line_before_the_corpus(tmp_path, monkeypatch, capsys) -> None:
+    import bgs_hf.pretrain.corpus as corpus
+    from bgs_hf.cli.main import main
+
+    monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--set", "arch=5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--set 'arch=5'" in err[0] and "arch.widths" in err[0]

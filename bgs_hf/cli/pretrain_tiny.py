@@ -85,7 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def apply_overrides(cfg: object, items: list[str]) -> None:
-    """Set dotted ``KEY=VALUE`` fields on a (nested) dataclass, casting VALUE to the field's current type."""
+    """Set dotted ``KEY=VALUE`` fields on a (nested) dataclass, casting VALUE to the field's current type (its
+    declared one when it is ``None``; ``none`` unsets an optional field). KEY must name one setting: a group
+    (``arch``) would have been built from the string (``Conv3dArch("5")``) and refused later for its widths."""
+    from dataclasses import fields, is_dataclass
+
     from bgs_hf.errors import BGSInputError
 
     for item in items:
@@ -93,21 +97,69 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
         target, *path = [cfg, *key.split(".")]
         *parents, leaf = path
         for name in parents:
-            target = getattr(target, name, None)
-        if not sep or target is None or not hasattr(target, leaf):
+            target = getattr(target, name) if _is_config(target) and name in _field_names(target) else None
+        if not sep or not _is_config(target) or leaf not in _field_names(target):
             raise BGSInputError(f"--set {item!r}: expected KEY=VALUE with KEY a field of the pretraining config")
         old = getattr(target, leaf)
+        if is_dataclass(old):
+            some = ", ".join(f"{key}.{f.name}" for f in fields(old)[:2])
+            raise BGSInputError(f"--set {item!r}: {key!r} is a group of settings; set one of them ({some}, ...)")
+        declared = next(f.type for f in fields(target) if f.name == leaf)
         try:
-            if isinstance(old, bool):
-                new = value.lower() in ("1", "true", "yes")
-            elif isinstance(old, (tuple, list)):  # "16,32,64": items of the old items' type, not characters
-                kind = type(old[0]) if old else str
-                new = type(old)(kind(v.strip()) for v in value.split(",") if v.strip())
-            else:
-                new = type(old)(value)
-        except ValueError as err:
+            new = _cast(old, declared, value)
+        except (TypeError, ValueError) as err:
             raise BGSInputError(f"--set {item!r}: {err}") from err
         setattr(target, leaf, new)
+
+
+def _is_config(obj: object) -> bool:
+    from dataclasses import is_dataclass
+
+    return is_dataclass(obj) and not isinstance(obj, type)
+
+
+def _field_names(obj: Any) -> set[str]:
+    from dataclasses import fields
+
+    return {f.name for f in fields(obj)}
+
+
+#: the types --set can read a field as when its value is None (from its annotation, ``int | None``)
+_SCALARS: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+def _declared(annotation: Any) -> tuple[type | None, bool]:
+    """(the one scalar type of a field's annotation or ``None``, whether it admits ``None``); annotations are
+    strings under ``from __future__ import annotations``, objects otherwise."""
+    import typing
+
+    if isinstance(annotation, str):
+        names = [part.strip() for part in annotation.split("|")]
+    else:
+        names = [getattr(a, "__name__", str(a)) for a in (typing.get_args(annotation) or (annotation,))]
+    optional = "None" in names or "NoneType" in names
+    rest = [n for n in names if n not in ("None", "NoneType")]
+    return (_SCALARS.get(rest[0]) if len(rest) == 1 else None), optional
+
+
+def _cast(old: Any, annotation: Any, value: str) -> Any:
+    """VALUE as the field's type: items of the old items' type for a list, a strict yes/no for a bool."""
+    kind, optional = _declared(annotation)
+    if optional and value.strip().lower() == "none":
+        return None
+    if old is not None:
+        kind = type(old)
+    if kind is None:
+        raise TypeError(f"a field declared {annotation} cannot be set from text")
+    if kind is bool:
+        word = value.strip().lower()
+        if word not in ("1", "true", "yes", "0", "false", "no"):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return word in ("1", "true", "yes")
+    if isinstance(old, (tuple, list)):  # "16,32,64": items of the old items' type, not characters
+        item_kind = type(old[0]) if old else str
+        return type(old)(item_kind(v.strip()) for v in value.split(",") if v.strip())
+    return kind(value)
 
 
 #: config fields with a flag of their own (the rest are reproduced with --set)

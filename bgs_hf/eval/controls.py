@@ -74,20 +74,18 @@ def train_control(kind: str, config: Any, *, data: Any = None, language_sim: np.
     """Train one control with the same recipe/budget as ``config`` (a ``bgs_hf.training.TrainConfig``).
 
     ``language-distilled`` swaps in :func:`language_distilled_data`; ``triplet-only`` / ``rsa-only``
-    switch the recipe. Returns the ``TrainResult``.
+    are the ``clip-batched`` recipe without one loss term, so they ablate a ``clip-batched`` run only (another
+    recipe's control would silently change its batching too). Returns the ``TrainResult``.
     """
-    from bgs_hf.training import train_bgs
+    from bgs_hf.training.api import train_bgs, training_data
+    from bgs_hf.training.recipes import DEFAULT_RECIPE
 
     if kind not in TRAINING_CONTROLS:
         raise BGSInputError(f"unknown control {kind!r}; choose from {', '.join(TRAINING_CONTROLS)}")
+    if kind != "language-distilled" and config.bgs.recipe != DEFAULT_RECIPE:
+        raise BGSInputError(f"control {kind!r} is {DEFAULT_RECIPE!r} without one loss term; this run's recipe is "
+                            f"{config.bgs.recipe!r}, so its batching would change too")
     if kind == "language-distilled":
-        if data is None:
-            from bgs_hf.data import load
-            from bgs_hf.training.api import training_arguments
-
-            seed = training_arguments(config.training).seed
-            data = config.data_override or load(config.data.data, val_fraction=config.data.val_fraction, seed=seed,
-                                                split_seed=config.data.split_seed,
-                                                val_split=config.data.val_split)
-        return train_bgs(replace(config, data_override=language_distilled_data(data, language_sim)))
+        distilled = language_distilled_data(training_data(config) if data is None else data, language_sim)
+        return train_bgs(replace(config, data_override=distilled))
     return train_bgs(replace(config, bgs=replace(config.bgs, recipe=kind)))

@@ -85,6 +85,20 @@ def training_arguments(training: Any) -> Any:
     return TrainingArguments(**kwargs)
 
 
+def training_data(config: TrainConfig, *, seed: int | None = None) -> Any:
+    """The data ``config`` trains on: ``data_override`` as given, else ``--data`` loaded with the run's split
+    settings, validation drawn with the training ``seed`` (default: the one of ``config.training``). One place,
+    so a control (:func:`bgs_hf.eval.controls.train_control`) alters exactly the judgments its run would see."""
+    if config.data_override is not None:
+        return config.data_override
+    from bgs_hf.data import load
+
+    d = config.data
+    if seed is None:
+        seed = training_arguments(config.training).seed
+    return load(d.data, val_fraction=d.val_fraction, seed=seed, split_seed=d.split_seed, val_split=d.val_split)
+
+
 def build_loss(bgs: BGSArguments) -> Any:
     """The BGS loss of the arguments (local term, RSA term, the paper's schedule by default); a setting the
     losses refuse (non-finite weight, unknown method, temperature <= 0) is one line naming its flag."""
@@ -448,13 +462,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     set_seed(args.seed)
     d, b = config.data, config.bgs
 
-    if config.data_override is not None:
-        data = config.data_override
-    else:
-        from bgs_hf.data import load
-
-        data = load(d.data, val_fraction=d.val_fraction, seed=args.seed, split_seed=d.split_seed,
-                    val_split=d.val_split)
+    data = training_data(config, seed=args.seed)
     if args.resume_from_checkpoint is not None:
         _check_resumed_splits(out_dir, data)
     train_trip = data.triplets("train")

@@ -10,6 +10,7 @@ from typing import Any
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
+from bgs_hf.training.recipes import DEFAULT_RECIPE, RECIPES
 
 
 @dataclass
@@ -63,8 +64,7 @@ class ModelArguments:
 class BGSArguments:
     """The recipe and the loss."""
 
-    recipe: str = field(default="clip-batched",
-                        metadata={"help": "clip-batched | paper-v1 | triplet-only | rsa-only | cached"})
+    recipe: str = field(default=DEFAULT_RECIPE, metadata={"help": " | ".join(RECIPES)})
     clips_per_step: int | None = field(default=None, metadata={"help": "override: global clips per step (0 = all)"})
     embed_chunk: int | None = field(
         default=None, metadata={"help": "override: clips per forward chunk with recomputation (0 = off)"})

@@ -44,9 +44,9 @@ from bgs_hf.pretrain.capacity import Conv3dNet, render_labelled
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
 from bgs_hf.pretrain.corpus import to_pixel_values
-from bgs_hf.video.foreground import foreground
 from bgs_hf.pretrain.probe import cv_accuracy, cv_r2
 from bgs_hf.quickstart import ensure_socialshapes
+from bgs_hf.video.foreground import foreground
 
 BATCH = 32
 #: Target variants: (cell size in px, builder of a float (B,16,64,64,C) target from frames and foreground).

@@ -56,9 +56,9 @@ from bgs_hf.pretrain.capacity import _conv_block, render_labelled, variance_weig
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
 from bgs_hf.pretrain.corpus import to_pixel_values
-from bgs_hf.video.foreground import foreground
 from bgs_hf.pretrain.probe import cv_r2
 from bgs_hf.quickstart import ensure_socialshapes
+from bgs_hf.video.foreground import foreground
 
 WIDTHS = (32, 64, 128, 128)
 FOREGROUND_GAIN = 4.0

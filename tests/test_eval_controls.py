@@ -1,0 +1,153 @@
+"""Training controls (``bgs_hf.eval.controls.train_control``): the same run on caption-derived judgments, or with
+one loss term, on the tiny in-memory stand-in (seconds each)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from test_training_helpers import tiny_data, tiny_peft_model
+
+from bgs_hf.errors import BGSInputError
+from bgs_hf.training import BGSArguments, DataArguments, TensorClipStore, TrainConfig, train_bgs
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_data()
+
+
+def _config(tmp_path, tiny, *, in_memory: bool = True) -> TrainConfig:
+    data, pix = tiny
+    return TrainConfig(
+        data=DataArguments(data="tiny-release", val_fraction=0.25, split_seed=3, val_split="seeded"),
+        bgs=BGSArguments(clips_per_step=6),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "num_train_epochs": 1, "logging_steps": 1,
+                  "disable_tqdm": True, "seed": 7, "report_to": []},
+        data_override=data if in_memory else None, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+
+
+def _no_loading(monkeypatch) -> None:
+    import bgs_hf.baselines.language as language
+    import bgs_hf.data as data_mod
+
+    monkeypatch.setattr(data_mod, "load", lambda *a, **k: pytest.fail("loaded the data"))
+    monkeypatch.setattr(language, "language_similarity", lambda *a, **k: pytest.fail("embedded the captions"))
+
+
+def test_an_unknown_control_is_refused_before_anything_loads(tmp_path, tiny, monkeypatch) -> None:
+    from bgs_hf.eval.controls import train_control
+
+    _no_loading(monkeypatch)
+    with pytest.raises(BGSInputError, match="unknown control 'language'; choose from language-distilled, "
+                                            "triplet-only, rsa-only"):
+        train_control("language", _config(tmp_path, tiny, in_memory=False))
+    assert not (tmp_path / "run").exists()
+
+
+def test_training_data_is_the_override_or_the_data_loaded_with_the_runs_splits(tmp_path, tiny, monkeypatch) -> None:
+    """One place for the data a TrainConfig trains on: the run's seed draws its validation clips."""
+    import bgs_hf.data as data_mod
+    from bgs_hf.training.api import training_data
+
+    calls: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(data_mod, "load", lambda *a, **k: calls.append((a, k)) or tiny[0])
+    assert training_data(_config(tmp_path, tiny)) is tiny[0] and not calls  # the override, nothing loaded
+    assert training_data(_config(tmp_path, tiny, in_memory=False)) is tiny[0]
+    assert training_data(_config(tmp_path, tiny, in_memory=False), seed=11) is tiny[0]
+    want = {"val_fraction": 0.25, "split_seed": 3, "val_split": "seeded"}
+    assert calls == [(("tiny-release",), {**want, "seed": 7}), (("tiny-release",), {**want, "seed": 11})]
+
+    class Loaded(Exception):
+        pass
+
+    def stop(*a, **k):
+        calls.append((a, k))
+        raise Loaded
+
+    monkeypatch.setattr(data_mod, "load", stop)  # and train_bgs itself loads the same: the run's training seed
+    with pytest.raises(Loaded):
+        train_bgs(_config(tmp_path, tiny, in_memory=False))
+    assert calls[-1] == (("tiny-release",), {**want, "seed": 7})
+
+
+def _caption_odd(sim: np.ndarray, a: int, b: int, c: int) -> int:
+    """By hand: the clip outside the most similar pair, the first of (a,b), (a,c), (b,c) on ties."""
+    pairs = [((a, b), 2), ((a, c), 1), ((b, c), 0)]
+    best = max(sim[u, v] for (u, v), _ in pairs)
+    return next(odd for (u, v), odd in pairs if sim[u, v] == best)
+
+
+def test_language_distilled_control_trains_on_caption_choices_inside_train_and_val(tmp_path, tiny,
+                                                                                  monkeypatch) -> None:
+    import bgs_hf.data as data_mod
+    import bgs_hf.training.api as api
+    from bgs_hf.eval.controls import train_control
+
+    data = tiny[0]
+    loaded: list[dict] = []
+    monkeypatch.setattr(data_mod, "load", lambda source, **k: loaded.append({"source": source, **k}) or data)
+    trained: list[TrainConfig] = []
+    real = api.train_bgs
+    monkeypatch.setattr(api, "train_bgs", lambda cfg: trained.append(cfg) or real(cfg))
+    n = data.n_clips
+    sim = -np.abs(np.subtract.outer(np.arange(n), np.arange(n))).astype(np.float64)  # clips on a line
+
+    result = train_control("language-distilled", _config(tmp_path, tiny, in_memory=False), language_sim=sim)
+
+    # the data the run itself would load: its source, split settings and training seed
+    assert loaded == [{"source": "tiny-release", "val_fraction": 0.25, "seed": 7, "split_seed": 3,
+                       "val_split": "seeded"}]
+    (cfg,) = trained
+    control = cfg.data_override
+    assert cfg.bgs.recipe == "clip-batched" and control.splits is data.splits
+    old = data.judgments.to_pandas()
+    new = control.judgments.to_pandas()
+    fit = set(data.splits["train"].tolist()) | set(data.splits["val"].tolist())
+    changed = outside = 0
+    for row_old, odd_new in zip(old.itertuples(), new["odd"]):
+        abc = (row_old.clip_a, row_old.clip_b, row_old.clip_c)
+        if set(abc) <= fit:
+            assert odd_new == _caption_odd(sim, *abc)
+            changed += int(odd_new != row_old.odd)
+        else:  # touches a test clip: the people's judgment, which the control is scored against
+            assert odd_new == row_old.odd
+            outside += 1
+    assert changed > 0 and outside > 0
+    # and the run trained on them: the training triplets it sampled carry the caption model's choices
+    sampler = result.trainer.train_dataset.sampler
+    assert np.array_equal(sampler.triplets.odd, control.triplets("train").odd)
+    run_config = json.loads((result.output_dir / "run_config.json").read_text())
+    assert run_config["data"]["name"] == "tiny (language-distilled)"
+    assert np.isfinite(result.metrics["val"]["r2"])
+
+
+@pytest.mark.parametrize("kind, judgments, pairs", [("triplet-only", True, False), ("rsa-only", False, True)])
+def test_loss_term_controls_switch_the_recipe_that_reaches_the_loss(tmp_path, tiny, kind, judgments, pairs) -> None:
+    from bgs_hf.eval.controls import train_control
+
+    config = _config(tmp_path, tiny)
+    result = train_control(kind, config)
+    assert config.bgs.recipe == "clip-batched"  # the caller's config is not changed
+    run_config = json.loads((result.output_dir / "run_config.json").read_text())
+    assert run_config["bgs"]["recipe"] == kind and run_config["bgs"]["clips_per_step"] == 6
+    totals = result.trainer.bgs_totals
+    assert (totals["judgments"] > 0, totals["rsa_pairs_grad"] > 0) == (judgments, pairs)
+    assert totals["clip_passes"] == len(tiny[0].split_items("train"))  # one epoch, each training clip once
+
+
+@pytest.mark.parametrize("kind", ["triplet-only", "rsa-only"])
+def test_a_loss_term_control_of_a_run_on_another_recipe_is_refused(tmp_path, tiny, monkeypatch, kind) -> None:
+    """The ablations are clip-batched without one term: on a paper-v1 run they would change the batching too."""
+    from dataclasses import replace
+
+    from bgs_hf.eval.controls import train_control
+
+    _no_loading(monkeypatch)
+    config = _config(tmp_path, tiny, in_memory=False)
+    config = replace(config, bgs=replace(config.bgs, recipe="paper-v1"))
+    with pytest.raises(BGSInputError, match=f"control '{kind}' is 'clip-batched' without one loss term; this "
+                                            "run's recipe is 'paper-v1'"):
+        train_control(kind, config)
+    assert not (tmp_path / "run").exists()
