@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -437,6 +440,88 @@ def test_decoding_deadline_is_enforced(space: SpaceBackend) -> None:
     assert "decoding took longer than" in md, md
 
 
+class _SignallingLock:
+    """A lock that sets ``waiting`` when a caller has to wait for it. A test holds one request inside a section
+    until the other has either reached the same section (no lock there: the race) or queued behind the lock (no
+    race); neither case needs a timeout to be told apart."""
+
+    def __init__(self, waiting: threading.Event) -> None:
+        self._lock = threading.Lock()
+        self.waiting = waiting
+
+    def __enter__(self) -> _SignallingLock:
+        if not self._lock.acquire(blocking=False):
+            self.waiting.set()
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_two_uploads_at_once_are_each_embedded_with_the_adapter_on(space: SpaceBackend, monkeypatch) -> None:
+    """The pretrained column switches the LoRA adapter off on the one shared model (peft's ``disable_adapter``
+    flips every LoRA layer): an upload embedded in another thread meanwhile got its fine-tuned embedding from the
+    adapter-less model, i.e. the pretrained geometry under the fine-tuned name."""
+    models = space.models
+    assert models.pretrained is None and models.adapter  # the adapter-off route is the one under test
+    cat = space.catalogue
+    paths = [_upload(space, f"visitor-{k}.mp4", cat.paths[k]) for k in (3, 4)]
+    moved = threading.Event()  # the second request ran its fine-tuned pass, or waits for the backend's lock
+    monkeypatch.setattr(space, "_upload_lock", _SignallingLock(moved), raising=False)
+    calls = itertools.count()
+    pooled = models.aligned.pooled_features
+
+    def adapter_off_pass(pixel_values):  # runs inside ``disable_adapter``
+        if next(calls) == 0:  # the first request stays in the adapter-off section until the other one moved
+            assert moved.wait(120), "the second request neither ran nor waited for the lock"
+        else:
+            moved.set()
+        return pooled(pixel_values)
+
+    monkeypatch.setattr(models.aligned, "pooled_features", adapter_off_pass)
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(space.embed_upload, paths))
+    for (pre, bgs, _), k in zip(got, (3, 4)):  # an upload of a catalogue clip embeds as the clip does
+        np.testing.assert_allclose(pre, space.cat_pre[k], atol=1e-5)
+        np.testing.assert_allclose(bgs, space.cat_bgs[k], atol=1e-5)
+
+
+def test_the_same_clip_uploaded_twice_at_once_is_embedded_twice(space: SpaceBackend, monkeypatch) -> None:
+    """Uploads share one decoded-frames entry per content (the upload cache is keyed by the file's sha256), and
+    each request deletes it once embedded: two visitors uploading the same clip at once, and the second was told
+    "could not decode the video" (its entry deleted under it), or decoded it in the server process, outside the
+    worker's deadline."""
+    cat = space.catalogue
+    paths = [_upload(space, f"same-clip-{k}.mp4", cat.paths[5]) for k in range(2)]
+    moved = threading.Event()  # the second request decoded too, or waits for the backend's lock
+    read = threading.Event()  # the first request read and deleted the shared entry
+    monkeypatch.setattr(space, "_upload_lock", _SignallingLock(moved), raising=False)
+    decoded = itertools.count()
+    decode, embed = space.decode_upload, space.models.embed
+
+    def decode_in_order(path):
+        decode(path)
+        if next(decoded) == 0:  # the first keeps its entry until the other one has decoded (or is queued)
+            assert moved.wait(120), "the second request neither decoded nor waited for the lock"
+        else:
+            moved.set()
+            assert read.wait(120), "the first request never embedded its upload"
+
+    def embed_after_cleanup(pixel_values):  # embed_upload embeds after deleting the decoded frames
+        read.set()
+        return embed(pixel_values)
+
+    monkeypatch.setattr(space, "decode_upload", decode_in_order)
+    monkeypatch.setattr(space.models, "embed", embed_after_cleanup)
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(space.embed_upload, paths))
+    for pre, bgs, _ in got:
+        np.testing.assert_allclose(pre, space.cat_pre[5], atol=1e-5)
+        np.testing.assert_allclose(bgs, space.cat_bgs[5], atol=1e-5)
+    assert not list(space.upload_cache.root.rglob("*.npy"))
+
+
 def test_unknown_clip_and_empty_slot(space: SpaceBackend) -> None:
     _, _, md, _ = compare_view(space, ["nope.mp4", None, None], [None, None, None])
     assert "unknown clip" in md
@@ -497,6 +582,17 @@ def test_the_api_names_every_input_and_output(live_app: str) -> None:
     labels = [r["label"] for r in compare["returns"] + neighbours["returns"]]
     assert not [lab for lab in labels if lab.startswith("value_")], labels
     assert "odd-one-out answers" in labels
+
+
+def test_the_rest_api_cannot_skip_the_queue(live_app: str, space: SpaceBackend) -> None:
+    """Off Hugging Face gradio leaves its REST routes open (``api_open`` is True unless ``SYSTEM=spaces``): a POST
+    to ``/gradio_api/run/compare`` ran the handler beside the queue, so neither its one-compare-at-a-time limit nor
+    its backlog bound held for a Space run with ``bgs-hf space --host 0.0.0.0``."""
+    import httpx
+
+    body = {"data": [*_judged_triplet(space), None, None, None]}
+    reply = httpx.post(f"{live_app}gradio_api/run/compare", json=body, timeout=120)
+    assert reply.status_code == 404 and "join the queue" in reply.text, (reply.status_code, reply.text[:200])
 
 
 @pytest.mark.browser

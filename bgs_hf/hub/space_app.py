@@ -9,7 +9,9 @@ The logic lives here (importable, testable); ``spaces/bgs-demo/app.py`` only lau
 Hardening for public uploads: the size is checked before anything opens the file; container, codec and
 duration are checked from the headers (``bgs_hf.video.check_video``) and decoding runs in a separate
 process with a deadline (``bgs_hf.hub.decode_worker``); only files inside Gradio's upload folder are read;
-the queue runs one job at a time with a bounded backlog. Every failure becomes a one-line message.
+the queue runs one compare at a time with a bounded backlog, and its REST routes cannot skip it. Gradio's limit
+is per event: a neighbours or picture event runs beside a compare, reading only what was built at start. Every
+failure becomes a one-line message.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -327,6 +330,10 @@ class SpaceBackend:
         self.catalogue = catalogue or Catalogue.for_config(config)
         self.clip_cache = ClipCache(config.cache_path / "clips")
         self.upload_cache = ClipCache(config.cache_path / "uploads")
+        #: one upload at a time from decoding to embedding, whoever calls: the adapter switch (peft's
+        #: ``disable_adapter`` flips the shared model's LoRA layers) and the decoded-frames entry (one per content,
+        #: deleted once embedded) are shared by every request
+        self._upload_lock = threading.Lock()
         self.cat_pre, self.cat_bgs = self._catalogue_embeddings()
 
     # -- embeddings -----------------------------------------------------------------------------------
@@ -440,20 +447,21 @@ class SpaceBackend:
         from bgs_hf.video import load_clip
 
         p = self.check_upload(path)
-        self.decode_upload(p)
-        if not self.upload_cache.entry_path(p, self.models.policy).exists():
-            raise BGSInputError("could not decode the video", path=p)
-        entry = self.upload_cache.entry_path(p, self.models.policy)
-        try:
-            frames = self.upload_cache.get(p, self.models.policy)  # cache hit: decoded by the worker
-            clip = load_clip(p, self.models.policy, self.upload_cache)
-        finally:  # an upload is embedded once: its decoded frames must not pile up on the Space's disk
-            entry.unlink(missing_ok=True)
-            try:  # nor their shard folders (one per upload: 256 of them left behind after enough uploads)
-                entry.parent.rmdir()
-            except OSError:
-                pass  # not empty (another entry) or already gone
-        pre, bgs = self.models.embed(clip[None])
+        with self._upload_lock:
+            self.decode_upload(p)
+            if not self.upload_cache.entry_path(p, self.models.policy).exists():
+                raise BGSInputError("could not decode the video", path=p)
+            entry = self.upload_cache.entry_path(p, self.models.policy)
+            try:
+                frames = self.upload_cache.get(p, self.models.policy)  # cache hit: decoded by the worker
+                clip = load_clip(p, self.models.policy, self.upload_cache)
+            finally:  # an upload is embedded once: its decoded frames must not pile up on the Space's disk
+                entry.unlink(missing_ok=True)
+                try:  # nor their shard folders (one per upload: 256 of them left behind after enough uploads)
+                    entry.parent.rmdir()
+                except OSError:
+                    pass  # not empty (another entry) or already gone
+            pre, bgs = self.models.embed(clip[None])
         thumb = _square(frames[len(frames) // 2])
         return pre[0], bgs[0], thumb
 
@@ -822,7 +830,8 @@ def launch(
 ) -> Any:
     """Build and launch with the hardening settings; returns the Blocks (call ``.close()`` to stop)."""
     demo = build_demo(backend or SpaceBackend(config))
-    demo.queue(default_concurrency_limit=1, max_size=config.queue_max_size)
+    # api_open: off Hugging Face gradio opens its REST routes, which run a handler beside the queue and its limits
+    demo.queue(default_concurrency_limit=1, max_size=config.queue_max_size, api_open=False)
     demo.launch(
         server_name=server_name,
         server_port=server_port,
