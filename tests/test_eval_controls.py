@@ -151,3 +151,28 @@ def test_a_loss_term_control_of_a_run_on_another_recipe_is_refused(tmp_path, tin
                                             "run's recipe is 'paper-v1'"):
         train_control(kind, config)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"bgs": {"local_loss": "hinge"}}, "--local_loss must be triplet or odd-one-out"),
+    ({"data": {"val_fraction": 1.5}}, r"--val_fraction must be in \[0, 1\)"),
+    ({"training": {"seed": -1}}, r"--seed must be in \[0, 2\*\*32\)"),
+])
+def test_a_bad_flag_of_the_language_control_is_refused_before_the_captions_are_embedded(
+        tmp_path, tiny, monkeypatch, change, message) -> None:
+    """Embedding every caption and loading the data take minutes on a real release: a typo in a flag that
+    ``train_bgs`` refuses anyway must cost neither."""
+    from dataclasses import replace
+
+    from bgs_hf.eval.controls import train_control
+
+    _no_loading(monkeypatch)
+    config = _config(tmp_path, tiny, in_memory=False)
+    if "training" in change:
+        config = replace(config, training={**config.training, **change["training"]})
+    else:
+        ((group, fields),) = change.items()
+        config = replace(config, **{group: replace(getattr(config, group), **fields)})
+    with pytest.raises(BGSInputError, match=message):
+        train_control("language-distilled", config)
+    assert not (tmp_path / "run").exists()

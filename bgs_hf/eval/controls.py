@@ -77,7 +77,7 @@ def train_control(kind: str, config: Any, *, data: Any = None, language_sim: np.
     are the ``clip-batched`` recipe without one loss term, so they ablate a ``clip-batched`` run only (another
     recipe's control would silently change its batching too). Returns the ``TrainResult``.
     """
-    from bgs_hf.training.api import train_bgs, training_data
+    from bgs_hf.training.api import check_train_config, train_bgs, training_data
     from bgs_hf.training.recipes import DEFAULT_RECIPE
 
     if kind not in TRAINING_CONTROLS:
@@ -86,6 +86,7 @@ def train_control(kind: str, config: Any, *, data: Any = None, language_sim: np.
         raise BGSInputError(f"control {kind!r} is {DEFAULT_RECIPE!r} without one loss term; this run's recipe is "
                             f"{config.bgs.recipe!r}, so its batching would change too")
     if kind == "language-distilled":
+        check_train_config(config)  # a bad flag costs no data loading and no caption embedding
         distilled = language_distilled_data(training_data(config) if data is None else data, language_sim)
         return train_bgs(replace(config, data_override=distilled))
     return train_bgs(replace(config, bgs=replace(config.bgs, recipe=kind)))

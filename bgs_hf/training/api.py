@@ -421,6 +421,24 @@ def json_safe(x: Any) -> Any:
     return x
 
 
+def check_train_config(config: TrainConfig) -> tuple[Any, Any, Any]:
+    """Every flag ``train_bgs`` would refuse, refused before any data is loaded, model built or folder deleted.
+
+    Returns what the checks built on the way (the loss, the backbone's checked spec or None for a
+    ``model_override``, the ``TrainingArguments``), so ``train_bgs`` builds each once; callers that prepare
+    something slow before training (``bgs_hf.eval.controls``) call it first.
+    """
+    loss_fn = build_loss(config.bgs)  # a bad loss flag
+    _check_data_settings(config.data)  # a bad data flag
+    backbone = None
+    if config.model_override is None:
+        _model_settings(config.model)  # a bad head or LoRA setting
+        backbone = _resolve_backbone(config.model)  # a frame count the backbone cannot take (config files only)
+    args = training_arguments(config.training)
+    _check_run_settings(args, config.bgs, Path(args.output_dir))
+    return loss_fn, backbone, args
+
+
 def train_bgs(config: TrainConfig) -> TrainResult:
     """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed."""
     stream_caches: list[Any] = []
@@ -444,15 +462,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     from bgs_hf.training.trainer import BGSTrainer, SayingEarlyStoppingCallback, resolve_resume
 
     start = time.time()
-    loss_fn = build_loss(config.bgs)  # first: a bad loss flag costs no data loading, model build or deletion
-    _check_data_settings(config.data)  # likewise a bad data flag
-    backbone = None
-    if config.model_override is None:
-        _model_settings(config.model)  # likewise a bad head or LoRA setting
-        backbone = _resolve_backbone(config.model)  # and a frame count the backbone cannot take
-    args = training_arguments(config.training)
+    loss_fn, backbone, args = check_train_config(config)
     out_dir = Path(args.output_dir)
-    _check_run_settings(args, config.bgs, out_dir)
     # a README.md in a folder that holds no run is the user's own (``runs/README.md``): peft's save only adds its
     # metadata to it, and the run card must not replace it
     users_readme = _holds_users_readme(out_dir)
