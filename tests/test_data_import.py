@@ -10,7 +10,7 @@ import pytest
 
 from bgs_hf.cli.main import main as cli
 from bgs_hf.data import load
-from bgs_hf.data.triplet_table import TripletColumns, read_triplet_table
+from bgs_hf.data.triplet_table import TripletColumns, collect_problems, read_triplet_table
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import write_video
 
@@ -213,3 +213,57 @@ def test_missing_videos_are_listed_in_row_order_and_only_near_names_are_suggeste
         f"problem: judgments.csv row 2: column 'Video3': no video 'clip.avi' in {tmp_path / 'my videos'} {hint}",
         f"problem: judgments.csv row 3: column 'Video1': no video 'x.avi' in {tmp_path / 'my videos'} {hint}",
     ]
+
+
+def test_an_optional_column_named_on_the_command_line_must_exist(tmp_path: Path, capsys) -> None:
+    """``--trial trial_number --rt reaction_time --rt-ms`` on a CSV whose columns are ``trial_no`` and
+    ``reaction_time_ms`` imported with exit 0 and no word: every trial -1, every response time NaN. A column the
+    user names is required; only the default names are optional, and a unit for a missing time is refused."""
+    rows = _trials(1)[:6]
+    table = _csv(tmp_path, rows, header="subject,trial_no,video1,video2,video3,odd_one_out,reaction_time_ms")
+    videos = _videos(tmp_path)
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(videos), str(out), "--participant", "subject", "--trial",
+                "trial_number", "--rt", "reaction_time", "--session", "block", "--test-fraction", "0.5"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert [x.split(" missing")[0] for x in lines] == [
+        "problem: judgments.csv: column 'trial_number'", "problem: judgments.csv: column 'reaction_time'",
+        "problem: judgments.csv: column 'block'"]
+    assert not out.exists()
+    (tmp_path / "plain").mkdir()
+    plain = _csv(tmp_path / "plain", [",".join(r.split(",")[:6]) for r in rows],
+                 header="subject,trial_no,video1,video2,video3,odd_one_out")
+    with pytest.raises(BGSInputError, match=r"column 'rt' missing .*a response-time unit was given"):
+        read_triplet_table(plain, videos, columns=TripletColumns(participant="subject", rt_unit_s=0.001))
+    # the defaults stay optional, and the right names are read
+    data = read_triplet_table(plain, videos, columns=TripletColumns(participant="subject"))
+    assert list(data.judgments["trial"]) == [-1] * 6
+    data = read_triplet_table(table, videos, columns=TripletColumns(participant="subject", trial="trial_no",
+                                                                    rt="reaction_time_ms", rt_unit_s=0.001))
+    assert list(data.judgments["trial"]) == list(range(1, 7))
+    np.testing.assert_allclose(data.judgments["rt_s"], [1.0, 1.001, 1.002, 1.003, 1.004, 1.005])
+
+
+def test_two_videos_whose_names_differ_only_in_unicode_form_are_refused(tmp_path: Path) -> None:
+    """``café.mp4`` composed and decomposed, two different files: the index kept the last one, so both names
+    became one clip, a trial naming both was a catch trial and one video was never copied."""
+    nfc, nfd = unicodedata.normalize("NFC", "café.mp4"), unicodedata.normalize("NFD", "café.mp4")
+    folder = _videos(tmp_path, [nfc, "b.mp4", "c.mp4"])
+    write_video(folder / nfd, np.full((2, 16, 16, 3), 200, dtype=np.uint8), fps=4)
+    if len(list(folder.iterdir())) < 4:
+        pytest.skip("this file system normalises file names")
+    with pytest.raises(BGSInputError, match=f"'{nfd}' and '{nfc}' are one name after Unicode normalisation"):
+        read_triplet_table(_csv(tmp_path, [f"P0,1,{nfc},b.mp4,c.mp4,{nfc},0.5"]), folder)
+
+
+def test_an_integer_too_large_for_an_exact_float_is_a_problem_not_garbage(tmp_path: Path) -> None:
+    """``trial`` 99999999999999999999 was stored as -9223372036854775808 and 12345678901234567 as
+    ...568, with only a numpy RuntimeWarning: numbers are read through float64, exact to 2**53."""
+    rows = _trials(1)[:3]
+    rows[1] = "P0,99999999999999999999," + rows[1].split(",", 2)[2]
+    rows[2] = "P0,12345678901234567," + rows[2].split(",", 2)[2]
+    data, problems = collect_problems(_csv(tmp_path, rows), _videos(tmp_path))
+    text = "\n".join(map(str, problems))
+    assert data is None or problems
+    assert "row 2: column 'Trial': '99999999999999999999' is past 2**53, beyond exact integers" in text
+    assert "row 3: column 'Trial': '12345678901234567' is past 2**53, beyond exact integers" in text

@@ -755,3 +755,41 @@ def test_a_judgments_table_without_odd_is_read_by_name_in_any_column_order():
         np.testing.assert_array_equal(got.k, want.k)
     with pytest.raises(BGSInputError, match="triplet indices must be whole numbers, got inf"):
         human_similarity([[0.0, 1.0, np.inf]], [0], 4)
+
+
+def test_a_judgments_table_drops_its_flagged_catch_trials_like_data_triplets():
+    """A table's ``is_catch`` flags (an attention check of three distinct clips, ``catch_trial_flag`` in a release)
+    were ignored: ``human_similarity(data.judgments)`` counted the rows ``data.triplets()`` drops, and every
+    metric given the table (ceilings, accuracies, bootstraps) scored them. The participant column follows."""
+    import datasets
+    import pandas as pd
+
+    extra_idx, extra_odd = np.array([[1, 2, 3], [3, 2, 0]]), np.array([0, 1])
+    df = pd.DataFrame({"clip_a": [*IDX[:, 0], *extra_idx[:, 0]], "clip_b": [*IDX[:, 1], *extra_idx[:, 1]],
+                       "clip_c": [*IDX[:, 2], *extra_idx[:, 2]], "odd": [*ODD, *extra_odd],
+                       "participant": ["a", "b", "a", "c", "c"], "is_catch": [False, False, False, True, True]})
+    want = human_similarity(IDX, ODD, 4)
+    for table in (df, datasets.Dataset.from_pandas(df)):
+        for got in (human_similarity(table, None, 4), human_similarity(table, np.asarray(table["odd"]), 4)):
+            np.testing.assert_array_equal(got.n, want.n)
+            np.testing.assert_array_equal(got.k, want.k)
+        assert ooo_acc_3way(S, table) == ooo_acc_3way(S, IDX, ODD)
+        assert ooo_acc_2way(S, table) == ooo_acc_2way(S, IDX, ODD)
+        # participant "c" answered only flagged rows: two participants remain, as in the unflagged arrays
+        got, want_loo = loo_ceiling(table, 4), loo_ceiling(IDX, 4, odd=ODD, participant=["a", "b", "a"])
+        assert got.n_participants == 2
+        np.testing.assert_equal(vars(got), vars(want_loo))
+    with pytest.raises(BGSInputError, match="is_catch"):
+        human_similarity(df.assign(is_catch=["no", "no", "no", "yes", "yes"]), None, 4)
+
+
+def test_odd_one_out_items_must_be_distinct_clip_indices():
+    """Mutation audit: a negative item wrapped round and overwrote another clip's row in the lookup, and a repeated
+    item kept its last position, so the accuracy read the wrong rows (0.0 for a 1.0 model); RSA refused both."""
+    sim = np.eye(3) + 0.1
+    sim[0, 1] = sim[1, 0] = 0.9  # clips 5 and 6 (positions 0 and 1) are the model's most similar pair
+    idx, odd = np.array([[5, 6, 7]]), np.array([2])
+    assert ooo_acc_3way(sim, idx, odd, items=[5, 6, 7]) == 1.0
+    for bad, msg in (([5, 6, 7, -1], "items must lie in"), ([5, 6, 7, 7], "items must not repeat")):
+        with pytest.raises(BGSInputError, match=msg):
+            ooo_acc_3way(np.pad(sim, (0, 1)), idx, odd, items=bad)

@@ -682,3 +682,14 @@ def test_the_fit_split_is_always_a_split_of_the_data():
     with pytest.raises(BGSInputError, match="--split 'fti' is not a split of toy \\(did you mean 'fit'\\?\\): "
                                             "choose from fit, test, train, val"):
         check_split(data, "fti")
+
+
+def test_the_plot_data_stats_writes_beside_its_json_is_checked_before_the_json_is_written(tmp_path: Path,
+                                                                                          capsys) -> None:
+    """``data stats --json s.json`` plots to ``s.png``: when that was a folder, the statistics were computed, s.json
+    written, and then an IsADirectoryError ended the command with exit 2."""
+    (tmp_path / "s.png").mkdir()
+    assert exit_code(["data", "stats", str(tmp_path / "missing"), "--json", str(tmp_path / "s.json")]) == 2
+    err = capsys.readouterr().err
+    assert "the plot (--png) is a folder, not a file" in err and "missing" not in err, err
+    assert not (tmp_path / "s.json").exists()

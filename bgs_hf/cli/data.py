@@ -113,10 +113,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--odd", default="odd_one_out", metavar="COL",
                    help="column naming the odd video, as one of the three names (odd_one_out)")
     i.add_argument("--participant", default="participant", metavar="COL", help="participant column (participant)")
-    i.add_argument("--trial", default="trial", metavar="COL", help="trial number column, optional (trial)")
-    i.add_argument("--rt", default="rt", metavar="COL", help="response time column, optional (rt)")
+    named = "; optional under that name, a name you give must exist"
+    i.add_argument("--trial", default="trial", metavar="COL", help=f"trial number column (trial{named})")
+    i.add_argument("--rt", default="rt", metavar="COL", help=f"response time column (rt{named})")
     i.add_argument("--rt-ms", action="store_true", help="the response time is in milliseconds (default: seconds)")
-    i.add_argument("--session", default="session", metavar="COL", help="session column, optional (session)")
+    i.add_argument("--session", default="session", metavar="COL", help=f"session column (session{named})")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
     i.add_argument("--test-fraction", type=float_between(0.0, 1.0, open_low=True, open_high=True), default=0.2,
@@ -224,8 +225,11 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
+    # the plot goes beside --json (or in the working folder) unless named: checked too, before anything is written
+    png = None if args.no_png else args.png or (args.json.with_suffix(".png") if args.json
+                                                else Path("human_similarity.png"))
     check_output_file(args.json, "--json")  # before the statistics, not once they are computed
-    check_output_file(args.png, "--png")
+    check_output_file(png, "--png" if args.png else "the plot (--png)")
     data = _load(args)
     stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)
     print(format_stats(stats))
@@ -233,10 +237,9 @@ def run_stats(args: argparse.Namespace) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
-    if not args.no_png:
+    if png is not None:
         from bgs_hf.viz import plot_similarity_matrices
 
-        png = args.png or (args.json.with_suffix(".png") if args.json else Path("human_similarity.png"))
         whose = "Simulated observers'" if data.simulated_observers else "Human"  # SocialShapes' judges are simulated
         plot_similarity_matrices(similarity_panels(data), png, title=f"{whose} similarity p_ij: {data.name}",
                                  vmin=0.0, vmax=1.0, label="p_ij (grey = unobserved)")

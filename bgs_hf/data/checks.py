@@ -133,8 +133,10 @@ def to_numbers(
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     empty = (raw == "").to_numpy()
     bad = ~np.isfinite(num) & ~(empty & allow_empty)  # 'nan'/'inf' text is an error; an empty cell is missing
+    # float64 holds integers exactly to 2**53: past it 12345678901234567 was read as ...568, 1e20 as int64 min
+    huge = integer & np.isfinite(num) & (np.abs(num) > 2.0**53)
     if integer:
-        bad |= np.isfinite(num) & (np.mod(num, 1.0) != 0)
+        bad |= np.isfinite(num) & (np.mod(num, 1.0) != 0) | huge
     if allow_empty and empty.any():
         logger.info("%s: %d empty value(s) in column %r read as missing", path.name, int(empty.sum()), col)
     if bad.any():
@@ -143,7 +145,8 @@ def to_numbers(
         problems.add_rows(
             path,
             df[ROW].to_numpy()[where],
-            (f"column {col!r}: {_shown(raw.iloc[i])} is not {kind}" for i in where),
+            (f"column {col!r}: {_shown(raw.iloc[i])} is "
+             + ("past 2**53, beyond exact integers" if huge[i] else f"not {kind}") for i in where),
         )
         num[bad] = np.nan
     return num

@@ -30,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TripletColumns:
-    """Header names in your CSV (matched ignoring case and surrounding spaces); ``None`` = no such column."""
+    """Header names in your CSV (matched ignoring case and surrounding spaces); ``None`` = no such column.
+
+    ``trial``, ``rt`` and ``session`` are optional under their default names only: a name you give must exist
+    (a misspelt ``--rt`` imported every response time as missing, without a word)."""
 
     videos: tuple[str, str, str] = ("video1", "video2", "video3")
     odd: str = "odd_one_out"
@@ -46,10 +49,18 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _video_index(video_dir: Path) -> dict[str, str]:
-    """Every file under ``video_dir`` by its NFC relative POSIX path (``sub/dir/x.mp4``)."""
-    return {_nfc(p.relative_to(video_dir).as_posix()): p.relative_to(video_dir).as_posix()
-            for p in sorted(video_dir.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+def _video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
+    """Every file under ``video_dir`` by its NFC relative POSIX path (``sub/dir/x.mp4``); two files that are one
+    name in NFC are a problem (the index kept the last, so two videos became one clip)."""
+    index: dict[str, str] = {}
+    for p in sorted(video_dir.rglob("*")):
+        if p.is_file() and not p.name.startswith("."):
+            rel = p.relative_to(video_dir).as_posix()
+            other = index.setdefault(_nfc(rel), rel)
+            if other != rel:
+                problems.add(f"{other!r} and {rel!r} are one name after Unicode normalisation (composed and "
+                             "decomposed accents): rename one", path=video_dir)
+    return index
 
 
 def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems, *, required: bool) -> str | None:
@@ -127,9 +138,13 @@ def read_triplet_table(
     if None in found:
         raise StopChecks(f"{path}: missing columns")
     video_cols, odd_col, part_col = found[:3], found[3], found[4]
-    trial_col = _header(df, cols_cfg.trial, path, problems, required=False)
-    rt_col = _header(df, cols_cfg.rt, path, problems, required=False)
-    session_col = _header(df, cols_cfg.session, path, problems, required=False)
+    trial_col, rt_col, session_col = (
+        _header(df, getattr(cols_cfg, name), path, problems,
+                required=getattr(cols_cfg, name) != getattr(TripletColumns, name))
+        for name in ("trial", "rt", "session"))
+    if rt_col is None and cols_cfg.rt is not None and cols_cfg.rt_unit_s != 1.0:
+        problems.add(f"column {cols_cfg.rt!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}); "
+                     "a response-time unit was given (--rt-ms): name the column with --rt", path=path)
 
     empty = (df[found] == "").to_numpy()
     incomplete = empty.any(axis=1)
@@ -143,7 +158,7 @@ def read_triplet_table(
                                            "to drop trials without a response)" for e in empty[incomplete]))
         df = df.loc[~incomplete].reset_index(drop=True)
 
-    rel, bad = _resolve_names(df, [*video_cols, odd_col], _video_index(video_dir), video_dir, path, problems)
+    rel, bad = _resolve_names(df, [*video_cols, odd_col], _video_index(video_dir, problems), video_dir, path, problems)
     in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
     no_odd = ~bad & ~in_triplet.any(axis=1)
     where = np.flatnonzero(no_odd)

@@ -101,6 +101,10 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
         # with a global matrix too: an accuracy "over items" must not score judgments outside them (a
         # bootstrap over those clips would give such judgments no weight, and the CI would miss the estimate)
         items = whole_numbers(items, "items")
+        if items.size and items.min() < 0:  # a lookup would wrap it round onto another clip's row
+            raise BGSInputError(f"items must lie in 0.., got {int(items.min())}")
+        if len(np.unique(items)) != len(items):  # the lookup would keep its last position
+            raise BGSInputError("items must not repeat (use the bootstrap functions for resampling)")
         outside = ~np.isin(idx, items).all(axis=1)
         if outside.any():
             row = int(np.flatnonzero(outside)[0])

@@ -71,8 +71,26 @@ def participants_of(trip: Any) -> Any:
     """The participant per judgment of a ``TripletArrays`` or a judgments table, else None."""
     cols = table_columns(trip)
     if cols is not None:
-        return np.asarray(trip["participant"]) if "participant" in cols else None
+        if "participant" not in cols:
+            return None
+        kept = unflagged_rows(trip, cols)
+        participant = np.asarray(trip["participant"])
+        return participant if kept is None else participant[kept]
     return getattr(trip, "participant", None)
+
+
+def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
+    """The rows a judgments table does not flag ``is_catch`` (None when it has no such column).
+
+    A flag marks more than a repeated clip: a release's ``catch_trial_flag`` marks attention checks of three
+    distinct clips, which ``data.triplets()`` drops and the metrics must drop too when handed the table."""
+    if "is_catch" not in cols:
+        return None
+    flag = np.asarray(table["is_catch"])
+    if flag.dtype.kind != "b":
+        raise BGSInputError(f"column is_catch must hold True/False, got {flag.ravel()[:1].tolist()} "
+                            f"({flag.dtype}); read the table with bgs_hf.data.load")
+    return ~flag
 
 
 def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +99,14 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
     cols = table_columns(idx)
     if cols is not None:
         if all(c in cols for c in CLIP_COLUMNS) and (odd is not None or "odd" in cols):
-            idx, odd = np.stack([np.asarray(idx[c]) for c in CLIP_COLUMNS], axis=1), (
-                np.asarray(idx["odd"]) if odd is None else odd)
+            table, kept = idx, unflagged_rows(idx, cols)
+            idx, odd = np.stack([np.asarray(table[c]) for c in CLIP_COLUMNS], axis=1), (
+                np.asarray(table["odd"]) if odd is None else odd)
+            if kept is not None and not kept.all():
+                logger.warning("dropping %d flagged catch trials (is_catch) of a judgments table", int((~kept).sum()))
+                idx = idx[kept]
+                if np.shape(odd) == kept.shape:  # another length is refused below, by its own shape
+                    odd = np.asarray(odd)[kept]
         elif odd is None or len(cols) != 3:
             raise BGSInputError(f"a table of judgments needs columns clip_a, clip_b, clip_c and odd, got {cols}")
         else:  # three index columns under other names, odd given apart
