@@ -453,16 +453,19 @@ def test_report_fit_table_puts_each_number_in_its_column(tmp_path):
     assert "| BGS fine-tuned (LoRA) | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 0.412 | 0.635 |" in lines
 
 
-def test_evaluating_again_into_a_report_folder_replaces_the_earlier_report_only(tiny_sets, tmp_path):
+@pytest.mark.parametrize("earlier", ["evaluation.json", ".bgs-evaluation"])
+def test_evaluating_again_into_a_report_folder_replaces_the_earlier_report_only(tiny_sets, tmp_path, earlier):
     """A second evaluation into the same --report folder (fewer analyses, or after an interrupted one) left the
     earlier run's figures beside the new evaluation.json, so the folder mixed two evaluations. The user's own
-    files and the decoded-clip cache stay."""
+    files and the decoded-clip cache stay. (The earlier evaluation is known by its evaluation.json, or, interrupted
+    before writing one, by the marker it left.)"""
     from bgs_hf.eval import run_suite
 
     _, data_dir, _ = tiny_sets
     out = tmp_path / "ev"
     (out / "clip_cache").mkdir(parents=True)
     (out / "clip_cache" / "kept.bin").write_bytes(b"x")
+    (out / earlier).write_text(json.dumps({"models": {}, "split": "test"}) if earlier.endswith(".json") else "")
     for name in ("layers.png", "probes.png", "attention_3.png", "evaluation.md", "notes.txt"):
         (out / name).write_text("earlier")
     run_suite(data_dir, "tiny-random-videomae", None, out_dir=out, analyses=("fit",), n_boot=5, seed=0)
@@ -484,7 +487,8 @@ def test_a_refused_evaluation_keeps_the_earlier_report_in_its_folder(tiny_sets, 
     out.mkdir()
     for name in ("evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"):
         (out / name).write_text("earlier")
-    with pytest.raises(BGSInputError):
+    (out / "evaluation.json").write_text(json.dumps({"models": {}, "split": "test"}))  # an evaluation's, not mine
+    with pytest.raises(BGSInputError, match="no-such-backbone"):
         run_suite(data_dir, str(tmp_path / "no-such-backbone"), None, out_dir=out, analyses=("fit",), n_boot=5,
                   seed=0)
     assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(
@@ -912,3 +916,65 @@ def test_layerwise_fit_without_training_clips_says_why_it_did_not_run(tiny_sets,
     assert res["layers"] == {"skipped": "no validation or training judgments to choose a layer"}
     md = (tmp_path / "ev" / "evaluation.md").read_text()
     assert "not run (no validation or training judgments to choose a layer)" in md
+
+
+@pytest.mark.parametrize("own", ["evaluation.md", "fit.png", "evaluation.json"])
+def test_evaluate_refuses_a_report_folder_holding_the_users_own_files_of_report_names(tmp_path, capsys, own):
+    """`bgs-hf evaluate --report DIR` with the user's own DIR/evaluation.md (notes), DIR/fit.png or an
+    evaluation.json of theirs, and no earlier evaluation there, replaced them without a word once the whole
+    evaluation had run (was: `_clear_earlier_report` removed every file of a report name). Now one line names the
+    file before the data loads (MISSING is never read), and the folder is as it was."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / own).write_text("my notes")
+    (out / "notes.txt").write_text("kept")
+    missing = str(tmp_path / "MISSING")
+    assert main(["evaluate", "--data", missing, "--model", "tiny-random-videomae", "--report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"holds {own}" in err and "MISSING" not in err, err
+    with pytest.raises(BGSInputError, match=f"holds {own}"):  # the library call too, before its data loads
+        run_suite(missing, "tiny-random-videomae", None, out_dir=out, analyses=("fit",))
+    assert (out / own).read_text() == "my notes" and sorted(p.name for p in out.iterdir()) == sorted([own, "notes.txt"])
+
+
+def _evaluation(folder):
+    """A folder holding an evaluation.json as `bgs-hf evaluate` writes it (the fields the report reads)."""
+    fit = {"r2": 0.0871, "r2_ci": [0.021, 0.15], "pct_of_ceiling": 41.47, "rsa_spearman": 0.2951,
+           "rsa_pearson": 0.2712, "ooo_acc_3way": 0.4123, "ooo_acc_2way": 0.6351}
+    folder.mkdir(parents=True)
+    (folder / "evaluation.json").write_text(json.dumps(
+        {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 3, "n_judgments": 3, "noise_ceiling_r2": 0.21,
+         "noise_ceiling_ci": [0.17, 0.25], "models": {}, "figures": {}, "fit": {"bgs": fit}}))
+    return folder
+
+
+@pytest.mark.parametrize("own", ["report.md", "report.html", "quickstart"])
+def test_report_replaces_only_a_report_it_wrote(tmp_path, capsys, own):
+    """`bgs-hf report --out DIR` overwrote any DIR/report.md or report.html (was: the user's own notes, or the
+    quickstart's headline report.md in its run folder, were replaced without a word). A report bgs-hf wrote is
+    still replaced by the next one; any other is refused in one line before the runs are read."""
+    from bgs_hf.quickstart import MARKER
+
+    ev = _evaluation(tmp_path / "ev")
+    out = tmp_path / "rep"
+    assert main(["report", str(ev), "--out", str(out)]) == 0
+    assert main(["report", str(ev), "--out", str(out), "--title", "second"]) == 0
+    assert (out / "report.md").read_text().startswith("# second")
+    assert "<h1>second</h1>" in (out / "report.html").read_text()
+    capsys.readouterr()
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    name = "report.md" if own == "quickstart" else own
+    if own == "quickstart":  # a quickstart run folder: its report.md is not a `bgs-hf report`
+        (mine / MARKER).write_text("")
+    (mine / name).write_text("# my own notes\n")
+    before = sorted(p.name for p in mine.iterdir())
+    assert main(["report", str(tmp_path / "MISSING"), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{name}: exists and was not written by bgs-hf" in err and "--out" in err, err
+    assert "MISSING" not in err
+    assert (mine / name).read_text() == "# my own notes\n" and sorted(p.name for p in mine.iterdir()) == before

@@ -955,3 +955,21 @@ def test_undefined_values_read_n_a_and_only_a_negative_zero_loses_its_sign():
     assert fmt_p(0.001) == "0.001" and fmt_p(0.0009) == "< 0.001"
     for ci in ([0.1, float("nan")], [float("nan"), 0.1], [0.1, None], [None, 0.1], [0.1], None):
         assert fmt_ci(ci) == "", ci
+
+
+def test_a_collapsed_model_in_the_fit_table_is_flagged_and_the_report_says_its_zero_is_no_answer(tmp_path):
+    """Embeddings alike for every clip (a diverged run, a foreground model shown one frame) entered the fit table
+    as R² n/a and 0.000 accuracy, below both chances, with nothing to say why; the motion controls called the same
+    case not scored. The number stays (ties count as wrong), flagged, and the report says what it is."""
+    from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings
+    from bgs_hf.eval.report import build_sections, render
+
+    data, latent, _ = _toy_split_data(1)
+    test = SplitHumans.build(data, "test", ceiling=False)
+    flat = fit_from_embeddings(np.ones((len(test.items), 4)), data, test, n_boot=5)
+    assert flat["collapsed"] is True and flat["ooo_acc_3way"] == 0.0
+    assert "collapsed" not in fit_from_embeddings(latent[test.items], data, test, n_boot=5)
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": len(test.items), "fit": {"bgs": flat}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "BGS fine-tuned (LoRA): the embeddings do not differ between clips" in md
+    assert "the accuracies count every tie as wrong: 0 is no answer, not a wrong one" in md

@@ -1106,3 +1106,139 @@ def test_a_card_of_split_nested_metrics_names_the_split_its_numbers_come_from(tm
     card = card_data_from_run(RunInfo.from_run_dir(run, split="val"))
     assert card.dataset_split == "val"
     assert card.fit["r2"] == METRICS["val"]["r2"]
+
+
+# ------------------------------------------------------------------ review round: what push publishes, and the card
+def _copy_run(tiny_run: Path, folder: Path) -> Path:
+    import shutil
+
+    shutil.copytree(tiny_run, folder)
+    return folder
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("adapter_weights_missing", "the adapter weights are missing"),
+    ("adapter_config_missing", "holds a LoRA adapter, not an adapter-less model"),
+    ("base_removed", "base/ (the base the model was trained from) is missing"),
+    ("incomplete_checkpoint", "not completely written"),
+])
+def test_push_refuses_a_model_folder_that_load_model_refuses(tiny_run: Path, tmp_path: Path, monkeypatch,
+                                                             damage: str, message: str) -> None:
+    """`bgs-hf push` staged and uploaded folders `load_model` refuses (was: a run without its adapter weights, one
+    without adapter_config.json (its card then named backbone.safetensors), one whose base/ was removed and a
+    checkpoint its job left half-written were all published). Now push refuses with load_model's own line and
+    stages or uploads nothing."""
+    import shutil
+
+    from bgs_hf.hub import push
+    from bgs_hf.models import load_model
+    from bgs_hf.models.loading import INCOMPLETE_MARKER
+
+    run = _copy_run(tiny_run, tmp_path / "run")
+    if damage == "adapter_weights_missing":
+        (run / "adapter_model.safetensors").unlink()
+    elif damage == "adapter_config_missing":
+        (run / "adapter_config.json").unlink()
+    elif damage == "base_removed":
+        shutil.rmtree(run / "base")
+    else:
+        run = run.rename(tmp_path / "checkpoint-2")
+        (run / INCOMPLETE_MARKER).touch()
+    with pytest.raises(BGSInputError, match=re.escape(message)) as loaded:
+        load_model(run)
+    with pytest.raises(BGSInputError) as pushed:
+        push.push_run(run, REPO, local_dir=tmp_path / "staged")
+    assert str(pushed.value) == str(loaded.value) and "\n" not in str(pushed.value)
+    assert not (tmp_path / "staged").exists() and not list(tmp_path.glob(".bgs-partial-*"))
+    monkeypatch.setattr(push, "upload_folder", lambda *a, **k: pytest.fail("uploaded a folder load_model refuses"))
+    with pytest.raises(BGSInputError, match=re.escape(message)):
+        push.push_run(run, REPO, token="hf_x")
+
+
+def _table_cells(line: str) -> list[str]:
+    """A markdown table row's cells as GFM splits them: at every ``|`` that no backslash escapes."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+def test_a_lora_target_regex_stays_in_its_card_table_cell(tiny_run: Path, tmp_path: Path) -> None:
+    """A ViT's LoRA target regex holds `|` (`(query|key|value)`), which ends a markdown table cell even inside
+    backticks (was: the card's LoRA row split into six cells, the Hub showed `target_modules=...(query` and dropped
+    the rest of the row). Every table row keeps its header's cell count and the regex reads whole."""
+    from bgs_hf.hub import push_run
+
+    out = tmp_path / "staged"
+    push_run(tiny_run, REPO, local_dir=out)
+    text = (out / "README.md").read_text()
+    regex = json.loads((tiny_run / "bgs_config.json").read_text())["lora"]["target_modules"]
+    assert regex.count("|") >= 3
+    rows = [line for line in text.splitlines() if line.startswith("|") and not line.startswith("|---")]
+    model = [r for r in rows if _table_cells(r)[0] in ("", "Base model", "Architecture", "Pooling", "Head", "LoRA")]
+    evals = rows[len(model):]
+    assert len(model) == 6 and len(evals) == 4, rows
+    assert [len(_table_cells(r)) for r in model] == [2] * 6
+    assert [len(_table_cells(r)) for r in evals] == [5] * 4
+    (lora,) = [r for r in model if _table_cells(r)[0] == "LoRA"]
+    assert f"`target_modules={regex}`" in _table_cells(lora)[1].replace("\\|", "|")
+    try:  # and as a GFM renderer reads it (markdown-it-py comes with rich, gradio's)
+        from markdown_it import MarkdownIt
+    except ImportError:
+        return
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<td><code>alpha=8</code>" in html and f"<code>target_modules={regex}</code>" in html
+
+
+def test_a_checkpoint_card_names_the_data_its_run_recorded(tmp_path: Path) -> None:
+    """A card pushed from RUN/checkpoint-N read run_config.json from the checkpoint only, which has none (was: a
+    SocialShapes run's checkpoint was described as aligned with human judgments on an "unknown" dataset, while
+    `bgs-hf evaluate` on the same checkpoint read its run's config). Both read the run's one file now."""
+    import shutil
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.training.api import _run_config
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"name": "socialshapes", "source": str(tmp_path / "ss"),
+                                                              "kind": "local", "origin": "socialshapes"}}))
+    ckpt = run / "checkpoint-2"
+    ckpt.mkdir()
+    for name in ("bgs_config.json", "adapter_config.json", "adapter_model.safetensors", "bgs_trainer_state.json",
+                 "base"):
+        (shutil.copytree if (run / name).is_dir() else shutil.copy2)(run / name, ckpt / name)
+    assert _run_config(ckpt)[0] == run / "run_config.json"
+    card = card_data_from_run(RunInfo.from_run_dir(ckpt))
+    assert (card.dataset_name, card.simulated_observers) == ("socialshapes", True)
+    push_run(ckpt, REPO, local_dir=tmp_path / "staged")
+    text = (tmp_path / "staged" / "README.md").read_text().split("## Citation")[0]
+    assert "SocialShapes' simulated observers" in text and not re.search(r"human|people judge", text, flags=re.I)
+
+
+@pytest.mark.parametrize("r2", [0.0, -0.05, None, float("nan")])
+def test_card_ceiling_row_claims_no_percentage_of_a_ceiling_that_is_not_positive(r2) -> None:
+    """The noise-ceiling row read "100%" of itself whatever its R² (was: "100%" beside a ceiling of 0.000 or -0.050,
+    where every model row reads "—": a percentage of such a ceiling is undefined)."""
+    from bgs_hf.hub.card import BGSModelCardData
+
+    card = BGSModelCardData(fit={"r2": 0.1, "pct_of_ceiling": None}, ceiling={"r2": r2})
+    model_row, ceiling_row = card.eval_rows()
+    assert (model_row.pct_of_ceiling, ceiling_row.pct_of_ceiling) == ("—", "—")
+    assert BGSModelCardData(fit={"r2": 0.1}, ceiling={"r2": 0.2}).eval_rows()[1].pct_of_ceiling == "100%"
+
+
+def test_include_base_is_refused_for_a_run_on_a_hub_base(tiny_run: Path, tmp_path: Path, capsys) -> None:
+    """`--include-base` was silently ignored for a run whose base is a Hub model (was: the staged repo had no base/
+    and the command said nothing). It is refused in one line; the same run pushes without it."""
+    from bgs_hf.cli.main import main as cli
+
+    run = _copy_run(tiny_run, tmp_path / "run")
+    cfg = json.loads((run / "bgs_config.json").read_text())
+    cfg["backbone"].update(source="hub", base_folder=None, name="someone/video-model")
+    (run / "bgs_config.json").write_text(json.dumps(cfg))
+    argv = ["push", str(run), "--repo-id", REPO, "--local-dir", str(tmp_path / "staged")]
+    assert cli([*argv, "--include-base"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--include-base" in err and "'someone/video-model'" in err, err
+    assert not (tmp_path / "staged").exists()
+    assert cli(argv) == 0
+    assert "base_model: someone/video-model" in (tmp_path / "staged" / "README.md").read_text()

@@ -1050,3 +1050,38 @@ def test_a_run_on_a_hub_base_reloads_the_config_of_the_commit_it_was_trained_on(
     assert loaded.get_base_model().spec.num_layers == 1
     with torch.no_grad():
         assert torch.equal(loaded(x), ref)
+
+
+def test_a_local_base_replaced_since_training_is_one_line(tmp_path):
+    """was: loading a run whose local base folder now holds another model (a wider one here) ended in peft's
+    ``RuntimeError: Error(s) in loading state_dict ... size mismatch`` traceback, one line per LoRA tensor."""
+    base = tmp_path / "base_local"
+
+    def save_base(hidden: int) -> None:
+        torch.manual_seed(0)
+        transformers.VideoMAEModel(transformers.VideoMAEConfig(
+            hidden_size=hidden, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32,
+            patch_size=8, num_frames=4, tubelet_size=2)).save_pretrained(base)
+
+    save_base(32)
+    build_embedder(str(base)).save_pretrained(str(tmp_path / "run"))
+    save_base(48)
+    with pytest.raises(BGSInputError, match=r"base model folder .*base_local no longer matches the adapter \(first: "
+                                            r"backbone\..*lora_A.* is \(8, 32\) in the adapter, \(8, 48\) in the base\)"):
+        load_model(tmp_path / "run")
+
+
+@pytest.mark.skipif(torch.accelerator.is_available(), reason="offload has an accelerator to offload from here")
+def test_checkpointing_kwargs_given_as_the_trainer_gives_them_reach_the_backbone():
+    """was: ``every_n_layers``/``offload`` inside the kwargs dict (as ``--activation_checkpointing_kwargs`` gives them)
+    went on to ``torch.utils.checkpoint`` and build_embedder took no kwargs at all; ``offload=True`` on a machine
+    without an accelerator failed at the first backward (``pin_memory=True requires a CUDA ...``)."""
+    model = build_embedder("tiny-random-videomae", gradient_checkpointing=True,
+                           activation_checkpointing_kwargs={"every_n_layers": 2, "offload": True}).train()
+    layers = model.get_base_model().backbone.encoder.layer
+    assert [layer.gradient_checkpointing for layer in layers] == [True, False]
+    model(_clips(model)).sum().backward()
+    assert all(p.grad is not None for n, p in model.named_parameters() if "lora_B" in n)
+    with pytest.raises(BGSInputError, match="every_n_layers must be an integer >= 1, got 0"):
+        build_embedder("tiny-random-videomae", gradient_checkpointing=True,
+                       activation_checkpointing_kwargs={"every_n_layers": 0})

@@ -693,3 +693,16 @@ def test_the_plot_data_stats_writes_beside_its_json_is_checked_before_the_json_i
     err = capsys.readouterr().err
     assert "the plot (--png) is a folder, not a file" in err and "missing" not in err, err
     assert not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize("repo_id", ["bad id", "no-slash", "a/b/c"])
+def test_data_push_refuses_a_bad_repo_id_before_anything_is_written(tmp_path: Path, capsys, repo_id: str) -> None:
+    """`bgs-hf data push --local-dir X --repo-id "bad id"` never checked the id (was: the data loaded and X was written
+    with a card whose `load_dataset("bad id")` snippet nobody can run; without --local-dir the Hub refused it only
+    after the export). It is one line before the data loads, as `bgs-hf push` does."""
+    staged = tmp_path / "staged"
+    assert exit_code(["data", "push", str(tmp_path / "missing"), "--repo-id", repo_id, "--local-dir",
+                      str(staged)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"invalid repo id {repo_id!r}" in err and "missing" not in err, err
+    assert not staged.exists()

@@ -890,3 +890,37 @@ def test_the_default_catalogue_is_the_one_cached_benchmark_rule(tmp_path: Path, 
     folder = default_catalogue(config)
     assert GENERATOR_VERSION in folder.name and "n12" in folder.name and "seed3" in folder.name
     assert default_catalogue(config) == folder and len(calls) == 2  # reused, not generated again
+
+
+def test_a_space_staging_that_fails_half_way_leaves_nothing_to_block_a_retry(tmp_path: Path, monkeypatch) -> None:
+    """`bgs-hf space --push --local-dir DIR` stopped half-way (a full disk, Ctrl-C while copying the package) left
+    a half-built DIR (was: the retry was refused as "not empty" until the user found and removed it)."""
+    from bgs_hf.hub import space_app
+
+    out = tmp_path / "space"
+
+    def full_disk(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(space_app.shutil, "copytree", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            space_app.push_space("tester/bgs-tiny", "tester/bgs-demo", local_dir=out)
+    assert not out.exists() and not list(tmp_path.iterdir())
+    files, url = space_app.push_space("tester/bgs-tiny", "tester/bgs-demo", local_dir=out)
+    assert url is None and "app.py" in files and (out / "bgs_hf" / "hub" / "space_app.py").is_file()
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == files
+
+
+def test_space_local_dir_on_a_file_is_one_line(tmp_path: Path, capsys) -> None:
+    """`--local-dir afile` is the usual one-line "is not a folder" refusal, and the file is kept (was: "error:
+    NotADirectoryError: Not a directory": the hand-rolled emptiness check listed the file as a folder)."""
+    from bgs_hf.cli.main import main
+
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    assert main(["space", "--model", "someone/model", "--push", "--repo-id", "me/space", "--local-dir",
+                 str(afile)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a folder" in err and "Traceback" not in err, err
+    assert afile.read_text() == "keep me"

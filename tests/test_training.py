@@ -1064,3 +1064,98 @@ def test_paper_v1_refuses_a_non_positive_triplets_per_step(tiny, value):
     human = human_similarity(trip.idx, trip.odd, data.n_clips)
     with pytest.raises(BGSSettingError, match=rf"^triplets_per_step must be at least 1, got {value}$"):
         PaperV1Sampler(trip, human, clips=data.split_items("train"), triplets_per_step=value)
+
+
+def _videomae_run(tmp_path, tiny, name, model=None, **training):
+    """One step of a tiny VideoMAE embedder (built by the run, or passed as ``model``) on 32-px clips."""
+    from bgs_hf.training import ModelArguments
+
+    data, _ = tiny
+    pix = torch.randn(data.n_clips, 4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    return train_bgs(TrainConfig(
+        data=DataArguments(data="tiny"), model=ModelArguments(backbone="tiny-random-videomae", head_dim=8),
+        bgs=BGSArguments(clips_per_step=6, eval_test=False),
+        training={"output_dir": str(tmp_path / name), "use_cpu": True, "max_steps": 1, "eval_strategy": "no",
+                  "save_strategy": "no", "load_best_model_at_end": False, "disable_tqdm": True, **training},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=model))
+
+
+def _checkpointed_layers(model):
+    return [layer.gradient_checkpointing for layer in model.get_base_model().backbone.encoder.layer]
+
+
+@pytest.mark.parametrize("flag", ["activation_checkpointing", "gradient_checkpointing"])
+def test_activation_checkpointing_kwargs_reach_the_model_the_run_builds(tmp_path, tiny, flag):
+    """was: ``train_bgs`` turned the Trainer's checkpointing off and built the embedder with a plain
+    ``activation_checkpointing_enable()``: ``--activation_checkpointing_kwargs '{"every_n_layers": 2}'`` (or the
+    ``gradient_`` spelling) was dropped and every layer was checkpointed."""
+    res = _videomae_run(tmp_path, tiny, "run", **{flag: True, f"{flag}_kwargs": {"every_n_layers": 2}})
+    assert _checkpointed_layers(res.model) == [True, False]
+
+
+def test_a_model_override_is_checkpointed_when_the_run_asks(tmp_path, tiny):
+    """was: with ``model_override`` and ``activation_checkpointing=True`` the model trained without checkpointing
+    while ``bgs_trainer_state.json`` recorded ``"activation_checkpointing": true``."""
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    model = build_embedder("tiny-random-videomae", head=HeadConfig(8))
+    res = _videomae_run(tmp_path, tiny, "run", model=model, activation_checkpointing=True,
+                        activation_checkpointing_kwargs={"every_n_layers": 2})
+    assert _checkpointed_layers(res.model) == [True, False]
+    state = json.loads((res.output_dir / "bgs_trainer_state.json").read_text())
+    assert state["activation_checkpointing"] is True
+
+
+def test_a_model_override_that_cannot_checkpoint_is_refused_before_anything_loads(tmp_path, tiny):
+    """was: a ``model_override`` without ``activation_checkpointing_enable`` trained unchecked, the run recording
+    checkpointing all the same."""
+    with pytest.raises(BGSInputError, match="model_override .*has no activation_checkpointing_enable"):
+        _run(tmp_path, tiny, "r", activation_checkpointing=True)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_records_the_seed_it_used_when_the_arguments_left_it_to_the_default(tmp_path, tiny):
+    """was: ``run_config.json`` kept the caller's training dict, which had no seed: ``recorded_seed`` returned None
+    and ``bgs-hf evaluate`` re-scored the run with seed 0, not the 42 its bootstrap and ceilings were drawn with."""
+    from bgs_hf.eval.suite import default_seed
+    from bgs_hf.training.api import recorded_seed
+
+    data, pix = tiny
+    res = train_bgs(TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, eval_test=False),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "max_steps": 1, "eval_strategy": "no",
+                  "save_strategy": "no", "load_best_model_at_end": False, "disable_tqdm": True},  # no seed
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+    out = res.output_dir
+    assert res.trainer.args.seed == 42
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["training"]["seed"] == 42
+    (out / "bgs_config.json").write_text("{}")  # the stand-in model writes none; evaluate takes it for a run
+    assert recorded_seed(out) == 42 and default_seed(str(out), None) == 42
+    del config["training"]["seed"]  # a run folder written before the fix: its training_args.json has the seed
+    (out / "run_config.json").write_text(json.dumps(config))
+    assert recorded_seed(out) == 42
+
+
+def test_data_seed_draws_the_clip_sets_and_the_mirroring_and_none_leaves_them_to_the_seed(tmp_path, tiny):
+    """was: ``--data_seed`` was accepted and ignored: the clip sets and the mirroring were drawn with ``--seed``
+    whatever it said."""
+    from bgs_hf.training.data import build_sampler
+
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    recipe = get_recipe("clip-batched").with_overrides(clips_per_step=6)
+
+    def drawn(seed):
+        return [s.tolist() for s in build_sampler(recipe, trip, human, data.split_items("train"), seed=seed
+                                                   ).epoch_sets(0)]
+
+    runs = {ds: _run(tmp_path, tiny, f"ds{ds}", data_seed=ds, max_steps=1, eval_strategy="no", save_strategy="no",
+                     load_best_model_at_end=False) for ds in (None, 123)}  # seed 7
+    sets = {ds: [s.tolist() for s in r.trainer.train_dataset.sampler.epoch_sets(0)] for ds, r in runs.items()}
+    assert sets[None] == drawn(7) and runs[None].trainer.data_collator.seed == 7  # None: the seed's, as before
+    assert sets[123] == drawn(123) != drawn(7) and runs[123].trainer.data_collator.seed == 123
+    with pytest.raises(BGSInputError, match=r"--data_seed must be in \[0, 2\*\*32\), got -1"):
+        _run(tmp_path, tiny, "bad", data_seed=-1)
+    assert not (tmp_path / "bad").exists()

@@ -319,7 +319,9 @@ def run_push(args: argparse.Namespace) -> int:
 
     from bgs_hf.data import write_hub
     from bgs_hf.data.hub import push_to_hub
+    from bgs_hf.hub.push import validate_repo_id
 
+    validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
     if args.local_dir:
         require_new_folder(args.local_dir, "--local-dir")
     _declared_license(args)

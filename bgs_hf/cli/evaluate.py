@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError, naming_flag
-    from bgs_hf.eval.suite import check_analyses, default_seed, pretrained_of, run_suite
+    from bgs_hf.eval.suite import check_analyses, check_report_folder, default_seed, pretrained_of, run_suite
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         controls[name] = path
     check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
     check_output_folder(args.report, "--report")
+    check_report_folder(args.report)  # a user's own evaluation.md or fit.png there: refused, not replaced
     check_output_folder(args.cache, "--cache")
     if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
         with naming_flag("--language-model"):

@@ -41,12 +41,24 @@ class SplitHumans:
         return cls(split, items, trip, human, ceiling_r2, ci)
 
 
+def collapsed(emb: np.ndarray) -> bool:
+    """Whether every pair of rows of ``emb`` has the same cosine similarity (no geometry to score)."""
+    sim = cosine_similarity_matrix(emb)
+    off = sim[~np.eye(len(sim), dtype=bool)]
+    return off.size > 0 and float(np.ptp(off)) <= 1e-9
+
+
 def fit_from_embeddings(emb: np.ndarray, data: Any, humans: SplitHumans, *, n_boot: int = 1000,
                         seed: int = 0) -> dict[str, Any]:
-    """Behavioural fit of ``emb`` (rows = ``humans.items``) on that split, with the split's ceiling."""
+    """Behavioural fit of ``emb`` (rows = ``humans.items``) on that split, with the split's ceiling.
+
+    Embeddings alike for every clip are flagged ``collapsed``: every triplet ties, so the accuracies (ties count
+    as wrong) read 0, below chance, for what is no answer at all, and a reader must be told."""
     sim = cosine_similarity_matrix(emb)
     out = behavioural_fit(sim, data, humans.split, ceiling_r2=humans.ceiling_r2, n_boot=n_boot, seed=seed)
     out["ceiling_r2_ci"] = humans.ceiling_ci
+    if np.isfinite(emb).all() and collapsed(emb):
+        out["collapsed"] = True
     return out
 
 

@@ -147,6 +147,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                    for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
         blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}no language row ({r['language_skipped']}).*")
                    for label, r, _ in runs if r.get("language_skipped")]
+        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}{_name(n, r)}: the embeddings do not differ "
+                            "between clips, so every similarity ties: R² is undefined and the accuracies count "
+                            "every tie as wrong: 0 is no answer, not a wrong one.*")
+                   for label, r, _ in runs for n, f in r.get("fit", {}).items() if f.get("collapsed")]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
                          lambda r: [[_comparison(c, r), _STAT_NAMES.get(s, s), _f(v["diff"]), _f(v["ci"]),
                                      _p(v["p_value"], v.get("n_boot", r.get("n_boot")), sides=2)]
@@ -359,9 +363,30 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
     return (p.name if p.is_dir() else p.stem), res, base
 
 
+#: The last line of every report :func:`write_report` writes (a comment in markdown and HTML alike): a later report
+#: replaces only a file carrying it, never the user's own ``report.md`` (or the quickstart's) of that name.
+WRITTEN_MARK = "<!-- written by bgs-hf (bgs_hf.eval.report) -->"
+
+
+def _report_paths(out_dir: str | Path, stem: str) -> tuple[Path, Path]:
+    return Path(out_dir) / f"{stem}.md", Path(out_dir) / f"{stem}.html"
+
+
+def check_report_targets(out_dir: str | Path, stem: str = "evaluation", *, where: str = "output folder") -> None:
+    """Refuse, before any work, a ``<stem>.md``/``.html`` in ``out_dir`` that no report of ours wrote (it was
+    overwritten without a word); ``where`` names the folder as the user gave it (``--out``)."""
+    for path in _report_paths(out_dir, stem):
+        if path.exists() and not (path.is_file() and WRITTEN_MARK in path.read_text(encoding="utf-8",
+                                                                                      errors="replace")):
+            raise BGSInputError(f"exists and was not written by bgs-hf: a report would replace it; move it or choose "
+                                f"another {where} (nothing was written)", path=path)
+
+
 def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
                  title: str = "bgs-hf evaluation report", stem: str = "evaluation") -> tuple[Path, Path]:
-    """Write ``<stem>.md`` and ``<stem>.html`` into ``out_dir``; figure paths resolve against each run."""
+    """Write ``<stem>.md`` and ``<stem>.html`` into ``out_dir``; figure paths resolve against each run. A file of
+    those names that no report of ours wrote is refused (:func:`check_report_targets`), never replaced."""
+    check_report_targets(out_dir, stem)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     fixed = []
@@ -375,7 +400,7 @@ def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
         res["figures"] = figs
         fixed.append((label, res, Path(folder)))
     md, page = render(build_sections(fixed), out, title)
-    md_path, html_path = out / f"{stem}.md", out / f"{stem}.html"
-    md_path.write_text(md, encoding="utf-8")
-    html_path.write_text(page, encoding="utf-8")
+    md_path, html_path = _report_paths(out, stem)
+    md_path.write_text(md + WRITTEN_MARK + "\n", encoding="utf-8")
+    html_path.write_text(page + WRITTEN_MARK + "\n", encoding="utf-8")
     return md_path, html_path

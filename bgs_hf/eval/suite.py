@@ -19,6 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.eval.fit import collapsed
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +43,6 @@ def _language_reference(config: Any) -> dict[str, str]:
 
     config = config or LanguageBaselineConfig()
     return {"model": model_label(config.model), "caption": config.caption}
-
-
-def collapsed(emb: np.ndarray) -> bool:
-    """Whether every pair of rows of ``emb`` has the same cosine similarity (no geometry to score)."""
-    from bgs_hf.metrics import cosine_similarity_matrix
-
-    sim = cosine_similarity_matrix(emb)
-    off = sim[~np.eye(len(sim), dtype=bool)]
-    return off.size > 0 and float(np.ptp(off)) <= 1e-9
 
 
 def resolve_model(model: Any) -> Any:
@@ -295,12 +287,53 @@ def check_analyses(analyses: Sequence[str]) -> None:
         raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
 
 
+def _report_files(out: Path) -> list[Path]:
+    return sorted({p for pattern in REPORT_FILES for p in out.glob(pattern) if p.is_file()})
+
+
+#: written into a report folder as an evaluation starts writing there: an interrupted one (no evaluation.json yet)
+#: is still ours to replace
+REPORT_MARKER = ".bgs-evaluation"
+
+
+def _holds_earlier_evaluation(out: Path) -> bool:
+    """Whether ``out`` has an ``evaluation.json`` an earlier evaluation wrote (one ``bgs-hf report`` reads), or the
+    marker of one that was interrupted."""
+    from bgs_hf.eval.report import load_run
+
+    if (out / REPORT_MARKER).is_file():
+        return True
+    if not (out / RESULT_NAME).is_file():
+        return False
+    try:
+        load_run(out / RESULT_NAME)
+    except (ValueError, OSError):  # BGSInputError (not a result, invalid JSON) or not text at all
+        return False
+    return True
+
+
+def check_report_folder(out: str | Path | None) -> None:
+    """Refuse, before any work, a report folder with files of the names an evaluation writes but no earlier
+    evaluation there: they are the user's (notes in evaluation.md, their own fit.png), and were replaced."""
+    if out is None or not Path(out).is_dir() or _holds_earlier_evaluation(Path(out)):
+        return
+    found = _report_files(Path(out))
+    if found:
+        raise BGSInputError(f"holds {found[0].name}, which no earlier evaluation wrote there (no {RESULT_NAME} of "
+                            "one): an evaluation would replace it; move it or choose another report folder (nothing "
+                            "was written)", path=out)
+
+
 def _clear_earlier_report(out: Path) -> None:
     """Remove an earlier evaluation's files from ``out`` (a rerun with fewer analyses, or after an interrupted one,
-    left its figures beside the new evaluation.json); the user's own files and the clip cache stay."""
-    earlier = sorted({p for pattern in REPORT_FILES for p in out.glob(pattern) if p.is_file()})
+    left its figures beside the new evaluation.json); the user's own files and the clip cache stay. Only a folder
+    an earlier evaluation marked (its ``evaluation.json``, :data:`REPORT_MARKER`) is cleared: files of the same names
+    without one are refused, never removed."""
+    check_report_folder(out)
+    earlier = _report_files(out) if _holds_earlier_evaluation(out) else []
     for path in earlier:
         path.unlink()
+    (out / REPORT_MARKER).touch()
     if earlier:
         logger.info("%s: replaced the earlier evaluation there (%d files)", out, len(earlier))
 
@@ -341,6 +374,7 @@ def run_suite(
     from bgs_hf.training.api import json_safe, recorded_splits
 
     check_analyses(analyses)
+    check_report_folder(out_dir)  # before the data loads and the clips are embedded
     t_start = time.perf_counter()
     seed = default_seed(finetuned_model, seed)
     if not hasattr(data, "triplets"):

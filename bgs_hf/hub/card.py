@@ -9,6 +9,7 @@ the rest feeds the Jinja template ``hub_cards/model_card.md.j2``. Every number c
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,7 @@ from huggingface_hub.utils import yaml_dump
 from bgs_hf._format import fmt, fmt_ci, hub_license_id
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo, bgs_trained
+from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 
 logger = logging.getLogger(__name__)
@@ -208,11 +210,14 @@ class BGSModelCardData(ModelCardData):
         if self.fit:
             rows.append(self._row(f"**this model ({'BGS-aligned' if self.bgs_trained else 'fine-tuned'})**", self.fit))
         if self.ceiling:
+            r2 = self.ceiling.get("r2")
+            # the ceiling is 100% of itself only when it is positive; else no model row has a % either (pct_of_ceiling)
+            whole = isinstance(r2, (int, float)) and math.isfinite(pct_of_ceiling(float(r2), float(r2)))
             rows.append(
                 EvalRow(
                     name=f"{self.ceiling_name} (split-half; brackets: 95% range over splits)",
-                    r2=_fmt(self.ceiling.get("r2")) + fmt_ci(self.ceiling.get("ci")),
-                    pct_of_ceiling="100%",
+                    r2=_fmt(r2) + fmt_ci(self.ceiling.get("ci")),
+                    pct_of_ceiling="100%" if whole else "—",
                     ooo_acc_3way=_fmt_acc(self.ceiling.get("ooo_acc_3way")),
                     ooo_acc_2way="—",
                 )
@@ -464,10 +469,21 @@ def card_data_from_run(
     )
 
 
+def md_cell(value: Any) -> str:
+    """A value for a markdown table cell (the template's ``cell`` filter): a ``|`` ends the cell even inside
+    backticks, so a ViT's LoRA target regex ``(query|key|value)`` broke the row; GFM shows ``\\|`` as ``|``."""
+    return str(value).replace("|", "\\|")
+
+
 def render_model_card(card_data: BGSModelCardData, template_path: str | Path | None = None) -> ModelCard:
-    """Render the Jinja template; the returned card's ``.data`` is parsed back from the YAML it wrote."""
-    card = ModelCard.from_template(card_data, template_path=str(template_path or MODEL_CARD_TEMPLATE))
-    return ModelCard(str(card))
+    """Render the Jinja template as ``ModelCard.from_template`` does (``jinja2.Template``'s default settings), with
+    the ``cell`` filter added; the returned card's ``.data`` is parsed back from the YAML it wrote."""
+    import jinja2
+
+    env = jinja2.Environment()  # markdown, not HTML: nothing to autoescape (as from_template)
+    env.filters["cell"] = md_cell
+    template = env.from_string(Path(template_path or MODEL_CARD_TEMPLATE).read_text(encoding="utf-8"))
+    return ModelCard(template.render(card_data=card_data.to_yaml(), **card_data.to_dict()))
 
 
 def write_run_card(run_dir: str | Path, *, split: str = "test") -> Path | None:

@@ -164,6 +164,7 @@ def stage_run(
 def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: str | None, split: str,
            baseline: str | Path | None, include_base: bool) -> list[str]:
     from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.models.loading import check_saved_model
 
     info = RunInfo.from_run_dir(run_dir, split=split, baseline=baseline)
     local_base = _local_base(info.bgs_config)
@@ -171,6 +172,11 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
         raise BGSInputError(f"the run's base model is the local folder {local_base.name!r}, which nobody else can "
                             "load: pass --include-base to publish its weights in base/, or train from a Hub id",
                             path=info.model_dir / "bgs_config.json")
+    hub_base = _base_named(info.bgs_config, "hub")
+    if include_base and hub_base is not None:  # the flag did nothing: say so rather than let it seem to
+        raise BGSInputError(f"--include-base: the run's base is the Hub model {hub_base!r}, which the card links; "
+                            "there is no base to include (drop --include-base)", path=info.model_dir / BGS_CONFIG)
+    check_saved_model(info.model_dir)  # what load_model would refuse is never published
     files = _model_files(info.model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for rel in files:
@@ -201,12 +207,19 @@ def _stage_loss(info: RunInfo, out_dir: Path) -> None:
     path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def _base_named(bgs_config: dict[str, Any], source: str) -> str | None:
+    """The name of a run's base model when it comes from ``source`` (``local``: a folder path; ``hub``: an id the
+    card links) and does not ship in ``base/``."""
+    bb = bgs_config.get("backbone")
+    if isinstance(bb, dict) and bb.get("source") == source and not bb.get("base_folder"):
+        return str(bb.get("name"))
+    return None
+
+
 def _local_base(bgs_config: dict[str, Any]) -> Path | None:
     """The base-model folder a run names by its local path (none when the base ships in ``base/``)."""
-    bb = bgs_config.get("backbone")
-    if isinstance(bb, dict) and bb.get("source") == "local" and not bb.get("base_folder"):
-        return Path(str(bb.get("name")))
-    return None
+    name = _base_named(bgs_config, "local")
+    return None if name is None else Path(name)
 
 
 def _stage_local_base(model_dir: Path, out_dir: Path, local_base: Path) -> dict[str, Any]:

@@ -25,8 +25,10 @@ BGS_CONFIG = "bgs_config.json"
 ADAPTER_CONFIG = "adapter_config.json"
 #: Sub-folders where a run may keep its final/best model, tried in order after the run folder itself.
 MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")
+#: What a run was asked to do (data, model, BGS and training arguments), written by ``train_bgs``.
+RUN_CONFIG = "run_config.json"
 #: Other JSON files of a run that may record the loss (``get_config_dict()``) and the data; first wins.
-EXTRA_FILES: tuple[str, ...] = ("run_config.json", "bgs_trainer_state.json")
+EXTRA_FILES: tuple[str, ...] = (RUN_CONFIG, "bgs_trainer_state.json")
 #: Optional JSON with the pretrained model's ``behavioural_fit`` on the same split (never estimated by us).
 BASELINE_FILE = "baseline.json"
 #: Metric keys copied onto the card (the contract of ``bgs_hf.metrics.behavioural_fit``).
@@ -58,6 +60,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BGSInputError("expected a JSON object", path=path)
     return data
+
+
+def run_config_file(run_dir: str | Path) -> Path | None:
+    """A run's ``run_config.json``, ``None`` if absent. A Trainer ``checkpoint-N`` holds none: it has its run's (the
+    parent folder), so its card, its evaluation and a resume from it read what the run recorded."""
+    path = Path(run_dir) / RUN_CONFIG
+    if not path.is_file() and Path(run_dir).name.startswith("checkpoint-"):
+        path = Path(run_dir).parent / RUN_CONFIG
+    return path if path.is_file() else None
 
 
 def find_model_dir(run_dir: str | Path) -> Path:
@@ -185,8 +196,9 @@ class RunInfo:
                     break
         for name in EXTRA_FILES:
             for folder in (run_dir, model_dir):
-                if (folder / name).is_file():
-                    info.extra = {**_read_json(folder / name), **info.extra}
+                path = run_config_file(folder) if name == RUN_CONFIG else folder / name
+                if path is not None and path.is_file():
+                    info.extra = {**_read_json(path), **info.extra}
                     break
         return info
 

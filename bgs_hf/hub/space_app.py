@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf._files import save_npy
+from bgs_hf._files import built_in_place, require_new_folder, save_npy
 from bgs_hf._format import fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
@@ -857,17 +857,21 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     adapter), ``bgs_space.json`` with the model id, and a copy of the ``bgs_hf`` package so the Space needs
     no package index for bgs-hf itself.
     """
-    from huggingface_hub import SpaceCard
-
     from bgs_hf.hub.card import is_hub_id
 
     if not is_hub_id(model_repo):
         raise BGSInputError(
             f"a Space needs the model's Hub repo id, not a local folder ({model_repo}); push it first with `bgs-hf push`"
         )
-    out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        raise BGSInputError("staging folder is not empty; choose a new --local-dir", path=out)
+    target = require_new_folder(out_dir, "staging folder (--local-dir)")
+    with built_in_place(target) as work:  # a failure half-way leaves nothing to block a retry
+        _write_space(model_repo, work, settings)
+    return sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+
+
+def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) -> None:
+    from huggingface_hub import SpaceCard
+
     out.mkdir(parents=True, exist_ok=True)
     for name in SPACE_FILES:
         shutil.copy2(SPACE_TEMPLATE / name, out / name)
@@ -881,7 +885,6 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     shutil.copytree(
         package, out / "bgs_hf", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "API_READY")
     )
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
 
 
 def push_space(

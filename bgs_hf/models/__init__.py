@@ -21,7 +21,8 @@ Registry (``registry.py``)
 
 Embedder (``embedder.py``)
     ``build_embedder(backbone, *, head=HeadConfig(), lora=LoraSettings(), trust_remote_code=False,
-    num_frames=None, gradient_checkpointing=False) -> BGSEmbedder | BGSPeftModel``.
+    num_frames=None, gradient_checkpointing=False, interpolate_frames=False,
+    activation_checkpointing_kwargs=None) -> BGSEmbedder | BGSPeftModel``.
     ``lora=None`` returns the plain :class:`BGSEmbedder` (every weight trainable; saved with its backbone);
     otherwise a :class:`BGSPeftModel` (a ``peft.PeftModel`` subclass) wrapping it, with LoRA on the
     spec's tower-scoped regex and the head in ``modules_to_save``. Both expose:

@@ -172,8 +172,18 @@ class BGSEmbedder(nn.Module):
         """Trade compute for memory in the backbone (what ``Trainer`` calls for ``--activation_checkpointing``).
 
         Non-reentrant by default, which works with a frozen backbone + LoRA without input grads.
+        ``every_n_layers`` and ``offload`` may also come inside the kwargs, as ``--activation_checkpointing_kwargs``
+        gives them (the rest would reach ``torch.utils.checkpoint``, and from there the layers' forward).
         """
         kw = {"use_reentrant": False, **(activation_checkpointing_kwargs or {})}
+        every_n_layers, offload = kw.pop("every_n_layers", every_n_layers), kw.pop("offload", offload)
+        if isinstance(every_n_layers, bool) or not isinstance(every_n_layers, int) or every_n_layers < 1:
+            raise BGSInputError(f"activation checkpointing's every_n_layers must be an integer >= 1, got "
+                                f"{every_n_layers!r}")
+        if offload and not torch.accelerator.is_available():  # transformers pins host memory, which then fails
+            logger.warning("activation checkpointing offload needs an accelerator to offload from; without one "
+                           "the saved activations stay in host memory, where they already are")
+            offload = False
         if kw["use_reentrant"]:  # the checkpointed input of a frozen backbone needs no grad: LoRA gets none
             raise BGSInputError("use_reentrant=True trains no LoRA weight in a frozen backbone (every lora_B "
                                 "gradient is 0); leave it False")
@@ -281,6 +291,7 @@ def build_embedder(
     num_frames: int | None = None,
     gradient_checkpointing: bool = False,
     interpolate_frames: bool = False,
+    activation_checkpointing_kwargs: dict[str, Any] | None = None,
 ) -> BGSEmbedder | BGSPeftModel:
     """Build the embedder for a backbone name/path; with ``lora`` it is wrapped as a :class:`BGSPeftModel`.
 
@@ -290,12 +301,14 @@ def build_embedder(
     ``num_frames`` overrides the frame count for models that accept any (V-JEPA 2, CLIP, bgs_conv3d); with
     ``interpolate_frames=True`` also for TimeSformer, whose time embeddings are then interpolated
     (:meth:`BackboneSpec.with_interpolated_frames`; the paper's 16-frame TimeSformer-k400).
+    ``activation_checkpointing_kwargs`` (with ``gradient_checkpointing=True``): ``--activation_checkpointing_kwargs``,
+    ``every_n_layers`` and ``offload`` included (:meth:`BGSEmbedder.activation_checkpointing_enable`).
     """
     spec, policy = resolve_backbone(backbone, trust_remote_code=trust_remote_code, num_frames=num_frames,
                                     interpolate_frames=interpolate_frames)
     model = BGSEmbedder(spec.load_backbone(), spec, head, policy)
     if gradient_checkpointing:
-        model.activation_checkpointing_enable()
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs)
     if lora is None:
         return model
     peft_cfg = lora.to_peft_config(spec, with_head=head is not None)

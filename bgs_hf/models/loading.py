@@ -158,6 +158,23 @@ def _warn_versions(cfg: dict[str, Any], folder: Path) -> None:
                            folder, lib, a, b)
 
 
+def base_path(folder: Path, bb: dict[str, Any]) -> Path | None:
+    """The folder of the base a saved model was trained from (``None``: a Hub id); one line when it is missing."""
+    if bb.get("base_folder"):
+        path = folder / bb["base_folder"]
+        if not (path / "config.json").is_file():
+            raise BGSInputError(f"{bb['base_folder']}/ (the base the model was trained from) is missing or has no "
+                                "config.json: copy the whole model folder", path=folder)
+        return path
+    if bb["source"] == "local":
+        path = Path(bb["name"])
+        if not (path / "config.json").is_file():
+            raise BGSInputError(f"the base model folder recorded at save time is missing: {path}",
+                                path=folder / BGS_CONFIG)
+        return path
+    return None  # Hub id
+
+
 def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
               trust_remote_code: bool = False) -> Any:
     """The un-adapted :class:`BGSEmbedder` (fresh head) a saved folder was trained from.
@@ -171,18 +188,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     cfg = read_bgs_config(folder)
     bb = cfg["backbone"]
     family = FAMILIES[bb["family"]]
-    if bb.get("base_folder"):
-        path = folder / bb["base_folder"]
-        if not (path / "config.json").is_file():
-            raise BGSInputError(f"{bb['base_folder']}/ (the base the model was trained from) is missing or has no "
-                                "config.json: copy the whole model folder", path=folder)
-    elif bb["source"] == "local":
-        path = Path(bb["name"])
-        if not (path / "config.json").is_file():
-            raise BGSInputError(f"the base model folder recorded at save time is missing: {path}",
-                                path=folder / BGS_CONFIG)
-    else:  # Hub id
-        path = None
+    path = base_path(folder, bb)
     try:
         pin = {"revision": bb["revision"]} if path is None and bb.get("revision") else {}  # the base it trained on
         config = config_class(family).from_pretrained(bb["name"] if path is None else str(path),
@@ -208,14 +214,39 @@ INCOMPLETE_MARKER = "bgs_checkpoint_incomplete"
 ADAPTER_WEIGHTS: tuple[str, ...] = ("adapter_model.safetensors", "adapter_model.bin")
 
 
-def _check_saved_adapter(folder: Path) -> None:
-    """One clear line for the folders an interrupted save leaves behind (instead of PEFT's Hub-id error)."""
+def _check_complete(folder: Path) -> None:
+    """A checkpoint folder a stopped job left half-written (:data:`INCOMPLETE_MARKER`) is never loaded."""
     if (folder / INCOMPLETE_MARKER).exists():
         raise BGSInputError("this checkpoint was not completely written (the job was stopped while saving it); "
                             "load an earlier checkpoint or the run folder", path=folder)
+
+
+def _check_saved_adapter(folder: Path) -> None:
+    """One clear line for the folders an interrupted save leaves behind (instead of PEFT's Hub-id error)."""
+    _check_complete(folder)
     if not any((folder / name).is_file() for name in ADAPTER_WEIGHTS):
         raise BGSInputError(f"adapter_config.json but no {ADAPTER_WEIGHTS[0]}: the adapter weights are missing "
                             "(was the save interrupted?)", path=folder)
+
+
+def _check_plain_model(folder: Path, cfg: dict[str, Any]) -> None:
+    """A folder without ``adapter_config.json`` is loaded as an adapter-less model: refused when it recorded LoRA."""
+    if cfg.get("lora"):
+        raise BGSInputError("this folder holds a LoRA adapter, not an adapter-less model", path=folder)
+
+
+def check_saved_model(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """Every refusal of :func:`load_model` that the folder's files alone decide, made without loading a weight
+    (``bgs-hf push`` runs it before staging: it published folders that would not load). Returns the config."""
+    folder = Path(folder)
+    cfg = read_bgs_config(folder)
+    _check_complete(folder)
+    base_path(folder, cfg["backbone"])
+    if (folder / "adapter_config.json").is_file():
+        _check_saved_adapter(folder)
+    else:
+        _check_plain_model(folder, cfg)
+    return cfg
 
 
 def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
@@ -224,7 +255,7 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
     from bgs_hf.models.embedder import BGSPeftModel
 
     folder = resolve_model_folder(dir_or_repo, revision)
-    cfg = read_bgs_config(folder)
+    cfg = check_saved_model(folder)
     _warn_versions(cfg, folder)
     base = load_base(folder, trust_remote_code=trust_remote_code)
     if (folder / "adapter_config.json").is_file():
@@ -237,16 +268,33 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
         recorded = adapter_cfg.get("base_model_name_or_path")
         if recorded and recorded != base.spec.name:
             logger.warning("adapter was trained on %s but bgs_config.json names %s", recorded, base.spec.name)
-        _check_saved_adapter(folder)
         try:
             model = BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
         except (SafetensorError, OSError, EOFError, pickle.UnpicklingError) as err:
             raise BGSInputError(f"cannot read the adapter weights ({type(err).__name__}: {err}); the file is "
                                 "damaged or truncated", path=folder) from None
+        except RuntimeError as err:  # torch's state_dict report: the base changed since training
+            if not str(err).startswith("Error(s) in loading state_dict"):
+                raise
+            raise BGSInputError(_base_mismatch(base.spec, str(err)), path=folder) from None
     else:
         model = base
         restore_plain_weights(base, folder)
     return model.eval() if not is_trainable else model
+
+
+def _base_mismatch(spec: Any, report: str) -> str:
+    """One line for peft's ``size mismatch`` load report (a traceback listing every LoRA tensor): a local base
+    folder replaced since training no longer fits the adapter; named with the first tensor that differs."""
+    import re
+
+    where = f"the base model folder {spec.path}" if spec.path else f"the Hub base {spec.name}"
+    first = re.search(r"size mismatch for (\S+): copying a param with shape torch\.Size\(\[([^\]]*)\]\) from "
+                      r"checkpoint, the shape in current model is torch\.Size\(\[([^\]]*)\]\)", report)
+    detail = (f" (first: {first[1].removeprefix('base_model.model.')} is ({first[2]}) in the adapter, ({first[3]}) "
+              "in the base)") if first else f" ({report.splitlines()[-1].strip()[:200]})"
+    return (f"{where} no longer matches the adapter{detail}: it changed since training; restore the base the run "
+            "was trained from")
 
 
 def _load_head(embedder: Any, folder: Path) -> None:
@@ -267,8 +315,7 @@ def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None
     ``embedder`` in place: how it is loaded, and how the Trainer resumes or picks its best checkpoint."""
     folder = Path(folder)
     cfg = read_bgs_config(folder)
-    if cfg.get("lora"):
-        raise BGSInputError("this folder holds a LoRA adapter, not an adapter-less model", path=folder)
+    _check_plain_model(folder, cfg)
     if cfg.get("backbone_weights"):
         weights = folder / cfg["backbone_weights"]
         try:

@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError, naming_flag
-from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG
+from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, run_config_file
 from bgs_hf.training.args import (
     BGSArguments,
     DataArguments,
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 METRICS_NAME = "metrics.json"
 #: What the run was asked to do (data, model, BGS and training arguments); the model card reads its data.
-RUN_CONFIG_NAME = "run_config.json"
+RUN_CONFIG_NAME = RUN_CONFIG
 
 
 @dataclass
@@ -129,6 +129,8 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     before ``--overwrite_output_dir`` removes anything."""
     if not 0 <= int(args.seed) < 2**32:
         raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
+    if args.data_seed is not None and not 0 <= int(args.data_seed) < 2**32:
+        raise BGSInputError(f"--data_seed must be in [0, 2**32), got {args.data_seed}")
     if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
         raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
     check_batch_size(args)
@@ -261,7 +263,8 @@ def _resolve_backbone(m: ModelArguments) -> Any:
                             interpolate_frames=m.interpolate_frames)[0]
 
 
-def _build_model(cfg: TrainConfig, activation_checkpointing: bool, backbone: Any = None) -> Any:
+def _build_model(cfg: TrainConfig, activation_checkpointing: bool, backbone: Any = None,
+                 checkpointing_kwargs: dict[str, Any] | None = None) -> Any:
     from bgs_hf.models import build_embedder
 
     m = cfg.model
@@ -269,7 +272,41 @@ def _build_model(cfg: TrainConfig, activation_checkpointing: bool, backbone: Any
     return build_embedder(m.backbone if backbone is None else backbone, head=head, lora=lora,
                           trust_remote_code=m.trust_remote_code,
                           num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing,
-                          interpolate_frames=m.interpolate_frames)
+                          interpolate_frames=m.interpolate_frames,
+                          activation_checkpointing_kwargs=checkpointing_kwargs)
+
+
+def _checkpointing(args: Any) -> tuple[bool, dict[str, Any] | None]:
+    """Whether the run checkpoints activations, and ``--activation_checkpointing_kwargs`` (or the old
+    ``--gradient_checkpointing_kwargs``) with ``every_n_layers``/``offload``: the embedder applies them, since
+    the Trainer's own hook is turned off (they were dropped: every layer checkpointed, nothing offloaded)."""
+    on = bool(getattr(args, "activation_checkpointing", False) or getattr(args, "gradient_checkpointing", False))
+    if not on:
+        return False, None
+    kwargs = getattr(args, "activation_checkpointing_kwargs", None) or getattr(args, "gradient_checkpointing_kwargs",
+                                                                                None)
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise BGSInputError(f"--activation_checkpointing_kwargs must be a JSON object, got {kwargs!r}")
+    return True, (dict(kwargs) if kwargs else None)
+
+
+def _check_checkpointing(config: TrainConfig, args: Any) -> None:
+    """A ``model_override`` that cannot checkpoint its activations is refused before anything loads (it trained
+    without, while ``bgs_trainer_state.json`` recorded checkpointing)."""
+    if config.model_override is not None and _checkpointing(args)[0] \
+            and getattr(config.model_override, "activation_checkpointing_enable", None) is None:
+        raise BGSInputError(f"--activation_checkpointing: the model passed as model_override "
+                            f"({type(config.model_override).__name__}) has no activation_checkpointing_enable(); "
+                            "build it with bgs_hf.models.build_embedder or train without activation checkpointing")
+
+
+def _checkpoint_override(model: Any, kwargs: dict[str, Any] | None) -> None:
+    """Checkpoint a ``model_override``'s activations as the Trainer would (``every_n_layers`` and ``offload`` out of
+    the kwargs, the rest for ``torch.utils.checkpoint``)."""
+    kw = dict(kwargs or {})
+    every_n_layers, offload = kw.pop("every_n_layers", 1), kw.pop("offload", False)
+    model.activation_checkpointing_enable(activation_checkpointing_kwargs=kw or None, every_n_layers=every_n_layers,
+                                          offload=offload)
 
 
 def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
@@ -340,10 +377,13 @@ def _clip_ids(data: Any) -> list[str]:
         return [str(i) for i in range(len(data.clips))]
 
 
-def _write_run_config(out_dir: Path, config: TrainConfig, data: Any) -> None:
+def _write_run_config(out_dir: Path, config: TrainConfig, data: Any, *, seed: int | None = None) -> None:
     """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the
-    clip ids of every split, so that evaluation scores exactly the clips this run never trained on."""
+    clip ids of every split, so that evaluation scores exactly the clips this run never trained on. ``seed``: the
+    run's resolved seed, recorded even when the arguments left it to the default (``recorded_seed`` read none)."""
     run_config = config_to_dict(config)
+    if seed is not None:
+        run_config["training"]["seed"] = int(seed)
     source, kind = _data_source(config.data.data, data, loaded_here=config.data_override is None)
     clip_ids = _clip_ids(data)
     # origin: what the card's licence note rests on (a SocialShapes instance carries its generative truth; the
@@ -374,19 +414,27 @@ def _validation_note(data: Any) -> str | None:
 
 
 def _run_config(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
-    """A run's ``run_config.json`` (a Trainer ``checkpoint-N`` reads its run's) and its path; ``None`` if absent."""
-    path = Path(run_dir) / RUN_CONFIG_NAME
-    if not path.is_file() and Path(run_dir).name.startswith("checkpoint-"):  # a Trainer checkpoint of the run
-        path = Path(run_dir).parent / RUN_CONFIG_NAME
-    if not path.is_file():
+    """A run's ``run_config.json`` (a Trainer ``checkpoint-N`` reads its run's: ``run_config_file``) and its path;
+    ``None`` if absent."""
+    path = run_config_file(run_dir)
+    if path is None:
         return None
     return path, json.loads(path.read_text(encoding="utf-8"))
 
 
 def recorded_seed(run_dir: str | Path) -> int | None:
-    """The seed a run trained with, which also drew the bootstrap and ceiling split-halves of its metrics.json."""
+    """The seed a run trained with, which also drew the bootstrap and ceiling split-halves of its metrics.json.
+    A run whose ``run_config.json`` holds no seed (the library API left it to the default) has it in its
+    ``training_args.json``, the resolved arguments the Trainer saved."""
     found = _run_config(run_dir)
-    seed = found[1].get("training", {}).get("seed") if found is not None else None
+    seed = (found[1].get("training") or {}).get("seed") if found is not None else None
+    if seed is None and found is not None:
+        for folder in (Path(run_dir), found[0].parent):
+            try:
+                seed = json.loads((folder / "training_args.json").read_text(encoding="utf-8")).get("seed")
+                break
+            except (OSError, ValueError, AttributeError):  # absent, unreadable or not a JSON object
+                continue
     return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
 
 
@@ -436,6 +484,7 @@ def check_train_config(config: TrainConfig) -> tuple[Any, Any, Any]:
         backbone = _resolve_backbone(config.model)  # a frame count the backbone cannot take (config files only)
     args = training_arguments(config.training)
     _check_run_settings(args, config.bgs, Path(args.output_dir))
+    _check_checkpointing(config, args)
     return loss_fn, backbone, args
 
 
@@ -488,9 +537,14 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         _check_videos_present(data, ("train", "val", "test") if b.eval_test else ("train", "val"))
 
     # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
-    # activation checkpointing is applied by the embedder (Trainer's generic hook passes kwargs it lacks)
-    ckpt = bool(getattr(args, "activation_checkpointing", False) or getattr(args, "gradient_checkpointing", False))
-    model = config.model_override if config.model_override is not None else _build_model(config, ckpt, backbone)
+    # activation checkpointing is applied here, with its kwargs, and the Trainer's own hook turned off below
+    ckpt, ckpt_kwargs = _checkpointing(args)
+    if config.model_override is None:
+        model = _build_model(config, ckpt, backbone, ckpt_kwargs)
+    else:
+        model = config.model_override
+        if ckpt:  # it was trained without, while bgs_trainer_state.json said it was checkpointed
+            _checkpoint_override(model, ckpt_kwargs)
     for name in ("activation_checkpointing", "gradient_checkpointing"):
         if getattr(args, name, False):
             setattr(args, name, False)
@@ -520,12 +574,14 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
         assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
     if args.should_save:
-        _write_run_config(out_dir, config, data)
+        _write_run_config(out_dir, config, data, seed=int(args.seed))
     world_size = max(int(args.world_size), 1)
     if recipe.sampler == "paper-v1" and b.clips_per_step is not None:
         logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,
                        recipe.triplets_per_step)
-    sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=args.seed, world_size=world_size)
+    # --data_seed (Hugging Face's meaning: the data sampling's own seed) draws the clip sets and the mirroring
+    data_seed = args.data_seed if args.data_seed is not None else args.seed
+    sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=data_seed, world_size=world_size)
     embed_chunk = recipe.embed_chunk
     if b.max_memory:
         sample = store(int(train_clips[0]))[None].to(args.device)
@@ -564,7 +620,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     trainer = BGSTrainer(
         model=model, args=args, train_dataset=StepDataset(sampler, world_size),
         eval_dataset=ClipIndexDataset(val_clips if "eval" in eval_sets else np.arange(1)),
-        data_collator=BGSCollator(sampler, store, world_size, hflip=b.hflip, seed=args.seed), callbacks=callbacks,
+        data_collator=BGSCollator(sampler, store, world_size, hflip=b.hflip, seed=data_seed), callbacks=callbacks,
         loss_fn=loss_fn,
         clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
     )
