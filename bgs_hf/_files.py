@@ -80,6 +80,18 @@ def save_npy(
 WORK_PREFIX = ".bgs-partial-"
 
 
+def under_a_file(path: str | Path, flag: str) -> None:
+    """Refuse ``path`` when the nearest of its folders that exists is a file (``--json afile/s.json``): found
+    before the work, not as a NotADirectoryError / FileExistsError once it is done."""
+    from bgs_hf.errors import BGSInputError
+
+    for parent in Path(path).parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BGSInputError(f"{flag} cannot be written: {parent.name} is a file, not a folder", path=path)
+            return
+
+
 def require_new_folder(path: str | Path, flag: str) -> Path:
     """An output folder must be new or empty: writing over an earlier one would leave its stale files (videos
     of a larger dataset, another run's card) mixed with the new ones, or replace a user's own files."""
@@ -89,6 +101,7 @@ def require_new_folder(path: str | Path, flag: str) -> Path:
     if folder.exists() and (not folder.is_dir() or any(not p.name.startswith(WORK_PREFIX) for p in folder.iterdir())):
         what = "is not a folder" if not folder.is_dir() else "is not empty"
         raise BGSInputError(f"{flag} {what}: choose a new or empty folder (nothing was written)", path=folder)
+    under_a_file(folder, flag)
     return folder
 
 

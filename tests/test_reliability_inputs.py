@@ -706,3 +706,29 @@ def test_data_push_refuses_a_bad_repo_id_before_anything_is_written(tmp_path: Pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"invalid repo id {repo_id!r}" in err and "missing" not in err, err
     assert not staged.exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["quickstart", "--data", "DATA", "--out", "FILE/run", "--fast"],
+     "--out cannot be written: afile is a file, not a folder"),
+    (["synth", "FILE/ss", "--clips", "12"], "cannot be written: afile is a file, not a folder"),
+    (["push", "MISSING", "--repo-id", "me/x", "--local-dir", "FILE/x"],
+     "(--local-dir) cannot be written: afile is a file, not a folder"),
+    (["train", "--data", "DATA", "--backbone", "tiny-random-videomae", "--output_dir", "FILE/run"],
+     "--output_dir cannot be written: afile is a file, not a folder"),
+])
+def test_a_new_output_folder_under_a_file_is_refused_before_any_work(tmp_path: Path, capsys, monkeypatch, argv,
+                                                                      message) -> None:
+    """``quickstart --out afile/sub`` loaded the data, then failed with NotADirectoryError; ``push --local-dir`` and
+    ``synth`` said ``FileExistsError``; ``train --output_dir`` loaded the data and the model first."""
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    afile, data = tmp_path / "afile", tmp_path / "data"
+    afile.write_text("keep me")
+    write_release(tiny_release_tables(), data)
+    subs = {"MISSING": str(tmp_path / "missing"), "DATA": str(data)}
+    argv = [subs.get(a, a.replace("FILE", str(afile))) for a in argv]
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert afile.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "data"]

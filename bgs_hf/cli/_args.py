@@ -74,20 +74,10 @@ def check_split(data: Any, split: str, flag: str = "--split") -> None:
         raise BGSInputError(f"{flag} {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)}")
 
 
-def _under_a_file(path: Path, flag: str) -> None:
-    """Refuse ``path`` when the nearest of its folders that exists is a file (``--json afile/s.json``)."""
-    from bgs_hf.errors import BGSInputError
-
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise BGSInputError(f"{flag} cannot be written: {parent.name} is a file, not a folder", path=path)
-            return
-
-
 def check_output_file(path: str | Path | None, flag: str) -> None:
     """A file a command writes once its work is done (``--json``, ``--png``): refused now, not after the work,
     when it is a folder or lies under a file (it was an IsADirectoryError / FileExistsError at the end)."""
+    from bgs_hf._files import under_a_file
     from bgs_hf.errors import BGSInputError
 
     if path is None:
@@ -95,11 +85,12 @@ def check_output_file(path: str | Path | None, flag: str) -> None:
     path = Path(path)
     if path.is_dir():
         raise BGSInputError(f"{flag} is a folder, not a file: give a file name", path=path)
-    _under_a_file(path, flag)
+    under_a_file(path, flag)
 
 
 def check_output_folder(path: str | Path | None, flag: str) -> None:
     """A folder a command writes into (``--report``, ``--cache``): refused now when it is a file or lies under one."""
+    from bgs_hf._files import under_a_file
     from bgs_hf.errors import BGSInputError
 
     if path is None:
@@ -107,4 +98,4 @@ def check_output_folder(path: str | Path | None, flag: str) -> None:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise BGSInputError(f"{flag} is a file, not a folder", path=path)
-    _under_a_file(path, flag)
+    under_a_file(path, flag)

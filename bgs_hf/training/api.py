@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from bgs_hf._files import under_a_file
 from bgs_hf.errors import BGSInputError, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, run_config_file
 from bgs_hf.training.args import (
@@ -162,6 +163,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
                             "epoch 0)")
     if out_dir.exists() and not out_dir.is_dir():
         raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
+    under_a_file(out_dir, "--output_dir")  # a NotADirectoryError once the data and the model had loaded
 
 
 def _check_data_settings(d: DataArguments) -> None:
