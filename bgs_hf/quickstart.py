@@ -21,6 +21,7 @@ import numpy as np
 
 from bgs_hf._format import fmt
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
 from bgs_hf.viz.models import model_name
@@ -212,12 +213,20 @@ def _pick(fit: dict[str, Any]) -> dict[str, Any]:
             return [num(x) for x in v]
         return v
 
-    return {k: num(fit.get(k)) for k in FIT_KEYS}
+    picked = {k: num(fit.get(k)) for k in FIT_KEYS}
+    if fit.get("collapsed"):  # the suite's flag: 0% accuracy that is no answer (bgs_hf.eval.fit.collapsed)
+        picked["collapsed"] = True
+    return picked
 
 
 #: what a rerun replaces in its --out folder (the clip cache is kept; bgs/ is replaced by the training run)
 OWNED_OUTPUTS: tuple[str, ...] = ("report.json", "report.md", "r2_vs_ceiling.png", "similarity_matrices.png",
                                   "analyses", "language_distilled", "bgs/baseline.json")
+#: what a training run writes in its folder (``language_distilled``): a rerun removes these, and the folder only when
+#: nothing else is left (it removed the folder whole, the user's notes with it); ``analyses``: the suite's files
+RUN_OUTPUTS: tuple[str, ...] = ("README.md", "adapter_config.json", "adapter_model.safetensors", "backbone.safetensors",
+                                "base", "bgs_config.json", "bgs_trainer_state.json", "checkpoint-*", "metrics.json",
+                                "run_config.json", "trainer_state.json", "training_args.json", "baseline.json")
 
 
 #: written into --out when a quickstart starts: only a folder holding it is the quickstart's to clear
@@ -254,8 +263,27 @@ def _clear_earlier_outputs(out: Path) -> None:
     found = [out / name for name in OWNED_OUTPUTS if (out / name).exists()]
     if found:
         logger.warning("%s holds an earlier quickstart run: removing its %s", out, ", ".join(p.name for p in found))
+    from bgs_hf.eval.suite import REPORT_FILES, REPORT_MARKER
+
+    folder_outputs = {"analyses": (*REPORT_FILES, REPORT_MARKER), "language_distilled": RUN_OUTPUTS}
     for path in found:
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if path.is_dir() and path.name in folder_outputs:
+            _clear_folder_outputs(path, folder_outputs[path.name])
+        else:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _clear_folder_outputs(folder: Path, patterns: tuple[str, ...]) -> None:
+    """Remove what an earlier run wrote in ``folder`` and then the folder, unless files of the user's are left:
+    those stay, and are named."""
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    kept = sorted(p.name for p in folder.iterdir())
+    if kept:
+        logger.warning("%s: kept %s (not written by a quickstart)", folder, ", ".join(kept))
+    else:
+        folder.rmdir()
 
 
 def train_bgs_run(data_dir: Path, out_dir: Path, cfg: QuickstartConfig, *, data: Any = None,
@@ -342,8 +370,14 @@ def format_table(report: dict[str, Any]) -> str:
                      f"{fmt(m['ooo_acc_2way'], '.1%')} |")
     lo, hi = report["noise_ceiling_ci"]
     ceiling = fmt(report["noise_ceiling_r2"], ".3f")
+    # 100% of itself only when positive: otherwise no model row has a % either (pct_of_ceiling)
+    c = report["noise_ceiling_r2"]
+    whole = isinstance(c, (int, float)) and np.isfinite(pct_of_ceiling(float(c), float(c)))
     lines.append(f"| noise ceiling (split-half; 95% range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
-                 f"| {'100%' if ceiling != 'n/a' else '–'} | – | – |")
+                 f"| {'100%' if whole else '–'} | – | – |")
+    lines += [f"\n*{MODEL_LABELS[k]}: its embeddings do not differ between clips, so every similarity ties: the 0% "
+              "accuracies (ties count as wrong) are no answer, not a wrong one.*"
+              for k in MODEL_KEYS if report["models"].get(k, {}).get("collapsed")]
     return "\n".join(lines)
 
 
@@ -408,7 +442,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
         from bgs_hf.eval.controls import language_distilled_data
 
         logger.info("training: the language-distilled control (the same recipe on the caption model's choices)")
-        distilled = language_distilled_data(data)
+        distilled = language_distilled_data(data, language_config=lang_cfg)  # the language row's captions
         controls["language-distilled"] = train_bgs_run(data_dir, out, cfg, data=distilled,
                                                        name="language_distilled").output_dir
     timings["train_controls_s"] = time.perf_counter() - t0

@@ -271,7 +271,7 @@ def test_a_rerun_clears_the_earlier_run_outputs_but_keeps_the_clip_cache(tmp_pat
             path.write_text("old")
         else:
             path.mkdir()
-            (path / "layers.png").write_text("old")
+            (path / ("layers.png" if name == "analyses" else "metrics.json")).write_text("old")
     (tmp_path / "clip_cache").mkdir()
     (tmp_path / "clip_cache" / "x.npy").write_text("kept")
     (tmp_path / "bgs" / "adapter_model.safetensors").write_text("train_bgs replaces it")
@@ -380,3 +380,71 @@ def test_the_demo_report_calls_simulated_judgments_simulated() -> None:
     assert "the simulated observers' p_ij" in simulated and judges({"simulated_observers": True}) == "simulated observers"
     people = render_markdown({**base, "simulated_observers": False})
     assert "human p_ij" in people and "the pair the person kept" in people and judges({}) == "humans"
+
+
+def test_the_ceiling_row_claims_no_hundred_percent_of_a_ceiling_that_is_not_positive() -> None:
+    """A 60-clip run's test ceiling was -0.086 and its row said 100% while every model's % read n/a."""
+    from bgs_hf.quickstart import format_table
+
+    for ceiling in (-0.086, 0.0):
+        table = format_table({**_report(), "noise_ceiling_r2": ceiling, "noise_ceiling_ci": [-0.1, 0.05]})
+        assert f"| {ceiling:.3f} [-0.100, 0.050] | – | – | – |" in table, table
+    assert "| 0.164 [0.050, 0.290] | 100% |" in format_table(_report())
+
+
+def test_a_collapsed_model_keeps_its_flag_and_the_table_says_its_zero_is_no_answer() -> None:
+    """The suite flags embeddings alike for every clip (``collapsed``); the quickstart's ``_pick`` dropped the flag,
+    so report.md showed 0.0% accuracy, below chance, with nothing to say why."""
+    from bgs_hf.quickstart import _pick, format_table
+
+    row = _pick({"r2": None, "r2_ci": [None, None], "pct_of_ceiling": None, "ooo_acc_3way": 0.0,
+                 "ooo_acc_2way": 0.0, "n_pairs": 3, "n_judgments": 2, "collapsed": True})
+    assert row["collapsed"] is True and "collapsed" not in _pick(_report()["models"]["bgs"])
+    table = format_table({**_report(), "models": {**_report()["models"], "bgs": row}})
+    assert ("BGS fine-tuned (LoRA): its embeddings do not differ between clips, so every similarity ties: the 0% "
+            "accuracies (ties count as wrong) are no answer, not a wrong one") in table
+
+
+def test_a_rerun_keeps_the_users_own_files_inside_the_folders_it_clears(tmp_path) -> None:
+    """A rerun removed analyses/ and language_distilled/ whole, with the user's notes in them; it now removes
+    the files an evaluation and a training run write there, and the folder only when nothing else is left."""
+    from bgs_hf.quickstart import MARKER, _clear_earlier_outputs
+
+    (tmp_path / MARKER).write_text("")
+    analyses, control = tmp_path / "analyses", tmp_path / "language_distilled"
+    for folder, ours in ((analyses, ("evaluation.json", "fit.png", "attention_0.png", ".bgs-evaluation")),
+                         (control, ("adapter_model.safetensors", "metrics.json", "run_config.json", "README.md",
+                                    "checkpoint-4/x.safetensors", "base/config.json"))):
+        for name in ours:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text("old")
+        (folder / "my_notes.md").write_text("keep me")
+    _clear_earlier_outputs(tmp_path)
+    for folder in (analyses, control):
+        assert sorted(p.name for p in folder.iterdir()) == ["my_notes.md"], list(folder.iterdir())
+    (analyses / "my_notes.md").unlink()
+    (analyses / "fit.png").write_text("old")
+    _clear_earlier_outputs(tmp_path)
+    assert not analyses.exists()
+
+
+def test_the_language_control_relabels_with_the_caption_setting_of_the_language_row(tmp_path, monkeypatch) -> None:
+    """``QuickstartConfig(caption="mean")`` scored the language row on mean captions, while the language-distilled
+    control was trained on the first caption's choices (489 of 3 003 judgments differ)."""
+    import bgs_hf.eval.controls as controls
+    import bgs_hf.quickstart as qs
+
+    class Reached(Exception):
+        pass
+
+    def distilled(data, language_sim=None, **kwargs):
+        raise Reached(kwargs.get("language_config"))
+
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(controls, "language_distilled_data", distilled)
+    monkeypatch.setattr(qs, "train_bgs_run", lambda *a, **k: type("Run", (), {"output_dir": str(tmp_path / "r")}))
+    cfg = qs.QuickstartConfig(out_dir=str(tmp_path / "demo"), n_clips=60, backbone="tiny-random-videomae", n_boot=5,
+                              caption="mean", suite=True, language_control=True)
+    with pytest.raises(Reached) as reached:
+        qs.run_quickstart(cfg)
+    assert getattr(reached.value.args[0], "caption", None) == "mean"

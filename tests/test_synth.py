@@ -678,3 +678,34 @@ def test_one_latent_dimension_leaves_nothing_for_the_weight_jitter_to_change() -
     plain = simulate_choices(design, z, np.random.default_rng(3), SynthConfig(weight_jitter=0.0))
     jittered = simulate_choices(design, z, np.random.default_rng(3), SynthConfig(weight_jitter=1.0))
     np.testing.assert_array_equal(jittered["choice"], plain["choice"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_chase_caption_names_the_agent_that_pursues_as_the_chaser(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """In a chase the leader runs in front and the other agent closes in on it, faces it and lunges; the captions
+    said the leader chases ("{A} chases {B}"), so every caption naming the agents by colour and shape had the fleeing
+    one chase its pursuer, and the deliberately misread captions came out right. The pursuer is read here from the
+    motion: the agent behind along the chase's direction, moving towards the other."""
+    import bgs_hf.synth.captions as captions
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = SynthConfig()
+    rng = np.random.default_rng(seed)
+    scene = sample_scene(rng, cfg, interaction="chase")
+    pos, _ = trajectories(scene, cfg)
+    u = np.array([np.cos(scene.direction), np.sin(scene.direction)])
+    behind = int(np.argmin([(pos[k] @ u).mean() for k in (0, 1)]))  # the pursuer
+    name = {k: f"the {captions.colour_name(scene.agent_colours[k])} "
+               f"{captions._SHAPE_WORDS[scene.agent_shapes[k]][0]}" for k in (0, 1)}
+    if name[0] == name[1]:
+        pytest.skip("both agents look alike in words")
+    monkeypatch.setattr(captions, "NAMED_RATE", 1.0)
+    said = 0
+    for text in captions.make_captions(scene, np.random.default_rng(seed), n=60, vague_rate=0.0):
+        low = text.lower()
+        for verb, subject_chases in ((" chases ", True), (" is running after ", True), (" runs away from ", False)):
+            if verb in low:
+                subject = low.split(verb)[0]
+                assert name[behind if subject_chases else 1 - behind] in subject, text
+                said += 1
+    assert said >= 20

@@ -33,13 +33,14 @@ ELABORATION_RATE = 0.7
 MAX_EXTRAS = 3
 BAD_MIX = (0.2, 0.2)
 
-#: Main clauses per interaction. ``{A}`` is the leader (chaser, helper, the one in front), ``{B}`` the
-#: other agent, ``{P}`` the pair ("two shapes"); synonyms so that no one phrasing defines a type.
+#: Main clauses per interaction. ``{A}`` is the leader (``Scene.leader``: the helper, the approacher, the one in
+#: front that a chaser or a follower goes after), ``{B}`` the other agent, ``{P}`` the pair ("two shapes");
+#: synonyms so that no one phrasing defines a type.
 ACTIONS: dict[str, tuple[str, ...]] = {
     "chase": (
-        "{A} chases {B}",
-        "{A} is running after {B}",
-        "{B} runs away from {A} who chases it",
+        "{B} chases {A}",
+        "{B} is running after {A}",
+        "{A} runs away from {B} who chases it",
         "{P} chasing each other",
     ),
     "fight": (

@@ -160,7 +160,7 @@ class Scene:
     # social content
     interaction: str
     energy: float
-    leader: int  # which of agents 0/1 leads (chaser, approacher, helper, the one in front, ...)
+    leader: int  # which of agents 0/1 leads (approacher, helper, the one in front that is chased or followed)
     closeness: float
     facing: float
     third_agent: bool
