@@ -8,7 +8,8 @@ Known limits: display rotation (DISPLAYMATRIX side data, read through ``VideoFra
 in multiples of 90 degrees; mirror flips in the matrix are ignored. The whole clip is decoded, so very long
 videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
 records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
-cannot be opened; a cut live-muxed WebM (no tag), MPEG-TS or AVI may decode short.
+cannot be opened; a cut live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment
+boundary (its header records no frame count), may decode short.
 """
 
 from __future__ import annotations
