@@ -924,3 +924,30 @@ def test_space_local_dir_on_a_file_is_one_line(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not a folder" in err and "Traceback" not in err, err
     assert afile.read_text() == "keep me"
+
+
+def test_a_slot_picture_never_waits_in_the_compare_queue(space: SpaceBackend) -> None:
+    """The six thumbnail events (a pick or an upload changes a slot's picture) shared the queue's bounded backlog
+    with Compare, so under load a click on a dropdown got "Queue is full". They are a dictionary lookup: run
+    unqueued (``queue=False``, which ``api_open=False`` still serves); every event that embeds stays queued."""
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(space)
+    deps = demo.config["dependencies"]
+    pictures = [d for d in deps if len(d["outputs"]) == 1 and d["api_visibility"] == "private"]
+    assert len(pictures) == 6, [(d.get("api_name"), d["api_visibility"]) for d in deps]
+    assert all(d["queue"] is False for d in pictures)
+    assert {d["api_name"] for d in deps if d["queue"] is not False} == {"compare", "neighbours"}
+
+
+def test_a_slot_picture_is_served_unqueued_while_the_rest_api_stays_closed(live_app: str, space: SpaceBackend) -> None:
+    """``api_open=False`` refuses direct calls to queued events only: the unqueued picture event must still answer
+    (else every dropdown pick would leave its slot's picture stale)."""
+    import httpx
+
+    deps = httpx.get(f"{live_app}config", timeout=30).json()["dependencies"]
+    picture = next(d for d in deps if d["queue"] is False)
+    clip = space.catalogue.clip_ids[1]
+    reply = httpx.post(f"{live_app}gradio_api/run/predict", json={"data": [clip, None], "fn_index": picture["id"]},
+                       timeout=60)
+    assert reply.status_code == 200 and reply.json()["data"][0]["path"].endswith(".webp"), reply.text[:200]

@@ -681,8 +681,9 @@ def build_demo(backend: SpaceBackend) -> Any:
                         type="filepath",
                         elem_id=f"upload-{slot.lower()}",
                     )
+                    # a dictionary lookup: unqueued, so a full queue of compares never refuses a pick its picture
                     for trigger in (dd.change, up.change):
-                        trigger(slot_picture, inputs=[dd, up], outputs=img, api_visibility="private")
+                        trigger(slot_picture, inputs=[dd, up], outputs=img, api_visibility="private", queue=False)
                     images.append(img)
                     dropdowns.append(dd)
                     uploads.append(up)
