@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="cpu | cuda (default: cuda when available)")
     ap.add_argument("--json", type=Path, default=RESULTS / "bench_flops.json")
     args = ap.parse_args(argv)
+    if args.steps < 1:  # min() of no timings, after the model had run
+        ap.error(f"--steps must be >= 1, got {args.steps}")
     logging.basicConfig(level=logging.WARNING)
 
     import torch

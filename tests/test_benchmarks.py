@@ -202,3 +202,12 @@ def test_bench_io_on_a_folder_without_videos_says_so(tmp_path: Path, capsys) -> 
         bench_io.main(["--videos", str(tmp_path), "--json", str(tmp_path / "io.json")])
     assert err.value.code == 2 and "no .mp4" in capsys.readouterr().err
     assert not (tmp_path / "io.json").exists()
+
+
+def test_bench_flops_refuses_zero_timed_steps(capsys) -> None:
+    """``--steps 0`` ran the model, then crashed on ``min()`` of no timings."""
+    import bench_flops
+
+    with pytest.raises(SystemExit) as stop:
+        bench_flops.main(["--steps", "0"])
+    assert stop.value.code == 2 and "--steps must be >= 1" in capsys.readouterr().err

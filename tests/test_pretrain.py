@@ -125,7 +125,8 @@ def test_cli_writes_loadable_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "Final loss" in card
     # the card's command makes THIS checkpoint (it said "the defaults are this recipe" for any flags)
     assert ("`bgs-hf pretrain-tiny OUT --arch videomae --steps 3 --batch-size 2 --corpus-clips 3 --threads 1 "
-            "--set warmup_steps=1 --probe-clips 0`") in card  # the card's probe table too (it left --probe-clips out)
+            "--probe-clips 0`") in card  # the card's probe table too (it left --probe-clips out); --steps 3 alone
+    # shortens the warm-up to 1 (test_the_cards_reproduce_command_makes_the_same_config)
     assert main(["pretrain-tiny", str(out), "--arch", "videomae", "--steps", "3", "--probe-clips", "0"]) == 2
     model = VideoMAEModel.from_pretrained(out)
     assert model.config.architectures == ["VideoMAEModel"]
@@ -327,3 +328,53 @@ def test_set_group_refusal_is_one_line_before_the_corpus(tmp_path, monkeypatch, 
     assert main(["pretrain-tiny", str(tmp_path / "o"), "--set", "arch=5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--set 'arch=5'" in err[0] and "arch.widths" in err[0]
+
+
+@pytest.mark.parametrize("arch", ["conv3d-fg", "conv3d", "videomae"])
+@pytest.mark.parametrize("flags", [["--set", "steps=100"], ["--steps", "100", "--set", "warmup_steps=50"],
+                                   ["--steps", "100"], ["--set", "warmup_steps=5"], ["--steps", "7", "--seed", "3"]])
+def test_the_cards_reproduce_command_makes_the_same_config(arch: str, flags: list[str]) -> None:
+    """``--steps N`` shortens the warm-up to N // 10; the card's command compared the run's warm-up with the
+    unshortened default, so ``--set steps=100`` (warm-up kept) was reproduced as ``--steps 100`` (warm-up 10)."""
+    import shlex
+    from dataclasses import asdict
+
+    from bgs_hf.cli.main import build_parser
+    from bgs_hf.cli.pretrain_tiny import configure, recipes, reproduce_command
+
+    parser = build_parser()
+    cfg = configure(parser.parse_args(["pretrain-tiny", "OUT", "--arch", arch, *flags]))
+    command = reproduce_command(arch, cfg, recipes()[arch][0]())
+    assert command is not None
+    again = configure(parser.parse_args(shlex.split(command.strip("`"))[1:]))
+    assert asdict(again) == asdict(cfg), command
+
+
+def test_a_probe_on_the_corpus_clips_is_refused_before_the_corpus(tmp_path, monkeypatch, capsys) -> None:
+    """``--set corpus_seed_offset=2000000`` put the corpus on the probe's seeds while the card said the probe's
+    clips were disjoint from the corpus."""
+    import bgs_hf.pretrain.corpus as corpus
+    from bgs_hf.cli.main import main
+
+    monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
+    argv = ["pretrain-tiny", str(tmp_path / "o"), "--corpus-clips", "40", "--probe-clips", "40",
+            "--set", "corpus_seed_offset=1999990"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "corpus seeds 1999990-2000029 overlap the probe's 2000000-2000039" in err and err.count("\n") == 1, err
+    from bgs_hf.pretrain.config import check_probe_seeds
+
+    check_probe_seeds(1999960, 40, 40)  # corpus 1999960-1999999: just clear of the probe
+    check_probe_seeds(2000040, 10, 40)
+    with pytest.raises(ValueError, match="overlap"):
+        check_probe_seeds(2000039, 10, 40)
+
+
+def test_norm_pix_loss_off_is_refused_where_no_pixel_target_would_honour_it(tmp_path, monkeypatch, capsys) -> None:
+    """The motion targets always normalise per patch: ``target=pixels+motion`` gave the same loss with
+    ``norm_pix_loss`` on or off, while the card printed ``norm_pix_loss=False`` beside the objective."""
+    from bgs_hf.pretrain import PretrainConfig
+
+    with pytest.raises(ValueError, match="norm_pix_loss=False needs target='pixels'"):
+        PretrainConfig(target="pixels+motion", arch=TinyVideoMAEArch(norm_pix_loss=False))
+    PretrainConfig(target="pixels", arch=TinyVideoMAEArch(norm_pix_loss=False))

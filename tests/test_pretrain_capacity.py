@@ -57,3 +57,20 @@ def test_train_candidate_reports_a_curve_and_can_learn_a_visible_label() -> None
     noise = rng.normal(size=(48, 2)).astype(np.float32)
     res_noise = train_candidate("conv3d", cfg, (clips[:32], noise[:32]), (clips[32:], noise[32:]))
     assert res_noise["best_held_out_r2"] < 0.3
+
+
+def test_the_capacity_table_names_the_curve_interval_that_ran() -> None:
+    """The header said "R² every 100 steps" for a 2-step check, whose curve is every 2 steps."""
+    from bgs_hf.pretrain.capacity import markdown_table
+
+    result = {"params": 1e6, "steps": 2, "s_per_step": 0.1, "final_held_out_r2": 0.1, "best_held_out_r2": 0.2,
+              "curve": [{"held_out_r2": 0.1}]}
+    table = markdown_table({"config": {"eval_every": 2}, "results": {"cnn": result}})
+    assert "curve (R² every 2 steps)" in table
+
+
+def test_a_capacity_check_whose_training_clips_reach_the_probe_seeds_is_refused() -> None:
+    from bgs_hf.pretrain.capacity import CapacityConfig, run_capacity_check
+
+    with pytest.raises(ValueError, match="overlap the probe's"):
+        run_capacity_check(CapacityConfig(train_clips=1_000_001, probe_clips=10))

@@ -117,3 +117,14 @@ def test_committed_asset_loads_is_small_and_its_corpus_still_renders(name: str, 
     probe = json.loads((asset / "probe.json").read_text())["results"]
     own, random_init = probe[f"{name} (pretrained)"], probe["same architecture, random init"]
     assert own["social space"][0] > random_init["social space"][0] + 0.1  # it learnt some social content
+
+
+def test_the_conv3d_objective_is_written_from_the_settings_that_ran() -> None:
+    """The card and log said "frames 8-15 or 8 of 16 tubes ... 4-px cells" whatever ``--set`` changed."""
+    from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, objective
+
+    default = objective(Conv3dPretrainConfig())
+    assert "frames 8-15 or 8 of 16 spatial 16-px tubes" in default and "pooled in 4-px cells" in default
+    other = objective(Conv3dPretrainConfig(cell=8, hidden_tubes=4,
+                                           arch=Conv3dArch(num_frames=8, temporal_strides=[1, 1, 2, 2])))
+    assert "frames 4-7 or 4 of 16 spatial 16-px tubes" in other and "pooled in 8-px cells" in other

@@ -179,6 +179,8 @@ def reproduce_command(arch: str, cfg: Any, default: Any, probe_clips: int = PROB
         return out
 
     now, base = flat(asdict(cfg)), flat(asdict(default))
+    if now["steps"] != base["steps"]:  # what --steps does to the warm-up: the command's own starting point
+        base["warmup_steps"] = shortened_warmup(base["warmup_steps"], now["steps"])
     flags = []
     for key in sorted(now, key=lambda k: (k not in DIRECT_FLAGS, k != "steps", k)):  # --steps before --set
         if now[key] == base.get(key):
@@ -190,29 +192,44 @@ def reproduce_command(arch: str, cfg: Any, default: Any, probe_clips: int = PROB
     return "`" + " ".join([f"bgs-hf pretrain-tiny OUT --arch {arch}", *flags]) + "`" if flags else None
 
 
-def run(args: argparse.Namespace) -> int:
-    from bgs_hf._files import built_in_place, require_new_folder
-    from bgs_hf.errors import BGSInputError
-    from bgs_hf.pretrain.card import write_model_card
-    from bgs_hf.pretrain.probe import run_probe
+def shortened_warmup(warmup_steps: int, steps: int) -> int:
+    """The warm-up ``--steps`` leaves: a tenth of a short run at most (``--set steps=`` keeps it whole)."""
+    return min(warmup_steps, max(1, steps // 10))
 
-    require_new_folder(args.out, "OUT")  # a rerun would leave the old probe.json beside new weights
+
+def configure(args: argparse.Namespace) -> Any:
+    """The pretraining config the flags ask for, validated (``--set`` included) before anything is rendered."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.pretrain.config import check_probe_seeds
 
     for name in ("steps", "batch_size", "corpus_clips", "threads"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise BGSInputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    config_class, pretrain = recipes()[args.arch]
+    config_class, _ = recipes()[args.arch]
     given = {"batch_size": args.batch_size, "seed": args.seed, "corpus_clips": args.corpus_clips,
              "num_threads": args.threads}
     cfg = config_class(**{k: v for k, v in given.items() if v is not None})
     if args.steps is not None:
         cfg.steps = args.steps
-        cfg.warmup_steps = min(cfg.warmup_steps, max(1, cfg.steps // 10))
+        cfg.warmup_steps = shortened_warmup(cfg.warmup_steps, cfg.steps)
     apply_overrides(cfg, args.set)
     try:
         cfg.__post_init__()  # re-validate: the overrides were set after construction
+        if args.probe_clips > 0:  # the card says the probe's clips are none of the corpus's
+            check_probe_seeds(cfg.corpus_seed_offset, cfg.corpus_clips, args.probe_clips)
     except ValueError as err:
         raise BGSInputError(f"--set: {err}") from err
+    return cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    from bgs_hf._files import built_in_place, require_new_folder
+    from bgs_hf.pretrain.card import write_model_card
+    from bgs_hf.pretrain.probe import run_probe
+
+    require_new_folder(args.out, "OUT")  # a rerun would leave the old probe.json beside new weights
+    config_class, pretrain = recipes()[args.arch]
+    cfg = configure(args)
     # built in a hidden folder and moved into OUT with its card: an interruption (or a failing probe) after
     # minutes of training used to leave weights without a card, which a retry then refused as a non-empty OUT
     with built_in_place(args.out) as work:

@@ -26,7 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
-from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch
+from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch, check_probe_seeds
 from bgs_hf.pretrain.corpus import fit_frames, to_pixel_values
 from bgs_hf.pretrain.probe import socialshapes_labelled
 
@@ -188,6 +188,7 @@ def run_capacity_check(cfg: CapacityConfig) -> dict[str, Any]:
     unknown = set(cfg.candidates) - set(CANDIDATES)
     if unknown:
         raise ValueError(f"unknown candidates {sorted(unknown)}; choose from {sorted(CANDIDATES)}")
+    check_probe_seeds(CORPUS_SEED_OFFSET, cfg.train_clips, cfg.probe_clips)  # it scores held-out clips only
     torch.set_num_threads(cfg.num_threads)
     arch = TinyVideoMAEArch()
     train = render_labelled(range(CORPUS_SEED_OFFSET, CORPUS_SEED_OFFSET + cfg.train_clips), arch, "render train")
@@ -203,7 +204,8 @@ def run_capacity_check(cfg: CapacityConfig) -> dict[str, Any]:
 
 
 def markdown_table(report: dict[str, Any]) -> str:
-    rows = ["| candidate | params | steps | s/step | held-out R² (best) | curve (R² every 100 steps) |",
+    every = report.get("config", {}).get("eval_every", 100)
+    rows = [f"| candidate | params | steps | s/step | held-out R² (best) | curve (R² every {every} steps) |",
             "|---|---|---|---|---|---|"]
     for name, r in report["results"].items():
         curve = ", ".join(f"{c['held_out_r2']:.2f}" for c in r["curve"])

@@ -58,6 +58,15 @@ class TinyVideoMAEArch:
         return per_frame * (self.num_frames // self.tubelet_size)
 
 
+def check_probe_seeds(corpus_seed_offset: int, corpus_clips: int, probe_clips: int) -> None:
+    """Refuse a corpus whose seeds reach the held-out probe's (``PROBE_SEED_OFFSET`` on): the probe would score
+    clips the backbone trained on, while its card says they are disjoint."""
+    corpus_end, probe_end = corpus_seed_offset + corpus_clips, PROBE_SEED_OFFSET + probe_clips
+    if corpus_seed_offset < probe_end and PROBE_SEED_OFFSET < corpus_end:
+        raise ValueError(f"corpus seeds {corpus_seed_offset}-{corpus_end - 1} overlap the probe's "
+                         f"{PROBE_SEED_OFFSET}-{probe_end - 1}: choose another corpus_seed_offset")
+
+
 @dataclass
 class PretrainSchedule:
     """Corpus size and optimisation settings that both bundled backbones' pretraining configs share
@@ -110,6 +119,9 @@ class PretrainConfig(PretrainSchedule):
         super().__post_init__()
         if self.target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
+        if not self.arch.norm_pix_loss and self.target != "pixels":  # the motion targets always normalise
+            raise ValueError(f"arch.norm_pix_loss=False needs target='pixels' (the {self.target!r} target is "
+                             "normalised per patch whatever it says)")
         a = self.arch  # refused now, not at step 0 after minutes of rendering the corpus
         if a.image_size % a.patch_size or a.num_frames % a.tubelet_size:
             raise ValueError(f"patch_size {a.patch_size} must divide image_size {a.image_size} and tubelet_size "

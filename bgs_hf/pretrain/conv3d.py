@@ -42,9 +42,6 @@ from bgs_hf.video.foreground import ForegroundConfig, foreground
 
 logger = logging.getLogger(__name__)
 
-OBJECTIVE = ("Masked prediction of the label-free foreground (SimMIM-style): per clip either frames 8-15 or 8 "
-             "of 16 spatial 16-px tubes zeroed at the input; MSE on the foreground magnitude of every frame, "
-             "pooled in 4-px cells, predicted by a 1x1x1 Conv3d head on the last block")
 
 
 @dataclass
@@ -94,6 +91,15 @@ class Conv3dPretrainConfig(PretrainSchedule):
             raise ValueError(f"cell {self.cell} must divide the {a.image_size // grid}-px receptive tile")
         if not 0.0 <= self.future_share <= 1.0:
             raise ValueError(f"future_share must be in [0, 1], got {self.future_share}")
+
+
+def objective(cfg: Conv3dPretrainConfig) -> str:
+    """The card's objective, from the settings that ran (fixed text said frames 8-15 of an 8-frame run)."""
+    t, tubes = cfg.arch.num_frames, (cfg.arch.image_size // 16) ** 2
+    return (f"Masked prediction of the label-free foreground (SimMIM-style): per clip either frames {t // 2}-{t - 1} "
+            f"or {cfg.hidden_tubes} of {tubes} spatial 16-px tubes zeroed at the input; MSE on the foreground "
+            f"magnitude of every frame, pooled in {cfg.cell}-px cells, predicted by a 1x1x1 Conv3d head on the "
+            "last block")
 
 
 def pooled_targets(target: np.ndarray, arch: Conv3dArch, cell: int) -> torch.Tensor:
@@ -166,7 +172,7 @@ def pretrain_conv3d(cfg: Conv3dPretrainConfig, out_dir: str | Path, *, progress:
     result = PretrainResult(out, losses, render_s, train_s, corpus_fingerprint(pool), corpus_fingerprint(pool[:8]))
 
     net.eval()
-    save_backbone(trunk, arch.to_config(), result, cfg, objective=OBJECTIVE, name="bgs-tiny-conv3d",
+    save_backbone(trunk, arch.to_config(), result, cfg, objective=objective(cfg), name="bgs-tiny-conv3d",
                   loss_name="foreground MSE")
     return result
 
