@@ -17,7 +17,7 @@ from bgs_hf.errors import BGSInputError, BGSSettingError
 #: The exit statuses of every command (``bgs-hf --help`` and ``bgs-hf train --help`` print this).
 EXIT_STATUS = """exit status:
   0    success
-  1    a check failed (`data validate` found problems) or training diverged (NaN/inf loss)
+  1    a check failed (`data validate` or `data import` found problems) or training diverged (NaN/inf loss)
   2    bad input or usage: one `error:` line naming the flag, file or row
   130  interrupted (Ctrl-C), after cleaning up
   143  terminated (SIGTERM), after cleaning up"""

@@ -107,7 +107,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
     i.add_argument("videos", metavar="VIDEOS", type=Path,
                    help="folder the CSV's video names are relative to (sub-folders allowed)")
-    i.add_argument("out", metavar="OUT", type=Path, help="output folder (must not exist)")
+    i.add_argument("out", metavar="OUT", type=Path, help="output folder (must not exist, or be empty)")
     i.add_argument("--videos-columns", default="video1,video2,video3", metavar="A,B,C",
                    help="the three columns naming the trial's videos (video1,video2,video3)")
     i.add_argument("--odd", default="odd_one_out", metavar="COL",
@@ -123,7 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--test-fraction", type=float_between(0.0, 1.0, open_low=True, open_high=True), default=0.2,
                    help="share of clips drawn into the test split, in (0, 1) (0.2)")
     i.add_argument("--split-seed", type=int_at_least(0), default=0, help="seed of the train/test draw (0)")
-    _add_card_flags(i)
+    _add_card_flags(i, default_license="none declared (the card says `other`: licence not declared)")
     i.set_defaults(func=run_import)
 
     u = dsub.add_parser("push", help="export to the Hub layout and upload as a dataset repo",
@@ -138,11 +138,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.set_defaults(func=run_push)
 
 
-def _add_card_flags(p: argparse.ArgumentParser) -> None:
+#: --license's default where the source is a dataset folder (an import's CSV has no licence of its own)
+SOURCE_LICENSE = ("the source's own (a SocialShapes benchmark: apache-2.0; a Hub-layout folder: its card's; a "
+                  "release-layout folder: the Garcia & Isik release's, which has none)")
+
+
+def _add_card_flags(p: argparse.ArgumentParser, default_license: str = SOURCE_LICENSE) -> None:
     p.add_argument("--license", metavar="ID",
-                   help="licence of your data (a Hub licence id, e.g. cc-by-4.0); default: the source's own "
-                        "(a SocialShapes benchmark: apache-2.0; a Hub-layout folder: its card's; a release-layout "
-                        "folder: the Garcia & Isik release's, which has none)")
+                   help=f"licence of your data (a Hub licence id, e.g. cc-by-4.0); default: {default_license}")
     p.add_argument("--license-name", metavar="ID",
                    help="with --license other: the id of your terms on the card (e.g. lab-terms-1.0; default "
                         "publisher-terms); the source's own licence name and link are not kept")
