@@ -288,3 +288,19 @@ def test_observed_pairs_are_counted_without_an_n_by_n_matrix():
     finally:
         tracemalloc.stop()
     assert peak < 10 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_validate_notes_clips_without_a_video_file(tmp_path, tables, capsys):
+    """A release whose raw/videos/ held 10 of its 12 videos passed `validate` with a bare OK (the missing ones were
+    an INFO log line), and `train` stopped on them only later; a release without videos (the paper's) was not told
+    that only the judgments-only analyses can run."""
+    names = list(tables.mapping["video_name"])
+    root = write_release(tables, tmp_path / "some", videos={n: b"x" for n in names if n != names[5]})
+    assert cli(["data", "validate", str(root), "--no-decode"]) == 0
+    out = capsys.readouterr().out
+    assert f"note: 1 of {len(names)} clips have no video file (first: {names[5]!r})" in out and "OK:" in out, out
+    assert cli(["data", "validate", str(write_release(tables, tmp_path / "none")), "--no-decode"]) == 0
+    assert f"note: none of the {len(names)} clips has a video file" in capsys.readouterr().out
+    assert cli(["data", "validate", str(write_release(tables, tmp_path / "all", videos={n: b"x" for n in names})),
+                "--no-decode"]) == 0
+    assert "video file" not in capsys.readouterr().out

@@ -46,8 +46,9 @@ FEW_JUDGMENTS = 100
 
 def split_notes(data: OddOneOutData) -> list[str]:
     """Not problems, but what a newcomer's small or randomly drawn design costs: a val/test split too small to
-    score, and the judgments the by-clip split leaves unused (a judgment counts only when its three clips share a
-    split). ``validate`` used to say OK to a design whose test split held one judgment."""
+    score, clips without a video file, and the judgments the by-clip split leaves unused (a judgment counts only
+    when its three clips share a split). ``validate`` used to say OK to a design whose test split held one
+    judgment."""
     notes = []
     if data.meta.get("split_drawn"):  # e.g. a release without annotations.csv
         notes.append("no clip has a stimulus_set label: train/test is a seeded draw of clips, not a split the data "
@@ -58,6 +59,13 @@ def split_notes(data: OddOneOutData) -> list[str]:
         if clips is not None and len(clips) and n < FEW_JUDGMENTS:
             notes.append(f"split {split!r}: {n} valid judgment(s) over {len(clips)} clips (under {FEW_JUDGMENTS}): "
                          "its noise ceiling and CIs will be too wide to read, or undefined")
+    missing = [cid for cid, video in zip(data.clip_ids, data.clips["video"]) if video is None]
+    if missing and len(missing) == data.n_clips:  # the paper's release ships no videos
+        notes.append(f"none of the {data.n_clips} clips has a video file: the judgments-only analyses (stats, "
+                     "ceilings, the caption baseline) run; training and evaluation need the videos")
+    elif missing:  # an INFO line only, and `train` stopped on them later
+        notes.append(f"{len(missing)} of {data.n_clips} clips have no video file (first: {missing[0]!r}): training "
+                     "and evaluation embed their frames, so put the videos where the layout expects them")
     total = len(data.triplets())
     mixed = data.mixed_judgments("fit", "test")
     if total and mixed > total / 2:
