@@ -21,7 +21,7 @@ import numpy as np
 
 from bgs_hf._format import fmt
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.bootstrap import pct_of_ceiling
+from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
 from bgs_hf.viz.models import model_name
@@ -370,9 +370,7 @@ def format_table(report: dict[str, Any]) -> str:
                      f"{fmt(m['ooo_acc_2way'], '.1%')} |")
     lo, hi = report["noise_ceiling_ci"]
     ceiling = fmt(report["noise_ceiling_r2"], ".3f")
-    # 100% of itself only when positive: otherwise no model row has a % either (pct_of_ceiling)
-    c = report["noise_ceiling_r2"]
-    whole = isinstance(c, (int, float)) and np.isfinite(pct_of_ceiling(float(c), float(c)))
+    whole = positive_ceiling(report["noise_ceiling_r2"])  # else no model row has a % either
     lines.append(f"| noise ceiling (split-half; 95% range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
                  f"| {'100%' if whole else '–'} | – | – |")
     lines += [f"\n*{MODEL_LABELS[k]}: its embeddings do not differ between clips, so every similarity ties: the 0% "

@@ -9,7 +9,6 @@ the rest feeds the Jinja template ``hub_cards/model_card.md.j2``. Every number c
 from __future__ import annotations
 
 import logging
-import math
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -22,7 +21,7 @@ from huggingface_hub.utils import yaml_dump
 from bgs_hf._format import fmt, fmt_ci, hub_license_id
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo, bgs_trained
-from bgs_hf.metrics.bootstrap import pct_of_ceiling
+from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 
 logger = logging.getLogger(__name__)
@@ -211,8 +210,7 @@ class BGSModelCardData(ModelCardData):
             rows.append(self._row(f"**this model ({'BGS-aligned' if self.bgs_trained else 'fine-tuned'})**", self.fit))
         if self.ceiling:
             r2 = self.ceiling.get("r2")
-            # the ceiling is 100% of itself only when it is positive; else no model row has a % either (pct_of_ceiling)
-            whole = isinstance(r2, (int, float)) and math.isfinite(pct_of_ceiling(float(r2), float(r2)))
+            whole = positive_ceiling(r2)  # else no model row has a % either
             rows.append(
                 EvalRow(
                     name=f"{self.ceiling_name} (split-half; brackets: 95% range over splits)",

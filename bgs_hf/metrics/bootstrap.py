@@ -67,6 +67,12 @@ class PairedBootstrapResult:
     samples_b: np.ndarray = field(repr=False)
 
 
+def positive_ceiling(r2: Any) -> bool:
+    """Whether ``r2`` can be the denominator of :func:`pct_of_ceiling` (a finite number > 0): only then is a noise
+    ceiling "100%" of itself in a table."""
+    return np.isfinite(pct_of_ceiling(float(r2), float(r2))) if isinstance(r2, (int, float)) else False
+
+
 def pct_of_ceiling(value: float, ceiling: float) -> float:
     """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive)."""
     if ceiling is None or not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
