@@ -792,3 +792,23 @@ def test_a_failed_write_hub_leaves_no_files_behind(release, tmp_path, monkeypatc
     assert [p.name for p in tmp_path.rglob("*")] == ["given"]
     monkeypatch.undo()
     assert load(write_hub(load(release), tmp_path / "given")).n_clips == 14  # a retry is not refused
+
+
+def test_a_problem_in_a_sharded_config_names_its_file_and_the_row_in_that_file(exported, tmp_path):
+    """Hub datasets are often sharded (``train-00000-of-00002.parquet`` ...). A bad row used to be numbered across
+    every file of the config ("judgments row 57"), which no file has; it names the shard and its own row."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "s")
+    path = _parquet(out, "judgments")
+    df = pd.read_parquet(path)
+    path.unlink()
+    first, second = df.iloc[:50].reset_index(drop=True), df.iloc[50:].reset_index(drop=True)
+    second.loc[6, "clip_b"] = 99
+    first.to_parquet(out / "judgments" / "train-00000-of-00002.parquet")
+    second.to_parquet(out / "judgments" / "train-00001-of-00002.parquet")
+    card = out / "README.md"
+    card.write_text(card.read_text().replace(f"judgments/{path.name}", "judgments/*.parquet"))
+    with pytest.raises(BGSInputError, match=r"^train-00001-of-00002\.parquet row 7: column 'clip_b': unknown clip"):
+        load(out)
+    _, problems = validate(out)
+    assert [(p.path.name, p.row) for p in problems] == [("train-00001-of-00002.parquet", 7)]

@@ -36,8 +36,21 @@ class Problems:
     collect: bool = False
     max_rows: int = 20
     items: list[BGSInputError] = field(default_factory=list)
+    #: per source read from several files, each file and its row count in reading order (see :meth:`shards`)
+    files_of: dict[Path, tuple[tuple[Path, int], ...]] = field(default_factory=dict)
+
+    def shards(self, source: str | Path, files: Sequence[tuple[Path, int]]) -> None:
+        """Rows of ``source`` are numbered across ``files`` (file, rows) read one after the other; a problem then
+        names the file and its own row, since no file has the source's row 5,012."""
+        self.files_of[Path(source)] = tuple(files)
 
     def add(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> None:
+        if path is not None and row is not None and Path(path) in self.files_of:
+            for file, n_rows in self.files_of[Path(path)]:
+                if row <= n_rows:
+                    path = file
+                    break
+                row -= n_rows
         err = BGSInputError(message, path=path, row=row)
         if not self.collect:
             raise err

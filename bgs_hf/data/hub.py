@@ -268,7 +268,27 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     if df.empty:
         problems.fatal(f"config {name!r} has no rows", path=folder / name)
     df[ROW] = np.arange(1, len(df) + 1)
+    if shards := _parquet_shards(folder, name, list(dd), cache_dir, len(df)):
+        problems.shards(folder / name, shards)
     return df
+
+
+def _parquet_shards(folder: Path, name: str, splits: list[str], cache_dir: str, n_rows: int) -> list[tuple[Path, int]]:
+    """Each file of a config read from several parquet files (a sharded Hub upload), with its row count, in the
+    order ``load_dataset`` concatenated them; [] for one file, or files whose row counts only their reader knows."""
+    import datasets
+    import pyarrow.parquet as pq
+
+    try:
+        data_files = datasets.load_dataset_builder(str(folder), name, cache_dir=cache_dir).config.data_files
+        files = [Path(f) for split in splits for f in data_files[split]]
+        if len(files) < 2 or any(f.suffix.lower() != ".parquet" for f in files):
+            return []
+        shards = [(f, pq.read_metadata(f).num_rows) for f in files]
+    except Exception as err:  # noqa: BLE001 - only problem messages lose their file name; loading goes on
+        logger.debug("no per-file rows for config %r of %s: %s", name, folder, err)
+        return []
+    return shards if sum(n for _, n in shards) == n_rows else []
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
