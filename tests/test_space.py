@@ -951,3 +951,48 @@ def test_a_slot_picture_is_served_unqueued_while_the_rest_api_stays_closed(live_
     reply = httpx.post(f"{live_app}gradio_api/run/predict", json={"data": [clip, None], "fn_index": picture["id"]},
                        timeout=60)
     assert reply.status_code == 200 and reply.json()["data"][0]["path"].endswith(".webp"), reply.text[:200]
+
+
+def test_model_pair_embed_is_safe_from_two_threads():
+    """``embed`` turns the shared model's adapter off for the pretrained features (peft's ``disable_adapter``); a
+    second thread's fine-tuned forward inside that window got the pretrained model. ``ModelPair`` is public, so it
+    cannot rely on the Space's upload lock: the window is its own."""
+    import threading
+    from contextlib import contextmanager
+
+    import torch
+
+    from bgs_hf.hub.space_app import ModelPair
+
+    a_inside, b_forward_ran = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    class Shared(torch.nn.Module):
+        frame_policy = None
+        adapter_on = True
+
+        def forward(self, pixel_values):
+            if threading.current_thread().name == "b":
+                seen["b"] = self.adapter_on
+                b_forward_ran.set()
+            return torch.ones(1, 2)
+
+        @contextmanager
+        def disable_adapter(self):
+            self.adapter_on = False
+            try:
+                yield
+            finally:
+                self.adapter_on = True
+
+        def pooled_features(self, pixel_values):
+            if threading.current_thread().name == "a":
+                a_inside.set()
+                b_forward_ran.wait(timeout=0.5)  # fails fast on the racy code, waits 0.5 s on the safe one
+            return torch.ones(1, 2)
+
+    pair = ModelPair(Shared(), "shared")
+    a = threading.Thread(target=pair.embed, args=(None,), name="a")
+    b = threading.Thread(target=lambda: (a_inside.wait(5), pair.embed(None)), name="b")
+    a.start(), b.start(), a.join(10), b.join(10)
+    assert seen == {"b": True}, "thread b's fine-tuned embedding ran with the adapter off"

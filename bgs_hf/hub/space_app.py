@@ -229,6 +229,8 @@ class ModelPair:
         #: its run recorded the BGS loss (``run_info.bgs_trained``; a pushed model's bgs_config.json carries it)
         self.bgs_trained = bgs_trained
         self.adapter = hasattr(aligned, "disable_adapter")
+        #: ``embed`` switches the shared model's adapter off for the pretrained features: one call at a time
+        self._embed_lock = threading.Lock()
 
     @property
     def label(self) -> str:
@@ -257,7 +259,7 @@ class ModelPair:
         """(pretrained, aligned) embeddings of a batch ``(B,T,3,H,W)``, as float32 numpy."""
         import torch
 
-        with torch.no_grad():
+        with self._embed_lock, torch.no_grad():
             bgs = self.aligned(pixel_values)
             # the pretrained baseline exactly as evaluation scores it (eval.suite.pretrained_of): pooled
             # backbone features after any final norm/pooler, no head; not a raw hidden state
@@ -330,9 +332,8 @@ class SpaceBackend:
         self.catalogue = catalogue or Catalogue.for_config(config)
         self.clip_cache = ClipCache(config.cache_path / "clips")
         self.upload_cache = ClipCache(config.cache_path / "uploads")
-        #: one upload at a time from decoding to embedding, whoever calls: the adapter switch (peft's
-        #: ``disable_adapter`` flips the shared model's LoRA layers) and the decoded-frames entry (one per content,
-        #: deleted once embedded) are shared by every request
+        #: one upload at a time from decoding to embedding, whoever calls: the decoded-frames entry (one per
+        #: content, deleted once embedded) is shared by every request (the adapter switch is ``ModelPair.embed``'s)
         self._upload_lock = threading.Lock()
         self.cat_pre, self.cat_bgs = self._catalogue_embeddings()
 
