@@ -41,3 +41,23 @@ def pyproject() -> dict[str, Any]:
     except ModuleNotFoundError:  # Python 3.10
         tomllib = pytest.importorskip("tomli")
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    """``publish(repo_id, folder)`` puts a folder where an online ``from_pretrained(repo_id)`` would have cached it;
+    the Hub is off, so every lookup is answered from there and nothing reaches the network."""
+    import shutil
+
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+    def publish(repo_id: str, folder, commit: str = "0" * 40) -> None:
+        repo = cache / ("models--" + repo_id.replace("/", "--"))
+        shutil.copytree(folder, repo / "snapshots" / commit)
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)  # a later publish moves main, as a push to the repo does
+
+    return publish

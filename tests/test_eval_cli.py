@@ -155,6 +155,27 @@ def test_evaluate_on_a_run_defaults_to_its_training_seed_so_the_ceiling_matches_
     assert api["seed"] == 5 and api["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
 
 
+def test_a_pushed_model_is_evaluated_by_its_hub_id_as_by_its_folder(tiny_sets, tmp_path, hub_cache):
+    """`evaluate --model USER/NAME` of a model `bgs-hf push` published (what `load_model` and the Space take) was
+    taken for a backbone: "cannot resolve backbone 'USER/NAME' ... the Hub lookup failed" (its repo has no
+    config.json), and offline, with the repo in the cache, "couldn't find them in the cached files"."""
+    from bgs_hf.eval import run_suite
+
+    _, data, _ = tiny_sets
+    run = _saved_run(tmp_path / "run")
+    hub_cache("me/bgs-run", run)
+    flags = ["--data", str(data), "--analyses", "fit", "--n-boot", "10"]
+    assert main(["evaluate", *flags, "--model", str(run), "--report", str(tmp_path / "local")]) == 0
+    assert main(["evaluate", *flags, "--model", "me/bgs-run", "--report", str(tmp_path / "hub")]) == 0
+    local, hub = (json.loads((tmp_path / d / "evaluation.json").read_text())["fit"] for d in ("local", "hub"))
+    assert set(hub) == set(local) >= {"pretrained", "bgs"}
+    for row in ("pretrained", "bgs"):
+        assert hub[row]["r2"] == pytest.approx(local[row]["r2"], abs=1e-9)
+    api = run_suite(str(data), "tiny-random-videomae", "me/bgs-run", out_dir=tmp_path / "api", analyses=("fit",),
+                    n_boot=10)
+    assert api["fit"]["bgs"]["r2"] == pytest.approx(local["bgs"]["r2"], abs=1e-9)
+
+
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets, caplog):
     import logging
 

@@ -709,26 +709,6 @@ HUB_EXPECTED = {
 }
 
 
-@pytest.fixture
-def hub_cache(tmp_path, monkeypatch):
-    """``publish(repo_id, folder)`` puts a folder where an online ``from_pretrained(repo_id)`` would have cached it;
-    the Hub is off, so every lookup is answered from there and nothing reaches the network."""
-    import shutil
-
-    cache = tmp_path / "hub-cache"
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-    def publish(repo_id: str, folder, commit: str = "0" * 40) -> None:
-        repo = cache / ("models--" + repo_id.replace("/", "--"))
-        shutil.copytree(folder, repo / "snapshots" / commit)
-        (repo / "refs").mkdir(exist_ok=True)
-        (repo / "refs" / "main").write_text(commit)  # a later publish moves main, as a push to the repo does
-
-    return publish
-
-
 @pytest.mark.parametrize("repo_id", list(HUB_CHECKPOINTS))
 def test_a_paper_hub_checkpoint_takes_its_own_preprocessing_weights_and_scoped_lora(repo_id, hub_cache, tmp_path):
     cls_name, overrides, proc_file, proc = HUB_CHECKPOINTS[repo_id]

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "attention and motion controls", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, metavar="SOURCE", help="release folder, Hub-layout folder or Hub id")
-    p.add_argument("--model", required=True, metavar="RUN_DIR|BACKBONE", help="a BGS run folder or a backbone name")
+    p.add_argument("--model", required=True, metavar="RUN_DIR|BACKBONE",
+                   help="a BGS run folder (or the Hub id of one `bgs-hf push` published) or a backbone name")
     p.add_argument("--pretrained", default=None, metavar="RUN_DIR|BACKBONE",
                    help="comparison model (default: the run's own frozen base; none for a backbone name)")
     p.add_argument("--control", action="append", default=[], metavar="NAME=RUN_DIR",
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError, naming_flag
     from bgs_hf.eval.suite import check_analyses, check_report_folder, default_seed, pretrained_of, run_suite
+    from bgs_hf.models.loading import saved_model_folder
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
@@ -93,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
     if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
         with naming_flag("--language-model"):
             check_sentence_model(args.language_model)
-    is_run = (Path(args.model) / "bgs_config.json").is_file()
+    folder = saved_model_folder(args.model)  # a run folder, or the Hub id of a pushed model: its snapshot
+    is_run = folder is not None
+    if is_run:
+        args.model = str(folder)
     args.seed = default_seed(args.model, args.seed)
     if args.pretrained is not None:
         pretrained, finetuned = args.pretrained, args.model

@@ -371,10 +371,14 @@ def run_suite(
     from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
     from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
     from bgs_hf.metrics.fit import split_items
+    from bgs_hf.models.loading import saved_model_folder
     from bgs_hf.training.api import json_safe, recorded_splits
 
     check_analyses(analyses)
     check_report_folder(out_dir)  # before the data loads and the clips are embedded
+    # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
+    pretrained_model, finetuned_model = (saved_model_folder(m) or m for m in (pretrained_model, finetuned_model))
+    controls = {name: saved_model_folder(m) or m for name, m in (controls or {}).items()}
     t_start = time.perf_counter()
     seed = default_seed(finetuned_model, seed)
     if not hasattr(data, "triplets"):

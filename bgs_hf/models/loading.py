@@ -28,7 +28,7 @@ from safetensors.torch import load_file, save_file
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import share
 from bgs_hf.errors import BGSInputError
-from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
+from bgs_hf.models.registry import FAMILIES, config_class, hub_unreachable, looks_like_a_path, spec_from_dict
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,26 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
         return Path(snapshot_download(str(dir_or_repo), revision=revision))
     except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line
         raise BGSInputError(f"cannot download model repo {dir_or_repo!r}: {type(err).__name__}") from err
+
+
+def saved_model_folder(model: Any) -> Path | None:
+    """The folder of a saved BGS model named by its folder or by the Hub repo it was pushed to (its snapshot);
+    ``None`` for anything else (a backbone name, a model object). Why: a pushed repo has no ``config.json``, so taken
+    for a backbone it failed as one that cannot be resolved; evaluation scores it as it scores the run's folder."""
+    if not isinstance(model, (str, os.PathLike)):
+        return None
+    name, p = str(model), Path(model).expanduser()
+    if p.is_dir():
+        return p if (p / BGS_CONFIG).is_file() else None
+    if p.exists() or looks_like_a_path(name) or name.count("/") != 1:
+        return None
+    from huggingface_hub import hf_hub_download
+
+    try:  # offline: the cache alone, without huggingface_hub's retries
+        hf_hub_download(name, BGS_CONFIG, local_files_only=hub_unreachable() is not None)
+    except Exception:  # noqa: BLE001 - no such file or repo, gated, offline: not a saved model (maybe a backbone)
+        return None
+    return resolve_model_folder(name)
 
 
 def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
