@@ -472,6 +472,30 @@ def test_load_model_rejects_non_model_folder(tmp_path):
         load_model(tmp_path)
 
 
+def test_load_model_of_a_backbone_hub_id_is_refused_before_its_weights_download(tmp_path, monkeypatch):
+    """``bgs_hf.load_model("facebook/vjepa2-vitl-fpc64-256")`` (a backbone, not a saved BGS model) downloaded the
+    whole repo, 1.3 GB of weights, and only then said "no bgs_config.json"; the repo is now asked for that file
+    first (here an online Hub answering 404 for it)."""
+    import httpx
+    import huggingface_hub
+    from huggingface_hub.errors import RemoteEntryNotFoundError
+
+    import bgs_hf.models.loading as loading
+
+    def no_such_file(repo_id, filename, **_kw):
+        request = httpx.Request("HEAD", f"https://huggingface.co/{repo_id}/resolve/main/{filename}")
+        raise RemoteEntryNotFoundError("404 Client Error. Entry Not Found", response=httpx.Response(404, request=request))
+
+    downloads: list[str] = []
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: None)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_such_file)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **_kw: downloads.append(repo_id) or
+                        str(tmp_path))
+    with pytest.raises(BGSInputError, match=r"'facebook/vjepa2-vitl-fpc64-256' has no bgs_config\.json") as err:
+        load_model("facebook/vjepa2-vitl-fpc64-256")
+    assert downloads == [] and "\n" not in str(err.value)
+
+
 def test_full_clip_checkpoint_loads_vision_tower_only(tmp_path):
     """A real CLIP checkpoint holds both towers (model_type 'clip'); we load and adapt the vision one only."""
     vision = {k: v for k, v in get_backbone_spec("tiny-random-clip").config.to_dict().items()

@@ -346,9 +346,10 @@ def test_a_pushed_model_is_named_by_the_loss_its_run_recorded(space: SpaceBacken
             torch.testing.assert_close(ours, load_model(run)(x))
             torch.testing.assert_close(PeftModel.from_pretrained(load_base(staged), str(staged)).eval()(x), ours)
     assert {p: p.read_bytes() for p in bgs_run.rglob("*") if p.is_file()} == before
-    # by its Hub id: the repo's snapshot (what load_model downloads) is read too
-    monkeypatch.setattr(huggingface_hub, "snapshot_download",
-                        lambda repo_id, **kw: str(tmp_path / f"staged-{bgs_run.name}"))
+    # by its Hub id: the repo's snapshot (what load_model downloads, once its bgs_config.json is found) is read too
+    pushed = tmp_path / f"staged-{bgs_run.name}"
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda repo_id, filename, **kw: str(pushed / filename))
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kw: str(pushed))
     assert ModelPair.load("tester/bgs-tiny").label == BGS
 
 

@@ -115,18 +115,30 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
 
 
 def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | None = None) -> Path:
-    """The folder of a saved model: a local folder as given, a Hub repo id as its downloaded snapshot."""
+    """The folder of a saved model: a local folder as given, a Hub repo id as its downloaded snapshot.
+
+    A Hub repo is asked for its ``bgs_config.json`` first: a backbone's id (``facebook/vjepa2-vitl-fpc64-256``)
+    downloaded its whole repo, gigabytes of weights, before it was refused. Offline, only the cache is read.
+    """
     p = Path(dir_or_repo).expanduser()
     if p.is_dir():
         return p
     if p.exists() or str(dir_or_repo).startswith((".", "/", "~")) or str(dir_or_repo).count("/") != 1:
         raise BGSInputError("not a BGS model folder or Hub repo id", path=p)
-    from huggingface_hub import snapshot_download
+    import huggingface_hub
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
+    repo, cached = str(dir_or_repo), hub_unreachable() is not None  # without huggingface_hub's retries
     try:
-        return Path(snapshot_download(str(dir_or_repo), revision=revision))
+        huggingface_hub.hf_hub_download(repo, BGS_CONFIG, revision=revision, local_files_only=cached)
+        return Path(huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=cached))
+    except EntryNotFoundError as err:
+        if isinstance(err, LocalEntryNotFoundError):  # offline, not in the cache
+            raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
+        raise BGSInputError(f"Hub repo {repo!r} has no {BGS_CONFIG}: not a model saved by bgs-hf (a backbone is "
+                            "given to build_embedder / --backbone)") from None
     except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line
-        raise BGSInputError(f"cannot download model repo {dir_or_repo!r}: {type(err).__name__}") from err
+        raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
 
 
 def saved_model_folder(model: Any) -> Path | None:
@@ -140,13 +152,10 @@ def saved_model_folder(model: Any) -> Path | None:
         return p if (p / BGS_CONFIG).is_file() else None
     if p.exists() or looks_like_a_path(name) or name.count("/") != 1:
         return None
-    from huggingface_hub import hf_hub_download
-
-    try:  # offline: the cache alone, without huggingface_hub's retries
-        hf_hub_download(name, BGS_CONFIG, local_files_only=hub_unreachable() is not None)
-    except Exception:  # noqa: BLE001 - no such file or repo, gated, offline: not a saved model (maybe a backbone)
+    try:
+        return resolve_model_folder(name)
+    except BGSInputError:  # no such file or repo, gated, offline: not a saved model (maybe a backbone)
         return None
-    return resolve_model_folder(name)
 
 
 def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
