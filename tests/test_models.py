@@ -459,6 +459,27 @@ def test_registry_resolution_and_errors(tmp_path):
         get_backbone_spec(tmp_path)
 
 
+@pytest.mark.parametrize("where", ["local", "hub"])
+def test_a_processor_saved_by_transformers_5_in_processor_config_json_is_read(where, hub_cache, tmp_path, caplog):
+    """transformers 5 saves a processor (``CLIPProcessor.save_pretrained``) as one ``processor_config.json`` with the
+    image processor nested in it, and no ``preprocessor_config.json``: the checkpoint's own size and normalisation
+    were ignored ("no processor config found; using clip defaults") while ``AutoImageProcessor`` reads them."""
+    folder = tmp_path / "clip"
+    transformers.CLIPVisionModel(get_backbone_spec("tiny-random-clip").config).save_pretrained(folder)
+    image = {"crop_size": {"height": 32, "width": 32}, "do_center_crop": True, "do_normalize": True,
+             "do_rescale": True, "do_resize": True, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
+             "image_processor_type": "CLIPImageProcessor", "resample": 3, "size": {"shortest_edge": 40}}
+    (folder / "processor_config.json").write_text(json.dumps({"image_processor": image,
+                                                              "processor_class": "CLIPProcessor"}))
+    assert list(transformers.AutoImageProcessor.from_pretrained(folder).image_mean) == [0.5, 0.5, 0.5]
+    if where == "hub":
+        hub_cache("org/clip-x", folder)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.registry"):
+        fp = get_backbone_spec("org/clip-x" if where == "hub" else folder).frame_policy()
+    assert (fp.size, fp.crop, fp.mean, fp.std) == (40, 32, (0.5,) * 3, (0.5,) * 3)
+    assert "no processor config found" not in caplog.text
+
+
 def test_bundled_backbone_missing_is_a_clear_error(monkeypatch, tmp_path):
     import bgs_hf.models.registry as reg
 

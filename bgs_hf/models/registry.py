@@ -41,7 +41,10 @@ DEFAULT_BACKBONE = "bgs-tiny-conv3d-fg"
 #: Model classes bgs-hf defines itself (module to import), looked up before ``transformers``.
 OWN_MODEL_CLASSES = {"BGSConv3dModel": "bgs_hf.models.conv3d"}
 TINY_PREFIX = "tiny-random-"
-PROCESSOR_FILES = ("video_preprocessor_config.json", "preprocessor_config.json")
+#: where a checkpoint's preprocessing is, first found wins; transformers 5 saves a composite processor (CLIPProcessor)
+#: as ``processor_config.json`` alone, the image/video processor nested under its attribute name
+PROCESSOR_FILES = ("video_preprocessor_config.json", "preprocessor_config.json", "processor_config.json")
+COMPOSITE_PROCESSOR_FILE = "processor_config.json"
 #: How ``BGSEmbedder`` reduces a backbone's tokens to one vector per clip (V-JEPA 2 has no CLS token, CLIP sees
 #: frames one by one): token mean, the CLS token, or the per-frame pooled output averaged over time.
 POOLINGS = ("mean", "cls", "frame-mean")
@@ -384,13 +387,18 @@ def _tiny_config(family: Family) -> Any:
     return config_class(family)(**kw)
 
 
-def _read_processor_file(p: Path, repo_id: str | None = None) -> dict[str, Any]:
+def _read_processor_file(p: Path, repo_id: str | None = None) -> dict[str, Any] | None:
     """A processor config file; one that is not JSON is refused, never taken for absent (the family's defaults
-    would then preprocess every clip)."""
+    would then preprocess every clip). Of a composite ``processor_config.json``, the video or image processor in it
+    (``None`` when it holds neither: a tokenizer-only processor)."""
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        raw = json.loads(p.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}" + (f" (Hub repo {repo_id})" if repo_id else ""), path=p) from err
+    if p.name != COMPOSITE_PROCESSOR_FILE:
+        return raw
+    nested = [raw.get(k) for k in ("video_processor", "image_processor")] if isinstance(raw, dict) else []
+    return next((n for n in nested if isinstance(n, dict)), None)
 
 
 def _read_local_processor(folder: Path) -> dict[str, Any] | None:
