@@ -824,6 +824,23 @@ def test_a_hub_checkpoint_that_does_not_fill_the_model_is_one_line(damage, match
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("where", ["hub", "local"])
+def test_a_checkpoint_with_only_pickled_weights_is_one_line_saying_why(where, hub_cache, tmp_path):
+    """A checkpoint with ``pytorch_model.bin`` and no ``model.safetensors`` (older Hub repos) failed with transformers'
+    "Please do not set `use_safetensors=True`": the user set nothing (bgs-hf loads no pickle), and no flag turns it
+    off. The line now says why and what to do."""
+    folder = tmp_path / "repo"
+    model = transformers.VideoMAEModel(transformers.VideoMAEConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+        patch_size=16, num_frames=4, tubelet_size=2))
+    model.config.save_pretrained(folder)
+    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    hub_cache("org/videomae-bin", folder)
+    with pytest.raises(BGSInputError, match=r"no model\.safetensors\b.*bgs-hf loads no pickled weights") as err:
+        build_embedder("org/videomae-bin" if where == "hub" else str(folder))
+    assert "use_safetensors" not in str(err.value) and "\n" not in str(err.value)
+
+
 def test_a_hub_checkpoint_with_an_unreadable_processor_config_is_one_line(hub_cache, tmp_path, caplog):
     """A Hub repo's preprocessor_config.json that is not JSON was skipped as if absent: the spec took the family's
     default normalisation and size, logging "no processor config found" (a local folder's was refused)."""

@@ -292,8 +292,10 @@ class BackboneSpec:
                     model, info = cls.from_pretrained(location, config=self.config,
                                                       trust_remote_code=self.trust_remote_code, use_safetensors=True,
                                                       output_loading_info=True, ignore_mismatched_sizes=True, **hub)
-                except BaseException:
+                except BaseException as err:
                     held.release()  # transformers' error points at its report
+                    if isinstance(err, OSError) and any(m in str(err) for m in _NO_SAFETENSORS):
+                        raise _no_safetensors(self.name, self.revision if self.path is None else None) from None
                     raise
             _check_loaded_weights(self.name, info, path=self.path)
             unused = sorted(info.get("unexpected_keys") or [])
@@ -315,6 +317,19 @@ class BackboneSpec:
             "processor_config": dict(self.processor_config), "trust_remote_code": self.trust_remote_code,
             "revision": self.revision, "frames_interpolated_from": self.frames_interpolated_from,
         }
+
+
+#: what transformers' error says when a checkpoint has no safetensors weights, from a folder or from the Hub (its
+#: "Please do not set `use_safetensors=True`" names a flag the user never set: bgs-hf loads no pickle)
+_NO_SAFETENSORS = ("does not appear to have a file named model.safetensors", "no file named model.safetensors")
+
+
+def _no_safetensors(name: str, revision: str | None) -> BGSInputError:
+    """One line for a checkpoint with pickled weights only (``pytorch_model.bin``, older Hub repos)."""
+    at = f" at Hub commit {revision}" if revision else ""
+    return BGSInputError(f"{name} has no model.safetensors{at}, and bgs-hf loads no pickled weights "
+                         "(pytorch_model.bin): use a checkpoint or revision with safetensors weights, or load this one "
+                         "with transformers yourself, save_pretrained it to a folder and pass the folder")
 
 
 class _LoadReportFilter(logging.Filter):
