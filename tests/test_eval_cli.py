@@ -174,6 +174,10 @@ def test_a_pushed_model_is_evaluated_by_its_hub_id_as_by_its_folder(tiny_sets, t
     api = run_suite(str(data), "tiny-random-videomae", "me/bgs-run", out_dir=tmp_path / "api", analyses=("fit",),
                     n_boot=10)
     assert api["fit"]["bgs"]["r2"] == pytest.approx(local["bgs"]["r2"], abs=1e-9)
+    # as the comparison, its row is named by its repo id (not by the snapshot folder's commit hash)
+    assert main(["evaluate", *flags, "--model", str(run), "--pretrained", "me/bgs-run", "--report",
+                 str(tmp_path / "vs")]) == 0
+    assert "| me/bgs-run (run folder) |" in (tmp_path / "vs" / "evaluation.md").read_text()
 
 
 def test_language_distilled_data_replaces_only_fit_judgments(tiny_sets, caplog):

@@ -68,8 +68,11 @@ def _backbone_name(model: Any) -> str:
 
 
 def _short(path: str | os.PathLike[str]) -> str:
-    """A folder's name as a reader knows it (a run's ``checkpoint-N`` with its run's name)."""
+    """A folder's name as a reader knows it (a run's ``checkpoint-N`` with its run's name; a pushed model's Hub
+    snapshot, ``models--USER--NAME/snapshots/<commit>``, by its repo id)."""
     folder = Path(path).resolve()
+    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith("models--"):
+        return folder.parent.parent.name.removeprefix("models--").replace("--", "/", 1)
     return f"{folder.parent.name}/{folder.name}" if folder.name.startswith("checkpoint-") else folder.name
 
 
