@@ -517,6 +517,17 @@ def test_load_model_of_a_backbone_hub_id_is_refused_before_its_weights_download(
     assert downloads == [] and "\n" not in str(err.value)
 
 
+def test_load_model_of_a_cached_backbone_offline_says_it_is_no_bgs_model(hub_cache, tmp_path):
+    """Offline, a backbone in the local cache is not taken for a repo that cannot be downloaded."""
+    transformers.VideoMAEModel(get_backbone_spec("tiny-random-videomae").config).save_pretrained(tmp_path / "repo")
+    hub_cache("org/videomae-x", tmp_path / "repo")
+    with pytest.raises(BGSInputError, match=r"'org/videomae-x' \(its copy in the local Hugging Face cache; offline\) "
+                                            r"has no bgs_config\.json"):
+        load_model("org/videomae-x")
+    with pytest.raises(BGSInputError, match="cannot download model repo 'org/not-cached'"):
+        load_model("org/not-cached")
+
+
 def test_full_clip_checkpoint_loads_vision_tower_only(tmp_path):
     """A real CLIP checkpoint holds both towers (model_type 'clip'); we load and adapt the vision one only."""
     vision = {k: v for k, v in get_backbone_spec("tiny-random-clip").config.to_dict().items()

@@ -133,10 +133,15 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
         huggingface_hub.hf_hub_download(repo, BGS_CONFIG, revision=revision, local_files_only=cached)
         return Path(huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=cached))
     except EntryNotFoundError as err:
-        if isinstance(err, LocalEntryNotFoundError):  # offline, not in the cache
-            raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
-        raise BGSInputError(f"Hub repo {repo!r} has no {BGS_CONFIG}: not a model saved by bgs-hf (a backbone is "
-                            "given to build_embedder / --backbone)") from None
+        where = ""
+        if isinstance(err, LocalEntryNotFoundError):  # offline: the file is not in the cache; is the repo?
+            try:
+                huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=True)
+            except Exception:  # noqa: BLE001 - not cached either
+                raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
+            where = " (its copy in the local Hugging Face cache; offline)"
+        raise BGSInputError(f"Hub repo {repo!r}{where} has no {BGS_CONFIG}: not a model saved by bgs-hf (a backbone "
+                            "is given to build_embedder / --backbone)") from None
     except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line
         raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
 
