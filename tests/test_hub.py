@@ -566,6 +566,18 @@ def test_card_architecture_row_names_interpolated_frames_and_the_base_commit() -
     assert "frames_interpolated_from" not in plain and "revision" not in plain
 
 
+def test_card_architecture_row_gives_the_frames_the_model_runs_at() -> None:
+    """A V-JEPA 2 run at 16 frames (``--num_frames 16``) on ``vjepa2-vitl-fpc64-256`` had ``num_frames=64`` in its
+    card's Architecture row (the checkpoint's pretraining count, which its RoPE does not need) and 16 under "Frames
+    and preprocessing"; a CLIP run at 16 frames said 8 (the family default of an image model)."""
+    from bgs_hf.hub.card import _backbone
+
+    for family, own in (("vjepa2", 64), ("clip", 8)):
+        bb = {"name": f"org/{family}", "source": "hub", "family": family, "num_frames": own, "image_size": 224}
+        _, _, short = _backbone({"backbone": bb, "frame_policy": {"num_frames": 16, "size": 224, "crop": 224}})
+        assert short["num_frames"] == 16, family
+
+
 def test_the_cards_peft_route_works_in_a_fresh_process(tiny_run: Path, tmp_path: Path) -> None:
     """The card (and the README) say `PeftModel.from_pretrained(base, repo)` with `base =
     bgs_hf.models.load_base(repo)`: after a bare `import bgs_hf` that raised AttributeError (no `models`)."""

@@ -379,6 +379,11 @@ def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
         hub = name if bb.get("source") == "hub" or (bb.get("source") is None and is_hub_id(name)) else None
         short = {k: bb[k] for k in ("family", "model_class", "source", "num_frames", "frames_interpolated_from",
                                     "image_size", "revision") if bb.get(k) is not None}
+        policy = cfg.get("frame_policy")
+        if isinstance(policy, dict) and policy.get("num_frames") is not None and "num_frames" in short:
+            # the frames it runs at: a --num_frames run of V-JEPA 2 or CLIP keeps the checkpoint's or family's count
+            # in the spec (TimeSformer's interpolated count is in both)
+            short["num_frames"] = policy["num_frames"]
         return name, hub, short
     name = str(bb or cfg.get("base_model") or "unknown")
     return name, (name if is_hub_id(name) else None), {}
