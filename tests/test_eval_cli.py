@@ -1003,3 +1003,22 @@ def test_report_replaces_only_a_report_it_wrote(tmp_path, capsys, own):
     assert err.count("\n") == 1 and f"{name}: exists and was not written by bgs-hf" in err and "--out" in err, err
     assert "MISSING" not in err
     assert (mine / name).read_text() == "# my own notes\n" and sorted(p.name for p in mine.iterdir()) == before
+
+
+def test_data_without_videos_is_refused_before_any_model_loads(tmp_path, monkeypatch, capsys):
+    """The paper's release ships no videos: `evaluate` on it computed the ceiling, loaded the language reference and
+    every video model (a Hub download for `--model vjepa2`), then said `clip X has no video file`, leaving an empty
+    report folder."""
+    from bgs_hf.data import load
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    root = write_release(tiny_release_tables(n_clips=12, n_test=6, trials_per_participant=60), tmp_path / "rel")
+    assert len(load(root).triplets("test")) > 0
+    loaded = _record_loads(monkeypatch)
+    rc = main(["evaluate", "--data", str(root), "--model", "tiny-random-videomae", "--report", str(tmp_path / "ev"),
+               "--analyses", "fit", "--n-boot", "5"])
+    err = capsys.readouterr().err
+    assert rc == 2 and loaded == [] and not (tmp_path / "ev").exists()
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "6 of the 6 clips to embed have no video file" in errors[0]
+    assert "raw/videos/<video_name>" in errors[0]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
@@ -26,6 +28,21 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
             decode_frames(path, 1)
         except BGSInputError as err:
             problems.add(f"clip {cid!r}: {err.detail}", path=path)
+
+
+def require_videos(data: Any, items: Iterable[int], purpose: str) -> None:
+    """Refuse, in one line, clips among ``items`` without a video file, before any model loads: the paper's release
+    ships none, and the first clip's absence came to light only once every model had loaded (and downloaded)."""
+    videos = data.clips["video"]
+    needed = sorted({int(c) for c in items})
+    missing = [c for c in needed if videos[c] is None]
+    if missing:
+        raise BGSInputError(
+            f"{len(missing)} of the {len(needed)} clips {purpose} have no video file (first: "
+            f"{data.clip_ids[missing[0]]!r}); BGS embeds the clips' frames: put the videos where the data's layout "
+            "expects them (the paper's release: raw/videos/<video_name>, beside raw/utils/; a Hub layout: "
+            "videos/<clip_id>)",
+            path=getattr(data, "root", None))
 
 
 def check_splits(data: OddOneOutData, problems: Problems, *, hint: str = "") -> None:

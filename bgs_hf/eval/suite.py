@@ -371,6 +371,7 @@ def run_suite(
     there that cannot load is refused before any video model loads; the default's failure skips the row, the
     reason in ``language_skipped``). Returns the result dict (also in ``evaluation.json``).
     """
+    from bgs_hf.data.validate import require_videos
     from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
     from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
     from bgs_hf.metrics.fit import split_items
@@ -403,6 +404,11 @@ def run_suite(
             if len(seen):
                 raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {split!r} clips scored here: "
                                     "train it on the same splits as the fine-tuned run", path=m)
+    fit_items = split_items(data, "fit") if "train" in data.splits else np.array([], dtype=np.int64)
+    fit_items = np.setdiff1d(fit_items, test.items)  # the scored clips never train a probe (--split val)
+    need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items) > 0
+    items = np.union1d(fit_items, test.items) if need_fit else test.items
+    require_videos(data, items, "to embed")  # the release ships none: said before any model (or a download)
     language_skipped = None
     if ("fit" in analyses or "partition" in analyses) and language_sim is None:
         # before any video model: a sentence model named by the user that cannot load is refused, not dropped
@@ -427,10 +433,6 @@ def run_suite(
         models[name] = resolve_model(m)
     main = [n for n in ("pretrained", "bgs") if n in models]
 
-    fit_items = split_items(data, "fit") if "train" in data.splits else np.array([], dtype=np.int64)
-    fit_items = np.setdiff1d(fit_items, test.items)  # the scored clips never train a probe (--split val)
-    need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items) > 0
-    items = np.union1d(fit_items, test.items) if need_fit else test.items
     # simulated_observers: SocialShapes' judges, as report.json records them; the report must not call them human
     res: dict[str, Any] = {"data": data.name, "simulated_observers": bool(getattr(data, "simulated_observers", False)),
                            "split": split, "seed": seed, "n_clips": int(len(test.items)),

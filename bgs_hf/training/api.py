@@ -223,21 +223,6 @@ def _old_split_seed_hint(out_dir: Path) -> str:
     return ""
 
 
-def _check_videos_present(data: Any, splits: tuple[str, ...]) -> None:
-    """Every clip BGS embeds needs its video, and the paper's release ships none: say so before the model
-    loads (it was found while checking the evaluation clips, as ``clip 9 has no video file``)."""
-    videos = data.clips["video"]
-    needed = sorted({int(c) for s in splits if s in data.splits for c in data.split_items(s)})
-    missing = [c for c in needed if videos[c] is None]
-    if missing:
-        raise BGSInputError(
-            f"{len(missing)} of the {len(needed)} clips to train on or score have no video file (first: "
-            f"{data.clip_ids[missing[0]]!r}); BGS embeds the clips' frames: put the videos where the data's layout "
-            "expects them (the paper's release: raw/videos/<video_name>, beside raw/utils/; a Hub layout: "
-            "videos/<clip_id>)",
-            path=getattr(data, "root", None))
-
-
 def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
     """(head, LoRA) settings of the arguments; their checks (dropout in [0, 1), alpha > 0, ...) are one line
     naming the flag (they said ``head dropout must be ...``)."""
@@ -536,7 +521,11 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                             path=getattr(data, "root", None))
     human_train = human_similarity(train_trip.idx, train_trip.odd, data.n_clips)
     if config.clip_store is None:
-        _check_videos_present(data, ("train", "val", "test") if b.eval_test else ("train", "val"))
+        from bgs_hf.data.validate import require_videos
+
+        splits = ("train", "val", "test") if b.eval_test else ("train", "val")
+        require_videos(data, (c for s in splits if s in data.splits for c in data.split_items(s)),
+                       "to train on or score")
 
     # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
     # activation checkpointing is applied here, with its kwargs, and the Trainer's own hook turned off below
