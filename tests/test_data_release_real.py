@@ -111,3 +111,17 @@ def test_the_readme_gives_the_validation_clips_bgs_hf_train_holds_out_by_default
     assert "`bgs-hf train` draws it with its `--seed` (42 unless given: 12,175 / 188)" in readme
     assert re.search(r"train`'s default[^.]*shares 9 of its 40 clips with the paper's", readme)
     assert "only 6 of them the paper's" not in readme
+
+
+def test_the_readme_shows_what_data_stats_prints_on_the_release(tmp_path, capsys, monkeypatch):
+    """README's "Real output on the paper's release" is what `data stats` prints, line for line: the release tests
+    checked counts and a 0.19-0.23 ceiling band, so a drift in the ceiling's CI or in repeat agreement (counting one
+    participant's double-recorded trials again: 0.545 -> 0.550) passed them while the README went stale."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ bgs-hf data stats ../shared/data/garcia-isik-release --json s.json\n", 1)[1]
+    shown = block.split("```", 1)[0].splitlines()
+    monkeypatch.chdir(tmp_path)
+    assert cli(["data", "stats", str(RELEASE), "--json", "s.json"]) == 0
+    assert capsys.readouterr().out.splitlines() == shown
