@@ -151,6 +151,17 @@ def test_not_a_dataset_folder(tmp_path):
         load(tmp_path / "nope")
 
 
+@pytest.mark.parametrize("inside", [TRIPLETS, TRIPLETS.parent, MAPPING.parent])
+def test_a_file_or_folder_inside_a_release_names_the_release_to_pass(tmp_path, tables, capsys, inside):
+    """`data stats .../data/interim/similarity/all_triplets.csv` (or a folder of the release) said to run
+    `bgs-hf data import`, which cannot read the release's index-coded triplets: point at the release instead."""
+    root = write_release(tables, tmp_path / "rel")
+    assert cli(["data", "stats", str(root / "data" / inside), "--no-png"]) == 2
+    err = capsys.readouterr().err
+    assert f"pass the release folder {root.resolve()}" in err and "data import" not in err
+    assert err.count("\n") == 1
+
+
 def test_validate_lists_every_problem(tmp_path, tables, capsys):
     t = _set(tables.triplets, 2, "stim1_name", 50)
     t = _set(t, 5, "choice", 77)

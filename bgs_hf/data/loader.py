@@ -15,6 +15,17 @@ from bgs_hf.errors import BGSInputError
 IMPORT_HINT = "; for your own CSV of trials + a video folder run `bgs-hf data import TABLE VIDEOS OUT` first"
 
 
+def _hint(path: Path) -> str:
+    """What to do instead: for a file or folder inside the paper's release, pass the release (``data import``
+    reads video file names, not its index-coded triplets); otherwise :data:`IMPORT_HINT`."""
+    for parent in list(path.resolve().parents)[:4]:
+        data_dir = find_release_data_dir(parent)
+        if data_dir is not None:
+            root = data_dir.parent if data_dir.name == "data" else data_dir
+            return f"; it lies inside the paper's release: pass the release folder {root}"
+    return IMPORT_HINT
+
+
 def resolve_source(source: str | Path) -> tuple[str, Path]:
     """``("release" | "hub" | "hub-repo", folder)``; a Hub repo id is downloaded (cached) first."""
     path = Path(source).expanduser()
@@ -29,11 +40,11 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
                                 "needs 'clips' and 'judgments')", path=path / "README.md")
         raise BGSInputError(
             f"not an odd-one-out dataset: no data/{TRIPLETS} (release) and no README.md declaring the "
-            f"'clips' and 'judgments' configs (Hub layout){IMPORT_HINT}",
+            f"'clips' and 'judgments' configs (Hub layout){_hint(path)}",
             path=path,
         )
     if path.exists():
-        raise BGSInputError(f"expected a folder or a Hub dataset repo id, got a file{IMPORT_HINT}", path=path)
+        raise BGSInputError(f"expected a folder or a Hub dataset repo id, got a file{_hint(path)}", path=path)
     text = str(source)
     if not looks_like_repo_id(text):
         raise BGSInputError("no such folder", path=path)
