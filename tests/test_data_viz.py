@@ -290,3 +290,19 @@ def test_other_models_take_the_unused_palette_colours_in_order_and_the_language_
     assert language_name("org/other-model (bundled by pkg)") == "captions (other-model)"
     assert model_name("language", language_model="org/x", labels={"language": "my captions"}) == "my captions"
     assert model_name("language", language_model="org/x", labels={"bgs": "run b"}) == "captions (x)"
+
+
+def test_data_stats_plot_axes_say_they_count_positions_not_clip_indices(tmp_path, monkeypatch):
+    """`data stats`' plot reorders clips (train, then test) and labelled both axes "clip": on the release, "clip 2"
+    of the test panel is clip 17 of video_mapping.csv (its test clips are 3, 6, 17, ...), and the left panel's
+    test block starts at position 200 whatever the test clips' indices."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    drawn = _capture_figures(monkeypatch)
+    root = write_release(tiny_release_tables(), tmp_path / "rel")  # test clips 0-3: last on the left panel
+    assert main(["data", "stats", str(root), "--png", str(tmp_path / "s.png"), "--n-splits", "2"]) == 0
+    panels = drawn[-1].axes[:-1]  # the last is the colour bar
+    assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [
+        ("position: train clips, then test clips", "position: train clips, then test clips"),
+        ("position among the test clips", "position among the test clips")]

@@ -203,8 +203,13 @@ def _load(args: argparse.Namespace):  # noqa: ANN202
                 val_split=args.val_split)
 
 
+#: what the stats plot's axes count: positions in its clip order, not the clips' indices (the release's test clips
+#: are 3, 6, 17, ... of video_mapping.csv, drawn at 0, 1, 2, ... and after the 200 train clips)
+PANEL_AXES = ("position: train clips, then test clips", "position among the test clips")
+
+
 def similarity_panels(data) -> dict:  # noqa: ANN001
-    """Human p_ij over all valid judgments (clips ordered train then test) and within test."""
+    """Human p_ij over all valid judgments (clips ordered train then test) and within test; axes: PANEL_AXES."""
     import numpy as np
 
     from bgs_hf.metrics.similarity import human_similarity
@@ -245,7 +250,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
         whose = "Simulated observers'" if data.simulated_observers else "Human"  # SocialShapes' judges are simulated
         plot_similarity_matrices(similarity_panels(data), png, title=f"{whose} similarity p_ij: {data.name}",
-                                 vmin=0.0, vmax=1.0, label="p_ij (grey = unobserved)")
+                                 vmin=0.0, vmax=1.0, label="p_ij (grey = unobserved)", axis_label=PANEL_AXES)
         print(f"wrote {png}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,12 @@ def plot_similarity_matrices(
     vmax: float | None = None,
     cmap: str = "viridis",
     label: str = "similarity",
-    axis_label: str = "clip",
+    axis_label: str | Sequence[str] = "clip",
 ) -> Path:
     """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar.
 
-    NaN entries (unobserved pairs) are drawn grey; ``axis_label`` names the rows and columns (e.g. their order).
+    NaN entries (unobserved pairs) are drawn grey; ``axis_label`` names the rows and columns (e.g. their order), one
+    for every panel or one per panel.
     The scale spans all finite values of all matrices unless ``vmin``/``vmax`` are given. Writes ``path``
     (png/pdf/svg by suffix) and returns it.
     """
@@ -50,17 +52,20 @@ def plot_similarity_matrices(
     if hi <= lo:
         hi = lo + 1e-9
     n = len(arrays)
+    labels = [axis_label] * n if isinstance(axis_label, str) else list(axis_label)
+    if len(labels) != n:
+        raise ValueError(f"axis_label: {len(labels)} labels for {n} panels")
     fig = Figure(figsize=(4.2 * n + 0.8, 4.4), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="#d9d9d9")
     image = None
     from matplotlib.ticker import MaxNLocator
 
-    for ax, (name, mat) in zip(axes[0], arrays.items()):
+    for ax, (name, mat), ax_label in zip(axes[0], arrays.items(), labels):
         image = ax.imshow(np.ma.masked_invalid(mat), vmin=lo, vmax=hi, cmap=colormap, interpolation="nearest")
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel(axis_label)
-        ax.set_ylabel(axis_label)
+        ax.set_xlabel(ax_label)
+        ax.set_ylabel(ax_label)
         for axis in (ax.xaxis, ax.yaxis):  # clips are counted: no tick at clip 2.5
             axis.set_major_locator(MaxNLocator(integer=True))
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=label)
