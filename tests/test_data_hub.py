@@ -812,3 +812,23 @@ def test_a_problem_in_a_sharded_config_names_its_file_and_the_row_in_that_file(e
         load(out)
     _, problems = validate(out)
     assert [(p.path.name, p.row) for p in problems] == [("train-00001-of-00002.parquet", 7)]
+
+
+def test_pushing_the_papers_unlicensed_release_needs_a_declared_licence(release, exported, tmp_path, capsys,
+                                                                        monkeypatch):
+    """`data push <release> --repo-id you/x` uploaded the paper's judgments to a public dataset repo without a word,
+    under a card saying they carry no licence ("ask the authors before redistributing them"); so did a push of its
+    Hub-layout export. Staging (--local-dir) is still free; uploading needs the terms the authors gave (--license)."""
+    import bgs_hf.data.hub
+
+    pushed: list[str] = []
+    monkeypatch.setattr(bgs_hf.data.hub, "push_to_hub", lambda folder, repo_id, **kw: pushed.append(repo_id) or "url")
+    for source in (release, exported[1]):
+        assert cli(["data", "push", str(source), "--repo-id", "me/ooo"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "carries no licence" in err and "--license" in err, err
+    assert pushed == []
+    assert cli(["data", "push", str(release), "--repo-id", "me/ooo", "--local-dir", str(tmp_path / "p")]) == 0
+    assert cli(["data", "push", str(release), "--repo-id", "me/ooo", "--license", "other", "--license-name",
+                "authors-permission"]) == 0
+    assert pushed == ["me/ooo"]

@@ -326,7 +326,7 @@ def run_push(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bgs_hf.data import write_hub
-    from bgs_hf.data.hub import push_to_hub
+    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, push_to_hub
     from bgs_hf.hub.push import validate_repo_id
 
     validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
@@ -339,6 +339,11 @@ def run_push(args: argparse.Namespace) -> int:
         write_hub(data, args.local_dir, card_info=card_info)  # built aside: Ctrl-C leaves no half folder
         print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")
         return 0
+    if card_info.license_name == RELEASE_LICENSE_NAME:  # its card says "ask the authors before redistributing"
+        raise BGSInputError(
+            "the paper's release carries no licence: uploading it redistributes the authors' judgments; with their "
+            "permission pass the terms they gave (--license, e.g. --license other --license-name NAME "
+            "--license-link https://...), or stage the folder with --local-dir")
     with tempfile.TemporaryDirectory(prefix="bgs-hf-push-") as tmp:
         folder = write_hub(data, Path(tmp) / "dataset", card_info=card_info)
         url = push_to_hub(folder, args.repo_id, private=args.private)
