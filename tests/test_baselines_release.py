@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-RELEASE = Path(os.environ.get("BGS_RELEASE_DIR", Path(__file__).resolve().parents[1] / "../shared/data/garcia-isik-release"))
+from bgs_hf.data.testing import release_available, release_dir
+
+RELEASE = release_dir()
 
 
 @pytest.mark.release
 @pytest.mark.slow
-@pytest.mark.skipif(not (RELEASE / "data").is_dir(), reason=f"release not found at {RELEASE}")
+@pytest.mark.skipif(not release_available(), reason=f"release not found at {RELEASE}")
 def test_language_baseline_cli_on_release(tmp_path, monkeypatch):
     from bgs_hf.cli.main import main
 
@@ -32,7 +33,7 @@ def test_language_baseline_cli_on_release(tmp_path, monkeypatch):
 
 @pytest.mark.release
 @pytest.mark.slow
-@pytest.mark.skipif(not (RELEASE / "data").is_dir(), reason=f"release not found at {RELEASE}")
+@pytest.mark.skipif(not release_available(), reason=f"release not found at {RELEASE}")
 @pytest.mark.parametrize("caption, row", [("first", "MiniLM-L6, first caption"), ("mean", "MiniLM-L6, mean of all")])
 def test_the_readme_table_is_what_the_baseline_gives_on_release(caption, row, tmp_path, monkeypatch):
     """README's language-baseline table, to its printed digits: the test above checks only bands (0.5 < 2-way < 1),

@@ -162,6 +162,22 @@ def test_a_file_or_folder_inside_a_release_names_the_release_to_pass(tmp_path, t
     assert err.count("\n") == 1
 
 
+def test_every_test_finds_the_real_release_through_release_dir():
+    """Tests found the release each their own way: test_synth.py only beside the checkout (never at
+    $BGS_RELEASE_DIR, so its header check against the release silently did not run there), two others
+    re-derived the default. One helper, ``bgs_hf.data.testing.release_dir``, honours the variable everywhere."""
+    import re
+    from pathlib import Path
+
+    from bgs_hf.data.testing import RELEASE_ENV
+
+    own = re.compile(rf"{RELEASE_ENV}|/ \"shared\" / \"data\"|\.\./shared/data/garcia-isik-release\"\)")
+    here = Path(__file__).resolve()
+    found = [f"{p.name}:{n}" for p in sorted(here.parent.glob("test_*.py")) if p != here
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if own.search(line)]
+    assert found == []
+
+
 def test_validate_lists_every_problem(tmp_path, tables, capsys):
     t = _set(tables.triplets, 2, "stim1_name", 50)
     t = _set(t, 5, "choice", 77)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from bgs_hf.data.testing import release_available, release_dir
 from bgs_hf.metrics import human_similarity, loo_ceiling, repeat_agreement, split_half_ceiling
 
-RELEASE = Path(os.environ.get("BGS_RELEASE_DIR", Path(__file__).resolve().parents[1] / "../shared/data/garcia-isik-release"))
+RELEASE = release_dir()
 pytestmark = [
     pytest.mark.release,
-    pytest.mark.skipif(not (RELEASE / "data").is_dir(), reason=f"release not found at {RELEASE}"),
+    pytest.mark.skipif(not release_available(), reason=f"release not found at {RELEASE}"),
 ]
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bgs_hf.data.testing import release_dir
 from bgs_hf.synth import INTERACTIONS, SynthConfig, render_scene, sample_scene, write_video
 from bgs_hf.synth.generate import (
     build_tables,
@@ -20,7 +21,7 @@ from bgs_hf.synth.generate import (
 )
 
 SMALL = SynthConfig(size=32, workers=1)
-RELEASE = Path(__file__).resolve().parents[2] / "shared" / "data" / "garcia-isik-release" / "data"
+RELEASE = release_dir() / "data"
 
 
 @pytest.fixture(scope="module")
