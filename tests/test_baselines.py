@@ -268,6 +268,26 @@ def test_an_uncached_sentence_model_offline_is_one_line_at_once(name, tmp_path, 
     check_sentence_model(str(resolve_model(None)))
 
 
+def test_an_uncached_sentence_model_under_hf_hub_offline_is_one_line_before_the_data(tmp_path, monkeypatch, capsys):
+    """With HF_HUB_OFFLINE=1 (how offline clusters run), `baseline language --data <release> --model mpnet` loaded
+    the data and its ceiling, then failed with transformers' several-sentence "couldn't connect to
+    'https://huggingface.co'" text: the check counted only a Hub that does not resolve as offline."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.baselines.language import check_sentence_model
+    from bgs_hf.cli.main import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(BGSInputError, match=r"not in the local Hugging Face cache, and HF_HUB_OFFLINE is set"):
+        check_sentence_model("mpnet")
+    rc = main(["baseline", "language", "--data", str(tmp_path / "not-loaded"), "--model", "mpnet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "HF_HUB_OFFLINE is set" in err and "not-loaded" not in err
+    check_sentence_model(None)  # the bundled default needs no Hub
+
+
 def test_a_cached_sentence_model_offline_loads_from_the_cache_without_retries(tmp_path, monkeypatch):
     """The offline rule refuses only what is nowhere here: a Hub sentence model cached earlier still loads."""
     import shutil

@@ -98,7 +98,7 @@ def _cached_snapshot(repo_id: str) -> Path | None:
 def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     """Refuse at once, in one line, a sentence model that cannot load here: a folder that does not exist, or a
     Hub name that is neither bundled nor in the local cache while the Hub cannot be reached (huggingface_hub
-    would retry every file for over a minute first), the backbones' rule (``bgs_hf.models.registry``). Returns
+    would retry every file for over a minute first) or ``HF_HUB_OFFLINE`` is set, the backbones' rule (``bgs_hf.models.registry``). Returns
     the cached copy's folder when the Hub cannot be reached and the cache alone must serve a Hub name, else None.
     No network is touched."""
     from bgs_hf.models.registry import hub_unreachable, looks_like_a_path
@@ -110,14 +110,18 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     if looks_like_a_path(resolved) or path.exists():
         what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"
         raise BGSInputError(f"{resolved}: {what} (and not a Hub id)")
-    unreachable = hub_unreachable()
+    from huggingface_hub import constants
+
+    # HF_HUB_OFFLINE: cache-only, so an uncached model fails for certain, and only after the data and its ceiling
+    unreachable = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else hub_unreachable()
     if unreachable is None:
         return None
     cached = _cached_snapshot(resolved)
     if cached is None:
+        why = unreachable if constants.HF_HUB_OFFLINE else f"{unreachable} cannot be reached (offline?)"
         raise BGSInputError(
             f"sentence model {resolved!r} is not a folder here, not in the local Hugging Face cache, and "
-            f"{unreachable} cannot be reached (offline?): download it where there is network (`hf download "
+            f"{why}: download it where there is network (`hf download "
             f"{resolved if '/' in resolved else 'sentence-transformers/' + resolved}`) and copy the cache, pass a "
             "local folder, or leave the model out for the bundled all-MiniLM-L6-v2 (minilm-l6)")
     return cached
