@@ -410,3 +410,35 @@ def test_bgs_loss_with_no_terms_is_a_zero_connected_to_the_embeddings():
     out.loss.backward()
     assert emb.grad is not None and (out.alpha, out.beta) == (0.7, 0.3)
     assert math.isnan(out.to_log_dict()["loss_local"]) and math.isnan(out.to_log_dict()["loss_global"])
+
+
+def test_losses_read_cosine_of_raw_unnormalised_embeddings():
+    """Every loss promises D = 1 - cosine, so rescaling a clip's embedding changes nothing (a notebook's raw
+    features, not L2-normalised). Mutation audit: dropping the re-normalisation in ``pair_cosine`` passed every
+    test, whose embeddings were all unit rows, and scored raw features by dot product."""
+    scale = torch.tensor([[2.0], [0.5], [3.0]])
+    raw = EMB * scale  # same directions as EMB: D = 0.4, 1.0, 0.2 (see EMB)
+    trip = torch.tensor([[0, 1, 2], [0, 1, 2]])
+    assert float(TripletMarginLoss(margin=0.2)(raw, trip, torch.tensor([2, 1]))) == pytest.approx(0.4, abs=1e-6)
+    z = [0.8, 0.0, 0.6]  # cos(1,2), cos(0,2), cos(0,1)
+    expected = -(z[0] - math.log(sum(math.exp(v) for v in z)))
+    assert float(OddOneOutLoss(temperature=1.0)(raw, trip[:1], torch.tensor([0]))) == pytest.approx(expected, abs=1e-6)
+    emb, pairs, human, model_d = _toy_rsa()
+    raw4 = emb * torch.tensor([[5.0], [0.2], [1.0], [7.0]])
+    expected = -stats.pearsonr(model_d, human.numpy()).statistic
+    assert float(RSALoss()(raw4, pairs, human)) == pytest.approx(expected, abs=1e-5)
+
+
+def test_soft_rank_gradient_holds_its_temperature_constant():
+    """soft_rank's temperature, strength * std(x), is held constant in the backward (the gradcheck above leaves
+    soft_spearman out for that reason). Reference: with c fixed, d/dx_k sum_i w_i r_i =
+    (1/c) sum_j sigmoid'((x_k - x_j)/c) (w_k - w_j). Mutation audit: differentiating through std(x) passed."""
+    x = torch.tensor([0.3, 0.1, 0.35, 0.9, 0.12, 0.5], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([1.0, -2.0, 0.5, 3.0, 0.0, -1.0], dtype=torch.float64)
+    strength = 0.3
+    (w * soft_rank(x, strength)).sum().backward()
+    xs, ws = x.detach().numpy(), w.numpy()
+    c = strength * xs.std(ddof=1)  # torch.std is the sample std
+    sig = 1.0 / (1.0 + np.exp(-(xs[:, None] - xs[None, :]) / c))
+    expected = ((sig * (1.0 - sig)) * (ws[:, None] - ws[None, :])).sum(1) / c
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
