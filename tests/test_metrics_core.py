@@ -329,6 +329,7 @@ def test_pearson_of_a_constant_float_vector_is_nan():
     """Centring [0.1, 0.1, 0.1] leaves ulp-sized values: pearson said 1.0 / -1.0 / 0.0 (scipy: nan)."""
     for y in ([0.1] * 3, [0.7] * 3, [1.0, 2.0, 3.0]):
         assert np.isnan(pearson([0.1] * 3, y))
+        assert np.isnan(pearson(y, [0.1] * 3))  # either side (mutation audit: testing only x passed; r read 0.0)
     human = human_similarity(IDX, ODD, 4)
     assert np.isnan(rsa_pearson(np.full((4, 4), 0.1), human))
 
@@ -793,3 +794,53 @@ def test_odd_one_out_items_must_be_distinct_clip_indices():
     for bad, msg in (([5, 6, 7, -1], "items must lie in"), ([5, 6, 7, 7], "items must not repeat")):
         with pytest.raises(BGSInputError, match=msg):
             ooo_acc_3way(np.pad(sim, (0, 1)), idx, odd, items=bad)
+
+
+def test_fractional_weights_count_as_given_and_the_clip_count_defaults_to_the_largest_index():
+    """Mutation audit: rounding fractional weights like whole ones, and a default clip count one short of the
+    largest index + 1, both passed (every test gave whole weights and ``n_items``). IDX weighted 0.5, 1.5, 1:
+    n01 = 3, k01 = 0.5 (t1) -> 1/6; n02 = 0.5 + 1, k02 = 1 (t3) -> 2/3; n12 = 1.5, k12 = 0; n03 = n13 = 1.5,
+    k13 = 1.5 (t2) -> 0 and 1."""
+    h = human_similarity(IDX, ODD, 4, weights=np.array([0.5, 1.5, 1.0]))
+    assert h.n[0, 2] == pytest.approx(1.5) and h.k[0, 1] == pytest.approx(0.5)
+    np.testing.assert_allclose(h.p[[0, 0, 1, 0, 1], [1, 2, 2, 3, 3]], [1 / 6, 2 / 3, 0, 0, 1])
+    default = human_similarity(IDX, ODD)
+    assert default.n_items == 4
+    np.testing.assert_array_equal(default.n, human_similarity(IDX, ODD, 4).n)
+
+
+def test_a_judgment_bootstrap_from_triplets_alone_resamples_the_clips_they_name():
+    """Mutation audit: with no human similarity, an accuracy bootstrap over clips resampled every row of the model
+    matrix (14 clips) instead of the 12 clips the judgments name, and passed (a draw of clips no judgment holds thins
+    the resample and widens the interval). Reference: numpy's generator seeded ``seed`` draws 12 of those clips, a
+    judgment (a, b, c) weighs m_a·m_b·m_c."""
+    idx, odd, _, model, _ = _toy(n_items=14)
+    inside = (idx < 12).all(1)
+    idx, odd = idx[inside], odd[inside]
+    clips = np.unique(idx)
+    assert len(clips) == 12
+    per = ooo_acc_3way_per_judgment(model, idx, odd)
+    draw = np.random.default_rng(7)
+    ref = []
+    for _ in range(30):
+        m = np.bincount(clips[draw.integers(0, 12, size=12)], minlength=14)
+        w = m[idx].prod(1)
+        ref.append((w * per).sum() / w.sum())
+    res = bootstrap_ci(model, idx=idx, odd=odd, stat="ooo_acc_3way", n_boot=30, seed=7)
+    np.testing.assert_allclose(res.samples, ref)
+    assert res.estimate == pytest.approx(per.mean())
+
+
+def test_the_paired_p_value_counts_only_the_resamples_where_the_difference_is_defined():
+    """Four clips: a resample that draws one or two distinct clips has fewer than 3 pairs, and its difference is
+    NaN. Mutation audit: counting those resamples in n of (count + 1) / (n + 1) passed (the p-value shrank, 0.78
+    here instead of 1); the docstring says n counts the resamples where the difference is defined."""
+    h = human_similarity(IDX, ODD, 4)
+    other = S.copy()
+    other[0, 1] = other[1, 0] = 0.05
+    pair = paired_bootstrap(S, other, h, stat="rsa_pearson", n_boot=200, seed=0)
+    d = pair.samples_a - pair.samples_b
+    good = d[np.isfinite(d)]
+    assert 0 < good.size < d.size
+    tail = min((good <= 0).sum(), (good >= 0).sum())
+    assert pair.p_value == pytest.approx(min(1.0, 2 * (tail + 1) / (good.size + 1)))
