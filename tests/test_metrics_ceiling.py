@@ -266,3 +266,26 @@ def test_ceiling_or_nan_passes_its_splits_and_seed_on():
     trip = SimpleNamespace(idx=idx, odd=odd, participant=part)
     want = split_half_ceiling(idx, 12, n_splits=3, seed=4, odd=odd, participant=part)
     assert ceiling_or_nan(trip, 12, n_splits=3, seed=4) == (want.r2, list(want.ci))
+
+
+def test_fraction_ranks_past_the_lookup_table_fall_back_to_rankdata(monkeypatch):
+    """Pairs seen more than ``_MAX_LUT_N`` times are ranked by scipy instead of the lookup table. Mutation audit:
+    ranking k instead of k/n on that path passed (no test reached it)."""
+    import bgs_hf.metrics.ceiling as ceiling_mod
+
+    rng = np.random.default_rng(1)
+    n = rng.integers(1, 30, 500)
+    k = rng.integers(0, 1000, 500) % (n + 1)
+    monkeypatch.setattr(ceiling_mod, "_MAX_LUT_N", 10)
+    ranker = _FractionRanker(29)
+    assert not ranker.enabled
+    np.testing.assert_allclose(ranker.ranks(k, n), rankdata(k / n))
+
+
+def test_repeat_agreement_tells_every_odd_clip_apart():
+    """{0,1,2} answered with odd clip 1, then 2 (the last two positions of the sorted triplet), then 2: one
+    agreeing pair of 3; majority 2 of 3. Mutation audit: a position code that merged the last two sorted positions
+    passed the hand values above, whose repeats never differed there."""
+    res = repeat_agreement(np.array([[0, 1, 2], [2, 1, 0], [1, 0, 2]]), np.array([1, 0, 2]))
+    assert res.agreement == pytest.approx(1 / 3)
+    assert res.majority_acc_3way == pytest.approx(2 / 3)

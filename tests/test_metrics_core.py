@@ -844,3 +844,14 @@ def test_the_paired_p_value_counts_only_the_resamples_where_the_difference_is_de
     assert 0 < good.size < d.size
     tail = min((good <= 0).sum(), (good >= 0).sum())
     assert pair.p_value == pytest.approx(min(1.0, 2 * (tail + 1) / (good.size + 1)))
+
+
+def test_a_ceiling_is_100_percent_of_itself_only_when_it_is_positive_and_finite():
+    """``positive_ceiling`` decides whether the card and quickstart tables print a ceiling's own "100%". Mutation
+    audit: ``r2 >= 0`` in its place passed (no test called it), and would print 100% for a ceiling of 0, whose
+    share of anything is undefined (pct_of_ceiling is NaN)."""
+    from bgs_hf.metrics.bootstrap import positive_ceiling
+
+    assert positive_ceiling(0.2) and positive_ceiling(1)
+    for value in (0.0, -0.1, float("nan"), float("inf"), None, "0.2"):
+        assert not positive_ceiling(value), value
