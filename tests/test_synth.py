@@ -710,3 +710,39 @@ def test_a_chase_caption_names_the_agent_that_pursues_as_the_chaser(monkeypatch:
                 assert name[behind if subject_chases else 1 - behind] in subject, text
                 said += 1
     assert said >= 20
+
+
+def test_a_rendering_process_that_dies_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:
+    """A render worker killed mid-clip (the OOM killer, a signal) left ``multiprocessing.Pool`` waiting forever for
+    the clips it held: `synth`, `quickstart` or the test suite hung without a word. The run must stop with one
+    error naming the cause."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import multiprocessing as mp, os, signal, threading, time
+        import numpy as np
+        from bgs_hf.synth import SynthConfig, sample_scene
+        from bgs_hf.synth.generate import render_all
+
+        cfg = SynthConfig(size=32, num_frames=8, workers=2)
+        scenes = [sample_scene(np.random.default_rng(i), cfg) for i in range(400)]
+        paths = [os.path.join({str(tmp_path)!r}, f"c{{i}}.mp4") for i in range(400)]
+
+        def kill_a_busy_worker():
+            while not any(os.path.exists(p) for p in paths):  # the workers are rendering
+                time.sleep(0.05)
+            os.kill(mp.active_children()[0].pid, signal.SIGKILL)
+
+        threading.Thread(target=kill_a_busy_worker, daemon=True).start()
+        try:
+            render_all(scenes, cfg, paths)
+        except ChildProcessError as err:
+            print("STOPPED:", err)
+    """)
+    try:
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("render_all hung after one of its worker processes was killed")
+    assert "STOPPED:" in run.stdout and "--workers 1" in run.stdout, run.stdout + run.stderr[-2000:]

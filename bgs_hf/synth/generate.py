@@ -133,14 +133,35 @@ def render_all(
         raise ValueError(f"{len(scenes)} scenes but {len(paths)} video paths")
     jobs = [(s, config, str(p)) for s, p in zip(scenes, paths)]
     if config.workers > 1 and len(jobs) > 8:
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        with ctx.Pool(config.workers) as pool:
-            labels = list(
-                tqdm(pool.imap(_render_one, jobs, chunksize=4), total=len(jobs), desc=desc, unit="clip")
-            )
+        labels = _render_in_processes(jobs, config.workers, desc)
     else:
         labels = [_render_one(j) for j in tqdm(jobs, desc=desc, unit="clip")]
     return np.stack(labels)
+
+
+def _render_in_processes(jobs: list[tuple[Scene, SynthConfig, str]], workers: int, desc: str) -> list[np.ndarray]:
+    """``_render_one`` over ``jobs`` in ``workers`` forked processes, in order.
+
+    A ``ProcessPoolExecutor``, not ``multiprocessing.Pool``: when a worker dies (the OOM killer, a signal) the Pool
+    waits forever for the clips it held, while the executor stops with ``BrokenProcessPool``. Forked (where the
+    platform can), so a user's script that calls us without an ``if __name__ == "__main__"`` guard is not re-run
+    in every worker; with fork the executor starts all its workers before its own thread.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from tqdm.auto import tqdm
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    pool = ProcessPoolExecutor(workers, mp_context=ctx)
+    try:
+        return list(tqdm(pool.map(_render_one, jobs, chunksize=4), total=len(jobs), desc=desc, unit="clip"))
+    except BrokenProcessPool:
+        raise ChildProcessError(f"one of the {workers} rendering processes stopped before its clips were written "
+                                f"(killed: out of memory?); run again, or with --workers 1 to render in this "
+                                f"process") from None
+    finally:  # Ctrl-C or an error: the clips not yet started are dropped, not rendered before we stop
+        pool.shutdown(cancel_futures=True)
 
 
 def save_agent_masks(path: str | Path, labels: np.ndarray, video_names: list[str]) -> Path:
