@@ -331,3 +331,14 @@ def test_validate_notes_clips_without_a_video_file(tmp_path, tables, capsys):
     assert cli(["data", "validate", str(write_release(tables, tmp_path / "all", videos={n: b"x" for n in names})),
                 "--no-decode"]) == 0
     assert "video file" not in capsys.readouterr().out
+
+
+def test_a_flagged_attention_check_of_three_clips_is_a_catch_trial(tmp_path, tables):
+    """Mutation audit: ignoring ``catch_trial_flag`` passed (the fixture never sets it, as the release): a flagged
+    attention check of three distinct clips was kept as a judgment."""
+    stims, catch, _ = _expected(tables)
+    row = int(np.flatnonzero(~catch)[0])
+    tables.triplets = _set(tables.triplets, row, "catch_trial_flag", True)
+    data = load(write_release(tables, tmp_path))
+    assert data.judgments[row]["is_catch"] and data.n_catch == catch.sum() + 1
+    assert row not in data.triplets().judgment_row

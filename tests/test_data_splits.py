@@ -306,3 +306,16 @@ def test_split_helpers_by_hand():
     for bad in ({"test_fraction": 0.0}, {"val_fraction": 1.0}):
         with pytest.raises(BGSInputError, match="must be in"):
             SplitConfig(**bad)
+
+
+def test_every_label_alias_names_its_split_and_a_drawn_split_is_stored_per_clip(tmp_path):
+    """Mutation audit: 'valid' read as train (validation clips trained on) and the clips of a seeded test draw stored
+    as `train` in the clips table's `stimulus_set` (a user selecting test clips by it got none) both passed."""
+    s = assign_splits(["Training", "testing", "Valid", "train", "TEST", "validation"])
+    assert (s["train"].tolist(), s["val"].tolist(), s["test"].tolist()) == ([0, 3], [2, 5], [1, 4])
+    tables = tiny_release_tables(n_clips=16, n_test=5, trials_per_participant=30)
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    data = load(write_release(tables, tmp_path), split_seed=3)
+    labels = np.array(data.clips["stimulus_set"], dtype=object)
+    assert (labels[data.splits["test"]] == "test").all() and len(data.splits["test"])
+    assert (labels[data.split_items("fit")] == "train").all()
