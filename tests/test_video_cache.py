@@ -323,3 +323,19 @@ def test_concurrent_writers_of_one_entry_leave_one_whole_entry(tmp_path: Path, c
     reader = ClipCache(tmp_path / "cache")
     np.testing.assert_array_equal(reader.get(clip, POLICY), fresh)
     assert (reader.hits, reader.misses) == (1, 0)
+
+
+def test_a_file_rewritten_in_place_at_the_same_size_is_hashed_again(tmp_path: Path) -> None:
+    """Mutation audit: a hash memo keyed without the modification time passed (the edit test changes the size): a
+    video overwritten in place by another of the same byte size kept the old clip's key in that process."""
+    import os
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"a" * 64)
+    cache = ClipCache(tmp_path / "cache")
+    first = cache.content_hash(video)
+    with open(video, "r+b") as f:  # same inode, same size
+        f.write(b"b" * 64)
+    st = video.stat()
+    os.utime(video, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert cache.content_hash(video) != first

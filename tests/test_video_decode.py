@@ -386,3 +386,13 @@ def test_a_variable_frame_rate_mkv_is_not_called_truncated(tmp_path: Path) -> No
     for codec, ext in (("libx264", "mkv"), ("libvpx", "webm")):
         path = media.write_barcode_clip(tmp_path / f"vfr.{ext}", len(times), codec=codec, times_s=times)
         assert decode_frames(path, 6).shape[0] == 6
+
+
+def test_a_sample_on_a_frame_start_takes_that_frame_and_a_late_first_timestamp_is_kept(tmp_path: Path) -> None:
+    """Mutation audit: sampling from time 0 instead of the first timestamp (MPEG-TS starts at 1.4 s) passed: every
+    tested clip started at 0. A sample exactly on a frame's start (every sample of 16 from 32 frames) takes that
+    frame, not the one before (only the variable-frame-rate clip checked that rule, indirectly)."""
+    path = media.write_barcode_clip(tmp_path / "b32.mp4", 32)
+    assert [media.read_barcode(f) for f in decode_frames(path, 16)] == _expected_indices(32, 16) == list(range(1, 32, 2))
+    late = media.write_barcode_clip(tmp_path / "late.mp4", 20, times_s=[2.0 + i / 25 for i in range(20)])
+    assert [media.read_barcode(f) for f in decode_frames(late, 4)] == _expected_indices(20, 4) == [2, 7, 12, 17]

@@ -188,3 +188,20 @@ def test_preprocess_resizes_portrait_frames_whose_height_is_the_size() -> None:
     ref = np.asarray(proc(images=[frame], return_tensors="np")["pixel_values"]).reshape(3, 56, 56)
     ours = preprocess(frame[None], pol)[0].numpy()
     assert np.abs(ours - ref).mean() < 0.01 and np.abs(ours - ref).max() < 0.05
+
+
+def test_imagenet_defaults_the_asked_frame_count_and_no_centre_crop_are_kept() -> None:
+    """Mutation audit: ImageNet mean/std in another channel order, a processor config's own ``num_frames`` beating
+    the count asked for, and ``do_center_crop: False`` ignored beside a ``crop_size`` all passed."""
+    from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+
+    from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD
+
+    policy = FramePolicy()
+    assert policy.mean == IMAGENET_MEAN == tuple(IMAGENET_DEFAULT_MEAN)
+    assert policy.std == IMAGENET_STD == tuple(IMAGENET_DEFAULT_STD)
+    assert FramePolicy.from_processor_config({"size": 128, "num_frames": 64}, num_frames=16).num_frames == 16
+    assert FramePolicy.from_processor_config({"size": 128, "num_frames": 64}).num_frames == 64
+    uncropped = FramePolicy.from_processor_config({"size": {"shortest_edge": 256}, "crop_size": 224,
+                                                   "do_center_crop": False})
+    assert (uncropped.size, uncropped.crop) == (256, 256)
