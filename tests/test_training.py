@@ -1159,3 +1159,34 @@ def test_data_seed_draws_the_clip_sets_and_the_mirroring_and_none_leaves_them_to
     with pytest.raises(BGSInputError, match=r"--data_seed must be in \[0, 2\*\*32\), got -1"):
         _run(tmp_path, tiny, "bad", data_seed=-1)
     assert not (tmp_path / "bad").exists()
+
+
+def test_each_process_mirrors_its_own_rows_and_rsa_clips_and_judgments_are_distinct(tiny):
+    """Mutation audit: every process taking the flips of rank 0's rows passed (the two-process check used a step
+    whose mask halves were alike); paper-v1 RSA clips drawn with replacement (a clip twice in one RSA set) and a
+    ClipSetSampler covering a catch triplet (a repeated clip) passed too."""
+    from bgs_hf.training.sampler import StepPlan
+
+    pix = torch.arange(6 * 1 * 3 * 2 * 4, dtype=torch.float32).reshape(6, 1, 3, 2, 4)
+    empty = np.zeros((0, 3), dtype=np.int64)
+    plan = StepPlan(clips=np.array([0, 2, 4, 5]), triplets=empty, odd=np.zeros(0, dtype=np.int64),
+                    pairs=np.zeros((0, 2), dtype=np.int64), human_dist=np.zeros(0, dtype=np.float32))
+    one = BGSCollator(None, TensorClipStore(pix), 1, hflip=True, seed=1)
+    two = BGSCollator(None, TensorClipStore(pix), 2, hflip=True, seed=1)
+    step = next(s for s in range(100) if not np.array_equal(one.flip_mask(0, s, 4)[:2], one.flip_mask(0, s, 4)[2:]))
+    whole = one.collate_plan(plan, 0, 0, step)["pixel_values"]
+    assert torch.equal(torch.cat([two.collate_plan(plan, r, 0, step)["pixel_values"] for r in range(2)]), whole)
+
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    train = data.split_items("train")
+    v1 = PaperV1Sampler(trip, human, clips=train, rsa_clips=len(train), rsa_grad_clips=3)
+    for s in v1.rsa_steps():
+        rsa = v1.plan(0, int(s))
+        rows = np.concatenate([rsa.clips[3 * len(rsa.triplets):], rsa.nograd_clips])
+        assert sorted(rows.tolist()) == train.tolist()  # every training clip once
+    a, b = int(train[0]), int(train[1])
+    idx, odd = np.vstack([trip.idx, [[a, a, b]]]), np.append(trip.odd, 2)
+    whole_set = ClipSetSampler((idx, odd), human, clips=train, clips_per_step=0).plan(0, 0)
+    assert len(whole_set.triplets) == len(trip)  # the catch triplet is never a loss term
