@@ -195,7 +195,7 @@ def test_imagenet_defaults_the_asked_frame_count_and_no_centre_crop_are_kept() -
     the count asked for, and ``do_center_crop: False`` ignored beside a ``crop_size`` all passed."""
     from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
-    from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD
+    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
     policy = FramePolicy()
     assert policy.mean == IMAGENET_MEAN == tuple(IMAGENET_DEFAULT_MEAN)

@@ -34,8 +34,8 @@ from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
-from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD
 from bgs_hf.video.foreground import ForegroundConfig, foreground_stream
+from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
 MODEL_TYPE = "bgs_conv3d"
 INPUT_STREAMS: tuple[str, ...] = ("rgb", "foreground")

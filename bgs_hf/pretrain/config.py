@@ -18,11 +18,6 @@ CORPUS_SEED_OFFSET = 10**6
 #: Held-out probe clips use seeds ``PROBE_SEED_OFFSET + i``: disjoint from the corpus and from the benchmark.
 PROBE_SEED_OFFSET = 2 * 10**6
 
-#: ImageNet normalisation, the constants `VideoMAEForPreTraining` uses to un-normalise its reconstruction
-#: targets; using the same ones keeps pixel targets exact.
-IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
-IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
-
 #: Allowed reconstruction targets (see `PretrainConfig.target`).
 TARGETS: tuple[str, ...] = ("pixels", "motion", "pixels+motion")
 

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD, TinyVideoMAEArch
+from bgs_hf.pretrain.config import TinyVideoMAEArch
+from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
 #: Maps a seed to a clip's frames, uint8 (T, H, W, 3).
 ClipSource = Callable[[int], np.ndarray]

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from bgs_hf.pretrain.config import IMAGENET_MEAN, IMAGENET_STD, PretrainConfig, TinyVideoMAEArch
+from bgs_hf.pretrain.config import PretrainConfig, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import (
     ClipSource,
     render_pool,
@@ -31,6 +31,7 @@ from bgs_hf.pretrain.corpus import (
     to_pixel_values,
     tube_mask,
 )
+from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+#: ImageNet normalisation: the frame policy's default, and the constants `VideoMAEForPreTraining` uses to
+#: un-normalise its reconstruction targets (pretraining uses these, so pixel targets stay exact).
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
 IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
