@@ -286,6 +286,27 @@ def test_evaluate_prints_na_where_a_split_has_no_noise_ceiling(tiny_sets, tmp_pa
     assert rc == 0 and "noise ceiling R² n/a" in capsys.readouterr().out
 
 
+def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_path, capsys):
+    """`--analyses layers,attention`: the console and evaluation.md said "None pairs" / "| None |" (the count was
+    filled in by the fit alone); it is the split's, the same the fit reports."""
+    _, data, _ = tiny_sets
+    common = ["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--n-boot", "5", "--n-perm", "5"]
+    assert main([*common, "--analyses", "attention", "--report", str(tmp_path / "att")]) == 0
+    printed = capsys.readouterr().out
+    assert main([*common, "--analyses", "fit", "--report", str(tmp_path / "fit")]) == 0
+    capsys.readouterr()
+    res = json.loads((tmp_path / "att" / "evaluation.json").read_text())
+    fit = json.loads((tmp_path / "fit" / "evaluation.json").read_text())
+    assert res["n_pairs"] == fit["n_pairs"] == fit["fit"]["pretrained"]["n_pairs"] > 0
+    assert f"{res['n_pairs']} pairs" in printed and "None" not in printed
+    assert "None" not in (tmp_path / "att" / "evaluation.md").read_text()
+    # an evaluation.json written before (its n_pairs null) reads "n/a" in `bgs-hf report`, not "None"
+    (tmp_path / "old.json").write_text(json.dumps({**res, "n_pairs": None}))
+    assert main(["report", str(tmp_path / "old.json"), "--out", str(tmp_path / "rep")]) == 0
+    side = (tmp_path / "rep" / "report.md").read_text()
+    assert "None" not in side and f"| {res['n_clips']} | n/a | {res['n_judgments']} |" in side
+
+
 @pytest.mark.parametrize(("flags", "message"), [
     (["--control", "bgs=x"], "--control name 'bgs' is reserved"),
     (["--control", "a=x", "--control", "a=y"], "--control name 'a' is given twice"),

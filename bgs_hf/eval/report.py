@@ -129,7 +129,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
     sections: list[tuple[str, list[Block]]] = []
     summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² [95% range over split-halves]"],
-                          lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), r.get("n_pairs"),
+                          lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), _f(r.get("n_pairs")),
                                       r.get("n_judgments"),
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
     keys = _model_keys_text(runs)

@@ -436,7 +436,9 @@ def run_suite(
     # simulated_observers: SocialShapes' judges, as report.json records them; the report must not call them human
     res: dict[str, Any] = {"data": data.name, "simulated_observers": bool(getattr(data, "simulated_observers", False)),
                            "split": split, "seed": seed, "n_clips": int(len(test.items)),
-                           "n_pairs": None, "n_judgments": int(len(test.trip)), "noise_ceiling_r2": test.ceiling_r2,
+                           # the split's observed pairs: known whichever analyses run, not only with the fit
+                           "n_pairs": int(len(test.human.pairs(test.items)[0])), "n_judgments": int(len(test.trip)),
+                           "noise_ceiling_r2": test.ceiling_r2,
                            "noise_ceiling_ci": test.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
                            "models": {}, "figures": {}, "timings_s": {}}
     for name, m in models.items():
@@ -480,7 +482,6 @@ def run_suite(
             res["language_reference"] = _language_reference(language_config)
             fits["language"] = behavioural_fit(language_sim, data, split, ceiling_r2=test.ceiling_r2,
                                                n_boot=n_boot, seed=seed)
-        res["n_pairs"] = next(iter(fits.values()))["n_pairs"]
         res["fit"] = fits
         paired = {}
         if "bgs" in models:
