@@ -73,6 +73,13 @@ def parse(argv: list[str] | None = None) -> Any:
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)
 
 
+def _unscored(metrics: dict[str, Any]) -> str:
+    """Why a run printed no fit: each split not scored, and why (``--eval_test false``, or too little to score)."""
+    why = [f"{split} not scored (--eval_test false)" if split not in metrics
+           else f"{split} had nothing to score (fewer than 3 clips or no judgments)" for split in ("val", "test")]
+    return f"no fit to print: {'; '.join(why)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
@@ -90,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
                                                                                 "ooo_acc_2way", "pct_of_ceiling")}
                        for split in ("val", "test") if result.metrics.get(split)}
             print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201 - CLI entry point
-            print(json.dumps(json_safe(summary), indent=2, default=str))  # noqa: T201 - strict JSON: NaN as null
+            if summary:
+                print(json.dumps(json_safe(summary), indent=2, default=str))  # noqa: T201 - strict JSON: NaN as null
+            else:  # `{}` read as a fit that failed
+                print(_unscored(result.metrics))  # noqa: T201 - CLI entry point
         return 0
 
     with console(verbose=False):  # changes nothing inside ``bgs-hf train``, whose console it is

@@ -131,6 +131,25 @@ def test_train_on_every_non_test_clip_with_mirroring(socialshapes, tmp_path, cap
     capsys.readouterr()
 
 
+def test_a_run_that_scored_no_split_says_so_instead_of_printing_an_empty_fit(socialshapes, tmp_path, capsys):
+    """``--val_fraction 0 --eval_test false``: nothing is scored, and the console printed ``{}`` below the run
+    folder, an empty fit a reader cannot tell from a failure. It now says which split was not scored and why."""
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "unscored"
+    rc = main(["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
+               "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--val_fraction", "0",
+               "--eval_test", "false"])
+    assert rc == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["val"] == {} and "test" not in metrics
+    printed = capsys.readouterr().out
+    tail = printed[printed.index("run folder"):]
+    assert "{}" not in tail
+    assert ("no fit to print: val had nothing to score (fewer than 3 clips or no judgments); "
+            "test not scored (--eval_test false)") in tail
+
+
 def test_a_run_that_does_not_score_test_gets_a_card_of_the_split_it_scored(socialshapes, tmp_path, caplog):
     """``--eval_test false`` is a documented flag: the run ended with "WARNING no model card in RUN: metrics.json
     has no split 'test'" and kept peft's empty template, because the card was always rendered for the test split."""
