@@ -919,6 +919,48 @@ def test_a_hub_name_offline_is_one_line_at_once(tmp_path, monkeypatch, caplog):
         build_embedder(str(tmp_path / "no" / "such" / "folder"))
 
 
+@pytest.mark.parametrize("offline", ["no-dns", "HF_HUB_OFFLINE", "online"])
+def test_a_mistyped_registry_name_offline_is_told_the_registry_names_not_to_download_it(tmp_path, monkeypatch,
+                                                                                       offline):
+    """``--backbone vjepa`` offline was told to ``hf download vjepa`` and copy the cache: advice that cannot work
+    for a name that is no Hub repo (ORG/NAME). It is told the name is neither a registry name nor a folder here,
+    the close registry name, and the registry names (online too, where the Hub answers that no such repo exists)."""
+    import socket
+
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models import registry
+
+    if offline == "online":
+        def not_a_repo(name, **_kw):
+            raise OSError(f"{name} is not a local folder and is not a valid model identifier listed on "
+                          "'https://huggingface.co/models'")
+
+        monkeypatch.setattr(registry, "hub_unreachable", lambda: None)
+        monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", not_a_repo)
+    elif offline == "no-dns":
+        def no_dns(*_a, **_kw):
+            raise socket.gaierror(-2, "Name or service not known")
+
+        monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+        monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+        for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(var, raising=False)
+    else:
+        monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)  # no folder of that name here
+    with pytest.raises(BGSInputError, match=r"backbone 'vjepa' is neither a registry name nor a folder here "
+                                            r"\(did you mean 'vjepa2'\?\)") as err:
+        get_backbone_spec("vjepa")
+    text = str(err.value)
+    assert "hf download" not in text and "\n" not in text and "'bgs-tiny-conv3d-fg'" in text
+    with pytest.raises(BGSInputError, match=r"'no-such-thing' is neither a registry name nor a folder here; ") as err:
+        get_backbone_spec("no-such-thing")
+    assert "did you mean" not in str(err.value)
+
+
 def test_a_model_object_as_backbone_says_to_save_it_first(tmp_path):
     """``build_embedder(CLIPVisionModel(cfg))`` raised ``OSError: [Errno 36] File name too long`` with the model's
     whole repr as the file name."""

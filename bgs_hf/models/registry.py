@@ -552,6 +552,16 @@ def looks_like_a_path(name: str) -> bool:
     return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
 
 
+def _unknown_name(name: str) -> BGSInputError:
+    """A name with no slash that resolved to nothing: the registry name it most likely meant, and all of them."""
+    from bgs_hf.cli._parser import closest
+
+    near = closest(name, list_families())
+    hint = f" (did you mean {near!r}?)" if near else ""
+    return BGSInputError(f"backbone {name!r} is neither a registry name nor a folder here{hint}; registry names: "
+                         f"{list_families()}; a Hub model is named ORG/NAME")
+
+
 def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code: bool = False) -> BackboneSpec:
     """Resolve a family name, ``tiny-random-<family>``, a bundled backbone (:data:`BUNDLED`), local folder or Hub id."""
     if not isinstance(name_or_path, (str, os.PathLike)):
@@ -578,12 +588,13 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         raw = transformers.AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code,
                                                       local_files_only=unreachable is not None)
     except Exception as err:  # noqa: BLE001 - offline, unknown repo, gated: one clear line
+        if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
+            raise _unknown_name(name) from None
         if unreachable is not None:
             raise BGSInputError(
                 f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
                 f"cannot be reached (offline?): download it where there is network (`hf download {name}`) and copy "
-                "the cache, or pass a local folder written by save_pretrained"
-                + ("" if "/" in name else f"; known names: {list_families()}")) from None
+                "the cache, or pass a local folder written by save_pretrained") from None
         raise BGSInputError(
             f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
             f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
