@@ -835,6 +835,31 @@ def test_a_hub_checkpoint_that_does_not_fill_the_model_is_one_line(damage, match
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("mean_pooling", [True, False])
+def test_a_videomae_classifier_checkpoint_says_its_fc_norm_is_not_applied(mean_pooling, hub_cache, tmp_path, caplog):
+    """A fine-tuned VideoMAE (``MCG-NJU/videomae-base-finetuned-kinetics``: ``use_mean_pooling`` true) has no final
+    LayerNorm in VideoMAEModel; its ``fc_norm`` sits in the classification head, which is left out, so the clip
+    embedding is the mean of un-normalised tokens. That was said nowhere (the weights left out were named by
+    ``classifier.bias``); the pretraining checkpoints (``use_mean_pooling`` false) end in a LayerNorm: no word."""
+    import logging
+
+    torch.manual_seed(0)
+    cfg = transformers.VideoMAEConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                                      image_size=32, patch_size=16, num_frames=4, tubelet_size=2, num_labels=3,
+                                      use_mean_pooling=mean_pooling)
+    transformers.VideoMAEForVideoClassification(cfg).save_pretrained(tmp_path / "repo")
+    hub_cache("org/videomae-k400", tmp_path / "repo")
+    with caplog.at_level(logging.INFO, logger="bgs_hf.models.registry"):
+        model = build_embedder("org/videomae-k400")
+    said = [r.getMessage() for r in caplog.records if "fc_norm" in r.getMessage()]
+    assert (model.get_base_model().backbone.layernorm is None) is mean_pooling  # transformers' choice
+    if mean_pooling:
+        assert len(said) == 1 and "mean of un-normalised tokens" in said[0]
+        assert [r.levelno for r in caplog.records if "fc_norm" in r.getMessage()] == [logging.WARNING]
+    else:
+        assert said == []
+
+
 @pytest.mark.parametrize("where", ["hub", "local"])
 def test_a_checkpoint_with_only_pickled_weights_is_one_line_saying_why(where, hub_cache, tmp_path):
     """A checkpoint with ``pytorch_model.bin`` and no ``model.safetensors`` (older Hub repos) failed with transformers'

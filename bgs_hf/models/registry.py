@@ -302,6 +302,12 @@ class BackboneSpec:
             if unused:
                 logger.info("%s: %d checkpoint weight(s) not used by %s were left out (first: %s): another tower, "
                             "a decoder or a task head", self.name, len(unused), self.model_class, unused[0])
+            if self.family == "videomae" and model.layernorm is None and any(k.startswith("fc_norm.") for k in unused):
+                # VideoMAE with use_mean_pooling (its fine-tuned classifiers): the final LayerNorm is the head's
+                logger.warning("%s: its fc_norm (the LayerNorm after mean pooling) is in the classification head, "
+                               "which is left out, and %s has no final LayerNorm: the clip embedding is the mean of "
+                               "un-normalised tokens (pretraining checkpoints such as MCG-NJU/videomae-base end in "
+                               "a LayerNorm)", self.name, self.model_class)
         from bgs_hf.models.patches import apply_patches
 
         apply_patches(model, self.family, num_frames=self.num_frames if self.frames_interpolated_from else None)
