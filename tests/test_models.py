@@ -877,6 +877,40 @@ def test_a_checkpoint_with_only_pickled_weights_is_one_line_saying_why(where, hu
     assert "use_safetensors" not in str(err.value) and "\n" not in str(err.value)
 
 
+def test_the_pickled_weights_advice_keeps_the_checkpoints_preprocessing(hub_cache, tmp_path, caplog):
+    """The no-safetensors line said "use a checkpoint or revision with safetensors weights" (no backbone revision
+    can be given: bgs-hf pins the commit main points at, so the safetensors copy the Hub's conversion bot leaves in a
+    pull request, which transformers takes on main, is not used) or "save_pretrained it to a folder": done as told,
+    the folder had no processor config and its frames were normalised with the family's defaults. The line now names
+    the processor, and done as told the folder keeps the checkpoint's normalisation and size."""
+    import logging
+
+    folder = tmp_path / "repo"
+    model = transformers.VideoMAEModel(transformers.VideoMAEConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+        patch_size=16, num_frames=4, tubelet_size=2))
+    model.config.save_pretrained(folder)
+    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    own = {"image_mean": [0.5, 0.4, 0.3], "image_std": [0.2, 0.25, 0.3]}
+    transformers.VideoMAEImageProcessor(size={"shortest_edge": 40}, crop_size={"height": 32, "width": 32},
+                                        **own).save_pretrained(folder)
+    hub_cache("org/videomae-bin", folder)
+    with pytest.raises(BGSInputError) as err:
+        build_embedder("org/videomae-bin")
+    text = str(err.value)
+    assert "revision" not in text and "AutoProcessor" in text and "processor" in text.split("save_pretrained", 1)[1]
+    # done as the line says
+    out = tmp_path / "converted"
+    transformers.AutoModel.from_pretrained("org/videomae-bin").save_pretrained(out)
+    transformers.AutoProcessor.from_pretrained("org/videomae-bin").save_pretrained(out)
+    with caplog.at_level(logging.WARNING):
+        spec = get_backbone_spec(str(out))
+        build_embedder(str(out))
+    policy = spec.frame_policy()
+    assert policy.mean == pytest.approx(own["image_mean"]) and policy.std == pytest.approx(own["image_std"])
+    assert (policy.size, policy.crop) == (40, 32) and "no processor config found" not in caplog.text
+
+
 def test_a_hub_checkpoint_with_an_unreadable_processor_config_is_one_line(hub_cache, tmp_path, caplog):
     """A Hub repo's preprocessor_config.json that is not JSON was skipped as if absent: the spec took the family's
     default normalisation and size, logging "no processor config found" (a local folder's was refused)."""

@@ -331,11 +331,15 @@ _NO_SAFETENSORS = ("does not appear to have a file named model.safetensors", "no
 
 
 def _no_safetensors(name: str, revision: str | None) -> BGSInputError:
-    """One line for a checkpoint with pickled weights only (``pytorch_model.bin``, older Hub repos)."""
-    at = f" at Hub commit {revision}" if revision else ""
+    """One line for a checkpoint with pickled weights only (``pytorch_model.bin``, older Hub repos). No backbone
+    revision can be chosen (the commit main points at is pinned, so the conversion bot's safetensors pull request,
+    which transformers takes on main, is not used): the way out is a folder, which needs the processor too, or its
+    frames get the family's default preprocessing."""
+    at = f" at Hub commit {revision} (a safetensors copy in a Hub pull request is not used)" if revision else ""
     return BGSInputError(f"{name} has no model.safetensors{at}, and bgs-hf loads no pickled weights "
-                         "(pytorch_model.bin): use a checkpoint or revision with safetensors weights, or load this one "
-                         "with transformers yourself, save_pretrained it to a folder and pass the folder")
+                         "(pytorch_model.bin): use a checkpoint with safetensors weights, or convert this one: load it "
+                         "with transformers, save_pretrained the model and its processor (AutoProcessor) to one folder "
+                         "and pass the folder")
 
 
 class _LoadReportFilter(logging.Filter):
