@@ -855,3 +855,26 @@ def test_a_ceiling_is_100_percent_of_itself_only_when_it_is_positive_and_finite(
     assert positive_ceiling(0.2) and positive_ceiling(1)
     for value in (0.0, -0.1, float("nan"), float("inf"), None, "0.2"):
         assert not positive_ceiling(value), value
+
+
+def test_a_bootstrap_with_most_resamples_undefined_has_no_interval(caplog):
+    """5 clips, one judgment (3 observed pairs): a resample defines R² only if it redraws all three judged clips,
+    about 1 in 4; the interval over that lucky few read [0.4375, 0.4375] around an R² of 0.75 (n_boot=10; [0.8333,
+    0.8333] in review). Under half the resamples defined gives no interval, and says why."""
+    idx, odd, items = np.array([[0, 1, 2]]), np.array([2]), np.arange(5)
+    sim = np.eye(5)
+    sim[[0, 0, 1], [1, 2, 2]] = sim[[1, 2, 2], [0, 0, 1]] = [0.3, 0.1, 0.2]
+    h = human_similarity(idx, odd, 5)
+    for n_boot in (10, 1000):
+        with caplog.at_level("WARNING"):
+            res = bootstrap_ci(sim, h, items, idx=idx, odd=odd, n_boot=n_boot)
+        assert res.estimate == pytest.approx(0.75) and np.isnan([res.low, res.high]).all(), n_boot
+        pair = paired_bootstrap(sim, -sim, h, items, idx=idx, odd=odd, n_boot=n_boot)
+        assert np.isfinite(pair.diff) and np.isnan([pair.low, pair.high, pair.p_value]).all(), n_boot
+    assert "bootstrap r2: only 243 of 1000 resamples are defined (under half): no interval" in caplog.text
+    assert np.isnan(behavioural_fit(sim, h, idx, odd, items, n_boot=1000)["r2_ci"]).all()
+    # only the three judged clips: the defined resamples (1 in 4.5) redraw each once, a zero-width 'CI' [0.75, 0.75]
+    assert np.isnan(bootstrap_ci(sim, h, idx=idx, odd=odd, n_boot=1000).interval).all()
+    # every resample defined, even only 5 of them: the interval stands
+    tidx, todd, _, model, _ = _toy()
+    assert np.isfinite(bootstrap_ci(model, human_similarity(tidx, todd, 14), idx=tidx, odd=todd, n_boot=5).interval).all()
