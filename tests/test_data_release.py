@@ -269,7 +269,7 @@ def test_data_stats_counts_and_test_repeat_agreement_by_hand(tmp_path):
     without the real release. References here are plain loops over the written CSV."""
     from itertools import combinations
 
-    from bgs_hf.data.stats import data_stats
+    from bgs_hf.data.stats import data_stats, format_stats
 
     tables = tiny_release_tables(n_clips=8, trials_per_participant=40)  # clips 0-3 test, 4-7 train
     s = data_stats(load(write_release(tables, tmp_path)), n_splits=5)
@@ -293,6 +293,11 @@ def test_data_stats_counts_and_test_repeat_agreement_by_hand(tmp_path):
     assert total > 0 and s["noise_ceiling"]["test"]["repeat_agreement"] == pytest.approx(agree / total)
     assert s["noise_ceiling"]["test"]["repeated_triplets"] == len(
         {frozenset(r[0]) for r in test if sum(set(q[0]) == set(r[0]) for q in test) > 1})
+    # the triplets that agreement is over: answered by two or more participants
+    assert s["noise_ceiling"]["test"]["between_participant_triplets"] == len(
+        {frozenset(r[0]) for r in test if len({q[2] for q in test if set(q[0]) == set(r[0])}) > 1})
+    assert f"({s['noise_ceiling']['test']['between_participant_triplets']} triplets answered by 2+ participants)" in (
+        format_stats(s))
 
 
 def test_observed_pairs_are_counted_without_an_n_by_n_matrix():

@@ -97,11 +97,13 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
             "repeat_agreement": _finite(repeats.agreement),
             "n_splits": n_splits,
             "repeated_triplets": repeats.n_triplets,
+            "between_participant_triplets": repeats.n_triplets_between,  # the triplets the agreement is over
         },
         "all": {
             "repeat_agreement": _finite(repeats_all.agreement),
             "majority_acc_3way": _finite(repeats_all.majority_acc_3way),
             "repeated_triplets": repeats_all.n_triplets,
+            "between_participant_triplets": repeats_all.n_triplets_between,  # the triplets the agreement is over
         },
     }
     return out
@@ -134,13 +136,14 @@ def format_stats(stats: dict[str, Any]) -> str:
     if nc:
         t = nc["test"]
         lo, hi = t["r2_split_half_ci"]
+        between = t["between_participant_triplets"]
         lines.append(
             f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
             f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {t['n_splits']} splits)"
         )
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
-            f"({t['repeated_triplets']} repeated triplet{'' if t['repeated_triplets'] == 1 else 's'}); "
-            f"all {fmt(nc['all']['repeat_agreement'], '.3f')} ({nc['all']['repeated_triplets']:,})"
+            f"({between:,} triplet{'' if between == 1 else 's'} answered by 2+ participants); "
+            f"all {fmt(nc['all']['repeat_agreement'], '.3f')} ({nc['all']['between_participant_triplets']:,})"
         )
     return "\n".join(lines)

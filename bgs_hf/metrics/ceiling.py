@@ -89,6 +89,7 @@ class RepeatAgreement:
     n_responses: int  # responses to those triplets
     n_response_pairs: int  # the pairs agreement is over: across participants when they are known
     n_same_participant_pairs: int = 0  # pairs of one participant's own responses, left out
+    n_triplets_between: int = 0  # of n_triplets, those with a pair agreement is over: 2+ participants when known
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -301,12 +302,14 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
         return int((c * (c - 1) // 2).sum())
 
     same_total = same_agree = 0
+    n_between = int(rep.sum())
     if participant is not None and len(idx):
         _, pcode = np.unique(participant.astype(str), return_inverse=True)
         cell = (group.astype(np.int64) * (int(pcode.max()) + 1) + pcode) * 3 + odd_pos  # (triplet, person, odd)
         _, own = np.unique(cell, return_counts=True)
-        _, own_any = np.unique(cell // 3, return_counts=True)
+        person_keys, own_any = np.unique(cell // 3, return_counts=True)
         same_agree, same_total = pairs(own), pairs(own_any)
+        n_between = int((np.bincount(person_keys // (int(pcode.max()) + 1), minlength=n_groups) >= 2).sum())
     counts, m = counts[rep], m[rep]
     pairs_total = pairs(m) - same_total
     pairs_agree = pairs(counts) - same_agree
@@ -317,6 +320,7 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
         n_responses=int(m.sum()),
         n_response_pairs=pairs_total,
         n_same_participant_pairs=same_total,
+        n_triplets_between=n_between,
     )
 
 
