@@ -493,6 +493,24 @@ def test_partition_interval_resamples_clips_like_the_fit_bootstrap():
         assert out[f"{key}_ci"][0] < out[key] < out[f"{key}_ci"][1]
 
 
+
+def test_partition_interval_with_most_resamples_too_small_is_undefined(caplog):
+    """5 clips, two judgments (5 observed pairs): a resample keeps the 5 pairs OLS needs only when it redraws clips
+    0-3, so the interval came from the few that did: video unique [0.41, 0.78] around 0.14 (n_boot=20). Under half
+    the resamples defined gives no interval, as in the fit's bootstrap."""
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics.similarity import human_similarity
+
+    human = human_similarity(np.array([[0, 1, 2], [1, 2, 3]]), np.array([2, 0]), 5)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    with caplog.at_level("WARNING"):
+        out = partition_pairs(a @ a.T, b @ b.T, human, np.arange(5), n_boot=20)
+    assert np.isfinite(out["video_unique"])
+    for part in ("video_unique", "language_unique", "shared"):
+        assert np.isnan(out[f"{part}_ci"]).all(), part
+    assert "variance partition video_unique: only" in caplog.text
+
 def test_variance_partition_names_each_unique_part_after_its_own_model():
     """Mutation audit: ``video_unique`` computed as R²(V+L) − R²(V) (the language model's share) passed, as the
     constructed case above gives both models the same share. Hand values: y = 2·z0 + z1 + z2 with orthonormal z

@@ -80,7 +80,7 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     :func:`bgs_hf.metrics.bootstrap_ci` draws them (a clip drawn twice is two stimuli), since a unique share
     of a few hundred pairs moves a lot with the clips that happen to be scored.
     """
-    from bgs_hf.metrics.bootstrap import check_ci, clip_resamples, percentile_interval
+    from bgs_hf.metrics.bootstrap import check_ci, clip_resamples, defined_interval
     from bgs_hf.metrics.rsa import model_pair_values
 
     check_ci(ci)  # before the resamples, not after them
@@ -97,7 +97,8 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
                 for part in PARTS:
                     samples[part][b] = draw[part]
         for part in PARTS:
-            out[f"{part}_ci"] = list(percentile_interval(samples[part], ci))
+            out[f"{part}_ci"] = list(defined_interval(samples[part], out[part], ci, f"variance partition {part}")
+                                     or (float("nan"), float("nan")))
         out["ci_over"] = f"clips, {n_boot} resamples"
     return out
 

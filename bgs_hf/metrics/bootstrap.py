@@ -113,11 +113,11 @@ def percentile_interval(samples: np.ndarray, ci: float = 0.95) -> tuple[float, f
     return _percentiles(np.asarray(samples, dtype=np.float64), ci)
 
 
-def _defined_interval(samples: np.ndarray, estimate: float, ci: float, what: str) -> tuple[float, float] | None:
-    """The percentile interval, or None where it would mislead: an undefined estimate (resamples that miss a clip
-    with NaN similarities are finite), or under half the resamples defined. The defined ones are then the few that
-    redrew nearly every judged clip, not a sample of the bootstrap distribution: 5 clips with one judgment gave
-    [0.83, 0.83] around an R² of 0.75."""
+def defined_interval(samples: np.ndarray, estimate: float, ci: float, what: str) -> tuple[float, float] | None:
+    """The percentile interval of the finite resamples, or None where it would mislead: an undefined estimate
+    (resamples that miss a clip with NaN similarities are finite), or under half the resamples defined. The defined
+    ones are then the few that redrew nearly every judged clip, not a sample of the bootstrap distribution: 5 clips
+    with one judgment gave [0.83, 0.83] around an R² of 0.75."""
     if not np.isfinite(estimate):
         return None
     n_good = int(np.isfinite(samples).sum())
@@ -295,7 +295,7 @@ def bootstrap_ci(
         [fn(design.draw(rng)) for _ in tqdm(range(n_boot), desc=f"bootstrap {stat}", disable=n_boot < 2000)]
     )
     estimate = fn(None)
-    lo, hi = _defined_interval(samples, estimate, ci, f"bootstrap {stat}") or (float("nan"), float("nan"))
+    lo, hi = defined_interval(samples, estimate, ci, f"bootstrap {stat}") or (float("nan"), float("nan"))
     return BootstrapResult(estimate, lo, hi, ci, over, stat, samples)
 
 
@@ -335,7 +335,7 @@ def paired_bootstrap(
     d = sa - sb
     diff = fa(None) - fb(None)
     # as in bootstrap_ci: no interval and no p for an undefined difference (it read CI [0, 0], p = 1) or too few defined
-    interval = _defined_interval(d, diff, ci, f"paired bootstrap {stat}")
+    interval = defined_interval(d, diff, ci, f"paired bootstrap {stat}")
     lo, hi = interval or (float("nan"), float("nan"))
     good = d[np.isfinite(d)] if interval is not None else d[:0]
     if good.size:  # (count + 1) / (n + 1): a finite bootstrap never shows p = 0, only p <= 1/(n+1)
