@@ -107,12 +107,6 @@ def clip_resamples(items: Any, n_items: int, n_boot: int, seed: int = 0) -> Iter
         yield design.draw(rng)
 
 
-def percentile_interval(samples: np.ndarray, ci: float = 0.95) -> tuple[float, float]:
-    """Percentile interval of the finite bootstrap samples (nan, nan when none is finite)."""
-    check_ci(ci)
-    return _percentiles(np.asarray(samples, dtype=np.float64), ci)
-
-
 def defined_interval(samples: np.ndarray, estimate: float, ci: float, what: str) -> tuple[float, float] | None:
     """The percentile interval of the finite resamples, or None where it would mislead: an undefined estimate
     (resamples that miss a clip with NaN similarities are finite), or under half the resamples defined. The defined
