@@ -102,6 +102,15 @@ def test_caption_modes_with_fake_model():
         caption_embeddings([["x"], [], ["y"], []], model=fake, names=["a", "b", "c", "d"])
 
 
+def test_mean_caption_mode_weighs_each_caption_alike_whatever_the_models_norms():
+    """Mutation audit: the mean of the captions' raw embeddings passed (the test's two captions had equal norms). A
+    sentence model without a Normalize module (the paper's MPNet) gives longer captions larger norms; each caption's
+    unit embedding must weigh the same. Hand values: "ab" -> (1, 1)/√2, "cccc" -> (0, 0, 1); mean (1, 1, √2)/2√2,
+    re-normalised (1, 1, √2)/2."""
+    mean = caption_embeddings([["ab", "cccc"]], LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
+    np.testing.assert_allclose(mean[0][:3], [0.5, 0.5, np.sqrt(2) / 2])
+
+
 def test_bundled_minilm_offline(monkeypatch):
     # huggingface_hub reads HF_HUB_OFFLINE once, at import: imported first here, the env var alone left the whole
     # session offline (the fake-Hub push tests run after this file then failed). The flag is set and restored.
