@@ -230,6 +230,27 @@ def test_pixel_appearance_is_the_mean_frame_not_the_first():
     np.testing.assert_allclose(f, [0.4] * 3 + [0.45] * 3, atol=1e-6)
 
 
+def test_the_cli_pixel_baseline_defaults_are_the_quickstarts(monkeypatch):
+    """Mutation audit: ``PixelBaselineConfig``'s defaults (what the quickstart's raw-pixel row uses) changed to 16
+    frames or 32 px passed, while `bgs-hf baseline pixels` keeps its own 8 frames / 64 px / 8×8 grid: the CLI and the
+    demo's table would score the same clips two ways."""
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.data
+    from bgs_hf.cli.main import main
+
+    class Reached(Exception):
+        pass
+
+    def scored(data, config, split, **_):
+        raise Reached(config)
+
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: tiny_data())
+    monkeypatch.setattr(pixels, "pixel_baseline", scored)
+    with pytest.raises(Reached) as reached:
+        main(["baseline", "pixels", "--data", "x"])
+    assert reached.value.args[0] == PixelBaselineConfig()
+
+
 def _hub_unreachable_here(monkeypatch, cache) -> list[float]:
     """No DNS (the network is down, HF_HUB_OFFLINE unset), an empty Hub cache at ``cache``; returns the list
     huggingface_hub's retry back-offs are counted into (made instant)."""
