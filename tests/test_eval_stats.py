@@ -785,6 +785,20 @@ def test_split_ceiling_is_drawn_with_the_seed_given():
     assert built.ceiling_ci != pytest.approx(ceiling_or_nan(data.triplets("test"), 24, n_splits=30, seed=0)[1])
 
 
+def test_a_fit_row_carries_its_splits_ceiling_and_its_range_low_then_high():
+    """Mutation audit: a fit row's ``ceiling_r2_ci`` reversed (high, low) passed: nothing compared it with the split's
+    range, and the suite's tiny test split has a ceiling of 1.0. Its % of ceiling is R² (not r) over that ceiling."""
+    from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings
+
+    data, latent, _ = _toy_split_data(2)
+    test = SplitHumans.build(data, "test", seed=7, n_splits=30)
+    lo, hi = test.ceiling_ci
+    assert lo < hi
+    out = fit_from_embeddings(latent[test.items], data, test, n_boot=5)
+    assert out["ceiling_r2_ci"] == [lo, hi] and out["ceiling_r2"] == pytest.approx(test.ceiling_r2)
+    assert out["pct_of_ceiling"] == pytest.approx(100 * out["r2"] / test.ceiling_r2)
+
+
 def test_ridge_probe_searches_the_alphas_it_is_given():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(60, 8))
