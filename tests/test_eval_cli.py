@@ -730,11 +730,13 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     """Mutation audit: with known embeddings per model (layers, motion controls and the abstract set too), every
     number of evaluation.json must equal the metric recomputed from that model's rows of the scored clips. A
     mixed-up model, a row misaligned when train clips are embedded beside the test clips, a swapped paired
-    difference, a ceiling drawn with another seed or one motion control for all three passed every other test."""
+    difference, a ceiling drawn with another seed or one motion control for all three passed every other test; so did
+    the motion table's unaltered row with its 3-way and 2-way accuracies swapped, and fit.png's bars swapped."""
     from types import SimpleNamespace
 
     import bgs_hf.eval.attention as attention
     import bgs_hf.eval.embed as embed
+    import bgs_hf.eval.suite as suite
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite
     from bgs_hf.eval.embed import MOTION_CONTROLS
@@ -776,6 +778,10 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     monkeypatch.setattr(embed, "embed_clips", fake_clips)
     monkeypatch.setattr(embed, "embed_paths", fake_paths)
     monkeypatch.setattr(attention, "attention_analysis", fake_attention)
+    plotted: dict = {}  # figure file -> the bars it was given
+    bars = suite._plot_bars
+    monkeypatch.setattr(suite, "_plot_bars", lambda groups, path, **k: (plotted.update({path.name: groups}),
+                                                                        bars(groups, path, **k))[1])
     built: list = []
     build = SplitHumans.build.__func__
     monkeypatch.setattr(SplitHumans, "build", classmethod(
@@ -813,7 +819,12 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
         assert lw["chosen_fit"]["r2"] == pytest.approx(r2(cosine_similarity_matrix(feats[chosen][ti]), test.human, ti))
         part = partition_pairs(cosine_similarity_matrix(e[ti]), lang, test.human, ti)
         assert res["partition"][key]["r2_video"] == pytest.approx(part["r2_video"])
-        assert res["motion"][key]["original"]["r2"] == pytest.approx(res["fit"][key]["r2"])
+        assert res["motion"][key]["original"] == {k: res["fit"][key][k] for k in ("r2", "r2_ci", "ooo_acc_3way",
+                                                                                 "ooo_acc_2way")}
+        # fit.png: each bar its own statistic (the 3-way and 2-way bars swapped passed)
+        fit = res["fit"][key]
+        assert plotted["fit.png"][key] == {"R²": fit["r2"], "3-way acc": fit["ooo_acc_3way"],
+                                           "2-way acc": fit["ooo_acc_2way"]}
         for kind in MOTION_CONTROLS:
             want = behavioural_fit(cosine_similarity_matrix(motion(e[ti], kind)), data, "test", seed=5, n_boot=20)
             assert res["motion"][key][kind]["r2"] == pytest.approx(want["r2"]), (key, kind)
@@ -1043,3 +1054,4 @@ def test_data_without_videos_is_refused_before_any_model_loads(tmp_path, monkeyp
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "6 of the 6 clips to embed have no video file" in errors[0]
     assert "raw/videos/<video_name>" in errors[0]
+
