@@ -1055,3 +1055,11 @@ def test_data_without_videos_is_refused_before_any_model_loads(tmp_path, monkeyp
     assert len(errors) == 1 and "6 of the 6 clips to embed have no video file" in errors[0]
     assert "raw/videos/<video_name>" in errors[0]
 
+
+def test_a_backbone_name_is_scored_frozen_on_its_pooled_features_with_no_head():
+    """Mutation audit: a backbone name (the quickstart's and `evaluate`'s pretrained row) built with the default,
+    randomly initialised projection head passed: the "frozen, no head" row scored a random projection."""
+    from bgs_hf.eval.suite import resolve_model
+
+    model = resolve_model("tiny-random-videomae")
+    assert model.head is None and not hasattr(model, "disable_adapter")
