@@ -279,6 +279,25 @@ def test_motion_controls():
         MotionControl("upside-down")
 
 
+def test_a_motion_control_is_keyed_by_the_clips_place_in_the_list_not_in_its_batch(monkeypatch):
+    """Mutation audit: the transform keyed by the clip's place in its batch passed, so with --batch-size 8 clips 0,
+    8, 16, ... were all shuffled by one permutation instead of one per clip."""
+    import bgs_hf.video
+    from bgs_hf.eval.embed import embed_paths
+
+    class Frames(torch.nn.Module):
+        frame_policy = None
+
+        def forward(self, x):
+            return x.flatten(1)
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache=None: torch.zeros(2, 3, 1, 1))
+    keys: list[int] = []
+    embed_paths(Frames(), [f"c{i}.mp4" for i in range(5)], batch_size=2, progress=False,
+                transform=lambda x, key: (keys.append(key), x)[1])
+    assert keys == [0, 1, 2, 3, 4]
+
+
 def test_odd_from_similarity_picks_the_clip_outside_the_most_similar_pair():
     sim = np.array([[1, 0.9, 0.1, 0.2], [0.9, 1, 0.3, 0.0], [0.1, 0.3, 1, 0.8], [0.2, 0.0, 0.8, 1]])
     idx = np.array([[0, 1, 2], [2, 0, 1], [3, 2, 0], [1, 3, 2]])
