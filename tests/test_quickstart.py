@@ -236,6 +236,29 @@ def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_v
     assert plot_against_ceiling(undefined, tmp_path / "b.png").stat().st_size > 1000
 
 
+def test_the_ceiling_plot_draws_each_models_interval_and_the_ceilings_range(tmp_path, monkeypatch) -> None:
+    """Mutation audit: r2_vs_ceiling.png with a model's CI reversed (drawn as no error bar) or the grey band taken from
+    a model's CI instead of the ceiling's range passed: only the file's size was checked."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.quickstart import MODEL_KEYS, plot_against_ceiling
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    report = _report()
+    report["models"]["bgs"]["r2_ci"] = [0.02, 0.15]
+    plot_against_ceiling(report, tmp_path / "a.png")
+    (ax,) = drawn[0].axes
+    (bars,) = [c for c in ax.containers if getattr(c, "errorbar", None) is not None]
+    segments = bars.errorbar.lines[2][0].get_segments()  # one (x, lo) - (x, hi) line per bar, in table order
+    shown = [k for k in MODEL_KEYS if k in report["models"]]
+    np.testing.assert_allclose(np.asarray(segments[shown.index("bgs")])[:, 1], [0.02, 0.15])
+    np.testing.assert_allclose(np.asarray(segments[shown.index("language")])[:, 1], [0.01, 0.2])
+    (band,) = [p for p in ax.patches if p.get_label().startswith("noise ceiling")]
+    ys = band.get_patch_transform().transform(band.get_path().vertices)[:, 1]
+    assert (ys.min(), ys.max()) == pytest.approx((0.05, 0.29))
+
+
 def test_suite_rows_turn_none_back_into_nan() -> None:
     import math
 
