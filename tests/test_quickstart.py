@@ -158,6 +158,32 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch, caplog)
         assert report[key]["pct_of_ceiling"] == pytest.approx(100 * report[key]["r2"] / report["noise_ceiling_r2"])
         assert 0.0 <= saved[key]["ooo_acc_3way"] <= 1.0
     assert saved["noise_ceiling_r2"] == pytest.approx(report["noise_ceiling_r2"])
+    # mutation audit: each row is its own model's similarity over the test clips, in their order (the caption row
+    # on the first caption, the paper's), every field in its place; the rows passed mixed up, misaligned or on
+    # mean captions, and the figure's panels swapped
+    from bgs_hf.baselines import language_similarity, pixel_similarity
+    from bgs_hf.data import load
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+    from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix
+    from bgs_hf.quickstart import MODEL_LABELS, _cluster_order, _percentile_ranks
+
+    data = load(report["data_dir"], seed=0, val_fraction=0.0)
+    test = SplitHumans.build(data, "test", seed=0)
+    ti = test.items
+    emb = np.load(tmp_path / "demo" / "analyses" / TEST_EMBEDDINGS_NAME)
+    np.testing.assert_array_equal(emb["items"], ti)
+    sims = {"pixels": pixel_similarity([data.clips["video"][int(i)] for i in ti]),
+            "language": language_similarity([data.clips["captions"][int(i)][:1] for i in ti]),
+            "pretrained": cosine_similarity_matrix(emb["pretrained"]), "bgs": cosine_similarity_matrix(emb["bgs"])}
+    for key, sim in sims.items():
+        want = behavioural_fit(sim, test.human, test.trip.idx, test.trip.odd, ti, test.ceiling_r2, n_boot=20, seed=0)
+        for field in ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way"):
+            assert saved[key][field] == pytest.approx(want[field]), (key, field)
+    assert saved["noise_ceiling_ci"] == pytest.approx(test.ceiling_ci)
+    order = _cluster_order(np.nan_to_num(test.human.p[np.ix_(ti, ti)], nan=0.5))
+    for key in ("pretrained", "bgs"):
+        np.testing.assert_allclose(panels[MODEL_LABELS[key]], _percentile_ranks(sims[key])[np.ix_(order, order)])
     for png in ("r2_vs_ceiling.png", "similarity_matrices.png"):
         assert (tmp_path / "demo" / png).stat().st_size > 1000
     # the human panel's unobserved pairs are grey (NaN off the diagonal), and its title says what grey means
