@@ -104,7 +104,7 @@ def test_caption_modes_with_fake_model():
 
 def test_mean_caption_mode_weighs_each_caption_alike_whatever_the_models_norms():
     """Mutation audit: the mean of the captions' raw embeddings passed (the test's two captions had equal norms). A
-    sentence model without a Normalize module (the paper's MPNet) gives longer captions larger norms; each caption's
+    sentence model without a Normalize module gives longer captions larger norms; each caption's
     unit embedding must weigh the same. Hand values: "ab" -> (1, 1)/√2, "cccc" -> (0, 0, 1); mean (1, 1, √2)/2√2,
     re-normalised (1, 1, √2)/2."""
     mean = caption_embeddings([["ab", "cccc"]], LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
