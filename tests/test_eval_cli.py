@@ -1063,3 +1063,32 @@ def test_a_backbone_name_is_scored_frozen_on_its_pooled_features_with_no_head():
 
     model = resolve_model("tiny-random-videomae")
     assert model.head is None and not hasattr(model, "disable_adapter")
+
+
+def test_the_suites_own_language_row_embeds_the_captions_it_was_asked_for_and_says_so(tiny_sets, tmp_path,
+                                                                                      monkeypatch):
+    """Mutation audit: with no language similarity given (``bgs-hf evaluate --caption mean``), the suite computing it
+    with the default config (the first caption), or recording "first" whatever was used, passed: the CLI test stops
+    at the suite's arguments."""
+    from types import SimpleNamespace
+
+    import bgs_hf.baselines.language as language
+    from bgs_hf.baselines.language import LanguageBaselineConfig
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.suite import _language_reference
+
+    class Reached(Exception):
+        pass
+
+    def similarity(captions, config=None, **_):
+        raise Reached(config)
+
+    monkeypatch.setattr(language, "language_similarity", similarity)
+    _, data_dir, _ = tiny_sets
+    config = LanguageBaselineConfig(caption="mean")
+    with pytest.raises(Reached) as reached:
+        run_suite(load(data_dir, seed=0), SimpleNamespace(frame_policy=None), out_dir=tmp_path / "ev",
+                  analyses=("fit",), language_config=config, n_boot=5)
+    assert reached.value.args[0] is config
+    assert _language_reference(config)["caption"] == "mean"
