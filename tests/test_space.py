@@ -167,6 +167,39 @@ def test_neighbours_exclude_the_query(space: SpaceBackend) -> None:
     assert all(not caption.startswith(clip + " ") for _, caption in pre + bgs)
 
 
+def test_neighbours_are_each_models_most_similar_clips_with_their_similarity(space: SpaceBackend) -> None:
+    """The neighbours test checked only that the query was left out: ranked by distance (least similar first),
+    taken from the other model's embeddings, or captioned with a distance, the galleries passed."""
+    from bgs_hf._format import fmt
+
+    cat, i = space.catalogue, 3
+    shown = neighbours_view(space, cat.clip_ids[i])[:2]
+    for gallery, emb in zip(shown, (space.cat_pre, space.cat_bgs)):
+        sims = emb.astype(np.float64) @ emb[i].astype(np.float64)  # both models' embeddings are L2-normalised
+        ranked = [int(j) for j in np.argsort(-sims, kind="stable") if j != i][: space.config.n_neighbours]
+        assert [caption for _, caption in gallery] == [f"{cat.clip_ids[j]} ({fmt(sims[j], '.2f')})" for j in ranked]
+        assert all(np.array_equal(thumb, cat.thumbs[j]) for (thumb, _), j in zip(gallery, ranked))
+    assert [c for _, c in shown[0]] != [c for _, c in shown[1]]  # each model's own similarities
+
+
+def test_each_models_odd_one_out_comes_from_its_own_similarities(space: SpaceBackend) -> None:
+    """Both heat maps and the answers table name a model's odd one out: the pretrained model's was taken from the
+    fine-tuned similarities and no test noticed (their choices agree on most triplets)."""
+    cat = space.catalogue
+
+    def odd(emb: np.ndarray, trio: tuple[int, ...]) -> int:  # the clip outside the most similar pair
+        pairs = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
+        return max(pairs, key=lambda k: float(emb[trio[pairs[k][0]]] @ emb[trio[pairs[k][1]]]))
+
+    trios = [t for t in itertools.combinations(range(len(cat)), 3)
+             if odd(space.cat_pre, t) != odd(space.cat_bgs, t)]
+    assert trios, "the fixture's two models agree on every triplet"
+    cmp = space.compare([cat.clip_ids[i] for i in trios[0]])
+    assert (cmp.odd_pre, cmp.odd_bgs) == (odd(space.cat_pre, trios[0]), odd(space.cat_bgs, trios[0]))
+    md = compare_view(space, [cat.clip_ids[i] for i in trios[0]], [None, None, None])[2]
+    assert f"| {PRE} | **{cmp.labels[cmp.odd_pre]}** |" in md and f"| {BGS} | **{cmp.labels[cmp.odd_bgs]}** |" in md
+
+
 def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> None:
     """An uploaded copy of a catalogue clip goes through the worker and embeds exactly like the original."""
     picks = space.catalogue.clip_ids[:3]
