@@ -789,6 +789,25 @@ def test_cards_on_a_hub_base_and_without_an_adapter_carry_metadata_the_hub_accep
     assert "license_name" not in text.split("---")[1]  # only with "other"
 
 
+def test_a_run_without_lora_is_not_published_as_a_peft_adapter(tmp_path: Path) -> None:
+    """The card of a run fine-tuned without LoRA was tested only from hand-made card data: from the run itself it
+    could claim ``library_name: peft`` (the Hub then offers PEFT loading code for a repo with no adapter)."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    run = tmp_path / "run"
+    build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None).save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    result = push_run(run, REPO, local_dir=tmp_path / "out")
+    assert "adapter_config.json" not in result.files and "backbone.safetensors" in result.files
+    text = (tmp_path / "out" / "README.md").read_text()
+    data = ModelCard(text).data
+    assert data.library_name is None and not {"peft", "lora"} & set(data.tags), data.tags
+    assert "no adapter" in text and "PeftModel" not in text
+
+
 def test_the_fake_hub_refuses_license_other_without_a_name_as_the_hub_does(
         tmp_path: Path, monkeypatch, tiny_run: Path) -> None:
     """The fake Hub took `license: other` with no `license_name`, so an upload test passed on a card the Hub
