@@ -196,8 +196,13 @@ def test_each_models_odd_one_out_comes_from_its_own_similarities(space: SpaceBac
     assert trios, "the fixture's two models agree on every triplet"
     cmp = space.compare([cat.clip_ids[i] for i in trios[0]])
     assert (cmp.odd_pre, cmp.odd_bgs) == (odd(space.cat_pre, trios[0]), odd(space.cat_bgs, trios[0]))
-    md = compare_view(space, [cat.clip_ids[i] for i in trios[0]], [None, None, None])[2]
+    fig_pre, fig_bgs, md, _ = compare_view(space, [cat.clip_ids[i] for i in trios[0]], [None, None, None])
     assert f"| {PRE} | **{cmp.labels[cmp.odd_pre]}** |" in md and f"| {BGS} | **{cmp.labels[cmp.odd_bgs]}** |" in md
+    # each heat map is its model's matrix under its model's name, marking its model's odd one out
+    for fig, name, sim, odd_slot in ((fig_pre, PRE, cmp.sim_pre, cmp.odd_pre), (fig_bgs, BGS, cmp.sim_bgs, cmp.odd_bgs)):
+        ax = fig.axes[0]
+        np.testing.assert_array_equal(ax.images[0].get_array(), sim)
+        assert ax.get_title() == f"{name}\nodd one out = {'ABC'[odd_slot]}", ax.get_title()
 
 
 def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> None:
