@@ -832,3 +832,31 @@ def test_pushing_the_papers_unlicensed_release_needs_a_declared_licence(release,
     assert cli(["data", "push", str(release), "--repo-id", "me/ooo", "--license", "other", "--license-name",
                 "authors-permission"]) == 0
     assert pushed == ["me/ooo"]
+
+
+def test_a_second_data_push_replaces_the_earlier_tables_videos_and_ground_truth(tmp_path, monkeypatch):
+    """Only the ground truth's name was checked in DATASET_FILES: a push without videos over one with them kept
+    the earlier, licensed videos in the repo (and its parquet files beside the new ones). The user's files stay."""
+    import functools
+
+    import huggingface_hub
+
+    from bgs_hf.data.hub import push_to_hub
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    card = "---\nlicense: mit\n---\n# x\n"
+    first, second, mine = tmp_path / "a", tmp_path / "b", tmp_path / "mine"
+    for folder, files in ((first, {"README.md": card, "clips/train-a.parquet": "A", "judgments/train-a.parquet": "A",
+                                   "videos/walk/x.mp4": "A", "ground_truth.json": "{}"}),
+                          (second, {"README.md": card, "clips/train-b.parquet": "B", "judgments/train-b.parquet": "B"}),
+                          (mine, {"LICENSE": "the user's"})):
+        for rel, text in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text)
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        push_to_hub(first, "me/ds", token="hf_fake")
+        push_to_hub(mine, "me/ds", token="hf_fake")
+        push_to_hub(second, "me/ds", token="hf_fake")
+        files = hub.files["dataset/me/ds"]
+    assert sorted(files) == ["LICENSE", "README.md", "clips/train-b.parquet", "judgments/train-b.parquet"]

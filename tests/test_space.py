@@ -97,6 +97,26 @@ def test_compare_shows_both_models_and_humans(space: SpaceBackend) -> None:
     assert f"({n} of {total} judgment{'' if total == 1 else 's'})" in md
 
 
+def test_the_judges_votes_are_counted_from_the_datasets_judgments(space: SpaceBackend) -> None:
+    """The vote check compared the page with the catalogue's own tally: votes credited to the first clip of each
+    judgment instead of its odd one out passed."""
+    from collections import Counter
+
+    from bgs_hf.data import load
+
+    data = load(space.config.data)
+    trip = data.triplets(None)
+    ids = data.clip_ids
+    tally: dict[frozenset[str], Counter] = {}
+    for row, odd in zip(trip.idx.tolist(), trip.odd.tolist()):
+        tally.setdefault(frozenset(ids[g] for g in row), Counter())[ids[row[odd]]] += 1
+    cat = space.catalogue
+    judged = [sorted(cat.clip_ids[i] for i in key) for key in cat.votes]
+    assert judged and len(judged) == len([k for k in tally if k <= set(cat.clip_ids)])
+    for picks in judged:
+        assert space.compare(picks).human_votes == tuple(tally[frozenset(picks)][c] for c in picks), picks
+
+
 def test_a_tied_vote_names_no_single_clip_as_the_judges_choice(space: SpaceBackend) -> None:
     """A triplet whose judgments split evenly (1 vote each for A, B and C) was shown as the humans' odd one out
     "**B** (1 of 3 judgments)": Counter.most_common picked one of the tied clips by insertion order."""
