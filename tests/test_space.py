@@ -180,6 +180,21 @@ def test_catalogue_embeddings_are_cached(space: SpaceBackend) -> None:
     np.testing.assert_array_equal(again[1], space.cat_bgs)
 
 
+def test_the_catalogue_cache_key_changes_with_the_frame_policy(space: SpaceBackend) -> None:
+    """Clips embedded at one frame count must not be read back for a model run at another (same weights, say a
+    tiny-random base at --num_frames 8): the key hashed the weights only and no test noticed."""
+    from dataclasses import replace
+
+    pair, before = space.models, space.models.fingerprint()
+    policy = pair.policy
+    try:
+        pair.policy = replace(policy, num_frames=policy.num_frames * 2)
+        assert pair.fingerprint() != before
+    finally:
+        pair.policy = policy
+    assert pair.fingerprint() == before
+
+
 def test_neighbours_exclude_the_query(space: SpaceBackend) -> None:
     clip = space.catalogue.clip_ids[0]
     pre, bgs, msg = neighbours_view(space, clip)
