@@ -88,6 +88,17 @@ def _inputs(run: Path) -> torch.Tensor:
     return torch.randn(2, fp["num_frames"], 3, fp["crop"], fp["crop"], generator=g)
 
 
+def _assert_a_later_push_replaces(staged: list[str]) -> None:
+    """Every file a push stages (the card aside, which is always rewritten) is one a later push deletes when it
+    does not stage it again: else an earlier run's head or adapter stays beside a later run's files."""
+    from fnmatch import fnmatch
+
+    from bgs_hf.hub.push import MODEL_FILES
+
+    kept = [f for f in staged if f != "README.md" and not any(fnmatch(f, pat) for pat in MODEL_FILES)]
+    assert kept == [], kept
+
+
 def test_card_yaml_parses_and_shows_run_numbers(tiny_run: Path, tmp_path: Path) -> None:
     from huggingface_hub import ModelCard
 
@@ -124,7 +135,7 @@ def test_eval_results_name_the_hub_dataset_the_run_trained_on(tmp_path: Path) ->
 
     run = make_tiny_run(tmp_path / "run")
     (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub"}}))
-    push_run(run, REPO, local_dir=tmp_path / "out")
+    _assert_a_later_push_replaces(push_run(run, REPO, local_dir=tmp_path / "out").files)
     (evals,) = (tmp_path / "out" / ".eval_results").glob("*.yaml")
     entries = yaml.safe_load(evals.read_text())
     assert {e["dataset"]["id"] for e in entries} == {"someone/social-ooo"}
@@ -802,6 +813,7 @@ def test_a_run_without_lora_is_not_published_as_a_peft_adapter(tmp_path: Path) -
     (run / "metrics.json").write_text(json.dumps(METRICS))
     result = push_run(run, REPO, local_dir=tmp_path / "out")
     assert "adapter_config.json" not in result.files and "backbone.safetensors" in result.files
+    _assert_a_later_push_replaces(result.files)
     text = (tmp_path / "out" / "README.md").read_text()
     data = ModelCard(text).data
     assert data.library_name is None and not {"peft", "lora"} & set(data.tags), data.tags
