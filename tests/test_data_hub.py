@@ -860,3 +860,15 @@ def test_a_second_data_push_replaces_the_earlier_tables_videos_and_ground_truth(
         push_to_hub(second, "me/ds", token="hf_fake")
         files = hub.files["dataset/me/ds"]
     assert sorted(files) == ["LICENSE", "README.md", "clips/train-b.parquet", "judgments/train-b.parquet"]
+
+
+def test_a_default_card_declares_the_files_an_export_writes(exported):
+    """``render_card(data)`` without ``files`` declares a glob per config: one naming another folder than the
+    export's (``data/clips/*.parquet``) gave a card whose configs load nothing, and no test read the default."""
+    from bgs_hf.data.hub import CONFIGS, hub_configs
+
+    _, out = exported
+    declared = {c["config_name"]: [f["path"] for f in c["data_files"]] for c in hub_configs()}
+    assert sorted(declared) == sorted(CONFIGS)
+    for name, (pattern,) in declared.items():
+        assert list(out.glob(pattern)) == [_parquet(out, name)], (name, pattern)
