@@ -79,15 +79,17 @@ def test_layout_and_load_dataset_without_script(exported):
     assert j["participant"].nunique() == stats["participants"]
 
 
-def test_reexport_to_same_folder_is_not_served_stale(tmp_path):
-    """datasets 5.2 caches local folders by name + YAML patterns; content-named files dodge that."""
+@pytest.mark.parametrize("card", [False, True])
+def test_reexport_to_same_folder_is_not_served_stale(tmp_path, card):
+    """datasets 5.2 caches local folders by name + YAML patterns; content-named files dodge that (with the full
+    card too: only the card-less export was tested, and a card declaring a glob passed)."""
     import shutil
 
     sizes = []
     for n_test in (3, 5):
         write_release(tiny_release_tables(n_test=n_test), tmp_path / "rel")
         shutil.rmtree(tmp_path / "same", ignore_errors=True)  # write_hub takes a new or empty folder only
-        write_hub(load(tmp_path / "rel"), tmp_path / "same", card=False)
+        write_hub(load(tmp_path / "rel"), tmp_path / "same", card=card)
         clips = datasets.load_dataset(str(tmp_path / "same"), "clips")["train"]
         sizes.append(list(clips["stimulus_set"]).count("test"))
     assert sizes == [3, 5]
@@ -398,6 +400,12 @@ def test_a_hub_folder_with_csv_configs_is_not_served_stale(exported, tmp_path):
     judgments = pd.read_csv(folder / "judgments" / "judgments.csv")
     judgments.iloc[:100].to_csv(folder / "judgments" / "judgments.csv", index=False)
     assert len(load(folder).judgments) == 100
+    # a rewrite of the same size (every odd one out moved by one place) is seen too: the key has the mtime
+    judgments = pd.read_csv(folder / "judgments" / "judgments.csv")
+    size = (folder / "judgments" / "judgments.csv").stat().st_size
+    judgments.assign(odd=(judgments["odd"] + 1) % 3).to_csv(folder / "judgments" / "judgments.csv", index=False)
+    assert (folder / "judgments" / "judgments.csv").stat().st_size == size
+    np.testing.assert_array_equal(load(folder).judgments["odd"], (judgments["odd"].to_numpy() + 1) % 3)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
@@ -872,3 +880,26 @@ def test_a_default_card_declares_the_files_an_export_writes(exported):
     assert sorted(declared) == sorted(CONFIGS)
     for name, (pattern,) in declared.items():
         assert list(out.glob(pattern)) == [_parquet(out, name)], (name, pattern)
+
+
+def test_validation_labels_survive_an_export(tmp_path):
+    """Clips a publisher labelled validation were exported as train (``stimulus_set`` kept train/test only): the
+    round trip then drew its own seeded validation clips, and no test had labelled ones."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(12)], "validation": ["c12", "c13", "c14"],
+                                          "test": [f"c{i}" for i in range(15, 20)]}, _judgments(20))
+    data = load(folder)
+    back = load(write_hub(data, tmp_path / "out"))
+    assert sorted(back.clip_ids[i] for i in back.splits["val"]) == ["c12", "c13", "c14"]
+    for k in data.splits:
+        np.testing.assert_array_equal(data.splits[k], back.splits[k])
+
+
+def test_the_dataset_cards_size_category_counts_the_judgments(tmp_path):
+    """The Hub's size category is the number of rows of the judgments: 14 clips and 1,200 judgments are 1K<n<10K."""
+    from bgs_hf.data.hub import render_card
+
+    data = load(write_release(tiny_release_tables(n_clips=14, n_participants=40, trials_per_participant=30),
+                              tmp_path / "r"))
+    assert len(data.judgments) >= 1000 > len(data.clip_ids)
+    meta = yaml.safe_load(render_card(data).split("---")[1])
+    assert meta["size_categories"] in ("1K<n<10K", ["1K<n<10K"]), meta["size_categories"]
