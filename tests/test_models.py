@@ -860,17 +860,22 @@ def test_a_videomae_classifier_checkpoint_says_its_fc_norm_is_not_applied(mean_p
         assert said == []
 
 
-@pytest.mark.parametrize("where", ["hub", "local"])
-def test_a_checkpoint_with_only_pickled_weights_is_one_line_saying_why(where, hub_cache, tmp_path):
-    """A checkpoint with ``pytorch_model.bin`` and no ``model.safetensors`` (older Hub repos) failed with transformers'
-    "Please do not set `use_safetensors=True`": the user set nothing (bgs-hf loads no pickle), and no flag turns it
-    off. The line now says why and what to do."""
-    folder = tmp_path / "repo"
+def _videomae_with_pickled_weights_only(folder):
+    """A tiny VideoMAE checkpoint as older Hub repos ship it: config.json and pytorch_model.bin, no safetensors."""
     model = transformers.VideoMAEModel(transformers.VideoMAEConfig(
         hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
         patch_size=16, num_frames=4, tubelet_size=2))
     model.config.save_pretrained(folder)
     torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    return folder
+
+
+@pytest.mark.parametrize("where", ["hub", "local"])
+def test_a_checkpoint_with_only_pickled_weights_is_one_line_saying_why(where, hub_cache, tmp_path):
+    """A checkpoint with ``pytorch_model.bin`` and no ``model.safetensors`` (older Hub repos) failed with transformers'
+    "Please do not set `use_safetensors=True`": the user set nothing (bgs-hf loads no pickle), and no flag turns it
+    off. The line now says why and what to do."""
+    folder = _videomae_with_pickled_weights_only(tmp_path / "repo")
     hub_cache("org/videomae-bin", folder)
     with pytest.raises(BGSInputError, match=r"no model\.safetensors\b.*bgs-hf loads no pickled weights") as err:
         build_embedder("org/videomae-bin" if where == "hub" else str(folder))
@@ -885,12 +890,7 @@ def test_the_pickled_weights_advice_keeps_the_checkpoints_preprocessing(hub_cach
     the processor, and done as told the folder keeps the checkpoint's normalisation and size."""
     import logging
 
-    folder = tmp_path / "repo"
-    model = transformers.VideoMAEModel(transformers.VideoMAEConfig(
-        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
-        patch_size=16, num_frames=4, tubelet_size=2))
-    model.config.save_pretrained(folder)
-    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    folder = _videomae_with_pickled_weights_only(tmp_path / "repo")
     own = {"image_mean": [0.5, 0.4, 0.3], "image_std": [0.2, 0.25, 0.3]}
     transformers.VideoMAEImageProcessor(size={"shortest_edge": 40}, crop_size={"height": 32, "width": 32},
                                         **own).save_pretrained(folder)
