@@ -98,9 +98,9 @@ def _cached_snapshot(repo_id: str) -> Path | None:
 def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     """Refuse at once, in one line, a sentence model that cannot load here: a folder that does not exist, or a
     Hub name that is neither bundled nor in the local cache while the Hub cannot be reached (huggingface_hub
-    would retry every file for over a minute first) or ``HF_HUB_OFFLINE`` is set, the backbones' rule (``bgs_hf.models.registry``). Returns
-    the cached copy's folder when the Hub cannot be reached and the cache alone must serve a Hub name, else None.
-    No network is touched."""
+    would retry every file for over a minute first) or ``HF_HUB_OFFLINE`` is set, the backbones' rule
+    (``bgs_hf.models.registry``). Returns the cached copy's folder when the Hub cannot be reached and the cache
+    alone must serve a Hub name, else None. No network is touched."""
     from bgs_hf.models.registry import hub_unreachable, looks_like_a_path
 
     resolved = resolve_model(name_or_path)

@@ -165,7 +165,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                 f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
                                 "smallest p the resamples can give). A resample with no difference counts on both "
                                 "sides and one whose statistic is undefined (it drew too few scored clips) is left "
-                                "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give no evidence either way, not that the two "
+                                "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
+                                "no evidence either way, not that the two "
                                 "models are equal."), pt]
             blocks += _resample_notes(runs)
         sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over split-halves); dotted: chance")))
