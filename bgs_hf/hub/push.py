@@ -33,13 +33,14 @@ from bgs_hf.hub.run_info import BGS_CONFIG, RunInfo
 
 logger = logging.getLogger(__name__)
 
-#: Top-level files of the saved embedder that are published. Weights only as safetensors.
+#: Files of the saved embedder (top level and MODEL_SUBFOLDERS) that are published, by name. Weights only as
+#: safetensors. The head is in the adapter (LoRA runs, modules_to_save) or head.safetensors; its config is in
+#: bgs_config.json.
 MODEL_FILE_PATTERNS: tuple[str, ...] = (
     BGS_CONFIG,
     "adapter_config.json",
     "adapter_model.safetensors",
     "*.safetensors",
-    "head_config.json",
     "config.json",
     "preprocessor_config.json",
 )
