@@ -339,3 +339,55 @@ def test_a_file_rewritten_in_place_at_the_same_size_is_hashed_again(tmp_path: Pa
     st = video.stat()
     os.utime(video, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert cache.content_hash(video) != first
+
+
+def test_a_whole_entry_of_another_frame_count_is_not_served(tmp_path: Path, clip: Path, decode_calls: list[str]) -> None:
+    """Mutation audit: dropping the frame-count check on read passed (every wrong-shape entry in the suite also
+    lacked its checksum trailer). An entry written whole, with its checksum, but holding 3 frames where the policy
+    asks 4 (a key that once left a field out) is decoded again, not handed to a 4-frame model."""
+    cache = ClipCache(tmp_path / "cache")
+    entry = cache.entry_path(clip, POLICY)
+    cache._write(entry, decode_frames(clip, 3, size=32))
+    got = cache.get(clip, POLICY)
+    assert got.shape == (4, 32, 42, 3) and decode_calls == ["a.mp4"] and cache.rebuilt == 1
+
+
+def test_a_file_rewritten_to_another_size_within_one_mtime_tick_is_hashed_again(tmp_path: Path) -> None:
+    """Mutation audit: a hash memo keyed without the file size passed. On file systems with coarse timestamps
+    (FAT's 2 s, HFS+'s 1 s, some network mounts) a video rewritten within one tick keeps its mtime: its size is
+    the only sign it changed."""
+    import os
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"a" * 64)
+    cache = ClipCache(tmp_path / "cache")
+    first = cache.content_hash(video)
+    st = video.stat()
+    with open(video, "ab") as f:  # same inode, longer
+        f.write(b"b")
+    os.utime(video, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cache.content_hash(video) != first
+
+
+def test_an_entry_is_written_under_the_temp_name_that_is_cleaned_up(
+    tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutation audit: writing entries through temp files without ``TMP_PREFIX`` passed (a writer interrupted in
+    Python removes its own temp file). One killed outright (SIGKILL, out of memory) leaves it, and only names that
+    start with the prefix are ever removed, so the cache volume filled with orphans."""
+    from bgs_hf import _files
+
+    temps: list[str] = []
+    real = _files.publish
+    monkeypatch.setattr(_files, "publish", lambda tmp, final: temps.append(Path(tmp).name) or real(tmp, final))
+    ClipCache(tmp_path / "cache").get(clip, POLICY)
+    assert len(temps) == 1 and temps[0].startswith(ClipCache.TMP_PREFIX), temps
+
+
+def test_warm_counts_only_the_clips_it_had_to_decode(tmp_path: Path, decode_calls: list[str]) -> None:
+    """Mutation audit: ``warm`` returning the number of paths passed (the one call was on a cold cache)."""
+    paths = [media.write_barcode_clip(tmp_path / f"c{i}.mp4", 6 + i) for i in range(3)]
+    cache = ClipCache(tmp_path / "cache")
+    assert cache.warm(paths[:2], POLICY, progress=False) == 2
+    assert cache.warm(paths, POLICY, progress=False) == 1
+    assert cache.warm(paths, POLICY, progress=False) == 0 and len(decode_calls) == 3

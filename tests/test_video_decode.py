@@ -396,3 +396,63 @@ def test_a_sample_on_a_frame_start_takes_that_frame_and_a_late_first_timestamp_i
     assert [media.read_barcode(f) for f in decode_frames(path, 16)] == _expected_indices(32, 16) == list(range(1, 32, 2))
     late = media.write_barcode_clip(tmp_path / "late.mp4", 20, times_s=[2.0 + i / 25 for i in range(20)])
     assert [media.read_barcode(f) for f in decode_frames(late, 4)] == _expected_indices(20, 4) == [2, 7, 12, 17]
+
+
+def test_probe_reads_a_matroska_duration_in_seconds_and_a_late_start_is_not_counted(tmp_path: Path) -> None:
+    """Mutation audit: the container's duration (Matroska's only one: its stream has none) read as milliseconds,
+    and a live WebM's demuxed duration taken from time 0 instead of its first timestamp, both passed (every
+    probed file had a stream duration or started at 0). 20 frames at 25 fps last 0.8 s; 30 frames at 25 fps from
+    2.0 s last 1.2 s, not 3.2 s."""
+    from bgs_hf.video import write_video
+
+    mkv = media.write_barcode_clip(tmp_path / "a.mkv", 20, codec="ffv1")
+    assert probe(mkv).duration_s == pytest.approx(0.8, abs=0.01)
+    frames = np.random.default_rng(0).integers(0, 255, (30, 48, 64, 3), dtype=np.uint8)
+    late = write_video(tmp_path / "late.webm", frames, codec="libvpx", times_s=[2.0 + i / 25 for i in range(30)],
+                       container_options={"live": "1"})
+    assert probe(late).duration_s == pytest.approx(1.2, abs=0.05)
+
+
+def test_a_tall_clip_is_as_elongated_as_a_wide_one(tmp_path: Path) -> None:
+    """Mutation audit: the aspect check on width / height alone passed (the only elongated test clips were
+    never probed): a 16x80 portrait clip is 5:1 as much as an 80x16 one."""
+    from bgs_hf.video import write_video
+
+    for name, shape in (("tall.mp4", (80, 16)), ("wide.mp4", (16, 80))):
+        clip = write_video(tmp_path / name, np.zeros((4, *shape, 3), np.uint8))
+        assert "too elongated (more than 4:1)" in _assert_one_line_error(clip, check_video)
+
+
+def test_write_video_keeps_each_times_s_to_the_millisecond(tmp_path: Path) -> None:
+    """Mutation audit: timestamps truncated instead of rounded to the millisecond (1.001 s * 1000 is
+    1000.9999999999999: 1.000 s), or put on a coarser grid, passed: the variable-frame-rate tests allow 40 ms."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    times = [0.0, 0.013, 0.029, 0.29, 0.57, 1.001]
+    for ext in ("mp4", "mkv"):
+        path = write_video(tmp_path / f"vfr.{ext}", np.zeros((6, 16, 16, 3), np.uint8), times_s=times)
+        with av.open(str(path)) as c:
+            got = [f.time for f in c.decode(video=0)]
+        np.testing.assert_allclose(got, times, rtol=0, atol=1e-9, err_msg=ext)
+
+
+def test_a_write_that_fails_midway_leaves_the_earlier_file_and_no_other(tmp_path: Path) -> None:
+    """Mutation audit: encoding straight into the final name passed (every failing write in the suite failed
+    before the container was opened). A frame source that breaks after 60 frames (past x264's lookahead, so
+    packets were muxed) must leave the file that was there untouched, and nothing else in the folder."""
+    from bgs_hf.video import write_video
+
+    path = write_video(tmp_path / "clip.mp4", np.full((3, 16, 16, 3), 90, np.uint8))
+    before = path.read_bytes()
+    noise = np.random.default_rng(0).integers(0, 255, (60, 16, 16, 3), dtype=np.uint8)
+
+    def breaking():  # noqa: ANN202
+        yield from noise
+        raise OSError("camera unplugged")
+
+    with pytest.raises(OSError, match="camera unplugged"):
+        write_video(path, breaking())
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
