@@ -746,3 +746,327 @@ def test_a_rendering_process_that_dies_stops_the_run_instead_of_hanging(tmp_path
     except subprocess.TimeoutExpired:
         pytest.fail("render_all hung after one of its worker processes was killed")
     assert "STOPPED:" in run.stdout and "--workers 1" in run.stdout, run.stdout + run.stderr[-2000:]
+
+
+def test_each_release_file_holds_the_tables_of_the_clips_it_names(bench: Path) -> None:
+    """Mutation audit: train/test triplet files keeping triplets with any clip (not all three) in the split,
+    ``triplet_id`` counting the split's rows instead of naming the all_triplets row, test.csv indices from 0,
+    train.csv listing every clip, 0-based caption indices, annotations' captions one clip off, and the ground
+    truth's leader column all 0 passed (the layout test reads headers and counts). Each file against the tables
+    ``build_tables`` makes for the same seed (no pixels); the videos hold 16 frames over 3 s (a clip written at
+    ``num_frames`` fps passed too)."""
+    from bgs_hf.synth.captions import normalise_caption
+    from bgs_hf.video import probe
+
+    scenes, tabs = build_tables(60, 3, SMALL)
+    d = bench / "data"
+    names = tabs["names"]
+    test = tabs["stimulus_set"] == "test"
+    for name in (names[0], names[-1]):
+        info = probe(d / "raw/videos" / name)
+        assert (info.frames, info.width, info.height) == (16, 32, 32) and info.duration_s == pytest.approx(3.0, abs=0.1)
+    ann = pd.read_csv(d / "raw/utils/annotations.csv")
+    assert ann["video_name"].tolist() == names
+    assert [ast.literal_eval(c) for c in ann["captions"]] == tabs["captions"]
+    caps = pd.read_csv(d / "raw/utils/captions.csv")
+    assert caps["video_name"].tolist() == [n for n in names for _ in range(5)]
+    assert caps["caption_index"].tolist() == [1, 2, 3, 4, 5] * 60
+    assert caps["caption"].tolist() == [normalise_caption(c) for cs in tabs["captions"] for c in cs]
+    assert pd.read_csv(d / "raw/utils/train.csv")["video_name"].tolist() == list(np.array(names)[~test])
+    test_csv = pd.read_csv(d / "raw/utils/test.csv")
+    assert test_csv["index"].tolist() == np.flatnonzero(test).tolist()
+    assert test_csv["video_name"].tolist() == list(np.array(names)[test])
+    gt = pd.read_parquet(bench / "ground_truth.parquet")
+    for field in ("interaction", "leader", "energy", "closeness", "facing", "third_agent"):
+        assert gt[field].tolist() == [getattr(s, field) for s in scenes], field
+    every = pd.read_csv(d / "interim/similarity/all_triplets.csv")
+    stim = every[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    distinct = (stim[:, 0] != stim[:, 1]) & (stim[:, 0] != stim[:, 2]) & (stim[:, 1] != stim[:, 2])
+    for split, inside in (("train", ~test), ("test", test)):
+        part = pd.read_csv(d / f"interim/similarity/{split}_triplets.csv")
+        want = np.flatnonzero(distinct & inside[stim].all(axis=1))
+        assert part["triplet_id"].tolist() == want.tolist(), split
+        pd.testing.assert_frame_equal(part.drop(columns="triplet_id"), every.iloc[want].reset_index(drop=True))
+
+
+def test_the_test_split_takes_the_same_share_of_every_interaction() -> None:
+    """Mutation audit: ordering clips by the random key before their type (a plain random split) passed (the
+    tests count the test clips only). 8 types of 10 clips at 20%: 2 test clips of each type, whatever the seed;
+    uneven types get their share to within one clip."""
+    from bgs_hf.synth.generate import stratified_test_split
+
+    even = np.repeat(np.arange(8), 10)
+    uneven = np.repeat(np.arange(4), [5, 15, 30, 50])
+    for seed in range(5):
+        flags = stratified_test_split(even, 0.2, np.random.default_rng(seed))
+        np.testing.assert_array_equal(np.bincount(even[flags], minlength=8), [2] * 8)
+        flags = stratified_test_split(uneven, 0.2, np.random.default_rng(seed))
+        assert flags.sum() == 20
+        assert (np.abs(np.bincount(uneven[flags], minlength=4) - [1, 3, 6, 10]) <= 1).all()
+
+
+def test_changing_one_parts_settings_leaves_the_others_draws_alone() -> None:
+    """Mutation audit: captions drawn from the ratings' generator passed. The module promises independent child
+    generators: more or vaguer captions must not change ratings, latents, split or judgments, and other
+    observers or rating noise must not change the captions."""
+    base_scenes, base = build_tables(30, 0, SMALL)
+
+    def same(tabs: dict, keys: tuple[str, ...]) -> None:
+        for k in keys:
+            a, b = base[k], tabs[k]
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(a, b, obj=k)
+            else:
+                np.testing.assert_array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object), err_msg=k)
+
+    scenes, captions = build_tables(30, 0, replace(SMALL, captions_per_clip=2, caption_vague_rate=0.9))
+    assert [s.to_dict() for s in scenes] == [s.to_dict() for s in base_scenes]
+    same(captions, ("latents", "ratings", "stimulus_set", "trials"))
+    _, observers = build_tables(30, 0, replace(SMALL, choice_beta=9.0, lapse=0.0, rating_noise=0.3))
+    same(observers, ("latents", "captions", "stimulus_set"))
+    design = ["participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name"]
+    pd.testing.assert_frame_equal(observers["trials"][design], base["trials"][design])
+
+
+def test_the_abstract_sets_generalisation_clips_have_larger_agents_and_the_upper_energies(tmp_path: Path) -> None:
+    """Mutation audit: generalisation clips drawn from the training clips' energy range, the larger radius given to
+    the training clips instead, and the two groups' masks stored in the other order all passed (the abstract-set
+    test counts rows). Each clip's energy lies in the lower three quarters of its interaction's range (training)
+    or the upper quarter (generalisation), its label is the group of its interaction, and its agents, 1.3x wider,
+    cover about 1.69x the pixels in agent_masks.npz."""
+    from bgs_hf.synth.generate import ABSTRACT_LABELS
+    from bgs_hf.synth.scene import TYPE_PARAM_RANGES
+
+    logging.disable(logging.WARNING)
+    out = generate_abstract_set(tmp_path / "abs", n_train=6, n_generalisation=4, seed=1,
+                                config=replace(SMALL, size=48, num_frames=8))
+    logging.disable(logging.NOTSET)
+    labels = pd.read_csv(out / "labels.csv")
+    masks, names = load_agent_masks(out / "agent_masks.npz")
+    assert names == labels["video_name"].tolist()
+    gen = (labels["split"] == "generalisation").to_numpy()
+    lo_hi = np.array([TYPE_PARAM_RANGES[k]["energy"] for k in labels["interaction"]])
+    frac = (labels["energy"].to_numpy() - lo_hi[:, 0]) / (lo_hi[:, 1] - lo_hi[:, 0])
+    assert (frac[~gen] <= 0.75 + 1e-9).all() and (frac[gen] >= 0.75 - 1e-9).all(), frac
+    assert all(k in ABSTRACT_LABELS[lab] for k, lab in zip(labels["interaction"], labels["label"]))
+    area = (masks == 1).mean(axis=(1, 2, 3))  # agent 0: always there, the same triangle in every clip
+    ratio = area[gen].mean() / area[~gen].mean()
+    assert 1.4 < ratio < 2.0, ratio
+
+
+def test_caption_words_for_colours_grounds_and_the_release_form_by_hand() -> None:
+    """Mutation audit: colour names read from BGR, hue cut into 10 bins instead of 11, grass and sand swapped and
+    normalised captions left in capitals all passed (the caption tests compare these words with themselves)."""
+    from bgs_hf.synth.captions import colour_name, ground_word, normalise_caption
+
+    named = {(255, 0, 0): "red", (0, 160, 0): "green", (0, 0, 255): "blue", (0, 255, 255): "cyan",
+             (128, 0, 255): "purple", (255, 0, 200): "pink", (255, 165, 0): "orange", (128, 128, 128): "grey",
+             (20, 20, 20): "black", (240, 240, 240): "white"}
+    assert {rgb: colour_name(rgb) for rgb in named} == named
+    outdoor = replace(sample_scene(np.random.default_rng(0), SMALL), scene_kind="outdoor")
+    grounds = {(60, 150, 50): "grass", (200, 170, 110): "sand", (100, 100, 100): "road"}
+    assert {g: ground_word(replace(outdoor, background2=g)) for g in grounds} == grounds
+    assert ground_word(replace(outdoor, scene_kind="indoor", texture="planks")) == "wooden-floored"
+    assert normalise_caption("The red ball, quickly!  It's a six-sided shape.") == "the red ball quickly it's a six-sided shape"
+
+
+def test_a_misread_caption_swaps_who_did_what_and_reverses_the_vigour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: misread captions keeping the roles, or the vigour, as they are passed (the caption tests
+    measure rates over all captions, where misread ones are a few percent). With every caption misread and every
+    agent named, a help caption's helper is the other agent, and a clip of energy 0.95 is called slow."""
+    import bgs_hf.synth.captions as captions
+
+    monkeypatch.setattr(captions, "NAMED_RATE", 1.0)
+    monkeypatch.setattr(captions, "BAD_MIX", (0.0, 0.0))  # every bad caption is a misread one
+    scene = replace(sample_scene(np.random.default_rng(1), SMALL, interaction="help"), energy=0.95, leader=0)
+    scene = replace(scene, agent_colours=[(255, 0, 0), (0, 0, 255), (0, 160, 0)], agent_shapes=["circle"] * 3)
+    texts = [t.lower() for t in captions.make_captions(scene, np.random.default_rng(0), n=40, vague_rate=1.0)]
+    helps = [t for t in texts if " helps " in t or " assists " in t]
+    assert helps and all(t.startswith("the blue circle") for t in helps), helps
+    slow, fast = (sum(any(w in t for w in words) for t in texts) for words in
+                  (("slowly", "calmly", "gently", "relaxed"), ("quickly", "energetically", "fast", "frantically")))
+    assert slow >= 10 and fast == 0, (slow, fast)
+
+
+def test_measured_geometry_by_hand() -> None:
+    """Mutation audit: the second agent's facing measured towards the first agent's bearing (not the reverse
+    one) and distance scaled by 0.5 instead of 0.6 passed (no test read agent_distance or facingness). Two agents
+    0.3 apart: facing each other 1, back to back 0, one facing the other 0.5; distance 0.3 / 0.6 = 0.5."""
+    from bgs_hf.synth.latents import measured_geometry
+
+    pos = np.array([[[0.2, 0.5]] * 4, [[0.5, 0.5]] * 4])
+    for h0, h1, facing in ((0.0, np.pi, 1.0), (np.pi, 0.0, 0.0), (0.0, 0.0, 0.5)):
+        dist, got = measured_geometry(pos, np.array([[h0] * 4, [h1] * 4]))
+        assert (dist, got) == pytest.approx((0.5, facing)), (h0, h1)
+
+
+def test_latents_follow_each_parameter_by_the_documented_amounts() -> None:
+    """Mutation audit: arousal falling with energy, and intimacy weighting facing as much as closeness, passed (the
+    ratings test only correlates ratings with latents). Raising one of energy, closeness, facing by 0.2 (same
+    idiosyncrasy draws, nothing clipped on a help clip) moves these attributes by these amounts and no others:
+    energy: arousal +0.07, dominance +0.04; closeness: joint action +0.03, valence +0.01, intimacy +0.05; facing:
+    communication +0.05, intimacy +0.02. Objects count distractors in fifths (at most 4 of them). With no rating
+    noise the ratings are the latents (indoor in 1/20 steps)."""
+    from bgs_hf.synth.latents import latent_attributes, rated
+    from bgs_hf.synth.scene import Distractor, trajectories
+
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), energy=0.4, closeness=0.4,
+                    facing=0.4)
+    pos, head = trajectories(scene, SMALL)
+
+    def latents(**change: float) -> dict[str, float]:
+        return latent_attributes(replace(scene, **change), pos, head, np.random.default_rng(5))
+
+    base = latents()
+    expect = {"energy": {"arousal": 0.07, "dominance": 0.04},
+              "closeness": {"joint_action": 0.03, "valence": 0.01, "intimacy": 0.05},
+              "facing": {"communication": 0.05, "intimacy": 0.02}}
+    for param, moved in expect.items():
+        got = latents(**{param: 0.6})
+        diff = {k: got[k] - base[k] for k in base if abs(got[k] - base[k]) > 1e-12}
+        assert diff == pytest.approx(moved), param
+    two = [Distractor(0.5, 0.5, 0.05, "circle", (0, 0, 0))] * 2
+    assert (latents(distractors=[])["object"], latents(distractors=two)["object"]) == (0.0, 0.4)
+    assert rated(base, np.random.default_rng(0), replace(SMALL, rating_noise=0.0)) == {
+        k: round(round(v * 20) / 20 if k == "indoor" else v, 4) for k, v in base.items()}
+
+
+def test_agents_are_drawn_in_their_own_colours_with_an_eye_that_contrasts() -> None:
+    """Mutation audit: frames stored BGR and the eye dot's light/dark rule inverted both passed (the label test
+    compares two renders with each other). The captions name agents by ``agent_colours``, so the pixels must show
+    those colours; a light body gets a dark eye (20) and a dark body a light one (245)."""
+    cfg = SynthConfig(size=64, num_frames=4)
+    scene = sample_scene(np.random.default_rng(2), cfg)
+    for colour, eye in (((250, 250, 200), 20), ((10, 40, 90), 245)):
+        clip = render_scene(replace(scene, agent_colours=[colour, (200, 60, 30), (30, 160, 200)]), cfg)
+        agent = clip.frames[clip.agent_mask(0)]
+        assert (agent == colour).all(axis=1).any() and (agent == eye).all(axis=1).any(), colour
+        assert not (agent == 265 - eye).all(axis=1).any()
+
+
+def test_camera_shake_moves_the_agents_with_the_scene() -> None:
+    """Mutation audit: the agents' world coordinates shifted against the camera's offset (or along the other axis)
+    passed: the renders were only compared with renders of the same shake. A shaken frame is the still camera's
+    frame moved by the whole-pixel camera offset, agents included."""
+    import bgs_hf.synth.render as render_module
+
+    cfg = SynthConfig(size=64, num_frames=8)
+    shaken = replace(sample_scene(np.random.default_rng(4), cfg), jitter=1.5)
+    a, b = render_scene(shaken, cfg), render_scene(replace(shaken, jitter=0.0), cfg)
+    pad = int(np.ceil(3 * cfg.jitter_px)) + 1
+    moved = 0
+    for f, (ox, oy) in enumerate(render_module._camera_offsets(shaken, cfg)):
+        dx, dy = int(round(pad + ox)) - pad, int(round(pad + oy)) - pad
+        moved += (dx, dy) != (0, 0)
+        m = 4  # compare inside a margin wider than any offset
+        got = a.agent_labels[f, m:-m, m:-m]
+        want = b.agent_labels[f, m + dy : 64 - m + dy, m + dx : 64 - m + dx]
+        agents = (got > 0) | (want > 0)
+        assert (got != want)[agents].mean() < 0.05, f
+    assert moved >= 4
+
+
+def test_headings_by_hand_for_each_kind_of_interaction() -> None:
+    """Mutation audit: headings left in role order when ``leader`` swaps the agents, the chaser facing away from its
+    target, headings from atan2(x, y) and ``facing`` turning agents away in proportion to itself all passed (no test
+    read a heading). Without motion noise and at facing 1: a chaser or follower looks at the agent it
+    goes after, fighting, hugging or talking agents look straight at each other, and ignoring agents head where
+    they move."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+
+    def cos_to(head: np.ndarray, direction: np.ndarray) -> float:
+        return float(np.cos(head - np.arctan2(direction[:, 1], direction[:, 0])).mean())
+
+    for kind in INTERACTIONS:
+        for leader in (0, 1):
+            scene = replace(sample_scene(np.random.default_rng(3), cfg, interaction=kind), leader=leader, facing=1.0,
+                            third_agent=False)
+            pos, head = trajectories(scene, cfg)
+            to_other = [cos_to(head[k], pos[1 - k] - pos[k]) for k in (0, 1)]
+            if kind in ("chase", "follow"):
+                assert to_other[1 - leader] == pytest.approx(1.0, abs=1e-3), (kind, leader, to_other)
+            elif kind in ("fight", "hug", "talk"):
+                assert to_other == pytest.approx([1.0, 1.0], abs=1e-3), (kind, leader, to_other)
+            elif kind == "ignore":
+                moving = [cos_to(head[k], np.gradient(pos[k], axis=0)) for k in (0, 1)]
+                assert moving == pytest.approx([1.0, 1.0], abs=1e-3), (kind, leader, moving)
+
+
+def test_scene_draws_follow_the_settings_and_keep_social_and_nuisance_apart() -> None:
+    """Mutation audit: the leader always agent 0, a bystander at 1 - ``third_agent_prob``, ``param_overlap`` read
+    backwards, ``motion_noise`` ignored and social content drawn from the nuisance generator all passed. Over 400
+    scenes: each agent leads about half the time, a bystander appears at the configured rate, overlap 0 keeps
+    every parameter in its type's range; naming the interaction changes no nuisance draw; motion noise 0.05
+    moves positions by about 0.05."""
+    from bgs_hf.synth.scene import TYPE_PARAM_RANGES, trajectories
+
+    scenes = [sample_scene(np.random.default_rng(i), replace(SMALL, param_overlap=0.0, third_agent_prob=0.1))
+              for i in range(400)]
+    assert 0.4 < np.mean([s.leader for s in scenes]) < 0.6
+    assert 0.05 < np.mean([s.third_agent for s in scenes]) < 0.15
+    for s in scenes:
+        for p, (lo, hi) in TYPE_PARAM_RANGES[s.interaction].items():
+            assert lo <= getattr(s, p) <= hi, (s.interaction, p)
+    nuisance = ("scene_kind", "background", "background2", "texture", "agent_colours", "agent_shapes", "distractors",
+                "jitter", "nuisance_seed")
+    for i in range(5):
+        free, named = sample_scene(np.random.default_rng(i), SMALL), sample_scene(np.random.default_rng(i), SMALL,
+                                                                                  interaction="hug")
+        assert [getattr(free, k) for k in nuisance] == [getattr(named, k) for k in nuisance]
+    scene = replace(scenes[0], centre=(0.5, 0.5))
+    clean, _ = trajectories(scene, replace(SMALL, motion_noise=0.0))
+    noisy, _ = trajectories(scene, replace(SMALL, motion_noise=0.05))
+    assert 0.04 < float(np.std(noisy - clean)) < 0.06
+
+
+def test_a_confused_caption_names_the_confusable_action_in_its_own_mood(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: "confused" captions naming the clip's own action, and taking the clip's mood rather than the
+    named action's, passed (the rate tests allow either). With every caption a confused one, a chase is called
+    following (chase words never appear) and no chase mood is attached to it."""
+    import bgs_hf.synth.captions as captions
+
+    monkeypatch.setattr(captions, "BAD_MIX", (0.0, 1.0))
+    scene = sample_scene(np.random.default_rng(0), SMALL, interaction="chase")
+    texts = [t.lower() for t in captions.make_captions(scene, np.random.default_rng(0), n=40, vague_rate=1.0)]
+    assert all(("follow" in t or "behind" in t) and "chas" not in t for t in texts), texts
+    assert not any(mood in t for t in texts for mood in captions.MOODS["chase"]), texts
+
+
+def test_each_simulated_participant_weighs_the_dimensions_in_their_own_way() -> None:
+    """Mutation audit: every participant given the first participant's dimension weights passed. Clip 0 sits as far
+    from clip 1 along one axis as from clip 2 along the other, so in triplet (0, 1, 2) the odd one is 2 for an
+    observer who weighs the second axis more and 1 otherwise: with near-deterministic choices, both answers must
+    be some participants' majority."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    z = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    n = 40 * 25
+    design = pd.DataFrame({"participation": [f"p{i // 25}" for i in range(n)], "stim1_name": [0] * n,
+                           "stim2_name": [1] * n, "stim3_name": [2] * n, "is_catch": [False] * n})
+    out = simulate_choices(design, z, np.random.default_rng(0), SynthConfig(choice_beta=60.0, lapse=0.0))
+    majority = out.groupby("participation")["choice"].agg(lambda c: c.mode()[0])
+    assert 8 <= (majority == 2).sum() <= 32, majority.value_counts()
+
+
+def test_the_synth_encoder_uses_the_crf_it_is_given(tmp_path: Path) -> None:
+    """Mutation audit: ``crf`` dropped from the encoder options (always 18) passed: every clip used the default."""
+    cfg = SynthConfig(size=64, num_frames=8)
+    frames = render_scene(sample_scene(np.random.default_rng(0), cfg), cfg).frames
+    fine = write_video(tmp_path / "fine.mp4", frames, cfg.fps, crf=10).stat().st_size
+    coarse = write_video(tmp_path / "coarse.mp4", frames, cfg.fps, crf=40).stat().st_size
+    assert coarse < 0.6 * fine, (coarse, fine)
+
+
+def test_a_distractor_drifts_by_its_velocity_over_the_clip() -> None:
+    """Mutation audit: distractors drawn where they start in every frame passed (no test looked at one). A
+    magenta square moving 0.3 frame widths right over the clip: its pixels' centre moves 0.3 * 64 = 19.2 px."""
+    from bgs_hf.synth.scene import Distractor
+
+    cfg = SynthConfig(size=64, num_frames=8)
+    square = Distractor(x=0.3, y=0.85, radius=0.06, shape="square", colour=(255, 0, 255), vx=0.3, vy=0.0)
+    scene = replace(sample_scene(np.random.default_rng(0), cfg), distractors=[square], jitter=0.0)
+    frames = render_scene(scene, cfg).frames
+    xs = [np.nonzero((frames[f] == (255, 0, 255)).all(-1))[1].mean() for f in (0, -1)]
+    assert xs[1] - xs[0] == pytest.approx(19.2, abs=1.0), xs
