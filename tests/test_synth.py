@@ -861,13 +861,24 @@ def test_caption_words_for_colours_grounds_and_the_release_form_by_hand() -> Non
 
     named = {(255, 0, 0): "red", (0, 160, 0): "green", (0, 0, 255): "blue", (0, 255, 255): "cyan",
              (128, 0, 255): "purple", (255, 0, 200): "pink", (255, 165, 0): "orange", (128, 128, 128): "grey",
-             (20, 20, 20): "black", (240, 240, 240): "white"}
+             (20, 20, 20): "black", (240, 240, 240): "white", (255, 0, 40): "red"}
     assert {rgb: colour_name(rgb) for rgb in named} == named
     outdoor = replace(sample_scene(np.random.default_rng(0), SMALL), scene_kind="outdoor")
     grounds = {(60, 150, 50): "grass", (200, 170, 110): "sand", (100, 100, 100): "road"}
     assert {g: ground_word(replace(outdoor, background2=g)) for g in grounds} == grounds
     assert ground_word(replace(outdoor, scene_kind="indoor", texture="planks")) == "wooden-floored"
     assert normalise_caption("The red ball, quickly!  It's a six-sided shape.") == "the red ball quickly it's a six-sided shape"
+
+
+def test_yellow_and_orange_agents_are_named_as_an_observer_would() -> None:
+    """Eleven equal hue bins called pure yellow and gold "orange", a 23° orange "red" and chartreuse "yellow";
+    agents are drawn in saturated hues, so some captions named the wrong colour. Also a dim agent (the renderer
+    scales a hue by 0.6-1.0 over a 0.25 floor) keeps its hue's word."""
+    from bgs_hf.synth.captions import colour_name
+
+    named = {(255, 255, 0): "yellow", (255, 215, 0): "yellow", (255, 100, 0): "orange", (128, 255, 0): "green",
+             (153, 153, 38): "yellow", (153, 96, 38): "orange", (255, 0, 255): "pink", (38, 38, 153): "blue"}
+    assert {rgb: colour_name(rgb) for rgb in named} == named
 
 
 def test_a_misread_caption_swaps_who_did_what_and_reverses_the_vigour(monkeypatch: pytest.MonkeyPatch) -> None:

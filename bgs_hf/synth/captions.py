@@ -172,13 +172,19 @@ _SHAPE_WORDS = {
 }
 
 
+#: Upper hue bound (degrees) of each colour word. Eleven equal bins put yellow and gold in "orange", orange at
+#: 20-32° in "red" and chartreuse in "yellow", so a yellow agent's caption said "the orange circle".
+_HUE_WORDS: tuple[tuple[float, str], ...] = ((15, "red"), (45, "orange"), (70, "yellow"), (165, "green"),
+                                             (195, "cyan"), (255, "blue"), (285, "purple"), (340, "pink"),
+                                             (360, "red"))
+
+
 def colour_name(rgb: tuple[int, int, int]) -> str:
-    """A basic colour word for an RGB triple (by hue, lightness and saturation)."""
+    """A basic colour word for an RGB triple (by hue, lightness and saturation), as an observer would say it."""
     h, light, s = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
     if s < 0.2:
         return "grey" if 0.25 < light < 0.75 else ("black" if light <= 0.25 else "white")
-    names = ("red", "orange", "yellow", "green", "green", "cyan", "blue", "blue", "purple", "pink", "red")
-    return names[min(int(h * 11), 10)]
+    return next(word for bound, word in _HUE_WORDS if h * 360 < bound or bound == 360)
 
 
 def ground_word(scene: Scene) -> str:

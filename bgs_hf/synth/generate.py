@@ -44,8 +44,9 @@ logger = logging.getLogger(__name__)
 #: Bumped whenever a seed's files change. 3: videos encoded without x264's macroblock-tree rate control,
 #: which made version 2's pixels differ between generations of the same seed. 4: an agent's eye dot, which
 #: reaches past its body's edge, is labelled as the agent in agent_masks.npz (videos and tables as in 3). 5: a chase
-#: caption names the pursuer as the chaser (it named the agent in front); videos and judgments as in 4.
-GENERATOR_VERSION = "socialshapes-5"
+#: caption names the pursuer as the chaser (it named the agent in front); videos and judgments as in 4. 6: colour
+#: words by hue ranges (yellow agents were "orange"); videos and judgments as in 4.
+GENERATOR_VERSION = "socialshapes-6"
 TRIPLET_COLUMNS = [
     "participation",
     "task",
