@@ -89,6 +89,38 @@ def test_views_keep_the_content_and_change_position_orientation_and_gain():
     assert torch.equal(out[:, :, 0] > 0, out[:, :, 3] > 0)  # time is left alone
 
 
+def _symmetries(x: torch.Tensor) -> list[torch.Tensor]:
+    """The eight symmetries of the square on the last two axes of ``x``: rotations by k·90° of x and of x mirrored."""
+    return [torch.rot90(v, k, dims=(-2, -1)) for v in (x, x.flip(-1)) for k in range(4)]
+
+
+def test_each_view_is_a_symmetry_of_the_square_shifted_and_scaled_and_all_of_them_occur():
+    """Every view is one of the 8 flips/rotations of its clip, rolled by (dy, dx) in [-s, s]² and scaled by a gain
+    in [min, max]; over 400 views all 8 symmetries, every shift on each axis and shifts with dy != dx occur (a view
+    that dropped the flip and rotation, never shifted by +s, shifted along the diagonal or rotated by 0/90° only
+    passed the test above)."""
+    s = 2
+    cfg = ContrastivePretrainConfig(max_view_shift=s)
+    clip = torch.zeros(1, 1, 2, 12, 12)
+    clip[..., 4:8, 4:8] = torch.arange(1.0, 33.0).view(2, 4, 4)  # no symmetry of its own; 4 px clear of each edge
+    out = views(clip.expand(400, -1, -1, -1, -1), cfg, np.random.default_rng(0))
+    found, shifts = set(), set()
+    for view in out:
+        gain = float(view.sum() / clip.sum())
+        assert cfg.min_view_gain <= gain <= cfg.max_view_gain
+        for i, sym in enumerate(_symmetries(clip[0])):
+            (y0, x0), (y1, x1) = (torch.nonzero(v[0, 0])[0].tolist() for v in (sym, view))
+            if torch.allclose(torch.roll(sym, (y1 - y0, x1 - x0), dims=(-2, -1)) * gain, view):
+                found.add(i)
+                shifts.add((y1 - y0, x1 - x0))
+                break
+        else:
+            raise AssertionError("a view is no shifted, scaled symmetry of its clip")
+    assert found == set(range(8))
+    assert {dy for dy, _ in shifts} == {dx for _, dx in shifts} == set(range(-s, s + 1))
+    assert any(dy != dx for dy, dx in shifts)
+
+
 def test_config_rejects_bad_values():
     with pytest.raises(ValueError, match="temperature"):
         ContrastivePretrainConfig(temperature=0)
@@ -96,6 +128,8 @@ def test_config_rejects_bad_values():
         ContrastivePretrainConfig(batch_size=1)
     with pytest.raises(ValueError, match="view_gain"):
         ContrastivePretrainConfig(min_view_gain=1.5)
+    with pytest.raises(ValueError, match="max_view_shift"):  # a circular shift by half the frame
+        ContrastivePretrainConfig(max_view_shift=32)
 
 
 def test_cli_rejects_a_bad_contrastive_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,3 +226,35 @@ def test_the_stream_cache_holds_no_more_memory_than_it_counts():
         model(clips[[0, 8]])  # the cache now holds clips 6, 7, 0, 8 from three different batches
     storages = {v.untyped_storage().data_ptr(): v.untyped_storage().nbytes() for v in model._stream_cache.values()}
     assert sum(storages.values()) == model._stream_cache_bytes <= 4 * per_clip
+
+
+def test_each_step_contrasts_two_independent_views_through_the_configured_projector(tmp_path, monkeypatch):
+    """The loss of each step is NT-Xent at the config's temperature over (2B, projector_dim) projections whose two
+    halves are two different views of the same clips; the saved model computes the stream the config describes
+    (one view used twice, a fixed temperature, a projector ignoring projector_dim, or a model config whose
+    foreground settings differ from the run's passed every test)."""
+    import bgs_hf.pretrain.contrastive as contrastive
+    from bgs_hf.pretrain.conv3d import Conv3dArch
+
+    calls: list[tuple[torch.Tensor, float]] = []
+
+    def recording(z: torch.Tensor, temperature: float) -> torch.Tensor:
+        calls.append((z.detach().clone(), temperature))
+        return nt_xent(z, temperature)
+
+    monkeypatch.setattr(contrastive, "nt_xent", recording)
+    monkeypatch.setattr(contrastive, "socialshapes_source", lambda: lambda seed: moving_squares(seed, t=8, size=32))
+    cfg = ContrastivePretrainConfig(arch=Conv3dArch(widths=[8, 16], temporal_strides=[1, 2], num_frames=8,
+                                                    image_size=32),
+                                    steps=3, warmup_steps=1, batch_size=3, corpus_clips=4, num_threads=1,
+                                    temperature=0.3, projector_hidden=12, projector_dim=5, max_view_shift=4,
+                                    foreground_gain=2.5)
+    cfg.foreground.max_shift, cfg.foreground.border = 3, 6
+    result = contrastive.pretrain_contrastive(cfg, tmp_path, progress=False)
+    assert [t for _, t in calls] == [0.3] * 3
+    assert [tuple(z.shape) for z, _ in calls] == [(6, 5)] * 3
+    assert result.losses == [pytest.approx(nt_xent(z, 0.3).item()) for z, _ in calls]
+    assert all(not torch.allclose(z[:3], z[3:]) for z, _ in calls)  # the two views of a clip differ
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert (saved["input_stream"], saved["foreground_gain"], saved["foreground_max_shift"],
+            saved["foreground_border"]) == ("foreground", 2.5, 3, 6)

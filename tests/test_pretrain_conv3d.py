@@ -9,12 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_pretrain import moving_squares
+from test_pretrain import flips_seen, moving_squares
 
-from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, hide, pooled_targets
+from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, flip_together, hide, pooled_targets
 
 ASSETS = Path(__file__).resolve().parents[1] / "bgs_hf" / "assets"
-SMALL = Conv3dArch(widths=[8, 16], temporal_strides=[1, 2], num_frames=8, image_size=32)
+
+
+def small_arch() -> Conv3dArch:
+    """A two-block CNN on 8 frames of 32 px: a pretraining run of it takes about a second."""
+    return Conv3dArch(widths=[8, 16], temporal_strides=[1, 2], num_frames=8, image_size=32)
 
 
 def test_pooled_targets_put_each_cell_under_its_own_output_location():
@@ -38,11 +42,48 @@ def test_hide_masks_the_future_or_whole_tubes():
     assert tubes[:, 0].eq(0).sum(dim=(1, 2, 3)).tolist() == [5 * 256] * 3
 
 
+def test_pooled_targets_keep_a_cells_row_and_column_apart():
+    """A cell at row 0, column 3 of its tile lands on channel row·4 + column, not column·4 + row (the test above
+    puts its cell at (1, 1), where swapping the two passed)."""
+    target = np.zeros((1, 16, 64, 64, 1), dtype=np.float32)
+    target[0, 0, 32:36, 12:16] = 1.0  # frame 0 (output step 0, frame 0 of it); tile (2, 0); cell (0, 3)
+    out = pooled_targets(target, Conv3dArch(), cell=4)
+    assert torch.nonzero(out).tolist() == [[0, 0 * 16 + 0 * 4 + 3, 0, 2, 0]]
+
+
+@pytest.mark.parametrize("frames", [16, 12, 10])
+def test_pooled_targets_lie_on_the_grid_the_network_outputs(frames: int):
+    """Each target location must be one the last block outputs, also for frame counts its strides do not divide
+    (12 frames: 12, 6, 3, 2 steps; rounding down gave 1)."""
+    from bgs_hf.pretrain.capacity import Conv3dNet
+
+    arch = Conv3dArch(num_frames=frames)
+    net = Conv3dNet(widths=[4, 4, 4, 4], temporal_strides=arch.temporal_strides)
+    with torch.no_grad():
+        grid = net.net[:-2](torch.zeros(1, 3, frames, 64, 64)).shape[2:]
+    out = pooled_targets(np.zeros((1, frames, 64, 64, 1), dtype=np.float32), arch, cell=4)
+    assert out.shape[2:] == grid
+
+
+def test_flip_together_flips_each_clip_and_its_target_alike_along_both_axes():
+    """Each clip and its foreground get the same one of the four flips, and all four occur (flipping the frames
+    alone, or flipping horizontally twice instead of horizontally and vertically, passed every test)."""
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (64, 2, 4, 4, 3), dtype=np.uint8)
+    before = frames.copy()
+    x, f = flip_together(frames, frames[..., 0].copy(), np.random.default_rng(1))
+    assert np.array_equal(frames, before)  # the pool is not flipped in place
+    assert np.array_equal(f, x[..., 0])
+    assert flips_seen(frames, x) == {(h, v) for h in (False, True) for v in (False, True)}
+
+
 def test_config_rejects_impossible_shapes():
     with pytest.raises(ValueError, match="multiple of 16"):
         Conv3dPretrainConfig(arch=Conv3dArch(image_size=40))
     with pytest.raises(ValueError, match="cell"):
         Conv3dPretrainConfig(cell=3)
+    with pytest.raises(ValueError, match="more than 16 tubes"):  # every tube hidden: nothing left to see
+        Conv3dPretrainConfig(hidden_tubes=16)
 
 
 def test_cli_rejects_a_bad_override_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,3 +169,123 @@ def test_the_conv3d_objective_is_written_from_the_settings_that_ran() -> None:
     other = objective(Conv3dPretrainConfig(cell=8, hidden_tubes=4,
                                            arch=Conv3dArch(num_frames=8, temporal_strides=[1, 1, 2, 2])))
     assert "frames 4-7 or 4 of 16 spatial 16-px tubes" in other and "pooled in 8-px cells" in other
+
+
+#: --arch -> (pretraining module, its config class name, its pretraining function name, recipe-specific settings)
+RUN_CASES = {
+    "conv3d": ("conv3d", "Conv3dPretrainConfig", "pretrain_conv3d", {"hidden_tubes": 2}),
+    "conv3d-fg": ("contrastive", "ContrastivePretrainConfig", "pretrain_contrastive", {"max_view_shift": 4}),
+}
+
+
+@pytest.mark.parametrize("arch", RUN_CASES)
+def test_a_cnn_run_renders_its_own_seeds_is_deterministic_and_logs_what_it_saw(arch, tmp_path, monkeypatch):
+    """Both CNN recipes: the corpus is clips ``corpus_seed_offset + i`` (never a benchmark seed), a seed fixes the
+    weights and losses (another seed changes both), the log's seed range and fingerprints are those of the clips
+    rendered, and the loss curve is written (a run without ``torch.manual_seed``, with seeds from 0, a
+    fingerprint of 7 clips, a timing from the wrong clock or no curve passed every test)."""
+    import importlib
+
+    from safetensors.torch import load_file
+
+    from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET
+    from bgs_hf.pretrain.corpus import render_pool
+    from bgs_hf.pretrain.train import CURVE_FILE, corpus_fingerprint
+
+    module_name, config_name, function_name, extra = RUN_CASES[arch]
+    module = importlib.import_module(f"bgs_hf.pretrain.{module_name}")
+    seen: list[int] = []
+
+    def source(seed: int) -> np.ndarray:
+        seen.append(seed)
+        return moving_squares(seed, t=8, size=32)
+
+    monkeypatch.setattr(module, "socialshapes_source", lambda: source)
+
+    def run(name: str, seed: int) -> tuple[list[float], dict, dict]:
+        cfg = getattr(module, config_name)(arch=small_arch(), steps=2, warmup_steps=1, batch_size=2,
+                                            corpus_clips=9, num_threads=1, seed=seed, **extra)
+        res = getattr(module, function_name)(cfg, tmp_path / name, progress=False)
+        log = json.loads((tmp_path / name / "training_log.json").read_text())
+        assert (tmp_path / name / CURVE_FILE).stat().st_size > 0
+        timing = log["timing"]
+        assert (timing["render_s"], timing["train_s"]) == (round(res.render_s, 2), round(res.train_s, 2))
+        assert timing["total_s"] == round(res.render_s + res.train_s, 2)
+        assert timing["s_per_step"] == round(res.train_s / 2, 4)
+        return res.losses, load_file(tmp_path / name / "model.safetensors"), log
+
+    (loss_a, w_a, log), (loss_b, w_b, _), (loss_c, w_c, _) = run("a", 0), run("b", 0), run("c", 1)
+    assert seen == list(range(CORPUS_SEED_OFFSET, CORPUS_SEED_OFFSET + 9)) * 3
+    assert loss_a == loss_b and all(torch.equal(w_a[k], w_b[k]) for k in w_a)
+    assert loss_c != loss_a and any(not torch.equal(w_a[k], w_c[k]) for k in w_a)
+    assert log["corpus"]["seeds"] == f"{CORPUS_SEED_OFFSET} .. {CORPUS_SEED_OFFSET + 8}"
+    arch_cfg = small_arch().frames_arch()
+    pool = render_pool(range(CORPUS_SEED_OFFSET, CORPUS_SEED_OFFSET + 9), arch_cfg, source)
+    assert log["corpus"]["sha256"] == corpus_fingerprint(pool)
+    assert log["corpus"]["sha256_first8"] == corpus_fingerprint(pool[:8])
+    assert log["loss"] == [round(x, 6) for x in loss_a] and log["final_loss"] == loss_a[-1]
+
+
+def test_the_masked_prediction_target_has_unit_variance(tmp_path, monkeypatch):
+    """The loss compares the head with the pooled foreground divided by its standard deviation over the corpus
+    (a run without that scale passed every test). One corpus clip, so each batch holds flips of it: its target's
+    spread is the corpus's, 1 up to the n/(n-1) of the unbiased estimate over its 512 values."""
+    import bgs_hf.pretrain.conv3d as conv3d
+
+    targets: list[torch.Tensor] = []
+    mse = torch.nn.functional.mse_loss
+
+    def recording(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        targets.append(target.detach().clone())
+        return mse(prediction, target)
+
+    monkeypatch.setattr(torch.nn.functional, "mse_loss", recording)
+    monkeypatch.setattr(conv3d, "socialshapes_source", lambda: lambda seed: moving_squares(seed, t=8, size=32))
+    cfg = Conv3dPretrainConfig(arch=small_arch(), steps=2, warmup_steps=1, batch_size=2, corpus_clips=1,
+                               num_threads=1, hidden_tubes=2)
+    conv3d.pretrain_conv3d(cfg, tmp_path, progress=False)
+    assert len(targets) == 2 and targets[0].shape == (2, 2, 4, 8, 8)
+    for t in targets:
+        assert float(t.std(unbiased=False)) == pytest.approx((511 / 512) ** 0.5, rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["bgs-tiny-conv3d", "bgs-tiny-conv3d-fg"])
+def test_the_committed_cnn_cards_are_what_their_logs_render(name: str) -> None:
+    """Every figure of a CNN card comes from its log (and probe.json): the committed card is exactly what
+    `render_conv3d_card` writes from them. The fg log predates the objective's note on drawing clips with
+    replacement, which its card carries, so the current objective text stands in for the logged one."""
+    from bgs_hf.pretrain.card import render_conv3d_card
+    from bgs_hf.pretrain.contrastive import OBJECTIVE
+
+    asset = ASSETS / name
+    log = json.loads((asset / "training_log.json").read_text())
+    if name == "bgs-tiny-conv3d-fg":
+        log["objective"] = OBJECTIVE
+    probe = json.loads((asset / "probe.json").read_text())
+    assert render_conv3d_card(log, probe) == (asset / "README.md").read_text()
+
+
+def test_a_cnn_card_reports_each_setting_of_its_log_in_its_own_place() -> None:
+    """Settings the committed cards cannot tell apart (future share 0.5, block widths equal to the projector's):
+    a log where each differs puts each number where the card says it is."""
+    from bgs_hf.pretrain.card import render_conv3d_card
+
+    log = json.loads((ASSETS / "bgs-tiny-conv3d" / "training_log.json").read_text())
+    log["config"].update(future_share=0.25, arch={**log["config"]["arch"], "widths": [8, 16, 24, 40],
+                                                  "temporal_strides": [1, 2, 1, 2]})
+    log.update(loss=[3.0, 2.0, 1.0], final_loss=1.5)
+    probe = {"n_clips": 50, "seeds": "2000000 .. 2000049", "classifier": "a probe", "chance": {"kind": 0.25},
+             "results": {"f": {"kind": [0.5, 0.125], "level": [0.75, 0.25]}}}
+    card = render_conv3d_card(log, probe)
+    assert "Future hidden for 25% of the clips" in card
+    assert ("8 ch / temporal stride 1, 16 ch / temporal stride 2, 24 ch / temporal stride 1, "
+            "40 ch / temporal stride 2") in card
+    assert "**1.5000** (first step: 3.0000)" in card
+    assert "| features | kind acc (chance 0.25) | level R² |" in card
+    assert "| f | 0.500 ± 0.125 | 0.750 ± 0.250 |" in card
+    fg = json.loads((ASSETS / "bgs-tiny-conv3d-fg" / "training_log.json").read_text())
+    fg["config"].update(batch_size=5, max_view_shift=3, arch={**fg["config"]["arch"], "widths": [8, 16, 24, 40]},
+                        foreground={**fg["config"]["foreground"], "max_shift": 2, "border": 4})
+    card = render_conv3d_card(fg)
+    assert "shift of up to 3 px" in card
+    assert "5 clips per step (10 views), projector Linear(40, 128)" in card and "shake search ±2 px, 4-px border" in card

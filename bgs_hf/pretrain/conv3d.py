@@ -117,6 +117,16 @@ def pooled_targets(target: np.ndarray, arch: Conv3dArch, cell: int) -> torch.Ten
     return x.permute(0, 2, 3, 5, 7, 1, 4, 6).reshape(b, dt * c * n * n, t_out, g, g)
 
 
+def flip_together(frames: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random horizontal and vertical flips of clips (B, T, H, W, 3) and their foreground (B, T, H, W), each clip
+    and its foreground alike: flipped apart, the target would put the agents where the frames do not show them.
+    Returns flipped copies."""
+    x, f = frames.copy(), target.copy()
+    for flip, axis in ((rng.random(len(x)) < 0.5, 3), (rng.random(len(x)) < 0.5, 2)):
+        x[flip], f[flip] = np.flip(x[flip], axis), np.flip(f[flip], axis)
+    return x, f
+
+
 def hide(batch: int, arch: Conv3dArch, cfg: Conv3dPretrainConfig, rng: np.random.Generator) -> torch.Tensor:
     """Input keep-mask (B, T, 1, H, W), 1 = visible: the future of some clips, random 16-px tubes of the rest."""
     t, s = arch.num_frames, arch.image_size
@@ -162,9 +172,7 @@ def pretrain_conv3d(cfg: Conv3dPretrainConfig, out_dir: str | Path, *, progress:
 
     def batch_loss(rng: np.random.Generator) -> torch.Tensor:
         idx = rng.integers(0, len(pool), cfg.batch_size)
-        x, f = pool[idx].copy(), fg[idx].copy()
-        for flip, axis in ((rng.random(cfg.batch_size) < 0.5, 3), (rng.random(cfg.batch_size) < 0.5, 2)):
-            x[flip], f[flip] = np.flip(x[flip], axis), np.flip(f[flip], axis)  # frames and target together
+        x, f = flip_together(pool[idx], fg[idx], rng)
         visible = to_pixel_values(x) * hide(cfg.batch_size, arch, cfg, rng)
         return nn.functional.mse_loss(head(trunk(visible.transpose(1, 2))), target(f) / scale)
 
