@@ -228,11 +228,12 @@ def test_motion_target_is_zero_on_static_patches_and_pixel_target_matches_videom
 @pytest.mark.parametrize("arch, setting, match", [
     ("videomae", "mask_ratio=1.0", "mask_ratio"), ("videomae", "arch.patch_size=24", "patch_size"),
     ("videomae", "lr=nan", "lr must be"), ("conv3d-fg", "arch.widths=16,32", "one entry per block"),
-    ("conv3d", "lr=-1", "lr must be"),
+    ("conv3d", "lr=-1", "lr must be"), ("conv3d", "arch.num_frames=9", "num_frames 9 must be a multiple"),
 ])
 def test_settings_a_recipe_cannot_run_are_one_line_before_the_corpus(tmp_path, monkeypatch, capsys, arch, setting,
                                                                       match) -> None:
-    """They were tracebacks at step 0, after minutes of rendering 3,000 clips."""
+    """They were tracebacks at step 0, after minutes of rendering 3,000 clips (9 frames for the conv3d recipe, whose
+    2 output time steps cannot split them evenly, still was)."""
     import bgs_hf.pretrain.corpus as corpus
     from bgs_hf.cli.main import main
 

@@ -82,6 +82,9 @@ def test_config_rejects_impossible_shapes():
         Conv3dPretrainConfig(arch=Conv3dArch(image_size=40))
     with pytest.raises(ValueError, match="cell"):
         Conv3dPretrainConfig(cell=3)
+    with pytest.raises(ValueError, match="num_frames 9 must be a multiple of the 2 time steps"):  # 9, 5, 3, 2
+        Conv3dPretrainConfig(arch=Conv3dArch(num_frames=9))
+    Conv3dPretrainConfig(arch=Conv3dArch(num_frames=12))  # 12, 6, 3, 2: 6 frames per step
     with pytest.raises(ValueError, match="more than 16 tubes"):  # every tube hidden: nothing left to see
         Conv3dPretrainConfig(hidden_tubes=16)
 

@@ -87,6 +87,10 @@ class Conv3dPretrainConfig(PretrainSchedule):
         if a.image_size % 16 or grid < 1 or (a.image_size // 16) ** 2 <= self.hidden_tubes:
             raise ValueError(f"image_size {a.image_size} must be a multiple of 16 with more than "
                              f"{self.hidden_tubes} tubes of 16 px")
+        steps = output_steps(a.num_frames, a.temporal_strides)
+        if a.num_frames % steps:  # each output step predicts its own frames: as many for every step
+            raise ValueError(f"num_frames {a.num_frames} must be a multiple of the {steps} time steps the blocks "
+                             f"output (temporal strides {a.temporal_strides})")
         if (a.image_size // grid) % self.cell:
             raise ValueError(f"cell {self.cell} must divide the {a.image_size // grid}-px receptive tile")
         if not 0.0 <= self.future_share <= 1.0:
@@ -102,13 +106,19 @@ def objective(cfg: Conv3dPretrainConfig) -> str:
             "last block")
 
 
+def output_steps(frames: int, temporal_strides: list[int]) -> int:
+    """Time steps the last block outputs for ``frames`` input frames (kernel 3, padding 1: stride s maps t steps
+    to (t - 1) // s + 1)."""
+    for s in temporal_strides:
+        frames = (frames - 1) // s + 1
+    return frames
+
+
 def pooled_targets(target: np.ndarray, arch: Conv3dArch, cell: int) -> torch.Tensor:
     """float (B, T, H, W, C) -> (B, T/t·C·(tile/cell)², t, g, g): each output location (t, g, g) of the last
     block predicts the ``cell``-pooled target of its own frames and tile, flattened into channels."""
     b, t_in, h, _, c = target.shape
-    t_out = t_in
-    for s in arch.temporal_strides:
-        t_out = (t_out - 1) // s + 1
+    t_out = output_steps(t_in, arch.temporal_strides)
     g = h // 2 ** len(arch.widths)
     tile, dt = h // g, t_in // t_out
     n = tile // cell
