@@ -50,6 +50,8 @@ def test_folded_model_equals_the_pretraining_network():
     assert not any(isinstance(m, torch.nn.BatchNorm3d) for m in model.modules())
     with pytest.raises(ValueError, match="Conv3d\\+BatchNorm3d pairs"):
         from_conv_bn_stack(net.net[:-2], BGSConv3dConfig(**{**SMALL, "widths": [8, 16], "temporal_strides": [1, 2]}))
+    with pytest.raises(ValueError, match="stride"):  # same shapes, other temporal strides: another network
+        from_conv_bn_stack(net.net[:-2], BGSConv3dConfig(**{**SMALL, "temporal_strides": [1, 1, 2]}))
 
 
 def test_hidden_states_are_padded_without_changing_cosine_geometry():

@@ -412,6 +412,8 @@ def test_lr_schedule_warms_up_linearly_then_decays_by_cosine_to_min_lr_by_hand()
     assert lr_at(4, cfg) == pytest.approx(1e-3)  # decay starts at the peak
     assert lr_at(8, cfg) == pytest.approx((1e-3 + 1e-5) / 2)  # half way: cos(pi / 2) = 0
     assert lr_at(12, cfg) == pytest.approx(1e-5)
+    with pytest.raises(ValueError, match="warmup_steps must be >= 0"):  # -1 skipped the warm-up, shifted by a step
+        PretrainSchedule(warmup_steps=-1)
 
 
 def test_optimise_sets_each_steps_lr_clips_the_gradient_and_draws_from_the_seeded_generator() -> None:

@@ -74,3 +74,23 @@ def test_a_capacity_check_whose_training_clips_reach_the_probe_seeds_is_refused(
 
     with pytest.raises(ValueError, match="overlap the probe's"):
         run_capacity_check(CapacityConfig(train_clips=1_000_001, probe_clips=10))
+
+
+def test_the_capacity_check_trains_on_corpus_seeds_and_scores_the_probe_seeds(monkeypatch) -> None:
+    """Training clips are corpus seeds, held-out clips the probe's (held-out clips drawn from the corpus seeds, the
+    training clips themselves, passed every test)."""
+    import bgs_hf.pretrain.capacity as capacity
+    from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET
+
+    rendered: dict[str, range] = {}
+
+    def render(seeds: range, arch, desc: str):
+        rendered[desc] = seeds
+        return np.zeros((len(seeds), 1)), np.zeros((len(seeds), 1))
+
+    monkeypatch.setattr(capacity, "render_labelled", render)
+    monkeypatch.setattr(capacity, "train_candidate", lambda name, cfg, train, probe: {"probe": len(probe[0])})
+    report = capacity.run_capacity_check(CapacityConfig(candidates=["conv3d"], train_clips=5, probe_clips=3))
+    assert rendered == {"render train": range(CORPUS_SEED_OFFSET, CORPUS_SEED_OFFSET + 5),
+                        "render probe": range(PROBE_SEED_OFFSET, PROBE_SEED_OFFSET + 3)}
+    assert report["results"] == {"conv3d": {"probe": 3}}
