@@ -22,6 +22,12 @@ def _unsigned_zero(text: str) -> str:
     return text[1:] if text.startswith("-") and zero else text
 
 
+def count(n: int, noun: str, nouns: str | None = None) -> str:
+    """``n`` and ``noun`` in its number, digits grouped: ``1 clip``, ``2 clips``, ``24,096 judgments`` (``nouns``:
+    an irregular plural). ``data stats`` printed "1 judgments" and "1 clips" for a count of one."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
     """A p-value as a statistician reads it: three decimals, ``< 0.001`` below that, ``n/a`` when undefined.
 

@@ -300,6 +300,30 @@ def test_data_stats_counts_and_test_repeat_agreement_by_hand(tmp_path):
         format_stats(s))
 
 
+def test_stats_counts_of_one_are_singular_and_larger_ones_plural():
+    """`data stats` printed "1 clips", "1 judgments" and "1 observed pairs" on a small split; every count line
+    says its noun in the count's number (and groups the digits, as the README's 24,096 judgments)."""
+    from bgs_hf.data.stats import format_stats
+
+    def split(n):
+        return {"clips": n, "judgments": n, "observed_pairs": n}
+
+    stats = {"name": "d", "clips": 3, "videos": 3, "judgments_total": 1, "catch_trials": 0, "valid_judgments": 1,
+             "participants": 1, "observed_pairs_all": 3,
+             "splits": {"train": split(1), "test": split(1234), "mixed_judgments": 1},
+             "val_carve_out": {"train": split(0), "val": split(1), "seed": 0, "from_labels": False},
+             "noise_ceiling": {"test": {"r2_split_half": None, "r2_split_half_ci": [None, None],
+                                        "repeat_agreement": None, "n_splits": 5, "repeated_triplets": 1,
+                                        "between_participant_triplets": 1},
+                               "all": {"repeat_agreement": None, "between_participant_triplets": 2}}}
+    lines = {line[:19].strip(): line[19:] for line in format_stats(stats).splitlines()}
+    assert lines["train (by clip)"] == "1 clip, 1 judgment, 1 observed pair"
+    assert lines["test  (by clip)"] == "1,234 clips, 1,234 judgments, 1,234 observed pairs"
+    assert lines["mixed (unused)"] == "1 judgment"
+    assert lines["val carve-out"] == "1 of 1 train clip (seed 0): 0 train / 1 val judgment"
+    assert "(1 triplet answered by 2+ participants)" in lines["repeat agreement"]
+
+
 def test_observed_pairs_are_counted_without_an_n_by_n_matrix():
     """The dataset card of every import counts observed pairs; it built five N×N similarity matrices to do so,
     about 1 GB for a 4 644-clip import and 17 GB for 20 000 clips. Counted from the judgments' pair keys,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf._format import fmt
+from bgs_hf._format import count, fmt
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import labels_name_val, val_method
 
@@ -119,18 +119,18 @@ def format_stats(stats: dict[str, Any]) -> str:
         f"{stats['valid_judgments']:,} valid",
         f"participants       {stats['participants']:,}",
         f"observed pairs     {stats['observed_pairs_all']:,} of {stats['clips'] * (stats['clips'] - 1) // 2:,}",
-        f"train (by clip)    {s['train']['clips']:,} clips, {s['train']['judgments']:,} judgments, "
-        f"{s['train']['observed_pairs']:,} observed pairs",
-        f"test  (by clip)    {s['test']['clips']:,} clips, {s['test']['judgments']:,} judgments, "
-        f"{s['test']['observed_pairs']:,} observed pairs",
-        f"mixed (unused)     {s['mixed_judgments']:,} judgments",
+        f"train (by clip)    {count(s['train']['clips'], 'clip')}, {count(s['train']['judgments'], 'judgment')}, "
+        f"{count(s['train']['observed_pairs'], 'observed pair')}",
+        f"test  (by clip)    {count(s['test']['clips'], 'clip')}, {count(s['test']['judgments'], 'judgment')}, "
+        f"{count(s['test']['observed_pairs'], 'observed pair')}",
+        f"mixed (unused)     {count(s['mixed_judgments'], 'judgment')}",
     ]
     v = stats.get("val_carve_out")
     if v:
         how = val_method(v, from_labels=bool(v.get("from_labels")))
         lines.append(
-            f"val carve-out      {v['val']['clips']} of {s['train']['clips']} train clips ({how}): "
-            f"{v['train']['judgments']:,} train / {v['val']['judgments']:,} val judgments"
+            f"val carve-out      {v['val']['clips']:,} of {count(s['train']['clips'], 'train clip')} ({how}): "
+            f"{v['train']['judgments']:,} train / {count(v['val']['judgments'], 'val judgment')}"
         )
     nc = stats.get("noise_ceiling")
     if nc:
@@ -143,7 +143,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         )
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
-            f"({between:,} triplet{'' if between == 1 else 's'} answered by 2+ participants); "
+            f"({count(between, 'triplet')} answered by 2+ participants); "
             f"all {fmt(nc['all']['repeat_agreement'], '.3f')} ({nc['all']['between_participant_triplets']:,})"
         )
     return "\n".join(lines)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import built_in_place, require_new_folder, save_npy
-from bgs_hf._format import fmt, fmt_ci
+from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
 from bgs_hf.paper import bundled_folder
@@ -555,7 +555,7 @@ def answers_markdown(cmp: Comparison) -> str:
     lines.append(f"| {cmp.aligned} | **{cmp.labels[cmp.odd_bgs]}** |")
     if cmp.human is not None:
         slot, votes, total = cmp.human
-        lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {total} judgment{'' if total == 1 else 's'}) |")
+        lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {count(total, 'judgment')}) |")
     elif cmp.human_votes is not None:  # judged, but the top votes tie: no single choice to name
         split = ", ".join(f"{s} {n}" for s, n in zip(SLOTS, cmp.human_votes))
         lines.append(f"| {cmp.judges} | tie: {split} of {sum(cmp.human_votes)} judgments |")
