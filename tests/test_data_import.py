@@ -75,6 +75,26 @@ def test_import_keeps_the_session_column_and_says_what_it_wrote(tmp_path: Path, 
         capsys.readouterr().out
 
 
+def test_import_draws_its_test_clips_with_split_seed_and_names_the_card_with_pretty_name(tmp_path: Path) -> None:
+    """Mutants that passed: `--split-seed` not handed to the draw (every seed gave seed 0's test clips), and
+    `--pretty-name` not put on the card (it kept the folder's name)."""
+    from bgs_hf.data.hub import read_front_matter
+
+    table, videos = _csv(tmp_path, _trials(6)), _videos(tmp_path)
+    tests = {}
+    for seed in ("0", "3"):
+        out = tmp_path / f"ds{seed}"
+        assert cli(["data", "import", str(table), str(videos), str(out), "--test-fraction", "0.4", "--split-seed",
+                    seed, "--pretty-name", f"Lab study {seed}"]) == 0
+        data = load(out, val_fraction=0)
+        tests[seed] = sorted(data.clip_ids[i] for i in data.split_items("test"))
+        assert read_front_matter(out / "README.md")["pretty_name"] == f"Lab study {seed}"
+    assert tests["0"] != tests["3"]
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "plain"), "--test-fraction", "0.4"]) == 0
+    plain = load(tmp_path / "plain", val_fraction=0)
+    assert sorted(plain.clip_ids[i] for i in plain.split_items("test")) == tests["0"]  # the default seed is 0
+
+
 def test_import_lists_every_problem_naming_file_row_and_column(tmp_path: Path, capsys) -> None:
     rows = _trials(1)[:5]
     rows[1] = "P0,2,b.mp4,c.mp4,d.mp4,e.mp4,1"          # odd is none of the three

@@ -306,3 +306,25 @@ def test_data_stats_plot_axes_say_they_count_positions_not_clip_indices(tmp_path
     assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [
         ("position: train clips, then test clips", "position: train clips, then test clips"),
         ("position among the test clips", "position among the test clips")]
+
+
+def test_similarity_panels_share_one_colour_scale_and_grey_unobserved_pairs(tmp_path, monkeypatch):
+    """The tests above checked that a PNG was written: mutants that passed drew each panel on its own scale, ignored
+    ``vmin``/``vmax``, drew unobserved pairs in the colour map's lowest colour (which reads as p = 0) instead of grey,
+    and dropped or reordered the panel titles, the per-panel axis labels, the colour bar's label or the title."""
+    from matplotlib.colors import to_hex
+
+    drawn = _capture_figures(monkeypatch)
+    unobserved = np.array([[np.nan, 0.2], [0.2, np.nan]])
+    mats = {"first": unobserved, "second": np.array([[0.5, 0.9], [0.9, 0.5]])}
+    plot_similarity_matrices(mats, tmp_path / "m.png", title="T", label="p_ij", axis_label=("rows a", "rows b"))
+    fig = drawn[-1]
+    *panels, bar = fig.axes
+    assert [ax.get_title() for ax in panels] == ["first", "second"]
+    assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [("rows a", "rows a"), ("rows b", "rows b")]
+    images = [ax.get_images()[0] for ax in panels]
+    assert [im.get_clim() for im in images] == [(0.2, 0.9), (0.2, 0.9)]  # all finite values of both panels
+    assert to_hex(images[0].cmap.get_bad()) == "#d9d9d9" and images[0].get_array().mask[0, 0]
+    assert bar.get_ylabel() == "p_ij" and fig.get_suptitle() == "T"
+    plot_similarity_matrices(mats, tmp_path / "n.png", vmin=0.0, vmax=1.0)
+    assert [ax.get_images()[0].get_clim() for ax in drawn[-1].axes[:-1]] == [(0.0, 1.0), (0.0, 1.0)]
