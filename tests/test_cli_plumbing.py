@@ -212,6 +212,17 @@ def test_data_stats_plots_where_the_flags_say_and_each_panel_holds_its_judgments
     assert not np.array_equal(right, left[6:, 6:], equal_nan=True)  # mixed judgments count on the left only
 
 
+@pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])
+def test_data_stats_refuses_a_plot_that_would_replace_its_json(release, tmp_path, monkeypatch, capsys, flags):
+    """`data stats --json s.png` wrote the statistics to s.png, then the plot (by default the JSON path with .png)
+    over them: exit 0, and no JSON left. Refused before any work, in one line."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "stats", str(release), "--n-splits", "2", *flags]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --json and ") and "name one file, s." in err[0], err
+    assert not list(tmp_path.glob("s.*"))
+
+
 def test_data_stats_seed_draws_the_ceilings_split_halves(release, tmp_path, capsys):
     """`--seed` also draws the noise ceiling's split-halves (as `quickstart --seed` does); the ceiling drawn with seed
     0 whatever --seed said passed the suite, which compared only the splits `--seed` draws."""
