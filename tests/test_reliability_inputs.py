@@ -529,6 +529,7 @@ def test_pretrain_help_defaults_are_the_recipes_and_lists_parse() -> None:
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["space", "--model", "x", "--local-dir", "/tmp/unused-space"], "only apply with --push"),
+    (["space", "--model", "x", "--private"], "only apply with --push"),  # was: served locally, --private ignored
     (["quickstart", "--data", "x", "--clips", "20"], "with --data the dataset's own clips are used"),
     (["synth", "/tmp/unused-abs", "--abstract", "--clips", "20"], "--clips and --format do not apply"),
 ])

@@ -58,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
         "catalogue_split": args.split,
     }
     SpaceConfig(**settings)  # checked before anything is staged: a pushed Space with bad settings crashed on start
-    if not args.push and (args.local_dir or args.repo_id):
-        raise BGSInputError("--repo-id and --local-dir only apply with --push (without it the Space runs locally)")
+    if not args.push and (args.local_dir or args.repo_id or args.private):  # --private was silently ignored
+        raise BGSInputError("--repo-id, --local-dir and --private only apply with --push (without it the Space runs "
+                            "locally)")
     if args.push:
         if not args.repo_id:
             raise BGSInputError("--push needs --repo-id USER/NAME for the Space")
