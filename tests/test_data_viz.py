@@ -79,6 +79,14 @@ def test_a_bar_without_an_interval_gets_no_error_bar(tmp_path, monkeypatch):
     assert np.isfinite(caps).all(axis=1).sum() == 2  # the R² bar's two caps, none over the accuracy bar
 
 
+def test_an_interval_that_misses_its_estimate_gets_a_zero_side_not_a_negative_one():
+    """A bootstrap percentile interval need not contain its estimate (few resamples), and matplotlib refuses a
+    negative error; without the clip at zero the mutant passed (every interval above held its estimate)."""
+    from bgs_hf.viz.figure import ci_error_bars
+
+    np.testing.assert_allclose(ci_error_bars([0.5, 0.5], [(0.6, 0.9), (0.1, 0.4)]), [[0.0, 0.4], [0.4, 0.0]])
+
+
 # Okabe & Ito (2008), the palette that stays distinct under the common colour-vision deficiencies
 _OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"}
 
