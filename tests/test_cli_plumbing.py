@@ -86,8 +86,8 @@ def _scores(split: str) -> dict:
 
 
 def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_path, monkeypatch, capsys):
-    """Mutants that passed: --n-boot, --n-perm, --split, --cache, --abstract or --seed not handed to the suite,
-    --pretrained and --model swapped, --json not written, the printed CI's ends or 3-way/2-way swapped."""
+    """Every flag the suite takes, in one place; mutants that passed the suite before: --cache not handed on, and
+    the printed line's CI ends or its 3-way and 2-way accuracies swapped (the others were caught by slower tests)."""
     import json
 
     import bgs_hf.eval.suite as suite
@@ -123,8 +123,8 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
 
 def test_baselines_hand_every_flag_to_the_baseline_and_print_each_number_under_its_name(tmp_path, monkeypatch,
                                                                                        capsys):
-    """Mutants that passed: --grid, --frames, --n-boot, --seed, --caption or --device not handed on (language or
-    pixels), the data loaded without --seed (its val carve-out), ooo_acc_2way printed from the 3-way number."""
+    """Mutants that passed: --grid, --frames, --n-boot or --seed not handed on (language or pixels), the data
+    loaded without --seed (its val carve-out), ooo_acc_2way printed from the 3-way number."""
     import bgs_hf.baselines.language as language
     import bgs_hf.baselines.pixels as pixels
 
@@ -242,8 +242,8 @@ def test_data_stats_seed_draws_the_ceilings_split_halves(release, tmp_path, caps
 
 
 def test_synth_hands_every_flag_to_the_generator(tmp_path, monkeypatch, capsys):
-    """Mutants that passed: --seed (SocialShapes or abstract), --format, --overlap or --workers not handed on, and
-    --beta and --lapse swapped."""
+    """Mutants that passed: --seed of the abstract set, --overlap or --workers not handed on, and --clips' lower
+    bound (10) lowered."""
     import bgs_hf.synth.generate as generate
 
     seen = {}
@@ -259,11 +259,14 @@ def test_synth_hands_every_flag_to_the_generator(tmp_path, monkeypatch, capsys):
             config.param_overlap) == (6, 32, 3, 2.5, 0.05, 0.4)
     assert main(["synth", str(tmp_path / "abs"), "--abstract", "--seed", "5", "--frames", "6"]) == 0
     assert seen["abs"][1]["seed"] == 5 and seen["abs"][1]["config"].num_frames == 6
+    assert main(["synth", str(tmp_path / "few"), "--clips", "9"]) == 2  # the help's "at least 10"
+    assert capsys.readouterr().err == "error: --clips must be at least 10, got 9\n"
+    assert main(["synth", str(tmp_path / "ten"), "--clips", "10"]) == 0 and seen["ss"][1]["n_clips"] == 10
 
 
 def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch, capsys):
-    """The run push's flags (--split, --license, --baseline, --include-base, --private, --local-dir) reach
-    ``push_run``; nothing else checked that one of them was not dropped or swapped."""
+    """The run push's flags reach ``push_run``: --split, --license, --baseline or --private dropped all passed the
+    suite (only --include-base had a test)."""
     from types import SimpleNamespace
 
     import bgs_hf.hub.push as push
@@ -284,8 +287,8 @@ def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch,
 
 
 def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, monkeypatch, capsys):
-    """Mutants that passed: --max-upload-mb and --max-duration-s swapped, --split, --cache-dir, --host or --port
-    not handed to the Space."""
+    """Mutants that passed: --max-upload-mb and --max-duration-s swapped, --private (pushed), --cache-dir, --host
+    or --port (local) not handed to the Space."""
     from bgs_hf.hub import space_app
 
     pushed = {}
@@ -320,8 +323,8 @@ def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, mo
 
 
 def test_quickstart_and_report_hand_their_flags_on(tmp_path, monkeypatch, capsys):
-    """Mutants that passed: quickstart's --fast, --seed, --n-boot or --backbone not handed on; report's --title
-    ignored, or two runs of one folder name left under the same label."""
+    """Mutants that passed: quickstart's --fast (suite or language control), --seed, --n-boot or --backbone not
+    handed on; report's two runs of one folder name left under the same label."""
     import bgs_hf.eval.report as report
     import bgs_hf.quickstart as quickstart
 
