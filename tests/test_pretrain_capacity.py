@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -58,6 +60,21 @@ def test_train_candidate_reports_a_curve_and_can_learn_a_visible_label() -> None
     res_noise = train_candidate("conv3d", cfg, (clips[:32], noise[:32]), (clips[32:], noise[32:]))
     assert res_noise["best_held_out_r2"] < 0.3
 
+
+
+def test_a_candidates_step_override_shortens_its_run_and_no_other() -> None:
+    """``steps_override`` (the patch-8 ViT runs 300 of 600 steps) was read by no test: a mutant that ignored it passed.
+    It caps one candidate's steps, never lengthens them past ``steps``, and leaves the others at ``steps``."""
+    rng = np.random.default_rng(0)
+    clips = rng.integers(0, 255, size=(12, 16, 64, 64, 3), dtype=np.uint8)
+    y = rng.normal(size=(12, 2)).astype(np.float32)
+    data = (clips[:8], y[:8]), (clips[8:], y[8:])
+    cfg = CapacityConfig(candidates=["conv3d"], steps=4, eval_every=2, batch_size=2, steps_override={"conv3d": 2})
+    short = train_candidate("conv3d", cfg, *data)
+    assert short["steps"] == 2 and [c["step"] for c in short["curve"]] == [2]
+    longer = train_candidate("conv3d", replace(cfg, steps_override={"conv3d": 9}), *data)
+    other = train_candidate("conv3d", replace(cfg, steps_override={"videomae-p8": 2}), *data)
+    assert longer["steps"] == other["steps"] == 4 and [c["step"] for c in other["curve"]] == [2, 4]
 
 def test_the_capacity_table_names_the_curve_interval_that_ran() -> None:
     """The header said "R² every 100 steps" for a 2-step check, whose curve is every 2 steps."""
