@@ -1,9 +1,11 @@
 """Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
-collapsed model), and the form of a Hub licence id."""
+collapsed model), counts, the "did you mean" guess, and the form of a Hub licence id."""
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -20,6 +22,13 @@ def _unsigned_zero(text: str) -> str:
     digits = text.split("e")[0].split("E")[0]
     zero = any(c.isdigit() for c in digits) and not any(c in "123456789" for c in digits)
     return text[1:] if text.startswith("-") and zero else text
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate a typo most likely meant, or None: one rule for flags, choices, registry names and file names
+    (here, so library modules need not import the CLI for it)."""
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    return found[0] if found else None
 
 
 def count(n: int, noun: str, nouns: str | None = None) -> str:

@@ -155,3 +155,27 @@ def test_no_import_needs_a_newer_python_than_requires_python(pyproject: dict) ->
     found = [f"{path.relative_to(ROOT)}:{hit}" for path in paths
              for hit in _newer_than((int(floor[1]), int(floor[2])), path.read_text(encoding="utf-8"))]
     assert not found, found
+
+
+def _imported_modules(source: str) -> set[str]:
+    """Every module an ``import`` or ``from ... import`` names in ``source``, at any depth (function-level too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_library_packages_do_not_import_the_cli() -> None:
+    """The CLI sits on the library, never under it: ``bgs_hf.models.registry`` imported ``closest`` from
+    ``bgs_hf.cli._parser`` for its "did you mean", so loading a backbone pulled in the argument parser. Only the CLI
+    and the ``python -m bgs_hf.train`` entry point (which shares its console and exit statuses) may import it."""
+    assert _imported_modules("def f():\n    from bgs_hf.cli._parser import closest\n") == {"bgs_hf.cli._parser"}
+    allowed = {ROOT / "bgs_hf" / "train.py"}
+    offenders = sorted(
+        str(path.relative_to(ROOT)) for path in (ROOT / "bgs_hf").rglob("*.py")
+        if "cli" not in path.relative_to(ROOT / "bgs_hf").parts[:1] and path not in allowed
+        and any(m == "bgs_hf.cli" or m.startswith("bgs_hf.cli.") for m in _imported_modules(path.read_text("utf-8"))))
+    assert not offenders, offenders

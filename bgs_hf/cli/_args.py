@@ -64,7 +64,7 @@ def float_between(low: float, high: float | None = None, *, open_low: bool = Fal
 def check_split(data: Any, split: str, flag: str = "--split") -> None:
     """A split name the data has (or ``fit``, train and val together), checked as soon as the data is loaded:
     ``--split tset`` was refused only after the models (or the embeddings) were loaded."""
-    from bgs_hf.cli._parser import closest
+    from bgs_hf._format import closest
     from bgs_hf.errors import BGSInputError
 
     names = sorted(set(data.splits) | {"fit"})

@@ -6,12 +6,12 @@ flag, and help text whose examples keep their lines."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, NoReturn
 
+from bgs_hf._format import closest
 from bgs_hf.errors import BGSInputError, BGSSettingError
 
 #: The exit statuses of every command (``bgs-hf --help`` and ``bgs-hf train --help`` print this).
@@ -40,12 +40,6 @@ class HelpFormatter(argparse.HelpFormatter):
 
 class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """:class:`HelpFormatter` that appends ``(default: ...)`` to each flag (HfArgumentParser's style)."""
-
-
-def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate a typo most likely meant, or None."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> str:

@@ -8,7 +8,6 @@ and column, then ``write_hub`` (or ``bgs-hf data import``) freezes the result in
 
 from __future__ import annotations
 
-import difflib
 import logging
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bgs_hf._format import closest
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_numbers
 from bgs_hf.data.container import OddOneOutData
@@ -104,8 +104,8 @@ def _resolve_names(
         if near:
             return f" (did you mean {near[0]!r}? names are case-sensitive)"
         # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
-        close = difflib.get_close_matches(name, list(files.values()), n=1, cutoff=0.8)
-        return f" (did you mean {close[0]!r}?)" if close else (
+        close = closest(name, files.values(), cutoff=0.8)
+        return f" (did you mean {close!r}?)" if close else (
             " (give paths relative to the video folder, e.g. 'sub/clip.mp4')")
 
     # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses

@@ -564,7 +564,7 @@ def looks_like_a_path(name: str) -> bool:
 
 def _unknown_name(name: str) -> BGSInputError:
     """A name with no slash that resolved to nothing: the registry name it most likely meant, and all of them."""
-    from bgs_hf.cli._parser import closest
+    from bgs_hf._format import closest
 
     near = closest(name, list_families())
     hint = f" (did you mean {near!r}?)" if near else ""
