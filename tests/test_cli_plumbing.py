@@ -362,6 +362,45 @@ def test_pretrain_tiny_flags_set_their_config_fields(arch):
     assert default.warmup_steps > 2 and cfg.warmup_steps == 2  # a tenth of the 20 steps
 
 
+
+@pytest.mark.parametrize(("flags", "probed"), [(["--probe-clips", "50"], 50), ([], 400), (["--probe-clips", "0"], None)])
+def test_pretrain_tiny_probe_clips_reach_the_probe_and_the_card(tmp_path, monkeypatch, flags, probed):
+    """Mutant that passed: the probe run on its default 400 clips whatever --probe-clips said (every CLI test ran
+    with --probe-clips 0, which skips the probe); the card's reproduce command is checked for each case too."""
+    from types import SimpleNamespace
+
+    import bgs_hf.cli.pretrain_tiny as pretrain_tiny
+    import bgs_hf.pretrain.card as card
+    import bgs_hf.pretrain.probe as probe
+
+    real = pretrain_tiny.recipes()
+    seen: dict = {}
+    def pretrain(cfg, work: Path) -> SimpleNamespace:
+        work.mkdir(parents=True)
+        return SimpleNamespace(render_s=0.0, train_s=0.0, final_loss=1.0)
+
+    monkeypatch.setattr(pretrain_tiny, "recipes", lambda: {arch: (config_class, pretrain)
+                                                           for arch, (config_class, _) in real.items()})
+    monkeypatch.setattr(probe, "run_probe", lambda work, n_clips, name: seen.update(n_clips=n_clips, name=name)
+                        or "PROBE")
+    monkeypatch.setattr(card, "write_model_card", lambda work, result, reproduce: seen.update(
+        result=result, reproduce=reproduce))
+    assert main(["pretrain-tiny", str(tmp_path / "o"), *flags]) == 0
+    assert seen.get("n_clips") == probed and seen["result"] == ("PROBE" if probed else None)
+    if probed:
+        assert seen["name"] == "bgs-tiny-conv3d-fg"
+    reproduce = seen["reproduce"] or ""  # None: every setting is the default
+    assert ("--probe-clips 50" in reproduce) == (probed == 50) and ("--probe-clips 0" in reproduce) == (not probed)
+    assert (reproduce == "") == (probed == 400)
+
+
+def test_quickstart_refuses_clips_with_data(capsys):
+    """Mutant that passed: `quickstart --data D --clips 30` silently scoring D's own clips (the flag ignored)."""
+    assert main(["quickstart", "--data", "D", "--clips", "30"]) == 2
+    err = capsys.readouterr().err
+    assert "--clips sizes a generated SocialShapes" in err and err.count("\n") == 1, err
+
+
 def test_data_export_no_card_and_data_push_private_reach_the_writer_and_the_upload(release, tmp_path, monkeypatch,
                                                                                    capsys):
     """Mutants that passed: `data export --no-card` writing the full card anyway, and `data push --private`
