@@ -287,3 +287,15 @@ def test_an_integer_too_large_for_an_exact_float_is_a_problem_not_garbage(tmp_pa
     assert data is None or problems
     assert "row 2: column 'Trial': '99999999999999999999' is past 2**53, beyond exact integers" in text
     assert "row 3: column 'Trial': '12345678901234567' is past 2**53, beyond exact integers" in text
+
+
+def test_an_integer_one_past_2_53_is_a_problem_not_its_neighbour(tmp_path: Path) -> None:
+    """Mutation audit: 9007199254740993 (2**53 + 1) reads through float64 as 2**53, which passed the ``> 2**53``
+    check: the trial was stored as ...992, silently. Every value from 2**53 on is refused; 2**53 - 1 is exact."""
+    rows = _trials(1)[:3]
+    rows[1] = "P0,9007199254740993," + rows[1].split(",", 2)[2]
+    rows[2] = "P0,9007199254740991," + rows[2].split(",", 2)[2]
+    _, problems = collect_problems(_csv(tmp_path, rows), _videos(tmp_path))
+    text = "\n".join(map(str, problems))
+    assert "row 2: column 'Trial': '9007199254740993' is past 2**53, beyond exact integers" in text, text
+    assert "9007199254740991" not in text

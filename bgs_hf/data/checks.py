@@ -146,8 +146,9 @@ def to_numbers(
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     empty = (raw == "").to_numpy()
     bad = ~np.isfinite(num) & ~(empty & allow_empty)  # 'nan'/'inf' text is an error; an empty cell is missing
-    # float64 holds integers exactly to 2**53: past it 12345678901234567 was read as ...568, 1e20 as int64 min
-    huge = integer & np.isfinite(num) & (np.abs(num) > 2.0**53)
+    # float64 holds integers exactly to 2**53: past it 12345678901234567 was read as ...568, 1e20 as int64 min,
+    # and 2**53 + 1 reads as 2**53 itself, so 2**53 is refused too
+    huge = integer & np.isfinite(num) & (np.abs(num) >= 2.0**53)
     if integer:
         bad |= np.isfinite(num) & (np.mod(num, 1.0) != 0) | huge
     if allow_empty and empty.any():
