@@ -903,3 +903,154 @@ def test_the_dataset_cards_size_category_counts_the_judgments(tmp_path):
     assert len(data.judgments) >= 1000 > len(data.clip_ids)
     meta = yaml.safe_load(render_card(data).split("---")[1])
     assert meta["size_categories"] in ("1K<n<10K", ["1K<n<10K"]), meta["size_categories"]
+
+
+def test_a_problem_on_the_last_row_of_a_shard_names_that_shard() -> None:
+    """Mutation audit: ``row < n_rows`` for ``row <= n_rows`` passed the suite (its bad row sits mid-shard): the last
+    row of one shard was named as row 0 of the next."""
+    from bgs_hf.data.checks import Problems
+
+    problems = Problems(collect=True)
+    problems.shards("ds/judgments", [(Path("a.parquet"), 50), (Path("b.parquet"), 30)])
+    for row in (1, 50, 51, 80):
+        problems.add("bad", path="ds/judgments", row=row)
+    assert [(p.path.name, p.row) for p in problems.items] == [("a.parquet", 1), ("a.parquet", 50), ("b.parquet", 1),
+                                                              ("b.parquet", 30)]
+
+
+def test_a_repo_id_without_a_pretty_name_names_the_dataset(exported, tmp_path, monkeypatch):
+    """Mutation audit: dropping the repo id as the name of a downloaded dataset passed the suite (its card has a
+    pretty_name); without one, ``load("someone/social-ooo")`` was named after the cache's commit folder."""
+    import huggingface_hub
+
+    _, out = exported
+    snapshot = tmp_path / "snapshots" / "0123abcd"
+    snapshot.parent.mkdir()
+    import shutil
+
+    shutil.copytree(out, snapshot)
+    card = snapshot / "README.md"
+    meta = read_front_matter(card)
+    meta.pop("pretty_name")
+    card.write_text("---\n" + yaml.safe_dump(meta) + "---\n")
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kwargs: str(snapshot))
+    assert load("someone/social-ooo").name == "someone/social-ooo"
+    assert load(snapshot).name == "0123abcd"
+
+
+@pytest.mark.parametrize("index", [14, -1])
+def test_a_clip_index_just_outside_the_clips_is_reported(exported, tmp_path, index):
+    """Mutation audit: ``idx > len(clips)`` for ``>=`` passed the suite (its bad index is 99): index 14 of 14 clips,
+    one past the last, is as unknown as 99."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "j")
+    path = _parquet(out, "judgments")
+    df = pd.read_parquet(path)
+    df.loc[4, "clip_b"] = index
+    df.to_parquet(path)
+    with pytest.raises(BGSInputError, match=rf"^judgments row 5: column 'clip_b': unknown clip index {index} "
+                                            r"\(clips are 0\.\.13\)$"):
+        load(out)
+
+
+def test_a_repeated_clip_is_a_catch_trial_whatever_is_catch_says(exported, tmp_path):
+    """Mutation audit: a stored ``is_catch`` column replacing the repeated-clip check passed the suite: a judgment
+    naming one clip twice, stored with is_catch false, was scored as a valid judgment."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "c")
+    path = _parquet(out, "judgments")
+    df = pd.read_parquet(path)
+    row = int(np.flatnonzero(~df["is_catch"].to_numpy())[0])
+    df.loc[row, "clip_c"] = df.loc[row, "clip_a"]
+    df.to_parquet(path)
+    back = load(out)
+    assert back.judgments[row]["is_catch"] and back.n_catch == data.n_catch + 1
+    assert row not in back.triplets().judgment_row
+
+
+def test_judgments_without_trial_session_or_rt_get_the_missing_values(tmp_path):
+    """Mutation audit: a missing ``trial`` column read as trial 0 (a real trial number) passed the suite; a Hub
+    judgments config with only the five required columns gets trial -1, session "" and rt_s missing."""
+    data = load(_hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(12)]}, _judgments(12, n=30)))
+    j = data.judgments.to_pandas()
+    assert (j["trial"] == -1).all() and (j["session"] == "").all() and j["rt_s"].isna().all()
+
+
+def test_the_size_category_of_exactly_a_thousand_judgments_is_1k_to_10k():
+    """Mutation audit: ``n <= bound`` for ``n < bound`` passed the suite (it checks 1,200 only): 1,000 judgments
+    are not n<1K."""
+    from bgs_hf.data.hub import _size_category
+
+    assert [_size_category(n) for n in (999, 1_000, 9_999, 10_000, 99_999_999)] == [
+        "n<1K", "1K<n<10K", "1K<n<10K", "10K<n<100K", "10M<n<100M"]
+
+
+def test_a_licence_link_must_be_https():
+    """Mutation audit: accepting any ``http`` prefix passed the suite (its bad link is 'terms.txt'): the card links
+    the terms only over https."""
+    from bgs_hf.data.hub import declared_license
+
+    assert declared_license("other", "lab-terms", "https://example.org/t") == ("other", "lab-terms",
+                                                                              "https://example.org/t")
+    with pytest.raises(BGSInputError, match=r"--license-link 'http://example.org/t' must be an https:// address"):
+        declared_license("other", "lab-terms", "http://example.org/t")
+
+
+def test_a_plain_folder_beside_a_blobs_folder_still_refuses_symlinks_into_it(exported, tmp_path):
+    """Mutation audit: trusting any ``../../blobs`` folder, not only a Hub cache snapshot's, passed the suite: a
+    plain dataset folder two levels under a folder named blobs could point its videos into it."""
+    import os
+
+    data, _ = exported
+    plain = write_hub(data, tmp_path / "a" / "plain")
+    (tmp_path / "blobs").mkdir()
+    outside = tmp_path / "blobs" / "v.mp4"
+    outside.write_bytes((plain / "videos" / "clip_001.mp4").read_bytes())
+    (plain / "videos" / "clip_001.mp4").unlink()
+    os.symlink(outside, plain / "videos" / "clip_001.mp4")
+    with pytest.raises(BGSInputError, match="clips row 2: video path 'videos/clip_001.mp4' resolves outside"):
+        load(plain)
+
+
+def test_a_clip_id_listed_twice_in_a_hub_folder_is_reported(tmp_path):
+    """Mutation audit: dropping the duplicate clip_id check passed the suite: two rows of one clip became two
+    clips, and judgments of the one were split between them."""
+    ids = [f"c{i}" for i in range(12)]
+    ids[7] = "c3"
+    folder = _hub_folder(tmp_path / "d", {"train": ids}, _judgments(12, n=30))
+    with pytest.raises(BGSInputError, match=r"^clips row 8: clip_id 'c3' appears twice$"):
+        load(folder)
+
+
+def test_a_source_under_other_with_its_own_licence_name_keeps_that_name():
+    """Mutation audit: reading any ``license: other`` source as the paper's release passed the suite (it re-publishes
+    apache-2.0 data): a lab's ``other`` + ``license_name: lab-terms-1.0`` was re-carded as the release's
+    no-licence-release, with the release's citation."""
+    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, card_info_from_front_matter
+
+    info = card_info_from_front_matter({"license": "other", "license_name": "lab-terms-1.0", "pretty_name": "Lab"})
+    assert (info.license, info.license_name, info.citation) == ("other", "lab-terms-1.0", "")
+    assert "`lab-terms-1.0`" in info.license_note and info.pretty_name == "Lab"
+    release = card_info_from_front_matter({"license": "other", "license_name": RELEASE_LICENSE_NAME})
+    assert release.license_name == RELEASE_LICENSE_NAME and release.citation
+
+
+def test_a_rating_column_with_one_value_states_that_value_as_its_range():
+    """Mutation audit: a one-value rating column said to have "no values" passed the suite."""
+    from bgs_hf.data.hub import _value_range
+
+    assert _value_range([0.25, None, float("nan")]) == "0.25 to 0.25 in this data"
+    assert _value_range([None, float("nan")]) == "no values in this data"
+    assert _value_range([7.0, 1.0, 3.5]) == "1 to 7 in this data"
+
+
+def test_stats_count_the_clips_with_a_video_file(exported):
+    """Mutation audit: a video count of 0 passed the suite (the round trip compares two counts that agreed); the card's
+    video section and `data stats` read it. The fixture's release ships 2 of its 14 videos."""
+    from bgs_hf.data.stats import format_stats
+
+    data, out = exported
+    for d in (data, load(out)):
+        stats = count_stats(d)
+        assert stats["videos"] == 2
+        assert "clips              14 (2 with video)" in format_stats(stats)

@@ -371,3 +371,138 @@ def test_a_flagged_attention_check_of_three_clips_is_a_catch_trial(tmp_path, tab
     data = load(write_release(tables, tmp_path))
     assert data.judgments[row]["is_catch"] and data.n_catch == catch.sum() + 1
     assert row not in data.triplets().judgment_row
+
+
+def test_caption_text_is_stripped_of_the_spaces_a_spreadsheet_leaves(tmp_path, tables):
+    """Mutation audit: captions kept as written (' A hug ' with its spaces) passed the suite; the caption
+    baseline and the card read them, so each caption is stripped."""
+    tables.annotations.loc[0, "captions"] = repr(["  Two people talk.  ", "\tA hug "])
+    data = load(write_release(tables, tmp_path))
+    assert data.clips[0]["captions"] == ["Two people talk.", "A hug"]
+
+
+def test_an_empty_response_time_is_missing_not_an_error(tmp_path, tables):
+    """Mutation audit: an empty ``response_time`` cell refused as "not a finite number" passed the suite (the
+    fixture fills every cell); a trial without a logged time is kept, its rt_s missing."""
+    clean = load(write_release(tables, tmp_path / "clean")).judgments.to_pandas()
+    tables.triplets = _set(tables.triplets, 3, "response_time", "")
+    got = load(write_release(tables, tmp_path / "empty")).judgments.to_pandas()
+    assert len(got) == len(clean) and np.isnan(got["rt_s"].iloc[3])
+    np.testing.assert_array_equal(got["rt_s"].drop(index=3), clean["rt_s"].drop(index=3))
+
+
+@pytest.mark.parametrize("index", [101, 99])
+def test_a_clip_index_between_or_before_the_mappings_indices_is_unknown(tmp_path, tables, index):
+    """Mutation audit: looking an index up by its sorted position alone (no check that the mapping holds it)
+    passed the suite: with indices 100, 102, 104 ... a triplet naming 101 (or 99) was read as another clip."""
+    tables.mapping["index"] = tables.mapping["index"] * 2 + 100
+    for col in ("stim1_name", "stim2_name", "stim3_name", "choice"):
+        tables.triplets[col] = tables.triplets[col] * 2 + 100
+    tables.triplets = _set(tables.triplets, 4, "stim2_name", index)
+    with pytest.raises(BGSInputError, match=rf"all_triplets.csv row 5: column 'stim2_name': unknown clip index "
+                                            rf"{index} \(not in video_mapping.csv\)"):
+        load(write_release(tables, tmp_path))
+
+
+def test_two_empty_video_names_are_each_reported_empty_not_as_a_duplicate(tmp_path, tables):
+    """Mutation audit: a row with an empty video_name left among the readable rows passed the suite; two such
+    rows then also gave "video_name '' appears twice", a problem that is not in the file."""
+    tables.mapping = _set(tables.mapping, 3, "video_name", "")
+    tables.mapping = _set(tables.mapping, 7, "video_name", "")
+    _, problems = validate(write_release(tables, tmp_path), decode_videos=False)
+    lines = [str(p) for p in problems if p.path is not None and p.path.name == MAPPING.name]
+    assert lines == ["video_mapping.csv row 4: empty video_name", "video_mapping.csv row 8: empty video_name"], lines
+
+
+def test_a_folder_named_like_a_video_is_not_its_video(tmp_path, tables):
+    """Mutation audit: any existing path under raw/videos/ counted as the clip's video passed the suite; a folder
+    ``clip_003.mp4/`` (an unzipped archive) reached the decoder as a video file."""
+    root = write_release(tables, tmp_path, videos={"clip_004.mp4": b"x"})
+    (root / "data" / "raw" / "videos" / "clip_003.mp4").mkdir()
+    data = load(root)
+    assert data.clips["video"][3] is None and data.clips["video"][4].endswith("clip_004.mp4")
+    assert data.meta["videos_found"] == 1
+
+
+def test_validate_notes_when_most_judgments_mix_train_and_test_clips(tmp_path, tables):
+    """Mutation audit: the note fired only when every judgment mixed train and test clips (not more than half), and
+    passed the suite. Counted by hand from the CSV: 4 test clips of 12 leave most random triplets mixed."""
+    import importlib
+
+    validate_module = importlib.import_module("bgs_hf.data.validate")
+    data = load(write_release(tables, tmp_path))
+    stims, catch, _ = _expected(tables)
+    test = set(range(4))
+    valid = [set(s) for s, c in zip(stims.tolist(), catch) if not c]
+    mixed = sum(not (s <= test or not s & test) for s in valid)
+    assert len(valid) / 2 < mixed < len(valid)
+    assert data.mixed_judgments("fit", "test") == mixed
+    notes = [n for n in validate_module.split_notes(data) if "mix train and test" in n]
+    assert notes == [f"{mixed:,} of {len(valid):,} valid judgments mix train and test clips and are unused (a "
+                     "judgment counts only when its three clips share a split): judgments within fewer clips, or more "
+                     "judgments per clip, keep more"]
+
+
+def test_validate_notes_a_small_val_split_and_a_split_of_exactly_enough_judgments_gets_none(tmp_path, tables,
+                                                                                            monkeypatch):
+    """Mutation audit: notes for the test split only (a 2-judgment val split unmentioned), and a split of exactly
+    FEW_JUDGMENTS judgments called too small, both passed the suite."""
+    import importlib
+
+    validate_module = importlib.import_module("bgs_hf.data.validate")
+    data = load(write_release(tables, tmp_path))
+    n_val, n_test = len(data.triplets("val")), len(data.triplets("test"))
+    assert n_val < validate_module.FEW_JUDGMENTS
+    notes = validate_module.split_notes(data)
+    assert f"split 'val': {n_val} valid judgment(s) over {len(data.split_items('val'))} clips (under 100)" in "\n".join(
+        notes), notes
+    monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", n_test)
+    assert not any("split 'test'" in n for n in validate_module.split_notes(data))
+    monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", n_test + 1)
+    assert any(f"split 'test': {n_test} valid judgment(s)" in n for n in validate_module.split_notes(data))
+
+
+def test_a_test_split_answered_by_two_participants_gets_a_split_half_ceiling(tmp_path):
+    """Mutation audit: asking for three participants before computing the ceiling passed the suite (its fixtures have
+    six): two participants are enough to split in halves."""
+    from bgs_hf.data.stats import data_stats
+
+    tables = tiny_release_tables(n_clips=8, n_participants=2, trials_per_participant=60)
+    s = data_stats(load(write_release(tables, tmp_path)), n_splits=5)
+    assert s["participants"] == 2 and s["noise_ceiling"]["test"]["r2_split_half"] is not None
+    one = tiny_release_tables(n_clips=8, n_participants=1, trials_per_participant=60)
+    assert data_stats(load(write_release(one, tmp_path / "one")), n_splits=5)["noise_ceiling"]["test"][
+        "r2_split_half"] is None
+
+
+def test_stats_count_the_val_carve_out_and_all_repeats_without_the_real_release(tmp_path):
+    """Mutation audit: three stats mutants were caught only by the real release's tests (skipped without it): the
+    carve-out's train row counting train ∪ val, the all-judgment repeats taken over train ∪ val only, and the observed
+    pairs' denominator N²/2 for N(N-1)/2. References are plain counts over the loaded splits."""
+    from itertools import combinations
+
+    from bgs_hf.data.stats import data_stats, format_stats
+
+    data = load(write_release(tiny_release_tables(n_clips=8, trials_per_participant=40), tmp_path))
+    s = data_stats(data, n_splits=5)
+    train = set(data.splits["train"].tolist())
+    assert s["val_carve_out"]["train"]["clips"] == len(train) < s["splits"]["train"]["clips"]
+    assert s["val_carve_out"]["train"]["judgments"] == len(data.triplets("train")) < len(data.triplets("fit"))
+    valid = [frozenset(r) for r in data.triplets().idx.tolist()]
+    repeated = {t for t, u in combinations(valid, 2) if t == u}
+    assert s["noise_ceiling"]["all"]["repeated_triplets"] == len(repeated) > s["noise_ceiling"]["test"][
+        "repeated_triplets"]
+    assert f"{s['observed_pairs_all']:,} of 28\n" in format_stats(s)  # 8 clips: 8 * 7 / 2 pairs
+
+
+def test_participant_codes_follow_the_sorted_ids_not_the_file_order(tmp_path, tables):
+    """Mutation audit: codes by first appearance (factorize without sort) were caught only by the real release's
+    tests: a reordered all_triplets.csv then gave each participant another code, and the split-half ceiling another
+    draw of halves."""
+    tables.triplets = tables.triplets.iloc[::-1].reset_index(drop=True)
+    data = load(write_release(tables, tmp_path))
+    names = data.judgments["participant"]
+    order = sorted(set(names))
+    trip = data.triplets()
+    assert trip.participant.tolist() == [order.index(names[r]) for r in trip.judgment_row.tolist()]
+    assert trip.participant[0] == len(order) - 1  # the file now starts with the last participant

@@ -205,6 +205,19 @@ def test_hub_is_catch_as_text_is_parsed_not_cast(source: Path, tmp_path: Path) -
         load(out)
 
 
+def test_hub_is_catch_as_integers_takes_only_0_and_1(source: Path, tmp_path: Path) -> None:
+    """Mutation audit: any integer read as a flag (2 -> True, a catch trial) passed the suite; 0 and 1 are the flag,
+    any other integer is reported like unknown text."""
+    out, _, j = _hub(source, tmp_path / "h")
+    clean = load(out)
+    df = pd.read_parquet(j)
+    df["is_catch"] = df["is_catch"].astype(np.int64)
+    df.to_parquet(j)
+    assert load(out).n_catch == clean.n_catch > 0
+    _set_cell(j, 4, "is_catch", 2)
+    with pytest.raises(BGSInputError, match=r"judgments row 5: column 'is_catch': 2 is not true/false"):
+        load(out)
+
 def test_hub_caption_string_is_one_caption(source: Path, tmp_path: Path) -> None:
     out, c, _ = _hub(source, tmp_path / "h")
     df = pd.read_parquet(c)
@@ -734,3 +747,4 @@ def test_a_new_output_folder_under_a_file_is_refused_before_any_work(tmp_path: P
     assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
     assert afile.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "data"]
+
