@@ -556,6 +556,20 @@ def test_clips_split_into_hub_train_and_test_files_keep_that_split(tmp_path):
     assert sorted(data.clip_ids[i] for i in data.splits["test"]) == ["c16", "c17", "c18", "c19"]
 
 
+def test_hub_splits_that_cannot_be_used_say_why_the_test_clips_are_drawn(tmp_path, caplog):
+    """A `holdout` file beside train/test was warned about as "do not name a test split" though test was named."""
+    cases = {"holdout": ({"train": [f"c{i}" for i in range(12)], "test": [f"c{i}" for i in range(12, 16)],
+                          "holdout": [f"c{i}" for i in range(16, 20)]}, "include holdout, not one of"),
+             "no-test": ({"train": [f"c{i}" for i in range(16)], "validation": [f"c{i}" for i in range(16, 20)]},
+                         "Hub splits train, validation name no test split")}
+    for name, (splits, why) in cases.items():
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            data = load(_hub_folder(tmp_path / name, splits, _judgments(20)))
+        assert why in caplog.text and "drawn at random (seeded)" in caplog.text, caplog.text
+        assert len(data.splits["test"]) > 0  # drawn, as the warning says
+
+
 def test_numeric_clip_ids_out_of_row_order_are_said_loudly(tmp_path, caplog):
     """Judgments name clips by row position: ids 0..N-1 in another order silently put every judgment on other
     clips if the publisher meant ids (nothing was said). Long numeric ids overflowed the first version's check."""

@@ -349,8 +349,11 @@ def read_hub(
             logger.info("%s: clip splits from the config's Hub splits (%s)", clips_where, ", ".join(hub_splits))
             clips["stimulus_set"] = clips[HF_SPLIT]
         else:
-            logger.warning("%s: Hub splits %s do not name a test split; the test clips are drawn at random (seeded)",
-                           clips_where, ", ".join(hub_splits))
+            unknown = [str(s) for s, k in zip(hub_splits, known, strict=True) if k is None]
+            why = (f"include {', '.join(unknown)}, not one of train/validation/test" if unknown
+                   else "name no test split")
+            logger.warning("%s: Hub splits %s %s; the test clips are drawn at random (seeded)",
+                           clips_where, ", ".join(map(str, hub_splits)), why)
     for col, default in (("video", None), ("captions", None), ("stimulus_set", None)):
         if col not in clips.columns:
             clips[col] = default
