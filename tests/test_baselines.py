@@ -334,3 +334,84 @@ def test_a_cached_sentence_model_offline_loads_from_the_cache_without_retries(tm
     model = load_sentence_model("org/minilm-copy")
     assert model.encode(["two people hug"]).shape == (1, 384)
     assert not slept, f"{len(slept)} retries of a Hub request"
+
+
+def test_a_pixel_feature_constant_across_clips_standardises_to_zero_not_nan():
+    """A corner every clip leaves black (SocialShapes' background) has sd 0: that column becomes 0 and the others
+    are z-scored by hand, so the similarity stays defined (a mutant dividing by the raw sd passed: the tests' clips
+    differed in every feature; it made every similarity NaN)."""
+    from bgs_hf.baselines.pixels import standardise
+
+    feats = np.array([[1.0, 5.0, 0.0], [3.0, 5.0, 2.0], [5.0, 5.0, 4.0], [7.0, 5.0, 2.0]])
+    z = standardise(feats)
+    sd0, sd2 = np.sqrt(5.0), np.sqrt(2.0)  # population sds of (1, 3, 5, 7) and (0, 2, 4, 2)
+    np.testing.assert_allclose(z, [[-3 / sd0, 0, -2 / sd2], [-1 / sd0, 0, 0], [1 / sd0, 0, 2 / sd2],
+                                   [3 / sd0, 0, 0]])
+    assert np.isfinite(cosine_similarity_matrix(z)).all()
+
+
+def test_a_one_frame_clip_has_no_motion_and_finite_features():
+    """`num_frames=1` is a valid setting: the motion half is 0, not the mean of no differences (NaN; a mutant
+    dropping the one-frame case passed)."""
+    import torch
+
+    one = torch.zeros(1, 3, 2, 2)
+    one[0, 1] = 0.5
+    f = pixel_features(one, grid=1)
+    np.testing.assert_array_equal(f, [0.0, 0.5, 0.0, 0.0, 0.0, 0.0])
+
+
+def test_pixel_embeddings_decode_with_the_configs_frames_and_size(monkeypatch):
+    """The frame policy is the config's (a mutant decoding 8 frames whatever `num_frames` said passed: only the
+    feature shape was checked, and it does not depend on the frame count)."""
+    import torch
+
+    import bgs_hf.video
+
+    policies = []
+
+    def fake_load(path, policy, cache=None):  # noqa: ANN001, ANN202
+        policies.append(policy)
+        return torch.rand(policy.num_frames, 3, policy.crop, policy.crop)
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", fake_load)
+    emb = pixel_embeddings(["a.mp4", "b.mp4"], PixelBaselineConfig(num_frames=3, size=16, grid=4))
+    assert emb.shape == (2, 2 * 3 * 4 * 4)
+    assert {(p.num_frames, p.size, p.crop) for p in policies} == {(3, 16, 16)}
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_each_baseline_scores_the_split_it_is_given(tmp_path, split):
+    """Both baselines embed the given split's clips and score them against that split's judgments, bootstrapped with
+    the seed given (mutants taking the test clips whatever the split, or seed 0, passed: every test scored `test`
+    with seed 0)."""
+    from bgs_hf.baselines import pixel_similarity
+
+    paths = _write_clips(tmp_path, 12)
+    data = tiny_data(videos=paths)
+    items = data.split_items(split)
+    cfg = PixelBaselineConfig(num_frames=4, size=16, grid=2)
+    out = pixel_baseline(data, cfg, split, n_boot=20, seed=3)
+    pix = pixel_similarity([paths[i] for i in items], cfg)
+    ref = behavioural_fit(pix, data, split, n_boot=20, seed=3)
+    assert out["n_clips"] == len(items) and out["r2"] == pytest.approx(ref["r2"]) and out["n_pairs"] == ref["n_pairs"]
+    assert out["r2_ci"] == pytest.approx(ref["r2_ci"])
+    if split == "train":  # 6 clips: seeds 0 and 3 draw other intervals (4 test clips give one interval for both)
+        assert out["r2_ci"] != pytest.approx(behavioural_fit(pix, data, split, n_boot=20, seed=0)["r2_ci"])
+    lang = language_baseline(data, LanguageBaselineConfig(), split, n_boot=20, seed=3, model=FakeSentenceModel())
+    sim = language_similarity([data.clips["captions"][i] for i in items], model=FakeSentenceModel())
+    ref = behavioural_fit(sim, data, split, n_boot=20, seed=3)
+    assert lang["n_clips"] == len(items) and lang["r2"] == pytest.approx(ref["r2"])
+    assert lang["r2_ci"] == pytest.approx(ref["r2_ci"])
+    if split == "train":
+        assert lang["r2_ci"] != pytest.approx(behavioural_fit(sim, data, split, n_boot=20, seed=0)["r2_ci"])
+    assert lang["n_judgments"] == ref["n_judgments"] == len(data.triplets(split))
+
+
+def test_pixel_config_takes_its_bounds_and_refuses_what_lies_beyond():
+    """size == grid (one pixel per cell) is valid; a grid or frame count of 0 is not (mutants moving either bound
+    passed: no test built a config at or below them)."""
+    assert PixelBaselineConfig(size=8, grid=8).grid == 8 and PixelBaselineConfig(num_frames=1, grid=1).num_frames == 1
+    for bad in ({"size": 7, "grid": 8}, {"grid": 0}, {"num_frames": 0}):
+        with pytest.raises(BGSInputError, match="pixel baseline needs num_frames >= 1"):
+            PixelBaselineConfig(**bad)

@@ -742,7 +742,7 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     from bgs_hf.eval.embed import MOTION_CONTROLS
     from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.eval.partition import partition_pairs
-    from bgs_hf.eval.probes import read_abstract_set, transfer_probe
+    from bgs_hf.eval.probes import attribute_probes, read_abstract_set, transfer_probe
     from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
     from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, r2
 
@@ -760,9 +760,12 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     def motion(e, kind):  # a different, known embedding per control
         return e[:, : 3 + MOTION_CONTROLS.index(kind)]
 
+    motion_seeds: set = set()
+
     def fake_clips(model, data_, items, cache=None, *, transform=None, layers=False, **_):
         e = table[model.spec.name][np.asarray(items)]
         if transform is not None:
+            motion_seeds.add(transform.seed)
             e = motion(e, transform.kind)
         return (e, layer_stack(e)) if layers else e
 
@@ -833,6 +836,22 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
         want = transfer_probe(abstract_table[key_of[key]], labels, is_gen, seed=5)
         assert res["transfer"]["models"][key]["accuracy"] == pytest.approx(want["accuracy"])
     assert len(attended) == 1 and set(attended[0].tolist()) <= set(ti.tolist())  # maps of scored clips only
+    # round 7: the first `attention_clips` scored clips (from the first one on), the shuffles drawn with the seed
+    # given, the language row's bootstrap too, and the probes' permutations (each mutant passed)
+    assert attended[0].tolist() == ti[:50].tolist()
+    assert motion_seeds == {5}
+    for key in ("pretrained", "bgs"):
+        part = partition_pairs(cosine_similarity_matrix(table[key_of[key]][ti]), lang, test.human, ti, n_boot=20, seed=5)
+        for k in ("video_unique_ci", "language_unique_ci", "shared_ci"):
+            assert res["partition"][key][k] == pytest.approx(part[k]), (key, k)
+    want = behavioural_fit(lang, data, "test", seed=5, n_boot=20)
+    assert res["fit"]["language"]["r2_ci"] == pytest.approx(want["r2_ci"])
+    fit_items = np.setdiff1d(data.split_items("fit"), ti)
+    for key in ("pretrained", "bgs"):
+        want = attribute_probes(table[key_of[key]], data, fit_items, ti, np.arange(data.n_clips), n_perm=9, seed=5)
+        assert want and set(res["probes"][key]) == set(want)
+        for attr, v in want.items():
+            assert res["probes"][key][attr] == pytest.approx(v), (key, attr)
 
 
 def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second_minus_first(tiny_sets, monkeypatch):
@@ -872,6 +891,16 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
     assert res["models"]["bgs"]["agent_mass"] == pytest.approx(mass_bgs) and mass_bgs > area
     assert res["agent_mass_change"]["mean_diff"] == pytest.approx(mass_bgs - area)
     assert res["agent_mass_change"]["between"] == ["pretrained", "bgs"]
+    # round 7: a clip without a mask is left out of the count, not the end of it (a mutant stopping there passed)
+    first = data.clips["clip_id"][int(items[0])]
+    monkeypatch.setattr(attention, "load_masks_for", lambda _: {c: m for c, m in masks.items() if c != first})
+    calls["n"] = 0
+    res = attention.attention_analysis(models, data, items)
+    rest = [c for c in soft if c != first]
+    assert res["models"]["bgs"]["n_masked_clips"] == 2
+    assert res["models"]["bgs"]["agent_mass"] == pytest.approx(
+        np.mean([attention.mass_on_mask(on_agents[c], soft[c]) for c in rest]))
+    assert res["models"]["bgs"]["agent_area"] == pytest.approx(np.mean([soft[c].mean() for c in rest]))
 
 
 def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):
@@ -1092,3 +1121,32 @@ def test_the_suites_own_language_row_embeds_the_captions_it_was_asked_for_and_sa
                   analyses=("fit",), language_config=config, n_boot=5)
     assert reached.value.args[0] is config
     assert _language_reference(config)["caption"] == "mean"
+
+
+def test_a_motion_control_that_collapses_the_embeddings_is_not_scored(tiny_sets, tmp_path, monkeypatch):
+    """A model that embeds every single-frame clip alike (a foreground model shown one frame) has no answer: its row
+    says why instead of a 0% accuracy below chance; the other controls are scored (a mutant scoring the collapsed
+    row passed: no suite test gave a control identical embeddings)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.suite import COLLAPSED
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    table = np.random.default_rng(1).normal(size=(data.n_clips, 5))
+
+    def fake_clips(model, data_, items, cache=None, *, transform=None, **_):
+        e = table[np.asarray(items)]
+        return np.ones_like(e) if transform is not None and transform.kind == "single-frame" else e
+
+    monkeypatch.setattr(embed, "embed_clips", fake_clips)
+    model = SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name="fake"))
+    res = run_suite(data, model, out_dir=tmp_path / "ev", analyses=("fit", "motion"), n_boot=5)
+    motion = res["motion"]["pretrained"]
+    assert motion["single-frame"] == {"skipped": COLLAPSED}
+    assert all(np.isfinite(motion[k]["ooo_acc_3way"]) for k in ("shuffled", "reversed"))
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    assert f"| single-frame | not scored: {COLLAPSED} |" in md

@@ -176,3 +176,35 @@ def test_a_bad_flag_of_the_language_control_is_refused_before_the_captions_are_e
     with pytest.raises(BGSInputError, match=message):
         train_control("language-distilled", config)
     assert not (tmp_path / "run").exists()
+
+
+def test_the_language_distilled_data_embeds_the_captions_with_the_config_given(tiny, monkeypatch) -> None:
+    """The quickstart's control passes its language row's config (sentence model, caption mode): the captions are
+    embedded with it and no other (a mutant embedding with the default config passed)."""
+    import bgs_hf.baselines.language as language
+    from bgs_hf.baselines import LanguageBaselineConfig
+    from bgs_hf.eval.controls import language_distilled_data
+
+    data = tiny[0]
+    n = data.n_clips
+    seen: list[tuple] = []
+
+    def fake_similarity(captions, config=None, **kwargs):  # noqa: ANN001, ANN202
+        seen.append((len(captions), config, kwargs.get("names")))
+        return -np.abs(np.subtract.outer(np.arange(n), np.arange(n))).astype(np.float64)
+
+    monkeypatch.setattr(language, "language_similarity", fake_similarity)
+    cfg = LanguageBaselineConfig(caption="mean")
+    out = language_distilled_data(data, language_config=cfg)
+    assert seen == [(n, cfg, list(data.clips["clip_id"]))]
+    assert out.meta["language_distilled"]["replaced_judgments"] == len(data.triplets("fit"))
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (31, 31), (30, 29)])
+def test_a_language_similarity_not_over_every_clip_is_refused(tiny, shape) -> None:
+    """The similarity is indexed by clip number: one over the test clips alone, or with a clip too many, would
+    index other clips' captions or fail with an IndexError (a mutant without the shape check passed)."""
+    from bgs_hf.eval.controls import language_distilled_data
+
+    with pytest.raises(BGSInputError, match=rf"language similarity must be 30×30, got \({shape[0]}, {shape[1]}\)"):
+        language_distilled_data(tiny[0], np.zeros(shape))

@@ -1024,3 +1024,189 @@ def test_a_collapsed_model_in_the_fit_table_is_flagged_and_the_report_says_its_z
     md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     assert "BGS fine-tuned (LoRA): the embeddings do not differ between clips" in md
     assert "the accuracies count every tie as wrong: 0 is no answer, not a wrong one" in md
+
+
+# ------------------------------------------------------------------ mutation audit round 7: probes, motion controls
+def test_wilson_bounds_stay_inside_zero_and_one_at_the_extremes() -> None:
+    """0 of 27 and 16 of 16: the formula gives -6.9e-18 and 1.0000000000000002 in floating point; a proportion's
+    interval is clamped to [0, 1] (a mutant without the clamp passed: the hand values had no rounding below 0)."""
+    assert wilson_ci(0, 27)[0] == 0.0 and wilson_ci(16, 16)[1] == 1.0
+    for n in range(1, 60):
+        lo0, hi0 = wilson_ci(0, n)
+        lo1, hi1 = wilson_ci(n, n)
+        assert 0.0 <= lo0 <= hi0 <= 1.0 and 0.0 <= lo1 <= hi1 <= 1.0
+
+
+def test_the_probes_permutation_p_is_drawn_with_the_seed_given() -> None:
+    """12 clips: 12! pairings exceed n_perm, so the p is a random draw; each level passes its seed on (mutants with
+    seed 0 in ``permutation_test``, ``ridge_probe`` or ``attribute_probes`` passed: every test used seed 0)."""
+    from types import SimpleNamespace
+
+    from scipy.stats import permutation_test
+
+    from bgs_hf.eval.probes import attribute_probes
+
+    rng = np.random.default_rng(8)
+    pred, y = rng.normal(size=12), rng.normal(size=12)
+
+    def reference(a: np.ndarray, b: np.ndarray, seed: int) -> float:
+        return permutation_test((a, b), lambda u, v: np.corrcoef(u, v)[0, 1], permutation_type="pairings",
+                                n_resamples=49, alternative="greater", random_state=seed).pvalue
+
+    ps = {seed: permutation_pearson(pred, y, n_perm=49, seed=seed)[1] for seed in (0, 1, 2)}
+    assert len(set(ps.values())) > 1
+    for seed, p in ps.items():
+        assert p == pytest.approx(reference(pred, y, seed), abs=1e-12)
+    x = rng.normal(size=(42, 3))
+    yy = x[:, 0] + rng.normal(size=42)
+    train, test = np.arange(30), np.arange(30, 42)
+    probe = {seed: ridge_probe(x[train], yy[train], x[test], yy[test], n_perm=49, seed=seed) for seed in (0, 1, 2)}
+    assert len({v["p_value"] for v in probe.values()}) > 1
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    data = SimpleNamespace(clips=Clips(rating_valence=yy.tolist()))
+    items = np.arange(42)
+    for seed, want in probe.items():
+        got = attribute_probes(x, data, train, test, items, attrs=("valence",), n_perm=49, seed=seed)
+        assert got["valence"]["p_value"] == want["p_value"]
+
+
+def test_a_probe_needs_three_rated_scored_clips() -> None:
+    """Two rated test clips give a Pearson r of ±1 or none: the attribute is skipped, and probed from three
+    (a mutant taking two passed: the test's skipped attribute lacked training ratings)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.probes import attribute_probes
+
+    rng = np.random.default_rng(9)
+    emb = rng.normal(size=(20, 4))
+    two, three = np.full(20, np.nan), np.full(20, np.nan)
+    two[:10] = three[:10] = emb[:10, 0]
+    two[[10, 11]] = three[[10, 11]] = 1.0, 2.0
+    three[12] = 0.5
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    data = SimpleNamespace(clips=Clips(rating_valence=two.tolist(), rating_arousal=three.tolist()))
+    out = attribute_probes(emb, data, np.arange(10), np.arange(10, 20), np.arange(20), n_perm=9)
+    assert set(out) == {"arousal"} and out["arousal"]["n_test"] == 3 and out["arousal"]["n_train"] == 10
+
+
+def test_transfer_probe_counts_each_part_and_standardises_features() -> None:
+    """n_train counts the training part (a mutant counting the held-out part passed); the features are z-scored
+    on the training part first: a label carried by a feature 1e-4 small beside a 1e3 noise feature is still read
+    (without the scaler, L2-regularised logistic regression cannot afford the weight it needs)."""
+    rng = np.random.default_rng(10)
+    labels = np.tile([0, 1], 60)
+    emb = np.column_stack([(labels + 0.05 * rng.normal(size=120)) * 1e-4, 1e3 * rng.normal(size=120)])
+    is_test = np.zeros(120, bool)
+    is_test[::4] = True
+    out = transfer_probe(emb, labels, is_test)
+    assert (out["n_train"], out["n_test"]) == (90, 30)
+    assert out["accuracy"] == 1.0 and out["train_accuracy"] == 1.0
+
+
+def test_an_abstract_set_with_another_split_name_is_refused_at_its_row(tmp_path) -> None:
+    """`test` is not a split of SocialShapes-Abstract: a row with it is refused at its CSV line (a mutant without
+    the check passed and read those clips as training clips)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.probes import read_abstract_set
+
+    (tmp_path / "labels.csv").write_text("video_name,split,label\na.mp4,train,friendly\nb.mp4,generalisation,"
+                                         "adversarial\nc.mp4,test,neutral\n")
+    with pytest.raises(BGSInputError, match="row 4: split must be train or generalisation"):
+        read_abstract_set(tmp_path)
+    (tmp_path / "labels.csv").write_text("video_name,split,label\na.mp4,train,friendly\nb.mp4,generalisation,"
+                                         "adversarial\nc.mp4,train,neutral\n")
+    paths, labels, is_gen, names = read_abstract_set(tmp_path)
+    assert names == ["adversarial", "friendly", "neutral"] and labels.tolist() == [1, 0, 2]
+    assert is_gen.tolist() == [False, True, False] and paths[1] == str(tmp_path / "videos" / "b.mp4")
+
+
+def test_a_transfer_probe_with_one_training_label_is_refused_in_one_line() -> None:
+    """scikit-learn's own error is a traceback about 'classes'; the check names the probe (a mutant without it
+    passed: no test trained on a single label)."""
+    from bgs_hf.errors import BGSInputError
+
+    labels = np.array([0, 0, 0, 0, 1, 2])
+    with pytest.raises(BGSInputError, match="at least two labels among its training clips"):
+        transfer_probe(np.random.default_rng(0).normal(size=(6, 2)), labels, np.arange(6) >= 4)
+    with pytest.raises(BGSInputError, match="both train and held-out clips"):
+        transfer_probe(np.zeros((6, 2)), labels, np.zeros(6, bool))
+
+
+def test_a_shuffled_control_draws_each_clips_order_from_its_seed_and_never_the_identity() -> None:
+    """The order is ``default_rng([seed, key]).permutation(T)``: another seed gives other orders (a mutant ignoring
+    the seed passed: every test used seed 0); two frames are always swapped, though half the draws of a 2-frame
+    permutation are the identity (a mutant without the roll passed: the tests shuffled 8 frames, never the
+    identity)."""
+    orders = {seed: [MotionControl("shuffled", seed=seed).order(8, key).tolist() for key in range(6)]
+              for seed in (0, 1)}
+    assert orders[0] != orders[1]
+    for seed, per_key in orders.items():
+        for key, order in enumerate(per_key):
+            want = np.random.default_rng([seed, key]).permutation(8)
+            assert order == (np.roll(want, 1) if np.array_equal(want, np.arange(8)) else want).tolist()
+    identity_draws = [k for k in range(20) if np.random.default_rng([0, k]).permutation(2).tolist() == [0, 1]]
+    assert identity_draws  # the case the roll is for
+    assert all(MotionControl("shuffled").order(2, k).tolist() == [1, 0] for k in range(20))
+
+
+def test_a_probe_p_at_the_floor_of_its_own_permutation_count_reads_as_a_bound(tmp_path) -> None:
+    """With 30 permutations the floor is 1/31 = 0.032: it reads "< 0.033", from the probe's own `n_perm` or, in a
+    result that recorded none per probe, the run's (a mutant printing the bare p passed: at 1000 permutations the
+    bare 0.000999 reads "< 0.001" too)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "n_perm": 30,
+           "probes": {"pretrained": {"valence": {"r": 0.5, "p_value": 1 / 31, "n_perm": 30}},
+                      "bgs": {"valence": {"r": 0.6, "p_value": 1 / 31}}}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "| valence | 0.500 | < 0.033 | 0.600 | < 0.033 | 0.100 |" in md
+
+
+def test_runs_side_by_side_name_their_judges_and_resamples_only_where_they_agree(tmp_path) -> None:
+    """A report over a SocialShapes run and a human-data run calls the similarities the "judges'", not "human" (a
+    mutant calling any mix human passed: every test had one kind of data); a count of permutations or resamples is
+    printed only when every run used the same (a mutant printing one of two counts passed)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def run(simulated: bool, n: int) -> dict:
+        return {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "simulated_observers": simulated,
+                "n_perm": n, "n_boot": n, "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+                "paired": {"bgs - pretrained": {"r2": {"diff": 0.1, "ci": [0.0, 0.2], "p_value": 0.2, "n_boot": n}}},
+                "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.2, "n_perm": n}}}}
+
+    md, _ = render(build_sections([("a", run(True, 30), tmp_path), ("b", run(False, 1000), tmp_path)]), tmp_path, "t")
+    assert "between model and the judges' similarity" in md and "human" not in md.lower()
+    assert "permutations;" not in md and "resamples;" not in md
+    md, _ = render(build_sections([("a", run(False, 30), tmp_path), ("b", run(False, 30), tmp_path)]), tmp_path, "t")
+    assert "between model and human similarity" in md and "(30 permutations;" in md and "(30 resamples;" in md
+
+
+def test_token_masks_count_both_interacting_agents_and_no_bystander() -> None:
+    """agent_masks.npz labels agent k as k + 1: the interacting pair is 1 and 2, a bystander 3 (a mutant counting
+    agent 1 alone passed: the mask tests drew agent 1 and a bystander only)."""
+    labels = np.zeros((4, 4, 4), np.uint8)
+    labels[:, :2, :2] = 1
+    labels[:, 2:, 2:] = 2
+    labels[:, :2, 2:] = 3
+    pol = FramePolicy(num_frames=4, size=4, crop=4)
+    np.testing.assert_allclose(masks_to_tokens(labels, pol, tubelet=2, grid=2), [[[1, 0], [0, 1]]] * 2)
+
+
+def test_a_clip_without_a_video_is_named_before_any_decoding() -> None:
+    """Embedding and rollout take each clip's file from the clips table: a missing one is refused naming the clip
+    (a mutant without the check passed the None on to the decoder, which failed on `None` with no clip named)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.embed import clip_paths
+
+    data = SimpleNamespace(name="lab", clips={"video": ["a.mp4", None, "c.mp4"], "clip_id": ["a", "b", "c"]})
+    assert clip_paths(data, [2, 0]) == ["c.mp4", "a.mp4"]
+    with pytest.raises(BGSInputError, match="lab: clip b has no video file"):
+        clip_paths(data, [0, 1])
