@@ -415,3 +415,24 @@ def test_pixel_config_takes_its_bounds_and_refuses_what_lies_beyond():
     for bad in ({"size": 7, "grid": 8}, {"grid": 0}, {"num_frames": 0}):
         with pytest.raises(BGSInputError, match="pixel baseline needs num_frames >= 1"):
             PixelBaselineConfig(**bad)
+
+
+def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transformers(tmp_path, monkeypatch):
+    """sentence-transformers reads `all-mpnet-base-v2` as `sentence-transformers/all-mpnet-base-v2`: offline, the cache is
+    searched under that name too; an `org/name` only as given (a mutant searching the bare name alone passed)."""
+    import huggingface_hub
+
+    from bgs_hf.baselines.language import _cached_snapshot
+
+    asked: list[str] = []
+    snapshot = tmp_path / "snap"
+
+    def fake_cache(repo_id, filename, **_):  # noqa: ANN001, ANN202
+        asked.append(repo_id)
+        return str(snapshot / filename) if repo_id == "sentence-transformers/minilm-copy" else None
+
+    monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", fake_cache)
+    assert _cached_snapshot("minilm-copy") == snapshot
+    assert asked == ["minilm-copy", "sentence-transformers/minilm-copy"]
+    asked.clear()
+    assert _cached_snapshot("org/minilm-copy") is None and asked == ["org/minilm-copy"]

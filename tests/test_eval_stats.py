@@ -1210,3 +1210,37 @@ def test_a_clip_without_a_video_is_named_before_any_decoding() -> None:
     assert clip_paths(data, [2, 0]) == ["c.mp4", "a.mp4"]
     with pytest.raises(BGSInputError, match="lab: clip b has no video file"):
         clip_paths(data, [0, 1])
+
+
+def test_eager_attention_restores_the_models_own_attention_afterwards() -> None:
+    """Rollout needs eager attention; the motion controls embed with the same model after it, so its SDPA attention
+    comes back (a mutant leaving the model eager passed: no test looked after the context)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.attention import eager_attention
+
+    class Backbone:
+        config = SimpleNamespace(_attn_implementation="sdpa")
+        calls: list[str] = []
+
+        def set_attn_implementation(self, name: str) -> None:
+            self.calls.append(name)
+            self.config._attn_implementation = name
+
+    backbone = Backbone()
+    with eager_attention(backbone):
+        assert backbone.config._attn_implementation == "eager"
+    assert backbone.config._attn_implementation == "sdpa" and backbone.calls == ["eager", "sdpa"]
+    with pytest.raises(RuntimeError), eager_attention(backbone):
+        raise RuntimeError
+    assert backbone.config._attn_implementation == "sdpa"
+
+
+def test_map_divergence_leaves_out_a_clip_whose_r_is_undefined() -> None:
+    """A flat map (a model that attends everywhere alike) has no Pearson r with anything: that clip is left out and
+    counted out, not a NaN divergence for the whole set (a mutant averaging every r passed)."""
+    rng = np.random.default_rng(1)
+    a, b = rng.random((2, 3, 3)), rng.random((2, 3, 3))
+    out = map_divergence([a, np.full((2, 3, 3), 1 / 18)], [b, rng.random((2, 3, 3))])
+    r = np.corrcoef(a.ravel(), b.ravel())[0, 1]
+    assert out["n_clips"] == 1 and out["mean_r"] == pytest.approx(r) and out["divergence"] == pytest.approx(1 - r)
