@@ -1285,3 +1285,114 @@ def test_include_base_is_refused_for_a_run_on_a_hub_base(tiny_run: Path, tmp_pat
     assert not (tmp_path / "staged").exists()
     assert cli(argv) == 0
     assert "base_model: someone/video-model" in (tmp_path / "staged" / "README.md").read_text()
+
+
+# ------------------------------------------------------------------ mutation audit: hub module odds and ends
+def test_a_local_folder_named_like_a_hub_id_is_not_a_hub_id(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: `is_hub_id` without its local-path check, so `bgs-hf space --model runs/demo` (a run
+    folder) was sent to the Hub for its model card instead of reading the run's metrics."""
+    from bgs_hf.hub.card import is_hub_id
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    monkeypatch.chdir(tmp_path)
+    assert is_hub_id("runs/demo") and not is_hub_id("demo") and not is_hub_id(None) and not is_hub_id("")
+    make_tiny_run(tmp_path / "runs" / "demo")
+    assert not is_hub_id("runs/demo")
+    line = evaluation_markdown("runs/demo")
+    assert "model card" not in line and "R² = 0.087 [0.021, 0.150]" in line, line
+
+
+def test_the_card_copies_every_training_setting_it_lists_and_nothing_else(tmp_path: Path) -> None:
+    """Mutant that passed: the batch size (or any one listed Trainer argument) left off the card's training line."""
+    from bgs_hf.hub.card import card_data_from_run
+
+    args = {"learning_rate": 1e-4, "num_train_epochs": 3, "max_steps": -1, "per_device_train_batch_size": 8,
+            "seed": 7, "bf16": False, "output_dir": "/private/run", "logging_steps": 5}
+    state = {"global_step": 30, "best_global_step": 20, "best_metric": 0.12, "epoch": 3.0, "log_history": [{}]}
+    info = _info(tmp_path, {}, state=state)
+    info.training_args = args
+    training = card_data_from_run(info).training
+    assert training == {**{k: v for k, v in args.items() if k not in ("output_dir", "logging_steps")},
+                        **{k: v for k, v in state.items() if k != "log_history"}}
+
+
+def test_a_run_folders_card_shows_the_split_asked_for_and_a_broken_run_keeps_its_readme(tmp_path: Path) -> None:
+    """Mutant that passed: `write_run_card` letting a run whose card cannot be rendered (a broken metrics.json) raise
+    instead of keeping its README (training writes the card after saving the model: the run would end in a traceback)."""
+    from bgs_hf.hub.card import write_run_card
+
+    run = make_tiny_run(tmp_path / "run")
+    assert write_run_card(run, split="val") == run / "README.md"
+    text = (run / "README.md").read_text()
+    assert "| **this model (BGS-aligned)** | 0.050 |" in text and "0.087" not in text, text
+    (run / "metrics.json").write_text("{not json")
+    assert write_run_card(run) is None
+    assert (run / "README.md").read_text() == text
+
+
+def test_a_baseline_against_a_ceiling_that_is_not_positive_has_no_percentage(tiny_run: Path, tmp_path: Path) -> None:
+    """Mutant that passed: the baseline's restated `pct_of_ceiling` kept as NaN against a ceiling of 0 (the card's
+    cell then read "n/a%" beside the model row's "—")."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _copy_run(tiny_run, tmp_path / "run")
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["test"].update(ceiling_r2=0.0, ceiling_r2_ci=None, pct_of_ceiling=None)
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    info = RunInfo.from_run_dir(run)
+    assert info.baseline["r2"] == BASELINE["r2"] and info.baseline["pct_of_ceiling"] is None
+    rows = card_data_from_run(info).eval_rows()
+    assert [row.pct_of_ceiling for row in rows] == ["—", "—", "—"]
+
+
+def test_a_recorded_ceiling_keeps_its_accuracy_method_and_split_count(tmp_path: Path) -> None:
+    """Mutant that passed: the noise ceiling's 3-way accuracy dropped on reading (the card's ceiling row then read
+    "—" for an accuracy the run recorded)."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import _pick_ceiling
+
+    ceiling = {"r2": 0.2, "ci": [0.1, 0.3], "ooo_acc_3way": 0.62, "method": "split-half", "n_splits": 100}
+    assert _pick_ceiling({"noise_ceiling": {**ceiling, "other": 1}}) == ceiling
+    card = card_data_from_run(_info(tmp_path, {}, metrics={"r2": 0.1, "noise_ceiling": ceiling}))
+    assert card.eval_rows()[-1].ooo_acc_3way == "62.0%"
+
+
+def test_a_baseline_is_read_under_each_name_a_run_records_it_and_a_missing_file_is_named(tmp_path: Path) -> None:
+    """Mutants that passed: a metrics.json baseline under `pretrained` or `pretrained_baseline` not read, and a
+    `--baseline` file that does not exist reported as one holding no fit."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    for key in ("baseline", "pretrained", "pretrained_baseline"):
+        run = _records(tmp_path / key, metrics_json={"test": {"r2": 0.1}, key: {"r2": 0.03}})
+        assert RunInfo.from_run_dir(run).baseline == {"r2": 0.03}, key
+    with pytest.raises(BGSInputError, match="^missing.json: baseline file not found$"):
+        RunInfo.from_run_dir(run, baseline=tmp_path / "missing.json")
+
+
+def test_push_uploads_with_the_commit_message_given(tiny_run: Path, tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: `push --commit-message` ignored (every upload said "Upload BGS adapter from RUN")."""
+    from bgs_hf.hub import push
+    from bgs_hf.hub.push import MODEL_FILES
+
+    calls = []
+    monkeypatch.setattr(push, "upload_folder", lambda folder, repo_id, **kw: calls.append(kw) or ("url", "oid"))
+    result = push.push_run(tiny_run, REPO, commit_message="retrained on v2", token="hf_x", private=True)
+    assert (result.url, result.commit, result.uploaded) == ("url", "oid", True)
+    push.push_run(tiny_run, REPO, token="hf_x")
+    assert [c["commit_message"] for c in calls] == ["retrained on v2", f"Upload BGS adapter from {tiny_run.name}"]
+    assert [c["private"] for c in calls] == [True, False] and {c["replaces"] for c in calls} == {MODEL_FILES}
+
+
+def test_the_model_index_is_named_after_the_repo_not_its_owner() -> None:
+    """Mutant that passed: the model-index named by the full repo id (`tester/bgs-tiny`) while the card's title and
+    `card_model_name` give the model's name (`bgs-tiny`)."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    card = BGSModelCardData(model_id=REPO, datasets=["someone/social-ooo"], fit={"r2": 0.1})
+    data = ModelCard(str(render_model_card(card))).data
+    assert data.model_name == "bgs-tiny" and len(data.eval_results) == 1
+    named = BGSModelCardData(model_id=REPO, model_name="BGS tiny", datasets=["someone/social-ooo"], fit={"r2": 0.1})
+    assert ModelCard(str(render_model_card(named))).data.model_name == "BGS tiny"

@@ -284,6 +284,7 @@ def test_the_upload_slot_shows_the_uploaded_clip_and_its_name(space: SpaceBacken
     np.testing.assert_array_equal(shown[1], cat.thumbs[1])
     # the slow step (decoding + embedding the upload in a worker) is announced on the page
     assert progress and progress[0][:2] == (0, 3) and "clip A" in progress[0][2] and "upload" in progress[0][2]
+    assert progress[-1] == (3, 3, "comparing")  # then the similarities (a mutant that dropped it passed)
     assert compare_view(space, [cat.clip_ids[5], None, None], [None, None, None])[3] is None
 
 
@@ -1070,3 +1071,210 @@ def test_model_pair_embed_is_safe_from_two_threads():
     b = threading.Thread(target=lambda: (a_inside.wait(5), pair.embed(None)), name="b")
     a.start(), b.start(), a.join(10), b.join(10)
     assert seen == {"b": True}, "thread b's fine-tuned embedding ran with the adapter off"
+
+
+# ------------------------------------------------------------------ mutation audit: the Space's settings and views
+def test_space_settings_refuse_a_zero_limit_and_count_the_upload_limit_in_mib() -> None:
+    """Mutants that passed: a limit of 0 accepted (`>= 0`), and the upload limit counted in MB (10**6 bytes) while
+    the page, the refusal message and Gradio's `max_file_size` say MiB."""
+    from bgs_hf.errors import BGSInputError
+
+    for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
+        with pytest.raises(BGSInputError, match=f"{name} must be a finite number > 0, got 0"):
+            SpaceConfig(**{name: 0})
+    assert SpaceConfig(max_upload_mb=1.5).max_bytes == 1_572_864  # 1.5 * 1024 * 1024
+
+
+def test_the_space_cache_is_the_configured_folder_then_the_environments_then_the_home_one(tmp_path: Path,
+                                                                                        monkeypatch) -> None:
+    """Mutant that passed: `BGS_SPACE_CACHE` winning over the `cache_dir` a Space was configured with."""
+    monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "env"))
+    assert SpaceConfig(cache_dir=str(tmp_path / "mine")).cache_path == tmp_path / "mine"
+    assert SpaceConfig().cache_path == tmp_path / "env"
+    monkeypatch.delenv("BGS_SPACE_CACHE")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert SpaceConfig().cache_path == tmp_path / "home" / ".cache" / "bgs-hf" / "space"
+
+
+def test_the_catalogue_holds_the_chosen_split_up_to_its_size_and_at_least_three_clips(space: SpaceBackend) -> None:
+    """Mutants that passed: the catalogue split ignored (every clip shown, whatever split was asked for), one clip more
+    than `max_catalogue`, and a catalogue of two clips (no triplet to pick) accepted."""
+    import dataclasses
+
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+
+    source, cfg = space.config.data, space.config
+    data = load(source)
+    train_ids = [data.clip_ids[int(i)] for i in data.split_items("train")]
+    assert 3 <= len(train_ids) < len(data.clip_ids)
+    train = Catalogue.load(source, dataclasses.replace(cfg, catalogue_split="train"))
+    assert train.clip_ids == train_ids
+    assert all(len(key) == 3 and max(key) < len(train) for key in train.votes)
+    assert Catalogue.load(source, dataclasses.replace(cfg, max_catalogue=4)).clip_ids == data.clip_ids[:4]
+    assert len(Catalogue.load(source, dataclasses.replace(cfg, max_catalogue=3))) == 3
+    with pytest.raises(BGSInputError, match="needs at least 3 clips"):
+        Catalogue.load(source, dataclasses.replace(cfg, max_catalogue=2))
+
+
+def test_neighbours_return_as_many_clips_as_asked(space: SpaceBackend) -> None:
+    """Mutant that passed: `k` ignored (always `n_neighbours`); the page asks for the default only."""
+    clip = space.catalogue.clip_ids[2]
+    pre, bgs = space.neighbours(clip, k=2)
+    assert len(pre) == len(bgs) == 2
+    assert pre == space.neighbours(clip)[0][:2] and bgs == space.neighbours(clip)[1][:2]
+    assert neighbours_view(space, None) == ([], [], "**Could not find neighbours:** pick a clip first")
+
+
+def test_an_upload_is_refused_above_the_limit_to_the_byte_and_its_extension_read_in_any_case(
+        space: SpaceBackend) -> None:
+    """Mutants that passed: a file up to a KiB over the limit accepted (the test's over-size file was 10 bytes
+    over a limit of 1 MiB, far from a refusal at 1 KiB too late), and `CLIP.MP4` refused as not a video."""
+    from bgs_hf.errors import BGSInputError
+
+    limit = space.config.max_bytes
+    at_limit = _upload(space, "at-limit.mp4", b"\x00" * limit)
+    assert space.check_upload(at_limit) == Path(at_limit).resolve()
+    with pytest.raises(BGSInputError, match="file too large"):
+        space.check_upload(_upload(space, "one-over.mp4", b"\x00" * (limit + 1)))
+    upper = _upload(space, "CLIP.MP4", space.catalogue.paths[0])
+    assert space.check_upload(upper) == Path(upper).resolve()
+    np.testing.assert_allclose(space.embed_upload(upper)[1], space.cat_bgs[0], atol=1e-5)
+
+
+def test_a_bad_uploads_message_names_the_file_once(space: SpaceBackend) -> None:
+    """Mutant that passed: the worker's reason, which already starts with the file's name, given to the page with the
+    name again ("bad.mp4: bad.mp4: not a readable video")."""
+    path = _upload(space, "twice.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    md = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [path, None, None])[2]
+    assert md.startswith("**Could not compare:** twice.mp4: not a readable video") and md.count("twice.mp4") == 1, md
+
+
+def test_the_fit_line_claims_no_share_of_a_ceiling_that_is_not_positive(space: SpaceBackend, tmp_path: Path) -> None:
+    """Mutant that passed: a negative noise ceiling described as "how well one half of the people predicts the
+    other" (R² = -0.050); the page says it is not positive and gives no percentage."""
+    import json
+
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = shutil.copytree(space.config.model, tmp_path / "run")
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["test"].update(ceiling_r2=-0.05, ceiling_r2_ci=None, pct_of_ceiling=None)
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    line = evaluation_markdown(str(run))
+    assert "The noise ceiling is not positive on this split" in line, line
+    assert "R² = -0.050" not in line and "% of the" not in line and "predicts the other" not in line, line
+
+
+def test_upload_labels_are_shortened_and_pictures_centre_cropped() -> None:
+    """Mutants that passed: a long upload name shown whole in the answers table, and the square thumbnail cut from
+    the top-left corner of a frame (every test frame was square)."""
+    from bgs_hf.hub.space_app import _square, _upload_label
+
+    assert _upload_label("/tmp/gradio/" + "x" * 60 + ".mp4") == "x" * 37 + "… (upload)"
+    assert _upload_label("short.mp4") == "short.mp4 (upload)"
+    frame = np.arange(4 * 8 * 3).reshape(4, 8, 3)
+    np.testing.assert_array_equal(_square(frame), frame[:, 2:6])
+    np.testing.assert_array_equal(_square(frame.transpose(1, 0, 2)), frame.transpose(1, 0, 2)[2:6])
+
+
+def test_the_page_names_a_local_model_by_its_folder_and_describes_a_model_without_lora(space: SpaceBackend,
+                                                                                       tmp_path: Path) -> None:
+    """Mutants that passed: the page's header giving a local model's full server path, and the reading guide
+    describing a model without an adapter as one with the adapter switched off (and vice versa)."""
+    import types
+
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo, reading_guide
+
+    intro = next(b.value for b in build_demo(space).blocks.values()
+                 if isinstance(b, gr.Markdown) and "Model:" in (b.value or ""))
+    model = Path(space.config.model)
+    assert f"Model: `{model.name}`" in intro and str(model.parent) not in intro, intro
+    lora = reading_guide(types.SimpleNamespace(adapter=True, bgs_trained=True, label="x"))
+    full = reading_guide(types.SimpleNamespace(adapter=False, bgs_trained=True, label="x"))
+    assert "with the adapter switched off" in lora and "the adapter and head were trained" in lora, lora
+    assert "the base model it was fine-tuned from" in full and "the fine-tuned backbone and head were trained" in full
+    assert "adapter" not in full, full
+
+
+def test_a_slot_picture_is_the_picks_thumbnail_and_blank_under_an_upload(space: SpaceBackend) -> None:
+    """Mutant that passed: the slot kept the catalogue pick's thumbnail while an upload (which wins) filled it."""
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(space)
+    (picture,) = {f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "slot_picture"}
+    cat = space.catalogue
+    np.testing.assert_array_equal(picture(cat.clip_ids[4], None), cat.thumbs[4])
+    assert picture(cat.clip_ids[4], {"path": "/tmp/gradio/x.mp4"}) is None
+    assert picture(None, None) is None
+
+
+def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBackend, monkeypatch) -> None:
+    """Mutants that passed: the queue's one-at-a-time limit dropped, and Gradio's own upload size limit (which stops
+    a large file before it is written to disk) not set; only a launched app was tested, for what it serves."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import launch
+
+    seen: dict[str, dict] = {}
+
+    def record(name: str):
+        def method(self, **kwargs):
+            seen[name] = kwargs
+            return self
+        return method
+
+    monkeypatch.setattr(gr.Blocks, "queue", record("queue"))
+    monkeypatch.setattr(gr.Blocks, "launch", record("launch"))
+    launch(space.config, backend=space, server_port=7000)
+    assert seen["queue"] == {"default_concurrency_limit": 1, "max_size": space.config.queue_max_size,
+                             "api_open": False}
+    launched = seen["launch"]
+    assert launched["max_file_size"] == space.config.max_bytes == 1024 * 1024
+    assert (launched["allowed_paths"], launched["show_error"], launched["server_port"]) == ([], False, 7000)
+
+
+def test_a_space_push_replaces_the_package_an_earlier_push_uploaded(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: the Space uploaded without `replaces`, so a module an earlier bgs-hf version had stayed
+    in the Space's copy of the package (the fake-Hub test pushes once)."""
+    from fnmatch import fnmatch
+
+    from bgs_hf.hub import push
+    from bgs_hf.hub.space_app import push_space
+
+    calls = []
+
+    def upload(folder, repo_id, **kwargs):
+        calls.append((sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file()), repo_id,
+                      kwargs))
+        return "https://huggingface.co/spaces/tester/bgs-demo", "abc"
+
+    monkeypatch.setattr(push, "upload_folder", upload)
+    files, url = push_space("tester/bgs-tiny", "tester/bgs-demo", token="hf_x")
+    (sent, repo_id, kwargs) = calls[0]
+    assert (url, repo_id, sent) == ("https://huggingface.co/spaces/tester/bgs-demo", "tester/bgs-demo", files)
+    assert (kwargs["repo_type"], kwargs["space_sdk"], kwargs["replaces"]) == ("space", "gradio", ("bgs_hf/*",))
+    package = [f for f in files if f.startswith("bgs_hf/")]
+    assert package and all(any(fnmatch(f, p) for p in kwargs["replaces"]) for f in package)
+    assert not any(fnmatch(f, p) for f in files if not f.startswith("bgs_hf/") for p in kwargs["replaces"])
+
+
+def test_the_decode_worker_exits_2_on_a_bad_upload_and_0_with_the_frames_cached(space: SpaceBackend, tmp_path: Path,
+                                                                                capsys) -> None:
+    """Mutant that passed: the worker's exit code for bad input (2, whose one-line reason the page shows) swapped for
+    the generic failure's (3); the page's messages looked the same either way."""
+    import json
+
+    from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT, main
+    from bgs_hf.video import ClipCache
+
+    policy = json.dumps(space.models.policy.to_dict())
+    bad = tmp_path / "notes.mp4"
+    bad.write_bytes(b"hello, not a video")
+    argv = ["--cache", str(tmp_path / "cache"), "--policy", policy, "--limits", json.dumps({"max_duration_s": 4.0})]
+    assert main([*argv, str(bad)]) == EXIT_BAD_INPUT == 2
+    assert capsys.readouterr().err.startswith("notes.mp4: ")
+    assert main([*argv, str(space.catalogue.paths[0])]) == 0
+    assert ClipCache(tmp_path / "cache").entry_path(space.catalogue.paths[0], space.models.policy).is_file()
