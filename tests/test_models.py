@@ -1239,3 +1239,253 @@ def test_checkpointing_kwargs_given_as_the_trainer_gives_them_reach_the_backbone
     with pytest.raises(BGSInputError, match="every_n_layers must be an integer >= 1, got 0"):
         build_embedder("tiny-random-videomae", gradient_checkpointing=True,
                        activation_checkpointing_kwargs={"every_n_layers": 0})
+
+
+# --- mutation audit (models): boundaries and records the tests above did not pin ---
+
+
+def test_a_dropout_of_one_is_refused_for_the_head_and_for_lora():
+    """Dropout 1.0 zeroes every unit in training (the head's output, or every LoRA update): the bound is [0, 1), and a
+    check with ``<= 1.0`` passed every test, which tried 1.5 only."""
+    with pytest.raises(BGSInputError, match="head dropout must be in"):
+        HeadConfig(dropout=1.0)
+    with pytest.raises(BGSInputError, match="LoRA dropout must be in"):
+        LoraSettings(dropout=1.0)
+    with pytest.raises(BGSInputError, match="head out_dim must be >= 1"):
+        HeadConfig(out_dim=0)
+    HeadConfig(dropout=0.0)
+    LoraSettings(dropout=0.0)
+
+
+def test_a_user_lora_regex_with_alternatives_is_scoped_to_the_backbone_as_a_whole():
+    """``--lora_target_modules 'A|B'`` gets the backbone prefix on both alternatives: without the group around the
+    user's regex, ``backbone\\.A|B`` full-matched A's modules alone and B's got no LoRA, silently."""
+    targets = r"encoder\.layer\.0\.output\.dense|encoder\.layer\.1\.output\.dense"
+    model = build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=targets))
+    names = sorted(n.split("backbone.", 1)[1] for n in lora_module_names(model))
+    assert names == ["encoder.layer.0.output.dense", "encoder.layer.1.output.dense"]
+
+
+def test_frames_of_the_right_height_but_another_width_are_refused():
+    """Height and width are each checked: a check that refused only frames wrong in both passed 32x48 frames."""
+    model = build_embedder("tiny-random-bgs_conv3d", lora=None).eval()
+    fp = model.frame_policy
+    with pytest.raises(ValueError, match=f"expects {fp.crop}x{fp.crop} frames, got {fp.crop}x48"):
+        model(torch.randn(1, fp.num_frames, 3, fp.crop, 48))
+    with pytest.raises(ValueError, match=f"got 48x{fp.crop}"):
+        model(torch.randn(1, fp.num_frames, 3, 48, fp.crop))
+
+
+@pytest.mark.parametrize("frames", [0, -2])
+def test_a_frame_count_below_one_is_one_line_naming_num_frames(frames):
+    """num_frames 0 on a model that takes any count passed the frame check (0 is a multiple of every tubelet) and
+    failed later in FramePolicy's ValueError, a traceback, instead of the one-line input error."""
+    from bgs_hf.models.embedder import resolve_backbone
+
+    for name in ("tiny-random-vjepa2", "tiny-random-clip"):
+        with pytest.raises(BGSInputError, match=f"num_frames must be >= 1, got {frames}"):
+            resolve_backbone(name, num_frames=frames)
+
+
+def test_a_frame_count_not_a_multiple_of_the_tubelet_is_refused():
+    """V-JEPA 2 takes any multiple of its tubelet (2): 5 frames would lose or mis-group the last one."""
+    spec = get_backbone_spec("tiny-random-vjepa2")
+    with pytest.raises(ValueError, match="5 frames is not a multiple of tubelet size 2"):
+        spec.check_frames(5)
+    spec.check_frames(6)
+    get_backbone_spec("tiny-random-clip").check_frames(5)  # tubelet 1: any count
+
+
+def test_the_embedding_dim_is_the_heads_width_and_is_recorded(tmp_path):
+    """``embedding_dim`` (and bgs_config.json's, which readers of a saved run use) is the head's out_dim when there is
+    a head; only the head=None case was checked, and a property returning the backbone's width passed."""
+    model = build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=16, dropout=0.0)).eval()
+    assert model.embedding_dim == 16 != model.spec.hidden_size
+    with torch.no_grad():
+        assert model(_clips(model, 1)).shape == (1, 16)
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "bgs_config.json").read_text())["embedding_dim"] == 16
+
+
+def test_interpolating_an_interpolated_spec_records_the_checkpoints_own_frame_count():
+    """A spec already interpolated (4 -> 6 frames) and asked for 8 still says it was interpolated from the
+    checkpoint's 4, and asked for 4 again is the plain checkpoint spec (no interpolation recorded)."""
+    spec = get_backbone_spec("tiny-random-timesformer")
+    own = spec.num_frames
+    six = spec.with_interpolated_frames(own + 2)
+    assert (six.num_frames, six.frames_interpolated_from) == (own + 2, own)
+    eight = six.with_interpolated_frames(own + 4)
+    assert (eight.num_frames, eight.frames_interpolated_from) == (own + 4, own)
+    back = six.with_interpolated_frames(own)
+    assert (back.num_frames, back.frames_interpolated_from) == (own, None)
+    assert spec.with_interpolated_frames(own) is spec
+    videomae = get_backbone_spec("tiny-random-videomae")  # its own count is no interpolation, so no refusal
+    assert videomae.with_interpolated_frames(videomae.num_frames) is videomae
+
+
+def test_a_processor_crop_other_than_the_models_input_gives_way_to_the_model_and_never_a_crop_above_the_resize():
+    """A checkpoint whose processor crops 16 pixels for a 32-pixel model: the model's size wins, and the short side
+    is resized to at least that crop (a resize to 20 under a 32 crop cannot be cropped)."""
+    import dataclasses
+
+    spec = get_backbone_spec("tiny-random-videomae")
+    assert spec.image_size == 32
+    for size, want in ((20, 32), (40, 40)):
+        odd = dataclasses.replace(spec, processor_config={"size": {"shortest_edge": size},
+                                                          "crop_size": {"height": 16, "width": 16}})
+        fp = odd.frame_policy()
+        assert (fp.size, fp.crop) == (want, 32)
+
+
+def test_a_tiny_random_model_without_a_processor_takes_the_real_checkpoints_resize_ratio():
+    """No processor config: the family's real one scaled to the model, resize and crop alike (V-JEPA 2 resizes to
+    292 for a 256 crop, so a 32-pixel tiny model resizes to round(32 * 292 / 256) = round(36.5) = 36)."""
+    spec = get_backbone_spec("tiny-random-vjepa2")
+    assert spec.processor_config["size"] == {"shortest_edge": 36}
+    assert spec.processor_config["crop_size"] == {"height": 32, "width": 32}
+    assert (spec.frame_policy().size, spec.frame_policy().crop) == (36, 32)
+
+
+def test_clip_takes_its_tiny_frame_count_when_tiny_and_the_familys_default_from_a_folder(tmp_path):
+    """CLIP's config has no frame count: tiny-random-clip samples 2 frames (fast tests), a real CLIP checkpoint the
+    family's 8."""
+    tiny = get_backbone_spec("tiny-random-clip")
+    assert tiny.num_frames == 2
+    tiny.load_backbone().save_pretrained(tmp_path)
+    assert get_backbone_spec(tmp_path).num_frames == 8
+
+
+def test_a_name_with_two_slashes_is_a_missing_folder_not_a_hub_id():
+    """``org/name/extra`` can be no Hub repo: it is refused as a folder that is not there, without a Hub lookup."""
+    from bgs_hf.models.registry import looks_like_a_path
+
+    assert looks_like_a_path("no/such/folder") and not looks_like_a_path("org/name")
+    with pytest.raises(BGSInputError, match="no/such/folder: no such backbone folder"):
+        get_backbone_spec("no/such/folder")
+
+
+def test_a_saved_fixed_frame_model_still_refuses_another_frame_count_when_loaded(tmp_path):
+    """bgs_config.json records that TimeSformer takes its own frame count only; a loader that lost ``fixed_frames``
+    let the reloaded model interpolate its time embeddings silently for a clip of another length."""
+    model = build_embedder("tiny-random-timesformer")
+    model.save_pretrained(str(tmp_path))
+    loaded = load_model(tmp_path)
+    spec = loaded.get_base_model().spec
+    assert spec.fixed_frames and spec.num_frames == model.get_base_model().spec.num_frames
+    fp = loaded.get_base_model().frame_policy
+    with pytest.raises(ValueError, match="silently interpolate"):
+        loaded(torch.randn(1, fp.num_frames + 2, 3, fp.crop, fp.crop))
+
+
+
+def test_a_model_loaded_to_train_further_is_left_in_train_mode_with_its_lora_trainable(tmp_path):
+    """``load_model(d, is_trainable=True)`` (to go on training a saved adapter) is not put in eval mode: its head's
+    dropout runs (the backbone, loaded by transformers' from_pretrained, is in eval mode until ``.train()``, which the
+    Trainer calls). A loader that put every model in eval mode passed every test. Embedding is eval mode."""
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+    trainable = load_model(tmp_path, is_trainable=True)
+    head = [m for n, m in trainable.named_modules() if n.endswith("head.modules_to_save.default")]
+    assert trainable.training and head and all(m.training for m in head[0].modules())
+    assert any(p.requires_grad for n, p in trainable.named_parameters() if "lora_B" in n)
+    frozen = load_model(tmp_path)
+    assert not any(m.training for m in frozen.modules())
+    assert not any(p.requires_grad for p in frozen.parameters())
+
+
+def test_a_folder_check_refuses_what_loading_would_refuse_before_any_weight_loads(tmp_path):
+    """``check_saved_model`` (``bgs-hf push`` runs it before staging) refuses a LoRA run whose adapter_config.json is
+    gone and a run whose local base folder has moved, from the files alone: without those two checks the folder was
+    published and failed only at load time."""
+    import shutil
+
+    from bgs_hf.models.loading import check_saved_model
+
+    run = tmp_path / "run"
+    build_embedder("tiny-random-videomae").save_pretrained(str(run))
+    assert check_saved_model(run)["lora"]["r"] == 8
+    (run / "adapter_config.json").unlink()
+    with pytest.raises(BGSInputError, match="holds a LoRA adapter, not an adapter-less model"):
+        check_saved_model(run)
+    base = tmp_path / "local_base"
+    get_backbone_spec("tiny-random-videomae").load_backbone().save_pretrained(base)
+    build_embedder(str(base)).save_pretrained(str(tmp_path / "run_local"))
+    check_saved_model(tmp_path / "run_local")
+    shutil.rmtree(base)
+    with pytest.raises(BGSInputError, match="the base model folder recorded at save time is missing"):
+        check_saved_model(tmp_path / "run_local")
+
+
+def test_a_saved_run_reloads_the_frame_count_it_was_trained_with(tmp_path):
+    """CLIP and V-JEPA 2 take any frame count: a run trained with ``num_frames`` (3 here, the spec's own is 2) must
+    sample 3 frames when reloaded; a loader that rebuilt the policy from the spec sampled the spec's count."""
+    for name, frames in (("tiny-random-clip", 3), ("tiny-random-vjepa2", 8)):
+        model = build_embedder(name, num_frames=frames)
+        assert model.get_base_model().spec.num_frames != frames
+        model.save_pretrained(str(tmp_path / name))
+        assert load_model(tmp_path / name).get_base_model().frame_policy.num_frames == frames
+        assert load_base(tmp_path / name).frame_policy == model.get_base_model().frame_policy
+
+
+def test_only_a_folder_holding_bgs_config_is_taken_for_a_saved_model(tmp_path):
+    """Evaluation scores a saved model by its folder and a backbone by its name or folder: a backbone's own folder
+    (config.json, no bgs_config.json) taken for a saved model was refused as a damaged run."""
+    from bgs_hf.models.loading import saved_model_folder
+
+    get_backbone_spec("tiny-random-videomae").load_backbone().save_pretrained(tmp_path / "backbone")
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path / "run"))
+    assert saved_model_folder(tmp_path / "run") == tmp_path / "run"
+    assert saved_model_folder(str(tmp_path / "run")) == tmp_path / "run"
+    assert saved_model_folder(tmp_path / "backbone") is None
+    assert saved_model_folder("tiny-random-videomae") is None
+    assert saved_model_folder(build_embedder("tiny-random-videomae", lora=None)) is None
+
+
+def test_liveness_runs_the_training_forward_of_a_model_left_in_eval_mode():
+    """A model in eval mode (as ``load_model`` returns it) is checked in train mode all the same: a check that ran in
+    the mode it found passed a reentrant-checkpointed backbone, whose LoRA then trained nothing."""
+    model = build_embedder("tiny-random-videomae")
+    model.backbone.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
+    model.eval()
+    with pytest.raises(DeadLoraError):
+        assert_lora_live(model, _clips(model, 2))
+    assert not any(m.training for m in model.modules())
+
+
+def test_liveness_check_restores_running_statistics_it_does_not_hold_off():
+    """A norm layer with running statistics that is not a BatchNorm (an InstanceNorm tracking them) updates them in
+    train mode: the check puts them back, so checking a model changes none of its buffers."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.Unflatten(1, (4, 4)),
+                               torch.nn.InstanceNorm1d(4, track_running_stats=True), torch.nn.Flatten(),
+                               torch.nn.Linear(16, 8))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "4"]))
+    before = {n: b.clone() for n, b in model.named_buffers()}
+    assert len(assert_lora_live(model, torch.randn(1, 12))) == 2
+    assert all(torch.equal(b, before[n]) for n, b in model.named_buffers())
+
+
+def test_liveness_check_leaves_the_random_stream_of_a_random_activation_alone():
+    """Random layers the check does not hold off (RReLU samples its slopes in train mode) draw from a forked stream:
+    checking a model does not shift the run's random numbers."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.RReLU(), torch.nn.Linear(16, 8))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "2"]))
+    x = torch.randn(1, 12)
+    rng = torch.get_rng_state()
+    assert len(assert_lora_live(model, x)) == 2
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_a_frozen_adapter_is_reported_dead_not_a_torch_error(tmp_path):
+    """A loaded adapter (``load_model`` freezes it) has an output without a gradient path: the check names every LoRA
+    module dead, one line, instead of torch's "element 0 of tensors does not require grad"."""
+    model = build_embedder("tiny-random-videomae")
+    model.save_pretrained(str(tmp_path))
+    frozen = load_model(tmp_path)
+    with pytest.raises(DeadLoraError) as err:
+        assert_lora_live(frozen, _clips(frozen.get_base_model(), 1))
+    assert len(err.value.dead) == len(lora_module_names(frozen)) > 0

@@ -3,6 +3,7 @@ patch makes it live, keeps the maths identical, and the liveness check catches t
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -86,3 +87,85 @@ def test_installed_transformers_needs_no_patch_or_gets_one():
     norms = assert_lora_live(model, _clips(spec))
     assert len(norms) == 6 * spec.num_layers
 
+
+
+def legacy_bias_forward(self, hidden_states, *args, **kwargs):
+    """transformers 4.x VideoMAESelfAttention with ``qkv_bias``: bias-free q/k/v layers, the q and v biases kept as
+    separate parameters ``q_bias``/``v_bias`` (k has none), all read functionally."""
+    b, n, _ = hidden_states.shape
+    hd = self.attention_head_size
+
+    def lin(mod, bias):
+        return nn.functional.linear(hidden_states, mod.weight, bias).view(b, n, -1, hd).transpose(1, 2)
+
+    q, k, v = lin(self.query, self.q_bias), lin(self.key, None), lin(self.value, self.v_bias)
+    probs = torch.softmax(q @ k.transpose(-1, -2) * hd**-0.5, dim=-1)
+    return (probs @ v).transpose(1, 2).reshape(b, n, -1), None
+
+
+def test_the_patch_adds_each_legacy_bias_to_its_own_projection(monkeypatch):
+    """Older VideoMAE kept q/v biases as ``q_bias``/``v_bias`` parameters; the patched forward adds each to its own
+    projection. Both biases were zero in every test (their init), so adding q's bias to v passed."""
+    monkeypatch.setattr(vm.VideoMAESelfAttention, "forward", legacy_bias_forward)
+    spec = get_backbone_spec("tiny-random-videomae")
+    torch.manual_seed(0)
+    legacy = transformers.VideoMAEModel(spec.config).eval()
+    for attn in (m for m in legacy.modules() if isinstance(m, vm.VideoMAESelfAttention)):
+        for name in ("query", "key", "value"):
+            old = getattr(attn, name)
+            new = nn.Linear(old.in_features, old.out_features, bias=False)
+            new.weight.data.copy_(old.weight.data)
+            setattr(attn, name, new)
+        attn.q_bias = nn.Parameter(torch.randn(attn.query.out_features))
+        attn.v_bias = nn.Parameter(torch.randn(attn.value.out_features))
+    patched = copy.deepcopy(legacy)
+    assert fix_videomae_qkv(patched) == spec.num_layers
+    x = _clips(spec)
+    with torch.no_grad():
+        ref = legacy(pixel_values=x).last_hidden_state
+        torch.testing.assert_close(patched(pixel_values=x).last_hidden_state, ref, atol=1e-5, rtol=1e-5)
+        for attn in (m for m in legacy.modules() if isinstance(m, vm.VideoMAESelfAttention)):
+            attn.v_bias.zero_()
+        assert not torch.allclose(legacy(pixel_values=x).last_hidden_state, ref, atol=1e-3)  # the biases matter
+
+
+def half_functional_forward(self, hidden_states, *args, **kwargs):
+    """An attention that calls its ``query`` module but reads k/v weights functionally: LoRA on k/v is dead."""
+    b, n, _ = hidden_states.shape
+    hd = self.attention_head_size
+
+    def heads(y):
+        return y.view(b, n, -1, hd).transpose(1, 2)
+
+    q = heads(self.query(hidden_states))
+    k = heads(nn.functional.linear(hidden_states, self.key.weight, self.key.bias))
+    v = heads(nn.functional.linear(hidden_states, self.value.weight, self.value.bias))
+    probs = torch.softmax(q @ k.transpose(-1, -2) * hd**-0.5, dim=-1)
+    return (probs @ v).transpose(1, 2).reshape(b, n, -1), None
+
+
+def test_an_attention_that_calls_only_some_of_its_qkv_modules_is_patched(monkeypatch):
+    """The probe asks for all three modules called: one that calls ``query`` alone left k/v LoRA dead unpatched."""
+    monkeypatch.setattr(vm.VideoMAESelfAttention, "forward", half_functional_forward)
+    model = build_embedder("tiny-random-videomae")
+    spec = model.spec
+    norms = assert_lora_live(model, _clips(spec))
+    assert sum("attention.attention." in n for n in norms) == 3 * spec.num_layers
+
+
+def test_the_patched_attention_keeps_the_checkpoints_attention_dropout_in_training(legacy_videomae):
+    """The patched forward drops attention probabilities at the config's rate in train mode, and never in eval: a
+    patch without dropout passed every test, whose tiny configs have attention dropout 0."""
+    spec = get_backbone_spec("tiny-random-videomae")
+    config = copy.deepcopy(spec.config)
+    config.attention_probs_dropout_prob = 0.5
+    torch.manual_seed(0)
+    model = transformers.VideoMAEModel(config)
+    assert fix_videomae_qkv(model) == spec.num_layers
+    x = _clips(spec)
+    with torch.no_grad():
+        model.train()
+        a, b = (model(pixel_values=x).last_hidden_state for _ in range(2))
+        assert not torch.allclose(a, b)
+        model.eval()
+        torch.testing.assert_close(model(pixel_values=x).last_hidden_state, model(pixel_values=x).last_hidden_state)
