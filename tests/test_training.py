@@ -545,6 +545,49 @@ def test_clip_sets_too_small_to_hold_a_judgment_are_refused(tiny, clips_per_step
     assert "1 of the 3 clip sets per epoch have 2 clips and train nothing; --clips_per_step 4 or more" in caplog.text
 
 
+def test_the_memory_probe_chunks_only_when_a_steps_clips_do_not_fit_and_never_below_one_clip():
+    """A budget that holds exactly a step's rows needs no chunking (0, not a chunk of every row, which only adds the
+    recomputation); one too small for a single clip still embeds one clip at a time, never a chunk of 0 (which is
+    "off": the whole step at once, the most memory of all)."""
+    from bgs_hf.models import build_embedder
+    from bgs_hf.training.memory import activation_cost, pick_embed_chunk, saved_bytes
+
+    model = build_embedder("tiny-random-videomae")
+    fp = model.frame_policy
+    x = torch.randn(1, fp.num_frames, 3, fp.crop, fp.crop)
+    fixed, per = activation_cost(model, x)
+    rows = 4
+    assert pick_embed_chunk(model, x, saved_bytes(model, x.repeat(rows, 1, 1, 1, 1)), rows=rows) == 0
+    assert pick_embed_chunk(model, x, fixed + per * rows, rows=rows) == 0
+    assert pick_embed_chunk(model, x, fixed + per * rows - 1, rows=rows) == rows - 1
+    assert pick_embed_chunk(model, x, 1, rows=rows) == 1
+    assert pick_embed_chunk(model, x, 0, rows=rows) == 1
+
+
+def test_the_memory_probe_counts_a_tensor_saved_twice_once_and_leaves_the_mode_alone():
+    """``h * h`` saves ``h`` for both operands: one storage, counted once (so a chunk is not sized for twice the
+    activations it keeps). The probe runs the training forward and leaves the model in the mode it found."""
+    from bgs_hf.training.memory import saved_bytes
+
+    class Square(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(4))
+            self.modes: list[bool] = []
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.modes.append(self.training)
+            h = x * self.w  # saves x (2 x 4 float32: 32 bytes) for w's gradient
+            return h * h  # saves h (32 bytes), as both operands
+
+    model = Square().eval()
+    assert saved_bytes(model, torch.randn(2, 4)) == 64
+    assert model.modes == [True] and not model.training
+    model.train()
+    saved_bytes(model, torch.randn(2, 4))
+    assert model.training
+
+
 def test_the_memory_probe_leaves_the_random_stream_alone():
     """Its forwards run in train mode (dropout): without fork_rng a run with --max_memory drew other dropout masks
     than the same run without it."""
@@ -950,6 +993,19 @@ def test_step_items_of_two_processes_are_each_step_once_per_rank():
         ds[6]
 
 
+def test_the_collator_refuses_more_than_one_step_item_per_batch():
+    """One item is one whole step: a loader batching two items (per_device_train_batch_size 2) is refused, not
+    collated as its first step with the second dropped."""
+
+    class Plans:
+        def plan(self, epoch, step):  # never reached
+            raise AssertionError("a batch of two items was collated")
+
+    item = {"epoch": 0, "step": 0, "rank": 0}
+    with pytest.raises(ValueError, match="per_device_train_batch_size must be 1, got 2"):
+        BGSCollator(Plans(), TensorClipStore(torch.zeros(1)))([item, item])
+
+
 def test_mirroring_follows_the_epoch_and_reaches_the_no_gradient_rows():
     """The flip mask was documented as drawn from (seed, epoch, step), but a draw without the epoch (the same clips
     mirrored every epoch) passed; the no-gradient rows (paper-v1 RSA steps) take the mask's tail, not its head."""
@@ -1027,6 +1083,28 @@ def test_the_in_memory_clip_store_evicts_the_least_recently_used_clip(monkeypatc
         store(clip)
     # 0 was used just before 2 came in: 1 is the one evicted, so 0 stays and only 1 is read again
     assert loads == ["a", "b", "c", "b"]
+
+
+def test_the_in_memory_clip_store_keeps_a_clip_that_fills_it_exactly(monkeypatch):
+    """A budget of exactly one clip holds that clip (decoded once, however often used); one byte less holds none."""
+    import bgs_hf.video as video
+    from bgs_hf.training.data import VideoClipStore
+
+    loads: list[str] = []
+
+    def load_clip(path, policy, cache):
+        loads.append(path)
+        return torch.zeros(256)  # 1 KiB
+
+    monkeypatch.setattr(video, "load_clip", load_clip)
+    exact = VideoClipStore(["a"], policy=None, memory_mb=1 / 1024)
+    for _ in range(3):
+        exact(0)
+    assert loads == ["a"]
+    short = VideoClipStore(["b"], policy=None, memory_mb=1023 / 2**20)
+    for _ in range(2):
+        short(0)
+    assert loads == ["a", "b", "b"]
 
 
 def test_a_run_that_early_stopping_ends_says_so(tmp_path, tiny, caplog):

@@ -32,6 +32,79 @@ def test_parse_flags_and_bgs_defaults():
     assert not off.load_best_model_at_end and str(off.lr_scheduler_type.value) == "constant"
 
 
+def test_bgs_defaults_follow_the_flags_in_either_spelling_and_either_form():
+    """``--eval-strategy no`` (dashes, as the CLI accepts) turns the plateau schedule and best-model loading off, as
+    ``--eval_strategy no`` does, whether the value follows as the next word or after ``=``: a reader of the typed
+    flags that kept the dashes in the name left them on."""
+    from bgs_hf.train import parse
+    from bgs_hf.training.args import flags_in
+
+    assert flags_in(["--eval-strategy=no", "--save_steps", "3", "--hflip", "--max-steps", "7"]) == {
+        "eval_strategy": "no", "save_steps": "3", "hflip": None, "max_steps": "7"}
+    for flags in (["--eval-strategy", "no"], ["--eval_strategy=no"], ["--eval-strategy=no"]):
+        t = parse(["--data", "d", "--output-dir", "/tmp/x", *flags]).training
+        assert not t.load_best_model_at_end and str(t.lr_scheduler_type.value) == "constant", flags
+        assert t.lr_scheduler_kwargs == {}
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("8GB", 8 * 10**9), ("8gb", 8 * 10**9), ("512MiB", 512 * 2**20), ("512m", 512 * 2**20), ("1.5g", 3 * 2**29),
+    (" 2 KB ", 2000), ("1000000", 10**6), (".5GiB", 2**29), ("3t", 3 * 2**40),
+])
+def test_max_memory_reads_decimal_and_binary_units(text, size):
+    """--max_memory 8GB is 8e9 bytes, 8GiB (and the short 8g) 8 * 2**30: the probe then picks the chunk for that
+    budget. No test read a unit: GB taken as GiB, or no decimals, passed."""
+    from bgs_hf.training.args import parse_bytes
+
+    assert parse_bytes(text) == size
+
+
+@pytest.mark.parametrize("text", ["8 GBs", "GB", "1.2.3g", "-1GB", ""])
+def test_max_memory_that_is_no_size_is_one_line(text):
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.args import parse_bytes
+
+    with pytest.raises(BGSInputError, match="--max_memory: cannot read"):
+        parse_bytes(text)
+
+
+def test_a_run_without_flags_takes_the_papers_settings():
+    """The defaults of a bare ``bgs-hf train --data d --output_dir o``: the paper's schedule, head, LoRA and loss, and
+    the run-keeping settings (a resumed run restores early stopping's count; a NaN step is logged as NaN, not hidden
+    in a running mean). Only some were pinned, so any other default could change unseen."""
+    from bgs_hf.train import parse
+
+    cfg = parse(["--data", "d", "--output_dir", "/tmp/x"])
+    t, m, b, d = cfg.training, cfg.model, cfg.bgs, cfg.data
+    assert (t.learning_rate, t.num_train_epochs, t.save_total_limit, t.logging_steps) == (1e-4, 50, 2, 5)
+    assert (t.per_device_train_batch_size, t.per_device_eval_batch_size, t.dataloader_num_workers) == (1, 8, 0)
+    assert t.restore_callback_states_from_checkpoint and not t.logging_nan_inf_filter and t.report_to == []
+    assert str(t.eval_strategy.value) == str(t.save_strategy.value) == "epoch"
+    assert (m.backbone, m.head_dim, m.head_dropout, m.lora_r, m.lora_alpha, m.lora_dropout) == (
+        "bgs-tiny-conv3d-fg", 128, 0.3, 8, 16, 0.1)
+    assert (b.local_loss, b.margin, b.rsa_method, b.alpha, b.beta0, b.beta_step, b.beta_max) == (
+        "triplet", 0.2, "pearson", 0.7, 0.3, 0.1, 0.7)
+    assert (b.early_stopping_patience, b.hflip, b.eval_test) == (5, False, True)
+    assert (d.val_fraction, d.val_split, d.split_seed) == (0.2, "seeded", 0)
+
+
+def test_a_run_without_evaluation_given_as_the_enum_keeps_the_last_model_at_a_constant_rate():
+    """Library use may pass transformers' enums, whose str() is ``IntervalStrategy.NO``, not "no": no evaluation is no
+    best model to load and no plateau to wait for, as with ``--eval_strategy no``. was: ``lr_scheduler_type=
+    SchedulerType.REDUCE_ON_PLATEAU`` lost the plateau's mode/factor/patience, so torch's defaults (mode "min",
+    factor 0.1, patience 10) took a rising validation RSA for no improvement and cut the rate."""
+    from transformers.trainer_utils import IntervalStrategy, SchedulerType
+
+    from bgs_hf.training.api import training_arguments
+
+    for off in (IntervalStrategy.NO, "no"):
+        t = training_arguments({"output_dir": "/tmp/x", "eval_strategy": off})
+        assert not t.load_best_model_at_end and t.lr_scheduler_type == SchedulerType.CONSTANT, off
+        assert t.lr_scheduler_kwargs == {}
+    kept = training_arguments({"output_dir": "/tmp/x", "lr_scheduler_type": SchedulerType.REDUCE_ON_PLATEAU})
+    assert kept.lr_scheduler_kwargs == {"mode": "max", "factor": 0.5, "patience": 3}
+
+
 @pytest.mark.parametrize("schedule", ["cosine", "linear", "constant_with_warmup"])
 def test_another_lr_schedule_gets_no_plateau_kwargs(schedule):
     """The plateau's mode/factor/patience used to stay and crash every other schedule at the first step."""

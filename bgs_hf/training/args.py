@@ -122,12 +122,15 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     defaults = dict(BGS_TRAINING_DEFAULTS)
     # pinned host memory only helps a copy to an accelerator; on CPU torch warns on every loader
     defaults["dataloader_pin_memory"] = torch.accelerator.is_available()
-    eval_strategy = str(user.get("eval_strategy", defaults["eval_strategy"])).lower()
-    if str(user.get("lr_scheduler_type", defaults["lr_scheduler_type"])).lower() not in (
-        "reduce_lr_on_plateau", "schedulertype.reduce_lr_on_plateau"
-    ):
+
+    def setting(key: str) -> str:  # "no" and IntervalStrategy.NO alike (whose str() is "IntervalStrategy.NO")
+        value = user.get(key, defaults[key])
+        return str(getattr(value, "value", value)).lower()
+
+    eval_strategy = setting("eval_strategy")
+    if setting("lr_scheduler_type") != "reduce_lr_on_plateau":
         defaults["lr_scheduler_kwargs"] = {}  # the plateau's mode/factor/patience crash any other schedule
-    if eval_strategy in ("no", "intervalstrategy.no"):
+    if eval_strategy == "no":
         defaults.update(load_best_model_at_end=False, lr_scheduler_type="constant", lr_scheduler_kwargs={})
     elif "save_strategy" not in user:
         # keeping the best model needs a checkpoint at every evaluation: save on the user's schedule
