@@ -170,6 +170,45 @@ def test_two_processes_match_one(tmp_path, one_process, launcher):
         _compare(one_res, r1)
 
 
+
+def _gather_uneven(rank: int, init: str, out: str) -> None:
+    """Rank r holds ``counts[r]`` rows (3 and 1): the gathered tensor is both parts in rank order, without the
+    padding, and a loss on it sends each rank the gradient of its own rows."""
+    import torch
+    import torch.distributed as dist
+
+    from bgs_hf.training.distributed import gather_rows
+
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=2)
+    try:
+        counts = [3, 1]
+        parts = [torch.arange(6.0).reshape(3, 2) + 1, torch.tensor([[10.0, 20.0]])]
+        part = parts[rank].clone().requires_grad_(True)
+        whole = gather_rows(part, counts)
+        weights = torch.arange(8.0).reshape(4, 2)
+        (whole * weights).sum().backward()
+        Path(f"{out}.{rank}").write_text(json.dumps({"whole": whole.tolist(), "grad": part.grad.tolist()}))
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.distributed
+def test_gathering_parts_of_different_sizes_drops_the_padding_and_returns_each_rank_its_rows(tmp_path):
+    """The ranks' parts are padded to the largest for all_gather; the padding must go (it shifted every later rank's
+    rows, and the two-process runs above only ever had equal parts). The loss's gradient of row i reaches the rank
+    holding it, summed over the ranks' identical losses (x2)."""
+    import torch.multiprocessing as mp
+
+    out = str(tmp_path / "gather")
+    mp.spawn(_gather_uneven, args=(f"file://{tmp_path / 'init'}", out), nprocs=2, join=True)
+    want = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [10.0, 20.0]]
+    weights = [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0]]
+    for rank, rows in ((0, slice(0, 3)), (1, slice(3, 4))):
+        got = json.loads(Path(f"{out}.{rank}").read_text())
+        assert got["whole"] == want
+        assert got["grad"] == [[2 * w for w in row] for row in weights[rows]]
+
+
 if __name__ == "__main__":
     for chunk, recipe, cps in CASES:
         first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)
