@@ -41,6 +41,15 @@ def _parquet(folder, config):
     return path
 
 
+def _edit_cells(folder, config: str, cells: dict[tuple[int, str], object]) -> None:
+    """Rewrite cells of a written Hub folder's config: ``{(row, column): value}`` (0-based rows)."""
+    path = _parquet(folder, config)
+    df = pd.read_parquet(path)
+    for (row, column), value in cells.items():
+        df.loc[row, column] = value
+    df.to_parquet(path)
+
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     root = tmp_path_factory.mktemp("rel")
@@ -164,10 +173,7 @@ def test_custom_card_info(release, tmp_path):
 def test_video_paths_escaping_the_folder_are_refused(exported, tmp_path, bad):
     data, _ = exported
     out = write_hub(data, tmp_path / "d")
-    path = _parquet(out, "clips")
-    df = pd.read_parquet(path)
-    df.loc[2, "video"] = bad
-    df.to_parquet(path)
+    _edit_cells(out, "clips", {(2, "video"): bad})
     with pytest.raises(BGSInputError, match=r"clips row 3: video path .* must be relative"):
         load(out)
 
@@ -175,11 +181,7 @@ def test_video_paths_escaping_the_folder_are_refused(exported, tmp_path, bad):
 def test_bad_judgments_are_reported(exported, tmp_path):
     data, _ = exported
     out = write_hub(data, tmp_path / "j")
-    path = _parquet(out, "judgments")
-    df = pd.read_parquet(path)
-    df.loc[4, "clip_b"] = 99
-    df.loc[9, "odd"] = 3
-    df.to_parquet(path)
+    _edit_cells(out, "judgments", {(4, "clip_b"): 99, (9, "odd"): 3})
     with pytest.raises(BGSInputError, match=r"judgments row 5: column 'clip_b': unknown clip index 99"):
         load(out)
     _, problems = validate(out)
@@ -958,10 +960,7 @@ def test_a_clip_index_just_outside_the_clips_is_reported(exported, tmp_path, ind
     one past the last, is as unknown as 99."""
     data, _ = exported
     out = write_hub(data, tmp_path / "j")
-    path = _parquet(out, "judgments")
-    df = pd.read_parquet(path)
-    df.loc[4, "clip_b"] = index
-    df.to_parquet(path)
+    _edit_cells(out, "judgments", {(4, "clip_b"): index})
     with pytest.raises(BGSInputError, match=rf"^judgments row 5: column 'clip_b': unknown clip index {index} "
                                             r"\(clips are 0\.\.13\)$"):
         load(out)

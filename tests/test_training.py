@@ -1067,17 +1067,24 @@ def test_build_loss_takes_every_loss_flag():
     assert build_loss(BGSArguments(margin=0.35)).get_config_dict()["local"]["margin"] == 0.35
 
 
-def test_the_in_memory_clip_store_evicts_the_least_recently_used_clip(monkeypatch):
+def _kib_clip_loads(monkeypatch) -> list[str]:
+    """Every clip decodes to 1 KiB; the returned list records the paths decoded, in order."""
     import bgs_hf.video as video
-    from bgs_hf.training.data import VideoClipStore
 
     loads: list[str] = []
 
     def load_clip(path, policy, cache):
         loads.append(path)
-        return torch.zeros(256)  # 1 KiB
+        return torch.zeros(256)
 
     monkeypatch.setattr(video, "load_clip", load_clip)
+    return loads
+
+
+def test_the_in_memory_clip_store_evicts_the_least_recently_used_clip(monkeypatch):
+    from bgs_hf.training.data import VideoClipStore
+
+    loads = _kib_clip_loads(monkeypatch)
     store = VideoClipStore(["a", "b", "c"], policy=None, memory_mb=2 / 1024)  # room for two clips
     for clip in (0, 1, 0, 2, 0, 1):
         store(clip)
@@ -1087,16 +1094,9 @@ def test_the_in_memory_clip_store_evicts_the_least_recently_used_clip(monkeypatc
 
 def test_the_in_memory_clip_store_keeps_a_clip_that_fills_it_exactly(monkeypatch):
     """A budget of exactly one clip holds that clip (decoded once, however often used); one byte less holds none."""
-    import bgs_hf.video as video
     from bgs_hf.training.data import VideoClipStore
 
-    loads: list[str] = []
-
-    def load_clip(path, policy, cache):
-        loads.append(path)
-        return torch.zeros(256)  # 1 KiB
-
-    monkeypatch.setattr(video, "load_clip", load_clip)
+    loads = _kib_clip_loads(monkeypatch)
     exact = VideoClipStore(["a"], policy=None, memory_mb=1 / 1024)
     for _ in range(3):
         exact(0)
