@@ -3,7 +3,7 @@
 Flags are four argument dataclasses parsed by ``transformers.HfArgumentParser``: :class:`DataArguments`
 (``--data``), :class:`ModelArguments` (``--backbone``, LoRA, head), :class:`BGSArguments` (``--recipe``,
 loss) and every ``TrainingArguments`` flag (``--output_dir``/``--output-dir``, ``--max_steps``, ``--bf16``,
-``--gradient_checkpointing``, ``--seed``, ``--resume_from_checkpoint`` ...). BGS changes some
+``--activation_checkpointing``, ``--seed``, ``--resume_from_checkpoint`` ...). BGS changes some
 TrainingArguments defaults (see ``bgs_hf.training.args.BGS_TRAINING_DEFAULTS``); a flag always wins.
 
 Examples::
@@ -48,7 +48,8 @@ def build_parser(argv: list[str] | None = None) -> Any:
             "--head_dropout 0 --val_fraction 0 --early_stopping_patience 0",
             "bgs-hf train --data runs/socialshapes --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20",
             "accelerate launch --num_processes 8 -m bgs_hf.train --data DIR --backbone vjepa2 --output-dir runs/v --bf16",
-        ) + "\n\nEvery flag takes '_' or '-' (--output_dir, --output-dir).\n\n" + EXIT_STATUS)
+        ) + "\n\nEvery flag takes '_' or '-' (--output_dir, --output-dir). --resume_from_checkpoint last resumes "
+        "from the output folder's highest-step complete checkpoint.\n\n" + EXIT_STATUS)
     parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
     return parser
 

@@ -31,6 +31,32 @@ def test_data_stats_help_says_the_seed_draws_the_ceiling_split_halves(capsys):
     assert "split-halves" not in _help(["data", "export"], capsys)
 
 
+def test_baseline_and_backbone_evaluate_help_say_their_seed_draws_the_test_clips(tmp_path, monkeypatch, capsys):
+    """On data without stimulus_set, `baseline --seed S` and `evaluate --model BACKBONE --seed S` score the test
+    clips drawn with S (not `train`'s `--split_seed 0` ones); their --seed help named only the bootstraps, ceiling
+    splits and val carve-out, so a baseline at --seed 1 was silently scored on other clips than a run's."""
+    import bgs_hf.baselines.language as language
+    from bgs_hf.data import load
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    tables = tiny_release_tables(n_clips=30, n_test=6, trials_per_participant=40)
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    folder = write_release(tables, tmp_path / "rel")
+    scored = []
+    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
+    row = {"split": "test", "n_clips": 6, "n_pairs": 5, "n_judgments": 4, "r2": 0.1, "r2_ci": [0.0, 0.2],
+           "ceiling_r2": 0.5, "pct_of_ceiling": 20.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3, "ooo_acc_3way": 0.5,
+           "ooo_acc_2way": 0.6, "model": "m", "caption": "first"}
+    monkeypatch.setattr(language, "language_baseline",
+                        lambda data, config, split, **kw: scored.append(list(data.splits[split])) or row)
+    assert main(["baseline", "language", "--data", str(folder), "--seed", "1", "--n-boot", "10"]) == 0
+    assert scored == [list(load(folder, seed=1).splits["test"])]
+    assert scored[0] != list(load(folder, seed=1, split_seed=0).splits["test"])  # the seed is the draw's
+    capsys.readouterr()
+    for argv in (["baseline", "language"], ["baseline", "pixels"], ["evaluate"]):
+        assert "train/testdrawofclips" in _help(argv, capsys)
+
+
 def test_a_card_pushed_with_include_base_says_the_base_ships_in_the_repo(tmp_path):
     # README: "A run trained from a local base-model folder is published with --include-base (its weights go in
     # base/)"; the card named the base only by its folder name, with no word that its weights are in base/

@@ -52,8 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--caption", choices=("first", "mean"), default="first",
                    help="captions of the language row: the first (the paper) or the mean of all (first)")
     p.add_argument("--seed", type=int_at_least(0), default=None,
-                   help="seed of bootstraps, permutations and the ceiling's split-halves, and of the val carve-out "
-                        "for a backbone name (default: a run folder's training seed, so the ceiling and CIs match "
+                   help="seed of bootstraps, permutations and the ceiling's split-halves, and for a backbone name of "
+                        "the val carve-out and, for data without stimulus_set, the train/test draw of clips "
+                        "(default: a run folder's training seed, so the ceiling and CIs match "
                         "its metrics.json; else 0); a run folder is scored on the splits it recorded at training time")
     p.set_defaults(func=run)
 

@@ -12,8 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "push",
         help="publish a training run to the Hugging Face Hub with its model card",
         description=(
-            "Stage the PEFT adapter (with the head), bgs_config.json, the model card README.md and, for data "
-            "on the Hub, .eval_results/*.yaml, then upload them. The token is read the usual way (HF_TOKEN or "
+            "Stage the PEFT adapter (with the head), bgs_config.json, the model card README.md, a bundled or "
+            "tiny-random base's weights in base/ and, for data on the Hub, .eval_results/*.yaml, then upload them. "
+            "The token is read the usual way (HF_TOKEN or "
             "`hf auth login`) and never printed."
         ),
         epilog=examples("bgs-hf push runs/ss --repo-id you/bgs-ss --local-dir /tmp/staged",

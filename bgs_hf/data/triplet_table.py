@@ -125,7 +125,8 @@ def read_triplet_table(
 
     Clips are the videos the CSV names, sorted by path; train/test clips are a seeded draw
     (``split_config``) that ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
-    split. Rows with an empty cell are an error unless ``skip_incomplete`` (non-responses), then logged.
+    split. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
+    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed.
     """
     cols_cfg = columns or TripletColumns()
     problems = Problems() if problems is None else problems

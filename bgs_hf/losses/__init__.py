@@ -13,13 +13,14 @@ input                 shape / dtype    meaning
 ``human_dist``        (P,) float       human distance 1 - p_ij for those pairs
 ====================  ===============  ====================================================================
 
-Classes (all ``torch.nn.Module``; ``forward`` returns a scalar tensor unless said otherwise)::
+Classes (the four losses are ``torch.nn.Module``; ``forward`` returns a scalar tensor unless said otherwise;
+``PaperSchedule`` is a dataclass called with the epoch)::
 
-    TripletMarginLoss(margin=0.2)(emb, triplets, odd)               # paper's local term
+    TripletMarginLoss(margin=0.2, symmetric=False)(emb, triplets, odd)  # paper's local term
     OddOneOutLoss(temperature=0.1)(emb, triplets, odd=None, odd_probs=None)
     RSALoss(method="pearson"|"soft_spearman", regularization_strength=0.1)(emb, pairs, human_dist)
     BGSLoss(local=TripletMarginLoss(), global_=RSALoss(), schedule=PaperSchedule())
-        (emb, triplets, odd, pairs, human_dist, epoch=0, odd_probs=None) -> BGSLossOutput
+        (emb, triplets, odd, pairs, human_dist, *, epoch=0, odd_probs=None) -> BGSLossOutput
     PaperSchedule(alpha=0.7, beta0=0.3, beta_step=0.1, beta_max=0.7)(epoch) -> (alpha, beta)
 
 ``BGSLossOutput`` (dataclass): ``loss`` (scalar tensor to backprop), ``local``, ``global_``
