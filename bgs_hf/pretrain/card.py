@@ -68,11 +68,11 @@ tags:
 
 # bgs-tiny-videomae
 
-A **tiny toy video backbone** that bgs-hf pretrains itself so that its offline demo
-has a default video model without any Hub download. It is a plain `VideoMAEModel` encoder
+A **tiny toy video backbone** that bgs-hf pretrains itself, without any Hub download: its offline demo's first
+default video model (`bgs-tiny-conv3d-fg` is the default now). It is a plain `VideoMAEModel` encoder
 (`VideoMAEModel.from_pretrained(path)` loads it). It is **not a general video model**: it has only ever seen
-64-px synthetic clips of coloured shapes, and it exists to show Behavioral Geometric Supervision (BGS)
-improving a weak pretrained video model, quickly, on a laptop CPU.
+64-px synthetic clips of coloured shapes, and Behavioral Geometric Supervision (BGS) fine-tuning of the bundled
+weights stays near chance on SocialShapes (the probe below shows what its frozen features decode).
 
 ## Data
 - {log['corpus']['n_clips']} unlabelled SocialShapes-style clips ({arch['num_frames']} frames,
@@ -181,6 +181,15 @@ In bgs-hf the name is enough, since the package ships these weights: `bgs-hf tra
 """
 
 
+def _conv3d_role(name: str) -> str:
+    """What a bundled CNN backbone is to bgs-hf today: the default, or the default it replaced."""
+    from bgs_hf.models.registry import DEFAULT_BACKBONE
+
+    if name == DEFAULT_BACKBONE:
+        return "the default backbone of `bgs-hf train` and of its demo"
+    return f"an earlier default of its demo; `{DEFAULT_BACKBONE}` is the default now"
+
+
 def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None, timing_note: str = "",
                        notes: str = "", reproduce: str | None = None) -> str:
     """The card of a ``bgs_conv3d`` backbone: same sections as the ViT's, for either CNN recipe."""
@@ -207,8 +216,8 @@ tags:
 
 # {recipe['name']}
 
-A **tiny toy 3-D CNN video backbone** that bgs-hf pretrains itself, without labels, so that its offline demo has a
-default video model whose frozen features carry some of SocialShapes' social content. It is a
+A **tiny toy 3-D CNN video backbone** that bgs-hf pretrains itself, without labels: an offline video model whose
+frozen features carry some of SocialShapes' social content ({_conv3d_role(recipe['name'])}). It is a
 `BGSConv3dModel` (`import bgs_hf.models.conv3d` registers it with `AutoModel`, then `AutoModel.from_pretrained(path)`
 loads it). It is **not a
 general video model**: it has only ever seen {arch['image_size']}-px synthetic clips of coloured shapes.
