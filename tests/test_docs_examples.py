@@ -57,6 +57,37 @@ def test_baseline_and_backbone_evaluate_help_say_their_seed_draws_the_test_clips
         assert "train/testdrawofclips" in _help(argv, capsys)
 
 
+def test_the_readmes_hand_written_hub_layout_loads_with_only_its_required_columns(tmp_path):
+    """README "Writing it by hand": its README.md front matter as printed, clips with only `clip_id` and judgments
+    with only clip_a/clip_b/clip_c, odd and participant (0-based rows, odd a position) load with `datasets` and
+    `bgs_hf.data.load`, the optional columns filled in (no test wrote the layout from the README itself)."""
+    import re
+
+    import pandas as pd
+    from datasets import load_dataset
+
+    from bgs_hf.data import load
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    block = re.search(r"```\n(my-ooo/README\.md .*?)```", _doc_text("README.md"), flags=re.S).group(1)
+    front = [line[24:] for line in block.splitlines()[:block.splitlines().index(next(
+        line for line in block.splitlines() if line.startswith("my-ooo/clips/")))]]
+    folder = tmp_path / "my-ooo"
+    for sub in ("clips", "judgments"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "README.md").write_text("\n".join(front) + "\n")
+    source = load(write_release(tiny_release_tables(n_clips=12, n_test=4), tmp_path / "rel"))
+    pd.DataFrame({"clip_id": list(source.clips["clip_id"])}).to_parquet(folder / "clips" / "c.parquet")
+    judged = source.judgments.to_pandas()[["clip_a", "clip_b", "clip_c", "odd", "participant"]]
+    judged.astype({"odd": "int64"}).to_parquet(folder / "judgments" / "j.parquet")
+    assert load_dataset(str(folder), "judgments")["train"].num_rows == len(judged)
+    data = load(folder)
+    assert data.n_clips == 12 and len(data.judgments) == len(judged)
+    assert {"session", "trial", "rt_s", "is_catch"} <= set(data.judgments.column_names)
+    assert int(sum(data.judgments["is_catch"])) == int(sum(source.judgments["is_catch"]))  # catch trials found
+    assert len(data.splits["test"]) > 0  # no stimulus_set: a seeded draw
+
+
 def test_a_card_pushed_with_include_base_says_the_base_ships_in_the_repo(tmp_path):
     # README: "A run trained from a local base-model folder is published with --include-base (its weights go in
     # base/)"; the card named the base only by its folder name, with no word that its weights are in base/
