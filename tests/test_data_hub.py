@@ -161,6 +161,22 @@ def test_card_gives_each_ratings_own_range_not_a_fixed_unit_interval(release, tm
     assert "[0, 1]" not in row and "1 to 7" in row
 
 
+def test_the_cards_stimulus_set_row_names_the_val_clips_an_export_keeps(exported, tmp_path):
+    """`write_hub` keeps `val` where the source's stimulus_set names validation clips, and the card's column table
+    said the column holds "`train` or `test`" (the statistics count those clips with train); a card without
+    named val clips is unchanged."""
+    _, out = exported
+    row = next(x for x in (out / "README.md").read_text().splitlines() if x.startswith("| `stimulus_set` |"))
+    assert row == "| `stimulus_set` | string | `train` or `test` (the split by clip) |"
+    train = [i for i, s in enumerate(pd.read_parquet(_parquet(out, "clips"))["stimulus_set"]) if s == "train"]
+    named = write_hub(load(out), tmp_path / "named")
+    _edit_cells(named, "clips", {(i, "stimulus_set"): "val" for i in train[:2]})
+    again = write_hub(load(named), tmp_path / "again")
+    assert list(pd.read_parquet(_parquet(again, "clips"))["stimulus_set"]).count("val") == 2
+    row = next(x for x in (again / "README.md").read_text().splitlines() if x.startswith("| `stimulus_set` |"))
+    assert "`val` marks the validation clips the source named" in row
+
+
 def test_custom_card_info(release, tmp_path):
     info = DatasetCardInfo(pretty_name="My triplets", license="cc-by-4.0", license_note="CC BY 4.0.", citation="@misc{x}")
     out = write_hub(load(release), tmp_path / "c", card_info=info)

@@ -473,6 +473,7 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         rating_ranges={c: _value_range(data.clips[c]) for c in rating_cols},
         clip_columns=list(CLIP_COLUMNS),
         has_videos=stats["videos"] > 0,
+        named_val="val" in set(data.clips["stimulus_set"]),  # kept by write_hub: the source named them
         simulated=data.simulated_observers,  # SocialShapes: p_ij of simulated observers, not human similarity
     )
     return str(card)
