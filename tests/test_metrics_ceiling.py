@@ -300,3 +300,52 @@ def test_repeat_agreement_counts_the_triplets_answered_by_two_participants():
     res = repeat_agreement(idx, np.zeros(8, dtype=int), participant)
     assert (res.n_triplets, res.n_triplets_between) == (3, 2)
     assert repeat_agreement(idx, np.zeros(8, dtype=int)).n_triplets_between == 3  # no participants: every repeat
+
+
+def test_loo_upper_bound_correlates_every_own_entry_even_those_the_others_never_saw():
+    """Mutation audit (second pass): r_upper over the entries the others saw only (as r_lower) passed; the reference
+    loop's design lets everyone see every pair. A: (0,1,2) odd 2; B: (0,1,2) odd 2, (0,1,3) odd 0. Own p over A's
+    01, 02, 12 and B's 01, 02, 12, 03, 13 = [1, 0, 0, 1/2, 0, 0, 0, 1] against everyone's [2/3, 0, 0, 2/3, 0, 0, 0, 1]:
+    rank deviations [3, -1.5, -1.5, 1.5, -1.5, -1.5, -1.5, 3] and [2, -1.5, -1.5, 2, -1.5, -1.5, -1.5, 3.5] give
+    30.75 / 31.5 = 41/42 (B's 03 and 13 left out: 12/sqrt(150)). r_lower over the 6 seen entries: [1, 0, 0, 1/2, 0, 0]
+    against [1/2, 0, 0, 1, 0, 0], 11.5 / 12.5 = 23/25."""
+    res = loo_ceiling(np.array([[0, 1, 2], [0, 1, 2], [0, 1, 3]]), 4, odd=np.array([2, 2, 0]),
+                      participant=np.array(["A", "B", "B"]))
+    assert (res.r_upper, res.r_lower, res.n_entries) == pytest.approx((41 / 42, 23 / 25, 6))
+
+
+def test_split_half_splits_without_three_common_pairs_are_left_out_of_every_summary():
+    """The docstring: a split with fewer than 3 pairs in both halves yields NaN and is ignored. Mutation audit (second
+    pass): the mean R², its range or the mean r_sb over every split (NaN included) all passed, as every test's splits
+    were all defined. A and B answer (0,1,2) as in the three-common-pairs case (R² 4/9, r_sb 2/3); C answers
+    (3,4,5) alone, so a split that puts C in a half by itself shares no pair. The mean pairs in both halves counts
+    those splits as 0."""
+    idx = np.array([[0, 1, 2]] * 3 + [[3, 4, 5]])
+    res = split_half_ceiling(idx, 6, n_splits=6, odd=np.array([2, 2, 0, 2]), participant=np.array(["A", "B", "B", "C"]))
+    defined = np.isfinite(res.r_splits)
+    assert 0 < defined.sum() < 6
+    assert (res.r2, *res.ci, res.r_sb) == pytest.approx((4 / 9, 4 / 9, 4 / 9, 2 / 3))
+    assert res.n_pairs_both == pytest.approx(3 * defined.mean())
+
+
+def test_agreement_and_accuracy_over_no_responses_are_undefined_not_zero():
+    """Mutation audit (second pass): repeat agreement 0.0 with no repeated triplet and a leave-one-out accuracy of 0.5
+    with no held-out judgment whose pairs the others saw both passed. Two different triplets, one participant each:
+    nothing repeats, and A's (0,1,2) shares only pair 01 with B's (0,1,3)."""
+    idx, odd = np.array([[0, 1, 2], [0, 1, 3]]), np.array([0, 1])
+    rep = repeat_agreement(idx, odd)
+    assert np.isnan([rep.agreement, rep.majority_acc_3way]).all() and (rep.n_triplets, rep.n_response_pairs) == (0, 0)
+    loo = loo_ceiling(idx, 4, odd=odd, participant=np.array(["A", "B"]))
+    assert loo.n_judgments == 0 and np.isnan([loo.ooo_acc_3way, loo.ooo_acc_2way]).all()
+
+
+def test_ceilings_and_repeat_agreement_need_one_participant_per_judgment():
+    """Mutation audit (second pass): the participant-length check dropped from the ceilings or from repeat agreement
+    passed. A single label then broadcast over every judgment (leave-one-out and repeat agreement read everyone as one
+    participant), and a list one short gave the split-half ceiling a number (R² -0.19 here) or failed inside numpy."""
+    calls = (lambda p: split_half_ceiling(TRIP, 4, odd=ODD, participant=p),
+             lambda p: loo_ceiling(TRIP, 4, odd=ODD, participant=p), lambda p: repeat_agreement(TRIP, ODD, p))
+    for participant in (["A"], PART[:-1]):
+        for call in calls:
+            with pytest.raises(BGSInputError, match=rf"participant must have shape \(8,\), got \({len(participant)},\)"):
+                call(participant)

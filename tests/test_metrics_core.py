@@ -878,3 +878,136 @@ def test_a_bootstrap_with_most_resamples_undefined_has_no_interval(caplog):
     # every resample defined, even only 5 of them: the interval stands
     tidx, todd, _, model, _ = _toy()
     assert np.isfinite(bootstrap_ci(model, human_similarity(tidx, todd, 14), idx=tidx, odd=todd, n_boot=5).interval).all()
+
+
+def test_a_negative_odd_or_clip_is_refused_at_its_row():
+    """Mutation audit (second pass): accepting odd = -1, dropping the check for a negative clip, and finding the
+    offending row among clips past N only all passed (the tests' bad values were odd 3 and clip N); numpy then said
+    "index 3 is out of bounds" or "'list' argument must have no negative elements", or the row lookup failed."""
+    with pytest.raises(BGSInputError, match="judgment row 1: odd must be 0, 1 or 2 .*got -1"):
+        human_similarity(IDX, np.array([2, -1, 1]), 4)
+    with pytest.raises(BGSInputError, match=r"judgment row 1: triplet \[0, -1, 3\] names a clip outside 0\.\.3"):
+        human_similarity(np.array([[0, 1, 2], [0, -1, 3]]), np.array([0, 0]), 4)
+
+
+def test_odd_one_out_refuses_a_clip_past_the_matrix_and_an_odd_position_past_2():
+    """Mutation audit (second pass): a clip index equal to the matrix size (``>`` for ``>=``) reached numpy's
+    IndexError, and the public ``ooo_3way_from_sims`` without its own position check read column 2 - 3 = -1 (the
+    last pair) for odd 3; both passed (the tests' clips past the matrix were far past it)."""
+    from bgs_hf.metrics import ooo_2way_from_sims, ooo_3way_from_sims
+
+    with pytest.raises(BGSInputError, match="triplet names clip 3 but the model matrix is 3×3"):
+        ooo_acc_3way(S[:3, :3], [[0, 1, 3]], [2])
+    for fn in (ooo_3way_from_sims, ooo_2way_from_sims):
+        with pytest.raises(BGSInputError, match="odd must be 0, 1 or 2"):
+            fn(np.array([[0.9, 0.1, 0.2]]), np.array([3]))
+
+
+def test_an_asymmetric_items_local_matrix_is_refused_and_named_by_its_upper_entry():
+    """Mutation audit (second pass): RSA without the symmetry check on an items-local matrix passed (the asymmetric
+    test matrix was global), and so did naming the offending entry in a triplet's presentation order: triplet
+    (1, 0, 2) reads S[1, 0] first, and the message said S[1, 0] = 0.9, S[0, 1] = 1.4 instead of S[0, 1] first."""
+    h = human_similarity(IDX, ODD, 4)
+    order = np.array([3, 0, 2, 1])
+    local = S[np.ix_(order, order)]
+    local[1, 3] += 0.5  # clips 0 and 1 (positions 1 and 3)
+    with pytest.raises(BGSInputError, match=r"not symmetric \(S\[1, 3\] = 1.4, S\[3, 1\] = 0.9\)"):
+        r2(local, h, order)
+    skew = S + np.triu(np.full((4, 4), 0.5), 1)
+    with pytest.raises(BGSInputError, match=r"not symmetric \(S\[0, 1\] = 1.4, S\[1, 0\] = 0.9\)"):
+        ooo_acc_3way(skew, [[1, 0, 2]], [2])
+
+
+def test_a_perfect_correlation_is_exactly_one():
+    """Mutation audit (second pass): ``pearson`` without its clip to [-1, 1] passed; x = [0.1, 0.2, 0.4] and y = x + 0.2
+    give (xc·yc)/sqrt(...) = 1.0000000000000002 in floating point, an R² above 1."""
+    x, y = [0.1, 0.2, 0.4], [0.3, 0.4, 0.6]
+    assert pearson(x, y) == 1.0 and pearson(x, [-v for v in y]) == -1.0
+
+
+def test_the_documented_defaults_are_1000_resamples_a_95_percent_interval_and_100_splits():
+    """docs/CONTRACTS.md: ``n_boot=1000``, ``n_splits=100``; the README's intervals are 95%. Mutation audit (second
+    pass): ``bootstrap_ci`` / ``paired_bootstrap`` at ci 0.9 or 100 resamples, ``split_half_ceiling`` at ci 0.9 or 10
+    splits, ``behavioural_fit`` at 200 resamples all passed (every test named its own counts)."""
+    import inspect
+
+    for fn, name, want in ((bootstrap_ci, "n_boot", 1000), (paired_bootstrap, "n_boot", 1000),
+                           (behavioural_fit, "n_boot", 1000), (split_half_ceiling, "n_splits", 100)):
+        assert inspect.signature(fn).parameters[name].default == want, fn.__name__
+    idx, odd, participant, model, rng = _toy()
+    h = human_similarity(idx, odd, 14)
+    boot = bootstrap_ci(model, h, n_boot=50)
+    assert boot.ci == 0.95 and boot.interval == pytest.approx(tuple(np.percentile(boot.samples, [2.5, 97.5])))
+    noise = rng.random((14, 14))
+    pair = paired_bootstrap(model, model + 0.3 * (noise + noise.T), h, n_boot=50)
+    assert np.ptp(pair.samples_a - pair.samples_b) > 0
+    assert (pair.low, pair.high) == pytest.approx(tuple(np.percentile(pair.samples_a - pair.samples_b, [2.5, 97.5])))
+    ceiling = split_half_ceiling(idx, 14, odd=odd, participant=participant)
+    assert len(ceiling.r2_splits) == 100
+    assert ceiling.ci == pytest.approx(tuple(np.percentile(ceiling.r2_splits, [2.5, 97.5])))
+
+
+def test_an_interval_over_half_the_resamples_reads_only_the_defined_ones():
+    """Mutation audit (second pass): percentiles over every resample (NaN included, so a NaN interval) and refusing an
+    interval when exactly half the resamples are defined both passed. Hand values: resamples 0.1, 0.3 and two NaN at
+    ci 0.5 give numpy's 25th/75th percentiles of [0.1, 0.3], 0.15 and 0.25; on the 4-clip example 134 of 200 clip
+    resamples define Pearson r and the interval is the 2.5th/97.5th percentile of those."""
+    from bgs_hf.metrics.bootstrap import defined_interval
+
+    assert defined_interval(np.array([0.1, 0.3, np.nan, np.nan]), 0.2, 0.5, "test") == pytest.approx((0.15, 0.25))
+    res = bootstrap_ci(S, human_similarity(IDX, ODD, 4), stat="rsa_pearson", n_boot=200, seed=0)
+    good = res.samples[np.isfinite(res.samples)]
+    assert good.size == 134
+    assert res.interval == pytest.approx(tuple(np.percentile(good, [2.5, 97.5])))
+
+
+def test_the_paired_p_value_is_two_sided():
+    """Swapping the two models negates every difference and keeps p. Mutation audit (second pass): counting only the
+    tail at or below zero passed (every test's first model was the better one); the worse model first then read
+    p = 1."""
+    idx, odd, _, model, rng = _toy(n_items=30, n_trip=1500)
+    h = human_similarity(idx, odd, 30)
+    noise = rng.random((30, 30))
+    ab = paired_bootstrap(model, noise + noise.T, h, n_boot=100, seed=1)
+    ba = paired_bootstrap(noise + noise.T, model, h, n_boot=100, seed=1)
+    assert ab.p_value < 0.05 and ba.p_value == ab.p_value
+    assert (ba.diff, ba.low, ba.high) == pytest.approx((-ab.diff, -ab.high, -ab.low))
+
+
+def _test_split_container(items: np.ndarray) -> tuple[SimpleNamespace, SimpleNamespace, np.ndarray]:
+    """A duck-typed OddOneOutData whose test split is ``items`` (the toy judgments inside them), and the global model."""
+    idx, odd, participant, model, _ = _toy()
+    inside = np.isin(idx, items).all(1)
+    trip = SimpleNamespace(idx=idx[inside], odd=odd[inside], participant=participant[inside])
+    return SimpleNamespace(splits={"test": items}, n_clips=14, triplets=lambda split: trip), trip, model
+
+
+def test_the_container_form_scores_a_split_that_is_not_the_first_clips():
+    """A test split of clips 7..13 and its 7×7 matrix. Mutation audit (second pass): the accuracies read without
+    ``items`` (the local matrix then indexed by global clip numbers), ``n_clips`` as the dataset's 14 clips, and a
+    ``ceiling_r2`` given to the container form replaced by the split's own all passed: the container test's split
+    was clips 0..6, where position and clip number agree."""
+    data, trip, model = _test_split_container(np.arange(7, 14))
+    out = behavioural_fit(model[7:, 7:], data, "test", ceiling_r2=0.4, n_boot=20)
+    assert out["n_clips"] == 7 and out["n_judgments"] == len(trip.idx)
+    assert out["ooo_acc_3way"] == pytest.approx(ooo_acc_3way(model, trip.idx, trip.odd))
+    assert out["ooo_acc_2way"] == pytest.approx(ooo_acc_2way(model, trip.idx, trip.odd))
+    assert out["ceiling_r2"] == 0.4 and out["pct_of_ceiling"] == pytest.approx(100 * out["r2"] / 0.4)
+
+
+def test_the_container_form_reads_an_items_local_matrix_in_the_order_of_items_given():
+    """Bug found in the second mutation audit: the container form replaced a given ``items`` by the split's own clip
+    list, so a matrix over the test clips embedded in another order was read in the wrong order (R² 0.02 for the
+    global 0.25 here), and ``odd`` was dropped without a word (``behavioural_fit(S, data, "test", 0.4)`` read 0.4 as
+    ``odd``). Now ``items`` must be the split's clips and orders the matrix; ``odd`` or judgments are refused."""
+    data, trip, model = _test_split_container(np.arange(7, 14))
+    order = np.array([12, 7, 13, 9, 8, 11, 10])
+    want = behavioural_fit(model, data, "test", n_boot=20)
+    got = behavioural_fit(model[np.ix_(order, order)], data, "test", items=order, n_boot=20)
+    for key in ("r2", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "n_pairs", "n_clips"):  # the CI draws by position
+        assert got[key] == pytest.approx(want[key]), key
+    with pytest.raises(BGSInputError, match=r"items must be the 'test' split's 7 clips"):
+        behavioural_fit(model[:7, :7], data, "test", items=np.arange(7), n_boot=20)
+    for call in (lambda: behavioural_fit(model, data, "test", 0.4), lambda: behavioural_fit(model, data, trip.idx, trip.odd)):
+        with pytest.raises(BGSInputError, match="scores the split's own judgments"):
+            call()

@@ -17,6 +17,7 @@ from bgs_hf.metrics.similarity import (
     check_human,
     drop_catch_trials,
     human_similarity,
+    whole_numbers,
 )
 
 
@@ -32,6 +33,15 @@ def split_items(data: Any, split: str) -> np.ndarray:
     if split not in data.splits:
         raise BGSInputError(f"unknown split {split!r}; choose from {sorted(data.splits)}")
     return np.asarray(data.splits[split], dtype=np.int64)
+
+
+def _split_order(items: Any, clips: np.ndarray, split: str) -> np.ndarray:
+    """``items`` (the row order of an items-local matrix) checked to hold exactly the split's clips."""
+    items = whole_numbers(items, "items")
+    if len(items) != len(clips) or not np.array_equal(np.sort(items), np.sort(clips)):
+        raise BGSInputError(f"items must be the {split!r} split's {len(clips)} clips (in the matrix's row order), "
+                            f"got {len(items)} items")
+    return items
 
 
 def behavioural_fit(
@@ -54,14 +64,19 @@ def behavioural_fit(
       HumanSimilarity built from the split's triplets ``idx``/``odd`` (or a TripletArrays as ``idx``);
     * container: ``behavioural_fit(model_sim, data, "test")`` with an ``OddOneOutData``; the split's
       human similarity and its split-half ceiling (100 splits) are computed here, and the result also
-      carries ``split``, ``n_clips`` and ``ceiling_r2_ci``.
+      carries ``split``, ``n_clips`` and ``ceiling_r2_ci``. ``items``, if given, must be the split's clips,
+      in the row order of an items-local ``model_sim`` (default: the split's own order).
 
     ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
     """
     extra: dict[str, Any] = {}
     if hasattr(human, "triplets") and hasattr(human, "splits"):
-        data, split = human, (idx if isinstance(idx, str) else "test")
-        items = split_items(data, split)  # first: it turns an unknown split into one clear line
+        if odd is not None or not (idx is None or isinstance(idx, str)):  # they were dropped without a word
+            raise BGSInputError("behavioural_fit(model_sim, data, split) scores the split's own judgments: pass no "
+                                "idx/odd (the array form is behavioural_fit(model_sim, human, idx, odd, items))")
+        data, split = human, ("test" if idx is None else idx)
+        clips = split_items(data, split)  # first: it turns an unknown split into one clear line
+        items = clips if items is None else _split_order(items, clips, split)
         trip = data.triplets(split)
         if not len(trip.idx):
             raise BGSInputError(f"{getattr(data, 'name', 'data')}: split {split!r} has no valid judgments")
