@@ -504,16 +504,25 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
                                    "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")
     timings["total_s"] = time.perf_counter() - t_start
     report["timings_s"] = timings
-    # both reports appear together (written aside, then renamed), so no reader sees one run's json beside
-    # another's markdown
-    staged = {out / "report.json": json.dumps(_json_safe(report), indent=2),
-              out / "report.md": render_markdown(report)}
-    for path, text in staged.items():
-        path.with_suffix(path.suffix + ".tmp").write_text(text, encoding="utf-8")
-    for path in staged:
-        path.with_suffix(path.suffix + ".tmp").replace(path)
+    _write_together({out / "report.json": json.dumps(_json_safe(report), indent=2),
+                     out / "report.md": render_markdown(report)})
     logger.debug("wrote %s", out / "report.md")  # `bgs-hf quickstart` prints every file it wrote
     return report
+
+
+def _write_together(texts: dict[Path, str]) -> None:
+    """Write each file aside, then rename them all into place: both reports appear together, so no reader sees one
+    run's json beside another's markdown, and a write that fails (a full disk) leaves neither, nor a temp file."""
+    staged = {path: path.with_suffix(path.suffix + ".tmp") for path in texts}
+    try:
+        for path, text in texts.items():
+            staged[path].write_text(text, encoding="utf-8")
+    except BaseException:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    for path, tmp in staged.items():
+        tmp.replace(path)
 
 
 def _percentile_ranks(sim: np.ndarray) -> np.ndarray:

@@ -60,6 +60,32 @@ def test_verbose_gives_the_command_debug_logging(argv, levels, monkeypatch):
     assert seen == [levels]
 
 
+def test_an_inner_console_keeps_the_outer_ones_levels_and_an_unreadable_rank_is_the_main_process(monkeypatch):
+    """Mutation audit: ``console`` not marking itself the owner (``bgs-hf --verbose train`` runs ``bgs_hf.train.main``,
+    whose own ``console(False)`` then put bgs_hf back to INFO) and a RANK that is not a number taken for another
+    rank's (bgs_hf's INFO lines silenced) both passed."""
+    from bgs_hf.cli.main import console
+
+    monkeypatch.delenv("RANK", raising=False)
+    with console(True):
+        with console(False):
+            assert logging.getLogger("bgs_hf").level == logging.DEBUG
+        assert logging.getLogger("bgs_hf").level == logging.DEBUG
+    monkeypatch.setenv("RANK", "first")
+    with console(False):
+        assert logging.getLogger("bgs_hf").level == logging.INFO
+
+
+def test_a_guarded_command_gives_sigterm_back_to_the_handler_it_found():
+    """Mutation audit: the CLI's SIGTERM handler left installed after the command passed: ``main()`` called in-process
+    (a notebook, a test) then turned the next ``kill`` of that process into a :class:`Terminated` anywhere."""
+    import signal
+
+    before, during = signal.getsignal(signal.SIGTERM), []
+    assert run_guarded(lambda: during.append(signal.getsignal(signal.SIGTERM))) == 0
+    assert during[0] is not before and signal.getsignal(signal.SIGTERM) is before
+
+
 def test_an_abbreviation_both_spellings_of_one_flag_share_is_not_ambiguous():
     """Every `--dashed-flag` has an `--underscore_flag` alias: without the de-duplication `--split` (for
     --split-seed and --split_seed, one flag) was "ambiguous option" on Python 3.11; the suite only abbreviated past
@@ -324,7 +350,8 @@ def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, mo
 
 def test_quickstart_and_report_hand_their_flags_on(tmp_path, monkeypatch, capsys):
     """Mutants that passed: quickstart's --fast (suite or language control), --seed, --n-boot or --backbone not
-    handed on; report's two runs of one folder name left under the same label."""
+    handed on; report's two runs of one folder name left under the same label; QuickstartConfig's defaults (what
+    ``run_quickstart`` from Python runs) apart from the command's."""
     import bgs_hf.eval.report as report
     import bgs_hf.quickstart as quickstart
 
@@ -339,6 +366,8 @@ def test_quickstart_and_report_hand_their_flags_on(tmp_path, monkeypatch, capsys
     assert main(["quickstart", "--data", "D"]) == 0
     cfg = seen["cfg"]
     assert (cfg.data_dir, cfg.seed, cfg.n_boot, cfg.suite, cfg.language_control) == ("D", 0, 1000, True, True)
+    # mutation audit: QuickstartConfig's n_boot default (the library's demo) apart from the CLI's 1000 passed
+    assert main(["quickstart"]) == 0 and seen["cfg"] == quickstart.QuickstartConfig()
     monkeypatch.setattr(report, "load_run", lambda path: ("eval", {"path": path}, Path(path)))
     monkeypatch.setattr(report, "write_report", lambda runs, out, **kw: seen.update(runs=runs, out=out, **kw)
                         or (Path(out) / "report.md", Path(out) / "report.html"))

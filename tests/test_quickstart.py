@@ -263,8 +263,9 @@ def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_v
 
 
 def test_the_ceiling_plot_draws_each_models_interval_and_the_ceilings_range(tmp_path, monkeypatch) -> None:
-    """Mutation audit: r2_vs_ceiling.png with a model's CI reversed (drawn as no error bar) or the grey band taken from
-    a model's CI instead of the ceiling's range passed: only the file's size was checked."""
+    """Mutation audit: r2_vs_ceiling.png with a model's CI reversed (drawn as no error bar), the grey band taken from
+    a model's CI instead of the ceiling's range, or the dashed ceiling line drawn at an end of that range passed: only
+    the file's size was checked."""
     from matplotlib.figure import Figure
 
     from bgs_hf.quickstart import MODEL_KEYS, plot_against_ceiling
@@ -283,6 +284,8 @@ def test_the_ceiling_plot_draws_each_models_interval_and_the_ceilings_range(tmp_
     (band,) = [p for p in ax.patches if p.get_label().startswith("noise ceiling")]
     ys = band.get_patch_transform().transform(band.get_path().vertices)[:, 1]
     assert (ys.min(), ys.max()) == pytest.approx((0.05, 0.29))
+    (line,) = [line for line in ax.lines if line.get_label().startswith("noise ceiling R²")]
+    assert list(line.get_ydata()) == pytest.approx([0.164, 0.164])  # the ceiling, not an end of its range
 
 
 def test_suite_rows_turn_none_back_into_nan() -> None:
@@ -497,3 +500,213 @@ def test_the_language_control_relabels_with_the_caption_setting_of_the_language_
     with pytest.raises(Reached) as reached:
         qs.run_quickstart(cfg)
     assert getattr(reached.value.args[0], "caption", None) == "mean"
+
+
+def test_a_cached_benchmark_is_reused_only_for_its_own_seed_clip_count_and_generator_version(tmp_path,
+                                                                                              monkeypatch) -> None:
+    """Mutation audit: a cache name without the clip count (a 250-clip run reusing a 60-clip benchmark), without the
+    generator version (an older generator's videos reused), an abstract set named without its seed, the generator
+    called with seed 0, and ``BGS_HF_CACHE`` ignored all passed (the cache test's fake generator took any seed)."""
+    import bgs_hf.synth as synth
+    import bgs_hf.synth.generate as generate
+    from bgs_hf.quickstart import cache_root, ensure_socialshapes
+
+    made: list[dict] = []
+
+    def gen(out, **kwargs):
+        made.append(kwargs)
+        return _fake_generator([])(out)
+
+    monkeypatch.setattr(synth, "generate_socialshapes", gen, raising=False)
+    monkeypatch.setattr(synth, "generate_abstract_set", gen, raising=False)
+    first = ensure_socialshapes(2, 30, root=tmp_path)
+    assert made == [{"n_clips": 30, "seed": 2}]
+    assert ensure_socialshapes(2, 40, root=tmp_path) != first and made[-1] == {"n_clips": 40, "seed": 2}
+    abstract = ensure_socialshapes(2, 0, root=tmp_path, abstract=True)
+    assert made[-1] == {"seed": 2}
+    assert ensure_socialshapes(3, 0, root=tmp_path, abstract=True) != abstract and made[-1] == {"seed": 3}
+    monkeypatch.setattr(generate, "GENERATOR_VERSION", "socialshapes-999")
+    assert ensure_socialshapes(2, 30, root=tmp_path) != first and len(made) == 5
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "shared"))
+    assert cache_root() == tmp_path / "shared"
+
+
+def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every_step(tmp_path, monkeypatch) -> None:
+    """Mutation audit (the end-to-end run's plumbing in seconds: training and the suite faked): the data, the test
+    split's ceiling, the baselines' bootstrap or the suite seeded 0 whatever --seed said, report.json's pair count
+    taken from the judgment count, report.md's judgments and pairs swapped, baseline.json from the fine-tuned row, no
+    marker written in --out, and the language row on mean captions by default all passed."""
+    from types import SimpleNamespace
+
+    import bgs_hf.baselines as baselines
+    import bgs_hf.data as data_mod
+    import bgs_hf.eval as eval_mod
+    import bgs_hf.hub.card as card
+    import bgs_hf.metrics as metrics
+    import bgs_hf.quickstart as qs
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data_dir = generate_socialshapes(tmp_path / "ss", n_clips=60, seed=3,
+                                     config=SynthConfig(num_frames=8, size=32, workers=1))
+    out, seen = tmp_path / "demo", {"load": [], "fit": []}
+    load, fit = data_mod.load, metrics.behavioural_fit
+    monkeypatch.setattr(data_mod, "load", lambda *a, **k: seen["load"].append(k["seed"]) or load(*a, **k))
+    monkeypatch.setattr(metrics, "behavioural_fit", lambda *a, **k: seen["fit"].append((k["seed"], k["n_boot"]))
+                        or fit(*a, **k))
+    monkeypatch.setattr(baselines, "language_similarity", lambda captions, cfg, names=None: seen.update(
+        caption=cfg.caption) or np.corrcoef(np.random.default_rng(1).normal(size=(len(captions), 6))))
+    monkeypatch.setattr(qs, "train_bgs_run", lambda data_dir, out, cfg, **k: SimpleNamespace(output_dir=str(out / "bgs")))
+    monkeypatch.setattr(card, "write_run_card", lambda run_dir: None)
+    rows = {"pretrained": {"r2": 0.11, "r2_ci": [0.01, 0.21], "pct_of_ceiling": 11.0, "ooo_acc_3way": 0.41,
+                           "ooo_acc_2way": 0.51, "rsa_spearman": 0.31, "rsa_pearson": 0.32, "n_pairs": 71, "n_judgments": 51},
+            "bgs": {"r2": 0.22, "r2_ci": [0.12, 0.32], "pct_of_ceiling": 22.0, "ooo_acc_3way": 0.42,
+                    "ooo_acc_2way": 0.52, "rsa_spearman": 0.33, "rsa_pearson": 0.34, "n_pairs": 77, "n_judgments": 55}}
+    rng = np.random.default_rng(0)
+
+    def suite(data, backbone, run_dir, *, out_dir, seed, n_boot, **kwargs):
+        seen["suite"] = (seed, n_boot)
+        test = SplitHumans.build(data, "test", seed=seed)
+        Path(run_dir).mkdir(parents=True)
+        emb = {k: rng.normal(size=(len(test.items), 4)) for k in rows}
+        Path(out_dir).mkdir(parents=True)
+        np.savez(Path(out_dir) / TEST_EMBEDDINGS_NAME, items=test.items, **emb)
+        return {"fit": {k: dict(v) for k, v in rows.items()}}
+
+    monkeypatch.setattr(eval_mod, "run_suite", suite)
+    cfg = qs.QuickstartConfig(out_dir=str(out), seed=3, data_dir=str(data_dir), backbone="tiny-random-videomae",
+                              n_boot=7, suite=False, language_control=False)
+    report = qs.run_quickstart(cfg)
+
+    data = load(data_dir, seed=3, val_fraction=0.2)
+    test = SplitHumans.build(data, "test", seed=3)
+    assert seen["load"] == [3] and seen["fit"] == [(3, 7)] * 2 and seen["suite"] == (3, 7)
+    assert seen["caption"] == "first"  # the paper's language row
+    assert report["noise_ceiling_r2"] == test.ceiling_r2 != SplitHumans.build(data, "test", seed=0).ceiling_r2
+    assert report["n_train_judgments"] == len(data.triplets("train"))
+    for key, row in rows.items():
+        assert report[key] == report["models"][key] == row
+    assert (report["n_test_pairs"], report["n_test_judgments"]) == (77, 55)  # the fine-tuned row's
+    md = (out / "report.md").read_text()
+    assert "55 judgments, 77 observed pairs" in md and "55 test judgments" in md
+    assert json.loads((out / "report.json").read_text())["n_test_pairs"] == 77
+    assert not list(out.glob("*.tmp")) and (out / qs.MARKER).is_file()
+    baseline = json.loads((out / "bgs" / "baseline.json").read_text())
+    assert (baseline["r2"], baseline["split"], baseline["backbone"]) == (0.11, "test", "tiny-random-videomae")
+
+
+def test_a_folder_holding_a_quickstart_report_is_cleared_and_any_other_report_json_refused(tmp_path) -> None:
+    """Mutation audit: a folder from before the marker (a quickstart's report.json, no marker) refused as the user's,
+    and any other program's report.json taken for a quickstart's (then cleared), both passed."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.quickstart import _clear_earlier_outputs
+
+    earlier = {"noise_ceiling_r2": 0.2, "models": {}, "recipe": "r", "backbone": "b", "seed": 0}
+    (tmp_path / "report.json").write_text(json.dumps(earlier))
+    (tmp_path / "report.md").write_text("earlier")
+    _clear_earlier_outputs(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "report.json").write_text(json.dumps({"models": {}, "backbone": "b"}))
+    with pytest.raises(BGSInputError, match="is not empty"):
+        _clear_earlier_outputs(tmp_path)
+    assert (tmp_path / "report.json").is_file()
+
+
+def test_the_clustered_order_puts_similar_clips_side_by_side() -> None:
+    """Mutation audit: clustering the similarity itself as a distance passed (the end-to-end run recomputes the figure's
+    order with the same function): two groups of clips, similar within (0.9) and not across (0.1), come out whole."""
+    from bgs_hf.quickstart import _cluster_order
+
+    group = np.array([0, 1, 0, 1, 0, 1])
+    order = _cluster_order(np.where(group[:, None] == group[None, :], 0.9, 0.1))
+    assert sorted(order) == list(range(6)) and {frozenset(order[:3]), frozenset(order[3:])} == {
+        frozenset({0, 2, 4}), frozenset({1, 3, 5})}
+
+
+def test_the_report_says_how_the_model_was_trained_and_its_wall_time_in_minutes() -> None:
+    """Mutation audit: the two training sentences swapped (a validation carve-out described as "all non-test clips"),
+    the wall time in seconds labelled min, the test split's judgments and pairs swapped, and the table's rows in
+    another order than the README's all passed."""
+    from bgs_hf.quickstart import format_table, render_markdown
+
+    report = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 348,
+              "n_test_pairs": 589, "timings_s": {"total_s": 150.0}, "config": {"suite": True},
+              "n_train_clips": 160, "n_train_judgments": 9000}
+    md = render_markdown({**report, "n_val_clips": 40})
+    assert "Test split: 50 clips, 348 judgments, 589 observed pairs." in md and "Wall time: 2.5 min." in md
+    assert ("BGS was trained on 160 clips (9000 judgments); the epoch with the best RSA on 40 validation clips was "
+            "kept.") in md
+    assert "BGS was trained on all 160 non-test clips (9000 judgments)" in render_markdown({**report, "n_val_clips": 0})
+    report["models"] = {**report["models"], "pretrained": report["models"]["bgs"]}
+    rows = [line.split(" | ")[0] for line in format_table(report).splitlines()[2:6]]
+    assert rows == ["| raw pixels", "| pretrained video model (frozen)", "| captions (MiniLM-L6)",
+                    "| BGS fine-tuned (LoRA)"]  # the README's order
+
+
+def test_the_bgs_run_gets_the_seed_and_the_bundled_backbones_recipe(tmp_path, monkeypatch) -> None:
+    """Mutation audit: the BGS run seeded 0 whatever --seed said, or without the tiny backbone's head dropout 0,
+    its no-early-stopping setting or its validation share (0: every non-test clip), all passed (the end-to-end test
+    trains another backbone with every setting given)."""
+    import bgs_hf.training.api as api
+    from bgs_hf.models.registry import DEFAULT_BACKBONE
+    from bgs_hf.quickstart import QuickstartConfig, train_bgs_run
+
+    seen = []
+    monkeypatch.setattr(api, "train_bgs", lambda config: seen.append(config) or "run")
+    assert train_bgs_run(tmp_path / "ss", tmp_path / "demo", QuickstartConfig(seed=4), name="language_distilled") == "run"
+    ((config),) = seen
+    assert {k: config.training[k] for k in ("seed", "output_dir", "learning_rate", "num_train_epochs")} == {
+        "seed": 4, "output_dir": str(tmp_path / "demo" / "language_distilled"), "learning_rate": 2e-3,
+        "num_train_epochs": 20}
+    assert (config.model.backbone, config.model.head_dropout) == (DEFAULT_BACKBONE, 0.0)
+    assert (config.bgs.early_stopping_patience, config.bgs.overwrite_output_dir) == (0, True)
+    assert (config.data.data, config.data.val_fraction, config.data.cache_dir) == (
+        str(tmp_path / "ss"), 0.0, str(tmp_path / "demo" / "clip_cache"))
+
+
+def test_percentile_ranks_leave_unjudged_pairs_grey_and_rank_the_others() -> None:
+    """Mutation audit: ranking the human matrix's NaN (pairs in no test judgment) with the rest passed (the tested
+    matrix had NaN on its diagonal only): rankdata then returns NaN everywhere and the whole panel read 0.5."""
+    from bgs_hf.quickstart import _percentile_ranks
+
+    nan = float("nan")
+    ranks = _percentile_ranks(np.array([[nan, 0.2, nan], [0.2, nan, 0.8], [nan, 0.8, nan]]))
+    assert np.isnan(ranks[0, 2]) and np.isnan(ranks[2, 0]) and (ranks[0, 1], ranks[1, 2]) == (0.0, 1.0)
+
+
+def test_the_two_reports_appear_together_or_not_at_all(tmp_path, monkeypatch) -> None:
+    """Mutation audit: report.json and report.md written in place one after the other passed (nothing failed a write):
+    a full disk on report.md then left the new report.json alone in --out. Neither appears, nor a temp file."""
+    from bgs_hf.quickstart import _write_together
+
+    reports = {tmp_path / "report.json": "{}", tmp_path / "report.md": "# report\n"}
+    write_text = Path.write_text
+
+    def full_disk(self: Path, *args, **kwargs) -> int:
+        if self.name.startswith("report.md"):
+            raise OSError(28, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "write_text", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            _write_together(reports)
+    assert list(tmp_path.iterdir()) == []
+    _write_together(reports)
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"report.json": "{}", "report.md": "# report\n"}
+
+
+def test_a_rerun_unlinks_a_symlinked_folder_in_the_control_run_and_keeps_its_target(tmp_path) -> None:
+    """Mutation audit: removing a matched folder with rmtree even when it is a symlink passed: a control run whose
+    ``base`` links to the user's model folder made the rerun fail (rmtree refuses a symlink)."""
+    from bgs_hf.quickstart import MARKER, _clear_earlier_outputs
+
+    (tmp_path / MARKER).write_text("")
+    model = tmp_path / "my_model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (tmp_path / "language_distilled").mkdir()
+    (tmp_path / "language_distilled" / "base").symlink_to(model, target_is_directory=True)
+    _clear_earlier_outputs(tmp_path)
+    assert not (tmp_path / "language_distilled").exists() and (model / "config.json").is_file()

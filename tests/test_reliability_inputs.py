@@ -395,6 +395,21 @@ def test_outputs_never_land_on_an_earlier_folder(source: Path, tmp_path: Path, c
     assert (earlier / "README.md").read_text() == "a training run's card"
 
 
+def test_a_folder_holding_only_a_killed_runs_work_folder_takes_the_next_result(tmp_path: Path) -> None:
+    """Mutation audit: ``require_new_folder`` counting a killed run's hidden ``.bgs-partial-PID`` as content (the
+    retry refused as "not empty"), and ``work_folder`` leaving it beside the new result, both passed."""
+    from bgs_hf._files import WORK_PREFIX, built_in_place, require_new_folder
+
+    target = tmp_path / "out"
+    (target / f"{WORK_PREFIX}4194305").mkdir(parents=True)
+    (target / f"{WORK_PREFIX}4194305" / "half.mp4").write_bytes(b"half a video")
+    assert require_new_folder(target, "--out") == target
+    with built_in_place(target) as work:
+        work.mkdir()
+        (work / "result.txt").write_text("whole")
+    assert [p.name for p in target.iterdir()] == ["result.txt"]
+
+
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_empty_split_is_a_validation_problem(tmp_path: Path, split: str, capsys) -> None:
     """An empty test split loads (stats print 'n/a', a documented skip), but `validate` reports it."""

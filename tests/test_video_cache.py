@@ -177,6 +177,39 @@ def test_videos_and_cache_entries_get_the_users_permissions(tmp_path: Path, clip
         _files._umask.cache_clear()
 
 
+def test_written_files_get_the_umasks_mode_and_share_opens_only_owner_only_files_in_its_folder(tmp_path: Path) -> None:
+    """Mutation audit: ``publish`` giving a fixed 0644 (the tests ran at umask 022 only, where that is the right
+    mode), and ``share`` changing any file's mode (a 0755 script, a 0640 file the user restricted), going into
+    sub-folders or following a symlink out of the folder all passed."""
+    import os
+    import stat
+
+    from bgs_hf import _files
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.lstat().st_mode if path.is_symlink() else path.stat().st_mode)
+
+    folder, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    (folder / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    for path, perm in ((folder / "weights", 0o600), (folder / "script", 0o755), (folder / "private", 0o640),
+                       (folder / "sub" / "weights", 0o600), (elsewhere / "target", 0o600)):
+        path.write_text("x")
+        path.chmod(perm)
+    (folder / "link").symlink_to(elsewhere / "target")
+    old = os.umask(0o002)  # a lab's shared folder: group-writable
+    _files._umask.cache_clear()
+    try:
+        _files.save_npy(folder / "a.npy", np.zeros(3))
+        _files.share(folder)
+    finally:
+        os.umask(old)
+        _files._umask.cache_clear()
+    assert {p.name: mode(p) for p in (folder / "a.npy", folder / "weights", folder / "script", folder / "private")} == {
+        "a.npy": 0o664, "weights": 0o664, "script": 0o755, "private": 0o640}
+    assert mode(folder / "sub" / "weights") == mode(elsewhere / "target") == 0o600
+
+
 def test_a_full_cache_volume_costs_the_cache_not_the_clip(tmp_path: Path, clip: Path, monkeypatch, caplog) -> None:
     """ENOSPC on the cache volume stopped training mid-epoch with "196608 requested and 3968 written"."""
     import errno

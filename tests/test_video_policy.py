@@ -27,6 +27,17 @@ def test_policy_rejects_bad_values(kwargs: dict) -> None:
         FramePolicy(**kwargs)
 
 
+def test_one_number_is_every_channel_a_float_size_is_read_and_unknown_fields_are_left_out() -> None:
+    """Mutation audit: a scalar mean/std (a processor config's ``image_mean: 0.5``) not spread over the three
+    channels, a size written as a float (``160.0``) refused, and ``from_dict`` handing a field this version does not
+    know (one a newer bgs-hf records) to the constructor all passed."""
+    assert (FramePolicy(mean=0.5, std=0.25).mean, FramePolicy(mean=0.5, std=0.25).std) == ((0.5,) * 3, (0.25,) * 3)
+    policy = FramePolicy.from_processor_config({"size": 160.0, "crop_size": 128.0, "image_mean": 0.5,
+                                                "image_std": 0.5})
+    assert (policy.size, policy.crop, policy.mean, policy.std) == (160, 128, (0.5,) * 3, (0.5,) * 3)
+    assert FramePolicy.from_dict({**policy.to_dict(), "fps": 25}) == policy
+
+
 def test_decode_key_ignores_crop_and_normalisation() -> None:
     a = FramePolicy(num_frames=8, size=128, crop=112)
     b = FramePolicy(num_frames=8, size=128, crop=96, mean=(0, 0, 0), std=(1, 1, 1))
