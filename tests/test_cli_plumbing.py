@@ -27,12 +27,14 @@ def _offline() -> OSError:
     (PermissionError(13, "Permission denied", "/ro/run"), 2, "error: PermissionError: Permission denied: /ro/run"),
     (_offline(), 2, "error: OfflineModeIsEnabled: Cannot reach https://huggingface.co: offline mode is enabled. "
                     "(no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"),
+    (OSError("Device not configured\n  while writing runs/x"), 2, "error: OSError: Device not configured"),
     (KeyboardInterrupt(), 130, "interrupted"),
     (Terminated(), 143, "terminated"),
 ])
 def test_each_way_a_command_ends_has_its_exit_status_and_one_line(error, code, line, capsys):
     """`bgs-hf --help` documents 1 for a diverged run (2 for bad input) and the offline hint on a Hub failure; a
-    diverged run exiting 2, an OS error exiting 1 and the hint dropped all passed the suite."""
+    diverged run exiting 2, an OS error exiting 1 and the hint dropped all passed the suite; so did an OS error's
+    message printed whole over several lines (mutation audit)."""
 
     def command() -> int:
         raise error

@@ -264,8 +264,8 @@ def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_v
 
 def test_the_ceiling_plot_draws_each_models_interval_and_the_ceilings_range(tmp_path, monkeypatch) -> None:
     """Mutation audit: r2_vs_ceiling.png with a model's CI reversed (drawn as no error bar), the grey band taken from
-    a model's CI instead of the ceiling's range, or the dashed ceiling line drawn at an end of that range passed: only
-    the file's size was checked."""
+    a model's CI instead of the ceiling's range, the dashed ceiling line drawn at an end of that range, or "not scored"
+    written over the scored bars instead of the unscored one passed: only the file's size was checked."""
     from matplotlib.figure import Figure
 
     from bgs_hf.quickstart import MODEL_KEYS, plot_against_ceiling
@@ -286,6 +286,10 @@ def test_the_ceiling_plot_draws_each_models_interval_and_the_ceilings_range(tmp_
     assert (ys.min(), ys.max()) == pytest.approx((0.05, 0.29))
     (line,) = [line for line in ax.lines if line.get_label().startswith("noise ceiling R²")]
     assert list(line.get_ydata()) == pytest.approx([0.164, 0.164])  # the ceiling, not an end of its range
+    report["models"]["language"]["r2"] = float("nan")
+    plot_against_ceiling(report, tmp_path / "b.png")
+    labels = [(t.get_text(), t.get_position()[0]) for t in drawn[1].axes[0].texts]
+    assert labels == [("not scored", shown.index("language"))]
 
 
 def test_suite_rows_turn_none_back_into_nan() -> None:
@@ -535,7 +539,8 @@ def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every
     """Mutation audit (the end-to-end run's plumbing in seconds: training and the suite faked): the data, the test
     split's ceiling, the baselines' bootstrap or the suite seeded 0 whatever --seed said, report.json's pair count
     taken from the judgment count, report.md's judgments and pairs swapped, baseline.json from the fine-tuned row, no
-    marker written in --out, and the language row on mean captions by default all passed."""
+    marker written in --out, the language row on mean captions by default or over the clips in another order, the
+    baselines' % of a ceiling of 1, and the validation count from the test split all passed."""
     from types import SimpleNamespace
 
     import bgs_hf.baselines as baselines
@@ -584,7 +589,13 @@ def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every
     assert seen["load"] == [3] and seen["fit"] == [(3, 7)] * 2 and seen["suite"] == (3, 7)
     assert seen["caption"] == "first"  # the paper's language row
     assert report["noise_ceiling_r2"] == test.ceiling_r2 != SplitHumans.build(data, "test", seed=0).ceiling_r2
-    assert report["n_train_judgments"] == len(data.triplets("train"))
+    assert (report["n_train_judgments"], report["n_val_clips"]) == (len(data.triplets("train")),
+                                                                     len(data.splits["val"]))
+    language = fit(np.corrcoef(np.random.default_rng(1).normal(size=(len(test.items), 6))), test.human, test.trip.idx,
+                   test.trip.odd, test.items, test.ceiling_r2, n_boot=7, seed=3)  # the fake's matrix, in test order
+    assert {k: report["language"][k] for k in ("r2", "pct_of_ceiling")} == pytest.approx(
+        {k: language[k] for k in ("r2", "pct_of_ceiling")})
+    assert report["pixels"]["pct_of_ceiling"] == pytest.approx(100 * report["pixels"]["r2"] / test.ceiling_r2)
     for key, row in rows.items():
         assert report[key] == report["models"][key] == row
     assert (report["n_test_pairs"], report["n_test_judgments"]) == (77, 55)  # the fine-tuned row's
