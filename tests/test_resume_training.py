@@ -174,6 +174,7 @@ def test_a_restarted_checkpoint_folder_is_ready_before_any_rank_writes_into_it(t
 
     def parent_save(self, model, trial):
         calls.append("write" if not (folder / "rng_state_1.pth").exists() else "write-into-stale")
+        calls.append("marked" if (folder / INCOMPLETE_MARKER).exists() else "unmarked")
 
     monkeypatch.setattr(transformers.Trainer, "_save_checkpoint", parent_save)
     trainer = BGSTrainer.__new__(BGSTrainer)  # only what _save_checkpoint reads
@@ -183,6 +184,9 @@ def test_a_restarted_checkpoint_folder_is_ready_before_any_rank_writes_into_it(t
         accelerator=SimpleNamespace(wait_for_everyone=lambda: calls.append("barrier")))
     trainer._save_checkpoint(None, None)
     assert calls[:2] == ["barrier", "write"], calls  # the folder is made afresh before any rank writes into it
+    # and marked as incomplete while written (mutation audit: no marker passed; rank 1's RNG state can come after rank
+    # 0's trainer_state.json, so a kill then left a folder that looked complete)
+    assert calls[2] == "marked", calls
     assert not (folder / INCOMPLETE_MARKER).exists()
 
 

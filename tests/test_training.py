@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from itertools import combinations
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -315,7 +317,7 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
     assert [h["beta"] for h in train_logs] == pytest.approx([0.3 + 0.1 * e for e in range(4) for _ in per_epoch[e]])
     # the final model is the best checkpoint's adapter, and scores the best validation RSA
     best = state["best_model_checkpoint"]
-    assert best is not None
+    assert best is not None and metrics["best_checkpoint"] == best  # mutation audit: not recorded, it passed
     best_w, final_w = _adapter(tmp_path / "run" / best.split("/")[-1]), _adapter(out)
     for k in best_w:
         torch.testing.assert_close(best_w[k], final_w[k])
@@ -423,6 +425,9 @@ def test_overwriting_a_run_tolerates_another_rank_removing_the_same_checkpoints(
     for step in (1, 2, 3):
         (tmp_path / f"checkpoint-{step}").mkdir()
         (tmp_path / f"checkpoint-{step}" / "adapter_model.safetensors").write_bytes(b"x")
+    from bgs_hf.hub.run_info import BASELINE_FILE
+
+    (tmp_path / BASELINE_FILE).write_text("{}")  # the earlier run's pretrained row: not this run's
     real = shutil.rmtree
 
     def other_rank_was_first(path, *a, **kw):
@@ -432,6 +437,7 @@ def test_overwriting_a_run_tolerates_another_rank_removing_the_same_checkpoints(
     monkeypatch.setattr(shutil, "rmtree", other_rank_was_first)
     api._claim_output_dir(tmp_path, resuming=False, overwrite=True)
     assert not list(tmp_path.glob("checkpoint-*"))
+    assert not (tmp_path / BASELINE_FILE).exists()  # mutation audit: kept, it passed
 
 
 def test_a_plain_training_arguments_object_trains(tmp_path, tiny):
@@ -453,6 +459,14 @@ def test_a_plain_training_arguments_object_trains(tmp_path, tiny):
                          clip_store=TensorClipStore(pix))
     batch = next(iter(trainer.get_train_dataloader()))
     assert float(trainer.compute_loss(trainer.model, batch).detach()) > 0
+    # DDP's buffer broadcast at every forward hung ranks that run different numbers of forwards (mutation audit: left
+    # on, it passed every single-process test); an explicit True is the user's
+    assert trainer.args.ddp_broadcast_buffers is False
+    from bgs_hf.training.trainer import _fit_arguments_to_bgs
+
+    kept = TrainingArguments(output_dir=str(tmp_path), ddp_broadcast_buffers=True, report_to="none")
+    _fit_arguments_to_bgs(kept)
+    assert kept.ddp_broadcast_buffers is True
 
 
 def test_a_model_without_lora_resumes_from_its_checkpoint(tmp_path, tiny):
@@ -502,6 +516,8 @@ def test_paper_v1_last_partial_step_joins_the_one_before_when_processes_outnumbe
     nine = (trip.idx[rows], trip.odd[rows])
     one = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0)
     assert len(one) == 3 and one.step_clip_counts().min() == 3  # one process: the paper's batches, unchanged
+    three = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0, min_step_clips=3)
+    assert len(three) == 3  # 3 clips give 3 processes one each: the step stays (mutation audit: merging it passed)
     four = PaperV1Sampler(nine, human, clips=data.split_items("train"), rsa_per_epoch=0, min_step_clips=4)
     assert len(four) == 2 and four.step_clip_counts().min() == 12
     plans = [four.plan(0, s) for s in range(len(four))]
@@ -1127,6 +1143,20 @@ def test_a_run_that_early_stopping_ends_says_so(tmp_path, tiny, caplog):
     assert len(lines) == 1, caplog.text
     assert "at step 6 of 12 (epoch 2)" in lines[0] and "--early_stopping_patience 1" in lines[0], lines[0]
     assert f"best eval_rsa {state['best_metric']:.4g} at step 3" in lines[0], lines[0]  # 3 steps an epoch
+    # a run that reaches its last step is stopped by the Trainer's own flow, not by early stopping: no line (mutation
+    # audit: the line at every run's last evaluation passed)
+    from transformers import TrainerControl, TrainerState
+
+    from bgs_hf.training.api import training_arguments
+    from bgs_hf.training.trainer import SayingEarlyStoppingCallback
+
+    caplog.clear()
+    args = training_arguments({"output_dir": str(tmp_path / "end")})
+    ending = TrainerState(global_step=12, max_steps=12, epoch=4.0, best_metric=0.5)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.training"):
+        SayingEarlyStoppingCallback(early_stopping_patience=1).on_evaluate(
+            args, ending, TrainerControl(should_training_stop=True), metrics={"eval_rsa": 0.6})
+    assert "early stopping" not in caplog.text
 
 
 @pytest.mark.parametrize("value", [0, -1])
@@ -1268,3 +1298,271 @@ def test_each_process_mirrors_its_own_rows_and_rsa_clips_and_judgments_are_disti
     idx, odd = np.vstack([trip.idx, [[a, a, b]]]), np.append(trip.odd, 2)
     whole_set = ClipSetSampler((idx, odd), human, clips=train, clips_per_step=0).plan(0, 0)
     assert len(whole_set.triplets) == len(trip)  # the catch triplet is never a loss term
+
+
+# --- mutation audit of trainer/sampler/api, second pass: what a single-process run with the default recipe never showed ---
+
+
+def test_the_epoch_callback_sets_the_step_datasets_epoch_at_each_epochs_start(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: the callback not registered, registered on epoch end, or one epoch ahead all passed the runs:
+    accelerate's loader also forwards its epoch to the dataset, so only the callback itself shows it (it is what keeps
+    a run right where the loader does not)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.trainer import EpochSyncCallback
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    sync = [c for c in trainer.callback_handler.callbacks if isinstance(c, EpochSyncCallback)]
+    assert len(sync) == 1 and sync[0].dataset is trainer.train_dataset
+    for epoch, state_epoch in ((0, None), (0, 0.0), (2, 2.0), (3, 2.9999999)):  # the start of epoch 2, 3 resumed
+        trainer.callback_handler.on_epoch_begin(trainer.args, SimpleNamespace(epoch=state_epoch), trainer.control)
+        assert trainer.train_dataset.epoch == epoch, state_epoch
+
+
+def test_evaluation_reports_each_metric_under_its_own_name_and_each_can_pick_the_best_model(
+        tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``eval_rsa_pearson`` taken from Spearman, ``eval_r2`` as Pearson squared, the 3-way and 2-way
+    accuracies swapped, ``n_judgments`` counting clips, and ``eval_ooo_acc_2way`` refused as ``metric_for_best_model``
+    all passed: the run tests read ``eval_rsa`` alone."""
+    from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
+    from bgs_hf.metrics.rsa import cosine_similarity_matrix, r2, rsa_pearson, rsa_spearman
+    from bgs_hf.training.trainer import best_model_metric
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    clips = np.concatenate([data.split_items("val"), data.split_items("test")])  # 12 clips
+    every = data.triplets(None)
+    inside = np.isin(every.idx, clips).all(axis=1)
+    idx, odd = every.idx[inside], every.odd[inside]
+    human = human_similarity(idx, odd, data.n_clips)
+    got = trainer.score(clips, human, (idx, odd))
+    sim = cosine_similarity_matrix(trainer.embed_clips(clips))
+    want = {"rsa": rsa_spearman(sim, human, clips), "rsa_pearson": rsa_pearson(sim, human, clips),
+            "r2": r2(sim, human, clips), "ooo_acc_3way": ooo_acc_3way(sim, idx, odd, items=clips),
+            "ooo_acc_2way": ooo_acc_2way(sim, idx, odd, items=clips), "n_clips": 12.0,
+            "n_pairs": float(len(human.pairs(clips)[0])), "n_judgments": float(len(idx))}
+    assert got == pytest.approx(want, abs=1e-9)
+    # the values tell the names apart
+    assert len({round(want[k], 6) for k in ("rsa", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way")}) == 4
+    assert want["r2"] != pytest.approx(want["rsa_pearson"] ** 2) and len(idx) != len(clips)
+    for name in got:  # every score but the counts may choose the best checkpoint
+        if not name.startswith("n_"):
+            assert best_model_metric(f"eval_{name}") == (f"eval_{name}", False)
+
+
+def test_each_process_embeds_its_own_share_of_the_evaluation_clips(tmp_path: Path, tiny: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: every rank embedding rank 0's share, or a rank's last batch running past its share, passed: one
+    process's share is every clip. 7 clips over 3 processes are shares of 3, 2, 2; rank 1 holds clips 6 and 7."""
+    from bgs_hf.training import trainer as trainer_mod
+
+    data, pix = tiny
+    model = tiny_peft_model()
+    trainer, _ = _trainer(tmp_path, data, pix, model)
+    counts: list[list[int]] = []
+    monkeypatch.setattr(trainer_mod, "world", lambda: (3, 1))
+    monkeypatch.setattr(trainer_mod, "gather_rows", lambda part, c: counts.append(list(c)) or part)
+    emb = trainer.embed_clips(np.arange(3, 10), batch_size=4)
+    model.eval()
+    with torch.no_grad():
+        want = model(pix[torch.as_tensor([6, 7])])
+    np.testing.assert_allclose(emb, want.numpy(), rtol=0, atol=1e-6)
+    assert counts == [[3, 2, 2]]
+    # fewer clips than processes: each process embeds them all, and nothing is gathered
+    assert trainer.embed_clips(np.array([4, 5])).shape[0] == 2 and counts == [[3, 2, 2]]
+
+
+def test_a_process_without_no_gradient_rows_embeds_none(tmp_path: Path, tiny: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: rank 0's count of no-gradient rows deciding for every rank passed: the two-process test splits 12
+    such rows, so no rank was without. One no-gradient clip for two processes: rank 1 then embedded an empty batch."""
+    from bgs_hf.training import trainer as trainer_mod
+    from bgs_hf.training.sampler import StepPlan
+
+    data, pix = tiny
+    model = tiny_peft_model()
+    model.eval()
+    trainer, _ = _trainer(tmp_path, data, pix, model)
+    monkeypatch.setattr(trainer_mod, "world", lambda: (2, 1))
+    monkeypatch.setattr(trainer_mod, "gather_rows",  # rank 1's view of the gather, rank 0's rows as zeros
+                        lambda part, c: torch.cat([part.new_zeros((c[0], part.shape[1])), part]))
+    plan = StepPlan(clips=np.array([0, 1, 2, 3]), triplets=np.zeros((0, 3), dtype=np.int64),
+                    odd=np.zeros(0, dtype=np.int64), pairs=np.zeros((0, 2), dtype=np.int64),
+                    human_dist=np.zeros(0, dtype=np.float32), nograd_clips=np.array([4]))
+    batch = BGSCollator(None, TensorClipStore(pix), 2).collate_plan(plan, rank=1)
+    emb = trainer.embed_step(model, batch)
+    with torch.no_grad():
+        torch.testing.assert_close(emb[2:4], model(pix[torch.as_tensor([2, 3])]))
+    assert emb.shape[0] == 5 and not emb[[0, 1, 4]].any()
+
+
+def test_a_training_step_logs_its_own_loss_terms_and_counts(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``loss_local`` and ``loss_global`` logged swapped, ``alpha`` logged as beta, and a step's clip
+    passes counted without its no-gradient rows all passed: the run tests read beta and the pair count only. A
+    paper-v1 RSA step embeds 4 judgments' 12 clips and 6 of the 18 training clips with gradient, 12 without."""
+    data, pix = tiny
+    model = tiny_peft_model()
+    trainer, sampler = _trainer(tmp_path, data, pix, model, recipe="paper-v1")
+    plan = sampler.plan(0, 0)
+    _, out = trainer.compute_loss(model, trainer.data_collator.collate_plan(plan), return_outputs=True)
+    assert float(out.local) != pytest.approx(float(out.global_))
+    assert trainer._window == [{"loss_local": pytest.approx(float(out.local)),
+                                "loss_global": pytest.approx(float(out.global_)), "alpha": pytest.approx(0.7),
+                                "beta": pytest.approx(0.3), "step_clip_passes": 30.0, "step_clip_passes_grad": 18.0,
+                                "step_judgments": 4.0, "step_rsa_pairs_grad": float(len(plan.pairs))}]
+    assert trainer.bgs_totals == {"clip_passes": 30, "clip_passes_grad": 18, "judgments": 4,
+                                  "rsa_pairs_grad": len(plan.pairs)}
+
+
+def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_and_step(tiny: Any) -> None:
+    """Mutation audit: RSA steps spaced by whole steps (10 steps, 4 RSA steps: 0, 2, 4, 6, not 0, 2, 5, 7), a step's
+    clip count without its RSA gradient clips, RSA steps despite ``use_rsa=False``, and RSA clips drawn without the
+    epoch or without the step all passed: the tiny set's 43 steps space alike either way, and one draw was read."""
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    forty = (trip.idx[:40], trip.odd[:40])  # 10 steps of 4 judgments
+    train = data.split_items("train")
+    v1 = PaperV1Sampler(forty, human, clips=train, rsa_per_epoch=4, rsa_clips=8, rsa_grad_clips=2)
+    assert len(v1) == 10 and v1.rsa_steps().tolist() == [0, 2, 5, 7]  # floor(0, 2.5, 5, 7.5)
+    assert v1.step_clip_counts().tolist() == [14, 12, 14, 12, 12, 14, 12, 14, 12, 12]
+    every = PaperV1Sampler(forty, human, clips=train, rsa_per_epoch=12)  # more RSA terms than steps: each step one
+    assert every.rsa_steps().tolist() == list(range(10))
+    off = PaperV1Sampler(forty, human, clips=train, use_rsa=False)
+    assert off.rsa_steps().tolist() == [] and off.step_clip_counts().tolist() == [12] * 10
+
+    def rsa_set(epoch: int, step: int) -> list[int]:
+        plan = v1.plan(epoch, step)
+        return sorted(np.concatenate([plan.clips[12:], plan.nograd_clips]).tolist())
+
+    assert len(rsa_set(0, 2)) == 8
+    assert rsa_set(0, 2) != rsa_set(1, 2) and rsa_set(0, 2) != rsa_set(0, 5)
+
+
+def test_the_ablation_recipes_drop_exactly_their_own_term(tiny: Any) -> None:
+    """Mutation audit: a clip-set sampler giving RSA pairs with ``use_rsa=False`` (triplet-only) or judgments with
+    ``use_local=False`` (rsa-only) passed: no test built an ablation's step. Both keep clip-batched's clip sets."""
+    from bgs_hf.training.data import build_sampler
+
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    plans = {name: build_sampler(get_recipe(name).with_overrides(clips_per_step=6), trip, human,
+                                 data.split_items("train"), seed=0).plan(0, 0)
+             for name in ("clip-batched", "triplet-only", "rsa-only")}
+    full, local, rsa = plans["clip-batched"], plans["triplet-only"], plans["rsa-only"]
+    assert len(full.triplets) > 0 and len(full.pairs) > 0
+    assert local.clips.tolist() == full.clips.tolist() == rsa.clips.tolist()
+    assert local.triplets.tolist() == full.triplets.tolist() and local.odd.tolist() == full.odd.tolist()
+    assert len(local.pairs) == len(local.human_dist) == 0
+    assert rsa.pairs.tolist() == full.pairs.tolist() and rsa.human_dist.tolist() == full.human_dist.tolist()
+    assert len(rsa.triplets) == len(rsa.odd) == 0
+
+
+def test_a_sampler_given_every_judgment_keeps_only_those_inside_its_clips(tiny: Any) -> None:
+    """Mutation audit: a judgment kept when any (not all) of its clips is a training clip passed: every test gave the
+    sampler the training judgments alone. Given every judgment, it draws the same sets, covers the same judgments
+    and counts only the training judgments as its total (and, as covered, the judgments its steps hold: counting clip
+    passes as judgments passed too)."""
+    data, _ = tiny
+    inside, trip, human = _train_sampler(data, clips_per_step=6, seed=2)
+    every = ClipSetSampler(data.triplets(None), human, clips=data.split_items("train"), clips_per_step=6, seed=2)
+    assert [s.tolist() for s in every.epoch_sets(0)] == [s.tolist() for s in inside.epoch_sets(0)]
+    covered = sum(len(inside.plan(0, s).triplets) for s in range(len(inside)))
+    assert every.coverage(0) == inside.coverage(0)
+    assert inside.coverage(0)["judgments_total"] == len(trip) and inside.coverage(0)["judgments_covered"] == covered
+    assert covered != inside.coverage(0)["clip_passes"]  # (seed 1 covers 18 judgments in its 18 clip passes)
+
+
+def test_a_process_that_does_not_save_writes_no_model_file(tmp_path: Path, tiny: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: every process writing the model, its arguments and counters into the run folder (only the main
+    process may: the others' writes raced it) passed: one process always saves."""
+    from transformers import TrainingArguments
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    monkeypatch.setattr(TrainingArguments, "should_save", property(lambda self: False))
+    trainer._save(str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_settings_take_their_own_bounds(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``--clips_per_step 0`` (every training clip in one step), ``--embed_chunk 0`` and
+    ``--early_stopping_patience 0`` (off) refused like negatives, and ``--seed 2**32`` accepted (numpy refuses it at
+    set_seed, after the model is built), both passed: only -1 was tried; ``--val_fraction 1`` (no training clip) was
+    refused only once the data loaded."""
+    import dataclasses
+
+    from bgs_hf.training.api import check_train_config
+
+    data, pix = tiny
+
+    def config(seed: int, **bgs: Any) -> TrainConfig:
+        return TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(**bgs),
+                           training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "seed": seed},
+                           data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+
+    check_train_config(config(2**32 - 1, clips_per_step=0, embed_chunk=0, early_stopping_patience=0))
+    with pytest.raises(BGSInputError, match=r"--seed must be in \[0, 2\*\*32\), got 4294967296$"):
+        check_train_config(config(2**32))
+    whole = dataclasses.replace(config(0), data=DataArguments(data="tiny", val_fraction=1.0))
+    with pytest.raises(BGSInputError, match=r"--val_fraction must be in \[0, 1\), got 1.0$"):
+        check_train_config(whole)
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_model_flags_reach_the_head_lora_and_frame_settings() -> None:
+    """Mutation audit: ``--lora_dropout`` (LoRA trained at the default 0.1) or ``--num_frames`` (a CLIP run on its
+    default frame count) not passed on by ``train_bgs`` passed: the models' tests build their settings directly, and
+    the run tests use a model_override."""
+    from bgs_hf.models import HeadConfig, LoraSettings, get_backbone_spec
+    from bgs_hf.training import ModelArguments
+    from bgs_hf.training.api import _build_model, _model_settings, _resolve_backbone
+
+    head, lora = _model_settings(ModelArguments(head_dim=16, head_dropout=0.2, lora_r=4, lora_alpha=12,
+                                                lora_dropout=0.05, lora_target_modules="proj"))
+    assert head == HeadConfig(out_dim=16, dropout=0.2)
+    assert lora == LoraSettings(r=4, alpha=12, dropout=0.05, target_modules="proj")
+    assert _model_settings(ModelArguments(head_dim=0))[0] is None
+    # the run builds its model from the checked spec, which carries no frame count: --num_frames is passed again
+    cfg = TrainConfig(data=DataArguments(data="tiny"), model=ModelArguments(backbone="tiny-random-clip", num_frames=3,
+                                                                            head_dim=8))
+    model = _build_model(cfg, False, _resolve_backbone(cfg.model))
+    assert model.frame_policy.num_frames == 3 != get_backbone_spec("tiny-random-clip").frame_policy(None).num_frames
+
+
+
+def test_the_runs_bgs_flags_reach_its_trainer_and_a_3_clip_validation_set_is_scored(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``--hflip`` not passed to the run's collator (the tests set it on the collator by hand),
+    ``--embed_chunk`` not applied, an early-stopping callback of patience 0 (it stops at the first evaluation),
+    ``steps_per_epoch`` recorded one off, and a validation set of exactly 3 clips (the fewest scored) skipped all
+    passed. At a learning rate of 1e-12 the validation RSA never improves after epoch 1."""
+    import dataclasses
+
+    data, pix = tiny
+    judged = {tuple(sorted(t)) for t in data.triplets(None).idx.tolist()}
+    fit = data.split_items("fit").tolist()
+    val = np.array(next(c for c in combinations(fit, 3) if c in judged))  # 3 clips holding a judgment
+    data = dataclasses.replace(data, splits={"train": np.setdiff1d(fit, val), "val": val, "test": data.splits["test"]})
+    res = train_bgs(TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=7, early_stopping_patience=0, hflip=True,
+                                                          embed_chunk=2, eval_test=False),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "learning_rate": 1e-12, "disable_tqdm": True,
+                  "seed": 7, "num_train_epochs": 2},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+    assert res.trainer.data_collator.hflip is True and res.trainer.embed_chunk == 2
+    state = json.loads((res.output_dir / "trainer_state.json").read_text())
+    assert state["epoch"] == 2 and len([h for h in state["log_history"] if "eval_rsa" in h]) == 2
+    saved = json.loads((res.output_dir / "bgs_trainer_state.json").read_text())
+    assert saved["steps_per_epoch"] == 3 == len(res.trainer.train_dataset.sampler)  # 21 train clips in sets of 7
+
+def test_the_recorded_data_source_is_a_local_folder_or_a_hub_id(tmp_path: Path) -> None:
+    """Mutation audit: a local folder ``bgs-hf train --data`` loaded recorded as a Hub dataset (the card then links a
+    Hub repo that does not exist) passed: the CLI tests do not read ``kind``."""
+    from bgs_hf.training.api import _data_source
+
+    assert _data_source(str(tmp_path), None, loaded_here=True) == (str(tmp_path.resolve()), "local")
+    assert _data_source("org/clips", None, loaded_here=True) == ("org/clips", "hub")
+    assert _data_source(None, None, loaded_here=False) == (None, "in-memory")
