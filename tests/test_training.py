@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from itertools import combinations
 from pathlib import Path
@@ -1566,3 +1567,44 @@ def test_the_recorded_data_source_is_a_local_folder_or_a_hub_id(tmp_path: Path) 
     assert _data_source(str(tmp_path), None, loaded_here=True) == (str(tmp_path.resolve()), "local")
     assert _data_source("org/clips", None, loaded_here=True) == ("org/clips", "hub")
     assert _data_source(None, None, loaded_here=False) == (None, "in-memory")
+
+
+def test_two_processes_reach_the_sampler_and_the_memory_probe_sizes_one_ranks_share(tmp_path, tiny, monkeypatch):
+    """Under a 2-process launch ``train_bgs`` builds its sampler for 2 processes and sizes ``--max_memory``'s chunk
+    for one rank's rows of the largest step, ceil(clips / 2). Killed mutants: ``world_size`` not passed to
+    ``build_sampler`` (paper-v1 then plans steps one process cannot split) and the probe sized for the whole step
+    (a chunk half what fits); the two-process runs never set --max_memory, and single-process runs cannot tell."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training import api, memory
+    from bgs_hf.training import data as training_data
+
+    seen: dict[str, Any] = {}
+    build = training_data.build_sampler
+
+    def recording_build(*args: Any, **kw: Any) -> Any:
+        seen["world_size"] = kw.get("world_size")
+        seen["sampler"] = build(*args, **kw)
+        return seen["sampler"]
+
+    class Probed(Exception):
+        pass
+
+    def recording_probe(model: Any, sample: Any, budget: int, rows: int) -> int:
+        seen["rows"] = rows
+        raise Probed  # the rest would need a real second process
+
+    monkeypatch.setattr(TrainingArguments, "world_size", property(lambda self: 2))
+    monkeypatch.setattr(TrainingArguments, "main_process_first", lambda self, **kw: contextlib.nullcontext())
+    monkeypatch.setattr(api, "world", lambda: (2, 0))
+    monkeypatch.setattr(training_data, "build_sampler", recording_build)
+    monkeypatch.setattr(memory, "pick_embed_chunk", recording_probe)
+    data, pix = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=7, max_memory="1GiB"),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "disable_tqdm": True},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(Probed):
+        train_bgs(cfg)
+    largest = int(seen["sampler"].step_clip_counts().max())
+    assert seen["world_size"] == 2 and largest >= 5
+    assert seen["rows"] == -(-largest // 2)
