@@ -90,6 +90,38 @@ def test_greedy_sets_cover_more_judgments_than_random_sets(tiny):
     assert greedy > 1.2 * rand
 
 
+def _greedy_set_after(idx: list[tuple[int, int, int]], taken: list[int], n_items: int = 10) -> Any:
+    from bgs_hf.training.sampler import _Coverage, _GreedySet
+
+    judgments = np.asarray(idx, dtype=np.int64)
+    grow = _GreedySet(judgments, _Coverage(judgments, n_items), np.ones(n_items, dtype=bool),
+                      np.ones(len(judgments), dtype=bool))
+    for c in taken:
+        grow.add(c)
+    return grow
+
+
+def test_the_greedy_takes_the_clip_completing_a_judgment_over_one_in_many_half_built_ones():
+    """With {0, 1, 2} taken, clip 3 completes (0, 1, 3) now (gain 1, link 0) while clip 4 would bring four
+    judgments (2, 4, x) to two of three clips (gain 0, link 4): a judgment in hand beats four half-built
+    ones whatever the random tie-break (the coverage bound above let a greedy ranking links first pass)."""
+    idx = [(0, 1, 2), (0, 1, 3), (2, 4, 5), (2, 4, 6), (2, 4, 7), (2, 4, 8)]
+    grow = _greedy_set_after(idx, [0, 1, 2])
+    assert (grow.gain[3], grow.link[3], grow.gain[4], grow.link[4]) == (1, 0, 0, 4)
+    assert {grow.next_clip(np.random.default_rng(s)) for s in range(50)} == {3}
+
+
+def test_the_greedy_breaks_a_tie_in_completions_by_half_built_judgments_then_at_random():
+    """With {0, 1} taken no clip completes anything; clip 2 brings (0, 2, 5) and (1, 2, 6) to two of three
+    clips, clip 3 only (0, 3, 7): 2 wins every draw. With {0} taken clips 5-9 tie and each is drawn."""
+    idx = [(0, 2, 5), (1, 2, 6), (0, 3, 7), (8, 9, 4)]
+    grow = _greedy_set_after(idx, [0, 1])
+    assert (grow.link[2], grow.link[3], grow.gain.max()) == (2, 1, 0)
+    assert {grow.next_clip(np.random.default_rng(s)) for s in range(50)} == {2}
+    tied = _greedy_set_after([(0, 1, 2), (0, 3, 4)], [0])  # clips 1-4 link 1 each, the rest 0
+    assert {tied.next_clip(np.random.default_rng(s)) for s in range(200)} == {1, 2, 3, 4}
+
+
 def test_training_clips_in_no_judgment_are_never_embedded(tiny, caplog):
     """A training clip whose judgments all reach into validation/test has no triplet and no observed pair: it
     took a forward and backward every epoch (a third of them here) and a clip-set slot, for no loss term."""

@@ -177,6 +177,14 @@ class _GreedySet:
         np.add.at(self.link, completing, -1)
         np.add.at(self.link, members[one][missing[one]], 1)
 
+    def next_clip(self, rng: np.random.Generator) -> int:
+        """The free clip completing the most judgments; among those, the one bringing the most to two of
+        three clips (next steps' completions); then at random. The weights keep each rule strictly above
+        the next: 0 <= link <= judgments, so 2 * link + random < 4 * judgments + 1, and random < 1 < 2."""
+        cand = np.flatnonzero(self.free)
+        score = self.gain[cand] * (4 * len(self.idx) + 1) + self.link[cand] * 2 + rng.random(len(cand))
+        return int(cand[np.argmax(score)])
+
 
 @dataclass
 class ClipSetSampler:
@@ -273,10 +281,7 @@ class ClipSetSampler:
                     if free[c] and len(grow.chosen) < size:
                         grow.add(int(c))
             while len(grow.chosen) < size:
-                cand = np.flatnonzero(free)
-                # most completed judgments, then most half-built ones, then random
-                score = grow.gain[cand] * (4 * len(self._idx) + 1) + grow.link[cand] * 2 + rng.random(len(cand))
-                grow.add(int(cand[np.argmax(score)]))
+                grow.add(grow.next_clip(rng))
             alive &= ~grow.in_set[self._idx].any(axis=1)
             sets.append(np.array(grow.chosen, dtype=np.int64))
         return sets
