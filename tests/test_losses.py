@@ -442,3 +442,111 @@ def test_soft_rank_gradient_holds_its_temperature_constant():
     sig = 1.0 / (1.0 + np.exp(-(xs[:, None] - xs[None, :]) / c))
     expected = ((sig * (1.0 - sig)) * (ws[:, None] - ws[None, :])).sum(1) / c
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+# --- mutation audit, second pass: inputs, records and defaults the tests above did not pin ---
+
+
+def test_the_hinge_anchors_on_the_earlier_kept_position_when_the_first_clip_is_odd():
+    """For odd = 0 the kept positions are 1 and 2, and the anchor is position 1 (the earlier). Triplet (clips 2, 1, 0),
+    odd 0: a = clip 1, p = clip 0, n = clip 2, so D(1,0) - D(1,2) + 0.2 = 0.4 - 0.2 + 0.2 = 0.4 (see EMB); anchored on
+    clip 0 it would be max(0, 0.4 - 1.0 + 0.2) = 0. Mutation audit: the hand values had odd 1 and 2 only, so swapping
+    the anchor of odd 0 passed every test."""
+    loss = TripletMarginLoss(margin=0.2)(EMB, torch.tensor([[2, 1, 0]]), torch.tensor([0]))
+    assert float(loss) == pytest.approx(0.4, abs=1e-6)
+
+
+def test_an_empty_step_given_as_plain_empty_lists_is_a_zero_loss():
+    """A step with no triplet (or pair) given as ``[]`` (shape (0,), not (0, 3)) is an empty step, as BGSLoss treats
+    it, not a shape error."""
+    emb = EMB.clone().requires_grad_(True)
+    for loss in (TripletMarginLoss()(emb, [], []), OddOneOutLoss()(emb, [], []), RSALoss()(emb, [], [])):
+        assert float(loss.detach()) == 0.0 and loss.requires_grad
+
+
+def test_a_zero_temperature_or_soft_rank_strength_is_refused():
+    """Both divide: temperature 0 gave infinite logits (NaN loss), strength 0 a soft rank of 0/0. Mutation audit: a
+    bound that let 0 through passed, as only NaN and inf were tried."""
+    with pytest.raises(ValueError, match=r"temperature must be a finite number > 0, got 0"):
+        OddOneOutLoss(temperature=0)
+    with pytest.raises(ValueError, match=r"regularization_strength must be a finite number > 0, got 0.0"):
+        RSALoss("soft_spearman", regularization_strength=0.0)
+    with pytest.raises(ValueError, match=r"temperature must be a finite number > 0, got -0.1"):
+        OddOneOutLoss(temperature=-0.1)
+
+
+def test_infinite_indices_are_refused_as_not_whole_numbers():
+    """inf is no row or position: it is refused like 1.7, not cast to a huge negative integer first."""
+    inf = float("inf")
+    with pytest.raises(ValueError, match="triplets must hold whole numbers"):
+        TripletMarginLoss()(EMB, torch.tensor([[0.0, 1.0, inf]]), torch.tensor([0]))
+    with pytest.raises(ValueError, match="odd must hold whole numbers"):
+        OddOneOutLoss()(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([inf]))
+    with pytest.raises(ValueError, match="pairs must hold whole numbers"):
+        RSALoss()(EMB, torch.tensor([[0.0, 1.0], [0.0, 2.0], [1.0, -inf]]), torch.tensor([0.1, 0.2, 0.3]))
+
+
+def test_a_config_describing_another_computation_or_unknown_settings_is_refused():
+    """A recorded loss is rebuilt only when it describes what the class computes: a config saying ``distance:
+    euclidean``, an unknown setting (a typo such as ``margn``) or a schedule other than PaperSchedule is refused, never
+    rebuilt as the default."""
+    from bgs_hf.losses import loss_from_config
+
+    with pytest.raises(ValueError, match="TripletMarginLoss computes distance 'cosine', the config says 'euclidean'"):
+        loss_from_config({"name": "TripletMarginLoss", "margin": 0.2, "distance": "euclidean"})
+    with pytest.raises(ValueError, match=r"RSALoss config has unknown keys \['lambda'\]"):
+        loss_from_config({"name": "RSALoss", "method": "pearson", "lambda": 1.0})
+    with pytest.raises(ValueError, match="only a PaperSchedule schedule can be rebuilt"):
+        loss_from_config({"name": "BGSLoss", "schedule": {"kind": "CosineSchedule", "alpha": 0.7}})
+    with pytest.raises(ValueError, match=r"unknown keys \['margn'\]"):
+        loss_from_config({"name": "TripletMarginLoss", "margn": 0.3})
+    assert loss_from_config({"name": "TripletMarginLoss", "margin": 0.3, "distance": "cosine"}).margin == 0.3
+
+
+def test_a_schedule_class_instead_of_an_instance_is_refused():
+    """``BGSLoss(schedule=PaperSchedule)`` (the class, callable) failed only at the first step."""
+    with pytest.raises(TypeError, match="schedule must be a PaperSchedule"):
+        BGSLoss(schedule=PaperSchedule)
+
+
+def test_the_log_dict_names_each_number_under_its_own_key_with_the_prefix():
+    """``to_log_dict`` at epoch 2 of the paper's schedule: alpha 0.7, beta 0.5, 2 triplets, 5 pairs, the loss the sum
+    of the weighted terms; every key carries the prefix. Mutation audit: alpha/beta swapped, n_triplets counted from
+    the pairs and the prefix dropped from ``loss`` all passed (only loss_local and n_pairs were read)."""
+    emb, pairs, human, _ = _toy_rsa()
+    trip, odd = torch.tensor([[0, 1, 2], [1, 2, 3]]), torch.tensor([2, 0])
+    log = BGSLoss()(emb, trip, odd, pairs, human, epoch=2).to_log_dict(prefix="eval_")
+    local, glob = float(TripletMarginLoss()(emb, trip, odd)), float(RSALoss()(emb, pairs, human))
+    assert set(log) == {f"eval_{k}" for k in ("loss", "loss_local", "loss_global", "alpha", "beta", "n_triplets",
+                                               "n_pairs")}
+    assert (log["eval_alpha"], log["eval_beta"]) == pytest.approx((0.7, 0.5))
+    assert (log["eval_n_triplets"], log["eval_n_pairs"]) == (2.0, 5.0)
+    assert log["eval_loss_global"] == pytest.approx(glob, abs=1e-6)
+    assert log["eval_loss"] == pytest.approx(0.7 * local + 0.5 * glob, abs=1e-6)
+
+
+def test_soft_targets_need_one_row_per_triplet_and_rows_summing_to_one():
+    """One row of ``odd_probs`` for two triplets was broadcast to both; a row summing to 1.01 is not a distribution
+    (the tolerance is 1e-4, for float rounding). Hand value for the valid case: see
+    test_odd_one_out_hand_values_and_soft_labels."""
+    loss, trip = OddOneOutLoss(1.0), torch.tensor([[0, 1, 2], [0, 1, 2]])
+    with pytest.raises(ValueError, match=r"odd_probs must have shape \(2, 3\), got \(1, 3\)"):
+        loss(EMB, trip, odd_probs=torch.tensor([[0.5, 0.0, 0.5]]))
+    with pytest.raises(ValueError, match="odd_probs rows must be probabilities"):
+        loss(EMB, trip[:1], odd_probs=torch.tensor([[0.5, 0.3, 0.21]]))
+    loss(EMB, trip[:1], odd_probs=torch.tensor([[0.5, 0.3, 0.20001]]))
+
+
+def test_the_losses_default_settings_are_the_documented_ones():
+    """OddOneOutLoss's temperature 0.1 (its docstring example), TripletMarginLoss's margin 0.2 and unsymmetric hinge,
+    soft-Spearman's strength 0.1: an odd-one-out or soft-Spearman recipe that names no setting trains with these."""
+    assert OddOneOutLoss().temperature == 0.1
+    assert (TripletMarginLoss().margin, TripletMarginLoss().symmetric) == (0.2, False)
+    assert RSALoss("soft_spearman").regularization_strength == 0.1 and RSALoss().method == "pearson"
+    assert RSALoss("soft_spearman").get_config_dict()["regularization_strength"] == 0.1
+
+
+def test_an_unknown_rsa_method_is_refused():
+    """``RSALoss("spearman")`` would otherwise train on Pearson under another name."""
+    with pytest.raises(ValueError, match="unknown RSA method 'spearman'; use 'pearson' or 'soft_spearman'"):
+        RSALoss("spearman")
