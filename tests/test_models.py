@@ -1489,3 +1489,185 @@ def test_a_frozen_adapter_is_reported_dead_not_a_torch_error(tmp_path):
     with pytest.raises(DeadLoraError) as err:
         assert_lora_live(frozen, _clips(frozen.get_base_model(), 1))
     assert len(err.value.dead) == len(lora_module_names(frozen)) > 0
+
+
+# --- mutation audit (models), second pass: settings, records and refusals the tests above did not pin ---
+
+
+def test_a_lora_rank_of_zero_or_a_regex_that_does_not_compile_is_refused_where_it_is_given():
+    """r = 0 is no adapter at all, and a broken ``--lora_target_modules`` regex failed deep inside peft: both are one
+    line at ``LoraSettings``. Mutation audit: a bound letting r = 0 through and a dropped regex check passed."""
+    with pytest.raises(BGSInputError, match="LoRA rank r must be >= 1, got 0"):
+        LoraSettings(r=0)
+    with pytest.raises(BGSInputError, match=r"LoRA target_modules 'encoder\(' is not a valid regex"):
+        LoraSettings(target_modules="encoder(")
+    LoraSettings(r=1)
+
+
+def test_a_head_config_recorded_with_keys_this_version_does_not_know_still_loads():
+    """``bgs_config.json``'s head is read by its known fields: a key written by a newer version (or a hand edit) is
+    left out, not passed to the constructor (TypeError)."""
+    head = HeadConfig.from_dict({"out_dim": 64, "dropout": 0.2, "activation": "gelu"})
+    assert head == HeadConfig(out_dim=64, dropout=0.2)
+    assert HeadConfig.from_dict(None) is None
+
+
+def test_building_a_tiny_random_backbone_uses_seed_0_and_leaves_the_callers_random_stream_alone():
+    """A tiny-random backbone is the transformers model initialised from seed 0 (the same weights in every run), drawn
+    from a forked stream: building one does not shift the caller's random numbers (a training seed)."""
+    spec = get_backbone_spec("tiny-random-videomae")
+    torch.manual_seed(0)
+    expected = transformers.VideoMAEModel(spec.config).state_dict()
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    got = spec.load_backbone().state_dict()
+    assert torch.equal(torch.get_rng_state(), state)
+    assert set(got) == set(expected) and all(torch.equal(got[k], expected[k]) for k in expected)
+
+
+def test_liveness_projects_the_output_on_the_random_direction_of_its_seed():
+    """The check's loss is sum(out * r), r ~ N(0, 1) drawn from ``seed``: the returned |grad lora_B| per module equal
+    the gradients of that loss computed by hand, and another seed gives another projection."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Tanh(), torch.nn.Linear(5, 4))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "2"], init_lora_weights=False))
+    x = torch.randn(2, 6)
+    b_weights = {n: m.lora_B["default"].weight for n, m in model.named_modules() if hasattr(m, "lora_B")}
+
+    def by_hand(seed: int) -> dict[str, float]:
+        out = model(x)
+        r = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed))
+        grads = torch.autograd.grad((out * r).sum(), list(b_weights.values()))
+        return {n: float(g.norm()) for n, g in zip(b_weights, grads)}
+
+    for seed in (0, 7):
+        assert assert_lora_live(model, x, seed=seed) == pytest.approx(by_hand(seed), rel=1e-6)
+    assert by_hand(7) != pytest.approx(by_hand(0), rel=1e-3)
+
+
+def test_the_dead_lora_message_names_the_first_eight_modules_and_counts_the_rest():
+    """A large model's dead modules (every q/k/v of 24 layers) make one readable line: the first 8 and a count."""
+    err = DeadLoraError([f"m{i}" for i in range(10)], 12)
+    assert str(err).startswith("10 of 12 LoRA modules are dead (zero lora_B gradient): m0, m1, m2, m3, m4, m5, m6, m7 "
+                               "... (+2 more); ")
+    assert err.dead == [f"m{i}" for i in range(10)]
+    assert "more" not in str(DeadLoraError(["a", "b"], 2))
+
+
+def test_a_model_without_lora_modules_is_refused_by_the_liveness_check():
+    """Nothing to check is not "all live": a model with no LoRA module (``lora=None``) is refused in one line."""
+    model = build_embedder("tiny-random-bgs_conv3d", lora=None)
+    with pytest.raises(DeadLoraError, match="<no LoRA modules found>"):
+        assert_lora_live(model, _clips(model, 1))
+
+
+def test_a_partly_frozen_full_fine_tune_saves_its_trained_backbone(tmp_path):
+    """Without LoRA the backbone is saved when any of it trains: a run that froze its first layers and fine-tuned the
+    rest came back as the original backbone when only a wholly trainable one was saved."""
+    model = build_embedder("tiny-random-videomae", lora=None)
+    model.backbone.embeddings.requires_grad_(False)
+    with torch.no_grad():
+        model.backbone.encoder.layer[1].output.dense.weight.add_(0.3)
+    model.eval()
+    x = _clips(model, 2)
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(str(tmp_path))
+    assert (tmp_path / "backbone.safetensors").is_file()
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path)(x), ref)
+
+
+def _processor(short_side: int) -> dict:
+    return {"size": {"shortest_edge": short_side}, "crop_size": {"height": 32, "width": 32}, "do_center_crop": True,
+            "image_mean": [0.5] * 3, "image_std": [0.25] * 3}
+
+
+def test_a_folder_with_several_processor_files_takes_the_video_processors(tmp_path):
+    """transformers' video models save a ``video_preprocessor_config.json`` beside an older
+    ``preprocessor_config.json``; the video processor's settings (resize to 40 here, not 48) are the ones its frames
+    get, and of a composite ``processor_config.json`` holding both, the video processor's too."""
+    folder = tmp_path
+    get_backbone_spec("tiny-random-videomae").config.save_pretrained(folder)
+    (folder / "preprocessor_config.json").write_text(json.dumps(_processor(48)))
+    (folder / "video_preprocessor_config.json").write_text(json.dumps(_processor(40)))
+    assert get_backbone_spec(folder).frame_policy().size == 40
+    for name in ("preprocessor_config.json", "video_preprocessor_config.json"):
+        (folder / name).unlink()
+    (folder / "processor_config.json").write_text(json.dumps({"image_processor": _processor(48),
+                                                              "video_processor": _processor(40)}))
+    assert get_backbone_spec(folder).frame_policy().size == 40
+
+
+def test_a_saved_run_warns_when_the_installed_peft_or_transformers_differs_in_its_minor_version(tmp_path, caplog):
+    """A minor version of peft or transformers can change the embeddings (a reimplemented attention); a patch
+    release is not worth a warning."""
+    import peft
+
+    build_embedder("tiny-random-bgs_conv3d").save_pretrained(str(tmp_path))
+    cfg_path = tmp_path / "bgs_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    for lib, installed in (("transformers", transformers.__version__), ("peft", peft.__version__)):
+        major, minor, *_ = installed.split(".")
+        for version, warned in ((f"{major}.{int(minor) + 1}.0", True), (f"{major}.{minor}.999", False)):
+            cfg["versions"] = {**cfg["versions"], lib: version}
+            cfg_path.write_text(json.dumps(cfg))
+            caplog.clear()
+            with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+                load_model(tmp_path)
+            assert (f"saved with {lib} {version}" in caplog.text) is warned, (lib, version)
+        cfg["versions"][lib] = installed
+
+
+def test_interpolating_a_spec_to_no_frames_is_refused_there_too():
+    """``BackboneSpec.with_interpolated_frames`` is public: called directly (not through ``resolve_backbone``) with 0
+    or a negative count it is refused in one line, not turned into a 0-frame TimeSformer."""
+    spec = get_backbone_spec("tiny-random-timesformer")
+    for frames in (0, -8):
+        with pytest.raises(BGSInputError, match=f"num_frames must be >= 1, got {frames}"):
+            spec.with_interpolated_frames(frames)
+    assert spec.with_interpolated_frames(8).num_frames == 8
+
+
+def test_a_reloaded_run_keeps_its_tubelet_and_preprocessing_and_a_lora_run_has_no_separate_head_file(tmp_path):
+    """``bgs_config.json`` records the spec whole: a V-JEPA 2 run reloads with its tubelet of 2 (so 5 frames are still
+    refused) and the checkpoint's processor settings (what a re-saved or pushed run records as its preprocessing).
+    The head of a LoRA run is in the adapter (modules_to_save), not also in ``head.safetensors``."""
+    model = build_embedder("tiny-random-vjepa2")
+    model.save_pretrained(str(tmp_path / "run"))
+    assert not (tmp_path / "run" / "head.safetensors").exists()
+    spec = load_model(tmp_path / "run").get_base_model().spec
+    assert spec.tubelet_size == 2 and spec.processor_config == model.get_base_model().spec.processor_config
+    with pytest.raises(ValueError, match="5 frames is not a multiple of tubelet size 2"):
+        spec.check_frames(5)
+    load_model(tmp_path / "run").save_pretrained(str(tmp_path / "again"))
+    first, again = (json.loads((tmp_path / d / "bgs_config.json").read_text()) for d in ("run", "again"))
+    assert again["preprocessing"] == first["preprocessing"] == spec.processor_config != {}
+
+
+def test_a_saved_run_of_an_unknown_family_is_one_line(tmp_path):
+    """A ``bgs_config.json`` naming a family this version does not know (a newer version's, a typo) is refused by
+    name, not a KeyError."""
+    build_embedder("tiny-random-bgs_conv3d").save_pretrained(str(tmp_path))
+    cfg = json.loads((tmp_path / "bgs_config.json").read_text())
+    cfg["backbone"]["family"] = "resnet3d"
+    (tmp_path / "bgs_config.json").write_text(json.dumps(cfg))
+    with pytest.raises(BGSInputError, match="unknown backbone family 'resnet3d'"):
+        load_model(tmp_path)
+
+
+def test_an_adapter_less_run_cut_off_mid_write_or_without_its_head_file_is_one_line(tmp_path):
+    """A model saved without LoRA carries no adapter file, whose check also looks for the incomplete-write marker: the
+    marker is checked for every folder, and a missing ``head.safetensors`` is named, not a file-not-found traceback."""
+    from bgs_hf.models.loading import INCOMPLETE_MARKER
+
+    build_embedder("tiny-random-bgs_conv3d", lora=None).save_pretrained(str(tmp_path))
+    (tmp_path / INCOMPLETE_MARKER).touch()
+    with pytest.raises(BGSInputError, match="this checkpoint was not completely written"):
+        load_model(tmp_path)
+    (tmp_path / INCOMPLETE_MARKER).unlink()
+    (tmp_path / "head.safetensors").unlink()
+    with pytest.raises(BGSInputError, match="model has a head but no adapter and no head.safetensors"):
+        load_model(tmp_path)

@@ -136,3 +136,42 @@ def test_saving_a_run_of_a_bundled_backbone_draws_no_loading_bar(tmp_path, capfd
     assert "Loading weights" not in capfd.readouterr().err
     assert (tmp_path / "ckpt" / "base" / "model.safetensors").is_file()
     assert hf_logging.is_progress_bar_enabled() and hf_logging.set_tqdm_hook(None) is None  # nothing left changed
+
+
+# --- mutation audit (models), second pass: config checks and the output forms the tests above did not pin ---
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kernel_size": 4}, "kernel_size must be odd"),
+    ({"pixel_mean": [0.5, 0.5]}, r"pixel_mean/pixel_std need 3 entries"),
+    ({"pixel_std": [0.2] * 4}, r"pixel_mean/pixel_std need 3 entries"),
+    ({"input_stream": "flow"}, "input_stream must be one of"),
+    ({"widths": [8, 16], "temporal_strides": [1, 2, 2]}, "one entry per block"),
+])
+def test_a_conv3d_config_that_cannot_be_built_as_asked_is_refused(kwargs, match):
+    """An even kernel has no same padding (each block would shrink the clip by one frame and one pixel more than
+    its stride), a mean/std without one entry per channel would broadcast or fail inside the foreground stream, and
+    extra temporal strides were dropped without a word."""
+    with pytest.raises(ValueError, match=match):
+        BGSConv3dConfig(**{**SMALL, **kwargs})
+
+
+def test_the_conv3d_refuses_frames_with_another_channel_count_and_returns_its_outputs_in_order():
+    """A 1-channel clip is refused by name; the tuple form (``return_dict=False``) is (tokens, pooled[, hidden]) as
+    transformers' other models give it; ``config.output_hidden_states`` turns the hidden states on by default."""
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(**SMALL)).eval()
+    x = torch.randn(2, 8, 3, 32, 32)
+    with pytest.raises(ValueError, match=r"pixel_values must be \(B, T, 3, H, W\), got \(2, 8, 1, 32, 32\)"):
+        model(torch.randn(2, 8, 1, 32, 32))
+    with torch.no_grad():
+        ref = model(x, output_hidden_states=True)
+        tokens, pooled = model(x, return_dict=False)
+        tokens3, pooled3, hidden3 = model(x, output_hidden_states=True, return_dict=False)
+        model.config.output_hidden_states = True
+        default = model(x)
+    # 32 px -> 16 -> 8 -> 4 and 8 frames -> 8 -> 4 -> 2: 2·4·4 = 32 tokens of the last block's 24 channels
+    assert tokens.shape == (2, 32, 24) and pooled.shape == (2, 24)
+    assert torch.equal(tokens, ref.last_hidden_state) and torch.equal(pooled, ref.pooler_output)
+    assert torch.equal(tokens3, tokens) and len(hidden3) == 4
+    assert default.hidden_states is not None and len(default.hidden_states) == 4

@@ -3,6 +3,7 @@ committed asset are tested with bgs-tiny-conv3d's in test_pretrain_conv3d.py).""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -16,7 +17,8 @@ from test_video_foreground import SHIFTS, _shaken_clip
 from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
 from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig, nt_xent, views
 from bgs_hf.pretrain.corpus import to_pixel_values
-from bgs_hf.video.foreground import foreground
+from bgs_hf.video.foreground import ForegroundConfig, foreground, foreground_stream
+from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
 torch.set_num_threads(1)
 FG_SMALL = {"widths": [8, 16], "temporal_strides": [1, 2], "num_frames": 8, "image_size": 48,
@@ -258,3 +260,39 @@ def test_each_step_contrasts_two_independent_views_through_the_configured_projec
     saved = json.loads((tmp_path / "config.json").read_text())
     assert (saved["input_stream"], saved["foreground_gain"], saved["foreground_max_shift"],
             saved["foreground_border"]) == ("foreground", 2.5, 3, 6)
+
+
+# --- mutation audit (models), second pass: the stream's input range and the cache's eviction order ---
+
+
+def test_the_foreground_stream_is_computed_from_frames_clipped_to_the_unit_range():
+    """The model undoes the processor's normalisation and clips the frames to [0, 1] before the stream, as the
+    frames a decoder gives are: pixel values beyond the unit range (an augmentation's overshoot) give the stream of
+    the clipped frames, times the gain."""
+    cfg = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=16, input_stream="foreground",
+                          foreground_gain=3.0, foreground_max_shift=1, foreground_border=2)
+    model = BGSConv3dModel(cfg).eval()
+    g = torch.Generator().manual_seed(0)
+    frames = torch.rand(1, 4, 16, 16, 3, generator=g) * 1.6 - 0.3  # (B, T, H, W, C), about a third outside [0, 1]
+    mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
+    pixel_values = ((frames - mean) / std).permute(0, 1, 4, 2, 3)  # what the processor would give
+    expected = 3.0 * foreground_stream(frames.clamp(0, 1), ForegroundConfig(max_shift=1, border=2))
+    with torch.no_grad():
+        torch.testing.assert_close(model.input_stream(pixel_values), expected[:, None], atol=1e-5, rtol=1e-5)
+
+
+def test_the_stream_cache_evicts_the_clip_used_least_recently():
+    """A budget of two clips: after clips a, b, then a again, the next new clip c evicts b (least recently used), not
+    a (the oldest entry); a clip seen again is served from the cache."""
+    cfg = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=16, input_stream="foreground",
+                          foreground_max_shift=1, foreground_border=2)
+    model = BGSConv3dModel(cfg).eval()
+    g = torch.Generator().manual_seed(0)
+    a, b, c = (torch.rand(1, 4, 3, 16, 16, generator=g) for _ in range(3))
+    model.enable_stream_cache(2 * 4 * 16 * 16 * 4)  # two clips' float32 streams
+    with torch.no_grad():
+        for clip in (a, b, a, c):
+            model.input_stream(clip)
+    digest = {name: hashlib.blake2b(clip[0].contiguous().view(-1).view(torch.uint8).numpy().tobytes(),
+                                    digest_size=16).digest() for name, clip in (("a", a), ("b", b), ("c", c))}
+    assert [key[2] for key in model._stream_cache] == [digest["a"], digest["c"]]
