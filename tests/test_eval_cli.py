@@ -946,6 +946,114 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 0.380 | 0.570 |" in lines
 
 
+def test_the_report_links_its_figures_and_escapes_its_cells_as_each_format_needs(tmp_path):
+    """Mutation audit (second pass): the markdown image linked by its absolute path (a moved report folder lost its
+    figures), a single run's captions labelled with the run, a missing figure read (a traceback), `|` in a name left
+    to split a markdown row, `<` in a name left as HTML, markdown's `*` left in the HTML text and an empty table drawn
+    as a bare header all passed: the report tests read the markdown's table rows of standard models only."""
+    from bgs_hf.eval.report import write_report
+
+    run = tmp_path / "ev"
+    run.mkdir()
+    (run / "fit.png").write_bytes(b"\x89PNG fake")
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    res = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "figures": {"fit": ["fit.png", "gone.png"]},
+           "fit": {"a|b": row, "<ctrl>": {**row, "collapsed": True}},
+           "attention": {"models": {"bgs": {"method": "m", "grid": [2, 4, 4], "agent_mass": 0.3}}}}
+    md_path, html_path = write_report([("one", res, run)], tmp_path / "rep")
+    md, page = md_path.read_text(), html_path.read_text()
+    caption = ("behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over "
+               "split-halves); dotted: chance")
+    assert f"![{caption}](../ev/fit.png)" in md.splitlines() and "gone.png" not in md + page
+    assert page.count("data:image/png;base64,") == 1
+    assert "| a\\|b | 0.100 | [0.000, 0.200] | 40.0% |" in md
+    assert "<td>&lt;ctrl&gt;</td>" in page and "<ctrl>" not in page
+    assert "<p>&lt;ctrl&gt;: the embeddings do not differ between clips" in page and "<p>*" not in page
+    assert md.count("the embeddings do not differ between clips") == 1  # the collapsed row alone
+    assert "| between |" not in md and "<th>between</th>" not in page  # no divergence: no table
+
+
+def test_the_report_says_why_a_row_or_an_analysis_was_not_run_and_counts_each_probes_own_permutations(tmp_path):
+    """Mutation audit (second pass): a transfer analysis skipped in every run vanishing, a model's transfer row without
+    its reason, the missing language row's reason dropped, a CI kept as a tuple (the suite's own results before JSON)
+    printed raw, a probe's p floor from the run's permutation count instead of its own, the probe header named after a
+    run that skipped the probes, the attributes re-sorted, and a resample note of 0 undefined resamples (or one without its run's label) all
+    passed. A probe of 30 permutations in a run of 1000: p = 1/31 reads "< 0.033" (hand value)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    row = {"r2": 0.1, "r2_ci": (0.0, 0.2), "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    res = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "n_perm": 1000, "fit": {"bgs": row},
+           "language_skipped": "no captions", "transfer": {"skipped": "no abstract set"}}
+    md, _ = render(build_sections([("one", res, tmp_path)]), tmp_path, "t")
+    assert "| BGS fine-tuned (LoRA) | 0.100 | [0.000, 0.200] |" in md
+    assert "*no language row (no captions).*" in md
+    assert "## Out-of-distribution transfer\n\n*one: not run (no abstract set).*" in md
+    transfer = {"models": {"bgs": {"skipped": "one label"}}}
+    md, _ = render(build_sections([("one", {**res, "transfer": transfer}, tmp_path)]), tmp_path, "t")
+    assert "| BGS fine-tuned (LoRA) | not run (one label) | – |" in md
+
+    def paired(tied):
+        return {"bgs - pretrained": {"r2": {"diff": 0.1, "ci": [0.0, 0.2], "p_value": 0.5, "n_boot": 10,
+                                            "n_tied": tied}}}
+
+    a = {**res, "n_boot": 10, "paired": paired(3), "probes": {"skipped": "no training clips"}}
+    b = {**res, "n_boot": 10, "paired": paired(0), "language_reference": {"model": "org/mine", "caption": "first"},
+         "probes": {"language": {"valence": {"r": 0.5, "p_value": 1 / 31, "n_perm": 30},
+                                 "arousal": {"r": 0.1, "p_value": 0.5, "n_perm": 30}}}}
+    md, _ = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")
+    assert ("*Resamples with no difference or an undefined statistic: a: BGS fine-tuned (LoRA) − pretrained video "
+            "model (frozen), R²: no difference in 3 of 10 resamples.*") in md
+    assert "| run | attribute | r: captions (mine) | p: captions (mine) |" in md
+    assert "| b | valence | 0.500 | < 0.033 |" in md
+    assert md.index("| b | valence |") < md.index("| b | arousal | 0.100 | 0.500 |")  # the result's order
+
+
+def test_a_json_copy_holding_only_some_figures_links_the_recorded_folder_and_is_named_by_its_stem(tmp_path):
+    """Mutation audit (second pass): a ``--json`` copy's folder taken as its figures' home when it holds any (not all) of
+    them, the copy named with its ``.json`` suffix, and ``write_report`` rewriting the caller's own result's figure
+    paths all passed: the copied-evaluation test held every figure or none."""
+    import json
+
+    from bgs_hf.eval.report import load_run, write_report
+
+    suite_dir = tmp_path / "suite"
+    suite_dir.mkdir()
+    for name in ("fit.png", "layers.png"):
+        (suite_dir / name).write_bytes(b"png")
+    (tmp_path / "fit.png").write_bytes(b"png")  # one of the two beside the copy
+    res = {"data": "d", "split": "test", "models": {}, "result_dir": str(suite_dir),
+           "figures": {"fit": "fit.png", "layers": ["layers.png"]}}
+    (tmp_path / "copy.json").write_text(json.dumps(res))
+    label, loaded, folder = load_run(tmp_path / "copy.json")
+    assert (label, folder) == ("copy", suite_dir)
+    write_report([(label, loaded, folder)], tmp_path / "rep")
+    assert loaded["figures"] == {"fit": "fit.png", "layers": ["layers.png"]}
+
+
+def test_a_report_refuses_a_folder_of_its_names_and_bad_json_in_one_line_and_escapes_its_title(tmp_path):
+    """Mutation audit (second pass): a folder named ``evaluation.md`` in the output folder read as a file (a traceback),
+    a result file of invalid JSON a traceback, the title left unescaped in the HTML, and a figure given as one path
+    (not a list) read letter by letter all passed: the refusal tests used files, and every test gave valid JSON."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.report import build_sections, check_report_targets, load_run, write_report
+
+    (tmp_path / "out" / "evaluation.md").mkdir(parents=True)
+    with pytest.raises(BGSInputError, match="exists and was not written by bgs-hf"):
+        check_report_targets(tmp_path / "out")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(BGSInputError, match="invalid JSON"):
+        load_run(tmp_path / "bad.json")
+    res = {"data": "d", "split": "test", "models": {}, "fit": {}, "figures": {"probes": "probes.png"},
+           "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.2}}}}
+    sections = dict(build_sections([("one", res, tmp_path)]))
+    assert [b for b in sections["Attribute probes"] if b[0] == "image"] == [("image", "probes.png",
+                                                                             "probe r per attribute")]
+    _, html_path = write_report([("one", res, tmp_path)], tmp_path / "rep", title="a <b> c")
+    assert "<h1>a &lt;b&gt; c</h1>" in html_path.read_text()
+
+
 def test_the_evaluation_report_names_the_judges_of_its_data(tiny_sets, tmp_path, monkeypatch):
     """On SocialShapes evaluation.md defined R² against "human similarity", partitioned "the human pair
     similarities" and the partition figure's axis read "R² of human pair similarity": the judgments are simulated

@@ -1212,6 +1212,60 @@ def test_a_clip_without_a_video_is_named_before_any_decoding() -> None:
         clip_paths(data, [0, 1])
 
 
+def test_embedding_runs_in_eval_mode_without_gradients_and_restores_the_models_mode(monkeypatch) -> None:
+    """Mutation audit (second pass): embedding with dropout on (no ``model.eval()``), with gradients recorded, leaving
+    a training model in eval mode afterwards (the epoch callback scores mid-training), float32 output, an empty clip
+    list failing inside numpy, and ``embed_clips`` dropping its ``batch_size`` or ``layers`` all passed: the fake
+    models never looked at their mode or the grad state."""
+    from types import SimpleNamespace
+
+    import bgs_hf.video
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.embed import embed_clips, embed_paths
+
+    class Recording(torch.nn.Module):
+        frame_policy = None
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+            self.seen: list[tuple[bool, bool, int]] = []
+
+        def forward(self, x):
+            self.seen.append((self.training, torch.is_grad_enabled(), len(x)))
+            return x.flatten(1)[:, :2] * self.w
+
+        def embed_layers(self, x):
+            return torch.stack([x.flatten(1)[:, :2]] * 3)
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip",
+                        lambda path, policy, cache=None: torch.full((1, 3, 1, 1), float(path[1])))
+    model = Recording().train()
+    emb = embed_paths(model, ["c0", "c1", "c2"], batch_size=2, progress=False)
+    assert model.training and model.seen == [(False, False, 2), (False, False, 1)]
+    assert emb.dtype == np.float64 and emb.tolist() == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+    data = SimpleNamespace(name="lab", clips={"video": ["c0", "c1", "c2", "c3"], "clip_id": list("abcd")})
+    model.seen.clear()
+    out, layers = embed_clips(model.eval(), data, [3, 1, 2, 0], batch_size=3, layers=True, progress=False)
+    assert not model.training and model.seen == [(False, False, 3), (False, False, 1)]
+    assert out.tolist() == [[3.0, 3.0], [1.0, 1.0], [2.0, 2.0], [0.0, 0.0]] and layers.shape == (3, 4, 2)
+    assert layers.dtype == np.float64
+    with pytest.raises(BGSInputError, match="^no clips to embed$"):
+        embed_paths(model, [], progress=False)
+
+
+def test_a_cache_object_is_used_as_given_and_a_folder_becomes_a_clip_cache(tmp_path) -> None:
+    """Mutation audit (second pass): ``as_cache`` wrapping a ClipCache again (a TypeError on a Path of a cache) passed:
+    the embedding tests passed no cache or a folder."""
+    from bgs_hf.eval.embed import as_cache
+    from bgs_hf.video import ClipCache
+
+    cache = ClipCache(tmp_path / "c")
+    assert as_cache(cache) is cache and as_cache(None) is None
+    made = as_cache(str(tmp_path / "d"))
+    assert isinstance(made, ClipCache) and made.root == tmp_path / "d"
+
+
 def test_eager_attention_restores_the_models_own_attention_afterwards() -> None:
     """Rollout needs eager attention; the motion controls embed with the same model after it, so its SDPA attention
     comes back (a mutant leaving the model eager passed: no test looked after the context)."""
