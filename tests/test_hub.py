@@ -1396,3 +1396,209 @@ def test_the_model_index_is_named_after_the_repo_not_its_owner() -> None:
     assert data.model_name == "bgs-tiny" and len(data.eval_results) == 1
     named = BGSModelCardData(model_id=REPO, model_name="BGS tiny", datasets=["someone/social-ooo"], fit={"r2": 0.1})
     assert ModelCard(str(render_model_card(named))).data.model_name == "BGS tiny"
+
+
+# ------------------------------------------------------------------ mutation audit of bgs_hf/hub, second pass
+def test_an_eval_results_file_is_written_only_with_entries_and_always_named(tmp_path: Path) -> None:
+    """Mutants that passed: a Hub dataset with no number written as an empty `.eval_results` file, and a dataset
+    name of punctuation only giving the file no name (`.yaml`)."""
+    import yaml
+
+    from bgs_hf.hub.card import BGSModelCardData
+    from bgs_hf.hub.push import _slug, eval_results_yaml
+
+    assert (_slug("!!!"), _slug(" - "), _slug("Judged: v1")) == ("eval", "eval", "judged-v1")
+    assert eval_results_yaml(BGSModelCardData(datasets=["org/judged"], dataset_name="judged", fit={})) == {}
+    assert eval_results_yaml(BGSModelCardData(datasets=None, dataset_name="judged", fit={"r2": 0.1})) == {}
+    (name, entries), = eval_results_yaml(BGSModelCardData(datasets=["org/judged"], dataset_name="***",
+                                                          fit={"r2": 0.1})).items()
+    assert name == "eval.yaml"
+    (entry,) = yaml.safe_load(yaml.safe_dump(entries))
+    assert (entry["dataset"]["id"], entry["dataset"]["task_id"], entry["value"]) == ("org/judged", "test-r2", 0.1)
+
+
+def _val_baseline(tmp_path: Path) -> Path:
+    """A pretrained fit scored on the tiny run's `val` split (it has no ceiling there: no percentage)."""
+    path = tmp_path / "val-baseline.json"
+    path.write_text(json.dumps({"r2": 0.02, "ooo_acc_3way": 0.35, "split": "val"}))
+    return path
+
+
+def _assert_a_val_card_under_mit_with_its_baseline(text: str) -> None:
+    """The card of the tiny run pushed with split val, licence mit and :func:`_val_baseline`: METRICS["val"]'s
+    0.05 / 0.4 / 0.6 as 0.050, 40.0%, 60.0%, the baseline's 0.02 / 0.35 as 0.020, 35.0%, and no test number."""
+    assert "\nlicense: mit\n" in text and "apache-2.0" not in text.split("---")[1], text[:400]
+    assert "| **this model (BGS-aligned)** | 0.050 | — | 40.0% | 60.0% |" in text
+    assert "| pretrained `tiny-random-videomae` (no BGS) | 0.020 | — | 35.0% | — |" in text
+    assert "0.087" not in text
+
+
+def test_an_uploaded_push_stages_the_split_licence_baseline_and_token_asked_for(tiny_run: Path, tmp_path: Path,
+                                                                                monkeypatch) -> None:
+    """Mutants that passed: the upload path (not `--local-dir`) staging the test split, the default licence or the
+    run's own baseline.json whatever was asked, and uploading without the token given (tests ran with HF_TOKEN)."""
+    from bgs_hf.hub import push
+
+    sent = []
+
+    def upload(folder, repo_id, **kwargs):
+        sent.append(((Path(folder) / "README.md").read_text(), repo_id, kwargs["token"]))
+        return "url", "oid"
+
+    monkeypatch.setattr(push, "upload_folder", upload)
+    push.push_run(tiny_run, REPO, token="hf_given", split="val", license="MIT", baseline=_val_baseline(tmp_path))
+    ((text, repo_id, token),) = sent
+    assert (repo_id, token) == (REPO, "hf_given")
+    _assert_a_val_card_under_mit_with_its_baseline(text)
+
+
+def test_the_push_command_stages_its_split_licence_and_baseline_and_lists_the_files(tiny_run: Path, tmp_path: Path,
+                                                                                   capsys) -> None:
+    """Mutants that passed: `bgs-hf push` dropping `--split`, `--license` or `--baseline` (the card showed the test
+    split under the default licence with the run's own baseline.json), and not listing what it staged."""
+    from bgs_hf.cli.main import main as cli
+
+    out = tmp_path / "staged"
+    assert cli(["push", str(tiny_run), "--repo-id", REPO, "--local-dir", str(out), "--split", "val",
+                "--license", "mit", "--baseline", str(_val_baseline(tmp_path))]) == 0
+    _assert_a_val_card_under_mit_with_its_baseline((out / "README.md").read_text())
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"staged {len(files)} files in {out} (nothing uploaded):", *(f"  {f}" for f in files)]
+
+
+def test_the_data_a_run_recorded_is_read_from_a_string_or_any_key_naming_it(tmp_path: Path) -> None:
+    """Mutants that passed: a data record given as a bare string read as the data's name (the model-index named the
+    dataset `org/judged`, not `judged`), and the `data`/`path` keys older runs used not read (the card said
+    "unknown" and lost that the observers were simulated)."""
+    from bgs_hf.hub.card import _dataset_fields, run_data
+
+    assert _dataset_fields(_info(tmp_path, {}, extra={"data": "org/judged"}))[:2] == ("judged", ["org/judged"])
+    assert run_data(_info(tmp_path, {}, extra={"data": {"path": "/d/social_synth"}})) == ("social_synth", True)
+    assert run_data(_info(tmp_path, {}, extra={"data": {"data": "/d/people"}})) == ("people", False)
+
+
+@pytest.mark.parametrize("origin", ["garcia-2025", "our-release", "isik-lab"])
+def test_each_name_of_the_garcia_isik_release_gets_its_licence_note(tmp_path: Path, origin: str) -> None:
+    """Mutant that passed: an origin named only by `isik` not taken for the release (its note and link lost)."""
+    from bgs_hf.hub.card import _dataset_fields
+
+    note = _dataset_fields(_info(tmp_path, {}, extra={"data": {"source": "x", "origin": origin}}))[2]
+    assert note.startswith("The human judgments come from the Garcia & Isik release"), note
+
+
+def test_a_backbone_named_without_a_spec_and_the_frames_it_records(tmp_path: Path) -> None:
+    """Mutants that passed: a config naming its base under `base_model` read as "unknown", and a frame count put
+    in the architecture row of a backbone whose spec recorded none (the run's frame policy is not the base's)."""
+    from bgs_hf.hub.card import _backbone
+
+    assert _backbone({"base_model": "org/video"}) == ("org/video", "org/video", {})
+    assert _backbone({"backbone": "org/video", "base_model": "org/other"})[:2] == ("org/video", "org/video")
+    assert _backbone({}) == ("unknown", None, {})
+    policy = {"frame_policy": {"num_frames": 8}}
+    assert _backbone({"backbone": {"name": "b", "source": "local"}, **policy})[2] == {"source": "local"}
+    assert _backbone({"backbone": {"name": "b", "num_frames": 16}, **policy})[2] == {"num_frames": 8}
+
+
+def test_the_card_reads_lora_settings_from_the_adapter_and_the_validation_the_run_recorded(tmp_path: Path) -> None:
+    """Mutants that passed: `lora_dropout` dropped from the LoRA settings read back from adapter_config.json, the
+    validation clips that chose the best model left off the training record, and a SocialShapes run on the bundled
+    base given the "other" licence (only the tiny-random base was tested)."""
+    from bgs_hf.hub.card import card_data_from_run
+
+    adapter = {"r": 8, "lora_alpha": 16, "lora_dropout": 0.1, "target_modules": ["query"], "bias": "none",
+               "peft_type": "LORA", "base_model_name_or_path": "x"}
+    validation = {"val_fraction": 0.2, "seed": 3}
+    card = card_data_from_run(_info(tmp_path, {"backbone": {"name": "bundled-vit", "source": "bundled"}},
+                                    adapter=adapter,
+                                    extra={"data": {"source": "x", "origin": "socialshapes", "validation": validation}}))
+    assert card.lora == {"r": 8, "lora_alpha": 16, "lora_dropout": 0.1, "target_modules": ["query"], "bias": "none"}
+    assert card.training == {"validation": validation}
+    assert (card.license, card.license_link) == ("apache-2.0", None)
+
+
+def test_a_card_links_licence_terms_only_under_license_other() -> None:
+    """Mutant that passed: `license_link` written into the YAML header beside a licence the Hub knows (the card's
+    own rule sets a link only with `other`, so the header never showed it)."""
+    import yaml
+
+    from bgs_hf.hub.card import OTHER_LICENSE_NAME, BGSModelCardData
+
+    mit = yaml.safe_load(BGSModelCardData(license="mit", license_link="https://example.org/terms").to_yaml())
+    assert mit["license"] == "mit" and "license_link" not in mit and "license_name" not in mit
+    other = yaml.safe_load(BGSModelCardData(license="other", license_link="https://example.org/terms").to_yaml())
+    assert (other["license_name"], other["license_link"]) == (OTHER_LICENSE_NAME, "https://example.org/terms")
+
+
+def test_only_owner_slash_name_is_a_hub_id() -> None:
+    """Mutant that passed: any name with a slash taken for a Hub id (an absolute path that does not exist yet, or a
+    nested folder, sent to the Hub)."""
+    from bgs_hf.hub.card import is_hub_id
+
+    assert is_hub_id("org/model") and is_hub_id("Org-1/model.v2_x")
+    for name in ("/no/such/folder", "org/model/sub", "-org/model", "org/", "/model"):
+        assert not is_hub_id(name), name
+
+
+def test_the_ceiling_row_has_no_2_way_accuracy_and_the_model_index_keeps_6_decimals() -> None:
+    """Mutants that passed: the ceiling row showing its 3-way accuracy in the 2-way column (a split-half ceiling has
+    no anchor test), and model-index values rounded to 3 decimals (0.1234567 read 0.123, not 0.123457)."""
+    from bgs_hf.hub.card import BGSModelCardData
+
+    card = BGSModelCardData(datasets=["org/judged"], fit={"r2": 0.1234567, "ooo_acc_2way": 0.6},
+                            ceiling={"r2": 0.2, "ooo_acc_3way": 0.62})
+    ceiling_row = card.eval_rows()[-1]
+    assert (ceiling_row.ooo_acc_3way, ceiling_row.ooo_acc_2way) == ("62.0%", "—")
+    assert [(r.metric_config, r.metric_value) for r in card.eval_results] == [("r2", 0.123457),
+                                                                             ("ooo_acc_2way", 0.6)]
+
+
+def test_the_global_term_is_described_by_its_method() -> None:
+    """Mutant that passed: the global term's prose looked up by its class name (every recorded RSA term then read
+    as "`GlobalRSALoss` (pearson)"), only a full BGS loss being tested."""
+    from bgs_hf.hub.card import describe_objective
+
+    tail = "; the weights above are those recorded by the run."
+    assert describe_objective({"global": {"name": "GlobalRSALoss", "method": "soft_spearman"}}) == (
+        "the global term is the negative soft-Spearman correlation between the model's and the humans' pairwise "
+        "distances (RSA) over observed pairs" + tail)
+    assert describe_objective({"global": {"name": "Kendall"}}) == "the global term is `Kendall` (?)" + tail
+    assert describe_objective({"local": {"name": "MyLoss"}}) == "The local term is `MyLoss`" + tail
+    assert describe_objective({"local": {}, "global": None}) == "" and describe_objective(None) == ""
+
+
+def test_records_keep_the_first_file_found_and_skip_empty_values(tmp_path: Path) -> None:
+    """Mutants that passed: metrics.json read from the model sub-folder before the run folder, an empty `{}` or `[]`
+    record hiding the next file's, and a ceiling recorded as `r2_mean` not read."""
+    from bgs_hf.hub.run_info import RunInfo, _pick_ceiling
+
+    run = tmp_path / "run"
+    _records(run, metrics_json={"r2": 0.1})
+    (run / "bgs_config.json").unlink()
+    _records(run / "model", bgs_config_json={"backbone": "org/video", "head": {}, "lora": []},
+             metrics_json={"r2": 0.2}, run_config_json={"head": {"out_dim": 8}, "lora": {"r": 4}})
+    info = RunInfo.read_records(run)
+    assert info.model_dir == run / "model" and info.metrics == {"r2": 0.1}
+    assert (info.section("head"), info.section("lora")) == ({"out_dim": 8}, {"r": 4})
+    assert _pick_ceiling({"noise_ceiling": {"r2_mean": 0.3, "r2_ci": [0.2, 0.4]}}) == {"r2": 0.3, "ci": [0.2, 0.4]}
+
+
+def test_the_fake_hub_deletes_a_folder_and_gives_a_space_its_url(tmp_path: Path) -> None:
+    """Mutants that passed: the fake Hub deleting only a file of exactly a deleted folder's name (`base/` left whole
+    while `base2.txt` beside it must stay), and giving a Space a model's URL (its RepoUrl then read as a model)."""
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    for rel in ("base/config.json", "base/sub/model.safetensors", "base2.txt", "keep.txt"):
+        (tmp_path / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / rel).write_text(rel)
+    with FakeHub() as hub:
+        api = HfApi(endpoint=hub.endpoint, token="hf_fake")
+        api.create_repo("me/x")
+        api.upload_folder(folder_path=str(tmp_path / "repo"), repo_id="me/x")
+        api.delete_folder("base", repo_id="me/x")
+        url = api.create_repo("me/demo", repo_type="space", space_sdk="gradio")
+        files = hub.files
+    assert sorted(files["model/me/x"]) == ["base2.txt", "keep.txt"]
+    assert (str(url), url.repo_type, url.repo_id) == (f"{hub.endpoint}/spaces/me/demo", "space", "me/demo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import socket
 import threading
@@ -1278,3 +1279,225 @@ def test_the_decode_worker_exits_2_on_a_bad_upload_and_0_with_the_frames_cached(
     assert capsys.readouterr().err.startswith("notes.mp4: ")
     assert main([*argv, str(space.catalogue.paths[0])]) == 0
     assert ClipCache(tmp_path / "cache").entry_path(space.catalogue.paths[0], space.models.policy).is_file()
+
+
+# ------------------------------------------------------------------ mutation audit of bgs_hf/hub, second pass
+def _hand_backend(tmp_path: Path, votes: dict | None = None) -> SpaceBackend:
+    """A backend over 4 hand-made 2-d embeddings (no model, no video): pretrained c0=(1,0), c1=(0.8,0.6), c2=(0,1),
+    c3=(-1,0); aligned c0=(1,0), c1=(0,1), c2=(0.6,0.8), c3=(0,-1)."""
+    import types
+
+    backend = SpaceBackend.__new__(SpaceBackend)
+    backend.config = SpaceConfig(cache_dir=str(tmp_path / "cache"), n_neighbours=2)
+    backend.catalogue = Catalogue("hand", ["c0", "c1", "c2", "c3"], [tmp_path / f"c{i}.mp4" for i in range(4)],
+                                  np.arange(4 * 2 * 2 * 3, dtype=np.uint8).reshape(4, 2, 2, 3), votes or {})
+    backend.models = types.SimpleNamespace(label=BGS, fingerprint=lambda: "hand",
+                                           policy=types.SimpleNamespace(to_dict=lambda: {"num_frames": 2}))
+    backend.cat_pre = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-1.0, 0.0]])
+    backend.cat_bgs = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.0, -1.0]])
+    return backend
+
+
+def test_a_judged_triplet_holding_the_first_clip_shows_its_votes_and_each_models_choice(tmp_path: Path) -> None:
+    """Mutants that passed: a triplet holding catalogue clip 0 taken for an upload (`min(positions) > 0`: its votes
+    never shown), the heat map's title naming slot A as every model's odd one out, and its cell text all black."""
+    from collections import Counter
+
+    from matplotlib.colors import to_rgba
+
+    from bgs_hf.hub.space_app import answers_markdown, similarity_figure
+
+    backend = _hand_backend(tmp_path, {frozenset({0, 1, 2}): Counter({2: 3, 0: 1})})
+    cmp = backend.compare(["c0", "c1", "c2"])
+    # pretrained: ab 0.8, ac 0, bc 0.6 -> odd C; aligned: ab 0, ac 0.6, bc 0.8 -> odd A
+    np.testing.assert_allclose(cmp.sim_pre, [[1, 0.8, 0], [0.8, 1, 0.6], [0, 0.6, 1]], atol=1e-12)
+    assert (cmp.odd_pre, cmp.odd_bgs, cmp.human, cmp.human_votes) == (2, 0, (2, 3, 4), (1, 0, 3))
+    assert answers_markdown(cmp).splitlines()[-1] == "| humans | **C: c2** (3 of 4 judgments) |"
+    fig = similarity_figure(cmp.sim_pre, cmp.labels, PRE, cmp.odd_pre)
+    (ax, _colorbar) = fig.axes
+    assert ax.get_title() == f"{PRE}\nodd one out = C"
+    colours = {t.get_text(): to_rgba(t.get_color()) for t in ax.texts}
+    assert colours == {"1.00": to_rgba("black"), "0.80": to_rgba("black"), "0.60": to_rgba("black"),
+                       "0.00": to_rgba("white")}
+    assert similarity_figure(cmp.sim_bgs, cmp.labels, BGS, cmp.odd_bgs).axes[0].get_title() == f"{BGS}\nodd one out = A"
+
+
+def test_neighbour_captions_give_the_similarity_to_2_decimals(tmp_path: Path) -> None:
+    """Mutant that passed: the neighbours' captions to 3 decimals (`c1 (0.800)`) where the heat map gives 2."""
+    from bgs_hf.hub.space_app import neighbours_view
+
+    backend = _hand_backend(tmp_path)
+    pre, bgs, message = neighbours_view(backend, "c0")
+    # pretrained: c1 0.8, c2 0, c3 -1; aligned: c2 0.6, c1 0, c3 0
+    assert ([caption for _, caption in pre], [caption for _, caption in bgs], message) == (
+        ["c1 (0.80)", "c2 (0.00)"], ["c2 (0.60)", "c1 (0.00)"], "")
+    np.testing.assert_array_equal(pre[0][0], backend.catalogue.thumbs[1])
+
+
+def test_a_cached_catalogue_embedding_of_another_length_is_recomputed(tmp_path: Path) -> None:
+    """Mutant that passed: cached embeddings used whatever their length (a cut-short file gave 3 rows for a
+    4-clip catalogue, and a neighbour index past its end)."""
+    import types
+
+    backend = _hand_backend(tmp_path)
+    backend.clip_cache = types.SimpleNamespace(content_hash=lambda p: Path(p).name)
+    computed = []
+
+    def embed(paths, cache):
+        computed.append(len(paths))
+        return np.ones((len(paths), 2), np.float32), np.full((len(paths), 2), 2.0, np.float32)
+
+    backend._embed_paths = embed
+    pre, bgs = backend._catalogue_embeddings()
+    assert (pre.shape, bgs.shape, computed) == ((4, 2), (4, 2), [4])
+    (folder,) = (tmp_path / "cache" / "embeddings").iterdir()
+    assert backend._catalogue_embeddings()[0].shape == (4, 2) and computed == [4]  # read back, not recomputed
+    np.save(folder / "pretrained.npy", np.ones((3, 2), np.float32))
+    pre, bgs = backend._catalogue_embeddings()
+    assert (pre.shape, bgs.shape, computed) == ((4, 2), (4, 2), [4, 4])
+
+
+def test_the_decode_workers_exit_code_chooses_the_message_the_page_shows(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: the worker's own reason for a decoding failure (exit 3, "could not decode the video
+    (ValueError)") replaced by the generic one; a crash (any other code) keeps the generic one, whatever it printed."""
+    import subprocess
+    import types
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub import space_app
+
+    backend = _hand_backend(tmp_path)
+    backend.config = SpaceConfig(decode_timeout_s=7.0, max_upload_mb=1.0)
+    backend.upload_cache = types.SimpleNamespace(root=tmp_path / "uploads")
+    clip = tmp_path / "clip.mp4"
+    seen = []
+
+    def worker(code: int, stderr: str):
+        def run(cmd, **kwargs):
+            seen.append((cmd, kwargs))
+            return subprocess.CompletedProcess(cmd, code, "", stderr)
+        return run
+
+    for code, stderr, shown in ((2, "clip.mp4: longer than 4 s\n", "clip.mp4: longer than 4 s"),
+                                (3, "warning\ncould not decode the video (ValueError)\n",
+                                 "clip.mp4: could not decode the video (ValueError)"),
+                                (-9, "Traceback\nMemoryError\n", "clip.mp4: could not decode the video")):
+        monkeypatch.setattr(space_app.subprocess, "run", worker(code, stderr))
+        with pytest.raises(BGSInputError) as info:
+            backend.decode_upload(clip)
+        assert str(info.value) == shown, code
+    cmd, kwargs = seen[0]
+    assert cmd[-1] == str(clip) and json.loads(cmd[cmd.index("--limits") + 1])["max_bytes"] == 1024 * 1024
+    assert (kwargs["timeout"], kwargs["env"]["OMP_NUM_THREADS"]) == (7.0, "1")
+
+    def hang(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(space_app.subprocess, "run", hang)
+    with pytest.raises(BGSInputError, match="^clip.mp4: decoding took longer than 7 s; try a shorter clip$"):
+        backend.decode_upload(clip)
+
+
+def test_an_unexpected_error_reaches_the_page_as_one_generic_line() -> None:
+    """Mutant that passed: any exception's own text shown on the public page (a server path, a library's internals);
+    only our input errors are shown verbatim."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.space_app import _user_message
+
+    assert _user_message(RuntimeError("/srv/app/secret.py broke"), "compare") == (
+        "**Could not compare:** something went wrong while processing this request")
+    assert _user_message(BGSInputError("pick a clip first"), "find neighbours") == (
+        "**Could not find neighbours:** pick a clip first")
+
+
+def test_upload_names_escape_a_pipe_and_gradio_values_give_their_path() -> None:
+    """Mutants that passed: a `|` in an upload's name left to end its answers-table cell, and an upload given as
+    Gradio's `{"path": ...}` dict read as no upload."""
+    import types
+
+    from bgs_hf.hub.space_app import _upload_label, _upload_path
+
+    assert _upload_label("/u/a|b*c_[1].mp4") == "a\\|b\\*c\\_\\[1\\].mp4 (upload)"
+    assert [_upload_path(v) for v in ({"path": "/u/x.mp4"}, types.SimpleNamespace(path="/u/y.mp4"), Path("/u/z.mp4"),
+                                      None, {})] == ["/u/x.mp4", "/u/y.mp4", "/u/z.mp4", None, None]
+
+
+def test_the_fit_line_names_the_runs_data_without_backticks_and_not_when_unknown(tmp_path: Path) -> None:
+    """Mutant that passed: a data name with a backtick breaking the line's code span, and a run that recorded no
+    data called "of `unknown`"."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "bgs_config.json").write_text(json.dumps({"backbone": "org/video"}))
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": 0.2, "n_judgments": 40}}))
+    line = evaluation_markdown(str(run))
+    assert "on the held-out test split (40 judgments): " in line and "unknown" not in line, line
+    (run / "run_config.json").write_text(json.dumps({"data": {"name": "my`data", "source": "/d/x"}}))
+    line = evaluation_markdown(str(run), aligned="tuned")
+    # 0.1 of a ceiling of 0.2 is 50%
+    assert "on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100, **50.0% of the human" in line
+
+
+def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_cache(tmp_path: Path, monkeypatch,
+                                                                                     capsys) -> None:
+    """Mutants that passed: `--private` without `--push` accepted (and ignored), a Space pushed public whatever
+    `--private` said (by the command or `push_space`), `--max-duration-s` left out of the staged settings, and a
+    local Space run without its `--cache-dir`."""
+    import types
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import push, space_app
+
+    assert main(["space", "--model", "me/model", "--private"]) == 2
+    assert "only apply with --push" in capsys.readouterr().err
+    uploads = []
+    monkeypatch.setattr(push, "upload_folder",
+                        lambda folder, repo_id, **kw: uploads.append((json.loads(
+                            (Path(folder) / "bgs_space.json").read_text()), kw["private"])) or ("url", None))
+    assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--private",
+                 "--max-duration-s", "10", "--max-upload-mb", "5"]) == 0
+    assert uploads == [({"max_upload_mb": 5.0, "max_duration_s": 10.0, "catalogue_split": None, "model": "me/model"},
+                        True)]
+    out = capsys.readouterr().out
+    assert out.startswith("pushed ") and out.endswith(" Space files to url\n"), out
+
+    built = {}
+    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: f"pair of {name}"))
+    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0", "c1", "c2"]))
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, models, catalogue: built.update(
+        config=config, models=models, catalogue=catalogue) or "backend")
+    demo = types.SimpleNamespace(local_url="http://127.0.0.1:7001/", block_thread=lambda: None, close=lambda: None)
+    monkeypatch.setattr(space_app, "launch", lambda config, **kw: built.update(launch=kw) or demo)
+    assert main(["space", "--model", "me/model", "--cache-dir", str(tmp_path / "c"), "--port", "7001"]) == 0
+    assert built["config"].cache_path == tmp_path / "c" and built["models"] == "pair of me/model"
+    assert built["launch"] == {"server_name": "127.0.0.1", "server_port": 7001, "prevent_thread_lock": True,
+                               "backend": "backend"}
+    assert capsys.readouterr().out.splitlines() == ["embedding the catalogue (3 clips)...",
+                                                    "serving the BGS Space on http://127.0.0.1:7001/ (Ctrl+C to stop)"]
+
+
+def test_the_catalogue_skips_clips_without_a_video_and_counts_votes_by_catalogue_position(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    """Mutant that passed: a clip with no video file kept in the catalogue (a pick the Space cannot show or
+    embed), and taking one of the `max_catalogue` places; every test catalogue had a video for every clip."""
+    import types
+    from collections import Counter
+
+    import bgs_hf.data
+    from bgs_hf.hub import space_app
+
+    data = types.SimpleNamespace(
+        clip_ids=["c0", "c1", "c2", "c3", "c4"], n_clips=5, simulated_observers=False,
+        clips={"video": ["/v/c0.mp4", "", "/v/c2.mp4", "/v/c3.mp4", "/v/c4.mp4"]},
+        split_items=lambda split: None,
+        triplets=lambda items: types.SimpleNamespace(idx=np.array([[0, 2, 3], [0, 1, 2], [2, 3, 4], [4, 3, 2]]),
+                                                     odd=np.array([2, 0, 0, 2])))
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source: data)
+    monkeypatch.setattr(space_app, "_thumbnails", lambda paths, config: np.zeros((len(paths), 2, 2, 3), np.uint8))
+    cat = Catalogue.load("hand", SpaceConfig())
+    assert (cat.clip_ids, cat.paths) == (["c0", "c2", "c3", "c4"], [Path(f"/v/c{i}.mp4") for i in (0, 2, 3, 4)])
+    # (c0, c2, c3) odd c3 -> positions {0, 1, 2}, vote for 2; (c2, c3, c4) twice, odd c2 -> {1, 2, 3}, 2 votes for 1;
+    # the judgment holding c1 (no video) is dropped
+    assert cat.votes == {frozenset({0, 1, 2}): Counter({2: 1}), frozenset({1, 2, 3}): Counter({1: 2})}
+    assert Catalogue.load("hand", SpaceConfig(max_catalogue=3)).clip_ids == ["c0", "c2", "c3"]
