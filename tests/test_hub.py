@@ -1602,3 +1602,14 @@ def test_the_fake_hub_deletes_a_folder_and_gives_a_space_its_url(tmp_path: Path)
         files = hub.files
     assert sorted(files["model/me/x"]) == ["base2.txt", "keep.txt"]
     assert (str(url), url.repo_type, url.repo_id) == (f"{hub.endpoint}/spaces/me/demo", "space", "me/demo")
+
+
+def test_a_whole_number_r2_reads_to_3_decimals_like_its_interval() -> None:
+    """A fit recorded as a whole number (a hand-written baseline.json's `"r2": 0`) read "0 [0.000, 0.100]" on the card
+    while the Space's fit line said "R² = 0.000": `_fmt` formatted floats only (the mutant showing "—" for any
+    non-float passed); a value that is not a number is still shown as recorded."""
+    from bgs_hf.hub.card import BGSModelCardData
+
+    rows = BGSModelCardData(baseline={"r2": 1}, fit={"r2": 0, "r2_ci": [0, 0.1]}).eval_rows()
+    assert [row.r2 for row in rows] == ["1.000", "0.000 [0.000, 0.100]"]
+    assert BGSModelCardData(fit={"r2": "n/a"}).eval_rows()[0].r2 == "n/a"

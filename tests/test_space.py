@@ -1501,3 +1501,20 @@ def test_the_catalogue_skips_clips_without_a_video_and_counts_votes_by_catalogue
     # the judgment holding c1 (no video) is dropped
     assert cat.votes == {frozenset({0, 1, 2}): Counter({2: 1}), frozenset({1, 2, 3}): Counter({1: 2})}
     assert Catalogue.load("hand", SpaceConfig(max_catalogue=3)).clip_ids == ["c0", "c2", "c3"]
+
+
+def test_a_staged_space_copies_the_package_without_bytecode_or_its_build_marker(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: a stray `.pyc` beside a module copied into the Space (only `__pycache__/` folders were
+    ever tested), bytecode of the staging machine's Python that the Space's may not run."""
+    from bgs_hf.hub import space_app
+
+    package = tmp_path / "pkg"
+    for rel in ("__init__.py", "hub/space_app.py", "stale.pyc", "hub/__pycache__/space_app.cpython-311.pyc",
+                "API_READY", "data/notes.md"):
+        (package / rel).parent.mkdir(parents=True, exist_ok=True)
+        (package / rel).write_text(rel)
+    monkeypatch.setattr(space_app, "__file__", str(package / "hub" / "space_app.py"))
+    files = space_app.stage_space("me/model", tmp_path / "space")
+    assert sorted(f for f in files if f.startswith("bgs_hf/")) == [
+        "bgs_hf/__init__.py", "bgs_hf/data/notes.md", "bgs_hf/hub/space_app.py"]
+    assert json.loads((tmp_path / "space" / "bgs_space.json").read_text()) == {"model": "me/model"}

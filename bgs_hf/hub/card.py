@@ -73,7 +73,8 @@ def is_hub_id(name: str | None) -> bool:
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
-    return fmt(value, f".{digits}f", "—") if value is None or isinstance(value, float) else str(value)
+    """A number to ``digits`` decimals, a whole one too (``"r2": 0`` read "0" beside its "[0.000, 0.100]")."""
+    return fmt(value, f".{digits}f", "—") if value is None or isinstance(value, (int, float)) else str(value)
 
 
 def _fmt_pct(value: Any, scale: float = 1.0) -> str:
