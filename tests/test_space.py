@@ -1518,3 +1518,28 @@ def test_a_staged_space_copies_the_package_without_bytecode_or_its_build_marker(
     assert sorted(f for f in files if f.startswith("bgs_hf/")) == [
         "bgs_hf/__init__.py", "bgs_hf/data/notes.md", "bgs_hf/hub/space_app.py"]
     assert json.loads((tmp_path / "space" / "bgs_space.json").read_text()) == {"model": "me/model"}
+
+
+def test_the_embedding_cache_key_covers_every_weight_of_both_models() -> None:
+    """Mutant that passed: only the first weight (by name) of each model hashed into the catalogue cache key, so two
+    runs differing in any later weight (a head, an adapter) shared cached embeddings; the test runs changed them
+    all at once."""
+    import types
+
+    import torch
+
+    from bgs_hf.hub.space_app import ModelPair
+
+    def key(last: float, pretrained: dict | None = None) -> str:
+        pair = ModelPair.__new__(ModelPair)
+        pair.aligned = types.SimpleNamespace(spec=types.SimpleNamespace(name="tiny"), state_dict=lambda: {
+            "a.weight": torch.zeros(2), "z.weight": torch.full((2,), last)})
+        pair.policy = types.SimpleNamespace(to_dict=lambda: {"num_frames": 2})
+        pair.pretrained = None if pretrained is None else types.SimpleNamespace(state_dict=lambda: pretrained)
+        return pair.fingerprint()
+
+    base = key(1.0)
+    assert len(base) == 20 and key(1.0) == base
+    assert key(2.0) != base
+    assert key(1.0, {"a.weight": torch.zeros(1), "z.weight": torch.zeros(1)}) != key(
+        1.0, {"a.weight": torch.zeros(1), "z.weight": torch.ones(1)})
