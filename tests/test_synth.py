@@ -367,6 +367,8 @@ def test_abstract_set(tmp_path: Path) -> None:
     labels = pd.read_csv(out / "labels.csv")
     assert list(labels["split"].value_counts().sort_index()) == [3, 9]
     assert set(labels["label"]) == {"friendly", "neutral", "adversarial"}
+    counts = labels.groupby(["split", "label"]).size()  # labels dealt in turn, then shuffled: 3/3/3 and 1/1/1
+    assert counts["train"].tolist() == [3, 3, 3] and counts["generalisation"].tolist() == [1, 1, 1]
     assert all((out / "videos" / v).is_file() for v in labels["video_name"])
     masks, names = load_agent_masks(out / "agent_masks.npz")
     assert names == labels["video_name"].tolist() and masks.shape[0] == 12
@@ -909,6 +911,10 @@ def test_measured_geometry_by_hand() -> None:
     for h0, h1, facing in ((0.0, np.pi, 1.0), (np.pi, 0.0, 0.0), (0.0, 0.0, 0.5)):
         dist, got = measured_geometry(pos, np.array([[h0] * 4, [h1] * 4]))
         assert (dist, got) == pytest.approx((0.5, facing)), (h0, h1)
+    # over the clip, not its first frame: 0.12, 0.24, 0.36 apart average 0.24 (0.24 / 0.6 = 0.4); facing for two
+    # frames, then back to back: (1 + 1 + 0) / 3
+    moving = np.array([[[0.2, 0.5]] * 3, [[0.32, 0.5], [0.44, 0.5], [0.56, 0.5]]])
+    assert measured_geometry(moving, np.array([[0.0, 0.0, np.pi], [np.pi, np.pi, 0.0]])) == pytest.approx((0.4, 2 / 3))
 
 
 def test_latents_follow_each_parameter_by_the_documented_amounts() -> None:
@@ -1100,3 +1106,551 @@ def test_covering_triplets_hold_three_clips_and_every_pair_and_response_times_ce
     out = simulate_choices(make_design(40, np.random.default_rng(0), cfg), np.zeros((40, 2)), np.random.default_rng(1),
                            cfg)
     assert 4.5 < out["response_time"].median() < 5.1
+
+
+# ------------------------------------------------------------------------- mutation audit of bgs_hf/synth, first pass
+def test_latents_of_a_clip_at_its_parameters_midpoints_are_the_type_profile_plus_its_own_draws_by_hand() -> None:
+    """Mutation audit: joint action drawn with communication's idiosyncrasy, a 0.5 (not 0.05) idiosyncrasy sd, the
+    profile's intimacy and dominance read swapped, latents left unclipped, ``indoor`` inverted, the expanse bases
+    swapped and expanse growing with the horizon all passed (the latent test takes differences of two clips). At
+    energy = closeness = facing = 0.5 a clip's social latents are its type's profile plus the six N(0, 0.05) draws
+    in the order communication, valence, arousal, intimacy, dominance, joint action; a fight at energy 1 has arousal
+    0.95 + 0.35 * 0.5 = 1.125, clipped to 1. Scene attributes: indoor 1 / outdoor 0; expanse 0.15 (indoor) or 0.6
+    (outdoor) + 0.3 * (1 - horizon) * 4 * texture_scale = + 0.3 * 0.6 * 4 * 0.25 = 0.18 at horizon 0.4, scale 0.25."""
+    from bgs_hf.synth.latents import TYPE_PROFILES, latent_attributes
+    from bgs_hf.synth.scene import trajectories
+
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), energy=0.5, closeness=0.5,
+                    facing=0.5, scene_kind="indoor", horizon=0.4, texture_scale=0.25)
+    pos, head = trajectories(scene, SMALL)
+    got = latent_attributes(scene, pos, head, np.random.default_rng(7))
+    idio = np.random.default_rng(7).normal(0, 0.05, size=6)
+    order = ("communication", "valence", "arousal", "intimacy", "dominance", "joint_action")
+    want = {k: float(np.clip(TYPE_PROFILES["help"][i] + idio[i], 0, 1)) for i, k in enumerate(order)}
+    assert {k: got[k] for k in order} == pytest.approx(want, abs=1e-12)
+    assert (got["indoor"], got["expanse"]) == pytest.approx((1.0, 0.15 + 0.18))
+    outdoor = latent_attributes(replace(scene, scene_kind="outdoor"), pos, head, np.random.default_rng(7))
+    assert (outdoor["indoor"], outdoor["expanse"]) == pytest.approx((0.0, 0.6 + 0.18))
+    fight = replace(scene, interaction="fight", energy=1.0)
+    assert latent_attributes(fight, pos, head, np.random.default_rng(7))["arousal"] == 1.0
+
+
+def test_rated_indoor_comes_in_twentieths_and_ratings_stay_on_the_scale() -> None:
+    """Mutation audit: the indoor rating rounded to tenths passed (with no rating noise indoor is exactly 0 or 1), and
+    unclipped ratings passed all but the bench's range check. With noise, a mean of 20 raters' yes/no answers is a
+    multiple of 1/20 (0.95 among them); with rating noise 1 every rating stays in [0, 1], reaching both ends."""
+    from bgs_hf.synth.latents import RATING_ATTRS, rated
+
+    latents = {k: 0.5 for k in RATING_ATTRS} | {"indoor": 1.0}
+    rng = np.random.default_rng(0)
+    indoor = np.array([rated(latents, rng, SynthConfig(rating_noise=0.12))["indoor"] for _ in range(200)])
+    np.testing.assert_allclose(indoor * 20, np.round(indoor * 20), atol=1e-9)
+    assert 0.95 in indoor.tolist()
+    wide = np.array([list(rated(latents, rng, SynthConfig(rating_noise=1.0)).values()) for _ in range(50)])
+    assert (wide.min(), wide.max()) == (0.0, 1.0)  # clipped like a mean rating, not past the scale
+
+
+def test_the_social_space_by_hand_on_three_clips() -> None:
+    """Mutation audit: the category block without its 1/sqrt(2), the parameters unhalved, the space left uncentred
+    and the mean squared distance without its factor 2 all passed (only a relative check of the space existed).
+    Clips 0 and 1 share a type and differ by 1 in communication; clip 2 has another type and energy 1. At type
+    weight 2 two types' one-hot rows scaled by 2 / sqrt(2) are 2 * 2 = 4 apart squared and energy, halved, adds 0.25:
+    the raw squared distances are d01 = 1, d02 = 4.25 and d12 = 1 + 4.25 = 5.25; their mean over all 9 ordered pairs (the diagonal's zeros included) is 2 * 10.5 / 9 =
+    7/3, so the scaled squared distances are 3/7, 12.75/7 and 15.75/7, around a zero mean."""
+    from bgs_hf.synth.latents import social_space
+
+    latents = np.zeros((3, 6))
+    latents[1, 0] = 1.0
+    params = np.zeros((3, 3))
+    params[2, 0] = 1.0
+    z = social_space(latents, np.array([0, 0, 1]), params, type_weight=2.0)
+    d = ((z[:, None] - z[None]) ** 2).sum(-1)
+    assert (d[0, 1], d[0, 2], d[1, 2]) == pytest.approx((3 / 7, 12.75 / 7, 15.75 / 7))
+    assert d.mean() == pytest.approx(1.0)
+    np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-12)
+
+
+def test_participant_names_stay_unique_past_the_name_pool() -> None:
+    """Mutation audit: names past the 31 x 30 adjective-animal pool repeating the pool's passed. 932 participants get
+    932 names: the first 930 the whole pool, then the first two names again with "-2"."""
+    from bgs_hf.synth.observers import participant_names
+
+    names = participant_names(932, np.random.default_rng(0))
+    assert len(set(names)) == 932
+    assert names[930:] == [names[0] + "-2", names[1] + "-2"]
+    assert all(n.count("-") == 1 for n in names[:930])
+
+
+def test_a_small_design_has_the_hand_counted_participants_sets_and_trials() -> None:
+    """Mutation audit: the regular-trial count truncated instead of rounded, the participant count floored instead of
+    ceiled, tasks named from set0, and 3 clips accepted all passed (the tests use the release's sizes, where the
+    rounding never crosses a participant). 10 clips, 1.12 observations per pair: 1.12 * 45 / 3 = 16.8 -> 17 regular
+    trials; 4 regular trials per set (5 with the catch) and 2 sets per participant hold 8, so ceil(17 / 8) = 3
+    participants, 3 * 2 * 5 = 30 rows, tasks set1 and set2, trials 0-4."""
+    from bgs_hf.synth.observers import make_design
+
+    cfg = SynthConfig(obs_per_pair=1.12, trials_per_set=5, sets_per_participant=2)
+    design = make_design(10, np.random.default_rng(0), cfg)
+    assert len(design) == 30 and design["participation"].nunique() == 3 and design["is_catch"].sum() == 6
+    for _, rows in design.groupby("participation", sort=False):
+        assert rows["task"].tolist() == ["set1"] * 5 + ["set2"] * 5
+        assert rows["trial"].tolist() == [0, 1, 2, 3, 4] * 2
+    make_design(4, np.random.default_rng(0), cfg)
+    with pytest.raises(ValueError, match="at least 4 clips"):
+        make_design(3, np.random.default_rng(0), cfg)
+
+
+def test_a_quarter_of_the_regular_trials_repeat_a_triplet_shown_elsewhere() -> None:
+    """Mutation audit: ``repeat_fraction`` read as the share of unique triplets passed (the design test checks the
+    multiplicity profile among repeated triplets only). On 250 clips, 1 - distinct triplets / regular trials is
+    ``repeat_fraction`` = 0.254 (the copies are the slots left after the unique triplets)."""
+    from bgs_hf.synth.observers import make_design
+
+    design = make_design(250, np.random.default_rng(0), SynthConfig())
+    regular = np.sort(design.loc[~design["is_catch"], ["stim1_name", "stim2_name", "stim3_name"]].to_numpy(), axis=1)
+    distinct = len(np.unique(regular, axis=0))
+    assert 1 - distinct / len(regular) == pytest.approx(0.254, abs=0.005)
+
+
+def test_response_times_have_the_release_mean_with_a_slow_tail_and_millisecond_steps() -> None:
+    """Mutation audit: slow trials' extra time drawn with mean 3 s instead of 30 s, ten times as many slow trials,
+    and times rounded to 0.1 s all passed (only the median and the 2 s floor were checked). Log-normal (median 4.8 s,
+    sd 0.5) has mean 4.8 * e^0.125 = 5.44 s; 2% slow trials add 0.02 * 30 = 0.6 s; the 2 s floor adds 0.014 s: a mean
+    of 6.05 s (SE 0.03 on 40 000 trials)."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    n = 40_000
+    design = pd.DataFrame({"participation": ["p"] * n, "stim1_name": [0] * n, "stim2_name": [1] * n,
+                           "stim3_name": [2] * n, "is_catch": [False] * n})
+    rt = simulate_choices(design, np.eye(3), np.random.default_rng(0), SynthConfig())["response_time"].to_numpy()
+    assert rt.mean() == pytest.approx(6.05, abs=0.2)
+    np.testing.assert_allclose(rt * 1000, np.round(rt * 1000), atol=1e-6)
+    assert (np.round(rt * 10) != rt * 10).mean() > 0.8
+
+
+def test_colour_and_ground_words_at_their_thresholds_by_hand() -> None:
+    """Mutation audit: a greyness threshold of 0.1 instead of 0.2, the grey band widened to lightness 0.1-0.9 and a
+    road tolerance of 20 levels all passed (the hand colours sat far from every threshold). (150, 110, 110) has
+    saturation 0.16 (grey); (50, 50, 50) lightness 0.196 (black), (210, 210, 210) 0.82 (white); a ground with
+    channels 7 apart is road, 8 apart is grass or sand."""
+    from bgs_hf.synth.captions import colour_name, ground_word
+
+    named = {(150, 110, 110): "grey", (50, 50, 50): "black", (210, 210, 210): "white"}
+    assert {rgb: colour_name(rgb) for rgb in named} == named
+    outdoor = replace(sample_scene(np.random.default_rng(0), SMALL), scene_kind="outdoor")
+    grounds = {(100, 107, 100): "road", (100, 108, 100): "grass", (108, 100, 100): "sand", (100, 100, 107): "road"}
+    assert {g: ground_word(replace(outdoor, background2=g)) for g in grounds} == grounds
+
+
+def test_place_clauses_name_the_kind_of_ground() -> None:
+    """Mutation audit: beach and street swapped, and the indoor room kind dropped, passed (no test read a place).
+    The four place clauses of each ground, by hand."""
+    from bgs_hf.synth.captions import _place
+
+    base = sample_scene(np.random.default_rng(0), SMALL)
+    cases = {
+        ("outdoor", (200, 170, 110), "noise"): {"outside", "outdoors", "on the sand", "on a beach"},
+        ("outdoor", (60, 150, 50), "noise"): {"outside", "outdoors", "on the grass", "in a field"},
+        ("outdoor", (100, 100, 100), "noise"): {"outside", "outdoors", "on the road", "in the street"},
+        ("indoor", (100, 90, 70), "tiles"): {"in a room", "indoors", "in a tiled room", "inside a house"},
+    }
+    rng = np.random.default_rng(0)
+    for (kind, ground, texture), want in cases.items():
+        scene = replace(base, scene_kind=kind, background2=ground, texture=texture)
+        assert {_place(scene, rng) for _ in range(100)} == want, kind
+
+
+def test_graded_details_read_the_parameter_with_a_little_noise() -> None:
+    """Mutation audit: no middle band (everything low or high) and a perceptual noise sd of 0.5 instead of 0.1 passed
+    (only a correlation of fast words with energy was checked). A value of 0.5 falls in the middle (0.35-0.65) with
+    probability P(|N(0, 0.1)| < 0.15) = 0.866; a value of 0.1 is low with probability P(N < 2.5 sd) = 0.994."""
+    from bgs_hf.synth.captions import _graded
+
+    pools = (("low",), ("middle",), ("high",))
+    rng = np.random.default_rng(0)
+    middle = np.mean([_graded(0.5, pools, rng) == "middle" for _ in range(4000)])
+    low = np.mean([_graded(0.1, pools, rng) == "low" for _ in range(4000)])
+    assert middle == pytest.approx(0.866, abs=0.02) and low == pytest.approx(0.994, abs=0.006)
+
+
+def _marked_captions(monkeypatch: pytest.MonkeyPatch, scene, n: int, **rates: float) -> list[str]:  # type: ignore[no-untyped-def]
+    """Captions of ``scene`` whose extras are single marker words: mood ``mood``, elaboration ``elab``, energy
+    ``vigour``, closeness ``near``, facing ``gaze`` (so their number and order can be read)."""
+    import bgs_hf.synth.captions as captions
+
+    kind = scene.interaction
+    monkeypatch.setattr(captions, "MOODS", {**captions.MOODS, kind: ("mood",)})
+    monkeypatch.setattr(captions, "ELABORATIONS", {**captions.ELABORATIONS, kind: ("elab",)})
+    for name, word in (("_ENERGY", "vigour"), ("_CLOSENESS", "near"), ("_FACING", "gaze")):
+        monkeypatch.setattr(captions, name, ((word,), (word,), (word,)))
+    monkeypatch.setattr(captions, "PLACE_RATE", 0.0)
+    for name, value in rates.items():
+        monkeypatch.setattr(captions, name, value)
+    return [t.lower() for t in captions.make_captions(scene, np.random.default_rng(0), n=n, vague_rate=0.0)]
+
+
+def test_a_caption_keeps_at_most_three_extras_in_their_order_and_none_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: four extras allowed, the kept extras shuffled and a repeated extra ("gently gently") kept all
+    passed. With mood and elaboration always on, up to five extras are drawn; a caption keeps three, in the order
+    mood, elaboration, vigour, closeness, gaze. With the mood word also the vigour word, it is said once at most."""
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), third_agent=False, distractors=[])
+    order = ["mood", "elab", "vigour", "near", "gaze"]
+    texts = _marked_captions(monkeypatch, scene, 300, MOOD_RATE=1.0, ELABORATION_RATE=1.0)
+    said = [[w for w in t.rstrip(".").split() if w in order] for t in texts]
+    assert max(len(s) for s in said) == 3 and any(len(s) == 3 and s[:2] != ["mood", "elab"] for s in said)
+    assert all(s == sorted(s, key=order.index) for s in said), said
+    import bgs_hf.synth.captions as captions
+
+    monkeypatch.setattr(captions, "_ENERGY", (("mood",),) * 3)  # the vigour word is the mood word
+    texts = [t.lower() for t in captions.make_captions(scene, np.random.default_rng(1), n=100, vague_rate=0.0)]
+    assert all(t.rstrip(".").split().count("mood") <= 1 for t in texts), texts
+
+
+def test_a_misread_caption_always_gets_the_vigour_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: the misread vigour said with the usual 0.6 chance passed (the misread test wanted 10 slow
+    words in 40 captions). Without mood and elaboration no extra is dropped, so a misread caption of an energy 1 clip
+    says it is slow unless the perceptual noise N(0, 0.1) lifts 0 past 0.35 (P = 0.0002)."""
+    import bgs_hf.synth.captions as captions
+
+    monkeypatch.setattr(captions, "BAD_MIX", (0.0, 0.0))
+    monkeypatch.setattr(captions, "MOOD_RATE", 0.0)
+    monkeypatch.setattr(captions, "ELABORATION_RATE", 0.0)
+    scene = replace(sample_scene(np.random.default_rng(1), SMALL, interaction="help"), energy=1.0)
+    texts = [t.lower() for t in captions.make_captions(scene, np.random.default_rng(0), n=100, vague_rate=1.0)]
+    assert np.mean([any(w in t for w in ("slowly", "calmly", "gently", "relaxed")) for t in texts]) >= 0.97
+
+
+def test_bystander_object_and_place_clauses_only_when_the_clip_has_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: the bystander clause in clips without a third agent, "near some objects" without objects, the
+    second agent named as the first ("the other shape helps a figure") and vague captions never naming the place
+    all passed. A clip without bystander or objects never mentions them; with both, about 30% and 15% of captions
+    do; the helper is "one/a <noun>", the helped "the other <noun>"; half the vague captions add the place."""
+    import bgs_hf.synth.captions as captions
+    from bgs_hf.synth.scene import Distractor
+
+    monkeypatch.setattr(captions, "NAMED_RATE", 0.0)
+    monkeypatch.setattr(captions, "ACTIONS", {**captions.ACTIONS, "help": ("{A} helps {B}",)})
+    bare = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), third_agent=False, distractors=[])
+    busy = replace(bare, third_agent=True, distractors=[Distractor(0.5, 0.5, 0.05, "circle", (0, 0, 0))])
+    clauses = ("a third shape watches", "another shape wanders by", "near some objects")
+
+    def rates(scene) -> list[float]:  # type: ignore[no-untyped-def]
+        texts = captions.make_captions(scene, np.random.default_rng(0), n=400, vague_rate=0.0)
+        assert all(t.startswith(("One ", "A ")) and " helps the other " in t for t in texts), texts[:3]
+        return [np.mean([c in t for t in texts]) for c in clauses]
+
+    assert rates(bare) == [0.0, 0.0, 0.0]
+    third = rates(busy)
+    assert third[0] + third[1] == pytest.approx(0.3, abs=0.06) and third[2] == pytest.approx(0.15, abs=0.05)
+    monkeypatch.setattr(captions, "BAD_MIX", (1.0, 0.0))
+    vague = captions.make_captions(bare, np.random.default_rng(0), n=200, vague_rate=1.0)
+    place = captions._ClipView.of(bare, np.random.default_rng(0)).place
+    assert np.mean([t.endswith(f" {place}.") for t in vague]) == pytest.approx(0.5, abs=0.1)
+
+
+def _still_scene(kind: str, **params: float):  # type: ignore[no-untyped-def]
+    """A two-agent scene of ``kind`` centred in the frame, moving along +x, agent 0 leading."""
+    scene = sample_scene(np.random.default_rng(0), SMALL, interaction=kind)
+    return replace(scene, centre=(0.5, 0.5), direction=0.0, leader=0, third_agent=False, **params)
+
+
+def test_separations_and_spans_of_the_motion_by_hand() -> None:
+    """Mutation audit: closeness or energy acting more weakly on the pair's separation and on the distance travelled,
+    a chaser that never closes in, a hug that ends apart as closeness grows or is reached late, and an avoider no
+    faster than its approacher all passed (the motion tests are statistical or read headings only). Without motion
+    noise, along +x: a talking pair at energy 0 stands 0.42 - 0.3 * closeness apart less a nod of at most 0.015;
+    a fight at closeness 1 and energy 0 starts 2 * 0.07 - 0.04 = 0.10 apart; a chase leader travels
+    0.25 + 0.35 * energy (a follower's leader 0.6 of that) and at closeness 1, energy 0 is round(0.12 / 0.25 * 15) = 7
+    frames (7 / 15 * 0.25 = 0.1167) ahead at the start and round(0.048 / 0.25 * 15) = 3 frames (0.05) at the end; a
+    hug at energy 0.5 starts 2 * (0.2 + 0.05) = 0.5 apart and from t = 0.6 on is 0.1 + 0.1 * (1 - closeness) apart;
+    an avoider at energy 0 pulls away along x from 0.27 (closeness 0.5) to 0.27 + 0.1 = 0.37."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    t = np.linspace(0, 1, cfg.num_frames)
+
+    def motion(kind: str, **params: float) -> np.ndarray:
+        return trajectories(_still_scene(kind, **params), cfg)[0]
+
+    for closeness in (0.0, 0.5, 1.0):
+        pos = motion("talk", energy=0.0, closeness=closeness, facing=1.0)
+        apart = np.linalg.norm(pos[1] - pos[0], axis=-1)
+        want = 0.42 - 0.3 * closeness
+        assert want - 0.015 - 1e-9 <= apart.min() and apart.max() == pytest.approx(want), closeness
+    fight = motion("fight", energy=0.0, closeness=1.0, facing=1.0)
+    assert np.linalg.norm(fight[1, 0] - fight[0, 0]) == pytest.approx(0.10)
+    for energy in (0.0, 1.0):
+        for kind, share in (("chase", 1.0), ("follow", 0.6)):
+            lead = motion(kind, energy=energy, closeness=1.0, facing=1.0)[0]
+            assert lead[-1, 0] - lead[0, 0] == pytest.approx(share * (0.25 + 0.35 * energy)), (kind, energy)
+    chase = motion("chase", energy=0.0, closeness=1.0, facing=1.0)
+    assert (chase[0, [0, -1], 0] - chase[1, [0, -1], 0]).tolist() == pytest.approx([7 / 15 * 0.25, 0.05])
+    for closeness in (0.0, 1.0):
+        hug = motion("hug", energy=0.5, closeness=closeness, facing=1.0)
+        apart = np.linalg.norm(hug[1] - hug[0], axis=-1)
+        assert apart[0] == pytest.approx(0.5)
+        np.testing.assert_allclose(apart[t >= 0.6], 0.1 + 0.1 * (1 - closeness))
+    avoid = motion("avoid", energy=0.0, closeness=0.5, facing=0.0)
+    assert (avoid[1, [0, -1], 0] - avoid[0, [0, -1], 0]).tolist() == pytest.approx([0.27, 0.37])
+
+
+def test_headings_of_help_avoid_and_a_chase_leader_by_hand() -> None:
+    """Mutation audit: a helper that never turns to walk beside the agent it helps, help ignoring ``facing``, an
+    avoider facing its approacher and a chase leader that mostly looks back all passed (the heading test skips help
+    and avoid and reads the chaser only). Moving along +x (y down): from t = 0.55 helper and helped both head along
+    +y (pi/2) at facing 1, and turn a quarter away from it at facing 0 (cos 0); at facing 0 the avoider heads
+    straight away from the approacher (cos -1) and a chase leader heads where it runs (mean cos to +x above 0.5, its
+    path curving a little)."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    late = np.linspace(0, 1, cfg.num_frames) >= 0.55
+    for facing, cos in ((1.0, 1.0), (0.0, 0.0)):
+        _, head = trajectories(_still_scene("help", energy=0.5, closeness=0.5, facing=facing), cfg)
+        np.testing.assert_allclose(np.cos(head[:, late] - np.pi / 2), cos, atol=1e-9)
+    pos, head = trajectories(_still_scene("avoid", energy=0.0, closeness=0.5, facing=0.0), cfg)
+    to_approacher = np.arctan2(pos[0, :, 1] - pos[1, :, 1], pos[0, :, 0] - pos[1, :, 0])
+    np.testing.assert_allclose(np.cos(head[1] - to_approacher), -1.0, atol=1e-9)
+    _, head = trajectories(_still_scene("chase", energy=0.5, closeness=0.5, facing=0.0), cfg)
+    assert np.cos(head[0]).mean() > 0.5
+
+
+def test_positions_stay_a_margin_inside_the_frame() -> None:
+    """Mutation audit: positions clipped to the frame's edge [0, 1] instead of [0.06, 0.94] passed. Over 200 scenes
+    with wide motion noise every agent centre stays in [0.06, 0.94], and some reach both margins."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.2)
+    pos = np.concatenate([trajectories(sample_scene(np.random.default_rng(i), cfg), cfg)[0].reshape(-1)
+                          for i in range(200)])
+    assert (pos.min(), pos.max()) == (0.06, 0.94)
+
+
+def test_scene_nuisance_draws_follow_their_settings() -> None:
+    """Mutation audit: ``max_distractors`` never reached, ``distractor_motion`` and ``jitter_px`` ignored, the two
+    main agents never alike and interaction directions over half the circle all passed. Over 100-300 scenes: 0, 1 and 2
+    distractors at ``max_distractors`` 2 and none at 0; no drift at ``distractor_motion`` 0 and speeds up to 0.2 at
+    0.2; jitter 0 at ``jitter_px`` 0 and up to 3 at 3; the main agents share a shape 1/2 + 1/2 * 1/5 = 0.6 of the
+    time; directions average to no direction (mean cosine and sine within 0.15 of 0; over half a circle the sine's
+    mean would be 2/pi = 0.64)."""
+
+    def scenes(n: int = 100, **settings: float) -> list:  # type: ignore[type-arg]
+        return [sample_scene(np.random.default_rng(i), replace(SMALL, **settings)) for i in range(n)]
+
+    two = scenes(300, max_distractors=2, distractor_motion=0.2, jitter_px=3.0)
+    assert {len(s.distractors) for s in two} == {0, 1, 2}
+    speeds = [np.hypot(d.vx, d.vy) for s in two for d in s.distractors]
+    assert max(speeds) <= 0.2 and max(speeds) > 0.15
+    assert 2.5 < max(s.jitter for s in two) <= 3.0
+    still = scenes(max_distractors=0, jitter_px=0.0)
+    assert all(not s.distractors and s.jitter == 0.0 for s in still)
+    calm = scenes(distractor_motion=0.0)
+    assert all(d.vx == d.vy == 0.0 for s in calm for d in s.distractors)
+    assert np.mean([s.agent_shapes[0] == s.agent_shapes[1] for s in two]) == pytest.approx(0.6, abs=0.08)
+    directions = np.array([s.direction for s in two])
+    assert abs(np.cos(directions).mean()) < 0.15 and abs(np.sin(directions).mean()) < 0.15
+
+
+def test_an_agent_colour_is_the_candidate_farthest_from_the_scene() -> None:
+    """Mutation audit: the candidate colour nearest the background kept instead of the farthest passed. Against a
+    pure red background, the best of 12 random saturated hues lies over 200 RGB levels away (the hues near cyan are
+    about 255 away), every seed."""
+    from bgs_hf.synth.scene import _distinct_colour
+
+    red = (255, 0, 0)
+    far = [float(np.linalg.norm(np.subtract(_distinct_colour(np.random.default_rng(i), [red]), red))) for i in range(30)]
+    assert min(far) > 200, far
+
+
+def test_shape_areas_and_the_triangles_apex_by_hand() -> None:
+    """Mutation audit: a square of half-side r (not 0.85 r), a smaller diamond, the triangle's apex behind its heading,
+    a bar across its heading, the rotation's sign flipped and a round hexagon all passed (the render tests compare
+    renders with renders). On a 1000 px grid at r = 0.2, areas in units of r^2: circle pi, square 1.7^2 = 2.89,
+    diamond 2 * 1.15^2 = 2.645, hexagon (apothem 0.95 r) 2 sqrt(3) * 0.95^2 = 3.126, triangle 0.5 * 2.7 * 1.8 = 2.43,
+    bar 2 * 0.6 = 1.2. The triangle's apex is 1.1 r ahead and its centroid 0.1 r behind the centre along the heading
+    (x for heading 0, y for heading pi/2, y down); a bar is 2 r long along its heading and 0.6 r across."""
+    from bgs_hf.synth.render import shape_mask
+
+    n, r = 1000, 0.2
+    yy, xx = (np.mgrid[0:n, 0:n] + 0.5) / n
+    areas = {"circle": np.pi, "square": 2.89, "diamond": 2.645, "hexagon": 2 * np.sqrt(3) * 0.95**2, "triangle": 2.43,
+             "bar": 1.2}
+    got = {s: shape_mask(xx, yy, 0.5, 0.5, r, 0.0, s).mean() / r**2 for s in areas}
+    assert got == pytest.approx(areas, rel=0.01)
+    for heading, along in ((0.0, xx), (np.pi / 2, yy)):
+        tri = shape_mask(xx, yy, 0.5, 0.5, r, heading, "triangle")
+        assert (along[tri].max() - 0.5, along[tri].mean() - 0.5) == pytest.approx((1.1 * r, -0.1 * r), abs=2e-3)
+    bar = shape_mask(xx, yy, 0.5, 0.5, r, 0.0, "bar")
+    assert (np.ptp(xx[bar]), np.ptp(yy[bar])) == pytest.approx((2 * r, 0.6 * r), abs=2e-3)
+    with pytest.raises(ValueError, match="unknown shape"):
+        shape_mask(xx, yy, 0.5, 0.5, r, 0.0, "star")
+
+
+def test_value_noise_is_its_grid_bilinearly_interpolated() -> None:
+    """Mutation audit: the bilinear weights of rows and columns swapped, and two corners swapped, passed. On a 9 x 5
+    image of a 4-cell grid the samples at even rows and every column are the grid's own values and the odd rows
+    midway between two grid rows (the grid is the generator's first 5 x 5 uniform(-1, 1) draw)."""
+    from bgs_hf.synth.render import _value_noise
+
+    noise = _value_noise(np.random.default_rng(3), 9, 5, 4)
+    grid = np.random.default_rng(3).uniform(-1, 1, size=(5, 5))
+    np.testing.assert_allclose(noise[::2], grid)
+    np.testing.assert_allclose(noise[1::2], (grid[:-1] + grid[1:]) / 2)
+
+
+def test_plain_backgrounds_by_hand() -> None:
+    """Mutation audit: ground drawn above the horizon, the texture strength ignored by the ground or the clouds, the
+    sky's gradient reversed and the abstract set's walls not offset by the camera pad all passed (only a leak test
+    read backgrounds). At texture strength 0 an outdoor frame is the sky colour plus row/64 * 60 * (0.6, 0.4, -0.2)
+    above the horizon and the plain ground colour below it; an indoor frame the wall over the floor, 60 darker on the
+    skirting within 0.015 of the horizon; an abstract frame padded by 4 px has 40-grey walls 0.03 of the frame
+    (2 px) inside the visible 64 px: padded columns 4-5 are wall, 6 is floor, and so are columns 67 and 66."""
+    from bgs_hf.synth.render import render_background
+
+    cfg = SynthConfig(size=64, texture_strength=0.0)
+    base = replace(sample_scene(np.random.default_rng(0), cfg), horizon=0.3, background=(100, 150, 200),
+                   background2=(60, 130, 40))
+    outdoor = render_background(replace(base, scene_kind="outdoor", texture="noise"), cfg)
+    row = np.arange(64)
+    sky = np.array([100, 150, 200]) + (row / 64)[:, None] * 60 * np.array([0.6, 0.4, -0.2])
+    np.testing.assert_allclose(outdoor[:19, 7], sky[:19], atol=1e-3)  # rows 0-19: row/64 <= 0.3
+    np.testing.assert_array_equal(outdoor[20:, 7], np.broadcast_to([60, 130, 40], (44, 3)))
+    indoor = render_background(replace(base, scene_kind="indoor", texture="tiles"), cfg)
+    skirting = np.abs(row / 64 - 0.3) < 0.015
+    want = np.where((row / 64 > 0.3)[:, None], [60, 130, 40], [100, 150, 200]) - 60 * skirting[:, None]
+    np.testing.assert_array_equal(indoor[:, 30], np.clip(want, 0, 255))
+    walled = render_background(replace(base, scene_kind="abstract"), cfg, pad=4)[36]
+    assert walled[[4, 5, 6, 66, 67], 0].tolist() == [40, 40, 100, 100, 40]
+
+
+def test_an_agent_has_a_darker_rim_an_eye_of_a_third_of_its_radius_and_the_camera_drifts_within_its_jitter() -> None:
+    """Mutation audit: agents without their darker rim, an eye of 0.2 instead of 0.32 of the radius, odd frame widths
+    accepted by the encoder and the camera drift scaled by its sd instead of its largest value all passed. A body
+    of (250, 250, 200) has a rim of 0.8 of it, (200, 200, 160); at 256 px the eye's radius is 0.32 * 0.075 * 256 =
+    6.14 px, about pi * 6.14^2 = 119 dark pixels; the drift's largest offset is the jitter, so with the shake
+    (sd 0.5) the mean squared offset per unit jitter lies between 0.25 and 1 + 0.25."""
+    import bgs_hf.synth.render as render_module
+
+    cfg = SynthConfig(size=256, num_frames=2)
+    scene = replace(_still_scene("talk", energy=0.0, closeness=0.0, facing=1.0), distractors=[],
+                    agent_colours=[(250, 250, 200), (200, 60, 30), (30, 160, 200)], agent_shapes=["circle"] * 3)
+    clip = render_scene(scene, cfg)
+    agent = clip.frames[0][clip.agent_mask(0)[0]]
+    assert (agent == (200, 200, 160)).all(axis=1).any()
+    assert (agent == 20).all(axis=1).sum() == pytest.approx(np.pi * (0.32 * 0.075 * 256) ** 2, rel=0.12)
+    with pytest.raises(ValueError, match="even frame sizes"):
+        write_video("never.mp4", np.zeros((2, 32, 31, 3), np.uint8), 8)
+    square = [np.mean(render_module._camera_offsets(replace(sample_scene(np.random.default_rng(i), SMALL), jitter=1.0),
+                                                    SMALL) ** 2) for i in range(100)]
+    assert 0.25 < np.mean(square) < 1.25
+
+
+def test_the_ground_truth_files_record_each_scene_and_the_run(bench: Path) -> None:
+    """Mutation audit: the ground truth's texture, jitter, distractor count and shapes columns filled wrongly, and
+    ground_truth.json's clip count one off or its config keeping ``workers``, all passed (the release-file test
+    reads the social columns only). Each column against the scenes ``build_tables`` makes for the seed; the shapes
+    column names the two interacting agents' shapes; the JSON holds seed 3, 60 clips and the settings but workers."""
+    import json
+
+    scenes, _ = build_tables(60, 3, SMALL)
+    gt = pd.read_parquet(bench / "ground_truth.parquet")
+    for field in ("scene_kind", "texture", "jitter"):
+        assert gt[field].tolist() == [getattr(s, field) for s in scenes], field
+    assert gt["n_distractors"].tolist() == [len(s.distractors) for s in scenes]
+    assert gt["agent_shapes"].tolist() == [f"{s.agent_shapes[0]},{s.agent_shapes[1]}" for s in scenes]
+    meta = json.loads((bench / "ground_truth.json").read_text())
+    assert (meta["seed"], meta["n_clips"], len(meta["clips"])) == (3, 60, 60)
+    assert meta["config"] == {k: v for k, v in SMALL.to_dict().items() if k != "workers"}
+
+
+def test_stimulus_data_tokens_and_readme_counts_by_hand(bench: Path) -> None:
+    """Mutation audit: {train,test}_stimulus_data.csv keeping intimacy and dominance or holding the other split's
+    clips, participant tokens counted from p0, and the README's catch-trial count taken from the regular trials all
+    passed. The stimulus files are annotations.csv's rows of their split (by their row index) without the two
+    ratings the release keeps apart; tokens are p1, p2, ... in order of the participants' first trial, cycling
+    after p40; each 21-trial set holds one catch trial."""
+    ann = pd.read_csv(bench / "data/raw/utils/annotations.csv")
+    test = (ann["stimulus_set"] == "test").to_numpy()
+    kept = [c for c in ann.columns if c not in ("rating-intimacy", "rating-dominance")]
+    for split, rows in (("train", ~test), ("test", test)):
+        part = pd.read_csv(bench / f"data/raw/utils/{split}_stimulus_data.csv", index_col=0)
+        assert list(part.columns) == kept
+        assert part.index.tolist() == np.flatnonzero(rows).tolist()
+        pd.testing.assert_frame_equal(part, ann.loc[rows, kept])
+    trials = pd.read_csv(bench / "data/interim/similarity/all_triplets.csv")
+    first = list(dict.fromkeys(trials["participation"]))
+    tokens = trials.groupby("participation", sort=False)["token"].first()
+    assert [tokens[p] for p in first] == [f"p{k % 40 + 1}" for k in range(len(first))]
+    n_sets = len(trials) // 21
+    readme = (bench / "README.md").read_text()
+    assert f"{len(trials):,} odd-one-out judgments by {len(first)} simulated participants" in readme
+    assert f"({n_sets} unflagged catch trials" in readme
+
+
+def test_each_clip_is_as_likely_to_be_a_test_clip_and_small_splits_round() -> None:
+    """Mutation audit: the test count truncated instead of rounded, and the split's offset fixed at 0, passed (the
+    split tests use counts that divide evenly). 13 clips at 0.2: round(2.6) = 3 test clips. Types of 3 and 7 clips
+    at 0.5: every second clip of the type-sorted order from a random start, so type 0 has 2 test clips or 1, each
+    half the time: 1.5 = 3 * 0.5 on average (a fixed start always gives it 2)."""
+    from bgs_hf.synth.generate import stratified_test_split
+
+    assert stratified_test_split(np.arange(13) % 8, 0.2, np.random.default_rng(0)).sum() == 3
+    types = np.repeat([0, 1], [3, 7])
+    first = [stratified_test_split(types, 0.5, np.random.default_rng(s))[:3].sum() for s in range(400)]
+    assert set(first) == {1, 2} and np.mean(first) == pytest.approx(1.5, abs=0.08)
+
+
+def test_abstract_scenes_are_plain_triangles_within_their_types_ranges() -> None:
+    """Mutation audit: abstract scenes drawn with the config's parameter overlap and keeping the sampled
+    distractors passed (the abstract tests read energies and labels). At ``param_overlap`` 1 (all parameters free
+    in a benchmark) an abstract scene's closeness and facing still lie in its interaction's range; it has triangle
+    agents, no distractors, no jitter and the plain light floor."""
+    from bgs_hf.synth.generate import ABSTRACT_LABELS, abstract_scene
+    from bgs_hf.synth.scene import TYPE_PARAM_RANGES
+
+    rng = np.random.default_rng(0)
+    cfg = replace(SMALL, param_overlap=1.0, max_distractors=4)
+    for k in range(60):
+        label = list(ABSTRACT_LABELS)[k % 3]
+        s = abstract_scene(rng, cfg, label, generalisation=False)
+        assert s.interaction in ABSTRACT_LABELS[label]
+        for p in ("closeness", "facing"):
+            lo, hi = TYPE_PARAM_RANGES[s.interaction][p]
+            assert lo <= getattr(s, p) <= hi, (s.interaction, p)
+        assert (s.scene_kind, s.agent_shapes, s.distractors, s.jitter, s.background) == (
+            "abstract", ["triangle"] * 3, [], 0.0, (235, 235, 235))
+
+
+def test_the_contact_sheet_shows_the_first_clip_of_each_label_across_the_whole_clip(tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: the sheet's columns taken from the first six frames instead of spread over the clip passed.
+    16 frames over 3 s: frames 0, 3, 6, 9, 12, 15 at 3/16 s each, titled 0.0, 0.6, 1.1, 1.7, 2.2, 2.8 s; one row per
+    label, its first clip."""
+    import bgs_hf.viz.figure as figure
+    from bgs_hf.synth.generate import contact_sheet
+
+    made: dict = {}
+    original = figure.subplots
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made["fig"], made["axes"] = original(*args, **kwargs)
+        return made["fig"], made["axes"]
+
+    monkeypatch.setattr(figure, "subplots", spy)
+    cfg = SynthConfig(size=16, num_frames=16)
+    scenes = [sample_scene(np.random.default_rng(i), cfg) for i in range(5)]
+    contact_sheet(tmp_path / "sheet.png", scenes, cfg, labels=["a", "b", "a", "c", "b"])
+    axes = made["axes"]
+    assert [ax.get_title() for ax in axes[0]] == ["t=0.0s", "t=0.6s", "t=1.1s", "t=1.7s", "t=2.2s", "t=2.8s"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == [
+        f"{lab}\n{scenes[i].scene_kind}, e={scenes[i].energy:.2f}" for lab, i in (("a", 0), ("b", 1), ("c", 3))]
+
+
+def test_render_all_refuses_more_paths_than_scenes(tmp_path: Path) -> None:
+    """Mutation audit: a check for fewer paths only passed; ``zip`` would drop the extra path silently."""
+    from bgs_hf.synth.generate import render_all
+
+    scenes = [sample_scene(np.random.default_rng(i), SMALL) for i in range(2)]
+    with pytest.raises(ValueError, match="2 scenes but 3 video paths"):
+        render_all(scenes, SMALL, [tmp_path / f"{i}.mp4" for i in range(3)])
+    assert not list(tmp_path.iterdir())

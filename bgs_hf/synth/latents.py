@@ -102,7 +102,8 @@ def social_space(
 
     ``latents`` (N, len(SOCIAL_ATTRS)), ``types`` (N,) type codes, ``params`` (N,3) energy/closeness/
     facing. Interaction category counts as its own dimension block (people judge "what they are doing"),
-    scaled by ``type_weight``; the rest is graded. Scaled so the mean squared pairwise distance is 1.
+    scaled by ``type_weight``; the rest is graded. Scaled so the mean squared distance over all ordered pairs (each
+    clip with itself included) is 1.
     """
     onehot = np.eye(len(INTERACTIONS))[types] * type_weight / np.sqrt(2)
     z = np.concatenate([latents, 0.5 * params, onehot], axis=1).astype(np.float64)
