@@ -915,6 +915,8 @@ def test_measured_geometry_by_hand() -> None:
     # frames, then back to back: (1 + 1 + 0) / 3
     moving = np.array([[[0.2, 0.5]] * 3, [[0.32, 0.5], [0.44, 0.5], [0.56, 0.5]]])
     assert measured_geometry(moving, np.array([[0.0, 0.0, np.pi], [np.pi, np.pi, 0.0]])) == pytest.approx((0.4, 2 / 3))
+    far = np.array([[[0.05, 0.5]] * 2, [[0.95, 0.5]] * 2])  # 0.9 apart: 1.5 on the scale, clipped to 1
+    assert measured_geometry(far, np.zeros((2, 2)))[0] == 1.0
 
 
 def test_latents_follow_each_parameter_by_the_documented_amounts() -> None:
@@ -1654,3 +1656,72 @@ def test_render_all_refuses_more_paths_than_scenes(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="2 scenes but 3 video paths"):
         render_all(scenes, SMALL, [tmp_path / f"{i}.mp4" for i in range(3)])
     assert not list(tmp_path.iterdir())
+
+
+def test_one_clips_captions_share_its_mood_and_read_closeness_and_gaze_from_their_own_parameters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit, second round: a mood drawn per caption instead of once per clip, and the closeness and gaze
+    details read from each other's parameter, passed. Every caption of a help clip that states a mood states the
+    same one; at closeness 1 and facing 0 the details say close and turned away, never apart or facing."""
+    import bgs_hf.synth.captions as captions
+
+    monkeypatch.setattr(captions, "ELABORATION_RATE", 0.0)
+    monkeypatch.setattr(captions, "_ENERGY", (("",),) * 3)
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), energy=0.5, closeness=1.0,
+                    facing=0.0, third_agent=False, distractors=[])
+    for seed in range(5):
+        texts = captions.make_captions(scene, np.random.default_rng(seed), n=20, vague_rate=0.0)
+        moods = {m for t in texts for m in captions.MOODS["help"] if m in t}
+        assert len(moods) == 1, (seed, moods)
+    monkeypatch.setattr(captions, "_CLOSENESS", (("apart",), ("",), ("close",)))
+    monkeypatch.setattr(captions, "_FACING", (("away",), ("",), ("facing",)))
+    words = {w for t in captions.make_captions(scene, np.random.default_rng(0), n=60, vague_rate=0.0)
+             for w in t.rstrip(".").split()}
+    assert {"close", "away"} <= words and not {"apart", "facing"} & words
+
+
+def test_the_bystander_clip_rate_and_the_catch_triplets_on_screen_order() -> None:
+    """Mutation audit, second round: a bystander walking 0.5 of the frame instead of 0.15, ``Scene.n_agents`` always 3,
+    the frame rate's duration rounded to halves and catch triplets always shown as (a, a, b) passed. A bystander's
+    net move is 0.15 along its heading give or take its 0.04 wobble; 16 frames over 3 s or 2.4 s are 16/3 and 20/3
+    fps exactly; a catch trial's single clip sits at each of the three places about a third of the time."""
+    from fractions import Fraction
+
+    from bgs_hf.synth.observers import make_design
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    moved = []
+    for i in range(40):
+        scene = replace(sample_scene(np.random.default_rng(i), cfg), third_agent=True, centre=(0.5, 0.5))
+        pos, _ = trajectories(scene, cfg)
+        assert scene.n_agents == pos.shape[0] == 3 and replace(scene, third_agent=False).n_agents == 2
+        moved.append(np.linalg.norm(pos[2, -1] - pos[2, 0]))
+    assert max(moved) < 0.15 + 2 * 0.04 * np.sqrt(2) and np.mean(moved) == pytest.approx(0.15, abs=0.03)
+    assert (SynthConfig().fps, SynthConfig(duration_s=2.4).fps) == (Fraction(16, 3), Fraction(20, 3))
+    design = make_design(250, np.random.default_rng(0), SynthConfig())
+    catch = design.loc[design["is_catch"], ["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    single = np.where(catch[:, 0] == catch[:, 1], 2, np.where(catch[:, 0] == catch[:, 2], 1, 0))
+    np.testing.assert_allclose(np.bincount(single, minlength=3) / len(single), 1 / 3, atol=0.04)
+
+
+def test_a_card_of_default_settings_rendered_in_one_process_still_claims_the_calibration() -> None:
+    """Mutation audit, second round: ``workers`` counted among the settings that leave the calibration passed;
+    workers only sets the speed, so ``workers=1`` keeps the release calibration in the card."""
+    from bgs_hf.synth.generate import socialshapes_card_info
+
+    text = socialshapes_card_info(0, SynthConfig(workers=1), 10).description
+    assert "calibrated to the Garcia & Isik release" in text and "non-default" not in text
+
+
+def test_a_camera_shaken_four_pixels_still_renders_whole_frames() -> None:
+    """Mutation audit, second round: a camera pad of ceil(jitter_px) + 1 (3 px at 1.5) instead of 3 x jitter_px + 1
+    (6 px) passed: the shake's normal tail rarely moves the camera past 3 px. These scenes' cameras move 3.9-4.05 px
+    at jitter 1.5 (a drift of at most 1.5 px plus a shake over 3 of its sds), still inside the 6 px pad."""
+    import bgs_hf.synth.render as render_module
+
+    cfg = SynthConfig(size=16, num_frames=16)
+    for seed in (241, 278, 298):
+        scene = replace(sample_scene(np.random.default_rng(seed), cfg), jitter=1.5)
+        assert np.abs(render_module._camera_offsets(scene, cfg)).max() > 3.5
+        assert render_scene(scene, cfg).frames.shape == (16, 16, 16, 3)
