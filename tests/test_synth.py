@@ -1680,7 +1680,7 @@ def test_one_clips_captions_share_its_mood_and_read_closeness_and_gaze_from_thei
     assert {"close", "away"} <= words and not {"apart", "facing"} & words
 
 
-def test_the_bystander_clip_rate_and_the_catch_triplets_on_screen_order() -> None:
+def test_the_bystanders_walk_the_frame_rate_and_the_catch_triplets_on_screen_order() -> None:
     """Mutation audit, second round: a bystander walking 0.5 of the frame instead of 0.15, ``Scene.n_agents`` always 3,
     the frame rate's duration rounded to halves and catch triplets always shown as (a, a, b) passed. A bystander's
     net move is 0.15 along its heading give or take its 0.04 wobble; 16 frames over 3 s or 2.4 s are 16/3 and 20/3
