@@ -1370,6 +1370,23 @@ def test_a_baseline_is_read_under_each_name_a_run_records_it_and_a_missing_file_
         RunInfo.from_run_dir(run, baseline=tmp_path / "missing.json")
 
 
+def test_a_baseline_file_asked_for_beside_the_runs_own_baseline_is_named_as_unused(tmp_path: Path, caplog) -> None:
+    """metrics.json's own baseline wins (scored on exactly the run's judgments); a `--baseline` file was then
+    dropped without a word, so a user saw another number on the card than the file they named."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _records(tmp_path / "run", metrics_json={"test": {"r2": 0.1}, "baseline": {"r2": 0.03}})
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"test": {"r2": 0.07}}))
+    with caplog.at_level("WARNING", logger="bgs_hf.hub.run_info"):
+        assert RunInfo.from_run_dir(run, baseline=other).baseline == {"r2": 0.03}
+    assert "not using " + str(other) in caplog.text and "the test split itself" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.hub.run_info"):
+        assert RunInfo.from_run_dir(run).baseline == {"r2": 0.03}  # nothing asked for: nothing to say
+    assert "not using" not in caplog.text
+
+
 def test_push_uploads_with_the_commit_message_given(tiny_run: Path, tmp_path: Path, monkeypatch) -> None:
     """Mutant that passed: `push --commit-message` ignored (every upload said "Upload BGS adapter from RUN")."""
     from bgs_hf.hub import push

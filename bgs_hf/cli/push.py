@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="the pretrained model's fit on the same split and judgments: a behavioural_fit JSON or bgs-hf "
         "evaluate's evaluation.json (default: RUN_DIR/baseline.json, which quickstart writes); its %% of ceiling "
-        "is restated against the run's ceiling",
+        "is restated against the run's ceiling; a run whose metrics.json records its own baseline shows that one (a "
+        "warning names the file not used)",
     )
     p.add_argument("--include-base", action="store_true",
                    help="publish the base model's weights in base/ (needed when the run started from a local folder)")

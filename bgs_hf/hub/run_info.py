@@ -162,6 +162,10 @@ class RunInfo:
         if baseline is not None and info.baseline is None:
             raise BGSInputError("the baseline file holds no pretrained-model fit with an r2 (a behavioural_fit "
                                 "JSON or bgs-hf evaluate's evaluation.json)", path=baseline_file)
+        if baseline is not None and _pick_baseline(info.metrics, split) is not None:
+            # a user who names a file expects it on the card: say which fit is shown instead of dropping it quietly
+            logger.warning("not using %s: metrics.json records the pretrained model's fit on the %s split itself, "
+                           "and that one is shown (scored on exactly this run's judgments)", baseline_file, split)
         if info.baseline_metrics is not None and info.baseline is not None:
             try:
                 info.check_baseline_matches(baseline_file)
