@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 import transformers
 from peft import PeftModel
+from torch import nn
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.losses import OddOneOutLoss
@@ -24,7 +26,7 @@ from bgs_hf.models import (
     load_base,
     load_model,
 )
-from bgs_hf.models.embedder import lora_module_names
+from bgs_hf.models.embedder import lora_module_names, weights_fingerprint
 from bgs_hf.models.registry import ASSETS_DIR
 
 torch.set_num_threads(1)
@@ -1578,6 +1580,67 @@ def test_a_partly_frozen_full_fine_tune_saves_its_trained_backbone(tmp_path):
     assert (tmp_path / "backbone.safetensors").is_file()
     with torch.no_grad():
         assert torch.equal(load_model(tmp_path)(x), ref)
+
+
+def test_a_backbone_fine_tuned_then_frozen_is_still_saved(tmp_path):
+    """Whether a plain model's backbone is written was read from ``requires_grad`` alone: a full fine-tune frozen
+    for evaluation before saving came back as the original backbone."""
+    model = build_embedder("tiny-random-videomae", lora=None)
+    with torch.no_grad():
+        model.backbone.encoder.layer[0].attention.output.dense.weight.mul_(1.5)
+    model.backbone.requires_grad_(False)
+    model.eval()
+    x = _clips(model, 2)
+    with torch.no_grad():
+        ref = model(x)
+    model.save_pretrained(str(tmp_path))
+    assert (tmp_path / "backbone.safetensors").is_file()
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path)(x), ref)
+
+
+def test_a_merged_lora_model_saves_its_merged_backbone(tmp_path):
+    """``merge_and_unload`` returns the plain model with LoRA folded into frozen weights; its save dropped them
+    (the backbone was frozen, so not written) and the folder loaded as the untrained base (max |diff| 0.04 here)."""
+    model = build_embedder("tiny-random-videomae")
+    x = _clips(model)
+    model.eval()
+    _train_step(model, x)
+    with torch.no_grad():
+        ref = model(x)
+    merged = model.merge_and_unload()
+    assert isinstance(merged, BGSEmbedder)
+    merged.save_pretrained(str(tmp_path))
+    assert (tmp_path / "backbone.safetensors").is_file()
+    with torch.no_grad():
+        assert torch.allclose(load_model(tmp_path)(x), ref, atol=1e-5)
+
+
+def test_the_inner_model_of_a_lora_model_refuses_a_plain_save(tmp_path):
+    """Saving ``peft_model.get_base_model()`` wrote ``lora_`` keys and peft's head wrapper into a folder that loads as
+    nothing; it now says which object to save, and writes nothing."""
+    model = build_embedder("tiny-random-videomae")
+    with pytest.raises(BGSInputError, match=r"carries LoRA adapters: save the PeftModel"):
+        model.get_base_model().save_pretrained(str(tmp_path / "inner"))
+    assert not (tmp_path / "inner").exists()
+
+
+def test_the_weights_fingerprint_moves_with_any_weight_and_not_with_a_copy():
+    """L1 and L2 per floating tensor: scaling one entry moves it, a copy of the same weights does not, and integer
+    buffers are not part of it."""
+    lin = nn.Linear(3, 2)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]))
+        lin.bias.copy_(torch.tensor([0.25, -0.75]))
+    lin.register_buffer("steps", torch.tensor([7]))
+    # |w|_1 = 7.5, |w|_2 = sqrt(1 + 4 + 0.25 + 9 + 1) = sqrt(15.25); |b|_1 = 1, |b|_2 = sqrt(0.625)
+    flat = [v for pair in weights_fingerprint(lin) for v in pair]
+    assert flat == pytest.approx([7.5, 15.25 ** 0.5, 1.0, 0.625 ** 0.5], rel=1e-9)
+    before = weights_fingerprint(lin)
+    assert weights_fingerprint(copy.deepcopy(lin)) == before
+    with torch.no_grad():
+        lin.weight[1, 0] = 1e-4
+    assert weights_fingerprint(lin) != before
 
 
 def _processor(short_side: int) -> dict:

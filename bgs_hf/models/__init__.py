@@ -42,7 +42,9 @@ Embedder (``embedder.py``)
       and, for tiny-random/bundled bases, ``base/`` (config + safetensors) so loading needs no network.
       Trainer checkpoints written through ``save_pretrained`` are therefore complete, loadable folders.
       A plain :class:`BGSEmbedder` writes ``bgs_config.json``, ``head.safetensors`` and, when its backbone is
-      trainable, ``backbone.safetensors``; ``base/`` always holds the base it started from.
+      trainable or no longer the base (fine-tuned then frozen; ``peft_model.merge_and_unload()``),
+      ``backbone.safetensors``; ``base/`` always holds the base it started from. The inner model of a
+      ``BGSPeftModel`` refuses a plain save: save the PeftModel, or merge first.
 
 Loading (``loading.py``)
     ``load_model(dir_or_repo, *, revision=None, trust_remote_code=False) -> BGSPeftModel | BGSEmbedder``

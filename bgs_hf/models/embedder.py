@@ -108,6 +108,9 @@ class BGSEmbedder(nn.Module):
         if spec.pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {spec.pooling!r}")
         self.backbone = backbone
+        # what the base weights looked like: a save compares against it to tell a merged or frozen-after-training
+        # backbone (which must be written) from the untouched base (which need not be)
+        self._base_fingerprint = weights_fingerprint(backbone)
         self.spec = spec
         self.head_config = head
         self.frame_policy = frame_policy if frame_policy is not None else spec.frame_policy()
@@ -219,14 +222,22 @@ class BGSEmbedder(nn.Module):
 
     def save_pretrained(self, save_directory: str | os.PathLike[str], **kwargs: Any) -> None:
         """Save a model without LoRA: ``bgs_config.json``, the head's weights, the backbone as it is now in
-        ``backbone.safetensors`` when it is trainable (it may have been fine-tuned), and the untrained base in
+        ``backbone.safetensors`` when it is trainable or its weights are no longer the base's (fine-tuned then
+        frozen, or LoRA merged into it with ``merge_and_unload``), and the untrained base in
         ``base/`` when it has no Hub/local home (tiny-random, bundled)."""
         from bgs_hf.models.loading import write_bgs_files
 
+        if lora_module_names(self):
+            # the inner model of a PeftModel: its folder would hold lora_ keys and peft's head wrapper, and load as
+            # nothing at all
+            raise BGSInputError("this model carries LoRA adapters: save the PeftModel around it "
+                                "(peft_model.save_pretrained(folder)), or merge them first "
+                                "(peft_model.merge_and_unload().save_pretrained(folder))", path=save_directory)
         if not kwargs.get("is_main_process", True):
             return
         trainable = any(p.requires_grad for p in self.backbone.parameters())
-        write_bgs_files(self, save_directory, lora=None, save_head=True, save_backbone=trainable)
+        changed = weights_fingerprint(self.backbone) != self._base_fingerprint
+        write_bgs_files(self, save_directory, lora=None, save_head=True, save_backbone=trainable or changed)
 
 
 class BGSPeftModel(PeftModel):
@@ -248,6 +259,15 @@ class BGSPeftModel(PeftModel):
                     "target_modules": cfg.target_modules if isinstance(cfg.target_modules, str)
                     else sorted(cfg.target_modules), "bias": cfg.bias}
             write_bgs_files(self.get_base_model(), save_directory, lora=lora, save_head=False)
+
+
+def weights_fingerprint(module: nn.Module) -> list[tuple[float, float]]:
+    """Each floating tensor's L1 and L2 norm (float64), rounded to 9 significant digits: cheap on a 1B-parameter
+    backbone, blind to the summation order of another device, and moved by any merged LoRA or training step."""
+    with torch.no_grad():
+        return [(float(f"{float(torch.linalg.vector_norm(t, 1, dtype=torch.float64)):.9g}"),
+                 float(f"{float(torch.linalg.vector_norm(t, 2, dtype=torch.float64)):.9g}"))
+                for t in module.state_dict().values() if t.is_floating_point()]
 
 
 def lora_module_names(model: nn.Module) -> list[str]:
