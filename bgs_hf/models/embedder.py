@@ -267,7 +267,7 @@ def weights_fingerprint(module: nn.Module) -> list[tuple[float, float]]:
     with torch.no_grad():
         return [(float(f"{float(torch.linalg.vector_norm(t, 1, dtype=torch.float64)):.9g}"),
                  float(f"{float(torch.linalg.vector_norm(t, 2, dtype=torch.float64)):.9g}"))
-                for t in module.state_dict().values() if t.is_floating_point()]
+                for t in module.state_dict().values() if t.is_floating_point() and not t.is_meta]
 
 
 def lora_module_names(model: nn.Module) -> list[str]:
