@@ -856,6 +856,31 @@ def test_the_abstract_sets_generalisation_clips_have_larger_agents_and_the_upper
     assert 1.4 < ratio < 2.0, ratio
 
 
+def test_the_abstract_sets_contact_sheet_draws_generalisation_clips_with_their_larger_agents(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contact sheet rendered every row with the training config: a set whose first clip of a label is a
+    generalisation clip (no training clips here) was drawn with agents 1.3x too small. Each row is rendered with
+    the config its video was rendered with."""
+    import bgs_hf.synth.generate as generate
+    from bgs_hf.synth.generate import GENERALISATION_RADIUS_SCALE
+
+    drawn: list[float] = []
+    real_render = generate.render_scene
+    monkeypatch.setattr(generate, "render_scene",
+                        lambda scene, cfg: drawn.append(cfg.agent_radius) or real_render(scene, cfg))
+    config = replace(SMALL, size=32, num_frames=4)
+    logging.disable(logging.WARNING)
+    try:
+        generate_abstract_set(tmp_path / "abs", n_train=0, n_generalisation=3, seed=0, config=config)
+    finally:
+        logging.disable(logging.NOTSET)
+    # the three videos, then the sheet's three rows (one per label)
+    assert drawn == [pytest.approx(config.agent_radius * GENERALISATION_RADIUS_SCALE)] * 6
+    with pytest.raises(ValueError, match="2 scene configs for 1 scenes"):
+        generate.contact_sheet(tmp_path / "x.png", [sample_scene(np.random.default_rng(0), config)], config,
+                               scene_configs=[config, config])
+
+
 def test_caption_words_for_colours_grounds_and_the_release_form_by_hand() -> None:
     """Mutation audit: colour names read from BGR, hue cut into 10 bins instead of 11, grass and sand swapped and
     normalised captions left in capitals all passed (the caption tests compare these words with themselves)."""

@@ -190,10 +190,16 @@ def contact_sheet(
     labels: list[str] | None = None,
     *,
     n_frames: int = 6,
+    scene_configs: list[SynthConfig] | None = None,
 ) -> Path:
-    """A PNG grid: one row per clip (first clip of each label), ``n_frames`` frames across time."""
+    """A PNG grid: one row per clip (first clip of each label), ``n_frames`` frames across time.
+
+    ``scene_configs`` gives each scene its own render config where they differ (the abstract set's
+    generalisation clips have larger agents); otherwise ``config`` renders every row."""
     from bgs_hf.viz.figure import subplots
 
+    if scene_configs is not None and len(scene_configs) != len(scenes):
+        raise ValueError(f"{len(scene_configs)} scene configs for {len(scenes)} scenes")
     labels = labels or [s.interaction for s in scenes]
     rows, seen = [], set()
     for i, lab in enumerate(labels):
@@ -203,7 +209,7 @@ def contact_sheet(
     cols = np.linspace(0, config.num_frames - 1, n_frames).round().astype(int)
     fig, axes = subplots(len(rows), n_frames, figsize=(1.3 * n_frames, 1.45 * len(rows)), squeeze=False)
     for r, i in enumerate(rows):
-        frames = render_scene(scenes[i], config).frames
+        frames = render_scene(scenes[i], scene_configs[i] if scene_configs else config).frames
         s = scenes[i]
         for c, f in enumerate(cols):
             ax = axes[r, c]
@@ -595,7 +601,8 @@ def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: in
         )
     table.to_csv(out / "labels.csv", index=False)
     save_agent_masks(out / "agent_masks.npz", np.concatenate(masks), table["video_name"].tolist())
-    contact_sheet(out / "contact_sheet.png", [s for s, _ in scenes], config, labels=table["label"].tolist())
+    contact_sheet(out / "contact_sheet.png", [s for s, _ in scenes], config, labels=table["label"].tolist(),
+                  scene_configs=[c for _, c in scenes])
     (out / "README.md").write_text(
         f"# SocialShapes-Abstract (seed {seed})\n\nA PHASE-like out-of-distribution set: triangles in a plain "
         "walled world, no scene context. `labels.csv` gives each clip's label (friendly / neutral / "
