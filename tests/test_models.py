@@ -26,7 +26,7 @@ from bgs_hf.models import (
     load_base,
     load_model,
 )
-from bgs_hf.models.embedder import lora_module_names, weights_fingerprint
+from bgs_hf.models.embedder import WEIGHT_SAMPLES, lora_module_names, same_weights, weights_sample
 from bgs_hf.models.registry import ASSETS_DIR
 
 torch.set_num_threads(1)
@@ -1625,22 +1625,26 @@ def test_the_inner_model_of_a_lora_model_refuses_a_plain_save(tmp_path):
     assert not (tmp_path / "inner").exists()
 
 
-def test_the_weights_fingerprint_moves_with_any_weight_and_not_with_a_copy():
-    """L1 and L2 per floating tensor: scaling one entry moves it, a copy of the same weights does not, and integer
-    buffers are not part of it."""
+def test_the_weights_sample_reads_evenly_spaced_values_and_sees_a_dense_change():
+    """Every value of a small tensor, 4096 evenly spaced ones (first and last included) of a large one, no integer
+    buffer; a copy compares equal, a change of every entry by 1e-6 (a merged LoRA's kind) does not."""
     lin = nn.Linear(3, 2)
     with torch.no_grad():
         lin.weight.copy_(torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]))
         lin.bias.copy_(torch.tensor([0.25, -0.75]))
     lin.register_buffer("steps", torch.tensor([7]))
-    # |w|_1 = 7.5, |w|_2 = sqrt(1 + 4 + 0.25 + 9 + 1) = sqrt(15.25); |b|_1 = 1, |b|_2 = sqrt(0.625)
-    flat = [v for pair in weights_fingerprint(lin) for v in pair]
-    assert flat == pytest.approx([7.5, 15.25 ** 0.5, 1.0, 0.625 ** 0.5], rel=1e-9)
-    before = weights_fingerprint(lin)
-    assert weights_fingerprint(copy.deepcopy(lin)) == before
+    lin.register_buffer("big", torch.arange(10_000, dtype=torch.float32))
+    weight, bias, big = weights_sample(lin)
+    assert weight.tolist() == [1.0, -2.0, 0.5, 0.0, 3.0, -1.0] and bias.tolist() == [0.25, -0.75]
+    assert big.numel() == WEIGHT_SAMPLES == 4096 and big[0] == 0 and big[-1] == 9999
+    # index k of 4096 is round(k * 9999 / 4095): k = 1 -> 2.44 -> 2, k = 2 -> 4.88 -> 5
+    assert big[1:3].tolist() == [2.0, 5.0]
+    before = weights_sample(lin)
+    assert same_weights(weights_sample(copy.deepcopy(lin)), before)
     with torch.no_grad():
-        lin.weight[1, 0] = 1e-4
-    assert weights_fingerprint(lin) != before
+        lin.weight.add_(1e-6)
+    assert not same_weights(weights_sample(lin), before)
+    assert not same_weights(before[:2], before)
 
 
 def _processor(short_side: int) -> dict:
