@@ -424,3 +424,34 @@ def test_warm_counts_only_the_clips_it_had_to_decode(tmp_path: Path, decode_call
     assert cache.warm(paths[:2], POLICY, progress=False) == 2
     assert cache.warm(paths, POLICY, progress=False) == 1
     assert cache.warm(paths, POLICY, progress=False) == 0 and len(decode_calls) == 3
+
+
+def _sealed_npy(arr: np.ndarray) -> bytes:
+    """An entry as ``ClipCache`` writes one (``.npy`` + checksum trailer), from any array ``np.save`` takes as is."""
+    import io
+
+    from bgs_hf.video import cache as cache_mod
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue() + cache_mod._seal(buf.getbuffer())
+
+
+@pytest.mark.parametrize("layout", ["fortran", "four_channels"])
+def test_a_whole_entry_of_another_layout_is_not_served(
+    tmp_path: Path, clip: Path, decode_calls: list[str], layout: str
+) -> None:
+    """Mutation audit (second pass): dropping the Fortran-order or the channel check on read passed (the only whole
+    wrong entry in the suite had the wrong frame count). Each entry below has its checksum, the policy's 4 frames
+    and the clip's 32x42 frames, but Fortran-ordered bytes read in C order scramble the pixels, and a 4-channel
+    entry is RGBA. Each is decoded again, once, never served."""
+    fresh = decode_frames(clip, 4, size=32)
+    assert fresh.shape == (4, 32, 42, 3)
+    wrong = {"fortran": np.asfortranarray(fresh), "four_channels": np.zeros((4, 32, 42, 4), np.uint8)}[layout]
+    cache = ClipCache(tmp_path / "cache")
+    entry = cache.entry_path(clip, POLICY)
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(_sealed_npy(wrong))
+    decode_calls.clear()
+    np.testing.assert_array_equal(cache.get(clip, POLICY), fresh)
+    assert decode_calls == ["a.mp4"] and cache.rebuilt == 1 and cache.hits == 0

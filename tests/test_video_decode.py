@@ -456,3 +456,159 @@ def test_a_write_that_fails_midway_leaves_the_earlier_file_and_no_other(tmp_path
         write_video(path, breaking())
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
+
+
+def test_each_upload_limit_takes_a_file_at_the_limit_and_refuses_one_past_it(tmp_path: Path) -> None:
+    """Mutation audit (second pass): the byte, duration, pixel and aspect limits refusing a file exactly at the limit
+    (``>=`` for ``>``) all passed; every tested limit was far from the file. A 10-frame 64x48 clip at 25 fps lasts
+    0.4 s and has 3072 pixels; a 64x32 clip is 2:1."""
+    clip = media.write_barcode_clip(tmp_path / "ok.mp4", 10)
+    size = clip.stat().st_size
+    at_limit = VideoLimits(max_bytes=size, max_duration_s=0.4, max_pixels=64 * 48, max_aspect=4 / 3)
+    assert (check_video(clip, at_limit).duration_s, check_video(clip, at_limit).width) == (0.4, 64)
+    for past, reason in (({"max_bytes": size - 1}, f"file too large ({size} bytes > limit {size - 1} bytes)"),
+                         ({"max_duration_s": 0.39}, "duration 0.4s exceeds limit 0s"),
+                         ({"max_pixels": 64 * 48 - 1}, "resolution 64x48 too large"),
+                         ({"max_aspect": 1.3}, "too elongated (more than 1.3:1)")):
+        limits = VideoLimits(**{**vars(at_limit), **past})
+        assert reason in _assert_one_line_error(clip, lambda q, lim=limits: check_video(q, lim))
+    from bgs_hf.video import write_video
+
+    wide = write_video(tmp_path / "wide.mp4", np.zeros((4, 32, 64, 3), np.uint8))
+    assert check_video(wide, VideoLimits(max_aspect=2)).width == 64
+    assert "more than 1.9:1" in _assert_one_line_error(wide, lambda q: check_video(q, VideoLimits(max_aspect=1.9)))
+
+
+def test_a_last_frame_with_no_recorded_duration_lasts_the_median_gap(tmp_path: Path) -> None:
+    """Mutation audit (second pass): the typical frame gap taken as the mean instead of the median passed (every
+    tested file recorded its packets' durations). AVI records none: frames at 0, 0.1, 0.2, 0.3 and 1.9 s give gaps
+    0.1, 0.1, 0.1, 1.6, median 0.1, so the clip ends at 2.0 s and 5 samples at 0.2, 0.6, 1.0, 1.4, 1.8 s show frames
+    2, 3, 3, 3, 3 (the mean gap, 0.475 s, stretched it to 2.375 s and the last sample, at 2.14 s, took frame 4)."""
+    times = [0.0, 0.1, 0.2, 0.3, 1.9]
+    path = media.write_barcode_clip(tmp_path / "vfr.avi", len(times), codec="mpeg4", times_s=times)
+    assert [media.read_barcode(f) for f in decode_frames(path, 5)] == [2, 3, 3, 3, 3]
+
+
+def _restamped(src: Path, path: Path, stamps: list[int], **container_options: str) -> Path:
+    """``src``'s packets copied into ``path`` (Matroska, time base 1/1000) with the presentation times ``stamps``."""
+    import av
+
+    with av.open(str(src)) as reader, av.open(str(path), "w", options=container_options) as writer:
+        stream = reader.streams.video[0]
+        out = writer.add_stream_from_template(stream)
+        times = iter(stamps)
+        for packet in reader.demux(stream):
+            if packet.dts is None:
+                continue
+            packet.pts = packet.dts = next(times)
+            packet.stream = out
+            writer.mux(packet)
+    return path
+
+
+def test_frames_sharing_a_timestamp_are_sampled_in_order_and_last_their_count_over_the_rate(tmp_path: Path) -> None:
+    """Mutation audit (second pass): sampling by timestamp when two frames share one, and a live file's duration
+    from (frames - 1) / rate when its timestamps are unusable, passed (only frames with no timestamp were tested).
+    Six frames stamped 0, 40, 40, 80, 80, 120 ms (Matroska accepts equal stamps) are sampled by index: the
+    midpoints 0.5 ... 5.5 of six equal segments take frames 0-5 each once (by time the second of each equal pair
+    hid the first: 0, 2, 2, 4, 5, 5). Live-muxed (no header duration), they last 6 frames / 25 fps = 0.24 s."""
+    src = media.write_barcode_clip(tmp_path / "src.mkv", 6, codec="ffv1")
+    stamps = [0, 40, 40, 80, 80, 120]
+    path = _restamped(src, tmp_path / "same_stamps.mkv", stamps)
+    assert [media.read_barcode(f) for f in decode_frames(path, 6)] == [0, 1, 2, 3, 4, 5]
+    live = probe(_restamped(src, tmp_path / "live.mkv", stamps, live="1"))
+    assert (live.frames, live.fps, live.duration_s) == (6, 25.0, pytest.approx(0.24, abs=1e-12))
+
+
+@pytest.mark.parametrize("fps, tag, truncated", [
+    (2, b"00:00:03.900000000", False), (2, b"00:00:04.100000000", True),
+    (25, b"00:00:00.330000000", False), (25, b"00:00:00.350000000", True),
+])
+def test_a_matroska_file_may_end_two_frames_or_a_tenth_of_a_second_short_of_its_duration_tag(
+    tmp_path: Path, fps: int, tag: bytes, truncated: bool
+) -> None:
+    """Mutation audit (second pass): a tolerance of 0.1 s alone, or two frames alone, passed (the cut files in the
+    suite miss far more). Six frames end at 3.0 s at 2 fps and 0.24 s at 25 fps; the DURATION tag is edited in
+    place. Missing 0.9 s is under two frames (1.0 s) and 0.09 s under the 0.1-s floor (two frames are 0.08 s):
+    decoded; 1.1 s and 0.11 s are over both: truncated."""
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    path = write_video(tmp_path / "a.mkv", frames, fps=fps, codec="ffv1")
+    data = path.read_bytes()
+    written = b"00:00:03.000000000" if fps == 2 else b"00:00:00.240000000"
+    assert data.count(written) == 1
+    path.write_bytes(data.replace(written, tag))
+    if truncated:
+        assert "truncated video: frames up to" in _assert_one_line_error(path)
+    else:
+        assert decode_frames(path, 6).shape == (6, 16, 16, 3)
+
+
+def test_probe_gives_a_variable_rate_clips_average_rate_and_sizes_in_mebibytes(tmp_path: Path) -> None:
+    """Mutation audit (second pass): ``fps`` from FFmpeg's guessed rate instead of the average, sizes past 1 MiB
+    printed in millions of bytes, and ``num_frames=0`` let through to a bare numpy error all passed. Frames at 0,
+    0.06 and 0.96 s (the last held 0.04 s, one 25-fps frame) are 3 frames in 1.0 s: 3 fps (the guessed rate
+    is 10/3). A 3-MiB file over a 2-MiB limit reads "3.0 MiB > limit 2.0 MiB" (3.1 and 2.1 in MB)."""
+    vfr = media.write_barcode_clip(tmp_path / "vfr.mp4", 3, times_s=[0.0, 0.06, 0.96])
+    info = probe(vfr)
+    assert (info.frames, info.duration_s, info.fps) == (3, 1.0, 3.0)
+    big = tmp_path / "big.mp4"
+    with open(big, "wb") as f:
+        f.truncate(3 * 2**20)  # refused on its size before FFmpeg reads a byte
+    assert "file too large (3.0 MiB > limit 2.0 MiB)" in _assert_one_line_error(
+        big, lambda q: check_video(q, VideoLimits(max_bytes=2 * 2**20)))
+    with pytest.raises(ValueError, match="num_frames must be >= 1, got 0"):
+        decode_frames(vfr, 0)
+
+
+def test_write_video_keeps_a_fractional_rate_and_the_callers_encoder_options(tmp_path: Path) -> None:
+    """Mutation audit (second pass): the rate rounded to a whole number and the defaults (crf 18) written over the
+    caller's encoder options both passed (every test clip was at 25 fps with the default quality; SocialShapes
+    writes 16/3 fps and its own crf). x264 records its settings in the stream: ``crf=30.0`` when asked for 30."""
+    import re
+    from fractions import Fraction
+
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((5, 16, 16, 3), np.uint8)
+    half = probe(write_video(tmp_path / "half.mp4", frames, fps=12.5))
+    assert (half.fps, half.duration_s) == (12.5, 0.4)
+    assert probe(write_video(tmp_path / "third.mp4", frames, fps=Fraction(16, 3))).fps == pytest.approx(16 / 3)
+    asked = write_video(tmp_path / "crf30.mp4", frames, options={"crf": "30"})
+    assert re.findall(rb" crf=[\d.]+", asked.read_bytes()) == [b" crf=30.0"]
+    plain = write_video(tmp_path / "plain.mp4", frames)
+    assert re.findall(rb" crf=[\d.]+", plain.read_bytes()) == [b" crf=18.0"]
+
+
+@pytest.mark.parametrize("n_frames, n_times, as_iterable, message", [
+    (2, 4, False, "4 times_s for 2 frames"), (4, 2, True, "more frames than the 2 times_s given"),
+    (2, 4, True, "4 times_s for 2 frames"),
+])
+def test_write_video_refuses_times_s_that_do_not_match_the_frames(
+    tmp_path: Path, n_frames: int, n_times: int, as_iterable: bool, message: str
+) -> None:
+    """Mutation audit (second pass): with either length check dropped the suite passed (its one mismatch, 4 frames
+    and 2 times, was refused by the other check): an array of 2 frames with 4 times was written, the extra times
+    dropped. An iterable of fewer frames than times was written so too (fixed: refused like an array). An array is
+    refused before its folder is made; an iterable once its frames run out, leaving no file."""
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((n_frames, 16, 16, 3), np.uint8)
+    with pytest.raises(ValueError, match=f"write_video: {message}"):
+        write_video(tmp_path / "out" / "t.mp4", iter(frames) if as_iterable else frames,
+                    times_s=[0.1 * i for i in range(n_times)])
+    assert (tmp_path / "out").exists() == as_iterable and not list(tmp_path.rglob("*.mp4"))
+
+
+def test_frames_of_another_size_mid_stream_are_resized_to_the_first_ones_rounding_to_the_nearest_level() -> None:
+    """Mutation audit (second pass): truncating instead of rounding when a resolution change mid-stream brings a
+    frame to the first one's size passed (no test clip changes resolution). 2x2 -> 1x1 weighs the four pixels
+    equally: means 1.75, 0.25 and 10.75 give 2, 0 and 11 (truncated: 1, 0, 10), as ``resize_frames_uint8`` does."""
+    from bgs_hf.video.decode import _match
+
+    frame = np.zeros((2, 2, 3), np.uint8)
+    frame[..., 0] = [[1, 2], [2, 2]]
+    frame[..., 1] = [[0, 0], [0, 1]]
+    frame[..., 2] = [[10, 11], [11, 11]]
+    np.testing.assert_array_equal(_match(frame, (1, 1, 3)), [[[2, 0, 11]]])

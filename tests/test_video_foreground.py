@@ -93,3 +93,17 @@ def test_foreground_by_hand_on_a_still_clip() -> None:
     foreground(np.zeros((1, 3, 11, 11, 3), np.uint8), progress=False)  # one pixel inside the border: accepted
     with pytest.raises(ValueError, match="border"):
         foreground(np.zeros((1, 3, 10, 10, 3), np.uint8), progress=False)  # nothing inside it
+
+
+def test_a_negative_shake_range_and_frames_that_are_not_uint8_clips_are_refused() -> None:
+    """Mutation audit (second pass): ``max_shift`` -1 accepted (no shift searched at all), float clips taken for
+    uint8 ones (values in [0, 1] read as levels out of 255: a foreground of at most 1/255) and
+    ``foreground_stream`` without its (N,T,H,W,C) check all passed."""
+    from bgs_hf.video.foreground import foreground_stream
+
+    with pytest.raises(ValueError, match="need 0 <= max_shift < border, got max_shift=-1, border=5"):
+        ForegroundConfig(max_shift=-1)
+    with pytest.raises(ValueError, match="expected uint8 clips"):
+        foreground(np.ones((1, 3, 16, 16, 3), np.float32), progress=False)
+    with pytest.raises(ValueError, match=r"expected frames \(N,T,H,W,C\), got shape \(3, 16, 16, 3\)"):
+        foreground_stream(torch.zeros(3, 16, 16, 3))

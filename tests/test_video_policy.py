@@ -216,3 +216,14 @@ def test_imagenet_defaults_the_asked_frame_count_and_no_centre_crop_are_kept() -
     uncropped = FramePolicy.from_processor_config({"size": {"shortest_edge": 256}, "crop_size": 224,
                                                    "do_center_crop": False})
     assert (uncropped.size, uncropped.crop) == (256, 256)
+
+
+@pytest.mark.parametrize("shape", [(2, 32, 40, 1), (2, 32, 40, 4), (2, 3, 32, 40)])
+def test_preprocess_refuses_frames_that_are_not_rgb_last(shape: tuple) -> None:
+    """Mutation audit (second pass): dropping the channel check passed (every tested frame was RGB). A grey clip
+    already at the policy's size was broadcast to three equal channels and served; RGBA and channels-first frames
+    failed deep in torch. Each is refused in one line naming the shape."""
+    policy = FramePolicy(num_frames=2, size=32, crop=32)
+    named = ", ".join(map(str, shape))
+    with pytest.raises(ValueError, match=rf"preprocess expects \(T,H,W,3\) frames, got shape \({named}\)"):
+        preprocess(np.zeros(shape, np.uint8), policy)

@@ -79,6 +79,8 @@ def write_video(
                 n += 1
             if n == 0:
                 raise ValueError(f"write_video({out.name}): no frames given")
+            if times_s is not None and n < len(times_s):  # an iterable shorter than its times (an array is checked above)
+                raise ValueError(f"write_video: {len(times_s)} times_s for {n} frames")
             for packet in stream.encode():
                 container.mux(packet)
         publish(tmp, out)
