@@ -208,3 +208,59 @@ def test_a_language_similarity_not_over_every_clip_is_refused(tiny, shape) -> No
 
     with pytest.raises(BGSInputError, match=rf"language similarity must be 30×30, got \({shape[0]}, {shape[1]}\)"):
         language_distilled_data(tiny[0], np.zeros(shape))
+
+
+def _six_clip_data():
+    """Clips 0-2 train, 3 val, 4-5 test; a catch trial on clips 1, 1, 2 answered wrongly (position 0)."""
+    import datasets
+
+    from bgs_hf.data import OddOneOutData
+
+    rows = [(0, 1, 2, 0, False), (1, 1, 2, 0, True), (3, 4, 5, 1, False), (1, 2, 3, 2, False)]
+    a, b, c, odd, catch = (list(col) for col in zip(*rows))
+    n = len(rows)
+    clips = datasets.Dataset.from_dict({"clip_id": [f"c{i}.mp4" for i in range(6)], "video": [None] * 6,
+                                        "captions": [[] for _ in range(6)], "stimulus_set": ["train"] * 6})
+    judgments = datasets.Dataset.from_dict({
+        "clip_a": a, "clip_b": b, "clip_c": c, "odd": np.array(odd, np.int8), "participant": ["p"] * n,
+        "session": ["s"] * n, "trial": np.arange(n), "rt_s": np.ones(n), "is_catch": np.array(catch)})
+    splits = {"train": np.array([0, 1, 2]), "val": np.array([3]), "test": np.array([4, 5])}
+    return OddOneOutData(clips=clips, judgments=judgments, splits=splits, name="six")
+
+
+def test_the_language_control_leaves_catch_trials_and_replaces_judgments_inside_one_split() -> None:
+    """Mutation audit (second pass): catch trials given the caption model's answer, the replaced count taken over
+    catch trials too, judgments spanning train and val taken as inside ``splits=("train", "val")``, and the meta
+    recording ``fit`` whatever was asked all passed (the tests' data had no catch trial and used the default).
+    Clips on a line (similarity -|i - j|): (0, 1, 2) ties (0, 1) with (1, 2), the first pair wins, odd position 2
+    (people said 0); (1, 2, 3) the same, position 2 (people said 2): 2 replaced, agreement 1/2. The catch trial
+    keeps its 0 and the test judgment its 1. Inside train or val alone only (0, 1, 2) is: 1 replaced, agreement 0."""
+    from bgs_hf.eval.controls import language_distilled_data
+
+    data = _six_clip_data()
+    sim = -np.abs(np.subtract.outer(np.arange(6), np.arange(6))).astype(np.float64)
+    fit = language_distilled_data(data, sim)
+    assert fit.judgments["odd"] == [2, 0, 1, 2]
+    assert fit.meta["language_distilled"] == {"replaced_judgments": 2, "agreement_with_humans": 0.5,
+                                              "splits": ["fit"]}
+    each = language_distilled_data(data, sim, splits=("train", "val"))
+    assert each.judgments["odd"] == [2, 0, 1, 2]
+    assert each.meta["language_distilled"] == {"replaced_judgments": 1, "agreement_with_humans": 0.0,
+                                               "splits": ["train", "val"]}
+
+
+def test_the_language_control_distils_the_data_it_is_given_without_loading_any(tmp_path, tiny, monkeypatch) -> None:
+    """Mutation audit (second pass): ``train_control(data=...)`` loading the run's data anyway passed (the one
+    language-control run passed no data). The data given is distilled, named after itself, and nothing loads."""
+    import bgs_hf.training.api as api
+    from bgs_hf.eval.controls import train_control
+
+    _no_loading(monkeypatch)
+    trained: list[TrainConfig] = []
+    monkeypatch.setattr(api, "train_bgs", lambda cfg: trained.append(cfg) or "trained")
+    data = _six_clip_data()
+    sim = -np.abs(np.subtract.outer(np.arange(6), np.arange(6))).astype(np.float64)
+    config = _config(tmp_path, tiny, in_memory=False)
+    assert train_control("language-distilled", config, data=data, language_sim=sim) == "trained"
+    (cfg,) = trained
+    assert cfg.data_override.name == "six (language-distilled)" and cfg.data_override.judgments["odd"] == [2, 0, 1, 2]
