@@ -475,9 +475,12 @@ def test_variance_partitioning_is_skipped_on_too_few_pairs(tmp_path):
     assert (tmp_path / "ev" / "evaluation.json").is_file()
 
 
-def test_partition_interval_resamples_clips_like_the_fit_bootstrap():
+@pytest.mark.parametrize("ci, rank", [(0.95, False), (0.5, True)])
+def test_partition_interval_resamples_clips_like_the_fit_bootstrap(ci, rank):
     """Reference: each resample built by hand as a new stimulus set (a clip drawn twice is two stimuli; pairs of a
-    clip with its own copy carry no human similarity and are left out), then partitioned from scratch."""
+    clip with its own copy carry no human similarity and are left out), then partitioned from scratch. Mutation
+    audit (second pass): the interval at 95% whatever ``ci`` said, and the resamples partitioned without ``rank``,
+    passed (the one case was 95%, unranked): a ranked 50% interval is the 25th-75th percentiles of ranked draws."""
     from bgs_hf.eval.partition import partition_pairs
     from bgs_hf.metrics.similarity import HumanSimilarity
 
@@ -492,8 +495,9 @@ def test_partition_interval_resamples_clips_like_the_fit_bootstrap():
     with np.errstate(invalid="ignore"):
         p = np.where(mask, k / np.maximum(counts, 1), np.nan)
     human = HumanSimilarity(n=counts, k=k, p=p, mask=mask)
-    out = partition_pairs(model_sim, language_sim, human, items, n_boot=50, seed=11)
-    assert out["video_unique"] == pytest.approx(partition_pairs(model_sim, language_sim, human, items)["video_unique"])
+    out = partition_pairs(model_sim, language_sim, human, items, rank=rank, n_boot=50, ci=ci, seed=11)
+    point = partition_pairs(model_sim, language_sim, human, items, rank=rank)
+    assert out["video_unique"] == pytest.approx(point["video_unique"])
 
     draw = np.random.default_rng(11)
     samples = []
@@ -502,14 +506,15 @@ def test_partition_interval_resamples_clips_like_the_fit_bootstrap():
         y, v, lang = [], [], []
         for a in range(len(picked)):
             for b in range(a + 1, len(picked)):
-                i, j = picked[a], picked[b]
+                i, j = sorted((picked[a], picked[b]))  # one order: f @ f.T is symmetric only to rounding
                 if i != j and mask[i, j]:
                     y.append(p[i, j]), v.append(model_sim[i, j]), lang.append(language_sim[i, j])
-        samples.append(variance_partition(np.array(y), np.array(v), np.array(lang)))
+        samples.append(variance_partition(np.array(y), np.array(v), np.array(lang), rank=rank))
+    tails = [50 * (1 - ci), 50 * (1 + ci)]
     for key in ("video_unique", "language_unique", "shared"):
         vals = np.array([s[key] for s in samples])
-        assert out[f"{key}_ci"] == pytest.approx(list(np.percentile(vals, [2.5, 97.5])), abs=1e-12)
-        assert out[f"{key}_ci"][0] < out[key] < out[f"{key}_ci"][1]
+        assert out[f"{key}_ci"] == pytest.approx(list(np.percentile(vals, tails)), abs=1e-12)
+        assert out[f"{key}_ci"][0] < out[f"{key}_ci"][1]
 
 
 
@@ -1298,3 +1303,120 @@ def test_map_divergence_leaves_out_a_clip_whose_r_is_undefined() -> None:
     out = map_divergence([a, np.full((2, 3, 3), 1 / 18)], [b, rng.random((2, 3, 3))])
     r = np.corrcoef(a.ravel(), b.ravel())[0, 1]
     assert out["n_clips"] == 1 and out["mean_r"] == pytest.approx(r) and out["divergence"] == pytest.approx(1 - r)
+
+
+def test_variance_partition_needs_two_observations_more_than_predictors_and_a_resample_of_five_pairs_counts(
+        monkeypatch):
+    """Mutation audit (second pass): one observation more than the predictors accepted (an exact fit: R² 1), a
+    resample of exactly 5 pairs left out (``> 5``), the resamples partitioned without ``rank`` and a ``ci`` of 95
+    not refused before them all passed.
+    Two predictors and an intercept: 3 pairs refused, 4 taken. With every resample the scored clips themselves
+    (5 observed pairs), each part's interval is the point estimate at both ends, ranked or not."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics import bootstrap
+    from bgs_hf.metrics.similarity import HumanSimilarity
+
+    rng = np.random.default_rng(0)
+    with pytest.raises(BGSInputError, match="needs more observations than predictors, got 3"):
+        variance_partition(rng.normal(size=3), rng.normal(size=3), rng.normal(size=3))
+    assert np.isfinite(variance_partition(rng.normal(size=4), rng.normal(size=4), rng.normal(size=4))["shared"])
+
+    mask = np.ones((4, 4), bool) & ~np.eye(4, dtype=bool)
+    mask[2, 3] = mask[3, 2] = False  # 5 observed pairs among clips 0-3
+    k = np.array([[0, 3, 1, 0], [3, 0, 2, 4], [1, 2, 0, 0], [0, 4, 0, 0]])
+    counts = mask * 4
+    human = HumanSimilarity(n=counts, k=k * mask, p=np.where(mask, k / 4, np.nan), mask=mask)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    drawn: list[int] = []
+    monkeypatch.setattr(bootstrap, "clip_resamples",
+                        lambda items, n, n_boot, seed: drawn.append(seed) or np.ones((n_boot, n), np.int64))
+    with pytest.raises(BGSInputError, match="coverage as a fraction"):
+        partition_pairs(a @ a.T, b @ b.T, human, np.arange(4), n_boot=4, ci=95)
+    assert not drawn  # refused before any resample
+    for rank in (False, True):
+        out = partition_pairs(a @ a.T, b @ b.T, human, np.arange(4), rank=rank, n_boot=4)
+        assert out["n_pairs"] == 5 and out["method"] == ("rank OLS" if rank else "OLS")
+        for part in ("video_unique", "language_unique", "shared"):
+            assert out[f"{part}_ci"] == [pytest.approx(out[part], abs=1e-12)] * 2, (rank, part)
+
+
+def test_a_split_of_two_alike_judgments_has_a_ceiling_and_nearly_alike_embeddings_are_not_collapsed():
+    """Mutation audit (second pass): a ceiling only from 3 judgments up, and ``collapsed`` at a tolerance of 1e-3,
+    both passed. Two people giving triplet (0, 1, 2) the same answer split into halves that agree on its three
+    pairs: Spearman 1, Spearman-Brown 1, ceiling R² 1 at both ends of its range. Rows (1, 0), (1, ±0.001) have
+    cosines 1 - 5e-7, 1 - 5e-7 and 1 - 2e-6: a range of 1.5e-6, a geometry (collapsed from 1e-9 down)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.fit import SplitHumans, collapsed
+
+    idx = np.array([[0, 1, 2], [0, 1, 2]])
+    data = SimpleNamespace(splits={"test": np.arange(3)}, n_clips=3,
+                           triplets=lambda split: _Trip(idx, np.array([0, 0]), np.array([0, 1])))
+    built = SplitHumans.build(data, "test", n_splits=10)
+    assert (built.ceiling_r2, built.ceiling_ci) == (1.0, [1.0, 1.0])
+    assert not collapsed(np.array([[1.0, 0.0], [1.0, 1e-3], [1.0, -1e-3]]))
+    assert collapsed(np.array([[1.0, 0.0], [1.0, 1e-10], [1.0, -1e-10]]))
+
+
+def test_the_fits_are_drawn_with_the_seed_given_and_a_layers_test_r2_keeps_its_sign():
+    """Mutation audit (second pass): ``fit_from_embeddings`` and the layer-wise chosen fit bootstrapping with seed 0,
+    ``chosen_on`` recorded as ``val`` whatever was passed, and a layer's test R² unsigned all passed (only point
+    values were compared, and every tested layer scored above 0 on test). Each interval is ``behavioural_fit``'s
+    own at that seed, and differs from seed 0's; a noise layer's test R² keeps its minus sign."""
+    from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit
+    from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, r2
+
+    data, latent, rng = _toy_split_data(3)
+    test = SplitHumans.build(data, "test", ceiling=False)
+    emb = latent[test.items] + 0.5 * rng.normal(size=(len(test.items), 4))
+
+    def reference(seed):
+        return behavioural_fit(cosine_similarity_matrix(emb), data, "test", ceiling_r2=test.ceiling_r2, n_boot=20,
+                               seed=seed)["r2_ci"]
+
+    assert fit_from_embeddings(emb, data, test, n_boot=20, seed=5)["r2_ci"] == pytest.approx(reference(5))
+    assert reference(5) != pytest.approx(reference(0))
+    train = SplitHumans.build(data, "train", ceiling=False)
+    items = np.concatenate([test.items, train.items])
+    noise = np.random.default_rng(2).normal(size=(len(items), 4))  # its test R² is negative
+    layers = np.stack([np.concatenate([emb, latent[train.items]]), noise])
+    out = layerwise_fit(layers, None, data, items, train, test, chosen_on="train", n_boot=20, seed=5)
+    assert out["chosen"] == "embeddings" and out["chosen_on"] == "train" and "on the train clips" in out["note"]
+    assert out["chosen_fit"]["r2_ci"] == pytest.approx(reference(5))
+    noise_r2 = r2(cosine_similarity_matrix(noise[: len(test.items)]), test.human, test.items)
+    assert noise_r2 < 0 and out["layers"][1]["test_r2"] == pytest.approx(noise_r2)
+
+
+def test_a_negative_shared_part_is_drawn_below_zero_and_the_parts_above_stack_from_zero(tmp_path, monkeypatch):
+    """Mutation audit (second pass): every part stacked on the positive ones passed (the drawn figures had no negative
+    part). Suppression (shared -0.1 beside video only 0.3 and language only 0.2) draws video only over 0 to 0.3,
+    shared from 0 down to -0.1 and language only over 0.3 to 0.5, not shared over the top of video only."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.partition import plot_partition
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    plot_partition({"m": {"video_unique": 0.3, "shared": -0.1, "language_unique": 0.2}}, tmp_path / "p.png")
+    (ax,) = drawn[0].axes
+    bars = [(bar.get_y(), bar.get_y() + bar.get_height()) for bar in ax.patches]
+    assert bars == [pytest.approx((0.0, 0.3)), pytest.approx((0.0, -0.1)), pytest.approx((0.3, 0.5))]
+
+
+def test_only_resamples_with_exactly_no_difference_count_as_tied():
+    """Mutation audit (second pass): ``n_tied`` counting differences under 1e-3 passed (the tied test's differences
+    are whole judgments, 1/7 apart). A model nudged by 0.03 differs from the original in R² by under 1e-3 on some
+    resamples: those are differences, not ties; the tie count is the resamples whose two R² are equal."""
+    from bgs_hf.eval.fit import SplitHumans, paired_comparison
+    from bgs_hf.metrics import cosine_similarity_matrix, paired_bootstrap
+
+    data, latent, _ = _toy_split_data(1)
+    test = SplitHumans.build(data, "test", ceiling=False)
+    a = latent[test.items]
+    b = a + 0.03 * np.random.default_rng(0).normal(size=a.shape)
+    res = paired_bootstrap(cosine_similarity_matrix(a), cosine_similarity_matrix(b), test.human, test.items,
+                           idx=test.trip.idx, odd=test.trip.odd, stat="r2", n_boot=50, seed=0)
+    d = res.samples_a - res.samples_b
+    assert ((d != 0) & (np.abs(d) < 1e-3)).any()
+    assert paired_comparison(a, b, test, n_boot=50, seed=0, stats=("r2",))["r2"]["n_tied"] == int((d == 0).sum())
