@@ -1083,3 +1083,37 @@ def test_stats_count_the_clips_with_a_video_file(exported):
         stats = count_stats(d)
         assert stats["videos"] == 2
         assert "clips              14 (2 with video)" in format_stats(stats)
+
+
+def test_licence_flags_are_checked_and_a_drive_relative_video_path_escapes_the_folder():
+    """Mutation audit (second pass): an upper-case ``--license-name`` (the Hub wants lower case), a ``--license-link``
+    beside ``--license mit``, the paper's citation kept on a dataset the publisher licenses as theirs, and a Windows
+    drive-relative path (``C:x.mp4``, no slash after the drive) read as a relative video path all passed the suite."""
+    from bgs_hf.data.hub import DatasetCardInfo, declared_license, escapes_folder, with_declared_license
+
+    with pytest.raises(BGSInputError, match=r"--license-name 'Lab-Terms' is not a licence id the Hub takes"):
+        declared_license("other", "Lab-Terms")
+    with pytest.raises(BGSInputError, match=r"--license-link goes with --license other only \(--license mit is named"):
+        declared_license("mit", None, "https://example.org/t")
+    mit = with_declared_license(DatasetCardInfo(), "mit")
+    assert (mit.license, mit.license_name, mit.license_link, mit.citation) == ("mit", None, None, "")
+    assert with_declared_license(DatasetCardInfo(citation="@misc{lab}"), "mit").citation == "@misc{lab}"
+    assert [escapes_folder(v) for v in ("C:x.mp4", "d:sub/x.mp4", "sub/C_x.mp4", "videos/c:x.mp4")] == [
+        True, True, False, False]
+
+
+def test_hub_split_names_in_any_case_a_bom_card_and_null_sessions_are_read(tmp_path):
+    """Mutation audit (second pass): Hub split files named `Train`/`Test` not taken as the split (the test clips drawn
+    at random instead), a README saved with a byte-order mark not read as a Hub folder, and a null `session` stored
+    as the text 'None' all passed the suite. By hand: c16-c19 are the `Test` file's clips; sessions None, 's1' ->
+    '', 's1'."""
+    folder = _hub_folder(tmp_path / "d", {"Train": [f"c{i}" for i in range(16)],
+                                          "Test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40))
+    readme = folder / "README.md"
+    readme.write_bytes(b"\xef\xbb\xbf" + readme.read_bytes())
+    judgments = pd.read_parquet(folder / "judgments" / "j.parquet")
+    judgments["session"] = [None if i % 2 == 0 else "s1" for i in range(len(judgments))]
+    judgments.to_parquet(folder / "judgments" / "j.parquet")
+    data = load(folder)
+    assert [data.clip_ids[i] for i in data.splits["test"]] == ["c16", "c17", "c18", "c19"]
+    assert list(data.judgments["session"][:4]) == ["", "s1", "", "s1"]

@@ -299,3 +299,18 @@ def test_an_integer_one_past_2_53_is_a_problem_not_its_neighbour(tmp_path: Path)
     text = "\n".join(map(str, problems))
     assert "row 2: column 'Trial': '9007199254740993' is past 2**53, beyond exact integers" in text, text
     assert "9007199254740991" not in text
+
+
+def test_windows_separators_name_a_sub_folder_video_and_hidden_files_are_not_videos(tmp_path: Path) -> None:
+    """Mutation audit (second pass): reading ``sub\\a.mp4`` without turning its backslash into ``/`` (a Windows
+    spreadsheet's path reported as missing), and indexing hidden files (macOS's ``._b.mp4`` resource forks taken as
+    videos) both passed the suite. Row 1 names sub/a.mp4 the Windows way; row 2 names the hidden ``._b.mp4``."""
+    videos = tmp_path / "v"
+    (videos / "sub").mkdir(parents=True)
+    for name in ("sub/a.mp4", "b.mp4", "c.mp4", "._b.mp4"):
+        (videos / name).write_bytes(b"x")
+    table = _csv(tmp_path, ["P0,1,sub\\a.mp4,b.mp4,c.mp4,b.mp4,", "P0,2,._b.mp4,b.mp4,c.mp4,c.mp4,"])
+    data, problems = collect_problems(table, videos)
+    assert len(problems) == 1 and str(problems[0]).startswith(
+        f"judgments.csv row 2: column 'Video1': no video '._b.mp4' in {videos}"), problems
+    assert data.clip_ids == ["b.mp4", "c.mp4", "sub/a.mp4"] and len(data.judgments) == 1

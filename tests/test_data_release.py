@@ -506,3 +506,136 @@ def test_participant_codes_follow_the_sorted_ids_not_the_file_order(tmp_path, ta
     trip = data.triplets()
     assert trip.participant.tolist() == [order.index(names[r]) for r in trip.judgment_row.tolist()]
     assert trip.participant[0] == len(order) - 1  # the file now starts with the last participant
+
+
+def test_a_participant_whose_only_judgment_is_a_catch_trial_still_counts(tmp_path, tables):
+    """Mutation audit (second pass): counting participants over the valid judgments only passed the suite (every
+    fixture participant also answers valid trials). ``participants`` counts who judged: six fixture participants plus
+    one whose single row is a catch trial make 7, while the valid judgments hold the six."""
+    from bgs_hf.data.stats import count_stats
+
+    t = tables.triplets
+    catch_row = int(np.flatnonzero(t["stim1_name"].to_numpy() == t["stim3_name"].to_numpy())[0])
+    t.loc[catch_row, "participation"] = "solo"
+    data = load(write_release(tables, tmp_path))
+    assert data.n_participants == 7 and count_stats(data)["participants"] == 7
+    assert len(np.unique(data.triplets().participant)) == 6
+
+
+def test_the_test_ceiling_is_drawn_with_the_seed_and_number_of_splits_asked_for(tmp_path):
+    """Mutation audit (second pass): `data_stats` drawing the split-half halves with seed 0 whatever ``seed``, or with
+    the ceiling's default 100 splits whatever ``n_splits``, passed the suite (its callers compared two `data_stats`
+    calls). Reference: `split_half_ceiling` called directly on the test judgments with the same settings; seed 0 and
+    100 splits give other values, so either mutant is seen."""
+    from bgs_hf.data.stats import data_stats
+    from bgs_hf.metrics.ceiling import split_half_ceiling
+
+    data = load(write_release(tiny_release_tables(n_clips=8, trials_per_participant=40), tmp_path))
+    test = data.triplets("test")
+    ref = split_half_ceiling(test, data.n_clips, n_splits=7, seed=3)
+    t = data_stats(data, n_splits=7, seed=3)["noise_ceiling"]["test"]
+    assert t["n_splits"] == 7
+    assert t["r2_split_half"] == pytest.approx(ref.r2) and t["r2_split_half_ci"] == pytest.approx(list(ref.ci))
+    assert ref.r2 != pytest.approx(split_half_ceiling(test, data.n_clips, n_splits=7, seed=0).r2)
+    assert ref.r2 != pytest.approx(split_half_ceiling(test, data.n_clips, n_splits=100, seed=3).r2)
+
+
+def test_stats_print_the_ceiling_range_low_then_high_and_keep_no_infinity():
+    """Mutation audit (second pass): the printed 95% range swapped (high to low) passed the suite (its printed stats had
+    no range), and so did `_finite` letting inf through into the JSON-ready stats. Hand values: R² 0.25 over
+    [0.125, 0.375] in 5 splits; repeat agreement 0.5 on 1 triplet, 0.75 on 2 over all judgments."""
+    from bgs_hf.data.stats import _finite, format_stats
+
+    split = {"clips": 4, "judgments": 6, "observed_pairs": 6}
+    stats = {"name": "d", "clips": 8, "videos": 0, "judgments_total": 12, "catch_trials": 0, "valid_judgments": 12,
+             "participants": 2, "observed_pairs_all": 20, "splits": {"train": split, "test": split, "mixed_judgments": 0},
+             "noise_ceiling": {"test": {"r2_split_half": 0.25, "r2_split_half_ci": [0.125, 0.375],
+                                        "repeat_agreement": 0.5, "n_splits": 5, "repeated_triplets": 1,
+                                        "between_participant_triplets": 1},
+                               "all": {"repeat_agreement": 0.75, "between_participant_triplets": 2}}}
+    lines = {line[:19].strip(): line[19:] for line in format_stats(stats).splitlines()}
+    assert lines["noise ceiling"] == "test split-half R² 0.250 (95% range 0.125 to 0.375 over 5 splits)"
+    assert lines["repeat agreement"] == ("between participants: test 0.500 (1 triplet answered by 2+ participants); "
+                                         "all 0.750 (2)")
+    assert [_finite(x) for x in (float("inf"), -float("inf"), float("nan"), None, 0.5)] == [None, None, None, None, 0.5]
+
+
+def _hand_release(tmp_path, rows):
+    """Six clips (0-2 test, 3-5 train) and the judgments ``rows``: (participant, a, b, c, choice)."""
+    import pandas as pd
+
+    from bgs_hf.data.testing import ReleaseTables
+
+    names = [f"v{i}.mp4" for i in range(6)]
+    triplets = pd.DataFrame([(p, "s", t, a, b, c, ch, 2.0) for t, (p, a, b, c, ch) in enumerate(rows)],
+                            columns=["participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name",
+                                     "choice", "response_time"])
+    tables = ReleaseTables(mapping=pd.DataFrame({"index": range(6), "video_name": names}),
+                           annotations=pd.DataFrame({"video_name": names, "stimulus_set": ["test"] * 3 + ["train"] * 3}),
+                           captions=None, triplets=triplets)
+    return write_release(tables, tmp_path)
+
+
+def test_stats_count_valid_judgments_the_carve_out_seed_and_the_majority_over_every_judgment(tmp_path):
+    """Mutation audit (second pass): `valid_judgments` as the total (catch trials included), the carve-out's seed
+    recorded as 0 whatever was used, and the all-judgment majority accuracy taken from the test split's repeats all
+    passed the suite. By hand: 6 rows, one catch trial (0, 0, 1) -> 5 valid; (0, 1, 2) answered 0, 0 and (3, 4, 5)
+    answered 3, 4, 4 -> majority (2 + 2) / (2 + 3) = 0.8 over all (the test split alone: 2 / 2 = 1)."""
+    from bgs_hf.data.stats import data_stats, format_stats
+
+    rows = [("p1", 0, 1, 2, 0), ("p2", 0, 1, 2, 0), ("p1", 3, 4, 5, 3), ("p2", 3, 4, 5, 4), ("p3", 5, 3, 4, 4),
+            ("p3", 0, 0, 1, 1)]
+    s = data_stats(load(_hand_release(tmp_path, rows), seed=4), n_splits=5)
+    assert (s["judgments_total"], s["catch_trials"], s["valid_judgments"]) == (6, 1, 5)
+    assert s["noise_ceiling"]["all"]["majority_acc_3way"] == pytest.approx(0.8)
+    assert s["val_carve_out"]["seed"] == 4 and "(seed 4)" in format_stats(s)
+
+
+def test_require_videos_counts_each_clip_once_and_names_the_lowest_missing_one():
+    """Mutation audit (second pass): counting a clip asked for twice twice ("3 of the 5 clips"), and naming the last
+    missing clip as the first, passed the suite (its callers asked for distinct clips, all missing). By hand: clips
+    2, 0, 2, 1, 0 are 3 clips; 0 and 2 have no video; the first is 'c0'."""
+    from types import SimpleNamespace
+
+    from bgs_hf.data.validate import require_videos
+
+    data = SimpleNamespace(clips={"video": [None, "/v/c1.mp4", None, "/v/c3.mp4"]}, clip_ids=["c0", "c1", "c2", "c3"],
+                           root=None)
+    with pytest.raises(BGSInputError, match=r"^2 of the 3 clips to embed have no video file \(first: 'c0'\)"):
+        require_videos(data, [2, 0, 2, 1, 0], "to embed")
+    require_videos(data, [1, 3, 1], "to embed")  # every clip asked for has its file
+
+
+def test_validate_notes_name_the_first_clip_without_video_and_half_mixed_judgments_pass(tmp_path):
+    """Mutation audit (second pass): the missing-video note naming the last such clip as "first", and the mixed-judgment
+    note firing at exactly half (``>=`` for ``>``), both passed the suite (its case had one missing video, and most
+    judgments mixed). By hand: v0 and v2 lack a file; of 4 valid judgments 2 mix test (0-2) and train (3-5) clips."""
+    from bgs_hf.data.validate import split_notes
+
+    rows = [("p1", 0, 1, 2, 0), ("p1", 3, 4, 5, 3), ("p2", 0, 1, 3, 3), ("p2", 3, 4, 0, 0)]
+    root = _hand_release(tmp_path, rows)
+    (root / "data" / "raw" / "videos").mkdir(parents=True)
+    for name in ("v1.mp4", "v3.mp4", "v4.mp4", "v5.mp4"):
+        (root / "data" / "raw" / "videos" / name).write_bytes(b"x")
+    data = load(root)
+    assert data.mixed_judgments("fit", "test") == 2 and len(data.triplets()) == 4
+    notes = split_notes(data)
+    assert any(n.startswith("2 of 6 clips have no video file (first: 'v0.mp4')") for n in notes), notes
+    assert not any("mix train and test" in n for n in notes), notes
+
+
+def test_a_one_string_caption_is_one_caption_and_doubled_or_unknown_caption_rows_are_problems(tmp_path, tables):
+    """Mutation audit (second pass): a `captions` cell holding one quoted string refused as not a list, a clip annotated
+    twice kept silently (its second row dropped without a word), and captions.csv rows for a video the mapping lacks
+    kept silently, all passed the suite. Rows by hand: annotations row 13 repeats clip_001; captions row 25 is ghost."""
+    import pandas as pd
+
+    tables.annotations.loc[2, "captions"] = repr("Two people talk.")
+    data = load(write_release(tables, tmp_path / "one"))
+    assert data.clips[2]["captions"] == ["Two people talk."]
+    tables.annotations = pd.concat([tables.annotations, tables.annotations.iloc[[1]]], ignore_index=True)
+    tables.annotations.loc[12, "rating-valence"] = 0.5  # not an exact duplicate row, which would be dropped as one
+    tables.captions.loc[len(tables.captions)] = ["ghost.mp4", 1, "a caption of no clip"]
+    _, problems = validate(write_release(tables, tmp_path / "two"), decode_videos=False)
+    assert [str(p) for p in problems] == ["annotations.csv row 13: video_name 'clip_001.mp4' annotated twice",
+                                          "captions.csv row 25: video_name 'ghost.mp4' not in video_mapping.csv"]

@@ -319,3 +319,20 @@ def test_every_label_alias_names_its_split_and_a_drawn_split_is_stored_per_clip(
     labels = np.array(data.clips["stimulus_set"], dtype=object)
     assert (labels[data.splits["test"]] == "test").all() and len(data.splits["test"])
     assert (labels[data.split_items("fit")] == "train").all()
+
+
+def test_a_partial_labelling_names_the_first_unlabelled_clip():
+    """Mutation audit (second pass): naming the last unlabelled clip as "first" passed the suite (its partial
+    labellings left one clip, or the two last, unlabelled). Clips 1 and 3 of 4 lack a label: the first is clip 1."""
+    with pytest.raises(BGSInputError, match=r"stimulus_set missing for 2 of 4 clips \(first: clip index 1\)"):
+        assign_splits(["train", None, "test", " "])
+
+
+def test_carve_val_refuses_a_negative_seed_and_leakage_is_checked_across_every_named_split():
+    """Mutation audit (second pass): `carve_val` passing seed -1 on to numpy (a ValueError traceback, not the one-line
+    refusal) and the leakage check looking at train/val/test only (a clip in train and in a split named `holdout`
+    accepted) both passed the suite."""
+    with pytest.raises(BGSInputError, match=r"^seed must be >= 0, got -1$"):
+        carve_val(np.arange(5), 0.2, seed=-1)
+    with pytest.raises(BGSInputError, match=r"1 clip\(s\) in both 'train' and 'holdout' \(clip indices 1\)"):
+        check_no_leakage({"train": np.array([0, 1]), "test": np.array([2]), "holdout": np.array([1, 3])})

@@ -218,6 +218,20 @@ def test_hub_is_catch_as_integers_takes_only_0_and_1(source: Path, tmp_path: Pat
     with pytest.raises(BGSInputError, match=r"judgments row 5: column 'is_catch': 2 is not true/false"):
         load(out)
 
+def test_flag_text_is_read_in_any_case_with_its_padding_and_anything_else_is_reported() -> None:
+    """Mutation audit (second pass): ``is_catch`` text compared case-sensitively after the check (``"TRUE"`` accepted
+    as a flag, then read as False) passed the suite: the hub tests' flagged rows are also non-distinct triplets, caught
+    either way. Hand values: TRUE, ' Yes ', 't', 1 -> True; 'False', 'N', '', 0, None -> False; 'sí' reported."""
+    from bgs_hf.data.checks import ROW, Problems, to_bools
+
+    values = ["TRUE", " Yes ", "t", 1, "False", "N", "", 0, None, "sí"]
+    df = pd.DataFrame({"is_catch": pd.Series(values, dtype=object), ROW: np.arange(1, len(values) + 1)})
+    problems = Problems(collect=True)
+    flags = to_bools(df, "is_catch", Path("judgments"), problems)
+    assert flags.tolist() == [True, True, True, True, False, False, False, False, False, False]
+    assert [str(p) for p in problems.items] == ["judgments row 10: column 'is_catch': 'sí' is not true/false"]
+
+
 def test_hub_caption_string_is_one_caption(source: Path, tmp_path: Path) -> None:
     out, c, _ = _hub(source, tmp_path / "h")
     df = pd.read_parquet(c)
