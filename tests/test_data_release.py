@@ -639,3 +639,16 @@ def test_a_one_string_caption_is_one_caption_and_doubled_or_unknown_caption_rows
     _, problems = validate(write_release(tables, tmp_path / "two"), decode_videos=False)
     assert [str(p) for p in problems] == ["annotations.csv row 13: video_name 'clip_001.mp4' annotated twice",
                                           "captions.csv row 25: video_name 'ghost.mp4' not in video_mapping.csv"]
+
+
+def test_stats_count_judgments_that_mix_the_val_carve_out_with_test_clips_as_mixed(tmp_path):
+    """Mutation audit (second pass): `data stats` counting mixed judgments between train-without-val and test passed
+    the suite. The paper's train is train ∪ val, so a judgment of two test clips and any train or val clip is mixed:
+    (0, 1, 3), (0, 1, 4), (0, 1, 5) are 3 mixed whichever of clips 3-5 the carve-out takes."""
+    from bgs_hf.data.stats import count_stats
+
+    rows = [("p1", 0, 1, 3, 3), ("p1", 0, 1, 4, 4), ("p2", 0, 1, 5, 5), ("p2", 0, 1, 2, 2)]
+    data = load(_hand_release(tmp_path, rows))
+    assert len(data.splits["val"]) == 1  # round(0.2 * 3) of the train clips 3-5
+    stats = count_stats(data)
+    assert stats["mixed_judgments"] == stats["splits"]["mixed_judgments"] == 3

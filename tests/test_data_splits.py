@@ -336,3 +336,14 @@ def test_carve_val_refuses_a_negative_seed_and_leakage_is_checked_across_every_n
         carve_val(np.arange(5), 0.2, seed=-1)
     with pytest.raises(BGSInputError, match=r"1 clip\(s\) in both 'train' and 'holdout' \(clip indices 1\)"):
         check_no_leakage({"train": np.array([0, 1]), "test": np.array([2]), "holdout": np.array([1, 3])})
+
+
+def test_load_carves_validation_with_the_seed_it_is_given(tmp_path):
+    """Mutation audit (second pass): `load` building its split with seed 0 whatever ``seed`` passed the suite (its
+    callers compared two loads, or the stored test split). By hand: clips 4-11 train, round(0.2 * 8) = 2 held out,
+    the first two of ``default_rng(seed).permutation(8)`` shifted by 4; seeds 1 and 0 hold out different clips."""
+    root = write_release(tiny_release_tables(), tmp_path)
+    expected = {seed: np.sort(np.random.default_rng(seed).permutation(8)[:2] + 4) for seed in (0, 1)}
+    assert not np.array_equal(expected[0], expected[1])
+    for seed in (0, 1):
+        np.testing.assert_array_equal(load(root, seed=seed).splits["val"], expected[seed])

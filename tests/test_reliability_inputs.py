@@ -218,6 +218,25 @@ def test_hub_is_catch_as_integers_takes_only_0_and_1(source: Path, tmp_path: Pat
     with pytest.raises(BGSInputError, match=r"judgments row 5: column 'is_catch': 2 is not true/false"):
         load(out)
 
+def test_hub_is_catch_as_integers_with_a_null_is_read_as_flags(source: Path, tmp_path: Path) -> None:
+    """An integer `is_catch` column holding one null reaches pandas as float (0.0, 1.0, NaN): every row was refused
+    as "0.0 is not true/false". Now 0.0 and 1.0 are the flag and the null is False; 2.0 is still refused. By hand:
+    the first unflagged row set to 1.0 is one catch trial more; a null two rows on adds none."""
+    out, _, j = _hub(source, tmp_path / "h")
+    clean = load(out)
+    df = pd.read_parquet(j)
+    row = int(np.flatnonzero(~df["is_catch"].to_numpy())[0])
+    flags = df["is_catch"].astype(float)
+    flags[row], flags[row + 2] = 1.0, np.nan
+    df["is_catch"] = flags
+    df.to_parquet(j)
+    back = load(out)
+    assert back.n_catch == clean.n_catch + 1 and back.judgments[row]["is_catch"]
+    _set_cell(j, row, "is_catch", 2.0)
+    with pytest.raises(BGSInputError, match=rf"judgments row {row + 1}: column 'is_catch': 2\.0 is not true/false"):
+        load(out)
+
+
 def test_flag_text_is_read_in_any_case_with_its_padding_and_anything_else_is_reported() -> None:
     """Mutation audit (second pass): ``is_catch`` text compared case-sensitively after the check (``"TRUE"`` accepted
     as a flag, then read as False) passed the suite: the hub tests' flagged rows are also non-distinct triplets, caught

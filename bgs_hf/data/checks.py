@@ -183,13 +183,15 @@ _TRUE, _FALSE = ("true", "1", "yes", "t", "y"), ("false", "0", "no", "f", "n", "
 
 def to_bools(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.ndarray:
     """A flag column stored as bool, 0/1 or true/false text -> bool; null is False; anything else is
-    reported per row (``astype(bool)`` would read the text ``"False"`` as True)."""
+    reported per row (``astype(bool)`` would read the text ``"False"`` as True). An integer column with a null
+    reaches pandas as float, so 0.0 and 1.0 are the flag too (every row of it was refused)."""
     out = np.zeros(len(df), dtype=bool)
     bad = np.zeros(len(df), dtype=bool)
     for i, value in enumerate(df[col].tolist()):
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue
-        if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer, float, np.floating))
+                                                      and value in (0, 1)):
             out[i] = bool(value)
         elif isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
             out[i] = value.strip().lower() in _TRUE
