@@ -652,3 +652,13 @@ def test_stats_count_judgments_that_mix_the_val_carve_out_with_test_clips_as_mix
     assert len(data.splits["val"]) == 1  # round(0.2 * 3) of the train clips 3-5
     stats = count_stats(data)
     assert stats["mixed_judgments"] == stats["splits"]["mixed_judgments"] == 3
+
+
+def test_validate_reports_a_row_without_participant_and_leaves_it_out_of_the_data(tmp_path, tables):
+    """Mutation audit (second pass): keeping the reported row (its judgment pooled into a participant named '') passed
+    the suite, whose strict `load` stops at the report either way. `validate` lists it and checks the rest without it:
+    one judgment fewer than the file's 120 rows."""
+    tables.triplets.loc[3, "participation"] = ""
+    data, problems = validate(write_release(tables, tmp_path), decode_videos=False)
+    assert [str(p) for p in problems] == ["all_triplets.csv row 4: column 'participation' is empty"]
+    assert len(data.judgments) == len(tables.triplets) - 1 == 119 and "" not in set(data.judgments["participant"])
