@@ -601,3 +601,272 @@ def test_the_defaults_are_the_recipe_of_the_committed_weights(arch: str, asset: 
     assert {k: defaults[k] for k in logged} == logged
     assert {k: v for k, v in defaults.items() if k not in logged} == (
         {"target": "pixels", "motion_weight": 1.0} if arch == "videomae" else {})
+
+
+# --- mutation audit (pretrain), second pass: config checks, frame and mask draws, the ViT's optimiser, its card ---
+
+
+def test_the_schedule_and_the_videomae_config_refuse_what_cannot_run_and_count_tokens_by_hand() -> None:
+    """lr 0 and 0 steps are refused, a warm-up of 0 is not (its first lr is the peak); a mask ratio of 0.01 hides
+    round(0.16) = 0 of 16 patches and 15 frames do not split into tubelets of 2 (each passed every test, the first
+    at step 0 after the corpus was rendered). 16 frames of 64 px in 16-px patches and tubelets of 2 are
+    16 x 8 = 128 tokens."""
+    from bgs_hf.pretrain.config import PretrainSchedule
+    from bgs_hf.pretrain.train import lr_at
+
+    for bad, match in (({"lr": 0.0}, "lr must be > 0"), ({"steps": 0}, "steps must be >= 1")):
+        with pytest.raises(ValueError, match=match):
+            PretrainSchedule(**bad)
+    assert lr_at(0, PretrainSchedule(warmup_steps=0, steps=10, lr=1e-3)) == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="leaves no visible or no masked patch"):
+        PretrainConfig(mask_ratio=0.01)
+    with pytest.raises(ValueError, match="tubelet_size 2 must divide num_frames 15"):
+        PretrainConfig(arch=TinyVideoMAEArch(num_frames=15))
+    assert TinyVideoMAEArch().seq_length == 128
+    assert TinyVideoMAEArch(image_size=16, patch_size=8, num_frames=6, tubelet_size=3).seq_length == 8
+
+
+def test_fit_frames_takes_the_frame_on_screen_at_a_midpoint_between_frames_and_refuses_non_uint8() -> None:
+    """10 frames to 4: midpoints 1.25, 3.75, 6.25, 8.75 are on frames 1, 3, 6, 8 (rounding gave 1, 4, 6, 9 and
+    passed: 32 frames to 16 put every midpoint on a whole frame)."""
+    frames = np.zeros((10, 8, 8, 3), dtype=np.uint8)
+    frames[..., 0] = np.arange(10)[:, None, None]
+    assert fit_frames(frames, 4, 8)[:, 0, 0, 0].tolist() == [1, 3, 6, 8]
+    with pytest.raises(ValueError, match="expected uint8 frames"):
+        fit_frames(frames.astype(np.float32), 4, 8)
+
+
+def test_tube_mask_draws_each_clips_patches_and_rounds_the_ratio() -> None:
+    """Ratio 0.6 of 16 patches hides round(9.6) = 10 (truncating gave 9 and passed); clip b hides the first 10 of
+    the b-th permutation the generator draws, so clips differ (one draw for the whole batch passed)."""
+    arch = TinyVideoMAEArch()
+    mask = tube_mask(3, arch, 0.6, np.random.default_rng(2)).numpy().reshape(3, 8, 16)
+    draws = np.random.default_rng(2)
+    for b in range(3):
+        expected = np.zeros(16, dtype=bool)
+        expected[draws.permutation(16)[:10]] = True
+        assert (mask[b] == expected).all()
+    assert not (mask[0] == mask[1]).all()
+
+
+def test_the_pretraining_model_is_initialised_from_the_configs_seed() -> None:
+    """Equal for one seed, different for another (a constant seed passed: the determinism test's other seed also
+    draws other batches and masks)."""
+    from bgs_hf.pretrain.train import build_pretraining_model
+
+    a, b, c = (build_pretraining_model(small_config(seed=s)).state_dict() for s in (3, 3, 4))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["videomae.encoder.layer.0.attention.attention.query.weight"],
+                           c["videomae.encoder.layer.0.attention.attention.query.weight"])
+
+
+def test_the_motion_target_of_a_patch_by_hand_and_a_motion_only_loss_is_unweighted() -> None:
+    """Flat greys 0, 0.1, 0.3, ...: the first tubelet's differences are 0.1 and 0.2 in 64 pixels each, mean 0.15,
+    sd 0.05·√(128/127) over the 128 values (unbiased), so every target value is ∓0.05 / (0.05·√(128/127) + 0.02)
+    = ∓0.7123: computed from the frames (not the ImageNet-normalised values, which give 0.91 in the red channel)
+    with MOTION_EPS 0.02 (1e-6 gives 0.998). A "motion" run alone is the plain MSE whatever motion_weight says
+    (it weighs only the motion half of "pixels+motion")."""
+    from bgs_hf.pretrain.train import (
+        build_pretraining_model,
+        decode_masked,
+        masked_loss,
+        reconstruction_targets,
+    )
+    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
+
+    cfg = small_config(target="motion", motion_weight=3.0)
+    grey = torch.tensor([0.0, 0.1, 0.3, 0.6]).view(1, 4, 1, 1, 1).expand(1, 4, 3, 16, 16)
+    x = (grey - torch.tensor(IMAGENET_MEAN).view(1, 1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 1, 3, 1, 1)
+    (mot,) = reconstruction_targets(x, cfg.arch, "motion")
+    value = 0.05 / (0.05 * (128 / 127) ** 0.5 + 0.02)
+    assert value == pytest.approx(0.7123, abs=1e-4)
+    first = mot[0, :4].reshape(4, 2, 64, 3)  # tokens 0-3: the first tubelet; (frame, pixel, channel)
+    torch.testing.assert_close(first[:, 0], torch.full((4, 64, 3), -value), atol=1e-4, rtol=0)
+    torch.testing.assert_close(first[:, 1], torch.full((4, 64, 3), value), atol=1e-4, rtol=0)
+    mask = tube_mask(1, cfg.arch, cfg.mask_ratio, np.random.default_rng(0))
+    model = build_pretraining_model(cfg)
+    expected = torch.nn.functional.mse_loss(decode_masked(model, x, mask), mot[mask].reshape(1, -1, mot.shape[-1]))
+    assert torch.allclose(masked_loss(model, x, mask, cfg), expected)
+
+
+def test_the_videomae_run_decays_the_weight_matrices_only_with_its_betas_and_threads(tmp_path, monkeypatch) -> None:
+    """AdamW (betas 0.9/0.95, as the card says) decays the attention and MLP weight matrices by the config's 0.05 and
+    leaves biases, LayerNorm weights and the patch embedding's projection undecayed; torch runs on the config's 1
+    thread (groups swapped, the embeddings decayed, AdamW's default betas or the thread count left as it was passed
+    every test)."""
+    import bgs_hf.pretrain.train as train_mod
+
+    seen: dict = {}
+    build = train_mod.build_pretraining_model
+    monkeypatch.setattr(train_mod, "build_pretraining_model", lambda cfg: seen.setdefault("model", build(cfg)))
+
+    class Recording(torch.optim.AdamW):
+        def __init__(self, groups, **kw):  # noqa: ANN001, ANN003
+            super().__init__(groups, **kw)
+            seen.update(opt=self, threads=torch.get_num_threads())
+
+    monkeypatch.setattr(torch.optim, "AdamW", Recording)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        pretrain(small_config(steps=1, corpus_clips=2, weight_decay=0.05), tmp_path, source=moving_squares,
+                 progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    names = {id(p): n for n, p in seen["model"].named_parameters()}
+    decay, no_decay = seen["opt"].param_groups
+    assert (decay["weight_decay"], no_decay["weight_decay"]) == (0.05, 0.0) and decay["betas"] == (0.9, 0.95)
+    decayed = {names[id(p)] for p in decay["params"]}
+    kept = {names[id(p)] for p in no_decay["params"]}
+    assert "videomae.encoder.layer.0.attention.attention.query.weight" in decayed
+    assert "videomae.encoder.layer.0.intermediate.dense.weight" in decayed
+    assert "videomae.embeddings.patch_embeddings.projection.weight" in kept
+    assert "videomae.encoder.layer.0.layernorm_before.weight" in kept
+    assert all(n.endswith(".bias") or "norm" in n or "embeddings" in n for n in kept)
+    assert seen["threads"] == 1
+
+
+def test_the_videomae_preprocessor_config_is_the_committed_ones_by_hand() -> None:
+    """64-px frames: shortest edge 64, crop 64 x 64, ImageNet mean and std in that order, 16 frames; the committed
+    asset's file is exactly what `preprocessor_dict` writes (mean and std swapped or another resize passed)."""
+    from bgs_hf.pretrain.train import preprocessor_dict
+
+    pre = preprocessor_dict(TinyVideoMAEArch())
+    assert (pre["size"], pre["crop_size"], pre["num_frames"]) == ({"shortest_edge": 64},
+                                                                  {"height": 64, "width": 64}, 16)
+    assert (pre["image_mean"], pre["image_std"]) == ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    assert json.loads((ASSET / "preprocessor_config.json").read_text()) == json.loads(json.dumps(pre))
+
+
+def test_the_loss_curve_draws_each_step_and_a_running_mean_of_a_fiftieth_of_them(tmp_path, monkeypatch) -> None:
+    """100 losses 0..99: the bold line is the running mean of 2 (0.5, 1.5, ..., 98.5) from step 1 on (a mean of 1,
+    i.e. the raw steps again, passed every test)."""
+    import bgs_hf.viz.figure as figure
+    from bgs_hf.pretrain.train import plot_loss_curve
+
+    axes = []
+    subplots = figure.subplots
+    monkeypatch.setattr(figure, "subplots", lambda **kw: (lambda fa: axes.append(fa[1]) or fa)(subplots(**kw)))
+    plot_loss_curve([float(i) for i in range(100)], tmp_path / "c.png")
+    raw, smooth = axes[0].get_lines()
+    assert raw.get_ydata().tolist() == list(range(100))
+    assert smooth.get_xdata().tolist() == list(range(1, 100)) and smooth.get_label() == "mean of 2"
+    np.testing.assert_allclose(smooth.get_ydata(), np.arange(99) + 0.5)
+
+
+def test_the_probes_labels_are_the_scenes_own() -> None:
+    """Energy, closeness and facing each from its own scene field (swapped passed every test)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.pretrain.probe as probe_mod
+
+    scene = SimpleNamespace(interaction="chase", energy=0.25, closeness=0.5, facing=0.75, scene_kind="indoor")
+    frames = np.zeros((2, 4, 4, 3), dtype=np.uint8)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(probe_mod, "render_socialshapes", lambda seed: (frames, scene))
+        mp.setattr(probe_mod, "social_coordinates", lambda sc, seed: ("space of", sc.interaction, seed))
+        out, labels = probe_mod.socialshapes_labelled(9)
+    assert out is frames
+    assert labels == {"interaction": "chase", "energy": 0.25, "closeness": 0.5, "facing": 0.75,
+                      "social space": ("space of", "chase", 9), "scene_kind": "indoor"}
+
+
+def test_pixel_features_average_each_area_when_they_downsample() -> None:
+    """A 0/255 checkerboard of 1-px squares is 0.5 everywhere at 8 px and 16 px (nearest-neighbour sampling gave 0
+    or 1 and passed: the only hand test used flat frames)."""
+    from bgs_hf.pretrain.probe import pixel_features
+
+    board = (np.indices((32, 32)).sum(0) % 2 * 255).astype(np.uint8)
+    clips = np.broadcast_to(board[None, None, :, :, None], (1, 2, 32, 32, 3)).copy()
+    feats = pixel_features(clips)
+    np.testing.assert_allclose(feats["pixels (all frames, 8 px)"], 0.5, rtol=1e-6)
+    np.testing.assert_allclose(feats["pixels (mean frame)"], 0.5, rtol=1e-6)
+    np.testing.assert_allclose(feats["frame differences"], 0.0, atol=1e-6)
+
+
+def test_run_probe_scores_with_its_seed_and_rounds_to_four_places(tmp_path, monkeypatch) -> None:
+    """Every cross-validation gets run_probe's seed (a constant 0 passed) and each score is [mean, sd] rounded to 4
+    places: 0.123456 ± 0.0654321 is [0.1235, 0.0654]."""
+    import bgs_hf.pretrain.probe as probe_mod
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+
+    BGSConv3dModel(BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=32)).save_pretrained(
+        tmp_path)
+    seeds: list[int] = []
+
+    def scored(x, y, seed=0):  # noqa: ANN001, ANN202
+        seeds.append(seed)
+        return 0.123456, 0.0654321
+
+    monkeypatch.setattr(probe_mod, "cv_r2", scored)
+    monkeypatch.setattr(probe_mod, "cv_accuracy", scored)
+    monkeypatch.setattr(probe_mod, "pixel_features", lambda clips: {})
+    result = probe_mod.run_probe(tmp_path, n_clips=4, seed=3, name="t",
+                                 source=lambda s: (moving_squares(s, t=4, size=32), {"kind": "a", "level": 1.5}))
+    assert seeds == [3] * 4  # two labels x (pretrained, random init)
+    assert result["results"]["t (pretrained)"] == {"kind": [0.1235, 0.0654], "level": [0.1235, 0.0654]}
+
+
+def _videomae_log() -> dict:
+    """The committed bgs-tiny-videomae log with every figure the card prints set apart from the others."""
+    log = json.loads((ASSET / "training_log.json").read_text())
+    log["config"].update(mask_ratio=0.6, warmup_steps=7, min_lr=2e-5, lr=3e-4)
+    log["config"]["arch"].update(tubelet_size=4, decoder_num_hidden_layers=3, decoder_hidden_size=48,
+                                 hidden_size=96, intermediate_size=384)
+    log.update(loss=[3.0, 2.0, 1.0], final_loss=1.5)
+    return log
+
+
+def test_a_videomae_card_reports_each_setting_of_its_log_in_its_own_place() -> None:
+    """Hand values: mask ratio 0.6 of 16 patches hides round(9.6) = 10; 16 patches x 16/4 tubelets = 64 tokens;
+    the first step's loss 3.0 beside the final 1.5; decoder 3 layers of width 48; hidden 96, MLP 384; warm-up 7
+    steps to peak 3e-4, then cosine to 2e-5; the probe table's separator has one column per cell (the ViT card had
+    no test that read a figure; each of these mutated passed)."""
+    from bgs_hf.pretrain.card import render_videomae_card
+
+    probe = {"n_clips": 50, "seeds": "2000000 .. 2000049", "classifier": "a probe", "chance": {"kind": 0.25},
+             "results": {"f": {"kind": [0.5, 0.125], "level": [0.75, 0.25]}}}
+    card = render_videomae_card(_videomae_log(), probe)
+    assert "(rounded to whole patches: 10 of\n16 spatial patches hidden in every tubelet)" in card
+    assert "tubelet 4 frames,\n64 tokens per clip" in card
+    assert "**1.5000** (first step: 3.0000)" in card
+    assert "The decoder (3 layers, width 48) is discarded" in card
+    assert "ViT encoder: 4 layers, hidden 96, 3\nheads, MLP 384" in card
+    assert "peak lr 0.0003, linear\nwarm-up 7 steps then cosine to 2e-05" in card
+    assert "| features | kind acc (chance 0.25) | level R² |\n|---|---|---|\n| f | 0.500 ± 0.125 | 0.750 ± 0.250 |" in card
+
+
+def test_write_model_card_keeps_probe_json_to_a_run_with_a_probe(tmp_path) -> None:
+    """No probe, no probe.json (a file reading `null` beside the card passed every test); with one, it is the probe."""
+    from bgs_hf.pretrain.card import PROBE_FILE, write_model_card
+
+    (tmp_path / "training_log.json").write_text(json.dumps(_videomae_log()))
+    write_model_card(tmp_path)
+    assert not (tmp_path / PROBE_FILE).exists() and "Not run for this checkpoint." in (tmp_path / "README.md").read_text()
+    probe = {"n_clips": 1, "seeds": "0 .. 0", "classifier": "c", "chance": {}, "results": {"f": {"x": [0.5, 0.0]}}}
+    write_model_card(tmp_path, probe)
+    assert json.loads((tmp_path / PROBE_FILE).read_text()) == probe
+
+
+def test_pretrain_tiny_probe_clips_warm_up_and_list_values_at_their_edges(tmp_path, monkeypatch) -> None:
+    """--probe-clips takes 0 and 40 and refuses 39; --steps 3 keeps a warm-up of 1 step (a tenth rounds to 0),
+    20 a tenth (2), 1000 the recipe's whole 60; a trailing comma adds no width; `yes` is true; without a probe a
+    corpus on the probe's seeds is no overlap (each passed every test)."""
+    import argparse
+
+    from bgs_hf.cli.main import build_parser
+    from bgs_hf.cli.pretrain_tiny import apply_overrides, configure, probe_clips, recipes, shortened_warmup
+
+    assert (probe_clips("0"), probe_clips("40")) == (0, 40)
+    with pytest.raises(argparse.ArgumentTypeError, match="at least 40, got 39"):
+        probe_clips("39")
+    assert [shortened_warmup(60, s) for s in (3, 20, 1000)] == [1, 2, 60]
+    cfg = recipes()["videomae"][0]()
+    apply_overrides(cfg, ["arch.norm_pix_loss=false", "arch.norm_pix_loss=yes"])
+    assert cfg.arch.norm_pix_loss is True
+    cfg = recipes()["conv3d"][0]()
+    apply_overrides(cfg, ["arch.widths=8,16,24,32,"])
+    assert cfg.arch.widths == [8, 16, 24, 32]
+    args = build_parser().parse_args(["pretrain-tiny", "OUT", "--probe-clips", "0", "--corpus-clips", "40",
+                                      "--set", "corpus_seed_offset=2000000"])
+    assert configure(args).corpus_seed_offset == 2_000_000

@@ -296,3 +296,96 @@ def test_the_stream_cache_evicts_the_clip_used_least_recently():
     digest = {name: hashlib.blake2b(clip[0].contiguous().view(-1).view(torch.uint8).numpy().tobytes(),
                                     digest_size=16).digest() for name, clip in (("a", a), ("b", b), ("c", c))}
     assert [key[2] for key in model._stream_cache] == [digest["a"], digest["c"]]
+
+
+# --- mutation audit (pretrain), second pass: config checks, the views' gain, the precomputed stream, the optimiser ---
+
+
+def test_config_refuses_a_zero_gain_and_a_stream_setting_changed_after_construction(tmp_path, capsys):
+    """A gain of 0 blanks a view; ``--set foreground.border=4`` (not above the default 4-px shake search) is
+    refused by re-validating the nested stream config, in one line before the corpus (both passed)."""
+    from bgs_hf.cli.main import main
+
+    with pytest.raises(ValueError, match="0 < min_view_gain"):
+        ContrastivePretrainConfig(min_view_gain=0.0)
+    cfg = ContrastivePretrainConfig()
+    cfg.foreground.border = 4
+    with pytest.raises(ValueError, match="max_shift < border"):
+        cfg.__post_init__()
+    assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "foreground.border=4"]) == 2
+    err = capsys.readouterr().err
+    assert "need 0 <= max_shift < border, got max_shift=4, border=4" in err and err.count("\n") == 1
+    assert not (tmp_path / "x").exists()
+
+
+def test_view_gains_are_drawn_uniformly_over_the_configured_range():
+    """Over 400 views of a clip the gain (view mass / clip mass) spans [0.6, 1.4]: below 0.65 and above 1.35 both
+    occur, and its mean is the range's midpoint 1.0 (sd of a uniform mean: 0.8/√12/√400 = 0.012). A constant gain
+    of 1 stayed inside the range and passed every test."""
+    cfg = ContrastivePretrainConfig(max_view_shift=2)
+    clip = torch.zeros(1, 1, 2, 12, 12)
+    clip[..., 4:8, 4:8] = 1.0
+    out = views(clip.expand(400, -1, -1, -1, -1), cfg, np.random.default_rng(0))
+    gains = out.sum(dim=(1, 2, 3, 4)) / clip.sum()
+    assert gains.min() < 0.65 and gains.max() > 1.35
+    assert float(gains.mean()) == pytest.approx(1.0, abs=0.04)
+
+
+def test_the_precomputed_stream_is_every_clips_own_in_half_precision():
+    """Five clips in chunks of 2: each row is the model's stream of that clip alone, stored as float16 (a chunk one
+    clip short, which a corpus smaller than a chunk never shows, or float32 storage passed every test)."""
+    from bgs_hf.pretrain.contrastive import foreground_streams
+
+    model = BGSConv3dModel(BGSConv3dConfig(**{**FG_SMALL, "image_size": 32, "num_frames": 4,
+                                              "foreground_max_shift": 1, "foreground_border": 2}))
+    pool = np.stack([moving_squares(s, t=4, size=32) for s in range(5)])
+    stream = foreground_streams(pool, model, chunk=2, progress=False)
+    assert stream.dtype == torch.float16 and stream.shape == (5, 1, 4, 32, 32)
+    for i in range(5):
+        assert torch.equal(stream[i], model.input_stream(to_pixel_values(pool[i : i + 1]))[0].half())
+
+
+def test_the_contrastive_run_optimises_and_clips_encoder_and_projector_with_the_configs_settings(tmp_path,
+                                                                                            monkeypatch):
+    """The projector is Linear(16, 12)-ReLU-Linear(12, 5); AdamW gets the config's lr and weight decay 0.2 (not its own
+    0.01) over encoder and projector, the loop clips the gradient of both, and torch runs on the config's 1 thread
+    (a projector without its ReLU, AdamW's default decay, clipping the encoder alone or the thread count left as
+    it was passed every test)."""
+    import bgs_hf.pretrain.contrastive as contrastive
+    from bgs_hf.pretrain.conv3d import Conv3dArch
+
+    built: list[torch.nn.Sequential] = []
+
+    class Recording(torch.nn.Sequential):
+        def __init__(self, *modules):  # noqa: ANN002
+            super().__init__(*modules)
+            built.append(self)
+
+    seen: dict = {}
+    optimise = contrastive.optimise
+
+    def recording_optimise(cfg, opt, params, batch_loss, **kw):  # noqa: ANN001, ANN003
+        seen.update(opt=opt, params=params, threads=torch.get_num_threads())
+        return optimise(cfg, opt, params, batch_loss, **kw)
+
+    monkeypatch.setattr(contrastive.nn, "Sequential", Recording)
+    monkeypatch.setattr(contrastive, "optimise", recording_optimise)
+    monkeypatch.setattr(contrastive, "socialshapes_source", lambda: lambda seed: moving_squares(seed, t=8, size=32))
+    cfg = ContrastivePretrainConfig(arch=Conv3dArch(widths=[8, 16], temporal_strides=[1, 2], num_frames=8,
+                                                    image_size=32),
+                                    steps=1, warmup_steps=1, batch_size=2, corpus_clips=2, num_threads=1,
+                                    projector_hidden=12, projector_dim=5, max_view_shift=4, weight_decay=0.2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        contrastive.pretrain_contrastive(cfg, tmp_path, progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    projectors = [s for s in built if any(isinstance(m, torch.nn.Linear) for m in s)]
+    assert [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None))
+            for m in projectors[0]] == [("Linear", 16, 12), ("ReLU", None, None), ("Linear", 12, 5)]
+    (group,) = seen["opt"].param_groups
+    assert group["weight_decay"] == 0.2 and len(seen["params"]) == len(group["params"])
+    assert {id(p) for p in seen["params"]} == {id(p) for p in group["params"]}
+    assert {id(p) for p in projectors[0].parameters()} <= {id(p) for p in seen["params"]}
+    assert seen["threads"] == 1

@@ -292,3 +292,81 @@ def test_a_cnn_card_reports_each_setting_of_its_log_in_its_own_place() -> None:
     card = render_conv3d_card(fg)
     assert "shift of up to 3 px" in card
     assert "5 clips per step (10 views), projector Linear(40, 128)" in card and "shake search ±2 px, 4-px border" in card
+
+
+# --- mutation audit (pretrain), second pass: what each masked-prediction step sees, its hidden tubes, its optimiser ---
+
+
+def test_each_masked_prediction_step_sees_the_flipped_clips_with_parts_hidden_and_predicts_their_own_foreground(
+        tmp_path, monkeypatch):
+    """Per step: the network's input is the flipped clips, normalised, times the keep-mask `hide` drew; the target
+    is the same flipped clips' pooled foreground over the spread of the whole 3-clip corpus's targets; AdamW has the
+    config's weight decay 0.2 over network and head, the loop clips both, torch runs on the config's 1 thread
+    (unflipped frames under a flipped target, nothing hidden, the spread of the first clip only, AdamW's own 0.01,
+    clipping the network alone or the thread count left as it was passed every test)."""
+    import bgs_hf.pretrain.capacity as capacity
+    import bgs_hf.pretrain.conv3d as conv3d
+    from bgs_hf.pretrain.corpus import to_pixel_values
+    from bgs_hf.video.foreground import ForegroundConfig, foreground
+
+    inputs, flips, keeps, targets, seen = [], [], [], [], {}
+
+    class RecordingNet(capacity.Conv3dNet):
+        def __init__(self, *a, **k):  # noqa: ANN002, ANN003
+            super().__init__(*a, **k)
+            self.net[0].register_forward_pre_hook(lambda m, args: inputs.append(args[0].detach().clone())
+                                                  if m.training else None)
+
+    flip_together, hide, mse, optimise = conv3d.flip_together, conv3d.hide, torch.nn.functional.mse_loss, conv3d.optimise
+    monkeypatch.setattr(capacity, "Conv3dNet", RecordingNet)
+    monkeypatch.setattr(conv3d, "flip_together", lambda *a: flips.append(flip_together(*a)) or flips[-1])
+    monkeypatch.setattr(conv3d, "hide", lambda *a: keeps.append(hide(*a)) or keeps[-1])
+    monkeypatch.setattr(torch.nn.functional, "mse_loss", lambda p, t: targets.append(t.detach().clone()) or mse(p, t))
+
+    def recording_optimise(cfg, opt, params, batch_loss, **kw):  # noqa: ANN001, ANN003
+        seen.update(opt=opt, params=params, threads=torch.get_num_threads())
+        return optimise(cfg, opt, params, batch_loss, **kw)
+
+    monkeypatch.setattr(conv3d, "optimise", recording_optimise)
+    monkeypatch.setattr(conv3d, "socialshapes_source", lambda: lambda seed: moving_squares(seed, t=8, size=32))
+    cfg = Conv3dPretrainConfig(arch=small_arch(), steps=2, warmup_steps=1, batch_size=2, corpus_clips=3,
+                               num_threads=1, hidden_tubes=2, weight_decay=0.2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        conv3d.pretrain_conv3d(cfg, tmp_path, progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    corpus = np.stack([moving_squares(1_000_000 + i, t=8, size=32) for i in range(3)])
+    fg = foreground(corpus, ForegroundConfig(), progress=False)[..., None].astype(np.float32) / 255
+    scale = float(pooled_targets(fg, small_arch(), 4).std())
+    assert len(inputs) == len(flips) == len(keeps) == len(targets) == 2
+    for seen_input, (x, f), keep, target in zip(inputs, flips, keeps, targets):
+        assert keep.min() == 0 and keep.max() == 1
+        assert torch.equal(seen_input, (to_pixel_values(x) * keep).transpose(1, 2))
+        expected = pooled_targets(f[..., None].astype(np.float32) / 255, small_arch(), 4) / scale
+        torch.testing.assert_close(target, expected)
+    (group,) = seen["opt"].param_groups
+    assert group["weight_decay"] == 0.2 and seen["threads"] == 1
+    assert {id(p) for p in seen["params"]} == {id(p) for p in group["params"]}
+    assert sum(p.ndim == 5 for p in seen["params"]) == 3  # two blocks' convolutions and the head's
+
+
+def test_hide_draws_its_tubes_in_row_major_order_and_hides_the_second_half_of_an_odd_frame_count():
+    """Tube k of a 4 x 4 grid is rows 16·(k // 4), columns 16·(k % 4), drawn as the generator's permutation after its
+    future draw (rows and columns swapped passed every test); of 9 frames the future is frames 4-8, as the
+    objective says (t // 2 on); a future share above 1 is refused."""
+    cfg = Conv3dPretrainConfig(future_share=0.0, hidden_tubes=3)
+    keep = hide(2, Conv3dArch(), cfg, np.random.default_rng(4))
+    draws = np.random.default_rng(4)
+    for b in range(2):
+        draws.random()
+        expected = torch.ones(64, 64)
+        for k in draws.permutation(16)[:3]:
+            expected[16 * (k // 4) : 16 * (k // 4) + 16, 16 * (k % 4) : 16 * (k % 4) + 16] = 0
+        assert torch.equal(keep[b, 5, 0], expected) and torch.equal(keep[b], keep[b, :1].expand_as(keep[b]))
+    odd = hide(1, Conv3dArch(num_frames=9, temporal_strides=[1, 1, 1, 1]), Conv3dPretrainConfig(future_share=1.0),
+               np.random.default_rng(0))
+    assert odd[0, :, 0, 0, 0].tolist() == [1.0] * 4 + [0.0] * 5
+    with pytest.raises(ValueError, match="future_share must be in"):
+        Conv3dPretrainConfig(future_share=1.5)
