@@ -297,3 +297,34 @@ def test_the_capacity_command_passes_its_flags_and_writes_the_report_and_table(t
     assert (cfg.candidates, cfg.steps, cfg.eval_every, cfg.train_clips, cfg.probe_clips) == (["conv3d"], 3, 3, 7, 5)
     assert json.loads(out.read_text())["results"]["conv3d"] == result
     assert "curve (R² every 3 steps)" in out.with_suffix(".md").read_text()
+
+
+def test_a_capacity_run_without_warm_up_starts_at_its_peak_lr(monkeypatch) -> None:
+    """``warmup_steps=0`` divided by zero at the first step (ZeroDivisionError); no warm-up is the peak lr at once."""
+    _stub(monkeypatch)
+    steps_lr: list[float] = []
+
+    class Recording(torch.optim.AdamW):
+        def step(self, closure=None):  # noqa: ANN001, ANN202
+            steps_lr.append(self.param_groups[0]["lr"])
+            return super().step(closure)
+
+    monkeypatch.setattr(torch.optim, "AdamW", Recording)
+    clips = np.zeros((4, 2, 4, 4, 3), dtype=np.uint8)
+    y = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
+    train_candidate("stub", CapacityConfig(steps=2, eval_every=2, batch_size=2, lr=1e-3, warmup_steps=0), (clips, y),
+                    (clips, y))
+    assert steps_lr == [1e-3, 1e-3]
+
+
+@pytest.mark.parametrize("flag, value", [("--steps", "0"), ("--train-clips", "0"), ("--probe-clips", "1")])
+def test_the_capacity_command_refuses_a_run_that_cannot_score_before_rendering(flag, value, tmp_path, monkeypatch,
+                                                                             capsys) -> None:
+    """``--steps 0`` rendered 3,400 clips, then crashed on an empty curve (IndexError); one probe clip has no R²."""
+    import bgs_hf.pretrain.capacity as capacity
+
+    monkeypatch.setattr(capacity, "run_capacity_check", lambda cfg: pytest.fail("ran the check"))
+    with pytest.raises(SystemExit) as info:
+        capacity.main(["--out", str(tmp_path / "c.json"), flag, value])
+    assert info.value.code == 2
+    assert f"{flag}: must be >= {2 if flag == '--probe-clips' else 1}, got {value}" in capsys.readouterr().err

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bgs_hf.cli._args import int_at_least
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch, check_probe_seeds
 from bgs_hf.pretrain.corpus import fit_frames, to_pixel_values
@@ -164,7 +165,7 @@ def train_candidate(
         batch[flip] = batch[flip][:, :, :, ::-1]  # horizontal flips keep every social label
         loss = nn.functional.mse_loss(head(model(to_pixel_values(batch))), y_std[idx])
         for group in opt.param_groups:
-            group["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+            group["lr"] = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup_steps))  # 0: no warm-up
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -218,9 +219,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True, help="JSON report (a .md table is written beside it)")
     p.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=sorted(CANDIDATES))
-    p.add_argument("--steps", type=int, default=CapacityConfig.steps)
-    p.add_argument("--train-clips", type=int, default=CapacityConfig.train_clips)
-    p.add_argument("--probe-clips", type=int, default=CapacityConfig.probe_clips)
+    # refused here, not after minutes of rendering (0 steps crashed on an empty curve, 1 probe clip has no R²)
+    p.add_argument("--steps", type=int_at_least(1), default=CapacityConfig.steps)
+    p.add_argument("--train-clips", type=int_at_least(1), default=CapacityConfig.train_clips)
+    p.add_argument("--probe-clips", type=int_at_least(2), default=CapacityConfig.probe_clips)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     cfg = CapacityConfig(candidates=args.candidates, steps=args.steps, train_clips=args.train_clips,
