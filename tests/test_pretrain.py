@@ -29,6 +29,17 @@ def moving_squares(seed: int, t: int = 16, size: int = 64) -> np.ndarray:
     return frames
 
 
+def refuse_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail a test that renders a corpus: each recipe's module holds its own name for `render_pool` (patching
+    `bgs_hf.pretrain.corpus.render_pool` alone guarded none of them, and a setting accepted by mistake then rendered
+    3,000 full-size clips)."""
+    import importlib
+
+    for name in ("train", "conv3d", "contrastive"):
+        monkeypatch.setattr(importlib.import_module(f"bgs_hf.pretrain.{name}"), "render_pool",
+                            lambda *a, **k: pytest.fail("rendered the corpus first"))
+
+
 def small_config(**kw) -> PretrainConfig:
     arch = TinyVideoMAEArch(
         image_size=16,
@@ -234,10 +245,9 @@ def test_settings_a_recipe_cannot_run_are_one_line_before_the_corpus(tmp_path, m
                                                                       match) -> None:
     """They were tracebacks at step 0, after minutes of rendering 3,000 clips (9 frames for the conv3d recipe, whose
     2 output time steps cannot split them evenly, still was)."""
-    import bgs_hf.pretrain.corpus as corpus
     from bgs_hf.cli.main import main
 
-    monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
+    refuse_rendering(monkeypatch)
     assert main(["pretrain-tiny", str(tmp_path / "o"), "--arch", arch, "--set", setting]) == 2
     assert match in capsys.readouterr().err
 
@@ -322,10 +332,9 @@ def test_set_casts_to_the_declared_type_of_a_field_whose_default_is_none() -> No
 
 
 def test_set_group_refusal_is_one_line_before_the_corpus(tmp_path, monkeypatch, capsys) -> None:
-    import bgs_hf.pretrain.corpus as corpus
     from bgs_hf.cli.main import main
 
-    monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
+    refuse_rendering(monkeypatch)
     assert main(["pretrain-tiny", str(tmp_path / "o"), "--set", "arch=5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--set 'arch=5'" in err[0] and "arch.widths" in err[0]
@@ -354,10 +363,9 @@ def test_the_cards_reproduce_command_makes_the_same_config(arch: str, flags: lis
 def test_a_probe_on_the_corpus_clips_is_refused_before_the_corpus(tmp_path, monkeypatch, capsys) -> None:
     """``--set corpus_seed_offset=2000000`` put the corpus on the probe's seeds while the card said the probe's
     clips were disjoint from the corpus."""
-    import bgs_hf.pretrain.corpus as corpus
     from bgs_hf.cli.main import main
 
-    monkeypatch.setattr(corpus, "render_pool", lambda *a, **k: pytest.fail("rendered the corpus first"))
+    refuse_rendering(monkeypatch)
     argv = ["pretrain-tiny", str(tmp_path / "o"), "--corpus-clips", "40", "--probe-clips", "40",
             "--set", "corpus_seed_offset=1999990"]
     assert main(argv) == 2
@@ -622,6 +630,9 @@ def test_the_schedule_and_the_videomae_config_refuse_what_cannot_run_and_count_t
         PretrainConfig(mask_ratio=0.01)
     with pytest.raises(ValueError, match="tubelet_size 2 must divide num_frames 15"):
         PretrainConfig(arch=TinyVideoMAEArch(num_frames=15))
+    for weight in (-1.0, float("nan")):  # was accepted: a negative weight maximises the motion error
+        with pytest.raises(ValueError, match="motion_weight must be a finite number >= 0"):
+            PretrainConfig(target="pixels+motion", motion_weight=weight)
     assert TinyVideoMAEArch().seq_length == 128
     assert TinyVideoMAEArch(image_size=16, patch_size=8, num_frames=6, tubelet_size=3).seq_length == 8
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_pretrain import moving_squares
+from test_pretrain import moving_squares, refuse_rendering
 from test_video_foreground import SHIFTS, _shaken_clip
 
 from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
@@ -301,17 +301,18 @@ def test_the_stream_cache_evicts_the_clip_used_least_recently():
 # --- mutation audit (pretrain), second pass: config checks, the views' gain, the precomputed stream, the optimiser ---
 
 
-def test_config_refuses_a_zero_gain_and_a_stream_setting_changed_after_construction(tmp_path, capsys):
+def test_config_refuses_a_zero_gain_and_a_stream_setting_changed_after_construction(tmp_path, capsys, monkeypatch):
     """A gain of 0 blanks a view; ``--set foreground.border=4`` (not above the default 4-px shake search) is
     refused by re-validating the nested stream config, in one line before the corpus (both passed)."""
     from bgs_hf.cli.main import main
 
-    with pytest.raises(ValueError, match="0 < min_view_gain"):
+    with pytest.raises(ValueError, match="min_view_gain must be > 0"):
         ContrastivePretrainConfig(min_view_gain=0.0)
     cfg = ContrastivePretrainConfig()
     cfg.foreground.border = 4
     with pytest.raises(ValueError, match="max_shift < border"):
         cfg.__post_init__()
+    refuse_rendering(monkeypatch)
     assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "foreground.border=4"]) == 2
     err = capsys.readouterr().err
     assert "need 0 <= max_shift < border, got max_shift=4, border=4" in err and err.count("\n") == 1
@@ -389,3 +390,16 @@ def test_the_contrastive_run_optimises_and_clips_encoder_and_projector_with_the_
     assert {id(p) for p in seen["params"]} == {id(p) for p in group["params"]}
     assert {id(p) for p in projectors[0].parameters()} <= {id(p) for p in seen["params"]}
     assert seen["threads"] == 1
+
+
+@pytest.mark.parametrize("setting", ["temperature=nan", "max_view_gain=inf", "foreground_gain=0", "projector_dim=0",
+                                     "projector_hidden=-1"])
+def test_settings_that_train_on_nothing_or_nan_are_refused_before_the_corpus(setting, tmp_path, monkeypatch, capsys):
+    """NaN passed ``temperature <= 0`` and trained on NaN losses; an infinite gain drew infinite views; a gain of 0
+    blanks the stream; a projector of width 0 projects nothing (each was accepted)."""
+    from bgs_hf.cli.main import main
+
+    refuse_rendering(monkeypatch)
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--set", setting]) == 2
+    err = capsys.readouterr().err
+    assert f"{setting.split('=')[0]} must be" in err and err.count("\n") == 1, err

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_pretrain import flips_seen, moving_squares
+from test_pretrain import flips_seen, moving_squares, refuse_rendering
 
 from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig, flip_together, hide, pooled_targets
 
@@ -370,3 +370,16 @@ def test_hide_draws_its_tubes_in_row_major_order_and_hides_the_second_half_of_an
     assert odd[0, :, 0, 0, 0].tolist() == [1.0] * 4 + [0.0] * 5
     with pytest.raises(ValueError, match="future_share must be in"):
         Conv3dPretrainConfig(future_share=1.5)
+
+
+@pytest.mark.parametrize("setting, match", [("cell=0", "cell >= 1"), ("hidden_tubes=-1", "hidden_tubes >= 0")])
+def test_a_cell_of_0_or_a_negative_tube_count_is_refused_in_one_line(setting, match, tmp_path, capsys, monkeypatch):
+    """``--set cell=0`` was a ZeroDivisionError traceback; ``--set hidden_tubes=-1`` hid all tubes but one
+    (``permutation(16)[:-1]``) while the card said "-1 of 16"."""
+    from bgs_hf.cli.main import main
+
+    refuse_rendering(monkeypatch)
+
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--arch", "conv3d", "--set", setting]) == 2
+    err = capsys.readouterr().err
+    assert match in err and err.count("\n") == 1, err

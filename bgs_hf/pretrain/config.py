@@ -9,6 +9,7 @@ CPU cores.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,8 +82,6 @@ class PretrainSchedule:
     log_every: int = 10
 
     def __post_init__(self) -> None:
-        import math
-
         for name in ("lr", "min_lr", "weight_decay", "grad_clip"):
             if not math.isfinite(float(getattr(self, name))) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
@@ -112,6 +111,8 @@ class PretrainConfig(PretrainSchedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not (math.isfinite(self.motion_weight) and self.motion_weight >= 0):  # negative: maximise motion error
+            raise ValueError(f"motion_weight must be a finite number >= 0, got {self.motion_weight}")
         if self.target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
         if not self.arch.norm_pix_loss and self.target != "pixels":  # the motion targets always normalise

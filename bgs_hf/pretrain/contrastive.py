@@ -18,6 +18,7 @@ The projector (Linear-ReLU-Linear, as in SimCLR) is discarded.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +69,13 @@ class ContrastivePretrainConfig(PretrainSchedule):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.arch.to_config()  # widths and temporal strides: one entry per block, ...
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        # `not x > 0` and isfinite: NaN passed `x <= 0` and trained on NaN losses, an infinite gain drew infinite views
+        for name in ("temperature", "min_view_gain", "max_view_gain", "foreground_gain"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ValueError(f"{name} must be > 0 and finite, got {getattr(self, name)}")
+        for name in ("projector_hidden", "projector_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.batch_size < 2:
             raise ValueError(f"contrastive learning needs batch_size >= 2, got {self.batch_size}")
         if not 0 < self.min_view_gain <= self.max_view_gain:

@@ -83,6 +83,9 @@ class Conv3dPretrainConfig(PretrainSchedule):
         super().__post_init__()
         a = self.arch
         a.to_config()  # widths and temporal strides: one entry per block, a frame count they divide, ...
+        if self.cell < 1 or self.hidden_tubes < 0:  # cell 0 divided by zero; -1 tubes hid all but one
+            raise ValueError(f"need cell >= 1 and hidden_tubes >= 0, got cell={self.cell}, "
+                             f"hidden_tubes={self.hidden_tubes}")
         grid = a.image_size // 2 ** len(a.widths)
         if a.image_size % 16 or grid < 1 or (a.image_size // 16) ** 2 <= self.hidden_tubes:
             raise ValueError(f"image_size {a.image_size} must be a multiple of 16 with more than "
