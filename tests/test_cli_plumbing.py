@@ -5,6 +5,7 @@ Each test here caught a hand mutation of ``bgs_hf/cli`` that the rest of the sui
 
 from __future__ import annotations
 
+import argparse
 import logging
 from pathlib import Path
 
@@ -88,6 +89,32 @@ def test_a_guarded_command_gives_sigterm_back_to_the_handler_it_found():
     assert during[0] is not before and signal.getsignal(signal.SIGTERM) is before
 
 
+def test_a_command_module_not_yet_written_is_left_out_but_its_missing_dependency_is_raised(monkeypatch):
+    """Mutant that passed (CLI audit, second pass): any ModuleNotFoundError while registering the commands taken for
+    "a command still under construction", so a command whose own import needs a missing package vanished from
+    `bgs-hf --help` without a word."""
+    import importlib
+    from types import SimpleNamespace
+
+    import bgs_hf.cli.main as cli_main
+
+    def import_module(name: str):
+        if name == "bgs_hf.cli.push":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        if name == "bgs_hf.cli.space":
+            raise ModuleNotFoundError("No module named 'yaml'", name="yaml")
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(cli_main, "importlib", SimpleNamespace(import_module=import_module))
+    monkeypatch.setattr(cli_main, "COMMANDS", ("synth", "push"))
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert list(commands) == ["synth"]
+    monkeypatch.setattr(cli_main, "COMMANDS", ("synth", "space"))
+    with pytest.raises(ModuleNotFoundError, match="'yaml'"):
+        build_parser()
+
+
 def test_an_abbreviation_both_spellings_of_one_flag_share_is_not_ambiguous():
     """Every `--dashed-flag` has an `--underscore_flag` alias: without the de-duplication `--split` (for
     --split-seed and --split_seed, one flag) was "ambiguous option" on Python 3.11; the suite only abbreviated past
@@ -149,6 +176,27 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
     assert json.loads(js.read_text())["fit"]["bgs"]["ooo_acc_2way"] == 0.7
 
 
+def test_evaluate_reads_spaced_analyses_a_control_path_holding_an_equals_sign_and_checks_the_language_model(
+        monkeypatch, capsys):
+    """Mutants that passed (CLI audit, second pass): `--analyses "fit, probes"` not stripped (refused as the
+    unknown analysis ' probes'), a `--control` path cut at its second `=`, and `--language-model` checked only when
+    the fit (not the variance partitioning, which also embeds the captions) is asked for."""
+    import bgs_hf.baselines.language as language
+    import bgs_hf.eval.suite as suite
+
+    checked, seen = [], {}
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(language, "check_sentence_model", lambda name: checked.append(name))
+    monkeypatch.setattr(suite, "run_suite", lambda data, pretrained, finetuned, **kw: seen.update(kw) or {
+        "data": "toy", "split": "test", "n_clips": 3, "n_pairs": 5, "n_judgments": 4, "noise_ceiling_r2": 0.5,
+        "timings_s": {"total": 1.0}})
+    base = ["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--language-model", "org/lm"]
+    assert main([*base, "--analyses", " partition , motion", "--control", "lang=runs/lr=0.1"]) == 0
+    assert seen["analyses"] == ("partition", "motion") and seen["controls"] == {"lang": "runs/lr=0.1"}
+    assert main([*base, "--analyses", "probes,attention"]) == 0  # no caption embedded: the model is not needed
+    assert checked == ["org/lm"] and seen["analyses"] == ("probes", "attention")
+
+
 def test_baselines_hand_every_flag_to_the_baseline_and_print_each_number_under_its_name(tmp_path, monkeypatch,
                                                                                        capsys):
     """Mutants that passed: --grid, --frames, --n-boot or --seed not handed on (language or pixels), the data
@@ -185,6 +233,48 @@ def test_baselines_hand_every_flag_to_the_baseline_and_print_each_number_under_i
     assert (split, kw) == ("fit", {"n_boot": 11, "seed": 2})
     assert loads == [{"seed": 3}, {"seed": 2}]
     assert "pixel baseline: 5 frames, 6x6 grid" in capsys.readouterr().out
+
+
+def test_data_commands_hand_their_split_flags_and_defaults_to_the_loader(tmp_path, monkeypatch, capsys):
+    """Mutants that passed (CLI audit, second pass): `data stats`' --val-fraction default (0.2) or --val-split's
+    (seeded) changed, --split-seed / --val-fraction / --val-split / --n-splits not handed on; `data validate`'s
+    --val-split dropped; `data export --seed S` (the draw's older name) drawing with seed 0."""
+    from types import SimpleNamespace
+
+    import bgs_hf.data as data_module
+    import bgs_hf.data.stats as stats_module
+
+    loads, stats, validated, written = [], [], [], []
+    toy = SimpleNamespace(name="toy", meta={}, simulated_observers=False)
+    monkeypatch.setattr(data_module, "load", lambda source, **kw: loads.append((source, kw)) or toy)
+    monkeypatch.setattr(stats_module, "data_stats", lambda data, **kw: stats.append(kw) or {"n_clips": 3})
+    monkeypatch.setattr(stats_module, "format_stats", lambda s: "STATS")
+    assert main(["data", "stats", "SRC", "--no-png"]) == 0
+    assert main(["data", "stats", "SRC", "--no-png", "--val_fraction", "0.3", "--seed", "2", "--split-seed", "5",
+                 "--n-splits", "7"]) == 0
+    assert main(["data", "stats", "SRC", "--no-png", "--val-split", "paper"]) == 0
+    assert loads == [("SRC", {"val_fraction": 0.2, "seed": 0, "split_seed": None, "val_split": "seeded"}),
+                     ("SRC", {"val_fraction": 0.3, "seed": 2, "split_seed": 5, "val_split": "seeded"}),
+                     ("SRC", {"val_fraction": 0.2, "seed": 0, "split_seed": None, "val_split": "paper"})]
+    assert stats == [{"n_splits": 100, "seed": 0}, {"n_splits": 7, "seed": 2}, {"n_splits": 100, "seed": 0}]
+    monkeypatch.setattr(data_module, "validate", lambda source, **kw: validated.append((source, kw))
+                        or (None, [BGSInputError("a.csv row 2: bad")]))
+    assert main(["data", "validate", "SRC", "--no-decode", "--val-split", "paper", "--seed", "4", "--split-seed",
+                 "6"]) == 1
+    assert main(["data", "validate", "SRC", "--val-fraction", "0.25"]) == 1
+    (source, kw), (_, plain) = validated
+    config = kw["split_config"]
+    assert (source, kw["decode_videos"], plain["decode_videos"]) == ("SRC", False, True)
+    assert (config.val_fraction, config.seed, config.split_seed, config.val_split) == (0.2, 4, 6, "paper")
+    config = plain["split_config"]
+    assert (config.val_fraction, config.seed, config.split_seed, config.val_split) == (0.25, 0, None, "seeded")
+    assert capsys.readouterr().out.splitlines()[-2:] == ["problem: a.csv row 2: bad", "1 problem(s) found in SRC"]
+    loads.clear()
+    monkeypatch.setattr(data_module, "write_hub", lambda data, out, **kw: written.append(out) or Path(out))
+    for seeds in (["--seed", "3"], ["--split-seed", "4"], ["--seed", "5", "--split-seed", "5"], []):
+        assert main(["data", "export", "SRC", str(tmp_path / f"out{len(written)}"), *seeds]) == 0
+    assert [kw for _, kw in loads] == [{"seed": 3, "split_seed": 3}, {"seed": 4, "split_seed": 4},
+                                      {"seed": 5, "split_seed": 5}, {"seed": 0, "split_seed": 0}]
 
 
 @pytest.fixture
@@ -290,6 +380,21 @@ def test_synth_hands_every_flag_to_the_generator(tmp_path, monkeypatch, capsys):
     assert main(["synth", str(tmp_path / "few"), "--clips", "9"]) == 2  # the help's "at least 10"
     assert capsys.readouterr().err == "error: --clips must be at least 10, got 9\n"
     assert main(["synth", str(tmp_path / "ten"), "--clips", "10"]) == 0 and seen["ss"][1]["n_clips"] == 10
+
+
+def test_synth_without_flags_writes_250_clips_in_the_release_layout_with_the_default_config(tmp_path, monkeypatch):
+    """Mutants that passed (CLI audit, second pass): `--clips`' default (250, as the help says) or `--format`'s
+    (release) changed: every CLI test gave both."""
+    import bgs_hf.synth.generate as generate
+    from bgs_hf.synth import SynthConfig
+
+    seen = {}
+    monkeypatch.setattr(generate, "generate_socialshapes", lambda out, **kw: seen.update(ss=(out, kw)) or Path(out))
+    monkeypatch.setattr(generate, "generate_abstract_set", lambda out, **kw: seen.update(abs=(out, kw)) or Path(out))
+    assert main(["synth", str(tmp_path / "ss")]) == 0
+    assert seen["ss"] == (str(tmp_path / "ss"), {"n_clips": 250, "seed": 0, "fmt": "release", "config": SynthConfig()})
+    assert main(["synth", str(tmp_path / "abs"), "--abstract"]) == 0
+    assert seen["abs"] == (str(tmp_path / "abs"), {"seed": 0, "config": SynthConfig()})
 
 
 def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch, capsys):

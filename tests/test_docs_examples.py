@@ -348,6 +348,34 @@ def test_a_mistyped_command_or_flag_suggests_the_closest_one(argv, hint, capsys)
     assert f"usage: bgs-hf {argv[0]}" in err or argv[0] == "trian", err
 
 
+@pytest.mark.parametrize("argv, line", [
+    (["data", "stats", "x", "--n_splitz", "5"], "unrecognized arguments: --n_splitz 5 (did you mean --n_splits?)"),
+    (["data", "stats", "x", "--n-splitz", "5"], "unrecognized arguments: --n-splitz 5 (did you mean --n-splits?)"),
+    (["push", "R", "--repo-id", "a/b", "--output-dir", "y"],
+     "unrecognized arguments: --output-dir y (did you mean --local-dir?)"),
+])
+def test_a_flag_hint_is_spelled_as_typed_and_only_a_command_with_out_gets_the_out_hint(argv, line, capsys):
+    """Mutant that passed (CLI audit, second pass): the hint always in the dashed spelling (`--n_splitz` was
+    answered with `--n-splits`). `--output-dir` on `push`, which has no positional OUT, is pointed to the nearest
+    flag, --local-dir."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}{' stats' if argv[0] == 'data' else ''}: " \
+                                                      f"error: {line}"
+
+
+def test_a_command_without_a_description_gets_its_listing_as_a_sentence():
+    """Mutant that passed: the listing copied as it is (`print counts, ...` with no capital and no full stop) as the
+    description `bgs-hf data stats -h` prints."""
+    from bgs_hf.cli.main import build_parser
+
+    parser = build_parser()
+    stats = parser.selected(parser.parse_args(["data", "stats", "SRC"]))
+    assert stats.prog == "bgs-hf data stats"
+    assert stats.description == "Print counts, splits and noise ceilings; write JSON and a PNG."
+
+
 def test_underscore_spellings_and_output_dir_work_on_every_command():
     # the README shows train's `--val_fraction 0` and `--output-dir`; the same words on other commands were
     # "unrecognized arguments"

@@ -310,6 +310,9 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
 @pytest.mark.parametrize(("flags", "message"), [
     (["--control", "bgs=x"], "--control name 'bgs' is reserved"),
     (["--control", "a=x", "--control", "a=y"], "--control name 'a' is given twice"),
+    (["--control", "=runs/x"], "--control must be NAME=RUN_DIR, got '=runs/x'"),  # a row named ""
+    (["--control", "ctrl="], "--control must be NAME=RUN_DIR, got 'ctrl='"),
+    (["--control", "runs/x"], "--control must be NAME=RUN_DIR, got 'runs/x'"),
     (["--n-boot", "0"], "--n-boot must be >= 1"),
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
 ])

@@ -1477,6 +1477,57 @@ def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_c
                                                     "serving the BGS Space on http://127.0.0.1:7001/ (Ctrl+C to stop)"]
 
 
+def test_the_space_command_refuses_half_a_push_and_a_local_folder_named_like_a_hub_id(tmp_path: Path, monkeypatch,
+                                                                                       capsys) -> None:
+    """Mutants that passed (CLI audit, second pass): `--repo-id` without `--push` accepted (only `--private` was
+    tried), `--push` without `--repo-id` staged. A local folder `me/data`, spelled like a Hub id, is refused too (the
+    remote Space would find another dataset or none; `is_hub_id` itself says a local path is not one)."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    monkeypatch.setattr(space_app, "push_space", lambda *a, **k: pytest.fail("staged a Space"))
+    assert main(["space", "--model", "me/model", "--repo-id", "me/demo"]) == 2
+    assert "only apply with --push" in capsys.readouterr().err
+    assert main(["space", "--model", "me/model", "--push", "--local-dir", str(tmp_path / "sp")]) == 2
+    assert capsys.readouterr().err == "error: --push needs --repo-id USER/NAME for the Space\n"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "me" / "data").mkdir(parents=True)
+    assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--local-dir", "sp",
+                 "--data", "me/data"]) == 2
+    assert "cannot read the local folder me/data" in capsys.readouterr().err
+    assert not (tmp_path / "sp").exists()
+
+
+def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a_free_port(monkeypatch,
+                                                                                          capsys) -> None:
+    """Mutants that passed: `--max-upload-mb`'s default (20 MiB, as SpaceConfig and the help say) changed, every
+    test giving both limits; `--port 0` handed to gradio as 0 (the free-port helper was tested alone) instead of the
+    port the OS names for `--host`."""
+    import types
+
+    import bgs_hf.cli.space as space_cli
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    pushed = {}
+    monkeypatch.setattr(space_app, "push_space", lambda model, repo, **kw: pushed.update(kw) or (["app.py"], None))
+    assert main(["space", "--model", "me/model", "--push", "--repo-id", "me/demo", "--local-dir", "SP"]) == 0
+    assert pushed["settings"] == {"max_upload_mb": 20.0, "max_duration_s": 30.0, "catalogue_split": None}
+    defaults = space_app.SpaceConfig()
+    assert (defaults.max_upload_mb, defaults.max_duration_s) == (20.0, 30.0)
+    asked, served = [], {}
+    monkeypatch.setattr(space_cli, "_free_port", lambda host: asked.append(host) or 54321)
+    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
+    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: "backend")
+    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", block_thread=lambda: None, close=lambda: None)
+    monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or demo)
+    assert main(["space", "--model", "me/model", "--host", "0.0.0.0", "--port", "0"]) == 0
+    assert asked == ["0.0.0.0"] and served["server_port"] == 54321
+    config = served["config"]
+    assert (config.max_upload_mb, config.max_duration_s, config.catalogue_split) == (20.0, 30.0, None)
+
+
 def test_the_catalogue_skips_clips_without_a_video_and_counts_votes_by_catalogue_position(tmp_path: Path,
                                                                                          monkeypatch) -> None:
     """Mutant that passed: a clip with no video file kept in the catalogue (a pick the Space cannot show or

@@ -82,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError("not a SocialShapes-Abstract folder (no labels.csv)", path=args.abstract)
     controls: dict[str, str] = {}
     for c in args.control:
-        if "=" not in c:
+        name, _, path = c.partition("=")
+        if not name or not path:  # `=runs/x` scored a model named "", `x=` one at the working folder
             raise BGSInputError(f"--control must be NAME=RUN_DIR, got {c!r}")
-        name, path = c.split("=", 1)
         if name in RESERVED_NAMES or name in controls:
             raise BGSInputError(f"--control name {name!r} is {'reserved' if name in RESERVED_NAMES else 'given twice'}"
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
