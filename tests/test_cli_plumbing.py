@@ -397,6 +397,18 @@ def test_synth_without_flags_writes_250_clips_in_the_release_layout_with_the_def
     assert seen["abs"] == (str(tmp_path / "abs"), {"seed": 0, "config": SynthConfig()})
 
 
+@pytest.mark.parametrize(("flags", "line"), [
+    (["--size", "31"], "error: --size must be an integer even and >= 16 (h264, agents of a few px), got 31\n"),
+    (["--frames", "1"], "error: --frames must be an integer >= 2, got 1\n"),
+])
+def test_synth_names_a_refused_setting_by_its_flag(tmp_path, flags, line, capsys):
+    """`bgs-hf synth OUT --size 31` said "SynthConfig.size must be ...", a name the user never typed (a real fault of
+    the error path, found by the CLI audit's second pass); nothing is written."""
+    assert main(["synth", str(tmp_path / "ss"), *flags]) == 2
+    assert capsys.readouterr().err == line
+    assert not (tmp_path / "ss").exists()
+
+
 def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch, capsys):
     """The run push's flags reach ``push_run``: --split, --license, --baseline or --private dropped all passed the
     suite (only --include-base had a test)."""

@@ -355,9 +355,9 @@ def test_a_mistyped_command_or_flag_suggests_the_closest_one(argv, hint, capsys)
      "unrecognized arguments: --output-dir y (did you mean --local-dir?)"),
 ])
 def test_a_flag_hint_is_spelled_as_typed_and_only_a_command_with_out_gets_the_out_hint(argv, line, capsys):
-    """Mutant that passed (CLI audit, second pass): the hint always in the dashed spelling (`--n_splitz` was
-    answered with `--n-splits`). `--output-dir` on `push`, which has no positional OUT, is pointed to the nearest
-    flag, --local-dir."""
+    """The hint in the spelling typed on a `bgs-hf` command's own parser (only `bgs-hf train`'s was tried, which the
+    CLI audit's second pass found catching the all-dashed mutant); `--output-dir` on `push`, which has no
+    positional OUT, is pointed to the nearest flag, --local-dir."""
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2

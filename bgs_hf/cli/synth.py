@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.synth import SynthConfig
     from bgs_hf.synth.generate import generate_abstract_set, generate_socialshapes
 
+    flags = {"num_frames": "--frames", "size": "--size", "workers": "--workers", "choice_beta": "--beta",
+             "lapse": "--lapse", "param_overlap": "--overlap"}
     overrides = {
         "num_frames": args.frames,
         "size": args.size,
@@ -58,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         config = replace(SynthConfig(), **{k: v for k, v in overrides.items() if v is not None})
-    except ValueError as err:
-        raise BGSInputError(str(err)) from err
+    except ValueError as err:  # named as the flag typed: `--size 31` read "SynthConfig.size must be ..."
+        message = str(err)
+        for field, flag in flags.items():
+            message = message.replace(f"SynthConfig.{field} ", f"{flag} ")
+        raise BGSInputError(message) from err
     unused = [flag for flag, value in (("--clips", args.clips), ("--format", args.format), ("--beta", args.beta),
                                        ("--lapse", args.lapse), ("--overlap", args.overlap)) if value is not None]
     if args.abstract and unused:  # it has no observers, and its interactions never share parameter ranges
