@@ -277,6 +277,27 @@ def test_data_commands_hand_their_split_flags_and_defaults_to_the_loader(tmp_pat
                                       {"seed": 5, "split_seed": 5}, {"seed": 0, "split_seed": 0}]
 
 
+def test_each_baselines_json_names_the_data_it_scored(tmp_path, monkeypatch, capsys):
+    """Mutant that passed (CLI audit, second pass): the pixel baseline's JSON written without its `data` (the
+    language one's was checked alone), so a saved row could not say which dataset it scored."""
+    import json
+
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
+    monkeypatch.setattr(language, "language_baseline",
+                        lambda data, config, split, **kw: {**_scores(split), "model": "m", "caption": "first"})
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: _scores(split))
+    for kind in ("pixels", "language"):
+        out = tmp_path / f"{kind}.json"
+        assert main(["baseline", kind, "--data", "some/data", "--json", str(out)]) == 0
+        row = json.loads(out.read_text())
+        assert (row["data"], row["split"], row["r2"]) == ("some/data", "test", 0.25)
+        assert capsys.readouterr().out.endswith(f"wrote {out}\n")
+
+
 @pytest.fixture
 def release(tmp_path):
     """A 12-clip release (clips 0-5 test, judged by several participants: a split-half ceiling), in a second."""

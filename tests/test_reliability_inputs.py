@@ -747,33 +747,6 @@ def test_the_fit_split_is_always_a_split_of_the_data():
         check_split(data, "fti")
 
 
-def test_an_output_file_or_folder_flag_is_refused_on_the_wrong_kind_of_path_or_under_a_file(tmp_path: Path,
-                                                                                               capsys) -> None:
-    """Mutants that passed (CLI audit, second pass): `check_output_folder` taking an existing file (`--cache afile`
-    died later, writing into it), and either check not looking for a file above the path (`--json afile/s.json`,
-    `--report afile/eval`), where the command ran its whole work before failing to write."""
-    from bgs_hf.cli._args import check_output_file, check_output_folder
-
-    afile = tmp_path / "afile"
-    afile.write_text("keep me")
-    check_output_file(None, "--json")
-    check_output_folder(None, "--report")
-    check_output_file(tmp_path / "new" / "s.json", "--json")  # a new folder is made for it: fine
-    check_output_folder(tmp_path, "--report")  # an existing folder: fine
-    with pytest.raises(BGSInputError, match="--json is a folder, not a file: give a file name"):
-        check_output_file(tmp_path, "--json")
-    with pytest.raises(BGSInputError, match="--json cannot be written: afile is a file, not a folder"):
-        check_output_file(afile / "sub" / "s.json", "--json")
-    with pytest.raises(BGSInputError, match="--cache is a file, not a folder"):
-        check_output_folder(afile, "--cache")
-    with pytest.raises(BGSInputError, match="--report cannot be written: afile is a file, not a folder"):
-        check_output_folder(afile / "eval", "--report")
-    assert exit_code(["baseline", "pixels", "--data", str(tmp_path / "missing"), "--cache", str(afile)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--cache is a file, not a folder" in err and "missing" not in err, err
-    assert afile.read_text() == "keep me"
-
-
 def test_the_plot_data_stats_writes_beside_its_json_is_checked_before_the_json_is_written(tmp_path: Path,
                                                                                           capsys) -> None:
     """``data stats --json s.json`` plots to ``s.png``: when that was a folder, the statistics were computed, s.json
