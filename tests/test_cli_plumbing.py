@@ -592,6 +592,18 @@ def test_data_export_no_card_and_data_push_private_reach_the_writer_and_the_uplo
     assert pushed == [("me/data", {"private": True}), ("me/data", {"private": False})]
 
 
+def test_data_export_refuses_a_folder_holding_the_users_files(release, tmp_path, capsys):
+    """Mutant that passed (CLI audit, second pass): `data export` without its new-or-empty check on OUT (only
+    `synth`, `import` and the pushes' folders were tried): a user's file there must stay, alone."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main(["data", "export", str(release), str(out)]) == 2
+    assert capsys.readouterr().err == "error: mine: OUT is not empty: choose a new or empty folder (nothing was " \
+                                      "written)\n"
+    assert [p.name for p in out.iterdir()] == ["notes.txt"] and (out / "notes.txt").read_text() == "keep me"
+
+
 def test_an_evaluation_the_suite_refuses_leaves_no_temp_report_folder(tmp_path, monkeypatch, capsys):
     """Without --report the suite writes into a fresh temp folder, removed when the suite stops with an error; the
     suite's test of it stopped at `--analyses nope`, before the folder was made, so skipping the removal passed."""

@@ -314,3 +314,10 @@ def test_windows_separators_name_a_sub_folder_video_and_hidden_files_are_not_vid
     assert len(problems) == 1 and str(problems[0]).startswith(
         f"judgments.csv row 2: column 'Video1': no video '._b.mp4' in {videos}"), problems
     assert data.clip_ids == ["b.mp4", "c.mp4", "sub/a.mp4"] and len(data.judgments) == 1
+def test_an_empty_column_name_on_the_command_line_means_no_such_column(tmp_path: Path) -> None:
+    """Mutant that passed (CLI audit, second pass): `--trial ''` handed on as the column name '' (then refused as a
+    missing column) instead of "no trial column". Its Trial cells are not read: every trial is -1, by hand."""
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out), "--trial", "",
+                "--test-fraction", "0.4"]) == 0
+    assert list(load(out).judgments["trial"]) == [-1] * 90  # 3 participants x 30 trials
