@@ -178,10 +178,9 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
 
 def test_evaluate_reads_spaced_analyses_a_control_path_holding_an_equals_sign_and_checks_the_language_model(
         monkeypatch, capsys):
-    """Mutants that passed (CLI audit, second pass): a `--control` path cut at its second `=`, and `--language-model`
-    checked only when the fit (not the variance partitioning, which also embeds the captions) is asked for. Spaced
-    `--analyses` (" partition , motion") are read as their names too (that mutant was not run against the old
-    suite; this test fails on it)."""
+    """Mutants that passed (CLI audit, second pass): spaced `--analyses` (" partition , motion") not stripped, a
+    `--control` path cut at its second `=`, and `--language-model` checked only when the fit (not the variance
+    partitioning, which also embeds the captions) is asked for."""
     import bgs_hf.baselines.language as language
     import bgs_hf.eval.suite as suite
 

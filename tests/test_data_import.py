@@ -321,3 +321,12 @@ def test_an_empty_column_name_on_the_command_line_means_no_such_column(tmp_path:
     assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out), "--trial", "",
                 "--test-fraction", "0.4"]) == 0
     assert list(load(out).judgments["trial"]) == [-1] * 90  # 3 participants x 30 trials
+
+
+@pytest.mark.parametrize("names", ["a,b,c,d", "a,,c"])
+def test_videos_columns_must_be_three_names(tmp_path: Path, capsys, names: str) -> None:
+    """Mutant that passed (CLI audit, second pass): four names, or an empty one, taken for the three video
+    columns."""
+    assert cli(["data", "import", str(tmp_path / "t.csv"), str(tmp_path), str(tmp_path / "ds"), "--videos-columns",
+                names]) == 2
+    assert capsys.readouterr().err == f"error: --videos-columns needs three column names, got {names!r}\n"
