@@ -312,6 +312,7 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     (["--control", "a=x", "--control", "a=y"], "--control name 'a' is given twice"),
     (["--control", "=runs/x"], "--control must be NAME=RUN_DIR, got '=runs/x'"),  # a row named ""
     (["--control", "ctrl="], "--control must be NAME=RUN_DIR, got 'ctrl='"),
+    (["--control", "language=x"], "--control name 'language' is reserved"),
     (["--control", "runs/x"], "--control must be NAME=RUN_DIR, got 'runs/x'"),
     (["--n-boot", "0"], "--n-boot must be >= 1"),
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
@@ -320,6 +321,43 @@ def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, flags, me
     _, data, _ = tiny_sets
     assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_evaluate_checks_a_named_language_model_whenever_the_partition_needs_it(tiny_sets, tmp_path, capsys,
+                                                                                 monkeypatch):
+    """The language row feeds the fit and the partition: ``--analyses partition`` alone checks ``--language-model``
+    first too (a mutant checking it for ``fit`` only passed), and an analysis without the row does not."""
+    import bgs_hf.baselines.language as language
+    from bgs_hf.errors import BGSInputError
+
+    checked: list[str] = []
+
+    def refuse(name, *_a, **_kw):
+        checked.append(name)
+        raise BGSInputError(f"sentence model {name!r} refused here")
+
+    monkeypatch.setattr(language, "check_sentence_model", refuse)
+    missing = str(tmp_path / "not-loaded")
+    for analyses, code in (("partition", 2), ("layers", 2)):
+        assert main(["evaluate", "--data", missing, "--model", "tiny-random-videomae", "--language-model", "mine",
+                     "--analyses", analyses]) == code
+    err = capsys.readouterr().err
+    assert checked == ["mine"] and "sentence model 'mine' refused here" in err and err.count("refused here") == 1
+
+
+def test_evaluate_prints_each_rows_interval_low_then_high(tiny_sets, tmp_path, capsys, monkeypatch):
+    """The console's fit line reads R² [low, high] as the suite recorded it (a mutant printing [high, low] passed:
+    no test read the printed interval)."""
+    import bgs_hf.eval.suite as suite
+
+    row = {"r2": 0.1, "r2_ci": [0.05, 0.2], "pct_of_ceiling": 50.0, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.6}
+    res = {"data": "d", "split": "test", "n_clips": 9, "n_pairs": 12, "n_judgments": 30, "noise_ceiling_r2": 0.2,
+           "fit": {"bgs": row}, "timings_s": {"total": 1.0}}
+    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: res)
+    _, data, _ = tiny_sets
+    assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "fit",
+                 "--report", str(tmp_path / "ev")]) == 0
+    assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 0.400  2-way 0.600" in capsys.readouterr().out
 
 
 def test_report_reads_json_copies_refuses_other_json_and_aligns_probe_columns(tmp_path):
@@ -729,6 +767,32 @@ def test_the_fine_tuned_row_is_called_bgs_only_for_a_run_that_recorded_the_bgs_l
     assert model_labels("tiny-random-videomae", bgs, {"pretrained": pretrained, "bgs": resolve_model(bgs)}) == {}
 
 
+def test_row_labels_name_a_checkpoint_by_its_run_another_base_and_a_run_without_records(tmp_path):
+    """``model_labels`` by hand: a ``checkpoint-N`` given as the comparison reads "seed-7/checkpoint-3 (run folder)"
+    (a mutant naming it "checkpoint-3" passed); a frozen backbone other than the run's own base is named even beside
+    a run folder, the run's own base is not (a mutant leaving out every frozen comparison beside a run passed); a
+    LoRA run whose records cannot be read claims no BGS training (a mutant reading them as BGS passed)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import model_labels
+
+    run = tmp_path / "runs" / "seed-7"
+    (run / "checkpoint-3").mkdir(parents=True)
+    for folder in (run, run / "checkpoint-3"):
+        (folder / "bgs_config.json").write_text("{}")  # a run folder, with no run records
+
+    def backbone(name: str, **extra: object) -> SimpleNamespace:
+        return SimpleNamespace(spec=SimpleNamespace(name=name), **extra)
+
+    lora = backbone("tiny-random-videomae", disable_adapter=None)
+    assert model_labels("tiny-random-clip", str(run), {"pretrained": backbone("tiny-random-clip"), "bgs": lora}) == {
+        "pretrained": "tiny-random-clip (frozen)", "bgs": "fine-tuned model"}
+    assert model_labels("tiny-random-videomae", str(run),
+                        {"pretrained": backbone("tiny-random-videomae"), "bgs": lora}) == {"bgs": "fine-tuned model"}
+    assert model_labels(str(run / "checkpoint-3"), str(run), {"pretrained": lora, "bgs": lora})["pretrained"] == (
+        "seed-7/checkpoint-3 (run folder)")
+
+
 def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_clips(tiny_sets, tmp_path, monkeypatch):
     """Mutation audit: with known embeddings per model (layers, motion controls and the abstract set too), every
     number of evaluation.json must equal the metric recomputed from that model's rows of the scored clips. A
@@ -857,6 +921,55 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
             assert res["probes"][key][attr] == pytest.approx(v), (key, attr)
 
 
+def test_the_suite_records_each_models_width_its_resample_counts_and_scores_controls_only_where_asked(
+        tiny_sets, tmp_path, monkeypatch):
+    """With known embeddings (pretrained 5-d, bgs 6-d, a control 7-d): each model's ``embedding_dim`` is its own
+    width (a mutant recording the clip count passed), ``n_boot`` / ``n_perm`` are 20 / 9 as given (one recorded for
+    the other passed), ``n_pairs`` counts the scored split's pairs (pairs among every clip embedded passed),
+    test_embeddings.npz's ``items`` are the scored clips even when training clips were embedded beside them (the
+    embedded list passed), and the layers and the transfer probe score the pretrained and
+    fine-tuned models only (a control in the transfer table passed)."""
+    from itertools import combinations
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.probes import read_abstract_set
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+
+    _, data_dir, abstract = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(1)
+    width = {"fake-pre": 5, "fake-bgs": 6, "fake-ctl": 7}
+    table = {m: rng.normal(size=(data.n_clips, d)) for m, d in width.items()}
+    n_abstract = len(read_abstract_set(abstract)[0])
+
+    def fake_clips(model, data_, items, cache=None, *, layers=False, **_):
+        e = table[model.spec.name][np.asarray(items)]
+        return (e, np.stack([np.sin(e), np.cos(e)])) if layers else e
+
+    def fake_paths(model, paths, cache=None, **_):
+        return rng.normal(size=(n_abstract, width[model.spec.name]))
+
+    monkeypatch.setattr(embed, "embed_clips", fake_clips)
+    monkeypatch.setattr(embed, "embed_paths", fake_paths)
+    model = {m: SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=m)) for m in width}
+    test = SplitHumans.build(data, "test", seed=0)
+    res = run_suite(data, model["fake-pre"], model["fake-bgs"], out_dir=tmp_path / "ev", seed=0, n_boot=20, n_perm=9,
+                    controls={"ctl": model["fake-ctl"]}, language_sim=np.eye(len(test.items)),
+                    abstract_dir=abstract, analyses=("fit", "layers", "transfer"))
+    assert {k: m["embedding_dim"] for k, m in res["models"].items()} == {"pretrained": 5, "bgs": 6, "ctl": 7}
+    assert (res["n_boot"], res["n_perm"]) == (20, 9)
+    # the split's observed pairs: those of its own judgments, not of every clip embedded (train clips beside it)
+    assert res["n_pairs"] == len({tuple(sorted(pair)) for t in test.trip.idx.tolist() for pair in combinations(t, 2)})
+    saved = np.load(tmp_path / "ev" / TEST_EMBEDDINGS_NAME)
+    assert saved["items"].tolist() == test.items.tolist() and len(test.items) < data.n_clips
+    assert set(res["layers"]) == set(res["transfer"]["models"]) == {"pretrained", "bgs"}
+    assert set(res["fit"]) == {"pretrained", "bgs", "ctl", "language"}
+
+
 def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second_minus_first(tiny_sets, monkeypatch):
     """Mutation audit: with known maps, agent mass is each model's share on the agents' pixels, agent area the share
     those pixels cover, and the change the second model's (BGS) minus the first's; a flipped sign passed."""
@@ -904,6 +1017,44 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
     assert res["models"]["bgs"]["agent_mass"] == pytest.approx(
         np.mean([attention.mass_on_mask(on_agents[c], soft[c]) for c in rest]))
     assert res["models"]["bgs"]["agent_area"] == pytest.approx(np.mean([soft[c].mean() for c in rest]))
+
+
+def test_attention_overlays_show_the_first_two_clips_centre_cropped_and_alike_maps_show_no_change(tiny_sets,
+                                                                                                   tmp_path,
+                                                                                                   monkeypatch):
+    """Overlays: the first two clips by default, each frame cut to the model's centre crop (a 32x48 frame loses 8
+    columns each side; mutants with one overlay or the top-left corner passed). Two models with the same maps
+    change agent mass by 0 with an undefined Wilcoxon p (a mutant testing the zero differences gave p = 1), and
+    each model's agent-mass sd is the population sd over the masked clips (ddof 0; ddof 1 passed); the recorded
+    grid is the map's (T', g, g) (its last two sides passed)."""
+    import bgs_hf.eval.attention as attention
+    import bgs_hf.video.decode as decode
+    from bgs_hf.data import load
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:3]
+    model = build_embedder("tiny-random-videomae", head=None, lora=None)
+    tubelet, g, _ = attention.token_grid(model)
+    pol, t_out = model.frame_policy, model.frame_policy.num_frames // tubelet
+    assert pol.crop == 32
+    monkeypatch.setattr(attention, "rollout_maps", lambda m, clip: np.full((t_out, g, g), 1.0 / (t_out * g * g)))
+    wide = np.broadcast_to(np.arange(48, dtype=np.uint8)[None, None, :, None], (pol.num_frames, 32, 48, 3))
+    monkeypatch.setattr(decode, "decode_frames", lambda *_a, **_k: wide)
+    overlays: list = []
+    monkeypatch.setattr(attention, "plot_overlays", lambda frames, maps, path, **_: (overlays.append(frames), path)[1])
+    res = attention.attention_analysis({"pretrained": model, "bgs": model}, data, items, out_dir=tmp_path)
+    assert len(res["figures"]) == len(overlays) == 2
+    assert res["models"]["bgs"]["grid"] == [t_out, g, g]  # the map's (T', g, g), not (g, g)
+    assert all(f.shape == (pol.num_frames, 32, 32, 3) and f[0, 0, :, 0].tolist() == list(range(8, 40))
+               for f in overlays)
+    masks = attention.load_masks_for(data)
+    area = np.array([attention.masks_to_tokens(masks[data.clips["clip_id"][int(i)]], pol, tubelet, g,
+                                               out_frames=t_out).mean() for i in items])
+    sd = float(np.sqrt(((area - area.mean()) ** 2).sum() / 3))  # a flat map's mass is the covered area
+    assert res["models"]["bgs"]["agent_mass_sd"] == pytest.approx(sd) and sd > 0
+    assert res["agent_mass_change"]["mean_diff"] == 0.0 and np.isnan(res["agent_mass_change"]["wilcoxon_p"])
 
 
 def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):

@@ -191,6 +191,24 @@ def _dense_divided_rollout(spatial, temporal):
     return result[0, 1:].reshape(n_pos, n_frames).T
 
 
+def test_divided_rollout_of_three_layers_equals_the_dense_token_mixing_product():
+    """From the third layer down, the CLS copies' relevance reaches the patches through the CLS the layer above
+    averaged, patches' rows to their CLS copy included: a mutant dropping that term passed the one- and two-layer
+    cases (there the term is zero or never read). Random peaked attention, 3 layers, 2 frames x 3 positions."""
+    from bgs_hf.eval.attention import divided_rollout
+
+    rng = np.random.default_rng(2)
+
+    def rows(*shape: int) -> np.ndarray:
+        a = rng.random(shape) ** 4
+        return a / a.sum(-1, keepdims=True)
+
+    spatial = [rows(2, 2, 4, 4) for _ in range(3)]  # (T, heads, 1+P, 1+P)
+    temporal = [rows(3, 2, 2, 2) for _ in range(3)]  # (P, heads, T, T)
+    np.testing.assert_allclose(divided_rollout(spatial, temporal), _dense_divided_rollout(spatial, temporal),
+                               atol=1e-12)
+
+
 def test_timesformer_rollout_maps_include_the_temporal_attention():
     """transformers returns only TimeSformer's spatial attention; the map used to be a per-frame spatial rollout."""
     from bgs_hf.eval.attention import rollout_maps
@@ -241,6 +259,55 @@ def test_attention_overlays_share_one_colour_scale(tmp_path, monkeypatch):
     clims = {im.get_clim() for ax in fig.axes for im in ax.get_images() if im.get_cmap().name == "inferno"}
     assert clims == {(0.0, 1.0)}
     assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
+
+
+def test_each_overlay_column_shows_its_rounded_frame_and_the_map_of_that_frames_token(tmp_path, monkeypatch):
+    """4 columns over 8 frames are frames round(0, 7/3, 14/3, 7) = 0, 2, 5, 7 (truncating gave frame 4); a
+    4-step map shows token step int(f·4/8) = 0, 1, 2, 3 under them (a mutant drawing step 0 everywhere passed)."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.attention import plot_overlays
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    steps = np.arange(1.0, 5.0)[:, None, None] * np.ones((4, 2, 2)) / 40  # step t holds (t + 1) / 40
+    plot_overlays(np.zeros((8, 16, 16, 3), np.uint8), {"bgs": steps}, tmp_path / "o.png")
+    (fig,) = drawn
+    top = [ax for ax in fig.axes if ax.get_title()][:4]
+    assert [ax.get_title() for ax in top] == ["frame 0", "frame 2", "frame 5", "frame 7"]
+    shown = [float(ax.get_images()[-1].get_array().mean()) for ax in fig.axes
+             if len(ax.get_images()) == 2]  # the model's row: frame and map
+    assert shown == pytest.approx([1 / 40, 2 / 40, 3 / 40, 4 / 40])
+
+
+def test_mass_on_a_map_without_relevance_is_undefined() -> None:
+    """An all-zero map puts no share anywhere: NaN, not 0 (which reads as attention kept off the agents; a mutant
+    answering 0 passed)."""
+    assert math.isnan(mass_on_mask(np.zeros((1, 2, 2)), np.ones((1, 2, 2))))
+    assert mass_on_mask(np.full((1, 2, 2), 2.0), np.array([[[1.0, 0.0], [0.5, 0.0]]])) == pytest.approx(3 / 8)
+
+
+def test_rollout_maps_refuse_patch_tokens_that_do_not_fill_the_grid() -> None:
+    """A mean-pooled backbone whose 5 tokens cannot tile its 2x2 grid is one line naming both (a mutant without the
+    check failed in numpy's reshape instead)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.attention import rollout_maps
+
+    class Fake(torch.nn.Module):
+        spec = SimpleNamespace(name="fake", family="videomae", tubelet_size=1, image_size=32, pooling="mean")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.backbone = torch.nn.Module()
+            self.backbone.config = SimpleNamespace(patch_size=16)
+
+        def _backbone_outputs(self, x: torch.Tensor, output_attentions: bool) -> SimpleNamespace:
+            return SimpleNamespace(attentions=[torch.full((1, 1, 5, 5), 0.2)])
+
+    with pytest.raises(BGSInputError, match="fake: 5 patch tokens do not fill the 2x2 grid"):
+        rollout_maps(Fake(), torch.zeros(2, 3, 32, 32))
 
 
 def test_mask_mass_divergence_and_token_masks():
@@ -1143,6 +1210,36 @@ def test_a_transfer_probe_with_one_training_label_is_refused_in_one_line() -> No
         transfer_probe(np.zeros((6, 2)), labels, np.zeros(6, bool))
 
 
+def test_a_transfer_probe_with_every_clip_held_out_is_refused_in_one_line() -> None:
+    """No training clip at all is the same refusal as no held-out clip (a mutant checking only the held-out side
+    passed: scikit-learn then failed on an empty array with its own traceback)."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError, match="both train and held-out clips"):
+        transfer_probe(np.zeros((6, 2)), np.array([0, 1, 0, 1, 0, 1]), np.ones(6, bool))
+
+
+def test_an_undefined_probe_r_has_an_undefined_p_not_the_permutation_floor() -> None:
+    """A constant prediction has no Pearson r; its p is NaN too. Without the check scipy compares NaN with NaN in
+    every permutation, counts none as extreme and returns the floor 1/(n_perm+1): a "significant" probe that
+    predicted nothing (a mutant without the check passed)."""
+    r, p = permutation_pearson(np.full(8, 0.3), np.arange(8.0), n_perm=99, seed=1)
+    assert math.isnan(r) and math.isnan(p)
+
+
+def test_an_abstract_folder_without_labels_or_a_column_is_refused_in_one_line(tmp_path) -> None:
+    """No labels.csv, or one without the ``label`` column, is a BGSInputError naming what is missing (mutants
+    without either check passed: pandas' FileNotFoundError / KeyError came instead)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.probes import read_abstract_set
+
+    with pytest.raises(BGSInputError, match="no labels.csv"):
+        read_abstract_set(tmp_path)
+    (tmp_path / "labels.csv").write_text("video_name,split\na.mp4,train\nb.mp4,generalisation\n")
+    with pytest.raises(BGSInputError, match="column 'label' missing"):
+        read_abstract_set(tmp_path)
+
+
 def test_a_shuffled_control_draws_each_clips_order_from_its_seed_and_never_the_identity() -> None:
     """The order is ``default_rng([seed, key]).permutation(T)``: another seed gives other orders (a mutant ignoring
     the seed passed: every test used seed 0); two frames are always swapped, though half the draws of a 2-frame
@@ -1420,3 +1517,99 @@ def test_only_resamples_with_exactly_no_difference_count_as_tied():
     d = res.samples_a - res.samples_b
     assert ((d != 0) & (np.abs(d) < 1e-3)).any()
     assert paired_comparison(a, b, test, n_boot=50, seed=0, stats=("r2",))["r2"]["n_tied"] == int((d == 0).sum())
+def test_rollout_and_divided_rollout_refuse_missing_layers_in_one_line() -> None:
+    """No layer at all, or temporal and spatial attentions of unequal depth, are refused by name (mutants without
+    either check passed: the empty rollout returned None, and ``zip`` silently dropped the unpaired layers)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.attention import divided_rollout
+
+    with pytest.raises(BGSInputError, match="at least one layer"):
+        rollout([])
+    spatial = np.full((2, 1, 2, 2), 0.5)  # (T=2, heads, 1+P, 1+P)
+    temporal = np.full((1, 1, 2, 2), 0.5)  # (P=1, heads, T, T)
+    with pytest.raises(BGSInputError, match=r"as many temporal as spatial layers \(got 1 and 2\)"):
+        divided_rollout([spatial, spatial], [temporal])
+
+
+def test_token_grid_of_each_backbone_kind_by_hand() -> None:
+    """(tubelet, g, per-frame CLS): a conv stack of 4 stride-2 blocks on 64 px gives a 64 / 2⁴ = 4 grid (a mutant
+    counting one block less, 8, passed); a ViT's side is image / patch (32 / 8 = 4) or image / 16 without a
+    patch size; CLS and frame-mean pooling read per-frame CLS rows, mean pooling does not."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.attention import token_grid
+
+    def model(config: dict, tubelet: int | None, image: int, pooling: str) -> SimpleNamespace:
+        spec = SimpleNamespace(tubelet_size=tubelet, image_size=image, pooling=pooling)
+        return SimpleNamespace(spec=spec, backbone=SimpleNamespace(config=SimpleNamespace(**config)))
+
+    assert token_grid(model({"widths": [8, 8, 8, 8]}, 1, 64, "mean")) == (1, 4, False)
+    assert token_grid(model({"patch_size": 8}, 2, 32, "mean")) == (2, 4, False)
+    assert token_grid(model({}, None, 64, "cls")) == (1, 4, True)
+    assert token_grid(model({"patch_size": 8}, 1, 32, "frame-mean")) == (1, 4, True)
+
+
+def test_contribution_maps_refuse_tokens_that_do_not_fill_the_grid() -> None:
+    """5 tokens on a 2x2 grid are one line naming both (a mutant without the check failed later in reshape, or read
+    8 tokens of a 2x2 grid as it liked)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.attention import contribution_maps
+
+    with pytest.raises(BGSInputError, match=r"\(5, 2\) tokens do not fill a 2x2 grid"):
+        contribution_maps(np.ones((5, 2)), 2)
+
+
+def test_rollout_maps_leave_a_training_model_in_training_mode() -> None:
+    """The map is taken in eval mode (no dropout), then the model's own mode comes back: a model in training stays in
+    training (a mutant leaving it in eval mode passed)."""
+    from bgs_hf.eval.attention import rollout_maps
+    from bgs_hf.models import build_embedder
+
+    torch.manual_seed(0)
+    model = build_embedder("tiny-random-videomae", head=None, lora=None).train()
+    clip = torch.randn(model.frame_policy.num_frames, 3, model.spec.image_size, model.spec.image_size)
+    maps = rollout_maps(model, clip)
+    assert model.training and model.backbone.training
+    assert maps.sum() == pytest.approx(1.0)
+
+
+def test_token_masks_average_the_frames_of_each_tubelet() -> None:
+    """A tubelet token covers ``tubelet`` decoded frames: an agent filling frame 1 of 4 alone covers half of the
+    first tubelet's pixels (0.5 everywhere) and none of the second's (a mutant reading each tubelet's first frame,
+    0, passed)."""
+    pol = FramePolicy(num_frames=4, size=8, crop=8)
+    labels = np.zeros((4, 8, 8), np.uint8)
+    labels[1] = 1  # on screen at the midpoint of segment 1 only
+    soft = masks_to_tokens(labels, pol, tubelet=2, grid=2)
+    assert soft.shape == (2, 2, 2)
+    np.testing.assert_allclose(soft[0], 0.5)
+    np.testing.assert_allclose(soft[1], 0.0)
+
+
+def test_temporal_attention_hooks_are_removed_after_the_rollout() -> None:
+    """The hooks that collect TimeSformer's temporal weights live only inside the context: afterwards a forward (the
+    motion controls embed with the same model) neither forces the weights out nor adds to the list (a mutant that
+    never removed them passed)."""
+    from bgs_hf.eval.attention import temporal_attentions
+    from bgs_hf.models import build_embedder
+
+    torch.manual_seed(0)
+    model = build_embedder("tiny-random-timesformer", head=None, lora=None).eval()
+    inner = [m.temporal_attention.attention for m in model.backbone.modules() if hasattr(m, "temporal_attention")]
+    clip = torch.randn(1, model.frame_policy.num_frames, 3, model.spec.image_size, model.spec.image_size)
+    with torch.no_grad(), temporal_attentions(model.backbone) as found:
+        model._backbone_outputs(clip)  # noqa: SLF001 - the embedder's own input path
+    assert len(found) == len(inner) > 0  # one temporal attention per layer, first layer first
+    with torch.no_grad():
+        model._backbone_outputs(clip)  # noqa: SLF001
+    assert len(found) == len(inner)
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in inner)  # noqa: SLF001
+
+
+def test_conv_token_masks_of_an_agent_covering_the_frame_are_full_at_the_border_too() -> None:
+    """The conv geometry's pooling averages real pixels only: an agent on every pixel covers every token fully, the
+    border tokens included (a mutant counting the zero padding read them as less than fully covered)."""
+    pol = FramePolicy(num_frames=4, size=64, crop=64)
+    soft = masks_to_tokens(np.ones((4, 64, 64), np.uint8), pol, tubelet=1, grid=4, conv=(3, [1, 1, 1, 1]))
+    assert soft.shape == (4, 4, 4)
+    np.testing.assert_allclose(soft, 1.0)

@@ -57,3 +57,21 @@ def test_evaluate_module_refuses_a_fractional_reference(metric):
     with pytest.raises(BGSInputError, match="whole numbers, got 1.7"):
         metric.compute(predictions=[[0.9, 0.5, 0.1]], references=[1.7])
     assert metric.compute(predictions=[[0.9, 0.5, 0.1]], references=[2.0])["ooo_acc_3way"] == 1.0
+
+
+def test_evaluate_module_with_no_judgments_or_an_undefined_similarity_is_undefined(metric):
+    """No judgment gives NaN accuracies and a count of 0 (not 0%, which reads as a model that always failed); a
+    judgment with a NaN similarity makes both means NaN, as ``bgs_hf.metrics`` does, not an accuracy over the other
+    judgments (mutants answering 0.0 and taking the 2-way ``nanmean`` passed)."""
+    empty = metric.compute(predictions=[], references=[])
+    assert np.isnan(empty["ooo_acc_3way"]) and np.isnan(empty["ooo_acc_2way"]) and empty["n_judgments"] == 0
+    out = metric.compute(predictions=[[float("nan"), 0.5, 0.1], [0.9, 0.5, 0.1]], references=[2, 2])
+    assert np.isnan(out["ooo_acc_3way"]) and np.isnan(out["ooo_acc_2way"]) and out["n_judgments"] == 2
+
+
+def test_evaluate_module_refuses_a_prediction_without_three_similarities(metric):
+    """Each prediction is (ab, ac, bc): two or four values are refused by the feature's length, before anything is
+    reshaped (without ``length=3`` three 2-value rows were read as two triplets of other pairs)."""
+    for bad in ([[0.9, 0.5], [0.1, 0.3], [0.2, 0.4]], [[0.9, 0.5, 0.1, 0.3]]):
+        with pytest.raises(ValueError, match="don't match the expected format"):
+            metric.compute(predictions=bad, references=[2] * len(bad))

@@ -182,6 +182,39 @@ def test_recipes():
         get_recipe("nope")
 
 
+def test_each_recipe_holds_the_settings_its_table_documents():
+    """The recipes' table in ``bgs_hf.training.recipes`` by hand: clip-batched embeds 32 clips a step seeded by 2
+    judgments, once per epoch; paper-v1 takes 4 judgments a step and on 6 steps an epoch an RSA term on 24 clips, 6
+    with gradient; cached is one step of every clip in chunks of 16; the ablations drop one term each. Mutants moving
+    any of these numbers (or the default recipe) passed every test; the sampler tests build their own recipes."""
+    clip_batched = {"name": "clip-batched", "sampler": "clip-set", "clips_per_step": 32, "seed_judgments": 2,
+                    "passes_per_epoch": 1, "triplets_per_step": 4, "rsa_per_epoch": 6, "rsa_clips": 24,
+                    "rsa_grad_clips": 6, "use_local": True, "use_rsa": True, "embed_chunk": 0}
+    from bgs_hf.training import DEFAULT_RECIPE
+
+    assert DEFAULT_RECIPE == "clip-batched" and get_recipe(DEFAULT_RECIPE).to_dict() == clip_batched
+    assert get_recipe("paper-v1").to_dict() == {**clip_batched, "name": "paper-v1", "sampler": "paper-v1"}
+    assert get_recipe("triplet-only").to_dict() == {**clip_batched, "name": "triplet-only", "use_rsa": False}
+    assert get_recipe("rsa-only").to_dict() == {**clip_batched, "name": "rsa-only", "use_local": False}
+    assert get_recipe("cached").to_dict() == {**clip_batched, "name": "cached", "clips_per_step": 0,
+                                              "embed_chunk": 16}
+
+
+def test_a_recipe_passes_through_get_recipe_and_overrides_skip_unset_values():
+    """A hand-built Recipe is used as given; ``with_overrides`` replaces only the values given (None: the flag was
+    not set, as ``train_bgs`` passes ``--clips-per-step``), and an unknown sampler or a recipe with no loss term is
+    refused by name (mutants without the pass-through, the None filter or either check passed)."""
+    from bgs_hf.training.recipes import Recipe
+
+    mine = Recipe("mine", clips_per_step=6)
+    assert get_recipe(mine) is mine
+    assert mine.with_overrides(clips_per_step=None, embed_chunk=4).to_dict() == {**mine.to_dict(), "embed_chunk": 4}
+    with pytest.raises(BGSInputError, match="recipe 'mine': unknown sampler 'clip-sets'"):
+        Recipe("mine", sampler="clip-sets")
+    with pytest.raises(BGSInputError, match="recipe 'mine': needs the local term, the RSA term, or both"):
+        Recipe("mine", use_local=False, use_rsa=False)
+
+
 def _trainer(tmp_path, data, pix, model, embed_chunk=0, recipe="clip-batched", args=None, **train_kw):
     """A BGSTrainer on ``data`` (``args``: a TrainingArguments as given, else ``train_kw`` over the BGS defaults)."""
     from bgs_hf.training.api import build_loss, training_arguments
