@@ -155,6 +155,20 @@ def test_evaluate_on_a_run_defaults_to_its_training_seed_so_the_ceiling_matches_
     assert api["seed"] == 5 and api["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
 
 
+def test_the_default_seed_is_the_one_given_else_the_runs_own_else_zero(tmp_path):
+    """``default_seed`` by hand: 3 given wins; a run folder's recorded 7, or its recorded 0, is used as recorded; a
+    backbone name has 0 (a mutant falling back to 1 passed, and turned a run's recorded 0 into 1)."""
+    from bgs_hf.eval.suite import default_seed
+
+    assert default_seed("tiny-random-videomae", None) == 0 and default_seed("tiny-random-videomae", 3) == 3
+    for recorded in (7, 0):
+        run = tmp_path / f"seed-{recorded}"
+        run.mkdir()
+        (run / "bgs_config.json").write_text("{}")
+        (run / "run_config.json").write_text(json.dumps({"training": {"seed": recorded}}))
+        assert default_seed(str(run), None) == recorded and default_seed(str(run), 3) == 3
+
+
 def test_a_pushed_model_is_evaluated_by_its_hub_id_as_by_its_folder(tiny_sets, tmp_path, hub_cache):
     """`evaluate --model USER/NAME` of a model `bgs-hf push` published (what `load_model` and the Space take) was
     taken for a backbone: "cannot resolve backbone 'USER/NAME' ... the Hub lookup failed" (its repo has no
@@ -1345,6 +1359,31 @@ def test_data_without_videos_is_refused_before_any_model_loads(tmp_path, monkeyp
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "6 of the 6 clips to embed have no video file" in errors[0]
     assert "raw/videos/<video_name>" in errors[0]
+
+
+def test_a_training_clip_without_a_video_is_refused_before_any_model_loads_when_the_probes_embed_it(
+        tiny_sets, tmp_path, monkeypatch, capsys):
+    """The probes (and layers) embed the training clips beside the scored ones: a training clip whose video is
+    missing is named before any model loads, among every clip to embed (a mutant checking the scored clips alone
+    passed, and failed later at that clip's decoding, with the models loaded)."""
+    import shutil
+    from pathlib import Path
+
+    from bgs_hf.data import load
+
+    _, data_dir, _ = tiny_sets
+    copy = tmp_path / "ss"
+    shutil.copytree(data_dir, copy)
+    data = load(copy, seed=0)
+    train_clip = int(data.splits["train"][0])
+    Path(data.clips["video"][train_clip]).unlink()
+    n_embedded = len(set(data.split_items("fit").tolist()) | set(data.split_items("test").tolist()))
+    loaded = _record_loads(monkeypatch)
+    assert main(["evaluate", "--data", str(copy), "--model", "tiny-random-videomae", "--report", str(tmp_path / "ev"),
+                 "--analyses", "probes"]) == 2
+    err = capsys.readouterr().err
+    assert loaded == [] and not (tmp_path / "ev").exists()
+    assert f"1 of the {n_embedded} clips to embed have no video file" in err
 
 
 def test_a_backbone_name_is_scored_frozen_on_its_pooled_features_with_no_head():
