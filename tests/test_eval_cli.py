@@ -487,6 +487,32 @@ def test_a_control_trained_on_the_scored_clips_is_refused_before_any_model_loads
     assert loaded == []
 
 
+def test_a_control_that_trained_on_two_of_the_last_scored_clips_is_refused_with_their_count(tiny_sets, tmp_path,
+                                                                                               monkeypatch):
+    """Every scored clip is checked against the control's training clips, not the first one alone: a control whose
+    recorded train split holds the last two test clips is refused with "2 of the 'test' clips" (a mutant looking
+    at the first scored clip passed: the existing case trained on all of them)."""
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    ids = list(data.clips["clip_id"])
+    test = sorted(int(i) for i in data.splits["test"])
+    control = tmp_path / "control"
+    control.mkdir()
+    (control / "bgs_config.json").write_text("{}")
+    (control / "run_config.json").write_text(json.dumps({"splits": {
+        "train": [ids[i] for i in [*data.splits["train"], *test[-2:]]], "val": [ids[i] for i in data.splits["val"]],
+        "test": [ids[i] for i in test[:-2]]}}))
+    loaded = _record_loads(monkeypatch)
+    with pytest.raises(BGSInputError, match=r"control 'lang' trained on 2 of the 'test' clips scored here"):
+        run_suite(data, "tiny-random-videomae", None, controls={"lang": control}, out_dir=tmp_path / "ev",
+                  analyses=("fit",), n_boot=5)
+    assert loaded == []
+
+
 def test_a_scored_split_without_judgments_is_refused_before_any_model_loads(tiny_sets, tmp_path, monkeypatch):
     """A scored split whose clips hold no judgment was refused only after every model and the language reference
     had loaded (an unknown split was refused first already)."""
