@@ -482,6 +482,22 @@ def test_the_fit_figure_puts_the_ceiling_over_r2_alone_with_its_band_and_the_r2_
     assert len(bars) == 2  # one CI per model
 
 
+def test_a_bar_group_no_model_scored_says_so_instead_of_reading_as_zero(tmp_path, monkeypatch):
+    """A category with no finite value in any model (every motion control collapsed) is labelled "not scored" at
+    its place, and a scored one is not (a mutant without the label passed: the empty slot read as a value of 0)."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.suite import _plot_bars
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    _plot_bars({"pretrained": {"R²": float("nan"), "3-way acc": 0.4}, "bgs": {"R²": float("nan"), "3-way acc": 0.5}},
+               tmp_path / "b.png", ylabel="y", title="t")
+    (fig,) = drawn
+    labels = [t for t in fig.axes[0].texts if t.get_text() == "not scored"]
+    assert len(labels) == 1 and labels[0].get_position() == (0, 0)  # category 0, R²
+
+
 def test_the_report_prints_n_a_for_undefined_statistics_and_names_each_map(tmp_path):
     """evaluation.md printed "–" where the CLI and the quickstart print n/a (no ceiling on a few judgments), and
     called every map an attention rollout (a TimeSformer map was spatial-only, a CNN has no attention)."""
