@@ -811,7 +811,7 @@ def test_row_labels_name_a_checkpoint_by_its_run_another_base_and_a_run_without_
     """``model_labels`` by hand: a ``checkpoint-N`` given as the comparison reads "seed-7/checkpoint-3 (run folder)"
     (a mutant naming it "checkpoint-3" passed); a frozen backbone other than the run's own base is named even beside
     a run folder, the run's own base is not (a mutant leaving out every frozen comparison beside a run passed); a
-    LoRA run whose records cannot be read claims no BGS training (a mutant reading them as BGS passed)."""
+    LoRA run that recorded no BGS loss is not called BGS."""
     from types import SimpleNamespace
 
     from bgs_hf.eval.suite import model_labels
@@ -965,7 +965,7 @@ def test_the_suite_records_each_models_width_its_resample_counts_and_scores_cont
         tiny_sets, tmp_path, monkeypatch):
     """With known embeddings (pretrained 5-d, bgs 6-d, a control 7-d): each model's ``embedding_dim`` is its own
     width (a mutant recording the clip count passed), ``n_boot`` / ``n_perm`` are 20 / 9 as given (one recorded for
-    the other passed), ``n_pairs`` counts the scored split's pairs (pairs among every clip embedded passed),
+    the other passed), ``n_pairs`` counts the scored split's own pairs (by hand from its judgments),
     test_embeddings.npz's ``items`` are the scored clips even when training clips were embedded beside them (the
     embedded list passed), and the layers and the transfer probe score the pretrained and
     fine-tuned models only (a control in the transfer table passed)."""
