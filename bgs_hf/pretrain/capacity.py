@@ -25,7 +25,6 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from bgs_hf.cli._args import int_at_least
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch, check_probe_seeds
 from bgs_hf.pretrain.corpus import fit_frames, to_pixel_values
@@ -216,6 +215,10 @@ def markdown_table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``python -m bgs_hf.pretrain.capacity``: an entry point, so it may borrow the CLI's argument types (imported
+    here, so that importing the library does not load the CLI)."""
+    from bgs_hf.cli._args import int_at_least
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True, help="JSON report (a .md table is written beside it)")
     p.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=sorted(CANDIDATES))
