@@ -32,6 +32,18 @@ def _system_temp_inside_basetemp(tmp_path_factory):
     tempfile.tempdir = saved_tempdir
 
 
+@pytest.fixture
+def torch_threads_restored() -> Any:
+    """For tests that check a run sets its own thread count: they start from 2 threads, and the process gets its
+    count back afterwards, whatever the run left."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def pyproject() -> dict[str, Any]:
     """The repository's pyproject.toml, parsed. ``tomllib`` is Python 3.11+; on 3.10 (which requires-python

@@ -60,6 +60,16 @@ def _train_step(model, x: torch.Tensor, lr: float = 5e-2) -> dict[str, float]:
     return grads
 
 
+def _stepped_with_reference(model) -> tuple[torch.Tensor, torch.Tensor]:
+    """In eval mode, one training step (nonzero lora_B, a changed head), then clips and the model's embeddings of
+    them: what a save and reload must give back."""
+    x = _clips(model)
+    model.eval()
+    _train_step(model, x)
+    with torch.no_grad():
+        return x, model(x)
+
+
 @pytest.mark.parametrize("name", BACKBONES)
 def test_one_step_changes_outputs_and_every_lora_b_gets_grad(name):
     model = build_embedder(name)
@@ -101,11 +111,7 @@ def test_lora_only_in_intended_tower(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_adapter_round_trip(family, tmp_path):
     model = build_embedder(f"tiny-random-{family}")
-    x = _clips(model)
-    model.eval()
-    _train_step(model, x)  # nonzero lora_B and a changed head, so the round trip means something
-    with torch.no_grad():
-        ref = model(x)
+    x, ref = _stepped_with_reference(model)
     model.save_pretrained(str(tmp_path))
     files = {p.name for p in tmp_path.iterdir()}
     assert {"adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "base"} <= files
@@ -657,7 +663,6 @@ def test_lora_settings_are_checked_where_they_are_given(kwargs, match):
     with pytest.raises(BGSInputError, match=match):
         LoraSettings(**kwargs)
 
-
 def test_head_settings_are_checked_and_a_half_precision_backbone_meets_the_head():
     with pytest.raises(BGSInputError, match="head dropout"):
         HeadConfig(dropout=1.5)
@@ -939,11 +944,7 @@ def test_a_run_on_a_hub_base_reloads_the_commit_it_was_trained_on(hub_cache, tmp
         transformers.TimesformerModel(transformers.TimesformerConfig(**small)).save_pretrained(tmp_path / commit)
     hub_cache("org/timesformer-x", tmp_path / old, old)
     model = build_embedder("org/timesformer-x")
-    x = _clips(model)
-    model.eval()
-    _train_step(model, x)
-    with torch.no_grad():
-        ref = model(x)
+    x, ref = _stepped_with_reference(model)
     model.save_pretrained(str(tmp_path / "run"))
     hub_cache("org/timesformer-x", tmp_path / new, new)  # the base repo moves on
     with torch.no_grad():
@@ -1173,11 +1174,7 @@ def test_a_lora_model_without_head_round_trips(tmp_path):
     """``head=None`` (pooled backbone features under LoRA) is recorded and loaded without a head; a loader that
     always built the default head gave 128-d embeddings from a random head."""
     model = build_embedder("tiny-random-videomae", head=None)
-    x = _clips(model)
-    model.eval()
-    _train_step(model, x)
-    with torch.no_grad():
-        ref = model(x)
+    x, ref = _stepped_with_reference(model)
     assert ref.shape == (3, model.spec.hidden_size)
     model.save_pretrained(str(tmp_path))
     loaded = load_model(tmp_path)
@@ -1565,30 +1562,24 @@ def test_a_model_without_lora_modules_is_refused_by_the_liveness_check():
         assert_lora_live(model, _clips(model, 1))
 
 
-def test_a_partly_frozen_full_fine_tune_saves_its_trained_backbone(tmp_path):
-    """Without LoRA the backbone is saved when any of it trains: a run that froze its first layers and fine-tuned the
-    rest came back as the original backbone when only a wholly trainable one was saved."""
-    model = build_embedder("tiny-random-videomae", lora=None)
-    model.backbone.embeddings.requires_grad_(False)
-    with torch.no_grad():
-        model.backbone.encoder.layer[1].output.dense.weight.add_(0.3)
-    model.eval()
-    x = _clips(model, 2)
-    with torch.no_grad():
-        ref = model(x)
-    model.save_pretrained(str(tmp_path))
-    assert (tmp_path / "backbone.safetensors").is_file()
-    with torch.no_grad():
-        assert torch.equal(load_model(tmp_path)(x), ref)
+def _freeze_the_embeddings_then_change_layer_1(backbone) -> None:
+    backbone.embeddings.requires_grad_(False)
+    backbone.encoder.layer[1].output.dense.weight.add_(0.3)
 
 
-def test_a_backbone_fine_tuned_then_frozen_is_still_saved(tmp_path):
-    """Whether a plain model's backbone is written was read from ``requires_grad`` alone: a full fine-tune frozen
-    for evaluation before saving came back as the original backbone."""
+def _change_layer_0_then_freeze_everything(backbone) -> None:
+    backbone.encoder.layer[0].attention.output.dense.weight.mul_(1.5)
+    backbone.requires_grad_(False)
+
+
+@pytest.mark.parametrize("change", [_freeze_the_embeddings_then_change_layer_1, _change_layer_0_then_freeze_everything])
+def test_a_changed_backbone_is_saved_whether_or_not_it_still_trains(tmp_path, change):
+    """Without LoRA the backbone is saved when any of it trains or any of it changed: a run that froze its first
+    layers and fine-tuned the rest came back as the original backbone when only a wholly trainable one was saved,
+    and a full fine-tune frozen for evaluation before saving did while only ``requires_grad`` was read."""
     model = build_embedder("tiny-random-videomae", lora=None)
     with torch.no_grad():
-        model.backbone.encoder.layer[0].attention.output.dense.weight.mul_(1.5)
-    model.backbone.requires_grad_(False)
+        change(model.backbone)
     model.eval()
     x = _clips(model, 2)
     with torch.no_grad():
@@ -1603,11 +1594,7 @@ def test_a_merged_lora_model_saves_its_merged_backbone(tmp_path):
     """``merge_and_unload`` returns the plain model with LoRA folded into frozen weights; its save dropped them
     (the backbone was frozen, so not written) and the folder loaded as the untrained base (max |diff| 0.04 here)."""
     model = build_embedder("tiny-random-videomae")
-    x = _clips(model)
-    model.eval()
-    _train_step(model, x)
-    with torch.no_grad():
-        ref = model(x)
+    x, ref = _stepped_with_reference(model)
     merged = model.merge_and_unload()
     assert isinstance(merged, BGSEmbedder)
     merged.save_pretrained(str(tmp_path))

@@ -11,6 +11,7 @@ import torch
 
 from bgs_hf.pretrain import CORPUS_SEED_OFFSET, PretrainConfig, TinyVideoMAEArch, pretrain
 from bgs_hf.pretrain.corpus import fit_frames, tube_mask
+from bgs_hf.pretrain.train import build_pretraining_model, decode_masked, masked_loss, reconstruction_targets
 
 ASSET = Path(__file__).resolve().parents[1] / "bgs_hf" / "assets" / "bgs-tiny-videomae"
 
@@ -204,12 +205,6 @@ def test_renderer_still_produces_the_committed_corpus() -> None:
 
 def test_motion_target_is_zero_on_static_patches_and_pixel_target_matches_videomae() -> None:
     from bgs_hf.pretrain.corpus import to_pixel_values
-    from bgs_hf.pretrain.train import (
-        build_pretraining_model,
-        decode_masked,
-        masked_loss,
-        reconstruction_targets,
-    )
 
     cfg = small_config(arch=TinyVideoMAEArch(
         hidden_size=24, num_hidden_layers=1, num_attention_heads=2, intermediate_size=48,
@@ -564,23 +559,22 @@ def test_run_probe_scores_its_own_seeds_against_a_fresh_random_encoder_and_a_maj
                                       "pixels (all frames, 8 px)", "pixels (mean frame)", "frame differences"}
     assert all(set(r) == {"kind", "level"} for r in result["results"].values())
 
+def _grey_ramp_pixel_values() -> torch.Tensor:
+    """One 4-frame 16 px clip of flat greys 0, 0.1, 0.3, 0.6, ImageNet-normalised as the corpus feeds it."""
+    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
+
+    grey = torch.tensor([0.0, 0.1, 0.3, 0.6]).view(1, 4, 1, 1, 1).expand(1, 4, 3, 16, 16)
+    return (grey - torch.tensor(IMAGENET_MEAN).view(1, 1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 1, 3, 1, 1)
+
+
 def test_motion_target_repeats_the_last_difference_and_pixels_plus_motion_weighs_it() -> None:
     """Flat frames of grey 0, 0.1, 0.3, 0.6: forward differences 0.1, 0.2, 0.3 and the last one repeated, so the
     second tubelet (0.3, 0.3) is constant and its per-patch normalised target exactly 0, the first (0.1, 0.2)
     not (repeating the first difference passed every test). The two-target loss is the pixel MSE plus
     motion_weight times the motion MSE, each on its own half of the head (weights swapped passed)."""
     from bgs_hf.pretrain.corpus import to_pixel_values
-    from bgs_hf.pretrain.train import (
-        build_pretraining_model,
-        decode_masked,
-        masked_loss,
-        reconstruction_targets,
-    )
-    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
-
     cfg = small_config(target="pixels+motion", motion_weight=3.0)
-    grey = torch.tensor([0.0, 0.1, 0.3, 0.6]).view(1, 4, 1, 1, 1).expand(1, 4, 3, 16, 16)
-    x = (grey - torch.tensor(IMAGENET_MEAN).view(1, 1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 1, 3, 1, 1)
+    x = _grey_ramp_pixel_values()
     pix, mot = reconstruction_targets(x, cfg.arch, "pixels+motion")
     assert mot[0, 4:].abs().max() < 1e-4 and mot[0, :4].abs().min() > 0.5  # tokens 4-7: the second tubelet
     x = to_pixel_values(np.random.default_rng(0).integers(0, 256, (1, 4, 16, 16, 3), dtype=np.uint8))
@@ -663,7 +657,6 @@ def test_tube_mask_draws_each_clips_patches_and_rounds_the_ratio() -> None:
 def test_the_pretraining_model_is_initialised_from_the_configs_seed() -> None:
     """Equal for one seed, different for another (a constant seed passed: the determinism test's other seed also
     draws other batches and masks)."""
-    from bgs_hf.pretrain.train import build_pretraining_model
 
     a, b, c = (build_pretraining_model(small_config(seed=s)).state_dict() for s in (3, 3, 4))
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -677,17 +670,8 @@ def test_the_motion_target_of_a_patch_by_hand_and_a_motion_only_loss_is_unweight
     = ∓0.7123: computed from the frames (not the ImageNet-normalised values, which give 0.91 in the red channel)
     with MOTION_EPS 0.02 (1e-6 gives 0.998). A "motion" run alone is the plain MSE whatever motion_weight says
     (it weighs only the motion half of "pixels+motion")."""
-    from bgs_hf.pretrain.train import (
-        build_pretraining_model,
-        decode_masked,
-        masked_loss,
-        reconstruction_targets,
-    )
-    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
-
     cfg = small_config(target="motion", motion_weight=3.0)
-    grey = torch.tensor([0.0, 0.1, 0.3, 0.6]).view(1, 4, 1, 1, 1).expand(1, 4, 3, 16, 16)
-    x = (grey - torch.tensor(IMAGENET_MEAN).view(1, 1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 1, 3, 1, 1)
+    x = _grey_ramp_pixel_values()
     (mot,) = reconstruction_targets(x, cfg.arch, "motion")
     value = 0.05 / (0.05 * (128 / 127) ** 0.5 + 0.02)
     assert value == pytest.approx(0.7123, abs=1e-4)
@@ -700,7 +684,8 @@ def test_the_motion_target_of_a_patch_by_hand_and_a_motion_only_loss_is_unweight
     assert torch.allclose(masked_loss(model, x, mask, cfg), expected)
 
 
-def test_the_videomae_run_decays_the_weight_matrices_only_with_its_betas_and_threads(tmp_path, monkeypatch) -> None:
+def test_the_videomae_run_decays_the_weight_matrices_only_with_its_betas_and_threads(
+        tmp_path, monkeypatch, torch_threads_restored) -> None:
     """AdamW (betas 0.9/0.95, as the card says) decays the attention and MLP weight matrices by the config's 0.05 and
     leaves biases, LayerNorm weights and the patch embedding's projection undecayed; torch runs on the config's 1
     thread (groups swapped, the embeddings decayed, AdamW's default betas or the thread count left as it was passed
@@ -717,13 +702,8 @@ def test_the_videomae_run_decays_the_weight_matrices_only_with_its_betas_and_thr
             seen.update(opt=self, threads=torch.get_num_threads())
 
     monkeypatch.setattr(torch.optim, "AdamW", Recording)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        pretrain(small_config(steps=1, corpus_clips=2, weight_decay=0.05), tmp_path, source=moving_squares,
-                 progress=False)
-    finally:
-        torch.set_num_threads(threads)
+    pretrain(small_config(steps=1, corpus_clips=2, weight_decay=0.05), tmp_path, source=moving_squares,
+             progress=False)
     names = {id(p): n for n, p in seen["model"].named_parameters()}
     decay, no_decay = seen["opt"].param_groups
     assert (decay["weight_decay"], no_decay["weight_decay"]) == (0.05, 0.0) and decay["betas"] == (0.9, 0.95)

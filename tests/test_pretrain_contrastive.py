@@ -346,8 +346,8 @@ def test_the_precomputed_stream_is_every_clips_own_in_half_precision():
         assert torch.equal(stream[i], model.input_stream(to_pixel_values(pool[i : i + 1]))[0].half())
 
 
-def test_the_contrastive_run_optimises_and_clips_encoder_and_projector_with_the_configs_settings(tmp_path,
-                                                                                            monkeypatch):
+def test_the_contrastive_run_optimises_and_clips_encoder_and_projector_with_the_configs_settings(
+        tmp_path, monkeypatch, torch_threads_restored):
     """The projector is Linear(16, 12)-ReLU-Linear(12, 5); AdamW gets the config's lr and weight decay 0.2 (not its own
     0.01) over encoder and projector, the loop clips the gradient of both, and torch runs on the config's 1 thread
     (a projector without its ReLU, AdamW's default decay, clipping the encoder alone or the thread count left as
@@ -376,12 +376,7 @@ def test_the_contrastive_run_optimises_and_clips_encoder_and_projector_with_the_
                                                     image_size=32),
                                     steps=1, warmup_steps=1, batch_size=2, corpus_clips=2, num_threads=1,
                                     projector_hidden=12, projector_dim=5, max_view_shift=4, weight_decay=0.2)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        contrastive.pretrain_contrastive(cfg, tmp_path, progress=False)
-    finally:
-        torch.set_num_threads(threads)
+    contrastive.pretrain_contrastive(cfg, tmp_path, progress=False)
     projectors = [s for s in built if any(isinstance(m, torch.nn.Linear) for m in s)]
     assert [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None))
             for m in projectors[0]] == [("Linear", 16, 12), ("ReLU", None, None), ("Linear", 12, 5)]

@@ -298,7 +298,7 @@ def test_a_cnn_card_reports_each_setting_of_its_log_in_its_own_place() -> None:
 
 
 def test_each_masked_prediction_step_sees_the_flipped_clips_with_parts_hidden_and_predicts_their_own_foreground(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, torch_threads_restored):
     """Per step: the network's input is the flipped clips, normalised, times the keep-mask `hide` drew; the target
     is the same flipped clips' pooled foreground over the spread of the whole 3-clip corpus's targets; AdamW has the
     config's weight decay 0.2 over network and head, the loop clips both, torch runs on the config's 1 thread
@@ -331,12 +331,7 @@ def test_each_masked_prediction_step_sees_the_flipped_clips_with_parts_hidden_an
     monkeypatch.setattr(conv3d, "socialshapes_source", lambda: lambda seed: moving_squares(seed, t=8, size=32))
     cfg = Conv3dPretrainConfig(arch=small_arch(), steps=2, warmup_steps=1, batch_size=2, corpus_clips=3,
                                num_threads=1, hidden_tubes=2, weight_decay=0.2)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        conv3d.pretrain_conv3d(cfg, tmp_path, progress=False)
-    finally:
-        torch.set_num_threads(threads)
+    conv3d.pretrain_conv3d(cfg, tmp_path, progress=False)
     corpus = np.stack([moving_squares(1_000_000 + i, t=8, size=32) for i in range(3)])
     fg = foreground(corpus, ForegroundConfig(), progress=False)[..., None].astype(np.float32) / 255
     scale = float(pooled_targets(fg, small_arch(), 4).std())
