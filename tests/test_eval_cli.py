@@ -331,10 +331,19 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     (["--n-boot", "0"], "--n-boot must be >= 1"),
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
 ])
-def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, flags, message):
+def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, monkeypatch, flags, message):
+    """One line, exit 2, and neither the data nor the suite touched (without its early check, a missing
+    ``--abstract`` folder was refused by the suite in the same words, after the data and models had loaded)."""
+    import bgs_hf.data
+    import bgs_hf.eval.suite as suite
+
+    work: list[str] = []
+    monkeypatch.setattr(bgs_hf.data, "load", lambda *_a, **_kw: work.append("load"))
+    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: work.append("run_suite"))
     _, data, _ = tiny_sets
     assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", *flags]) == 2
     assert message in capsys.readouterr().err
+    assert work == []
 
 
 def test_evaluate_checks_a_named_language_model_whenever_the_partition_needs_it(tiny_sets, tmp_path, capsys,
