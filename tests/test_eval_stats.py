@@ -1629,3 +1629,24 @@ def test_conv_token_masks_of_an_agent_covering_the_frame_are_full_at_the_border_
     soft = masks_to_tokens(np.ones((4, 64, 64), np.uint8), pol, tubelet=1, grid=4, conv=(3, [1, 1, 1, 1]))
     assert soft.shape == (4, 4, 4)
     np.testing.assert_allclose(soft, 1.0)
+
+
+def test_a_run_whose_records_cannot_be_read_is_not_named_bgs(tmp_path, caplog) -> None:
+    """The fine-tuned row is "BGS fine-tuned (LoRA)" only when the run's records say it trained with BGSLoss; a run
+    whose metrics.json is damaged claims nothing, with a warning naming the file (a mutant reading such a run as
+    BGS passed: the labels test's records were readable)."""
+    import json
+    import logging
+
+    from bgs_hf.eval.suite import _finetuned_name
+    from bgs_hf.viz.models import FINETUNED_NAME, MODEL_NAMES
+
+    class LoraModel:
+        def disable_adapter(self) -> None: ...
+
+    (tmp_path / "bgs_config.json").write_text(json.dumps({"loss": {"name": "BGSLoss"}}))
+    assert _finetuned_name(tmp_path, LoraModel()) == MODEL_NAMES["bgs"] == "BGS fine-tuned (LoRA)"
+    (tmp_path / "metrics.json").write_text("{")
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.eval.suite"):
+        assert _finetuned_name(tmp_path, LoraModel()) == FINETUNED_NAME
+    assert "no run records to name the model by (metrics.json: not valid JSON" in caplog.text
