@@ -267,9 +267,10 @@ WEIGHT_SAMPLES = 4096
 def weights_sample(module: nn.Module) -> list[torch.Tensor]:
     """Up to :data:`WEIGHT_SAMPLES` evenly spaced values of each floating tensor, copied to the CPU.
 
-    A merged LoRA or a training step moves (nearly) every entry, so these tell a changed backbone from its base;
-    reading every weight instead (norms in float64) took 4 s per build for VideoMAE-base on 2 busy cores, these 0.04 s. A hand edit
-    of a single unsampled entry goes unseen: leave such a backbone trainable and it is always saved.
+    A merged LoRA or a training step moves (nearly) every entry, so these tell a changed backbone from its base.
+    Reading every weight instead (norms in float64) took 4 s per build for VideoMAE-base on 2 busy cores; these
+    take 0.04 s. A hand edit of a single unsampled entry goes unseen: leave such a backbone trainable and it is
+    always saved.
     """
     out = []
     with torch.no_grad():
