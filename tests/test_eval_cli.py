@@ -437,6 +437,35 @@ def test_run_suite_takes_model_objects_and_survives_a_diverged_model_and_unrated
     assert "Ridge probes" in md or "probe" in md.lower()
 
 
+@pytest.mark.parametrize("diverged_models, rated, reason", [
+    (("bgs",), False, "no rating column"),  # the finite model shows the clips are unrated
+    (("bgs", "pretrained"), True, "non-finite embeddings"),  # nothing could be probed: ratings or not
+])
+def test_a_probes_section_with_no_probe_says_why(tiny_sets, tmp_path, diverged_models, rated, reason):
+    """A diverged model on unrated clips left the probes section as empty per-model tables with no reason, and
+    with every model diverged it would have blamed the (present) ratings."""
+    import torch
+
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    ratings = [c for c in data.clips.column_names if c.startswith("rating_")]
+    assert ratings, "the fixture's clips must be rated for this test to mean anything"
+    if not rated:
+        data = dataclasses.replace(data, clips=data.clips.remove_columns(ratings))
+    models = {n: build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None)
+              for n in ("bgs", "pretrained")}
+    for n in diverged_models:
+        with torch.no_grad():
+            models[n].head[0].weight.fill_(float("nan"))
+    res = run_suite(data, models["bgs"], models["pretrained"], out_dir=tmp_path / "ev", analyses=("probes",),
+                    n_perm=5)
+    assert res["probes"]["skipped"].startswith(reason)
+
+
 def test_a_control_trained_on_the_scored_clips_is_refused(tiny_sets, tmp_path):
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError

@@ -548,9 +548,11 @@ def run_suite(
                 res["figures"]["probes"] = _plot_bars(
                     {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
                     ylabel=f"Pearson r ({split} clips)", title="Ridge probes of clip ratings", names=row_labels)
-            elif all(np.isfinite(emb[n]).all() for n in main):  # say why: the report showed an empty section
+            elif any(np.isfinite(emb[n]).all() for n in main):  # say why: the report showed an empty section
                 res["probes"] = {"skipped": "no rating column with enough rated clips ("
                                             + ", ".join(f"rating_{a}" for a in PROBE_ATTRS) + ")"}
+            else:  # no model could be probed, so whether the clips are rated is unknown
+                res["probes"] = {"skipped": NON_FINITE}
             res["timings_s"]["probes"] = time.perf_counter() - t0
 
     # ---- OOD transfer
