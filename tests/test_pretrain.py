@@ -235,11 +235,13 @@ def test_motion_target_is_zero_on_static_patches_and_pixel_target_matches_videom
     ("videomae", "mask_ratio=1.0", "mask_ratio"), ("videomae", "arch.patch_size=24", "patch_size"),
     ("videomae", "lr=nan", "lr must be"), ("conv3d-fg", "arch.widths=16,32", "one entry per block"),
     ("conv3d", "lr=-1", "lr must be"), ("conv3d", "arch.num_frames=9", "num_frames 9 must be a multiple"),
+    ("videomae", "arch.num_attention_heads=5", "num_attention_heads 5 must divide hidden_size 192"),
+    ("videomae", "arch.decoder_num_attention_heads=0", "decoder_num_attention_heads 0 must divide"),
 ])
 def test_settings_a_recipe_cannot_run_are_one_line_before_the_corpus(tmp_path, monkeypatch, capsys, arch, setting,
                                                                       match) -> None:
     """They were tracebacks at step 0, after minutes of rendering 3,000 clips (9 frames for the conv3d recipe, whose
-    2 output time steps cannot split them evenly, still was)."""
+    2 output time steps cannot split them evenly, still was; so were ViT heads that do not split its width)."""
     from bgs_hf.cli.main import main
 
     refuse_rendering(monkeypatch)
@@ -861,3 +863,240 @@ def test_pretrain_tiny_probe_clips_warm_up_and_list_values_at_their_edges(tmp_pa
     args = build_parser().parse_args(["pretrain-tiny", "OUT", "--probe-clips", "0", "--corpus-clips", "40",
                                       "--set", "corpus_seed_offset=2000000"])
     assert configure(args).corpus_seed_offset == 2_000_000
+
+
+# --- mutation audit (pretrain), third pass: the schedule's checks, the corpus, the ViT's own loss path, its log ---
+
+
+def test_a_negative_or_nan_grad_clip_and_a_log_interval_of_0_are_refused() -> None:
+    """A negative clip norm was accepted (torch then raises mid-run or flips the step), and log_every 0 divided by
+    zero at step 0, after the corpus was rendered."""
+    from bgs_hf.pretrain.config import PretrainSchedule
+
+    for bad, match in (({"grad_clip": -1.0}, "grad_clip must be a finite number >= 0, got -1.0"),
+                       ({"grad_clip": float("nan")}, "grad_clip must be a finite number >= 0"),
+                       ({"log_every": 0}, "log_every must be >= 1, got 0")):
+        with pytest.raises(ValueError, match=match):
+            PretrainSchedule(**bad)
+    assert PretrainSchedule(grad_clip=0.0).grad_clip == 0.0
+
+
+def test_the_videomae_encoder_pools_its_tokens_without_a_final_layernorm_as_the_committed_one() -> None:
+    """`use_mean_pooling=True` builds no final LayerNorm; the committed encoder's config says the same (built
+    without it, a pretraining run would save a model with a LayerNorm the bundled one lacks)."""
+    vm_config = TinyVideoMAEArch().to_videomae_config()
+    committed = json.loads((ASSET / "config.json").read_text())
+    assert vm_config.use_mean_pooling is True and committed["use_mean_pooling"] is True
+    model = build_pretraining_model(small_config())
+    assert model.videomae.layernorm is None
+
+
+def test_a_logged_config_is_rebuilt_with_its_own_arch() -> None:
+    cfg = PretrainConfig.from_dict({"arch": {"image_size": 32, "patch_size": 8, "num_frames": 4}, "steps": 5,
+                                    "mask_ratio": 0.5})
+    assert (cfg.arch.image_size, cfg.arch.patch_size, cfg.arch.num_frames, cfg.steps) == (32, 8, 4, 5)
+    assert cfg.arch.seq_length == 16 * 2  # (32 / 8)² patches x 4 / 2 tubelets
+
+
+def test_fit_frames_refuses_a_single_frame_and_frames_without_three_channels() -> None:
+    for shape in ((8, 8, 3), (4, 8, 8, 4)):
+        with pytest.raises(ValueError, match=r"expected frames \(T,H,W,3\)"):
+            fit_frames(np.zeros(shape, dtype=np.uint8), 4, 8)
+
+
+def test_the_socialshapes_source_renders_with_the_synth_config_it_is_given() -> None:
+    """2 frames of 16 px asked for are 2 frames of 16 px (the default 16 x 64 px ignored the config)."""
+    from bgs_hf.pretrain.corpus import render_socialshapes, socialshapes_source
+    from bgs_hf.synth.scene import SynthConfig
+
+    small = SynthConfig(num_frames=2, size=16)
+    frames, _ = render_socialshapes(CORPUS_SEED_OFFSET, small)
+    assert frames.shape == (2, 16, 16, 3)
+    assert socialshapes_source(small)(CORPUS_SEED_OFFSET).shape == (2, 16, 16, 3)
+
+
+def test_to_pixel_values_scales_to_the_unit_range_then_normalises_each_channel_by_hand() -> None:
+    """A 2 x 3 frame, white at row 0 column 2 and black elsewhere: (1 - mean) / std there ((1 - 0.485) / 0.229 =
+    2.2489 in red), -mean / std elsewhere (-2.1179 in red), in the (B, T, C, H, W) layout."""
+    from bgs_hf.pretrain.corpus import to_pixel_values
+
+    clip = np.zeros((1, 1, 2, 3, 3), dtype=np.uint8)
+    clip[0, 0, 0, 2] = 255
+    x = to_pixel_values(clip)
+    assert x.shape == (1, 1, 3, 2, 3)
+    white = [(1 - 0.485) / 0.229, (1 - 0.456) / 0.224, (1 - 0.406) / 0.225]
+    black = [-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225]
+    assert white[0] == pytest.approx(2.2489, abs=1e-4) and black[0] == pytest.approx(-2.1179, abs=1e-4)
+    torch.testing.assert_close(x[0, 0, :, 0, 2], torch.tensor(white))
+    torch.testing.assert_close(x[0, 0, :, 1, 0], torch.tensor(black))
+
+
+def test_sample_batch_flips_each_axis_half_the_time() -> None:
+    """Over 2,000 draws each flip's share is 0.5 within 0.05 (about 4.5 binomial sd)."""
+    from bgs_hf.pretrain.corpus import sample_batch
+
+    pool = np.array([[0, 1], [2, 3]], dtype=np.uint8).reshape(1, 1, 2, 2, 1)  # value 0 at row 0, column 0
+    batch = sample_batch(pool, 2000, np.random.default_rng(3))
+    vflip, hflip = np.divmod((batch[:, 0, :, :, 0] == 0).reshape(2000, 4).argmax(1), 2)  # where value 0 went
+    assert abs(hflip.mean() - 0.5) < 0.05 and abs(vflip.mean() - 0.5) < 0.05
+
+
+def test_a_pixel_target_without_norm_pix_loss_is_the_raw_patch_values() -> None:
+    """norm_pix_loss off: the loss is VideoMAE's own, the MSE against the un-normalised patches. Flat greys 0, 0.1,
+    0.3, 0.6 make every masked token of the first tubelet [0] x 192 + [0.1] x 192 (frame 0, then frame 1, 8 x 8
+    px x 3 channels) and of the second [0.3] x 192 + [0.6] x 192 (sending every pixel target through the
+    per-patch normalisation, which turns both into ∓1, passed every test)."""
+    cfg = small_config()
+    cfg.arch.norm_pix_loss = False
+    x = _grey_ramp_pixel_values()
+    mask = tube_mask(1, cfg.arch, cfg.mask_ratio, np.random.default_rng(0))
+    model = build_pretraining_model(cfg)
+    logits = decode_masked(model, x, mask)
+    tokens = torch.nonzero(mask[0]).flatten()
+    greys = torch.tensor([[0.0, 0.1], [0.3, 0.6]])[tokens // 4]  # 4 tokens per tubelet
+    labels = greys.repeat_interleave(192, dim=1)[None]
+    expected = torch.nn.functional.mse_loss(logits, labels)
+    assert torch.allclose(masked_loss(model, x, mask, cfg), expected)
+    assert torch.allclose(model(pixel_values=x, bool_masked_pos=mask).loss, expected)
+
+
+def test_a_videomae_run_renders_its_own_seeds_draws_the_batch_then_the_mask_and_clips_every_parameter(
+        tmp_path, monkeypatch) -> None:
+    """corpus_seed_offset 5 and 9 clips: the source sees seeds 5-13, the log says "5 .. 13" with the sha256 of the
+    9 clips and of the first 8; step 0 draws its batch and then its mask from ``default_rng(seed)``; the gradient
+    clipping covers every parameter at the config's norm (the default offset, a 7-clip fingerprint, the mask
+    drawn first or only the decayed parameters clipped passed every test)."""
+    import hashlib
+
+    import bgs_hf.pretrain.train as train_mod
+    from bgs_hf.pretrain.corpus import sample_batch, to_pixel_values
+
+    seen_seeds: list[int] = []
+    steps: list = []
+    clipped: list = []
+    built: dict = {}
+
+    def source(seed: int) -> np.ndarray:
+        seen_seeds.append(seed)
+        return moving_squares(seed)
+
+    build, loss = train_mod.build_pretraining_model, train_mod.masked_loss
+    monkeypatch.setattr(train_mod, "build_pretraining_model", lambda cfg: built.setdefault("model", build(cfg)))
+    monkeypatch.setattr(train_mod, "masked_loss", lambda m, x, mask, cfg: steps.append((x, mask)) or loss(m, x, mask, cfg))
+    clip = torch.nn.utils.clip_grad_norm_
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_",
+                        lambda params, norm: clipped.append(({id(p) for p in params}, norm)) or clip(params, norm))
+    cfg = small_config(steps=1, corpus_clips=9, corpus_seed_offset=5, seed=2, grad_clip=0.5)
+    pretrain(cfg, tmp_path, source=source, progress=False)
+    assert seen_seeds == list(range(5, 14))
+    pool = np.stack([fit_frames(moving_squares(s), 4, 16) for s in range(5, 14)])
+    log = json.loads((tmp_path / "training_log.json").read_text())["corpus"]
+    assert (log["n_clips"], log["seeds"]) == (9, "5 .. 13")
+    assert log["sha256"] == hashlib.sha256(pool.tobytes()).hexdigest()
+    assert log["sha256_first8"] == hashlib.sha256(pool[:8].tobytes()).hexdigest()
+    rng = np.random.default_rng(2)
+    batch = sample_batch(pool, 2, rng)
+    (x, mask), = steps
+    assert torch.equal(x, to_pixel_values(batch))
+    assert torch.equal(mask, tube_mask(2, cfg.arch, 0.75, rng))
+    assert clipped == [({id(p) for p in built["model"].parameters()}, 0.5)]
+
+
+def test_pretrain_refuses_a_config_changed_after_construction_before_rendering(tmp_path) -> None:
+    cfg = small_config()
+    cfg.mask_ratio = 1.0
+    with pytest.raises(ValueError, match="mask_ratio 1.0 leaves no visible or no masked patch"):
+        pretrain(cfg, tmp_path, source=lambda seed: pytest.fail("rendered the corpus first"), progress=False)
+
+
+def test_the_training_log_names_the_runs_own_objective_and_keeps_six_places_of_each_loss(tmp_path) -> None:
+    from bgs_hf.pretrain.train import PretrainResult, write_training_log
+
+    result = PretrainResult(tmp_path, [0.123456789, 2.0], 1.0, 2.0)
+    write_training_log(result, small_config(target="motion"))
+    log = json.loads((tmp_path / "training_log.json").read_text())
+    assert log["objective"].startswith("Masked video autoencoding (tube masking) with a motion target")
+    assert log["loss"] == [0.123457, 2.0]
+
+
+def test_a_videomae_card_reports_its_offset_wall_time_decay_norm_steps_probe_seeds_and_notes() -> None:
+    """Hand values: 32-px clips; seed offset 7000; 300 + 300 s = 10.0 min in all; weight decay 0.07 (grad_clip 1.0 elsewhere);
+    norm_pix_loss False; 3 logged steps (the config says 1200); the probe's seeds, not the corpus's; the notes
+    under their own heading (each taken from another field, a constant, or dropped, passed every test)."""
+    from bgs_hf.pretrain.card import render_videomae_card
+
+    log = _videomae_log()
+    log["config"].update(corpus_seed_offset=7000, weight_decay=0.07)
+    log["config"]["arch"].update(norm_pix_loss=False, image_size=32)
+    log["timing"].update(total_s=600.0, train_s=300.0, render_s=300.0)
+    log["steps"] = 3
+    probe = {"n_clips": 50, "seeds": "2000000 .. 2000049", "classifier": "a probe", "chance": {},
+             "results": {"f": {"level": [0.75, 0.25]}}}
+    card = render_videomae_card(log, probe, notes="pixels+motion: 0.1")
+    assert "it has only ever seen\n32-px synthetic clips" in card  # it said 64-px whatever the run's size
+    assert "Clip *i* uses seed `7000 + i`" in card
+    assert "- Wall time: 10.0 min in all (300 s rendering" in card
+    assert "weight decay 0.07), peak lr" in card and "`norm_pix_loss=False`" in card
+    assert "- Steps: 3, batch size" in card
+    assert "held-out SocialShapes-style clips (seeds 2000000 .. 2000049, disjoint" in card
+    assert "## Other pretraining targets tried\npixels+motion: 0.1\n" in card
+
+
+def test_write_model_card_gives_a_cnn_log_the_cnn_card(tmp_path) -> None:
+    from bgs_hf.pretrain.card import write_model_card
+
+    log = json.loads((ASSET.parent / "bgs-tiny-conv3d" / "training_log.json").read_text())
+    (tmp_path / "training_log.json").write_text(json.dumps(log))
+    card = write_model_card(tmp_path).read_text()
+    assert "\n# bgs-tiny-conv3d\n" in card and "library_name: bgs-hf" in card
+
+
+def test_the_mean_frame_and_difference_features_are_16_px() -> None:
+    """Two 32-px frames: all frames at 8 px are 2 x 3 x 8 x 8 = 384 values; the mean frame and the mean frame
+    difference 3 x 16 x 16 = 768 each."""
+    from bgs_hf.pretrain.probe import pixel_features
+
+    feats = pixel_features(np.zeros((1, 2, 32, 32, 3), dtype=np.uint8))
+    assert {k: v.shape for k, v in feats.items()} == {"pixels (all frames, 8 px)": (1, 384),
+                                                       "pixels (mean frame)": (1, 768),
+                                                       "frame differences": (1, 768)}
+
+
+def test_run_probes_control_is_drawn_from_its_seed_and_a_yes_no_label_is_classified(tmp_path, monkeypatch) -> None:
+    """seed 3: the random-init control equals the architecture built after ``torch.manual_seed(3)`` (seed 0 passed);
+    a yes/no label is classified, with its majority share as chance (seeds 10..21, 6 of them even: 0.5), a float
+    one regressed (a bool label regressed by R², without a chance, passed every test)."""
+    import bgs_hf.pretrain.probe as probe_mod
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+
+    config = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=32)
+    BGSConv3dModel(config).save_pretrained(tmp_path)
+    encoders, scorers = [], []
+    monkeypatch.setattr(probe_mod, "encoder_features", lambda enc, clips: encoders.append(enc) or np.zeros((12, 2)))
+    monkeypatch.setattr(probe_mod, "pixel_features", lambda clips: {})
+    monkeypatch.setattr(probe_mod, "cv_r2", lambda x, y, seed: scorers.append(("r2", y.dtype.kind)) or (0.0, 0.0))
+    monkeypatch.setattr(probe_mod, "cv_accuracy",
+                        lambda x, y, seed: scorers.append(("acc", y.dtype.kind)) or (0.0, 0.0))
+    result = probe_mod.run_probe(tmp_path, n_clips=12, seed_offset=10, seed=3, name="t",
+                                 source=lambda s: (moving_squares(s, t=4, size=32), {"even": s % 2 == 0,
+                                                                                     "level": s / 2}))
+    torch.manual_seed(3)
+    expected = BGSConv3dModel(config)
+    control = encoders[1]
+    assert all(torch.equal(a, b) for a, b in zip(control.parameters(), expected.parameters()))
+    assert result["chance"] == {"even": 0.5}
+    assert scorers == [("acc", "b"), ("acc", "b"), ("r2", "f"), ("r2", "f")]
+
+
+def test_the_default_runs_card_names_no_flags_and_a_list_setting_is_written_as_the_flag_takes_it() -> None:
+    """The recipe's defaults with the default probe give no command (the card then says the defaults are the
+    recipe; `--probe-clips 400` on every card passed); `--set arch.widths=8,16,24,32` is written back as typed,
+    not as Python's [8, 16, 24, 32] (which --set refuses)."""
+    from bgs_hf.cli.main import build_parser
+    from bgs_hf.cli.pretrain_tiny import configure, recipes, reproduce_command
+
+    for arch, (config_class, _) in recipes().items():
+        assert reproduce_command(arch, config_class(), config_class()) is None
+    args = build_parser().parse_args(["pretrain-tiny", "OUT", "--arch", "conv3d", "--set", "arch.widths=8,16,24,32"])
+    command = reproduce_command("conv3d", configure(args), recipes()["conv3d"][0]())
+    assert command == "`bgs-hf pretrain-tiny OUT --arch conv3d --set arch.widths=8,16,24,32`"

@@ -328,3 +328,25 @@ def test_the_capacity_command_refuses_a_run_that_cannot_score_before_rendering(f
         capacity.main(["--out", str(tmp_path / "c.json"), flag, value])
     assert info.value.code == 2
     assert f"{flag}: must be >= {2 if flag == '--probe-clips' else 1}, got {value}" in capsys.readouterr().err
+
+
+# --- mutation audit (pretrain), third pass ---
+
+
+def test_the_capacity_curve_ends_at_the_last_step_and_the_kept_model_is_in_eval_mode(monkeypatch) -> None:
+    """5 steps scored every 2: R² at steps 2, 4 and 5 (0.1, 0.2, 0.3), so the final R² is step 5's 0.3, not step
+    4's; the model handed to ``keep`` scores in eval mode, BatchNorm on its running statistics (the curve without
+    its last step and the kept model left training passed every test)."""
+    import bgs_hf.pretrain.capacity as capacity
+
+    _stub(monkeypatch, features=0.0)
+    r2s = iter([0.1, 0.2, 0.3])
+    monkeypatch.setattr(capacity, "variance_weighted_r2", lambda pred, target: next(r2s))
+    clips = np.zeros((4, 2, 4, 4, 3), dtype=np.uint8)
+    y = np.array([[1, 10], [3, 20], [1, 10], [3, 20]], dtype=np.float32)
+    kept: dict = {}
+    res = train_candidate("stub", CapacityConfig(steps=5, eval_every=2, batch_size=2), (clips, y), (clips, y),
+                          keep=kept)
+    assert [c["step"] for c in res["curve"]] == [2, 4, 5]
+    assert (res["final_held_out_r2"], res["best_held_out_r2"]) == (0.3, 0.3)
+    assert kept["model"].training is False

@@ -134,6 +134,14 @@ def test_config_rejects_bad_values():
         ContrastivePretrainConfig(max_view_shift=32)
 
 
+def test_a_negative_view_shift_is_refused_where_it_is_set():
+    """-1 was accepted and failed at the first step (``rng.integers(1, 0)``), after the corpus and its stream;
+    0 (no shift) is a valid recipe."""
+    with pytest.raises(ValueError, match=r"max_view_shift must be in \[0, 32\), got -1"):
+        ContrastivePretrainConfig(max_view_shift=-1)
+    assert ContrastivePretrainConfig(max_view_shift=0).max_view_shift == 0
+
+
 def test_cli_rejects_a_bad_contrastive_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bgs_hf.cli.main import main
 

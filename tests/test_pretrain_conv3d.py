@@ -89,6 +89,15 @@ def test_config_rejects_impossible_shapes():
         Conv3dPretrainConfig(hidden_tubes=16)
 
 
+def test_an_image_size_that_is_no_multiple_of_16_is_refused_even_when_its_tubes_and_cells_fit():
+    """72 px with cell 2 passed every other check (16 tubes of 16 px, 18-px tiles of 2-px cells) yet cannot train:
+    the four blocks output 72 -> 36 -> 18 -> 9 -> 5 locations a side while the targets hold 72 // 16 = 4, and the
+    tubes leave an 8-px strip never hidden (its test used 40 px, which also has too few tubes, so the message came
+    from that)."""
+    with pytest.raises(ValueError, match="image_size 72 must be a multiple of 16"):
+        Conv3dPretrainConfig(arch=Conv3dArch(image_size=72), cell=2)
+
+
 def test_cli_rejects_a_bad_override_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bgs_hf.cli.main import main
 

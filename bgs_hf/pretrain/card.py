@@ -71,7 +71,7 @@ tags:
 A **tiny toy video backbone** that bgs-hf pretrains itself, without any Hub download: its offline demo's first
 default video model (`bgs-tiny-conv3d-fg` is the default now). It is a plain `VideoMAEModel` encoder
 (`VideoMAEModel.from_pretrained(path)` loads it). It is **not a general video model**: it has only ever seen
-64-px synthetic clips of coloured shapes, and Behavioral Geometric Supervision (BGS) fine-tuning of the bundled
+{arch['image_size']}-px synthetic clips of coloured shapes, and Behavioral Geometric Supervision (BGS) fine-tuning of the bundled
 weights stays near chance on SocialShapes (the probe below shows what its frozen features decode).
 
 ## Data

@@ -122,6 +122,10 @@ class PretrainConfig(PretrainSchedule):
         if a.image_size % a.patch_size or a.num_frames % a.tubelet_size:
             raise ValueError(f"patch_size {a.patch_size} must divide image_size {a.image_size} and tubelet_size "
                              f"{a.tubelet_size} must divide num_frames {a.num_frames}")
+        for width, heads in (("hidden_size", "num_attention_heads"),
+                             ("decoder_hidden_size", "decoder_num_attention_heads")):  # VideoMAE raised at build time
+            if getattr(a, heads) < 1 or getattr(a, width) % getattr(a, heads):
+                raise ValueError(f"{heads} {getattr(a, heads)} must divide {width} {getattr(a, width)}")
         per_frame = (a.image_size // a.patch_size) ** 2
         if not 0 < int(round(self.mask_ratio * per_frame)) < per_frame:
             raise ValueError(f"mask_ratio {self.mask_ratio} leaves no visible or no masked patch ({per_frame} per "
