@@ -1100,3 +1100,37 @@ def test_the_default_runs_card_names_no_flags_and_a_list_setting_is_written_as_t
     args = build_parser().parse_args(["pretrain-tiny", "OUT", "--arch", "conv3d", "--set", "arch.widths=8,16,24,32"])
     command = reproduce_command("conv3d", configure(args), recipes()["conv3d"][0]())
     assert command == "`bgs-hf pretrain-tiny OUT --arch conv3d --set arch.widths=8,16,24,32`"
+
+
+def test_without_a_probe_a_corpus_across_the_probe_seeds_is_no_overlap() -> None:
+    """--probe-clips 0 scores no clip, so corpus seeds 1999990-2000029 (across the probe's first seed, 2000000) are
+    accepted; with a probe of 40 they are refused (the check run without a probe refused them too, and the test at
+    offset 2000000 could not tell: an empty probe range overlaps nothing starting there)."""
+    from bgs_hf.cli.main import build_parser
+    from bgs_hf.cli.pretrain_tiny import configure
+    from bgs_hf.errors import BGSInputError
+
+    flags = ["pretrain-tiny", "OUT", "--corpus-clips", "40", "--set", "corpus_seed_offset=1999990"]
+    assert configure(build_parser().parse_args([*flags, "--probe-clips", "0"])).corpus_seed_offset == 1_999_990
+    with pytest.raises(BGSInputError, match="overlap the probe's 2000000-2000039"):
+        configure(build_parser().parse_args([*flags, "--probe-clips", "40"]))
+
+
+def test_cv_r2_chooses_the_ridge_penalty_from_half_decades_between_0_1_and_10000(monkeypatch) -> None:
+    """The inner CV picks alpha among 10^-1, 10^-0.5, ..., 10^4 (11 values; a grid of whole decades passed the
+    hand-written loop, whose data chose the same alpha from either)."""
+    import sklearn.linear_model
+
+    from bgs_hf.pretrain.probe import cv_r2
+
+    grids = []
+
+    class Recording(sklearn.linear_model.RidgeCV):
+        def fit(self, x, y, **kw):  # noqa: ANN001, ANN003, ANN201
+            grids.append(list(self.alphas))
+            return super().fit(x, y, **kw)
+
+    monkeypatch.setattr(sklearn.linear_model, "RidgeCV", Recording)
+    rng = np.random.default_rng(0)
+    cv_r2(rng.normal(size=(20, 3)), rng.normal(size=20), folds=2)
+    assert len(grids) == 2 and grids[0] == pytest.approx([10 ** (k / 2 - 1) for k in range(11)])
