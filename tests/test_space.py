@@ -1212,7 +1212,7 @@ def test_a_slot_picture_is_the_picks_thumbnail_and_blank_under_an_upload(space: 
     assert picture(None, None) is None
 
 
-def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBackend, monkeypatch) -> None:
+def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBackend, tmp_path: Path, monkeypatch) -> None:
     """Mutants that passed: the queue's one-at-a-time limit dropped, and Gradio's own upload size limit (which stops
     a large file before it is written to disk) not set; only a launched app was tested, for what it serves."""
     import gradio as gr
@@ -1235,6 +1235,11 @@ def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBacken
     launched = seen["launch"]
     assert launched["max_file_size"] == space.config.max_bytes == 1024 * 1024
     assert (launched["allowed_paths"], launched["show_error"], launched["server_port"]) == ([], False, 7000)
+    # this machine only, and the call blocks (app.py returns at once otherwise, and the Space stops), unless asked
+    assert (launched["server_name"], launched["prevent_thread_lock"]) == ("127.0.0.1", False)
+    hand = _hand_backend(tmp_path)
+    launch(hand.config, backend=hand, server_name="0.0.0.0", prevent_thread_lock=True)
+    assert (seen["launch"]["server_name"], seen["launch"]["prevent_thread_lock"]) == ("0.0.0.0", True)
 
 
 def test_a_space_push_replaces_the_package_an_earlier_push_uploaded(tmp_path: Path, monkeypatch) -> None:
@@ -1257,6 +1262,7 @@ def test_a_space_push_replaces_the_package_an_earlier_push_uploaded(tmp_path: Pa
     (sent, repo_id, kwargs) = calls[0]
     assert (url, repo_id, sent) == ("https://huggingface.co/spaces/tester/bgs-demo", "tester/bgs-demo", files)
     assert (kwargs["repo_type"], kwargs["space_sdk"], kwargs["replaces"]) == ("space", "gradio", ("bgs_hf/*",))
+    assert kwargs["token"] == "hf_x"  # the token given, not whatever login the machine holds
     package = [f for f in files if f.startswith("bgs_hf/")]
     assert package and all(any(fnmatch(f, p) for p in kwargs["replaces"]) for f in package)
     assert not any(fnmatch(f, p) for f in files if not f.startswith("bgs_hf/") for p in kwargs["replaces"])
@@ -1291,7 +1297,8 @@ def _hand_backend(tmp_path: Path, votes: dict | None = None) -> SpaceBackend:
     backend.config = SpaceConfig(cache_dir=str(tmp_path / "cache"), n_neighbours=2)
     backend.catalogue = Catalogue("hand", ["c0", "c1", "c2", "c3"], [tmp_path / f"c{i}.mp4" for i in range(4)],
                                   np.arange(4 * 2 * 2 * 3, dtype=np.uint8).reshape(4, 2, 2, 3), votes or {})
-    backend.models = types.SimpleNamespace(label=BGS, fingerprint=lambda: "hand",
+    backend.models = types.SimpleNamespace(label=BGS, fingerprint=lambda: "hand", name=str(tmp_path / "hand-run"),
+                                           adapter=True, bgs_trained=True,
                                            policy=types.SimpleNamespace(to_dict=lambda: {"num_frames": 2}))
     backend.cat_pre = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-1.0, 0.0]])
     backend.cat_bgs = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.0, -1.0]])
@@ -1334,6 +1341,19 @@ def test_neighbour_captions_give_the_similarity_to_2_decimals(tmp_path: Path) ->
     np.testing.assert_array_equal(pre[0][0], backend.catalogue.thumbs[1])
 
 
+def _count_embedding_runs(backend: SpaceBackend) -> list[int]:
+    """Stands in for embedding the catalogue (ones for the pretrained model, twos for the fine-tuned one); the list
+    returned gets the number of clips of each run."""
+    computed: list[int] = []
+
+    def embed(paths, cache):
+        computed.append(len(paths))
+        return np.ones((len(paths), 2), np.float32), np.full((len(paths), 2), 2.0, np.float32)
+
+    backend._embed_paths = embed
+    return computed
+
+
 def test_a_cached_catalogue_embedding_of_another_length_is_recomputed(tmp_path: Path) -> None:
     """Mutant that passed: cached embeddings used whatever their length (a cut-short file gave 3 rows for a
     4-clip catalogue, and a neighbour index past its end)."""
@@ -1341,13 +1361,7 @@ def test_a_cached_catalogue_embedding_of_another_length_is_recomputed(tmp_path: 
 
     backend = _hand_backend(tmp_path)
     backend.clip_cache = types.SimpleNamespace(content_hash=lambda p: Path(p).name)
-    computed = []
-
-    def embed(paths, cache):
-        computed.append(len(paths))
-        return np.ones((len(paths), 2), np.float32), np.full((len(paths), 2), 2.0, np.float32)
-
-    backend._embed_paths = embed
+    computed = _count_embedding_runs(backend)
     pre, bgs = backend._catalogue_embeddings()
     assert (pre.shape, bgs.shape, computed) == ((4, 2), (4, 2), [4])
     (folder,) = (tmp_path / "cache" / "embeddings").iterdir()
@@ -1571,26 +1585,387 @@ def test_a_staged_space_copies_the_package_without_bytecode_or_its_build_marker(
     assert json.loads((tmp_path / "space" / "bgs_space.json").read_text()) == {"model": "me/model"}
 
 
+def _fingerprint(aligned: dict, pretrained: dict | None = None, spec: str = "tiny") -> str:
+    """The cache key of a model pair made of these state dicts, a backbone spec of this name and a 2-frame policy."""
+    import types
+
+    from bgs_hf.hub.space_app import ModelPair
+
+    pair = ModelPair.__new__(ModelPair)
+    pair.aligned = types.SimpleNamespace(spec=types.SimpleNamespace(name=spec), state_dict=lambda: aligned)
+    pair.policy = types.SimpleNamespace(to_dict=lambda: {"num_frames": 2})
+    pair.pretrained = None if pretrained is None else types.SimpleNamespace(state_dict=lambda: pretrained)
+    return pair.fingerprint()
+
+
 def test_the_embedding_cache_key_covers_every_weight_of_both_models() -> None:
     """Mutant that passed: only the first weight (by name) of each model hashed into the catalogue cache key, so two
     runs differing in any later weight (a head, an adapter) shared cached embeddings; the test runs changed them
     all at once."""
-    import types
-
     import torch
 
-    from bgs_hf.hub.space_app import ModelPair
-
     def key(last: float, pretrained: dict | None = None) -> str:
-        pair = ModelPair.__new__(ModelPair)
-        pair.aligned = types.SimpleNamespace(spec=types.SimpleNamespace(name="tiny"), state_dict=lambda: {
-            "a.weight": torch.zeros(2), "z.weight": torch.full((2,), last)})
-        pair.policy = types.SimpleNamespace(to_dict=lambda: {"num_frames": 2})
-        pair.pretrained = None if pretrained is None else types.SimpleNamespace(state_dict=lambda: pretrained)
-        return pair.fingerprint()
+        return _fingerprint({"a.weight": torch.zeros(2), "z.weight": torch.full((2,), last)}, pretrained)
 
     base = key(1.0)
     assert len(base) == 20 and key(1.0) == base
     assert key(2.0) != base
     assert key(1.0, {"a.weight": torch.zeros(1), "z.weight": torch.zeros(1)}) != key(
         1.0, {"a.weight": torch.zeros(1), "z.weight": torch.ones(1)})
+
+
+# ------------------------------------------------------------------ mutation audit of the Space, second pass
+def test_space_settings_refuse_an_infinite_or_text_limit_and_an_unknown_split() -> None:
+    """Mutants that passed: an infinite limit accepted (`math.isfinite` dropped: only 0, and nan through argparse,
+    were tried), and a limit given as text (a hand-edited `bgs_space.json`: `"max_upload_mb": "5"`) a TypeError
+    instead of the one-line refusal."""
+    from bgs_hf.errors import BGSInputError
+
+    for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
+        for bad in (float("inf"), "5"):
+            with pytest.raises(BGSInputError, match=f"^{name} must be a finite number > 0, got {bad!r}$"):
+                SpaceConfig(**{name: bad})
+    with pytest.raises(BGSInputError, match="^catalogue split 'tset' is not one of None, train, val, test, fit$"):
+        SpaceConfig(catalogue_split="tset")
+
+
+def test_the_judges_choice_is_the_single_most_voted_clip_in_slot_order() -> None:
+    """Mutants that passed: the tie check reading the two lowest counts (votes 0-0-3 called a tie: every fixture
+    triplet with a clear choice had votes for two clips), and a triplet nobody judged looked up without its
+    empty-tally check (a crash on `None.get`)."""
+    from collections import Counter
+
+    cat = Catalogue("hand", ["c0", "c1", "c2", "c3"], [Path(f"c{i}.mp4") for i in range(4)],
+                    np.zeros((4, 2, 2, 3), np.uint8),
+                    {frozenset({0, 1, 2}): Counter({2: 3}), frozenset({1, 2, 3}): Counter({1: 2, 3: 2, 2: 1})})
+    assert cat.human_votes([0, 1, 2]) == (0, 0, 3) and cat.human_choice([0, 1, 2]) == (2, 3, 3)
+    assert cat.human_votes([2, 0, 1]) == (3, 0, 0) and cat.human_choice([2, 0, 1]) == (0, 3, 3)  # by slot
+    assert cat.human_votes([1, 2, 3]) == (2, 1, 2) and cat.human_choice([1, 2, 3]) is None  # 2-2 at the top
+    assert cat.human_votes([0, 1, 3]) is None and cat.human_choice([0, 1, 3]) is None  # never judged
+
+
+def test_a_catalogue_is_named_by_its_folder_and_shows_each_clips_middle_frame_at_the_thumbnail_size(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutants that passed: the catalogue called "catalogue" whatever its folder (the fixture's folder is named
+    `catalogue`), thumbnails from the first of their three frames, and at 96 px whatever `thumb_size` (no test read
+    a thumbnail's pixels or size)."""
+    import types
+
+    import bgs_hf.data
+    from bgs_hf.video import write_video
+
+    # clip k: three flat grey 32x48 frames of 40, 120 and 200 (+10k): the middle one is 120 + 10k
+    paths = [write_video(tmp_path / f"c{k}.mp4",
+                         np.stack([np.full((32, 48, 3), v + 10 * k, np.uint8) for v in (40, 120, 200)]), fps=3)
+             for k in range(3)]
+    data = types.SimpleNamespace(
+        clip_ids=["c0", "c1", "c2"], n_clips=3, simulated_observers=False, clips={"video": [str(p) for p in paths]},
+        split_items=lambda split: None,
+        triplets=lambda items: types.SimpleNamespace(idx=np.zeros((0, 3), np.int64), odd=np.zeros(0, np.int64)))
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source: data)
+    cat = Catalogue.load(str(tmp_path / "my-clips"), SpaceConfig(cache_dir=str(tmp_path / "cache"), thumb_size=16))
+    assert cat.name == "my-clips" and cat.thumbs.shape == (3, 16, 16, 3) and cat.thumbs.dtype == np.uint8
+    np.testing.assert_allclose(cat.thumbs.reshape(3, -1).mean(axis=1), [120, 130, 140], atol=3)  # h264 rounding
+
+
+def test_a_model_pair_embeds_in_eval_mode() -> None:
+    """Mutants that passed: the fine-tuned model or the pretrained base left in training mode (dropout on: the same
+    clip embedded twice gives two embeddings); `load_model` and `pretrained_of` hand over models already in eval
+    mode, but `ModelPair` is public."""
+    import torch
+
+    from bgs_hf.hub.space_app import ModelPair
+
+    aligned, base = torch.nn.Dropout(0.5), torch.nn.Dropout(0.5)
+    aligned.frame_policy = None
+    pair = ModelPair(aligned.train(), "mine", base.train())
+    assert not pair.aligned.training and not pair.pretrained.training
+
+
+def test_the_embedding_cache_key_names_the_backbone_the_feature_recipe_and_each_models_weights(monkeypatch) -> None:
+    """Mutants that passed: the key without the backbone spec's name, without the pretrained column's recipe
+    (`PRETRAINED_FEATURES`, which the comment says is in it), and without each weight's model prefix (a weight moved
+    from the fine-tuned model to the pretrained base hashed alike)."""
+    import torch
+
+    from bgs_hf.hub import space_app
+
+    a, z = {"a.weight": torch.zeros(2)}, {"z.weight": torch.ones(2)}
+    base = _fingerprint({**a, **z})
+    assert _fingerprint({**a, **z}, spec="other") != base
+    assert _fingerprint(a, z) != base  # the same bytes, z now the pretrained base's
+    monkeypatch.setattr(space_app, "PRETRAINED_FEATURES", "last_hidden_state")
+    assert _fingerprint({**a, **z}) != base
+
+
+def test_catalogue_embeddings_are_keyed_by_the_clips_content_and_a_corrupt_cache_is_recomputed(tmp_path: Path) -> None:
+    """Mutants that passed: embeddings keyed by the models alone (clips of the same names with other content read
+    back another catalogue's embeddings), and a cached file that is not an array (ValueError) crashing the start."""
+    import types
+
+    backend = _hand_backend(tmp_path)
+    computed = _count_embedding_runs(backend)
+    for version in ("v1", "v2", "v2"):  # the same four names; v2 is other videos
+        backend.clip_cache = types.SimpleNamespace(content_hash=lambda p, v=version: f"{v}-{Path(p).name}")
+        backend._catalogue_embeddings()
+    assert computed == [4, 4]  # v2 read back the second time
+    folders = sorted((tmp_path / "cache" / "embeddings").iterdir())
+    assert len(folders) == 2
+    # not an array (np.load: ValueError), then an empty file (EOFError: the Space did not start; a bug, fixed)
+    for damage, runs in ((b"not an array", [4, 4, 4]), (b"", [4, 4, 4, 4])):
+        for folder in folders:
+            (folder / "pretrained.npy").write_bytes(damage)
+        pre, bgs = backend._catalogue_embeddings()
+        assert computed == runs
+    np.testing.assert_array_equal(pre, np.ones((4, 2)))
+    np.testing.assert_array_equal(bgs, np.full((4, 2), 2.0))
+
+
+def test_a_missing_upload_a_folder_and_a_link_out_of_the_upload_folder_are_each_refused(tmp_path: Path) -> None:
+    """Mutants that passed: a missing upload resolved loosely ("not a regular file" for a file that is not there), no
+    regular-file check (a folder named `clip.mp4` handed to the decoder), the upload-folder check on the path as
+    given (a link inside the folder to any file outside it read), and the too-large message in MB (10**6 bytes) while
+    it says MiB."""
+    from bgs_hf.errors import BGSInputError
+
+    backend = _hand_backend(tmp_path)
+    root = tmp_path / "uploads"
+    root.mkdir()
+    backend.config = SpaceConfig(upload_root=str(root), max_upload_mb=1.0)
+    with pytest.raises(BGSInputError, match="^gone.mp4: upload not found$"):
+        backend.check_upload(root / "gone.mp4")
+    (root / "folder.mp4").mkdir()
+    with pytest.raises(BGSInputError, match="^folder.mp4: not a regular file$"):
+        backend.check_upload(root / "folder.mp4")
+    (tmp_path / "secret.mp4").write_bytes(b"\x00" * 100)
+    (root / "link.mp4").symlink_to(tmp_path / "secret.mp4")
+    with pytest.raises(BGSInputError, match="^link.mp4: only files uploaded through the page are accepted$"):
+        backend.check_upload(root / "link.mp4")
+    (root / "big.mp4").write_bytes(b"\x00" * (3 * 2**19))  # 1.5 MiB (1.6 MB)
+    with pytest.raises(BGSInputError, match=r"^big.mp4: file too large \(1\.5 MiB > 1 MiB\)$"):
+        backend.check_upload(root / "big.mp4")
+
+
+def test_an_upload_the_worker_left_no_frames_for_is_refused_not_decoded_in_the_server(tmp_path: Path) -> None:
+    """Mutant that passed: no check that the decode worker cached the frames, so the server process decoded the
+    upload itself, outside the worker's deadline and limits."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.video import ClipCache, FramePolicy, write_video
+
+    backend = _hand_backend(tmp_path)
+    root = tmp_path / "uploads"
+    root.mkdir()
+    backend.config = SpaceConfig(upload_root=str(root))
+    backend.upload_cache = ClipCache(tmp_path / "upload-cache")
+    backend.models.policy = FramePolicy(num_frames=2, size=16, crop=16)
+    backend._upload_lock = threading.Lock()
+    backend.decode_upload = lambda path: None  # a worker that exited 0 and wrote nothing
+    clip = write_video(root / "clip.mp4", np.zeros((3, 16, 16, 3), np.uint8), fps=3)
+    with pytest.raises(BGSInputError, match="^clip.mp4: could not decode the video$"):
+        backend.embed_upload(clip)
+    assert not [p for p in backend.upload_cache.root.rglob("*") if p.is_file()]
+
+
+def test_progress_counts_the_slots_before_an_upload_and_a_catalogue_compare_reports_none(tmp_path: Path) -> None:
+    """Mutants that passed: every upload announced as step 0 of 3 (the test's upload was in slot A), and the
+    "comparing" step announced for a compare of catalogue clips (no slow step to report: cached embeddings)."""
+    backend = _hand_backend(tmp_path)
+    backend.embed_upload = lambda path: (np.array([0.0, 1.0]), np.array([1.0, 0.0]), np.zeros((2, 2, 3), np.uint8))
+    steps: list[tuple[int, int, str]] = []
+    cmp = backend.compare(["c0", "c1", "c3"], [None, None, "/u/mine.mp4"], progress=lambda *step: steps.append(step))
+    assert steps == [(2, 3, "clip C: checking, decoding and embedding the upload"), (3, 3, "comparing")]
+    assert cmp.labels == ["A: c0", "B: c1", "C: mine.mp4 (upload)"]
+    steps.clear()
+    backend.compare(["c0", "c1", "c3"], progress=lambda *step: steps.append(step))
+    assert steps == []
+
+
+def test_a_triplet_nobody_judged_says_so() -> None:
+    """Mutant that passed: the judges' row left out for a triplet that was not judged (every test of that row
+    used a judged one)."""
+    from bgs_hf.hub.space_app import Comparison, answers_markdown
+
+    cmp = Comparison(["A: a", "B: b", "C: c"], np.eye(3), np.eye(3), 0, 1, None, human_votes=None, aligned="tuned")
+    assert answers_markdown(cmp).splitlines()[-3:] == [f"| {PRE} | **A: a** |", "| tuned | **B: b** |",
+                                                       "| humans | this triplet was not judged |"]
+
+
+def test_the_heat_map_spans_minus_one_to_one_with_slot_ticks_and_white_text_below_0_3() -> None:
+    """Mutants that passed: the colour scale from 0 (every negative similarity the colour of 0), the ticks labelled
+    with the whole clip label (`A: clip.mp4`), and 0.3 drawn in white (the threshold is "below 0.3")."""
+    from matplotlib.colors import to_rgba
+
+    from bgs_hf.hub.space_app import similarity_figure
+
+    sim = np.array([[1.0, 0.3, 0.29], [0.3, 1.0, -0.5], [0.29, -0.5, 1.0]])
+    ax = similarity_figure(sim, ["A: a.mp4", "B: b.mp4", "C: c.mp4"], "x", 1).axes[0]
+    assert ax.images[0].get_clim() == (-1.0, 1.0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [t.get_text() for t in ax.get_yticklabels()] == list("ABC")
+    colours = {t.get_text(): to_rgba(t.get_color()) for t in ax.texts}
+    assert colours == {"1.00": to_rgba("black"), "0.30": to_rgba("black"), "0.29": to_rgba("white"),
+                       "-0.50": to_rgba("white")}
+
+
+def test_the_page_starts_on_three_different_clips_and_states_its_limits_and_clip_count(tmp_path: Path) -> None:
+    """Mutants that passed: every slot's dropdown starting on the first clip (Compare on the defaults compared a clip
+    with itself twice), the page's duration limit taken from the decode deadline, its clip count from
+    `max_catalogue`, the upload slots accepting any file type, and Gradio's copies of uploads never deleted."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    backend = _hand_backend(tmp_path)  # limits 20 MiB, 30 s, decode deadline 60 s; 4 clips of at most 60
+    demo = build_demo(backend)
+    picks = {b.elem_id: b.value for b in demo.blocks.values() if isinstance(b, gr.Dropdown)}
+    assert picks == {"clip-a": "c0", "clip-b": "c1", "clip-c": "c2", "nn-clip": "c0"}
+    intro = next(b.value for b in demo.blocks.values() if isinstance(b, gr.Markdown) and b.elem_id == "intro")
+    assert "catalogue: **hand** (4 clips)" in intro and "at most 20 MiB and 30 s)" in intro, intro
+    files = [b.file_types for b in demo.blocks.values() if isinstance(b, gr.File)]
+    assert files == [[".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"]] * 3
+    assert demo.delete_cache == (3600, 3600)
+
+
+def _hand_run(tmp_path: Path, data_name: str, metrics: dict) -> Path:
+    """A run folder holding only what the fit line reads: its data's name and its metrics.json."""
+    run = tmp_path / data_name
+    run.mkdir()
+    (run / "bgs_config.json").write_text(json.dumps({"backbone": "org/video"}))
+    (run / "run_config.json").write_text(json.dumps({"data": {"name": data_name, "source": f"/d/{data_name}"}}))
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    return run
+
+
+def test_the_fit_line_in_full_for_human_and_for_simulated_judgments(tmp_path: Path) -> None:
+    """Mutants that passed: the sentence saying a SocialShapes benchmark is synthetic dropped, "one half of people"
+    for "one half of the people", and the last sentence calling the simulated observers' similarities human (the
+    tests looked for single phrases). R² 0.1 of a ceiling of 0.2 is 50.0%."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    test = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 40}}
+    human = evaluation_markdown(str(_hand_run(tmp_path, "mydata", test)), aligned="tuned")
+    assert human == (
+        "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100 "
+        "[0.050, 0.150], **50.0% of the human noise ceiling**. The noise ceiling (R² = 0.200) is how well one half of "
+        "the people predicts the other, from half the judgments each: a model near it agrees with people about as well "
+        "as they agree with each other (it is an estimate, not an upper bound). R² is the signed squared Spearman "
+        "correlation of model and human pairwise similarities.")
+    simulated = evaluation_markdown(str(_hand_run(tmp_path, "socialshapes", test)), aligned="tuned")
+    assert simulated == (
+        "**Overall fit to the simulated judgments** on the held-out test split of `socialshapes` (40 judgments): tuned "
+        "R² = 0.100 [0.050, 0.150], **50.0% of the noise ceiling**. That benchmark is synthetic SocialShapes: its "
+        "judgments, and so its noise ceiling, come from simulated observers, not people. The noise ceiling "
+        "(R² = 0.200) is how well one half of the simulated observers predicts the other, from half the judgments "
+        "each: a model near it agrees with the simulated observers about as well as they agree with each other (it is "
+        "an estimate, not an upper bound). R² is the signed squared Spearman correlation of model and the observers' "
+        "pairwise similarities.")
+
+
+def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive_one(tmp_path: Path) -> None:
+    """A bug: a run whose metrics.json records no noise ceiling for the split was told "The human noise ceiling is
+    not positive on this split (too few judgments to estimate it)": a ceiling nobody estimated, called not
+    positive. The line now says none is recorded; a recorded one that is not positive keeps its sentence."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "n_judgments": 40}})
+    assert evaluation_markdown(str(run), aligned="tuned") == (
+        "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100. "
+        "This run records no human noise ceiling for the test split, so no percentage of it can be given. R² is the "
+        "signed squared Spearman correlation of model and human pairwise similarities.")
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": -0.05, "n_judgments": 40}}))
+    assert ". The human noise ceiling is not positive on this split (too few judgments to estimate it), so no " \
+           "percentage of it can be given." in evaluation_markdown(str(run))
+
+
+def test_the_fit_line_reads_the_split_asked_for_and_leaves_out_a_pretrained_fit_without_an_r2(tmp_path: Path) -> None:
+    """Mutants that passed: the fit line read from the test split whatever split was asked for, a recorded
+    pretrained fit whose R² is null scored (`float(None)`: the page failed to build), and a judgment count recorded
+    as text shown."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = _hand_run(tmp_path, "mydata", {
+        "test": {"r2": 0.1, "ceiling_r2": 0.2, "n_judgments": 40},
+        "val": {"r2": 0.03, "ceiling_r2": 0.12, "n_judgments": "about 12"},
+        "baseline": {"test": {"r2": None}, "val": {"r2": 0.06}}})
+    val = evaluation_markdown(str(run), split="val", aligned="tuned")
+    # 0.03 / 0.12 = 25.0%, 0.06 / 0.12 = 50.0%; no count for "about 12"
+    assert val.startswith("**Overall fit to human judgments** on the held-out val split of `mydata`: tuned R² = 0.030, "
+                          f"**25.0% of the human noise ceiling**; {PRE} R² = 0.060, **50.0% of the human noise "
+                          "ceiling**. The noise ceiling (R² = 0.120)"), val
+    test = evaluation_markdown(str(run), aligned="tuned")
+    assert test.startswith("**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): "
+                           "tuned R² = 0.100, **50.0% of the human noise ceiling**. The noise ceiling"), test
+
+
+def test_upload_labels_keep_40_characters_and_escape_angle_brackets() -> None:
+    """Mutants that passed: a name of exactly 40 characters shortened (the test's long name had 60), and `<`, `>`
+    left unescaped in the answers table (a name like `<img src=x>.mp4` is markdown's HTML)."""
+    from bgs_hf.hub.space_app import _upload_label
+
+    forty = "y" * 36 + ".mp4"
+    assert _upload_label(f"/u/{forty}") == f"{forty} (upload)"
+    assert _upload_label(f"/u/y{forty}") == "y" * 37 + "… (upload)"
+    assert _upload_label("/u/<img src=x>.mp4") == "\\<img src=x\\>.mp4 (upload)"
+
+
+def test_a_staged_space_keeps_its_model_id_and_a_bad_space_id_is_refused_before_staging(tmp_path: Path) -> None:
+    """Mutants that passed: a `model` among the staged settings winning over the model the Space is staged for, and
+    `push_space` without its Space id check (the CLI checks it first; `push_space` is public)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.space_app import push_space, stage_space
+
+    stage_space("me/model", tmp_path / "sp", settings={"model": "other/model", "max_upload_mb": 5.0})
+    assert json.loads((tmp_path / "sp" / "bgs_space.json").read_text()) == {"model": "me/model", "max_upload_mb": 5.0}
+    with pytest.raises(BGSInputError, match="invalid repo id 'me/my space'"):
+        push_space("me/model", "me/my space", local_dir=tmp_path / "sp2")
+    assert not (tmp_path / "sp2").exists()
+
+
+def test_a_backend_without_a_model_is_one_line(tmp_path: Path) -> None:
+    """Mutant that passed: no check for a model, so `ModelPair.load(None)` failed somewhere inside loading."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError, match="^no model given: pass a run folder or Hub repo id of a BGS adapter$"):
+        SpaceBackend(SpaceConfig(cache_dir=str(tmp_path)))
+
+
+def test_the_launcher_reads_its_settings_then_bgs_model_and_serves_locally_by_default(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """Mutants of `spaces/bgs-demo/app.py` that passed (the only test ran it once with its staged settings and no
+    environment): `BGS_MODEL` ignored, or replacing every staged setting; the host 0.0.0.0 by default (Hugging Face
+    sets `GRADIO_SERVER_NAME`; run anywhere else the page was open to the network); another default port."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    served: list[tuple[SpaceConfig, dict]] = []
+    monkeypatch.setattr(app, "launch", lambda config, **kw: served.append((config, kw)))
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    for name in ("BGS_MODEL", "GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "bgs_space.json").write_text(json.dumps({"model": "me/staged", "max_upload_mb": 5.0}))
+    app.main()
+    monkeypatch.setenv("BGS_MODEL", "me/other")
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
+    app.main()
+    (tmp_path / "bgs_space.json").unlink()
+    app.main()
+    assert [(c.model, c.max_upload_mb, kw) for c, kw in served] == [
+        ("me/staged", 5.0, {"server_name": "127.0.0.1", "server_port": 7860}),
+        ("me/other", 5.0, {"server_name": "0.0.0.0", "server_port": 7861}),
+        ("me/other", 20.0, {"server_name": "0.0.0.0", "server_port": 7861})]
+
+
+def test_neighbours_that_tie_are_listed_in_catalogue_order(tmp_path: Path) -> None:
+    """Mutant that passed: the neighbours ranked by numpy's default sort, which is not stable (numpy 2's SIMD sort
+    reorders ties even among 8 values): clips equally similar to the query came in an arbitrary order."""
+    backend = _hand_backend(tmp_path)
+    ids = [f"c{i}" for i in range(8)]
+    backend.catalogue = Catalogue("ties", ids, [tmp_path / f"{c}.mp4" for c in ids], np.zeros((8, 2, 2, 3), np.uint8))
+    # c0 = (1, 0); the even clips (0.5, 0.866...) lie at cosine 0.5 from it, the odd ones (0, 1) at 0
+    emb = np.array([[1.0, 0.0]] + [[0.5, np.sqrt(0.75)] if i % 2 == 0 else [0.0, 1.0] for i in range(1, 8)])
+    backend.cat_pre = backend.cat_bgs = emb
+    pre, bgs = backend.neighbours("c0", k=5)
+    assert [j for j, _ in pre] == [j for j, _ in bgs] == [2, 4, 6, 1, 3]
+    np.testing.assert_allclose([s for _, s in pre], [0.5, 0.5, 0.5, 0.0, 0.0], atol=1e-12)

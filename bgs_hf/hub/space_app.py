@@ -366,7 +366,7 @@ class SpaceBackend:
             if len(pre) == len(bgs) == len(self.catalogue):
                 logger.info("catalogue embeddings read from %s", folder)
                 return pre, bgs
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):  # a damaged file is embedded again (an empty one: EOFError)
             pass
         pre, bgs = self._embed_paths(self.catalogue.paths, self.clip_cache)
         save_npy(folder / "pretrained.npy", pre)
@@ -780,6 +780,8 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         text += (f". The noise ceiling (R² = {fmt(ceiling_r2, '.3f')}) is how well one half of {people.replace('people', 'the people')} "
                  f"predicts the other, from half the judgments each: a model near it agrees with {people} about as well as "
                  "they agree with each other (it is an estimate, not an upper bound).")
+    elif ceiling_r2 is None:  # not estimated: nothing to call positive or not
+        text += f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given."
     else:
         text += (f". The {ceiling_name} is not positive on this split (too few judgments to estimate it), so "
                  "no percentage of it can be given.")
