@@ -1721,11 +1721,12 @@ def test_catalogue_embeddings_are_keyed_by_the_clips_content_and_a_corrupt_cache
     np.testing.assert_array_equal(bgs, np.full((4, 2), 2.0))
 
 
-def test_a_missing_upload_a_folder_and_a_link_out_of_the_upload_folder_are_each_refused(tmp_path: Path) -> None:
+def test_a_missing_empty_or_linked_upload_and_a_folder_are_each_refused_before_decoding(tmp_path: Path) -> None:
     """Mutants that passed: a missing upload resolved loosely ("not a regular file" for a file that is not there), no
     regular-file check (a folder named `clip.mp4` handed to the decoder), the upload-folder check on the path as
-    given (a link inside the folder to any file outside it read), and the too-large message in MB (10**6 bytes) while
-    it says MiB."""
+    given (a link inside the folder to any file outside it read), an empty file left to the decode worker (a process
+    started to say "video file is empty (0 bytes)"), and the too-large message in MB (10**6 bytes) while it says
+    MiB."""
     from bgs_hf.errors import BGSInputError
 
     backend = _hand_backend(tmp_path)
@@ -1741,6 +1742,9 @@ def test_a_missing_upload_a_folder_and_a_link_out_of_the_upload_folder_are_each_
     (root / "link.mp4").symlink_to(tmp_path / "secret.mp4")
     with pytest.raises(BGSInputError, match="^link.mp4: only files uploaded through the page are accepted$"):
         backend.check_upload(root / "link.mp4")
+    (root / "empty.mp4").write_bytes(b"")  # refused here, before a decode worker starts
+    with pytest.raises(BGSInputError, match="^empty.mp4: the file is empty$"):
+        backend.check_upload(root / "empty.mp4")
     (root / "big.mp4").write_bytes(b"\x00" * (3 * 2**19))  # 1.5 MiB (1.6 MB)
     with pytest.raises(BGSInputError, match=r"^big.mp4: file too large \(1\.5 MiB > 1 MiB\)$"):
         backend.check_upload(root / "big.mp4")
@@ -1778,16 +1782,6 @@ def test_progress_counts_the_slots_before_an_upload_and_a_catalogue_compare_repo
     steps.clear()
     backend.compare(["c0", "c1", "c3"], progress=lambda *step: steps.append(step))
     assert steps == []
-
-
-def test_a_triplet_nobody_judged_says_so() -> None:
-    """Mutant that passed: the judges' row left out for a triplet that was not judged (every test of that row
-    used a judged one)."""
-    from bgs_hf.hub.space_app import Comparison, answers_markdown
-
-    cmp = Comparison(["A: a", "B: b", "C: c"], np.eye(3), np.eye(3), 0, 1, None, human_votes=None, aligned="tuned")
-    assert answers_markdown(cmp).splitlines()[-3:] == [f"| {PRE} | **A: a** |", "| tuned | **B: b** |",
-                                                       "| humans | this triplet was not judged |"]
 
 
 def test_the_heat_map_spans_minus_one_to_one_with_slot_ticks_and_white_text_below_0_3() -> None:
