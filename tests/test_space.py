@@ -1451,6 +1451,10 @@ def test_the_fit_line_names_the_runs_data_without_backticks_and_not_when_unknown
     line = evaluation_markdown(str(run), aligned="tuned")
     # 0.1 of a ceiling of 0.2 is 50%
     assert "on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100, **50.0% of the human" in line
+    for n_judgments, shown in ((1, "(1 judgment)"), (24096, "(24,096 judgments)")):  # read as a count, not "1 judgments"
+        (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": 0.2,
+                                                               "n_judgments": n_judgments}}))
+        assert f"test split of `mydata` {shown}: " in evaluation_markdown(str(run)), n_judgments
 
 
 def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_cache(tmp_path: Path, monkeypatch,

@@ -765,7 +765,7 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         share = f", **{fmt(pct, '.1f')}% of the {ceiling_name}**" if math.isfinite(pct) else ""
         return f"R² = {fmt(found['r2'], '.3f')}{fmt_ci(found.get('r2_ci'))}{share}"
 
-    n = f" ({fit['n_judgments']} judgments)" if isinstance(fit.get("n_judgments"), int) else ""
+    n = f" ({count(fit['n_judgments'], 'judgment')})" if isinstance(fit.get("n_judgments"), int) else ""
     # which data: the run's benchmark, not necessarily the catalogue below (the page did not say)
     of = f" of `{data_name.replace('`', '')}`" if data_name and data_name != "unknown" else ""
     title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
