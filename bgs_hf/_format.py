@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
+
+
+def _undefined(value: Any) -> bool:
+    """``None`` or NaN of any float type: numpy's float32 (embeddings' dtype) is no ``float``, and its NaN printed as
+    ``nan`` where a float's read ``n/a`` (an integer is never NaN, and one past a float's range cannot be asked)."""
+    return value is None or (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+                             and math.isnan(value))
 
 
 def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     """``format(value, spec)``, or ``missing`` when the value is undefined (``None`` or NaN: the JSON files
     store NaN as null, the in-memory results keep NaN, and both must read the same)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _undefined(value):
         return missing
     return _unsigned_zero(format(value, spec))
 
@@ -44,7 +52,7 @@ def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
     ``sides / (n + 1)`` (one-sided permutation: 1/(n+1); two-sided bootstrap: 2/(n+1)). At that floor no draw
     reached the observed value and the p is only bounded: ``< floor`` (rounded up to three decimals), never an exact
     "0.000999"."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if _undefined(p):
         return "n/a"
     p = float(p)
     if n_resamples:

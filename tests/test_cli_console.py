@@ -194,6 +194,43 @@ def test_training_keeps_its_step_bar_without_the_weight_loading_bars(tiny_ss, tm
     assert re.search(rf"\r100%\|[^\r\n]*\| {steps}/{steps} \[", err), err[-2000:]  # the Trainer's bar has no title
 
 
+def test_bar_switches_force_bars_off_and_give_back_exactly_what_they_found(tmp_path, monkeypatch):
+    """Mutation audit (``_bars``, second pass): a caller's ``disable=False`` winning over the switch, transformers'
+    hook given back as None instead of the hook found, datasets' bars switched (and so turned on after) when a user
+    had them off, and the import finders left on ``sys.meta_path`` all passed: the console tests run with the real
+    libraries already imported, in their default state. Fakes stand in for them here."""
+    from types import SimpleNamespace
+
+    import bgs_hf._bars as bars
+
+    assert bars._no_bar(lambda *a, **k: (a, k), (3,), {"disable": False, "desc": "x"}) == ((3,), {"disable": True,
+                                                                                                   "desc": "x"})
+    hooks = ["the user's hook"]
+    hf_logging = SimpleNamespace(set_tqdm_hook=lambda hook: (hooks.append(hook), hooks[-2])[1])
+    restore = bars.transformers_bars_off(hf_logging)
+    assert hooks[-1] is bars._no_bar
+    restore()
+    assert hooks[-1] == "the user's hook"
+    calls = []
+    user_off = SimpleNamespace(are_progress_bars_disabled=lambda: True, disable_progress_bars=lambda: calls.append("off"),
+                               enable_progress_bars=lambda: calls.append("on"))
+    bars.datasets_bars_off(user_off)()
+    assert calls == []  # theirs to keep off
+    (tmp_path / "bgs_bars_probe.py").write_text("NAME = 'probe'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    switched = []
+    monkeypatch.setattr(bars, "SWITCHES", {"bgs_bars_probe": lambda module: switched.append(module.NAME) or (
+        lambda: switched.append("restored"))})
+    finders = list(sys.meta_path)
+    try:
+        with bars.third_party_bars_off():
+            import bgs_bars_probe  # noqa: F401 - first imported inside the block: switched then
+            assert switched == ["probe"]
+        assert switched == ["probe", "restored"] and sys.meta_path == finders
+    finally:
+        sys.modules.pop("bgs_bars_probe", None)
+
+
 def test_a_library_user_keeps_their_logging_and_progress_bar_settings(tmp_path):
     """The CLI's quieting is the CLI's: importing bgs_hf and loading models through it (the default backbone, a
     save that reloads its base, the MiniLM baseline) leaves the root logger and every progress-bar switch alone."""

@@ -571,6 +571,22 @@ def test_quickstart_refuses_clips_with_data(capsys):
     assert "--clips sizes a generated SocialShapes" in err and err.count("\n") == 1, err
 
 
+def test_quickstart_takes_n_boot_from_100_and_prints_the_table_and_its_wall_time_in_minutes(monkeypatch, capsys):
+    """Mutation audit (quickstart, second pass): --n-boot's floor lowered to 10, the wall time printed in seconds as
+    "min", and the table not printed all passed (the flag test replaces ``format_table`` and reads no output)."""
+    import bgs_hf.quickstart as quickstart
+
+    seen = {}
+    monkeypatch.setattr(quickstart, "run_quickstart", lambda cfg: seen.update(cfg=cfg) or {"timings_s": {"total_s": 90}})
+    monkeypatch.setattr(quickstart, "format_table", lambda report: "TABLE")
+    with pytest.raises(SystemExit) as info:
+        main(["quickstart", "--n-boot", "99"])
+    assert info.value.code == 2 and "--n-boot: must be" in capsys.readouterr().err
+    assert main(["quickstart", "--out", "OUT", "--n-boot", "100"]) == 0 and seen["cfg"].n_boot == 100
+    assert capsys.readouterr().out == ("\nTABLE\n\nwrote OUT/report.json, report.md, r2_vs_ceiling.png, "
+                                       "similarity_matrices.png (1.5 min)\n")  # 90 s
+
+
 def test_data_export_no_card_and_data_push_private_reach_the_writer_and_the_upload(release, tmp_path, monkeypatch,
                                                                                    capsys):
     """Mutants that passed: `data export --no-card` writing the full card anyway, and `data push --private`

@@ -1096,6 +1096,17 @@ def test_undefined_values_read_n_a_and_only_a_negative_zero_loses_its_sign():
         assert fmt_ci(ci) == "", ci
 
 
+def test_a_numpy_float32_nan_reads_n_a_like_a_float_nan():
+    """Quickstart audit (second pass), a bug: ``fmt`` and ``fmt_p`` knew NaN only as a Python ``float`` (numpy's
+    float64 is one), so a float32 NaN (a statistic on float32 embeddings) printed ``nan`` and a CI ``[nan, 0.100]``."""
+    from bgs_hf._format import fmt, fmt_ci, fmt_p
+
+    nan32 = np.float32("nan")
+    assert fmt(nan32, ".3f") == "n/a" and fmt(np.float16("nan"), ".1%", "—") == "—" and fmt_p(nan32, 1000) == "n/a"
+    assert fmt_ci([nan32, 0.1]) == "" and fmt(np.float32(0.25), ".2f") == "0.25" and fmt(np.int64(3), "d") == "3"
+    assert fmt(10**400, "d") == "1" + "0" * 400  # an integer is never NaN: not turned into a float to ask
+
+
 def test_a_collapsed_model_in_the_fit_table_is_flagged_and_the_report_says_its_zero_is_no_answer(tmp_path):
     """Embeddings alike for every clip (a diverged run, a foreground model shown one frame) entered the fit table
     as R² n/a and 0.000 accuracy, below both chances, with nothing to say why; the motion controls called the same

@@ -290,6 +290,11 @@ def test_the_ceiling_plot_draws_each_models_interval_and_the_ceilings_range(tmp_
     plot_against_ceiling(report, tmp_path / "b.png")
     labels = [(t.get_text(), t.get_position()[0]) for t in drawn[1].axes[0].texts]
     assert labels == [("not scored", shown.index("language"))]
+    # second pass: a range with one undefined end drew a band (and its legend entry) from NaN; the line stays
+    plot_against_ceiling({**report, "noise_ceiling_ci": [None, 0.29]}, tmp_path / "c.png")
+    legend = [t.get_text() for t in drawn[2].axes[0].get_legend().get_texts()]
+    assert not [p for p in drawn[2].axes[0].patches if p.get_label().startswith("noise ceiling")]
+    assert [t for t in legend if t.startswith("noise ceiling")] == ["noise ceiling R² = 0.164"]
 
 
 def test_suite_rows_turn_none_back_into_nan() -> None:
@@ -353,6 +358,9 @@ def test_a_fast_report_does_not_link_analyses_it_skipped() -> None:
     md = render_markdown(report)
     assert "skipped" in md and "attribute probes" not in md
     assert "2.5-97.5% range over those splits" in md
+    # mutation audit (second pass): a report that records neither its training counts nor its resamples read "trained
+    # on all None non-test clips" and "(None resamples)"
+    assert "bootstraps over clips. Noise ceiling" in md and "BGS was trained" not in md
 
 
 def test_bgs_hf_report_finds_a_quickstart_folders_analyses(tmp_path) -> None:
@@ -535,58 +543,93 @@ def test_a_cached_benchmark_is_reused_only_for_its_own_seed_clip_count_and_gener
     assert cache_root() == tmp_path / "shared"
 
 
-def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every_step(tmp_path, monkeypatch) -> None:
+FAKE_SUITE_ROWS = {
+    "pretrained": {"r2": 0.11, "r2_ci": [0.01, 0.21], "pct_of_ceiling": 11.0, "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.51,
+                   "rsa_spearman": 0.31, "rsa_pearson": 0.32, "n_pairs": 71, "n_judgments": 51},
+    "bgs": {"r2": 0.22, "r2_ci": [0.12, 0.32], "pct_of_ceiling": 22.0, "ooo_acc_3way": 0.42, "ooo_acc_2way": 0.52,
+            "rsa_spearman": 0.33, "rsa_pearson": 0.34, "n_pairs": 77, "n_judgments": 55}}
+
+
+@pytest.fixture(scope="module")
+def socialshapes_seed3(tmp_path_factory) -> Path:
+    """60 small SocialShapes clips at seed 3, made once for the runs below whose training and suite are faked."""
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    return generate_socialshapes(tmp_path_factory.mktemp("ss") / "ss", n_clips=60, seed=3,
+                                 config=SynthConfig(num_frames=8, size=32, workers=1))
+
+
+def _fake_training_and_suite(monkeypatch, tmp_path: Path) -> dict:
+    """The quickstart's minutes-long steps faked, each recording what it was handed in the returned dict: the caption
+    model (a fixed random matrix, kept as ``language_sim``), each training run (``train``: its name and data), the
+    suite (``suite``: seed, n_boot, its data and keyword arguments; it reports ``FAKE_SUITE_ROWS``), the run card
+    (``card``: its folder, and whether baseline.json was there) and the abstract set (``abstract``)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.baselines as baselines
+    import bgs_hf.eval as eval_mod
+    import bgs_hf.hub.card as card
+    import bgs_hf.quickstart as qs
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+    from bgs_hf.hub.run_info import BASELINE_FILE
+
+    seen: dict = {"train": [], "card": [], "abstract": []}
+    rng = np.random.default_rng(0)
+
+    def language_similarity(captions, cfg, names=None):
+        seen.update(caption=cfg.caption, language_sim=np.corrcoef(np.random.default_rng(1).normal(size=(len(captions), 6))))
+        return seen["language_sim"]
+
+    def train(data_dir, out, cfg, *, data=None, name="bgs", **kwargs):
+        seen["train"].append((name, data))
+        return SimpleNamespace(output_dir=str(out / name))
+
+    def suite(data, backbone, run_dir, *, out_dir, seed, n_boot, **kwargs):
+        seen["suite"] = (seed, n_boot, data, kwargs)
+        test = SplitHumans.build(data, "test", seed=seed)
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        emb = {k: rng.normal(size=(len(test.items), 4)) for k in FAKE_SUITE_ROWS}
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        np.savez(Path(out_dir) / TEST_EMBEDDINGS_NAME, items=test.items, **emb)
+        return {"fit": {k: dict(v) for k, v in FAKE_SUITE_ROWS.items()}}
+
+    monkeypatch.setattr(baselines, "language_similarity", language_similarity)
+    monkeypatch.setattr(qs, "train_bgs_run", train)
+    monkeypatch.setattr(card, "write_run_card", lambda run_dir: seen["card"].append(
+        (str(run_dir), (Path(run_dir) / BASELINE_FILE).is_file())))
+    monkeypatch.setattr(eval_mod, "run_suite", suite)
+    monkeypatch.setattr(qs, "ensure_socialshapes", lambda seed, n_clips, *, abstract=False, **k: seen["abstract"].append(
+        (seed, n_clips, abstract)) or tmp_path / "abstract")
+    return seen
+
+
+def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every_step(tmp_path, monkeypatch,
+                                                                                     socialshapes_seed3) -> None:
     """Mutation audit (the end-to-end run's plumbing in seconds: training and the suite faked): the data, the test
     split's ceiling, the baselines' bootstrap or the suite seeded 0 whatever --seed said, report.json's pair count
     taken from the judgment count, report.md's judgments and pairs swapped, baseline.json from the fine-tuned row, no
     marker written in --out, the language row on mean captions by default or over the clips in another order, the
     baselines' % of a ceiling of 1, and the validation count from the test split all passed."""
-    from types import SimpleNamespace
-
-    import bgs_hf.baselines as baselines
     import bgs_hf.data as data_mod
-    import bgs_hf.eval as eval_mod
-    import bgs_hf.hub.card as card
     import bgs_hf.metrics as metrics
     import bgs_hf.quickstart as qs
     from bgs_hf.eval.fit import SplitHumans
-    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
-    from bgs_hf.synth import SynthConfig, generate_socialshapes
 
-    data_dir = generate_socialshapes(tmp_path / "ss", n_clips=60, seed=3,
-                                     config=SynthConfig(num_frames=8, size=32, workers=1))
-    out, seen = tmp_path / "demo", {"load": [], "fit": []}
+    data_dir, out = socialshapes_seed3, tmp_path / "demo"
+    seen = _fake_training_and_suite(monkeypatch, tmp_path)
+    seen.update(load=[], fit=[])
     load, fit = data_mod.load, metrics.behavioural_fit
     monkeypatch.setattr(data_mod, "load", lambda *a, **k: seen["load"].append(k["seed"]) or load(*a, **k))
     monkeypatch.setattr(metrics, "behavioural_fit", lambda *a, **k: seen["fit"].append((k["seed"], k["n_boot"]))
                         or fit(*a, **k))
-    monkeypatch.setattr(baselines, "language_similarity", lambda captions, cfg, names=None: seen.update(
-        caption=cfg.caption) or np.corrcoef(np.random.default_rng(1).normal(size=(len(captions), 6))))
-    monkeypatch.setattr(qs, "train_bgs_run", lambda data_dir, out, cfg, **k: SimpleNamespace(output_dir=str(out / "bgs")))
-    monkeypatch.setattr(card, "write_run_card", lambda run_dir: None)
-    rows = {"pretrained": {"r2": 0.11, "r2_ci": [0.01, 0.21], "pct_of_ceiling": 11.0, "ooo_acc_3way": 0.41,
-                           "ooo_acc_2way": 0.51, "rsa_spearman": 0.31, "rsa_pearson": 0.32, "n_pairs": 71, "n_judgments": 51},
-            "bgs": {"r2": 0.22, "r2_ci": [0.12, 0.32], "pct_of_ceiling": 22.0, "ooo_acc_3way": 0.42,
-                    "ooo_acc_2way": 0.52, "rsa_spearman": 0.33, "rsa_pearson": 0.34, "n_pairs": 77, "n_judgments": 55}}
-    rng = np.random.default_rng(0)
-
-    def suite(data, backbone, run_dir, *, out_dir, seed, n_boot, **kwargs):
-        seen["suite"] = (seed, n_boot)
-        test = SplitHumans.build(data, "test", seed=seed)
-        Path(run_dir).mkdir(parents=True)
-        emb = {k: rng.normal(size=(len(test.items), 4)) for k in rows}
-        Path(out_dir).mkdir(parents=True)
-        np.savez(Path(out_dir) / TEST_EMBEDDINGS_NAME, items=test.items, **emb)
-        return {"fit": {k: dict(v) for k, v in rows.items()}}
-
-    monkeypatch.setattr(eval_mod, "run_suite", suite)
     cfg = qs.QuickstartConfig(out_dir=str(out), seed=3, data_dir=str(data_dir), backbone="tiny-random-videomae",
                               n_boot=7, suite=False, language_control=False)
     report = qs.run_quickstart(cfg)
 
     data = load(data_dir, seed=3, val_fraction=0.2)
     test = SplitHumans.build(data, "test", seed=3)
-    assert seen["load"] == [3] and seen["fit"] == [(3, 7)] * 2 and seen["suite"] == (3, 7)
+    assert seen["load"] == [3] and seen["fit"] == [(3, 7)] * 2 and seen["suite"][:2] == (3, 7)
     assert seen["caption"] == "first"  # the paper's language row
     assert report["noise_ceiling_r2"] == test.ceiling_r2 != SplitHumans.build(data, "test", seed=0).ceiling_r2
     assert (report["n_train_judgments"], report["n_val_clips"]) == (len(data.triplets("train")),
@@ -596,7 +639,7 @@ def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every
     assert {k: report["language"][k] for k in ("r2", "pct_of_ceiling")} == pytest.approx(
         {k: language[k] for k in ("r2", "pct_of_ceiling")})
     assert report["pixels"]["pct_of_ceiling"] == pytest.approx(100 * report["pixels"]["r2"] / test.ceiling_r2)
-    for key, row in rows.items():
+    for key, row in FAKE_SUITE_ROWS.items():
         assert report[key] == report["models"][key] == row
     assert (report["n_test_pairs"], report["n_test_judgments"]) == (77, 55)  # the fine-tuned row's
     md = (out / "report.md").read_text()
@@ -605,6 +648,47 @@ def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every
     assert not list(out.glob("*.tmp")) and (out / qs.MARKER).is_file()
     baseline = json.loads((out / "bgs" / "baseline.json").read_text())
     assert (baseline["r2"], baseline["split"], baseline["backbone"]) == (0.11, "test", "tiny-random-videomae")
+
+
+def test_the_full_run_hands_the_suite_its_control_language_row_cache_and_abstract_set(tmp_path, monkeypatch,
+                                                                                    socialshapes_seed3) -> None:
+    """Mutation audit (second pass; training and the suite faked): the abstract set made with seed 0, the suite run
+    without its motion analysis, its language-distilled control, the caption row's similarity or config, or the
+    shared clip cache; the control trained into the BGS run's folder or on the real judgments; the run card not
+    written again once baseline.json is there; baseline.json naming the backbone as typed, not as the run records it;
+    and the control trained when the suite that scores it is off, all passed (the seeded test runs --fast)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.controls as controls
+    import bgs_hf.models.registry as registry
+    import bgs_hf.quickstart as qs
+    from bgs_hf.eval.fit import SplitHumans
+
+    data_dir, out = socialshapes_seed3, tmp_path / "demo"
+    seen = _fake_training_and_suite(monkeypatch, tmp_path)
+    distilled = SimpleNamespace(name="the caption model's choices")
+    monkeypatch.setattr(controls, "language_distilled_data", lambda data, language_config: seen.update(
+        distilled_caption=language_config.caption) or distilled)
+    monkeypatch.setattr(registry, "get_backbone_spec", lambda name: SimpleNamespace(name=f"/models/{name}"))
+    cfg = qs.QuickstartConfig(out_dir=str(out), seed=3, data_dir=str(data_dir), backbone="mine", n_boot=7,
+                              caption="mean")
+    report = qs.run_quickstart(cfg)
+    _, _, data, kwargs = seen["suite"]
+    assert seen["train"] == [("bgs", data), ("language_distilled", distilled)] and seen["distilled_caption"] == "mean"
+    assert seen["abstract"] == [(3, 0, True)] and kwargs["abstract_dir"] == tmp_path / "abstract"
+    assert kwargs["analyses"] == ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
+    assert kwargs["controls"] == {"language-distilled": str(out / "language_distilled")}
+    assert kwargs["language_sim"] is seen["language_sim"] and kwargs["language_config"].caption == "mean"
+    assert kwargs["cache"] == out / "clip_cache"
+    assert seen["card"] == [(str(out / "bgs"), True)]  # rewritten with the pretrained row beside the run's
+    assert json.loads((out / "bgs" / "baseline.json").read_text())["backbone"] == "/models/mine"
+    assert report["n_test_clips"] == len(SplitHumans.build(data, "test", seed=3).items) == 12  # 60 clips, a fifth test
+    seen["train"].clear()
+    seen["abstract"].clear()
+    qs.run_quickstart(replace(cfg, suite=False))  # language_control stays on: nothing would score the control
+    assert [name for name, _ in seen["train"]] == ["bgs"] and seen["abstract"] == []
+    assert seen["suite"][3]["analyses"] == ("fit",) and seen["suite"][3]["abstract_dir"] is None
 
 
 def test_a_folder_holding_a_quickstart_report_is_cleared_and_any_other_report_json_refused(tmp_path) -> None:
@@ -665,8 +749,12 @@ def test_the_bgs_run_gets_the_seed_and_the_bundled_backbones_recipe(tmp_path, mo
 
     seen = []
     monkeypatch.setattr(api, "train_bgs", lambda config: seen.append(config) or "run")
-    assert train_bgs_run(tmp_path / "ss", tmp_path / "demo", QuickstartConfig(seed=4), name="language_distilled") == "run"
+    stop_early = object()
+    assert train_bgs_run(tmp_path / "ss", tmp_path / "demo", QuickstartConfig(seed=4), name="language_distilled",
+                         callbacks=[stop_early]) == "run"
     ((config),) = seen
+    # second pass: the callbacks given, and no experiment tracker (the demo is offline), were dropped unseen
+    assert config.callbacks == [stop_early] and config.training["report_to"] == "none"
     assert {k: config.training[k] for k in ("seed", "output_dir", "learning_rate", "num_train_epochs")} == {
         "seed": 4, "output_dir": str(tmp_path / "demo" / "language_distilled"), "learning_rate": 2e-3,
         "num_train_epochs": 20}
@@ -684,6 +772,19 @@ def test_percentile_ranks_leave_unjudged_pairs_grey_and_rank_the_others() -> Non
     nan = float("nan")
     ranks = _percentile_ranks(np.array([[nan, 0.2, nan], [0.2, nan, 0.8], [nan, 0.8, nan]]))
     assert np.isnan(ranks[0, 2]) and np.isnan(ranks[2, 0]) and (ranks[0, 1], ranks[1, 2]) == (0.0, 1.0)
+
+
+def test_percentile_ranks_leave_out_the_diagonal_and_put_a_matrix_of_ties_at_mid_grey() -> None:
+    """Mutation audit (second pass): ranking a cosine matrix's diagonal of ones with its pairs, and drawing a matrix
+    whose pairs all tie (a collapsed model: every cosine 1) at rank 0 instead of mid-grey, both passed (every tested
+    matrix had NaN on its diagonal and pairs that differ). Off the diagonal 0.2, 0.5, 0.8 are ranked 0, 0.5, 1."""
+    from bgs_hf.quickstart import _percentile_ranks
+
+    nan = float("nan")
+    ranks = _percentile_ranks(np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.8], [0.5, 0.8, 1.0]]))
+    np.testing.assert_array_equal(ranks, [[nan, 0.0, 0.5], [0.0, nan, 1.0], [0.5, 1.0, nan]])
+    np.testing.assert_array_equal(_percentile_ranks(np.ones((3, 3))), [[nan, 0.5, 0.5], [0.5, nan, 0.5],
+                                                                      [0.5, 0.5, nan]])
 
 
 def test_the_two_reports_appear_together_or_not_at_all(tmp_path, monkeypatch) -> None:
@@ -721,3 +822,55 @@ def test_a_rerun_unlinks_a_symlinked_folder_in_the_control_run_and_keeps_its_tar
     (tmp_path / "language_distilled" / "base").symlink_to(model, target_is_directory=True)
     _clear_earlier_outputs(tmp_path)
     assert not (tmp_path / "language_distilled").exists() and (model / "config.json").is_file()
+
+
+def test_a_cached_benchmark_without_its_marker_or_with_a_listed_file_gone_is_generated_again(tmp_path,
+                                                                                          monkeypatch) -> None:
+    """Mutation audit (second pass): a listed video deleted from the cache taken as intact, a folder without its
+    ``.complete`` (a copy of the cache cut short) reused, or kept in place of the new copy, all passed; a marker that
+    is JSON but lists no files (not written by this version) is taken as it is, as the text-only one is."""
+    import os
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    calls: list[str] = []
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator(calls), raising=False)
+    final = ensure_socialshapes(0, 30, root=tmp_path)
+    (final / "videos" / "ss_0000.mp4").unlink()
+    assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == 2
+    assert (final / "videos" / "ss_0000.mp4").read_bytes() == b"video bytes" * 50
+    (final / ".complete").unlink()  # a half-copied cache: its files, no marker
+    (final / "videos" / "ss_0000.mp4").write_bytes(b"cut")
+    assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == 3
+    assert (final / ".complete").is_file() and (final / "videos" / "ss_0000.mp4").read_bytes() == b"video bytes" * 50
+    assert sorted(os.listdir(tmp_path)) == [final.name]
+    (final / ".complete").write_text(json.dumps({"generator": "socialshapes-4"}))
+    (final / "videos" / "ss_0000.mp4").write_bytes(b"not checked: no list")
+    assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == 3
+
+
+def test_a_damaged_cache_warns_once_and_a_killed_runs_temp_folder_does_not_block_the_next(tmp_path, monkeypatch,
+                                                                                           caplog) -> None:
+    """Mutation audit (second pass): the damaged copy named twice (the check before replacing it warned again), and
+    a temp folder left under this process id not cleared first, both passed. In a container every run may get the
+    same pid, so a run killed mid-generation (no ``finally``) left ``NAME.tmpPID`` that made every rerun fail."""
+    import logging
+    import os
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    calls: list[str] = []
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator(calls), raising=False)
+    final = ensure_socialshapes(0, 30, root=tmp_path / "a")
+    (final / "videos" / "ss_0000.mp4").write_bytes(b"cut")
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.quickstart"):
+        ensure_socialshapes(0, 30, root=tmp_path / "a")
+    assert [r.getMessage().count("is damaged") for r in caplog.records] == [1]
+    leftover = tmp_path / "b" / f"{final.name}.tmp{os.getpid()}"
+    (leftover / "videos").mkdir(parents=True)
+    (leftover / "videos" / "half.mp4").write_bytes(b"half")
+    made = ensure_socialshapes(0, 30, root=tmp_path / "b")
+    assert sorted(p.name for p in (made / "videos").iterdir()) == ["ss_0000.mp4"]
+    assert sorted(os.listdir(tmp_path / "b")) == [final.name]

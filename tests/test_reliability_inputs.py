@@ -443,6 +443,23 @@ def test_a_folder_holding_only_a_killed_runs_work_folder_takes_the_next_result(t
     assert [p.name for p in target.iterdir()] == ["result.txt"]
 
 
+def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
+    """Mutation audit (``_files``, second pass): ``built_in_place`` keeping the work folder of a block that failed
+    (it then sat beside the target), ``save_npy`` keeping its temp file when ``np.save`` refused, and ``save_npy``
+    pickling an object array (``np.load`` refuses it, so the cache entry could never be read) all passed."""
+    from bgs_hf._files import built_in_place, save_npy
+
+    target = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), built_in_place(target) as work:
+        work.mkdir()
+        (work / "half.txt").write_text("half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="pickle"):
+        save_npy(tmp_path / "clip.npy", np.array([{"a": 1}], dtype=object))
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_empty_split_is_a_validation_problem(tmp_path: Path, split: str, capsys) -> None:
     """An empty test split loads (stats print 'n/a', a documented skip), but `validate` reports it."""

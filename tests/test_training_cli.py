@@ -302,6 +302,32 @@ def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, cod
     assert text in err and "Traceback" not in err
 
 
+def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
+    """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
+    and fit, ``pct_of_ceiling`` left out of the printed fit, and a split with nothing scored (``{}``) printed as a row
+    of nulls all passed (only full training runs read the output). The fit is the five headline numbers, as stored."""
+    from types import SimpleNamespace
+
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    fit = {"r2": 0.25, "rsa_spearman": 0.5, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.625, "pct_of_ceiling": 50.0,
+           "n_pairs": 9}
+
+    def run_on(main_process: bool):
+        return lambda config: SimpleNamespace(trainer=SimpleNamespace(args=SimpleNamespace(should_save=main_process)),
+                                              metrics={"val": {}, "test": fit}, output_dir="RUN", wall_s=2.0)
+
+    monkeypatch.setattr(api, "train_bgs", run_on(False))
+    assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 0 and capsys.readouterr().out == ""
+    monkeypatch.setattr(api, "train_bgs", run_on(True))
+    assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 0
+    first, rest = capsys.readouterr().out.split("\n", 1)
+    assert first == "run folder: RUN  (2.0 s)"
+    assert json.loads(rest) == {"test": {"r2": 0.25, "rsa_spearman": 0.5, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.625,
+                                         "pct_of_ceiling": 50.0}}
+
+
 def test_a_broken_test_video_stops_the_run_before_training(socialshapes, tmp_path, capsys):
     """The scored clips were first read after training: the adapter was written, metrics.json never, and the
     folder refused a rerun."""
