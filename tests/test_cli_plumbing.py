@@ -45,6 +45,25 @@ def test_each_way_a_command_ends_has_its_exit_status_and_one_line(error, code, l
     assert captured.err.splitlines() == [line] and captured.out == ""
 
 
+def test_an_input_error_names_its_file_and_row_on_one_line_and_a_setting_as_each_command_spells_it():
+    """Mutation audit (``errors``, second pass): the file named by its full path, the row counted from 0, a message's
+    newline kept, ``as_flags`` joining words with ``_`` whatever the command, ``naming_flag`` dropping the flag, and a
+    value not quoted in the library's own words all passed or were caught only through typed flags (a flag as typed
+    is spelt as typed again, so the separator and the path's folders never showed)."""
+    from bgs_hf.errors import BGSSettingError, naming_flag
+
+    err = BGSInputError("column 'odd'\nis empty", path="/data/release/judgments.csv", row=4)
+    assert str(err) == "judgments.csv row 4: column 'odd' is empty" and err.detail == "column 'odd'\nis empty"
+    assert str(BGSInputError("bad", path=Path("x") / "a.csv")) == "a.csv: bad"
+    setting = BGSSettingError(lambda n: f"{n('val_split', 'paper')} holds out 0.2, not {n('val_fraction', 0.1)}")
+    assert str(setting) == "val_split 'paper' holds out 0.2, not val_fraction 0.1"
+    assert str(setting.as_flags("-")) == "--val-split paper holds out 0.2, not --val-fraction 0.1"
+    assert str(setting.as_flags("_")) == "--val_split paper holds out 0.2, not --val_fraction 0.1"
+    with pytest.raises(BGSInputError) as info, naming_flag("--lora_r"):
+        raise BGSInputError("LoRA rank r must be >= 1, got 0")
+    assert str(info.value) == "--lora_r: LoRA rank r must be >= 1, got 0"
+
+
 @pytest.mark.parametrize(("argv", "levels"), [
     ([], (logging.WARNING, logging.INFO)),
     (["--verbose"], (logging.INFO, logging.DEBUG)),

@@ -1107,6 +1107,18 @@ def test_a_numpy_float32_nan_reads_n_a_like_a_float_nan():
     assert fmt(10**400, "d") == "1" + "0" * 400  # an integer is never NaN: not turned into a float to ask
 
 
+def test_a_count_of_zero_is_plural_and_a_guess_needs_a_close_match():
+    """Mutation audit (quickstart and top-level helpers, second pass): ``count`` calling 0 singular ("0 clip"), and
+    the "did you mean" cutoff lowered from 0.6 to 0.4, both passed (the tests counted 1 and 1,234, and every typo
+    tried was a close one). difflib's ratio is 2·matches/length: "fit" and "fast" share f, t: 4/7 = 0.57, no guess;
+    "fsat" and "fast" share f, a, t (or f, s, t): 6/8 = 0.75."""
+    from bgs_hf._format import closest, count
+
+    assert (count(0, "clip"), count(1, "analysis", "analyses"), count(2, "analysis", "analyses")) == (
+        "0 clips", "1 analysis", "2 analyses")
+    assert closest("fit", ["fast"]) is None and closest("fsat", ["fast", "fit"]) == "fast"
+
+
 def test_a_collapsed_model_in_the_fit_table_is_flagged_and_the_report_says_its_zero_is_no_answer(tmp_path):
     """Embeddings alike for every clip (a diverged run, a foreground model shown one frame) entered the fit table
     as R² n/a and 0.000 accuracy, below both chances, with nothing to say why; the motion controls called the same
