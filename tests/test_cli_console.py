@@ -196,9 +196,9 @@ def test_training_keeps_its_step_bar_without_the_weight_loading_bars(tiny_ss, tm
 
 def test_bar_switches_force_bars_off_and_give_back_exactly_what_they_found(tmp_path, monkeypatch):
     """Mutation audit (``_bars``, second pass): a caller's ``disable=False`` winning over the switch, transformers'
-    hook given back as None instead of the hook found, datasets' bars switched (and so turned on after) when a user
-    had them off, and the import finders left on ``sys.meta_path`` all passed: the console tests run with the real
-    libraries already imported, in their default state. Fakes stand in for them here."""
+    hook given back as None instead of the hook found, and datasets' bars switched (and so turned on after) when a
+    user had them off all passed: the console tests run with the real libraries in their default state. Fakes stand
+    in for them here, and a module first imported inside the block is switched, then given back."""
     from types import SimpleNamespace
 
     import bgs_hf._bars as bars

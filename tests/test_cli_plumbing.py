@@ -46,10 +46,10 @@ def test_each_way_a_command_ends_has_its_exit_status_and_one_line(error, code, l
 
 
 def test_an_input_error_names_its_file_and_row_on_one_line_and_a_setting_as_each_command_spells_it():
-    """Mutation audit (``errors``, second pass): the file named by its full path, the row counted from 0, a message's
-    newline kept, ``as_flags`` joining words with ``_`` whatever the command, ``naming_flag`` dropping the flag, and a
-    value not quoted in the library's own words all passed or were caught only through typed flags (a flag as typed
-    is spelt as typed again, so the separator and the path's folders never showed)."""
+    """Mutation audit (``errors``, second pass): a message's newline kept, ``as_flags`` joining words with ``_``
+    whatever the command, and a value not quoted in the library's own words all passed (the tests saw settings only
+    through typed flags, which are spelt as typed again). The file's name, its row and ``naming_flag``'s prefix,
+    caught elsewhere through whole commands, are checked here on the class itself."""
     from bgs_hf.errors import BGSSettingError, naming_flag
 
     err = BGSInputError("column 'odd'\nis empty", path="/data/release/judgments.csv", row=4)

@@ -444,9 +444,9 @@ def test_a_folder_holding_only_a_killed_runs_work_folder_takes_the_next_result(t
 
 
 def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
-    """Mutation audit (``_files``, second pass): ``built_in_place`` keeping the work folder of a block that failed
-    (it then sat beside the target), ``save_npy`` keeping its temp file when ``np.save`` refused, and ``save_npy``
-    pickling an object array (``np.load`` refuses it, so the cache entry could never be read) all passed."""
+    """Mutation audit (``_files``, second pass): ``save_npy`` pickling an object array passed (``np.load`` refuses
+    it, so such a cache entry could never be read). Refused, it leaves no temp file; a ``built_in_place`` block that
+    fails leaves no work folder beside the target."""
     from bgs_hf._files import built_in_place, save_npy
 
     target = tmp_path / "out"

@@ -304,8 +304,8 @@ def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, cod
 
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
     """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
-    and fit, ``pct_of_ceiling`` left out of the printed fit, and a split with nothing scored (``{}``) printed as a row
-    of nulls all passed (only full training runs read the output). The fit is the five headline numbers, as stored."""
+    and fit, and ``pct_of_ceiling`` left out of the printed fit, both passed (only full training runs read the output,
+    on one process). The fit is the five headline numbers, as stored; a split with nothing scored is left out."""
     from types import SimpleNamespace
 
     import bgs_hf.training.api as api
