@@ -512,13 +512,17 @@ def test_the_regenerate_command_keeps_every_digit() -> None:
     assert regenerate_command(cfg, 0, 20) == "`bgs-hf synth OUT --seed 0 --clips 20 --beta 3.14159265 --lapse 0.1234567`"
 
 
-@pytest.mark.parametrize("flag", [["--beta", "9"], ["--lapse", "0"], ["--overlap", "0.5"]])
-def test_cli_abstract_refuses_observer_and_overlap_flags(tmp_path: Path, flag: list[str],
+@pytest.mark.parametrize("flag", [["--beta", "9"], ["--lapse", "0"], ["--overlap", "0.5"], ["--format", "hub"],
+                                  ["--clips", "20"]])
+def test_cli_abstract_refuses_observer_and_overlap_flags(tmp_path: Path, flag: list[str], monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     """`--abstract` has no observers and fixes the overlap at 0: `--beta/--lapse/--overlap` were silently ignored
-    (the same set was written), while `--clips` and `--format` were refused."""
+    (the same set was written), while `--clips` and `--format` were refused. (Mutation audit, second pass: `--format`
+    dropped from the refused flags passed; a set the CLI would write is only recorded here.)"""
+    import bgs_hf.synth.generate as generate
     from bgs_hf.cli.main import main
 
+    monkeypatch.setattr(generate, "generate_abstract_set", lambda out, **kw: Path(out))
     assert main(["synth", str(tmp_path / "a"), "--abstract", *flag]) == 2
     assert flag[0] in capsys.readouterr().err and not (tmp_path / "a").exists()
 
@@ -1750,3 +1754,432 @@ def test_a_camera_shaken_four_pixels_still_renders_whole_frames() -> None:
         scene = replace(sample_scene(np.random.default_rng(seed), cfg), jitter=1.5)
         assert np.abs(render_module._camera_offsets(scene, cfg)).max() > 3.5
         assert render_scene(scene, cfg).frames.shape == (16, 16, 16, 3)
+
+
+# ------------------------------------------------------------------------ mutation audit of bgs_hf/synth, second pass
+def test_the_copies_of_a_repeated_triplet_go_to_different_participants() -> None:
+    """Mutation audit, second pass: regular trials left in the order they were made (the copies of a repeated triplet
+    one after another, so one participant saw the same triplet 2-5 times in a row) passed: the design tests count
+    copies, not who sees them. Shuffled, two copies share a participant as two random slots do: 219 other slots of
+    the 220 a participant holds among 47 300, so 219 / 47 299 = 0.0046 of the pairs of copies."""
+    from bgs_hf.synth.observers import make_design
+
+    design = make_design(250, np.random.default_rng(0), SynthConfig())
+    regular = design[~design["is_catch"]]
+    assert (len(regular), regular["participation"].nunique()) == (47_300, 215)
+    key = np.sort(regular[["stim1_name", "stim2_name", "stim3_name"]].to_numpy(), axis=1) @ [250 * 250, 250, 1]
+    shown = pd.DataFrame({"triplet": key, "participant": regular["participation"].to_numpy()})
+    copies = shown.groupby("triplet").size().to_numpy()
+    together = shown.groupby(["triplet", "participant"]).size().to_numpy()
+    share = (together * (together - 1) / 2).sum() / (copies * (copies - 1) / 2).sum()
+    assert share == pytest.approx(219 / 47_299, abs=0.002)
+
+
+def test_a_design_too_sparse_for_one_trial_still_has_one_participant() -> None:
+    """Mutation audit, second pass: the participant count without its floor of one passed. 4 clips at 0.1 observations
+    per pair round to 0.1 * 6 / 3 = 0.2 -> 0 regular trials; one participant still does the 2 sets of 5 trials."""
+    from bgs_hf.synth.observers import make_design
+
+    cfg = SynthConfig(obs_per_pair=0.1, trials_per_set=5, sets_per_participant=2)
+    design = make_design(4, np.random.default_rng(0), cfg)
+    assert (len(design), design["participation"].nunique(), int(design["is_catch"].sum())) == (10, 1, 2)
+
+
+def test_very_consistent_observers_of_clips_far_apart_name_the_odd_one() -> None:
+    """Mutation audit, second pass: the softmax without subtracting its largest logit passed. At beta 1000 (`--beta`
+    takes any finite value) clips at 0, 1 and 3 give logits -1000 * (4, 9, 1): every exponential underflows to 0,
+    the probabilities were NaN and every judgment named the clip shown first. The odd one is clip 2 (the pair left,
+    0 and 1, is the closest), with probability 1 - e^-3000."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    n = 200
+    design = pd.DataFrame({"participation": ["p"] * n, "stim1_name": [0] * n, "stim2_name": [1] * n,
+                           "stim3_name": [2] * n, "is_catch": [False] * n})
+    cfg = SynthConfig(choice_beta=1000.0, weight_jitter=0.0, lapse=0.0)
+    out = simulate_choices(design, np.array([[0.0], [1.0], [3.0]]), np.random.default_rng(0), cfg)
+    assert (out["choice"] == 2).all()
+
+
+def test_catch_trials_slip_one_time_in_a_thousand() -> None:
+    """Mutation audit, second pass: catch trials that never slip passed (the catch test allows up to 0.5% slips). Of
+    40 000 catch trials about 0.001 * 40 000 = 40 name a copy of the duplicated clip (Poisson sd 6.3)."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    n = 40_000
+    design = pd.DataFrame({"participation": ["p"] * n, "stim1_name": [0] * n, "stim2_name": [0] * n,
+                           "stim3_name": [1] * n, "is_catch": [True] * n})
+    out = simulate_choices(design, np.zeros((2, 1)), np.random.default_rng(0), SynthConfig())
+    assert 15 <= (out["choice"] == 0).sum() <= 65
+
+
+def test_a_seeds_tables_are_the_ones_its_generator_version_made() -> None:
+    """Mutation audit, second pass: unique triplets left unshuffled before the repeats are drawn (the first pass's
+    survivor), the cover's third clip taken as the first best one and its pairs visited in index order all passed:
+    each draws other triplets for a seed but keeps every documented proportion. A seed is a promise (the quickstart
+    caches a benchmark under its generator version), so the tables of seed 0, 30 clips, default settings are pinned:
+    judgments, ratings, captions and split. Change them on purpose only with a new ``GENERATOR_VERSION`` and digest
+    (a NumPy release that changes its generator streams would show here too)."""
+    import hashlib
+
+    from bgs_hf.synth.generate import GENERATOR_VERSION
+
+    _, tabs = build_tables(30, 0, SynthConfig())
+    digest = hashlib.sha256()
+    for part in (tabs["trials"].to_csv(index=False), tabs["ratings"].to_csv(index=False), repr(tabs["captions"]),
+                 repr(tabs["stimulus_set"].tolist())):
+        digest.update(part.encode())
+    assert (GENERATOR_VERSION, digest.hexdigest()) == (
+        "socialshapes-6", "41bfc0f5cf85dcb7b3eeb238d59e286c3ef5e352fb88e1d98d39e8f44e82bd7a")
+
+
+def test_a_social_space_of_identical_clips_is_all_zeros() -> None:
+    """Mutation audit, second pass: the social space's scale without its floor passed. Three clips alike in type,
+    latents and parameters have no spread: every coordinate is 0 after centring (it was 0 / 0 = NaN). The values are
+    exact in binary (latents 0.5, parameters 0.25, type weight sqrt(2) making the category block 1), so the centred
+    coordinates are exactly 0."""
+    from bgs_hf.synth.latents import social_space
+
+    z = social_space(np.full((3, 6), 0.5), np.array([2, 2, 2]), np.full((3, 3), 0.25), type_weight=np.sqrt(2))
+    np.testing.assert_array_equal(z, np.zeros((3, 6 + 3 + len(INTERACTIONS))))
+
+
+def test_a_free_parameter_is_uniform_on_the_unit_interval() -> None:
+    """Mutation audit, second pass: a parameter freed by ``param_overlap`` drawn from its type's range again (overlap
+    without effect) or from the middle half of [0, 1] passed (the tests set overlap 0). For a chase's energy range
+    0.6-1.0: at overlap 1 the draws are uniform on [0, 1] (mean 0.5, 0.6 of them below 0.6, some below 0.1); at the
+    default 0.25 a quarter of the draws are free, so 0.25 * 0.6 = 0.15 fall below the type's range."""
+    from bgs_hf.synth.scene import _sample_param
+
+    rng = np.random.default_rng(0)
+    free = np.array([_sample_param(rng, (0.6, 1.0), 1.0) for _ in range(4000)])
+    assert free.mean() == pytest.approx(0.5, abs=0.02) and (free < 0.6).mean() == pytest.approx(0.6, abs=0.03)
+    assert (free < 0.1).mean() == pytest.approx(0.1, abs=0.02)
+    mixed = np.array([_sample_param(rng, (0.6, 1.0), 0.25) for _ in range(4000)])
+    assert (mixed < 0.6).mean() == pytest.approx(0.15, abs=0.02)
+
+
+def test_scene_draws_stay_in_their_documented_ranges() -> None:
+    """Mutation audit, second pass: centres over 0.3-0.7, the indoor horizon drawn from the outdoor range, a blue
+    instead of a warm floor, texture scales up to 0.5, distractors up to 0.3 wide, only in the middle or in any
+    colour, agent colours without their 0.25 floor or dimmed below 0.6, and agents' colours not kept apart from each
+    other all passed (the nuisance test reads counts, speeds and jitter). Over 300 scenes: centres in [0.38, 0.62];
+    horizons in [0.25, 0.5) indoors and [0.15, 0.4) outdoors, each reaching past the other's range; an indoor floor is
+    a colour of 60-199 scaled by (1, 0.85, 0.7), so its blue is at most 139; texture scale in [0.05, 0.25);
+    distractors of radius [0.04, 0.12) anywhere in [0.05, 0.95], colours in [20, 239]; an agent colour is a hue
+    scaled to 0.25 + 0.75 of it times 0.6-1 of 255, so every channel is at least 0.25 * 0.6 * 255 = 38 and the
+    brightest at least 0.6 * 255 = 153; two agents' colours lie a median of over 100 levels apart (two independent
+    picks far from the same background lie about 45 apart)."""
+    scenes = [sample_scene(np.random.default_rng(i), SMALL) for i in range(300)]
+    centres = np.array([s.centre for s in scenes])
+    assert centres.min() >= 0.38 and centres.max() <= 0.62 and np.ptp(centres) > 0.2
+    for kind, (lo, hi), past in (("indoor", (0.25, 0.5), 0.4), ("outdoor", (0.15, 0.4), 0.25)):
+        horizons = np.array([s.horizon for s in scenes if s.scene_kind == kind])
+        assert lo <= horizons.min() and horizons.max() < hi, kind
+        assert (horizons.max() > past) if kind == "indoor" else (horizons.min() < past), kind
+    floors = np.array([s.background2 for s in scenes if s.scene_kind == "indoor"])
+    assert floors[:, 2].max() <= 139 and floors[:, 0].max() > 150
+    scales = np.array([s.texture_scale for s in scenes])
+    assert 0.05 <= scales.min() and scales.max() < 0.25
+    things = [d for s in scenes for d in s.distractors]
+    radii, places = np.array([d.radius for d in things]), np.array([(d.x, d.y) for d in things])
+    assert 0.04 <= radii.min() and radii.max() < 0.12
+    assert 0.05 <= places.min() < 0.1 and 0.9 < places.max() <= 0.95
+    assert np.array([d.colour for d in things]).min() >= 20 and np.array([d.colour for d in things]).max() <= 239
+    colours = np.array([s.agent_colours for s in scenes])  # (300, 3 agents, RGB)
+    assert colours.min() >= 38 and colours.max(axis=-1).min() >= 153
+    assert np.median(np.linalg.norm(colours[:, 0] - colours[:, 1], axis=-1)) > 100
+
+
+def test_a_chasers_lunges_a_fights_blows_and_a_hugs_sway_by_hand() -> None:
+    """Mutation audit, second pass: the chaser's lunge across the chase or weaker with energy, the fight's blows
+    growing less with energy or slower, its shake moving both fighters alike, and the hug's sway along the pair's axis
+    or before the embrace all passed (the motion tests use energy 0, where none of these moves). Without motion
+    noise, along +x from (0.5, 0.5): at energy 1 and closeness 1 the chaser runs 0.6 behind the leader's path, lag
+    frames round(3 - 0.12 f) behind it (the gap 0.12 (1 - 0.6 t) over 0.6 per 15 frames), plus a lunge 0.02 sin(6 pi t)
+    along x; the fighters' midpoint sits amp/2 * ||cos 2 pi f t| - |sin 2 pi f t|| from the centre, amp = 0.04 +
+    0.06 e and f = 2 + 3 e (energy 1: 0.05 every third frame, 0.05 (sqrt(3) - 1) / 2 = 0.0183 between); the hugging
+    pair's midpoint sways 0.01 sin(3 pi t) across the pair's axis after t = 0.6 and stays put before."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    frame = np.arange(cfg.num_frames)
+    t = frame / 15
+    chase = trajectories(_still_scene("chase", energy=1.0, closeness=1.0, facing=1.0), cfg)[0]
+    lag = np.round(3 - 0.12 * frame)
+    np.testing.assert_allclose(chase[1, :, 0], 0.5 + ((frame - lag) / 15 - 0.5) * 0.6 + 0.02 * np.sin(6 * np.pi * t),
+                               atol=1e-12)
+    fight = trajectories(_still_scene("fight", energy=1.0, closeness=1.0, facing=1.0), cfg)[0]
+    off_centre = np.linalg.norm(fight.mean(axis=0) - 0.5, axis=-1)
+    np.testing.assert_allclose(off_centre, np.where(frame % 3 == 0, 0.05, 0.05 * (np.sqrt(3) - 1) / 2), atol=1e-12)
+    hug = trajectories(_still_scene("hug", energy=0.5, closeness=0.5, facing=1.0), cfg)[0].mean(axis=0)
+    np.testing.assert_allclose(hug, np.column_stack([np.full(16, 0.5), 0.5 + 0.01 * np.sin(3 * np.pi * t) * (t > 0.6)]),
+                               atol=1e-12)
+
+
+def test_help_talk_and_avoid_paths_by_hand() -> None:
+    """Mutation audit, second pass: the helped agent on the other side, travelling a whole span or struggling all
+    clip, the helper's start and place behind it read from closeness backwards, a talking pair's nod not growing with
+    energy and the avoider's sidestep doubled all passed (only help's headings and the x separations of talk and avoid
+    were read). Without motion noise, along +x (y down) from (0.5, 0.5), energy and closeness 0.5 (span 0.425): the
+    helped agent starts 0.12 up at (0.5, 0.38), struggles 0.03 |sin(5 pi t)| down until t = 0.5 and then walks
+    0.5 * 0.425 = 0.2125 down by t = 1; the helper starts 0.3 + 0.1 * 0.5 = 0.35 to its right, (0.85, 0.38), and from
+    t = 0.5 walks 0.06 + 0.05 * 0.5 = 0.085 behind it. A talking pair at energy 1 stands 0.42 - 0.3 * closeness apart
+    less one nod of 0.015 * (1 + 1) |sin(8 pi t)|; the avoider sidesteps 0.15 t down."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    t = np.linspace(0, 1, cfg.num_frames)
+    helper, helped = trajectories(_still_scene("help", energy=0.5, closeness=0.5, facing=1.0), cfg)[0]
+    down = np.where(t < 0.5, 0.03 * np.abs(np.sin(5 * np.pi * t)), (t - 0.5) / 0.5 * 0.2125)
+    np.testing.assert_allclose(helped, np.column_stack([np.full(16, 0.5), 0.38 + down]), atol=1e-12)
+    np.testing.assert_allclose(helper[0], [0.85, 0.38], atol=1e-12)
+    np.testing.assert_allclose(helper[t >= 0.5], helped[t >= 0.5] - [0.0, 0.085], atol=1e-12)
+    for closeness in (0.0, 0.5):
+        talk = trajectories(_still_scene("talk", energy=1.0, closeness=closeness, facing=1.0), cfg)[0]
+        np.testing.assert_allclose(np.linalg.norm(talk[1] - talk[0], axis=-1),
+                                   0.42 - 0.3 * closeness - 0.03 * np.abs(np.sin(8 * np.pi * t)), atol=1e-12)
+    avoider = trajectories(_still_scene("avoid", energy=0.0, closeness=0.5, facing=0.0), cfg)[0][1]
+    np.testing.assert_allclose(avoider[:, 1], 0.5 + 0.15 * t, atol=1e-12)
+
+
+def test_facing_zero_turns_fighters_huggers_and_talkers_a_quarter_away() -> None:
+    """Mutation audit, second pass: ``facing`` turning only helpers away passed (the heading tests read fight, hug and
+    talk at facing 1). At facing 0 each of them looks (1 - 0) * pi/2 off the other agent: cos 0, every frame."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    for kind in ("fight", "hug", "talk"):
+        pos, head = trajectories(_still_scene(kind, energy=0.5, closeness=0.5, facing=0.0), cfg)
+        for k in (0, 1):
+            to_other = pos[1 - k] - pos[k]
+            np.testing.assert_allclose(np.cos(head[k] - np.arctan2(to_other[:, 1], to_other[:, 0])), 0.0, atol=1e-9)
+
+
+def test_ignoring_agents_start_apart_and_each_walk_half_a_span() -> None:
+    """Mutation audit, second pass: ignoring agents walking a whole span, or starting 1.5 separations apart, passed
+    (only their headings were read). At energy 1 (span 0.6) and closeness 0 (separation 0.42), without motion noise:
+    each walks 0.5 * 0.6 = 0.3 in its own direction give or take its wobble (0.05 of a curve within [-1, 1], so at
+    most 0.1), and they start 0.42 apart give or take 0.05 along and across."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    for seed in range(8):
+        scene = replace(sample_scene(np.random.default_rng(seed), cfg, interaction="ignore"), centre=(0.5, 0.5),
+                        third_agent=False, energy=1.0, closeness=0.0)
+        pos, _ = trajectories(scene, cfg)
+        walked = np.linalg.norm(pos[:, -1] - pos[:, 0], axis=-1)
+        assert (np.abs(walked - 0.3) <= 0.1).all(), (seed, walked)
+        assert 0.37 <= np.linalg.norm(pos[1, 0] - pos[0, 0]) <= np.hypot(0.47, 0.05), seed
+
+
+def test_textures_at_full_strength_by_hand() -> None:
+    """Mutation audit, second pass: horizontal wall stripes, stripes or tiles half as strong, tiles half the size,
+    clouds that darken the sky and an outdoor ground texture half as strong all passed (the background test uses
+    texture strength 0). At strength 1 (s = 40), texture scale 0.2 (12.8 px of 64) and horizon 0.3: a striped wall
+    is the wall colour + 0.6 s = 24 where sin(2 pi x / 12.8) > 0 and - 24 where it is < 0 (columns 1-6 up, 7-12
+    down), the same down every row; a tiled floor is the floor colour +- 0.8 s = 32 by the sign of sin(pi x / 12.8)
+    sin(pi y / 12.8) (row 30: columns 1-12 up, 13-25 down; row 45 the other way); clouds add 0-80 to the sky's
+    gradient, never less; a noise ground lies within 0.8 s = 32 of its colour, and reaches past half of that; a blob
+    ground is its colour - 32 or + 32."""
+    from bgs_hf.synth.render import render_background
+
+    cfg = SynthConfig(size=64)
+    base = replace(sample_scene(np.random.default_rng(0), cfg), horizon=0.3, texture_scale=0.2,
+                   background=(60, 80, 100), background2=(100, 100, 100))
+    wall = render_background(replace(base, scene_kind="indoor", texture="stripes"), cfg)[:15, :, 0]
+    assert (np.ptp(wall, axis=0) == 0).all()
+    assert wall[0, 1:13].tolist() == [84.0] * 6 + [36.0] * 6
+    floor = render_background(replace(base, scene_kind="indoor", texture="tiles"), cfg)[..., 0]
+    assert floor[30, 1:26].tolist() == [132.0] * 12 + [68.0] * 13
+    assert floor[45, 1:26].tolist() == [68.0] * 12 + [132.0] * 13
+    outdoor = replace(base, scene_kind="outdoor", texture="noise")
+    sky_and_ground = render_background(outdoor, cfg)
+    gradient = np.array([60, 80, 100]) + (np.arange(19) / 64)[:, None, None] * 60 * np.array([0.6, 0.4, -0.2])
+    clouds = sky_and_ground[:19] - gradient
+    assert clouds.min() >= -1e-4 and clouds.max() <= 80 + 1e-4
+    ground = np.abs(sky_and_ground[20:] - 100)
+    assert 16 < ground.max() <= 32
+    blobs = render_background(replace(outdoor, texture="blobs"), cfg)[20:]
+    assert set(np.unique(blobs).tolist()) == {68.0, 132.0}
+
+
+def test_a_padded_background_is_the_plain_one_seen_through_the_pad() -> None:
+    """Mutation audit, second pass: the ground and the skirting not moved down by the camera pad passed (a rendered
+    frame shows the padded background, and only the abstract walls were checked with a pad). The 64 px seen through a
+    6 px pad (the default camera's) are the unpadded background: wall, skirting and floor in the same rows."""
+    from bgs_hf.synth.render import render_background
+
+    cfg = SynthConfig(size=64, texture_strength=0.0)
+    indoor = replace(sample_scene(np.random.default_rng(0), cfg), scene_kind="indoor", texture="tiles", horizon=0.3,
+                     background=(100, 150, 200), background2=(60, 130, 40))
+    np.testing.assert_array_equal(render_background(indoor, cfg, pad=6)[6:70, 6:70], render_background(indoor, cfg))
+
+
+def test_the_eye_sits_ahead_of_the_body_and_is_dark_on_a_body_brighter_than_110() -> None:
+    """Mutation audit, second pass: the eye dot 0.3 instead of 0.55 of the radius ahead, and its light/dark threshold
+    at luminance 150 instead of 110, passed (the eye tests read its size and two far-apart colours). A talking agent at
+    (0.71, 0.5) looks at the other along -x, so at 256 px its eye's centre is at x = (0.71 - 0.55 * 0.075) * 256 - 0.5
+    = 170.7 px, y = 127.5 px (pixel centres at i + 0.5). Luminance 0.299 R + 0.587 G + 0.114 B: a (130, 130, 130)
+    body (130) gets a dark eye (20), a (100, 100, 100) body (100) a light one (245)."""
+    cfg = SynthConfig(size=256, num_frames=2, motion_noise=0.0)
+    scene = replace(_still_scene("talk", energy=0.0, closeness=0.0, facing=1.0), distractors=[], jitter=0.0,
+                    agent_colours=[(250, 250, 200), (200, 60, 30), (30, 160, 200)], agent_shapes=["circle"] * 3)
+    clip = render_scene(scene, cfg)
+    rows, cols = np.nonzero(clip.agent_mask(0)[0] & (clip.frames[0] == 20).all(axis=-1))
+    assert (cols.mean(), rows.mean()) == pytest.approx((170.7, 127.5), abs=0.3)
+    for grey, eye in ((130, 20), (100, 245)):
+        clip = render_scene(replace(scene, agent_colours=[(grey,) * 3, (200, 60, 30), (30, 160, 200)]), cfg)
+        body = clip.frames[0][clip.agent_mask(0)[0]]
+        assert (body == eye).all(axis=1).any() and not (body == 265 - eye).all(axis=1).any(), grey
+
+
+def test_each_agents_label_is_exactly_the_pixels_that_recolouring_it_changes() -> None:
+    """Mutation audit, second pass: pixels where two agents overlap labelled as the agent drawn first passed (the
+    label test recolours all agents at once, so it cannot tell them apart). A talking pair at closeness 1 stands
+    0.12 apart, less than two radii (0.15): agent 1, drawn last, covers part of agent 0. Recolouring one agent
+    changes exactly the pixels labelled as that agent."""
+    cfg = SynthConfig(size=64, num_frames=4, motion_noise=0.0)
+    scene = replace(_still_scene("talk", energy=0.0, closeness=1.0, facing=1.0), distractors=[], jitter=0.0,
+                    agent_shapes=["circle"] * 3, agent_colours=[(200, 60, 30), (30, 160, 200), (30, 200, 60)])
+    labels = render_scene(scene, cfg).agent_labels
+    for k in (0, 1):
+        bright, dark = list(scene.agent_colours), list(scene.agent_colours)
+        bright[k], dark[k] = (250, 250, 200), (10, 40, 90)  # a dark eye, then a light one
+        a, b = (render_scene(replace(scene, agent_colours=c), cfg).frames for c in (bright, dark))
+        np.testing.assert_array_equal((a != b).any(axis=-1), labels == k + 1, err_msg=f"agent {k}")
+
+
+def test_the_camera_drifts_around_where_it_stands() -> None:
+    """Mutation audit, second pass: the camera's drift left uncentred passed (the jitter test reads the size of the
+    offsets only). Centred, 400 frames' offsets at jitter 1 average the shake's mean alone: sd 0.5 / sqrt(400) =
+    0.025, so within 0.1 (4 sd) on each axis for every one of 20 scenes; an uncentred random walk averages a good
+    part of its largest step away."""
+    import bgs_hf.synth.render as render_module
+
+    cfg = SynthConfig(num_frames=400)
+    means = [np.abs(render_module._camera_offsets(replace(sample_scene(np.random.default_rng(i), SMALL), jitter=1.0),
+                                                  cfg).mean(axis=0)).max() for i in range(20)]
+    assert max(means) < 0.1, means
+
+
+def test_the_ground_truth_table_holds_each_clips_true_latents_and_social_coordinates(bench: Path) -> None:
+    """Mutation audit, second pass: ground_truth.parquet's social_z columns all holding the first coordinate, and its
+    latent columns filled from the noisy ratings, passed (the ratings test only wants them correlated below 0.999).
+    Each latent-<attr> column is the latent ``build_tables`` draws for the seed, each social_z<d> column the d-th
+    coordinate of the observers' space."""
+    from bgs_hf.synth.latents import RATING_ATTRS
+
+    _, tabs = build_tables(60, 3, SMALL)
+    gt = pd.read_parquet(bench / "ground_truth.parquet")
+    for attr in RATING_ATTRS:
+        np.testing.assert_array_equal(gt[f"latent-{attr}"], tabs["latents"][attr], err_msg=attr)
+    np.testing.assert_array_equal(gt.filter(like="social_z").to_numpy(), tabs["z"])
+    assert list(gt.filter(like="social_z")) == [f"social_z{d}" for d in range(tabs["z"].shape[1])]
+
+
+def test_survey_codes_are_four_digits_per_participant_and_the_readme_gives_the_clips_format(bench: Path) -> None:
+    """Mutation audit, second pass: survey codes drawn up to five digits, and the README giving the frame count as the
+    size, passed. Each participant has one survey code of four digits (1000-9999); the 60 clips are 16 frames of
+    32x32 px over 3 s."""
+    trials = pd.read_csv(bench / "data/interim/similarity/all_triplets.csv")
+    codes = trials.groupby("participation")["survey_code"]
+    assert (codes.nunique() == 1).all() and codes.first().between(1000, 9999).all()
+    assert "- 60 clips of 16 frames, 32x32 px, 3 s (h264)" in (bench / "README.md").read_text()
+
+
+def test_the_abstract_sets_palettes_seed_and_readme(tmp_path: Path) -> None:
+    """Mutation audit, second pass: generalisation clips drawn in the training palette, the abstract set ignoring its
+    seed and its README swapping the two counts all passed (the abstract tests read labels, energies and agent
+    sizes). Training agents are red (220, 40, 40), blue (40, 90, 220) and green (40, 170, 60); generalisation agents
+    orange (230, 120, 20), purple (130, 60, 200) and teal (20, 160, 150); seeds 0 and 1 give other sets; a set of 2 +
+    1 clips says so."""
+    from bgs_hf.synth.generate import abstract_scene
+
+    rng = np.random.default_rng(0)
+    assert abstract_scene(rng, SMALL, "neutral", generalisation=False).agent_colours == [
+        (220, 40, 40), (40, 90, 220), (40, 170, 60)]
+    assert abstract_scene(rng, SMALL, "neutral", generalisation=True).agent_colours == [
+        (230, 120, 20), (130, 60, 200), (20, 160, 150)]
+    cfg = replace(SMALL, size=16, num_frames=2)
+    logging.disable(logging.WARNING)
+    try:
+        sets = [generate_abstract_set(tmp_path / f"abs{seed}", n_train=2, n_generalisation=1, seed=seed, config=cfg)
+                for seed in (0, 1)]
+    finally:
+        logging.disable(logging.NOTSET)
+    tables = [pd.read_csv(out / "labels.csv") for out in sets]
+    assert not tables[0].equals(tables[1])
+    assert "2 train clips and 1 generalisation clips" in (sets[0] / "README.md").read_text()
+
+
+def test_bad_captions_split_into_vague_confused_and_misread_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit, second pass: the confused share read as a bound of its own (``u < BAD_MIX[1]``, so no caption
+    was confused at the default split) passed: the caption tests set one share to 0 or 1. With every caption bad, a
+    chase's captions are vague 0.2 of the time (``BAD_MIX[0]``), call it following 0.2 (``BAD_MIX[1]``) and misread
+    the chase the remaining 0.6."""
+    import bgs_hf.synth.captions as captions
+
+    scene = sample_scene(np.random.default_rng(0), SMALL, interaction="chase")
+    texts = [t.lower() for t in captions.make_captions(scene, np.random.default_rng(0), n=1000, vague_rate=1.0)]
+    vague = np.array([t.startswith(captions.VAGUE) for t in texts])
+    follow = np.array([("follow" in t or "behind" in t) and not v for t, v in zip(texts, vague)])
+    chase = np.array([any(w in t for w in ("chas", "running after", "runs away")) for t in texts])
+    assert (vague.mean(), follow.mean(), chase.mean()) == pytest.approx((0.2, 0.2, 0.6), abs=0.04)
+    assert not (follow & chase).any()
+
+
+def test_how_often_a_caption_adds_each_extra_names_the_agents_and_the_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit, second pass: the mood said at the elaboration's rate or the elaboration at the mood's, the
+    vigour, closeness or gaze detail at another rate, agents named by colour twice as often and the place clause
+    twice as often all passed (the caption tests check broad bands or set the rates to 0 or 1). For a plain help
+    clip: without mood and elaboration, the vigour, closeness and gaze details are said 0.6, 0.4 and 0.3 of the time
+    (no extra dropped: at most three); without details, the mood 0.9 (``MOOD_RATE``) and an elaboration 0.7
+    (``ELABORATION_RATE``); the helper is named by colour and shape 0.15 of the time (``NAMED_RATE``) and the place
+    ends 0.25 of the captions (``PLACE_RATE``)."""
+    import bgs_hf.synth.captions as captions
+
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), third_agent=False, distractors=[],
+                    leader=0, agent_colours=[(255, 0, 0), (0, 0, 255), (0, 160, 0)], agent_shapes=["circle"] * 3)
+    with monkeypatch.context() as patch:
+        texts = _marked_captions(patch, scene, 1000, MOOD_RATE=0.0, ELABORATION_RATE=0.0)
+    said = {w: np.mean([w in t.rstrip(".").split() for t in texts]) for w in ("vigour", "near", "gaze")}
+    assert said == pytest.approx({"vigour": 0.6, "near": 0.4, "gaze": 0.3}, abs=0.045)
+    monkeypatch.setattr(captions, "MOODS", {**captions.MOODS, "help": ("mood",)})
+    monkeypatch.setattr(captions, "ELABORATIONS", {**captions.ELABORATIONS, "help": ("elab",)})
+    monkeypatch.setattr(captions, "ACTIONS", {**captions.ACTIONS, "help": ("{A} helps {B}",)})
+    for name in ("_ENERGY", "_CLOSENESS", "_FACING"):
+        monkeypatch.setattr(captions, name, (("",),) * 3)
+    texts = [t.lower() for t in captions.make_captions(scene, np.random.default_rng(0), n=1000, vague_rate=0.0)]
+    place = captions._ClipView.of(scene, np.random.default_rng(0)).place
+    rates = [np.mean([w in t.rstrip(".").split() for t in texts]) for w in ("mood", "elab")]
+    rates += [np.mean([t.startswith("the red circle helps") for t in texts]), np.mean([t.endswith(f" {place}.")
+                                                                                      for t in texts])]
+    assert rates == pytest.approx([0.9, 0.7, 0.15, 0.25], abs=0.045)
+
+
+def test_a_tiny_design_recycles_its_triplets_at_random() -> None:
+    """Mutation audit, second pass: the slots left after the repeats filled with the first triplet only passed (no
+    test had fewer triplets than slots). 4 clips hold 4 triplets; 20 observations per pair ask for 40 regular trials,
+    one participant's 11 sets of 20 slots = 220. The repeats give each triplet 1-4 extra copies, so no triplet holds
+    more than (1 + 4) / (4 + 4 + 3) = 5/11 of the triplets the slots are recycled from: drawn at random, none takes
+    more than 0.6 of the 220 slots (one triplet took about 0.95)."""
+    from bgs_hf.synth.observers import make_design
+
+    for seed in range(5):
+        design = make_design(4, np.random.default_rng(seed), SynthConfig(obs_per_pair=20.0))
+        regular = np.sort(design.loc[~design["is_catch"], ["stim1_name", "stim2_name", "stim3_name"]].to_numpy(), 1)
+        _, copies = np.unique(regular, axis=0, return_counts=True)
+        assert len(regular) == 220 and copies.size == 4 and copies.max() / 220 < 0.6, (seed, copies)
+
+
+@pytest.mark.parametrize("test_fraction, empty", [(0.04, "test"), (0.96, "training")])
+def test_a_test_fraction_that_leaves_a_split_without_clips_is_refused_up_front(tmp_path: Path, test_fraction: float,
+                                                                               empty: str) -> None:
+    """Mutation audit, second pass (a real fault): 10 clips at test fraction 0.04 round to 0.4 -> 0 test clips (at 0.96
+    to 9.6 -> 10, none left to train on): the benchmark was written, and `bgs-hf data validate` then called its split
+    empty. Refused before any folder is made, naming both settings."""
+    from bgs_hf.errors import BGSSettingError
+
+    with pytest.raises(BGSSettingError, match=rf"n_clips 10 and test_fraction {test_fraction}: .* no {empty} clips"):
+        generate_socialshapes(tmp_path / "ss", n_clips=10, config=replace(SMALL, test_fraction=test_fraction))
+    assert not (tmp_path / "ss").exists()

@@ -227,10 +227,15 @@ def contact_sheet(
 
 
 # ------------------------------------------------------------------------------------------ benchmark
+def count_test_clips(n_clips: int, test_fraction: float) -> int:
+    """How many of ``n_clips`` clips the test split takes (rounded, so small benchmarks get a whole clip count)."""
+    return int(round(n_clips * test_fraction))
+
+
 def stratified_test_split(types: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:
     """bool (N,) test flags: about ``test_fraction`` of clips, spread evenly over interaction types."""
     n = types.size
-    n_test = int(round(n * test_fraction))
+    n_test = count_test_clips(n, test_fraction)
     order = np.lexsort((rng.random(n), types))  # clips grouped by type, random within type
     step = n / max(n_test, 1)
     offset = rng.random() * step
@@ -460,6 +465,10 @@ def generate_socialshapes(
         raise BGSSettingError(lambda n: f"{n('fmt', fmt)}: must be 'release' or 'hub'")
     if n_clips < 10:
         raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be at least 10")
+    n_test = count_test_clips(n_clips, config.test_fraction)
+    if not 0 < n_test < n_clips:  # else written, and `data validate` called the empty split a problem
+        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)} and {n('test_fraction', config.test_fraction)}: "
+                                        f"{n_test} test clips leave no {'test' if n_test == 0 else 'training'} clips")
     target = require_new_folder(out_dir, "out_dir")
     with built_in_place(target) as work:
         release = work if fmt == "release" else work.with_name(work.name + "-release")
