@@ -791,8 +791,9 @@ def test_data_push_refuses_a_bad_repo_id_before_anything_is_written(tmp_path: Pa
 @pytest.mark.parametrize(("argv", "message"), [
     (["quickstart", "--data", "DATA", "--out", "FILE/run", "--fast"],
      "--out cannot be written: afile is a file, not a folder"),
-    (["synth", "FILE/ss", "--clips", "12"], "cannot be written: afile is a file, not a folder"),
-    (["synth", "FILE/sub/ss", "--clips", "12"], "cannot be written: afile is a file, not a folder"),  # mutation audit
+    # OUT, as the help names it: the API's own check says out_dir (the synth audit's second pass dropped the CLI's)
+    (["synth", "FILE/ss", "--clips", "12"], "OUT cannot be written: afile is a file, not a folder"),
+    (["synth", "FILE/sub/ss", "--clips", "12"], "OUT cannot be written: afile is a file, not a folder"),  # mutation audit
     (["push", "MISSING", "--repo-id", "me/x", "--local-dir", "FILE/x"],
      "(--local-dir) cannot be written: afile is a file, not a folder"),
     (["train", "--data", "DATA", "--backbone", "tiny-random-videomae", "--output_dir", "FILE/run"],

@@ -485,6 +485,9 @@ def test_choice_frequencies_follow_the_softmax_with_a_lapse(lapse: float) -> Non
     {"test_fraction": 0.0}, {"test_fraction": 1.0}, {"duration_s": 0.0}, {"trials_per_set": 1},
     {"captions_per_clip": 0}, {"obs_per_pair": 0.0}, {"workers": 0}, {"rating_noise": -1.0},
     {"third_agent_prob": 1.2}, {"crf": 60}, {"num_frames": 2.5},
+    # mutation audit, second pass: each bound loosened (or the bool and finiteness checks dropped) passed
+    {"size": 14}, {"agent_radius": 0.5}, {"workers": True}, {"choice_beta": float("inf")}, {"num_frames": 1},
+    {"repeat_fraction": 1.0}, {"sets_per_participant": 0}, {"type_weight": -0.5},
 ])
 def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
     """Only `bgs-hf synth` range-checked its flags: `SynthConfig(lapse=1.5)` inverted the observers' choices,
@@ -499,7 +502,8 @@ def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
 
 def test_the_api_keeps_boundary_settings() -> None:
     for ok in ({"lapse": 0.0}, {"lapse": 1.0}, {"choice_beta": 0.0}, {"param_overlap": 1.0}, {"jitter_px": 0.0},
-               {"max_distractors": 0}, {"weight_jitter": 0.0}, {"repeat_fraction": 0.0}, {"caption_vague_rate": 1.0}):
+               {"max_distractors": 0}, {"weight_jitter": 0.0}, {"repeat_fraction": 0.0}, {"caption_vague_rate": 1.0},
+               {"size": 16}, {"num_frames": 2}, {"sets_per_participant": 1}, {"type_weight": 0.0}):
         SynthConfig(**ok)
 
 
@@ -1096,6 +1100,11 @@ def test_each_simulated_participant_weighs_the_dimensions_in_their_own_way() -> 
     out = simulate_choices(design, z, np.random.default_rng(0), SynthConfig(choice_beta=60.0, lapse=0.0))
     majority = out.groupby("participation")["choice"].agg(lambda c: c.mode()[0])
     assert 8 <= (majority == 2).sum() <= 32, majority.value_counts()
+    # mutation audit, second pass: one weight per participant for every dimension passed (both axes then weigh alike,
+    # and each answer is a coin flip, whose majorities also split). Each participant's own weights make them answer
+    # alike: their majority answer is over 0.9 of their 25 trials on average (a coin's, about 0.58).
+    consistency = out.groupby("participation")["choice"].agg(lambda c: c.value_counts().iloc[0] / len(c))
+    assert consistency.mean() > 0.9, consistency
 
 
 def test_the_synth_encoder_uses_the_crf_it_is_given(tmp_path: Path) -> None:
@@ -1824,12 +1833,16 @@ def test_a_seeds_tables_are_the_ones_its_generator_version_made() -> None:
     from bgs_hf.synth.generate import GENERATOR_VERSION
 
     _, tabs = build_tables(30, 0, SynthConfig())
-    digest = hashlib.sha256()
-    for part in (tabs["trials"].to_csv(index=False), tabs["ratings"].to_csv(index=False), repr(tabs["captions"]),
-                 repr(tabs["stimulus_set"].tolist())):
-        digest.update(part.encode())
+    trials = tabs["trials"]
+    digest = hashlib.sha256()  # integers and text, not a CSV's float formatting
+    for ints in (trials[["trial", "stim1_name", "stim2_name", "stim3_name", "choice", "survey_code"]].to_numpy(),
+                 np.round(trials["response_time"].to_numpy() * 1000), np.round(tabs["ratings"].to_numpy() * 10_000)):
+        digest.update(np.ascontiguousarray(ints, dtype="<i8").tobytes())
+    for words in (trials["participation"], trials["task"], trials["token"], [c for cs in tabs["captions"] for c in cs],
+                  tabs["stimulus_set"]):
+        digest.update("\n".join(words).encode())
     assert (GENERATOR_VERSION, digest.hexdigest()) == (
-        "socialshapes-6", "41bfc0f5cf85dcb7b3eeb238d59e286c3ef5e352fb88e1d98d39e8f44e82bd7a")
+        "socialshapes-6", "412272a2bea68dfa4c0ae118da56d1e49322f6276433d0633cf50dfbf7d35aa6")
 
 
 def test_a_social_space_of_identical_clips_is_all_zeros() -> None:
@@ -1867,8 +1880,8 @@ def test_scene_draws_stay_in_their_documented_ranges() -> None:
     a colour of 60-199 scaled by (1, 0.85, 0.7), so its blue is at most 139; texture scale in [0.05, 0.25);
     distractors of radius [0.04, 0.12) anywhere in [0.05, 0.95], colours in [20, 239]; an agent colour is a hue
     scaled to 0.25 + 0.75 of it times 0.6-1 of 255, so every channel is at least 0.25 * 0.6 * 255 = 38 and the
-    brightest at least 0.6 * 255 = 153; two agents' colours lie a median of over 100 levels apart (two independent
-    picks far from the same background lie about 45 apart)."""
+    brightest at least 0.6 * 255 = 153; the closest two of a scene's three agent colours lie a median of over 100
+    levels apart (about 150; three independent picks far from the same background, about 45)."""
     scenes = [sample_scene(np.random.default_rng(i), SMALL) for i in range(300)]
     centres = np.array([s.centre for s in scenes])
     assert centres.min() >= 0.38 and centres.max() <= 0.62 and np.ptp(centres) > 0.2
@@ -1883,11 +1896,13 @@ def test_scene_draws_stay_in_their_documented_ranges() -> None:
     things = [d for s in scenes for d in s.distractors]
     radii, places = np.array([d.radius for d in things]), np.array([(d.x, d.y) for d in things])
     assert 0.04 <= radii.min() and radii.max() < 0.12
-    assert 0.05 <= places.min() < 0.1 and 0.9 < places.max() <= 0.95
+    assert (0.05 <= places.min(axis=0)).all() and (places.min(axis=0) < 0.1).all()  # x and y each
+    assert (0.9 < places.max(axis=0)).all() and (places.max(axis=0) <= 0.95).all()
     assert np.array([d.colour for d in things]).min() >= 20 and np.array([d.colour for d in things]).max() <= 239
     colours = np.array([s.agent_colours for s in scenes])  # (300, 3 agents, RGB)
     assert colours.min() >= 38 and colours.max(axis=-1).min() >= 153
-    assert np.median(np.linalg.norm(colours[:, 0] - colours[:, 1], axis=-1)) > 100
+    closest = np.min([np.linalg.norm(colours[:, a] - colours[:, b], axis=-1) for a, b in ((0, 1), (0, 2), (1, 2))], 0)
+    assert np.median(closest) > 100
 
 
 def test_a_chasers_lunges_a_fights_blows_and_a_hugs_sway_by_hand() -> None:
@@ -1920,20 +1935,20 @@ def test_help_talk_and_avoid_paths_by_hand() -> None:
     """Mutation audit, second pass: the helped agent on the other side, travelling a whole span or struggling all
     clip, the helper's start and place behind it read from closeness backwards, a talking pair's nod not growing with
     energy and the avoider's sidestep doubled all passed (only help's headings and the x separations of talk and avoid
-    were read). Without motion noise, along +x (y down) from (0.5, 0.5), energy and closeness 0.5 (span 0.425): the
+    were read). Without motion noise, along +x (y down) from (0.5, 0.5), energy 0.5 (span 0.425) and closeness 0: the
     helped agent starts 0.12 up at (0.5, 0.38), struggles 0.03 |sin(5 pi t)| down until t = 0.5 and then walks
-    0.5 * 0.425 = 0.2125 down by t = 1; the helper starts 0.3 + 0.1 * 0.5 = 0.35 to its right, (0.85, 0.38), and from
-    t = 0.5 walks 0.06 + 0.05 * 0.5 = 0.085 behind it. A talking pair at energy 1 stands 0.42 - 0.3 * closeness apart
+    0.5 * 0.425 = 0.2125 down by t = 1; the helper starts 0.3 + 0.1 * (1 - 0) = 0.4 to its right, (0.9, 0.38), and from
+    t = 0.5 walks 0.06 + 0.05 * (1 - 0) = 0.11 behind it. A talking pair at energy 1 stands 0.42 - 0.3 * closeness apart
     less one nod of 0.015 * (1 + 1) |sin(8 pi t)|; the avoider sidesteps 0.15 t down."""
     from bgs_hf.synth.scene import trajectories
 
     cfg = replace(SMALL, motion_noise=0.0)
     t = np.linspace(0, 1, cfg.num_frames)
-    helper, helped = trajectories(_still_scene("help", energy=0.5, closeness=0.5, facing=1.0), cfg)[0]
+    helper, helped = trajectories(_still_scene("help", energy=0.5, closeness=0.0, facing=1.0), cfg)[0]
     down = np.where(t < 0.5, 0.03 * np.abs(np.sin(5 * np.pi * t)), (t - 0.5) / 0.5 * 0.2125)
     np.testing.assert_allclose(helped, np.column_stack([np.full(16, 0.5), 0.38 + down]), atol=1e-12)
-    np.testing.assert_allclose(helper[0], [0.85, 0.38], atol=1e-12)
-    np.testing.assert_allclose(helper[t >= 0.5], helped[t >= 0.5] - [0.0, 0.085], atol=1e-12)
+    np.testing.assert_allclose(helper[0], [0.9, 0.38], atol=1e-12)
+    np.testing.assert_allclose(helper[t >= 0.5], helped[t >= 0.5] - [0.0, 0.11], atol=1e-12)
     for closeness in (0.0, 0.5):
         talk = trajectories(_still_scene("talk", energy=1.0, closeness=closeness, facing=1.0), cfg)[0]
         np.testing.assert_allclose(np.linalg.norm(talk[1] - talk[0], axis=-1),
