@@ -518,7 +518,8 @@ def test_the_regenerate_command_keeps_every_digit() -> None:
 
 @pytest.mark.parametrize("flag", [["--beta", "9"], ["--lapse", "0"], ["--overlap", "0.5"], ["--format", "hub"],
                                   ["--clips", "20"]])
-def test_cli_abstract_refuses_observer_and_overlap_flags(tmp_path: Path, flag: list[str], monkeypatch: pytest.MonkeyPatch,
+def test_cli_abstract_refuses_observer_and_overlap_flags(tmp_path: Path, flag: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     """`--abstract` has no observers and fixes the overlap at 0: `--beta/--lapse/--overlap` were silently ignored
     (the same set was written), while `--clips` and `--format` were refused. (Mutation audit, second pass: `--format`
@@ -1988,14 +1989,15 @@ def test_ignoring_agents_start_apart_and_each_walk_half_a_span() -> None:
 
 
 def test_textures_at_full_strength_by_hand() -> None:
-    """Mutation audit, second pass: horizontal wall stripes, stripes or tiles half as strong, tiles half the size,
-    clouds that darken the sky and an outdoor ground texture half as strong all passed (the background test uses
-    texture strength 0). At strength 1 (s = 40), texture scale 0.2 (12.8 px of 64) and horizon 0.3: a striped wall
-    is the wall colour + 0.6 s = 24 where sin(2 pi x / 12.8) > 0 and - 24 where it is < 0 (columns 1-6 up, 7-12
-    down), the same down every row; a tiled floor is the floor colour +- 0.8 s = 32 by the sign of sin(pi x / 12.8)
-    sin(pi y / 12.8) (row 30: columns 1-12 up, 13-25 down; row 45 the other way); clouds add 0-80 to the sky's
-    gradient, never less; a noise ground lies within 0.8 s = 32 of its colour, and reaches past half of that; a blob
-    ground is its colour - 32 or + 32."""
+    """Mutation audit, second pass: horizontal wall stripes, stripes, tiles or plank seams half as strong, tiles
+    half the size, clouds that darken the sky and an outdoor ground texture half as strong all passed (the
+    background test uses texture strength 0). At strength 1 (s = 40), texture scale 0.2 (12.8 px of 64) and
+    horizon 0.3: a striped wall is the wall colour + 0.6 s = 24 where sin(2 pi x / 12.8) > 0 and - 24 where it is
+    < 0 (columns 1-6 up, 7-12 down), the same down every row; a tiled floor is the floor colour +- 0.8 s = 32 by the
+    sign of sin(pi x / 12.8) sin(pi y / 12.8) (row 30: columns 1-12 up, 13-25 down; row 45 the other way); a plank
+    floor's seam rows are 1.0 s = 40 darker than the rows beside them (its 0.2 s noise changes little row to row);
+    clouds add 0-80 to the sky's gradient, never less; a noise ground lies within 0.8 s = 32 of its colour, and
+    reaches past half of that; a blob ground is its colour - 32 or + 32."""
     from bgs_hf.synth.render import render_background
 
     cfg = SynthConfig(size=64)
@@ -2007,6 +2009,10 @@ def test_textures_at_full_strength_by_hand() -> None:
     floor = render_background(replace(base, scene_kind="indoor", texture="tiles"), cfg)[..., 0]
     assert floor[30, 1:26].tolist() == [132.0] * 12 + [68.0] * 13
     assert floor[45, 1:26].tolist() == [68.0] * 12 + [132.0] * 13
+    planks = render_background(replace(base, scene_kind="indoor", texture="planks"), cfg)[..., 0]
+    for seam in (26, 32, 39, 45):  # rows within 0.12 of a plank (6.4 px) from its top edge: 4.06, 5.0, 6.09, 7.03
+        steps = (planks[seam + 1] - planks[seam], planks[seam] - planks[seam - 1])
+        assert [float(np.median(step)) for step in steps] == pytest.approx([40, -40], abs=1.5), seam
     outdoor = replace(base, scene_kind="outdoor", texture="noise")
     sky_and_ground = render_background(outdoor, cfg)
     gradient = np.array([60, 80, 100]) + (np.arange(19) / 64)[:, None, None] * 60 * np.array([0.6, 0.4, -0.2])
@@ -2153,8 +2159,9 @@ def test_how_often_a_caption_adds_each_extra_names_the_agents_and_the_place(monk
     ends 0.25 of the captions (``PLACE_RATE``)."""
     import bgs_hf.synth.captions as captions
 
-    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), third_agent=False, distractors=[],
-                    leader=0, agent_colours=[(255, 0, 0), (0, 0, 255), (0, 160, 0)], agent_shapes=["circle"] * 3)
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="help"), third_agent=False,
+                    distractors=[], leader=0, agent_colours=[(255, 0, 0), (0, 0, 255), (0, 160, 0)],
+                    agent_shapes=["circle"] * 3)
     with monkeypatch.context() as patch:
         texts = _marked_captions(patch, scene, 1000, MOOD_RATE=0.0, ELABORATION_RATE=0.0)
     said = {w: np.mean([w in t.rstrip(".").split() for t in texts]) for w in ("vigour", "near", "gaze")}
