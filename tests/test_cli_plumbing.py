@@ -656,3 +656,207 @@ def test_an_evaluation_the_suite_refuses_leaves_no_temp_report_folder(tmp_path, 
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--analyses", "fit"]) == 2
     assert capsys.readouterr().err == "error: the scored split holds no judgment\n"
     assert list(tmp_path.glob("bgs-eval-*")) == []
+
+
+def test_push_without_flags_uploads_the_test_split_publicly_and_names_the_repos_address(monkeypatch, capsys):
+    """Mutants that passed (CLI audit, third pass): `push --split`'s default (test, as its help says) changed, and
+    the upload's line naming the staging folder instead of the repo's address (only the staged listing had a test)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.hub.push as push
+
+    seen = {}
+
+    def push_run(run_dir, repo_id, **kw):
+        seen.update(kw, run=(run_dir, repo_id))
+        return SimpleNamespace(uploaded=True, files=["README.md", "bgs_config.json", "adapter_model.safetensors"],
+                               folder="/tmp/staged", url="https://huggingface.co/me/run")
+
+    monkeypatch.setattr(push, "push_run", push_run)
+    assert main(["push", "RUN", "--repo-id", "me/run"]) == 0
+    assert seen == {"run": ("RUN", "me/run"), "private": False, "local_dir": None, "license": None, "split": "test",
+                    "baseline": None, "include_base": False}
+    assert capsys.readouterr().out == "pushed 3 files to https://huggingface.co/me/run\n"
+
+
+def test_report_labels_each_run_by_its_folder_and_two_of_one_name_by_their_paths(tmp_path, monkeypatch, capsys):
+    """Mutants that passed (CLI audit, third pass): every run labelled by its full path (the one test gave two folders
+    named `eval`), a full-path label kept as typed (`x/eval/` and `x/eval` one run, two labels), and the default
+    `--out` (./report) and `--title` changed. Hand values: runs/a and runs/b/ are `a` and `b`; x/eval/ and y//eval
+    are `x/eval` and `y/eval`, each with its own result and folder."""
+    import bgs_hf.eval.report as report
+
+    seen = {}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(report, "load_run", lambda path: (Path(path).name, {"path": path}, Path(path)))
+    monkeypatch.setattr(report, "write_report", lambda runs, out, **kw: seen.update(runs=runs, out=out, **kw)
+                        or (Path(out) / "report.md", Path(out) / "report.html"))
+    assert main(["report", "runs/a", "runs/b/"]) == 0
+    assert seen == {"runs": [("a", {"path": "runs/a"}, Path("runs/a")), ("b", {"path": "runs/b/"}, Path("runs/b"))],
+                    "out": Path("report"), "title": "bgs-hf evaluation report", "stem": "report"}
+    assert capsys.readouterr().out == f"wrote {Path('report/report.md')} and {Path('report/report.html')}\n"
+    assert main(["report", "x/eval/", "y//eval", "--out", "two"]) == 0
+    assert seen["runs"] == [("x/eval", {"path": "x/eval/"}, Path("x/eval")),
+                            ("y/eval", {"path": "y//eval"}, Path("y/eval"))]
+
+
+def test_baselines_without_flags_score_the_test_split_with_1000_resamples_at_seed_0(tmp_path, monkeypatch, capsys):
+    """Mutants that passed (CLI audit, third pass): the defaults of `--n-boot` (1000), `--seed` (0), the language
+    row's `--batch-size` (64) and `--caption` (first) changed: every CLI test gave them. The defaults are the help's
+    numbers; the language title names the model the baseline resolved, not the flag (None), and `--json` into a
+    new folder makes it."""
+    import json
+
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+
+    loads, seen = [], {}
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: loads.append(kw) or _toy_data())
+    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
+    monkeypatch.setattr(language, "language_baseline", lambda data, config, split, **kw: seen.update(
+        language=(config, split, kw)) or {**_scores(split), "model": "all-MiniLM-L6-v2", "caption": config.caption})
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: seen.update(
+        pixels=(config, split, kw)) or _scores(split))
+    out = tmp_path / "new" / "l.json"
+    assert main(["baseline", "language", "--data", "D", "--json", str(out)]) == 0
+    config, split, kw = seen["language"]
+    assert (config.model, config.caption, config.batch_size, config.device) == (None, "first", 64, "cpu")
+    assert (split, kw) == ("test", {"n_boot": 1000, "seed": 0})
+    assert capsys.readouterr().out.startswith("language baseline: all-MiniLM-L6-v2 (caption: first)\n")
+    assert json.loads(out.read_text())["r2"] == 0.25
+    assert main(["baseline", "pixels", "--data", "D"]) == 0
+    assert seen["pixels"][1:] == ("test", {"n_boot": 1000, "seed": 0})
+    assert loads == [{"seed": 0}, {"seed": 0}]
+
+
+def test_evaluate_without_flags_scores_a_backbone_alone_on_test_with_the_helps_defaults(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """Mutants that passed (CLI audit, third pass): the defaults of `--split` (test), `--n-boot` and `--n-perm`
+    (1000) changed, `--caption` not handed to the language row, and the last line not naming the report's files and
+    time: every CLI test gave the flags. A backbone name is the pretrained model, with no fine-tuned one; seed 0; all
+    seven analyses; the bundled language model on the first captions."""
+    import tempfile
+
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.baselines.language import LanguageBaselineConfig
+
+    seen = {}
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: seen.update(load=kw) or _toy_data())
+
+    def run_suite(data, pretrained, finetuned, **kw):
+        seen.update(kw, models=(pretrained, finetuned))
+        return {"data": "toy", "split": kw["split"], "n_clips": 3, "n_pairs": 5, "n_judgments": 4,
+                "noise_ceiling_r2": 0.5, "timings_s": {"total": 12.34}}
+
+    monkeypatch.setattr(suite, "run_suite", run_suite)
+    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae"]) == 0
+    out = seen.pop("out_dir")
+    assert out.parent == tmp_path and out.name.startswith("bgs-eval-")
+    assert seen == {"load": {"seed": 0}, "models": ("tiny-random-videomae", None), "split": "test", "n_boot": 1000,
+                    "n_perm": 1000, "seed": 0, "cache": None, "abstract_dir": None, "controls": None,
+                    "analyses": ("fit", "layers", "partition", "probes", "transfer", "attention", "motion"),
+                    "language_config": LanguageBaselineConfig(model=None, caption="first")}
+    assert capsys.readouterr().out.splitlines()[-1] == (f"report: {out / 'evaluation.md'} and "
+                                                        f"{out / 'evaluation.html'} (12.3 s)")
+    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--caption", "mean", "--json",
+                 str(tmp_path / "new" / "e.json")]) == 0
+    assert seen["language_config"] == LanguageBaselineConfig(model=None, caption="mean")
+    assert (tmp_path / "new" / "e.json").is_file()
+
+
+@pytest.mark.parametrize(("command", "usage"), [("baseline", "usage: bgs-hf baseline [-h] KIND ..."),
+                                                 ("data", "usage: bgs-hf data [-h] ACTION ...")])
+def test_a_command_group_without_its_action_prints_its_help_and_exits_2(command, usage, capsys):
+    """Mutant that passed (CLI audit, third pass): `bgs-hf baseline` without KIND exiting 0 (success), where the
+    help says 2 for bad usage and `bgs-hf` without COMMAND exits 2."""
+    assert main([command]) == 2
+    assert capsys.readouterr().out.splitlines()[0] == usage
+
+
+def test_data_import_hands_its_column_names_units_and_draw_to_the_reader(tmp_path, monkeypatch, capsys):
+    """Mutant that passed (CLI audit, third pass): `data import --test-fraction`'s default (0.2, as its help says)
+    changed; the flags beside it are pinned here by hand too: `--rt ''` and `--session ''` mean no such column (not
+    one named ''), `--rt-ms` is a unit of 0.001 s, `--videos-columns` is stripped."""
+    from bgs_hf.data import triplet_table
+    from bgs_hf.data.triplet_table import TripletColumns
+
+    seen = []
+    monkeypatch.setattr(triplet_table, "collect_problems", lambda table, videos, **kw: seen.append(
+        (table, videos, kw)) or (None, [BGSInputError("t.csv row 2: no such video")]))
+    assert main(["data", "import", "t.csv", "vids", str(tmp_path / "a")]) == 1
+    assert main(["data", "import", "t.csv", "vids", str(tmp_path / "b"), "--videos-columns", " l, m ,r", "--odd",
+                 "choice", "--participant", "who", "--trial", "n", "--rt", "", "--session", "", "--rt-ms",
+                 "--skip-incomplete", "--test-fraction", "0.4", "--split-seed", "3"]) == 1
+    (table, videos, plain), (_, _, given) = seen
+    assert (table, videos) == (Path("t.csv"), Path("vids"))
+    assert plain["columns"] == TripletColumns(videos=("video1", "video2", "video3"), odd="odd_one_out",
+                                              participant="participant", trial="trial", rt="rt", rt_unit_s=1.0,
+                                              session="session")
+    assert given["columns"] == TripletColumns(videos=("l", "m", "r"), odd="choice", participant="who", trial="n",
+                                              rt=None, rt_unit_s=0.001, session=None)
+    assert [(kw["skip_incomplete"], kw["split_config"].test_fraction, kw["split_config"].split_seed)
+            for kw in (plain, given)] == [(False, 0.2, 0), (True, 0.4, 3)]
+    assert capsys.readouterr().out.splitlines()[-1] == "1 problem(s) found in t.csv; nothing written"
+
+
+def test_a_refused_evaluation_keeps_the_report_folder_the_user_named(tmp_path, monkeypatch, capsys):
+    """Mutant that passed (CLI audit, third pass): a run the suite refuses removing the `--report` folder as it
+    removes its own temp folder: the user's folder, and anything of theirs in it, must stay."""
+    import bgs_hf.eval.suite as suite
+
+    report = tmp_path / "mine"
+    report.mkdir()
+    (report / "notes.txt").write_text("keep me")
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+
+    def refuse(data, pretrained, finetuned, *, out_dir, **kw):
+        raise BGSInputError("the scored split holds no judgment")
+
+    monkeypatch.setattr(suite, "run_suite", refuse)
+    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--report", str(report)]) == 2
+    assert capsys.readouterr().err == "error: the scored split holds no judgment\n"
+    assert [p.name for p in report.iterdir()] == ["notes.txt"] and (report / "notes.txt").read_text() == "keep me"
+
+
+def test_data_import_puts_the_declared_licence_on_the_card_and_counts_what_it_wrote(tmp_path, monkeypatch, capsys):
+    """Mutant that passed (CLI audit, third pass): `data import --license` checked, then dropped from the card (the
+    import tests gave a licence only where the card's licence was not read). Without one, the card says it was not
+    declared; the summary counts by hand: 8 clips, 3 of them test, 3 judgments from 2 participants."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    import bgs_hf.data as data_module
+    from bgs_hf.data import triplet_table
+
+    data = SimpleNamespace(n_clips=8, split_items=lambda split: [0, 4, 6] if split == "test" else [1, 2, 3, 5, 7],
+                           judgments=pd.DataFrame({"participant": ["p1", "p2", "p1"]}))
+    cards = []
+    monkeypatch.setattr(triplet_table, "collect_problems", lambda table, videos, **kw: (data, []))
+    monkeypatch.setattr(data_module, "write_hub", lambda data, out, **kw: cards.append(kw["card_info"]) or Path(out))
+    out = tmp_path / "my-study"
+    assert main(["data", "import", "t.csv", "vids", str(out), "--license", "cc-by-4.0"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"wrote {out}: 8 clips (5 train, 3 test), 3 judgments from 2 " \
+                                                      "participants"
+    assert main(["data", "import", "t.csv", "vids", str(tmp_path / "plain")]) == 0
+    declared, plain = cards
+    assert (declared.license, declared.license_note) == ("cc-by-4.0", "Licensed `cc-by-4.0` by the publisher of "
+                                                                      "this dataset.")
+    assert declared.pretty_name == "my-study" and plain.license_note == "Licence not declared (pass --license)."
+
+
+@pytest.mark.parametrize("command", [["export", "SRC", "OUT"], ["push", "SRC", "--repo-id", "me/data"]])
+def test_a_half_declared_licence_is_refused_before_the_data_loads(command, tmp_path, monkeypatch, capsys):
+    """Mutant that passed (CLI audit, third pass): `data export` checking the declared licence only once the data had
+    loaded (a release's hundreds of judgments read, then refused): `--license-name` without `--license other` stops
+    at once, in one line, and nothing is written."""
+    import bgs_hf.data as data_module
+
+    loads = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(data_module, "load", lambda source, **kw: loads.append(source))
+    assert main(["data", *command, "--license-name", "lab-terms-1.0"]) == 2
+    assert capsys.readouterr().err == ("error: --license-name names the terms of `--license other`: pass --license "
+                                       "other with it\n")
+    assert loads == [] and list(tmp_path.iterdir()) == []
