@@ -22,6 +22,12 @@ def _offline() -> OSError:
     return OfflineModeIsEnabled("Cannot reach https://huggingface.co: offline mode is enabled.")
 
 
+def _not_in_the_cache() -> OSError:
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    return LocalEntryNotFoundError("Cannot find the requested files in the disk cache")
+
+
 @pytest.mark.parametrize(("error", "code", "line"), [
     (BGSInputError("--data: no such folder"), 2, "error: --data: no such folder"),
     (BGSDivergedError("loss became nan at step 3"), 1, "error: loss became nan at step 3"),
@@ -29,6 +35,12 @@ def _offline() -> OSError:
     (_offline(), 2, "error: OfflineModeIsEnabled: Cannot reach https://huggingface.co: offline mode is enabled. "
                     "(no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"),
     (OSError("Device not configured\n  while writing runs/x"), 2, "error: OSError: Device not configured"),
+    # CLI audit, third pass: the hint given to hub's offline error alone passed; a lost connection and a file
+    # missing from the offline cache are the same failure
+    (ConnectionError("Name or service not known"), 2, "error: ConnectionError: Name or service not known (no network, "
+                                                      "or HF_HUB_OFFLINE is set: this command needs the Hub)"),
+    (_not_in_the_cache(), 2, "error: LocalEntryNotFoundError: Cannot find the requested files in the disk cache (no "
+                             "network, or HF_HUB_OFFLINE is set: this command needs the Hub)"),
     (KeyboardInterrupt(), 130, "interrupted"),
     (Terminated(), 143, "terminated"),
 ])
@@ -860,3 +872,42 @@ def test_a_half_declared_licence_is_refused_before_the_data_loads(command, tmp_p
     assert capsys.readouterr().err == ("error: --license-name names the terms of `--license other`: pass --license "
                                        "other with it\n")
     assert loads == [] and list(tmp_path.iterdir()) == []
+
+
+def test_help_text_keeps_its_line_breaks_and_one_paragraph_is_wrapped_even_with_a_trailing_newline():
+    """Mutant that passed (CLI audit, third pass): a one-paragraph text ending in a newline (a docstring whose quotes
+    close on their own line) printed as written, one long line, instead of wrapped. Hand values at width 30 with a
+    2-space indent: twelve 'word's wrap five to a line (2 + 5×4 + 4 = 26 columns; a sixth would make 31)."""
+    from bgs_hf.cli._parser import HelpFormatter
+
+    formatter = HelpFormatter("bgs-hf")
+    assert formatter._fill_text("word " * 12 + "\n", 30, "  ") == ("  word word word word word\n"
+                                                                    "  word word word word word\n  word word")
+    assert formatter._fill_text("examples:\n  bgs-hf a   b\n", 30, "  ") == "  examples:\n    bgs-hf a   b\n"
+
+
+def test_an_unknown_flag_given_with_its_value_after_an_equals_sign_gets_its_suggestion(capsys):
+    """Mutant that passed (CLI audit, third pass): `--jsn=out/s.json` looked up whole, value and all, so it got no
+    "did you mean" (every test typed the value apart; a short value such as `--sed=1` still matched `--seed`)."""
+    with pytest.raises(SystemExit) as stop:
+        main(["data", "stats", "SRC", "--jsn=out/s.json"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == ("bgs-hf data stats: error: unrecognized arguments: "
+                                                        "--jsn=out/s.json (did you mean --json?)")
+
+
+def test_a_refused_setting_is_named_as_a_flag_in_the_commands_own_spelling():
+    """Mutant that passed (CLI audit, third pass): `flags_as_typed` ignoring its separator, so `bgs-hf train`
+    (whose flags and help are `--val_split`) named a setting the user did not type as `--val-split`; one typed is
+    named as typed whatever the separator."""
+    from bgs_hf.cli._parser import flags_as_typed
+    from bgs_hf.errors import BGSSettingError
+
+    def refused() -> BGSSettingError:
+        return BGSSettingError(lambda n: f"{n('val_split', 'paper')} needs at least 2 train clips, got 1")
+
+    assert str(refused()) == "val_split 'paper' needs at least 2 train clips, got 1"
+    assert str(flags_as_typed(refused(), ["--data", "x"], "_")) == "--val_split paper needs at least 2 train clips, got 1"
+    assert str(flags_as_typed(refused(), ["--data", "x"])) == "--val-split paper needs at least 2 train clips, got 1"
+    assert str(flags_as_typed(refused(), ["--val-split", "paper"], "_")) == ("--val-split paper needs at least 2 "
+                                                                             "train clips, got 1")
