@@ -911,3 +911,12 @@ def test_a_refused_setting_is_named_as_a_flag_in_the_commands_own_spelling():
     assert str(flags_as_typed(refused(), ["--data", "x"])) == "--val-split paper needs at least 2 train clips, got 1"
     assert str(flags_as_typed(refused(), ["--val-split", "paper"], "_")) == ("--val-split paper needs at least 2 "
                                                                              "train clips, got 1")
+
+
+def test_a_flag_is_respelled_as_typed_but_a_path_holding_its_other_spelling_is_left_alone():
+    """Mutant that passed (CLI audit, third pass): `as_typed` without its look-behind, so a path in the message
+    (`runs/lr--val-fraction`) was rewritten like a flag once the user typed `--val_fraction`."""
+    from bgs_hf.cli._parser import as_typed
+
+    assert as_typed("argument --val-fraction: no such folder: runs/lr--val-fraction", ["--val_fraction", "2"]) == \
+        "argument --val_fraction: no such folder: runs/lr--val-fraction"
