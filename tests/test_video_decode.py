@@ -612,3 +612,177 @@ def test_frames_of_another_size_mid_stream_are_resized_to_the_first_ones_roundin
     frame[..., 1] = [[0, 0], [0, 1]]
     frame[..., 2] = [[10, 11], [11, 11]]
     np.testing.assert_array_equal(_match(frame, (1, 1, 3)), [[[2, 0, 11]]])
+
+
+def test_a_folder_an_image2_still_and_an_empty_write_are_refused_in_their_own_words(tmp_path: Path) -> None:
+    """Mutation audit (third pass): a folder named like a video reaching FFmpeg (refused there as unreadable, not as
+    a folder), a still image FFmpeg reads with its ``image2`` demuxer (TGA has no ``*_pipe`` one: every tested still
+    was PNG or JPEG) decoded as a clip of one frame repeated, and ``write_video`` of no frames let through all
+    passed."""
+    from PIL import Image
+
+    from bgs_hf.video import write_video
+
+    folder = tmp_path / "clip.mp4"
+    folder.mkdir()
+    assert _assert_one_line_error(folder).endswith("clip.mp4: not a regular file")
+    tga = tmp_path / "frame.tga"
+    Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(tga)
+    assert "a still image (image2), not a video" in _assert_one_line_error(tga)
+    for empty in ([], np.zeros((0, 16, 16, 3), np.uint8)):
+        with pytest.raises(ValueError, match=r"write_video\(none\.mp4\): no frames given"):
+            write_video(tmp_path / "out" / "none.mp4", empty)
+    assert not list((tmp_path / "out").iterdir())
+
+
+def test_an_error_reason_is_one_line_and_never_empty() -> None:
+    """Mutation audit (third pass): the reason of an OS or FFmpeg error kept its line breaks, or was empty for an
+    exception without a message, and the suite passed (every tested error had a one-line message)."""
+    from bgs_hf.video.decode import error_reason
+
+    assert error_reason(ValueError("bad\n  data\tfound")) == "bad data found"
+    assert error_reason(ValueError()) == "ValueError"
+    assert error_reason(OSError(5, "Input/output error")) == "Input/output error"
+
+
+def test_the_first_of_two_video_streams_is_decoded(tmp_path: Path) -> None:
+    """Mutation audit (third pass): decoding the last video stream instead of the first passed (every test file had
+    one). A Matroska file whose first stream is 32x32 grey 50 and second 16x16 grey 200 decodes to the first."""
+    import av
+
+    path = tmp_path / "two.mkv"
+    with av.open(str(path), "w") as c:
+        streams = [c.add_stream("ffv1", rate=25) for _ in range(2)]
+        for stream, side in zip(streams, (32, 16)):
+            stream.width = stream.height = side
+            stream.pix_fmt = "yuv420p"
+        for _ in range(3):
+            for stream, side, grey in zip(streams, (32, 16), (50, 200)):
+                frame = av.VideoFrame.from_ndarray(np.full((side, side, 3), grey, np.uint8), format="rgb24")
+                for packet in stream.encode(frame):
+                    c.mux(packet)
+        for stream in streams:
+            for packet in stream.encode():
+                c.mux(packet)
+    frames = decode_frames(path, 2)
+    assert frames.shape == (2, 32, 32, 3) and abs(float(frames.mean()) - 50) < 2
+
+
+def test_an_mp4_missing_only_its_last_frame_is_truncated(tmp_path: Path) -> None:
+    """Mutation audit (third pass): counting the demuxer's end-of-stream flush packet as a stored frame, or
+    tolerating one frame fewer than the header's count, passed (every cut file in the suite lost many frames). A
+    6-frame faststart MP4 cut where its last frame's bytes begin has 5 of 6 frames."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    src = write_video(tmp_path / "whole.mp4", frames, codec="ffv1", container_options={"movflags": "faststart"})
+    with av.open(str(src)) as c:
+        starts = [p.pos for p in c.demux(c.streams.video[0]) if p.size]
+    assert len(starts) == 6
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(src.read_bytes()[: starts[-1]])
+    assert "truncated video: 5 of 6 frames present" in _assert_one_line_error(cut)
+
+
+def test_a_last_frame_lasts_its_recorded_duration(tmp_path: Path) -> None:
+    """Mutation audit (third pass): the last frame lasting the median gap whatever its recorded duration passed (the
+    tested files' last durations were the median gap). Frames at 0, 0.5, 1.0 and 1.5 s, the last held 0.04 s (one
+    25-fps frame, as the muxer records it): the clip ends at 1.54 s, and 2 samples at 0.385 and 1.155 s show frames
+    0 and 2 (a last frame of 0.5 s: 0.5 and 1.5 s, frames 1 and 3)."""
+    path = media.write_barcode_clip(tmp_path / "gaps.mkv", 4, codec="ffv1", times_s=[0.0, 0.5, 1.0, 1.5])
+    assert [media.read_barcode(f) for f in decode_frames(path, 2)] == [0, 2]
+
+
+@pytest.mark.parametrize("tag, expected", [(b"01:00:00.000000000", "3600.00"), (b"00:01:00.000000000", "60.00")])
+def test_a_matroska_duration_tag_reads_hours_and_minutes(tmp_path: Path, tag: bytes, expected: str) -> None:
+    """Mutation audit (third pass): the DURATION tag's hours read as minutes, or its minutes as seconds, passed (every
+    tag in the suite was under a minute). A 6-frame 25-fps file (0.24 s) tagged 1 h or 1 min is truncated, and the
+    message gives the tag in seconds."""
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    path = write_video(tmp_path / "a.mkv", frames, fps=25, codec="ffv1")
+    data = path.read_bytes()
+    assert data.count(b"00:00:00.240000000") == 1
+    path.write_bytes(data.replace(b"00:00:00.240000000", tag))
+    assert f"truncated video: frames up to 0.24 s of {expected} s present" in _assert_one_line_error(path)
+
+
+def test_a_file_of_exactly_one_mebibyte_is_counted_in_mebibytes(tmp_path: Path) -> None:
+    """Mutation audit (third pass): ``_human`` switching to MiB only past 1 MiB passed (the sizes tested were 3 MiB and
+    a few kB). 2**20 bytes read "1.0 MiB", one byte less "1048575 bytes"."""
+    for size, shown in ((2**20, "1.0 MiB"), (2**20 - 1, "1048575 bytes")):
+        big = tmp_path / f"{size}.mp4"
+        with open(big, "wb") as f:
+            f.truncate(size)
+        assert f"file too large ({shown} > limit 1000 bytes)" in _assert_one_line_error(
+            big, lambda q: check_video(q, VideoLimits(max_bytes=1000)))
+
+
+def test_the_default_upload_limits_take_4k_ffv1_and_avi_and_refuse_more_pixels(tmp_path: Path) -> None:
+    """Mutation audit (third pass): the default limits (the Space keeps all but its bytes and duration) with a 1080p
+    pixel cap, without ffv1 among the codecs or AVI among the containers, passed: every default-limit check was on
+    a small H.264 MP4. One-frame MPEG-4 AVIs of 3840x2160 and 3840x2162 (the frame count is not the point here)."""
+    from bgs_hf.video import write_video
+
+    one = VideoLimits(min_frames=None)
+    uhd = write_video(tmp_path / "uhd.avi", np.zeros((1, 2160, 3840, 3), np.uint8), codec="mpeg4")
+    assert (check_video(uhd, one).width, check_video(uhd, one).height) == (3840, 2160)
+    taller = write_video(tmp_path / "taller.avi", np.zeros((1, 2162, 3840, 3), np.uint8), codec="mpeg4")
+    assert "resolution 3840x2162 too large" in _assert_one_line_error(taller, lambda q: check_video(q, one))
+    ffv1 = media.write_barcode_clip(tmp_path / "lossless.mkv", 2, codec="ffv1")
+    assert check_video(ffv1).codec == "ffv1"
+
+
+def test_libx265_gets_the_same_default_quality_as_libx264(tmp_path: Path) -> None:
+    """Mutation audit (third pass): writing libx265 without the crf-18 default passed (no test wrote H.265); x265
+    records its settings in the stream: ``crf=18.0`` (its own default would be 28)."""
+    import re
+
+    from bgs_hf.video import write_video
+
+    try:
+        path = write_video(tmp_path / "h265.mp4", np.zeros((3, 16, 16, 3), np.uint8), codec="libx265")
+    except Exception as err:  # noqa: BLE001 - a PyAV build without libx265
+        pytest.skip(f"no libx265 encoder here: {err}")
+    assert re.findall(rb"[ /]crf=[\d.]+", path.read_bytes()) == [b" crf=18.0"]
+
+
+def test_a_still_matroska_file_is_counted_and_an_audio_file_names_its_streams(tmp_path: Path) -> None:
+    """Mutation audit (third pass): the upload check taking a header without a frame count as no count (Matroska
+    records none: a one-frame .mkv passed as a video), and the no-video message without the streams the file has,
+    passed (the still was an MP4, and the audio-only test read "no video stream" alone)."""
+    still = media.write_barcode_clip(tmp_path / "still.mkv", 1, codec="ffv1")
+    assert "1 frame(s): a still image, not a video" in _assert_one_line_error(still, check_video)
+    voice = media.write_audio_only(tmp_path / "voice.mp4")
+    assert _assert_one_line_error(voice).endswith("no video stream (streams: audio)")
+
+
+def test_the_default_upload_limits_are_50_mib_and_a_minute(tmp_path: Path) -> None:
+    """Mutation audit (third pass): the default byte limit at 20 MiB or the duration limit at 30 s passed (every byte
+    or duration limit tested was given). A sparse file of exactly 50 MiB passes the size gate (FFmpeg then finds no
+    video in it) and one byte more is refused; two frames at 0 and 45 s (45.04 s) are taken."""
+    for size, reason in ((50 * 2**20, "not a readable video"),
+                         (50 * 2**20 + 1, "file too large (50.0 MiB > limit 50.0 MiB)")):
+        blank = tmp_path / f"{size}.mp4"
+        with open(blank, "wb") as f:
+            f.truncate(size)
+        assert reason in _assert_one_line_error(blank, check_video)
+    from bgs_hf.video import write_video
+
+    slow = write_video(tmp_path / "slow.mp4", np.zeros((2, 16, 16, 3), np.uint8), times_s=[0.0, 45.0])
+    assert check_video(slow).duration_s == pytest.approx(45.04)
+
+
+def test_a_lower_case_duration_tag_is_read(tmp_path: Path) -> None:
+    """Mutation audit (third pass): the track's DURATION tag looked up in upper case only passed (FFmpeg writes it so).
+    Matroska tag names are matched whatever their case: the 0.24-s file tagged ``duration`` 1 s is truncated."""
+    from bgs_hf.video import write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    path = write_video(tmp_path / "a.mkv", frames, fps=25, codec="ffv1")
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"DURATION", b"duration").replace(b"00:00:00.240000000", b"00:00:01.000000000"))
+    assert "truncated video: frames up to 0.24 s of 1.00 s present" in _assert_one_line_error(path)

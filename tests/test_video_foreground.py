@@ -107,3 +107,28 @@ def test_a_negative_shake_range_and_frames_that_are_not_uint8_clips_are_refused(
         foreground(np.ones((1, 3, 16, 16, 3), np.float32), progress=False)
     with pytest.raises(ValueError, match=r"expected frames \(N,T,H,W,C\), got shape \(3, 16, 16, 3\)"):
         foreground_stream(torch.zeros(3, 16, 16, 3))
+
+
+def test_an_even_frame_counts_background_is_the_lower_middle_value() -> None:
+    """Mutation audit (third pass): the background as the mean of the two middle frames (``quantile(0.5)``) for an even
+    frame count passed (the hand clip had 3 frames; the shaken one is thresholded). torch's median, which the
+    committed stream was computed with, takes the lower one: a still clip whose pixel (8, 8) is 10, 20, 60, 100 in
+    its four frames has background 20 there and foreground 10, 0, 40, 80 (the two-middle mean, 40: 30, 20, 20, 60)."""
+    scene = np.random.default_rng(0).integers(40, 200, size=(16, 16, 3), dtype=np.uint8)
+    clip = np.repeat(scene[None, None], 4, axis=1)
+    clip[0, :, 8, 8] = np.array([10, 20, 60, 100], np.uint8)[:, None]
+    fg = foreground(clip, progress=False)
+    assert fg[0, :, 8, 8].tolist() == [10, 0, 40, 80]
+    fg[0, :, 8, 8] = 0
+    assert not fg.any()
+
+
+def test_the_stream_itself_refuses_frames_with_nothing_inside_the_border() -> None:
+    """Mutation audit (third pass): ``foreground_stream`` without its own size check passed (only ``foreground``, the
+    uint8 wrapper, was tested). The conv3d model calls the stream directly: 10-px frames under a 5-px border have an
+    empty alignment window (NaN costs: shift (-4, -4) for every frame) and a border that zeroes the whole stream,
+    served as an all-black foreground without a word."""
+    from bgs_hf.video.foreground import foreground_stream
+
+    with pytest.raises(ValueError, match=r"frames of \(10, 10\) px leave nothing inside a 5-px border"):
+        foreground_stream(torch.zeros(1, 3, 10, 10, 3), ForegroundConfig())

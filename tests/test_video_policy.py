@@ -227,3 +227,15 @@ def test_preprocess_refuses_frames_that_are_not_rgb_last(shape: tuple) -> None:
     named = ", ".join(map(str, shape))
     with pytest.raises(ValueError, match=rf"preprocess expects \(T,H,W,3\) frames, got shape \({named}\)"):
         preprocess(np.zeros(shape, np.uint8), policy)
+
+
+def test_a_processor_config_without_a_field_gets_the_policys_default_and_one_pixel_is_a_policy() -> None:
+    """Mutation audit (third pass): a processor config naming neither ``size`` nor ``crop_size`` failed (no default
+    size), one without ``image_mean``/``image_std`` got 0.5 or the mean as its std, and ``"num_frames": null`` (an
+    image processor's field left empty) failed in ``int(None)``: all passed, since every tested config gave these
+    fields. A policy of one frame of one pixel is the smallest valid one (a ``crop <= 1`` refusal passed)."""
+    bare = FramePolicy.from_processor_config({})
+    assert (bare.num_frames, bare.size, bare.crop) == (16, 224, 224)
+    assert (bare.mean, bare.std) == ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    assert FramePolicy.from_processor_config({"size": 112, "num_frames": None}).num_frames == 16
+    assert FramePolicy(num_frames=1, size=1, crop=1).crop == 1
