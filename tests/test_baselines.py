@@ -676,3 +676,14 @@ def test_pixel_features_refuse_a_batch_of_clips_and_the_row_names_its_first_clip
         pixel_features(torch.zeros(2, 3, 3, 4, 4), grid=1)
     with pytest.raises(BGSInputError, match=r"^c8\.mp4: no video file \(4 of 4 clips lack one\)"):
         pixel_baseline(tiny_data(), PixelBaselineConfig(num_frames=2, size=8, grid=2), "test")
+
+
+def test_a_clips_captions_given_as_one_string_are_one_caption():
+    """Found by the third-pass audit: a clip's captions given as one string (``["two people hug", ...]`` for
+    ``[["two people hug"], ...]``, the Hub reader's "one string" case) were read as a list of their letters, so the
+    first-caption row embedded each clip's first letter without a word. By hand: "ab" is one caption, (1, 1)/√2, and
+    "cccc" beside it (0, 0, 1)."""
+    fake = FakeSentenceModel()
+    emb = caption_embeddings(["ab", ["cccc"]], model=fake)
+    assert fake.seen == ["ab", "cccc"]
+    np.testing.assert_allclose(emb[:, :3], [[1 / np.sqrt(2), 1 / np.sqrt(2), 0.0], [0.0, 0.0, 1.0]])

@@ -786,3 +786,15 @@ def test_a_lower_case_duration_tag_is_read(tmp_path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data.replace(b"DURATION", b"duration").replace(b"00:00:00.240000000", b"00:00:01.000000000"))
     assert "truncated video: frames up to 0.24 s of 1.00 s present" in _assert_one_line_error(path)
+
+
+def test_write_video_refuses_a_frame_of_another_size(tmp_path: Path) -> None:
+    """Found by the third-pass audit: an iterable whose second frame is 32x24 after a 16x16 first was written, the
+    encoder rescaling it to 16x16 without a word (an array cannot hold frames of two sizes). It is refused, naming
+    both sizes, and leaves no file."""
+    from bgs_hf.video import write_video
+
+    frames = iter([np.zeros((16, 16, 3), np.uint8), np.full((32, 24, 3), 200, np.uint8)])
+    with pytest.raises(ValueError, match=r"^write_video: frame 1 is 32x24, the first frame 16x16$"):
+        write_video(tmp_path / "mixed.mp4", frames)
+    assert not list(tmp_path.iterdir())

@@ -149,7 +149,9 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
 
 
 def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] | None) -> list[list[str]]:
-    kept = [[c for c in (caps or []) if isinstance(c, str) and c.strip()] for caps in captions]
+    # a clip's captions as one string are one caption (the Hub reader's rule), not a list of its letters
+    kept = [[c for c in ([caps] if isinstance(caps, str) else caps or []) if isinstance(c, str) and c.strip()]
+            for caps in captions]
     empty = [i for i, caps in enumerate(kept) if not caps]
     if empty and len(empty) == len(kept):  # a lab's own videos: naming one clip read as if the others had some
         raise BGSInputError(f"none of the {len(kept)} clips has a caption to embed")

@@ -71,6 +71,9 @@ def write_video(
                 if n == 0:
                     stream.height, stream.width = arr.shape[:2]
                     stream.pix_fmt = pix_fmt
+                elif arr.shape[:2] != (stream.height, stream.width):  # the encoder would rescale it without a word
+                    raise ValueError(f"write_video: frame {i} is {arr.shape[0]}x{arr.shape[1]}, the first frame "
+                                     f"{stream.height}x{stream.width}")
                 frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
                 if tb is not None:
                     frame.pts, frame.time_base = int(round(float(times_s[i]) * 1000)), tb  # type: ignore[index]
