@@ -687,3 +687,23 @@ def test_a_clips_captions_given_as_one_string_are_one_caption():
     emb = caption_embeddings(["ab", ["cccc"]], model=fake)
     assert fake.seen == ["ab", "cccc"]
     np.testing.assert_allclose(emb[:, :3], [[1 / np.sqrt(2), 1 / np.sqrt(2), 0.0], [0.0, 0.0, 1.0]])
+
+
+def test_a_hub_model_served_from_the_cache_offline_says_so_once(tmp_path, monkeypatch, caplog):
+    """Mutation audit (third pass): dropping the warning that an unreachable Hub's model comes from the local cache
+    passed (the cached-load test looked at the embedding only): a run then used a possibly older copy without a word.
+    The cached folder is loaded with ``local_files_only`` and one warning names the model."""
+    import sentence_transformers
+
+    import bgs_hf.baselines.language as language
+    from bgs_hf.baselines.language import load_sentence_model
+
+    snapshot = tmp_path / "snapshot"
+    loads: list[tuple] = []
+    monkeypatch.setattr(language, "check_sentence_model", lambda *_a, **_kw: snapshot)
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", lambda name, **kw: loads.append((name, kw)))
+    with caplog.at_level("WARNING", logger="bgs_hf.baselines.language"):
+        load_sentence_model("org/m")
+    assert loads == [(str(snapshot), {"device": "cpu", "local_files_only": True})]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "org/m: the Hub cannot be reached; using the cached copy"]

@@ -239,3 +239,14 @@ def test_a_processor_config_without_a_field_gets_the_policys_default_and_one_pix
     assert (bare.mean, bare.std) == ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
     assert FramePolicy.from_processor_config({"size": 112, "num_frames": None}).num_frames == 16
     assert FramePolicy(num_frames=1, size=1, crop=1).crop == 1
+
+
+def test_a_policy_read_with_float_fields_keys_the_cache_as_its_integers() -> None:
+    """Mutation audit (third pass): ``FramePolicy`` keeping 8.0/160.0/128.0 as floats (a hand-edited config.json) passed:
+    160.0 == 160 in every comparison the suite made. The cache key is JSON, where 160.0 is not 160: the same clips
+    were decoded again under a second key. The fields are ints and the key is the integer policy's."""
+    from bgs_hf.video import ClipCache
+
+    floats = FramePolicy(num_frames=8.0, size=160.0, crop=128.0)
+    assert [type(v) for v in (floats.num_frames, floats.size, floats.crop)] == [int, int, int]
+    assert ClipCache.policy_key(floats) == ClipCache.policy_key(FramePolicy(num_frames=8, size=160, crop=128))
