@@ -349,3 +349,69 @@ def test_ceilings_and_repeat_agreement_need_one_participant_per_judgment():
         for call in calls:
             with pytest.raises(BGSInputError, match=rf"participant must have shape \(8,\), got \({len(participant)},\)"):
                 call(participant)
+
+
+def test_a_split_half_ceiling_with_no_pair_seen_in_both_halves_is_undefined_and_says_so(caplog):
+    """A answers (0,1,2) and B (3,4,5): no split has a pair in both halves. Mutation audit (third pass): without the
+    no-defined-split branch numpy's percentile of nothing failed, and an R² of 0 there passed; ``ceiling_or_nan``'s
+    docstring promised a warning for this case too, and there was none (bug, fixed)."""
+    from bgs_hf.metrics.ceiling import ceiling_or_nan
+
+    idx, odd, part = np.array([[0, 1, 2], [3, 4, 5]]), np.array([0, 1]), np.array(["A", "B"])
+    with caplog.at_level("WARNING"):
+        res = split_half_ceiling(idx, 6, n_splits=4, odd=odd, participant=part)
+    assert np.isnan([res.r2, *res.ci, res.r_sb]).all() and res.n_pairs_both == 0.0 and res.n_splits == 4
+    assert "split-half ceiling: no split of 4 has 3 pairs seen in both halves" in caplog.text
+    r2, ci = ceiling_or_nan(SimpleNamespace(idx=idx, odd=odd, participant=part), 6, n_splits=4)
+    assert np.isnan(r2) and len(ci) == 2 and np.isnan(ci).all()
+    caplog.clear()
+    with caplog.at_level("WARNING"):  # and for one participant, the refused case
+        r2, ci = ceiling_or_nan(SimpleNamespace(idx=idx, odd=odd, participant=np.array(["A", "A"])), 6)
+    assert np.isnan(r2) and len(ci) == 2 and "no noise ceiling" in caplog.text
+
+
+def test_a_ceiling_result_as_a_dict_carries_its_hand_values():
+    """``CeilingResult.to_dict`` is what reports record. Mutation audit (third pass): its range reversed or its mean
+    pairs in both halves left out both passed (no test read it). TRIP: R² -196/529, r_sb -14/23, 6 pairs in both."""
+    res = split_half_ceiling(TRIP, 4, n_splits=5, odd=ODD, participant=PART, ci=0.9)
+    record = res.to_dict()
+    assert record.pop("ci") == pytest.approx([-196 / 529, -196 / 529])
+    assert record == pytest.approx({"r2": -196 / 529, "r_sb": -14 / 23, "n_splits": 5, "n_pairs_both": 6.0})
+    idx, odd, part = _random(2, n_trip=80, n_part=5)
+    res = split_half_ceiling(idx, 12, n_splits=7, seed=3, odd=odd, participant=part, ci=0.8)
+    assert res.to_dict()["ci"] == pytest.approx(list(np.percentile(res.r2_splits, [10, 90])))
+    assert res.to_dict()["ci"][0] < res.to_dict()["ci"][1]
+
+
+def test_repeat_agreement_drops_catch_trials_with_or_without_participants():
+    """Mutation audit (third pass): repeat agreement keeping catch trials, with participants or without, passed (no
+    repeat test had one). Two catch trials (0, 0, 1) answered alike would add an agreeing pair; the hand values of
+    the six-row example stay: agreement 2/4, majority 4/5, 2 triplets, 5 responses, 4 pairs."""
+    idx = np.array([[0, 1, 2], [2, 0, 1], [1, 2, 0], [3, 2, 1], [1, 2, 3], [0, 1, 3], [0, 0, 1], [0, 0, 1]])
+    odd = np.array([0, 1, 0, 0, 2, 1, 2, 2])
+    for participant in (None, np.array(["p1", "p2", "p3", "p1", "p2", "p3", "p1", "p2"])):
+        res = repeat_agreement(idx, odd, participant)
+        assert (res.agreement, res.majority_acc_3way) == pytest.approx((0.5, 0.8)), participant
+        assert (res.n_triplets, res.n_responses, res.n_response_pairs) == (2, 5, 4), participant
+
+
+def test_ceilings_refuse_a_negative_clip_without_a_clip_count():
+    """Bug found in the third mutation audit: without ``n_items`` the clip check was skipped, so clip -1 reached
+    numpy's bincount ("'list' argument must have no negative elements") in both ceilings, and repeat agreement
+    counted it as a clip. Each now names the row in one line, like human_similarity."""
+    idx, odd, part = np.array([[0, 1, 2], [0, 1, -1], [0, 1, 2]]), np.array([0, 1, 2]), np.array(["A", "B", "B"])
+    for call in (lambda: split_half_ceiling(idx, odd=odd, participant=part), lambda: loo_ceiling(idx, odd=odd, participant=part),
+                 lambda: repeat_agreement(idx, odd, part), lambda: repeat_agreement(idx, odd)):
+        with pytest.raises(BGSInputError, match=r"judgment row 1: triplet \[0, 1, -1\] names a clip outside 0\.\.2"):
+            call()
+
+
+def test_ceilings_drop_catch_trials():
+    """Mutation audit (third pass): both ceilings keeping catch trials passed (the only test with one expected an error
+    on another row). A's catch trial (1, 1, 2) would count pair (1, 1) under the id of pair (0, 3); dropped, the hand
+    values of TRIP stay: split-half R² -196/529 over 6 pairs, leave-one-out r_lower -7/30 over 12 entries."""
+    idx, odd, part = np.vstack([TRIP, [[1, 1, 2]]]), np.append(ODD, 0), np.append(PART, "A")
+    res = split_half_ceiling(idx, 4, n_splits=3, odd=odd, participant=part)
+    assert (res.r2, res.n_pairs_both) == pytest.approx((-196 / 529, 6))
+    loo = loo_ceiling(idx, 4, odd=odd, participant=part)
+    assert (loo.r_lower, loo.n_entries, loo.n_judgments) == pytest.approx((-7 / 30, 12, 8))

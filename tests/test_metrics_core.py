@@ -1011,3 +1011,150 @@ def test_the_container_form_reads_an_items_local_matrix_in_the_order_of_items_gi
     for call in (lambda: behavioural_fit(model, data, "test", 0.4), lambda: behavioural_fit(model, data, trip.idx, trip.odd)):
         with pytest.raises(BGSInputError, match="scores the split's own judgments"):
             call()
+
+
+def test_a_share_of_the_ceiling_keeps_its_sign_and_needs_a_finite_positive_ceiling():
+    """Mutation audit (third pass): ``pct_of_ceiling`` without its None check (a TypeError from ``np.isfinite``), with
+    an infinite ceiling read as 0%, or NaN for a negative R² all passed. By hand: -0.05 of 0.2 is -25%, an
+    anti-correlated model's share keeps its sign as its R² does; no ceiling or an infinite one gives no share.
+    ``positive_ceiling`` takes a numpy float32 ceiling like a Python float (it said no: the table lost its 100%)."""
+    from bgs_hf.metrics.bootstrap import positive_ceiling
+
+    assert pct_of_ceiling(-0.05, 0.2) == pytest.approx(-25.0)
+    assert np.isnan(pct_of_ceiling(0.1, None)) and np.isnan(pct_of_ceiling(0.1, float("inf")))
+    assert positive_ceiling(np.float32(0.2)) and positive_ceiling(np.int64(1)) and not positive_ceiling(True)
+    out = behavioural_fit(S, human_similarity(IDX, ODD, 4), IDX, ODD, n_boot=5)
+    assert np.isnan(out["ceiling_r2"]) and np.isnan(out["pct_of_ceiling"])  # no ceiling given: NaN, not None
+
+
+def test_a_resample_count_is_a_number_not_a_flag_and_may_be_a_numpy_integer():
+    """Mutation audit (third pass): ``n_boot=True`` taken as one resample, and a numpy integer (``np.int64(5)``, a
+    count read off an array) refused, both passed."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match="n_boot must be a whole number >= 1, got True"):
+        bootstrap_ci(S, h, n_boot=True)
+    assert len(bootstrap_ci(S, h, n_boot=np.int64(5)).samples) == 5
+
+
+def test_bootstrap_inputs_missing_for_the_asked_design_are_named_in_one_line():
+    """Mutation audit (third pass): a participant bootstrap given participants but no triplets, an accuracy bootstrap
+    given no triplets, a typo in ``over`` and an empty set of triplets all ended in another message (a missing
+    ``odd``, numpy's "zero-size array", or a clip bootstrap of the typo)."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match="bootstrap over participants needs idx, odd and participant arrays"):
+        bootstrap_ci(S, h, participant=["a", "b", "a"], over="participants", n_boot=5)
+    with pytest.raises(BGSInputError, match="ooo_acc_3way needs triplet idx and odd arrays"):
+        bootstrap_ci(S, h, stat="ooo_acc_3way", n_boot=5)
+    with pytest.raises(BGSInputError, match="bootstrap `over` must be 'clips' or 'participants', got 'clip'"):
+        bootstrap_ci(S, h, idx=IDX, odd=ODD, over="clip", n_boot=5)
+    with pytest.raises(BGSInputError, match="need human similarity or triplets to bootstrap"):
+        bootstrap_ci(S, idx=np.zeros((0, 3), dtype=int), odd=np.zeros(0, dtype=int), n_boot=5)
+
+
+def test_bootstraps_read_an_items_local_matrix_in_the_order_of_items():
+    """A 4×4 matrix over items [3, 0, 2, 1]. Mutation audit (third pass): an accuracy bootstrap reading it by global clip
+    number (2-way 0.5 instead of the hand value 2/3), a participant bootstrap of R² ignoring ``items`` (refused as
+    the wrong size) and a triplets-only bootstrap counting clips from the triplets alone or one short (items naming
+    clip 4, which no triplet names, refused) all passed. Hand values from the worked example: 3-way 1/3, 2-way 2/3,
+    R² = 5.5² / 95."""
+    order = np.array([3, 0, 2, 1])
+    local = S[np.ix_(order, order)]
+    h = human_similarity(IDX, ODD, 4)
+    for stat, want in (("ooo_acc_3way", 1 / 3), ("ooo_acc_2way", 2 / 3)):
+        assert bootstrap_ci(local, h, order, idx=IDX, odd=ODD, stat=stat, n_boot=5).estimate == pytest.approx(want)
+    res = bootstrap_ci(local, h, order, idx=IDX, odd=ODD, participant=["a", "b", "a"], over="participants", n_boot=5)
+    assert (res.estimate, res.over, res.stat) == (pytest.approx(30.25 / 95), "participants", "r2")
+    five = np.array([3, 0, 4, 2, 1])  # clip 4 is in no judgment: its row and column never count
+    local5 = np.eye(5)
+    local5[np.ix_([0, 1, 3, 4], [0, 1, 3, 4])] = local
+    assert bootstrap_ci(local5, None, five, idx=IDX, odd=ODD, n_boot=5).estimate == pytest.approx(30.25 / 95)
+
+
+def test_a_clip_resample_holding_no_whole_judgment_has_no_accuracy():
+    """Four clips, three judgments: a resample that draws no judgment's three clips has no accuracy (NaN), not 0.
+    Mutation audit (third pass): dividing by at least 1 (0 for such resamples) passed, as every accuracy bootstrap
+    tested had judgments in every resample. Reference: numpy's generator seeded 2 draws 4 of clips 0..3, a judgment
+    (a, b, c) weighs m_a·m_b·m_c, per-judgment 3-way scores [1, 0, 0] (hand values above)."""
+    draw = np.random.default_rng(2)
+    ref = []
+    for _ in range(40):
+        w = np.bincount(draw.integers(0, 4, size=4), minlength=4)[IDX].prod(1)
+        ref.append(w[0] / w.sum() if w.sum() else np.nan)
+    res = bootstrap_ci(S, human_similarity(IDX, ODD, 4), idx=IDX, odd=ODD, stat="ooo_acc_3way", n_boot=40, seed=2)
+    assert np.isnan(ref).any()
+    np.testing.assert_allclose(res.samples, ref)
+
+
+def test_a_participant_bootstrap_drops_a_catch_trial_with_its_participant():
+    """Mutation audit (third pass): dropping a catch trial from the triplets but not from the participants passed (no
+    participant bootstrap had a catch trial); the participants then sat one row off. With a catch trial of
+    participant "b" inserted, every resample equals the one without it (same participants, same seed)."""
+    participant = ["a", "b", "a"]
+    h = human_similarity(IDX, ODD, 4)
+    idx = np.vstack([IDX[:1], [[1, 1, 2]], IDX[1:]])
+    odd = np.array([2, 0, 0, 1])
+    for stat in ("rsa_pearson", "ooo_acc_2way"):
+        want = bootstrap_ci(S, h, idx=IDX, odd=ODD, participant=participant, over="participants", stat=stat, n_boot=20)
+        got = bootstrap_ci(S, h, idx=idx, odd=odd, participant=["a", "b", "b", "a"], over="participants", stat=stat,
+                           n_boot=20)
+        np.testing.assert_array_equal(got.samples, want.samples)
+    pair = paired_bootstrap(S, S.T, h, idx=idx, odd=odd, participant=["a", "b", "b", "a"], over="participants", n_boot=5)
+    assert (pair.over, pair.stat) == ("participants", "r2")
+
+
+def test_odd_one_out_checks_the_symmetry_of_every_pair_of_a_triplet():
+    """Mutation audit (third pass): checking only the pairs (a, b) and (a, c) passed (the asymmetric test matrices
+    were off in every pair); S[1, 2] = 0.6 against S[2, 1] = 0.1 for triplet (0, 1, 2) is its pair (b, c)."""
+    skew = S.copy()
+    skew[1, 2] = 0.6
+    with pytest.raises(BGSInputError, match=r"not symmetric \(S\[1, 2\] = 0.6, S\[2, 1\] = 0.1\)"):
+        ooo_acc_2way(skew, [[0, 1, 2]], [2])
+
+
+def test_accuracy_over_no_judgment_is_undefined_and_the_positions_must_match_the_judgments():
+    """Mutation audit (third pass): an accuracy of 0 over no judgment (only catch trials) and ``ooo_3way_from_sims``
+    scoring two similarity rows against one position both passed."""
+    from bgs_hf.metrics import ooo_3way_from_sims
+
+    assert np.isnan(ooo_acc_3way(S, [[0, 0, 1]], [2])) and np.isnan(ooo_acc_2way(S, [[2, 1, 2]], [0]))
+    with pytest.raises(BGSInputError, match=r"need sims \(n, 3\) and odd \(n,\), got \(2, 3\) and \(1,\)"):
+        ooo_3way_from_sims(np.zeros((2, 3)), np.array([0]))
+
+
+def test_similarity_checks_name_items_and_refuse_a_negative_item():
+    """Mutation audit (third pass): a size error naming only the clip count when ``items`` was given, a negative item
+    read as the last clip, and a symmetry tolerance loosened to 1e-3 relative (an asymmetry of 1e-4 on 0.9, a
+    thousand times float32 rounding, accepted) all passed."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match=r"model similarity is 5×5, expected 3 \(items\) or 4"):
+        r2(np.eye(5), h, [0, 1, 3])
+    with pytest.raises(BGSInputError, match=r"items must lie in 0\.\.3"):
+        h.pairs(items=[-1, 0])
+    skew = S.copy()
+    skew[0, 1] += 1e-4
+    with pytest.raises(BGSInputError, match="not symmetric"):
+        r2(skew, h)
+    empty = human_similarity(np.zeros((0, 3), dtype=int), np.zeros(0, dtype=int))
+    assert empty.n_items == 0 and empty.n.shape == (0, 0)
+
+
+def test_behavioural_fit_names_a_split_it_cannot_score_in_one_line():
+    """Mutation audit (third pass): the container's KeyError text kept in its quotes, a plain container's unknown
+    split read as numpy's error, a plain container's own ``fit`` split replaced by train ∪ val, and an empty split
+    scored (NaN everywhere) all passed."""
+    from bgs_hf.metrics.fit import split_items
+
+    def unknown(split):
+        raise KeyError(f"unknown split {split!r}; choose from ['fit', 'test']")
+
+    with pytest.raises(BGSInputError) as err:
+        behavioural_fit(S, SimpleNamespace(splits={}, triplets=None, split_items=unknown), "tset")
+    assert str(err.value) == "unknown split 'tset'; choose from ['fit', 'test']"
+    plain = SimpleNamespace(splits={"train": np.array([0]), "val": np.array([1]), "test": np.array([2, 3]),
+                                    "fit": np.array([0, 1, 3])}, n_clips=4)
+    np.testing.assert_array_equal(split_items(plain, "fit"), [0, 1, 3])
+    with pytest.raises(BGSInputError, match=r"unknown split 'tset'; choose from \['fit', 'test', 'train', 'val'\]"):
+        split_items(plain, "tset")
+    plain.triplets = lambda split: SimpleNamespace(idx=np.zeros((0, 3), dtype=int), odd=np.zeros(0, dtype=int))
+    with pytest.raises(BGSInputError, match="split 'test' has no valid judgments"):
+        behavioural_fit(S, plain, "test")

@@ -12,6 +12,7 @@ rebuilt from the reweighted judgments.
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,7 +74,8 @@ class PairedBootstrapResult:
 def positive_ceiling(r2: Any) -> bool:
     """Whether ``r2`` can be the denominator of :func:`pct_of_ceiling` (a finite number > 0): only then is a noise
     ceiling "100%" of itself in a table."""
-    return np.isfinite(pct_of_ceiling(float(r2), float(r2))) if isinstance(r2, (int, float)) else False
+    real = isinstance(r2, numbers.Real) and not isinstance(r2, (bool, np.bool_))  # np.float32 too (it read False)
+    return bool(np.isfinite(pct_of_ceiling(float(r2), float(r2)))) if real else False
 
 
 def pct_of_ceiling(value: float, ceiling: float) -> float:

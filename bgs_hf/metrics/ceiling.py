@@ -108,13 +108,17 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
     participant = np.asarray(participant)
     if participant.shape != (len(idx),):
         raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
-    if n_items is not None:
-        check_items(idx, n_items)
+    check_items(idx, _clip_count(idx) if n_items is None else n_items)  # a negative clip too, without n_items
     idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the ceiling")
     if not idx.size:
         raise BGSInputError("noise ceilings need at least one judgment of three distinct clips")
     _, codes = np.unique(participant, return_inverse=True)
-    return idx, odd, codes.ravel().astype(np.int64), int(idx.max()) + 1 if n_items is None else int(n_items)
+    return idx, odd, codes.ravel().astype(np.int64), _clip_count(idx) if n_items is None else int(n_items)
+
+
+def _clip_count(idx: np.ndarray) -> int:
+    """Clips named by the triplets (largest index + 1): the count a check without ``n_items`` holds them to."""
+    return int(idx.max()) + 1 if idx.size else 0
 
 
 def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
@@ -211,7 +215,8 @@ def split_half_ceiling(
     r_sb = spearman_brown(r_splits)
     r2_splits = signed_square(r_sb)
     good = r2_splits[np.isfinite(r2_splits)]
-    if not good.size:
+    if not good.size:  # ceiling_or_nan promises a warning for this case, as for one participant
+        logger.warning("split-half ceiling: no split of %d has 3 pairs seen in both halves: no ceiling", n_splits)
         return CeilingResult(float("nan"), (float("nan"), float("nan")), float("nan"), n_splits,
                              float(n_both.mean()), r2_splits, r_splits)
     alpha = (1.0 - ci) / 2.0
@@ -279,6 +284,7 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
     if participant is None:
         participant = participants_of(trip)
     idx, odd = as_triplets(trip, odd)
+    check_items(idx, _clip_count(idx))  # a negative clip was counted as a clip
     if participant is not None:
         participant = np.asarray(participant)
         if participant.shape != (len(idx),):
