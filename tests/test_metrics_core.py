@@ -1158,3 +1158,29 @@ def test_behavioural_fit_names_a_split_it_cannot_score_in_one_line():
     plain.triplets = lambda split: SimpleNamespace(idx=np.zeros((0, 3), dtype=int), odd=np.zeros(0, dtype=int))
     with pytest.raises(BGSInputError, match="split 'test' has no valid judgments"):
         behavioural_fit(S, plain, "test")
+
+
+def test_a_paired_bootstrap_has_no_interval_when_either_model_is_undefined():
+    """One NaN similarity (clips 3 and 5) leaves most clip resamples defined (those missing clip 3 or clip 5) but the
+    difference itself undefined, whichever model it is. Mutation audit (third pass): judging the interval by model
+    a's estimate alone passed, as the only undefined pair test put the broken model first."""
+    idx, odd, _, model, _ = _toy()
+    h = human_similarity(idx, odd, 14)
+    assert h.mask[3, 5]
+    partly = model.copy()
+    partly[3, 5] = partly[5, 3] = np.nan
+    for a, b in ((model, partly), (partly, model)):
+        pair = paired_bootstrap(a, b, h, idx=idx, odd=odd, stat="rsa_pearson", n_boot=50)
+        assert 2 * np.isfinite(pair.samples_a - pair.samples_b).sum() > 50
+        assert np.isnan([pair.diff, pair.low, pair.high, pair.p_value]).all()
+
+
+def test_a_flagged_table_with_odd_of_another_length_is_refused_by_its_shape():
+    """Mutation audit (third pass): filtering a given ``odd`` by the table's flags whatever its length passed; two
+    positions for a table of 5 rows (3 unflagged) then failed inside numpy's boolean indexing."""
+    import pandas as pd
+
+    df = pd.DataFrame({"clip_a": [0, 0, 2, 1, 3], "clip_b": [1, 1, 1, 2, 2], "clip_c": [2, 3, 0, 3, 0],
+                       "is_catch": [False, False, False, True, True]})
+    with pytest.raises(BGSInputError, match=r"odd must have shape \(3,\), got \(2,\)"):
+        human_similarity(df, np.array([2, 0]), 4)
