@@ -550,3 +550,63 @@ def test_an_unknown_rsa_method_is_refused():
     """``RSALoss("spearman")`` would otherwise train on Pearson under another name."""
     with pytest.raises(ValueError, match="unknown RSA method 'spearman'; use 'pearson' or 'soft_spearman'"):
         RSALoss("spearman")
+
+
+@pytest.mark.parametrize("loss", [TripletMarginLoss(), OddOneOutLoss()])
+def test_a_negative_odd_position_is_refused_not_read_from_the_end(loss):
+    """odd -1 would index ``_KEPT`` from the end: the hinge scored the triplet as if position 2 were odd, with no
+    word. Mutation audit (third pass): the ``min < 0`` half of the position check dropped passed every test."""
+    with pytest.raises(ValueError, match="positions 0, 1 or 2"):
+        loss(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([-1]))
+
+
+def test_odd_given_as_a_column_is_read_as_one_position_per_triplet():
+    """An (n, 1) ``odd`` (a column sliced out of a judgments table) is flattened: same hand values as the flat
+    one, the hinge's 0.4 of test_triplet_margin_hand_values and odd-one-out's -log softmax(z)[0] with z = (0.8, 0,
+    0.6). Mutation audit (third pass): without the flattening, gather and nll_loss failed on the column."""
+    trip = torch.tensor([[0, 1, 2], [0, 1, 2]])
+    assert float(TripletMarginLoss(0.2)(EMB, trip, torch.tensor([[2], [1]]))) == pytest.approx(0.4, abs=1e-6)
+    z = [0.8, 0.0, 0.6]
+    expected = -(z[0] - math.log(sum(math.exp(v) for v in z)))
+    assert float(OddOneOutLoss(1.0)(EMB, trip[:1], torch.tensor([[0]]))) == pytest.approx(expected, abs=1e-6)
+
+
+def test_each_loss_config_names_exactly_what_it_computes_and_a_symmetric_hinge_round_trips():
+    """The model card shows these dicts and a run rebuilds its loss from them: a symmetric hinge left out of its
+    config came back one-sided (0.8, not 0.9, on the hand triplet of test_triplet_margin_hand_values), a Pearson RSA
+    listed a soft-rank strength it never uses, and odd-one-out lost its similarity. Mutation audit (third pass): all
+    three passed, the round-trip test comparing a config only with its own rebuild."""
+    from bgs_hf.losses import loss_from_config
+
+    sym = TripletMarginLoss(margin=0.2, symmetric=True)
+    assert sym.get_config_dict() == {"name": "TripletMarginLoss", "margin": 0.2, "distance": "cosine",
+                                     "symmetric": True}
+    again = loss_from_config(sym.get_config_dict())
+    assert float(again(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([1]))) == pytest.approx(0.9, abs=1e-6)
+    assert RSALoss().get_config_dict() == {"name": "RSALoss", "method": "pearson", "distance": "cosine"}
+    assert RSALoss("soft_spearman", 0.5).get_config_dict() == {
+        "name": "RSALoss", "method": "soft_spearman", "distance": "cosine", "regularization_strength": 0.5}
+    assert OddOneOutLoss(0.5).get_config_dict() == {"name": "OddOneOutLoss", "temperature": 0.5,
+                                                    "similarity": "cosine"}
+
+
+def test_a_bgs_config_naming_no_terms_or_schedule_rebuilds_the_papers_loss():
+    """``{"name": "BGSLoss"}`` alone is the paper's loss: the triplet hinge (margin 0.2), -Pearson, alpha 0.7 and beta
+    0.3 + 0.1 per epoch up to 0.7. Mutation audit (third pass): a missing schedule raising KeyError and a missing local
+    term rebuilt as odd-one-out both passed."""
+    loss = BGSLoss.from_config_dict({"name": "BGSLoss"})
+    assert type(loss.local) is TripletMarginLoss and (loss.local.margin, loss.local.symmetric) == (0.2, False)
+    assert type(loss.global_) is RSALoss and loss.global_.method == "pearson"
+    assert [w for e in (0, 2, 5) for w in loss.schedule(e)] == pytest.approx([0.7, 0.3, 0.7, 0.5, 0.7, 0.7])
+
+
+def test_soft_spearman_of_a_collapsed_model_is_zero_not_nan():
+    """A model giving every clip the same embedding (a collapse, e.g. early in training) has all its distances tied:
+    their spread is 0, and the soft ranks must not divide by it. Each soft rank is then 0.5 · P + 0.5 = 2 for P = 3,
+    the average tie rank, and the correlation with any human distances 0. Mutation audit (third pass): the spread
+    without its floor (NaN ranks, a NaN loss) passed."""
+    tied = torch.ones(3)
+    assert soft_rank(tied, 0.1).tolist() == [2.0, 2.0, 2.0]
+    emb = torch.ones(4, 2)
+    pairs = torch.tensor([[0, 1], [0, 2], [1, 3]])
+    assert float(RSALoss("soft_spearman")(emb, pairs, torch.tensor([0.2, 0.9, 0.5]))) == 0.0
