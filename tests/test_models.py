@@ -1725,3 +1725,202 @@ def test_an_adapter_less_run_cut_off_mid_write_or_without_its_head_file_is_one_l
     (tmp_path / "head.safetensors").unlink()
     with pytest.raises(BGSInputError, match="model has a head but no adapter and no head.safetensors"):
         load_model(tmp_path)
+
+
+def test_interpolating_frames_of_a_model_that_takes_any_count_changes_nothing_but_the_count():
+    """V-JEPA 2 (RoPE) and CLIP (frame by frame) take any frame count: ``interpolate_frames`` is then a no-op, not a
+    refusal, and records no interpolation (there are no time embeddings to resize). The tiny V-JEPA 2 is built for 4
+    frames and runs 6; the tiny CLIP runs 3. Mutation audit (third pass): the no-op for a non-fixed family dropped
+    (``cannot interpolate its frame count``) passed."""
+    from bgs_hf.models.embedder import resolve_backbone
+
+    for name, built, frames in (("tiny-random-vjepa2", 4, 6), ("tiny-random-clip", 2, 3)):
+        spec, policy = resolve_backbone(name, num_frames=frames, interpolate_frames=True)
+        assert (spec.num_frames, spec.frames_interpolated_from, policy.num_frames) == (built, None, frames)
+
+
+def test_a_timesformer_that_attends_within_each_frame_only_is_refused(tmp_path):
+    """``attention_type="space_only"`` runs each frame as its own sequence with its own CLS token: the "clip"
+    embedding would be one frame's. Mutation audit (third pass): the refusal dropped passed."""
+    config = get_backbone_spec("tiny-random-timesformer").config
+    config.attention_type = "space_only"
+    config.save_pretrained(tmp_path)
+    with pytest.raises(BGSInputError, match="attention_type 'space_only' is not supported"):
+        get_backbone_spec(tmp_path)
+
+
+def test_a_bundled_backbone_with_its_config_but_no_weights_is_missing(monkeypatch, tmp_path):
+    """An install that kept ``config.json`` but not ``model.safetensors`` (a partial copy, LFS not pulled) is named
+    missing before anything loads, not a spec whose weights fail later. Mutation audit (third pass): checking
+    ``config.json`` alone passed (the existing test empties the whole assets folder)."""
+    import shutil
+
+    import bgs_hf.models.registry as reg
+
+    (tmp_path / "bgs-tiny-videomae").mkdir()
+    shutil.copy(ASSETS_DIR / "bgs-tiny-videomae" / "config.json", tmp_path / "bgs-tiny-videomae")
+    monkeypatch.setattr(reg, "ASSETS_DIR", tmp_path)
+    with pytest.raises(BGSInputError, match=r"'bgs-tiny-videomae' is missing \(expected config.json and "
+                                            r"model.safetensors"):
+        get_backbone_spec("bgs-tiny-videomae")
+
+
+def test_a_windows_path_is_a_missing_folder_not_a_hub_id(monkeypatch):
+    """``models\\mine`` (a Windows path) has no ``/`` but can be no Hub repo: a missing folder, said without a Hub
+    lookup. Mutation audit (third pass): without the backslash rule it went to the Hub and came back as a mistyped
+    registry name."""
+    import bgs_hf.models.registry as reg
+
+    monkeypatch.setattr(reg, "hub_unreachable", lambda: pytest.fail("a path was looked up on the Hub"))
+    with pytest.raises(BGSInputError, match=r"models\\mine: no such backbone folder \(and not a Hub id\)"):
+        get_backbone_spec("models\\mine")
+
+
+def test_a_backbone_folder_whose_config_is_not_json_is_one_line(tmp_path):
+    """A truncated or hand-broken ``config.json`` is named with its path, not a JSONDecodeError traceback. Mutation
+    audit (third pass): reading it without the check passed."""
+    (tmp_path / "config.json").write_text('{"model_type": "videomae",')
+    with pytest.raises(BGSInputError, match="invalid JSON") as err:
+        get_backbone_spec(tmp_path)
+    assert "config.json" in str(err.value)
+
+
+def test_an_embedder_with_a_pooling_it_does_not_know_is_refused_when_built():
+    """A spec edited to another pooling (``max``) would otherwise fall through to the per-frame branch and average
+    CLS tokens of "frames" that are whole clips. Mutation audit (third pass): the check dropped passed."""
+    import dataclasses
+
+    spec = get_backbone_spec("tiny-random-videomae")
+    with pytest.raises(ValueError, match="unknown pooling 'max'"):
+        BGSEmbedder(spec.load_backbone(), dataclasses.replace(spec, pooling="max"))
+
+
+def test_frames_without_three_colour_channels_are_refused_before_the_backbone():
+    """A grey clip (1 channel) is named in the embedder's own words, with the shape it got, not a convolution's
+    channel error from inside the backbone. Mutation audit (third pass): checking only the number of dimensions
+    passed."""
+    model = build_embedder("tiny-random-videomae", lora=None, head=None).eval()
+    with pytest.raises(ValueError, match=r"pixel_values must be \(B, T, 3, H, W\), got \(1, 4, 1, 32, 32\)"):
+        model(torch.zeros(1, 4, 1, 32, 32))
+
+
+def test_checkpointing_every_true_layers_is_refused_not_read_as_one():
+    """``every_n_layers=True`` (a flag's value where a count belongs) is a bool, which Python also counts as 1:
+    refused by name rather than checkpointing every layer. Mutation audit (third pass): the bool check dropped
+    passed (the existing test gives 0)."""
+    model = build_embedder("tiny-random-videomae", lora=None, head=None)
+    with pytest.raises(BGSInputError, match="every_n_layers must be an integer >= 1, got True"):
+        model.activation_checkpointing_enable({"every_n_layers": True})
+
+
+@pytest.mark.parametrize(("lora", "written"), [(None, {"bgs_config.json", "head.safetensors", "base"}),
+                                               (LoraSettings(), {"bgs_config.json", "adapter_config.json", "base"})])
+def test_a_model_saved_from_another_process_than_the_main_one_writes_nothing(tmp_path, lora, written):
+    """Under DDP every rank calls ``save_pretrained`` with ``is_main_process``; only rank 0 may write, or the ranks
+    write bgs_config.json, base/ and the weights into one folder at once. Mutation audit (third pass): the plain
+    model, or a LoRA model's bgs files, written on every rank passed."""
+    model = build_embedder("tiny-random-videomae", lora=lora, head=HeadConfig(out_dim=8))
+    model.save_pretrained(str(tmp_path / "rank1"), is_main_process=False)
+    assert list((tmp_path / "rank1").rglob("*")) == []  # (peft makes the folder on every rank, and leaves it empty)
+    model.save_pretrained(str(tmp_path / "rank0"), is_main_process=True)
+    assert written <= {p.name for p in (tmp_path / "rank0").iterdir()}
+
+
+@pytest.mark.parametrize("name", ["no/such/run", "myrun"])
+def test_a_saved_model_name_that_can_be_no_hub_repo_is_refused_without_a_hub_lookup(monkeypatch, name):
+    """``load_model`` of a missing ``no/such/run`` (a folder path) or ``myrun`` is neither a folder nor an ORG/NAME
+    repo id: one line at once, no download attempted. Mutation audit (third pass): taking any name with a slash for
+    a repo id (``a/b/c`` looked up, then "cannot download") passed."""
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: pytest.fail("looked up on the Hub"))
+    with pytest.raises(BGSInputError, match="not a BGS model folder or Hub repo id"):
+        load_model(name)
+
+
+def test_a_run_config_without_the_backbones_name_or_an_adapter_config_not_an_object_is_one_line(tmp_path):
+    """bgs_config.json's backbone without ``name`` (or ``source``) was a KeyError deep in loading, and an
+    adapter_config.json holding a list an AttributeError in peft. Mutation audit (third pass): both checks dropped
+    passed (the damaged-folder test breaks other parts of these files)."""
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+    cfg_path = tmp_path / "bgs_config.json"
+    good = cfg_path.read_text()
+    cfg = json.loads(good)
+    del cfg["backbone"]["name"]
+    cfg_path.write_text(json.dumps(cfg))
+    with pytest.raises(BGSInputError, match=r"incomplete bgs-hf model config \(missing name\)"):
+        load_model(tmp_path)
+    cfg_path.write_text(good)
+    (tmp_path / "adapter_config.json").write_text("[]")
+    with pytest.raises(BGSInputError, match="not a PEFT adapter config"):
+        load_model(tmp_path)
+
+
+def test_an_adapter_recorded_on_another_base_than_the_run_config_is_warned_about(tmp_path, caplog):
+    """adapter_config.json's base and bgs_config.json's backbone disagree when files of two runs were mixed: the
+    adapter still loads on the recorded backbone, with a warning naming both. Mutation audit (third pass): the
+    warning dropped passed."""
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+    path = tmp_path / "adapter_config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "base_model_name_or_path": "org/other-base"}))
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(tmp_path)
+    assert "adapter was trained on org/other-base but bgs_config.json names tiny-random-videomae" in caplog.text
+
+
+def test_the_run_config_records_the_backbones_own_pooling(tmp_path):
+    """bgs_config.json says how the clip embedding was read out for whoever reads the folder: TimeSformer's CLS token
+    (``cls``), not the mean most families use. Mutation audit (third pass): a fixed ``mean`` passed."""
+    build_embedder("tiny-random-timesformer").save_pretrained(str(tmp_path))
+    cfg = json.loads((tmp_path / "bgs_config.json").read_text())
+    assert (cfg["pooling"], cfg["backbone"]["pooling"]) == ("cls", "cls")
+
+
+def test_restoring_plain_weights_from_a_lora_run_is_refused_by_name(tmp_path):
+    """The Trainer restores an adapter-less model's checkpoint with ``restore_plain_weights``; a LoRA run's folder
+    there is the wrong kind of model, said as such, not "no head.safetensors". Mutation audit (third pass): without
+    the check the head file's absence was blamed."""
+    from bgs_hf.models.loading import restore_plain_weights
+
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+    plain = build_embedder("tiny-random-videomae", lora=None)
+    with pytest.raises(BGSInputError, match="holds a LoRA adapter, not an adapter-less model"):
+        restore_plain_weights(plain, tmp_path)
+
+
+@pytest.mark.parametrize("norm, shape", [(torch.nn.BatchNorm1d, (16,)), (torch.nn.BatchNorm2d, (16, 1, 1)),
+                                         (torch.nn.BatchNorm3d, (16, 1, 1, 1))])
+def test_liveness_holds_every_batchnorm_in_eval_mode_on_its_one_clip(norm, shape):
+    """On the check's single clip a BatchNorm in train mode has one value per channel and raises; each kind is held
+    in eval mode. Mutation audit (third pass): BatchNorm3d left out of the held layers passed."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.Unflatten(1, shape), norm(16), torch.nn.Flatten(),
+                               torch.nn.Linear(16, 8))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "4"]))
+    assert len(assert_lora_live(model, torch.randn(1, 12))) == 2
+
+
+def test_liveness_checks_the_active_adapter_not_one_added_beside_it():
+    """A second, inactive adapter gets no gradient by design: the check reads each module's active adapter only.
+    Mutation audit (third pass): reading every adapter (the last one added winning) reported the inactive one dead."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.ReLU(), torch.nn.Linear(16, 8))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "2"]))
+    model.add_adapter("other", LoraConfig(r=2, target_modules=["0", "2"]))
+    assert model.active_adapter == "default"
+    norms = assert_lora_live(model, torch.randn(1, 12))
+    assert sorted(norms) == ["base_model.model.0", "base_model.model.2"] and min(norms.values()) > 0
+
+
+def test_setting_timesformers_frames_counts_the_layers_it_changed():
+    """Each of the tiny TimeSformer's 2 layers is set from its 4 frames to 6, and a second call changes none; the
+    model's own config keeps 4 (its time embeddings'). Mutation audit (third pass): a count that stayed 0 passed."""
+    from bgs_hf.models.patches import set_timesformer_frames
+
+    model = get_backbone_spec("tiny-random-timesformer").load_backbone()
+    assert set_timesformer_frames(model, 6) == 2 and set_timesformer_frames(model, 6) == 0
+    assert model.config.num_frames == 4

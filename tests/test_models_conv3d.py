@@ -175,3 +175,37 @@ def test_the_conv3d_refuses_frames_with_another_channel_count_and_returns_its_ou
     assert torch.equal(tokens, ref.last_hidden_state) and torch.equal(pooled, ref.pooler_output)
     assert torch.equal(tokens3, tokens) and len(hidden3) == 4
     assert default.hidden_states is not None and len(default.hidden_states) == 4
+
+
+# --- mutation audit (models), third pass ---
+
+
+def test_a_conv3d_without_blocks_is_refused():
+    """No widths at all builds no convolution and has no hidden size (``widths[-1]``): refused with the rule it
+    breaks. Mutation audit (third pass): only the length comparison left passed (0 widths, 0 strides)."""
+    with pytest.raises(ValueError, match="need one entry per block"):
+        BGSConv3dConfig(**{**SMALL, "widths": [], "temporal_strides": []})
+
+
+def test_a_fresh_conv3d_starts_from_fan_out_he_weights_and_zero_biases():
+    """The tiny-random conv3d and the start of a from-scratch run: He initialisation over the fan-out (the
+    documented ``kaiming_normal_(mode="fan_out")``), std √(2 / (c_out · 3³)): √(2/432) = 0.068 for the 16-channel
+    block, √(2/648) = 0.056 for the 24-channel one (fan-in would give 0.096 and 0.068), and biases 0. Mutation audit
+    (third pass): fan-in and PyTorch's default uniform biases both passed."""
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(**SMALL))
+    for block, c_out in zip(model.blocks[1:], (16, 24), strict=True):
+        assert float(block.conv.weight.detach().std()) == pytest.approx((2 / (c_out * 27)) ** 0.5, rel=0.05)
+    assert all(torch.equal(b.conv.bias, torch.zeros_like(b.conv.bias)) for b in model.blocks)
+
+
+def test_a_half_precision_foreground_model_convolves_its_stream_in_its_own_precision():
+    """The foreground stream is computed in float32 and handed to the first convolution in the input's dtype: a
+    bfloat16 model (``--bf16``, a bf16 checkpoint) runs, its tokens bfloat16. Mutation audit (third pass): the stream
+    left in float32 passed; the bfloat16 convolution then refuses a float32 input."""
+    torch.manual_seed(0)
+    model = BGSConv3dModel(BGSConv3dConfig(**SMALL, input_stream="foreground")).eval().to(torch.bfloat16)
+    x = torch.randn(1, 8, 3, 32, 32, dtype=torch.bfloat16)
+    with torch.no_grad():
+        assert model.input_stream(x).dtype == torch.bfloat16
+        assert model(x).last_hidden_state.dtype == torch.bfloat16
