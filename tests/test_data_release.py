@@ -662,3 +662,13 @@ def test_validate_reports_a_row_without_participant_and_leaves_it_out_of_the_dat
     data, problems = validate(write_release(tables, tmp_path), decode_videos=False)
     assert [str(p) for p in problems] == ["all_triplets.csv row 4: column 'participation' is empty"]
     assert len(data.judgments) == len(tables.triplets) - 1 == 119 and "" not in set(data.judgments["participant"])
+
+
+def test_a_one_string_caption_is_stripped_like_a_list_of_captions(tmp_path, tables):
+    """Mutation audit (third pass): a `captions` cell holding one quoted string kept its spreadsheet padding
+    (' Two people talk. '), while the same caption inside a list was stripped: the caption baseline embedded the
+    spaces. Both spellings give the one caption 'Two people talk.'."""
+    tables.annotations.loc[2, "captions"] = repr("  Two people talk. ")
+    tables.annotations.loc[3, "captions"] = repr(["  Two people talk. "])
+    data = load(write_release(tables, tmp_path))
+    assert data.clips[2]["captions"] == data.clips[3]["captions"] == ["Two people talk."]

@@ -64,8 +64,8 @@ def _parse_captions(text: str) -> list[str] | None:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
-    if isinstance(value, str):
-        return [value]
+    if isinstance(value, str):  # one caption, stripped as a list's captions are
+        return [value.strip()]
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value]
     return None
