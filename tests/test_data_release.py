@@ -672,3 +672,49 @@ def test_a_one_string_caption_is_stripped_like_a_list_of_captions(tmp_path, tabl
     tables.annotations.loc[3, "captions"] = repr(["  Two people talk. "])
     data = load(write_release(tables, tmp_path))
     assert data.clips[2]["captions"] == data.clips[3]["captions"] == ["Two people talk."]
+
+
+def test_an_empty_clip_index_or_trial_cell_is_reported_not_dropped(tmp_path, tables):
+    """Mutation audit (third pass): an empty cell read as missing in every column (as a rating or response time is)
+    passed the suite: the judgment then vanished without a word. An empty `stim2_name` (row 5) and `trial` (row 9)
+    are each one problem, and `validate` keeps the other 118 of the 120 judgments."""
+    tables.triplets = _set(tables.triplets, 4, "stim2_name", "")
+    tables.triplets = _set(tables.triplets, 8, "trial", "")
+    root = write_release(tables, tmp_path)
+    with pytest.raises(BGSInputError, match=r"all_triplets.csv row 5: column 'stim2_name': '' is not an integer"):
+        load(root)
+    data, problems = validate(root, decode_videos=False)
+    assert [str(p) for p in problems] == ["all_triplets.csv row 5: column 'stim2_name': '' is not an integer",
+                                          "all_triplets.csv row 9: column 'trial': '' is not an integer"]
+    assert len(data.judgments) == 118
+
+
+def test_a_tuple_of_captions_is_read_as_a_list_of_captions(tmp_path, tables):
+    """Mutation audit (third pass): refusing a tuple literal ("('A hug.', ' Two talk ')", what Python writes for a
+    tuple of captions) passed the suite, whose captions were all lists: it is the clip's two captions, stripped."""
+    tables.annotations.loc[4, "captions"] = repr(("A hug.", " Two talk "))
+    data = load(write_release(tables, tmp_path))
+    assert data.clips[4]["captions"] == ["A hug.", "Two talk"]
+
+
+def test_captions_csv_orders_a_clips_captions_by_caption_index_as_a_number(tmp_path, tables):
+    """Mutation audit (third pass): ordering captions.csv by `caption_index` as text passed the suite, whose indices
+    were 1 and 2: as text '10' sorts before '2'. Clip 0's captions at indices 10 and 2 (in that file order) are
+    read 2 first, then 10."""
+    import pandas as pd
+
+    tables.annotations = tables.annotations.drop(columns=["captions"])
+    tables.captions = pd.DataFrame({"video_name": ["clip_000.mp4"] * 2, "caption_index": [10, 2],
+                                    "caption": ["caption ten", "caption two"]})
+    data = load(write_release(tables, tmp_path))
+    assert data.clips[0]["captions"] == ["caption two", "caption ten"] and data.clips[1]["captions"] == []
+
+
+def test_a_catch_trial_across_train_and_test_is_not_counted_as_a_mixed_judgment(tmp_path):
+    """Mutation audit (third pass): counting catch trials among the mixed (unused) judgments passed the suite. By
+    hand: (0, 1, 3) mixes test clips 0, 1 with train clip 3 and is 1 mixed judgment; the catch trial (0, 0, 3) mixes
+    them too but is no judgment at all, so `data stats` and `validate`'s note count 1, not 2."""
+    from bgs_hf.data.stats import count_stats
+
+    data = load(_hand_release(tmp_path, [("p1", 0, 1, 3, 3), ("p1", 0, 0, 3, 3), ("p2", 3, 4, 5, 5)]))
+    assert data.n_catch == 1 and data.mixed_judgments() == count_stats(data)["mixed_judgments"] == 1

@@ -79,3 +79,14 @@ def test_a_retyped_rating_header_keeps_its_rating(tmp_path, renamed):
     clips = load(write_release(tables, tmp_path)).clips.to_pandas()
     assert [c for c in clips.columns if "valence" in c.lower()] == ["rating_valence"]
     assert clips["rating_valence"].to_numpy() == pytest.approx(want, nan_ok=True)
+
+
+def test_a_comma_separated_header_with_a_semicolon_or_tab_in_a_name_is_read(tmp_path):
+    """Mutation audit (third pass): looking for ';' and tab separators in a header that has commas passed the suite.
+    A comma-separated annotations.csv whose extra column is named 'notes; lab' (or holds a tab) is read, its 12 clips
+    and 4 test clips intact, not refused as a ';'- or tab-separated file."""
+    for extra in ("notes; lab", "notes\tlab"):
+        tables = tiny_release_tables()
+        tables.annotations[extra] = "seen"
+        data = load(write_release(tables, tmp_path / repr(extra).strip("'").replace("\\", "_")))
+        assert data.n_clips == 12 and len(data.splits["test"]) == 4

@@ -347,3 +347,15 @@ def test_load_carves_validation_with_the_seed_it_is_given(tmp_path):
     assert not np.array_equal(expected[0], expected[1])
     for seed in (0, 1):
         np.testing.assert_array_equal(load(root, seed=seed).splits["val"], expected[seed])
+
+
+def test_every_alias_of_validation_names_val_clips_and_a_nan_label_is_no_label():
+    """Mutation audit (third pass): `labels_name_val` matching only the word 'val', and `normalise_stimulus_set`
+    refusing a NaN label (what pandas holds for an empty cell of a float column), passed the suite, which
+    used ' Val ' and None. By hand: 'Validation' and 'valid' name val clips, 'training' does not; [NaN, 'Test',
+    ' validation '] normalise to [None, 'test', 'val'], as `unknown_labels` already reads NaN as empty."""
+    from bgs_hf.data.splits import labels_name_val, normalise_stimulus_set
+
+    assert labels_name_val(["train", "Validation"]) and labels_name_val([None, "valid"])
+    assert not labels_name_val(["training", "testing", None])
+    assert normalise_stimulus_set([float("nan"), "Test", " validation "]) == [None, "test", "val"]

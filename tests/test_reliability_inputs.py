@@ -815,3 +815,18 @@ def test_a_new_output_folder_under_a_file_is_refused_before_any_work(tmp_path: P
     assert afile.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "data"]
 
+
+
+def test_a_negative_or_fractional_is_catch_is_reported_not_read_as_a_flag() -> None:
+    """Mutation audit (third pass): reading -1 as a flag (``bool(-1)`` is True: a catch trial) passed the suite, whose
+    only refused integer was 2. Hand values: 1, 1.0 -> True; 0 -> False; -1 (row 3), -1.0 (row 5) and 0.5 (row 6)
+    are each reported and read as False."""
+    from bgs_hf.data.checks import ROW, Problems, to_bools
+
+    values = [1, 0, -1, 1.0, -1.0, 0.5]
+    df = pd.DataFrame({"is_catch": pd.Series(values, dtype=object), ROW: np.arange(1, len(values) + 1)})
+    problems = Problems(collect=True)
+    flags = to_bools(df, "is_catch", Path("judgments"), problems)
+    assert flags.tolist() == [True, False, False, True, False, False]
+    assert [str(p) for p in problems.items] == [f"judgments row {r}: column 'is_catch': {v} is not true/false"
+                                                for r, v in ((3, -1), (5, -1.0), (6, 0.5))]
