@@ -718,3 +718,63 @@ def test_a_catch_trial_across_train_and_test_is_not_counted_as_a_mixed_judgment(
 
     data = load(_hand_release(tmp_path, [("p1", 0, 1, 3, 3), ("p1", 0, 0, 3, 3), ("p2", 3, 4, 5, 5)]))
     assert data.n_catch == 1 and data.mixed_judgments() == count_stats(data)["mixed_judgments"] == 1
+
+
+def test_an_empty_captions_cell_takes_the_clips_captions_from_captions_csv(tmp_path, tables):
+    """Mutation audit (third pass): an empty `captions` cell read as one empty caption passed the suite, whose
+    fallback test dropped the whole column. Clip 3's empty cell takes its two captions from captions.csv (by hand:
+    'caption 1 of clip_003.mp4', 'caption 2 of clip_003.mp4'); without captions.csv it has none, not ['']."""
+    tables.annotations.loc[3, "captions"] = ""
+    data = load(write_release(tables, tmp_path / "with"))
+    assert data.clips[3]["captions"] == ["caption 1 of clip_003.mp4", "caption 2 of clip_003.mp4"]
+    assert data.clips[4]["captions"] == ["Two people in clip 4.", "Clip 4's second caption"]
+    tables.captions = None
+    assert load(write_release(tables, tmp_path / "without")).clips[3]["captions"] == []
+
+
+def test_a_file_or_folder_inside_the_release_points_to_the_release_root(tmp_path, tables):
+    """Mutation audit (third pass): the hint for a path inside the paper's release looking only one folder up, or
+    naming its data/ folder instead of the release, passed the suite (only the `data import` hint was tested).
+    video_mapping.csv lies three folders under the root, data/raw two: both name the root."""
+    root = write_release(tables, tmp_path / "rel").resolve()
+    for inside in (root / "data" / MAPPING, root / "data" / "raw"):
+        with pytest.raises(BGSInputError) as info:
+            load(inside)
+        assert str(info.value).endswith(f"; it lies inside the paper's release: pass the release folder {root}")
+
+
+def test_the_data_repr_counts_clips_judgments_catch_trials_and_splits_in_train_val_test_order(tmp_path):
+    """Mutation audit (third pass): the repr (what `data stats` logs and a Python user sees) listing its splits in
+    another order passed the suite. By hand: 6 clips, 3 judgments of which (0, 0, 1) is a catch trial, train clips
+    3-5 less round(0.2 * 3) = 1 val clip, and test clips 0-2."""
+    data = load(_hand_release(tmp_path / "rel", [("p1", 0, 1, 2, 0), ("p1", 3, 4, 5, 3), ("p2", 0, 0, 1, 1)]))
+    assert repr(data) == ("OddOneOutData(name='rel', clips=6, judgments=3, catch=1, "
+                          "splits[train=2, val=1, test=3])")
+
+
+def test_a_video_name_listed_twice_in_the_mapping_is_reported_on_its_second_row(tmp_path, tables):
+    """Mutation audit (third pass): checking the mapping's indices for duplicates but not its video names passed the
+    suite. Index 7 renamed clip_002.mp4 names clip 2's video again: 'video_mapping.csv row 8' (its second row) is
+    the problem, in `load` and as the mapping's one line in `validate`, which then reads 11 clips (triplets naming
+    index 7 are its unknown clips)."""
+    tables.mapping.loc[7, "video_name"] = "clip_002.mp4"
+    tables.annotations = tables.annotations.drop(index=7)
+    tables.captions = tables.captions[tables.captions["video_name"] != "clip_007.mp4"]
+    root = write_release(tables, tmp_path)
+    line = "video_mapping.csv row 8: video_name 'clip_002.mp4' appears twice"
+    with pytest.raises(BGSInputError, match=line):
+        load(root)
+    data, problems = validate(root, decode_videos=False)
+    assert [str(p) for p in problems if str(p).startswith("video_mapping.csv")] == [line] and data.n_clips == 11
+
+
+def test_stats_count_repeated_triplets_apart_from_those_answered_by_two_participants(tmp_path):
+    """Mutation audit (third pass): the test split's `repeated_triplets` taken from its between-participant count
+    passed the suite. By hand: test triplet (0, 1, 2) answered twice by p1 alone is 1 repeated triplet and 0 between
+    participants; over all judgments (3, 4, 5) answered by p2 and p3 adds 1 of each: 2 repeated, 1 between."""
+    from bgs_hf.data.stats import data_stats
+
+    rows = [("p1", 0, 1, 2, 0), ("p1", 2, 1, 0, 0), ("p2", 3, 4, 5, 3), ("p3", 5, 4, 3, 4)]
+    nc = data_stats(load(_hand_release(tmp_path, rows)), n_splits=5)["noise_ceiling"]
+    assert (nc["test"]["repeated_triplets"], nc["test"]["between_participant_triplets"]) == (1, 0)
+    assert (nc["all"]["repeated_triplets"], nc["all"]["between_participant_triplets"]) == (2, 1)

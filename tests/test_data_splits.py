@@ -359,3 +359,23 @@ def test_every_alias_of_validation_names_val_clips_and_a_nan_label_is_no_label()
     assert labels_name_val(["train", "Validation"]) and labels_name_val([None, "valid"])
     assert not labels_name_val(["training", "testing", None])
     assert normalise_stimulus_set([float("nan"), "Test", " validation "]) == [None, "test", "val"]
+
+
+def test_a_leak_of_five_clips_lists_them_all_and_a_sixth_adds_an_ellipsis():
+    """Mutation audit (third pass): the leakage message's '...' after exactly five shared clips passed the suite. It
+    lists the first five shared clips; '...' says only that more were left out: 5 shared clips end '4)', 6 end '4, ...)'."""
+    for n_shared, tail in ((5, "4)"), (6, "4, ...)")):
+        train = np.arange(10)
+        with pytest.raises(BGSInputError) as info:
+            check_no_leakage({"train": train, "val": np.array([], dtype=np.int64), "test": np.arange(n_shared)})
+        assert str(info.value) == (f"split leakage: {n_shared} clip(s) in both 'train' and 'test' (clip indices "
+                                   f"0, 1, 2, 3, {tail}")
+
+
+def test_carve_val_returns_sorted_val_clips_drawn_with_its_seed():
+    """Mutation audit (third pass): `carve_val` returning its val clips in draw order passed the suite (every caller
+    went through `assign_splits`, which sorts again). By hand: of train clips 10-19 at fraction 0.3, seed 7, the val
+    clips are the first 3 of `default_rng(7).permutation(10)` plus 10, sorted; train keeps the other 7, sorted."""
+    chosen = np.random.default_rng(7).permutation(10)[:3] + 10
+    train, val = carve_val(np.arange(19, 9, -1), 0.3, 7)
+    assert val.tolist() == sorted(chosen.tolist()) and train.tolist() == sorted(set(range(10, 20)) - set(chosen.tolist()))
