@@ -1155,3 +1155,28 @@ def test_a_clip_id_that_is_no_file_name_under_videos_is_refused_before_writing(t
         write_hub(bad, tmp_path / "out")
     assert str(info.value) == f"clip_id {clip_id!r} cannot be used as a file name under videos/"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_re_exported_release_card_keeps_its_pretty_name_and_the_release_terms():
+    """Mutation audit (third pass): a Hub copy of the release (licence `other`, `no-licence-release`) re-carded without
+    its `pretty_name` passed the suite: the card then took the folder's name. Its front matter gives the release's
+    card fields under its own name; a card naming no licence at all is read the same way."""
+    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, DatasetCardInfo, card_info_from_front_matter
+
+    for meta in ({"license": "other", "license_name": RELEASE_LICENSE_NAME, "pretty_name": "Garcia-Isik copy"},
+                 {"pretty_name": "Garcia-Isik copy"}):
+        assert card_info_from_front_matter(meta) == DatasetCardInfo(pretty_name="Garcia-Isik copy")
+
+
+def test_a_hub_folder_with_a_ground_truth_json_holds_simulated_observers(exported, tmp_path):
+    """Mutation audit (third pass): marking simulated observers by another of the ground-truth files passed the suite,
+    whose SocialShapes instances ship them all. `ground_truth.json` (what `data stats` reads) is the mark: a copy of a
+    human dataset with that file alone is simulated and names it; the plain copy is not."""
+    import shutil
+
+    _, out = exported
+    shutil.copytree(out, tmp_path / "sim")
+    (tmp_path / "sim" / "ground_truth.json").write_text("{}", encoding="utf-8")
+    sim = load(tmp_path / "sim")
+    assert sim.simulated_observers and sim.meta["ground_truth"] == str((tmp_path / "sim" / "ground_truth.json").resolve())
+    assert not load(out).simulated_observers

@@ -330,3 +330,17 @@ def test_videos_columns_must_be_three_names(tmp_path: Path, capsys, names: str) 
     assert cli(["data", "import", str(tmp_path / "t.csv"), str(tmp_path), str(tmp_path / "ds"), "--videos-columns",
                 names]) == 2
     assert capsys.readouterr().err == f"error: --videos-columns needs three column names, got {names!r}\n"
+
+
+def test_a_row_missing_two_videos_is_one_problem_naming_its_first_missing_video(tmp_path: Path) -> None:
+    """Mutation audit (third pass): naming a row's last unknown video instead of its first passed the suite, whose
+    bad rows each had one. Row 2 names x.avi (Video1) and y.avi (Video3), neither in the folder: one problem, about
+    Video1's 'x.avi'."""
+    from bgs_hf.data.triplet_table import collect_problems
+
+    rows = _trials(1)[:3]
+    rows[1] = "P0,2,x.avi,c.mp4,y.avi,c.mp4,1"
+    videos = _videos(tmp_path)
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    hint = "(give paths relative to the video folder, e.g. 'sub/clip.mp4')"
+    assert [str(p) for p in problems] == [f"judgments.csv row 2: column 'Video1': no video 'x.avi' in {videos} {hint}"]

@@ -379,3 +379,14 @@ def test_carve_val_returns_sorted_val_clips_drawn_with_its_seed():
     chosen = np.random.default_rng(7).permutation(10)[:3] + 10
     train, val = carve_val(np.arange(19, 9, -1), 0.3, 7)
     assert val.tolist() == sorted(chosen.tolist()) and train.tolist() == sorted(set(range(10, 20)) - set(chosen.tolist()))
+
+
+def test_a_test_fraction_of_one_or_zero_is_refused_and_just_under_one_is_taken():
+    """Mutation audit (third pass): accepting `test_fraction` 1 passed the suite: the seeded draw then puts every clip
+    in test and leaves no training clip. 0 and 1 are refused in one line; 0.9 of 10 unlabelled clips is 9 test
+    clips and 1 train clip, by hand."""
+    for bad in (1.0, 0.0):
+        with pytest.raises(BGSInputError, match=rf"^test_fraction must be in \(0, 1\), got {bad}$"):
+            SplitConfig(test_fraction=bad)
+    splits = assign_splits([None] * 10, SplitConfig(test_fraction=0.9, val_fraction=0.0))
+    assert (len(splits["test"]), len(splits["train"]), len(splits["val"])) == (9, 1, 0)
