@@ -344,3 +344,11 @@ def test_a_row_missing_two_videos_is_one_problem_naming_its_first_missing_video(
     _, problems = collect_problems(_csv(tmp_path, rows), videos)
     hint = "(give paths relative to the video folder, e.g. 'sub/clip.mp4')"
     assert [str(p) for p in problems] == [f"judgments.csv row 2: column 'Video1': no video 'x.avi' in {videos} {hint}"]
+
+
+def test_a_csv_without_a_session_column_stores_empty_sessions(tmp_path: Path) -> None:
+    """Mutation audit (third pass): a CSV without a session column stored with some other placeholder for every
+    session passed the suite. Missing text is '' in every reader (a Hub null session is read as ''): the 6
+    judgments of the default header, which has no session column, each have session ''."""
+    data = read_triplet_table(_csv(tmp_path, _trials(1)[:6]), _videos(tmp_path))
+    assert list(data.judgments["session"]) == [""] * 6

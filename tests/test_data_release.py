@@ -778,3 +778,17 @@ def test_stats_count_repeated_triplets_apart_from_those_answered_by_two_particip
     nc = data_stats(load(_hand_release(tmp_path, rows)), n_splits=5)["noise_ceiling"]
     assert (nc["test"]["repeated_triplets"], nc["test"]["between_participant_triplets"]) == (1, 0)
     assert (nc["all"]["repeated_triplets"], nc["all"]["between_participant_triplets"]) == (2, 1)
+
+
+def test_validate_notes_one_video_among_six_as_five_missing_not_as_none(tmp_path):
+    """Mutation audit (third pass): the 'none of the clips has a video file' note (the paper's release) given to a
+    release holding one video passed the suite, whose partial case held 4 of 6. By hand: with v3.mp4 alone, 5 of 6
+    clips lack a file, the first v0.mp4; no 'none of' note."""
+    from bgs_hf.data.validate import split_notes
+
+    root = _hand_release(tmp_path, [("p1", 0, 1, 2, 0), ("p1", 3, 4, 5, 3)])
+    (root / "data" / "raw" / "videos").mkdir(parents=True)
+    (root / "data" / "raw" / "videos" / "v3.mp4").write_bytes(b"x")
+    notes = split_notes(load(root))
+    assert any(n.startswith("5 of 6 clips have no video file (first: 'v0.mp4')") for n in notes), notes
+    assert not any(n.startswith("none of the") for n in notes), notes
