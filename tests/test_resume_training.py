@@ -199,3 +199,47 @@ def test_resume_last_takes_the_highest_step_not_the_last_name(tmp_path) -> None:
         (tmp_path / f"checkpoint-{step}").mkdir()
         (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
     assert resolve_resume("last", tmp_path) == str(tmp_path / "checkpoint-10")
+
+
+# ---- mutation audit of bgs_hf/training, third pass
+
+
+@pytest.mark.parametrize("value", ["last", "latest", "LAST", "Latest", "true", True])
+def test_every_spelling_of_resume_last_takes_the_newest_complete_checkpoint(tmp_path, value) -> None:
+    """``--resume_from_checkpoint`` latest, LAST or true (as text from a config file) all mean last: checkpoint-10 of
+    3 and 10 (dropping "latest" or the case made it a folder name that does not exist)."""
+    from bgs_hf.training.trainer import resolve_resume
+
+    for step in (3, 10):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    assert resolve_resume(value, tmp_path) == str(tmp_path / "checkpoint-10")
+
+
+def test_resuming_from_a_folder_that_does_not_exist_is_one_line(tmp_path) -> None:
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.trainer import resolve_resume
+
+    with pytest.raises(BGSInputError, match="--resume_from_checkpoint: no such checkpoint folder"):
+        resolve_resume(str(tmp_path / "checkpoint-4"), tmp_path)
+
+
+def test_a_resumed_checkpoint_brings_back_its_counters_and_names_another_recipe(tmp_path, caplog) -> None:
+    """A checkpoint records the counters it reached (30 clip passes, 18 with gradient, 4 judgments, 7 pairs): resuming
+    from it starts the counters there, not at 0, and a checkpoint of another recipe is named in a warning."""
+    from test_training import _trainer
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    data, pix = tiny_data()
+    saved, _ = _trainer(tmp_path / "a", data, pix, tiny_peft_model())
+    saved.bgs_info = {"recipe": {"name": "paper-v1"}}
+    saved.bgs_totals = {"clip_passes": 30, "clip_passes_grad": 18, "judgments": 4, "rsa_pairs_grad": 7}
+    folder = tmp_path / "checkpoint-3"
+    saved._save(str(folder))
+    assert json.loads((folder / "bgs_trainer_state.json").read_text())["totals"] == saved.bgs_totals
+    resumed, _ = _trainer(tmp_path / "b", data, pix, tiny_peft_model(seed=1))
+    resumed.bgs_info = {"recipe": {"name": "clip-batched"}}
+    with caplog.at_level("WARNING", logger="bgs_hf.training.trainer"):
+        resumed._load_from_checkpoint(str(folder))
+    assert resumed.bgs_totals == {"clip_passes": 30, "clip_passes_grad": 18, "judgments": 4, "rsa_pairs_grad": 7}
+    assert "resuming a {'name': 'paper-v1'} checkpoint with recipe {'name': 'clip-batched'}" in caplog.text

@@ -907,7 +907,7 @@ def test_the_stream_cache_is_on_while_training_and_off_on_the_returned_model(tmp
     model = tiny_peft_model()
     model.base_model.model.spy = StreamCacheSpy()
     res = _run(tmp_path, tiny, "cache", model=model, num_train_epochs=1, load_best_model_at_end=False)
-    assert calls[0] > 0, "the cache is on while training"
+    assert calls[0] == 1024 * 2**20, "the cache is on while training, with --memory_cache_mb's default 1024 MiB"
     assert calls[-1] == 0, "and off once train_bgs returns"
     assert res.model.base_model.model.spy is model.base_model.model.spy
 
@@ -1673,3 +1673,282 @@ def test_two_processes_reach_the_sampler_and_the_memory_probe_sizes_one_ranks_sh
     largest = int(seen["sampler"].step_clip_counts().max())
     assert seen["world_size"] == 2 and largest >= 5
     assert seen["rows"] == -(-largest // 2)
+
+
+# ---- mutation audit of bgs_hf/training, third pass: each test below failed under a hand mutant that passed the rest
+
+#: four judgments over clips 0-5 (observed pairs 01 02 12 03 13 34 35 45 24 25: ten)
+_FOUR_JUDGMENTS = [(0, 1, 2), (0, 1, 3), (3, 4, 5), (2, 4, 5)]
+
+
+def _hand_judgments(idx: Any, n_clips: int = 6) -> tuple[tuple[np.ndarray, np.ndarray], Any]:
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1, 3)
+    odd = np.zeros(len(idx), dtype=np.int64)
+    return (idx, odd), human_similarity(idx, odd, n_clips)
+
+
+def test_clips_per_step_for_names_the_smallest_size_whose_every_set_is_big_enough() -> None:
+    """By hand: 5 clips in steps of 3 or 4 are sets of 3 and 2, so only one set of all 5 gives 3 clips each; 18 clips
+    in steps of 4 are 4, 4, 4, 3, 3 and in steps of 5 are 5, 5, 4, 4 (at least 4 each); 2 clips never give 3."""
+    from bgs_hf.training.sampler import clips_per_step_for
+
+    assert clips_per_step_for(5, 3) == 5
+    assert clips_per_step_for(18, 4) == 5
+    assert clips_per_step_for(2, 3) is None
+
+
+def test_a_judgment_repeating_a_clip_is_never_a_training_judgment() -> None:
+    """(1, 1, 2) names clip 1 twice (a catch trial): one set of all six clips covers the four real judgments and the
+    total counts four (kept, the triplet loss compared a clip with itself)."""
+    triplets, human = _hand_judgments([*_FOUR_JUDGMENTS, (1, 1, 2)])
+    sampler = ClipSetSampler(triplets, human, clips_per_step=0)
+    plan = sampler.plan(0, 0)
+    assert sorted(map(tuple, plan.clips[plan.triplets].tolist())) == sorted(_FOUR_JUDGMENTS)
+    assert sampler.coverage()["judgments_total"] == 4
+
+
+def test_coverage_counts_the_epochs_judgments_and_pairs_by_hand() -> None:
+    """One set of all six clips: 1 step, 6 clip passes, all 4 judgments and the 10 observed pairs (not the 6 clips)."""
+    triplets, human = _hand_judgments(_FOUR_JUDGMENTS)
+    assert ClipSetSampler(triplets, human, clips_per_step=0).coverage() == {
+        "steps": 1, "clip_passes": 6, "judgments_covered": 4, "judgments_total": 4, "judgments_per_clip_pass": 4 / 6,
+        "rsa_pairs": 10}
+
+
+@pytest.mark.parametrize("bad", [6, -1])
+def test_a_judgment_naming_a_clip_outside_the_data_is_refused_by_name(bad: int) -> None:
+    """Six clips are 0..5: clip 6 (one past the end) and clip -1 (numpy would read it as clip 5) are refused."""
+    (idx, _), human = _hand_judgments(_FOUR_JUDGMENTS)
+    idx = np.vstack([idx, [[0, 1, bad]]])
+    with pytest.raises(BGSInputError, match=r"triplets name clips outside 0\.\.5"):
+        ClipSetSampler((idx, np.zeros(len(idx), dtype=np.int64)), human)
+
+
+@pytest.mark.parametrize("kw", [{"passes": 0}, {"clips_per_step": -1}])
+def test_a_sampler_without_passes_or_with_a_negative_set_size_is_refused(kw: dict[str, int]) -> None:
+    triplets, human = _hand_judgments(_FOUR_JUDGMENTS)
+    with pytest.raises(BGSInputError, match="clips_per_step must be >= 0 and passes >= 1"):
+        ClipSetSampler(triplets, human, **kw)
+
+
+def test_an_explicit_clip_set_repeating_a_clip_is_refused() -> None:
+    triplets, human = _hand_judgments(_FOUR_JUDGMENTS)
+    with pytest.raises(BGSInputError, match="a clip set must not repeat clips"):
+        ClipSetSampler(triplets, human, clips_per_step=0).plan_for(np.array([0, 1, 1, 2]))
+
+
+def test_paper_v1_counts_a_short_last_batch_and_an_rsa_draw_capped_at_the_training_clips() -> None:
+    """Ten judgments over six clips, four a step: batches of 4, 4 and 2 judgments (12, 12 and 6 clips); the one RSA
+    step (step 0) asks 24 clips, 8 with gradient, of six: it takes all six, with gradient. So 18, 12 and 6 gradient
+    clips, and step 0 embeds exactly its 18 (a count of the full batch or of 8 RSA clips refused runs that fit)."""
+    triplets, human = _hand_judgments([*_FOUR_JUDGMENTS, *_FOUR_JUDGMENTS, (0, 2, 4), (1, 3, 5)])
+    sampler = PaperV1Sampler(triplets, human, rsa_per_epoch=1, rsa_clips=24, rsa_grad_clips=8)
+    assert len(sampler) == 3
+    assert sampler.step_clip_counts().tolist() == [18, 12, 6]
+    plan = sampler.plan(0, 0)
+    assert len(plan.clips) == 18 and sorted(plan.clips[12:].tolist()) == [0, 1, 2, 3, 4, 5]
+    assert len(plan.nograd_clips) == 0
+
+
+def test_paper_v1_draws_its_rsa_clips_among_judged_training_clips_only(caplog: pytest.LogCaptureFixture) -> None:
+    """Clip 6 is a training clip in no judgment: it has no observed pair, so it is left out of the RSA draw, with the
+    warning."""
+    triplets, human = _hand_judgments(_FOUR_JUDGMENTS, n_clips=7)
+    with caplog.at_level("WARNING", logger="bgs_hf.training.sampler"):
+        sampler = PaperV1Sampler(triplets, human, clips=np.arange(7))
+    assert sampler.clips.tolist() == [0, 1, 2, 3, 4, 5]
+    assert "1 of the 7 training clips are in no training judgment" in caplog.text
+
+
+def test_paper_v1_without_judgments_is_refused_by_name() -> None:
+    triplets, human = _hand_judgments(np.zeros((0, 3)))
+    with pytest.raises(BGSInputError, match="no training judgments"):
+        PaperV1Sampler(triplets, human)
+
+
+def test_step_items_outside_the_dataset_are_index_errors() -> None:
+    """2 steps x 2 processes are items 0..3: item 4 and item -1 (which would read as step -1) raise IndexError."""
+    from bgs_hf.training import StepDataset
+
+    triplets, human = _hand_judgments(_FOUR_JUDGMENTS)
+    steps = StepDataset(ClipSetSampler(triplets, human, clips_per_step=3), world_size=2)
+    assert len(steps) == 4 and steps[3] == {"epoch": 0, "step": 1, "rank": 1}
+    for i in (4, -1):
+        with pytest.raises(IndexError):
+            steps[i]
+
+
+def test_zero_overrides_of_a_recipe_are_kept() -> None:
+    """--clips_per_step 0 (every training clip in one step) and --embed_chunk 0 (no chunking) are settings, not
+    'unset': clip-batched takes one set of every clip and cached stops chunking (0 was dropped like None)."""
+    assert get_recipe("clip-batched").with_overrides(clips_per_step=0).clips_per_step == 0
+    assert get_recipe("cached").with_overrides(embed_chunk=0).embed_chunk == 0
+
+
+def test_local_loss_ooo_is_the_odd_one_out_loss() -> None:
+    from bgs_hf.training.api import build_loss
+
+    assert build_loss(BGSArguments(local_loss="ooo", temperature=0.5)).get_config_dict()["local"] == {
+        "name": "OddOneOutLoss", "temperature": 0.5, "similarity": "cosine"}
+    with pytest.raises(BGSInputError, match="--local_loss must be triplet or odd-one-out, got 'hinge'"):
+        build_loss(BGSArguments(local_loss="hinge"))
+
+
+def test_a_clip_without_a_video_file_is_named_by_the_store() -> None:
+    from bgs_hf.training.data import VideoClipStore
+
+    with pytest.raises(BGSInputError, match=r"clip 1 has no video file \(the dataset was loaded without videos\)"):
+        VideoClipStore(["a.mp4", None], policy=None)(1)
+
+
+def test_json_safe_writes_strict_json() -> None:
+    """NaN and both infinities become null (json.dumps wrote NaN/Infinity, which strict readers refuse), numpy numbers
+    plain ones, inside dicts and lists."""
+    from bgs_hf.training.api import json_safe
+
+    safe = json_safe({"a": [float("inf"), -np.inf, np.float32("nan")], "b": np.int64(3), "c": (np.float64(1.5),)})
+    assert safe == {"a": [None, None, None], "b": 3, "c": [1.5]} and type(safe["b"]) is int
+    json.dumps(safe, allow_nan=False)
+
+
+def test_the_steps_epoch_sets_the_rsa_weight_of_its_loss(tmp_path: Path, tiny: Any) -> None:
+    """The paper's schedule by hand: beta = min(0.7, 0.3 + 0.1 * epoch), so a step of epoch 2 weighs RSA 0.5 and one of
+    epoch 6 weighs it 0.7 (the cap), alpha 0.7 throughout (a loss called at epoch 0 weighed 0.3 every epoch)."""
+    data, pix = tiny
+    model = tiny_peft_model()
+    trainer, sampler = _trainer(tmp_path, data, pix, model)
+    for epoch, beta in ((2, 0.5), (6, 0.7)):
+        batch = trainer.data_collator.collate_plan(sampler.plan(epoch, 0), epoch=epoch)
+        _, out = trainer.compute_loss(model, batch, return_outputs=True)
+        assert (float(out.alpha), float(out.beta)) == (pytest.approx(0.7), pytest.approx(beta))
+        assert trainer._window[-1]["beta"] == pytest.approx(beta)
+
+
+def test_embedding_clips_takes_the_batch_size_it_is_given(tmp_path: Path, tiny: Any) -> None:
+    """6 validation clips in batches of 4 are two forwards, of 4 and 2 clips (the default 8 would be one of 6)."""
+    data, pix = tiny
+    model = tiny_peft_model()
+    trainer, _ = _trainer(tmp_path, data, pix, model)
+    sizes: list[int] = []
+    hook = model.register_forward_pre_hook(lambda _, args: sizes.append(args[0].shape[0]))
+    try:
+        emb = trainer.embed_clips(data.split_items("val"), batch_size=4)
+    finally:
+        hook.remove()
+    assert sizes == [4, 2] and emb.shape[0] == 6
+    np.testing.assert_allclose(emb, trainer.embed_clips(data.split_items("val")), atol=1e-6)
+
+
+class _Stop(Exception):
+    """Ends a run at the call a test watches."""
+
+
+@pytest.mark.parametrize(("cache_dir", "want"), [(None, "RUN/clip_cache"), ("none", None), ("None", None),
+                                                 ("NONE", None), ("CACHE", "CACHE")])
+def test_the_clip_cache_is_the_run_folders_unless_given_and_none_turns_it_off(tmp_path: Path, tiny: Any,
+                                                                              monkeypatch: pytest.MonkeyPatch,
+                                                                              cache_dir: Any, want: Any) -> None:
+    """Decoded clips are cached in <output_dir>/clip_cache by default; --cache_dir names another folder, and 'none' in
+    any case turns the cache off (not a folder called None); the in-memory store gets --memory_cache_mb."""
+    import importlib
+
+    from bgs_hf.training import data as training_data
+
+    seen: list[tuple[Any, float]] = []
+
+    def store(paths: Any, policy: Any, cache: Any, memory_mb: float) -> None:
+        seen.append((cache, memory_mb))
+        raise _Stop
+
+    monkeypatch.setattr(importlib.import_module("bgs_hf.data.validate"), "require_videos", lambda *a, **k: None)
+    monkeypatch.setattr(training_data, "VideoClipStore", store)
+    model = tiny_peft_model()
+    model.base_model.model.frame_policy = None
+    given = str(tmp_path / "cache") if cache_dir == "CACHE" else cache_dir
+    cfg = TrainConfig(data=DataArguments(data="tiny", cache_dir=given, memory_cache_mb=3.5), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "run"), "use_cpu": True}, data_override=tiny[0],
+                      model_override=model)
+    with pytest.raises(_Stop):
+        train_bgs(cfg)
+    expected = {"RUN/clip_cache": str(tmp_path / "run" / "clip_cache"), "CACHE": str(tmp_path / "cache"), None: None}
+    assert seen == [(expected[want], 3.5)]
+
+
+@pytest.mark.parametrize("eval_test", [True, False])
+def test_the_videos_a_run_requires_are_those_of_the_splits_it_reads(tmp_path: Path, tiny: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    eval_test: bool) -> None:
+    """Without --eval_test the test split is never read, so a missing test video must not stop the run: the 18 train
+    and 6 validation clips are required, and the 6 test clips only when test is scored."""
+    import importlib
+
+    required: list[int] = []
+
+    def require(data: Any, clips: Any, what: str) -> None:
+        required.extend(int(c) for c in clips)
+        raise _Stop
+
+    monkeypatch.setattr(importlib.import_module("bgs_hf.data.validate"), "require_videos", require)
+    data, _ = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(eval_test=eval_test),
+                      training={"output_dir": str(tmp_path / "run"), "use_cpu": True}, data_override=data,
+                      model_override=tiny_peft_model())
+    with pytest.raises(_Stop):
+        train_bgs(cfg)
+    splits = ("train", "val", "test") if eval_test else ("train", "val")
+    assert sorted(required) == sorted(np.concatenate([data.splits[s] for s in splits]).tolist())
+    assert len(required) == (30 if eval_test else 24)
+
+
+def test_the_callers_callbacks_see_the_run(tmp_path: Path, tiny: Any) -> None:
+    """``TrainConfig.callbacks`` (the benchmarks' timing callback) are called by the run: 2 steps, 2 step ends."""
+    from transformers import TrainerCallback
+
+    class Count(TrainerCallback):
+        def __init__(self) -> None:
+            self.began, self.steps = 0, 0
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.began += 1
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.steps += 1
+
+    data, pix = tiny
+    count = Count()
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "max_steps": 2,
+                                "eval_strategy": "no", "save_strategy": "no", "disable_tqdm": True},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model(),
+                      callbacks=[count])
+    train_bgs(cfg)
+    assert (count.began, count.steps) == (1, 2)
+
+
+@pytest.mark.parametrize(("recorded", "want"), [(7, 7), (True, None), ("7", None), (None, 11)])
+def test_a_runs_recorded_seed_is_an_integer_never_a_flag_or_text(tmp_path: Path, recorded: Any, want: Any) -> None:
+    """run_config.json's seed 7 is 7; a hand-edited ``true`` (an int to Python) or ``"7"`` is no seed (``true`` read
+    as seed 1, it passed); with none recorded, the Trainer's own training_args.json (seed 11) tells it."""
+    from bgs_hf.training.api import recorded_seed
+
+    (tmp_path / "run_config.json").write_text(json.dumps({"training": {"seed": recorded}}))
+    (tmp_path / "training_args.json").write_text(json.dumps({"seed": 11}))
+    assert recorded_seed(tmp_path) == want
+
+
+@pytest.mark.parametrize(("meta", "origin"), [({"ground_truth": {"latent": 1}}, "socialshapes"),
+                                              ({"source": "release"}, "garcia-isik-release"),
+                                              ({"source": "hub"}, "other"), ({}, "other")])
+def test_run_config_records_where_the_data_comes_from(tmp_path: Path, tiny: Any, meta: dict[str, Any],
+                                                      origin: str) -> None:
+    """The card's licence note rests on run_config.json's ``origin``: a SocialShapes instance (it carries its generative
+    truth), the Garcia & Isik release (its loader's ``source``), else other (the release was recorded as other, and
+    every data as socialshapes when the truth test was inverted, and both passed)."""
+    import dataclasses
+
+    from bgs_hf.training.api import _write_run_config
+
+    data = dataclasses.replace(tiny[0], meta=meta)
+    _write_run_config(tmp_path, TrainConfig(data=DataArguments(data="tiny"), data_override=data), data, seed=3)
+    recorded = json.loads((tmp_path / "run_config.json").read_text())
+    assert recorded["data"]["origin"] == origin and recorded["training"]["seed"] == 3

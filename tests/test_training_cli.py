@@ -50,6 +50,7 @@ def test_bgs_defaults_follow_the_flags_in_either_spelling_and_either_form():
 @pytest.mark.parametrize(("text", "size"), [
     ("8GB", 8 * 10**9), ("8gb", 8 * 10**9), ("512MiB", 512 * 2**20), ("512m", 512 * 2**20), ("1.5g", 3 * 2**29),
     (" 2 KB ", 2000), ("1000000", 10**6), (".5GiB", 2**29), ("3t", 3 * 2**40),
+    ("2k", 2 * 2**10),  # k is binary like m and g (mutation audit: read as 1000, it passed)
 ])
 def test_max_memory_reads_decimal_and_binary_units(text, size):
     """--max_memory 8GB is 8e9 bytes, 8GiB (and the short 8g) 8 * 2**30: the probe then picks the chunk for that
@@ -469,6 +470,8 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
 @pytest.mark.parametrize(("flags", "message"), [
     (["--memory_cache_mb", "nan"], "--memory_cache_mb must be a finite number >= 0"),  # was a ValueError traceback
     (["--memory-cache-mb", "-5"], "--memory-cache-mb must be a finite number >= 0"),  # was: accepted
+    (["--memory_cache_mb", "inf"], "--memory_cache_mb must be a finite number >= 0"),  # mutation audit: only nan
+    (["--data_seed", "4294967296"], "--data_seed must be in [0, 2**32), got 4294967296"),  # numpy refuses it late
     (["--cache_dir", "FILE"], "--cache_dir is a file, not a folder"),  # was FileExistsError after the model built
     (["--clips_per_step", "-3"], "--clips_per_step must be >= 0"),  # was refused after the data and model loaded
     (["--embed_chunk", "-2"], "--embed_chunk must be >= 0"),  # was: accepted
