@@ -1952,3 +1952,134 @@ def test_run_config_records_where_the_data_comes_from(tmp_path: Path, tiny: Any,
     _write_run_config(tmp_path, TrainConfig(data=DataArguments(data="tiny"), data_override=data), data, seed=3)
     recorded = json.loads((tmp_path / "run_config.json").read_text())
     assert recorded["data"]["origin"] == origin and recorded["training"]["seed"] == 3
+
+
+@pytest.mark.parametrize("eval_test", [True, False])
+def test_the_scored_clips_are_decoded_before_training_and_test_only_when_scored(tmp_path: Path, tiny: Any,
+                                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                                 eval_test: bool) -> None:
+    """Before training, each clip the run will score is decoded once (a broken one used to stop the run at its end):
+    the 6 validation clips, and the 6 test clips only when test is scored; the first training clip is read next."""
+    import importlib
+
+    from bgs_hf.training import data as training_data
+
+    data, pix = tiny
+    train = set(data.split_items("train").tolist())
+    read: list[int] = []
+
+    class Store:
+        def __init__(self, *args: Any) -> None:
+            pass
+
+        def __call__(self, clip: int) -> torch.Tensor:
+            if clip in train:
+                raise _Stop
+            read.append(clip)
+            return pix[clip]
+
+    monkeypatch.setattr(importlib.import_module("bgs_hf.data.validate"), "require_videos", lambda *a, **k: None)
+    monkeypatch.setattr(training_data, "VideoClipStore", Store)
+    model = tiny_peft_model()
+    model.base_model.model.frame_policy = None
+    cfg = TrainConfig(data=DataArguments(data="tiny", cache_dir="none"), bgs=BGSArguments(eval_test=eval_test),
+                      training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "disable_tqdm": True},
+                      data_override=data, model_override=model)
+    with pytest.raises(_Stop):
+        train_bgs(cfg)
+    splits = ("val", "test") if eval_test else ("val",)
+    assert read == np.concatenate([data.splits[s] for s in splits]).tolist()
+
+
+def test_paper_v1_says_it_does_not_use_clips_per_step(tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from bgs_hf.training import data as training_data
+
+    def build(*args: Any, **kw: Any) -> None:
+        raise _Stop
+
+    monkeypatch.setattr(training_data, "build_sampler", build)
+    data, pix = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(recipe="paper-v1", clips_per_step=6),
+                      training={"output_dir": str(tmp_path / "run"), "use_cpu": True}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with caplog.at_level("WARNING", logger="bgs_hf.training.api"), pytest.raises(_Stop):
+        train_bgs(cfg)
+    assert "--clips_per_step is not used by paper-v1 (it takes 4 judgments a step)" in caplog.text
+
+
+def test_the_trainer_records_the_runs_sizes(tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bgs_trainer_state.json's info by hand: the 18 training clips, the training judgments (not the clips), the
+    steps of an epoch (18 clips in sets of 6: 3), one process, the recipe's chunk (0)."""
+    from bgs_hf.training import trainer as training_trainer
+
+    seen: dict[str, Any] = {}
+
+    def trainer(*args: Any, **kw: Any) -> None:
+        seen.update(kw["bgs_info"])
+        raise _Stop
+
+    monkeypatch.setattr(training_trainer, "BGSTrainer", trainer)
+    data, pix = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": str(tmp_path / "run"), "use_cpu": True}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(_Stop):
+        train_bgs(cfg)
+    assert {k: seen[k] for k in ("n_train_clips", "n_train_judgments", "steps_per_epoch", "world_size", "embed_chunk")
+            } == {"n_train_clips": 18, "n_train_judgments": len(data.triplets("train")), "steps_per_epoch": 3,
+                  "world_size": 1, "embed_chunk": 0}
+    assert seen["n_train_judgments"] > 18
+
+
+def test_a_folder_holding_only_an_earlier_runs_metrics_is_an_earlier_run(tmp_path: Path) -> None:
+    """A run whose checkpoints and adapter were cleaned away still left its metrics.json: training into that folder
+    would replace them silently, so it is refused by name, and --overwrite_output_dir takes it."""
+    from bgs_hf.training.api import _claim_output_dir
+
+    (tmp_path / "metrics.json").write_text("{}")
+    with pytest.raises(BGSInputError, match=r"holds an earlier run \(metrics\.json\)"):
+        _claim_output_dir(tmp_path, resuming=False, overwrite=False)
+    _claim_output_dir(tmp_path, resuming=False, overwrite=True)
+    _claim_output_dir(tmp_path, resuming=True, overwrite=False)
+
+
+def test_a_model_overrides_checkpointing_gets_its_layer_settings_apart_from_torchs() -> None:
+    """``every_n_layers`` and ``offload`` are the model's own arguments; only the rest reaches torch.utils.checkpoint
+    (a model other than BGSEmbedder, which pops them itself, got ``every_n_layers`` in its torch kwargs)."""
+    from bgs_hf.training.api import _checkpoint_override
+
+    calls: list[tuple[Any, int, bool]] = []
+
+    class Model:
+        def activation_checkpointing_enable(self, activation_checkpointing_kwargs: Any = None, every_n_layers: int = 1,
+                                            offload: bool = False) -> None:
+            calls.append((activation_checkpointing_kwargs, every_n_layers, offload))
+
+    _checkpoint_override(Model(), {"every_n_layers": 2, "offload": True, "use_reentrant": False})
+    _checkpoint_override(Model(), {"every_n_layers": 3})
+    _checkpoint_override(Model(), None)
+    assert calls == [({"use_reentrant": False}, 2, True), (None, 3, False), (None, 1, False)]
+
+
+def test_a_split_of_clips_without_judgments_gets_no_fit(tmp_path: Path, tiny: Any) -> None:
+    """Three validation clips that share no judgment: no fit is computed for them (metrics.json's val is empty, as for
+    a split under 3 clips), rather than a fit over no judgments."""
+    import dataclasses
+
+    from bgs_hf.training.api import _fit_metrics
+
+    data, pix = tiny
+    held = {frozenset(t) for t in data.triplets(None).idx.tolist()}
+    clips = next(c for c in combinations(range(data.n_clips), 3) if frozenset(c) not in held)
+    rest = np.setdiff1d(np.arange(data.n_clips), clips)
+    lonely = dataclasses.replace(data, splits={"train": rest, "val": np.array(clips)})
+    assert len(lonely.triplets("val")) == 0
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    assert _fit_metrics(trainer, lonely, "val") == {}
+
+
+def test_judgments_and_odd_one_out_positions_of_different_lengths_are_refused() -> None:
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    with pytest.raises(BGSInputError, match="4 triplets but 3 odd-one-out positions"):
+        ClipSetSampler((idx, odd[:3]), human)
