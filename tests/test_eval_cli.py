@@ -1242,6 +1242,33 @@ def test_the_report_says_why_a_row_or_an_analysis_was_not_run_and_counts_each_pr
     assert md.index("| b | valence |") < md.index("| b | arousal | 0.100 | 0.500 |")  # the result's order
 
 
+def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_each_rows_width(tmp_path):
+    """Mutation audit (third pass): the key list naming a model after the last run (not the first), the partition's
+    cells without their intervals, a model whose partition was skipped (non-finite embeddings) breaking the table, a
+    transfer row that was not run one cell short of its header, and a map without its method left blank all passed."""
+    from bgs_hf.eval.report import build_sections, render
+
+    base = {"data": "d", "split": "test", "n_clips": 3, "models": {"language": {}}}
+    a = {**base, "language_reference": {"model": "org/alpha", "caption": "first"}}
+    b = {**base, "language_reference": {"model": "org/beta", "caption": "first"}}
+    md, _ = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")
+    assert "Models (their keys in evaluation.json): `language`: captions (alpha)." in md
+
+    parts = {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
+             "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40, "video_unique_ci": [0.01, 0.05],
+             "language_unique_ci": [0.0, 0.02], "shared_ci": [-0.01, 0.02]}
+    res = {**base, "partition": {"bgs": parts, "pretrained": {"skipped": "non-finite embeddings"}},
+           "transfer": {"models": {"bgs": {"skipped": "one label"}}},
+           "attention": {"models": {"bgs": {"grid": [2, 4, 4], "agent_mass": 0.3, "agent_area": 0.2}}}}
+    lines = render(build_sections([("one", res, tmp_path)]), tmp_path, "t")[0].splitlines()
+    bgs = "BGS fine-tuned (LoRA)"
+    assert (f"| {bgs} | 0.031 [0.010, 0.050] | 0.012 [0.000, 0.020] | 0.005 [-0.010, 0.020] | 0.036 | 0.017 | 0.048 "
+            "| 40 |") in lines
+    assert not any(line.startswith("| pretrained video model (frozen) |") for line in lines)
+    assert f"| {bgs} | not run (one label) | – | – | – | – | – |" in lines  # 7 cells under 7 headers
+    assert f"| {bgs} | attention rollout | 0.300 | 0.200 | – | 2×4×4 |" in lines
+
+
 def test_a_json_copy_holding_only_some_figures_links_the_recorded_folder_and_is_named_by_its_stem(tmp_path):
     """Mutation audit (second pass): a ``--json`` copy's folder taken as its figures' home when it holds any (not all) of
     them, the copy named with its ``.json`` suffix, and ``write_report`` rewriting the caller's own result's figure
