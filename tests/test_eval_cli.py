@@ -1269,6 +1269,23 @@ def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_
     assert f"| {bgs} | attention rollout | 0.300 | 0.200 | – | 2×4×4 |" in lines
 
 
+def test_motion_controls_skipped_in_every_run_say_why_and_a_table_rule_has_a_cell_per_column(tmp_path):
+    """Mutation audit (third pass): the motion section dropped when every run skipped it (the other analyses said
+    why), and the markdown table's rule one cell short of its header (GitHub then draws no table) both passed."""
+    from bgs_hf.eval.report import build_sections, render
+
+    res = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "motion": {"skipped": "no --motion-controls"}}
+    md, _ = render(build_sections([("one", res, tmp_path)]), tmp_path, "t")
+    assert "## Motion controls\n\n*one: not run (no --motion-controls).*" in md
+    lines = md.splitlines()
+    header = lines.index("| data | split | clips | pairs | judgments | noise ceiling R² [95% range over split-halves] |")
+    assert lines[header + 1] == "|---|---|---|---|---|---|"  # six columns
+    fit = {"r2": 0.133, "r2_ci": [0.05, 0.2], "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.62}
+    layers = {"bgs": {"layers": [], "chosen": "layer 1", "chosen_on": "train", "chosen_fit": fit}}
+    md, _ = render(build_sections([("one", {**res, "layers": layers}, tmp_path)]), tmp_path, "t")
+    assert "| BGS fine-tuned (LoRA) | layer 1 | train | 0.133 | [0.050, 0.200] | 0.410 | 0.620 |" in md.splitlines()
+
+
 def test_a_json_copy_holding_only_some_figures_links_the_recorded_folder_and_is_named_by_its_stem(tmp_path):
     """Mutation audit (second pass): a ``--json`` copy's folder taken as its figures' home when it holds any (not all) of
     them, the copy named with its ``.json`` suffix, and ``write_report`` rewriting the caller's own result's figure
