@@ -1296,6 +1296,14 @@ def test_a_shuffled_control_draws_each_clips_order_from_its_seed_and_never_the_i
     assert all(MotionControl("shuffled").order(2, k).tolist() == [1, 0] for k in range(20))
 
 
+def test_a_three_frame_identity_draw_is_rolled_by_one_frame() -> None:
+    """Mutation audit (third pass): an identity draw fixed by reversing it (not rolling it) passed: with two frames
+    both give (1, 0). ``default_rng([0, 5]).permutation(3)`` is the identity (hand-checked), which rolls to (2, 0, 1),
+    not (2, 1, 0): the clip's order, and so the shuffled control's numbers, stay what earlier runs recorded."""
+    assert np.random.default_rng([0, 5]).permutation(3).tolist() == [0, 1, 2]
+    assert MotionControl("shuffled").order(3, 5).tolist() == [2, 0, 1]
+
+
 def test_a_probe_p_at_the_floor_of_its_own_permutation_count_reads_as_a_bound(tmp_path) -> None:
     """With 30 permutations the floor is 1/31 = 0.032: it reads "< 0.033", from the probe's own `n_perm` or, in a
     result that recorded none per probe, the run's (a mutant printing the bare p passed: at 1000 permutations the
@@ -1495,6 +1503,23 @@ def test_a_split_of_two_alike_judgments_has_a_ceiling_and_nearly_alike_embedding
     assert collapsed(np.array([[1.0, 0.0], [1.0, 1e-10], [1.0, -1e-10]]))
 
 
+def test_a_split_built_without_its_ceiling_has_none_and_one_clip_is_no_collapse():
+    """Mutation audit (third pass): ``ceiling=False`` ignored (a ceiling drawn whenever two judgments exist, seconds of
+    split-halves that the layer selection never reads) and ``collapsed`` of a single clip (no pair: nothing to tie)
+    taking the spread of no similarities both passed. The two alike judgments that give a ceiling of 1 give NaN,
+    [NaN, NaN] when none is asked for; one embedded clip is not collapsed."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.fit import SplitHumans, collapsed
+
+    idx = np.array([[0, 1, 2], [0, 1, 2]])
+    data = SimpleNamespace(splits={"test": np.arange(3)}, n_clips=3,
+                           triplets=lambda split: _Trip(idx, np.array([0, 0]), np.array([0, 1])))
+    built = SplitHumans.build(data, "test", n_splits=10, ceiling=False)
+    assert np.isnan(built.ceiling_r2) and np.isnan(built.ceiling_ci).all() and len(built.ceiling_ci) == 2
+    assert not collapsed(np.ones((1, 3)))
+
+
 def test_the_fits_are_drawn_with_the_seed_given_and_a_layers_test_r2_keeps_its_sign():
     """Mutation audit (second pass): ``fit_from_embeddings`` and the layer-wise chosen fit bootstrapping with seed 0,
     ``chosen_on`` recorded as ``val`` whatever was passed, and a layer's test R² unsigned all passed (only point
@@ -1556,6 +1581,25 @@ def test_only_resamples_with_exactly_no_difference_count_as_tied():
     d = res.samples_a - res.samples_b
     assert ((d != 0) & (np.abs(d) < 1e-3)).any()
     assert paired_comparison(a, b, test, n_boot=50, seed=0, stats=("r2",))["r2"]["n_tied"] == int((d == 0).sum())
+
+
+def test_a_paired_comparison_scores_r2_and_both_accuracies_by_default():
+    """Mutation audit (third pass): the default statistics without the 2-way accuracy (the paper's anchor test) passed:
+    every test named its statistics. By default the three are compared, the 2-way one as ``paired_bootstrap`` does."""
+    from bgs_hf.eval.fit import SplitHumans, paired_comparison
+    from bgs_hf.metrics import cosine_similarity_matrix, paired_bootstrap
+
+    data, latent, rng = _toy_split_data(1, n_items=12, n_trip=200)
+    test = SplitHumans.build(data, "test", ceiling=False)
+    a = latent[test.items]
+    b = a + rng.normal(size=a.shape)
+    out = paired_comparison(a, b, test, n_boot=5, seed=0)
+    assert list(out) == ["r2", "ooo_acc_3way", "ooo_acc_2way"]
+    two_way = paired_bootstrap(cosine_similarity_matrix(a), cosine_similarity_matrix(b), test.human, test.items,
+                               idx=test.trip.idx, odd=test.trip.odd, stat="ooo_acc_2way", n_boot=5, seed=0)
+    assert out["ooo_acc_2way"]["diff"] == pytest.approx(two_way.diff)
+
+
 def test_rollout_and_divided_rollout_refuse_missing_layers_in_one_line() -> None:
     """No layer at all, or temporal and spatial attentions of unequal depth, are refused by name (mutants without
     either check passed: the empty rollout returned None, and ``zip`` silently dropped the unpaired layers)."""
