@@ -338,6 +338,20 @@ def test_similarity_panels_share_one_colour_scale_and_grey_unobserved_pairs(tmp_
     assert [ax.get_images()[0].get_clim() for ax in drawn[-1].axes[:-1]] == [(0.0, 1.0), (0.0, 1.0)]
 
 
+def test_a_constant_matrix_gets_a_scale_of_nonzero_width_and_a_model_folder_its_last_name(tmp_path, monkeypatch):
+    """Mutation audit (third pass): one value in every cell given the scale (v, v) (a zero-width norm maps every
+    cell to one end by matplotlib's rule of the day) and a sentence model named by a folder with a trailing slash
+    shown as its whole path both passed. A matrix of 0.5s is drawn on (0.5, 0.5 + 1e-9); ``org/model/`` is
+    "captions (model)"."""
+    from bgs_hf.viz.models import language_name
+
+    drawn = _capture_figures(monkeypatch)
+    plot_similarity_matrices({"flat": np.full((2, 2), 0.5)}, tmp_path / "f.png")
+    lo, hi = drawn[-1].axes[0].get_images()[0].get_clim()
+    assert lo == 0.5 and hi == 0.5 + 1e-9
+    assert language_name("org/model/") == "captions (model)"
+
+
 def test_bare_subplots_keep_the_dpi_and_squeeze_asked_for():
     """Mutation audit (second pass): ``viz.figure.subplots`` dropping ``dpi`` (the Space's 100-dpi figure at
     matplotlib's default) or ``squeeze`` (a one-model, one-frame attention overlay or one-style synth preview got a bare
