@@ -340,9 +340,8 @@ def test_similarity_panels_share_one_colour_scale_and_grey_unobserved_pairs(tmp_
 
 def test_a_constant_matrix_gets_a_scale_of_nonzero_width_and_a_model_folder_its_last_name(tmp_path, monkeypatch):
     """Mutation audit (third pass): one value in every cell given the scale (v, v) (a zero-width norm maps every
-    cell to one end by matplotlib's rule of the day) and a sentence model named by a folder with a trailing slash
-    shown as its whole path both passed. A matrix of 0.5s is drawn on (0.5, 0.5 + 1e-9); ``org/model/`` is
-    "captions (model)"."""
+    cell to one end by matplotlib's rule of the day) passed. A matrix of 0.5s is drawn on (0.5, 0.5 + 1e-9); a
+    sentence model folder given with a trailing slash, ``org/model/``, is "captions (model)"."""
     from bgs_hf.viz.models import language_name
 
     drawn = _capture_figures(monkeypatch)

@@ -1244,8 +1244,8 @@ def test_the_report_says_why_a_row_or_an_analysis_was_not_run_and_counts_each_pr
 
 def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_each_rows_width(tmp_path):
     """Mutation audit (third pass): the key list naming a model after the last run (not the first), the partition's
-    cells without their intervals, a model whose partition was skipped (non-finite embeddings) breaking the table, a
-    transfer row that was not run one cell short of its header, and a map without its method left blank all passed."""
+    cells without their intervals, a model whose partition was skipped (non-finite embeddings) breaking the table (it
+    was left out without a word; it now says why, as the transfer and motion rows do), a transfer row that was not run one cell short of its header, and a map without its method left blank all passed."""
     from bgs_hf.eval.report import build_sections, render
 
     base = {"data": "d", "split": "test", "n_clips": 3, "models": {"language": {}}}
@@ -1264,7 +1264,7 @@ def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_
     bgs = "BGS fine-tuned (LoRA)"
     assert (f"| {bgs} | 0.031 [0.010, 0.050] | 0.012 [0.000, 0.020] | 0.005 [-0.010, 0.020] | 0.036 | 0.017 | 0.048 "
             "| 40 |") in lines
-    assert not any(line.startswith("| pretrained video model (frozen) |") for line in lines)
+    assert "| pretrained video model (frozen) | not run (non-finite embeddings) | – | – | – | – | – | – |" in lines
     assert f"| {bgs} | not run (one label) | – | – | – | – | – |" in lines  # 7 cells under 7 headers
     assert f"| {bgs} | attention rollout | 0.300 | 0.200 | – | 2×4×4 |" in lines
 

@@ -192,7 +192,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                         lambda r: [[_name(n, r), *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
                                           for k in ("video_unique", "language_unique", "shared")),
                                     _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
-                                   for n, p in r.get("partition", {}).items() if isinstance(p, dict) and "shared" in p])
+                                   if "shared" in p else [_name(n, r), f"not run ({p.get('skipped')})", *["–"] * 6]
+                                   for n, p in r.get("partition", {}).items() if isinstance(p, dict)])
         sections.append(("Variance partitioning", [("text", f"OLS R² of the {_whose(runs)} pair similarities from the model's "
                                                     "similarities (video), the caption embeddings' (language) and "
                                                     "both; unique = R²(both) − R² of the other; shared = the rest. "
