@@ -1630,3 +1630,145 @@ def test_a_whole_number_r2_reads_to_3_decimals_like_its_interval() -> None:
     rows = BGSModelCardData(baseline={"r2": 1}, fit={"r2": 0, "r2_ci": [0, 0.1]}).eval_rows()
     assert [row.r2 for row in rows] == ["1.000", "0.000 [0.000, 0.100]"]
     assert BGSModelCardData(fit={"r2": "n/a"}).eval_rows()[0].r2 == "n/a"
+
+
+# ------------------------------------------------------------------ mutation audit of bgs_hf/hub, third pass
+def test_a_licence_name_given_for_license_other_is_kept() -> None:
+    """Mutant that passed: `__post_init__` putting its default name over a `license_name` the caller gave (only the
+    default was tested), so a card naming its own terms published "base-model-and-data-terms"."""
+    import yaml
+
+    from bgs_hf.hub.card import BGSModelCardData
+
+    card = BGSModelCardData(license="other", license_name="lab-terms-v1")
+    assert card.license_name == "lab-terms-v1"
+    assert yaml.safe_load(card.to_yaml())["license_name"] == "lab-terms-v1"
+
+
+def test_the_eval_results_notes_name_the_simulated_observers_ceiling(tmp_path: Path) -> None:
+    """Mutant that passed: the `.eval_results` notes naming the human noise ceiling whatever the judges (only a human
+    run was tested); a SocialShapes run's notes read "split=val; simulated observers' noise ceiling r2=0.2500"."""
+    from bgs_hf.hub.card import BGSModelCardData
+    from bgs_hf.hub.push import eval_results_yaml
+
+    card = BGSModelCardData(datasets=["org/shapes"], dataset_name="shapes", dataset_split="val",
+                            simulated_observers=True, fit={"r2": 0.1}, ceiling={"r2": 0.25})
+    ((name, entries),) = eval_results_yaml(card).items()
+    assert name == "shapes.yaml"
+    assert entries == [{"dataset": {"id": "org/shapes", "task_id": "val-r2"}, "value": 0.1,
+                        "notes": "split=val; simulated observers' noise ceiling r2=0.2500"}]
+
+
+def test_the_fake_hub_creates_a_private_repo_and_refuses_a_commit_to_a_missing_one(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    """Mutants that passed: `upload_folder` creating every repo public (only a Space's privacy was checked), and the
+    fake Hub accepting a commit to a repo never created (the real Hub answers 404 RepoNotFound)."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "a.txt").write_text("a")
+    with FakeHub() as hub:
+        api = HfApi(endpoint=hub.endpoint, token="hf_fake")
+        with pytest.raises(RepositoryNotFoundError):
+            api.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id="me/never")
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        url, _ = upload_folder(tmp_path / "repo", "me/secret", private=True, token="hf_fake")
+        upload_folder(tmp_path / "repo", "me/open", token="hf_fake")
+        repos, files = hub.repos, hub.files
+    assert url == f"{hub.endpoint}/me/secret" and "model/me/never" not in files
+    assert files["model/me/secret"] == {"a.txt": b"a"}
+    assert (repos["model/me/secret"].get("visibility"), repos["model/me/open"].get("visibility")) == ("private",
+                                                                                                       "public")
+
+
+def test_a_local_dir_push_names_the_staged_folder_and_uploads_nothing(tiny_run: Path, tmp_path: Path) -> None:
+    """Mutant that passed: `push_run(local_dir=...)` reporting the run folder as where its files are."""
+    from bgs_hf.hub import push_run
+
+    out = tmp_path / "staged"
+    result = push_run(tiny_run, REPO, local_dir=out)
+    assert (result.folder, result.uploaded, result.url, result.commit) == (out, False, None, None)
+    assert result.files == sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+def test_a_weight_that_is_not_safetensors_is_named_as_not_published(tmp_path: Path, caplog) -> None:
+    """Mutant that passed: a `.bin` weight left out of the upload without a word (training state is left out
+    silently: it is never a model's weights)."""
+    from bgs_hf.hub.push import _model_files
+
+    for name in ("adapter_model.safetensors", "pytorch_model.bin", "trainer_state.json", "adapter_config.json"):
+        (tmp_path / name).write_text("{}")
+    with caplog.at_level("WARNING", logger="bgs_hf.hub.push"):
+        files = _model_files(tmp_path)
+    assert [str(f) for f in files] == ["adapter_config.json", "adapter_model.safetensors"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "not publishing pytorch_model.bin: weights are published as safetensors only"]
+
+
+def test_metrics_and_ceilings_are_read_under_each_name_a_run_records(tmp_path: Path) -> None:
+    """Mutants that passed: a fit nested under `metrics` not read (the card then showed no number), a noise ceiling
+    recorded as a plain number under `noise_ceiling` or `ceiling` not read, and the recorded metrics consulted after
+    run_config.json / bgs_trainer_state.json for a section (the documented order: bgs_config, metrics, the extra
+    files, training args)."""
+    from bgs_hf.hub.run_info import RunInfo, _pick_ceiling, _pick_fit
+
+    assert _pick_fit({"metrics": {"r2": 0.3, "n_pairs": 10, "loss": 1.0}}, "test") == {"r2": 0.3, "n_pairs": 10}
+    assert _pick_ceiling({"noise_ceiling": 0.4}) == {"r2": 0.4}
+    assert _pick_ceiling({"ceiling": 1}) == {"r2": 1.0}
+    info = RunInfo(run_dir=tmp_path, model_dir=tmp_path, bgs_config={}, metrics={"pooling": "mean"},
+                   extra={"pooling": "cls", "head": {"out_dim": 8}}, training_args={"pooling": "max", "seed": 3})
+    assert (info.section("pooling"), info.section("head"), info.section("seed")) == ("mean", {"out_dim": 8}, 3)
+
+
+def test_a_baseline_evaluation_json_of_another_split_is_refused(tmp_path: Path) -> None:
+    """Mutant that passed: the split of an evaluation.json (`fit.split`) not read, so a `val` baseline was put
+    beside the `test` numbers (only a split at the top of a file was tested)."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _records(tmp_path / "run", metrics_json={"test": {"r2": 0.1}})
+    (tmp_path / "evaluation.json").write_text(json.dumps({"fit": {"pretrained": {"r2": 0.03}, "split": "val"}}))
+    with pytest.raises(BGSInputError, match="the baseline was scored on split 'val', the card reports 'test'"):
+        RunInfo.from_run_dir(run, baseline=tmp_path / "evaluation.json")
+
+
+@pytest.mark.parametrize(("origin", "simulated", "release"), [("SocialShapes-v2", True, False),
+                                                               ("Garcia-Isik", False, True)])
+def test_a_recorded_origin_is_read_whatever_its_case(tmp_path: Path, origin: str, simulated: bool,
+                                                     release: bool) -> None:
+    """Mutant that passed: a recorded origin not lower-cased (every test recorded it in lower case), so
+    "SocialShapes-v2" was taken for people's judgments and "Garcia-Isik" lost its licence note."""
+    from bgs_hf.hub.card import _dataset_fields, run_data
+
+    info = _info(tmp_path, {}, extra={"data": {"source": "x", "origin": origin}})
+    assert run_data(info) == ("x", simulated)
+    assert _dataset_fields(info)[2].startswith("The human judgments come from the Garcia & Isik") is release
+
+
+def test_an_empty_validation_record_and_empty_header_values_stay_off_the_card(tmp_path: Path) -> None:
+    """Mutants that passed: a data record's `validation: null` put on the card's training line as `validation=None`,
+    and empty lists (`tags: []`, `metrics: []`) written into the YAML header."""
+    import yaml
+
+    from bgs_hf.hub.card import BGSModelCardData, card_data_from_run
+
+    for empty in (None, {}):
+        card = card_data_from_run(_info(tmp_path, {}, extra={"data": {"source": "x", "validation": empty}}))
+        assert card.training == {}, empty
+    header = yaml.safe_load(BGSModelCardData(license="mit", tags=[], metrics=[]).to_yaml())
+    assert header == {"license": "mit", "library_name": "peft", "pipeline_tag": "feature-extraction"}
+
+
+def test_the_limitations_of_a_full_fine_tune_name_the_model_not_an_adapter() -> None:
+    """A card of a run without LoRA (no adapter in its repo) said "The adapter was trained with the frame policy
+    above" in its limitations, while its title, LoRA row and usage said there is no adapter."""
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    full = str(render_model_card(BGSModelCardData(is_adapter=False, library_name=None)))
+    adapter = str(render_model_card(BGSModelCardData()))
+    assert "\n- The model was trained with the frame policy above;" in full and "The adapter was" not in full
+    assert "\n- The adapter was trained with the frame policy above;" in adapter
