@@ -1772,3 +1772,35 @@ def test_the_limitations_of_a_full_fine_tune_name_the_model_not_an_adapter() -> 
     adapter = str(render_model_card(BGSModelCardData()))
     assert "\n- The model was trained with the frame policy above;" in full and "The adapter was" not in full
     assert "\n- The adapter was trained with the frame policy above;" in adapter
+
+
+def test_each_line_of_the_card_template_follows_its_card_data() -> None:
+    """Mutants of the template that passed: the `load_dataset(...)` sentence written for a `val` carve-out (the Hub
+    dataset stores only train/test in `stimulus_set`), the licence paragraph of `other` under `mit` or without its
+    link, an adapter's unrecorded LoRA called "none" (and the reverse), the `base/` note lost for a base shipped there,
+    the usage comment naming an adapter for a full fine-tune, and the preprocessing list or training line dropped."""
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    def card(**kwargs) -> str:
+        return str(render_model_card(BGSModelCardData(**kwargs)))
+
+    hub = 'load_dataset("org/judged", "judgments")["train"]'
+    test = card(datasets=["org/judged"], dataset_name="judged", dataset_split="test")
+    assert hub in test and "whose three clips all have `stimulus_set` = `test` in the `clips` config." in test
+    assert hub not in card(datasets=["org/judged"], dataset_name="judged", dataset_split="val")
+    other = card(license="other", license_link="https://example.org/terms")
+    assert ("This repository's licence is `other` (`base-model-and-data-terms`): the weights are bound by the terms "
+            "of the base model and of the training data above (see https://example.org/terms).") in other
+    assert "This repository's licence is" not in card(license="mit")
+    adapter, full = card(), card(is_adapter=False, library_name=None)
+    assert "\n| LoRA | not recorded |" in adapter and "| LoRA | none" not in adapter
+    assert "\n| LoRA | none: every weight was fine-tuned (`backbone.safetensors`) |" in full
+    assert "| LoRA | not recorded |" not in full
+    assert "\n| Base model | `mybase`  (weights shipped in `base/` of this repository) |" in card(
+        backbone="mybase", base_in_repo=True)
+    assert "\n| Base model | `org/video` |" in card(base_model="org/video", base_in_repo=True)
+    assert "\n| Base model | `mybase`  |" in card(backbone="mybase")
+    assert 'model = bgs_hf.load_model("path/to/this/folder")  # fine-tuned backbone + head\n' in full
+    assert 'model = bgs_hf.load_model("me/x")  # backbone + LoRA adapter + head\n' in card(model_id="me/x")
+    listed = card(preprocessing={"mean": [0.5], "std": [0.25]}, training={"seed": 3, "max_steps": 2})
+    assert "\n- `mean`: `[0.5]`\n- `std`: `[0.25]`\n" in listed and "\nTraining: `seed=3`, `max_steps=2`.\n" in listed
