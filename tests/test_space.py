@@ -1967,3 +1967,22 @@ def test_neighbours_that_tie_are_listed_in_catalogue_order(tmp_path: Path) -> No
     pre, bgs = backend.neighbours("c0", k=5)
     assert [j for j, _ in pre] == [j for j, _ in bgs] == [2, 4, 6, 1, 3]
     np.testing.assert_allclose([s for _, s in pre], [0.5, 0.5, 0.5, 0.0, 0.0], atol=1e-12)
+
+
+# ------------------------------------------------------------------ mutation audit of bgs_hf/hub, third pass
+def test_the_decode_worker_checks_the_upload_limits_before_decoding(tmp_path: Path, capsys) -> None:
+    """Mutant that passed: the worker decoding an upload without `check_video` (only a file that is no video was
+    tested, which decoding refuses too): a readable 8-frame clip at 8 fps (1.0 s) over a 0.5 s limit must exit 2
+    with the limit's reason and leave nothing in the cache, and pass under a limit of 2 s with a codec list given."""
+    from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT, main
+    from bgs_hf.video import ClipCache, FramePolicy
+    from bgs_hf.video.write import write_video
+
+    clip = write_video(tmp_path / "clip.mp4", np.zeros((8, 32, 32, 3), dtype=np.uint8), fps=8)
+    policy = FramePolicy(num_frames=2, size=16, crop=16)
+    argv = ["--cache", str(tmp_path / "cache"), "--policy", json.dumps(policy.to_dict())]
+    assert main([*argv, "--limits", json.dumps({"max_duration_s": 0.5}), str(clip)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err.startswith("clip.mp4: duration 1.0s exceeds limit ")
+    assert not ClipCache(tmp_path / "cache").entry_path(clip, policy).is_file()
+    assert main([*argv, "--limits", json.dumps({"max_duration_s": 2.0, "codecs": ["h264"]}), str(clip)]) == 0
+    assert ClipCache(tmp_path / "cache").entry_path(clip, policy).is_file()
