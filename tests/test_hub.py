@@ -1804,3 +1804,13 @@ def test_each_line_of_the_card_template_follows_its_card_data() -> None:
     assert 'model = bgs_hf.load_model("me/x")  # backbone + LoRA adapter + head\n' in card(model_id="me/x")
     listed = card(preprocessing={"mean": [0.5], "std": [0.25]}, training={"seed": 3, "max_steps": 2})
     assert "\n- `mean`: `[0.5]`\n- `std`: `[0.25]`\n" in listed and "\nTraining: `seed=3`, `max_steps=2`.\n" in listed
+
+
+def test_a_run_record_that_is_not_a_json_object_is_refused_by_name(tmp_path: Path) -> None:
+    """Mutant that passed: a record holding a JSON list (`metrics.json` = `[0.1, 0.2]`) read as if it were an
+    object, so the card failed later on a `.get` with an AttributeError instead of naming the file."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _records(tmp_path / "run", metrics_json=[0.1, 0.2])
+    with pytest.raises(BGSInputError, match=r"^metrics\.json: expected a JSON object$"):
+        RunInfo.read_records(run)
