@@ -1814,3 +1814,14 @@ def test_a_run_record_that_is_not_a_json_object_is_refused_by_name(tmp_path: Pat
     run = _records(tmp_path / "run", metrics_json=[0.1, 0.2])
     with pytest.raises(BGSInputError, match=r"^metrics\.json: expected a JSON object$"):
         RunInfo.read_records(run)
+
+
+def test_a_loss_of_two_terms_is_described_in_one_sentence_joined_by_semicolons() -> None:
+    """Mutant that passed: the two terms joined by a comma (only one-term losses were tested)."""
+    from bgs_hf.hub.card import describe_objective
+
+    assert describe_objective({"local": {"name": "TripletMarginLoss"},
+                               "global": {"name": "GlobalRSALoss", "method": "pearson"}}) == (
+        "The local term is a triplet hinge on the two clips a person kept together versus the odd-one-out; the global "
+        "term is the negative Pearson correlation between the model's and the humans' pairwise distances (RSA) over "
+        "observed pairs; the weights above are those recorded by the run.")

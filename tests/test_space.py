@@ -1986,3 +1986,18 @@ def test_the_decode_worker_checks_the_upload_limits_before_decoding(tmp_path: Pa
     assert not ClipCache(tmp_path / "cache").entry_path(clip, policy).is_file()
     assert main([*argv, "--limits", json.dumps({"max_duration_s": 2.0, "codecs": ["h264"]}), str(clip)]) == 0
     assert ClipCache(tmp_path / "cache").entry_path(clip, policy).is_file()
+
+
+def test_the_decode_worker_exits_3_naming_only_the_kind_of_an_unexpected_error(tmp_path: Path, capsys,
+                                                                              monkeypatch) -> None:
+    """Mutant that passed: any decoder exception reported with exit 2 (the page then shows its text as a reason)."""
+    import bgs_hf.video
+    from bgs_hf.hub.decode_worker import EXIT_FAILED, main
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(bgs_hf.video, "check_video", crash)
+    argv = ["--cache", str(tmp_path), "--policy", "{}", "--limits", "{}", str(tmp_path / "a.mp4")]
+    assert main(argv) == EXIT_FAILED == 3
+    assert capsys.readouterr().err == "could not decode the video (RuntimeError)\n"
