@@ -1982,7 +1982,7 @@ def test_the_decode_worker_checks_the_upload_limits_before_decoding(tmp_path: Pa
     policy = FramePolicy(num_frames=2, size=16, crop=16)
     argv = ["--cache", str(tmp_path / "cache"), "--policy", json.dumps(policy.to_dict())]
     assert main([*argv, "--limits", json.dumps({"max_duration_s": 0.5}), str(clip)]) == EXIT_BAD_INPUT
-    assert capsys.readouterr().err.startswith("clip.mp4: duration 1.0s exceeds limit ")
+    assert capsys.readouterr().err.startswith("clip.mp4: duration 1s exceeds limit 0.5s")
     assert not ClipCache(tmp_path / "cache").entry_path(clip, policy).is_file()
     assert main([*argv, "--limits", json.dumps({"max_duration_s": 2.0, "codecs": ["h264"]}), str(clip)]) == 0
     assert ClipCache(tmp_path / "cache").entry_path(clip, policy).is_file()

@@ -326,7 +326,7 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.max_duration_s is not None and info.duration_s is None:
         raise BGSInputError("duration unknown (neither the header nor the timestamps give one)", path=p)
     if lim.max_duration_s is not None and info.duration_s > lim.max_duration_s:
-        raise BGSInputError(f"duration {info.duration_s:.1f}s exceeds limit {lim.max_duration_s:.0f}s", path=p)
+        raise BGSInputError(f"duration {_seconds(info.duration_s)} exceeds limit {_seconds(lim.max_duration_s)}", path=p)
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
         raise BGSInputError(f"resolution {info.width}x{info.height} too large", path=p)
     if lim.max_aspect is not None and max(info.width, info.height) > lim.max_aspect * max(min(info.width, info.height), 1):
@@ -342,3 +342,8 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
 
 def _human(nbytes: int) -> str:
     return f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes} bytes"
+
+
+def _seconds(value: float) -> str:
+    """Seconds to the millisecond, trailing zeros dropped: a 0.39 s limit read "limit 0s" when shown whole."""
+    return f"{value:.3f}".rstrip("0").rstrip(".") + "s"
