@@ -216,7 +216,8 @@ def split_half_ceiling(
     r2_splits = signed_square(r_sb)
     good = r2_splits[np.isfinite(r2_splits)]
     if not good.size:  # ceiling_or_nan promises a warning for this case, as for one participant
-        logger.warning("split-half ceiling: no split of %d has 3 pairs seen in both halves: no ceiling", n_splits)
+        logger.warning("split-half ceiling: no split of %d gives a correlation (3 or more pairs seen in both halves, "
+                       "not all alike): no ceiling", n_splits)
         return CeilingResult(float("nan"), (float("nan"), float("nan")), float("nan"), n_splits,
                              float(n_both.mean()), r2_splits, r_splits)
     alpha = (1.0 - ci) / 2.0
