@@ -911,18 +911,23 @@ def test_an_elongated_video_is_refused_before_decoding(tmp_path) -> None:
     check_video(path, VideoLimits(max_aspect=None))
 
 
-def test_the_pretrained_column_of_a_lora_with_trained_biases_is_the_base(tmp_path) -> None:
-    """Turning the adapter off left bias="all"-trained biases in place: the column was partly fine-tuned."""
+@pytest.mark.parametrize("bias", ["all", "lora_only"])
+def test_the_pretrained_column_of_a_lora_with_trained_biases_is_the_base(tmp_path, bias) -> None:
+    """Turning the adapter off left bias="all"-trained biases in place: the column was partly fine-tuned. Mutant that
+    passed (Space audit, third pass): only bias="all" taken for trained biases, so a bias="lora_only" LoRA (its LoRA
+    layers' biases trained) kept them in its "pretrained" column."""
     import torch
 
     from bgs_hf.hub.space_app import ModelPair
     from bgs_hf.models import LoraSettings, build_embedder, load_base
 
-    model = build_embedder("tiny-random-videomae", lora=LoraSettings(bias="all"))
+    model = build_embedder("tiny-random-videomae", lora=LoraSettings(bias=bias))
+    trained = [p for name, p in model.named_parameters()
+               if name.endswith(".bias") and p.requires_grad and ".backbone." in name]
+    assert trained, "no trained backbone bias to move"
     with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith(".bias") and p.requires_grad and ".backbone." in name:
-                p.add_(0.5)
+        for p in trained:
+            p.add_(0.5)
     model.save_pretrained(str(tmp_path))
     fp = model.frame_policy
     x = torch.randn(2, fp.num_frames, 3, fp.crop, fp.crop, generator=torch.Generator().manual_seed(0))
@@ -2001,3 +2006,367 @@ def test_the_decode_worker_exits_3_naming_only_the_kind_of_an_unexpected_error(t
     argv = ["--cache", str(tmp_path), "--policy", "{}", "--limits", "{}", str(tmp_path / "a.mp4")]
     assert main(argv) == EXIT_FAILED == 3
     assert capsys.readouterr().err == "could not decode the video (RuntimeError)\n"
+
+
+# ------------------------------------------------------------------ mutation audit of the Space, third pass
+def test_space_settings_refuse_a_count_that_is_not_a_whole_number_at_least_its_least_and_a_boolean_limit() -> None:
+    """A bug: the whole-number settings (a hand-edited `bgs_space.json`) were not checked: `max_catalogue: -5` sliced
+    the last 5 clips off the catalogue, `n_neighbours: -1` listed every clip but one, `batch_size: 0` stopped the
+    start in `range()`; and `max_upload_mb: true` was a limit of 1 MiB."""
+    import re
+
+    from bgs_hf.errors import BGSInputError
+
+    for name in ("max_catalogue", "n_synth_clips", "queue_max_size", "n_neighbours", "thumb_size", "batch_size"):
+        for bad in (0, -5, 2.5, True, "8"):
+            with pytest.raises(BGSInputError, match=f"^{name} must be a whole number >= 1, got {re.escape(repr(bad))}$"):
+                SpaceConfig(**{name: bad})
+        assert getattr(SpaceConfig(**{name: 1}), name) == 1
+    with pytest.raises(BGSInputError, match="^seed must be a whole number >= 0, got -1$"):
+        SpaceConfig(seed=-1)
+    assert (SpaceConfig(seed=0).seed, SpaceConfig(n_neighbours=np.int64(3)).n_neighbours) == (0, 3)
+    with pytest.raises(BGSInputError, match="^max_upload_mb must be a finite number > 0, got True$"):
+        SpaceConfig(max_upload_mb=True)
+
+
+def test_a_cache_folder_given_with_a_tilde_is_in_the_home_folder(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: `cache_dir` / `BGS_SPACE_CACHE` of `~/...` not expanded (a folder named `~` made in the
+    working directory); every test gave an absolute path."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("BGS_SPACE_CACHE", raising=False)
+    assert SpaceConfig(cache_dir="~/space-cache").cache_path == tmp_path / "home" / "space-cache"
+    monkeypatch.setenv("BGS_SPACE_CACHE", "~/env-cache")
+    assert SpaceConfig().cache_path == tmp_path / "home" / "env-cache"
+
+
+def test_a_catalogue_whose_source_has_no_folder_name_is_called_catalogue(monkeypatch) -> None:
+    """Mutant that passed: no fallback name, so `--data .` (or `/`) gave the page's header `catalogue: ** (3 clips)`."""
+    import types
+
+    import bgs_hf.data
+    from bgs_hf.hub import space_app
+
+    data = types.SimpleNamespace(
+        clip_ids=["c0", "c1", "c2"], n_clips=3, simulated_observers=False,
+        clips={"video": ["/v/c0.mp4", "/v/c1.mp4", "/v/c2.mp4"]}, split_items=lambda split: None,
+        triplets=lambda items: types.SimpleNamespace(idx=np.zeros((0, 3), np.int64), odd=np.zeros(0, np.int64)))
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source: data)
+    monkeypatch.setattr(space_app, "_thumbnails", lambda paths, config: np.zeros((len(paths), 2, 2, 3), np.uint8))
+    names = [Catalogue.load(source, SpaceConfig()).name for source in (".", "/", "/d/my-clips/", "me/social-ooo")]
+    assert names == ["catalogue", "catalogue", "my-clips", "social-ooo"]
+
+
+def test_cached_embeddings_cut_short_or_holding_pickled_objects_are_recomputed(tmp_path: Path) -> None:
+    """Mutant that passed: only the pretrained file's length checked (an aligned file cut to 3 rows for 4 clips was
+    used, and a neighbour index ran past its end). Files of pickled objects are recomputed, never unpickled (code
+    could run from a cache file)."""
+    import types
+
+    backend = _hand_backend(tmp_path)
+    backend.clip_cache = types.SimpleNamespace(content_hash=lambda p: Path(p).name)
+    computed = _count_embedding_runs(backend)
+    backend._catalogue_embeddings()
+    (folder,) = (tmp_path / "cache" / "embeddings").iterdir()
+    np.save(folder / "aligned.npy", np.full((3, 2), 2.0, np.float32))
+    pre, bgs = backend._catalogue_embeddings()
+    assert (pre.shape, bgs.shape, computed) == ((4, 2), (4, 2), [4, 4])
+    for name in ("pretrained.npy", "aligned.npy"):  # four rows, as objects
+        np.save(folder / name, np.array([{"row": k} for k in range(4)], dtype=object), allow_pickle=True)
+    pre, bgs = backend._catalogue_embeddings()
+    assert computed == [4, 4, 4]
+    np.testing.assert_array_equal(pre, np.ones((4, 2)))
+    np.testing.assert_array_equal(bgs, np.full((4, 2), 2.0))
+
+
+def test_an_upload_folder_reached_through_a_link_accepts_its_uploads_and_a_link_loop_is_not_found(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutants that passed: the upload folder (Gradio's, or the configured one) compared unresolved, so where it is
+    reached through a link (macOS's /tmp, a GRADIO_TEMP_DIR link) every upload was refused as not uploaded through the
+    page; and a link loop in it (Python 3.11: RuntimeError) not caught as "upload not found"."""
+    from bgs_hf.errors import BGSInputError
+
+    backend = _hand_backend(tmp_path)
+    real = tmp_path / "real-uploads"
+    real.mkdir()
+    link = tmp_path / "uploads"
+    link.symlink_to(real, target_is_directory=True)
+    (real / "clip.mp4").write_bytes(b"\x00" * 10)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(link))
+    backend.config = SpaceConfig()  # no upload_root: Gradio's folder
+    assert backend.check_upload(link / "clip.mp4") == (real / "clip.mp4").resolve()
+    backend.config = SpaceConfig(upload_root=str(link))
+    assert backend.check_upload(link / "clip.mp4") == (real / "clip.mp4").resolve()
+    (real / "loop.mp4").symlink_to(real / "loop.mp4")
+    with pytest.raises(BGSInputError, match="^loop.mp4: upload not found$"):
+        backend.check_upload(link / "loop.mp4")
+
+
+def test_an_upload_is_embedded_from_the_workers_frames_not_decoded_again_in_the_server(tmp_path: Path) -> None:
+    """Mutant that passed: the upload's clip read through the catalogue's cache, which does not hold the worker's
+    frames, so the server decoded the upload again itself (outside the worker's deadline) and kept the frames."""
+    from bgs_hf.video import ClipCache, FramePolicy, write_video
+
+    backend = _hand_backend(tmp_path)
+    root = tmp_path / "uploads"
+    root.mkdir()
+    backend.config = SpaceConfig(upload_root=str(root))
+    backend.upload_cache = ClipCache(tmp_path / "upload-cache")
+    backend.clip_cache = ClipCache(tmp_path / "clip-cache")
+    backend.models.policy = FramePolicy(num_frames=2, size=16, crop=16)
+    backend._upload_lock = threading.Lock()
+    backend.decode_upload = lambda path: backend.upload_cache.get(path, backend.models.policy)  # the worker's job
+    shapes = []
+    backend.models.embed = lambda clip: shapes.append(tuple(clip.shape)) or (np.ones((1, 2)), np.full((1, 2), 2.0))
+    clip = write_video(root / "clip.mp4", np.zeros((3, 16, 16, 3), np.uint8), fps=3)
+    pre, bgs, thumb = backend.embed_upload(clip)
+    assert (shapes, pre.tolist(), bgs.tolist(), thumb.shape) == ([(1, 2, 3, 16, 16)], [1.0, 1.0], [2.0, 2.0], (16, 16, 3))
+    assert not [p for p in (tmp_path / "clip-cache").rglob("*") if p.is_file()]
+    assert not [p for p in (tmp_path / "upload-cache").rglob("*") if p.is_file()]
+
+
+def test_the_heat_maps_colour_bar_is_labelled_cosine_similarity() -> None:
+    """Mutant that passed: the colour bar without its label (the figure's only statement of what the colours are)."""
+    from bgs_hf.hub.space_app import similarity_figure
+
+    fig = similarity_figure(np.eye(3), ["A: a", "B: b", "C: c"], "x", 0)
+    (_, colorbar) = fig.axes
+    assert colorbar.get_ylabel() == "cosine similarity"
+    assert colorbar.get_ylim() == (-1.0, 1.0)
+
+
+def test_a_triplet_nobody_judged_says_so_in_the_answers(tmp_path: Path) -> None:
+    """The judges' row for a triplet with no votes: `| humans | this triplet was not judged |`."""
+    from bgs_hf.hub.space_app import answers_markdown
+
+    cmp = _hand_backend(tmp_path).compare(["c0", "c1", "c2"])
+    assert (cmp.human, cmp.human_votes) == (None, None)
+    assert answers_markdown(cmp).splitlines()[-1] == "| humans | this triplet was not judged |"
+
+
+def test_a_failed_request_warns_on_the_page_and_logs_an_unexpected_errors_traceback(tmp_path: Path, monkeypatch,
+                                                                                   caplog) -> None:
+    """Mutants that passed: no Gradio warning (the toast a visitor sees wherever the page is scrolled), and an
+    unexpected error not logged (the page says only "something went wrong": the log is where its trace goes)."""
+    import logging
+
+    import gradio as gr
+
+    warned: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message: warned.append(message))
+    backend = _hand_backend(tmp_path)
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("/srv/app broke")
+
+    backend.compare = broken
+    with caplog.at_level(logging.DEBUG, logger="bgs_hf.hub.space_app"):
+        md = compare_view(backend, ["c0", "c1", "c2"], [None, None, None])[2]
+        assert neighbours_view(backend, None)[2] == "**Could not find neighbours:** pick a clip first"
+    assert md == "**Could not compare:** something went wrong while processing this request"
+    assert warned == ["something went wrong while processing this request", "pick a clip first"]
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]  # our own input error is not logged
+    assert (record.levelno, record.getMessage(), record.exc_info[0]) == (
+        logging.ERROR, "unexpected error in the Space", RuntimeError)
+
+
+def _block_id(demo, kind: type, **attrs: object) -> int:
+    """The id of the one block of ``kind`` with these attribute values."""
+    (found,) = [i for i, b in demo.blocks.items()
+                if isinstance(b, kind) and all(getattr(b, k, None) == v for k, v in attrs.items())]
+    return found
+
+
+def test_the_page_wires_each_slot_and_button_to_its_own_components(tmp_path: Path) -> None:
+    """Mutants that passed (only a launched app's compare and the event count were tested): each slot's picture
+    event fed (upload, pick) instead of (pick, upload), Compare fed the dropdowns in another slot order or sending its
+    heat maps to each other's plot, the neighbour galleries swapped or laid out in 5 columns whatever `n_neighbours`,
+    the catalogue's captions under the previous clip's thumbnail, and every slot starting with clip 0's picture."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(_hand_backend(tmp_path))  # 4 clips, 4 distinct 2x2 thumbnails, n_neighbours 2
+    drops = [_block_id(demo, gr.Dropdown, elem_id=f"clip-{s}") for s in "abc"]
+    files = [_block_id(demo, gr.File, elem_id=f"upload-{s}") for s in "abc"]
+    images = [_block_id(demo, gr.Image, label=f"clip {s}") for s in "ABC"]
+    deps = demo.config["dependencies"]
+    pictures = sorted((d["inputs"], d["outputs"]) for d in deps if d["api_visibility"] == "private")
+    assert pictures == sorted([([dd, up], [img]) for dd, up, img in zip(drops, files, images)] * 2)
+    (compare,) = [d for d in deps if d["api_name"] == "compare"]
+    assert compare["inputs"] == [*drops, *files]
+    assert compare["outputs"] == [_block_id(demo, gr.Plot, elem_id="sim-pretrained"),
+                                  _block_id(demo, gr.Plot, elem_id="sim-aligned"),
+                                  _block_id(demo, gr.Markdown, elem_id="ooo-answers"), *images]
+    (neighbours,) = [d for d in deps if d["api_name"] == "neighbours"]
+    galleries = [_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")
+                 for name in (PRE, BGS)]
+    assert neighbours["inputs"] == [_block_id(demo, gr.Dropdown, elem_id="nn-clip")]
+    assert neighbours["outputs"] == [*galleries, _block_id(demo, gr.Markdown, label="neighbours message")]
+    assert [demo.blocks[g].columns for g in galleries] == [2, 2]
+    # Gradio stores an image by its pixels' hash: one file per distinct thumbnail
+    catalogue = demo.blocks[_block_id(demo, gr.Gallery, elem_id="catalogue")].value
+    assert [item["caption"] for item in catalogue] == ["c0", "c1", "c2", "c3"]
+    paths = [item["image"]["path"] for item in catalogue]
+    assert len(set(paths)) == 4 and [demo.blocks[i].value["path"] for i in images] == paths[:3]
+
+
+def test_the_page_header_cites_the_paper_it_implements(tmp_path: Path) -> None:
+    """Mutant that passed: the header without "Garcia & Isik, arXiv 2510.01502" (the page's only credit)."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(_hand_backend(tmp_path))
+    intro = demo.blocks[_block_id(demo, gr.Markdown, elem_id="intro")].value
+    assert "Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502." in intro, intro
+
+
+def test_a_failed_compare_keeps_each_slots_picture_and_progress_names_each_step(tmp_path: Path) -> None:
+    """Mutants that passed: a failed compare blanking the three slot pictures (Gradio's `skip` keeps them), and the
+    progress bar given no text (only `compare_view` was tested, not the page's handler around it)."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    backend = _hand_backend(tmp_path)
+    backend.embed_upload = lambda path: (np.array([0.0, 1.0]), np.array([1.0, 0.0]), np.zeros((2, 2, 3), np.uint8))
+    (on_compare,) = {f.fn for f in build_demo(backend).fns.values() if getattr(f.fn, "__name__", "") == "on_compare"}
+    steps: list[tuple] = []
+
+    def progress(fraction, desc=None):  # noqa: ANN001, ANN202
+        steps.append((fraction, desc))
+
+    out = on_compare("c0", "c1", "c3", None, None, "/u/mine.mp4", progress=progress)
+    assert steps == [((2, 3), "clip C: checking, decoding and embedding the upload"), ((3, 3), "comparing")]
+    assert out[2].startswith("Compared: A: c0 · B: c1 · C: mine.mp4 (upload)") and len(out) == 6
+    failed = on_compare("c0", None, "c3", None, None, None, progress=progress)
+    assert failed[:3] == (None, None, "**Could not compare:** clip B: pick a clip from the catalogue or upload one")
+    assert list(failed[3:]) == [gr.skip()] * 3
+
+
+def test_the_fit_line_names_the_split_without_an_evaluation_and_a_ceiling_of_zero_is_not_positive(
+        tmp_path: Path) -> None:
+    """Mutants that passed: the no-evaluation line naming the test split whatever split was asked for, and a noise
+    ceiling of exactly 0 described as "how well one half of the people predicts the other" (only -0.05 was tried)."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "this model folder records no evaluation on a val split" in evaluation_markdown(str(empty), split="val")
+    run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "ceiling_r2": 0.0, "n_judgments": 40}})
+    assert evaluation_markdown(str(run), aligned="tuned") == (
+        "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100. "
+        "The human noise ceiling is not positive on this split (too few judgments to estimate it), so no percentage "
+        "of it can be given. R² is the signed squared Spearman correlation of model and human pairwise similarities.")
+
+
+def test_a_model_folder_whose_records_cannot_be_read_claims_nothing(tmp_path: Path) -> None:
+    """Mutant that passed: an unreadable record (`bgs_config.json` not JSON) raising out of `recorded_run`, so the
+    Space did not start instead of calling the model "fine-tuned model"."""
+    from bgs_hf.hub.space_app import recorded_run
+
+    (tmp_path / "bgs_config.json").write_text("{not json")
+    assert recorded_run(tmp_path) is None
+
+
+def test_upload_labels_escape_a_backtick_a_hash_and_a_backslash() -> None:
+    """Mutants that passed: a backtick (a code span across the table), `#` or `\\` left unescaped in an upload name."""
+    from bgs_hf.hub.space_app import _upload_label
+
+    assert _upload_label("/u/a`b#c\\d.mp4") == "a\\`b\\#c\\\\d.mp4 (upload)"
+
+
+def test_launch_hands_gradio_every_hardening_setting(tmp_path: Path, monkeypatch) -> None:
+    """Mutants that passed: server-side rendering on (a Node server beside Python), and gradio's own banner printed
+    (`bgs-hf space` prints the address once it answers); the launch test read a few of the settings."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import launch
+
+    seen: dict[str, dict] = {}
+    monkeypatch.setattr(gr.Blocks, "queue", lambda self, **kw: seen.setdefault("queue", kw) and self)
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: seen.setdefault("launch", kw) and self)
+    backend = _hand_backend(tmp_path)
+    launch(backend.config, backend=backend)
+    assert seen["launch"] == {"server_name": "127.0.0.1", "server_port": None, "prevent_thread_lock": False,
+                              "max_file_size": 20 * 2**20, "allowed_paths": [], "show_error": False,
+                              "ssr_mode": False, "quiet": True}
+
+
+def test_a_space_is_pushed_with_a_commit_message_naming_its_model(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: the Space's commit message without the model it shows."""
+    from bgs_hf.hub import push
+    from bgs_hf.hub.space_app import push_space
+
+    sent = {}
+    monkeypatch.setattr(push, "upload_folder", lambda folder, repo_id, **kw: sent.update(kw) or ("url", "abc"))
+    push_space("tester/bgs-tiny", "tester/bgs-demo")
+    assert sent["commit_message"] == "BGS demo Space for tester/bgs-tiny"
+
+
+def test_a_staged_space_readme_states_the_upload_limits_it_was_staged_with(tmp_path: Path) -> None:
+    """A bug: the staged README copied the template's "Limits on uploads: 20 MiB, 30 s" whatever `--max-upload-mb` /
+    `--max-duration-s` the Space was staged with (the page itself stated the right ones)."""
+    from bgs_hf.hub.space_app import stage_space
+
+    stage_space("me/model", tmp_path / "sp", settings={"max_upload_mb": 6.0, "max_duration_s": 12.5})
+    readme = (tmp_path / "sp" / "README.md").read_text()
+    assert "Limits on uploads: 6 MiB, 12.5 s, common containers" in readme and "20 MiB" not in readme, readme
+    stage_space("me/model", tmp_path / "default", settings={"catalogue_split": None})
+    assert "Limits on uploads: 20 MiB, 30 s, common containers" in (tmp_path / "default" / "README.md").read_text()
+
+
+def test_the_space_readme_states_the_apps_default_limits_cache_folder_and_environment(monkeypatch) -> None:
+    """Mutants that passed: the template README's upload limit, default cache folder or environment variables
+    (`GRADIO_SERVER_PORT`, `BGS_MODEL`) other than the ones the app uses."""
+    import re
+
+    from bgs_hf.hub.space_app import upload_limits_sentence
+
+    root = Path(__file__).parents[1]
+    readme = (root / "spaces/bgs-demo/README.md").read_text()
+    named = set(re.findall(r"\b(?:BGS|GRADIO)_[A-Z_]+\b", readme))
+    assert named == {"BGS_MODEL", "BGS_SPACE_CACHE", "GRADIO_SERVER_PORT"}, named
+    code = (root / "spaces/bgs-demo/app.py").read_text() + (root / "bgs_hf/hub/space_app.py").read_text()
+    assert all(f'os.environ.get("{name}"' in code for name in named)
+    assert upload_limits_sentence(SpaceConfig()) == "Limits on uploads: 20 MiB, 30 s"
+    assert "Limits on uploads: 20 MiB, 30 s, common containers" in readme
+    monkeypatch.setenv("HOME", "/home/visitor")
+    monkeypatch.delenv("BGS_SPACE_CACHE", raising=False)
+    assert SpaceConfig().cache_path == Path("/home/visitor/.cache/bgs-hf/space")
+    assert "`BGS_SPACE_CACHE` moves the cache from `~/.cache/bgs-hf/space`" in readme
+
+
+def test_the_launcher_logs_at_info(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: `app.py` logging at WARNING, so a Space's log never showed the INFO lines (the catalogue
+    embeddings read from the cache, the generated catalogue)."""
+    import importlib.util
+    import logging
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    configured: list[dict] = []
+    monkeypatch.setattr(logging, "basicConfig", lambda **kw: configured.append(kw))
+    monkeypatch.setattr(app, "launch", lambda config, **kw: None)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    app.main()
+    assert [kw["level"] for kw in configured] == [logging.INFO]
+
+
+def test_the_catalogue_is_embedded_in_batches_of_the_configured_size(tmp_path: Path, monkeypatch) -> None:
+    """Mutant that passed: `batch_size` ignored (always 8; the fixture's 10 clips use the default)."""
+    import torch
+
+    import bgs_hf.video
+
+    backend = _hand_backend(tmp_path)  # clips c0..c3
+    backend.config = SpaceConfig(batch_size=3)
+    monkeypatch.setattr(bgs_hf.video, "load_clip",
+                        lambda path, policy, cache: torch.full((2, 3, 4, 4), float(Path(path).stem[1:])))
+    batches: list[list[float]] = []
+    backend.models.embed = lambda batch: batches.append(batch[:, 0, 0, 0, 0].tolist()) or (
+        np.ones((len(batch), 2)), np.full((len(batch), 2), 2.0))
+    pre, bgs = backend._embed_paths(backend.catalogue.paths, None)
+    assert batches == [[0.0, 1.0, 2.0], [3.0]] and pre.shape == bgs.shape == (4, 2)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import math
+import numbers
 import os
 import shutil
 import subprocess
@@ -55,6 +56,9 @@ PRETRAINED_NAME = model_name("pretrained")
 
 #: the splits every dataset bgs_hf.data.load reads has (``fit`` = train + val); ``None`` shows every clip
 CATALOGUE_SPLITS: tuple[str | None, ...] = (None, "train", "val", "test", "fit")
+#: the whole-number settings and their least value
+COUNT_SETTINGS: dict[str, int] = {"max_catalogue": 1, "n_synth_clips": 1, "seed": 0, "queue_max_size": 1,
+                                  "n_neighbours": 1, "thumb_size": 1, "batch_size": 1}
 
 
 @dataclass
@@ -82,8 +86,14 @@ class SpaceConfig:
         used to crash on start: ``--split tset``, ``--max-upload-mb nan``)."""
         for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise BGSInputError(f"{name} must be a finite number > 0, got {value!r}")
+        # counts from a hand-edited bgs_space.json: a negative one sliced from the end (max_catalogue -5 dropped the
+        # last 5 clips, n_neighbours -1 listed every clip but one), a batch of 0 crashed the start in range()
+        for name, least in COUNT_SETTINGS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+                raise BGSInputError(f"{name} must be a whole number >= {least}, got {value!r}")
         if self.catalogue_split not in CATALOGUE_SPLITS:
             raise BGSInputError(f"catalogue split {self.catalogue_split!r} is not one of "
                                 f"{', '.join(str(s) for s in CATALOGUE_SPLITS)}")
@@ -873,6 +883,11 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     return sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
 
 
+def upload_limits_sentence(config: SpaceConfig) -> str:
+    """The Space README's statement of the upload limits ``config`` enforces."""
+    return f"Limits on uploads: {config.max_upload_mb:g} MiB, {config.max_duration_s:g} s"
+
+
 def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) -> None:
     from huggingface_hub import SpaceCard
 
@@ -881,6 +896,9 @@ def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) ->
         shutil.copy2(SPACE_TEMPLATE / name, out / name)
     card = SpaceCard.load(out / "README.md")
     card.data["models"] = [model_repo]
+    # the template states the default limits: a Space staged with others said 20 MiB while it refused 6 MiB
+    staged = SpaceConfig(**{k: v for k, v in (settings or {}).items() if k in ("max_upload_mb", "max_duration_s")})
+    card.text = card.text.replace(upload_limits_sentence(SpaceConfig()), upload_limits_sentence(staged))
     card.save(out / "README.md")
     (out / "bgs_space.json").write_text(
         json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n"
