@@ -1559,3 +1559,34 @@ def test_a_motion_control_that_collapses_the_embeddings_is_not_scored(tiny_sets,
     assert all(np.isfinite(motion[k]["ooo_acc_3way"]) for k in ("shuffled", "reversed"))
     md = (tmp_path / "ev" / "evaluation.md").read_text()
     assert f"| single-frame | not scored: {COLLAPSED} |" in md
+
+
+def test_every_export_of_bgs_hf_eval_is_the_object_of_the_module_its_docstring_names():
+    """Mutation audit (third pass): an export looked up in another module (``wilson_ci`` in ``fit``,
+    ``MOTION_CONTROLS`` in ``attention``), left out (``train_control``, ``ANALYSES``) or ``__all__`` without the
+    metric's path all passed: the tests import ``run_suite`` and ``ODD_ONE_OUT_METRIC_PATH`` alone. The names and
+    modules below are the package docstring's list, written out by hand."""
+    import importlib
+    from pathlib import Path
+
+    import bgs_hf.eval as ev
+
+    documented = {
+        "embed": ("embed_clips", "embed_paths", "MotionControl", "MOTION_CONTROLS"),
+        "fit": ("SplitHumans", "fit_from_embeddings", "paired_comparison", "layerwise_fit"),
+        "partition": ("variance_partition", "partition_pairs", "plot_partition"),
+        "probes": ("ridge_probe", "attribute_probes", "permutation_pearson", "transfer_probe", "wilson_ci",
+                   "read_abstract_set"),
+        "attention": ("rollout", "rollout_maps", "masks_to_tokens", "mass_on_mask", "map_divergence",
+                      "attention_analysis"),
+        "controls": ("odd_from_similarity", "language_distilled_data", "train_control"),
+        "suite": ("run_suite", "ANALYSES"),
+        "report": ("write_report", "load_run"),
+    }
+    assert sorted(ev.__all__) == sorted(["ODD_ONE_OUT_METRIC_PATH", *(n for names in documented.values() for n in names)])
+    for module, names in documented.items():
+        home = importlib.import_module(f"bgs_hf.eval.{module}")
+        for name in names:
+            assert getattr(ev, name) is getattr(home, name), name
+    assert Path(ev.ODD_ONE_OUT_METRIC_PATH).name == "odd_one_out"
+    assert (Path(ev.ODD_ONE_OUT_METRIC_PATH) / "odd_one_out.py").is_file()

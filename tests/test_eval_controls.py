@@ -264,3 +264,58 @@ def test_the_language_control_distils_the_data_it_is_given_without_loading_any(t
     assert train_control("language-distilled", config, data=data, language_sim=sim) == "trained"
     (cfg,) = trained
     assert cfg.data_override.name == "six (language-distilled)" and cfg.data_override.judgments["odd"] == [2, 0, 1, 2]
+
+
+def test_caption_choices_of_a_list_of_triplets_and_a_control_over_no_judgment_of_its_split() -> None:
+    """Mutation audit (third pass): ``odd_from_similarity`` without its array conversion (a list of triplets, as
+    the public API allows, failed with a TypeError), and an agreement of 0 for a control that replaced nothing all
+    passed. Clips on a line (similarity -|i - j|): (0, 1, 3) keeps (0, 1), odd position 2; (4, 0, 3) keeps (4, 3),
+    odd position 1; (0, 4, 5) keeps (4, 5), odd position 0. Inside val alone (clip 3) lies no judgment: none replaced, agreement undefined, not 0% (which
+    reads as a caption model that always disagreed)."""
+    from bgs_hf.eval.controls import language_distilled_data, odd_from_similarity
+
+    sim = -np.abs(np.subtract.outer(np.arange(6), np.arange(6))).astype(np.float64)
+    assert odd_from_similarity(sim, [[0, 1, 3], [4, 0, 3], [0, 4, 5]]).tolist() == [2, 1, 0]
+    out = language_distilled_data(_six_clip_data(), sim, splits=("val",))
+    assert out.judgments["odd"] == [0, 0, 1, 2]
+    info = out.meta["language_distilled"]
+    assert info["replaced_judgments"] == 0 and np.isnan(info["agreement_with_humans"]) and info["splits"] == ["val"]
+
+
+def test_the_language_control_keeps_the_datas_own_meta_and_logs_its_agreement_in_percent(caplog) -> None:
+    """Mutation audit (third pass): the control's meta built without the data's own entries (a release's origin,
+    a SocialShapes instance's ground truth: the control would then call simulated observers human) and the log line's
+    agreement as a fraction ("0.5% agree") both passed. Hand values of the six-clip data: 2 replaced, 1 of 2 agree."""
+    import logging
+    from dataclasses import replace
+
+    from bgs_hf.eval.controls import language_distilled_data
+
+    data = replace(_six_clip_data(), meta={"origin": "hand-made"})
+    sim = -np.abs(np.subtract.outer(np.arange(6), np.arange(6))).astype(np.float64)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.controls"):
+        out = language_distilled_data(data, sim)
+    assert out.meta == {"origin": "hand-made", "language_distilled": {
+        "replaced_judgments": 2, "agreement_with_humans": 0.5, "splits": ["fit"]}}
+    assert data.meta == {"origin": "hand-made"}  # the caller's data is not changed
+    assert "language-distilled control: 2 judgments replaced (50.0% agree with the human choice)" in caplog.text
+
+
+def test_the_language_control_of_a_run_on_another_recipe_trains_with_that_recipe(tmp_path, tiny, monkeypatch) -> None:
+    """Mutation audit (third pass): the recipe check applied to the language control too (it refused a paper-v1
+    run), or its run moved to clip-batched, both passed: the tests' language control ran on the default recipe. Only
+    the loss-term controls are clip-batched ablations; the language control changes the judgments alone."""
+    from dataclasses import replace
+
+    import bgs_hf.training.api as api
+    from bgs_hf.eval.controls import train_control
+
+    _no_loading(monkeypatch)
+    trained: list[TrainConfig] = []
+    monkeypatch.setattr(api, "train_bgs", lambda cfg: trained.append(cfg) or "trained")
+    config = _config(tmp_path, tiny, in_memory=False)
+    config = replace(config, bgs=replace(config.bgs, recipe="paper-v1", clips_per_step=None))
+    sim = -np.abs(np.subtract.outer(np.arange(6), np.arange(6))).astype(np.float64)
+    assert train_control("language-distilled", config, data=_six_clip_data(), language_sim=sim) == "trained"
+    (cfg,) = trained
+    assert cfg.bgs == config.bgs and cfg.data_override.judgments["odd"] == [2, 0, 1, 2]

@@ -637,6 +637,120 @@ def test_variance_partition_names_each_unique_part_after_its_own_model():
                                                                      pytest.approx(4 / 6, abs=1e-9))
 
 
+def test_ranked_partition_ranks_each_predictor_column_on_its_own():
+    """Mutation audit (third pass): a (n, k) predictor ranked over all its entries at once (not column by column),
+    for the video or the language set, passed: every ranked case had one predictor per model. The ranked partition
+    equals the plain one on the ranks written out by hand, each column ranked within itself (1 = smallest)."""
+    y = np.array([0.9, 0.2, 0.4, 0.8, 0.1, 0.7, 0.3, 0.6])
+    video = np.array([[0.3, 0.05], [0.1, 0.45], [0.2, 0.25], [0.6, 0.35], [0.5, 0.95], [0.4, 0.85], [0.7, 0.15],
+                      [0.8, 0.55]])
+    language = np.array([[0.12, 0.9], [0.34, 0.8], [0.56, 0.3], [0.78, 0.1], [0.11, 0.2], [0.22, 0.7], [0.33, 0.4],
+                         [0.44, 0.6]])
+    y_ranks = [8, 2, 4, 7, 1, 6, 3, 5]
+    video_ranks = np.array([[3, 1, 2, 6, 5, 4, 7, 8], [1, 5, 3, 4, 8, 7, 2, 6]]).T
+    language_ranks = np.array([[2, 5, 7, 8, 1, 3, 4, 6], [8, 7, 3, 1, 2, 6, 4, 5]]).T
+    ranked = variance_partition(y, video, language, rank=True)
+    by_hand = variance_partition(y_ranks, video_ranks, language_ranks)
+    for key in ("r2_video", "r2_language", "r2_both", "video_unique", "language_unique", "shared", "unexplained"):
+        assert ranked[key] == pytest.approx(by_hand[key], abs=1e-12), key
+
+
+def test_variance_partition_counts_every_predictor_column_and_refuses_unequal_lengths():
+    """Mutation audit (third pass): the observation check counting two predictors whatever the shapes, the
+    equal-length check dropped (numpy's column_stack error instead of one line) and ``ols_r2`` of no observation
+    (numpy's ptp error instead of NaN) all passed. Video with 2 columns and language with 1: 3 predictors and an
+    intercept need 5 observations, 4 are refused."""
+    from bgs_hf.errors import BGSInputError
+
+    rng = np.random.default_rng(4)
+    with pytest.raises(BGSInputError, match="needs more observations than predictors, got 4"):
+        variance_partition(rng.normal(size=4), rng.normal(size=(4, 2)), rng.normal(size=4))
+    assert np.isfinite(variance_partition(rng.normal(size=5), rng.normal(size=(5, 2)), rng.normal(size=5))["shared"])
+    with pytest.raises(BGSInputError, match="needs equal lengths, got 6, 5, 6"):
+        variance_partition(rng.normal(size=6), rng.normal(size=5), rng.normal(size=6))
+    assert math.isnan(ols_r2(np.zeros(0), np.zeros((0, 2))))
+
+
+def test_a_non_finite_similarity_leaves_the_partition_undefined_as_it_leaves_the_fit():
+    """A NaN or infinite pair similarity made ``np.linalg.lstsq`` fail ("SVD did not converge", with LAPACK's
+    complaints on stderr), where the fit's R² and RSA of the same matrix are NaN: every part is now NaN, and a
+    partition with resamples gets no interval."""
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics import r2
+    from bgs_hf.metrics.similarity import human_similarity
+
+    y = np.array([0.1, 0.5, 0.2, 0.9, 0.4, 0.3])
+    x = np.array([0.2, 0.4, np.nan, 0.8, 0.5, 0.1])
+    assert math.isnan(ols_r2(y, x)) and math.isnan(ols_r2(x, y)) and math.isnan(ols_r2(y, np.where(np.isnan(x), np.inf, x)))
+    out = variance_partition(y, np.nan_to_num(x), x)
+    assert np.isfinite(out["r2_video"])
+    assert all(math.isnan(out[k]) for k in ("r2_language", "r2_both", "video_unique", "language_unique", "shared"))
+    rng = np.random.default_rng(0)
+    idx = np.array([rng.choice(8, 3, replace=False) for _ in range(30)])
+    human = human_similarity(idx, rng.integers(0, 3, 30), 8)
+    f = rng.normal(size=(8, 3))
+    model = f @ f.T
+    model[0, 1] = model[1, 0] = np.nan  # most resamples miss clip 0 or 1 and are finite: the estimate decides
+    assert math.isnan(r2(model, human))
+    part = partition_pairs(model, np.corrcoef(f), human, np.arange(8), n_boot=20, seed=3)
+    for key in ("video_unique", "language_unique", "shared"):
+        assert math.isnan(part[key]) and all(math.isnan(v) for v in part[f"{key}_ci"]), key
+
+
+def test_partition_pairs_fits_the_human_pairs_on_the_model_and_the_language_values_of_the_same_pairs():
+    """Mutation audit (third pass): the point partition with the two models swapped, and a language matrix over
+    ``items`` read as a matrix over all clips, both passed (the point was compared with ``partition_pairs`` itself,
+    the language matrix was global). Reference: the observed pairs among clips 1-5 listed by hand, the model's
+    similarity read from its 6×6 matrix and the language one from its 5×5 matrix over ``items``."""
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics.similarity import human_similarity
+
+    idx = np.array([[1, 2, 3], [2, 3, 4], [3, 4, 5], [1, 4, 5], [1, 2, 5], [0, 1, 2]])
+    human = human_similarity(idx, np.array([2, 0, 1, 0, 2, 1]), 6)
+    items = np.arange(1, 6)
+    rng = np.random.default_rng(7)
+    f, g = rng.normal(size=(6, 3)), rng.normal(size=(5, 4))
+    model, language = f @ f.T, np.corrcoef(g)
+    y, v, lang = [], [], []
+    for a in range(5):
+        for b in range(a + 1, 5):
+            i, j = items[a], items[b]
+            if human.mask[i, j]:
+                y.append(human.p[i, j]), v.append(model[i, j]), lang.append(language[a, b])
+    assert len(y) == 10  # (0, 1), (0, 2) lie outside items
+    out = partition_pairs(model, language, human, items)
+    ref = variance_partition(np.array(y), np.array(v), np.array(lang))
+    assert out["video_unique"] != pytest.approx(out["language_unique"], abs=1e-3)  # a swap would show
+    for key in ("r2_video", "r2_language", "video_unique", "language_unique", "shared", "n_pairs"):
+        assert out[key] == pytest.approx(ref[key], abs=1e-12), key
+
+
+def test_one_resample_gives_a_partition_interval_and_the_resample_count_is_recorded(monkeypatch):
+    """Mutation audit (third pass): intervals only from 2 resamples up, and ``ci_over`` without the resample count,
+    both passed. With every resample the scored clips themselves, one resample's interval is the estimate at both
+    ends; ``ci_over`` reads "clips, 3 resamples" for three. A resample count that is not a whole number >= 0 is
+    refused in one line (``True`` and 2.5 failed in numpy's ``full``, -1 gave no interval without a word)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics import bootstrap
+    from bgs_hf.metrics.similarity import human_similarity
+
+    human = human_similarity(np.array([[0, 1, 2], [1, 2, 3], [0, 3, 4], [1, 3, 4], [0, 2, 4]]),
+                             np.array([2, 0, 1, 0, 1]), 5)
+    f = np.random.default_rng(1).normal(size=(5, 3))
+    model, language = f @ f.T, np.corrcoef(f + 1)
+    monkeypatch.setattr(bootstrap, "clip_resamples", lambda items, n, n_boot, seed: np.ones((n_boot, n), np.int64))
+    one = partition_pairs(model, language, human, np.arange(5), n_boot=1)
+    for part in ("video_unique", "language_unique", "shared"):
+        assert one[f"{part}_ci"] == [pytest.approx(one[part], abs=1e-12)] * 2, part
+    assert one["ci_over"] == "clips, 1 resamples"
+    assert partition_pairs(model, language, human, np.arange(5), n_boot=3)["ci_over"] == "clips, 3 resamples"
+    assert "ci_over" not in partition_pairs(model, language, human, np.arange(5), n_boot=0)
+    for bad in (True, 2.5, -1):
+        with pytest.raises(BGSInputError, match=rf"n_boot must be a whole number >= 0 \(0: no interval\), got {bad}"):
+            partition_pairs(model, language, human, np.arange(5), n_boot=bad)
+
+
 def test_the_paired_table_names_each_statistic_as_the_fit_table_does(tmp_path):
     """evaluation.md's paired-bootstrap table printed the JSON keys (r2, ooo_acc_3way, ooo_acc_2way) in its
     statistic column, next to a fit table whose columns say R², 3-way acc and 2-way acc."""
@@ -1563,6 +1677,33 @@ def test_a_negative_shared_part_is_drawn_below_zero_and_the_parts_above_stack_fr
     (ax,) = drawn[0].axes
     bars = [(bar.get_y(), bar.get_y() + bar.get_height()) for bar in ax.patches]
     assert bars == [pytest.approx((0.0, 0.3)), pytest.approx((0.0, -0.1)), pytest.approx((0.3, 0.5))]
+
+
+def test_the_partition_figure_names_models_as_labelled_lists_parts_top_down_and_skips_unscored_models(tmp_path,
+                                                                                                     monkeypatch):
+    """Mutation audit (third pass): the ``labels`` override, the title given and the legend's top-down order
+    (language only over shared over video only, as stacked) ignored, the video part called "video", names wrapped
+    at 8 characters and a ``str`` returned all passed. A model with no partition (skipped) gets no bar; the label
+    "BGS fine-tuned (LoRA), seed 7" wraps at 18 characters into "BGS fine-tuned" / "(LoRA), seed 7"."""
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.partition import plot_partition
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    parts = {"pretrained": {"skipped": "non-finite embeddings"},
+             "bgs": {"video_unique": 0.3, "shared": 0.1, "language_unique": 0.2}}
+    path = plot_partition(parts, tmp_path / "p.png", title="Mine", labels={"bgs": "BGS fine-tuned (LoRA), seed 7"})
+    assert path == tmp_path / "p.png" and isinstance(path, Path) and path.is_file()
+    (ax,) = drawn[0].axes
+    drawn[0].canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["BGS fine-tuned\n(LoRA), seed 7"]
+    assert ax.get_title() == "Mine"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["language only", "shared", "video only"]
+    bars = [(bar.get_y(), bar.get_y() + bar.get_height()) for bar in ax.patches]
+    assert bars == [pytest.approx((0.0, 0.3)), pytest.approx((0.3, 0.4)), pytest.approx((0.4, 0.6))]
 
 
 def test_only_resamples_with_exactly_no_difference_count_as_tied():

@@ -75,3 +75,35 @@ def test_evaluate_module_refuses_a_prediction_without_three_similarities(metric)
     for bad in ([[0.9, 0.5], [0.1, 0.3], [0.2, 0.4]], [[0.9, 0.5, 0.1, 0.3]]):
         with pytest.raises(ValueError, match="don't match the expected format"):
             metric.compute(predictions=bad, references=[2] * len(bad))
+
+
+def test_the_readme_and_docstring_examples_print_what_the_metric_returns(metric):
+    """Mutation audit (third pass): the README's example with another 2-way answer or other references, and the
+    docstring's example with its accuracies swapped, all passed: no test read them. Each example's call is run and
+    must give the result written under it (the hand example above: 0.5 and 0.75 over 2 judgments)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    from bgs_hf.eval import ODD_ONE_OUT_METRIC_PATH
+
+    readme = (Path(ODD_ONE_OUT_METRIC_PATH) / "README.md").read_text()
+    for where, text in (("README.md", readme), ("inputs_description", metric.inputs_description)):
+        examples = re.findall(r"metric\.compute\((.+)\)\n\s*(?:# )?(\{.+\})", text)
+        assert len(examples) == 1, where
+        ((call, shown),) = examples
+        kwargs = {k.arg: ast.literal_eval(k.value) for k in ast.parse(f"f({call})").body[0].value.keywords}
+        assert metric.compute(**kwargs) == ast.literal_eval(shown), where
+        assert ast.literal_eval(shown) == {"ooo_acc_3way": 0.5, "ooo_acc_2way": 0.75, "n_judgments": 2}, where
+
+
+
+def test_evaluate_module_with_no_judgments_answers_without_a_numpy_warning(metric):
+    """Mutation audit (third pass): the empty case left to the means (NaN with numpy's "Mean of empty slice"
+    warning) passed: the values are the same, the warning is not."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = metric.compute(predictions=[], references=[])
+    assert np.isnan(out["ooo_acc_3way"]) and np.isnan(out["ooo_acc_2way"]) and out["n_judgments"] == 0

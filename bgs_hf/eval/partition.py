@@ -24,10 +24,11 @@ from bgs_hf.errors import BGSInputError
 
 def ols_r2(y: np.ndarray, x: np.ndarray) -> float:
     """In-sample R² of an OLS fit of ``y`` on the columns of ``x`` plus an intercept; nan for a constant ``y``
-    (tested before centring, which leaves ulp-sized noise that a fit turned into R² of -33)."""
+    (tested before centring, which leaves ulp-sized noise that a fit turned into R² of -33) and for a non-finite
+    value, as the fit's R² of a NaN similarity is nan (``lstsq`` failed: "SVD did not converge")."""
     y = np.asarray(y, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
-    if not y.size or np.ptp(y) == 0:
+    if not y.size or np.ptp(y) == 0 or not (np.isfinite(y).all() and np.isfinite(x).all()):
         return float("nan")
     x = x[:, None] if x.ndim == 1 else x
     design = np.column_stack([np.ones(len(y)), x])
@@ -84,6 +85,8 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     from bgs_hf.metrics.rsa import model_pair_values
 
     check_ci(ci)  # before the resamples, not after them
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise BGSInputError(f"n_boot must be a whole number >= 0 (0: no interval), got {n_boot!r}")
     mv, p, gi, gj = model_pair_values(model_sim, human, items)
     lv, _, _, _ = model_pair_values(language_sim, human, items)
     out: dict[str, Any] = variance_partition(p, mv, lv, rank=rank)
