@@ -231,6 +231,30 @@ def test_bar_switches_force_bars_off_and_give_back_exactly_what_they_found(tmp_p
         sys.modules.pop("bgs_bars_probe", None)
 
 
+def test_a_library_imported_before_the_block_is_switched_and_given_back_and_datasets_env_choice_is_left_alone(
+        monkeypatch):
+    """Mutation audit (``_bars``, third pass): a library imported before the block switched but never given back, and
+    datasets' bars switched where ``HF_DATASETS_DISABLE_PROGRESS_BARS`` chose (datasets refuses that, with a warning),
+    both passed: the fakes stood for a module first imported inside the block and for bars a user had turned off."""
+    from types import ModuleType, SimpleNamespace
+
+    import bgs_hf._bars as bars
+
+    switched = []
+    monkeypatch.setitem(sys.modules, "bgs_bars_loaded", ModuleType("bgs_bars_loaded"))
+    monkeypatch.setattr(bars, "SWITCHES", {"bgs_bars_loaded": lambda module: switched.append(module.__name__) or (
+        lambda: switched.append("restored"))})
+    with bars.third_party_bars_off():
+        assert switched == ["bgs_bars_loaded"]
+    assert switched == ["bgs_bars_loaded", "restored"]
+    calls = []
+    env_chose = SimpleNamespace(are_progress_bars_disabled=lambda: False, HF_DATASETS_DISABLE_PROGRESS_BARS=False,
+                                disable_progress_bars=lambda: calls.append("off"),
+                                enable_progress_bars=lambda: calls.append("on"))
+    bars.datasets_bars_off(env_chose)()
+    assert calls == []
+
+
 def test_a_library_user_keeps_their_logging_and_progress_bar_settings(tmp_path):
     """The CLI's quieting is the CLI's: importing bgs_hf and loading models through it (the default backbone, a
     save that reloads its base, the MiniLM baseline) leaves the root logger and every progress-bar switch alone."""

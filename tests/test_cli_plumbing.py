@@ -76,6 +76,23 @@ def test_an_input_error_names_its_file_and_row_on_one_line_and_a_setting_as_each
     assert str(info.value) == "--lora_r: LoRA rank r must be >= 1, got 0"
 
 
+def test_a_refused_setting_keeps_its_file_and_row_as_flags_and_a_flags_prefix_keeps_the_file_name():
+    """Mutation audit (``errors``, third pass): a ``BGSSettingError`` dropping its file and row, ``as_flags`` dropping
+    them from the line it gives the command, and ``naming_flag`` prefixing the bare message (the file's name lost) all
+    passed: every setting tried came from no file."""
+    from bgs_hf.errors import BGSSettingError, naming_flag
+
+    setting = BGSSettingError(lambda n: f"{n('val_split', 'paper')} names 1 val clip", path="/d/annotations.csv",
+                              row=3)
+    assert str(setting) == "annotations.csv row 3: val_split 'paper' names 1 val clip"
+    flags = setting.as_flags("-")
+    assert str(flags) == "annotations.csv row 3: --val-split paper names 1 val clip"
+    assert (flags.path, flags.row) == (Path("/d/annotations.csv"), 3)
+    with pytest.raises(BGSInputError) as info, naming_flag("--data"):
+        raise BGSInputError("column 'odd' is empty", path="/d/judgments.csv")
+    assert str(info.value) == "--data: judgments.csv: column 'odd' is empty"
+
+
 @pytest.mark.parametrize(("argv", "levels"), [
     ([], (logging.WARNING, logging.INFO)),
     (["--verbose"], (logging.INFO, logging.DEBUG)),

@@ -60,6 +60,38 @@ def test_installed_wheel_finds_its_templates(wheel: Path, tmp_path: Path) -> Non
     assert "_bundled/hub_cards" in run.stdout and "_bundled/space" in run.stdout
 
 
+
+def test_a_checkout_reads_the_repositorys_templates_and_a_wheel_its_bundled_copy(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit (third pass of the top-level helpers): ``bundled_folder`` always taking the repository's folder,
+    or looking for the bundled copy under the repository folder's name (``_bundled/spaces/bgs-demo``, not
+    ``_bundled/space``), both passed the fast tests; only the wheel tests (a pip build) saw the installed layout."""
+    import bgs_hf.paper as paper
+
+    site = (tmp_path / "site").resolve()
+    (site / "bgs_hf").mkdir(parents=True)
+    monkeypatch.setattr(paper, "__file__", str(site / "bgs_hf" / "paper.py"))
+    assert paper.bundled_folder("space", "spaces/bgs-demo") == site / "spaces" / "bgs-demo"  # a checkout
+    (site / "bgs_hf" / "_bundled" / "space").mkdir(parents=True)
+    assert paper.bundled_folder("space", "spaces/bgs-demo") == site / "bgs_hf" / "_bundled" / "space"  # a wheel
+
+
+def test_a_lazy_export_is_imported_on_first_use_and_kept_and_an_unknown_name_is_an_attribute_error() -> None:
+    """Mutation audit (third pass of the top-level helpers): ``lazy_exports`` answering None for a name it does not
+    export (``hasattr(bgs_hf, "anything")`` then true), not keeping what it imported, and giving the package itself for
+    a subpackage all passed; only ``bgs_hf.models`` through a whole card example was tried."""
+    import bgs_hf
+    import bgs_hf._format as format_module
+    from bgs_hf._lazy import SUBPACKAGE, lazy_exports
+    from bgs_hf.errors import BGSInputError
+
+    namespace: dict = {}
+    lazy = lazy_exports("bgs_hf", {"_format": SUBPACKAGE, "BGSInputError": "errors"}, namespace)
+    assert lazy("_format") is format_module and lazy("BGSInputError") is BGSInputError
+    assert namespace == {"_format": format_module, "BGSInputError": BGSInputError}
+    with pytest.raises(AttributeError, match="^module 'bgs_hf' has no attribute 'nope'$"):
+        lazy("nope")
+    assert not hasattr(bgs_hf, "no_such_export") and "nope" not in namespace
+
 def test_the_space_requirements_use_the_package_floors(pyproject: dict) -> None:
     """The Space installs its own requirements (bgs_hf is copied beside app.py): a floor raised in one file
     only (transformers 5.5.1, torch 2.6, huggingface_hub 1.4) would let the Space run on a version that breaks."""

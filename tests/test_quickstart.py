@@ -874,3 +874,194 @@ def test_a_damaged_cache_warns_once_and_a_killed_runs_temp_folder_does_not_block
     made = ensure_socialshapes(0, 30, root=tmp_path / "b")
     assert sorted(p.name for p in (made / "videos").iterdir()) == ["ss_0000.mp4"]
     assert sorted(os.listdir(tmp_path / "b")) == [final.name]
+
+
+def test_a_rerun_removes_every_file_of_the_earlier_run_and_says_what_it_removed_and_kept(tmp_path, caplog) -> None:
+    """Mutation audit (third pass): the owned outputs without ``similarity_matrices.png``, and a control run's files
+    without ``trainer_state.json``, ``baseline.json`` or ``bgs_config.json`` (each then kept its folder alive and was
+    called the user's), all passed: the rerun test built its folder from the very lists it checked. The names here are
+    written out by hand: what a quickstart writes in --out, and what a training run writes in its folder."""
+    import logging
+
+    from bgs_hf.quickstart import MARKER, _clear_earlier_outputs
+
+    (tmp_path / MARKER).write_text("")
+    for name in ("report.json", "report.md", "r2_vs_ceiling.png", "similarity_matrices.png", "bgs/baseline.json",
+                 "analyses/evaluation.json", "analyses/test_embeddings.npz", "analyses/attention_2.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("old")
+    control = tmp_path / "language_distilled"
+    for name in ("README.md", "adapter_config.json", "adapter_model.safetensors", "backbone.safetensors",
+                 "base/config.json", "bgs_config.json", "bgs_trainer_state.json", "checkpoint-12/trainer_state.json",
+                 "metrics.json", "run_config.json", "trainer_state.json", "training_args.json", "baseline.json"):
+        (control / name).parent.mkdir(parents=True, exist_ok=True)
+        (control / name).write_text("old")
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.quickstart"):
+        _clear_earlier_outputs(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MARKER, "bgs"] and not list((tmp_path / "bgs").iterdir())
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{tmp_path} holds an earlier quickstart run: removing its report.json, report.md, r2_vs_ceiling.png, "
+        "similarity_matrices.png, analyses, language_distilled, baseline.json"]
+    caplog.clear()
+    (control / "checkpoint-3").mkdir(parents=True)
+    (control / "my_notes.md").write_text("keep me")
+    (control / "plots").mkdir()
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.quickstart"):
+        _clear_earlier_outputs(tmp_path)
+    assert caplog.records[-1].getMessage() == f"{control}: kept my_notes.md, plots (not written by a quickstart)"
+
+
+@pytest.mark.parametrize("text", ["3", json.dumps(["noise_ceiling_r2", "models", "recipe", "backbone"]), "{not json"])
+def test_a_report_json_that_is_no_json_object_is_the_users_and_refused_in_one_line(tmp_path, text) -> None:
+    """Mutation audit (third pass): taking any JSON for an object (a bare number then crashed with a TypeError, and a
+    list of the report's key names was taken for a quickstart's report and cleared) and an unreadable report.json
+    left uncaught (a JSONDecodeError traceback) both passed: every tested report.json was a JSON object."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.quickstart import _clear_earlier_outputs
+
+    (tmp_path / "report.json").write_text(text)
+    with pytest.raises(BGSInputError, match="--out is not empty: choose a new or empty folder"):
+        _clear_earlier_outputs(tmp_path)
+    assert (tmp_path / "report.json").read_text() == text
+
+
+def test_the_report_records_its_run_folders_and_counts_and_the_figure_draws_each_models_test_matrix(
+        tmp_path, monkeypatch, socialshapes_seed3) -> None:
+    """Mutation audit (third pass; training and the suite faked): report.json's data, run and analyses folders all
+    given as --out, its training-clip count taken from the validation split, its backbone as the registry resolves it
+    (not as typed), ``simulated_observers`` always true; the similarity figure's panels left in the clips' own order,
+    the fine-tuned panel drawn from the pretrained embeddings, the clustered order with unjudged pairs as 0 (not the
+    0.5 of no preference) and its title counting every clip: all passed (only the slow end-to-end run drew the figure).
+    Here the same data is read as people's judgments (its simulated ground truth dropped)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.data as data_mod
+    import bgs_hf.models.registry as registry
+    import bgs_hf.quickstart as qs
+    import bgs_hf.viz as viz
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    data_dir, out = socialshapes_seed3, tmp_path / "demo"
+    _fake_training_and_suite(monkeypatch, tmp_path)
+    load = data_mod.load
+
+    def as_people(*args, **kwargs):
+        data = load(*args, **kwargs)
+        data.meta.pop("ground_truth", None)
+        return data
+
+    drawn: dict = {}
+    monkeypatch.setattr(data_mod, "load", as_people)
+    monkeypatch.setattr(registry, "get_backbone_spec", lambda name: SimpleNamespace(name=f"/models/{name}"))
+    monkeypatch.setattr(viz, "plot_similarity_matrices", lambda mats, path, **kwargs: drawn.update(mats=mats, **kwargs))
+    report = qs.run_quickstart(qs.QuickstartConfig(out_dir=str(out), seed=3, data_dir=str(data_dir), backbone="mine",
+                                                   n_boot=7, suite=False, language_control=False))
+    assert (report["data_dir"], report["run_dir"], report["analyses_dir"]) == (
+        str(data_dir), str(out / "bgs"), str(out / "analyses"))
+    assert report["backbone"] == "mine" and report["simulated_observers"] is False
+    data = as_people(data_dir, seed=3, val_fraction=0.2)
+    assert report["n_val_clips"] == len(data.splits["val"]) > 0
+    assert report["n_train_clips"] + report["n_val_clips"] == 48  # 60 clips, 12 of them test
+    assert "human p_ij" in (out / "report.md").read_text()
+
+    test = SplitHumans.build(data, "test", seed=3)
+    items = test.items
+    human = test.human.p[np.ix_(items, items)]
+    assert np.isnan(human[~np.eye(len(items), dtype=bool)]).any()  # unjudged pairs: their 0.5 places them
+    order = qs._cluster_order(np.nan_to_num(human, nan=0.5))
+    emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
+    want = {"humans (p_ij; grey: pair in no test judgment)": human,
+            "pretrained video model (frozen)": cosine_similarity_matrix(emb["pretrained"]),
+            "BGS fine-tuned (LoRA)": cosine_similarity_matrix(emb["bgs"])}
+    assert list(drawn["mats"]) == list(want)
+    for key, matrix in want.items():
+        np.testing.assert_array_equal(drawn["mats"][key], qs._percentile_ranks(matrix)[np.ix_(order, order)])
+    assert drawn["title"].startswith("Test clips (12), ordered by clustering the humans' matrix; ")
+
+
+def test_a_suite_row_given_as_tuples_or_flagged_not_collapsed_reads_like_any_other() -> None:
+    """Mutation audit (third pass): ``_pick`` turning None to NaN inside lists only (an in-memory row's ``(None, 0.2)``
+    CI kept its None, which formats and plots unlike NaN) and a row flagged ``collapsed: false`` reported as collapsed
+    both passed: the tested rows held lists and no flag, or a true one."""
+    import math
+
+    from bgs_hf.quickstart import _pick
+
+    row = _pick({"r2": 0.1, "r2_ci": (None, 0.2), "pct_of_ceiling": 50.0, "collapsed": False})
+    assert math.isnan(row["r2_ci"][0]) and row["r2_ci"][1] == 0.2 and "collapsed" not in row
+
+
+def test_the_clustered_order_is_average_linkage_which_does_not_chain() -> None:
+    """Mutation audit (third pass): single linkage passed (the two-group test clusters alike). Four clips a=0, d=1,
+    b=2, c=3 with distances (1 - similarity) a-b 0.1, a-c 0.2, c-d 0.3 and 0.9 elsewhere: single linkage chains c onto
+    {a, b} at 0.2 and d onto them at 0.3, leaves [1, 3, 0, 2]; average linkage puts c 0.55 from {a, b} (0.2 and 0.9)
+    and d 0.3 from c, so it merges {a, b} at 0.1, {c, d} at 0.3 and then the two: leaves [0, 2, 1, 3]."""
+    from bgs_hf.quickstart import _cluster_order
+
+    dist = np.full((4, 4), 0.9)
+    np.fill_diagonal(dist, 0.0)
+    for i, j, d in ((0, 2, 0.1), (0, 3, 0.2), (1, 3, 0.3)):
+        dist[i, j] = dist[j, i] = d
+    assert list(_cluster_order(1.0 - dist)) == [0, 2, 1, 3]
+
+
+def test_the_report_heads_with_its_seed_and_names_backbone_recipe_and_whose_judgments_in_text_and_chart(
+        tmp_path, monkeypatch) -> None:
+    """Mutation audit (third pass): report.md's title without its seed, its backbone and recipe swapped, its sentence
+    that SocialShapes' judgments are simulated observers' (not people's) dropped, a report that records no config
+    read as --fast, and the bar chart's title calling simulated judgments human (and people's simulated) all passed."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.quickstart import plot_against_ceiling, render_markdown
+
+    report = {**_report(), "seed": 7, "backbone": "bgs-tiny-conv3d-fg", "recipe": "rsa_only", "n_test_clips": 50,
+              "n_test_judgments": 348, "n_test_pairs": 589, "timings_s": {"total_s": 60.0}}
+    md = render_markdown({**report, "simulated_observers": True})
+    assert md.startswith("# bgs-hf quickstart: toy (seed 7)\n")
+    assert "Backbone `bgs-tiny-conv3d-fg`, recipe `rsa_only`. Test split:" in md
+    assert "The judgments are SocialShapes' simulated observers, not people." in md
+    assert "attribute probes" in md  # no config recorded: the full run's report, not --fast's
+    assert "not people" not in render_markdown({**report, "simulated_observers": False})
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    for simulated in (True, False):
+        plot_against_ceiling({**report, "simulated_observers": simulated}, tmp_path / "r2.png")
+    assert [fig.axes[0].get_title() for fig in drawn] == [
+        "Agreement with simulated observers' odd-one-out judgments (toy)", "Agreement with human odd-one-out judgments (toy)"]
+
+
+def test_a_training_override_wins_over_the_demos_own_settings(tmp_path, monkeypatch) -> None:
+    """Mutation audit (third pass): the quickstart's seed, folder and ``report_to`` set after the caller's
+    ``training`` overrides (a ``report_to="tensorboard"`` asked for was silently dropped) passed."""
+    import bgs_hf.training.api as api
+    from bgs_hf.quickstart import QuickstartConfig, train_bgs_run
+
+    seen = []
+    monkeypatch.setattr(api, "train_bgs", lambda config: seen.append(config))
+    train_bgs_run(tmp_path / "ss", tmp_path / "demo", QuickstartConfig(seed=4, training={"report_to": "tensorboard"}))
+    assert (seen[0].training["report_to"], seen[0].training["seed"]) == ("tensorboard", 4)
+    assert "learning_rate" not in seen[0].training  # the given overrides replace the tiny recipe's
+
+
+def test_a_test_ceiling_of_exactly_zero_is_warned_about_and_gives_no_percentage(tmp_path, monkeypatch, caplog,
+                                                                                socialshapes_seed3) -> None:
+    """Mutation audit (third pass): the warning that % of ceiling is undefined given for a negative ceiling only (a
+    ceiling of 0, which no percentage can divide by either, passed silently) passed: no test run had such a ceiling."""
+    import logging
+
+    import bgs_hf.metrics.ceiling as ceiling
+    import bgs_hf.quickstart as qs
+
+    _fake_training_and_suite(monkeypatch, tmp_path)
+    monkeypatch.setattr(ceiling, "ceiling_or_nan", lambda trip, n_clips, **kwargs: (0.0, [-0.1, 0.1]))
+    cfg = qs.QuickstartConfig(out_dir=str(tmp_path / "demo"), seed=3, data_dir=str(socialshapes_seed3),
+                              backbone="tiny-random-videomae", n_boot=7, suite=False, language_control=False)
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.quickstart"):
+        report = qs.run_quickstart(cfg)
+    (warning,) = [r.getMessage() for r in caplog.records if "noise ceiling is" in r.getMessage()]
+    assert warning.startswith("the test split's noise ceiling is 0.000 (") and "% of ceiling is undefined" in warning
+    assert np.isnan(report["pixels"]["pct_of_ceiling"])
+    assert "| noise ceiling (split-half; 95% range over splits) | 0.000 [-0.100, 0.100] | – |" in (
+        tmp_path / "demo" / "report.md").read_text()

@@ -460,6 +460,37 @@ def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_work_folder_left_beside_a_new_target_by_this_pid_is_cleared_and_fsync_is_asked_for_only(tmp_path: Path,
+                                                                                                monkeypatch) -> None:
+    """Mutation audit (``_files``, third pass): ``built_in_place`` not clearing a work folder of its own name first (in
+    a container every run may get the same pid: a killed run's half-written files then became part of the result, or
+    the block's ``mkdir`` failed), ``work_folder`` not making a new target's parent folder, and ``save_npy`` never
+    calling fsync for a cache entry that asks for it, all passed."""
+    import os
+
+    import bgs_hf._files as files
+    from bgs_hf._files import WORK_PREFIX, built_in_place, save_npy
+
+    target = tmp_path / "out"
+    leftover = tmp_path / f"{WORK_PREFIX}out-{os.getpid()}"
+    leftover.mkdir()
+    (leftover / "half.mp4").write_bytes(b"half a video")
+    with built_in_place(target) as work:
+        assert work == leftover and not work.exists()
+        work.mkdir()
+        (work / "result.txt").write_text("whole")
+    assert [p.name for p in target.iterdir()] == ["result.txt"] and sorted(os.listdir(tmp_path)) == ["out"]
+    with built_in_place(tmp_path / "new" / "out") as work:  # its folder is made: a bare mkdir works in the block
+        work.mkdir()
+    assert sorted(os.listdir(tmp_path / "new")) == ["out"]
+    synced: list[int] = []
+    monkeypatch.setattr(files.os, "fsync", lambda fd: synced.append(fd))
+    save_npy(tmp_path / "a.npy", np.arange(3))
+    assert synced == []
+    save_npy(tmp_path / "b.npy", np.arange(3), fsync=True)
+    assert len(synced) == 1 and np.load(tmp_path / "b.npy").tolist() == [0, 1, 2]
+
+
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_empty_split_is_a_validation_problem(tmp_path: Path, split: str, capsys) -> None:
     """An empty test split loads (stats print 'n/a', a documented skip), but `validate` reports it."""
