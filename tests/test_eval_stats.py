@@ -1233,6 +1233,14 @@ def test_a_count_of_zero_is_plural_and_a_guess_needs_a_close_match():
     assert closest("fit", ["fast"]) is None and closest("fsat", ["fast", "fit"]) == "fast"
 
 
+def test_a_p_value_from_no_resamples_has_no_floor():
+    """Mutation audit (quickstart and top-level helpers, third pass): ``fmt_p`` taking ``n_resamples=0`` (no resampling
+    recorded) for a count, whose floor 1/(0 + 1) = 1 then bounds every p (0.23 read "< 1.000"), passed."""
+    from bgs_hf._format import fmt_p
+
+    assert (fmt_p(0.23, 0), fmt_p(1.0, 0), fmt_p(0.0004, 0)) == ("0.230", "1.000", "< 0.001")
+
+
 def test_a_collapsed_model_in_the_fit_table_is_flagged_and_the_report_says_its_zero_is_no_answer(tmp_path):
     """Embeddings alike for every clip (a diverged run, a foreground model shown one frame) entered the fit table
     as R² n/a and 0.000 accuracy, below both chances, with nothing to say why; the motion controls called the same

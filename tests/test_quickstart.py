@@ -1065,3 +1065,16 @@ def test_a_test_ceiling_of_exactly_zero_is_warned_about_and_gives_no_percentage(
     assert np.isnan(report["pixels"]["pct_of_ceiling"])
     assert "| noise ceiling (split-half; 95% range over splits) | 0.000 [-0.100, 0.100] | – |" in (
         tmp_path / "demo" / "report.md").read_text()
+
+
+def test_only_a_collapsed_models_zero_accuracy_is_called_no_answer() -> None:
+    """Mutation audit (third pass): the "no answer" note written under the table for every model shown passed (the
+    collapsed-model test looked only for the collapsed row's note): with the fine-tuned row alone collapsed, its note
+    is the one, and a table with none collapsed has none."""
+    from bgs_hf.quickstart import format_table
+
+    collapsed = {**_report()["models"]["bgs"], "collapsed": True}
+    notes = [line for line in format_table({**_report(), "models": {**_report()["models"], "bgs": collapsed}})
+             .splitlines() if "no answer" in line]
+    assert len(notes) == 1 and notes[0].startswith("*BGS fine-tuned (LoRA): its embeddings do not differ")
+    assert "no answer" not in format_table(_report())

@@ -32,6 +32,24 @@ def test_parse_flags_and_bgs_defaults():
     assert not off.load_best_model_at_end and str(off.lr_scheduler_type.value) == "constant"
 
 
+def test_python_m_bgs_hf_train_takes_no_abbreviated_flag_and_says_a_refusal_on_one_line():
+    """Mutation audit (quickstart and top-level helpers, third pass): ``python -m bgs_hf.train``'s parser taking
+    abbreviations (``--num_train_epoch 3`` then trained 3 epochs while ``training_defaults``, which reads the flags as
+    typed, saw no epoch count) passed; a refused TrainingArguments setting is one line, its transformers message's
+    newlines and dashes joined by single spaces."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import parse
+
+    with pytest.raises(BGSInputError, match=r"^unrecognized arguments: --num_train_epoch 3 \(did you mean "
+                                            r"--num_train_epochs\?\)$"):
+        parse(["--data", "d", "--output_dir", "/tmp/x", "--num_train_epoch", "3"])
+    with pytest.raises(BGSInputError) as refused:
+        parse(["--data", "d", "--output_dir", "/tmp/x", "--eval_strategy", "epoch", "--save_strategy", "steps",
+               "--load_best_model_at_end", "true"])
+    assert "\n" not in str(refused.value) and "  " not in str(refused.value)
+    assert "but found - Evaluation strategy: IntervalStrategy.EPOCH - Save strategy: SaveStrategy.STEPS" in str(
+        refused.value)
+
 def test_bgs_defaults_follow_the_flags_in_either_spelling_and_either_form():
     """``--eval-strategy no`` (dashes, as the CLI accepts) turns the plateau schedule and best-model loading off, as
     ``--eval_strategy no`` does, whether the value follows as the next word or after ``=``: a reader of the typed
