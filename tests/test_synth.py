@@ -87,6 +87,13 @@ def test_write_video_decodes(tmp_path: Path) -> None:
     assert np.abs(decoded[0].astype(int) - frames[0]).mean() < 12  # lossy but faithful
 
 
+def test_write_video_refuses_an_odd_width(tmp_path: Path) -> None:
+    """Mutation audit, third pass: the even-size check reading the height only passed (the tests' frames are square).
+    h264 in yuv420p halves both sides for colour: frames 31 px wide and 32 high are refused, naming 31x32."""
+    with pytest.raises(ValueError, match="even frame sizes, got 31x32"):
+        write_video(tmp_path / "odd.mp4", np.zeros((2, 32, 31, 3), np.uint8), 8)
+
+
 def test_same_seed_same_benchmark(bench: Path, tmp_path: Path) -> None:
     logging.disable(logging.WARNING)
     again = generate_socialshapes(tmp_path / "again", n_clips=60, seed=3, config=replace(SMALL, workers=2))
@@ -488,6 +495,8 @@ def test_choice_frequencies_follow_the_softmax_with_a_lapse(lapse: float) -> Non
     # mutation audit, second pass: each bound loosened (or the bool and finiteness checks dropped) passed
     {"size": 14}, {"agent_radius": 0.5}, {"workers": True}, {"choice_beta": float("inf")}, {"num_frames": 1},
     {"repeat_fraction": 1.0}, {"sets_per_participant": 0}, {"type_weight": -0.5},
+    # third pass: an odd size (h264 needs even), a negative distractor count or motion noise, a vague rate above 1
+    {"size": 17}, {"max_distractors": -1}, {"motion_noise": -0.01}, {"caption_vague_rate": 1.5},
 ])
 def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
     """Only `bgs-hf synth` range-checked its flags: `SynthConfig(lapse=1.5)` inverted the observers' choices,
@@ -503,7 +512,8 @@ def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
 def test_the_api_keeps_boundary_settings() -> None:
     for ok in ({"lapse": 0.0}, {"lapse": 1.0}, {"choice_beta": 0.0}, {"param_overlap": 1.0}, {"jitter_px": 0.0},
                {"max_distractors": 0}, {"weight_jitter": 0.0}, {"repeat_fraction": 0.0}, {"caption_vague_rate": 1.0},
-               {"size": 16}, {"num_frames": 2}, {"sets_per_participant": 1}, {"type_weight": 0.0}):
+               {"size": 16}, {"num_frames": 2}, {"sets_per_participant": 1}, {"type_weight": 0.0},
+               {"crf": 51}, {"trials_per_set": 2}):  # mutation audit, third pass: h264's top crf, a catch-only set
         SynthConfig(**ok)
 
 
@@ -571,6 +581,23 @@ def test_a_socialshapes_dataset_card_is_not_tagged_as_human_judgments() -> None:
     assert "human-similarity" not in tags and {"synthetic", "simulated-judgments", "odd-one-out", "bgs-hf"} <= set(tags)
 
 
+def test_a_card_without_settings_seed_or_clip_count_claims_the_calibration_and_gives_no_command() -> None:
+    """Mutation audit, third pass: a card with no config called uncalibrated, its command written with `--clips None`,
+    `SocialShapes (seed None)` as its name and a ground_truth.json config of another generator version (a key this
+    SynthConfig lacks) read as a SynthConfig all passed (the card tests give a seed, a clip count and known keys).
+    With nothing known the card keeps the default claim and only names the generator; an unknown key points to the
+    stored settings instead of raising TypeError."""
+    from bgs_hf.synth.generate import socialshapes_card_info
+
+    ending = "simulated observers calibrated to the Garcia & Isik release. Generator `socialshapes-6`."
+    bare = socialshapes_card_info(None, None, None)
+    assert bare.pretty_name == "SocialShapes" and bare.description.endswith(ending)
+    no_count = socialshapes_card_info(0, SynthConfig(), None)
+    assert no_count.pretty_name == "SocialShapes (seed 0)" and no_count.description.endswith(ending)
+    stored = {k: v for k, v in SynthConfig().to_dict().items() if k != "workers"}
+    later = socialshapes_card_info(0, {**stored, "agents_per_clip": 3}, 250).description
+    assert "settings are in ground_truth.json" in later and "regenerate" not in later
+
 def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
     """Its generalisation clips use agents 1.3× larger: ``agent_radius=0.4`` (in range) was refused as 'got 0.52',
     a value the caller never passed."""
@@ -579,6 +606,23 @@ def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
     with pytest.raises(BGSInputError, match=r"1.3× larger: agent_radius 0.4 must be below 0.38"):
         generate_abstract_set(tmp_path / "abs", n_train=3, n_generalisation=3, config=replace(SMALL, agent_radius=0.4))
     assert not (tmp_path / "abs").exists()
+
+
+def test_the_abstract_sets_radius_limit_binds_only_generalisation_clips_and_refuses_its_own_value(
+        tmp_path: Path) -> None:
+    """Mutation audit, third pass: the radius limit applied to a set without generalisation clips, and a radius equal
+    to the limit accepted, passed (the radius test uses 0.4 with generalisation clips). Real fault: a set of training
+    clips only at agent_radius 0.4 (in range, and theirs) was refused as 'got 0.52', the empty generalisation group's
+    scaled config being built all the same. Training clips keep the given radius: 3 of them at 0.4 (< 0.5) are made.
+    The limit 0.5 / 1.3 = 0.3846 itself is refused, since 1.3 times it is 0.5, out of (0, 0.5)."""
+    from bgs_hf.errors import BGSInputError
+
+    out = generate_abstract_set(tmp_path / "train", n_train=3, n_generalisation=0,
+                                config=replace(SMALL, num_frames=4, agent_radius=0.4))
+    assert pd.read_csv(out / "labels.csv")["split"].tolist() == ["train"] * 3
+    with pytest.raises(BGSInputError, match=r"agent_radius 0.3846153846153846\d* must be below 0.3846"):
+        generate_abstract_set(tmp_path / "edge", n_train=1, n_generalisation=1,
+                              config=replace(SMALL, num_frames=4, agent_radius=0.5 / 1.3))
 
 
 def test_star_import_gives_the_generation_api():
@@ -837,6 +881,20 @@ def test_changing_one_parts_settings_leaves_the_others_draws_alone() -> None:
     same(observers, ("latents", "captions", "stimulus_set"))
     design = ["participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name"]
     pd.testing.assert_frame_equal(observers["trials"][design], base["trials"][design])
+
+
+def test_build_tables_takes_the_caption_count_vague_rate_and_type_weight_from_its_config() -> None:
+    """Mutation audit, third pass: `build_tables` passing captions on without `caption_vague_rate` (the default 0.2
+    for any setting), 5 captions whatever `captions_per_clip` says, and the social space the default type weight 0.75,
+    all passed (the pinned tables use the defaults). With 3 captions per clip, vague rate 0 and type weight 0: 40 clips
+    have 3 captions each, none vague (at 0.2: 0.2 * 0.2 of 120, about 5 would be), and the category block of the
+    social space (its last 8 columns) is 0."""
+    from bgs_hf.synth.captions import VAGUE
+
+    _, tabs = build_tables(40, 0, replace(SMALL, captions_per_clip=3, caption_vague_rate=0.0, type_weight=0.0))
+    assert [len(c) for c in tabs["captions"]] == [3] * 40
+    assert not [c for cs in tabs["captions"] for c in cs if c.lower().startswith(VAGUE)]
+    np.testing.assert_array_equal(tabs["z"][:, -len(INTERACTIONS):], 0.0)
 
 
 def test_the_abstract_sets_generalisation_clips_have_larger_agents_and_the_upper_energies(tmp_path: Path) -> None:
@@ -1108,6 +1166,21 @@ def test_each_simulated_participant_weighs_the_dimensions_in_their_own_way() -> 
     assert consistency.mean() > 0.9, consistency
 
 
+def test_without_weight_jitter_every_participant_names_the_same_odd_one() -> None:
+    """Mutation audit, third pass: the choices drawing the default 0.2 weight jitter whatever `weight_jitter` says
+    passed (the jitter tests use the default). Clips at (0, 0), (1, 0) and (0, 1.05): with equal weights the closest
+    pair is the first two (1 < 1.05^2 = 1.1025), so at beta 1000 and no lapse each of 60 participants names clip 2; a
+    jitter of 0.2 makes w1 / w2 exceed 1.1025 for P(Z > ln(1.1025) / (0.2 sqrt 2)) = 36% of them, who name clip 1."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    n = 60
+    design = pd.DataFrame({"participation": [f"p{k}" for k in range(n)], "stim1_name": [0] * n,
+                           "stim2_name": [1] * n, "stim3_name": [2] * n, "is_catch": [False] * n})
+    cfg = SynthConfig(choice_beta=1000.0, weight_jitter=0.0, lapse=0.0)
+    out = simulate_choices(design, np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.05]]), np.random.default_rng(0), cfg)
+    assert (out["choice"] == 2).all()
+
+
 def test_the_synth_encoder_uses_the_crf_it_is_given(tmp_path: Path) -> None:
     """Mutation audit: ``crf`` dropped from the encoder options (always 18) passed: every clip used the default."""
     cfg = SynthConfig(size=64, num_frames=8)
@@ -1191,6 +1264,17 @@ def test_rated_indoor_comes_in_twentieths_and_ratings_stay_on_the_scale() -> Non
     assert (wide.min(), wide.max()) == (0.0, 1.0)  # clipped like a mean rating, not past the scale
 
 
+def test_without_rater_noise_ratings_are_the_latents_rounded() -> None:
+    """Mutation audit, third pass: `rated` drawing the default 0.12 rater noise whatever `rating_noise` says passed
+    (the rating tests use the default or noise 1, whose clipped ratings also stay on the scale). At noise 0 a rating
+    is its latent to 4 decimals, indoor in twentieths: 0.123456 -> 0.1235, indoor 0.52 -> 0.5."""
+    from bgs_hf.synth.latents import rated
+
+    out = rated({"indoor": 0.52, "expanse": 0.123456, "valence": 1.0}, np.random.default_rng(0),
+                SynthConfig(rating_noise=0.0))
+    assert out == {"indoor": 0.5, "expanse": 0.1235, "valence": 1.0}
+
+
 def test_the_social_space_by_hand_on_three_clips() -> None:
     """Mutation audit: the category block without its 1/sqrt(2), the parameters unhalved, the space left uncentred
     and the mean squared distance without its factor 2 all passed (only a relative check of the space existed).
@@ -1220,6 +1304,16 @@ def test_participant_names_stay_unique_past_the_name_pool() -> None:
     assert len(set(names)) == 932
     assert names[930:] == [names[0] + "-2", names[1] + "-2"]
     assert all(n.count("-") == 1 for n in names[:930])
+
+
+def test_a_second_round_of_the_name_pool_is_numbered_two() -> None:
+    """Mutation audit, third pass: names past the 930-name pool numbered from 1 passed (the name test checks they are
+    unique). The 931st participant takes the first participant's name with `-2` (the pool's second round), the 1861st
+    with `-3`."""
+    from bgs_hf.synth.observers import participant_names
+
+    names = participant_names(1861, np.random.default_rng(0))
+    assert (names[930], names[1860]) == (f"{names[0]}-2", f"{names[0]}-3")
 
 
 def test_a_small_design_has_the_hand_counted_participants_sets_and_trials() -> None:
@@ -1253,6 +1347,24 @@ def test_a_quarter_of_the_regular_trials_repeat_a_triplet_shown_elsewhere() -> N
     assert 1 - distinct / len(regular) == pytest.approx(0.254, abs=0.005)
 
 
+def test_the_repeat_fraction_sets_how_many_triplets_are_distinct() -> None:
+    """Mutation audit, third pass: the design drawing 25.4% repeats whatever `repeat_fraction` says, and drawing more
+    triplets to repeat than there are distinct ones, both passed (the design tests use the default fraction). 30 clips
+    at 4.54 observations per pair: round(4.54 * 435 / 3) = 658 regular trials, 3 participants, 3 * 11 * 20 = 660
+    slots; at fraction 0 all 660 are distinct. 10 clips at fraction 0.9: 1 participant, 220 slots, round(0.1 * 220)
+    = 22 distinct triplets, ceil(198 / 1.458) = 136 wanted for repeats, more than the 22 (it raised ValueError): all 22
+    repeat and recycle into the 220 slots, plus 11 catch trials."""
+    from bgs_hf.synth.observers import make_design
+
+    def regular(n_clips: int, fraction: float) -> tuple[int, int, int]:
+        design = make_design(n_clips, np.random.default_rng(0), SynthConfig(repeat_fraction=fraction))
+        trials = design.loc[~design["is_catch"], ["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+        return len(design), design["participation"].nunique(), len({tuple(sorted(t)) for t in trials})
+
+    assert regular(30, 0.0) == (693, 3, 660)
+    assert regular(10, 0.9) == (231, 1, 22)
+
+
 def test_response_times_have_the_release_mean_with_a_slow_tail_and_millisecond_steps() -> None:
     """Mutation audit: slow trials' extra time drawn with mean 3 s instead of 30 s, ten times as many slow trials,
     and times rounded to 0.1 s all passed (only the median and the 2 s floor were checked). Log-normal (median 4.8 s,
@@ -1281,6 +1393,26 @@ def test_colour_and_ground_words_at_their_thresholds_by_hand() -> None:
     outdoor = replace(sample_scene(np.random.default_rng(0), SMALL), scene_kind="outdoor")
     grounds = {(100, 107, 100): "road", (100, 108, 100): "grass", (108, 100, 100): "sand", (100, 100, 107): "road"}
     assert {g: ground_word(replace(outdoor, background2=g)) for g in grounds} == grounds
+
+
+def test_colour_words_change_at_their_hue_bounds_and_pale_sand_is_not_road() -> None:
+    """Mutation audit, third pass: the cyan and purple hue ranges narrowed by 10-15 degrees, and the road test reading
+    red and green only, passed (the colour tests sit mid-range; their grounds are grey or far from it). At full
+    saturation and lightness 0.5, 2 degrees either side of each bound: 13 red / 17 orange, 43 orange / 47 yellow,
+    68 yellow / 72 green, 163 green / 167 cyan, 193 cyan / 197 blue, 253 blue / 257 purple, 283 purple / 287 pink,
+    338 pink / 342 red. Sand (180, 178, 120) has red and green 2 apart but blue 58 below green: sand, not road."""
+    import colorsys
+
+    from bgs_hf.synth.captions import colour_name, ground_word
+
+    words = {13: "red", 17: "orange", 43: "orange", 47: "yellow", 68: "yellow", 72: "green", 163: "green",
+             167: "cyan", 193: "cyan", 197: "blue", 253: "blue", 257: "purple", 283: "purple", 287: "pink",
+             338: "pink", 342: "red"}
+    for hue, word in words.items():
+        rgb = tuple(round(255 * c) for c in colorsys.hls_to_rgb(hue / 360, 0.5, 1.0))
+        assert colour_name(rgb) == word, (hue, rgb)
+    outdoor = replace(sample_scene(np.random.default_rng(0), SMALL), scene_kind="outdoor", background2=(180, 178, 120))
+    assert ground_word(outdoor) == "sand"
 
 
 def test_place_clauses_name_the_kind_of_ground() -> None:
@@ -1641,6 +1773,14 @@ def test_each_clip_is_as_likely_to_be_a_test_clip_and_small_splits_round() -> No
     assert set(first) == {1, 2} and np.mean(first) == pytest.approx(1.5, abs=0.08)
 
 
+def test_a_split_too_small_for_one_test_clip_has_none() -> None:
+    """Mutation audit, third pass: the split's step divided by the test count itself (not at least 1) passed, since
+    `generate_socialshapes` refuses such splits first. Called directly, 2 clips at 0.2 round to round(0.4) = 0 test
+    clips: no clip is flagged (it raised ZeroDivisionError)."""
+    from bgs_hf.synth.generate import stratified_test_split
+
+    assert stratified_test_split(np.array([0, 1]), 0.2, np.random.default_rng(0)).tolist() == [False, False]
+
 def test_abstract_scenes_are_plain_triangles_within_their_types_ranges() -> None:
     """Mutation audit: abstract scenes drawn with the config's parameter overlap and keeping the sampled
     distractors passed (the abstract tests read energies and labels). At ``param_overlap`` 1 (all parameters free
@@ -1988,6 +2128,81 @@ def test_ignoring_agents_start_apart_and_each_walk_half_a_span() -> None:
         assert 0.37 <= np.linalg.norm(pos[1, 0] - pos[0, 0]) <= np.hypot(0.47, 0.05), seed
 
 
+def test_an_ignoring_agent_walks_up_to_two_radians_off_the_scenes_direction() -> None:
+    """Mutation audit, third pass: ignoring agents' walking directions drawn within 1 radian of the scene's direction,
+    not 2, passed (the ignore test reads distances). Along +x at closeness 1 and energy 0, agent 0 walks
+    0.5 * 0.25 = 0.125 along direction d ~ U(-2, 2) and wobbles only across x, so its x step is 0.125 cos d: on
+    average sin(2) / 2 = 0.455 of 0.125 over 300 clips (within 1 radian: sin(1) = 0.84), never below cos 2 = -0.42,
+    and below 0 (|d| > pi/2) in about (2 - pi/2) / 2 = 21% of clips."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    steps = []
+    for seed in range(300):
+        scene = replace(sample_scene(np.random.default_rng(seed), cfg, interaction="ignore"), centre=(0.5, 0.5),
+                        direction=0.0, leader=0, third_agent=False, energy=0.0, closeness=1.0)
+        pos, _ = trajectories(scene, cfg)
+        steps.append((pos[0, -1, 0] - pos[0, 0, 0]) / 0.125)
+    assert np.mean(steps) == pytest.approx(np.sin(2) / 2, abs=0.08)
+    assert min(steps) >= np.cos(2) - 1e-9 and np.mean(np.array(steps) < 0) == pytest.approx(0.21, abs=0.07)
+
+
+def test_an_avoider_at_facing_one_glances_back_where_its_glance_wave_passes_0_3() -> None:
+    """Mutation audit, third pass: the avoider's glance threshold at -0.3 instead of 0.3 passed (the avoid test reads
+    facing 0, which never glances). At facing 1 the avoider faces its approacher exactly when
+    sin(3 pi t + wobble) > 0.3; over t in [0, 1] (1.5 cycles, two of them positive) that is
+    2 (pi - 2 asin 0.3) / (3 pi) = 0.537 of the clip without wobble; 100 clips of 301 frames average within 0.04 of it
+    (at -0.3: (2 pi + 2 asin 0.3) / (3 pi) = 0.73)."""
+    from bgs_hf.synth.scene import _toward, trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0, num_frames=301)
+    shares = []
+    for seed in range(100):
+        scene = replace(_still_scene("avoid", energy=0.5, closeness=0.2, facing=1.0),
+                        motion_seed=int(np.random.default_rng(seed).integers(2**31)))
+        pos, head = trajectories(scene, cfg)
+        shares.append((np.cos(head[1] - _toward(pos[0], pos[1])) < 0).mean())
+    assert np.mean(shares) == pytest.approx(2 * (np.pi - 2 * np.arcsin(0.3)) / (3 * np.pi), abs=0.04)
+
+
+def test_facing_below_one_turns_each_agent_to_a_side_of_its_own() -> None:
+    """Mutation audit, third pass: both agents always turned the same way (+pi/2 at facing 0) passed (the facing test
+    reads |cos|). At facing 0 a hugging agent looks pi/2 to the left or right of the other, each side drawn per agent:
+    over 40 clips both agents turn both ways, and in some clips the two turn to different sides."""
+    from bgs_hf.synth.scene import _toward, trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    sides = []
+    for seed in range(40):
+        scene = replace(_still_scene("hug", energy=0.5, closeness=0.5, facing=0.0),
+                        motion_seed=int(np.random.default_rng(seed).integers(2**31)))
+        pos, head = trajectories(scene, cfg)
+        sides.append([np.sign(np.sin(head[k, 0] - _toward(pos[k, 0], pos[1 - k, 0]))) for k in (0, 1)])
+    sides = np.array(sides)
+    assert set(sides[:, 0]) == set(sides[:, 1]) == {-1.0, 1.0} and (sides[:, 0] != sides[:, 1]).any()
+
+
+def test_an_agent_standing_still_keeps_its_fallback_heading_and_unknown_interactions_are_refused() -> None:
+    """Mutation audit, third pass: a still agent facing 0 rad instead of its fallback heading, and `sample_scene`
+    without its check of the interaction's name (a KeyError from the parameter table), passed. A path standing still
+    keeps the fallback 1.25 rad every frame; one moving 0.01 a frame down (+y) heads pi/2."""
+    from bgs_hf.synth.scene import _heading_from_motion
+
+    np.testing.assert_array_equal(_heading_from_motion(np.zeros((5, 2)), 1.25), [1.25] * 5)
+    down = np.stack([np.zeros(5), 0.01 * np.arange(5)], axis=1)
+    np.testing.assert_allclose(_heading_from_motion(down, 1.25), [np.pi / 2] * 5)
+    with pytest.raises(ValueError, match="unknown interaction 'dance'"):
+        sample_scene(np.random.default_rng(0), SMALL, interaction="dance")
+
+
+def test_the_frame_rate_reads_a_duration_to_the_thousandth() -> None:
+    """Mutation audit, third pass: the duration's fraction limited to tenths passed (the tests' durations are 3 s and
+    halves). 16 frames over 1.01 s play at 16 / (101 / 100) = 1600 / 101 fps, so the clip lasts 1.01 s, not 1."""
+    from fractions import Fraction
+
+    assert SynthConfig(duration_s=1.01).fps == Fraction(1600, 101)
+
+
 def test_textures_at_full_strength_by_hand() -> None:
     """Mutation audit, second pass: horizontal wall stripes, stripes, tiles or plank seams half as strong, tiles
     half the size, clouds that darken the sky and an outdoor ground texture half as strong all passed (the
@@ -2036,6 +2251,46 @@ def test_a_padded_background_is_the_plain_one_seen_through_the_pad() -> None:
     np.testing.assert_array_equal(render_background(indoor, cfg, pad=6)[6:70, 6:70], render_background(indoor, cfg))
 
 
+def test_a_texture_scale_of_zero_still_draws_stripes_four_hundredths_wide() -> None:
+    """Mutation audit, third pass: the texture period without its floor of 0.04 passed (drawn scales lie in [0.05,
+    0.25]). A hand-made scene at texture scale 0 has a stripe period of 0.04 (4 px of 100), so sin(2 pi x / 4 px) puts
+    columns 1 and 5 at the wall colour + 0.6 * 40 = 124 and columns 3 and 7 at 76, the same down every wall row (it
+    divided by zero: NaN)."""
+    from bgs_hf.synth.render import render_background
+
+    cfg = SynthConfig(size=100)
+    scene = replace(sample_scene(np.random.default_rng(0), cfg), scene_kind="indoor", texture="stripes",
+                    texture_scale=0.0, horizon=0.3, background=(100, 100, 100), background2=(100, 100, 100))
+    wall = render_background(scene, cfg)[:20, :, 0]
+    assert wall[:, [1, 3, 5, 7]].tolist() == [[124.0, 76.0, 124.0, 76.0]] * 20
+
+
+def test_a_striped_rooms_floor_noise_a_grass_grounds_streaks_and_the_blob_count_by_hand() -> None:
+    """Mutation audit, third pass: a striped room's floor noise twice as strong, grass streaks as wide as the texture
+    period (not 0.3 of it) and 4 blobs instead of 12 passed (the texture test reads walls, tiles, planks, noise and
+    blob levels). A striped room's floor is its colour + 0.3 * 40 = 12 times value noise in [-1, 1]: within 12, and
+    past 8 somewhere on a 7 x 7 grid. Grass at scale 0.1 flips the noise's sign every 0.3 * 0.1 / 2 of the frame,
+    1.8 px at 120 px: about 120 / 1.8 = 67 sign changes along a ground row (the noise's own, at most one per 10 px
+    cell, few). 12 blobs of radius U(0.03, 0.12) of the frame cover a point away from the edges with probability
+    1 - (1 - pi E[r^2])^12, E[r^2] = (0.12^3 - 0.03^3) / (3 * 0.09) = 0.0063: 0.213 of the inner pixels lie at the
+    ground colour + 32, over 300 scenes (4 blobs: 0.077)."""
+    from bgs_hf.synth.render import render_background
+
+    base = replace(sample_scene(np.random.default_rng(0), SynthConfig()), texture_scale=0.2, horizon=0.3,
+                   background=(100, 100, 100), background2=(100, 100, 100))
+    floor = render_background(replace(base, scene_kind="indoor", texture="stripes"), SynthConfig(size=64))[22:, :, 0]
+    assert 8 < np.abs(floor - 100).max() <= 12
+    grass = replace(base, scene_kind="outdoor", texture="grass", texture_scale=0.1, horizon=0.2)
+    ground = render_background(grass, SynthConfig(size=120))[30:, :, 0]
+    flips = (np.diff(np.sign(ground - 100), axis=1) != 0).sum(axis=1)
+    assert 55 < flips.mean() < 78, flips.mean()
+    blobs = replace(base, scene_kind="outdoor", texture="blobs", horizon=0.1)
+    cfg = SynthConfig(size=40)
+    covered = [(render_background(replace(blobs, nuisance_seed=k), cfg)[5:35, 5:35, 0] > 100).mean()
+               for k in range(300)]
+    assert np.mean(covered) == pytest.approx(0.213, abs=0.025)
+
+
 def test_the_eye_sits_ahead_of_the_body_and_is_dark_on_a_body_brighter_than_110() -> None:
     """Mutation audit, second pass: the eye dot 0.3 instead of 0.55 of the radius ahead, and its light/dark threshold
     at luminance 150 instead of 110, passed (the eye tests read its size and two far-apart colours). A talking agent at
@@ -2052,6 +2307,25 @@ def test_the_eye_sits_ahead_of_the_body_and_is_dark_on_a_body_brighter_than_110(
         clip = render_scene(replace(scene, agent_colours=[(grey,) * 3, (200, 60, 30), (30, 160, 200)]), cfg)
         body = clip.frames[0][clip.agent_mask(0)[0]]
         assert (body == eye).all(axis=1).any() and not (body == 265 - eye).all(axis=1).any(), grey
+
+
+def test_an_orange_body_gets_a_dark_eye_and_a_distractor_bar_lies_tilted_by_its_angle() -> None:
+    """Mutation audit, third pass: the eye's luminance weights of red and blue swapped, and distractors drawn
+    unrotated, passed (the eye test uses grey bodies; distractor tests read positions). A (255, 100, 0) body has
+    luminance 0.299 * 255 + 0.587 * 100 = 134.9 > 110, so a dark (20) eye (swapped: 87.8, a light one). A bar
+    distractor is drawn at angle 0.3 rad: the principal axis of its pixels (y down, like the world) lies at 0.3 rad."""
+    from bgs_hf.synth.scene import Distractor
+
+    cfg = SynthConfig(size=128, num_frames=2, motion_noise=0.0, jitter_px=0.0)
+    bar = Distractor(x=0.2, y=0.25, radius=0.15, shape="bar", colour=(255, 0, 255))
+    scene = replace(_still_scene("talk", energy=0.0, closeness=1.0, facing=1.0), distractors=[bar], jitter=0.0,
+                    agent_colours=[(255, 100, 0), (40, 60, 200), (30, 160, 200)], agent_shapes=["circle"] * 3)
+    clip = render_scene(scene, cfg)
+    body = clip.frames[0][clip.agent_mask(0)[0]]
+    assert (body == 20).all(axis=1).any() and not (body == 245).all(axis=1).any()
+    rows, cols = np.nonzero((clip.frames[0] == [255, 0, 255]).all(axis=-1))
+    cov = np.cov(np.stack([cols, rows]))
+    assert 0.5 * np.arctan2(2 * cov[0, 1], cov[0, 0] - cov[1, 1]) == pytest.approx(0.3, abs=0.03)
 
 
 def test_each_agents_label_is_exactly_the_pixels_that_recolouring_it_changes() -> None:

@@ -575,6 +575,8 @@ def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: in
     rows, scenes = [], []
     for split, n in (("train", n_train), ("generalisation", n_generalisation)):
         labels = np.resize(np.arange(3), n)[rng.permutation(n)]
+        if not n:  # no clips: an empty group's scaled radius is never used, so never refused (0.4 * 1.3 = 0.52)
+            continue
         gen = split == "generalisation"
         cfg = replace(config, agent_radius=config.agent_radius * (GENERALISATION_RADIUS_SCALE if gen else 1.0))
         for k, lab in enumerate(labels):
