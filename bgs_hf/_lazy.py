@@ -26,3 +26,13 @@ def lazy_exports(package: str, exports: dict[str, str], namespace: dict[str, Any
         return value
 
     return __getattr__
+
+
+def lazy_dir(exports: dict[str, str], namespace: dict[str, Any]) -> Callable[[], list[str]]:
+    """A module ``__dir__`` that lists the lazy names too, so ``dir()`` and tab completion show them before their
+    first use (without it a lazy package looked empty of its own API), importing nothing."""
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(exports))
+
+    return __dir__

@@ -60,7 +60,6 @@ def test_installed_wheel_finds_its_templates(wheel: Path, tmp_path: Path) -> Non
     assert "_bundled/hub_cards" in run.stdout and "_bundled/space" in run.stdout
 
 
-
 def test_a_checkout_reads_the_repositorys_templates_and_a_wheel_its_bundled_copy(tmp_path: Path, monkeypatch) -> None:
     """Mutation audit (third pass of the top-level helpers): ``bundled_folder`` always taking the repository's folder,
     or looking for the bundled copy under the repository folder's name (``_bundled/spaces/bgs-demo``, not
@@ -91,6 +90,35 @@ def test_a_lazy_export_is_imported_on_first_use_and_kept_and_an_unknown_name_is_
     with pytest.raises(AttributeError, match="^module 'bgs_hf' has no attribute 'nope'$"):
         lazy("nope")
     assert not hasattr(bgs_hf, "no_such_export") and "nope" not in namespace
+
+
+def test_dir_of_a_lazy_package_lists_its_lazy_names_without_importing_them() -> None:
+    """Without a ``__dir__``, ``dir(bgs_hf.eval)`` and tab completion showed none of the lazily imported API
+    (``run_suite``, ``embed_clips``, ...) until first use; only ``bgs_hf.video`` had one. Listing must import nothing:
+    a fresh process lists every package's exports by hand and finds none of their modules imported."""
+    expected = {
+        "bgs_hf": ["load_model", "models", "eval", "viz", "__version__"],
+        "bgs_hf.eval": ["run_suite", "embed_clips", "variance_partition", "ODD_ONE_OUT_METRIC_PATH"],
+        "bgs_hf.hub": ["push_run", "RunInfo", "render_model_card"],
+        "bgs_hf.synth": ["generate_socialshapes", "generate_abstract_set", "SynthConfig"],
+        "bgs_hf.training": ["train_bgs", "BGSTrainer", "TrainConfig"],
+        "bgs_hf.video": ["write_video", "FramePolicy", "ClipCache"],
+    }
+    not_imported = {"bgs_hf": "bgs_hf.models.loading", "bgs_hf.eval": "bgs_hf.eval.suite", "bgs_hf.hub": "bgs_hf.hub.push",
+                    "bgs_hf.synth": "bgs_hf.synth.generate", "bgs_hf.training": "bgs_hf.training.trainer",
+                    "bgs_hf.video": "bgs_hf.video.write"}  # checked right after each listing
+    probe = (
+        "import importlib, sys\n"
+        f"for package, names in {expected!r}.items():\n"
+        "    listed = dir(importlib.import_module(package))\n"
+        "    assert listed == sorted(set(listed)), package\n"
+        "    missing = [n for n in names if n not in listed]\n"
+        "    assert not missing, (package, missing)\n"
+        f"    assert {not_imported!r}[package] not in sys.modules, package\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+
 
 def test_the_space_requirements_use_the_package_floors(pyproject: dict) -> None:
     """The Space installs its own requirements (bgs_hf is copied beside app.py): a floor raised in one file

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bgs_hf._lazy import lazy_exports
+from bgs_hf._lazy import lazy_dir, lazy_exports
 
 #: ``evaluate.load(ODD_ONE_OUT_METRIC_PATH)`` loads the odd-one-out metric from the installed package.
 ODD_ONE_OUT_METRIC_PATH: str = str(Path(__file__).resolve().parent / "odd_one_out")
@@ -40,3 +40,4 @@ __all__ = ["ODD_ONE_OUT_METRIC_PATH", *_EXPORTS]
 
 
 __getattr__ = lazy_exports("bgs_hf.eval", _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())

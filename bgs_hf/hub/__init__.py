@@ -5,7 +5,7 @@ Imports are lazy so that ``import bgs_hf.hub`` stays light (no gradio, no torch)
 
 from __future__ import annotations
 
-from bgs_hf._lazy import lazy_exports
+from bgs_hf._lazy import lazy_dir, lazy_exports
 
 __all__ = ["BGSModelCardData", "PushResult", "RunInfo", "card_data_from_run", "push_run", "render_model_card"]
 
@@ -19,3 +19,4 @@ _EXPORTS = {
 }
 
 __getattr__ = lazy_exports("bgs_hf.hub", _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())

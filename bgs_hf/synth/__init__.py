@@ -6,7 +6,7 @@ Rendering API (stable): :class:`SynthConfig`, :func:`sample_scene`, :func:`rende
 
 from __future__ import annotations
 
-from bgs_hf._lazy import lazy_exports
+from bgs_hf._lazy import lazy_dir, lazy_exports
 from bgs_hf.synth.render import RenderedClip, render_background, render_scene, shape_mask, write_video
 from bgs_hf.synth.scene import INTERACTIONS, SHAPES, Scene, SynthConfig, sample_scene, trajectories
 
@@ -27,6 +27,6 @@ __all__ = [
 ]
 
 # lazy: generation pulls in pandas etc.
-__getattr__ = lazy_exports(
-    "bgs_hf.synth", {"generate_socialshapes": "generate", "generate_abstract_set": "generate"}, globals()
-)
+_EXPORTS = {"generate_socialshapes": "generate", "generate_abstract_set": "generate"}
+__getattr__ = lazy_exports("bgs_hf.synth", _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())

@@ -17,7 +17,7 @@ transformers' models and peft are: the samplers and arguments need the model reg
 
 from __future__ import annotations
 
-from bgs_hf._lazy import lazy_exports
+from bgs_hf._lazy import lazy_dir, lazy_exports
 from bgs_hf.training.args import BGS_TRAINING_DEFAULTS, BGSArguments, DataArguments, ModelArguments
 from bgs_hf.training.data import (
     BGSCollator,
@@ -55,7 +55,6 @@ __all__ = [
     "train_bgs",
 ]
 
-__getattr__ = lazy_exports(
-    "bgs_hf.training", {"BGSTrainer": "trainer", "TrainConfig": "api", "TrainResult": "api", "train_bgs": "api"},
-    globals(),
-)
+_EXPORTS = {"BGSTrainer": "trainer", "TrainConfig": "api", "TrainResult": "api", "train_bgs": "api"}
+__getattr__ = lazy_exports("bgs_hf.training", _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())

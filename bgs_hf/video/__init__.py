@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bgs_hf._lazy import lazy_exports
+from bgs_hf._lazy import lazy_dir, lazy_exports
 
 _EXPORTS = {
     "ClipCache": "cache",
@@ -75,7 +75,4 @@ if TYPE_CHECKING:
 
 
 __getattr__ = lazy_exports("bgs_hf.video", _EXPORTS, globals())
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__dir__ = lazy_dir(_EXPORTS, globals())
