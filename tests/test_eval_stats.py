@@ -1866,3 +1866,18 @@ def test_a_run_whose_records_cannot_be_read_is_not_named_bgs(tmp_path, caplog) -
     with caplog.at_level(logging.WARNING, logger="bgs_hf.eval.suite"):
         assert _finetuned_name(tmp_path, LoraModel()) == FINETUNED_NAME
     assert "no run records to name the model by (metrics.json: not valid JSON" in caplog.text
+
+
+def test_an_abstract_set_row_with_an_empty_label_or_video_name_is_refused_at_its_row(tmp_path) -> None:
+    """pandas reads an empty cell as NaN: an empty label failed in sorting the label names ("'<' not supported
+    between instances of 'float' and 'str'") and an empty video name in joining its path; each is now one line
+    naming its CSV line (the header is line 1)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.probes import read_abstract_set
+
+    header = "video_name,split,label\na.mp4,train,friendly\n"
+    for rows, problem in (("b.mp4,generalisation,\n", "row 3: no label"),
+                          ("b.mp4,train,neutral\n,generalisation,neutral\n", "row 4: no video_name")):
+        (tmp_path / "labels.csv").write_text(header + rows)
+        with pytest.raises(BGSInputError, match=problem):
+            read_abstract_set(tmp_path)

@@ -113,10 +113,14 @@ def read_abstract_set(folder: str | Path) -> tuple[list[str], np.ndarray, np.nda
     for col in ("video_name", "split", "label"):
         if col not in table.columns:
             raise BGSInputError(f"column {col!r} missing", path=table_path)
-    bad = ~table["split"].isin(["train", "generalisation"])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise BGSInputError(f"row {row + 2}: split must be train or generalisation", path=table_path)
+    # an empty cell is refused at its CSV line: pandas reads it as NaN, which failed as a TypeError in sorting the
+    # labels or joining the video path
+    problems = {"no video_name": table["video_name"].isna(), "no label": table["label"].isna(),
+                "split must be train or generalisation": ~table["split"].isin(["train", "generalisation"])}
+    for problem, bad in problems.items():
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise BGSInputError(f"row {row + 2}: {problem}", path=table_path)
     names = sorted(table["label"].unique())
     labels = table["label"].map({n: k for k, n in enumerate(names)}).to_numpy(dtype=np.int64)
     paths = [str(folder / "videos" / v) for v in table["video_name"]]
