@@ -660,6 +660,17 @@ def test_a_refused_evaluation_keeps_the_earlier_report_in_its_folder(tiny_sets, 
         ["evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"])
 
 
+def test_attention_over_no_clips_is_refused_before_any_work(tmp_path):
+    """``run_suite(attention_clips=0)`` mapped ``test.items[:0]``, no clip, and failed with an IndexError in the
+    attention analysis after every model had embedded the clips; it is refused first, with the way to skip the maps
+    (before the data loads: a source that does not exist is never read)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    with pytest.raises(BGSInputError, match=r"attention_clips must be at least 1 \(got 0\); leave 'attention' out"):
+        run_suite(tmp_path / "no-such-data", "no-such-backbone", out_dir=tmp_path / "ev", attention_clips=0)
+    assert not (tmp_path / "ev").exists()
+
 def test_embedding_sends_the_clips_to_the_models_device(monkeypatch):
     """A model on a GPU (``train_bgs(...).model`` after a GPU run, passed to ``run_suite`` or ``embed_clips``) got
     the decoded clips on the CPU: "Expected all tensors to be on the same device" at the first batch. The ``meta``
