@@ -660,6 +660,55 @@ def test_a_refused_evaluation_keeps_the_earlier_report_in_its_folder(tiny_sets, 
         ["evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"])
 
 
+
+def test_an_earlier_evaluation_is_cleared_of_every_file_an_evaluation_writes_and_nothing_else(tmp_path):
+    """Every figure and record a suite writes (fit, layers, partition, probes, motion and attention figures, the test
+    embeddings, the markdown and HTML report) is an earlier evaluation's to replace, the user's notes are not (a
+    mutant leaving motion.png out of the list passed: the rerun test left layers, probes and attention figures
+    only)."""
+    from bgs_hf.eval.suite import REPORT_MARKER, _clear_earlier_report
+
+    written = ["evaluation.json", "evaluation.md", "evaluation.html", "test_embeddings.npz", "fit.png", "layers.png",
+               "partition.png", "probes.png", "motion.png", "attention_0.png", "attention_1.png"]
+    for name in [*written, "notes.md", "motion.png.txt"]:
+        (tmp_path / name).write_text("earlier")
+    (tmp_path / "evaluation.json").write_text(json.dumps({"models": {}, "split": "test"}))
+    _clear_earlier_report(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([REPORT_MARKER, "motion.png.txt", "notes.md"])
+
+
+def test_a_report_folder_whose_evaluation_json_is_not_an_evaluation_is_refused_not_cleared(tmp_path):
+    """An ``evaluation.json`` that is not valid JSON (or not a result) marks no earlier evaluation: the folder's
+    fit.png is the user's, refused by name before anything is written, and nothing is removed (a mutant taking any
+    unreadable evaluation.json for an earlier evaluation passed, and cleared the user's files)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import _clear_earlier_report, check_report_folder
+
+    for text in ("{not json", json.dumps([1, 2])):
+        (tmp_path / "evaluation.json").write_text(text)
+        (tmp_path / "fit.png").write_text("mine")
+        for check in (check_report_folder, _clear_earlier_report):
+            with pytest.raises(BGSInputError, match="holds evaluation.json, which no earlier evaluation wrote"):
+                check(tmp_path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["evaluation.json", "fit.png"]
+
+
+def test_a_frozen_backbone_given_by_its_folder_is_named_by_the_folder(tmp_path):
+    """A backbone loaded from a local folder is named "<folder> (frozen)", a Hub snapshot by its repo id, not by
+    the whole path (a mutant printing the absolute path passed: every test named a Hub backbone)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import model_labels
+
+    local = tmp_path / "weights" / "my-videomae"
+    snapshot = tmp_path / "hub" / "models--someone--their-vit" / "snapshots" / "abc123"
+    for folder in (local, snapshot):
+        folder.mkdir(parents=True)
+        model = SimpleNamespace(spec=SimpleNamespace(name=str(folder)))
+        assert model_labels(str(folder), None, {"pretrained": model}) == {
+            "pretrained": f"{'my-videomae' if folder == local else 'someone/their-vit'} (frozen)"}
+
+
 def test_attention_over_no_clips_is_refused_before_any_work(tmp_path):
     """``run_suite(attention_clips=0)`` mapped ``test.items[:0]``, no clip, and failed with an IndexError in the
     attention analysis after every model had embedded the clips; it is refused first, with the way to skip the maps
@@ -1107,6 +1156,61 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
         np.mean([attention.mass_on_mask(on_agents[c], soft[c]) for c in rest]))
     assert res["models"]["bgs"]["agent_area"] == pytest.approx(np.mean([soft[c].mean() for c in rest]))
 
+
+
+def test_an_agent_mass_change_over_one_clip_has_no_wilcoxon_p(tiny_sets, monkeypatch):
+    """One masked clip: the change is that clip's difference (BGS on its agents, 1 − area, against a flat map's
+    area) but a signed-rank test of one difference says nothing, so its p is undefined (a mutant testing it gave
+    scipy's p = 1 for what is no test at all; every test had three clips)."""
+    import bgs_hf.eval.attention as attention
+    from bgs_hf.data import load
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:1]
+    model = build_embedder("tiny-random-videomae", head=None, lora=None)
+    tubelet, g, _ = attention.token_grid(model)
+    t_out = model.frame_policy.num_frames // tubelet
+    soft = attention.masks_to_tokens(attention.load_masks_for(data)[data.clips["clip_id"][int(items[0])]],
+                                     model.frame_policy, tubelet, g, out_frames=t_out)
+    on_agents = (soft > 0) / (soft > 0).sum()  # every relevance on tokens the agents touch
+    flat = np.full((t_out, g, g), 1.0 / soft.size)
+    other = build_embedder("tiny-random-videomae", head=None, lora=None)
+    monkeypatch.setattr(attention, "rollout_maps", lambda m, clip: flat if m is model else on_agents)
+    res = attention.attention_analysis({"pretrained": model, "bgs": other}, data, items)
+    change = res["agent_mass_change"]
+    assert change["mean_diff"] == pytest.approx(soft[soft > 0].mean() - soft.mean()) and change["mean_diff"] > 0
+    assert np.isnan(change["wilcoxon_p"])
+
+
+def test_a_model_whose_attention_cannot_be_rolled_out_is_skipped_with_the_reason(tiny_sets, monkeypatch):
+    """A model refused by ``rollout_maps`` (a backbone without attention weights) is reported as skipped with the
+    refusal's words, and the other model is still analysed, with no divergence to draw from one model's maps (a
+    mutant letting the refusal end the whole analysis passed: no test's model was refused)."""
+    import bgs_hf.eval.attention as attention
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:2]
+    model, refused = (build_embedder("tiny-random-videomae", head=None, lora=None) for _ in range(2))
+    tubelet, g, _ = attention.token_grid(model)
+    t_out = model.frame_policy.num_frames // tubelet
+    flat = np.full((t_out, g, g), 1.0 / (t_out * g * g))
+
+    def maps(m, clip):
+        if m is refused:
+            raise BGSInputError("fake: the backbone does not expose attention weights")
+        return flat
+
+    monkeypatch.setattr(attention, "rollout_maps", maps)
+    res = attention.attention_analysis({"pretrained": refused, "bgs": model}, data, items)
+    assert res["models"]["pretrained"] == {"skipped": "fake: the backbone does not expose attention weights"}
+    assert res["models"]["bgs"]["grid"] == list(flat.shape) and res["models"]["bgs"]["n_masked_clips"] == 2
+    assert "divergence" not in res and "agent_mass_change" not in res
 
 def test_attention_overlays_show_the_first_two_clips_centre_cropped_and_alike_maps_show_no_change(tiny_sets,
                                                                                                    tmp_path,

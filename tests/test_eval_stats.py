@@ -1868,6 +1868,117 @@ def test_a_run_whose_records_cannot_be_read_is_not_named_bgs(tmp_path, caplog) -
     assert "no run records to name the model by (metrics.json: not valid JSON" in caplog.text
 
 
+# ------------------------------------------------------------------ mutation audit (third pass): probes, attention
+def test_a_missing_rating_column_skips_that_attribute_alone() -> None:
+    """Data rated for arousal only: valence (the first attribute) has no column and is skipped, and arousal is
+    still probed, exactly as a direct ridge probe of its clips (a mutant ending the loop at the first missing
+    column passed: every test's data had valence)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.probes import attribute_probes
+
+    rng = np.random.default_rng(11)
+    emb = rng.normal(size=(16, 3))
+    arousal = emb[:, 1] + 0.2 * rng.normal(size=16)
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    data = SimpleNamespace(clips=Clips(rating_arousal=arousal.tolist()))
+    out = attribute_probes(emb, data, np.arange(10), np.arange(10, 16), np.arange(16), n_perm=9, seed=3)
+    assert set(out) == {"arousal"}
+    assert out["arousal"] == pytest.approx(ridge_probe(emb[:10], arousal[:10], emb[10:], arousal[10:], n_perm=9,
+                                                       seed=3))
+
+
+def test_rollout_weighs_the_residual_it_is_given_and_renormalises_each_row() -> None:
+    """One head, ``residual=0.2``: attention rows [0, 1], [0, 1] mix to 0.2·I + 0.8·A = [[0.2, 0.8], [0, 1]] (a
+    mutant giving the residual weight to the attention, [[0.8, 0.2], [0, 1]], passed: every test used 0.5). Rows
+    that do not sum to 1 are renormalised: [[2, 0], [1, 1]] at 0.5 mix to [[1.5, 0], [0.5, 1]], rows [1, 0] and
+    [1/3, 2/3] (a mutant without the division passed: softmax rows already sum to 1)."""
+    np.testing.assert_allclose(rollout([np.array([[[0.0, 1.0], [0.0, 1.0]]])], residual=0.2),
+                               [[0.2, 0.8], [0.0, 1.0]], atol=1e-12)
+    np.testing.assert_allclose(rollout([np.array([[[2.0, 0.0], [1.0, 1.0]]])]), [[1.0, 0.0], [1 / 3, 2 / 3]],
+                               atol=1e-12)
+
+
+def test_token_masks_of_a_clip_not_filling_its_last_tubelet_drop_the_trailing_frame() -> None:
+    """5 decoded frames in tubelets of 2 make 2 tokens over frames 0-3; frame 4 is left out, as the tubelet
+    convolution leaves it. An agent in frame 0 alone covers half of the first token and none of the second; one in
+    frame 4 alone covers nothing (a mutant keeping the last 4 frames, 1-4, passed: every test's frames divided
+    evenly)."""
+    pol = FramePolicy(num_frames=5, size=8, crop=8)
+    first, last = np.zeros((5, 8, 8), np.uint8), np.zeros((5, 8, 8), np.uint8)
+    first[0] = 1
+    last[4] = 2
+    soft = masks_to_tokens(first, pol, tubelet=2, grid=2)
+    assert soft.shape == (2, 2, 2)
+    np.testing.assert_allclose(soft[0], 0.5)
+    np.testing.assert_allclose(soft[1], 0.0)
+    np.testing.assert_allclose(masks_to_tokens(last, pol, tubelet=2, grid=2), 0.0)
+
+
+def _fake_attention_model(family: str, attentions: list, pooling: str = "mean") -> torch.nn.Module:
+    """A BGS-embedder stand-in whose backbone returns the given attentions (a 2x2 grid of 16-px patches)."""
+    from types import SimpleNamespace
+
+    class Fake(torch.nn.Module):
+        spec = SimpleNamespace(name="fake", family=family, tubelet_size=1, image_size=32, pooling=pooling)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.backbone = torch.nn.Module()
+            self.backbone.config = SimpleNamespace(patch_size=16)
+
+        def _backbone_outputs(self, x: torch.Tensor, output_attentions: bool) -> SimpleNamespace:
+            return SimpleNamespace(attentions=attentions)
+
+    return Fake()
+
+
+def test_a_backbone_with_a_layer_of_no_attention_weights_is_refused_by_name() -> None:
+    """A backbone that returns None for a layer's weights (an attention implementation without them) is refused in
+    one line naming the model (a mutant checking only for an empty list failed in ``None.float()``)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.attention import rollout_maps
+
+    model = _fake_attention_model("videomae", [torch.full((1, 1, 4, 4), 0.25), None])
+    with pytest.raises(BGSInputError, match="fake: the backbone does not expose attention weights"):
+        rollout_maps(model, torch.zeros(2, 3, 32, 32))
+
+
+def test_a_family_without_a_described_method_is_named_in_its_method() -> None:
+    """The method text of a family :data:`METHODS` does not describe names that family, "rollout (newvit)" (a mutant
+    answering a bare "rollout" passed)."""
+    from bgs_hf.eval.attention import rollout_method
+
+    model = _fake_attention_model("newvit", [])
+    assert rollout_method(model) == "rollout (newvit)"
+
+
+def test_the_transfer_probe_is_fitted_to_convergence() -> None:
+    """40 weak features, 45 training clips of 3 labels: lbfgs needs 14 iterations, and the probe's held-out
+    accuracy is a converged scikit-learn fit's (standardised on the training part), 8 of 15 (a mutant stopping at 5
+    iterations scored 10 of 15 and passed: every test's classes were separable in a few steps)."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(1)
+    labels = np.tile([0, 1, 2], 20)
+    emb = np.eye(3)[labels] @ rng.normal(size=(3, 40)) * 0.3 + rng.normal(size=(60, 40))
+    is_test = np.arange(60) % 4 == 0
+    ref = make_pipeline(StandardScaler(), LogisticRegression(max_iter=10_000)).fit(emb[~is_test], labels[~is_test])
+    assert ref[-1].n_iter_[0] > 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ConvergenceWarning fails the test
+        out = transfer_probe(emb, labels, is_test)
+    assert out["accuracy"] == ref.score(emb[is_test], labels[is_test]) == 8 / 15
+    assert out["train_accuracy"] == 1.0
+
+
 def test_an_abstract_set_row_with_an_empty_label_or_video_name_is_refused_at_its_row(tmp_path) -> None:
     """pandas reads an empty cell as NaN: an empty label failed in sorting the label names ("'<' not supported
     between instances of 'float' and 'str'") and an empty video name in joining its path; each is now one line
@@ -1881,3 +1992,43 @@ def test_an_abstract_set_row_with_an_empty_label_or_video_name_is_refused_at_its
         (tmp_path / "labels.csv").write_text(header + rows)
         with pytest.raises(BGSInputError, match=problem):
             read_abstract_set(tmp_path)
+
+
+def test_a_divided_rollout_layer_of_another_shape_is_refused_in_one_line() -> None:
+    """Every layer must fit the first one's 2 frames x 1 position: a temporal attention over 3 frames, or a second
+    spatial layer of 3 frames, is refused naming both shapes (a mutant without the per-layer check failed in
+    numpy's einsum instead: no test gave layers of unequal shapes)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.attention import divided_rollout
+
+    spatial = np.full((2, 1, 2, 2), 0.5)  # (T=2, heads, 1+P, 1+P)
+    temporal = np.full((1, 1, 2, 2), 0.5)  # (P=1, heads, T, T)
+    with pytest.raises(BGSInputError, match=r"spatial \(2, 2, 2\) and temporal \(1, 3, 3\) do not fit 2 frames x 1"):
+        divided_rollout([spatial], [np.full((1, 1, 3, 3), 1 / 3)])
+    with pytest.raises(BGSInputError, match=r"spatial \(3, 2, 2\) and temporal \(1, 2, 2\) do not fit 2 frames x 1"):
+        divided_rollout([spatial, np.full((3, 1, 2, 2), 0.5)], [temporal, temporal])
+
+
+def test_maps_whose_tokens_cannot_tile_frames_or_the_grid_are_refused_by_name() -> None:
+    """A joint space-time TimeSformer's 5 patch tokens cannot split into 2 frames; a per-frame-CLS model's 4 frames
+    of 2 patches hold 8 = 2·2² values but no frame fills its 2x2 grid: both are one line naming the model (mutants
+    without either check failed in numpy's reshape, or read the 4 half-frames as 2 whole ones)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.attention import rollout_maps
+
+    joint = _fake_attention_model("timesformer", [torch.full((1, 1, 6, 6), 1 / 6)], pooling="cls")
+    with pytest.raises(BGSInputError, match="fake: 5 patch tokens do not split into 2 frames"):
+        rollout_maps(joint, torch.zeros(2, 3, 32, 32))
+    per_frame = _fake_attention_model("clip", [torch.full((4, 1, 3, 3), 1 / 3)], pooling="cls")
+    with pytest.raises(BGSInputError, match="fake: 2 patch tokens do not fill the 2x2 grid"):
+        rollout_maps(per_frame, torch.zeros(4, 3, 32, 32))
+
+
+def test_conv_token_masks_refuse_a_geometry_that_does_not_give_the_grid() -> None:
+    """Three stride-2 blocks on 64 px give an 8x8 grid, not the 4x4 asked: refused naming both (a mutant without
+    the check returned the 8x8 masks, which agent mass would then weigh against a 4x4 map)."""
+    from bgs_hf.errors import BGSInputError
+
+    pol = FramePolicy(num_frames=4, size=64, crop=64)
+    with pytest.raises(BGSInputError, match="the convolution geometry gives a 8x8 grid, expected 4"):
+        masks_to_tokens(np.ones((4, 64, 64), np.uint8), pol, tubelet=1, grid=4, conv=(3, [1, 1, 1]))
