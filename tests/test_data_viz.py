@@ -146,6 +146,21 @@ def test_a_bar_group_with_no_value_says_not_scored(tmp_path, monkeypatch):
     assert len(notes) == 1 and notes[0].get_position()[0] == pytest.approx(2.0)
 
 
+
+def test_layers_figure_says_n_a_only_at_a_layer_with_no_r2_on_either_split(tmp_path, monkeypatch):
+    """A layer whose R² is undefined on both splits (its features tie on every pair) is marked "n/a" where the
+    lines skip it; one undefined on the selection split alone still has its scored point and no mark (a mutant
+    marking a layer undefined on either split passed: no test drew an undefined layer)."""
+    from bgs_hf.eval.suite import _plot_layers
+
+    drawn = _capture_figures(monkeypatch)
+    rows = [{"layer": "embeddings", "select_r2": None, "test_r2": 0.1},
+            {"layer": "layer 1", "select_r2": None, "test_r2": None},
+            {"layer": "output", "select_r2": 0.2, "test_r2": 0.3}]
+    _plot_layers({"bgs": {"layers": rows, "chosen_on": "val", "chosen": "output"}}, tmp_path / "layers.png")
+    (ax,) = drawn[-1].axes
+    assert [t.get_position() for t in ax.texts if t.get_text() == "n/a"] == [(1, 0)]
+
 def _report_figures(tmp_path, monkeypatch) -> dict:
     """Every figure `bgs-hf quickstart` and `bgs-hf evaluate` write, drawn on tiny data (name -> Figure)."""
     from bgs_hf.eval.attention import plot_overlays

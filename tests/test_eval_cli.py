@@ -1064,8 +1064,8 @@ def test_the_suite_records_each_models_width_its_resample_counts_and_scores_cont
     """With known embeddings (pretrained 5-d, bgs 6-d, a control 7-d): each model's ``embedding_dim`` is its own
     width (a mutant recording the clip count passed), ``n_boot`` / ``n_perm`` are 20 / 9 as given (one recorded for
     the other passed), ``n_pairs`` counts the scored split's own pairs (by hand from its judgments),
-    test_embeddings.npz's ``items`` are the scored clips even when training clips were embedded beside them (the
-    embedded list passed), and the layers and the transfer probe score the pretrained and
+    test_embeddings.npz's ``items`` and ``n_clips`` are the scored clips even when training clips were embedded
+    beside them (the embedded list, and its length, passed), and the layers and the transfer probe score the pretrained and
     fine-tuned models only (a control in the transfer table passed)."""
     from itertools import combinations
     from types import SimpleNamespace
@@ -1104,6 +1104,7 @@ def test_the_suite_records_each_models_width_its_resample_counts_and_scores_cont
     assert res["n_pairs"] == len({tuple(sorted(pair)) for t in test.trip.idx.tolist() for pair in combinations(t, 2)})
     saved = np.load(tmp_path / "ev" / TEST_EMBEDDINGS_NAME)
     assert saved["items"].tolist() == test.items.tolist() and len(test.items) < data.n_clips
+    assert res["n_clips"] == len(test.items) == len(data.splits["test"])
     assert set(res["layers"]) == set(res["transfer"]["models"]) == {"pretrained", "bgs"}
     assert set(res["fit"]) == {"pretrained", "bgs", "ctl", "language"}
 

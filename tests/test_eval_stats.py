@@ -2032,3 +2032,24 @@ def test_conv_token_masks_refuse_a_geometry_that_does_not_give_the_grid() -> Non
     pol = FramePolicy(num_frames=4, size=64, crop=64)
     with pytest.raises(BGSInputError, match="the convolution geometry gives a 8x8 grid, expected 4"):
         masks_to_tokens(np.ones((4, 64, 64), np.uint8), pol, tubelet=1, grid=4, conv=(3, [1, 1, 1]))
+
+
+def test_temporal_attention_weights_are_collected_however_the_layer_calls_its_attention() -> None:
+    """The pre-hook turns the weights on whether the layer passes ``output_attentions`` by position (this
+    transformers) or not at all (a call with the hidden states alone): both calls give their weights, first call
+    first (a mutant leaving the keyword path without the flag passed, as only the positional path was exercised)."""
+    from bgs_hf.eval.attention import temporal_attentions
+
+    class Attention(torch.nn.Module):
+        def forward(self, hidden: torch.Tensor, output_attentions: bool = False) -> tuple:
+            return hidden, (hidden.sum() if output_attentions else None)
+
+    backbone = torch.nn.Module()
+    backbone.layer = torch.nn.Module()
+    backbone.layer.temporal_attention = torch.nn.Module()
+    backbone.layer.temporal_attention.attention = Attention()
+    inner = backbone.layer.temporal_attention.attention
+    with temporal_attentions(backbone) as found:
+        inner(torch.ones(2), False)  # positional, as TimesformerAttention calls it
+        inner(torch.ones(3))  # the hidden states alone
+    assert [float(w) for w in found] == [2.0, 3.0]
