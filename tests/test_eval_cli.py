@@ -68,6 +68,10 @@ def test_evaluate_and_report_end_to_end(tiny_sets, capsys):
     assert set(res["motion"]["bgs"]) == {"original", "shuffled", "single-frame", "reversed"}
     for fig in ("fit", "partition", "layers", "motion"):
         assert (out / res["figures"][fig]).is_file()
+    # every figure path relative to the result folder, the attention overlays' list too (left absolute, a moved
+    # folder's report linked the old place: a mutant doing so passed)
+    assert [res["figures"][fig] for fig in ("fit", "partition", "layers", "motion", "attention")] == [
+        "fit.png", "partition.png", "layers.png", "motion.png", ["attention_0.png", "attention_1.png"]]
     md = (out / "evaluation.md").read_text()
     for title in ("Behavioural fit", "Layer-wise fit", "Variance partitioning", "Attribute probes",
                   "Out-of-distribution transfer", "Attention", "Motion controls"):
