@@ -669,7 +669,8 @@ def test_an_earlier_evaluation_is_cleared_of_every_file_an_evaluation_writes_and
     """Every figure and record a suite writes (fit, layers, partition, probes, motion and attention figures, the test
     embeddings, the markdown and HTML report) is an earlier evaluation's to replace, the user's notes are not (a
     mutant leaving motion.png out of the list passed: the rerun test left layers, probes and attention figures
-    only)."""
+    only); the marker of an evaluation under way is written (without it, an interrupted one's files were refused as
+    the user's at the next run: a mutant writing none passed)."""
     from bgs_hf.eval.suite import REPORT_MARKER, _clear_earlier_report
 
     written = ["evaluation.json", "evaluation.md", "evaluation.html", "test_embeddings.npz", "fit.png", "layers.png",
