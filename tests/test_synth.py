@@ -597,7 +597,7 @@ def test_a_card_without_settings_seed_or_clip_count_claims_the_calibration_and_g
     stored settings instead of raising TypeError."""
     from bgs_hf.synth.generate import socialshapes_card_info
 
-    ending = "simulated observers calibrated to the Garcia & Isik release. Generator `socialshapes-6`."
+    ending = "simulated observers calibrated to the Garcia & Isik release. Generator `socialshapes-7`."
     bare = socialshapes_card_info(None, None, None)
     assert bare.pretty_name == "SocialShapes" and bare.description.endswith(ending)
     no_count = socialshapes_card_info(0, SynthConfig(), None)
@@ -1989,7 +1989,7 @@ def test_a_seeds_tables_are_the_ones_its_generator_version_made() -> None:
                   tabs["stimulus_set"]):
         digest.update("\n".join(words).encode())
     assert (GENERATOR_VERSION, digest.hexdigest()) == (
-        "socialshapes-6", "412272a2bea68dfa4c0ae118da56d1e49322f6276433d0633cf50dfbf7d35aa6")
+        "socialshapes-7", "412272a2bea68dfa4c0ae118da56d1e49322f6276433d0633cf50dfbf7d35aa6")
 
 
 def test_a_social_space_of_identical_clips_is_all_zeros() -> None:
@@ -2197,6 +2197,23 @@ def test_an_agent_standing_still_keeps_its_fallback_heading() -> None:
     np.testing.assert_array_equal(_heading_from_motion(np.zeros((5, 2)), 1.25), [1.25] * 5)
     down = np.stack([np.zeros(5), 0.01 * np.arange(5)], axis=1)
     np.testing.assert_allclose(_heading_from_motion(down, 1.25), [np.pi / 2] * 5)
+
+
+def test_standing_still_is_judged_per_clip_so_more_frames_do_not_freeze_a_slow_walk() -> None:
+    """A fixed 1e-3 a frame made a slow walk "still" once a clip had enough frames: 0.2 arena widths a clip is
+    0.2/255 = 7.8e-4 a frame at 256 frames, which snapped every frame to the fallback. Judged per clip (0.015 a
+    clip; 0.015/15 = 1e-3 a frame at the default 16 frames, so default clips are unchanged), that walk heads down
+    (+y, pi/2) at 16 and at 256 frames, and a drift of 0.01 a clip keeps the fallback 1.25 rad at both."""
+    from bgs_hf.synth.scene import STILL_SPEED_PER_CLIP, _heading_from_motion
+
+    assert STILL_SPEED_PER_CLIP / (16 - 1) == 1e-3  # the default frame count keeps socialshapes-6's threshold exactly
+
+    def walk_down(distance: float, frames: int) -> np.ndarray:
+        return np.stack([np.zeros(frames), np.linspace(0.0, distance, frames)], axis=1)
+
+    for frames in (16, 256):
+        np.testing.assert_allclose(_heading_from_motion(walk_down(0.2, frames), 1.25), [np.pi / 2] * frames)
+        np.testing.assert_array_equal(_heading_from_motion(walk_down(0.01, frames), 1.25), [1.25] * frames)
 
 
 def test_the_frame_rate_reads_a_duration_to_the_thousandth() -> None:

@@ -45,8 +45,10 @@ logger = logging.getLogger(__name__)
 #: which made version 2's pixels differ between generations of the same seed. 4: an agent's eye dot, which
 #: reaches past its body's edge, is labelled as the agent in agent_masks.npz (videos and tables as in 3). 5: a chase
 #: caption names the pursuer as the chaser (it named the agent in front); videos and judgments as in 4. 6: colour
-#: words by hue ranges (yellow agents were "orange"); videos and judgments as in 4.
-GENERATOR_VERSION = "socialshapes-6"
+#: words by hue ranges (yellow agents were "orange"); videos and judgments as in 4. 7: an agent standing still is
+#: judged by its speed per clip, not per frame, so clips of more than 16 frames no longer snap slow walkers to a fixed
+#: heading; at the default 16 frames every file but the version stamps is as in 6.
+GENERATOR_VERSION = "socialshapes-7"
 TRIPLET_COLUMNS = [
     "participation",
     "task",

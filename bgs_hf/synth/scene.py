@@ -313,12 +313,21 @@ def _smooth_noise(rng: np.random.Generator, t: np.ndarray, n: int = 2, k: int = 
     return out
 
 
+#: below this speed, in arena widths per clip (1e-3 a frame at the default 16 frames), an agent counts as standing
+#: still and keeps its fallback heading
+STILL_SPEED_PER_CLIP = 0.015
+
+
 def _heading_from_motion(p: np.ndarray, fallback: float) -> np.ndarray:
-    """Heading along the velocity; where the agent barely moves keep the fallback heading."""
+    """Heading along the velocity; where the agent barely moves keep the fallback heading.
+
+    The paths are functions of clip time, so "barely moves" is judged per clip, not per frame: a fixed 1e-3 a frame
+    turned slow walks into standing still as frames were added (in the "ignore" scenes of seeds 0-299, 3.6% of the
+    agents' frames at 64 frames and 64% at 256 snapped to the fallback; none at 16)."""
     v = np.gradient(p, axis=0)
     speed = np.linalg.norm(v, axis=-1)
     h = np.arctan2(v[:, 1], v[:, 0])
-    return np.where(speed > 1e-3, h, fallback)
+    return np.where(speed > STILL_SPEED_PER_CLIP / (len(p) - 1), h, fallback)
 
 
 def _toward(p_from: np.ndarray, p_to: np.ndarray) -> np.ndarray:
