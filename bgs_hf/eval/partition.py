@@ -81,12 +81,11 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     :func:`bgs_hf.metrics.bootstrap_ci` draws them (a clip drawn twice is two stimuli), since a unique share
     of a few hundred pairs moves a lot with the clips that happen to be scored.
     """
-    from bgs_hf.metrics.bootstrap import check_ci, clip_resamples, defined_interval
+    from bgs_hf.metrics.bootstrap import check_ci, check_count, clip_resamples, defined_interval
     from bgs_hf.metrics.rsa import model_pair_values
 
     check_ci(ci)  # before the resamples, not after them
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise BGSInputError(f"n_boot must be a whole number >= 0 (0: no interval), got {n_boot!r}")
+    n_boot = check_count(n_boot, "n_boot", least=0, meaning=" (0: no interval)")
     mv, p, gi, gj = model_pair_values(model_sim, human, items)
     lv, _, _, _ = model_pair_values(language_sim, human, items)
     out: dict[str, Any] = variance_partition(p, mv, lv, rank=rank)

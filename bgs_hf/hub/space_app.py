@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import math
-import numbers
 import os
 import shutil
 import subprocess
@@ -38,7 +37,7 @@ import numpy as np
 from bgs_hf._files import built_in_place, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.bootstrap import pct_of_ceiling
+from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
@@ -91,9 +90,7 @@ class SpaceConfig:
         # counts from a hand-edited bgs_space.json: a negative one sliced from the end (max_catalogue -5 dropped the
         # last 5 clips, n_neighbours -1 listed every clip but one), a batch of 0 crashed the start in range()
         for name, least in COUNT_SETTINGS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-                raise BGSInputError(f"{name} must be a whole number >= {least}, got {value!r}")
+            check_count(getattr(self, name), name, least=least)
         if self.catalogue_split not in CATALOGUE_SPLITS:
             raise BGSInputError(f"catalogue split {self.catalogue_split!r} is not one of "
                                 f"{', '.join(str(s) for s in CATALOGUE_SPLITS)}")

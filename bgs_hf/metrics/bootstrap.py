@@ -92,11 +92,11 @@ def check_ci(ci: float) -> None:
         raise BGSInputError(f"ci is the interval's coverage as a fraction (e.g. 0.95), got {ci}")
 
 
-def check_count(value: Any, name: str) -> int:
-    """A number of resamples or splits: a whole number >= 1 (0 or -1 gave a NaN interval without a word, 1.5 a
-    TypeError from ``range``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise BGSInputError(f"{name} must be a whole number >= 1, got {value!r}")
+def check_count(value: Any, name: str, *, least: int = 1, meaning: str = "") -> int:
+    """A count (resamples, splits, clips): a whole number >= ``least`` (0 or -1 resamples gave a NaN interval without
+    a word, 1.5 a TypeError from ``range``); ``meaning`` follows the bound in the message, e.g. " (0: no interval)"."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise BGSInputError(f"{name} must be a whole number >= {least}{meaning}, got {value!r}")
     return int(value)
 
 
