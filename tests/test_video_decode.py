@@ -194,6 +194,52 @@ def test_audio_only_file(tmp_path: Path) -> None:
     assert "no video stream" in _assert_one_line_error(p, probe)
 
 
+def test_a_video_codec_with_no_decoder_is_one_line_in_the_upload_check(tmp_path: Path) -> None:
+    """Found by fuzzing (cut and bit-flipped files): a video stream whose codec FFmpeg cannot decode (a damaged or
+    unknown codec id: here the Matroska ``V_MPEG4/ISO/AVC`` made ``V_MPEG4/ISO/XYZ``) has no codec context, and
+    ``probe`` / ``check_video`` failed with ``AttributeError: 'NoneType' object has no attribute 'codec'`` (the
+    Space said "could not decode the video (AttributeError)")."""
+    from bgs_hf.video import write_video
+
+    src = write_video(tmp_path / "src.mkv", np.zeros((3, 16, 16, 3), np.uint8))
+    data = src.read_bytes()
+    assert data.count(b"V_MPEG4/ISO/AVC") == 1
+    bad = tmp_path / "odd codec.mkv"
+    bad.write_bytes(data.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"))
+    for fn in (probe, check_video):
+        assert _assert_one_line_error(bad, fn).endswith("odd codec.mkv: no decoder for its video codec")
+    assert "Decoder not found" in _assert_one_line_error(bad)
+
+
+@pytest.mark.parametrize("ext", [".avi", ".mkv", ".mp4"])
+def test_a_video_whose_title_is_not_utf8_decodes(tmp_path: Path, ext: str) -> None:
+    """Found by fuzzing: a tag that is not UTF-8 (a Latin-1 title, as older Windows tools write into AVI INFO
+    chunks) made FFmpeg's metadata unreadable to PyAV, and the whole clip was refused as "not a readable video
+    ('utf-8' codec can't decode byte 0xe9 ...)" although every frame decodes. Tags are now read with
+    replacement characters: the four frames decode and probe reads the header."""
+    import av
+
+    frames = np.stack([np.full((16, 16, 3), v, np.uint8) for v in (0, 80, 160, 240)])
+    path = tmp_path / f"caf\u00e9{ext}"
+    with av.open(str(tmp_path / f"src{ext}"), "w") as container:
+        container.metadata["title"] = "QQQQTITLEQQQQ"
+        stream = container.add_stream("mpeg4", rate=25)
+        stream.width = stream.height = 16
+        stream.pix_fmt = "yuv420p"
+        for arr in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(arr, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = (tmp_path / f"src{ext}").read_bytes()
+    assert data.count(b"QQQQTITLEQQQQ") == 1
+    path.write_bytes(data.replace(b"QQQQTITLEQQQQ", b"Caf\xe9 \xe0 midi"))
+    got = decode_frames(path, 4)
+    assert got.shape == (4, 16, 16, 3)
+    np.testing.assert_allclose(got.mean(axis=(1, 2, 3)), [0, 80, 160, 240], atol=4)
+    assert (probe(path).width, probe(path).height) == (16, 16)
+
+
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.95])
 def test_truncated_moov_at_end(tmp_path: Path, fraction: float) -> None:
     src = media.write_barcode_clip(tmp_path / "src.mp4", 30)

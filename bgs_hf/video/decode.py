@@ -83,7 +83,8 @@ def _open(p: Path) -> Iterator[Any]:
     import av
 
     try:  # absolute: FFmpeg reads "12:30.mp4" as protocol "12", "pipe:0.mp4" as stdin, "file:x.mp4" as x.mp4
-        container = av.open(os.path.abspath(p), mode="r")
+        # tags that are not UTF-8 (a Latin-1 AVI title) are read with replacement characters, not a refused clip
+        container = av.open(os.path.abspath(p), mode="r", metadata_errors="replace")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
         logger.debug("av.open(%s) failed", p, exc_info=True)
         raise BGSInputError(f"not a readable video ({error_reason(err)})", path=p) from None
@@ -261,6 +262,8 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
         with _open(p) as container:
             stream = _video_stream(container, p)
             cc = stream.codec_context
+            if cc is None:  # PyAV gives no codec context where FFmpeg has no decoder (a damaged or unknown codec id)
+                raise BGSInputError("no decoder for its video codec", path=p)
             tb = stream.time_base
             duration = float(stream.duration * tb) if stream.duration and tb else None
             if duration is None and container.duration:
