@@ -1156,6 +1156,15 @@ def test_a_bad_uploads_message_names_the_file_once(space: SpaceBackend) -> None:
     assert md.startswith("**Could not compare:** twice.mp4: not a readable video") and md.count("twice.mp4") == 1, md
 
 
+def test_a_bad_uploads_message_names_a_file_with_a_colon_in_its_name_once(space: SpaceBackend) -> None:
+    """Found by fuzzing upload names: the name was cut from the worker's reason at its first ": ", so an upload
+    named "Meeting: part 1.mp4" was reported as "Meeting: part 1.mp4: part 1.mp4: not a readable video"."""
+    path = _upload(space, "Meeting: part 1.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    md = compare_view(space, [None, *space.catalogue.clip_ids[1:3]], [path, None, None])[2]
+    assert md.startswith("**Could not compare:** Meeting: part 1.mp4: not a readable video"), md
+    assert md.count("part 1.mp4") == 1, md
+
+
 def test_the_fit_line_claims_no_share_of_a_ceiling_that_is_not_positive(space: SpaceBackend, tmp_path: Path) -> None:
     """Mutant that passed: a negative noise ceiling described as "how well one half of the people predicts the
     other" (R² = -0.050); the page says it is not positive and gives no percentage."""

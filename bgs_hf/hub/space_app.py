@@ -447,7 +447,8 @@ class SpaceBackend:
             lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
             reason = lines[-1] if lines and proc.returncode in (2, 3) else "could not decode the video"
             # the worker names the file by its upload name; keep the message about the video itself
-            reason = reason.split(": ", 1)[1] if reason.startswith(path.name + ": ") else reason
+            prefix = path.name + ": "  # cut the whole name: a name may hold ": " itself ("Meeting: part 1.mp4")
+            reason = reason[len(prefix):] if reason.startswith(prefix) else reason
             raise BGSInputError(reason, path=path)
 
     def embed_upload(self, path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
