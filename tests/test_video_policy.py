@@ -27,6 +27,23 @@ def test_policy_rejects_bad_values(kwargs: dict) -> None:
         FramePolicy(**kwargs)
 
 
+def test_a_mean_or_std_that_is_not_a_finite_number_is_refused_in_one_line() -> None:
+    """Found by fuzzing processor configs: an infinite std was accepted and every preprocessed pixel came out 0
+    (x / (255 * inf) - mean / inf), a NaN mean made every pixel NaN, and a config's ``"image_mean": null`` failed
+    with ``TypeError: float() argument must be ... not 'NoneType'``. Each is one ValueError naming the field."""
+    frames = np.full((1, 4, 4, 3), 200, np.uint8)
+    x = preprocess(frames, FramePolicy(num_frames=1, size=4, crop=4, mean=0.5, std=0.25))
+    assert torch.allclose(x, torch.full_like(x, (200 / 255 - 0.5) / 0.25))  # finite values still work
+    for kwargs, match in (({"std": float("inf")}, r"^FramePolicy.std must be finite numbers, got \(inf, inf, inf\)$"),
+                          ({"mean": (float("nan"), 0, 0)}, r"^FramePolicy.mean must be finite numbers, got \(nan, 0.0, 0.0\)$"),
+                          ({"mean": None}, r"^FramePolicy.mean needs 3 numbers \(RGB\), got None$"),
+                          ({"std": [0.2, "x", 0.2]}, r"^FramePolicy.std needs 3 numbers \(RGB\), got \[0.2, 'x', 0.2\]$")):
+        with pytest.raises(ValueError, match=match):
+            FramePolicy(num_frames=1, size=4, crop=4, **kwargs)
+    with pytest.raises(ValueError, match=r"^FramePolicy.mean needs 3 numbers \(RGB\), got None$"):
+        FramePolicy.from_processor_config({"image_mean": None, "image_std": [0.5, 0.5, 0.5]})
+
+
 def test_one_number_is_every_channel_a_float_size_is_read_and_unknown_fields_are_left_out() -> None:
     """Mutation audit: a scalar mean/std (a processor config's ``image_mean: 0.5``) not spread over the three
     channels, a size written as a float (``160.0``) refused, and ``from_dict`` handing a field this version does not

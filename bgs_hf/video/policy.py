@@ -7,6 +7,7 @@ looks the same to the trainer, the evaluator and the demo.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,9 +27,15 @@ DECODER_VERSION = 2
 
 
 def _triple(values: Any, name: str) -> tuple[float, float, float]:
-    vals = tuple(float(v) for v in (values if isinstance(values, (list, tuple)) else [values] * 3))
+    """Three finite numbers: an infinite std made every pixel 0, a NaN mean every pixel NaN, without a word."""
+    try:
+        vals = tuple(float(v) for v in (values if isinstance(values, (list, tuple)) else [values] * 3))
+    except (TypeError, ValueError):  # a processor config's "image_mean": null, a text entry
+        raise ValueError(f"FramePolicy.{name} needs 3 numbers (RGB), got {values!r}") from None
     if len(vals) != 3:
         raise ValueError(f"FramePolicy.{name} needs 3 values (RGB), got {len(vals)}")
+    if not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"FramePolicy.{name} must be finite numbers, got {vals}")
     return vals  # type: ignore[return-value]
 
 
