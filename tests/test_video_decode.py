@@ -647,6 +647,37 @@ def test_write_video_refuses_times_s_that_do_not_match_the_frames(
     assert (tmp_path / "out").exists() == as_iterable and not list(tmp_path.rglob("*.mp4"))
 
 
+@pytest.mark.parametrize(("times", "fps", "message"), [
+    ([0.0, 1.0, 0.5, 2.0], 25.0, "times_s must increase by at least 1 ms (they are kept to the millisecond): "
+                                 "frame 2 at 0.5 s follows frame 1 at 1 s"),
+    ([0.0, 0.0, 1.0, 2.0], 25.0, "times_s must increase by at least 1 ms (they are kept to the millisecond): "
+                                 "frame 1 at 0 s follows frame 0 at 0 s"),
+    ([0.0, 0.0004, 0.0008, 1.0], 25.0, "times_s must increase by at least 1 ms (they are kept to the millisecond): "
+                                       "frame 1 at 0.0004 s follows frame 0 at 0 s"),
+    ([-1.0, 0.0, 1.0, 2.0], 25.0, "times_s must be finite and >= 0, got -1 s for frame 0"),
+    ([0.0, 1.0, 2.0, float("nan")], 25.0, "times_s must be finite and >= 0, got nan s for frame 3"),
+    (None, 0.0, "fps must be a finite number > 0, got 0.0"),
+    (None, -5.0, "fps must be a finite number > 0, got -5.0"),
+    (None, float("nan"), "fps must be a finite number > 0, got nan"),
+])
+def test_write_video_refuses_times_and_rates_it_cannot_write_as_given(
+    tmp_path: Path, times: list[float] | None, fps: float, message: str
+) -> None:
+    """Found by fuzzing write_video: times that go back or repeat (also once kept to the millisecond) failed in the
+    MP4 muxer with "Invalid argument: '.../.t.x1y2z3.tmp.mp4' returned 22", naming a temp file, or were written into
+    Matroska as frames sharing one timestamp (then sampled by index); a frame at -1 s was written into an MP4 whose
+    edit list hides it (decoded 80, 80, 160, 160: the first frame lost); a NaN time or rate failed in int() or
+    Fraction(); a negative rate in the encoder and a rate of 0 was written. Each is refused before anything is."""
+    import re
+
+    from bgs_hf.video import write_video
+
+    frames = np.stack([np.full((16, 16, 3), v, np.uint8) for v in (0, 80, 160, 240)])
+    with pytest.raises(ValueError, match=f"^write_video: {re.escape(message)}$"):
+        write_video(tmp_path / "out" / "t.mp4", frames, times_s=times, fps=fps)
+    assert not (tmp_path / "out").exists()
+
+
 def test_frames_of_another_size_mid_stream_are_resized_to_the_first_ones_rounding_to_the_nearest_level() -> None:
     """Mutation audit (second pass): truncating instead of rounding when a resolution change mid-stream brings a
     frame to the first one's size passed (no test clip changes resolution). 2x2 -> 1x1 weighs the four pixels

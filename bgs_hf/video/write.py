@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,7 @@ def write_video(
     """
     import av
 
+    _check_timing(fps, times_s)
     if isinstance(frames, np.ndarray):
         _check_frames(frames)
         if times_s is not None and len(times_s) != len(frames):
@@ -99,6 +101,23 @@ def _check_frames(arr: np.ndarray) -> np.ndarray:
     if arr.dtype != np.uint8:
         raise ValueError(f"write_video: frames must be uint8 RGB, got {arr.dtype} (scale and convert first)")
     return arr
+
+
+def _check_timing(fps: float | Fraction, times_s: Sequence[float] | None) -> None:
+    """Times the muxers take as given: otherwise an MP4 refused them naming the temp file, a Matroska file got frames
+    sharing a timestamp, and a negative time put a frame before an MP4's edit list (never shown)."""
+    if not (math.isfinite(float(fps)) and fps > 0):
+        raise ValueError(f"write_video: fps must be a finite number > 0, got {fps}")
+    if times_s is None:
+        return
+    for i, t in enumerate(times_s):
+        if not (math.isfinite(float(t)) and t >= 0):
+            raise ValueError(f"write_video: times_s must be finite and >= 0, got {float(t):g} s for frame {i}")
+    stamps = [int(round(float(t) * 1000)) for t in times_s]  # the milliseconds written (time base 1/1000)
+    for i in range(1, len(stamps)):
+        if stamps[i] <= stamps[i - 1]:
+            raise ValueError(f"write_video: times_s must increase by at least 1 ms (they are kept to the millisecond): "
+                             f"frame {i} at {float(times_s[i]):g} s follows frame {i - 1} at {float(times_s[i - 1]):g} s")
 
 
 def _format_for(path: Path) -> str | None:
