@@ -209,6 +209,16 @@ def test_headers_match_with_spaces_dashes_and_underscores_ignored(tmp_path: Path
     assert len(data.judgments) == 90 and data.judgments[0]["rt_s"] == pytest.approx(1000.0)
 
 
+def test_a_trailing_comma_on_every_trial_is_one_problem_not_every_video_shifted(tmp_path: Path) -> None:
+    """Fuzzing: rows one field wider than the header (a trailing comma) were read shifted one column left, so each
+    of the 90 trials was reported as "column 'Odd_One_Out': no video '1000'" (its response time)."""
+    table = _csv(tmp_path, [row + "," for row in _trials()])
+    data, problems = collect_problems(table, _videos(tmp_path))
+    assert data is None and [str(p) for p in problems] == [
+        "judgments.csv row 1: 8 fields but the header has 7 columns (and 89 more row(s) like it): remove the extra "
+        "field (a trailing comma?) or name its column in the header"]
+
+
 def test_clips_are_sorted_by_path_and_a_repeated_video_is_a_catch_trial(tmp_path: Path) -> None:
     """Mutation audit: clips numbered in order of first appearance (the docstring says sorted by path; the seeded
     split is drawn over that order) and a trial naming one video twice left unflagged both passed."""

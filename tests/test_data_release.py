@@ -138,6 +138,31 @@ def test_empty_and_header_only_files(tmp_path, tables):
         load(root)
 
 
+@pytest.mark.parametrize("extra", ["", "note"])
+def test_a_row_wider_than_the_header_is_named_not_read_shifted(tmp_path, tables, extra):
+    # pandas took a first row's extra field for the row index: every column moved one left, and the error was
+    # "column 'index': 'clip_000.mp4' is not an integer" about a file whose index column says 0
+    root = write_release(tables, tmp_path)
+    (root / "data" / MAPPING).write_text(f"index,video_name\n0,clip_000.mp4,{extra}\n1,clip_001.mp4,\n2,clip_002.mp4\n")
+    with pytest.raises(BGSInputError) as err:
+        load(root)
+    assert str(err.value) == ("video_mapping.csv row 1: 3 fields but the header has 2 columns (and 1 more row(s) like "
+                              "it): remove the extra field (a trailing comma?) or name its column in the header")
+
+
+def test_a_problem_after_blank_lines_names_the_row_a_spreadsheet_shows(tmp_path, tables):
+    # blank lines were skipped before rows were numbered: the repeated index of data row 5 was called row 3
+    root = write_release(tables, tmp_path)
+    names = tables.mapping["video_name"]
+    lines = ["index,video_name", f"0,{names[0]}", "", "   ", "1,ghost.mp4",
+             *(f"{i},{n}" for i, n in enumerate(names) if i >= 1)]
+    (root / "data" / MAPPING).write_text("\n".join(lines) + "\n")
+    with pytest.raises(BGSInputError, match=r"^video_mapping.csv row 5: index 1 appears twice"):
+        load(root)
+    (root / "data" / MAPPING).write_text("\n".join(lines[:4] + lines[5:]) + "\n")  # blank lines alone: read as before
+    assert load(root).clip_ids == load(write_release(tables, tmp_path / "clean")).clip_ids
+
+
 def test_annotation_problems(tmp_path, tables):
     tables.annotations.loc[1, "video_name"] = "ghost.mp4"
     with pytest.raises(BGSInputError, match=r"annotations.csv row 2: video_name 'ghost.mp4' not in"):

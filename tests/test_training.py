@@ -1506,6 +1506,19 @@ def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_
     assert rsa_set(0, 2) != rsa_set(1, 2) and rsa_set(0, 2) != rsa_set(0, 5)
 
 
+def test_paper_v1_counts_the_gradient_clips_its_rsa_steps_embed_when_it_draws_fewer_than_rsa_grad_clips(
+        tiny: Any) -> None:
+    """Fuzzing: ``rsa_clips`` 2 below ``rsa_grad_clips`` 6 draws 2 RSA clips, all with gradient, but each RSA step
+    was counted 6 (18 instead of 14), so the process-count check passed runs whose steps had fewer clips."""
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    v1 = PaperV1Sampler((trip.idx[:40], trip.odd[:40]), human, clips=data.split_items("train"), rsa_per_epoch=4,
+                        rsa_clips=2, rsa_grad_clips=6)
+    assert v1.step_clip_counts().tolist() == [14, 12, 14, 12, 12, 14, 12, 14, 12, 12]
+    assert v1.step_clip_counts().tolist() == [len(v1.plan(0, s).clips) for s in range(len(v1))]
+
+
 def test_the_ablation_recipes_drop_exactly_their_own_term(tiny: Any) -> None:
     """Mutation audit: a clip-set sampler giving RSA pairs with ``use_rsa=False`` (triplet-only) or judgments with
     ``use_local=False`` (rsa-only) passed: no test built an ablation's step. Both keep clip-batched's clip sets."""

@@ -8,7 +8,9 @@ user fixes a file in one pass instead of one error at a time.
 from __future__ import annotations
 
 import csv
+import io
 import logging
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,12 +92,18 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
         problems.fatal("empty file", path=path)
     _check_text(raw, path, problems)
+    rows = _data_rows(raw, path, problems)
     try:
-        df = pd.read_csv(
-            path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skipinitialspace=True
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a first row one field wider than the header became the index, every column shifted
+            df = pd.read_csv(
+                path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skipinitialspace=True, index_col=False
+            )
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as err:
         problems.fatal(f"cannot parse CSV ({str(err).splitlines()[0]})", path=path)
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):  # what _data_rows could not scan
+        problems.fatal("a row has more fields than the header has columns", path=path)
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     if df.empty:
         problems.fatal("no data rows (header only)", path=path)
@@ -106,13 +114,34 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
         raise StopChecks(f"{path}: missing columns")
     for col in df.columns:
         df[col] = df[col].str.strip()
-    df[ROW] = np.arange(1, len(df) + 1)
+    df[ROW] = rows if rows is not None and len(rows) == len(df) else np.arange(1, len(df) + 1)
     if drop_duplicates:
         dup = df.drop(columns=[ROW]).duplicated(keep="first")
         if dup.any():
             logger.warning("%s: dropped %d exact duplicate row(s)", path.name, int(dup.sum()))
             df = df.loc[~dup]
     return df.reset_index(drop=True)
+
+
+def _data_rows(raw: bytes, path: Path, problems: Problems) -> np.ndarray | None:
+    """Each data row's number as a spreadsheet shows it, blank lines counted (pandas skips them, so a problem after
+    one named the row above it); a row with a value past the header's last column is refused (pandas read the
+    first such row's extra field as the row index, shifting every column: 'index' held the video names). None
+    when the csv module cannot split the text (pandas may: a bare '\\r' line end)."""
+    try:
+        records = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), skipinitialspace=True))
+    except csv.Error:
+        return None
+    blank = [not any(v.strip() for v in r) and len(r) <= 1 for r in records]
+    header = blank.index(False) if False in blank else len(records)  # blank lines above the header are skipped too
+    width = len(records[header]) if header < len(records) else 0
+    wide = [(i - header, len(records[i])) for i in range(header + 1, len(records))
+            if len(records[i]) > width and not blank[i]]
+    if wide:
+        more = f" (and {len(wide) - 1} more row(s) like it)" if len(wide) > 1 else ""
+        problems.fatal(f"{wide[0][1]} fields but the header has {width} columns{more}: remove the extra field (a "
+                       "trailing comma?) or name its column in the header", path=path, row=wide[0][0])
+    return np.array([i - header for i in range(header + 1, len(records)) if not blank[i]], dtype=np.int64)
 
 
 def _check_text(raw: bytes, path: Path, problems: Problems) -> None:

@@ -373,7 +373,7 @@ class PaperV1Sampler:
     def step_clip_counts(self) -> np.ndarray:
         """Gradient clips of each step of an epoch (a run needs at least one per process)."""
         clips = 3 * self._step_rows() if self.use_local else np.zeros(len(self), dtype=np.int64)
-        clips[self.rsa_steps()] += min(self.rsa_grad_clips, len(self.clips))
+        clips[self.rsa_steps()] += min(self.rsa_grad_clips, self.rsa_clips, len(self.clips))  # as plan draws them
         return clips
 
     def rsa_steps(self) -> np.ndarray:
