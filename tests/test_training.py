@@ -627,6 +627,16 @@ def test_clip_sets_too_small_to_hold_a_judgment_are_refused(tiny, clips_per_step
     assert "1 of the 3 clip sets per epoch have 2 clips and train nothing; --clips_per_step 4 or more" in caplog.text
 
 
+def test_the_refusal_of_clip_sets_too_small_to_train_names_a_size_that_fits() -> None:
+    """Fuzzing: 4 training clips at --clips_per_step 3 are balanced into sets of 2 and 2, refused with "use
+    --clips_per_step 3 or more", the value given; 4 (one set of 4) is the smallest that trains."""
+    idx, odd = np.array([[0, 1, 2], [1, 2, 3]]), np.array([0, 1])
+    human = human_similarity(idx, odd, 4)
+    with pytest.raises(BGSInputError, match=r"clip sets of 2 clips .* use --clips_per_step 4 or more \(0 = every"):
+        ClipSetSampler((idx, odd), human, clips_per_step=3)
+    assert ClipSetSampler((idx, odd), human, clips_per_step=4).set_sizes().tolist() == [4]
+
+
 def test_the_memory_probe_chunks_only_when_a_steps_clips_do_not_fit_and_never_below_one_clip():
     """A budget that holds exactly a step's rows needs no chunking (0, not a chunk of every row, which only adds the
     recomputation); one too small for a single clip still embeds one clip at a time, never a chunk of 0 (which is

@@ -236,13 +236,13 @@ class ClipSetSampler:
         its step trains nothing: refused when every step is such a set (the run trained nothing and logged
         a loss of 0), a warning when balancing leaves a few."""
         sizes = self.set_sizes()
+        fits = clips_per_step_for(len(self.clips), 3)  # not always 3: 4 clips in steps of 3 are sets of 2, 2
         if sizes.max() < 3:
             raise BGSInputError(f"clip sets of {int(sizes.max())} clips hold no judgment and no RSA term, so no step "
-                                "would train: use --clips_per_step 3 or more (0 = every training clip in one step)")
+                                f"would train: use --clips_per_step {fits} or more (0 = every training clip in one step)")
         if sizes.min() < 3:
             logger.warning("%d of the %d clip sets per epoch have 2 clips and train nothing; --clips_per_step %d or "
-                           "more avoids them (it is %d)", int((sizes < 3).sum()), len(sizes),
-                           clips_per_step_for(len(self.clips), 3), self.clips_per_step)
+                           "more avoids them (it is %d)", int((sizes < 3).sum()), len(sizes), fits, self.clips_per_step)
 
     def __len__(self) -> int:
         """Steps per epoch."""
