@@ -1747,6 +1747,30 @@ def test_a_judgment_naming_a_clip_outside_the_data_is_refused_by_name(bad: int) 
         ClipSetSampler((idx, np.zeros(len(idx), dtype=np.int64)), human)
 
 
+@pytest.mark.parametrize(("sampler", "change", "message"), [
+    (PaperV1Sampler, {"idx": (0, 1, 6)}, r"^triplets name clips outside 0\.\.5$"),  # an IndexError in step 0's RSA
+    (PaperV1Sampler, {"odd": 5}, r"^odd-one-out positions must be 0, 1 or 2, got 5$"),  # reached the steps
+    (ClipSetSampler, {"odd": -1}, r"^odd-one-out positions must be 0, 1 or 2, got -1$"),
+    (ClipSetSampler, {"clips": [0, 1, 2, 3, 4, 5, 6]}, r"^training clips outside 0\.\.5: 6$"),  # an IndexError
+    (ClipSetSampler, {"clips": [-1, 0, 1, 2, 3, 4]}, r"^training clips outside 0\.\.5: -1$"),  # read as clip 5
+    (ClipSetSampler, {"seed": -1}, r"^seed must be a whole number >= 0, got -1$"),  # numpy's error at the first step
+    (PaperV1Sampler, {"seed": -1}, r"^seed must be a whole number >= 0, got -1$"),
+    (PaperV1Sampler, {"rsa_clips": -1}, r"^rsa_clips must be a whole number >= 0, got -1$"),  # "negative dimensions"
+    (PaperV1Sampler, {"rsa_grad_clips": -1}, r"^rsa_grad_clips must be a whole number >= 0, got -1$"),  # 23 of 24
+])
+def test_either_sampler_refuses_clips_positions_and_counts_it_cannot_use(sampler: Any, change: dict[str, Any],
+                                                                         message: str) -> None:
+    """Fuzzing the public samplers: each of these was a numpy IndexError/ValueError at the first step, or silently
+    used (odd 5 in a step's targets, clip -1 as clip 5, rsa_grad_clips -1 as all but the last RSA clip)."""
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    if "idx" in change:
+        idx, odd = np.vstack([idx, [change.pop("idx")]]), np.append(odd, 0)
+    if "odd" in change:
+        odd = np.append(odd[:-1], change.pop("odd"))
+    with pytest.raises(BGSInputError, match=message):
+        sampler((idx, odd), human, **change).plan(0, 0)
+
+
 @pytest.mark.parametrize("kw", [{"passes": 0}, {"clips_per_step": -1}])
 def test_a_sampler_without_passes_or_with_a_negative_set_size_is_refused(kw: dict[str, int]) -> None:
     triplets, human = _hand_judgments(_FOUR_JUDGMENTS)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError, BGSSettingError
+from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.metrics.similarity import distinct_rows
 
 logger = logging.getLogger(__name__)
@@ -92,8 +93,10 @@ def _judged_clips(clips: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return judged
 
 
-def _as_arrays(triplets: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple."""
+def _as_arrays(triplets: Any, n_items: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, over clips ``0..n_items-1``; the sampler's
+    ``seed`` is checked with them (paper-v1 took clip 9 of 4 to its first step's IndexError, odd 5 into its
+    steps, and a seed of -1 to numpy's "expected non-negative integer")."""
     if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
         idx, odd = triplets.idx, triplets.odd
     else:
@@ -102,6 +105,11 @@ def _as_arrays(triplets: Any) -> tuple[np.ndarray, np.ndarray]:
     odd = np.asarray(odd, dtype=np.int64).reshape(-1)
     if len(idx) != len(odd):
         raise BGSInputError(f"{len(idx)} triplets but {len(odd)} odd-one-out positions")
+    if idx.size and (idx.min() < 0 or idx.max() >= n_items):
+        raise BGSInputError(f"triplets name clips outside 0..{n_items - 1}")
+    if odd.size and (odd.min() < 0 or odd.max() > 2):
+        raise BGSInputError(f"odd-one-out positions must be 0, 1 or 2, got {int(odd[(odd < 0) | (odd > 2)][0])}")
+    check_count(seed, "seed", least=0)
     return idx, odd
 
 
@@ -208,15 +216,16 @@ class ClipSetSampler:
     use_rsa: bool = True
 
     def __post_init__(self) -> None:
-        self._idx, self._odd = _as_arrays(self.triplets)
         self.n_items = int(np.asarray(self.human.mask).shape[0])
+        self._idx, self._odd = _as_arrays(self.triplets, self.n_items, self.seed)
         if self.clips is None:
             self.clips = np.unique(self._idx)
         self.clips = np.unique(np.asarray(self.clips, dtype=np.int64))
         if len(self.clips) == 0:
             raise BGSInputError("no training clips to sample from (is the train split empty?)")
-        if self._idx.size and (self._idx.min() < 0 or self._idx.max() >= self.n_items):
-            raise BGSInputError(f"triplets name clips outside 0..{self.n_items - 1}")
+        if self.clips[0] < 0 or self.clips[-1] >= self.n_items:  # an IndexError; -1 marked the last clip a training one
+            raise BGSInputError(f"training clips outside 0..{self.n_items - 1}: "
+                                f"{self.clips[0] if self.clips[0] < 0 else self.clips[-1]}")
         if self.clips_per_step < 0 or self.passes < 1:
             raise BGSInputError("clips_per_step must be >= 0 and passes >= 1")
         # only judgments fully inside the training clips can ever be covered
@@ -349,8 +358,10 @@ class PaperV1Sampler:
     def __post_init__(self) -> None:
         if self.triplets_per_step < 1:  # the epoch's steps are its judgments divided by it
             raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be at least 1, got {self.triplets_per_step}")
-        self._idx, self._odd = _as_arrays(self.triplets)
         self.n_items = int(np.asarray(self.human.mask).shape[0])
+        self._idx, self._odd = _as_arrays(self.triplets, self.n_items, self.seed)
+        check_count(self.rsa_clips, "rsa_clips", least=0)  # -1 was numpy's "negative dimensions are not allowed"
+        check_count(self.rsa_grad_clips, "rsa_grad_clips", least=0)  # -1 took all but one RSA clip with gradient
         if len(self._idx) == 0:
             raise BGSInputError("no training judgments (is the train split empty?)")
         # the RSA clips are drawn from these: a clip in no judgment has no observed pair
