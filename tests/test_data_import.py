@@ -274,6 +274,31 @@ def test_an_optional_column_named_on_the_command_line_must_exist(tmp_path: Path,
     np.testing.assert_allclose(data.judgments["rt_s"], [1.0, 1.001, 1.002, 1.003, 1.004, 1.005])
 
 
+@pytest.mark.parametrize(("columns", "message"), [
+    (TripletColumns(odd="video1"), "--videos-columns and --odd both name column 'Video1'"),  # every odd video 1
+    (TripletColumns(participant="trial"), "--participant and --trial both name column 'Trial'"),  # 30 'participants'
+    (TripletColumns(videos=("video1", "video1", "video2")), "--videos-columns names column 'Video1' twice"),
+])
+def test_two_roles_reading_one_column_are_refused(tmp_path: Path, columns: TripletColumns, message: str) -> None:
+    """Fuzzing the column flags: ``--odd video1`` imported every trial with its first video as the odd one and
+    ``--participant trial`` made each trial number a participant, both without a word."""
+    table = _csv(tmp_path, _trials(1))
+    with pytest.raises(BGSInputError) as err:
+        read_triplet_table(table, _videos(tmp_path), columns=columns)
+    assert str(err.value) == f"judgments.csv: {message}: each needs a column of its own"
+
+
+def test_two_headers_that_fold_to_one_column_name_are_refused(tmp_path: Path) -> None:
+    """Fuzzing: 'Video1' beside 'video 1' (both video1 once case and spaces are ignored) read the last one as video1
+    and ignored the first without a word."""
+    rows = [f"{row},{row.split(',')[2]}" for row in _trials(1)]  # a copy of Video1: the only problem is its name
+    table = _csv(tmp_path, rows, header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,video 1")
+    _, problems = collect_problems(table, _videos(tmp_path))
+    assert [str(p) for p in problems] == [
+        "judgments.csv: columns 'Video1', 'video 1' are one name once case, spaces, '-' and '_' are ignored: which "
+        "is 'video1'? rename the others"]
+
+
 def test_two_videos_whose_names_differ_only_in_unicode_form_are_refused(tmp_path: Path) -> None:
     """``café.mp4`` composed and decomposed, two different files: the index kept the last one, so both names
     became one clip, a trial naming both was a catch trial and one video was never copied."""

@@ -81,6 +81,17 @@ def test_a_retyped_rating_header_keeps_its_rating(tmp_path, renamed):
     assert clips["rating_valence"].to_numpy() == pytest.approx(want, nan_ok=True)
 
 
+def test_two_columns_that_are_one_rating_are_a_problem_not_the_last_one_kept(tmp_path):
+    """Fuzzing: 'rating-valence' beside a retyped 'Rating-Valence' (a copy with other values) loaded the last one as
+    the valence rating, dropping the first without a word."""
+    tables = tiny_release_tables()
+    tables.annotations["Rating-Valence"] = 99.0
+    with pytest.raises(BGSInputError) as err:
+        load(write_release(tables, tmp_path))
+    assert str(err.value) == ("annotations.csv: column 'Rating-Valence' is the valence rating again (after "
+                              "'rating-valence'): remove or rename one")
+
+
 def test_a_comma_separated_header_with_a_semicolon_or_tab_in_a_name_is_read(tmp_path):
     """Mutation audit (third pass): looking for ';' and tab separators in a header that has commas passed the suite.
     A comma-separated annotations.csv whose extra column is named 'notes; lab' (or holds a tab) is read, its 12 clips

@@ -91,10 +91,16 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
                       (f"video_name {v!r} annotated twice" for v in df["video_name"][dup]))
     df = df.loc[known & ~dup]
     rows = pos[df["video_name"]].to_numpy()
+    rated: dict[str, str] = {}
     for col in df.columns:
         key = header_key(col)  # 'Rating-Valence' from a spreadsheet is still the valence rating
         if key.startswith("rating_"):
             attr = key[len("rating_"):]
+            if attr in rated:  # the last one silently replaced the first
+                problems.add(f"column {col!r} is the {attr} rating again (after {rated[attr]!r}): remove or rename one",
+                             path=path)
+                continue
+            rated[attr] = col
             values = np.full(len(out), np.nan)
             values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
             out[f"rating_{attr}"] = values

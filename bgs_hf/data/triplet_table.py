@@ -74,10 +74,29 @@ def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems
 
     by_key = {key(c): c for c in df.columns if c != ROW}
     found = by_key.get(key(wanted))
+    alike = [c for c in df.columns if c != ROW and key(c) == key(wanted)]
+    if len(alike) > 1:  # the last one was read, the others ignored without a word
+        problems.add(f"columns {', '.join(map(repr, alike))} are one name once case, spaces, '-' and '_' are ignored: "
+                     f"which is {wanted!r}? rename the others", path=path)
     if found is None and required:
         problems.add(f"column {wanted!r} missing (columns: {', '.join(map(str, by_key.values()))}; name yours "
                      "with --videos-columns/--odd/--participant)", path=path)
     return found
+
+
+def _check_one_role_per_column(roles: dict[str, list[str | None]], path: Path, problems: Problems) -> None:
+    """Each role reads its own column: ``--odd video1`` imported every trial with video 1 as the odd one, and
+    ``--participant trial`` made each trial its own participant, without a word."""
+    role_of: dict[str, str] = {}
+    for flag, cols in roles.items():
+        for col in cols:
+            if col is None:
+                continue
+            if col in role_of:
+                named = f"{flag} names column {col!r} twice" if role_of[col] == flag else (
+                    f"{role_of[col]} and {flag} both name column {col!r}")
+                problems.fatal(f"{named}: each needs a column of its own", path=path)
+            role_of[col] = flag
 
 
 def _resolve_names(
@@ -143,6 +162,8 @@ def read_triplet_table(
         _header(df, getattr(cols_cfg, name), path, problems,
                 required=getattr(cols_cfg, name) != getattr(TripletColumns, name))
         for name in ("trial", "rt", "session"))
+    _check_one_role_per_column({"--videos-columns": video_cols, "--odd": [odd_col], "--participant": [part_col],
+                                "--trial": [trial_col], "--rt": [rt_col], "--session": [session_col]}, path, problems)
     if rt_col is None and cols_cfg.rt is not None and cols_cfg.rt_unit_s != 1.0:
         problems.add(f"column {cols_cfg.rt!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}); "
                      "a response-time unit was given (--rt-ms): name the column with --rt", path=path)
