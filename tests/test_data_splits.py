@@ -338,6 +338,16 @@ def test_carve_val_refuses_a_negative_seed_and_leakage_is_checked_across_every_n
         check_no_leakage({"train": np.array([0, 1]), "test": np.array([2]), "holdout": np.array([1, 3])})
 
 
+@pytest.mark.parametrize(("field", "value"), [("seed", 1.5), ("split_seed", 1.5), ("seed", "3"), ("seed", True)])
+def test_a_split_seed_that_is_not_a_whole_number_is_refused_in_one_line(field, value):
+    """Fuzzing ``load(seed=...)``: 1.5 or "3" passed the ``>= 0`` check and failed at the first draw with numpy's
+    "SeedSequence expects int or sequence of ints"; True drew as seed 1."""
+    with pytest.raises(BGSInputError, match=rf"^{field} must be a whole number, got {value!r}$"):
+        SplitConfig(**{field: value})
+    assert assign_splits([None] * 10, SplitConfig(seed=np.int64(3)))["test"].tolist() == (
+        assign_splits([None] * 10, SplitConfig(seed=3))["test"].tolist())
+
+
 def test_load_carves_validation_with_the_seed_it_is_given(tmp_path):
     """Mutation audit (second pass): `load` building its split with seed 0 whatever ``seed`` passed the suite (its
     callers compared two loads, or the stored test split). By hand: clips 4-11 train, round(0.2 * 8) = 2 held out,

@@ -55,7 +55,10 @@ class SplitConfig:
             raise BGSInputError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
         for name in ("seed", "split_seed"):
             value = getattr(self, name)
-            if value is not None and int(value) < 0:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+                # 1.5 or "3" was numpy's "SeedSequence expects int or sequence of ints" at the first draw
+                raise BGSInputError(f"{name} must be a whole number, got {value!r}")
+            if value is not None and value < 0:
                 raise BGSInputError(f"{name} must be >= 0, got {value}")
 
 
