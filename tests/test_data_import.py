@@ -349,6 +349,22 @@ def test_windows_separators_name_a_sub_folder_video_and_hidden_files_are_not_vid
     assert len(problems) == 1 and str(problems[0]).startswith(
         f"judgments.csv row 2: column 'Video1': no video '._b.mp4' in {videos}"), problems
     assert data.clip_ids == ["b.mp4", "c.mp4", "sub/a.mp4"] and len(data.judgments) == 1
+
+
+def test_a_path_spelt_with_dot_or_double_slash_names_the_same_video(tmp_path: Path) -> None:
+    """Fuzzing the name spellings: './sub/a.mp4', 'sub//a.mp4' and 'sub/./a.mp4' name the file sub/a.mp4 relative to
+    the folder, as the help asks, but were each reported as no such video."""
+    videos = tmp_path / "v"
+    (videos / "sub").mkdir(parents=True)
+    for name in ("sub/a.mp4", "b.mp4", "c.mp4"):
+        (videos / name).write_bytes(b"x")
+    table = _csv(tmp_path, ["P0,1,./sub/a.mp4,b.mp4,c.mp4,sub//a.mp4,", "P0,2,sub/./a.mp4,./b.mp4,c.mp4,c.mp4,"])
+    data = read_triplet_table(table, videos)  # 3 clips: no split worth checking, the names are the point
+    assert data.clip_ids == ["b.mp4", "c.mp4", "sub/a.mp4"]
+    assert data.judgments.to_pandas()[["clip_a", "clip_b", "clip_c", "odd"]].to_numpy().tolist() == [[2, 0, 1, 0],
+                                                                                                    [2, 0, 1, 2]]
+
+
 def test_an_empty_column_name_on_the_command_line_means_no_such_column(tmp_path: Path) -> None:
     """Mutant that passed (CLI audit, second pass): `--trial ''` handed on as the column name '' (then refused as a
     missing column) instead of "no trial column". Its Trial cells are not read: every trial is -1, by hand."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -112,7 +112,8 @@ def _resolve_names(
     for k, col in enumerate(cols):
         for i, value in enumerate(df[col]):
             name = _nfc(str(value).replace("\\", "/"))
-            rel = None if escapes_folder(name) else files.get(name)
+            # './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
+            rel = None if escapes_folder(name) else files.get(PurePosixPath(name).as_posix())
             if rel is None and not bad[i]:  # one problem per row: the first bad cell
                 missing[i] = (col, str(value), name)
                 bad[i] = True
