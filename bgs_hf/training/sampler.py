@@ -93,10 +93,9 @@ def _judged_clips(clips: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return judged
 
 
-def _as_arrays(triplets: Any, n_items: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, over clips ``0..n_items-1``; the sampler's
-    ``seed`` is checked with them (paper-v1 took clip 9 of 4 to its first step's IndexError, odd 5 into its
-    steps, and a seed of -1 to numpy's "expected non-negative integer")."""
+def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, refused unless over clips ``0..n_items-1`` with
+    positions 0-2 (paper-v1 took clip 9 of 4 to its first step's IndexError, and odd 5 into its steps)."""
     if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
         idx, odd = triplets.idx, triplets.odd
     else:
@@ -109,7 +108,6 @@ def _as_arrays(triplets: Any, n_items: int, seed: int) -> tuple[np.ndarray, np.n
         raise BGSInputError(f"triplets name clips outside 0..{n_items - 1}")
     if odd.size and (odd.min() < 0 or odd.max() > 2):
         raise BGSInputError(f"odd-one-out positions must be 0, 1 or 2, got {int(odd[(odd < 0) | (odd > 2)][0])}")
-    check_count(seed, "seed", least=0)
     return idx, odd
 
 
@@ -217,7 +215,8 @@ class ClipSetSampler:
 
     def __post_init__(self) -> None:
         self.n_items = int(np.asarray(self.human.mask).shape[0])
-        self._idx, self._odd = _as_arrays(self.triplets, self.n_items, self.seed)
+        self._idx, self._odd = _as_arrays(self.triplets, self.n_items)
+        check_count(self.seed, "seed", least=0)  # -1 was numpy's "expected non-negative integer" at the first step
         if self.clips is None:
             self.clips = np.unique(self._idx)
         self.clips = np.unique(np.asarray(self.clips, dtype=np.int64))
@@ -359,7 +358,8 @@ class PaperV1Sampler:
         if self.triplets_per_step < 1:  # the epoch's steps are its judgments divided by it
             raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be at least 1, got {self.triplets_per_step}")
         self.n_items = int(np.asarray(self.human.mask).shape[0])
-        self._idx, self._odd = _as_arrays(self.triplets, self.n_items, self.seed)
+        self._idx, self._odd = _as_arrays(self.triplets, self.n_items)
+        check_count(self.seed, "seed", least=0)
         check_count(self.rsa_clips, "rsa_clips", least=0)  # -1 was numpy's "negative dimensions are not allowed"
         check_count(self.rsa_grad_clips, "rsa_grad_clips", least=0)  # -1 took all but one RSA clip with gradient
         if len(self._idx) == 0:
