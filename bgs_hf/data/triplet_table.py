@@ -84,6 +84,9 @@ def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems
     return found
 
 
+_OPTIONAL_ROLES = ("--trial", "--rt", "--session")  # read under their default names only when present
+
+
 def _check_one_role_per_column(roles: dict[str, list[str | None]], path: Path, problems: Problems) -> None:
     """Each role reads its own column: ``--odd video1`` imported every trial with video 1 as the odd one, and
     ``--participant trial`` made each trial its own participant, without a word."""
@@ -95,7 +98,9 @@ def _check_one_role_per_column(roles: dict[str, list[str | None]], path: Path, p
             if col in role_of:
                 named = f"{flag} names column {col!r} twice" if role_of[col] == flag else (
                     f"{role_of[col]} and {flag} both name column {col!r}")
-                problems.fatal(f"{named}: each needs a column of its own", path=path)
+                optional = [f for f in (role_of[col], flag) if f in _OPTIONAL_ROLES]
+                hint = f" ({optional[0]} '' reads none)" if optional else ""
+                problems.fatal(f"{named}: each needs a column of its own{hint}", path=path)
             role_of[col] = flag
 
 
