@@ -412,6 +412,18 @@ def test_bgs_loss_with_no_terms_is_a_zero_connected_to_the_embeddings():
     assert math.isnan(out.to_log_dict()["loss_local"]) and math.isnan(out.to_log_dict()["loss_global"])
 
 
+def test_bgs_loss_names_triplets_or_pairs_of_the_wrong_width():
+    """Fuzzing: BGSLoss counted its triplets and pairs with torch's reshape, so a (1, 4) triplet, a (1, 3) pair or
+    five pair indices failed with "shape '[-1, 3]' is invalid for input of size 4" before either term could name
+    the argument, as each does when called alone."""
+    emb, pairs, human, _ = _toy_rsa()
+    with pytest.raises(ValueError, match=r"triplets must have shape \(n, 3\), got \(1, 4\)"):
+        BGSLoss()(emb, torch.tensor([[0, 1, 2, 3]]), torch.tensor([0]), pairs, human)
+    for bad in ([[0, 1, 2]], [0, 1, 2, 3, 1]):
+        with pytest.raises(ValueError, match=r"pairs must have shape \(n, 2\)"):
+            BGSLoss()(emb, torch.tensor([[0, 1, 2]]), torch.tensor([0]), torch.tensor(bad), human[:1])
+
+
 def test_losses_read_cosine_of_raw_unnormalised_embeddings():
     """Every loss promises D = 1 - cosine, so rescaling a clip's embedding changes nothing (a notebook's raw
     features, not L2-normalised). Mutation audit: dropping the re-normalisation in ``pair_cosine`` passed every
@@ -610,3 +622,18 @@ def test_soft_spearman_of_a_collapsed_model_is_zero_not_nan():
     emb = torch.ones(4, 2)
     pairs = torch.tensor([[0, 1], [0, 2], [1, 3]])
     assert float(RSALoss("soft_spearman")(emb, pairs, torch.tensor([0.2, 0.9, 0.5]))) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("method", ["pearson", "soft_spearman"])
+def test_rsa_loss_of_a_collapsed_model_has_a_zero_gradient(method, dtype):
+    """Fuzzing: with every clip embedded alike the model distances are all equal and no correlation is defined; the
+    loss read 0, but its gradient was rounding noise magnified by the 1e-8 guard: for this row up to 4 (Pearson in
+    float32), 16 (soft Spearman in float64), 4.3e9 (soft Spearman in bfloat16) and inf (soft Spearman in float16, a
+    NaN step); other rows gave 2.6e10 for soft Spearman in float32."""
+    emb = torch.tensor([[0.3, -1.2, 0.5]]).repeat(4, 1).to(dtype).requires_grad_(True)
+    pairs = torch.tensor([[0, 1], [0, 2], [1, 2], [1, 3]])
+    loss = RSALoss(method)(emb, pairs, torch.tensor([0.2, 0.5, 0.9, 0.1]))
+    loss.backward()
+    assert float(loss.detach()) == 0.0 and loss.dtype == dtype
+    assert emb.grad is not None and not emb.grad.any()

@@ -351,6 +351,26 @@ def test_ceilings_and_repeat_agreement_need_one_participant_per_judgment():
                 call(participant)
 
 
+def test_a_missing_participant_is_refused_at_its_row_and_ids_of_mixed_types_are_told_apart():
+    """Fuzzing: a participant left empty (an empty cell of a judgments table) failed in numpy's sort (None: "'<' not
+    supported between instances of 'NoneType' and 'str'") in both ceilings, or, as NaN, pooled those judgments into one
+    made-up participant (repeat agreement pooled None and NaN alike); ids of mixed types (1 and 'B') failed like None.
+    TRIP with A written as the number 1 keeps its hand values: split-half R² -196/529, leave-one-out r_lower -7/30,
+    and A and B agree on one of their four shared triplets ((0,1,3): both leave out clip 3)."""
+    mixed = np.array([1] * 4 + ["B"] * 4, dtype=object)
+    assert split_half_ceiling(TRIP, 4, n_splits=3, odd=ODD, participant=mixed).r2 == pytest.approx(-196 / 529)
+    assert loo_ceiling(TRIP, 4, odd=ODD, participant=mixed).r_lower == pytest.approx(-7 / 30)
+    assert repeat_agreement(TRIP, ODD, mixed).agreement == pytest.approx(1 / 4)
+    calls = (lambda p: split_half_ceiling(TRIP, 4, odd=ODD, participant=p),
+             lambda p: loo_ceiling(TRIP, 4, odd=ODD, participant=p), lambda p: repeat_agreement(TRIP, ODD, p))
+    for ids, missing, shown in ((PART, None, "None"), (PART, " ", "' '"), (np.array([1.0] * 4 + [2.0] * 4), np.nan, "nan")):
+        part = ids.astype(object) if missing is None else ids.copy()
+        part[5] = missing
+        for call in calls:
+            with pytest.raises(BGSInputError, match=rf"participant row 5 is missing \({shown}\)"):
+                call(part)
+
+
 def test_a_split_half_ceiling_with_no_pair_seen_in_both_halves_is_undefined_and_says_so(caplog):
     """A answers (0,1,2) and B (3,4,5): no split has a pair in both halves. Mutation audit (third pass): without the
     no-defined-split branch numpy's percentile of nothing failed, and an R² of 0 there passed; ``ceiling_or_nan``'s

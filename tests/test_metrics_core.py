@@ -3,6 +3,7 @@ values and scipy/rsatoolbox."""
 
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -406,6 +407,14 @@ def test_cosine_similarity_matrix_matches_scikit_learn():
     np.testing.assert_allclose(cosine_similarity_matrix(emb), cosine_similarity(emb), atol=1e-12)
 
 
+def test_cosine_similarity_of_one_vector_is_refused_in_one_line():
+    """Fuzzing: one clip's embedding vector failed in numpy's norm ("axis 1 is out of bounds for array of
+    dimension 1")."""
+    with pytest.raises(BGSInputError, match=r"emb must be a \(clips, dims\) matrix, one row per clip, got shape \(2,\)"):
+        cosine_similarity_matrix(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(cosine_similarity_matrix(np.array([[3.0, 4.0], [4.0, 3.0]])), [[1, 0.96], [0.96, 1]])
+
+
 def test_bootstrap_from_triplets_alone_reads_the_clip_count_off_the_model_matrix():
     """Triplets over the first clips of a global N×N matrix (a test split that is not the last clips): the
     clip count came from the triplets' largest index, and the right matrix was refused as 'expected 12'."""
@@ -445,6 +454,30 @@ def test_a_participant_bootstrap_needs_two_participants():
         paired_bootstrap(model, model, idx=idx, odd=odd, participant=["p"] * len(idx), over="participants")
 
 
+def test_a_participant_bootstrap_refuses_a_missing_participant_and_reads_ids_of_mixed_types():
+    """Fuzzing: a participant left empty failed in numpy's sort (None: "'<' not supported between instances of
+    'NoneType' and 'str'") or, NaN in a table's number column, resampled those judgments as one made-up participant;
+    ids of mixed types (1 and 'b') failed like None. Mixed ids are now told apart by their text: 1 sorts before 'b' as
+    'a' does, so the seeded draws equal those of 'a', 'b'."""
+    import pandas as pd
+
+    idx, odd, participant, model, _ = _toy(n_trip=60)
+    named = np.array(["a", "b"])[participant % 2]
+    mixed = np.array([1, "b"], dtype=object)[participant % 2]
+    want = bootstrap_ci(model, idx=idx, odd=odd, participant=named, over="participants", n_boot=20)
+    got = bootstrap_ci(model, idx=idx, odd=odd, participant=mixed, over="participants", n_boot=20)
+    assert np.isfinite(want.samples).all() and np.array_equal(got.samples, want.samples)
+    for missing in (None, np.nan, " "):
+        part = named.astype(object)
+        part[7] = missing
+        with pytest.raises(BGSInputError, match="participant row 7 is missing"):
+            bootstrap_ci(model, idx=idx, odd=odd, participant=part, over="participants", n_boot=5)
+    table = pd.DataFrame({"clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2], "odd": odd,
+                          "participant": np.where(np.arange(60) == 3, np.nan, participant % 2)})
+    with pytest.raises(BGSInputError, match=r"participant row 3 is missing \(nan\)"):
+        paired_bootstrap(model, model.T, idx=table, over="participants", n_boot=5)
+
+
 def test_fractional_items_are_refused_not_truncated():
     """``items=[0.5, 1.5, 2.5]`` was cast to clips 0, 1, 2 silently."""
     h = human_similarity(IDX, ODD, 4)
@@ -453,6 +486,24 @@ def test_fractional_items_are_refused_not_truncated():
     with pytest.raises(BGSInputError, match="items must be whole numbers"):
         ooo_acc_3way(S[:3, :3], IDX[:1], ODD[:1], items=[0.5, 1.5, 2.5])
     assert r2(S[:3, :3], h, np.array([0.0, 1.0, 2.0])) == r2(S[:3, :3], h, [0, 1, 2])  # whole floats are fine
+
+
+def test_items_are_checked_before_a_bootstrap_counts_clips_and_a_column_of_items_is_refused():
+    """Fuzzing: with triplets alone the bootstrap took the largest of ``items`` before checking them, so text items
+    failed in numpy's maximum ("did not contain a loop with signature matching types"), where every other metric
+    names them, and no items in numpy's "zero-size array to reduction operation"; a column of items (shape (4, 1),
+    a DataFrame's ``df[["clip"]]``) failed in numpy's indexing in every metric that takes items."""
+    h = human_similarity(IDX, ODD, 4)
+    with pytest.raises(BGSInputError, match="items must be whole numbers"):
+        bootstrap_ci(S, idx=IDX, odd=ODD, items=["0", "1", "2", "3"], n_boot=5)
+    res = bootstrap_ci(S, idx=IDX, odd=ODD, items=[], n_boot=5)  # no clip, no pair: undefined
+    assert np.isnan([res.estimate, res.low, res.high]).all()
+    column = np.arange(4).reshape(4, 1)
+    for call in (lambda: r2(S, h, column), lambda: ooo_acc_3way(S, IDX, ODD, column), lambda: h.pairs(column),
+                 lambda: bootstrap_ci(S, h, items=column, n_boot=5),
+                 lambda: bootstrap_ci(S, idx=IDX, odd=ODD, items=column, n_boot=5)):
+        with pytest.raises(BGSInputError, match=r"items must be a flat list of clip indices, got shape \(4, 1\)"):
+            call()
 
 
 def test_a_table_of_judgments_is_read_by_its_column_names():
@@ -570,6 +621,18 @@ def test_correlations_of_vectors_of_different_lengths_are_one_line():
         with pytest.raises(BGSInputError, match="x and y must have the same length, got 3 and 4"):
             fn([1, 2, 3], [1, 2, 3, 4])
     assert pearson([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)  # by hand: sum(dx*dy)=4, sum(dx^2)=5
+
+
+def test_pearson_of_an_infinite_value_is_nan_without_a_warning_and_matrices_are_flattened_as_in_spearman():
+    """Fuzzing: ``pearson([inf, 1, 2], [1, 2, 3])`` warned "invalid value encountered in subtract" before its NaN (so did
+    ``rsa_pearson`` of a matrix holding inf), and two matrices failed on "The truth value of an array with more than
+    one element is ambiguous" where ``spearman`` correlates their flattened values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(pearson([np.inf, 1, 2], [1, 2, 3])) and np.isnan(pearson([1, 2, 3], [1, -np.inf, 3]))
+    # flattened [1, 2, 4, 3] and [1, 3, 2, 4]: deviations [-1.5, -.5, 1.5, .5], [-1.5, .5, -.5, 1.5]: 2 / 5
+    a, b = np.array([[1.0, 2.0], [4.0, 3.0]]), np.array([[1.0, 3.0], [2.0, 4.0]])
+    assert pearson(a, b) == pytest.approx(0.4) and spearman(a, b) == pytest.approx(0.4)
 
 
 def test_a_non_square_model_matrix_is_named_as_it_is():
@@ -809,6 +872,20 @@ def test_fractional_weights_count_as_given_and_the_clip_count_defaults_to_the_la
     np.testing.assert_array_equal(default.n, human_similarity(IDX, ODD, 4).n)
 
 
+def test_a_whole_float_clip_count_is_read_and_a_text_or_fractional_one_is_refused():
+    """Fuzzing: ``human_similarity(idx, odd, 4.0)`` failed in numpy's bincount ("Cannot cast array data from
+    dtype('float64') to dtype('int64')") though the ceilings took 4.0; ``n_items='4'`` failed in a numpy comparison in
+    both, and the leave-one-out ceiling truncated 4.5 to 4."""
+    want = human_similarity(IDX, ODD, 4)
+    got = human_similarity(IDX, ODD, 4.0)
+    assert np.array_equal(got.n, want.n) and np.array_equal(got.k, want.k) and got.n.dtype == np.int64
+    for bad in ("4", 4.5):
+        with pytest.raises(BGSInputError, match="n_items must be whole numbers"):
+            human_similarity(IDX, ODD, bad)
+        with pytest.raises(BGSInputError, match="n_items must be whole numbers"):
+            loo_ceiling(IDX, bad, odd=ODD, participant=["a", "b", "a"])
+
+
 def test_a_judgment_bootstrap_from_triplets_alone_resamples_the_clips_they_name():
     """Mutation audit: with no human similarity, an accuracy bootstrap over clips resampled every row of the model
     matrix (14 clips) instead of the 12 clips the judgments name, and passed (a draw of clips no judgment holds thins
@@ -901,6 +978,20 @@ def test_odd_one_out_refuses_a_clip_past_the_matrix_and_an_odd_position_past_2()
     for fn in (ooo_3way_from_sims, ooo_2way_from_sims):
         with pytest.raises(BGSInputError, match="odd must be 0, 1 or 2"):
             fn(np.array([[0.9, 0.1, 0.2]]), np.array([3]))
+
+
+def test_odd_one_out_from_similarities_refuses_a_fractional_or_missing_odd_position():
+    """Fuzzing: ``ooo_3way_from_sims`` / ``ooo_2way_from_sims`` cast ``odd`` to integers, so 1.7 was read as position 1
+    (kept pair ac, 0.1 below ab's 0.9: scored wrong) and NaN failed in numpy ("cannot convert float NaN to integer"),
+    where every other metric refuses a fraction; a whole 2.0 is position 2 (kept pair ab, above 0.1 and 0.2)."""
+    from bgs_hf.metrics import ooo_2way_from_sims, ooo_3way_from_sims
+
+    sims = np.array([[0.9, 0.1, 0.2]])
+    for fn in (ooo_3way_from_sims, ooo_2way_from_sims):
+        assert fn(sims, np.array([2.0])).tolist() == [1.0]
+        for odd in (1.7, np.nan):
+            with pytest.raises(BGSInputError, match=f"odd must be whole numbers, got {odd}"):
+                fn(sims, np.array([odd]))
 
 
 def test_an_asymmetric_items_local_matrix_is_refused_and_named_by_its_upper_entry():
@@ -1119,6 +1210,15 @@ def test_accuracy_over_no_judgment_is_undefined_and_the_positions_must_match_the
     assert np.isnan(ooo_acc_3way(S, [[0, 0, 1]], [2])) and np.isnan(ooo_acc_2way(S, [[2, 1, 2]], [0]))
     with pytest.raises(BGSInputError, match=r"need sims \(n, 3\) and odd \(n,\), got \(2, 3\) and \(1,\)"):
         ooo_3way_from_sims(np.zeros((2, 3)), np.array([0]))
+
+
+def test_an_empty_list_of_judgments_reads_as_no_judgment():
+    """Fuzzing: ``ooo_acc_3way(S, [], [])`` and ``human_similarity([], [], 4)`` were refused as "triplet indices must
+    have shape (n, 3), got (0,)" where an empty (0, 3) array gives NaN and zero counts (a filter that left no
+    judgment; the losses take ``[]`` too)."""
+    assert np.isnan(ooo_acc_3way(S, [], [])) and np.isnan(ooo_acc_2way(S, [], []))
+    h = human_similarity([], [], 4)
+    assert h.n.shape == (4, 4) and h.n.sum() == 0 and not h.mask.any()
 
 
 def test_similarity_checks_name_items_and_refuse_a_negative_item():

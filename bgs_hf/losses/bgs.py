@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import check_emb, config_kwargs, finite_setting
+from bgs_hf.losses._common import as_index, check_emb, config_kwargs, finite_setting
 from bgs_hf.losses.odd_one_out import OddOneOutLoss
 from bgs_hf.losses.rsa import RSALoss
 from bgs_hf.losses.triplet import TripletMarginLoss
@@ -112,8 +112,9 @@ class BGSLoss(nn.Module):
                 epoch: float = 0.0, odd_probs: Any = None) -> BGSLossOutput:
         check_emb(emb)
         alpha, beta = self.schedule(epoch)
-        n_trip = int(torch.as_tensor(triplets).reshape(-1, 3).shape[0]) if triplets is not None else 0
-        n_pairs = int(torch.as_tensor(pairs).reshape(-1, 2).shape[0]) if pairs is not None else 0
+        # counted as the terms read them: torch's reshape failed on a (1, 4) triplet ("shape '[-1, 3]' is invalid")
+        n_trip = 0 if triplets is None else int(as_index(triplets, emb.device, width=3, name="triplets").shape[0])
+        n_pairs = 0 if pairs is None else int(as_index(pairs, emb.device, width=2, name="pairs").shape[0])
         nan = torch.tensor(float("nan"), device=emb.device)
         loss = emb.sum() * 0.0
         local = global_ = nan

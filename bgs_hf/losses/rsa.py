@@ -84,6 +84,10 @@ class RSALoss(nn.Module):
         if pr.shape[0] < 3:
             return zero_loss(emb)
         md = 1.0 - pair_cosine(emb.to(dtype), pr[:, 0], pr[:, 1])
+        if bool((md == md[0]).all()):
+            # a collapsed model: no correlation is defined, and its gradient was rounding noise magnified by the 1e-8
+            # guard (up to 2.6e10 for soft Spearman in float32, inf in float16)
+            return zero_loss(emb)
         if self.method == "soft_spearman":
             md, hd = soft_rank(md, self.regularization_strength), rank_average_ties(hd)
         return -_pearson(md, hd).to(emb.dtype)

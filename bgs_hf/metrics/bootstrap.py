@@ -27,8 +27,11 @@ from bgs_hf.metrics.similarity import (
     HumanSimilarity,
     as_triplets,
     check_human,
+    checked_participants,
     drop_catch_trials,
     human_similarity,
+    item_indices,
+    participant_codes,
     participants_of,
 )
 
@@ -170,10 +173,11 @@ def _design(
     if over == "participants":
         if participant is None or idx is None:
             raise BGSInputError("bootstrap over participants needs idx, odd and participant arrays")
-        units, codes = np.unique(np.asarray(participant), return_inverse=True)
+        codes = participant_codes(np.asarray(participant))
+        units = np.unique(codes)
         if len(units) < 2:  # every resample would draw the one participant: a zero-width "interval"
             raise BGSInputError("bootstrap over participants needs at least two participants; use over='clips'")
-        return _Design("participants", np.arange(len(units)), codes.ravel(), n_items)
+        return _Design("participants", np.arange(len(units)), codes, n_items)
     raise BGSInputError(f"bootstrap `over` must be 'clips' or 'participants', got {over!r}")
 
 
@@ -250,11 +254,14 @@ def _prepare(
         if participant is not None and np.shape(participant) != (len(idx),):
             raise BGSInputError(f"participant must have shape ({len(idx)},), one per judgment, got "
                                 f"{np.shape(participant)}")
+        if participant is not None:
+            participant = checked_participants(participant)
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the bootstrap")
     if human is not None:
         n_items = human.n_items
     elif idx is not None and idx.size:
-        n_items = int(max(idx.max(), np.max(items) if items is not None else 0)) + 1
+        # items checked first: text or a column of them failed here in numpy's max, and none in its empty reduction
+        n_items = int(max(idx.max(), item_indices(items).max(initial=0) if items is not None else 0)) + 1
         side = np.shape(model_sim)[0] if np.ndim(model_sim) == 2 else None
         if side is not None and side > n_items and (items is None or side != len(items)):
             n_items = int(side)

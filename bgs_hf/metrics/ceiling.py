@@ -31,7 +31,16 @@ from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_ci, check_count
 from bgs_hf.metrics.ooo import ooo_expected_from_sims
 from bgs_hf.metrics.rsa import pearson, signed_square, spearman
-from bgs_hf.metrics.similarity import PAIR_COLS, as_triplets, check_items, drop_catch_trials, participants_of
+from bgs_hf.metrics.similarity import (
+    PAIR_COLS,
+    as_triplets,
+    check_items,
+    checked_participants,
+    clip_count,
+    drop_catch_trials,
+    participant_codes,
+    participants_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,17 +117,12 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
     participant = np.asarray(participant)
     if participant.shape != (len(idx),):
         raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
-    check_items(idx, _clip_count(idx) if n_items is None else n_items)  # a negative clip too, without n_items
+    participant = checked_participants(participant)
+    check_items(idx, clip_count(idx, n_items))  # a negative clip too, without n_items
     idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the ceiling")
     if not idx.size:
         raise BGSInputError("noise ceilings need at least one judgment of three distinct clips")
-    _, codes = np.unique(participant, return_inverse=True)
-    return idx, odd, codes.ravel().astype(np.int64), _clip_count(idx) if n_items is None else int(n_items)
-
-
-def _clip_count(idx: np.ndarray) -> int:
-    """Clips named by the triplets (largest index + 1): the count a check without ``n_items`` holds them to."""
-    return int(idx.max()) + 1 if idx.size else 0
+    return idx, odd, participant_codes(participant), clip_count(idx, n_items)
 
 
 def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
@@ -285,11 +289,12 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
     if participant is None:
         participant = participants_of(trip)
     idx, odd = as_triplets(trip, odd)
-    check_items(idx, _clip_count(idx))  # a negative clip was counted as a clip
+    check_items(idx, clip_count(idx))  # a negative clip was counted as a clip
     if participant is not None:
         participant = np.asarray(participant)
         if participant.shape != (len(idx),):
             raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
+        participant = checked_participants(participant)
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="repeat agreement")
     else:
         idx, odd = drop_catch_trials(idx, odd, what="repeat agreement")
@@ -311,7 +316,7 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
     same_total = same_agree = 0
     n_between = int(rep.sum())
     if participant is not None and len(idx):
-        _, pcode = np.unique(participant.astype(str), return_inverse=True)
+        pcode = participant_codes(participant)
         cell = (group.astype(np.int64) * (int(pcode.max()) + 1) + pcode) * 3 + odd_pos  # (triplet, person, odd)
         _, own = np.unique(cell, return_counts=True)
         person_keys, own_any = np.unique(cell // 3, return_counts=True)

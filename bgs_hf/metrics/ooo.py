@@ -32,13 +32,14 @@ from bgs_hf.metrics.similarity import (
     as_triplets,
     check_symmetric,
     drop_catch_trials,
+    item_indices,
     whole_numbers,
 )
 
 
 def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sims = np.asarray(sims, dtype=np.float64)
-    odd = np.asarray(odd, dtype=np.int64)
+    odd = whole_numbers(odd, "odd")  # a cast read odd 1.7 as position 1
     if sims.ndim != 2 or sims.shape[1] != 3 or odd.shape != (sims.shape[0],):
         raise BGSInputError(f"need sims (n, 3) and odd (n,), got {sims.shape} and {odd.shape}")
     if odd.size and (odd.min() < 0 or odd.max() > 2):
@@ -100,7 +101,7 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     if items is not None:
         # with a global matrix too: an accuracy "over items" must not score judgments outside them (a
         # bootstrap over those clips would give such judgments no weight, and the CI would miss the estimate)
-        items = whole_numbers(items, "items")
+        items = item_indices(items)
         if items.size and items.min() < 0:  # a lookup would wrap it round onto another clip's row
             raise BGSInputError(f"items must lie in 0.., got {int(items.min())}")
         if len(np.unique(items)) != len(items):  # the lookup would keep its last position

@@ -16,10 +16,13 @@ from bgs_hf.metrics.similarity import SUBSET_HINT, HumanSimilarity, check_symmet
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson r; nan for fewer than 3 values or a constant vector (no correlation is defined)."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    """Pearson r over all values (matrices flattened, as ``spearman``'s ranks are); nan for fewer than 3 values, a
+    constant vector or a value that is not finite (no correlation is defined)."""
+    x = np.asarray(x, dtype=np.float64).ravel()  # two matrices failed on "the truth value of an array ... ambiguous"
+    y = np.asarray(y, dtype=np.float64).ravel()
     _same_length(x, y)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):  # inf minus its mean warned "invalid value", then NaN
+        return float("nan")
     if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:  # tested before centring, which leaves ulp-sized noise
         return float("nan")
     xc = x - x.mean()
@@ -52,6 +55,8 @@ def signed_square(r: float | np.ndarray) -> float | np.ndarray:
 def cosine_similarity_matrix(emb: np.ndarray) -> np.ndarray:
     """(n, n) cosine similarity of row embeddings (zero rows give similarity 0)."""
     emb = np.asarray(emb, dtype=np.float64)
+    if emb.ndim != 2:  # one clip's vector failed in numpy's norm ("axis 1 is out of bounds")
+        raise BGSInputError(f"emb must be a (clips, dims) matrix, one row per clip, got shape {emb.shape}")
     norm = np.linalg.norm(emb, axis=1, keepdims=True)
     unit = emb / np.where(norm > 0, norm, 1.0)
     return unit @ unit.T

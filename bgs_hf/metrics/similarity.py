@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from bgs_hf.errors import BGSInputError
 
@@ -116,6 +117,8 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
     if odd is None:
         raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
     idx, odd = whole_numbers(idx, "triplet indices"), whole_numbers(odd, "odd")
+    if idx.shape == (0,):  # an empty list of judgments, as an empty (0, 3) array
+        idx = idx.reshape(0, 3)
     if idx.ndim != 2 or idx.shape[1] != 3:
         raise BGSInputError(f"triplet indices must have shape (n, 3), got {idx.shape}")
     if odd.shape != (idx.shape[0],):
@@ -143,6 +146,42 @@ def whole_numbers(values: Any, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def item_indices(items: Any) -> np.ndarray:
+    """``items`` as int64 clip indices, one per row of an items-local matrix: a column of them (a DataFrame's
+    ``df[["clip"]]``, shape (n, 1)) failed in numpy's indexing ("too many indices for array")."""
+    items = whole_numbers(items, "items")
+    if items.ndim != 1:
+        raise BGSInputError(f"items must be a flat list of clip indices, got shape {items.shape}")
+    return items
+
+
+def checked_participants(participant: Any) -> np.ndarray:
+    """The participant ids, refused at the first missing one (None, NaN, blank: an empty cell of a judgments table),
+    at the row the caller passed: NaN ids pooled their judgments into one made-up participant, skewing the ceilings,
+    and None failed in numpy's sort ("'<' not supported between instances of 'NoneType' and 'str'")."""
+    ids = np.asarray(participant)
+    flat = ids.ravel()
+    missing = np.asarray(pd.isna(flat), dtype=bool)
+    if flat.dtype.kind in "OU":
+        missing |= np.array([isinstance(v, str) and not v.strip() for v in flat.tolist()], dtype=bool)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        shown = flat[row:row + 1].tolist()[0]  # a Python value: nan, not np.float64(nan)
+        raise BGSInputError(f"participant row {row} is missing ({shown!r}): every judgment needs the id of the "
+                            f"participant who made it")
+    return ids
+
+
+def participant_codes(ids: np.ndarray) -> np.ndarray:
+    """Codes 0..P-1 per judgment in the sorted order of the ids (the order seeded splits and resamples draw in); ids
+    of mixed types (1 and 'B'), which numpy cannot sort, are told apart by their text."""
+    try:
+        _, codes = np.unique(ids, return_inverse=True)
+    except TypeError:
+        _, codes = np.unique(ids.astype(str), return_inverse=True)
+    return codes.ravel().astype(np.int64)
+
+
 def check_symmetric(sim: np.ndarray, i: np.ndarray, j: np.ndarray) -> None:
     """One line where S[i, j] and S[j, i] differ beyond float32 rounding: RSA reads one triangle and
     odd-one-out accuracy each triplet's clip order, so an asymmetric matrix scored by presentation order."""
@@ -159,6 +198,14 @@ def pair_keys(idx: np.ndarray, n_items: int) -> np.ndarray:
     """(n, 3) symmetric keys min*N+max for the pair columns (a,b), (a,c), (b,c)."""
     cols = [(idx[:, u], idx[:, v]) for u, v in PAIR_COLS]
     return np.stack([np.minimum(x, y) * n_items + np.maximum(x, y) for x, y in cols], axis=1)
+
+
+def clip_count(idx: np.ndarray, n_items: Any = None) -> int:
+    """``n_items`` as an int (a whole float such as 40.0 too; 4.5 or '4' refused in one line, which failed in numpy's
+    bincount or comparison), or without it the clips the triplets name (largest index + 1)."""
+    if n_items is None:
+        return int(idx.max()) + 1 if idx.size else 0
+    return int(whole_numbers(n_items, "n_items"))
 
 
 def check_items(idx: np.ndarray, n_items: int) -> None:
@@ -214,8 +261,7 @@ def human_similarity(
     idx, odd = as_triplets(idx, odd)
     if weights is not None and np.shape(weights) != (len(idx),):
         raise BGSInputError(f"weights must have shape ({len(idx)},), one per triplet, got {np.shape(weights)}")
-    if n_items is None:
-        n_items = int(idx.max()) + 1 if idx.size else 0
+    n_items = clip_count(idx, n_items)
     check_items(idx, n_items)
     idx, odd, weights = drop_catch_trials(idx, odd, weights, what="human similarity")
     n, k = similarity_counts(idx, odd, n_items, weights)
@@ -242,7 +288,7 @@ def pair_index(
     check_human(human)
     if items is None:
         items = np.arange(human.n_items)
-    items = whole_numbers(items, "items")
+    items = item_indices(items)
     if items.size and (items.min() < 0 or items.max() >= human.n_items):
         raise BGSInputError(f"items must lie in 0..{human.n_items - 1}")
     if len(np.unique(items)) != len(items):
