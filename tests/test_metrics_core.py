@@ -476,6 +476,8 @@ def test_a_participant_bootstrap_refuses_a_missing_participant_and_reads_ids_of_
                           "participant": np.where(np.arange(60) == 3, np.nan, participant % 2)})
     with pytest.raises(BGSInputError, match=r"participant row 3 is missing \(nan\)"):
         paired_bootstrap(model, model.T, idx=table, over="participants", n_boot=5)
+    clips = bootstrap_ci(model, idx=table, n_boot=5)  # a clip bootstrap does not read the participants
+    assert clips.estimate == pytest.approx(r2(model, human_similarity(idx, odd, 14)))
 
 
 def test_fractional_items_are_refused_not_truncated():

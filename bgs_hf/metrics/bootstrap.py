@@ -254,7 +254,7 @@ def _prepare(
         if participant is not None and np.shape(participant) != (len(idx),):
             raise BGSInputError(f"participant must have shape ({len(idx)},), one per judgment, got "
                                 f"{np.shape(participant)}")
-        if participant is not None:
+        if participant is not None and over == "participants":  # a clip bootstrap does not read them
             participant = checked_participants(participant)
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the bootstrap")
     if human is not None:
