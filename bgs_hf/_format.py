@@ -1,11 +1,12 @@
 """Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
-collapsed model), counts, the "did you mean" guess, and the form of a Hub licence id."""
+collapsed model), a markdown table cell, counts, the "did you mean" guess, and the form of a Hub licence id."""
 
 from __future__ import annotations
 
 import difflib
 import math
 import numbers
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,18 @@ def _undefined(value: Any) -> bool:
     ``nan`` where a float's read ``n/a`` (an integer is never NaN, and one past a float's range cannot be asked)."""
     return value is None or (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
                              and math.isnan(value))
+
+
+def _number(value: Any) -> bool:
+    """A real number that is not a bool (JSON's ``true`` is no statistic)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def md_cell(value: Any) -> str:
+    """A value for a markdown table cell (model cards, reports): a ``|`` ends the cell even inside backticks (a ViT's
+    LoRA target regex ``(query|key|value)`` broke its row; GFM shows ``\\|`` as ``|``), and a line break ends the
+    row (a name holding one left the rest of its row outside the table): it reads as a space."""
+    return re.sub(r"\r\n?|\n", " ", str(value)).replace("|", "\\|")
 
 
 def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
@@ -65,8 +78,10 @@ def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
 
 def fmt_ci(ci: Any) -> str:
     """`` [lo, hi]`` to three decimals after an estimate, or nothing when either end is undefined (cards and the
-    Space show a bare estimate rather than ``[n/a, n/a]``)."""
-    if not ci or len(ci) != 2 or "" in (fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
+    Space show a bare estimate rather than ``[n/a, n/a]``), as for anything but a pair of numbers (an edited
+    ``metrics.json``'s ``0.5`` or ``true`` failed in ``len``, its ``"ab"`` in ``format``)."""
+    if not isinstance(ci, (list, tuple)) or len(ci) != 2 or not all(_number(x) for x in ci) or "" in (
+            fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
         return ""
     return f" [{fmt(ci[0], '.3f')}, {fmt(ci[1], '.3f')}]"
 

@@ -1407,6 +1407,52 @@ def test_motion_controls_skipped_in_every_run_say_why_and_a_table_rule_has_a_cel
     assert "| BGS fine-tuned (LoRA) | layer 1 | train | 0.133 | [0.050, 0.200] | 0.410 | 0.620 |" in md.splitlines()
 
 
+def test_a_run_without_motion_controls_beside_one_with_them_is_reported_and_a_line_break_stays_in_its_cell(tmp_path):
+    """Fuzzing: two runs side by side, one with motion controls and one whose ``motion`` is ``{"skipped": ...}`` (the
+    form a report of that run alone reads), failed with AttributeError ('str' object has no attribute 'items'); the
+    skipped run now says why, as a skipped partition does. And a line break in a cell (a data name, a run label)
+    ended its table row mid-cell (the report escaped ``|`` only): it reads as a space."""
+    from bgs_hf.eval.report import build_sections, render
+
+    shuffled = {"r2": 0.05, "r2_ci": [0.01, 0.09], "ooo_acc_3way": 0.38, "ooo_acc_2way": 0.57}
+    a = {"data": "my\ndata", "split": "test", "n_clips": 3, "models": {}, "motion": {"bgs": {"shuffled": shuffled}}}
+    b = {"data": "d|e", "split": "test", "n_clips": 3, "models": {}, "motion": {"skipped": "no motion controls"}}
+    lines = render(build_sections([("run\r\na", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")[0].splitlines()
+    assert "| run a | BGS fine-tuned (LoRA) | shuffled | 0.050 | [0.010, 0.090] | 0.380 | 0.570 |" in lines
+    assert not any(line.startswith("| b | skipped") for line in lines)
+    assert lines.index("*b: not run (no motion controls).*") > lines.index("| run a | BGS fine-tuned (LoRA) | shuffled "
+                                                                        "| 0.050 | [0.010, 0.090] | 0.380 | 0.570 |")
+    assert "| run a | my data | test | 3 | n/a | None | n/a n/a |" in lines and "| b | d\\|e | test | 3 | n/a | None | n/a n/a |" in lines
+
+
+def test_a_damaged_evaluation_json_is_refused_in_one_line_naming_it_before_anything_is_written(tmp_path):
+    """Fuzzing: an ``evaluation.json`` that is not UTF-8 failed in the codec, one whose ``figures`` is a list or whose
+    ``result_dir`` is a number in ``load_run`` (AttributeError, TypeError: ``bgs-hf report`` printed a traceback and
+    ``evaluate --report`` into that folder failed), and one with a statistic missing or of the wrong type (an edited
+    file, another version's) deep in the report's tables (KeyError 'rsa_pearson', TypeError): each is one line naming
+    the file or the run, and no report is written."""
+    import json
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.report import load_run, write_report
+
+    (tmp_path / "bytes.json").write_bytes(b"\xff{}")
+    with pytest.raises(BGSInputError, match=r"^bytes\.json: not UTF-8 text \(byte 0\)$"):
+        load_run(tmp_path / "bytes.json")
+    for i, damage in enumerate(({"figures": ["fit.png"]}, {"figures": {"fit": 3}}, {"result_dir": 3})):
+        (tmp_path / f"bad{i}.json").write_text(json.dumps({"models": {}, "split": "test", **damage}))
+        with pytest.raises(BGSInputError, match=rf"^bad{i}\.json: not a `bgs-hf evaluate` result"):
+            load_run(tmp_path / f"bad{i}.json")
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "ooo_acc_3way": 0.5,
+           "ooo_acc_2way": 0.6}
+    good = {"data": "d", "split": "test", "models": {}, "fit": {"bgs": {**row, "rsa_pearson": 0.3}}}
+    for bad, problem in (({"fit": {"bgs": row}}, "no 'rsa_pearson'"),
+                         ({"fit": {"bgs": 0.1}}, "'float' object is not subscriptable")):
+        with pytest.raises(BGSInputError, match=rf"^two: its result cannot be reported \({problem}\)"):
+            write_report([("one", good, tmp_path), ("two", {**good, **bad}, tmp_path)], tmp_path / "rep")
+        assert not (tmp_path / "rep").exists()
+
+
 def test_a_json_copy_holding_only_some_figures_links_the_recorded_folder_and_is_named_by_its_stem(tmp_path):
     """Mutation audit (second pass): a ``--json`` copy's folder taken as its figures' home when it holds any (not all) of
     them, the copy named with its ``.json`` suffix, and ``write_report`` rewriting the caller's own result's figure

@@ -842,6 +842,20 @@ def test_the_fake_hub_refuses_license_other_without_a_name_as_the_hub_does(
         upload_folder(tmp_path / "other", "me/y", token="hf_fake")
 
 
+def test_the_fake_hub_answers_a_licence_list_as_the_hub_does() -> None:
+    """Fuzzing: a card whose ``license`` is a list or a map made the fake Hub's handler fail (unhashable type), so the
+    client saw a dropped connection instead of the Hub's 400. A dataset card may list several licence ids (each is
+    checked); anything else that is not one id string is refused with the Hub's message."""
+    from bgs_hf.hub.fake_hub import _validate_card
+
+    refused = '"license" must be one of the Hub licence ids'
+    assert _validate_card("---\nlicense: [mit, apache-2.0]\n---\n", "dataset") is None
+    assert refused in _validate_card("---\nlicense: [mit, nope]\n---\n", "dataset")
+    assert refused in _validate_card("---\nlicense: [mit]\n---\n", "model")
+    assert refused in _validate_card("---\nlicense: {a: 1}\n---\n", "model")
+    assert "license_name" in _validate_card("---\nlicense: [other]\n---\n", "dataset")
+
+
 def test_a_card_number_keeps_the_sign_of_minus_infinity():
     """``fmt`` drops the minus of a value that rounds to zero (``-0.000``); it also dropped the one of ``-inf``,
     which has no digit at all, so a card or report read ``inf`` for a value that is infinitely negative."""
@@ -1228,6 +1242,24 @@ def test_a_lora_target_regex_stays_in_its_card_table_cell(tiny_run: Path, tmp_pa
         return
     html = MarkdownIt("commonmark").enable("table").render(text)
     assert "<td><code>alpha=8</code>" in html and f"<code>target_modules={regex}</code>" in html
+
+
+def test_a_line_break_in_a_recorded_name_stays_in_its_card_table_cell() -> None:
+    """Fuzzing: a backbone name or a LoRA setting holding a line break (``a\\r\\nb``) ended its table row mid-cell:
+    the rest of the row fell out of the table as a stray line (``md_cell`` escaped ``|`` only). A line break in a
+    cell now reads as a space, and every row keeps its header's cell count."""
+    from bgs_hf.hub.card import BGSModelCardData, md_cell, render_model_card
+
+    assert md_cell("a|b\nc\r\nd\re") == "a\\|b c d e"
+    card = BGSModelCardData(backbone="my\nbase", lora={"target_modules": "q\r\nv"}, fit={"r2": 0.1},
+                            baseline={"r2": 0.05})
+    text = str(render_model_card(card))
+    rows = [line for line in text.splitlines() if line.startswith("|") and not line.startswith("|---")]
+    model, evals = rows[:4], rows[4:]
+    assert [_table_cells(r)[0] for r in model] == ["", "Base model", "Pooling", "LoRA"], rows
+    assert [len(_table_cells(r)) for r in model] == [2] * 4 and [len(_table_cells(r)) for r in evals] == [5] * 3
+    assert _table_cells(model[1])[1] == "`my base`" and _table_cells(model[3])[1] == "`target_modules=q v`"
+    assert _table_cells(evals[1])[0] == "pretrained `my base` (no BGS)"
 
 
 def test_a_checkpoint_card_names_the_data_its_run_recorded(tmp_path: Path) -> None:
@@ -1814,6 +1846,36 @@ def test_a_run_record_that_is_not_a_json_object_is_refused_by_name(tmp_path: Pat
     run = _records(tmp_path / "run", metrics_json=[0.1, 0.2])
     with pytest.raises(BGSInputError, match=r"^metrics\.json: expected a JSON object$"):
         RunInfo.read_records(run)
+
+
+def test_a_run_record_that_is_not_utf_8_is_refused_by_name_and_keeps_the_run_folders_readme(tmp_path: Path) -> None:
+    """Fuzzing: a damaged record (``metrics.json`` starting with byte 0xff) failed in the codec, naming no file
+    ("'utf-8' codec can't decode byte 0xff in position 0"), from ``push`` and from the card a training run writes at
+    its end (which keeps its README only on a BGSInputError)."""
+    from bgs_hf.hub.card import write_run_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _records(tmp_path / "run")
+    (run / "metrics.json").write_bytes(b"\xff{}")
+    with pytest.raises(BGSInputError, match=r"^metrics\.json: not UTF-8 text \(byte 0\)$"):
+        RunInfo.read_records(run)
+    (run / "README.md").write_text("mine")
+    assert write_run_card(run) is None and (run / "README.md").read_text() == "mine"
+
+
+def test_an_interval_that_is_not_a_pair_of_numbers_is_left_off_the_card(tmp_path: Path) -> None:
+    """Fuzzing: a ``metrics.json`` whose ``r2_ci`` or ``ceiling_r2_ci`` is a number, true or text (an edited file)
+    failed in ``len``/``list``/``format`` (TypeError, ValueError). Such an interval has no ends: the card shows the
+    bare estimate, as it does for an interval with an undefined end."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    for i, bad in enumerate((0.5, True, "ab", [0.1, 0.2, 0.3])):
+        run = _records(tmp_path / f"run{i}", metrics_json={"r2": 0.1, "r2_ci": bad, "ceiling_r2": 0.2,
+                                                           "ceiling_r2_ci": bad})
+        rows = card_data_from_run(RunInfo.from_run_dir(run)).eval_rows()
+        assert [row.r2 for row in rows] == ["0.100", "0.200"], bad
+        assert [row.pct_of_ceiling for row in rows] == ["—", "100%"], bad
 
 
 def test_a_loss_of_two_terms_is_described_in_one_sentence_joined_by_semicolons() -> None:

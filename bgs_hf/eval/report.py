@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._format import fmt, fmt_p
+from bgs_hf._format import fmt, fmt_p, md_cell
 from bgs_hf.errors import BGSInputError
 from bgs_hf.viz.models import model_name
 
@@ -274,6 +274,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                          + _images(runs, "attention", "attention rollout overlays")))
     if has("motion"):
         def motion_rows(r: dict) -> list[list[Any]]:
+            if "skipped" in r.get("motion", {}):  # says why below the table (it failed on the reason's .items())
+                return []
             return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")),
                      _f(v.get("ooo_acc_2way"))]
                     if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
@@ -283,7 +285,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                               "repeated, or reversed, applied after decoding."),
                                              _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc",
                                                                 "2-way acc"], motion_rows)]
-                         + _images(runs, "motion", "motion controls")))
+                         + _images(runs, "motion", "motion controls") + _skipped(runs, "motion")))
     # an analysis that was asked for and skipped in every run says why, instead of vanishing
     for key, title in (("layers", "Layer-wise fit"), ("partition", "Variance partitioning"),
                        ("probes", "Attribute probes"), ("attention", "Attention"), ("motion", "Motion controls")):
@@ -293,11 +295,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
-    def esc(x: Any) -> str:
-        return str(x).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(map(esc, headers)) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(map(md_cell, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -339,6 +338,15 @@ def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -
     return "\n".join(md) + "\n", page
 
 
+def _names_its_files(res: dict) -> bool:
+    """Whether a result's ``figures`` map each figure to a file name or a list of them, and ``result_dir`` (if any)
+    is a path: what :func:`load_run` and :func:`write_report` read before any table."""
+    figures = res.get("figures", {})
+    return isinstance(figures, dict) and all(
+        v is None or isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        for v in figures.values()) and isinstance(res.get("result_dir") or "", str)
+
+
 def load_run(path: str | Path) -> tuple[str, dict, Path]:
     """(label, result, folder) of a run folder (``evaluation.json``) or a JSON file from ``--json``."""
     from bgs_hf.eval.suite import RESULT_NAME
@@ -351,11 +359,16 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
         raise BGSInputError(f"no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)", path=p)
     try:
         res = json.loads(f.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
+        raise BGSInputError(f"not UTF-8 text (byte {err.start})", path=f) from None
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=f) from err
     if not isinstance(res, dict) or "models" not in res or "split" not in res:
         raise BGSInputError("not a `bgs-hf evaluate` result (needs 'models' and 'split'; a quickstart "
                             "report.json is not one)", path=f)
+    if not _names_its_files(res):  # read below: an edited file's list or number failed in .values() or Path()
+        raise BGSInputError("not a `bgs-hf evaluate` result ('figures' maps each figure to its file names and "
+                            "'result_dir' is a folder path)", path=f)
     # figure paths are relative to the folder the suite wrote them in: the given folder when it holds them (a
     # copied or moved evaluation), else the recorded one (a --json copy saved elsewhere)
     figures = [x for v in res.get("figures", {}).values() for x in (v if isinstance(v, list) else [v]) if x]
@@ -384,23 +397,35 @@ def check_report_targets(out_dir: str | Path, stem: str = "evaluation", *, where
                                 f"another {where} (nothing was written)", path=path)
 
 
+def _reportable(label: str, res: dict, folder: Path) -> tuple[str, dict, Path]:
+    """The run with its figure paths resolved against ``folder``. A result the report cannot read (a statistic
+    missing or of another type: an edited ``evaluation.json``, another version's) is one line naming the run, not a
+    KeyError or TypeError from deep inside a table."""
+    try:
+        res = dict(res)
+        figs = {}
+        for k, v in res.get("figures", {}).items():
+            vs = [v] if isinstance(v, str) else list(v or [])
+            figs[k] = [str(Path(x) if Path(x).is_absolute() else folder / x) for x in vs]
+        res["figures"] = figs
+        build_sections([(label, res, folder)])
+    except BGSInputError:
+        raise
+    except (LookupError, TypeError, AttributeError, ValueError) as err:
+        problem = f"no {err.args[0]!r}" if isinstance(err, KeyError) and err.args else str(err).splitlines()[0]
+        raise BGSInputError(f"{label}: its result cannot be reported ({problem}): was its evaluation.json edited, "
+                            "or written by another version of bgs-hf?") from None
+    return label, res, folder
+
+
 def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
                  title: str = "bgs-hf evaluation report", stem: str = "evaluation") -> tuple[Path, Path]:
     """Write ``<stem>.md`` and ``<stem>.html`` into ``out_dir``; figure paths resolve against each run. A file of
     those names that no report of ours wrote is refused (:func:`check_report_targets`), never replaced."""
     check_report_targets(out_dir, stem)
+    fixed = [_reportable(label, res, Path(folder)) for label, res, folder in runs]  # before anything is written
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    fixed = []
-    for label, res, folder in runs:
-        res = dict(res)
-        figs = {}
-        for k, v in res.get("figures", {}).items():
-            vs = [v] if isinstance(v, str) else list(v or [])
-            vs = [str(Path(x) if Path(x).is_absolute() else Path(folder) / x) for x in vs]
-            figs[k] = vs
-        res["figures"] = figs
-        fixed.append((label, res, Path(folder)))
     md, page = render(build_sections(fixed), out, title)
     md_path, html_path = _report_paths(out, stem)
     md_path.write_text(md + WRITTEN_MARK + "\n", encoding="utf-8")

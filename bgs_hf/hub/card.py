@@ -18,7 +18,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
-from bgs_hf._format import fmt, fmt_ci, hub_license_id
+from bgs_hf._format import fmt, fmt_ci, hub_license_id, md_cell
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo, bgs_trained
 from bgs_hf.metrics.bootstrap import positive_ceiling
@@ -473,19 +473,13 @@ def card_data_from_run(
     )
 
 
-def md_cell(value: Any) -> str:
-    """A value for a markdown table cell (the template's ``cell`` filter): a ``|`` ends the cell even inside
-    backticks, so a ViT's LoRA target regex ``(query|key|value)`` broke the row; GFM shows ``\\|`` as ``|``."""
-    return str(value).replace("|", "\\|")
-
-
 def render_model_card(card_data: BGSModelCardData, template_path: str | Path | None = None) -> ModelCard:
     """Render the Jinja template as ``ModelCard.from_template`` does (``jinja2.Template``'s default settings), with
     the ``cell`` filter added; the returned card's ``.data`` is parsed back from the YAML it wrote."""
     import jinja2
 
     env = jinja2.Environment()  # markdown, not HTML: nothing to autoescape (as from_template)
-    env.filters["cell"] = md_cell
+    env.filters["cell"] = md_cell  # (bgs_hf._format) a ``|`` or a line break in a value kept in its cell
     template = env.from_string(Path(template_path or MODEL_CARD_TEMPLATE).read_text(encoding="utf-8"))
     return ModelCard(template.render(card_data=card_data.to_yaml(), **card_data.to_dict()))
 

@@ -60,9 +60,11 @@ def _validate_card(content: str, repo_type: str) -> str | None:
     except Exception as err:  # the real Hub answers 400 with a message; so do we
         return f"{type(err).__name__}: {err}"
     license = card.data.to_dict().get("license")
-    if license is not None and license not in HUB_LICENSES:  # the Hub checks the licence against its list
+    # a dataset card may list several ids; a list or a map elsewhere failed here (unhashable) and dropped the connection
+    ids = license if isinstance(license, list) and repo_type == "dataset" else [license]
+    if license is not None and not all(isinstance(x, str) and x in HUB_LICENSES for x in ids):  # the Hub's list
         return f'Invalid metadata in README.md. "license" must be one of the Hub licence ids, got {license!r}'
-    if license == "other" and not card.data.to_dict().get("license_name"):  # the Hub needs a name for "other"
+    if "other" in ids and not card.data.to_dict().get("license_name"):  # the Hub needs a name for "other"
         return 'Invalid metadata in README.md. "license_name" is required when "license" is "other"'
     return None
 

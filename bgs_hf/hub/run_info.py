@@ -55,6 +55,8 @@ def bgs_trained(loss: Any) -> bool:
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
+        raise BGSInputError(f"not UTF-8 text (byte {err.start})", path=path) from None
     except json.JSONDecodeError as err:
         raise BGSInputError(f"not valid JSON ({err.msg} at line {err.lineno})", path=path) from None
     if not isinstance(data, dict):
@@ -103,10 +105,11 @@ def _pick_baseline(metrics: dict[str, Any], split: str) -> dict[str, Any] | None
 
 def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
     """Noise ceiling as recorded: ``ceiling_r2`` (+ ``ceiling_r2_ci``) of ``behavioural_fit``, a number, or a
-    dict with ``r2``/``mean`` and ``ci``."""
+    dict with ``r2``/``mean`` and ``ci``. An interval that is not a list (an edited file's ``0.5``) is none: ``list``
+    failed on it."""
     if isinstance(metrics.get("ceiling_r2"), (int, float)):
         out: dict[str, Any] = {"r2": float(metrics["ceiling_r2"])}
-        if metrics.get("ceiling_r2_ci"):
+        if metrics.get("ceiling_r2_ci") and isinstance(metrics["ceiling_r2_ci"], (list, tuple)):
             out["ci"] = list(metrics["ceiling_r2_ci"])
         return out
     for key in ("noise_ceiling", "ceiling", "noise_ceiling_r2", "ceiling_r2"):
@@ -118,7 +121,7 @@ def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
             if isinstance(r2, (int, float)):
                 out = {"r2": float(r2)}
                 ci = value.get("ci", value.get("r2_ci"))
-                if ci is not None:
+                if isinstance(ci, (list, tuple)):
                     out["ci"] = list(ci)
                 for extra in ("ooo_acc_3way", "method", "n_splits"):
                     if extra in value:
