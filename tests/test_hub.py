@@ -1878,6 +1878,33 @@ def test_an_interval_that_is_not_a_pair_of_numbers_is_left_off_the_card(tmp_path
         assert [row.pct_of_ceiling for row in rows] == ["—", "100%"], bad
 
 
+def test_a_run_section_of_another_type_than_a_map_is_refused_by_name(tmp_path: Path) -> None:
+    """Fuzzing: a run record whose ``loss``, ``data``, ``head``, ``lora``, ``frame_policy`` or ``preprocessing`` is not
+    a map of settings (an edited ``run_config.json``'s ``"loss": "x"``, a ``"head": 3``) failed in the card's template
+    (jinja2's "'str object' has no attribute 'items'"), in ``{**head}`` or in ``data.get``, and a loss term named by a
+    list in ``describe_objective`` (unhashable type). The first is one line naming the run and the key, the second
+    names the term as recorded; a data source recorded as a plain string is still read as its name."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    cases = ((dict(run_config_json={"loss": "x"}), "'loss' as 'x' (str)"),
+             (dict(run_config_json={"data": 1}), "'data' as 1 (int)"),
+             (dict(bgs_config_json={"backbone": "org/video", "head": 3}), "'head' as 3 (int)"),
+             (dict(bgs_config_json={"backbone": "org/video", "lora": True}), "'lora' as True (bool)"),
+             (dict(bgs_config_json={"backbone": "org/video", "frame_policy": [16]}), "'frame_policy' as [16] (list)"),
+             (dict(bgs_config_json={"backbone": "org/video", "preprocessing": "x"}), "'preprocessing' as 'x' (str)"))
+    for i, (files, what) in enumerate(cases):
+        run = _records(tmp_path / f"run{i}", **files)
+        with pytest.raises(BGSInputError, match=rf"^run{i}: the run records {re.escape(what)}, not a map of settings$"):
+            render_model_card(card_data_from_run(RunInfo.from_run_dir(run)))
+    run = _records(tmp_path / "named", run_config_json={"data": "org/judged", "loss": ""})
+    card = card_data_from_run(RunInfo.from_run_dir(run))
+    assert card.dataset_name == "judged" and card.loss is None  # an empty entry: not recorded, as before
+    run = _records(tmp_path / "listed", run_config_json={"loss": {"local": {"name": ["a"]}}})
+    assert card_data_from_run(RunInfo.from_run_dir(run)).to_dict()["objective"] == (
+        "The local term is `['a']`; the weights above are those recorded by the run.")  # was: unhashable type
+
+
 def test_a_loss_of_two_terms_is_described_in_one_sentence_joined_by_semicolons() -> None:
     """Mutant that passed: the two terms joined by a comma (only one-term losses were tested)."""
     from bgs_hf.hub.card import describe_objective

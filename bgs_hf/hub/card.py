@@ -300,7 +300,7 @@ def describe_objective(loss: dict[str, Any] | None, *, simulated: bool = False) 
     who = _JUDGES[bool(simulated)]
     parts = []
     if isinstance(local, dict) and local.get("name"):
-        prose = _LOCAL_PROSE.get(local["name"])
+        prose = _LOCAL_PROSE.get(str(local["name"]))  # as the global term's method: a list failed (unhashable)
         parts.append(f"The local term is {prose.format(**who) if prose else '`' + str(local['name']) + '`'}")
     if isinstance(glob, dict) and glob.get("name"):
         prose = _GLOBAL_PROSE.get(str(glob.get("method")))
@@ -321,11 +321,25 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _settings(info: RunInfo, *keys: str, text: bool = False) -> Any:
+    """A recorded section the card reads as a map of settings (``text``: or a plain string), else one line naming the
+    run and the key: an edited record's ``"loss": "x"`` failed in the template ("'str object' has no attribute
+    'items'"), a ``"head": 3`` in ``{**head}``."""
+    value = info.section(*keys)
+    if not value:  # "" or 0 read as not recorded, as before
+        return None
+    if isinstance(value, dict) or (text and isinstance(value, str)):
+        return value
+    key = next(k for k in keys if info.section(k) is not None)
+    raise BGSInputError(f"the run records {key!r} as {value!r:.40} ({type(value).__name__}), not a map of settings",
+                        path=info.run_dir)
+
+
 def _recorded_data(info: RunInfo) -> tuple[dict[str, Any], str, str, str]:
     """(recorded data section, source, pretty name, kind). The kind is the run's recorded ``origin`` (its format,
     not words in its path: "/data/releases/"), or for a run from before origin was recorded (or recorded null) its
     names, lower-cased, to guess from."""
-    data = info.section("data", "dataset") or {}
+    data = _settings(info, "data", "dataset", text=True) or {}
     if isinstance(data, str):
         data = {"source": data}
     source = str(data.get("source") or data.get("data") or data.get("path") or data.get("name") or "")
@@ -396,7 +410,7 @@ def card_data_from_run(
     """Fill the card data from a run. Nothing is invented: absent entries stay empty on the card."""
     cfg = info.bgs_config
     backbone, base_id, short = _backbone(cfg)
-    lora = info.section("lora", "lora_config")
+    lora = _settings(info, "lora", "lora_config")
     if lora is None and info.adapter_config:
         lora = {
             k: info.adapter_config.get(k)
@@ -440,7 +454,7 @@ def card_data_from_run(
             "odd-one-out"]
     if short.get("family"):
         tags.append(short["family"])
-    head = info.section("head", "head_config")
+    head = _settings(info, "head", "head_config")
     if head is not None and cfg.get("embedding_dim") is not None:
         head = {**head, "embedding_dim": cfg["embedding_dim"]}
     return BGSModelCardData(
@@ -458,9 +472,9 @@ def card_data_from_run(
         lora=lora or None,
         head=head,
         pooling=info.section("pooling"),
-        loss=info.section("loss", "loss_config"),
-        frame_policy=info.section("frame_policy", "frames"),
-        preprocessing=info.section("preprocessing"),
+        loss=_settings(info, "loss", "loss_config"),
+        frame_policy=_settings(info, "frame_policy", "frames"),
+        preprocessing=_settings(info, "preprocessing"),
         dataset_name=name,
         dataset_split=split,
         simulated_observers=run_data(info)[1],
