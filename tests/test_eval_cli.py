@@ -1425,6 +1425,35 @@ def test_a_run_without_motion_controls_beside_one_with_them_is_reported_and_a_li
     assert "| run a | my data | test | 3 | n/a | None | n/a n/a |" in lines and "| b | d\\|e | test | 3 | n/a | None | n/a n/a |" in lines
 
 
+def test_a_figure_in_a_folder_named_with_spaces_or_brackets_is_shown_in_the_markdown_report(tmp_path):
+    """Fuzzing: a run folder named with a space or a bracket (``my run (1]``) wrote ``![...](../my run (1]/fit.png)``,
+    which markdown does not read as an image (a link target has no spaces; a caption no unmatched ``]``): report.md
+    showed the text instead of the figure. Such a target is written in ``<...>`` and the caption's brackets escaped;
+    a plain path is written as before."""
+    from bgs_hf.eval.report import render
+
+    for folder, target in (("my run (1]", "<../my run (1]/fit.png>"), ("plain", "../plain/fit.png")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "fit.png").write_bytes(b"png")
+        md, _ = render([("S", [("image", str(tmp_path / folder / "fit.png"), f"fit ({folder})")])], tmp_path / "out", "t")
+        caption = "fit (my run (1\\])" if folder != "plain" else "fit (plain)"
+        assert f"![{caption}]({target})" in md.splitlines()
+        try:  # and as a markdown renderer reads it (markdown-it-py comes with rich, gradio's)
+            from markdown_it import MarkdownIt
+        except ImportError:
+            continue
+        assert "<img src=" in MarkdownIt("commonmark").render(md), md
+
+
+def test_an_asterisk_in_a_name_is_kept_in_the_html_report(tmp_path):
+    """Fuzzing: the HTML report dropped every ``*`` of a text line to drop its markdown italics, so a run labelled
+    ``a*b`` read ``ab`` (and ``x*y`` as ``xy``); only the italics' own outer pair goes now."""
+    from bgs_hf.eval.report import render
+
+    _, page = render([("S", [("text", "*a*b: not run (x*y).*"), ("text", "plain 2*3")])], tmp_path, "t")
+    assert "<p>a*b: not run (x*y).</p><p>plain 2*3</p>" in page
+
+
 def test_a_damaged_evaluation_json_is_refused_in_one_line_naming_it_before_anything_is_written(tmp_path):
     """Fuzzing: an ``evaluation.json`` that is not UTF-8 failed in the codec, one whose ``figures`` is a list or whose
     ``result_dir`` is a number in ``load_run`` (AttributeError, TypeError: ``bgs-hf report`` printed a traceback and

@@ -306,6 +306,19 @@ def _html_table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _md_target(path: str) -> str:
+    """A markdown link target: one with a space, a bracket or ``<>`` in ``<...>`` (``../my run (1)/fit.png`` was
+    shown as text, not as the figure)."""
+    if not any(c.isspace() or c in "()<>" for c in path):
+        return path
+    return "<" + path.replace("<", "\\<").replace(">", "\\>") + ">"
+
+
+def _md_caption(text: str) -> str:
+    """An image's caption with its square brackets escaped (a run label's unmatched ``]`` ended it)."""
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
 def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -> tuple[str, str]:
     """(markdown, html): images are relative links in markdown and base64 data URIs in HTML."""
     md = [f"# {title}", ""]
@@ -316,7 +329,8 @@ def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -
         for b in blocks:
             if b[0] == "text":
                 md += [b[1], ""]
-                ht.append(f"<p>{html.escape(b[1]).replace('*', '')}</p>")
+                italic = len(b[1]) > 1 and b[1][0] == b[1][-1] == "*"  # its markdown italics, not a name's "*"
+                ht.append(f"<p>{html.escape(b[1][1:-1] if italic else b[1])}</p>")
             elif b[0] == "table":
                 if not b[2]:
                     continue
@@ -326,7 +340,7 @@ def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -
                 p = Path(b[1])
                 if not p.is_file():
                     continue
-                md += [f"![{b[2]}]({os.path.relpath(p, out_dir)})", ""]
+                md += [f"![{_md_caption(b[2])}]({_md_target(os.path.relpath(p, out_dir))})", ""]
                 data = base64.b64encode(p.read_bytes()).decode()
                 ht.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(b[2])}">'
                           f"<figcaption>{html.escape(b[2])}</figcaption></figure>")
