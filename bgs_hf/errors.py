@@ -16,7 +16,8 @@ class BGSInputError(ValueError):
         self.detail = message
         where = ""
         if self.path is not None:
-            where = self.path.name if row is None else f"{self.path.name} row {row}"
+            name = self.path.name or str(self.path)  # `.` and `/` have no name: named as given, not as ""
+            where = name if row is None else f"{name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))
 

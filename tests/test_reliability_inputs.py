@@ -735,6 +735,30 @@ def test_non_finite_numbers_and_too_few_probe_clips_are_refused_up_front(tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["quickstart", "--out", "OUT", "--seed", "4294967296"], "argument --seed: must be <= 4294967295, got 4294967296"),
+    (["pretrain-tiny", "OUT", "--seed", "18446744073709551616"],
+     "argument --seed: must be <= 18446744073709551615, got 18446744073709551616"),
+    (["pretrain-tiny", "OUT", "--set", "seed=18446744073709551616"], "seed must be in [0, 2**64), got 18446744073709551616"),
+    (["pretrain-tiny", "OUT", "--set", "seed=-1"], "seed must be in [0, 2**64), got -1"),
+    (["pretrain-tiny", "OUT", "--set", "corpus_seed_offset=-5"], "corpus_seed_offset must be >= 0, got -5"),
+])
+def test_a_seed_the_run_cannot_use_is_refused_before_any_work(tmp_path: Path, capsys, monkeypatch, argv,
+                                                               message) -> None:
+    """Fuzzing: `quickstart --seed 4294967296` generated the benchmark and scored the baselines before training
+    refused the seed (numpy's global seed, set by transformers, stops at 2**32 - 1); `pretrain-tiny --seed 2**64`
+    rendered the corpus, then torch.manual_seed raised "Overflow when unpacking long long" (a traceback), and
+    `--set corpus_seed_offset=-5` failed in numpy at the first corpus clip."""
+    import bgs_hf.quickstart as quickstart
+
+    monkeypatch.setattr(quickstart, "run_quickstart", lambda *a, **k: pytest.fail("started before refusing"))
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    assert exit_code(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert message in err[-1] and "Traceback" not in "\n".join(err), err
+    assert not (tmp_path / "out").exists()
+
+
 def test_quickstart_refuses_a_benchmark_without_test_judgments_before_training(tmp_path: Path, capsys,
                                                                              monkeypatch) -> None:
     """`quickstart --clips 10` generated data, scored baselines and trained BGS for a minute, then failed."""
@@ -804,6 +828,18 @@ def test_the_plot_data_stats_writes_beside_its_json_is_checked_before_the_json_i
     err = capsys.readouterr().err
     assert "the plot (--png) is a folder, not a file" in err and "missing" not in err, err
     assert not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize("folder", [".", "/"])
+def test_data_stats_json_naming_a_folder_without_a_name_is_one_line(folder: str, tmp_path: Path, monkeypatch,
+                                                                    capsys) -> None:
+    """Fuzzing: `data stats SRC --json .` (or `/`) ended in a traceback from pathlib, "PosixPath('.') has an empty
+    name", raised while the plot's default path was made from the JSON path, before the folder check ran; the
+    refusal then named the folder as "" (`error: : --json is a folder`)."""
+    monkeypatch.chdir(tmp_path)
+    assert exit_code(["data", "stats", str(tmp_path / "missing"), "--json", folder]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {folder}: --json is a folder, not a file: give a file name"]
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("repo_id", ["bad id", "no-slash", "a/b/c"])

@@ -233,13 +233,13 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
+    check_output_file(args.json, "--json")  # before the statistics, and before a plot path is made from it
     # the plot goes beside --json (or in the working folder) unless named: checked too, before anything is written
     png = None if args.no_png else args.png or (args.json.with_suffix(".png") if args.json
                                                 else Path("human_similarity.png"))
     if png is not None and args.json is not None and png.resolve() == args.json.resolve():  # the plot replaced it
         raise BGSInputError(f"--json and {'--png' if args.png else 'the plot (--png: the JSON path with .png)'} name "
                             f"one file, {args.json}: give the plot another name, or --no-png")
-    check_output_file(args.json, "--json")  # before the statistics, not once they are computed
     check_output_file(png, "--png" if args.png else "the plot (--png)")
     data = _load(args)
     stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)

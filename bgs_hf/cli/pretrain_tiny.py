@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bgs_hf.cli._args import int_at_least
+from bgs_hf.cli._args import int_at_least, int_between
 from bgs_hf.cli._parser import examples
 
 ARCHS = ("conv3d-fg", "conv3d", "videomae")
@@ -63,7 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    + f"; default {ARCHS[0]}")
     p.add_argument("--steps", type=int_at_least(1), default=None, help=f"optimiser steps (default {steps})")
     p.add_argument("--batch-size", type=int_at_least(2), default=None, help=f"clips per step (default {d.batch_size})")
-    p.add_argument("--seed", type=int_at_least(0), default=None, help=f"init/mask/batch seed (default {d.seed})")
+    p.add_argument("--seed", type=int_between(0, 2**64 - 1), default=None,  # torch.manual_seed's range
+                   help=f"init/mask/batch seed (default {d.seed})")
     p.add_argument(
         "--corpus-clips", type=int_at_least(1), default=None, help=f"clips rendered into the pool (default {d.corpus_clips})"
     )

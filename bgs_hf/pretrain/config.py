@@ -92,6 +92,12 @@ class PretrainSchedule:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.warmup_steps < 0:
             raise ValueError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
+        # refused now, not once the corpus is rendered (torch.manual_seed overflows at 2**64) or at its first clip
+        # (numpy refuses a negative seed)
+        if not 0 <= int(self.seed) < 2**64:
+            raise ValueError(f"seed must be in [0, 2**64), got {self.seed}")
+        if int(self.corpus_seed_offset) < 0:
+            raise ValueError(f"corpus_seed_offset must be >= 0, got {self.corpus_seed_offset}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
