@@ -18,6 +18,8 @@ from bgs_hf.synth.generate import (
     generate_abstract_set,
     generate_socialshapes,
     load_agent_masks,
+    split_judgments,
+    warn_of_splits_without_judgments,
 )
 
 SMALL = SynthConfig(size=32, workers=1)
@@ -1187,6 +1189,26 @@ def test_without_weight_jitter_every_participant_names_the_same_odd_one() -> Non
     cfg = SynthConfig(choice_beta=1000.0, weight_jitter=0.0, lapse=0.0)
     out = simulate_choices(design, np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.05]]), np.random.default_rng(0), cfg)
     assert (out["choice"] == 2).all()
+
+
+def test_observers_near_the_largest_beta_still_name_the_odd_one_out() -> None:
+    """Fuzzing: `bgs-hf synth --beta 1.7e308` (a finite beta, accepted) overflowed beta * similarity to -inf for
+    every position of a triplet whose pairs all lie far apart, and -inf - -inf made the softmax NaN, which the draw
+    read as position 0: 11 of the 231 choices of a 12-clip seed-0 benchmark differed from beta 1e300's. By hand:
+    clips at 0, 2 and 5 on one axis leave the pair (0, 2) closest (squared distances 9, 25, 4 when position 0, 1, 2
+    is odd), so without a lapse the odd one is clip 5 at position 2, however large beta is."""
+    from bgs_hf.synth.observers import simulate_choices
+
+    n = 20
+    design = pd.DataFrame({"participation": ["p"] * n, "stim1_name": [0] * n, "stim2_name": [1] * n,
+                           "stim3_name": [2] * n, "is_catch": [False] * n})
+    cfg = SynthConfig(choice_beta=1.7e308, weight_jitter=0.0, lapse=0.0)
+    out = simulate_choices(design, np.array([[0.0], [2.0], [5.0]]), np.random.default_rng(0), cfg)
+    assert (out["choice"] == 2).all(), out["choice"].tolist()
+    with np.errstate(over="raise", invalid="raise"):  # and on a benchmark's own triplets: as beta 1e300 chooses, without a warning
+        huge, large = (build_tables(12, 0, replace(SMALL, choice_beta=beta))[1]["trials"]["choice"]
+                       for beta in (1.7e308, 1e300))
+    assert huge.tolist() == large.tolist()
 
 
 def test_the_synth_encoder_uses_the_crf_it_is_given(tmp_path: Path) -> None:
@@ -2487,6 +2509,27 @@ def test_a_tiny_design_recycles_its_triplets_at_random() -> None:
         regular = np.sort(design.loc[~design["is_catch"], ["stim1_name", "stim2_name", "stim3_name"]].to_numpy(), 1)
         _, copies = np.unique(regular, axis=0, return_counts=True)
         assert len(regular) == 220 and copies.size == 4 and copies.max() / 220 < 0.6, (seed, copies)
+
+
+def test_a_benchmark_whose_split_holds_no_judgment_says_so_when_it_is_made(tmp_path: Path, caplog) -> None:
+    """Fuzzing: `bgs-hf synth OUT --clips 10` (the documented minimum) wrote, without a word, a benchmark whose 2
+    test clips no judgment can hold (a triplet needs 3), which `bgs-hf data validate` then failed ("split 'test' has
+    2 clip(s) but 0 valid judgments"); so do 11-12 clips at any seed, and 40 at seed 0. It is still written (tiny
+    benchmarks serve layout and card checks), but the generator now says so before rendering."""
+    from bgs_hf.data import validate
+
+    tiny = SynthConfig(num_frames=2, size=16, workers=1)
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.synth.generate"):
+        out = generate_socialshapes(tmp_path / "ss", n_clips=10, seed=0, config=tiny)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "no judgment has all three clips in the test split (2 clips)" in warned[0], warned
+    assert [str(p) for p in validate(out, decode_videos=False)[1]] == [
+        "ss: split 'test' has 2 clip(s) but 0 valid judgments with all three clips inside it"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.synth.generate"):  # 60 clips: every split has judgments
+        _, tabs = build_tables(60, 3, SMALL)
+        warn_of_splits_without_judgments(tabs)
+    assert not caplog.records and all(rows.any() for rows in split_judgments(tabs).values())
 
 
 @pytest.mark.parametrize("test_fraction, empty", [(0.04, "test"), (0.96, "training")])

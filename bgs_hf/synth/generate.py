@@ -292,6 +292,28 @@ def _benchmark_tables(
     }
 
 
+def split_judgments(tabs: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Per split (train, test), which rows of ``tabs["trials"]`` are its judgments: three distinct clips, all in
+    the split (its ``{split}_triplets.csv``; a catch trial repeats a clip, so it is in neither)."""
+    stim = tabs["trials"][["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    distinct = (stim[:, 0] != stim[:, 1]) & (stim[:, 0] != stim[:, 2]) & (stim[:, 1] != stim[:, 2])
+    is_test = tabs["stimulus_set"] == "test"
+    return {split: distinct & flags[stim].all(axis=1) for split, flags in (("train", ~is_test), ("test", is_test))}
+
+
+def warn_of_splits_without_judgments(tabs: dict[str, Any]) -> None:
+    """A small benchmark's split can hold no judgment at all (2 test clips at 10-12 clips, or 3 that no trial
+    shows together; 40 clips at seed 0): it is written, but ``data validate`` reports the split, and nothing can be
+    trained or scored on it. Said when the tables are made, before the clips are rendered."""
+    is_test = tabs["stimulus_set"] == "test"
+    for split, keep in split_judgments(tabs).items():
+        if not keep.any():
+            n_clips = int(is_test.sum() if split == "test" else (~is_test).sum())
+            logger.warning("SocialShapes: no judgment has all three clips in the %s split (%d clips): `bgs-hf data "
+                           "validate` will report it, and nothing can be trained or scored on it; generate more "
+                           "clips, or try another seed", split, n_clips)
+
+
 def _write_release(
     out: Path, scenes: list[Scene], tabs: dict[str, Any], config: SynthConfig, seed: int
 ) -> None:
@@ -304,11 +326,8 @@ def _write_release(
     trials = tabs["trials"]
     all_trip = trials[TRIPLET_COLUMNS]
     all_trip.to_csv(sim / "all_triplets.csv", index=False)
-    stim = trials[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
-    distinct = (stim[:, 0] != stim[:, 1]) & (stim[:, 0] != stim[:, 2]) & (stim[:, 1] != stim[:, 2])
     is_test = tabs["stimulus_set"] == "test"
-    for split, flags in (("train", ~is_test), ("test", is_test)):
-        keep = distinct & flags[stim].all(axis=1)
+    for split, keep in split_judgments(tabs).items():
         part = all_trip[keep].copy()
         part.insert(0, "triplet_id", np.flatnonzero(keep))
         part.to_csv(sim / f"{split}_triplets.csv", index=False)
@@ -476,6 +495,7 @@ def generate_socialshapes(
         release = work if fmt == "release" else work.with_name(work.name + "-release")
         try:
             scenes, tabs = build_tables(n_clips, seed, config)
+            warn_of_splits_without_judgments(tabs)
             names = tabs["names"]
             video_dir = release / "data" / "raw" / "videos"
             video_dir.mkdir(parents=True, exist_ok=True)

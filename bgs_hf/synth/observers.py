@@ -153,7 +153,12 @@ def simulate_choices(
     sim = -np.stack(
         [((zb - zc) ** 2 * wp).sum(1), ((za - zc) ** 2 * wp).sum(1), ((za - zb) ** 2 * wp).sum(1)], axis=1
     )
-    logits = config.choice_beta * sim
+    with np.errstate(over="ignore"):
+        logits = config.choice_beta * sim
+        overflowed = np.isneginf(logits).all(axis=1)  # a beta near the largest float: -inf - -inf was NaN
+        if overflowed.any():  # shifted before scaling, so the most similar pair keeps 0 (these rows only)
+            shifted = sim[overflowed] - sim[overflowed].max(axis=1, keepdims=True)
+            logits[overflowed] = config.choice_beta * shifted
     prob = np.exp(logits - logits.max(axis=1, keepdims=True))
     prob /= prob.sum(axis=1, keepdims=True)
     prob = (1 - config.lapse) * prob + config.lapse / 3
