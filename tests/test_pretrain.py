@@ -1002,6 +1002,28 @@ def test_a_videomae_run_renders_its_own_seeds_draws_the_batch_then_the_mask_and_
     assert clipped == [({id(p) for p in built["model"].parameters()}, 0.5)]
 
 
+@pytest.mark.parametrize("setting, match", [
+    ("arch.patch_size=0", "arch.patch_size 0: every size of the architecture must be >= 1"),
+    ("arch.tubelet_size=0", "arch.tubelet_size 0: every size"),
+    ("arch.num_frames=0", "arch.num_frames 0: every size"), ("arch.hidden_size=0", "arch.hidden_size 0: every size"),
+    ("arch.num_hidden_layers=0", "arch.num_hidden_layers 0: every size"),
+    ("arch.patch_size=-16", "arch.patch_size -16: every size"),
+    ("mask_ratio=inf", "mask_ratio must be a number in (0, 1), got inf"),
+    ("mask_ratio=nan", "mask_ratio must be a number in (0, 1), got nan"),
+])
+def test_a_vit_size_below_one_or_a_non_finite_mask_ratio_is_one_line_before_the_corpus(tmp_path, monkeypatch, capsys,
+                                                                                       setting, match) -> None:
+    """Fuzzing `--arch videomae --set`: patch or tubelet size 0 ended in a ZeroDivisionError traceback and mask_ratio
+    inf in an OverflowError one (NaN read "cannot convert float NaN to integer"); 0 frames, a width of 0, no layers
+    or a negative patch size were accepted, to fail once the corpus was rendered."""
+    from bgs_hf.cli.main import main
+
+    refuse_rendering(monkeypatch)
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--arch", "videomae", "--set", setting]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and match in err[0], err
+
+
 def test_pretrain_refuses_a_config_changed_after_construction_before_rendering(tmp_path) -> None:
     cfg = small_config()
     cfg.mask_ratio = 1.0

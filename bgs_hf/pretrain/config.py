@@ -125,6 +125,14 @@ class PretrainConfig(PretrainSchedule):
             raise ValueError(f"arch.norm_pix_loss=False needs target='pixels' (the {self.target!r} target is "
                              "normalised per patch whatever it says)")
         a = self.arch  # refused now, not at step 0 after minutes of rendering the corpus
+        # a size of 0 divided by zero just below; a negative one, or 0 layers, reached VideoMAE after the corpus
+        # (the heads are checked with the widths they divide)
+        small = [f"arch.{name} {size}" for name, size in asdict(a).items()
+                 if name not in ("norm_pix_loss", "num_attention_heads", "decoder_num_attention_heads") and size < 1]
+        if small:
+            raise ValueError(f"{', '.join(small)}: every size of the architecture must be >= 1")
+        if not math.isfinite(self.mask_ratio):  # inf was an OverflowError in the masked-patch count below
+            raise ValueError(f"mask_ratio must be a number in (0, 1), got {self.mask_ratio}")
         if a.image_size % a.patch_size or a.num_frames % a.tubelet_size:
             raise ValueError(f"patch_size {a.patch_size} must divide image_size {a.image_size} and tubelet_size "
                              f"{a.tubelet_size} must divide num_frames {a.num_frames}")
