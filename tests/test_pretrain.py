@@ -1024,6 +1024,27 @@ def test_a_vit_size_below_one_or_a_non_finite_mask_ratio_is_one_line_before_the_
     assert len(err) == 1 and match in err[0], err
 
 
+@pytest.mark.parametrize("arch, setting, match", [
+    ("conv3d-fg", "arch.num_frames=-1", "num_frames -1 and image_size 64 must all be >= 1"),
+    ("conv3d-fg", "arch.widths=0,0,0,0", "widths [0, 0, 0, 0], temporal_strides"),
+    ("conv3d", "arch.temporal_strides=0,2,2,2", "temporal_strides [0, 2, 2, 2], num_frames"),
+    ("conv3d", "foreground.chunk=-1", "chunk must be >= 1, got -1"),
+    ("conv3d-fg", "foreground.chunk=0", "chunk must be >= 1, got 0"),
+    ("conv3d", "foreground.max_shift=-1", "need 0 <= max_shift < border, got max_shift=-1"),
+])
+def test_a_conv3d_size_below_one_or_a_bad_foreground_setting_is_one_line_before_the_corpus(
+        tmp_path, monkeypatch, capsys, arch, setting, match) -> None:
+    """Fuzzing `--set` on the conv3d recipes: -1 frames, a width or temporal stride of 0 were accepted, to fail
+    in numpy or torch once the corpus was rendered; a foreground chunk of 0 stopped range() there, and one of -1
+    made an all-zero foreground stream without a word; --arch conv3d never checked its foreground settings."""
+    from bgs_hf.cli.main import main
+
+    refuse_rendering(monkeypatch)
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--arch", arch, "--set", setting]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and match in err[0], err
+
+
 def test_pretrain_refuses_a_config_changed_after_construction_before_rendering(tmp_path) -> None:
     cfg = small_config()
     cfg.mask_ratio = 1.0

@@ -66,6 +66,9 @@ class BGSConv3dConfig(PretrainedConfig):
         ForegroundConfig(max_shift=foreground_max_shift, border=foreground_border)  # validates
         if not widths or len(widths) != len(temporal_strides):
             raise ValueError(f"widths {widths} and temporal_strides {temporal_strides} need one entry per block")
+        if min(*widths, *temporal_strides, int(num_frames), int(image_size)) < 1:  # failed once the clips were made
+            raise ValueError(f"widths {widths}, temporal_strides {temporal_strides}, num_frames {num_frames} and "
+                             f"image_size {image_size} must all be >= 1")
         if kernel_size % 2 != 1:
             raise ValueError(f"kernel_size must be odd (same padding), got {kernel_size}")
         self.widths = widths

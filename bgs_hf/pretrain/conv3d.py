@@ -98,6 +98,7 @@ class Conv3dPretrainConfig(PretrainSchedule):
             raise ValueError(f"cell {self.cell} must divide the {a.image_size // grid}-px receptive tile")
         if not 0.0 <= self.future_share <= 1.0:
             raise ValueError(f"future_share must be in [0, 1], got {self.future_share}")
+        self.foreground.__post_init__()  # as the contrastive recipe does: --set foreground.max_shift=-1 passed
 
 
 def objective(cfg: Conv3dPretrainConfig) -> str:

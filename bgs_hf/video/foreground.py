@@ -33,6 +33,8 @@ class ForegroundConfig:
     def __post_init__(self) -> None:
         if self.max_shift < 0 or self.border <= self.max_shift:
             raise ValueError(f"need 0 <= max_shift < border, got max_shift={self.max_shift}, border={self.border}")
+        if self.chunk < 1:  # clips per chunk: 0 stopped range(), a negative one made no foreground at all
+            raise ValueError(f"chunk must be >= 1, got {self.chunk}")
 
 
 def _shifts(max_shift: int) -> list[tuple[int, int]]:
