@@ -360,6 +360,8 @@ def test_fraction_and_seed_errors_name_the_flag_as_typed(source: Path, tmp_path:
      "--cache cannot be written: afile is a file, not a folder"),
     (["report", "MISSING", "--out", "FILE"], "--out is a file, not a folder"),  # was FileExistsError
     (["quickstart", "--data", "MISSING", "--out", "FILE", "--fast"], "--out is not a folder"),  # after the data
+    # fuzzing: "NotADirectoryError: Not a directory: afile/clips" once both models had loaded
+    (["space", "--model", "MISSING", "--cache-dir", "FILE"], "--cache-dir is a file, not a folder"),
 ])
 def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, capsys, argv,
                                                                           message) -> None:
@@ -742,13 +744,16 @@ def test_non_finite_numbers_and_too_few_probe_clips_are_refused_up_front(tmp_pat
     (["pretrain-tiny", "OUT", "--set", "seed=18446744073709551616"], "seed must be in [0, 2**64), got 18446744073709551616"),
     (["pretrain-tiny", "OUT", "--set", "seed=-1"], "seed must be in [0, 2**64), got -1"),
     (["pretrain-tiny", "OUT", "--set", "corpus_seed_offset=-5"], "corpus_seed_offset must be >= 0, got -5"),
+    (["evaluate", "--data", "OUT", "--model", "m", "--seed", "4294967296"],
+     "argument --seed: must be <= 4294967295, got 4294967296"),
 ])
 def test_a_seed_the_run_cannot_use_is_refused_before_any_work(tmp_path: Path, capsys, monkeypatch, argv,
                                                                message) -> None:
     """Fuzzing: `quickstart --seed 4294967296` generated the benchmark and scored the baselines before training
     refused the seed (numpy's global seed, set by transformers, stops at 2**32 - 1); `pretrain-tiny --seed 2**64`
-    rendered the corpus, then torch.manual_seed raised "Overflow when unpacking long long" (a traceback), and
-    `--set corpus_seed_offset=-5` failed in numpy at the first corpus clip."""
+    rendered the corpus, then torch.manual_seed raised "Overflow when unpacking long long" (a traceback),
+    `--set corpus_seed_offset=-5` failed in numpy at the first corpus clip, and `evaluate --seed 4294967296` embedded
+    every clip before the probes' scipy and scikit-learn draws raised a ValueError traceback."""
     import bgs_hf.quickstart as quickstart
 
     monkeypatch.setattr(quickstart, "run_quickstart", lambda *a, **k: pytest.fail("started before refusing"))

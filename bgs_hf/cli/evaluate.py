@@ -19,7 +19,7 @@ from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
     check_split,
-    int_at_least,
+    int_between,
 )
 
 ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "cached copy); one named here that cannot load stops the run, before any model loads")
     p.add_argument("--caption", choices=("first", "mean"), default="first",
                    help="captions of the language row: the first (the paper) or the mean of all (first)")
-    p.add_argument("--seed", type=int_at_least(0), default=None,
+    # the probes' scipy and scikit-learn draws take seeds below 2**32: a larger one failed after the embeddings
+    p.add_argument("--seed", type=int_between(0, 2**32 - 1), default=None,
                    help="seed of bootstraps, permutations and the ceiling's split-halves, and for a backbone name of "
                         "the val carve-out and, for data without stimulus_set, the train/test draw of clips "
                         "(default: a run folder's training seed, so the ceiling and CIs match "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bgs_hf.cli._args import float_between, int_between
+from bgs_hf.cli._args import check_output_folder, float_between, int_between
 from bgs_hf.cli._parser import examples
 
 
@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         where = url or args.local_dir
         print(f"{'pushed' if url else 'staged'} {len(files)} Space files to {where}")
         return 0
+    # a file there was "NotADirectoryError: afile/clips" (or FileExistsError) once both models had loaded
+    check_output_folder(args.cache_dir, "--cache-dir")
     try:  # before minutes of model loading and embedding, not after
         import gradio  # noqa: F401
     except ImportError:
