@@ -519,6 +519,19 @@ def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
         SynthConfig(**bad)
 
 
+def test_a_duration_whose_frame_rate_rounds_to_nothing_is_refused_at_construction() -> None:
+    """Fuzzing: `SynthConfig(duration_s=0.0004)` (> 0, accepted) rounded to 0 s in the frame rate, whose
+    Fraction(16, 0) was a ZeroDivisionError while the benchmark was being written. 0.0006 s rounds to 1/1000."""
+    from fractions import Fraction
+
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError, match=r"SynthConfig.duration_s must be a number > 0 that is at least 1/1000 "
+                                            r"once rounded to thousandths, got 0.0004"):
+        SynthConfig(duration_s=0.0004)
+    assert SynthConfig(duration_s=0.0006).fps == Fraction(16 * 1000)
+
+
 def test_the_api_keeps_boundary_settings() -> None:
     for ok in ({"lapse": 0.0}, {"lapse": 1.0}, {"choice_beta": 0.0}, {"param_overlap": 1.0}, {"jitter_px": 0.0},
                {"max_distractors": 0}, {"weight_jitter": 0.0}, {"repeat_fraction": 0.0}, {"caption_vague_rate": 1.0},

@@ -49,7 +49,9 @@ TYPE_PARAM_RANGES: dict[str, dict[str, tuple[float, float]]] = {
 _LIMITS: dict[str, tuple[bool, Callable[[float], bool], str]] = {
     "num_frames": (True, lambda v: v >= 2, ">= 2"),
     "size": (True, lambda v: v >= 16 and v % 2 == 0, "even and >= 16 (h264, agents of a few px)"),
-    "duration_s": (False, lambda v: v > 0, "> 0"),
+    # the frame rate keeps thousandths of a second: 0.0004 s rounded to 0 and the rate divided by it
+    "duration_s": (False, lambda v: v > 0 and Fraction(v).limit_denominator(1000) > 0,
+                   "> 0 that is at least 1/1000 once rounded to thousandths"),
     "agent_radius": (False, lambda v: 0 < v < 0.5, "in (0, 0.5)"),
     "third_agent_prob": (False, lambda v: 0 <= v <= 1, "in [0, 1]"),
     "param_overlap": (False, lambda v: 0 <= v <= 1, "in [0, 1]"),
