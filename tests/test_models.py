@@ -1250,7 +1250,7 @@ def test_a_dropout_of_one_is_refused_for_the_head_and_for_lora():
         HeadConfig(dropout=1.0)
     with pytest.raises(BGSInputError, match="LoRA dropout must be in"):
         LoraSettings(dropout=1.0)
-    with pytest.raises(BGSInputError, match="head out_dim must be >= 1"):
+    with pytest.raises(BGSInputError, match="head out_dim must be >= 3"):
         HeadConfig(out_dim=0)
     HeadConfig(dropout=0.0)
     LoraSettings(dropout=0.0)
@@ -1924,3 +1924,110 @@ def test_setting_timesformers_frames_counts_the_layers_it_changed():
     model = get_backbone_spec("tiny-random-timesformer").load_backbone()
     assert set_timesformer_frames(model, 6) == 2 and set_timesformer_frames(model, 6) == 0
     assert model.config.num_frames == 4
+
+
+def test_a_head_of_one_or_two_features_is_refused_for_it_embeds_a_constant_or_a_one_hot_vector():
+    """The paper's head is Linear -> LayerNorm -> ReLU -> L2: a LayerNorm over 1 feature outputs its bias (every clip
+    the same vector), over 2 it outputs (-1, 1) or (1, -1), so after ReLU and L2 every clip is one of two one-hot
+    vectors, and no gradient reaches the backbone (``--head_dim 2``: every LoRA module reported dead, blamed on the
+    targets). Fuzzing found both; 3 features is the narrowest head that embeds."""
+    def head_grad(width: int) -> tuple[torch.Tensor, torch.Tensor]:
+        torch.manual_seed(0)
+        x = torch.randn(5, 8, requires_grad=True)
+        out = nn.functional.normalize(nn.Sequential(nn.Linear(8, width), nn.LayerNorm(width), nn.ReLU())(x), dim=-1)
+        return out.detach(), torch.autograd.grad((out * torch.randn(5, width)).sum(), x)[0]
+
+    two, grad = head_grad(2)
+    assert set(map(tuple, two.tolist())) == {(0.0, 1.0), (1.0, 0.0)}
+    assert grad.abs().max() < 1e-8  # rounding only (LayerNorm's eps)
+    assert head_grad(3)[1].abs().max() > 1e-2
+    for width in (1, 2):
+        with pytest.raises(BGSInputError, match=f"head out_dim must be >= 3, got {width}"):
+            HeadConfig(out_dim=width)
+    assert HeadConfig(out_dim=3).out_dim == 3
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: LoraSettings(r=2.5), "LoRA rank r must be a whole number, got 2.5"),  # was torch's "tuple of ints"
+    (lambda: LoraSettings(r=float("nan")), "LoRA rank r must be a whole number, got nan"),
+    (lambda: LoraSettings(r="8"), "LoRA rank r must be a whole number, got '8'"),  # was "'<' not supported"
+    (lambda: LoraSettings(alpha=float("inf")), "LoRA alpha must be finite, got inf"),  # was: every embedding NaN
+    (lambda: LoraSettings(alpha="16"), "LoRA alpha must be a number > 0, got '16'"),
+    (lambda: LoraSettings(dropout=None), r"LoRA dropout must be a number in \[0, 1\), got None"),
+    (lambda: LoraSettings(target_modules=["query", "value"]), "LoRA target_modules must be one regex"),
+    (lambda: HeadConfig(out_dim=2.5), "head out_dim must be a whole number, got 2.5"),
+    (lambda: HeadConfig(out_dim=float("nan")), "head out_dim must be a whole number, got nan"),
+    (lambda: HeadConfig(dropout=None), r"head dropout must be a number in \[0, 1\), got None"),
+])
+def test_lora_and_head_settings_that_are_no_whole_or_finite_number_are_one_line(make, match):
+    """Fuzzing the settings: each was accepted and failed later in torch or peft (``TypeError: empty(): argument
+    'size' must be tuple of ints``, ``unhashable type: 'list'``, peft's usual list of names), or crashed in the check
+    itself (``'<' not supported``, ``float() argument must be ... not 'NoneType'``); alpha inf scaled the zero lora_B
+    to NaN, so every embedding was NaN without a word."""
+    with pytest.raises(BGSInputError, match=match):
+        make()
+
+
+def test_a_whole_float_rank_width_or_frame_count_is_read_as_that_integer_and_a_fraction_is_refused():
+    from bgs_hf.models.embedder import resolve_backbone
+
+    assert (LoraSettings(r=4.0).r, HeadConfig(out_dim=16.0).out_dim) == (4, 16)
+    assert type(LoraSettings(r=4.0).r) is int
+    _, policy = resolve_backbone("tiny-random-vjepa2", num_frames=6.0)
+    assert policy.num_frames == 6
+    with pytest.raises(BGSInputError, match="num_frames must be a whole number, got 2.5"):  # was: read as 2
+        resolve_backbone("tiny-random-clip", num_frames=2.5)
+
+
+@pytest.mark.parametrize("family", ["vjepa2", "clip", "videomae"])
+def test_frames_that_are_not_floats_are_refused_not_embedded_as_raw_values(family):
+    """uint8 frames (0-255, not normalised): V-JEPA 2 and CLIP embedded them without a word, the others failed in
+    torch (``Input type (unsigned char) and bias type (float) should be the same``)."""
+    model = build_embedder(f"tiny-random-{family}", lora=None).eval()
+    fp = model.frame_policy
+    raw = torch.randint(0, 256, (1, fp.num_frames, 3, fp.crop, fp.crop), dtype=torch.uint8)
+    with pytest.raises(ValueError, match="pixel_values must be a float tensor .* got torch.uint8"):
+        model(raw)
+    with pytest.raises(ValueError, match="got ndarray"):
+        model(raw.float().numpy())
+
+
+def test_a_clip_of_no_frames_is_refused_by_the_models_that_take_any_count():
+    """A (B, 0, 3, H, W) input passed the frame check (0 is a multiple of every tubelet) and failed in torch:
+    "Kernel size can't be greater than actual input size" (V-JEPA 2, bgs_conv3d), a reshape error (CLIP)."""
+    for family in ("vjepa2", "clip", "bgs_conv3d"):
+        model = build_embedder(f"tiny-random-{family}", lora=None).eval()
+        with pytest.raises(ValueError, match="0 frames per clip; a clip needs at least one"):
+            model(torch.randn(1, 0, 3, model.frame_policy.crop, model.frame_policy.crop))
+
+
+def test_a_foreground_backbone_refuses_one_frame_per_clip(tmp_path):
+    """The foreground stream is each frame's difference from the clip's median frame: of one frame it is all zeros,
+    so every clip embedded alike and the first block's LoRA was reported dead, blamed on the targets (the default
+    backbone at ``--num_frames 1``). Two frames are the fewest it can tell anything from."""
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+    from bgs_hf.models.embedder import resolve_backbone
+    from bgs_hf.video.foreground import ForegroundConfig, foreground_stream
+
+    one_frame = torch.rand(2, 1, 16, 16, 3)
+    assert not foreground_stream(one_frame, ForegroundConfig(max_shift=0, border=1)).any()
+    config = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=2, image_size=16, input_stream="foreground",
+                             foreground_max_shift=0, foreground_border=1)
+    BGSConv3dModel(config).save_pretrained(tmp_path)
+    with pytest.raises(BGSInputError, match="1 frame per clip, but its foreground stream"):
+        resolve_backbone(str(tmp_path), num_frames=1)
+    model = build_embedder(str(tmp_path), lora=None, head=None).eval()
+    with pytest.raises(ValueError, match="1 frame per clip"):
+        model(torch.randn(1, 1, 3, 16, 16))
+    assert resolve_backbone(str(tmp_path), num_frames=2)[1].num_frames == 2
+    get_backbone_spec("tiny-random-bgs_conv3d").check_frames(1)  # an RGB stream: one frame is an image
+
+
+def test_lora_targets_that_match_a_whole_block_say_so_not_that_they_match_nothing():
+    """``encoder\\.layer\\.0\\.attention`` (or ``.*``) matches an attention block, which peft cannot wrap; the line said
+    the targets "match no module", followed by the first line of the block's repr."""
+    with pytest.raises(BGSInputError, match=r"match encoder\.layer\.0\.attention of tiny-random-videomae, a "
+                                            r"VideoMAEAttention, which LoRA cannot adapt"):
+        build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=r"encoder\.layer\.0\.attention"))
+    with pytest.raises(BGSInputError, match="match no module of tiny-random-videomae"):
+        build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=r"encoder\.layer\.9\.output\.dense"))

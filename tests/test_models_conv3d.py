@@ -209,3 +209,31 @@ def test_a_half_precision_foreground_model_convolves_its_stream_in_its_own_preci
     with torch.no_grad():
         assert model.input_stream(x).dtype == torch.bfloat16
         assert model(x).last_hidden_state.dtype == torch.bfloat16
+
+
+def test_a_conv3d_whose_last_block_is_narrower_pads_every_layer_to_its_widest_block(tmp_path):
+    """Widths [8, 4]: each hidden state was zero-padded to the last block's 4 channels, so the first block's 8 stayed 8
+    and the layer-wise embedding failed in ``torch.stack`` ("expects each tensor to be equal size"; found by fuzzing,
+    reachable through ``pretrain-tiny --arch conv3d --set arch.widths=...`` then layer-wise evaluation). Every layer is
+    now 8 wide, its own channels first and zeros after, so its cosine geometry is unchanged."""
+    torch.manual_seed(0)
+    config = BGSConv3dConfig(widths=[8, 4], temporal_strides=[1, 1], num_frames=2, image_size=8)
+    assert (config.layer_width, config.hidden_size) == (8, 4)
+    model = BGSConv3dModel(config).eval()
+    x = torch.randn(2, 2, 3, 8, 8)
+    with torch.no_grad():
+        out = model(x, output_hidden_states=True)
+        first = model.blocks[0](x.transpose(1, 2))
+    stream, block0, block1 = out.hidden_states
+    assert stream.shape == block0.shape[:1] + (2 * 8 * 8, 8) and block0.shape == block1.shape[:1] + (2 * 4 * 4, 8)
+    assert block1.shape == (2, 2 * 2 * 2, 8)
+    assert torch.equal(block0, first.flatten(2).transpose(1, 2))
+    assert torch.equal(block1[..., :4], out.last_hidden_state) and not block1[..., 4:].any()
+    assert torch.equal(stream[..., :3], x.transpose(1, 2).flatten(2).transpose(1, 2)) and not stream[..., 3:].any()
+    model.save_pretrained(tmp_path)
+    embedder = build_embedder(str(tmp_path), lora=None, head=None).eval()
+    with torch.no_grad():
+        layers = embedder.embed_layers(x)
+    assert layers.shape == (3, 2, 8)
+    last = torch.nn.functional.normalize(out.last_hidden_state.mean(1), dim=-1)
+    torch.testing.assert_close(layers[-1, :, :4], last)

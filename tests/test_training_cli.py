@@ -495,6 +495,7 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--embed_chunk", "-2"], "--embed_chunk must be >= 0"),  # was: accepted
     (["--early_stopping_patience", "-1"], "--early_stopping_patience must be >= 0"),  # was: accepted, as 0 (off)
     (["--head_dim", "-1"], "--head_dim must be >= 0"),  # was: accepted, as 0 (no head)
+    (["--head_dim", "2"], "--head_dim: head out_dim must be >= 3, got 2"),  # was: one-hot embeddings, LoRA "dead"
     # these trained zero steps and exited 0, saving the untrained initialisation as the run's adapter
     (["--num_train_epochs", "0", "--max_steps", "-1"], "--num_train_epochs 0 with --max_steps -1 trains no step"),
     (["--num-train-epochs", "0"], "--num-train-epochs 0 with --max_steps -1 trains no step"),

@@ -31,7 +31,8 @@ Embedder (``embedder.py``)
       ``bgs_hf.video.preprocess``) ``-> (B, D)`` L2-normalised embeddings (D = head.out_dim, or the
       backbone width when ``head=None``);
     - ``model.embed_layers(pixel_values) -> (L+1, B, D_backbone)`` pooled, L2-normalised features of
-      the embedding output and every backbone layer (layer-wise evaluation; no head);
+      the embedding output and every backbone layer (layer-wise evaluation; no head; ``bgs_conv3d``: D is its
+      widest block's width);
     - ``model.frame_policy`` (``FramePolicy``), ``model.spec`` (``BackboneSpec``),
       ``model.head_config`` (``HeadConfig | None``);
     - ``model.activation_checkpointing_enable()`` / ``activation_checkpointing_disable()`` (what

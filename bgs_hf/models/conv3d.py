@@ -16,9 +16,10 @@ Two choices keep it honest under LoRA:
   caller (pretraining, LoRA fine-tuning, evaluation, the Space) then feeds the same ``pixel_values`` and gets
   the same stream, and no adapter can change it. The registry refuses a processor config whose mean/std
   disagree with ``pixel_mean``/``pixel_std``.
-- **Equal-width hidden states.** Layer ``i``'s feature map is returned as ``(B, tokens, hidden_size)`` with
-  its channels zero-padded to the last block's width, so the layer-wise analyses can stack them. Zero
-  padding changes neither dot products nor norms, so cosine geometry per layer is exactly the layer's own.
+- **Equal-width hidden states.** Layer ``i``'s feature map is returned as ``(B, tokens, layer_width)`` with
+  its channels zero-padded to the widest block's width (the last block's, ``hidden_size``, unless an earlier block
+  is wider), so the layer-wise analyses can stack them. Zero padding changes neither dot products nor norms, so
+  cosine geometry per layer is exactly the layer's own.
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ class BGSConv3dConfig(PretrainedConfig):
     @property
     def num_hidden_layers(self) -> int:
         return len(self.widths)
+
+    @property
+    def layer_width(self) -> int:
+        """Width every hidden state is zero-padded to: the widest of the input stream and the blocks (padding to the
+        last block's alone left a wider earlier block unpadded, and stacking the layers failed)."""
+        return max(self.stream_channels, *self.widths)
 
     @property
     def stream_channels(self) -> int:
@@ -203,9 +210,9 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         return out
 
     def _tokens(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, T, H, W) -> (B, T·H·W, hidden_size), channels zero-padded (see module docstring)."""
+        """(B, C, T, H, W) -> (B, T·H·W, layer_width), channels zero-padded (see module docstring)."""
         tokens = x.flatten(2).transpose(1, 2)
-        pad = self.config.hidden_size - tokens.shape[-1]
+        pad = self.config.layer_width - tokens.shape[-1]
         return nn.functional.pad(tokens, (0, pad)) if pad > 0 else tokens
 
     def forward(self, pixel_values: torch.Tensor, output_hidden_states: bool | None = None,

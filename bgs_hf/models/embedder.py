@@ -9,6 +9,8 @@ tiny/bundled backbones), so every adapter folder, Trainer checkpoints included, 
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -25,6 +27,9 @@ from bgs_hf.video.policy import FramePolicy
 logger = logging.getLogger(__name__)
 
 HEAD_MODULE = "head"
+#: narrowest head that can embed: LayerNorm then ReLU make 1 feature a constant and 2 a one-hot vector, and neither
+#: passes a gradient back (every LoRA module was reported dead, blamed on the targets)
+MIN_HEAD_DIM = 3
 #: peft's LoRA bias modes ("none" trains no bias, so the model with its adapter off is the original backbone)
 LORA_BIAS: tuple[str, ...] = ("none", "all", "lora_only")
 
@@ -37,8 +42,12 @@ class HeadConfig:
     dropout: float = 0.3
 
     def __post_init__(self) -> None:
-        if int(self.out_dim) < 1:
-            raise BGSInputError(f"head out_dim must be >= 1, got {self.out_dim}")
+        self.out_dim = whole_number(self.out_dim, "head out_dim")
+        if self.out_dim < MIN_HEAD_DIM:
+            raise BGSInputError(f"head out_dim must be >= {MIN_HEAD_DIM}, got {self.out_dim} (its LayerNorm and ReLU "
+                                "turn 1 or 2 features into a constant or one-hot embedding that no gradient reaches)")
+        if not isinstance(self.dropout, numbers.Real):
+            raise BGSInputError(f"head dropout must be a number in [0, 1), got {self.dropout!r}")
         if not 0.0 <= float(self.dropout) < 1.0:
             raise BGSInputError(f"head dropout must be in [0, 1), got {self.dropout}")
 
@@ -69,14 +78,24 @@ class LoraSettings:
     bias: str = "none"
 
     def __post_init__(self) -> None:
+        self.r = whole_number(self.r, "LoRA rank r")
         if self.r < 1:
             raise BGSInputError(f"LoRA rank r must be >= 1, got {self.r}")
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real):
+            raise BGSInputError(f"LoRA alpha must be a number > 0, got {self.alpha!r}")
         if not self.alpha > 0:  # alpha 0 scales every update to nothing: a "dead" LoRA, blamed on the targets
             raise BGSInputError(f"LoRA alpha must be > 0, got {self.alpha}")
+        if not math.isfinite(self.alpha):  # inf times the zero-initialised lora_B: every embedding NaN
+            raise BGSInputError(f"LoRA alpha must be finite, got {self.alpha}")
+        if not isinstance(self.dropout, numbers.Real):
+            raise BGSInputError(f"LoRA dropout must be a number in [0, 1), got {self.dropout!r}")
         if not 0.0 <= float(self.dropout) < 1.0:
             raise BGSInputError(f"LoRA dropout must be in [0, 1), got {self.dropout}")
         if self.bias not in LORA_BIAS:
             raise BGSInputError(f"LoRA bias must be one of {', '.join(LORA_BIAS)}, got {self.bias!r}")
+        if self.target_modules is not None and not isinstance(self.target_modules, str):
+            raise BGSInputError(f"LoRA target_modules must be one regex (a string, full-matched against module names "
+                                f"relative to the backbone, alternatives joined by '|'), got {self.target_modules!r}")
         if self.target_modules is not None:
             try:
                 re.compile(self.target_modules)
@@ -94,6 +113,14 @@ class LoraSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def whole_number(value: Any, what: str) -> int:
+    """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
+    of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
+        raise BGSInputError(f"{what} must be a whole number, got {value!r}")
+    return int(value)
 
 
 class BGSEmbedder(nn.Module):
@@ -124,6 +151,11 @@ class BGSEmbedder(nn.Module):
         return self.head_config.out_dim if self.head_config is not None else self.spec.hidden_size
 
     def _check_input(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        if not isinstance(pixel_values, torch.Tensor) or not pixel_values.is_floating_point():
+            # uint8 frames: V-JEPA 2 and CLIP embedded the raw 0-255 values without a word, the others failed in torch
+            kind = pixel_values.dtype if isinstance(pixel_values, torch.Tensor) else type(pixel_values).__name__
+            raise ValueError(f"pixel_values must be a float tensor of frames normalised by the model's frame_policy "
+                             f"(bgs_hf.video.preprocess), got {kind}")
         if pixel_values.ndim != 5 or pixel_values.shape[2] != 3:
             raise ValueError(f"pixel_values must be (B, T, 3, H, W), got {tuple(pixel_values.shape)}")
         self.spec.check_frames(int(pixel_values.shape[1]))
@@ -162,7 +194,8 @@ class BGSEmbedder(nn.Module):
         return nn.functional.normalize(feats.float(), dim=-1)
 
     def embed_layers(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """``(L+1, B, hidden)`` pooled, L2-normalised features of the embeddings and every layer."""
+        """``(L+1, B, hidden)`` pooled, L2-normalised features of the embeddings and every layer (bgs_conv3d: its widest
+        block's width, the layers zero-padded to it)."""
         out = self._backbone_outputs(pixel_values, output_hidden_states=True)
         if not out.hidden_states:
             raise RuntimeError(f"{self.spec.model_class} returned no hidden_states")
@@ -307,8 +340,10 @@ def resolve_backbone(
     frame count the model would silently interpolate or mis-reshape is one line before data or weights load."""
     spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
         backbone, trust_remote_code=trust_remote_code)
-    if num_frames is not None and int(num_frames) < 1:
-        raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
+    if num_frames is not None:
+        num_frames = whole_number(num_frames, "num_frames")
+        if num_frames < 1:
+            raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
     if interpolate_frames:
         if num_frames is None:
             raise BGSInputError("interpolate_frames needs num_frames (the frame count to interpolate to)")
@@ -319,6 +354,19 @@ def resolve_backbone(
     except ValueError as err:  # a frame count the user asked for: one line, not a traceback
         raise BGSInputError(str(err)) from None
     return spec, policy
+
+
+def _unusable_targets(model: nn.Module, targets: str, name: str, err: ValueError) -> BGSInputError:
+    """Why peft refused the targets: none matched, or one matched a module LoRA cannot wrap (a whole attention block:
+    ``encoder.*`` was told it "match no module", with the first line of a module's repr)."""
+    matched = [(n, type(m).__name__) for n, m in model.named_modules() if n and re.fullmatch(targets, n)]
+    refused = re.search(r"Target module (\w+)\(", str(err))
+    unwrappable = [(n, kind) for n, kind in matched if refused and kind == refused[1]]
+    if unwrappable:
+        where, kind = unwrappable[0]
+        return BGSInputError(f"LoRA targets {targets!r} match {where.removeprefix('backbone.')} of {name}, a {kind}, "
+                             "which LoRA cannot adapt: target its Linear (or convolution) layers")
+    return BGSInputError(f"LoRA targets {targets!r} match no module of {name} ({str(err).splitlines()[0][:200]})")
 
 
 def build_embedder(
@@ -356,8 +404,7 @@ def build_embedder(
     try:
         wrapped = BGSPeftModel(model, peft_cfg)
     except ValueError as err:  # peft: no module matches the targets (NoMatchingPeftModuleError is one)
-        raise BGSInputError(f"LoRA targets {peft_cfg.target_modules!r} match no module of {spec.name} "
-                            f"({str(err).splitlines()[0][:200]})") from None
+        raise _unusable_targets(model, peft_cfg.target_modules, spec.name, err) from None
     names = lora_module_names(wrapped)
     logger.info("LoRA on %d modules of %s (regex %s)", len(names), spec.name, peft_cfg.target_modules)
     outside = [n for n in names if not re.search(r"\.backbone\.", n)]

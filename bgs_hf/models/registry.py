@@ -230,7 +230,14 @@ class BackboneSpec:
         return policy
 
     def check_frames(self, num_frames: int) -> None:
-        """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE)."""
+        """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE), or could
+        tell nothing from (one frame of a foreground stream)."""
+        if num_frames < 1:  # a model that takes any count failed in torch (a kernel larger than the input)
+            raise ValueError(f"{self.name}: {num_frames} frames per clip; a clip needs at least one")
+        if num_frames == 1 and getattr(self.config, "input_stream", "rgb") == "foreground":
+            raise ValueError(f"{self.name}: 1 frame per clip, but its foreground stream is each frame's difference from "
+                             "the clip's median frame, which one frame has none of (every clip embeds alike); sample 2 "
+                             "or more (train: --num_frames)")
         if self.fixed_frames and num_frames != self.num_frames:
             if self.family in INTERPOLATING_FAMILIES:
                 why = "the model would silently interpolate its time embeddings"

@@ -232,6 +232,8 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
         raise BGSInputError(f"--head_dim must be >= 0 (0: no head), got {m.head_dim}")
     head = None
     if m.head_dim > 0:
+        with naming_flag("--head_dim"):  # 1 or 2 is refused: the refusal names the flag that gave it
+            HeadConfig(out_dim=m.head_dim, dropout=0.0)
         with naming_flag("--head_dropout"):
             head = HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout)
     for name, setting in (("lora_r", "r"), ("lora_alpha", "alpha"), ("lora_dropout", "dropout"),
