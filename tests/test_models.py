@@ -2031,3 +2031,88 @@ def test_lora_targets_that_match_a_whole_block_say_so_not_that_they_match_nothin
         build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=r"encoder\.layer\.0\.attention"))
     with pytest.raises(BGSInputError, match="match no module of tiny-random-videomae"):
         build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=r"encoder\.layer\.9\.output\.dense"))
+
+
+def test_a_batch_of_no_clips_is_one_line_for_every_family():
+    """(0, T, 3, H, W) failed in a reshape inside VideoMAE's, V-JEPA 2's and CLIP's attention ("cannot reshape tensor
+    of 0 elements ... ambiguous") while TimeSformer and bgs_conv3d returned (0, D): one line for all of them."""
+    for family in ("videomae", "vjepa2", "clip", "timesformer", "bgs_conv3d"):
+        model = build_embedder(f"tiny-random-{family}", lora=None).eval()
+        fp = model.frame_policy
+        empty = torch.randn(0, fp.num_frames, 3, fp.crop, fp.crop)
+        for embed in (model, model.embed_layers):
+            with pytest.raises(ValueError, match=r"pixel_values holds no clip: \(0, "):
+                embed(empty)
+
+
+def test_a_home_folder_of_a_user_that_does_not_exist_is_a_missing_folder():
+    """``~models/run`` typed for ``~/models/run``: pathlib's ``RuntimeError: Could not determine home directory`` was
+    the whole message, from the backbone registry and from load_model."""
+    with pytest.raises(BGSInputError, match="~no_such_user_bgs/models/x: no such backbone folder"):
+        get_backbone_spec("~no_such_user_bgs/models/x")
+    with pytest.raises(BGSInputError, match="not a BGS model folder or Hub repo id"):
+        load_model("~no_such_user_bgs/run")
+
+
+@pytest.fixture(scope="module")
+def saved_plain_clip(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("plain-clip")
+    build_embedder("tiny-random-clip", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(folder))
+    return folder
+
+
+_DROP = object()  # a field left out of the record
+
+
+def _edit_record(record: dict, where: str, value) -> None:
+    *parents, key = where.split(".")
+    for name in parents:
+        record = record[name]
+    if value is _DROP:
+        del record[key]
+    else:
+        record[key] = value
+
+
+@pytest.mark.parametrize("where, value, match", [
+    ("backbone.input_key", _DROP, "backbone input_key is missing"),  # was KeyError: 'input_key'
+    ("backbone.model_class", "nan", "backbone model_class 'nan' is not the clip family's CLIPVisionModel"),
+    ("backbone.pooling", "mean", "backbone pooling 'mean' is not the clip family's frame-mean"),  # was: unpack error
+    ("backbone.tubelet_size", 0, "backbone tubelet_size is 0, not a whole number >= 1"),  # was ZeroDivisionError
+    ("backbone.image_size", [], r"backbone image_size is \[\], not a whole number >= 1"),  # was int() TypeError
+    ("backbone.processor_config", True, "backbone processor_config is True, not an object"),
+    ("backbone.base_folder", 1.5, "backbone base_folder must be a folder name, got 1.5"),  # was PosixPath / float
+    ("backbone.family", [1], r"unknown backbone family \[1\]"),  # was unhashable type: 'list'
+    ("head", "mean", "head must be an object or null, got 'mean'"),  # was 'str' object has no attribute 'items'
+    ("head.out_dim", _DROP, "head.safetensors does not fit the head bgs_config.json records"),  # was torch's report
+    ("frame_policy.crop", "cls", "frame_policy cannot be read"),  # was int()'s "invalid literal"
+    ("frame_policy.crop", 16, "frame_policy crops 16 px but the backbone takes 32 px"),  # was refused per clip
+    ("backbone_weights", [1], r"backbone_weights must be a file name, got \[1\]"),
+])
+def test_a_hand_edited_run_record_is_one_line_naming_the_field(saved_plain_clip, tmp_path, where, value, match):
+    """Fuzzing bgs_config.json (one value dropped, retyped or replaced) reached KeyError, TypeError, AttributeError,
+    ZeroDivisionError and torch's state_dict report from deep inside load_model; read_bgs_config checked only the
+    family, name, source and frame_policy."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(saved_plain_clip, folder)
+    record = json.loads((folder / "bgs_config.json").read_text())
+    _edit_record(record, where, value)
+    (folder / "bgs_config.json").write_text(json.dumps(record))
+    with pytest.raises(BGSInputError, match=match):
+        load_model(folder)
+
+
+def test_a_run_record_with_its_versions_edited_away_still_loads(saved_plain_clip, tmp_path):
+    """``versions`` is only read to warn: a list or a number there was ``AttributeError: ... has no attribute 'get'``
+    (or ``'split'``)."""
+    import shutil
+
+    for versions in ([1], {"peft": True, "transformers": -1}):
+        folder = tmp_path / f"run-{type(versions).__name__}"
+        shutil.copytree(saved_plain_clip, folder)
+        record = json.loads((folder / "bgs_config.json").read_text())
+        record["versions"] = versions
+        (folder / "bgs_config.json").write_text(json.dumps(record))
+        assert load_model(folder).embedding_dim == 8

@@ -158,6 +158,8 @@ class BGSEmbedder(nn.Module):
                              f"(bgs_hf.video.preprocess), got {kind}")
         if pixel_values.ndim != 5 or pixel_values.shape[2] != 3:
             raise ValueError(f"pixel_values must be (B, T, 3, H, W), got {tuple(pixel_values.shape)}")
+        if pixel_values.shape[0] == 0:  # VideoMAE, V-JEPA 2 and CLIP failed in a reshape inside their attention
+            raise ValueError(f"pixel_values holds no clip: {tuple(pixel_values.shape)}")
         self.spec.check_frames(int(pixel_values.shape[1]))
         h, w = pixel_values.shape[-2:]
         if h != self.spec.image_size or w != self.spec.image_size:

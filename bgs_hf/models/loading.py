@@ -28,7 +28,14 @@ from safetensors.torch import load_file, save_file
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import share
 from bgs_hf.errors import BGSInputError
-from bgs_hf.models.registry import FAMILIES, config_class, hub_unreachable, looks_like_a_path, spec_from_dict
+from bgs_hf.models.registry import (
+    FAMILIES,
+    config_class,
+    expand_user,
+    hub_unreachable,
+    looks_like_a_path,
+    spec_from_dict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +127,7 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
     A Hub repo is asked for its ``bgs_config.json`` first: a backbone's id (``facebook/vjepa2-vitl-fpc64-256``)
     downloaded its whole repo, gigabytes of weights, before it was refused. Offline, only the cache is read.
     """
-    p = Path(dir_or_repo).expanduser()
+    p = expand_user(dir_or_repo)
     if p.is_dir():
         return p
     if p.exists() or str(dir_or_repo).startswith((".", "/", "~")) or str(dir_or_repo).count("/") != 1:
@@ -152,7 +159,7 @@ def saved_model_folder(model: Any) -> Path | None:
     for a backbone it failed as one that cannot be resolved; evaluation scores it as it scores the run's folder."""
     if not isinstance(model, (str, os.PathLike)):
         return None
-    name, p = str(model), Path(model).expanduser()
+    name, p = str(model), expand_user(model)
     if p.is_dir():
         return p if (p / BGS_CONFIG).is_file() else None
     if p.exists() or looks_like_a_path(name) or name.count("/") != 1:
@@ -173,7 +180,7 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise BGSInputError(f"invalid JSON: {err}", path=path) from err
     if not isinstance(cfg, dict) or not isinstance(cfg.get("backbone"), dict):
         raise BGSInputError("not a bgs-hf model config (no 'backbone' object)", path=path)
-    if cfg["backbone"].get("family") not in FAMILIES:
+    if not isinstance(cfg["backbone"].get("family"), str) or cfg["backbone"]["family"] not in FAMILIES:
         raise BGSInputError(f"unknown backbone family {cfg['backbone'].get('family')!r}", path=path)
     missing = [k for k in ("frame_policy",) if not isinstance(cfg.get(k), dict)]
     missing += [k for k in ("name", "source") if k not in cfg["backbone"]]
@@ -183,17 +190,21 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _warn_versions(cfg: dict[str, Any], folder: Path) -> None:
-    saved = cfg.get("versions", {})
+    saved = cfg.get("versions")
+    saved = saved if isinstance(saved, dict) else {}  # an edited record says nothing about versions
     now = _versions()
     for lib in ("peft", "transformers"):
         a, b = saved.get(lib), now[lib]
-        if a and a.split(".")[:2] != b.split(".")[:2]:
+        if isinstance(a, str) and a and a.split(".")[:2] != b.split(".")[:2]:
             logger.warning("%s was saved with %s %s but %s is installed; embeddings may differ",
                            folder, lib, a, b)
 
 
 def base_path(folder: Path, bb: dict[str, Any]) -> Path | None:
     """The folder of the base a saved model was trained from (``None``: a Hub id); one line when it is missing."""
+    if bb.get("base_folder") is not None and not isinstance(bb["base_folder"], str):
+        raise BGSInputError(f"backbone base_folder must be a folder name, got {bb['base_folder']!r} (the file was "
+                            "edited or damaged)", path=folder / BGS_CONFIG)
     if bb.get("base_folder"):
         path = folder / bb["base_folder"]
         if not (path / "config.json").is_file():
@@ -209,20 +220,59 @@ def base_path(folder: Path, bb: dict[str, Any]) -> Path | None:
     return None  # Hub id
 
 
+#: what :func:`~bgs_hf.models.registry.spec_from_dict` reads from a saved backbone record, and its type
+RECORDED_BACKBONE: dict[str, type] = {"name": str, "source": str, "model_class": str, "input_key": str, "pooling": str,
+                                      "lora_target": str, "num_frames": int, "image_size": int}
+
+
+def _check_recorded_backbone(folder: Path, bb: dict[str, Any]) -> None:
+    """One line for a hand-edited or damaged backbone record (a KeyError, ``int()`` error or ``module transformers
+    has no attribute`` came from deep inside the load)."""
+    family = FAMILIES[bb["family"]]
+    optional = {"tubelet_size": 1, "forward_kwargs": {}, "processor_config": {}}  # spec_from_dict's defaults
+    for key, kind in {**RECORDED_BACKBONE, "tubelet_size": int, "forward_kwargs": dict, "processor_config": dict}.items():
+        value = bb.get(key, optional.get(key))
+        if isinstance(value, bool) or not isinstance(value, kind) or (kind is int and value < 1):
+            what = {int: "a whole number >= 1", str: "a string", dict: "an object"}[kind]
+            got = "missing" if value is None and key not in bb else f"{value!r}, not {what}"
+            raise BGSInputError(f"backbone {key} is {got} (the file was edited or damaged)", path=folder / BGS_CONFIG)
+    for key in ("model_class", "input_key", "pooling"):
+        if bb[key] != getattr(family, key):
+            raise BGSInputError(f"backbone {key} {bb[key]!r} is not the {family.name} family's {getattr(family, key)} "
+                                "(the file was edited or damaged)", path=folder / BGS_CONFIG)
+
+
+def _recorded_settings(folder: Path, cfg: dict[str, Any]) -> tuple[Any, Any]:
+    """The saved head config and frame policy; one line naming the record when either cannot be rebuilt."""
+    from bgs_hf.models.embedder import HeadConfig
+    from bgs_hf.video.policy import FramePolicy
+
+    head = cfg.get("head")
+    if head is not None and not isinstance(head, dict):
+        raise BGSInputError(f"head must be an object or null, got {head!r}", path=folder / BGS_CONFIG)
+    try:
+        return HeadConfig.from_dict(head), FramePolicy.from_dict(cfg["frame_policy"])
+    except BGSInputError:
+        raise
+    except (TypeError, ValueError) as err:  # FramePolicy's own checks; int() of a value that is no number
+        raise BGSInputError(f"frame_policy cannot be read ({err})", path=folder / BGS_CONFIG) from None
+
+
 def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
               trust_remote_code: bool = False) -> Any:
     """The un-adapted :class:`BGSEmbedder` (fresh head) a saved folder was trained from.
 
     ``PeftModel.from_pretrained(load_base(d), d)`` is the plain-peft way to load a BGS adapter.
     """
-    from bgs_hf.models.embedder import BGSEmbedder, HeadConfig
-    from bgs_hf.video.policy import FramePolicy
+    from bgs_hf.models.embedder import BGSEmbedder
 
     folder = resolve_model_folder(dir_or_repo, revision)
     cfg = read_bgs_config(folder)
     bb = cfg["backbone"]
     family = FAMILIES[bb["family"]]
     path = base_path(folder, bb)
+    _check_recorded_backbone(folder, bb)
+    head, policy = _recorded_settings(folder, cfg)
     try:
         pin = {"revision": bb["revision"]} if path is None and bb.get("revision") else {}  # the base it trained on
         config = config_class(family).from_pretrained(bb["name"] if path is None else str(path),
@@ -237,8 +287,15 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         where = "the Hub base " + bb["name"] if path is None else str(path)
         raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
                             f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder) from None
-    model = BGSEmbedder(backbone, spec, HeadConfig.from_dict(cfg.get("head")), FramePolicy.from_dict(cfg["frame_policy"]))
-    return model
+    if policy.crop != spec.image_size:  # every clip refused later, told to "preprocess with the frame_policy"
+        raise BGSInputError(f"frame_policy crops {policy.crop} px but the backbone takes {spec.image_size} px (the file "
+                            "was edited or damaged)", path=folder / BGS_CONFIG)
+    try:
+        return BGSEmbedder(backbone, spec, head, policy)
+    except BGSInputError:
+        raise
+    except ValueError as err:  # the recorded frame policy does not fit the backbone (its frame check)
+        raise BGSInputError(f"frame_policy does not fit the backbone: {err}", path=folder / BGS_CONFIG) from None
 
 
 #: Written into a checkpoint folder before its files and removed after the last: a folder that still has
@@ -342,6 +399,9 @@ def _load_head(embedder: Any, folder: Path) -> None:
     except SafetensorError as err:
         raise BGSInputError(f"cannot read {HEAD_FILE} ({err}); the file is damaged or truncated",
                             path=folder) from None
+    except RuntimeError as err:  # torch's multi-line state_dict report: another head than bgs_config.json records
+        raise BGSInputError(f"{HEAD_FILE} does not fit the head {BGS_CONFIG} records ({embedder.head_config}): "
+                            f"{str(err).splitlines()[-1].strip()[:200]}", path=folder) from None
 
 
 def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None:
@@ -351,6 +411,9 @@ def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None
     cfg = read_bgs_config(folder)
     _check_plain_model(folder, cfg)
     if cfg.get("backbone_weights"):
+        if not isinstance(cfg["backbone_weights"], str):
+            raise BGSInputError(f"backbone_weights must be a file name, got {cfg['backbone_weights']!r}",
+                                path=folder / BGS_CONFIG)
         weights = folder / cfg["backbone_weights"]
         try:
             state = load_file(str(weights))

@@ -564,6 +564,15 @@ def hub_unreachable() -> str | None:
     return None
 
 
+def expand_user(name: str | os.PathLike[str]) -> Path:
+    """``Path(name).expanduser()``, or the path as given when its ``~user`` names no user here (``~models/x`` typed
+    for ``~/models/x``): pathlib's ``RuntimeError: Could not determine home directory`` was the whole message."""
+    try:
+        return Path(name).expanduser()
+    except RuntimeError:
+        return Path(name)
+
+
 def looks_like_a_path(name: str) -> bool:
     """A name no Hub repo id can be (``/abs``, ``./rel``, ``~/x``, ``a/b/c``): it was meant as a folder."""
     return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
@@ -594,11 +603,11 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         return _spec(fam, name, "tiny-random", _tiny_config(fam), None, None, False)
     if name in BUNDLED:
         return _from_folder(bundled_path(name), name, "bundled", trust_remote_code)
-    if Path(name).expanduser().is_dir():
-        folder = Path(name).expanduser().resolve()
+    if expand_user(name).is_dir():
+        folder = expand_user(name).resolve()
         return _from_folder(folder, str(folder), "local", trust_remote_code)
     if looks_like_a_path(name):
-        what = "is a file, not a backbone folder" if Path(name).expanduser().exists() else "no such backbone folder"
+        what = "is a file, not a backbone folder" if expand_user(name).exists() else "no such backbone folder"
         raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
     unreachable = hub_unreachable()
     try:  # offline: the cache alone, so a model cached earlier still loads
