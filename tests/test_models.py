@@ -2116,3 +2116,23 @@ def test_a_run_record_with_its_versions_edited_away_still_loads(saved_plain_clip
         record["versions"] = versions
         (folder / "bgs_config.json").write_text(json.dumps(record))
         assert load_model(folder).embedding_dim == 8
+
+
+@pytest.mark.parametrize("processor, match", [
+    (-1, "preprocessor_config.json: not a processor config \\(a JSON object\\), got int"),  # 'int' is not iterable
+    (["a", "b", "c"], "not a processor config \\(a JSON object\\), got list"),  # dict update sequence element
+    ({"size": {"shortest_edge": "a"}}, "its processor config cannot be read \\(invalid literal for int"),
+    ({"crop_size": 0, "size": 18}, "its processor config cannot be read \\(FramePolicy needs positive"),
+    ({"image_std": None}, "its processor config cannot be read \\(FramePolicy.std needs 3 numbers"),
+])
+def test_a_backbone_folder_whose_processor_config_cannot_be_read_is_one_line_naming_it(tmp_path, processor, match):
+    """Fuzzing a local backbone's preprocessor_config.json: a number or list failed in FramePolicy (``'int' object is
+    not iterable``), a value that is no size in ``int()`` or FramePolicy's own ValueError, none naming the backbone."""
+    from bgs_hf.models.embedder import resolve_backbone
+
+    cfg = transformers.VideoMAEConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                                      image_size=16, patch_size=8, num_frames=2, tubelet_size=2)
+    transformers.VideoMAEModel(cfg).save_pretrained(tmp_path)
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps(processor))
+    with pytest.raises(BGSInputError, match=match):
+        resolve_backbone(str(tmp_path))

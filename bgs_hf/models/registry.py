@@ -221,7 +221,9 @@ class BackboneSpec:
     def frame_policy(self, num_frames: int | None = None) -> FramePolicy:
         """The checkpoint's preprocessing as a FramePolicy; frames come from the model config."""
         nf = self.num_frames if num_frames is None else int(num_frames)
-        policy = FramePolicy.from_processor_config(self.processor_config, num_frames=nf)
+        if nf < 1:
+            raise BGSInputError(f"num_frames must be >= 1, got {nf}")
+        policy = processor_policy(self.processor_config, self.name, num_frames=nf)
         if policy.crop != self.image_size:
             logger.warning("%s: processor crop %d != model image size %d; using the model's size",
                            self.name, policy.crop, self.image_size)
@@ -428,6 +430,9 @@ def _read_processor_file(p: Path, repo_id: str | None = None) -> dict[str, Any] 
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}" + (f" (Hub repo {repo_id})" if repo_id else ""), path=p) from err
     if p.name != COMPOSITE_PROCESSOR_FILE:
+        if not isinstance(raw, dict):  # a number or list: "'int' object is not iterable" from deep in FramePolicy
+            raise BGSInputError(f"not a processor config (a JSON object), got {type(raw).__name__}"
+                                + (f" (Hub repo {repo_id})" if repo_id else ""), path=p)
         return raw
     nested = [raw.get(k) for k in ("video_processor", "image_processor")] if isinstance(raw, dict) else []
     return next((n for n in nested if isinstance(n, dict)), None)
@@ -505,13 +510,23 @@ def _spec(family: Family, name: str, source: str, config: Any, processor: dict[s
     )
 
 
+def processor_policy(processor: dict[str, Any], name: str, *, num_frames: int | None = None) -> FramePolicy:
+    """A checkpoint's processor config as a FramePolicy; one line naming the backbone when a value cannot be read
+    (``"size": {"shortest_edge": "a"}``, ``"crop_size": 0``, ``"image_std": null`` were an ``int()`` or FramePolicy
+    ValueError with no word of which file)."""
+    try:
+        return FramePolicy.from_processor_config(processor, num_frames=num_frames)
+    except (TypeError, ValueError) as err:
+        raise BGSInputError(f"{name}: its processor config cannot be read ({err})") from None
+
+
 def _check_unnormalisation(config: Any, processor: dict[str, Any], name: str) -> None:
     """A model that undoes the processor's normalisation inside (``bgs_conv3d`` with a foreground stream) must
     agree with the processor, or its stream would be computed from wrongly scaled frames without any error."""
     if getattr(config, "input_stream", "rgb") == "rgb":
         return
     # what the frames will really be normalised with (do_normalize false or missing keys included)
-    policy = FramePolicy.from_processor_config(processor)
+    policy = processor_policy(processor, name)
     for model_key, policy_key in (("pixel_mean", "mean"), ("pixel_std", "std")):
         want, have = getattr(config, model_key), getattr(policy, policy_key)
         if not np.allclose(want, have):
