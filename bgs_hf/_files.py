@@ -20,6 +20,15 @@ from pathlib import Path
 import numpy as np
 
 
+def expand_user(name: str | os.PathLike[str]) -> Path:
+    """``Path(name).expanduser()``, or the path as given when its ``~user`` names no user here (``~models/x`` typed
+    for ``~/models/x``): pathlib's ``RuntimeError: Could not determine home directory`` was the whole message."""
+    try:
+        return Path(name).expanduser()
+    except RuntimeError:
+        return Path(name)
+
+
 @functools.cache
 def _umask() -> int:
     mask = os.umask(0)  # the only portable way to read it; read once, restored at once

@@ -902,3 +902,17 @@ def test_a_negative_or_fractional_is_catch_is_reported_not_read_as_a_flag() -> N
     assert flags.tolist() == [True, False, False, True, False, False]
     assert [str(p) for p in problems.items] == [f"judgments row {r}: column 'is_catch': {v} is not true/false"
                                                 for r, v in ((3, -1), (5, -1.0), (6, 0.5))]
+
+
+def test_a_home_folder_of_a_user_that_does_not_exist_is_a_missing_path_for_data_captions_and_the_space() -> None:
+    """``~data/x`` typed for ``~/data/x``: pathlib's ``RuntimeError: Could not determine home directory`` was the
+    whole message from ``load``, the caption model's check and the Space's cache folder (the backbones' loaders
+    already read it as a missing folder)."""
+    from bgs_hf.baselines.language import check_sentence_model
+    from bgs_hf.hub.space_app import SpaceConfig
+
+    with pytest.raises(BGSInputError, match="no such folder"):
+        load("~no_such_user_bgs/data")
+    with pytest.raises(BGSInputError, match=r"^~no_such_user_bgs/minilm: no such sentence model folder"):
+        check_sentence_model("~no_such_user_bgs/minilm")
+    assert SpaceConfig(cache_dir="~no_such_user_bgs/cache").cache_path == Path("~no_such_user_bgs/cache")

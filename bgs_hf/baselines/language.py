@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._files import expand_user
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
@@ -104,7 +105,7 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     from bgs_hf.models.registry import hub_unreachable, looks_like_a_path
 
     resolved = resolve_model(name_or_path)
-    path = Path(resolved).expanduser()
+    path = expand_user(resolved)
     if path.is_dir():
         return None
     if looks_like_a_path(resolved) or path.exists():
@@ -137,7 +138,7 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
     cached = check_sentence_model(name_or_path)
     if cached is not None:
         logger.warning("%s: the Hub cannot be reached; using the cached copy", resolved)
-    local = Path(resolved).expanduser()
+    local = expand_user(resolved)
     folder = cached or (local if local.is_dir() else None)
     where = f" ({folder})" if folder is not None and str(folder) != resolved else ""  # a path given: said once
     logger.info("loading sentence model %s%s", resolved, where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bgs_hf._files import expand_user
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
@@ -28,7 +29,7 @@ def _hint(path: Path) -> str:
 
 def resolve_source(source: str | Path) -> tuple[str, Path]:
     """``("release" | "hub" | "hub-repo", folder)``; a Hub repo id is downloaded (cached) first."""
-    path = Path(source).expanduser()
+    path = expand_user(source)
     if path.is_dir():
         if find_release_data_dir(path) is not None:
             return "release", path

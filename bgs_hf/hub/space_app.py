@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf._files import built_in_place, require_new_folder, save_npy
+from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
@@ -100,7 +100,7 @@ class SpaceConfig:
         root = (
             self.cache_dir or os.environ.get("BGS_SPACE_CACHE") or Path.home() / ".cache" / "bgs-hf" / "space"
         )
-        return Path(root).expanduser()
+        return expand_user(root)
 
     @property
     def max_bytes(self) -> int:

@@ -26,12 +26,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
-from bgs_hf._files import share
+from bgs_hf._files import expand_user, share
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import (
     FAMILIES,
     config_class,
-    expand_user,
     hub_unreachable,
     looks_like_a_path,
     spec_from_dict,

@@ -25,6 +25,7 @@ import torch
 import transformers
 from torch import nn
 
+from bgs_hf._files import expand_user
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import FramePolicy
 
@@ -577,15 +578,6 @@ def hub_unreachable() -> str | None:
     except OSError:
         return host
     return None
-
-
-def expand_user(name: str | os.PathLike[str]) -> Path:
-    """``Path(name).expanduser()``, or the path as given when its ``~user`` names no user here (``~models/x`` typed
-    for ``~/models/x``): pathlib's ``RuntimeError: Could not determine home directory`` was the whole message."""
-    try:
-        return Path(name).expanduser()
-    except RuntimeError:
-        return Path(name)
 
 
 def looks_like_a_path(name: str) -> bool:
