@@ -282,6 +282,23 @@ def test_caption_choices_of_a_list_of_triplets_and_a_control_over_no_judgment_of
     assert info["replaced_judgments"] == 0 and np.isnan(info["agreement_with_humans"]) and info["splits"] == ["val"]
 
 
+def test_caption_choices_refuse_a_clip_outside_the_matrix() -> None:
+    """Fuzzing: clip -1 was numpy's wrap onto the last clip (a choice made from another clip's similarities, with
+    no word), clip 3 of a 3x3 matrix an IndexError and a flat (3,) triplet "too many indices"; the pairs are now read
+    as the accuracies read them, each bad triplet one line. The identity's (0, 1, 2) keeps the first pair."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.controls import odd_from_similarity
+
+    sim = np.eye(3)
+    assert odd_from_similarity(sim, [[0, 1, 2]]).tolist() == [2]
+    with pytest.raises(BGSInputError, match="clip -1: clip indices start at 0"):
+        odd_from_similarity(sim, [[0, 1, -1]])
+    with pytest.raises(BGSInputError, match=r"names clip 3 but the model matrix is 3×3"):
+        odd_from_similarity(sim, [[0, 1, 3]])
+    with pytest.raises(BGSInputError, match=r"\(n, 3\) clip indices, got shape \(3,\)"):
+        odd_from_similarity(sim, [0, 1, 2])
+
+
 def test_the_language_control_keeps_the_datas_own_meta_and_logs_its_agreement_in_percent(caplog) -> None:
     """Mutation audit (third pass): the control's meta built without the data's own entries (a release's origin,
     a SocialShapes instance's ground truth: the control would then call simulated observers human) and the log line's

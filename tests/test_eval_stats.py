@@ -671,6 +671,21 @@ def test_variance_partition_counts_every_predictor_column_and_refuses_unequal_le
     assert math.isnan(ols_r2(np.zeros(0), np.zeros((0, 2))))
 
 
+def test_variance_partition_refuses_arrays_of_the_wrong_shape_in_one_line():
+    """Fuzzing: a (6, 2) y failed in numpy's matmul ("mismatch in its core dimension"), a (6, 1, 1) video set in
+    column_stack and three numbers in ``len()``; each is one line naming the argument and its shape."""
+    from bgs_hf.errors import BGSInputError
+
+    rng = np.random.default_rng(0)
+    y, v = rng.normal(size=6), rng.normal(size=6)
+    with pytest.raises(BGSInputError, match=r"y as a 1-d array, got shape \(6, 2\)"):
+        variance_partition(rng.normal(size=(6, 2)), v, v)
+    with pytest.raises(BGSInputError, match=r"video as a 1-d or 2-d array, got shape \(6, 1, 1\)"):
+        variance_partition(y, v[:, None, None], v)
+    with pytest.raises(BGSInputError, match=r"y as a 1-d array, got shape \(\)"):
+        variance_partition(1.0, 2.0, 3.0)
+
+
 def test_a_non_finite_similarity_leaves_the_partition_undefined_as_it_leaves_the_fit():
     """A NaN or infinite pair similarity made ``np.linalg.lstsq`` fail ("SVD did not converge", with LAPACK's
     complaints on stderr), where the fit's R² and RSA of the same matrix are NaN: every part is now NaN, and a
@@ -934,6 +949,28 @@ def test_layerwise_fit_rows_names_signs_and_the_chosen_layers_fit():
     assert none["chosen"] == "output"
 
 
+def test_the_layers_and_probes_name_a_scored_clip_that_was_not_embedded():
+    """Fuzzing: ``items`` without one of the split's clips failed with a bare ``KeyError: 16`` in ``layerwise_fit``
+    and ``attribute_probes``; each names the clip and the split it belongs to."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.fit import SplitHumans, layerwise_fit
+    from bgs_hf.eval.probes import attribute_probes
+
+    data, _, _ = _toy_split_data()
+    select, test = SplitHumans.build(data, "val", ceiling=False), SplitHumans.build(data, "test", ceiling=False)
+    items = np.arange(16)  # val is clips 10-16: clip 16 was never embedded
+    with pytest.raises(BGSInputError, match=r"'val' clip 16 is not among the 16 embedded clips"):
+        layerwise_fit(np.ones((2, 16, 4)), None, data, items, select, test, n_boot=5)
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    rated = SimpleNamespace(clips=Clips(rating_valence=np.arange(24.0).tolist()))
+    with pytest.raises(BGSInputError, match=r"training clip 17 is not among the 16 embedded clips"):
+        attribute_probes(np.ones((16, 4)), rated, np.arange(17, 24), np.arange(10), items)
+
+
 def test_paired_comparison_is_first_minus_second_and_counts_finite_resamples():
     from bgs_hf.eval.fit import SplitHumans, paired_comparison
     from bgs_hf.metrics import cosine_similarity_matrix, ooo_acc_3way, r2
@@ -1026,6 +1063,38 @@ def test_ridge_probe_searches_the_alphas_it_is_given():
     y = x[:, 0] + 0.5 * rng.normal(size=60)
     for grid in ((0.37,), (3.7e3, 3.7e4)):
         assert ridge_probe(x[:40], y[:40], x[40:], y[40:], alphas=grid, n_perm=9)["alpha"] in grid
+
+
+def test_a_ridge_probe_of_float16_embeddings_is_computed_in_float64() -> None:
+    """Fuzzing: scikit-learn kept float16 features in half precision, so the probe's r on these 10 training and 6
+    scored clips read 0.49 where the same numbers in float64 give 0.83 (the reference: a direct scale + RidgeCV)."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.preprocessing import StandardScaler
+
+    from bgs_hf.eval.probes import RIDGE_ALPHAS
+
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(16, 3)).astype(np.float16), rng.normal(size=16)
+    x64 = x.astype(np.float64)
+    scale = StandardScaler().fit(x64[:10])
+    pred = RidgeCV(alphas=list(RIDGE_ALPHAS)).fit(scale.transform(x64[:10]), y[:10]).predict(scale.transform(x64[10:]))
+    want = np.corrcoef(pred, y[10:])[0, 1]
+    assert want == pytest.approx(0.8268, abs=1e-3)
+    assert ridge_probe(x[:10], y[:10], x[10:], y[10:], n_perm=9)["r"] == pytest.approx(want, abs=1e-9)
+
+
+def test_a_probe_needs_at_least_one_permutation() -> None:
+    """Fuzzing: ``n_perm=0`` reached scipy ("`n_resamples` must be a positive integer."), and through
+    ``run_suite(n_perm=0)`` only once every model had embedded the clips; it is one line naming ``n_perm``, before the
+    data loads (a source that does not exist is never read)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    pred, y = np.array([1.0, 2.0, 3.0, 5.0]), np.array([1.0, 3.0, 2.0, 4.0])
+    with pytest.raises(BGSInputError, match=r"n_perm must be a whole number >= 1, got 0"):
+        permutation_pearson(pred, y, n_perm=0)
+    with pytest.raises(BGSInputError, match=r"n_perm must be a whole number >= 1, got 0"):
+        run_suite("no-such-data", "no-such-backbone", out_dir="no-such-folder", analyses=("probes",), n_perm=0)
 
 
 def test_attribute_probes_train_on_train_clips_and_score_test_clips_row_by_row():
@@ -1380,6 +1449,30 @@ def test_a_transfer_probe_with_every_clip_held_out_is_refused_in_one_line() -> N
         transfer_probe(np.zeros((6, 2)), np.array([0, 1, 0, 1, 0, 1]), np.ones(6, bool))
 
 
+def test_a_transfer_probe_takes_a_list_of_labels_and_refuses_lengths_that_differ() -> None:
+    """Fuzzing: labels as a Python list failed with numpy's "only integer scalar arrays can be converted to a scalar
+    index", and 5 labels for 6 clips with "boolean index did not match indexed array"; a list now scores as the
+    array does, and unequal lengths are one line naming the three counts."""
+    from bgs_hf.errors import BGSInputError
+
+    emb = np.array([[0.0], [0.1], [1.0], [1.1], [0.05], [1.05]])  # label 1 far from label 0: both held out right
+    labels, held_out = [0, 0, 1, 1, 0, 1], np.arange(6) >= 4
+    out = transfer_probe(emb, labels, held_out)
+    assert out == transfer_probe(emb, np.array(labels), held_out)
+    assert out["accuracy"] == 1.0 and out["n_test"] == 2 and out["n_train"] == 4
+    with pytest.raises(BGSInputError, match="got 6 clips, 5 labels, 6 flags"):
+        transfer_probe(emb, labels[:5], held_out)
+
+
+def test_a_wilson_interval_refuses_more_successes_than_trials() -> None:
+    """Fuzzing: 3 successes of 2 (or -1 of 5) gave [0, 1] after numpy's "invalid value encountered in sqrt"."""
+    from bgs_hf.errors import BGSInputError
+
+    for successes, n in ((3, 2), (-1, 5)):
+        with pytest.raises(BGSInputError, match=f"0 <= successes <= n, got {successes} of {n}"):
+            wilson_ci(successes, n)
+
+
 def test_an_undefined_probe_r_has_an_undefined_p_not_the_permutation_floor() -> None:
     """A constant prediction has no Pearson r; its p is NaN too. Without the check scipy compares NaN with NaN in
     every permutation, counts none as extreme and returns the floor 1/(n_perm+1): a "significant" probe that
@@ -1416,6 +1509,17 @@ def test_a_shuffled_control_draws_each_clips_order_from_its_seed_and_never_the_i
     identity_draws = [k for k in range(20) if np.random.default_rng([0, k]).permutation(2).tolist() == [0, 1]]
     assert identity_draws  # the case the roll is for
     assert all(MotionControl("shuffled").order(2, k).tolist() == [1, 0] for k in range(20))
+
+
+def test_a_motion_control_refuses_a_negative_or_fractional_seed_when_made() -> None:
+    """Fuzzing: ``MotionControl("shuffled", -1)`` was accepted and failed at the first clip with numpy's "expected
+    non-negative integer" (after the model had loaded); 0 and numpy's integers are taken."""
+    from bgs_hf.errors import BGSInputError
+
+    for seed in (-1, 1.5, True):
+        with pytest.raises(BGSInputError, match=f"seed must be a whole number >= 0, got {seed!r}"):
+            MotionControl("shuffled", seed)
+    assert MotionControl("shuffled", np.int64(0)).order(3, 5).tolist() == [2, 0, 1]
 
 
 def test_a_three_frame_identity_draw_is_rolled_by_one_frame() -> None:
@@ -1569,6 +1673,29 @@ def test_map_divergence_leaves_out_a_clip_whose_r_is_undefined() -> None:
     out = map_divergence([a, np.full((2, 3, 3), 1 / 18)], [b, rng.random((2, 3, 3))])
     r = np.corrcoef(a.ravel(), b.ravel())[0, 1]
     assert out["n_clips"] == 1 and out["mean_r"] == pytest.approx(r) and out["divergence"] == pytest.approx(1 - r)
+
+
+def test_map_divergence_refuses_lists_of_different_lengths() -> None:
+    """Fuzzing: zip dropped the longer list's last clips, so 2 maps against 1 read as a 1-clip divergence of 0."""
+    from bgs_hf.errors import BGSInputError
+
+    a = np.arange(8.0).reshape(2, 2, 2)
+    assert map_divergence([a], [a])["divergence"] == pytest.approx(0.0)
+    with pytest.raises(BGSInputError, match="got 2 and 1 maps"):
+        map_divergence([a, a[::-1]], [a])
+
+
+def test_contribution_maps_of_non_finite_features_are_undefined_not_uniform() -> None:
+    """Fuzzing: a diverged CNN's NaN features clipped to NaN, summed to NaN, failed ``total > 0`` and gave the
+    uniform map, so its agent mass read as the agents' area share; now NaN, as a diverged ViT's rollout is, and its
+    mass on any mask is NaN. All-zero features stay uniform (no signal)."""
+    from bgs_hf.eval.attention import contribution_maps
+
+    tokens = np.array([[np.nan, 1.0], [1.0, 1.0], [0.0, 1.0], [2.0, 0.0]])
+    maps = contribution_maps(tokens, 2)
+    assert maps.shape == (1, 2, 2) and np.isnan(maps).all()
+    assert np.isnan(mass_on_mask(maps, np.array([[[1.0, 0.0], [0.0, 0.0]]])))
+    np.testing.assert_allclose(contribution_maps(np.zeros((4, 2)), 2).ravel(), 0.25)
 
 
 def test_variance_partition_needs_two_observations_more_than_predictors_and_a_resample_of_five_pairs_counts(

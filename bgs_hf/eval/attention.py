@@ -165,10 +165,13 @@ CONVOLUTIONAL: tuple[str, ...] = ("bgs_conv3d",)
 
 
 def contribution_maps(tokens: np.ndarray, g: int) -> np.ndarray:
-    """``(T', g, g)`` share of each token in the mean-pooled feature, ``h_i · mean(h)`` (sums to 1)."""
+    """``(T', g, g)`` share of each token in the mean-pooled feature, ``h_i · mean(h)`` (sums to 1); NaN where a
+    feature is not finite (a diverged model), as its rollout is for a ViT: it read as uniform, an agent mass made up."""
     tokens = np.asarray(tokens, dtype=np.float64)
-    if tokens.ndim != 2 or tokens.shape[0] % (g * g):
+    if tokens.ndim != 2 or not len(tokens) or tokens.shape[0] % (g * g):
         raise BGSInputError(f"{tokens.shape} tokens do not fill a {g}x{g} grid")
+    if not np.isfinite(tokens).all():
+        return np.full((tokens.shape[0] // (g * g), g, g), np.nan)
     rel = np.clip(tokens @ tokens.mean(axis=0), 0, None)
     total = rel.sum()
     rel = rel / total if total > 0 else np.full_like(rel, 1.0 / rel.size)
@@ -257,6 +260,8 @@ def map_divergence(maps_a: Sequence[np.ndarray], maps_b: Sequence[np.ndarray]) -
     """1 − mean Pearson r between paired maps (0 = identical patterns, 1 = unrelated)."""
     from bgs_hf.metrics.rsa import pearson
 
+    if len(maps_a) != len(maps_b):  # zip dropped the longer list's last clips without a word
+        raise BGSInputError(f"map divergence pairs maps clip by clip, got {len(maps_a)} and {len(maps_b)} maps")
     rs = np.array([pearson(np.ravel(a), np.ravel(b)) for a, b in zip(maps_a, maps_b)])
     good = rs[np.isfinite(rs)]
     mean_r = float(good.mean()) if good.size else float("nan")

@@ -24,11 +24,16 @@ TRAINING_CONTROLS: tuple[str, ...] = ("language-distilled", "triplet-only", "rsa
 
 
 def odd_from_similarity(sim: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Odd-one-out position (0/1/2) per triplet: the clip outside the most similar pair (ties: first pair)."""
-    from bgs_hf.metrics.similarity import PAIR_COLS
+    """Odd-one-out position (0/1/2) per triplet: the clip outside the most similar pair (ties: first pair).
+
+    The pairs are read as the accuracies read them (:func:`bgs_hf.metrics.ooo.triplet_sims`), so a clip outside the
+    matrix is one line: -1 was numpy's wrap onto the last clip (a silent wrong choice), N an IndexError."""
+    from bgs_hf.metrics.ooo import triplet_sims
 
     idx = np.asarray(idx, dtype=np.int64)
-    pair_sims = np.stack([sim[idx[:, u], idx[:, v]] for u, v in PAIR_COLS], axis=1)  # (a,b), (a,c), (b,c)
+    if idx.ndim != 2 or idx.shape[1] != 3:
+        raise BGSInputError(f"triplets must be (n, 3) clip indices, got shape {idx.shape}")
+    pair_sims = triplet_sims(sim, idx)  # (a,b), (a,c), (b,c)
     return (2 - np.argmax(pair_sims, axis=1)).astype(np.int8)
 
 

@@ -40,6 +40,9 @@ class MotionControl:
     def __post_init__(self) -> None:
         if self.kind not in MOTION_CONTROLS:
             raise BGSInputError(f"unknown motion control {self.kind!r}; choose from {', '.join(MOTION_CONTROLS)}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            # -1 was numpy's "expected non-negative integer" at the first clip, after the model had loaded
+            raise BGSInputError(f"motion control seed must be a whole number >= 0, got {self.seed!r}")
 
     def order(self, num_frames: int, key: int = 0) -> np.ndarray:
         """The frame indices the transform takes, in output order."""
@@ -69,6 +72,16 @@ def clip_paths(data: Any, items: Sequence[int]) -> list[str]:
                                 "(evaluation needs the videos)")
         paths.append(p)
     return paths
+
+
+def embedding_rows(items: Sequence[int], wanted: Sequence[int], what: str) -> np.ndarray:
+    """Rows of ``wanted``'s clips in embeddings whose rows follow ``items``: a clip that was not embedded is one line
+    naming it (it was a bare ``KeyError: 16``)."""
+    pos = {int(c): k for k, c in enumerate(items)}
+    missing = [int(c) for c in wanted if int(c) not in pos]
+    if missing:
+        raise BGSInputError(f"{what} clip {missing[0]} is not among the {len(pos)} embedded clips (items)")
+    return np.array([pos[int(c)] for c in wanted], dtype=np.int64)
 
 
 def as_cache(cache: Any) -> Any:

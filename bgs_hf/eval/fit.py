@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf.eval.embed import embedding_rows
 from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
 from bgs_hf.metrics.similarity import human_similarity
 
@@ -97,9 +98,8 @@ def layerwise_fit(
     ``layer_emb`` is ``(L+1, len(items), D)`` (embedding output, then each block), ``head_emb`` the
     model's output embedding (after the projection head, if any) for the same clips, row "output". Rows follow ``items``.
     """
-    pos = {int(c): k for k, c in enumerate(items)}
-    vi = np.array([pos[int(c)] for c in select.items])
-    ti = np.array([pos[int(c)] for c in test.items])
+    vi = embedding_rows(items, select.items, f"{select.split!r}")
+    ti = embedding_rows(items, test.items, f"{test.split!r}")
     names = [f"layer {k}" if k else "embeddings" for k in range(layer_emb.shape[0])]
     feats = list(layer_emb)
     if head_emb is not None:

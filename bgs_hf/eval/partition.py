@@ -46,6 +46,11 @@ def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False)
     y = np.asarray(y, dtype=np.float64)
     v = np.asarray(video, dtype=np.float64)
     lang = np.asarray(language, dtype=np.float64)
+    # a (n, 2) y failed in numpy's matmul, a (n, 1, 1) predictor in column_stack, scalars in len()
+    for name, arr, dims in (("y", y, (1,)), ("video", v, (1, 2)), ("language", lang, (1, 2))):
+        if arr.ndim not in dims:
+            raise BGSInputError(f"variance partitioning needs {name} as a {' or '.join(f'{d}-d' for d in dims)} "
+                                f"array, got shape {arr.shape}")
     v = v[:, None] if v.ndim == 1 else v
     lang = lang[:, None] if lang.ndim == 1 else lang
     if not (len(y) == len(v) == len(lang)):

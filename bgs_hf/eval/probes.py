@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.eval.embed import embedding_rows
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,10 @@ RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 4, 15)
 
 
 def wilson_ci(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (well-behaved near 0 and 1, unlike Wald)."""
+    """Wilson score interval for a binomial proportion (well-behaved near 0 and 1, unlike Wald); successes outside
+    0..n are refused (3 of 2 gave [0, 1] after numpy's "invalid value encountered in sqrt")."""
+    if n > 0 and not 0 <= successes <= n:
+        raise BGSInputError(f"Wilson interval needs 0 <= successes <= n, got {successes} of {n}")
     if n <= 0:
         return float("nan"), float("nan")
     p = successes / n
@@ -37,12 +41,15 @@ def wilson_ci(successes: int, n: int, z: float = 1.959963984540054) -> tuple[flo
 def permutation_pearson(pred: np.ndarray, y: np.ndarray, *, n_perm: int = 1000, seed: int = 0) -> tuple[float, float]:
     """Pearson r and its one-sided permutation p-value (r > 0 beyond chance), via scipy.
 
-    Exact (all n! pairings) when that is at most ``n_perm``; otherwise ``n_perm`` random pairings,
-    with the observed pairing counted, so p >= 1/(n_perm+1).
+    Exact when scipy's count of pairings, (n!)² (it reorders both vectors), is at most ``n_perm`` (n <= 4 at
+    1000); otherwise ``n_perm`` random pairings, with the observed pairing counted, so p >= 1/(n_perm+1).
     """
     from scipy.stats import permutation_test
 
+    from bgs_hf.metrics.bootstrap import check_count
     from bgs_hf.metrics.rsa import pearson
+
+    n_perm = check_count(n_perm, "n_perm")  # 0 was scipy's "`n_resamples` must be a positive integer."
 
     pred = np.asarray(pred, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -67,6 +74,8 @@ def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    # float64 whatever comes in: scikit-learn keeps float16 features in half precision (r off by 0.04)
+    x_train, x_test = np.asarray(x_train, dtype=np.float64), np.asarray(x_test, dtype=np.float64)
     model = make_pipeline(StandardScaler(), RidgeCV(alphas=list(alphas)))
     model.fit(x_train, y_train)
     pred = model.predict(x_test)
@@ -80,9 +89,7 @@ def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_i
                      items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_perm: int = 1000,
                      seed: int = 0) -> dict[str, dict[str, float]]:
     """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``."""
-    pos = {int(c): k for k, c in enumerate(items)}
-    tr = np.array([pos[int(c)] for c in train_items])
-    te = np.array([pos[int(c)] for c in test_items])
+    tr, te = embedding_rows(items, train_items, "training"), embedding_rows(items, test_items, "scored")
     out = {}
     for attr in attrs:
         col = f"rating_{attr}"
@@ -133,7 +140,11 @@ def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, 
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    is_test = np.asarray(is_test, dtype=bool)
+    # float64 features, as the ridge probe's; labels as an array (a list failed in `labels[~is_test]`, a TypeError)
+    emb, labels, is_test = np.asarray(emb, dtype=np.float64), np.asarray(labels), np.asarray(is_test, dtype=bool)
+    if not len(emb) == len(labels) == len(is_test):
+        raise BGSInputError(f"transfer probe needs one label and one held-out flag per clip, got {len(emb)} clips, "
+                            f"{len(labels)} labels, {len(is_test)} flags")
     if is_test.all() or not is_test.any():
         raise BGSInputError("transfer probe needs both train and held-out clips")
     if len(np.unique(labels[~is_test])) < 2:

@@ -382,6 +382,10 @@ def run_suite(
     if "attention" in analyses and int(attention_clips) < 1:  # no clip to map: the analysis failed after embedding
         raise BGSInputError(f"attention_clips must be at least 1 (got {attention_clips}); leave 'attention' out of "
                             "the analyses to skip the maps")
+    if "probes" in analyses:  # n_perm 0 was scipy's error once every model had embedded the clips
+        from bgs_hf.metrics.bootstrap import check_count
+
+        check_count(n_perm, "n_perm")
     check_report_folder(out_dir)  # before the data loads and the clips are embedded
     # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
     pretrained_model, finetuned_model = (saved_model_folder(m) or m for m in (pretrained_model, finetuned_model))
