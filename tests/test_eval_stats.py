@@ -261,6 +261,25 @@ def test_attention_overlays_share_one_colour_scale(tmp_path, monkeypatch):
     assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
 
 
+def test_a_diverged_models_map_listed_first_leaves_the_colour_scale_to_the_finite_maps(tmp_path, monkeypatch):
+    """Fuzzing: the shared scale's top was ``max`` over each map's maximum, which is NaN after a NaN map listed
+    first (a diverged pretrained model): the finite model's overlay was drawn on a NaN scale, blank in three of its
+    four columns under a colour bar from -0.1 to 0.1. The finite maps set it, whatever the order."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.attention import plot_overlays
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    peaked = np.zeros((2, 2, 2))
+    peaked[:, 0, 0] = 0.5
+    plot_overlays(np.zeros((4, 16, 16, 3), np.uint8), {"pretrained": np.full((2, 2, 2), np.nan), "bgs": peaked},
+                  tmp_path / "o.png")
+    (fig,) = drawn
+    clims = {im.get_clim() for ax in fig.axes for im in ax.get_images() if im.get_cmap().name == "inferno"}
+    assert clims == {(0.0, 0.5)}
+
+
 def test_each_overlay_column_shows_its_rounded_frame_and_the_map_of_that_frames_token(tmp_path, monkeypatch):
     """4 columns over 8 frames are frames round(0, 7/3, 14/3, 7) = 0, 2, 5, 7 (truncating gave frame 4); a
     4-step map shows token step int(f·4/8) = 0, 1, 2, 3 under them (a mutant drawing step 0 everywhere passed)."""

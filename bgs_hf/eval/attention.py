@@ -293,7 +293,8 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     t_frames = frames.shape[0]
     cols = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
-    vmax = max((float(np.max(m)) for m in maps.values()), default=0.0) or 1.0
+    # the finite maps' top: a diverged model's NaN map listed first made the scale NaN, blanking every other map
+    vmax = max((float(np.nanmax(m)) for m in maps.values() if np.isfinite(m).any()), default=0.0) or 1.0
     fig, axes = subplots(len(rows), n_times, figsize=(1.6 * n_times + 1.6, 1.6 * len(rows) + 0.6), squeeze=False,
                          layout="constrained")
     image = None
