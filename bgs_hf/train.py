@@ -59,6 +59,7 @@ def parse(argv: list[str] | None = None) -> Any:
     from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
     from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import TrainConfig
+    from bgs_hf.training.args import flags_in, infinite_setting_error
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
@@ -71,6 +72,8 @@ def parse(argv: list[str] | None = None) -> Any:
         raise flags_as_typed(err, argv, "_") from None
     except ValueError as err:  # unknown flags, or TrainingArguments' own checks: one line, not a traceback
         raise BGSInputError(" ".join(str(err).split())) from None
+    except OverflowError as err:  # --logging_steps inf
+        raise infinite_setting_error(flags_in(argv), err) from None
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)
 
 

@@ -848,6 +848,10 @@ def test_resuming_with_other_splits_is_refused(tmp_path, tiny):
     ({"seed": -1}, {}, "--seed must be in"), ({"learning_rate": float("nan")}, {}, "--learning_rate"),
     ({"learning_rate": -1.0}, {}, "--learning_rate"), ({}, {"recipe": "nope"}, "nope"),
     ({}, {"max_memory": "12XB"}, "--max_memory"),
+    # fuzzing the library's training dict: an OverflowError from TrainingArguments, a ZeroDivisionError in the Trainer
+    ({"logging_steps": float("inf")}, {}, "--logging_steps must be a finite number"),
+    ({"gradient_accumulation_steps": 0}, {}, "--gradient_accumulation_steps must be >= 1"),
+    ({"per_device_eval_batch_size": 0}, {}, "--per_device_eval_batch_size must be >= 1"),
 ])
 def test_run_settings_are_checked_before_anything_loads(tmp_path, tiny, training, bgs, match):
     """--seed -1 and --learning_rate nan were tracebacks (set_seed, AdamW) after the model build; --recipe and

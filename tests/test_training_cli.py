@@ -87,6 +87,21 @@ def test_max_memory_that_is_no_size_is_one_line(text):
         parse_bytes(text)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("0GB", "'0GB' is no budget"), ("0.4", "'0.4' is no budget"),  # 0 bytes: embed_chunk 1, not "off"
+    ("1" * 400 + "GB", "is too large to be a size"),  # an OverflowError traceback from int(inf)
+])
+def test_max_memory_of_no_bytes_or_past_a_float_is_one_line(text, message):
+    """Fuzzing: --max_memory 0GB (read as "off", like --embed_chunk 0) silently chose the smallest chunk of 1 clip,
+    and a size past the largest float was an OverflowError traceback."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.args import parse_bytes
+
+    with pytest.raises(BGSInputError, match=message):
+        parse_bytes(text)
+    assert parse_bytes("1") == 1  # the smallest budget still read
+
+
 def test_a_run_without_flags_takes_the_papers_settings():
     """The defaults of a bare ``bgs-hf train --data d --output_dir o``: the paper's schedule, head, LoRA and loss, and
     the run-keeping settings (a resumed run restores early stopping's count; a NaN step is logged as NaN, not hidden
@@ -507,6 +522,17 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--lora_alpha", "0"], "--lora_alpha: LoRA alpha must be > 0, got 0"),
     (["--lora-dropout", "2"], "--lora-dropout: LoRA dropout must be in [0, 1)"),
     (["--recipe", "nope"], "--recipe: unknown recipe 'nope'"),
+    # fuzzing: each failed in torch or the Trainer once the data and the model had loaded (or trained nothing)
+    (["--gradient_accumulation_steps", "0"], "--gradient_accumulation_steps must be >= 1, got 0"),  # ZeroDivisionError
+    (["--gradient-accumulation-steps", "-1"], "--gradient-accumulation-steps must be >= 1"),  # trained no step, exit 0
+    (["--per_device_eval_batch_size", "0"], "--per_device_eval_batch_size must be >= 1"),  # range() error after training
+    (["--warmup_steps", "inf"], "--warmup_steps must be a finite number >= 0, got inf"),  # OverflowError at step 0
+    (["--weight_decay", "nan"], "--weight_decay must be a finite number >= 0, got nan"),  # diverged, blaming the LR
+    (["--adam_beta1", "2"], "--adam_beta1 must be in [0, 1), got 2.0"),  # torch's "Invalid beta parameter"
+    (["--adam_epsilon", "-1"], "--adam_epsilon must be a finite number >= 0, got -1.0"),  # torch's ValueError
+    (["--logging_steps", "inf"], "--logging_steps must be a finite number"),  # an OverflowError traceback
+    (["--eval_strategy", "steps", "--eval-steps", "inf"], "--eval-steps must be a finite number"),  # the same
+    (["--max_memory", "0GB"], "--max_memory: '0GB' is no budget"),  # picked embed_chunk 1, the slowest chunking
 ])
 def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
     """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not

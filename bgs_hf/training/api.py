@@ -32,6 +32,7 @@ from bgs_hf.training.args import (
     DataArguments,
     ModelArguments,
     check_batch_size,
+    infinite_setting_error,
     parse_bytes,
     training_defaults,
 )
@@ -83,7 +84,10 @@ def training_arguments(training: Any) -> Any:
     kwargs = {**training_defaults(user), **user}
     if "output_dir" not in kwargs:
         raise BGSInputError("training arguments need an output_dir")
-    return TrainingArguments(**kwargs)
+    try:
+        return TrainingArguments(**kwargs)
+    except OverflowError as err:
+        raise infinite_setting_error(user, err) from None
 
 
 def training_data(config: TrainConfig, *, seed: int | None = None) -> Any:
@@ -148,6 +152,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
         if epochs <= 0:  # trained zero steps, exited 0 and saved the untrained initialisation as the run
             raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "
                                 "give --num_train_epochs > 0 or --max_steps > 0")
+    _check_step_settings(args)
     with naming_flag("--recipe"):
         get_recipe(bgs.recipe)
     for name, off in (("clips_per_step", "0: every train clip"), ("embed_chunk", "0: off"),
@@ -164,6 +169,26 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
     under_a_file(out_dir, "--output_dir")  # a NotADirectoryError once the data and the model had loaded
+
+
+def _check_step_settings(args: Any) -> None:
+    """The TrainingArguments flags that torch or the Trainer refused only once the data and the model had loaded:
+    gradient accumulation 0 (a ZeroDivisionError) or below (trained no step and saved the untrained model), an
+    evaluation batch below 1 (a range() error at the first evaluation, after training), an infinite or NaN warmup,
+    and optimizer settings AdamW refuses (a torch ValueError) or takes silently (a NaN weight decay diverged)."""
+    for name in ("gradient_accumulation_steps", "per_device_eval_batch_size"):
+        if int(getattr(args, name)) < 1:
+            raise BGSInputError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    for name in ("warmup_steps", "weight_decay"):
+        value = float(getattr(args, name))
+        if not (math.isfinite(value) and value >= 0):
+            raise BGSInputError(f"--{name} must be a finite number >= 0, got {value:g}")
+    if "adam" in str(getattr(args.optim, "value", args.optim)):  # other optimizers never read them
+        for name in ("adam_beta1", "adam_beta2"):
+            if not 0 <= float(getattr(args, name)) < 1:
+                raise BGSInputError(f"--{name} must be in [0, 1), got {getattr(args, name)}")
+        if not (math.isfinite(float(args.adam_epsilon)) and args.adam_epsilon >= 0):
+            raise BGSInputError(f"--adam_epsilon must be a finite number >= 0, got {args.adam_epsilon}")
 
 
 def _check_data_settings(d: DataArguments) -> None:

@@ -4,6 +4,7 @@ that replace some TrainingArguments defaults (the paper's schedule; a user flag 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +154,20 @@ def flags_in(argv: list[str]) -> dict[str, str | None]:
     return out
 
 
+def infinite_setting_error(settings: dict[str, Any], err: OverflowError) -> BGSInputError:
+    """The one line for ``TrainingArguments``' ``int()`` of an infinite step count (``--logging_steps inf``,
+    ``--eval_steps inf``): its OverflowError named no flag, and escaped as a traceback."""
+
+    def infinite(value: Any) -> bool:
+        try:
+            return math.isinf(float(value))
+        except (TypeError, ValueError):
+            return False
+
+    named = [f"--{name}" for name, value in settings.items() if infinite(value)]
+    return BGSInputError(f"{', '.join(named) or 'a training argument'} must be a finite number ({err})")
+
+
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
           "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
 
@@ -162,7 +177,12 @@ def parse_bytes(text: str) -> int:
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", str(text))
     if not m or m.group(2).lower() not in _UNITS:
         raise BGSInputError(f"--max_memory: cannot read {text!r} (use e.g. 8GB, 512MiB)")
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    size = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if not math.isfinite(size):  # 400 digits: an OverflowError traceback from int()
+        raise BGSInputError(f"--max_memory: {text!r} is too large to be a size (use e.g. 8GB, 512MiB)")
+    if int(size) < 1:  # 0GB (read as "off", as --embed_chunk 0 is) silently picked the smallest chunk, 1 clip
+        raise BGSInputError(f"--max_memory: {text!r} is no budget (under 1 byte); leave --max_memory out for none")
+    return int(size)
 
 
 def check_batch_size(args: Any) -> None:
