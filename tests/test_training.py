@@ -1606,6 +1606,52 @@ def test_run_settings_take_their_own_bounds(tmp_path: Path, tiny: Any) -> None:
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("part, name, value, message", [
+    ("training", "seed", float("nan"), "--seed must be a whole number >= 0, got nan"),  # ValueError from int()
+    ("training", "seed", 1.5, "--seed must be a whole number >= 0, got 1.5"),  # passed the checks
+    ("training", "data_seed", float("inf"), "--data_seed must be a whole number >= 0, got inf"),  # OverflowError
+    ("training", "max_steps", "abc", "--max_steps must be a whole number >= -1 (-1: --num_train_epochs sets them), "
+                                     "got 'abc'"),
+    ("training", "gradient_accumulation_steps", float("nan"),
+     "--gradient_accumulation_steps must be a whole number >= 1, got nan"),
+    ("training", "per_device_eval_batch_size", "3", "--per_device_eval_batch_size must be a whole number >= 1, got '3'"),
+    ("training", "dataloader_num_workers", -1,  # a torch ValueError once the data and the model had loaded
+     "--dataloader_num_workers must be >= 0 (0: load in the main process), got -1"),
+    ("training", "dataloader_num_workers", float("nan"),
+     "--dataloader_num_workers must be a whole number >= 0 (0: load in the main process), got nan"),
+    ("bgs", "clips_per_step", float("inf"), "--clips_per_step must be a whole number >= 0 (0: every train clip), got inf"),
+    ("bgs", "embed_chunk", 1.5, "--embed_chunk must be a whole number >= 0 (0: off), got 1.5"),
+    ("bgs", "early_stopping_patience", float("nan"),
+     "--early_stopping_patience must be a whole number >= 0 (0: off), got nan"),
+    ("data", "split_seed", float("nan"), "--split_seed must be a whole number >= 0, got nan"),
+    ("data", "split_seed", True, "--split_seed must be a whole number >= 0, got True"),
+    ("model", "head_dim", float("nan"), "--head_dim must be a whole number >= 0 (0: no head), got nan"),  # no head
+    ("model", "head_dim", "32", "--head_dim must be a whole number >= 0 (0: no head), got '32'"),  # a TypeError
+])
+def test_a_whole_number_setting_given_nan_inf_a_fraction_or_text_is_one_line_naming_it(
+        tmp_path: Path, part: str, name: str, value: Any, message: str) -> None:
+    """Fuzzing: from the Python API a NaN, inf or text value of a whole-number setting was a raw ValueError,
+    OverflowError or TypeError naming no setting, and 1.5 or "3" passed ``check_train_config`` to fail (or truncate)
+    once the data and the model had loaded; the CLI types them, so only the API met it."""
+    import dataclasses
+
+    from bgs_hf.training import ModelArguments
+    from bgs_hf.training.api import check_train_config
+
+    parts: dict[str, Any] = {"data": DataArguments(data="tiny"), "bgs": BGSArguments(),
+                             "model": ModelArguments(backbone="tiny-random-clip", head_dim=8),
+                             "training": {"output_dir": str(tmp_path / "r"), "use_cpu": True}}
+    config = TrainConfig(**parts)
+    if part == "training":
+        config.training[name] = value
+    else:
+        config = dataclasses.replace(config, **{part: dataclasses.replace(parts[part], **{name: value})})
+    with pytest.raises(BGSInputError) as info:
+        check_train_config(config)
+    assert str(info.value) == message
+    assert not (tmp_path / "r").exists()
+
+
 def test_the_model_flags_reach_the_head_lora_and_frame_settings() -> None:
     """Mutation audit: ``--lora_dropout`` (LoRA trained at the default 0.1) or ``--num_frames`` (a CLIP run on its
     default frame count) not passed on by ``train_bgs`` passed: the models' tests build their settings directly, and

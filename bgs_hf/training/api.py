@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from bgs_hf._files import under_a_file
 from bgs_hf.errors import BGSInputError, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, run_config_file
+from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
     BGSArguments,
     DataArguments,
@@ -128,13 +129,22 @@ def build_loss(bgs: BGSArguments) -> Any:
                    schedule=schedule)
 
 
+def _whole(value: Any, flag: str, least: int, meaning: str = "") -> int:
+    """A whole-number setting, before its own range check: from the Python API a NaN, inf or text value was a raw
+    ``int()`` error naming no setting, and 1.5 or "3" passed the checks to fail (or truncate) once the data and
+    model had loaded. The CLI types them already."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return check_count(value, flag, least=least, meaning=meaning)  # refuses it, naming the flag
+
+
 def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     """What would otherwise fail after the data and model are loaded (or as a torch traceback): the seed,
     the learning rate, the recipe, the memory budget, the dataloader workers and the output folder, each one line,
     before ``--overwrite_output_dir`` removes anything."""
-    if not 0 <= int(args.seed) < 2**32:
+    if not 0 <= _whole(args.seed, "--seed", 0) < 2**32:
         raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
-    if args.data_seed is not None and not 0 <= int(args.data_seed) < 2**32:
+    if args.data_seed is not None and not 0 <= _whole(args.data_seed, "--data_seed", 0) < 2**32:
         raise BGSInputError(f"--data_seed must be in [0, 2**32), got {args.data_seed}")
     if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
         raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
@@ -145,7 +155,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
         raise BGSInputError(f"{started} processes were started but the Trainer runs {trainer_world} (each one alone): "
                             "on a machine without GPUs pass --use_cpu true (or set ACCELERATE_USE_CPU=true), so "
                             "they train as one run")
-    if int(args.max_steps) <= 0:  # the Trainer then counts steps from the epochs
+    if _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)") <= 0:  # counted from epochs
         epochs = float(args.num_train_epochs)
         if not math.isfinite(epochs):  # math.ceil(nan) / OverflowError once the data and model had loaded
             raise BGSInputError(f"--num_train_epochs must be a finite number (or set --max_steps > 0), got {epochs:g}")
@@ -158,11 +168,14 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     for name, off in (("clips_per_step", "0: every train clip"), ("embed_chunk", "0: off"),
                       ("early_stopping_patience", "0: off")):  # a negative one was taken as 0, or failed late
         value = getattr(bgs, name)
-        if value is not None and int(value) < 0:
+        if value is not None and _whole(value, f"--{name}", 0, f" ({off})") < 0:
             raise BGSInputError(f"--{name} must be >= 0 ({off}), got {value}")
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
-    if args.dataloader_persistent_workers and args.dataloader_num_workers > 0:
+    workers = _whole(args.dataloader_num_workers, "--dataloader_num_workers", 0, " (0: load in the main process)")
+    if workers < 0:  # NaN passed transformers' own check (> 0) and failed in the DataLoader, after the data loaded
+        raise BGSInputError(f"--dataloader_num_workers must be >= 0 (0: load in the main process), got {workers}")
+    if args.dataloader_persistent_workers and workers > 0:
         raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
                             "epoch, which persistent workers would never see change (every epoch would replay "
                             "epoch 0)")
@@ -177,7 +190,7 @@ def _check_step_settings(args: Any) -> None:
     evaluation batch below 1 (a range() error at the first evaluation, after training), an infinite or NaN warmup,
     and optimizer settings AdamW refuses (a torch ValueError) or takes silently (a NaN weight decay diverged)."""
     for name in ("gradient_accumulation_steps", "per_device_eval_batch_size"):
-        if int(getattr(args, name)) < 1:
+        if _whole(getattr(args, name), f"--{name}", 1) < 1:
             raise BGSInputError(f"--{name} must be >= 1, got {getattr(args, name)}")
     for name in ("warmup_steps", "weight_decay"):
         value = float(getattr(args, name))
@@ -197,7 +210,7 @@ def _check_data_settings(d: DataArguments) -> None:
     be ...``; a NaN ``--memory_cache_mb`` was a ValueError traceback once the model was built)."""
     if not (math.isfinite(float(d.val_fraction)) and 0.0 <= d.val_fraction < 1.0):
         raise BGSInputError(f"--val_fraction must be in [0, 1), got {d.val_fraction}")
-    if d.split_seed is not None and int(d.split_seed) < 0:
+    if d.split_seed is not None and _whole(d.split_seed, "--split_seed", 0) < 0:
         raise BGSInputError(f"--split_seed must be >= 0, got {d.split_seed}")
     if not (math.isfinite(float(d.memory_cache_mb)) and d.memory_cache_mb >= 0):
         raise BGSInputError(f"--memory_cache_mb must be a finite number >= 0 (0: no in-memory cache), got "
@@ -253,7 +266,7 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
     naming the flag (they said ``head dropout must be ...``)."""
     from bgs_hf.models import HeadConfig, LoraSettings
 
-    if m.head_dim < 0:  # was taken as 0 (no head)
+    if _whole(m.head_dim, "--head_dim", 0, " (0: no head)") < 0:  # was taken as 0 (no head); NaN too
         raise BGSInputError(f"--head_dim must be >= 0 (0: no head), got {m.head_dim}")
     head = None
     if m.head_dim > 0:
