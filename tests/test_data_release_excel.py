@@ -57,6 +57,22 @@ def test_semicolon_or_tab_separated_csv_is_one_line(tmp_path, sep, shown, rel):
     assert [str(p) for p in problems] == [str(info.value)]
 
 
+def test_a_semicolon_csv_under_blank_lines_is_the_same_one_line(tmp_path):
+    """Fuzzing: blank lines above a ';'-separated header (which pandas skips) hid the separator check, that read
+    the first line only: validate gave one 'column missing' line per required column instead of the one line."""
+    tables = tiny_release_tables()
+    root = write_release(tables, tmp_path)
+    (root / "data" / TRIPLETS).write_text("\ufeff\r\n  \n" + tables.triplets.to_csv(index=False, sep=";"),
+                                          encoding="utf-8")
+    header = ";".join(tables.triplets.columns)
+    with pytest.raises(BGSInputError) as info:
+        load(root)
+    assert str(info.value) == (f"{TRIPLETS.name}: columns are separated by ';', not commas (header {header[:60]!r}); "
+                               "re-save it as 'CSV UTF-8 (Comma delimited)'")
+    _, problems = validate(root)
+    assert [str(p) for p in problems] == [str(info.value)]
+
+
 def test_windows_excel_encoding_names_file_and_row(tmp_path):
     """'CSV (Comma delimited)' in Windows Excel writes cp1252: the error named a byte position, not a row."""
     tables = tiny_release_tables()

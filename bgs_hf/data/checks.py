@@ -155,7 +155,10 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
         where = "" if line else " in the header"
         problems.fatal(f"not UTF-8 text (byte 0x{raw[err.start]:02x}{where}); re-save it as "
                        "'CSV UTF-8 (Comma delimited)'", path=path, row=line or None)
-    header = raw.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").strip()
+    # the first line with text, as pandas and _data_rows take it: blank lines above a ';' header gave a 'column
+    # missing' line per required column instead of this one
+    lines = (line.decode("utf-8").lstrip("\ufeff").strip() for line in raw.split(b"\n"))
+    header = next((line for line in lines if line), "")
     if "," in header:
         return
     for sep, shown in ((";", "';'"), ("\t", "tabs")):
