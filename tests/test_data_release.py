@@ -449,6 +449,19 @@ def test_a_folder_named_like_a_video_is_not_its_video(tmp_path, tables):
     assert data.meta["videos_found"] == 1
 
 
+def test_a_windows_backslash_video_name_finds_its_video_in_a_sub_folder(tmp_path, tables):
+    """Fuzzing: a release ``video_name`` written on Windows (``sub\\clip_002.mp4``) was looked up literally on POSIX,
+    so its clip had no video, while ``data import`` reads the same name as ``sub/clip_002.mp4``."""
+    for df in (tables.mapping, tables.annotations, tables.captions):
+        df.loc[df["video_name"] == "clip_002.mp4", "video_name"] = "sub\\clip_002.mp4"
+    root = write_release(tables, tmp_path, videos={"sub/clip_002.mp4": b"x", "clip_003.mp4": b"x"})
+    data = load(root)
+    video = data.clips["video"]
+    assert video[2] == str((root / "data" / "raw" / "videos" / "sub" / "clip_002.mp4").resolve())
+    assert video[3].endswith("clip_003.mp4") and data.meta["videos_found"] == 2
+    assert data.clip_ids[2] == "sub\\clip_002.mp4"  # the clip keeps the name the release gives it
+
+
 def test_validate_notes_when_most_judgments_mix_train_and_test_clips(tmp_path, tables):
     """Mutation audit: the note fired only when every judgment mixed train and test clips (not more than half), and
     passed the suite. Counted by hand from the CSV: 4 test clips of 12 leave most random triplets mixed."""

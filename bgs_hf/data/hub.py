@@ -190,15 +190,21 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------- read
+def table_path(value: str) -> PurePosixPath:
+    """A relative path as a table writes it, a Windows backslash read as ``/`` (``sub\\a.mp4`` is ``sub/a.mp4``): the
+    one reading of every table reader (Hub layout, ``data import``, the release), so a name finds the same file."""
+    return PurePosixPath(value.replace("\\", "/"))
+
+
 def escapes_folder(value: str) -> bool:
     """A path written in a table that is absolute (POSIX, Windows drive or UNC) or climbs out with ``..``."""
-    posix, win = PurePosixPath(value.replace("\\", "/")), PureWindowsPath(value)
+    posix, win = table_path(value), PureWindowsPath(value)
     return posix.is_absolute() or win.is_absolute() or bool(win.drive) or ".." in posix.parts
 
 
 def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems: Problems) -> Path | None:
     """Resolve a relative ``video`` entry inside ``folder``; absolute or escaping paths are refused."""
-    posix = PurePosixPath(value.replace("\\", "/"))
+    posix = table_path(value)
     if escapes_folder(value):
         problems.add(f"video path {value!r} must be relative and stay inside the dataset folder", path=path, row=row)
         return None

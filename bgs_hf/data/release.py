@@ -16,7 +16,7 @@ import pandas as pd
 from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, header_key, parse_bool, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.hub import escapes_folder
+from bgs_hf.data.hub import escapes_folder, table_path
 from bgs_hf.data.splits import SplitConfig
 
 logger = logging.getLogger(__name__)
@@ -217,8 +217,9 @@ def read_release(
     escaping = [escapes_folder(n) for n in names]  # '../x.mp4' or '/etc/x' must not reach the filesystem
     problems.add_rows(data_dir / MAPPING, mapping[ROW].to_numpy()[escaping],
                       (f"video_name {n!r} must be a file name inside {VIDEOS}" for n, e in zip(names, escaping) if e))
-    clips["video"] = [None if e or not (video_dir / n).is_file() else str((video_dir / n).resolve())
-                      for n, e in zip(names, escaping)]
+    # 'sub\\a.mp4' (written on Windows) is the file sub/a.mp4, as `data import` reads it; it was looked up literally
+    files = [video_dir / table_path(n) for n in names]
+    clips["video"] = [None if e or not f.is_file() else str(f.resolve()) for f, e in zip(files, escaping)]
     n_videos = int(clips["video"].notna().sum())
     if n_videos < len(clips):
         logger.info("videos found for %d of %d clips in %s", n_videos, len(clips), video_dir)

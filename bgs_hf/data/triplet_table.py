@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from bgs_hf._format import closest
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_numbers
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.hub import escapes_folder
+from bgs_hf.data.hub import escapes_folder, table_path
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.validate import check_splits
 from bgs_hf.errors import BGSInputError
@@ -116,9 +116,9 @@ def _resolve_names(
     missing: dict[int, tuple[str, str, str]] = {}
     for k, col in enumerate(cols):
         for i, value in enumerate(df[col]):
-            name = _nfc(str(value).replace("\\", "/"))
-            # './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
-            rel = None if escapes_folder(name) else files.get(PurePosixPath(name).as_posix())
+            # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
+            name = _nfc(table_path(str(value)).as_posix())
+            rel = None if escapes_folder(name) else files.get(name)
             if rel is None and not bad[i]:  # one problem per row: the first bad cell
                 missing[i] = (col, str(value), name)
                 bad[i] = True
