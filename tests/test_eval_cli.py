@@ -766,6 +766,23 @@ def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):
     assert rc == 2 and "unknown analyses ['layerz']" in err and "not-loaded" not in err
 
 
+@pytest.mark.parametrize("analyses", ["", " , ,"])
+def test_an_empty_list_of_analyses_is_refused_before_the_data_loads(tmp_path, capsys, analyses):
+    """Fuzzing: ``--analyses ''`` (or only commas) passed the check as no unknown name: the suite embedded every clip
+    with every model, then replaced an earlier report with one holding no analysis."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import run_suite
+
+    rc = main(["evaluate", "--data", str(tmp_path / "not-loaded"), "--model", "tiny-random-videomae",
+               "--analyses", analyses])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.endswith("no analyses to run (an empty list); choose at least one of fit, layers, "
+                                    "partition, probes, transfer, attention, motion") and "not-loaded" not in err
+    with pytest.raises(BGSInputError, match="^no analyses to run"):  # the library refuses it too
+        run_suite(tmp_path / "not-loaded", "tiny-random-videomae", None, out_dir=tmp_path / "r", analyses=())
+    assert not (tmp_path / "r").exists()
+
+
 def test_a_mistyped_split_is_refused_right_after_the_data_loads(tiny_sets, tmp_path, capsys, monkeypatch):
     """``--split tset`` was refused only after every model had been loaded (a run folder's base and adapter, each
     control); the split names come with the data, so it is checked as soon as the data has loaded."""

@@ -284,7 +284,11 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
 
 
 def check_analyses(analyses: Sequence[str]) -> None:
-    """One line for a name that is not an analysis (``bgs-hf evaluate`` checks it before loading anything)."""
+    """One line for a name that is not an analysis, or for none at all (``--analyses ''`` embedded every clip with
+    every model, then replaced an earlier report with one that held no analysis); ``bgs-hf evaluate`` checks it
+    before loading anything."""
+    if not analyses:
+        raise BGSInputError(f"no analyses to run (an empty list); choose at least one of {', '.join(ANALYSES)}")
     unknown = set(analyses) - set(ANALYSES)
     if unknown:
         raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
