@@ -1623,6 +1623,8 @@ def test_run_settings_take_their_own_bounds(tmp_path: Path, tiny: Any) -> None:
     ("bgs", "embed_chunk", 1.5, "--embed_chunk must be a whole number >= 0 (0: off), got 1.5"),
     ("bgs", "early_stopping_patience", float("nan"),
      "--early_stopping_patience must be a whole number >= 0 (0: off), got nan"),
+    ("bgs", "early_stopping_patience", None,  # a TypeError from None > 0 once the data and the model had loaded
+     "--early_stopping_patience must be a whole number >= 0 (0: off), got None"),
     ("data", "split_seed", float("nan"), "--split_seed must be a whole number >= 0, got nan"),
     ("data", "split_seed", True, "--split_seed must be a whole number >= 0, got True"),
     ("model", "head_dim", float("nan"), "--head_dim must be a whole number >= 0 (0: no head), got nan"),  # no head

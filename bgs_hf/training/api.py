@@ -165,10 +165,12 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     _check_step_settings(args)
     with naming_flag("--recipe"):
         get_recipe(bgs.recipe)
-    for name, off in (("clips_per_step", "0: every train clip"), ("embed_chunk", "0: off"),
-                      ("early_stopping_patience", "0: off")):  # a negative one was taken as 0, or failed late
+    # a negative one was taken as 0, or failed late; None is the recipe's own for the two overrides only (a None
+    # patience was a TypeError once the data and the model had loaded)
+    for name, off, optional in (("clips_per_step", "0: every train clip", True), ("embed_chunk", "0: off", True),
+                                ("early_stopping_patience", "0: off", False)):
         value = getattr(bgs, name)
-        if value is not None and _whole(value, f"--{name}", 0, f" ({off})") < 0:
+        if (value is not None or not optional) and _whole(value, f"--{name}", 0, f" ({off})") < 0:
             raise BGSInputError(f"--{name} must be >= 0 ({off}), got {value}")
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
