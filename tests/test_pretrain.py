@@ -881,6 +881,26 @@ def test_a_negative_or_nan_grad_clip_and_a_log_interval_of_0_are_refused() -> No
     assert PretrainSchedule(grad_clip=0.0).grad_clip == 0.0
 
 
+def test_a_count_given_as_a_fraction_or_infinity_is_refused_by_every_recipes_config() -> None:
+    """From Python, ``steps=2.5`` was accepted and failed in ``range()`` after the corpus was rendered, ``seed=inf``
+    was an OverflowError traceback, and ``warmup_steps=0.5`` ran its first step at lr / 0.5 = twice the peak lr
+    (NaN: every step at min_lr). numpy integers are whole numbers."""
+    from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig
+    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig
+    from bgs_hf.pretrain.train import lr_at
+
+    for recipe in (PretrainConfig, ContrastivePretrainConfig, Conv3dPretrainConfig):
+        for bad, shown in (({"steps": 2.5}, "steps must be a whole number, got 2.5"),
+                           ({"warmup_steps": 0.5}, "warmup_steps must be a whole number, got 0.5"),
+                           ({"warmup_steps": float("nan")}, "warmup_steps must be a whole number, got nan"),
+                           ({"seed": float("inf")}, "seed must be a whole number, got inf"),
+                           ({"batch_size": 2.0}, "batch_size must be a whole number, got 2.0")):
+            with pytest.raises(ValueError, match=shown):
+                recipe(**bad)
+        assert recipe(steps=np.int64(3), warmup_steps=np.int32(1)).steps == 3
+    assert lr_at(0, PretrainConfig(warmup_steps=2, lr=1e-3)) == pytest.approx(5e-4)  # (0 + 1) / 2 of the peak
+
+
 def test_the_videomae_encoder_pools_its_tokens_without_a_final_layernorm_as_the_committed_one() -> None:
     """`use_mean_pooling=True` builds no final LayerNorm; the committed encoder's config says the same (built
     without it, a pretraining run would save a model with a LayerNorm the bundled one lacks)."""

@@ -10,6 +10,7 @@ CPU cores.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,6 +22,9 @@ PROBE_SEED_OFFSET = 2 * 10**6
 
 #: Allowed reconstruction targets (see `PretrainConfig.target`).
 TARGETS: tuple[str, ...] = ("pixels", "motion", "pixels+motion")
+#: `PretrainSchedule` fields that count something (steps, clips, threads, seeds): whole numbers only.
+COUNT_FIELDS: tuple[str, ...] = ("steps", "batch_size", "corpus_clips", "warmup_steps", "seed", "num_threads",
+                                 "corpus_seed_offset", "log_every")
 
 
 @dataclass
@@ -82,6 +86,12 @@ class PretrainSchedule:
     log_every: int = 10
 
     def __post_init__(self) -> None:
+        # a count given as a float from Python: 2.5 steps was a TypeError in range() after the corpus was rendered,
+        # inf an OverflowError traceback, and a warm-up of 0.5 (or NaN) silently ran at twice the peak lr (or min_lr)
+        for name in COUNT_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
         for name in ("lr", "min_lr", "weight_decay", "grad_clip"):
             if not math.isfinite(float(getattr(self, name))) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
