@@ -480,6 +480,46 @@ def test_cv_r2_and_cv_accuracy_score_held_out_folds_as_a_hand_written_loop_does(
     assert cv_r2(rng.normal(size=(60, 30)), y[:, 1], seed=3)[0] < 0.05  # noise features: nothing held out
 
 
+def test_a_probe_label_that_never_varies_is_one_line_not_an_r2_of_one() -> None:
+    """A target equal on every clip has no R² (0 / 0), yet scikit-learn scored each fold 1.0, so the card would
+    have read a perfect probe for every feature set; a label of one class failed all 5 fits in a page-long
+    scikit-learn message."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.pretrain.probe import cv_accuracy, cv_r2
+
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(BGSInputError, match="target: all 20 clips have the same value"):
+        cv_r2(x, np.full(20, 0.3))
+    with pytest.raises(BGSInputError, match="target: all 20 clips have the same value"):
+        cv_r2(x, np.ones((20, 2)))
+    with pytest.raises(BGSInputError, match="labels: every one of the 20 clips is 'a'"):
+        cv_accuracy(x, np.array(["a"] * 20))
+    target = np.stack([x[:, 0], np.ones(20)], axis=1)  # one constant column: variance-weighted, it weighs 0
+    assert cv_r2(x, target, seed=1) == pytest.approx(cv_r2(x, x[:, 0], seed=1))
+
+
+def test_a_diverged_encoders_probe_row_is_nan_and_the_other_rows_are_scored(tmp_path) -> None:
+    """`pretrain-tiny --set lr=1e4` diverges to NaN weights; the probe then failed in scikit-learn ("All the 5 fits
+    failed") after training, and the whole run folder was removed with it. Now that row is NaN (and the card
+    shows it beside its NaN final loss) while the random-init control and the pixel rows are scored."""
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+    from bgs_hf.pretrain.probe import run_probe
+
+    diverged = BGSConv3dModel(BGSConv3dConfig(widths=[4, 6], temporal_strides=[1, 2], num_frames=4, image_size=16))
+    with torch.no_grad():
+        for p in diverged.parameters():
+            p.fill_(float("nan"))
+    diverged.save_pretrained(tmp_path)
+
+    def labelled(seed: int):
+        return moving_squares(seed, t=4, size=32), {"kind": "a" if seed % 3 else "b", "level": float(seed % 7)}
+
+    results = run_probe(tmp_path, n_clips=30, source=labelled, name="tiny")["results"]
+    assert np.isnan(results["tiny (pretrained)"]["kind"]).all() and np.isnan(results["tiny (pretrained)"]["level"]).all()
+    others = [v for row, scores in results.items() if row != "tiny (pretrained)" for v in scores.values()]
+    assert len(others) == 8 and np.isfinite(others).all()
+
+
 def test_pixel_features_by_hand() -> None:
     """Three frames of flat grey 0, 51, 0: the mean frame is 17/255 everywhere and the mean absolute frame
     difference 0.2 (a signed difference would average to 0)."""

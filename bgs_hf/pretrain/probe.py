@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.pretrain.config import PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import fit_frames, render_socialshapes, to_pixel_values
 
@@ -97,6 +98,10 @@ def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = 5, seed: 
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    classes = np.unique(labels)
+    if len(classes) < 2:  # scikit-learn failed all 5 fits in a page-long message
+        raise BGSInputError(f"labels: every one of the {len(labels)} clips is {classes[0].item()!r}: a probe needs at least "
+                            "2 classes")
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     scores = cross_val_score(clf, features, labels, cv=cv)
@@ -112,6 +117,8 @@ def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = 5, seed: int = 
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if np.ptp(target, axis=0).max(initial=0.0) == 0:  # R² is undefined; scikit-learn scored every fold 1.0
+        raise BGSInputError(f"target: all {len(target)} clips have the same value: R² needs a target that varies")
     reg = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 11)))
     scoring = make_scorer(r2_score, multioutput="variance_weighted") if target.ndim == 2 else "r2"
     scores = cross_val_score(reg, features, target, cv=KFold(folds, shuffle=True, random_state=seed), scoring=scoring)
@@ -156,6 +163,9 @@ def run_probe(
     feats.update(pixel_features(clips))
     results: dict[str, dict[str, list[float]]] = {}
     chance: dict[str, float] = {}
+    finite = {feat_name: bool(np.isfinite(x).all()) for feat_name, x in feats.items()}
+    for feat_name in (f for f, ok in finite.items() if not ok):  # scikit-learn refused them after training
+        logger.warning("probe: the %s features are not finite (a diverged run?): scored NaN", feat_name)
     for label, y in labels.items():
         y_arr = np.asarray(y)
         continuous = y_arr.dtype.kind == "f"
@@ -163,7 +173,8 @@ def run_probe(
             _, counts = np.unique(y_arr, return_counts=True)
             chance[label] = float(counts.max() / counts.sum())
         for feat_name, x in feats.items():
-            mean, sd = (cv_r2 if continuous else cv_accuracy)(x, y_arr, seed=seed)
+            mean, sd = (cv_r2 if continuous else cv_accuracy)(x, y_arr, seed=seed) if finite[feat_name] else (
+                float("nan"), float("nan"))
             results.setdefault(feat_name, {})[label] = [round(mean, 4), round(sd, 4)]
             logger.info("probe %s <- %s: %.3f ± %.3f", label, feat_name, mean, sd)
     return {
