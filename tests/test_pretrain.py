@@ -964,6 +964,15 @@ def test_fit_frames_refuses_a_single_frame_and_frames_without_three_channels() -
             fit_frames(np.zeros(shape, dtype=np.uint8), 4, 8)
 
 
+def test_fit_frames_refuses_a_clip_with_no_frame_or_no_pixel_in_one_line() -> None:
+    """A clip source (``pretrain(..., source=)``, ``run_probe(..., source=)``) returning an empty clip failed with
+    ``IndexError: index 0 is out of bounds`` from the frame sampling, mid-corpus."""
+    for shape in ((0, 27, 17, 3), (4, 0, 8, 3), (4, 8, 0, 3)):
+        with pytest.raises(ValueError, match=r"expected at least one frame of at least 1 x 1 px, got shape \("
+                           + ", ".join(map(str, shape))):
+            fit_frames(np.zeros(shape, dtype=np.uint8), 4, 8)
+
+
 def test_the_socialshapes_source_renders_with_the_synth_config_it_is_given() -> None:
     """2 frames of 16 px asked for are 2 frames of 16 px (the default 16 x 64 px ignored the config)."""
     from bgs_hf.pretrain.corpus import render_socialshapes, socialshapes_source

@@ -45,6 +45,8 @@ def fit_frames(frames: np.ndarray, num_frames: int, size: int) -> np.ndarray:
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"expected frames (T,H,W,3), got shape {frames.shape}")
+    if 0 in frames.shape[:3]:  # a source's empty clip was an IndexError from the frame sampling below
+        raise ValueError(f"expected at least one frame of at least 1 x 1 px, got shape {frames.shape}")
     if frames.dtype != np.uint8:
         raise ValueError(f"expected uint8 frames, got {frames.dtype}")
     if frames.shape[0] != num_frames:  # frame i is on screen over [i, i + 1)
