@@ -834,7 +834,7 @@ def test_run_probe_scores_with_its_seed_and_rounds_to_four_places(tmp_path, monk
     monkeypatch.setattr(probe_mod, "cv_r2", scored)
     monkeypatch.setattr(probe_mod, "cv_accuracy", scored)
     monkeypatch.setattr(probe_mod, "pixel_features", lambda clips: {})
-    result = probe_mod.run_probe(tmp_path, n_clips=4, seed=3, name="t",
+    result = probe_mod.run_probe(tmp_path, n_clips=5, seed=3, name="t",
                                  source=lambda s: (moving_squares(s, t=4, size=32), {"kind": "a", "level": 1.5}))
     assert seeds == [3] * 4  # two labels x (pretrained, random init)
     assert result["results"]["t (pretrained)"] == {"kind": [0.1235, 0.0654], "level": [0.1235, 0.0654]}
@@ -939,6 +939,31 @@ def test_a_count_given_as_a_fraction_or_infinity_is_refused_by_every_recipes_con
                 recipe(**bad)
         assert recipe(steps=np.int64(3), warmup_steps=np.int32(1)).steps == 3
     assert lr_at(0, PretrainConfig(warmup_steps=2, lr=1e-3)) == pytest.approx(5e-4)  # (0 + 1) / 2 of the peak
+
+
+def test_a_min_lr_above_the_peak_lr_is_refused_and_equal_to_it_holds_the_lr() -> None:
+    """``--set min_lr=0.01`` beside lr 1e-3 was accepted and its cosine "decay" rose from 1e-3 to 1e-2: the run
+    ended at ten times its peak lr. min_lr equal to lr is a constant schedule."""
+    from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig
+    from bgs_hf.pretrain.train import lr_at
+
+    for recipe in (PretrainConfig, ContrastivePretrainConfig):
+        with pytest.raises(ValueError, match=r"min_lr 0.01 must be <= lr 0.001 \(the cosine decays from lr to min_lr"):
+            recipe(lr=1e-3, min_lr=1e-2)
+    flat = PretrainConfig(lr=1e-3, min_lr=1e-3, steps=10, warmup_steps=0)
+    assert [lr_at(step, flat) for step in (0, 5, 9)] == pytest.approx([1e-3] * 3)
+
+
+def test_a_probe_of_fewer_clips_than_folds_is_one_line_before_the_encoder_loads(tmp_path) -> None:
+    """``run_probe(n_clips=0)`` failed in numpy's concatenate and 1-4 clips in scikit-learn (n_splits=5 greater
+    than the samples), each after rendering the clips; the folder here holds no model, so only the check can
+    answer."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.pretrain.probe import run_probe
+
+    for n_clips in (0, 1, 4):
+        with pytest.raises(BGSInputError, match=f"n_clips must be at least 5 \\(one per fold of the probe\\), got {n_clips}"):
+            run_probe(tmp_path, n_clips=n_clips, source=lambda seed: pytest.fail("rendered a clip first"))
 
 
 def test_the_videomae_encoder_pools_its_tokens_without_a_final_layernorm_as_the_committed_one() -> None:

@@ -97,6 +97,8 @@ class PretrainSchedule:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.min_lr > self.lr:  # the "decay" rose from lr to min_lr: the run ended above its peak lr
+            raise ValueError(f"min_lr {self.min_lr} must be <= lr {self.lr} (the cosine decays from lr to min_lr)")
         for name in ("steps", "batch_size", "corpus_clips", "num_threads", "log_every"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

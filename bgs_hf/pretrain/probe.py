@@ -23,6 +23,9 @@ from bgs_hf.pretrain.corpus import fit_frames, render_socialshapes, to_pixel_val
 
 logger = logging.getLogger(__name__)
 
+#: Cross-validation folds of `run_probe`'s scores (the `folds` default of `cv_accuracy` and `cv_r2`).
+PROBE_FOLDS = 5
+
 #: Maps a seed to (frames uint8 (T,H,W,3), labels {name: value}).
 LabelledSource = Callable[[int], tuple[np.ndarray, dict[str, Any]]]
 
@@ -91,7 +94,7 @@ def pixel_features(clips: np.ndarray, size: int = 16) -> dict[str, np.ndarray]:
     }
 
 
-def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, float]:
+def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = PROBE_FOLDS, seed: int = 0) -> tuple[float, float]:
     """Stratified k-fold accuracy (mean, sd) of a standardised L2 logistic regression."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -108,7 +111,7 @@ def cv_accuracy(features: np.ndarray, labels: np.ndarray, folds: int = 5, seed: 
     return float(scores.mean()), float(scores.std())
 
 
-def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = 5, seed: int = 0) -> tuple[float, float]:
+def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = PROBE_FOLDS, seed: int = 0) -> tuple[float, float]:
     """K-fold R² (mean, sd) of a standardised ridge regression (alpha chosen by inner CV); for a vector
     target the R² is variance-weighted, i.e. the share of the target space's total variance explained."""
     from sklearn.linear_model import RidgeCV
@@ -144,6 +147,9 @@ def run_probe(
     from transformers import AutoModel
 
     import bgs_hf.models.conv3d  # noqa: F401 - registers bgs_conv3d with AutoModel
+
+    if n_clips < PROBE_FOLDS:  # 0 was a numpy concatenate error, 1-4 a scikit-learn one, after the clips rendered
+        raise BGSInputError(f"n_clips must be at least {PROBE_FOLDS} (one per fold of the probe), got {n_clips}")
 
     encoder = AutoModel.from_pretrained(model_dir)
     cfg = encoder.config
