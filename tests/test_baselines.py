@@ -707,3 +707,22 @@ def test_a_hub_model_served_from_the_cache_offline_says_so_once(tmp_path, monkey
     assert loads == [(str(snapshot), {"device": "cpu", "local_files_only": True})]
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
         "org/m: the Hub cannot be reached; using the cached copy"]
+
+
+def test_captions_given_as_numpy_arrays_embed_as_lists_and_a_number_is_a_clip_without_a_caption():
+    """Found by fuzzing: a clip's captions as a numpy array of strings (a parquet cell read by pandas) was "The truth
+    value of an array with more than one element is ambiguous", and a number in the captions column (5, or a
+    table's NaN) "'int' object is not iterable"; now the array embeds like its list and a number is no caption."""
+    as_arrays = [np.array(["ab", "b"]), np.array(["c"])]
+    as_lists = [["ab", "b"], ["c"]]
+    for mode in ("first", "mean"):
+        config = LanguageBaselineConfig(caption=mode)
+        np.testing.assert_array_equal(caption_embeddings(as_arrays, config, model=FakeSentenceModel()),
+                                      caption_embeddings(as_lists, config, model=FakeSentenceModel()))
+    # mean of the unit "ab" = (1, 1)/√2 and "b" = (0, 1), renormalised: (1, 1 + √2) / |.|
+    want = np.array([1.0, 1.0 + np.sqrt(2)]) / np.hypot(1.0, 1.0 + np.sqrt(2))
+    got = caption_embeddings(as_arrays, LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
+    np.testing.assert_allclose(got[0, :2], want)
+    for missing in (5, float("nan")):
+        with pytest.raises(BGSInputError, match="^1 of 2 clips have no caption to embed: b$"):
+            caption_embeddings([["a"], missing], model=FakeSentenceModel(), names=["a", "b"])

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from test_hub import make_tiny_run
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.space_app import (
     Catalogue,
     SpaceBackend,
@@ -2379,3 +2380,59 @@ def test_the_catalogue_is_embedded_in_batches_of_the_configured_size(tmp_path: P
         np.ones((len(batch), 2)), np.full((len(batch), 2), 2.0))
     pre, bgs = backend._embed_paths(backend.catalogue.paths, None)
     assert batches == [[0.0, 1.0, 2.0], [3.0]] and pre.shape == bgs.shape == (4, 2)
+
+
+# ------------------------------------------------------------------ fuzzing the Space backend
+def test_a_hand_edited_space_settings_file_with_a_misspelt_key_or_no_object_is_one_line() -> None:
+    """Found by fuzzing bgs_space.json: `{"n_neighbors": 3}` was "SpaceConfig.__init__() got an unexpected keyword
+    argument" on the Space's start, and a JSON list "argument after ** must be a mapping"."""
+    with pytest.raises(BGSInputError, match=r"^bgs_space.json: unknown setting\(s\) modle, n_neighbors \(known: "):
+        SpaceConfig.from_settings({"n_neighbors": 3, "modle": "me/x", "seed": 1})
+    with pytest.raises(BGSInputError, match="^bgs_space.json: settings must be a JSON object, got list$"):
+        SpaceConfig.from_settings([1, 2])
+    config = SpaceConfig.from_settings({"model": "me/x", "n_neighbours": 3})
+    assert (config.model, config.n_neighbours, config.seed) == ("me/x", 3, 0)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"max_upload_mb": 1e308}, "max_upload_mb must be below 8.8e\\+12 MiB, got 1e\\+308"),
+    ({"decode_timeout_s": 1e308}, "decode_timeout_s must be at most"),
+    ({"model": 5}, "model must be text \\(a folder or Hub id\\) or null, got 5"),
+    ({"cache_dir": 2.5}, "cache_dir must be text"),
+    ({"data": ["a"]}, "data must be text"),
+    ({"upload_root": True}, "upload_root must be text"),
+])
+def test_space_settings_refuse_a_limit_past_what_the_machine_counts_and_a_folder_that_is_not_text(settings,
+                                                                                                message) -> None:
+    """Found by fuzzing bgs_space.json: max_upload_mb 1e308 is finite but its bytes were an OverflowError at launch
+    (`int(inf)`), decode_timeout_s 1e308 an OverflowError from subprocess on every upload (shown as "something went
+    wrong"), and `"cache_dir": 2.5` a pathlib TypeError once loading began. 2**63 bytes is 8.8e12 MiB."""
+    with pytest.raises(BGSInputError, match=f"^{message}"):
+        SpaceConfig(**settings)
+    assert SpaceConfig(max_upload_mb=8e12, decode_timeout_s=1e9).max_bytes == 8e12 * 2**20
+
+
+def test_neighbours_refuse_a_count_that_is_not_a_whole_number_at_least_one(tmp_path: Path) -> None:
+    """Found by fuzzing: `neighbours("c0", k=-1)` listed 2 of the 3 other clips (a slice from the end), k=0 the
+    configured 2 without a word, and k=2.5 was a slicing TypeError."""
+    backend = _hand_backend(tmp_path)
+    for bad in (-1, 0, 2.5):
+        with pytest.raises(BGSInputError, match=f"^k \\(neighbours\\) must be a whole number >= 1, got {bad}$"):
+            backend.neighbours("c0", k=bad)
+    # pretrained from c0 = (1, 0): c1 0.8, c2 0, c3 -1; k past the catalogue gives every other clip
+    assert [j for j, _ in backend.neighbours("c0", k=10)[0]] == [1, 2, 3]
+
+
+def test_a_compare_of_two_or_four_picks_is_one_line_not_an_index_error_or_a_dropped_clip(tmp_path: Path) -> None:
+    """Found by fuzzing: `compare(["c0", "c1"])` was "index 2 is out of bounds for axis 1 with size 2" (the page:
+    "something went wrong"), and four picks compared the first three without a word."""
+    from bgs_hf.hub.space_app import compare_view
+
+    backend = _hand_backend(tmp_path)
+    for picks in (["c0", "c1"], ["c0", "c1", "c2", "c3"]):
+        with pytest.raises(BGSInputError, match=f"^compare needs 3 picks and 3 uploads \\(None where empty\\), got "
+                                                f"{len(picks)} and 3$"):
+            backend.compare(picks)
+        assert compare_view(backend, picks, [None] * 3)[2] == (
+            f"**Could not compare:** compare needs 3 picks and 3 uploads (None where empty), got {len(picks)} and 3")
+    assert backend.compare(["c0", "c0", "c1"]).odd_pre == 2  # the same clip twice: its own pair is the closest

@@ -149,10 +149,19 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
         raise BGSInputError(f"cannot load sentence model {resolved!r} (offline? not a model folder?): {err}") from err
 
 
+def _as_caption_list(caps: Any) -> list[Any]:
+    """One clip's captions as a list: one string is one caption (the Hub reader's rule, not a list of its letters);
+    None or a non-list (a table's NaN) is none. A numpy array of strings (a parquet cell read by pandas) was a
+    "truth value of an array is ambiguous" ValueError, a number a TypeError."""
+    if isinstance(caps, str):
+        return [caps]
+    if isinstance(caps, (list, tuple, np.ndarray)):
+        return list(caps)
+    return []
+
+
 def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] | None) -> list[list[str]]:
-    # a clip's captions as one string are one caption (the Hub reader's rule), not a list of its letters
-    kept = [[c for c in ([caps] if isinstance(caps, str) else caps or []) if isinstance(c, str) and c.strip()]
-            for caps in captions]
+    kept = [[c for c in _as_caption_list(caps) if isinstance(c, str) and c.strip()] for caps in captions]
     empty = [i for i, caps in enumerate(kept) if not caps]
     if empty and len(empty) == len(kept):  # a lab's own videos: naming one clip read as if the others had some
         raise BGSInputError(f"none of the {len(kept)} clips has a caption to embed")

@@ -87,6 +87,16 @@ class SpaceConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise BGSInputError(f"{name} must be a finite number > 0, got {value!r}")
+        # past these, max_bytes was an OverflowError at launch and every upload's deadline one in subprocess
+        if self.max_upload_mb * 1024 * 1024 >= sys.maxsize:
+            raise BGSInputError(f"max_upload_mb must be below {sys.maxsize / 2**20:.3g} MiB, got {self.max_upload_mb!r}")
+        if self.decode_timeout_s > threading.TIMEOUT_MAX:
+            raise BGSInputError(f"decode_timeout_s must be at most {threading.TIMEOUT_MAX:.3g} s, "
+                                f"got {self.decode_timeout_s!r}")
+        # a number or list where a folder or model id goes was a TypeError deep in pathlib once loading began
+        for name in ("model", "data", "cache_dir", "upload_root"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), (str, os.PathLike)):
+                raise BGSInputError(f"{name} must be text (a folder or Hub id) or null, got {getattr(self, name)!r}")
         # counts from a hand-edited bgs_space.json: a negative one sliced from the end (max_catalogue -5 dropped the
         # last 5 clips, n_neighbours -1 listed every clip but one), a batch of 0 crashed the start in range()
         for name, least in COUNT_SETTINGS.items():
@@ -94,6 +104,18 @@ class SpaceConfig:
         if self.catalogue_split not in CATALOGUE_SPLITS:
             raise BGSInputError(f"catalogue split {self.catalogue_split!r} is not one of "
                                 f"{', '.join(str(s) for s in CATALOGUE_SPLITS)}")
+
+    @classmethod
+    def from_settings(cls, settings: Any, source: str = "bgs_space.json") -> SpaceConfig:
+        """The config a hand-edited settings object names: a misspelt key (``n_neighbors``) was a TypeError
+        traceback on the Space's start."""
+        if not isinstance(settings, dict):
+            raise BGSInputError(f"{source}: settings must be a JSON object, got {type(settings).__name__}")
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(str(k) for k in settings if k not in known)
+        if unknown:
+            raise BGSInputError(f"{source}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return cls(**settings)
 
     @property
     def cache_path(self) -> Path:
@@ -484,6 +506,9 @@ class SpaceBackend:
         """Three clips (an upload wins over the catalogue pick in its slot) under both models."""
         from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
+        if len(picks) != len(SLOTS) or len(uploads) != len(SLOTS):  # 2 picks was an IndexError, 4 dropped the last
+            raise BGSInputError(f"compare needs {len(SLOTS)} picks and {len(SLOTS)} uploads (None where empty), got "
+                                f"{len(picks)} and {len(uploads)}")
         labels, pre, bgs, positions, thumbs = [], [], [], [], []
         n_uploads = sum(1 for u in uploads if u)
         for slot, pick, upload in zip(SLOTS, picks, uploads):
@@ -521,7 +546,8 @@ class SpaceBackend:
         """The ``k`` most similar catalogue clips to ``clip_id`` under each model (itself excluded)."""
         from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
-        k = k or self.config.n_neighbours
+        # k -1 listed every clip but two, 0 the default number, 2.5 a slicing TypeError
+        k = self.config.n_neighbours if k is None else check_count(k, "k (neighbours)")
         i = self.catalogue.index(clip_id)
         out = []
         for emb in (self.cat_pre, self.cat_bgs):

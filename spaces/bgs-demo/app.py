@@ -23,7 +23,7 @@ def main() -> None:
     if os.environ.get("BGS_MODEL"):
         settings["model"] = os.environ["BGS_MODEL"]
     launch(
-        SpaceConfig(**settings),
+        SpaceConfig.from_settings(settings),
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
     )
