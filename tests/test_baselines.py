@@ -726,3 +726,10 @@ def test_captions_given_as_numpy_arrays_embed_as_lists_and_a_number_is_a_clip_wi
     for missing in (5, float("nan")):
         with pytest.raises(BGSInputError, match="^1 of 2 clips have no caption to embed: b$"):
             caption_embeddings([["a"], missing], model=FakeSentenceModel(), names=["a", "b"])
+
+
+def test_no_clips_give_no_pixel_rows_as_they_give_no_caption_rows():
+    """Found by fuzzing: `pixel_embeddings([])` was numpy's "need at least one array to stack" where
+    `caption_embeddings([])` gives a (0, d) matrix; now (0, 2·3·grid²) rows, 24 columns for a 2×2 grid."""
+    assert pixel_embeddings([], PixelBaselineConfig(size=4, grid=2)).shape == (0, 24)
+    assert caption_embeddings([], model=FakeSentenceModel()).shape == (0, 26)

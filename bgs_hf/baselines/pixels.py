@@ -64,6 +64,8 @@ def pixel_embeddings(paths: Sequence[str | Path | None], config: PixelBaselineCo
     from bgs_hf.video import ClipCache, FramePolicy, load_clip
 
     config = config or PixelBaselineConfig()
+    if len(paths) == 0:  # numpy's "need at least one array to stack"; no clips embed as no rows, as captions do
+        return np.zeros((0, 2 * 3 * config.grid * config.grid))
     missing = [i for i, p in enumerate(paths) if not p]
     if missing:
         who = names[missing[0]] if names is not None else f"clip {missing[0]}"
