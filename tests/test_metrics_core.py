@@ -882,9 +882,9 @@ def test_a_whole_float_clip_count_is_read_and_a_text_or_fractional_one_is_refuse
     got = human_similarity(IDX, ODD, 4.0)
     assert np.array_equal(got.n, want.n) and np.array_equal(got.k, want.k) and got.n.dtype == np.int64
     for bad in ("4", 4.5):
-        with pytest.raises(BGSInputError, match="n_items must be whole numbers"):
+        with pytest.raises(BGSInputError, match="n_items must be a whole number"):
             human_similarity(IDX, ODD, bad)
-        with pytest.raises(BGSInputError, match="n_items must be whole numbers"):
+        with pytest.raises(BGSInputError, match="n_items must be a whole number"):
             loo_ceiling(IDX, bad, odd=ODD, participant=["a", "b", "a"])
 
 

@@ -10,6 +10,7 @@ in which the third clip was the odd one out. Unobserved pairs (n_ij == 0) are ma
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +147,14 @@ def whole_numbers(values: Any, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def whole_number(value: Any, what: str) -> int:
+    """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
+    of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
+        raise BGSInputError(f"{what} must be a whole number, got {value!r}")
+    return int(value)
+
+
 def item_indices(items: Any) -> np.ndarray:
     """``items`` as int64 clip indices, one per row of an items-local matrix: a column of them (a DataFrame's
     ``df[["clip"]]``, shape (n, 1)) failed in numpy's indexing ("too many indices for array")."""
@@ -205,7 +214,7 @@ def clip_count(idx: np.ndarray, n_items: Any = None) -> int:
     bincount or comparison), or without it the clips the triplets name (largest index + 1)."""
     if n_items is None:
         return int(idx.max()) + 1 if idx.size else 0
-    return int(whole_numbers(n_items, "n_items"))
+    return whole_number(n_items, "n_items")
 
 
 def check_items(idx: np.ndarray, n_items: int) -> None:

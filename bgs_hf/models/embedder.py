@@ -21,6 +21,7 @@ from peft import LoraConfig, PeftModel
 from torch import nn
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.similarity import whole_number
 from bgs_hf.models.registry import POOLINGS, BackboneSpec, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
@@ -113,14 +114,6 @@ class LoraSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def whole_number(value: Any, what: str) -> int:
-    """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
-    of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
-        raise BGSInputError(f"{what} must be a whole number, got {value!r}")
-    return int(value)
 
 
 class BGSEmbedder(nn.Module):
