@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.bootstrap import check_count
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,8 @@ class MotionControl:
     def __post_init__(self) -> None:
         if self.kind not in MOTION_CONTROLS:
             raise BGSInputError(f"unknown motion control {self.kind!r}; choose from {', '.join(MOTION_CONTROLS)}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            # -1 was numpy's "expected non-negative integer" at the first clip, after the model had loaded
-            raise BGSInputError(f"motion control seed must be a whole number >= 0, got {self.seed!r}")
+        # -1 was numpy's "expected non-negative integer" at the first clip, after the model had loaded
+        check_count(self.seed, "motion control seed", least=0)
 
     def order(self, num_frames: int, key: int = 0) -> np.ndarray:
         """The frame indices the transform takes, in output order."""
