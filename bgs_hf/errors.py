@@ -50,8 +50,8 @@ def _python_name(setting: str, value: object = None) -> str:
 
 @contextmanager
 def naming_flag(flag: str) -> Iterator[None]:
-    """A refusal inside the block names ``flag`` first (``--lora_r: r must be >= 1``): the library names its own
-    field (``HeadConfig``'s ``dropout``), which a command's user never typed."""
+    """A refusal inside the block names ``flag`` first (``--lora_r: LoRA rank r must be >= 1``): the library names
+    its own field (``HeadConfig``'s ``dropout``), which a command's user never typed."""
     try:
         yield
     except BGSInputError as err:

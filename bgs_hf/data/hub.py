@@ -574,7 +574,7 @@ def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: Data
         rel[i] = f"videos/{name}"
     clips["video"] = rel
     _copy_ground_truth(data, out)
-    # stimulus_set: the effective train/test per clip (val stays a seeded carve-out of train)
+    # stimulus_set: the effective train/test per clip (a val the source named stays val; any other is carved on load)
     label = np.full(len(clips), None, dtype=object)
     label[data.split_items("fit")] = "train"
     label[data.split_items("test")] = "test"

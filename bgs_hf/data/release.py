@@ -1,4 +1,4 @@
-"""Reader for the paper's CSV release (Garcia & Isik; see PAPER.md § Release file format).
+"""Reader for the paper's CSV release (Garcia & Isik; see README.md § Data formats, (a)).
 
 Triplets are integer indices into ``video_mapping.csv`` and ``choice`` is the odd clip's index. The
 release never sets ``catch_trial_flag``, so catch trials are detected as non-distinct triplets.

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TripletColumns:
-    """Header names in your CSV (matched ignoring case and surrounding spaces); ``None`` = no such column.
+    """Header names in your CSV (matched ignoring case, spaces, '-' and '_'); ``None`` = no such column.
 
     ``trial``, ``rt`` and ``session`` are optional under their default names only: a name you give must exist
     (a misspelt ``--rt`` imported every response time as missing, without a word)."""

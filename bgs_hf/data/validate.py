@@ -80,7 +80,7 @@ def split_notes(data: OddOneOutData) -> list[str]:
     if missing and len(missing) == data.n_clips:  # the paper's release ships no videos
         notes.append(f"none of the {data.n_clips} clips has a video file: the judgments-only analyses (stats, "
                      "ceilings, the caption baseline) run; training and evaluation need the videos")
-    elif missing:  # an INFO line only, and `train` stopped on them later
+    elif missing:  # was an INFO line only, and `train` stopped on them later
         notes.append(f"{len(missing)} of {data.n_clips} clips have no video file (first: {missing[0]!r}): training "
                      "and evaluation embed their frames, so put the videos where the layout expects them")
     total = len(data.triplets())
