@@ -1,4 +1,4 @@
-"""Human similarity from odd-one-out judgments: n_ij, k_ij, p_ij, computed with one bincount.
+"""Human similarity from odd-one-out judgments: n_ij and k_ij (one bincount each), and p_ij.
 
 Every later number (losses, RSA, ceilings) is judged against this matrix, so it is defined here once.
 For a valid triplet (a, b, c) with odd-one-out at position ``odd``, each of its three pairs is
