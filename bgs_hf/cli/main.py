@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
-#: (module under bgs_hf.cli, one-line help). Order is the order in --help.
+#: Command modules under bgs_hf.cli (each one's ``register`` gives its one-line help). Order is the order in --help.
 COMMANDS: tuple[str, ...] = (
     "quickstart",
     "data",

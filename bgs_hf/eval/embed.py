@@ -20,7 +20,7 @@ from bgs_hf.metrics.bootstrap import check_count
 
 logger = logging.getLogger(__name__)
 
-#: motion controls accepted by :class:`MotionControl` (and ``--motion-controls``).
+#: motion controls accepted by :class:`MotionControl` (the ``motion`` analysis runs them all).
 MOTION_CONTROLS: tuple[str, ...] = ("shuffled", "single-frame", "reversed")
 
 FrameTransform = Callable[[Any, int], Any]  # (frames (T,3,H,W), clip key) -> frames

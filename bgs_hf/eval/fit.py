@@ -1,5 +1,6 @@
 """Behavioural fit of embeddings: every number of ``bgs_hf.metrics.behavioural_fit``, two-model paired
-comparisons on the same pairs, and layer-wise fit with the layer chosen on validation clips only."""
+comparisons on the same pairs, and layer-wise fit with the layer chosen on selection clips (validation, else
+training) only, never on the scored ones."""
 
 from __future__ import annotations
 

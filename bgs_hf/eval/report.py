@@ -183,8 +183,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                    for n, lw in r.get("layers", {}).items() if "chosen" in lw])
         sections.append(("Layer-wise fit", [("text", "Each layer's pooled features; the layer is chosen by RSA "
                                              "on the selection clips (validation; the training clips when a run "
-                                             "kept none, which favours a fine-tuned model's late layers) and "
-                                             "then reported on test."), c, t]
+                                             "kept none or validation is scored, which favours a fine-tuned "
+                                             "model's late layers) and then reported on the scored split."), c, t]
                          + _images(runs, "layers", "layer-wise R²")))
     if has("partition"):
         t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",

@@ -2,8 +2,8 @@
 
 Run as ``python -m bgs_hf.hub.decode_worker --cache DIR --policy JSON --limits JSON PATH``. On success the
 decoded frames are in the :class:`~bgs_hf.video.ClipCache` under ``DIR`` (atomic ``.npy``) and the exit code
-is 0; on bad input the one-line reason is printed on stderr with exit code 2. A hung or crashing FFmpeg only
-takes this process down; the parent kills it at its deadline.
+is 0; on bad input the one-line reason is printed on stderr with exit code 2 (3 when the decoder itself fails). A
+hung or crashing FFmpeg only takes this process down; the parent kills it at its deadline.
 """
 
 from __future__ import annotations

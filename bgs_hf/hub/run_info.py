@@ -273,7 +273,8 @@ class RunInfo:
         return bgs_trained(self.section("loss", "loss_config"))
 
     def section(self, *keys: str) -> Any:
-        """First value found under ``keys`` in bgs_config, metrics, then training args."""
+        """First value found under ``keys`` in bgs_config, metrics, the other records (``EXTRA_FILES``), then training
+        args."""
         for source in (self.bgs_config, self.metrics, self.extra, self.training_args or {}):
             for key in keys:
                 if key in source and source[key] not in (None, {}, []):
