@@ -41,8 +41,9 @@ def language_distilled_data(data: Any, language_sim: np.ndarray | None = None, *
                             language_config: Any = None) -> Any:
     """A copy of ``data`` whose judgments inside ``splits`` (default train ∪ val) follow caption similarity.
 
-    ``language_sim`` is the N×N caption-embedding similarity over all clips (computed with the
-    default language baseline when omitted). Catch rows and judgments outside ``splits`` are unchanged.
+    ``language_sim`` is the N×N caption-embedding similarity over all clips (computed when omitted, with
+    ``language_config``'s sentence model and captions: the default language baseline unless given). Catch rows and
+    judgments outside ``splits`` are unchanged.
     """
     from bgs_hf.metrics.fit import split_items
 

@@ -2,7 +2,8 @@
 
 Every analysis works on embeddings computed here, so each clip is decoded and passed through a model
 once per condition. Motion controls (shuffled, single repeated frame, reversed) are frame transforms
-applied right after :func:`bgs_hf.video.load_clip`: the same pixels, only their order in time changes.
+applied right after :func:`bgs_hf.video.load_clip`: the clip's own frames, only their order in time changes (or, for
+single-frame, one of them stands for all).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ FrameTransform = Callable[[Any, int], Any]  # (frames (T,3,H,W), clip key) -> fr
 
 @dataclass(frozen=True)
 class MotionControl:
-    """A frame transform that removes or alters motion while keeping every frame's content.
+    """A frame transform that removes or alters motion using only the clip's own frames.
 
     ``shuffled``: a fixed random permutation per clip (never the identity when T > 1);
     ``single-frame``: the middle frame repeated T times (no motion at all);
