@@ -2270,6 +2270,17 @@ def test_the_fit_line_names_the_split_without_an_evaluation_and_a_ceiling_of_zer
         "of it can be given. R² is the signed squared Spearman correlation of model and human pairwise similarities.")
 
 
+def test_a_socialshapes_run_without_an_evaluation_is_not_said_to_fit_human_judgments(tmp_path: Path) -> None:
+    """A bug: a SocialShapes run whose metrics.json records nothing was shown "Overall fit to human judgments" and
+    "the human noise ceiling", where every other line of the page calls its judges simulated observers."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    line = evaluation_markdown(str(_hand_run(tmp_path, "socialshapes", {})))
+    assert line == ("**Overall fit to the simulated judgments:** this model folder records no evaluation on a test "
+                    "split, so how close it comes to the noise ceiling is unknown (`bgs-hf evaluate`).")
+    assert "human" not in line
+
+
 def test_a_model_folder_whose_records_cannot_be_read_claims_nothing(tmp_path: Path) -> None:
     """Mutant that passed: an unreadable record (`bgs_config.json` not JSON) raising out of `recorded_run`, so the
     Space did not start instead of calling the model "fine-tuned model"."""

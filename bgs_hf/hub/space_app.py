@@ -788,11 +788,12 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     except Exception as err:  # noqa: BLE001 - context for the page, never a reason for the Space not to start
         logger.warning("no evaluation to show for %s: %s", name, err)
         fit, ceiling, baseline, data_name, simulated = {}, None, None, "unknown", False
-    if not isinstance(fit.get("r2"), (int, float)):
-        return (f"**Overall fit to human judgments:** this model folder records no evaluation on a {split} split, "
-                "so how close it comes to the human noise ceiling is unknown (`bgs-hf evaluate`).")
-    ceiling_r2 = ceiling.get("r2") if ceiling else None
     ceiling_name = "noise ceiling" if simulated else "human noise ceiling"
+    title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
+    if not isinstance(fit.get("r2"), (int, float)):
+        return (f"**{title}:** this model folder records no evaluation on a {split} split, so how close it comes "
+                f"to the {ceiling_name} is unknown (`bgs-hf evaluate`).")
+    ceiling_r2 = ceiling.get("r2") if ceiling else None
 
     def score(found: dict[str, Any]) -> str:
         pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
@@ -802,7 +803,6 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     n = f" ({count(fit['n_judgments'], 'judgment')})" if isinstance(fit.get("n_judgments"), int) else ""
     # which data: the run's benchmark, not necessarily the catalogue below (the page did not say)
     of = f" of `{data_name.replace('`', '')}`" if data_name and data_name != "unknown" else ""
-    title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
     text = f"**{title}** on the held-out {split} split{of}{n}: {aligned} {score(fit)}"
     if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
         text += f"; {PRETRAINED_NAME} {score(baseline)}"
