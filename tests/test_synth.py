@@ -621,6 +621,19 @@ def test_a_card_without_settings_seed_or_clip_count_claims_the_calibration_and_g
     later = socialshapes_card_info(0, {**stored, "agents_per_clip": 3}, 250).description
     assert "settings are in ground_truth.json" in later and "regenerate" not in later
 
+
+def test_the_hub_card_gives_the_clip_length_the_benchmark_was_made_with() -> None:
+    """Claims audit: the card described every instance as "synthetic 3-second clips", a benchmark made with
+    ``duration_s=1.5`` too. The length is the config's; settings it cannot read state none."""
+    from bgs_hf.synth.generate import socialshapes_card_info
+
+    assert socialshapes_card_info(0, SynthConfig(duration_s=1.5), 40).description.startswith(
+        "SocialShapes: synthetic 1.5-second clips of simple agents")
+    assert socialshapes_card_info(0, None, 40).description.startswith("SocialShapes: synthetic 3-second clips")
+    stored = {**{k: v for k, v in SynthConfig().to_dict().items() if k != "workers"}, "lapse": 1.5}
+    unreadable = socialshapes_card_info(0, {**stored, "duration_s": 5.0}, 250).description
+    assert unreadable.startswith("SocialShapes: synthetic clips of simple agents"), unreadable
+
 def test_the_abstract_set_names_the_radius_it_was_given(tmp_path: Path) -> None:
     """Its generalisation clips use agents 1.3× larger: ``agent_radius=0.4`` (in range) was refused as 'got 0.52',
     a value the caller never passed."""

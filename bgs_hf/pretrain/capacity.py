@@ -48,7 +48,7 @@ class VideoMAEPooled(nn.Module):
         from transformers import VideoMAEModel
 
         self.encoder = VideoMAEModel(arch.to_videomae_config())
-        if conv_stem:  # same token grid as patch 16 / tubelet 2: strides 2x2x2 spatial, 2 temporal
+        if conv_stem:  # same token grid as patch 16 / tubelet 2: strides 2x2x2x2 spatial, 2 temporal
             if (arch.patch_size, arch.tubelet_size) != (16, 2):
                 raise ValueError("the convolutional stem is built for patch 16 and tubelet 2")
             self.encoder.embeddings.patch_embeddings.projection = nn.Sequential(
@@ -96,7 +96,7 @@ class CapacityConfig:
     train_clips: int = 3000
     probe_clips: int = 400
     steps: int = 600
-    #: Per-candidate step override (the patch-8 ViT is 4-5x slower per step).
+    #: Per-candidate step override (the patch-8 ViT is about 11x slower per step).
     steps_override: dict[str, int] = field(default_factory=lambda: {"videomae-p8": 300})
     eval_every: int = 100
     batch_size: int = 32

@@ -69,7 +69,7 @@ def check_probe_seeds(corpus_seed_offset: int, corpus_clips: int, probe_clips: i
 
 @dataclass
 class PretrainSchedule:
-    """Corpus size and optimisation settings that both bundled backbones' pretraining configs share
+    """Corpus size and optimisation settings that the three bundled backbones' pretraining configs share
     (the loop is `bgs_hf.pretrain.train.optimise`)."""
 
     steps: int = 1200

@@ -58,7 +58,8 @@ class ContrastivePretrainConfig(PretrainSchedule):
     #: hidden and output width of the (discarded) projector
     projector_hidden: int = 128
     projector_dim: int = 64
-    #: largest view shift in px per axis (circular: the stream's border is zero)
+    #: largest view shift in px per axis (circular: the stream's border is zero, but a shift past
+    #: its width wraps some of the stream round)
     max_view_shift: int = 8
     min_view_gain: float = 0.6
     max_view_gain: float = 1.4

@@ -1,4 +1,4 @@
-"""Masked video autoencoding (VideoMAE) of the tiny default backbone on the unlabelled corpus.
+"""Masked video autoencoding (VideoMAE) of the tiny ViT backbone on the unlabelled corpus.
 
 Only the encoder is saved, as a plain `VideoMAEModel` checkpoint, so ``VideoMAEModel.from_pretrained`` and
 the backbone registry load it like any Hub VideoMAE; the decoder is a pretraining device and is dropped.
@@ -196,7 +196,7 @@ def masked_loss(
 def optimise(cfg: Any, opt: torch.optim.Optimizer, params: list[torch.nn.Parameter],
              batch_loss: Callable[[np.random.Generator], torch.Tensor], *, desc: str,
              progress: bool = True) -> tuple[list[float], float]:
-    """The pretraining loop both bundled backbones share: ``cfg.steps`` steps of warm-up + cosine lr
+    """The pretraining loop the three bundled backbones share: ``cfg.steps`` steps of warm-up + cosine lr
     (:func:`lr_at`), gradient clipping at ``cfg.grad_clip``, a progress bar with the running loss.
 
     ``batch_loss(rng)`` draws a batch with the run's generator (seeded by ``cfg.seed``) and returns its loss.

@@ -9,7 +9,7 @@ About ``vague_rate`` of captions are vague ("some shapes moving around"), name a
 (a chase called following), or get the vigour and who-did-what wrong, as real ones sometimes do. The
 place, the agents' looks and the mood are drawn once per clip: captioners of one video see the same
 scene, so their captions share those words, while each words the action in their own way. Agents are mostly named generically, like "a man"
-in real captions, and sometimes by colour or shape, like "the girl in the red shirt".
+in real captions, and sometimes by colour and shape, like "the girl in the red shirt".
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Design (mirrors the real release): participants do ``sets_per_participant`` sets of ``trials_per_set``
 trials; each set holds one catch trial (a triplet with a duplicated clip, not flagged). The regular
-triplets cover every clip pair at least once (greedy covering), are topped up with random triplets to
-about ``obs_per_pair`` observations per pair, and a fraction recur across participants with the
-release's multiplicity profile, so repeated-triplet agreement can be measured.
+triplets cover every clip pair at least once (greedy covering, given about 1 ``obs_per_pair`` or more), are
+topped up with random triplets to about ``obs_per_pair`` observations per pair, and a fraction recur across
+participants with the release's multiplicity profile, so repeated-triplet agreement can be measured.
 
 Choice model: participant p sees clips a, b, c with coordinates z in a latent social space and
 per-participant dimension weights w_p (log-normal jitter around 1). The similarity of a pair is

@@ -27,7 +27,8 @@ INTERACTIONS: tuple[str, ...] = ("chase", "fight", "hug", "help", "avoid", "igno
 #: Agent body shapes (nuisance).
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "hexagon")
 
-#: Scene kinds (nuisance); "indoor" has a wall and a tiled floor, "outdoor" a sky and a textured ground.
+#: Scene kinds (nuisance); "indoor" has a wall and a tiled, wooden or plain floor, "outdoor" a sky and a
+#: textured ground.
 SCENE_KINDS: tuple[str, ...] = ("indoor", "outdoor")
 
 #: Per-type range of each continuous social parameter (before ``SynthConfig.param_overlap`` mixing).
@@ -103,7 +104,8 @@ class SynthConfig:
     distractor_motion: float = 0.05
     jitter_px: float = 1.5
     # observers (simulated humans)
-    obs_per_pair: float = 4.54  # regular trials = obs_per_pair * n_pairs / 3 (release: 4.54)
+    #: regular trials = obs_per_pair * n_pairs / 3, rounded up to whole participants (release: 4.54)
+    obs_per_pair: float = 4.54
     sets_per_participant: int = 11
     trials_per_set: int = 21  # including one catch trial
     repeat_fraction: float = 0.254  # share of regular trials repeating a triplet shown elsewhere
@@ -234,7 +236,7 @@ def sample_scene(
 
     r = nuisance_rng
     scene_kind = SCENE_KINDS[int(r.integers(2))]
-    if scene_kind == "indoor":  # warm/neutral wall, wooden or tiled floor
+    if scene_kind == "indoor":  # warm/neutral wall, wooden, tiled or plain floor
         background = _colour(r, 90, 230)
         background2 = tuple(int(v) for v in np.clip(np.array(_colour(r, 60, 200)) * [1.0, 0.85, 0.7], 0, 255))
         texture = ["tiles", "planks", "stripes"][int(r.integers(3))]

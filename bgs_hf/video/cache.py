@@ -88,7 +88,7 @@ class ClipCache:
         if sha is None:
             try:
                 sha = self._sha_memo[memo_key] = file_sha256(p)
-            except OSError as err:  # unreadable (permissions, I/O): the same one line as without a cache
+            except OSError as err:  # unreadable (permissions, I/O): one line, its reason as without a cache
                 raise BGSInputError(f"cannot read file ({_decode.error_reason(err)})", path=p) from None
         return sha
 
