@@ -70,7 +70,7 @@ def parse(argv: list[str] | None = None) -> Any:
         data, model, bgs, training = parser.parse_args_into_dataclasses(args=argv)
     except BGSInputError as err:  # the dataclasses' own checks (--val_split): as this command's flags, as typed
         raise flags_as_typed(err, argv, "_") from None
-    except ValueError as err:  # unknown flags, or TrainingArguments' own checks: one line, not a traceback
+    except ValueError as err:  # TrainingArguments' own checks (unknown flags were refused above): one line
         raise BGSInputError(" ".join(str(err).split())) from None
     except OverflowError as err:  # --logging_steps inf
         raise infinite_setting_error(flags_in(argv), err) from None

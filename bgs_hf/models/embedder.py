@@ -202,7 +202,7 @@ class BGSEmbedder(nn.Module):
                                         every_n_layers: int = 1, offload: bool = False) -> None:
         """Trade compute for memory in the backbone (what ``Trainer`` calls for ``--activation_checkpointing``).
 
-        Non-reentrant by default, which works with a frozen backbone + LoRA without input grads.
+        Always non-reentrant, which works with a frozen backbone + LoRA without input grads.
         ``every_n_layers`` and ``offload`` may also come inside the kwargs, as ``--activation_checkpointing_kwargs``
         gives them (the rest would reach ``torch.utils.checkpoint``, and from there the layers' forward).
         """

@@ -8,6 +8,7 @@ Folder layout written by ``model.save_pretrained(dir)``::
     base/config.json              only for tiny-random / bundled backbones, so loading
     base/model.safetensors        never needs the network
     head.safetensors              only for models saved without LoRA
+    backbone.safetensors          only without LoRA, when the backbone is trainable or no longer the base
 
 Safetensors only; nothing is pickled.
 """

@@ -80,7 +80,8 @@ class BGSArguments:
     beta_step: float = field(default=0.1, metadata={"help": "RSA weight added per epoch"})
     beta_max: float = field(default=0.7, metadata={"help": "largest RSA weight"})
     hflip: bool = field(default=False, metadata={
-        "help": "augment: mirror a random half of each step's training clips left-right (never at evaluation)"})
+        "help": "augment: mirror each of a step's training clips left-right with probability 1/2 (never at "
+                "evaluation)"})
     early_stopping_patience: int = field(default=5, metadata={"help": "epochs without val RSA gain (0 = off)"})
     eval_test: bool = field(default=True, metadata={"help": "score the test split at the end (metrics.json)"})
     overwrite_output_dir: bool = field(default=False, metadata={

@@ -173,8 +173,8 @@ class BGSCollator:
         self.sampler = sampler
         self.store = store
         self.world_size = int(world_size)
-        #: mirror a random half of each step's clips left-right (social content is mirror-invariant); the
-        #: draw depends on (seed, epoch, step) and the clip's row only, so every process count flips alike
+        #: mirror each of a step's clips left-right with probability 1/2 (social content is mirror-invariant);
+        #: the draw depends on (seed, epoch, step) and the clip's row only, so every process count flips alike
         self.hflip = bool(hflip)
         self.seed = int(seed)
 

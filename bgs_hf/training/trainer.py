@@ -100,8 +100,9 @@ class SayingEarlyStoppingCallback(EarlyStoppingCallback):
 
 
 def _fit_arguments_to_bgs(args: Any) -> None:
-    """Two Trainer defaults that break BGS steps, set before the accelerator is built, so that a plain
-    TrainingArguments object (not only ``training_arguments``' BGS defaults) trains correctly.
+    """Trainer settings that break BGS steps, set before the accelerator is built, so that a plain
+    TrainingArguments object (not only ``training_arguments``' BGS defaults) trains correctly: the two below,
+    then the best-model metric (:func:`best_model_metric`) and the plateau's mode (:func:`_fit_plateau_mode`).
 
     - ``remove_unused_columns``: the items are step descriptions for the collator, not model inputs, and the
       Trainer would strip them all (KeyError 'epoch' at the first step).
