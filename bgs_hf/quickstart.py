@@ -477,6 +477,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
         "n_train_clips": int(len(data.splits["train"])),
         "n_train_judgments": int(len(data.triplets("train"))),
         "n_val_clips": int(len(data.splits["val"])),
+        "n_val_judgments": int(len(data.triplets("val"))),
         "noise_ceiling_r2": test.ceiling_r2,
         "noise_ceiling_ci": list(test.ceiling_ci),
         "models": {k: models[k] for k in MODEL_KEYS},
@@ -560,9 +561,12 @@ def _training_sentence(report: dict[str, Any]) -> str:
     n, k = report.get("n_train_clips"), report.get("n_train_judgments")
     if n is None:
         return ""
-    if report.get("n_val_clips"):
+    if report.get("n_val_clips") and report.get("n_val_judgments", 1):  # no count: a report from before it
         return (f"BGS was trained on {n} clips ({k} judgments); the epoch with the best RSA on "
                 f"{report['n_val_clips']} validation clips was kept.")
+    if report.get("n_val_clips"):  # held out all the same: train_bgs scores nothing on them (and warns)
+        return (f"BGS was trained on {n} clips ({k} judgments) for a fixed number of epochs and the last epoch was "
+                f"kept: its {report['n_val_clips']} validation clips share no judgment to choose an epoch with.")
     return (f"BGS was trained on all {n} non-test clips ({k} judgments) for a fixed number of epochs and "
             "the last epoch was kept (no validation clips; see docs/experiments, refit_train_val).")
 

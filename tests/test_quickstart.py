@@ -739,6 +739,23 @@ def test_the_report_says_how_the_model_was_trained_and_its_wall_time_in_minutes(
                     "| BGS fine-tuned (LoRA)"]  # the README's order
 
 
+def test_validation_clips_holding_no_judgment_are_not_said_to_have_chosen_the_epoch() -> None:
+    """Claims audit: with validation clips that share no judgment, train_bgs scores nothing, keeps the last epoch at a
+    constant lr and warns so, while report.md said "the epoch with the best RSA on 5 validation clips was kept"."""
+    from bgs_hf.quickstart import render_markdown
+
+    report = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 348,
+              "n_test_pairs": 589, "timings_s": {"total_s": 150.0}, "config": {"suite": True},
+              "n_train_clips": 160, "n_train_judgments": 9000, "n_val_clips": 5}
+    md = render_markdown({**report, "n_val_judgments": 0})
+    assert "the epoch with the best RSA" not in md
+    assert ("BGS was trained on 160 clips (9000 judgments) for a fixed number of epochs and the last epoch was kept: "
+            "its 5 validation clips share no judgment to choose an epoch with.") in md
+    chosen = "the epoch with the best RSA on 5 validation clips was kept."
+    assert chosen in render_markdown({**report, "n_val_judgments": 2})
+    assert chosen in render_markdown(report)  # a report.json from before the count: as it read then
+
+
 def test_the_bgs_run_gets_the_seed_and_the_bundled_backbones_recipe(tmp_path, monkeypatch) -> None:
     """Mutation audit: the BGS run seeded 0 whatever --seed said, or without the tiny backbone's head dropout 0,
     its no-early-stopping setting or its validation share (0: every non-test clip), all passed (the end-to-end test
@@ -963,6 +980,7 @@ def test_the_report_records_its_run_folders_and_counts_and_the_figure_draws_each
     assert report["backbone"] == "mine" and report["simulated_observers"] is False
     data = as_people(data_dir, seed=3, val_fraction=0.2)
     assert report["n_val_clips"] == len(data.splits["val"]) > 0
+    assert report["n_val_judgments"] == len(data.triplets("val"))  # what report.md's training sentence reads
     assert report["n_train_clips"] + report["n_val_clips"] == 48  # 60 clips, 12 of them test
     assert "human p_ij" in (out / "report.md").read_text()
 

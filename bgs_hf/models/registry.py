@@ -563,7 +563,7 @@ def bundled_path(name: str) -> Path:
 def hub_unreachable() -> str | None:
     """Why the Hub cannot be reached (its host does not resolve), else None. Checked before a Hub lookup so an
     offline machine gets one line at once: huggingface_hub retries a file it has not cached five times (23 s and
-    ten "Retrying in 8s" warnings) before failing. ``HF_HUB_OFFLINE`` lookups are cache-only already."""
+    ten warnings, up to "Retrying in 8s") before failing. ``HF_HUB_OFFLINE`` lookups are cache-only already."""
     from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE:
