@@ -397,8 +397,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())
     test = SplitHumans.build(data, "test", seed=cfg.seed)
     if not len(test.trip):  # refuse before minutes of training, not after
-        raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use more "
-                            "clips (--clips 60 or more)")
+        more = "data with more test clips or judgments" if cfg.data_dir else "more clips (--clips 60 or more)"
+        raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use {more}")
     logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
     if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:
         logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "

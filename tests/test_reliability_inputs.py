@@ -775,6 +775,22 @@ def test_quickstart_refuses_a_benchmark_without_test_judgments_before_training(t
     assert "the test split has no judgment with all three clips in it" in capsys.readouterr().err
 
 
+def test_quickstart_on_given_data_without_test_judgments_does_not_advise_the_clips_flag(tmp_path: Path, capsys,
+                                                                                       monkeypatch) -> None:
+    """Claims audit: with --data the refusal said "use more clips (--clips 60 or more)", a flag refused beside
+    --data; it now asks for data with more test clips or judgments."""
+    import bgs_hf.quickstart as quickstart
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data_dir = generate_socialshapes(tmp_path / "ss", n_clips=10, seed=0,
+                                     config=SynthConfig(num_frames=8, size=32, workers=1))
+    monkeypatch.setattr(quickstart, "train_bgs_run", lambda *a, **k: pytest.fail("trained before refusing"))
+    assert exit_code(["quickstart", "--out", str(tmp_path / "qs"), "--data", str(data_dir), "--fast"]) == 2
+    err = capsys.readouterr().err
+    assert "the test split has no judgment with all three clips in it" in err and "--clips" not in err
+    assert "data with more test clips or judgments" in err
+
+
 def test_command_refusals_name_flags_as_typed(source: Path, tmp_path: Path, capsys) -> None:
     """A command's own refusal (not argparse's) named the `-` spelling: `--no_png` typed, `--no-png` printed, which
     reads as another flag. Every `bgs-hf` command's one-line error now spells each flag as it was typed."""
