@@ -820,6 +820,27 @@ def test_a_run_without_lora_is_not_published_as_a_peft_adapter(tmp_path: Path) -
     assert "no adapter" in text and "PeftModel" not in text
 
 
+def test_a_card_without_an_adapter_names_backbone_safetensors_only_when_it_ships(tmp_path: Path) -> None:
+    """A model saved without LoRA whose backbone was frozen (only its head trained) has no backbone.safetensors: its
+    card still said "every weight trained", "every weight was fine-tuned (`backbone.safetensors`)" and "the
+    fine-tuned backbone is in `backbone.safetensors`", a file its repository does not hold."""
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    run = tmp_path / "run"
+    model = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None)
+    model.backbone.requires_grad_(False)
+    model.save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    result = push_run(run, REPO, local_dir=tmp_path / "out")
+    assert "backbone.safetensors" not in result.files and "head.safetensors" in result.files
+    text = (tmp_path / "out" / "README.md").read_text()
+    assert "backbone.safetensors" not in text and "every weight" not in text and "fine-tuned backbone" not in text
+    assert "\n| LoRA | none: the backbone was not trained (its weights are the base's) |" in text
+    assert ("There is no PEFT adapter: the backbone is the base's, untrained, and the head is in `head.safetensors`; "
+            "`bgs_hf.load_model` puts it on the base") in " ".join(text.split())
+
+
 def test_the_fake_hub_refuses_license_other_without_a_name_as_the_hub_does(
         tmp_path: Path, monkeypatch, tiny_run: Path) -> None:
     """The fake Hub took `license: other` with no `license_name`, so an upload test passed on a card the Hub

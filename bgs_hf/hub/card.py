@@ -135,6 +135,8 @@ class BGSModelCardData(ModelCardData):
     is_adapter: bool = True
     #: the base model's weights ship in the repo's ``base/`` (bundled, tiny-random, or ``--include-base``)
     base_in_repo: bool = False
+    #: without an adapter: the trained backbone ships as ``backbone.safetensors`` (a frozen one is saved as the base's)
+    backbone_in_repo: bool = True
     lora: dict[str, Any] | None = None
     head: dict[str, Any] | None = None
     pooling: str | None = None
@@ -449,6 +451,8 @@ def card_data_from_run(
     if license_id == "other":
         link = RELEASE_URL if _is_release(_recorded_data(info)[3]) else (
             f"https://huggingface.co/{base_id}" if base_id else None)
+    from bgs_hf.models.loading import BACKBONE_FILE
+
     is_adapter = bool(info.adapter_config)
     tags = ["bgs-hf", *(["peft", "lora"] if is_adapter else []), "video", "representational-alignment",
             "odd-one-out"]
@@ -467,6 +471,7 @@ def card_data_from_run(
         license_link=link,
         library_name="peft" if is_adapter else None,
         is_adapter=is_adapter,
+        backbone_in_repo=(Path(info.model_dir) / BACKBONE_FILE).is_file(),
         tags=tags,
         datasets=hub_ids,
         lora=lora or None,
