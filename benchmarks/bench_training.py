@@ -21,11 +21,13 @@ backbone (learning rate 2e-3, head dropout 0; paper-v1 gets the same head dropou
 rate because a rate tuned for 32-clip steps collapses paper-v1's 4-judgment steps (``late_training`` shows the
 vanishing gradient; ``--paper-lr 2e-3`` reproduces it).
 
-    python benchmarks/bench_training.py --backbone bgs-tiny-conv3d  # CPU, the committed results/bench_training.json (~32 min)
-    python benchmarks/bench_training.py --backbone bgs-tiny-conv3d --clips 250 --paper-lr 2e-3 --paper-steps 1500 \\
-        --paper-eval 50 --json benchmarks/results/bench_training_250clips_lr2e-3.json  # demo benchmark, one rate (~9 min)
-    python benchmarks/bench_training.py --backbone vit-b --synthetic-pixels --bf16 --judgments FILE.npz --paper-steps 24 \\
-        --paper-eval 12 --epochs 2 --max-memory 8GB --loader-steps 3 --json bench_training_h100.json  # GPU (run_gpu.sh)
+    python benchmarks/bench_training.py --backbone bgs-tiny-conv3d  # CPU: bench_training.json (~32 min)
+    python benchmarks/bench_training.py --backbone bgs-tiny-conv3d --clips 250 --paper-lr 2e-3 \\
+        --paper-steps 1500 --paper-eval 50 \\
+        --json benchmarks/results/bench_training_250clips_lr2e-3.json  # demo benchmark, one rate (~9 min)
+    python benchmarks/bench_training.py --backbone vit-b --synthetic-pixels --bf16 --judgments FILE.npz \\
+        --paper-steps 24 --paper-eval 12 --epochs 2 --max-memory 8GB --loader-steps 3 \\
+        --json bench_training_h100.json  # GPU step costs (run_gpu.sh; no R² target)
 """
 
 from __future__ import annotations
