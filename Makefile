@@ -3,6 +3,9 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PIP     := $(PY) -m pip
+# Where pip finds the CPU build of torch. Empty: pip's own configuration (our machines keep the CPU wheel on disk);
+# elsewhere PyPI's torch is the CUDA build, so `make demo TORCH_INDEX=https://download.pytorch.org/whl/cpu`.
+TORCH_INDEX ?=
 
 .PHONY: venv demo test test-fast lint bench clean system-deps
 
@@ -12,7 +15,7 @@ $(VENV)/bin/python:
 # Reinstall only when the dependency declaration changes (the torch pin below included); a second run is a no-op.
 $(STAMP): pyproject.toml constraints-dev.txt Makefile | $(VENV)/bin/python
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -c constraints-dev.txt "torch==2.13.0"
+	$(PIP) install -q -c constraints-dev.txt $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "torch==2.13.0"
 	$(PIP) install -q -c constraints-dev.txt -e ".[dev]"
 	touch $(STAMP)
 

@@ -162,6 +162,26 @@ def test_the_space_installs_the_cpu_build_of_torch() -> None:
     assert "cuda" not in (ROOT / "bgs_hf/hub/space_app.py").read_text().lower()
 
 
+def _torch_install_line(*make_args: str) -> str:
+    """The pip line `make` would run to install torch into a fresh venv (``make -n``: printed, nothing run)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    out = subprocess.run(["make", "-n", "-B", "venv", "VENV=/nonexistent/venv", *make_args], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    (line,) = [ln for ln in out.splitlines() if '"torch==' in ln]
+    return line
+
+
+def test_make_can_be_pointed_at_the_cpu_build_of_torch_and_pins_it_either_way() -> None:
+    """PyPI's torch for Linux is the CUDA build; our machines' pip finds the CPU wheel on disk, elsewhere the README
+    says `make demo TORCH_INDEX=https://download.pytorch.org/whl/cpu`. The pin holds with or without it."""
+    cpu = "https://download.pytorch.org/whl/cpu"
+    assert f"--index-url {cpu} " in _torch_install_line(f"TORCH_INDEX={cpu}")
+    plain = _torch_install_line()
+    assert "--index-url" not in plain and '"torch==2.13.0"' in plain
+    assert f"make demo TORCH_INDEX={cpu}" in (ROOT / "README.md").read_text().replace("\n", " ")
+
+
 #: Standard-library modules that Python 3.10 lacks, with the version that added them (What's New, 3.11-3.14).
 NEWER_STDLIB = {"tomllib": (3, 11), "wsgiref.types": (3, 11), "dbm.sqlite3": (3, 13), "annotationlib": (3, 14),
                 "compression": (3, 14), "concurrent.interpreters": (3, 14), "string.templatelib": (3, 14)}
