@@ -315,7 +315,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
     from matplotlib.lines import Line2D
 
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots, wrap_to
     from bgs_hf.viz.models import model_colours
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
@@ -342,7 +342,8 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("test R² (signed Spearman²)", fontsize=LABEL_PT)
     whose = "simulated observers'" if report.get("simulated_observers") else "human"
-    ax.set_title(f"Agreement with {whose} odd-one-out judgments ({report['data']})", fontsize=TITLE_PT)
+    ax.set_title(wrap_to(f"Agreement with {whose} odd-one-out judgments ({report['data']})", 6.2, TITLE_PT),
+                 fontsize=TITLE_PT)
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="black", marker="_", ls="-", lw=1.0, markersize=8))
     labels.append("95% CI (bootstrap\nover clips)")

@@ -163,12 +163,13 @@ def _rel(path: str, root: Path) -> str:
 
 
 def _legend_beside(ax: Any, handles: Sequence[Any], labels: Sequence[str]) -> None:
-    """The legend right of the axes, never over a bar or a line (one entry per label)."""
-    from bgs_hf.viz.figure import TEXT_PT
+    """The legend right of the axes, never over a bar or a line (one entry per label), the figure as tall as it."""
+    from bgs_hf.viz.figure import TEXT_PT, fit_height_to_legend
 
     unique = dict(zip(labels, handles))  # one entry per label (chance is drawn over two groups)
-    ax.legend(unique.values(), unique.keys(), fontsize=TEXT_PT, frameon=False, loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    legend = ax.legend(unique.values(), unique.keys(), fontsize=TEXT_PT, frameon=False, loc="upper left",
+                       bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    fit_height_to_legend(ax.figure, legend)
 
 
 def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, title: str,
@@ -213,6 +214,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
                       zorder=3, label=label)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(x, cats, fontsize=TEXT_PT, rotation=20 if len(cats) > 3 else 0)
+    ax.set_xlim(-0.5, len(cats) - 0.5)  # a last group with no value kept no room: its "not scored" ran off the axes
     ax.tick_params(axis="y", labelsize=TEXT_PT)
     ax.set_ylabel(ylabel, fontsize=LABEL_PT)
     ax.set_title(title, fontsize=TITLE_PT)

@@ -560,7 +560,7 @@ class SpaceBackend:
 # ------------------------------------------------------------------------------------------ UI
 def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) -> Any:
     """3×3 heat map with values; the model's odd-one-out is marked."""
-    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.figure import subplots, wrap_to
 
     fig, ax = subplots(figsize=(4.2, 3.6), dpi=100)
     im = ax.imshow(sim, vmin=-1, vmax=1, cmap="viridis")
@@ -577,7 +577,7 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
                 va="center",
                 color="white" if sim[a, b] < 0.3 else "black",
             )
-    ax.set_title(f"{title}\nodd one out = {short[odd]}", fontsize=10)
+    ax.set_title(wrap_to(f"{title}\nodd one out = {short[odd]}", 3.6, 10), fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
     fig.tight_layout()
     return fig

@@ -46,3 +46,21 @@ def ci_error_bars(values: Any, intervals: Any) -> Any:
     ci = np.array([[np.nan if x is None else float(x) for x in (iv or (None, None))] for iv in intervals],
                   dtype=np.float64).reshape(-1, 2)
     return np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0)  # np.maximum keeps NaN
+
+
+def wrap_to(text: str, width_in: float, pt: float) -> str:
+    """``text`` wrapped to lines that fit ``width_in`` inches at ``pt`` points (a title is not shrunk by
+    ``tight_layout``: a long data or model name ran off both edges of the saved figure)."""
+    import textwrap
+
+    chars = max(12, int(width_in * 72 / (0.62 * pt)))  # DejaVu Sans averages about 0.55-0.6 em per character
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
+def fit_height_to_legend(fig: Any, legend: Any) -> None:
+    """Make ``fig`` tall enough for ``legend`` beside its axes (a legend of a dozen models ran off the bottom)."""
+    fig.canvas.draw()
+    need = legend.get_window_extent().height / fig.dpi + 0.6  # the title above, a margin below
+    w, h = fig.get_size_inches()
+    if need > h:
+        fig.set_size_inches(w, need)

@@ -70,7 +70,9 @@ def plot_similarity_matrices(
             axis.set_major_locator(MaxNLocator(integer=True))
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=label)
     if title:
-        fig.suptitle(title)
+        from bgs_hf.viz.figure import wrap_to
+
+        fig.suptitle(wrap_to(title, fig.get_figwidth() - 0.3, 12.0))  # suptitle's default size: 'large', 12 pt
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
