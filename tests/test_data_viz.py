@@ -409,35 +409,48 @@ def test_a_fifth_other_model_wraps_round_the_spare_colours_and_names_keep_their_
 
 def test_long_titles_many_models_and_an_unscored_last_group_stay_inside_the_saved_figure(tmp_path, monkeypatch):
     """Seen in a visual review: a long data name ran r2_vs_ceiling.png's title off both edges, a long model name the
-    Space's heat-map title, a long data name `data stats`' suptitle; fit.png's legend of 13 models ran off the
+    Space's heat-map title, a long data name `data stats`' suptitle (and a wrapped one pushed the quickstart's matrices'
+    axis labels off the bottom); fit.png's legend of 13 models ran off the
     bottom; probes.png's last group with no value said "not scored" across the axes' right edge."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from bgs_hf.eval.suite import _plot_bars
     from bgs_hf.hub.space_app import similarity_figure
     from bgs_hf.quickstart import plot_against_ceiling
 
-    drawn = _capture_figures(monkeypatch)
+    drawn, save = [], Figure.savefig  # each figure with the dpi it is saved at (text clipped at 120 dpi, not 100)
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append((self, k.get("dpi"))),
+                                                                  save(self, *a, **k))[1])
     row = {"r2": 0.05, "r2_ci": [0.0, 0.1]}
     plot_against_ceiling({"data": "a-release-folder-with-a-rather-long-name-of-its-own-v2", "models": {"bgs": row},
                           "noise_ceiling_r2": 0.16, "noise_ceiling_ci": [0.05, 0.3]}, tmp_path / "r2.png")
     plot_similarity_matrices({"only": np.eye(4)}, tmp_path / "m.png",
                              title="Human similarity p_ij: a-release-folder-with-a-rather-long-name-of-its-own")
+    plot_similarity_matrices({k: np.eye(20) for k in "abc"}, tmp_path / "q.png", axis_label="test clip",
+                             title="Test clips (20), ordered by clustering the simulated observers' matrix; values as "
+                                   "within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")  # 2 lines
     many = {f"control-{k}-with-a-long-name": {"R²": 0.1, "3-way acc": 0.4} for k in range(13)}
     _plot_bars(many, tmp_path / "fit.png", ylabel="R²", title="t", errors={n: {"R²": (0.0, 0.2)} for n in many})
     _plot_bars({"bgs": {"energy": 0.3, "scene": float("nan")}}, tmp_path / "probes.png", ylabel="r", title="t")
-    figs = [*drawn, similarity_figure(np.eye(3), ["a: x", "b: y", "c: z"],
-                                      "fine-tuned model (someone/a-long-hub-repository-name-v3)", 0)]
-    for fig in figs:
-        canvas = FigureCanvasAgg(fig)  # measured at the figure's own dpi (savefig's renderer drew at another)
+    figs = [*drawn, (similarity_figure(np.eye(3), ["a: x", "b: y", "c: z"],
+                                       "fine-tuned model (someone/a-long-hub-repository-name-v3)", 0), None)]
+    for fig, dpi in figs:
+        fig.set_dpi(dpi or fig.dpi)
+        canvas = FigureCanvasAgg(fig)
         canvas.draw()
         box, renderer = fig.bbox, canvas.get_renderer()
-        for t in _texts(fig):
+        ticks = {id(t) for ax in fig.axes for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]}
+        for t in [t for t in _texts(fig) if id(t) not in ticks]:  # a tick label past the view keeps its text
             ext = t.get_window_extent(renderer)
-            assert box.x0 - 1 <= ext.x0 and ext.x1 <= box.x1 + 1 and box.y0 - 1 <= ext.y0, t.get_text()
+            assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1, t.get_text()
         for legend in [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
             ext = legend.get_window_extent()
             assert box.y0 <= ext.y0 and ext.y1 <= box.y1, ext
-    (ax,) = drawn[-1].axes
+    from matplotlib.image import imread
+
+    bottom = imread(tmp_path / "q.png")[-2:, :, :3]  # the saved file: its axis labels were cut by the lower edge
+    assert bottom.min() > 0.95
+    (ax,) = drawn[-1][0].axes
     (note,) = [t for t in ax.texts if t.get_text() == "not scored"]
-    assert ax.get_window_extent().x1 >= note.get_window_extent(drawn[-1].canvas.get_renderer()).x1
+    assert ax.get_window_extent().x1 >= note.get_window_extent(drawn[-1][0].canvas.get_renderer()).x1

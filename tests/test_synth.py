@@ -1860,7 +1860,7 @@ def test_the_contact_sheet_shows_the_first_clip_of_each_label_across_the_whole_c
                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Mutation audit: the sheet's columns taken from the first six frames instead of spread over the clip passed.
     16 frames over 3 s: frames 0, 3, 6, 9, 12, 15 at 3/16 s each, titled 0.0, 0.6, 1.1, 1.7, 2.2, 2.8 s; one row per
-    label, its first clip."""
+    label, its first clip. The visual review: its 7-8 pt text and the row's bare "e=" (the energy)."""
     import bgs_hf.viz.figure as figure
     from bgs_hf.synth.generate import contact_sheet
 
@@ -1878,7 +1878,11 @@ def test_the_contact_sheet_shows_the_first_clip_of_each_label_across_the_whole_c
     axes = made["axes"]
     assert [ax.get_title() for ax in axes[0]] == ["t=0.0s", "t=0.6s", "t=1.1s", "t=1.7s", "t=2.2s", "t=2.8s"]
     assert [ax.get_ylabel() for ax in axes[:, 0]] == [
-        f"{lab}\n{scenes[i].scene_kind}, e={scenes[i].energy:.2f}" for lab, i in (("a", 0), ("b", 1), ("c", 3))]
+        f"{lab}\n{scenes[i].scene_kind}, energy {scenes[i].energy:.2f}" for lab, i in (("a", 0), ("b", 1), ("c", 3))]
+    # the report figures' sizes (7 pt was 11 pixels at 110 dpi): tick-size titles and row names, a label-size title
+    assert {ax.title.get_fontsize() for ax in axes[0]} | {ax.yaxis.label.get_fontsize() for ax in axes[:, 0]} == {
+        figure.TEXT_PT}
+    assert made["fig"]._suptitle.get_fontsize() == figure.LABEL_PT
 
 
 def test_render_all_refuses_more_paths_than_scenes(tmp_path: Path) -> None:

@@ -199,7 +199,7 @@ def contact_sheet(
 
     ``scene_configs`` gives each scene its own render config where they differ (the abstract set's
     generalisation clips have larger agents); otherwise ``config`` renders every row."""
-    from bgs_hf.viz.figure import subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, subplots
 
     if scene_configs is not None and len(scene_configs) != len(scenes):
         raise ValueError(f"{len(scene_configs)} scene configs for {len(scenes)} scenes")
@@ -220,9 +220,10 @@ def contact_sheet(
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(f"t={float(f / config.fps):.1f}s", fontsize=7)
-        axes[r, 0].set_ylabel(f"{labels[i]}\n{s.scene_kind}, e={s.energy:.2f}", fontsize=7)
-    fig.suptitle("SocialShapes: one clip per label (rows) over time (columns)", fontsize=8)
+                ax.set_title(f"t={float(f / config.fps):.1f}s", fontsize=TEXT_PT)
+        axes[r, 0].set_ylabel(f"{labels[i]}\n{s.scene_kind}, energy {s.energy:.2f}", fontsize=TEXT_PT)
+    # 7-8 pt was 11 pixels at 110 dpi, under the report figures' sizes; "e=" did not say it meant the energy
+    fig.suptitle("SocialShapes: one clip per label (rows) over time (columns)", fontsize=LABEL_PT)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)

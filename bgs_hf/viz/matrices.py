@@ -72,7 +72,9 @@ def plot_similarity_matrices(
     if title:
         from bgs_hf.viz.figure import wrap_to
 
-        fig.suptitle(wrap_to(title, fig.get_figwidth() - 0.3, 12.0))  # suptitle's default size: 'large', 12 pt
+        shown = wrap_to(title, fig.get_figwidth() - 0.3, 12.0)  # suptitle's default size: 'large', 12 pt
+        fig.set_figheight(fig.get_figheight() + 0.22 * shown.count("\n"))  # square panels: the title's lines
+        fig.suptitle(shown)  # took their height from the axis labels, cut off at the bottom
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
