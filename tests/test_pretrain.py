@@ -787,6 +787,19 @@ def test_the_loss_curve_draws_each_step_and_a_running_mean_of_a_fiftieth_of_them
     np.testing.assert_allclose(smooth.get_ydata(), np.arange(99) + 0.5)
 
 
+def test_a_loss_curve_of_one_step_shows_its_point_on_whole_steps(tmp_path, monkeypatch) -> None:
+    """The visual review: one step drew an empty axes (a line needs two points) with steps -0.04 ... 0.04."""
+    import bgs_hf.viz.figure as figure
+    from bgs_hf.pretrain.train import plot_loss_curve
+
+    axes = []
+    subplots = figure.subplots
+    monkeypatch.setattr(figure, "subplots", lambda **kw: (lambda fa: axes.append(fa[1]) or fa)(subplots(**kw)))
+    plot_loss_curve([0.5], tmp_path / "c.png")
+    assert axes[0].get_lines()[1].get_marker() == "o"
+    assert all(float(t).is_integer() for t in axes[0].get_xticks())
+
+
 def test_the_probes_labels_are_the_scenes_own() -> None:
     """Energy, closeness and facing each from its own scene field (swapped passed every test)."""
     from types import SimpleNamespace

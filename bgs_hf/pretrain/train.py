@@ -313,8 +313,12 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     k = max(1, len(y) // 50)
     smooth = np.convolve(y, np.ones(k) / k, mode="valid")
     fig, ax = subplots(figsize=(5, 3), dpi=100)
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
     ax.plot(np.arange(len(y)), y, alpha=0.3, lw=0.8, label="step")
-    ax.plot(np.arange(k - 1, len(y)), smooth, lw=2, label=f"mean of {k}")
+    # one step drew no line at all (an empty axes), and step ticks read -0.04 ... 0.04
+    ax.plot(np.arange(k - 1, len(y)), smooth, lw=2, marker="o" if len(y) == 1 else None, label=f"mean of {k}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True) if len(y) > 1 else FixedLocator([0]))
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
