@@ -59,7 +59,6 @@ def wrap_to(text: str, width_in: float, pt: float) -> str:
 
 def fit_height_to_legend(fig: Any, legend: Any) -> None:
     """Make ``fig`` tall enough for ``legend`` beside its axes (a legend of a dozen models ran off the bottom)."""
-    fig.canvas.draw()
     need = legend.get_window_extent().height / fig.dpi + 0.6  # the title above, a margin below
     w, h = fig.get_size_inches()
     if need > h:
