@@ -8,6 +8,7 @@ last reference.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 # Okabe & Ito (2008): distinct under the common colour-vision deficiencies (matplotlib's default cycle puts its
@@ -51,8 +52,6 @@ def ci_error_bars(values: Any, intervals: Any) -> Any:
 def wrap_to(text: str, width_in: float, pt: float) -> str:
     """``text`` wrapped to lines that fit ``width_in`` inches at ``pt`` points (a title is not shrunk by
     ``tight_layout``: a long data or model name ran off both edges of the saved figure)."""
-    import textwrap
-
     chars = max(12, int(width_in * 72 / (0.62 * pt)))  # DejaVu Sans averages about 0.55-0.6 em per character
     return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
 
