@@ -387,6 +387,18 @@ def test_evaluate_prints_each_rows_interval_low_then_high(tiny_sets, tmp_path, c
     assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 0.400  2-way 0.600" in capsys.readouterr().out
 
 
+def test_report_of_a_missing_run_names_it_by_the_path_given(tmp_path, capsys):
+    """The README's `bgs-hf report runs/ss/eval runs/other/eval`: every run's folder is called `eval`, so a missing
+    one named only `eval:` did not say which of them to evaluate."""
+    (tmp_path / "ss" / "eval").mkdir(parents=True)
+    missing = tmp_path / "other" / "eval"
+    assert main(["report", str(missing), "--out", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {missing}: no evaluation.json (run `bgs-hf evaluate ... --report DIR` first)" in err
+    assert main(["report", str(tmp_path / "ss" / "eval"), "--out", str(tmp_path / "rep")]) == 2
+    assert f"error: {tmp_path / 'ss' / 'eval'}: no evaluation.json" in capsys.readouterr().err
+
+
 def test_report_reads_json_copies_refuses_other_json_and_aligns_probe_columns(tmp_path):
     from bgs_hf.errors import BGSInputError
     from bgs_hf.eval.report import load_run, write_report

@@ -370,7 +370,8 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
     if p.is_dir() and not f.is_file() and (p / "analyses" / RESULT_NAME).is_file():  # a quickstart --out folder
         p, f = p / "analyses", p / "analyses" / RESULT_NAME
     if not f.is_file():
-        raise BGSInputError(f"no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)", path=p)
+        # named as given: runs are often all called `eval` (runs/a/eval runs/b/eval), so the name alone says not which
+        raise BGSInputError(f"{path}: no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)")
     try:
         res = json.loads(f.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
