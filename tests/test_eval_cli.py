@@ -778,6 +778,14 @@ def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):
     assert rc == 2 and "unknown analyses ['layerz']" in err and "not-loaded" not in err
 
 
+def test_a_mistyped_analysis_gets_a_did_you_mean(tmp_path, capsys):
+    """``--caption frist`` and ``--split tset`` got a "did you mean"; ``--analyses fti`` only the list."""
+    rc = main(["evaluate", "--data", str(tmp_path / "not-loaded"), "--model", "tiny-random-videomae",
+               "--analyses", "fti"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "error: unknown analyses ['fti'] (did you mean 'fit'?); choose from fit, layers," in err
+
+
 @pytest.mark.parametrize("analyses", ["", " , ,"])
 def test_an_empty_list_of_analyses_is_refused_before_the_data_loads(tmp_path, capsys, analyses):
     """Fuzzing: ``--analyses ''`` (or only commas) passed the check as no unknown name: the suite embedded every clip

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from bgs_hf._format import closest
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval.fit import collapsed
 
@@ -293,7 +294,9 @@ def check_analyses(analyses: Sequence[str]) -> None:
         raise BGSInputError(f"no analyses to run (an empty list); choose at least one of {', '.join(ANALYSES)}")
     unknown = set(analyses) - set(ANALYSES)
     if unknown:
-        raise BGSInputError(f"unknown analyses {sorted(unknown)}; choose from {', '.join(ANALYSES)}")
+        match = closest(sorted(unknown)[0], ANALYSES)  # the hint --caption and --split give a typo
+        hint = f" (did you mean {match!r}?)" if match else ""
+        raise BGSInputError(f"unknown analyses {sorted(unknown)}{hint}; choose from {', '.join(ANALYSES)}")
 
 
 def _report_files(out: Path) -> list[Path]:
