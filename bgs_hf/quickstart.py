@@ -584,6 +584,14 @@ def judges(report: dict[str, Any]) -> str:
     return judges_name(bool(report.get("simulated_observers")))
 
 
+def _undefined_pct(report: dict[str, Any]) -> str:
+    """Why every % of ceiling reads n/a when it does: the table alone showed n/a without a reason."""
+    if positive_ceiling(report["noise_ceiling_r2"]):
+        return ""
+    return (f"; here the ceiling is {fmt(report['noise_ceiling_r2'], '.3f')}, not positive (the two halves' p_ij do "
+            "not agree on so few test judgments), so % of ceiling is undefined (n/a): use more clips or judgments")
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """``report.md``: the headline table, the figures, and a pointer to the full analyses report."""
     simulated = bool(report.get("simulated_observers"))
@@ -598,7 +606,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"bootstraps over clips{_resamples(report)}. Noise ceiling: the Spearman correlation between the p_ij of two "
         "random halves of the participants, corrected to the whole group (Spearman-Brown) and squared keeping its "
         "sign, averaged over 100 random split-halves; its interval is the 2.5-97.5% range over those splits (their "
-        "spread, not a CI). % of ceiling = R² / ceiling. Accuracies are over the "
+        f"spread, not a CI). % of ceiling = R² / ceiling{_undefined_pct(report)}. Accuracies are over the "
         f"{report['n_test_judgments']} test judgments and ties count as wrong: 3-way, the model's most similar pair "
         f"is the pair the {'observer' if simulated else 'person'} kept (chance 1/3); 2-way, the paper's anchor test, "
         "each kept clip as anchor must be closer to the other kept clip than to the odd one (chance 1/2)."

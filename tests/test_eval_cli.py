@@ -1823,3 +1823,25 @@ def test_every_export_of_bgs_hf_eval_is_the_object_of_the_module_its_docstring_n
             assert getattr(ev, name) is getattr(home, name), name
     assert Path(ev.ODD_ONE_OUT_METRIC_PATH).name == "odd_one_out"
     assert (Path(ev.ODD_ONE_OUT_METRIC_PATH) / "odd_one_out.py").is_file()
+
+
+def test_a_mistyped_run_folder_is_refused_before_the_data_loads_and_named_as_a_folder(tmp_path, monkeypatch, capsys):
+    """`evaluate --model runs/sss` (for runs/ss) was taken for a Hub id and refused only after the noise ceiling
+    and the language row, with advice to `hf download runs/sss`; now at once, before the data, saying runs/ is a
+    folder here. --pretrained is checked the same way."""
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)  # a cache-only lookup: nothing leaves the machine
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "ss").mkdir(parents=True)
+    for argv in (["--model", "runs/sss"], ["--model", "tiny-random-videomae", "--pretrained", "runs/sss"]):
+        rc = main(["evaluate", "--data", "not-loaded", *argv, "--report", "ev"])
+        err = capsys.readouterr().err
+        assert rc == 2 and err.count("\n") == 1, err
+        flag = argv[-2]
+        assert f"{flag}: cannot resolve backbone 'runs/sss'" in err, err
+        assert "runs/ is a folder here, so runs/sss may be a mistyped folder" in err and "not-loaded" not in err
+    rc = main(["evaluate", "--data", "not-loaded", "--model", "org/sss", "--report", "ev"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "'org/sss'" in err and "mistyped folder" not in err, err  # no org/ here: no folder hint

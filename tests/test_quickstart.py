@@ -456,6 +456,20 @@ def test_the_ceiling_row_claims_no_hundred_percent_of_a_ceiling_that_is_not_posi
     assert "| 0.164 [0.050, 0.290] | 100% |" in format_table(_report())
 
 
+def test_report_md_says_why_every_percent_of_ceiling_is_na_when_the_ceiling_is_not_positive() -> None:
+    """README walk-through: a 60-clip quickstart's ceiling was -0.086 and report.md showed n/a in every % column
+    without a word why (only the log said so)."""
+    from bgs_hf.quickstart import render_markdown
+
+    base = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 12, "n_test_judgments": 30,
+            "n_test_pairs": 40, "timings_s": {"total_s": 60.0}, "config": {"suite": True}}
+    why = "so % of ceiling is undefined (n/a): use more clips or judgments"
+    md = render_markdown({**base, "noise_ceiling_r2": -0.086})
+    assert "% of ceiling = R² / ceiling; here the ceiling is -0.086, not positive" in md and why in md
+    assert why not in render_markdown(base)  # the ceiling 0.164: the sentence ends as before
+    assert "% of ceiling = R² / ceiling. Accuracies" in render_markdown(base)
+
+
 def test_a_collapsed_model_keeps_its_flag_and_the_table_says_its_zero_is_no_answer() -> None:
     """The suite flags embeddings alike for every clip (``collapsed``); the quickstart's ``_pick`` dropped the flag,
     so report.md showed 0.0% accuracy, below chance, with nothing to say why."""

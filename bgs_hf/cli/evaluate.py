@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.errors import BGSInputError, naming_flag
     from bgs_hf.eval.suite import check_analyses, check_report_folder, default_seed, pretrained_of, run_suite
     from bgs_hf.models.loading import saved_model_folder
+    from bgs_hf.models.registry import get_backbone_spec
 
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
@@ -108,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
         pretrained, finetuned = pretrained_of(args.model), args.model
     else:
         pretrained, finetuned = args.model, None
+    for flag, name in (("--pretrained", args.pretrained), ("--model", None if is_run else args.model)):
+        if name is not None and saved_model_folder(name) is None:  # a backbone: its config, no weights
+            with naming_flag(flag):  # a mistyped run folder, refused before the ceiling and the language row
+                get_backbone_spec(name)
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     check_split(data, args.split)  # before any model loads
     language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)

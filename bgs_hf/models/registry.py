@@ -623,14 +623,17 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     except Exception as err:  # noqa: BLE001 - offline, unknown repo, gated: one clear line
         if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
             raise _unknown_name(name) from None
+        owner = name.split("/")[0]  # `runs/sss` for `runs/ss`: a folder's name, read as a Hub id
+        typo = (f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir()
+                else "")
         if unreachable is not None:
             raise BGSInputError(
                 f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
                 f"cannot be reached (offline?): download it where there is network (`hf download {name}`) and copy "
-                "the cache, or pass a local folder written by save_pretrained") from None
+                f"the cache, or pass a local folder written by save_pretrained{typo}") from None
         raise BGSInputError(
             f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
-            f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+            f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}){typo}"
         ) from err
     if unreachable is not None:
         logger.warning("%s: %s cannot be reached; using the cached copy (HF_HUB_OFFLINE=1 skips the network)",
