@@ -307,14 +307,14 @@ def write_training_log(result: PretrainResult, cfg: Any, *, objective: str | Non
 def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-videomae pretraining",
                     ylabel: str = "reconstruction MSE") -> Path:
     """Per-step loss (faint) and a running mean (bold)."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
     from bgs_hf.viz.figure import subplots
 
     y = np.asarray(losses)
     k = max(1, len(y) // 50)
     smooth = np.convolve(y, np.ones(k) / k, mode="valid")
     fig, ax = subplots(figsize=(5, 3), dpi=100)
-    from matplotlib.ticker import FixedLocator, MaxNLocator
-
     ax.plot(np.arange(len(y)), y, alpha=0.3, lw=0.8, label="step")
     # one step drew no line at all (an empty axes), and step ticks read -0.04 ... 0.04
     ax.plot(np.arange(k - 1, len(y)), smooth, lw=2, marker="o" if len(y) == 1 else None, label=f"mean of {k}")
