@@ -836,7 +836,7 @@ def test_the_fit_split_is_always_a_split_of_the_data():
     data = SimpleNamespace(name="toy", splits={"train": [], "val": [], "test": []})
     check_split(data, "fit")  # no error
     with pytest.raises(BGSInputError, match="--split 'fti' is not a split of toy \\(did you mean 'fit'\\?\\): "
-                                            "choose from fit, test, train, val"):
+                                            "choose from fit, test, train, val \\(fit = train and val together\\)"):
         check_split(data, "fti")
 
 

@@ -71,7 +71,8 @@ def check_split(data: Any, split: str, flag: str = "--split") -> None:
     if split not in names:
         match = closest(split, names)
         hint = f" (did you mean {match!r}?)" if match else ""
-        raise BGSInputError(f"{flag} {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)}")
+        raise BGSInputError(f"{flag} {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)} "
+                            "(fit = train and val together)")  # `fit` is ours, not a split the data names
 
 
 def check_output_file(path: str | Path | None, flag: str) -> None:

@@ -27,7 +27,8 @@ from bgs_hf.cli._parser import examples
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="SOURCE",
                    help="release folder, Hub-layout folder, or Hub dataset repo id")
-    p.add_argument("--split", default="test", help="split to score: train, val, test or fit (test)")
+    p.add_argument("--split", default="test",
+                   help="split to score: test (default), train, val or fit (train and val together)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON")
     p.add_argument("--n-boot", type=int_at_least(1), default=1000, help="bootstrap resamples over clips for the R² CI (1000)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of bootstraps, ceiling splits and val carve-out, and of the train/test draw of clips for data "

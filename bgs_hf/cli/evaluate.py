@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="comparison model (default: the run's own frozen base; none for a backbone name)")
     p.add_argument("--control", action="append", default=[], metavar="NAME=RUN_DIR",
                    help="extra fine-tuned model scored beside BGS, e.g. language-distilled=runs/lang (repeatable)")
-    p.add_argument("--split", default="test", help="split to score (test)")
+    p.add_argument("--split", default="test",
+                   help="split to score: test (default), train, val or fit (train and val together)")
     p.add_argument("--abstract", default=None, metavar="DIR", help="SocialShapes-Abstract folder for OOD transfer")
     p.add_argument("--analyses", default=ANALYSES_HELP, help=f"comma-separated subset of {ANALYSES_HELP}")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the full result as JSON here")
