@@ -208,12 +208,12 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
     abstract.mkdir()
     (abstract / "labels.csv").write_text("clip,label\n")
     js, report, cache = tmp_path / "e.json", tmp_path / "report", tmp_path / "cache"
-    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--pretrained", "base-model",
+    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--pretrained", "tiny-random-clip",
                  "--split", "val", "--n-boot", "7", "--n-perm", "9", "--seed", "3", "--cache", str(cache),
                  "--abstract", str(abstract), "--analyses", "fit,probes", "--control", "ctrl=runs/ctrl",
                  "--json", str(js), "--report", str(report)]) == 0
     assert loads == [("D", {"seed": 3})]
-    assert seen["models"] == ("base-model", "tiny-random-videomae")
+    assert seen["models"] == ("tiny-random-clip", "tiny-random-videomae")
     assert {k: seen[k] for k in ("split", "n_boot", "n_perm", "seed", "cache", "abstract_dir", "analyses",
                                  "controls", "out_dir")} == {
         "split": "val", "n_boot": 7, "n_perm": 9, "seed": 3, "cache": str(cache), "abstract_dir": str(abstract),
