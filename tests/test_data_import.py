@@ -10,6 +10,7 @@ import pytest
 
 from bgs_hf.cli.main import main as cli
 from bgs_hf.data import load
+from bgs_hf.data.hub import write_hub
 from bgs_hf.data.triplet_table import TripletColumns, collect_problems, read_triplet_table
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import write_video
@@ -406,3 +407,12 @@ def test_a_csv_without_a_session_column_stores_empty_sessions(tmp_path: Path) ->
     judgments of the default header, which has no session column, each have session ''."""
     data = read_triplet_table(_csv(tmp_path, _trials(1)[:6]), _videos(tmp_path))
     assert list(data.judgments["session"]) == [""] * 6
+
+
+def test_a_table_names_the_data_set_after_itself_not_its_video_folder(tmp_path: Path) -> None:
+    """Walk-through friction: `read_triplet_table` + `write_hub` from Python gave a card titled after the video
+    folder ("my videos"), which several experiments' tables often share; the judgments' table names the data."""
+    data = read_triplet_table(_csv(tmp_path, _trials()), _videos(tmp_path))
+    assert data.name == "judgments"
+    out = write_hub(data, tmp_path / "hub")
+    assert "pretty_name: judgments" in (out / "README.md").read_text(encoding="utf-8")

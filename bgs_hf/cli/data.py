@@ -317,7 +317,7 @@ def run_import(args: argparse.Namespace) -> int:
                            description=f"Human odd-one-out judgments over short videos, imported from "
                                        f"`{args.table.name}` with `bgs-hf data import`.")
     out = write_hub(data, args.out, card_info=with_declared_license(info, *declared) if declared else info)
-    # what was written, not the in-memory repr (named after the video folder, with a val carve-out not stored)
+    # what was written, not the in-memory repr (with a val carve-out the dataset does not store)
     n_test = len(data.split_items("test"))
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
           f"judgments from {len(set(data.judgments['participant']))} participants\nnext: bgs-hf data validate {out}")

@@ -151,7 +151,8 @@ def read_triplet_table(
     Clips are the videos the CSV names, sorted by path; train/test clips are a seeded draw
     (``split_config``) that ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
     split. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
-    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed.
+    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. The data set is
+    named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
     """
     cols_cfg = columns or TripletColumns()
     problems = Problems() if problems is None else problems
@@ -215,7 +216,8 @@ def read_triplet_table(
         "rt_s": rt[keep], "is_catch": non_distinct(idx),
     })
     meta = {"source": "triplet-table", "table": str(path.resolve()), "video_dir": str(video_dir.resolve())}
-    return finish(clips, judgments, name=video_dir.resolve().name, root=None, meta=meta,
+    # not after the video folder: one folder of stimuli often serves several experiments' tables
+    return finish(clips, judgments, name=path.stem, root=None, meta=meta,
                   split_config=split_config or SplitConfig(), problems=problems)
 
 

@@ -410,6 +410,8 @@ def card_data_from_run(
     info: RunInfo, *, repo_id: str | None = None, license: str | None = None
 ) -> BGSModelCardData:
     """Fill the card data from a run. Nothing is invented: absent entries stay empty on the card."""
+    from bgs_hf.models.loading import BACKBONE_FILE  # here, not at the top: loading imports torch
+
     cfg = info.bgs_config
     backbone, base_id, short = _backbone(cfg)
     lora = _settings(info, "lora", "lora_config")
@@ -451,7 +453,6 @@ def card_data_from_run(
     if license_id == "other":
         link = RELEASE_URL if _is_release(_recorded_data(info)[3]) else (
             f"https://huggingface.co/{base_id}" if base_id else None)
-    from bgs_hf.models.loading import BACKBONE_FILE
 
     is_adapter = bool(info.adapter_config)
     tags = ["bgs-hf", *(["peft", "lora"] if is_adapter else []), "video", "representational-alignment",
