@@ -126,7 +126,9 @@ def report_averages(run, snaps: EpochSnapshots, seed: int) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--variants", nargs="+", default=["select", "refit"], help="select, refit, refit-hflip, refit-swa, refit-ooo, refit-e30, refit-r16, refit-spearman, refit-global, refit-head256")
+    p.add_argument("--variants", nargs="+", default=["select", "refit"],  # a mistyped name must not run plain refit
+                   choices=["select", "refit", "refit-hflip", "refit-swa", "refit-ooo", "refit-e30", "refit-r16",
+                            "refit-spearman", "refit-global", "refit-head256"])
     p.add_argument("--backbone", default=None,
                    help="a pretrain-tiny output folder of the conv3d-fg family, trained with the default's recipe")
     args = p.parse_args()
