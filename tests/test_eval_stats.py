@@ -620,6 +620,27 @@ def test_partition_interval_resamples_clips_like_the_fit_bootstrap(ci, rank):
 
 
 
+def test_partition_interval_without_items_resamples_the_judged_clips():
+    """``items=None`` scores every judged pair, and its interval resamples the clips that have one, as
+    :func:`bgs_hf.metrics.bootstrap_ci` does without ``items``; it raised "needs items, human similarity or
+    triplets" although the human similarity was given."""
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics.similarity import human_similarity
+
+    rng = np.random.default_rng(2)
+    n = 9  # clip 8 is in no judgment
+    idx = np.array([rng.choice(8, 3, replace=False) for _ in range(60)])
+    human = human_similarity(idx, rng.integers(0, 3, 60), n)
+    f, g = rng.normal(size=(n, 3)), rng.normal(size=(n, 4))
+    implicit = partition_pairs(f @ f.T, g @ g.T, human, None, n_boot=30, seed=3)
+    explicit = partition_pairs(f @ f.T, g @ g.T, human, np.arange(n), n_boot=30, seed=3)
+    judged = partition_pairs(f[:8] @ f[:8].T, g[:8] @ g[:8].T, human, np.arange(8), n_boot=30, seed=3)
+    assert implicit["video_unique"] == pytest.approx(explicit["video_unique"])
+    for part in ("video_unique", "language_unique", "shared"):
+        assert implicit[f"{part}_ci"] == pytest.approx(judged[f"{part}_ci"]), part
+        assert np.isfinite(implicit[f"{part}_ci"]).all(), part
+
+
 def test_partition_interval_with_most_resamples_too_small_is_undefined(caplog):
     """5 clips, two judgments (5 observed pairs): a resample keeps the 5 pairs OLS needs only when it redraws clips
     0-3, so the interval came from the few that did: video unique [0.41, 0.78] around 0.14 (n_boot=20). Under half
@@ -773,7 +794,7 @@ def test_one_resample_gives_a_partition_interval_and_the_resample_count_is_recor
                              np.array([2, 0, 1, 0, 1]), 5)
     f = np.random.default_rng(1).normal(size=(5, 3))
     model, language = f @ f.T, np.corrcoef(f + 1)
-    monkeypatch.setattr(bootstrap, "clip_resamples", lambda items, n, n_boot, seed: np.ones((n_boot, n), np.int64))
+    monkeypatch.setattr(bootstrap, "clip_resamples", lambda items, n, n_boot, seed, **_: np.ones((n_boot, n), np.int64))
     one = partition_pairs(model, language, human, np.arange(5), n_boot=1)
     for part in ("video_unique", "language_unique", "shared"):
         assert one[f"{part}_ci"] == [pytest.approx(one[part], abs=1e-12)] * 2, part
@@ -1742,7 +1763,7 @@ def test_variance_partition_needs_two_observations_more_than_predictors_and_a_re
     a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     drawn: list[int] = []
     monkeypatch.setattr(bootstrap, "clip_resamples",
-                        lambda items, n, n_boot, seed: drawn.append(seed) or np.ones((n_boot, n), np.int64))
+                        lambda items, n, n_boot, seed, **_: drawn.append(seed) or np.ones((n_boot, n), np.int64))
     with pytest.raises(BGSInputError, match="coverage as a fraction"):
         partition_pairs(a @ a.T, b @ b.T, human, np.arange(4), n_boot=4, ci=95)
     assert not drawn  # refused before any resample

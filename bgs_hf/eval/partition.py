@@ -80,7 +80,7 @@ PARTS = ("video_unique", "language_unique", "shared")
 
 def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any, items: Any,
                     *, rank: bool = False, n_boot: int = 0, ci: float = 0.95, seed: int = 0) -> dict[str, Any]:
-    """Variance partitioning over the observed pairs among ``items`` (matrices are items×items).
+    """Variance partitioning over the observed pairs among ``items`` (matrices are items×items; None: every clip).
 
     ``n_boot > 0`` adds ``<part>_ci`` for each part: a percentile interval over clip resamples, drawn as
     :func:`bgs_hf.metrics.bootstrap_ci` draws them (a clip drawn twice is two stimuli), since a unique share
@@ -97,7 +97,7 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
     if n_boot > 0:
         rows = np.arange(len(p))
         samples = {part: np.full(n_boot, np.nan) for part in PARTS}
-        for b, m in enumerate(clip_resamples(items, human.n_items, n_boot, seed)):
+        for b, m in enumerate(clip_resamples(items, human.n_items, n_boot, seed, human=human)):
             pick = np.repeat(rows, m[gi] * m[gj])
             if len(pick) >= 5:  # OLS on two predictors and an intercept
                 draw = variance_partition(p[pick], mv[pick], lv[pick], rank=rank)

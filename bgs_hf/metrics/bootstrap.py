@@ -103,10 +103,13 @@ def check_count(value: Any, name: str, *, least: int = 1, meaning: str = "") -> 
     return int(value)
 
 
-def clip_resamples(items: Any, n_items: int, n_boot: int, seed: int = 0) -> Iterator[np.ndarray]:
-    """Clip multiplicities (length ``n_items``) of ``n_boot`` resamples of ``items``, the draws of
-    :func:`bootstrap_ci` over clips with the same seed; a pair (i, j) then weighs ``m[i] * m[j]``."""
-    design = _design("clips", None, items, None, None, n_items)
+def clip_resamples(
+    items: Any, n_items: int, n_boot: int, seed: int = 0, *, human: HumanSimilarity | None = None
+) -> Iterator[np.ndarray]:
+    """Clip multiplicities (length ``n_items``) of ``n_boot`` resamples of ``items`` (None: the clips ``human``
+    observes a pair of), the draws of :func:`bootstrap_ci` over clips with the same seed; a pair (i, j) then
+    weighs ``m[i] * m[j]``."""
+    design = _design("clips", human, items, None, None, n_items)
     rng = np.random.default_rng(seed)
     for _ in range(n_boot):
         yield design.draw(rng)
