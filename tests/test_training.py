@@ -2182,3 +2182,94 @@ def test_judgments_and_odd_one_out_positions_of_different_lengths_are_refused() 
     (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
     with pytest.raises(BGSInputError, match="4 triplets but 3 odd-one-out positions"):
         ClipSetSampler((idx, odd[:3]), human)
+
+
+def test_an_embed_chunk_given_beside_max_memory_is_refused_before_anything_loads(tmp_path: Path, tiny: Any) -> None:
+    """``--max_memory`` picks the chunk size by a probe: an ``--embed_chunk`` given with it was silently replaced by
+    the probe's pick (``--embed_chunk 4 --max_memory 8GB`` trained, and recorded, another chunk than the one asked
+    for). The two set the same thing, so giving both is refused by name before the data or the model load."""
+    data, pix = tiny
+    for chunk in (4, 0):
+        cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(embed_chunk=chunk, max_memory="1GiB"),
+                          training={"output_dir": str(tmp_path / "r"), "use_cpu": True}, data_override=data,
+                          clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+        with pytest.raises(BGSInputError, match=r"--embed_chunk and --max_memory both set the chunk size"):
+            train_bgs(cfg)
+        assert not (tmp_path / "r").exists()
+
+
+def test_overwriting_a_lora_run_with_a_run_without_lora_leaves_the_new_model_to_load(tmp_path: Path,
+                                                                                       tiny: Any) -> None:
+    """``--overwrite_output_dir`` removed only the earlier run's checkpoints: its adapter files stayed beside the new
+    run's, and a run without LoRA (``head.safetensors``) over a LoRA run left a folder that ``load_model`` read as the
+    OLD adapter, silently. The earlier run's model files and metrics are removed when the folder is claimed."""
+    from bgs_hf.models import HeadConfig, build_embedder, load_model
+    from bgs_hf.models.embedder import BGSEmbedder
+
+    data, _ = tiny
+    out = tmp_path / "run"
+
+    def run(**lora: Any) -> Any:
+        torch.manual_seed(0)
+        model = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8, dropout=0.0), **lora)
+        fp = model.frame_policy
+        pix = torch.randn(data.n_clips, fp.num_frames, 3, fp.crop, fp.crop, generator=torch.Generator().manual_seed(0))
+        cfg = TrainConfig(data=DataArguments(data="tiny"),
+                          bgs=BGSArguments(clips_per_step=6, eval_test=False, overwrite_output_dir=True),
+                          training={"output_dir": str(out), "use_cpu": True, "max_steps": 1, "eval_strategy": "no",
+                                    "learning_rate": 0.05, "disable_tqdm": True},
+                          data_override=data, clip_store=TensorClipStore(pix), model_override=model)
+        return train_bgs(cfg), pix
+
+    run()
+    assert (out / "adapter_model.safetensors").is_file()
+    res, pix = run(lora=None)
+    assert not (out / "adapter_config.json").exists() and not (out / "adapter_model.safetensors").exists()
+    loaded = load_model(out)
+    assert isinstance(loaded, BGSEmbedder)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(pix[:3]), res.model.eval()(pix[:3]))
+
+
+def test_a_claimed_folder_keeps_no_model_file_or_metrics_of_the_run_it_replaces(tmp_path: Path) -> None:
+    """A run that fails after ``--overwrite_output_dir`` claimed the folder (a diverged loss, a killed job) left the
+    earlier run's adapter and metrics.json beside its own run_config.json: the folder loaded, and was scored and
+    carded, as the earlier model under the new run's record. The clip cache and the user's files are kept."""
+    from bgs_hf.training.api import _claim_output_dir
+
+    earlier = ["adapter_config.json", "adapter_model.safetensors", "adapter_model.bin", "head.safetensors",
+               "backbone.safetensors", "metrics.json"]
+    for name in earlier:
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "clip_cache").mkdir()
+    (tmp_path / "notes.txt").write_text("mine")
+    _claim_output_dir(tmp_path, resuming=False, overwrite=True)
+    assert [name for name in earlier if (tmp_path / name).exists()] == []
+    assert (tmp_path / "clip_cache").is_dir() and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("value, match", [
+    ("checkpoint-30", "--resume_from_checkpoint: no such checkpoint folder"),
+    ("last", "no complete checkpoint-N folder to resume from"),
+])
+def test_a_checkpoint_to_resume_that_is_not_there_is_refused_before_anything_loads(
+        tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch, value: str, match: str) -> None:
+    """A mistyped ``--resume_from_checkpoint`` (or ``last`` in a folder without a checkpoint) was refused only by
+    ``trainer.train``: after the data loaded, every evaluation clip was decoded, the model was built and checked and
+    run_config.json was written. It is now refused with the other run settings, before any of them."""
+    from bgs_hf.training import api
+
+    data, pix = tiny
+    out = tmp_path / "r"
+
+    def loaded(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the data loaded before the checkpoint was checked")
+
+    monkeypatch.setattr(api, "training_data", loaded)
+    resume = str(out / value) if value.startswith("checkpoint-") else value
+    cfg = TrainConfig(data=DataArguments(data="tiny"), training={"output_dir": str(out), "use_cpu": True,
+                                                                 "resume_from_checkpoint": resume},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(BGSInputError, match=match):
+        train_bgs(cfg)
+    assert not out.exists()

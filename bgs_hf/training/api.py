@@ -174,6 +174,10 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
             raise BGSInputError(f"--{name} must be >= 0 ({off}), got {value}")
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
+        if bgs.embed_chunk is not None:  # the probe's pick silently replaced the chunk asked for
+            raise BGSInputError(f"--embed_chunk and --max_memory both set the chunk size (--max_memory picks it by a "
+                                f"probe): give one of them (got --embed_chunk {bgs.embed_chunk} and --max_memory "
+                                f"{bgs.max_memory})")
     workers = _whole(args.dataloader_num_workers, "--dataloader_num_workers", 0, " (0: load in the main process)")
     if workers < 0:  # NaN passed transformers' own check (> 0) and failed in the DataLoader, after the data loaded
         raise BGSInputError(f"--dataloader_num_workers must be >= 0 (0: load in the main process), got {workers}")
@@ -370,9 +374,14 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
 
     if resuming or not out_dir.is_dir():
         return
+    from bgs_hf.models.loading import ADAPTER_WEIGHTS, BACKBONE_FILE, HEAD_FILE
+
     earlier = sorted(out_dir.glob("checkpoint-*")) + [
         f for f in (out_dir / "adapter_model.safetensors", out_dir / METRICS_NAME) if f.is_file()]
-    stale = [f for f in (out_dir / BASELINE_FILE,) if f.is_file()]  # the earlier run's pretrained row
+    # the earlier run's pretrained row, model files and scores: kept beside this run's record until its own save (for
+    # good if it fails, and always for a model without LoRA over a LoRA run), the folder loaded as the earlier model
+    stale = [f for f in (out_dir / name for name in (BASELINE_FILE, METRICS_NAME, "adapter_config.json",
+                                                      *ADAPTER_WEIGHTS, HEAD_FILE, BACKBONE_FILE)) if f.is_file()]
     if not earlier:
         return
     if not overwrite:
@@ -383,7 +392,7 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
         shutil.rmtree(folder, ignore_errors=True)  # another node's rank may be removing the same folder
     for f in stale:
         f.unlink(missing_ok=True)
-    logger.warning("%s: replacing an earlier run (its checkpoints removed)", out_dir)
+    logger.warning("%s: replacing an earlier run (its checkpoints, model files and metrics removed)", out_dir)
 
 
 def _data_source(given: str | None, data: Any, *, loaded_here: bool) -> tuple[str | None, str]:
@@ -542,17 +551,19 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     start = time.time()
     loss_fn, backbone, args = check_train_config(config)
     out_dir = Path(args.output_dir)
+    # a mistyped checkpoint (or `last` without one) was refused by trainer.train only: after the data loaded, the
+    # evaluation clips were decoded, the model was built and run_config.json was rewritten
+    resume = resolve_resume(args.resume_from_checkpoint, out_dir)
     # a README.md in a folder that holds no run is the user's own (``runs/README.md``): peft's save only adds its
     # metadata to it, and the run card must not replace it
     users_readme = _holds_users_readme(out_dir)
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
-        _claim_output_dir(out_dir, resuming=args.resume_from_checkpoint is not None,
-                          overwrite=config.bgs.overwrite_output_dir)
+        _claim_output_dir(out_dir, resuming=resume is not None, overwrite=config.bgs.overwrite_output_dir)
     set_seed(args.seed)
     d, b = config.data, config.bgs
 
     data = training_data(config, seed=args.seed)
-    if args.resume_from_checkpoint is not None:
+    if resume is not None:
         _check_resumed_splits(out_dir, data)
     train_trip = data.triplets("train")
     if len(train_trip) == 0:
@@ -659,7 +670,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     )
     logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
                 len(train_clips), len(train_trip), len(sampler), world_size)
-    train_out = trainer.train(resume_from_checkpoint=resolve_resume(args.resume_from_checkpoint, out_dir))
+    train_out = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(str(out_dir))
     trainer.save_state()
 
