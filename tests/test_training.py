@@ -2273,3 +2273,29 @@ def test_a_checkpoint_to_resume_that_is_not_there_is_refused_before_anything_loa
     with pytest.raises(BGSInputError, match=match):
         train_bgs(cfg)
     assert not out.exists()
+
+
+def test_resuming_another_folders_checkpoint_keeps_a_finished_run_and_checks_the_checkpoints_splits(tmp_path, tiny):
+    """``--resume_from_checkpoint A/checkpoint-N --output_dir B``: B's claim was skipped (a finished run in B was
+    overwritten without a word) and the splits were checked against B's record (none in a new folder: another
+    --seed trained on clips the checkpoint had validated on). B is claimed like any output folder, and the splits
+    are the checkpoint's run's."""
+    import dataclasses
+
+    data, pix = tiny
+    part = _run(tmp_path, tiny, "a", num_train_epochs=2, max_steps=2, eval_strategy="no")
+    ckpt = sorted(part.output_dir.glob("checkpoint-*"))[-1]
+    done = _run(tmp_path, tiny, "b", num_train_epochs=1, max_steps=1, eval_strategy="no")
+    finished = (done.output_dir / "adapter_model.safetensors").read_bytes()
+    with pytest.raises(BGSInputError, match="holds an earlier run"):
+        _run(tmp_path, tiny, "b", num_train_epochs=2, eval_strategy="no", resume_from_checkpoint=str(ckpt))
+    assert (done.output_dir / "adapter_model.safetensors").read_bytes() == finished
+
+    train, val = data.splits["train"], data.splits["val"]
+    swapped = dataclasses.replace(data, splits={**data.splits, "train": np.concatenate([train[1:], val[:1]]),
+                                                "val": np.concatenate([val[1:], train[:1]])})
+    with pytest.raises(BGSInputError, match="other splits than the run recorded"):
+        _run(tmp_path, (swapped, pix), "c", num_train_epochs=2, eval_strategy="no", resume_from_checkpoint=str(ckpt))
+    forked = _run(tmp_path, tiny, "d", num_train_epochs=2, max_steps=4, eval_strategy="no",
+                  resume_from_checkpoint=str(ckpt))
+    assert forked.trainer.state.global_step == 4 and (forked.output_dir / "adapter_model.safetensors").is_file()

@@ -227,10 +227,11 @@ def _check_data_settings(d: DataArguments) -> None:
                             path=d.cache_dir)
 
 
-def _check_resumed_splits(out_dir: Path, data: Any) -> None:
+def _check_resumed_splits(run_dir: Path, data: Any) -> None:
     """A resumed run must train and validate on the clips it recorded: another --seed, --val_split, --val_fraction
-    or --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json)."""
-    recorded = recorded_splits(out_dir, data)
+    or --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json).
+    ``run_dir``: the run folder or one of its ``checkpoint-N``."""
+    recorded = recorded_splits(run_dir, data)
     if recorded is None:
         return
     changed = [name for name in sorted(set(recorded) | set(data.splits))
@@ -239,8 +240,8 @@ def _check_resumed_splits(out_dir: Path, data: Any) -> None:
     if changed:
         raise BGSInputError(f"resuming with other splits than the run recorded ({', '.join(changed)} differ): "
                             f"resume with the first run's --seed, --val_split, --val_fraction and --split_seed"
-                            f"{_old_split_seed_hint(out_dir)}{_val_split_hint(out_dir, data)}",
-                            path=out_dir / RUN_CONFIG_NAME)
+                            f"{_old_split_seed_hint(run_dir)}{_val_split_hint(run_dir, data)}",
+                            path=run_config_file(run_dir))
 
 
 def _val_split_hint(out_dir: Path, data: Any) -> str:
@@ -554,17 +555,20 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # a mistyped checkpoint (or `last` without one) was refused by trainer.train only: after the data loaded, the
     # evaluation clips were decoded, the model was built and run_config.json was rewritten
     resume = resolve_resume(args.resume_from_checkpoint, out_dir)
+    # another folder's checkpoint starts a new run in this one: claim it as any output folder (a finished run there
+    # was overwritten without a word), and hold the data to the splits the checkpoint's run recorded
+    resuming_here = resume is not None and Path(resume).resolve().parent == out_dir.resolve()
     # a README.md in a folder that holds no run is the user's own (``runs/README.md``): peft's save only adds its
     # metadata to it, and the run card must not replace it
     users_readme = _holds_users_readme(out_dir)
     with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
-        _claim_output_dir(out_dir, resuming=resume is not None, overwrite=config.bgs.overwrite_output_dir)
+        _claim_output_dir(out_dir, resuming=resuming_here, overwrite=config.bgs.overwrite_output_dir)
     set_seed(args.seed)
     d, b = config.data, config.bgs
 
     data = training_data(config, seed=args.seed)
     if resume is not None:
-        _check_resumed_splits(out_dir, data)
+        _check_resumed_splits(Path(resume), data)
     train_trip = data.triplets("train")
     if len(train_trip) == 0:
         n_val = len(data.split_items("val")) if "val" in data.splits else 0
