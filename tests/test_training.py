@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -2141,6 +2142,21 @@ def test_a_folder_holding_only_an_earlier_runs_metrics_is_an_earlier_run(tmp_pat
         _claim_output_dir(tmp_path, resuming=False, overwrite=False)
     _claim_output_dir(tmp_path, resuming=False, overwrite=True)
     _claim_output_dir(tmp_path, resuming=True, overwrite=False)
+
+
+@pytest.mark.parametrize("name", ["head.safetensors", "backbone.safetensors", "adapter_model.bin"])
+def test_a_folder_holding_only_an_earlier_models_weights_is_an_earlier_run(tmp_path: Path, name: str) -> None:
+    """A run without LoRA saves ``head.safetensors`` (and ``backbone.safetensors`` when it trains the backbone);
+    with no metrics.json (``--eval_test false``) and no checkpoints its folder was not an earlier run, and a new run
+    replaced its weights without a word."""
+    from bgs_hf.training.api import _claim_output_dir
+
+    (tmp_path / name).write_bytes(b"weights")
+    with pytest.raises(BGSInputError, match=r"holds an earlier run \(" + re.escape(name) + r"\)"):
+        _claim_output_dir(tmp_path, resuming=False, overwrite=False)
+    assert (tmp_path / name).read_bytes() == b"weights"
+    _claim_output_dir(tmp_path, resuming=False, overwrite=True)
+    assert not (tmp_path / name).exists()
 
 
 def test_a_model_overrides_checkpointing_gets_its_layer_settings_apart_from_torchs() -> None:

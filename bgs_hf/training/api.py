@@ -377,12 +377,13 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
         return
     from bgs_hf.models.loading import ADAPTER_WEIGHTS, BACKBONE_FILE, HEAD_FILE
 
-    earlier = sorted(out_dir.glob("checkpoint-*")) + [
-        f for f in (out_dir / "adapter_model.safetensors", out_dir / METRICS_NAME) if f.is_file()]
-    # the earlier run's pretrained row, model files and scores: kept beside this run's record until its own save (for
-    # good if it fails, and always for a model without LoRA over a LoRA run), the folder loaded as the earlier model
-    stale = [f for f in (out_dir / name for name in (BASELINE_FILE, METRICS_NAME, "adapter_config.json",
-                                                      *ADAPTER_WEIGHTS, HEAD_FILE, BACKBONE_FILE)) if f.is_file()]
+    # the earlier run's scores and model files (a model without LoRA saves a head, and its backbone when trained):
+    # kept beside this run's record until its own save (for good if it fails, and always for a model without LoRA
+    # over a LoRA run), the folder loaded as the earlier model
+    results = [f for f in (out_dir / name for name in (METRICS_NAME, *ADAPTER_WEIGHTS, HEAD_FILE, BACKBONE_FILE))
+               if f.is_file()]
+    earlier = sorted(out_dir.glob("checkpoint-*")) + results
+    stale = results + [f for f in (out_dir / BASELINE_FILE, out_dir / "adapter_config.json") if f.is_file()]
     if not earlier:
         return
     if not overwrite:
