@@ -1180,3 +1180,49 @@ def test_a_hub_folder_with_a_ground_truth_json_holds_simulated_observers(exporte
     sim = load(tmp_path / "sim")
     assert sim.simulated_observers and sim.meta["ground_truth"] == str((tmp_path / "sim" / "ground_truth.json").resolve())
     assert not load(out).simulated_observers
+
+
+def test_a_source_card_listing_several_licences_is_re_exported_with_that_list(exported, tmp_path):
+    """A dataset card may list several licence ids (the Hub's dataset spec; the fake Hub takes it too): re-exporting
+    such a Hub folder wrote the list's Python repr, ``license: '[''mit'', ''cc-by-4.0'']'``, which the Hub refuses
+    and no reader takes for a licence."""
+    import shutil
+
+    from test_hub import hub_metadata_problems
+
+    _, out = exported
+    shutil.copytree(out, tmp_path / "src")
+    readme = tmp_path / "src" / "README.md"
+    meta, text = _card(tmp_path / "src")
+    body = text.split("\n---\n", 1)[1]
+    meta = {k: v for k, v in meta.items() if k not in ("license_name", "license_link")}
+    readme.write_text("---\n" + yaml.safe_dump({**meta, "license": ["mit", "cc-by-4.0"], "pretty_name": "Two"},
+                                               sort_keys=False) + "---\n" + body, encoding="utf-8")
+    assert cli(["data", "export", str(tmp_path / "src"), str(tmp_path / "again")]) == 0
+    again, text = _card(tmp_path / "again")
+    assert again["license"] == ["mit", "cc-by-4.0"] and "license_name" not in again
+    assert "`mit`, `cc-by-4.0`" in text and "['mit'" not in text
+    assert hub_metadata_problems((tmp_path / "again" / "README.md").read_text(), "dataset", tmp_path / "again") == []
+
+
+def test_a_socialshapes_dataset_downloaded_from_the_hub_keeps_its_ground_truth_when_re_exported(tmp_path, monkeypatch):
+    """A downloaded repo's files are symlinks into the cache's ``blobs/``: the ground truth was recorded by the path
+    its link resolves to (``blobs/<hash>``), so an export looked for ``ground_truth.json`` and its siblings in
+    ``blobs/``, found none, and the re-published SocialShapes instance loaded as people's judgments."""
+    import huggingface_hub
+
+    from bgs_hf.data.hub import GROUND_TRUTH_FILES
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    ss = generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, fmt="hub", config=SynthConfig(size=32, workers=1))
+    _as_hub_cache_snapshot(ss, tmp_path / "hub")
+    real = huggingface_hub.snapshot_download
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kw: real(
+        repo_id, **kw, cache_dir=str(tmp_path / "hub"), local_files_only=True))
+    data = load("someone/social-ooo")
+    assert data.simulated_observers
+    assert cli(["data", "export", "someone/social-ooo", str(tmp_path / "again")]) == 0
+    again = tmp_path / "again"
+    assert sorted(n for n in GROUND_TRUTH_FILES if (again / n).is_file()) == sorted(GROUND_TRUTH_FILES)
+    assert load(again).simulated_observers and "simulated observers" in (again / "README.md").read_text()

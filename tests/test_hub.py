@@ -1935,3 +1935,45 @@ def test_a_loss_of_two_terms_is_described_in_one_sentence_joined_by_semicolons()
         "The local term is a triplet hinge on the two clips a person kept together versus the odd-one-out; the global "
         "term is the negative Pearson correlation between the model's and the humans' pairwise distances (RSA) over "
         "observed pairs; the weights above are those recorded by the run.")
+
+
+def test_a_private_push_into_an_existing_public_repo_uploads_nothing(tmp_path: Path, monkeypatch) -> None:
+    """``create_repo(exist_ok=True)`` ignores ``private`` for a repo that exists: ``--private`` into a public repo
+    uploaded the files publicly (a lab's judgments, licensed videos) and said nothing. A private repo, new or
+    existing, still takes the push."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "a.txt").write_text("public")
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "b.txt").write_text("meant to be private")
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        upload_folder(tmp_path / "v1", "me/open", repo_type="dataset", token="hf_fake")
+        with pytest.raises(BGSInputError, match=r"'me/open' already exists and is public.*nothing was uploaded"):
+            upload_folder(tmp_path / "v2", "me/open", repo_type="dataset", private=True, token="hf_fake")
+        upload_folder(tmp_path / "v1", "me/secret", private=True, token="hf_fake")
+        upload_folder(tmp_path / "v2", "me/secret", private=True, token="hf_fake")  # still private: fine
+        files = hub.files
+    assert files["dataset/me/open"] == {"a.txt": b"public"}
+    assert files["model/me/secret"] == {"a.txt": b"public", "b.txt": b"meant to be private"}
+
+
+def test_a_checkpoints_training_state_is_left_out_without_calling_it_weights(tmp_path: Path, caplog) -> None:
+    """A Trainer ``checkpoint-N`` holds ``optimizer.pt``, ``scheduler.pt``, ``rng_state.pth`` and
+    ``training_args.bin``: pushing one warned "not publishing optimizer.pt: weights are published as safetensors
+    only" for each, training state called weights, while a real ``.bin`` weight needs the warning."""
+    from bgs_hf.hub.push import _model_files
+
+    for name in ("adapter_model.safetensors", "adapter_config.json", "optimizer.pt", "scheduler.pt", "rng_state.pth",
+                 "training_args.bin", "pytorch_model.bin"):
+        (tmp_path / name).write_text("{}")
+    with caplog.at_level("WARNING", logger="bgs_hf.hub.push"):
+        files = _model_files(tmp_path)
+    assert [str(f) for f in files] == ["adapter_config.json", "adapter_model.safetensors"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "not publishing pytorch_model.bin: weights are published as safetensors only"]

@@ -137,7 +137,9 @@ def finish(
     judg_ds = datasets.Dataset.from_pandas(judgments, features=judgment_features(), preserve_index=False)
     meta = {**meta, "split_config": asdict(split_config)}
     if root is not None and (root / "ground_truth.json").is_file():  # synthetic benchmarks ship one
-        meta["ground_truth"] = str((root / "ground_truth.json").resolve())
+        # in the folder, not where its link points: a Hub cache snapshot's files link to ``blobs/<hash>``, and an
+        # export copies the ground truth's sibling files from beside it (it found none there)
+        meta["ground_truth"] = str(root.absolute() / "ground_truth.json")
     data = OddOneOutData(clips=clip_ds, judgments=judg_ds, splits=splits, name=name, root=root, meta=meta)
     logger.debug("%r", data)  # the caller has it: `data stats`/`validate` print it, the Python user holds it
     return data

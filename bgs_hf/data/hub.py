@@ -56,7 +56,8 @@ class DatasetCardInfo:
     """What the dataset card says beyond the statistics (override for your own data)."""
 
     pretty_name: str | None = None
-    license: str = "other"
+    #: a Hub licence id, or several (a dataset card may list them)
+    license: str | list[str] = "other"
     #: with ``license: other`` only; the release's name links to its repository unless ``license_link`` says where
     license_name: str | None = RELEASE_LICENSE_NAME
     license_link: str | None = None
@@ -79,10 +80,14 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
     """Card fields of a Hub-layout source, so re-publishing it keeps its own licence and name (the defaults
     describe the Garcia & Isik release, which is right only for that release)."""
     default = DatasetCardInfo()
-    license_id, license_name = str(meta.get("license") or default.license), meta.get("license_name")
+    listed, license_name = meta.get("license"), meta.get("license_name")
+    # a list of ids stays a list (its repr, "['mit', 'cc-by-4.0']", is no licence id and the Hub refuses it)
+    several = isinstance(listed, list) and len(listed) > 1 and all(isinstance(x, str) for x in listed)
+    license_id: str | list[str] = list(listed) if several else str(
+        (listed[0] if isinstance(listed, list) and len(listed) == 1 else listed) or default.license)
     if license_id == default.license and license_name in (None, default.license_name):
         return replace(default, pretty_name=meta.get("pretty_name"))
-    shown = license_name or license_id
+    shown = license_name or ("`, `".join(license_id) if several else license_id)
     # not the release's card text either: its description (social interactions, the paper's instruction) was
     # printed on a lab's own re-published data
     return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
@@ -456,7 +461,8 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
     info = info or DatasetCardInfo()
     stats = count_stats(data)
     extra: dict[str, Any] = {}
-    if info.license == "other":  # the Hub requires a name for "other"; the link where the terms are known
+    listed = info.license if isinstance(info.license, list) else [info.license]
+    if "other" in listed:  # the Hub requires a name for "other"; the link where the terms are known
         extra["license_name"] = info.license_name or DECLARED_OTHER_NAME
         link = info.license_link or (RELEASE_URL if extra["license_name"] == RELEASE_LICENSE_NAME else None)
         if link:

@@ -1,7 +1,8 @@
 """A minimal local stand-in for the Hub API, for testing uploads with no network.
 
-It answers the calls that ``HfApi.create_repo`` and ``HfApi.upload_folder`` make (repo creation,
-``preupload``, the file listing that ``delete_patterns`` reads, NDJSON ``commit`` with additions and deletions), keeps the committed files in memory and records every request, so a test
+It answers the calls that ``HfApi.create_repo``, ``HfApi.repo_info`` and ``HfApi.upload_folder`` make (repo creation,
+whether a repo is private, ``preupload``, the file listing that ``delete_patterns`` reads, NDJSON ``commit`` with
+additions and deletions), keeps the committed files in memory and records every request, so a test
 can check exactly what would have been sent. All files are accepted in "regular" upload mode (base64 inside
 the commit); LFS/Xet transfers are not emulated.
 
@@ -110,6 +111,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            return
+        # /api/{kind}s/{org}/{name}: `repo_info`, read for whether an existing repo is private
+        if len(parts) == 4 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
+            repo_id = f"{parts[2]}/{parts[3]}"
+            with self.state.lock:
+                body = self.state.repos.get(_repo_key(parts[1][:-1], repo_id))
+            if body is None:
+                self.send_response(404)
+                self.send_header("X-Error-Code", "RepoNotFound")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private"})
             return
         self._reply(404, {"error": "not implemented by the fake hub"})
 

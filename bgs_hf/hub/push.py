@@ -44,13 +44,17 @@ MODEL_FILE_PATTERNS: tuple[str, ...] = (
     "config.json",
     "preprocessor_config.json",
 )
-#: Never published even when they match a pattern above (training state, pickles).
-EXCLUDED_PATTERNS: tuple[str, ...] = (
+#: A Trainer's state (a ``checkpoint-N`` holds it): never published, and no weights to warn about.
+TRAINING_STATE_PATTERNS: tuple[str, ...] = (
     "training_args*",
     "trainer_state.json",
     "optimizer*",
     "scheduler*",
     "rng_state*",
+)
+#: Never published even when they match a pattern above (training state, pickles).
+EXCLUDED_PATTERNS: tuple[str, ...] = (
+    *TRAINING_STATE_PATTERNS,
     "metrics.json",
     "*.bin",
     "*.pt",
@@ -98,7 +102,8 @@ def _model_files(model_dir: Path) -> list[Path]:
             candidates += sorted(p for p in (model_dir / sub).rglob("*") if p.is_file())
     for path in candidates:
         if any(fnmatch.fnmatch(path.name, pat) for pat in EXCLUDED_PATTERNS):
-            if path.suffix in (".bin", ".pt", ".pth", ".pkl"):
+            if path.suffix in (".bin", ".pt", ".pth", ".pkl") and not any(
+                    fnmatch.fnmatch(path.name, pat) for pat in TRAINING_STATE_PATTERNS):
                 logger.warning("not publishing %s: weights are published as safetensors only", path.name)
             continue
         if any(fnmatch.fnmatch(path.name, pat) for pat in MODEL_FILE_PATTERNS):
@@ -261,15 +266,23 @@ def upload_folder(
     ``replaces``: patterns of files bgs-hf writes into this kind of repo; remote files matching them that the
     staged folder does not have are deleted in the same commit (an earlier run's adapter or ``.eval_results``
     would otherwise stay beside a later run's files). Anything else in the repo (a user's LICENSE, notebooks,
-    examples) is kept. The token is resolved by huggingface_hub (``HF_TOKEN`` or the saved login), never logged.
+    examples) is kept. ``private`` makes a new repo private; an existing public one is refused, nothing uploaded
+    (``create_repo`` ignores ``private`` for a repo that exists). The token is resolved by huggingface_hub
+    (``HF_TOKEN`` or the saved login), never logged.
     """
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
     try:
         url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
+        if private and not api.repo_info(repo_id, repo_type=repo_type).private:
+            raise BGSInputError(f"{repo_type} repo {repo_id!r} already exists and is public: --private only makes a new "
+                                "repo private, so nothing was uploaded (make it private in its settings on the Hub, "
+                                "or drop --private)")
         info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
                                  commit_message=commit_message, delete_patterns=list(replaces) or None)
+    except BGSInputError:
+        raise
     except Exception as err:  # noqa: BLE001 - auth, network, a card the Hub refuses: one line, never the token
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {first[:300]}") from None
