@@ -895,11 +895,13 @@ def test_a_second_data_push_replaces_the_earlier_tables_videos_and_ground_truth(
             (folder / rel).write_text(text)
     with FakeHub() as hub:
         monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
-        push_to_hub(first, "me/ds", token="hf_fake")
+        url = push_to_hub(first, "me/ds", token="hf_fake")
         push_to_hub(mine, "me/ds", token="hf_fake")
         push_to_hub(second, "me/ds", token="hf_fake")
         files = hub.files["dataset/me/ds"]
     assert sorted(files) == ["LICENSE", "README.md", "clips/train-b.parquet", "judgments/train-b.parquet"]
+    # the repo's address on the Hub pushed to (``HF_ENDPOINT``), not huggingface.co's, which it printed whatever
+    assert url == f"{hub.endpoint}/datasets/me/ds"
 
 
 def test_a_default_card_declares_the_files_an_export_writes(exported):

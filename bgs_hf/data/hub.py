@@ -617,7 +617,7 @@ def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, toke
     """Upload a layout (b) folder as a dataset repo; returns the repo URL. The token is never logged."""
     from bgs_hf.hub.push import upload_folder
 
-    upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
-                  commit_message="Upload odd-one-out dataset (bgs-hf)",
-                  replaces=DATASET_FILES)  # an earlier push's parquet, videos and ground truth
-    return f"https://huggingface.co/datasets/{repo_id}"
+    url, _ = upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
+                           commit_message="Upload odd-one-out dataset (bgs-hf)",
+                           replaces=DATASET_FILES)  # an earlier push's parquet, videos and ground truth
+    return url  # the Hub's own answer: a custom HF_ENDPOINT's address, not huggingface.co's
