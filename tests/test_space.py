@@ -1427,6 +1427,30 @@ def test_the_decode_workers_exit_code_chooses_the_message_the_page_shows(tmp_pat
         backend.decode_upload(clip)
 
 
+def test_the_decode_worker_imports_the_same_package_as_the_space(tmp_path: Path, monkeypatch) -> None:
+    """``python -m bgs_hf.hub.decode_worker`` found bgs_hf by the working folder: a staged Space started from another
+    folder (``python spaces/x/app.py``) without bgs-hf installed failed every upload with "could not decode the
+    video", and with another bgs-hf installed decoded by that one's policy. The worker's path starts with the
+    folder the Space's own bgs_hf came from; a PYTHONPATH already set follows it."""
+    import os
+    import subprocess
+    import types
+
+    import bgs_hf
+    from bgs_hf.hub import space_app
+
+    backend = _hand_backend(tmp_path)
+    backend.config = SpaceConfig()
+    backend.upload_cache = types.SimpleNamespace(root=tmp_path / "uploads")
+    seen = []
+    monkeypatch.setattr(space_app.subprocess, "run",
+                        lambda cmd, **kw: seen.append(kw["env"]) or subprocess.CompletedProcess(cmd, 0, "", ""))
+    monkeypatch.setenv("PYTHONPATH", "/somewhere/else")
+    backend.decode_upload(tmp_path / "clip.mp4")
+    assert seen[0]["PYTHONPATH"].split(os.pathsep) == [str(Path(bgs_hf.__file__).resolve().parents[1]),
+                                                       "/somewhere/else"]
+
+
 def test_an_unexpected_error_reaches_the_page_as_one_generic_line() -> None:
     """Mutant that passed: any exception's own text shown on the public page (a server path, a library's internals);
     only our input errors are shown verbatim."""

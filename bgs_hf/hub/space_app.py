@@ -451,7 +451,11 @@ class SpaceBackend:
             json.dumps(limits),
             str(path),
         ]
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        # the worker imports this bgs_hf, not whatever the working folder or an install holds (a staged Space
+        # started from another folder found none, and failed every upload)
+        here = str(Path(__file__).resolve().parents[2])
+        search = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": search}
         try:
             proc = subprocess.run(
                 cmd,
