@@ -416,3 +416,37 @@ def test_a_table_names_the_data_set_after_itself_not_its_video_folder(tmp_path: 
     assert data.name == "judgments"
     out = write_hub(data, tmp_path / "hub")
     assert "pretty_name: judgments" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_trial_listed_twice_is_one_judgment_and_a_repeated_triplet_stays_two(tmp_path: Path, caplog) -> None:
+    """Two tables pasted together list some trials twice (same participant, trial number, videos, answer and
+    rt): each was imported as two judgments, while the release reader drops such rows. A triplet shown again as
+    another trial, or repeated in a table without trial numbers, is a second judgment and stays."""
+    rows = _trials(1)[:6]
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, [*rows, rows[0], rows[3]]), _videos(tmp_path))
+    assert len(data.judgments) == 6 and list(data.judgments["trial"]) == [1, 2, 3, 4, 5, 6]
+    assert "judgments.csv: dropped 2 exact duplicate row(s)" in caplog.text
+    again = rows[0].replace("P0,1,", "P0,7,", 1)  # the same triplet shown again as trial 7
+    assert len(read_triplet_table(_csv(tmp_path, [*rows, again]), _videos(tmp_path)).judgments) == 7
+    no_trial = [r.split(",", 2)[0] + "," + r.split(",", 2)[2] for r in rows[:2]]
+    data = read_triplet_table(_csv(tmp_path, no_trial * 2, header="participant,video1,video2,video3,odd_one_out,rt"),
+                              _videos(tmp_path))
+    assert len(data.judgments) == 4
+
+
+@pytest.mark.parametrize("odd", ["2", "Video3"])
+def test_an_odd_one_out_given_as_a_position_or_column_says_to_name_the_video(tmp_path: Path, odd: str) -> None:
+    """Many lab logs record the odd one out as its position (1-3) or its column: every row was told to give paths
+    relative to the video folder, which the three videos already were."""
+    from bgs_hf.data.triplet_table import collect_problems
+
+    rows = [",".join([*r.split(",")[:5], odd, r.split(",")[6]]) for r in _trials(1)[:2]]
+    videos = _videos(tmp_path)
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    three = ", ".join(rows[0].split(",")[2:5])
+    assert str(problems[0]) == (
+        f"judgments.csv row 1: column 'Odd_One_Out': no video {odd!r} in {videos} (the odd one out is named by its "
+        f"video file, one of the trial's three ({three}), not by its position or column)")
+    assert str(problems[1]).startswith("judgments.csv row 2: ") and str(problems[1]).endswith("position or column)")
+    assert [str(p) for p in problems[2:]] == ["judgments.csv: no usable trials"]

@@ -117,3 +117,28 @@ def test_a_comma_separated_header_with_a_semicolon_or_tab_in_a_name_is_read(tmp_
         tables.annotations[extra] = "seen"
         data = load(write_release(tables, tmp_path / repr(extra).strip("'").replace("\\", "_")))
         assert data.n_clips == 12 and len(data.splits["test"]) == 4
+
+
+def test_rows_of_only_commas_below_the_data_are_blank_lines(tmp_path, caplog):
+    """Excel saves rows it once formatted below the data as ',,,,': each was a row of problems in every file
+    (an index, clip, trial or participant that is empty), and two of them 'dropped 1 exact duplicate row'."""
+    from bgs_hf.data.stats import count_stats
+
+    tables = tiny_release_tables()
+    clean = count_stats(load(write_release(tables, tmp_path / "clean")))
+    root = write_release(tables, tmp_path / "excel", crlf=True)
+    for path in (root / "data").rglob("*.csv"):
+        width = path.read_text(encoding="utf-8").splitlines()[0].count(",")
+        with path.open("a", encoding="utf-8", newline="") as f:
+            f.write(("," * width + "\r\n") * 3)
+    with caplog.at_level("INFO"):
+        data = load(root)
+    assert {**count_stats(data), "name": "clean"} == clean
+    assert "all_triplets.csv: skipped 3 empty row(s)" in caplog.text and "duplicate" not in caplog.text
+    _, problems = validate(root, decode_videos=False)
+    assert problems == []
+    header_only = root / "data" / TRIPLETS
+    header_only.write_text(",".join(tables.triplets.columns) + "\n" + "," * (tables.triplets.shape[1] - 1) + "\n",
+                           encoding="utf-8")
+    with pytest.raises(BGSInputError, match=r"all_triplets.csv: no data rows \(header only\)"):
+        load(root)

@@ -115,6 +115,14 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     for col in df.columns:
         df[col] = df[col].str.strip()
     df[ROW] = rows if rows is not None and len(rows) == len(df) else np.arange(1, len(df) + 1)
+    # Excel saves rows it once formatted below the data as ',,,,': blank lines, not rows of empty cells (each was a
+    # row of problems, and two of them an 'exact duplicate')
+    blank = (df.drop(columns=[ROW]) == "").all(axis=1)
+    if blank.any():
+        logger.info("%s: skipped %d empty row(s) (separators only)", path.name, int(blank.sum()))
+        df = df.loc[~blank]
+        if df.empty:
+            problems.fatal("no data rows (header only)", path=path)
     if drop_duplicates:
         dup = df.drop(columns=[ROW]).duplicated(keep="first")
         if dup.any():

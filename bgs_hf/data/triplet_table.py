@@ -106,8 +106,10 @@ def _check_one_role_per_column(roles: dict[str, list[str | None]], path: Path, p
 
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
+    *, odd: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask."""
+    """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask; with ``odd`` the
+    last column names the odd one of the three before it."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -124,7 +126,15 @@ def _resolve_names(
                 bad[i] = True
             out[i, k] = rel
 
-    def hint(name: str) -> str:
+    video_keys = {header_key(c).replace("_", "") for c in cols[:3]}
+
+    def hint(col: str, name: str, i: int) -> str:
+        if odd and col == cols[-1] and (name in ("0", "1", "2", "3") or header_key(name).replace("_", "") in video_keys):
+            # a position (1-3) or a column ('Video3'), as many lab logs record the answer: it was told to give paths
+            # relative to the video folder, which the three videos already were
+            three = ", ".join(str(df[c].iloc[i]) for c in cols[:3])
+            return (f" (the odd one out is named by its video file, one of the trial's three ({three}), not by its "
+                    "position or column)")
         near = folded.get(name.casefold(), [])
         if near:
             return f" (did you mean {near[0]!r}? names are case-sensitive)"
@@ -137,7 +147,8 @@ def _resolve_names(
     # every name, and printed one line per row of a 100 000-trial CSV; hints are built only for the rows shown
     where = sorted(missing)
     problems.add_rows(path, df[ROW].to_numpy()[where],
-                      (f"column {missing[i][0]!r}: no video {missing[i][1]!r} in {video_dir}{hint(missing[i][2])}"
+                      (f"column {missing[i][0]!r}: no video {missing[i][1]!r} in {video_dir}"
+                       f"{hint(missing[i][0], missing[i][2], i)}"
                        for i in where))
     return out, bad
 
@@ -175,6 +186,15 @@ def read_triplet_table(
         problems.add(f"column {cols_cfg.rt!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}); "
                      "a response-time unit was given (--rt-ms): name the column with --rt", path=path)
 
+    if trial_col is not None:
+        # two tables pasted together list a trial twice: one judgment (as the release reader drops such rows); without
+        # trial numbers identical rows may be one triplet shown twice, and stay
+        dup = (df.drop(columns=[ROW]).duplicated(keep="first") & (df[trial_col] != "")).to_numpy()
+        if dup.any():
+            logger.warning("%s: dropped %d exact duplicate row(s) (same participant, trial number and answer)",
+                           path.name, int(dup.sum()))
+            df = df.loc[~dup].reset_index(drop=True)
+
     empty = (df[found] == "").to_numpy()
     incomplete = empty.any(axis=1)
     if incomplete.any():
@@ -187,7 +207,8 @@ def read_triplet_table(
                                            "to drop trials without a response)" for e in empty[incomplete]))
         df = df.loc[~incomplete].reset_index(drop=True)
 
-    rel, bad = _resolve_names(df, [*video_cols, odd_col], _video_index(video_dir, problems), video_dir, path, problems)
+    rel, bad = _resolve_names(df, [*video_cols, odd_col], _video_index(video_dir, problems), video_dir, path, problems,
+                              odd=True)
     in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
     no_odd = ~bad & ~in_triplet.any(axis=1)
     where = np.flatnonzero(no_odd)
