@@ -1265,6 +1265,19 @@ def test_a_user_lora_regex_with_alternatives_is_scoped_to_the_backbone_as_a_whol
     assert names == ["encoder.layer.0.output.dense", "encoder.layer.1.output.dense"]
 
 
+def test_a_user_lora_regex_with_leading_inline_flags_keeps_them_and_is_scoped_to_the_backbone():
+    """``--lora_target_modules '(?i)...'`` is a valid regex (so ``LoraSettings`` took it), but wrapped in the backbone
+    scope its global flags no longer stood at the start: Python's ``re.error`` "global flags not at the start of the
+    expression" came from deep inside peft. The flags now lead the scoped regex, a verbose one's comment included."""
+    upper = r"(?i)ENCODER\.LAYER\.0\.OUTPUT\.DENSE"
+    verbose = "(?x) encoder\\.layer\\.1\\.output\\.dense  # the second block's MLP output"
+    for targets, want in ((upper, "encoder.layer.0.output.dense"), (verbose, "encoder.layer.1.output.dense")):
+        model = build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=targets))
+        assert [n.split("backbone.", 1)[1] for n in lora_module_names(model)] == [want]
+    with pytest.raises(BGSInputError, match="not a valid regex"):  # flags inside it fail where given, as before
+        LoraSettings(target_modules=r"encoder(?i)")
+
+
 def test_frames_of_the_right_height_but_another_width_are_refused():
     """Height and width are each checked: a check that refused only frames wrong in both passed 32x48 frames."""
     model = build_embedder("tiny-random-bgs_conv3d", lora=None).eval()

@@ -33,6 +33,21 @@ HEAD_MODULE = "head"
 MIN_HEAD_DIM = 3
 #: peft's LoRA bias modes ("none" trains no bias, so the model with its adapter off is the original backbone)
 LORA_BIAS: tuple[str, ...] = ("none", "all", "lora_only")
+#: a regex's leading global flags, ``(?i)`` or ``(?x)``: Python takes them only at the very start of a pattern
+_LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
+
+
+def scoped_target_regex(targets: str) -> str:
+    """``targets`` (module names relative to the backbone) as a regex over the embedder's module names.
+
+    Why the flags are moved: inside ``backbone\\.(?:...)`` a user's leading ``(?i)`` no longer starts the pattern,
+    and Python refuses it ("global flags not at the start of the expression") from deep inside peft. A verbose
+    pattern's closing parenthesis goes on its own line, out of reach of a trailing ``# comment``.
+    """
+    lead = _LEADING_FLAGS.match(targets)
+    flags, body = (lead.group(0), targets[lead.end():]) if lead else ("", targets)
+    end = "\n)" if "x" in flags else ")"
+    return rf"{flags}backbone\.(?:{body}{end}"
 
 
 @dataclass
@@ -100,11 +115,12 @@ class LoraSettings:
         if self.target_modules is not None:
             try:
                 re.compile(self.target_modules)
+                re.compile(scoped_target_regex(self.target_modules))
             except re.error as err:
                 raise BGSInputError(f"LoRA target_modules {self.target_modules!r} is not a valid regex ({err})") from None
 
     def target_regex(self, spec: BackboneSpec) -> str:
-        return rf"backbone\.(?:{self.target_modules or spec.lora_target})"
+        return scoped_target_regex(self.target_modules or spec.lora_target)
 
     def to_peft_config(self, spec: BackboneSpec, *, with_head: bool) -> LoraConfig:
         return LoraConfig(
