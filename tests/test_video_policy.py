@@ -267,3 +267,18 @@ def test_a_policy_read_with_float_fields_keys_the_cache_as_its_integers() -> Non
     floats = FramePolicy(num_frames=8.0, size=160.0, crop=128.0)
     assert [type(v) for v in (floats.num_frames, floats.size, floats.crop)] == [int, int, int]
     assert ClipCache.policy_key(floats) == ClipCache.policy_key(FramePolicy(num_frames=8, size=160, crop=128))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint16])
+def test_preprocess_refuses_frames_that_are_not_uint8(dtype: type) -> None:
+    """Frames already scaled to [0, 1] (what many readers return as float) were divided by 255 again: every pixel
+    came out near ``-mean / std``, a near-constant clip the model embedded without a word (std 0.13 against 1.32
+    for the same clip as uint8). 16-bit and int64 frames were read as 0-255 too. Each is refused in one line."""
+    policy = FramePolicy(num_frames=2, size=8, crop=8)
+    frames = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3))
+    assert preprocess(frames.astype(np.uint8), policy).std() > 0.5  # uint8 frames still work
+    with pytest.raises(ValueError, match=rf"preprocess expects uint8 frames \(0-255\), got {np.dtype(dtype).name}"):
+        preprocess(frames.astype(dtype), policy)
+    with pytest.raises(ValueError, match="expects uint8 frames"):
+        preprocess(torch.from_numpy(frames.astype(dtype)), policy)
+

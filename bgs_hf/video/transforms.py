@@ -58,6 +58,9 @@ def preprocess(frames: np.ndarray | torch.Tensor, policy: FramePolicy) -> torch.
     t = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
     if t.ndim != 4 or t.shape[-1] != 3:
         raise ValueError(f"preprocess expects (T,H,W,3) frames, got shape {tuple(t.shape)}")
+    if t.dtype != torch.uint8:  # float frames in [0, 1] were divided by 255 again: a near-constant clip, served
+        raise ValueError(f"preprocess expects uint8 frames (0-255), got {str(t.dtype).removeprefix('torch.')}; "
+                         "convert decoded frames with (frames * 255).round().astype('uint8') if they are in [0, 1]")
     c = policy.crop
     if min(t.shape[1:3]) != policy.size:
         x = center_crop(resize_short_side(t.permute(0, 3, 1, 2).float(), policy.size), c).contiguous()
