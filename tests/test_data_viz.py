@@ -161,6 +161,55 @@ def test_layers_figure_says_n_a_only_at_a_layer_with_no_r2_on_either_split(tmp_p
     (ax,) = drawn[-1].axes
     assert [t.get_position() for t in ax.texts if t.get_text() == "n/a"] == [(1, 0)]
 
+
+def test_bar_groups_keep_the_tables_order_when_the_first_model_has_none_of_them(tmp_path, monkeypatch):
+    """probes.png of a first model with no probe (its embeddings not finite: the suite passes it as ``{}``) ordered
+    the attributes by each process's string hashing (every group sorted to the same key), so the figure's order
+    changed from run to run and rarely matched the table's; the order is the groups' as first met."""
+    from bgs_hf.eval.suite import _plot_bars
+
+    drawn = _capture_figures(monkeypatch)
+    attrs = ["valence", "arousal", "dominance", "intimacy", "communication"]
+    _plot_bars({"pretrained": {}, "bgs": {a: 0.1 * k for k, a in enumerate(attrs, 1)}}, tmp_path / "probes.png",
+               ylabel="r", title="t")
+    (ax,) = drawn[-1].axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == attrs
+    _plot_bars({"pretrained": {"arousal": 0.2}, "bgs": {a: 0.1 for a in attrs}}, tmp_path / "probes.png",
+               ylabel="r", title="t")
+    (ax,) = drawn[-1].axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["arousal", "valence", "dominance", "intimacy",
+                                                            "communication"]
+
+
+def test_layers_of_backbones_of_different_depths_sit_over_their_own_layer_names(tmp_path, monkeypatch):
+    """``--pretrained`` of another backbone (12 blocks beside the run's 4): every model's points were drawn at their
+    row number and the ticks named the last model's rows, so the 12-block model's "layer 5" sat over "output", its
+    "layer 12" and chosen star over no name at all, unlike the table beside it."""
+    from bgs_hf.eval.suite import _plot_layers
+
+    def rows(depth: int) -> list[dict]:
+        names = ["embeddings", *(f"layer {k}" for k in range(1, depth + 1)), "output"]
+        return [{"layer": n, "select_r2": 0.01 * k, "test_r2": 0.005 * k} for k, n in enumerate(names)]
+
+    drawn = _capture_figures(monkeypatch)
+    _plot_layers({"pretrained": {"layers": rows(12), "chosen_on": "train", "chosen": "layer 12"},
+                  "bgs": {"layers": rows(4), "chosen_on": "train", "chosen": "output"}}, tmp_path / "layers.png")
+    (ax,) = drawn[-1].axes
+    drawn[-1].canvas.draw()
+    ticks = {round(x): t.get_text() for x, t in zip(ax.get_xticks(), ax.get_xticklabels())}
+    from matplotlib.colors import to_hex
+
+    from bgs_hf.viz.models import model_colour_of
+
+    for key, depth, chosen in (("pretrained", 12, "layer 12"), ("bgs", 4, "output")):
+        mine = [ln for ln in ax.get_lines() if to_hex(ln.get_color()) == model_colour_of(key).lower()]
+        stars = [ln for ln in mine if ln.get_label() == "_chosen"]
+        assert len(mine) == 3 and len(stars) == 1
+        for line in mine:
+            named = [ticks.get(round(x)) for x in line.get_xdata()]
+            assert named == ([chosen] if line in stars else [r["layer"] for r in rows(depth)]), (key, named)
+
+
 def _report_figures(tmp_path, monkeypatch) -> dict:
     """Every figure `bgs-hf quickstart` and `bgs-hf evaluate` write, drawn on tiny data (name -> Figure)."""
     from bgs_hf.eval.attention import plot_overlays

@@ -387,6 +387,27 @@ def test_evaluate_prints_each_rows_interval_low_then_high(tiny_sets, tmp_path, c
     assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 0.400  2-way 0.600" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("flag", ["--model", "--pretrained", "--control"])
+def test_a_folder_holding_run_folders_is_named_with_the_runs_inside_not_as_a_backbone(tmp_path, capsys, flag):
+    """`bgs-hf quickstart --out runs/demo` then `bgs-hf evaluate --model runs/demo`: the quickstart's folder holds
+    the run (runs/demo/bgs) and was taken for a backbone, "demo: no config.json in backbone folder", which named
+    neither the run inside nor what to pass (a --control said it only after the data had loaded)."""
+    out = tmp_path / "demo"
+    for run in ("bgs", "language_distilled"):
+        (out / run).mkdir(parents=True)
+        (out / run / "bgs_config.json").write_text("{}")
+    (out / "analyses").mkdir()
+    given = {"--model": ["--model", str(out)], "--pretrained": ["--model", "tiny-random-videomae", "--pretrained",
+                                                                str(out)],
+             "--control": ["--model", "tiny-random-videomae", "--control", f"x={out}"]}[flag]
+    rc = main(["evaluate", "--data", str(tmp_path / "not-loaded"), *given, "--analyses", "fit"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"{flag}: {out}: not a run folder (no bgs_config.json)" in err and "backbone folder" not in err
+    assert f"the run folders in it: {out / 'bgs'}, {out / 'language_distilled'}" in err
+    assert "not-loaded" not in err
+
+
 def test_report_of_a_missing_run_names_it_by_the_path_given(tmp_path, capsys):
     """The README's `bgs-hf report runs/ss/eval runs/other/eval`: every run's folder is called `eval`, so a missing
     one named only `eval:` did not say which of them to evaluate."""

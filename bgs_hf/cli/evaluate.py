@@ -65,6 +65,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 RESERVED_NAMES = ("pretrained", "bgs", "language")
 
 
+def check_not_a_folder_of_runs(flag: str, given: str) -> None:
+    """Refuse a folder that is neither a run (``bgs_config.json``) nor a backbone (``config.json``) but holds run
+    folders, naming them: a quickstart's ``--out`` (its run is ``OUT/bgs``) was taken for a backbone, "no config.json
+    in backbone folder", which said neither that it holds the run nor which folder to pass."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models.loading import BGS_CONFIG
+
+    folder = Path(given).expanduser()
+    if not folder.is_dir() or (folder / BGS_CONFIG).is_file() or (folder / "config.json").is_file():
+        return
+    runs = sorted(str(Path(given) / p.name) for p in folder.iterdir() if (p / BGS_CONFIG).is_file())
+    if runs:
+        raise BGSInputError(f"{flag}: {given}: not a run folder (no {BGS_CONFIG}) nor a backbone (no config.json); "
+                            f"the run folder{'s' if len(runs) > 1 else ''} in it: {', '.join(runs)}: pass "
+                            f"{'one of them' if len(runs) > 1 else 'that'}")
+
+
 def run(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
@@ -91,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         if name in RESERVED_NAMES or name in controls:
             raise BGSInputError(f"--control name {name!r} is {'reserved' if name in RESERVED_NAMES else 'given twice'}"
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
+        check_not_a_folder_of_runs("--control", path)  # before the data loads, as --model and --pretrained
         controls[name] = path
     check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
     check_output_folder(args.report, "--report")
@@ -99,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
         with naming_flag("--language-model"):
             check_sentence_model(args.language_model)
+    for flag, given in (("--model", args.model), ("--pretrained", args.pretrained)):
+        if given is not None:
+            check_not_a_folder_of_runs(flag, given)
     folder = saved_model_folder(args.model)  # a run folder, or the Hub id of a pushed model: its snapshot
     is_run = folder is not None
     if is_run:

@@ -189,8 +189,9 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
 
     models = list(groups)
     colours = model_colours(models)
-    cats = sorted({c for g in groups.values() for c in g}, key=lambda c: list(next(iter(groups.values()))).index(c)
-                  if c in next(iter(groups.values())) else 99)
+    # in the order first met, as the tables list them (sorting by the first group alone left a group it lacked, or
+    # every group after an empty first one, in the process's string-hash order)
+    cats = list(dict.fromkeys(c for g in groups.values() for c in g))
     x = np.arange(len(cats))
     w = 0.8 / max(len(models), 1)
     # the bars' width, plus room for the legend beside them
@@ -237,19 +238,24 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
 def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = "scored split",
                  names: dict[str, str] | None = None) -> str:
     """One colour per model; dashed: the split the layer is chosen on, solid: ``split`` (the scored one); a star
-    marks the chosen layer, and a layer with no defined R² (its features tie on every pair) says n/a."""
+    marks the chosen layer, and a layer with no defined R² (its features tie on every pair) says n/a. Each point
+    sits over its own layer's name: models of different depths (``--pretrained`` of another backbone) share one axis
+    of names, the deepest model's order (each was drawn at its row number under the last model's names)."""
     from matplotlib.lines import Line2D
 
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.models import model_colours, model_name
 
     colours = model_colours(layers)
-    n_rows = max((len(res["layers"]) for res in layers.values()), default=1)
+    deepest_first = sorted(layers.values(), key=lambda res: -len(res["layers"]))
+    axis = list(dict.fromkeys(r["layer"] for res in deepest_first for r in res["layers"]))
+    at = {name: k for k, name in enumerate(axis)}
+    n_rows = max(len(axis), 1)
     fig, ax = subplots(figsize=(1.6 + 0.7 * n_rows + 2.6, 3.4))
     undefined: set[int] = set()
     for name, res in layers.items():
         rows = res["layers"]
-        xs = np.arange(len(rows))
+        xs = np.array([at[r["layer"]] for r in rows], dtype=np.int64)
         shown = model_name(name, labels=names)
         sel = np.array([np.nan if r["select_r2"] is None else r["select_r2"] for r in rows], dtype=np.float64)
         scored = np.array([np.nan if r["test_r2"] is None else r["test_r2"] for r in rows], dtype=np.float64)
@@ -257,11 +263,10 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
         ax.plot(xs, scored, "-", marker="o", ms=3, color=colours[name], label=f"{shown}, {split} clips")
         chosen = [k for k, r in enumerate(rows) if r["layer"] == res.get("chosen")]
         if chosen:
-            ax.plot(chosen, scored[chosen], "*", ms=11, color=colours[name], mec="black", mew=0.6, zorder=4,
+            ax.plot(xs[chosen], scored[chosen], "*", ms=11, color=colours[name], mec="black", mew=0.6, zorder=4,
                     label="_chosen")
-        undefined |= {k for k in xs if not np.isfinite(sel[k]) and not np.isfinite(scored[k])}
-        ax.set_xticks(xs, [r["layer"] for r in rows], fontsize=TEXT_PT, rotation=30, ha="right",
-                      rotation_mode="anchor")
+        undefined |= {int(xs[k]) for k in range(len(rows)) if not np.isfinite(sel[k]) and not np.isfinite(scored[k])}
+    ax.set_xticks(np.arange(len(axis)), axis, fontsize=TEXT_PT, rotation=30, ha="right", rotation_mode="anchor")
     for k in sorted(undefined):  # the line skips it: say why instead of leaving a gap that reads as nothing
         ax.text(k, 0, "n/a", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     ax.axhline(0, color="black", lw=0.6)
