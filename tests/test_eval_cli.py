@@ -387,6 +387,26 @@ def test_evaluate_prints_each_rows_interval_low_then_high(tiny_sets, tmp_path, c
     assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 0.400  2-way 0.600" in capsys.readouterr().out
 
 
+def test_evaluate_prints_each_row_under_its_display_name_and_an_undefined_share_as_n_a(tiny_sets, tmp_path, capsys,
+                                                                                      monkeypatch):
+    """The console named its rows by their JSON keys (``pretrained``, ``bgs``) while the report and every figure
+    show the names (and the labels one evaluation gives its rows), and an undefined share of the ceiling printed
+    as "n/a% of ceiling"."""
+    import bgs_hf.eval.suite as suite
+
+    row = {"r2": 0.1, "r2_ci": [0.05, 0.2], "pct_of_ceiling": None, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.6}
+    res = {"data": "d", "split": "test", "n_clips": 9, "n_pairs": 12, "n_judgments": 30, "noise_ceiling_r2": None,
+           "fit": {"pretrained": row, "bgs": row}, "timings_s": {"total": 1.0},
+           "models": {"pretrained": {"label": "my other run"}, "bgs": {}}}
+    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: res)
+    _, data, _ = tiny_sets
+    assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "fit",
+                 "--report", str(tmp_path / "ev")]) == 0
+    lines = [ln.strip() for ln in capsys.readouterr().out.splitlines() if "R² 0.1000" in ln]
+    assert [ln.split("  R²")[0].strip() for ln in lines] == ["my other run", "BGS fine-tuned (LoRA)"]
+    assert all("n/a of ceiling" in ln and "%" not in ln for ln in lines)
+
+
 @pytest.mark.parametrize("flag", ["--model", "--pretrained", "--control"])
 def test_a_folder_holding_run_folders_is_named_with_the_runs_inside_not_as_a_backbone(tmp_path, capsys, flag):
     """`bgs-hf quickstart --out runs/demo` then `bgs-hf evaluate --model runs/demo`: the quickstart's folder holds

@@ -149,11 +149,18 @@ def run(args: argparse.Namespace) -> int:
         raise
     print(f"{res['data']} / {res['split']}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
           f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
+    from bgs_hf.viz.models import model_name
+
+    # the names the report and the figures give the rows, not their JSON keys
+    labels = {k: m["label"] for k, m in (res.get("models") or {}).items() if m.get("label")}
+    language = (res.get("language_reference") or {}).get("model")
     for name, f in res.get("fit", {}).items():
         lo, hi = f["r2_ci"]
-        print(f"  {name:<20} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
-              f"{fmt(f.get('pct_of_ceiling'), '.1f')}% of ceiling  3-way {fmt(f['ooo_acc_3way'], '.3f')}  "
-              f"2-way {fmt(f['ooo_acc_2way'], '.3f')}")
+        shown = model_name(name, language_model=language, labels=labels)
+        share = fmt(f.get("pct_of_ceiling"), ".1f")
+        print(f"  {shown:<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
+              f"{share}{'' if share == 'n/a' else '%'} of ceiling  "
+              f"3-way {fmt(f['ooo_acc_3way'], '.3f')}  2-way {fmt(f['ooo_acc_2way'], '.3f')}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=2) + "\n")
