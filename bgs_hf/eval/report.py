@@ -232,8 +232,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                   for p in r["probes"].values() for v in p.values()], "n_perm")
         count = f"{n_perm} permutations; " if n_perm else ""
         sections.append(("Attribute probes", [("text", "Ridge regression (alpha by leave-one-out CV) from frozen "
-                                               "embeddings of the training clips to each rating; Pearson r on "
-                                               "the scored split's clips; one-sided permutation p "
+                                               "embeddings of the training and validation clips outside the "
+                                               "scored split (with `--split train`, the validation clips) to "
+                                               "each rating; Pearson r on the scored split's clips; one-sided "
+                                               "permutation p "
                                                f"({count}\"< x\": no permutation reached the observed r, the "
                                                "smallest p they can give)."),
                                               _runs_table(runs, headers, probe_rows)]
