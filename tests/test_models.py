@@ -1278,6 +1278,17 @@ def test_a_user_lora_regex_with_leading_inline_flags_keeps_them_and_is_scoped_to
         LoraSettings(target_modules=r"encoder(?i)")
 
 
+def test_a_user_lora_regex_anchored_at_both_ends_is_told_to_drop_the_anchors():
+    """Target names are matched in full, as peft does, so ``^encoder...dense$`` is a correct regex, but inside
+    ``backbone\\.(?:...)`` its ``^`` can never match: the run was refused with "match no module" and nothing about why.
+    The refusal now says to drop the anchors; a regex without them that matches nothing is told only the first part."""
+    with pytest.raises(BGSInputError, match=r"match no module .*drop the \^ and \$ anchors"):
+        build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=r"^encoder\.layer\.0\.output\.dense$"))
+    with pytest.raises(BGSInputError, match=r"match no module") as err:
+        build_embedder("tiny-random-videomae", lora=LoraSettings(target_modules=r"no_such_module"))
+    assert "anchors" not in str(err.value)
+
+
 def test_frames_of_the_right_height_but_another_width_are_refused():
     """Height and width are each checked: a check that refused only frames wrong in both passed 32x48 frames."""
     model = build_embedder("tiny-random-bgs_conv3d", lora=None).eval()

@@ -377,7 +377,12 @@ def _unusable_targets(model: nn.Module, targets: str, name: str, err: ValueError
         where, kind = unwrappable[0]
         return BGSInputError(f"LoRA targets {targets!r} match {where.removeprefix('backbone.')} of {name}, a {kind}, "
                              "which LoRA cannot adapt: target its Linear (or convolution) layers")
-    return BGSInputError(f"LoRA targets {targets!r} match no module of {name} ({str(err).splitlines()[0][:200]})")
+    # a user's ``^...$`` is correct as a regex, but names are matched in full inside ``backbone\.(?:...)``, where
+    # the ``^`` can never match: say so rather than leave a correct-looking regex unexplained
+    anchors = ("; module names are matched in full under the backbone: drop the ^ and $ anchors"
+               if re.search(r"\(\?:\^|\|\^", targets) else "")
+    return BGSInputError(f"LoRA targets {targets!r} match no module of {name} ({str(err).splitlines()[0][:200]})"
+                         f"{anchors}")
 
 
 def build_embedder(
