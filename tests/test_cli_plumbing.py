@@ -469,13 +469,23 @@ def test_synth_without_flags_writes_250_clips_in_the_release_layout_with_the_def
 
 @pytest.mark.parametrize(("flags", "line"), [
     (["--size", "31"], "error: --size must be an integer even and >= 16 (h264, agents of a few px), got 31\n"),
-    (["--frames", "1"], "error: --frames must be an integer >= 2, got 1\n"),
 ])
 def test_synth_names_a_refused_setting_by_its_flag(tmp_path, flags, line, capsys):
     """`bgs-hf synth OUT --size 31` said "SynthConfig.size must be ...", a name the user never typed (a real fault of
     the error path, found by the CLI audit's second pass); nothing is written."""
     assert main(["synth", str(tmp_path / "ss"), *flags]) == 2
     assert capsys.readouterr().err == line
+    assert not (tmp_path / "ss").exists()
+
+
+@pytest.mark.parametrize("frames", ["0", "1"])
+def test_synth_frames_below_two_are_refused_with_the_minimum_the_benchmark_takes(tmp_path, capsys, frames):
+    """`--frames 0` said "must be >= 1", and the 1 that promised was then refused as "--frames must be an integer
+    >= 2" (a clip needs two frames to show motion): the first refusal names the real minimum."""
+    with pytest.raises(SystemExit) as info:
+        main(["synth", str(tmp_path / "ss"), "--frames", frames])
+    assert info.value.code == 2
+    assert f"argument --frames: must be >= 2, got {frames}" in capsys.readouterr().err
     assert not (tmp_path / "ss").exists()
 
 

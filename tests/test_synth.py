@@ -704,6 +704,39 @@ def test_generate_socialshapes_refuses_a_bad_argument_as_a_setting(tmp_path: Pat
     assert not (tmp_path / "ss").exists()
 
 
+@pytest.mark.parametrize("kwargs, name", [({"n_clips": 12.0}, "n_clips 12.0"), ({"n_clips": 12.5}, "n_clips 12.5"),
+                                          ({"n_train": 3.0}, "n_train 3.0"), ({"n_generalisation": 2.5},
+                                                                               "n_generalisation 2.5")])
+def test_a_clip_count_that_is_no_whole_number_is_refused_as_a_setting(tmp_path: Path, kwargs: dict, name: str) -> None:
+    """``n_clips=12.0`` passed the ``>= 10`` check and failed inside generation with "'float' object cannot be
+    interpreted as an integer", naming no setting; the abstract set's counts likewise."""
+    from bgs_hf.errors import BGSSettingError
+
+    with pytest.raises(BGSSettingError, match=rf"{name}: must be a whole number"):
+        if "n_clips" in kwargs:
+            generate_socialshapes(tmp_path / "ss", config=SMALL, **kwargs)
+        else:
+            generate_abstract_set(tmp_path / "ss", **{"n_train": 3, "n_generalisation": 2, **kwargs}, config=SMALL)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("seed", [None, -1, 1.5, "3", True])
+@pytest.mark.parametrize("abstract", [False, True])
+def test_a_seed_that_is_no_non_negative_integer_is_refused_as_a_setting(tmp_path: Path, seed: object,
+                                                                         abstract: bool) -> None:
+    """``seed=None`` was accepted: numpy drew fresh OS entropy, so the benchmark could never be made again, while its
+    README said "Regenerate with `bgs-hf synth OUT --seed None`" (a command argparse refuses) and ground_truth.json
+    recorded ``"seed": null``. -1, 1.5 and "3" were numpy's ValueError/TypeError that named no setting."""
+    from bgs_hf.errors import BGSSettingError
+
+    with pytest.raises(BGSSettingError, match=r"seed: must be a whole number >= 0, got "):
+        if abstract:
+            generate_abstract_set(tmp_path / "ss", n_train=3, n_generalisation=0, seed=seed, config=SMALL)
+        else:
+            generate_socialshapes(tmp_path / "ss", n_clips=10, seed=seed, config=SMALL)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("n_train, n_generalisation, name", [(0, 0, "n_train 0 and n_generalisation 0"),
                                                              (-1, 3, "n_train -1"), (3, -2, "n_generalisation -2")])
 def test_an_abstract_set_without_clips_is_refused_up_front(tmp_path: Path, n_train: int, n_generalisation: int,

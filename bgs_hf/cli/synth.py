@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=("release", "hub"), default=None, help="output layout (default release; not with --abstract)"
     )
     p.add_argument("--abstract", action="store_true", help="write the PHASE-like abstract OOD set instead")
-    p.add_argument("--frames", type=int_at_least(1), default=None, help="frames per clip (default 16)")
+    # 2: a clip needs two frames to move (SynthConfig.num_frames); ">= 1" promised a 1 the config then refused
+    p.add_argument("--frames", type=int_at_least(2), default=None, help="frames per clip, at least 2 (default 16)")
     p.add_argument("--size", type=int, default=None, help="frame side in pixels, even, at least 16 (default 64)")
     p.add_argument("--workers", type=int_at_least(1), default=None, help="render processes (default 2)")
     p.add_argument(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
+import numbers
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -471,6 +472,19 @@ def build_tables(
     return scenes, _benchmark_tables(scenes, config, rngs, names)
 
 
+def _is_whole(value: object) -> bool:
+    """An integer (numpy's too), not a bool: ``12.0`` clips failed deep inside generation, naming no setting."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_seed(seed: object) -> None:
+    """Refuse a seed that is no whole number >= 0 before any folder is made: ``None`` made numpy draw fresh OS
+    entropy (a benchmark nobody can make again, its README saying ``--seed None``), and -1 or 1.5 were numpy's
+    errors that named no setting."""
+    if not _is_whole(seed) or seed < 0:
+        raise BGSSettingError(lambda n: f"{n('seed')}: must be a whole number >= 0, got {seed!r}")
+
+
 def generate_socialshapes(
     out_dir: str | Path,
     *,
@@ -484,8 +498,11 @@ def generate_socialshapes(
     ``out_dir`` must be new or empty; the benchmark is made in a hidden sibling folder and renamed into place
     when complete, so ``out_dir`` never holds half a benchmark (and a user's files are never overwritten)."""
     config = config or SynthConfig()
+    _check_seed(seed)
     if fmt not in ("release", "hub"):
         raise BGSSettingError(lambda n: f"{n('fmt', fmt)}: must be 'release' or 'hub'")
+    if not _is_whole(n_clips):
+        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be a whole number, at least 10")
     if n_clips < 10:
         raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be at least 10")
     n_test = count_test_clips(n_clips, config.test_fraction)
@@ -576,7 +593,11 @@ def generate_abstract_set(
     ``labels.csv`` columns: video_name, split (train|generalisation), label (friendly|neutral|
     adversarial), interaction, energy, closeness, facing, leader, third_agent.
     """
+    _check_seed(seed)
     counts = {"n_train": n_train, "n_generalisation": n_generalisation}
+    fractional = {k: v for k, v in counts.items() if not _is_whole(v)}
+    if fractional:
+        raise BGSSettingError(lambda n: " and ".join(n(k, v) for k, v in fractional.items()) + ": must be a whole number")
     bad = {k: v for k, v in counts.items() if v < 0}
     if bad or n_train + n_generalisation == 0:  # refused before any folder is made (0 + 0 failed deep inside)
         why = "must not be negative" if bad else "the set needs at least one clip"
