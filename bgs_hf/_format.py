@@ -38,6 +38,12 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     return _unsigned_zero(format(value, spec))
 
 
+def fmt_pct(value: Any, spec: str = ".1f") -> str:
+    """A percentage with its sign, or ``n/a`` alone when undefined (``n/a%`` read as a broken number)."""
+    text = fmt(value, spec)
+    return text if text == "n/a" else f"{text}%"
+
+
 def _unsigned_zero(text: str) -> str:
     """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on (``-inf`` keeps its)."""
     digits = text.split("e")[0].split("E")[0]

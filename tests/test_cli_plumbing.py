@@ -220,7 +220,7 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
         "analyses": ("fit", "probes"), "controls": {"ctrl": "runs/ctrl"}, "out_dir": report}
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "toy / val: 3 clips, 5 pairs, 4 judgments; noise ceiling R² 0.5000"
-    assert out[1] == f"  {'bgs':<20} R² 0.2500 [0.1250, 0.3750]  50.0% of ceiling  3-way 0.600  2-way 0.700"
+    assert out[1] == f"  {'BGS fine-tuned (LoRA)':<32} R² 0.2500 [0.1250, 0.3750]  50.0% of ceiling  3-way 0.600  2-way 0.700"
     assert json.loads(js.read_text())["fit"]["bgs"]["ooo_acc_2way"] == 0.7
 
 
@@ -281,6 +281,19 @@ def test_baselines_hand_every_flag_to_the_baseline_and_print_each_number_under_i
     assert (split, kw) == ("fit", {"n_boot": 11, "seed": 2})
     assert loads == [{"seed": 3}, {"seed": 2}]
     assert "pixel baseline: 5 frames, 6x6 grid" in capsys.readouterr().out
+
+
+def test_a_baseline_prints_an_undefined_share_of_the_ceiling_as_n_a_not_n_a_percent(monkeypatch, capsys):
+    """A split too small for a noise ceiling (a small benchmark's test split) printed "-> n/a% of ceiling", the
+    slip `bgs-hf evaluate` no longer makes; a defined share keeps its %."""
+    import bgs_hf.baselines.pixels as pixels
+
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: {
+        **_scores(split), "ceiling_r2": None, "pct_of_ceiling": None})
+    assert main(["baseline", "pixels", "--data", "D"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "noise ceiling" in ln)
+    assert line == "  noise ceiling n/a   -> n/a of ceiling", line
 
 
 def test_data_commands_hand_their_split_flags_and_defaults_to_the_loader(tmp_path, monkeypatch, capsys):

@@ -275,6 +275,21 @@ def test_an_optional_column_named_on_the_command_line_must_exist(tmp_path: Path,
     np.testing.assert_allclose(data.judgments["rt_s"], [1.0, 1.001, 1.002, 1.003, 1.004, 1.005])
 
 
+def test_a_missing_optional_column_names_the_flag_that_named_it_once(tmp_path: Path, capsys) -> None:
+    """``--rt reaction_time --rt-ms`` on a CSV without that column listed it twice, and both lines sent the user
+    elsewhere: "name yours with --videos-columns/--odd/--participant" (flags that name other columns), then "name
+    the column with --rt" (they had). Each missing column is one line naming the flag that named it."""
+    table = _csv(tmp_path, _trials(1)[:6], header="subject,trial_no,video1,video2,video3,odd_one_out,rt_ms")
+    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(tmp_path / "ds"), "--participant",
+                "subject", "--trial", "trial_number", "--rt", "reaction_time", "--rt-ms", "--session", "block"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert len(lines) == 3, lines
+    for line, flag in zip(lines, ("--trial", "--rt", "--session"), strict=True):
+        assert f"; {flag} names a column the CSV does not have: give one it has, or drop {flag} (the column is " \
+               "optional))" in line, line
+        assert "--videos-columns" not in line and "--rt-ms" not in line
+
+
 @pytest.mark.parametrize(("columns", "message"), [
     (TripletColumns(odd="video1"), "--videos-columns and --odd both name column 'Video1': each needs a column of its "
      "own"),  # every odd video 1

@@ -331,6 +331,10 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     (["--control", "=runs/x"], "--control must be NAME=RUN_DIR, got '=runs/x'"),  # a row named ""
     (["--control", "ctrl="], "--control must be NAME=RUN_DIR, got 'ctrl='"),
     (["--control", "language=x"], "--control name 'language' is reserved"),
+    # test_embeddings.npz's clip key and np.savez's own parameters: a TypeError traceback once every model had
+    # embedded the clips (and the earlier report was cleared)
+    (["--control", "items=x"], "--control name 'items' is reserved"),
+    (["--control", "file=x"], "--control name 'file' is reserved"),
     (["--control", "runs/x"], "--control must be NAME=RUN_DIR, got 'runs/x'"),
     (["--n-boot", "0"], "--n-boot must be >= 1"),
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
@@ -348,6 +352,23 @@ def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, monkeypat
     assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", *flags]) == 2
     assert message in capsys.readouterr().err
     assert work == []
+
+
+def test_the_suite_refuses_a_control_named_as_a_key_of_its_embeddings_file_before_the_data_loads(tmp_path):
+    """``run_suite(controls={"items": ...})`` (``--control items=RUN``) crashed in ``np.savez`` with "got multiple
+    values for keyword argument 'items'" after every model had embedded the clips."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import run_suite
+
+    for name in ("items", "file", "allow_pickle"):
+        with pytest.raises(BGSInputError, match=f"control name '{name}' is reserved"):
+            run_suite("/nonexistent-data", "tiny-random-videomae", controls={name: "tiny-random-videomae"},
+                      out_dir=tmp_path / "ev")
+    assert not (tmp_path / "ev").exists()
+    from bgs_hf.cli.evaluate import EMBEDDING_KEYS, RESERVED_NAMES
+    from bgs_hf.eval.suite import RESERVED_CONTROL_NAMES
+
+    assert RESERVED_NAMES + EMBEDDING_KEYS == RESERVED_CONTROL_NAMES  # the CLI's early check refuses the same names
 
 
 def test_evaluate_checks_a_named_language_model_whenever_the_partition_needs_it(tiny_sets, tmp_path, capsys,

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bgs_hf._format import fmt
+from bgs_hf._format import fmt, fmt_pct
 from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 #: Model names the suite gives its own rows; a control under one of them would replace that row.
 RESERVED_NAMES = ("pretrained", "bgs", "language")
+#: Keys of test_embeddings.npz besides the rows' (its clips, np.savez's own parameters): bgs_hf.eval.suite's
+#: RESERVED_CONTROL_NAMES, spelled out so that `bgs-hf --help` does not import numpy
+EMBEDDING_KEYS = ("items", "file", "allow_pickle")
 
 
 def check_not_a_folder_of_runs(flag: str, given: str) -> None:
@@ -105,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
         name, _, path = c.partition("=")
         if not name or not path:  # `=runs/x` scored a model named "", `x=` one at the working folder
             raise BGSInputError(f"--control must be NAME=RUN_DIR, got {c!r}")
-        if name in RESERVED_NAMES or name in controls:
-            raise BGSInputError(f"--control name {name!r} is {'reserved' if name in RESERVED_NAMES else 'given twice'}"
-                                f" (the suite's own rows: {', '.join(RESERVED_NAMES)})")
+        if name in RESERVED_NAMES or name in EMBEDDING_KEYS or name in controls:
+            raise BGSInputError(f"--control name {name!r} is {'given twice' if name in controls else 'reserved'}"
+                                f" (the suite's own rows: {', '.join(RESERVED_NAMES)}; the keys of its "
+                                f"test_embeddings.npz: {', '.join(EMBEDDING_KEYS)})")
         check_not_a_folder_of_runs("--control", path)  # before the data loads, as --model and --pretrained
         controls[name] = path
     check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
@@ -157,9 +161,8 @@ def run(args: argparse.Namespace) -> int:
     for name, f in res.get("fit", {}).items():
         lo, hi = f["r2_ci"]
         shown = model_name(name, language_model=language, labels=labels)
-        share = fmt(f.get("pct_of_ceiling"), ".1f")
         print(f"  {shown:<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
-              f"{share}{'' if share == 'n/a' else '%'} of ceiling  "
+              f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
               f"3-way {fmt(f['ooo_acc_3way'], '.3f')}  2-way {fmt(f['ooo_acc_2way'], '.3f')}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -63,9 +63,11 @@ def _video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
     return index
 
 
-def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems, *, required: bool) -> str | None:
+def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems, *, required: bool,
+            flag: str | None = None) -> str | None:
     """The CSV's own spelling of column ``wanted`` (case, spaces, '-' and '_' ignored: 'Video 1' is video1,
-    'OddOneOut' is odd_one_out); a missing required column is reported."""
+    'OddOneOut' is odd_one_out); a missing required column is reported. ``flag``: the optional role's flag that
+    named it (``--rt``), which the report names (it sent the user to --videos-columns/--odd/--participant)."""
     if wanted is None:
         return None
 
@@ -79,8 +81,10 @@ def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems
         problems.add(f"columns {', '.join(map(repr, alike))} are one name once case, spaces, '-' and '_' are ignored: "
                      f"which is {wanted!r}? rename the others", path=path)
     if found is None and required:
-        problems.add(f"column {wanted!r} missing (columns: {', '.join(map(str, by_key.values()))}; name yours "
-                     "with --videos-columns/--odd/--participant)", path=path)
+        fix = (f"{flag} names a column the CSV does not have: give one it has, or drop {flag} (the column is "
+               "optional)") if flag else "name yours with --videos-columns/--odd/--participant"
+        problems.add(f"column {wanted!r} missing (columns: {', '.join(map(str, by_key.values()))}; {fix})",
+                     path=path)
     return found
 
 
@@ -178,11 +182,12 @@ def read_triplet_table(
     video_cols, odd_col, part_col = found[:3], found[3], found[4]
     trial_col, rt_col, session_col = (
         _header(df, getattr(cols_cfg, name), path, problems,
-                required=getattr(cols_cfg, name) != getattr(TripletColumns, name))
+                required=getattr(cols_cfg, name) != getattr(TripletColumns, name), flag=f"--{name}")
         for name in ("trial", "rt", "session"))
     _check_one_role_per_column({"--videos-columns": video_cols, "--odd": [odd_col], "--participant": [part_col],
                                 "--trial": [trial_col], "--rt": [rt_col], "--session": [session_col]}, path, problems)
-    if rt_col is None and cols_cfg.rt is not None and cols_cfg.rt_unit_s != 1.0:
+    # the default column missing with a unit given (a --rt the CSV lacks is reported above, once)
+    if rt_col is None and cols_cfg.rt == TripletColumns.rt and cols_cfg.rt_unit_s != 1.0:
         problems.add(f"column {cols_cfg.rt!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}); "
                      "a response-time unit was given (--rt-ms): name the column with --rt", path=path)
 

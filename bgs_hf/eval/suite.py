@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
 RESULT_NAME = "evaluation.json"
 TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
+#: names a control cannot take: the suite's own rows, and the clip key of test_embeddings.npz with np.savez's own
+#: parameters (a control named ``items`` or ``file`` was a TypeError in np.savez once every model had embedded)
+RESERVED_CONTROL_NAMES: tuple[str, ...] = ("pretrained", "bgs", "language", "items", "file", "allow_pickle")
 #: Everything an evaluation writes in its folder (the decoded-clip cache aside): cleared before the next one there
 REPORT_FILES = (RESULT_NAME, "evaluation.md", "evaluation.html", TEST_EMBEDDINGS_NAME, "fit.png", "layers.png",
                 "partition.png", "probes.png", "motion.png", "attention_*.png")
@@ -401,6 +404,9 @@ def run_suite(
 
         check_count(n_perm, "n_perm")
     check_report_folder(out_dir)  # before the data loads and the clips are embedded
+    for name in controls or {}:
+        if name in RESERVED_CONTROL_NAMES:
+            raise BGSInputError(f"control name {name!r} is reserved ({', '.join(RESERVED_CONTROL_NAMES)})")
     # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
     pretrained_model, finetuned_model = (saved_model_folder(m) or m for m in (pretrained_model, finetuned_model))
     controls = {name: saved_model_folder(m) or m for name, m in (controls or {}).items()}
