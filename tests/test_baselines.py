@@ -214,7 +214,7 @@ def test_cli_baseline_prints_n_a_and_writes_strict_json_for_undefined_values(tmp
            "ooo_acc_3way": 1.0, "ooo_acc_2way": 1.0}
     assert _finish(args, "language", row) == 0
     printed = capsys.readouterr().out
-    assert "noise ceiling n/a   -> n/a% of ceiling" in printed and "nan" not in printed
+    assert "noise ceiling n/a   -> n/a of ceiling" in printed and "nan" not in printed
     text = out_json.read_text()
     assert "NaN" not in text and json.loads(text)["ceiling_r2"] is None
 

@@ -1750,11 +1750,13 @@ def test_a_local_dir_push_names_the_staged_folder_and_uploads_nothing(tiny_run: 
 
 
 def test_a_weight_that_is_not_safetensors_is_named_as_not_published(tmp_path: Path, caplog) -> None:
-    """Mutant that passed: a `.bin` weight left out of the upload without a word (training state is left out
-    silently: it is never a model's weights)."""
+    """Mutant that passed: a `.bin` weight left out of the upload without a word. Training state is left out
+    silently: it is never a model's weights (a ``checkpoint-N``'s optimizer.pt, scheduler.pt, rng_state.pth and
+    training_args.bin were each warned about as "weights")."""
     from bgs_hf.hub.push import _model_files
 
-    for name in ("adapter_model.safetensors", "pytorch_model.bin", "trainer_state.json", "adapter_config.json"):
+    for name in ("adapter_model.safetensors", "pytorch_model.bin", "trainer_state.json", "adapter_config.json",
+                 "optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin"):
         (tmp_path / name).write_text("{}")
     with caplog.at_level("WARNING", logger="bgs_hf.hub.push"):
         files = _model_files(tmp_path)
@@ -1961,19 +1963,3 @@ def test_a_private_push_into_an_existing_public_repo_uploads_nothing(tmp_path: P
         files = hub.files
     assert files["dataset/me/open"] == {"a.txt": b"public"}
     assert files["model/me/secret"] == {"a.txt": b"public", "b.txt": b"meant to be private"}
-
-
-def test_a_checkpoints_training_state_is_left_out_without_calling_it_weights(tmp_path: Path, caplog) -> None:
-    """A Trainer ``checkpoint-N`` holds ``optimizer.pt``, ``scheduler.pt``, ``rng_state.pth`` and
-    ``training_args.bin``: pushing one warned "not publishing optimizer.pt: weights are published as safetensors
-    only" for each, training state called weights, while a real ``.bin`` weight needs the warning."""
-    from bgs_hf.hub.push import _model_files
-
-    for name in ("adapter_model.safetensors", "adapter_config.json", "optimizer.pt", "scheduler.pt", "rng_state.pth",
-                 "training_args.bin", "pytorch_model.bin"):
-        (tmp_path / name).write_text("{}")
-    with caplog.at_level("WARNING", logger="bgs_hf.hub.push"):
-        files = _model_files(tmp_path)
-    assert [str(f) for f in files] == ["adapter_config.json", "adapter_model.safetensors"]
-    assert [r.getMessage() for r in caplog.records] == [
-        "not publishing pytorch_model.bin: weights are published as safetensors only"]
