@@ -210,14 +210,14 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
     js, report, cache = tmp_path / "e.json", tmp_path / "report", tmp_path / "cache"
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--pretrained", "tiny-random-clip",
                  "--split", "val", "--n-boot", "7", "--n-perm", "9", "--seed", "3", "--cache", str(cache),
-                 "--abstract", str(abstract), "--analyses", "fit,probes", "--control", "ctrl=runs/ctrl",
+                 "--abstract", str(abstract), "--analyses", "fit,probes,transfer", "--control", "ctrl=runs/ctrl",
                  "--json", str(js), "--report", str(report)]) == 0
     assert loads == [("D", {"seed": 3})]
     assert seen["models"] == ("tiny-random-clip", "tiny-random-videomae")
     assert {k: seen[k] for k in ("split", "n_boot", "n_perm", "seed", "cache", "abstract_dir", "analyses",
                                  "controls", "out_dir")} == {
         "split": "val", "n_boot": 7, "n_perm": 9, "seed": 3, "cache": str(cache), "abstract_dir": str(abstract),
-        "analyses": ("fit", "probes"), "controls": {"ctrl": "runs/ctrl"}, "out_dir": report}
+        "analyses": ("fit", "probes", "transfer"), "controls": {"ctrl": "runs/ctrl"}, "out_dir": report}
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "toy / val: 3 clips, 5 pairs, 4 judgments; noise ceiling R² 0.5000"
     assert out[1] == f"  {'BGS fine-tuned (LoRA)':<32} R² 0.2500 [0.1250, 0.3750]  50.0% of ceiling  3-way 0.600  2-way 0.700"

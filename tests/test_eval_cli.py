@@ -338,6 +338,9 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     (["--control", "runs/x"], "--control must be NAME=RUN_DIR, got 'runs/x'"),
     (["--n-boot", "0"], "--n-boot must be >= 1"),
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
+    # read by the transfer analysis alone: without it the folder was ignored, and the report had no transfer section
+    (["--abstract", "/nonexistent", "--analyses", "fit,probes"],
+     "--abstract is read only by the transfer analysis: add transfer to --analyses, or drop --abstract"),
 ])
 def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, monkeypatch, flags, message):
     """One line, exit 2, and neither the data nor the suite touched (without its early check, a missing

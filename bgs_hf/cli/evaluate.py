@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
         if value < 1:
             raise BGSInputError(f"{flag} must be >= 1, got {value}")
+    if args.abstract is not None and "transfer" not in analyses:  # it was ignored without a word
+        raise BGSInputError("--abstract is read only by the transfer analysis: add transfer to --analyses, or drop "
+                            "--abstract")
     if args.abstract is not None and not (Path(args.abstract) / "labels.csv").is_file():
         raise BGSInputError("not a SocialShapes-Abstract folder (no labels.csv)", path=args.abstract)
     controls: dict[str, str] = {}
