@@ -368,8 +368,7 @@ def test_the_suite_refuses_a_control_named_as_a_key_of_its_embeddings_file_befor
             run_suite("/nonexistent-data", "tiny-random-videomae", controls={name: "tiny-random-videomae"},
                       out_dir=tmp_path / "ev")
     assert not (tmp_path / "ev").exists()
-    from bgs_hf.cli.evaluate import EMBEDDING_KEYS, RESERVED_NAMES
-    from bgs_hf.eval.suite import RESERVED_CONTROL_NAMES
+    from bgs_hf.eval.suite import EMBEDDING_KEYS, RESERVED_CONTROL_NAMES, RESERVED_NAMES
 
     assert RESERVED_NAMES + EMBEDDING_KEYS == RESERVED_CONTROL_NAMES  # the CLI's early check refuses the same names
 

@@ -61,11 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-#: Model names the suite gives its own rows; a control under one of them would replace that row.
-RESERVED_NAMES = ("pretrained", "bgs", "language")
-#: Keys of test_embeddings.npz besides the rows' (its clips, np.savez's own parameters): bgs_hf.eval.suite's
-#: RESERVED_CONTROL_NAMES, spelled out so that `bgs-hf --help` does not import numpy
-EMBEDDING_KEYS = ("items", "file", "allow_pickle")
 
 
 def check_not_a_folder_of_runs(flag: str, given: str) -> None:
@@ -92,7 +87,15 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError, naming_flag
-    from bgs_hf.eval.suite import check_analyses, check_report_folder, default_seed, pretrained_of, run_suite
+    from bgs_hf.eval.suite import (
+        EMBEDDING_KEYS,
+        RESERVED_NAMES,
+        check_analyses,
+        check_report_folder,
+        default_seed,
+        pretrained_of,
+        run_suite,
+    )
     from bgs_hf.models.loading import saved_model_folder
     from bgs_hf.models.registry import get_backbone_spec
 

@@ -27,9 +27,13 @@ logger = logging.getLogger(__name__)
 ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
 RESULT_NAME = "evaluation.json"
 TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
-#: names a control cannot take: the suite's own rows, and the clip key of test_embeddings.npz with np.savez's own
-#: parameters (a control named ``items`` or ``file`` was a TypeError in np.savez once every model had embedded)
-RESERVED_CONTROL_NAMES: tuple[str, ...] = ("pretrained", "bgs", "language", "items", "file", "allow_pickle")
+#: the suite's own rows, which a control of the same name would replace
+RESERVED_NAMES: tuple[str, ...] = ("pretrained", "bgs", "language")
+#: the clip key of test_embeddings.npz and np.savez's own parameters (a control named ``items`` or ``file`` was a
+#: TypeError in np.savez once every model had embedded)
+EMBEDDING_KEYS: tuple[str, ...] = ("items", "file", "allow_pickle")
+#: names a control cannot take
+RESERVED_CONTROL_NAMES: tuple[str, ...] = RESERVED_NAMES + EMBEDDING_KEYS
 #: Everything an evaluation writes in its folder (the decoded-clip cache aside): cleared before the next one there
 REPORT_FILES = (RESULT_NAME, "evaluation.md", "evaluation.html", TEST_EMBEDDINGS_NAME, "fit.png", "layers.png",
                 "partition.png", "probes.png", "motion.png", "attention_*.png")
