@@ -815,6 +815,9 @@ def test_evaluate_without_flags_scores_a_backbone_alone_on_test_with_the_helps_d
                  str(tmp_path / "new" / "e.json")]) == 0
     assert seen["language_config"] == LanguageBaselineConfig(model=None, caption="mean")
     assert (tmp_path / "new" / "e.json").is_file()
+    # --n-perm not given is not refused without the probes (only one the user gave is): the default is handed on
+    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--analyses", "fit"]) == 0
+    assert (seen["analyses"], seen["n_perm"]) == (("fit",), 1000)
 
 
 @pytest.mark.parametrize(("command", "usage"), [("baseline", "usage: bgs-hf baseline [-h] KIND ..."),

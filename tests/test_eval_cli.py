@@ -308,7 +308,7 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     """`--analyses layers,attention`: the console and evaluation.md said "None pairs" / "| None |" (the count was
     filled in by the fit alone); it is the split's, the same the fit reports."""
     _, data, _ = tiny_sets
-    common = ["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--n-boot", "5", "--n-perm", "5"]
+    common = ["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--n-boot", "5"]
     assert main([*common, "--analyses", "attention", "--report", str(tmp_path / "att")]) == 0
     printed = capsys.readouterr().out
     assert main([*common, "--analyses", "fit", "--report", str(tmp_path / "fit")]) == 0
@@ -341,6 +341,9 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     # read by the transfer analysis alone: without it the folder was ignored, and the report had no transfer section
     (["--abstract", "/nonexistent", "--analyses", "fit,probes"],
      "--abstract is read only by the transfer analysis: add transfer to --analyses, or drop --abstract"),
+    # read by the probes alone: without them the count was ignored (its default, when not given, is not refused)
+    (["--n-perm", "50", "--analyses", "fit,transfer"],
+     "--n-perm is read only by the probes analysis: add probes to --analyses, or drop --n-perm"),
 ])
 def test_evaluate_refuses_bad_flags_before_any_work(tiny_sets, capsys, monkeypatch, flags, message):
     """One line, exit 2, and neither the data nor the suite touched (without its early check, a missing
@@ -1213,6 +1216,9 @@ def test_the_suite_records_each_models_width_its_resample_counts_and_scores_cont
     assert res["n_clips"] == len(test.items) == len(data.splits["test"])
     assert set(res["layers"]) == set(res["transfer"]["models"]) == {"pretrained", "bgs"}
     assert set(res["fit"]) == {"pretrained", "bgs", "ctl", "language"}
+    # every fit row carries the same keys: the language row, scored by behavioural_fit apart, had no ceiling_r2_ci
+    assert {k: sorted(f) for k, f in res["fit"].items()} == {k: sorted(res["fit"]["bgs"]) for k in res["fit"]}
+    assert res["fit"]["language"]["ceiling_r2_ci"] == res["fit"]["bgs"]["ceiling_r2_ci"] == test.ceiling_ci
 
 
 def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second_minus_first(tiny_sets, monkeypatch):
@@ -1716,6 +1722,21 @@ def _evaluation(folder):
         {"data": "d", "split": "test", "n_clips": 3, "n_pairs": 3, "n_judgments": 3, "noise_ceiling_r2": 0.21,
          "noise_ceiling_ci": [0.17, 0.25], "models": {}, "figures": {}, "fit": {"bgs": fit}}))
     return folder
+
+
+def test_report_of_one_run_given_twice_shows_it_once_and_names_the_repeat(tmp_path, monkeypatch, caplog):
+    """`bgs-hf report runs/x runs/x/` (one folder, two spellings; or its evaluation.json) showed every row twice, the
+    two labelled alike `runs/x`; the repeat is dropped with a warning naming it, and the one run is reported alone."""
+    _evaluation(tmp_path / "runs" / "x")
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level("WARNING", logger="bgs_hf.eval.report"):
+        assert main(["report", "runs/x", "runs/x/", "runs/x/evaluation.json", "--out", "both"]) == 0
+    assert main(["report", "runs/x", "--out", "one"]) == 0
+    assert (tmp_path / "both" / "report.md").read_text() == (tmp_path / "one" / "report.md").read_text()
+    warned = [r.getMessage() for r in caplog.records if r.name == "bgs_hf.eval.report"]
+    where = tmp_path.resolve() / "runs" / "x" / "evaluation.json"
+    assert warned == [f"runs/x/: the same run as runs/x ({where}), reported once",
+                      f"runs/x/evaluation.json: the same run as runs/x ({where}), reported once"]
 
 
 @pytest.mark.parametrize("own", ["report.md", "report.html", "quickstart"])

@@ -23,6 +23,7 @@ from bgs_hf.cli._args import (
 )
 
 ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
+N_PERM = 1000  # --n-perm when not given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", type=Path, metavar="DIR", default=None,
                    help="folder for evaluation.json, figures and evaluation.md/.html (default: a temp folder)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
-    p.add_argument("--n-perm", type=int, default=1000, help="permutations for probe p-values (1000)")
+    # default None, not 1000: a --n-perm the user gave without the probes is refused, and only then (run)
+    p.add_argument("--n-perm", type=int, default=None, help=f"permutations for probe p-values ({N_PERM})")
     p.add_argument("--cache", default=None, metavar="DIR", help="decoded-clip cache (default: in the report folder)")
     p.add_argument("--language-model", default=None, metavar="NAME_OR_PATH",
                    help="sentence-transformers model of the language row (default: the bundled all-MiniLM-L6-v2; "
@@ -102,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
     for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
-        if value < 1:
+        if value is not None and value < 1:
             raise BGSInputError(f"{flag} must be >= 1, got {value}")
+    if args.n_perm is not None and "probes" not in analyses:  # it was ignored without a word
+        raise BGSInputError("--n-perm is read only by the probes analysis: add probes to --analyses, or drop --n-perm")
     if args.abstract is not None and "transfer" not in analyses:  # it was ignored without a word
         raise BGSInputError("--abstract is read only by the transfer analysis: add transfer to --analyses, or drop "
                             "--abstract")
@@ -152,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,
                         seed=args.seed, controls=controls or None, split=args.split, cache=args.cache,
-                        n_boot=args.n_boot, n_perm=args.n_perm, language_config=language)
+                        n_boot=args.n_boot, n_perm=N_PERM if args.n_perm is None else args.n_perm,
+                        language_config=language)
     except BaseException:
         if args.report is None:  # a refused or interrupted run leaves no report folder of ours behind in /tmp
             shutil.rmtree(out, ignore_errors=True)

@@ -25,10 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bgs_hf.cli._args import check_output_folder
-    from bgs_hf.eval.report import check_report_targets, load_run, write_report
+    from bgs_hf.eval.report import check_report_targets, distinct_runs, load_run, write_report
 
     check_output_folder(args.out, "--out")
     check_report_targets(args.out, "report", where="--out")  # a report.md of the user's: refused, not replaced
+    args.runs = distinct_runs(args.runs)  # one run given twice (runs/x runs/x/) showed each of its rows twice
     runs = [load_run(r) for r in args.runs]
     labels = [r[0] for r in runs]
     if len(set(labels)) < len(labels):  # same folder names: use the full paths

@@ -50,15 +50,23 @@ def collapsed(emb: np.ndarray) -> bool:
     return off.size > 0 and float(np.ptp(off)) <= 1e-9
 
 
+def fit_from_similarity(sim: np.ndarray, data: Any, humans: SplitHumans, *, n_boot: int = 1000,
+                        seed: int = 0) -> dict[str, Any]:
+    """Behavioural fit of a similarity over ``humans.items`` on that split, with the split's ceiling and its range:
+    every fit row (the models' and the language row's) carries the same keys (the language row, scored by
+    ``behavioural_fit`` directly, had no ``ceiling_r2_ci``: it is added only where that function draws the ceiling)."""
+    out = behavioural_fit(sim, data, humans.split, ceiling_r2=humans.ceiling_r2, n_boot=n_boot, seed=seed)
+    out["ceiling_r2_ci"] = humans.ceiling_ci
+    return out
+
+
 def fit_from_embeddings(emb: np.ndarray, data: Any, humans: SplitHumans, *, n_boot: int = 1000,
                         seed: int = 0) -> dict[str, Any]:
     """Behavioural fit of ``emb`` (rows = ``humans.items``) on that split, with the split's ceiling.
 
     Embeddings alike for every clip are flagged ``collapsed``: every triplet ties, so the accuracies (ties count
     as wrong) read 0, below chance, for what is no answer at all, and a reader must be told."""
-    sim = cosine_similarity_matrix(emb)
-    out = behavioural_fit(sim, data, humans.split, ceiling_r2=humans.ceiling_r2, n_boot=n_boot, seed=seed)
-    out["ceiling_r2_ci"] = humans.ceiling_ci
+    out = fit_from_similarity(cosine_similarity_matrix(emb), data, humans, n_boot=n_boot, seed=seed)
     if np.isfinite(emb).all() and collapsed(emb):
         out["collapsed"] = True
     return out

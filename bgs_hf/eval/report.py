@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from bgs_hf._format import fmt, fmt_p, md_cell
 from bgs_hf.errors import BGSInputError
 from bgs_hf.viz.models import model_name
+
+logger = logging.getLogger(__name__)
 
 Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, caption)
 
@@ -363,14 +366,36 @@ def _names_its_files(res: dict) -> bool:
         for v in figures.values()) and isinstance(res.get("result_dir") or "", str)
 
 
-def load_run(path: str | Path) -> tuple[str, dict, Path]:
-    """(label, result, folder) of a run folder (``evaluation.json``) or a JSON file from ``--json``."""
+def _result_file(path: str | Path) -> tuple[Path, Path]:
+    """(run folder or JSON file, result file) that ``path`` names: a run folder's ``evaluation.json``, a quickstart
+    ``--out`` folder's ``analyses/evaluation.json``, or the JSON file itself (which may not exist)."""
     from bgs_hf.eval.suite import RESULT_NAME
 
     p = Path(path)
     f = p / RESULT_NAME if p.is_dir() else p
     if p.is_dir() and not f.is_file() and (p / "analyses" / RESULT_NAME).is_file():  # a quickstart --out folder
         p, f = p / "analyses", p / "analyses" / RESULT_NAME
+    return p, f
+
+
+def distinct_runs(paths: Sequence[str]) -> list[str]:
+    """``paths`` without a repeat of a run given before (``runs/x`` and ``runs/x/``, or its ``evaluation.json``: one
+    result file once resolved), each dropped with a warning: the report showed its every row twice."""
+    first: dict[Path, str] = {}
+    for path in paths:
+        key = _result_file(path)[1].resolve()
+        if key in first:
+            logger.warning("%s: the same run as %s (%s), reported once", path, first[key], key)
+        else:
+            first[key] = path
+    return list(first.values())
+
+
+def load_run(path: str | Path) -> tuple[str, dict, Path]:
+    """(label, result, folder) of a run folder (``evaluation.json``) or a JSON file from ``--json``."""
+    from bgs_hf.eval.suite import RESULT_NAME
+
+    p, f = _result_file(path)
     if not f.is_file():
         # named as given: runs are often all called `eval` (runs/a/eval runs/b/eval), so the name alone says not which
         raise BGSInputError(f"{path}: no {RESULT_NAME} (run `bgs-hf evaluate ... --report DIR` first)")

@@ -394,7 +394,13 @@ def run_suite(
     """
     from bgs_hf.data.validate import require_videos
     from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
-    from bgs_hf.eval.fit import SplitHumans, fit_from_embeddings, layerwise_fit, paired_comparison
+    from bgs_hf.eval.fit import (
+        SplitHumans,
+        fit_from_embeddings,
+        fit_from_similarity,
+        layerwise_fit,
+        paired_comparison,
+    )
     from bgs_hf.metrics.fit import split_items
     from bgs_hf.models.loading import saved_model_folder
     from bgs_hf.training.api import json_safe, recorded_splits
@@ -505,14 +511,12 @@ def run_suite(
         res["language_skipped"] = language_skipped
     if "fit" in analyses:
         t0 = time.perf_counter()
-        from bgs_hf.metrics import behavioural_fit
         from bgs_hf.viz.models import language_name
 
         fits = {n: fit_from_embeddings(test_emb(n), data, test, n_boot=n_boot, seed=seed) for n in models}
         if language_sim is not None:
             res["language_reference"] = _language_reference(language_config)
-            fits["language"] = behavioural_fit(language_sim, data, split, ceiling_r2=test.ceiling_r2,
-                                               n_boot=n_boot, seed=seed)
+            fits["language"] = fit_from_similarity(language_sim, data, test, n_boot=n_boot, seed=seed)
         res["fit"] = fits
         paired = {}
         if "bgs" in models:
