@@ -516,6 +516,7 @@ def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch,
         return SimpleNamespace(uploaded=False, files=["README.md", "bgs_config.json"], folder="STAGED", url=None)
 
     monkeypatch.setattr(push, "push_run", push_run)
+    # both flags at once only to see each handed on: the real push_run refuses the pair (test_reliability_inputs)
     assert main(["push", "RUN", "--repo-id", "me/run", "--private", "--local-dir", "STAGED", "--license", "mit",
                  "--split", "val", "--baseline", "b.json", "--include-base"]) == 0
     assert seen == {"run": ("RUN", "me/run"), "private": True, "local_dir": "STAGED", "license": "mit",
@@ -532,6 +533,7 @@ def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, mo
     pushed = {}
     monkeypatch.setattr(space_app, "push_space", lambda model, repo, **kw: pushed.update(kw, model=model, repo=repo)
                         or (["app.py"], None))
+    # --local-dir with --private only to see each handed on: the real push_space refuses the pair
     assert main(["space", "--model", "me/run", "--push", "--repo-id", "me/space", "--local-dir", "SP", "--private",
                  "--data", "me/data", "--split", "test", "--max-upload-mb", "5", "--max-duration-s", "12"]) == 0
     assert pushed == {"model": "me/run", "repo": "me/space", "local_dir": "SP", "private": True, "settings": {

@@ -544,18 +544,21 @@ def test_load_names_the_annotation_row_of_a_bad_split_label(release, tmp_path):
     assert "annotations.csv row 3: stimulus_set 'tset' is not train/val/test" in [str(p) for p in problems]
 
 
-def _hub_folder(root: Path, clip_files: dict[str, list[str]], judgments: np.ndarray) -> Path:
-    """A minimal Hub-layout folder: ``clip_files`` split name -> clip ids, judgments as row positions."""
+def _hub_folder(root: Path, clip_files: dict[str, list[str]], judgments: np.ndarray, *,
+                participants: list[str] | None = None, fmt: str = "parquet") -> Path:
+    """A minimal Hub-layout folder: ``clip_files`` split name -> clip ids, judgments as row positions, its tables
+    written as ``fmt`` (``parquet`` or ``csv``, as users publish them)."""
     (root / "clips").mkdir(parents=True)
     (root / "judgments").mkdir()
     for split, ids in clip_files.items():
-        pd.DataFrame({"clip_id": ids}).to_parquet(root / "clips" / f"{split}.parquet")
-    pd.DataFrame({"clip_a": judgments[:, 0], "clip_b": judgments[:, 1], "clip_c": judgments[:, 2],
-                  "odd": np.zeros(len(judgments), int), "participant": [f"p{i % 6}" for i in range(len(judgments))]}
-                 ).to_parquet(root / "judgments" / "j.parquet")
-    files = [{"split": s, "path": f"clips/{s}.parquet"} for s in clip_files]
+        getattr(pd.DataFrame({"clip_id": ids}), f"to_{fmt}")(root / "clips" / f"{split}.{fmt}", index=False)
+    participants = participants or [f"p{i % 6}" for i in range(len(judgments))]
+    getattr(pd.DataFrame({"clip_a": judgments[:, 0], "clip_b": judgments[:, 1], "clip_c": judgments[:, 2],
+                          "odd": np.zeros(len(judgments), int), "participant": participants}),
+            f"to_{fmt}")(root / "judgments" / f"j.{fmt}", index=False)
+    files = [{"split": s, "path": f"clips/{s}.{fmt}"} for s in clip_files]
     cfg = {"configs": [{"config_name": "clips", "data_files": files},
-                       {"config_name": "judgments", "data_files": [{"split": "train", "path": "judgments/*.parquet"}]}]}
+                       {"config_name": "judgments", "data_files": [{"split": "train", "path": f"judgments/*.{fmt}"}]}]}
     (root / "README.md").write_text("---\n" + yaml.safe_dump(cfg) + "---\n")
     return root
 
@@ -563,6 +566,20 @@ def _hub_folder(root: Path, clip_files: dict[str, list[str]], judgments: np.ndar
 def _judgments(n_clips: int, n: int = 200) -> np.ndarray:
     rng = np.random.default_rng(0)
     return np.array([rng.choice(n_clips, 3, replace=False) for _ in range(n)])
+
+
+def test_csv_configs_keep_the_leading_zeros_of_clip_ids_and_participants(tmp_path):
+    """A card declaring CSV configs went through datasets' type inference: clip ids 000, 005 ... came back as 0, 5
+    (naming no clip of the videos table) and participant 007 as '7'. Those columns are read as text now."""
+    ids = [f"{i:03d}" for i in range(0, 60, 5)]
+    judgments = _judgments(12, n=30)
+    folder = _hub_folder(tmp_path / "d", {"train": ids}, judgments, fmt="csv",
+                         participants=[f"{i % 3:03d}" for i in range(len(judgments))])
+    data = load(folder)
+    assert list(data.clip_ids) == ids
+    assert sorted(set(data.judgments["participant"])) == ["000", "001", "002"]
+    np.testing.assert_array_equal(load(_hub_folder(tmp_path / "pq", {"train": ids}, judgments)).clip_ids,
+                                  data.clip_ids)  # as the same tables in parquet
 
 
 def test_clips_split_into_hub_train_and_test_files_keep_that_split(tmp_path):

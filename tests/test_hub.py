@@ -247,6 +247,9 @@ def test_push_errors_are_one_line(tiny_run: Path, tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(BGSInputError, match="no bgs_config.json"):
         push_run(empty, REPO, local_dir=tmp_path / "b")
+    with pytest.raises(BGSInputError, match="^--private makes the repo an upload creates private"):  # was ignored
+        push_run(tiny_run, REPO, private=True, local_dir=tmp_path / "c")
+    assert not (tmp_path / "c").exists()
 
 
 def test_upload_against_local_fake_hub(tiny_run: Path, tmp_path: Path) -> None:

@@ -649,6 +649,21 @@ def test_flags_that_would_be_ignored_are_refused(argv: list[str], message: str, 
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["push", "{tmp}/run"], ["data", "push", "{source}"],
+                                     ["space", "--model", "me/run", "--push"]])
+def test_private_with_a_local_dir_is_refused_by_every_push(command: list[str], source: Path, tmp_path: Path,
+                                                            capsys) -> None:
+    """`push`, `data push` and `space --push` with --private --local-dir staged the folder and dropped --private
+    silently: the dry run creates no repo to make private, and the real push run later without it is public."""
+    staged = tmp_path / "staged"
+    argv = [a.format(tmp=tmp_path, source=source) for a in command]
+    assert cli([*argv, "--repo-id", "me/x", "--private", "--local-dir", str(staged)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --private makes the repo an upload creates private, and "
+                                               "--local-dir uploads nothing (a dry run"), err
+    assert not staged.exists()
+
+
 @pytest.mark.parametrize("argv", [
     ["synth", "{tmp}/a", "--size", "0", "--clips", "10"],  # was ZeroDivisionError, and a half-made folder
     ["synth", "{tmp}/b", "--size", "-2", "--clips", "10"],

@@ -131,7 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "bgs-hf data push my-study --repo-id you/my-study --private"))
     _add_source(u, validation=False)
     u.add_argument("--repo-id", required=True, help="target dataset repo, e.g. user/social-ooo")
-    u.add_argument("--private", action="store_true", help="create the repo as private")
+    u.add_argument("--private", action="store_true", help="create the repo as private (not with --local-dir)")
     u.add_argument("--local-dir", type=Path,
                    help="write the Hub folder here and upload nothing (inspect before publishing)")
     _add_card_flags(u)
@@ -330,9 +330,10 @@ def run_push(args: argparse.Namespace) -> int:
 
     from bgs_hf.data import write_hub
     from bgs_hf.data.hub import RELEASE_LICENSE_NAME, push_to_hub
-    from bgs_hf.hub.push import validate_repo_id
+    from bgs_hf.hub.push import refuse_private_staging, validate_repo_id
 
     validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
+    refuse_private_staging(args.private, args.local_dir)
     if args.local_dir:
         require_new_folder(args.local_dir, "--local-dir")
     _declared_license(args)

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="training run folder (holds bgs_config.json and metrics.json)")
     p.add_argument("--repo-id", required=True, help="target model repo, USER/NAME")
-    p.add_argument("--private", action="store_true", help="create the repo as private")
+    p.add_argument("--private", action="store_true", help="create the repo as private (not with --local-dir)")
     p.add_argument(
         "--local-dir",
         default=None, metavar="DIR",

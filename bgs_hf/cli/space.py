@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--local-dir", default=None, help="with --push: write the Space folder here, upload nothing"
     )
-    p.add_argument("--private", action="store_true", help="with --push: create the Space repo as private")
+    p.add_argument("--private", action="store_true",
+                   help="with --push: create the Space repo as private (not with --local-dir)")
     p.set_defaults(func=run)
 
 

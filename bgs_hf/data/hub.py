@@ -235,6 +235,9 @@ def _own_roots(root: Path) -> tuple[Path, ...]:
 HF_SPLIT = "_hf_split"
 #: Data-file types ``datasets`` reads for a YAML config; any of them changing must change the cache key.
 TABLE_SUFFIXES = frozenset({".parquet", ".csv", ".tsv", ".json", ".jsonl", ".arrow", ".txt"})
+#: columns that hold names, not numbers: a CSV config reads them as text, since ``datasets`` infers clip ids
+#: ``000``, ``007`` (or participant ``007``) as the numbers 0 and 7, which name no clip of the videos table
+TEXT_COLUMNS: tuple[str, ...] = ("clip_id", "video", "captions", "stimulus_set", "participant", "session")
 
 
 def _cache_dir(folder: Path) -> str:
@@ -256,20 +259,32 @@ def _cache_dir(folder: Path) -> str:
     return str(Path(datasets.config.HF_DATASETS_CACHE) / "bgs_hf_local" / h.hexdigest()[:16])
 
 
+def _reader_kwargs(folder: Path, name: str, cache_dir: str) -> dict[str, Any]:
+    """``load_dataset`` arguments for the config's file type: a CSV (or TSV) config reads :data:`TEXT_COLUMNS` as
+    text (parquet keeps the types it was written with; pandas skips converters of columns a file lacks)."""
+    import datasets
+
+    if datasets.load_dataset_builder(str(folder), name, cache_dir=cache_dir).name != "csv":
+        return {}
+    return {"converters": dict.fromkeys(TEXT_COLUMNS, str)}
+
+
 def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     import datasets
 
     cache_dir = _cache_dir(folder)
     try:
+        kwargs = _reader_kwargs(folder, name, cache_dir)
         try:
-            dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir)
+            dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir, **kwargs)
         except Exception as first:  # noqa: BLE001 - maybe our cache, not the user's files: rebuild it once
             if not any(Path(cache_dir).rglob("*.arrow")):
                 raise
             logger.warning("config %r of %s failed to load (%s: %s); trying once more with its datasets cache "
                            "rebuilt from the dataset's files", name, folder, type(first).__name__,
                            str(first).splitlines()[0][:200])
-            dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir, download_mode="force_redownload")
+            dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir, download_mode="force_redownload",
+                                       **kwargs)
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
         detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",

@@ -93,6 +93,15 @@ def validate_repo_id(repo_id: str) -> str:
     return repo_id
 
 
+def refuse_private_staging(private: bool, local_dir: str | Path | None) -> None:
+    """``--private`` sets the visibility of the repo an upload creates; ``--local-dir`` is a dry run that creates no
+    repo, so the flag was dropped silently and the later real push (without it) made a public repo."""
+    if private and local_dir is not None:
+        raise BGSInputError("--private makes the repo an upload creates private, and --local-dir uploads nothing "
+                            "(a dry run that stages the folder): drop --private to stage, pass it when you push "
+                            "without --local-dir")
+
+
 def _model_files(model_dir: Path) -> list[Path]:
     """Files to publish, relative to ``model_dir``: the saved embedder, no training state, no pickles."""
     chosen = []
@@ -305,6 +314,7 @@ def push_run(
 ) -> PushResult:
     """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing."""
     validate_repo_id(repo_id)
+    refuse_private_staging(private, local_dir)
     if local_dir is not None:
         files = stage_run(run_dir, local_dir, repo_id=repo_id, license=license, split=split, baseline=baseline,
                           include_base=include_base)

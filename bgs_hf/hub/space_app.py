@@ -947,9 +947,10 @@ def push_space(
     settings: dict[str, Any] | None = None,
 ) -> tuple[list[str], str | None]:
     """Stage the Space (``local_dir``: stop there) or upload it as a Gradio Space; returns (files, url)."""
-    from bgs_hf.hub.push import upload_folder, validate_repo_id
+    from bgs_hf.hub.push import refuse_private_staging, upload_folder, validate_repo_id
 
     validate_repo_id(repo_id)
+    refuse_private_staging(private, local_dir)
     if local_dir is not None:
         return stage_space(model_repo, local_dir, settings=settings), None
     with tempfile.TemporaryDirectory(prefix="bgs-space-") as tmp:
