@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +57,34 @@ def naming_flag(flag: str) -> Iterator[None]:
         yield
     except BGSInputError as err:
         raise BGSInputError(f"{flag}: {err}") from None
+
+
+#: What torch's CPU allocator says in the plain ``RuntimeError`` it raises when an allocation fails (an accelerator
+#: raises ``torch.OutOfMemoryError``, numpy a ``MemoryError``).
+CPU_OUT_OF_MEMORY = ("DefaultCPUAllocator", "can't allocate memory", "out of memory")
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    """Whether ``err`` is a failed allocation: a setting too large for this machine, not a fault of the code."""
+    torch = sys.modules.get("torch")  # only a process that imported torch can raise its error (no import here)
+    oom = getattr(torch, "OutOfMemoryError", None) if torch is not None else None
+    if oom is not None and isinstance(err, oom):
+        return True
+    return isinstance(err, MemoryError) or (
+        type(err) is RuntimeError and any(marker in str(err) for marker in CPU_OUT_OF_MEMORY))
+
+
+@contextmanager
+def refusing_out_of_memory(say: Callable[[Callable[..., str]], str]) -> Iterator[None]:
+    """A failed allocation inside the block becomes the :class:`BGSSettingError` ``say`` writes (name the setting
+    that sized it and a smaller value): it was a page of torch traceback ending in "DefaultCPUAllocator: can't
+    allocate memory". Every other error passes unchanged."""
+    try:
+        yield
+    except (RuntimeError, MemoryError) as err:
+        if not is_out_of_memory(err):
+            raise
+        raise BGSSettingError(say) from err
 
 
 class BGSDivergedError(RuntimeError):

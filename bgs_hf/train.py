@@ -49,7 +49,7 @@ def build_parser(argv: list[str] | None = None) -> Any:
             "bgs-hf train --data runs/socialshapes --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20",
             "accelerate launch --num_processes 8 -m bgs_hf.train --data DIR --backbone vjepa2 --output-dir runs/v --bf16",
         ) + "\n\nEvery flag takes '_' or '-' (--output_dir, --output-dir). --resume_from_checkpoint last resumes "
-        "from the output folder's highest-step complete checkpoint.\n\n" + EXIT_STATUS)
+        "from the output folder's highest-step complete checkpoint. -v (--verbose) gives debug logging.\n\n" + EXIT_STATUS)
     parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
     return parser
 
@@ -87,15 +87,17 @@ def _unscored(metrics: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
-    from bgs_hf.cli._parser import flags_as_typed
+    from bgs_hf.cli._parser import flags_as_typed, take_verbose
     from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import json_safe, train_bgs
 
+    verbose, flags = take_verbose(list(sys.argv[1:] if argv is None else argv))  # -v as `bgs-hf -v train` takes it
+
     def command() -> int:
         try:
-            result = train_bgs(parse(argv))
+            result = train_bgs(parse(flags))
         except BGSInputError as err:  # `val_split 'paper'` (the library's words) as --val_split; flags as typed
-            raise flags_as_typed(err, sys.argv[1:] if argv is None else argv, "_") from None
+            raise flags_as_typed(err, flags, "_") from None
         if result.trainer.args.should_save:
             summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
                                                                                 "ooo_acc_2way", "pct_of_ceiling")}
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(_unscored(result.metrics))  # noqa: T201 - CLI entry point
         return 0
 
-    with console(verbose=False):  # changes nothing inside ``bgs-hf train``, whose console it is
+    with console(verbose):  # changes nothing inside ``bgs-hf train``, whose console it is
         return run_guarded(command)
 
 if __name__ == "__main__":

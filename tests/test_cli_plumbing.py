@@ -94,9 +94,12 @@ def test_a_refused_setting_keeps_its_file_and_row_as_flags_and_a_flags_prefix_ke
 
 
 @pytest.mark.parametrize(("argv", "levels"), [
-    ([], (logging.WARNING, logging.INFO)),
-    (["--verbose"], (logging.INFO, logging.DEBUG)),
-    (["-v"], (logging.INFO, logging.DEBUG)),
+    (["report", "RUN"], (logging.WARNING, logging.INFO)),
+    (["--verbose", "report", "RUN"], (logging.INFO, logging.DEBUG)),
+    (["-v", "report", "RUN"], (logging.INFO, logging.DEBUG)),
+    # after the command (was: "bgs-hf report: error: unrecognized arguments: -v")
+    (["report", "RUN", "-v"], (logging.INFO, logging.DEBUG)),
+    (["report", "--verbose", "RUN"], (logging.INFO, logging.DEBUG)),
 ])
 def test_verbose_gives_the_command_debug_logging(argv, levels, monkeypatch):
     """`bgs-hf --verbose` promises debug logging; `console(False)` in `main` (the flag parsed, never used) and INFO
@@ -107,8 +110,57 @@ def test_verbose_gives_the_command_debug_logging(argv, levels, monkeypatch):
     seen = []
     monkeypatch.setattr(report, "run", lambda args: seen.append(
         (logging.getLogger().level, logging.getLogger("bgs_hf").level)) or 0)
-    assert main([*argv, "report", "RUN"]) == 0
+    assert main(argv) == 0
     assert seen == [levels]
+
+
+def test_verbose_is_taken_before_or_after_every_command_and_a_command_without_it_keeps_the_top_levels():
+    """`bgs-hf evaluate -v ...` was argparse's "unrecognized arguments: -v": the flag was the top level's only. Each
+    command takes it too, and one not given it leaves `bgs-hf -v COMMAND`'s (a default of False would overwrite it)."""
+    from bgs_hf.cli._parser import walk
+
+    parser = build_parser()
+    for command in list(walk(parser))[1:]:  # every command and action, `data stats` and `baseline pixels` too
+        assert command._option_string_actions["-v"].default is argparse.SUPPRESS, command.prog
+    for argv, verbose in ((["data", "stats", "SRC"], False), (["data", "stats", "SRC", "-v"], True),
+                          (["data", "-v", "stats", "SRC"], True), (["-v", "data", "stats", "SRC"], True),
+                          (["evaluate", "-v", "--data", "d", "--model", "m"], True),
+                          (["--verbose", "evaluate", "--data", "d", "--model", "m"], True)):
+        assert parser.parse_command_line(argv).verbose is verbose, argv
+
+
+@pytest.mark.parametrize("argv", [["train", "-v", "--data", "d", "--", "-v"],
+                                  ["train", "--data", "d", "--verbose", "--", "-v"],
+                                  ["-v", "train", "--data", "d", "--", "-v"]])
+def test_train_takes_verbose_among_its_flags_and_hands_the_rest_on(argv, monkeypatch):
+    """`bgs-hf train` hands its flags to HfArgumentParser, which said "unrecognized arguments: -v"; `-v` after
+    `train` is now the top level's (debug logging while it runs), and every other flag, `--` on included, is handed
+    on as typed."""
+    import bgs_hf.cli.train as train_cli
+
+    monkeypatch.delenv("RANK", raising=False)
+    seen = []
+    monkeypatch.setattr(train_cli, "run", lambda args: seen.append(
+        (args.train_argv, logging.getLogger("bgs_hf").level)) or 0)
+    assert main(argv) == 0
+    assert seen == [(["--data", "d", "--", "-v"], logging.DEBUG)]
+
+
+def test_python_m_bgs_hf_train_takes_verbose_too(monkeypatch, capsys):
+    """`python -m bgs_hf.train -v` (and `accelerate launch -m bgs_hf.train -v`) is the run `bgs-hf train -v` is."""
+    import bgs_hf.train as train_module
+
+    monkeypatch.delenv("RANK", raising=False)
+    seen = []
+
+    def parse(flags):
+        seen.append((flags, logging.getLogger("bgs_hf").level))
+        raise BGSInputError("--data: no such folder")
+
+    monkeypatch.setattr(train_module, "parse", parse)
+    assert train_module.main(["--data", "d", "-v"]) == 2
+    assert seen == [(["--data", "d"], logging.DEBUG)]
+    assert capsys.readouterr().err == "error: --data: no such folder\n"
 
 
 def test_an_inner_console_keeps_the_outer_ones_levels_and_an_unreadable_rank_is_the_main_process(monkeypatch):
@@ -822,8 +874,8 @@ def test_evaluate_without_flags_scores_a_backbone_alone_on_test_with_the_helps_d
     assert (seen["analyses"], seen["n_perm"]) == (("fit",), 1000)
 
 
-@pytest.mark.parametrize(("command", "usage"), [("baseline", "usage: bgs-hf baseline [-h] KIND ..."),
-                                                 ("data", "usage: bgs-hf data [-h] ACTION ...")])
+@pytest.mark.parametrize(("command", "usage"), [("baseline", "usage: bgs-hf baseline [-h] [-v] KIND ..."),
+                                                 ("data", "usage: bgs-hf data [-h] [-v] ACTION ...")])
 def test_a_command_group_without_its_action_prints_its_help_and_exits_2(command, usage, capsys):
     """Mutant that passed (CLI audit, third pass): `bgs-hf baseline` without KIND exiting 0 (success), where the
     help says 2 for bad usage and `bgs-hf` without COMMAND exits 2."""

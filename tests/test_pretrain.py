@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from bgs_hf.errors import BGSDivergedError
 from bgs_hf.pretrain import CORPUS_SEED_OFFSET, PretrainConfig, TinyVideoMAEArch, pretrain
 from bgs_hf.pretrain.corpus import fit_frames, tube_mask
 from bgs_hf.pretrain.train import build_pretraining_model, decode_masked, masked_loss, reconstruction_targets
@@ -444,6 +445,77 @@ def test_optimise_sets_each_steps_lr_clips_the_gradient_and_draws_from_the_seede
     assert losses == pytest.approx([0.0, -2.5, -7.5])
     assert p.detach().tolist() == pytest.approx([-0.15, -0.2])
     assert draws == np.random.default_rng(5).random(3).tolist()
+
+
+def test_a_batch_larger_than_the_corpus_is_refused_before_the_corpus(tmp_path, monkeypatch, capsys) -> None:
+    """``pretrain-tiny OUT --batch-size 100000`` rendered the 3,000-clip corpus, then ended in torch's out-of-memory
+    traceback; a step draws its batch from the corpus, so a batch larger than it only repeats clips."""
+    from bgs_hf.cli.main import build_parser, main
+    from bgs_hf.cli.pretrain_tiny import configure
+
+    refuse_rendering(monkeypatch)
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--batch-size", "100000"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: --batch-size 100000 is more clips than the corpus holds (--corpus-clips 3000): each step "
+                   "draws its batch from the corpus, so give at most 3000\n")
+    assert main(["pretrain-tiny", str(tmp_path / "o"), "--corpus-clips", "40", "--set", "batch_size=41"]) == 2
+    assert not tmp_path.joinpath("o").exists()
+    cfg = configure(build_parser().parse_args(["pretrain-tiny", "OUT", "--batch-size", "40", "--corpus-clips", "40"]))
+    assert (cfg.batch_size, cfg.corpus_clips) == (40, 40)  # the whole corpus is a batch
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you "
+                 "tried to allocate 1966080000000 bytes. Error code 12 (Cannot allocate memory)"),
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"),
+    MemoryError("Unable to allocate 18.3 GiB for an array with shape (100000, 16, 64, 64, 3) and data type uint8"),
+])
+def test_a_step_that_runs_out_of_memory_names_the_batch_size_and_a_smaller_one(error, tmp_path, monkeypatch,
+                                                                               capsys) -> None:
+    """A batch within the corpus can still be too large for the machine: torch's allocator error was a page of
+    traceback; now one line naming --batch-size with half of it, and nothing left in OUT."""
+    import bgs_hf.pretrain.train as train_mod
+    from bgs_hf.cli.main import main
+    from bgs_hf.errors import BGSSettingError
+    from bgs_hf.pretrain.config import PretrainSchedule
+    from bgs_hf.pretrain.train import optimise
+
+    def out_of_memory(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(train_mod, "socialshapes_source", lambda: moving_squares)
+    monkeypatch.setattr(train_mod, "masked_loss", out_of_memory)
+    out = tmp_path / "tiny"
+    argv = ["pretrain-tiny", str(out), "--arch", "videomae", "--steps", "2", "--batch-size", "4", "--corpus-clips",
+            "4", "--threads", "1", "--probe-clips", "0"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err  # below the render and step bars
+    assert err.splitlines()[-1] == ("error: out of memory in pretraining step 1 with --batch-size 4: give a smaller "
+                                    "--batch-size (e.g. 2)")
+    assert err.count("error:") == 1 and "Traceback" not in err
+    assert not out.exists()
+    p = torch.nn.Parameter(torch.zeros(2))
+    with pytest.raises(BGSSettingError) as info:  # in Python: the config's field, as a smaller value of it
+        optimise(PretrainSchedule(steps=1, batch_size=3), torch.optim.SGD([p], lr=1.0), [p], out_of_memory,
+                 desc="test", progress=False)
+    assert str(info.value) == "out of memory in pretraining step 1 with batch_size 3: give a smaller batch_size"
+    assert info.value.__cause__ is error
+
+
+@pytest.mark.parametrize("error", [RuntimeError("mat1 and mat2 shapes cannot be multiplied (4x3 and 5x2)"),
+                                   ValueError("out of memory"), BGSDivergedError("loss became nan: out of memory")])
+def test_a_step_failing_for_another_reason_than_memory_raises_its_own_error(error) -> None:
+    """Only a failed allocation is a setting too large; any other error of a step reaches the caller as it was."""
+    from bgs_hf.pretrain.config import PretrainSchedule
+    from bgs_hf.pretrain.train import optimise
+
+    def failing(rng):
+        raise error
+
+    p = torch.nn.Parameter(torch.zeros(2))
+    with pytest.raises(type(error)) as info:
+        optimise(PretrainSchedule(steps=1), torch.optim.SGD([p], lr=1.0), [p], failing, desc="test", progress=False)
+    assert info.value is error
 
 
 def test_final_loss_is_the_mean_of_the_last_twentieth_of_the_steps() -> None:

@@ -174,6 +174,15 @@ class CLIParser(Suggestions, argparse.ArgumentParser):
         return namespace
 
 
+def take_verbose(argv: list[str]) -> tuple[bool, list[str]]:
+    """Whether ``argv`` holds ``-v``/``--verbose`` among its flags (before ``--``), and ``argv`` without it: for
+    ``bgs-hf train``, whose flags go to HfArgumentParser, which said "unrecognized arguments: -v". No flag's value
+    can be ``-v`` (argparse reads it as a flag: "expected one argument")."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    rest = [token for token in argv[:end] if token not in ("-v", "--verbose")]
+    return len(rest) < end, rest + argv[end:]
+
+
 def walk(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
     """``parser`` and every sub-command parser below it."""
     yield parser

@@ -6,6 +6,7 @@ function, so ``bgs-hf --help`` answers instantly.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import os
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed
+from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed, walk
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 #: Command modules under bgs_hf.cli (each one's ``register`` gives its one-line help). Order is the order in --help.
@@ -31,6 +32,9 @@ COMMANDS: tuple[str, ...] = (
     "space",
 )
 
+#: ``-v``/``--verbose``, taken before the command (``bgs-hf -v evaluate``) and after it (``bgs-hf evaluate -v``)
+VERBOSE = {"action": "store_true", "help": "debug logging"}
+
 
 def build_parser() -> CLIParser:
     from bgs_hf import __version__
@@ -44,7 +48,7 @@ def build_parser() -> CLIParser:
         + "\n\n`bgs-hf COMMAND --help` describes each command; flags take '-' or '_' (--val-fraction, "
           "--val_fraction).\nWithout a COMMAND, bgs-hf prints this help and exits 2.\n\n" + EXIT_STATUS,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", **VERBOSE)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
                         help="print the bgs-hf version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,6 +60,9 @@ def build_parser() -> CLIParser:
                 raise
             continue
         module.register(sub)
+    for command in list(walk(parser))[1:]:  # `bgs-hf evaluate -v` too (was "unrecognized arguments: -v"); a
+        # command given no -v keeps the top level's (SUPPRESS: its own default would have overwritten `bgs-hf -v`)
+        command.add_argument("-v", "--verbose", **VERBOSE, default=argparse.SUPPRESS)
     parser.finish()
     return parser
 

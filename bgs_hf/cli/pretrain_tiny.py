@@ -220,6 +220,10 @@ def configure(args: argparse.Namespace) -> Any:
             check_probe_seeds(cfg.corpus_seed_offset, cfg.corpus_clips, args.probe_clips)
     except ValueError as err:
         raise BGSInputError(f"--set: {err}") from err
+    if cfg.batch_size > cfg.corpus_clips:  # `--batch-size 100000` rendered 3,000 clips, then ran out of memory
+        raise BGSInputError(f"--batch-size {cfg.batch_size} is more clips than the corpus holds (--corpus-clips "
+                            f"{cfg.corpus_clips}): each step draws its batch from the corpus, so give at most "
+                            f"{cfg.corpus_clips}")
     return cfg
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf.errors import refusing_out_of_memory
 from bgs_hf.pretrain.config import PretrainConfig, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import (
     ClipSource,
@@ -193,11 +194,19 @@ def masked_loss(
     return loss
 
 
+def out_of_memory_line(named: Callable[..., str], batch_size: int, step: int) -> str:
+    """The refusal of a batch that does not fit in memory, naming the batch size (``--batch-size`` in the CLI)."""
+    smaller = f" (e.g. {batch_size // 2})" if batch_size >= 4 else ""
+    return (f"out of memory in pretraining step {step + 1} with {named('batch_size', batch_size)}: give a smaller "
+            f"{named('batch_size')}{smaller}")
+
+
 def optimise(cfg: Any, opt: torch.optim.Optimizer, params: list[torch.nn.Parameter],
              batch_loss: Callable[[np.random.Generator], torch.Tensor], *, desc: str,
              progress: bool = True) -> tuple[list[float], float]:
     """The pretraining loop the three bundled backbones share: ``cfg.steps`` steps of warm-up + cosine lr
-    (:func:`lr_at`), gradient clipping at ``cfg.grad_clip``, a progress bar with the running loss.
+    (:func:`lr_at`), gradient clipping at ``cfg.grad_clip``, a progress bar with the running loss. A step that
+    runs out of memory is a :class:`~bgs_hf.errors.BGSSettingError` naming ``batch_size`` (was a torch traceback).
 
     ``batch_loss(rng)`` draws a batch with the run's generator (seeded by ``cfg.seed``) and returns its loss.
     Returns the per-step losses and the training wall time in seconds.
@@ -209,11 +218,12 @@ def optimise(cfg: Any, opt: torch.optim.Optimizer, params: list[torch.nn.Paramet
     for step in bar:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
-        loss = batch_loss(rng)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-        opt.step()
+        with refusing_out_of_memory(lambda n, step=step: out_of_memory_line(n, cfg.batch_size, step)):
+            loss = batch_loss(rng)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            opt.step()
         losses.append(float(loss.detach()))
         if step % cfg.log_every == 0 or step == cfg.steps - 1:
             bar.set_postfix(loss=f"{np.mean(losses[-cfg.log_every:]):.4f}")
