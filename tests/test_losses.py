@@ -424,6 +424,53 @@ def test_bgs_loss_names_triplets_or_pairs_of_the_wrong_width():
             BGSLoss()(emb, torch.tensor([[0, 1, 2]]), torch.tensor([0]), torch.tensor(bad), human[:1])
 
 
+def test_bgs_loss_checks_the_targets_of_a_term_it_skips():
+    """A BGSLoss term skipped for want of inputs (2 pairs, no triplet) dropped its targets unchecked: 5 distances for
+    2 pairs, or 2 odd positions for no triplet, gave a loss without a word, though RSALoss alone refuses the first;
+    a missing ``human_dist`` was torch's "Could not infer dtype of NoneType"."""
+    emb, pairs, human, _ = _toy_rsa()
+    trip, odd = torch.tensor([[0, 1, 2]]), torch.tensor([0])
+    with pytest.raises(ValueError, match="human_dist has 5 values for 2 pairs"):
+        BGSLoss()(emb, trip, odd, pairs[:2], human)
+    with pytest.raises(ValueError, match="odd has 2 entries for 0 triplets"):
+        BGSLoss()(emb, torch.zeros(0, 3), torch.tensor([0, 1]), pairs, human)
+    for loss in (BGSLoss(), lambda e, p, h: RSALoss()(e, p, h)):
+        with pytest.raises(ValueError, match="human_dist is missing"):
+            loss(emb, trip, odd, pairs, None) if isinstance(loss, BGSLoss) else loss(emb, pairs, None)
+    # matching targets of a skipped term, and a step with no term at all, still give the other term alone
+    out = BGSLoss()(emb, trip, odd, pairs[:2], human[:2])
+    assert out.n_pairs == 2 and math.isnan(float(out.global_))
+    assert float(out.loss) == pytest.approx(0.7 * float(TripletMarginLoss()(emb, trip, odd)))
+    assert float(BGSLoss()(emb, torch.zeros(0, 3), torch.zeros(0), pairs, human).local.isnan())
+    assert BGSLoss()(emb, trip, odd, None, None).n_pairs == 0
+
+
+def test_the_config_of_a_users_schedule_or_term_names_it_without_claiming_the_papers():
+    """``BGSLoss`` takes any callable ``epoch -> (alpha, beta)`` as schedule and any module as a term, but its
+    ``get_config_dict()`` raised "asdict() should be called on dataclass instances" (AttributeError for a term without
+    a config) and recorded a PaperSchedule subclass with the paper's formula. Each is now named, and not rebuilt."""
+    from bgs_hf.losses import loss_from_config
+
+    def ramp(epoch: float) -> tuple[float, float]:
+        return 1.0, 0.1 * epoch
+
+    class Warmup(PaperSchedule):
+        def __call__(self, epoch: float) -> tuple[float, float]:
+            return self.alpha, min(1.0, epoch) * self.beta_max
+
+    class Mine(torch.nn.Module):
+        def forward(self, emb, triplets, odd):
+            return emb.sum() * 0.0
+
+    cfg = BGSLoss(local=Mine(), schedule=ramp).get_config_dict()
+    assert cfg["local"] == {"name": "Mine"} and cfg["global"] == RSALoss().get_config_dict()
+    assert cfg["schedule"] == {"kind": "ramp"}
+    assert BGSLoss(schedule=Warmup()).get_config_dict()["schedule"] == {"kind": "Warmup"}
+    with pytest.raises(ValueError, match="only a PaperSchedule schedule can be rebuilt"):
+        loss_from_config(cfg)
+    assert BGSLoss().get_config_dict()["schedule"]["formula"].startswith("alpha * local")  # the paper's, as before
+
+
 def test_losses_read_cosine_of_raw_unnormalised_embeddings():
     """Every loss promises D = 1 - cosine, so rescaling a clip's embedding changes nothing (a notebook's raw
     features, not L2-normalised). Mutation audit: dropping the re-normalisation in ``pair_cosine`` passed every

@@ -38,6 +38,19 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
     return o
 
 
+def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """The human distance of each pair, one finite value per pair: torch's "Could not infer dtype of NoneType" was
+    the whole message for a missing ``human_dist``."""
+    if human_dist is None:
+        raise ValueError("human_dist is missing: give the human distance 1 - p_ij of each pair")
+    hd = torch.as_tensor(human_dist, device=device).to(dtype).reshape(-1)
+    if hd.shape[0] != n_pairs:
+        raise ValueError(f"human_dist has {hd.shape[0]} values for {n_pairs} pairs")
+    if not bool(torch.isfinite(hd).all()):
+        raise ValueError("human_dist must be finite")
+    return hd
+
+
 def finite_setting(value: float, name: str, *, positive: bool = False, nonnegative: bool = False) -> float:
     """A loss hyper-parameter as a float, refused when not a finite number (an ``inf`` weight trains on NaN) or,
     with ``positive`` / ``nonnegative``, not above 0 / below 0."""

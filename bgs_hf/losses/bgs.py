@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, check_emb, config_kwargs, finite_setting
+from bgs_hf.losses._common import as_human_dist, as_index, as_odd, check_emb, config_kwargs, finite_setting
 from bgs_hf.losses.odd_one_out import OddOneOutLoss
 from bgs_hf.losses.rsa import RSALoss
 from bgs_hf.losses.triplet import TripletMarginLoss
@@ -124,19 +124,28 @@ class BGSLoss(nn.Module):
                 raise ValueError(f"odd_probs is used only by OddOneOutLoss; {type(self.local).__name__} needs odd")
             lo = self.local(emb, triplets, odd, **kw)
             loss, local = loss + alpha * lo, lo.detach()
+        elif odd is not None:  # a skipped term still checks its targets: odd positions for no triplet were dropped
+            as_odd(odd, 0, emb.device)
         if n_pairs >= 3:
             gl = self.global_(emb, pairs, human_dist)
             loss, global_ = loss + beta * gl, gl.detach()
+        elif pairs is not None and (n_pairs or human_dist is not None):
+            # as RSALoss does before its own few-pairs shortcut: 5 distances for 2 pairs were dropped without a word
+            as_human_dist(human_dist, n_pairs, emb.device, torch.float32)
         return BGSLossOutput(loss, local, global_, alpha, beta, n_trip, n_pairs)
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {
-            "name": "BGSLoss",
-            "local": self.local.get_config_dict(),
-            "global": self.global_.get_config_dict(),
-            "schedule": {"kind": "PaperSchedule", **asdict(self.schedule),
-                         "formula": "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"},
-        }
+        """The terms' own configs and the schedule. A term or schedule of the user's (any loss module; a callable
+        ``epoch -> (alpha, beta)``, which the constructor accepts) is recorded by name only, never described as the
+        paper's: this raised AttributeError / "asdict() should be called on dataclass instances", and labelled a
+        PaperSchedule subclass with the paper's formula. :meth:`from_config_dict` refuses to rebuild those."""
+        if type(self.schedule) is PaperSchedule:
+            schedule = {"kind": "PaperSchedule", **asdict(self.schedule),
+                        "formula": "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"}
+        else:
+            schedule = {"kind": _name_of(self.schedule)}
+        return {"name": "BGSLoss", "local": _term_config(self.local), "global": _term_config(self.global_),
+                "schedule": schedule}
 
     @classmethod
     def from_config_dict(cls, cfg: dict[str, Any]) -> BGSLoss:
@@ -150,6 +159,17 @@ class BGSLoss(nn.Module):
         return cls(local=loss_from_config(kw["local"]) if "local" in kw else None,
                    global_=loss_from_config(kw["global"]) if "global" in kw else None,
                    schedule=PaperSchedule(**sched))
+
+
+def _name_of(obj: Any) -> str:
+    """A function's name, else its class's (an instance has no ``__name__`` of its own)."""
+    return str(getattr(obj, "__name__", None) or type(obj).__name__)
+
+
+def _term_config(term: nn.Module) -> dict[str, Any]:
+    """A term's ``get_config_dict()``, or its class name for a module of the user's that has none."""
+    describe = getattr(term, "get_config_dict", None)
+    return describe() if callable(describe) else {"name": _name_of(term)}
 
 
 def loss_from_config(cfg: dict[str, Any]) -> nn.Module:

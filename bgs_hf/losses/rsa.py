@@ -7,7 +7,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_index, check_emb, config_kwargs, finite_setting, pair_cosine, zero_loss
+from bgs_hf.losses._common import (
+    as_human_dist,
+    as_index,
+    check_emb,
+    config_kwargs,
+    finite_setting,
+    pair_cosine,
+    zero_loss,
+)
 
 
 def _pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -76,11 +84,7 @@ class RSALoss(nn.Module):
         # float32 at least: in fp16 the soft ranks of a step's thousands of pairs overflow, eps underflows to 0,
         # and bf16 merges distinct human distances before they are ranked
         dtype = torch.promote_types(emb.dtype, torch.float32)
-        hd = torch.as_tensor(human_dist, device=emb.device).to(dtype).reshape(-1)
-        if hd.shape[0] != pr.shape[0]:
-            raise ValueError(f"human_dist has {hd.shape[0]} values for {pr.shape[0]} pairs")
-        if not bool(torch.isfinite(hd).all()):
-            raise ValueError("human_dist must be finite")
+        hd = as_human_dist(human_dist, pr.shape[0], emb.device, dtype)
         if pr.shape[0] < 3:
             return zero_loss(emb)
         md = 1.0 - pair_cosine(emb.to(dtype), pr[:, 0], pr[:, 1])
