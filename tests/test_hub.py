@@ -1372,6 +1372,39 @@ def test_the_card_copies_every_training_setting_it_lists_and_nothing_else(tmp_pa
                         **{k: v for k, v in state.items() if k != "log_history"}}
 
 
+def test_the_cards_best_metric_names_the_metric_it_is_a_value_of(tmp_path: Path) -> None:
+    """A trained run's card read "`best_metric=-0.11280597963307847`" with no word of which metric (`bgs-hf train`
+    chooses by eval_rsa unless told otherwise), beside an evaluation table of R² values it could be taken for."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+
+    state = {"global_step": 6, "best_global_step": 5, "best_metric": -0.113, "epoch": 1.2}
+    info = _info(tmp_path, {}, state=state)
+    info.training_args = {"seed": 1, "metric_for_best_model": "eval_rsa"}
+    training = card_data_from_run(info).training
+    assert list(training) == ["seed", "global_step", "best_global_step", "best_metric", "metric_for_best_model",
+                              "epoch"]
+    assert "`best_metric=-0.113`, `metric_for_best_model=eval_rsa`" in render_model_card(card_data_from_run(info)).text
+    info.trainer_state = {"global_step": 6}  # no best model chosen: the metric is not named either
+    assert "metric_for_best_model" not in card_data_from_run(info).training
+
+
+def test_a_card_of_the_val_split_says_its_clips_chose_the_checkpoint(tmp_path: Path) -> None:
+    """`bgs-hf push --split val` (or a run trained with --eval_test false) called its numbers those of "clips never
+    seen in training" and nothing more, though the validation clips picked the checkpoint they score."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+
+    metrics = {"val": {"r2": 0.05}, "test": {"r2": 0.04}}
+    state = {"global_step": 6, "best_global_step": 5, "best_metric": 0.1}
+    val = render_model_card(card_data_from_run(_info(tmp_path, {}, metrics=metrics, state=state, split="val"))).text
+    assert ("split `val` (clips never seen in training, but they chose the checkpoint of step 5: these numbers "
+            "favour this model, the test split's do not).") in val, val
+    test = render_model_card(card_data_from_run(_info(tmp_path, {}, metrics=metrics, state=state))).text
+    assert "split `test` (clips never seen in training).\n" in test
+    # no checkpoint chosen (no best step recorded): nothing claimed
+    unchosen = card_data_from_run(_info(tmp_path, {}, metrics=metrics, state={"global_step": 6}, split="val"))
+    assert "split `val` (clips never seen in training).\n" in render_model_card(unchosen).text
+
+
 def test_a_run_folders_card_shows_the_split_asked_for_and_a_broken_run_keeps_its_readme(tmp_path: Path) -> None:
     """Mutant that passed: `write_run_card` letting a run whose card cannot be rendered (a broken metrics.json) raise
     instead of keeping its README (training writes the card after saving the model: the run would end in a traceback)."""

@@ -1875,7 +1875,8 @@ def _hand_run(tmp_path: Path, data_name: str, metrics: dict) -> Path:
 def test_the_fit_line_in_full_for_human_and_for_simulated_judgments(tmp_path: Path) -> None:
     """Mutants that passed: the sentence saying a SocialShapes benchmark is synthetic dropped, "one half of people"
     for "one half of the people", and the last sentence calling the simulated observers' similarities human (the
-    tests looked for single phrases). R² 0.1 of a ceiling of 0.2 is 50.0%."""
+    tests looked for single phrases). R² 0.1 of a ceiling of 0.2 is 50.0%. The ceiling was said to come "from half the
+    judgments each", where it is Spearman-Brown corrected to the whole group, as the model card says."""
     from bgs_hf.hub.space_app import evaluation_markdown
 
     test = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 40}}
@@ -1883,18 +1884,18 @@ def test_the_fit_line_in_full_for_human_and_for_simulated_judgments(tmp_path: Pa
     assert human == (
         "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100 "
         "[0.050, 0.150], **50.0% of the human noise ceiling**. The noise ceiling (R² = 0.200) is how well one half of "
-        "the people predicts the other, from half the judgments each: a model near it agrees with people about as well "
-        "as they agree with each other (it is an estimate, not an upper bound). R² is the signed squared Spearman "
-        "correlation of model and human pairwise similarities.")
+        "the people predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with "
+        "people about as well as they agree with each other (it is an estimate, not an upper bound). R² is the signed "
+        "squared Spearman correlation of model and human pairwise similarities.")
     simulated = evaluation_markdown(str(_hand_run(tmp_path, "socialshapes", test)), aligned="tuned")
     assert simulated == (
         "**Overall fit to the simulated judgments** on the held-out test split of `socialshapes` (40 judgments): tuned "
         "R² = 0.100 [0.050, 0.150], **50.0% of the noise ceiling**. That benchmark is synthetic SocialShapes: its "
         "judgments, and so its noise ceiling, come from simulated observers, not people. The noise ceiling "
-        "(R² = 0.200) is how well one half of the simulated observers predicts the other, from half the judgments "
-        "each: a model near it agrees with the simulated observers about as well as they agree with each other (it is "
-        "an estimate, not an upper bound). R² is the signed squared Spearman correlation of model and the observers' "
-        "pairwise similarities.")
+        "(R² = 0.200) is how well one half of the simulated observers predicts the other, corrected to the whole group "
+        "(Spearman-Brown): a model near it agrees with the simulated observers about as well as they agree with each "
+        "other (it is an estimate, not an upper bound). R² is the signed squared Spearman correlation of model and the "
+        "observers' pairwise similarities.")
 
 
 def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive_one(tmp_path: Path) -> None:
@@ -2471,3 +2472,29 @@ def test_a_compare_of_two_or_four_picks_is_one_line_not_an_index_error_or_a_drop
         assert compare_view(backend, picks, [None] * 3)[2] == (
             f"**Could not compare:** compare needs 3 picks and 3 uploads (None where empty), got {len(picks)} and 3")
     assert backend.compare(["c0", "c0", "c1"]).odd_pre == 2  # the same clip twice: its own pair is the closest
+
+
+def test_a_model_whose_most_similar_pairs_tie_names_no_odd_one_out(tmp_path: Path) -> None:
+    """The same clip picked in all three slots (or one file uploaded three times): every pair's similarity is 1, and
+    the answers and both heat maps said "odd one out = C" (argmax took the first tied pair). Evaluation scores a
+    tie as no choice (``bgs_hf.metrics.ooo``: ties count as wrong); the page now says it is a tie."""
+    from bgs_hf.hub.space_app import answers_markdown, similarity_figure
+
+    backend = _hand_backend(tmp_path)
+    cmp = backend.compare(["c1", "c1", "c1"])
+    assert (cmp.odd_pre, cmp.odd_bgs) == (None, None)
+    rows = answers_markdown(cmp).splitlines()
+    assert rows[-3:-1] == [f"| {PRE} | tie: no single most similar pair, so no odd one out |",
+                           f"| {BGS} | tie: no single most similar pair, so no odd one out |"], rows
+    assert "**" not in "".join(rows[-3:-1])
+    for sim, name in ((cmp.sim_pre, PRE), (cmp.sim_bgs, BGS)):
+        assert similarity_figure(sim, cmp.labels, name, None).axes[0].get_title() == f"{name}\nodd one out = none (tie)"
+    # two pairs tied at the top (ab = bc = 0.9 > ac) is a tie too; a tie below the top is not
+    sim = np.eye(3)
+    sim[0, 1] = sim[1, 0] = sim[1, 2] = sim[2, 1] = 0.9
+    sim[0, 2] = sim[2, 0] = 0.1
+    assert model_odd_one_out(sim) is None
+    sim[0, 1] = sim[1, 0] = 0.1
+    assert model_odd_one_out(sim) == 0
+    sim[1, 2] = sim[2, 1] = np.nan
+    assert model_odd_one_out(sim) is None

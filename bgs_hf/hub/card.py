@@ -443,6 +443,9 @@ def card_data_from_run(
         for key in ("global_step", "best_global_step", "best_metric", "epoch"):
             if info.trainer_state.get(key) is not None:
                 training[key] = info.trainer_state[key]
+            if key == "best_metric" and key in training and (info.training_args or {}).get("metric_for_best_model"):
+                # what best_metric is a value of: a bare "best_metric=-0.113" read like the card's R²
+                training["metric_for_best_model"] = info.training_args["metric_for_best_model"]
     if isinstance(data, dict) and data.get("validation"):  # which validation clips chose the best model
         training["validation"] = data["validation"]
     license_id = hub_license_id(license) if license else (

@@ -129,13 +129,21 @@ class SpaceConfig:
         return int(self.max_upload_mb * 1024 * 1024)
 
 
-def model_odd_one_out(sim3: np.ndarray) -> int:
-    """Position (0..2) of the clip a model calls odd: the one outside its most similar pair.
+def model_odd_one_out(sim3: np.ndarray) -> int | None:
+    """Position (0..2) of the clip a model calls odd: the one outside its most similar pair; ``None`` when no
+    pair is strictly the most similar (the same clip in all three slots) or a similarity is not finite.
 
-    Pair order (ab, ac, bc) and "odd = 2 - kept pair column" follow ``bgs_hf.metrics.ooo``.
+    Pair order (ab, ac, bc), "odd = 2 - kept pair column" and "a tie is no choice" follow ``bgs_hf.metrics.ooo``
+    (evaluation scores a tie as wrong): argmax named the first tied pair, so three copies of one clip were
+    "odd one out = C" under both models.
     """
     pairs = np.array([sim3[0, 1], sim3[0, 2], sim3[1, 2]], dtype=np.float64)
-    return int(2 - int(np.argmax(pairs)))
+    if not np.isfinite(pairs).all():
+        return None
+    top = int(np.argmax(pairs))
+    if np.count_nonzero(pairs == pairs[top]) > 1:
+        return None
+    return 2 - top
 
 
 # ------------------------------------------------------------------------------------------ catalogue
@@ -326,8 +334,8 @@ class Comparison:
     labels: list[str]
     sim_pre: np.ndarray
     sim_bgs: np.ndarray
-    odd_pre: int
-    odd_bgs: int
+    odd_pre: int | None  # None: a tie, no single odd one out (``model_odd_one_out``)
+    odd_bgs: int | None
     human: tuple[int, int, int] | None  # (slot, votes, total); None when not judged or when the top votes tie
     #: what was compared, per slot: an upload's middle frame or the catalogue thumbnail (the page showed the
     #: dropdown's thumbnail while an upload in that slot was what got compared)
@@ -562,8 +570,13 @@ class SpaceBackend:
 
 
 # ------------------------------------------------------------------------------------------ UI
-def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) -> Any:
-    """3×3 heat map with values; the model's odd-one-out is marked."""
+#: a model whose most similar pair is tied names no clip (the heat map's title, the answers table)
+TIE_FIGURE = "none (tie)"
+TIE_ANSWER = "tie: no single most similar pair, so no odd one out"
+
+
+def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int | None) -> Any:
+    """3×3 heat map with values; the model's odd-one-out is marked (``None``: a tie, none)."""
     from bgs_hf.viz.figure import subplots, wrap_to
 
     fig, ax = subplots(figsize=(4.2, 3.6), dpi=100)
@@ -581,7 +594,8 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
                 va="center",
                 color="white" if sim[a, b] < 0.3 else "black",
             )
-    ax.set_title(wrap_to(f"{title}\nodd one out = {short[odd]}", 3.6, 10), fontsize=10)
+    chosen = TIE_FIGURE if odd is None else short[odd]
+    ax.set_title(wrap_to(f"{title}\nodd one out = {chosen}", 3.6, 10), fontsize=10)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
     fig.tight_layout()
     return fig
@@ -589,8 +603,8 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int) 
 
 def answers_markdown(cmp: Comparison) -> str:
     lines = ["Compared: " + " · ".join(cmp.labels), "", "| | odd one out |", "|---|---|"]
-    lines.append(f"| {PRETRAINED_NAME} | **{cmp.labels[cmp.odd_pre]}** |")
-    lines.append(f"| {cmp.aligned} | **{cmp.labels[cmp.odd_bgs]}** |")
+    for name, odd in ((PRETRAINED_NAME, cmp.odd_pre), (cmp.aligned, cmp.odd_bgs)):
+        lines.append(f"| {name} | {TIE_ANSWER if odd is None else '**' + cmp.labels[odd] + '**'} |")
     if cmp.human is not None:
         slot, votes, total = cmp.human
         lines.append(f"| {cmp.judges} | **{cmp.labels[slot]}** ({votes} of {count(total, 'judgment')}) |")
@@ -816,8 +830,8 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
                  "simulated observers, not people")
     if ceiling_r2 is not None and ceiling_r2 > 0:
         text += (f". The noise ceiling (R² = {fmt(ceiling_r2, '.3f')}) is how well one half of {people.replace('people', 'the people')} "
-                 f"predicts the other, from half the judgments each: a model near it agrees with {people} about as well as "
-                 "they agree with each other (it is an estimate, not an upper bound).")
+                 f"predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with {people} "
+                 "about as well as they agree with each other (it is an estimate, not an upper bound).")
     elif ceiling_r2 is None:  # not estimated: nothing to call positive or not
         text += f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given."
     else:
