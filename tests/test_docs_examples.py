@@ -258,6 +258,19 @@ def test_every_module_path_and_name_a_doc_gives_exists(doc):
     assert not missing, f"{doc} names what does not exist: {missing}"
 
 
+def test_architecture_names_every_package_and_top_level_module():
+    """ARCHITECTURE.md places each package on the path from files to adapter: one it does not name is one a newcomer
+    cannot place (the top-level `_bars.py` and `_lazy.py`, which every CLI start and lazy import go through, were
+    missing)."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "bgs_hf"
+    text = _doc_text("ARCHITECTURE.md")
+    names = [f"bgs_hf/{p.name}" for p in sorted(package.iterdir()) if (p / "__init__.py").is_file()]
+    names += [f"bgs_hf/{p.name}" for p in sorted(package.glob("*.py")) if p.name != "__init__.py"]
+    assert len(names) > 15 and [name for name in names if f"`{name}`" not in text] == []
+
+
 # ---- the CLI's own help and usage errors (a newcomer's first contact) -------------------------------------------
 
 def _parsers() -> list[tuple[tuple[str, ...], object]]:
@@ -544,6 +557,63 @@ def test_the_readme_tour_runs_and_prints_what_its_comments_say(tmp_path):
         for value, number in zip(values, numbers, strict=False):
             decimals = len(number.split(".")[1])
             assert round(value, decimals) == float(number), (line, numbers)
+
+
+def test_the_readme_names_the_rows_evaluate_prints():
+    """README's paper section said `bgs-hf evaluate` "prints three rows: `pretrained` (...), `bgs` and `language`":
+    those are evaluation.json's keys; the rows it prints carry the display names of every report."""
+    import re
+
+    from bgs_hf.baselines.language import PAPER_LANGUAGE_MODEL, model_label
+    from bgs_hf.viz.models import model_name
+
+    text = " ".join(_doc_text("README.md").split())
+    sentence = re.search(r"`bgs-hf evaluate` prints three rows: (.*?)\. Compare", text).group(1)
+    assert re.findall(r"`([^`]+)`", sentence) == [
+        model_name("pretrained"), model_name("bgs"),
+        model_name("language", language_model=model_label(PAPER_LANGUAGE_MODEL)),  # `--language-model mpnet`
+        "pretrained", "bgs", "language", "evaluation.json"]
+
+
+def _public_api_block(module: object) -> str:
+    """The code block under a package docstring's "Public API...::" line."""
+    import re
+    import textwrap
+
+    (block,) = re.findall(r"Public API[^\n]*::\n\n(.*?)(?:\n\n|$)", module.__doc__, flags=re.S)
+    return textwrap.dedent(block)
+
+
+@pytest.mark.parametrize("package", ["bgs_hf.eval", "bgs_hf.models", "bgs_hf.training"])
+def test_every_name_a_packages_public_api_docstring_imports_exists(package):
+    """The "Public API" blocks of the package docstrings are what a Python user copies first; their imports are
+    run as written (a renamed export left them naming nothing, and no test read them)."""
+    import ast
+    import importlib
+
+    tree = ast.parse(_public_api_block(importlib.import_module(package)))
+    imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert imports
+    exec(compile(ast.Module(body=imports, type_ignores=[]), package, "exec"), {})  # noqa: S102 - our docstring
+
+
+def test_the_training_packages_public_api_example_trains_and_scores_a_run(tmp_path):
+    """`bgs_hf.training`'s docstring example (`train_bgs(TrainConfig(...))`, then `result.metrics["test"]["r2"]`),
+    run as written on a 24-clip SocialShapes for 2 steps instead of 20."""
+    import math
+
+    import bgs_hf.training
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data = generate_socialshapes(tmp_path / "ss", n_clips=24, seed=0, config=SynthConfig(size=32, workers=1))
+    code = _public_api_block(bgs_hf.training)
+    for old, new in (('"path/to/socialshapes"', repr(str(data))), ('"runs/x"', repr(str(tmp_path / "run"))),
+                     ('"max_steps": 20', '"max_steps": 2')):
+        assert old in code, old
+        code = code.replace(old, new)
+    scope: dict = {}
+    exec(compile(code, "bgs_hf.training", "exec"), scope)  # noqa: S102 - our docstring
+    assert math.isfinite(scope["result"].metrics["test"]["r2"])
 
 
 # ---- docs/RELIABILITY.md cites only tests that exist -------------------------------------------------------------

@@ -974,6 +974,21 @@ def test_the_default_catalogue_is_the_one_cached_benchmark_rule(tmp_path: Path, 
     assert default_catalogue(config) == folder and len(calls) == 2  # reused, not generated again
 
 
+def test_the_default_catalogue_holds_no_clip_of_a_benchmark_the_model_may_have_trained_on() -> None:
+    """README: on `make demo`'s run the Space's catalogue is "a separate 48-clip SocialShapes draw". It was seed 0's,
+    and a benchmark's first clips are the same whatever its size: the catalogue was the demo benchmark's first 48
+    clips (byte-identical videos), 37 of them clips the model trained on. Scenes are compared, not rendered."""
+    from bgs_hf.quickstart import QuickstartConfig
+    from bgs_hf.synth.generate import build_tables
+
+    config = SpaceConfig()
+    catalogue = {repr(scene) for scene in build_tables(config.n_synth_clips, config.seed)[0]}
+    assert len(catalogue) == config.n_synth_clips
+    for seed in range(5):  # the demo's seed and the README's four others
+        benchmark = build_tables(QuickstartConfig().n_clips, seed)[0]
+        assert catalogue.isdisjoint(repr(scene) for scene in benchmark), seed
+
+
 def test_a_space_staging_that_fails_half_way_leaves_nothing_to_block_a_retry(tmp_path: Path, monkeypatch) -> None:
     """`bgs-hf space --push --local-dir DIR` stopped half-way (a full disk, Ctrl-C while copying the package) left
     a half-built DIR (was: the retry was refused as "not empty" until the user found and removed it)."""
@@ -2427,7 +2442,7 @@ def test_a_hand_edited_space_settings_file_with_a_misspelt_key_or_no_object_is_o
     with pytest.raises(BGSInputError, match="^bgs_space.json: settings must be a JSON object, got list$"):
         SpaceConfig.from_settings([1, 2])
     config = SpaceConfig.from_settings({"model": "me/x", "n_neighbours": 3})
-    assert (config.model, config.n_neighbours, config.seed) == ("me/x", 3, 0)
+    assert (config.model, config.n_neighbours, config.seed) == ("me/x", 3, SpaceConfig().seed)
 
 
 @pytest.mark.parametrize("settings, message", [

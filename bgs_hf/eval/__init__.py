@@ -5,7 +5,7 @@ Public API (heavy imports happen on first use)::
 
     from bgs_hf.eval import run_suite, embed_clips, MotionControl, variance_partition, wilson_ci, rollout
     res = run_suite(data, "bgs-tiny-conv3d-fg", "runs/demo/bgs", out_dir="runs/demo/eval",
-                    abstract_dir="runs/demo/abstract")
+                    abstract_dir="/tmp/ss_abs")  # from `bgs-hf synth /tmp/ss_abs --abstract`
 
 Modules: ``embed`` (embed_clips/embed_paths, MotionControl), ``fit`` (SplitHumans, fit_from_embeddings,
 paired_comparison, layerwise_fit), ``partition`` (variance_partition, partition_pairs, plot_partition),
