@@ -1372,6 +1372,54 @@ def test_the_card_copies_every_training_setting_it_lists_and_nothing_else(tmp_pa
                         **{k: v for k, v in state.items() if k != "log_history"}}
 
 
+def test_a_trained_runs_card_names_its_recipe_and_clips_per_step_not_a_batch_of_one(tmp_path: Path) -> None:
+    """A run trained with the default clip-batched recipe at 8 clips a step read `per_device_train_batch_size=1` on
+    its card, with no recipe and no clips per step: as if it had trained on one clip at a time."""
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.training import (
+        BGSArguments,
+        DataArguments,
+        TensorClipStore,
+        TrainConfig,
+        get_recipe,
+        train_bgs,
+    )
+
+    data, pix = tiny_data()
+    run = tmp_path / "run"
+    train_bgs(TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=8),
+        training={"output_dir": str(run), "use_cpu": True, "max_steps": 2, "disable_tqdm": True, "seed": 7},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+    (run / "bgs_config.json").write_text("{}")  # the stand-in model is no BGSEmbedder and writes none
+    card = card_data_from_run(RunInfo.from_run_dir(run))
+    assert list(card.training)[:2] == ["recipe", "clips_per_step"] and "per_device_train_batch_size" not in card.training
+    text = render_model_card(card).text
+    assert "Training: `recipe=clip-batched`, `clips_per_step=8`, `learning_rate=" in text, text
+    assert ("\nEach of the 3 steps an epoch embeds a set of up to 8 clips of the 18 training clips once, and trains on "
+            "every training judgment inside the set (local term) and every observed pair among its clips (RSA term). "
+            "`per_device_train_batch_size` is not shown: it is always 1 (one item is one whole step).\n") in text, text
+
+    args = {"per_device_train_batch_size": 1, "gradient_accumulation_steps": 2, "seed": 7}
+    paper = _info(tmp_path, {}, extra={"recipe": get_recipe("paper-v1").to_dict(), "steps_per_epoch": 40})
+    paper.training_args = args
+    card = card_data_from_run(paper)
+    assert card.training == {"recipe": "paper-v1", "triplets_per_step": 4, "seed": 7, "gradient_accumulation_steps": 2}
+    assert card.recipe_note.startswith("Each of the 40 steps an epoch takes 4 training judgments and embeds each clip "
+                                       "of each separately (12 clip passes); on 6 steps an epoch an RSA term on 24 "
+                                       "random training clips, 6 of them with gradient; each optimizer step "
+                                       "(`global_step`) sums 2 such steps.")
+    # only the name recorded (no bgs_trainer_state.json): the recipe is named, the recorded batch size kept
+    named = _info(tmp_path, {}, metrics={"recipe": "clip-batched"})
+    named.training_args = args
+    card = card_data_from_run(named)
+    assert card.training["recipe"] == "clip-batched" and card.training["per_device_train_batch_size"] == 1
+    assert card.recipe_note == "" and "clips_per_step" not in card.training
+
+
 def test_the_cards_best_metric_names_the_metric_it_is_a_value_of(tmp_path: Path) -> None:
     """A trained run's card read "`best_metric=-0.11280597963307847`" with no word of which metric (`bgs-hf train`
     chooses by eval_rsa unless told otherwise), beside an evaluation table of R² values it could be taken for."""

@@ -1824,6 +1824,44 @@ def test_either_sampler_refuses_clips_positions_and_counts_it_cannot_use(sampler
         sampler((idx, odd), human, **change).plan(0, 0)
 
 
+@pytest.mark.parametrize("sampler", [ClipSetSampler, PaperV1Sampler])
+@pytest.mark.parametrize(("change", "message"), [
+    ({"idx": 1.7}, r"^triplet indices must be whole numbers, got 1\.7$"),
+    ({"odd": 1.7}, r"^odd must be whole numbers, got 1\.7$"),
+    ({"clips": [0, 1, 2, 3, 4, 5.5]}, r"^training clips must be whole numbers, got 5\.5$"),
+])
+def test_either_sampler_refuses_fractional_indices_as_the_metrics_do(sampler: Any, change: dict[str, Any],
+                                                                     message: str) -> None:
+    """Clip 1.7 of a triplet was trained as clip 1 (odd 1.7 as position 1, training clip 5.5 as 5), where
+    `human_similarity` and the losses refuse such indices."""
+    change = dict(change)  # shared by both samplers' cases: popped below
+    (whole_idx, whole_odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    idx, odd = whole_idx.astype(float), whole_odd.astype(float)  # whole numbers as floats are taken
+    assert sampler((idx, odd), human, clips=[0.0, 1, 2, 3, 4, 5]).plan(0, 0).clips.dtype == np.int64
+    if "idx" in change:
+        idx[0, 1] = change.pop("idx")
+    if "odd" in change:
+        odd[0] = change.pop("odd")
+    with pytest.raises(BGSInputError, match=message):
+        sampler((idx, odd), human, **change)
+
+
+def test_paper_v1_drops_catch_trials_given_directly_with_a_logged_count(caplog: Any) -> None:
+    """`train_bgs` hands the samplers `data.triplets()`, which holds no catch trial; a PaperV1Sampler given one
+    directly trained on it (clip 1 against itself: a free win for the triplet loss) and counted it in its steps.
+    It is dropped with a count, as `human_similarity` and ClipSetSampler drop it."""
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    idx, odd = np.vstack([idx, [[1, 1, 2]]]), np.append(odd, 2)
+    with caplog.at_level("WARNING"):
+        v1 = PaperV1Sampler((idx, odd), human, triplets_per_step=1, use_rsa=False)
+    assert "dropping 1 non-distinct (catch) triplets from the training judgments" in caplog.text
+    assert len(v1) == 4
+    rows = [tuple(v1.plan(0, s).clips.tolist()) for s in range(len(v1))]
+    assert sorted(rows) == sorted(_FOUR_JUDGMENTS)
+    with pytest.raises(BGSInputError, match="no training judgments"):  # nothing but catch trials: nothing to train
+        PaperV1Sampler((np.array([[1, 1, 2]]), np.array([2])), human)
+
+
 @pytest.mark.parametrize("kw", [{"passes": 0}, {"clips_per_step": -1}])
 def test_a_sampler_without_passes_or_with_a_negative_set_size_is_refused(kw: dict[str, int]) -> None:
     triplets, human = _hand_judgments(_FOUR_JUDGMENTS)

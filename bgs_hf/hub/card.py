@@ -149,6 +149,8 @@ class BGSModelCardData(ModelCardData):
     simulated_observers: bool = False
     data_licence_note: str = ""
     training: dict[str, Any] = field(default_factory=dict)
+    #: what one training step did under the recorded recipe (:func:`describe_recipe`)
+    recipe_note: str = ""
     fit: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] | None = None
     ceiling: dict[str, Any] | None = None
@@ -311,6 +313,64 @@ def describe_objective(loss: dict[str, Any] | None, *, simulated: bool = False) 
     return "; ".join(parts) + "; the weights above are those recorded by the run." if parts else ""
 
 
+def _count(value: Any) -> int | None:
+    """A recorded whole number (an edited record's text, float or bool is none)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def recorded_recipe(info: RunInfo) -> dict[str, Any] | None:
+    """The recipe a run trained with: the resolved one (overrides applied) that ``train_bgs`` keeps in
+    ``bgs_trainer_state.json``, else only the name ``metrics.json`` or ``run_config.json`` records."""
+    recipe = info.extra.get("recipe")
+    if isinstance(recipe, dict) and isinstance(recipe.get("name"), str) and recipe["name"]:
+        return recipe
+    bgs = info.extra.get("bgs")
+    for name in (info.metrics.get("recipe"), bgs.get("recipe") if isinstance(bgs, dict) else None):
+        if isinstance(name, str) and name:
+            return {"name": name}
+    return None
+
+
+def describe_recipe(recipe: dict[str, Any] | None, run: dict[str, Any], accumulation: Any = None) -> str:
+    """What one training step did, from the recorded recipe and ``bgs_trainer_state.json`` (``run``): a BGS step is
+    a whole clip set or a batch of judgments, not ``per_device_train_batch_size`` clips (always 1: one item is one
+    step), so the Trainer's batch size alone read as one clip a step. Empty when the recipe's sampler is unrecorded."""
+    if not recipe:
+        return ""
+    n_clips, steps, world = (_count(run.get(k)) for k in ("n_train_clips", "steps_per_epoch", "world_size"))
+    chunk = _count(run.get("embed_chunk", recipe.get("embed_chunk")))
+    each = "The one step of an epoch" if steps == 1 else f"Each of the {steps} steps an epoch" if steps else "Each step"
+    if recipe.get("sampler") == "clip-set" and _count(recipe.get("clips_per_step")) is not None:
+        size = recipe["clips_per_step"]
+        of = f" of the {n_clips} training clips" if n_clips is not None else " of the training clips"
+        clips = f"every training clip ({n_clips})" if size == 0 and n_clips is not None else (
+            "every training clip" if size == 0 else f"a set of up to {size} clips{of}")
+        inside = "" if size == 0 else " inside the set"
+        terms = [t for t, on in ((f"every training judgment{inside} (local term)", recipe.get("use_local")),
+                                 ("every observed pair among its clips (RSA term)", recipe.get("use_rsa"))) if on]
+        text = f"{each} embeds {clips} once"
+        text += f", in chunks of {chunk} with activation recomputation" if chunk else ""
+        text += f", and trains on {' and '.join(terms)}" if terms else ""
+        passes = _count(recipe.get("passes_per_epoch"))
+        text += f"; each training clip is embedded {passes} times an epoch" if passes and passes > 1 else ""
+    elif recipe.get("sampler") == "paper-v1" and _count(recipe.get("triplets_per_step")):
+        per = recipe["triplets_per_step"]
+        text = (f"{each} takes {per} training judgments and embeds each clip of each separately "
+                f"({3 * per} clip passes)")
+        if recipe.get("use_rsa") and all(_count(recipe.get(k)) for k in ("rsa_per_epoch", "rsa_clips")):
+            grad = _count(recipe.get("rsa_grad_clips"))
+            text += (f"; on {recipe['rsa_per_epoch']} steps an epoch an RSA term on {recipe['rsa_clips']} random "
+                     f"training clips" + (f", {grad} of them with gradient" if grad is not None else ""))
+        if not recipe.get("use_local"):
+            text += " (no local term)"
+    else:
+        return ""
+    text += f"; the clips of a step are shared by {world} processes" if world and world > 1 else ""
+    acc = _count(accumulation)
+    text += f"; each optimizer step (`global_step`) sums {acc} such steps" if acc and acc > 1 else ""
+    return (text + ". `per_device_train_batch_size` is not shown: it is always 1 (one item is one whole step).")
+
+
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -428,7 +488,15 @@ def card_data_from_run(
     # nested by split, the numbers are the chosen split's; a flat metrics.json is the split its run recorded
     nested = isinstance(info.metrics.get(info.split), dict)
     split = info.split if nested or not isinstance(data, dict) else str(data.get("split", info.split))
+    recipe = recorded_recipe(info)
+    accumulation = (info.training_args or {}).get("gradient_accumulation_steps")
+    recipe_note = describe_recipe(recipe, info.extra, accumulation)
     training: dict[str, Any] = {}
+    if recipe:  # what a step is: the Trainer's batch size of 1 read as one clip a step
+        training["recipe"] = recipe["name"]
+        size_key = "triplets_per_step" if recipe.get("sampler") == "paper-v1" else "clips_per_step"
+        if _count(recipe.get(size_key)) is not None:
+            training[size_key] = recipe[size_key]
     for key in (
         "learning_rate",
         "num_train_epochs",
@@ -437,8 +505,12 @@ def card_data_from_run(
         "seed",
         "bf16",
     ):
+        if key == "per_device_train_batch_size" and recipe_note:
+            continue  # always 1 under a BGS recipe: the note says what a step is instead
         if info.training_args and key in info.training_args:
             training[key] = info.training_args[key]
+    if _count(accumulation) and accumulation > 1:
+        training["gradient_accumulation_steps"] = accumulation
     if info.trainer_state:
         for key in ("global_step", "best_global_step", "best_metric", "epoch"):
             if info.trainer_state.get(key) is not None:
@@ -489,6 +561,7 @@ def card_data_from_run(
         simulated_observers=run_data(info)[1],
         data_licence_note=note,
         training=training,
+        recipe_note=recipe_note,
         fit=info.fit,
         baseline=info.baseline,
         ceiling=info.ceiling,

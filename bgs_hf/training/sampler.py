@@ -23,7 +23,7 @@ import numpy as np
 
 from bgs_hf.errors import BGSInputError, BGSSettingError
 from bgs_hf.metrics.bootstrap import check_count
-from bgs_hf.metrics.similarity import distinct_rows
+from bgs_hf.metrics.similarity import drop_catch_trials, whole_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -95,19 +95,23 @@ def _judged_clips(clips: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, refused unless over clips ``0..n_items-1`` with
-    positions 0-2 (paper-v1 took clip 9 of 4 to its first step's IndexError, and odd 5 into its steps)."""
+    positions 0-2 (paper-v1 took clip 9 of 4 to its first step's IndexError, and odd 5 into its steps), in whole
+    numbers as the metrics take them (clip 1.7 was trained as clip 1, odd 1.7 as 1). Catch trials (a triplet that
+    repeats a clip) are dropped with a logged count, as the metrics and ``data.triplets()`` drop them: paper-v1
+    trained on them, a free win (a clip is most similar to itself)."""
     if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
         idx, odd = triplets.idx, triplets.odd
     else:
         idx, odd = triplets
-    idx = np.asarray(idx, dtype=np.int64).reshape(-1, 3)
-    odd = np.asarray(odd, dtype=np.int64).reshape(-1)
+    idx = whole_numbers(idx, "triplet indices").reshape(-1, 3)
+    odd = whole_numbers(odd, "odd").reshape(-1)
     if len(idx) != len(odd):
         raise BGSInputError(f"{len(idx)} triplets but {len(odd)} odd-one-out positions")
     if idx.size and (idx.min() < 0 or idx.max() >= n_items):
         raise BGSInputError(f"triplets name clips outside 0..{n_items - 1}")
     if odd.size and (odd.min() < 0 or odd.max() > 2):
         raise BGSInputError(f"odd-one-out positions must be 0, 1 or 2, got {int(odd[(odd < 0) | (odd > 2)][0])}")
+    idx, odd = drop_catch_trials(idx, odd, what="the training judgments")
     return idx, odd
 
 
@@ -219,7 +223,7 @@ class ClipSetSampler:
         check_count(self.seed, "seed", least=0)  # -1 was numpy's "expected non-negative integer" at the first step
         if self.clips is None:
             self.clips = np.unique(self._idx)
-        self.clips = np.unique(np.asarray(self.clips, dtype=np.int64))
+        self.clips = np.unique(whole_numbers(self.clips, "training clips"))
         if len(self.clips) == 0:
             raise BGSInputError("no training clips to sample from (is the train split empty?)")
         if self.clips[0] < 0 or self.clips[-1] >= self.n_items:  # an IndexError; -1 marked the last clip a training one
@@ -230,7 +234,7 @@ class ClipSetSampler:
         # only judgments fully inside the training clips can ever be covered
         inside = np.zeros(self.n_items, dtype=bool)
         inside[self.clips] = True
-        keep = inside[self._idx].all(axis=1) & distinct_rows(self._idx)
+        keep = inside[self._idx].all(axis=1)
         self._idx, self._odd = self._idx[keep], self._odd[keep]
         self.clips = _judged_clips(self.clips, self._idx)
         self._cov = _Coverage(self._idx, self.n_items)
@@ -365,7 +369,8 @@ class PaperV1Sampler:
         if len(self._idx) == 0:
             raise BGSInputError("no training judgments (is the train split empty?)")
         # the RSA clips are drawn from these: a clip in no judgment has no observed pair
-        self.clips = np.unique(self._idx) if self.clips is None else _judged_clips(np.asarray(self.clips), self._idx)
+        self.clips = (np.unique(self._idx) if self.clips is None
+                      else _judged_clips(whole_numbers(self.clips, "training clips"), self._idx))
         self._pairs = _PairTable(self.human)
         self._n_steps = math.ceil(len(self._idx) / self.triplets_per_step)
         last = len(self._idx) - (self._n_steps - 1) * self.triplets_per_step
