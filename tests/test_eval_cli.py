@@ -252,6 +252,71 @@ def test_a_run_is_scored_on_the_splits_it_recorded(tiny_sets, tmp_path, caplog):
     assert "records no splits" in caplog.text
 
 
+@pytest.fixture(scope="module")
+def other_seed_run(tiny_sets):
+    """A one-step run trained on the tiny benchmark (seed 3), and a benchmark of another seed with the same 48 clip
+    ids (``ss_0000.mp4``...): SocialShapes names its clips alike at every seed."""
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    root, data, _ = tiny_sets
+    other = generate_socialshapes(root / "ss_seed4", n_clips=48, seed=4,
+                                  config=replace(SynthConfig(), num_frames=8, size=32, workers=1))
+    run = root / "seed3-run"
+    assert main(["train", "--data", str(data), "--backbone", "tiny-random-videomae", "--output-dir", str(run),
+                 "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "5"]) == 0
+    return run, data, other
+
+
+def test_a_run_scored_on_another_seeds_benchmark_says_so_and_takes_that_benchmarks_own_splits(other_seed_run,
+                                                                                             tmp_path, capsys):
+    """Clip ids alone matched a run to its data: a seed-3 run scored on the seed-4 benchmark went through silently,
+    on the seed-4 clips that happened to carry the run's test ids, called held-out. The videos the run recorded
+    tell the two apart: a warning in the log, evaluation.json, the report and the headline, and the benchmark's own
+    splits (the model saw none of its clips; a control trained beside the run is not refused for its train ids)."""
+    from bgs_hf.data import load
+
+    run, data, other = other_seed_run
+    flags = ["--model", str(run), "--analyses", "fit", "--n-boot", "10"]
+    assert main(["evaluate", "--data", str(other), *flags, "--control", f"beside={run}", "--report",
+                 str(tmp_path / "other")]) == 0
+    res = json.loads((tmp_path / "other" / "evaluation.json").read_text())
+    assert "data_warning" in res
+    assert res["data_warning"].startswith("ss_seed4 is not the data this run trained on (ss at ")
+    assert "scored on ss_seed4's own splits" in res["data_warning"]
+    scored = np.load(tmp_path / "other" / "test_embeddings.npz")["items"]
+    np.testing.assert_array_equal(scored, load(other).splits["test"])  # its stimulus_set, not the run's test ids
+    assert f"**{res['data_warning']}.**" in (tmp_path / "other" / "evaluation.md").read_text()
+    assert "ss_seed4 / test (see the data warning above): " in capsys.readouterr().out
+    recorded = json.loads((run / "run_config.json").read_text())["video_fingerprints"]
+    assert len(recorded) == 48 and set(recorded) == set(load(data).clip_ids) == set(load(other).clip_ids)
+    assert main(["evaluate", "--data", str(data), *flags, "--report", str(tmp_path / "same")]) == 0
+    assert "data_warning" not in json.loads((tmp_path / "same" / "evaluation.json").read_text())
+
+
+def test_an_older_run_without_video_fingerprints_is_warned_about_when_its_test_counts_differ(other_seed_run,
+                                                                                            tmp_path, caplog):
+    """A run trained before video fingerprints were recorded cannot be told apart by its videos; its metrics.json's
+    test judgment count can: the same data on the same clips gives the same count."""
+    import shutil
+
+    from bgs_hf.data import load
+    from bgs_hf.eval.suite import with_recorded_splits
+
+    run, data, other = other_seed_run
+    old = tmp_path / "old-run"
+    shutil.copytree(run, old, ignore=shutil.ignore_patterns("checkpoint-*"))
+    config = json.loads((old / "run_config.json").read_text())
+    config.pop("video_fingerprints", None)
+    (old / "run_config.json").write_text(json.dumps(config))
+    same = with_recorded_splits(load(data), old)
+    assert "may not be the data" not in caplog.text
+    assert len(same.triplets("test")) == json.loads((old / "metrics.json").read_text())["test"]["n_judgments"]
+    scored = with_recorded_splits(load(other), old)
+    assert "ss_seed4 may not be the data this run trained on: its metrics.json counted" in caplog.text
+    np.testing.assert_array_equal(scored.splits["test"], same.splits["test"])  # the run's splits stay
+
+
 def test_a_run_folder_given_to_run_suite_is_scored_on_its_own_splits(tiny_sets, tmp_path):
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite

@@ -1,11 +1,15 @@
 """`bgs-hf evaluate`: every analysis of the paper for one model (and its pretrained base) on a dataset.
 
-  bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval
+  bgs-hf evaluate --data /tmp/ss --model runs/ss --report runs/ss/eval
   bgs-hf evaluate --data /tmp/ss --model bgs-tiny-conv3d-fg --json eval.json
-  bgs-hf evaluate --data /tmp/ss --model runs/bgs --abstract /tmp/ss_abs --control language-distilled=runs/lang
+  bgs-hf evaluate --data /tmp/ss --model runs/ss --abstract /tmp/ss_abs --control language-distilled=runs/lang
+  bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval-ss
 
 A run folder is compared with its own frozen base backbone (``--pretrained`` overrides); a backbone
-name is evaluated alone, frozen and without a head.
+name is evaluated alone, frozen and without a head. A run is scored on the splits it recorded (``bgs-hf train
+--data /tmp/ss --output-dir runs/ss``), unless the data holds other videos under its clip ids: the last example
+scores the seed-0 demo run on ``bgs-hf synth /tmp/ss --seed 1``, another benchmark, on its own splits and says so
+(a run that recorded no video fingerprints, from an older version, keeps its splits, with a warning).
 """
 
 from __future__ import annotations
@@ -162,7 +166,9 @@ def run(args: argparse.Namespace) -> int:
         if args.report is None:  # a refused or interrupted run leaves no report folder of ours behind in /tmp
             shutil.rmtree(out, ignore_errors=True)
         raise
-    print(f"{res['data']} / {res['split']}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
+    # the headline points to it: the warning went by before the progress bars
+    warned = " (see the data warning above)" if res.get("data_warning") else ""
+    print(f"{res['data']} / {res['split']}{warned}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
           f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
     from bgs_hf.viz.models import model_name
 

@@ -44,6 +44,45 @@ class TripletArrays:
         return self.idx[np.arange(len(self)), self.odd.astype(np.int64)]
 
 
+#: bytes hashed from each end of a video file for its fingerprint (the whole file when it is no larger than twice this)
+FINGERPRINT_BYTES = 1 << 16
+
+
+def video_fingerprint(path: str | Path) -> str | None:
+    """A cheap identity of a video file: its size and the sha256 of its first and last 64 KiB (``None``: unreadable).
+    Enough to tell a clip id's video in one benchmark from the same id's in another (SocialShapes names its clips
+    ``ss_0000.mp4``... at every seed); not a proof that two files are the same."""
+    import hashlib
+    import os
+
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            h = hashlib.sha256(str(size).encode())
+            h.update(f.read(FINGERPRINT_BYTES))
+            if size > FINGERPRINT_BYTES:
+                f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+                h.update(f.read(FINGERPRINT_BYTES))
+    except (OSError, TypeError, ValueError):
+        return None
+    return h.hexdigest()[:16]
+
+
+def video_fingerprints(data: Any, clip_ids: Any = None) -> dict[str, str]:
+    """``{clip_id: video_fingerprint}`` of the clips (all, or those of ``clip_ids``) with a readable video file:
+    what a run records of the data it trained on, so evaluation can tell that data from another with the same ids."""
+    try:
+        ids, videos = list(data.clips["clip_id"]), list(data.clips["video"])
+    except (AttributeError, KeyError, TypeError, ValueError):  # a data object without video paths
+        return {}
+    wanted = None if clip_ids is None else set(clip_ids)
+    out = {}
+    for cid, video in zip(ids, videos):
+        if video and (wanted is None or cid in wanted) and (fp := video_fingerprint(video)) is not None:
+            out[str(cid)] = fp
+    return out
+
+
 def judges_name(simulated: bool) -> str:
     """Who cast the judgments, as reports and the Space name them."""
     return "simulated observers" if simulated else "humans"

@@ -136,7 +136,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                       r.get("n_judgments"),
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
     keys = _model_keys_text(runs)
-    sections.append(("Data and noise ceiling", [summary] + ([keys] if keys else [])))
+    # the run trained on other videos under these clip ids (another seed's SocialShapes): first, not in the log only
+    warnings: list[Block] = [("text", f"**{label + ': ' if len(runs) > 1 else ''}{r['data_warning']}.**")
+                             for label, r, _ in runs if r.get("data_warning")]
+    sections.append(("Data and noise ceiling", warnings + [summary] + ([keys] if keys else [])))
     if has("fit"):
         t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
                         lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),

@@ -135,18 +135,59 @@ def default_seed(finetuned_model: Any, seed: int | None) -> int:
 def with_recorded_splits(data: Any, run_dir: str | Path) -> Any:
     """``data`` with the splits a run recorded (its ``run_config.json``, or its parent's for a
     ``checkpoint-N``): a carve-out drawn here with another seed could put the run's training clips in
-    val/test. Data the run did not train on is refused; a run that recorded none is scored as before."""
+    val/test. Data the run did not train on is refused; a run that recorded none is scored as before; data
+    whose videos differ from the run's under the same clip ids keeps its own splits (see :func:`run_data`)."""
+    return run_data(data, run_dir)[0]
+
+
+def run_data(data: Any, run_dir: str | Path) -> tuple[Any, str | None]:
+    """``data`` to score a run folder on, and a warning when it is not the data the run trained on.
+
+    Clip ids alone matched a run to its data, and every SocialShapes benchmark names its clips ``ss_0000.mp4``...
+    whatever its seed: a run scored on another seed's benchmark was scored on the clips that happened to carry its
+    test ids, called held-out, with no word. The video fingerprints the run recorded tell: when every clip of the
+    run found here holds another video, the model saw none of this data, which keeps its own splits (what any
+    other model is scored on there); when only some do, the run's splits stay (its training clips stay out)."""
     import dataclasses
 
-    from bgs_hf.training.api import recorded_splits
+    from bgs_hf.training.api import recorded_data, recorded_splits
 
+    held = recorded_data(run_dir, data)
+    note = held.describe(str(getattr(data, "name", "this data"))) if held is not None and held.differ else None
+    if note is not None:
+        logger.warning("%s", note)
+    if held is not None and held.other_data:
+        return data, note
     splits = recorded_splits(run_dir, data)
     if splits is None:
         logger.warning("%s records no splits (no run_config.json there or, for a checkpoint, in its run): the "
                        "val/test clips here are drawn with --seed and may include clips the run trained on",
                        run_dir)
-        return data
-    return dataclasses.replace(data, splits=splits)
+        return data, note
+    data = dataclasses.replace(data, splits=splits)
+    if held is None and (note := _counts_differ(run_dir, data)) is not None:
+        logger.warning("%s", note)
+    return data, note
+
+
+def _counts_differ(run_dir: str | Path, data: Any) -> str | None:
+    """For a run from before video fingerprints were recorded: a warning when its metrics.json counted other test
+    judgments on its test clips than ``data`` (on the run's splits) holds, which the same data never does."""
+    from bgs_hf.hub.run_info import run_config_file
+
+    config = run_config_file(run_dir)
+    if config is None:
+        return None
+    try:
+        test = json.loads((config.parent / "metrics.json").read_text(encoding="utf-8"))["test"]
+        recorded, here = int(test["n_judgments"]), len(data.triplets("test"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # no metrics, no test row: nothing to tell
+        return None
+    if test.get("split", "test") != "test" or recorded == here:
+        return None
+    return (f"{getattr(data, 'name', 'this data')} may not be the data this run trained on: its metrics.json counted "
+            f"{recorded} judgments on its test clips, this data holds {here} on them (the run records no video "
+            "fingerprints to tell: trained before they were recorded); scored on the run's recorded splits")
 
 
 def pretrained_of(run_dir: str | Path) -> Any:
@@ -403,7 +444,7 @@ def run_suite(
     )
     from bgs_hf.metrics.fit import split_items
     from bgs_hf.models.loading import saved_model_folder
-    from bgs_hf.training.api import json_safe, recorded_splits
+    from bgs_hf.training.api import json_safe, recorded_data, recorded_splits
 
     check_analyses(analyses)
     if "attention" in analyses and int(attention_clips) < 1:  # no clip to map: the analysis failed after embedding
@@ -426,8 +467,9 @@ def run_suite(
         from bgs_hf.data import load
 
         data = load(data, seed=seed)
+    data_warning = None
     if _is_run_folder(finetuned_model):
-        data = with_recorded_splits(data, finetuned_model)  # score only clips the run never trained on
+        data, data_warning = run_data(data, finetuned_model)  # score only clips the run never trained on
     # refused before any model (or the language reference) loads, not after them all: an unknown split, one
     # without judgments, and a control that trained on the clips scored here
     split_items(data, split)
@@ -435,7 +477,8 @@ def run_suite(
     if not len(test.trip):
         raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
     for name, m in (controls or {}).items():
-        control_splits = recorded_splits(m, data) if _is_run_folder(m) else None
+        held = recorded_data(m, data) if _is_run_folder(m) else None  # trained on other videos: no clip seen here
+        control_splits = recorded_splits(m, data) if _is_run_folder(m) and not (held and held.other_data) else None
         if control_splits is not None:  # a control scored on its own training clips would flatter it
             seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), test.items)
             if len(seen):
@@ -478,6 +521,8 @@ def run_suite(
                            "noise_ceiling_r2": test.ceiling_r2,
                            "noise_ceiling_ci": test.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
                            "models": {}, "figures": {}, "timings_s": {}}
+    if data_warning is not None:  # the data is not (all) the run's: said beside the numbers, not only in the log
+        res["data_warning"] = data_warning
     for name, m in models.items():
         res["models"][name] = {"backbone": _backbone_name(m), "embedding_dim": None}
     row_labels = model_labels(pretrained_model, finetuned_model, models)  # for the report and every figure

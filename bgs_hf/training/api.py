@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 METRICS_NAME = "metrics.json"
 #: What the run was asked to do (data, model, BGS and training arguments); the model card reads its data.
 RUN_CONFIG_NAME = RUN_CONFIG
+#: run_config.json's ``{clip_id: fingerprint}`` of the videos the run's data held (``bgs_hf.data.container``)
+VIDEO_FINGERPRINTS = "video_fingerprints"
 
 
 @dataclass
@@ -434,6 +436,10 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any, *, seed: in
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind, "origin": origin, "validation": _validation_note(data)}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
+    # which videos those ids named: another benchmark can reuse the ids (SocialShapes' ss_0000.mp4... at every seed)
+    from bgs_hf.data.container import video_fingerprints
+
+    run_config[VIDEO_FINGERPRINTS] = video_fingerprints(data)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(json_safe(run_config), indent=2, default=str),
                                            encoding="utf-8")
@@ -494,6 +500,54 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
         raise BGSInputError(f"{len(missing)} clip(s) of the run's splits are not in this data (first: "
                             f"{missing[0]!r}): evaluate it on the data it was trained on", path=path)
     return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}
+
+
+@dataclass
+class RecordedData:
+    """What a run's records say about the data it trained on, held against the data given now (``recorded_data``)."""
+
+    name: str | None  # the run's data as run_config.json names it, and where it was loaded from
+    source: str | None
+    compared: int  # clips of the run whose video was fingerprinted at training and is here now
+    differ: int  # ... of which the video here is another file
+    first: str | None = None  # the first such clip id
+
+    @property
+    def other_data(self) -> bool:
+        """Every clip of the run found here holds another video: another benchmark with the same clip ids (a
+        SocialShapes of another seed); the model saw none of its clips."""
+        return self.compared > 0 and self.differ == self.compared
+
+    def describe(self, here: str) -> str:
+        """One line for the log, evaluation.json and the report."""
+        trained = f"{self.name} at {self.source}" if self.source and self.source != self.name else str(self.name)
+        if self.other_data:
+            return (f"{here} is not the data this run trained on ({trained}): its clip ids are the run's but all "
+                    f"{self.compared} videos compared are other files (another seed's benchmark, or clips encoded "
+                    f"again): scored on {here}'s own splits, not the run's recorded ones")
+        return (f"{self.differ} of the run's {self.compared} clips in {here} name other videos than it trained on "
+                f"({trained}; first: {self.first}): scored on the run's recorded splits")
+
+
+def recorded_data(run_dir: str | Path, data: Any) -> RecordedData | None:
+    """Whether ``data`` holds the videos the run trained on, by the fingerprints its run_config.json recorded
+    (``None``: a run from before they were recorded, or one without a run_config.json). Clip ids alone cannot tell:
+    every SocialShapes benchmark names its clips ``ss_0000.mp4``... whatever its seed."""
+    found = _run_config(run_dir)
+    if found is None:
+        return None
+    config = found[1]
+    recorded = config.get(VIDEO_FINGERPRINTS)
+    if not isinstance(recorded, dict) or not recorded:
+        return None
+    from bgs_hf.data.container import video_fingerprints
+
+    here = video_fingerprints(data, recorded)
+    compared = [c for c in recorded if c in here]
+    differ = [c for c in compared if here[c] != recorded[c]]
+    info = config.get("data") if isinstance(config.get("data"), dict) else {}
+    return RecordedData(name=info.get("name"), source=info.get("source"), compared=len(compared),
+                        differ=len(differ), first=differ[0] if differ else None)
 
 
 def json_safe(x: Any) -> Any:
