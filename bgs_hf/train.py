@@ -14,11 +14,17 @@ Examples::
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import sys
+import traceback
+from collections.abc import Callable
 from typing import Any
 
-from bgs_hf.cli.main import console, run_guarded
+from bgs_hf.cli.main import console, launch_rank, run_guarded
+from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 
 def build_parser(argv: list[str] | None = None) -> Any:
@@ -84,11 +90,58 @@ def _unscored(metrics: dict[str, Any]) -> str:
     return f"no fit to print: {'; '.join(why)}"
 
 
+def _raised_in(err: BaseException, where: str, *, innermost: bool = False) -> bool:
+    """Whether ``err`` (or the error it replaced: a refusal re-raised with the flags as typed) came through code under
+    ``where`` (a path part such as ``torch/utils/data/``)."""
+    seen: BaseException | None = err
+    while seen is not None:
+        frames = [frame.f_code.co_filename.replace("\\", "/") for frame, _ in traceback.walk_tb(seen.__traceback__)]
+        if any(where in f for f in (frames[-1:] if innermost else frames)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
+    """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
+    flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
+    process of each machine (LOCAL_RANK 0) says it, the others end with the same status silently (N processes printed
+    it N times). A fault in the clips a process loaded for its own part of a step is its alone, and it says it. A
+    process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0 (every
+    survivor printed a gloo/NCCL traceback that buried the cause)."""
+
+    def run() -> int:
+        if launch_rank("WORLD_SIZE") <= 1:
+            return command()
+        local_rank = launch_rank("LOCAL_RANK")
+        try:
+            return command()
+        except (BGSInputError, BGSDivergedError, KeyboardInterrupt) as err:
+            if local_rank == 0 or _raised_in(err, "torch/utils/data/"):  # said here, or this process's own clips
+                raise
+
+            def again(err: BaseException = err) -> int:
+                raise err
+
+            with contextlib.redirect_stderr(io.StringIO()):  # run_guarded's exit status, without its line
+                return run_guarded(again)
+        except RuntimeError as err:
+            if not _raised_in(err, "torch/distributed/", innermost=True):
+                raise
+            logging.getLogger(__name__).debug("collective failed", exc_info=True)
+            if local_rank == 0:
+                print(f"error: rank {launch_rank()} stopped: a collective operation failed, most likely because "  # noqa: T201
+                      "another process of the launch stopped first (its own error says why; -v for this one's "
+                      "traceback)", file=sys.stderr)
+            return 2
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
-    the way they do for ``bgs-hf train`` (one line, no traceback), on every rank of a launch."""
+    the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`)."""
     from bgs_hf.cli._parser import flags_as_typed, take_verbose
-    from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import json_safe, train_bgs
 
     verbose, flags = take_verbose(list(sys.argv[1:] if argv is None else argv))  # -v as `bgs-hf -v train` takes it
@@ -110,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     with console(verbose):  # changes nothing inside ``bgs-hf train``, whose console it is
-        return run_guarded(command)
+        return run_guarded(_once_per_launch(command))
 
 if __name__ == "__main__":
     sys.exit(main())

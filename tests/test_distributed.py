@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -209,6 +210,72 @@ def test_gathering_parts_of_different_sizes_drops_the_padding_and_returns_each_r
         assert got["grad"] == [[2 * w for w in row] for row in weights[rows]]
 
 
+def broken_clip_run(out: str) -> int:
+    """``python -m bgs_hf.train`` on 2 processes where the first clip of rank 1's share of step 0 cannot be read
+    (a broken video only that rank loads): the exit status of this rank."""
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    import bgs_hf.training.api as api
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.metrics.similarity import human_similarity
+    from bgs_hf.train import main
+    from bgs_hf.training import (
+        BGSArguments,
+        DataArguments,
+        TensorClipStore,
+        TrainConfig,
+        get_recipe,
+        shard_rows,
+    )
+    from bgs_hf.training.data import build_sampler
+
+    data, pix = tiny_data()
+    trip = data.triplets("train")
+    plan = build_sampler(get_recipe("clip-batched").with_overrides(clips_per_step=6), trip,
+                         human_similarity(trip.idx, trip.odd, data.n_clips), data.split_items("train"), seed=5,
+                         world_size=2).plan(0, 0)
+    broken = int(plan.clips[shard_rows(len(plan.clips), 2, 1)][0])
+    assert broken != int(data.split_items("train")[0])  # the LoRA liveness check reads that one, on every rank
+
+    class Store(TensorClipStore):
+        def __call__(self, clip: int):
+            if clip == broken:
+                raise BGSInputError("not a readable video (Invalid data found when processing input)",
+                                    path=f"c{clip}.mp4")
+            return super().__call__(clip)
+
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": out, "use_cpu": True, "max_steps": 2, "eval_strategy": "no",
+                                "save_strategy": "no", "disable_tqdm": True, "seed": 5},
+                      data_override=data, clip_store=Store(pix), model_override=tiny_peft_model())
+    real = api.train_bgs
+    api.train_bgs = lambda parsed: real(cfg)
+    return main(["--data", "tiny", "--output_dir", out, "--use_cpu", "true"])
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_a_clip_one_rank_cannot_read_is_said_once_by_that_rank_and_the_other_says_one_line(tmp_path):
+    """Rank 1's broken clip stopped the launch with its one line, but rank 0, its all_gather cut off, printed a
+    50-line gloo traceback ("Connection closed by peer") above it. Now: the broken clip once, from rank 1; rank 0
+    at most one line (that another process failed, or "terminated" when the launcher stops it first)."""
+    logs = tmp_path / "logs"
+    proc = subprocess.run([*_launcher("torchrun"), "--log-dir", str(logs), "--redirects", "3", __file__, "--broken",
+                           str(tmp_path / "run")], env=_env(), timeout=300, capture_output=True, text=True)
+    assert proc.returncode != 0
+    err = {r: next(logs.glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
+    said = {r: [line for line in err[r].splitlines() if "error:" in line or line.strip() == "terminated"]
+            for r in (0, 1)}
+    assert len(said[1]) == 1 and re.fullmatch(r"error: c\d+\.mp4: not a readable video \(.*\)", said[1][0]), \
+        err[1][-3000:]
+    assert len(said[0]) <= 1 and "not a readable video" not in err[0], err[0][-3000:]
+    assert said[0] in ([], ["terminated"]) or said[0][0].startswith("error: rank 0 stopped: a collective operation failed")
+    for r in (0, 1):
+        assert "Traceback" not in err[r] and "gloo" not in err[r], err[r][-3000:]
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--broken":
+        sys.exit(broken_clip_run(sys.argv[2]))
     for chunk, recipe, cps in CASES:
         first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)

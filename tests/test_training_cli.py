@@ -336,6 +336,44 @@ def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, cod
     assert text in err and "Traceback" not in err
 
 
+def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine(monkeypatch, capsys):
+    """Every process reads the same flags and data and computes the same loss: a refusal, a diverged loss or Ctrl-C
+    was printed once per process (8 GPUs, 8 lines). LOCAL_RANK 0 says it; the others end with the same status in
+    silence, except for an error in the clips a process loaded itself (its DataLoader), which only it can say."""
+    import torch
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.errors import BGSDivergedError, BGSInputError
+    from bgs_hf.train import main
+
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
+
+    def own_clip(config):  # a broken clip in this process's share of a step: raised inside its DataLoader
+        def collate(items):
+            raise BGSInputError("not a readable video", path="c7.mp4")
+
+        next(iter(torch.utils.data.DataLoader([0], collate_fn=collate)))
+
+    argv = ["--data", "x", "--output_dir", "/tmp/unused"]
+    for rank, local_rank in (("1", "1"), ("2", "0")):
+        monkeypatch.setenv("WORLD_SIZE", "4")
+        monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        for error, code, text in ((BGSInputError("--foo: no"), 2, "error: --foo: no"),
+                                  (BGSDivergedError("the loss became nan"), 1, "error: the loss became nan"),
+                                  (KeyboardInterrupt(), 130, "interrupted")):
+            def fail(config, error=error):
+                raise error
+
+            monkeypatch.setattr(api, "train_bgs", fail)
+            assert main(argv) == code
+            assert capsys.readouterr().err.strip() == (text if local_rank == "0" else ""), (rank, error)
+        monkeypatch.setattr(api, "train_bgs", own_clip)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == "error: c7.mp4: not a readable video"
+
+
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
     """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
     and fit, and ``pct_of_ceiling`` left out of the printed fit, both passed (only full training runs read the output,

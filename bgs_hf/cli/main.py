@@ -77,16 +77,22 @@ def _environment_error(err: OSError) -> str:
     return f"{type(err).__name__}: {what}" + (f": {where}" if where else "") + hint
 
 
+def launch_rank(name: str = "RANK") -> int:
+    """This process's ``RANK`` (or ``LOCAL_RANK``) as ``torchrun``/``accelerate launch`` set it; 0 when run alone or
+    unreadable (taken for the main process, which says everything)."""
+    try:
+        return int(os.environ.get(name, "0") or 0)
+    except ValueError:
+        return 0
+
+
 def configure_logging(verbose: bool) -> None:
     """bgs_hf's INFO lines, other libraries' warnings and errors: with every logger at INFO, a run printed
     sentence-transformers' "Loading SentenceTransformer model from ..." and httpx's every request among ours.
     ``--verbose``: DEBUG for bgs_hf, INFO for the others. INFO from the main process only: ``torchrun``/``accelerate
     launch`` set ``RANK``, and N processes printed every line N times; other ranks keep warnings and errors,
     ``--verbose`` gives DEBUG on every rank. (transformers and datasets keep their own loggers' levels.)"""
-    try:
-        rank = int(os.environ.get("RANK", "0") or 0)
-    except ValueError:
-        rank = 0
+    rank = launch_rank()
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # the console handler, unless one is set up
     logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("bgs_hf").setLevel(logging.DEBUG if verbose else logging.INFO if rank == 0 else logging.WARNING)
