@@ -511,7 +511,8 @@ def main(argv: list[str] | None = None) -> int:
           f"wall_time_ratio = {ratios['wall_time_ratio']}; acceptance: {acc}")
     if ratios.get("ratio_note"):
         print(f"no ratios: {ratios['ratio_note']}")
-    print(f"data loader share of a clip-batched step (warm disk cache): {share.get('loader_share')}")
+    loaded_from = "in-memory tensors" if args.synthetic_pixels else "warm disk cache"  # the GPU run decodes nothing
+    print(f"data loader share of a clip-batched step ({loaded_from}): {share.get('loader_share')}")
     if memory.get("available"):
         print(f"--max_memory {memory['budget']} (all training clips in one step): {memory['max_memory']}; "
               f"unchunked: {memory['unchunked']}")

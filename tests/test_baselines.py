@@ -200,6 +200,7 @@ def test_cli_language(tmp_path, monkeypatch, capsys):
     res = json.loads(out_json.read_text())
     assert {"r2", "r2_ci", "ooo_acc_2way", "ooo_acc_3way", "n_pairs", "n_judgments"} <= set(res)
     assert res["caption"] == "mean" and res["split"] == "test"
+    assert (res["seed"], res["n_boot"]) == (0, 30)  # what drew its CI and ceiling (the file did not say)
     assert main(["baseline", "language", "--data", "x", "--split", "nope"]) == 2  # clear error, no traceback
 
 
@@ -406,6 +407,8 @@ def test_each_baseline_scores_the_split_it_is_given(tmp_path, split):
     if split == "train":
         assert lang["r2_ci"] != pytest.approx(behavioural_fit(sim, data, split, n_boot=20, seed=0)["r2_ci"])
     assert lang["n_judgments"] == ref["n_judgments"] == len(data.triplets(split))
+    # each row records the seed and resample count that drew its CI and ceiling (the JSON said neither)
+    assert (out["seed"], out["n_boot"]) == (lang["seed"], lang["n_boot"]) == (3, 20)
 
 
 def test_pixel_config_takes_its_bounds_and_refuses_what_lies_beyond():

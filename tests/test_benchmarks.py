@@ -167,7 +167,7 @@ def test_released_heap_no_longer_counts_as_resident() -> None:
 
 
 @pytest.mark.slow
-def test_bench_training_tiny(tmp_path: Path) -> None:
+def test_bench_training_tiny(tmp_path: Path, capsys) -> None:
     import bench_training
 
     out = tmp_path / "t.json"
@@ -191,6 +191,8 @@ def test_bench_training_tiny(tmp_path: Path) -> None:
     assert res["memory"]["unchunked"]["embed_chunk"] == 0
     assert "clip_pass_ratio" in res and "wall_time_ratio" in res and res["target_val_r2"] is not None
     assert Path(out.with_suffix(".png")).is_file()
+    # random tensors in memory, no cache: the loader line said "warm disk cache" for the GPU run too
+    assert "share of a clip-batched step (in-memory tensors)" in capsys.readouterr().out
 
 
 def test_bench_io_on_a_folder_without_videos_says_so(tmp_path: Path, capsys) -> None:

@@ -228,5 +228,7 @@ def language_baseline(
         clip_column(data, "captions", items), config, model=model, names=clip_column(data, "clip_id", items)
     )
     out = behavioural_fit(sim, data, split, n_boot=n_boot, seed=seed)
-    out.update({"baseline": "language", "model": model_label(config.model), "caption": config.caption})
+    # seed and n_boot draw the CI and the ceiling: without them a saved row could not be reproduced
+    out.update({"baseline": "language", "model": model_label(config.model), "caption": config.caption,
+                "seed": int(seed), "n_boot": int(n_boot)})
     return out

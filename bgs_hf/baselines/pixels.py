@@ -100,5 +100,5 @@ def pixel_baseline(
     items = split_items(data, split)
     sim = pixel_similarity(clip_column(data, "video", items), config, names=clip_column(data, "clip_id", items))
     out = behavioural_fit(sim, data, split, n_boot=n_boot, seed=seed)
-    out.update({"baseline": "pixels", "config": config.to_dict()})
+    out.update({"baseline": "pixels", "config": config.to_dict(), "seed": int(seed), "n_boot": int(n_boot)})
     return out
