@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,25 @@ def test_caption_modes_with_fake_model():
         caption_embeddings([[], [], [" "]], model=fake, names=["a", "b", "c"])
     with pytest.raises(BGSInputError, match=r"2 of 4 clips have no caption to embed: b, d"):
         caption_embeddings([["x"], [], ["y"], []], model=fake, names=["a", "b", "c", "d"])
+
+
+def test_a_blank_first_caption_is_replaced_with_a_warning_naming_the_clips(caplog):
+    """The paper embeds a fixed caption (captions.csv caption_index 1). Under ``first``, a clip whose first caption
+    is blank, or not text (a null in a parquet list), got its next caption silently; it still does (the row stays
+    computable), but a warning names how many clips and which. ``mean`` drops blank captions as before, unsaid."""
+    fake = FakeSentenceModel()
+    caps = [["  ", "second one"], ["abc"], [None, "", "third"]]
+    with caplog.at_level("WARNING", logger="bgs_hf.baselines.language"):
+        caption_embeddings(caps, LanguageBaselineConfig(caption="first"), model=fake, names=["a", "b", "c"])
+    assert fake.seen == ["second one", "abc", "third"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == ["2 of 3 clips have a blank first caption; their first non-blank caption is embedded "
+                      "instead: a, c"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.baselines.language"):
+        caption_embeddings(caps, LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
+        caption_embeddings([["x", " "], ["y"]], LanguageBaselineConfig(caption="first"), model=FakeSentenceModel())
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
 def test_mean_caption_mode_weighs_each_caption_alike_whatever_the_models_norms():
@@ -335,6 +355,50 @@ def test_a_cached_sentence_model_offline_loads_from_the_cache_without_retries(tm
     model = load_sentence_model("org/minilm-copy")
     assert model.encode(["two people hug"]).shape == (1, 384)
     assert not slept, f"{len(slept)} retries of a Hub request"
+
+
+@pytest.mark.parametrize("hub", ["unreachable", "reachable"])
+def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub, tmp_path, monkeypatch, capsys):
+    """``--model 'bad name!!'`` offline was told to ``hf download sentence-transformers/bad name!!``; with the Hub
+    reachable it passed the check and was refused by sentence-transformers only after the data loaded. A name that
+    is neither a folder nor shaped like a Hub id (NAME or ORG/NAME) is now one line at once, either way."""
+    import bgs_hf._offline as offline
+    from bgs_hf.baselines.language import check_sentence_model
+    from bgs_hf.cli.main import main
+
+    _hub_unreachable_here(monkeypatch, tmp_path / "empty-cache")
+    if hub == "reachable":
+        monkeypatch.setattr(offline, "hub_unreachable", lambda: None)
+    for name in ("bad name!!", "org/na..me", "-x"):
+        with pytest.raises(BGSInputError, match=rf"^sentence model '{re.escape(name)}' is neither a folder here nor "
+                                                r"a Hub model id \(NAME or ORG/NAME\): ") as err:
+            check_sentence_model(name)
+        assert "\n" not in str(err.value) and "hf download" not in str(err.value)
+    rc = main(["baseline", "language", "--data", str(tmp_path / "not-loaded"), "--model", "bad name!!"])
+    err_text = capsys.readouterr().err
+    assert rc == 2 and err_text.count("\n") == 1 and "hf download" not in err_text and "not-loaded" not in err_text
+    assert err_text.startswith("error: --model: sentence model 'bad name!!' is neither a folder here nor a Hub")
+    check_sentence_model("org/fine-name_1.0" if hub == "reachable" else None)  # a well-formed name still passes
+
+
+def test_a_bad_sentence_model_is_refused_without_importing_the_model_stack(tmp_path):
+    """``baseline language --model foo/bar`` offline took ~6 s to say one line: the check imported the backbone
+    registry (torch, transformers, peft: ~3.5 s for peft alone), then pandas and scipy came with the data and pixel
+    modules. It now imports none of them before refusing (0.4 s)."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ("peft", "torch", "transformers", "scipy", "pandas")
+    probe = ("import sys\n"
+             "from bgs_hf.cli.main import main\n"
+             "assert main(['baseline', 'language', '--data', 'not-loaded', '--model', 'foo/bar']) == 2\n"
+             f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "empty-cache")}
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "HF_HUB_OFFLINE is set" in run.stderr and run.stdout.strip() == "[]", (run.stdout, run.stderr)
 
 
 def test_a_pixel_feature_constant_across_clips_standardises_to_zero_not_nan():
@@ -656,7 +720,7 @@ def test_an_offline_miss_names_the_hub_id_to_download_and_a_load_failure_is_one_
         check_sentence_model("nope")
     with pytest.raises(BGSInputError, match=r"`hf download org/nope`"):
         check_sentence_model("org/nope")
-    with pytest.raises(BGSInputError, match=r"sentence model 'no such model!' is not a folder here"):
+    with pytest.raises(BGSInputError, match=r"sentence model 'no such model!' is neither a folder here nor a Hub"):
         check_sentence_model("no such model!")
 
     def broken(name, **_):  # noqa: ANN001, ANN202

@@ -5,6 +5,7 @@ Each gives a clips×clips similarity matrix scored by ``bgs_hf.metrics.behaviour
 
 from __future__ import annotations
 
+from bgs_hf._lazy import lazy_dir, lazy_exports
 from bgs_hf.baselines.language import (
     PAPER_LANGUAGE_MODEL,
     LanguageBaselineConfig,
@@ -14,7 +15,6 @@ from bgs_hf.baselines.language import (
     language_similarity,
     load_sentence_model,
 )
-from bgs_hf.baselines.pixels import PixelBaselineConfig, pixel_baseline, pixel_embeddings, pixel_similarity
 
 __all__ = [
     "PAPER_LANGUAGE_MODEL",
@@ -29,3 +29,8 @@ __all__ = [
     "pixel_embeddings",
     "pixel_similarity",
 ]
+
+# lazy: the pixel baseline imports scipy (~1 s), which `baseline language` does not need to refuse a bad --model
+_EXPORTS = {name: "pixels" for name in ("PixelBaselineConfig", "pixel_baseline", "pixel_embeddings", "pixel_similarity")}
+__getattr__ = lazy_exports("bgs_hf.baselines", _EXPORTS, globals())
+__dir__ = lazy_dir(_EXPORTS, globals())

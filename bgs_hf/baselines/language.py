@@ -19,7 +19,6 @@ import numpy as np
 
 from bgs_hf._files import expand_user
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +96,13 @@ def _cached_snapshot(repo_id: str) -> Path | None:
 
 
 def check_sentence_model(name_or_path: str | None = None) -> Path | None:
-    """Refuse at once, in one line, a sentence model that cannot load here: a folder that does not exist, or a
-    Hub name that is neither bundled nor in the local cache while the Hub cannot be reached (huggingface_hub
-    would retry every file for over a minute first) or ``HF_HUB_OFFLINE`` is set, the backbones' rule
-    (``bgs_hf.models.registry``). Returns the cached copy's folder when the Hub cannot be reached and the cache
-    alone must serve a Hub name, else None. No network is touched."""
-    from bgs_hf.models.registry import hub_unreachable, looks_like_a_path
+    """Refuse at once, in one line, a sentence model that cannot load here: a folder that does not exist, a name
+    no Hub id can be (``bad name!!``), or a Hub name that is neither bundled nor in the local cache while the Hub
+    cannot be reached (huggingface_hub would retry every file for over a minute first) or ``HF_HUB_OFFLINE`` is
+    set, the backbones' rule (``bgs_hf.models.registry``). Returns the cached copy's folder when the Hub cannot be
+    reached and the cache alone must serve a Hub name, else None. No network is touched."""
+    # bgs_hf._offline, not the backbone registry, whose import (torch, transformers, peft) took seconds
+    from bgs_hf._offline import hub_unreachable, looks_like_a_path
 
     resolved = resolve_model(name_or_path)
     path = expand_user(resolved)
@@ -112,6 +112,14 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
         what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"
         raise BGSInputError(f"{resolved}: {what} (and not a Hub id)")
     from huggingface_hub import constants
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:  # 'bad name!!' offline was told to `hf download sentence-transformers/bad name!!`; online, refused late
+        validate_repo_id(resolved)
+    except HFValidationError as err:
+        why = str(err).splitlines()[0].removesuffix(f": {resolved!r}.")
+        raise BGSInputError(f"sentence model {resolved!r} is neither a folder here nor a Hub model id (NAME or "
+                            f"ORG/NAME): {why}") from None
 
     # HF_HUB_OFFLINE: cache-only, so an uncached model fails for certain, and only after the data and its ceiling
     unreachable = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else hub_unreachable()
@@ -160,16 +168,34 @@ def _as_caption_list(caps: Any) -> list[Any]:
     return []
 
 
+def _listed(clips: list[int], names: Sequence[str] | None) -> str:
+    """The first five clips by name (or position), and how many more."""
+    who = [str(names[i]) if names is not None else f"clip {i}" for i in clips]
+    return ", ".join(who[:5]) + (f" and {len(who) - 5} more" if len(who) > 5 else "")
+
+
+def _is_caption(text: Any) -> bool:
+    return isinstance(text, str) and bool(text.strip())
+
+
 def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] | None) -> list[list[str]]:
-    kept = [[c for c in _as_caption_list(caps) if isinstance(c, str) and c.strip()] for caps in captions]
+    """Each clip's captions to embed: its non-blank ones, or under ``first`` the first of those."""
+    given = [_as_caption_list(caps) for caps in captions]
+    kept = [[c for c in caps if _is_caption(c)] for caps in given]
     empty = [i for i, caps in enumerate(kept) if not caps]
     if empty and len(empty) == len(kept):  # a lab's own videos: naming one clip read as if the others had some
         raise BGSInputError(f"none of the {len(kept)} clips has a caption to embed")
     if empty:
-        who = [str(names[i]) if names is not None else f"clip {i}" for i in empty]
-        listed = ", ".join(who[:5]) + (f" and {len(who) - 5} more" if len(who) > 5 else "")
-        raise BGSInputError(f"{len(empty)} of {len(kept)} clips have no caption to embed: {listed}")
-    return [caps[:1] if mode == "first" else caps for caps in kept]
+        raise BGSInputError(f"{len(empty)} of {len(kept)} clips have no caption to embed: {_listed(empty, names)}")
+    if mode == "first":
+        # the paper embeds a fixed caption (captions.csv caption_index 1); a blank one is replaced by the clip's
+        # next caption, which was done silently (none of the release's or SocialShapes' first captions is blank)
+        moved = [i for i, caps in enumerate(given) if not _is_caption(caps[0])]
+        if moved:
+            logger.warning("%d of %d clips have a blank first caption; their first non-blank caption is embedded "
+                           "instead: %s", len(moved), len(kept), _listed(moved, names))
+        return [caps[:1] for caps in kept]
+    return kept
 
 
 def caption_embeddings(
@@ -203,6 +229,8 @@ def language_similarity(
     captions: Sequence[Sequence[str]], config: LanguageBaselineConfig | None = None, **kwargs: Any
 ) -> np.ndarray:
     """Cosine similarity of caption embeddings, (n_clips, n_clips)."""
+    from bgs_hf.metrics.rsa import cosine_similarity_matrix  # scipy: imported here, not to slow a refusal
+
     return cosine_similarity_matrix(caption_embeddings(captions, config, **kwargs))
 
 

@@ -91,12 +91,13 @@ def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
 
 def run_language(args: argparse.Namespace) -> int:
     from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model, language_baseline
-    from bgs_hf.data import load
     from bgs_hf.errors import naming_flag
 
     check_output_file(args.json, "--json")  # before the embeddings, not once they are computed
     with naming_flag("--model"):  # offline: at once, not after the data (huggingface_hub retried for a minute)
         check_sentence_model(args.model)
+    from bgs_hf.data import load  # pandas: after the check, which needs none of it
+
     data = load(args.data, seed=args.seed)
     check_split(data, args.split)
     config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,

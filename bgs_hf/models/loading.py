@@ -28,14 +28,9 @@ from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import expand_user, share
+from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
-from bgs_hf.models.registry import (
-    FAMILIES,
-    config_class,
-    hub_unreachable,
-    looks_like_a_path,
-    spec_from_dict,
-)
+from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
 
 logger = logging.getLogger(__name__)
 

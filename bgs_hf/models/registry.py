@@ -13,12 +13,9 @@ import importlib
 import json
 import logging
 import os
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-from urllib.request import getproxies
 
 import numpy as np
 import torch
@@ -26,6 +23,7 @@ import transformers
 from torch import nn
 
 from bgs_hf._files import expand_user
+from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import FramePolicy
 
@@ -558,31 +556,6 @@ def bundled_path(name: str) -> Path:
             "build it with `bgs-hf pretrain-tiny` or use a tiny-random-<family> / Hub backbone"
         )
     return folder
-
-
-def hub_unreachable() -> str | None:
-    """Why the Hub cannot be reached (its host does not resolve), else None. Checked before a Hub lookup so an
-    offline machine gets one line at once: huggingface_hub retries a file it has not cached five times (23 s and
-    ten warnings, up to "Retrying in 8s") before failing. ``HF_HUB_OFFLINE`` lookups are cache-only already."""
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE:
-        return None
-    url = urlparse(constants.ENDPOINT)
-    proxies = getproxies()  # the *_proxy variables, as the Hub client reads them
-    if proxies.get(url.scheme or "https") or proxies.get("all"):  # (an ``http://`` mirror goes by HTTP_PROXY)
-        return None  # the proxy resolves the host: a local DNS failure says nothing about reaching the Hub
-    host = url.hostname or constants.ENDPOINT
-    try:
-        socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
-    except OSError:
-        return host
-    return None
-
-
-def looks_like_a_path(name: str) -> bool:
-    """A name no Hub repo id can be (``/abs``, ``./rel``, ``~/x``, ``a/b/c``): it was meant as a folder."""
-    return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
 
 
 def _unknown_name(name: str) -> BGSInputError:
