@@ -210,6 +210,41 @@ def test_gathering_parts_of_different_sizes_drops_the_padding_and_returns_each_r
         assert got["grad"] == [[2 * w for w in row] for row in weights[rows]]
 
 
+def _main_process_computes(rank: int, init: str, out: str) -> None:
+    """``on_main_process``: rank 0's value on both ranks (rank 1 never computes), and rank 0's error raised on both."""
+    import torch.distributed as dist
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.distributed import on_main_process
+
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=2)
+    try:
+        got = on_main_process(lambda: {"computed_by": rank})
+
+        def refuse() -> None:
+            raise BGSInputError("too few judgments", path="test.csv")
+
+        try:
+            on_main_process(refuse)
+            said = None
+        except BGSInputError as err:
+            said = str(err)
+        Path(f"{out}.{rank}").write_text(json.dumps({"got": got, "said": said}))
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.distributed
+def test_a_statistic_computed_on_the_main_process_reaches_every_rank_and_so_does_its_error(tmp_path):
+    import torch.multiprocessing as mp
+
+    out = str(tmp_path / "main")
+    mp.spawn(_main_process_computes, args=(f"file://{tmp_path / 'init'}", out), nprocs=2, join=True)
+    for rank in (0, 1):
+        assert json.loads(Path(f"{out}.{rank}").read_text()) == {"got": {"computed_by": 0},
+                                                                 "said": "test.csv: too few judgments"}
+
+
 def broken_clip_run(out: str) -> int:
     """``python -m bgs_hf.train`` on 2 processes where the first clip of rank 1's share of step 0 cannot be read
     (a broken video only that rank loads): the exit status of this rank."""
@@ -274,8 +309,66 @@ def test_a_clip_one_rank_cannot_read_is_said_once_by_that_rank_and_the_other_say
         assert "Traceback" not in err[r] and "gloo" not in err[r], err[r][-3000:]
 
 
+def final_fit_run(out: str) -> None:
+    """Two steps evaluated on validation (``eval_rsa`` picks the best checkpoint), then the final fit of val and test:
+    record how many behavioural fits this process computed and the metrics it returned."""
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    import bgs_hf.metrics.fit as fit
+    from bgs_hf.training import BGSArguments, DataArguments, TensorClipStore, TrainConfig
+    from bgs_hf.training.api import json_safe, train_bgs
+
+    calls: list[int] = []
+    real = fit.behavioural_fit
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    fit.behavioural_fit = counted
+    data, pix = tiny_data()
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": f"{out}.run", "use_cpu": True, "max_steps": 2, "eval_strategy": "steps",
+                                "eval_steps": 1, "save_strategy": "steps", "save_steps": 1, "disable_tqdm": True,
+                                "seed": 5, "load_best_model_at_end": True},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model(dropout=0.0))
+    res = train_bgs(cfg)
+    kept = ("val", "test", "best_metric", "best_checkpoint")
+    Path(f"{out}.{os.environ.get('RANK', 0)}").write_text(json.dumps(json_safe(
+        {"fits": len(calls), "metrics": {k: res.metrics[k] for k in kept}})))
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_only_the_first_process_computes_the_final_fit_and_every_process_returns_it(tmp_path):
+    """Every process of a launch computed metrics.json's full fit (1,000 bootstrap resamples, 100 ceiling split-halves
+    per split) and printed its warnings and progress bars again, though only the first writes it. The embeddings are
+    still gathered on every process and each evaluation still scored on each (the best checkpoint is chosen on every
+    rank); the fit is the first process's, sent to the others, and the one-process run's fit."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    subprocess.run([sys.executable, __file__, "--final-fit", str(one)], check=True, env=_env(), timeout=300,
+                   capture_output=True)
+    proc = subprocess.run([*_launcher("torchrun"), __file__, "--final-fit", str(two)], env=_env(), timeout=300,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    single, r0, r1 = (json.loads(Path(f"{p}.{r}").read_text()) for p, r in ((one, 0), (two, 0), (two, 1)))
+    assert (single["fits"], r0["fits"], r1["fits"]) == (2, 2, 0)
+    assert r1["metrics"] == r0["metrics"]
+    assert Path(r0["metrics"]["best_checkpoint"]).name == Path(single["metrics"]["best_checkpoint"]).name
+    written = json.loads(Path(f"{two}.run", "metrics.json").read_text())
+    for split in ("val", "test"):
+        assert written[split] == r0["metrics"][split]
+        for key, value in single["metrics"][split].items():  # float sums of other batch shapes: not bit-equal
+            close = [v if v is None or isinstance(v, str) else pytest.approx(v, rel=1e-4, abs=1e-6)
+                     for v in (value if isinstance(value, list) else [value])]
+            assert (r0["metrics"][split][key] if isinstance(value, list) else [r0["metrics"][split][key]]) == close, key
+    assert r0["metrics"]["best_metric"] == pytest.approx(single["metrics"]["best_metric"], rel=1e-4)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--broken":
         sys.exit(broken_clip_run(sys.argv[2]))
+    if sys.argv[1] == "--final-fit":
+        sys.exit(final_fit_run(sys.argv[2]))
     for chunk, recipe, cps in CASES:
         first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)

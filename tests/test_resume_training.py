@@ -243,3 +243,43 @@ def test_a_resumed_checkpoint_brings_back_its_counters_and_names_another_recipe(
         resumed._load_from_checkpoint(str(folder))
     assert resumed.bgs_totals == {"clip_passes": 30, "clip_passes_grad": 18, "judgments": 4, "rsa_pairs_grad": 7}
     assert "resuming a {'name': 'paper-v1'} checkpoint with recipe {'name': 'clip-batched'}" in caplog.text
+
+
+def test_resuming_on_another_benchmark_with_the_runs_clip_ids_is_refused_naming_both(synth, tmp_path,
+                                                                                     capsys) -> None:
+    """Every SocialShapes benchmark names its clips ``ss_0000.mp4``... whatever its seed, and the resume check compared
+    clip ids only: another seed's benchmark was taken silently when its splits matched the run's (here: the run's
+    benchmark with the other seed's videos), and refused asking for other split flags when they did not. The video
+    fingerprints the run recorded tell; a run from before them resumes as before."""
+    import shutil
+
+    from bgs_hf.cli.main import main as cli
+    from bgs_hf.data import load
+    from bgs_hf.training.api import _check_resumed_videos
+
+    other = tmp_path / "ss_seed2"
+    assert cli(["synth", str(other), "--clips", "12", "--seed", "2", "--size", "32", "--frames", "8",
+                "--workers", "1"]) == 0
+    swapped = tmp_path / "ss_swapped"  # the run's benchmark (its splits too), the other seed's videos
+    shutil.copytree(synth, swapped)
+    shutil.copytree(other / "data" / "raw" / "videos", swapped / "data" / "raw" / "videos", dirs_exist_ok=True)
+    run = tmp_path / "run"
+    flags = ["--backbone", "tiny-random-videomae", "--output_dir", str(run), "--use_cpu", "true", "--clips_per_step",
+             "3", "--eval_strategy", "no", "--save_strategy", "steps", "--save_steps", "1", "--disable_tqdm", "true",
+             "--eval_test", "false", "--report_to", "none"]
+    assert cli(["train", "--data", str(synth), "--max_steps", "1", *flags]) == 0
+    capsys.readouterr()
+    for data in (other, swapped):
+        assert cli(["train", "--data", str(data), "--max_steps", "2", "--resume_from_checkpoint", "last", *flags]) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            f"error: run_config.json: resuming on other data than the run trained on: {data.name} at {data.resolve()} "
+            f"holds other videos under the run's clip ids than ss at {synth.resolve()} (all 12 differ: another seed's "
+            "benchmark, or clips encoded again); resume with the run's own --data, or start a new run")
+    assert not (run / "checkpoint-2").exists()
+    config = json.loads((run / "run_config.json").read_text())
+    assert config["data"]["source"] == str(synth.resolve())  # not rewritten by the refused resumes
+    _check_resumed_videos(run / "checkpoint-1", load(synth))  # its own data
+    config.pop("video_fingerprints")  # a run from before they were recorded: resumed as before
+    (run / "run_config.json").write_text(json.dumps(config))
+    assert cli(["train", "--data", str(swapped), "--max_steps", "2", "--resume_from_checkpoint", "last", *flags]) == 0
+    assert (run / "checkpoint-2").is_dir()

@@ -229,6 +229,24 @@ def _check_data_settings(d: DataArguments) -> None:
                             path=d.cache_dir)
 
 
+def _check_resumed_videos(run_dir: Path, data: Any) -> None:
+    """A resumed run must train on the videos it started on. Its splits are matched by clip id only, and every
+    SocialShapes benchmark names its clips ``ss_0000.mp4``... whatever its seed: another seed's benchmark was
+    refused only when its splits happened to differ (the message then asked for other split flags), and taken
+    silently when they matched. The video fingerprints the run recorded tell; a run from before them passes."""
+    held = recorded_data(run_dir, data)
+    if held is None or not held.differ:
+        return
+    trained = f"{held.name} at {held.source}" if held.source and held.source != held.name else str(held.name)
+    name, root = getattr(data, "name", None) or "this data", getattr(data, "root", None)
+    here = f"{name} at {Path(root).resolve()}" if root else str(name)
+    which = (f"all {held.compared} differ" if held.other_data
+             else f"{held.differ} of {held.compared} differ, first {held.first}")
+    raise BGSInputError(f"resuming on other data than the run trained on: {here} holds other videos under the run's "
+                        f"clip ids than {trained} ({which}: another seed's benchmark, or clips encoded again); "
+                        "resume with the run's own --data, or start a new run", path=run_config_file(run_dir))
+
+
 def _check_resumed_splits(run_dir: Path, data: Any) -> None:
     """A resumed run must train and validate on the clips it recorded: another --seed, --val_split, --val_fraction
     or --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json).
@@ -346,15 +364,19 @@ def _checkpoint_override(model: Any, kwargs: dict[str, Any] | None) -> None:
 
 
 def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
-    """Full behavioural fit (with bootstrap CI and % of ceiling) of the trained model on a split."""
+    """Full behavioural fit (with bootstrap CI and % of ceiling) of the trained model on a split. Every process
+    embeds its share of the clips (a gather); the fit itself (1,000 resamples, the ceiling's 100 split-halves) runs
+    on the first only and is sent to the others: each repeated it, with its warnings and progress bar."""
     from bgs_hf.metrics.fit import behavioural_fit
     from bgs_hf.metrics.rsa import cosine_similarity_matrix
+    from bgs_hf.training.distributed import on_main_process
 
     clips = data.split_items(split)
     if clips is None or len(clips) < 3 or len(data.triplets(split)) == 0:
         return {}
-    sim = cosine_similarity_matrix(trainer.embed_clips(clips))
-    return behavioural_fit(sim, data, split, seed=int(trainer.args.seed))
+    emb = trainer.embed_clips(clips)
+    return on_main_process(lambda: behavioural_fit(cosine_similarity_matrix(emb), data, split,
+                                                   seed=int(trainer.args.seed)))
 
 
 #: a line only peft's empty model-card template has: a save cut short before bgs_config.json leaves it behind
@@ -623,6 +645,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
 
     data = training_data(config, seed=args.seed)
     if resume is not None:
+        _check_resumed_videos(Path(resume), data)  # first: other videos also carve other splits
         _check_resumed_splits(Path(resume), data)
     train_trip = data.triplets("train")
     if len(train_trip) == 0:

@@ -12,7 +12,9 @@ different sizes: they are padded to the largest and the padding is dropped after
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import pickle
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -23,6 +25,40 @@ def world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_world_size(), dist.get_rank()
     return 1, 0
+
+
+T = TypeVar("T")
+
+
+def on_main_process(compute: Callable[[], T]) -> T:
+    """``compute()`` on rank 0 only, its result sent to every other rank: for pure statistics every rank would
+    otherwise repeat (the final fit's bootstrap and ceiling, with their warnings and progress bars), when every rank
+    must still return the same value. Every rank must call it (a broadcast). Rank 0's error is raised on each rank."""
+    size, rank = world()
+    if size == 1:
+        return compute()
+    sent: list[Any] = [None]
+    if rank == 0:
+        try:
+            sent[0] = (True, compute())
+        except Exception as err:
+            sent[0] = (False, _sendable(err))
+            dist.broadcast_object_list(sent, src=0)
+            raise
+    dist.broadcast_object_list(sent, src=0)
+    done, value = sent[0]
+    if not done:
+        raise value
+    return value
+
+
+def _sendable(err: Exception) -> Exception:
+    """``err``, or a RuntimeError with its text when it would not come back from pickle (the other ranks' copy)."""
+    try:
+        pickle.loads(pickle.dumps(err))
+    except Exception:  # an exception with its own __init__ arguments, or an unpicklable attribute
+        return RuntimeError(f"rank 0: {type(err).__name__}: {err}")
+    return err
 
 
 class _GatherRows(torch.autograd.Function):
