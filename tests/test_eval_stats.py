@@ -1774,11 +1774,12 @@ def test_variance_partition_needs_two_observations_more_than_predictors_and_a_re
             assert out[f"{part}_ci"] == [pytest.approx(out[part], abs=1e-12)] * 2, (rank, part)
 
 
-def test_a_split_of_two_alike_judgments_has_a_ceiling_and_nearly_alike_embeddings_are_not_collapsed():
-    """Mutation audit (second pass): a ceiling only from 3 judgments up, and ``collapsed`` at a tolerance of 1e-3,
-    both passed. Two people giving triplet (0, 1, 2) the same answer split into halves that agree on its three
-    pairs: Spearman 1, Spearman-Brown 1, ceiling R² 1 at both ends of its range. Rows (1, 0), (1, ±0.001) have
-    cosines 1 - 5e-7, 1 - 5e-7 and 1 - 2e-6: a range of 1.5e-6, a geometry (collapsed from 1e-9 down)."""
+def test_a_split_of_two_alike_judgments_has_no_ceiling_and_nearly_alike_embeddings_are_not_collapsed(caplog):
+    """Two people giving triplet (0, 1, 2) the same answer split into halves that agree on its three pairs:
+    Spearman 1, Spearman-Brown 1, R² 1 at both ends of its range, from 3 pairs; the split gets no ceiling (it had
+    one of 1.0 [1.0, 1.0], and every model a % of it). Mutation audit (second pass): ``collapsed`` at a tolerance
+    of 1e-3 passed. Rows (1, 0), (1, ±0.001) have cosines 1 - 5e-7, 1 - 5e-7 and 1 - 2e-6: a range of 1.5e-6, a
+    geometry (collapsed from 1e-9 down)."""
     from types import SimpleNamespace
 
     from bgs_hf.eval.fit import SplitHumans, collapsed
@@ -1786,8 +1787,10 @@ def test_a_split_of_two_alike_judgments_has_a_ceiling_and_nearly_alike_embedding
     idx = np.array([[0, 1, 2], [0, 1, 2]])
     data = SimpleNamespace(splits={"test": np.arange(3)}, n_clips=3,
                            triplets=lambda split: _Trip(idx, np.array([0, 0]), np.array([0, 1])))
-    built = SplitHumans.build(data, "test", n_splits=10)
-    assert (built.ceiling_r2, built.ceiling_ci) == (1.0, [1.0, 1.0])
+    with caplog.at_level("WARNING"):
+        built = SplitHumans.build(data, "test", n_splits=10)
+    assert np.isnan(built.ceiling_r2) and np.isnan(built.ceiling_ci).all() and len(built.ceiling_ci) == 2
+    assert "split-half ceiling R² 1.000 means nothing: it rests on 3.0 pairs seen in both halves" in caplog.text
     assert not collapsed(np.array([[1.0, 0.0], [1.0, 1e-3], [1.0, -1e-3]]))
     assert collapsed(np.array([[1.0, 0.0], [1.0, 1e-10], [1.0, -1e-10]]))
 
@@ -1795,15 +1798,12 @@ def test_a_split_of_two_alike_judgments_has_a_ceiling_and_nearly_alike_embedding
 def test_a_split_built_without_its_ceiling_has_none_and_one_clip_is_no_collapse():
     """Mutation audit (third pass): ``ceiling=False`` ignored (a ceiling drawn whenever two judgments exist, seconds of
     split-halves that the layer selection never reads) and ``collapsed`` of a single clip (no pair: nothing to tie)
-    taking the spread of no similarities both passed. The two alike judgments that give a ceiling of 1 give NaN,
-    [NaN, NaN] when none is asked for; one embedded clip is not collapsed."""
-    from types import SimpleNamespace
-
+    taking the spread of no similarities both passed. A test split with a ceiling gives NaN, [NaN, NaN] when none
+    is asked for; one embedded clip is not collapsed."""
     from bgs_hf.eval.fit import SplitHumans, collapsed
 
-    idx = np.array([[0, 1, 2], [0, 1, 2]])
-    data = SimpleNamespace(splits={"test": np.arange(3)}, n_clips=3,
-                           triplets=lambda split: _Trip(idx, np.array([0, 0]), np.array([0, 1])))
+    data, _, _ = _toy_split_data(2)
+    assert np.isfinite(SplitHumans.build(data, "test", n_splits=10).ceiling_r2)
     built = SplitHumans.build(data, "test", n_splits=10, ceiling=False)
     assert np.isnan(built.ceiling_r2) and np.isnan(built.ceiling_ci).all() and len(built.ceiling_ci) == 2
     assert not collapsed(np.ones((1, 3)))

@@ -435,3 +435,43 @@ def test_ceilings_drop_catch_trials():
     assert (res.r2, res.n_pairs_both) == pytest.approx((-196 / 529, 6))
     loo = loo_ceiling(idx, 4, odd=odd, participant=part)
     assert (loo.r_lower, loo.n_entries, loo.n_judgments) == pytest.approx((-7 / 30, 12, 8))
+
+
+def test_a_ceiling_from_too_few_pairs_is_undefined_in_reports_and_says_how_many_it_rests_on(caplog):
+    """A 9-judgment val split (synth --clips 80 --seed 0) read noise ceiling 1.0 [1.0, 1.0] without a word, and each
+    model a "% of ceiling" of it: 2.0 pairs in both halves on average, and the 49 of 100 splits with a correlation
+    had 3 or 4 pairs, one kept and the rest tied. Hand case: A and B answer (0, 1, 2) alike, p = [1, 0, 0] in both
+    halves: Spearman 1 over 3 pairs, R² 1 on every split. ``split_half_ceiling`` keeps its arithmetic and warns;
+    ``ceiling_or_nan`` (every report's ceiling) and so ``behavioural_fit`` give NaN and no % of it."""
+    from bgs_hf.metrics import behavioural_fit
+    from bgs_hf.metrics.ceiling import ceiling_or_nan
+
+    idx, odd, part = np.array([[0, 1, 2]] * 2), np.array([2, 2]), np.array(["A", "B"])
+    with caplog.at_level("WARNING"):
+        res = split_half_ceiling(idx, 3, n_splits=4, odd=odd, participant=part)
+    assert (res.r2, res.ci, res.n_pairs_both) == (1.0, (1.0, 1.0), 3.0)
+    assert ("split-half ceiling R² 1.000 means nothing: it rests on 3.0 pairs seen in both halves on average (at "
+            "least 10 needed), 4 of 4 splits giving a correlation") in caplog.text
+    trip = SimpleNamespace(idx=idx, odd=odd, participant=part)
+    r2, ci = ceiling_or_nan(trip, 3, n_splits=4)
+    assert np.isnan(r2) and len(ci) == 2 and np.isnan(ci).all()
+    data = SimpleNamespace(splits={"test": np.arange(3)}, n_clips=3, triplets=lambda split: trip)
+    sim = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])
+    fit = behavioural_fit(sim, data, "test", n_boot=20)
+    assert fit["r2"] > 0 and np.isnan([fit["ceiling_r2"], *fit["ceiling_r2_ci"], fit["pct_of_ceiling"]]).all()
+
+
+def test_a_ceiling_needs_its_minimum_of_pairs_and_half_its_splits_defined():
+    """The two conditions of ``CeilingResult.too_few_pairs``, at their bounds: ``MIN_CEILING_PAIRS`` pairs in both
+    halves on average is enough and a little under is not; half the splits with a correlation is enough and 4 of 10
+    is not (the defined ones are then the draws that happened to share pairs)."""
+    from bgs_hf.metrics.ceiling import MIN_CEILING_PAIRS, CeilingResult
+
+    def result(n_pairs: float, n_undefined: int) -> CeilingResult:
+        r2 = np.r_[np.full(10 - n_undefined, 0.2), np.full(n_undefined, np.nan)]
+        return CeilingResult(0.2, (0.2, 0.2), 0.45, 10, n_pairs, r2, r2)
+
+    assert MIN_CEILING_PAIRS == 10
+    assert result(MIN_CEILING_PAIRS, 5).too_few_pairs() is None
+    assert "it rests on 9.9 pairs seen in both halves on average (at least 10 needed)" in result(9.9, 0).too_few_pairs()
+    assert "4 of 10 splits giving a correlation" in result(50.0, 6).too_few_pairs()

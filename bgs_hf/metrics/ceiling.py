@@ -47,6 +47,12 @@ logger = logging.getLogger(__name__)
 #: Above this many observations of one pair, ranks fall back to scipy's rankdata.
 _MAX_LUT_N = 2048
 
+#: Fewest pairs seen in both halves, on average over the splits, for a ceiling a report shows (``ceiling_or_nan``).
+#: Below it the half-vs-half Spearman is over a handful of p_ij that are mostly 0, 1/2 or 1 and lands on ±1 by
+#: chance: a val split of 9 judgments (2.0 pairs in both halves on average, 3 or 4 on the splits that had a
+#: correlation) read R² 1.0 [1.0, 1.0]. The demo's test split has 140-220 on every split.
+MIN_CEILING_PAIRS = 10
+
 
 @dataclass
 class CeilingResult:
@@ -59,6 +65,16 @@ class CeilingResult:
     n_pairs_both: float  # mean number of pairs observed in both halves
     r2_splits: np.ndarray = field(repr=False)
     r_splits: np.ndarray = field(repr=False)  # raw half-vs-half Spearman per split
+
+    def too_few_pairs(self) -> str | None:
+        """Why this ceiling rests on too few pairs to mean anything, or None: under ``MIN_CEILING_PAIRS`` pairs in
+        both halves on average, or under half the splits with a correlation (the rest are then the few draws that
+        happened to share pairs, not a sample of the splits, as for a bootstrap's resamples)."""
+        n_defined = int(np.isfinite(self.r2_splits).sum())
+        if self.n_pairs_both >= MIN_CEILING_PAIRS and 2 * n_defined >= self.n_splits:
+            return None
+        return (f"it rests on {self.n_pairs_both:.1f} pairs seen in both halves on average (at least "
+                f"{MIN_CEILING_PAIRS} needed), {n_defined} of {self.n_splits} splits giving a correlation")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,7 +200,8 @@ def split_half_ceiling(
     """The paper's split-half noise ceiling over participants (see module docstring).
 
     ``trip`` is a TripletArrays (idx, odd, participant) or an (n, 3) idx array with ``odd`` and
-    ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored.
+    ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored. A result that
+    rests on too few pairs (``CeilingResult.too_few_pairs``) is kept but warned about; ``ceiling_or_nan`` drops it.
     """
     check_ci(ci)
     n_splits = check_count(n_splits, "n_splits")
@@ -226,7 +243,7 @@ def split_half_ceiling(
                              float(n_both.mean()), r2_splits, r_splits)
     alpha = (1.0 - ci) / 2.0
     lo, hi = np.percentile(good, [100 * alpha, 100 * (1 - alpha)])
-    return CeilingResult(
+    res = CeilingResult(
         r2=float(good.mean()),
         ci=(float(lo), float(hi)),
         r_sb=float(np.nanmean(r_sb)),
@@ -235,6 +252,11 @@ def split_half_ceiling(
         r2_splits=r2_splits,
         r_splits=r_splits,
     )
+    thin = res.too_few_pairs()
+    if thin:  # a 9-judgment split read R² 1.0 [1.0, 1.0] without a word
+        logger.warning("split-half ceiling R² %.3f means nothing: %s; fits and evaluations show no ceiling (n/a)",
+                       res.r2, thin)
+    return res
 
 
 def loo_ceiling(
@@ -338,10 +360,13 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
 
 def ceiling_or_nan(trip: Any, n_items: int, *, n_splits: int = 100, seed: int = 0) -> tuple[float, list[float]]:
     """Split-half ceiling R² and CI for reports, or NaN (with a warning) where a split is too small to have
-    one (fewer than two participants or no pair seen in both halves): a pilot dataset still gets its other numbers."""
+    one (fewer than two participants, or too few pairs seen in both halves: ``CeilingResult.too_few_pairs``): a
+    pilot dataset still gets its other numbers, and no "% of ceiling" of a ceiling that means nothing."""
     try:
         res = split_half_ceiling(trip, n_items, n_splits=n_splits, seed=seed)
     except BGSInputError as err:
         logger.warning("no noise ceiling: %s", err)
+        return float("nan"), [float("nan"), float("nan")]
+    if res.too_few_pairs():  # split_half_ceiling has warned, naming the pairs
         return float("nan"), [float("nan"), float("nan")]
     return float(res.r2), [float(c) for c in res.ci]
