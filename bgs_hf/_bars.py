@@ -21,6 +21,22 @@ from typing import Any
 Restore = Callable[[], object]
 
 
+def close_open_bars() -> None:
+    """Close every tqdm bar still drawn (innermost first), so that the line printed next starts on a line of its
+    own. A failed command's bar can outlive the failure: one iterated by a comprehension (the pixel baseline's decode)
+    or held by an object (the Trainer's step bar) stays open while the traceback keeps its frame, and the CLI's
+    ``error:`` line was written after the bar on the same line, the bar drawn again under it at exit. tqdm is not
+    imported here: without it no bar was made."""
+    std = sys.modules.get("tqdm.std")
+    if std is None:
+        return
+    for bar in sorted(list(std.tqdm._instances), key=lambda b: -abs(getattr(b, "pos", 0))):
+        try:
+            bar.close()
+        except (OSError, ValueError):  # a stream gone: nothing to tidy, and the error line must still be said
+            pass
+
+
 def _no_bar(factory: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return factory(*args, **{**kwargs, "disable": True})
 

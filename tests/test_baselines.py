@@ -381,10 +381,16 @@ def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub,
     check_sentence_model("org/fine-name_1.0" if hub == "reachable" else None)  # a well-formed name still passes
 
 
-def test_a_bad_sentence_model_is_refused_without_importing_the_model_stack(tmp_path):
+@pytest.mark.parametrize(("argv", "said"), [
+    (["baseline", "language", "--data", "not-loaded", "--model", "foo/bar"], "HF_HUB_OFFLINE is set"),
+    (["evaluate", "--data", "not-loaded", "--model", "bgs-tiny-conv3d", "--language-model", "bad name!!"],
+     "error: --language-model: sentence model 'bad name!!' is neither a folder here nor a Hub model id"),
+], ids=["baseline-language", "evaluate"])
+def test_a_bad_sentence_model_is_refused_without_importing_the_model_stack(argv, said, tmp_path):
     """``baseline language --model foo/bar`` offline took ~6 s to say one line: the check imported the backbone
     registry (torch, transformers, peft: ~3.5 s for peft alone), then pandas and scipy came with the data and pixel
-    modules. It now imports none of them before refusing (0.4 s)."""
+    modules. It now imports none of them before refusing (0.4 s). ``evaluate --language-model 'bad name!!'`` took
+    ~8.8 s: the suite's and the model loaders' imports came before its check (now 0.3-0.5 s)."""
     import os
     import subprocess
     import sys
@@ -392,13 +398,13 @@ def test_a_bad_sentence_model_is_refused_without_importing_the_model_stack(tmp_p
     heavy = ("peft", "torch", "transformers", "scipy", "pandas")
     probe = ("import sys\n"
              "from bgs_hf.cli.main import main\n"
-             "assert main(['baseline', 'language', '--data', 'not-loaded', '--model', 'foo/bar']) == 2\n"
+             f"assert main({argv!r}) == 2\n"
              f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "empty-cache")}
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                          cwd=Path(__file__).resolve().parents[1])
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "HF_HUB_OFFLINE is set" in run.stderr and run.stdout.strip() == "[]", (run.stdout, run.stderr)
+    assert said in run.stderr and run.stdout.strip() == "[]", (run.stdout, run.stderr)
 
 
 def test_a_pixel_feature_constant_across_clips_standardises_to_zero_not_nan():

@@ -57,6 +57,38 @@ def test_each_way_a_command_ends_has_its_exit_status_and_one_line(error, code, l
     assert captured.err.splitlines() == [line] and captured.out == ""
 
 
+@pytest.mark.parametrize("tty", [True, False])
+def test_an_error_line_starts_on_its_own_line_after_a_bar_the_failure_left_open(tty, monkeypatch):
+    """A bar iterated by a comprehension (the pixel baseline's decode) or held by an object (the Trainer's step bar)
+    outlives the failure while its traceback lives: ``error:`` was written on the bar's line (``3/10 [00:00<...]error:
+    clip 3 ...``), and the bar drawn again under it when the traceback went. A pipe gets no blank line either."""
+    import gc
+    import io
+
+    from tqdm.auto import tqdm
+
+    class Stderr(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+    stderr = Stderr()
+    monkeypatch.setattr("sys.stderr", stderr)
+
+    def decode(i: int) -> int:
+        if i == 3:
+            raise BGSInputError("clip 3 cannot be decoded")
+        return i
+
+    def command() -> None:
+        [decode(i) for i in tqdm(range(10), desc="pixel baseline", mininterval=0)]
+
+    assert run_guarded(command) == 2
+    gc.collect()  # the failure's frames are gone: nothing more is drawn
+    lines = stderr.getvalue().split("\n")
+    assert lines[-2:] == ["error: clip 3 cannot be decoded", ""] and "pixel baseline" in lines[-3]
+    assert "" not in lines[:-1]
+
+
 def test_an_input_error_names_its_file_and_row_on_one_line_and_a_setting_as_each_command_spells_it():
     """Mutation audit (``errors``, second pass): a message's newline kept, ``as_flags`` joining words with ``_``
     whatever the command, and a value not quoted in the library's own words all passed (the tests saw settings only

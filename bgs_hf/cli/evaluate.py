@@ -91,8 +91,18 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
 
     from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model
-    from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError, naming_flag
+
+    # the checks that need nothing but the flags first: a bad --language-model took ~8 s to refuse, the suite's
+    # and the model loaders' imports (pandas, scipy, torch, transformers, peft) coming before it
+    analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
+    for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
+        if value is not None and value < 1:
+            raise BGSInputError(f"{flag} must be >= 1, got {value}")
+    if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
+        with naming_flag("--language-model"):
+            check_sentence_model(args.language_model)
+    from bgs_hf.data import load
     from bgs_hf.eval.suite import (
         EMBEDDING_KEYS,
         RESERVED_NAMES,
@@ -105,11 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.models.loading import saved_model_folder
     from bgs_hf.models.registry import get_backbone_spec
 
-    analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
-    for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
-        if value is not None and value < 1:
-            raise BGSInputError(f"{flag} must be >= 1, got {value}")
     if args.n_perm is not None and "probes" not in analyses:  # it was ignored without a word
         raise BGSInputError("--n-perm is read only by the probes analysis: add probes to --analyses, or drop --n-perm")
     if args.abstract is not None and "transfer" not in analyses:  # it was ignored without a word
@@ -132,9 +138,6 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.report, "--report")
     check_report_folder(args.report)  # a user's own evaluation.md or fit.png there: refused, not replaced
     check_output_folder(args.cache, "--cache")
-    if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
-        with naming_flag("--language-model"):
-            check_sentence_model(args.language_model)
     for flag, given in (("--model", args.model), ("--pretrained", args.pretrained)):
         if given is not None:
             check_not_a_folder_of_runs(flag, given)

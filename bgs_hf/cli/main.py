@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from bgs_hf._bars import close_open_bars
 from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed, walk
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -177,6 +178,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _say(line: str) -> None:
+    """The CLI's last line, on stderr and on a line of its own: a bar the failure left drawn is closed first."""
+    close_open_bars()
+    print(line, file=sys.stderr)
+
+
 def run_guarded(command: Callable[[], int | None]) -> int:
     """Run a command the CLI way: bad input, a diverged run or the environment is one ``error:`` line (exit 2,
     1, 2), Ctrl-C is "interrupted" (130) and SIGTERM "terminated" (143), both after the command's cleanup; no
@@ -185,21 +192,24 @@ def run_guarded(command: Callable[[], int | None]) -> int:
         with _sigterm_as_interrupt():
             return int(command() or 0)
     except BGSInputError as err:
-        print(f"error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
     except BGSDivergedError as err:
-        print(f"error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
         logging.getLogger(__name__).debug("command failed", exc_info=True)
-        print(f"error: {_environment_error(err)}", file=sys.stderr)
+        _say(f"error: {_environment_error(err)}")
         return 2
     except Terminated:
-        print("terminated", file=sys.stderr)
+        _say("terminated")
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
+    except BaseException:  # a crash: its traceback, too, starts on its own line
+        close_open_bars()
+        raise
 
 if __name__ == "__main__":
     sys.exit(main())
