@@ -229,7 +229,7 @@ def test_a_run_is_scored_on_the_splits_it_recorded(tiny_sets, tmp_path, caplog):
     """A carve-out drawn at evaluation (seed 0) is not the run's (its --seed): val/test could hold training clips.
     The run's splits apply in the Python API too, and for a checkpoint (its run's run_config.json)."""
     from bgs_hf.data import load
-    from bgs_hf.eval.suite import with_recorded_splits
+    from bgs_hf.eval.suite import run_data
 
     _, data_dir, _ = tiny_sets
     trained = load(data_dir, val_fraction=0.5, seed=9)  # the split the run trained with
@@ -241,14 +241,14 @@ def test_a_run_is_scored_on_the_splits_it_recorded(tiny_sets, tmp_path, caplog):
     here = load(data_dir, seed=0)
     assert not np.array_equal(here.splits["val"], trained.splits["val"])
     for folder in (run, run / "checkpoint-3"):
-        as_trained = with_recorded_splits(here, folder)
+        as_trained = run_data(here, folder)[0]
         for name in ("train", "val", "test"):
             np.testing.assert_array_equal(as_trained.splits[name], trained.splits[name])
     (run / "run_config.json").write_text(json.dumps({"splits": {"train": ["not-a-clip"]}}))
     with pytest.raises(Exception, match="not in this data"):
-        with_recorded_splits(here, run)
+        run_data(here, run)[0]
     (run / "run_config.json").unlink()  # an older run: scored as before, with a warning
-    assert with_recorded_splits(here, run) is here
+    assert run_data(here, run)[0] is here
     assert "records no splits" in caplog.text
 
 
@@ -301,7 +301,7 @@ def test_an_older_run_without_video_fingerprints_is_warned_about_when_its_test_c
     import shutil
 
     from bgs_hf.data import load
-    from bgs_hf.eval.suite import with_recorded_splits
+    from bgs_hf.eval.suite import run_data
 
     run, data, other = other_seed_run
     old = tmp_path / "old-run"
@@ -309,10 +309,10 @@ def test_an_older_run_without_video_fingerprints_is_warned_about_when_its_test_c
     config = json.loads((old / "run_config.json").read_text())
     config.pop("video_fingerprints", None)
     (old / "run_config.json").write_text(json.dumps(config))
-    same = with_recorded_splits(load(data), old)
+    same = run_data(load(data), old)[0]
     assert "may not be the data" not in caplog.text
     assert len(same.triplets("test")) == json.loads((old / "metrics.json").read_text())["test"]["n_judgments"]
-    scored = with_recorded_splits(load(other), old)
+    scored = run_data(load(other), old)[0]
     assert "ss_seed4 may not be the data this run trained on: its metrics.json counted" in caplog.text
     np.testing.assert_array_equal(scored.splits["test"], same.splits["test"])  # the run's splits stay
 

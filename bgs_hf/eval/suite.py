@@ -132,16 +132,11 @@ def default_seed(finetuned_model: Any, seed: int | None) -> int:
     return (recorded_seed(finetuned_model) if _is_run_folder(finetuned_model) else None) or 0
 
 
-def with_recorded_splits(data: Any, run_dir: str | Path) -> Any:
-    """``data`` with the splits a run recorded (its ``run_config.json``, or its parent's for a
-    ``checkpoint-N``): a carve-out drawn here with another seed could put the run's training clips in
-    val/test. Data the run did not train on is refused; a run that recorded none is scored as before; data
-    whose videos differ from the run's under the same clip ids keeps its own splits (see :func:`run_data`)."""
-    return run_data(data, run_dir)[0]
-
-
 def run_data(data: Any, run_dir: str | Path) -> tuple[Any, str | None]:
-    """``data`` to score a run folder on, and a warning when it is not the data the run trained on.
+    """``data`` to score a run folder on, with the splits the run recorded (its ``run_config.json``, or its
+    parent's for a ``checkpoint-N``: a carve-out drawn here with another seed could put the run's training clips in
+    val/test), and a warning when it is not the data the run trained on. Data sharing no clip with the run is
+    refused; a run that recorded no splits is scored on the data's own, with a warning.
 
     Clip ids alone matched a run to its data, and every SocialShapes benchmark names its clips ``ss_0000.mp4``...
     whatever its seed: a run scored on another seed's benchmark was scored on the clips that happened to carry its
