@@ -85,6 +85,9 @@ def save_npy(
         raise
 
 
+#: the file that makes a folder a saved BGS model (defined here, not in ``bgs_hf.models.loading``, so a command can
+#: tell a run folder from a folder of runs without importing torch and peft first)
+BGS_CONFIG = "bgs_config.json"
 #: hidden folders a result is built in before it appears; a killed run's leftover ones count as nothing
 WORK_PREFIX = ".bgs-partial-"
 

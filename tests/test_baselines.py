@@ -385,16 +385,31 @@ def test_a_model_name_that_is_no_hub_id_is_one_line_without_a_download_hint(hub,
     (["baseline", "language", "--data", "not-loaded", "--model", "foo/bar"], "HF_HUB_OFFLINE is set"),
     (["evaluate", "--data", "not-loaded", "--model", "bgs-tiny-conv3d", "--language-model", "bad name!!"],
      "error: --language-model: sentence model 'bad name!!' is neither a folder here nor a Hub model id"),
-], ids=["baseline-language", "evaluate"])
+    (["evaluate", "--data", "not-loaded", "--model", "bgs-tiny-conv3d", "--analyses", "fit,layres"],
+     "error: unknown analyses ['layres'] (did you mean 'layers'?)"),
+    (["evaluate", "--data", "not-loaded", "--model", "TMP/out"],
+     "error: --model: TMP/out: not a run folder (no bgs_config.json) nor a backbone (no config.json); the run "
+     "folder in it: TMP/out/bgs: pass that"),
+    (["evaluate", "--data", "not-loaded", "--model", "bgs-tiny-conv3d", "--control", "lang=TMP/out"],
+     "error: --control: TMP/out: not a run folder"),
+], ids=["baseline-language", "evaluate", "evaluate-analyses", "evaluate-model-folder-of-runs",
+        "evaluate-control-folder-of-runs"])
 def test_a_bad_sentence_model_is_refused_without_importing_the_model_stack(argv, said, tmp_path):
     """``baseline language --model foo/bar`` offline took ~6 s to say one line: the check imported the backbone
     registry (torch, transformers, peft: ~3.5 s for peft alone), then pandas and scipy came with the data and pixel
     modules. It now imports none of them before refusing (0.4 s). ``evaluate --language-model 'bad name!!'`` took
-    ~8.8 s: the suite's and the model loaders' imports came before its check (now 0.3-0.5 s)."""
+    ~8.8 s: the suite's and the model loaders' imports came before its check (now 0.3-0.5 s). So did a typo in
+    ``evaluate --analyses`` and a folder of runs (a quickstart's ``--out``) for ``--model`` or ``--control``
+    (~6.6 s, now 0.3-0.6 s): ``ANALYSES`` lived in the suite, ``BGS_CONFIG`` in the model loader. TMP in the
+    arguments stands for a folder that holds one run, ``TMP/out/bgs``."""
     import os
     import subprocess
     import sys
 
+    (tmp_path / "out" / "bgs").mkdir(parents=True)
+    (tmp_path / "out" / "bgs" / "bgs_config.json").write_text("{}")
+    argv = [a.replace("TMP", str(tmp_path)) for a in argv]
+    said = said.replace("TMP", str(tmp_path))
     heavy = ("peft", "torch", "transformers", "scipy", "pandas")
     probe = ("import sys\n"
              "from bgs_hf.cli.main import main\n"

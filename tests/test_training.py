@@ -2353,3 +2353,44 @@ def test_resuming_another_folders_checkpoint_keeps_a_finished_run_and_checks_the
     forked = _run(tmp_path, tiny, "d", num_train_epochs=2, max_steps=4, eval_strategy="no",
                   resume_from_checkpoint=str(ckpt))
     assert forked.trainer.state.global_step == 4 and (forked.output_dir / "adapter_model.safetensors").is_file()
+
+
+def test_save_total_limit_1_never_deletes_the_last_complete_checkpoint_before_the_new_one_is(tmp_path, tiny,
+                                                                                              monkeypatch):
+    """The Trainer rotated checkpoints at the end of its write, before ours unmarked the new folder: with
+    ``save_total_limit`` 1 a kill during the rotation left only a folder marked incomplete (``last`` then refused)."""
+    import shutil
+    import types
+
+    import transformers.trainer_utils as tu
+
+    from bgs_hf.training.trainer import checkpoint_complete
+
+    run = tmp_path / "r"
+    deleted: list[tuple[str, list[str]]] = []
+
+    def rmtree(path, *a, **kw):  # what a kill right now would leave to resume from
+        others = sorted(d.name for d in run.glob("checkpoint-*") if d != Path(path) and checkpoint_complete(d))
+        deleted.append((Path(path).name, others))
+        return shutil.rmtree(path, *a, **kw)
+
+    monkeypatch.setattr(tu, "shutil", types.SimpleNamespace(rmtree=rmtree))
+    _run(tmp_path, tiny, "r", max_steps=3, save_strategy="steps", save_steps=1, save_total_limit=1,
+         eval_strategy="no")
+    assert deleted == [("checkpoint-1", ["checkpoint-2"]), ("checkpoint-2", ["checkpoint-3"])], deleted
+    assert [d.name for d in run.glob("checkpoint-*")] == ["checkpoint-3"]
+    # the rotation is held back, not switched off: the checkpoint records the limit it was run with
+    assert json.loads((run / "checkpoint-3" / "training_args.json").read_text())["save_total_limit"] == 1
+
+
+def test_a_resumed_runs_metrics_name_its_train_loss_as_the_resumed_steps_mean(tmp_path, tiny):
+    """transformers averages ``train_loss`` over the steps of one ``train`` call: after a resume metrics.json gave the
+    mean of the resumed steps only, under the name a reader takes for the whole run's mean loss."""
+    first = _run(tmp_path, tiny, "r", max_steps=2, save_strategy="steps", save_steps=1, eval_strategy="no")
+    assert "train_loss" in first.metrics["train"] and "resumed_from_step" not in first.metrics["train"]
+    resumed = _run(tmp_path, tiny, "r", max_steps=3, save_strategy="steps", save_steps=1, eval_strategy="no",
+                   resume_from_checkpoint="last")
+    train = json.loads((resumed.output_dir / "metrics.json").read_text())["train"]
+    assert "train_loss" not in train and train["resumed_from_step"] == 2
+    logged = [e["loss"] for e in resumed.trainer.state.log_history if "loss" in e and e.get("step") == 3]
+    assert train["train_loss_since_resume"] == pytest.approx(logged[0], rel=1e-4)  # step 3's loss alone

@@ -73,8 +73,8 @@ def check_not_a_folder_of_runs(flag: str, given: str) -> None:
     """Refuse a folder that is neither a run (``bgs_config.json``) nor a backbone (``config.json``) but holds run
     folders, naming them: a quickstart's ``--out`` (its run is ``OUT/bgs``) was taken for a backbone, "no config.json
     in backbone folder", which said neither that it holds the run nor which folder to pass."""
+    from bgs_hf._files import BGS_CONFIG
     from bgs_hf.errors import BGSInputError
-    from bgs_hf.models.loading import BGS_CONFIG
 
     folder = Path(given).expanduser()
     if not folder.is_dir() or (folder / BGS_CONFIG).is_file() or (folder / "config.json").is_file():
@@ -92,21 +92,28 @@ def run(args: argparse.Namespace) -> int:
 
     from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model
     from bgs_hf.errors import BGSInputError, naming_flag
+    from bgs_hf.eval import check_analyses
 
-    # the checks that need nothing but the flags first: a bad --language-model took ~8 s to refuse, the suite's
-    # and the model loaders' imports (pandas, scipy, torch, transformers, peft) coming before it
+    # the checks that need nothing but the flags first: a bad --language-model took ~8 s to refuse, an unknown
+    # analysis or a folder of runs for --model ~6 s, the suite's and the model loaders' imports (pandas, scipy,
+    # torch, transformers, peft) coming before them
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
+    check_analyses(analyses)
     for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
         if value is not None and value < 1:
             raise BGSInputError(f"{flag} must be >= 1, got {value}")
     if args.language_model is not None and {"fit", "partition"} & set(analyses):  # offline: at once, not in 84 s
         with naming_flag("--language-model"):
             check_sentence_model(args.language_model)
+    folders = [("--model", args.model), ("--pretrained", args.pretrained)]
+    folders += [("--control", c.partition("=")[2]) for c in args.control]
+    for flag, given in folders:
+        if given:  # before the data loads, and before the suite's imports
+            check_not_a_folder_of_runs(flag, given)
     from bgs_hf.data import load
     from bgs_hf.eval.suite import (
         EMBEDDING_KEYS,
         RESERVED_NAMES,
-        check_analyses,
         check_report_folder,
         default_seed,
         pretrained_of,
@@ -115,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.models.loading import saved_model_folder
     from bgs_hf.models.registry import get_backbone_spec
 
-    check_analyses(analyses)
     if args.n_perm is not None and "probes" not in analyses:  # it was ignored without a word
         raise BGSInputError("--n-perm is read only by the probes analysis: add probes to --analyses, or drop --n-perm")
     if args.abstract is not None and "transfer" not in analyses:  # it was ignored without a word
@@ -132,15 +138,11 @@ def run(args: argparse.Namespace) -> int:
             raise BGSInputError(f"--control name {name!r} is {'given twice' if name in controls else 'reserved'}"
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)}; the keys of its "
                                 f"test_embeddings.npz: {', '.join(EMBEDDING_KEYS)})")
-        check_not_a_folder_of_runs("--control", path)  # before the data loads, as --model and --pretrained
         controls[name] = path
     check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
     check_output_folder(args.report, "--report")
     check_report_folder(args.report)  # a user's own evaluation.md or fit.png there: refused, not replaced
     check_output_folder(args.cache, "--cache")
-    for flag, given in (("--model", args.model), ("--pretrained", args.pretrained)):
-        if given is not None:
-            check_not_a_folder_of_runs(flag, given)
     folder = saved_model_folder(args.model)  # a run folder, or the Hub id of a pushed model: its snapshot
     is_run = folder is not None
     if is_run:

@@ -12,17 +12,39 @@ paired_comparison, layerwise_fit), ``partition`` (variance_partition, partition_
 ``probes`` (ridge_probe, attribute_probes, permutation_pearson, transfer_probe, wilson_ci),
 ``attention`` (rollout, rollout_maps, masks_to_tokens, mass_on_mask, map_divergence, attention_analysis),
 ``controls`` (odd_from_similarity, language_distilled_data, train_control), ``suite`` (run_suite),
-``report`` (write_report, load_run).
+``report`` (write_report, load_run). ``ANALYSES`` and ``check_analyses`` are defined here (``suite`` re-exports
+them) so a command can check ``--analyses`` without importing the suite.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from bgs_hf._format import closest
 from bgs_hf._lazy import lazy_dir, lazy_exports
+from bgs_hf.errors import BGSInputError
 
 #: ``evaluate.load(ODD_ONE_OUT_METRIC_PATH)`` loads the odd-one-out metric from the installed package.
 ODD_ONE_OUT_METRIC_PATH: str = str(Path(__file__).resolve().parent / "odd_one_out")
+
+# ANALYSES and check_analyses live here, not in ``suite`` (which re-exports them), so ``bgs-hf evaluate`` refuses a
+# mistyped --analyses at once: importing the suite imports pandas, scipy and torch first (~6 s on a small machine)
+ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
+
+
+def check_analyses(analyses: Sequence[str]) -> None:
+    """One line for a name that is not an analysis, or for none at all (``--analyses ''`` embedded every clip with
+    every model, then replaced an earlier report with one that held no analysis); ``bgs-hf evaluate`` checks it
+    before loading anything."""
+    if not analyses:
+        raise BGSInputError(f"no analyses to run (an empty list); choose at least one of {', '.join(ANALYSES)}")
+    unknown = set(analyses) - set(ANALYSES)
+    if unknown:
+        match = closest(sorted(unknown)[0], ANALYSES)  # the hint --caption and --split give a typo
+        hint = f" (did you mean {match!r}?)" if match else ""
+        raise BGSInputError(f"unknown analyses {sorted(unknown)}{hint}; choose from {', '.join(ANALYSES)}")
+
 
 _EXPORTS = {
     "embed_clips": "embed", "embed_paths": "embed", "MotionControl": "embed", "MOTION_CONTROLS": "embed",
@@ -33,10 +55,10 @@ _EXPORTS = {
     "rollout": "attention", "rollout_maps": "attention", "masks_to_tokens": "attention",
     "mass_on_mask": "attention", "map_divergence": "attention", "attention_analysis": "attention",
     "odd_from_similarity": "controls", "language_distilled_data": "controls", "train_control": "controls",
-    "run_suite": "suite", "ANALYSES": "suite", "write_report": "report", "load_run": "report",
+    "run_suite": "suite", "write_report": "report", "load_run": "report",
 }
 
-__all__ = ["ODD_ONE_OUT_METRIC_PATH", *_EXPORTS]
+__all__ = ["ODD_ONE_OUT_METRIC_PATH", "ANALYSES", *_EXPORTS]
 
 
 __getattr__ = lazy_exports("bgs_hf.eval", _EXPORTS, globals())

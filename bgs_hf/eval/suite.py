@@ -18,13 +18,12 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from bgs_hf._format import closest
 from bgs_hf.errors import BGSInputError
+from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
 from bgs_hf.eval.fit import collapsed
 
 logger = logging.getLogger(__name__)
 
-ANALYSES: tuple[str, ...] = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
 RESULT_NAME = "evaluation.json"
 TEST_EMBEDDINGS_NAME = "test_embeddings.npz"
 #: the suite's own rows, which a control of the same name would replace
@@ -332,19 +331,6 @@ def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = 
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return str(path)
-
-
-def check_analyses(analyses: Sequence[str]) -> None:
-    """One line for a name that is not an analysis, or for none at all (``--analyses ''`` embedded every clip with
-    every model, then replaced an earlier report with one that held no analysis); ``bgs-hf evaluate`` checks it
-    before loading anything."""
-    if not analyses:
-        raise BGSInputError(f"no analyses to run (an empty list); choose at least one of {', '.join(ANALYSES)}")
-    unknown = set(analyses) - set(ANALYSES)
-    if unknown:
-        match = closest(sorted(unknown)[0], ANALYSES)  # the hint --caption and --split give a typo
-        hint = f" (did you mean {match!r}?)" if match else ""
-        raise BGSInputError(f"unknown analyses {sorted(unknown)}{hint}; choose from {', '.join(ANALYSES)}")
 
 
 def _report_files(out: Path) -> list[Path]:

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bgs_hf._files import BGS_CONFIG
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
 
 logger = logging.getLogger(__name__)
 
 #: Files that make up a saved embedder; the model folder of a run is the one holding ``BGS_CONFIG``.
-BGS_CONFIG = "bgs_config.json"
 ADAPTER_CONFIG = "adapter_config.json"
 #: Sub-folders where a run may keep its final/best model, tried in order after the run folder itself.
 MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")

@@ -27,14 +27,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
-from bgs_hf._files import expand_user, share
+from bgs_hf._files import BGS_CONFIG, expand_user, share
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
 
 logger = logging.getLogger(__name__)
 
-BGS_CONFIG = "bgs_config.json"
 BASE_DIR = "base"
 HEAD_FILE = "head.safetensors"
 #: A model trained without LoRA keeps its fine-tuned backbone here (``base/`` stays the base it started from).

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -757,7 +758,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     trainer.save_state()
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
-                               "train": dict(train_out.metrics), "counters": dict(trainer.bgs_totals),
+                               "train": _train_metrics(train_out.metrics, resume),
+                               "counters": dict(trainer.bgs_totals),
                                "best_checkpoint": trainer.state.best_model_checkpoint,
                                "metric_for_best_model": args.metric_for_best_model,
                                "best_metric": trainer.state.best_metric}
@@ -780,6 +782,17 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     logger.debug("run folder: %s", out_dir)  # the caller chose it; `bgs-hf train` prints it with the fit
     return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
                        wall_s=metrics["wall_s"])
+
+
+def _train_metrics(metrics: Mapping[str, Any], resume: str | None) -> dict[str, Any]:
+    """The Trainer's train metrics. Its ``train_loss`` averages the steps of this call only: after a resume it is
+    not the run's mean loss, so it is named ``train_loss_since_resume``, beside the step the run resumed from."""
+    out = dict(metrics)
+    if resume is not None and "train_loss" in out:
+        state = json.loads(Path(resume, "trainer_state.json").read_text(encoding="utf-8"))
+        out["train_loss_since_resume"] = out.pop("train_loss")
+        out["resumed_from_step"] = int(state.get("global_step", 0))
+    return out
 
 
 def config_to_dict(config: TrainConfig) -> dict[str, Any]:

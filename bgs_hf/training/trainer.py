@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import transformers.trainer as hf_trainer
 from torch.utils.checkpoint import checkpoint
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback
 
@@ -340,7 +341,9 @@ class BGSTrainer(Trainer):
 
     def _save_checkpoint(self, model: torch.nn.Module, trial: Any) -> None:
         """The Trainer writes ``checkpoint-N/`` file by file; a marker present during the write lets a resume
-        tell a complete folder from one cut by a kill (see :func:`resolve_resume`)."""
+        tell a complete folder from one cut by a kill (see :func:`resolve_resume`). The Trainer would rotate
+        (``save_total_limit``) at the end of its write, while the new folder is still marked: with a limit of 1
+        a kill then left no complete checkpoint. Rotation runs here instead, once the marker is gone."""
         folder = Path(self._get_output_dir(trial=trial), f"checkpoint-{self.state.global_step}")
         marker = folder / INCOMPLETE_MARKER
         if self.args.should_save:
@@ -349,10 +352,20 @@ class BGSTrainer(Trainer):
             folder.mkdir(parents=True, exist_ok=True)
             marker.touch()
         self.accelerator.wait_for_everyone()  # no rank writes its RNG state into a folder rank 0 is still removing
-        super()._save_checkpoint(model, trial)
+        # the parent's rotation call is held back and made once the marker is gone (not by setting
+        # save_total_limit to None meanwhile: the checkpoint's training_args.json would record that)
+        held: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        rotate = hf_trainer.rotate_checkpoints
+        hf_trainer.rotate_checkpoints = lambda *a, **kw: held.append((a, kw))
+        try:
+            super()._save_checkpoint(model, trial)
+        finally:
+            hf_trainer.rotate_checkpoints = rotate
         self.accelerator.wait_for_everyone()  # every rank's RNG state is written before the folder counts as done
         if self.args.should_save:
             marker.unlink(missing_ok=True)
+            for a, kw in held:
+                rotate(*a, **kw)
 
     def _plain_embedder(self, model: torch.nn.Module | None = None) -> Any:
         """The model when it is a :class:`BGSEmbedder` without LoRA (its checkpoints are not in a layout the
