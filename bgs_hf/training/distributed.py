@@ -12,12 +12,13 @@ different sizes: they are padded to the largest and the padding is dropped after
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
+
+from bgs_hf.errors import BGSInputError
 
 
 def world() -> tuple[int, int]:
@@ -53,12 +54,13 @@ def on_main_process(compute: Callable[[], T]) -> T:
 
 
 def _sendable(err: Exception) -> Exception:
-    """``err``, or a RuntimeError with its text when it would not come back from pickle (the other ranks' copy)."""
-    try:
-        pickle.loads(pickle.dumps(err))
-    except Exception:  # an exception with its own __init__ arguments, or an unpicklable attribute
-        return RuntimeError(f"rank 0: {type(err).__name__}: {err}")
-    return err
+    """What the other ranks raise for rank 0's error: its one line, as a :class:`BGSInputError` where it was one (a
+    launch then ends as the CLI ends a refusal), else a RuntimeError naming its type. Never the error object itself:
+    one with its own ``__init__`` or an unpicklable attribute (a ``BGSSettingError``'s ``say``) would not survive
+    the broadcast, and checking that would unpickle it here."""
+    if isinstance(err, BGSInputError):
+        return BGSInputError(str(err))
+    return RuntimeError(f"rank 0: {type(err).__name__}: {err}")
 
 
 class _GatherRows(torch.autograd.Function):
