@@ -44,28 +44,16 @@ class TripletArrays:
         return self.idx[np.arange(len(self)), self.odd.astype(np.int64)]
 
 
-#: bytes hashed from each end of a video file for its fingerprint (the whole file when it is no larger than twice this)
-FINGERPRINT_BYTES = 1 << 16
-
-
 def video_fingerprint(path: str | Path) -> str | None:
-    """A cheap identity of a video file: its size and the sha256 of its first and last 64 KiB (``None``: unreadable).
-    Enough to tell a clip id's video in one benchmark from the same id's in another (SocialShapes names its clips
-    ``ss_0000.mp4``... at every seed); not a proof that two files are the same."""
-    import hashlib
-    import os
+    """A video file's identity: the sha256 of its content that the decoded-clip cache keys on (``None``:
+    unreadable). It tells a clip id's video in one benchmark from the same id's in another (SocialShapes names its
+    clips ``ss_0000.mp4``... at every seed)."""
+    from bgs_hf.video.cache import file_sha256
 
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            h = hashlib.sha256(str(size).encode())
-            h.update(f.read(FINGERPRINT_BYTES))
-            if size > FINGERPRINT_BYTES:
-                f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
-                h.update(f.read(FINGERPRINT_BYTES))
+        return file_sha256(path)[:16]
     except (OSError, TypeError, ValueError):
         return None
-    return h.hexdigest()[:16]
 
 
 def video_fingerprints(data: Any, clip_ids: Any = None) -> dict[str, str]:

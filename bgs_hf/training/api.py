@@ -238,13 +238,12 @@ def _check_resumed_videos(run_dir: Path, data: Any) -> None:
     held = recorded_data(run_dir, data)
     if held is None or not held.differ:
         return
-    trained = f"{held.name} at {held.source}" if held.source and held.source != held.name else str(held.name)
     name, root = getattr(data, "name", None) or "this data", getattr(data, "root", None)
     here = f"{name} at {Path(root).resolve()}" if root else str(name)
     which = (f"all {held.compared} differ" if held.other_data
              else f"{held.differ} of {held.compared} differ, first {held.first}")
     raise BGSInputError(f"resuming on other data than the run trained on: {here} holds other videos under the run's "
-                        f"clip ids than {trained} ({which}: another seed's benchmark, or clips encoded again); "
+                        f"clip ids than {held.trained_on} ({which}: another seed's benchmark, or clips encoded again); "
                         "resume with the run's own --data, or start a new run", path=run_config_file(run_dir))
 
 
@@ -541,9 +540,14 @@ class RecordedData:
         SocialShapes of another seed); the model saw none of its clips."""
         return self.compared > 0 and self.differ == self.compared
 
+    @property
+    def trained_on(self) -> str:
+        """The run's data as a message names it: its name, and where it was loaded from."""
+        return f"{self.name} at {self.source}" if self.source and self.source != self.name else str(self.name)
+
     def describe(self, here: str) -> str:
         """One line for the log, evaluation.json and the report."""
-        trained = f"{self.name} at {self.source}" if self.source and self.source != self.name else str(self.name)
+        trained = self.trained_on
         if self.other_data:
             return (f"{here} is not the data this run trained on ({trained}): its clip ids are the run's but all "
                     f"{self.compared} videos compared are other files (another seed's benchmark, or clips encoded "
