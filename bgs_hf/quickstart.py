@@ -332,6 +332,10 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
         ax.axhspan(c_lo, c_hi, color="0.85", label="noise ceiling: 95% range\nover split-halves")
     if np.isfinite(ceil):
         ax.axhline(ceil, color="0.4", ls="--", lw=1, label=f"noise ceiling R² = {ceil:.3f}")
+    else:  # the table's n/a: no line, and the legend says why rather than nothing
+        from bgs_hf.viz.figure import UNDEFINED_ESTIMATE
+
+        ax.plot([], [], ls="none", label=textwrap.fill(f"noise ceiling: {UNDEFINED_ESTIMATE}", 28))
     colours = model_colours(keys)
     ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=[colours[k] for k in keys],
            error_kw={"lw": 1.0})

@@ -503,3 +503,44 @@ def test_long_titles_many_models_and_an_unscored_last_group_stay_inside_the_save
     (ax,) = drawn[-1][0].axes
     (note,) = [t for t in ax.texts if t.get_text() == "not scored"]
     assert ax.get_window_extent().x1 >= note.get_window_extent(drawn[-1][0].canvas.get_renderer()).x1
+
+
+def test_a_long_model_name_wraps_in_the_legend_and_leaves_the_axes_their_width(tmp_path, monkeypatch):
+    """fit.png of a run compared with a Hub backbone (``--pretrained org/videomae-base-finetuned-...``): its one-line
+    legend entry took the figure's width, and tight_layout squeezed the three bar groups into a third of it."""
+    from bgs_hf.eval.suite import _plot_bars
+
+    drawn = _capture_figures(monkeypatch)
+    long = "my-very-long-org/videomae-base-finetuned-kinetics-400-something (frozen)"
+    fits = {m: {"R²": 0.1, "3-way acc": 0.45, "2-way acc": 0.6} for m in ("pretrained", "bgs", "language")}
+    _plot_bars(fits, tmp_path / "fit.png", ylabel="R²", title="t", names={"pretrained": long},
+               refs={"R²": ("noise ceiling", 0.4, (0.3, 0.5))})
+    fig = drawn[-1]
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    assert ax.get_window_extent().width > 0.45 * fig.bbox.width  # 0.52 with the standard names; 0.25 unwrapped
+    (entry,) = [t.get_text() for t in ax.get_legend().get_texts() if "kinetics" in t.get_text()]
+    assert " ".join(entry.split()).replace("- ", "-") == long  # wrapped, not cut
+
+
+def test_a_chart_against_an_undefined_noise_ceiling_says_it_is_n_a(tmp_path, monkeypatch):
+    """r2_vs_ceiling.png and fit.png on a split too small for a ceiling (the tables' "n/a"): no line, no band and not a
+    word, so the chart named against the ceiling read as one that simply left it out."""
+    from bgs_hf.eval.suite import _plot_bars
+    from bgs_hf.quickstart import plot_against_ceiling
+
+    drawn = _capture_figures(monkeypatch)
+    row = {"r2": -0.03, "r2_ci": [-0.1, 0.02], "pct_of_ceiling": None, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.6}
+    plot_against_ceiling({"data": "toy", "models": {"pixels": row, "bgs": row}, "noise_ceiling_r2": float("nan"),
+                          "noise_ceiling_ci": [None, None]}, tmp_path / "r2.png")
+    nan = float("nan")
+    _plot_bars({"bgs": {"R²": -0.03, "3-way acc": 0.4}}, tmp_path / "fit.png", ylabel="y", title="t",
+               refs={"R²": ("noise ceiling", nan, [nan, nan]), "3-way acc": ("chance", 1 / 3, None)})
+    for fig in drawn:
+        (ax,) = fig.axes
+        legend = [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]
+        assert "noise ceiling: n/a (too few judgments or participants to estimate it)" in legend, legend
+        assert not [x for x in [*ax.lines, *ax.collections] if x.get_label() == "noise ceiling"]  # nothing drawn
+    ok = {"data": "toy", "models": {"bgs": row}, "noise_ceiling_r2": 0.16, "noise_ceiling_ci": [0.05, 0.3]}
+    plot_against_ceiling(ok, tmp_path / "ok.png")  # a defined ceiling: its value, and no n/a
+    assert not [t for t in drawn[-1].axes[0].get_legend().get_texts() if "n/a" in t.get_text()]

@@ -1547,7 +1547,8 @@ def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_
     a = {**base, "language_reference": {"model": "org/alpha", "caption": "first"}}
     b = {**base, "language_reference": {"model": "org/beta", "caption": "first"}}
     md, _ = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")
-    assert "Models (their keys in evaluation.json): `language`: captions (alpha)." in md
+    # the first run's name first, and the other run's model under its own name (not the first run's)
+    assert "Models (their keys in evaluation.json): `language`: captions (alpha) in a, captions (beta) in b." in md
 
     parts = {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
              "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40, "video_unique_ci": [0.01, 0.05],
@@ -1562,6 +1563,25 @@ def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_
     assert "| pretrained video model (frozen) | not run (non-finite embeddings) | – | – | – | – | – | – |" in lines
     assert f"| {bgs} | not run (one label) | – | – | – | – | – |" in lines  # 7 cells under 7 headers
     assert f"| {bgs} | attention rollout | 0.300 | 0.200 | – | 2×4×4 |" in lines
+
+
+def test_runs_side_by_side_with_different_models_under_one_key_name_each_runs_own(tmp_path):
+    """`bgs-hf report a b` of two runs compared with different frozen backbones: the models line and the probe
+    table's columns named run a's backbone for both, so run b's probe r stood under a model it never scored."""
+    from bgs_hf.eval.report import build_sections, render
+
+    probe = {"valence": {"r": 0.1, "p_value": 0.01, "n_perm": 100}}
+    a = {"data": "d", "split": "test", "n_clips": 3, "models": {"pretrained": {"label": "videomae-small (frozen)"},
+                                                                 "bgs": {}},
+         "probes": {"pretrained": probe, "bgs": probe}}
+    b = {**a, "models": {"pretrained": {"label": "vjepa-large (frozen)"}, "bgs": {}}}
+    md, _ = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")
+    assert ("Models (their keys in evaluation.json): `pretrained`: videomae-small (frozen) in a, vjepa-large (frozen) "
+            "in b; `bgs`: BGS fine-tuned (LoRA).") in md
+    assert ("| run | attribute | r: pretrained | p: pretrained | r: BGS fine-tuned (LoRA) | p: BGS fine-tuned (LoRA) "
+            "| change in r: BGS fine-tuned (LoRA) − pretrained |") in md
+    md, _ = render(build_sections([("a", a, tmp_path), ("c", dict(a), tmp_path)]), tmp_path, "t")  # one backbone
+    assert "`pretrained`: videomae-small (frozen);" in md and "| r: videomae-small (frozen) |" in md
 
 
 def test_motion_controls_skipped_in_every_run_say_why_and_a_table_rule_has_a_cell_per_column(tmp_path):

@@ -56,16 +56,30 @@ def _comparison(pair: str, res: dict) -> str:
     return " − ".join(_name(k, res) for k in pair.split(" - "))
 
 
+def _names_by_run(runs: list[tuple[str, dict, Path]]) -> dict[str, dict[str, list[str]]]:
+    """key -> display name -> the runs that name that key's model so (first met first): runs side by side may hold
+    different models under one key (``--pretrained`` of another backbone, another sentence model)."""
+    names: dict[str, dict[str, list[str]]] = {}
+    for label, r, _ in runs:
+        for key in dict.fromkeys(list(r.get("models", {})) + list(r.get("fit", {}))):
+            names.setdefault(key, {}).setdefault(_name(key, r), []).append(label)
+    return names
+
+
 def _model_keys_text(runs: list[tuple[str, dict, Path]]) -> Block | None:
-    """Which JSON key each row's model is stored under (evaluation.json keeps the keys; the tables show names)."""
-    names: dict[str, str] = {}
-    for _, r, _ in runs:
-        for key in list(r.get("models", {})) + list(r.get("fit", {})):
-            names.setdefault(key, _name(key, r))
+    """Which JSON key each row's model is stored under (evaluation.json keeps the keys; the tables show names), and
+    which run's model each name is where the runs' models under a key differ (the first run's name stood for all)."""
+    names = _names_by_run(runs)
     if not names:
         return None
+
+    def named(by_name: dict[str, list[str]]) -> str:
+        if len(by_name) == 1:
+            return next(iter(by_name))
+        return ", ".join(f"{n} in {', '.join(labels)}" for n, labels in by_name.items())
+
     return ("text", "Models (their keys in evaluation.json): "
-            + "; ".join(f"`{k}`: {n}" for k, n in names.items()) + ".")
+            + "; ".join(f"`{k}`: {named(by_name)}" for k, by_name in names.items()) + ".")
 
 
 def _resample_count(values: Any, key: str) -> int | None:
@@ -228,8 +242,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 rows.append(row)
             return rows
 
-        first = next(r for _, r, _ in runs if "skipped" not in r.get("probes", {"skipped": 1}))
-        shown = [_name(n, first) for n in names]
+        # a column holds one key's model of every run: its name where the runs agree, else the key (the models line
+        # says whose is whose; the first run's name stood over another run's model)
+        column = [list(dict.fromkeys(_name(n, r) for _, r, _ in runs if n in r.get("probes", {}))) for n in names]
+        shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
         headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
         if len(names) >= 2:
             headers.append(f"change in r: {shown[1]} − {shown[0]}")

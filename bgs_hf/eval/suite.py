@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -207,10 +208,12 @@ def _rel(path: str, root: Path) -> str:
 
 def _legend_beside(ax: Any, handles: Sequence[Any], labels: Sequence[str]) -> None:
     """The legend right of the axes, never over a bar or a line (one entry per label), the figure as tall as it."""
-    from bgs_hf.viz.figure import TEXT_PT, fit_height_to_legend
+    from bgs_hf.viz.figure import LEGEND_CHARS, TEXT_PT, fit_height_to_legend
 
     unique = dict(zip(labels, handles))  # one entry per label (chance is drawn over two groups)
-    legend = ax.legend(unique.values(), unique.keys(), fontsize=TEXT_PT, frameon=False, loc="upper left",
+    # a long name on one line (a Hub id with its org) took the figure's width from the axes: wrapped, it keeps it
+    shown = [textwrap.fill(label, LEGEND_CHARS) for label in unique]
+    legend = ax.legend(unique.values(), shown, fontsize=TEXT_PT, frameon=False, loc="upper left",
                        bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fit_height_to_legend(ax.figure, legend)
 
@@ -226,7 +229,7 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     ``(lo, hi)`` band behind it, dotted without. Models are the result's keys, drawn in their colours and named
     by ``bgs_hf.viz.models`` (``names`` overrides a name, e.g. the language row's sentence model).
     """
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, UNDEFINED_ESTIMATE, ci_error_bars, subplots
     from bgs_hf.viz.models import model_colours, model_name
 
     models = list(groups)
@@ -256,6 +259,8 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
         if value is not None and np.isfinite(value):
             ax.hlines(value, lo_x, hi_x, colors="0.3", linestyles="--" if band is not None else ":", lw=1.0,
                       zorder=3, label=label)
+        else:  # the table's n/a: no line over the group, and the legend says why rather than nothing
+            ax.plot([], [], ls="none", label=f"{label}: {UNDEFINED_ESTIMATE}")
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(x, cats, fontsize=TEXT_PT, rotation=20 if len(cats) > 3 else 0)
     ax.set_xlim(-0.5, len(cats) - 0.5)  # a last group with no value kept no room: its "not scored" ran off the axes

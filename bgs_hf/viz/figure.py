@@ -22,6 +22,11 @@ MODEL_COLOURS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#
 TEXT_PT: float = 8.5
 LABEL_PT: float = 9.5
 TITLE_PT: float = 10.5
+#: Characters per line of a legend entry beside the axes (a longer model name wraps, so it leaves the axes their width).
+LEGEND_CHARS: int = 44
+#: A reference line's legend entry where its estimate is undefined (a noise ceiling on too few judgments:
+#: ``bgs_hf.metrics.ceiling.ceiling_or_nan``): a chart against the ceiling drew none and said nothing.
+UNDEFINED_ESTIMATE: str = "n/a (too few judgments or participants to estimate it)"
 
 
 
