@@ -72,6 +72,34 @@ def test_edited_file_misses(tmp_path: Path, clip: Path, decode_calls: list[str])
     assert [media.read_barcode(f) for f in frames] == [2, 7, 12, 17]
 
 
+def test_a_video_replaced_while_it_is_decoded_leaves_no_entry_under_its_old_contents_key(
+    tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The key is the sha256 of the bytes hashed before decoding; a video replaced between the hash and the decode (a
+    ``git checkout`` of the data, a re-encode in place, while a run reads it) stored the new video's frames under the
+    old contents' key, and once the old video was back the cache served the other clip's frames, checksum and all."""
+    import shutil
+
+    original = tmp_path / "original.mp4"
+    shutil.copyfile(clip, original)
+    real = decode_mod.decode_frames
+
+    def replaced_midway(path, num_frames, *, size=None):  # noqa: ANN001, ANN202
+        media.write_barcode_clip(Path(path), 20)  # another clip, under the same name
+        return real(path, num_frames, size=size)
+
+    monkeypatch.setattr(decode_mod, "decode_frames", replaced_midway)
+    cache = ClipCache(tmp_path / "cache")
+    with caplog.at_level("WARNING", logger="bgs_hf.video.cache"):
+        got = cache.get(clip, POLICY)
+    assert [media.read_barcode(f) for f in got] == [2, 7, 12, 17]  # what was decoded: the new video
+    assert "changed while it was decoded" in caplog.text and "a.mp4" in caplog.text
+    assert not list((tmp_path / "cache").rglob("*.npy"))
+    monkeypatch.setattr(decode_mod, "decode_frames", real)
+    shutil.copyfile(original, clip)  # the old video is back
+    np.testing.assert_array_equal(ClipCache(tmp_path / "cache").get(clip, POLICY), decode_frames(original, 4, size=32))
+
+
 def test_cached_and_uncached_tensors_identical(tmp_path: Path, clip: Path) -> None:
     cache = ClipCache(tmp_path / "cache")
     plain = load_clip(clip, POLICY)
@@ -468,7 +496,7 @@ def test_an_entry_lies_under_the_first_two_hex_digits_of_the_files_sha256_and_th
     import json
 
     sha = hashlib.sha256(clip.read_bytes()).hexdigest()
-    blob = json.dumps({"cache_format": 2, "decoder": 2, "num_frames": 4, "sampling": "uniform", "size": 32},
+    blob = json.dumps({"cache_format": 2, "decoder": 3, "num_frames": 4, "sampling": "uniform", "size": 32},
                       sort_keys=True).encode()
     key = hashlib.sha256(blob).hexdigest()[:16]
     cache = ClipCache(tmp_path / "cache")

@@ -875,3 +875,18 @@ def test_write_video_refuses_a_frame_of_another_size(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^write_video: frame 1 is 32x24, the first frame 16x16$"):
         write_video(tmp_path / "mixed.mp4", frames)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("n", [40, 8])
+def test_an_h264_avi_with_b_frames_is_sampled_in_presentation_order(tmp_path: Path, n: int) -> None:
+    """AVI stores no presentation times: FFmpeg stamps its packets in decode order, so an h264 stream with B-frames
+    (``ffmpeg -c:v libx264 out.avi``, x264's defaults) leaves the decoder in presentation order with its stamps out
+    of order (1, 2, 4, 3, 5, 7, 8, 6, ...). Taken as times, 40 of 40 frames read 0, 1, 1, 3, 4, 4, 5, 7, 7, ...:
+    frames 2, 6, 8 ... never sampled, their neighbours twice."""
+    import av
+
+    path = media.write_barcode_clip(tmp_path / "bframes.avi", 40)
+    with av.open(str(path)) as c:
+        stamps = [f.pts for f in c.decode(video=0)]
+    assert stamps != sorted(stamps)  # the case: stamps out of order
+    assert [media.read_barcode(f) for f in decode_frames(path, n)] == _expected_indices(40, n)

@@ -282,3 +282,66 @@ def test_preprocess_refuses_frames_that_are_not_uint8(dtype: type) -> None:
     with pytest.raises(ValueError, match="expects uint8 frames"):
         preprocess(torch.from_numpy(frames.astype(dtype)), policy)
 
+
+
+def _transformers_processor_class(kind: str) -> type:
+    """transformers' class for a processor type name, imported from its module (the top-level names of the video
+    processors are placeholders that need torchvision)."""
+    import importlib
+
+    modules = {"VideoMAEVideoProcessor": "videomae.video_processing_videomae",
+               "TimesformerVideoProcessor": "timesformer.video_processing_timesformer",
+               "VJEPA2VideoProcessor": "vjepa2.video_processing_vjepa2"}
+    if kind in modules:
+        return getattr(importlib.import_module(f"transformers.models.{modules[kind]}"), kind)
+    import transformers
+
+    return getattr(transformers, kind.removesuffix("Fast"))
+
+
+def test_a_processor_config_without_mean_or_std_takes_its_processor_classs_defaults_as_transformers_does(
+    tmp_path,
+) -> None:
+    """A ``preprocessor_config.json`` that names its processor but leaves ``image_mean``/``image_std`` out is read
+    by transformers with that class's defaults (VideoMAE 0.5/0.5, CLIP OpenAI's), not ImageNet's: the policy used
+    ImageNet's, so a CLIP or VideoMAE backbone with such a config saw other inputs than transformers gives it, and a
+    VJEPA2 one without sizes was cropped to 224 instead of 256, without a word."""
+    import transformers
+
+    from bgs_hf.video.policy import PROCESSOR_DEFAULTS
+
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps({"image_processor_type": "CLIPImageProcessor"}))
+    ref = transformers.CLIPImageProcessor.from_pretrained(tmp_path)
+    clip = FramePolicy.from_processor_config({"image_processor_type": "CLIPImageProcessor"})
+    assert (clip.mean, clip.std) == (tuple(ref.image_mean), tuple(ref.image_std))
+    assert clip.mean == (0.48145466, 0.4578275, 0.40821073)
+    mae = FramePolicy.from_processor_config({"image_processor_type": "VideoMAEImageProcessor", "size": 64})
+    assert (mae.size, mae.crop, mae.mean, mae.std) == (64, 64, (0.5,) * 3, (0.5,) * 3)  # sizes: the policy's rules
+    vj = FramePolicy.from_processor_config({"video_processor_type": "VJEPA2VideoProcessor", "crop_size": 256})
+    assert (vj.size, vj.crop, vj.mean) == (256, 256, (0.485, 0.456, 0.406))
+    # the config's own values win; a config naming no known type keeps the ImageNet default
+    own = FramePolicy.from_processor_config({"image_processor_type": "CLIPImageProcessor", "image_mean": 0.4,
+                                             "image_std": 0.3})
+    assert (own.mean, own.std) == ((0.4,) * 3, (0.3,) * 3)
+    assert FramePolicy.from_processor_config({"image_processor_type": "SomeOtherProcessor"}).mean == (0.485, 0.456, 0.406)
+    legacy = FramePolicy.from_processor_config({"feature_extractor_type": "VideoMAEFeatureExtractor"})  # transformers 4
+    assert (legacy.mean, legacy.std) == ((0.5,) * 3, (0.5,) * 3)
+    # the table is transformers' own class defaults
+    for kind, defaults in PROCESSOR_DEFAULTS.items():
+        cls = _transformers_processor_class(kind)
+        assert defaults == {"image_mean": list(cls.image_mean), "image_std": list(cls.image_std)}, kind
+
+
+def test_a_square_height_width_processor_size_warns_that_it_is_not_resized_the_same_way(caplog) -> None:
+    """A ``{"height": 224, "width": 224}`` size is a squash: transformers resizes a 16:9 frame to 224x224 whole, the
+    policy resizes its short side and centre-crops (56% of its width). The docstring promised a warning for such a
+    size; only a non-square one got it. A ``{"height", "width"}`` crop is a crop: no warning."""
+    with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
+        sq = FramePolicy.from_processor_config({"size": {"height": 224, "width": 224},
+                                                "crop_size": {"height": 224, "width": 224}})
+    assert (sq.size, sq.crop) == (224, 224)
+    assert "processor size 224x224 resizes every frame to that shape" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
+        FramePolicy.from_processor_config({"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224}})
+    assert caplog.text == ""

@@ -80,10 +80,15 @@ class ClipCache:
         self.write_failed = False
         self.remove_stale_tmp()  # left by killed writers (a Space's decode worker stopped at its deadline)
 
+    @staticmethod
+    def _version(p: Path) -> tuple[str, int, int, int]:
+        """What tells one version of a file from another without reading it: the hash memo's key."""
+        st = p.stat()
+        return (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+
     def content_hash(self, path: str | Path) -> str:
         p = _decode.check_file(path)
-        st = p.stat()
-        memo_key = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+        memo_key = self._version(p)
         sha = self._sha_memo.get(memo_key)
         if sha is None:
             try:
@@ -103,7 +108,9 @@ class ClipCache:
 
     def get(self, path: str | Path, policy: FramePolicy) -> np.ndarray:
         """Decoded uint8 ``(T,H,W,3)`` frames for ``path`` under ``policy``: from disk, else decode+store.
-        A damaged entry is decoded again from ``path`` with one warning, never served."""
+        A damaged entry is decoded again from ``path`` with one warning, never served; a video that changes while
+        it is decoded is not cached (its frames may not be the hashed bytes')."""
+        before = self._version(_decode.check_file(path))
         entry = self.entry_path(path, policy)
         try:
             arr = self._read(entry, policy)
@@ -120,6 +127,13 @@ class ClipCache:
             return arr
         self.misses += 1
         arr = _decode.decode_frames(path, policy.num_frames, size=policy.size)
+        try:
+            changed = self._version(Path(path)) != before
+        except OSError:  # gone since: what was decoded is not known to be the hashed bytes either
+            changed = True
+        if changed:  # its frames may be another video's: stored under the hashed bytes' key, served for them later
+            logger.warning("%s changed while it was decoded: its frames are not cached", Path(path).name)
+            return arr
         try:
             self._write(entry, arr)
         except OSError as err:  # a full or read-only cache volume costs speed, never the decoded clip

@@ -14,8 +14,10 @@ boundary (its header records no frame count), may decode short.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -58,6 +60,9 @@ class _Timeline:
     end: float
     n_frames: int
     by_index: bool = False  # True when the file carries no usable timestamps
+    #: packet stamps rising in decode order: where the codec reorders frames (B-frames), they may be decode-order
+    #: stamps (AVI stores no presentation times), which the decoded frames then carry out of order
+    decode_order: bool = False
 
 
 def check_file(path: str | Path) -> Path:
@@ -143,10 +148,11 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
         raise BGSInputError(f"truncated video: {n_stored} of {expected} frames present", path=p)
     if -1 in pts or len(set(pts)) != len(pts):
         return _Timeline(0.0, float(len(pts)), len(pts), by_index=True)
+    rising = all(a < b for a, b in zip(pts, pts[1:]))
     pts.sort()
     step = float(np.median(np.diff(pts))) if len(pts) > 1 else 1.0
     last = dur.get(pts[-1]) or step
-    line = _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts))
+    line = _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts), decode_order=rising)
     _check_track_duration(container, stream, line, step, p)
     return line
 
@@ -181,6 +187,34 @@ def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
     return start + (np.arange(num_frames) + 0.5) * (end - start) / num_frames
 
 
+#: Most frames an h264/HEVC decoder holds back to reorder (the standards' limit): how far a decoded frame's
+#: decode-order stamp can lie from its place in presentation order.
+_MAX_REORDER = 16
+
+
+def _presented(frames: Iterator[Any], timeline: _Timeline, reorders: bool) -> Iterator[tuple[Any, float]]:
+    """Each decoded frame with its presentation time, in the decoder's (presentation) order.
+
+    A frame's own stamp is its time, except where the stamps are decode-order ones of a codec that reorders (an
+    h264 AVI with B-frames): its frames then carry 1, 2, 4, 3, 5, 7, 8, 6, ... and read as times they sampled some
+    frames twice and skipped others. There the times are the stamps sorted, within a window of the most frames a
+    decoder reorders (frames held that long); anywhere else the window is empty, each frame its own stamp.
+    """
+    if timeline.by_index:
+        yield from ((frame, float(i)) for i, frame in enumerate(frames))
+        return
+    window = _MAX_REORDER if reorders and timeline.decode_order else 0
+    held: deque[Any] = deque()
+    stamps: list[float] = []
+    for i, frame in enumerate(frames):
+        held.append(frame)
+        heapq.heappush(stamps, float(i) if frame.pts is None else float(frame.pts))
+        if len(held) > window:
+            yield held.popleft(), heapq.heappop(stamps)
+    while held:
+        yield held.popleft(), heapq.heappop(stamps)
+
+
 def _frame_array(frame: Any, size: int | None) -> np.ndarray:
     """RGB uint8 (H,W,3) in display orientation (rotation side data applied), short side resized."""
     arr = frame.to_ndarray(format="rgb24")
@@ -212,8 +246,8 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
         prev = None
         with _open(p) as container:
             stream = _video_stream(container, p)
-            for i, frame in enumerate(container.decode(stream)):
-                t = float(i) if timeline.by_index or frame.pts is None else float(frame.pts)
+            reorders = bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
+            for frame, t in _presented(container.decode(stream), timeline, reorders):
                 if prev is not None and k < num_frames and targets[k] < t:
                     arr = _frame_array(prev, size)
                     while k < num_frames and targets[k] < t:

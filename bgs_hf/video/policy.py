@@ -20,10 +20,31 @@ IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
 SAMPLING_MODES = ("uniform",)
 
+_HALF = {"image_mean": [0.5] * 3, "image_std": [0.5] * 3}  # transformers' IMAGENET_STANDARD_MEAN/STD
+_IMAGENET = {"image_mean": list(IMAGENET_MEAN), "image_std": list(IMAGENET_STD)}
+_OPENAI_CLIP = {"image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711]}
+#: transformers' class defaults of ``image_mean``/``image_std`` for the processors the supported backbones' configs
+#: name (``image_processor_type`` or ``video_processor_type``). A config that leaves them out is normalised by
+#: transformers with its class's values, so it is here too: ImageNet's for a CLIP or VideoMAE config without
+#: ``image_mean`` fed the model other inputs than transformers does, without a word. (Sizes left out keep this
+#: policy's rules: transformers would pad a 64-px frame to its class's 224-px crop.) Checked against transformers in
+#: tests/test_video_policy.py.
+PROCESSOR_DEFAULTS: dict[str, dict[str, list[float]]] = {
+    "VideoMAEImageProcessor": _HALF,
+    "VideoMAEImageProcessorPil": _HALF,
+    "VideoMAEVideoProcessor": _HALF,
+    "TimesformerVideoProcessor": _IMAGENET,
+    "VJEPA2VideoProcessor": _IMAGENET,
+    "CLIPImageProcessor": _OPENAI_CLIP,
+    "CLIPImageProcessorPil": _OPENAI_CLIP,
+    "CLIPImageProcessorFast": _OPENAI_CLIP,  # transformers 4.x's name, in the configs it saved
+}
+
 # Bump when decode_frames' output for the same (file, num_frames, size) changes, or what it accepts: it is part of
 # every ClipCache key, so stale cache entries are never read after an algorithm change. 2: still images and
-# cover-art-only audio are refused (version 1 caches served them as clips).
-DECODER_VERSION = 2
+# cover-art-only audio are refused (version 1 caches served them as clips). 3: an h264/HEVC AVI with B-frames is
+# sampled by its frames' presentation order (version 2 took its decode-order stamps for times, skipping frames).
+DECODER_VERSION = 3
 
 
 def _triple(values: Any, name: str) -> tuple[float, float, float]:
@@ -91,8 +112,13 @@ class FramePolicy:
         Only short-side resize + square centre crop is modelled; a ``{"height", "width"}`` size
         (squash resize) is approximated by short side = min(height, width), with a warning.
         The resample filter is always bilinear with antialias (documented difference from CLIP's bicubic).
+        A mean or std left out is the default of the processor class the config names (:data:`PROCESSOR_DEFAULTS`), as
+        in transformers; of an unknown class, ImageNet's.
         """
-        cfg = dict(config)
+        legacy = config.get("feature_extractor_type")  # read by transformers as the image processor it names
+        kind = (config.get("video_processor_type") or config.get("image_processor_type")
+                or (legacy.replace("FeatureExtractor", "ImageProcessor") if isinstance(legacy, str) else None))
+        cfg = {**PROCESSOR_DEFAULTS.get(kind, {}), **config} if isinstance(kind, str) else dict(config)
         size = _edge(cfg.get("size"), "size")
         do_crop = cfg.get("do_center_crop", cfg.get("crop_size") is not None)
         crop = (
@@ -128,6 +154,10 @@ def _edge(value: Any, name: str) -> int | None:
         if h is not None and w is not None:
             if int(h) != int(w):
                 logger.warning("processor %s %sx%s is not square; using short side %s", name, h, w, min(h, w))
+            elif name == "size":  # a squash: transformers resizes a 16:9 frame to h x w whole, with nothing cropped
+                logger.warning("processor size %sx%s resizes every frame to that shape; bgs-hf keeps the aspect "
+                               "ratio (short side %s, then a centre crop), so a frame that is not square shows less "
+                               "than through transformers", h, w, h)
             return int(min(h, w))
         if h is not None or w is not None:
             return int(h if h is not None else w)
