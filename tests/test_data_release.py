@@ -830,3 +830,89 @@ def test_validate_notes_one_video_among_six_as_five_missing_not_as_none(tmp_path
     notes = split_notes(load(root))
     assert any(n.startswith("5 of 6 clips have no video file (first: 'v0.mp4')") for n in notes), notes
     assert not any(n.startswith("none of the") for n in notes), notes
+
+
+def _write_split_lists(root, tables, labels):
+    """raw/utils/train.csv and test.csv as the release has them (train: video_name; test: index, video_name)."""
+    import pandas as pd
+
+    utils = root / "data/raw/utils"
+    names = tables.mapping["video_name"]
+    pd.DataFrame({"video_name": names[labels == "train"]}).to_csv(utils / "train.csv", index=False)
+    pd.DataFrame({"index": np.flatnonzero(labels == "test"), "video_name": names[labels == "test"]}).to_csv(
+        utils / "test.csv", index=False)
+
+
+@pytest.mark.parametrize("gone", ["column", "file", "cells"])
+def test_a_release_without_stimulus_set_takes_its_split_from_train_and_test_csv(tmp_path, tables, gone):
+    """The release names its split twice: annotations.csv's stimulus_set and raw/utils/train.csv + test.csv. Without
+    the first (annotations.csv not downloaded, or its column deleted) the test clips were a seeded draw with a
+    warning, though the two lists were there (on the real release: 359 test judgments, ceiling 0.174, not 368 and
+    0.199)."""
+    labels = tables.annotations["stimulus_set"].to_numpy().copy()
+    labels[[0, 5]] = ["train", "test"]  # not the seeded draw's clips, nor the first n_test
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    if gone == "cells":
+        tables.annotations["stimulus_set"] = ""
+    root = write_release(tables, tmp_path)
+    _write_split_lists(root, tables, labels)
+    if gone == "file":
+        (root / "data" / ANNOTATIONS).unlink()
+    data = load(root)
+    np.testing.assert_array_equal(data.splits["test"], np.flatnonzero(labels == "test"))
+    assert not data.meta.get("split_drawn")
+    assert list(data.clips["stimulus_set"]) == list(labels)
+
+
+def test_train_and_test_csv_naming_an_unknown_clip_or_one_clip_twice_are_problems(tmp_path, tables):
+    labels = tables.annotations["stimulus_set"].to_numpy()
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    root = write_release(tables, tmp_path)
+    _write_split_lists(root, tables, labels)
+    test_csv = root / "data/raw/utils/test.csv"
+    test_csv.write_text(test_csv.read_text() + "99,ghost.mp4\n7,clip_007.mp4\n")
+    with pytest.raises(BGSInputError, match=r"test.csv row 5: video_name 'ghost.mp4' not in video_mapping.csv"):
+        load(root)
+    _, problems = validate(root)
+    assert [str(p) for p in problems] == [
+        "test.csv row 5: video_name 'ghost.mp4' not in video_mapping.csv",
+        "test.csv row 6: video_name 'clip_007.mp4' is in train.csv too",
+    ]
+
+
+def test_a_clip_in_neither_train_nor_test_csv_is_named_once(tmp_path, tables):
+    labels = tables.annotations["stimulus_set"].to_numpy().copy()
+    labels[[3, 9]] = "neither"
+    tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
+    root = write_release(tables, tmp_path)
+    _write_split_lists(root, tables, labels)
+    with pytest.raises(BGSInputError, match=r"^utils: 2 of 12 clips are in neither train.csv nor test.csv "
+                                            r"\(first: 'clip_003.mp4'\)$"):
+        load(root)
+    _, problems = validate(root)
+    assert str(problems[0]).startswith("utils: 2 of 12 clips are in neither")
+
+
+def test_stats_say_how_the_catch_trials_were_answered(tmp_path, tables):
+    """Catch trials are the design's attention check (a clip shown twice: the clip shown once is the right answer),
+    but `data stats` only counted and dropped them: a participant who missed every one stayed in the data unseen.
+    Reference: a plain loop over the written CSV."""
+    from bgs_hf.data.stats import count_stats, format_stats
+
+    t = tables.triplets
+    t.loc[9, ["stim1_name", "stim2_name", "stim3_name", "choice"]] = [4, 4, 4, 4]  # one clip three times: no answer
+    stims = t[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    right = total = 0
+    missed = set()
+    for row, choice, who in zip(stims, t["choice"], t["participation"]):
+        if len(set(row)) == 2:
+            total += 1
+            ok = list(row).count(choice) == 1
+            right += ok
+            if not ok:
+                missed.add(who)
+    assert 0 < right < total and missed  # the tiny release's noisy observers miss some
+    s = count_stats(load(write_release(tables, tmp_path)))
+    assert s["catch_answers"] == {"gradable": total, "right": right, "participants_missed": len(missed)}
+    assert (f"catch answers      {right} of {total} right ({100 * right / total:.1f}%); {len(missed)} of 6 "
+            f"participants missed one") in format_stats(s).splitlines()

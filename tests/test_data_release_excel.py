@@ -27,6 +27,20 @@ def test_renamed_stimulus_set_column_is_an_error_not_a_silent_seeded_split(tmp_p
     assert str(problems[0]) == str(info.value)
 
 
+@pytest.mark.parametrize("renamed", ["Captions", "CAPTIONS "])
+def test_renamed_captions_column_is_an_error_not_a_silent_switch_to_captions_csv(tmp_path, renamed):
+    """A retyped ``captions`` header was ignored with an info line: every clip's captions came from captions.csv
+    instead (on the real release lower-cased and stripped of punctuation: the caption baseline's R² 0.087, not
+    0.089), as a retyped ``stimulus_set`` header was refused."""
+    tables = tiny_release_tables()
+    tables.annotations = tables.annotations.rename(columns={"captions": renamed})
+    root = write_release(tables, tmp_path)
+    with pytest.raises(BGSInputError, match=rf"annotations.csv: column '{renamed.strip()}' is not named 'captions'"):
+        load(root)
+    _, problems = validate(root)
+    assert len(problems) == 1
+
+
 def test_release_without_any_split_column_still_draws_a_seeded_split(tmp_path):
     tables = tiny_release_tables()
     tables.annotations = tables.annotations.drop(columns=["stimulus_set"])

@@ -46,6 +46,17 @@ def test_split_judgments_match_the_release_files(release_data):
         assert ours == theirs
 
 
+def test_train_and_test_csv_name_the_split_of_annotations_csv(release_data):
+    """raw/utils/train.csv and test.csv, the split where annotations.csv gives none, are the same 200/50 clips."""
+    from bgs_hf.data.checks import Problems
+    from bgs_hf.data.release import read_split_lists
+
+    names = release_data.clips.to_pandas()["clip_id"]
+    labels = read_split_lists(RELEASE / "data", names, Problems())
+    assert list(labels) == list(release_data.clips["stimulus_set"])
+    assert (labels == "test").sum() == 50
+
+
 def test_noise_ceiling_in_paper_range(release_data):
     nc = data_stats(release_data)["noise_ceiling"]["test"]
     assert 0.19 <= nc["r2_split_half"] <= 0.23

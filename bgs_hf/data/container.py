@@ -136,7 +136,14 @@ class OddOneOutData:
     def triplets(self, split: str | None = None) -> TripletArrays:
         """Valid (non-catch) judgments whose three clips all lie in ``split`` (``None`` = all valid)."""
         a = self._arrays()
-        rows = np.flatnonzero(~a["is_catch"] & self._inside(self.split_items(split)))
+        return self._rows(np.flatnonzero(~a["is_catch"] & self._inside(self.split_items(split))))
+
+    def catch_trials(self) -> TripletArrays:
+        """The catch trials :meth:`triplets` leaves out (a clip repeated, or flagged): the design's attention check."""
+        return self._rows(np.flatnonzero(self._arrays()["is_catch"]))
+
+    def _rows(self, rows: np.ndarray) -> TripletArrays:
+        a = self._arrays()
         return TripletArrays(
             idx=a["idx"][rows],
             odd=a["odd"][rows],

@@ -25,6 +25,8 @@ TRIPLETS = Path("interim/similarity/all_triplets.csv")
 MAPPING = Path("raw/utils/video_mapping.csv")
 ANNOTATIONS = Path("raw/utils/annotations.csv")
 CAPTIONS = Path("raw/utils/captions.csv")
+#: the release's split a second time, one list of video names per split (used where annotations.csv gives none)
+SPLIT_LISTS = {"train": Path("raw/utils/train.csv"), "test": Path("raw/utils/test.csv")}
 VIDEOS = Path("raw/videos")
 TRIPLET_COLUMNS = ("participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name", "choice",
                    "response_time")
@@ -104,11 +106,15 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
             values = np.full(len(out), np.nan)
             values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
             out[f"rating_{attr}"] = values
-    near = [c for c in df.columns if c != "stimulus_set" and header_key(c) == "stimulus_set"]
-    if near and "stimulus_set" not in df.columns:
+    for column, without in (
         # the release's split would silently become a seeded draw: other test clips, other numbers
-        problems.add(f"column {near[0]!r} is not named 'stimulus_set': rename it (without it train/test "
-                     "would be a seeded draw, not the release's split)", path=path)
+        ("stimulus_set", "train/test would be a seeded draw, not the release's split"),
+        # captions.csv's text instead (the release's: lower-cased, no punctuation): another caption baseline
+        ("captions", f"each clip's captions would come from {CAPTIONS.name}, or there would be none"),
+    ):
+        near = [c for c in df.columns if c != column and header_key(c) == column]
+        if near and column not in df.columns:
+            problems.add(f"column {near[0]!r} is not named {column!r}: rename it (without it {without})", path=path)
     if "stimulus_set" in df.columns:
         labels = np.full(len(out), None, dtype=object)
         labels[rows] = df["stimulus_set"].to_numpy(dtype=object)  # checked once, with every layout's, in finish
@@ -141,6 +147,34 @@ def read_caption_table(data_dir: Path, names: pd.Series, problems: Problems) -> 
                       (f"video_name {df['video_name'].iloc[i]!r} not in {MAPPING.name}" for i in unknown))
     df = df.assign(_order=order).sort_values(["video_name", "_order"])
     return {k: list(g["caption"]) for k, g in df.groupby("video_name", sort=False)}
+
+
+def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems) -> np.ndarray | None:
+    """Each clip's split from ``train.csv`` and ``test.csv``, or None unless both are there. Without annotations.csv's
+    stimulus_set the test clips were a seeded draw, other clips than the release's, though these lists name them."""
+    paths = {split: data_dir / rel for split, rel in SPLIT_LISTS.items()}
+    if not all(path.is_file() for path in paths.values()):
+        return None
+    pos = pd.Series(np.arange(len(names)), index=names.to_numpy())
+    labels = np.full(len(names), None, dtype=object)
+    for split, path in paths.items():
+        df = read_csv(path, ("video_name",), problems)
+        rows, listed = df[ROW].to_numpy(), df["video_name"]
+        clip = pos.reindex(listed).to_numpy(dtype=np.float64)  # NaN: no such clip
+        unknown = np.flatnonzero(np.isnan(clip))
+        problems.add_rows(path, rows[unknown],
+                          (f"video_name {listed.iloc[i]!r} not in {MAPPING.name}" for i in unknown))
+        known = np.flatnonzero(~np.isnan(clip))
+        other = known[[labels[int(clip[i])] not in (None, split) for i in known]]
+        problems.add_rows(path, rows[other], (f"video_name {listed.iloc[i]!r} is in "
+                                              f"{paths[labels[int(clip[i])]].name} too" for i in other))
+        labels[clip[np.setdiff1d(known, other)].astype(np.int64)] = split
+    unlisted = np.flatnonzero(pd.isna(labels))
+    if unlisted.size:  # named here, once: finish would call them clips 'missing a stimulus_set'
+        problems.add(f"{unlisted.size} of {len(names)} clips are in neither {paths['train'].name} nor "
+                     f"{paths['test'].name} (first: {names.iloc[unlisted[0]]!r})", path=paths["test"].parent)
+        return None
+    return labels
 
 
 def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) -> pd.DataFrame:
@@ -213,6 +247,15 @@ def read_release(
             n_from_table += 1
     if n_from_table:
         logger.info("captions for %d clip(s) taken from %s", n_from_table, CAPTIONS.name)
+    stimulus_path = data_dir / ANNOTATIONS
+    if all(v is None or str(v).strip() == "" for v in clips["stimulus_set"]):  # no column, or an empty one
+        listed = read_split_lists(data_dir, names, problems)
+        if listed is not None:
+            clips["stimulus_set"] = listed
+            clips = clips.drop(columns=[ROW], errors="ignore")  # rows of annotations.csv no longer name the labels
+            stimulus_path = data_dir / SPLIT_LISTS["test"]
+            logger.info("%s gives no stimulus_set: train/test taken from %s and %s", ANNOTATIONS.name,
+                        SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name)
     video_dir = data_dir / VIDEOS
     escaping = [escapes_folder(n) for n in names]  # '../x.mp4' or '/etc/x' must not reach the filesystem
     problems.add_rows(data_dir / MAPPING, mapping[ROW].to_numpy()[escaping],
@@ -233,5 +276,5 @@ def read_release(
     }
     return finish(
         clips, judgments, name=root.resolve().name, root=root.resolve(), meta=meta,
-        split_config=split_config or SplitConfig(), stimulus_path=data_dir / ANNOTATIONS, problems=problems,
+        split_config=split_config or SplitConfig(), stimulus_path=stimulus_path, problems=problems,
     )

@@ -39,6 +39,21 @@ def _split_counts(data: OddOneOutData, split: str) -> dict[str, int]:
     }
 
 
+def catch_answers(data: OddOneOutData) -> dict[str, int]:
+    """How the catch trials were answered. One showing a clip twice is answered right when the clip shown once is
+    chosen; one clip three times, or a flagged trial of three distinct clips, has no right answer. The analyses drop
+    every catch trial; this says whether the people who answered the rest were attending."""
+    catch = data.catch_trials()
+    srt = np.sort(catch.idx, axis=1)
+    gradable = ((srt[:, 0] == srt[:, 1]) != (srt[:, 1] == srt[:, 2]))  # exactly two distinct clips
+    right = (catch.idx == catch.odd_clip()[:, None]).sum(axis=1) == 1
+    return {
+        "gradable": int(gradable.sum()),
+        "right": int((gradable & right).sum()),
+        "participants_missed": int(np.unique(catch.participant[gradable & ~right]).size),
+    }
+
+
 def count_stats(data: OddOneOutData) -> dict[str, Any]:
     """Counts only (fast; no resampling). ``splits.train`` is the paper's train = our train ∪ val."""
     n_total = len(data.judgments)
@@ -49,6 +64,7 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
         "judgments_total": n_total,
         "catch_trials": data.n_catch,
         "valid_judgments": n_total - data.n_catch,
+        "catch_answers": catch_answers(data),
         "participants": data.n_participants,
         "observed_pairs_all": observed_pairs(data, None),
         "videos": int(sum(v is not None for v in data.clips["video"])),
@@ -118,6 +134,13 @@ def format_stats(stats: dict[str, Any]) -> str:
         f"judgments          {stats['judgments_total']:,} total, {stats['catch_trials']:,} catch, "
         f"{stats['valid_judgments']:,} valid",
         f"participants       {stats['participants']:,}",
+    ]
+    c = stats.get("catch_answers")
+    if c and c["gradable"]:
+        share = 100 * c["right"] / c["gradable"]
+        lines.append(f"catch answers      {c['right']:,} of {c['gradable']:,} right ({share:.1f}%); "
+                     f"{c['participants_missed']:,} of {count(stats['participants'], 'participant')} missed one")
+    lines += [
         f"observed pairs     {stats['observed_pairs_all']:,} of {stats['clips'] * (stats['clips'] - 1) // 2:,}",
         f"train (by clip)    {count(s['train']['clips'], 'clip')}, {count(s['train']['judgments'], 'judgment')}, "
         f"{count(s['train']['observed_pairs'], 'observed pair')}",
