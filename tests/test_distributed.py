@@ -245,32 +245,49 @@ def test_a_statistic_computed_on_the_main_process_reaches_every_rank_and_so_does
                                                                  "said": "test.csv: too few judgments"}
 
 
-def broken_clip_run(out: str) -> int:
-    """``python -m bgs_hf.train`` on 2 processes where the first clip of rank 1's share of step 0 cannot be read
-    (a broken video only that rank loads): the exit status of this rank."""
-    from test_training_helpers import tiny_data, tiny_peft_model
-
-    import bgs_hf.training.api as api
-    from bgs_hf.errors import BGSInputError
+def _rank1_clip(data) -> int:
+    """The first clip of rank 1's share of step 0 (clip-batched, 6 clips a step, seed 5, 2 processes): a clip only
+    that rank loads in that step."""
     from bgs_hf.metrics.similarity import human_similarity
-    from bgs_hf.train import main
-    from bgs_hf.training import (
-        BGSArguments,
-        DataArguments,
-        TensorClipStore,
-        TrainConfig,
-        get_recipe,
-        shard_rows,
-    )
+    from bgs_hf.training import get_recipe, shard_rows
     from bgs_hf.training.data import build_sampler
 
-    data, pix = tiny_data()
     trip = data.triplets("train")
     plan = build_sampler(get_recipe("clip-batched").with_overrides(clips_per_step=6), trip,
                          human_similarity(trip.idx, trip.odd, data.n_clips), data.split_items("train"), seed=5,
                          world_size=2).plan(0, 0)
-    broken = int(plan.clips[shard_rows(len(plan.clips), 2, 1)][0])
-    assert broken != int(data.split_items("train")[0])  # the LoRA liveness check reads that one, on every rank
+    clip = int(plan.clips[shard_rows(len(plan.clips), 2, 1)][0])
+    assert clip != int(data.split_items("train")[0])  # the LoRA liveness check reads that one, on every rank
+    return clip
+
+
+def _train_main(out: str, data, store, max_steps: int) -> int:
+    """``python -m bgs_hf.train`` (its console, its error handling) training ``data`` through ``store``."""
+    from test_training_helpers import tiny_peft_model
+
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+    from bgs_hf.training import BGSArguments, DataArguments, TrainConfig
+
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      training={"output_dir": out, "use_cpu": True, "max_steps": max_steps, "eval_strategy": "no",
+                                "save_strategy": "no", "disable_tqdm": True, "seed": 5},
+                      data_override=data, clip_store=store, model_override=tiny_peft_model())
+    real = api.train_bgs
+    api.train_bgs = lambda parsed: real(cfg)
+    return main(["--data", "tiny", "--output_dir", out, "--use_cpu", "true"])
+
+
+def broken_clip_run(out: str) -> int:
+    """``python -m bgs_hf.train`` on 2 processes where the first clip of rank 1's share of step 0 cannot be read
+    (a broken video only that rank loads): the exit status of this rank."""
+    from test_training_helpers import tiny_data
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training import TensorClipStore
+
+    data, pix = tiny_data()
+    broken = _rank1_clip(data)
 
     class Store(TensorClipStore):
         def __call__(self, clip: int):
@@ -279,13 +296,29 @@ def broken_clip_run(out: str) -> int:
                                     path=f"c{clip}.mp4")
             return super().__call__(clip)
 
-    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
-                      training={"output_dir": out, "use_cpu": True, "max_steps": 2, "eval_strategy": "no",
-                                "save_strategy": "no", "disable_tqdm": True, "seed": 5},
-                      data_override=data, clip_store=Store(pix), model_override=tiny_peft_model())
-    real = api.train_bgs
-    api.train_bgs = lambda parsed: real(cfg)
-    return main(["--data", "tiny", "--output_dir", out, "--use_cpu", "true"])
+    return _train_main(out, data, Store(pix), max_steps=2)
+
+
+def warnings_run(out: str) -> int:
+    """``python -m bgs_hf.train`` on 2 processes without validation clips (a warning every process computes alike),
+    where rank 1's first clip of step 0 has a damaged clip-cache entry (a warning about that rank's own clip)."""
+    import logging
+
+    from test_training_helpers import tiny_data
+
+    from bgs_hf.training import TensorClipStore
+
+    data, pix = tiny_data(val=0)
+    damaged = _rank1_clip(data)
+
+    class Store(TensorClipStore):
+        def __call__(self, clip: int):
+            if clip == damaged:  # what VideoClipStore's ClipCache says of an entry it cannot read
+                logging.getLogger("bgs_hf.video.cache").warning("clip cache entry for c%d.mp4 is damaged: decoding "
+                                                                "the video again", clip)
+            return super().__call__(clip)
+
+    return _train_main(out, data, Store(pix), max_steps=1)
 
 
 @pytest.mark.distributed
@@ -307,6 +340,23 @@ def test_a_clip_one_rank_cannot_read_is_said_once_by_that_rank_and_the_other_say
     assert said[0] in ([], ["terminated"]) or said[0][0].startswith("error: rank 0 stopped: a collective operation failed")
     for r in (0, 1):
         assert "Traceback" not in err[r] and "gloo" not in err[r], err[r][-3000:]
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_a_warning_every_process_computes_is_said_once_per_machine_and_a_ranks_own_by_that_rank(tmp_path):
+    """Every process of a launch reads the same flags and data, and each printed the same warnings ("no validation
+    clips: ...", "--clips_per_step is not used ...", "replacing an earlier run") once more. Now LOCAL_RANK 0 says
+    them; another process still says a warning about a clip it loaded for its own part of a step."""
+    logs = tmp_path / "logs"
+    proc = subprocess.run([*_launcher("torchrun"), "--log-dir", str(logs), "--redirects", "3", __file__, "--warnings",
+                           str(tmp_path / "run")], env=_env(), timeout=300, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    err = {r: next(logs.glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
+    shared = "WARNING bgs_hf.training.api: no validation clips: evaluation, early stopping and best-model selection"
+    assert (err[0].count(shared), err[1].count(shared)) == (1, 0), (err[0][-3000:], err[1][-3000:])
+    damaged = re.compile(r"WARNING bgs_hf\.video\.cache: clip cache entry for c\d+\.mp4 is damaged")
+    assert damaged.search(err[1]), err[1][-3000:]
 
 
 def final_fit_run(out: str) -> None:
@@ -368,6 +418,8 @@ def test_only_the_first_process_computes_the_final_fit_and_every_process_returns
 if __name__ == "__main__":
     if sys.argv[1] == "--broken":
         sys.exit(broken_clip_run(sys.argv[2]))
+    if sys.argv[1] == "--warnings":
+        sys.exit(warnings_run(sys.argv[2]))
     if sys.argv[1] == "--final-fit":
         sys.exit(final_fit_run(sys.argv[2]))
     for chunk, recipe, cps in CASES:

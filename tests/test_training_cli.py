@@ -470,14 +470,21 @@ def test_every_training_seed_is_scored_on_the_test_clips_data_stats_shows(social
 
 @pytest.mark.parametrize("entry", ["bgs_hf.cli.main", "bgs_hf.train"])
 def test_info_lines_come_from_the_main_process_only(entry):
-    """A 2-process launch printed every INFO line twice, once per rank; the other ranks keep warnings and errors."""
-    code = (f"import logging, runpy, sys; from {entry} import console; held = console(False); held.__enter__(); "
-            "log = logging.getLogger('bgs_hf.probe'); log.info('info line'); log.warning('warning line')")
-    for rank, shown in (("0", True), ("1", False)):
-        env = {**__import__("os").environ, "RANK": rank}
+    """A 2-process launch printed every INFO line twice, once per rank; the other ranks keep errors. Warnings every
+    rank computes alike come once per machine (LOCAL_RANK 0); one logged while a process loads its own clips
+    (``own_part``), and other libraries' warnings, from every process."""
+    code = (f"import logging; from {entry} import console; from bgs_hf._launch import own_part\n"
+            "log = logging.getLogger('bgs_hf.probe')\n"
+            "with console(False):\n"
+            "    log.info('info line'); log.warning('warning line'); log.error('error line')\n"
+            "    logging.getLogger('peft').warning('other library')\n"
+            "    with own_part(): log.warning('own clip')\n")
+    for rank, local_rank, info, warning in (("0", "0", True, True), ("1", "0", False, True), ("1", "1", False, False)):
+        env = {**__import__("os").environ, "RANK": rank, "LOCAL_RANK": local_rank}
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
         assert proc.returncode == 0, proc.stderr
-        assert ("info line" in proc.stderr) is shown and "warning line" in proc.stderr
+        assert ("info line" in proc.stderr) is info and ("warning line" in proc.stderr) is warning, proc.stderr
+        assert all(line in proc.stderr for line in ("own clip", "other library", "error line")), proc.stderr
 
 
 def test_a_second_sigterm_kills_a_cleanup_that_hangs(tmp_path):

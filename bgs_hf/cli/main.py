@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bgs_hf._bars import close_open_bars
+from bgs_hf._launch import SHARED_WARNINGS_ONCE
 from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed, walk
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -91,12 +92,18 @@ def configure_logging(verbose: bool) -> None:
     """bgs_hf's INFO lines, other libraries' warnings and errors: with every logger at INFO, a run printed
     sentence-transformers' "Loading SentenceTransformer model from ..." and httpx's every request among ours.
     ``--verbose``: DEBUG for bgs_hf, INFO for the others. INFO from the main process only: ``torchrun``/``accelerate
-    launch`` set ``RANK``, and N processes printed every line N times; other ranks keep warnings and errors,
-    ``--verbose`` gives DEBUG on every rank. (transformers and datasets keep their own loggers' levels.)"""
+    launch`` set ``RANK``, and N processes printed every line N times; ``--verbose`` gives DEBUG on every rank.
+    bgs_hf's warnings once per machine, like its errors (``bgs_hf.train``; each machine's log has them): every
+    process computes the same ones from the same flags and data, so LOCAL_RANK 0 prints them, and the others only
+    those about the clips they loaded for their own part of a step (:mod:`bgs_hf._launch`). Other libraries'
+    warnings and errors on every rank. (transformers and datasets keep their own loggers' levels.)"""
     rank = launch_rank()
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # the console handler, unless one is set up
     logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("bgs_hf").setLevel(logging.DEBUG if verbose else logging.INFO if rank == 0 else logging.WARNING)
+    if launch_rank("LOCAL_RANK") != 0:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(SHARED_WARNINGS_ONCE)
 
 
 _console_owned = False
@@ -116,6 +123,7 @@ def console(verbose: bool) -> Iterator[None]:
 
     loggers = [logging.getLogger(), logging.getLogger("bgs_hf")]
     levels = [logger.level for logger in loggers]
+    filtered = [h for h in logging.getLogger().handlers if SHARED_WARNINGS_ONCE in h.filters]  # by a Python user
     _console_owned = True
     try:
         configure_logging(verbose)
@@ -124,6 +132,9 @@ def console(verbose: bool) -> Iterator[None]:
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+        for handler in logging.getLogger().handlers:
+            if handler not in filtered:
+                handler.removeFilter(SHARED_WARNINGS_ONCE)
         _console_owned = False
 
 

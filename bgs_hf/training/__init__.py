@@ -11,12 +11,14 @@ Public API::
 Recipes (``RECIPES``/``get_recipe``): ``clip-batched`` (default), ``paper-v1`` (the paper's baseline),
 ``triplet-only``, ``rsa-only``, ``cached`` (all clips in one step, chunked re-forward).
 Samplers (``ClipSetSampler``, ``PaperV1Sampler``) are pure functions of ``(seed, epoch, step)``.
+``SharedWarningsOnce``: a logging filter for the other processes of a launch (see :mod:`bgs_hf._launch`).
 ``BGSTrainer`` and ``train_bgs`` load on first use (``transformers.Trainer`` is not imported before; torch,
 transformers' models and peft are: the samplers and arguments need the model registry).
 """
 
 from __future__ import annotations
 
+from bgs_hf._launch import SharedWarningsOnce
 from bgs_hf._lazy import lazy_dir, lazy_exports
 from bgs_hf.training.args import BGS_TRAINING_DEFAULTS, BGSArguments, DataArguments, ModelArguments
 from bgs_hf.training.data import (
@@ -43,6 +45,7 @@ __all__ = [
     "PaperV1Sampler",
     "RECIPES",
     "Recipe",
+    "SharedWarningsOnce",
     "StepDataset",
     "StepPlan",
     "TensorClipStore",

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from bgs_hf._launch import own_part
 from bgs_hf.errors import BGSInputError
 from bgs_hf.training.recipes import Recipe
 from bgs_hf.training.sampler import ClipSetSampler, PaperV1Sampler, StepPlan, clips_per_step_for, shard_rows
@@ -82,10 +83,12 @@ class VideoClipStore:
 
 
 def stack_clips(store: ClipStore, clips: np.ndarray) -> torch.Tensor:
-    """``(len(clips), T, 3, H, W)`` model input for the given clip indices."""
+    """``(len(clips), T, 3, H, W)`` model input for the given clip indices. Every process loads its own part of
+    a step or an evaluation through here, so the warnings logged meanwhile are its own (:func:`own_part`)."""
     if len(clips) == 0:
         return torch.empty(0)
-    return torch.stack([store(int(c)) for c in clips])
+    with own_part():
+        return torch.stack([store(int(c)) for c in clips])
 
 
 def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, seed: int, world_size: int = 1
