@@ -415,11 +415,62 @@ def test_only_the_first_process_computes_the_final_fit_and_every_process_returns
     assert r0["metrics"]["best_metric"] == pytest.approx(single["metrics"]["best_metric"], rel=1e-4)
 
 
+def ddp_settings_run(out: str) -> None:
+    """Two 2-step runs, the model of the first reaching every trainable parameter, the second also holding one its
+    forward never calls (as V-JEPA 2's predictor with LoRA ``bias="all"``): what DDP was given, and the steps done."""
+    import torch
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.training import BGSArguments, DataArguments, TensorClipStore, TrainConfig
+    from bgs_hf.training.api import train_bgs
+
+    data, pix = tiny_data()
+    seen = {}
+    for tag in ("all-reached", "one-unreached"):
+        model = tiny_peft_model(dropout=0.0)
+        model.register_buffer("position_ids", torch.arange(4))  # a constant buffer, as CLIP's
+        if tag == "one-unreached":
+            model.base_model.model.spare = torch.nn.Linear(2, 2)
+        cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                          training={"output_dir": f"{out}.{tag}", "use_cpu": True, "max_steps": 3,
+                                    "eval_strategy": "no", "save_strategy": "no", "disable_tqdm": True, "seed": 5},
+                          data_override=data, clip_store=TensorClipStore(pix), model_override=model)
+        trainer = train_bgs(cfg).trainer
+        ddp = trainer.model_wrapped
+        seen[tag] = {"steps": trainer.state.global_step, "ddp": type(ddp).__name__,
+                     "find_unused": ddp.find_unused_parameters, "forward_sync_buffers": ddp.broadcast_buffers}
+    Path(f"{out}.{os.environ.get('RANK', 0)}").write_text(json.dumps(seen))
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_a_two_process_run_gives_ddp_its_settings_without_a_warning_on_any_rank(tmp_path):
+    """Every rank warned twice: DDP's "find_unused_parameters=True was specified ... but did not find any unused
+    parameters" (transformers turns the search on for a model that is not a PreTrainedModel, and a BGS step reaches
+    every trainable parameter), and torch's "`broadcast_buffers` is deprecated" (BGSTrainer's default, passed to
+    DDP's constructor). Now the search is off when one forward reaches every trainable parameter, on when one does
+    not (off, DDP raises at the second step), and buffers are still not broadcast at each forward."""
+    logs, out = tmp_path / "logs", tmp_path / "ddp"
+    proc = subprocess.run([*_launcher("torchrun"), "--log-dir", str(logs), "--redirects", "3", __file__,
+                           "--ddp-settings", str(out)], env={**_env(), "PYTHONWARNINGS": "default"}, timeout=300,
+                          capture_output=True, text=True)
+    err = {r: next(logs.glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
+    assert proc.returncode == 0, err[0][-3000:] + err[1][-3000:]
+    for r in (0, 1):
+        for warning in ("did not find any unused parameters", "`broadcast_buffers` is deprecated"):
+            assert warning not in err[r], err[r][-3000:]
+        seen = json.loads(Path(f"{out}.{r}").read_text())
+        common = {"steps": 3, "ddp": "DistributedDataParallel", "forward_sync_buffers": False}
+        assert seen == {"all-reached": {**common, "find_unused": False}, "one-unreached": {**common, "find_unused": True}}
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--broken":
         sys.exit(broken_clip_run(sys.argv[2]))
     if sys.argv[1] == "--warnings":
         sys.exit(warnings_run(sys.argv[2]))
+    if sys.argv[1] == "--ddp-settings":
+        sys.exit(ddp_settings_run(sys.argv[2]))
     if sys.argv[1] == "--final-fit":
         sys.exit(final_fit_run(sys.argv[2]))
     for chunk, recipe, cps in CASES:

@@ -214,6 +214,19 @@ def test_liveness_catches_dead_predictor_lora():
     assert len(norms) == 12 and min(norms.values()) > 0
 
 
+def test_the_forward_reaches_every_trainable_parameter_unless_the_predictor_is_made_trainable():
+    """What a multi-process run decides DDP's find_unused_parameters by: LoRA (bias "none") and the head are all
+    reached; LoRA bias "all" also trains V-JEPA 2's predictor biases, which the skipped predictor never reaches."""
+    from bgs_hf.models.liveness import unreached_parameters
+
+    model = build_embedder("tiny-random-vjepa2")
+    assert unreached_parameters(model, _clips(model, 1)) == []
+    biased = build_embedder("tiny-random-vjepa2", lora=LoraSettings(bias="all"))
+    unreached = unreached_parameters(biased, _clips(biased, 1))
+    assert unreached and all(".backbone.predictor." in n for n in unreached)
+    assert all(p.grad is None for p in biased.parameters())
+
+
 def test_liveness_runs_the_training_forward():
     """The check ran in eval mode, where activation checkpointing is off: a backbone checkpointed with
     use_reentrant=True (set on the backbone itself, past the embedder's refusal) passed it, then trained no

@@ -1,4 +1,5 @@
-"""Start-up check that every LoRA module is live: it is called and its ``lora_B`` receives gradient.
+"""Start-up check that every LoRA module is live: it is called and its ``lora_B`` receives gradient (and which
+trainable parameters the forward does not reach, for DDP's ``find_unused_parameters``).
 
 A LoRA layer the forward never calls (VideoMAE's functional q/k/v, V-JEPA 2's skipped predictor)
 trains nothing and fails silently; this check makes it fail loudly, naming the dead modules.
@@ -74,6 +75,33 @@ def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int 
     if not params:
         raise DeadLoraError(["<no LoRA modules found>"], 0)
     names = list(params)
+    grads = _probe_gradients(model, pixel_values, [params[n] for n in names], seed=seed)
+    norms = {n: (0.0 if g is None else float(g.detach().float().norm())) for n, g in zip(names, grads)}
+    dead = [n for n, v in norms.items() if not v > 0.0]
+    if dead:
+        raise DeadLoraError(dead, len(names))
+    logger.info("LoRA liveness: all %d modules receive gradient (min |grad| %.3g)", len(names), min(norms.values()))
+    return norms
+
+
+def unreached_parameters(model: nn.Module, pixel_values: torch.Tensor, *, seed: int = 0) -> list[str]:
+    """Names of the trainable parameters the forward on ``pixel_values`` does not reach (no autograd path from the
+    output), found as :func:`assert_lora_live` finds dead LoRA modules and changing nothing alike.
+
+    A multi-process run asks it to decide DDP's ``find_unused_parameters``: V-JEPA 2's predictor made trainable
+    (LoRA ``bias="all"``, full fine-tuning) is skipped by the forward, and DDP without the search raises at the
+    second step; with it, every step pays an extra traversal of the autograd graph."""
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    if not named:
+        return []
+    grads = _probe_gradients(model, pixel_values, [p for _, p in named], seed=seed)
+    return [n for (n, _), g in zip(named, grads) if g is None]
+
+
+def _probe_gradients(model: nn.Module, pixel_values: torch.Tensor, params: list[torch.Tensor], *,
+                     seed: int = 0) -> tuple[torch.Tensor | None, ...]:
+    """The gradients of ``params`` (``None``: not reached) of a fixed random projection of one train-mode forward
+    (see :func:`assert_lora_live`): eval-only layers, module modes, buffers, RNG state and ``.grad`` left as found."""
     modes = {m: m.training for m in model.modules()}
     buffers = {b: b.detach().clone() for b in model.buffers()}
     cuda = [pixel_values.device] if pixel_values.device.type == "cuda" else []
@@ -84,21 +112,14 @@ def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int 
     try:
         with torch.random.fork_rng(devices=cuda), torch.enable_grad():
             out = model(pixel_values)
-            if out.requires_grad:  # not even the head trains when nothing before the output has a gradient path
-                gen = torch.Generator().manual_seed(seed)
-                proj = torch.randn(out.shape, generator=gen).to(out.device, out.dtype)
-                grads = torch.autograd.grad((out * proj).sum(), [params[n] for n in names], allow_unused=True)
-            else:
-                grads = (None,) * len(names)
+            if not out.requires_grad:  # not even the head trains when nothing before the output has a gradient path
+                return (None,) * len(params)
+            gen = torch.Generator().manual_seed(seed)
+            proj = torch.randn(out.shape, generator=gen).to(out.device, out.dtype)
+            return torch.autograd.grad((out * proj).sum(), params, allow_unused=True)
     finally:
         for m, mode in modes.items():
             m.training = mode
         with torch.no_grad():
             for b, value in buffers.items():
                 b.copy_(value)
-    norms = {n: (0.0 if g is None else float(g.detach().float().norm())) for n, g in zip(names, grads)}
-    dead = [n for n, v in norms.items() if not v > 0.0]
-    if dead:
-        raise DeadLoraError(dead, len(names))
-    logger.info("LoRA liveness: all %d modules receive gradient (min |grad| %.3g)", len(names), min(norms.values()))
-    return norms

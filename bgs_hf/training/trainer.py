@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 import transformers.trainer as hf_trainer
+from accelerate.utils import DistributedDataParallelKwargs
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback
 
@@ -110,7 +112,10 @@ def _fit_arguments_to_bgs(args: Any) -> None:
     - ``ddp_broadcast_buffers``: DDP broadcasts buffers at every forward, and ranks run different numbers of
       forwards in a step (chunks of a rank's own rows; no-gradient rows only where a rank has some), so a
       model with a buffer (CLIP's position ids) hung. Our backbones' buffers are constants; an explicit True
-      is kept.
+      is kept. torch 2.13 deprecates DDP's ``broadcast_buffers`` argument (a FutureWarning on every rank), so
+      the flag is applied to the wrapped model instead (:meth:`BGSTrainer._build_accelerator_args`).
+
+    ``ddp_find_unused_parameters`` is decided with the model (:func:`_fit_find_unused_parameters`).
     """
     args.remove_unused_columns = False
     if args.ddp_broadcast_buffers is None:
@@ -119,6 +124,34 @@ def _fit_arguments_to_bgs(args: Any) -> None:
     if chosen or args.greater_is_better is None:
         args.greater_is_better = True  # every metric BGS evaluation reports is better when higher
     _fit_plateau_mode(args)
+
+
+def _fit_find_unused_parameters(args: Any, model: Any, train_dataset: Any, clip_store: Any) -> None:
+    """``ddp_find_unused_parameters`` unless given: off when one training forward reaches every trainable parameter.
+
+    transformers turns the search on for any model that is not a ``PreTrainedModel`` (ours is a ``PeftModel``), and
+    DDP then warned on every rank that it found nothing while traversing the autograd graph again at each step. It
+    finds nothing in a BGS step: every rank embeds at least one gradient row through the whole model each step
+    (``build_sampler`` refuses fewer clips than processes), the loss stays connected to the gathered rows even when
+    a term is empty, and the LoRA liveness check has proved every adapter is on the forward path. A trainable
+    parameter the forward skips (V-JEPA 2's predictor with LoRA ``bias="all"`` or full fine-tuning) keeps it on:
+    without the search DDP raises at the second step. One clip of the training set decides, on every rank alike.
+    """
+    if args.ddp_find_unused_parameters is not None or args.world_size <= 1 or model is None \
+            or getattr(args, "fsdp", None) or getattr(args, "deepspeed", None):  # DDP only
+        return
+    clips = getattr(getattr(train_dataset, "sampler", None), "clips", None)
+    if clips is None or len(clips) == 0:
+        return  # no BGS step dataset to take a clip from: transformers' default stays
+    from bgs_hf.models.liveness import unreached_parameters
+
+    device = next(model.parameters()).device
+    unreached = unreached_parameters(model, stack_clips(clip_store, np.asarray(clips[:1])).to(device))
+    args.ddp_find_unused_parameters = bool(unreached)
+    if unreached:
+        logger.info("%d trainable parameter(s) get no gradient from the forward (%s%s): DDP searches for unused "
+                    "parameters at every step", len(unreached), ", ".join(unreached[:3]),
+                    " ..." if len(unreached) > 3 else "")
 
 
 def _fit_plateau_mode(args: Any) -> None:
@@ -174,6 +207,8 @@ class BGSTrainer(Trainer):
         training_args = kwargs.get("args", args[1] if len(args) > 1 else None)
         if training_args is not None:
             _fit_arguments_to_bgs(training_args)
+            _fit_find_unused_parameters(training_args, kwargs.get("model", args[0] if args else None),
+                                        kwargs.get("train_dataset", args[3] if len(args) > 3 else None), clip_store)
         super().__init__(*args, **kwargs)
         # the model returns embeddings, never a loss: the Trainer must not pass num_items_in_batch
         self.model_accepts_loss_kwargs = False
@@ -191,6 +226,25 @@ class BGSTrainer(Trainer):
         check_batch_size(self.args)
         if isinstance(self.train_dataset, StepDataset):
             self.add_callback(EpochSyncCallback(self.train_dataset))
+
+    # ------------------------------------------------------------------ DDP
+    def _build_accelerator_args(self, **kwargs: Any) -> dict[str, Any]:
+        """DDP gets no ``broadcast_buffers=False`` (deprecated by torch 2.13, which warned on every rank); the
+        wrapped model's buffer sync is turned off before its first forward instead (:meth:`_sync_buffers`)."""
+        built = super()._build_accelerator_args(**kwargs)
+        for handler in built.get("kwargs_handlers") or ():
+            if isinstance(handler, DistributedDataParallelKwargs) and handler.broadcast_buffers is False:
+                handler.broadcast_buffers = True  # accelerate's default: left out of DDP's arguments
+        return built
+
+    def _sync_buffers(self, model: torch.nn.Module) -> None:
+        """``ddp_broadcast_buffers=False`` on the DDP model (``forward_sync_buffers``; ``broadcast_buffers`` before
+        torch 2.13): no buffer broadcast at each forward. Unlike the deprecated constructor argument, buffers are
+        still broadcast once when DDP wraps the model, while every rank is there; ours are constants."""
+        if self.args.ddp_broadcast_buffers is False and isinstance(model, DistributedDataParallel):
+            name = "forward_sync_buffers" if hasattr(model, "forward_sync_buffers") else "broadcast_buffers"
+            if getattr(model, name):
+                setattr(model, name, False)
 
     # ------------------------------------------------------------------ data
     def _get_train_sampler(self, train_dataset: Any = None) -> torch.utils.data.Sampler:
@@ -223,6 +277,7 @@ class BGSTrainer(Trainer):
 
     def compute_loss(self, model: torch.nn.Module, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        self._sync_buffers(model)
         emb = self.embed_step(model, inputs)
         out = self.loss_fn(emb.float(), inputs["triplets"], inputs["odd"], inputs["pairs"], inputs["human_dist"],
                            epoch=float(inputs["epoch"]))
