@@ -227,6 +227,12 @@ def test_missing_column_in_hub_judgments(exported, tmp_path):
     pd.read_parquet(path).drop(columns=["odd"]).to_parquet(path)
     with pytest.raises(BGSInputError, match=r"judgments: column 'odd' missing"):
         load(out)
+    # a retyped header is named as the one meant (the release reader's line)
+    out = write_hub(data, tmp_path / "retyped")
+    path = _parquet(out, "judgments")
+    pd.read_parquet(path).rename(columns={"participant": "Participant"}).to_parquet(path)
+    with pytest.raises(BGSInputError, match=r"column 'participant' missing \(did you mean 'Participant'\?"):
+        load(out)
 
 
 def test_export_refuses_its_own_folder(exported):

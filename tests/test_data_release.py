@@ -176,6 +176,23 @@ def test_not_a_dataset_folder(tmp_path):
         load(tmp_path / "nope")
 
 
+@pytest.mark.parametrize("given", ["root", "data"])
+def test_a_release_missing_only_all_triplets_csv_names_that_file(tmp_path, tables, capsys, given):
+    """A release folder without its judgments file (everything else there) was "not an odd-one-out dataset" and
+    sent to `data import`: say it is the release and where the one missing file belongs."""
+    root = write_release(tables, tmp_path / "rel")
+    expected = root / "data" / TRIPLETS
+    expected.unlink()
+    source = root if given == "root" else root / "data"
+    with pytest.raises(BGSInputError, match=r"^all_triplets.csv: .* looks like the Garcia & Isik release") as info:
+        load(source)
+    assert f"(expected {expected})" in str(info.value)
+    assert "not an odd-one-out dataset" not in str(info.value) and "data import" not in str(info.value)
+    assert cli(["data", "stats", str(source), "--no-png"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {info.value}\n"
+
+
 @pytest.mark.parametrize("inside", [TRIPLETS, TRIPLETS.parent, MAPPING.parent])
 def test_a_file_or_folder_inside_a_release_names_the_release_to_pass(tmp_path, tables, capsys, inside):
     """`data stats .../data/interim/similarity/all_triplets.csv` (or a folder of the release) said to run
@@ -916,3 +933,23 @@ def test_stats_say_how_the_catch_trials_were_answered(tmp_path, tables):
     assert s["catch_answers"] == {"gradable": total, "right": right, "participants_missed": len(missed)}
     assert (f"catch answers      {right} of {total} right ({100 * right / total:.1f}%); {len(missed)} of 6 "
             f"participants missed one") in format_stats(s).splitlines()
+
+
+def test_stats_count_judgments_recorded_twice_in_a_row_and_keep_them(tmp_path):
+    """The release holds 167 trials recorded twice in a row by one participant (the same triplet at the next trial
+    number, nearly always answered alike). They stay in the pair counts, as in the paper's own train_triplets.csv,
+    but `data stats` never said they were there. By hand (trial = row number, one session): p1's rows 0-2 are one
+    triplet, so rows 1 and 2 repeat the row before (row 2 answered otherwise); p2's rows 3 and 5 are not in a row;
+    p3's catch trial at rows 6 and 7 is one more repeat, not valid."""
+    from bgs_hf.data.stats import count_stats, format_stats
+
+    rows = [("p1", 0, 1, 2, 0), ("p1", 2, 0, 1, 0), ("p1", 0, 1, 2, 1), ("p2", 3, 4, 5, 3), ("p1", 3, 4, 5, 3),
+            ("p2", 3, 4, 5, 4), ("p3", 0, 0, 1, 1), ("p3", 0, 0, 1, 1)]
+    data = load(_hand_release(tmp_path / "twice", rows))
+    s = count_stats(data)
+    assert s["repeated_in_a_row"] == {"judgments": 3, "same_answer": 2, "valid": 2}
+    assert s["valid_judgments"] == 6  # kept
+    assert ("repeated trials    3 judgments recorded twice in a row by the same participant (kept, as in the paper)"
+            in format_stats(s).splitlines())
+    once = count_stats(load(_hand_release(tmp_path / "once", rows[3:7])))
+    assert once["repeated_in_a_row"]["judgments"] == 0 and "repeated trials" not in format_stats(once)

@@ -41,6 +41,26 @@ def test_renamed_captions_column_is_an_error_not_a_silent_switch_to_captions_csv
     assert len(problems) == 1
 
 
+@pytest.mark.parametrize(("table", "column", "retyped"), [
+    ("triplets", "choice", "Choice"), ("triplets", "stim1_name", "stim1 name"),
+    ("triplets", "participation", "participant"), ("mapping", "video_name", "Video Name")])
+def test_a_retyped_required_header_is_named_as_the_one_meant(tmp_path, table, column, retyped):
+    """A retyped required header gave "column 'choice' missing (columns: ...)", leaving the user to spot 'Choice'
+    in the list: the line names the near match (folded, or a close spelling) and the fix. A header that is itself
+    a required column is never the guess (a deleted stim1_name is not 'stim2_name')."""
+    tables = tiny_release_tables()
+    setattr(tables, table, getattr(tables, table).rename(columns={column: retyped}))
+    root = write_release(tables, tmp_path)
+    with pytest.raises(BGSInputError, match=rf"column '{column}' missing \(did you mean '{retyped}'\? rename it to "
+                                            rf"'{column}'; columns: "):
+        load(root)
+    tables = tiny_release_tables()
+    tables.triplets = tables.triplets.drop(columns=["stim1_name"])
+    with pytest.raises(BGSInputError, match=r"column 'stim1_name' missing \(columns: ") as info:
+        load(write_release(tables, tmp_path / "dropped"))
+    assert "did you mean" not in str(info.value)
+
+
 def test_release_without_any_split_column_still_draws_a_seeded_split(tmp_path):
     tables = tiny_release_tables()
     tables.annotations = tables.annotations.drop(columns=["stimulus_set"])

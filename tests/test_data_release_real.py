@@ -57,6 +57,24 @@ def test_train_and_test_csv_name_the_split_of_annotations_csv(release_data):
     assert (labels == "test").sum() == 50
 
 
+def test_the_judgments_recorded_twice_in_a_row_are_the_167_a_plain_read_of_the_csv_finds(release_data):
+    """`data stats`' repeated trials against pandas over all_triplets.csv: same participant and task, the next trial
+    number, the same three clips in any order. They stay in the counts (the paper's train_triplets.csv has them)."""
+    import pandas as pd
+
+    df = pd.read_csv(RELEASE / "data/interim/similarity/all_triplets.csv")
+    df = df.sort_values(["participation", "task", "trial"], kind="stable").reset_index(drop=True)
+    stims = df[["stim1_name", "stim2_name", "stim3_name"]].apply(lambda r: tuple(sorted(r)), axis=1)
+    prev = df.shift()
+    again = ((df["participation"] == prev["participation"]) & (df["task"] == prev["task"])
+             & (df["trial"] == prev["trial"] + 1) & (stims == stims.shift()))
+    valid = df[["stim1_name", "stim2_name", "stim3_name"]].nunique(axis=1) == 3
+    expected = {"judgments": int(again.sum()), "same_answer": int((again & (df["choice"] == prev["choice"])).sum()),
+                "valid": int((again & valid).sum())}
+    assert count_stats(release_data)["repeated_in_a_row"] == expected == {"judgments": 167, "same_answer": 166,
+                                                                         "valid": 155}
+
+
 def test_noise_ceiling_in_paper_range(release_data):
     nc = data_stats(release_data)["noise_ceiling"]["test"]
     assert 0.19 <= nc["r2_split_half"] <= 0.23

@@ -19,6 +19,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
+from bgs_hf._format import closest
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,16 @@ def header_key(name: str) -> str:
     return "_".join(str(name).strip().casefold().replace("-", " ").replace("_", " ").split())
 
 
+def missing_column(col: str, columns: Sequence[str], required: Sequence[str]) -> str:
+    """The line for a required column ``col`` that is not among ``columns``, naming the header the user most likely
+    meant ('Choice', 'stim1 name', 'participant' for 'participation'): the list of columns alone left the user to
+    spot the retyped one. A header that is itself a required column is never the guess."""
+    by_key = {header_key(c): c for c in columns if c not in required}
+    near = by_key.get(header_key(col)) or by_key.get(closest(header_key(col), by_key) or "")
+    hint = f"did you mean {near!r}? rename it to {col!r}; " if near else ""
+    return f"column {col!r} missing ({hint}columns: {', '.join(map(str, columns))})"
+
+
 def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_duplicates: bool = True) -> pd.DataFrame:
     """Read a CSV as stripped strings, tolerant of BOM, CRLF and stray whitespace.
 
@@ -109,7 +120,7 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
         problems.fatal("no data rows (header only)", path=path)
     missing = [c for c in required if c not in df.columns]
     for col in missing:
-        problems.add(f"column {col!r} missing (columns: {', '.join(df.columns)})", path=path)
+        problems.add(missing_column(col, list(df.columns), required), path=path)
     if missing:
         raise StopChecks(f"{path}: missing columns")
     for col in df.columns:

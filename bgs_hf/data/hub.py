@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
-from bgs_hf.data.checks import ROW, Problems, StopChecks, optional_numbers, to_bools, to_ints
+from bgs_hf.data.checks import ROW, Problems, StopChecks, missing_column, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
 from bgs_hf.errors import BGSInputError
@@ -320,7 +320,7 @@ def _parquet_shards(folder: Path, name: str, splits: list[str], cache_dir: str, 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
     missing = [c for c in cols if c not in df.columns]
     for c in missing:
-        problems.add(f"column {c!r} missing (columns: {', '.join(x for x in df.columns if x != ROW)})", path=where)
+        problems.add(missing_column(c, [x for x in df.columns if x != ROW], cols), path=where)
     if missing:
         raise StopChecks(f"{where}: missing columns")
 

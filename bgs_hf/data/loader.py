@@ -8,7 +8,7 @@ from bgs_hf._files import expand_user
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
-from bgs_hf.data.release import TRIPLETS, find_release_data_dir, read_release
+from bgs_hf.data.release import TRIPLETS, find_release_data_dir, missing_triplets, read_release
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError
 
@@ -35,6 +35,10 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
             return "release", path
         if is_hub_folder(path):
             return "hub", path
+        expected = missing_triplets(path)
+        if expected is not None:
+            raise BGSInputError(f"{path} looks like the Garcia & Isik release but its judgments file is missing "
+                                f"(expected {expected}): restore it from the release", path=expected)
         missing = missing_configs(path)
         if len(missing) == 1:  # a Hub-layout README that forgot one config: say which
             raise BGSInputError(f"the YAML configs declare no {missing[0]!r} config (a Hub-layout dataset "

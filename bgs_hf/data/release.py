@@ -41,6 +41,17 @@ def find_release_data_dir(source: str | Path) -> Path | None:
     return None
 
 
+def missing_triplets(source: str | Path) -> Path | None:
+    """Where ``all_triplets.csv`` should be when ``source`` holds the rest of the release (its clip mapping or its
+    similarity folder) but not that file: such a folder was called "not an odd-one-out dataset" and sent to
+    ``data import``, though one file was all it lacked."""
+    source = Path(source)
+    for cand in (source / "data", source):
+        if (cand / MAPPING).is_file() or (cand / TRIPLETS.parent).is_dir():
+            return cand / TRIPLETS
+    return None
+
+
 def read_mapping(data_dir: Path, problems: Problems) -> pd.DataFrame:
     """``index, video_name`` sorted by index; indices need not be contiguous (remapped to rows)."""
     path = data_dir / MAPPING

@@ -54,6 +54,32 @@ def catch_answers(data: OddOneOutData) -> dict[str, int]:
     }
 
 
+def repeated_in_a_row(data: OddOneOutData) -> dict[str, int]:
+    """Judgments that repeat their participant's previous trial: the same three clips (any order) at the next trial
+    number of the same session. The release holds 167, all but one answered alike: recorded twice, not asked twice.
+    They are kept, as the paper's own train_triplets.csv keeps them (each counts in the pair counts n_ij), and said,
+    so a reader of those counts knows. A trial without a number (-1) is never a repeat."""
+    import pandas as pd
+
+    df = data.judgments.select_columns(
+        ["clip_a", "clip_b", "clip_c", "odd", "participant", "session", "trial", "is_catch"]).to_pandas()
+    idx = df[["clip_a", "clip_b", "clip_c"]].to_numpy(dtype=np.int64)
+    srt = np.sort(idx, axis=1)
+    t = pd.DataFrame({"participant": df["participant"], "session": df["session"], "trial": df["trial"],
+                      "a": srt[:, 0], "b": srt[:, 1], "c": srt[:, 2],
+                      "odd": idx[np.arange(len(idx)), df["odd"].to_numpy(dtype=np.int64)],
+                      "catch": df["is_catch"].to_numpy(dtype=bool)})
+    t = t[t["trial"] >= 0].sort_values(["participant", "session", "trial"], kind="stable")
+    prev = t.shift()
+    again = ((t["participant"] == prev["participant"]) & (t["session"] == prev["session"])
+             & (t["trial"] == prev["trial"] + 1) & (t[["a", "b", "c"]] == prev[["a", "b", "c"]]).all(axis=1))
+    return {
+        "judgments": int(again.sum()),
+        "same_answer": int((again & (t["odd"] == prev["odd"])).sum()),
+        "valid": int((again & ~t["catch"]).sum()),  # those in the pair counts (catch trials never are)
+    }
+
+
 def count_stats(data: OddOneOutData) -> dict[str, Any]:
     """Counts only (fast; no resampling). ``splits.train`` is the paper's train = our train ∪ val."""
     n_total = len(data.judgments)
@@ -65,6 +91,7 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
         "catch_trials": data.n_catch,
         "valid_judgments": n_total - data.n_catch,
         "catch_answers": catch_answers(data),
+        "repeated_in_a_row": repeated_in_a_row(data),
         "participants": data.n_participants,
         "observed_pairs_all": observed_pairs(data, None),
         "videos": int(sum(v is not None for v in data.clips["video"])),
@@ -140,6 +167,10 @@ def format_stats(stats: dict[str, Any]) -> str:
         share = 100 * c["right"] / c["gradable"]
         lines.append(f"catch answers      {c['right']:,} of {c['gradable']:,} right ({share:.1f}%); "
                      f"{c['participants_missed']:,} of {count(stats['participants'], 'participant')} missed one")
+    r = stats.get("repeated_in_a_row")
+    if r and r["judgments"]:
+        lines.append(f"repeated trials    {count(r['judgments'], 'judgment')} recorded twice in a row by the same "
+                     "participant (kept, as in the paper)")
     lines += [
         f"observed pairs     {stats['observed_pairs_all']:,} of {stats['clips'] * (stats['clips'] - 1) // 2:,}",
         f"train (by clip)    {count(s['train']['clips'], 'clip')}, {count(s['train']['judgments'], 'judgment')}, "
