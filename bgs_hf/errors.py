@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,12 +34,13 @@ class BGSSettingError(BGSInputError):
         self.say = say
         super().__init__(say(_python_name), path=path, row=row)
 
-    def as_flags(self, sep: str = "_") -> BGSInputError:
+    def as_flags(self, sep: str = "_", flags: Mapping[str, str] | None = None) -> BGSInputError:
         """The same line with each setting named as ``--flag`` (words joined by ``sep``: ``_`` for ``bgs-hf train``,
-        ``-`` for the other commands) and each value as typed (``--val_split seeded``, not ``val_split 'seeded'``)."""
+        ``-`` for the other commands) and each value as typed (``--val_split seeded``, not ``val_split 'seeded'``).
+        ``flags`` names the settings whose flag is spelled otherwise (``bgs-hf synth``'s ``n_clips`` is ``--clips``)."""
 
         def named(setting: str, value: object = None) -> str:
-            flag = "--" + setting.replace("_", sep)
+            flag = (flags or {}).get(setting) or "--" + setting.replace("_", sep)
             return flag if value is None else f"{flag} {value}"
 
         return BGSInputError(self.say(named), path=self.path, row=self.row)

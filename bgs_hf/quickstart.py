@@ -157,7 +157,9 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
     It is made in a temp folder beside it (removed if generation fails or is interrupted) and renamed into place;
     when another process got there first, its copy is kept, never deleted under it. A cached copy whose files no
     longer match the list in its ``.complete`` (a truncated or edited video) is generated again."""
+    from bgs_hf.errors import BGSSettingError
     from bgs_hf.synth import generate_abstract_set, generate_socialshapes
+    from bgs_hf.synth.budget import BudgetError
     from bgs_hf.synth.generate import GENERATOR_VERSION
 
     root = root or cache_root()
@@ -172,10 +174,17 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
     tmp.parent.mkdir(parents=True, exist_ok=True)
     logger.info("generating %s (seed %d)", kind, seed)
     try:
-        if abstract:
-            generate_abstract_set(tmp, seed=seed)
-        else:
-            generate_socialshapes(tmp, n_clips=n_clips, seed=seed)
+        try:
+            if abstract:
+                generate_abstract_set(tmp, seed=seed)
+            else:
+                generate_socialshapes(tmp, n_clips=n_clips, seed=seed)
+        except BudgetError as err:  # named by the quickstart's own setting: it sets no frames, size or force
+            needs = err.needs
+            if abstract:  # of a fixed size
+                raise BGSSettingError(lambda n: f"the abstract set needs {needs}") from None
+            raise BGSSettingError(lambda n: f"the SocialShapes benchmark of {n('n_clips', n_clips)} needs {needs}: "
+                                            "ask for fewer clips") from None
         marker = {"generator": GENERATOR_VERSION, "files": _benchmark_manifest(tmp)}
         (tmp / ".complete").write_text(json.dumps(marker), encoding="utf-8")
         _move_benchmark_into_place(tmp, final)

@@ -539,11 +539,13 @@ def test_synth_hands_every_flag_to_the_generator(tmp_path, monkeypatch, capsys):
                  "--workers", "3", "--beta", "2.5", "--lapse", "0.05", "--overlap", "0.4"]) == 0
     where, kw = seen["ss"]
     config = kw.pop("config")
-    assert (where, kw) == (out, {"n_clips": 12, "seed": 4, "fmt": "hub"})
+    assert (where, kw) == (out, {"n_clips": 12, "seed": 4, "fmt": "hub", "force": False})
     assert (config.num_frames, config.size, config.workers, config.choice_beta, config.lapse,
             config.param_overlap) == (6, 32, 3, 2.5, 0.05, 0.4)
     assert main(["synth", str(tmp_path / "abs"), "--abstract", "--seed", "5", "--frames", "6"]) == 0
     assert seen["abs"][1]["seed"] == 5 and seen["abs"][1]["config"].num_frames == 6
+    assert main(["synth", str(tmp_path / "big"), "--force"]) == 0 and seen["ss"][1]["force"] is True
+    assert main(["synth", str(tmp_path / "big_abs"), "--abstract", "--force"]) == 0 and seen["abs"][1]["force"] is True
     assert main(["synth", str(tmp_path / "few"), "--clips", "9"]) == 2  # the help's "at least 10"
     assert capsys.readouterr().err == "error: --clips must be at least 10, got 9\n"
     assert main(["synth", str(tmp_path / "ten"), "--clips", "10"]) == 0 and seen["ss"][1]["n_clips"] == 10
@@ -559,9 +561,10 @@ def test_synth_without_flags_writes_250_clips_in_the_release_layout_with_the_def
     monkeypatch.setattr(generate, "generate_socialshapes", lambda out, **kw: seen.update(ss=(out, kw)) or Path(out))
     monkeypatch.setattr(generate, "generate_abstract_set", lambda out, **kw: seen.update(abs=(out, kw)) or Path(out))
     assert main(["synth", str(tmp_path / "ss")]) == 0
-    assert seen["ss"] == (str(tmp_path / "ss"), {"n_clips": 250, "seed": 0, "fmt": "release", "config": SynthConfig()})
+    assert seen["ss"] == (str(tmp_path / "ss"), {"n_clips": 250, "seed": 0, "fmt": "release", "config": SynthConfig(),
+                                                    "force": False})
     assert main(["synth", str(tmp_path / "abs"), "--abstract"]) == 0
-    assert seen["abs"] == (str(tmp_path / "abs"), {"seed": 0, "config": SynthConfig()})
+    assert seen["abs"] == (str(tmp_path / "abs"), {"seed": 0, "config": SynthConfig(), "force": False})
 
 
 @pytest.mark.parametrize(("flags", "line"), [

@@ -350,6 +350,26 @@ def test_a_mistyped_backbone_fails_before_the_benchmark_is_made(tmp_path, monkey
         qs.run_quickstart(qs.QuickstartConfig(out_dir=str(tmp_path / "o"), backbone="tiny-random-nope"))
 
 
+def test_a_benchmark_the_machine_cannot_hold_is_refused_naming_the_quickstarts_clips(tmp_path, monkeypatch,
+                                                                                      capsys) -> None:
+    """The SocialShapes estimate's refusal names the generator's settings (num_frames, size, force), which the
+    quickstart does not have: it is said as the quickstart's own `--clips` (`n_clips` in Python), nothing cached."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.errors import BGSSettingError
+    from bgs_hf.quickstart import ensure_socialshapes
+    from bgs_hf.synth import budget
+
+    monkeypatch.setattr(budget, "_memory_limit", lambda: (1e6, "this machine has"))
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(BGSSettingError, match=r"^the SocialShapes benchmark of n_clips 12 needs about \S+ MB of "
+                                              r"memory \(an estimate\), but this machine has 1.0 MB: ask for fewer "
+                                              r"clips$"):
+        ensure_socialshapes(0, 12)
+    assert main(["quickstart", "--out", str(tmp_path / "o"), "--clips", "12"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("error: the SocialShapes benchmark of --clips 12 needs")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
 def test_a_fast_report_does_not_link_analyses_it_skipped() -> None:
     from bgs_hf.quickstart import render_markdown
 

@@ -2606,3 +2606,84 @@ def test_a_test_fraction_that_leaves_a_split_without_clips_is_refused_up_front(t
     with pytest.raises(BGSSettingError, match=rf"n_clips 10 and test_fraction {test_fraction}: .* no {empty} clips"):
         generate_socialshapes(tmp_path / "ss", n_clips=10, config=replace(SMALL, test_fraction=test_fraction))
     assert not (tmp_path / "ss").exists()
+
+
+def test_the_estimate_counts_the_judgments_and_the_disk_a_generation_takes(bench: Path) -> None:
+    """The up-front estimate (bgs_hf.synth.budget) against a real benchmark: the judgment count is exact (the same
+    arithmetic as the design), the disk within a factor of 3; a 10,000-clip or 4096-px run is estimated in hours and
+    tens of GB at once, from the arguments alone (they ran for hours, or until memory ran out, without a word)."""
+    import time
+
+    from bgs_hf.synth.budget import estimate_socialshapes
+
+    est = estimate_socialshapes(60, SMALL)
+    assert est.judgments == len(pd.read_csv(bench / "data/interim/similarity/all_triplets.csv"))
+    disk = sum(p.stat().st_size for p in bench.rglob("*") if p.is_file())
+    assert disk / 3 < est.disk < disk * 3, (est.disk, disk)
+    assert estimate_socialshapes(60, SMALL, "hub").disk > est.disk  # made from a release layout beside it
+    t0 = time.perf_counter()
+    big = estimate_socialshapes(10_000)
+    assert time.perf_counter() - t0 < 1.0
+    assert big.seconds > 3600 and big.memory > 30e9 and big.disk > 5e9, big
+    assert estimate_socialshapes(250, SynthConfig(size=4096)).memory > 100e9
+    assert estimate_socialshapes(250, SynthConfig(num_frames=100_000)).memory > 100e9
+
+
+def test_a_generation_the_disk_or_memory_cannot_hold_is_refused_before_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`generate_socialshapes(n_clips=10_000)`, `size=4096` or `num_frames=100_000` started with no word of what they
+    need and ran for hours or until the machine gave out. Each run now logs its estimate, and one whose estimate
+    exceeds the free disk where it goes or the machine's memory is refused before any folder is made, naming the
+    settings that size it; ``force=True`` runs it anyway, with a warning."""
+    import shutil
+    from collections import namedtuple
+
+    from bgs_hf.errors import BGSSettingError
+    from bgs_hf.synth import budget
+
+    tiny = SynthConfig(num_frames=2, size=16, workers=1)
+    usage = namedtuple("usage", "total used free")
+    real_usage = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
+    with pytest.raises(BGSSettingError, match=r"^SocialShapes with n_clips 10, num_frames 2 and size 16 needs about "
+                                              r"\S+ kB of disk \(an estimate\), but .* has 1.0 kB free: ask for fewer "
+                                              r"clips, frames or pixels, or set force to run anyway$"):
+        generate_socialshapes(tmp_path / "ss", n_clips=10, config=tiny)
+    with pytest.raises(BGSSettingError, match=r"^the abstract set \(3 clips\) with num_frames 2 and size 16 needs"):
+        generate_abstract_set(tmp_path / "abs", n_train=3, n_generalisation=0, config=tiny)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(shutil, "disk_usage", real_usage)
+    monkeypatch.setattr(budget, "_memory_limit", lambda: (1e6, "this machine has"))
+    with pytest.raises(BGSSettingError, match=r"needs about \S+ MB of memory \(an estimate\), but this machine has "
+                                              r"1.0 MB: ask for fewer"):
+        generate_socialshapes(tmp_path / "ss", n_clips=10, config=tiny)
+    assert list(tmp_path.iterdir()) == []
+    with caplog.at_level(logging.INFO, logger="bgs_hf.synth.budget"):
+        out = generate_socialshapes(tmp_path / "ss", n_clips=10, config=tiny, force=True)
+    assert (out / "data/interim/similarity/all_triplets.csv").is_file()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bgs_hf.synth.budget"]
+    assert lines[0].startswith("estimate for 10 clips of 2 frames at 16x16 px: about ") and " of disk, " in lines[0]
+    assert "need about" in lines[1] and lines[1].endswith("running anyway (forced)"), lines
+
+
+def test_cli_synth_names_the_flags_that_size_a_run_it_refuses_and_force_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bgs-hf synth --clips 10000`, `--size 4096`, `--frames 100000` just ran. A run the disk or memory cannot hold
+    is one `error:` line naming --clips, --frames and --size as typed, exit 2, nothing written; --force runs it."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.synth import budget
+
+    monkeypatch.setattr(budget, "_memory_limit", lambda: (1e6, "this machine has"))
+    args = ["synth", str(tmp_path / "ss"), "--clips", "10", "--size", "16", "--frames", "2", "--workers", "1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: SocialShapes with --clips 10, --frames 2 and --size 16 needs about ") and err.endswith(
+        "of memory (an estimate), but this machine has 1.0 MB: ask for fewer clips, frames or pixels, or set --force "
+        "to run anyway"), err
+    assert list(tmp_path.iterdir()) == []
+    assert main([*args, "--force"]) == 0
+    assert (tmp_path / "ss" / "ground_truth.json").is_file()
+    assert main(["synth", str(tmp_path / "abs"), "--abstract", "--size", "16", "--frames", "2"]) == 2
+    assert "error: the abstract set (500 clips) with --frames 2 and --size 16 needs" in capsys.readouterr().err

@@ -345,3 +345,58 @@ def test_a_square_height_width_processor_size_warns_that_it_is_not_resized_the_s
     with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
         FramePolicy.from_processor_config({"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224}})
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize("settings", [{"rescale_factor": 1 / 127.5}, {"do_rescale": False},
+                                      {"do_normalize": False, "rescale_factor": 1 / 127.5},
+                                      {"do_rescale": False, "do_normalize": False}, {"do_normalize": False}])
+def test_a_processor_configs_rescaling_and_normalisation_give_transformers_own_pixel_values(settings: dict) -> None:
+    """transformers computes ``(x * rescale_factor - mean) / std``; the policy read every config as if its factor were
+    1/255, so a Hub config with ``"rescale_factor": 1/127.5`` or ``"do_rescale": false`` (frames in 0-255) was fed
+    to the model on another scale than transformers feeds it, without a word. Both are now the policy's mean and std
+    divided by ``255 * rescale_factor``: the same tensor as transformers' VideoMAE processor gives."""
+    from transformers import VideoMAEImageProcessorPil
+
+    proc = VideoMAEImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 24, "width": 24},
+                                     image_mean=[0.45, 0.5, 0.55], image_std=[0.2, 0.25, 0.3], **settings)
+    policy = FramePolicy.from_processor_config(proc.to_dict(), num_frames=1)
+    frame = np.random.default_rng(0).integers(0, 256, (32, 32, 3)).astype(np.uint8)  # at the size: no resampling
+    ref = np.asarray(proc(images=[frame], return_tensors="np")["pixel_values"]).reshape(3, 24, 24)
+    ours = preprocess(frame[None], policy)[0].numpy()
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+def test_the_bundled_processor_configs_give_the_policy_they_always_gave_and_no_warning(caplog) -> None:
+    """Reading ``do_rescale``/``rescale_factor``, ``do_resize`` and ``do_center_crop`` must leave the bundled
+    backbones' policy (their 1/255 written as 0.00392156862745098) exactly as before: ImageNet mean/std, 64 px."""
+    from importlib.resources import files
+
+    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
+
+    configs = sorted(p for p in files("bgs_hf").joinpath("assets").iterdir()
+                     if p.joinpath("preprocessor_config.json").is_file())
+    assert len(configs) == 3
+    with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
+        for folder in configs:
+            config = json.loads(folder.joinpath("preprocessor_config.json").read_text())
+            assert FramePolicy.from_processor_config(config) == FramePolicy(
+                num_frames=16, size=64, crop=64, mean=IMAGENET_MEAN, std=IMAGENET_STD), folder.name
+    assert caplog.text == ""
+
+
+def test_processor_steps_the_policy_cannot_skip_are_a_warning_naming_the_key(caplog) -> None:
+    """``do_resize: false`` (transformers crops frames at their own size) and ``do_center_crop: false`` beside a
+    short-side size (transformers keeps the whole, non-square frame) were read as if on, without a word; a
+    ``rescale_factor`` that is no positive number is refused in one line."""
+    with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
+        policy = FramePolicy.from_processor_config({"do_resize": False, "size": {"shortest_edge": 256},
+                                                    "crop_size": 224})
+    assert (policy.size, policy.crop) == (256, 224)
+    assert caplog.text.count("processor do_resize false: transformers crops each frame at its own size") == 1
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
+        FramePolicy.from_processor_config({"do_center_crop": False, "size": {"shortest_edge": 224}})
+    assert "processor do_center_crop false: transformers keeps the whole resized frame" in caplog.text
+    for bad in (0, -1, "x", float("nan"), True):
+        with pytest.raises(ValueError, match=r"^processor rescale_factor must be a positive number, got "):
+            FramePolicy.from_processor_config({"rescale_factor": bad})

@@ -14,7 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "synth",
         help="generate the SocialShapes synthetic benchmark (videos, simulated judgments, ratings, captions)",
         description="Render SocialShapes clips and simulate odd-one-out observers calibrated to the Garcia & "
-        "Isik release. Output: the release's file layout (or the Hub layout with --format hub).",
+        "Isik release. Output: the release's file layout (or the Hub layout with --format hub). The disk, memory and "
+        "time a run needs are estimated and said first (the judgments grow with the square of --clips, the pixels "
+        "with --frames x --size squared); a run whose estimate exceeds the free disk under OUT or the machine's "
+        "memory is refused unless --force.",
         epilog=examples("bgs-hf synth /tmp/ss --seed 1", "bgs-hf synth /tmp/ss_hub --format hub --clips 100",
                         "bgs-hf synth /tmp/ss_abs --abstract"),
     )
@@ -38,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--overlap", type=float_between(0.0, 1.0), default=None, help="how much interaction types share parameter ranges, 0..1 (default 0.25)"
     )
+    p.add_argument("--force", action="store_true",
+                   help="run even when the estimate says the output will not fit the free disk or the memory")
     p.set_defaults(func=run)
 
 
@@ -45,12 +50,11 @@ def run(args: argparse.Namespace) -> int:
     import time
     from dataclasses import replace
 
-    from bgs_hf.errors import BGSInputError
+    from bgs_hf.errors import BGSInputError, BGSSettingError
     from bgs_hf.synth import SynthConfig
-    from bgs_hf.synth.generate import generate_abstract_set, generate_socialshapes
+    from bgs_hf.synth.generate import SYNTH_FLAGS, generate_abstract_set, generate_socialshapes
 
-    flags = {"num_frames": "--frames", "size": "--size", "workers": "--workers", "choice_beta": "--beta",
-             "lapse": "--lapse", "param_overlap": "--overlap"}
+    flags = {**SYNTH_FLAGS, "workers": "--workers"}
     overrides = {
         "num_frames": args.frames,
         "size": args.size,
@@ -76,9 +80,13 @@ def run(args: argparse.Namespace) -> int:
         raise BGSInputError(f"--clips must be at least 10, got {n_clips}")
     require_new_folder(args.out, "OUT")
     t0 = time.perf_counter()
-    if args.abstract:
-        out = generate_abstract_set(args.out, seed=args.seed, config=config)
-    else:
-        out = generate_socialshapes(args.out, n_clips=n_clips, seed=args.seed, fmt=fmt, config=config)
+    try:
+        if args.abstract:
+            out = generate_abstract_set(args.out, seed=args.seed, config=config, force=args.force)
+        else:
+            out = generate_socialshapes(args.out, n_clips=n_clips, seed=args.seed, fmt=fmt, config=config,
+                                        force=args.force)
+    except BGSSettingError as err:  # the estimate's refusal names n_clips as typed: --clips
+        raise err.as_flags("-", {**flags, "n_clips": "--clips"}) from None
     print(f"wrote {out} in {time.perf_counter() - t0:.1f} s")
     return 0

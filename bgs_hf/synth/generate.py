@@ -31,6 +31,7 @@ import pandas as pd
 
 from bgs_hf._files import built_in_place, require_new_folder
 from bgs_hf.errors import BGSInputError, BGSSettingError
+from bgs_hf.synth.budget import check_budget, estimate, estimate_socialshapes
 from bgs_hf.synth.captions import make_captions, normalise_caption
 from bgs_hf.synth.latents import RATING_ATTRS, SOCIAL_ATTRS, latent_attributes, rated, social_space
 from bgs_hf.synth.observers import make_design, simulate_choices
@@ -492,11 +493,14 @@ def generate_socialshapes(
     seed: int = 0,
     fmt: str = "release",
     config: SynthConfig | None = None,
+    force: bool = False,
 ) -> Path:
     """Generate the benchmark into ``out_dir`` (release layout, or Hub layout with ``fmt="hub"``).
 
     ``out_dir`` must be new or empty; the benchmark is made in a hidden sibling folder and renamed into place
-    when complete, so ``out_dir`` never holds half a benchmark (and a user's files are never overwritten)."""
+    when complete, so ``out_dir`` never holds half a benchmark (and a user's files are never overwritten).
+    Its disk, memory and time are estimated and logged first; a run whose estimate exceeds the free disk or the
+    memory is refused unless ``force`` (:func:`bgs_hf.synth.budget.check_budget`)."""
     config = config or SynthConfig()
     _check_seed(seed)
     if fmt not in ("release", "hub"):
@@ -510,6 +514,9 @@ def generate_socialshapes(
         raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)} and {n('test_fraction', config.test_fraction)}: "
                                         f"{n_test} test clips leave no {'test' if n_test == 0 else 'training'} clips")
     target = require_new_folder(out_dir, "out_dir")
+    check_budget(target, estimate_socialshapes(n_clips, config, fmt), force=force,
+                 subject=lambda n: f"SocialShapes with {n('n_clips', n_clips)}, {n('num_frames', config.num_frames)} "
+                                   f"and {n('size', config.size)}")
     with built_in_place(target) as work:
         release = work if fmt == "release" else work.with_name(work.name + "-release")
         try:
@@ -587,8 +594,10 @@ def generate_abstract_set(
     n_generalisation: int = 100,
     seed: int = 0,
     config: SynthConfig | None = None,
+    force: bool = False,
 ) -> Path:
     """PHASE-like OOD set for zero-shot transfer probes: ``videos/*.mp4``, ``labels.csv``, masks, sheet.
+    Estimated and checked first, as :func:`generate_socialshapes` is (``force`` runs it anyway).
 
     ``labels.csv`` columns: video_name, split (train|generalisation), label (friendly|neutral|
     adversarial), interaction, energy, closeness, facing, leader, third_agent.
@@ -608,6 +617,10 @@ def generate_abstract_set(
         raise BGSInputError(f"the abstract set's generalisation clips use agents {GENERALISATION_RADIUS_SCALE}× "
                             f"larger: agent_radius {config.agent_radius} must be below {limit:.4f}")
     target = require_new_folder(out_dir, "out_dir")
+    n_clips = n_train + n_generalisation
+    check_budget(target, estimate(n_clips, config), force=force,
+                 subject=lambda n: f"the abstract set ({n_clips} clips) with {n('num_frames', config.num_frames)} "
+                                   f"and {n('size', config.size)}")
     with built_in_place(target) as work:
         _write_abstract_set(work, n_train, n_generalisation, seed, config)
     return target

@@ -65,14 +65,21 @@ def _keys(t: np.ndarray, n: int) -> np.ndarray:
     return (s[:, 0] * n + s[:, 1]) * n + s[:, 2]
 
 
+def count_participants(n_clips: int, config: SynthConfig) -> int:
+    """How many simulated participants a design of ``n_clips`` clips has (each does ``sets_per_participant`` sets
+    of ``trials_per_set`` trials): enough for about ``obs_per_pair`` judgments per clip pair, so the count grows
+    with the square of the clip count. Arithmetic only, for :mod:`bgs_hf.synth.budget`'s up-front estimate."""
+    n_pairs = n_clips * (n_clips - 1) // 2
+    n_regular = int(round(config.obs_per_pair * n_pairs / 3))
+    return max(1, int(np.ceil(n_regular / ((config.trials_per_set - 1) * config.sets_per_participant))))
+
+
 def make_design(n_clips: int, rng: np.random.Generator, config: SynthConfig) -> pd.DataFrame:
     """Trial list: participation, task, trial, stim1..3 (catch trials included, unflagged), is_catch."""
     if n_clips < 4:
         raise ValueError(f"need at least 4 clips for odd-one-out triplets, got {n_clips}")
     per_set = config.trials_per_set - 1
-    n_pairs = n_clips * (n_clips - 1) // 2
-    n_regular = int(round(config.obs_per_pair * n_pairs / 3))
-    n_part = max(1, int(np.ceil(n_regular / (per_set * config.sets_per_participant))))
+    n_part = count_participants(n_clips, config)
     n_slots = n_part * config.sets_per_participant * per_set
 
     mult = np.array(list(REPEAT_PROFILE))

@@ -110,10 +110,15 @@ class FramePolicy:
         ``processor.to_dict()``): ``size``, ``crop_size``, ``image_mean``, ``image_std``.
 
         Only short-side resize + square centre crop is modelled; a ``{"height", "width"}`` size
-        (squash resize) is approximated by short side = min(height, width), with a warning.
+        (squash resize) is approximated by short side = min(height, width), with a warning, and so are
+        ``do_resize: false`` (transformers crops frames at their own size) and ``do_center_crop: false`` beside a
+        short-side size (transformers keeps the whole, non-square frame), each with a one-line warning naming the key.
         The resample filter is always bilinear with antialias (documented difference from CLIP's bicubic).
         A mean or std left out is the default of the processor class the config names (:data:`PROCESSOR_DEFAULTS`), as
-        in transformers; of an unknown class, ImageNet's.
+        in transformers; of an unknown class, ImageNet's. ``do_rescale``/``rescale_factor`` and ``do_normalize`` are
+        honoured exactly: transformers computes ``(x * rescale_factor - mean) / std`` (factor 1 without rescaling,
+        mean 0 and std 1 without normalising), which is the policy's ``(x / 255 - mean') / std'`` with mean and std
+        divided by ``255 * rescale_factor`` (unchanged at the usual 1/255).
         """
         legacy = config.get("feature_extractor_type")  # read by transformers as the image processor it names
         kind = (config.get("video_processor_type") or config.get("image_processor_type")
@@ -132,13 +137,49 @@ class FramePolicy:
             crop = size
         if crop > size:  # e.g. size {"shortest_edge": 224} with a larger crop: resize up to the crop
             size = crop
+        if _switched_off(cfg, "do_resize"):
+            logger.warning("processor do_resize false: transformers crops each frame at its own size; bgs-hf resizes "
+                           "its short side to %s px first, so a frame of another size shows another field of view "
+                           "than through transformers", size)
+        if (_switched_off(cfg, "do_center_crop") and isinstance(cfg.get("size"), dict)
+                and cfg["size"].get("shortest_edge") is not None):
+            logger.warning("processor do_center_crop false: transformers keeps the whole resized frame (short side "
+                           "%s, not square); bgs-hf centre-crops it to %sx%s", size, crop, crop)
         if cfg.get("do_normalize", True):
             mean = cfg.get("image_mean", IMAGENET_MEAN)
             std = cfg.get("image_std", IMAGENET_STD)
         else:
             mean, std = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+        # transformers: (x * rescale_factor - mean) / std = (x / 255 - mean / k) / (std / k), k = 255 * factor
+        k = 255.0 * _rescale_factor(cfg)
+        if not math.isclose(k, 1.0, rel_tol=1e-6):  # 1/255 as the configs write it keeps the policy it always had
+            mean = tuple(v / k for v in _triple(mean, "mean"))
+            std = tuple(v / k for v in _triple(std, "std"))
         nf = num_frames if num_frames is not None else cfg.get("num_frames") or cls.num_frames
         return cls(num_frames=int(nf), size=int(size), crop=int(crop), mean=mean, std=std)
+
+
+def _switched_off(config: dict[str, Any], key: str) -> bool:
+    """A processor step the config turns off (``false``, ``0``); left out or ``null``, transformers' default: on."""
+    value = config.get(key)
+    return value is not None and not value
+
+
+def _rescale_factor(config: dict[str, Any]) -> float:
+    """What transformers multiplies the 0-255 pixels by before normalising: ``rescale_factor`` (1/255 when left
+    out), or 1 with ``do_rescale: false``."""
+    if _switched_off(config, "do_rescale"):
+        return 1.0
+    value = config.get("rescale_factor")
+    if value is None:
+        return 1 / 255
+    try:
+        factor = float(value)
+    except (TypeError, ValueError):
+        factor = math.nan
+    if isinstance(value, bool) or not (math.isfinite(factor) and factor > 0):
+        raise ValueError(f"processor rescale_factor must be a positive number, got {value!r}")
+    return factor
 
 
 def _edge(value: Any, name: str) -> int | None:
