@@ -417,7 +417,7 @@ def test_only_the_first_process_computes_the_final_fit_and_every_process_returns
 
 def ddp_settings_run(out: str) -> None:
     """Two 2-step runs, the model of the first reaching every trainable parameter, the second also holding one its
-    forward never calls (as V-JEPA 2's predictor with LoRA ``bias="all"``): what DDP was given, and the steps done."""
+    forward never calls (a spare layer of the user's own model): what DDP was given, and the steps done."""
     import torch
     from test_training_helpers import tiny_data, tiny_peft_model
 

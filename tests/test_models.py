@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 
 import pytest
@@ -202,29 +203,98 @@ def test_a_fully_trained_bundled_or_tiny_base_keeps_its_original_in_base(tmp_pat
 
 
 def test_liveness_catches_dead_predictor_lora():
-    """V-JEPA 2 skips its predictor, which reuses the encoder's module names: LoRA there is dead."""
-    settings = LoraSettings(target_modules=r"predictor\.layer\.\d+\.attention\.(query|value)")
-    model = build_embedder("tiny-random-vjepa2", lora=settings)
+    """V-JEPA 2 skips its predictor, which reuses the encoder's module names: LoRA there is dead. ``build_embedder``
+    refuses such targets before anything trains; a model wrapped by peft directly is caught by the liveness check."""
+    from peft import LoraConfig
+
+    targets = r"predictor\.layer\.\d+\.attention\.(query|value)"
+    base = build_embedder("tiny-random-vjepa2", lora=None)
+    model = PeftModel(base, LoraConfig(r=8, target_modules=rf"backbone\.{targets}"))
     with pytest.raises(DeadLoraError) as err:
         assert_lora_live(model, _clips(model, 2))
     assert all("predictor" in n for n in err.value.dead) and len(err.value.dead) == 2
     assert "predictor.layer.0.attention.query" in str(err.value)
+    assert str(err.value).endswith(f"such as the backbone's default '{base.spec.lora_target}'")  # the fix, named
     live = build_embedder("tiny-random-vjepa2")
     norms = assert_lora_live(live, _clips(live, 2))
     assert len(norms) == 12 and min(norms.values()) > 0
 
 
-def test_the_forward_reaches_every_trainable_parameter_unless_the_predictor_is_made_trainable():
-    """What a multi-process run decides DDP's find_unused_parameters by: LoRA (bias "none") and the head are all
-    reached; LoRA bias "all" also trains V-JEPA 2's predictor biases, which the skipped predictor never reaches."""
+@pytest.mark.parametrize("targets", [r"predictor\.layer\.\d+\.attention\.(query|value)", r".*\.attention\.(query|value)",
+                                     r".*(query|value)"])
+def test_lora_targets_in_the_skipped_predictor_are_refused_when_the_model_is_built(targets):
+    """A user regex reaching V-JEPA 2's predictor (alone, or along with the encoder: ``.*(query|value)``) built a
+    model whose predictor LoRA could never train; it was refused as "dead" only when train_bgs started, never by
+    ``build_embedder`` alone. Now one line at build time, naming the predictor's first layer and the fix."""
+    with pytest.raises(BGSInputError, match=r"match 2 layer\(s\) of tiny-random-vjepa2's predictor \(first: "
+                                            r"predictor\.layer\.0\.attention\.query\), which the embedder never runs.*"
+                                            r"leave predictor out of the regex \(--lora_target_modules\), as the "
+                                            r"default 'encoder\\\.layer") as err:
+        build_embedder("tiny-random-vjepa2", lora=LoraSettings(target_modules=targets))
+    assert f"LoRA targets '{targets}'" in str(err.value)  # the regex as the user wrote it, not its scoped form
+    if targets.startswith("."):  # the same regex scoped to the encoder is taken
+        scoped = lora_module_names(build_embedder("tiny-random-vjepa2",
+                                                  lora=LoraSettings(target_modules=rf"encoder\.{targets}")))
+        assert len(scoped) == 4 and not any("predictor" in n for n in scoped)
+
+
+def test_lora_targets_matching_nothing_name_what_the_backbone_holds_and_its_defaults():
+    """A full CLIPModel checkpoint's text tower (or VideoMAE's pretraining decoder) is not loaded, so targets naming it
+    match nothing; the line was peft's "Please check your `target_modules` and `exclude_modules` configuration" (a
+    setting bgs-hf never exposes) after the regex in its scoped form. It now names the model class, a module name as
+    the backbone spells it, and the default targets."""
+    with pytest.raises(BGSInputError) as err:
+        build_embedder("tiny-random-clip",
+                       lora=LoraSettings(target_modules=r"text_model\.encoder\.layers\.\d+\.self_attn\.q_proj"))
+    line = str(err.value)
+    assert line.startswith(r"LoRA targets 'text_model\.encoder\.layers\.\d+\.self_attn\.q_proj' match no module of "
+                           "tiny-random-clip (a CLIPVisionModel, without the towers or heads")
+    assert "exclude_modules" not in line and "\n" not in line
+    assert re.search(r"named like \S*encoder\.layers\.0\.self_attn\.\w+_proj; its default targets are '", line)
+
+
+@pytest.mark.parametrize("lora", [None, LoraSettings(), LoraSettings(bias="all"), LoraSettings(bias="lora_only")],
+                         ids=["full", "bias-none", "bias-all", "bias-lora_only"])
+def test_the_forward_reaches_every_trainable_parameter_whatever_the_lora_bias(lora, caplog):
+    """What a multi-process run decides DDP's find_unused_parameters by. LoRA bias "all" and full fine-tuning made
+    V-JEPA 2's predictor trainable, which the forward skips (``skip_predictor``): it never got a gradient, yet the
+    optimizer held state for it, parameter counts called it trained, and DDP searched for unused parameters at
+    every step. It is now frozen whatever the LoRA settings, so every trainable parameter is reached."""
     from bgs_hf.models.liveness import unreached_parameters
 
-    model = build_embedder("tiny-random-vjepa2")
+    with caplog.at_level(logging.INFO, logger="bgs_hf.models.embedder"):
+        model = build_embedder("tiny-random-vjepa2", lora=lora)
+    embedder = model if lora is None else model.get_base_model()
+    assert not any(p.requires_grad for p in embedder.backbone.predictor.parameters())
     assert unreached_parameters(model, _clips(model, 1)) == []
-    biased = build_embedder("tiny-random-vjepa2", lora=LoraSettings(bias="all"))
-    unreached = unreached_parameters(biased, _clips(biased, 1))
-    assert unreached and all(".backbone.predictor." in n for n in unreached)
-    assert all(p.grad is None for p in biased.parameters())
+    outside = sum(p.numel() for n, p in model.named_parameters() if p.requires_grad and ".predictor." not in n)
+    assert f": {outside} trainable parameters" in caplog.text  # the build's log line counts what trains
+    if lora is not None:  # peft's count (print_trainable_parameters), as the Trainer's log
+        assert model.get_nb_trainable_parameters()[0] == outside
+    if lora is None or lora.bias == "all":  # the encoder's biases still train
+        assert any(p.requires_grad for n, p in embedder.backbone.encoder.named_parameters() if n.endswith("bias"))
+    assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("lora", [None, LoraSettings(bias="all")], ids=["full", "bias-all"])
+def test_a_vjepa2_run_reloaded_to_train_keeps_its_predictor_frozen_and_embeds_bit_identically(tmp_path, lora):
+    """The predictor is frozen, not removed: a run saved after a step and reloaded (``load_model``, trainable or not;
+    ``BGSPeftModel.from_pretrained``, which peft's loading makes mark every bias trainable again) embeds as saved,
+    bit for bit, and its predictor stays frozen wherever it is reloaded to train."""
+    from bgs_hf.models.liveness import unreached_parameters
+
+    model = build_embedder("tiny-random-vjepa2", lora=lora)
+    x, ref = _stepped_with_reference(model)
+    model.save_pretrained(tmp_path)
+    reloaded = [load_model(tmp_path), load_model(tmp_path, is_trainable=True)]
+    if lora is not None:
+        reloaded.append(BGSPeftModel.from_pretrained(load_base(tmp_path), str(tmp_path), is_trainable=True))
+    for again in reloaded:
+        with torch.no_grad():
+            assert torch.equal(again.eval()(x), ref)
+        assert unreached_parameters(again, x[:1]) == []
+        embedder = again if lora is None else again.get_base_model()
+        assert not any(p.requires_grad for p in embedder.backbone.predictor.parameters())
 
 
 def test_liveness_runs_the_training_forward():

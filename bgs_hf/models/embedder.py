@@ -144,10 +144,11 @@ class BGSEmbedder(nn.Module):
         if spec.pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {spec.pooling!r}")
         self.backbone = backbone
+        self.spec = spec
+        freeze_skipped_modules(self)
         # what the base weights looked like: a save compares against it to tell a merged or frozen-after-training
         # backbone (which must be written) from the untouched base (which need not be)
         self._base_weights_sample = weights_sample(backbone)
-        self.spec = spec
         self.head_config = head
         self.frame_policy = frame_policy if frame_policy is not None else spec.frame_policy()
         spec.check_frames(self.frame_policy.num_frames)
@@ -288,8 +289,15 @@ class BGSPeftModel(PeftModel):
     """A ``PeftModel`` around a :class:`BGSEmbedder` whose ``save_pretrained`` writes a complete run folder.
 
     The adapter part is standard PEFT (``PeftModel.from_pretrained(base, dir)`` reads it); we add
-    ``bgs_config.json`` and, for tiny-random/bundled backbones, the base weights in ``base/``.
+    ``bgs_config.json`` and, for tiny-random/bundled backbones, the base weights in ``base/``. Wrapping (which
+    ``from_pretrained`` does too) lets LoRA ``bias="all"`` mark every bias trainable: the backbone modules the forward
+    never runs are frozen again (:func:`freeze_skipped_modules`); a further adapter keeps them as they are (peft
+    restores the flags, and takes one adapter with a bias at most).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        freeze_skipped_modules(self.get_base_model())
 
     def save_pretrained(self, save_directory: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         # vision backbones have no token embeddings; "auto" would probe the Hub for the base's config.json
@@ -333,6 +341,38 @@ def same_weights(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
     return len(a) == len(b) and all(x.shape == y.shape and torch.equal(x, y) for x, y in zip(a, b))
 
 
+def freeze_skipped_modules(embedder: nn.Module) -> int:
+    """Freeze the backbone modules the embedder's forward never runs (V-JEPA 2's predictor:
+    :attr:`BackboneSpec.skipped_modules`); returns how many parameter values were trainable there.
+
+    Why: full fine-tuning or LoRA ``bias="all"`` made them trainable, yet they never get a gradient. The optimizer
+    held state for them, parameter counts called them trained, and a multi-process run had DDP search for unused
+    parameters at every step. Their values are untouched, so saved runs and adapters load as before.
+    """
+    spec = getattr(embedder, "spec", None)
+    backbone = getattr(embedder, "backbone", None)
+    if spec is None or backbone is None:
+        return 0
+    frozen = 0
+    for name in spec.skipped_modules:
+        module = getattr(backbone, name, None)
+        if not isinstance(module, nn.Module):
+            continue
+        for p in module.parameters():
+            if p.requires_grad:
+                p.requires_grad_(False)
+                frozen += p.numel()
+    if frozen:
+        logger.debug("%s: %d parameters of %s frozen (the forward never runs them)", spec.name, frozen,
+                     ", ".join(spec.skipped_modules))
+    return frozen
+
+
+def trainable_parameters(model: nn.Module) -> int:
+    """How many parameter values will train (``requires_grad``)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
 def lora_module_names(model: nn.Module) -> list[str]:
     """Names of every module carrying a LoRA adapter (for checks and tests)."""
     from peft.tuners.lora import LoraLayer
@@ -367,22 +407,46 @@ def resolve_backbone(
     return spec, policy
 
 
-def _unusable_targets(model: nn.Module, targets: str, name: str, err: ValueError) -> BGSInputError:
-    """Why peft refused the targets: none matched, or one matched a module LoRA cannot wrap (a whole attention block:
-    ``encoder.*`` was told it "match no module", with the first line of a module's repr)."""
+def _unusable_targets(model: BGSEmbedder, targets: str, given: str, err: ValueError) -> BGSInputError:
+    """Why peft refused the ``targets`` (``given`` scoped to the backbone): none matched, or one matched a module LoRA
+    cannot wrap (a whole attention block: ``encoder.*`` was told it "match no module", with the first line of a
+    module's repr)."""
+    name = model.spec.name
     matched = [(n, type(m).__name__) for n, m in model.named_modules() if n and re.fullmatch(targets, n)]
     refused = re.search(r"Target module (\w+)\(", str(err))
     unwrappable = [(n, kind) for n, kind in matched if refused and kind == refused[1]]
     if unwrappable:
         where, kind = unwrappable[0]
-        return BGSInputError(f"LoRA targets {targets!r} match {where.removeprefix('backbone.')} of {name}, a {kind}, "
+        return BGSInputError(f"LoRA targets '{given}' match {where.removeprefix('backbone.')} of {name}, a {kind}, "
                              "which LoRA cannot adapt: target its Linear (or convolution) layers")
     # a user's ``^...$`` is correct as a regex, but names are matched in full inside ``backbone\.(?:...)``, where
     # the ``^`` can never match: say so rather than leave a correct-looking regex unexplained
     anchors = ("; module names are matched in full under the backbone: drop the ^ and $ anchors"
                if re.search(r"\(\?:\^|\|\^", targets) else "")
-    return BGSInputError(f"LoRA targets {targets!r} match no module of {name} ({str(err).splitlines()[0][:200]})"
-                         f"{anchors}")
+    # peft's own line speaks of exclude_modules, which bgs-hf never sets: name what the backbone holds instead (a
+    # full CLIPModel checkpoint's text tower, VideoMAE's pretraining decoder, a classifier are not loaded)
+    example = next((n for n, _ in model.backbone.named_modules() if re.fullmatch(model.spec.lora_target, n)), None)
+    like = f", named like {example}" if example else ""
+    return BGSInputError(f"LoRA targets '{given}' match no module of {name} (a {model.spec.model_class}, without the "
+                         f"towers or heads its checkpoint may hold beyond it; module names are relative to it{like}; "
+                         f"its default targets are '{model.spec.lora_target}'){anchors}")
+
+
+def _refuse_skipped_targets(model: BGSEmbedder, targets: str, given: str) -> None:
+    """Refuse LoRA targets inside a module the forward never runs (V-JEPA 2's predictor, whose layers have the
+    encoder's names): that LoRA would train nothing, and was refused as "dead" only when training started (never by
+    :func:`build_embedder` alone)."""
+    for skipped in model.spec.skipped_modules:
+        prefix = f"backbone.{skipped}."
+        # its layers (modules holding weights of their own), not the blocks around them
+        hit = [n for n, m in model.named_modules() if n.startswith(prefix) and re.fullmatch(targets, n)
+               and any(True for _ in m.parameters(recurse=False))]
+        if hit:
+            raise BGSInputError(
+                f"LoRA targets '{given}' match {len(hit)} layer(s) of {model.spec.name}'s {skipped} (first: "
+                f"{hit[0].removeprefix('backbone.')}), which the embedder never runs, so their LoRA would never "
+                f"train: leave {skipped} out of the regex (--lora_target_modules), as the default "
+                f"'{model.spec.lora_target}' does")
 
 
 def build_embedder(
@@ -413,16 +477,20 @@ def build_embedder(
     if gradient_checkpointing:
         model.activation_checkpointing_enable(activation_checkpointing_kwargs)
     if lora is None:
+        logger.info("%s without LoRA: %d trainable parameters", spec.name, trainable_parameters(model))
         return model
     peft_cfg = lora.to_peft_config(spec, with_head=head is not None)
     peft_cfg.base_model_name_or_path = spec.name
     peft_cfg.revision = spec.revision  # the Hub commit of the base (None for local, bundled, tiny-random)
+    given = lora.target_modules or spec.lora_target
+    _refuse_skipped_targets(model, peft_cfg.target_modules, given)
     try:
         wrapped = BGSPeftModel(model, peft_cfg)
     except ValueError as err:  # peft: no module matches the targets (NoMatchingPeftModuleError is one)
-        raise _unusable_targets(model, peft_cfg.target_modules, spec.name, err) from None
+        raise _unusable_targets(model, peft_cfg.target_modules, given, err) from None
     names = lora_module_names(wrapped)
-    logger.info("LoRA on %d modules of %s (regex %s)", len(names), spec.name, peft_cfg.target_modules)
+    logger.info("LoRA on %d modules of %s (regex %s): %d trainable parameters", len(names), spec.name,
+                peft_cfg.target_modules, trainable_parameters(wrapped))
     outside = [n for n in names if not re.search(r"\.backbone\.", n)]
     if outside:
         raise BGSInputError(f"LoRA targets {peft_cfg.target_modules!r} match modules outside the backbone: "

@@ -21,11 +21,12 @@ class DeadLoraError(BGSInputError, RuntimeError):
     """Some LoRA modules get no gradient: the adapter would silently not train them. A bad input (the LoRA
     targets), so the CLI prints it as one line."""
 
-    def __init__(self, dead: list[str], total: int) -> None:
+    def __init__(self, dead: list[str], total: int, default: str | None = None) -> None:
         self.dead = dead
         shown = ", ".join(dead[:8]) + (f" ... (+{len(dead) - 8} more)" if len(dead) > 8 else "")
+        fix = f", such as the backbone's default '{default}'" if default else ""
         super().__init__(f"{len(dead)} of {total} LoRA modules are dead (zero lora_B gradient): {shown}; "
-                         "choose targets on the forward path (--lora_target_modules)")
+                         f"choose targets on the forward path (--lora_target_modules){fix}")
 
 
 #: kept in eval mode during the check: dropout, so that the result does not hang on a random mask; BatchNorm,
@@ -79,18 +80,30 @@ def assert_lora_live(model: nn.Module, pixel_values: torch.Tensor, *, seed: int 
     norms = {n: (0.0 if g is None else float(g.detach().float().norm())) for n, g in zip(names, grads)}
     dead = [n for n, v in norms.items() if not v > 0.0]
     if dead:
-        raise DeadLoraError(dead, len(names))
+        raise DeadLoraError(dead, len(names), _other_default_targets(model))
     logger.info("LoRA liveness: all %d modules receive gradient (min |grad| %.3g)", len(names), min(norms.values()))
     return norms
+
+
+def _other_default_targets(model: nn.Module) -> str | None:
+    """The BGS backbone's default LoRA targets when the model was given others (the fix a dead-LoRA line names)."""
+    from bgs_hf.models.embedder import scoped_target_regex
+
+    spec = getattr(model.get_base_model() if hasattr(model, "get_base_model") else model, "spec", None)
+    config = getattr(model, "peft_config", {}).get(getattr(model, "active_adapter", None))
+    if spec is None or config is None or config.target_modules == scoped_target_regex(spec.lora_target):
+        return None
+    return spec.lora_target
 
 
 def unreached_parameters(model: nn.Module, pixel_values: torch.Tensor, *, seed: int = 0) -> list[str]:
     """Names of the trainable parameters the forward on ``pixel_values`` does not reach (no autograd path from the
     output), found as :func:`assert_lora_live` finds dead LoRA modules and changing nothing alike.
 
-    A multi-process run asks it to decide DDP's ``find_unused_parameters``: V-JEPA 2's predictor made trainable
-    (LoRA ``bias="all"``, full fine-tuning) is skipped by the forward, and DDP without the search raises at the
-    second step; with it, every step pays an extra traversal of the autograd graph."""
+    A multi-process run asks it to decide DDP's ``find_unused_parameters``: a trainable layer the forward skips (a
+    user model's spare layer; V-JEPA 2's predictor, made trainable by plain peft's ``bias="all"`` outside
+    :class:`~bgs_hf.models.embedder.BGSPeftModel`) makes DDP without the search raise at the second step; with it,
+    every step pays an extra traversal of the autograd graph."""
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
         return []

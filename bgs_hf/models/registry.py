@@ -70,6 +70,9 @@ class Family:
     default_frames: int = 16  # image models (CLIP) only
     forward_kwargs: dict[str, Any] = field(default_factory=dict)
     tiny_config: dict[str, Any] = field(default_factory=dict)
+    #: backbone submodules the embedder's forward never runs (``forward_kwargs`` skips them): kept frozen whatever
+    #: LoRA's bias or full fine-tuning would make trainable, and refused as LoRA targets
+    skipped_modules: tuple[str, ...] = ()
 
 
 _TINY_VIT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64,
@@ -94,6 +97,7 @@ FAMILIES: dict[str, Family] = {
             default_processor={"size": {"shortest_edge": 292}, "crop_size": {"height": 256, "width": 256},
                                "do_center_crop": True, **IMAGENET},
             forward_kwargs={"skip_predictor": True},
+            skipped_modules=("predictor",),
             tiny_config={"crop_size": 32, "frames_per_clip": 4, "tubelet_size": 2, "patch_size": 8,
                          "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "mlp_ratio": 2.0,
                          "pred_hidden_size": 32, "pred_num_hidden_layers": 1, "pred_num_attention_heads": 2,
@@ -216,6 +220,12 @@ class BackboneSpec:
     @property
     def num_layers(self) -> int:
         return int(self.config.num_hidden_layers)
+
+    @property
+    def skipped_modules(self) -> tuple[str, ...]:
+        """The backbone submodules the embedder's forward never runs (:attr:`Family.skipped_modules`)."""
+        family = FAMILIES.get(self.family)
+        return family.skipped_modules if family is not None else ()
 
     def frame_policy(self, num_frames: int | None = None) -> FramePolicy:
         """The checkpoint's preprocessing as a FramePolicy; frames come from the model config."""

@@ -134,8 +134,9 @@ def _fit_find_unused_parameters(args: Any, model: Any, train_dataset: Any, clip_
     finds nothing in a BGS step: every rank embeds at least one gradient row through the whole model each step
     (``build_sampler`` refuses fewer clips than processes), the loss stays connected to the gathered rows even when
     a term is empty, and the LoRA liveness check has proved every adapter is on the forward path. A trainable
-    parameter the forward skips (V-JEPA 2's predictor with LoRA ``bias="all"`` or full fine-tuning) keeps it on:
-    without the search DDP raises at the second step. One clip of the training set decides, on every rank alike.
+    parameter the forward skips (a layer of a user's own model that it never calls; V-JEPA 2's predictor is kept
+    frozen by the embedder) keeps it on: without the search DDP raises at the second step. One clip of the training
+    set decides, on every rank alike.
     """
     if args.ddp_find_unused_parameters is not None or args.world_size <= 1 or model is None \
             or getattr(args, "fsdp", None) or getattr(args, "deepspeed", None):  # DDP only
