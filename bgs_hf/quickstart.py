@@ -508,7 +508,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
 
     test_emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
     order = _cluster_order(np.nan_to_num(test.human.p[np.ix_(items, items)], nan=0.5))
-    # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel
+    # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel; the
+    # diagonal (a clip with itself, no pair) is grey in every panel, said in the title so it reads as no missing data
     mats = {f"{judges(report)} (p_ij; grey: pair in no test judgment)": test.human.p[np.ix_(items, items)],
             MODEL_LABELS["pretrained"]: cosine_similarity_matrix(test_emb["pretrained"]),
             MODEL_LABELS["bgs"]: cosine_similarity_matrix(test_emb["bgs"])}
@@ -516,7 +517,8 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
                              out / "similarity_matrices.png", vmin=0.0, vmax=1.0, label="percentile rank",
                              axis_label="test clip (clustered order)",
                              title=f"Test clips ({len(items)}), ordered by clustering the {judges(report)}' matrix; "
-                                   "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")
+                                   "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks); "
+                                   "the diagonal (each clip with itself) is left out (grey)")
     timings["total_s"] = time.perf_counter() - t_start
     report["timings_s"] = timings
     _write_together({out / "report.json": json.dumps(_json_safe(report), indent=2),

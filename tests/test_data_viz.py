@@ -79,6 +79,42 @@ def test_a_bar_without_an_interval_gets_no_error_bar(tmp_path, monkeypatch):
     assert np.isfinite(caps).all(axis=1).sum() == 2  # the R² bar's two caps, none over the accuracy bar
 
 
+def test_the_fit_figure_draws_r2_and_the_accuracies_each_on_its_own_scale(tmp_path, monkeypatch):
+    """fit.png drew R² (0.01-0.2 on the demo) and the accuracies (0.4-0.66) on one y axis: the R² bars and their CIs
+    took the bottom tenth of it. R² has its own axes with the ceiling and its band; the accuracies theirs, in percent
+    as the tables print them, with chance over each; one legend for both."""
+    from matplotlib.collections import LineCollection
+
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
+
+    drawn = _capture_figures(monkeypatch)
+    fits = {"pretrained": {"R²": 0.007, "3-way acc": 0.425, "2-way acc": 0.569},
+            "bgs": {"R²": 0.080, "3-way acc": 0.511, "2-way acc": 0.659}}
+    _plot_bars(fits, tmp_path / "fit.png", panels=FIT_PANELS, title="Behavioural fit (test clips)",
+               errors={"pretrained": {"R²": (-0.004, 0.054)}, "bgs": {"R²": (0.012, 0.198)}},
+               refs={"R²": ("noise ceiling", 0.164, (0.051, 0.288)), "3-way acc": ("chance", 1 / 3, None),
+                     "2-way acc": ("chance", 1 / 2, None)})
+    fig = drawn[-1]
+    r2_ax, acc_ax = fig.axes
+    assert [t.get_text() for t in r2_ax.get_xticklabels()] == ["R²"]
+    assert [t.get_text() for t in acc_ax.get_xticklabels()] == ["3-way acc", "2-way acc"]
+    assert r2_ax.get_ylabel() == "R² (signed Spearman²)" and "accuracy" in acc_ax.get_ylabel()
+    assert sorted(round(p.get_height(), 3) for p in r2_ax.patches if p.get_height()) == [0.007, 0.08]
+    assert 0.288 <= r2_ax.get_ylim()[1] < 0.35  # its own scale: the band's top, not the accuracies' 0.66
+    assert acc_ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    (ceiling,) = [c for c in r2_ax.collections if isinstance(c, LineCollection) and c.get_label() == "noise ceiling"]
+    np.testing.assert_allclose(ceiling.get_segments()[0][:, 1], [0.164, 0.164])
+    chance = [c.get_segments()[0] for c in acc_ax.collections
+              if isinstance(c, LineCollection) and c.get_label() == "chance"]
+    np.testing.assert_allclose([seg[0] for seg in chance], [[-0.45, 1 / 3], [0.55, 1 / 2]])
+    def caps(ax) -> int:  # error bar caps drawn (a missing interval is a NaN one, not drawn)
+        lines = [line for c in ax.containers if getattr(c, "errorbar", None) is not None for line in c.errorbar.lines[1]]
+        return int(sum(np.isfinite(line.get_xydata()).all(axis=1).sum() for line in lines))
+
+    assert (caps(r2_ax), caps(acc_ax)) == (4, 0)  # the two R² intervals; the accuracies have none
+    assert acc_ax.get_legend() is not None and r2_ax.get_legend() is None and fig.get_suptitle().startswith("Behav")
+
+
 def test_an_interval_that_misses_its_estimate_gets_a_zero_side_not_a_negative_one():
     """A bootstrap percentile interval need not contain its estimate (few resamples), and matplotlib refuses a
     negative error; without the clip at zero the mutant passed (every interval above held its estimate)."""
@@ -214,7 +250,7 @@ def _report_figures(tmp_path, monkeypatch) -> dict:
     """Every figure `bgs-hf quickstart` and `bgs-hf evaluate` write, drawn on tiny data (name -> Figure)."""
     from bgs_hf.eval.attention import plot_overlays
     from bgs_hf.eval.partition import plot_partition
-    from bgs_hf.eval.suite import _plot_bars, _plot_layers
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars, _plot_layers
     from bgs_hf.quickstart import plot_against_ceiling
 
     drawn = _capture_figures(monkeypatch)
@@ -225,7 +261,7 @@ def _report_figures(tmp_path, monkeypatch) -> dict:
     figs["r2_vs_ceiling"] = drawn[-1]
     fits = {m: {"R²": 0.1 + 0.02 * k, "3-way acc": 0.4 + 0.05 * k, "2-way acc": 0.55 + 0.05 * k}
             for k, m in enumerate(("pretrained", "bgs", "language-distilled", "language"))}
-    _plot_bars(fits, tmp_path / "fit.png", ylabel="R² or accuracy", title="Behavioural fit (test)",
+    _plot_bars(fits, tmp_path / "fit.png", panels=FIT_PANELS, title="Behavioural fit (test)",
                errors={n: {"R²": (0.05, 0.3)} for n in fits},
                refs={"R²": ("noise ceiling", 0.4, (0.3, 0.5)), "3-way acc": ("chance", 1 / 3, None),
                      "2-way acc": ("chance", 1 / 2, None)})
@@ -282,9 +318,9 @@ def test_every_figure_draws_each_model_in_one_colour_of_one_palette_under_one_na
     figs = _report_figures(tmp_path, monkeypatch)
     seen: dict[str, set[str]] = {}
     for fig in ("r2_vs_ceiling", "fit", "probes"):
-        (ax,) = figs[fig].axes
-        for name, colour in _bar_colours(ax).items():
-            seen.setdefault(name, set()).add(colour)
+        for ax in figs[fig].axes:  # fit.png: R² and the accuracies, each on its own axes
+            for name, colour in _bar_colours(ax).items():
+                seen.setdefault(name, set()).add(colour)
     (ax,) = figs["layers"].axes
     for line in ax.get_lines():
         if not line.get_label().startswith("_"):
@@ -331,11 +367,11 @@ def test_legends_sit_beside_the_data_not_on_it(tmp_path, monkeypatch):
     for name in ("r2_vs_ceiling", "fit", "probes", "layers", "partition"):
         fig = figs[name]
         fig.canvas.draw()
-        (ax,) = fig.axes
-        legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
+        legend = fig.axes[-1].get_legend() or (fig.legends[0] if fig.legends else None)
         assert legend is not None, name
-        box, data = legend.get_window_extent(), ax.get_window_extent()
-        assert not box.overlaps(data), (name, box, data)
+        box = legend.get_window_extent()
+        for ax in fig.axes:  # fit.png: beside its right-hand axes, and off the left-hand one
+            assert not box.overlaps(ax.get_window_extent()), (name, box, ax.get_window_extent())
         assert figs[name].bbox.contains(box.x1 - 1, box.y1 - 1) and figs[name].bbox.contains(box.x0 + 1, box.y0 + 1)
 
 
@@ -374,7 +410,8 @@ def test_data_stats_plot_axes_say_they_count_positions_not_clip_indices(tmp_path
     drawn = _capture_figures(monkeypatch)
     root = write_release(tiny_release_tables(), tmp_path / "rel")  # test clips 0-3: last on the left panel
     assert main(["data", "stats", str(root), "--png", str(tmp_path / "s.png"), "--n-splits", "2"]) == 0
-    panels = drawn[-1].axes[:-1]  # the last is the colour bar
+    *panels, bar = drawn[-1].axes  # the last is the colour bar
+    assert bar.get_ylabel() == "p_ij (grey: unobserved pair or the diagonal)"  # was "grey = unobserved": the diagonal
     assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [
         ("position: train clips, then test clips", "position: train clips, then test clips"),
         ("position among the test clips", "position among the test clips")]
@@ -464,7 +501,7 @@ def test_long_titles_many_models_and_an_unscored_last_group_stay_inside_the_save
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from bgs_hf.eval.suite import _plot_bars
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
     from bgs_hf.hub.space_app import similarity_figure
     from bgs_hf.quickstart import plot_against_ceiling
 
@@ -480,7 +517,7 @@ def test_long_titles_many_models_and_an_unscored_last_group_stay_inside_the_save
                              title="Test clips (20), ordered by clustering the simulated observers' matrix; values as "
                                    "within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks)")  # 2 lines
     many = {f"control-{k}-with-a-long-name": {"R²": 0.1, "3-way acc": 0.4} for k in range(13)}
-    _plot_bars(many, tmp_path / "fit.png", ylabel="R²", title="t", errors={n: {"R²": (0.0, 0.2)} for n in many})
+    _plot_bars(many, tmp_path / "fit.png", panels=FIT_PANELS, title="t", errors={n: {"R²": (0.0, 0.2)} for n in many})
     _plot_bars({"bgs": {"energy": 0.3, "scene": float("nan")}}, tmp_path / "probes.png", ylabel="r", title="t")
     figs = [*drawn, (similarity_figure(np.eye(3), ["a: x", "b: y", "c: z"],
                                        "fine-tuned model (someone/a-long-hub-repository-name-v3)", 0), None)]
@@ -508,25 +545,25 @@ def test_long_titles_many_models_and_an_unscored_last_group_stay_inside_the_save
 def test_a_long_model_name_wraps_in_the_legend_and_leaves_the_axes_their_width(tmp_path, monkeypatch):
     """fit.png of a run compared with a Hub backbone (``--pretrained org/videomae-base-finetuned-...``): its one-line
     legend entry took the figure's width, and tight_layout squeezed the three bar groups into a third of it."""
-    from bgs_hf.eval.suite import _plot_bars
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
 
     drawn = _capture_figures(monkeypatch)
     long = "my-very-long-org/videomae-base-finetuned-kinetics-400-something (frozen)"
     fits = {m: {"R²": 0.1, "3-way acc": 0.45, "2-way acc": 0.6} for m in ("pretrained", "bgs", "language")}
-    _plot_bars(fits, tmp_path / "fit.png", ylabel="R²", title="t", names={"pretrained": long},
+    _plot_bars(fits, tmp_path / "fit.png", panels=FIT_PANELS, title="t", names={"pretrained": long},
                refs={"R²": ("noise ceiling", 0.4, (0.3, 0.5))})
     fig = drawn[-1]
     fig.canvas.draw()
-    (ax,) = fig.axes
-    assert ax.get_window_extent().width > 0.45 * fig.bbox.width  # 0.52 with the standard names; 0.25 unwrapped
-    (entry,) = [t.get_text() for t in ax.get_legend().get_texts() if "kinetics" in t.get_text()]
+    # both axes together (R² | accuracies); 0.25 of one axes unwrapped
+    assert sum(ax.get_window_extent().width for ax in fig.axes) > 0.45 * fig.bbox.width
+    (entry,) = [t.get_text() for t in fig.axes[-1].get_legend().get_texts() if "kinetics" in t.get_text()]
     assert " ".join(entry.split()).replace("- ", "-") == long  # wrapped, not cut
 
 
 def test_a_chart_against_an_undefined_noise_ceiling_says_it_is_n_a(tmp_path, monkeypatch):
     """r2_vs_ceiling.png and fit.png on a split too small for a ceiling (the tables' "n/a"): no line, no band and not a
     word, so the chart named against the ceiling read as one that simply left it out."""
-    from bgs_hf.eval.suite import _plot_bars
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
     from bgs_hf.quickstart import plot_against_ceiling
 
     drawn = _capture_figures(monkeypatch)
@@ -534,13 +571,13 @@ def test_a_chart_against_an_undefined_noise_ceiling_says_it_is_n_a(tmp_path, mon
     plot_against_ceiling({"data": "toy", "models": {"pixels": row, "bgs": row}, "noise_ceiling_r2": float("nan"),
                           "noise_ceiling_ci": [None, None]}, tmp_path / "r2.png")
     nan = float("nan")
-    _plot_bars({"bgs": {"R²": -0.03, "3-way acc": 0.4}}, tmp_path / "fit.png", ylabel="y", title="t",
+    _plot_bars({"bgs": {"R²": -0.03, "3-way acc": 0.4}}, tmp_path / "fit.png", panels=FIT_PANELS, title="t",
                refs={"R²": ("noise ceiling", nan, [nan, nan]), "3-way acc": ("chance", 1 / 3, None)})
     for fig in drawn:
-        (ax,) = fig.axes
-        legend = [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]
+        legend = [" ".join(t.get_text().split()) for t in fig.axes[-1].get_legend().get_texts()]
         assert "noise ceiling: n/a (too few judgments or participants to estimate it)" in legend, legend
-        assert not [x for x in [*ax.lines, *ax.collections] if x.get_label() == "noise ceiling"]  # nothing drawn
+        for ax in fig.axes:  # nothing drawn
+            assert not [x for x in [*ax.lines, *ax.collections] if x.get_label() == "noise ceiling"]
     ok = {"data": "toy", "models": {"bgs": row}, "noise_ceiling_r2": 0.16, "noise_ceiling_ci": [0.05, 0.3]}
     plot_against_ceiling(ok, tmp_path / "ok.png")  # a defined ceiling: its value, and no n/a
     assert not [t for t in drawn[-1].axes[0].get_legend().get_texts() if "n/a" in t.get_text()]

@@ -475,7 +475,7 @@ def test_evaluate_prints_each_rows_interval_low_then_high(tiny_sets, tmp_path, c
     _, data, _ = tiny_sets
     assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "fit",
                  "--report", str(tmp_path / "ev")]) == 0
-    assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 0.400  2-way 0.600" in capsys.readouterr().out
+    assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 40.0%  2-way 60.0%" in capsys.readouterr().out
 
 
 def test_evaluate_prints_each_row_under_its_display_name_and_an_undefined_share_as_n_a(tiny_sets, tmp_path, capsys,
@@ -495,7 +495,7 @@ def test_evaluate_prints_each_row_under_its_display_name_and_an_undefined_share_
                  "--report", str(tmp_path / "ev")]) == 0
     lines = [ln.strip() for ln in capsys.readouterr().out.splitlines() if "R² 0.1000" in ln]
     assert [ln.split("  R²")[0].strip() for ln in lines] == ["my other run", "BGS fine-tuned (LoRA)"]
-    assert all("n/a of ceiling" in ln and "%" not in ln for ln in lines)
+    assert all("n/a of ceiling" in ln and "n/a%" not in ln for ln in lines)  # (the accuracies are in percent)
 
 
 @pytest.mark.parametrize("flag", ["--model", "--pretrained", "--control"])
@@ -763,7 +763,7 @@ def test_report_fit_table_puts_each_number_in_its_column(tmp_path):
     md, _ = write_report([("one", res, tmp_path)], tmp_path / "rep")
     lines = md.read_text().splitlines()
     assert "| model | R² | R² 95% CI | % of ceiling | RSA ρ | RSA r | 3-way acc | 2-way acc |" in lines
-    assert "| BGS fine-tuned (LoRA) | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 0.412 | 0.635 |" in lines
+    assert "| BGS fine-tuned (LoRA) | 0.087 | [0.021, 0.150] | 41.5% | 0.295 | 0.271 | 41.2% | 63.5% |" in lines
 
 
 @pytest.mark.parametrize("earlier", ["evaluation.json", ".bgs-evaluation"])
@@ -1163,8 +1163,9 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     monkeypatch.setattr(attention, "attention_analysis", fake_attention)
     plotted: dict = {}  # figure file -> the bars it was given
     bars = suite._plot_bars
-    monkeypatch.setattr(suite, "_plot_bars", lambda groups, path, **k: (plotted.update({path.name: groups}),
-                                                                        bars(groups, path, **k))[1])
+    panels: dict = {}  # figure file -> its axes' groups
+    monkeypatch.setattr(suite, "_plot_bars", lambda groups, path, **k: (
+        plotted.update({path.name: groups}), panels.update({path.name: k.get("panels")}), bars(groups, path, **k))[2])
     built: list = []
     build = SplitHumans.build.__func__
     monkeypatch.setattr(SplitHumans, "build", classmethod(
@@ -1208,6 +1209,8 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
         fit = res["fit"][key]
         assert plotted["fit.png"][key] == {"R²": fit["r2"], "3-way acc": fit["ooo_acc_3way"],
                                            "2-way acc": fit["ooo_acc_2way"]}
+        # R² on its own axes, the accuracies on theirs (one axis squashed R² into its bottom tenth)
+        assert [p.groups for p in panels["fit.png"]] == [("R²",), ("3-way acc", "2-way acc")]
         for kind in MOTION_CONTROLS:
             want = behavioural_fit(cosine_similarity_matrix(motion(e[ti], kind)), data, "test", seed=5, n_boot=20)
             assert res["motion"][key][kind]["r2"] == pytest.approx(want["r2"]), (key, kind)
@@ -1462,15 +1465,15 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     pre, bgs = "pretrained video model (frozen)", "BGS fine-tuned (LoRA)"
     assert "| data | split | clips | pairs | judgments | noise ceiling R² [95% range over split-halves] |" in lines
     assert "| d | test | 3 | 3 | 3 | 0.210 [0.170, 0.250] |" in lines
-    assert f"| {pre} | layer 1 | val | 0.133 | [0.050, 0.200] | 0.410 | 0.620 |" in lines
+    assert f"| {pre} | layer 1 | val | 0.133 | [0.050, 0.200] | 41.0% | 62.0% |" in lines
     assert f"| {pre} | layer 1 | 0.251 | 0.133 | ✓ |" in lines and f"| {pre} | output | 0.092 | 0.144 |  |" in lines
     assert f"| {bgs} | 0.031 | 0.012 | 0.005 | 0.036 | 0.017 | 0.048 | 40 |" in lines
     assert f"| attribute | r: {pre} | p: {pre} | r: {bgs} | p: {bgs} | change in r: {bgs} − {pre} |" in lines
     assert "| valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 |" in lines
-    assert f"| {bgs} | 0.700 | [0.500, 0.850] | 0.400 | 0.950 | 30 | 20 |" in lines
+    assert f"| {bgs} | 70.0% | [50.0%, 85.0%] | 40.0% | 95.0% | 30 | 20 |" in lines
     assert f"| {bgs} | m | 0.300 | 0.200 | 5 | 2×4×4 |" in lines
     assert f"| {pre} vs {bgs} | 0.600 | 0.400 | 0.050 | 0.030 |" in lines
-    assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 0.380 | 0.570 |" in lines
+    assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 38.0% | 57.0% |" in lines
 
 
 def test_the_report_links_its_figures_and_escapes_its_cells_as_each_format_needs(tmp_path):
@@ -1490,8 +1493,8 @@ def test_the_report_links_its_figures_and_escapes_its_cells_as_each_format_needs
            "attention": {"models": {"bgs": {"method": "m", "grid": [2, 4, 4], "agent_mass": 0.3}}}}
     md_path, html_path = write_report([("one", res, run)], tmp_path / "rep")
     md, page = md_path.read_text(), html_path.read_text()
-    caption = ("behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over "
-               "split-halves); dotted: chance")
+    caption = ("behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise ceiling, grey band: its "
+               "95% range over split-halves) beside the accuracies (dotted: chance)")
     assert f"![{caption}](../ev/fit.png)" in md.splitlines() and "gone.png" not in md + page
     assert page.count("data:image/png;base64,") == 1
     assert "| a\\|b | 0.100 | [0.000, 0.200] | 40.0% |" in md
@@ -1598,7 +1601,7 @@ def test_motion_controls_skipped_in_every_run_say_why_and_a_table_rule_has_a_cel
     fit = {"r2": 0.133, "r2_ci": [0.05, 0.2], "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.62}
     layers = {"bgs": {"layers": [], "chosen": "layer 1", "chosen_on": "train", "chosen_fit": fit}}
     md, _ = render(build_sections([("one", {**res, "layers": layers}, tmp_path)]), tmp_path, "t")
-    assert "| BGS fine-tuned (LoRA) | layer 1 | train | 0.133 | [0.050, 0.200] | 0.410 | 0.620 |" in md.splitlines()
+    assert "| BGS fine-tuned (LoRA) | layer 1 | train | 0.133 | [0.050, 0.200] | 41.0% | 62.0% |" in md.splitlines()
 
 
 def test_a_run_without_motion_controls_beside_one_with_them_is_reported_and_a_line_break_stays_in_its_cell(tmp_path):
@@ -1612,10 +1615,10 @@ def test_a_run_without_motion_controls_beside_one_with_them_is_reported_and_a_li
     a = {"data": "my\ndata", "split": "test", "n_clips": 3, "models": {}, "motion": {"bgs": {"shuffled": shuffled}}}
     b = {"data": "d|e", "split": "test", "n_clips": 3, "models": {}, "motion": {"skipped": "no motion controls"}}
     lines = render(build_sections([("run\r\na", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")[0].splitlines()
-    assert "| run a | BGS fine-tuned (LoRA) | shuffled | 0.050 | [0.010, 0.090] | 0.380 | 0.570 |" in lines
+    assert "| run a | BGS fine-tuned (LoRA) | shuffled | 0.050 | [0.010, 0.090] | 38.0% | 57.0% |" in lines
     assert not any(line.startswith("| b | skipped") for line in lines)
     assert lines.index("*b: not run (no motion controls).*") > lines.index("| run a | BGS fine-tuned (LoRA) | shuffled "
-                                                                        "| 0.050 | [0.010, 0.090] | 0.380 | 0.570 |")
+                                                                        "| 0.050 | [0.010, 0.090] | 38.0% | 57.0% |")
     assert "| run a | my data | test | 3 | n/a | None | n/a n/a |" in lines and "| b | d\\|e | test | 3 | n/a | None | n/a n/a |" in lines
 
 

@@ -531,7 +531,7 @@ def test_the_report_prints_n_a_for_undefined_statistics_and_names_each_map(tmp_p
                                     "bgs": {"skipped": "the backbone does not expose attention weights"}}}}
     md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     assert "| toy | val | 6 | 3 | 1 | n/a [n/a, n/a] |" in md
-    assert "| BGS fine-tuned (LoRA) | 0.100 | [0.000, 0.200] | n/a | 0.300 | n/a | 0.500 | 0.600 |" in md
+    assert "| BGS fine-tuned (LoRA) | 0.100 | [0.000, 0.200] | n/a | 0.300 | n/a | 50.0% | 60.0% |" in md
     assert "divided space-time attention (temporal + spatial)" in md and "8×14×14" in md
     assert "not run (the backbone does not expose attention weights)" in md
     assert "n/a [n/a, n/a]" in page
@@ -817,8 +817,8 @@ def test_the_paired_table_names_each_statistic_as_the_fit_table_does(tmp_path):
                            "rsa_pearson": 0.3, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}},
            "paired": {"bgs - pretrained": {"r2": diff, "ooo_acc_3way": diff, "ooo_acc_2way": diff}}}
     md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
-    for name in ("R²", "3-way acc", "2-way acc"):
-        assert f"| BGS fine-tuned (LoRA) − pretrained video model (frozen) | {name} | 0.050 |" in md
+    for name, shown in (("R²", "0.050"), ("3-way acc", "5.0 pp"), ("2-way acc", "5.0 pp")):
+        assert f"| BGS fine-tuned (LoRA) − pretrained video model (frozen) | {name} | {shown} |" in md
     assert "ooo_acc" not in md and "| r2 |" not in md and "ooo_acc" not in page
 
 
@@ -836,7 +836,7 @@ def test_the_paired_table_says_what_p_counts_and_how_many_resamples_showed_no_di
                                                   "n_tied": 0},
                                            "ooo_acc_3way": acc}}}
     md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
-    assert "| BGS fine-tuned (LoRA) − pretrained video model (frozen) | 3-way acc | 0.143 | [0.000, 1.000] | 1.000 |" in md
+    assert "| BGS fine-tuned (LoRA) − pretrained video model (frozen) | 3-way acc | 14.3 pp | [0.0, 100.0] pp | 1.000 |" in md
     assert "far side of 0" not in md
     assert "twice the smaller share of resamples at or beyond 0 on either side, capped at 1" in md
     assert "not that the two models are equal" in md
@@ -852,6 +852,38 @@ def test_the_paired_table_says_what_p_counts_and_how_many_resamples_showed_no_di
 def _fit_row(r2):
     return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
             "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+
+
+def test_evaluation_md_prints_accuracies_in_percent_as_report_md_does_and_the_json_keeps_proportions(tmp_path):
+    """report.md (and the printed quickstart table, the cards, the README) give the demo's BGS 3-way accuracy as
+    51.1%, evaluation.md, which report.md links to, as 0.511. Every accuracy in evaluation.md (fit, chosen layer,
+    motion controls, transfer) is now a percentage, a paired difference of accuracies in percentage points; R² and
+    its CI keep three decimals, and the result dict is left as it was (evaluation.json's proportions)."""
+    import copy
+
+    from bgs_hf.eval.report import build_sections, render
+    from bgs_hf.quickstart import format_table
+
+    row = {**_fit_row(0.08), "ooo_acc_3way": 0.511, "ooo_acc_2way": 0.659, "r2_ci": [0.012, 0.198]}
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 50, "fit": {"bgs": row},
+           "paired": {"bgs - pretrained": {"r2": {"diff": 0.073, "ci": [0.01, 0.17], "p_value": 0.004},
+                                           "ooo_acc_3way": {"diff": 0.086, "ci": [-0.101, 0.277], "p_value": 0.326}}},
+           "layers": {"bgs": {"layers": [{"layer": "output", "select_r2": 0.3, "test_r2": 0.08}], "chosen": "output",
+                              "chosen_on": "train", "chosen_fit": row}},
+           "motion": {"bgs": {"shuffled": {"r2": 0.012, "r2_ci": [-0.004, 0.07], "ooo_acc_3way": 0.422,
+                                           "ooo_acc_2way": None}}},
+           "transfer": {"models": {"bgs": {"accuracy": 0.55, "ci": [0.452, 0.644], "chance": 0.34,
+                                           "train_accuracy": 0.8425, "n_train": 400, "n_test": 100}}}}
+    before = copy.deepcopy(res)
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "| BGS fine-tuned (LoRA) | 0.080 | [0.012, 0.198] | 40.0% | 0.300 | 0.300 | 51.1% | 65.9% |" in md
+    assert "| R² | 0.073 | [0.010, 0.170] | 0.004 |" in md and "| 3-way acc | 8.6 pp | [-10.1, 27.7] pp | 0.326 |" in md
+    assert "| BGS fine-tuned (LoRA) | output | train | 0.080 | [0.012, 0.198] | 51.1% | 65.9% |" in md
+    assert "| BGS fine-tuned (LoRA) | shuffled | 0.012 | [-0.004, 0.070] | 42.2% | n/a |" in md
+    assert "| BGS fine-tuned (LoRA) | 55.0% | [45.2%, 64.4%] | 34.0% | 84.2% | 400 | 100 |" in md
+    assert "0.511" not in md and "0.659" not in md and res == before
+    quick = {"models": {"bgs": {**row, "pct_of_ceiling": 40.0}}, "noise_ceiling_r2": 0.2, "noise_ceiling_ci": [0.1, 0.3]}
+    assert "| 51.1% | 65.9% |" in format_table(quick)  # report.md's own row of the same model
 
 
 def test_the_report_names_the_standard_models_as_the_quickstart_does(tmp_path):
@@ -908,7 +940,7 @@ def test_p_values_at_the_resampling_floor_read_as_a_bound_and_the_json_stays_num
     md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     assert "0.000999" not in md and "| valence | 0.500 | < 0.001 | 0.500 | < 0.001 |" in md
     assert "| arousal | 0.100 | 0.500 | 0.100 | 0.500 |" in md
-    assert "| R² | 0.050 | [0.010, 0.100] | < 0.002 |" in md and "| 3-way acc | 0.050 | [0.010, 0.100] | 0.230 |" in md
+    assert "| R² | 0.050 | [0.010, 0.100] | < 0.002 |" in md and "| 3-way acc | 5.0 pp | [1.0, 10.0] pp | 0.230 |" in md
     assert "1000 permutations" in md and "1000 resamples" in md
     # the JSON keeps the number, and says how many resamples it came from
     from bgs_hf.eval.probes import ridge_probe
@@ -1838,10 +1870,11 @@ def test_the_fits_are_drawn_with_the_seed_given_and_a_layers_test_r2_keeps_its_s
     assert noise_r2 < 0 and out["layers"][1]["test_r2"] == pytest.approx(noise_r2)
 
 
-def test_a_negative_shared_part_is_drawn_below_zero_and_the_parts_above_stack_from_zero(tmp_path, monkeypatch):
+def test_a_negative_shared_part_is_drawn_below_zero_and_each_part_from_zero(tmp_path, monkeypatch):
     """Mutation audit (second pass): every part stacked on the positive ones passed (the drawn figures had no negative
     part). Suppression (shared -0.1 beside video only 0.3 and language only 0.2) draws video only over 0 to 0.3,
-    shared from 0 down to -0.1 and language only over 0.3 to 0.5, not shared over the top of video only."""
+    shared from 0 down to -0.1 and language only over 0 to 0.2 (side by side since each part carries its interval;
+    they were stacked)."""
     from matplotlib.figure import Figure
 
     from bgs_hf.eval.partition import plot_partition
@@ -1851,13 +1884,13 @@ def test_a_negative_shared_part_is_drawn_below_zero_and_the_parts_above_stack_fr
     plot_partition({"m": {"video_unique": 0.3, "shared": -0.1, "language_unique": 0.2}}, tmp_path / "p.png")
     (ax,) = drawn[0].axes
     bars = [(bar.get_y(), bar.get_y() + bar.get_height()) for bar in ax.patches]
-    assert bars == [pytest.approx((0.0, 0.3)), pytest.approx((0.0, -0.1)), pytest.approx((0.3, 0.5))]
+    assert bars == [pytest.approx((0.0, 0.3)), pytest.approx((0.0, -0.1)), pytest.approx((0.0, 0.2))]
 
 
-def test_the_partition_figure_names_models_as_labelled_lists_parts_top_down_and_skips_unscored_models(tmp_path,
-                                                                                                     monkeypatch):
-    """Mutation audit (third pass): the ``labels`` override, the title given and the legend's top-down order
-    (language only over shared over video only, as stacked) ignored, the video part called "video", names wrapped
+def test_the_partition_figure_names_models_as_labelled_lists_parts_in_bar_order_and_skips_unscored_models(
+        tmp_path, monkeypatch):
+    """Mutation audit (third pass): the ``labels`` override, the title given and the legend's order (the bars' left
+    to right: video only, shared, language only) ignored, the video part called "video", names wrapped
     at 8 characters and a ``str`` returned all passed. A model with no partition (skipped) gets no bar; the label
     "BGS fine-tuned (LoRA), seed 7" wraps at 18 characters into "BGS fine-tuned" / "(LoRA), seed 7"."""
     from pathlib import Path
@@ -1876,9 +1909,38 @@ def test_the_partition_figure_names_models_as_labelled_lists_parts_top_down_and_
     drawn[0].canvas.draw()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["BGS fine-tuned\n(LoRA), seed 7"]
     assert ax.get_title() == "Mine"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["language only", "shared", "video only"]
-    bars = [(bar.get_y(), bar.get_y() + bar.get_height()) for bar in ax.patches]
-    assert bars == [pytest.approx((0.0, 0.3)), pytest.approx((0.3, 0.4)), pytest.approx((0.4, 0.6))]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["video only", "shared", "language only"]
+    bars = [(bar.get_x() + bar.get_width() / 2, bar.get_y(), bar.get_y() + bar.get_height()) for bar in ax.patches]
+    assert bars == [pytest.approx((-0.8 / 3, 0.0, 0.3)), pytest.approx((0.0, 0.0, 0.1)),
+                    pytest.approx((0.8 / 3, 0.0, 0.2))]
+
+
+def test_the_partition_figure_draws_each_parts_interval_and_says_when_no_part_is_defined(tmp_path, monkeypatch):
+    """evaluation.md gives each part a 95% interval over clip resamples, partition.png drew none; and a model whose
+    parts are all undefined (NaN: a constant p_ij over the scored pairs) lost its bars without a word."""
+    from matplotlib.figure import Figure
+
+    from bgs_hf.eval.partition import PARTS, plot_partition
+
+    drawn, save = [], Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    nan = float("nan")
+    parts = {"pretrained": {"video_unique": 0.01, "shared": 0.003, "language_unique": 0.04,
+                            "video_unique_ci": [0.0, 0.03], "shared_ci": [-0.005, 0.016],
+                            "language_unique_ci": [0.002, 0.12]},
+             "bgs": {**{k: nan for k in PARTS}, **{f"{k}_ci": [nan, nan] for k in PARTS}}}
+    plot_partition(parts, tmp_path / "p.png")
+    (ax,) = drawn[0].axes
+    spans = {}
+    for bars in [c for c in ax.containers if getattr(c, "errorbar", None) is not None]:
+        (segments,) = [c.get_segments() for c in bars.errorbar.lines[2]]
+        spans[bars.get_label()] = [sorted(seg[:, 1]) if len(seg) else None for seg in segments]
+    assert spans["video only"] == [pytest.approx([0.0, 0.03]), None]  # the undefined model's: none
+    assert spans["shared"][0] == pytest.approx([-0.005, 0.016])
+    assert spans["language only"][0] == pytest.approx([0.002, 0.12])
+    assert [(t.get_text(), t.get_position()[0]) for t in ax.texts] == [("not defined", 1)]
+    assert "95% interval (bootstrap over clips)" in [" ".join(t.get_text().split())
+                                                     for t in ax.get_legend().get_texts()]
 
 
 def test_only_resamples_with_exactly_no_difference_count_as_tied():

@@ -1032,6 +1032,9 @@ def test_the_report_records_its_run_folders_and_counts_and_the_figure_draws_each
     for key, matrix in want.items():
         np.testing.assert_array_equal(drawn["mats"][key], qs._percentile_ranks(matrix)[np.ix_(order, order)])
     assert drawn["title"].startswith("Test clips (12), ordered by clustering the humans' matrix; ")
+    # every panel's diagonal is grey (a clip with itself is no pair): said, so it does not read as missing data
+    assert drawn["title"].endswith("; the diagonal (each clip with itself) is left out (grey)")
+    assert all(np.isnan(np.diag(m)).all() for m in drawn["mats"].values())
 
 
 def test_a_suite_row_given_as_tuples_or_flagged_not_collapsed_reads_like_any_other() -> None:

@@ -253,7 +253,8 @@ def run_stats(args: argparse.Namespace) -> int:
 
         whose = "Simulated observers'" if data.simulated_observers else "Human"  # SocialShapes' judges are simulated
         plot_similarity_matrices(similarity_panels(data), png, title=f"{whose} similarity p_ij: {data.name}",
-                                 vmin=0.0, vmax=1.0, label="p_ij (grey = unobserved)", axis_label=PANEL_AXES)
+                                 vmin=0.0, vmax=1.0, label="p_ij (grey: unobserved pair or the diagonal)",
+                                 axis_label=PANEL_AXES)
         print(f"wrote {png}")
     return 0
 

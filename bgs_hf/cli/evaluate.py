@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
         shown = model_name(name, language_model=language, labels=labels)
         print(f"  {shown:<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
               f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
-              f"3-way {fmt(f['ooo_acc_3way'], '.3f')}  2-way {fmt(f['ooo_acc_2way'], '.3f')}")
+              f"3-way {fmt(f['ooo_acc_3way'], '.1%')}  2-way {fmt(f['ooo_acc_2way'], '.1%')}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=2) + "\n")

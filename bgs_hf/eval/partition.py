@@ -112,12 +112,15 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
 
 def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title: str | None = None,
                    labels: dict[str, str] | None = None, simulated: bool = False) -> Path:
-    """Stacked bars (one per model): video-unique, shared, language-unique R² of the human pair vector.
+    """Bars side by side (one group per model): video-unique, shared, language-unique R² of the human pair vector,
+    each with its ``<part>_ci`` interval over clip resamples where recorded (evaluation.md gives it; the stacked bars
+    drawn before had none, and a share's interval cannot sit on a stack). A model whose parts are all undefined says
+    "not defined" where its bars would be (they vanished without a word).
 
     The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour.
     ``labels`` overrides a model's display name (e.g. a backbone scored in the ``pretrained`` row). ``simulated``:
     the judgments are SocialShapes' simulated observers', and the axis says so."""
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, ci_legend_handle, subplots
     from bgs_hf.viz.models import model_colour_of, model_name
 
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
@@ -125,21 +128,30 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
             ("language_unique", "language only", model_colour_of("language"))]
     shown = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
     fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
-    pos_bottom = np.zeros(len(names))
-    neg_bottom = np.zeros(len(names))
-    for key, label, colour in keys:
-        vals = np.array([parts[n][key] for n in names])
-        bottom = np.where(vals >= 0, pos_bottom, neg_bottom)
-        ax.bar(shown, vals, bottom=bottom, color=colour, label=label, width=0.6)
-        pos_bottom += np.clip(vals, 0, None)
-        neg_bottom += np.clip(vals, None, 0)
+    x = np.arange(len(names))
+    w = 0.8 / len(keys)
+    with_ci = False
+    for k, (key, label, colour) in enumerate(keys):
+        vals = np.array([np.nan if parts[n][key] is None else parts[n][key] for n in names], dtype=np.float64)
+        cis = [parts[n].get(f"{key}_ci") for n in names]
+        with_ci |= any(ci is not None for ci in cis)
+        ax.bar(x + (k - 1) * w, vals, width=w, color=colour, label=label,
+               yerr=ci_error_bars(vals, cis), capsize=2, error_kw={"lw": 0.8})
+    for i, n in enumerate(names):  # an empty slot read as no share at all
+        if all(parts[n][key] is None or not np.isfinite(parts[n][key]) for key, _, _ in keys):
+            ax.text(x[i], 0, "not defined", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, shown)
+    ax.set_xlim(-0.5, len(names) - 0.5)
     ax.tick_params(labelsize=TEXT_PT)
     whose = "simulated observers'" if simulated else "human"
     ax.set_ylabel(f"R² of {whose} pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
     ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
-    handles, legend_labels = ax.get_legend_handles_labels()  # top to bottom as stacked
-    ax.legend(handles[::-1], legend_labels[::-1], fontsize=TEXT_PT, frameon=False, loc="upper left",
+    handles, legend_labels = ax.get_legend_handles_labels()
+    if with_ci:
+        handles.append(ci_legend_handle())
+        legend_labels.append("95% interval (bootstrap\nover clips)")
+    ax.legend(handles, legend_labels, fontsize=TEXT_PT, frameon=False, loc="upper left",
               bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     path = Path(path)

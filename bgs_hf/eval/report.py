@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._format import fmt, fmt_p, md_cell
+from bgs_hf._format import fmt, fmt_p, fmt_pct, md_cell
 from bgs_hf.errors import BGSInputError
 from bgs_hf.viz.models import model_name
 
@@ -26,17 +26,24 @@ Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, capt
 
 # An undefined statistic (None in JSON, NaN in memory) reads "n/a", as in every other output (bgs_hf._format); "–"
 # is kept for a cell that does not apply (a model a run does not have).
-def _f(x: Any, nd: int = 3) -> str:
+def _f(x: Any, nd: int = 3, unit: str = "") -> str:
+    """``nd`` decimals; ``unit="%"``: a proportion (an accuracy) as a percentage, as report.md, the cards and the README
+    print it (evaluation.md printed 0.511 for the model report.md called 51.1%); ``unit="pp"``: a difference of two
+    proportions in percentage points. evaluation.json keeps the proportions."""
     if isinstance(x, (list, tuple)) and len(x) == 2:
-        return f"[{_f(x[0], nd)}, {_f(x[1], nd)}]"
+        ends = f"[{_f(x[0], nd, unit)}, {_f(x[1], nd, unit)}]"
+        return ends.replace(" pp", "") + " pp" if unit == "pp" else ends
     if isinstance(x, float) or x is None:
+        if unit == "%":
+            return fmt(x, ".1%")
+        if unit == "pp":
+            return fmt_pct(None if x is None else 100 * x).replace("%", " pp")
         return fmt(x, f".{nd}f")
     return str(x)
 
 
-def _pct(x: Any) -> str:
-    text = fmt(x, ".1f")
-    return text + "%" if text != "n/a" else text
+def _acc(x: Any) -> str:
+    return _f(x, unit="%")
 
 
 def _p(x: Any, n_resamples: Any = None, sides: int = 1) -> str:
@@ -90,6 +97,8 @@ def _resample_count(values: Any, key: str) -> int | None:
 
 # the JSON keys of a fit, as the fit table's columns name them (the paired table printed the keys)
 _STAT_NAMES = {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way acc"}
+#: a paired difference of accuracies is printed in percentage points, as the accuracies are in percent
+_DIFF_UNIT = {"ooo_acc_3way": "pp", "ooo_acc_2way": "pp"}
 
 
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
@@ -156,12 +165,13 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
     sections.append(("Data and noise ceiling", warnings + [summary] + ([keys] if keys else [])))
     if has("fit"):
         t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
-                        lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), _pct(f.get("pct_of_ceiling")),
-                                    _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _f(f["ooo_acc_3way"]),
-                                    _f(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
+                        lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), fmt_pct(f.get("pct_of_ceiling")),
+                                    _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _acc(f["ooo_acc_3way"]),
+                                    _acc(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
         blocks = [("text", "R² = signed squared Spearman between model and "
                    f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
-                   "split's observed pairs; CI: bootstrap over clips. 3-way chance 1/3; 2-way (the paper's anchor test) chance 1/2."), t]
+                   "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
+                   "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
         blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the {_name('language', r)} row embeds "
                     f"the {ref['caption']} caption(s) with {ref['model']}.*")
                    for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
@@ -172,7 +182,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                             "every tie as wrong: 0 is no answer, not a wrong one.*")
                    for label, r, _ in runs for n, f in r.get("fit", {}).items() if f.get("collapsed")]
         pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
-                         lambda r: [[_comparison(c, r), _STAT_NAMES.get(s, s), _f(v["diff"]), _f(v["ci"]),
+                         lambda r: [[_comparison(c, r), _STAT_NAMES.get(s, s), _f(v["diff"], unit=_DIFF_UNIT.get(s, "")),
+                                     _f(v["ci"], unit=_DIFF_UNIT.get(s, "")),
                                      _p(v["p_value"], v.get("n_boot", r.get("n_boot")), sides=2)]
                                     for c, d in r.get("paired", {}).items() for s, v in d.items()])
         if pt[2]:
@@ -181,7 +192,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
             count = f"{n_boot} resamples; " if n_boot else ""
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
-                                "difference first − second; p two-sided, twice the smaller share of resamples at or "
+                                "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
+                                "twice the smaller share of resamples at or "
                                 f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
                                 "smallest p the resamples can give). A resample with no difference counts on both "
                                 "sides and one whose statistic is undefined (it drew too few scored clips) is left "
@@ -189,7 +201,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                 "no evidence either way, not that the two "
                                 "models are equal."), pt]
             blocks += _resample_notes(runs)
-        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit; error bars: R² 95% CI; dashed: the noise ceiling over R² (grey band: 95% range over split-halves); dotted: chance")))
+        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise ceiling, grey band: its 95% range over split-halves) beside the accuracies (dotted: chance)")))
     if has("layers"):
         t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
                         lambda r: [[_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
@@ -199,7 +211,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                "2-way acc"],
                         lambda r: [[_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
                                     _f(lw["chosen_fit"]["r2_ci"]),
-                                    _f(lw["chosen_fit"]["ooo_acc_3way"]), _f(lw["chosen_fit"]["ooo_acc_2way"])]
+                                    _acc(lw["chosen_fit"]["ooo_acc_3way"]), _acc(lw["chosen_fit"]["ooo_acc_2way"])]
                                    for n, lw in r.get("layers", {}).items() if "chosen" in lw])
         sections.append(("Layer-wise fit", [("text", "Each layer's pooled features; the layer is chosen by RSA "
                                              "on the selection clips (validation; the training clips when a run "
@@ -218,7 +230,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                                     "similarities (video), the caption embeddings' (language) and "
                                                     "both; unique = R²(both) − R² of the other; shared = the rest. "
                                                     "Brackets: 95% interval over clip resamples."),
-                                                   t] + _images(runs, "partition", "variance partitioning")
+                                                   t] + _images(runs, "partition", "variance partitioning; error bars: 95% interval over clip resamples")
                          + _skipped(runs, "partition")))
     if has("probes"):
         # one column pair per model of ANY run (a run without that model shows "–"), so rows match the header
@@ -264,8 +276,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                          + _images(runs, "probes", "probe r per attribute")))
     if has("transfer"):
         t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance (majority label)", "train acc", "n train", "n test"],
-                        lambda r: [[_name(n, r), _f(v["accuracy"]), _f(v["ci"]), _f(v["chance"]),
-                                    _f(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
+                        lambda r: [[_name(n, r), _acc(v["accuracy"]), _acc(v["ci"]), _acc(v["chance"]),
+                                    _acc(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
                                    else [_name(n, r), f"not run ({v.get('skipped')})",
                                                                                         "–", "–", "–", "–", "–"]
                                    for n, v in r.get("transfer", {}).get("models", {}).items()])
@@ -300,8 +312,8 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
         def motion_rows(r: dict) -> list[list[Any]]:
             if "skipped" in r.get("motion", {}):  # says why below the table (it failed on the reason's .items())
                 return []
-            return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _f(v.get("ooo_acc_3way")),
-                     _f(v.get("ooo_acc_2way"))]
+            return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _acc(v.get("ooo_acc_3way")),
+                     _acc(v.get("ooo_acc_2way"))]
                     if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
                     for n, m in r.get("motion", {}).items() for cond, v in m.items()]
 

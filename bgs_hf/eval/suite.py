@@ -14,7 +14,7 @@ import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -218,29 +218,81 @@ def _legend_beside(ax: Any, handles: Sequence[Any], labels: Sequence[str]) -> No
     fit_height_to_legend(ax.figure, legend)
 
 
-def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, title: str,
+class Panel(NamedTuple):
+    """One axes of a bar figure: its y label, the groups drawn on it, and whether its values are proportions shown as
+    percentages (fit.png drew R² of 0.01-0.2 on the accuracies' 0-0.7 scale, its bars and CIs squashed flat)."""
+
+    ylabel: str
+    groups: tuple[str, ...]
+    percent: bool = False
+
+
+#: fit.png: R² and the accuracies each on its own scale, the ceiling over R², chance over each accuracy
+FIT_PANELS: tuple[Panel, ...] = (Panel("R² (signed Spearman²)", ("R²",)),
+                                 Panel("odd-one-out accuracy\n(% of judgments)", ("3-way acc", "2-way acc"),
+                                       percent=True))
+
+
+def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str = "", title: str,
                errors: dict[str, dict[str, Any]] | None = None,
                refs: dict[str, tuple[str, float, Any]] | None = None,
-               names: dict[str, str] | None = None) -> str:
+               names: dict[str, str] | None = None, panels: Sequence[Panel] | None = None) -> str:
     """Grouped bars: one group per key of the inner dicts, one bar per outer key (model).
 
     ``errors[model][group]``: a ``(lo, hi)`` interval drawn as an error bar. ``refs[group] = (label, value, band)``:
     a reference line over that group alone (the noise ceiling belongs to R², chance to an accuracy), dashed with an
     ``(lo, hi)`` band behind it, dotted without. Models are the result's keys, drawn in their colours and named
-    by ``bgs_hf.viz.models`` (``names`` overrides a name, e.g. the language row's sentence model).
+    by ``bgs_hf.viz.models`` (``names`` overrides a name, e.g. the language row's sentence model). ``panels``: groups
+    on different scales each on its own axes, side by side under one title and one legend (default: one axes of every
+    group, labelled ``ylabel``).
     """
-    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, UNDEFINED_ESTIMATE, ci_error_bars, subplots
+    from bgs_hf.viz.figure import TITLE_PT, ci_legend_handle, subplots
+    from bgs_hf.viz.models import model_name
+
+    models = list(groups)
+    # in the order first met, as the tables list them (sorting by the first group alone left a group it lacked, or
+    # every group after an empty first one, in the process's string-hash order)
+    cats = list(dict.fromkeys(c for g in groups.values() for c in g))
+    panels = [p for p in panels or [Panel(ylabel, tuple(cats))] if p.groups] or [Panel(ylabel, ())]
+    widths = [max(len(p.groups), 1) for p in panels]
+    # the bars' width and each axes' labels, plus room for the legend beside them
+    fig, axes = subplots(1, len(panels), squeeze=False, gridspec_kw={"width_ratios": widths},
+                         figsize=(1.4 * len(panels) + 0.8 * sum(widths) * max(1, len(models) / 2) + 2.8, 3.4))
+    for ax, panel in zip(axes[0], panels):
+        _bar_panel(ax, groups, panel, errors=errors, refs=refs, names=names)
+    if len(panels) == 1:
+        axes[0][0].set_title(title, fontsize=TITLE_PT)
+    else:
+        fig.suptitle(title, fontsize=TITLE_PT)
+    handles, labels = [], []
+    for ax in axes[0]:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    shown = {model_name(m, labels=names) for m in models}  # the models first, then reference lines
+    order = sorted(range(len(labels)), key=lambda i: labels[i] not in shown)
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    if errors:
+        handles.append(ci_legend_handle())
+        labels.append("95% CI (bootstrap over clips)")
+    _legend_beside(axes[0][-1], handles, labels)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return str(path)
+
+
+def _bar_panel(ax: Any, groups: dict[str, dict[str, float]], panel: Panel, *,
+               errors: dict[str, dict[str, Any]] | None, refs: dict[str, tuple[str, float, Any]] | None,
+               names: dict[str, str] | None) -> None:
+    """``panel``'s groups of :func:`_plot_bars` on ``ax``: the models' bars, their intervals and reference lines."""
+    from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, UNDEFINED_ESTIMATE, ci_error_bars
     from bgs_hf.viz.models import model_colours, model_name
 
     models = list(groups)
     colours = model_colours(models)
-    # in the order first met, as the tables list them (sorting by the first group alone left a group it lacked, or
-    # every group after an empty first one, in the process's string-hash order)
-    cats = list(dict.fromkeys(c for g in groups.values() for c in g))
+    cats = list(panel.groups)
     x = np.arange(len(cats))
     w = 0.8 / max(len(models), 1)
-    # the bars' width, plus room for the legend beside them
-    fig, ax = subplots(figsize=(1.4 + 0.8 * len(cats) * max(1, len(models) / 2) + 2.8, 3.4))
     for k, m in enumerate(models):
         vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
         err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
@@ -265,21 +317,11 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str, 
     ax.set_xticks(x, cats, fontsize=TEXT_PT, rotation=20 if len(cats) > 3 else 0)
     ax.set_xlim(-0.5, len(cats) - 0.5)  # a last group with no value kept no room: its "not scored" ran off the axes
     ax.tick_params(axis="y", labelsize=TEXT_PT)
-    ax.set_ylabel(ylabel, fontsize=LABEL_PT)
-    ax.set_title(title, fontsize=TITLE_PT)
-    handles, labels = ax.get_legend_handles_labels()
-    shown = {model_name(m, labels=names) for m in models}  # the models first, then reference lines
-    order = sorted(range(len(labels)), key=lambda i: labels[i] not in shown)
-    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
-    if errors:
-        from matplotlib.lines import Line2D
+    if panel.percent:  # as the tables print them (51.1%, not 0.511)
+        from matplotlib.ticker import PercentFormatter
 
-        handles.append(Line2D([], [], color="black", marker="_", ls="-", lw=0.8, markersize=6))
-        labels.append("95% CI (bootstrap over clips)")
-    _legend_beside(ax, handles, labels)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return str(path)
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_ylabel(panel.ylabel, fontsize=LABEL_PT)
 
 
 def _plot_layers(layers: dict[str, dict[str, Any]], path: Path, *, split: str = "scored split",
@@ -558,7 +600,7 @@ def run_suite(
         res["paired"] = paired
         res["figures"]["fit"] = _plot_bars(
             {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
-             for n, f in fits.items()}, out / "fit.png", ylabel="R² (signed Spearman²)\nor accuracy (proportion)",
+             for n, f in fits.items()}, out / "fit.png", panels=FIT_PANELS,
             title=f"Behavioural fit ({split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
             names={**row_labels, "language": language_name((res.get("language_reference") or {}).get("model"))},
             refs={"R²": ("noise ceiling", test.ceiling_r2, test.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),

@@ -31,12 +31,13 @@ UNDEFINED_ESTIMATE: str = "n/a (too few judgments or participants to estimate it
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
-             dpi: float | None = None, squeeze: bool = True, **kwargs: Any) -> tuple[Any, Any]:
+             dpi: float | None = None, squeeze: bool = True, gridspec_kw: dict[str, Any] | None = None,
+             **kwargs: Any) -> tuple[Any, Any]:
     """``(fig, axes)`` like ``plt.subplots``, without pyplot's global state."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize, dpi=dpi, **kwargs)
-    return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
+    return fig, fig.subplots(nrows, ncols, squeeze=squeeze, gridspec_kw=gridspec_kw)
 
 
 def ci_error_bars(values: Any, intervals: Any) -> Any:
@@ -52,6 +53,13 @@ def ci_error_bars(values: Any, intervals: Any) -> Any:
     ci = np.array([[np.nan if x is None else float(x) for x in (iv or (None, None))] for iv in intervals],
                   dtype=np.float64).reshape(-1, 2)
     return np.maximum(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0.0)  # np.maximum keeps NaN
+
+
+def ci_legend_handle() -> Any:
+    """The legend's key for the error bars of :func:`ci_error_bars` (a bar figure's intervals named once)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="black", marker="_", ls="-", lw=0.8, markersize=6)
 
 
 def wrap_to(text: str, width_in: float, pt: float) -> str:
