@@ -283,3 +283,58 @@ def test_resuming_on_another_benchmark_with_the_runs_clip_ids_is_refused_naming_
     (run / "run_config.json").write_text(json.dumps(config))
     assert cli(["train", "--data", str(swapped), "--max_steps", "2", "--resume_from_checkpoint", "last", *flags]) == 0
     assert (run / "checkpoint-2").is_dir()
+
+
+@pytest.mark.parametrize("lora", ["full fine-tuning", "bias all"])
+def test_a_vjepa2_checkpoint_whose_optimizer_trained_the_predictor_is_refused_in_one_line(
+    tmp_path, monkeypatch, lora
+) -> None:
+    """An older bgs-hf left V-JEPA 2's predictor trainable under full fine-tuning or LoRA ``bias="all"``: its
+    checkpoints' optimizer state lists the predictor's parameters, which this bgs-hf keeps frozen, and resuming
+    failed in torch ("loaded state dict contains a parameter group that doesn't match the size of optimizer's
+    group"). It is one line naming the cause and the way out."""
+    import torch
+    from test_training import _run
+    from test_training_helpers import tiny_data
+
+    import bgs_hf.models.embedder as embedder
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models import LoraSettings, build_embedder
+
+    data, _ = tiny_data(n_clips=16, n_judgments=200)
+    tiny = (data, torch.randn(16, 4, 3, 32, 32, generator=torch.Generator().manual_seed(0)))
+
+    def model() -> torch.nn.Module:
+        torch.manual_seed(0)
+        return build_embedder("tiny-random-vjepa2", head=None,
+                              lora=None if lora == "full fine-tuning" else LoraSettings(r=2, bias="all"))
+
+    steps = {"eval_strategy": "no", "load_best_model_at_end": False, "lr_scheduler_type": "constant",
+             "save_strategy": "steps", "save_steps": 1, "report_to": "none", "learning_rate": 1e-3}
+    with monkeypatch.context() as old_code:  # the older bgs-hf: nothing frozen
+        old_code.setattr(embedder, "freeze_skipped_modules", lambda _: 0)
+        old = model()
+        assert any(p.requires_grad for n, p in old.named_parameters() if ".predictor." in n)
+        _run(tmp_path, tiny, "run", model=old, max_steps=2, **steps)
+    with pytest.raises(BGSInputError, match=r"^checkpoint-2: its optimizer state holds other parameter groups .*"
+                                            r"V-JEPA 2 predictor .* start a new run from the checkpoint's weights$"):
+        _run(tmp_path, tiny, "run", model=model(), max_steps=3, resume_from_checkpoint="last", **steps)
+
+
+def test_a_checkpoint_whose_optimizer_groups_match_no_setting_is_one_line(tmp_path) -> None:
+    """Resuming with other trainable parameters than the checkpoint's run (here: another LoRA target set) was torch's
+    "loaded state dict contains a parameter group that doesn't match ..." from deep in the Trainer."""
+    from peft import LoraConfig, get_peft_model
+    from test_training import _run
+    from test_training_helpers import TinyEmbedder, tiny_data
+
+    from bgs_hf.errors import BGSInputError
+
+    tiny = tiny_data()
+    steps = {"eval_strategy": "no", "load_best_model_at_end": False, "save_strategy": "steps", "save_steps": 1}
+    _run(tmp_path, tiny, "run", max_steps=1, **steps)
+    other = get_peft_model(TinyEmbedder(), LoraConfig(r=4, target_modules=["proj"], modules_to_save=["head"]))
+    with pytest.raises(BGSInputError, match=r"^checkpoint-1: its optimizer state holds other parameter groups "
+                                            r"than this model trains: .* start a new run from the checkpoint's "
+                                            r"weights$"):
+        _run(tmp_path, tiny, "run", model=other, max_steps=2, resume_from_checkpoint="last", **steps)

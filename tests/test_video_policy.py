@@ -318,7 +318,7 @@ def test_a_processor_config_without_mean_or_std_takes_its_processor_classs_defau
     mae = FramePolicy.from_processor_config({"image_processor_type": "VideoMAEImageProcessor", "size": 64})
     assert (mae.size, mae.crop, mae.mean, mae.std) == (64, 64, (0.5,) * 3, (0.5,) * 3)  # sizes: the policy's rules
     vj = FramePolicy.from_processor_config({"video_processor_type": "VJEPA2VideoProcessor", "crop_size": 256})
-    assert (vj.size, vj.crop, vj.mean) == (256, 256, (0.485, 0.456, 0.406))
+    assert (vj.size, vj.crop, vj.mean) == (292, 256, (0.485, 0.456, 0.406))  # short side: transformers' 256 * 256/224
     # the config's own values win; a config naming no known type keeps the ImageNet default
     own = FramePolicy.from_processor_config({"image_processor_type": "CLIPImageProcessor", "image_mean": 0.4,
                                              "image_std": 0.3})
@@ -349,7 +349,8 @@ def test_a_square_height_width_processor_size_warns_that_it_is_not_resized_the_s
 
 @pytest.mark.parametrize("settings", [{"rescale_factor": 1 / 127.5}, {"do_rescale": False},
                                       {"do_normalize": False, "rescale_factor": 1 / 127.5},
-                                      {"do_rescale": False, "do_normalize": False}, {"do_normalize": False}])
+                                      {"do_rescale": False, "do_normalize": False}, {"do_normalize": False},
+                                      {"do_rescale": None}, {"do_normalize": None}])
 def test_a_processor_configs_rescaling_and_normalisation_give_transformers_own_pixel_values(settings: dict) -> None:
     """transformers computes ``(x * rescale_factor - mean) / std``; the policy read every config as if its factor were
     1/255, so a Hub config with ``"rescale_factor": 1/127.5`` or ``"do_rescale": false`` (frames in 0-255) was fed
@@ -400,3 +401,52 @@ def test_processor_steps_the_policy_cannot_skip_are_a_warning_naming_the_key(cap
     for bad in (0, -1, "x", float("nan"), True):
         with pytest.raises(ValueError, match=r"^processor rescale_factor must be a positive number, got "):
             FramePolicy.from_processor_config({"rescale_factor": bad})
+
+
+@pytest.mark.parametrize("config", [{"crop_size": 256}, {}, {"crop_size": {"height": 256, "width": 256},
+                                                               "size": {"shortest_edge": 256}},
+                                    {"crop_size": {"height": 256, "width": 256}, "size": {"shortest_edge": 292}},
+                                    {"crop_size": 32, "size": 32}])
+def test_a_vjepa2_processor_config_is_resized_as_transformers_resizes_it_whatever_its_size_says(config: dict) -> None:
+    """transformers' ``VJEPA2VideoProcessor`` ignores a config's ``size`` and resizes the short side to
+    ``int(crop * 256 / 224)`` (crop 256 when left out); the policy took the config's size, or the crop when there was
+    none: ``{"crop_size": 256}`` gave a 256-px short side (transformers: 292), a wider field of view than the model
+    gets through transformers, without a word. The Hub checkpoint's own config (292 beside 256) is unchanged."""
+    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
+
+    full = {"video_processor_type": "VJEPA2VideoProcessor", **config}
+    ref = _transformers_processor_class("VJEPA2VideoProcessor").from_dict(full)
+    policy = FramePolicy.from_processor_config(full, num_frames=2)
+    assert (policy.size, policy.crop) == (ref.size.shortest_edge, ref.crop_size.height)
+    assert (policy.mean, policy.std) == (tuple(ref.image_mean), tuple(ref.image_std)) == (IMAGENET_MEAN, IMAGENET_STD)
+
+
+def test_a_vjepa2_processor_config_gives_transformers_pixels_on_a_non_square_frame() -> None:
+    """The pixels of a small V-JEPA 2 config (crop 32, ``size`` 32, which transformers replaces by 36) on a 45x60
+    frame. transformers' video processors need torchvision (not a dependency), so its VJEPA2 processor's resolved
+    settings run through transformers' PIL backend, which the policy already matches up to resize rounding."""
+    from transformers import VideoMAEImageProcessorPil
+
+    config = {"video_processor_type": "VJEPA2VideoProcessor", "crop_size": {"height": 32, "width": 32}, "size": 32}
+    vj = _transformers_processor_class("VJEPA2VideoProcessor").from_dict(config)
+    proc = VideoMAEImageProcessorPil(size={"shortest_edge": vj.size.shortest_edge},
+                                     crop_size={"height": vj.crop_size.height, "width": vj.crop_size.width},
+                                     image_mean=list(vj.image_mean), image_std=list(vj.image_std))
+    policy = FramePolicy.from_processor_config(config, num_frames=1)
+    frame = np.kron(np.random.default_rng(3).integers(0, 256, (9, 12, 3)), np.ones((5, 5, 1))).astype(np.uint8)
+    ref = np.asarray(proc(images=[frame], return_tensors="np")["pixel_values"]).reshape(3, 32, 32)
+    ours = preprocess(frame[None], policy)[0].numpy()
+    assert np.abs(ours - ref).mean() < 0.01 and np.abs(ours - ref).max() < 0.05
+
+
+def test_a_processor_switch_written_null_is_off_as_in_transformers(caplog) -> None:
+    """transformers keeps a config's ``null`` switch as None and skips the step (``do_rescale: null`` feeds 0-255
+    pixels); the policy read ``null`` as on for ``do_rescale``/``do_resize``/``do_center_crop``: 255 times the
+    scale transformers feeds, and no warning where ``false`` gives one. (Pixels: the rescaling test above.)"""
+    with caplog.at_level("WARNING", logger="bgs_hf.video.policy"):
+        policy = FramePolicy.from_processor_config({"do_resize": None, "do_center_crop": None, "do_rescale": None,
+                                                    "size": {"shortest_edge": 64}, "crop_size": 56})
+    assert (policy.size, policy.crop) == (64, 64)
+    assert policy.mean == pytest.approx(tuple(m / 255 for m in (0.485, 0.456, 0.406)))  # x in 0-255, not 0-1
+    assert "processor do_resize null: transformers crops each frame at its own size" in caplog.text
+    assert "processor do_center_crop null: transformers keeps the whole resized frame" in caplog.text

@@ -432,6 +432,21 @@ class BGSTrainer(Trainer):
                                                   keep_torch_compile=False)
         return unwrapped if isinstance(unwrapped, BGSEmbedder) else None
 
+    def _load_optimizer_and_scheduler(self, checkpoint: str | None) -> None:
+        """One line where the checkpoint's optimizer groups are not this model's: it was saved with other trainable
+        parameters (another LoRA target set or head setting; or V-JEPA 2's predictor, which an older bgs-hf left
+        trainable under full fine-tuning or LoRA ``bias="all"`` and which stays frozen now). torch's own error came
+        from deep in the Trainer and said neither why nor what to do."""
+        try:
+            super()._load_optimizer_and_scheduler(checkpoint)
+        except ValueError as err:
+            if "parameter group" not in str(err):  # torch: "... parameter group(s) that doesn't match ..."
+                raise
+            raise BGSInputError("its optimizer state holds other parameter groups than this model trains: it was "
+                                "saved with other trainable parameters (another LoRA or head setting, or a V-JEPA 2 "
+                                "predictor an older bgs-hf left trainable); resume with the run's own settings, or "
+                                "start a new run from the checkpoint's weights", path=checkpoint) from None
+
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model: torch.nn.Module | None = None) -> None:
         plain = self._plain_embedder(model)
         if plain is not None:
@@ -445,3 +460,4 @@ class BGSTrainer(Trainer):
             recipe = saved.get("recipe")
             if recipe is not None and self.bgs_info.get("recipe") not in (None, recipe):
                 logger.warning("resuming a %r checkpoint with recipe %r", recipe, self.bgs_info.get("recipe"))
+

@@ -6,6 +6,7 @@ looks the same to the trainer, the evaluator and the demo.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import asdict, dataclass, field
@@ -27,8 +28,8 @@ _OPENAI_CLIP = {"image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": 
 #: name (``image_processor_type`` or ``video_processor_type``). A config that leaves them out is normalised by
 #: transformers with its class's values, so it is here too: ImageNet's for a CLIP or VideoMAE config without
 #: ``image_mean`` fed the model other inputs than transformers does, without a word. (Sizes left out keep this
-#: policy's rules: transformers would pad a 64-px frame to its class's 224-px crop.) Checked against transformers in
-#: tests/test_video_policy.py.
+#: policy's rules, but V-JEPA 2's, which transformers derives from the crop: see ``_vjepa2_sizes``; transformers would
+#: pad a 64-px frame to its class's 224-px crop.) Checked against transformers in tests/test_video_policy.py.
 PROCESSOR_DEFAULTS: dict[str, dict[str, list[float]]] = {
     "VideoMAEImageProcessor": _HALF,
     "VideoMAEImageProcessorPil": _HALF,
@@ -118,12 +119,17 @@ class FramePolicy:
         in transformers; of an unknown class, ImageNet's. ``do_rescale``/``rescale_factor`` and ``do_normalize`` are
         honoured exactly: transformers computes ``(x * rescale_factor - mean) / std`` (factor 1 without rescaling,
         mean 0 and std 1 without normalising), which is the policy's ``(x / 255 - mean') / std'`` with mean and std
-        divided by ``255 * rescale_factor`` (unchanged at the usual 1/255).
+        divided by ``255 * rescale_factor`` (unchanged at the usual 1/255). A switch written ``null`` is off, as in
+        transformers (which keeps the None and skips the step); left out, it is on. ``VJEPA2VideoProcessor`` ignores a
+        config's ``size`` and resizes the short side to ``int(crop * 256 / 224)`` (crop 256 when left out): so does
+        the policy for that class.
         """
         legacy = config.get("feature_extractor_type")  # read by transformers as the image processor it names
         kind = (config.get("video_processor_type") or config.get("image_processor_type")
                 or (legacy.replace("FeatureExtractor", "ImageProcessor") if isinstance(legacy, str) else None))
         cfg = {**PROCESSOR_DEFAULTS.get(kind, {}), **config} if isinstance(kind, str) else dict(config)
+        if kind == "VJEPA2VideoProcessor":
+            cfg = _vjepa2_sizes(cfg)
         size = _edge(cfg.get("size"), "size")
         do_crop = cfg.get("do_center_crop", cfg.get("crop_size") is not None)
         crop = (
@@ -138,13 +144,14 @@ class FramePolicy:
         if crop > size:  # e.g. size {"shortest_edge": 224} with a larger crop: resize up to the crop
             size = crop
         if _switched_off(cfg, "do_resize"):
-            logger.warning("processor do_resize false: transformers crops each frame at its own size; bgs-hf resizes "
+            logger.warning("processor do_resize %s: transformers crops each frame at its own size; bgs-hf resizes "
                            "its short side to %s px first, so a frame of another size shows another field of view "
-                           "than through transformers", size)
+                           "than through transformers", json.dumps(cfg["do_resize"]), size)
         if (_switched_off(cfg, "do_center_crop") and isinstance(cfg.get("size"), dict)
                 and cfg["size"].get("shortest_edge") is not None):
-            logger.warning("processor do_center_crop false: transformers keeps the whole resized frame (short side "
-                           "%s, not square); bgs-hf centre-crops it to %sx%s", size, crop, crop)
+            logger.warning("processor do_center_crop %s: transformers keeps the whole resized frame (short side "
+                           "%s, not square); bgs-hf centre-crops it to %sx%s", json.dumps(cfg["do_center_crop"]),
+                           size, crop, crop)
         if cfg.get("do_normalize", True):
             mean = cfg.get("image_mean", IMAGENET_MEAN)
             std = cfg.get("image_std", IMAGENET_STD)
@@ -160,9 +167,28 @@ class FramePolicy:
 
 
 def _switched_off(config: dict[str, Any], key: str) -> bool:
-    """A processor step the config turns off (``false``, ``0``); left out or ``null``, transformers' default: on."""
-    value = config.get(key)
-    return value is not None and not value
+    """A processor step the config turns off (``false``, ``0`` or ``null``: transformers keeps a ``null`` on the
+    processor, and a step whose switch is None is skipped); left out, the class default: on."""
+    return key in config and not config[key]
+
+
+#: transformers' VJEPA2VideoProcessor: crop 256 when left out, short side always ``int(crop * 256 / 224)``
+_VJEPA2_CROP = 256
+
+
+def _vjepa2_sizes(cfg: dict[str, Any]) -> dict[str, Any]:
+    """transformers' ``VJEPA2VideoProcessor.__init__`` ignores a config's ``size``: it resizes the short side to
+    ``int(crop * 256 / 224)`` of the crop's height (292 for its default 256 crop), so the policy does too."""
+    crop = cfg.get("crop_size", _VJEPA2_CROP)
+    height = crop.get("height") if isinstance(crop, dict) else crop
+    if isinstance(height, bool) or not isinstance(height, (int, float)):
+        return cfg  # transformers refuses such a crop; the generic reading below says why
+    short = int(int(height) * 256 / 224)
+    size = cfg.get("size")
+    if size is not None and (size.get("shortest_edge") if isinstance(size, dict) else size) != short:
+        logger.warning("processor size %s is ignored by transformers' VJEPA2VideoProcessor, which resizes the short "
+                       "side to crop_size * 256 / 224 = %s; bgs-hf does the same", size, short)
+    return {**cfg, "crop_size": crop, "size": {"shortest_edge": short}}
 
 
 def _rescale_factor(config: dict[str, Any]) -> float:
