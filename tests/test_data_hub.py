@@ -805,6 +805,68 @@ def test_a_socialshapes_dataset_card_does_not_call_its_similarity_human(release,
     assert "catch trials flagged and the human similarity helpers:" in human
 
 
+
+def _card_section(text: str, title: str) -> dict[str, str]:
+    """``{label: value}`` of the table under a card's ``## title``."""
+    body = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return dict(line[2:-2].split(" | ", 1) for line in body.splitlines() if line.startswith("| ") and " | " in line[2:])
+
+
+def test_the_dataset_card_shows_the_data_quality_data_stats_computes(tmp_path):
+    """`data stats` says how the catch trials were answered, which judgments were recorded twice in a row and the
+    test split's noise ceiling; the dataset card a reader browses on the Hub said none of it. Its "Data quality" rows
+    are `count_stats`' and the ceiling function's own numbers (seed 0, 100 split-halves, as `data stats` defaults),
+    the same on every export; the YAML still parses and declares both configs."""
+    from bgs_hf.data.hub import render_card
+    from bgs_hf.metrics.ceiling import split_half_ceiling
+
+    tables = tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40)
+    t = tables.triplets
+    cols = ["stim1_name", "stim2_name", "stim3_name", "choice"]
+    t.loc[1, cols] = t.loc[0, cols].to_numpy()  # part-0 records trial 0's judgment again at trial 1
+    t.loc[18, "choice"] = t.loc[18, "stim2_name"]  # part-1 misses a catch trial (clip shown twice chosen)
+    data = load(write_release(tables, tmp_path / "rel"))
+    stats = count_stats(data)
+    c, r = stats["catch_answers"], stats["repeated_in_a_row"]
+    assert r["judgments"] == 1 and 0 < c["right"] < c["gradable"]
+    ceiling = split_half_ceiling(data.triplets("test"), data.n_clips, n_splits=100, seed=0)
+    assert ceiling.too_few_pairs() is None
+    text = render_card(data)
+    assert render_card(data) == text
+    meta = yaml.safe_load(text.split("---")[1])
+    assert [x["config_name"] for x in meta["configs"]] == ["clips", "judgments"]
+    rows = _card_section(text, "Data quality")
+    assert rows["judgments"] == (f"{stats['judgments_total']:,} total: {stats['valid_judgments']:,} valid, "
+                                 f"{stats['catch_trials']} catch trials (excluded from every analysis)")
+    assert rows["catch trials answered right"] == (
+        f"{c['right']} of the {c['gradable']} with a right answer ({100 * c['right'] / c['gradable']:.1f}%); "
+        f"{c['participants_missed']} of 10 participants missed at least one")
+    assert rows["judgments recorded twice in a row"].startswith(f"{r['judgments']} (the same participant")
+    lo, hi = ceiling.ci
+    assert rows["noise ceiling, test split: split-half R² (Spearman–Brown corrected to the whole group)"] == (
+        f"{ceiling.r2:.3f} (95% range {lo:.3f} to {hi:.3f} over 100 random split-halves of the participants)")
+    assert "seed 0" in text.split("## Data quality")[1]
+    # repeated trials are shown only when there are any
+    once = load(write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                              tmp_path / "once"))
+    assert count_stats(once)["repeated_in_a_row"]["judgments"] == 0
+    assert "recorded twice" not in render_card(once)
+
+
+def test_a_socialshapes_dataset_card_says_its_judges_are_simulated_observers(tmp_path):
+    """`write_hub(load(socialshapes))` with no card info described the simulated judgments as the release's
+    ("Human odd-one-out judgments ...", its licence note, the `human-similarity` tag): the card now takes the
+    instance's own origin, as `data export` does, and its statistics and data quality name simulated observers."""
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+
+    ss = load(generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, config=SynthConfig(size=32, workers=1)))
+    text = (write_hub(ss, tmp_path / "hub") / "README.md").read_text()
+    assert "human" not in text.lower() and "participants" not in text, text
+    assert "odd-one-out judgments by simulated observers" in text and "apache-2.0" in text
+    assert "The judges are SocialShapes' simulated observers, not people." in text
+    assert f"| simulated observers | {ss.n_participants:,} |" in text
+
 def test_data_stats_titles_a_socialshapes_plot_with_its_simulated_observers(release, tmp_path, monkeypatch, capsys):
     """`data stats` on SocialShapes titled its p_ij plot "Human similarity p_ij": the judgments are simulated
     observers' (`data.simulated_observers`). The release's plot keeps its title."""

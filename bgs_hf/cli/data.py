@@ -166,23 +166,9 @@ def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
     """What the card says about where ``data`` comes from and under which licence."""
     from dataclasses import replace
 
-    from bgs_hf.data.hub import (
-        DatasetCardInfo,
-        card_info_from_front_matter,
-        read_front_matter,
-        with_declared_license,
-    )
+    from bgs_hf.data.hub import default_card_info, with_declared_license
 
-    readme = Path(data.meta["folder"]) / "README.md" if data.meta.get("source") == "hub" else None
-    if data.meta.get("ground_truth"):
-        from bgs_hf.synth.generate import socialshapes_card_info
-
-        truth = json.loads(Path(data.meta["ground_truth"]).read_text())
-        info = socialshapes_card_info(truth.get("seed"), truth.get("config"), truth.get("n_clips"))
-    elif readme is not None and readme.is_file():
-        info = card_info_from_front_matter(read_front_matter(readme))
-    else:
-        info = DatasetCardInfo()
+    info = default_card_info(data)
     declared = _declared_license(args)
     if declared is not None:
         info = with_declared_license(info, *declared)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from bgs_hf._format import count, fmt
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, StopChecks, missing_column, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
@@ -74,6 +75,23 @@ class DatasetCardInfo:
     #: the Hub repo the card is published to (``data push``), so its loading snippet runs as written; None for a
     #: local export, whose card says "<this repo or folder>"
     repo_id: str | None = None
+
+
+def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
+    """What the card says of ``data``'s origin and licence when the caller says nothing: a SocialShapes instance's own
+    (its judgments are simulated observers'), a Hub-layout folder's own card's, else the Garcia & Isik release's.
+    ``write_hub(load(socialshapes))`` described simulated judgments as the release's human ones, under its licence."""
+    import json
+
+    if data.meta.get("ground_truth"):
+        from bgs_hf.synth.generate import socialshapes_card_info
+
+        truth = json.loads(Path(data.meta["ground_truth"]).read_text())
+        return socialshapes_card_info(truth.get("seed"), truth.get("config"), truth.get("n_clips"))
+    readme = Path(data.meta["folder"]) / "README.md" if data.meta.get("source") == "hub" else None
+    if readme is not None and readme.is_file():
+        return card_info_from_front_matter(read_front_matter(readme))
+    return DatasetCardInfo()
 
 
 def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
@@ -471,10 +489,11 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
     """README.md text: YAML (configs + typed card data) then the card body from ``hub_cards/``."""
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    from bgs_hf.data.stats import count_stats
+    from bgs_hf.data.stats import data_stats
 
-    info = info or DatasetCardInfo()
-    stats = count_stats(data)
+    info = info or default_card_info(data)
+    seed = 0  # `bgs-hf data stats`' default: the card's ceiling is the one it prints, drawn the same on every export
+    stats = data_stats(data, seed=seed)  # and its n_splits (100): 0.02 s on the release's test split
     extra: dict[str, Any] = {}
     listed = info.license if isinstance(info.license, list) else [info.license]
     if "other" in listed:  # the Hub requires a name for "other"; the link where the terms are known
@@ -502,8 +521,48 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         has_videos=stats["videos"] > 0,
         named_val="val" in set(data.clips["stimulus_set"]),  # kept by write_hub: the source named them
         simulated=data.simulated_observers,  # SocialShapes: p_ij of simulated observers, not human similarity
+        quality=data_quality_rows(stats, simulated=data.simulated_observers),
+        quality_seed=seed,
     )
     return str(card)
+
+
+def data_quality_rows(stats: dict[str, Any], *, simulated: bool) -> list[tuple[str, str]]:
+    """The card's "Data quality" rows from :func:`bgs_hf.data.stats.data_stats`, the numbers ``bgs-hf data stats``
+    prints: whether the judges attended, what was recorded twice, and how reliable their similarity is, so a reader
+    of the Hub page can judge the data before loading it."""
+    one, who = ("simulated observer", "simulated observers") if simulated else ("participant", "participants")
+    rows = [("judgments", f"{stats['judgments_total']:,} total: {stats['valid_judgments']:,} valid, "
+                          f"{count(stats['catch_trials'], 'catch trial')} (excluded from every analysis)")]
+    c = stats["catch_answers"]
+    if c["gradable"]:
+        share = 100 * c["right"] / c["gradable"]
+        rows.append(("catch trials answered right",
+                     f"{c['right']:,} of the {c['gradable']:,} with a right answer ({share:.1f}%); "
+                     f"{c['participants_missed']:,} of {count(stats['participants'], one)} missed at least one"))
+    elif stats["catch_trials"]:  # one clip three times, or flagged trials of three distinct clips
+        rows.append(("catch trials answered right",
+                     "n/a: no catch trial shows a clip twice, so none has a right answer"))
+    r = stats["repeated_in_a_row"]
+    if r["judgments"]:
+        rows.append(("judgments recorded twice in a row",
+                     f"{r['judgments']:,} (the same {one}, the same three clips, the next trial number; "
+                     f"{r['same_answer']:,} answered alike): kept, as in the paper; {r['valid']:,} of them count "
+                     "in `n_ij`"))
+    t, everything = stats["noise_ceiling"]["test"], stats["noise_ceiling"]["all"]
+    lo, hi = t["r2_split_half_ci"]
+    if t["r2_split_half"] is None:
+        ceiling = f"n/a: the test split has too few judgments or {who} for one"
+    elif t.get("too_few_pairs"):
+        ceiling = f"n/a: {t['too_few_pairs']}"
+    else:
+        ceiling = (f"{fmt(t['r2_split_half'], '.3f')} (95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over "
+                   f"{t['n_splits']} random split-halves of the {who})")
+    rows.append(("noise ceiling, test split: split-half R² (Spearman–Brown corrected to the whole group)", ceiling))
+    agreement = [f"{name} {fmt(x['repeat_agreement'], '.3f')} ({count(x['between_participant_triplets'], 'triplet')})"
+                 for name, x in (("test split", t), ("all data", everything))]
+    rows.append((f"agreement of two {who} answering the same triplet", "; ".join(agreement)))
+    return rows
 
 
 def _value_range(values: Any) -> str:

@@ -123,10 +123,10 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
 
     out = count_stats(data)
     test = data.triplets("test")
-    r2, ci = None, [None, None]
+    r2, ci, thin = None, [None, None], None
     if len(np.unique(test.participant)) >= 2:
         ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
-        r2, ci = _finite(ceiling.r2), [_finite(c) for c in ceiling.ci]
+        r2, ci, thin = _finite(ceiling.r2), [_finite(c) for c in ceiling.ci], ceiling.too_few_pairs()
     elif len(test) == 0:
         logger.warning("the test split has no judgment with all three clips in it: no split-half ceiling")
     else:
@@ -139,6 +139,8 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
             "r2_split_half_ci": ci,
             "repeat_agreement": _finite(repeats.agreement),
             "n_splits": n_splits,
+            # why the R² means nothing (too few pairs seen in both halves), or None: reports show n/a for it
+            "too_few_pairs": thin,
             "repeated_triplets": repeats.n_triplets,
             "between_participant_triplets": repeats.n_triplets_between,  # the triplets the agreement is over
         },
