@@ -1313,3 +1313,18 @@ def test_a_socialshapes_dataset_downloaded_from_the_hub_keeps_its_ground_truth_w
     again = tmp_path / "again"
     assert sorted(n for n in GROUND_TRUTH_FILES if (again / n).is_file()) == sorted(GROUND_TRUTH_FILES)
     assert load(again).simulated_observers and "simulated observers" in (again / "README.md").read_text()
+
+
+def test_data_stats_prints_a_ceiling_on_too_few_pairs_as_n_a_with_the_reason(tmp_path, monkeypatch):
+    """`data stats` printed a pilot's ceiling as a bare R² (only a log warning said it rested on too few pairs),
+    where evaluation reports and the dataset card say n/a; the JSON keeps the value and the reason."""
+    from bgs_hf.data.stats import data_stats, format_stats
+
+    data = load(write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                              tmp_path / "rel"))
+    assert "noise ceiling      test split-half R² 0." in format_stats(data_stats(data, n_splits=20))
+    monkeypatch.setattr("bgs_hf.metrics.ceiling.MIN_CEILING_PAIRS", 10**6)
+    stats = data_stats(data, n_splits=20)
+    assert stats["noise_ceiling"]["test"]["r2_split_half"] is not None
+    line = next(ln for ln in format_stats(stats).splitlines() if ln.startswith("noise ceiling"))
+    assert line.startswith("noise ceiling      test split-half R² n/a: it rests on ") and "pairs seen" in line

@@ -193,10 +193,13 @@ def format_stats(stats: dict[str, Any]) -> str:
         t = nc["test"]
         lo, hi = t["r2_split_half_ci"]
         between = t["between_participant_triplets"]
-        lines.append(
-            f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
-            f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {t['n_splits']} splits)"
-        )
+        if t.get("too_few_pairs"):  # n/a, as evaluation reports and the dataset card say (a bare R² read as one)
+            lines.append(f"noise ceiling      test split-half R² n/a: {t['too_few_pairs']}")
+        else:
+            lines.append(
+                f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
+                f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {t['n_splits']} splits)"
+            )
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "
             f"({count(between, 'triplet')} answered by 2+ participants); "
