@@ -1328,6 +1328,10 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
     assert res["models"]["bgs"]["agent_mass"] == pytest.approx(mass_bgs) and mass_bgs > area
     assert res["agent_mass_change"]["mean_diff"] == pytest.approx(mass_bgs - area)
     assert res["agent_mass_change"]["between"] == ["pretrained", "bgs"]
+    # three clips, each with more mass on its agents under BGS: the exact two-sided signed-rank p is 2 · 1/2³ (W+ = 6,
+    # the largest of the 8 equally likely sign patterns), by hand; one-sided would be 1/8
+    per_clip = [attention.mass_on_mask(on_agents[c], soft[c]) - soft[c].mean() for c in soft]
+    assert min(per_clip) > 0 and res["agent_mass_change"]["wilcoxon_p"] == pytest.approx(0.25)
     # round 7: a clip without a mask is left out of the count, not the end of it (a mutant stopping there passed)
     first = data.clips["clip_id"][int(items[0])]
     monkeypatch.setattr(attention, "load_masks_for", lambda _: {c: m for c, m in masks.items() if c != first})
@@ -1473,6 +1477,10 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     assert f"| {bgs} | 70.0% | [50.0%, 85.0%] | 40.0% | 95.0% | 30 | 20 |" in lines
     assert f"| {bgs} | m | 0.300 | 0.200 | 5 | 2×4×4 |" in lines
     assert f"| {pre} vs {bgs} | 0.600 | 0.400 | 0.050 | 0.030 |" in lines
+    # what the change and its p are: second − first, a two-sided signed-rank test over the masked clips (it said
+    # neither, beside probe p's labelled one-sided)
+    assert ("Agent mass change: the second model's minus the first's, mean over the clips with agent masks; Wilcoxon "
+            "p: two-sided signed-rank test of those per-clip changes.") in md.read_text()
     assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 38.0% | 57.0% |" in lines
 
 

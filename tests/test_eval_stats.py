@@ -1043,6 +1043,36 @@ def test_the_layers_and_probes_name_a_scored_clip_that_was_not_embedded():
         attribute_probes(np.ones((16, 4)), rated, np.arange(17, 24), np.arange(10), items)
 
 
+def test_the_layer_and_the_probes_refuse_selection_or_training_clips_that_are_also_scored():
+    """Leakage guard: ``layerwise_fit`` given selection clips that are also scored (``select`` = the test split, or
+    ``val`` scored as ``val``) chose the layer on the scored clips, and ``attribute_probes`` given training clips that
+    are also scored (``split_items("fit")`` with ``val`` scored) trained on them, both without a word; each is refused
+    in one line naming how many clips are shared. ``run_suite`` never passes either (its own tests)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.fit import SplitHumans, layerwise_fit
+    from bgs_hf.eval.probes import attribute_probes
+
+    data, latent, _ = _toy_split_data()
+    val, test = SplitHumans.build(data, "val", ceiling=False), SplitHumans.build(data, "test", ceiling=False)
+    items = np.arange(17)
+    layers = np.stack([latent[items], latent[items] ** 2])
+    with pytest.raises(BGSInputError, match=r"chosen on 7 of the 7 scored clips"):
+        layerwise_fit(layers, None, data, items, val, val, n_boot=5)
+    assert layerwise_fit(layers, None, data, items, val, test, n_boot=5)["chosen_on"] == "val"
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    rated = SimpleNamespace(clips=Clips(rating_valence=latent[:, 0].tolist()))
+    fit = np.arange(10, 24)  # val ∪ train, with val scored
+    with pytest.raises(BGSInputError, match=r"trained on 7 of the 7 scored clips"):
+        attribute_probes(latent, rated, fit, np.arange(10, 17), np.arange(24), n_perm=9)
+    assert set(attribute_probes(latent, rated, np.arange(17, 24), np.arange(10, 17), np.arange(24), n_perm=9)) == {
+        "valence"}
+
+
 def test_paired_comparison_is_first_minus_second_and_counts_finite_resamples():
     from bgs_hf.eval.fit import SplitHumans, paired_comparison
     from bgs_hf.metrics import cosine_similarity_matrix, ooo_acc_3way, r2

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.eval.embed import embedding_rows
 from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
 from bgs_hf.metrics.similarity import human_similarity
@@ -107,6 +108,11 @@ def layerwise_fit(
     ``layer_emb`` is ``(L+1, len(items), D)`` (embedding output, then each block), ``head_emb`` the
     model's output embedding (after the projection head, if any) for the same clips, row "output". Rows follow ``items``.
     """
+    shared = np.intersect1d(select.items, test.items)
+    if len(shared):  # a layer chosen on scored clips flatters its test R² (run_suite never passes such splits)
+        raise BGSInputError(f"layer-wise fit: the layer would be chosen on {len(shared)} of the {len(test.items)} "
+                            f"scored clips ({select.split!r} shares them with {test.split!r}); choose it on other "
+                            "clips")
     vi = embedding_rows(items, select.items, f"{select.split!r}")
     ti = embedding_rows(items, test.items, f"{test.split!r}")
     names = [f"layer {k}" if k else "embeddings" for k in range(layer_emb.shape[0])]

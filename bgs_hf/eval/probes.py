@@ -88,7 +88,12 @@ def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
 def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
                      items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_perm: int = 1000,
                      seed: int = 0) -> dict[str, dict[str, float]]:
-    """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``."""
+    """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``. Training clips that
+    are also scored are refused (``split_items("fit")`` beside a scored ``val``: the probe would be trained on them)."""
+    shared = np.intersect1d(np.asarray(train_items), np.asarray(test_items))
+    if len(shared):
+        raise BGSInputError(f"attribute probes would be trained on {len(shared)} of the {len(test_items)} scored "
+                            f"clips (clip {int(shared[0])} is in both); leave the scored clips out of train_items")
     tr, te = embedding_rows(items, train_items, "training"), embedding_rows(items, test_items, "scored")
     out = {}
     for attr in attrs:

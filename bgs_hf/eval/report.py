@@ -306,7 +306,9 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                         "have no attention: each location's contribution to the mean-pooled "
                                         "feature). Agent mass: share of the map on the interacting agents' pixels; "
                                         "agent area: the share those pixels cover (what uniform attention would "
-                                        "give)."), t, d]
+                                        "give). Agent mass change: the second model's minus the first's, mean over "
+                                        "the clips with agent masks; Wilcoxon p: two-sided signed-rank test of those "
+                                        "per-clip changes."), t, d]
                          + _images(runs, "attention", "attention rollout overlays")))
     if has("motion"):
         def motion_rows(r: dict) -> list[list[Any]]:
