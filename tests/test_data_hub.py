@@ -76,6 +76,8 @@ def test_layout_and_load_dataset_without_script(exported):
     assert len(judg) == len(data.judgments) and len(clips) == data.n_clips
     assert clips[1]["video"] == "videos/clip_001.mp4" and clips[0]["video"] is None
     assert judg.to_pandas().equals(data.judgments.to_pandas())
+    for config, table in (("clips", clips), ("judgments", judg)):  # streaming reads the same rows, in row order
+        assert list(datasets.load_dataset(str(out), config, streaming=True)["train"]) == table.to_list()
     # the statistics straight from `load_dataset` (no bgs_hf reader) match the source's
     j, c = judg.to_pandas(), clips.to_pandas()
     test = set(np.flatnonzero(c["stimulus_set"] == "test"))
@@ -357,14 +359,14 @@ def test_republishing_your_own_data_does_not_borrow_the_release_description(rele
     assert "picked the one that did not fit" in text
 
 
-def _as_hub_cache_snapshot(folder, cache):
+def _as_hub_cache_snapshot(folder, cache, repo_id="someone/social-ooo"):
     """``folder`` laid out as huggingface_hub caches a dataset repo: files in ``blobs/``, the snapshot made of
     relative symlinks into it (what `snapshot_download` returns on Linux)."""
     import hashlib
     import os
     import shutil
 
-    repo = cache / "datasets--someone--social-ooo"
+    repo = cache / ("datasets--" + repo_id.replace("/", "--"))
     snapshot = repo / "snapshots" / ("c" * 40)
     (repo / "blobs").mkdir(parents=True)
     (repo / "refs").mkdir()
@@ -769,21 +771,61 @@ def cli_help(argv, capsys) -> str:
 def test_a_pushed_dataset_cards_snippet_names_its_repo_and_runs(release, tmp_path, monkeypatch):
     """The card's snippet read `load_dataset("<this repo or folder>", "judgments")` on the Hub too, which runs for
     nobody: `data push` knows the repo, so the card names it; the snippet (repo id pointed at the staged folder, as
-    the Hub cache would hold it) loads both configs and the bgs-hf view of the test split."""
+    the Hub cache would hold it) loads both configs and the bgs-hf view of the test split, and opens a clip's video
+    downloaded by `hf_hub_download` (from a Hub cache here, offline)."""
     import re
+
+    import huggingface_hub
 
     assert cli(["data", "push", str(release), "--repo-id", "me/social-ooo", "--local-dir", str(tmp_path / "p")]) == 0
     text = (tmp_path / "p" / "README.md").read_text()
     assert "<this repo or folder>" not in text
     (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     assert 'load_dataset("me/social-ooo", "judgments")' in code and 'bgs_hf.data.load("me/social-ooo")' in code
+    assert 'hf_hub_download("me/social-ooo", clip["video"], repo_type="dataset")' in code
+    _as_hub_cache_snapshot(tmp_path / "p", tmp_path / "hub", "me/social-ooo")
+    real = huggingface_hub.hf_hub_download
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda *a, **kw: real(
+        *a, **kw, cache_dir=str(tmp_path / "hub"), local_files_only=True))
     scope: dict = {}
-    exec(compile(code.replace('"me/social-ooo"', repr(str(tmp_path / "p"))), "card-snippet", "exec"), scope)  # noqa: S102
+    code = code.replace('"me/social-ooo", "', repr(str(tmp_path / "p")) + ', "').replace(
+        'load("me/social-ooo")', f"load({str(tmp_path / 'p')!r})")
+    exec(compile(code, "card-snippet", "exec"), scope)  # noqa: S102
     data = load(release)
     assert len(scope["judgments"]) == len(data.judgments) and len(scope["clips"]) == data.n_clips
     assert len(scope["test"].odd) == len(data.triplets("test").odd)
+    assert len(scope["frames"]) == 4 and scope["frames"][0].shape == (16, 16, 3)
     # a local export names no repo: the card keeps the placeholder
     assert "<this repo or folder>" in (write_hub(data, tmp_path / "local") / "README.md").read_text()
+
+
+def test_the_dataset_cards_snippet_opens_a_clips_video_offline_in_a_fresh_process(tmp_path):
+    """`video` is a plain path string (`datasets`' Video feature needs torchcodec, not installed): the card named it
+    "path relative to the repo root" and showed no way to open it, so `av.open(clip["video"])` failed outside the
+    folder. Its snippet now joins the folder and decodes with PyAV; run as written (placeholder filled) in a fresh
+    interpreter, from another folder, with HF_DATASETS_OFFLINE/HF_HUB_OFFLINE and an empty datasets cache, on a
+    clip whose name and caption are not ASCII."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    tables = tiny_release_tables(n_clips=14, n_test=6, n_participants=8, trials_per_participant=30)
+    old, new = tables.mapping["video_name"].iloc[1], "café 日本/naïve.mp4"
+    for df in (tables.mapping, tables.annotations, tables.captions):
+        df.loc[df["video_name"] == old, "video_name"] = new
+    out = write_hub(load(write_release(tables, tmp_path / "rel", videos={new: _mp4(5)})), tmp_path / "ds")
+    (code,) = re.findall(r"```python\n(.*?)```", (out / "README.md").read_text(encoding="utf-8"), flags=re.S)
+    assert "import av" in code and "torchcodec" in code
+    (tmp_path / "elsewhere").mkdir()
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+           "HF_DATASETS_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    script = code.replace('"<this repo or folder>"', repr(str(out))) + (
+        "\nprint(clip['clip_id'], len(frames), frames[0].shape, frames[0].dtype, len(test.odd))\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path / "elsewhere", env=env, capture_output=True,
+                         text=True, encoding="utf-8", timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1].startswith(f"{new} 5 (16, 16, 3) uint8 ")
 
 
 def test_a_socialshapes_dataset_card_does_not_call_its_similarity_human(release, tmp_path):

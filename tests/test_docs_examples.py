@@ -88,6 +88,42 @@ def test_the_readmes_hand_written_hub_layout_loads_with_only_its_required_column
     assert len(data.splits["test"]) > 0  # no stimulus_set: a seeded draw
 
 
+def test_the_readmes_load_dataset_snippet_gives_the_columns_its_comments_name(tmp_path):
+    """README layout (b): its `load_dataset` lines run on an export (the repo id pointed at the folder) and give the
+    columns their comments list, in that order, with the documented types; the `video` path it documents opens with
+    PyAV as the sentence after it says (`os.path.join(folder, clip["video"])`)."""
+    import os
+    import re
+
+    import av
+
+    from bgs_hf.data import load, write_hub
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+    from tests.media.clips import write_barcode_clip
+
+    text = _doc_text("README.md")
+    code = re.search(r"\*\*\(b\) The Hugging Face Hub layout\*\*.*?```python\n(.*?)```", text, flags=re.S).group(1)
+    assert 'av.open(os.path.join(folder, clip["video"]))' in text
+    video = write_barcode_clip(tmp_path / "v.mp4", 4).read_bytes()
+    folder = write_hub(load(write_release(tiny_release_tables(), tmp_path / "rel", videos={"clip_002.mp4": video})),
+                       tmp_path / "ds")
+    scope: dict = {}
+    exec(compile(code.replace('"user/social-ooo"', repr(str(folder))), "readme-hub-snippet", "exec"), scope)  # noqa: S102
+    for name, line in (("judgments", code.splitlines()[1]), ("clips", code.splitlines()[2])):
+        documented = [re.sub(r" \(.*\)$", "", c) for c in line.split("# ")[1].split(", ")]
+        columns = scope[name].column_names
+        assert [c for c in columns if not c.startswith("rating_")] == [c for c in documented if c != "rating_*"]
+    clips, judgments = scope["clips"], scope["judgments"]
+    assert {judgments.features[c].dtype for c in ("clip_a", "clip_b", "clip_c", "trial")} == {"int64"}
+    assert (judgments.features["is_catch"].dtype, judgments.features["participant"].dtype) == ("bool", "string")
+    assert clips.features["clip_id"].dtype == "string" and clips.features["captions"].feature.dtype == "string"
+    assert {clips.features[c].dtype for c in clips.column_names if c.startswith("rating_")} == {"float64"}
+    clip = next(c for c in clips if c["video"])
+    assert clip["video"] == "videos/clip_002.mp4"
+    with av.open(os.path.join(folder, clip["video"])) as container:
+        assert len(list(container.decode(video=0))) == 4
+
+
 def test_a_card_pushed_with_include_base_says_the_base_ships_in_the_repo(tmp_path):
     # README: "A run trained from a local base-model folder is published with --include-base (its weights go in
     # base/)"; the card named the base only by its folder name, with no word that its weights are in base/
