@@ -1370,3 +1370,14 @@ def test_data_stats_prints_a_ceiling_on_too_few_pairs_as_n_a_with_the_reason(tmp
     assert stats["noise_ceiling"]["test"]["r2_split_half"] is not None
     line = next(ln for ln in format_stats(stats).splitlines() if ln.startswith("noise ceiling"))
     assert line.startswith("noise ceiling      test split-half R² n/a: it rests on ") and "pairs seen" in line
+
+
+def test_a_card_of_human_data_does_not_say_its_captions_were_generated_for_socialshapes(tmp_path):
+    """A lab's own (or the release's) card said its captions were "human-written in the Garcia & Isik release;
+    generated for SocialShapes", whatever the data was."""
+    from bgs_hf.data.hub import render_card
+
+    data = load(write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                              tmp_path / "rel"))
+    row = next(ln for ln in render_card(data).splitlines() if ln.startswith("| `captions` |"))
+    assert "as the source gives them" in row and "SocialShapes" not in row
