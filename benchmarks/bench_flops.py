@@ -19,7 +19,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import RESULTS, machine, markdown_table, videomae_spec, write_json
+from common import (
+    RESULTS,
+    VIT_SIZES,
+    machine,
+    markdown_table,
+    require_at_least_one,
+    videomae_spec,
+    write_json,
+)
 
 logger = logging.getLogger("bench_flops")
 
@@ -125,7 +133,8 @@ def bench_size(size: str, args: argparse.Namespace, device: Any) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", nargs="+", default=["vit-s"], help="vit-s | vit-b | vit-l")
+    ap.add_argument("--sizes", nargs="+", default=["vit-s"], choices=sorted(VIT_SIZES), metavar="SIZE",
+                    help="vit-s | vit-b | vit-l")
     ap.add_argument("--frames", type=int, default=16)
     ap.add_argument("--image", type=int, default=224)
     ap.add_argument("--batch", type=int, default=1)
@@ -140,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="cpu | cuda (default: cuda when available)")
     ap.add_argument("--json", type=Path, default=RESULTS / "bench_flops.json")
     args = ap.parse_args(argv)
-    if args.steps < 1:  # min() of no timings, after the model had run
-        ap.error(f"--steps must be >= 1, got {args.steps}")
+    # --steps 0: min() of no timings, after the model had run; a bad size failed after the matmul peak
+    require_at_least_one(ap, args, "steps", "batch", "frames", "image", "matmul_n")
     logging.basicConfig(level=logging.WARNING)
 
     import torch

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import machine  # noqa: E402 - shared machine description (benchmarks/common.py)
+from common import machine, require_at_least_one  # noqa: E402 - shared helpers (benchmarks/common.py)
 
 from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video  # noqa: E402
 
@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--videos", type=Path, default=None, help="use the videos in this folder instead")
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "bench_io.json")
     args = ap.parse_args(argv)
-
+    # --repeats 0: a median of no epochs; --clips 0: a ratio of two empty ones (both after making the cache)
+    require_at_least_one(ap, args, "clips", "repeats", "clip_frames", "clip_side", "num_frames", "size", "crop")
 
     policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)
     with tempfile.TemporaryDirectory(prefix="bench_io_") as tmp:

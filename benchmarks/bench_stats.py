@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import machine, write_json  # shared helpers (benchmarks/common.py)
+from common import machine, require_at_least_one, write_json  # shared helpers (benchmarks/common.py)
 
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 from bgs_hf.metrics.similarity import human_similarity
@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=str(ROOT / "benchmarks/results/bench_stats.json"))
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. CPU contention)")
     args = ap.parse_args(argv)
+    # --splits 0 was refused by the library only after the set was drawn and timed
+    require_at_least_one(ap, args, "triplets", "participants", "splits")
+    for flag, items in (("--items", args.items), ("--big-items", args.big_items if args.big_triplets > 0 else 3)):
+        if items < 3:  # synthetic_things redraws rows until their three items differ: forever below 3
+            ap.error(f"{flag} must be >= 3 (a triplet needs three different items), got {items}")
 
     result: dict[str, object] = {"machine": machine(), "note": args.note}
     t0 = time.perf_counter()

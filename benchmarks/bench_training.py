@@ -44,8 +44,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import RESULTS, machine, markdown_table, videomae_spec, write_json
+from common import (
+    RESULTS,
+    VIT_SIZES,
+    machine,
+    markdown_table,
+    require_at_least_one,
+    videomae_spec,
+    write_json,
+)
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.quickstart import TINY_MODEL_OVERRIDES, TINY_TRAINING
 from bgs_hf.training.args import BGS_TRAINING_DEFAULTS
@@ -345,6 +354,24 @@ def quiet_libraries() -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
+def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """Refuse bad flags in one usage line before any work, and return the backbone's spec. A bad ``--max-memory``
+    or ``--loader-steps 0`` failed only after both recipes had trained (the default run: ~32 min), and a bad
+    ``--backbone`` after the 500-clip SocialShapes set was rendered, each with a traceback and no JSON."""
+    from bgs_hf.models.registry import get_backbone_spec
+    from bgs_hf.training.args import parse_bytes
+
+    require_at_least_one(ap, args, "clips", "paper_steps", "paper_eval", "loader_steps")
+    if args.judgments is not None and not args.judgments.is_file():
+        ap.error(f"--judgments {args.judgments}: no such file (write one with --save-judgments)")
+    try:
+        if args.max_memory:
+            parse_bytes(args.max_memory)
+        return videomae_spec(args.backbone) if args.backbone in VIT_SIZES else get_backbone_spec(args.backbone)
+    except BGSInputError as err:
+        ap.error(str(err).replace("--max_memory", "--max-memory"))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=500,
@@ -372,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args(argv)
     quiet_libraries()
+    spec = check_flags(ap, args)
+    backbone: Any = spec if args.backbone in VIT_SIZES else args.backbone
 
     import torch
 
@@ -394,13 +423,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.save_judgments is not None:
         save_arrays(data, args.save_judgments)
 
-    backbone: Any = videomae_spec(args.backbone) if args.backbone in ("vit-s", "vit-b", "vit-l") else args.backbone
-    if isinstance(backbone, str):
-        from bgs_hf.models.registry import get_backbone_spec
-
-        spec = get_backbone_spec(backbone)
-    else:
-        spec = backbone
     policy = spec.frame_policy()
     if args.synthetic_pixels:
         g = torch.Generator().manual_seed(args.seed)
@@ -519,6 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     write_json(args.json, result)
     png = plot_curves(runs, target, args.png or args.json.with_suffix(".png")) if target is not None else None
     print(f"\nwrote {args.json}" + (f" and {png}" if png else ""))
+    # the Trainer's logs go to files there; a temporary folder holds the rendered clips and their cache too
+    print(f"training logs (paper-v1.log, clip-batched.log) and runs in {work}"
+          + ("" if args.workdir else ": a temporary folder, not deleted (--workdir to choose it)"))
     return 0
 
 

@@ -6,10 +6,12 @@ Benchmarks are run as scripts (``python benchmarks/bench_x.py``), so this module
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +42,7 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        **git_commit(),
     }
     try:
         import torch
@@ -60,6 +63,31 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             continue
     return info
+
+
+def require_at_least_one(parser: argparse.ArgumentParser, args: argparse.Namespace, *names: str) -> None:
+    """Refuse a count below 1 with one usage line before any work: a 0 only failed after the expensive part (a
+    median of no epochs, a ratio of empty ones, no loader step after both training runs), with a traceback."""
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+
+
+def git_commit() -> dict[str, Any]:
+    """The checkout's commit and whether it had uncommitted changes, so that a figure can be traced to the code
+    that produced it (None outside a git checkout or without git)."""
+    def git(*cmd: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"git_commit": commit.strip() if commit else None,
+            "git_dirty": None if status is None else bool(status.strip())}
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -23,8 +23,12 @@ def test_markdown_table_and_json_safe(tmp_path: Path) -> None:
 
 
 def test_machine_names_the_device() -> None:
+    """Also the commit the figures came from (no JSON said which code produced it)."""
     m = common.machine()
     assert m["cpu_count"] >= 1 and m["device"] and m["torch"]
+    assert "git_commit" in m and "git_dirty" in m
+    if m["git_commit"] is not None:  # a git checkout (not an exported tree)
+        assert len(m["git_commit"]) == 40 and isinstance(m["git_dirty"], bool)
 
 
 def test_videomae_spec_sizes() -> None:
@@ -192,7 +196,10 @@ def test_bench_training_tiny(tmp_path: Path, capsys) -> None:
     assert "clip_pass_ratio" in res and "wall_time_ratio" in res and res["target_val_r2"] is not None
     assert Path(out.with_suffix(".png")).is_file()
     # random tensors in memory, no cache: the loader line said "warm disk cache" for the GPU run too
-    assert "share of a clip-batched step (in-memory tensors)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "share of a clip-batched step (in-memory tensors)" in out
+    # the Trainer's output went to log files in a folder the run never named
+    assert f"clip-batched.log) and runs in {tmp_path / 'w'}\n" in out and (tmp_path / "w" / "paper-v1.log").is_file()
 
 
 def test_bench_io_on_a_folder_without_videos_says_so(tmp_path: Path, capsys) -> None:
@@ -213,3 +220,49 @@ def test_bench_flops_refuses_zero_timed_steps(capsys) -> None:
     with pytest.raises(SystemExit) as stop:
         bench_flops.main(["--steps", "0"])
     assert stop.value.code == 2 and "--steps must be >= 1" in capsys.readouterr().err
+
+
+def _stop(*_: object, **__: object) -> None:
+    raise AssertionError("the benchmark started its work before checking its flags")
+
+
+@pytest.mark.parametrize(("script", "argv", "heavy", "says"), [
+    # each was a traceback; the bench_training ones after both recipes had trained (~32 min in the default run)
+    ("bench_training", ["--max-memory", "bogus"], "run_recipe", "--max-memory: cannot read 'bogus'"),
+    ("bench_training", ["--loader-steps", "0"], "run_recipe", "--loader-steps must be >= 1, got 0"),
+    ("bench_training", ["--backbone", "nope"], "run_recipe", "backbone 'nope'"),
+    ("bench_training", ["--judgments", "absent.npz"], "run_recipe", "absent.npz: no such file"),
+    ("bench_flops", ["--sizes", "vit-xl"], "matmul_peak", "invalid choice: 'vit-xl'"),
+    ("bench_io", ["--repeats", "0"], "make_clips", "--repeats must be >= 1, got 0"),
+    ("bench_stats", ["--splits", "0"], "synthetic_things", "--splits must be >= 1, got 0"),
+    ("bench_stats", ["--items", "2"], "synthetic_things", "--items must be >= 3"),  # redrew triplets forever
+])
+def test_a_bad_flag_is_one_usage_line_before_any_work(script: str, argv: list[str], heavy: str, says: str,
+                                                      tmp_path: Path, monkeypatch, capsys) -> None:
+    import importlib
+
+    module = importlib.import_module(script)
+    monkeypatch.setattr(module, heavy, _stop)
+    monkeypatch.chdir(tmp_path)
+    base = {"bench_training": ["--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+                               str(_tiny_judgments(tmp_path / "j.npz")), "--workdir", str(tmp_path / "w")]}
+    with pytest.raises(SystemExit) as stop:
+        module.main([*base.get(script, []), *argv, "--json", str(tmp_path / "out.json")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and says in err and "Traceback" not in err, err
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "w").exists()
+
+
+def test_bench_io_tiny(tmp_path: Path, capsys) -> None:
+    """The smallest run of bench_io (only its error path was tested): the figures the READMEs quote are there."""
+    import bench_io
+
+    out = tmp_path / "io.json"
+    assert bench_io.main(["--clips", "2", "--repeats", "1", "--json", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["n_clips"] == 2 and res["repeats"] == 1 and res["policy"]["crop"] == 64
+    for key in ("decode_epoch_s", "cache_epoch_s", "speedup_ratio", "checked_to_unchecked_read_ratio",
+                "checksum_ms_per_clip", "checksum_share_of_decode"):
+        assert res[key] > 0, key
+    assert res["speedup_ratio"] == pytest.approx(res["decode_epoch_s"] / res["cache_epoch_s"])
+    assert "speedup (decode / warm cache)" in capsys.readouterr().out
