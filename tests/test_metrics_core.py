@@ -407,6 +407,27 @@ def test_cosine_similarity_matrix_matches_scikit_learn():
     np.testing.assert_allclose(cosine_similarity_matrix(emb), cosine_similarity(emb), atol=1e-12)
 
 
+def test_equal_embeddings_give_exactly_equal_similarities_so_a_collapsed_model_is_undefined_not_scored():
+    """BLAS sums entries of one product in different orders: 50 equal 128-dim rows (a collapsed head) gave
+    off-diagonal similarities an ulp apart, so R² read ±0.002 and 3-way accuracy 3% instead of n/a and 0."""
+    rng = np.random.default_rng(1)
+    n = 50
+    idx = np.array([rng.choice(n, 3, replace=False) for _ in range(368)])
+    odd = rng.integers(0, 3, len(idx))
+    human = human_similarity(idx, odd, n)
+    for dim in (128, 768):
+        flat = cosine_similarity_matrix(np.tile(rng.normal(size=dim).astype(np.float32), (n, 1)))
+        assert np.ptp(flat) == 0.0
+        assert np.isnan(r2(flat, human)) and np.isnan(rsa_pearson(flat, human))
+        assert ooo_acc_3way(flat, idx, odd) == 0.0 and ooo_acc_2way(flat, idx, odd) == 0.0
+    emb = rng.normal(size=(n, 128))
+    plain = cosine_similarity_matrix(emb)
+    unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    assert np.array_equal(plain, unit @ unit.T)  # without equal rows: the same numbers, bit for bit
+    dup = cosine_similarity_matrix(np.vstack([emb, emb[:5]]))  # a clip given twice ties with itself exactly
+    assert np.array_equal(dup[n:], dup[:5]) and np.array_equal(dup[:, n:], dup[:, :5])
+
+
 def test_cosine_similarity_of_one_vector_is_refused_in_one_line():
     """Fuzzing: one clip's embedding vector failed in numpy's norm ("axis 1 is out of bounds for array of
     dimension 1")."""
