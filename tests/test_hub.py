@@ -219,7 +219,7 @@ def test_usage_snippet_runs(tiny_run: Path, tmp_path: Path) -> None:
     push_run(tiny_run, REPO, local_dir=out)
     text = (out / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 1
+    assert len(blocks) == 2 and "bgs_hf.load_model" in blocks[0]  # the second: without bgs-hf
     rng = np.random.default_rng(0)
     for name in ("clip_a.mp4", "clip_b.mp4"):
         write_video(tmp_path / name, rng.integers(0, 255, (8, 48, 64, 3), dtype=np.uint8), fps=8)
@@ -606,6 +606,73 @@ def test_the_cards_peft_route_works_in_a_fresh_process(tiny_run: Path, tmp_path:
             "print(type(model).__name__)").replace(f'"{REPO}"', repr(str(out)))
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "PeftModel", run.stderr[-2000:]
+
+
+#: (backbone, build_embedder keyword arguments): every transformers family, the bundled VideoMAE (base in `base/`),
+#: no head, and the paper's TimeSformer setting (time embeddings interpolated to more frames than the checkpoint's)
+_PLAIN_PEFT_CASES = [("bgs-tiny-videomae", {}), ("tiny-random-vjepa2", {}), ("tiny-random-clip", {"head": None}),
+                     ("tiny-random-timesformer", {"num_frames": 8, "interpolate_frames": True})]
+
+
+def test_the_cards_code_without_bgs_hf_gives_bgs_hfs_embeddings(tmp_path: Path) -> None:
+    """A researcher without bgs-hf loads a pushed adapter with transformers + peft: the card's code for it runs in a
+    process where bgs_hf cannot be imported and gives the embeddings bgs_hf.load_model gives, for every transformers
+    family. The card only offered `bgs_hf.models.load_base`, and the bare backbone matched none of the adapter's
+    `backbone.`-scoped target modules; nothing said how to get the head's embedding."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.models import HeadConfig, build_embedder, load_model
+
+    jobs = []
+    for i, (name, kwargs) in enumerate(_PLAIN_PEFT_CASES):
+        torch.manual_seed(i)
+        model = build_embedder(name, **{"head": HeadConfig(out_dim=8), **kwargs})
+        with torch.no_grad():  # an adapter and head that change the embedding
+            for pname, p in model.named_parameters():
+                if "lora_B" in pname or "modules_to_save" in pname:
+                    p.add_(torch.randn_like(p) * 0.2)
+        folder = tmp_path / name
+        model.save_pretrained(str(folder))
+        spec = model.spec
+        x = torch.randn(2, model.frame_policy.num_frames, 3, spec.image_size, spec.image_size)
+        with torch.no_grad():
+            ref = load_model(folder)(x)
+        torch.save({"x": x, "ref": ref}, folder / "probe.pt")
+        text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(folder))))
+        blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+        assert len(blocks) == 2 and "import bgs_hf" not in blocks[1], name
+        assert "is no Hub id: the base's weights are in `base/`" in text, name  # bundled, tiny-random: in base/
+        jobs.append((str(folder), blocks[1].replace('"path/to/this/folder"', repr(str(folder)))))
+    driver = (
+        "import json, sys\nsys.modules['bgs_hf'] = None\nimport torch\nout = {}\n"
+        f"for folder, code in {jobs!r}:\n"
+        "    scope = {}\n"
+        "    exec(compile(code, 'card-without-bgs-hf', 'exec'), scope)\n"
+        "    probe = torch.load(folder + '/probe.pt')\n"
+        "    with torch.no_grad():\n"
+        "        emb = scope['model'](probe['x'])\n"
+        "    out[folder] = [list(emb.shape), (emb - probe['ref']).abs().max().item()]\n"
+        "print(json.dumps(out))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    for name, _ in _PLAIN_PEFT_CASES:
+        shape, diff = result[str(tmp_path / name)]
+        assert shape[0] == 2 and diff < 1e-5, (name, shape, diff)
+
+
+def test_a_conv3d_card_says_loading_needs_bgs_hf(tmp_path: Path) -> None:
+    """bgs_conv3d (the default backbone) is a model class of bgs-hf's own: its card offers no transformers-only
+    code and says why."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    build_embedder("tiny-random-bgs_conv3d", head=HeadConfig(out_dim=4)).save_pretrained(str(tmp_path))
+    text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(tmp_path))))
+    assert len(re.findall(r"```python\n", text)) == 1
+    assert "needs `bgs-hf`" in text and "BGSConv3dModel" in text
 
 
 def test_card_ceiling_row_shows_a_recorded_accuracy_ceiling_as_a_percentage() -> None:

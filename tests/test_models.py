@@ -1117,6 +1117,34 @@ def test_a_model_object_as_backbone_says_to_save_it_first(tmp_path):
     assert build_embedder(str(tmp_path / "clip"))(torch.zeros(1, 8, 3, 32, 32)).shape == (1, 128)
 
 
+def test_a_dict_or_number_for_head_or_lora_is_one_line_before_the_backbone_loads(monkeypatch):
+    """``build_embedder(name, head={"out_dim": 64})`` failed with ``'dict' object has no attribute 'build'`` (for
+    ``lora``, ``to_peft_config``) after the backbone's weights had loaded."""
+    from bgs_hf.models.registry import BackboneSpec
+
+    monkeypatch.setattr(BackboneSpec, "load_backbone", lambda self: pytest.fail("weights loaded before the check"))
+    with pytest.raises(BGSInputError, match=r"^head must be a HeadConfig .* got dict; use HeadConfig\(\*\*head\)$"):
+        build_embedder("tiny-random-clip", head={"out_dim": 8})
+    with pytest.raises(BGSInputError, match=r"^lora must be a LoraSettings .* got dict; use LoraSettings\(\*\*lora\)$"):
+        build_embedder("tiny-random-clip", lora={"r": 4})
+    with pytest.raises(BGSInputError, match=r"^head must be a HeadConfig .* got int$"):
+        build_embedder("tiny-random-clip", head=8)
+
+
+def test_load_model_of_a_model_object_or_none_is_one_line(tmp_path):
+    """``bgs_hf.load_model(model)`` (already loaded) or ``load_model(None)`` raised os.fspath's bare TypeError
+    ("expected str, bytes or os.PathLike object, not BGSPeftModel"); ``load_base`` the same."""
+    model = build_embedder("tiny-random-clip", head=HeadConfig(out_dim=8))
+    with pytest.raises(BGSInputError, match=r"^expected a saved model's folder or Hub repo id, got BGSPeftModel \(a "
+                                            r"model object: it is loaded already\)$"):
+        load_model(model)
+    for value in (None, 3):
+        with pytest.raises(BGSInputError, match=rf"got {type(value).__name__}$"):
+            load_model(value)
+        with pytest.raises(BGSInputError, match=rf"got {type(value).__name__}$"):
+            load_base(value)
+
+
 def test_a_cached_hub_backbone_offline_loads_from_the_cache_without_retries(hub_cache, tmp_path, monkeypatch, caplog):
     """Offline (no DNS) without ``HF_HUB_OFFLINE``, a Hub backbone cached earlier was announced as "using the cached
     copy" and then every later lookup (its commit, config, processor files, weights) went to the network anyway:

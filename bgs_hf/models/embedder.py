@@ -471,6 +471,14 @@ def build_embedder(
     ``activation_checkpointing_kwargs`` (with ``gradient_checkpointing=True``): ``--activation_checkpointing_kwargs``,
     ``every_n_layers`` and ``offload`` included (:meth:`BGSEmbedder.activation_checkpointing_enable`).
     """
+    # before any weight loads: a dict here failed after the backbone was built ("'dict' object has no attribute")
+    for value, kind, example in ((head, HeadConfig, "HeadConfig(out_dim=128)"),
+                                 (lora, LoraSettings, "LoraSettings(r=8, alpha=16)")):
+        if value is not None and not isinstance(value, kind):
+            arg = "head" if kind is HeadConfig else "lora"
+            raise BGSInputError(f"{arg} must be a {kind.__name__} (e.g. {arg}={example}) or None, got "
+                                f"{type(value).__name__}" + (f"; use {kind.__name__}(**{arg})" if isinstance(value, dict)
+                                                             else ""))
     spec, policy = resolve_backbone(backbone, trust_remote_code=trust_remote_code, num_frames=num_frames,
                                     interpolate_frames=interpolate_frames)
     model = BGSEmbedder(spec.load_backbone(), spec, head, policy)

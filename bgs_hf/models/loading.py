@@ -121,6 +121,10 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
     A Hub repo is asked for its ``bgs_config.json`` first: a backbone's id (``facebook/vjepa2-vitl-fpc64-256``)
     downloaded its whole repo, gigabytes of weights, before it was refused. Offline, only the cache is read.
     """
+    if not isinstance(dir_or_repo, (str, os.PathLike)):  # was os.fspath's TypeError, with no word of what to pass
+        loaded = " (a model object: it is loaded already)" if isinstance(dir_or_repo, torch.nn.Module) else ""
+        raise BGSInputError(f"expected a saved model's folder or Hub repo id, got {type(dir_or_repo).__name__}"
+                            f"{loaded}")
     p = expand_user(dir_or_repo)
     if p.is_dir():
         return p
@@ -336,7 +340,12 @@ def check_saved_model(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
                trust_remote_code: bool = False, is_trainable: bool = False) -> Any:
-    """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode."""
+    """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode.
+
+    Returns a :class:`~bgs_hf.models.BGSPeftModel` (a LoRA run) or a :class:`~bgs_hf.models.BGSEmbedder` (a run
+    without LoRA); either maps ``(B, T, 3, H, W)`` frames prepared with ``model.frame_policy``
+    (``bgs_hf.video.load_clip``) to ``(B, D)`` L2-normalised embeddings.
+    """
     from bgs_hf.models.embedder import BGSPeftModel
 
     folder = resolve_model_folder(dir_or_repo, revision)
