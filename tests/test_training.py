@@ -2394,3 +2394,74 @@ def test_a_resumed_runs_metrics_name_its_train_loss_as_the_resumed_steps_mean(tm
     assert "train_loss" not in train and train["resumed_from_step"] == 2
     logged = [e["loss"] for e in resumed.trainer.state.log_history if "loss" in e and e.get("step") == 3]
     assert train["train_loss_since_resume"] == pytest.approx(logged[0], rel=1e-4)  # step 3's loss alone
+
+
+def test_a_resumed_runs_metrics_give_the_whole_runs_training_time(tmp_path, tiny):
+    """metrics.json's ``train_runtime`` (and the rates) of a resumed run were the resumed call's alone: a researcher
+    reporting the run's compute read a fraction of it. Each checkpoint records the run's training time so far, and a
+    resumed run adds its call's time to the one of the checkpoint it resumed from (here checkpoint-1: the step the
+    killed run did after it is lost, and its time not counted); a checkpoint of an older bgs-hf leaves it unknown."""
+    first = _run(tmp_path, tiny, "r", max_steps=2, save_strategy="steps", save_steps=1, eval_strategy="no")
+    train = first.metrics["train"]
+    assert train["train_runtime_whole_run"] == train["train_runtime"]  # a run in one call: the same
+    run = first.output_dir
+
+    def recorded(folder):
+        return json.loads((folder / "bgs_trainer_state.json").read_text())
+
+    seconds = [recorded(run / f"checkpoint-{n}")["train_seconds"] for n in (1, 2)]
+    assert 0 < seconds[0] < seconds[1] < train["train_runtime"]
+    state = recorded(run / "checkpoint-1")
+    (run / "checkpoint-1" / "bgs_trainer_state.json").write_text(json.dumps({**state, "train_seconds": 100.0}))
+    resumed = _run(tmp_path, tiny, "r", max_steps=4, save_strategy="steps", save_steps=1, eval_strategy="no",
+                   resume_from_checkpoint=str(run / "checkpoint-1"))
+    train = json.loads((run / "metrics.json").read_text())["train"]
+    assert not {"train_runtime", "train_samples_per_second", "train_steps_per_second"} & set(train), train
+    call = train["train_runtime_since_resume"]
+    assert train["resumed_from_step"] == 1 and train["train_runtime_before_resume"] == 100.0
+    assert train["train_runtime_whole_run"] == pytest.approx(100.0 + call, abs=1e-3)
+    assert train["train_runtime_whole_run"] >= call
+    assert train["train_steps_per_second_since_resume"] == pytest.approx(3 / call, rel=0.05)  # 3 steps in this call
+    assert 100.0 < recorded(run / "checkpoint-4")["train_seconds"] < train["train_runtime_whole_run"]
+    assert recorded(run)["train_seconds"] >= recorded(run / "checkpoint-4")["train_seconds"]
+    assert resumed.metrics["train"] == train
+
+    state = recorded(run / "checkpoint-4")
+    state.pop("train_seconds")  # a checkpoint of an older bgs-hf
+    (run / "checkpoint-4" / "bgs_trainer_state.json").write_text(json.dumps(state))
+    _run(tmp_path, tiny, "r", max_steps=5, save_strategy="steps", save_steps=1, eval_strategy="no",
+         resume_from_checkpoint="last")
+    train = json.loads((run / "metrics.json").read_text())["train"]
+    assert train["train_runtime_whole_run"] is None and train["train_runtime_before_resume"] is None
+    assert train["train_runtime_since_resume"] > 0
+    assert recorded(run / "checkpoint-5")["train_seconds"] is None  # unknown from there on, not restarted at 0
+
+
+def test_a_run_resumed_at_its_last_step_trains_no_step_past_it(tmp_path, tiny):
+    """A run killed after its last checkpoint (while scoring or writing its results) and resumed with ``last``: the
+    Trainer stops only after a step, so from a checkpoint saved mid-epoch it trained step 5 of a 4-step run (a model
+    no uninterrupted run gives), and metrics.json gave ``train_loss_since_resume`` 0.0 for no step at all."""
+    steps = {"max_steps": 4, "save_strategy": "steps", "save_steps": 2, "eval_strategy": "no"}
+    first = _run(tmp_path, tiny, "r", **steps)  # 3 steps an epoch: checkpoint-4 is mid-epoch
+    done = _adapter(first.output_dir)
+    resumed = _run(tmp_path, tiny, "r", resume_from_checkpoint="last", **steps)
+    assert resumed.trainer.state.global_step == 4 and not (first.output_dir / "checkpoint-5").exists()
+    for key, value in _adapter(resumed.output_dir).items():
+        torch.testing.assert_close(value, done[key], rtol=0, atol=0, msg=key)
+    train = resumed.metrics["train"]
+    assert train["resumed_from_step"] == 4 and train["train_loss_since_resume"] is None
+
+
+@pytest.mark.parametrize("shorter", [{"max_steps": 2}, {"num_train_epochs": 1}])
+def test_resuming_a_checkpoint_past_the_runs_last_step_is_one_line(tmp_path, tiny, shorter):
+    """``--resume_from_checkpoint last`` on a 6-step run with ``--max_steps 2`` (or one epoch of 3 steps): the Trainer
+    trained nothing and returned the step-6 model as the shorter run, exit 0 and ``train_loss`` 0.0."""
+    from bgs_hf.errors import BGSInputError
+
+    _run(tmp_path, tiny, "r", num_train_epochs=2, save_strategy="epoch", eval_strategy="no")
+    metrics = (tmp_path / "r" / "metrics.json").read_text()
+    with pytest.raises(BGSInputError, match=r"^checkpoint-6: the checkpoint is at step 6, past the \d step\(s\) this "
+                                            r"run is set to .* resume from an earlier checkpoint-N"):
+        _run(tmp_path, tiny, "r", save_strategy="epoch", eval_strategy="no", resume_from_checkpoint="last",
+             **shorter)
+    assert (tmp_path / "r" / "metrics.json").read_text() == metrics

@@ -629,7 +629,13 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     from bgs_hf.models.liveness import assert_lora_live, has_lora
     from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
     from bgs_hf.training.memory import pick_embed_chunk
-    from bgs_hf.training.trainer import BGSTrainer, SayingEarlyStoppingCallback, resolve_resume
+    from bgs_hf.training.trainer import (
+        BGSTrainer,
+        SayingEarlyStoppingCallback,
+        check_resume_step,
+        checkpoint_step,
+        resolve_resume,
+    )
 
     start = time.time()
     loss_fn, backbone, args = check_train_config(config)
@@ -637,6 +643,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # a mistyped checkpoint (or `last` without one) was refused by trainer.train only: after the data loaded, the
     # evaluation clips were decoded, the model was built and run_config.json was rewritten
     resume = resolve_resume(args.resume_from_checkpoint, out_dir)
+    if resume is not None:  # a run counted in epochs is checked by the Trainer, which counts their steps
+        check_resume_step(resume, checkpoint_step(resume), int(args.max_steps))
     # another folder's checkpoint starts a new run in this one: claim it as any output folder (a finished run there
     # was overwritten without a word), and hold the data to the splits the checkpoint's run recorded
     resuming_here = resume is not None and Path(resume).resolve().parent == out_dir.resolve()
@@ -762,7 +770,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     trainer.save_state()
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
-                               "train": _train_metrics(train_out.metrics, resume),
+                               "train": _train_metrics(train_out.metrics, resume, trainer.train_seconds_before,
+                                                      train_out.global_step),
                                "counters": dict(trainer.bgs_totals),
                                "best_checkpoint": trainer.state.best_model_checkpoint,
                                "metric_for_best_model": args.metric_for_best_model,
@@ -788,14 +797,26 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                        wall_s=metrics["wall_s"])
 
 
-def _train_metrics(metrics: Mapping[str, Any], resume: str | None) -> dict[str, Any]:
-    """The Trainer's train metrics. Its ``train_loss`` averages the steps of this call only: after a resume it is
-    not the run's mean loss, so it is named ``train_loss_since_resume``, beside the step the run resumed from."""
+def _train_metrics(metrics: Mapping[str, Any], resume: str | None, seconds_before: float | None,
+                   global_step: int) -> dict[str, Any]:
+    """The Trainer's train metrics. Its ``train_loss``, ``train_runtime`` and rates cover this call only: after a
+    resume they are not the run's, so they are named ``..._since_resume``, beside the step the run resumed from.
+    ``train_runtime_whole_run`` is the run's training time: the resumed checkpoint's recorded time (``seconds_before``;
+    None: a checkpoint of an older bgs-hf, so unknown) plus this call's, never the steps a killed run lost."""
+    from bgs_hf.training.trainer import checkpoint_step
+
     out = dict(metrics)
-    if resume is not None and "train_loss" in out:
-        state = json.loads(Path(resume, "trainer_state.json").read_text(encoding="utf-8"))
-        out["train_loss_since_resume"] = out.pop("train_loss")
-        out["resumed_from_step"] = int(state.get("global_step", 0))
+    runtime = out.get("train_runtime")
+    if resume is not None:
+        for key in [k for k in out if k in ("train_loss", "train_runtime") or
+                    (k.startswith("train_") and k.endswith("_per_second"))]:
+            out[f"{key}_since_resume"] = out.pop(key)
+        out["resumed_from_step"] = checkpoint_step(resume)
+        if global_step <= out["resumed_from_step"]:  # resumed at the run's last step: the Trainer's 0.0 is no step's
+            out["train_loss_since_resume"] = None
+        out["train_runtime_before_resume"] = None if seconds_before is None else round(seconds_before, 4)
+    if runtime is not None:
+        out["train_runtime_whole_run"] = None if seconds_before is None else round(seconds_before + runtime, 4)
     return out
 
 

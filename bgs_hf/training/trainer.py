@@ -16,6 +16,7 @@ import math
 import os
 import re
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,21 @@ def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
     return str(folder)
 
 
+def checkpoint_step(folder: str | Path) -> int:
+    """The optimizer step a complete checkpoint was saved at (its ``trainer_state.json``)."""
+    state = json.loads(Path(folder, "trainer_state.json").read_text(encoding="utf-8"))
+    return int(state.get("global_step", 0))
+
+
+def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
+    """A checkpoint past the run's last step is refused: the Trainer trained nothing and returned the checkpoint's
+    longer-trained model as the shorter run the flags asked for (exit 0, ``train_loss`` 0.0)."""
+    if max_steps > 0 and step > max_steps:
+        raise BGSInputError(f"the checkpoint is at step {step}, past the {max_steps} step(s) this run is set to "
+                            "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
+                            "--max_steps / --num_train_epochs", path=folder)
+
+
 class EpochSyncCallback(TrainerCallback):
     """Tells the step dataset which epoch starts, so the epoch's clip sets are the ones a fresh or
     resumed run would draw (the sampler is a pure function of seed, epoch and step)."""
@@ -83,6 +99,17 @@ class EpochSyncCallback(TrainerCallback):
 
     def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.dataset.set_epoch(math.floor((state.epoch or 0.0) + 1e-6))
+
+
+class TrainClockCallback(TrainerCallback):
+    """Starts the clock of a ``train`` call where transformers starts ``train_runtime``'s (after the model, the
+    optimizer and a resumed checkpoint are loaded), so a checkpoint's recorded training time adds up with it."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.started = time.time()
 
 
 class SayingEarlyStoppingCallback(EarlyStoppingCallback):
@@ -220,6 +247,11 @@ class BGSTrainer(Trainer):
         self.bgs_info = dict(bgs_info or {})
         self.bgs_totals = dict.fromkeys(STAT_KEYS, 0)
         self._window: list[dict[str, float]] = []
+        #: training time of the run before this ``train`` call: the resumed checkpoint's (None: a checkpoint of an
+        #: older bgs-hf, which did not record it)
+        self.train_seconds_before: float | None = 0.0
+        self._clock = TrainClockCallback()
+        self.add_callback(self._clock)
         if self.args.n_gpu > 1:
             raise BGSInputError(f"{self.args.n_gpu} GPUs in one process: BGS does not use nn.DataParallel; start "
                                 "one process per GPU (accelerate launch -m bgs_hf.train ..., or torchrun), or "
@@ -227,6 +259,33 @@ class BGSTrainer(Trainer):
         check_batch_size(self.args)
         if isinstance(self.train_dataset, StepDataset):
             self.add_callback(EpochSyncCallback(self.train_dataset))
+
+    def train(self, *args: Any, **kwargs: Any) -> Any:
+        """``Trainer.train``; a resumed checkpoint sets :attr:`train_seconds_before` (:meth:`_load_from_checkpoint`)."""
+        self.train_seconds_before = 0.0
+        self._clock.started = None
+        return super().train(*args, **kwargs)
+
+    def run_train_seconds(self) -> float | None:
+        """The run's training time so far, summed over its ``train`` calls up to the checkpoint each resumed from
+        (the steps a killed run did after its last checkpoint are lost, and not counted); ``None`` when unknown."""
+        if self.train_seconds_before is None or self._clock.started is None:
+            return None
+        return self.train_seconds_before + time.time() - self._clock.started
+
+    def _init_training_state(self, max_steps: int, num_update_steps_per_epoch: int, num_train_epochs: int,
+                             resume_from_checkpoint: str | None, trial: Any) -> tuple[int, int]:
+        """A checkpoint at the run's last step (a run killed while scoring or writing its results, resumed) trains no
+        further step: the Trainer stops only after a step, so one saved mid-epoch trained one step past the end."""
+        epochs_trained, steps_in_epoch = super()._init_training_state(
+            max_steps, num_update_steps_per_epoch, num_train_epochs, resume_from_checkpoint, trial)
+        if resume_from_checkpoint is None:
+            return epochs_trained, steps_in_epoch
+        check_resume_step(resume_from_checkpoint, self.state.global_step, max_steps)
+        if self.state.global_step >= max_steps:
+            logger.info("%s is at the run's last step (%d): no step left to train", resume_from_checkpoint, max_steps)
+            return num_train_epochs, 0  # the epoch loop is empty
+        return epochs_trained, steps_in_epoch
 
     # ------------------------------------------------------------------ DDP
     def _build_accelerator_args(self, **kwargs: Any) -> dict[str, Any]:
@@ -383,7 +442,7 @@ class BGSTrainer(Trainer):
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         model.save_pretrained(output_dir)
         Path(output_dir, "training_args.json").write_text(self.args.to_json_string(), encoding="utf-8")
-        info = {"totals": self.bgs_totals, **self.bgs_info}
+        info = {"totals": self.bgs_totals, "train_seconds": self.run_train_seconds(), **self.bgs_info}
         Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
 
     def _load_best_model(self) -> None:
@@ -454,9 +513,12 @@ class BGSTrainer(Trainer):
         else:
             super()._load_from_checkpoint(resume_from_checkpoint, model)
         path = Path(resume_from_checkpoint, BGS_STATE_NAME)
+        self.train_seconds_before = None  # unknown unless the checkpoint recorded it
         if path.is_file():
             saved = json.loads(path.read_text(encoding="utf-8"))
             self.bgs_totals.update({k: int(v) for k, v in saved.get("totals", {}).items() if k in self.bgs_totals})
+            seconds = saved.get("train_seconds")
+            self.train_seconds_before = float(seconds) if isinstance(seconds, (int, float)) else None
             recipe = saved.get("recipe")
             if recipe is not None and self.bgs_info.get("recipe") not in (None, recipe):
                 logger.warning("resuming a %r checkpoint with recipe %r", recipe, self.bgs_info.get("recipe"))
