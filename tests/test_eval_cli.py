@@ -1122,7 +1122,13 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     from bgs_hf.eval.embed import MOTION_CONTROLS
     from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.eval.partition import partition_pairs
-    from bgs_hf.eval.probes import attribute_probes, read_abstract_set, transfer_probe
+    from bgs_hf.eval.probes import (
+        attribute_probes,
+        paired_probes,
+        paired_transfer,
+        read_abstract_set,
+        transfer_probe,
+    )
     from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
     from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, r2
 
@@ -1235,6 +1241,18 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
         assert want and set(res["probes"][key]) == set(want)
         for attr, v in want.items():
             assert res["probes"][key][attr] == pytest.approx(v), (key, attr)
+    # the paired tests of the report's "change in r" and of the transfer accuracies: bgs − pretrained, seed and n_boot
+    # given, each model's own embedding
+    want = paired_probes(table[key_of["bgs"]], table[key_of["pretrained"]], data, fit_items, ti,
+                         np.arange(data.n_clips), n_boot=20, seed=5)
+    assert want and set(res["probes_paired"]["bgs - pretrained"]) == set(want)
+    for attr, v in want.items():
+        got = res["probes_paired"]["bgs - pretrained"][attr]
+        assert got["diff"] == pytest.approx(res["probes"]["bgs"][attr]["r"] - res["probes"]["pretrained"][attr]["r"])
+        assert {k: pytest.approx(x) for k, x in v.items()} == got, attr
+    want = paired_transfer(abstract_table[key_of["bgs"]], abstract_table[key_of["pretrained"]], labels, is_gen,
+                           n_boot=20, seed=5)
+    assert {k: pytest.approx(x) for k, x in want.items()} == res["transfer"]["paired"]["bgs - pretrained"]
 
 
 def test_the_suite_records_each_models_width_its_resample_counts_and_scores_controls_only_where_asked(
@@ -1456,8 +1474,12 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
            "partition": {"bgs": {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
                                  "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40}},
            "probes": {"pretrained": {"valence": probe(0.2)}, "bgs": {"valence": probe(0.5)}},
+           "probes_paired": {"bgs - pretrained": {"valence": {"diff": 0.3, "ci": [0.1, 0.45], "p_value": 0.02,
+                                                              "n_boot": 1000, "n_tied": 0}}},
            "transfer": {"labels": ["a", "b"], "models": {"bgs": {"accuracy": 0.7, "ci": [0.5, 0.85], "chance": 0.4,
-                                                                 "train_accuracy": 0.95, "n_train": 30, "n_test": 20}}},
+                                                                 "train_accuracy": 0.95, "n_train": 30, "n_test": 20}},
+                        "paired": {"bgs - pretrained": {"diff": 0.15, "ci": [0.05, 0.25], "p_value": 0.004,
+                                                        "n_boot": 1000, "n_tied": 2}}},
            "attention": {"models": {"bgs": {"method": "m", "grid": [2, 4, 4], "agent_mass": 0.3, "agent_area": 0.2,
                                             "n_masked_clips": 5}},
                          "divergence": {"divergence": 0.6, "mean_r": 0.4, "between": ["pretrained", "bgs"]},
@@ -1472,9 +1494,11 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     assert f"| {pre} | layer 1 | val | 0.133 | [0.050, 0.200] | 41.0% | 62.0% |" in lines
     assert f"| {pre} | layer 1 | 0.251 | 0.133 | ✓ |" in lines and f"| {pre} | output | 0.092 | 0.144 |  |" in lines
     assert f"| {bgs} | 0.031 | 0.012 | 0.005 | 0.036 | 0.017 | 0.048 | 40 |" in lines
-    assert f"| attribute | r: {pre} | p: {pre} | r: {bgs} | p: {bgs} | change in r: {bgs} − {pre} |" in lines
-    assert "| valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 |" in lines
+    assert (f"| attribute | r: {pre} | p: {pre} | r: {bgs} | p: {bgs} | change in r: {bgs} − {pre} | change 95% CI "
+            "| change p |") in lines
+    assert "| valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 | [0.100, 0.450] | 0.020 |" in lines
     assert f"| {bgs} | 70.0% | [50.0%, 85.0%] | 40.0% | 95.0% | 30 | 20 |" in lines
+    assert f"| {bgs} − {pre} | 15.0 pp | [5.0, 25.0] pp | 0.004 |" in lines
     assert f"| {bgs} | m | 0.300 | 0.200 | 5 | 2×4×4 |" in lines
     assert f"| {pre} vs {bgs} | 0.600 | 0.400 | 0.050 | 0.030 |" in lines
     # what the change and its p are: second − first, a two-sided signed-rank test over the masked clips (it said

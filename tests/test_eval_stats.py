@@ -137,6 +137,62 @@ def test_transfer_probe_accuracy_and_chance():
     assert shuffled["accuracy"] < 0.6
 
 
+def _reference_multiplicities(n: int, n_boot: int, seed: int) -> list[np.ndarray]:
+    """The clip bootstrap's draws written out: n clips drawn with replacement, counted per clip."""
+    rng = np.random.default_rng(seed)
+    return [np.bincount(rng.integers(0, n, size=n), minlength=n) for _ in range(n_boot)]
+
+
+def test_the_change_in_probe_r_has_a_paired_bootstrap_interval_and_p_by_hand() -> None:
+    """The probe table printed "change in r" as the bare difference of two r's on the same clips, with no interval
+    or test. r(y, y) − r([0, 1, 3, 2], y) = 1 − 4/5 = 0.2 by hand; interval and p are the percentile interval and
+    2·(tail + 1)/(n + 1) of the resamples' differences, each resample repeating a clip as often as it was drawn."""
+    from bgs_hf.eval.probes import paired_pearson
+    from bgs_hf.metrics.rsa import pearson
+
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    pb = np.array([0.0, 1.0, 3.0, 2.0])
+    out = paired_pearson(y, pb, y, n_boot=200, seed=7)
+    assert out["diff"] == pytest.approx(0.2)
+    d = np.array([pearson(np.repeat(y, m), np.repeat(y, m)) - pearson(np.repeat(pb, m), np.repeat(y, m))
+                  for m in _reference_multiplicities(4, 200, 7)])
+    good = d[np.isfinite(d)]
+    assert out["ci"] == pytest.approx(np.percentile(good, [2.5, 97.5]).tolist())
+    tail = min((good <= 0).sum(), (good >= 0).sum())
+    assert out["p_value"] == pytest.approx(min(1.0, 2 * (tail + 1) / (good.size + 1)))
+    assert (out["n_boot"], out["n_tied"]) == (good.size, int((good == 0).sum()))
+    # y against −y: every defined resample differs by exactly 2, so the interval is [2, 2] and p = 2 / (n + 1)
+    flip = paired_pearson(y, -y, y, n_boot=200, seed=7)
+    assert flip["diff"] == pytest.approx(2.0) and flip["ci"] == pytest.approx([2.0, 2.0])
+    assert flip["p_value"] == pytest.approx(2 / (good.size + 1)) and flip["n_tied"] == 0
+
+
+def test_two_transfer_accuracies_on_the_same_clips_have_a_paired_bootstrap_difference_by_hand() -> None:
+    """Two Wilson intervals side by side said nothing about the difference of accuracies on the same held-out clips.
+    Always right against always wrong: +100 pp in every resample, interval [1, 1], p = 2/(9 + 1) at 9 resamples;
+    right on 4 of 4 against 2 of 4: +0.5, no difference exactly in the resamples that draw neither clip 1 nor 2.
+    On a hand-made abstract set, a probe of one-hot labels (all 4 held out right) against constant features (the
+    training majority, label 0: 2 of 4) gives the same +0.5."""
+    from bgs_hf.eval.probes import paired_accuracy, paired_transfer
+
+    out = paired_accuracy([1, 1], [0, 0], n_boot=9, seed=3)
+    assert out == {"diff": 1.0, "ci": [1.0, 1.0], "p_value": pytest.approx(0.2), "n_boot": 9, "n_tied": 0}
+    assert paired_accuracy([0, 0], [1, 1], n_boot=9, seed=3)["ci"] == [-1.0, -1.0]
+    right_b = np.array([1, 0, 0, 1])
+    out = paired_accuracy([1, 1, 1, 1], right_b, n_boot=300, seed=3)
+    assert out["diff"] == 0.5
+    draws = _reference_multiplicities(4, 300, 3)
+    assert out["n_tied"] == sum(int(m[1] + m[2] == 0) for m in draws)
+    assert out["p_value"] == pytest.approx(2 * (out["n_tied"] + 1) / 301)
+    d = [(m[1] + m[2]) / 4 for m in draws]
+    assert out["ci"] == pytest.approx(np.percentile(d, [2.5, 97.5]).tolist())
+    labels = np.array([0, 0, 0, 1, 2, 0, 1, 2, 0])
+    is_test = np.array([False] * 5 + [True] * 4)
+    got = paired_transfer(np.eye(3)[labels], np.ones((9, 2)), labels, is_test, n_boot=300, seed=3)
+    want = paired_accuracy([1, 1, 1, 1], [1, 0, 0, 1], n_boot=300, seed=3)
+    assert got == {k: pytest.approx(v) for k, v in want.items()}
+
+
 # ------------------------------------------------------------------ attention rollout
 def test_rollout_on_a_hand_built_two_layer_attention():
     a1 = np.array([[[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]],
@@ -382,6 +438,36 @@ def test_a_motion_control_is_keyed_by_the_clips_place_in_the_list_not_in_its_bat
     embed_paths(Frames(), [f"c{i}.mp4" for i in range(5)], batch_size=2, progress=False,
                 transform=lambda x, key: (keys.append(key), x)[1])
     assert keys == [0, 1, 2, 3, 4]
+
+
+def test_a_shuffled_clip_gets_the_same_frames_whatever_its_place_among_the_clips_embedded(monkeypatch):
+    """The shuffled control's permutation was keyed by the clip's place in the list embedded, so the same data in
+    another row order (or another subset of clips scored) shuffled each clip differently and gave another control
+    result; keyed by the clip's id, a clip's shuffled frames depend on the seed and the clip only."""
+    import zlib
+
+    import bgs_hf.video
+    from bgs_hf.eval.embed import clip_key, embed_clips
+
+    class Frames(torch.nn.Module):
+        frame_policy = None
+
+        def forward(self, x):
+            return x.flatten(1)
+
+    frames = torch.arange(8, dtype=torch.float32).reshape(8, 1, 1, 1).expand(8, 3, 1, 1)
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache=None: frames.clone())
+
+    class Data:
+        clips = {"clip_id": ["a", "b", "c", "d"], "video": ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]}
+
+    shuffled = MotionControl("shuffled", seed=3)
+    forward = embed_clips(Frames(), Data(), [0, 1, 2, 3], transform=shuffled, progress=False)
+    backward = embed_clips(Frames(), Data(), [3, 2, 1, 0], transform=shuffled, progress=False)
+    np.testing.assert_array_equal(backward, forward[::-1])
+    assert clip_key("c") == zlib.crc32(b"c")
+    order_c = np.random.default_rng([3, zlib.crc32(b"c")]).permutation(8)  # default_rng([seed, key]) by hand
+    assert forward[2].reshape(8, 3)[:, 0].tolist() == order_c.tolist()
 
 
 def test_odd_from_similarity_picks_the_clip_outside_the_most_similar_pair():

@@ -9,6 +9,7 @@ single-frame, one of them stands for all).
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,18 @@ MOTION_CONTROLS: tuple[str, ...] = ("shuffled", "single-frame", "reversed")
 FrameTransform = Callable[[Any, int], Any]  # (frames (T,3,H,W), clip key) -> frames
 
 
+def clip_key(clip_id: Any) -> int:
+    """A clip's transform key from its id (CRC-32 of the text): the same clip gets the same shuffle whatever its place
+    in the list embedded (keyed by place, the shuffled control's result moved with the clips' row order or split)."""
+    return zlib.crc32(str(clip_id).encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class MotionControl:
     """A frame transform that removes or alters motion using only the clip's own frames.
 
-    ``shuffled``: a fixed random permutation per clip (never the identity when T > 1);
+    ``shuffled``: a fixed random permutation per clip key (:func:`clip_key` of its id when embedded by
+    :func:`embed_clips`), drawn from the seed and that key only (never the identity when T > 1);
     ``single-frame``: the middle frame repeated T times (no motion at all);
     ``reversed``: time runs backwards (same motion energy, reversed causal order).
     """
@@ -104,15 +112,19 @@ def embed_paths(
     layers: bool = False,
     progress: bool = True,
     desc: str = "embedding clips",
+    keys: Sequence[int] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Embeddings ``(n, D)`` of video files (eval mode, no grad); with ``layers`` also the pooled
-    features of every backbone layer ``(L+1, n, D_backbone)``. ``cache`` is a ClipCache or a folder."""
+    features of every backbone layer ``(L+1, n, D_backbone)``. ``cache`` is a ClipCache or a folder. ``transform``
+    gets each clip's entry of ``keys`` (default: its place in ``paths``)."""
     import torch
     from tqdm.auto import tqdm
 
     from bgs_hf.video import load_clip
 
     cache = as_cache(cache)
+    if keys is not None and len(keys) != len(paths):
+        raise BGSInputError(f"one transform key per clip: {len(keys)} keys for {len(paths)} clips")
     policy = model.frame_policy
     # the model's own device (a GPU after a GPU run): clips are decoded on the CPU
     params = getattr(model, "parameters", None)
@@ -128,7 +140,8 @@ def embed_paths(
                 batch = []
                 for k, p in enumerate(paths[start : start + batch_size]):
                     x = load_clip(p, policy, cache)
-                    batch.append(transform(x, start + k) if transform is not None else x)
+                    key = start + k if keys is None else int(keys[start + k])
+                    batch.append(transform(x, key) if transform is not None else x)
                 x = torch.stack(batch)
                 if device is not None:
                     x = x.to(device)
@@ -157,6 +170,9 @@ def embed_clips(
     progress: bool = True,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Embeddings ``(len(items), D)`` of an OddOneOutData's clips (rows in ``items`` order); see
-    :func:`embed_paths` for ``layers`` and ``transform``."""
+    :func:`embed_paths` for ``layers`` and ``transform`` (keyed by :func:`clip_key` of each clip's id, so a clip's
+    shuffle depends on the seed and the clip alone, not on the order or subset of clips scored)."""
+    ids = data.clips["clip_id"] if transform is not None else None
+    keys = [clip_key(ids[int(i)]) for i in items] if ids is not None else None
     return embed_paths(model, clip_paths(data, items), cache, batch_size=batch_size, transform=transform,
-                       layers=layers, progress=progress, desc=f"embedding {len(items)} clips")
+                       layers=layers, progress=progress, desc=f"embedding {len(items)} clips", keys=keys)

@@ -82,11 +82,7 @@ def paired_comparison(emb_a: np.ndarray, emb_b: np.ndarray, humans: SplitHumans,
     for stat in stats:
         res = paired_bootstrap(sa, sb, humans.human, humans.items, idx=humans.trip.idx, odd=humans.trip.odd,
                                stat=stat, n_boot=n_boot, seed=seed)
-        # n_boot: the finite resamples the p counts (it is never below 2/(n_boot+1); the report says so); n_tied: those
-        # with no difference, which count on both sides of 0, so a few judgments that differ give p = 1: no evidence
-        d = res.samples_a - res.samples_b
-        out[stat] = {"diff": res.diff, "ci": [res.low, res.high], "p_value": res.p_value,
-                     "n_boot": int(np.isfinite(d).sum()), "n_tied": int((d == 0).sum())}
+        out[stat] = res.summary()
     return out
 
 

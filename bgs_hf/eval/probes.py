@@ -8,7 +8,7 @@ Everything is fit on training clips only; test clips are scored once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +67,10 @@ def permutation_pearson(pred: np.ndarray, y: np.ndarray, *, n_perm: int = 1000, 
     return r, float(res.pvalue)
 
 
-def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
-                alphas: Sequence[float] = RIDGE_ALPHAS, n_perm: int = 1000, seed: int = 0) -> dict[str, float]:
-    """Standardise features on train, RidgeCV (efficient leave-one-out over ``alphas``), score test."""
+def ridge_predictions(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, *,
+                      alphas: Sequence[float] = RIDGE_ALPHAS) -> tuple[np.ndarray, float]:
+    """Test predictions and the chosen alpha of a ridge probe: features standardised on train, RidgeCV (efficient
+    leave-one-out over ``alphas``)."""
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -78,24 +79,30 @@ def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
     x_train, x_test = np.asarray(x_train, dtype=np.float64), np.asarray(x_test, dtype=np.float64)
     model = make_pipeline(StandardScaler(), RidgeCV(alphas=list(alphas)))
     model.fit(x_train, y_train)
-    pred = model.predict(x_test)
+    return model.predict(x_test), float(model[-1].alpha_)
+
+
+def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
+                alphas: Sequence[float] = RIDGE_ALPHAS, n_perm: int = 1000, seed: int = 0) -> dict[str, float]:
+    """Standardise features on train, RidgeCV (efficient leave-one-out over ``alphas``), score test."""
+    pred, alpha = ridge_predictions(x_train, y_train, x_test, alphas=alphas)
     r, p = permutation_pearson(pred, y_test, n_perm=n_perm, seed=seed)
     # n_perm: the p's resolution (the report prints "< 1/(n_perm+1)" at that floor, not a spuriously exact p)
-    return {"r": r, "p_value": p, "n_perm": int(n_perm), "alpha": float(model[-1].alpha_),
+    return {"r": r, "p_value": p, "n_perm": int(n_perm), "alpha": alpha,
             "n_train": int(len(y_train)), "n_test": int(len(y_test))}
 
 
-def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
-                     items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_perm: int = 1000,
-                     seed: int = 0) -> dict[str, dict[str, float]]:
-    """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``. Training clips that
-    are also scored are refused (``split_items("fit")`` beside a scored ``val``: the probe would be trained on them)."""
+def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, items: np.ndarray,
+                   attrs: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """(attribute, training rows, their ratings, scored rows, their ratings) of each probed attribute: rows of the
+    embeddings (which follow ``items``) of the rated clips; an attribute without its column or with too few rated
+    clips is skipped (said in the log). Training clips that are also scored are refused (``split_items("fit")``
+    beside a scored ``val``: the probe would be trained on them)."""
     shared = np.intersect1d(np.asarray(train_items), np.asarray(test_items))
     if len(shared):
         raise BGSInputError(f"attribute probes would be trained on {len(shared)} of the {len(test_items)} scored "
                             f"clips (clip {int(shared[0])} is in both); leave the scored clips out of train_items")
     tr, te = embedding_rows(items, train_items, "training"), embedding_rows(items, test_items, "scored")
-    out = {}
     for attr in attrs:
         col = f"rating_{attr}"
         if col not in data.clips.column_names:
@@ -107,8 +114,72 @@ def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_i
         if keep_tr.sum() < 5 or keep_te.sum() < 3:
             logger.info("too few rated clips for %s: probe skipped", attr)
             continue
-        out[attr] = ridge_probe(emb[tr][keep_tr], ytr[keep_tr], emb[te][keep_te], yte[keep_te],
-                                n_perm=n_perm, seed=seed)
+        yield attr, tr[keep_tr], ytr[keep_tr], te[keep_te], yte[keep_te]
+
+
+def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
+                     items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_perm: int = 1000,
+                     seed: int = 0) -> dict[str, dict[str, float]]:
+    """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``. Training clips that
+    are also scored are refused (``split_items("fit")`` beside a scored ``val``: the probe would be trained on them)."""
+    return {attr: ridge_probe(emb[tr], ytr, emb[te], yte, n_perm=n_perm, seed=seed)
+            for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs)}
+
+
+def _paired_over_clips(stat_of: Callable[[np.ndarray], Callable[[np.ndarray | None], float]], a: np.ndarray,
+                       b: np.ndarray, *, n_boot: int, seed: int, stat: str) -> dict[str, Any]:
+    """stat(a) − stat(b) on the same resamples of the scored clips (the fit's paired bootstrap: its draws, interval
+    and two-sided p), as the row the suite writes."""
+    from bgs_hf.metrics.bootstrap import check_count, clip_resamples, paired_resample_test
+
+    n_boot = check_count(n_boot, "n_boot")
+    n = len(a)
+    res = paired_resample_test(stat_of(a), stat_of(b), clip_resamples(np.arange(n), n, n_boot, seed), n_boot=n_boot,
+                               stat=stat)
+    return res.summary()
+
+
+def paired_pearson(pred_a: np.ndarray, pred_b: np.ndarray, y: np.ndarray, *, n_boot: int = 1000,
+                   seed: int = 0) -> dict[str, Any]:
+    """Pearson r(pred_a, y) − r(pred_b, y) with a paired bootstrap over the clips (each resample repeats a clip as
+    often as it was drawn, for both predictions): ``diff``, ``ci``, two-sided ``p_value``, ``n_boot``, ``n_tied``."""
+    from bgs_hf.metrics.rsa import pearson
+
+    y = np.asarray(y, dtype=np.float64)
+    if not len(pred_a) == len(pred_b) == len(y):
+        raise BGSInputError(f"paired r needs one prediction of each model per clip, got {len(pred_a)}, {len(pred_b)} "
+                            f"and {len(y)} ratings")
+
+    def r_of(pred: np.ndarray) -> Callable[[np.ndarray | None], float]:
+        pred = np.asarray(pred, dtype=np.float64)
+        return lambda m: pearson(pred, y) if m is None else pearson(np.repeat(pred, m), np.repeat(y, m))
+
+    return _paired_over_clips(r_of, pred_a, pred_b, n_boot=n_boot, seed=seed, stat="probe r")
+
+
+def paired_accuracy(right_a: np.ndarray, right_b: np.ndarray, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Accuracy of ``right_a`` (one 0/1 per clip) − that of ``right_b`` with a paired bootstrap over the clips."""
+    if len(right_a) != len(right_b):
+        raise BGSInputError(f"paired accuracy needs both models' answers on the same clips, got {len(right_a)} and "
+                            f"{len(right_b)}")
+
+    def acc_of(right: np.ndarray) -> Callable[[np.ndarray | None], float]:
+        right = np.asarray(right, dtype=np.float64)
+        return lambda m: float(right.mean()) if m is None else float((m * right).sum() / m.sum())
+
+    return _paired_over_clips(acc_of, right_a, right_b, n_boot=n_boot, seed=seed, stat="accuracy")
+
+
+def paired_probes(emb_a: np.ndarray, emb_b: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
+                  items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_boot: int = 1000,
+                  seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Probe r of ``emb_a`` minus that of ``emb_b`` per attribute, with a 95% interval and two-sided p from a paired
+    bootstrap over the scored clips (both models' probes, each fit once on the training clips, score the same
+    resample), so a "change in r" is not read from two r's alone."""
+    out = {}
+    for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs):
+        pa, pb = (ridge_predictions(e[tr], ytr, e[te])[0] for e in (emb_a, emb_b))
+        out[attr] = paired_pearson(pa, pb, yte, n_boot=n_boot, seed=seed)
     return out
 
 
@@ -139,8 +210,9 @@ def read_abstract_set(folder: str | Path) -> tuple[list[str], np.ndarray, np.nda
     return paths, labels, (table["split"] == "generalisation").to_numpy(), names
 
 
-def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
-    """Logistic-regression probe trained on the train part, accuracy on the held-out part (Wilson CI)."""
+def _transfer_fit(emb: np.ndarray, labels: Any, is_test: Any, seed: int) -> tuple[Any, np.ndarray, np.ndarray,
+                                                                                   np.ndarray]:
+    """The fitted transfer probe, its held-out predictions, and the checked features / labels / held-out flags."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -156,7 +228,12 @@ def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, 
         raise BGSInputError("transfer probe needs at least two labels among its training clips")
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
     clf.fit(emb[~is_test], labels[~is_test])
-    pred = clf.predict(emb[is_test])
+    return clf, clf.predict(emb[is_test]), labels, is_test
+
+
+def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
+    """Logistic-regression probe trained on the train part, accuracy on the held-out part (Wilson CI)."""
+    clf, pred, labels, is_test = _transfer_fit(emb, labels, is_test, seed)
     correct = int((pred == labels[is_test]).sum())
     n = int(is_test.sum())
     lo, hi = wilson_ci(correct, n)
@@ -164,4 +241,16 @@ def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, 
     _, counts = np.unique(labels[is_test], return_counts=True)
     return {"accuracy": correct / n, "ci": [lo, hi], "n_test": n, "n_train": int((~is_test).sum()),
             "chance": float(counts.max() / n),
-            "train_accuracy": float(clf.score(emb[~is_test], labels[~is_test]))}
+            "train_accuracy": float(clf.score(np.asarray(emb, dtype=np.float64)[~is_test], labels[~is_test]))}
+
+
+def paired_transfer(emb_a: np.ndarray, emb_b: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *,
+                    n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Held-out accuracy of ``emb_a``'s transfer probe minus ``emb_b``'s, with a 95% interval and two-sided p from a
+    paired bootstrap over the held-out clips (both probes judged on the same resample): two Wilson intervals side by
+    side say nothing about the difference of two accuracies on the same clips."""
+    right = []
+    for e in (emb_a, emb_b):
+        _, pred, labels_, is_test_ = _transfer_fit(e, labels, is_test, seed)
+        right.append(pred == labels_[is_test_])
+    return paired_accuracy(*right, n_boot=n_boot, seed=seed)

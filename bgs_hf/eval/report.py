@@ -251,6 +251,9 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 if len(names) >= 2:
                     r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
                     row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
+                    # the paired bootstrap of that change (an evaluation.json without one, or of other models: –)
+                    d = r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}).get(a)
+                    row += [_f(d["ci"]), _p(d["p_value"], d.get("n_boot"), sides=2)] if d else ["–", "–"]
                 rows.append(row)
             return rows
 
@@ -260,7 +263,7 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
         shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
         headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
         if len(names) >= 2:
-            headers.append(f"change in r: {shown[1]} − {shown[0]}")
+            headers += [f"change in r: {shown[1]} − {shown[0]}", "change 95% CI", "change p"]
         n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
                                   if "skipped" not in r.get("probes", {"skipped": 1})
                                   for p in r["probes"].values() for v in p.values()], "n_perm")
@@ -271,7 +274,11 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                                "each rating; Pearson r on the scored split's clips; one-sided "
                                                "permutation p "
                                                f"({count}\"< x\": no permutation reached the observed r, the "
-                                               "smallest p they can give)."),
+                                               "smallest p they can give). Change in r: its 95% CI and two-sided "
+                                               "p from a paired bootstrap over the scored clips (both models' "
+                                               "probes scored on the same resamples, as the fit's paired "
+                                               "comparison). Each attribute's p is its own test, uncorrected for "
+                                               "the several attributes."),
                                               _runs_table(runs, headers, probe_rows)]
                          + _images(runs, "probes", "probe r per attribute")))
     if has("transfer"):
@@ -281,10 +288,17 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                    else [_name(n, r), f"not run ({v.get('skipped')})",
                                                                                         "–", "–", "–", "–", "–"]
                                    for n, v in r.get("transfer", {}).get("models", {}).items()])
+        pt = _runs_table(runs, ["comparison", "accuracy difference", "95% CI", "p"],
+                         lambda r: [[_comparison(c, r), _f(v["diff"], unit="pp"), _f(v["ci"], unit="pp"),
+                                     _p(v["p_value"], v.get("n_boot"), sides=2)]
+                                    for c, v in r.get("transfer", {}).get("paired", {}).items()])
+        paired = [("text", "Paired bootstrap over the held-out clips (both probes judged on the same resamples): "
+                           "the difference first − second in percentage points, p two-sided as in the fit's "
+                           "paired comparison."), pt] if pt[2] else []
         sections.append(("Out-of-distribution transfer", [("text", "Frozen encoder + logistic-regression probe on "
                                                            "SocialShapes-Abstract (friendly / neutral / adversarial): "
                                                            "trained on its train part, tested on its generalisation "
-                                                           "part (held-out styles)."), t]))
+                                                           "part (held-out styles)."), t, *paired]))
     elif any("transfer" in r for _, r, _ in runs):
         sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
     if has("attention"):

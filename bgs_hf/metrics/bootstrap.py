@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,14 @@ class PairedBootstrapResult:
     stat: str
     samples_a: np.ndarray = field(repr=False)
     samples_b: np.ndarray = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON row the suite writes: ``n_boot`` is the finite resamples the p counts (it is never below
+        2/(n_boot+1); the report says so); ``n_tied`` those with no difference, which count on both sides of 0, so a
+        few judgments that differ give p = 1: no evidence."""
+        d = self.samples_a - self.samples_b
+        return {"diff": self.diff, "ci": [self.low, self.high], "p_value": self.p_value,
+                "n_boot": int(np.isfinite(d).sum()), "n_tied": int((d == 0).sum())}
 
 
 def positive_ceiling(r2: Any) -> bool:
@@ -334,12 +342,29 @@ def paired_bootstrap(
     fa = _stat_fn(model_a, human, items, idx, odd, stat, design)
     fb = _stat_fn(model_b, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
+    return paired_resample_test(fa, fb, (design.draw(rng) for _ in range(n_boot)), n_boot=n_boot, ci=ci, over=over,
+                                stat=stat)
+
+
+def paired_resample_test(
+    stat_a: Callable[[np.ndarray | None], float],
+    stat_b: Callable[[np.ndarray | None], float],
+    resamples: Iterable[np.ndarray],
+    *,
+    n_boot: int,
+    ci: float = 0.95,
+    over: str = "clips",
+    stat: str = "r2",
+) -> PairedBootstrapResult:
+    """The paired difference, interval and p of :func:`paired_bootstrap` for any two statistics of one resample
+    (``stat_x(multiplicities)``; ``stat_x(None)``: the full data), so every paired comparison of the suite (fit,
+    probes, transfer) reads its interval and p one way."""
+    check_ci(ci)
     sa, sb = np.empty(n_boot), np.empty(n_boot)
-    for b in tqdm(range(n_boot), desc=f"paired bootstrap {stat}", disable=n_boot < 2000):
-        mult = design.draw(rng)
-        sa[b], sb[b] = fa(mult), fb(mult)
+    for b, mult in enumerate(tqdm(resamples, total=n_boot, desc=f"paired bootstrap {stat}", disable=n_boot < 2000)):
+        sa[b], sb[b] = stat_a(mult), stat_b(mult)
     d = sa - sb
-    diff = fa(None) - fb(None)
+    diff = stat_a(None) - stat_b(None)
     # as in bootstrap_ci: no interval and no p for an undefined difference (it read CI [0, 0], p = 1) or too few defined
     interval = defined_interval(d, diff, ci, f"paired bootstrap {stat}")
     lo, hi = interval or (float("nan"), float("nan"))
