@@ -387,6 +387,8 @@ def format_table(report: dict[str, Any]) -> str:
     whole = positive_ceiling(report["noise_ceiling_r2"])  # else no model row has a % either
     lines.append(f"| noise ceiling (split-half; 95% range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
                  f"| {'100%' if whole else '–'} | – | – |")
+    lines += [f"\n*{MODEL_LABELS[k]}: not scored ({report['models'][k]['skipped']}).*"
+              for k in MODEL_KEYS if report["models"].get(k, {}).get("skipped")]
     lines += [f"\n*{MODEL_LABELS[k]}: its embeddings do not differ between clips, so every similarity ties: the 0% "
               "accuracies (ties count as wrong) are no answer, not a wrong one.*"
               for k in MODEL_KEYS if report["models"].get(k, {}).get("collapsed")]
@@ -434,9 +436,14 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     models["pixels"] = score(pixel_similarity(clip_column(data, "video", items),
                                               names=clip_column(data, "clip_id", items)))
     lang_cfg = LanguageBaselineConfig(caption=cfg.caption)
-    lang_sim = language_similarity(clip_column(data, "captions", items), lang_cfg,
-                                   names=clip_column(data, "clip_id", items))
-    models["language"] = score(lang_sim)
+    lang_sim: np.ndarray | None = None
+    try:
+        lang_sim = language_similarity(clip_column(data, "captions", items), lang_cfg,
+                                       names=clip_column(data, "clip_id", items))
+        models["language"] = score(lang_sim)
+    except BGSInputError as err:  # a test clip without a caption (imported data has none): the row, not the run
+        logger.warning("no caption row: %s", err)
+        models["language"] = {**_pick({}), "r2_ci": None, "skipped": str(err)}
     timings["baselines_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -450,7 +457,9 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     controls: dict[str, Any] = {}
-    if cfg.language_control and cfg.suite:
+    if cfg.language_control and cfg.suite and lang_sim is None:
+        logger.warning("no language-distilled control: it relabels the judgments with the caption row's choices")
+    elif cfg.language_control and cfg.suite:
         from bgs_hf.eval.controls import language_distilled_data
 
         logger.info("training: the language-distilled control (the same recipe on the caption model's choices)")

@@ -64,7 +64,8 @@ def test_import_converts_names_to_indices_positions_and_freezes_the_split(tmp_pa
 
 def test_import_keeps_the_session_column_and_says_what_it_wrote(tmp_path: Path, capsys) -> None:
     """A CSV's session column was dropped (every session ""), and the closing line printed the in-memory repr:
-    named after the video folder, with a val carve-out the written dataset does not hold."""
+    named after the video folder, with a val carve-out the written dataset does not hold; it now also says how many
+    judgments the by-clip split leaves unused."""
     rows = [f"{r},S{i % 2}" for i, r in enumerate(_trials())]
     table = _csv(tmp_path, rows, header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Session")
     out = tmp_path / "ds"
@@ -72,8 +73,14 @@ def test_import_keeps_the_session_column_and_says_what_it_wrote(tmp_path: Path, 
     data = load(out, val_fraction=0)
     assert list(data.judgments["session"][:4]) == ["S0", "S1", "S0", "S1"]
     n_test = len(data.split_items("test"))
-    assert f"wrote {out}: 8 clips ({8 - n_test} train, {n_test} test), 90 judgments from 3 participants" in \
-        capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"wrote {out}: 8 clips ({8 - n_test} train, {n_test} test), 90 judgments from 3 participants" in printed
+    # the trials that mix train and test clips are used by neither: about half of a design that drew each trial
+    # within its own set of clips went unused, and the closing line did not say so
+    mixed, n_train, n_test_trials = data.mixed_judgments(), len(data.triplets("train")), len(data.triplets("test"))
+    assert mixed > 0 and mixed + n_train + n_test_trials == 90
+    assert (f"note: {mixed} of the 90 valid judgments mix train and test clips and are used by neither (train "
+            f"{n_train}, test {n_test_trials})") in printed
 
 
 def test_import_draws_its_test_clips_with_split_seed_and_names_the_card_with_pretty_name(tmp_path: Path) -> None:

@@ -479,6 +479,22 @@ def test_a_windows_backslash_video_name_finds_its_video_in_a_sub_folder(tmp_path
     assert data.clip_ids[2] == "sub\\clip_002.mp4"  # the clip keeps the name the release gives it
 
 
+def test_a_video_name_typed_composed_finds_its_file_saved_decomposed(tmp_path, tables):
+    """Rehearsing independent data: a release whose videos were saved on macOS (decomposed accents, NFD) and whose
+    video_mapping.csv was typed or written by a script (composed, NFC) lost those clips' videos (`data validate`:
+    "24 of 72 clips have no video file ... put the videos where the layout expects them", though they were there);
+    ``data import`` already compares names in NFC."""
+    import unicodedata
+
+    composed, decomposed = (unicodedata.normalize(form, "sc\u00e8ne/caf\u00e9 2.mp4") for form in ("NFC", "NFD"))
+    for df in (tables.mapping, tables.annotations, tables.captions):
+        df.loc[df["video_name"] == "clip_002.mp4", "video_name"] = composed
+    root = write_release(tables, tmp_path, videos={decomposed: b"x", "clip_003.mp4": b"x"})
+    data = load(root)
+    assert data.clips["video"][2] == str((root / "data" / "raw" / "videos" / decomposed).resolve())
+    assert data.meta["videos_found"] == 2 and data.clip_ids[2] == composed
+
+
 def test_validate_notes_when_most_judgments_mix_train_and_test_clips(tmp_path, tables):
     """Mutation audit: the note fired only when every judgment mixed train and test clips (not more than half), and
     passed the suite. Counted by hand from the CSV: 4 test clips of 12 leave most random triplets mixed."""

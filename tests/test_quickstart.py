@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bgs_hf.baselines import language_similarity as language_similarity_real
+
 
 def test_benchmark_cache_is_reused_and_never_touches_its_siblings(tmp_path, monkeypatch) -> None:
     import bgs_hf.synth as synth
@@ -724,6 +726,40 @@ def test_the_full_run_hands_the_suite_its_control_language_row_cache_and_abstrac
     qs.run_quickstart(replace(cfg, suite=False))  # language_control stays on: nothing would score the control
     assert [name for name, _ in seen["train"]] == ["bgs"] and seen["abstract"] == []
     assert seen["suite"][3]["analyses"] == ("fit",) and seen["suite"][3]["abstract_dir"] is None
+
+
+def test_data_without_captions_runs_without_the_caption_row_and_its_control(tmp_path, monkeypatch,
+                                                                        socialshapes_seed3) -> None:
+    """``quickstart --data`` on a lab's own data (``data import`` stores no captions), or on data where one test clip
+    has none, stopped after the pixel baseline with "none of the 12 clips has a caption to embed"; ``evaluate``
+    scores such data without its caption row. Now the quickstart does too, and says why the row is empty."""
+    from dataclasses import replace
+
+    import bgs_hf.baselines as baselines
+    import bgs_hf.data as data_mod
+    import bgs_hf.quickstart as qs
+
+    seen = _fake_training_and_suite(monkeypatch, tmp_path)
+    monkeypatch.setattr(baselines, "language_similarity", language_similarity_real)  # refuses before any model loads
+    load = data_mod.load
+
+    def no_captions(*args, **kwargs):
+        data = load(*args, **kwargs)
+        return replace(data, clips=data.clips.remove_columns("captions").add_column(
+            "captions", [[] for _ in range(data.n_clips)]))
+
+    monkeypatch.setattr(data_mod, "load", no_captions)
+    out = tmp_path / "demo"
+    report = qs.run_quickstart(qs.QuickstartConfig(out_dir=str(out), seed=3, data_dir=str(socialshapes_seed3),
+                                                   backbone="tiny-random-videomae", n_boot=7))
+    assert report["language"]["skipped"] == "none of the 12 clips has a caption to embed"
+    assert np.isnan(report["language"]["r2"]) and report["language"]["r2_ci"] is None
+    assert [name for name, _ in seen["train"]] == ["bgs"]  # no language-distilled control: it needs the captions
+    assert seen["suite"][3]["controls"] == {} and seen["suite"][3]["language_sim"] is None
+    md = (out / "report.md").read_text()
+    assert "| captions (MiniLM-L6) | n/a [n/a, n/a] | n/a | n/a | n/a |" in md
+    assert "*captions (MiniLM-L6): not scored (none of the 12 clips has a caption to embed).*" in md
+    assert json.loads((out / "report.json").read_text())["language"]["r2"] is None
 
 
 def test_a_folder_holding_a_quickstart_report_is_cleared_and_any_other_report_json_refused(tmp_path) -> None:

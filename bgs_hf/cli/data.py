@@ -307,7 +307,15 @@ def run_import(args: argparse.Namespace) -> int:
     # what was written, not the in-memory repr (with a val carve-out the dataset does not store)
     n_test = len(data.split_items("test"))
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
-          f"judgments from {len(set(data.judgments['participant']))} participants\nnext: bgs-hf data validate {out}")
+          f"judgments from {len(set(data.judgments['participant']))} participants")
+    mixed = data.mixed_judgments()
+    if mixed:  # a design that drew each trial within its own set of clips lost about half of them, without a word
+        n_valid = len(data.judgments) - data.n_catch
+        print(f"note: {mixed} of the {n_valid} valid judgments mix train and test clips and are used by neither "
+              f"(train {len(data.triplets('fit'))}, test {len(data.triplets('test'))}): a split counts only the "
+              "trials whose three videos all lie in it; if your trials were drawn within fixed sets of clips, store "
+              f"those sets as the clips' stimulus_set (README, Data formats (b))")
+    print(f"next: bgs-hf data validate {out}")
     return 0
 
 
