@@ -836,10 +836,12 @@ def test_a_chase_caption_names_the_agent_that_pursues_as_the_chaser(monkeypatch:
     assert said >= 20
 
 
-def test_a_rendering_process_that_dies_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:
-    """A render worker killed mid-clip (the OOM killer, a signal) left ``multiprocessing.Pool`` waiting forever for
-    the clips it held: `synth`, `quickstart` or the test suite hung without a word. The run must stop with one
-    error naming the cause."""
+def _render_with_a_worker_killed(tmp_path: Path, killer: str) -> str:
+    """Output of a fresh interpreter that renders 400 tiny clips in 2 processes after running ``killer`` (code that
+    arranges for a worker to be SIGKILLed). A run still going after 120 s fails the test; it and its workers (a
+    session of their own) are killed, so no orphaned worker outlives the test."""
+    import os
+    import signal
     import subprocess
     import sys
     import textwrap
@@ -853,23 +855,61 @@ def test_a_rendering_process_that_dies_stops_the_run_instead_of_hanging(tmp_path
         cfg = SynthConfig(size=32, num_frames=8, workers=2)
         scenes = [sample_scene(np.random.default_rng(i), cfg) for i in range(400)]
         paths = [os.path.join({str(tmp_path)!r}, f"c{{i}}.mp4") for i in range(400)]
+    """) + textwrap.dedent(killer) + textwrap.dedent("""
+        try:
+            render_all(scenes, cfg, paths)
+        except ChildProcessError as err:
+            print("STOPPED:", err)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("render_all hung after one of its worker processes was killed")
+    return out + err[-2000:]
 
+
+def test_a_rendering_process_that_dies_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:
+    """A render worker killed mid-clip (the OOM killer, a signal) left ``multiprocessing.Pool`` waiting forever for
+    the clips it held: `synth`, `quickstart` or the test suite hung without a word. The run must stop with one
+    error naming the cause."""
+    out = _render_with_a_worker_killed(tmp_path, """
         def kill_a_busy_worker():
             while not any(os.path.exists(p) for p in paths):  # the workers are rendering
                 time.sleep(0.05)
             os.kill(mp.active_children()[0].pid, signal.SIGKILL)
 
         threading.Thread(target=kill_a_busy_worker, daemon=True).start()
-        try:
-            render_all(scenes, cfg, paths)
-        except ChildProcessError as err:
-            print("STOPPED:", err)
     """)
-    try:
-        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired:
-        pytest.fail("render_all hung after one of its worker processes was killed")
-    assert "STOPPED:" in run.stdout and "--workers 1" in run.stdout, run.stdout + run.stderr[-2000:]
+    assert "STOPPED:" in out and "--workers 1" in out, out
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="workers not forked")
+def test_a_rendering_process_killed_while_sending_its_clips_back_stops_the_run(tmp_path: Path) -> None:
+    """The executor's thread read a dead worker's half-sent result (four clips' label maps, 33 KB here, 260 KB at
+    the default size: more than a pipe takes at once) and waited forever for the rest: the run hung, as the test
+    above most likely did once under load. Workers now send back only a few bytes (a pipe writes up to ``PIPE_BUF``
+    whole); here each is killed as it writes its first result, half of it when it is longer than that."""
+    out = _render_with_a_worker_killed(tmp_path, """
+        import select, struct
+        from multiprocessing import connection
+
+        parent, send_bytes = os.getpid(), connection.Connection._send_bytes
+
+        def send_and_die(self, buf):
+            if os.getpid() != parent:  # a (forked) worker sending back its result: length, then the message
+                message = struct.pack("!i", len(buf)) + bytes(buf)
+                if len(message) > select.PIPE_BUF:
+                    self._send(message[: len(message) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+            send_bytes(self, buf)
+
+        connection.Connection._send_bytes = send_and_die
+    """)
+    assert "STOPPED:" in out and "--workers 1" in out, out
 
 
 def test_each_release_file_holds_the_tables_of_the_clips_it_names(bench: Path) -> None:

@@ -21,6 +21,7 @@ import json
 import logging
 import multiprocessing as mp
 import numbers
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -145,29 +146,46 @@ def render_all(
     return np.stack(labels)
 
 
+def _render_to_file(job: tuple[Scene, SynthConfig, str], labels_path: str) -> None:
+    """Worker: ``_render_one``, its label maps saved to ``labels_path`` rather than returned (see below)."""
+    np.save(labels_path, _render_one(job), allow_pickle=False)
+
+
 def _render_in_processes(jobs: list[tuple[Scene, SynthConfig, str]], workers: int, desc: str) -> list[np.ndarray]:
     """``_render_one`` over ``jobs`` in ``workers`` forked processes, in order.
 
     A ``ProcessPoolExecutor``, not ``multiprocessing.Pool``: when a worker dies (the OOM killer, a signal) the Pool
-    waits forever for the clips it held, while the executor stops with ``BrokenProcessPool``. Forked (where the
-    platform can), so a user's script that calls us without an ``if __name__ == "__main__"`` guard is not re-run
-    in every worker; with fork the executor starts all its workers before its own thread.
+    waits forever for the clips it held, while the executor stops with ``BrokenProcessPool``. But only if the dead
+    worker left no half-sent result in the pipe: the executor's thread then waits for the rest of that message
+    forever (it holds the pipe's write end itself, so no end-of-file comes) and the run hangs. So the workers send
+    back nothing but ``None`` (a message far under ``PIPE_BUF``, which a pipe writes whole or not at all) and pass
+    the label maps, kilobytes per clip, through ``.npy`` files in a temporary folder.
+    Forked (where the platform can), so a user's script that calls us without an ``if __name__ == "__main__"`` guard
+    is not re-run in every worker; with fork the executor starts all its workers before its own thread.
     """
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     from tqdm.auto import tqdm
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-    pool = ProcessPoolExecutor(workers, mp_context=ctx)
-    try:
-        return list(tqdm(pool.map(_render_one, jobs, chunksize=4), total=len(jobs), desc=desc, unit="clip"))
-    except BrokenProcessPool:
-        raise ChildProcessError(f"one of the {workers} rendering processes stopped before its clips were written "
-                                f"(killed: out of memory?); run again, or with --workers 1 to render in this "
-                                f"process") from None
-    finally:  # Ctrl-C or an error: the clips not yet started are dropped, not rendered before we stop
-        pool.shutdown(cancel_futures=True)
+    labels = []
+    with tempfile.TemporaryDirectory(prefix="bgs-agent-labels-") as folder:
+        files = [str(Path(folder) / f"{i}.npy") for i in range(len(jobs))]
+        pool = ProcessPoolExecutor(workers, mp_context=ctx)
+        try:
+            done = pool.map(_render_to_file, jobs, files, chunksize=4)
+            for _, file in zip(tqdm(done, total=len(jobs), desc=desc, unit="clip"), files):
+                labels.append(np.load(file))
+                os.unlink(file)
+        except BrokenProcessPool:
+            raise ChildProcessError(f"one of the {workers} rendering processes stopped before its clips were "
+                                    f"written (killed: out of memory?); run again, or with --workers 1 to render "
+                                    f"in this process") from None
+        finally:  # Ctrl-C or an error: the clips not yet started are dropped, not rendered before we stop
+            pool.shutdown(cancel_futures=True)
+    return labels
 
 
 def save_agent_masks(path: str | Path, labels: np.ndarray, video_names: list[str]) -> Path:
