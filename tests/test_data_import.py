@@ -81,6 +81,85 @@ def test_import_keeps_the_session_column_and_says_what_it_wrote(tmp_path: Path, 
     assert mixed > 0 and mixed + n_train + n_test_trials == 90
     assert (f"note: {mixed} of the 90 valid judgments mix train and test clips and are used by neither (train "
             f"{n_train}, test {n_test_trials})") in printed
+    # and how to keep them: the option that names the study's own test videos (it said to edit the parquet by hand)
+    assert "name your test videos with --test-videos FILE" in printed.splitlines()[-2]
+
+
+#: a study whose trials were drawn within fixed sets of clips: five train videos, three test videos
+TEST_SET = ["scène_02.mp4", "sub/dir/x.mp4", "f.mp4"]
+TRAIN_SET = [n for n in NAMES if n not in TEST_SET]
+
+
+def _set_trials() -> list[str]:
+    rng = np.random.default_rng(1)
+    rows = []
+    for t in range(60):
+        names = TRAIN_SET if t % 3 else TEST_SET
+        trip = [names[i] for i in rng.choice(len(names), 3, replace=False)]
+        rows.append(f"P{t % 4},{t + 1},{','.join(trip)},{trip[t % 3]},{1 + t / 10}")
+    return rows
+
+
+def test_import_takes_the_studys_own_test_videos_and_keeps_every_judgment(tmp_path: Path, capsys) -> None:
+    """A study whose trials were drawn within fixed sets of clips had no way to give its split: the seeded draw of
+    clips left about half the judgments mixing train and test (used by neither). `--test-videos FILE` names them,
+    with the table's name rules: decomposed accents (NFD), a Windows separator, blank lines and padding."""
+    listing = tmp_path / "test_videos.txt"
+    nfd = unicodedata.normalize("NFD", "scène_02.mp4")
+    listing.write_text(f"\ufeff{nfd}\n\n  sub\\dir\\x.mp4 \nf.mp4\n", encoding="utf-8")
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, _set_trials())), str(_videos(tmp_path)), str(out),
+                "--test-videos", str(listing)]) == 0
+    printed = capsys.readouterr().out
+    assert "note:" not in printed and "5 train, 3 test" in printed
+    data = load(out, val_fraction=0)
+    assert sorted(data.clip_ids[i] for i in data.split_items("test")) == sorted(TEST_SET)
+    assert data.mixed_judgments() == 0
+    assert (len(data.triplets("train")), len(data.triplets("test"))) == (40, 20)
+
+
+def test_test_videos_naming_no_video_or_beside_the_draws_flags_is_refused(tmp_path: Path, capsys) -> None:
+    """Unknown names in the list are a problem line each, with the table's hints; `--test-fraction` or
+    `--split-seed` beside `--test-videos` would change nothing: one line."""
+    listing = tmp_path / "test.txt"
+    listing.write_text("scène_02.mp4\nF.mp4\nsub/dir/y.mp4\n", encoding="utf-8")
+    table, videos, out = _csv(tmp_path, _set_trials()), _videos(tmp_path), tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(videos), str(out), "--test-videos", str(listing)]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == [
+        f"problem: test.txt row 2: no video 'F.mp4' in {videos} (did you mean 'f.mp4'? names are case-sensitive)",
+        f"problem: test.txt row 3: no video 'sub/dir/y.mp4' in {videos} (did you mean 'sub/dir/x.mp4'?)",
+    ]
+    assert not out.exists()
+    for flag, value in (("--test-fraction", "0.4"), ("--split-seed", "3")):
+        assert cli(["data", "import", str(table), str(videos), str(out), "--test-videos", str(listing), flag,
+                    value]) == 2
+        assert capsys.readouterr().err == (f"error: --test-videos names the test clips, so {flag} (of the seeded "
+                                           "draw) would change nothing: give one or the other\n")
+
+
+def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Path, capsys) -> None:
+    """`data import` could bring in no captions, so imported data never had a caption row in quickstart/evaluate:
+    `--captions FILE` reads video,caption rows (several per video, release-style `video_name` too)."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    captions = tmp_path / "captions.csv"
+    nfd = unicodedata.normalize("NFD", "scène_02.mp4")
+    captions.write_text(f"Video Name,Caption\nb.mp4,Two people talk.\n{nfd},One waves.\nb.mp4,They chat.\n"
+                        "sub\\dir\\x.mp4,A walk.\n", encoding="utf-8")
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(videos), str(out), "--captions", str(captions),
+                "--test-fraction", "0.4"]) == 0
+    assert "captions: 3 of 8 clips have at least one" in capsys.readouterr().out
+    data = load(out, val_fraction=0)
+    by_id = dict(zip(data.clip_ids, data.clips["captions"]))
+    assert by_id["b.mp4"] == ["Two people talk.", "They chat."] and by_id["scène_02.mp4"] == ["One waves."]
+    assert by_id["sub/dir/x.mp4"] == ["A walk."] and by_id["c.mp4"] == []
+    captions.write_text("video,caption\nb.mp4,\nB.mp4,Hi.\n", encoding="utf-8")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "bad"), "--captions", str(captions)]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == ["problem: captions.csv row 1: column 'caption' is empty (remove the row)",
+                     f"problem: captions.csv row 2: column 'video': no video 'B.mp4' in {videos} (did you mean "
+                     "'b.mp4'? names are case-sensitive)"]
 
 
 def test_import_draws_its_test_clips_with_split_seed_and_names_the_card_with_pretty_name(tmp_path: Path) -> None:
@@ -164,6 +243,19 @@ def test_symlinked_videos_are_refused_with_a_hint_to_copy_them(tmp_path: Path, c
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("problem: clips row 1: video path 'videos/") and line.endswith(
         "resolves outside the dataset folder (a symlink? copy the video into the folder)"), line
+
+
+def test_a_hub_folder_naming_a_video_composed_finds_its_file_saved_decomposed(tmp_path: Path) -> None:
+    """A hand-written Hub-layout folder whose clips table names `scène_02.mp4` composed (NFC) while the file was saved
+    decomposed (NFD, macOS) had no video for that clip, though `data import` and the release reader find such files."""
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out),
+                "--test-fraction", "0.4"]) == 0
+    nfc = unicodedata.normalize("NFC", "scène_02.mp4")
+    (out / "videos" / nfc).rename(out / "videos" / unicodedata.normalize("NFD", nfc))
+    data = load(out)
+    video = data.clips["video"][data.clip_ids.index(nfc)]
+    assert video is not None and Path(video).is_file()
 
 
 def test_a_wrong_video_folder_lists_twenty_rows_then_a_count(tmp_path: Path, capsys) -> None:

@@ -100,9 +100,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import", help="turn your own CSV of trials (video file names) + a video folder into the Hub layout",
         description="Check every row of a trial-per-row CSV (participant, trial, video1, video2, video3, "
                     "odd_one_out, rt, session; header case, spaces, '-' and '_' are ignored), list every problem, and write OUT in the Hub "
-                    "layout with the videos copied and a seeded train/test split of the clips frozen in it.",
+                    "layout with the videos copied and a train/test split of the clips frozen in it: your study's "
+                    "own (--test-videos) or a seeded draw.",
         epilog=examples("bgs-hf data import trials.csv videos/ my-study",
                         "bgs-hf data import trials.csv videos/ my-study --rt-ms --skip-incomplete --license cc-by-4.0",
+                        "bgs-hf data import trials.csv videos/ my-study --test-videos test_videos.txt "
+                        "--captions captions.csv",
                         "bgs-hf data import t.csv videos/ my-study --videos-columns left,middle,right --odd choice"))
     i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
     i.add_argument("videos", metavar="VIDEOS", type=Path,
@@ -120,9 +123,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--session", default="session", metavar="COL", help=f"session column (session{named})")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
-    i.add_argument("--test-fraction", type=float_between(0.0, 1.0, open_low=True, open_high=True), default=0.2,
-                   help="share of clips drawn into the test split, in (0, 1) (0.2)")
-    i.add_argument("--split-seed", type=int_at_least(0), default=0, help="seed of the train/test draw (0)")
+    i.add_argument("--test-videos", type=Path, metavar="FILE",
+                   help="your study's test split: a text file naming its test videos, one per line, as the CSV names "
+                        "them; every other clip is train (default: a seeded draw of clips, which splits trials drawn "
+                        "within fixed sets of clips)")
+    i.add_argument("--test-fraction", type=float_between(0.0, 1.0, open_low=True, open_high=True), default=None,
+                   help="without --test-videos: share of clips drawn into the test split, in (0, 1) (0.2)")
+    i.add_argument("--split-seed", type=int_at_least(0), default=None,
+                   help="without --test-videos: seed of the train/test draw (0)")
+    i.add_argument("--captions", type=Path, metavar="FILE",
+                   help="a CSV of video,caption rows (several rows per video allowed; videos named as in the "
+                        "trials CSV): the clips' captions, for the caption baseline (default: none)")
     _add_card_flags(i, default_license="none declared (the card says `other`: licence not declared)")
     i.set_defaults(func=run_import)
 
@@ -283,15 +294,21 @@ def run_import(args: argparse.Namespace) -> int:
 
     require_new_folder(args.out, "OUT")
     declared = _declared_license(args)
+    if args.test_videos is not None and (args.test_fraction, args.split_seed) != (None, None):
+        given = "--test-fraction" if args.test_fraction is not None else "--split-seed"
+        raise BGSInputError(f"--test-videos names the test clips, so {given} (of the seeded draw) would change "
+                            "nothing: give one or the other")
     videos = tuple(c.strip() for c in args.videos_columns.split(","))
     if len(videos) != 3 or "" in videos:
         raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
     columns = TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
                              rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0,
                              session=args.session or None)
+    split_config = SplitConfig(test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
+                               split_seed=args.split_seed or 0)
     data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
-                                      split_config=SplitConfig(test_fraction=args.test_fraction,
-                                                               split_seed=args.split_seed))
+                                      split_config=split_config, test_videos=args.test_videos,
+                                      captions=args.captions)
     for err in problems:
         print(f"problem: {err}")
     if problems or data is None:
@@ -308,13 +325,17 @@ def run_import(args: argparse.Namespace) -> int:
     n_test = len(data.split_items("test"))
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
           f"judgments from {len(set(data.judgments['participant']))} participants")
+    if args.captions is not None:
+        n_captioned = sum(bool(c) for c in data.clips["captions"])
+        print(f"captions: {n_captioned} of {data.n_clips} clips have at least one")
     mixed = data.mixed_judgments()
     if mixed:  # a design that drew each trial within its own set of clips lost about half of them, without a word
         n_valid = len(data.judgments) - data.n_catch
+        fix = ("check that --test-videos lists every test video" if args.test_videos is not None else
+               "if your trials were drawn within fixed sets of clips, name your test videos with --test-videos FILE")
         print(f"note: {mixed} of the {n_valid} valid judgments mix train and test clips and are used by neither "
               f"(train {len(data.triplets('fit'))}, test {len(data.triplets('test'))}): a split counts only the "
-              "trials whose three videos all lie in it; if your trials were drawn within fixed sets of clips, store "
-              f"those sets as the clips' stimulus_set (README, Data formats (b))")
+              f"trials whose three videos all lie in it; {fix}")
     print(f"next: bgs-hf data validate {out}")
     return 0
 

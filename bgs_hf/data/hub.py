@@ -406,11 +406,19 @@ def read_hub(
     for col in [c for c in clips.columns if c.startswith("rating_")]:  # NaN = not rated; text/inf reported
         clips[col] = optional_numbers(clips, col, clips_where, problems)
     videos, missing = [], []
+    index: dict[str, str] | None = None  # the folder's files by NFC name, built at the first name not found
     for row, value, cid in zip(clips[ROW], clips["video"], clips["clip_id"]):
         if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
             videos.append(None)
             continue
         resolved = safe_video_path(str(value), folder, path=clips_where, row=int(row), problems=problems)
+        if resolved is not None and not resolved.is_file():  # typed composed (NFC), saved decomposed (macOS)?
+            from bgs_hf.data.triplet_table import _nfc, _video_index
+
+            index = _video_index(folder, problems) if index is None else index
+            rel = index.get(_nfc(table_path(str(value)).as_posix()))
+            if rel is not None:
+                resolved = safe_video_path(rel, folder, path=clips_where, row=int(row), problems=problems)
         if resolved is not None and not resolved.is_file():
             missing.append((int(row), cid, str(value)))
             resolved = None

@@ -110,10 +110,11 @@ def _check_one_role_per_column(roles: dict[str, list[str | None]], path: Path, p
 
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
-    *, odd: bool = False,
+    *, odd: bool = False, column_label: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask; with ``odd`` the
-    last column names the odd one of the three before it."""
+    last column names the odd one of the three before it. One rule for every file naming videos (the trials, the
+    ``--test-videos`` list, the captions table); ``column_label`` False for a list without columns."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -150,22 +151,79 @@ def _resolve_names(
     # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses
     # every name, and printed one line per row of a 100 000-trial CSV; hints are built only for the rows shown
     where = sorted(missing)
+
+    def column(col: str) -> str:
+        return f"column {col!r}: " if column_label else ""
+
     problems.add_rows(path, df[ROW].to_numpy()[where],
-                      (f"column {missing[i][0]!r}: no video {missing[i][1]!r} in {video_dir}"
+                      (f"{column(missing[i][0])}no video {missing[i][1]!r} in {video_dir}"
                        f"{hint(missing[i][0], missing[i][2], i)}"
                        for i in where))
     return out, bad
 
 
+def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
+                 problems: Problems) -> list[str]:
+    """Each clip's ``stimulus_set`` from the study's own list of test videos (one name per line, named as the
+    trials name them): a seeded draw of clips splits trials drawn within fixed sets of clips, losing about half."""
+    if not listing.is_file():
+        problems.fatal("file missing (--test-videos: one video name per line)", path=listing)
+    try:
+        text = listing.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.fatal("not UTF-8 text; re-save it as UTF-8 (--test-videos: one video name per line)", path=listing)
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        problems.fatal("no video names (--test-videos: one video name per line)", path=listing)
+    df = pd.DataFrame({"name": [name for _, name in lines], ROW: [n for n, _ in lines]})
+    rel, bad = _resolve_names(df, ["name"], files, video_dir, listing, problems, column_label=False)
+    listed = set(rel[~bad, 0])
+    unused = sorted(listed - set(clip_ids))
+    if unused:  # in the folder but in no usable trial: not a clip, so in no split
+        logger.warning("%s: %d listed video(s) appear in no usable trial and are not clips (first: %r)",
+                       listing.name, len(unused), unused[0])
+    return ["test" if c in listed else "train" for c in clip_ids]
+
+
+def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
+                   problems: Problems) -> dict[str, list[str]]:
+    """``{clip: [captions in file order]}`` from a ``video, caption`` CSV (several rows per video, as the release's
+    captions.csv; ``video_name`` also read as ``video``): without it an import had no caption row to score."""
+    df = read_csv(table, (), problems, drop_duplicates=False)
+    found = {}
+    for role, keys in (("video", ("video", "videoname")), ("caption", ("caption",))):
+        alike = [c for c in df.columns if c != ROW and header_key(c).replace("_", "") in keys]
+        if not alike:
+            problems.fatal(f"column {role!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}; "
+                           "--captions reads columns video and caption)", path=table)
+        found[role] = alike[0]
+    empty = (df[found["caption"]] == "").to_numpy() & (df[found["video"]] != "").to_numpy()
+    problems.add_rows(table, df[ROW].to_numpy()[empty],
+                      (f"column {found['caption']!r} is empty (remove the row)" for _ in range(int(empty.sum()))))
+    df = df.loc[~empty].reset_index(drop=True)
+    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems)
+    captions: dict[str, list[str]] = {}
+    for name, caption in zip(rel[~bad, 0], df.loc[~bad, found["caption"]]):
+        captions.setdefault(name, []).append(caption)
+    unused = sorted(set(captions) - set(clip_ids))
+    if unused:
+        logger.warning("%s: captions of %d video(s) that appear in no usable trial are not kept (first: %r)",
+                       table.name, len(unused), unused[0])
+    return captions
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, problems: Problems | None = None,
+    test_videos: str | Path | None = None, captions: str | Path | None = None,
 ) -> OddOneOutData:
     """Read a trial-per-row CSV that names videos by file name (relative to ``video_dir``).
 
-    Clips are the videos the CSV names, sorted by path; train/test clips are a seeded draw
-    (``split_config``) that ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
-    split. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
+    Clips are the videos the CSV names, sorted by path; train/test clips are the study's own
+    (``test_videos``: a file naming the test videos, one per line; the other clips are train) or a seeded draw
+    (``split_config``), which ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
+    split. ``captions``: a CSV of ``video, caption`` rows (several per video allowed). Both name videos as the
+    trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. The data set is
     named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
     """
@@ -212,8 +270,8 @@ def read_triplet_table(
                                            "to drop trials without a response)" for e in empty[incomplete]))
         df = df.loc[~incomplete].reset_index(drop=True)
 
-    rel, bad = _resolve_names(df, [*video_cols, odd_col], _video_index(video_dir, problems), video_dir, path, problems,
-                              odd=True)
+    files = _video_index(video_dir, problems)
+    rel, bad = _resolve_names(df, [*video_cols, odd_col], files, video_dir, path, problems, odd=True)
     in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
     no_odd = ~bad & ~in_triplet.any(axis=1)
     where = np.flatnonzero(no_odd)
@@ -231,8 +289,10 @@ def read_triplet_table(
     clip_ids = sorted(set(rel[keep, :3].ravel()))
     pos = {c: i for i, c in enumerate(clip_ids)}
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])
+    labels = None if test_videos is None else _test_labels(Path(test_videos), clip_ids, files, video_dir, problems)
+    caption_of = {} if captions is None else _caption_table(Path(captions), clip_ids, files, video_dir, problems)
     clips = pd.DataFrame({"clip_id": clip_ids, "video": [str((video_dir / c).resolve()) for c in clip_ids],
-                          "captions": [[] for _ in clip_ids], "stimulus_set": None})
+                          "captions": [caption_of.get(c, []) for c in clip_ids], "stimulus_set": labels})
     judgments = pd.DataFrame({
         "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2],
         "odd": np.argmax(in_triplet[keep], axis=1).astype(np.int8),
@@ -260,6 +320,7 @@ def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object)
         data = None
     if data is not None and not problems.items:  # a split `data validate` refuses: say so before writing (once
         # the rows are right: which trials are usable decides the split's judgments)
-        check_splits(data, problems, hint=("; a split counts only the trials whose three videos all lie in it: "
-                                         "change --test-fraction (or --split-seed)"))
+        change = ("check --test-videos" if kwargs.get("test_videos") is not None
+                  else "change --test-fraction (or --split-seed)")
+        check_splits(data, problems, hint=f"; a split counts only the trials whose three videos all lie in it: {change}")
     return data, problems.items
