@@ -413,10 +413,10 @@ def read_hub(
             continue
         resolved = safe_video_path(str(value), folder, path=clips_where, row=int(row), problems=problems)
         if resolved is not None and not resolved.is_file():  # typed composed (NFC), saved decomposed (macOS)?
-            from bgs_hf.data.triplet_table import _nfc, _video_index
+            from bgs_hf.data.triplet_table import nfc_name, video_index
 
-            index = _video_index(folder, problems) if index is None else index
-            rel = index.get(_nfc(table_path(str(value)).as_posix()))
+            index = video_index(folder, problems) if index is None else index
+            rel = index.get(nfc_name(table_path(str(value)).as_posix()))
             if rel is not None:
                 resolved = safe_video_path(rel, folder, path=clips_where, row=int(row), problems=problems)
         if resolved is not None and not resolved.is_file():

@@ -275,11 +275,11 @@ def read_release(
     files = [video_dir / table_path(n) for n in names]
     unmatched = [i for i, (f, e) in enumerate(zip(files, escaping)) if not e and not f.is_file()]
     if unmatched and video_dir.is_dir():  # a name typed composed (NFC), the file saved decomposed (macOS): one file
-        from bgs_hf.data.triplet_table import _nfc, _video_index
+        from bgs_hf.data.triplet_table import nfc_name, video_index
 
-        index = _video_index(video_dir, problems)
+        index = video_index(video_dir, problems)
         for i in unmatched:
-            rel = index.get(_nfc(table_path(names[i]).as_posix()))
+            rel = index.get(nfc_name(table_path(names[i]).as_posix()))
             if rel is not None:
                 files[i] = video_dir / rel
     clips["video"] = [None if e or not f.is_file() else str(f.resolve()) for f, e in zip(files, escaping)]

@@ -44,19 +44,19 @@ class TripletColumns:
     session: str | None = "session"
 
 
-def _nfc(text: str) -> str:
+def nfc_name(text: str) -> str:
     """macOS stores file names decomposed (NFD), spreadsheets write them composed (NFC): compare as NFC."""
     return unicodedata.normalize("NFC", text)
 
 
-def _video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
+def video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
     """Every file under ``video_dir`` by its NFC relative POSIX path (``sub/dir/x.mp4``); two files that are one
     name in NFC are a problem (the index kept the last, so two videos became one clip)."""
     index: dict[str, str] = {}
     for p in sorted(video_dir.rglob("*")):
         if p.is_file() and not p.name.startswith("."):
             rel = p.relative_to(video_dir).as_posix()
-            other = index.setdefault(_nfc(rel), rel)
+            other = index.setdefault(nfc_name(rel), rel)
             if other != rel:
                 problems.add(f"{other!r} and {rel!r} are one name after Unicode normalisation (composed and "
                              "decomposed accents): rename one", path=video_dir)
@@ -124,7 +124,7 @@ def _resolve_names(
     for k, col in enumerate(cols):
         for i, value in enumerate(df[col]):
             # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
-            name = _nfc(table_path(str(value)).as_posix())
+            name = nfc_name(table_path(str(value)).as_posix())
             rel = None if escapes_folder(name) else files.get(name)
             if rel is None and not bad[i]:  # one problem per row: the first bad cell
                 missing[i] = (col, str(value), name)
@@ -270,7 +270,7 @@ def read_triplet_table(
                                            "to drop trials without a response)" for e in empty[incomplete]))
         df = df.loc[~incomplete].reset_index(drop=True)
 
-    files = _video_index(video_dir, problems)
+    files = video_index(video_dir, problems)
     rel, bad = _resolve_names(df, [*video_cols, odd_col], files, video_dir, path, problems, odd=True)
     in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
     no_odd = ~bad & ~in_triplet.any(axis=1)
