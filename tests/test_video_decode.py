@@ -268,12 +268,16 @@ def test_check_video_limits(tmp_path: Path) -> None:
     p = media.write_barcode_clip(tmp_path / "ok.mp4", 10)
     assert check_video(p).frames == 10
     assert "too large" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(max_bytes=10)))
-    assert "codec" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(codecs=("vp9",))))
+    # each refusal names the limit it broke, not only "not allowed" / "too large" (the Space's visitor was left guessing)
+    assert _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(codecs=("vp9", "av1")))).endswith(
+        "codec 'h264' not allowed (allowed: vp9, av1)")
+    assert _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(max_pixels=100))).endswith(
+        f"resolution {check_video(p).width}x{check_video(p).height} too large "
+        f"({check_video(p).width * check_video(p).height:,} pixels > limit 100)")
     assert "duration" in _assert_one_line_error(p, lambda q: check_video(q, VideoLimits(max_duration_s=0.1)))
     avi = media.write_barcode_clip(tmp_path / "x.avi", 5, codec="mpeg4")
-    assert "container" in _assert_one_line_error(
-        avi, lambda q: check_video(q, VideoLimits(containers=("mp4",)))
-    )
+    assert _assert_one_line_error(avi, lambda q: check_video(q, VideoLimits(containers=("mp4",)))).endswith(
+        "container 'avi' not allowed (allowed: mp4)")
     # a one-frame MP4 was accepted and embedded as that frame repeated, while the same picture as a PNG was refused
     still = media.write_barcode_clip(tmp_path / "still.mp4", 1)
     assert "still image" in _assert_one_line_error(still, check_video)

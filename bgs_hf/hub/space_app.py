@@ -199,6 +199,14 @@ class Catalogue:
         top = max(votes)
         return votes.index(top), top, sum(votes)
 
+    def first_triplet(self) -> list[int]:
+        """Where the page starts: the judged triplet with the most judgments and a single choice (ties broken by
+        catalogue order), else the first three clips. The page started on clips 0, 1, 2, which on the default
+        catalogue nobody judged (about 1 triplet in 13 is), so a first Compare showed no judges' choice at all."""
+        judged = [(-sum(votes.values()), sorted(key)) for key, votes in self.votes.items()
+                  if self.human_choice(sorted(key)) is not None]
+        return min(judged)[1] if judged else [0, 1, 2]
+
     @classmethod
     def for_config(cls, config: SpaceConfig) -> Catalogue:
         """The catalogue ``config`` names (``data``), else the default SocialShapes one."""
@@ -258,6 +266,10 @@ def default_catalogue(config: SpaceConfig) -> Path:
 
 
 # ------------------------------------------------------------------------------------------ models
+#: PEFT's copy of the head as it was before training (``modules_to_save`` keeps it for ``disable_adapter``): the base
+#: checkpoint has no head, so it is a random init on each load, and neither column uses it (the fine-tuned one runs
+#: the trained copy, the pretrained one pooled features without a head)
+UNTRAINED_HEAD = ".head.original_module."  # bgs_hf.models.embedder.HEAD_MODULE (importing it imports torch)
 class ModelPair:
     """The fine-tuned embedder and its pretrained counterpart (same weights with the adapter off)."""
 
@@ -325,6 +337,8 @@ class ModelPair:
                             sort_keys=True).encode())
         for prefix, model in (("aligned.", self.aligned), ("pretrained.", self.pretrained)):
             for name, tensor in sorted((model.state_dict() if model is not None else {}).items()):
+                if UNTRAINED_HEAD in name:  # drawn afresh on every load: the cache was missed on every start
+                    continue
                 h.update((prefix + name).encode())
                 h.update(tensor.detach().cpu().contiguous().flatten().view(torch.uint8).numpy().tobytes())
         return h.hexdigest()[:20]
@@ -606,7 +620,15 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int |
 
 
 def answers_markdown(cmp: Comparison) -> str:
-    lines = ["Compared: " + " · ".join(cmp.labels), "", "| | odd one out |", "|---|---|"]
+    """The answers table, after each model's three pair similarities in words: the heat maps are pictures (Gradio
+    gives them the alt text "undefined plot visualising provided data"), so a screen reader, or a script reading
+    the API's outputs, had no number of them."""
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    names = " · ".join(f"{SLOTS[a]}–{SLOTS[b]}" for a, b in pairs)
+    sims = "; ".join(f"*{name}* " + " · ".join(fmt(float(sim[a, b]), ".2f") for a, b in pairs)
+                     for name, sim in ((PRETRAINED_NAME, cmp.sim_pre), (cmp.aligned, cmp.sim_bgs)))
+    lines = ["Compared: " + " · ".join(cmp.labels), "", f"Cosine similarity {names}: {sims}.", "",
+             "| | odd one out |", "|---|---|"]
     for name, odd in ((PRETRAINED_NAME, cmp.odd_pre), (cmp.aligned, cmp.odd_bgs)):
         lines.append(f"| {name} | {TIE_ANSWER if odd is None else '**' + cmp.labels[odd] + '**'} |")
     if cmp.human is not None:
@@ -657,7 +679,7 @@ def compare_view(
 
 
 def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, list, str]:
-    """The neighbours button: two galleries of (thumbnail, "clip (similarity)")."""
+    """The neighbours button: two galleries of (thumbnail, "similarity · clip")."""
     cat = backend.catalogue
     try:
         if not clip_id:
@@ -667,7 +689,8 @@ def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, l
         return [], [], _user_message(err, "find neighbours")
 
     def gallery(items: list[tuple[int, float]]) -> list:
-        return [(cat.thumbs[j], f"{cat.clip_ids[j]} ({fmt(s, '.2f')})") for j, s in items]
+        # the similarity first: Gradio cuts a caption to its thumbnail's width, and "ss_0004.m…" hid the number
+        return [(cat.thumbs[j], f"{fmt(s, '.2f')} · {cat.clip_ids[j]}") for j, s in items]
 
     return gallery(pre), gallery(bgs), ""
 
@@ -678,6 +701,7 @@ def build_demo(backend: SpaceBackend) -> Any:
 
     cat = backend.catalogue
     choices = list(cat.clip_ids)
+    start = [choices[i] for i in cat.first_triplet()]
     thumbs = {cid: cat.thumbs[k] for k, cid in enumerate(cat.clip_ids)}
     cfg = backend.config
     aligned = backend.models.label
@@ -725,12 +749,14 @@ def build_demo(backend: SpaceBackend) -> Any:
                 with gr.Column():
                     dd = gr.Dropdown(
                         choices=choices,
-                        value=choices[k],
+                        value=start[k],
                         label=f"clip {slot}",
                         elem_id=f"clip-{slot.lower()}",
                     )
+                    # without alt text a screen reader skipped the picture as decorative
                     img = gr.Image(
-                        value=thumbs[choices[k]], label=f"clip {slot}", interactive=False, height=140
+                        value=thumbs[start[k]], label=f"clip {slot}", interactive=False, height=140,
+                        alt_text=f"clip {slot}: the middle frame of the clip in this slot",
                     )
                     up = gr.File(
                         label=f"…or upload clip {slot}",

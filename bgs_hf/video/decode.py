@@ -357,15 +357,17 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
         raise BGSInputError(f"file too large ({_human(nbytes)} > limit {_human(lim.max_bytes)})", path=p)
     info = probe(p)
     if lim.containers is not None and not set(info.container.split(",")) & set(lim.containers):
-        raise BGSInputError(f"container '{info.container}' not allowed", path=p)
+        # the allowed ones named: "not allowed" alone left a visitor guessing what to convert the clip to
+        raise BGSInputError(f"container '{info.container}' not allowed (allowed: {', '.join(lim.containers)})", path=p)
     if lim.codecs is not None and info.codec not in lim.codecs:
-        raise BGSInputError(f"codec '{info.codec}' not allowed", path=p)
+        raise BGSInputError(f"codec '{info.codec}' not allowed (allowed: {', '.join(lim.codecs)})", path=p)
     if lim.max_duration_s is not None and info.duration_s is None:
         raise BGSInputError("duration unknown (neither the header nor the timestamps give one)", path=p)
     if lim.max_duration_s is not None and info.duration_s > lim.max_duration_s:
         raise BGSInputError(f"duration {_seconds(info.duration_s)} exceeds limit {_seconds(lim.max_duration_s)}", path=p)
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
-        raise BGSInputError(f"resolution {info.width}x{info.height} too large", path=p)
+        raise BGSInputError(f"resolution {info.width}x{info.height} too large ({info.width * info.height:,} pixels > "
+                            f"limit {lim.max_pixels:,})", path=p)
     if lim.max_aspect is not None and max(info.width, info.height) > lim.max_aspect * max(min(info.width, info.height), 1):
         raise BGSInputError(f"frame shape {info.width}x{info.height} is too elongated (more than "
                             f"{lim.max_aspect:g}:1)", path=p)
