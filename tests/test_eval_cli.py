@@ -1120,7 +1120,7 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite
     from bgs_hf.eval.embed import MOTION_CONTROLS
-    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.fit import SplitHumans, paired_comparison
     from bgs_hf.eval.partition import partition_pairs
     from bgs_hf.eval.probes import (
         attribute_probes,
@@ -1221,6 +1221,11 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
             want = behavioural_fit(cosine_similarity_matrix(motion(e[ti], kind)), data, "test", seed=5, n_boot=20)
             assert res["motion"][key][kind]["r2"] == pytest.approx(want["r2"]), (key, kind)
             assert res["motion"][key][kind]["r2_ci"] == pytest.approx(want["r2_ci"]), (key, kind)
+            # original − this control, the fit's paired comparison of this model's own two embeddings
+            want = paired_comparison(e[ti], motion(e[ti], kind), test, n_boot=20, seed=5)
+            got = res["motion_paired"][key][kind]
+            assert {s: {k: pytest.approx(x) for k, x in v.items()} for s, v in want.items()} == got, (key, kind)
+            assert got["r2"]["diff"] == pytest.approx(fit_r2[key] - res["motion"][key][kind]["r2"])
         _, labels, is_gen, _ = read_abstract_set(abstract)
         want = transfer_probe(abstract_table[key_of[key]], labels, is_gen, seed=5)
         assert res["transfer"]["models"][key]["accuracy"] == pytest.approx(want["accuracy"])
@@ -1473,8 +1478,11 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
            "layers": {"pretrained": layers("layer 1", 0.133)},
            "partition": {"bgs": {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
                                  "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40}},
-           "probes": {"pretrained": {"valence": probe(0.2)}, "bgs": {"valence": probe(0.5)}},
+           "probes": {"pretrained": {"valence": probe(0.2), "arousal": probe(0.1)},
+                      "bgs": {"valence": probe(0.5), "arousal": probe(0.2)}},
            "probes_paired": {"bgs - pretrained": {"valence": {"diff": 0.3, "ci": [0.1, 0.45], "p_value": 0.02,
+                                                              "n_boot": 1000, "n_tied": 0},
+                                                  "arousal": {"diff": 0.1, "ci": [-0.1, 0.3], "p_value": 0.3,
                                                               "n_boot": 1000, "n_tied": 0}}},
            "transfer": {"labels": ["a", "b"], "models": {"bgs": {"accuracy": 0.7, "ci": [0.5, 0.85], "chance": 0.4,
                                                                  "train_accuracy": 0.95, "n_train": 30, "n_test": 20}},
@@ -1485,7 +1493,11 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
                          "divergence": {"divergence": 0.6, "mean_r": 0.4, "between": ["pretrained", "bgs"]},
                          "agent_mass_change": {"mean_diff": 0.05, "wilcoxon_p": 0.03}},
            "motion": {"bgs": {"shuffled": {"r2": 0.05, "r2_ci": [0.01, 0.09], "ooo_acc_3way": 0.38,
-                                           "ooo_acc_2way": 0.57}}}}
+                                           "ooo_acc_2way": 0.57}, "reversed": {"skipped": "collapsed"}}},
+           "motion_paired": {"bgs": {"shuffled": {
+               "r2": {"diff": 0.07, "ci": [0.02, 0.12], "p_value": 0.01, "n_boot": 1000, "n_tied": 0},
+               "ooo_acc_3way": {"diff": 0.04, "ci": [-0.01, 0.09], "p_value": 0.2, "n_boot": 1000, "n_tied": 3}},
+               "reversed": {"skipped": "control not scored: collapsed"}}}}
     md, _ = write_report([("one", res, tmp_path)], tmp_path / "rep")
     lines = md.read_text().splitlines()
     pre, bgs = "pretrained video model (frozen)", "BGS fine-tuned (LoRA)"
@@ -1495,8 +1507,10 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     assert f"| {pre} | layer 1 | 0.251 | 0.133 | ✓ |" in lines and f"| {pre} | output | 0.092 | 0.144 |  |" in lines
     assert f"| {bgs} | 0.031 | 0.012 | 0.005 | 0.036 | 0.017 | 0.048 | 40 |" in lines
     assert (f"| attribute | r: {pre} | p: {pre} | r: {bgs} | p: {bgs} | change in r: {bgs} − {pre} | change 95% CI "
-            "| change p |") in lines
-    assert "| valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 | [0.100, 0.450] | 0.020 |" in lines
+            "| change p | change Holm p |") in lines
+    # Holm over the two attributes' change p's: 2 × 0.02 = 0.04, then max(0.04, 1 × 0.3) = 0.3
+    assert "| valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 | [0.100, 0.450] | 0.020 | 0.040 |" in lines
+    assert "| arousal | 0.100 | 0.200 | 0.200 | 0.200 | 0.100 | [-0.100, 0.300] | 0.300 | 0.300 |" in lines
     assert f"| {bgs} | 70.0% | [50.0%, 85.0%] | 40.0% | 95.0% | 30 | 20 |" in lines
     assert f"| {bgs} − {pre} | 15.0 pp | [5.0, 25.0] pp | 0.004 |" in lines
     assert f"| {bgs} | m | 0.300 | 0.200 | 5 | 2×4×4 |" in lines
@@ -1506,6 +1520,17 @@ def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path
     assert ("Agent mass change: the second model's minus the first's, mean over the clips with agent masks; Wilcoxon "
             "p: two-sided signed-rank test of those per-clip changes.") in md.read_text()
     assert f"| {bgs} | shuffled | 0.050 | [0.010, 0.090] | 38.0% | 57.0% |" in lines
+    # original − control, paired: Holm over the run's two motion tests (2 × 0.01, then max(0.02, 0.2))
+    assert "| model | comparison | statistic | difference | 95% CI | p | Holm p (this table) |" in lines
+    assert f"| {bgs} | original − shuffled | R² | 0.070 | [0.020, 0.120] | 0.010 | 0.020 |" in lines
+    assert f"| {bgs} | original − shuffled | 3-way acc | 4.0 pp | [-1.0, 9.0] pp | 0.200 | 0.200 |" in lines
+    assert f"| {bgs} | original − reversed | not tested (control not scored: collapsed) | – | – | – | – |" in lines
+    text = md.read_text()
+    assert "the table holds 2 tests (each model × control × statistic)" in text
+    assert "Each attribute's p is its own test, uncorrected for the several attributes (2 per model; change Holm p" in text
+    # the probes' and the transfer's intervals keep each fitted probe fixed: said, not left for a reader to guess
+    assert "leave out the uncertainty of fitting the probe (which training clips, which alpha)" in text
+    assert "count only the held-out clips' variation and leave out the uncertainty of fitting the probe" in text
 
 
 def test_the_report_links_its_figures_and_escapes_its_cells_as_each_format_needs(tmp_path):
@@ -1999,6 +2024,21 @@ def test_a_motion_control_that_collapses_the_embeddings_is_not_scored(tiny_sets,
     assert all(np.isfinite(motion[k]["ooo_acc_3way"]) for k in ("shuffled", "reversed"))
     md = (tmp_path / "ev" / "evaluation.md").read_text()
     assert f"| single-frame | not scored: {COLLAPSED} |" in md
+    # original − control on the same resamples: this fake's shuffled and reversed clips embed as the original, so
+    # every difference is 0 exactly, in every resample (CI [0, 0]), and p = 1; the collapsed control has no test
+    paired = res["motion_paired"]["pretrained"]
+    for kind in ("shuffled", "reversed"):
+        assert set(paired[kind]) == {"r2", "ooo_acc_3way", "ooo_acc_2way"}
+        for v in paired[kind].values():  # (a resample of these few clips may leave R² undefined: not counted)
+            assert {k: v[k] for k in ("diff", "ci", "p_value")} == {"diff": 0.0, "ci": [0.0, 0.0], "p_value": 1.0}
+            assert v["n_tied"] == v["n_boot"] >= 3
+    assert paired["single-frame"] == {"skipped": f"control not scored: {COLLAPSED}"}
+    assert "| pretrained video model (frozen) | original − shuffled | R² | 0.000 | [0.000, 0.000] | 1.000 | 1.000 |" in md
+    # a model whose unaltered clips collapse has no original to test a control against (its 0% is no answer)
+    monkeypatch.setattr(embed, "embed_clips", lambda model, data_, items, cache=None, *, transform=None, **_: (
+        table[np.asarray(items)] if transform is not None else np.ones((len(items), 5))))
+    res = run_suite(data, model, out_dir=tmp_path / "ev2", analyses=("fit", "motion"), n_boot=5)
+    assert res["motion_paired"]["pretrained"]["shuffled"] == {"skipped": f"original not scored: {COLLAPSED}"}
 
 
 def test_every_export_of_bgs_hf_eval_is_the_object_of_the_module_its_docstring_names():

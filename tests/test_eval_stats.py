@@ -909,6 +909,40 @@ def test_the_paired_table_names_each_statistic_as_the_fit_table_does(tmp_path):
 
 
 
+def test_holm_adjusts_one_family_of_p_values_by_hand():
+    """Holm's step-down adjustment, worked by hand: m = 4 defined p's (the NaN and None are left out of m and stay
+    undefined); sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04, made non-decreasing (the
+    last 0.04 -> 0.06), capped at 1, returned in the order given."""
+    from bgs_hf.metrics.bootstrap import holm
+
+    got = holm([0.01, 0.04, 0.03, 0.005, float("nan"), None])
+    assert got[:4] == pytest.approx([0.03, 0.06, 0.06, 0.02]) and np.isnan(got[4]) and np.isnan(got[5])
+    assert holm([0.5, 0.6]) == [1.0, 1.0] and holm([0.2]) == [0.2] and holm([]) == []
+
+
+def test_the_paired_table_says_its_p_values_are_uncorrected_and_gives_holm_over_its_own_tests(tmp_path):
+    """The fit's paired table tests several statistics × several comparisons, each p printed as if the only test:
+    it now says each p is its own, uncorrected test, how many the table holds, and gives a Holm-adjusted column
+    from the table's own p's (hand values: 0.01, 0.04, 0.03, NaN -> 0.03, 0.06, 0.06, n/a over m = 3)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def row(p):
+        return {"diff": 0.05, "ci": [0.01, 0.1], "p_value": p, "n_boot": 1000, "n_tied": 0}
+
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "n_boot": 1000,
+           "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+           "paired": {"bgs - pretrained": {"r2": row(0.01), "ooo_acc_3way": row(0.04)},
+                      "bgs - ctl": {"r2": row(0.03), "ooo_acc_3way": row(None)}}}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "| comparison | statistic | difference | 95% CI | p | Holm p (this table) |" in md
+    assert "| BGS fine-tuned (LoRA) − pretrained video model (frozen) | R² | 0.050 | [0.010, 0.100] | 0.010 | 0.030 |" in md
+    assert "| 3-way acc | 5.0 pp | [1.0, 10.0] pp | 0.040 | 0.060 |" in md
+    assert "− ctl | R² | 0.050 | [0.010, 0.100] | 0.030 | 0.060 |" in md
+    assert "− ctl | 3-way acc | 5.0 pp | [1.0, 10.0] pp | n/a | n/a |" in md
+    assert ("Each p is its own test, uncorrected for the others: the table holds 3 tests (each comparison × "
+            "statistic). Holm p: Holm's step-down adjustment") in md and "uncorrected for the others" in page
+
+
 def test_the_paired_table_says_what_p_counts_and_how_many_resamples_showed_no_difference(tmp_path):
     """evaluation.md said p came "from the share of resamples on the far side of 0", but a resample with no
     difference counts on both sides and an undefined one is left out; a 7-judgment run's p = 1.000 for +0.143 read as

@@ -101,6 +101,31 @@ _STAT_NAMES = {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way 
 _DIFF_UNIT = {"ooo_acc_3way": "pp", "ooo_acc_2way": "pp"}
 
 
+def _holm_cells(p_values: list[Any]) -> list[str]:
+    """Holm-adjusted p's (:func:`bgs_hf.metrics.bootstrap.holm`) of one run's table, printed to three decimals: a p
+    at its resampling floor is only a bound, and so then is its Holm p (the text says so)."""
+    from bgs_hf.metrics.bootstrap import holm
+
+    return [_p(x) for x in holm(p_values)]
+
+
+def _diff_cells(v: dict, stat: str, res: dict) -> list[str]:
+    """Difference, 95% CI and two-sided p of one paired-bootstrap row (an accuracy's in percentage points)."""
+    unit = _DIFF_UNIT.get(stat, "")
+    return [_f(v["diff"], unit=unit), _f(v["ci"], unit=unit), _p(v["p_value"], v.get("n_boot", res.get("n_boot")),
+                                                                 sides=2)]
+
+
+def _n_defined(p_values: list[Any]) -> int:
+    """How many of a table's p's are defined: the family a Holm p adjusts over."""
+    return sum(isinstance(p, (int, float)) and p == p for p in p_values)
+
+
+def _per_run(runs: list[tuple[str, dict, Path]], count_of: Any) -> str:
+    """``count_of(result)`` over the runs: "6", or "6 / 4" where the runs side by side differ."""
+    return " / ".join(map(str, dict.fromkeys(n for _, r, _ in runs if (n := count_of(r)) is not None)))
+
+
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
     multi = len(runs) > 1
     rows = []
@@ -181,16 +206,22 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                             "between clips, so every similarity ties: R² is undefined and the accuracies count "
                             "every tie as wrong: 0 is no answer, not a wrong one.*")
                    for label, r, _ in runs for n, f in r.get("fit", {}).items() if f.get("collapsed")]
-        pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p"],
-                         lambda r: [[_comparison(c, r), _STAT_NAMES.get(s, s), _f(v["diff"], unit=_DIFF_UNIT.get(s, "")),
-                                     _f(v["ci"], unit=_DIFF_UNIT.get(s, "")),
-                                     _p(v["p_value"], v.get("n_boot", r.get("n_boot")), sides=2)]
-                                    for c, d in r.get("paired", {}).items() for s, v in d.items()])
+        def fit_paired_p(r: dict) -> list[Any]:
+            return [v["p_value"] for d in r.get("paired", {}).values() for v in d.values()]
+
+        def fit_paired_rows(r: dict) -> list[list[Any]]:
+            tests = [(c, s, v) for c, d in r.get("paired", {}).items() for s, v in d.items()]
+            return [[_comparison(c, r), _STAT_NAMES.get(s, s), *_diff_cells(v, s, r), holm_p]
+                    for (c, s, v), holm_p in zip(tests, _holm_cells(fit_paired_p(r)))]
+
+        pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", "Holm p (this table)"],
+                         fit_paired_rows)
         if pt[2]:
             # the resamples asked for (a row's p counts its finite ones), else the rows' own count
             n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
                 [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
             count = f"{n_boot} resamples; " if n_boot else ""
+            n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
             blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
                                 "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
                                 "twice the smaller share of resamples at or "
@@ -199,7 +230,11 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                 "sides and one whose statistic is undefined (it drew too few scored clips) is left "
                                 "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
                                 "no evidence either way, not that the two "
-                                "models are equal."), pt]
+                                "models are equal. Each p is its own test, uncorrected for the others: the table "
+                                f"holds {n_tests} tests (each comparison × statistic"
+                                f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
+                                "those p's, which bounds the chance of any false positive among them (a p at its "
+                                "resampling floor is only a bound, and so is its Holm p)."), pt]
             blocks += _resample_notes(runs)
         sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise ceiling, grey band: its 95% range over split-halves) beside the accuracies (dotted: chance)")))
     if has("layers"):
@@ -252,10 +287,17 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                     r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
                     row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
                     # the paired bootstrap of that change (an evaluation.json without one, or of other models: –)
-                    d = r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}).get(a)
+                    d = change_tests(r).get(a)
                     row += [_f(d["ci"]), _p(d["p_value"], d.get("n_boot"), sides=2)] if d else ["–", "–"]
                 rows.append(row)
+            if len(names) >= 2:  # Holm over this run's change p's, one family of the several attributes
+                holm_p = dict(zip(change_tests(r), _holm_cells([d["p_value"] for d in change_tests(r).values()])))
+                for row, a in zip(rows, attrs):
+                    row.append(holm_p.get(a, "–"))
             return rows
+
+        def change_tests(r: dict) -> dict[str, Any]:
+            return r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}) if len(names) >= 2 else {}
 
         # a column holds one key's model of every run: its name where the runs agree, else the key (the models line
         # says whose is whose; the first run's name stood over another run's model)
@@ -263,11 +305,16 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
         shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
         headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
         if len(names) >= 2:
-            headers += [f"change in r: {shown[1]} − {shown[0]}", "change 95% CI", "change p"]
+            headers += [f"change in r: {shown[1]} − {shown[0]}", "change 95% CI", "change p", "change Holm p"]
         n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
                                   if "skipped" not in r.get("probes", {"skipped": 1})
                                   for p in r["probes"].values() for v in p.values()], "n_perm")
         count = f"{n_perm} permutations; " if n_perm else ""
+
+        def n_attributes(r: dict) -> int | None:  # the attributes probed: the family each model's p's belong to
+            pr = r.get("probes", {})
+            return None if "skipped" in pr else len(dict.fromkeys(a for n in pr for a in pr[n]))
+
         sections.append(("Attribute probes", [("text", "Ridge regression (alpha by leave-one-out CV) from frozen "
                                                "embeddings of the training and validation clips outside the "
                                                "scored split (with `--split train`, the validation clips) to "
@@ -277,8 +324,14 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                                                "smallest p they can give). Change in r: its 95% CI and two-sided "
                                                "p from a paired bootstrap over the scored clips (both models' "
                                                "probes scored on the same resamples, as the fit's paired "
-                                               "comparison). Each attribute's p is its own test, uncorrected for "
-                                               "the several attributes."),
+                                               "comparison); the probes are fit once, so the interval and p "
+                                               "resample only the scored clips and leave out the uncertainty of "
+                                               "fitting the probe (which training clips, which alpha). Each "
+                                               "attribute's p is its own test, uncorrected for the several "
+                                               f"attributes ({_per_run(runs, n_attributes)} per model"
+                                               + ("; change Holm p: Holm's step-down adjustment over the changes' "
+                                                  "p's of the attributes, which bounds the chance of any false "
+                                                  "positive among them)." if len(names) >= 2 else ").")),
                                               _runs_table(runs, headers, probe_rows)]
                          + _images(runs, "probes", "probe r per attribute")))
     if has("transfer"):
@@ -298,7 +351,10 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
         sections.append(("Out-of-distribution transfer", [("text", "Frozen encoder + logistic-regression probe on "
                                                            "SocialShapes-Abstract (friendly / neutral / adversarial): "
                                                            "trained on its train part, tested on its generalisation "
-                                                           "part (held-out styles)."), t, *paired]))
+                                                           "part (held-out styles). Each probe is fit once: the Wilson "
+                                                           "interval and the paired bootstrap count only the held-out "
+                                                           "clips' variation and leave out the uncertainty of fitting "
+                                                           "the probe."), t, *paired]))
     elif any("transfer" in r for _, r, _ in runs):
         sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
     if has("attention"):
@@ -333,10 +389,38 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                     if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
                     for n, m in r.get("motion", {}).items() for cond, v in m.items()]
 
+        def motion_tests(r: dict) -> list[tuple[str, str, str, dict]]:
+            return [(n, cond, s, v) for n, m in (r.get("motion_paired") or {}).items() for cond, d in m.items()
+                    if "skipped" not in d for s, v in d.items()]
+
+        def motion_paired_rows(r: dict) -> list[list[Any]]:
+            tests = motion_tests(r)
+            holm_p = dict(zip([t[:3] for t in tests], _holm_cells([t[3]["p_value"] for t in tests])))
+            rows = []
+            for n, m in (r.get("motion_paired") or {}).items():
+                for cond, d in m.items():
+                    if "skipped" in d:
+                        rows.append([_name(n, r), f"original − {cond}", f"not tested ({d['skipped']})", "–", "–", "–",
+                                     "–"])
+                        continue
+                    rows += [[_name(n, r), f"original − {cond}", _STAT_NAMES.get(s, s), *_diff_cells(v, s, r),
+                              holm_p[n, cond, s]] for s, v in d.items()]
+            return rows
+
+        mt = _runs_table(runs, ["model", "comparison", "statistic", "difference", "95% CI", "p",
+                                "Holm p (this table)"], motion_paired_rows)
+        paired_motion = [("text", "Original − control on the same clip resamples (the fit's paired bootstrap, an "
+                                  "accuracy's difference in percentage points, p two-sided, \"< x\" at its resampling "
+                                  "floor, as in the fit's paired table). Each p is its own test, "
+                                  "uncorrected for the others: the table holds "
+                                  f"{_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)]))} "
+                                  f"tests (each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
+                                  "Holm p: Holm's step-down adjustment over them (a p at its resampling floor is "
+                                  "only a bound, and so is its Holm p)."), mt] if mt[2] else []
         sections.append(("Motion controls", [("text", "The same scored clips with frames shuffled, one frame "
                                               "repeated, or reversed, applied after decoding."),
                                              _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc",
-                                                                "2-way acc"], motion_rows)]
+                                                                "2-way acc"], motion_rows), *paired_motion]
                          + _images(runs, "motion", "motion controls") + _skipped(runs, "motion")))
     # an analysis that was asked for and skipped in every run says why, instead of vanishing
     for key, title in (("layers", "Layer-wise fit"), ("partition", "Variance partitioning"),

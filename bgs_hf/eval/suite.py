@@ -702,10 +702,17 @@ def run_suite(
     if "motion" in analyses:
         t0 = time.perf_counter()
         motion: dict[str, Any] = {}
+        # original − control on the same clip resamples (the fit's paired test): the table's two R²s side by side,
+        # each with its own interval, said nothing about their difference on the same clips
+        motion_paired: dict[str, dict[str, Any]] = {}
         with tqdm(total=len(main) * len(MOTION_CONTROLS), desc="motion controls", unit="model×control") as bar:
             for n in main:
                 motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in
                                           ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}}
+                motion_paired[n] = {}
+                original = test_emb(n)
+                unscorable = (NON_FINITE if not np.isfinite(original).all() else
+                              COLLAPSED if collapsed(original) else None)
                 for kind in MOTION_CONTROLS:
                     bar.set_postfix_str(f"{n}: {kind}")
                     bar.update()
@@ -713,10 +720,14 @@ def run_suite(
                                     transform=MotionControl(kind, seed), progress=False)
                     if not np.isfinite(e).all() or collapsed(e):
                         motion[n][kind] = {"skipped": NON_FINITE if not np.isfinite(e).all() else COLLAPSED}
+                        motion_paired[n][kind] = {"skipped": f"control not scored: {motion[n][kind]['skipped']}"}
                         continue
                     f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
                     motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
+                    motion_paired[n][kind] = ({"skipped": f"original not scored: {unscorable}"} if unscorable else
+                                              paired_comparison(original, e, test, n_boot=n_boot, seed=seed))
         res["motion"] = motion
+        res["motion_paired"] = motion_paired
         res["figures"]["motion"] = _plot_bars(
             {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
              for n, m in motion.items()}, out / "motion.png", ylabel=f"R² (signed Spearman², {split} clips)",

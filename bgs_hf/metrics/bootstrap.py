@@ -96,6 +96,22 @@ def pct_of_ceiling(value: float, ceiling: float) -> float:
     return float(100.0 * value / ceiling)
 
 
+def holm(p_values: Iterable[Any]) -> list[float]:
+    """Holm's (1979) step-down adjustment of one family of p-values, in the order given: the k-th smallest of the m
+    defined ones times (m − k + 1), made non-decreasing in that order, capped at 1. An undefined p (None, NaN) stays
+    undefined and is not counted in m. It bounds the chance of any false positive in the family whatever the tests'
+    dependence (the paired tests of one report table share their clips and resamples), so a table of several tests
+    can say which survive; each p alone is its own, uncorrected test."""
+    ps = [float("nan") if p is None else float(p) for p in p_values]
+    defined = sorted((p, k) for k, p in enumerate(ps) if np.isfinite(p))
+    out = [float("nan")] * len(ps)
+    running = 0.0
+    for rank, (p, k) in enumerate(defined):
+        running = max(running, min(1.0, (len(defined) - rank) * p))
+        out[k] = running
+    return out
+
+
 def check_ci(ci: float) -> None:
     """One line for a coverage given as a percentage (95), before any resample is drawn: numpy's percentile
     error came only after the whole bootstrap or every split had run."""
