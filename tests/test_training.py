@@ -1204,20 +1204,26 @@ def test_the_in_memory_clip_store_keeps_a_clip_that_fills_it_exactly(monkeypatch
     assert loads == ["a", "b", "b"]
 
 
+def _early_stopped_run(tmp_path: Path, tiny: Any, patience: int, **training: Any) -> Any:
+    """``test_a_run_that_early_stopping_ends_says_so``'s run: at a learning rate of 1e-12 the validation RSA never
+    improves after epoch 1, so patience 1 stops its 4 epochs (12 steps) after epoch 2 (step 6)."""
+    data, pix = tiny
+    cfg = TrainConfig(
+        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, early_stopping_patience=patience),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "learning_rate": 1e-12,
+                  "disable_tqdm": True, "seed": 7, "num_train_epochs": 4, "save_total_limit": None, **training},
+        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    return train_bgs(cfg)
+
+
 def test_a_run_that_early_stopping_ends_says_so(tmp_path, tiny, caplog):
     """`--max_steps 20` (README's 2-process example) ended at step 6 of 20 on a validation RSA that did not move:
     the progress bar stopped at 30% and no line said why. At a learning rate of 1e-12 (no fp32 weight moves) the
     validation RSA never improves after epoch 1, so patience 1 stops a 4-epoch run after epoch 2."""
     import logging
 
-    data, pix = tiny
-    cfg = TrainConfig(
-        data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, early_stopping_patience=1),
-        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "learning_rate": 1e-12,
-                  "disable_tqdm": True, "seed": 7, "num_train_epochs": 4},
-        data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
     with caplog.at_level(logging.INFO, logger="bgs_hf.training"):
-        out = train_bgs(cfg).output_dir
+        out = _early_stopped_run(tmp_path, tiny, 1).output_dir
     state = json.loads((out / "trainer_state.json").read_text())
     assert state["epoch"] == 2  # the stop itself (transformers' EarlyStoppingCallback), not what is under test
     lines = [r.getMessage() for r in caplog.records if "early stopping" in r.getMessage()]
@@ -1238,6 +1244,40 @@ def test_a_run_that_early_stopping_ends_says_so(tmp_path, tiny, caplog):
         SayingEarlyStoppingCallback(early_stopping_patience=1).on_evaluate(
             args, ending, TrainerControl(should_training_stop=True), metrics={"eval_rsa": 0.6})
     assert "early stopping" not in caplog.text
+
+
+def test_a_run_early_stopping_ended_stays_ended_when_resumed(tmp_path, tiny, caplog):
+    """A run early stopping ended, resumed with ``last`` (killed while writing its results, or the command run
+    again): the Trainer restored the patience count but reset its stop flag, so the run trained on to its next
+    evaluation (step 9, a model no uninterrupted run gives); and it rebuilt the callback with the checkpoint's
+    patience, so a higher ``--early_stopping_patience`` given to train on was ignored."""
+    import logging
+
+    first = _early_stopped_run(tmp_path, tiny, 1)
+    assert first.trainer.state.global_step == 6
+    done = _adapter(first.output_dir)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.training"):
+        again = _early_stopped_run(tmp_path, tiny, 1, resume_from_checkpoint="last")
+    assert again.trainer.state.global_step == 6 and not (first.output_dir / "checkpoint-9").exists()
+    for key, value in _adapter(again.output_dir).items():
+        torch.testing.assert_close(value, done[key], rtol=0, atol=0, msg=key)
+    lines = [r.getMessage() for r in caplog.records if "early stopping had ended" in r.getMessage()]
+    assert len(lines) == 1 and "checkpoint-6: early stopping had ended the run at step 6 of 12" in lines[0], lines
+    assert "--early_stopping_patience 1" in lines[0] and again.metrics["train"]["train_loss_since_resume"] is None
+    # patience 3 trains on from the checkpoint's count (1): epochs 3 and 4 without improvement reach 3 at the end
+    longer = _early_stopped_run(tmp_path, tiny, 3, resume_from_checkpoint="last")
+    assert longer.trainer.state.global_step == 12
+
+
+def test_a_run_resumed_with_early_stopping_it_ran_without_saves_its_checkpoints(tmp_path, tiny):
+    """The resumed state lists only the callbacks of the checkpoint's run, and the Trainer's checkpoint save looks up
+    each present one there: ``KeyError: 'SayingEarlyStoppingCallback'`` at the first checkpoint, after an epoch."""
+    _early_stopped_run(tmp_path, tiny, 0, max_steps=3)
+    resumed = _early_stopped_run(tmp_path, tiny, 1, resume_from_checkpoint="last")
+    assert resumed.trainer.state.global_step == 6  # epoch 2 does not improve on epoch 1: patience 1 ends it
+    saved = json.loads((resumed.output_dir / "checkpoint-6" / "trainer_state.json").read_text())
+    assert saved["stateful_callbacks"]["SayingEarlyStoppingCallback"]["attributes"] == {
+        "early_stopping_patience_counter": 1}
 
 
 @pytest.mark.parametrize("value", [0, -1])
@@ -2390,10 +2430,26 @@ def test_a_resumed_runs_metrics_name_its_train_loss_as_the_resumed_steps_mean(tm
     assert "train_loss" in first.metrics["train"] and "resumed_from_step" not in first.metrics["train"]
     resumed = _run(tmp_path, tiny, "r", max_steps=3, save_strategy="steps", save_steps=1, eval_strategy="no",
                    resume_from_checkpoint="last")
-    train = json.loads((resumed.output_dir / "metrics.json").read_text())["train"]
+    metrics = json.loads((resumed.output_dir / "metrics.json").read_text())
+    train = metrics["train"]
     assert "train_loss" not in train and train["resumed_from_step"] == 2
     logged = [e["loss"] for e in resumed.trainer.state.log_history if "loss" in e and e.get("step") == 3]
     assert train["train_loss_since_resume"] == pytest.approx(logged[0], rel=1e-4)  # step 3's loss alone
+    # the wall time is the resumed call's too (was: ``wall_s``, the name a reader takes for the whole run's)
+    assert "wall_s" in first.metrics and "wall_s" not in metrics
+    assert metrics["wall_s_since_resume"] == pytest.approx(resumed.wall_s) and resumed.wall_s > 0
+
+
+def test_a_resumed_run_finishes_when_checkpoint_rotation_removes_the_checkpoint_it_resumed_from(tmp_path, tiny):
+    """``--save_total_limit`` (2 by default) removes the resumed checkpoint once the run has saved newer ones: the
+    step it resumed from was read from that folder after training, a FileNotFoundError with no metrics.json."""
+    _run(tmp_path, tiny, "r", max_steps=2, save_strategy="steps", save_steps=1, save_total_limit=1,
+         eval_strategy="no")
+    resumed = _run(tmp_path, tiny, "r", max_steps=4, save_strategy="steps", save_steps=1, save_total_limit=1,
+                   eval_strategy="no", resume_from_checkpoint="last")
+    assert [d.name for d in resumed.output_dir.glob("checkpoint-*")] == ["checkpoint-4"]
+    train = json.loads((resumed.output_dir / "metrics.json").read_text())["train"]
+    assert train["resumed_from_step"] == 2 and resumed.trainer.state.global_step == 4
 
 
 def test_a_resumed_runs_metrics_give_the_whole_runs_training_time(tmp_path, tiny):
@@ -2459,9 +2515,12 @@ def test_resuming_a_checkpoint_past_the_runs_last_step_is_one_line(tmp_path, tin
     from bgs_hf.errors import BGSInputError
 
     _run(tmp_path, tiny, "r", num_train_epochs=2, save_strategy="epoch", eval_strategy="no")
-    metrics = (tmp_path / "r" / "metrics.json").read_text()
+    metrics, run_config = ((tmp_path / "r" / name).read_text() for name in ("metrics.json", "run_config.json"))
     with pytest.raises(BGSInputError, match=r"^checkpoint-6: the checkpoint is at step 6, past the \d step\(s\) this "
                                             r"run is set to .* resume from an earlier checkpoint-N"):
         _run(tmp_path, tiny, "r", save_strategy="epoch", eval_strategy="no", resume_from_checkpoint="last",
              **shorter)
     assert (tmp_path / "r" / "metrics.json").read_text() == metrics
+    # the run's record keeps the flags it ran with (was: an epoch count was refused inside the Trainer, after
+    # run_config.json had been rewritten with the refused flags)
+    assert (tmp_path / "r" / "run_config.json").read_text() == run_config

@@ -8,7 +8,8 @@ Run folder (``training.output_dir``): the PEFT adapter with the head (``adapter_
 ``trainer_state.json`` (log history with the loss terms and the cost counters), ``bgs_trainer_state.json``,
 ``run_config.json`` (the arguments, the data's name and source, and each split's clip ids),
 ``README.md`` (the model card), ``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci,
-rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...) and ``checkpoint-*/`` folders.
+rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...; ``wall_s``: the call's wall time,
+setup and scoring included, named ``wall_s_since_resume`` after a resume) and ``checkpoint-*/`` folders.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class TrainResult:
     metrics: dict[str, Any]
     model: Any
     trainer: Any
+    #: this call's wall time, setup and scoring included (after a resume: since the resume, not the run's)
     wall_s: float
 
 
@@ -441,10 +443,20 @@ def _clip_ids(data: Any) -> list[str]:
         return [str(i) for i in range(len(data.clips))]
 
 
-def _write_run_config(out_dir: Path, config: TrainConfig, data: Any, *, seed: int | None = None) -> None:
+def _write_run_config(out_dir: Path, config: TrainConfig, data: Any, *, seed: int | None = None,
+                      record: dict[str, Any] | None = None) -> None:
     """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the
     clip ids of every split, so that evaluation scores exactly the clips this run never trained on. ``seed``: the
-    run's resolved seed, recorded even when the arguments left it to the default (``recorded_seed`` read none)."""
+    run's resolved seed, recorded even when the arguments left it to the default (``recorded_seed`` read none).
+    ``record``: one :func:`_run_config_record` took earlier (the arguments before the Trainer adapted them)."""
+    run_config = _run_config_record(config, data, seed=seed) if record is None else record
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(json_safe(run_config), indent=2, default=str),
+                                           encoding="utf-8")
+
+
+def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = None) -> dict[str, Any]:
+    """The body of ``run_config.json`` (see :func:`_write_run_config`)."""
     run_config = config_to_dict(config)
     if seed is not None:
         run_config["training"]["seed"] = int(seed)
@@ -462,9 +474,7 @@ def _write_run_config(out_dir: Path, config: TrainConfig, data: Any, *, seed: in
     from bgs_hf.data.container import video_fingerprints
 
     run_config[VIDEO_FINGERPRINTS] = video_fingerprints(data)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(json_safe(run_config), indent=2, default=str),
-                                           encoding="utf-8")
+    return run_config
 
 
 def _validation_note(data: Any) -> str | None:
@@ -643,8 +653,10 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # a mistyped checkpoint (or `last` without one) was refused by trainer.train only: after the data loaded, the
     # evaluation clips were decoded, the model was built and run_config.json was rewritten
     resume = resolve_resume(args.resume_from_checkpoint, out_dir)
-    if resume is not None:  # a run counted in epochs is checked by the Trainer, which counts their steps
-        check_resume_step(resume, checkpoint_step(resume), int(args.max_steps))
+    # read now: the Trainer's checkpoint rotation may remove the checkpoint while the resumed run trains
+    resume_step = None if resume is None else checkpoint_step(resume)
+    if resume is not None:  # a run counted in epochs is checked once the Trainer, which counts their steps, is built
+        check_resume_step(resume, resume_step, int(args.max_steps))
     # another folder's checkpoint starts a new run in this one: claim it as any output folder (a finished run there
     # was overwritten without a word), and hold the data to the splits the checkpoint's run recorded
     resuming_here = resume is not None and Path(resume).resolve().parent == out_dir.resolve()
@@ -712,8 +724,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     if has_lora(model):
         # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
         assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
-    if args.should_save:
-        _write_run_config(out_dir, config, data, seed=int(args.seed))
+    # recorded as given (the Trainer adapts a TrainingArguments object), written once a resume is known to be taken
+    record = _run_config_record(config, data, seed=int(args.seed)) if args.should_save else None
     world_size = max(int(args.world_size), 1)
     if recipe.sampler == "paper-v1" and b.clips_per_step is not None:
         logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,
@@ -763,6 +775,10 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         loss_fn=loss_fn,
         clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
     )
+    if resume is not None and int(args.max_steps) <= 0:  # a refused resume must leave the run's record as it was
+        check_resume_step(resume, resume_step, trainer.planned_max_steps())
+    if record is not None:
+        _write_run_config(out_dir, config, data, record=record)
     logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
                 len(train_clips), len(train_trip), len(sampler), world_size)
     train_out = trainer.train(resume_from_checkpoint=resume)
@@ -770,7 +786,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     trainer.save_state()
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
-                               "train": _train_metrics(train_out.metrics, resume, trainer.train_seconds_before,
+                               "train": _train_metrics(train_out.metrics, resume_step, trainer.train_seconds_before,
                                                       train_out.global_step),
                                "counters": dict(trainer.bgs_totals),
                                "best_checkpoint": trainer.state.best_model_checkpoint,
@@ -780,7 +796,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         if split == "test" and not b.eval_test:
             continue
         metrics[split] = _fit_metrics(trainer, data, split)
-    metrics["wall_s"] = time.time() - start
+    # this call's wall time (setup and scoring included); after a resume it is not the run's, and says so
+    metrics["wall_s" if resume is None else "wall_s_since_resume"] = wall_s = time.time() - start
     if args.should_save:
         (out_dir / METRICS_NAME).write_text(json.dumps(json_safe(metrics), indent=2), encoding="utf-8")
         if (out_dir / BGS_CONFIG).is_file() and users_readme:
@@ -794,24 +811,24 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         torch.distributed.barrier()
     logger.debug("run folder: %s", out_dir)  # the caller chose it; `bgs-hf train` prints it with the fit
     return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
-                       wall_s=metrics["wall_s"])
+                       wall_s=wall_s)
 
 
-def _train_metrics(metrics: Mapping[str, Any], resume: str | None, seconds_before: float | None,
+def _train_metrics(metrics: Mapping[str, Any], resumed_from_step: int | None, seconds_before: float | None,
                    global_step: int) -> dict[str, Any]:
     """The Trainer's train metrics. Its ``train_loss``, ``train_runtime`` and rates cover this call only: after a
     resume they are not the run's, so they are named ``..._since_resume``, beside the step the run resumed from.
     ``train_runtime_whole_run`` is the run's training time: the resumed checkpoint's recorded time (``seconds_before``;
-    None: a checkpoint of an older bgs-hf, so unknown) plus this call's, never the steps a killed run lost."""
-    from bgs_hf.training.trainer import checkpoint_step
-
+    None: a checkpoint of an older bgs-hf, so unknown) plus this call's, never the steps a killed run lost.
+    ``resumed_from_step``: the resumed checkpoint's step (None: not resumed), read before training, since the
+    checkpoint rotation (``--save_total_limit``) may remove that checkpoint while the run trains on."""
     out = dict(metrics)
     runtime = out.get("train_runtime")
-    if resume is not None:
+    if resumed_from_step is not None:
         for key in [k for k in out if k in ("train_loss", "train_runtime") or
                     (k.startswith("train_") and k.endswith("_per_second"))]:
             out[f"{key}_since_resume"] = out.pop(key)
-        out["resumed_from_step"] = checkpoint_step(resume)
+        out["resumed_from_step"] = resumed_from_step
         if global_step <= out["resumed_from_step"]:  # resumed at the run's last step: the Trainer's 0.0 is no step's
             out["train_loss_since_resume"] = None
         out["train_runtime_before_resume"] = None if seconds_before is None else round(seconds_before, 4)

@@ -27,7 +27,8 @@ import transformers.trainer as hf_trainer
 from accelerate.utils import DistributedDataParallelKwargs
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
-from transformers import EarlyStoppingCallback, Trainer, TrainerCallback
+from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainerState
+from transformers.trainer_callback import ExportableState
 
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
@@ -119,14 +120,16 @@ class SayingEarlyStoppingCallback(EarlyStoppingCallback):
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any, **kwargs: Any) -> None:
         super().on_evaluate(args, state, control, metrics, **kwargs)
         if control.should_training_stop and state.global_step < state.max_steps:
-            name = args.metric_for_best_model
-            name = name if name.startswith("eval_") else f"eval_{name}"
-            best = "none" if state.best_metric is None else f"{state.best_metric:.4g}"
-            logger.info("early stopping ended the run at step %d of %d (epoch %g): %s has not improved for %d "
-                        "evaluation(s), best %s %s at step %s (--early_stopping_patience %d; 0 turns it off)",
-                        state.global_step, state.max_steps, round(state.epoch or 0.0, 2), name,
-                        self.early_stopping_patience_counter, name, best, state.best_global_step,
-                        self.early_stopping_patience)
+            logger.info("early stopping ended the run at %s", self.where(args, state))
+
+    def where(self, args: Any, state: Any) -> str:
+        """Where and why it stopped the run, and the flag that changes it (also said when a resume finds it stopped)."""
+        name = args.metric_for_best_model
+        name = name if name.startswith("eval_") else f"eval_{name}"
+        best = "none" if state.best_metric is None else f"{state.best_metric:.4g}"
+        return (f"step {state.global_step} of {state.max_steps} (epoch {round(state.epoch or 0.0, 2):g}): {name} has "
+                f"not improved for {self.early_stopping_patience_counter} evaluation(s), best {name} {best} at step "
+                f"{state.best_global_step} (--early_stopping_patience {self.early_stopping_patience}; 0 turns it off)")
 
 
 def _fit_arguments_to_bgs(args: Any) -> None:
@@ -266,6 +269,12 @@ class BGSTrainer(Trainer):
         self._clock.started = None
         return super().train(*args, **kwargs)
 
+    def planned_max_steps(self) -> int:
+        """The step ``train`` will train to, by the Trainer's own count (``--max_steps``, else ``--num_train_epochs``
+        times its steps per epoch, gradient accumulation included), known before training: a resume past it is
+        refused before the run's record is rewritten."""
+        return int(self.set_initial_training_values(self.args, self.get_train_dataloader())[-1])
+
     def run_train_seconds(self) -> float | None:
         """The run's training time so far, summed over its ``train`` calls up to the checkpoint each resumed from
         (the steps a killed run did after its last checkpoint are lost, and not counted); ``None`` when unknown."""
@@ -282,10 +291,41 @@ class BGSTrainer(Trainer):
         if resume_from_checkpoint is None:
             return epochs_trained, steps_in_epoch
         check_resume_step(resume_from_checkpoint, self.state.global_step, max_steps)
+        self._record_new_callback_states()
         if self.state.global_step >= max_steps:
             logger.info("%s is at the run's last step (%d): no step left to train", resume_from_checkpoint, max_steps)
             return num_train_epochs, 0  # the epoch loop is empty
+        stopped = next((cb for cb in self.callback_handler.callbacks if isinstance(cb, EarlyStoppingCallback)
+                        and cb.early_stopping_patience_counter >= cb.early_stopping_patience), None)
+        if stopped is not None:  # the Trainer resets its stop flag at train begin: it trained on to the next evaluation
+            where = (stopped.where(self.args, self.state) if isinstance(stopped, SayingEarlyStoppingCallback)
+                     else f"step {self.state.global_step}")
+            logger.info("%s: early stopping had ended the run at %s: no step left to train (a higher "
+                        "--early_stopping_patience trains on)", resume_from_checkpoint, where)
+            return num_train_epochs, 0
         return epochs_trained, steps_in_epoch
+
+    def _load_callback_state(self) -> None:
+        """``restore_callback_states_from_checkpoint`` (a BGS default) rebuilds each callback from the checkpoint's
+        arguments: an early-stopping callback kept the checkpoint's run's patience, and ``--early_stopping_patience``
+        given to the resumed run was ignored. Its count of evaluations without improvement is the checkpoint's; its
+        patience and threshold are this run's."""
+        asked: dict[type, list[tuple[Any, Any]]] = {}
+        for cb in self.callback_handler.callbacks:
+            if isinstance(cb, EarlyStoppingCallback):
+                asked.setdefault(type(cb), []).append((cb.early_stopping_patience, cb.early_stopping_threshold))
+        super()._load_callback_state()
+        for cb in self.callback_handler.callbacks:
+            if isinstance(cb, EarlyStoppingCallback) and asked.get(type(cb)):
+                cb.early_stopping_patience, cb.early_stopping_threshold = asked[type(cb)].pop(0)
+
+    def _record_new_callback_states(self) -> None:
+        """A resumed state holds the callbacks of the checkpoint's run only, and the Trainer's checkpoint save looks
+        each present one up there: a run resumed with early stopping that its first part ran without raised
+        ``KeyError: 'SayingEarlyStoppingCallback'`` at its first checkpoint, after an epoch of training."""
+        present = [cb for cb in self.callback_handler.callbacks + [self.control] if isinstance(cb, ExportableState)]
+        for name, value in TrainerState(stateful_callbacks=present).stateful_callbacks.items():
+            self.state.stateful_callbacks.setdefault(name, value)
 
     # ------------------------------------------------------------------ DDP
     def _build_accelerator_args(self, **kwargs: Any) -> dict[str, Any]:
