@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 
 def expand_user(name: str | os.PathLike[str]) -> Path:
@@ -117,15 +120,40 @@ def require_new_folder(path: str | Path, flag: str) -> Path:
     return folder
 
 
+def _pid_is_gone(pid: int) -> bool:
+    """True only when no process ``pid`` exists here: a folder that may be a live run's is never removed (another
+    user's process answers PermissionError; Windows' ``os.kill`` would terminate it, so nothing counts as gone)."""
+    if os.name == "nt" or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # (OverflowError: beyond any pid)
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _clear_dead_work_folders(parent: Path, stem: str) -> None:
+    """Remove ``parent/<stem><pid>`` folders whose process is gone: a SIGKILLed run (no cleanup runs) left its
+    hidden work folder behind for good, and a rerun builds under another pid (gigabytes of a large benchmark)."""
+    for old in parent.glob(stem + "*"):
+        pid = old.name[len(stem):]
+        if pid.isdigit() and old.is_dir() and not old.is_symlink() and _pid_is_gone(int(pid)):
+            logger.info("removing %s, left by a killed run (process %s is gone)", old, pid)
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def work_folder(target: str | Path) -> Path:
     """Where to build a result that must appear at ``target`` only when complete: inside ``target`` when it is
-    an existing (empty) folder, so a mount point, a symlinked folder or ``.`` work; beside it otherwise."""
+    an existing (empty) folder, so a mount point, a symlinked folder or ``.`` work; beside it otherwise. A killed
+    run's leftover work folder for the same ``target`` is removed first."""
     folder = Path(target).resolve()
     if folder.is_dir():
-        for old in folder.glob(WORK_PREFIX + "*"):  # a killed run's leftover
-            shutil.rmtree(old, ignore_errors=True)
+        _clear_dead_work_folders(folder, WORK_PREFIX)
         return folder / f"{WORK_PREFIX}{os.getpid()}"
     folder.parent.mkdir(parents=True, exist_ok=True)
+    _clear_dead_work_folders(folder.parent, f"{WORK_PREFIX}{folder.name}-")
     return folder.parent / f"{WORK_PREFIX}{folder.name}-{os.getpid()}"
 
 

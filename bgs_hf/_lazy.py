@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 #: ``exports[name]`` for a subpackage reached as an attribute (``bgs_hf.models`` after a bare ``import bgs_hf``)
@@ -30,9 +31,22 @@ def lazy_exports(package: str, exports: dict[str, str], namespace: dict[str, Any
 
 def lazy_dir(exports: dict[str, str], namespace: dict[str, Any]) -> Callable[[], list[str]]:
     """A module ``__dir__`` that lists the lazy names too, so ``dir()`` and tab completion show them before their
-    first use (without it a lazy package looked empty of its own API), importing nothing."""
+    first use (without it a lazy package looked empty of its own API), importing nothing. It lists the public API
+    only: ``__all__``, the lazy names, what the package defines itself and its loaded public submodules, not the
+    helpers its ``__init__`` imports (``dir(bgs_hf)`` showed ``SUBPACKAGE``, ``lazy_dir``, ``annotations``)."""
+    package = namespace["__name__"]
+
+    def public(name: str, value: Any) -> bool:
+        if name.startswith("__") and name.endswith("__"):
+            return True
+        if name.startswith("_"):
+            return False
+        if isinstance(value, ModuleType):
+            return value.__name__ == f"{package}.{name}"
+        return getattr(value, "__module__", None) == package
 
     def __dir__() -> list[str]:
-        return sorted(set(namespace) | set(exports))
+        own = {name for name, value in list(namespace.items()) if public(name, value)}
+        return sorted(own | set(namespace.get("__all__", ())) | set(exports))
 
     return __dir__

@@ -1534,6 +1534,30 @@ def test_a_run_folders_card_shows_the_split_asked_for_and_a_broken_run_keeps_its
     assert (run / "README.md").read_text() == text
 
 
+def test_a_plain_save_pretrained_writes_an_honest_card_not_pefts_empty_template(tmp_path: Path, caplog) -> None:
+    """``model.save_pretrained(folder)`` outside training (a notebook) left peft's empty template README ("Model Card
+    for Model ID", "[More Information Needed]"): only a training run replaced it. The folder now gets the bgs-hf card
+    of what it holds, saying it records no evaluation, without a warning; a README already there is kept."""
+    import logging
+
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    model = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=16), lora=LoraSettings(r=4, alpha=8))
+    with caplog.at_level(logging.WARNING):
+        model.save_pretrained(str(tmp_path / "nb"))
+    text = (tmp_path / "nb" / "README.md").read_text()
+    assert "Model Card for Model ID" not in text and "More Information Needed" not in text
+    assert "# bgs-adapter" in text and "This run recorded no evaluation metrics." in text
+    assert "`tiny-random-videomae`" in text and ModelCard(text).data.library_name == "peft"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "README.md").write_text("# my notes\n")
+    model.save_pretrained(str(tmp_path / "mine"))
+    assert "# my notes" in (tmp_path / "mine" / "README.md").read_text()
+
+
 def test_a_baseline_against_a_ceiling_that_is_not_positive_has_no_percentage(tiny_run: Path, tmp_path: Path) -> None:
     """Mutant that passed: the baseline's restated `pct_of_ceiling` kept as NaN against a ceiling of 0 (the card's
     cell then read "n/a%" beside the model row's "—")."""

@@ -412,6 +412,27 @@ def test_bgs_loss_with_no_terms_is_a_zero_connected_to_the_embeddings():
     assert math.isnan(out.to_log_dict()["loss_local"]) and math.isnan(out.to_log_dict()["loss_global"])
 
 
+@pytest.mark.parametrize("method", ["pearson", "soft_spearman"])
+def test_bgs_loss_logs_rsa_over_equal_human_distances_as_nan_like_any_undefined_term(method):
+    """Human distances all equal in a step (every pair judged alike) leave no correlation to fit: the RSA term was
+    logged as -0.0, which a training log's window averaged in as a correlation of 0, while the other undefined terms
+    are NaN (left out). The loss and its gradient are unchanged (the term's gradient was exactly 0)."""
+    emb, pairs, _, _ = _toy_rsa()
+    emb = emb.clone().requires_grad_(True)
+    trip, odd = torch.tensor([[0, 1, 2]]), torch.tensor([0])
+    equal = torch.full((pairs.shape[0],), 0.5)
+    out = BGSLoss(global_=RSALoss(method))(emb, trip, odd, pairs, equal)
+    assert math.isnan(out.to_log_dict()["loss_global"]) and out.n_pairs == pairs.shape[0]
+    out.loss.backward()
+    grad = emb.grad.clone()
+    emb.grad = None
+    local = 0.7 * TripletMarginLoss()(emb, trip, odd)
+    local.backward()
+    assert float(out.loss.detach()) == float(local.detach()) and torch.equal(grad, emb.grad)
+    with pytest.raises(ValueError, match="human_dist must be finite"):  # still checked
+        BGSLoss()(emb, trip, odd, pairs, torch.full((pairs.shape[0],), float("nan")))
+
+
 def test_bgs_loss_names_triplets_or_pairs_of_the_wrong_width():
     """Fuzzing: BGSLoss counted its triplets and pairs with torch's reshape, so a (1, 4) triplet, a (1, 3) pair or
     five pair indices failed with "shape '[-1, 3]' is invalid for input of size 4" before either term could name
@@ -526,12 +547,42 @@ def test_an_empty_step_given_as_plain_empty_lists_is_a_zero_loss():
 def test_a_zero_temperature_or_soft_rank_strength_is_refused():
     """Both divide: temperature 0 gave infinite logits (NaN loss), strength 0 a soft rank of 0/0. Mutation audit: a
     bound that let 0 through passed, as only NaN and inf were tried."""
-    with pytest.raises(ValueError, match=r"temperature must be a finite number > 0, got 0"):
+    with pytest.raises(ValueError, match=r"temperature must be a finite number >= 1e-30, got 0$"):
         OddOneOutLoss(temperature=0)
-    with pytest.raises(ValueError, match=r"regularization_strength must be a finite number > 0, got 0.0"):
+    with pytest.raises(ValueError, match=r"regularization_strength must be a finite number >= 1e-30, got 0.0$"):
         RSALoss("soft_spearman", regularization_strength=0.0)
-    with pytest.raises(ValueError, match=r"temperature must be a finite number > 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"temperature must be a finite number >= 1e-30, got -0.1$"):
         OddOneOutLoss(temperature=-0.1)
+
+
+@pytest.mark.parametrize("tiny", [1e-40, 1e-45])
+def test_a_temperature_or_soft_rank_strength_that_overflows_float32_is_refused(tiny):
+    """Above 0 but so small that dividing by it overflowed float32: the loss (temperature) or the gradient (soft-rank
+    strength) was NaN, and training stopped at the first step. Refused when the loss is made, saying why; the
+    smallest allowed value still gives a finite loss and gradient."""
+    for make in (lambda v: OddOneOutLoss(temperature=v), lambda v: RSALoss("soft_spearman", regularization_strength=v)):
+        with pytest.raises(ValueError, match=rf">= 1e-30 \(the loss divides by it: a smaller one overflows float32 "
+                                             rf"to NaN\), got {tiny!r}$"):
+            make(tiny)
+    emb = torch.nn.functional.normalize(torch.randn(6, 8, generator=torch.Generator().manual_seed(0)), dim=-1)
+    emb.requires_grad_(True)
+    pairs = torch.tensor([[0, 1], [0, 2], [1, 3], [2, 4], [3, 5]])
+    loss = (OddOneOutLoss(temperature=1e-30)(emb, torch.tensor([[0, 1, 2], [3, 4, 5]]), torch.tensor([0, 1]))
+            + RSALoss("soft_spearman", regularization_strength=1e-30)(emb, pairs, torch.tensor([.1, .5, .3, .9, .2])))
+    loss.backward()
+    assert bool(torch.isfinite(loss.detach())) and bool(torch.isfinite(emb.grad).all())
+
+
+def test_odd_one_out_given_both_odd_and_odd_probs_refuses_rather_than_ignore_one():
+    """``odd_probs`` silently won over ``odd``: a caller passing both (hard labels and soft targets from different
+    judgments) trained on one without a word. BGSLoss, which documents passing ``odd_probs`` in place of ``odd``
+    to an OddOneOutLoss term, still does."""
+    trip = torch.tensor([[0, 1, 2]])
+    probs = torch.tensor([[0.5, 0.0, 0.5]])
+    with pytest.raises(ValueError, match="^OddOneOutLoss takes odd or odd_probs, not both$"):
+        OddOneOutLoss(1.0)(EMB, trip, torch.tensor([1]), odd_probs=probs)
+    out = BGSLoss(local=OddOneOutLoss(1.0))(EMB, trip, torch.tensor([1]), None, None, odd_probs=probs)
+    assert float(out.local) == pytest.approx(float(OddOneOutLoss(1.0)(EMB, trip, odd_probs=probs)))
 
 
 def test_infinite_indices_are_refused_as_not_whole_numbers():

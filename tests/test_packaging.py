@@ -120,6 +120,22 @@ def test_dir_of_a_lazy_package_lists_its_lazy_names_without_importing_them() -> 
     assert run.returncode == 0, run.stderr[-2000:]
 
 
+def test_dir_of_a_lazy_package_shows_its_public_api_not_the_helpers_its_init_imports() -> None:
+    """``dir(bgs_hf)`` listed ``SUBPACKAGE``, ``lazy_dir``, ``lazy_exports``, ``annotations`` and ``_EXPORTS`` beside
+    the API (and ``bgs_hf.eval`` its ``Path`` and ``closest``): the lazy-import machinery, not names to use. What the
+    package defines itself (``check_analyses``) and its loaded public submodules stay listed."""
+    import bgs_hf
+    import bgs_hf.eval
+    import bgs_hf.video.policy
+
+    top = dir(bgs_hf)
+    assert {"load_model", "__version__", "models", "eval", "video", "training", "viz"} <= set(top)
+    assert not {"SUBPACKAGE", "lazy_dir", "lazy_exports", "annotations", "_EXPORTS", "_lazy", "_files"} & set(top)
+    assert {"check_analyses", "ANALYSES", "run_suite"} <= set(dir(bgs_hf.eval))
+    assert not {"Path", "Sequence", "closest", "BGSInputError", "annotations"} & set(dir(bgs_hf.eval))
+    assert "policy" in dir(bgs_hf.video) and "TYPE_CHECKING" not in dir(bgs_hf.video)
+
+
 def test_the_space_requirements_use_the_package_floors(pyproject: dict) -> None:
     """The Space installs its own requirements (bgs_hf is copied beside app.py): a floor raised in one file
     only (transformers 5.5.1, torch 2.6, huggingface_hub 1.4) would let the Space run on a version that breaks."""

@@ -431,7 +431,8 @@ def test_the_run_folder_readme_is_the_model_card_not_peft_s_template(tmp_path) -
     from bgs_hf.hub.card import write_run_card
 
     run = make_tiny_run(tmp_path / "run")
-    assert "Model Card for Model ID" in (run / "README.md").read_text()  # what save_pretrained leaves
+    saved = (run / "README.md").read_text()  # what save_pretrained leaves: a card without the run's numbers
+    assert "Model Card for Model ID" not in saved and "| **this model (BGS-aligned)** | 0.087" not in saved
     assert write_run_card(run) == run / "README.md"
     text = (run / "README.md").read_text()
     assert "More Information Needed" not in text

@@ -445,6 +445,34 @@ def test_a_folder_holding_only_a_killed_runs_work_folder_takes_the_next_result(t
     assert [p.name for p in target.iterdir()] == ["result.txt"]
 
 
+def test_a_sigkilled_runs_work_folder_beside_a_new_target_is_removed_by_the_next_run_but_a_live_ones_is_kept(
+        tmp_path: Path, caplog) -> None:
+    """A SIGKILLed ``synth`` (no cleanup runs) left its hidden ``.bgs-partial-OUT-PID`` beside a new OUT for good: a
+    rerun builds under another pid and cleared leftovers only inside an existing OUT (gigabytes for a large benchmark).
+    A rerun now removes those of processes that are gone, says so, and never touches a live process's."""
+    import logging
+    import os
+
+    from bgs_hf._files import WORK_PREFIX, built_in_place
+
+    dead = tmp_path / f"{WORK_PREFIX}out-4194305"  # above Linux's largest pid: no such process
+    live = tmp_path / f"{WORK_PREFIX}out-{os.getppid()}"
+    other = tmp_path / f"{WORK_PREFIX}out-2-4194305"  # another target's (out-2)
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "half.mp4").write_bytes(b"half a video")
+    inside_live = tmp_path / "again" / f"{WORK_PREFIX}{os.getppid()}"
+    inside_live.mkdir(parents=True)
+    with caplog.at_level(logging.INFO, logger="bgs_hf"), built_in_place(tmp_path / "out") as work:
+        work.mkdir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["again", "out", live.name, other.name])
+    assert f"removing {dead}, left by a killed run (process 4194305 is gone)" in caplog.text
+    with built_in_place(tmp_path / "again") as work:
+        work.mkdir()
+        (work / "result.txt").write_text("whole")
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [inside_live.name, "result.txt"]
+
+
 def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
     """Mutation audit (``_files``, second pass): ``save_npy`` pickling an object array passed (``np.load`` refuses
     it, so such a cache entry could never be read). Refused, it leaves no temp file; a ``built_in_place`` block that

@@ -728,7 +728,8 @@ def test_a_diverging_loss_stops_the_run_in_one_line(tmp_path, tiny):
     assert BGS_TRAINING_DEFAULTS["logging_nan_inf_filter"] is False  # a NaN step is logged as NaN, not hidden
 
 
-@pytest.mark.parametrize("flag, value", [("rsa_method", "spearman"), ("temperature", 0.0), ("alpha", float("inf")),
+@pytest.mark.parametrize("flag, value", [("rsa_method", "spearman"), ("temperature", 0.0), ("temperature", 1e-45),
+                                         ("alpha", float("inf")),
                                          ("margin", float("nan")), ("beta_step", -0.1)])
 def test_bad_loss_settings_are_one_line_before_the_model_is_built(tmp_path, tiny, flag, value):
     """They were a traceback after data loading, model build and the LoRA check (``--alpha inf`` trained)."""

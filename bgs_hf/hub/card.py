@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -585,9 +586,20 @@ def write_run_card(run_dir: str | Path, *, split: str = "test") -> Path | None:
     peft's empty template ("Model Card for Model ID"). A run folder whose card cannot be rendered keeps what it
     has and logs why: the card is a view of the run, never a reason to lose it (``push`` names the same problem).
     ``split``: the split whose numbers the card shows (a run trained with ``--eval_test false`` scored ``val`` only)."""
+    return _write_card(run_dir, lambda: RunInfo.from_run_dir(run_dir, split=split))
+
+
+def write_saved_model_card(folder: str | Path) -> Path | None:
+    """The card of a folder a ``save_pretrained`` just wrote (a notebook's save, a checkpoint), in place of peft's
+    empty template: read without a run's checks, since it has no evaluation yet (the card says so), so that no
+    warning comes with every save."""
+    return _write_card(folder, lambda: RunInfo.read_records(folder))
+
+
+def _write_card(run_dir: str | Path, read: Callable[[], RunInfo]) -> Path | None:
     path = Path(run_dir) / "README.md"
     try:
-        card = render_model_card(card_data_from_run(RunInfo.from_run_dir(run_dir, split=split)))
+        card = render_model_card(card_data_from_run(read()))
     except BGSInputError as err:
         logger.warning("no model card in %s: %s", run_dir, err)
         return None

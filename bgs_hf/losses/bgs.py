@@ -68,7 +68,8 @@ class BGSLoss(nn.Module):
 
     ``local`` defaults to the paper's :class:`TripletMarginLoss` (an :class:`OddOneOutLoss` also fits),
     ``global_`` to :class:`RSALoss` (-Pearson). A term with no inputs in the step (no triplet, or fewer
-    than 3 observed pairs) contributes 0 and is logged as NaN.
+    than 3 observed pairs) or undefined in it (RSA over human distances that are all equal) contributes 0
+    and is logged as NaN.
 
     Inputs:
         ==============  ===============  ===============================================
@@ -78,7 +79,7 @@ class BGSLoss(nn.Module):
         ``pairs``       (P, 2) int       local indices of observed pairs
         ``human_dist``  (P,) float       1 - p_ij
         ``epoch``       float            for the beta schedule
-        ``odd_probs``   (n, 3) float     optional soft targets (only used by OddOneOutLoss)
+        ``odd_probs``   (n, 3) float     optional soft targets (only used by OddOneOutLoss, in place of odd)
         ==============  ===============  ===============================================
 
     Example::
@@ -122,11 +123,14 @@ class BGSLoss(nn.Module):
             kw = {"odd_probs": odd_probs} if odd_probs is not None and isinstance(self.local, OddOneOutLoss) else {}
             if odd is None and odd_probs is not None and not kw:
                 raise ValueError(f"odd_probs is used only by OddOneOutLoss; {type(self.local).__name__} needs odd")
-            lo = self.local(emb, triplets, odd, **kw)
+            lo = self.local(emb, triplets, None if kw else odd, **kw)  # soft targets in place of odd
             loss, local = loss + alpha * lo, lo.detach()
         elif odd is not None:  # a skipped term still checks its targets: odd positions for no triplet were dropped
             as_odd(odd, 0, emb.device)
-        if n_pairs >= 3:
+        if n_pairs >= 3 and isinstance(self.global_, RSALoss) and _all_equal(
+                as_human_dist(human_dist, n_pairs, emb.device, torch.promote_types(emb.dtype, torch.float32))):
+            pass  # no correlation with equal human distances (RSALoss gave -0.0, a training log averaged in as 0)
+        elif n_pairs >= 3:
             gl = self.global_(emb, pairs, human_dist)
             loss, global_ = loss + beta * gl, gl.detach()
         elif pairs is not None and (n_pairs or human_dist is not None):
@@ -159,6 +163,11 @@ class BGSLoss(nn.Module):
         return cls(local=loss_from_config(kw["local"]) if "local" in kw else None,
                    global_=loss_from_config(kw["global"]) if "global" in kw else None,
                    schedule=PaperSchedule(**sched))
+
+
+def _all_equal(x: torch.Tensor) -> bool:
+    """Every value the first one's: nothing to correlate with."""
+    return bool((x == x[0]).all())
 
 
 def _name_of(obj: Any) -> str:

@@ -37,7 +37,7 @@ class OddOneOutLoss(nn.Module):
         =============  ===============  =================================================
         ``emb``        (M, D) float     embeddings of the unique clips in the step
         ``triplets``   (n, 3) int       local indices into ``emb``
-        ``odd``        (n,) int         odd position 0/1/2 (or give ``odd_probs``)
+        ``odd``        (n,) int         odd position 0/1/2 (or give ``odd_probs``, not both)
         ``odd_probs``  (n, 3) float     optional soft targets; rows sum to 1
         =============  ===============  =================================================
 
@@ -52,7 +52,7 @@ class OddOneOutLoss(nn.Module):
 
     def __init__(self, temperature: float = 0.1) -> None:
         super().__init__()
-        self.temperature = finite_setting(temperature, "temperature", positive=True)
+        self.temperature = finite_setting(temperature, "temperature", divisor=True)
 
     def logits(self, emb: torch.Tensor, triplets: torch.Tensor) -> torch.Tensor:
         """(n, 3) logits; column k scores 'position k is the odd one'."""
@@ -61,6 +61,8 @@ class OddOneOutLoss(nn.Module):
         return sims / self.temperature
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any = None, odd_probs: Any = None) -> torch.Tensor:
+        if odd is not None and odd_probs is not None:  # one would be silently ignored
+            raise ValueError("OddOneOutLoss takes odd or odd_probs, not both")
         trip = as_index(triplets, check_emb(emb).device, width=3, name="triplets", n_rows=emb.shape[0])
         if trip.shape[0] == 0:
             return zero_loss(emb)

@@ -77,7 +77,7 @@ class RSALoss(nn.Module):
             raise ValueError(f"unknown RSA method {method!r}; use 'pearson' or 'soft_spearman'")
         self.method = method
         self.regularization_strength = finite_setting(regularization_strength, "regularization_strength",
-                                                      positive=True)
+                                                      divisor=True)
 
     def forward(self, emb: torch.Tensor, pairs: Any, human_dist: Any) -> torch.Tensor:
         pr = as_index(pairs, check_emb(emb).device, width=2, name="pairs", n_rows=emb.shape[0])

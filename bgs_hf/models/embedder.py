@@ -302,8 +302,10 @@ class BGSPeftModel(PeftModel):
     def save_pretrained(self, save_directory: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         # vision backbones have no token embeddings; "auto" would probe the Hub for the base's config.json
         kwargs.setdefault("save_embedding_layers", False)
+        had_card = os.path.exists(os.path.join(save_directory, "README.md"))
         super().save_pretrained(save_directory, *args, **kwargs)
         if kwargs.get("is_main_process", True):
+            from bgs_hf.hub.card import write_saved_model_card
             from bgs_hf.models.loading import write_bgs_files
 
             cfg = self.peft_config[self.active_adapter]
@@ -311,6 +313,8 @@ class BGSPeftModel(PeftModel):
                     "target_modules": cfg.target_modules if isinstance(cfg.target_modules, str)
                     else sorted(cfg.target_modules), "bias": cfg.bias}
             write_bgs_files(self.get_base_model(), save_directory, lora=lora, save_head=False)
+            if not had_card:  # else peft's empty template ("Model Card for Model ID"); one there before is kept
+                write_saved_model_card(save_directory)
 
 
 WEIGHT_SAMPLES = 4096
