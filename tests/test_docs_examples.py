@@ -168,9 +168,11 @@ def _doc_text(name: str) -> str:
     return (Path(__file__).resolve().parents[1] / name).read_text(encoding="utf-8")
 
 
-def _commands(text: str) -> list[tuple[list[str], list[str]]]:
-    """``(command path, flags)`` of every bgs-hf / ``-m bgs_hf.train`` command in fenced blocks and inline code,
-    with continuation lines joined, comments dropped and ``$VAR`` replaced by its ``VAR="..."`` value."""
+def _commands(text: str) -> list[tuple[list[str], list[str], list[str] | None]]:
+    """``(command path, flags, argv)`` of every bgs-hf / ``-m bgs_hf.train`` command in fenced blocks and inline
+    code, with continuation lines joined, comments dropped and ``$VAR`` replaced by its ``VAR="..."`` value;
+    ``argv`` (the whole ``bgs-hf`` command line) only for a fenced block's command, a whole example (inline code
+    quotes fragments such as `bgs-hf evaluate --model BACKBONE`)."""
     import re
     import shlex
 
@@ -184,9 +186,10 @@ def _commands(text: str) -> list[tuple[list[str], list[str]]]:
             block.append(line)
         else:
             prose.append(line)
+    fenced = len(pieces)
     pieces += [m for m in re.findall(r"`([^`\n]+)`", "\n".join(prose)) if m.startswith(("bgs-hf ", "python -m"))]
     found = []
-    for piece in pieces:
+    for number, piece in enumerate(pieces):
         variables: dict[str, str] = {}
         for line in piece.replace("\\\n", " ").splitlines():
             line = re.sub(r"(^|\s)#.*", "", line.removeprefix("$ "))
@@ -199,10 +202,12 @@ def _commands(text: str) -> list[tuple[list[str], list[str]]]:
                     tokens = shlex.split(segment)
                 except ValueError:
                     continue
+                argv = None
                 if "bgs_hf.train" in tokens:
                     path, rest = ["train"], tokens[tokens.index("bgs_hf.train") + 1:]
                 elif "bgs-hf" in tokens:
                     rest = tokens[tokens.index("bgs-hf") + 1:]
+                    argv = rest if number < fenced else None
                     if not rest or rest[0].startswith("-"):
                         continue
                     depth = 2 if rest[0] in ("data", "baseline") and len(rest) > 1 else 1
@@ -210,7 +215,7 @@ def _commands(text: str) -> list[tuple[list[str], list[str]]]:
                 else:
                     continue
                 flags = [t.split("=")[0] for t in rest if re.fullmatch(_FLAG + r"(=.*)?", t)]
-                found.append((path, flags))
+                found.append((path, flags, argv))
     return found
 
 
@@ -228,12 +233,29 @@ def test_every_flag_a_doc_command_uses_is_in_that_commands_help(doc, capsys):
     commands = _commands(_doc_text(doc))
     helps: dict[tuple[str, ...], set[str]] = {}
     missing = []
-    for path, flags in commands:
+    for path, flags, _ in commands:
         key = tuple(path)
         if key not in helps:
             helps[key] = _help_flags(key, capsys)
         missing += [f"bgs-hf {' '.join(path)} {flag}" for flag in flags if flag not in helps[key]]
     assert not missing, f"{doc} shows flags that `--help` does not list: {missing}"
+
+
+@pytest.mark.parametrize("doc", _DOCS)
+def test_every_bgs_hf_command_a_docs_code_block_shows_parses(doc, capsys):
+    """A code block's `bgs-hf` line is one to copy: beyond its flags existing, its positional arguments, values and
+    choices must parse (`train` excepted: its `...` and GPU flags are checked above, and `--bf16` needs a GPU)."""
+    from bgs_hf.cli.main import build_parser
+
+    problems = []
+    for path, _, argv in _commands(_doc_text(doc)):
+        if argv is None or path == ["train"]:
+            continue
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit:
+            problems.append(f"bgs-hf {' '.join(argv)}: {capsys.readouterr().err.strip().splitlines()[-1]}")
+    assert not problems, "\n".join(problems)
 
 
 def test_every_flag_the_readme_names_belongs_to_some_command(capsys):
@@ -337,6 +359,8 @@ def test_every_command_has_a_description_an_example_and_help_for_every_flag(caps
         text = parser.format_help()
         if path and not parser.description:
             problems.append(f"bgs-hf {' '.join(path)}: no description")
+        if "``" in text:  # a module docstring's reST, printed as is (`evaluate`'s and `report`'s ``--pretrained``)
+            problems.append(f"bgs-hf {' '.join(path)}: reST ``markup`` in --help")
         examples = [line.strip() for line in text.splitlines() if line.strip().startswith(f"bgs-hf {' '.join(path)}")]
         if not examples:
             problems.append(f"bgs-hf {' '.join(path)}: no example")

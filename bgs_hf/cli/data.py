@@ -1,7 +1,7 @@
 """`bgs-hf data`: statistics, validation, export and publication of odd-one-out datasets.
 
-SOURCE is a release folder (its root or its ``data/``), a Hub-layout folder, or a Hub dataset repo id.
-Your own trials (a CSV naming videos by file name) and a video folder: ``bgs-hf data import`` first.
+SOURCE is a release folder (its root or its `data/`), a Hub-layout folder, or a Hub dataset repo id.
+Your own trials (a CSV naming videos by file name) and a video folder: `bgs-hf data import` first.
 """
 
 from __future__ import annotations

@@ -1,16 +1,4 @@
-"""`bgs-hf evaluate`: every analysis of the paper for one model (and its pretrained base) on a dataset.
-
-  bgs-hf evaluate --data /tmp/ss --model runs/ss --report runs/ss/eval
-  bgs-hf evaluate --data /tmp/ss --model bgs-tiny-conv3d-fg --json eval.json
-  bgs-hf evaluate --data /tmp/ss --model runs/ss --abstract /tmp/ss_abs --control language-distilled=runs/lang
-  bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval-ss
-
-A run folder is compared with its own frozen base backbone (``--pretrained`` overrides); a backbone
-name is evaluated alone, frozen and without a head. A run is scored on the splits it recorded (``bgs-hf train
---data /tmp/ss --output-dir runs/ss``), unless the data holds other videos under its clip ids: the last example
-scores the seed-0 demo run on ``bgs-hf synth /tmp/ss --seed 1``, another benchmark, on its own splits and says so
-(a run that recorded no video fingerprints, from an older version, keeps its splits, with a warning).
-"""
+"""`bgs-hf evaluate`: every analysis of the paper for one model (and its pretrained base) on a dataset."""
 
 from __future__ import annotations
 
@@ -25,15 +13,27 @@ from bgs_hf.cli._args import (
     check_split,
     int_between,
 )
+from bgs_hf.cli._parser import examples
 
 ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
 N_PERM = 1000  # --n-perm when not given
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="behavioural fit, layers, variance partitioning, probes, transfer, "
-                       "attention and motion controls", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "evaluate", help="behavioural fit, layers, variance partitioning, probes, transfer, attention and motion "
+        "controls",
+        description="Every analysis of the paper for one model (and its pretrained base) on a dataset. A run folder "
+        "is compared with its own frozen base backbone (--pretrained overrides); a backbone name is evaluated alone, "
+        "frozen and without a head. A run is scored on the splits it recorded (`bgs-hf train --data /tmp/ss "
+        "--output-dir runs/ss`), unless the data holds other videos under its clip ids: the last example scores the "
+        "seed-0 demo run on `bgs-hf synth /tmp/ss --seed 1`, another benchmark, on its own splits and says so (a run "
+        "that recorded no video fingerprints, from an older version, keeps its splits, with a warning).",
+        epilog=examples("bgs-hf evaluate --data /tmp/ss --model runs/ss --report runs/ss/eval",
+                        "bgs-hf evaluate --data /tmp/ss --model bgs-tiny-conv3d-fg --json eval.json",
+                        "bgs-hf evaluate --data /tmp/ss --model runs/ss --abstract /tmp/ss_abs "
+                        "--control language-distilled=runs/lang",
+                        "bgs-hf evaluate --data /tmp/ss --model runs/demo/bgs --report runs/demo/eval-ss"))
     p.add_argument("--data", required=True, metavar="SOURCE", help="release folder, Hub-layout folder or Hub id")
     p.add_argument("--model", required=True, metavar="RUN_DIR|BACKBONE",
                    help="a BGS run folder (or the Hub id of one `bgs-hf push` published) or a backbone name")

@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backbone", default=None,
                    help="backbone name or path (default: the bundled default backbone, bgs-tiny-conv3d-fg; "
                    "bgs-tiny-conv3d and bgs-tiny-videomae are the other bundled ones)")
-    p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes")
+    p.add_argument("--data", default=None, help="use this dataset instead of a generated SocialShapes (one "
+                   "without captions gets no caption row or language-distilled control)")
     p.add_argument("--n-boot", type=int_at_least(100), default=1000, help="bootstrap resamples for CIs (default: 1000; at least 100)")
     p.add_argument("--fast", action="store_true", help="headline table only: skip the further analyses")
     p.set_defaults(func=run)

@@ -1,6 +1,6 @@
 """`bgs-hf report RUN_DIR...`: one markdown and one HTML report, runs side by side.
 
-Each RUN_DIR holds an ``evaluation.json`` (from ``bgs-hf evaluate --report DIR`` or the quickstart);
+Each RUN_DIR holds an `evaluation.json` (from `bgs-hf evaluate --report DIR` or the quickstart);
 figures are embedded in the HTML, linked from the markdown.
 """
 
