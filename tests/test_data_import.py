@@ -100,16 +100,21 @@ def _set_trials() -> list[str]:
     return rows
 
 
-def test_import_takes_the_studys_own_test_videos_and_keeps_every_judgment(tmp_path: Path, capsys) -> None:
+def test_import_takes_the_studys_own_test_videos_and_keeps_every_judgment(tmp_path: Path, capsys, caplog) -> None:
     """A study whose trials were drawn within fixed sets of clips had no way to give its split: the seeded draw of
     clips left about half the judgments mixing train and test (used by neither). `--test-videos FILE` names them,
-    with the table's name rules: decomposed accents (NFD), a Windows separator, blank lines and padding."""
+    with the table's name rules: decomposed accents (NFD), a Windows separator, blank lines and padding. A listed
+    video that no trial names is not a clip, and a warning says so (mutation audit: dropping it passed)."""
     listing = tmp_path / "test_videos.txt"
     nfd = unicodedata.normalize("NFD", "scène_02.mp4")
-    listing.write_text(f"\ufeff{nfd}\n\n  sub\\dir\\x.mp4 \nf.mp4\n", encoding="utf-8")
+    listing.write_text(f"\ufeff{nfd}\n\n  sub\\dir\\x.mp4 \nf.mp4\nunused.mp4\n", encoding="utf-8")
     out = tmp_path / "ds"
-    assert cli(["data", "import", str(_csv(tmp_path, _set_trials())), str(_videos(tmp_path)), str(out),
-                "--test-videos", str(listing)]) == 0
+    videos = _videos(tmp_path, [*NAMES, "unused.mp4"])
+    with caplog.at_level("WARNING"):
+        assert cli(["data", "import", str(_csv(tmp_path, _set_trials())), str(videos), str(out),
+                    "--test-videos", str(listing)]) == 0
+    assert ("test_videos.txt: 1 listed video(s) appear in no usable trial and are not clips (first: 'unused.mp4')"
+            in caplog.text)
     printed = capsys.readouterr().out
     assert "note:" not in printed and "5 train, 3 test" in printed
     data = load(out, val_fraction=0)
@@ -138,17 +143,21 @@ def test_test_videos_naming_no_video_or_beside_the_draws_flags_is_refused(tmp_pa
                                            "draw) would change nothing: give one or the other\n")
 
 
-def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Path, capsys) -> None:
+def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Path, capsys, caplog) -> None:
     """`data import` could bring in no captions, so imported data never had a caption row in quickstart/evaluate:
-    `--captions FILE` reads video,caption rows (several per video, release-style `video_name` too)."""
-    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    `--captions FILE` reads video,caption rows (several per video, release-style `video_name` too). Captions of a
+    video that no trial names are not kept, and a warning says so (mutation audit: dropping it passed)."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path, [*NAMES, "unused.mp4"])
     captions = tmp_path / "captions.csv"
     nfd = unicodedata.normalize("NFD", "scène_02.mp4")
     captions.write_text(f"Video Name,Caption\nb.mp4,Two people talk.\n{nfd},One waves.\nb.mp4,They chat.\n"
-                        "sub\\dir\\x.mp4,A walk.\n", encoding="utf-8")
+                        "sub\\dir\\x.mp4,A walk.\nunused.mp4,Nobody.\n", encoding="utf-8")
     out = tmp_path / "ds"
-    assert cli(["data", "import", str(table), str(videos), str(out), "--captions", str(captions),
-                "--test-fraction", "0.4"]) == 0
+    with caplog.at_level("WARNING"):
+        assert cli(["data", "import", str(table), str(videos), str(out), "--captions", str(captions),
+                    "--test-fraction", "0.4"]) == 0
+    assert ("captions.csv: captions of 1 video(s) that appear in no usable trial are not kept (first: 'unused.mp4')"
+            in caplog.text)
     assert "captions: 3 of 8 clips have at least one" in capsys.readouterr().out
     data = load(out, val_fraction=0)
     by_id = dict(zip(data.clip_ids, data.clips["captions"]))

@@ -186,6 +186,20 @@ def test_two_transfer_accuracies_on_the_same_clips_have_a_paired_bootstrap_diffe
     assert out["p_value"] == pytest.approx(2 * (out["n_tied"] + 1) / 301)
     d = [(m[1] + m[2]) / 4 for m in draws]
     assert out["ci"] == pytest.approx(np.percentile(d, [2.5, 97.5]).tolist())
+    # mutation audit: each clip counts as often as it was drawn (accuracy over the distinct clips drawn passed above,
+    # where both ends of the interval are 0 and 1 either way); right on 10 of 10 against 5 of 10: the resample's
+    # difference is the share of draws that fell on clips 5-9
+    out = paired_accuracy([1] * 10, [1] * 5 + [0] * 5, n_boot=300, seed=3)
+    d = [m[5:].sum() / 10 for m in _reference_multiplicities(10, 300, 3)]
+    assert out["diff"] == 0.5 and out["ci"] == pytest.approx(np.percentile(d, [2.5, 97.5]).tolist())
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.metrics.bootstrap import paired_resample_test
+
+    def never(m):
+        raise AssertionError("a statistic was computed before the coverage was checked")
+
+    with pytest.raises(BGSInputError, match=r"as a fraction \(e.g. 0.95\), got 95$"):  # a percentage, refused before any resample is scored
+        paired_resample_test(never, never, iter([]), n_boot=0, ci=95)
     labels = np.array([0, 0, 0, 1, 2, 0, 1, 2, 0])
     is_test = np.array([False] * 5 + [True] * 4)
     got = paired_transfer(np.eye(3)[labels], np.ones((9, 2)), labels, is_test, n_boot=300, seed=3)
@@ -462,12 +476,18 @@ def test_a_shuffled_clip_gets_the_same_frames_whatever_its_place_among_the_clips
         clips = {"clip_id": ["a", "b", "c", "d"], "video": ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]}
 
     shuffled = MotionControl("shuffled", seed=3)
-    forward = embed_clips(Frames(), Data(), [0, 1, 2, 3], transform=shuffled, progress=False)
-    backward = embed_clips(Frames(), Data(), [3, 2, 1, 0], transform=shuffled, progress=False)
+    # batches of 3 (mutation audit: a clip of a later batch keyed by its place in the batch passed in one batch)
+    forward = embed_clips(Frames(), Data(), [0, 1, 2, 3], transform=shuffled, progress=False, batch_size=3)
+    backward = embed_clips(Frames(), Data(), [3, 2, 1, 0], transform=shuffled, progress=False, batch_size=3)
     np.testing.assert_array_equal(backward, forward[::-1])
     assert clip_key("c") == zlib.crc32(b"c")
     order_c = np.random.default_rng([3, zlib.crc32(b"c")]).permutation(8)  # default_rng([seed, key]) by hand
     assert forward[2].reshape(8, 3)[:, 0].tolist() == order_c.tolist()
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.embed import embed_paths
+
+    with pytest.raises(BGSInputError, match=r"^one transform key per clip: 2 keys for 3 clips$"):
+        embed_paths(Frames(), ["a.mp4", "b.mp4", "c.mp4"], None, transform=shuffled, keys=[1, 2], progress=False)
 
 
 def test_odd_from_similarity_picks_the_clip_outside_the_most_similar_pair():
@@ -918,6 +938,7 @@ def test_holm_adjusts_one_family_of_p_values_by_hand():
     got = holm([0.01, 0.04, 0.03, 0.005, float("nan"), None])
     assert got[:4] == pytest.approx([0.03, 0.06, 0.06, 0.02]) and np.isnan(got[4]) and np.isnan(got[5])
     assert holm([0.5, 0.6]) == [1.0, 1.0] and holm([0.2]) == [0.2] and holm([]) == []
+    assert holm([0.6, 0.7]) == [1.0, 1.0]  # 2·0.6 = 1.2 capped at 1 (mutation audit: no cap passed above)
 
 
 def test_the_paired_table_says_its_p_values_are_uncorrected_and_gives_holm_over_its_own_tests(tmp_path):
@@ -1343,6 +1364,29 @@ def test_attribute_probes_train_on_train_clips_and_score_test_clips_row_by_row()
     assert set(out) == {"valence"}
     want = ridge_probe(emb_all[train], valence[train], emb_all[test], valence[test], n_perm=19, seed=0)
     assert out["valence"] == pytest.approx(want) and out["valence"]["r"] > 0.5
+    # mutation audit: the paired probe test fits each model's own probe on the training clips (scikit-learn's
+    # pipeline written out here) and resamples the scored clips with the seed given (the suite's test recomputed it
+    # with the same function, so seed 0 in place of the seed passed)
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from bgs_hf.eval.probes import RIDGE_ALPHAS, paired_probes
+
+    emb_b = rng.normal(size=(n, 5))
+    pred = [make_pipeline(StandardScaler(), RidgeCV(alphas=list(RIDGE_ALPHAS))).fit(e[train], valence[train])
+            .predict(e[test]) for e in (emb_all, emb_b)]
+    y = valence[test]
+
+    def r(p, m):
+        return np.corrcoef(np.repeat(p, m), np.repeat(y, m))[0, 1]
+
+    d = np.array([r(pred[0], m) - r(pred[1], m) for m in _reference_multiplicities(10, 200, 7)])
+    got = paired_probes(emb_all[items], emb_b[items], data, train, test, items, n_boot=200, seed=7)
+    assert set(got) == {"valence"} and got["valence"]["diff"] == pytest.approx(r(pred[0], 1) - r(pred[1], 1))
+    assert got["valence"]["ci"] == pytest.approx(np.percentile(d, [2.5, 97.5]).tolist())
+    tail = min((d <= 0).sum(), (d >= 0).sum())
+    assert got["valence"]["p_value"] == pytest.approx(min(1.0, 2 * (tail + 1) / 201))
 
 
 def test_transfer_probe_never_sees_the_held_out_clips():

@@ -431,6 +431,13 @@ def test_bgs_loss_logs_rsa_over_equal_human_distances_as_nan_like_any_undefined_
     assert float(out.loss.detach()) == float(local.detach()) and torch.equal(grad, emb.grad)
     with pytest.raises(ValueError, match="human_dist must be finite"):  # still checked
         BGSLoss()(emb, trip, odd, pairs, torch.full((pairs.shape[0],), float("nan")))
+    # equal but for one (mutation audit: "any equal" and "the first two equal" passed): RSA is defined and trained
+    for k in (0, pairs.shape[0] - 1):
+        partly = equal.clone()
+        partly[k] = 0.9
+        out = BGSLoss(global_=RSALoss(method))(emb, trip, odd, pairs, partly)
+        want = float(RSALoss(method)(emb, pairs, partly).detach())
+        assert math.isfinite(want) and out.to_log_dict()["loss_global"] == pytest.approx(want)
 
 
 def test_bgs_loss_names_triplets_or_pairs_of_the_wrong_width():

@@ -426,6 +426,8 @@ def test_equal_embeddings_give_exactly_equal_similarities_so_a_collapsed_model_i
     assert np.array_equal(plain, unit @ unit.T)  # without equal rows: the same numbers, bit for bit
     dup = cosine_similarity_matrix(np.vstack([emb, emb[:5]]))  # a clip given twice ties with itself exactly
     assert np.array_equal(dup[n:], dup[:5]) and np.array_equal(dup[:, n:], dup[:, :5])
+    # each clip keeps its own similarities (mutation audit: rows of the distinct set read as rows of the clips passed)
+    np.testing.assert_allclose(dup[:n, :n], plain, rtol=0, atol=1e-12)
 
 
 def test_cosine_similarity_of_one_vector_is_refused_in_one_line():

@@ -2492,6 +2492,13 @@ def test_a_resumed_runs_metrics_give_the_whole_runs_training_time(tmp_path, tiny
     assert train["train_runtime_whole_run"] is None and train["train_runtime_before_resume"] is None
     assert train["train_runtime_since_resume"] > 0
     assert recorded(run / "checkpoint-5")["train_seconds"] is None  # unknown from there on, not restarted at 0
+    # mutation audit: a checkpoint without bgs_trainer_state.json at all (a plain transformers checkpoint) is
+    # unknown too, not 0 s before the resume (was: only a state file without train_seconds was tested)
+    (run / "checkpoint-5" / "bgs_trainer_state.json").unlink()
+    _run(tmp_path, tiny, "r", max_steps=6, save_strategy="steps", save_steps=1, eval_strategy="no",
+         resume_from_checkpoint=str(run / "checkpoint-5"))
+    train = json.loads((run / "metrics.json").read_text())["train"]
+    assert train["train_runtime_whole_run"] is None and train["train_runtime_before_resume"] is None
 
 
 def test_a_run_resumed_at_its_last_step_trains_no_step_past_it(tmp_path, tiny):
