@@ -110,9 +110,15 @@ def test_quickstart_names_its_report_once(tmp_path, capsys, caplog, monkeypatch)
     assert len(_naming(lines, "report.md")) == 1, lines
 
 
-def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(monkeypatch, capsys):
+def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(monkeypatch, capsys, caplog,
+                                                                              tmp_path):
     """`bgs-hf space` printed "starting ... on http://..." before half a minute of embedding, when nothing
-    answered at that address yet."""
+    answered at that address yet. It also said "embedding the catalogue" on a start that read the embeddings from
+    its cache (and logged that it did): a second start says only that it read them."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
     from bgs_hf.hub import space_app
 
     printed: dict[str, str] = {}
@@ -126,28 +132,34 @@ def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(mon
         def close(self) -> None:
             pass
 
-    class Catalogue:
-        def __len__(self) -> int:
-            return 7
+    paths = [tmp_path / f"c{i}.mp4" for i in range(7)]
+    for i, path in enumerate(paths):
+        path.write_bytes(bytes([i]))
+    catalogue = space_app.Catalogue("catalogue", [p.name for p in paths], paths, np.zeros((7, 1, 1, 3), np.uint8))
 
-    def backend(config, models=None, catalogue=None):
-        assert (models, len(catalogue)) == ("models", 7)
+    def embed(self, paths, cache):
         printed["embedding"] = capsys.readouterr().out
-        return "backend"
+        return np.ones((len(paths), 2), np.float32), np.ones((len(paths), 2), np.float32)
 
     def launch(config, *, backend, **kwargs):
-        assert backend == "backend"
+        assert backend.catalogue is catalogue
         printed["launching"] = capsys.readouterr().out
         return Demo()
 
-    monkeypatch.setattr(space_app.ModelPair, "load", lambda name: "models")
-    monkeypatch.setattr(space_app.Catalogue, "load", lambda folder, config: Catalogue())
-    monkeypatch.setattr(space_app, "SpaceBackend", backend)
+    monkeypatch.setattr(space_app.ModelPair, "load", lambda name: SimpleNamespace(fingerprint=lambda: "models"))
+    monkeypatch.setattr(space_app.Catalogue, "load", lambda folder, config: catalogue)
+    monkeypatch.setattr(space_app.SpaceBackend, "_embed_paths", embed)
     monkeypatch.setattr(space_app, "launch", launch)
-    assert main(["space", "--model", "someone/model", "--data", "catalogue"]) == 0
-    assert printed["embedding"] == "embedding the catalogue (7 clips)...\n"
+    command = ["space", "--model", "someone/model", "--data", "catalogue", "--cache-dir", str(tmp_path / "cache")]
+    assert main(command) == 0
+    assert printed.pop("embedding") == "embedding the catalogue (7 clips)...\n"
     assert printed["launching"] == ""  # no address before the server is up
     assert printed["serving"] == "serving the BGS Space on http://127.0.0.1:43210/ (Ctrl+C to stop)\n"
+    caplog.clear()
+    assert main(command) == 0  # a second start reads the embeddings from the cache: it does not say it embeds
+    assert "embedding" not in printed and printed["launching"] == ""
+    assert _naming(_console(capsys, caplog), "catalogue") == [
+        f"catalogue embeddings (7 clips) read from the cache, {next((tmp_path / 'cache' / 'embeddings').iterdir())}"]
 
 
 def _console_settings() -> dict[str, object]:

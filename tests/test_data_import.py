@@ -143,6 +143,24 @@ def test_test_videos_naming_no_video_or_beside_the_draws_flags_is_refused(tmp_pa
                                            "draw) would change nothing: give one or the other\n")
 
 
+def test_a_test_videos_list_may_start_with_a_header_line(tmp_path: Path, caplog) -> None:
+    """A list saved from a spreadsheet column starts with its header ('Video Name', 'file'): it was reported as an
+    unknown video. A first line that is no video and reads as such a header is skipped, and said; an unknown name
+    anywhere else (a header word on a later line too) is still a problem."""
+    table, videos = _csv(tmp_path, _set_trials()), _videos(tmp_path)
+    listing = tmp_path / "test.txt"
+    listing.write_text("\ufeffVideo Name\nscène_02.mp4\nsub/dir/x.mp4\nf.mp4\n", encoding="utf-8")
+    with caplog.at_level("INFO"):
+        data = read_triplet_table(table, videos, test_videos=listing)
+    assert "test.txt: line 1 'Video Name' is read as a header, not a video" in caplog.text
+    assert sorted(data.clip_ids[i] for i in data.split_items("test")) == sorted(TEST_SET)
+    listing.write_text("file\nF.mp4\nvideo\nf.mp4\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, test_videos=listing)
+    assert [str(p) for p in problems] == [
+        f"test.txt row 2: no video 'F.mp4' in {videos} (did you mean 'f.mp4'? names are case-sensitive)",
+        f"test.txt row 3: no video 'video' in {videos} (give paths relative to the video folder, e.g. 'sub/clip.mp4')"]
+
+
 def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Path, capsys, caplog) -> None:
     """`data import` could bring in no captions, so imported data never had a caption row in quickstart/evaluate:
     `--captions FILE` reads video,caption rows (several per video, release-style `video_name` too). Captions of a
@@ -169,6 +187,23 @@ def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Pa
     assert lines == ["problem: captions.csv row 1: column 'caption' is empty (remove the row)",
                      f"problem: captions.csv row 2: column 'video': no video 'B.mp4' in {videos} (did you mean "
                      "'b.mp4'? names are case-sensitive)"]
+
+
+def test_captions_keep_their_caption_index_order_and_two_video_columns_are_refused(tmp_path: Path) -> None:
+    """The release's captions.csv orders a clip's captions by `caption_index` (`--caption first` embeds the first),
+    but `--captions` kept file order: a sorted or shuffled file gave another first caption. A CSV with both `video` and
+    `video_name` read the first without a word: refused, naming both."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    captions = tmp_path / "captions.csv"
+    captions.write_text("video_name,Caption Index,caption\nb.mp4,2,They chat.\nc.mp4,1,A walk.\n"
+                        "b.mp4,1,Two people talk.\nb.mp4,3,A hug.\n", encoding="utf-8")
+    data = read_triplet_table(table, videos, captions=captions)
+    by_id = dict(zip(data.clip_ids, data.clips["captions"]))
+    assert by_id["b.mp4"] == ["Two people talk.", "They chat.", "A hug."] and by_id["c.mp4"] == ["A walk."]
+    captions.write_text("video,video_name,caption\nb.mp4,c.mp4,Two people talk.\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, captions=captions)
+    assert [str(p) for p in problems] == ["captions.csv: columns 'video', 'video_name' would each be read as the "
+                                          "video column: keep one, remove or rename the others"]
 
 
 def test_import_draws_its_test_clips_with_split_seed_and_names_the_card_with_pretty_name(tmp_path: Path) -> None:

@@ -1590,8 +1590,8 @@ def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_c
     built = {}
     monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: f"pair of {name}"))
     monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0", "c1", "c2"]))
-    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, models, catalogue: built.update(
-        config=config, models=models, catalogue=catalogue) or "backend")
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, models, catalogue, on_embed: on_embed(
+        len(catalogue)) or built.update(config=config, models=models, catalogue=catalogue) or "backend")
     demo = types.SimpleNamespace(local_url="http://127.0.0.1:7001/", block_thread=lambda: None, close=lambda: None)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: built.update(launch=kw) or demo)
     assert main(["space", "--model", "me/model", "--cache-dir", str(tmp_path / "c"), "--port", "7001"]) == 0

@@ -132,8 +132,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--split-seed", type=int_at_least(0), default=None,
                    help="without --test-videos: seed of the train/test draw (0)")
     i.add_argument("--captions", type=Path, metavar="FILE",
-                   help="a CSV of video,caption rows (several rows per video allowed; videos named as in the "
-                        "trials CSV): the clips' captions, for the caption baseline (default: none)")
+                   help="a CSV of video,caption rows (several rows per video allowed, in caption_index order if it "
+                        "has that column; videos named as in the trials CSV): the clips' captions, for the caption "
+                        "baseline (default: none)")
     _add_card_flags(i, default_license="none declared (the card says `other`: licence not declared)")
     i.set_defaults(func=run_import)
 

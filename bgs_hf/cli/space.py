@@ -90,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
     # and the address only once something answers there (it was printed first, then refused connections)
     models = ModelPair.load(config.model)
     catalogue = Catalogue.for_config(config)
-    print(f"embedding the catalogue ({len(catalogue)} clips)...", flush=True)
-    backend = SpaceBackend(config, models=models, catalogue=catalogue)
+    backend = SpaceBackend(config, models=models, catalogue=catalogue, on_embed=_say_embedding)
     demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True, backend=backend)
     # gradio's launch() returns once its server is up (it waits for uvicorn to start and checks the URL)
     print(f"serving the BGS Space on {demo.local_url} (Ctrl+C to stop)", flush=True)  # stdout may be a pipe
@@ -100,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def _say_embedding(n_clips: int) -> None:
+    """Before the catalogue is embedded (not when its embeddings are read from the cache, which the log says)."""
+    print(f"embedding the catalogue ({n_clips} clips)...", flush=True)  # stdout may be a pipe
 
 
 def _free_port(host: str) -> int:

@@ -156,8 +156,16 @@ def read_caption_table(data_dir: Path, names: pd.Series, problems: Problems) -> 
     unknown = np.flatnonzero(~df["video_name"].isin(set(names)).to_numpy())
     problems.add_rows(path, df[ROW].to_numpy()[unknown],
                       (f"video_name {df['video_name'].iloc[i]!r} not in {MAPPING.name}" for i in unknown))
-    df = df.assign(_order=order).sort_values(["video_name", "_order"])
-    return {k: list(g["caption"]) for k, g in df.groupby("video_name", sort=False)}
+    return captions_in_order(df["video_name"].tolist(), df["caption"].tolist(), order)
+
+
+def captions_in_order(videos: list[str], captions: list[str], order: np.ndarray | None) -> dict[str, list[str]]:
+    """``{video: [its captions by caption_index]}`` (rows of one index in file order; file order without indices):
+    one rule for the release's captions.csv and ``data import --captions``, whose order ``--caption first`` reads."""
+    by_video: dict[str, list[str]] = {}
+    for k in np.argsort(np.arange(len(videos)) if order is None else order, kind="stable"):
+        by_video.setdefault(videos[k], []).append(captions[k])
+    return by_video
 
 
 def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems) -> np.ndarray | None:

@@ -18,9 +18,10 @@ import pandas as pd
 
 from bgs_hf._format import closest
 from bgs_hf.data.build import finish, non_distinct
-from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_numbers
+from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
+from bgs_hf.data.release import captions_in_order
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.validate import check_splits
 from bgs_hf.errors import BGSInputError
@@ -162,6 +163,10 @@ def _resolve_names(
     return out, bad
 
 
+#: a first line of a ``--test-videos`` list that is no video but one of these (as ``header_key``, '_' ignored) is a header
+_LIST_HEADERS = ("video", "videoname", "videos", "name", "file", "filename", "path")
+
+
 def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
                  problems: Problems) -> list[str]:
     """Each clip's ``stimulus_set`` from the study's own list of test videos (one name per line, named as the
@@ -173,6 +178,11 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     except UnicodeDecodeError:
         problems.fatal("not UTF-8 text; re-save it as UTF-8 (--test-videos: one video name per line)", path=listing)
     lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    first = nfc_name(table_path(lines[0][1]).as_posix()) if lines else ""
+    if first not in files and header_key(first).replace("_", "") in _LIST_HEADERS:
+        # a list saved from a spreadsheet column starts with its header: it was reported as an unknown video
+        logger.info("%s: line %d %r is read as a header, not a video", listing.name, lines[0][0], lines[0][1])
+        lines = lines[1:]
     if not lines:
         problems.fatal("no video names (--test-videos: one video name per line)", path=listing)
     df = pd.DataFrame({"name": [name for _, name in lines], ROW: [n for n, _ in lines]})
@@ -187,24 +197,30 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
 
 def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
                    problems: Problems) -> dict[str, list[str]]:
-    """``{clip: [captions in file order]}`` from a ``video, caption`` CSV (several rows per video, as the release's
-    captions.csv; ``video_name`` also read as ``video``): without it an import had no caption row to score."""
+    """``{clip: [captions by caption_index, else in file order]}`` from a ``video, caption`` CSV (several rows per
+    video, as the release's captions.csv; ``video_name`` also read as ``video``): without it an import had no caption
+    row to score. ``--caption first`` embeds a clip's first caption, so the release's ``caption_index`` orders them."""
     df = read_csv(table, (), problems, drop_duplicates=False)
-    found = {}
-    for role, keys in (("video", ("video", "videoname")), ("caption", ("caption",))):
+    found: dict[str, str] = {}
+    for role, keys in (("video", ("video", "videoname")), ("caption", ("caption",)),
+                       ("caption_index", ("captionindex",))):
         alike = [c for c in df.columns if c != ROW and header_key(c).replace("_", "") in keys]
-        if not alike:
+        if not alike and role != "caption_index":
             problems.fatal(f"column {role!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}; "
                            "--captions reads columns video and caption)", path=table)
-        found[role] = alike[0]
+        if len(alike) > 1:  # the first one was read, the others ignored without a word (as ``_header`` refuses)
+            problems.fatal(f"columns {', '.join(map(repr, alike))} would each be read as the {role} column: keep "
+                           "one, remove or rename the others", path=table)
+        if alike:
+            found[role] = alike[0]
     empty = (df[found["caption"]] == "").to_numpy() & (df[found["video"]] != "").to_numpy()
     problems.add_rows(table, df[ROW].to_numpy()[empty],
                       (f"column {found['caption']!r} is empty (remove the row)" for _ in range(int(empty.sum()))))
     df = df.loc[~empty].reset_index(drop=True)
     rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems)
-    captions: dict[str, list[str]] = {}
-    for name, caption in zip(rel[~bad, 0], df.loc[~bad, found["caption"]]):
-        captions.setdefault(name, []).append(caption)
+    index = found.get("caption_index")
+    order = None if index is None else to_ints(df, index, table, problems)[0][~bad]
+    captions = captions_in_order(list(rel[~bad, 0]), list(df.loc[~bad, found["caption"]]), order)
     unused = sorted(set(captions) - set(clip_ids))
     if unused:
         logger.warning("%s: captions of %d video(s) that appear in no usable trial are not kept (first: %r)",

@@ -374,8 +374,11 @@ class SpaceBackend:
     """Embeds clips with both models, caches the catalogue's embeddings, answers the UI's questions."""
 
     def __init__(
-        self, config: SpaceConfig, models: ModelPair | None = None, catalogue: Catalogue | None = None
+        self, config: SpaceConfig, models: ModelPair | None = None, catalogue: Catalogue | None = None,
+        on_embed: Callable[[int], None] | None = None,
     ) -> None:
+        """``on_embed(n_clips)``: called only when the catalogue is embedded (not read from the cache), before it
+        starts: ``bgs-hf space`` said "embedding the catalogue" on a start that read it from the cache too."""
         from bgs_hf.video import ClipCache
 
         self.config = config
@@ -390,7 +393,7 @@ class SpaceBackend:
         #: one upload at a time from decoding to embedding, whoever calls: the decoded-frames entry (one per
         #: content, deleted once embedded) is shared by every request (the adapter switch is ``ModelPair.embed``'s)
         self._upload_lock = threading.Lock()
-        self.cat_pre, self.cat_bgs = self._catalogue_embeddings()
+        self.cat_pre, self.cat_bgs = self._catalogue_embeddings(on_embed)
 
     # -- embeddings -----------------------------------------------------------------------------------
     def _embed_paths(self, paths: Sequence[Path], cache: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -408,7 +411,7 @@ class SpaceBackend:
             bgs.append(b)
         return np.concatenate(pre), np.concatenate(bgs)
 
-    def _catalogue_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
+    def _catalogue_embeddings(self, on_embed: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
         key = hashlib.sha256(
             json.dumps(
                 [self.models.fingerprint(), [self.clip_cache.content_hash(p) for p in self.catalogue.paths]]
@@ -419,10 +422,12 @@ class SpaceBackend:
             pre = np.load(folder / "pretrained.npy", allow_pickle=False)
             bgs = np.load(folder / "aligned.npy", allow_pickle=False)
             if len(pre) == len(bgs) == len(self.catalogue):
-                logger.info("catalogue embeddings read from %s", folder)
+                logger.info("catalogue embeddings (%d clips) read from the cache, %s", len(pre), folder)
                 return pre, bgs
         except (OSError, ValueError, EOFError):  # a damaged file is embedded again (an empty one: EOFError)
             pass
+        if on_embed is not None:
+            on_embed(len(self.catalogue))
         pre, bgs = self._embed_paths(self.catalogue.paths, self.clip_cache)
         save_npy(folder / "pretrained.npy", pre)
         save_npy(folder / "aligned.npy", bgs)
