@@ -2476,3 +2476,44 @@ def test_temporal_attention_weights_are_collected_however_the_layer_calls_its_at
         inner(torch.ones(2), False)  # positional, as TimesformerAttention calls it
         inner(torch.ones(3))  # the hidden states alone
     assert [float(w) for w in found] == [2.0, 3.0]
+
+
+def test_the_reports_test_counts_and_holm_columns_name_each_runs_own_family_by_hand(tmp_path):
+    """Mutation audit (this session's code, second part): the tables' test counts taking an undefined (NaN) p into
+    the family, listing the runs' counts sorted or repeated ("1 / 2", "2 / 1 / 2") or a run without probes as
+    "None"; the probes' change Holm p given to the attributes in the probes' order, not the paired tests' own; and
+    the transfer's paired p at its floor read one-sided (``0.002``, not ``< 0.002``) all passed: every report test
+    had one run, its p's all defined and its attributes in one order. Hand values: run a's fit p's 0.01, 0.04, NaN
+    (2 tests), run b's 0.02 (1), run c's 0.01, 0.03 (2): "2 / 1"; Holm of arousal 0.3 and valence 0.02 (listed in
+    that order): valence 2 × 0.02 = 0.04, arousal max(0.04, 0.3) = 0.3; 2/1001 at 1000 two-sided resamples is the
+    floor 2/1001 = 0.0019980, shown as "< 0.002"."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def row(p):
+        return {"diff": 0.05, "ci": [0.01, 0.1], "p_value": p, "n_boot": 1000, "n_tied": 0}
+
+    def probe(r):
+        return {"r": r, "p_value": 0.2, "n_perm": 1000}
+
+    def run(paired, probes):
+        return {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "n_boot": 1000, "n_perm": 1000,
+                "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)}, "paired": {"bgs - pretrained": paired},
+                "probes": probes}
+
+    probes = {"pretrained": {"valence": probe(0.2), "arousal": probe(0.1)},
+              "bgs": {"valence": probe(0.5), "arousal": probe(0.2)}}
+    a = run({"r2": row(0.01), "ooo_acc_3way": row(0.04), "ooo_acc_2way": row(float("nan"))}, probes)
+    a["probes_paired"] = {"bgs - pretrained": {"arousal": {"diff": 0.1, "ci": [-0.1, 0.3], "p_value": 0.3,
+                                                           "n_boot": 1000},
+                                               "valence": {"diff": 0.3, "ci": [0.1, 0.45], "p_value": 0.02,
+                                                           "n_boot": 1000}}}
+    a["transfer"] = {"models": {}, "paired": {"bgs - pretrained": {"diff": 0.15, "ci": [0.05, 0.25],
+                                                                   "p_value": 2 / 1001, "n_boot": 1000}}}
+    b = run({"r2": row(0.02)}, {"skipped": "no rating columns"})
+    c = run({"r2": row(0.01), "ooo_acc_3way": row(0.03)}, probes)
+    md, _ = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path), ("c", c, tmp_path)]), tmp_path, "t")
+    assert "the table holds 2 / 1 tests (each comparison × statistic, per run)" in md
+    assert "uncorrected for the several attributes (2 per model; change Holm p" in md
+    assert "| a | valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 | [0.100, 0.450] | 0.020 | 0.040 |" in md
+    assert "| a | arousal | 0.100 | 0.200 | 0.200 | 0.200 | 0.100 | [-0.100, 0.300] | 0.300 | 0.300 |" in md
+    assert "| a | BGS fine-tuned (LoRA) − pretrained video model (frozen) | 15.0 pp | [5.0, 25.0] pp | < 0.002 |" in md

@@ -280,3 +280,22 @@ def test_library_packages_do_not_import_the_cli() -> None:
     probe = "import sys, bgs_hf.pretrain.capacity; print(sorted(m for m in sys.modules if m.startswith('bgs_hf.cli')))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+def test_lazy_dir_lists_dunders_own_names_and_own_submodules_only() -> None:
+    """Mutation audit (this session's code, second part): ``lazy_dir`` hiding the dunders (``dir(bgs_hf)`` without
+    ``__name__``/``__path__``), listing any module its ``__init__`` imports (``os``, another package's submodule under
+    an alias) or every module under the package's name passed: no package imports a foreign module today."""
+    import os
+    import types
+
+    from bgs_hf._lazy import lazy_dir
+
+    def own() -> None: ...
+
+    own.__module__ = "pkg"
+    namespace = {"__name__": "pkg", "__path__": [], "__all__": ["listed"], "own": own, "os": os, "Path": Path,
+                 "sub": types.ModuleType("pkg.sub"), "alias": types.ModuleType("pkg.other"),
+                 "deep": types.ModuleType("pkg.sub.deep"), "_private": own}
+    assert lazy_dir({"lazy": "pkg.mod"}, namespace)() == ["__all__", "__name__", "__path__", "lazy", "listed", "own",
+                                                          "sub"]

@@ -199,6 +199,10 @@ def test_a_restarted_space_reads_the_catalogue_embeddings_it_cached(space: Space
         {**trained, "m.head.original_module.0.weight": torch.ones(2)})
     assert _fingerprint({**trained, "m.encoder.original_module.0.weight": torch.zeros(2)}) != _fingerprint(
         {**trained, "m.encoder.original_module.0.weight": torch.ones(2)})
+    # mutation audit: a weight named after the untrained copy still counts (the skip is not the loop's end)
+    untrained = {**trained, "m.head.original_module.0.weight": torch.zeros(2)}
+    assert _fingerprint({**untrained, "m.z.weight": torch.zeros(2)}) != _fingerprint(
+        {**untrained, "m.z.weight": torch.ones(2)})
 
 
 def test_the_catalogue_cache_key_changes_with_the_frame_policy(space: SpaceBackend) -> None:
@@ -1422,6 +1426,15 @@ def test_the_page_starts_on_the_most_judged_triplet_and_gives_each_slots_picture
     assert [img.alt_text for img in images] == [f"clip {s}: the middle frame of the clip in this slot" for s in "ABC"]
     assert Catalogue("one", ["a", "b", "c"], [], np.zeros((3, 1, 1, 3), np.uint8),
                      {frozenset({0, 1, 2}): Counter({0: 1, 1: 1})}).first_triplet() == [0, 1, 2]
+    # mutation audit: the most judgments, not the most clips voted for ({0, 1, 2}: 5 votes for one clip); equal
+    # totals go to the triplet first in catalogue order, whatever order the votes were tallied in
+    def start(votes: dict) -> list[int]:
+        return Catalogue("hand", [f"c{i}" for i in range(5)], [], np.zeros((5, 1, 1, 3), np.uint8),
+                         votes).first_triplet()
+
+    assert start({frozenset({1, 2, 3}): Counter({1: 2, 2: 1}), frozenset({0, 1, 2}): Counter({0: 5})}) == [0, 1, 2]
+    assert start({frozenset({2, 3, 4}): Counter({2: 2}), frozenset({0, 3, 4}): Counter({3: 2}),
+                  frozenset({1, 2, 4}): Counter({4: 1, 1: 1})}) == [0, 3, 4]
 
 
 def _count_embedding_runs(backend: SpaceBackend) -> list[int]:

@@ -2727,3 +2727,47 @@ def test_cli_synth_names_the_flags_that_size_a_run_it_refuses_and_force_runs_it(
     assert (tmp_path / "ss" / "ground_truth.json").is_file()
     assert main(["synth", str(tmp_path / "abs"), "--abstract", "--size", "16", "--frames", "2"]) == 2
     assert "error: the abstract set (500 clips) with --frames 2 and --size 16 needs" in capsys.readouterr().err
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="workers not forked")
+def test_the_render_processes_return_each_clips_labels_in_order_and_stop_at_an_interrupt(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit (this session's code, second part): `_render_in_processes` in one process whatever
+    `workers`, each label file left on disk until the run ends (a whole benchmark's label maps twice over), and the
+    queued clips rendered after Ctrl-C (`cancel_futures=False`: a 10,000-clip run went on to its end) passed: the
+    tests compare the output only. Stand-in clips (forked workers inherit the patched renderer) record the process
+    that rendered them and a file each."""
+    import os
+    import time
+
+    import bgs_hf.synth.generate as gen
+
+    done = tmp_path / "done"
+    done.mkdir()
+
+    def render(job):
+        k = job[0]
+        time.sleep(0.04)
+        (done / str(k)).touch()
+        return np.array([k, os.getpid()])
+
+    load, stale, interrupt = np.load, [], []
+
+    def read(file):
+        k, folder = int(Path(file).stem), Path(file).parent
+        stale.extend(i for i in (int(p.stem) for p in folder.glob("*.npy")) if i < k)  # read but not removed
+        if interrupt:
+            raise KeyboardInterrupt
+        return load(file)
+
+    monkeypatch.setattr(gen, "_render_one", render)
+    monkeypatch.setattr(np, "load", read)
+    labels = gen._render_in_processes([(k, None, "") for k in range(24)], 2, "render")
+    assert [int(x[0]) for x in labels] == list(range(24)) and stale == []
+    assert len({int(x[1]) for x in labels}) == 2 and os.getpid() not in {int(x[1]) for x in labels}
+    for f in done.iterdir():
+        f.unlink()
+    interrupt.append(True)
+    with pytest.raises(KeyboardInterrupt):
+        gen._render_in_processes([(k, None, "") for k in range(200)], 2, "render")
+    assert len(list(done.iterdir())) < 100  # the clips in flight at most, not all 200

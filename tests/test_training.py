@@ -2532,3 +2532,17 @@ def test_resuming_a_checkpoint_past_the_runs_last_step_is_one_line(tmp_path, tin
     # the run's record keeps the flags it ran with (was: an epoch count was refused inside the Trainer, after
     # run_config.json had been rewritten with the refused flags)
     assert (tmp_path / "r" / "run_config.json").read_text() == run_config
+
+
+def test_train_metrics_of_a_resumed_call_by_hand():
+    """Mutation audit (this session's code, second part): the time before the resume rounded to whole seconds
+    passed (the test's recorded time was 100.0). Hand values: 100.12345 s before, 2.5 s in this call."""
+    from bgs_hf.training.api import _train_metrics
+
+    call = {"train_runtime": 2.5, "train_loss": 0.3, "train_samples_per_second": 4.0,
+            "train_steps_per_second": 1.2, "epoch": 1.0}
+    assert _train_metrics(call, 3, 100.12345, 5) == {
+        "train_runtime_since_resume": 2.5, "train_loss_since_resume": 0.3,
+        "train_samples_per_second_since_resume": 4.0, "train_steps_per_second_since_resume": 1.2, "epoch": 1.0,
+        "resumed_from_step": 3, "train_runtime_before_resume": 100.1235, "train_runtime_whole_run": 102.6235}
+    assert _train_metrics(call, None, 0.0, 5) == {**call, "train_runtime_whole_run": 2.5}

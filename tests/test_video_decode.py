@@ -518,7 +518,7 @@ def test_each_upload_limit_takes_a_file_at_the_limit_and_refuses_one_past_it(tmp
     assert (check_video(clip, at_limit).duration_s, check_video(clip, at_limit).width) == (0.4, 64)
     for past, reason in (({"max_bytes": size - 1}, f"file too large ({size} bytes > limit {size - 1} bytes)"),
                          ({"max_duration_s": 0.39}, "duration 0.4s exceeds limit 0.39s"),
-                         ({"max_pixels": 64 * 48 - 1}, "resolution 64x48 too large"),
+                         ({"max_pixels": 64 * 48 - 1}, "resolution 64x48 too large (3,072 pixels > limit 3,071)"),
                          ({"max_aspect": 1.3}, "too elongated (more than 1.3:1)")):
         limits = VideoLimits(**{**vars(at_limit), **past})
         assert reason in _assert_one_line_error(clip, lambda q, lim=limits: check_video(q, lim))
