@@ -823,6 +823,19 @@ def test_the_data_repr_counts_clips_judgments_catch_trials_and_splits_in_train_v
                           "splits[train=2, val=1, test=3])")
 
 
+def test_a_splits_triplets_print_their_counts_not_their_arrays(tmp_path):
+    """``data.triplets("test")`` in a notebook printed every row of its four arrays. By hand: the test split (clips
+    0-2) holds the two valid judgments of (0, 1, 2), by p1 and p3 (p2's (0, 0, 1) is a catch trial, (3, 4, 5) lies in
+    train): 2 judgments of 3 clips by 2 participants; all valid ones: 3 of 6 clips by 2; the catch trial: 1 of 2
+    clips (0, 1) by 1 participant (one judgment, one participant: no plural s)."""
+    data = load(_hand_release(tmp_path / "rel", [("p1", 0, 1, 2, 0), ("p1", 3, 4, 5, 3), ("p2", 0, 0, 1, 1),
+                                                 ("p3", 2, 1, 0, 1)]))
+    fields = "; arrays .idx .odd .participant .judgment_row)"
+    assert repr(data.triplets("test")) == "TripletArrays(2 judgments of 3 clips by 2 participants" + fields
+    assert repr(data.triplets(None)) == "TripletArrays(3 judgments of 6 clips by 2 participants" + fields
+    assert repr(data.catch_trials()) == "TripletArrays(1 judgment of 2 clips by 1 participant" + fields
+
+
 def test_a_video_name_listed_twice_in_the_mapping_is_reported_on_its_second_row(tmp_path, tables):
     """Mutation audit (third pass): checking the mapping's indices for duplicates but not its video names passed the
     suite. Index 7 renamed clip_002.mp4 names clip 2's video again: 'video_mapping.csv row 8' (its second row) is

@@ -65,6 +65,20 @@ def test_human_similarity_hand_values():
     assert (i.tolist(), j.tolist(), p.tolist()) == ([3], [1], [1.0])
 
 
+def test_human_similarity_prints_its_counts_not_its_matrices():
+    """A notebook showing ``human_similarity(...)`` got four N×N arrays, elided, before anything a reader could use.
+    The worked example by hand: 4 clips, pairs 01 02 12 03 13 observed (5), n = 3 + 2 + 2 + 1 + 1 = 9 judgments
+    holding them, 9 / 5 = 1.80 per observed pair; with no judgment, no pair and no mean."""
+    from bgs_hf.metrics import HumanSimilarity
+
+    assert repr(human_similarity(IDX, ODD, 4)) == (
+        "HumanSimilarity(4 clips, 5 observed pairs, 1.80 judgments per observed pair; matrices .n .k .p .mask)")
+    zeros = np.zeros((3, 3), dtype=np.int64)
+    empty = HumanSimilarity(n=zeros, k=zeros, p=np.full((3, 3), np.nan), mask=zeros.astype(bool))
+    assert repr(empty) == (
+        "HumanSimilarity(3 clips, 0 observed pairs, n/a judgments per observed pair; matrices .n .k .p .mask)")
+
+
 def test_human_similarity_matches_loop_reference():
     rng = np.random.default_rng(1)
     n_items = 9

@@ -396,6 +396,31 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
         assert any(not torch.equal(_adapter(last_ckpt)[k], final_w[k]) for k in final_w if "head" in k)
 
 
+def test_a_training_result_prints_as_one_line_of_its_fit(tmp_path, tiny):
+    """A notebook showing ``train_bgs(...)``'s result got the dataclass repr: every metric, the model's whole module
+    tree and the Trainer. Now one line, by hand: R² 0.0123 [-0.01, 0.05] -> 0.012 [-0.010, 0.050], ceiling 0.164,
+    accuracies 1/2 and 2/3 -> 50.0% and 66.7%, 1348 judgments grouped, 7.26 s -> 7.3; an undefined ceiling (null in
+    metrics.json) is n/a; a run that scored no test split shows val; one that scored nothing says so."""
+    from bgs_hf.training import TrainResult
+
+    fit = {"r2": 0.0123, "r2_ci": [-0.01, 0.05], "ceiling_r2": 0.164, "ooo_acc_3way": 0.5, "ooo_acc_2way": 2 / 3,
+           "n_judgments": 1348}
+    model = torch.nn.Sequential(*[torch.nn.Linear(2, 2) for _ in range(50)])  # a long module tree
+    res = TrainResult(Path("/r"), {"recipe": "clip-batched", "test": fit}, model, object(), 7.26)
+    assert repr(res) == ("TrainResult(output_dir='/r', test R² 0.012 [-0.010, 0.050], noise ceiling 0.164, 3-way acc "
+                         "50.0%, 2-way acc 66.7% over 1,348 judgments, wall_s=7.3)")
+    val_only = TrainResult(Path("/r"), {"val": {**fit, "ceiling_r2": None, "n_judgments": 1}}, model, None, 1.0)
+    assert repr(val_only) == ("TrainResult(output_dir='/r', val R² 0.012 [-0.010, 0.050], noise ceiling n/a, 3-way acc "
+                              "50.0%, 2-way acc 66.7% over 1 judgment, wall_s=1.0)")
+    assert repr(TrainResult(Path("/r"), {}, model, None, 0.0)) == "TrainResult(output_dir='/r', no split scored, wall_s=0.0)"
+    run = _run(tmp_path, tiny, "run", num_train_epochs=1)  # a real run's metrics carry every name it prints
+    shown = repr(run)
+    test = run.metrics["test"]
+    assert "\n" not in shown and len(shown) < 250
+    assert shown.startswith(f"TrainResult(output_dir={str(run.output_dir)!r}, test R² {test['r2']:.3f} [")
+    assert f"2-way acc {test['ooo_acc_2way']:.1%} over {test['n_judgments']} judgments, wall_s=" in shown
+
+
 def test_same_seed_same_adapter_and_resume_continues_the_run(tmp_path, tiny):
     full = _run(tmp_path, tiny, "a", num_train_epochs=3, load_best_model_at_end=False)
     again = _run(tmp_path, tiny, "b", num_train_epochs=3, load_best_model_at_end=False)

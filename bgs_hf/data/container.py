@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bgs_hf._format import count
 from bgs_hf.data.splits import inside, mixed_count
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ class TripletArrays:
 
     def __len__(self) -> int:
         return int(self.idx.shape[0])
+
+    def __repr__(self) -> str:
+        """Counts, not the four arrays: ``data.triplets("test")`` in a notebook printed every row of them."""
+        return (f"TripletArrays({count(len(self), 'judgment')} of {count(np.unique(self.idx).size, 'clip')} by "
+                f"{count(np.unique(self.participant).size, 'participant')}; arrays .idx .odd .participant "
+                ".judgment_row)")
 
     def kept_pairs(self) -> np.ndarray:
         """(n, 2) clip indices of the pair the human kept together (the two non-odd clips)."""

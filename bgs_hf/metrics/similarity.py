@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ class HumanSimilarity:
     @property
     def n_items(self) -> int:
         return int(self.n.shape[0])
+
+    def __repr__(self) -> str:
+        """Counts, not four N×N matrices (a notebook printed them, elided, before anything a reader could use)."""
+        observed = int(np.triu(self.mask, 1).sum())
+        per_pair = f"{np.triu(self.n, 1).sum() / observed:.2f}" if observed else "n/a"
+        return (f"HumanSimilarity({count(self.n_items, 'clip')}, {count(observed, 'observed pair')}, {per_pair} "
+                "judgments per observed pair; matrices .n .k .p .mask)")
 
     def pairs(self, items: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Observed pairs ``(i, j, p)`` of the upper triangle, as global clip indices.

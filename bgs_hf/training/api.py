@@ -27,6 +27,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bgs_hf._files import under_a_file
+from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, run_config_file
 from bgs_hf.metrics.bootstrap import check_count
@@ -78,6 +79,22 @@ class TrainResult:
     trainer: Any
     #: this call's wall time, setup and scoring included (after a resume: since the resume, not the run's)
     wall_s: float
+
+    def __repr__(self) -> str:
+        """One line a notebook can read: the dataclass repr printed every metric, the model's whole module tree and
+        the Trainer (hundreds of lines for a tiny run); ``.metrics``, ``.model`` and ``.trainer`` still hold them."""
+        def judgments(n: Any) -> str:
+            return count(int(n), "judgment") if isinstance(n, (int, np.integer)) else "n/a judgments"
+
+        split = next((s for s in ("test", "val") if isinstance(self.metrics.get(s), Mapping)), None)
+        if split is None:
+            scored = "no split scored"
+        else:
+            f = self.metrics[split]
+            scored = (f"{split} R² {fmt(f.get('r2'), '.3f')}{fmt_ci(f.get('r2_ci'))}, noise ceiling "
+                      f"{fmt(f.get('ceiling_r2'), '.3f')}, 3-way acc {fmt(f.get('ooo_acc_3way'), '.1%')}, 2-way acc "
+                      f"{fmt(f.get('ooo_acc_2way'), '.1%')} over {judgments(f.get('n_judgments'))}")
+        return f"TrainResult(output_dir={str(self.output_dir)!r}, {scored}, wall_s={self.wall_s:.1f})"
 
 
 def training_arguments(training: Any) -> Any:
