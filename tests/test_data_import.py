@@ -22,7 +22,7 @@ def _videos(root: Path, names: list[str] = NAMES) -> Path:
     folder = root / "my videos"
     for k, name in enumerate(names):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        write_video(folder / name, np.full((2, 16, 16, 3), 30 * k, dtype=np.uint8), fps=4)
+        write_video(folder / name, np.full((2, 16, 16, 3), 30 * k % 256, dtype=np.uint8), fps=4)
     return folder
 
 
@@ -90,11 +90,11 @@ TEST_SET = ["scène_02.mp4", "sub/dir/x.mp4", "f.mp4"]
 TRAIN_SET = [n for n in NAMES if n not in TEST_SET]
 
 
-def _set_trials() -> list[str]:
+def _set_trials(train: list[str] = TRAIN_SET, test: list[str] = TEST_SET) -> list[str]:
     rng = np.random.default_rng(1)
     rows = []
     for t in range(60):
-        names = TRAIN_SET if t % 3 else TEST_SET
+        names = train if t % 3 else test
         trip = [names[i] for i in rng.choice(len(names), 3, replace=False)]
         rows.append(f"P{t % 4},{t + 1},{','.join(trip)},{trip[t % 3]},{1 + t / 10}")
     return rows
@@ -204,6 +204,103 @@ def test_captions_keep_their_caption_index_order_and_two_video_columns_are_refus
     _, problems = collect_problems(table, videos, captions=captions)
     assert [str(p) for p in problems] == ["captions.csv: columns 'video', 'video_name' would each be read as the "
                                           "video column: keep one, remove or rename the others"]
+
+
+def test_import_reads_ratings_averaging_each_videos_rows_and_they_load_back(tmp_path: Path, capsys, caplog) -> None:
+    """`data import` could bring in no ratings, so an imported study could never run the attribute probes.
+    `--ratings FILE`: a video column named by the trials' rules (decomposed accents, Windows separators, './'), each
+    other column a rating (`rating-` prefix and header case folded), a rater column read as none (a rater's row given
+    twice counted once); several rows of one video averaged over their non-empty cells, a clip without a row not rated (NaN), a column empty in every row not
+    kept, a video in no trial not kept: each said in one log line. Means by hand: b.mp4 valence (1 + 2 + 6) / 3 = 3,
+    arousal (4 + 7) / 2 = 5.5 (R2 left it empty); x.mp4 valence (3 + 4) / 2 = 3.5, arousal (1.5 + 2.5) / 2 = 2."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path, [*NAMES, "unused.mp4"])
+    ratings = tmp_path / "ratings.csv"
+    nfd = unicodedata.normalize("NFD", "scène_02.mp4")
+    ratings.write_text("\ufeffVideo Name,Rater,Valence,rating-Arousal,Comments\nb.mp4,R1,1,4,\nb.mp4,R2,2,,\n"
+                       f"b.mp4,R3,6,7,\nb.mp4,R3,6,7,\n{nfd},R1,0.5,2,\nsub\\dir\\x.mp4,R2,3,1.5,\n"
+                       "./sub/dir/x.mp4,R3,4,2.5,\n"
+                       "unused.mp4,R1,5,5,\n", encoding="utf-8")
+    out = tmp_path / "ds"
+    with caplog.at_level("INFO"):
+        assert cli(["data", "import", str(table), str(videos), str(out), "--ratings", str(ratings),
+                    "--test-fraction", "0.4"]) == 0
+    for line in ("ratings.csv: column 'Rater' names the raters (not a rating)",
+                 "ratings.csv: dropped 1 exact duplicate row(s) (same rater, video and ratings)",
+                 "ratings.csv: column 'Comments' is empty in every row: not a rating",
+                 "ratings.csv: ratings of 1 video(s) that appear in no usable trial are not kept (first: 'unused.mp4')",
+                 "ratings.csv: 2 clip(s) are rated in several rows (up to 3): each rating is the mean of their "
+                 "non-empty cells",
+                 "ratings.csv: 5 of 8 clips have no ratings row: not rated (NaN, left out of the probes; first: "
+                 "'c.mp4')"):
+        assert line in caplog.text
+    printed = capsys.readouterr().out
+    assert "ratings: arousal (3 of 8 clips), valence (3 of 8 clips)" in printed and "probes none" not in printed
+    data = load(out, val_fraction=0)
+    assert sorted(c for c in data.clips.column_names if c.startswith("rating_")) == ["rating_arousal", "rating_valence"]
+    nan = float("nan")
+    expected = {"b.mp4": (3.0, 5.5), "scène_02.mp4": (0.5, 2.0), "sub/dir/x.mp4": (3.5, 2.0)}
+    got = np.stack([np.asarray(data.clips[c], dtype=np.float64) for c in ("rating_valence", "rating_arousal")], 1)
+    np.testing.assert_allclose(got, [expected.get(cid, (nan, nan)) for cid in data.clip_ids], rtol=0, atol=1e-12)
+
+
+def test_bad_ratings_are_problem_lines_naming_file_row_and_column(tmp_path: Path, capsys) -> None:
+    """A non-numeric cell, a misspelt video, a rating given twice (folded headers, or one header written twice), a
+    column of values without a header: one `problem:` line each, nothing written; a table with no rating column, or
+    no video column, is one line; ratings none of which the probes read are imported with a note saying so."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,Valence,valence ,Arousal,Arousal,\nb.mp4,high,1,2,2,\nB.mp4,1,1,,,7\nc.mp4,nan,2,3,3,\n",
+                       encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings)
+    assert [str(p) for p in problems] == [
+        "ratings.csv: column 'valence' is the valence rating again (after 'Valence'): remove or rename one",
+        "ratings.csv: column 'Arousal.1' is the arousal rating again (after 'Arousal'): remove or rename one",
+        "ratings.csv: column 6 has values but no header: name its rating",
+        "ratings.csv row 1: column 'Valence': 'high' is not a finite number",
+        "ratings.csv row 3: column 'Valence': 'nan' is not a finite number",
+        f"ratings.csv row 2: column 'video': no video 'B.mp4' in {videos} (did you mean 'b.mp4'? names are "
+        "case-sensitive)"]
+    for text, line in (
+        ("video,rater\nb.mp4,R1\n", "ratings.csv: no rating column (columns: video, rater; --ratings reads a video "
+                                     "column and one or more numeric rating columns)"),
+        ("clip,valence\nb.mp4,1\n", "ratings.csv: column 'video' missing (columns: clip, valence; --ratings reads a "
+                                     "video column and one or more numeric rating columns)")):
+        ratings.write_text(text, encoding="utf-8")
+        _, problems = collect_problems(table, videos, ratings=ratings)
+        assert [str(p) for p in problems] == [line]
+    ratings.write_text("video,Likeability\nb.mp4,3\n", encoding="utf-8")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "ds"), "--ratings", str(ratings),
+                "--test-fraction", "0.4"]) == 0
+    printed = capsys.readouterr().out
+    assert "ratings: likeability (1 of 8 clips)" in printed
+    assert ("note: `bgs-hf evaluate` probes none of them: its attribute probes read valence, arousal, dominance, "
+            "intimacy, communication") in printed
+
+
+def test_imported_ratings_reach_bgs_hf_evaluates_attribute_probes(tmp_path: Path) -> None:
+    """End to end: ratings imported with `--ratings` are the ones `bgs-hf evaluate --analyses probes` probes, on the
+    rated clips only: 8 train clips all rated (the probe trains on those outside the validation carve-out), 4 test
+    clips of which one has no ratings row, so 3 are scored."""
+    import json
+
+    train = [f"t{k}.mp4" for k in range(8)]
+    test = [f"s{k}.mp4" for k in range(4)]
+    videos = _videos(tmp_path, train + test)
+    listing = tmp_path / "test_videos.txt"
+    listing.write_text("\n".join(test) + "\n", encoding="utf-8")
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,valence,arousal\n" + "".join(f"{n},{k % 5},{(3 * k) % 7}\n"
+                                                           for k, n in enumerate(train + test[:3])), encoding="utf-8")
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, _set_trials(train, test))), str(videos), str(out),
+                "--test-videos", str(listing), "--ratings", str(ratings)]) == 0
+    data = load(out)  # evaluate's own split: the seeded validation carve-out of train
+    n_fit = len(data.split_items("fit"))
+    assert cli(["evaluate", "--data", str(out), "--model", "tiny-random-videomae", "--analyses", "probes",
+                "--n-perm", "5", "--report", str(tmp_path / "ev")]) == 0
+    probes = json.loads((tmp_path / "ev" / "evaluation.json").read_text())["probes"]["pretrained"]
+    assert set(probes) == {"valence", "arousal"}
+    assert all((v["n_train"], v["n_test"]) == (n_fit, 3) for v in probes.values())
 
 
 def test_import_draws_its_test_clips_with_split_seed_and_names_the_card_with_pretty_name(tmp_path: Path) -> None:

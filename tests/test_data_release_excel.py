@@ -43,7 +43,8 @@ def test_renamed_captions_column_is_an_error_not_a_silent_switch_to_captions_csv
 
 @pytest.mark.parametrize(("table", "column", "retyped"), [
     ("triplets", "choice", "Choice"), ("triplets", "stim1_name", "stim1 name"),
-    ("triplets", "participation", "participant"), ("mapping", "video_name", "Video Name")])
+    ("triplets", "participation", "participant"), ("mapping", "video_name", "Video Name"),
+    ("captions", "caption_index", "Caption Index")])
 def test_a_retyped_required_header_is_named_as_the_one_meant(tmp_path, table, column, retyped):
     """A retyped required header gave "column 'choice' missing (columns: ...)", leaving the user to spot 'Choice'
     in the list: the line names the near match (folded, or a close spelling) and the fix. A header that is itself

@@ -105,7 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=examples("bgs-hf data import trials.csv videos/ my-study",
                         "bgs-hf data import trials.csv videos/ my-study --rt-ms --skip-incomplete --license cc-by-4.0",
                         "bgs-hf data import trials.csv videos/ my-study --test-videos test_videos.txt "
-                        "--captions captions.csv",
+                        "--captions captions.csv --ratings ratings.csv",
                         "bgs-hf data import t.csv videos/ my-study --videos-columns left,middle,right --odd choice"))
     i.add_argument("table", metavar="TABLE", type=Path, help="CSV, one row per trial")
     i.add_argument("videos", metavar="VIDEOS", type=Path,
@@ -135,6 +135,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a CSV of video,caption rows (several rows per video allowed, in caption_index order if it "
                         "has that column; videos named as in the trials CSV): the clips' captions, for the caption "
                         "baseline (default: none)")
+    i.add_argument("--ratings", type=Path, metavar="FILE",
+                   help="a CSV of video,<attribute>,... rows (videos named as in the trials CSV; every other column "
+                        "numeric, each a rating_<attribute> of the clips, header case, spaces, '-' and '_' ignored; a "
+                        "rater/participant column is allowed): several rows per video (one per rater) are averaged, "
+                        "an empty cell or an unlisted clip is not rated; `bgs-hf evaluate`'s attribute probes read "
+                        "valence, arousal, dominance, intimacy and communication (default: none)")
     _add_card_flags(i, default_license="none declared (the card says `other`: licence not declared)")
     i.set_defaults(func=run_import)
 
@@ -309,7 +315,7 @@ def run_import(args: argparse.Namespace) -> int:
                                split_seed=args.split_seed or 0)
     data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
                                       split_config=split_config, test_videos=args.test_videos,
-                                      captions=args.captions)
+                                      captions=args.captions, ratings=args.ratings)
     for err in problems:
         print(f"problem: {err}")
     if problems or data is None:
@@ -329,6 +335,8 @@ def run_import(args: argparse.Namespace) -> int:
     if args.captions is not None:
         n_captioned = sum(bool(c) for c in data.clips["captions"])
         print(f"captions: {n_captioned} of {data.n_clips} clips have at least one")
+    if args.ratings is not None:
+        _print_ratings(data)
     mixed = data.mixed_judgments()
     if mixed:  # a design that drew each trial within its own set of clips lost about half of them, without a word
         n_valid = len(data.judgments) - data.n_catch
@@ -339,6 +347,22 @@ def run_import(args: argparse.Namespace) -> int:
               f"trials whose three videos all lie in it; {fix}")
     print(f"next: bgs-hf data validate {out}")
     return 0
+
+
+def _print_ratings(data) -> None:  # noqa: ANN001
+    """How many clips each imported rating covers, and which of them the attribute probes read (a column named
+    otherwise is stored but never probed)."""
+    import numpy as np
+
+    from bgs_hf.eval.probes import PROBE_ATTRS
+
+    names = [c for c in data.clips.column_names if c.startswith("rating_")]
+    rated = [int(np.isfinite(np.asarray(data.clips[c], dtype=np.float64)).sum()) for c in names]
+    print("ratings: " + ", ".join(f"{c.removeprefix('rating_')} ({n} of {data.n_clips} clips)"
+                                  for c, n in zip(names, rated)))
+    probed = [a for a in PROBE_ATTRS if f"rating_{a}" in names]
+    if not probed:
+        print(f"note: `bgs-hf evaluate` probes none of them: its attribute probes read {', '.join(PROBE_ATTRS)}")
 
 
 def run_push(args: argparse.Namespace) -> int:

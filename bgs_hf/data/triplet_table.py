@@ -9,6 +9,7 @@ and column, then ``write_hub`` (or ``bgs-hf data import``) freezes the result in
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,24 +196,40 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     return ["test" if c in listed else "train" for c in clip_ids]
 
 
+#: the video column of a ``--captions``/``--ratings`` table (as ``header_key``, '_' ignored): the release's
+#: ``video_name`` too
+_VIDEO_HEADERS = ("video", "videoname")
+#: a ``--ratings`` table's column naming who rated (one row per rater): not a rating
+_RATER_HEADERS = ("rater", "raterid", "participant", "participantid", "subject", "subjectid")
+
+
+def _side_columns(df: pd.DataFrame, table: Path, roles: dict[str, tuple[str, ...]], required: tuple[str, ...],
+                  reads: str, problems: Problems) -> dict[str, str]:
+    """The column read as each role of a per-video table (``--captions``, ``--ratings``), headers folded by
+    ``header_key`` with '_' ignored; ``reads``: what the flag reads, for a missing required column."""
+    found: dict[str, str] = {}
+    for role, keys in roles.items():
+        alike = [c for c in df.columns if c != ROW and header_key(c).replace("_", "") in keys]
+        if not alike and role in required:
+            problems.fatal(f"column {role!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}; "
+                           f"{reads})", path=table)
+        if len(alike) > 1:  # the first one was read, the others ignored without a word (as ``_header`` refuses)
+            problems.fatal(f"columns {', '.join(map(repr, alike))} would each be read as the {role} column: keep "
+                           "one, remove or rename the others", path=table)
+        if alike:
+            found[role] = alike[0]
+    return found
+
+
 def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
                    problems: Problems) -> dict[str, list[str]]:
     """``{clip: [captions by caption_index, else in file order]}`` from a ``video, caption`` CSV (several rows per
     video, as the release's captions.csv; ``video_name`` also read as ``video``): without it an import had no caption
     row to score. ``--caption first`` embeds a clip's first caption, so the release's ``caption_index`` orders them."""
     df = read_csv(table, (), problems, drop_duplicates=False)
-    found: dict[str, str] = {}
-    for role, keys in (("video", ("video", "videoname")), ("caption", ("caption",)),
-                       ("caption_index", ("captionindex",))):
-        alike = [c for c in df.columns if c != ROW and header_key(c).replace("_", "") in keys]
-        if not alike and role != "caption_index":
-            problems.fatal(f"column {role!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}; "
-                           "--captions reads columns video and caption)", path=table)
-        if len(alike) > 1:  # the first one was read, the others ignored without a word (as ``_header`` refuses)
-            problems.fatal(f"columns {', '.join(map(repr, alike))} would each be read as the {role} column: keep "
-                           "one, remove or rename the others", path=table)
-        if alike:
-            found[role] = alike[0]
+    found = _side_columns(df, table, {"video": _VIDEO_HEADERS, "caption": ("caption",),
+                                      "caption_index": ("captionindex",)}, ("video", "caption"),
+                          "--captions reads columns video and caption", problems)
     empty = (df[found["caption"]] == "").to_numpy() & (df[found["video"]] != "").to_numpy()
     problems.add_rows(table, df[ROW].to_numpy()[empty],
                       (f"column {found['caption']!r} is empty (remove the row)" for _ in range(int(empty.sum()))))
@@ -228,18 +245,86 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
     return captions
 
 
+def _rating_name(header: str) -> str:
+    """``rating_<attr>`` of a ``--ratings`` column: 'Valence', 'rating-valence' and 'Rating Valence' are all
+    ``rating_valence`` (the release's ``rating-<attr>`` and the clips config's ``rating_<attr>`` alike); '' when the
+    header names nothing."""
+    key = header_key(header)
+    key = key[len("rating_"):] if key.startswith("rating_") else key
+    return f"rating_{key}" if key else ""
+
+
+def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
+                  problems: Problems) -> dict[str, np.ndarray]:
+    """``{rating_<attr>: values in clip_ids order}`` from a ``video, <attr>, ...`` CSV: what the attribute probes
+    read, which an import could not bring in. A video rated in several rows (one per rater) gets each attribute's mean
+    of its non-empty cells; a clip without a row, or an empty cell, is not rated (NaN, which the probes leave out)."""
+    df = read_csv(table, (), problems, drop_duplicates=False)  # two unnamed raters may well agree on every attribute
+    found = _side_columns(df, table, {"video": _VIDEO_HEADERS, "rater": _RATER_HEADERS}, ("video",),
+                          "--ratings reads a video column and one or more numeric rating columns", problems)
+    if "rater" in found:
+        logger.info("%s: column %r names the raters (not a rating)", table.name, found["rater"])
+        # one rater's row twice (two exports pasted together) would count that rater twice in the mean
+        dup = df.drop(columns=[ROW]).duplicated(keep="first").to_numpy()
+        if dup.any():
+            logger.warning("%s: dropped %d exact duplicate row(s) (same rater, video and ratings)", table.name,
+                           int(dup.sum()))
+            df = df.loc[~dup].reset_index(drop=True)
+    by_name: dict[str, str] = {}
+    for col in (c for c in df.columns if c not in (ROW, *found.values())):
+        again = re.fullmatch(r"(.+)\.\d+", col)  # pandas renames a repeated header 'Valence' to 'Valence.1'
+        name = _rating_name(again.group(1) if again and again.group(1) in df.columns else col)
+        if not name or re.fullmatch(r"Unnamed: \d+(\.\d+)?", col):  # pandas' name for a blank header
+            if (df[col] != "").any():
+                problems.add(f"column {df.columns.get_loc(col) + 1} has values but no header: name its rating",
+                             path=table)
+            continue
+        if (df[col] == "").all():  # a rating nobody filled in, or a spreadsheet's stray column
+            logger.warning("%s: column %r is empty in every row: not a rating", table.name, col)
+            continue
+        if name in by_name:  # one would silently replace the other
+            problems.add(f"column {col!r} is the {name.removeprefix('rating_')} rating again (after "
+                         f"{by_name[name]!r}): remove or rename one", path=table)
+            continue
+        by_name[name] = col
+    if not by_name:
+        problems.fatal(f"no rating column (columns: {', '.join(c for c in df.columns if c != ROW)}; --ratings reads "
+                       "a video column and one or more numeric rating columns)", path=table)
+    values = pd.DataFrame({name: to_numbers(df, col, table, problems, allow_empty=True)
+                           for name, col in by_name.items()})
+    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems)
+    videos = rel[~bad, 0]
+    means = values.loc[~bad].groupby(videos).mean()  # skips NaN: a rater's empty cell does not count
+    unused = sorted(set(means.index) - set(clip_ids))
+    if unused:
+        logger.warning("%s: ratings of %d video(s) that appear in no usable trial are not kept (first: %r)",
+                       table.name, len(unused), unused[0])
+    rows = pd.Series(videos).value_counts().reindex(clip_ids)
+    several = rows[rows > 1]
+    if len(several):
+        logger.info("%s: %d clip(s) are rated in several rows (up to %d): each rating is the mean of their non-empty "
+                    "cells", table.name, len(several), int(several.max()))
+    unrated = [c for c in clip_ids if c not in means.index]
+    if unrated:
+        logger.warning("%s: %d of %d clips have no ratings row: not rated (NaN, left out of the probes; first: %r)",
+                       table.name, len(unrated), len(clip_ids), unrated[0])
+    means = means.reindex(clip_ids)
+    return {name: means[name].to_numpy(dtype=np.float64) for name in by_name}
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, problems: Problems | None = None,
-    test_videos: str | Path | None = None, captions: str | Path | None = None,
+    test_videos: str | Path | None = None, captions: str | Path | None = None, ratings: str | Path | None = None,
 ) -> OddOneOutData:
     """Read a trial-per-row CSV that names videos by file name (relative to ``video_dir``).
 
     Clips are the videos the CSV names, sorted by path; train/test clips are the study's own
     (``test_videos``: a file naming the test videos, one per line; the other clips are train) or a seeded draw
     (``split_config``), which ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
-    split. ``captions``: a CSV of ``video, caption`` rows (several per video allowed). Both name videos as the
-    trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
+    split. ``captions``: a CSV of ``video, caption`` rows (several per video allowed); ``ratings``: a CSV of
+    ``video, <attr>, ...`` rows, each numeric column the clips' ``rating_<attr>`` (several rows per video averaged).
+    All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. The data set is
     named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
     """
@@ -307,8 +392,10 @@ def read_triplet_table(
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])
     labels = None if test_videos is None else _test_labels(Path(test_videos), clip_ids, files, video_dir, problems)
     caption_of = {} if captions is None else _caption_table(Path(captions), clip_ids, files, video_dir, problems)
+    rating_of = {} if ratings is None else _rating_table(Path(ratings), clip_ids, files, video_dir, problems)
     clips = pd.DataFrame({"clip_id": clip_ids, "video": [str((video_dir / c).resolve()) for c in clip_ids],
-                          "captions": [caption_of.get(c, []) for c in clip_ids], "stimulus_set": labels})
+                          "captions": [caption_of.get(c, []) for c in clip_ids], "stimulus_set": labels,
+                          **rating_of})
     judgments = pd.DataFrame({
         "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2],
         "odd": np.argmax(in_triplet[keep], axis=1).astype(np.int8),

@@ -156,6 +156,7 @@ def messy_csv_tables(n_dup: int = 3) -> ReleaseTables:
         t.annotations[c] = [f"  {v}\t" for v in t.annotations[c]]
     t.annotations["stimulus_set"] = [f" {v.upper()} " for v in t.annotations["stimulus_set"]]
     t.mapping = t.mapping.rename(columns={"video_name": " video_name"})
+    t.captions = t.captions.rename(columns={"caption_index": " caption_index "})  # the one header rule of every CSV
     return t
 
 
