@@ -464,6 +464,91 @@ def test_a_two_process_run_gives_ddp_its_settings_without_a_warning_on_any_rank(
         assert seen == {"all-reached": {**common, "find_unused": False}, "one-unreached": {**common, "find_unused": True}}
 
 
+def resumed_run(out: str, resume: str) -> None:
+    """A 5-step run (3 steps an epoch, checkpoints at steps 2 and 4), from scratch or resumed from ``resume``: record,
+    per step this process trained, the clips it embedded, and the run's logged losses and metrics.json's ``train``.
+    Dropout is off: its draws differ with the number of processes even in a run that is never interrupted."""
+    import torch
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.training import BGSArguments, DataArguments, TensorClipStore, TrainConfig
+    from bgs_hf.training import trainer as trainer_mod
+    from bgs_hf.training.api import train_bgs
+
+    data, pix = tiny_data(val=0)  # no validation split: no final fit to wait for
+    clips: dict[int, list[int]] = {}
+    real_embed = trainer_mod.BGSTrainer.embed_step
+
+    def embed_step(self, model, inputs):
+        if torch.is_grad_enabled():
+            clips[self.state.global_step + 1] = _clip_ids(inputs["pixel_values"], pix)
+        return real_embed(self, model, inputs)
+
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, eval_test=False),
+                      training={"output_dir": out, "use_cpu": True, "max_steps": 5, "eval_strategy": "no",
+                                "save_strategy": "steps", "save_steps": 2, "save_total_limit": None, "seed": 5,
+                                "logging_steps": 1, "learning_rate": 2e-2, "disable_tqdm": True,
+                                "resume_from_checkpoint": None if resume == "none" else resume},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model(dropout=0.0))
+    trainer_mod.BGSTrainer.embed_step = embed_step
+    try:
+        res = train_bgs(cfg)
+    finally:
+        trainer_mod.BGSTrainer.embed_step = real_embed
+    losses = {h["step"]: h["loss"] for h in res.trainer.state.log_history if "loss" in h}
+    Path(f"{out}.{os.environ.get('RANK', 0)}").write_text(json.dumps(
+        {"clips": clips, "losses": losses, "train": json.loads(Path(out, "metrics.json").read_text())["train"]}))
+
+
+def _pre_empted_copy(run: Path, to: Path) -> Path:
+    """What a job pre-empted after step 3 leaves of ``run``: its run_config.json and checkpoint-2."""
+    to.mkdir()
+    shutil.copy(run / "run_config.json", to / "run_config.json")
+    shutil.copytree(run / "checkpoint-2", to / "checkpoint-2")
+    return to
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_a_run_resumed_on_another_number_of_processes_trains_the_same_steps_and_records_both(tmp_path):
+    """A 2-process job pre-empted and resumed on 1 process (and the reverse) with ``--resume_from_checkpoint last``
+    trains exactly the remaining steps 3-5, each on the clip set of the uninterrupted run (the same 6 clips a step,
+    split among the processes there are), to the same losses. metrics.json (and every checkpoint) recorded only the
+    last part's number of processes; now ``world_sizes`` says which trained from which step, and the resume warns
+    that dropout's random state is not the run's (transformers keeps one per process)."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    subprocess.run([sys.executable, __file__, "--resumed", str(one), "none"], check=True, env=_env(), timeout=300,
+                   capture_output=True)
+    r12 = _pre_empted_copy(one, tmp_path / "r12")  # 1 process, then 2
+    proc = subprocess.run([*_launcher("torchrun"), __file__, "--resumed", str(two), "none", str(r12), "last"],
+                          env=_env(), timeout=300, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r21 = _pre_empted_copy(two, tmp_path / "r21")  # 2 processes, then 1
+    proc = subprocess.run([sys.executable, __file__, "--resumed", str(r21), "last"], env=_env(), timeout=300,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"{r21 / 'checkpoint-2'} was saved by a run of 2 process(es), this one has 1" in proc.stderr
+
+    def rec(run: Path, rank: int = 0) -> dict:
+        return json.loads(Path(f"{run}.{rank}").read_text())
+
+    whole = rec(one)["clips"]
+    assert sorted(whole, key=int) == ["1", "2", "3", "4", "5"] and all(len(c) == 6 for c in whole.values())
+    assert {s: rec(two, 0)["clips"][s] + rec(two, 1)["clips"][s] for s in whole} == whole
+    assert rec(r21)["clips"] == {s: whole[s] for s in ("3", "4", "5")}
+    assert {s: rec(r12, 0)["clips"][s] + rec(r12, 1)["clips"][s] for s in rec(r12, 0)["clips"]} == \
+        {s: whole[s] for s in ("3", "4", "5")}
+    for run in (r21, r12):
+        assert rec(run)["losses"] == pytest.approx(rec(one)["losses"], rel=1e-4, abs=1e-6)
+    assert rec(one)["train"]["world_sizes"] == [{"from_step": 0, "world_size": 1}]
+    assert rec(two)["train"]["world_sizes"] == [{"from_step": 0, "world_size": 2}]
+    assert rec(r21)["train"]["world_sizes"] == [{"from_step": 0, "world_size": 2}, {"from_step": 2, "world_size": 1}]
+    assert rec(r12)["train"]["world_sizes"] == [{"from_step": 0, "world_size": 1}, {"from_step": 2, "world_size": 2}]
+    assert rec(r12, 1)["train"] == rec(r12, 0)["train"] and rec(r21)["train"]["resumed_from_step"] == 2
+    assert json.loads((r21 / "checkpoint-4" / "bgs_trainer_state.json").read_text())["world_sizes"] == \
+        rec(r21)["train"]["world_sizes"]
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--broken":
         sys.exit(broken_clip_run(sys.argv[2]))
@@ -473,5 +558,9 @@ if __name__ == "__main__":
         sys.exit(ddp_settings_run(sys.argv[2]))
     if sys.argv[1] == "--final-fit":
         sys.exit(final_fit_run(sys.argv[2]))
+    if sys.argv[1] == "--resumed":  # one or more (run folder, checkpoint or none) pairs, in turn
+        for run, resume in zip(sys.argv[2::2], sys.argv[3::2]):
+            resumed_run(run, resume)
+        sys.exit(0)
     for chunk, recipe, cps in CASES:
         first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)

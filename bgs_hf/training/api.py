@@ -803,8 +803,9 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     trainer.save_state()
 
     metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
-                               "train": _train_metrics(train_out.metrics, resume_step, trainer.train_seconds_before,
-                                                      train_out.global_step),
+                               "train": {**_train_metrics(train_out.metrics, resume_step,
+                                                          trainer.train_seconds_before, train_out.global_step),
+                                         "world_sizes": trainer.world_sizes},
                                "counters": dict(trainer.bgs_totals),
                                "best_checkpoint": trainer.state.best_model_checkpoint,
                                "metric_for_best_model": args.metric_for_best_model,

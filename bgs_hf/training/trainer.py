@@ -253,6 +253,9 @@ class BGSTrainer(Trainer):
         #: training time of the run before this ``train`` call: the resumed checkpoint's (None: a checkpoint of an
         #: older bgs-hf, which did not record it)
         self.train_seconds_before: float | None = 0.0
+        #: how many processes trained the run from which step on (``bgs_trainer_state.json``, metrics.json's
+        #: ``train``): a run resumed on another number of processes has one entry per change
+        self.world_sizes: list[dict[str, int | None]] = self._own_world_size()
         self._clock = TrainClockCallback()
         self.add_callback(self._clock)
         if self.args.n_gpu > 1:
@@ -266,8 +269,13 @@ class BGSTrainer(Trainer):
     def train(self, *args: Any, **kwargs: Any) -> Any:
         """``Trainer.train``; a resumed checkpoint sets :attr:`train_seconds_before` (:meth:`_load_from_checkpoint`)."""
         self.train_seconds_before = 0.0
+        self.world_sizes = self._own_world_size()
         self._clock.started = None
         return super().train(*args, **kwargs)
+
+    def _own_world_size(self, from_step: int | None = 0) -> list[dict[str, int | None]]:
+        """This call's entry of :attr:`world_sizes` (the Trainer's count: 1 when it runs each process alone)."""
+        return [{"from_step": from_step, "world_size": max(int(self.args.world_size), 1)}]
 
     def planned_max_steps(self) -> int:
         """The step ``train`` will train to, by the Trainer's own count (``--max_steps``, else ``--num_train_epochs``
@@ -482,7 +490,8 @@ class BGSTrainer(Trainer):
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         model.save_pretrained(output_dir)
         Path(output_dir, "training_args.json").write_text(self.args.to_json_string(), encoding="utf-8")
-        info = {"totals": self.bgs_totals, "train_seconds": self.run_train_seconds(), **self.bgs_info}
+        info = {"totals": self.bgs_totals, "train_seconds": self.run_train_seconds(), **self.bgs_info,
+                "world_sizes": self.world_sizes}
         Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
 
     def _load_best_model(self) -> None:
@@ -554,6 +563,7 @@ class BGSTrainer(Trainer):
             super()._load_from_checkpoint(resume_from_checkpoint, model)
         path = Path(resume_from_checkpoint, BGS_STATE_NAME)
         self.train_seconds_before = None  # unknown unless the checkpoint recorded it
+        saved: dict[str, Any] = {}
         if path.is_file():
             saved = json.loads(path.read_text(encoding="utf-8"))
             self.bgs_totals.update({k: int(v) for k, v in saved.get("totals", {}).items() if k in self.bgs_totals})
@@ -562,4 +572,25 @@ class BGSTrainer(Trainer):
             recipe = saved.get("recipe")
             if recipe is not None and self.bgs_info.get("recipe") not in (None, recipe):
                 logger.warning("resuming a %r checkpoint with recipe %r", recipe, self.bgs_info.get("recipe"))
+        self._resume_world_sizes(resume_from_checkpoint, saved)
+
+    def _resume_world_sizes(self, checkpoint: str, saved: Mapping[str, Any]) -> None:
+        """The checkpoint's record of its processes, plus this call's where it has another number. A step embeds the
+        same global clip set whatever the number of processes (only its split among them changes), so the run goes
+        on as it would have; but transformers keeps one random state per process and restores a process's only where
+        the checkpoint holds one for its rank, so dropout's draws are not the run's, and the records said only the
+        last part's number of processes."""
+        now = max(int(self.args.world_size), 1)
+        recorded = saved.get("world_sizes")
+        if isinstance(recorded, list) and recorded and all(isinstance(p, dict) for p in recorded):
+            before = [dict(p) for p in recorded]
+        else:  # a checkpoint of an older bgs-hf: the number of the part that saved it, from an unknown step
+            size = saved.get("world_size")
+            before = [{"from_step": None, "world_size": size if isinstance(size, int) else None}]
+        was = before[-1]["world_size"]
+        self.world_sizes = before if was == now else before + self._own_world_size(checkpoint_step(checkpoint))
+        if was is not None and was != now:
+            logger.warning("%s was saved by a run of %d process(es), this one has %d: each step embeds the same clip "
+                           "set as it would have, split among %d; dropout's random state is not the one the run would "
+                           "have gone on with (transformers saves one per process)", checkpoint, was, now, now)
 
