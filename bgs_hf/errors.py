@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from pathlib import Path
 class BGSInputError(ValueError):
     """Bad user input: a file, a row, a value. ``str(err)`` is a single line naming the file (and row)."""
 
-    def __init__(self, message: str, *, path: str | Path | None = None, row: int | None = None) -> None:
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, row: int | None = None) -> None:
         self.path = None if path is None else Path(path)
         self.row = row
         self.detail = message
@@ -29,7 +30,7 @@ class BGSSettingError(BGSInputError):
     command's flags (``--val_split paper``), which is how every command reports it
     (``bgs_hf.cli._parser.flags_as_typed``). For a setting whose flag has another name, see :func:`naming_flag`."""
 
-    def __init__(self, say: Callable[[Callable[..., str]], str], *, path: str | Path | None = None,
+    def __init__(self, say: Callable[[Callable[..., str]], str], *, path: str | os.PathLike[str] | None = None,
                  row: int | None = None) -> None:
         self.say = say
         super().__init__(say(_python_name), path=path, row=row)

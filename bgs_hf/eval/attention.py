@@ -325,7 +325,7 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     return path
 
 
-def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int], cache: Any = None, *,
+def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] | np.ndarray, cache: Any = None, *,
                        out_dir: str | Path | None = None, n_overlays: int = 2,
                        labels: dict[str, str] | None = None) -> dict[str, Any]:
     """Rollout maps of ``items`` for each model; divergence between the first two; agent-mask mass. ``labels``:

@@ -69,7 +69,7 @@ class MotionControl:
         return frames[self.order(frames.shape[0], key)]
 
 
-def clip_paths(data: Any, items: Sequence[int]) -> list[str]:
+def clip_paths(data: Any, items: Sequence[int] | np.ndarray) -> list[str]:
     """The video file of each item, one line naming the clip when one has none (embedding and rollout)."""
     videos = data.clips["video"]
     paths = []
@@ -83,7 +83,7 @@ def clip_paths(data: Any, items: Sequence[int]) -> list[str]:
     return paths
 
 
-def embedding_rows(items: Sequence[int], wanted: Sequence[int], what: str) -> np.ndarray:
+def embedding_rows(items: Sequence[int] | np.ndarray, wanted: Sequence[int] | np.ndarray, what: str) -> np.ndarray:
     """Rows of ``wanted``'s clips in embeddings whose rows follow ``items``: a clip that was not embedded is one line
     naming it (it was a bare ``KeyError: 16``)."""
     pos = {int(c): k for k, c in enumerate(items)}
@@ -161,7 +161,7 @@ def embed_paths(
 def embed_clips(
     model: Any,
     data: Any,
-    items: Sequence[int],
+    items: Sequence[int] | np.ndarray,
     cache: Any = None,
     *,
     batch_size: int = 8,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,7 @@ class RunInfo:
 
     @classmethod
     def from_run_dir(
-        cls, run_dir: str | Path, *, split: str = "test", baseline: str | Path | None = None
+        cls, run_dir: str | os.PathLike[str], *, split: str = "test", baseline: str | Path | None = None
     ) -> RunInfo:
         """Read a run folder; ``baseline`` is a JSON of the pretrained model's fit (default ``baseline.json``)."""
         info = cls.read_records(run_dir, split=split)
@@ -181,7 +182,7 @@ class RunInfo:
         return info
 
     @classmethod
-    def read_records(cls, run_dir: str | Path, *, split: str = "test") -> RunInfo:
+    def read_records(cls, run_dir: str | os.PathLike[str], *, split: str = "test") -> RunInfo:
         """What a model folder recorded (a run, a ``checkpoint-N``, a folder ``bgs-hf push`` staged), without the
         card's checks: enough for what the run was trained with (:attr:`bgs_trained`), where no evaluation is
         needed (``bgs-hf evaluate``, the Space)."""
