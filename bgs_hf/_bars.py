@@ -1,6 +1,7 @@
 """Other libraries' progress bars that only say "working": transformers' "Loading weights" (every
 ``from_pretrained``: the default backbone, MiniLM, each saved checkpoint's base) and datasets' "Casting the dataset"
-/ "Map". Ours (render, embedding N clips) and the Trainer's step bar are other objects and stay.
+/ "Map". Ours (render, embedding N clips) and the Trainer's step bar are other objects and stay; those of ours that
+are often over at once are drawn by :func:`delayed_bar`, only once they have taken ``BAR_DELAY_S``.
 
 Only for a span and given back after: a Python user's own switches are theirs. Nothing here imports transformers or
 datasets; :func:`third_party_bars_off` switches a library when (and if) it is imported, so that ``bgs-hf synth``
@@ -12,13 +13,26 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 #: what turns a switched library's bars back on
 Restore = Callable[[], object]
+
+#: Seconds before a :func:`delayed_bar` is first drawn (tqdm's ``delay``)
+BAR_DELAY_S = 1.0
+
+
+def delayed_bar(iterable: Iterable[Any] | None = None, **kwargs: Any) -> Any:
+    """A ``tqdm.auto`` bar for our loops that are often over at once, drawn only once the work has taken
+    ``BAR_DELAY_S``: the ceiling's 100 split-halves (about 0.01 s) drew a bar twice per ``train_bgs`` call and once
+    per ``behavioural_fit``, noise in a notebook, while a large dataset's still shows its progress. Other tqdm
+    arguments (``disable``, a ``delay`` of the caller's) are passed on."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, **{"delay": BAR_DELAY_S, **kwargs})
 
 
 def close_open_bars() -> None:

@@ -1372,6 +1372,48 @@ def test_data_stats_prints_a_ceiling_on_too_few_pairs_as_n_a_with_the_reason(tmp
     assert line.startswith("noise ceiling      test split-half R² n/a: it rests on ") and "pairs seen" in line
 
 
+
+def test_data_stats_of_a_test_split_without_judgments_says_why_its_ceiling_is_n_a(tmp_path, capsys):
+    """`synth --clips 40 --seed 0` writes 8 test clips that no judgment lies in: `data stats` printed a bare
+    `n/a (95% range n/a to n/a over 100 splits)` (the reason only in a log line) and the ceiling itself said only
+    that it needs a judgment of three distinct clips. Both now say why, and what to change."""
+    from bgs_hf.data.stats import format_stats
+    from bgs_hf.metrics import split_half_ceiling
+
+    t = tiny_release_tables(n_clips=12, n_test=4)  # clips 0-3 are the test split
+    stims = t.triplets[["stim1_name", "stim2_name", "stim3_name"]].to_numpy()
+    t.triplets = t.triplets[~(stims < 4).all(axis=1)]  # no trial shows three test clips
+    root = write_release(t, tmp_path / "rel")
+    data = load(root)
+    assert len(data.split_items("test")) == 4 and len(data.triplets("test")) == 0
+    with pytest.raises(BGSInputError, match="got none: a split holds only the judgments whose three clips all lie"):
+        split_half_ceiling(data.triplets("test"), data.n_clips)
+    assert cli(["data", "stats", str(root), "--no-png", "--n-splits", "2", "--json", str(tmp_path / "s.json")]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("noise ceiling"))
+    assert line == ("noise ceiling      test split-half R² n/a: the test split has no judgment with all three clips in "
+                    "it: use more clips, or a larger test fraction")
+    saved = json.loads((tmp_path / "s.json").read_text())["noise_ceiling"]["test"]
+    assert saved["r2_split_half"] is None and saved["no_ceiling"].startswith("the test split has no judgment")
+    alone = load(write_release(tiny_release_tables(n_clips=12, n_test=6, n_participants=1, trials_per_participant=60),
+                               tmp_path / "alone"))
+    assert len(alone.triplets("test")) > 0
+    assert ("noise ceiling      test split-half R² n/a: the test split has judgments from fewer than 2 participants"
+            in format_stats(data_stats(alone, n_splits=2)).splitlines())
+
+
+def test_the_data_stats_table_is_public_api_of_bgs_hf_data(tmp_path, capsys):
+    """`data stats`' table had no documented Python route: `data_stats` / `format_stats` lived in
+    `bgs_hf.data.stats`, absent from `bgs_hf.data`'s `__all__` and `dir()`. The exported pair prints the CLI's table."""
+    import bgs_hf.data
+
+    assert {"data_stats", "format_stats"} <= set(bgs_hf.data.__all__) & set(dir(bgs_hf.data))
+    namespace: dict = {}
+    exec("from bgs_hf.data import *", namespace)  # noqa: S102 - the import statement under test
+    root = write_release(tiny_release_tables(), tmp_path / "rel")
+    table = namespace["format_stats"](namespace["data_stats"](load(root), n_splits=2))
+    assert cli(["data", "stats", str(root), "--no-png", "--n-splits", "2"]) == 0
+    assert table.startswith("dataset            rel\n") and table in capsys.readouterr().out
+
 def test_a_card_of_human_data_does_not_say_its_captions_were_generated_for_socialshapes(tmp_path):
     """A lab's own (or the release's) card said its captions were "human-written in the Garcia & Isik release;
     generated for SocialShapes", whatever the data was."""

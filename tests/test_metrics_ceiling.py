@@ -496,3 +496,38 @@ def test_a_split_half_ceiling_counts_the_observed_pairs_not_every_pair_of_the_da
     np.testing.assert_array_equal(big.r_splits, small.r_splits)
     assert (big.r2, big.ci, big.n_pairs_both) == (small.r2, small.ci, small.n_pairs_both)
     assert peak < 4_000_000, peak  # one count over every pair is 36 MB
+
+
+def test_a_ceiling_of_no_judgments_says_why_a_split_holds_none_and_what_to_do():
+    """`synth --clips 40 --seed 0` writes a test split of 8 clips that no judgment lies in; the next natural call,
+    `split_half_ceiling(data.triplets("test"), data.n_clips)`, said only that it needs a judgment of three distinct
+    clips. It now says why a split can hold none and what to change; catch trials alone are said as such."""
+    none = np.zeros((0, 3), dtype=np.int64)
+    for ceiling in (split_half_ceiling, loo_ceiling):
+        with pytest.raises(BGSInputError) as err:
+            ceiling(none, 4, odd=np.zeros(0, dtype=np.int64), participant=np.zeros(0))
+        msg = str(err.value)
+        assert "\n" not in msg and "three distinct clips, got none: a split holds only the judgments whose three " \
+                                  "clips all lie in it" in msg
+        assert "use more clips, or a larger test (or val) fraction" in msg and "bgs-hf data stats" in msg
+    catch = np.array([[0, 0, 1], [2, 3, 3]])
+    with pytest.raises(BGSInputError, match=r"three distinct clips, got only 2 catch trials$"):
+        split_half_ceiling(catch, 4, odd=np.array([2, 0]), participant=np.array(["A", "B"]))
+
+
+def test_the_ceilings_bar_draws_nothing_for_instant_work_and_slow_work_still_shows_one(capsys, monkeypatch):
+    """A "split-half ceiling" bar was drawn for 100 splits that take about 0.01 s, twice per `train_bgs` call and
+    once per `behavioural_fit`: noise in a notebook. Our often-instant bars now wait `BAR_DELAY_S` before they are
+    drawn; a loop that takes longer still shows its bar."""
+    import time
+
+    import bgs_hf._bars as bars
+
+    idx, odd, part = _random(seed=0)
+    split_half_ceiling(idx, 12, n_splits=100, odd=odd, participant=part)  # >= 20 splits: it had a bar
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(bars, "BAR_DELAY_S", 0.05)
+    for _ in bars.delayed_bar(range(4), desc="slow work", mininterval=0):
+        time.sleep(0.05)
+    err = capsys.readouterr().err
+    assert "slow work" in err and "4/4" in err

@@ -2,7 +2,8 @@
 
 ``load(source)`` recognises the source; ``write_hub(data, out_dir)`` publishes any source as two
 parquet configs that ``datasets.load_dataset(dir, "judgments")`` reads without a loading script;
-``read_triplet_table(csv, video_dir)`` reads your own trial-per-row CSV that names videos by file name.
+``read_triplet_table(csv, video_dir)`` reads your own trial-per-row CSV that names videos by file name;
+``print(format_stats(data_stats(data)))`` is ``bgs-hf data stats``' table (``data_stats``: its JSON).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from bgs_hf.data.container import OddOneOutData, TripletArrays
 from bgs_hf.data.hub import DatasetCardInfo, write_hub
 from bgs_hf.data.loader import load
 from bgs_hf.data.splits import SplitConfig, check_no_leakage
+from bgs_hf.data.stats import data_stats, format_stats
 from bgs_hf.data.triplet_table import TripletColumns, read_triplet_table
 from bgs_hf.data.validate import validate
 
@@ -21,6 +23,8 @@ __all__ = [
     "TripletArrays",
     "TripletColumns",
     "check_no_leakage",
+    "data_stats",
+    "format_stats",
     "load",
     "read_triplet_table",
     "validate",

@@ -628,8 +628,8 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
 
 def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: DatasetCardInfo | None) -> None:
     import datasets
-    from tqdm.auto import tqdm
 
+    from bgs_hf._bars import delayed_bar
     from bgs_hf.data.build import clip_features
 
     clips = data.clips.to_pandas()
@@ -653,7 +653,7 @@ def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: Data
     for name in CONFIGS:
         (out / name).mkdir(exist_ok=True)
     rel: list[str | None] = [None] * len(clips)
-    for i, src in tqdm(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
+    for i, src in delayed_bar(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
         name = names[i]
         dst = out / "videos" / name
         dst.parent.mkdir(parents=True, exist_ok=True)

@@ -123,14 +123,14 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
 
     out = count_stats(data)
     test = data.triplets("test")
-    r2, ci, thin = None, [None, None], None
+    r2, ci, thin, missing = None, [None, None], None, None
     if len(np.unique(test.participant)) >= 2:
         ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
         r2, ci, thin = _finite(ceiling.r2), [_finite(c) for c in ceiling.ci], ceiling.too_few_pairs()
-    elif len(test) == 0:
-        logger.warning("the test split has no judgment with all three clips in it: no split-half ceiling")
     else:
-        logger.warning("test split has judgments from fewer than 2 participants: no split-half ceiling")
+        missing = ("the test split has no judgment with all three clips in it: use more clips, or a larger test "
+                   "fraction" if len(test) == 0 else "the test split has judgments from fewer than 2 participants")
+        logger.warning("no split-half ceiling: %s", missing)
     repeats = repeat_agreement(test)
     repeats_all = repeat_agreement(data.triplets(None))
     out["noise_ceiling"] = {
@@ -141,6 +141,7 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
             "n_splits": n_splits,
             # why the R² means nothing (too few pairs seen in both halves), or None: reports show n/a for it
             "too_few_pairs": thin,
+            "no_ceiling": missing,  # why no ceiling was computed (no test judgments, one participant), or None
             "repeated_triplets": repeats.n_triplets,
             "between_participant_triplets": repeats.n_triplets_between,  # the triplets the agreement is over
         },
@@ -193,8 +194,9 @@ def format_stats(stats: dict[str, Any]) -> str:
         t = nc["test"]
         lo, hi = t["r2_split_half_ci"]
         between = t["between_participant_triplets"]
-        if t.get("too_few_pairs"):  # n/a, as evaluation reports and the dataset card say (a bare R² read as one)
-            lines.append(f"noise ceiling      test split-half R² n/a: {t['too_few_pairs']}")
+        why = t.get("too_few_pairs") or t.get("no_ceiling")
+        if why:  # n/a, as evaluation reports and the dataset card say (a bare R² read as one; a bare n/a said nothing)
+            lines.append(f"noise ceiling      test split-half R² n/a: {why}")
         else:
             lines.append(
                 f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "

@@ -18,12 +18,11 @@ def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True
         problems.add(f"clip {cid!r}: video {value!r} missing", path=Path(data.root or ".") / "clips", row=row)
     if not decode:
         return
-    from tqdm.auto import tqdm
-
+    from bgs_hf._bars import delayed_bar
     from bgs_hf.video import decode_frames  # the one PyAV decoding path, so validate agrees with training
 
     named = [(cid, v) for cid, v in zip(data.clips["clip_id"], data.clips["video"]) if v]
-    for cid, path in tqdm(named, desc="check videos", unit="clip", disable=len(named) < 20):
+    for cid, path in delayed_bar(named, desc="check videos", unit="clip", disable=len(named) < 20):
         try:
             decode_frames(path, 1)
         except BGSInputError as err:

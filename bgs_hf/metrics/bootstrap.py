@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from bgs_hf._bars import delayed_bar
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
@@ -322,7 +322,7 @@ def bootstrap_ci(
     fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
     samples = np.array(
-        [fn(design.draw(rng)) for _ in tqdm(range(n_boot), desc=f"bootstrap {stat}", disable=n_boot < 2000)]
+        [fn(design.draw(rng)) for _ in delayed_bar(range(n_boot), desc=f"bootstrap {stat}", disable=n_boot < 2000)]
     )
     estimate = fn(None)
     lo, hi = defined_interval(samples, estimate, ci, f"bootstrap {stat}") or (float("nan"), float("nan"))
@@ -377,7 +377,8 @@ def paired_resample_test(
     probes, transfer) reads its interval and p one way."""
     check_ci(ci)
     sa, sb = np.empty(n_boot), np.empty(n_boot)
-    for b, mult in enumerate(tqdm(resamples, total=n_boot, desc=f"paired bootstrap {stat}", disable=n_boot < 2000)):
+    bar = delayed_bar(resamples, total=n_boot, desc=f"paired bootstrap {stat}", disable=n_boot < 2000)
+    for b, mult in enumerate(bar):
         sa[b], sb[b] = stat_a(mult), stat_b(mult)
     d = sa - sb
     diff = stat_a(None) - stat_b(None)

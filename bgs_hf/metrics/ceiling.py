@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
-from tqdm.auto import tqdm
 
+from bgs_hf._bars import delayed_bar
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_ci, check_count
 from bgs_hf.metrics.ooo import ooo_expected_from_sims
@@ -135,9 +136,14 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
         raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
     participant = checked_participants(participant)
     check_items(idx, clip_count(idx, n_items))  # a negative clip too, without n_items
+    n_given = len(idx)
     idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the ceiling")
-    if not idx.size:
-        raise BGSInputError("noise ceilings need at least one judgment of three distinct clips")
+    if not idx.size:  # said why: a small dataset's test split (`synth --clips 40`) holds none, written all the same
+        got = (f"got only {count(n_given, 'catch trial')}" if n_given else
+               "got none: a split holds only the judgments whose three clips all lie in it, so a small dataset's "
+               "test split can hold none (`bgs-hf data stats` counts each split's); use more clips, or a larger test "
+               "(or val) fraction")
+        raise BGSInputError(f"noise ceilings need at least one judgment of three distinct clips, {got}")
     return idx, odd, participant_codes(participant), clip_count(idx, n_items)
 
 
@@ -227,7 +233,7 @@ def split_half_ceiling(
     rng = np.random.default_rng(seed)
     r_splits = np.full(n_splits, np.nan)
     n_both = np.zeros(n_splits)
-    for s in tqdm(range(n_splits), desc="split-half ceiling", disable=n_splits < 20):
+    for s in delayed_bar(range(n_splits), desc="split-half ceiling", disable=n_splits < 20):
         in_first = np.zeros(n_part, dtype=bool)
         in_first[rng.permutation(n_part)[: n_part // 2]] = True
         sel = in_first[pcode]

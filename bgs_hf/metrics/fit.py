@@ -68,6 +68,11 @@ def behavioural_fit(
       in the row order of an items-local ``model_sim`` (default: the split's own order).
 
     ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
+
+    ``seed`` draws the bootstrap resamples and (container form) the ceiling's split-halves: 0 here and in
+    ``bgs-hf data stats``, while ``train_bgs`` (its metrics.json) and ``bgs-hf evaluate`` of a run folder use the
+    run's training seed (TrainingArguments' 42 unless set), so the same embeddings get another ceiling and "% of
+    ceiling" by route; pass ``seed=`` the run's seed (``bgs_hf.training.api.recorded_seed(run_dir)``) to match.
     """
     extra: dict[str, Any] = {}
     if hasattr(human, "triplets") and hasattr(human, "splits"):

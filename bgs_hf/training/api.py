@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from bgs_hf._bars import delayed_bar
 from bgs_hf._files import under_a_file
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, naming_flag
@@ -732,8 +732,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         scored = [int(c) for split in ("val", "test") if split in data.splits and (split == "val" or b.eval_test)
                   for c in data.split_items(split)]
         with args.main_process_first(local=True, desc="checking the evaluation clips"):
-            for c in tqdm(scored, desc="checking evaluation clips", unit="clip",
-                          disable=not args.should_log or len(scored) < 20):
+            for c in delayed_bar(scored, desc="checking evaluation clips", unit="clip",
+                                 disable=not args.should_log or len(scored) < 20):
                 store(c)
 
     recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
+from bgs_hf._bars import delayed_bar
 from bgs_hf._files import save_npy
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import decode as _decode
@@ -191,7 +191,7 @@ class ClipCache:
     def warm(self, paths: Sequence[str | Path], policy: FramePolicy, *, progress: bool = True) -> int:
         """Fill the cache for ``paths``; returns how many clips had to be decoded."""
         before = self.misses
-        for p in tqdm(paths, desc="caching clips", unit="clip", disable=not progress):
+        for p in delayed_bar(paths, desc="caching clips", unit="clip", disable=not progress):
             self.get(p, policy)
         return self.misses - before
 
@@ -228,7 +228,7 @@ def load_clips(
     call ``cache.warm(paths, policy)`` once and ``load_clip`` per batch instead."""
     clips = [
         load_clip(p, policy, cache)
-        for p in tqdm(paths, desc="loading clips", unit="clip", disable=not progress)
+        for p in delayed_bar(paths, desc="loading clips", unit="clip", disable=not progress)
     ]
     if not clips:
         return torch.empty(0, policy.num_frames, 3, policy.crop, policy.crop)
