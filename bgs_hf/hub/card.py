@@ -24,6 +24,7 @@ from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.run_info import RunInfo, bgs_trained
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
+from bgs_hf.video.policy import FramePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +201,17 @@ class BGSModelCardData(ModelCardData):
         return bgs_trained(self.loss)
 
     @property
+    def frame_code(self) -> dict[str, Any] | None:
+        """The recorded frame policy as ``load_model`` reads it, for the card's code that prepares frames without
+        bgs-hf (its values written into the code); None where none is recorded or it would not load."""
+        if not self.frame_policy:
+            return None
+        try:
+            return FramePolicy.from_dict(self.frame_policy).to_dict()
+        except (TypeError, ValueError):
+            return None
+
+    @property
     def ceiling_name(self) -> str:
         """The noise ceiling as the card and ``.eval_results`` name it: whose judgments it is the ceiling of."""
         return "simulated observers' noise ceiling" if self.simulated_observers else "human noise ceiling"
@@ -247,6 +259,7 @@ class BGSModelCardData(ModelCardData):
         data["card_model_name"] = self.card_model_name
         data["objective"] = describe_objective(self.loss, simulated=self.simulated_observers)
         data["bgs_trained"] = self.bgs_trained
+        data["frame_code"] = self.frame_code
         return data
 
     def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:
