@@ -717,12 +717,30 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.goto(live_app, wait_until="networkidle")
-            for slot, clip in zip("abc", picks):
+            # not "networkidle": a page with a gr.State (the catalogue's turn) keeps Gradio's heartbeat stream open
+            page.goto(live_app, wait_until="load")
+            page.locator("#catalogue").get_by_role("button", name="Thumbnail 1 of").wait_for(timeout=30_000)
+            for slot, clip in zip("abc", picks[::-1]):  # typed into each list, in the opposite order
                 box = page.locator(f"#clip-{slot} input")
                 box.click()
                 box.fill(clip)
                 page.locator("ul[role='listbox'] li", has_text=clip).first.click()
+            message = page.locator("#catalogue-message")
+
+            def thumbnail(clip: str):
+                n = space.catalogue.index(clip) + 1
+                return page.locator("#catalogue").get_by_role("button", name=f"Thumbnail {n} of {len(space.catalogue)}")
+
+            # then picked in the catalogue: a mouse click for A, the keyboard (Enter) for B, a click for C
+            thumbnail(picks[0]).click()
+            page.wait_for_function("c => document.querySelector('#clip-a input').value === c", arg=picks[0])
+            assert message.inner_text() == f"{picks[0]} is now clip A; the next clip you click goes into clip B."
+            thumbnail(picks[1]).focus()
+            page.keyboard.press("Enter")
+            page.wait_for_function("c => document.querySelector('#clip-b input').value === c", arg=picks[1])
+            thumbnail(picks[2]).click()
+            page.wait_for_function("c => document.querySelector('#clip-c input').value === c", arg=picks[2])
+            assert message.inner_text() == f"{picks[2]} is now clip C; the next clip you click goes into clip A."
             page.locator("#compare").click()
             answers = page.locator("#ooo-answers")
             answers.get_by_role("cell", name=BGS).wait_for(timeout=60_000)
@@ -732,6 +750,23 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
             assert "pretrained" in text and "simulated observers" in text
             chosen = [page.locator(f"#clip-{s} input").input_value() for s in "abc"]
             assert chosen == picks
+            # each heat map's alt text says what it shows (it read "undefined plot visualising provided data")
+            cmp = space.compare(picks)
+            for plot, name, sim in (("#sim-pretrained", PRE, cmp.sim_pre), ("#sim-aligned", BGS, cmp.sim_bgs)):
+                alt = page.locator(f"{plot} img").first.get_attribute("alt")
+                values = ", ".join(f"{p} {max(sim[a, b], 0.0) if abs(sim[a, b]) < 0.005 else sim[a, b]:.2f}"
+                                   for p, (a, b) in (("A–B", (0, 1)), ("A–C", (0, 2)), ("B–C", (1, 2))))
+                assert alt.startswith(f"{name}, cosine similarity of clips A, B and C: {values}; odd one out = "), alt
+                assert alt.endswith("a 3 by 3 heat map plot visualising provided data"), alt
+            # a click on a neighbour picks it for the neighbours' list
+            page.get_by_text("Nearest neighbours").click()
+            page.locator("#nn-button").click()
+            first = space.catalogue.clip_ids[space.neighbours(space.catalogue.clip_ids[0])[1][0][0]]
+            nearest = page.locator("#nn-aligned").get_by_role("button", name=f"Thumbnail 1 of {space.config.n_neighbours}")
+            nearest.click()
+            page.wait_for_function("c => document.querySelector('#nn-clip input').value === c", arg=first)
+            # no picture offers Gradio's "share", which off Hugging Face answers "Error: Must be on Spaces to share"
+            assert page.get_by_role("button", name="Share").count() == 0
             time.sleep(0.5)
             page.screenshot(path=str(ARTIFACTS / "space.png"), full_page=True)
         finally:
@@ -2306,7 +2341,8 @@ def test_the_page_wires_each_slot_and_button_to_its_own_components(tmp_path: Pat
     files = [_block_id(demo, gr.File, elem_id=f"upload-{s}") for s in "abc"]
     images = [_block_id(demo, gr.Image, label=f"clip {s}") for s in "ABC"]
     deps = demo.config["dependencies"]
-    pictures = sorted((d["inputs"], d["outputs"]) for d in deps if d["api_visibility"] == "private")
+    pictures = sorted((d["inputs"], d["outputs"]) for d in deps
+                      if d["api_visibility"] == "private" and len(d["outputs"]) == 1)
     assert pictures == sorted([([dd, up], [img]) for dd, up, img in zip(drops, files, images)] * 2)
     (compare,) = [d for d in deps if d["api_name"] == "compare"]
     assert compare["inputs"] == [*drops, *files]
@@ -2579,3 +2615,126 @@ def test_a_model_whose_most_similar_pairs_tie_names_no_odd_one_out(tmp_path: Pat
     assert model_odd_one_out(sim) == 0
     sim[1, 2] = sim[2, 1] = np.nan
     assert model_odd_one_out(sim) is None
+
+
+# ------------------------------------------------------------------ clicks on the galleries, the heat maps' alt text
+def _page_fn(demo, name: str):
+    (fn,) = {f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == name}
+    return fn
+
+
+def _select(index: int, value: object = None):
+    import gradio as gr
+
+    return gr.SelectData(None, {"index": index, "value": value})
+
+
+def test_a_click_on_the_catalogue_fills_clip_a_b_c_in_turn_and_skips_a_slot_holding_an_upload(tmp_path: Path) -> None:
+    """The catalogue gallery had no select handler (and no preview): a click on a clip did nothing, without a word.
+    A click now puts the clip into the slot whose turn it is, A, B, C, then A again, and the page says where it went
+    and where the next one goes; a slot holding an upload (which is compared instead of a pick) is skipped."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(_hand_backend(tmp_path))  # clips c0..c3
+    click = _page_fn(demo, "on_catalogue_click")
+    skip, none = gr.skip(), [None, None, None]
+    upload = {"path": "/tmp/gradio/mine.mp4"}
+    assert click(0, *none, _select(2)) == (
+        "c2", skip, skip, 1, "`c2` is now clip A; the next clip you click goes into clip B.")
+    assert click(1, *none, _select(3)) == (
+        skip, "c3", skip, 2, "`c3` is now clip B; the next clip you click goes into clip C.")
+    assert click(2, *none, _select(0)) == (
+        skip, skip, "c0", 0, "`c0` is now clip C; the next clip you click goes into clip A.")
+    # B holds an upload: B's turn goes to C, and after C comes A
+    assert click(1, None, upload, None, _select(1)) == (
+        skip, skip, "c1", 0, "`c1` is now clip C; the next clip you click goes into clip A.")
+    # C and A hold uploads: C's turn goes to B, and B is the next again
+    assert click(2, upload, None, upload, _select(1)) == (
+        skip, "c1", skip, 2, "`c1` is now clip B; the next clip you click goes into clip B.")
+    assert click(1, upload, upload, upload, _select(1)) == (
+        skip, skip, skip, 1, "Every slot holds an upload, which is compared instead of a pick: clear one to put `c1` "
+                             "there.")
+    for bad in (4, -1):  # past the catalogue's 4 clips, and a negative index (it would count from the end)
+        assert click(0, *none, _select(bad)) == (
+            skip, skip, skip, 0, f"**Could not pick:** no clip number {bad} in the catalogue")
+    # wired to the catalogue, the three dropdowns, the turn and the message; a lookup, so unqueued and not in the API
+    deps = demo.config["dependencies"]
+    (event,) = [d for d in deps if d["targets"] == [(_block_id(demo, gr.Gallery, elem_id="catalogue"), "select")]]
+    drops = [_block_id(demo, gr.Dropdown, elem_id=f"clip-{s}") for s in "abc"]
+    files = [_block_id(demo, gr.File, elem_id=f"upload-{s}") for s in "abc"]
+    (turn,) = [i for i, b in demo.blocks.items() if isinstance(b, gr.State)]
+    message = _block_id(demo, gr.Markdown, elem_id="catalogue-message")
+    assert (event["inputs"], event["outputs"]) == ([turn, *files], [*drops, turn, message])
+    assert (event["queue"], event["api_visibility"], demo.blocks[turn].value) == (False, "private", 0)
+    assert demo.blocks[message].value == ("Click a clip to put it into clip A, then B, then C (or choose it in a slot's "
+                                          "list).")
+
+
+def test_a_click_on_a_neighbour_picks_it_for_the_neighbours_list(tmp_path: Path) -> None:
+    """A click on a neighbour only enlarged it: the clip had to be found again in the list to see its own neighbours.
+    It now picks that clip in the neighbours' list and says so."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    backend = _hand_backend(tmp_path)
+    demo = build_demo(backend)
+    click = _page_fn(demo, "on_neighbour_click")
+    pre, bgs, _ = neighbours_view(backend, "c0")  # captions "0.80 · c1", "0.00 · c2"; "0.60 · c2", "0.00 · c1"
+    assert click(_select(0, {"image": {"path": "x.webp"}, "caption": pre[0][1]})) == (
+        "c1", "`c1` picked: **Find neighbours** shows its own neighbours.")
+    assert click(_select(1, {"caption": bgs[1][1]}))[0] == "c1" and click(_select(0, {"caption": bgs[0][1]}))[0] == "c2"
+    for forged in ({"caption": "0.50 · c9"}, {"caption": None}, None):
+        assert click(_select(0, forged)) == (gr.skip(), "**Could not pick:** that neighbour is not a catalogue clip")
+    deps = demo.config["dependencies"]
+    galleries = [_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")
+                 for name in (PRE, BGS)]
+    events = [d for d in deps if d["targets"] in ([(g, "select")] for g in galleries)]
+    assert sorted(d["targets"][0][0] for d in events) == sorted(galleries)
+    want = [_block_id(demo, gr.Dropdown, elem_id="nn-clip"), _block_id(demo, gr.Markdown, label="neighbours message")]
+    assert all((d["inputs"], d["outputs"], d["queue"], d["api_visibility"]) == ([], want, False, "private")
+               for d in events), events
+
+
+def test_each_heat_map_has_alt_text_saying_what_it_shows(tmp_path: Path) -> None:
+    """Gradio 6.31 writes a matplotlib plot's alt as `${value.chart} plot visualising provided data`, and a matplotlib
+    plot's data has no `chart`: a screen reader read "undefined plot visualising provided data" for both heat maps.
+    Each now carries its model, its three pair similarities and its odd one out."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    backend = _hand_backend(tmp_path)
+    compare = _page_fn(build_demo(backend), "on_compare")
+    # pretrained: ab 0.8, ac 0, bc 0.6 -> odd C; aligned: ab 0, ac 0.6, bc 0.8 -> odd A
+    plot_pre, plot_bgs, *_ = compare("c0", "c1", "c2", None, None, None)
+    assert plot_pre.chart == (f"{PRE}, cosine similarity of clips A, B and C: A–B 0.80, A–C 0.00, B–C 0.60; "
+                              "odd one out = C; a 3 by 3 heat map")
+    assert plot_bgs.chart == (f"{BGS}, cosine similarity of clips A, B and C: A–B 0.00, A–C 0.60, B–C 0.80; "
+                              "odd one out = A; a 3 by 3 heat map")
+    # what the page receives: the plot as before, its `chart` kept through the plot's own postprocess
+    sent = gr.Plot().postprocess(plot_pre).model_dump()
+    assert sent["type"] == "matplotlib" and sent["plot"].startswith("data:image/webp;base64,")
+    assert sent["chart"] == plot_pre.chart
+    tie, *_ = compare("c3", "c3", "c3", None, None, None)
+    assert tie.chart == (f"{PRE}, cosine similarity of clips A, B and C: A–B 1.00, A–C 1.00, B–C 1.00; "
+                         "odd one out = none (tie); a 3 by 3 heat map")
+    failed = compare("c0", None, "c2", None, None, None)  # a failed compare clears the plots, as before
+    assert failed[:2] == (None, None) and "clip B: pick a clip" in failed[2]
+
+
+def test_no_picture_offers_a_share_button_that_only_works_on_hugging_face(tmp_path: Path) -> None:
+    """Gradio's Image and Gallery show a "share" button by default (a post to a Space's discussions): on the page
+    `bgs-hf space` serves, each slot picture's and each enlarged neighbour's answered a click with "Error: Must be on
+    Spaces to share". They keep download and fullscreen."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(_hand_backend(tmp_path))
+    pictures = [demo.blocks[_block_id(demo, gr.Image, label=f"clip {s}")] for s in "ABC"]
+    pictures += [demo.blocks[_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")]
+                 for name in (PRE, BGS)]
+    assert [list(b.buttons) for b in pictures] == [["download", "fullscreen"]] * 5

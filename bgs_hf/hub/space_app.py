@@ -596,15 +596,34 @@ class SpaceBackend:
 #: a model whose most similar pair is tied names no clip (the heat map's title, the answers table)
 TIE_FIGURE = "none (tie)"
 TIE_ANSWER = "tie: no single most similar pair, so no odd one out"
+#: a triplet's three pairs in ``model_odd_one_out``'s order (ab, ac, bc), for the answers and the heat maps' alt text
+PAIRS: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2))
+#: between a neighbour's similarity and its clip id in the neighbours' captions (``fmt`` never writes it)
+CAPTION_SEP = " · "
+#: the slot pictures' and neighbours' buttons: Gradio's default "share" (to a Space's discussions) answered every
+#: click off Hugging Face with "Error: Must be on Spaces to share", and on a Space would post a thumbnail
+PICTURE_BUTTONS: list[str] = ["download", "fullscreen"]
+
+
+def heat_map_alt(sim: np.ndarray, ticks: list[str], title: str, odd: int | None) -> str:
+    """What :func:`similarity_figure` shows, in words, for its ``alt`` text: Gradio 6 writes a matplotlib plot's alt
+    as ``f"{chart} plot visualising provided data"`` from a ``chart`` field the plot's data lacks, so a screen reader
+    read "undefined plot visualising provided data". The text ends so that Gradio's words complete it."""
+    pairs = ", ".join(f"{ticks[a]}–{ticks[b]} {fmt(float(sim[a, b]), '.2f')}" for a, b in PAIRS)
+    chosen = TIE_FIGURE if odd is None else ticks[odd]
+    return (f"{title}, cosine similarity of clips {ticks[0]}, {ticks[1]} and {ticks[2]}: {pairs}; "
+            f"odd one out = {chosen}; a 3 by 3 heat map")
 
 
 def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int | None) -> Any:
-    """3×3 heat map with values; the model's odd-one-out is marked (``None``: a tie, none)."""
+    """3×3 heat map with values; the model's odd-one-out is marked (``None``: a tie, none). Its label is what it
+    shows in words (:func:`heat_map_alt`), the page's alt text for it."""
     from bgs_hf.viz.figure import subplots, wrap_to
 
     fig, ax = subplots(figsize=(4.2, 3.6), dpi=100)
     im = ax.imshow(sim, vmin=-1, vmax=1, cmap="viridis")
     short = [lab.split(":")[0] for lab in labels]
+    fig.set_label(heat_map_alt(sim, short, title, odd))
     ax.set_xticks(range(3), short)
     ax.set_yticks(range(3), short)
     for a in range(3):
@@ -625,12 +644,10 @@ def similarity_figure(sim: np.ndarray, labels: list[str], title: str, odd: int |
 
 
 def answers_markdown(cmp: Comparison) -> str:
-    """The answers table, after each model's three pair similarities in words: the heat maps are pictures (Gradio
-    gives them the alt text "undefined plot visualising provided data"), so a screen reader, or a script reading
-    the API's outputs, had no number of them."""
-    pairs = [(0, 1), (0, 2), (1, 2)]
-    names = " · ".join(f"{SLOTS[a]}–{SLOTS[b]}" for a, b in pairs)
-    sims = "; ".join(f"*{name}* " + " · ".join(fmt(float(sim[a, b]), ".2f") for a, b in pairs)
+    """The answers table, after each model's three pair similarities in words: the heat maps are pictures, so a
+    script reading the API's outputs had no number of them (nor a screen reader, before :func:`heat_map_alt`)."""
+    names = " · ".join(f"{SLOTS[a]}–{SLOTS[b]}" for a, b in PAIRS)
+    sims = "; ".join(f"*{name}* " + " · ".join(fmt(float(sim[a, b]), ".2f") for a, b in PAIRS)
                      for name, sim in ((PRETRAINED_NAME, cmp.sim_pre), (cmp.aligned, cmp.sim_bgs)))
     lines = ["Compared: " + " · ".join(cmp.labels), "", f"Cosine similarity {names}: {sims}.", "",
              "| | odd one out |", "|---|---|"]
@@ -695,14 +712,54 @@ def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, l
 
     def gallery(items: list[tuple[int, float]]) -> list:
         # the similarity first: Gradio cuts a caption to its thumbnail's width, and "ss_0004.m…" hid the number
-        return [(cat.thumbs[j], f"{fmt(s, '.2f')} · {cat.clip_ids[j]}") for j, s in items]
+        return [(cat.thumbs[j], f"{fmt(s, '.2f')}{CAPTION_SEP}{cat.clip_ids[j]}") for j, s in items]
 
     return gallery(pre), gallery(bgs), ""
+
+
+def _quoted(clip_id: str) -> str:
+    return f"`{clip_id.replace('`', '')}`"
+
+
+def catalogue_slot(turn: int, uploads: Sequence[Any]) -> int | None:
+    """The slot a click on the catalogue fills: the one whose turn it is, else the next that holds no upload (an
+    upload wins over a pick, so a pick there would not be compared); ``None`` when every slot holds one."""
+    for step in range(len(SLOTS)):
+        k = (turn + step) % len(SLOTS)
+        if not _upload_path(uploads[k]):
+            return k
+    return None
+
+
+def catalogue_click(cat: Catalogue, index: Any, turn: int, uploads: Sequence[Any]) -> tuple[int | None, int, str]:
+    """A click on the catalogue's thumbnail ``index``: (slot it fills or ``None``, the next click's turn, a line for
+    the page). Clicks fill A, B, C in turn, skipping a slot that holds an upload; the gallery did nothing on a
+    click, so a visitor who clicked a clip saw no pick and no reason."""
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cat):
+        return None, turn, f"**Could not pick:** no clip number {index!r} in the catalogue"
+    clip = _quoted(cat.clip_ids[index])
+    slot = catalogue_slot(turn, uploads)
+    if slot is None:
+        return None, turn, (f"Every slot holds an upload, which is compared instead of a pick: clear one to put "
+                            f"{clip} there.")
+    after = catalogue_slot(slot + 1, uploads)
+    return slot, (slot + 1) % len(SLOTS), (f"{clip} is now clip {SLOTS[slot]}; the next clip you click goes into "
+                                           f"clip {SLOTS[after]}.")
+
+
+def neighbour_click(cat: Catalogue, caption: Any) -> tuple[str | None, str]:
+    """A click on a neighbour (its caption, ``neighbours_view``'s "similarity · clip"): (the clip it picks for the
+    neighbours list or ``None``, a line for the page)."""
+    clip_id = caption.split(CAPTION_SEP, 1)[-1] if isinstance(caption, str) else None
+    if clip_id not in cat.clip_ids:
+        return None, "**Could not pick:** that neighbour is not a catalogue clip"
+    return clip_id, f"{_quoted(clip_id)} picked: **Find neighbours** shows its own neighbours."
 
 
 def build_demo(backend: SpaceBackend) -> Any:
     """The Gradio 6 Blocks app around ``backend``."""
     import gradio as gr
+    from gradio.components.plot import PlotData
 
     cat = backend.catalogue
     choices = list(cat.clip_ids)
@@ -720,7 +777,33 @@ def build_demo(backend: SpaceBackend) -> Any:
             lambda done, total, what: progress((done, total), desc=what),
         )
         # each slot's picture becomes the clip that was compared (an upload's middle frame); kept on failure
-        return (fig_pre, fig_bgs, md, *(shown if shown is not None else [gr.skip()] * len(SLOTS)))
+        return (described(fig_pre), described(fig_bgs), md,
+                *(shown if shown is not None else [gr.skip()] * len(SLOTS)))
+
+    class DescribedPlotData(PlotData):
+        """A matplotlib plot with the ``chart`` Gradio's front end writes into its alt text (else "undefined")."""
+
+        chart: str
+
+    def described(fig: Any) -> Any:
+        """The figure as the plots show it, its alt text its label (:func:`similarity_figure`)."""
+        if fig is None:
+            return None
+        shown = plot_pre.postprocess(fig)  # both plots encode alike (format webp)
+        return DescribedPlotData(**shown.model_dump(), chart=fig.get_label())
+
+    def on_catalogue_click(turn: int, upload_a: Any, upload_b: Any, upload_c: Any, evt: Any) -> tuple[Any, ...]:
+        slot, turn, message = catalogue_click(cat, evt.index, turn, [upload_a, upload_b, upload_c])
+        return (*(choices[evt.index] if k == slot else gr.skip() for k in range(len(SLOTS))), turn, message)
+
+    def on_neighbour_click(evt: Any) -> tuple[Any, str]:
+        value = evt.value if isinstance(evt.value, dict) else {}
+        clip_id, message = neighbour_click(cat, value.get("caption"))
+        return (gr.skip() if clip_id is None else clip_id), message
+
+    # Gradio finds its event argument by the type hint, which this module's postponed annotations leave as text
+    # naming a local import: the class itself is given
+    on_catalogue_click.__annotations__["evt"] = on_neighbour_click.__annotations__["evt"] = gr.SelectData
 
     def slot_picture(clip_id: str | None, upload: Any) -> Any:
         """The catalogue pick's thumbnail, blank while an upload (which wins) fills the slot."""
@@ -740,7 +823,7 @@ def build_demo(backend: SpaceBackend) -> Any:
             f"{reading_guide(backend.models, cat.simulated)}\n\n{evaluation_markdown(backend.models.name, aligned=aligned)}",
             elem_id="intro",
         )
-        gr.Gallery(
+        catalogue = gr.Gallery(
             value=[(cat.thumbs[k], cid) for k, cid in enumerate(cat.clip_ids)],
             label="catalogue",
             columns=8,
@@ -748,6 +831,9 @@ def build_demo(backend: SpaceBackend) -> Any:
             allow_preview=False,
             elem_id="catalogue",
         )
+        cat_msg = gr.Markdown("Click a clip to put it into clip A, then B, then C (or choose it in a slot's list).",
+                              label="catalogue message", show_label=False, elem_id="catalogue-message")
+        turn = gr.State(0)  # the slot the next click fills, per visitor
         dropdowns, uploads, images = [], [], []
         with gr.Row():
             for k, slot in enumerate(SLOTS):
@@ -761,7 +847,7 @@ def build_demo(backend: SpaceBackend) -> Any:
                     # without alt text a screen reader skipped the picture as decorative
                     img = gr.Image(
                         value=thumbs[start[k]], label=f"clip {slot}", interactive=False, height=140,
-                        alt_text=f"clip {slot}: the middle frame of the clip in this slot",
+                        alt_text=f"clip {slot}: the middle frame of the clip in this slot", buttons=PICTURE_BUTTONS,
                     )
                     up = gr.File(
                         label=f"…or upload clip {slot}",
@@ -775,6 +861,9 @@ def build_demo(backend: SpaceBackend) -> Any:
                     images.append(img)
                     dropdowns.append(dd)
                     uploads.append(up)
+        # a lookup like slot_picture: unqueued, so a full queue never leaves a click unanswered
+        catalogue.select(on_catalogue_click, inputs=[turn, *uploads], outputs=[*dropdowns, turn, cat_msg],
+                         api_visibility="private", queue=False)
         button = gr.Button("Compare", variant="primary", elem_id="compare")
         with gr.Row():
             # the figure's own title names the model (a shown label is drawn over it); the label names the API output
@@ -792,13 +881,17 @@ def build_demo(backend: SpaceBackend) -> Any:
             nn_button = gr.Button("Find neighbours", elem_id="nn-button")
             with gr.Row():
                 nn_pre = gr.Gallery(label=f"{PRETRAINED_NAME} neighbours (cosine similarity to the clip)",
-                                    columns=cfg.n_neighbours, height=180)
+                                    columns=cfg.n_neighbours, height=180, elem_id="nn-pretrained",
+                                    buttons=PICTURE_BUTTONS)
                 nn_bgs = gr.Gallery(label=f"{aligned} neighbours (cosine similarity to the clip)",
-                                    columns=cfg.n_neighbours, height=180)
+                                    columns=cfg.n_neighbours, height=180, elem_id="nn-aligned",
+                                    buttons=PICTURE_BUTTONS)
             nn_msg = gr.Markdown(label="neighbours message", show_label=False)
             nn_button.click(
                 on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
             )
+            for gallery in (nn_pre, nn_bgs):
+                gallery.select(on_neighbour_click, outputs=[nn_pick, nn_msg], api_visibility="private", queue=False)
     return demo
 
 
