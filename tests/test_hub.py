@@ -1566,6 +1566,36 @@ def test_a_trained_runs_card_names_its_recipe_and_clips_per_step_not_a_batch_of_
     assert card.recipe_note == "" and "clips_per_step" not in card.training
 
 
+@pytest.mark.parametrize("record, said", [
+    ({"world_sizes": [{"from_step": 0, "world_size": 2}, {"from_step": 2, "world_size": 1}]},
+     "; the run's steps ran on 2 processes to step 2, then on 1 (each step's clips shared among them)"),
+    ({"world_sizes": [{"from_step": 0, "world_size": 1}, {"from_step": 4, "world_size": 2},
+                      {"from_step": 6, "world_size": 4}]},
+     "; the run's steps ran on 1 process to step 4, then on 2 to step 6, then on 4 (each step's clips shared among "
+     "them)"),
+    # a run of an older bgs-hf resumed on 2 processes: the first part's number was never recorded
+    ({"world_sizes": [{"from_step": None, "world_size": None}, {"from_step": 4, "world_size": 2}]},
+     "; the run's steps ran on an unrecorded number of processes to step 4, then on 2 (each step's clips shared "
+     "among them)"),
+    ({"world_sizes": [{"from_step": 0, "world_size": 2}]}, "; the clips of a step are shared by 2 processes"),
+    ({"world_size": 2}, "; the clips of a step are shared by 2 processes"),  # a run of an older bgs-hf
+    ({"world_sizes": [{"from_step": 0, "world_size": 1}]}, ""),
+    ({"world_size": 1}, ""),
+])
+def test_the_card_says_how_many_processes_trained_each_part_of_a_resumed_run(tmp_path: Path, record, said) -> None:
+    """A run of 2 processes resumed on 1 read "the clips of a step are shared by 2 processes" on its card, for the
+    whole run: the card read ``world_size``, the number of the last part's checkpoint, not ``world_sizes``."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.training import get_recipe
+
+    recipe = get_recipe("clip-batched").with_overrides(clips_per_step=8).to_dict()
+    info = _info(tmp_path, {}, extra={"recipe": recipe, "steps_per_epoch": 3, "n_train_clips": 18, **record})
+    assert card_data_from_run(info).recipe_note == (
+        "Each of the 3 steps an epoch embeds a set of up to 8 clips of the 18 training clips once, and trains on every "
+        "training judgment inside the set (local term) and every observed pair among its clips (RSA term)"
+        f"{said}. `per_device_train_batch_size` is not shown: it is always 1 (one item is one whole step).")
+
+
 def test_the_cards_best_metric_names_the_metric_it_is_a_value_of(tmp_path: Path) -> None:
     """A trained run's card read "`best_metric=-0.11280597963307847`" with no word of which metric (`bgs-hf train`
     chooses by eval_rsa unless told otherwise), beside an evaluation table of R² values it could be taken for."""

@@ -245,6 +245,38 @@ def test_a_resumed_checkpoint_brings_back_its_counters_and_names_another_recipe(
     assert "resuming a {'name': 'paper-v1'} checkpoint with recipe {'name': 'clip-batched'}" in caplog.text
 
 
+@pytest.mark.parametrize("recorded, world_sizes, warned", [
+    # an older bgs-hf recorded only the number of processes of the part that saved the checkpoint
+    ({"world_size": 2}, [{"from_step": None, "world_size": 2}, {"from_step": 3, "world_size": 1}], True),
+    ({"world_size": 1}, [{"from_step": None, "world_size": 1}], False),
+    ({}, [{"from_step": None, "world_size": None}, {"from_step": 3, "world_size": 1}], False),  # not even that
+])
+def test_a_checkpoint_of_an_older_bgs_hf_without_world_sizes_resumes_with_what_it_recorded(
+        tmp_path, caplog, recorded, world_sizes, warned) -> None:
+    """A checkpoint written before ``world_sizes`` (``bgs_trainer_state.json`` with at most ``world_size``) resumed on
+    1 process: the run's record starts with its number from an unknown step (``from_step`` null) and adds this run's
+    from the checkpoint's step 3 where it differs; the warning names the 2 processes that saved it, and is not given
+    where the number was never recorded."""
+    from test_training import _trainer
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    data, pix = tiny_data()
+    saved, _ = _trainer(tmp_path / "a", data, pix, tiny_peft_model())
+    folder = tmp_path / "checkpoint-3"
+    saved._save(str(folder))
+    (folder / "bgs_trainer_state.json").write_text(json.dumps(
+        {"totals": {"clip_passes": 12, "clip_passes_grad": 12, "judgments": 5, "rsa_pairs_grad": 9}, **recorded}))
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": 3}))
+    resumed, _ = _trainer(tmp_path / "b", data, pix, tiny_peft_model(seed=1))
+    with caplog.at_level("WARNING", logger="bgs_hf.training.trainer"):
+        resumed._load_from_checkpoint(str(folder))
+    assert resumed.world_sizes == world_sizes
+    assert (f"{folder} was saved by a run of 2 process(es), this one has 1" in caplog.text) is warned
+    assert ("process(es)" in caplog.text) is warned
+    resumed._save(str(tmp_path / "checkpoint-4"))  # what the resumed run's checkpoints record
+    assert json.loads((tmp_path / "checkpoint-4" / "bgs_trainer_state.json").read_text())["world_sizes"] == world_sizes
+
+
 def test_resuming_on_another_benchmark_with_the_runs_clip_ids_is_refused_naming_both(synth, tmp_path,
                                                                                      capsys) -> None:
     """Every SocialShapes benchmark names its clips ``ss_0000.mp4``... whatever its seed, and the resume check compared

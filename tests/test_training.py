@@ -2571,3 +2571,89 @@ def test_train_metrics_of_a_resumed_call_by_hand():
         "train_samples_per_second_since_resume": 4.0, "train_steps_per_second_since_resume": 1.2, "epoch": 1.0,
         "resumed_from_step": 3, "train_runtime_before_resume": 100.1235, "train_runtime_whole_run": 102.6235}
     assert _train_metrics(call, None, 0.0, 5) == {**call, "train_runtime_whole_run": 2.5}
+
+
+def _resumable(out: Path, data: Any, pix: Any, bgs: dict[str, Any], **training: Any) -> TrainConfig:
+    """A tiny run's config in ``out``: checkpoints at every step, no evaluation (``bgs``: BGSArguments over 6 clips a
+    step; ``training``: over the run's own flags)."""
+    return TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(**{"clips_per_step": 6, **bgs}),
+                       training={"output_dir": str(out), "use_cpu": True, "learning_rate": 2e-2, "seed": 7,
+                                 "disable_tqdm": True, "save_strategy": "steps", "save_steps": 1,
+                                 "eval_strategy": "no", "save_total_limit": None, **training},
+                       data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+
+
+@pytest.mark.parametrize("bgs, training, why, fix", [
+    # 18 train clips: 6 a step are 3 sets an epoch, 9 a step are 2
+    ({"clips_per_step": 9}, {}, "its run took 3 steps an epoch (clip-batched, --clips_per_step 6, 1 process), this one "
+     "takes 2 (clip-batched, --clips_per_step 9, 1 process)", "resume with --clips_per_step 6"),
+    ({}, {"gradient_accumulation_steps": 2}, "its run summed 1 step an optimizer step, this one 2",
+     "resume with --gradient_accumulation_steps 1"),
+    ({}, {"seed": 8}, "its run drew its clip sets with seed 7, this one with 8", "resume with --seed 7"),
+])
+def test_a_resume_that_would_take_other_steps_is_refused_before_anything_is_written(tmp_path, tiny, bgs, training,
+                                                                                    why, fix):
+    """A resume with another ``--clips_per_step`` (3 steps an epoch became 2), other gradient accumulation or another
+    seed for the clip sets was taken with at most a warning: the Trainer placed the checkpoint's step 2 in another
+    epoch, and the remaining steps embedded other clip sets than the run's. It is one line naming both runs' values
+    and the flag to resume with, before the model is built or the run's record rewritten."""
+    data, pix = tiny
+    run = tmp_path / "r"
+    train_bgs(_resumable(run, data, pix, {}, max_steps=2))
+    record = (run / "run_config.json").read_text()
+    with pytest.raises(BGSInputError) as err:
+        train_bgs(_resumable(run, data, pix, bgs, max_steps=4, resume_from_checkpoint="last", **training))
+    assert str(err.value) == (f"checkpoint-2: {why}: the remaining steps would not be the run's (other clip sets, "
+                              f"epochs ending elsewhere); {fix}, or start a new run")
+    assert (run / "run_config.json").read_text() == record and not (run / "checkpoint-3").exists()
+
+
+def test_a_resume_on_the_runs_steps_is_taken_whatever_flags_give_them(tmp_path, tiny):
+    """The refusal follows the steps, not the flags: 7 clips a step over 18 clips are 3 sets of 6, as 6 a step are, and
+    another --seed with the run's --data_seed draws the run's clip sets: both resume (the run's 4 steps done)."""
+    data, pix = tiny
+    run = tmp_path / "r"
+    train_bgs(_resumable(run, data, pix, {}, max_steps=2, data_seed=7))
+    done = train_bgs(_resumable(run, data, pix, {"clips_per_step": 7}, max_steps=4, seed=8, data_seed=7,
+                                resume_from_checkpoint="last"))
+    assert done.trainer.state.global_step == 4 and done.metrics["train"]["resumed_from_step"] == 2
+
+
+def test_paper_v1_resumed_on_4_processes_after_1_is_refused_naming_its_steps(tmp_path, monkeypatch):
+    """paper-v1's last step of 3 clips joins the one before on 4 or more processes (every process needs a clip): 33
+    judgments are 9 steps an epoch (8 of 4, one of 1) on 1 or 2 processes, 8 on 4. A run resumed on 4 processes after
+    1 trained other steps than the run's, with a warning that each step embedded the same clip set; it is refused in
+    one line before anything loads. On 2 processes the steps are the run's: it goes on (to the Trainer, stopped
+    here: one process cannot run 2)."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training import api
+    from bgs_hf.training import trainer as trainer_mod
+
+    data, pix = tiny_data(n_judgments=170)
+    assert len(data.triplets("train")) == 33
+    run = tmp_path / "r"
+    train_bgs(_resumable(run, data, pix, {"recipe": "paper-v1", "clips_per_step": None}, max_steps=1))
+    assert json.loads((run / "checkpoint-1" / "bgs_trainer_state.json").read_text())["steps_per_epoch"] == 9
+
+    class Reached(Exception):
+        pass
+
+    def trainer(*args: Any, **kwargs: Any) -> None:
+        raise Reached
+
+    monkeypatch.setattr(TrainingArguments, "main_process_first", lambda self, **kw: contextlib.nullcontext())
+    monkeypatch.setattr(trainer_mod, "BGSTrainer", trainer)
+    resumed = _resumable(run, data, pix, {"recipe": "paper-v1", "clips_per_step": None}, max_steps=3,
+                         resume_from_checkpoint="last")
+    monkeypatch.setattr(TrainingArguments, "world_size", property(lambda self: 4))
+    with pytest.raises(BGSInputError) as err:
+        train_bgs(resumed)
+    assert str(err.value) == (
+        "checkpoint-1: its run took 9 steps an epoch (paper-v1, 4 judgments a step, 1 process), this one takes 8 "
+        "(paper-v1, 4 judgments a step, 4 processes): the remaining steps would not be the run's (other clip sets, "
+        "epochs ending elsewhere); resume on 1 process, or start a new run")
+    monkeypatch.setattr(TrainingArguments, "world_size", property(lambda self: 2))
+    monkeypatch.setattr(api, "world", lambda: (2, 0))
+    with pytest.raises(Reached):
+        train_bgs(resumed)

@@ -21,7 +21,7 @@ from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_ci, hub_license_id, md_cell
 from bgs_hf.errors import BGSInputError
-from bgs_hf.hub.run_info import RunInfo, bgs_trained
+from bgs_hf.hub.run_info import RunInfo, bgs_trained, recorded_world_sizes
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 from bgs_hf.video.policy import FramePolicy
@@ -345,13 +345,28 @@ def recorded_recipe(info: RunInfo) -> dict[str, Any] | None:
     return None
 
 
+def _processes(run: dict[str, Any]) -> str:
+    """How many processes shared each step's clips, by part of the run (``world_sizes``; one resumed on another
+    number has one part per change): a run resumed from 2 processes onto 1 read "shared by 2 processes" for all of
+    it, the number of the last checkpoint's part. Empty for a run on one process throughout."""
+    worlds = [_count(p.get("world_size")) for p in recorded_world_sizes(run)]
+    if len(worlds) == 1:
+        return f"; the clips of a step are shared by {worlds[0]} processes" if worlds[0] and worlds[0] > 1 else ""
+    ends = [_count(p.get("from_step")) for p in recorded_world_sizes(run)[1:]]  # each part ends where the next starts
+    said = ["an unrecorded number of" if w is None else str(w) for w in worlds]
+    said[0] += " process" if worlds[0] == 1 else " processes"
+    return ("; the run's steps ran on " + ", then on ".join(f"{w} to step {'?' if end is None else end}"
+                                                       for w, end in zip(said, ends))
+            + f", then on {said[-1]} (each step's clips shared among them)")
+
+
 def describe_recipe(recipe: dict[str, Any] | None, run: dict[str, Any], accumulation: Any = None) -> str:
     """What one training step did, from the recorded recipe and ``bgs_trainer_state.json`` (``run``): a BGS step is
     a whole clip set or a batch of judgments, not ``per_device_train_batch_size`` clips (always 1: one item is one
     step), so the Trainer's batch size alone read as one clip a step. Empty when the recipe's sampler is unrecorded."""
     if not recipe:
         return ""
-    n_clips, steps, world = (_count(run.get(k)) for k in ("n_train_clips", "steps_per_epoch", "world_size"))
+    n_clips, steps = (_count(run.get(k)) for k in ("n_train_clips", "steps_per_epoch"))
     chunk = _count(run.get("embed_chunk", recipe.get("embed_chunk")))
     each = "The one step of an epoch" if steps == 1 else f"Each of the {steps} steps an epoch" if steps else "Each step"
     if recipe.get("sampler") == "clip-set" and _count(recipe.get("clips_per_step")) is not None:
@@ -379,7 +394,7 @@ def describe_recipe(recipe: dict[str, Any] | None, run: dict[str, Any], accumula
             text += " (no local term)"
     else:
         return ""
-    text += f"; the clips of a step are shared by {world} processes" if world and world > 1 else ""
+    text += _processes(run)
     acc = _count(accumulation)
     text += f"; each optimizer step (`global_step`) sums {acc} such steps" if acc and acc > 1 else ""
     return (text + ". `per_device_train_batch_size` is not shown: it is always 1 (one item is one whole step).")

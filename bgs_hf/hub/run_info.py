@@ -53,6 +53,17 @@ def bgs_trained(loss: Any) -> bool:
     return isinstance(loss, dict) and loss.get("name") == "BGSLoss"
 
 
+def recorded_world_sizes(record: dict[str, Any]) -> list[dict[str, int | None]]:
+    """Which number of processes trained a run from which step, from its ``bgs_trainer_state.json`` (``world_sizes``:
+    one entry per change, as ``BGSTrainer`` writes it); a record of an older bgs-hf has only the number of the part
+    that saved it (``world_size``), from an unknown step (``from_step`` None), or none (``world_size`` None)."""
+    parts = record.get("world_sizes")
+    if isinstance(parts, list) and parts and all(isinstance(p, dict) for p in parts):
+        return [dict(p) for p in parts]
+    size = record.get("world_size")
+    return [{"from_step": None, "world_size": size if isinstance(size, int) and not isinstance(size, bool) else None}]
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -659,6 +659,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     from bgs_hf.training.trainer import (
         BGSTrainer,
         SayingEarlyStoppingCallback,
+        check_resume_schedule,
         check_resume_step,
         checkpoint_step,
         resolve_resume,
@@ -704,6 +705,18 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         require_videos(data, (c for s in splits if s in data.splits for c in data.split_items(s)),
                        "to train on or score")
 
+    recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
+    world_size = max(int(args.world_size), 1)
+    if recipe.sampler == "paper-v1" and b.clips_per_step is not None:
+        logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,
+                       recipe.triplets_per_step)
+    # --data_seed (Hugging Face's meaning: the data sampling's own seed) draws the clip sets and the mirroring
+    data_seed = args.data_seed if args.data_seed is not None else args.seed
+    sampler = build_sampler(recipe, train_trip, human_train, data.split_items("train"), seed=data_seed,
+                            world_size=world_size)
+    if resume is not None:  # before the model is built and anything is written: the run's record stays as it was
+        check_resume_schedule(resume, len(sampler), args, recipe.to_dict(), world_size)
+
     # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
     # activation checkpointing is applied here, with its kwargs, and the Trainer's own hook turned off below
     ckpt, ckpt_kwargs = _checkpointing(args)
@@ -736,20 +749,12 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                                  disable=not args.should_log or len(scored) < 20):
                 store(c)
 
-    recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
     train_clips = data.split_items("train")
     if has_lora(model):
         # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
         assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
     # recorded as given (the Trainer adapts a TrainingArguments object), written once a resume is known to be taken
     record = _run_config_record(config, data, seed=int(args.seed)) if args.should_save else None
-    world_size = max(int(args.world_size), 1)
-    if recipe.sampler == "paper-v1" and b.clips_per_step is not None:
-        logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,
-                       recipe.triplets_per_step)
-    # --data_seed (Hugging Face's meaning: the data sampling's own seed) draws the clip sets and the mirroring
-    data_seed = args.data_seed if args.data_seed is not None else args.seed
-    sampler = build_sampler(recipe, train_trip, human_train, train_clips, seed=data_seed, world_size=world_size)
     embed_chunk = recipe.embed_chunk
     if b.max_memory:
         sample = store(int(train_clips[0]))[None].to(args.device)

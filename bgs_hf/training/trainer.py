@@ -30,7 +30,9 @@ from torch.utils.checkpoint import checkpoint
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainerState
 from transformers.trainer_callback import ExportableState
 
+from bgs_hf._format import count
 from bgs_hf.errors import BGSDivergedError, BGSInputError
+from bgs_hf.hub.run_info import recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
 from bgs_hf.training.args import check_batch_size
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
@@ -89,6 +91,72 @@ def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
         raise BGSInputError(f"the checkpoint is at step {step}, past the {max_steps} step(s) this run is set to "
                             "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
                             "--max_steps / --num_train_epochs", path=folder)
+
+
+def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
+    """A checkpoint's JSON record ``name`` ({} when absent or not an object: a checkpoint of an older bgs-hf)."""
+    path = Path(folder, name)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def _step_settings(recipe: Any, world_size: Any) -> str:
+    """What sets a run's steps per epoch besides its data, as a refusal names it: the recipe and its step size."""
+    recipe = recipe if isinstance(recipe, Mapping) else {}
+    parts = [str(recipe["name"])] if recipe.get("name") else []
+    if recipe.get("sampler") == "clip-set" and recipe.get("clips_per_step") is not None:
+        parts.append(f"--clips_per_step {recipe['clips_per_step']}")
+    elif recipe.get("sampler") == "paper-v1" and recipe.get("triplets_per_step") is not None:
+        parts.append(f"{recipe['triplets_per_step']} judgments a step")
+    if world_size is not None:
+        parts.append(count(world_size, "process", "processes"))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def check_resume_schedule(folder: str | Path, steps_per_epoch: int, args: Any, recipe: Mapping[str, Any] | None,
+                          world_size: int) -> None:
+    """A resume must take the steps the checkpoint's run would have taken. The Trainer puts global step N at epoch
+    N // (steps an epoch / gradient accumulation), and the sampler draws each epoch's clip sets from the data seed:
+    another number of steps an epoch (another ``--clips_per_step``, or paper-v1 on 4 or more processes, where a last
+    step of 3 clips joins the one before), other gradient accumulation or another data seed gave the remaining steps
+    other clip sets and moved the epochs' ends, without a word. Refused in one line naming both runs' values and what
+    to resume with; a checkpoint of an older bgs-hf that recorded none of them passes."""
+    saved, saved_args = _recorded(folder, BGS_STATE_NAME), _recorded(folder, "training_args.json")
+    was_world = recorded_world_sizes(saved)[-1]["world_size"]
+    was_recipe = saved.get("recipe") if isinstance(saved.get("recipe"), Mapping) else {}
+    recipe = recipe if isinstance(recipe, Mapping) else {}
+    differ: list[str] = []
+    advice: list[str] = []
+    on = ""  # paper-v1's steps an epoch also follow the number of processes
+    was_steps = saved.get("steps_per_epoch")
+    if isinstance(was_steps, int) and was_steps != steps_per_epoch:
+        differ.append(f"its run took {count(was_steps, 'step')} an epoch{_step_settings(was_recipe, was_world)}, "
+                      f"this one takes {steps_per_epoch}{_step_settings(recipe, world_size)}")
+        if was_recipe.get("name") and was_recipe.get("name") != recipe.get("name"):
+            advice.append(f"--recipe {was_recipe['name']}")
+        if was_recipe.get("sampler") == "clip-set" and was_recipe.get("clips_per_step") is not None \
+                and was_recipe.get("clips_per_step") != recipe.get("clips_per_step"):
+            advice.append(f"--clips_per_step {was_recipe['clips_per_step']}")
+        if was_recipe.get("sampler") == "paper-v1" and isinstance(was_world, int) and was_world != world_size:
+            on = f" on {count(was_world, 'process', 'processes')}"
+    was_acc, acc = saved_args.get("gradient_accumulation_steps"), int(args.gradient_accumulation_steps)
+    if isinstance(was_acc, int) and was_acc != acc:
+        differ.append(f"its run summed {count(was_acc, 'step')} an optimizer step, this one {acc}")
+        advice.append(f"--gradient_accumulation_steps {was_acc}")
+    if isinstance(saved_args.get("seed"), int):
+        was_seed = saved_args["seed"] if saved_args.get("data_seed") is None else saved_args["data_seed"]
+        seed = args.seed if args.data_seed is None else args.data_seed
+        if was_seed != seed:
+            flag = "--seed" if saved_args.get("data_seed") is None and args.data_seed is None else "--data_seed"
+            differ.append(f"its run drew its clip sets with seed {was_seed}, this one with {seed}")
+            advice.append(f"{flag} {was_seed}")
+    if differ:
+        what = "resume with " + ", ".join(advice) if advice else "resume" if on else "resume with the run's own settings"
+        raise BGSInputError(f"{'; '.join(differ)}: the remaining steps would not be the run's (other clip sets, "
+                            f"epochs ending elsewhere); {what}{on}, or start a new run", path=folder)
 
 
 class EpochSyncCallback(TrainerCallback):
@@ -577,16 +645,12 @@ class BGSTrainer(Trainer):
     def _resume_world_sizes(self, checkpoint: str, saved: Mapping[str, Any]) -> None:
         """The checkpoint's record of its processes, plus this call's where it has another number. A step embeds the
         same global clip set whatever the number of processes (only its split among them changes), so the run goes
-        on as it would have; but transformers keeps one random state per process and restores a process's only where
-        the checkpoint holds one for its rank, so dropout's draws are not the run's, and the records said only the
-        last part's number of processes."""
+        on as it would have where its steps an epoch stay the same (``train_bgs`` refuses a resume where they do not:
+        :func:`check_resume_schedule`); but transformers keeps one random state per process and restores a process's
+        only where the checkpoint holds one for its rank, so dropout's draws are not the run's, and the records said
+        only the last part's number of processes."""
         now = max(int(self.args.world_size), 1)
-        recorded = saved.get("world_sizes")
-        if isinstance(recorded, list) and recorded and all(isinstance(p, dict) for p in recorded):
-            before = [dict(p) for p in recorded]
-        else:  # a checkpoint of an older bgs-hf: the number of the part that saved it, from an unknown step
-            size = saved.get("world_size")
-            before = [{"from_step": None, "world_size": size if isinstance(size, int) else None}]
+        before = recorded_world_sizes(saved)  # an older bgs-hf's: the saving part's number, from an unknown step
         was = before[-1]["world_size"]
         self.world_sizes = before if was == now else before + self._own_world_size(checkpoint_step(checkpoint))
         if was is not None and was != now:
