@@ -1954,6 +1954,25 @@ def test_paper_v1_counts_a_short_last_batch_and_an_rsa_draw_capped_at_the_traini
     assert len(plan.nograd_clips) == 0
 
 
+def test_paper_v1_draws_each_epochs_judgment_order_once_not_at_every_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step of an epoch reads its 4 judgments from that epoch's one seeded permutation of them: at THINGS scale
+    (millions of judgments, a step per 4) a permutation drawn at every step made an epoch's sampling quadratic. Ten
+    judgments, four a step: the steps are positions 0-3, 4-7 and 8-9 of ``default_rng([seed, epoch])``'s permutation
+    of ten (the documented rule, redrawn here), and that generator is made once per epoch, not once per step."""
+    ten = [*_FOUR_JUDGMENTS, *_FOUR_JUDGMENTS, (0, 2, 4), (1, 3, 5)]
+    triplets, human = _hand_judgments(ten)
+    sampler = PaperV1Sampler(triplets, human, rsa_per_epoch=0, seed=7)
+    made: list[Any] = []
+    real = np.random.default_rng
+    monkeypatch.setattr(np.random, "default_rng", lambda *a, **k: (made.append(a[0] if a else None), real(*a, **k))[1])
+    for epoch in (0, 1):
+        order = real([7, epoch]).permutation(10)
+        for step, (lo, hi) in enumerate(((0, 4), (4, 8), (8, 10))):
+            want = np.asarray(ten)[order[lo:hi]].reshape(-1).tolist()
+            assert sampler.plan(epoch, step).clips.tolist() == want
+    assert made == [[7, 0], [7, 1]]  # three steps per epoch, one permutation each epoch (it was [7, 0] three times)
+
+
 def test_paper_v1_draws_its_rsa_clips_among_judged_training_clips_only(caplog: pytest.LogCaptureFixture) -> None:
     """Clip 6 is a training clip in no judgment: it has no observed pair, so it is left out of the RSA draw, with the
     warning."""

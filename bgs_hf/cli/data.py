@@ -331,7 +331,7 @@ def run_import(args: argparse.Namespace) -> int:
     # what was written, not the in-memory repr (with a val carve-out the dataset does not store)
     n_test = len(data.split_items("test"))
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
-          f"judgments from {len(set(data.judgments['participant']))} participants")
+          f"judgments from {data.n_participants} participants")  # a set of the column read it row by row
     if args.captions is not None:
         n_captioned = sum(bool(c) for c in data.clips["captions"])
         print(f"captions: {n_captioned} of {data.n_clips} clips have at least one")

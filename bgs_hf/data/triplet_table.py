@@ -124,14 +124,17 @@ def _resolve_names(
     bad = np.zeros(len(df), dtype=bool)
     missing: dict[int, tuple[str, str, str]] = {}
     for k, col in enumerate(cols):
-        for i, value in enumerate(df[col]):
-            # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
-            name = nfc_name(table_path(str(value)).as_posix())
-            rel = None if escapes_folder(name) else files.get(name)
-            if rel is None and not bad[i]:  # one problem per row: the first bad cell
-                missing[i] = (col, str(value), name)
-                bad[i] = True
-            out[i, k] = rel
+        # each distinct cell is read once: a THINGS-sized CSV (millions of rows naming ~2,000 videos) built and
+        # checked four paths per row, 70 µs a row
+        codes, values = pd.factorize(df[col].to_numpy(dtype=object), use_na_sentinel=False)
+        # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
+        names = [nfc_name(table_path(str(value)).as_posix()) for value in values]
+        rels = np.array([None if escapes_folder(name) else files.get(name) for name in names], dtype=object)
+        out[:, k] = rels[codes]
+        unknown = np.array([rel is None for rel in rels], dtype=bool)
+        for i in np.flatnonzero(unknown[codes] & ~bad):  # one problem per row: the first bad cell
+            missing[int(i)] = (col, str(values[codes[i]]), names[codes[i]])
+        bad |= unknown[codes]
 
     video_keys = {header_key(c).replace("_", "") for c in cols[:3]}
 

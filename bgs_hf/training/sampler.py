@@ -372,6 +372,7 @@ class PaperV1Sampler:
         self.clips = (np.unique(self._idx) if self.clips is None
                       else _judged_clips(whole_numbers(self.clips, "training clips"), self._idx))
         self._pairs = _PairTable(self.human)
+        self._orders: dict[int, np.ndarray] = {}
         self._n_steps = math.ceil(len(self._idx) / self.triplets_per_step)
         last = len(self._idx) - (self._n_steps - 1) * self.triplets_per_step
         if self.use_local and self._n_steps > 1 and 3 * last < self.min_step_clips:
@@ -398,8 +399,15 @@ class PaperV1Sampler:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.floor(np.arange(self.rsa_per_epoch) * len(self) / self.rsa_per_epoch).astype(np.int64))
 
+    def _epoch_order(self, epoch: int) -> np.ndarray:
+        """The epoch's judgment order (deterministic in ``seed`` and ``epoch``), drawn once per epoch: drawn per
+        step, a THINGS-sized study (millions of judgments, a step per 4) permuted them all at every step."""
+        if epoch not in self._orders:
+            self._orders = {epoch: np.random.default_rng([self.seed, epoch]).permutation(len(self._idx))}
+        return self._orders[epoch]  # one epoch at a time keeps memory flat on long runs
+
     def plan(self, epoch: int, step: int) -> StepPlan:
-        order = np.random.default_rng([self.seed, epoch]).permutation(len(self._idx))
+        order = self._epoch_order(epoch)
         stop = (step + 1) * self.triplets_per_step if step < len(self) - 1 else len(self._idx)
         rows = order[step * self.triplets_per_step : stop]
         if self.use_local:
