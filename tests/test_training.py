@@ -439,14 +439,11 @@ def test_same_seed_same_adapter_and_resume_continues_the_run(tmp_path, tiny):
     assert resumed.trainer.bgs_totals == full.trainer.bgs_totals
 
 
-def test_a_dead_lora_target_is_refused_before_training(tmp_path, tiny):
-    """A LoRA module the forward never calls (VideoMAE's functional q/k/v, a skipped predictor) would train
-    nothing and fail silently; train_bgs checks liveness first and names it in one line."""
+def _dead_lora_model() -> Any:
+    """The tiny model with a LoRA module on a layer its forward never calls (``spare``)."""
     from peft import LoraConfig, get_peft_model
     from test_training_helpers import TinyEmbedder
     from torch import nn
-
-    from bgs_hf.models import DeadLoraError
 
     class WithUnusedLayer(TinyEmbedder):
         def __init__(self) -> None:
@@ -454,10 +451,17 @@ def test_a_dead_lora_target_is_refused_before_training(tmp_path, tiny):
             self.spare = nn.Linear(32, 32)  # never on the forward path
 
     torch.manual_seed(0)
-    model = get_peft_model(WithUnusedLayer(), LoraConfig(r=4, target_modules=["proj", "spare"],
-                                                         modules_to_save=["head"]))
+    return get_peft_model(WithUnusedLayer(), LoraConfig(r=4, target_modules=["proj", "spare"],
+                                                        modules_to_save=["head"]))
+
+
+def test_a_dead_lora_target_is_refused_before_training(tmp_path, tiny):
+    """A LoRA module the forward never calls (VideoMAE's functional q/k/v, a skipped predictor) would train
+    nothing and fail silently; train_bgs checks liveness first and names it in one line."""
+    from bgs_hf.models import DeadLoraError
+
     with pytest.raises(DeadLoraError, match="1 of 2 LoRA modules are dead.*spare") as err:
-        _run(tmp_path, tiny, "dead", model=model, num_train_epochs=1)
+        _run(tmp_path, tiny, "dead", model=_dead_lora_model(), num_train_epochs=1)
     assert isinstance(err.value, BGSInputError)  # the CLI prints it as one line
     assert not (tmp_path / "dead" / "adapter_model.safetensors").exists()
 
@@ -2676,3 +2680,88 @@ def test_paper_v1_resumed_on_4_processes_after_1_is_refused_naming_its_steps(tmp
     monkeypatch.setattr(api, "world", lambda: (2, 0))
     with pytest.raises(Reached):
         train_bgs(resumed)
+
+
+@pytest.fixture(scope="module")
+def runs_to_replace(tmp_path_factory: pytest.TempPathFactory, tiny: Any) -> tuple[Path, Path]:
+    """(run A's checkpoint-2 to resume from, run B: a finished run with its checkpoint, adapter, metrics.json and
+    run_config.json), both of 6 clips a step."""
+    data, pix = tiny
+    root = tmp_path_factory.mktemp("earlier")
+    train_bgs(_resumable(root / "a", data, pix, {}, max_steps=2))
+    train_bgs(_resumable(root / "b", data, pix, {}, max_steps=1))
+    return root / "a" / "checkpoint-2", root / "b"
+
+
+def _every_file(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def _replacing_b(case: str, out: Path, checkpoint: Path, data: Any, pix: Any) -> tuple[TrainConfig, str]:
+    """A run into ``out`` with --overwrite_output_dir that one check refuses once the data has loaded, and the words
+    of its refusal."""
+    import dataclasses
+
+    from peft import LoraConfig, get_peft_model
+    from test_training_helpers import TinyEmbedder
+
+    over, resume = {"overwrite_output_dir": True}, {"max_steps": 4, "resume_from_checkpoint": str(checkpoint)}
+    if case == "resume on other splits":
+        train, val = data.splits["train"], data.splits["val"]
+        swapped = dataclasses.replace(data, splits={**data.splits, "train": np.concatenate([train[1:], val[:1]]),
+                                                    "val": np.concatenate([val[1:], train[:1]])})
+        return _resumable(out, swapped, pix, over, **resume), "other splits than the run recorded"
+    if case == "resume on other steps":
+        return _resumable(out, data, pix, {**over, "clips_per_step": 9}, **resume), "would not be the run's"
+    if case == "resume with other LoRA targets":  # refused by the Trainer, loading the checkpoint's optimizer
+        torch.manual_seed(0)
+        other = get_peft_model(TinyEmbedder(), LoraConfig(r=4, target_modules=["proj"], modules_to_save=["head"]))
+        return (dataclasses.replace(_resumable(out, data, pix, over, **resume), model_override=other),
+                "other parameter groups")
+    if case == "clips without videos":
+        return dataclasses.replace(_resumable(out, data, pix, over, max_steps=2), clip_store=None), "no video file"
+    return (dataclasses.replace(_resumable(out, data, pix, over, max_steps=2), model_override=_dead_lora_model()),
+            "LoRA modules are dead")
+
+
+@pytest.mark.parametrize("case", ["resume on other splits", "resume on other steps", "resume with other LoRA targets",
+                                  "clips without videos", "dead LoRA target"])
+def test_a_run_refused_after_the_data_loads_leaves_the_run_it_would_replace_as_it_was(
+        tmp_path: Path, tiny: Any, runs_to_replace: tuple[Path, Path], case: str) -> None:
+    """``--overwrite_output_dir`` removed the earlier run (its checkpoints, adapter, metrics.json) before the data
+    loaded, and run_config.json was rewritten before training: a run refused after that (a resume from another
+    folder's checkpoint on other splits or steps, or with other LoRA targets; clips without videos; a dead LoRA target)
+    cost the earlier run and trained none in its place. Every file of the earlier run is now byte for byte as it was."""
+    import shutil
+
+    data, pix = tiny
+    checkpoint, b = runs_to_replace
+    out = tmp_path / "b"
+    shutil.copytree(b, out)
+    before = _every_file(out)
+    assert {"checkpoint-1/adapter_model.safetensors", "adapter_model.safetensors", "metrics.json",
+            "run_config.json"} <= set(before)
+    config, refusal = _replacing_b(case, out, checkpoint, data, pix)
+    with pytest.raises(BGSInputError, match=refusal):
+        train_bgs(config)
+    assert _every_file(out) == before
+
+
+def test_a_resume_into_another_folder_that_passes_every_check_replaces_the_run_there(
+        tmp_path: Path, tiny: Any, runs_to_replace: tuple[Path, Path]) -> None:
+    """The control: the claim waits for the checks, it still happens. B's checkpoint-1 and record give way to the
+    resumed run's (steps 3 and 4 after A's 2; the record of A's run: seed 7, 6 clips a step, 4 steps)."""
+    import shutil
+
+    data, pix = tiny
+    checkpoint, b = runs_to_replace
+    out = tmp_path / "b"
+    shutil.copytree(b, out)
+    res = train_bgs(_resumable(out, data, pix, {"overwrite_output_dir": True}, max_steps=4,
+                               resume_from_checkpoint=str(checkpoint)))
+    assert res.trainer.state.global_step == 4
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-3", "checkpoint-4"]
+    record = json.loads((out / "run_config.json").read_text())
+    assert record["training"]["max_steps"] == 4
+    assert record["training"]["resume_from_checkpoint"] == str(checkpoint)
+    assert json.loads((out / "metrics.json").read_text())["train"]["resumed_from_step"] == 2

@@ -411,28 +411,43 @@ def _holds_users_readme(out_dir: Path) -> bool:
     return PEFT_TEMPLATE_MARK not in readme.read_text(encoding="utf-8", errors="replace")
 
 
+def _earlier_run(out_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(what makes ``out_dir`` an earlier run, what a run replacing it removes). The earlier run's scores and model
+    files (a model without LoRA saves a head, and its backbone when trained) are removed with its checkpoints: kept
+    beside this run's record until its own save (for good if it fails, and always for a model without LoRA over a
+    LoRA run), the folder loaded as the earlier model."""
+    from bgs_hf.models.loading import ADAPTER_WEIGHTS, BACKBONE_FILE, HEAD_FILE
+
+    results = [f for f in (out_dir / name for name in (METRICS_NAME, *ADAPTER_WEIGHTS, HEAD_FILE, BACKBONE_FILE))
+               if f.is_file()]
+    earlier = sorted(out_dir.glob("checkpoint-*")) + results
+    stale = results + [f for f in (out_dir / BASELINE_FILE, out_dir / "adapter_config.json") if f.is_file()]
+    return earlier, stale
+
+
+def _check_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> bool:
+    """Whether ``out_dir`` holds an earlier run this one replaces; one line without ``--overwrite_output_dir``.
+    Reads only: :func:`_claim_output_dir` removes it once nothing can refuse the run any more."""
+    if resuming or not out_dir.is_dir():
+        return False
+    earlier = _earlier_run(out_dir)[0]
+    if not earlier:
+        return False
+    if not overwrite:
+        raise BGSInputError("holds an earlier run (" + ", ".join(f.name for f in earlier[:3]) + "): choose a new "
+                            "--output_dir, resume it with --resume_from_checkpoint, or pass --overwrite_output_dir",
+                            path=out_dir)
+    return True
+
+
 def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None:
     """Never mix two runs in one folder: the old adapter and metrics would be replaced silently, and an old
     ``checkpoint-N`` with a higher step would win a later ``--resume_from_checkpoint last``."""
     import shutil
 
-    if resuming or not out_dir.is_dir():
+    if not _check_output_dir(out_dir, resuming=resuming, overwrite=overwrite):
         return
-    from bgs_hf.models.loading import ADAPTER_WEIGHTS, BACKBONE_FILE, HEAD_FILE
-
-    # the earlier run's scores and model files (a model without LoRA saves a head, and its backbone when trained):
-    # kept beside this run's record until its own save (for good if it fails, and always for a model without LoRA
-    # over a LoRA run), the folder loaded as the earlier model
-    results = [f for f in (out_dir / name for name in (METRICS_NAME, *ADAPTER_WEIGHTS, HEAD_FILE, BACKBONE_FILE))
-               if f.is_file()]
-    earlier = sorted(out_dir.glob("checkpoint-*")) + results
-    stale = results + [f for f in (out_dir / BASELINE_FILE, out_dir / "adapter_config.json") if f.is_file()]
-    if not earlier:
-        return
-    if not overwrite:
-        raise BGSInputError("holds an earlier run (" + ", ".join(f.name for f in earlier[:3]) + "): choose a new "
-                            "--output_dir, resume it with --resume_from_checkpoint, or pass --overwrite_output_dir",
-                            path=out_dir)
+    earlier, stale = _earlier_run(out_dir)
     for folder in (f for f in earlier if f.is_dir()):
         shutil.rmtree(folder, ignore_errors=True)  # another node's rank may be removing the same folder
     for f in stale:
@@ -659,6 +674,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     from bgs_hf.training.trainer import (
         BGSTrainer,
         SayingEarlyStoppingCallback,
+        TrainBeginCallback,
         check_resume_schedule,
         check_resume_step,
         checkpoint_step,
@@ -681,8 +697,10 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # a README.md in a folder that holds no run is the user's own (``runs/README.md``): peft's save only adds its
     # metadata to it, and the run card must not replace it
     users_readme = _holds_users_readme(out_dir)
-    with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
-        _claim_output_dir(out_dir, resuming=resuming_here, overwrite=config.bgs.overwrite_output_dir)
+    # an earlier run there is refused now without --overwrite_output_dir, and removed only at train begin: a refusal
+    # after the data loads (a resume's splits or schedule, missing videos, a dead LoRA target, the checkpoint's
+    # optimizer) removed it and trained no run in its place
+    replacing = _check_output_dir(out_dir, resuming=resuming_here, overwrite=config.bgs.overwrite_output_dir)
     set_seed(args.seed)
     d, b = config.data, config.bgs
 
@@ -799,8 +817,16 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     )
     if resume is not None and int(args.max_steps) <= 0:  # a refused resume must leave the run's record as it was
         check_resume_step(resume, resume_step, trainer.planned_max_steps())
-    if record is not None:
-        _write_run_config(out_dir, config, data, record=record)
+
+    def begin() -> None:
+        """Every refusal has passed (the Trainer's of a resume too): the run replaces the earlier one here."""
+        with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
+            if replacing:
+                _claim_output_dir(out_dir, resuming=resuming_here, overwrite=True)
+        if record is not None:
+            _write_run_config(out_dir, config, data, record=record)
+
+    trainer.add_callback(TrainBeginCallback(begin))
     logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
                 len(train_clips), len(train_trip), len(sampler), world_size)
     train_out = trainer.train(resume_from_checkpoint=resume)

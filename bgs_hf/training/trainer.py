@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,19 @@ class TrainClockCallback(TrainerCallback):
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.started = time.time()
+
+
+class TrainBeginCallback(TrainerCallback):
+    """Runs ``action`` once, at train begin: after the Trainer's own refusals of a resume (the checkpoint's weights,
+    optimizer groups and step), so what may not happen for a refused run (removing the run it replaces) waits here."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self.action: Callable[[], None] | None = action
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        action, self.action = self.action, None  # once: a retried inner loop must not remove this run's own files
+        if action is not None:
+            action()
 
 
 class SayingEarlyStoppingCallback(EarlyStoppingCallback):
