@@ -223,8 +223,9 @@ def test_the_catalogue_cache_key_changes_with_the_frame_policy(space: SpaceBacke
 def test_neighbours_exclude_the_query(space: SpaceBackend) -> None:
     clip = space.catalogue.clip_ids[0]
     pre, bgs, msg = neighbours_view(space, clip)
-    assert len(pre) == len(bgs) == space.config.n_neighbours and msg == ""
+    assert len(pre) == len(bgs) == space.config.n_neighbours and msg.startswith(f"Nearest to `{clip}`, by ")
     assert all(not caption.endswith(" " + clip) for _, caption in pre + bgs)
+    assert f"`{clip}`" not in msg.split("\n", 1)[1], msg
 
 
 def test_neighbours_are_each_models_most_similar_clips_with_their_similarity(space: SpaceBackend) -> None:
@@ -464,10 +465,12 @@ def test_numbers_on_the_page_never_read_minus_zero_or_nan(space: SpaceBackend, t
     cells = [t.get_text() for t in similarity_figure(sim, ["A: a", "B: b", "C: c"], "x", 0).axes[0].texts]
     assert "-0.00" not in cells and "nan" not in cells and cells.count("0.00") == 2, cells
     assert cells.count("n/a") == 2, cells
-    fake = types.SimpleNamespace(catalogue=space.catalogue,
+    fake = types.SimpleNamespace(catalogue=space.catalogue, models=types.SimpleNamespace(label=BGS),
                                  neighbours=lambda clip_id: ([(1, -0.0004)], [(2, float("nan"))]))
-    pre, bgs, _ = neighbours_view(fake, space.catalogue.clip_ids[0])
+    pre, bgs, message = neighbours_view(fake, space.catalogue.clip_ids[0])
     assert pre[0][1] == f"0.00 · {space.catalogue.clip_ids[1]}" and bgs[0][1].startswith("n/a · "), (pre, bgs)
+    assert message.splitlines()[1:] == [f"- *{PRE}*: 0.00 `{space.catalogue.clip_ids[1]}`",
+                                        f"- *{BGS}*: n/a `{space.catalogue.clip_ids[2]}`"], message
     run = shutil.copytree(space.config.model, tmp_path / "run")
     metrics = json.loads((run / "metrics.json").read_text())
     metrics["test"]["r2"], metrics["test"]["r2_ci"] = -0.0002, [-0.0004, 0.0001]
@@ -758,11 +761,33 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
                                    for p, (a, b) in (("A–B", (0, 1)), ("A–C", (0, 2)), ("B–C", (1, 2))))
                 assert alt.startswith(f"{name}, cosine similarity of clips A, B and C: {values}; odd one out = "), alt
                 assert alt.endswith("a 3 by 3 heat map plot visualising provided data"), alt
+            # a slot picture is one tab stop, named by its alt text (no fullscreen or download), then its upload box
+            page.locator("#clip-a input").focus()
+            page.keyboard.press("Tab")
+            focused = "document.activeElement.querySelector('img')?.alt"
+            assert page.evaluate(focused) == "clip A: the middle frame of the clip in this slot"
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.closest('#upload-a') !== null")
+            # an upload in slot B greys its list out, saying the upload is compared; cleared, the pick is back
+            page.locator("#upload-b input[type=file]").set_input_files(str(space.catalogue.paths[0]))
+            page.wait_for_function("() => document.querySelector('#clip-b input').disabled")
+            assert "Not compared: the upload below is compared instead" in page.locator("#clip-b").inner_text()
+            page.locator("#upload-b").get_by_role("button", name="Clear").click()
+            page.wait_for_function("() => !document.querySelector('#clip-b input').disabled")
+            assert "Not compared" not in page.locator("#clip-b").inner_text()
+            assert page.locator("#clip-b input").input_value() == picks[1]
             # a click on a neighbour picks it for the neighbours' list
             page.get_by_text("Nearest neighbours").click()
             page.locator("#nn-button").click()
             first = space.catalogue.clip_ids[space.neighbours(space.catalogue.clip_ids[0])[1][0][0]]
             nearest = page.locator("#nn-aligned").get_by_role("button", name=f"Thumbnail 1 of {space.config.n_neighbours}")
+            nearest.wait_for(timeout=30_000)
+            # each caption (cut to its thumbnail's width on the page) is in the message in full
+            page.locator("#nn-message", has_text="Nearest to").wait_for(timeout=30_000)
+            listed = page.locator("#nn-message").inner_text()
+            captions = page.locator("#nn-aligned .caption-label").all_inner_texts()
+            assert len(captions) == space.config.n_neighbours, captions
+            assert all(" ".join(c.split(" · ")) in listed for c in captions), (captions, listed)
             nearest.click()
             page.wait_for_function("c => document.querySelector('#nn-clip input').value === c", arg=first)
             # no picture offers Gradio's "share", which off Hugging Face answers "Error: Must be on Spaces to share"
@@ -1085,11 +1110,14 @@ def test_a_slot_picture_never_waits_in_the_compare_queue(space: SpaceBackend) ->
     """The six thumbnail events (a pick or an upload changes a slot's picture) shared the queue's bounded backlog
     with Compare, so under load a click on a dropdown got "Queue is full". They are a dictionary lookup: run
     unqueued (``queue=False``, which ``api_open=False`` still serves); every event that embeds stays queued."""
+    import gradio as gr
+
     from bgs_hf.hub.space_app import build_demo
 
     demo = build_demo(space)
     deps = demo.config["dependencies"]
-    pictures = [d for d in deps if len(d["outputs"]) == 1 and d["api_visibility"] == "private"]
+    pictures = [d for d in deps if len(d["outputs"]) == 1 and d["api_visibility"] == "private"
+                and isinstance(demo.blocks[d["outputs"][0]], gr.Image)]
     assert len(pictures) == 6, [(d.get("api_name"), d["api_visibility"]) for d in deps]
     assert all(d["queue"] is False for d in pictures)
     assert {d["api_name"] for d in deps if d["queue"] is not False} == {"compare", "neighbours"}
@@ -1424,10 +1452,10 @@ def test_neighbour_captions_lead_with_the_similarity_to_2_decimals(tmp_path: Pat
     from bgs_hf.hub.space_app import neighbours_view
 
     backend = _hand_backend(tmp_path)
-    pre, bgs, message = neighbours_view(backend, "c0")
+    pre, bgs, _ = neighbours_view(backend, "c0")
     # pretrained: c1 0.8, c2 0, c3 -1; aligned: c2 0.6, c1 0, c3 0
-    assert ([caption for _, caption in pre], [caption for _, caption in bgs], message) == (
-        ["0.80 · c1", "0.00 · c2"], ["0.60 · c2", "0.00 · c1"], "")
+    assert ([caption for _, caption in pre], [caption for _, caption in bgs]) == (
+        ["0.80 · c1", "0.00 · c2"], ["0.60 · c2", "0.00 · c1"])
     np.testing.assert_array_equal(pre[0][0], backend.catalogue.thumbs[1])
 
 
@@ -2342,7 +2370,7 @@ def test_the_page_wires_each_slot_and_button_to_its_own_components(tmp_path: Pat
     images = [_block_id(demo, gr.Image, label=f"clip {s}") for s in "ABC"]
     deps = demo.config["dependencies"]
     pictures = sorted((d["inputs"], d["outputs"]) for d in deps
-                      if d["api_visibility"] == "private" and len(d["outputs"]) == 1)
+                      if d["api_visibility"] == "private" and d["outputs"] in ([img] for img in images))
     assert pictures == sorted([([dd, up], [img]) for dd, up, img in zip(drops, files, images)] * 2)
     (compare,) = [d for d in deps if d["api_name"] == "compare"]
     assert compare["inputs"] == [*drops, *files]
@@ -2728,7 +2756,8 @@ def test_each_heat_map_has_alt_text_saying_what_it_shows(tmp_path: Path) -> None
 def test_no_picture_offers_a_share_button_that_only_works_on_hugging_face(tmp_path: Path) -> None:
     """Gradio's Image and Gallery show a "share" button by default (a post to a Space's discussions): on the page
     `bgs-hf space` serves, each slot picture's and each enlarged neighbour's answered a click with "Error: Must be on
-    Spaces to share". They keep download and fullscreen."""
+    Spaces to share". The neighbours keep download and fullscreen; the slot pictures have no button at all
+    (:func:`test_a_slot_picture_is_one_tab_stop_without_fullscreen_or_download`)."""
     import gradio as gr
 
     from bgs_hf.hub.space_app import build_demo
@@ -2737,4 +2766,55 @@ def test_no_picture_offers_a_share_button_that_only_works_on_hugging_face(tmp_pa
     pictures = [demo.blocks[_block_id(demo, gr.Image, label=f"clip {s}")] for s in "ABC"]
     pictures += [demo.blocks[_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")]
                  for name in (PRE, BGS)]
-    assert [list(b.buttons) for b in pictures] == [["download", "fullscreen"]] * 5
+    assert [list(b.buttons) for b in pictures] == [[]] * 3 + [["download", "fullscreen"]] * 2
+
+
+# ------------------------------------------------------------------ what a slot holds, neighbours in full
+def test_a_slot_picture_is_one_tab_stop_without_fullscreen_or_download(tmp_path: Path) -> None:
+    """A keyboard user crossed four tab stops in each slot picture before its upload box (fullscreen, a download link
+    and the button inside it, the picture): fullscreen blew a 96-px thumbnail up to a blur and download saved an
+    `image.webp`, not the clip. Only the picture is left (Gradio always makes it a button, named by its alt text)."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(_hand_backend(tmp_path))
+    for slot in "ABC":
+        assert demo.blocks[_block_id(demo, gr.Image, label=f"clip {slot}")].get_config()["buttons"] == []
+
+
+def test_a_slot_holding_an_upload_greys_out_its_list_and_says_the_upload_is_compared(tmp_path: Path) -> None:
+    """An upload wins over the slot's pick, but the slot's list still showed the pick as if it were compared: the
+    list is now disabled under an upload and says the upload is compared instead; a cleared upload (Gradio sends
+    None) gives the list back, its pick as it was. An unqueued lookup on the upload's change, outside the API."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(_hand_backend(tmp_path))
+    held = _page_fn(demo, "slot_list")
+    says = "Not compared: the upload below is compared instead; clear it to compare this pick."
+    for upload in ({"path": "/tmp/gradio/mine.mp4"}, "/tmp/gradio/mine.mp4"):
+        assert held(upload) == {"__type__": "update", "interactive": False, "info": says}
+    for cleared in (None, {}):  # "" clears the shown info (None would leave it: Gradio sends no change)
+        assert held(cleared) == {"__type__": "update", "interactive": True, "info": ""}
+    deps = demo.config["dependencies"]
+    for s in "abc":
+        upload, pick = _block_id(demo, gr.File, elem_id=f"upload-{s}"), _block_id(demo, gr.Dropdown, elem_id=f"clip-{s}")
+        (event,) = [d for d in deps if d["targets"] == [(upload, "change")] and d["outputs"] == [pick]]
+        assert (event["inputs"], event["queue"], event["api_visibility"]) == ([upload], False, "private")
+        assert demo.fns[event["id"]].fn is held
+        assert not demo.blocks[pick].info  # the page opens with no upload: nothing said
+
+
+def test_the_neighbours_message_lists_each_models_neighbours_in_full(tmp_path: Path) -> None:
+    """Gradio cuts a neighbour's caption to its thumbnail's width ("0.99 · ss_0…" beside five neighbours on a 1280-px
+    page; a real clip id is longer) and a screen reader hears a neighbour as "Thumbnail 1 of 5": the message under
+    the galleries was empty. It now lists both models' neighbours, each similarity beside its clip, in full."""
+    backend = _hand_backend(tmp_path)
+    # c0 = (1, 0); pretrained: c1 (0.8, 0.6) 0.8, c2 (0, 1) 0; aligned: c2 (0.6, 0.8) 0.6, c1 (0, 1) 0
+    assert neighbours_view(backend, "c0")[2] == (f"Nearest to `c0`, by cosine similarity:\n"
+                                                 f"- *{PRE}*: 0.80 `c1`, 0.00 `c2`\n- *{BGS}*: 0.60 `c2`, 0.00 `c1`")
+    # c3 = (-1, 0) pretrained: c2 0, c1 -0.8, c0 -1; (0, -1) aligned: c0 0, c2 -0.8, c1 -1
+    assert neighbours_view(backend, "c3")[2].splitlines()[1:] == [f"- *{PRE}*: 0.00 `c2`, -0.80 `c1`",
+                                                                  f"- *{BGS}*: 0.00 `c0`, -0.80 `c2`"]

@@ -600,9 +600,15 @@ TIE_ANSWER = "tie: no single most similar pair, so no odd one out"
 PAIRS: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2))
 #: between a neighbour's similarity and its clip id in the neighbours' captions (``fmt`` never writes it)
 CAPTION_SEP = " · "
-#: the slot pictures' and neighbours' buttons: Gradio's default "share" (to a Space's discussions) answered every
-#: click off Hugging Face with "Error: Must be on Spaces to share", and on a Space would post a thumbnail
+#: the neighbours' buttons (on an enlarged neighbour): Gradio's default "share" (to a Space's discussions) answered
+#: every click off Hugging Face with "Error: Must be on Spaces to share", and on a Space would post a thumbnail
 PICTURE_BUTTONS: list[str] = ["download", "fullscreen"]
+#: the slot pictures' buttons: none. Fullscreen only blew a 96-px thumbnail (or an upload's model-sized middle frame)
+#: up to a blur, and download gave an "image.webp", not the clip: three tab stops (fullscreen, a download link and
+#: its button) a keyboard user crossed in each slot before its upload box, for nothing the slot did not show
+SLOT_PICTURE_BUTTONS: list[str] = []
+#: a slot's list while an upload fills the slot: the pick it still shows is not what is compared (an upload wins)
+UPLOAD_HELD_INFO = "Not compared: the upload below is compared instead; clear it to compare this pick."
 
 
 def heat_map_alt(sim: np.ndarray, ticks: list[str], title: str, odd: int | None) -> str:
@@ -701,7 +707,10 @@ def compare_view(
 
 
 def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, list, str]:
-    """The neighbours button: two galleries of (thumbnail, "similarity · clip")."""
+    """The neighbours button: two galleries of (thumbnail, "similarity · clip") and the same lists in words: Gradio
+    cuts a caption to its thumbnail's width ("0.99 · ss_0…" beside five neighbours on a 1280-px page), so the
+    message is where a clip's name and similarity can always be read in full (and by a screen reader, which hears
+    a neighbour as "Thumbnail 1 of 5")."""
     cat = backend.catalogue
     try:
         if not clip_id:
@@ -714,7 +723,12 @@ def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, l
         # the similarity first: Gradio cuts a caption to its thumbnail's width, and "ss_0004.m…" hid the number
         return [(cat.thumbs[j], f"{fmt(s, '.2f')}{CAPTION_SEP}{cat.clip_ids[j]}") for j, s in items]
 
-    return gallery(pre), gallery(bgs), ""
+    def listed(items: list[tuple[int, float]]) -> str:
+        return ", ".join(f"{fmt(s, '.2f')} {_quoted(cat.clip_ids[j])}" for j, s in items)
+
+    message = (f"Nearest to {_quoted(clip_id)}, by cosine similarity:\n"
+               f"- *{PRETRAINED_NAME}*: {listed(pre)}\n- *{backend.models.label}*: {listed(bgs)}")
+    return gallery(pre), gallery(bgs), message
 
 
 def _quoted(clip_id: str) -> str:
@@ -809,6 +823,12 @@ def build_demo(backend: SpaceBackend) -> Any:
         """The catalogue pick's thumbnail, blank while an upload (which wins) fills the slot."""
         return None if _upload_path(upload) else thumbs.get(clip_id or "")
 
+    def slot_list(upload: Any) -> Any:
+        """A slot's list says what the slot holds: under an upload (which wins) its pick is not compared, so the list
+        is greyed out and says so; a cleared upload gives the pick back as it was."""
+        held = bool(_upload_path(upload))
+        return gr.update(interactive=not held, info=UPLOAD_HELD_INFO if held else "")
+
     def on_neighbours(clip_id: str | None) -> tuple[list, list, str]:
         return neighbours_view(backend, clip_id)
 
@@ -847,7 +867,8 @@ def build_demo(backend: SpaceBackend) -> Any:
                     # without alt text a screen reader skipped the picture as decorative
                     img = gr.Image(
                         value=thumbs[start[k]], label=f"clip {slot}", interactive=False, height=140,
-                        alt_text=f"clip {slot}: the middle frame of the clip in this slot", buttons=PICTURE_BUTTONS,
+                        alt_text=f"clip {slot}: the middle frame of the clip in this slot",
+                        buttons=SLOT_PICTURE_BUTTONS,
                     )
                     up = gr.File(
                         label=f"…or upload clip {slot}",
@@ -858,6 +879,7 @@ def build_demo(backend: SpaceBackend) -> Any:
                     # a dictionary lookup: unqueued, so a full queue of compares never refuses a pick its picture
                     for trigger in (dd.change, up.change):
                         trigger(slot_picture, inputs=[dd, up], outputs=img, api_visibility="private", queue=False)
+                    up.change(slot_list, inputs=up, outputs=dd, api_visibility="private", queue=False)
                     images.append(img)
                     dropdowns.append(dd)
                     uploads.append(up)
@@ -886,7 +908,7 @@ def build_demo(backend: SpaceBackend) -> Any:
                 nn_bgs = gr.Gallery(label=f"{aligned} neighbours (cosine similarity to the clip)",
                                     columns=cfg.n_neighbours, height=180, elem_id="nn-aligned",
                                     buttons=PICTURE_BUTTONS)
-            nn_msg = gr.Markdown(label="neighbours message", show_label=False)
+            nn_msg = gr.Markdown(label="neighbours message", show_label=False, elem_id="nn-message")
             nn_button.click(
                 on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
             )
