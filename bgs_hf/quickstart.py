@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf._format import fmt
+from bgs_hf._format import count, fmt
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.models.registry import DEFAULT_BACKBONE
@@ -395,6 +395,20 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _more_clips_advice(cfg: QuickstartConfig) -> str:
+    """The clip count to ask for, found by drawing the designs of larger benchmarks at this seed: no fixed count is
+    safe (seed 0's test split holds no judgment at 40 clips but does at 30)."""
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import MORE_CLIPS_TRIED, more_clips_with_judgments
+
+    found = more_clips_with_judgments(cfg.n_clips, cfg.seed, SynthConfig())
+    if found is None:
+        return f"another --seed (no --clips up to {cfg.n_clips + MORE_CLIPS_TRIED} gives it a judgment at --seed {cfg.seed})"
+    n_clips, counts = found
+    return (f"more clips: at --seed {cfg.seed}, --clips {n_clips} gives it {count(counts['test'], 'judgment')} "
+            "(checked on its drawn design)")
+
+
 def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     """Generate (or reuse) the benchmark, score baselines, fine-tune with BGS, and write the report."""
     from bgs_hf.baselines import LanguageBaselineConfig, language_similarity, pixel_similarity
@@ -413,7 +427,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())
     test = SplitHumans.build(data, "test", seed=cfg.seed)
     if not len(test.trip):  # refuse before minutes of training, not after
-        more = "data with more test clips or judgments" if cfg.data_dir else "more clips (--clips 60 or more)"
+        more = "data with more test clips or judgments" if cfg.data_dir else _more_clips_advice(cfg)
         raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use {more}")
     logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
     if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:

@@ -550,7 +550,7 @@ def test_the_regenerate_command_keeps_every_digit() -> None:
 
 
 @pytest.mark.parametrize("flag", [["--beta", "9"], ["--lapse", "0"], ["--overlap", "0.5"], ["--format", "hub"],
-                                  ["--clips", "20"]])
+                                  ["--clips", "20"], ["--test-fraction", "0.3"]])
 def test_cli_abstract_refuses_observer_and_overlap_flags(tmp_path: Path, flag: list[str],
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
@@ -2631,8 +2631,72 @@ def test_a_benchmark_whose_split_holds_no_judgment_says_so_when_it_is_made(tmp_p
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bgs_hf.synth.generate"):  # 60 clips: every split has judgments
         _, tabs = build_tables(60, 3, SMALL)
-        warn_of_splits_without_judgments(tabs)
+        warn_of_splits_without_judgments(tabs, 3, SMALL)
     assert not caplog.records and all(rows.any() for rows in split_judgments(tabs).values())
+
+
+@pytest.mark.parametrize("test_fraction, empty, fewest_clips, fraction_ok", [
+    # 10-12 clips at 0.2 round to 2 test clips and 0.25 of 10 to round(2.5) = 2: a triplet needs 3, so at least 13
+    # clips or a fraction of 0.3 (3 clips)
+    (0.2, "test", 13, lambda f: f >= 0.3),
+    # 0.9 of 10-24 clips leaves 1-2 training clips (24 - round(21.6) = 2); 25 leave 25 - round(22.5) = 3, and a
+    # fraction of 0.7 leaves 3 of 10 (0.75: 10 - round(7.5) = 2)
+    (0.9, "training", 25, lambda f: f <= 0.7),
+])
+def test_a_split_without_judgments_is_said_with_a_clip_count_and_test_fraction_whose_draw_gives_it_some(
+        caplog, test_fraction: float, empty: str, fewest_clips: int, fraction_ok) -> None:
+    """`synth --clips 40` (seed 0) wrote a test split no judgment lies in, saying "generate more clips, or try another
+    seed", and the quickstart advised "--clips 60 or more", true of seeds 0-5 only: the observers' triplets are drawn
+    over all clips, so about 0.2³ of them lie in a 20% split, and seed 0 has none at 40 clips but one at 30. The
+    warning now names the fewest more clips and the nearest test fraction whose drawn designs give every split
+    judgments at this seed; each is checked here on the full tables (latents and choices too), with the clip counts
+    and fractions between them and the given one shown to leave a split without any."""
+    import re
+
+    cfg = replace(SMALL, test_fraction=test_fraction)
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.synth.generate"):
+        _, tabs = build_tables(10, 0, cfg)
+        warn_of_splits_without_judgments(tabs, 0, cfg)
+    split = "test" if empty == "test" else "train"
+    (message,) = [r.getMessage() for r in caplog.records]
+    said = re.search(rf"in the {split} split .*; at this seed (\d+) clips \((\d+) {empty} judgments?\) or a test "
+                     rf"fraction of ([\d.]+) \((\d+) {empty} judgments?\) would give every split judgments", message)
+    assert said, message
+    n_clips, at_n, fraction, at_fraction = int(said[1]), int(said[2]), float(said[3]), int(said[4])
+    assert n_clips >= fewest_clips and fraction_ok(fraction)
+
+    def held(n: int, config: SynthConfig) -> dict[str, int]:
+        return {k: int(v.sum()) for k, v in split_judgments(build_tables(n, 0, config)[1]).items()}
+
+    assert held(n_clips, cfg)[split] == at_n > 0 and all(held(n_clips, cfg).values())
+    assert all(not all(held(n, cfg).values()) for n in range(fewest_clips, n_clips))
+    at = replace(SMALL, test_fraction=fraction)
+    assert held(10, at)[split] == at_fraction > 0 and all(held(10, at).values())
+    between = [f for f in np.arange(0.05, 1.0, 0.05).round(2) if min(fraction, test_fraction) < f
+               < max(fraction, test_fraction)]
+    assert all(not all(held(10, replace(SMALL, test_fraction=float(f))).values()) for f in between)
+
+
+def test_cli_synth_takes_a_test_fraction_and_its_regenerate_command_names_it(tmp_path: Path, capsys) -> None:
+    """`SynthConfig.test_fraction` had no `bgs-hf synth` flag, though a larger test split is what gives a small
+    benchmark's test split judgments; the README then said to set it "in Python". Hand values: 0.3 of 10 clips is 3
+    test clips; 0.04 of 10 rounds to 0, refused naming both flags as typed."""
+    import json
+
+    from bgs_hf.cli.main import main
+
+    out = tmp_path / "ss"
+    assert main(["synth", str(out), "--clips", "10", "--test-fraction", "0.3", "--size", "16", "--frames", "2",
+                 "--workers", "1"]) == 0
+    assert len(pd.read_csv(out / "data/raw/utils/test.csv")) == 3
+    assert json.loads((out / "ground_truth.json").read_text())["config"]["test_fraction"] == 0.3
+    assert "`bgs-hf synth OUT --seed 0 --clips 10 --frames 2 --size 16 --test-fraction 0.3`." in (
+        out / "README.md").read_text()
+    capsys.readouterr()
+    assert main(["synth", str(tmp_path / "none"), "--clips", "10", "--test-fraction", "0.04"]) == 2
+    assert capsys.readouterr().err == ("error: --clips 10 and --test-fraction 0.04: 0 test clips leave no test "
+                                       "clips\n")
+    assert not (tmp_path / "none").exists()
 
 
 @pytest.mark.parametrize("test_fraction, empty", [(0.04, "test"), (0.96, "training")])

@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--overlap", type=float_between(0.0, 1.0), default=None, help="how much interaction types share parameter ranges, 0..1 (default 0.25)"
     )
+    # a small benchmark's test split may hold no judgment (a triplet needs all three clips in it): a larger share helps
+    p.add_argument("--test-fraction", type=float_between(0.0, 1.0, open_low=True, open_high=True), default=None,
+                   help="share of clips in the test split, in (0, 1) (default 0.2)")
     p.add_argument("--force", action="store_true",
                    help="run even when the estimate says the output will not fit the free disk or the memory")
     p.set_defaults(func=run)
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         "choice_beta": args.beta,
         "lapse": args.lapse,
         "param_overlap": args.overlap,
+        "test_fraction": args.test_fraction,
     }
     try:
         config = replace(SynthConfig(), **{k: v for k, v in overrides.items() if v is not None})
@@ -71,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
             message = message.replace(f"SynthConfig.{field} ", f"{flag} ")
         raise BGSInputError(message) from err
     unused = [flag for flag, value in (("--clips", args.clips), ("--format", args.format), ("--beta", args.beta),
-                                       ("--lapse", args.lapse), ("--overlap", args.overlap)) if value is not None]
+                                       ("--lapse", args.lapse), ("--overlap", args.overlap),
+                                       ("--test-fraction", args.test_fraction)) if value is not None]
     if args.abstract and unused:  # it has no observers, and its interactions never share parameter ranges
         raise BGSInputError("--abstract writes the fixed abstract OOD set: --clips and --format do not apply, nor "
-                            f"do --beta, --lapse and --overlap (got {' '.join(unused)})")
+                            f"do --beta, --lapse, --overlap and --test-fraction (got {' '.join(unused)})")
     n_clips, fmt = (250 if args.clips is None else args.clips), (args.format or "release")
     if n_clips < 10:
         raise BGSInputError(f"--clips must be at least 10, got {n_clips}")

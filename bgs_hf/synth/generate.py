@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._files import built_in_place, require_new_folder
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, BGSSettingError
 from bgs_hf.synth.budget import check_budget, estimate, estimate_socialshapes
 from bgs_hf.synth.captions import make_captions, normalise_caption
@@ -269,13 +270,22 @@ def stratified_test_split(types: np.ndarray, test_fraction: float, rng: np.rando
     return flags
 
 
+def _split_and_design(
+    scenes: list[Scene], config: SynthConfig, rngs: dict[str, np.random.Generator]
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Interaction types, test flags and trial design of the scenes: all that decides which judgments each split
+    holds, with no latents or choices (each comes from its own child generator, so drawing these alone is exact)."""
+    types = np.array([INTERACTIONS.index(s.interaction) for s in scenes])
+    test = stratified_test_split(types, config.test_fraction, rngs["split"])
+    return types, test, make_design(len(scenes), rngs["design"], config)
+
+
 def _benchmark_tables(
     scenes: list[Scene], config: SynthConfig, rngs: dict[str, np.random.Generator], names: list[str]
 ) -> dict[str, Any]:
     """Latents, ratings, captions, split and simulated judgments for the given scenes."""
     from bgs_hf.synth.scene import trajectories
 
-    n = len(scenes)
     lat_rows, rat_rows, caps = [], [], []
     for s in scenes:
         pos, head = trajectories(s, config)
@@ -283,8 +293,7 @@ def _benchmark_tables(
         lat_rows.append(lat)
         rat_rows.append(rated(lat, rngs["ratings"], config))
         caps.append(make_captions(s, rngs["captions"], config.captions_per_clip, config.caption_vague_rate))
-    types = np.array([INTERACTIONS.index(s.interaction) for s in scenes])
-    test = stratified_test_split(types, config.test_fraction, rngs["split"])
+    types, test, design = _split_and_design(scenes, config, rngs)
     stimulus_set = np.where(test, "test", "train")
     latents = pd.DataFrame(lat_rows)
     z = social_space(
@@ -293,7 +302,6 @@ def _benchmark_tables(
         np.array([[s.energy, s.closeness, s.facing] for s in scenes]),
         type_weight=config.type_weight,
     )
-    design = make_design(n, rngs["design"], config)
     trials = simulate_choices(design, z, rngs["choices"], config)
     participants = list(dict.fromkeys(trials["participation"]))
     token = {p: f"p{k % 40 + 1}" for k, p in enumerate(participants)}
@@ -323,17 +331,79 @@ def split_judgments(tabs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {split: distinct & flags[stim].all(axis=1) for split, flags in (("train", ~is_test), ("test", is_test))}
 
 
-def warn_of_splits_without_judgments(tabs: dict[str, Any]) -> None:
+#: How far :func:`more_clips_with_judgments` looks: this many clip counts above the one asked for.
+MORE_CLIPS_TRIED = 25
+#: The grid :func:`nearest_test_fraction_with_judgments` tries test fractions on.
+TEST_FRACTION_STEP = 0.05
+
+
+def judgments_per_split(n_clips: int, seed: int, config: SynthConfig) -> dict[str, int]:
+    """How many judgments each split (train, test) of the benchmark ``(n_clips, seed, config)`` holds, from its
+    scenes' types, its split and its trial design alone: no pixels, latents or choices (milliseconds at 40 clips)."""
+    rngs = _child_rngs(seed)
+    _, test, design = _split_and_design(_draw_scenes(n_clips, rngs, config), config, rngs)
+    rows = split_judgments({"trials": design, "stimulus_set": np.where(test, "test", "train")})
+    return {split: int(keep.sum()) for split, keep in rows.items()}
+
+
+def more_clips_with_judgments(n_clips: int, seed: int, config: SynthConfig) -> tuple[int, dict[str, int]] | None:
+    """The fewest clips above ``n_clips`` (up to ``MORE_CLIPS_TRIED`` more) whose benchmark at this seed gives every
+    split a judgment, with its judgments per split; ``None`` if none does. Drawn, not a rule: a triplet lies in the
+    test split only if all three of its clips do (about test_fraction³ of the triplets the observers see, drawn over
+    all clips), so the count grows with the clips but no clip count is safe for every seed (seed 0: none at 40 clips,
+    one at 30)."""
+    for more in range(n_clips + 1, n_clips + 1 + MORE_CLIPS_TRIED):
+        counts = judgments_per_split(more, seed, config)
+        if all(counts.values()):
+            return more, counts
+    return None
+
+
+def nearest_test_fraction_with_judgments(n_clips: int, seed: int, config: SynthConfig) -> tuple[float, dict[str, int]] | None:
+    """The nearest test fraction on a ``TEST_FRACTION_STEP`` grid (above ``config.test_fraction`` when the test split
+    has no judgment, below when the training split has none) that gives every split of this benchmark a judgment,
+    with its judgments per split; ``None`` if none does, or if both splits have none. Only the split changes: the
+    scenes and the observers' design are drawn from generators of their own."""
+    counts = judgments_per_split(n_clips, seed, config)
+    grid = np.round(np.arange(1, round(1 / TEST_FRACTION_STEP)) * TEST_FRACTION_STEP, 6)
+    if counts["test"] and not counts["train"]:
+        tried = grid[grid < config.test_fraction][::-1]
+    elif counts["train"] and not counts["test"]:
+        tried = grid[grid > config.test_fraction]
+    else:
+        tried = grid[:0]
+    for fraction in tried.tolist():
+        counts = judgments_per_split(n_clips, seed, replace(config, test_fraction=fraction))
+        if all(counts.values()):
+            return fraction, counts
+    return None
+
+
+def warn_of_splits_without_judgments(tabs: dict[str, Any], seed: int, config: SynthConfig) -> None:
     """A small benchmark's split can hold no judgment at all (2 test clips at 10-12 clips, or 3 that no trial
     shows together; 40 clips at seed 0): it is written, but ``data validate`` reports the split, and nothing can be
-    trained or scored on it. Said when the tables are made, before the clips are rendered."""
+    trained or scored on it. Said when the tables are made, before the clips are rendered, with the nearest clip
+    count and test fraction whose drawn designs do give every split judgments at this seed."""
     is_test = tabs["stimulus_set"] == "test"
-    for split, keep in split_judgments(tabs).items():
-        if not keep.any():
-            n_clips = int(is_test.sum() if split == "test" else (~is_test).sum())
-            logger.warning("SocialShapes: no judgment has all three clips in the %s split (%d clips): `bgs-hf data "
-                           "validate` will report it, and nothing can be trained or scored on it; generate more "
-                           "clips, or try another seed", split, n_clips)
+    empty = [split for split, keep in split_judgments(tabs).items() if not keep.any()]
+    if not empty:
+        return
+    n_clips = len(tabs["names"])
+    options = []
+    for option, words in ((more_clips_with_judgments(n_clips, seed, config), "{} clips"),
+                          (nearest_test_fraction_with_judgments(n_clips, seed, config), "a test fraction of {:g}")):
+        if option is not None:
+            value, counts = option
+            got = ", ".join(count(counts[s], f"{'training' if s == 'train' else s} judgment") for s in empty)
+            options.append(f"{words.format(value)} ({got})")
+    advice = (f"at this seed {' or '.join(options)} would give every split judgments (their designs drawn, not "
+              "rendered)" if options else f"no clip count up to {n_clips + MORE_CLIPS_TRIED} nor test fraction "
+              "gives every split judgments at this seed: try another seed")
+    for split in empty:
+        n_split = int(is_test.sum() if split == "test" else (~is_test).sum())
+        logger.warning("SocialShapes: no judgment has all three clips in the %s split (%s): `bgs-hf data validate` "
+                       "will report it, and nothing can be trained or scored on it; %s", split, count(n_split, "clip"),
+                       advice)
 
 
 def _write_release(
@@ -416,7 +486,7 @@ def _write_release(
 
 #: SynthConfig fields `bgs-hf synth` sets, and their flags (the rest only through the Python API).
 SYNTH_FLAGS: dict[str, str] = {"num_frames": "--frames", "size": "--size", "choice_beta": "--beta",
-                               "lapse": "--lapse", "param_overlap": "--overlap"}
+                               "lapse": "--lapse", "param_overlap": "--overlap", "test_fraction": "--test-fraction"}
 
 
 def _exact(value: float) -> str:
@@ -475,6 +545,11 @@ def _child_rngs(seed: int) -> dict[str, np.random.Generator]:
     return dict(zip(keys, np.random.default_rng(seed).spawn(len(keys))))
 
 
+def _draw_scenes(n_clips: int, rngs: dict[str, np.random.Generator], config: SynthConfig) -> list[Scene]:
+    """The benchmark's scenes, one per clip (a larger benchmark of the seed begins with the same ones)."""
+    return [sample_scene(rngs["scenes"], config) for _ in range(n_clips)]
+
+
 def build_tables(
     n_clips: int, seed: int, config: SynthConfig | None = None
 ) -> tuple[list[Scene], dict[str, Any]]:
@@ -486,7 +561,7 @@ def build_tables(
     """
     config = config or SynthConfig()
     rngs = _child_rngs(seed)
-    scenes = [sample_scene(rngs["scenes"], config) for _ in range(n_clips)]
+    scenes = _draw_scenes(n_clips, rngs, config)
     names = [f"ss_{i:04d}.mp4" for i in range(n_clips)]
     return scenes, _benchmark_tables(scenes, config, rngs, names)
 
@@ -539,7 +614,7 @@ def generate_socialshapes(
         release = work if fmt == "release" else work.with_name(work.name + "-release")
         try:
             scenes, tabs = build_tables(n_clips, seed, config)
-            warn_of_splits_without_judgments(tabs)
+            warn_of_splits_without_judgments(tabs, seed, config)
             names = tabs["names"]
             video_dir = release / "data" / "raw" / "videos"
             video_dir.mkdir(parents=True, exist_ok=True)
