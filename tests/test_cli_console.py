@@ -54,7 +54,7 @@ def test_synth_says_where_it_wrote_once(tmp_path, capsys, caplog, fmt):
     assert len(_naming(lines, str(out))) == 1, lines
     assert not _naming(lines, WORK_PREFIX), lines
     assert len([line for line in lines if " s" in line and "in " in line and str(out) in line]) == 1
-    assert len(_naming(lines, "judgments")) == 1, lines  # the count only the library knows is still said once
+    assert len(_naming(lines, "simulated judgments")) == 1, lines  # the count only the library knows is still said once
 
 
 def test_data_stats_and_validate_say_each_fact_once(tiny_ss, tmp_path, capsys, caplog):
