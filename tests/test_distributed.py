@@ -265,17 +265,23 @@ def _train_main(out: str, data, store, max_steps: int) -> int:
     """``python -m bgs_hf.train`` (its console, its error handling) training ``data`` through ``store``."""
     from test_training_helpers import tiny_peft_model
 
-    import bgs_hf.training.api as api
-    from bgs_hf.train import main
     from bgs_hf.training import BGSArguments, DataArguments, TrainConfig
 
     cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
                       training={"output_dir": out, "use_cpu": True, "max_steps": max_steps, "eval_strategy": "no",
                                 "save_strategy": "no", "disable_tqdm": True, "seed": 5},
                       data_override=data, clip_store=store, model_override=tiny_peft_model())
+    return _main_training(cfg)
+
+
+def _main_training(cfg) -> int:
+    """``python -m bgs_hf.train`` (its console, its error handling) training ``cfg``."""
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
     real = api.train_bgs
     api.train_bgs = lambda parsed: real(cfg)
-    return main(["--data", "tiny", "--output_dir", out, "--use_cpu", "true"])
+    return main(["--data", "tiny", "--output_dir", str(cfg.training["output_dir"]), "--use_cpu", "true"])
 
 
 def broken_clip_run(out: str) -> int:
@@ -549,6 +555,87 @@ def test_a_run_resumed_on_another_number_of_processes_trains_the_same_steps_and_
         rec(r21)["train"]["world_sizes"]
 
 
+def _replaceable(out: str, overwrite: bool = False, **training):
+    """A tiny run into ``out`` (6 clips a step, a checkpoint at every step, no validation or test fit to wait for)."""
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.training import BGSArguments, DataArguments, TensorClipStore, TrainConfig
+
+    data, pix = tiny_data(val=0)
+    return TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6, eval_test=False,
+                                                                       overwrite_output_dir=overwrite),
+                       training={"output_dir": out, "use_cpu": True, "save_strategy": "steps", "save_steps": 1,
+                                 "save_total_limit": None, "eval_strategy": "no", "disable_tqdm": True, "seed": 5,
+                                 **training},
+                       data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+
+
+def earlier_runs(root: str) -> None:
+    """Run A (its checkpoint-1 to resume from) and run B (the finished run to replace), one step each."""
+    from bgs_hf.training.api import train_bgs
+
+    for name in ("a", "b"):
+        train_bgs(_replaceable(str(Path(root, name)), max_steps=1))
+
+
+def replacing_run(out: str, checkpoint: str, refused_on: int) -> int:
+    """``python -m bgs_hf.train --overwrite_output_dir`` into ``out``, resuming ``checkpoint`` to step 2; the process
+    of rank ``refused_on`` (-1: none) alone refuses the checkpoint's optimizer state (its copy unreadable there), once
+    every process has wrapped the model and before training begins."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training import trainer as trainer_mod
+
+    if int(os.environ.get("RANK", 0)) == refused_on:
+        def unreadable(self, checkpoint: str | None) -> None:
+            raise BGSInputError("optimizer.pt: not readable here", path=checkpoint)
+
+        trainer_mod.BGSTrainer._load_optimizer_and_scheduler = unreadable
+    cfg = _replaceable(out, overwrite=True, max_steps=2, resume_from_checkpoint=checkpoint)
+    return _main_training(cfg)
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_a_run_one_process_refuses_leaves_the_run_it_would_replace_and_one_that_passes_replaces_it_once(tmp_path):
+    """``--overwrite_output_dir`` removes the earlier run at train begin, once every check has passed; but the main
+    process removed it (and rewrote run_config.json) as soon as its own checks passed, while another process refused
+    the run alone (a checkpoint's optimizer state it cannot read), then stopped at the barrier: the refused run cost
+    the earlier one. Now every process reaches train begin first. The control: a run every process passes replaces
+    it once (the main process's warning, its removal done before any process writes the new run's files)."""
+    root, logs = tmp_path / "runs", tmp_path / "logs"
+    subprocess.run([sys.executable, __file__, "--earlier-runs", str(root)], check=True, env=_env(), timeout=300,
+                   capture_output=True)
+    b, checkpoint = root / "b", str(root / "a" / "checkpoint-1")
+    files = {str(f.relative_to(b)): f.read_bytes() for f in sorted(b.rglob("*")) if f.is_file()}
+    assert {"checkpoint-1/optimizer.pt", "adapter_model.safetensors", "metrics.json", "run_config.json"} <= set(files)
+
+    def launch(attempt: str, refused_on: int) -> tuple[subprocess.CompletedProcess, dict[int, str]]:
+        proc = subprocess.run([*_launcher("torchrun"), "--log-dir", str(logs / attempt), "--redirects", "3", __file__,
+                               "--replacing", str(b), checkpoint, str(refused_on)], env=_env(), timeout=300,
+                              capture_output=True, text=True)
+        return proc, {r: next((logs / attempt).glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
+
+    replacing = "WARNING bgs_hf.training.api: " + str(b) + ": replacing an earlier run"
+    proc, err = launch("refused", refused_on=1)
+    assert proc.returncode != 0
+    assert {str(f.relative_to(b)): f.read_bytes() for f in sorted(b.rglob("*")) if f.is_file()} == files, err[0]
+    for r in (0, 1):
+        assert replacing not in err[r] and "Traceback" not in err[r], err[r][-3000:]
+    said = [line for line in err[0].splitlines() if line.startswith("error:") or line.strip() == "terminated"]
+    assert said in ([], ["terminated"]) or said == ["error: rank 0 stopped: a collective operation failed, most likely "
+                                                     "because another process of the launch stopped first (its own "
+                                                     "error says why; -v for this one's traceback)"], err[0][-3000:]
+
+    proc, err = launch("passes", refused_on=-1)
+    assert proc.returncode == 0, err[0][-3000:] + err[1][-3000:]
+    assert (err[0].count(replacing), err[1].count(replacing)) == (1, 0)
+    assert sorted(p.name for p in b.glob("checkpoint-*")) == ["checkpoint-2"]
+    assert {"rng_state_0.pth", "rng_state_1.pth"} <= {p.name for p in (b / "checkpoint-2").iterdir()}
+    record = json.loads((b / "run_config.json").read_text())["training"]
+    assert (record["max_steps"], record["resume_from_checkpoint"]) == (2, checkpoint)
+    assert json.loads((b / "metrics.json").read_text())["train"]["resumed_from_step"] == 1
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--broken":
         sys.exit(broken_clip_run(sys.argv[2]))
@@ -556,6 +643,10 @@ if __name__ == "__main__":
         sys.exit(warnings_run(sys.argv[2]))
     if sys.argv[1] == "--ddp-settings":
         sys.exit(ddp_settings_run(sys.argv[2]))
+    if sys.argv[1] == "--earlier-runs":
+        sys.exit(earlier_runs(sys.argv[2]))
+    if sys.argv[1] == "--replacing":
+        sys.exit(replacing_run(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     if sys.argv[1] == "--final-fit":
         sys.exit(final_fit_run(sys.argv[2]))
     if sys.argv[1] == "--resumed":  # one or more (run folder, checkpoint or none) pairs, in turn

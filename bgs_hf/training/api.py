@@ -819,7 +819,12 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         check_resume_step(resume, resume_step, trainer.planned_max_steps())
 
     def begin() -> None:
-        """Every refusal has passed (the Trainer's of a resume too): the run replaces the earlier one here."""
+        """Every refusal has passed (the Trainer's of a resume too), on every process: the run replaces the earlier
+        one here."""
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            # the main process, past its own checks, removed the earlier run (and rewrote run_config.json) while
+            # another process was refusing the run alone (a checkpoint it cannot read): it waits for all of them
+            torch.distributed.barrier()
         with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
             if replacing:
                 _claim_output_dir(out_dir, resuming=resuming_here, overwrite=True)
