@@ -20,9 +20,10 @@ import json
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from bgs_hf._launch import own_error
 from bgs_hf.cli.main import console, launch_rank, run_guarded
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -90,15 +91,21 @@ def _unscored(metrics: dict[str, Any]) -> str:
     return f"no fit to print: {'; '.join(why)}"
 
 
-def _raised_in(err: BaseException, where: str, *, innermost: bool = False) -> bool:
-    """Whether ``err`` (or the error it replaced: a refusal re-raised with the flags as typed) came through code under
-    ``where`` (a path part such as ``torch/utils/data/``)."""
+def _replaced(err: BaseException) -> Iterator[BaseException]:
+    """``err`` and the errors it replaced (a refusal re-raised with the flags as typed), newest first."""
     seen: BaseException | None = err
     while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _raised_in(err: BaseException, where: str, *, innermost: bool = False) -> bool:
+    """Whether ``err`` (or the error it replaced) came through code under ``where`` (a path part such as
+    ``torch/utils/data/``)."""
+    for seen in _replaced(err):
         frames = [frame.f_code.co_filename.replace("\\", "/") for frame, _ in traceback.walk_tb(seen.__traceback__)]
         if any(where in f for f in (frames[-1:] if innermost else frames)):
             return True
-        seen = seen.__cause__ or seen.__context__
     return False
 
 
@@ -106,7 +113,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
     flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
     process of each machine (LOCAL_RANK 0) says it, the others end with the same status silently (N processes printed
-    it N times). A fault in the clips a process loaded for its own part of a step is its alone, and it says it. A
+    it N times). A fault in the clips a process loaded for its own part of a step or an evaluation is its alone (raised
+    inside :func:`~bgs_hf._launch.own_part`, or in its DataLoader), and it says it. A
     process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0 (every
     survivor printed a gloo/NCCL traceback that buried the cause)."""
 
@@ -117,8 +125,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         try:
             return command()
         except (BGSInputError, BGSDivergedError, KeyboardInterrupt) as err:
-            if local_rank == 0 or _raised_in(err, "torch/utils/data/"):  # said here, or this process's own clips
-                raise
+            if local_rank == 0 or _raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err))):
+                raise  # said here, or this process's own clips (its DataLoader's worker, or own_part in this process)
 
             def again(err: BaseException = err) -> int:
                 raise err

@@ -261,14 +261,17 @@ def _rank1_clip(data) -> int:
     return clip
 
 
-def _train_main(out: str, data, store, max_steps: int) -> int:
-    """``python -m bgs_hf.train`` (its console, its error handling) training ``data`` through ``store``."""
+def _train_main(out: str, data, store, max_steps: int, eval_steps: int = 0) -> int:
+    """``python -m bgs_hf.train`` (its console, its error handling) training ``data`` through ``store``, evaluated on
+    validation every ``eval_steps`` steps (0: never)."""
     from test_training_helpers import tiny_peft_model
 
     from bgs_hf.training import BGSArguments, DataArguments, TrainConfig
 
+    evaluation = {"eval_strategy": "steps", "eval_steps": eval_steps, "load_best_model_at_end": False} if eval_steps \
+        else {"eval_strategy": "no"}
     cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
-                      training={"output_dir": out, "use_cpu": True, "max_steps": max_steps, "eval_strategy": "no",
+                      training={"output_dir": out, "use_cpu": True, "max_steps": max_steps, **evaluation,
                                 "save_strategy": "no", "disable_tqdm": True, "seed": 5},
                       data_override=data, clip_store=store, model_override=tiny_peft_model())
     return _main_training(cfg)
@@ -284,16 +287,18 @@ def _main_training(cfg) -> int:
     return main(["--data", "tiny", "--output_dir", str(cfg.training["output_dir"]), "--use_cpu", "true"])
 
 
-def broken_clip_run(out: str) -> int:
-    """``python -m bgs_hf.train`` on 2 processes where the first clip of rank 1's share of step 0 cannot be read
-    (a broken video only that rank loads): the exit status of this rank."""
+def broken_clip_run(out: str, where: str) -> int:
+    """``python -m bgs_hf.train`` on 2 processes where the first clip of rank 1's share of step 0 (``where`` "step",
+    loaded in its DataLoader) or of the evaluation after step 1 ("evaluation", a validation clip loaded by the trainer
+    itself) cannot be read (a broken video only that rank loads): the exit status of this rank."""
     from test_training_helpers import tiny_data
 
     from bgs_hf.errors import BGSInputError
-    from bgs_hf.training import TensorClipStore
+    from bgs_hf.training import TensorClipStore, shard_rows
 
     data, pix = tiny_data()
-    broken = _rank1_clip(data)
+    val = data.split_items("val")
+    broken = _rank1_clip(data) if where == "step" else int(val[shard_rows(len(val), 2, 1).start])
 
     class Store(TensorClipStore):
         def __call__(self, clip: int):
@@ -302,7 +307,7 @@ def broken_clip_run(out: str) -> int:
                                     path=f"c{clip}.mp4")
             return super().__call__(clip)
 
-    return _train_main(out, data, Store(pix), max_steps=2)
+    return _train_main(out, data, Store(pix), max_steps=2, eval_steps=1 if where == "evaluation" else 0)
 
 
 def warnings_run(out: str) -> int:
@@ -329,13 +334,16 @@ def warnings_run(out: str) -> int:
 
 @pytest.mark.distributed
 @pytest.mark.slow
-def test_a_clip_one_rank_cannot_read_is_said_once_by_that_rank_and_the_other_says_one_line(tmp_path):
+@pytest.mark.parametrize("where", ["step", "evaluation"])
+def test_a_clip_one_rank_cannot_read_is_said_once_by_that_rank_and_the_other_says_one_line(tmp_path, where):
     """Rank 1's broken clip stopped the launch with its one line, but rank 0, its all_gather cut off, printed a
     50-line gloo traceback ("Connection closed by peer") above it. Now: the broken clip once, from rank 1; rank 0
-    at most one line (that another process failed, or "terminated" when the launcher stops it first)."""
+    at most one line (that another process failed, or "terminated" when the launcher stops it first). A clip of rank
+    1's share of an evaluation (loaded by the trainer, not a DataLoader) stopped rank 1 in silence: rank 0's line
+    pointed to an error nobody printed."""
     logs = tmp_path / "logs"
     proc = subprocess.run([*_launcher("torchrun"), "--log-dir", str(logs), "--redirects", "3", __file__, "--broken",
-                           str(tmp_path / "run")], env=_env(), timeout=300, capture_output=True, text=True)
+                           str(tmp_path / "run"), where], env=_env(), timeout=300, capture_output=True, text=True)
     assert proc.returncode != 0
     err = {r: next(logs.glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
     said = {r: [line for line in err[r].splitlines() if "error:" in line or line.strip() == "terminated"]
@@ -638,7 +646,7 @@ def test_a_run_one_process_refuses_leaves_the_run_it_would_replace_and_one_that_
 
 if __name__ == "__main__":
     if sys.argv[1] == "--broken":
-        sys.exit(broken_clip_run(sys.argv[2]))
+        sys.exit(broken_clip_run(sys.argv[2], sys.argv[3]))
     if sys.argv[1] == "--warnings":
         sys.exit(warnings_run(sys.argv[2]))
     if sys.argv[1] == "--ddp-settings":

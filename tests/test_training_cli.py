@@ -339,13 +339,17 @@ def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, cod
 def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine(monkeypatch, capsys):
     """Every process reads the same flags and data and computes the same loss: a refusal, a diverged loss or Ctrl-C
     was printed once per process (8 GPUs, 8 lines). LOCAL_RANK 0 says it; the others end with the same status in
-    silence, except for an error in the clips a process loaded itself (its DataLoader), which only it can say."""
+    silence, except for an error in the clips a process loaded itself (its DataLoader, or its share of an evaluation
+    loaded in the process: that one too went unsaid), which only it can say. A clip every process loads alike (the
+    first training clip DDP's settings are fitted on) is said once, like a refusal."""
+    import numpy as np
     import torch
 
     import bgs_hf.train
     import bgs_hf.training.api as api
     from bgs_hf.errors import BGSDivergedError, BGSInputError
     from bgs_hf.train import main
+    from bgs_hf.training.data import stack_clips
 
     monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
 
@@ -354,6 +358,15 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
             raise BGSInputError("not a readable video", path="c7.mp4")
 
         next(iter(torch.utils.data.DataLoader([0], collate_fn=collate)))
+
+    def unreadable(clip: int):
+        raise BGSInputError("not a readable video", path=f"c{clip}.mp4")
+
+    def own_eval_clip(config):  # its share of an evaluation, loaded by BGSTrainer.embed_clips: no DataLoader
+        stack_clips(unreadable, np.array([8, 9]))
+
+    def shared_clip(config):
+        stack_clips(unreadable, np.array([3]), own=False)
 
     argv = ["--data", "x", "--output_dir", "/tmp/unused"]
     for rank, local_rank in (("1", "1"), ("2", "0")):
@@ -372,6 +385,12 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
         monkeypatch.setattr(api, "train_bgs", own_clip)
         assert main(argv) == 2
         assert capsys.readouterr().err.strip() == "error: c7.mp4: not a readable video"
+        monkeypatch.setattr(api, "train_bgs", own_eval_clip)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == "error: c8.mp4: not a readable video", rank
+        monkeypatch.setattr(api, "train_bgs", shared_clip)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == ("error: c3.mp4: not a readable video" if local_rank == "0" else "")
 
 
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):

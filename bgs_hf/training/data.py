@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -82,12 +83,13 @@ class VideoClipStore:
         return x
 
 
-def stack_clips(store: ClipStore, clips: np.ndarray) -> torch.Tensor:
+def stack_clips(store: ClipStore, clips: np.ndarray, *, own: bool = True) -> torch.Tensor:
     """``(len(clips), T, 3, H, W)`` model input for the given clip indices. Every process loads its own part of
-    a step or an evaluation through here, so the warnings logged meanwhile are its own (:func:`own_part`)."""
+    a step or an evaluation through here, so the warnings and errors raised meanwhile are its own (:func:`own_part`);
+    ``own=False`` where every process of a launch loads the same clips, whose faults the first process says for all."""
     if len(clips) == 0:
         return torch.empty(0)
-    with own_part():
+    with own_part() if own else nullcontext():
         return torch.stack([store(int(c)) for c in clips])
 
 

@@ -258,7 +258,8 @@ def _fit_find_unused_parameters(args: Any, model: Any, train_dataset: Any, clip_
     from bgs_hf.models.liveness import unreached_parameters
 
     device = next(model.parameters()).device
-    unreached = unreached_parameters(model, stack_clips(clip_store, np.asarray(clips[:1])).to(device))
+    first = stack_clips(clip_store, np.asarray(clips[:1]), own=False)  # the same clip on every rank
+    unreached = unreached_parameters(model, first.to(device))
     args.ddp_find_unused_parameters = bool(unreached)
     if unreached:
         logger.info("%d trainable parameter(s) get no gradient from the forward (%s%s): DDP searches for unused "
@@ -509,12 +510,13 @@ class BGSTrainer(Trainer):
         size, rank = world()
         clips = np.asarray(clips, dtype=np.int64)
         mine = slice(0, len(clips)) if len(clips) < size else shard_rows(len(clips), size, rank)
+        own = len(clips) >= size  # its share; with fewer clips than processes every rank loads them all alike
         bs = batch_size or self.args.per_device_eval_batch_size
         device = self.args.device
         parts = []
         try:
             for start in range(mine.start, mine.stop, bs):
-                x = stack_clips(self.clip_store, clips[start : min(start + bs, mine.stop)]).to(device)
+                x = stack_clips(self.clip_store, clips[start : min(start + bs, mine.stop)], own=own).to(device)
                 with self.compute_loss_context_manager():
                     parts.append(model(x).float())
         finally:
