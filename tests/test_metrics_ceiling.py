@@ -518,7 +518,7 @@ def test_a_ceiling_of_no_judgments_says_why_a_split_holds_none_and_what_to_do():
 def test_the_ceilings_bar_draws_nothing_for_instant_work_and_slow_work_still_shows_one(capsys, monkeypatch):
     """A "split-half ceiling" bar was drawn for 100 splits that take about 0.01 s, twice per `train_bgs` call and
     once per `behavioural_fit`: noise in a notebook. Our often-instant bars now wait `BAR_DELAY_S` before they are
-    drawn; a loop that takes longer still shows its bar."""
+    drawn; a loop that takes longer still shows its bar, as does one whose caller gives its own delay of 0."""
     import time
 
     import bgs_hf._bars as bars
@@ -526,6 +526,9 @@ def test_the_ceilings_bar_draws_nothing_for_instant_work_and_slow_work_still_sho
     idx, odd, part = _random(seed=0)
     split_half_ceiling(idx, 12, n_splits=100, odd=odd, participant=part)  # >= 20 splits: it had a bar
     assert capsys.readouterr().err == ""
+    for _ in bars.delayed_bar(range(2), desc="asked at once", delay=0):  # a caller's own delay is kept (mutation audit)
+        pass
+    assert "asked at once" in capsys.readouterr().err
     monkeypatch.setattr(bars, "BAR_DELAY_S", 0.05)
     for _ in bars.delayed_bar(range(4), desc="slow work", mininterval=0):
         time.sleep(0.05)

@@ -250,6 +250,10 @@ def test_a_resumed_checkpoint_brings_back_its_counters_and_names_another_recipe(
     ({"world_size": 2}, [{"from_step": None, "world_size": 2}, {"from_step": 3, "world_size": 1}], True),
     ({"world_size": 1}, [{"from_step": None, "world_size": 1}], False),
     ({}, [{"from_step": None, "world_size": None}, {"from_step": 3, "world_size": 1}], False),  # not even that
+    # mutation audit: an edited record's `true` (equal to 1 in Python) or empty list is no record either
+    ({"world_size": True}, [{"from_step": None, "world_size": None}, {"from_step": 3, "world_size": 1}], False),
+    ({"world_sizes": [], "world_size": 2}, [{"from_step": None, "world_size": 2}, {"from_step": 3, "world_size": 1}],
+     True),
 ])
 def test_a_checkpoint_of_an_older_bgs_hf_without_world_sizes_resumes_with_what_it_recorded(
         tmp_path, caplog, recorded, world_sizes, warned) -> None:
@@ -275,6 +279,70 @@ def test_a_checkpoint_of_an_older_bgs_hf_without_world_sizes_resumes_with_what_i
     assert ("process(es)" in caplog.text) is warned
     resumed._save(str(tmp_path / "checkpoint-4"))  # what the resumed run's checkpoints record
     assert json.loads((tmp_path / "checkpoint-4" / "bgs_trainer_state.json").read_text())["world_sizes"] == world_sizes
+
+
+_CLIP_BATCHED_6 = {"name": "clip-batched", "sampler": "clip-set", "clips_per_step": 6, "passes_per_epoch": 1}
+_PAPER_V1 = {"name": "paper-v1", "sampler": "paper-v1", "triplets_per_step": 4}
+
+
+@pytest.mark.parametrize("state, now, why, fix", [
+    # more steps an epoch, fewer accumulated, and the run's own --data_seed left out: all three named, in that order
+    # (an older record without world_sizes: its number of processes unsaid)
+    ({"steps_per_epoch": 3, "recipe": _CLIP_BATCHED_6}, (5, {**_CLIP_BATCHED_6, "clips_per_step": 4}, 1, 1, 42, None),
+     "its run took 3 steps an epoch (clip-batched, --clips_per_step 6), this one takes 5 (clip-batched, "
+     "--clips_per_step 4, 1 process); its run summed 2 steps an optimizer step, this one 1; its run drew its clip sets "
+     "with seed 5, this one with 42", "resume with --clips_per_step 6, --gradient_accumulation_steps 2, --data_seed 5"),
+    # a recipe of one's own that embeds each clip twice an epoch at the run's 6 clips a step: only the recipe differs
+    ({"steps_per_epoch": 3, "recipe": _CLIP_BATCHED_6, "world_sizes": [{"from_step": 0, "world_size": 1}]},
+     (6, {**_CLIP_BATCHED_6, "name": "twice", "passes_per_epoch": 2}, 1, 2, 42, 5),
+     "its run took 3 steps an epoch (clip-batched, --clips_per_step 6, 1 process), this one takes 6 (twice, "
+     "--clips_per_step 6, 1 process)", "resume with --recipe clip-batched"),
+    # paper-v1 at 8 judgments a step on the run's one process: the recipe, not the number of processes
+    ({"steps_per_epoch": 9, "recipe": _PAPER_V1, "world_sizes": [{"from_step": 0, "world_size": 1}]},
+     (5, {**_PAPER_V1, "name": "paper-v1-8", "triplets_per_step": 8}, 1, 2, 42, 5),
+     "its run took 9 steps an epoch (paper-v1, 4 judgments a step, 1 process), this one takes 5 (paper-v1-8, 8 "
+     "judgments a step, 1 process)", "resume with --recipe paper-v1"),
+])
+def test_a_resume_schedule_refusal_names_each_difference_and_only_the_flags_that_undo_it(tmp_path, state, now, why,
+                                                                                         fix) -> None:
+    """Mutation audit (this session's new code): taking more steps an epoch than the run, or fewer accumulated steps,
+    passed (the suite tried fewer and more); so did a run's own ``--data_seed`` read as its ``--seed``, ``--seed``
+    advised where the run drew with ``--data_seed``, ``--clips_per_step`` advised where the run's value is the one
+    given, and "on 1 process" advised to a paper-v1 run already on it. Hand records of a run at seed 42, data seed 5
+    and gradient accumulation 2 (``bgs_trainer_state.json``, ``training_args.json``)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.trainer import check_resume_schedule
+
+    folder = tmp_path / "checkpoint-4"
+    folder.mkdir()
+    (folder / "bgs_trainer_state.json").write_text(json.dumps(state))
+    (folder / "training_args.json").write_text(json.dumps({"gradient_accumulation_steps": 2, "seed": 42,
+                                                           "data_seed": 5}))
+    steps, recipe, world, acc, seed, data_seed = now
+    args = SimpleNamespace(gradient_accumulation_steps=acc, seed=seed, data_seed=data_seed)
+    with pytest.raises(BGSInputError) as err:
+        check_resume_schedule(folder, steps, args, recipe, world)
+    assert str(err.value) == (f"checkpoint-4: {why}: the remaining steps would not be the run's (other clip sets, "
+                              f"epochs ending elsewhere); {fix}, or start a new run")
+
+
+@pytest.mark.parametrize("records", [{}, {"bgs_trainer_state.json": "[]", "training_args.json": "[1, 2]"}])
+def test_a_checkpoint_that_recorded_no_schedule_resumes_on_any(tmp_path, records) -> None:
+    """Mutation audit (this session's new code): reading the run's seed where ``training_args.json`` is absent, and a
+    record that is no JSON object as one, passed: a checkpoint of an older bgs-hf (no such records) or with records
+    of another shape is taken with whatever steps, accumulation and seed this run has."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.trainer import check_resume_schedule
+
+    folder = tmp_path / "checkpoint-4"
+    folder.mkdir()
+    for name, text in records.items():
+        (folder / name).write_text(text)
+    check_resume_schedule(folder, 7, SimpleNamespace(gradient_accumulation_steps=3, seed=1, data_seed=None),
+                          _CLIP_BATCHED_6, 2)
 
 
 def test_resuming_on_another_benchmark_with_the_runs_clip_ids_is_refused_naming_both(synth, tmp_path,

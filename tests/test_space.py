@@ -2726,6 +2726,26 @@ def test_a_click_on_a_neighbour_picks_it_for_the_neighbours_list(tmp_path: Path)
                for d in events), events
 
 
+def test_a_click_or_heat_map_with_unusual_values_by_hand() -> None:
+    """Mutation audit (this session's new code): a click's index `True` taken for clip 1, a click that picks nothing
+    resetting the turn to A, a clip id's backtick left to break the message's code span, a neighbour whose id holds
+    the caption's " · " cut at its last one, and a similarity of -0.001 written "-0.00" in the heat map's alt text
+    all passed."""
+    from bgs_hf.hub.space_app import catalogue_click, heat_map_alt, neighbour_click
+
+    cat = Catalogue("hand", ["a`b", "x · y", "c"], [Path(f"{k}.mp4") for k in range(3)],
+                    np.zeros((3, 2, 2, 3), dtype=np.uint8))
+    none = [None, None, None]
+    assert catalogue_click(cat, True, 2, none) == (None, 2, "**Could not pick:** no clip number True in the catalogue")
+    assert catalogue_click(cat, 0, 2, none) == (2, 0, "`ab` is now clip C; the next clip you click goes into clip A.")
+    assert neighbour_click(cat, "0.50 · x · y") == (
+        "x · y", "`x · y` picked: **Find neighbours** shows its own neighbours.")
+    sim = np.array([[1.0, 0.8, -0.001], [0.8, 1.0, -0.5], [-0.001, -0.5, 1.0]])
+    assert heat_map_alt(sim, ["A", "B", "C"], "mine", 2) == (
+        "mine, cosine similarity of clips A, B and C: A–B 0.80, A–C 0.00, B–C -0.50; odd one out = C; a 3 by 3 heat "
+        "map")
+
+
 def test_each_heat_map_has_alt_text_saying_what_it_shows(tmp_path: Path) -> None:
     """Gradio 6.31 writes a matplotlib plot's alt as `${value.chart} plot visualising provided data`, and a matplotlib
     plot's data has no `chart`: a screen reader read "undefined plot visualising provided data" for both heat maps.

@@ -409,7 +409,9 @@ def test_a_training_result_prints_as_one_line_of_its_fit(tmp_path, tiny):
     res = TrainResult(Path("/r"), {"recipe": "clip-batched", "test": fit}, model, object(), 7.26)
     assert repr(res) == ("TrainResult(output_dir='/r', test R² 0.012 [-0.010, 0.050], noise ceiling 0.164, 3-way acc "
                          "50.0%, 2-way acc 66.7% over 1,348 judgments, wall_s=7.3)")
-    val_only = TrainResult(Path("/r"), {"val": {**fit, "ceiling_r2": None, "n_judgments": 1}}, model, None, 1.0)
+    # a count kept as numpy's integer reads as one too (mutation audit: only Python's int was tried)
+    val_only = TrainResult(Path("/r"), {"val": {**fit, "ceiling_r2": None, "n_judgments": np.int64(1)}}, model, None,
+                           1.0)
     assert repr(val_only) == ("TrainResult(output_dir='/r', val R² 0.012 [-0.010, 0.050], noise ceiling n/a, 3-way acc "
                               "50.0%, 2-way acc 66.7% over 1 judgment, wall_s=1.0)")
     assert repr(TrainResult(Path("/r"), {}, model, None, 0.0)) == "TrainResult(output_dir='/r', no split scored, wall_s=0.0)"
@@ -2640,6 +2642,8 @@ def test_a_resume_on_the_runs_steps_is_taken_whatever_flags_give_them(tmp_path, 
     done = train_bgs(_resumable(run, data, pix, {"clips_per_step": 7}, max_steps=4, seed=8, data_seed=7,
                                 resume_from_checkpoint="last"))
     assert done.trainer.state.global_step == 4 and done.metrics["train"]["resumed_from_step"] == 2
+    # one process throughout: one part (mutation audit: metrics.json without `world_sizes` passed the fast tests)
+    assert done.metrics["train"]["world_sizes"] == [{"from_step": 0, "world_size": 1}]
 
 
 def test_paper_v1_resumed_on_4_processes_after_1_is_refused_naming_its_steps(tmp_path, monkeypatch):
