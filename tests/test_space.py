@@ -790,6 +790,13 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
             assert all(" ".join(c.split(" · ")) in listed for c in captions), (captions, listed)
             nearest.click()
             page.wait_for_function("c => document.querySelector('#nn-clip input').value === c", arg=first)
+            # the click's line goes above the list, which stays (it replaced the list)
+            picked = f"{first} picked: Find neighbours shows its own neighbours."
+            page.locator("#nn-message", has_text=picked).wait_for(timeout=30_000)
+            after = page.locator("#nn-message").inner_text()
+            assert after.startswith(picked) and listed in after, (listed, after)
+            # the catalogue offers no button (a case-blind substring: Gradio's "Download all" zipped its thumbnails)
+            assert page.locator("#catalogue").get_by_role("button", name="download").count() == 0
             # no picture offers Gradio's "share", which off Hugging Face answers "Error: Must be on Spaces to share"
             assert page.get_by_role("button", name="Share").count() == 0
             time.sleep(0.5)
@@ -2711,18 +2718,21 @@ def test_a_click_on_a_neighbour_picks_it_for_the_neighbours_list(tmp_path: Path)
     demo = build_demo(backend)
     click = _page_fn(demo, "on_neighbour_click")
     pre, bgs, _ = neighbours_view(backend, "c0")  # captions "0.80 · c1", "0.00 · c2"; "0.60 · c2", "0.00 · c1"
-    assert click(_select(0, {"image": {"path": "x.webp"}, "caption": pre[0][1]})) == (
+    assert click("", _select(0, {"image": {"path": "x.webp"}, "caption": pre[0][1]})) == (
         "c1", "`c1` picked: **Find neighbours** shows its own neighbours.")
-    assert click(_select(1, {"caption": bgs[1][1]}))[0] == "c1" and click(_select(0, {"caption": bgs[0][1]}))[0] == "c2"
+    assert click("", _select(1, {"caption": bgs[1][1]}))[0] == "c1"
+    assert click("", _select(0, {"caption": bgs[0][1]}))[0] == "c2"
     for forged in ({"caption": "0.50 · c9"}, {"caption": None}, None):
-        assert click(_select(0, forged)) == (gr.skip(), "**Could not pick:** that neighbour is not a catalogue clip")
+        assert click("", _select(0, forged)) == (gr.skip(), "**Could not pick:** that neighbour is not a catalogue clip")
     deps = demo.config["dependencies"]
     galleries = [_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")
                  for name in (PRE, BGS)]
     events = [d for d in deps if d["targets"] in ([(g, "select")] for g in galleries)]
     assert sorted(d["targets"][0][0] for d in events) == sorted(galleries)
-    want = [_block_id(demo, gr.Dropdown, elem_id="nn-clip"), _block_id(demo, gr.Markdown, label="neighbours message")]
-    assert all((d["inputs"], d["outputs"], d["queue"], d["api_visibility"]) == ([], want, False, "private")
+    message = _block_id(demo, gr.Markdown, label="neighbours message")
+    want = [_block_id(demo, gr.Dropdown, elem_id="nn-clip"), message]
+    # the shown message is the one input: the click's line goes above the neighbours it lists
+    assert all((d["inputs"], d["outputs"], d["queue"], d["api_visibility"]) == ([message], want, False, "private")
                for d in events), events
 
 
@@ -2738,7 +2748,7 @@ def test_a_click_or_heat_map_with_unusual_values_by_hand() -> None:
     none = [None, None, None]
     assert catalogue_click(cat, True, 2, none) == (None, 2, "**Could not pick:** no clip number True in the catalogue")
     assert catalogue_click(cat, 0, 2, none) == (2, 0, "`ab` is now clip C; the next clip you click goes into clip A.")
-    assert neighbour_click(cat, "0.50 · x · y") == (
+    assert neighbour_click(cat, "0.50 · x · y", "") == (
         "x · y", "`x · y` picked: **Find neighbours** shows its own neighbours.")
     sim = np.array([[1.0, 0.8, -0.001], [0.8, 1.0, -0.5], [-0.001, -0.5, 1.0]])
     assert heat_map_alt(sim, ["A", "B", "C"], "mine", 2) == (
@@ -2786,7 +2796,9 @@ def test_no_picture_offers_a_share_button_that_only_works_on_hugging_face(tmp_pa
     pictures = [demo.blocks[_block_id(demo, gr.Image, label=f"clip {s}")] for s in "ABC"]
     pictures += [demo.blocks[_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")]
                  for name in (PRE, BGS)]
-    assert [list(b.buttons) for b in pictures] == [[]] * 3 + [["download", "fullscreen"]] * 2
+    pictures.append(demo.blocks[_block_id(demo, gr.Gallery, elem_id="catalogue")])
+    # the catalogue has none: a click picks (no preview), and Gradio's "Download All" zipped 96-px thumbnails
+    assert [list(b.buttons) for b in pictures] == [[]] * 3 + [["download", "fullscreen"]] * 2 + [[]]
 
 
 # ------------------------------------------------------------------ what a slot holds, neighbours in full
@@ -2838,3 +2850,26 @@ def test_the_neighbours_message_lists_each_models_neighbours_in_full(tmp_path: P
     # c3 = (-1, 0) pretrained: c2 0, c1 -0.8, c0 -1; (0, -1) aligned: c0 0, c2 -0.8, c1 -1
     assert neighbours_view(backend, "c3")[2].splitlines()[1:] == [f"- *{PRE}*: 0.00 `c2`, -0.80 `c1`",
                                                                   f"- *{BGS}*: 0.00 `c0`, -0.80 `c2`"]
+
+
+def test_a_click_on_a_neighbour_keeps_the_neighbours_list_under_its_line(tmp_path: Path) -> None:
+    """A click on a neighbour replaced the neighbours message (both models' neighbours, the only place they are in
+    full) with "`c1` picked: ...": the list was gone until **Find neighbours** was pressed again. The line now goes
+    above the list, in place of an earlier click's line; with no list shown it is the line alone."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    click = _page_fn(build_demo(_hand_backend(tmp_path)), "on_neighbour_click")
+    # c0's list as neighbours_view writes it (test_the_neighbours_message_lists_each_models_neighbours_in_full)
+    listed = f"Nearest to `c0`, by cosine similarity:\n- *{PRE}*: 0.80 `c1`, 0.00 `c2`\n- *{BGS}*: 0.60 `c2`, 0.00 `c1`"
+    picked_c1 = "`c1` picked: **Find neighbours** shows its own neighbours."
+    first = click(listed, _select(0, {"caption": "0.80 · c1"}))
+    assert first == ("c1", f"{picked_c1}\n\n{listed}")
+    # a second click replaces the first click's line; the list stays under it
+    assert click(first[1], _select(0, {"caption": "0.60 · c2"})) == (
+        "c2", f"`c2` picked: **Find neighbours** shows its own neighbours.\n\n{listed}")
+    assert click(first[1], _select(0, {"caption": "0.50 · c9"})) == (
+        gr.skip(), f"**Could not pick:** that neighbour is not a catalogue clip\n\n{listed}")
+    for nothing_listed in ("", None, "**Could not find neighbours:** pick a clip first"):
+        assert click(nothing_listed, _select(0, {"caption": "0.80 · c1"})) == ("c1", picked_c1)

@@ -607,6 +607,11 @@ PICTURE_BUTTONS: list[str] = ["download", "fullscreen"]
 #: up to a blur, and download gave an "image.webp", not the clip: three tab stops (fullscreen, a download link and
 #: its button) a keyboard user crossed in each slot before its upload box, for nothing the slot did not show
 SLOT_PICTURE_BUTTONS: list[str] = []
+#: the catalogue's buttons: none. A click picks a clip (there is no preview to enlarge), and Gradio's default
+#: "Download All" zipped the 96-px thumbnails, not the clips: one more tab stop before the first clip, for nothing
+CATALOGUE_BUTTONS: list[str] = []
+#: the first line of the neighbours' list (``neighbours_view``); a neighbour's click keeps the list from it on
+NEIGHBOURS_HEAD = "Nearest to "
 #: a slot's list while an upload fills the slot: the pick it still shows is not what is compared (an upload wins)
 UPLOAD_HELD_INFO = "Not compared: the upload below is compared instead; clear it to compare this pick."
 
@@ -726,7 +731,7 @@ def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, l
     def listed(items: list[tuple[int, float]]) -> str:
         return ", ".join(f"{fmt(s, '.2f')} {_quoted(cat.clip_ids[j])}" for j, s in items)
 
-    message = (f"Nearest to {_quoted(clip_id)}, by cosine similarity:\n"
+    message = (f"{NEIGHBOURS_HEAD}{_quoted(clip_id)}, by cosine similarity:\n"
                f"- *{PRETRAINED_NAME}*: {listed(pre)}\n- *{backend.models.label}*: {listed(bgs)}")
     return gallery(pre), gallery(bgs), message
 
@@ -761,13 +766,19 @@ def catalogue_click(cat: Catalogue, index: Any, turn: int, uploads: Sequence[Any
                                            f"clip {SLOTS[after]}.")
 
 
-def neighbour_click(cat: Catalogue, caption: Any) -> tuple[str | None, str]:
+def neighbour_click(cat: Catalogue, caption: Any, message: Any) -> tuple[str | None, str]:
     """A click on a neighbour (its caption, ``neighbours_view``'s "similarity · clip"): (the clip it picks for the
-    neighbours list or ``None``, a line for the page)."""
+    neighbours list or ``None``, the page's new neighbours ``message``). Its line goes above the neighbours listed in
+    ``message``, in place of an earlier click's: the line alone lost the list (the only place it is in full) until
+    **Find neighbours** was pressed again."""
     clip_id = caption.split(CAPTION_SEP, 1)[-1] if isinstance(caption, str) else None
-    if clip_id not in cat.clip_ids:
-        return None, "**Could not pick:** that neighbour is not a catalogue clip"
-    return clip_id, f"{_quoted(clip_id)} picked: **Find neighbours** shows its own neighbours."
+    if clip_id in cat.clip_ids:
+        line = f"{_quoted(clip_id)} picked: **Find neighbours** shows its own neighbours."
+    else:
+        clip_id, line = None, "**Could not pick:** that neighbour is not a catalogue clip"
+    lines = message.splitlines() if isinstance(message, str) else []
+    listed = lines[next((k for k, text in enumerate(lines) if text.startswith(NEIGHBOURS_HEAD)), len(lines)):]
+    return clip_id, (f"{line}\n\n" + "\n".join(listed) if listed else line)
 
 
 def build_demo(backend: SpaceBackend) -> Any:
@@ -810,9 +821,9 @@ def build_demo(backend: SpaceBackend) -> Any:
         slot, turn, message = catalogue_click(cat, evt.index, turn, [upload_a, upload_b, upload_c])
         return (*(choices[evt.index] if k == slot else gr.skip() for k in range(len(SLOTS))), turn, message)
 
-    def on_neighbour_click(evt: Any) -> tuple[Any, str]:
+    def on_neighbour_click(shown: str | None, evt: Any) -> tuple[Any, str]:
         value = evt.value if isinstance(evt.value, dict) else {}
-        clip_id, message = neighbour_click(cat, value.get("caption"))
+        clip_id, message = neighbour_click(cat, value.get("caption"), shown)
         return (gr.skip() if clip_id is None else clip_id), message
 
     # Gradio finds its event argument by the type hint, which this module's postponed annotations leave as text
@@ -849,6 +860,7 @@ def build_demo(backend: SpaceBackend) -> Any:
             columns=8,
             height=220,
             allow_preview=False,
+            buttons=CATALOGUE_BUTTONS,
             elem_id="catalogue",
         )
         cat_msg = gr.Markdown("Click a clip to put it into clip A, then B, then C (or choose it in a slot's list).",
@@ -913,7 +925,9 @@ def build_demo(backend: SpaceBackend) -> Any:
                 on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
             )
             for gallery in (nn_pre, nn_bgs):
-                gallery.select(on_neighbour_click, outputs=[nn_pick, nn_msg], api_visibility="private", queue=False)
+                # the shown message comes in so the click's line goes above the listed neighbours, not over them
+                gallery.select(on_neighbour_click, inputs=nn_msg, outputs=[nn_pick, nn_msg], api_visibility="private",
+                               queue=False)
     return demo
 
 
