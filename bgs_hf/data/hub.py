@@ -359,11 +359,33 @@ def _caption_lists(clips: pd.DataFrame, where: Path, problems: Problems) -> list
     return out
 
 
+#: what ``pd.api.types.infer_dtype`` calls a column whose cells (nulls aside) hold no text
+_NO_TEXT = frozenset({"empty", "integer", "floating", "mixed-integer-float", "boolean", "bytes", "decimal", "complex",
+                      "datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period", "interval"})
+
+
+def _blank_text(values: pd.Series) -> np.ndarray:
+    """Where a cell is text that ``str.strip`` leaves empty, computed by arrow over the column: a Python call per
+    cell took 0.85 s of a 3.1 s read of a THINGS-sized judgments config (1M rows). Arrow's ``utf8_is_space`` holds
+    the same characters as ``str.isspace`` (all of Unicode compared); a column mixing text with other values (no
+    datasets config holds one) is still read cell by cell."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in _NO_TEXT:
+        return np.zeros(len(values), dtype=bool)
+    if kind != "string":
+        return values.map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values, type=pa.large_string(), from_pandas=True)  # no 2 GiB cap
+    return pc.or_(pc.equal(text, ""), pc.utf8_is_space(text)).fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def _null_rows(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> np.ndarray:
     """Rows with a null or blank value in ``cols``, reported (a blank id would pool unrelated rows)."""
     bad = df[list(cols)].isna().to_numpy().copy()
     for k, col in enumerate(cols):
-        bad[:, k] |= df[col].map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
+        bad[:, k] |= _blank_text(df[col])
     rows = np.flatnonzero(bad.any(axis=1))
     problems.add_rows(where, df[ROW].to_numpy()[rows],
                       (f"column {cols[int(np.argmax(bad[i]))]!r} is empty" for i in rows))
