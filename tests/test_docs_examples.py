@@ -271,8 +271,8 @@ def test_every_flag_the_readme_names_belongs_to_some_command(capsys):
     assert named - known == set()
 
 
-_ALL_DOCS = [*_DOCS, "ARCHITECTURE.md", "DEVELOPERS.md", "docs/CONTRACTS.md", "hub_cards/model_card.md.j2",
-             "hub_cards/dataset_card.md.j2"]
+_ALL_DOCS = [*_DOCS, "ARCHITECTURE.md", "DEVELOPERS.md", "SECURITY.md", "docs/CONTRACTS.md",
+             "hub_cards/model_card.md.j2", "hub_cards/dataset_card.md.j2"]
 
 
 def _resolve(dotted: str) -> object:
