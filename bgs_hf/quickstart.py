@@ -15,16 +15,21 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bgs_hf._format import count, fmt
+from bgs_hf._format import count, fmt, fmt_pct
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
 from bgs_hf.viz.models import model_name
+
+if TYPE_CHECKING:
+    from bgs_hf.baselines import LanguageBaselineConfig
+    from bgs_hf.data.container import OddOneOutData
+    from bgs_hf.eval.fit import SplitHumans
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +237,7 @@ def _pick(fit: dict[str, Any]) -> dict[str, Any]:
 OWNED_OUTPUTS: tuple[str, ...] = ("report.json", "report.md", "r2_vs_ceiling.png", "similarity_matrices.png",
                                   "analyses", "language_distilled", "bgs/baseline.json")
 #: what a training run writes in its folder (``language_distilled``): a rerun removes these, and the folder only when
-#: nothing else is left (it removed the folder whole, the user's notes with it); ``analyses``: the suite's files
+#: nothing else is left, so files of the user's in it stay (``analyses`` is cleared the same way, by the suite's names)
 RUN_OUTPUTS: tuple[str, ...] = ("README.md", "adapter_config.json", "adapter_model.safetensors", "backbone.safetensors",
                                 "base", "bgs_config.json", "bgs_trainer_state.json", "checkpoint-*", "metrics.json",
                                 "run_config.json", "trainer_state.json", "training_args.json", "baseline.json")
@@ -242,7 +247,7 @@ RUN_OUTPUTS: tuple[str, ...] = ("README.md", "adapter_config.json", "adapter_mod
 MARKER = ".bgs-quickstart"
 
 
-def _quickstart_report(path: Path) -> bool:
+def _is_quickstart_report(path: Path) -> bool:
     """Whether ``path`` is a report.json a quickstart wrote (folders from before the marker existed)."""
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
@@ -257,7 +262,7 @@ def _check_out_folder(out: Path) -> bool:
     --out was refused only then)."""
     from bgs_hf._files import require_new_folder
 
-    if not (out / MARKER).is_file() and not _quickstart_report(out / "report.json"):
+    if not (out / MARKER).is_file() and not _is_quickstart_report(out / "report.json"):
         require_new_folder(out, "--out")  # e.g. a training run or notes of the user's: never deleted
         return False
     return True
@@ -370,7 +375,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
 def format_table(report: dict[str, Any]) -> str:
     """The headline markdown table: model | R² [CI] | % of ceiling | 3-way acc | 2-way acc. Percentages keep
-    one decimal (49.6% is not "50%", the issue's bar); undefined values read ``n/a``."""
+    one decimal (49.6% must not read "50%", a round bar it would seem to clear); undefined values read ``n/a``."""
     lines = ["| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 33%) | 2-way acc (chance 50%) |",
              "|---|---|---|---|---|"]
     for k in MODEL_KEYS:
@@ -378,9 +383,8 @@ def format_table(report: dict[str, Any]) -> str:
         if m is None:
             continue
         lo, hi = m["r2_ci"] or (None, None)
-        pct = fmt(m["pct_of_ceiling"], ".1f")
         lines.append(f"| {MODEL_LABELS[k]} | {fmt(m['r2'], '.3f')} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] | "
-                     f"{pct}{'%' if pct != 'n/a' else ''} | {fmt(m['ooo_acc_3way'], '.1%')} | "
+                     f"{fmt_pct(m['pct_of_ceiling'])} | {fmt(m['ooo_acc_3way'], '.1%')} | "
                      f"{fmt(m['ooo_acc_2way'], '.1%')} |")
     lo, hi = report["noise_ceiling_ci"]
     ceiling = fmt(report["noise_ceiling_r2"], ".3f")
@@ -410,54 +414,34 @@ def _more_clips_advice(cfg: QuickstartConfig) -> str:
 
 
 def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
-    """Generate (or reuse) the benchmark, score baselines, fine-tune with BGS, and write the report."""
-    from bgs_hf.baselines import LanguageBaselineConfig, language_similarity, pixel_similarity
-    from bgs_hf.baselines.common import clip_column
+    """Generate (or reuse) the benchmark, score baselines, fine-tune with BGS, and write the report.
+
+    Everything that can refuse the run (the --out folder, the backbone's name, a test split without judgments) is
+    checked before the first step that takes minutes, and an earlier run's outputs are cleared only after that."""
+    from bgs_hf.baselines import LanguageBaselineConfig
     from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
     from bgs_hf.eval.fit import SplitHumans
-    from bgs_hf.metrics import behavioural_fit
     from bgs_hf.models.registry import get_backbone_spec
-    from bgs_hf.viz import plot_similarity_matrices
+    from bgs_hf.training.api import json_safe
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
-    _check_out_folder(out)  # likewise an --out that is a file or the user's own folder
+    _check_out_folder(out)  # an --out that is a file or the user's own folder is refused before the benchmark is made
     backbone_name = get_backbone_spec(cfg.backbone).name  # a mistyped --backbone fails now, not after the baselines
     data_dir = Path(cfg.data_dir) if cfg.data_dir else ensure_socialshapes(cfg.seed, cfg.n_clips)
     data = load(data_dir, seed=cfg.seed, val_fraction=cfg.validation_fraction())
     test = SplitHumans.build(data, "test", seed=cfg.seed)
-    if not len(test.trip):  # refuse before minutes of training, not after
-        more = "data with more test clips or judgments" if cfg.data_dir else _more_clips_advice(cfg)
-        raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use {more}")
-    logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
-    if not np.isfinite(test.ceiling_r2) or test.ceiling_r2 <= 0:
-        logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
-                       "clips or judgments", fmt(test.ceiling_r2, ".3f"), len(test.trip))
+    _check_test_split(cfg, data, test)
     _clear_earlier_outputs(out)  # only once its inputs are known to be good
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("bgs-hf quickstart output folder: a rerun replaces its report, figures and runs\n")
-    items = test.items
 
-    def score(sim: np.ndarray) -> dict[str, Any]:
-        return _pick(behavioural_fit(sim, test.human, test.trip.idx, test.trip.odd, items, test.ceiling_r2,
-                                     n_boot=cfg.n_boot, seed=cfg.seed))
-
+    # Each stage logs one line first, so the progress bars below it (two trainings look alike) say what they measure.
     timings: dict[str, float] = {}
-    models: dict[str, dict[str, Any]] = {}
     t0 = time.perf_counter()
-    # one line before each stage, so the progress bars below (two trainings look alike) say what they measure
-    logger.info("baselines: raw pixels and caption embeddings on the %d test clips", len(items))
-    models["pixels"] = score(pixel_similarity(clip_column(data, "video", items),
-                                              names=clip_column(data, "clip_id", items)))
-    lang_cfg = LanguageBaselineConfig(caption=cfg.caption)
-    lang_sim: np.ndarray | None = None
-    try:
-        lang_sim = language_similarity(clip_column(data, "captions", items), lang_cfg,
-                                       names=clip_column(data, "clip_id", items))
-        models["language"] = score(lang_sim)
-    except BGSInputError as err:  # a test clip without a caption (imported data has none): the row, not the run
-        logger.warning("no caption row: %s", err)
-        models["language"] = {**_pick({}), "r2_ci": None, "skipped": str(err)}
+    lang_cfg = LanguageBaselineConfig(caption=cfg.caption)  # the caption row's, shared by its control and the suite
+    models, lang_sim = _score_baselines(cfg, data, test, lang_cfg)
     timings["baselines_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -465,22 +449,12 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     run = train_bgs_run(data_dir, out, cfg, data=data)
     timings["train_bgs_s"] = time.perf_counter() - t0
 
-    # Pretrained and fine-tuned embeddings, plus the paper's further analyses, come from the eval suite,
-    # which embeds every clip once per model with the shared frame policy and clip cache.
-    from bgs_hf.eval import run_suite
-
     t0 = time.perf_counter()
-    controls: dict[str, Any] = {}
-    if cfg.language_control and cfg.suite and lang_sim is None:
-        logger.warning("no language-distilled control: it relabels the judgments with the caption row's choices")
-    elif cfg.language_control and cfg.suite:
-        from bgs_hf.eval.controls import language_distilled_data
-
-        logger.info("training: the language-distilled control (the same recipe on the caption model's choices)")
-        distilled = language_distilled_data(data, language_config=lang_cfg)  # the language row's captions
-        controls["language-distilled"] = train_bgs_run(data_dir, out, cfg, data=distilled,
-                                                       name="language_distilled").output_dir
+    controls = _train_language_control(cfg, data_dir, out, data, lang_sim, lang_cfg)
     timings["train_controls_s"] = time.perf_counter() - t0
+
+    # The pretrained and fine-tuned rows, plus the paper's further analyses, come from the eval suite, which embeds
+    # every clip once per model with the shared frame policy and clip cache.
     abstract_dir = ensure_socialshapes(cfg.seed, 0, abstract=True) if cfg.suite else None
     t0 = time.perf_counter()
     analyses = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion") if cfg.suite else ("fit",)
@@ -492,15 +466,97 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     timings["suite_s"] = time.perf_counter() - t0
     for key in ("pretrained", "bgs"):
         models[key] = _pick(suite["fit"][key])
-    # The run folder keeps its pretrained row, so `bgs-hf push RUN_DIR` puts it on the card next to the model.
+    _record_pretrained_row(run.output_dir, suite["fit"]["pretrained"], backbone_name)
+
+    report = _build_report(cfg, data, data_dir, test, models, run_dir=run.output_dir, out=out)
+    plot_against_ceiling(report, out / "r2_vs_ceiling.png")
+    _plot_test_similarity_matrices(report, test, out)
+    timings["total_s"] = time.perf_counter() - t_start
+    report["timings_s"] = timings
+    _write_together({out / "report.json": json.dumps(json_safe(report), indent=2),
+                     out / "report.md": render_markdown(report)})
+    logger.debug("wrote %s", out / "report.md")  # `bgs-hf quickstart` prints every file it wrote
+    return report
+
+
+def _check_test_split(cfg: QuickstartConfig, data: OddOneOutData, test: SplitHumans) -> None:
+    """Refuse a test split with no judgment before minutes of training, not after; warn when its noise ceiling is
+    not positive, so that every % of ceiling in the report reads n/a."""
+    if not len(test.trip):
+        more = "data with more test clips or judgments" if cfg.data_dir else _more_clips_advice(cfg)
+        raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use {more}")
+    logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
+    if not positive_ceiling(test.ceiling_r2):
+        logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
+                       "clips or judgments", fmt(test.ceiling_r2, ".3f"), len(test.trip))
+
+
+def _test_fit(sim: np.ndarray, test: SplitHumans, cfg: QuickstartConfig) -> dict[str, Any]:
+    """A baseline's report row: its fit on the test clips, bootstrapped with the suite's ``n_boot`` and seed so that
+    every row of the table has the same kind of CI."""
+    from bgs_hf.metrics import behavioural_fit
+
+    return _pick(behavioural_fit(sim, test.human, test.trip.idx, test.trip.odd, test.items, test.ceiling_r2,
+                                 n_boot=cfg.n_boot, seed=cfg.seed))
+
+
+def _score_baselines(cfg: QuickstartConfig, data: OddOneOutData, test: SplitHumans,
+                     lang_cfg: LanguageBaselineConfig) -> tuple[dict[str, dict[str, Any]], np.ndarray | None]:
+    """The raw-pixel and caption rows, and the caption model's test similarity (``None`` when a test clip has no
+    caption): the language-distilled control relabels judgments with its choices, and the suite takes it rather than
+    embed the captions again."""
+    from bgs_hf.baselines import language_similarity, pixel_similarity
+    from bgs_hf.baselines.common import clip_column
+
+    items = test.items
+    names = clip_column(data, "clip_id", items)
+    logger.info("baselines: raw pixels and caption embeddings on the %d test clips", len(items))
+    models = {"pixels": _test_fit(pixel_similarity(clip_column(data, "video", items), names=names), test, cfg)}
+    lang_sim: np.ndarray | None = None
+    try:
+        lang_sim = language_similarity(clip_column(data, "captions", items), lang_cfg, names=names)
+        models["language"] = _test_fit(lang_sim, test, cfg)
+    except BGSInputError as err:  # a test clip without a caption (imported data has none): the row, not the run
+        logger.warning("no caption row: %s", err)
+        models["language"] = {**_pick({}), "r2_ci": None, "skipped": str(err)}
+    return models, lang_sim
+
+
+def _train_language_control(cfg: QuickstartConfig, data_dir: Path, out: Path, data: OddOneOutData,
+                            lang_sim: np.ndarray | None, lang_cfg: LanguageBaselineConfig) -> dict[str, Any]:
+    """The suite's ``controls``: the same recipe trained on the caption model's choices instead of the judgments, so
+    the suite can tell what BGS learns beyond the captions. Only the full suite scores it (not ``--fast``), and it
+    needs the caption row."""
+    if not (cfg.language_control and cfg.suite):
+        return {}
+    if lang_sim is None:
+        logger.warning("no language-distilled control: it relabels the judgments with the caption row's choices")
+        return {}
+    from bgs_hf.eval.controls import language_distilled_data
+
+    logger.info("training: the language-distilled control (the same recipe on the caption model's choices)")
+    distilled = language_distilled_data(data, language_config=lang_cfg)  # the language row's captions
+    return {"language-distilled": train_bgs_run(data_dir, out, cfg, data=distilled,
+                                                name="language_distilled").output_dir}
+
+
+def _record_pretrained_row(run_dir: str | Path, pretrained_fit: dict[str, Any], backbone_name: str) -> None:
+    """Keep the frozen model's test row in the run folder (``baseline.json``) and rewrite its model card with it, so
+    ``bgs-hf push RUN_DIR`` shows it next to the fine-tuned model's."""
     from bgs_hf.hub.card import write_run_card
     from bgs_hf.hub.run_info import BASELINE_FILE
+    from bgs_hf.training.api import json_safe
 
     # the backbone as the run records it (a resolved path or Hub id), which `push` compares with bgs_config.json
-    baseline = {**suite["fit"]["pretrained"], "split": "test", "backbone": backbone_name}
-    (Path(run.output_dir) / BASELINE_FILE).write_text(json.dumps(_json_safe(baseline), indent=2))
-    write_run_card(run.output_dir)  # again, now with the pretrained row beside the run's
+    baseline = {**pretrained_fit, "split": "test", "backbone": backbone_name}
+    (Path(run_dir) / BASELINE_FILE).write_text(json.dumps(json_safe(baseline), indent=2))
+    write_run_card(run_dir)
 
+
+def _build_report(cfg: QuickstartConfig, data: OddOneOutData, data_dir: Path, test: SplitHumans,
+                  models: dict[str, dict[str, Any]], *, run_dir: str | Path, out: Path) -> dict[str, Any]:
+    """``report.json``'s content (less its timings): what ran on which split, the ceiling and one row per model.
+    The pair and judgment counts are the fine-tuned row's, the ones its R² and accuracies rest on."""
     report: dict[str, Any] = {
         "data": data.name,
         "data_dir": str(data_dir),
@@ -508,7 +564,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
         "seed": cfg.seed,
         "backbone": cfg.backbone,
         "recipe": cfg.recipe,
-        "n_test_clips": int(len(items)),
+        "n_test_clips": int(len(test.items)),
         "n_test_pairs": models["bgs"]["n_pairs"],
         "n_test_judgments": models["bgs"]["n_judgments"],
         "n_train_clips": int(len(data.splits["train"])),
@@ -518,22 +574,29 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
         "noise_ceiling_r2": test.ceiling_r2,
         "noise_ceiling_ci": list(test.ceiling_ci),
         "models": {k: models[k] for k in MODEL_KEYS},
-        "run_dir": str(run.output_dir),
+        "run_dir": str(run_dir),
         "analyses_dir": str(out / "analyses"),
         "config": asdict(cfg),
     }
-    report.update({k: report["models"][k] for k in MODEL_KEYS})  # top-level keys, as the issue specifies
+    # each row also at the top level (report["bgs"]), the keys report.json was specified with; "models" keeps the order
+    report.update({k: report["models"][k] for k in MODEL_KEYS})
+    return report
 
-    # Figures: bars against the ceiling band, and the human / pretrained / fine-tuned matrices side by side.
-    plot_against_ceiling(report, out / "r2_vs_ceiling.png")
+
+def _plot_test_similarity_matrices(report: dict[str, Any], test: SplitHumans, out: Path) -> None:
+    """``similarity_matrices.png``: the human, pretrained and fine-tuned test matrices side by side, in one clip order
+    (clustered on the human matrix) and as within-matrix ranks, since RSA compares ranks, not values."""
     from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
     from bgs_hf.metrics import cosine_similarity_matrix
+    from bgs_hf.viz import plot_similarity_matrices
 
+    items = test.items
     test_emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
-    order = _cluster_order(np.nan_to_num(test.human.p[np.ix_(items, items)], nan=0.5))
+    human_p = test.human.p[np.ix_(items, items)]
+    order = _cluster_order(np.nan_to_num(human_p, nan=0.5))
     # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel; the
     # diagonal (a clip with itself, no pair) is grey in every panel, said in the title so it reads as no missing data
-    mats = {f"{judges(report)} (p_ij; grey: pair in no test judgment)": test.human.p[np.ix_(items, items)],
+    mats = {f"{judges(report)} (p_ij; grey: pair in no test judgment)": human_p,
             MODEL_LABELS["pretrained"]: cosine_similarity_matrix(test_emb["pretrained"]),
             MODEL_LABELS["bgs"]: cosine_similarity_matrix(test_emb["bgs"])}
     plot_similarity_matrices({k: _percentile_ranks(v)[np.ix_(order, order)] for k, v in mats.items()},
@@ -542,12 +605,6 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
                              title=f"Test clips ({len(items)}), ordered by clustering the {judges(report)}' matrix; "
                                    "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks); "
                                    "the diagonal (each clip with itself) is left out (grey)")
-    timings["total_s"] = time.perf_counter() - t_start
-    report["timings_s"] = timings
-    _write_together({out / "report.json": json.dumps(_json_safe(report), indent=2),
-                     out / "report.md": render_markdown(report)})
-    logger.debug("wrote %s", out / "report.md")  # `bgs-hf quickstart` prints every file it wrote
-    return report
 
 
 def _write_together(texts: dict[Path, str]) -> None:
@@ -589,12 +646,6 @@ def _cluster_order(sim: np.ndarray) -> np.ndarray:
     return leaves_list(linkage(squareform(dist, checks=False), method="average"))
 
 
-def _json_safe(x: Any) -> Any:
-    from bgs_hf.training.api import json_safe as safe
-
-    return safe(x)
-
-
 def _training_sentence(report: dict[str, Any]) -> str:
     """How the BGS run used the non-test clips (the two procedures differ in what "the model" is)."""
     n, k = report.get("n_train_clips"), report.get("n_train_judgments")
@@ -610,7 +661,8 @@ def _training_sentence(report: dict[str, Any]) -> str:
             "the last epoch was kept (no validation clips; see docs/experiments, refit_train_val).")
 
 
-def _resamples(report: dict[str, Any]) -> str:
+def _resamples_note(report: dict[str, Any]) -> str:
+    """`` (1000 resamples)`` after the CI's description, or nothing for a report that did not record its n_boot."""
     n_boot = report.get("config", {}).get("n_boot")
     return f" ({n_boot} resamples)" if n_boot else ""
 
@@ -641,7 +693,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{report['n_test_judgments']} judgments, {report['n_test_pairs']} observed pairs. R² is the signed squared "
         f"Spearman correlation between model similarity and {whose} "
         "p_ij over the observed pairs; model CIs are 95% "
-        f"bootstraps over clips{_resamples(report)}. Noise ceiling: the Spearman correlation between the p_ij of two "
+        f"bootstraps over clips{_resamples_note(report)}. Noise ceiling: the Spearman correlation between the p_ij of two "
         "random halves of the participants, corrected to the whole group (Spearman-Brown) and squared keeping its "
         "sign, averaged over 100 random split-halves; its interval is the 2.5-97.5% range over those splits (their "
         f"spread, not a CI). % of ceiling = R² / ceiling{_undefined_pct(report)}. Accuracies are over the "
