@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -438,3 +439,146 @@ def test_a_checkpoint_whose_optimizer_groups_match_no_setting_is_one_line(tmp_pa
                                             r"than this model trains: .* start a new run from the checkpoint's "
                                             r"weights$"):
         _run(tmp_path, tiny, "run", model=other, max_steps=2, resume_from_checkpoint="last", **steps)
+
+
+class _CountingStore:
+    """A clip store over in-memory pixels that counts the clips read (each one a decoding, for a video store)."""
+
+    def __init__(self, pixels: Any) -> None:
+        self.pixels, self.read = pixels, 0
+
+    def __call__(self, clip: int) -> Any:
+        self.read += 1
+        return self.pixels[clip]
+
+
+@pytest.mark.parametrize("epochs, last", [(1, 3), (1.5, 5)])
+def test_a_resume_past_an_epoch_counted_runs_end_is_refused_before_the_model_runs_or_a_clip_is_read(
+        tmp_path, epochs, last) -> None:
+    """18 train clips in sets of 6 are 3 steps an epoch: a 2-epoch run's checkpoint-6 resumed with
+    ``--num_train_epochs 1`` (3 steps) or 1.5 (ceil(4.5) = 5) was refused only once the Trainer was built, after the
+    model had run on a training clip (the LoRA check) and every evaluation clip had been read (decoded, for videos).
+    It is the same line, before any clip is read."""
+    from dataclasses import replace
+
+    from test_training import _resumable
+    from test_training_helpers import tiny_data
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training import train_bgs
+
+    data, pix = tiny_data()
+    run = tmp_path / "r"
+    train_bgs(_resumable(run, data, pix, {}, num_train_epochs=2))
+    assert (run / "checkpoint-6").is_dir() and not (run / "checkpoint-7").exists()
+    record = (run / "run_config.json").read_text()
+    store = _CountingStore(pix)
+    resumed = replace(_resumable(run, data, pix, {}, num_train_epochs=epochs, resume_from_checkpoint="last"),
+                      clip_store=store)
+    with pytest.raises(BGSInputError) as err:
+        train_bgs(resumed)
+    assert str(err.value) == (f"checkpoint-6: the checkpoint is at step 6, past the {last} step(s) this run is set to "
+                              "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
+                              "--max_steps / --num_train_epochs")
+    assert store.read == 0
+    assert (run / "run_config.json").read_text() == record
+
+
+@pytest.mark.parametrize("steps, accumulation, epochs, max_steps, planned", [
+    (3, 1, 1, -1, 3),
+    (3, 2, 1, -1, 2),  # 3 batches summed 2 at a time: 2 optimizer steps, the last of one batch
+    (3, 2, 2.5, -1, 5),  # ceil(2.5 x 2)
+    (1, 4, 3, -1, 3),  # fewer batches than accumulated: still one optimizer step an epoch
+    (3, 2, 2.5, 7, 7),  # --max_steps wins
+    (3, 1, 2, 0, 0),  # transformers counts from epochs only below 0
+])
+def test_the_steps_a_run_is_planned_to_take_are_the_trainers_own_count(tmp_path, steps, accumulation, epochs,
+                                                                      max_steps, planned) -> None:
+    """What a resume past the run's end is checked against before the model loads: by hand, and as transformers counts
+    them on a BGS trainer whose step dataset has ``steps`` steps an epoch."""
+    from test_training import _trainer
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.training.data import StepDataset
+    from bgs_hf.training.trainer import planned_max_steps
+
+    data, pix = tiny_data()
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model(), gradient_accumulation_steps=accumulation,
+                          num_train_epochs=epochs, max_steps=max_steps)
+    trainer.train_dataset = StepDataset(range(steps))  # only its length is read
+    assert planned_max_steps(trainer.args, steps) == planned
+    assert trainer.set_initial_training_values(trainer.args, trainer.get_train_dataloader())[-1] == planned
+
+
+def _own_trainer(out: Path, clips_per_step: int, **training: Any) -> Any:
+    """A BGSTrainer built by a user's own code, not ``train_bgs`` (no ``bgs_info``): tiny_data's 18 train clips in
+    sets of ``clips_per_step``, a checkpoint at every step."""
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.metrics.similarity import human_similarity
+    from bgs_hf.training import BGSArguments, BGSCollator, TensorClipStore, get_recipe
+    from bgs_hf.training.api import build_loss, training_arguments
+    from bgs_hf.training.data import StepDataset, build_sampler
+    from bgs_hf.training.trainer import BGSTrainer
+
+    data, pix = tiny_data()
+    trip = data.triplets("train")
+    sampler = build_sampler(get_recipe("clip-batched").with_overrides(clips_per_step=clips_per_step), trip,
+                            human_similarity(trip.idx, trip.odd, data.n_clips), data.split_items("train"), seed=0)
+    args = training_arguments({"output_dir": str(out), "use_cpu": True, "eval_strategy": "no",
+                               "load_best_model_at_end": False, "lr_scheduler_type": "constant",
+                               "save_strategy": "steps", "save_steps": 1, "save_total_limit": None,
+                               "disable_tqdm": True, "report_to": "none", **training})
+    store = TensorClipStore(pix)
+    return BGSTrainer(model=tiny_peft_model(), args=args, train_dataset=StepDataset(sampler),
+                      loss_fn=build_loss(BGSArguments()), data_collator=BGSCollator(sampler, store), clip_store=store)
+
+
+@pytest.mark.parametrize("clips_per_step, training, why, fix", [
+    # 18 train clips: 6 a step are 3 sets an epoch, 9 a step are 2 (no recipe given: only the processes are named)
+    (9, {}, "its run took 3 steps an epoch (1 process), this one takes 2 (1 process)",
+     "resume with the run's own settings"),
+    (6, {"gradient_accumulation_steps": 2}, "its run summed 1 step an optimizer step, this one 2",
+     "resume with --gradient_accumulation_steps 1"),
+])
+@pytest.mark.parametrize("resume", ["checkpoint-2", True])
+def test_a_trainer_built_directly_refuses_a_resume_that_would_take_other_steps(tmp_path, clips_per_step, training,
+                                                                               why, fix, resume) -> None:
+    """``train_bgs`` refuses a resume with another step size or accumulation (``check_resume_schedule``), but a
+    ``BGSTrainer`` built by one's own code resumed from the run's checkpoint-2 with them without a word (the steps
+    left embedded other clip sets; a checkpoint of such a trainer did not even record its steps an epoch). Its
+    ``train`` refuses it in the same line before anything loads, given a folder or ``True`` (transformers' last
+    checkpoint); with the run's own settings it trains on to its 4 steps."""
+    from bgs_hf.errors import BGSInputError
+
+    run = tmp_path / "r"
+    _own_trainer(run, 6, max_steps=2).train()
+    assert json.loads((run / "checkpoint-2" / "bgs_trainer_state.json").read_text())["steps_per_epoch"] == 3
+    other = _own_trainer(run, clips_per_step, max_steps=4, **training)
+    with pytest.raises(BGSInputError) as err:
+        other.train(resume_from_checkpoint=str(run / resume) if isinstance(resume, str) else resume)
+    assert str(err.value) == (f"checkpoint-2: {why}: the remaining steps would not be the run's (other clip sets, "
+                              f"epochs ending elsewhere); {fix}, or start a new run")
+    assert other.state.global_step == 0 and not (run / "checkpoint-3").exists()
+    same = _own_trainer(run, 6, max_steps=4)
+    same.train(resume_from_checkpoint=str(run / "checkpoint-2"))
+    assert same.state.global_step == 4
+
+
+def test_train_bgs_checks_a_resumes_schedule_once(tmp_path, monkeypatch) -> None:
+    """``train_bgs`` checks the schedule before it builds the model; its trainer's ``train`` does not check it again."""
+    from test_training import _resumable
+    from test_training_helpers import tiny_data
+
+    from bgs_hf.training import train_bgs
+    from bgs_hf.training import trainer as trainer_mod
+
+    data, pix = tiny_data()
+    run = tmp_path / "r"
+    train_bgs(_resumable(run, data, pix, {}, max_steps=1))
+    checked: list[str] = []
+    check = trainer_mod.check_resume_schedule
+    monkeypatch.setattr(trainer_mod, "check_resume_schedule", lambda folder, *a: checked.append(Path(folder).name)
+                        or check(folder, *a))
+    done = train_bgs(_resumable(run, data, pix, {}, max_steps=2, resume_from_checkpoint="last"))
+    assert checked == ["checkpoint-1"] and done.trainer.state.global_step == 2

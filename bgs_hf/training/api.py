@@ -678,6 +678,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         check_resume_schedule,
         check_resume_step,
         checkpoint_step,
+        planned_max_steps,
         resolve_resume,
     )
 
@@ -689,7 +690,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     resume = resolve_resume(args.resume_from_checkpoint, out_dir)
     # read now: the Trainer's checkpoint rotation may remove the checkpoint while the resumed run trains
     resume_step = None if resume is None else checkpoint_step(resume)
-    if resume is not None:  # a run counted in epochs is checked once the Trainer, which counts their steps, is built
+    if resume is not None:  # a run counted in epochs is checked once the sampler, which counts their steps, is built
         check_resume_step(resume, resume_step, int(args.max_steps))
     # another folder's checkpoint starts a new run in this one: claim it as any output folder (a finished run there
     # was overwritten without a word), and hold the data to the splits the checkpoint's run recorded
@@ -734,6 +735,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                             world_size=world_size)
     if resume is not None:  # before the model is built and anything is written: the run's record stays as it was
         check_resume_schedule(resume, len(sampler), args, recipe.to_dict(), world_size)
+        if int(args.max_steps) <= 0:  # counted in epochs: known now, before the model loads and clips are decoded
+            check_resume_step(resume, resume_step, planned_max_steps(args, len(sampler)))
 
     # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
     # activation checkpointing is applied here, with its kwargs, and the Trainer's own hook turned off below
@@ -815,8 +818,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         loss_fn=loss_fn,
         clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
     )
-    if resume is not None and int(args.max_steps) <= 0:  # a refused resume must leave the run's record as it was
-        check_resume_step(resume, resume_step, trainer.planned_max_steps())
+    trainer.schedule_checked = resume  # above, before the model was built
 
     def begin() -> None:
         """Every refusal has passed (the Trainer's of a resume too), on every process: the run replaces the earlier

@@ -29,6 +29,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainerState
 from transformers.trainer_callback import ExportableState
+from transformers.trainer_utils import get_last_checkpoint
 
 from bgs_hf._format import count
 from bgs_hf.errors import BGSDivergedError, BGSInputError
@@ -91,6 +92,17 @@ def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
         raise BGSInputError(f"the checkpoint is at step {step}, past the {max_steps} step(s) this run is set to "
                             "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
                             "--max_steps / --num_train_epochs", path=folder)
+
+
+def planned_max_steps(args: Any, steps_per_epoch: int) -> int:
+    """The step the Trainer trains to: ``--max_steps``, else ``--num_train_epochs`` times its optimizer steps an epoch
+    (``steps_per_epoch`` batches a process, gradient accumulation rounded up), as transformers'
+    ``set_initial_training_values`` counts them on a BGS step loader. Known once the sampler is built, so a resume
+    past it is refused before the model loads and the evaluation clips are decoded."""
+    if int(args.max_steps) >= 0:  # transformers counts from epochs only below 0
+        return int(args.max_steps)
+    accumulation = int(args.gradient_accumulation_steps)
+    return math.ceil(args.num_train_epochs * max((int(steps_per_epoch) + accumulation - 1) // accumulation, 1))
 
 
 def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
@@ -338,6 +350,9 @@ class BGSTrainer(Trainer):
         #: how many processes trained the run from which step on (``bgs_trainer_state.json``, metrics.json's
         #: ``train``): a run resumed on another number of processes has one entry per change
         self.world_sizes: list[dict[str, int | None]] = self._own_world_size()
+        #: the checkpoint whose schedule the caller has checked already (``train_bgs``, before it built the model):
+        #: :meth:`train` does not check it again
+        self.schedule_checked: str | None = None
         self._clock = TrainClockCallback()
         self.add_callback(self._clock)
         if self.args.n_gpu > 1:
@@ -348,22 +363,24 @@ class BGSTrainer(Trainer):
         if isinstance(self.train_dataset, StepDataset):
             self.add_callback(EpochSyncCallback(self.train_dataset))
 
-    def train(self, *args: Any, **kwargs: Any) -> Any:
-        """``Trainer.train``; a resumed checkpoint sets :attr:`train_seconds_before` (:meth:`_load_from_checkpoint`)."""
+    def train(self, resume_from_checkpoint: str | bool | None = None, *args: Any, **kwargs: Any) -> Any:
+        """``Trainer.train``; a resumed checkpoint sets :attr:`train_seconds_before` (:meth:`_load_from_checkpoint`).
+        A resume must take the run's steps (:func:`check_resume_schedule`), checked before anything loads: a trainer
+        built by a user's own code resumed with another step size, accumulation or seed without a word. The clip sets'
+        seed is read as transformers' ``data_seed`` (else ``seed``), the one ``train_bgs`` gives its sampler."""
+        checkpoint = get_last_checkpoint(self.args.output_dir) if resume_from_checkpoint is True \
+            else resume_from_checkpoint  # True: the folder transformers resumes from (None: its own error follows)
+        if checkpoint and isinstance(self.train_dataset, StepDataset) and str(checkpoint) != self.schedule_checked:
+            check_resume_schedule(checkpoint, len(self.train_dataset.sampler), self.args, self.bgs_info.get("recipe"),
+                                  max(int(self.args.world_size), 1))
         self.train_seconds_before = 0.0
         self.world_sizes = self._own_world_size()
         self._clock.started = None
-        return super().train(*args, **kwargs)
+        return super().train(resume_from_checkpoint, *args, **kwargs)
 
     def _own_world_size(self, from_step: int | None = 0) -> list[dict[str, int | None]]:
         """This call's entry of :attr:`world_sizes` (the Trainer's count: 1 when it runs each process alone)."""
         return [{"from_step": from_step, "world_size": max(int(self.args.world_size), 1)}]
-
-    def planned_max_steps(self) -> int:
-        """The step ``train`` will train to, by the Trainer's own count (``--max_steps``, else ``--num_train_epochs``
-        times its steps per epoch, gradient accumulation included), known before training: a resume past it is
-        refused before the run's record is rewritten."""
-        return int(self.set_initial_training_values(self.args, self.get_train_dataloader())[-1])
 
     def run_train_seconds(self) -> float | None:
         """The run's training time so far, summed over its ``train`` calls up to the checkpoint each resumed from
@@ -575,6 +592,8 @@ class BGSTrainer(Trainer):
         Path(output_dir, "training_args.json").write_text(self.args.to_json_string(), encoding="utf-8")
         info = {"totals": self.bgs_totals, "train_seconds": self.run_train_seconds(), **self.bgs_info,
                 "world_sizes": self.world_sizes}
+        if isinstance(self.train_dataset, StepDataset):  # what a resume's schedule check reads (train_bgs gives it)
+            info.setdefault("steps_per_epoch", len(self.train_dataset.sampler))
         Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
 
     def _load_best_model(self) -> None:
@@ -660,7 +679,7 @@ class BGSTrainer(Trainer):
     def _resume_world_sizes(self, checkpoint: str, saved: Mapping[str, Any]) -> None:
         """The checkpoint's record of its processes, plus this call's where it has another number. A step embeds the
         same global clip set whatever the number of processes (only its split among them changes), so the run goes
-        on as it would have where its steps an epoch stay the same (``train_bgs`` refuses a resume where they do not:
+        on as it would have where its steps an epoch stay the same (a resume where they do not is refused:
         :func:`check_resume_schedule`); but transformers keeps one random state per process and restores a process's
         only where the checkpoint holds one for its rank, so dropout's draws are not the run's, and the records said
         only the last part's number of processes."""
