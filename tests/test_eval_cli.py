@@ -1260,6 +1260,59 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     assert {k: pytest.approx(x) for k, x in want.items()} == res["transfer"]["paired"]["bgs - pretrained"]
 
 
+def test_the_suite_fits_each_models_probes_once_and_reports_what_the_standalone_functions_give(tiny_sets, tmp_path,
+                                                                                                  monkeypatch):
+    """Each model's ridge probe of each rating and its transfer probe are fitted once, for the model's own row and
+    for the paired difference: 2 models x 5 ratings = 10 ridge fits and 2 logistic fits (the paired functions refitted
+    every probe the rows had fitted: 20 and 4). Every number is exactly what the standalone functions give from the
+    embeddings alone."""
+    from types import SimpleNamespace
+
+    from sklearn.pipeline import Pipeline
+
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.probes import (
+        PROBE_ATTRS,
+        attribute_probes,
+        paired_probes,
+        paired_transfer,
+        read_abstract_set,
+        transfer_probe,
+    )
+
+    _, data_dir, abstract = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(3)
+    table = {m: rng.normal(size=(data.n_clips, 6)) for m in ("fake-pre", "fake-bgs")}
+    _, labels, is_gen, _ = read_abstract_set(abstract)
+    abstract_table = {m: rng.normal(size=(len(labels), 6)) for m in table}
+    monkeypatch.setattr(embed, "embed_clips", lambda model, data_, items, cache=None, **_: table[model.spec.name][
+        np.asarray(items)])
+    monkeypatch.setattr(embed, "embed_paths", lambda model, paths, cache=None, **_: abstract_table[model.spec.name])
+    fitted: list[str] = []
+    fit = Pipeline.fit
+    monkeypatch.setattr(Pipeline, "fit", lambda self, *a, **k: (fitted.append(type(self[-1]).__name__),
+                                                                fit(self, *a, **k))[1])
+    model = {m: SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=m)) for m in table}
+    res = run_suite(data, model["fake-pre"], model["fake-bgs"], out_dir=tmp_path / "ev", seed=4, n_boot=30, n_perm=9,
+                    abstract_dir=abstract, analyses=("probes", "transfer"))
+    assert set(res["probes"]["bgs"]) == set(PROBE_ATTRS)  # SocialShapes rates all five
+    assert sorted(fitted) == ["LogisticRegression"] * 2 + ["RidgeCV"] * 10
+    ti = SplitHumans.build(data, "test", ceiling=False).items
+    fit_items = np.setdiff1d(data.split_items("fit"), ti)
+    items = np.arange(data.n_clips)
+    for key, m in {"pretrained": "fake-pre", "bgs": "fake-bgs"}.items():
+        assert res["probes"][key] == attribute_probes(table[m], data, fit_items, ti, items, n_perm=9, seed=4)
+        assert res["transfer"]["models"][key] == transfer_probe(abstract_table[m], labels, is_gen, seed=4)
+    assert res["probes_paired"]["bgs - pretrained"] == paired_probes(table["fake-bgs"], table["fake-pre"], data,
+                                                                     fit_items, ti, items, n_boot=30, seed=4)
+    assert res["transfer"]["paired"]["bgs - pretrained"] == paired_transfer(
+        abstract_table["fake-bgs"], abstract_table["fake-pre"], labels, is_gen, n_boot=30, seed=4)
+
+
 def test_the_suite_records_each_models_width_its_resample_counts_and_scores_controls_only_where_asked(
         tiny_sets, tmp_path, monkeypatch):
     """With known embeddings (pretrained 5-d, bgs 6-d, a control 7-d): each model's ``embedding_dim`` is its own

@@ -2517,3 +2517,22 @@ def test_the_reports_test_counts_and_holm_columns_name_each_runs_own_family_by_h
     assert "| a | valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 | [0.100, 0.450] | 0.020 | 0.040 |" in md
     assert "| a | arousal | 0.100 | 0.200 | 0.200 | 0.200 | 0.100 | [-0.100, 0.300] | 0.300 | 0.300 |" in md
     assert "| a | BGS fine-tuned (LoRA) − pretrained video model (frozen) | 15.0 pp | [5.0, 25.0] pp | < 0.002 |" in md
+
+
+def test_paired_probe_fits_pair_two_fitted_probes_of_the_same_clips_and_refuse_others() -> None:
+    """The suite pairs the probes it fitted for the models' rows instead of fitting them again: the difference of r
+    is read from the two fits (predictions 1, 2, 3 against ratings 1, 2, 3: r 1; 1, 3, 2: r 0.5, so +0.5), and fits
+    of other attributes or of other clips' ratings are refused in one line."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.probes import ProbeFit, paired_probe_fits
+
+    y = np.array([1.0, 2.0, 3.0])
+    a = ProbeFit(pred=y.copy(), y_test=y, alpha=1.0, n_train=5)
+    b = ProbeFit(pred=np.array([1.0, 3.0, 2.0]), y_test=y, alpha=10.0, n_train=5)
+    out = paired_probe_fits({"valence": a}, {"valence": b}, n_boot=9, seed=2)
+    assert out["valence"]["diff"] == pytest.approx(0.5) and out["valence"]["n_boot"] <= 9
+    with pytest.raises(BGSInputError, match=r"same attributes, got \['valence'\] and \['arousal'\]$"):
+        paired_probe_fits({"valence": a}, {"arousal": b})
+    other = ProbeFit(pred=y.copy(), y_test=y[::-1].copy(), alpha=1.0, n_train=5)
+    with pytest.raises(BGSInputError, match="paired valence probes need both models scored on the same clips"):
+        paired_probe_fits({"valence": a}, {"valence": other})

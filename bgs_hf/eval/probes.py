@@ -8,7 +8,8 @@ Everything is fit on training clips only; test clips are scored once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,35 @@ def ridge_predictions(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarr
     return model.predict(x_test), float(model[-1].alpha_)
 
 
+@dataclass(frozen=True)
+class ProbeFit:
+    """A fitted ridge probe's predictions of the scored clips, kept so a report fits each model's probe once: its own
+    row (:meth:`score`) and its paired difference with another model (:func:`paired_probe_fits`) read the same fit."""
+
+    pred: np.ndarray
+    y_test: np.ndarray
+    alpha: float
+    n_train: int
+
+    def score(self, *, n_perm: int = 1000, seed: int = 0) -> dict[str, float]:
+        """Pearson r of the predictions with the scored ratings, its permutation p, the alpha and both counts."""
+        r, p = permutation_pearson(self.pred, self.y_test, n_perm=n_perm, seed=seed)
+        # n_perm: the p's resolution (the report prints "< 1/(n_perm+1)" at that floor, not a spuriously exact p)
+        return {"r": r, "p_value": p, "n_perm": int(n_perm), "alpha": self.alpha,
+                "n_train": self.n_train, "n_test": int(len(self.y_test))}
+
+
+def fit_ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
+                    alphas: Sequence[float] = RIDGE_ALPHAS) -> ProbeFit:
+    """The ridge probe of :func:`ridge_predictions`, fitted once, with what scoring it needs."""
+    pred, alpha = ridge_predictions(x_train, y_train, x_test, alphas=alphas)
+    return ProbeFit(pred, np.asarray(y_test), alpha, int(len(y_train)))
+
+
 def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
                 alphas: Sequence[float] = RIDGE_ALPHAS, n_perm: int = 1000, seed: int = 0) -> dict[str, float]:
     """Standardise features on train, RidgeCV (efficient leave-one-out over ``alphas``), score test."""
-    pred, alpha = ridge_predictions(x_train, y_train, x_test, alphas=alphas)
-    r, p = permutation_pearson(pred, y_test, n_perm=n_perm, seed=seed)
-    # n_perm: the p's resolution (the report prints "< 1/(n_perm+1)" at that floor, not a spuriously exact p)
-    return {"r": r, "p_value": p, "n_perm": int(n_perm), "alpha": alpha,
-            "n_train": int(len(y_train)), "n_test": int(len(y_test))}
+    return fit_ridge_probe(x_train, y_train, x_test, y_test, alphas=alphas).score(n_perm=n_perm, seed=seed)
 
 
 def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, items: np.ndarray,
@@ -117,13 +139,26 @@ def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, i
         yield attr, tr[keep_tr], ytr[keep_tr], te[keep_te], yte[keep_te]
 
 
+def fit_attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
+                         items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS) -> dict[str, ProbeFit]:
+    """The fitted ridge probe of each rating column present in ``data.clips`` (as :func:`attribute_probes`), for a
+    caller that scores them more than once (the suite's rows and their paired differences)."""
+    return {attr: fit_ridge_probe(emb[tr], ytr, emb[te], yte)
+            for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs)}
+
+
+def score_probes(fits: Mapping[str, ProbeFit], *, n_perm: int = 1000, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Each attribute's row of :func:`attribute_probes` from its fitted probe."""
+    return {attr: fit.score(n_perm=n_perm, seed=seed) for attr, fit in fits.items()}
+
+
 def attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
                      items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS, n_perm: int = 1000,
                      seed: int = 0) -> dict[str, dict[str, float]]:
     """One ridge probe per rating column present in ``data.clips``; ``emb`` rows follow ``items``. Training clips that
     are also scored are refused (``split_items("fit")`` beside a scored ``val``: the probe would be trained on them)."""
-    return {attr: ridge_probe(emb[tr], ytr, emb[te], yte, n_perm=n_perm, seed=seed)
-            for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs)}
+    return score_probes(fit_attribute_probes(emb, data, train_items, test_items, items, attrs=attrs), n_perm=n_perm,
+                        seed=seed)
 
 
 def _paired_over_clips(stat_of: Callable[[np.ndarray], Callable[[np.ndarray | None], float]], a: np.ndarray,
@@ -176,10 +211,23 @@ def paired_probes(emb_a: np.ndarray, emb_b: np.ndarray, data: Any, train_items: 
     """Probe r of ``emb_a`` minus that of ``emb_b`` per attribute, with a 95% interval and two-sided p from a paired
     bootstrap over the scored clips (both models' probes, each fit once on the training clips, score the same
     resample), so a "change in r" is not read from two r's alone."""
+    fits = (fit_attribute_probes(e, data, train_items, test_items, items, attrs=attrs) for e in (emb_a, emb_b))
+    return paired_probe_fits(*fits, n_boot=n_boot, seed=seed)
+
+
+def paired_probe_fits(fits_a: Mapping[str, ProbeFit], fits_b: Mapping[str, ProbeFit], *, n_boot: int = 1000,
+                      seed: int = 0) -> dict[str, dict[str, Any]]:
+    """:func:`paired_probes` from the probes already fitted for each model's own row (:func:`fit_attribute_probes`),
+    so the suite fits each probe once; both models' probes must score the same clips' ratings."""
+    if list(fits_a) != list(fits_b):
+        raise BGSInputError(f"paired probes need both models' probes of the same attributes, got {list(fits_a)} and "
+                            f"{list(fits_b)}")
     out = {}
-    for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs):
-        pa, pb = (ridge_predictions(e[tr], ytr, e[te])[0] for e in (emb_a, emb_b))
-        out[attr] = paired_pearson(pa, pb, yte, n_boot=n_boot, seed=seed)
+    for attr, fa in fits_a.items():
+        fb = fits_b[attr]
+        if not np.array_equal(fa.y_test, fb.y_test, equal_nan=True):
+            raise BGSInputError(f"paired {attr} probes need both models scored on the same clips' ratings")
+        out[attr] = paired_pearson(fa.pred, fb.pred, fa.y_test, n_boot=n_boot, seed=seed)
     return out
 
 
@@ -210,9 +258,34 @@ def read_abstract_set(folder: str | Path) -> tuple[list[str], np.ndarray, np.nda
     return paths, labels, (table["split"] == "generalisation").to_numpy(), names
 
 
-def _transfer_fit(emb: np.ndarray, labels: Any, is_test: Any, seed: int) -> tuple[Any, np.ndarray, np.ndarray,
-                                                                                   np.ndarray]:
-    """The fitted transfer probe, its held-out predictions, and the checked features / labels / held-out flags."""
+@dataclass(frozen=True)
+class TransferFit:
+    """A fitted transfer probe's held-out answers, kept so a report fits each model's probe once: its own row
+    (:meth:`summary`) and its paired difference with another model (:attr:`right`, for :func:`paired_accuracy`)."""
+
+    pred: np.ndarray
+    y_test: np.ndarray
+    n_train: int
+    train_accuracy: float
+
+    @property
+    def right(self) -> np.ndarray:
+        """Whether each held-out clip's label was predicted."""
+        return self.pred == self.y_test
+
+    def summary(self) -> dict[str, Any]:
+        """The :func:`transfer_probe` row: held-out accuracy with its Wilson CI, counts, chance, train accuracy."""
+        correct = int(self.right.sum())
+        n = int(len(self.y_test))
+        lo, hi = wilson_ci(correct, n)
+        # chance: what always answering the held-out part's most frequent label scores (1/K only when balanced)
+        _, counts = np.unique(self.y_test, return_counts=True)
+        return {"accuracy": correct / n, "ci": [lo, hi], "n_test": n, "n_train": self.n_train,
+                "chance": float(counts.max() / n), "train_accuracy": self.train_accuracy}
+
+
+def fit_transfer_probe(emb: np.ndarray, labels: Any, is_test: Any, *, seed: int = 0) -> TransferFit:
+    """The logistic-regression probe of :func:`transfer_probe`, fitted once on the train part."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -228,29 +301,20 @@ def _transfer_fit(emb: np.ndarray, labels: Any, is_test: Any, seed: int) -> tupl
         raise BGSInputError("transfer probe needs at least two labels among its training clips")
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
     clf.fit(emb[~is_test], labels[~is_test])
-    return clf, clf.predict(emb[is_test]), labels, is_test
+    return TransferFit(clf.predict(emb[is_test]), labels[is_test], int((~is_test).sum()),
+                       float(clf.score(emb[~is_test], labels[~is_test])))
 
 
 def transfer_probe(emb: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
     """Logistic-regression probe trained on the train part, accuracy on the held-out part (Wilson CI)."""
-    clf, pred, labels, is_test = _transfer_fit(emb, labels, is_test, seed)
-    correct = int((pred == labels[is_test]).sum())
-    n = int(is_test.sum())
-    lo, hi = wilson_ci(correct, n)
-    # chance: what always answering the held-out part's most frequent label scores (1/K only when balanced)
-    _, counts = np.unique(labels[is_test], return_counts=True)
-    return {"accuracy": correct / n, "ci": [lo, hi], "n_test": n, "n_train": int((~is_test).sum()),
-            "chance": float(counts.max() / n),
-            "train_accuracy": float(clf.score(np.asarray(emb, dtype=np.float64)[~is_test], labels[~is_test]))}
+    return fit_transfer_probe(emb, labels, is_test, seed=seed).summary()
 
 
 def paired_transfer(emb_a: np.ndarray, emb_b: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *,
                     n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Held-out accuracy of ``emb_a``'s transfer probe minus ``emb_b``'s, with a 95% interval and two-sided p from a
     paired bootstrap over the held-out clips (both probes judged on the same resample): two Wilson intervals side by
-    side say nothing about the difference of two accuracies on the same clips."""
-    right = []
-    for e in (emb_a, emb_b):
-        _, pred, labels_, is_test_ = _transfer_fit(e, labels, is_test, seed)
-        right.append(pred == labels_[is_test_])
-    return paired_accuracy(*right, n_boot=n_boot, seed=seed)
+    side say nothing about the difference of two accuracies on the same clips. (A caller holding both fitted probes,
+    as the suite does, passes their ``right`` to :func:`paired_accuracy` instead of fitting them again.)"""
+    fa, fb = (fit_transfer_probe(e, labels, is_test, seed=seed) for e in (emb_a, emb_b))
+    return paired_accuracy(fa.right, fb.right, n_boot=n_boot, seed=seed)

@@ -644,18 +644,21 @@ def run_suite(
 
     # ---- attribute probes
     if "probes" in analyses:
-        from bgs_hf.eval.probes import PROBE_ATTRS, attribute_probes, paired_probes
+        from bgs_hf.eval.probes import PROBE_ATTRS, fit_attribute_probes, paired_probe_fits, score_probes
 
         if not need_fit:
             res["probes"] = {"skipped": "no training clips"}
         else:
             t0 = time.perf_counter()
-            res["probes"] = {n: attribute_probes(emb[n], data, fit_items, test.items, items, n_perm=n_perm, seed=seed)
-                             if np.isfinite(emb[n]).all() else {} for n in main}
-            if all(res["probes"].get(n) for n in ("bgs", "pretrained")):  # the report's "change in r", paired
-                res["probes_paired"] = {"bgs - pretrained": paired_probes(emb["bgs"], emb["pretrained"], data,
-                                                                          fit_items, test.items, items,
-                                                                          n_boot=n_boot, seed=seed)}
+            # each model's probes fitted once, for its own row and the paired difference (refitting them for the
+            # pair doubled the probes' fitting time)
+            probe_fits = {n: fit_attribute_probes(emb[n], data, fit_items, test.items, items) if
+                          np.isfinite(emb[n]).all() else {} for n in main}
+            res["probes"] = {n: score_probes(f, n_perm=n_perm, seed=seed) for n, f in probe_fits.items()}
+            if all(probe_fits.get(n) for n in ("bgs", "pretrained")):  # the report's "change in r", paired
+                res["probes_paired"] = {"bgs - pretrained": paired_probe_fits(probe_fits["bgs"],
+                                                                              probe_fits["pretrained"],
+                                                                              n_boot=n_boot, seed=seed)}
             if any(res["probes"].values()):
                 res["figures"]["probes"] = _plot_bars(
                     {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
@@ -669,7 +672,7 @@ def run_suite(
 
     # ---- OOD transfer
     if "transfer" in analyses:
-        from bgs_hf.eval.probes import paired_transfer, read_abstract_set, transfer_probe
+        from bgs_hf.eval.probes import TransferFit, fit_transfer_probe, paired_accuracy, read_abstract_set
 
         if abstract_dir is None:
             res["transfer"] = {"skipped": "no abstract set given (bgs-hf synth DIR --abstract)"}
@@ -677,15 +680,17 @@ def run_suite(
             t0 = time.perf_counter()
             paths, labels, is_gen, label_names = read_abstract_set(abstract_dir)
             res["transfer"] = {"labels": label_names, "set": str(abstract_dir), "models": {}}
-            abstract: dict[str, np.ndarray] = {}
+            # each model's probe fitted once, for its own row and the paired difference
+            transfer_fits: dict[str, TransferFit] = {}
             for n in main:
-                abstract[n] = e = embed_paths(models[n], paths, cache, batch_size=batch_size,
-                                              desc=f"abstract set ({n})")
-                res["transfer"]["models"][n] = (transfer_probe(e, labels, is_gen, seed=seed) if np.isfinite(e).all()
+                e = embed_paths(models[n], paths, cache, batch_size=batch_size, desc=f"abstract set ({n})")
+                if np.isfinite(e).all():
+                    transfer_fits[n] = fit_transfer_probe(e, labels, is_gen, seed=seed)
+                res["transfer"]["models"][n] = (transfer_fits[n].summary() if n in transfer_fits
                                                 else {"skipped": NON_FINITE})
-            if all("accuracy" in res["transfer"]["models"].get(n, {}) for n in ("bgs", "pretrained")):
-                res["transfer"]["paired"] = {"bgs - pretrained": paired_transfer(
-                    abstract["bgs"], abstract["pretrained"], labels, is_gen, n_boot=n_boot, seed=seed)}
+            if all(n in transfer_fits for n in ("bgs", "pretrained")):
+                res["transfer"]["paired"] = {"bgs - pretrained": paired_accuracy(
+                    transfer_fits["bgs"].right, transfer_fits["pretrained"].right, n_boot=n_boot, seed=seed)}
             res["timings_s"]["transfer"] = time.perf_counter() - t0
 
     # ---- attention rollout
