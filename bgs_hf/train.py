@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bgs_hf._launch import own_error
-from bgs_hf.cli.main import console, launch_rank, run_guarded
+from bgs_hf.cli.main import console, launch_process, launch_rank, run_guarded
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 
@@ -114,7 +114,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
     process of each machine (LOCAL_RANK 0) says it, the others end with the same status silently (N processes printed
     it N times). A fault in the clips a process loaded for its own part of a step or an evaluation is its alone (raised
-    inside :func:`~bgs_hf._launch.own_part`, or in its DataLoader), and it says it. A
+    inside :func:`~bgs_hf._launch.own_part`, or in its DataLoader), and it says it, naming itself (``error: rank 3 of
+    8: ...``) unless it is the launch's first process. A
     process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0 (every
     survivor printed a gloo/NCCL traceback that buried the cause)."""
 
@@ -125,12 +126,18 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         try:
             return command()
         except (BGSInputError, BGSDivergedError, KeyboardInterrupt) as err:
-            if local_rank == 0 or _raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err))):
-                raise  # said here, or this process's own clips (its DataLoader's worker, or own_part in this process)
+            # this process's own clips (its DataLoader's worker, or own_part in this process): said here, naming
+            # the process unless it is the launch's first
+            own = _raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err)))
+            process = launch_process() if own else ""
+            if not process and (local_rank == 0 or own):
+                raise  # said here, as it is
 
             def again(err: BaseException = err) -> int:
                 raise err
 
+            if process:
+                return run_guarded(again, process=process)
             with contextlib.redirect_stderr(io.StringIO()):  # run_guarded's exit status, without its line
                 return run_guarded(again)
         except RuntimeError as err:

@@ -341,7 +341,9 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
     was printed once per process (8 GPUs, 8 lines). LOCAL_RANK 0 says it; the others end with the same status in
     silence, except for an error in the clips a process loaded itself (its DataLoader, or its share of an evaluation
     loaded in the process: that one too went unsaid), which only it can say. A clip every process loads alike (the
-    first training clip DDP's settings are fitted on) is said once, like a refusal."""
+    first training clip DDP's settings are fitted on) is said once, like a refusal. A process's own line names it
+    unless it is the launch's first (on 8 GPUs or several machines, a bare line did not say which process, machine or
+    share of the clips met it): by RANK of WORLD_SIZE, or its LOCAL_RANK where RANK is not set."""
     import numpy as np
     import torch
 
@@ -369,9 +371,13 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
         stack_clips(unreadable, np.array([3]), own=False)
 
     argv = ["--data", "x", "--output_dir", "/tmp/unused"]
-    for rank, local_rank in (("1", "1"), ("2", "0")):
+    for rank, local_rank, who in (("1", "1", "rank 1 of 4: "), ("2", "0", "rank 2 of 4: "), ("0", "0", ""),
+                                  (None, "1", "local rank 1: ")):
         monkeypatch.setenv("WORLD_SIZE", "4")
-        monkeypatch.setenv("RANK", rank)
+        if rank is None:
+            monkeypatch.delenv("RANK", raising=False)
+        else:
+            monkeypatch.setenv("RANK", rank)
         monkeypatch.setenv("LOCAL_RANK", local_rank)
         for error, code, text in ((BGSInputError("--foo: no"), 2, "error: --foo: no"),
                                   (BGSDivergedError("the loss became nan"), 1, "error: the loss became nan"),
@@ -384,10 +390,10 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
             assert capsys.readouterr().err.strip() == (text if local_rank == "0" else ""), (rank, error)
         monkeypatch.setattr(api, "train_bgs", own_clip)
         assert main(argv) == 2
-        assert capsys.readouterr().err.strip() == "error: c7.mp4: not a readable video"
+        assert capsys.readouterr().err.strip() == f"error: {who}c7.mp4: not a readable video", rank
         monkeypatch.setattr(api, "train_bgs", own_eval_clip)
         assert main(argv) == 2
-        assert capsys.readouterr().err.strip() == "error: c8.mp4: not a readable video", rank
+        assert capsys.readouterr().err.strip() == f"error: {who}c8.mp4: not a readable video", rank
         monkeypatch.setattr(api, "train_bgs", shared_clip)
         assert main(argv) == 2
         assert capsys.readouterr().err.strip() == ("error: c3.mp4: not a readable video" if local_rank == "0" else "")

@@ -88,6 +88,18 @@ def launch_rank(name: str = "RANK") -> int:
         return 0
 
 
+def launch_process() -> str:
+    """Which process of a launch this is (``rank 3 of 8``; ``local rank 3`` where only ``LOCAL_RANK`` is set), for a
+    line only this process prints (an error in the clips it alone loads): on a multi-node or 8-GPU job a bare line
+    did not say which node or share of the clips met it. "" for the launch's first process and a run alone, whose
+    lines stay as they are."""
+    if os.environ.get("RANK", "").strip():
+        rank = launch_rank()
+        return f"rank {rank} of {launch_rank('WORLD_SIZE')}" if rank else ""
+    local = launch_rank("LOCAL_RANK")
+    return f"local rank {local}" if local else ""
+
+
 def configure_logging(verbose: bool) -> None:
     """bgs_hf's INFO lines, other libraries' warnings and errors: with every logger at INFO, a run printed
     sentence-transformers' "Loading SentenceTransformer model from ..." and httpx's every request among ours.
@@ -195,22 +207,24 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def run_guarded(command: Callable[[], int | None]) -> int:
+def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     """Run a command the CLI way: bad input, a diverged run or the environment is one ``error:`` line (exit 2,
     1, 2), Ctrl-C is "interrupted" (130) and SIGTERM "terminated" (143), both after the command's cleanup; no
-    traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses it too."""
+    traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses it too, with ``process``
+    (:func:`launch_process`) naming the process whose own error it is: ``error: rank 3 of 8: ...``."""
+    error = f"error: {process}: " if process else "error: "
     try:
         with _sigterm_as_interrupt():
             return int(command() or 0)
     except BGSInputError as err:
-        _say(f"error: {err}")
+        _say(f"{error}{err}")
         return 2
     except BGSDivergedError as err:
-        _say(f"error: {err}")
+        _say(f"{error}{err}")
         return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
         logging.getLogger(__name__).debug("command failed", exc_info=True)
-        _say(f"error: {_environment_error(err)}")
+        _say(f"{error}{_environment_error(err)}")
         return 2
     except Terminated:
         _say("terminated")
