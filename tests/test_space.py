@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from test_hub import make_tiny_run
 
+from bgs_hf.data.container import TripletArrays
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.space_app import (
     Catalogue,
@@ -1411,6 +1412,12 @@ def test_the_decode_worker_exits_2_on_a_bad_upload_and_0_with_the_frames_cached(
 
 
 # ------------------------------------------------------------------ mutation audit of bgs_hf/hub, second pass
+def _judgments(idx: np.ndarray, odd: np.ndarray) -> TripletArrays:
+    """Judgments of clips ``idx`` with the odd one at positions ``odd``, as ``OddOneOutData.triplets`` gives them."""
+    n = len(idx)
+    return TripletArrays(idx=idx, odd=odd, participant=np.zeros(n, np.int64), judgment_row=np.arange(n))
+
+
 def _hand_backend(tmp_path: Path, votes: dict | None = None) -> SpaceBackend:
     """A backend over 4 hand-made 2-d embeddings (no model, no video): pretrained c0=(1,0), c1=(0.8,0.6), c2=(0,1),
     c3=(-1,0); aligned c0=(1,0), c1=(0,1), c2=(0.6,0.8), c3=(0,-1)."""
@@ -1750,8 +1757,8 @@ def test_the_catalogue_skips_clips_without_a_video_and_counts_votes_by_catalogue
         clip_ids=["c0", "c1", "c2", "c3", "c4"], n_clips=5, simulated_observers=False,
         clips={"video": ["/v/c0.mp4", "", "/v/c2.mp4", "/v/c3.mp4", "/v/c4.mp4"]},
         split_items=lambda split: None,
-        triplets=lambda items: types.SimpleNamespace(idx=np.array([[0, 2, 3], [0, 1, 2], [2, 3, 4], [4, 3, 2]]),
-                                                     odd=np.array([2, 0, 0, 2])))
+        triplets=lambda items: _judgments(np.array([[0, 2, 3], [0, 1, 2], [2, 3, 4], [4, 3, 2]]),
+                                          np.array([2, 0, 0, 2])))
     monkeypatch.setattr(bgs_hf.data, "load", lambda source: data)
     monkeypatch.setattr(space_app, "_thumbnails", lambda paths, config: np.zeros((len(paths), 2, 2, 3), np.uint8))
     cat = Catalogue.load("hand", SpaceConfig())
@@ -1855,11 +1862,26 @@ def test_a_catalogue_is_named_by_its_folder_and_shows_each_clips_middle_frame_at
     data = types.SimpleNamespace(
         clip_ids=["c0", "c1", "c2"], n_clips=3, simulated_observers=False, clips={"video": [str(p) for p in paths]},
         split_items=lambda split: None,
-        triplets=lambda items: types.SimpleNamespace(idx=np.zeros((0, 3), np.int64), odd=np.zeros(0, np.int64)))
+        triplets=lambda items: _judgments(np.zeros((0, 3), np.int64), np.zeros(0, np.int64)))
     monkeypatch.setattr(bgs_hf.data, "load", lambda source: data)
     cat = Catalogue.load(str(tmp_path / "my-clips"), SpaceConfig(cache_dir=str(tmp_path / "cache"), thumb_size=16))
     assert cat.name == "my-clips" and cat.thumbs.shape == (3, 16, 16, 3) and cat.thumbs.dtype == np.uint8
     np.testing.assert_allclose(cat.thumbs.reshape(3, -1).mean(axis=1), [120, 130, 140], atol=3)  # h264 rounding
+
+
+def test_the_catalogue_thumbnails_are_decoded_under_a_progress_bar(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A first start decodes every catalogue clip for its thumbnail before the catalogue is embedded: seconds with
+    nothing on the console (the embedding step has its bar). Drawn once the work has taken `BAR_DELAY_S` (here 0),
+    so a start that reads every thumbnail from the cache draws none."""
+    import bgs_hf._bars
+    from bgs_hf.hub import space_app
+    from bgs_hf.video import write_video
+
+    paths = [write_video(tmp_path / f"c{k}.mp4", np.full((3, 16, 16, 3), 100, np.uint8), fps=3) for k in range(2)]
+    monkeypatch.setattr(bgs_hf._bars, "BAR_DELAY_S", 0)
+    space_app._thumbnails(paths, SpaceConfig(cache_dir=str(tmp_path / "cache"), thumb_size=8))
+    drawn = capsys.readouterr().err
+    assert "catalogue thumbnails: 100%" in drawn and "2/2 [" in drawn, drawn
 
 
 def test_a_model_pair_embeds_in_eval_mode() -> None:
@@ -2235,7 +2257,7 @@ def test_a_catalogue_whose_source_has_no_folder_name_is_called_catalogue(monkeyp
     data = types.SimpleNamespace(
         clip_ids=["c0", "c1", "c2"], n_clips=3, simulated_observers=False,
         clips={"video": ["/v/c0.mp4", "/v/c1.mp4", "/v/c2.mp4"]}, split_items=lambda split: None,
-        triplets=lambda items: types.SimpleNamespace(idx=np.zeros((0, 3), np.int64), odd=np.zeros(0, np.int64)))
+        triplets=lambda items: _judgments(np.zeros((0, 3), np.int64), np.zeros(0, np.int64)))
     monkeypatch.setattr(bgs_hf.data, "load", lambda source: data)
     monkeypatch.setattr(space_app, "_thumbnails", lambda paths, config: np.zeros((len(paths), 2, 2, 3), np.uint8))
     names = [Catalogue.load(source, SpaceConfig()).name for source in (".", "/", "/d/my-clips/", "me/social-ooo")]

@@ -1,8 +1,9 @@
 """The BGS demo Space: how does alignment change which clips a video model finds similar?
 
 Pick three clips from a catalogue (SocialShapes by default) or upload your own; see the pretrained and the
-fine-tuned model's similarity matrices side by side (any run or pushed model, BGS-trained or not), each model's odd-one-out choice next to the human choice
-when people judged that triplet, and the nearest neighbours of a clip under both models.
+fine-tuned model's similarity matrices side by side (any run or pushed model, BGS-trained or not), each model's
+odd-one-out choice next to the judges' choice when the triplet was judged, and the nearest neighbours of a clip
+under both models.
 
 The logic lives here (importable, testable); ``spaces/bgs-demo/app.py`` only launches it.
 
@@ -30,16 +31,20 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
+
+if TYPE_CHECKING:
+    from bgs_hf.data.container import TripletArrays
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ PRETRAINED_FEATURES = "pooled_features+l2"
 PRETRAINED_NAME = model_name("pretrained")
 
 
-#: the splits every dataset bgs_hf.data.load reads has (``fit`` = train + val); ``None`` shows every clip
+#: the splits of every dataset ``bgs_hf.data.load`` reads (``fit`` = train + val); ``None`` shows every clip
 CATALOGUE_SPLITS: tuple[str | None, ...] = (None, "train", "val", "test", "fit")
 #: Seed of the default SocialShapes catalogue: no benchmark's (0, 1, ...). A benchmark's first clips are the same
 #: whatever its size, so seed 0's 48-clip catalogue was the first 48 clips of `make demo`'s benchmark, 37 of them
@@ -194,7 +199,7 @@ class Catalogue:
         clip; ``None`` when not judged or when the top votes tie (``most_common`` picked one of the tied clips
         by insertion order, and the page called it the humans' choice)."""
         votes = self.human_votes(positions)
-        if votes is None or sorted(votes)[-1] == sorted(votes)[-2]:
+        if votes is None or votes.count(max(votes)) > 1:
             return None
         top = max(votes)
         return votes.index(top), top, sum(votes)
@@ -214,39 +219,46 @@ class Catalogue:
 
     @classmethod
     def load(cls, source: str | Path, config: SpaceConfig) -> Catalogue:
+        """The first ``max_catalogue`` clips with a video in ``config``'s split, and the votes on triplets of them."""
         from bgs_hf.data import load as load_data
 
         data = load_data(source)
-        ids = data.clip_ids
         videos = list(data.clips["video"])
         try:  # an unknown name used to show every clip, training clips included
             items = data.split_items(config.catalogue_split)
         except KeyError as err:
             raise BGSInputError(str(err.args[0]), path=source) from None
         chosen = [int(i) for i in (items if items is not None else range(data.n_clips)) if videos[int(i)]]
-        chosen = chosen[: config.max_catalogue]
+        chosen = chosen[: config.max_catalogue]  # dataset clip indices, in catalogue order
         if len(chosen) < 3:
             raise BGSInputError("the catalogue needs at least 3 clips with videos", path=source)
-        where = {g: k for k, g in enumerate(chosen)}
-        trip = data.triplets(None)
-        votes: dict[frozenset[int], Counter] = {}
-        odd_clip = trip.idx[np.arange(len(trip.odd)), trip.odd.astype(np.int64)]
-        for row, odd in zip(trip.idx.tolist(), odd_clip.tolist()):
-            if all(g in where for g in row):
-                votes.setdefault(frozenset(where[g] for g in row), Counter())[where[odd]] += 1
-        paths = [Path(videos[g]) for g in chosen]
-        thumbs = _thumbnails(paths, config)
-        return cls(Path(str(source)).name or "catalogue", [ids[g] for g in chosen], paths, thumbs, votes,
-                   simulated=data.simulated_observers)
+        votes = _votes_by_triplet(data.triplets(None), chosen)
+        paths = [Path(videos[i]) for i in chosen]
+        return cls(Path(str(source)).name or "catalogue", [data.clip_ids[i] for i in chosen], paths,
+                   _thumbnails(paths, config), votes, simulated=data.simulated_observers)
+
+
+def _votes_by_triplet(triplets: TripletArrays, chosen: list[int]) -> dict[frozenset[int], Counter]:
+    """Odd-one-out votes per triplet of catalogue clips, keyed and counted by catalogue position (the page's
+    numbering), not by the dataset's clip index; a judgment naming a clip outside the catalogue is left out."""
+    position = {clip: k for k, clip in enumerate(chosen)}
+    votes: dict[frozenset[int], Counter] = {}
+    for clips, odd in zip(triplets.idx.tolist(), triplets.odd_clip().tolist()):
+        if all(clip in position for clip in clips):
+            votes.setdefault(frozenset(position[clip] for clip in clips), Counter())[position[odd]] += 1
+    return votes
 
 
 def _thumbnails(paths: list[Path], config: SpaceConfig) -> np.ndarray:
-    """Middle frame of each clip, short side ``thumb_size``, centre-cropped; cached with the clips."""
+    """Middle frame of each clip, short side ``thumb_size``, centre-cropped; cached with the clips. A first start
+    decodes every clip here, before the catalogue is embedded: a bar once that takes a second (a cached start
+    is over at once)."""
     from bgs_hf.video import ClipCache, FramePolicy
 
     cache = ClipCache(config.cache_path / "clips")
     policy = FramePolicy(num_frames=3, size=config.thumb_size, crop=config.thumb_size)
-    return np.stack([_square(cache.get(p, policy)[1]) for p in paths])
+    return np.stack([_square(cache.get(p, policy)[1])
+                     for p in delayed_bar(paths, desc="catalogue thumbnails", unit="clip")])
 
 
 def _square(frame: np.ndarray) -> np.ndarray:
@@ -270,6 +282,8 @@ def default_catalogue(config: SpaceConfig) -> Path:
 #: checkpoint has no head, so it is a random init on each load, and neither column uses it (the fine-tuned one runs
 #: the trained copy, the pretrained one pooled features without a head)
 UNTRAINED_HEAD = ".head.original_module."  # bgs_hf.models.embedder.HEAD_MODULE (importing it imports torch)
+
+
 class ModelPair:
     """The fine-tuned embedder and its pretrained counterpart (same weights with the adapter off)."""
 
@@ -318,7 +332,7 @@ class ModelPair:
             # backbone features after any final norm/pooler, no head; not a raw hidden state
             if self.pretrained is not None:  # a model without an adapter: the base it started from
                 pre = self.pretrained.pooled_features(pixel_values)
-            elif hasattr(self.aligned, "disable_adapter"):
+            elif self.adapter:
                 with self.aligned.disable_adapter():
                     pre = self.aligned.pooled_features(pixel_values)
             else:  # a plain embedder given without its base: its own pooled backbone features
@@ -411,13 +425,20 @@ class SpaceBackend:
             bgs.append(b)
         return np.concatenate(pre), np.concatenate(bgs)
 
-    def _catalogue_embeddings(self, on_embed: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _catalogue_embeddings_folder(self) -> Path:
+        """Where these models' embeddings of these clips are cached: keyed by every weight and each clip's content,
+        so a retrained model or a re-encoded clip is never served old embeddings."""
         key = hashlib.sha256(
             json.dumps(
                 [self.models.fingerprint(), [self.clip_cache.content_hash(p) for p in self.catalogue.paths]]
             ).encode()
         ).hexdigest()[:24]
-        folder = self.config.cache_path / "embeddings" / key
+        return self.config.cache_path / "embeddings" / key
+
+    def _catalogue_embeddings(self, on_embed: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(pretrained, aligned) embeddings of every catalogue clip, read from the cache when both files hold one
+        row per clip, else embedded and stored."""
+        folder = self._catalogue_embeddings_folder()
         try:
             pre = np.load(folder / "pretrained.npy", allow_pickle=False)
             bgs = np.load(folder / "aligned.npy", allow_pickle=False)
@@ -465,6 +486,7 @@ class SpaceBackend:
 
     def decode_upload(self, path: Path) -> None:
         """Header checks + decoding in a child process with a deadline; frames land in the upload cache."""
+        from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT, EXIT_FAILED
         from bgs_hf.video import VideoLimits
 
         limits = asdict(
@@ -482,18 +504,13 @@ class SpaceBackend:
             json.dumps(limits),
             str(path),
         ]
-        # the worker imports this bgs_hf, not whatever the working folder or an install holds (a staged Space
-        # started from another folder found none, and failed every upload)
-        here = str(Path(__file__).resolve().parents[2])
-        search = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": search}
         try:
             proc = subprocess.run(
                 cmd,
                 capture_output=True,
                 text=True,
                 timeout=self.config.decode_timeout_s,
-                env=env,
+                env=_worker_env(),
                 check=False,
             )
         except subprocess.TimeoutExpired:
@@ -502,7 +519,9 @@ class SpaceBackend:
             ) from None
         if proc.returncode != 0:
             lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-            reason = lines[-1] if lines and proc.returncode in (2, 3) else "could not decode the video"
+            # only the worker's own one-line reasons reach the page; a crash's stderr may be a traceback
+            said = bool(lines) and proc.returncode in (EXIT_BAD_INPUT, EXIT_FAILED)
+            reason = lines[-1] if said else "could not decode the video"
             # the worker names the file by its upload name; keep the message about the video itself
             prefix = path.name + ": "  # cut the whole name: a name may hold ": " itself ("Meeting: part 1.mp4")
             reason = reason[len(prefix):] if reason.startswith(prefix) else reason
@@ -510,17 +529,17 @@ class SpaceBackend:
 
     def embed_upload(self, path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pretrained, aligned, thumbnail) for an uploaded clip, after all checks."""
-        from bgs_hf.video import load_clip
+        from bgs_hf.video import preprocess
 
         p = self.check_upload(path)
         with self._upload_lock:
             self.decode_upload(p)
-            if not self.upload_cache.entry_path(p, self.models.policy).exists():
-                raise BGSInputError("could not decode the video", path=p)
             entry = self.upload_cache.entry_path(p, self.models.policy)
+            if not entry.exists():  # the worker left no frames: reading them would decode the upload in the server
+                raise BGSInputError("could not decode the video", path=p)
             try:
                 frames = self.upload_cache.get(p, self.models.policy)  # cache hit: decoded by the worker
-                clip = load_clip(p, self.models.policy, self.upload_cache)
+                clip = preprocess(frames, self.models.policy)  # what load_clip makes of them, without a second read
             finally:  # an upload is embedded once: its decoded frames must not pile up on the Space's disk
                 entry.unlink(missing_ok=True)
                 try:  # nor their shard folders (one per upload: 256 of them left behind after enough uploads)
@@ -549,30 +568,31 @@ class SpaceBackend:
         for slot, pick, upload in zip(SLOTS, picks, uploads):
             if upload:
                 if progress is not None:  # seconds per upload (decode worker + both models) on a CPU Space
-                    progress(len(labels), 3, f"clip {slot}: checking, decoding and embedding the upload")
-                p, b, thumb = self.embed_upload(upload)
+                    progress(len(labels), len(SLOTS), f"clip {slot}: checking, decoding and embedding the upload")
+                clip_pre, clip_bgs, thumb = self.embed_upload(upload)
                 labels.append(f"{slot}: {_upload_label(upload)}")
                 positions.append(-1 - len(positions))  # never a catalogue triplet
             elif pick:
                 i = self.catalogue.index(pick)
-                p, b, thumb = self.cat_pre[i], self.cat_bgs[i], self.catalogue.thumbs[i]
+                clip_pre, clip_bgs, thumb = self.cat_pre[i], self.cat_bgs[i], self.catalogue.thumbs[i]
                 labels.append(f"{slot}: {pick}")
                 positions.append(i)
             else:
                 raise BGSInputError(f"clip {slot}: pick a clip from the catalogue or upload one")
-            pre.append(p)
-            bgs.append(b)
+            pre.append(clip_pre)
+            bgs.append(clip_bgs)
             thumbs.append(thumb)
         if progress is not None and n_uploads:
-            progress(3, 3, "comparing")
+            progress(len(SLOTS), len(SLOTS), "comparing")
         sim_pre = cosine_similarity_matrix(np.stack(pre))
         sim_bgs = cosine_similarity_matrix(np.stack(bgs))
-        judged = min(positions) >= 0
-        human = self.catalogue.human_choice(positions) if judged else None
-        votes = self.catalogue.human_votes(positions) if judged else None
+        judged = min(positions) >= 0  # an upload's slot makes a triplet nobody judged
         return Comparison(
-            labels, sim_pre, sim_bgs, model_odd_one_out(sim_pre), model_odd_one_out(sim_bgs), human, thumbs,
-            human_votes=votes, judges=self.catalogue.judges, aligned=self.models.label,
+            labels=labels, sim_pre=sim_pre, sim_bgs=sim_bgs,
+            odd_pre=model_odd_one_out(sim_pre), odd_bgs=model_odd_one_out(sim_bgs),
+            human=self.catalogue.human_choice(positions) if judged else None, thumbs=thumbs,
+            human_votes=self.catalogue.human_votes(positions) if judged else None,
+            judges=self.catalogue.judges, aligned=self.models.label,
         )
 
     def neighbours(
@@ -736,8 +756,9 @@ def neighbours_view(backend: SpaceBackend, clip_id: str | None) -> tuple[list, l
     return gallery(pre), gallery(bgs), message
 
 
-def _quoted(clip_id: str) -> str:
-    return f"`{clip_id.replace('`', '')}`"
+def _quoted(name: str) -> str:
+    """A clip or data name as inline code: a backtick in it would end the code span early, so it is dropped."""
+    return f"`{name.replace('`', '')}`"
 
 
 def catalogue_slot(turn: int, uploads: Sequence[Any]) -> int | None:
@@ -845,15 +866,7 @@ def build_demo(backend: SpaceBackend) -> Any:
 
     # uploads Gradio copies into its temp folder are deleted after an hour (checked hourly)
     with gr.Blocks(title="BGS: what did alignment change?", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(
-            "# What did alignment change?\n"
-            f"Model: `{_display_name(backend.models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "
-            "Pick three clips (or upload your own, at most "
-            f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how two models see them: the "
-            f"*{PRETRAINED_NAME}* and the *{aligned}*. Behavioral Geometric Supervision: Garcia & Isik, arXiv 2510.01502.\n\n"
-            f"{reading_guide(backend.models, cat.simulated)}\n\n{evaluation_markdown(backend.models.name, aligned=aligned)}",
-            elem_id="intro",
-        )
+        gr.Markdown(intro_markdown(backend), elem_id="intro")
         catalogue = gr.Gallery(
             value=[(cat.thumbs[k], cid) for k, cid in enumerate(cat.clip_ids)],
             label="catalogue",
@@ -931,6 +944,21 @@ def build_demo(backend: SpaceBackend) -> Any:
     return demo
 
 
+def intro_markdown(backend: SpaceBackend) -> str:
+    """The page's header: what is compared (model, catalogue, the upload limits), the paper it implements, how to
+    read the numbers and how the model did overall."""
+    cat, cfg, models = backend.catalogue, backend.config, backend.models
+    return (
+        "# What did alignment change?\n"
+        f"Model: `{_display_name(models.name)}` — catalogue: **{cat.name}** ({len(cat)} clips). "
+        "Pick three clips (or upload your own, at most "
+        f"{cfg.max_upload_mb:g} MiB and {cfg.max_duration_s:g} s) and compare how two models see them: the "
+        f"*{PRETRAINED_NAME}* and the *{models.label}*. Behavioral Geometric Supervision: Garcia & Isik, "
+        "arXiv 2510.01502.\n\n"
+        f"{reading_guide(models, cat.simulated)}\n\n{evaluation_markdown(models.name, aligned=models.label)}"
+    )
+
+
 def reading_guide(models: ModelPair, simulated: bool = False) -> str:
     """What the numbers on the page are (the heat maps, the odd-one-out table, the neighbours' captions); a
     SocialShapes catalogue's votes are called what they are (they were called humans' and people's), and a model
@@ -984,18 +1012,19 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
 
     n = f" ({count(fit['n_judgments'], 'judgment')})" if isinstance(fit.get("n_judgments"), int) else ""
     # which data: the run's benchmark, not necessarily the catalogue below (the page did not say)
-    of = f" of `{data_name.replace('`', '')}`" if data_name and data_name != "unknown" else ""
+    of = f" of {_quoted(data_name)}" if data_name and data_name != "unknown" else ""
     text = f"**{title}** on the held-out {split} split{of}{n}: {aligned} {score(fit)}"
     if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
         text += f"; {PRETRAINED_NAME} {score(baseline)}"
-    people = "the simulated observers" if simulated else "people"
+    judges = "the simulated observers" if simulated else "people"
+    the_judges = judges if simulated else "the people"
     if simulated:
         text += (". That benchmark is synthetic SocialShapes: its judgments, and so its noise ceiling, come from "
                  "simulated observers, not people")
     if ceiling_r2 is not None and ceiling_r2 > 0:
-        text += (f". The noise ceiling (R² = {fmt(ceiling_r2, '.3f')}) is how well one half of {people.replace('people', 'the people')} "
-                 f"predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with {people} "
-                 "about as well as they agree with each other (it is an estimate, not an upper bound).")
+        text += (f". The noise ceiling (R² = {fmt(ceiling_r2, '.3f')}) is how well one half of {the_judges} "
+                 f"predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with "
+                 f"{judges} about as well as they agree with each other (it is an estimate, not an upper bound).")
     elif ceiling_r2 is None:  # not estimated: nothing to call positive or not
         text += f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given."
     else:
@@ -1032,7 +1061,16 @@ def _display_name(name: str) -> str:
     return name if is_hub_id(name) else Path(name).name
 
 
+def _worker_env() -> dict[str, str]:
+    """The decode worker's environment: one thread, and this bgs_hf first on its path, not whatever the working folder
+    or an install holds (a staged Space started from another folder found none, and failed every upload)."""
+    here = str(Path(__file__).resolve().parents[2])
+    search = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": search}
+
+
 def _upload_path(value: Any) -> str | None:
+    """The file path of a Gradio upload value (a path, a ``FileData`` or its dict), or ``None`` for an empty slot."""
     if value is None:
         return None
     if isinstance(value, (str, Path)):
