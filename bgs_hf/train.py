@@ -113,9 +113,12 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
     flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
     process of each machine (LOCAL_RANK 0) says it, the others end with the same status silently (N processes printed
-    it N times). A fault in the clips a process loaded for its own part of a step or an evaluation is its alone (raised
-    inside :func:`~bgs_hf._launch.own_part`, or in its DataLoader), and it says it, naming itself (``error: rank 3 of
-    8: ...``) unless it is the launch's first process. A
+    it N times). A fault in the clips a process loaded for its own part of a step or an evaluation (a bad clip, or an
+    ``OSError``: a file gone or unreadable) is its alone (raised inside :func:`~bgs_hf._launch.own_part`, or in its
+    DataLoader), and it says it, naming itself (``error: rank 3 of 8: ...``) unless it is the launch's first process.
+    Any other ``OSError`` is the environment, which need not be alike on every process (a full disk on one node, a
+    file only one rank writes): each process says it, named unless it is the first, rather than lose the one line
+    that says why. A
     process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0 (every
     survivor printed a gloo/NCCL traceback that buried the cause)."""
 
@@ -125,10 +128,11 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         local_rank = launch_rank("LOCAL_RANK")
         try:
             return command()
-        except (BGSInputError, BGSDivergedError, KeyboardInterrupt) as err:
-            # this process's own clips (its DataLoader's worker, or own_part in this process): said here, naming
-            # the process unless it is the launch's first
+        except (BGSInputError, BGSDivergedError, OSError, KeyboardInterrupt) as err:
+            # this process's own clips (its DataLoader's worker, or own_part in this process), or the environment
+            # (which may be this process's alone): said here, naming the process unless it is the launch's first
             own = _raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err)))
+            own = own or isinstance(err, OSError)
             process = launch_process() if own else ""
             if not process and (local_rank == 0 or own):
                 raise  # said here, as it is

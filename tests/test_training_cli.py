@@ -399,6 +399,69 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
         assert capsys.readouterr().err.strip() == ("error: c3.mp4: not a readable video" if local_rank == "0" else "")
 
 
+
+def test_an_os_error_is_said_by_each_process_that_meets_it_named_unless_it_is_the_first(monkeypatch,
+                                                                                                    capsys):
+    """An ``OSError`` (the environment) went around the launch handling: one every process meets alike (an unwritable
+    ``--output_dir``, a full disk) was printed by every process, and one a process met in its own clips (a video gone
+    or unreadable while its share of a step or an evaluation loads) was printed without naming the process. Now every
+    process that meets one says it, named unless it is the launch's first: the environment need not be alike on every
+    process (a full disk on one node), so no process is silenced; all end with status 2."""
+    import errno
+
+    import numpy as np
+    import torch
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+    from bgs_hf.training.data import stack_clips
+
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
+
+    def vanished(config):  # its DataLoader's share of a step: the video was deleted under the run
+        def collate(items):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", "videos/c7.mp4")
+
+        next(iter(torch.utils.data.DataLoader([0], collate_fn=collate)))
+
+    def denied(clip: int):
+        raise PermissionError(errno.EACCES, "Permission denied", f"videos/c{clip}.mp4")
+
+    def own_eval_clip(config):  # its share of an evaluation, loaded in the process (own_part)
+        stack_clips(denied, np.array([8, 9]))
+
+    def unwritable(config):  # every process meets it alike
+        raise PermissionError(errno.EACCES, "Permission denied", "/out/run")
+
+    def disk_full(config):
+        raise OSError(errno.ENOSPC, "No space left on device", "/out/run/trainer_state.json")
+
+    argv = ["--data", "x", "--output_dir", "/tmp/unused"]
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    for rank, local_rank, who in (("1", "1", "rank 1 of 4: "), ("2", "0", "rank 2 of 4: "), ("0", "0", ""),
+                                  (None, "1", "local rank 1: ")):
+        if rank is None:
+            monkeypatch.delenv("RANK", raising=False)
+        else:
+            monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        monkeypatch.setattr(api, "train_bgs", vanished)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == \
+            f"error: {who}FileNotFoundError: No such file or directory: videos/c7.mp4", rank
+        monkeypatch.setattr(api, "train_bgs", own_eval_clip)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == f"error: {who}PermissionError: Permission denied: videos/c8.mp4", rank
+        monkeypatch.setattr(api, "train_bgs", unwritable)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == f"error: {who}PermissionError: Permission denied: /out/run", rank
+        monkeypatch.setattr(api, "train_bgs", disk_full)
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == \
+            f"error: {who}OSError: No space left on device: /out/run/trainer_state.json", rank
+
+
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
     """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
     and fit, and ``pct_of_ceiling`` left out of the printed fit, both passed (only full training runs read the output,
