@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import datasets
@@ -404,6 +405,20 @@ def test_a_hub_cache_snapshot_with_videos_loads_and_outside_symlinks_stay_refuse
     os.symlink(outside, plain / "videos" / "clip_001.mp4")
     with pytest.raises(BGSInputError, match="clips row 2: video path 'videos/clip_001.mp4' resolves outside"):
         load(plain)
+
+
+def test_a_card_whose_yaml_header_does_not_parse_is_one_line_naming_the_readme(exported, tmp_path, capsys):
+    """An unclosed list in the header (a hand edit of the card) is one line and a problem for `data validate`
+    (coverage audit: no test reached it; without the check it was a yaml ScannerError/ParserError traceback)."""
+    data, _ = exported
+    folder = write_hub(data, tmp_path / "ds")
+    body = (folder / "README.md").read_text().split("---", 2)[2]
+    (folder / "README.md").write_text("---\nconfigs: [\n---" + body)
+    line = r"README\.md: YAML header unreadable \(while parsing [^\n]+\)"  # PyYAML's first line, nothing after it
+    with pytest.raises(BGSInputError, match=f"^{line}$"):
+        load(folder)
+    assert cli(["data", "validate", str(folder)]) == 1
+    assert re.search(f"^problem: {line}$", capsys.readouterr().out, flags=re.M)
 
 
 def test_a_hub_folder_with_csv_configs_is_not_served_stale(exported, tmp_path):

@@ -144,6 +144,21 @@ def test_test_videos_naming_no_video_or_beside_the_draws_flags_is_refused(tmp_pa
                                            "draw) would change nothing: give one or the other\n")
 
 
+def test_a_test_videos_list_that_is_missing_not_utf8_or_blank_is_one_problem_line(tmp_path: Path, capsys) -> None:
+    """Each says what the file should hold (coverage audit: no test reached them; without the checks the missing list
+    is an OS error (exit 2), the Latin-1 one a UnicodeDecodeError traceback, the blank one an empty test split)."""
+    table, videos = _csv(tmp_path, _set_trials()), _videos(tmp_path)
+    (tmp_path / "latin.txt").write_bytes("sc\xe8ne_02.mp4\n".encode("latin-1"))
+    (tmp_path / "blank.txt").write_text("\n  \n\t\n", encoding="utf-8")
+    for name, why in (("missing.txt", "file missing"), ("latin.txt", "not UTF-8 text; re-save it as UTF-8"),
+                      ("blank.txt", "no video names")):
+        out = tmp_path / f"ds-{name}"
+        assert cli(["data", "import", str(table), str(videos), str(out), "--test-videos", str(tmp_path / name)]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        assert lines == [f"problem: {name}: {why} (--test-videos: one video name per line)"]
+        assert not out.exists()
+
+
 def test_a_test_videos_list_may_start_with_a_header_line(tmp_path: Path, caplog) -> None:
     """A list saved from a spreadsheet column starts with its header ('Video Name', 'file'): it was reported as an
     unknown video. A first line that is no video and reads as such a header is skipped, and said; an unknown name

@@ -324,6 +324,8 @@ def test_split_arguments_are_checked_and_validate_uses_them(source: Path, tmp_pa
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["data", "validate", "SRC", "--no-decode", "--val-fraction", "1.5"], "--val-fraction: must be in [0.0, 1.0)"),
+    # a decimal comma (coverage audit: no test reached it; argparse's own words were `invalid number value: '0,2'`)
+    (["data", "validate", "SRC", "--no-decode", "--val-fraction", "0,2"], "--val-fraction: '0,2' is not a number"),
     (["data", "stats", "SRC", "--no-png", "--val_fraction", "nan"], "--val_fraction: must be in [0.0, 1.0), got nan"),
     # export/push store no validation split: the flag is refused as unused, whatever its value
     (["data", "export", "SRC", "OUT", "--val_fraction=-0.1"], "argument --val_fraction: not used by `data export`"),

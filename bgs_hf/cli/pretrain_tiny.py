@@ -203,9 +203,6 @@ def configure(args: argparse.Namespace) -> Any:
     from bgs_hf.errors import BGSInputError
     from bgs_hf.pretrain.config import check_probe_seeds
 
-    for name in ("steps", "batch_size", "corpus_clips", "threads"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise BGSInputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     config_class, _ = recipes()[args.arch]
     given = {"batch_size": args.batch_size, "seed": args.seed, "corpus_clips": args.corpus_clips,
              "num_threads": args.threads}
