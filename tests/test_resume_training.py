@@ -510,9 +510,9 @@ def test_the_steps_a_run_is_planned_to_take_are_the_trainers_own_count(tmp_path,
     assert trainer.set_initial_training_values(trainer.args, trainer.get_train_dataloader())[-1] == planned
 
 
-def _own_trainer(out: Path, clips_per_step: int, **training: Any) -> Any:
+def _own_trainer(out: Path, clips_per_step: int, sampler_seed: int = 0, **training: Any) -> Any:
     """A BGSTrainer built by a user's own code, not ``train_bgs`` (no ``bgs_info``): tiny_data's 18 train clips in
-    sets of ``clips_per_step``, a checkpoint at every step."""
+    sets of ``clips_per_step`` drawn with the sampler's own ``sampler_seed``, a checkpoint at every step."""
     from test_training_helpers import tiny_data, tiny_peft_model
 
     from bgs_hf.metrics.similarity import human_similarity
@@ -524,7 +524,8 @@ def _own_trainer(out: Path, clips_per_step: int, **training: Any) -> Any:
     data, pix = tiny_data()
     trip = data.triplets("train")
     sampler = build_sampler(get_recipe("clip-batched").with_overrides(clips_per_step=clips_per_step), trip,
-                            human_similarity(trip.idx, trip.odd, data.n_clips), data.split_items("train"), seed=0)
+                            human_similarity(trip.idx, trip.odd, data.n_clips), data.split_items("train"),
+                            seed=sampler_seed)
     args = training_arguments({"output_dir": str(out), "use_cpu": True, "eval_strategy": "no",
                                "load_best_model_at_end": False, "lr_scheduler_type": "constant",
                                "save_strategy": "steps", "save_steps": 1, "save_total_limit": None,
@@ -563,6 +564,68 @@ def test_a_trainer_built_directly_refuses_a_resume_that_would_take_other_steps(t
     same = _own_trainer(run, 6, max_steps=4)
     same.train(resume_from_checkpoint=str(run / "checkpoint-2"))
     assert same.state.global_step == 4
+
+
+def test_a_trainer_built_directly_checks_the_seed_its_own_sampler_drew_the_clip_sets_with(tmp_path) -> None:
+    """A ``BGSTrainer`` built by one's own code gives its sampler a seed of its own (here 0, beside ``args.seed`` 42),
+    but its resume check took the flags' seed (``data_seed``, else ``seed``) for the clip sets': a resume that changed
+    only ``args.seed`` (42 to 7; the run's clip sets) was refused naming seeds 42 and 7, and one whose sampler drew
+    with seed 1 (other clip sets) was taken without a word. The checkpoint records its sampler's seed; a sampler of
+    another seed is refused naming 0 and 1, and the run's sampler resumes to its 4 steps whatever ``args.seed``."""
+    from bgs_hf.errors import BGSInputError
+
+    run = tmp_path / "r"
+    _own_trainer(run, 6, sampler_seed=0, max_steps=2, seed=42).train()
+    assert json.loads((run / "checkpoint-2" / "bgs_trainer_state.json").read_text())["sampler_seed"] == 0
+    other = _own_trainer(run, 6, sampler_seed=1, max_steps=4, seed=42)
+    with pytest.raises(BGSInputError) as err:
+        other.train(resume_from_checkpoint=str(run / "checkpoint-2"))
+    assert str(err.value) == ("checkpoint-2: its run drew its clip sets with seed 0, this one with 1: the remaining "
+                              "steps would not be the run's (other clip sets, epochs ending elsewhere); resume with "
+                              "sampler seed 0, or start a new run")
+    assert other.state.global_step == 0 and not (run / "checkpoint-3").exists()
+    same = _own_trainer(run, 6, sampler_seed=0, max_steps=4, seed=7)
+    same.train(resume_from_checkpoint=str(run / "checkpoint-2"))
+    assert same.state.global_step == 4
+
+
+@pytest.mark.parametrize("state, flags, seed, refused", [
+    # an older bgs-hf's checkpoint (no sampler_seed): the flags' seeds of both runs, whatever this sampler's seed
+    ({}, (42, None), 0, None),
+    ({}, (8, None), 42, (42, 8, "--seed 42")),
+    # an edited record's `true` (equal to 1 in Python) is no record either
+    ({"sampler_seed": True}, (42, None), 1, None),
+    # recorded: the samplers' seeds, whatever the flags; a flag is named where this run's seed is the flags'
+    ({"sampler_seed": 3}, (42, None), 3, None),
+    ({"sampler_seed": 3}, (42, None), 42, (3, 42, "--seed 3")),
+    ({"sampler_seed": 3}, (42, 9), 9, (3, 9, "--data_seed 3")),
+    ({"sampler_seed": 3}, (42, None), 4, (3, 4, "sampler seed 3")),
+])
+def test_a_resumes_clip_set_seed_is_the_recorded_samplers_else_the_flags(tmp_path, state, flags, seed,
+                                                                         refused) -> None:
+    """Hand records of a run at ``--seed`` 42 (``training_args.json``) whose sampler recorded seed 3, or an older
+    checkpoint that recorded none; this run's ``(--seed, --data_seed)`` and its sampler's ``seed``: which seeds are
+    compared, and what a refusal advises."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.trainer import check_resume_schedule
+
+    folder = tmp_path / "checkpoint-4"
+    folder.mkdir()
+    (folder / "bgs_trainer_state.json").write_text(json.dumps(state))
+    (folder / "training_args.json").write_text(json.dumps({"gradient_accumulation_steps": 1, "seed": 42,
+                                                           "data_seed": None}))
+    args = SimpleNamespace(gradient_accumulation_steps=1, seed=flags[0], data_seed=flags[1])
+    if refused is None:
+        check_resume_schedule(folder, 3, args, None, 1, seed)
+        return
+    was, now, fix = refused
+    with pytest.raises(BGSInputError) as err:
+        check_resume_schedule(folder, 3, args, None, 1, seed)
+    assert str(err.value) == (f"checkpoint-4: its run drew its clip sets with seed {was}, this one with {now}: the "
+                              "remaining steps would not be the run's (other clip sets, epochs ending elsewhere); "
+                              f"resume with {fix}, or start a new run")
 
 
 def test_train_bgs_checks_a_resumes_schedule_once(tmp_path, monkeypatch) -> None:

@@ -734,7 +734,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     sampler = build_sampler(recipe, train_trip, human_train, data.split_items("train"), seed=data_seed,
                             world_size=world_size)
     if resume is not None:  # before the model is built and anything is written: the run's record stays as it was
-        check_resume_schedule(resume, len(sampler), args, recipe.to_dict(), world_size)
+        check_resume_schedule(resume, len(sampler), args, recipe.to_dict(), world_size, sampler.seed)
         if int(args.max_steps) <= 0:  # counted in epochs: known now, before the model loads and clips are decoded
             check_resume_step(resume, resume_step, planned_max_steps(args, len(sampler)))
 

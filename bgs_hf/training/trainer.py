@@ -105,6 +105,12 @@ def planned_max_steps(args: Any, steps_per_epoch: int) -> int:
     return math.ceil(args.num_train_epochs * max((int(steps_per_epoch) + accumulation - 1) // accumulation, 1))
 
 
+def sampler_seed(sampler: Any) -> int | None:
+    """The seed a step sampler draws its clip sets with (``None``: a sampler of one's own without a ``seed``)."""
+    seed = getattr(sampler, "seed", None)
+    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+
+
 def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
     """A checkpoint's JSON record ``name`` ({} when absent or not an object: a checkpoint of an older bgs-hf)."""
     path = Path(folder, name)
@@ -129,13 +135,18 @@ def _step_settings(recipe: Any, world_size: Any) -> str:
 
 
 def check_resume_schedule(folder: str | Path, steps_per_epoch: int, args: Any, recipe: Mapping[str, Any] | None,
-                          world_size: int) -> None:
+                          world_size: int, seed: int | None = None) -> None:
     """A resume must take the steps the checkpoint's run would have taken. The Trainer puts global step N at epoch
     N // (steps an epoch / gradient accumulation), and the sampler draws each epoch's clip sets from the data seed:
     another number of steps an epoch (another ``--clips_per_step``, or paper-v1 on 4 or more processes, where a last
     step of 3 clips joins the one before), other gradient accumulation or another data seed gave the remaining steps
     other clip sets and moved the epochs' ends, without a word. Refused in one line naming both runs' values and what
-    to resume with; a checkpoint of an older bgs-hf that recorded none of them passes."""
+    to resume with; a checkpoint of an older bgs-hf that recorded none of them passes.
+
+    ``seed`` is the one this run's sampler draws with (``None``: the flags', ``--data_seed`` else ``--seed``, which
+    ``train_bgs`` gives its sampler); it is compared with the sampler's seed the checkpoint recorded (``sampler_seed``):
+    a ``BGSTrainer`` built by one's own code gives its sampler a seed of its own, so the flags' were another run's.
+    A checkpoint of an older bgs-hf, without the record, compares the flags' seeds of both runs."""
     saved, saved_args = _recorded(folder, BGS_STATE_NAME), _recorded(folder, "training_args.json")
     was_world = recorded_world_sizes(saved)[-1]["world_size"]
     was_recipe = saved.get("recipe") if isinstance(saved.get("recipe"), Mapping) else {}
@@ -158,13 +169,17 @@ def check_resume_schedule(folder: str | Path, steps_per_epoch: int, args: Any, r
     if isinstance(was_acc, int) and was_acc != acc:
         differ.append(f"its run summed {count(was_acc, 'step')} an optimizer step, this one {acc}")
         advice.append(f"--gradient_accumulation_steps {was_acc}")
-    if isinstance(saved_args.get("seed"), int):
+    flags_seed = args.seed if args.data_seed is None else args.data_seed
+    was_seed, recorded = None, saved.get("sampler_seed")
+    if isinstance(recorded, int) and not isinstance(recorded, bool):
+        was_seed, seed = recorded, flags_seed if seed is None else int(seed)
+    elif isinstance(saved_args.get("seed"), int):  # an older bgs-hf's checkpoint: its flags' seed
         was_seed = saved_args["seed"] if saved_args.get("data_seed") is None else saved_args["data_seed"]
-        seed = args.seed if args.data_seed is None else args.data_seed
-        if was_seed != seed:
-            flag = "--seed" if saved_args.get("data_seed") is None and args.data_seed is None else "--data_seed"
-            differ.append(f"its run drew its clip sets with seed {was_seed}, this one with {seed}")
-            advice.append(f"{flag} {was_seed}")
+        seed = flags_seed
+    if was_seed is not None and was_seed != seed:
+        flag = "--seed" if saved_args.get("data_seed") is None and args.data_seed is None else "--data_seed"
+        differ.append(f"its run drew its clip sets with seed {was_seed}, this one with {seed}")
+        advice.append(f"{flag} {was_seed}" if seed == flags_seed else f"sampler seed {was_seed}")
     if differ:
         what = "resume with " + ", ".join(advice) if advice else "resume" if on else "resume with the run's own settings"
         raise BGSInputError(f"{'; '.join(differ)}: the remaining steps would not be the run's (other clip sets, "
@@ -367,12 +382,12 @@ class BGSTrainer(Trainer):
         """``Trainer.train``; a resumed checkpoint sets :attr:`train_seconds_before` (:meth:`_load_from_checkpoint`).
         A resume must take the run's steps (:func:`check_resume_schedule`), checked before anything loads: a trainer
         built by a user's own code resumed with another step size, accumulation or seed without a word. The clip sets'
-        seed is read as transformers' ``data_seed`` (else ``seed``), the one ``train_bgs`` gives its sampler."""
+        seed is the sampler's own, as its checkpoints record it (a user's sampler need not take ``args.data_seed``)."""
         checkpoint = get_last_checkpoint(self.args.output_dir) if resume_from_checkpoint is True \
             else resume_from_checkpoint  # True: the folder transformers resumes from (None: its own error follows)
         if checkpoint and isinstance(self.train_dataset, StepDataset) and str(checkpoint) != self.schedule_checked:
             check_resume_schedule(checkpoint, len(self.train_dataset.sampler), self.args, self.bgs_info.get("recipe"),
-                                  max(int(self.args.world_size), 1))
+                                  max(int(self.args.world_size), 1), sampler_seed(self.train_dataset.sampler))
         self.train_seconds_before = 0.0
         self.world_sizes = self._own_world_size()
         self._clock.started = None
@@ -594,6 +609,7 @@ class BGSTrainer(Trainer):
                 "world_sizes": self.world_sizes}
         if isinstance(self.train_dataset, StepDataset):  # what a resume's schedule check reads (train_bgs gives it)
             info.setdefault("steps_per_epoch", len(self.train_dataset.sampler))
+            info.setdefault("sampler_seed", sampler_seed(self.train_dataset.sampler))
         Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
 
     def _load_best_model(self) -> None:
