@@ -7,6 +7,8 @@ uploaded as is; paths that would escape the folder are refused.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import shutil
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bgs_hf._format import count, fmt
+from bgs_hf._format import count, fmt, hub_license_id
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, StopChecks, missing_column, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
@@ -81,8 +83,6 @@ def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
     """What the card says of ``data``'s origin and licence when the caller says nothing: a SocialShapes instance's own
     (its judgments are simulated observers'), a Hub-layout folder's own card's, else the Garcia & Isik release's.
     ``write_hub(load(socialshapes))`` described simulated judgments as the release's human ones, under its licence."""
-    import json
-
     if data.meta.get("ground_truth"):
         from bgs_hf.synth.generate import socialshapes_card_info
 
@@ -123,8 +123,6 @@ def declared_license(license_id: str | None, name: str | None = None,
                      link: str | None = None) -> tuple[str, str | None, str | None]:
     """(Hub licence id, ``license_name``, ``license_link``) a publisher declares (``--license``, and for ``other``
     ``--license-name`` / ``--license-link``), checked before anything is written."""
-    from bgs_hf._format import hub_license_id
-
     if license_id is None:
         flag = "--license-name" if name is not None else "--license-link"
         raise BGSInputError(f"{flag} names the terms of `--license other`: pass --license other with it")
@@ -265,8 +263,6 @@ def _cache_dir(folder: Path) -> str:
     config patterns only: two folders called ``ds`` (or a rewritten one) silently share stale Arrow
     files. A key of our own avoids that and still reuses the cache while nothing changed.
     """
-    import hashlib
-
     import datasets
 
     h = hashlib.sha256(str(folder.resolve()).encode())
@@ -288,6 +284,8 @@ def _reader_kwargs(folder: Path, name: str, cache_dir: str) -> dict[str, Any]:
 
 
 def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
+    """Config ``name`` as one frame (its Hub splits concatenated, each row's split in :data:`HF_SPLIT`, its 1-based
+    position in ``ROW``); a reader failure or an empty config is fatal, in one line."""
     import datasets
 
     cache_dir = _cache_dir(folder)
@@ -336,6 +334,7 @@ def _parquet_shards(folder: Path, name: str, splits: list[str], cache_dir: str, 
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
+    """Report every missing column of ``cols`` at once, then stop: no row of ``df`` can be checked without them."""
     missing = [c for c in cols if c not in df.columns]
     for c in missing:
         problems.add(missing_column(c, [x for x in df.columns if x != ROW], cols), path=where)
@@ -343,11 +342,16 @@ def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Pro
         raise StopChecks(f"{where}: missing columns")
 
 
+def _no_value(value: object) -> bool:
+    """A cell pandas left empty: None, or NaN where a column with nulls became float."""
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def _caption_lists(clips: pd.DataFrame, where: Path, problems: Problems) -> list[list[str]]:
     """``captions`` as a list of strings per clip: a list (or array) of strings, one string, or null."""
     out: list[list[str]] = []
     for row, value in zip(clips[ROW], clips["captions"]):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if _no_value(value):
             out.append([])
         elif isinstance(value, str):  # one caption, not a sequence of characters
             out.append([value])
@@ -400,88 +404,114 @@ def read_hub(
     problems = Problems() if problems is None else problems
     folder = Path(source)
     name = read_front_matter(folder / "README.md").get("pretty_name") or name or folder.resolve().name
-    clips_where, judg_where = folder / "clips", folder / "judgments"
+    clips, missing = _read_clips(folder, problems)
+    judgments = _read_judgments(folder, len(clips), problems)
+    meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing}
+    return finish(clips, judgments, name=name, root=folder.resolve(), meta=meta,
+                  split_config=split_config or SplitConfig(), stimulus_path=folder / "clips",
+                  problems=problems)
+
+
+def _read_clips(folder: Path, problems: Problems) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """The ``clips`` config with every column ``finish`` reads, and the (row, clip_id, path) of each video it names
+    that is not there (a warning, not a problem: the judgments still load without their videos)."""
+    where = folder / "clips"
     clips = _load_config(folder, "clips", problems)
-    _require(clips, ("clip_id",), clips_where, problems)
+    _require(clips, ("clip_id",), where, problems)
     dup = clips["clip_id"].duplicated().to_numpy()
-    problems.add_rows(clips_where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
-    _check_integer_ids(clips, clips_where)
-    hub_splits = sorted(clips[HF_SPLIT].unique())
-    if "stimulus_set" not in clips.columns and len(hub_splits) > 1:
-        known = [STIMULUS_SET_ALIASES.get(str(v).lower()) for v in hub_splits]
-        if None not in known and "test" in known:  # train + validation alone would leave no test clip
-            # the publisher split the clips config into Hub splits (train/test files): those are its splits,
-            # not a seeded random draw
-            logger.info("%s: clip splits from the config's Hub splits (%s)", clips_where, ", ".join(hub_splits))
-            clips["stimulus_set"] = clips[HF_SPLIT]
-        else:
-            unknown = [str(s) for s, k in zip(hub_splits, known, strict=True) if k is None]
-            why = (f"include {', '.join(unknown)}, not one of train/validation/test" if unknown
-                   else "name no test split")
-            logger.warning("%s: Hub splits %s %s; the test clips are drawn at random (seeded)",
-                           clips_where, ", ".join(map(str, hub_splits)), why)
-    for col, default in (("video", None), ("captions", None), ("stimulus_set", None)):
+    problems.add_rows(where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
+    _check_integer_ids(clips, where)
+    if "stimulus_set" not in clips.columns:
+        _stimulus_set_from_hub_splits(clips, where)
+    for col in ("video", "captions", "stimulus_set"):
         if col not in clips.columns:
-            clips[col] = default
-    clips["captions"] = _caption_lists(clips, clips_where, problems)
-    _null_rows(clips, ("clip_id",), clips_where, problems)
+            clips[col] = None
+    clips["captions"] = _caption_lists(clips, where, problems)
+    _null_rows(clips, ("clip_id",), where, problems)
     for col in [c for c in clips.columns if c.startswith("rating_")]:  # NaN = not rated; text/inf reported
-        clips[col] = optional_numbers(clips, col, clips_where, problems)
-    videos, missing = [], []
+        clips[col] = optional_numbers(clips, col, where, problems)
+    clips["video"], missing = _video_files(clips, folder, where, problems)
+    if missing:
+        logger.warning("%d video file(s) named in clips are missing (first: %s)", len(missing), missing[0][2])
+    return clips, missing
+
+
+def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path) -> None:
+    """A publisher who split the clips config into Hub splits (train/test files) named its train/test clips: those
+    become ``stimulus_set``, not a seeded random draw. Splits that name no test clip are said, then drawn."""
+    hub_splits = sorted(clips[HF_SPLIT].unique())
+    if len(hub_splits) < 2:
+        return
+    known = [STIMULUS_SET_ALIASES.get(str(v).lower()) for v in hub_splits]
+    if None not in known and "test" in known:  # train + validation alone would leave no test clip
+        logger.info("%s: clip splits from the config's Hub splits (%s)", where, ", ".join(hub_splits))
+        clips["stimulus_set"] = clips[HF_SPLIT]
+        return
+    unknown = [str(s) for s, k in zip(hub_splits, known, strict=True) if k is None]
+    why = f"include {', '.join(unknown)}, not one of train/validation/test" if unknown else "name no test split"
+    logger.warning("%s: Hub splits %s %s; the test clips are drawn at random (seeded)",
+                   where, ", ".join(map(str, hub_splits)), why)
+
+
+def _video_files(clips: pd.DataFrame, folder: Path, where: Path,
+                 problems: Problems) -> tuple[list[str | None], list[tuple[int, str, str]]]:
+    """Each clip's video as an absolute path inside ``folder`` (None when it names none, or none is there) and the
+    (row, clip_id, path) of each named file that is missing. A name typed composed (NFC) finds the file a Mac saved
+    decomposed (NFD)."""
+    videos: list[str | None] = []
+    missing: list[tuple[int, str, str]] = []
     index: dict[str, str] | None = None  # the folder's files by NFC name, built at the first name not found
     for row, value, cid in zip(clips[ROW], clips["video"], clips["clip_id"]):
-        if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
+        if _no_value(value) or str(value) == "":
             videos.append(None)
             continue
-        resolved = safe_video_path(str(value), folder, path=clips_where, row=int(row), problems=problems)
-        if resolved is not None and not resolved.is_file():  # typed composed (NFC), saved decomposed (macOS)?
+        resolved = safe_video_path(str(value), folder, path=where, row=int(row), problems=problems)
+        if resolved is not None and not resolved.is_file():
             from bgs_hf.data.triplet_table import nfc_name, video_index
 
             index = video_index(folder, problems) if index is None else index
             rel = index.get(nfc_name(table_path(str(value)).as_posix()))
             if rel is not None:
-                resolved = safe_video_path(rel, folder, path=clips_where, row=int(row), problems=problems)
+                resolved = safe_video_path(rel, folder, path=where, row=int(row), problems=problems)
         if resolved is not None and not resolved.is_file():
             missing.append((int(row), cid, str(value)))
             resolved = None
         videos.append(None if resolved is None else str(resolved))
-    clips["video"] = videos
-    if missing:
-        logger.warning("%d video file(s) named in clips are missing (first: %s)", len(missing), missing[0][2])
+    return videos, missing
 
+
+def _read_judgments(folder: Path, n_clips: int, problems: Problems) -> pd.DataFrame:
+    """The ``judgments`` config, typed as ``finish`` expects, without its bad rows (each reported with its row)."""
+    where = folder / "judgments"
     judg = _load_config(folder, "judgments", problems)
-    _require(judg, ("clip_a", "clip_b", "clip_c", "odd", "participant"), judg_where, problems)
     cols = ("clip_a", "clip_b", "clip_c")
-    null = _null_rows(judg, (*cols, "odd", "participant"), judg_where, problems)
+    _require(judg, (*cols, "odd", "participant"), where, problems)
+    null = _null_rows(judg, (*cols, "odd", "participant"), where, problems)
     # 1.5 or "x" as a clip index / odd is reported per row, never truncated or left to a deep cast error
     filled = judg.assign(**{c: judg[c].mask(null, 0) for c in (*cols, "odd")})
-    parsed = [to_ints(filled, c, judg_where, problems) for c in (*cols, "odd")]
+    parsed = [to_ints(filled, c, where, problems) for c in (*cols, "odd")]
     idx = np.stack([v for v, _ in parsed[:3]], axis=1)
     odd = parsed[3][0]
     bad = null | np.any([b for _, b in parsed], axis=0)
     rows = judg[ROW].to_numpy()
-    bad |= report_unknown_clips(((idx < 0) | (idx >= len(clips))) & ~bad[:, None], idx, rows, judg_where,
-                                problems, cols, f"clips are 0..{len(clips) - 1}")
+    bad |= report_unknown_clips(((idx < 0) | (idx >= n_clips)) & ~bad[:, None], idx, rows, where,
+                                problems, cols, f"clips are 0..{n_clips - 1}")
     wrong_odd = ~bad & ~np.isin(odd, (0, 1, 2))
-    problems.add_rows(judg_where, rows[wrong_odd],
+    problems.add_rows(where, rows[wrong_odd],
                       (f"odd {v} is not a position in its triplet (0, 1 or 2)" for v in odd[wrong_odd]))
     bad |= wrong_odd
     judg["odd"] = odd.astype(np.int8)
-    stored = to_bools(judg, "is_catch", judg_where, problems) if "is_catch" in judg.columns else False
+    stored = to_bools(judg, "is_catch", where, problems) if "is_catch" in judg.columns else False
     judg["is_catch"] = non_distinct(idx) | stored
     for col, default in (("session", ""), ("trial", -1), ("rt_s", np.nan)):
         if col not in judg.columns:
             judg[col] = default
     judg["participant"] = judg["participant"].astype(str)
     judg["session"] = judg["session"].astype(object).where(judg["session"].notna(), "").astype(str)
-    trial = optional_numbers(judg, "trial", judg_where, problems, integer=True)
+    trial = optional_numbers(judg, "trial", where, problems, integer=True)
     judg["trial"] = np.where(np.isnan(trial), -1, trial).astype(np.int64)
-    judg["rt_s"] = optional_numbers(judg, "rt_s", judg_where, problems)
-    judg = drop_rows(judg, bad)
-    meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing}
-    return finish(clips, judg, name=name, root=folder.resolve(), meta=meta,
-                  split_config=split_config or SplitConfig(), stimulus_path=clips_where,
-                  problems=problems)
+    judg["rt_s"] = optional_numbers(judg, "rt_s", where, problems)
+    return drop_rows(judg, bad)
 
 
 def _check_integer_ids(clips: pd.DataFrame, where: Path) -> None:
@@ -498,6 +528,7 @@ def _check_integer_ids(clips: pd.DataFrame, where: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------- write
 def _size_category(n: int) -> str:
+    """The Hub's ``size_categories`` bucket of ``n`` judgments (its search filter)."""
     for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                          (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
         if n < bound:
@@ -618,8 +649,6 @@ def _write_parquet(ds: Any, folder: Path) -> str:
     patterns, not the files: naming each file by its content makes a re-export (or another folder with
     the same name) a new key, so a plain ``load_dataset(dir, ...)`` never serves stale rows.
     """
-    import hashlib
-
     tmp = folder / ".writing.parquet"
     ds.to_parquet(str(tmp))
     digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:16]
@@ -649,47 +678,24 @@ def write_hub(data: OddOneOutData, out_dir: str | Path, *, card: bool = True,
 
 
 def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: DatasetCardInfo | None) -> None:
+    """The Hub layout of ``data`` in ``out`` (write_hub's work folder): videos, ground truth, both configs, README."""
     import datasets
 
-    from bgs_hf._bars import delayed_bar
     from bgs_hf.data.build import clip_features
 
     clips = data.clips.to_pandas()
     to_copy = [(i, v) for i, v in enumerate(clips["video"]) if isinstance(v, str) and v]
     # every name and source is checked before anything is written: no half-made folder on a bad clip
-    names = {i: _video_name(str(clips.at[i, "clip_id"])) for i, _ in to_copy}
-    seen: dict[str, int] = {}
-    for i, name in names.items():  # 'walk//x.mp4' and 'walk/x.mp4' name one file
-        other = seen.setdefault(name, i)
-        if other != i:
-            raise BGSInputError(f"clips {clips.at[other, 'clip_id']!r} and {clips.at[i, 'clip_id']!r} would share "
-                                f"the video file videos/{name}: rename one clip_id (nothing was written)")
-    folded = len({n.casefold() for n in names.values()})
-    if folded < len(set(names.values())):  # fine here, one file on a case-insensitive disk (macOS, Windows)
-        logger.warning("%d clip id(s) differ from another only in letter case: their videos collide when the "
-                       "dataset is cloned onto a case-insensitive file system", len(set(names.values())) - folded)
+    names = _checked_video_names(clips, [i for i, _ in to_copy])
     for i, src in to_copy:
         if not Path(src).is_file():
             raise BGSInputError(f"video of clip {clips.at[i, 'clip_id']!r} missing: {src}")
     out.mkdir(parents=True, exist_ok=True)
-    for name in CONFIGS:
-        (out / name).mkdir(exist_ok=True)
-    rel: list[str | None] = [None] * len(clips)
-    for i, src in delayed_bar(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
-        name = names[i]
-        dst = out / "videos" / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if not dst.exists() or dst.resolve() != Path(src).resolve():
-            shutil.copy2(src, dst)
-        rel[i] = f"videos/{name}"
-    clips["video"] = rel
+    for config in CONFIGS:
+        (out / config).mkdir(exist_ok=True)
+    clips["video"] = _copy_videos(to_copy, names, out, len(clips))
     _copy_ground_truth(data, out)
-    # stimulus_set: the effective train/test per clip (a val the source named stays val; any other is carved on load)
-    label = np.full(len(clips), None, dtype=object)
-    label[data.split_items("fit")] = "train"
-    label[data.split_items("test")] = "test"
-    given = clips["stimulus_set"].to_numpy(dtype=object)
-    clips["stimulus_set"] = np.where(given == "val", "val", label)
+    clips["stimulus_set"] = _stored_stimulus_sets(data, clips["stimulus_set"].to_numpy(dtype=object))
     rating_cols = sorted(c for c in clips.columns if c.startswith("rating_"))
     clip_ds = datasets.Dataset.from_pandas(clips, features=clip_features(rating_cols), preserve_index=False)
     files = {
@@ -704,6 +710,47 @@ def _write_layout(data: OddOneOutData, out: Path, *, card: bool, card_info: Data
     # `out` is the hidden work folder: the caller names the folder it becomes (`bgs-hf data export` prints it)
     logger.debug("wrote Hub layout in %s (%d clips, %d judgments, %d videos)", out, len(clips),
                  len(data.judgments), len(to_copy))
+
+
+def _checked_video_names(clips: pd.DataFrame, rows: list[int]) -> dict[int, str]:
+    """``{row: path under videos/}`` of the clips at ``rows``; two clip ids naming one file are refused, and ids
+    that differ only in case (one file on macOS and Windows) are a warning."""
+    names = {i: _video_name(str(clips.at[i, "clip_id"])) for i in rows}
+    seen: dict[str, int] = {}
+    for i, name in names.items():  # 'walk//x.mp4' and 'walk/x.mp4' name one file
+        other = seen.setdefault(name, i)
+        if other != i:
+            raise BGSInputError(f"clips {clips.at[other, 'clip_id']!r} and {clips.at[i, 'clip_id']!r} would share "
+                                f"the video file videos/{name}: rename one clip_id (nothing was written)")
+    folded = len({n.casefold() for n in names.values()})
+    if folded < len(set(names.values())):  # fine here, one file on a case-insensitive disk (macOS, Windows)
+        logger.warning("%d clip id(s) differ from another only in letter case: their videos collide when the "
+                       "dataset is cloned onto a case-insensitive file system", len(set(names.values())) - folded)
+    return names
+
+
+def _copy_videos(to_copy: list[tuple[int, str]], names: dict[int, str], out: Path, n_clips: int) -> list[str | None]:
+    """Copy each ``(row, source)`` video to ``out/videos/<name>``; returns every clip's ``video`` column (the path
+    relative to ``out``, None for a clip without a video)."""
+    from bgs_hf._bars import delayed_bar
+
+    relative: list[str | None] = [None] * n_clips
+    for i, src in delayed_bar(to_copy, desc="copy videos", unit="clip", disable=len(to_copy) < 20):
+        dst = out / "videos" / names[i]
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if not dst.exists() or dst.resolve() != Path(src).resolve():
+            shutil.copy2(src, dst)
+        relative[i] = f"videos/{names[i]}"
+    return relative
+
+
+def _stored_stimulus_sets(data: OddOneOutData, given: np.ndarray) -> np.ndarray:
+    """Each clip's ``stimulus_set`` as written: the effective train/test of ``data``'s splits, so a reload sees the
+    same test clips; a val the source named stays val (any other val is carved again on load)."""
+    label = np.full(len(given), None, dtype=object)
+    label[data.split_items("fit")] = "train"
+    label[data.split_items("test")] = "test"
+    return np.where(given == "val", "val", label)
 
 
 def _copy_ground_truth(data: OddOneOutData, out: Path) -> None:

@@ -46,6 +46,17 @@ class TripletColumns:
     session: str | None = "session"
 
 
+def _loose_key(header: str) -> str:
+    """``header_key`` with '_' dropped too, as this reader matches a header or a column named in a cell: 'Video 1',
+    'video_1' and 'video1' are one, 'OddOneOut' is odd_one_out."""
+    return header_key(header).replace("_", "")
+
+
+def _columns_found(df: pd.DataFrame) -> str:
+    """The CSV's own headers, for a line about a column it lacks."""
+    return ", ".join(c for c in df.columns if c != ROW)
+
+
 def nfc_name(text: str) -> str:
     """macOS stores file names decomposed (NFD), spreadsheets write them composed (NFC): compare as NFC."""
     return unicodedata.normalize("NFC", text)
@@ -72,13 +83,9 @@ def _header(df: pd.DataFrame, wanted: str | None, path: Path, problems: Problems
     named it (``--rt``), which the report names (it sent the user to --videos-columns/--odd/--participant)."""
     if wanted is None:
         return None
-
-    def key(name: str) -> str:
-        return header_key(name).replace("_", "")
-
-    by_key = {key(c): c for c in df.columns if c != ROW}
-    found = by_key.get(key(wanted))
-    alike = [c for c in df.columns if c != ROW and key(c) == key(wanted)]
+    by_key = {_loose_key(c): c for c in df.columns if c != ROW}
+    found = by_key.get(_loose_key(wanted))
+    alike = [c for c in df.columns if c != ROW and _loose_key(c) == _loose_key(wanted)]
     if len(alike) > 1:  # the last one was read, the others ignored without a word
         problems.add(f"columns {', '.join(map(repr, alike))} are one name once case, spaces, '-' and '_' are ignored: "
                      f"which is {wanted!r}? rename the others", path=path)
@@ -136,10 +143,10 @@ def _resolve_names(
             missing[int(i)] = (col, str(values[codes[i]]), names[codes[i]])
         bad |= unknown[codes]
 
-    video_keys = {header_key(c).replace("_", "") for c in cols[:3]}
+    video_keys = {_loose_key(c) for c in cols[:3]}
 
     def hint(col: str, name: str, i: int) -> str:
-        if odd and col == cols[-1] and (name in ("0", "1", "2", "3") or header_key(name).replace("_", "") in video_keys):
+        if odd and col == cols[-1] and (name in ("0", "1", "2", "3") or _loose_key(name) in video_keys):
             # a position (1-3) or a column ('Video3'), as many lab logs record the answer: it was told to give paths
             # relative to the video folder, which the three videos already were
             three = ", ".join(str(df[c].iloc[i]) for c in cols[:3])
@@ -167,7 +174,7 @@ def _resolve_names(
     return out, bad
 
 
-#: a first line of a ``--test-videos`` list that is no video but one of these (as ``header_key``, '_' ignored) is a header
+#: a first line of a ``--test-videos`` list that is no video but one of these (as ``_loose_key``) is a header
 _LIST_HEADERS = ("video", "videoname", "videos", "name", "file", "filename", "path")
 
 
@@ -183,7 +190,7 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
         problems.fatal("not UTF-8 text; re-save it as UTF-8 (--test-videos: one video name per line)", path=listing)
     lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     first = nfc_name(table_path(lines[0][1]).as_posix()) if lines else ""
-    if first not in files and header_key(first).replace("_", "") in _LIST_HEADERS:
+    if first not in files and _loose_key(first) in _LIST_HEADERS:
         # a list saved from a spreadsheet column starts with its header: it was reported as an unknown video
         logger.info("%s: line %d %r is read as a header, not a video", listing.name, lines[0][0], lines[0][1])
         lines = lines[1:]
@@ -199,7 +206,7 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     return ["test" if c in listed else "train" for c in clip_ids]
 
 
-#: the video column of a ``--captions``/``--ratings`` table (as ``header_key``, '_' ignored): the release's
+#: the video column of a ``--captions``/``--ratings`` table (as ``_loose_key``): the release's
 #: ``video_name`` too
 _VIDEO_HEADERS = ("video", "videoname")
 #: a ``--ratings`` table's column naming who rated (one row per rater): not a rating
@@ -209,13 +216,12 @@ _RATER_HEADERS = ("rater", "raterid", "participant", "participantid", "subject",
 def _side_columns(df: pd.DataFrame, table: Path, roles: dict[str, tuple[str, ...]], required: tuple[str, ...],
                   reads: str, problems: Problems) -> dict[str, str]:
     """The column read as each role of a per-video table (``--captions``, ``--ratings``), headers folded by
-    ``header_key`` with '_' ignored; ``reads``: what the flag reads, for a missing required column."""
+    ``_loose_key``; ``reads``: what the flag reads, for a missing required column."""
     found: dict[str, str] = {}
     for role, keys in roles.items():
-        alike = [c for c in df.columns if c != ROW and header_key(c).replace("_", "") in keys]
+        alike = [c for c in df.columns if c != ROW and _loose_key(c) in keys]
         if not alike and role in required:
-            problems.fatal(f"column {role!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}; "
-                           f"{reads})", path=table)
+            problems.fatal(f"column {role!r} missing (columns: {_columns_found(df)}; {reads})", path=table)
         if len(alike) > 1:  # the first one was read, the others ignored without a word (as ``_header`` refuses)
             problems.fatal(f"columns {', '.join(map(repr, alike))} would each be read as the {role} column: keep "
                            "one, remove or rename the others", path=table)
@@ -291,8 +297,8 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
             continue
         by_name[name] = col
     if not by_name:
-        problems.fatal(f"no rating column (columns: {', '.join(c for c in df.columns if c != ROW)}; --ratings reads "
-                       "a video column and one or more numeric rating columns)", path=table)
+        problems.fatal(f"no rating column (columns: {_columns_found(df)}; --ratings reads a video column and one or "
+                       "more numeric rating columns)", path=table)
     values = pd.DataFrame({name: to_numbers(df, col, table, problems, allow_empty=True)
                            for name, col in by_name.items()})
     rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems)
@@ -315,6 +321,87 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     return {name: means[name].to_numpy(dtype=np.float64) for name in by_name}
 
 
+@dataclass
+class _TableColumns:
+    """The CSV's own spelling of each role's column (``None``: an optional column it lacks)."""
+
+    videos: list[str]
+    odd: str
+    participant: str
+    trial: str | None
+    rt: str | None
+    session: str | None
+    rt_unit_s: float
+
+    @property
+    def required(self) -> list[str]:
+        """The columns every trial needs a value in."""
+        return [*self.videos, self.odd, self.participant]
+
+
+def _table_columns(df: pd.DataFrame, wanted: TripletColumns, path: Path, problems: Problems) -> _TableColumns:
+    """Find each role's column in the CSV, every missing or doubly used one reported; stops when a required one is
+    missing (no row can be read without it)."""
+    found = [_header(df, c, path, problems, required=True) for c in (*wanted.videos, wanted.odd, wanted.participant)]
+    if None in found:
+        raise StopChecks(f"{path}: missing columns")
+    trial, rt, session = (
+        _header(df, getattr(wanted, name), path, problems,
+                required=getattr(wanted, name) != getattr(TripletColumns, name), flag=f"--{name}")
+        for name in ("trial", "rt", "session"))
+    cols = _TableColumns(videos=found[:3], odd=found[3], participant=found[4], trial=trial, rt=rt, session=session,
+                         rt_unit_s=wanted.rt_unit_s)
+    _check_one_role_per_column({"--videos-columns": cols.videos, "--odd": [cols.odd],
+                                "--participant": [cols.participant], "--trial": [trial], "--rt": [rt],
+                                "--session": [session]}, path, problems)
+    # the default column missing with a unit given (a --rt the CSV lacks is reported above, once)
+    if rt is None and wanted.rt == TripletColumns.rt and wanted.rt_unit_s != 1.0:
+        problems.add(f"column {wanted.rt!r} missing (columns: {_columns_found(df)}); "
+                     "a response-time unit was given (--rt-ms): name the column with --rt", path=path)
+    return cols
+
+
+def _drop_repeated_trials(df: pd.DataFrame, trial_col: str, path: Path) -> pd.DataFrame:
+    """Two tables pasted together list a trial twice: one judgment (as the release reader drops such rows). Rows
+    without a trial number may be one triplet shown twice, and stay."""
+    dup = (df.drop(columns=[ROW]).duplicated(keep="first") & (df[trial_col] != "")).to_numpy()
+    if not dup.any():
+        return df
+    logger.warning("%s: dropped %d exact duplicate row(s) (same participant, trial number and answer)",
+                   path.name, int(dup.sum()))
+    return df.loc[~dup].reset_index(drop=True)
+
+
+def _drop_incomplete_rows(df: pd.DataFrame, required: list[str], path: Path, problems: Problems, *,
+                          skip: bool) -> pd.DataFrame:
+    """Rows with an empty ``required`` cell (a non-response): each a problem, or with ``skip`` (--skip-incomplete)
+    dropped with a warning."""
+    empty = (df[required] == "").to_numpy()
+    incomplete = empty.any(axis=1)
+    if not incomplete.any():
+        return df
+    rows = df[ROW].to_numpy()[incomplete]
+    if skip:
+        logger.warning("%s: skipped %d row(s) with an empty %s cell (rows %s%s)", path.name, len(rows),
+                       "/".join(required), ", ".join(map(str, rows[:10])), ", ..." if len(rows) > 10 else "")
+    else:
+        problems.add_rows(path, rows, (f"column {required[int(np.argmax(e))]!r} is empty (pass --skip-incomplete "
+                                       "to drop trials without a response)" for e in empty[incomplete]))
+    return df.loc[~incomplete].reset_index(drop=True)
+
+
+def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _TableColumns, path: Path,
+                     problems: Problems) -> np.ndarray:
+    """(n, 3): True at the one of each row's three videos its odd cell names (no True on a bad row). An odd video that
+    is none of the three is reported: any position given to it would mislabel the trial."""
+    in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
+    where = np.flatnonzero(~bad & ~in_triplet.any(axis=1))
+    problems.add_rows(path, df[ROW].to_numpy()[where],
+                      (f"column {cols.odd!r}: {df[cols.odd].iloc[i]!r} is none of the trial's three videos "
+                       f"({', '.join(df[c].iloc[i] for c in cols.videos)})" for i in where))
+    return in_triplet
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, problems: Problems | None = None,
@@ -331,61 +418,22 @@ def read_triplet_table(
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. The data set is
     named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
     """
-    cols_cfg = columns or TripletColumns()
     problems = Problems() if problems is None else problems
     path, video_dir = Path(table), Path(video_dir)
     if not video_dir.is_dir():
         problems.fatal("video folder missing", path=video_dir)
     df = read_csv(path, (), problems, drop_duplicates=False)
-    names = [*cols_cfg.videos, cols_cfg.odd, cols_cfg.participant]
-    found = [_header(df, c, path, problems, required=True) for c in names]
-    if None in found:
-        raise StopChecks(f"{path}: missing columns")
-    video_cols, odd_col, part_col = found[:3], found[3], found[4]
-    trial_col, rt_col, session_col = (
-        _header(df, getattr(cols_cfg, name), path, problems,
-                required=getattr(cols_cfg, name) != getattr(TripletColumns, name), flag=f"--{name}")
-        for name in ("trial", "rt", "session"))
-    _check_one_role_per_column({"--videos-columns": video_cols, "--odd": [odd_col], "--participant": [part_col],
-                                "--trial": [trial_col], "--rt": [rt_col], "--session": [session_col]}, path, problems)
-    # the default column missing with a unit given (a --rt the CSV lacks is reported above, once)
-    if rt_col is None and cols_cfg.rt == TripletColumns.rt and cols_cfg.rt_unit_s != 1.0:
-        problems.add(f"column {cols_cfg.rt!r} missing (columns: {', '.join(c for c in df.columns if c != ROW)}); "
-                     "a response-time unit was given (--rt-ms): name the column with --rt", path=path)
-
-    if trial_col is not None:
-        # two tables pasted together list a trial twice: one judgment (as the release reader drops such rows); without
-        # trial numbers identical rows may be one triplet shown twice, and stay
-        dup = (df.drop(columns=[ROW]).duplicated(keep="first") & (df[trial_col] != "")).to_numpy()
-        if dup.any():
-            logger.warning("%s: dropped %d exact duplicate row(s) (same participant, trial number and answer)",
-                           path.name, int(dup.sum()))
-            df = df.loc[~dup].reset_index(drop=True)
-
-    empty = (df[found] == "").to_numpy()
-    incomplete = empty.any(axis=1)
-    if incomplete.any():
-        rows = df[ROW].to_numpy()[incomplete]
-        if skip_incomplete:
-            logger.warning("%s: skipped %d row(s) with an empty %s cell (rows %s%s)", path.name, len(rows),
-                           "/".join(found), ", ".join(map(str, rows[:10])), ", ..." if len(rows) > 10 else "")
-        else:
-            problems.add_rows(path, rows, (f"column {found[int(np.argmax(e))]!r} is empty (pass --skip-incomplete "
-                                           "to drop trials without a response)" for e in empty[incomplete]))
-        df = df.loc[~incomplete].reset_index(drop=True)
-
+    cols = _table_columns(df, columns or TripletColumns(), path, problems)
+    if cols.trial is not None:
+        df = _drop_repeated_trials(df, cols.trial, path)
+    df = _drop_incomplete_rows(df, cols.required, path, problems, skip=skip_incomplete)
     files = video_index(video_dir, problems)
-    rel, bad = _resolve_names(df, [*video_cols, odd_col], files, video_dir, path, problems, odd=True)
-    in_triplet = (rel[:, :3] == rel[:, 3:4]) & ~bad[:, None]
-    no_odd = ~bad & ~in_triplet.any(axis=1)
-    where = np.flatnonzero(no_odd)
-    problems.add_rows(path, df[ROW].to_numpy()[where],
-                      (f"column {odd_col!r}: {df[odd_col].iloc[i]!r} is none of the trial's three videos "
-                       f"({', '.join(df[c].iloc[i] for c in video_cols)})" for i in where))
-    bad |= no_odd
-    trial = (to_numbers(df, trial_col, path, problems, integer=True, allow_empty=True) if trial_col
+    rel, bad = _resolve_names(df, [*cols.videos, cols.odd], files, video_dir, path, problems, odd=True)
+    in_triplet = _odd_among_three(df, rel, bad, cols, path, problems)
+    bad |= ~in_triplet.any(axis=1)
+    trial = (to_numbers(df, cols.trial, path, problems, integer=True, allow_empty=True) if cols.trial
              else np.full(len(df), np.nan))
-    rt = (to_numbers(df, rt_col, path, problems, allow_empty=True) * cols_cfg.rt_unit_s if rt_col
+    rt = (to_numbers(df, cols.rt, path, problems, allow_empty=True) * cols.rt_unit_s if cols.rt
           else np.full(len(df), np.nan))
     keep = ~bad
     if not keep.any():
@@ -402,8 +450,8 @@ def read_triplet_table(
     judgments = pd.DataFrame({
         "clip_a": idx[:, 0], "clip_b": idx[:, 1], "clip_c": idx[:, 2],
         "odd": np.argmax(in_triplet[keep], axis=1).astype(np.int8),
-        "participant": df.loc[keep, part_col].to_numpy(),
-        "session": df.loc[keep, session_col].to_numpy() if session_col else "",
+        "participant": df.loc[keep, cols.participant].to_numpy(),
+        "session": df.loc[keep, cols.session].to_numpy() if cols.session else "",
         "trial": np.where(np.isnan(trial[keep]), -1, trial[keep]).astype(np.int64),
         "rt_s": rt[keep], "is_catch": non_distinct(idx),
     })
