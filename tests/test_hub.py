@@ -473,12 +473,12 @@ def test_a_run_on_the_release_layout_records_its_origin(tmp_path):
     """The CSV layout is the Garcia & Isik release's: its origin is recorded, whatever the folder is called."""
     from types import SimpleNamespace
 
-    from bgs_hf.training.api import TrainConfig, _write_run_config
+    from bgs_hf.training.api import TrainConfig, _run_config_record, _write_run_config
     from bgs_hf.training.args import DataArguments
 
     data = SimpleNamespace(name="v2", root=None, meta={"source": "release"}, clips={"clip_id": ["a", "b"]},
                            splits={"train": np.array([0, 1])})
-    _write_run_config(tmp_path, TrainConfig(data=DataArguments(data="/nowhere/v2")), data)
+    _write_run_config(tmp_path, _run_config_record(TrainConfig(data=DataArguments(data="/nowhere/v2")), data))
     assert json.loads((tmp_path / "run_config.json").read_text())["data"]["origin"] == "garcia-isik-release"
 
 

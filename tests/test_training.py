@@ -2175,10 +2175,11 @@ def test_run_config_records_where_the_data_comes_from(tmp_path: Path, tiny: Any,
     every data as socialshapes when the truth test was inverted, and both passed)."""
     import dataclasses
 
-    from bgs_hf.training.api import _write_run_config
+    from bgs_hf.training.api import _run_config_record, _write_run_config
 
     data = dataclasses.replace(tiny[0], meta=meta)
-    _write_run_config(tmp_path, TrainConfig(data=DataArguments(data="tiny"), data_override=data), data, seed=3)
+    config = TrainConfig(data=DataArguments(data="tiny"), data_override=data)
+    _write_run_config(tmp_path, _run_config_record(config, data, seed=3))
     recorded = json.loads((tmp_path / "run_config.json").read_text())
     assert recorded["data"]["origin"] == origin and recorded["training"]["seed"] == 3
 

@@ -40,14 +40,12 @@ from bgs_hf.training.args import (
     parse_bytes,
     training_defaults,
 )
-from bgs_hf.training.distributed import world
+from bgs_hf.training.distributed import barrier, world
 from bgs_hf.training.recipes import get_recipe
 
 logger = logging.getLogger(__name__)
 
 METRICS_NAME = "metrics.json"
-#: What the run was asked to do (data, model, BGS and training arguments); the model card reads its data.
-RUN_CONFIG_NAME = RUN_CONFIG
 #: run_config.json's ``{clip_id: fingerprint}`` of the videos the run's data held (``bgs_hf.data.container``)
 VIDEO_FINGERPRINTS = "video_fingerprints"
 
@@ -64,6 +62,7 @@ class TrainConfig:
     training: Any = field(default_factory=dict)
     data_override: Any = None
     clip_store: Any = None
+    #: a built model, trained instead of one built from ``model`` (whose head and LoRA flags are then not applied)
     model_override: Any = None
     #: extra ``transformers.TrainerCallback`` objects (e.g. the benchmarks' timing callback)
     callbacks: list[Any] = field(default_factory=list)
@@ -283,9 +282,9 @@ def _check_resumed_splits(run_dir: Path, data: Any) -> None:
                             path=run_config_file(run_dir))
 
 
-def _val_split_hint(out_dir: Path, data: Any) -> str:
+def _val_split_hint(run_dir: Path, data: Any) -> str:
     """Name the run's ``--val_split`` when this data was carved another way (a run from before the flag: seeded)."""
-    found = _run_config(out_dir)
+    found = _run_config(run_dir)
     if found is None:
         return ""
     recorded = (found[1].get("data") or {}).get("val_split", "seeded")
@@ -293,10 +292,10 @@ def _val_split_hint(out_dir: Path, data: Any) -> str:
     return f" (this run used --val_split {recorded})" if recorded != current else ""
 
 
-def _old_split_seed_hint(out_dir: Path) -> str:
+def _old_split_seed_hint(run_dir: Path) -> str:
     """A run started before ``--split_seed`` defaulted to 0 recorded ``split_seed: null``: its test clips were drawn
     with its ``--seed``, so repeating its own flags no longer reproduces them. Name the value that does."""
-    found = _run_config(out_dir)
+    found = _run_config(run_dir)
     if found is None:
         return ""
     config = found[1]
@@ -336,11 +335,14 @@ def _resolve_backbone(m: ModelArguments) -> Any:
                             interpolate_frames=m.interpolate_frames)[0]
 
 
-def _build_model(cfg: TrainConfig, activation_checkpointing: bool, backbone: Any = None,
+def _build_model(config: TrainConfig, activation_checkpointing: bool, backbone: Any = None,
                  checkpointing_kwargs: dict[str, Any] | None = None) -> Any:
+    """The LoRA-wrapped embedder of ``config.model``; ``backbone``: the spec :func:`check_train_config` resolved
+    (None: resolve ``--backbone`` again). ``--num_frames`` is passed again, since the checked spec carries no frame
+    count."""
     from bgs_hf.models import build_embedder
 
-    m = cfg.model
+    m = config.model
     head, lora = _model_settings(m)
     return build_embedder(m.backbone if backbone is None else backbone, head=head, lora=lora,
                           trust_remote_code=m.trust_remote_code,
@@ -412,10 +414,10 @@ def _holds_users_readme(out_dir: Path) -> bool:
 
 
 def _earlier_run(out_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(what makes ``out_dir`` an earlier run, what a run replacing it removes). The earlier run's scores and model
-    files (a model without LoRA saves a head, and its backbone when trained) are removed with its checkpoints: kept
-    beside this run's record until its own save (for good if it fails, and always for a model without LoRA over a
-    LoRA run), the folder loaded as the earlier model."""
+    """(what makes ``out_dir`` an earlier run, what a run replacing it removes besides its checkpoints). The earlier
+    run's scores and model files (a model without LoRA saves a head, and its backbone when trained) go with its
+    checkpoints: left beside this run's record, the folder loaded as the earlier model until this run's save replaced
+    them, for good if the run failed, and always where a model without LoRA replaced a LoRA run."""
     from bgs_hf.models.loading import ADAPTER_WEIGHTS, BACKBONE_FILE, HEAD_FILE
 
     results = [f for f in (out_dir / name for name in (METRICS_NAME, *ADAPTER_WEIGHTS, HEAD_FILE, BACKBONE_FILE))
@@ -475,20 +477,17 @@ def _clip_ids(data: Any) -> list[str]:
         return [str(i) for i in range(len(data.clips))]
 
 
-def _write_run_config(out_dir: Path, config: TrainConfig, data: Any, *, seed: int | None = None,
-                      record: dict[str, Any] | None = None) -> None:
-    """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the
-    clip ids of every split, so that evaluation scores exactly the clips this run never trained on. ``seed``: the
-    run's resolved seed, recorded even when the arguments left it to the default (``recorded_seed`` read none).
-    ``record``: one :func:`_run_config_record` took earlier (the arguments before the Trainer adapted them)."""
-    run_config = _run_config_record(config, data, seed=seed) if record is None else record
+def _write_run_config(out_dir: Path, record: dict[str, Any]) -> None:
+    """``run_config.json``: the arguments, the data they ran on (the card's dataset and licence note) and the clip ids
+    of every split, so that evaluation scores exactly the clips this run never trained on. ``record``: what
+    :func:`_run_config_record` took before training (the arguments before the Trainer adapted them)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / RUN_CONFIG_NAME).write_text(json.dumps(json_safe(run_config), indent=2, default=str),
-                                           encoding="utf-8")
+    (out_dir / RUN_CONFIG).write_text(json.dumps(json_safe(record), indent=2, default=str), encoding="utf-8")
 
 
 def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = None) -> dict[str, Any]:
-    """The body of ``run_config.json`` (see :func:`_write_run_config`)."""
+    """The body of ``run_config.json`` (see :func:`_write_run_config`). ``seed``: the run's resolved seed, recorded
+    even when the arguments left it to the default (``recorded_seed`` read none)."""
     run_config = config_to_dict(config)
     if seed is not None:
         run_config["training"]["seed"] = int(seed)
@@ -664,34 +663,22 @@ def train_bgs(config: TrainConfig) -> TrainResult:
 
 
 def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
-    import torch
+    """The run, one named step at a time: every refusal comes before the slow work it would waste, and nothing in the
+    output folder changes before train begin. ``stream_caches`` collects the modules whose stream cache
+    :func:`train_bgs` turns off afterwards, whether or not the run succeeds."""
     from transformers import set_seed
 
     from bgs_hf.metrics.similarity import human_similarity
     from bgs_hf.models.liveness import assert_lora_live, has_lora
-    from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset, VideoClipStore, build_sampler
+    from bgs_hf.training.data import BGSCollator, ClipIndexDataset, StepDataset
     from bgs_hf.training.memory import pick_embed_chunk
-    from bgs_hf.training.trainer import (
-        BGSTrainer,
-        SayingEarlyStoppingCallback,
-        TrainBeginCallback,
-        check_resume_schedule,
-        check_resume_step,
-        checkpoint_step,
-        planned_max_steps,
-        resolve_resume,
-    )
+    from bgs_hf.training.trainer import BGSTrainer, SayingEarlyStoppingCallback, TrainBeginCallback
 
     start = time.time()
     loss_fn, backbone, args = check_train_config(config)
     out_dir = Path(args.output_dir)
-    # a mistyped checkpoint (or `last` without one) was refused by trainer.train only: after the data loaded, the
-    # evaluation clips were decoded, the model was built and run_config.json was rewritten
-    resume = resolve_resume(args.resume_from_checkpoint, out_dir)
-    # read now: the Trainer's checkpoint rotation may remove the checkpoint while the resumed run trains
-    resume_step = None if resume is None else checkpoint_step(resume)
-    if resume is not None:  # a run counted in epochs is checked once the sampler, which counts their steps, is built
-        check_resume_step(resume, resume_step, int(args.max_steps))
+    bgs = config.bgs
+    resume, resume_step = _resume_point(args, out_dir)
     # another folder's checkpoint starts a new run in this one: claim it as any output folder (a finished run there
     # was overwritten without a word), and hold the data to the splits the checkpoint's run recorded
     resuming_here = resume is not None and Path(resume).resolve().parent == out_dir.resolve()
@@ -701,14 +688,113 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # an earlier run there is refused now without --overwrite_output_dir, and removed only at train begin: a refusal
     # after the data loads (a resume's splits or schedule, missing videos, a dead LoRA target, the checkpoint's
     # optimizer) removed it and trained no run in its place
-    replacing = _check_output_dir(out_dir, resuming=resuming_here, overwrite=config.bgs.overwrite_output_dir)
+    replacing = _check_output_dir(out_dir, resuming=resuming_here, overwrite=bgs.overwrite_output_dir)
     set_seed(args.seed)
-    d, b = config.data, config.bgs
 
     data = training_data(config, seed=args.seed)
     if resume is not None:
         _check_resumed_videos(Path(resume), data)  # first: other videos also carve other splits
         _check_resumed_splits(Path(resume), data)
+    train_trip = _train_judgments(data)
+    human_train = human_similarity(train_trip.idx, train_trip.odd, data.n_clips)
+    if config.clip_store is None:
+        _require_videos(data, eval_test=bgs.eval_test)
+
+    recipe = get_recipe(bgs.recipe).with_overrides(clips_per_step=bgs.clips_per_step, embed_chunk=bgs.embed_chunk)
+    world_size = max(int(args.world_size), 1)
+    # --data_seed (Hugging Face's meaning: the data sampling's own seed) draws the clip sets and the mirroring
+    data_seed = args.data_seed if args.data_seed is not None else args.seed
+    sampler = _step_sampler(recipe, bgs, args, data, train_trip, human_train, seed=data_seed, world_size=world_size,
+                            resume=resume, resume_step=resume_step)
+
+    # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible
+    model, ckpt = _run_model(config, args, backbone)
+    _enable_stream_caches(model, config.data.memory_cache_mb, stream_caches)
+    store = _clip_store(config, data, model, args, out_dir)
+
+    train_clips = data.split_items("train")
+    if has_lora(model):
+        # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
+        assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
+    # recorded as given (the Trainer adapts a TrainingArguments object), written once a resume is known to be taken
+    record = _run_config_record(config, data, seed=int(args.seed)) if args.should_save else None
+    embed_chunk = recipe.embed_chunk
+    if bgs.max_memory:
+        sample = store(int(train_clips[0]))[None].to(args.device)
+        largest_step = math.ceil(max(int(sampler.step_clip_counts().max()), 1) / world_size)  # rows per process
+        embed_chunk = pick_embed_chunk(model.to(args.device), sample, parse_bytes(bgs.max_memory), largest_step)
+
+    val_clips = data.split_items("val")
+    eval_sets = _eval_sets(data)
+    callbacks = list(config.callbacks)
+    if "eval" not in eval_sets:
+        _turn_off_evaluation(args, data, val_clips)
+    elif bgs.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
+        callbacks.append(SayingEarlyStoppingCallback(early_stopping_patience=bgs.early_stopping_patience))
+
+    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "activation_checkpointing": ckpt,
+            "loss": loss_fn.get_config_dict(), "world_size": world_size,
+            "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
+            "n_train_judgments": int(len(train_trip))}
+    trainer = BGSTrainer(
+        model=model, args=args, train_dataset=StepDataset(sampler, world_size),
+        eval_dataset=ClipIndexDataset(val_clips if "eval" in eval_sets else np.arange(1)),
+        data_collator=BGSCollator(sampler, store, world_size, hflip=bgs.hflip, seed=data_seed), callbacks=callbacks,
+        loss_fn=loss_fn,
+        clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
+    )
+    trainer.schedule_checked = resume  # by _step_sampler, before the model was built
+
+    def begin() -> None:
+        """Every refusal has passed (the Trainer's of a resume too), on every process: the run replaces the earlier
+        one here."""
+        # the main process, past its own checks, removed the earlier run (and rewrote run_config.json) while
+        # another process was refusing the run alone (a checkpoint it cannot read): it waits for all of them
+        barrier()
+        with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
+            if replacing:
+                _claim_output_dir(out_dir, resuming=resuming_here, overwrite=True)
+        if record is not None:
+            _write_run_config(out_dir, record)
+
+    trainer.add_callback(TrainBeginCallback(begin))
+    logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
+                len(train_clips), len(train_trip), len(sampler), world_size)
+    train_out = trainer.train(resume_from_checkpoint=resume)
+    trainer.save_model(str(out_dir))
+    trainer.save_state()
+
+    metrics = _run_metrics(trainer, train_out, args, config, data, recipe_name=recipe.name, resume_step=resume_step)
+    # this call's wall time (setup and scoring included); after a resume it is not the run's, and says so
+    metrics["wall_s" if resume is None else "wall_s_since_resume"] = wall_s = time.time() - start
+    if args.should_save:
+        _write_metrics_and_card(out_dir, metrics, keep_readme=users_readme,
+                                scored_split="test" if bgs.eval_test else "val")
+    barrier()
+    logger.debug("run folder: %s", out_dir)  # the caller chose it; `bgs-hf train` prints it with the fit
+    return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
+                       wall_s=wall_s)
+
+
+def _resume_point(args: Any, out_dir: Path) -> tuple[str | None, int | None]:
+    """(checkpoint to resume from, its step), both ``None`` for a fresh run. A mistyped checkpoint (or ``last``
+    without one) was refused by ``trainer.train`` only: after the data loaded, the evaluation clips were decoded,
+    the model was built and run_config.json was rewritten."""
+    from bgs_hf.training.trainer import check_resume_step, checkpoint_step, resolve_resume
+
+    resume = resolve_resume(args.resume_from_checkpoint, out_dir)
+    if resume is None:
+        return None, None
+    # read now: the Trainer's checkpoint rotation may remove the checkpoint while the resumed run trains
+    step = checkpoint_step(resume)
+    # a run counted in epochs is checked in _step_sampler, once the sampler, which counts their steps, is built
+    check_resume_step(resume, step, int(args.max_steps))
+    return resume, step
+
+
+def _train_judgments(data: Any) -> Any:
+    """The train split's judgments; none is one line that says how to get some (a validation set that took the
+    clips they need, often)."""
     train_trip = data.triplets("train")
     if len(train_trip) == 0:
         n_val = len(data.split_items("val")) if "val" in data.splits else 0
@@ -716,30 +802,40 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                 "fewer, e.g. a lower --val_fraction)") if n_val else ""
         raise BGSInputError("no training judgments: every train triplet must have its three clips in train" + held,
                             path=getattr(data, "root", None))
-    human_train = human_similarity(train_trip.idx, train_trip.odd, data.n_clips)
-    if config.clip_store is None:
-        from bgs_hf.data.validate import require_videos
+    return train_trip
 
-        splits = ("train", "val", "test") if b.eval_test else ("train", "val")
-        require_videos(data, (c for s in splits if s in data.splits for c in data.split_items(s)),
-                       "to train on or score")
 
-    recipe = get_recipe(b.recipe).with_overrides(clips_per_step=b.clips_per_step, embed_chunk=b.embed_chunk)
-    world_size = max(int(args.world_size), 1)
-    if recipe.sampler == "paper-v1" and b.clips_per_step is not None:
+def _require_videos(data: Any, *, eval_test: bool) -> None:
+    """Every clip the run trains on or scores has a video, checked before the model loads (the paper's release ships
+    none: a missing one stopped the run once the model was built)."""
+    from bgs_hf.data.validate import require_videos
+
+    splits = ("train", "val", "test") if eval_test else ("train", "val")
+    require_videos(data, (c for s in splits if s in data.splits for c in data.split_items(s)), "to train on or score")
+
+
+def _step_sampler(recipe: Any, bgs: BGSArguments, args: Any, data: Any, train_trip: Any, human_train: Any, *,
+                  seed: int, world_size: int, resume: str | None, resume_step: int | None) -> Any:
+    """The sampler of the run's training steps (its clip sets and their judgments). A resume's schedule is checked
+    against it here, before the model is built and anything is written: the run's record stays as it was."""
+    from bgs_hf.training.data import build_sampler
+    from bgs_hf.training.trainer import check_resume_schedule, check_resume_step, planned_max_steps
+
+    if recipe.sampler == "paper-v1" and bgs.clips_per_step is not None:
         logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,
                        recipe.triplets_per_step)
-    # --data_seed (Hugging Face's meaning: the data sampling's own seed) draws the clip sets and the mirroring
-    data_seed = args.data_seed if args.data_seed is not None else args.seed
-    sampler = build_sampler(recipe, train_trip, human_train, data.split_items("train"), seed=data_seed,
+    sampler = build_sampler(recipe, train_trip, human_train, data.split_items("train"), seed=seed,
                             world_size=world_size)
-    if resume is not None:  # before the model is built and anything is written: the run's record stays as it was
+    if resume is not None:
         check_resume_schedule(resume, len(sampler), args, recipe.to_dict(), world_size, sampler.seed)
         if int(args.max_steps) <= 0:  # counted in epochs: known now, before the model loads and clips are decoded
             check_resume_step(resume, resume_step, planned_max_steps(args, len(sampler)))
+    return sampler
 
-    # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible;
-    # activation checkpointing is applied here, with its kwargs, and the Trainer's own hook turned off below
+
+def _run_model(config: TrainConfig, args: Any, backbone: Any) -> tuple[Any, bool]:
+    """(the model to train, whether it checkpoints activations). Checkpointing is applied here, with its kwargs, and
+    the Trainer's own hook turned off in ``args`` (it dropped ``every_n_layers``/``offload``)."""
     ckpt, ckpt_kwargs = _checkpointing(args)
     if config.model_override is None:
         model = _build_model(config, ckpt, backbone, ckpt_kwargs)
@@ -750,97 +846,79 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     for name in ("activation_checkpointing", "gradient_checkpointing"):
         if getattr(args, name, False):
             setattr(args, name, False)
-    for module in model.modules():  # the default backbone's foreground stream: computed once per clip, not per epoch
+    return model, ckpt
+
+
+def _enable_stream_caches(model: Any, memory_cache_mb: float, stream_caches: list[Any]) -> None:
+    """The default backbone's foreground stream, computed once per clip rather than every epoch, within
+    ``--memory_cache_mb``; each module is added to ``stream_caches`` for :func:`train_bgs` to turn off."""
+    for module in model.modules():
         if hasattr(module, "enable_stream_cache"):
             stream_caches.append(module)
-            module.enable_stream_cache(int(d.memory_cache_mb * 2**20))
+            module.enable_stream_cache(int(memory_cache_mb * 2**20))
 
-    store = config.clip_store
-    if store is None:
-        cache_dir = d.cache_dir if d.cache_dir is not None else str(out_dir / "clip_cache")
-        cache_dir = None if str(cache_dir).lower() == "none" else cache_dir
-        store = VideoClipStore(list(data.clips["video"]), model.frame_policy, cache_dir, d.memory_cache_mb)
-        # the scored clips are read only after training: a broken one used to stop the run at its very end, with
-        # the adapter written and no metrics.json (the folder then refused a rerun). Decoded now (the main
-        # process first, so the others read its cache), a broken clip costs nothing.
-        scored = [int(c) for split in ("val", "test") if split in data.splits and (split == "val" or b.eval_test)
-                  for c in data.split_items(split)]
-        with args.main_process_first(local=True, desc="checking the evaluation clips"):
-            for c in delayed_bar(scored, desc="checking evaluation clips", unit="clip",
-                                 disable=not args.should_log or len(scored) < 20):
-                store(c)
 
-    train_clips = data.split_items("train")
-    if has_lora(model):
-        # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
-        assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
-    # recorded as given (the Trainer adapts a TrainingArguments object), written once a resume is known to be taken
-    record = _run_config_record(config, data, seed=int(args.seed)) if args.should_save else None
-    embed_chunk = recipe.embed_chunk
-    if b.max_memory:
-        sample = store(int(train_clips[0]))[None].to(args.device)
-        rows = math.ceil(max(int(sampler.step_clip_counts().max()), 1) / world_size)  # the largest step
-        embed_chunk = pick_embed_chunk(model.to(args.device), sample, parse_bytes(b.max_memory), rows)
+def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: Path) -> Any:
+    """The run's clips as tensors: ``config.clip_store`` as given, else the data's videos under the model's frame
+    policy, cached in ``--cache_dir`` (default: the run's ``clip_cache``; ``none``: no cache). The clips the run will
+    score are decoded now: read only after training, a broken one used to stop the run at its very end, with the
+    adapter written and no metrics.json (the folder then refused a rerun)."""
+    if config.clip_store is not None:
+        return config.clip_store
+    from bgs_hf.training.data import VideoClipStore
 
-    val_clips = data.split_items("val")
+    d = config.data
+    cache_dir = d.cache_dir if d.cache_dir is not None else str(out_dir / "clip_cache")
+    cache_dir = None if str(cache_dir).lower() == "none" else cache_dir
+    store = VideoClipStore(list(data.clips["video"]), model.frame_policy, cache_dir, d.memory_cache_mb)
+    scored = [int(c) for split in ("val", "test") if split in data.splits and (split == "val" or config.bgs.eval_test)
+              for c in data.split_items(split)]
+    # the main process first, so the others read its cache
+    with args.main_process_first(local=True, desc="checking the evaluation clips"):
+        for c in delayed_bar(scored, desc="checking evaluation clips", unit="clip",
+                             disable=not args.should_log or len(scored) < 20):
+            store(c)
+    return store
+
+
+def _eval_sets(data: Any) -> dict[str, Any]:
+    """``{"eval": val, "test": test}``, each ``(clips, human similarity, (triplets, odd ones))``, for the splits
+    that can be scored: 3 clips at least, and for validation 1 judgment (it scored NaN each epoch, and early
+    stopping ended the run on it)."""
+    from bgs_hf.metrics.similarity import human_similarity
+
     eval_sets: dict[str, Any] = {}
     for prefix, split in (("eval", "val"), ("test", "test")):
         clips = data.split_items(split) if split in data.splits else None
         if clips is None or len(clips) < 3:
             continue
         trip = data.triplets(split)
-        if prefix == "eval" and len(trip.idx) == 0:  # scored NaN each epoch: early stopping ended the run on it
+        if prefix == "eval" and len(trip.idx) == 0:
             continue
         eval_sets[prefix] = (clips, human_similarity(trip.idx, trip.odd, data.n_clips), (trip.idx, trip.odd))
-    callbacks = list(config.callbacks)
-    if "eval" not in eval_sets:
-        if len(val_clips):  # held out of training all the same, which "no validation clips" did not say
-            logger.warning("the %d validation clip(s) hold %d judgment(s) (scoring needs 3 clips and 1 judgment): "
-                           "evaluation, early stopping and best-model selection are off; holding none (e.g. "
-                           "--val_fraction 0) trains on those clips instead", len(val_clips), len(data.triplets("val").idx))
-        else:
-            logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
-        args.eval_strategy = "no"
-        args.load_best_model_at_end = False
-        if args.lr_scheduler_type == "reduce_lr_on_plateau":
-            args.lr_scheduler_type, args.lr_scheduler_kwargs = "constant", {}
-    elif b.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
-        callbacks.append(SayingEarlyStoppingCallback(early_stopping_patience=b.early_stopping_patience))
+    return eval_sets
 
-    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "activation_checkpointing": ckpt,
-            "loss": loss_fn.get_config_dict(), "world_size": world_size,
-            "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
-            "n_train_judgments": int(len(train_trip))}
-    trainer = BGSTrainer(
-        model=model, args=args, train_dataset=StepDataset(sampler, world_size),
-        eval_dataset=ClipIndexDataset(val_clips if "eval" in eval_sets else np.arange(1)),
-        data_collator=BGSCollator(sampler, store, world_size, hflip=b.hflip, seed=data_seed), callbacks=callbacks,
-        loss_fn=loss_fn,
-        clip_store=store, eval_sets=eval_sets, embed_chunk=embed_chunk, bgs_info=info,
-    )
-    trainer.schedule_checked = resume  # above, before the model was built
 
-    def begin() -> None:
-        """Every refusal has passed (the Trainer's of a resume too), on every process: the run replaces the earlier
-        one here."""
-        if torch.distributed.is_available() and torch.distributed.is_initialized():
-            # the main process, past its own checks, removed the earlier run (and rewrote run_config.json) while
-            # another process was refusing the run alone (a checkpoint it cannot read): it waits for all of them
-            torch.distributed.barrier()
-        with args.main_process_first(local=False, desc="claiming the output folder"):  # ranks raced to delete it
-            if replacing:
-                _claim_output_dir(out_dir, resuming=resuming_here, overwrite=True)
-        if record is not None:
-            _write_run_config(out_dir, config, data, record=record)
+def _turn_off_evaluation(args: Any, data: Any, val_clips: Any) -> None:
+    """No validation set to score: evaluation and best-model selection are turned off in ``args`` (a plateau
+    schedule, which reads the evaluation's metric, becomes constant), with a warning that says why."""
+    if len(val_clips):  # held out of training all the same, which "no validation clips" did not say
+        logger.warning("the %d validation clip(s) hold %d judgment(s) (scoring needs 3 clips and 1 judgment): "
+                       "evaluation, early stopping and best-model selection are off; holding none (e.g. "
+                       "--val_fraction 0) trains on those clips instead", len(val_clips), len(data.triplets("val").idx))
+    else:
+        logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
+    args.eval_strategy = "no"
+    args.load_best_model_at_end = False
+    if args.lr_scheduler_type == "reduce_lr_on_plateau":
+        args.lr_scheduler_type, args.lr_scheduler_kwargs = "constant", {}
 
-    trainer.add_callback(TrainBeginCallback(begin))
-    logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
-                len(train_clips), len(train_trip), len(sampler), world_size)
-    train_out = trainer.train(resume_from_checkpoint=resume)
-    trainer.save_model(str(out_dir))
-    trainer.save_state()
 
-    metrics: dict[str, Any] = {"recipe": recipe.name, "backbone": config.model.backbone,
+def _run_metrics(trainer: Any, train_out: Any, args: Any, config: TrainConfig, data: Any, *, recipe_name: str,
+                 resume_step: int | None) -> dict[str, Any]:
+    """metrics.json but its wall time: the run's training record, and the trained model's behavioural fit on
+    validation (and on test with ``--eval_test``)."""
+    metrics: dict[str, Any] = {"recipe": recipe_name, "backbone": config.model.backbone,
                                "train": {**_train_metrics(train_out.metrics, resume_step,
                                                           trainer.train_seconds_before, train_out.global_step),
                                          "world_sizes": trainer.world_sizes},
@@ -849,25 +927,25 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                                "metric_for_best_model": args.metric_for_best_model,
                                "best_metric": trainer.state.best_metric}
     for split in ("val", "test"):
-        if split == "test" and not b.eval_test:
+        if split == "test" and not config.bgs.eval_test:
             continue
         metrics[split] = _fit_metrics(trainer, data, split)
-    # this call's wall time (setup and scoring included); after a resume it is not the run's, and says so
-    metrics["wall_s" if resume is None else "wall_s_since_resume"] = wall_s = time.time() - start
-    if args.should_save:
-        (out_dir / METRICS_NAME).write_text(json.dumps(json_safe(metrics), indent=2), encoding="utf-8")
-        if (out_dir / BGS_CONFIG).is_file() and users_readme:
-            logger.warning("%s: kept the README.md that was there before the run (no model card written; "
-                           "`bgs-hf push` renders it)", out_dir)
-        elif (out_dir / BGS_CONFIG).is_file():  # a BGS model, not a stand-in: its card replaces peft's template
-            from bgs_hf.hub.card import write_run_card
+    return metrics
 
-            write_run_card(out_dir, split="test" if b.eval_test else "val")  # the split it scored
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.barrier()
-    logger.debug("run folder: %s", out_dir)  # the caller chose it; `bgs-hf train` prints it with the fit
-    return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
-                       wall_s=wall_s)
+
+def _write_metrics_and_card(out_dir: Path, metrics: dict[str, Any], *, keep_readme: bool, scored_split: str) -> None:
+    """metrics.json, and the model card of the split the run scored, which replaces peft's template; a README.md the
+    user had in the folder before the run is kept, and so is peft's for a stand-in model (no bgs_config.json)."""
+    (out_dir / METRICS_NAME).write_text(json.dumps(json_safe(metrics), indent=2), encoding="utf-8")
+    if not (out_dir / BGS_CONFIG).is_file():
+        return
+    if keep_readme:
+        logger.warning("%s: kept the README.md that was there before the run (no model card written; "
+                       "`bgs-hf push` renders it)", out_dir)
+        return
+    from bgs_hf.hub.card import write_run_card
+
+    write_run_card(out_dir, split=scored_split)
 
 
 def _train_metrics(metrics: Mapping[str, Any], resumed_from_step: int | None, seconds_before: float | None,

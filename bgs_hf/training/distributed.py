@@ -28,6 +28,12 @@ def world() -> tuple[int, int]:
     return 1, 0
 
 
+def barrier() -> None:
+    """Wait until every process of the default group is here; nothing when not distributed."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
 T = TypeVar("T")
 
 
