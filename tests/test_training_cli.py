@@ -462,6 +462,70 @@ def test_an_os_error_is_said_by_each_process_that_meets_it_named_unless_it_is_th
             f"error: {who}OSError: No space left on device: /out/run/trainer_state.json", rank
 
 
+def test_an_error_in_a_dataloader_worker_is_the_line_the_process_itself_would_print(monkeypatch, capsys, caplog):
+    """With ``--dataloader_num_workers 2`` torch re-raises a worker's error in the main process as
+    ``type(err)("Caught X in DataLoader worker process 0.\\nOriginal Traceback ...")``: a clip the worker could not
+    read was printed as its whole traceback (flattened onto one line), and an ``OSError`` as ``error:
+    FileNotFoundError: Caught FileNotFoundError in DataLoader worker process 0.``, without the file. Now the line is
+    the one ``--dataloader_num_workers 0`` prints, naming the process as a launch does; ``-v`` keeps the worker's
+    traceback in an ``OSError``'s debug log."""
+    import errno
+    import logging
+
+    import torch
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import main
+
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
+    errors = [(BGSInputError("not a readable video (Invalid data found when processing input)", path="c7.mp4"),
+               "c7.mp4: not a readable video (Invalid data found when processing input)"),
+              (FileNotFoundError(errno.ENOENT, "No such file or directory", "videos/c7.mp4"),
+               "FileNotFoundError: No such file or directory: videos/c7.mp4"),
+              (PermissionError(errno.EACCES, "Permission denied", "videos/it's c7.mp4"),  # repr() in double quotes
+               "PermissionError: Permission denied: videos/it's c7.mp4"),
+              (OSError(errno.ENOSPC, "No space left on device"), "OSError: No space left on device")]
+
+    class Unreadable(torch.utils.data.Dataset):
+        def __init__(self, error: BaseException) -> None:
+            self.error = error
+
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int) -> int:
+            raise self.error
+
+    def in_worker(error: BaseException):
+        def train(config):
+            for _ in torch.utils.data.DataLoader(Unreadable(error), num_workers=2):
+                pass
+
+        return train
+
+    argv = ["--data", "x", "--output_dir", "/tmp/unused"]
+    for rank, who in ((None, ""), ("0", ""), ("1", "rank 1 of 4: ")):
+        if rank is None:  # a run alone
+            for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):
+                monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv("WORLD_SIZE", "4")
+            monkeypatch.setenv("RANK", rank)
+            monkeypatch.setenv("LOCAL_RANK", rank)
+        for error, line in errors:
+            monkeypatch.setattr(api, "train_bgs", in_worker(error))
+            assert main(argv) == 2
+            assert capsys.readouterr().err == f"error: {who}{line}\n", (rank, line)
+    monkeypatch.setattr(api, "train_bgs", in_worker(errors[1][0]))
+    with caplog.at_level(logging.DEBUG, logger="bgs_hf"):
+        assert main(["-v", *argv]) == 2
+    assert capsys.readouterr().err.endswith(f"error: rank 1 of 4: {errors[1][1]}\n")
+    logged = caplog.text
+    assert "Original Traceback" in logged and "in __getitem__" in logged
+
+
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
     """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
     and fit, and ``pct_of_ceiling`` left out of the printed fit, both passed (only full training runs read the output,

@@ -7,9 +7,11 @@ function, so ``bgs-hf --help`` answers instantly.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -77,6 +79,43 @@ def _environment_error(err: OSError) -> str:
     if type(err).__name__ in ("OfflineModeIsEnabled", "ConnectError", "ConnectionError", "LocalEntryNotFoundError"):
         hint = " (no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"
     return f"{type(err).__name__}: {what}" + (f": {where}" if where else "") + hint
+
+
+#: torch's ``ExceptionWrapper.reraise``: ``Caught X in DataLoader worker process 0.\nOriginal Traceback ...``
+_WRAPPED = re.compile(r"Caught (?P<kind>\w+) in [^\n]*?\.\s+Original Traceback \(most recent call last\):")
+_QUOTED = r"""b?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""  # a file name as repr() writes it
+#: ``str(OSError(errno, strerror, filename[, winerror, filename2]))``, the last line of a worker's traceback
+_OS_ERROR = re.compile(rf"\[Errno (?P<errno>-?\d+)\] (?P<strerror>.*?)(?:: (?P<filename>{_QUOTED})"
+                       rf"(?: -> (?P<filename2>{_QUOTED}))?)?", re.S)
+
+
+def _as_raised(err: BaseException) -> BaseException:
+    """``err`` as its DataLoader worker raised it (``--dataloader_num_workers N``): torch re-raises a worker's error
+    in the main process as ``type(err)("Caught X in DataLoader worker process 0.\\nOriginal Traceback ...")``, so the
+    one ``error:`` line was the worker's whole traceback, and an ``OSError`` lost its file. The original's message is
+    the traceback's last line (``-v`` keeps the whole of it in an ``OSError``'s debug log). Any other error as it is."""
+    kind = type(err)
+    text = str(err)
+    wrapped = _WRAPPED.match(text)
+    if wrapped is None or wrapped["kind"] != kind.__name__:
+        return err
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    at = text.rfind(f"{name}: ", wrapped.end())
+    if at < 0:  # raised without a message
+        return err
+    message = text[at + len(name) + 2:].strip()
+    try:
+        os_error = _OS_ERROR.fullmatch(message) if issubclass(kind, OSError) else None
+        if os_error is None:
+            return kind(message)
+        args: list[object] = [int(os_error["errno"]), os_error["strerror"]]
+        if os_error["filename"]:
+            args.append(ast.literal_eval(os_error["filename"]))
+        if os_error["filename2"]:
+            args += [None, ast.literal_eval(os_error["filename2"])]  # (winerror, filename2)
+        return kind(*args)
+    except (TypeError, ValueError, SyntaxError):  # a constructor of other arguments: as torch re-raised it
+        return err
 
 
 def launch_rank(name: str = "RANK") -> int:
@@ -217,14 +256,14 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
         with _sigterm_as_interrupt():
             return int(command() or 0)
     except BGSInputError as err:
-        _say(f"{error}{err}")
+        _say(f"{error}{_as_raised(err)}")
         return 2
     except BGSDivergedError as err:
         _say(f"{error}{err}")
         return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
         logging.getLogger(__name__).debug("command failed", exc_info=True)
-        _say(f"{error}{_environment_error(err)}")
+        _say(f"{error}{_environment_error(_as_raised(err))}")
         return 2
     except Terminated:
         _say("terminated")
