@@ -169,265 +169,303 @@ def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                 if isinstance(asked, int) and isinstance(kept, int) and asked > kept:
                     parts.append(f"{asked - kept} of {asked}{'' if parts else ' resamples'} undefined")
                 if parts:
-                    where = f"{label}: " if len(runs) > 1 else ""
-                    notes.append(f"{where}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: {', '.join(parts)}")
+                    notes.append(f"{_run_prefix(label, runs)}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: "
+                                 f"{', '.join(parts)}")
     return [("text", "*Resamples with no difference or an undefined statistic: " + "; ".join(notes) + ".*")] if notes \
         else []
 
 
+def _ran(runs: list[tuple[str, dict, Path]], key: str) -> bool:
+    """Whether at least one run holds analysis ``key``'s results (not only why it was skipped)."""
+    return any(key in r and "skipped" not in r[key] for _, r, _ in runs)
+
+
+def _run_prefix(label: str, runs: list[tuple[str, dict, Path]]) -> str:
+    """``"label: "`` before one run's own note where several runs share a report; nothing for one run."""
+    return label + ": " if len(runs) > 1 else ""
+
+
 def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[Block]]]:
     """(title, blocks) for every analysis present in at least one run."""
-    has = lambda k: any(k in r and "skipped" not in r[k] for _, r, _ in runs)  # noqa: E731
-    sections: list[tuple[str, list[Block]]] = []
-    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments", "noise ceiling R² [95% range over split-halves]"],
+    sections: list[tuple[str, list[Block]]] = [("Data and noise ceiling", _data_blocks(runs))]
+    if _ran(runs, "fit"):
+        sections.append(("Behavioural fit", _fit_blocks(runs)))
+    if _ran(runs, "layers"):
+        sections.append(("Layer-wise fit", _layers_blocks(runs)))
+    if _ran(runs, "partition"):
+        sections.append(("Variance partitioning", _partition_blocks(runs)))
+    if _ran(runs, "probes"):
+        sections.append(("Attribute probes", _probes_blocks(runs)))
+    if _ran(runs, "transfer"):
+        sections.append(("Out-of-distribution transfer", _transfer_blocks(runs)))
+    elif any("transfer" in r for _, r, _ in runs):
+        sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
+    if _ran(runs, "attention"):
+        sections.append(("Attention", _attention_blocks(runs)))
+    if _ran(runs, "motion"):
+        sections.append(("Motion controls", _motion_blocks(runs)))
+    # an analysis that was asked for and skipped in every run says why, instead of vanishing
+    for key, title in (("layers", "Layer-wise fit"), ("partition", "Variance partitioning"),
+                       ("probes", "Attribute probes"), ("attention", "Attention"), ("motion", "Motion controls")):
+        if not _ran(runs, key) and _skipped(runs, key):
+            sections.append((title, _skipped(runs, key)))
+    return sections
+
+
+def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """The scored data, its split and noise ceiling per run, and which model each JSON key holds."""
+    summary = _runs_table(runs, ["data", "split", "clips", "pairs", "judgments",
+                                 "noise ceiling R² [95% range over split-halves]"],
                           lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), _f(r.get("n_pairs")),
                                       r.get("n_judgments"),
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
     keys = _model_keys_text(runs)
     # the run trained on other videos under these clip ids (another seed's SocialShapes): first, not in the log only
-    warnings: list[Block] = [("text", f"**{label + ': ' if len(runs) > 1 else ''}{r['data_warning']}.**")
+    warnings: list[Block] = [("text", f"**{_run_prefix(label, runs)}{r['data_warning']}.**")
                              for label, r, _ in runs if r.get("data_warning")]
-    sections.append(("Data and noise ceiling", warnings + [summary] + ([keys] if keys else [])))
-    if has("fit"):
-        t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
-                        lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), fmt_pct(f.get("pct_of_ceiling")),
-                                    _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _acc(f["ooo_acc_3way"]),
-                                    _acc(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
-        blocks = [("text", "R² = signed squared Spearman between model and "
-                   f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
-                   "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
-                   "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
-        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}the {_name('language', r)} row embeds "
-                    f"the {ref['caption']} caption(s) with {ref['model']}.*")
-                   for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
-        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}no language row ({r['language_skipped']}).*")
-                   for label, r, _ in runs if r.get("language_skipped")]
-        blocks += [("text", f"*{label + ': ' if len(runs) > 1 else ''}{_name(n, r)}: the embeddings do not differ "
-                            "between clips, so every similarity ties: R² is undefined and the accuracies count "
-                            "every tie as wrong: 0 is no answer, not a wrong one.*")
-                   for label, r, _ in runs for n, f in r.get("fit", {}).items() if f.get("collapsed")]
-        def fit_paired_p(r: dict) -> list[Any]:
-            return [v["p_value"] for d in r.get("paired", {}).values() for v in d.values()]
+    return warnings + [summary] + ([keys] if keys else [])
 
-        def fit_paired_rows(r: dict) -> list[list[Any]]:
-            tests = [(c, s, v) for c, d in r.get("paired", {}).items() for s, v in d.items()]
-            return [[_comparison(c, r), _STAT_NAMES.get(s, s), *_diff_cells(v, s, r), holm_p]
-                    for (c, s, v), holm_p in zip(tests, _holm_cells(fit_paired_p(r)))]
 
-        pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", "Holm p (this table)"],
-                         fit_paired_rows)
-        if pt[2]:
-            # the resamples asked for (a row's p counts its finite ones), else the rows' own count
-            n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
-                [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
-            count = f"{n_boot} resamples; " if n_boot else ""
-            n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
-            blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
-                                "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
-                                "twice the smaller share of resamples at or "
-                                f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
-                                "smallest p the resamples can give). A resample with no difference counts on both "
-                                "sides and one whose statistic is undefined (it drew too few scored clips) is left "
-                                "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
-                                "no evidence either way, not that the two "
-                                "models are equal. Each p is its own test, uncorrected for the others: the table "
-                                f"holds {n_tests} tests (each comparison × statistic"
-                                f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
-                                "those p's, which bounds the chance of any false positive among them (a p at its "
-                                "resampling floor is only a bound, and so is its Holm p)."), pt]
-            blocks += _resample_notes(runs)
-        sections.append(("Behavioural fit", blocks + _images(runs, "fit", "behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise ceiling, grey band: its 95% range over split-halves) beside the accuracies (dotted: chance)")))
-    if has("layers"):
-        t = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
-                        lambda r: [[_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
-                                    "✓" if row["layer"] == lw["chosen"] else ""]
-                                   for n, lw in r.get("layers", {}).items() if "layers" in lw for row in lw["layers"]])
-        c = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
-                               "2-way acc"],
-                        lambda r: [[_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
-                                    _f(lw["chosen_fit"]["r2_ci"]),
-                                    _acc(lw["chosen_fit"]["ooo_acc_3way"]), _acc(lw["chosen_fit"]["ooo_acc_2way"])]
-                                   for n, lw in r.get("layers", {}).items() if "chosen" in lw])
-        sections.append(("Layer-wise fit", [("text", "Each layer's pooled features; the layer is chosen by RSA "
-                                             "on the selection clips (validation; the training clips when a run "
-                                             "kept none or validation is scored, which favours a fine-tuned "
-                                             "model's late layers) and then reported on the scored split."), c, t]
-                         + _images(runs, "layers", "layer-wise R²")))
-    if has("partition"):
-        t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",
-                               "R²(both)", "pairs"],
-                        lambda r: [[_name(n, r), *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
-                                          for k in ("video_unique", "language_unique", "shared")),
-                                    _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
-                                   if "shared" in p else [_name(n, r), f"not run ({p.get('skipped')})", *["–"] * 6]
-                                   for n, p in r.get("partition", {}).items() if isinstance(p, dict)])
-        sections.append(("Variance partitioning", [("text", f"OLS R² of the {_whose(runs)} pair similarities from the model's "
-                                                    "similarities (video), the caption embeddings' (language) and "
-                                                    "both; unique = R²(both) − R² of the other; shared = the rest. "
-                                                    "Brackets: 95% interval over clip resamples."),
-                                                   t] + _images(runs, "partition", "variance partitioning; error bars: 95% interval over clip resamples")
-                         + _skipped(runs, "partition")))
-    if has("probes"):
-        # one column pair per model of ANY run (a run without that model shows "–"), so rows match the header
-        names = list(dict.fromkeys(n for _, r, _ in runs if "skipped" not in r.get("probes", {"skipped": 1})
-                                   for n in r["probes"]))
+def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Each model's (and the language row's) behavioural fit, and the paired comparisons with their Holm p's."""
+    t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
+                    lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), fmt_pct(f.get("pct_of_ceiling")),
+                                _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _acc(f["ooo_acc_3way"]),
+                                _acc(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
+    blocks = [("text", "R² = signed squared Spearman between model and "
+               f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
+               "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
+               "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
+    blocks += [("text", f"*{_run_prefix(label, runs)}the {_name('language', r)} row embeds "
+                f"the {ref['caption']} caption(s) with {ref['model']}.*")
+               for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
+    blocks += [("text", f"*{_run_prefix(label, runs)}no language row ({r['language_skipped']}).*")
+               for label, r, _ in runs if r.get("language_skipped")]
+    blocks += [("text", f"*{_run_prefix(label, runs)}{_name(n, r)}: the embeddings do not differ "
+                        "between clips, so every similarity ties: R² is undefined and the accuracies count "
+                        "every tie as wrong: 0 is no answer, not a wrong one.*")
+               for label, r, _ in runs for n, f in r.get("fit", {}).items() if f.get("collapsed")]
 
-        def probe_rows(r: dict) -> list[list[Any]]:
-            pr = r.get("probes", {})
-            if "skipped" in pr:
-                return []
-            attrs = list(dict.fromkeys(a for n in pr for a in pr[n]))
-            rows = []
-            for a in attrs:
-                row = [a]
-                for n in names:
-                    v = pr.get(n, {}).get(a)
-                    row += [_f(v["r"]), _p(v["p_value"], v.get("n_perm", r.get("n_perm")))] if v else ["–", "–"]
-                if len(names) >= 2:
-                    r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
-                    row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
-                    # the paired bootstrap of that change (an evaluation.json without one, or of other models: –)
-                    d = change_tests(r).get(a)
-                    row += [_f(d["ci"]), _p(d["p_value"], d.get("n_boot"), sides=2)] if d else ["–", "–"]
-                rows.append(row)
-            if len(names) >= 2:  # Holm over this run's change p's, one family of the several attributes
-                holm_p = dict(zip(change_tests(r), _holm_cells([d["p_value"] for d in change_tests(r).values()])))
-                for row, a in zip(rows, attrs):
-                    row.append(holm_p.get(a, "–"))
-            return rows
+    def fit_paired_p(r: dict) -> list[Any]:
+        return [v["p_value"] for d in r.get("paired", {}).values() for v in d.values()]
 
-        def change_tests(r: dict) -> dict[str, Any]:
-            return r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}) if len(names) >= 2 else {}
+    def fit_paired_rows(r: dict) -> list[list[Any]]:
+        tests = [(c, s, v) for c, d in r.get("paired", {}).items() for s, v in d.items()]
+        return [[_comparison(c, r), _STAT_NAMES.get(s, s), *_diff_cells(v, s, r), holm_p]
+                for (c, s, v), holm_p in zip(tests, _holm_cells(fit_paired_p(r)))]
 
-        # a column holds one key's model of every run: its name where the runs agree, else the key (the models line
-        # says whose is whose; the first run's name stood over another run's model)
-        column = [list(dict.fromkeys(_name(n, r) for _, r, _ in runs if n in r.get("probes", {}))) for n in names]
-        shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
-        headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
-        if len(names) >= 2:
-            headers += [f"change in r: {shown[1]} − {shown[0]}", "change 95% CI", "change p", "change Holm p"]
-        n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
-                                  if "skipped" not in r.get("probes", {"skipped": 1})
-                                  for p in r["probes"].values() for v in p.values()], "n_perm")
-        count = f"{n_perm} permutations; " if n_perm else ""
+    pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", "Holm p (this table)"],
+                     fit_paired_rows)
+    if pt[2]:
+        # the resamples asked for (a row's p counts its finite ones), else the rows' own count
+        n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
+            [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
+        count = f"{n_boot} resamples; " if n_boot else ""
+        n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
+        blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
+                            "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
+                            "twice the smaller share of resamples at or "
+                            f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
+                            "smallest p the resamples can give). A resample with no difference counts on both "
+                            "sides and one whose statistic is undefined (it drew too few scored clips) is left "
+                            "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
+                            "no evidence either way, not that the two "
+                            "models are equal. Each p is its own test, uncorrected for the others: the table "
+                            f"holds {n_tests} tests (each comparison × statistic"
+                            f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
+                            "those p's, which bounds the chance of any false positive among them (a p at its "
+                            "resampling floor is only a bound, and so is its Holm p)."), pt]
+        blocks += _resample_notes(runs)
+    return blocks + _images(runs, "fit", "behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise "
+                                         "ceiling, grey band: its 95% range over split-halves) beside the accuracies "
+                                         "(dotted: chance)")
 
-        def n_attributes(r: dict) -> int | None:  # the attributes probed: the family each model's p's belong to
-            pr = r.get("probes", {})
-            return None if "skipped" in pr else len(dict.fromkeys(a for n in pr for a in pr[n]))
 
-        sections.append(("Attribute probes", [("text", "Ridge regression (alpha by leave-one-out CV) from frozen "
-                                               "embeddings of the training and validation clips outside the "
-                                               "scored split (with `--split train`, the validation clips) to "
-                                               "each rating; Pearson r on the scored split's clips; one-sided "
-                                               "permutation p "
-                                               f"({count}\"< x\": no permutation reached the observed r, the "
-                                               "smallest p they can give). Change in r: its 95% CI and two-sided "
-                                               "p from a paired bootstrap over the scored clips (both models' "
-                                               "probes scored on the same resamples, as the fit's paired "
-                                               "comparison); the probes are fit once, so the interval and p "
-                                               "resample only the scored clips and leave out the uncertainty of "
-                                               "fitting the probe (which training clips, which alpha). Each "
-                                               "attribute's p is its own test, uncorrected for the several "
-                                               f"attributes ({_per_run(runs, n_attributes)} per model"
-                                               + ("; change Holm p: Holm's step-down adjustment over the changes' "
-                                                  "p's of the attributes, which bounds the chance of any false "
-                                                  "positive among them)." if len(names) >= 2 else ").")),
-                                              _runs_table(runs, headers, probe_rows)]
-                         + _images(runs, "probes", "probe r per attribute")))
-    if has("transfer"):
-        t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance (majority label)", "train acc", "n train", "n test"],
-                        lambda r: [[_name(n, r), _acc(v["accuracy"]), _acc(v["ci"]), _acc(v["chance"]),
-                                    _acc(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
-                                   else [_name(n, r), f"not run ({v.get('skipped')})",
-                                                                                        "–", "–", "–", "–", "–"]
-                                   for n, v in r.get("transfer", {}).get("models", {}).items()])
-        pt = _runs_table(runs, ["comparison", "accuracy difference", "95% CI", "p"],
-                         lambda r: [[_comparison(c, r), _f(v["diff"], unit="pp"), _f(v["ci"], unit="pp"),
-                                     _p(v["p_value"], v.get("n_boot"), sides=2)]
-                                    for c, v in r.get("transfer", {}).get("paired", {}).items()])
-        paired = [("text", "Paired bootstrap over the held-out clips (both probes judged on the same resamples): "
-                           "the difference first − second in percentage points, p two-sided as in the fit's "
-                           "paired comparison."), pt] if pt[2] else []
-        sections.append(("Out-of-distribution transfer", [("text", "Frozen encoder + logistic-regression probe on "
-                                                           "SocialShapes-Abstract (friendly / neutral / adversarial): "
-                                                           "trained on its train part, tested on its generalisation "
-                                                           "part (held-out styles). Each probe is fit once: the Wilson "
-                                                           "interval and the paired bootstrap count only the held-out "
-                                                           "clips' variation and leave out the uncertainty of fitting "
-                                                           "the probe."), t, *paired]))
-    elif any("transfer" in r for _, r, _ in runs):
-        sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
-    if has("attention"):
-        t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
-                        lambda r: [[_name(n, r), v.get("method", "attention rollout"), _f(v.get("agent_mass")),
-                                    _f(v.get("agent_area")), v.get("n_masked_clips", "–"),
-                                    "×".join(map(str, v.get("grid", []))) or f"not run ({v.get('skipped')})"]
-                                   for n, v in r.get("attention", {}).get("models", {}).items()])
-        d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
-                        lambda r: [[" vs ".join(_name(n, r) for n in r["attention"]["divergence"]["between"]),
-                                    _f(r["attention"]["divergence"]["divergence"]),
-                                    _f(r["attention"]["divergence"]["mean_r"]),
-                                    _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
-                                    _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
-                        if "divergence" in r.get("attention", {}) else [])
-        sections.append(("Attention", [("text", "Attention rollout (Abnar & Zuidema 2020: heads averaged, identity "
-                                        "added, rows renormalised, layers multiplied) of the pooled output; the "
-                                        "map column says which rollout each model gets (convolutional backbones "
-                                        "have no attention: each location's contribution to the mean-pooled "
-                                        "feature). Agent mass: share of the map on the interacting agents' pixels; "
-                                        "agent area: the share those pixels cover (what uniform attention would "
-                                        "give). Agent mass change: the second model's minus the first's, mean over "
-                                        "the clips with agent masks; Wilcoxon p: two-sided signed-rank test of those "
-                                        "per-clip changes."), t, d]
-                         + _images(runs, "attention", "attention rollout overlays")))
-    if has("motion"):
-        def motion_rows(r: dict) -> list[list[Any]]:
-            if "skipped" in r.get("motion", {}):  # says why below the table (it failed on the reason's .items())
-                return []
-            return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _acc(v.get("ooo_acc_3way")),
-                     _acc(v.get("ooo_acc_2way"))]
-                    if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
-                    for n, m in r.get("motion", {}).items() for cond, v in m.items()]
+def _layers_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Each model's chosen layer and its scores, then every layer's."""
+    every_layer = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
+                              lambda r: [[_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
+                                          "✓" if row["layer"] == lw["chosen"] else ""]
+                                         for n, lw in r.get("layers", {}).items() if "layers" in lw
+                                         for row in lw["layers"]])
+    chosen = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
+                                "2-way acc"],
+                         lambda r: [[_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
+                                     _f(lw["chosen_fit"]["r2_ci"]),
+                                     _acc(lw["chosen_fit"]["ooo_acc_3way"]), _acc(lw["chosen_fit"]["ooo_acc_2way"])]
+                                    for n, lw in r.get("layers", {}).items() if "chosen" in lw])
+    return ([("text", "Each layer's pooled features; the layer is chosen by RSA on the selection clips "
+                      "(validation; the training clips when a run kept none or validation is scored, which favours "
+                      "a fine-tuned model's late layers) and then reported on the scored split."), chosen, every_layer]
+            + _images(runs, "layers", "layer-wise R²"))
 
-        def motion_tests(r: dict) -> list[tuple[str, str, str, dict]]:
-            return [(n, cond, s, v) for n, m in (r.get("motion_paired") or {}).items() for cond, d in m.items()
-                    if "skipped" not in d for s, v in d.items()]
 
-        def motion_paired_rows(r: dict) -> list[list[Any]]:
-            tests = motion_tests(r)
-            holm_p = dict(zip([t[:3] for t in tests], _holm_cells([t[3]["p_value"] for t in tests])))
-            rows = []
-            for n, m in (r.get("motion_paired") or {}).items():
-                for cond, d in m.items():
-                    if "skipped" in d:
-                        rows.append([_name(n, r), f"original − {cond}", f"not tested ({d['skipped']})", "–", "–", "–",
-                                     "–"])
-                        continue
-                    rows += [[_name(n, r), f"original − {cond}", _STAT_NAMES.get(s, s), *_diff_cells(v, s, r),
-                              holm_p[n, cond, s]] for s, v in d.items()]
-            return rows
+def _partition_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """The video / language / shared parts of the judges' pair similarities, each model's row."""
+    t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",
+                           "R²(both)", "pairs"],
+                    lambda r: [[_name(n, r), *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
+                                      for k in ("video_unique", "language_unique", "shared")),
+                                _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
+                               if "shared" in p else [_name(n, r), f"not run ({p.get('skipped')})", *["–"] * 6]
+                               for n, p in r.get("partition", {}).items() if isinstance(p, dict)])
+    return ([("text", f"OLS R² of the {_whose(runs)} pair similarities from the model's similarities (video), the "
+                      "caption embeddings' (language) and both; unique = R²(both) − R² of the other; shared = the "
+                      "rest. Brackets: 95% interval over clip resamples."), t]
+            + _images(runs, "partition", "variance partitioning; error bars: 95% interval over clip resamples")
+            + _skipped(runs, "partition"))
 
-        mt = _runs_table(runs, ["model", "comparison", "statistic", "difference", "95% CI", "p",
-                                "Holm p (this table)"], motion_paired_rows)
-        paired_motion = [("text", "Original − control on the same clip resamples (the fit's paired bootstrap, an "
-                                  "accuracy's difference in percentage points, p two-sided, \"< x\" at its resampling "
-                                  "floor, as in the fit's paired table). Each p is its own test, "
-                                  "uncorrected for the others: the table holds "
-                                  f"{_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)]))} "
-                                  f"tests (each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
-                                  "Holm p: Holm's step-down adjustment over them (a p at its resampling floor is "
-                                  "only a bound, and so is its Holm p)."), mt] if mt[2] else []
-        sections.append(("Motion controls", [("text", "The same scored clips with frames shuffled, one frame "
-                                              "repeated, or reversed, applied after decoding."),
-                                             _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc",
-                                                                "2-way acc"], motion_rows), *paired_motion]
-                         + _images(runs, "motion", "motion controls") + _skipped(runs, "motion")))
-    # an analysis that was asked for and skipped in every run says why, instead of vanishing
-    for key, title in (("layers", "Layer-wise fit"), ("partition", "Variance partitioning"),
-                       ("probes", "Attribute probes"), ("attention", "Attention"), ("motion", "Motion controls")):
-        if not has(key) and _skipped(runs, key):
-            sections.append((title, _skipped(runs, key)))
-    return sections
+
+def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """One row per rated attribute: each model's probe r and p, and the paired change in r between the first two."""
+    # one column pair per model of ANY run (a run without that model shows "–"), so rows match the header
+    names = list(dict.fromkeys(n for _, r, _ in runs if "skipped" not in r.get("probes", {"skipped": 1})
+                               for n in r["probes"]))
+
+    def probe_rows(r: dict) -> list[list[Any]]:
+        pr = r.get("probes", {})
+        if "skipped" in pr:
+            return []
+        attrs = list(dict.fromkeys(a for n in pr for a in pr[n]))
+        rows = []
+        for a in attrs:
+            row = [a]
+            for n in names:
+                v = pr.get(n, {}).get(a)
+                row += [_f(v["r"]), _p(v["p_value"], v.get("n_perm", r.get("n_perm")))] if v else ["–", "–"]
+            if len(names) >= 2:
+                r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
+                row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
+                # the paired bootstrap of that change (an evaluation.json without one, or of other models: –)
+                d = change_tests(r).get(a)
+                row += [_f(d["ci"]), _p(d["p_value"], d.get("n_boot"), sides=2)] if d else ["–", "–"]
+            rows.append(row)
+        if len(names) >= 2:  # Holm over this run's change p's, one family of the several attributes
+            holm_p = dict(zip(change_tests(r), _holm_cells([d["p_value"] for d in change_tests(r).values()])))
+            for row, a in zip(rows, attrs):
+                row.append(holm_p.get(a, "–"))
+        return rows
+
+    def change_tests(r: dict) -> dict[str, Any]:
+        return r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}) if len(names) >= 2 else {}
+
+    # a column holds one key's model of every run: its name where the runs agree, else the key (the models line
+    # says whose is whose; the first run's name stood over another run's model)
+    column = [list(dict.fromkeys(_name(n, r) for _, r, _ in runs if n in r.get("probes", {}))) for n in names]
+    shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
+    headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
+    if len(names) >= 2:
+        headers += [f"change in r: {shown[1]} − {shown[0]}", "change 95% CI", "change p", "change Holm p"]
+    n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
+                              if "skipped" not in r.get("probes", {"skipped": 1})
+                              for p in r["probes"].values() for v in p.values()], "n_perm")
+    count = f"{n_perm} permutations; " if n_perm else ""
+
+    def n_attributes(r: dict) -> int | None:  # the attributes probed: the family each model's p's belong to
+        pr = r.get("probes", {})
+        return None if "skipped" in pr else len(dict.fromkeys(a for n in pr for a in pr[n]))
+
+    text = ("Ridge regression (alpha by leave-one-out CV) from frozen embeddings of the training and validation clips "
+            "outside the scored split (with `--split train`, the validation clips) to each rating; Pearson r on the "
+            "scored split's clips; one-sided permutation p "
+            f"({count}\"< x\": no permutation reached the observed r, the smallest p they can give). Change in r: its "
+            "95% CI and two-sided p from a paired bootstrap over the scored clips (both models' probes scored on the "
+            "same resamples, as the fit's paired comparison); the probes are fit once, so the interval and p "
+            "resample only the scored clips and leave out the uncertainty of fitting the probe (which training "
+            "clips, which alpha). Each attribute's p is its own test, uncorrected for the several "
+            f"attributes ({_per_run(runs, n_attributes)} per model"
+            + ("; change Holm p: Holm's step-down adjustment over the changes' p's of the attributes, which bounds "
+               "the chance of any false positive among them)." if len(names) >= 2 else ")."))
+    return [("text", text), _runs_table(runs, headers, probe_rows)] + _images(runs, "probes", "probe r per attribute")
+
+
+def _transfer_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Each model's transfer probe on the abstract set's held-out styles, and their paired difference."""
+    t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance (majority label)", "train acc", "n train",
+                           "n test"],
+                    lambda r: [[_name(n, r), _acc(v["accuracy"]), _acc(v["ci"]), _acc(v["chance"]),
+                                _acc(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
+                               else [_name(n, r), f"not run ({v.get('skipped')})", *["–"] * 5]
+                               for n, v in r.get("transfer", {}).get("models", {}).items()])
+    pt = _runs_table(runs, ["comparison", "accuracy difference", "95% CI", "p"],
+                     lambda r: [[_comparison(c, r), _f(v["diff"], unit="pp"), _f(v["ci"], unit="pp"),
+                                 _p(v["p_value"], v.get("n_boot"), sides=2)]
+                                for c, v in r.get("transfer", {}).get("paired", {}).items()])
+    paired = [("text", "Paired bootstrap over the held-out clips (both probes judged on the same resamples): "
+                       "the difference first − second in percentage points, p two-sided as in the fit's "
+                       "paired comparison."), pt] if pt[2] else []
+    return [("text", "Frozen encoder + logistic-regression probe on SocialShapes-Abstract (friendly / neutral / "
+                     "adversarial): trained on its train part, tested on its generalisation part (held-out styles). "
+                     "Each probe is fit once: the Wilson interval and the paired bootstrap count only the held-out "
+                     "clips' variation and leave out the uncertainty of fitting the probe."), t, *paired]
+
+
+def _attention_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Each model's attention (or contribution) map's mass on the agents, and how the two models' maps differ."""
+    t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
+                    lambda r: [[_name(n, r), v.get("method", "attention rollout"), _f(v.get("agent_mass")),
+                                _f(v.get("agent_area")), v.get("n_masked_clips", "–"),
+                                "×".join(map(str, v.get("grid", []))) or f"not run ({v.get('skipped')})"]
+                               for n, v in r.get("attention", {}).get("models", {}).items()])
+    d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
+                    lambda r: [[" vs ".join(_name(n, r) for n in r["attention"]["divergence"]["between"]),
+                                _f(r["attention"]["divergence"]["divergence"]),
+                                _f(r["attention"]["divergence"]["mean_r"]),
+                                _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
+                                _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
+                    if "divergence" in r.get("attention", {}) else [])
+    return [("text", "Attention rollout (Abnar & Zuidema 2020: heads averaged, identity added, rows renormalised, "
+                     "layers multiplied) of the pooled output; the map column says which rollout each model gets "
+                     "(convolutional backbones have no attention: each location's contribution to the mean-pooled "
+                     "feature). Agent mass: share of the map on the interacting agents' pixels; agent area: the share "
+                     "those pixels cover (what uniform attention would give). Agent mass change: the second model's "
+                     "minus the first's, mean over the clips with agent masks; Wilcoxon p: two-sided signed-rank test "
+                     "of those per-clip changes."), t, d] + _images(runs, "attention", "attention rollout overlays")
+
+
+def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Each model's fit with frames shuffled, repeated or reversed beside the original's, and original − control
+    paired, with their Holm p's."""
+
+    def motion_rows(r: dict) -> list[list[Any]]:
+        if "skipped" in r.get("motion", {}):  # says why below the table (it failed on the reason's .items())
+            return []
+        return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _acc(v.get("ooo_acc_3way")),
+                 _acc(v.get("ooo_acc_2way"))]
+                if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
+                for n, m in r.get("motion", {}).items() for cond, v in m.items()]
+
+    def motion_tests(r: dict) -> list[tuple[str, str, str, dict]]:
+        return [(n, cond, s, v) for n, m in (r.get("motion_paired") or {}).items() for cond, d in m.items()
+                if "skipped" not in d for s, v in d.items()]
+
+    def motion_paired_rows(r: dict) -> list[list[Any]]:
+        tests = motion_tests(r)
+        holm_p = dict(zip([t[:3] for t in tests], _holm_cells([t[3]["p_value"] for t in tests])))
+        rows = []
+        for n, m in (r.get("motion_paired") or {}).items():
+            for cond, d in m.items():
+                if "skipped" in d:
+                    rows.append([_name(n, r), f"original − {cond}", f"not tested ({d['skipped']})", *["–"] * 4])
+                    continue
+                rows += [[_name(n, r), f"original − {cond}", _STAT_NAMES.get(s, s), *_diff_cells(v, s, r),
+                          holm_p[n, cond, s]] for s, v in d.items()]
+        return rows
+
+    mt = _runs_table(runs, ["model", "comparison", "statistic", "difference", "95% CI", "p",
+                            "Holm p (this table)"], motion_paired_rows)
+    paired_motion = [("text", "Original − control on the same clip resamples (the fit's paired bootstrap, an "
+                              "accuracy's difference in percentage points, p two-sided, \"< x\" at its resampling "
+                              "floor, as in the fit's paired table). Each p is its own test, "
+                              "uncorrected for the others: the table holds "
+                              f"{_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)]))} "
+                              f"tests (each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
+                              "Holm p: Holm's step-down adjustment over them (a p at its resampling floor is "
+                              "only a bound, and so is its Holm p)."), mt] if mt[2] else []
+    table = _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc", "2-way acc"], motion_rows)
+    return ([("text", "The same scored clips with frames shuffled, one frame repeated, or reversed, applied after "
+                      "decoding."), table, *paired_motion]
+            + _images(runs, "motion", "motion controls") + _skipped(runs, "motion"))
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:

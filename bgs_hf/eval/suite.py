@@ -12,7 +12,9 @@ import logging
 import os
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -191,11 +193,6 @@ def pretrained_of(run_dir: str | Path) -> Any:
 
     base = load_base(run_dir)
     return BGSEmbedder(base.backbone, base.spec, None, base.frame_policy).eval()
-
-
-def _sub(emb: np.ndarray, items: np.ndarray, want: np.ndarray) -> np.ndarray:
-    pos = {int(c): k for k, c in enumerate(items)}
-    return emb[[pos[int(c)] for c in want]]
 
 
 def _rel(path: str, root: Path) -> str:
@@ -455,37 +452,22 @@ def run_suite(
     ``data``: an OddOneOutData or a source to ``bgs_hf.data.load``. Models: embedder objects, run
     folders or backbone names (see :func:`resolve_model`); ``finetuned_model`` may be None (one-model
     evaluation). ``seed`` draws bootstraps, permutations and the ceiling's split-halves (default: a run
-    folder's training seed, else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g. ``{"language-distilled": run_dir}``)
-    scored beside BGS. ``language_sim``: caption similarity over the split's clips (computed with the
-    default language baseline when omitted); ``language_config``: its sentence model and captions (a model named
-    there that cannot load is refused before any video model loads; the default's failure skips the row, the
-    reason in ``language_skipped``). Returns the result dict (also in ``evaluation.json``).
+    folder's training seed, else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g.
+    ``{"language-distilled": run_dir}``) scored beside BGS. ``language_sim``: caption similarity over the split's
+    clips (computed with the default language baseline when omitted); ``language_config``: its sentence model and
+    captions (a model named there that cannot load is refused before any video model loads; the default's failure
+    skips the row, the reason in ``language_skipped``). Returns the result dict (also in ``evaluation.json``).
+
+    Every input is checked, and the language reference computed, before any video model loads; the earlier
+    evaluation in ``out_dir`` is replaced only once the clips are embedded.
     """
     from bgs_hf.data.validate import require_videos
-    from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips, embed_paths
-    from bgs_hf.eval.fit import (
-        SplitHumans,
-        fit_from_embeddings,
-        fit_from_similarity,
-        layerwise_fit,
-        paired_comparison,
-    )
+    from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.metrics.fit import split_items
     from bgs_hf.models.loading import saved_model_folder
-    from bgs_hf.training.api import json_safe, recorded_data, recorded_splits
+    from bgs_hf.training.api import json_safe
 
-    check_analyses(analyses)
-    if "attention" in analyses and int(attention_clips) < 1:  # no clip to map: the analysis failed after embedding
-        raise BGSInputError(f"attention_clips must be at least 1 (got {attention_clips}); leave 'attention' out of "
-                            "the analyses to skip the maps")
-    if "probes" in analyses:  # n_perm 0 was scipy's error once every model had embedded the clips
-        from bgs_hf.metrics.bootstrap import check_count
-
-        check_count(n_perm, "n_perm")
-    check_report_folder(out_dir)  # before the data loads and the clips are embedded
-    for name in controls or {}:
-        if name in RESERVED_CONTROL_NAMES:
-            raise BGSInputError(f"control name {name!r} is reserved ({', '.join(RESERVED_CONTROL_NAMES)})")
+    _check_arguments(analyses, controls, out_dir, attention_clips=attention_clips, n_perm=n_perm)
     # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
     pretrained_model, finetuned_model = (saved_model_folder(m) or m for m in (pretrained_model, finetuned_model))
     controls = {name: saved_model_folder(m) or m for name, m in (controls or {}).items()}
@@ -501,35 +483,20 @@ def run_suite(
     # refused before any model (or the language reference) loads, not after them all: an unknown split, one
     # without judgments, and a control that trained on the clips scored here
     split_items(data, split)
-    test = SplitHumans.build(data, split, seed=seed)
-    if not len(test.trip):
+    scored = SplitHumans.build(data, split, seed=seed)
+    if not len(scored.trip):
         raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
-    for name, m in (controls or {}).items():
-        held = recorded_data(m, data) if _is_run_folder(m) else None  # trained on other videos: no clip seen here
-        control_splits = recorded_splits(m, data) if _is_run_folder(m) and not (held and held.other_data) else None
-        if control_splits is not None:  # a control scored on its own training clips would flatter it
-            seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), test.items)
-            if len(seen):
-                raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {split!r} clips scored here: "
-                                    "train it on the same splits as the fine-tuned run", path=m)
+    _refuse_controls_trained_on_scored_clips(controls, data, scored)
+    # the clips outside the scored split that choose a layer and train the probes (the scored clips never train a
+    # probe: --split val), embedded by the pretrained and bgs models only when an analysis needs them
     fit_items = split_items(data, "fit") if "train" in data.splits else np.array([], dtype=np.int64)
-    fit_items = np.setdiff1d(fit_items, test.items)  # the scored clips never train a probe (--split val)
-    need_fit = bool({"layers", "probes"} & set(analyses)) and len(fit_items) > 0
-    items = np.union1d(fit_items, test.items) if need_fit else test.items
+    fit_items = np.setdiff1d(fit_items, scored.items)
+    embeds_fit_clips = bool({"layers", "probes"} & set(analyses)) and len(fit_items) > 0
+    items = np.union1d(fit_items, scored.items) if embeds_fit_clips else scored.items
     require_videos(data, items, "to embed")  # the release ships none: said before any model (or a download)
     language_skipped = None
     if ("fit" in analyses or "partition" in analyses) and language_sim is None:
-        # before any video model: a sentence model named by the user that cannot load is refused, not dropped
-        from bgs_hf.baselines.language import language_similarity
-
-        try:
-            language_sim = language_similarity([data.clips["captions"][int(i)] for i in test.items], language_config,
-                                               names=[data.clips["clip_id"][int(i)] for i in test.items])
-        except BGSInputError as err:
-            if getattr(language_config, "model", None) is not None:
-                raise
-            language_skipped = str(err)
-            logger.warning("no language reference: %s", err)
+        language_sim, language_skipped = _language_similarity(data, scored.items, language_config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
@@ -537,208 +504,51 @@ def run_suite(
     models: dict[str, Any] = {"pretrained": resolve_model(pretrained_model)}
     if finetuned_model is not None:
         models["bgs"] = resolve_model(finetuned_model)
-    for name, m in (controls or {}).items():
+    for name, m in controls.items():
         models[name] = resolve_model(m)
     main = [n for n in ("pretrained", "bgs") if n in models]
-
-    # simulated_observers: SocialShapes' judges, as report.json records them; the report must not call them human
-    res: dict[str, Any] = {"data": data.name, "simulated_observers": bool(getattr(data, "simulated_observers", False)),
-                           "split": split, "seed": seed, "n_clips": int(len(test.items)),
-                           # the split's observed pairs: known whichever analyses run, not only with the fit
-                           "n_pairs": int(len(test.human.pairs(test.items)[0])), "n_judgments": int(len(test.trip)),
-                           "noise_ceiling_r2": test.ceiling_r2,
-                           "noise_ceiling_ci": test.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
-                           "models": {}, "figures": {}, "timings_s": {}}
-    if data_warning is not None:  # the data is not (all) the run's: said beside the numbers, not only in the log
-        res["data_warning"] = data_warning
-    for name, m in models.items():
-        res["models"][name] = {"backbone": _backbone_name(m), "embedding_dim": None}
     row_labels = model_labels(pretrained_model, finetuned_model, models)  # for the report and every figure
-    for name, label in row_labels.items():
-        res["models"][name]["label"] = label
+    res = _result_header(data, scored, models, row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
+                         data_warning=data_warning)
 
-    # ---- embeddings (once per model)
-    t0 = time.perf_counter()
-    emb: dict[str, np.ndarray] = {}
-    lay: dict[str, np.ndarray] = {}
-    for name, m in models.items():
-        want_layers = "layers" in analyses and name in main and need_fit
-        these = items if name in main else test.items
-        got = embed_clips(m, data, these, cache, batch_size=batch_size, layers=want_layers)
-        emb[name], lay_ = (got if want_layers else (got, None))
-        if lay_ is not None:
-            lay[name] = lay_
-        res["models"][name]["embedding_dim"] = int(emb[name].shape[1])
-    res["timings_s"]["embed"] = time.perf_counter() - t0
-
-    def test_emb(name: str) -> np.ndarray:
-        return _sub(emb[name], items if name in main else test.items, test.items)
+    with _timed(res, "embed"):
+        emb, layer_features = _embed_models(models, main, data, items, scored.items, cache, batch_size=batch_size,
+                                            layers="layers" in analyses and embeds_fit_clips)
+        for name, e in emb.items():
+            res["models"][name]["embedding_dim"] = int(e.shape[1])
+    run = _Scoring(data=data, split=split, scored=scored, models=models, main=main, fit_items=fit_items,
+                   items=items, embeds_fit_clips=embeds_fit_clips, emb=emb, layer_features=layer_features, out=out,
+                   cache=cache, row_labels=row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
+                   batch_size=batch_size)
 
     # only now, with every input checked and the clips embedded: a refused or interrupted rerun keeps the earlier one
     _clear_earlier_report(out)
-    # Test-clip embeddings of every model, for plots and later comparisons without re-embedding.
-    np.savez(out / TEST_EMBEDDINGS_NAME, items=test.items, **{n: test_emb(n) for n in models})
+    # every model's embeddings of the scored clips (the file says test, the default split), for plots and later
+    # comparisons without re-embedding
+    np.savez(out / TEST_EMBEDDINGS_NAME, items=scored.items, **{n: run.scored_emb(n) for n in models})
 
-    # ---- behavioural fit (+ paired comparisons and the language reference, computed above)
     if language_skipped is not None:
         res["language_skipped"] = language_skipped
     if "fit" in analyses:
-        t0 = time.perf_counter()
-        from bgs_hf.viz.models import language_name
-
-        fits = {n: fit_from_embeddings(test_emb(n), data, test, n_boot=n_boot, seed=seed) for n in models}
-        if language_sim is not None:
-            res["language_reference"] = _language_reference(language_config)
-            fits["language"] = fit_from_similarity(language_sim, data, test, n_boot=n_boot, seed=seed)
-        res["fit"] = fits
-        paired = {}
-        if "bgs" in models:
-            paired["bgs - pretrained"] = paired_comparison(test_emb("bgs"), test_emb("pretrained"), test,
-                                                           n_boot=n_boot, seed=seed)
-            for c in controls or {}:
-                paired[f"bgs - {c}"] = paired_comparison(test_emb("bgs"), test_emb(c), test, n_boot=n_boot, seed=seed)
-        res["paired"] = paired
-        res["figures"]["fit"] = _plot_bars(
-            {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
-             for n, f in fits.items()}, out / "fit.png", panels=FIT_PANELS,
-            title=f"Behavioural fit ({split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
-            names={**row_labels, "language": language_name((res.get("language_reference") or {}).get("model"))},
-            refs={"R²": ("noise ceiling", test.ceiling_r2, test.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),
-                  "2-way acc": ("chance", 1 / 2, None)})
-        res["timings_s"]["fit"] = time.perf_counter() - t0
-
-    # ---- layer-wise
+        _add_fit(res, run, controls, language_sim, language_config)
     if "layers" in analyses:
-        t0 = time.perf_counter()
-        # A run trained on every training clip (the demo) leaves no validation clips; its layer is then chosen
-        # on the training clips, which favours the fine-tuned model's late layers (said in the report). No layers
-        # were embedded when no clip lies outside the scored split: then there are no such judgments either.
-        chosen_on = next((s for s in ("val", "train") if s != split and s in data.splits and len(data.triplets(s))),
-                         None) if lay else None
-        if chosen_on is not None:
-            select = SplitHumans.build(data, chosen_on, ceiling=False)
-            res["layers"] = {n: layerwise_fit(lay[n], emb[n], data, items, select, test, chosen_on=chosen_on,
-                                              n_boot=n_boot, seed=seed) for n in lay}
-            res["figures"]["layers"] = _plot_layers(res["layers"], out / "layers.png", split=split, names=row_labels)
-        else:
-            res["layers"] = {"skipped": "no validation or training judgments to choose a layer"}
-        res["timings_s"]["layers"] = time.perf_counter() - t0
-
-    # ---- variance partitioning
+        _add_layers(res, run)
     if "partition" in analyses:
-        from bgs_hf.eval.partition import partition_pairs, plot_partition
-        from bgs_hf.metrics import cosine_similarity_matrix
-
-        if language_sim is None:
-            res["partition"] = {"skipped": f"no language row: {language_skipped or 'no captions'}"}
-        elif len(test.human.pairs(test.items)[0]) <= 3:  # OLS on 3 predictors needs more observed pairs
-            res["partition"] = {"skipped": f"{len(test.human.pairs(test.items)[0])} observed pairs: too few to "
-                                           "partition variance"}
-        else:
-            parts = {n: partition_pairs(cosine_similarity_matrix(test_emb(n)), language_sim, test.human, test.items,
-                                        n_boot=n_boot, seed=seed)
-                     if np.isfinite(test_emb(n)).all() else {"skipped": NON_FINITE} for n in models}
-            res["partition"] = parts
-            res["figures"]["partition"] = str(plot_partition(parts, out / "partition.png", labels=row_labels,
-                                                             simulated=res["simulated_observers"]))
-
-    # ---- attribute probes
+        _add_partition(res, run, language_sim, language_skipped)
     if "probes" in analyses:
-        from bgs_hf.eval.probes import PROBE_ATTRS, fit_attribute_probes, paired_probe_fits, score_probes
-
-        if not need_fit:
-            res["probes"] = {"skipped": "no training clips"}
-        else:
-            t0 = time.perf_counter()
-            # each model's probes fitted once, for its own row and the paired difference (refitting them for the
-            # pair doubled the probes' fitting time)
-            probe_fits = {n: fit_attribute_probes(emb[n], data, fit_items, test.items, items) if
-                          np.isfinite(emb[n]).all() else {} for n in main}
-            res["probes"] = {n: score_probes(f, n_perm=n_perm, seed=seed) for n, f in probe_fits.items()}
-            if all(probe_fits.get(n) for n in ("bgs", "pretrained")):  # the report's "change in r", paired
-                res["probes_paired"] = {"bgs - pretrained": paired_probe_fits(probe_fits["bgs"],
-                                                                              probe_fits["pretrained"],
-                                                                              n_boot=n_boot, seed=seed)}
-            if any(res["probes"].values()):
-                res["figures"]["probes"] = _plot_bars(
-                    {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, out / "probes.png",
-                    ylabel=f"Pearson r ({split} clips)", title="Ridge probes of clip ratings", names=row_labels)
-            elif any(np.isfinite(emb[n]).all() for n in main):  # say why: the report showed an empty section
-                res["probes"] = {"skipped": "no rating column with enough rated clips ("
-                                            + ", ".join(f"rating_{a}" for a in PROBE_ATTRS) + ")"}
-            else:  # no model could be probed, so whether the clips are rated is unknown
-                res["probes"] = {"skipped": NON_FINITE}
-            res["timings_s"]["probes"] = time.perf_counter() - t0
-
-    # ---- OOD transfer
+        _add_probes(res, run)
     if "transfer" in analyses:
-        from bgs_hf.eval.probes import TransferFit, fit_transfer_probe, paired_accuracy, read_abstract_set
-
-        if abstract_dir is None:
-            res["transfer"] = {"skipped": "no abstract set given (bgs-hf synth DIR --abstract)"}
-        else:
-            t0 = time.perf_counter()
-            paths, labels, is_gen, label_names = read_abstract_set(abstract_dir)
-            res["transfer"] = {"labels": label_names, "set": str(abstract_dir), "models": {}}
-            # each model's probe fitted once, for its own row and the paired difference
-            transfer_fits: dict[str, TransferFit] = {}
-            for n in main:
-                e = embed_paths(models[n], paths, cache, batch_size=batch_size, desc=f"abstract set ({n})")
-                if np.isfinite(e).all():
-                    transfer_fits[n] = fit_transfer_probe(e, labels, is_gen, seed=seed)
-                res["transfer"]["models"][n] = (transfer_fits[n].summary() if n in transfer_fits
-                                                else {"skipped": NON_FINITE})
-            if all(n in transfer_fits for n in ("bgs", "pretrained")):
-                res["transfer"]["paired"] = {"bgs - pretrained": paired_accuracy(
-                    transfer_fits["bgs"].right, transfer_fits["pretrained"].right, n_boot=n_boot, seed=seed)}
-            res["timings_s"]["transfer"] = time.perf_counter() - t0
-
-    # ---- attention rollout
+        _add_transfer(res, run, abstract_dir)
     if "attention" in analyses:
-        from bgs_hf.eval.attention import attention_analysis
+        with _timed(res, "attention"):
+            from bgs_hf.eval.attention import attention_analysis
 
-        t0 = time.perf_counter()
-        res["attention"] = attention_analysis({n: models[n] for n in main}, data, test.items[:attention_clips],
-                                              cache, out_dir=out, labels=row_labels)
-        res["figures"]["attention"] = res["attention"].pop("figures", [])
-        res["timings_s"]["attention"] = time.perf_counter() - t0
-
-    # ---- motion controls
+            res["attention"] = attention_analysis({n: models[n] for n in main}, data,
+                                                  scored.items[:attention_clips], cache, out_dir=out,
+                                                  labels=row_labels)
+            res["figures"]["attention"] = res["attention"].pop("figures", [])
     if "motion" in analyses:
-        t0 = time.perf_counter()
-        motion: dict[str, Any] = {}
-        # original − control on the same clip resamples (the fit's paired test): the table's two R²s side by side,
-        # each with its own interval, said nothing about their difference on the same clips
-        motion_paired: dict[str, dict[str, Any]] = {}
-        with tqdm(total=len(main) * len(MOTION_CONTROLS), desc="motion controls", unit="model×control") as bar:
-            for n in main:
-                motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in
-                                          ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}}
-                motion_paired[n] = {}
-                original = test_emb(n)
-                unscorable = (NON_FINITE if not np.isfinite(original).all() else
-                              COLLAPSED if collapsed(original) else None)
-                for kind in MOTION_CONTROLS:
-                    bar.set_postfix_str(f"{n}: {kind}")
-                    bar.update()
-                    e = embed_clips(models[n], data, test.items, cache, batch_size=batch_size,
-                                    transform=MotionControl(kind, seed), progress=False)
-                    if not np.isfinite(e).all() or collapsed(e):
-                        motion[n][kind] = {"skipped": NON_FINITE if not np.isfinite(e).all() else COLLAPSED}
-                        motion_paired[n][kind] = {"skipped": f"control not scored: {motion[n][kind]['skipped']}"}
-                        continue
-                    f = fit_from_embeddings(e, data, test, n_boot=n_boot, seed=seed)
-                    motion[n][kind] = {k: f[k] for k in ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")}
-                    motion_paired[n][kind] = ({"skipped": f"original not scored: {unscorable}"} if unscorable else
-                                              paired_comparison(original, e, test, n_boot=n_boot, seed=seed))
-        res["motion"] = motion
-        res["motion_paired"] = motion_paired
-        res["figures"]["motion"] = _plot_bars(
-            {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
-             for n, m in motion.items()}, out / "motion.png", ylabel=f"R² (signed Spearman², {split} clips)",
-            title="Motion controls (frames altered after decoding)",
-            errors={n: {k: v.get("r2_ci") for k, v in m.items()} for n, m in motion.items()}, names=row_labels)
-        res["timings_s"]["motion"] = time.perf_counter() - t0
+        _add_motion(res, run)
 
     res["timings_s"]["total"] = time.perf_counter() - t_start
     res["figures"] = {k: ([_rel(x, out) for x in v] if isinstance(v, list) else _rel(v, out))
@@ -752,3 +562,318 @@ def run_suite(
     # `bgs-hf evaluate` prints the report and the time; a Python caller has both in ``res``
     logger.debug("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
     return res
+
+
+def _check_arguments(analyses: Sequence[str], controls: dict[str, Any] | None, out_dir: str | Path, *,
+                     attention_clips: int, n_perm: int) -> None:
+    """Refuse, before the data loads, what would otherwise fail only once every model had embedded the clips."""
+    check_analyses(analyses)
+    if "attention" in analyses and int(attention_clips) < 1:  # no clip to map: the analysis failed after embedding
+        raise BGSInputError(f"attention_clips must be at least 1 (got {attention_clips}); leave 'attention' out of "
+                            "the analyses to skip the maps")
+    if "probes" in analyses:  # n_perm 0 was scipy's error once every model had embedded the clips
+        from bgs_hf.metrics.bootstrap import check_count
+
+        check_count(n_perm, "n_perm")
+    check_report_folder(out_dir)  # before the data loads and the clips are embedded
+    for name in controls or {}:
+        if name in RESERVED_CONTROL_NAMES:
+            raise BGSInputError(f"control name {name!r} is reserved ({', '.join(RESERVED_CONTROL_NAMES)})")
+
+
+def _refuse_controls_trained_on_scored_clips(controls: dict[str, Any], data: Any, scored: Any) -> None:
+    """A control scored on its own training clips would flatter it: a control run whose recorded training split holds
+    a scored clip is refused (one trained on other videos under these clip ids saw none of them)."""
+    from bgs_hf.training.api import recorded_data, recorded_splits
+
+    for name, m in controls.items():
+        held = recorded_data(m, data) if _is_run_folder(m) else None
+        control_splits = recorded_splits(m, data) if _is_run_folder(m) and not (held and held.other_data) else None
+        if control_splits is None:
+            continue
+        seen = np.intersect1d(control_splits.get("train", np.zeros(0, dtype=np.int64)), scored.items)
+        if len(seen):
+            raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {scored.split!r} clips scored here: "
+                                "train it on the same splits as the fine-tuned run", path=m)
+
+
+def _language_similarity(data: Any, items: np.ndarray, config: Any) -> tuple[np.ndarray | None, str | None]:
+    """(caption similarity of ``items``, why there is none). Computed before any video model loads: a sentence model
+    the user named that cannot load is refused then, not dropped; the default's failure only skips the language row."""
+    from bgs_hf.baselines.language import language_similarity
+
+    try:
+        return language_similarity([data.clips["captions"][int(i)] for i in items], config,
+                                   names=[data.clips["clip_id"][int(i)] for i in items]), None
+    except BGSInputError as err:
+        if getattr(config, "model", None) is not None:
+            raise
+        logger.warning("no language reference: %s", err)
+        return None, str(err)
+
+
+def _result_header(data: Any, scored: Any, models: dict[str, Any], row_labels: dict[str, str], *, seed: int,
+                   n_boot: int, n_perm: int, data_warning: str | None) -> dict[str, Any]:
+    """The result's keys every evaluation has, whichever analyses run: the data, the scored split and its ceiling,
+    the resample counts and each model's backbone; the analyses add theirs."""
+    # simulated_observers: SocialShapes' judges, as report.json records them; the report must not call them human
+    res: dict[str, Any] = {"data": data.name, "simulated_observers": bool(getattr(data, "simulated_observers", False)),
+                           "split": scored.split, "seed": seed, "n_clips": int(len(scored.items)),
+                           # the split's observed pairs: known whichever analyses run, not only with the fit
+                           "n_pairs": _n_observed_pairs(scored), "n_judgments": int(len(scored.trip)),
+                           "noise_ceiling_r2": scored.ceiling_r2,
+                           "noise_ceiling_ci": scored.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
+                           "models": {}, "figures": {}, "timings_s": {}}
+    if data_warning is not None:  # the data is not (all) the run's: said beside the numbers, not only in the log
+        res["data_warning"] = data_warning
+    for name, m in models.items():
+        res["models"][name] = {"backbone": _backbone_name(m), "embedding_dim": None}
+    for name, label in row_labels.items():
+        res["models"][name]["label"] = label
+    return res
+
+
+def _n_observed_pairs(scored: Any) -> int:
+    """The scored split's clip pairs that share a judgment: the pairs R² and the variance partition are fitted on."""
+    return int(len(scored.human.pairs(scored.items)[0]))
+
+
+def _embed_models(models: dict[str, Any], main: list[str], data: Any, items: np.ndarray, scored_items: np.ndarray,
+                  cache: Any, *, batch_size: int, layers: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(embeddings, layer features) of each model, embedded once: the pretrained and bgs models (``main``) of every
+    clip in ``items`` (with ``layers``: each layer's features too), controls of the scored clips alone."""
+    from bgs_hf.eval.embed import embed_clips
+
+    emb: dict[str, np.ndarray] = {}
+    layer_features: dict[str, np.ndarray] = {}
+    for name, m in models.items():
+        with_layers = layers and name in main
+        got = embed_clips(m, data, items if name in main else scored_items, cache, batch_size=batch_size,
+                          layers=with_layers)
+        if with_layers:
+            emb[name], layer_features[name] = got
+        else:
+            emb[name] = got
+    return emb, layer_features
+
+
+@dataclass
+class _Scoring:
+    """What the analyses of one :func:`run_suite` call share: the data and its scored split, the models, their
+    embeddings and the resampling settings."""
+
+    data: Any
+    split: str
+    scored: Any  # SplitHumans of ``split``: its clips, judgments, human similarity and noise ceiling
+    models: dict[str, Any]
+    main: list[str]  # "pretrained" and "bgs" where given: the models the layers, probes, transfer, attention and
+    # motion analyses cover (controls are scored on the fit and partition only)
+    fit_items: np.ndarray  # clips outside the scored split that choose a layer and train the probes
+    items: np.ndarray  # the clips ``main``'s models embedded: the scored ones, with fit_items when embeds_fit_clips
+    embeds_fit_clips: bool
+    emb: dict[str, np.ndarray]
+    layer_features: dict[str, np.ndarray]
+    out: Path
+    cache: Any
+    row_labels: dict[str, str]
+    seed: int
+    n_boot: int
+    n_perm: int
+    batch_size: int
+
+    def scored_emb(self, name: str) -> np.ndarray:
+        """Model ``name``'s embeddings of the scored clips, in ``scored.items``' order."""
+        from bgs_hf.eval.embed import embedding_rows
+
+        embedded = self.items if name in self.main else self.scored.items
+        return self.emb[name][embedding_rows(embedded, self.scored.items, "scored")]
+
+
+@contextmanager
+def _timed(res: dict[str, Any], key: str) -> Iterator[None]:
+    """Record the block's wall time as ``res["timings_s"][key]``."""
+    t0 = time.perf_counter()
+    yield
+    res["timings_s"][key] = time.perf_counter() - t0
+
+
+#: the fit statistics the motion table shows for each model's original clips and each control
+MOTION_STATS = ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")
+
+
+def _unscorable(emb: np.ndarray) -> str | None:
+    """Why a fit of ``emb`` would mean nothing (:data:`NON_FINITE`, :data:`COLLAPSED`), or None."""
+    if not np.isfinite(emb).all():
+        return NON_FINITE
+    return COLLAPSED if collapsed(emb) else None
+
+
+def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], language_sim: np.ndarray | None,
+             language_config: Any) -> None:
+    """Behavioural fit of every model (and the language reference), and bgs paired with the pretrained model and
+    each control on the same clip resamples."""
+    from bgs_hf.eval.fit import fit_from_embeddings, fit_from_similarity, paired_comparison
+    from bgs_hf.viz.models import language_name
+
+    scored, n_boot, seed = run.scored, run.n_boot, run.seed
+    with _timed(res, "fit"):
+        fits = {n: fit_from_embeddings(run.scored_emb(n), run.data, scored, n_boot=n_boot, seed=seed)
+                for n in run.models}
+        if language_sim is not None:
+            res["language_reference"] = _language_reference(language_config)
+            fits["language"] = fit_from_similarity(language_sim, run.data, scored, n_boot=n_boot, seed=seed)
+        res["fit"] = fits
+        paired = {}
+        if "bgs" in run.models:
+            for other in ("pretrained", *controls):
+                paired[f"bgs - {other}"] = paired_comparison(run.scored_emb("bgs"), run.scored_emb(other), scored,
+                                                             n_boot=n_boot, seed=seed)
+        res["paired"] = paired
+        res["figures"]["fit"] = _plot_bars(
+            {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
+             for n, f in fits.items()}, run.out / "fit.png", panels=FIT_PANELS,
+            title=f"Behavioural fit ({run.split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
+            names={**run.row_labels,
+                   "language": language_name((res.get("language_reference") or {}).get("model"))},
+            refs={"R²": ("noise ceiling", scored.ceiling_r2, scored.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),
+                  "2-way acc": ("chance", 1 / 2, None)})
+
+
+def _add_layers(res: dict[str, Any], run: _Scoring) -> None:
+    """Layer-wise fit of the pretrained and bgs models: the layer chosen on the validation (else training) clips,
+    scored on the scored split."""
+    from bgs_hf.eval.fit import SplitHumans, layerwise_fit
+
+    data, split = run.data, run.split
+    with _timed(res, "layers"):
+        # A run trained on every training clip (the demo) leaves no validation clips; its layer is then chosen
+        # on the training clips, which favours the fine-tuned model's late layers (said in the report). No layers
+        # were embedded when no clip lies outside the scored split: then there are no such judgments either.
+        chosen_on = next((s for s in ("val", "train") if s != split and s in data.splits and len(data.triplets(s))),
+                         None) if run.layer_features else None
+        if chosen_on is None:
+            res["layers"] = {"skipped": "no validation or training judgments to choose a layer"}
+        else:
+            select = SplitHumans.build(data, chosen_on, ceiling=False)
+            res["layers"] = {n: layerwise_fit(features, run.emb[n], data, run.items, select, run.scored,
+                                              chosen_on=chosen_on, n_boot=run.n_boot, seed=run.seed)
+                             for n, features in run.layer_features.items()}
+            res["figures"]["layers"] = _plot_layers(res["layers"], run.out / "layers.png", split=split,
+                                                    names=run.row_labels)
+
+
+def _add_partition(res: dict[str, Any], run: _Scoring, language_sim: np.ndarray | None,
+                   language_skipped: str | None) -> None:
+    """Variance partitioning of the judges' pair similarities between each model's and the captions'."""
+    from bgs_hf.eval.partition import partition_pairs, plot_partition
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    n_pairs = _n_observed_pairs(run.scored)
+    if language_sim is None:
+        res["partition"] = {"skipped": f"no language row: {language_skipped or 'no captions'}"}
+    elif n_pairs <= 3:  # OLS on 3 predictors needs more observed pairs
+        res["partition"] = {"skipped": f"{n_pairs} observed pairs: too few to partition variance"}
+    else:
+        parts = {}
+        for n in run.models:
+            e = run.scored_emb(n)
+            parts[n] = (partition_pairs(cosine_similarity_matrix(e), language_sim, run.scored.human, run.scored.items,
+                                        n_boot=run.n_boot, seed=run.seed)
+                        if np.isfinite(e).all() else {"skipped": NON_FINITE})
+        res["partition"] = parts
+        res["figures"]["partition"] = str(plot_partition(parts, run.out / "partition.png", labels=run.row_labels,
+                                                         simulated=res["simulated_observers"]))
+
+
+def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
+    """Ridge probes of the clip ratings for the pretrained and bgs models, trained on the fit clips and scored on the
+    scored ones, and bgs − pretrained paired on the same clip resamples."""
+    from bgs_hf.eval.probes import PROBE_ATTRS, fit_attribute_probes, paired_probe_fits, score_probes
+
+    if not run.embeds_fit_clips:
+        res["probes"] = {"skipped": "no training clips"}
+        return
+    with _timed(res, "probes"):
+        finite = {n: bool(np.isfinite(run.emb[n]).all()) for n in run.main}
+        # each model's probes fitted once, for its own row and the paired difference (refitting them for the
+        # pair doubled the probes' fitting time)
+        probe_fits = {n: fit_attribute_probes(run.emb[n], run.data, run.fit_items, run.scored.items, run.items)
+                      if finite[n] else {} for n in run.main}
+        res["probes"] = {n: score_probes(f, n_perm=run.n_perm, seed=run.seed) for n, f in probe_fits.items()}
+        if all(probe_fits.get(n) for n in ("bgs", "pretrained")):  # the report's "change in r", paired
+            res["probes_paired"] = {"bgs - pretrained": paired_probe_fits(
+                probe_fits["bgs"], probe_fits["pretrained"], n_boot=run.n_boot, seed=run.seed)}
+        if any(res["probes"].values()):
+            res["figures"]["probes"] = _plot_bars(
+                {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, run.out / "probes.png",
+                ylabel=f"Pearson r ({run.split} clips)", title="Ridge probes of clip ratings", names=run.row_labels)
+        elif any(finite.values()):  # say why: the report showed an empty section
+            res["probes"] = {"skipped": "no rating column with enough rated clips ("
+                                        + ", ".join(f"rating_{a}" for a in PROBE_ATTRS) + ")"}
+        else:  # no model could be probed, so whether the clips are rated is unknown
+            res["probes"] = {"skipped": NON_FINITE}
+
+
+def _add_transfer(res: dict[str, Any], run: _Scoring, abstract_dir: str | Path | None) -> None:
+    """Out-of-distribution transfer: a probe of each of the pretrained and bgs models' embeddings of the abstract
+    set, trained on its train part and tested on its held-out styles, and bgs − pretrained paired."""
+    from bgs_hf.eval.embed import embed_paths
+    from bgs_hf.eval.probes import TransferFit, fit_transfer_probe, paired_accuracy, read_abstract_set
+
+    if abstract_dir is None:
+        res["transfer"] = {"skipped": "no abstract set given (bgs-hf synth DIR --abstract)"}
+        return
+    with _timed(res, "transfer"):
+        paths, labels, is_gen, label_names = read_abstract_set(abstract_dir)
+        res["transfer"] = {"labels": label_names, "set": str(abstract_dir), "models": {}}
+        # each model's probe fitted once, for its own row and the paired difference
+        transfer_fits: dict[str, TransferFit] = {}
+        for n in run.main:
+            e = embed_paths(run.models[n], paths, run.cache, batch_size=run.batch_size, desc=f"abstract set ({n})")
+            if np.isfinite(e).all():
+                transfer_fits[n] = fit_transfer_probe(e, labels, is_gen, seed=run.seed)
+            res["transfer"]["models"][n] = (transfer_fits[n].summary() if n in transfer_fits
+                                            else {"skipped": NON_FINITE})
+        if all(n in transfer_fits for n in ("bgs", "pretrained")):
+            res["transfer"]["paired"] = {"bgs - pretrained": paired_accuracy(
+                transfer_fits["bgs"].right, transfer_fits["pretrained"].right, n_boot=run.n_boot, seed=run.seed)}
+
+
+def _add_motion(res: dict[str, Any], run: _Scoring) -> None:
+    """Motion controls: the pretrained and bgs models' fit on the scored clips with their frames shuffled, one
+    frame repeated or reversed, beside the original's, and original − control paired on the same clip resamples (the
+    two R²s side by side, each with its own interval, said nothing about their difference on the same clips)."""
+    from bgs_hf.eval.embed import MOTION_CONTROLS, MotionControl, embed_clips
+    from bgs_hf.eval.fit import fit_from_embeddings, paired_comparison
+
+    motion: dict[str, Any] = {}
+    motion_paired: dict[str, dict[str, Any]] = {}
+    with _timed(res, "motion"), tqdm(total=len(run.main) * len(MOTION_CONTROLS), desc="motion controls",
+                                     unit="model×control") as bar:
+        for n in run.main:
+            motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in MOTION_STATS}}
+            motion_paired[n] = {}
+            original = run.scored_emb(n)
+            original_unscorable = _unscorable(original)
+            for kind in MOTION_CONTROLS:
+                bar.set_postfix_str(f"{n}: {kind}")
+                e = embed_clips(run.models[n], run.data, run.scored.items, run.cache, batch_size=run.batch_size,
+                                transform=MotionControl(kind, run.seed), progress=False)
+                if (control_unscorable := _unscorable(e)) is not None:
+                    motion[n][kind] = {"skipped": control_unscorable}
+                    motion_paired[n][kind] = {"skipped": f"control not scored: {control_unscorable}"}
+                else:
+                    f = fit_from_embeddings(e, run.data, run.scored, n_boot=run.n_boot, seed=run.seed)
+                    motion[n][kind] = {k: f[k] for k in MOTION_STATS}
+                    motion_paired[n][kind] = ({"skipped": f"original not scored: {original_unscorable}"}
+                                              if original_unscorable else
+                                              paired_comparison(original, e, run.scored, n_boot=run.n_boot,
+                                                                seed=run.seed))
+                bar.update()  # once the control is scored (it counted it done before its clips were embedded)
+        res["motion"] = motion
+        res["motion_paired"] = motion_paired
+        res["figures"]["motion"] = _plot_bars(
+            {n: {k: v.get("r2") if v.get("r2") is not None else np.nan for k, v in m.items()}
+             for n, m in motion.items()}, run.out / "motion.png", ylabel=f"R² (signed Spearman², {run.split} clips)",
+            title="Motion controls (frames altered after decoding)",
+            errors={n: {k: v.get("r2_ci") for k, v in m.items()} for n, m in motion.items()}, names=run.row_labels)
