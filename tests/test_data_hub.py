@@ -1497,3 +1497,24 @@ def test_arrows_whitespace_is_pythons_over_all_of_unicode() -> None:
     arrow = pc.utf8_is_space(pa.array(chars, type=pa.string())).to_numpy(zero_copy_only=False)
     python = np.array([c.isspace() for c in chars])
     assert python.sum() == 29 and [c for c, a, p in zip(chars, arrow, python) if a != p] == []
+
+
+def test_data_of_unknown_origin_gets_a_card_that_claims_no_study_licence_or_citation(release, tmp_path):
+    """An `OddOneOutData` built by hand (no `meta` source) got the Garcia & Isik release's card: its origin, "no
+    licence" terms, Moments in Time videos and citation. Only data read from the release layout may say so."""
+    from dataclasses import replace
+
+    data = load(release)
+    texts = {}
+    for name, meta in (("hand", {}), ("other-source", {"source": "my-lab-db"}), ("release", data.meta)):
+        texts[name] = (write_hub(replace(data, meta=meta), tmp_path / name) / "README.md").read_text()
+    release_phrases = ("public release of Garcia & Isik", "no licence", "no-licence-release", "Moments in Time",
+                       "garcia2025bgs", "## Citation")
+    for name in ("hand", "other-source"):
+        text = texts[name]
+        assert not [p for p in release_phrases if p in text], name
+        for phrase in ("license: other", "license_name: unspecified", "Licence not declared.",
+                       "Human odd-one-out judgments over short videos: in each trial a participant saw three clips "
+                       "and picked the one that did not fit."):
+            assert phrase in text, (name, phrase)
+    assert all(p in texts["release"] for p in release_phrases)  # the release keeps its own card

@@ -780,3 +780,25 @@ def test_a_large_import_reads_each_distinct_video_name_once_and_no_judgment_colu
         names = row.split(",")[2:6]
         three = [ids[j[c]] for c in ("clip_a", "clip_b", "clip_c")]
         assert three == names[:3] and three[j["odd"]] == names[3]
+
+
+#: what only the Garcia & Isik release's card says (its origin, licence terms, videos' source and citation)
+RELEASE_PHRASES = ("public release of Garcia & Isik", "garciakathy", "no licence", "no-licence-release",
+                   "Moments in Time", "garcia2025bgs", "Focus on what the people are doing")
+
+
+def test_a_table_written_from_python_gets_the_imports_card_not_the_releases(tmp_path: Path) -> None:
+    """`write_hub(read_triplet_table(...), out)` with no card info gave a lab's own trials the Garcia & Isik release's
+    card (its origin, "no licence" terms, Moments in Time videos and citation): only `data import` built the table's
+    own card. Both now write the same card, byte for byte when the CLI is given the same split and name."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    data = read_triplet_table(table, videos, split_config=SplitConfig(test_fraction=0.4, split_seed=0))
+    text = (write_hub(data, tmp_path / "py") / "README.md").read_text(encoding="utf-8")
+    for phrase in ("license: other", "license_name: unspecified", "pretty_name: judgments",
+                   "Human odd-one-out judgments over short videos, imported from `judgments.csv` with "
+                   "`bgs-hf data import`.", "Licence not declared (pass --license)."):
+        assert phrase in text, phrase
+    assert not [p for p in RELEASE_PHRASES if p in text] and "## Citation" not in text and "license_link" not in text
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "cli"), "--test-fraction", "0.4",
+                "--pretty-name", "judgments"]) == 0
+    assert (tmp_path / "cli" / "README.md").read_text(encoding="utf-8") == text

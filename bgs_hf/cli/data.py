@@ -321,12 +321,12 @@ def run_import(args: argparse.Namespace) -> int:
     if problems or data is None:
         print(f"{len(problems)} problem(s) found in {args.table}; nothing written")
         return 1
-    from bgs_hf.data.hub import DatasetCardInfo, with_declared_license
+    from dataclasses import replace
 
-    info = DatasetCardInfo(pretty_name=args.pretty_name or args.out.name, license_note="Licence not declared "
-                           "(pass --license).", citation="", license_name="unspecified",
-                           description=f"Human odd-one-out judgments over short videos, imported from "
-                                       f"`{args.table.name}` with `bgs-hf data import`.")
+    from bgs_hf.data.hub import imported_card_info, with_declared_license
+
+    # the table's name as typed (default_card_info has only its resolved path, another name through a symlink)
+    info = replace(imported_card_info(args.table.name), pretty_name=args.pretty_name or args.out.name)
     out = write_hub(data, args.out, card_info=with_declared_license(info, *declared) if declared else info)
     # what was written, not the in-memory repr (with a val carve-out the dataset does not store)
     n_test = len(data.split_items("test"))

@@ -79,19 +79,47 @@ class DatasetCardInfo:
     repo_id: str | None = None
 
 
+#: what a card says of odd-one-out data whose study it cannot know (a lab's own, re-published or imported)
+OWN_DATA_DESCRIPTION = ("Human odd-one-out judgments over short videos: in each trial a participant saw three clips "
+                        "and picked the one that did not fit.")
+#: ``license_name`` of data whose licence nobody declared (the Hub requires a name for ``license: other``)
+UNDECLARED_LICENSE_NAME = "unspecified"
+
+
+def neutral_card_info() -> DatasetCardInfo:
+    """The card of data whose origin bgs-hf does not know (an :class:`OddOneOutData` built by hand): no study, licence
+    or citation claimed. Such data got the Garcia & Isik release's card, its "no licence" note and its citation."""
+    return DatasetCardInfo(license_name=UNDECLARED_LICENSE_NAME, license_note="Licence not declared.", citation="",
+                           description=OWN_DATA_DESCRIPTION)
+
+
+def imported_card_info(table_name: str) -> DatasetCardInfo:
+    """The card of a lab's own trial table (``bgs-hf data import``, :func:`~bgs_hf.data.triplet_table.read_triplet_table`),
+    named by its file name: one card, whether written by the CLI or by ``write_hub`` from Python."""
+    return replace(neutral_card_info(), license_note="Licence not declared (pass --license).",
+                   description=f"Human odd-one-out judgments over short videos, imported from `{table_name}` with "
+                               "`bgs-hf data import`.")
+
+
 def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
     """What the card says of ``data``'s origin and licence when the caller says nothing: a SocialShapes instance's own
-    (its judgments are simulated observers'), a Hub-layout folder's own card's, else the Garcia & Isik release's.
-    ``write_hub(load(socialshapes))`` described simulated judgments as the release's human ones, under its licence."""
+    (its judgments are simulated observers'), a Hub-layout folder's own card's, the Garcia & Isik release's for the
+    release layout, an imported table's (:func:`imported_card_info`), else a card claiming no origin. Only the release
+    may get the release's card: ``write_hub(read_triplet_table(...))`` called a lab's own trials the release's."""
     if data.meta.get("ground_truth"):
         from bgs_hf.synth.generate import socialshapes_card_info
 
         truth = json.loads(Path(data.meta["ground_truth"]).read_text())
         return socialshapes_card_info(truth.get("seed"), truth.get("config"), truth.get("n_clips"))
-    readme = Path(data.meta["folder"]) / "README.md" if data.meta.get("source") == "hub" else None
+    source = data.meta.get("source")
+    readme = Path(data.meta["folder"]) / "README.md" if source == "hub" else None
     if readme is not None and readme.is_file():
         return card_info_from_front_matter(read_front_matter(readme))
-    return DatasetCardInfo()
+    if source == "release":  # the paper's CSV layout, as a run's recorded origin has it (training.api)
+        return DatasetCardInfo()
+    if source == "triplet-table":
+        return imported_card_info(Path(data.meta["table"]).name)
+    return neutral_card_info()
 
 
 def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
@@ -111,8 +139,7 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
     return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
                            license_link=meta.get("license_link"),
                            license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="",
-                           description="Human odd-one-out judgments over short videos: in each trial a participant "
-                                       "saw three clips and picked the one that did not fit.")
+                           description=OWN_DATA_DESCRIPTION)
 
 
 #: a ``license_name`` as the Hub's metadata spec asks for one ("an id ..., like ``my-license-1.0``")
