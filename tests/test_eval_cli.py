@@ -701,7 +701,10 @@ def test_a_control_that_trained_on_two_of_the_last_scored_clips_is_refused_with_
 
 def test_a_scored_split_without_judgments_is_refused_before_any_model_loads(tiny_sets, tmp_path, monkeypatch):
     """A scored split whose clips hold no judgment was refused only after every model and the language reference
-    had loaded (an unknown split was refused first already)."""
+    had loaded (an unknown split was refused first already). The line says why a split of clips can hold none and
+    which splits hold some, with their counts, for --split (it said only "has no valid judgments")."""
+    import re
+
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError
     from bgs_hf.eval import run_suite
@@ -711,12 +714,47 @@ def test_a_scored_split_without_judgments_is_refused_before_any_model_loads(tiny
     test = data.splits["test"][:2]  # two clips: no judgment has its three clips among them
     splits = {"train": np.union1d(data.splits["train"], data.splits["test"][2:]), "val": data.splits["val"],
               "test": test}
+    # the judgments whose three clips all lie in each split, counted from the valid judgments' clips
+    every = data.triplets().idx
+    n_train, n_val = (int(np.isin(every, splits[s]).all(axis=1).sum()) for s in ("train", "val"))
+    assert n_train > 0 and n_val > 0 and not np.isin(every, test).all(axis=1).any()
     loaded = _record_loads(monkeypatch)
-    with pytest.raises(BGSInputError, match="split 'test' has no valid judgments"):
+    said = (f"{data.name}: split 'test' has no valid judgments (a judgment counts in a split only when its three "
+            f"clips all lie in it); judgments lie in train ({n_train}), val ({n_val}): score one of those (--split)")
+    with pytest.raises(BGSInputError, match=f"^{re.escape(said)}$"):
         run_suite(dataclasses.replace(data, splits=splits), "tiny-random-videomae", str(tmp_path / "no-run"),
                   out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5)
     assert loaded == []
     assert not (tmp_path / "ev").exists()
+
+
+def test_the_partition_records_its_time_like_every_other_analysis(tiny_sets, tmp_path, monkeypatch):
+    """The variance partition was the one analysis without a ``timings_s`` entry in evaluation.json. A clock that
+    moves only while a model's partition is computed (7 s each) reads 7 s for it and 0 for the embedding."""
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.partition
+    import bgs_hf.eval.suite
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    clock = [100.0]
+    monkeypatch.setattr(bgs_hf.eval.suite, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    partition = bgs_hf.eval.partition.partition_pairs
+
+    def slow_partition(*args, **kwargs):
+        clock[0] += 7.0
+        return partition(*args, **kwargs)
+
+    monkeypatch.setattr(bgs_hf.eval.partition, "partition_pairs", slow_partition)
+    lang = cosine_similarity_matrix(np.random.default_rng(0).normal(size=(len(data.splits["test"]), 4)))
+    res = run_suite(data, "tiny-random-videomae", None, out_dir=tmp_path / "ev", analyses=("partition",), n_boot=5,
+                    language_sim=lang, seed=0)
+    assert "shared" in res["partition"]["pretrained"]  # partitioned, not skipped
+    assert res["timings_s"] == {"embed": 0.0, "partition": 7.0, "total": 7.0}
 
 
 def test_report_on_a_copied_evaluation_links_its_own_figures(tiny_sets, tmp_path):
@@ -750,6 +788,25 @@ def test_probes_on_data_without_ratings_say_why_in_the_report(tiny_sets, tmp_pat
                                         "rating_dominance, rating_intimacy, rating_communication)"}
     sections = dict(build_sections([("run", res, tmp_path / "ev")]))
     assert sections["Attribute probes"] == [("text", f"*run: not run ({res['probes']['skipped']}).*")]
+
+
+def test_analyses_skipped_in_every_run_follow_those_that_ran_in_the_analyses_order_transfer_too(tmp_path):
+    """The rule of every all-skipped section (it says why, after the analyses that ran) held for all but the
+    transfer, which stood in its place: here ahead of the attention that ran, where the layers skipped alike went to
+    the end."""
+    from bgs_hf.eval.report import build_sections
+
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    res = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "fit": {"bgs": row},
+           "layers": {"skipped": "no validation or training judgments to choose a layer"},
+           "transfer": {"skipped": "no abstract set given"},
+           "attention": {"models": {"bgs": {"grid": [2, 4, 4], "agent_mass": 0.3, "agent_area": 0.2}}},
+           "motion": {"skipped": "no motion"}}
+    sections = build_sections([("one", res, tmp_path)])
+    assert [title for title, _ in sections] == ["Data and noise ceiling", "Behavioural fit", "Attention",
+                                                "Layer-wise fit", "Out-of-distribution transfer", "Motion controls"]
+    assert dict(sections)["Out-of-distribution transfer"] == [("text", "*one: not run (no abstract set given).*")]
 
 
 def test_report_fit_table_puts_each_number_in_its_column(tmp_path):

@@ -1295,8 +1295,15 @@ def test_behavioural_fit_names_a_split_it_cannot_score_in_one_line():
     with pytest.raises(BGSInputError, match=r"unknown split 'tset'; choose from \['fit', 'test', 'train', 'val'\]"):
         split_items(plain, "tset")
     plain.triplets = lambda split: SimpleNamespace(idx=np.zeros((0, 3), dtype=int), odd=np.zeros(0, dtype=int))
-    with pytest.raises(BGSInputError, match="split 'test' has no valid judgments"):
+    with pytest.raises(BGSInputError) as err:  # why a split of clips may hold none, and where to look
         behavioural_fit(S, plain, "test")
+    assert str(err.value) == ("data: split 'test' has no valid judgments (a judgment counts in a split only when its "
+                              "three clips all lie in it); no split holds one whole: check the data's splits with "
+                              "`bgs-hf data validate`")
+    plain.triplets = lambda split: SimpleNamespace(idx=np.zeros((2 if split in ("val", "fit") else 0, 3), dtype=int))
+    with pytest.raises(BGSInputError) as err:  # "fit" (train and val together) is no split of its own to name
+        behavioural_fit(S, plain, "test")
+    assert str(err.value).endswith("all lie in it); judgments lie in val (2): score one of those (--split)")
 
 
 def test_a_paired_bootstrap_has_no_interval_when_either_model_is_undefined():

@@ -186,30 +186,19 @@ def _run_prefix(label: str, runs: list[tuple[str, dict, Path]]) -> str:
 
 
 def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[Block]]]:
-    """(title, blocks) for every analysis present in at least one run."""
-    sections: list[tuple[str, list[Block]]] = [("Data and noise ceiling", _data_blocks(runs))]
-    if _ran(runs, "fit"):
-        sections.append(("Behavioural fit", _fit_blocks(runs)))
-    if _ran(runs, "layers"):
-        sections.append(("Layer-wise fit", _layers_blocks(runs)))
-    if _ran(runs, "partition"):
-        sections.append(("Variance partitioning", _partition_blocks(runs)))
-    if _ran(runs, "probes"):
-        sections.append(("Attribute probes", _probes_blocks(runs)))
-    if _ran(runs, "transfer"):
-        sections.append(("Out-of-distribution transfer", _transfer_blocks(runs)))
-    elif any("transfer" in r for _, r, _ in runs):
-        sections.append(("Out-of-distribution transfer", _skipped(runs, "transfer")))
-    if _ran(runs, "attention"):
-        sections.append(("Attention", _attention_blocks(runs)))
-    if _ran(runs, "motion"):
-        sections.append(("Motion controls", _motion_blocks(runs)))
-    # an analysis that was asked for and skipped in every run says why, instead of vanishing
-    for key, title in (("layers", "Layer-wise fit"), ("partition", "Variance partitioning"),
-                       ("probes", "Attribute probes"), ("attention", "Attention"), ("motion", "Motion controls")):
-        if not _ran(runs, key) and _skipped(runs, key):
-            sections.append((title, _skipped(runs, key)))
-    return sections
+    """(title, blocks) for every analysis present in at least one run: those that ran in some run in the analyses'
+    order, then those asked for and skipped in every run, in the same order, each saying why instead of vanishing."""
+    analyses = (("fit", "Behavioural fit", _fit_blocks), ("layers", "Layer-wise fit", _layers_blocks),
+                ("partition", "Variance partitioning", _partition_blocks),
+                ("probes", "Attribute probes", _probes_blocks),
+                ("transfer", "Out-of-distribution transfer", _transfer_blocks),
+                ("attention", "Attention", _attention_blocks), ("motion", "Motion controls", _motion_blocks))
+    ran = [(title, blocks(runs)) for key, title, blocks in analyses if _ran(runs, key)]
+    # the fit is never skipped as a whole (the suite scores every model when it is asked for); a transfer skipped in
+    # every run stood in its place, ahead of analyses that ran, where every other went to the end
+    skipped = [(title, _skipped(runs, key)) for key, title, _ in analyses
+               if key != "fit" and not _ran(runs, key) and _skipped(runs, key)]
+    return [("Data and noise ceiling", _data_blocks(runs)), *ran, *skipped]
 
 
 def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:

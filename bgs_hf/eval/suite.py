@@ -463,7 +463,7 @@ def run_suite(
     """
     from bgs_hf.data.validate import require_videos
     from bgs_hf.eval.fit import SplitHumans
-    from bgs_hf.metrics.fit import split_items
+    from bgs_hf.metrics.fit import no_judgments_error, split_items
     from bgs_hf.models.loading import saved_model_folder
     from bgs_hf.training.api import json_safe
 
@@ -485,7 +485,7 @@ def run_suite(
     split_items(data, split)
     scored = SplitHumans.build(data, split, seed=seed)
     if not len(scored.trip):
-        raise BGSInputError(f"{data.name}: split {split!r} has no valid judgments")
+        raise no_judgments_error(data, split)
     _refuse_controls_trained_on_scored_clips(controls, data, scored)
     # the clips outside the scored split that choose a layer and train the probes (the scored clips never train a
     # probe: --split val), embedded by the pretrained and bgs models only when an analysis needs them
@@ -771,9 +771,11 @@ def _add_partition(res: dict[str, Any], run: _Scoring, language_sim: np.ndarray 
     n_pairs = _n_observed_pairs(run.scored)
     if language_sim is None:
         res["partition"] = {"skipped": f"no language row: {language_skipped or 'no captions'}"}
-    elif n_pairs <= 3:  # OLS on 3 predictors needs more observed pairs
+        return
+    if n_pairs <= 3:  # OLS on 3 predictors needs more observed pairs
         res["partition"] = {"skipped": f"{n_pairs} observed pairs: too few to partition variance"}
-    else:
+        return
+    with _timed(res, "partition"):  # as the probes and transfer: timed once it runs (it was the one never timed)
         parts = {}
         for n in run.models:
             e = run.scored_emb(n)

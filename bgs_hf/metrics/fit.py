@@ -35,6 +35,18 @@ def split_items(data: Any, split: str) -> np.ndarray:
     return np.asarray(data.splits[split], dtype=np.int64)
 
 
+def no_judgments_error(data: Any, split: str) -> BGSInputError:
+    """The one line for a split with no valid judgment, saying what to do: a judgment counts in a split only when its
+    three clips lie in it, so a split of a few clips can hold none; the splits that do hold some are named, each
+    with its count, for ``--split`` (the bare "has no valid judgments" left the user to guess)."""
+    held = {s: len(data.triplets(s).idx) for s in sorted(data.splits) if s not in (split, "fit")}
+    held = {s: n for s, n in held.items() if n}
+    where = (f"judgments lie in {', '.join(f'{s} ({n})' for s, n in held.items())}: score one of those (--split)"
+             if held else "no split holds one whole: check the data's splits with `bgs-hf data validate`")
+    return BGSInputError(f"{getattr(data, 'name', 'data')}: split {split!r} has no valid judgments (a judgment "
+                         f"counts in a split only when its three clips all lie in it); {where}")
+
+
 def _split_order(items: Any, clips: np.ndarray, split: str) -> np.ndarray:
     """``items`` (the row order of an items-local matrix) checked to hold exactly the split's clips."""
     items = whole_numbers(items, "items")
@@ -84,7 +96,7 @@ def behavioural_fit(
         items = clips if items is None else _split_order(items, clips, split)
         trip = data.triplets(split)
         if not len(trip.idx):
-            raise BGSInputError(f"{getattr(data, 'name', 'data')}: split {split!r} has no valid judgments")
+            raise no_judgments_error(data, split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)
         idx, odd = trip.idx, trip.odd
         extra = {"split": split, "n_clips": int(len(items))}
