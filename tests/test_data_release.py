@@ -150,6 +150,21 @@ def test_a_row_wider_than_the_header_is_named_not_read_shifted(tmp_path, tables,
                               "it): remove the extra field (a trailing comma?) or name its column in the header")
 
 
+@pytest.mark.parametrize("raw, message", [
+    (b'index,video_name\n0,"clip_000.mp4\n1,clip_001.mp4\n',  # a quote never closed: pandas reads to the end
+     "video_mapping.csv: cannot parse CSV (Error tokenizing data. C error: EOF inside string starting at row 1)"),
+    (b"index,video_name\r0,clip_000.mp4,x\r1,clip_001.mp4\r",  # old Mac line ends: the csv module cannot split them
+     "video_mapping.csv: a row has more fields than the header has columns"),
+], ids=["unclosed_quote", "cr_wide_row"])
+def test_a_csv_pandas_cannot_parse_or_reads_wider_than_its_header_is_one_line(tmp_path, tables, raw, message):
+    """Coverage audit: no test ran these two refusals, which catch what the row scan before pandas cannot."""
+    root = write_release(tables, tmp_path)
+    (root / "data" / MAPPING).write_bytes(raw)
+    with pytest.raises(BGSInputError) as err:
+        load(root)
+    assert str(err.value) == message
+
+
 def test_a_problem_after_blank_lines_names_the_row_a_spreadsheet_shows(tmp_path, tables):
     # blank lines were skipped before rows were numbered: the repeated index of data row 5 was called row 3
     root = write_release(tables, tmp_path)

@@ -299,6 +299,8 @@ def test_a_local_loss_without_odd_says_so():
     trip = torch.tensor([[0, 1, 2]])
     with pytest.raises(ValueError, match="TripletMarginLoss needs odd"):
         TripletMarginLoss()(EMB, trip, None)
+    with pytest.raises(ValueError, match="^OddOneOutLoss needs odd or odd_probs$"):  # coverage audit: no test ran it
+        OddOneOutLoss(1.0)(EMB, trip)
     pairs, human = torch.tensor([[0, 1], [0, 2], [1, 2]]), torch.tensor([0.2, 0.9, 0.5])
     with pytest.raises(ValueError, match="odd_probs is used only by OddOneOutLoss"):
         BGSLoss()(EMB, trip, None, pairs, human, odd_probs=torch.tensor([[0.5, 0.0, 0.5]]))

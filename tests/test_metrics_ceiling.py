@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import rankdata, spearmanr
 
@@ -70,6 +71,18 @@ def test_ceilings_check_clip_indices_and_empty_input():
     empty = np.zeros((0, 3), dtype=np.int64)
     with pytest.raises(BGSInputError, match="at least one judgment"):
         split_half_ceiling(empty, odd=np.zeros(0, dtype=np.int64), participant=np.zeros(0))
+
+
+@pytest.mark.parametrize("ceiling", [split_half_ceiling, loo_ceiling])
+def test_ceilings_without_participants_say_where_to_give_them(ceiling):
+    """Coverage audit: no test ran the refusal of judgments with no participant (arrays without ``participant=``, a
+    table without the column); it now also says how to give them."""
+    table = pd.DataFrame({"clip_a": TRIP[:, 0], "clip_b": TRIP[:, 1], "clip_c": TRIP[:, 2], "odd": ODD})
+    want = (r"^noise ceilings need a participant per judgment: pass participant= \(one per judgment\) or a judgments "
+            r"table with a participant column$")
+    for trip, odd in ((TRIP, ODD), (table, None)):
+        with pytest.raises(BGSInputError, match=want):
+            ceiling(trip, 4, odd=odd)
 
 
 @pytest.mark.parametrize("design", [{}, {"seed": 2, "n_trip": 80, "n_part": 5}], ids=["dense", "sparse"])

@@ -30,7 +30,7 @@ from bgs_hf.metrics import (
     spearman,
     split_half_ceiling,
 )
-from bgs_hf.metrics.bootstrap import _design, _stat_fn
+from bgs_hf.metrics.bootstrap import _design, _stat_fn, clip_resamples
 
 # Worked example (N = 4 clips).
 #   t1 (0,1,2) odd=2 -> kept (0,1);  t2 (0,1,3) odd=0 -> kept (1,3);  t3 (2,1,0) odd=1 -> kept (2,0)
@@ -1179,6 +1179,20 @@ def test_bootstrap_inputs_missing_for_the_asked_design_are_named_in_one_line():
         bootstrap_ci(S, h, idx=IDX, odd=ODD, over="clip", n_boot=5)
     with pytest.raises(BGSInputError, match="need human similarity or triplets to bootstrap"):
         bootstrap_ci(S, idx=np.zeros((0, 3), dtype=int), odd=np.zeros(0, dtype=int), n_boot=5)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: human_similarity(IDX, None, 4), r"^odd-one-out positions missing: pass `odd` or a TripletArrays$"),
+    (lambda: human_similarity(IDX[:, :2], ODD, 4), r"^triplet indices must have shape \(n, 3\), got \(3, 2\)$"),
+    (lambda: r2(S[:3], human_similarity(IDX, ODD, 4)),
+     r"^model similarity must be a square matrix, got shape \(3, 4\)$"),
+    (lambda: next(clip_resamples(None, 4, 5)), r"^bootstrap over clips needs items, human similarity or triplets$"),
+], ids=["no_odd", "two_columns", "rsa_3x4", "resample_nothing"])
+def test_metric_inputs_no_other_test_reaches_are_refused_in_one_line(call, message):
+    """Coverage audit: no fast test ran these checks (odd left out, pairs for triplets, a 3×4 matrix given to R², clip
+    resamples of nothing); each must stay one line saying what is wrong."""
+    with pytest.raises(BGSInputError, match=message):
+        call()
 
 
 def test_bootstraps_read_an_items_local_matrix_in_the_order_of_items():

@@ -259,6 +259,18 @@ def test_hub_caption_string_is_one_caption(source: Path, tmp_path: Path) -> None
     assert load(out).clips[0]["captions"] == ["two people talk"]
 
 
+def test_hub_captions_that_are_not_text_are_one_line_showing_the_cell_as_a_list(source: Path, tmp_path: Path) -> None:
+    """Coverage audit: no test ran this refusal; parquet lists come back as numpy arrays, and the line showed
+    ``array([1, 2])``, numpy's spelling, for the cell ``[1, 2]``."""
+    out, c, _ = _hub(source, tmp_path / "h")
+    df = pd.read_parquet(c)
+    df["captions"] = [[1, 2]] * len(df)
+    df.to_parquet(c)
+    with pytest.raises(BGSInputError) as info:
+        load(out)
+    assert str(info.value) == "clips row 1: column 'captions': [1, 2] is not a list of strings"
+
+
 @pytest.mark.parametrize(("column", "value", "message"),
                          [("trial", "t0", r"column 'trial': 't0' is not an integer"),
                           ("rt_s", "slow", r"column 'rt_s': 'slow' is not a finite number")])

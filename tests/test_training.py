@@ -856,6 +856,10 @@ def test_evaluate_refuses_a_dataset_it_would_ignore(tmp_path, tiny):
     res = _run(tmp_path, tiny, "ev", max_steps=1, eval_strategy="no")
     with pytest.raises(BGSInputError, match="metric_key_prefix='test'"):
         res.trainer.evaluate(eval_dataset=ClipIndexDataset(data.split_items("test")))
+    # a set it does not hold was a KeyError, not a one-line error (coverage audit: no test ran it)
+    with pytest.raises(BGSInputError, match=r"^BGSTrainer\.evaluate: no evaluation set 'validation'; pass "
+                                            r"metric_key_prefix as one of \['eval', 'test'\] \(the trainer's eval_sets\)$"):
+        res.trainer.evaluate(metric_key_prefix="validation")
     assert res.trainer.evaluate(metric_key_prefix="test")["test_n_clips"] == len(data.split_items("test"))
 
 
@@ -1727,6 +1731,29 @@ def test_a_whole_number_setting_given_nan_inf_a_fraction_or_text_is_one_line_nam
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("training, message", [
+    ({}, "training arguments need an output_dir (the run folder), e.g. {'output_dir': 'runs/bgs'}"),
+    ({"activation_checkpointing": True, "activation_checkpointing_kwargs": "[1]"},
+     "--activation_checkpointing_kwargs must be a JSON object, got '[1]'"),
+])
+def test_training_arguments_without_a_run_folder_or_with_checkpointing_kwargs_not_an_object_are_refused_first(
+        tmp_path: Path, training: dict[str, Any], message: str) -> None:
+    """Coverage audit: no test ran either refusal. Kwargs that are not a JSON object (TrainingArguments keeps a text
+    that does not start with '{' as text) were refused only after the data had loaded and the sampler was built,
+    unless a ``model_override`` was given; ``check_train_config`` refuses them before anything loads."""
+    from bgs_hf.training import ModelArguments
+    from bgs_hf.training.api import check_train_config
+
+    out = {} if not training else {"output_dir": str(tmp_path / "r")}
+    config = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                         model=ModelArguments(backbone="tiny-random-clip", head_dim=8),
+                         training={**out, "use_cpu": True, **training})
+    with pytest.raises(BGSInputError) as info:
+        check_train_config(config)
+    assert str(info.value) == message
+    assert not (tmp_path / "r").exists()
+
+
 def test_the_model_flags_reach_the_head_lora_and_frame_settings() -> None:
     """Mutation audit: ``--lora_dropout`` (LoRA trained at the default 0.1) or ``--num_frames`` (a CLIP run on its
     default frame count) not passed on by ``train_bgs`` passed: the models' tests build their settings directly, and
@@ -1882,6 +1909,11 @@ def test_a_judgment_naming_a_clip_outside_the_data_is_refused_by_name(bad: int) 
     (PaperV1Sampler, {"seed": -1}, r"^seed must be a whole number >= 0, got -1$"),
     (PaperV1Sampler, {"rsa_clips": -1}, r"^rsa_clips must be a whole number >= 0, got -1$"),  # "negative dimensions"
     (PaperV1Sampler, {"rsa_grad_clips": -1}, r"^rsa_grad_clips must be a whole number >= 0, got -1$"),  # 23 of 24
+    # coverage audit: no test ran the empty-training refusals (no clips; two clips, which hold no judgment; none)
+    (ClipSetSampler, {"clips": []}, r"^no training clips to sample from \(is the train split empty\?\)$"),
+    (ClipSetSampler, {"clips": [0, 4]}, r"^no training judgment has its three clips among the training clips$"),
+    (ClipSetSampler, {"judgments": 0}, r"^no training clips to sample from \(is the train split empty\?\)$"),
+    (PaperV1Sampler, {"judgments": 0}, r"^no training judgments \(is the train split empty\?\)$"),
 ])
 def test_either_sampler_refuses_clips_positions_and_counts_it_cannot_use(sampler: Any, change: dict[str, Any],
                                                                          message: str) -> None:
@@ -1892,6 +1924,9 @@ def test_either_sampler_refuses_clips_positions_and_counts_it_cannot_use(sampler
         idx, odd = np.vstack([idx, [change.pop("idx")]]), np.append(odd, 0)
     if "odd" in change:
         odd = np.append(odd[:-1], change.pop("odd"))
+    if "judgments" in change:  # the first n judgments only
+        n = change.pop("judgments")
+        idx, odd = idx[:n], odd[:n]
     with pytest.raises(BGSInputError, match=message):
         sampler((idx, odd), human, **change).plan(0, 0)
 

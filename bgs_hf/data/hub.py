@@ -385,7 +385,8 @@ def _caption_lists(clips: pd.DataFrame, where: Path, problems: Problems) -> list
         elif isinstance(value, (list, tuple, np.ndarray)) and all(isinstance(x, str) for x in value):
             out.append([str(x) for x in value])
         else:
-            problems.add(f"column 'captions': {value!r} is not a list of strings", path=where, row=int(row))
+            shown = value.tolist() if isinstance(value, np.ndarray) else value  # parquet lists come as arrays
+            problems.add(f"column 'captions': {shown!r} is not a list of strings", path=where, row=int(row))
             out.append([])
     return out
 

@@ -240,9 +240,7 @@ def _stat_fn(
         return judgment_stat
 
     if design.over == "clips":
-        if human is None:
-            if idx is None or odd is None:
-                raise BGSInputError(f"{stat} needs human similarity or triplets")
+        if human is None:  # then _prepare had triplets (it refuses neither)
             human = human_similarity(idx, odd, design.n_items)
         vals, p, gi, gj = model_pair_values(model_sim, human, items)
 

@@ -130,7 +130,8 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
         participant = participants_of(trip)
     idx, odd = as_triplets(trip, odd)
     if participant is None:
-        raise BGSInputError("noise ceilings need a participant per judgment")
+        raise BGSInputError("noise ceilings need a participant per judgment: pass participant= (one per judgment) or "
+                            "a judgments table with a participant column")
     participant = np.asarray(participant)
     if participant.shape != (len(idx),):
         raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")

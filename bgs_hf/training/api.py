@@ -105,7 +105,7 @@ def training_arguments(training: Any) -> Any:
     user = dict(training or {})
     kwargs = {**training_defaults(user), **user}
     if "output_dir" not in kwargs:
-        raise BGSInputError("training arguments need an output_dir")
+        raise BGSInputError("training arguments need an output_dir (the run folder), e.g. {'output_dir': 'runs/bgs'}")
     try:
         return TrainingArguments(**kwargs)
     except OverflowError as err:
@@ -366,9 +366,11 @@ def _checkpointing(args: Any) -> tuple[bool, dict[str, Any] | None]:
 
 
 def _check_checkpointing(config: TrainConfig, args: Any) -> None:
-    """A ``model_override`` that cannot checkpoint its activations is refused before anything loads (it trained
-    without, while ``bgs_trainer_state.json`` recorded checkpointing)."""
-    if config.model_override is not None and _checkpointing(args)[0] \
+    """A ``model_override`` that cannot checkpoint its activations, or checkpointing kwargs that are not a JSON object,
+    refused before anything loads (the first trained without, while ``bgs_trainer_state.json`` recorded
+    checkpointing; the second was refused only after the data had loaded, where no ``model_override`` was given)."""
+    checkpointed = _checkpointing(args)[0]
+    if config.model_override is not None and checkpointed \
             and getattr(config.model_override, "activation_checkpointing_enable", None) is None:
         raise BGSInputError(f"--activation_checkpointing: the model passed as model_override "
                             f"({type(config.model_override).__name__}) has no activation_checkpointing_enable(); "

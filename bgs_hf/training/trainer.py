@@ -586,7 +586,8 @@ class BGSTrainer(Trainer):
             raise BGSInputError("BGSTrainer.evaluate scores its own evaluation sets, not eval_dataset: pass "
                                 f"metric_key_prefix='test' (or another of {sorted(self.eval_sets)})")
         if metric_key_prefix not in self.eval_sets:
-            raise KeyError(f"no evaluation set {metric_key_prefix!r}; have {sorted(self.eval_sets)}")
+            raise BGSInputError(f"BGSTrainer.evaluate: no evaluation set {metric_key_prefix!r}; pass metric_key_prefix as "
+                                f"one of {sorted(self.eval_sets)} (the trainer's eval_sets)")
         clips, human, triplets = self.eval_sets[metric_key_prefix]
         metrics = {f"{metric_key_prefix}_{k}": v for k, v in self.score(clips, human, triplets).items()}
         metrics["epoch"] = self.state.epoch
