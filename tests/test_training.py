@@ -986,6 +986,33 @@ def test_validation_clips_holding_no_judgment_do_not_stop_the_run(tmp_path, tiny
     assert "the 3 validation clip(s) hold 0 judgment(s)" in caplog.text and "--val_fraction 0" in caplog.text
 
 
+@pytest.mark.parametrize("missing", ["val", "test"])
+def test_data_passed_in_memory_without_a_val_or_test_split_trains_without_scoring_it(tmp_path, tiny, caplog, missing):
+    """An ``OddOneOutData`` built by hand with no ``val`` split (``data_override``): train_bgs read
+    ``data.split_items("val")`` without asking whether the data had one, and stopped on ``KeyError: unknown split
+    'val'`` once the model was built; one without ``test`` trained, then stopped the same way scoring metrics.json's
+    fit. A missing split is now taken as an empty one: without ``val`` the run trains without validation, as
+    --val_fraction 0 does (evaluation, early stopping and best-model selection off); a missing split gets no fit."""
+    import dataclasses
+    import logging
+
+    data, pix = tiny
+    data = dataclasses.replace(data, splits={k: v for k, v in data.splits.items() if k != missing})
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.training.api"):
+        res = _run(tmp_path, (data, pix), "run", num_train_epochs=2)
+    metrics = json.loads((res.output_dir / "metrics.json").read_text())
+    evaluated = [h for h in json.loads((res.output_dir / "trainer_state.json").read_text())["log_history"]
+                 if "eval_rsa" in h]
+    assert res.trainer.bgs_info["n_train_clips"] == 30 - 6 - 6  # tiny_data: 30 clips, 6 val, 6 test
+    scored = "test" if missing == "val" else "val"
+    assert metrics[missing] == {} and metrics[scored]["n_clips"] == 6
+    if missing == "val":
+        assert evaluated == [] and metrics["best_checkpoint"] is None
+        assert "no validation clips: evaluation, early stopping and best-model selection are off" in caplog.text
+    else:
+        assert [h["epoch"] for h in evaluated] == [1.0, 2.0]  # validation every epoch, as with a test split
+
+
 def test_no_training_judgments_names_the_validation_carve_out_when_it_took_them(tmp_path):
     """A large --val_fraction leaves too few train clips to hold a judgment: the one line did not say so."""
     data, pix = tiny_data(n_clips=30, val=25, test=3)

@@ -597,6 +597,37 @@ def test_data_without_videos_is_one_line_before_the_model_loads(socialshapes, tm
     assert len(first_train) > 0 and err.count("\n") == 1
 
 
+def test_scoring_the_evaluation_clips_has_a_bar_naming_its_split_and_disable_tqdm_turns_it_off(
+        socialshapes, tmp_path, capsys, monkeypatch):
+    """The trained model's val and test clips were embedded for metrics.json (and the val clips at every evaluation)
+    with no bar: minutes of silence on a real backbone. Each now has one ("scoring val clips", counting the clips;
+    drawn, like every bar of ours over often-instant work, after `BAR_DELAY_S`, here 0). `--disable_tqdm true` turns
+    it off, and the "checking evaluation clips" bar with it (that one heeded only the main process: 22 clips here)."""
+    import re
+
+    import bgs_hf._bars
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+
+    monkeypatch.setattr(bgs_hf._bars, "BAR_DELAY_S", 0)
+    data = load(socialshapes, seed=1)  # the run's splits: --seed 1 draws validation, test is the data's own
+    n_val, n_test = len(data.splits["val"]), len(data.splits["test"])
+    assert n_val + n_test >= 20 and n_val != n_test  # the checking bar is drawn; each count names its own split
+    flags = ["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--max_steps", "1",
+             "--clips_per_step", "8", "--seed", "1", "--eval_strategy", "no", "--save_strategy", "no",
+             "--load_best_model_at_end", "false"]
+    capsys.readouterr()
+    assert main([*flags, "--output-dir", str(tmp_path / "bars")]) == 0
+    err = capsys.readouterr().err
+    for split, n in (("val", n_val), ("test", n_test)):
+        assert re.search(rf"scoring {split} clips: 100%\|[^\r\n]*\| {n}/{n} \[", err), err[-3000:]
+    assert "checking evaluation clips" in err
+    assert main([*flags, "--output-dir", str(tmp_path / "quiet"), "--disable_tqdm", "true"]) == 0
+    err = capsys.readouterr().err
+    assert "scoring" not in err and "checking evaluation clips" not in err, err[-3000:]
+    assert "r2" in json.loads((tmp_path / "quiet" / "metrics.json").read_text())["test"]  # scored all the same
+
+
 def test_every_training_seed_is_scored_on_the_test_clips_data_stats_shows(socialshapes, tmp_path):
     """Without stimulus_set the test clips are a seeded draw; it followed the training --seed (Trainer default 42),
     so `data stats` showed other test clips than `train` scored, and each training seed had its own test set."""

@@ -36,6 +36,7 @@ from bgs_hf.training.args import (
     DataArguments,
     ModelArguments,
     check_batch_size,
+    draws_bars,
     infinite_setting_error,
     parse_bytes,
     training_defaults,
@@ -394,10 +395,12 @@ def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
     from bgs_hf.metrics.rsa import cosine_similarity_matrix
     from bgs_hf.training.distributed import on_main_process
 
+    if split not in data.splits:  # data passed in memory may hold no such split: nothing to score, as an empty one
+        return {}
     clips = data.split_items(split)
     if clips is None or len(clips) < 3 or len(data.triplets(split)) == 0:
         return {}
-    emb = trainer.embed_clips(clips)
+    emb = trainer.embed_clips(clips, desc=f"scoring {split} clips")
     return on_main_process(lambda: behavioural_fit(cosine_similarity_matrix(emb), data, split,
                                                    seed=int(trainer.args.seed)))
 
@@ -726,7 +729,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         largest_step = math.ceil(max(int(sampler.step_clip_counts().max()), 1) / world_size)  # rows per process
         embed_chunk = pick_embed_chunk(model.to(args.device), sample, parse_bytes(bgs.max_memory), largest_step)
 
-    val_clips = data.split_items("val")
+    # data passed in memory (``data_override``) may have no "val" split: it trains without one, as --val_fraction 0
+    val_clips = data.split_items("val") if "val" in data.splits else np.zeros(0, dtype=np.int64)
     eval_sets = _eval_sets(data)
     callbacks = list(config.callbacks)
     if "eval" not in eval_sets:
@@ -878,7 +882,7 @@ def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: 
     # the main process first, so the others read its cache
     with args.main_process_first(local=True, desc="checking the evaluation clips"):
         for c in delayed_bar(scored, desc="checking evaluation clips", unit="clip",
-                             disable=not args.should_log or len(scored) < 20):
+                             disable=not draws_bars(args) or len(scored) < 20):
             store(c)
     return store
 

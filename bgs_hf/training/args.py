@@ -195,3 +195,10 @@ def check_batch_size(args: Any) -> None:
         raise BGSInputError(f"per_device_train_batch_size must be 1 for BGS, got {size} (TrainingArguments' default "
                             "is 8): one item is one clip set; size it with --clips_per_step "
                             "(BGSArguments(clips_per_step=...))")
+
+
+def draws_bars(args: Any) -> bool:
+    """Whether this process draws bgs-hf's own bars in a run: the one that logs (the main process of its machine),
+    and only without ``--disable_tqdm``: the flag that turns the Trainer's step bar off asks for a log of lines alone
+    (a CI job's), so it turns ours off too."""
+    return bool(args.should_log) and not args.disable_tqdm

@@ -31,11 +31,12 @@ from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, Traine
 from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
 
+from bgs_hf._bars import delayed_bar
 from bgs_hf._format import count
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.hub.run_info import recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
-from bgs_hf.training.args import check_batch_size
+from bgs_hf.training.args import check_batch_size, draws_bars
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
 from bgs_hf.training.sampler import shard_rows
@@ -533,9 +534,12 @@ class BGSTrainer(Trainer):
 
     # ------------------------------------------------------------------ evaluation
     @torch.no_grad()
-    def embed_clips(self, clips: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+    def embed_clips(self, clips: np.ndarray, batch_size: int | None = None, *,
+                    desc: str = "embedding clips") -> np.ndarray:
         """Embeddings ``(len(clips), D)`` of clips by global index, in eval mode; shared out across processes
-        and gathered, so every process holds the same matrix (and takes the same early-stopping decisions)."""
+        and gathered, so every process holds the same matrix (and takes the same early-stopping decisions).
+        Under a bar (``desc``, counting this process's clips) once it has taken ``BAR_DELAY_S``: scoring 50 val
+        clips on a real backbone took minutes in silence, after training and at every evaluation."""
         model = self.model
         was_training = model.training
         model.eval()
@@ -546,12 +550,17 @@ class BGSTrainer(Trainer):
         bs = batch_size or self.args.per_device_eval_batch_size
         device = self.args.device
         parts = []
+        # below the step bar during training, cleared once done (as the Trainer's own evaluation bar); kept after
+        bar = delayed_bar(total=mine.stop - mine.start, desc=desc, unit="clip", leave=not self.is_in_train,
+                          disable=not draws_bars(self.args))
         try:
             for start in range(mine.start, mine.stop, bs):
                 x = stack_clips(self.clip_store, clips[start : min(start + bs, mine.stop)], own=own).to(device)
                 with self.compute_loss_context_manager():
                     parts.append(model(x).float())
+                bar.update(len(x))
         finally:
+            bar.close()
             model.train(was_training)
         emb = torch.cat(parts)
         if len(clips) >= size:
@@ -559,12 +568,13 @@ class BGSTrainer(Trainer):
             emb = gather_rows(emb, counts)
         return emb.cpu().numpy()
 
-    def score(self, clips: np.ndarray, human: Any, triplets: Any) -> dict[str, float]:
-        """RSA (Spearman, the early-stopping metric), Pearson, R², 3-way and 2-way odd-one-out accuracy."""
+    def score(self, clips: np.ndarray, human: Any, triplets: Any, *, desc: str = "scoring clips") -> dict[str, float]:
+        """RSA (Spearman, the early-stopping metric), Pearson, R², 3-way and 2-way odd-one-out accuracy; ``desc``
+        titles the embedding's bar."""
         from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
         from bgs_hf.metrics.rsa import cosine_similarity_matrix, r2, rsa_pearson, rsa_spearman
 
-        sim = cosine_similarity_matrix(self.embed_clips(clips))
+        sim = cosine_similarity_matrix(self.embed_clips(clips, desc=desc))
         idx, odd = triplets
         has_trip = len(idx) > 0
         return {
@@ -589,7 +599,9 @@ class BGSTrainer(Trainer):
             raise BGSInputError(f"BGSTrainer.evaluate: no evaluation set {metric_key_prefix!r}; pass metric_key_prefix as "
                                 f"one of {sorted(self.eval_sets)} (the trainer's eval_sets)")
         clips, human, triplets = self.eval_sets[metric_key_prefix]
-        metrics = {f"{metric_key_prefix}_{k}": v for k, v in self.score(clips, human, triplets).items()}
+        split = "val" if metric_key_prefix == "eval" else metric_key_prefix
+        scores = self.score(clips, human, triplets, desc=f"scoring {split} clips")
+        metrics = {f"{metric_key_prefix}_{k}": v for k, v in scores.items()}
         metrics["epoch"] = self.state.epoch
         self.log(metrics)
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
