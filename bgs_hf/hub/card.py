@@ -86,7 +86,14 @@ def _fmt_pct(value: Any, scale: float = 1.0) -> str:
 
 
 def _fmt_acc(value: Any) -> str:
+    """An accuracy, recorded as a fraction, as a percentage."""
     return _fmt_pct(value, 100.0)
+
+
+def _card_tags(*, is_adapter: bool = True, family: str | None = None) -> list[str]:
+    """The card's Hub tags: ``peft`` and ``lora`` only for a repo that holds an adapter, and the backbone's family."""
+    tags = ["bgs-hf", *(["peft", "lora"] if is_adapter else []), "video", "representational-alignment", "odd-one-out"]
+    return [*tags, family] if family else tags
 
 
 @dataclass
@@ -119,16 +126,7 @@ class BGSModelCardData(ModelCardData):
     license_link: str | None = None
     library_name: str | None = "peft"  # None (a run without LoRA): no library_name in the header
     pipeline_tag: str = "feature-extraction"
-    tags: list[str] = field(
-        default_factory=lambda: [
-            "bgs-hf",
-            "peft",
-            "lora",
-            "video",
-            "representational-alignment",
-            "odd-one-out",
-        ]
-    )
+    tags: list[str] = field(default_factory=_card_tags)
     datasets: list[str] | None = None
     metrics: list[str] | None = field(default_factory=lambda: ["accuracy"])
     eval_results: list[EvalResult] | None = None
@@ -360,38 +358,48 @@ def _processes(run: dict[str, Any]) -> str:
             + f", then on {said[-1]} (each step's clips shared among them)")
 
 
+def _clip_set_step(each: str, recipe: dict[str, Any], run: dict[str, Any]) -> str:
+    """What a ``clip-set`` step did (``each`` names the steps): which clips it embedded once, and the terms it
+    trained on; a ``clips_per_step`` of 0 is every training clip at once, so there is no "set" to be inside."""
+    size, n_clips = recipe["clips_per_step"], _count(run.get("n_train_clips"))
+    chunk = _count(run.get("embed_chunk", recipe.get("embed_chunk")))
+    of = f" of the {n_clips} training clips" if n_clips is not None else " of the training clips"
+    clips = f"every training clip ({n_clips})" if size == 0 and n_clips is not None else (
+        "every training clip" if size == 0 else f"a set of up to {size} clips{of}")
+    inside = "" if size == 0 else " inside the set"
+    terms = [t for t, on in ((f"every training judgment{inside} (local term)", recipe.get("use_local")),
+                             ("every observed pair among its clips (RSA term)", recipe.get("use_rsa"))) if on]
+    text = f"{each} embeds {clips} once"
+    text += f", in chunks of {chunk} with activation recomputation" if chunk else ""
+    text += f", and trains on {' and '.join(terms)}" if terms else ""
+    passes = _count(recipe.get("passes_per_epoch"))
+    return text + (f"; each training clip is embedded {passes} times an epoch" if passes and passes > 1 else "")
+
+
+def _paper_v1_step(each: str, recipe: dict[str, Any]) -> str:
+    """What a ``paper-v1`` step did (``each`` names the steps): three separate clip passes per judgment, and on some
+    steps an RSA term over random clips (said only where its sizes are recorded)."""
+    per = recipe["triplets_per_step"]
+    text = f"{each} takes {per} training judgments and embeds each clip of each separately ({3 * per} clip passes)"
+    if recipe.get("use_rsa") and all(_count(recipe.get(k)) for k in ("rsa_per_epoch", "rsa_clips")):
+        grad = _count(recipe.get("rsa_grad_clips"))
+        text += (f"; on {recipe['rsa_per_epoch']} steps an epoch an RSA term on {recipe['rsa_clips']} random "
+                 f"training clips" + (f", {grad} of them with gradient" if grad is not None else ""))
+    return text + ("" if recipe.get("use_local") else " (no local term)")
+
+
 def describe_recipe(recipe: dict[str, Any] | None, run: dict[str, Any], accumulation: Any = None) -> str:
     """What one training step did, from the recorded recipe and ``bgs_trainer_state.json`` (``run``): a BGS step is
     a whole clip set or a batch of judgments, not ``per_device_train_batch_size`` clips (always 1: one item is one
     step), so the Trainer's batch size alone read as one clip a step. Empty when the recipe's sampler is unrecorded."""
     if not recipe:
         return ""
-    n_clips, steps = (_count(run.get(k)) for k in ("n_train_clips", "steps_per_epoch"))
-    chunk = _count(run.get("embed_chunk", recipe.get("embed_chunk")))
+    steps = _count(run.get("steps_per_epoch"))
     each = "The one step of an epoch" if steps == 1 else f"Each of the {steps} steps an epoch" if steps else "Each step"
     if recipe.get("sampler") == "clip-set" and _count(recipe.get("clips_per_step")) is not None:
-        size = recipe["clips_per_step"]
-        of = f" of the {n_clips} training clips" if n_clips is not None else " of the training clips"
-        clips = f"every training clip ({n_clips})" if size == 0 and n_clips is not None else (
-            "every training clip" if size == 0 else f"a set of up to {size} clips{of}")
-        inside = "" if size == 0 else " inside the set"
-        terms = [t for t, on in ((f"every training judgment{inside} (local term)", recipe.get("use_local")),
-                                 ("every observed pair among its clips (RSA term)", recipe.get("use_rsa"))) if on]
-        text = f"{each} embeds {clips} once"
-        text += f", in chunks of {chunk} with activation recomputation" if chunk else ""
-        text += f", and trains on {' and '.join(terms)}" if terms else ""
-        passes = _count(recipe.get("passes_per_epoch"))
-        text += f"; each training clip is embedded {passes} times an epoch" if passes and passes > 1 else ""
+        text = _clip_set_step(each, recipe, run)
     elif recipe.get("sampler") == "paper-v1" and _count(recipe.get("triplets_per_step")):
-        per = recipe["triplets_per_step"]
-        text = (f"{each} takes {per} training judgments and embeds each clip of each separately "
-                f"({3 * per} clip passes)")
-        if recipe.get("use_rsa") and all(_count(recipe.get(k)) for k in ("rsa_per_epoch", "rsa_clips")):
-            grad = _count(recipe.get("rsa_grad_clips"))
-            text += (f"; on {recipe['rsa_per_epoch']} steps an epoch an RSA term on {recipe['rsa_clips']} random "
-                     f"training clips" + (f", {grad} of them with gradient" if grad is not None else ""))
-        if not recipe.get("use_local"):
-            text += " (no local term)"
+        text = _paper_v1_step(each, recipe)
     else:
         return ""
     text += _processes(run)
@@ -401,6 +409,8 @@ def describe_recipe(recipe: dict[str, Any] | None, run: dict[str, Any], accumula
 
 
 def _versions() -> dict[str, str]:
+    """The installed versions the card lists for reproduction (a package not installed is left out). Not
+    ``bgs_hf.models.loading``'s: that one records what a saved model was written with, to warn on load."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
@@ -478,21 +488,100 @@ def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
 
 
 def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
-    """(name, Hub id of the base model or None, short description) from ``bgs_config.json``."""
+    """(name, Hub id of the base model or None, the card's ``backbone_info``: the recorded facts it lists) from
+    ``bgs_config.json``."""
     bb = cfg.get("backbone")
     if isinstance(bb, dict):
         name = str(bb.get("name") or "unknown")
         hub = name if bb.get("source") == "hub" or (bb.get("source") is None and is_hub_id(name)) else None
-        short = {k: bb[k] for k in ("family", "model_class", "source", "num_frames", "frames_interpolated_from",
+        facts = {k: bb[k] for k in ("family", "model_class", "source", "num_frames", "frames_interpolated_from",
                                     "image_size", "revision") if bb.get(k) is not None}
         policy = cfg.get("frame_policy")
-        if isinstance(policy, dict) and policy.get("num_frames") is not None and "num_frames" in short:
+        if isinstance(policy, dict) and policy.get("num_frames") is not None and "num_frames" in facts:
             # the frames it runs at: a --num_frames run of V-JEPA 2 or CLIP keeps the checkpoint's or family's count
             # in the spec (TimeSformer's interpolated count is in both)
-            short["num_frames"] = policy["num_frames"]
-        return name, hub, short
+            facts["num_frames"] = policy["num_frames"]
+        return name, hub, facts
     name = str(bb or cfg.get("base_model") or "unknown")
     return name, (name if is_hub_id(name) else None), {}
+
+
+def _lora_settings(info: RunInfo) -> dict[str, Any] | None:
+    """The LoRA settings the run recorded, else those of its ``adapter_config.json``; the adapter's
+    ``modules_to_save`` wins, since it is what the saved adapter really holds."""
+    lora = _settings(info, "lora", "lora_config")
+    adapter = info.adapter_config
+    if lora is None and adapter:
+        lora = {k: adapter.get(k) for k in ("r", "lora_alpha", "lora_dropout", "target_modules", "modules_to_save",
+                                             "bias") if k in adapter}
+    if lora and adapter and adapter.get("modules_to_save"):
+        lora = {**lora, "modules_to_save": adapter["modules_to_save"]}
+    return lora or None
+
+
+def _head_settings(info: RunInfo) -> dict[str, Any] | None:
+    """The projection head's recorded settings, with the embedding width ``bgs_config.json`` gives beside them."""
+    head = _settings(info, "head", "head_config")
+    if head is not None and info.bgs_config.get("embedding_dim") is not None:
+        head = {**head, "embedding_dim": info.bgs_config["embedding_dim"]}
+    return head
+
+
+def _card_split(info: RunInfo) -> str:
+    """The split whose numbers the card shows: nested by split, the numbers are the chosen split's; a flat
+    metrics.json is the split its run recorded."""
+    data = info.section("data", "dataset")
+    nested = isinstance(info.metrics.get(info.split), dict)
+    return info.split if nested or not isinstance(data, dict) else str(data.get("split", info.split))
+
+
+def _training_settings(info: RunInfo, recipe: dict[str, Any] | None, recipe_note: str,
+                       accumulation: Any) -> dict[str, Any]:
+    """The card's training line, in its order: what a step is (the Trainer's batch size of 1 read as one clip a
+    step, so a recipe's step size replaces it wherever ``recipe_note`` says what a step did), the Trainer's
+    settings, where training ended and which clips chose the best model."""
+    training: dict[str, Any] = {}
+    if recipe:
+        training["recipe"] = recipe["name"]
+        size_key = "triplets_per_step" if recipe.get("sampler") == "paper-v1" else "clips_per_step"
+        if _count(recipe.get(size_key)) is not None:
+            training[size_key] = recipe[size_key]
+    args = info.training_args or {}
+    for key in ("learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "seed", "bf16"):
+        if key == "per_device_train_batch_size" and recipe_note:
+            continue  # always 1 under a BGS recipe: the note says what a step is instead
+        if key in args:
+            training[key] = args[key]
+    if _count(accumulation) and accumulation > 1:
+        training["gradient_accumulation_steps"] = accumulation
+    if info.trainer_state:
+        for key in ("global_step", "best_global_step", "best_metric", "epoch"):
+            if info.trainer_state.get(key) is not None:
+                training[key] = info.trainer_state[key]
+            if key == "best_metric" and key in training and args.get("metric_for_best_model"):
+                # what best_metric is a value of: a bare "best_metric=-0.113" read like the card's R²
+                training["metric_for_best_model"] = args["metric_for_best_model"]
+    data = info.section("data", "dataset")
+    if isinstance(data, dict) and data.get("validation"):  # which validation clips chose the best model
+        training["validation"] = data["validation"]
+    return training
+
+
+def _card_license(license: str | None, backbone_info: dict[str, Any], licence_note: str, data_kind: str,
+                  base_id: str | None) -> tuple[str, str | None]:
+    """(licence id, link to the terms). Given none, Apache-2.0 only for our own weights on our own data (a local
+    base folder may be anyone's weights under any licence), else ``other``, linked to where the terms are: the
+    release's repository, else the Hub base model's page."""
+    if license:
+        license_id = hub_license_id(license)
+    else:
+        ours = backbone_info.get("source") in ("tiny-random", "bundled") and "SocialShapes" in licence_note
+        license_id = "apache-2.0" if ours else "other"
+    if license_id != "other":
+        return license_id, None
+    if _is_release(data_kind):
+        return license_id, RELEASE_URL
+    return license_id, f"https://huggingface.co/{base_id}" if base_id else None
 
 
 def card_data_from_run(
@@ -502,84 +591,33 @@ def card_data_from_run(
     from bgs_hf.models.loading import BACKBONE_FILE  # here, not at the top: loading imports torch
 
     cfg = info.bgs_config
-    backbone, base_id, short = _backbone(cfg)
-    lora = _settings(info, "lora", "lora_config")
-    if lora is None and info.adapter_config:
-        lora = {
-            k: info.adapter_config.get(k)
-            for k in ("r", "lora_alpha", "lora_dropout", "target_modules", "modules_to_save", "bias")
-            if k in info.adapter_config
-        }
-    if lora and info.adapter_config and info.adapter_config.get("modules_to_save"):
-        lora = {**lora, "modules_to_save": info.adapter_config["modules_to_save"]}
-    name, hub_ids, note = _dataset_fields(info)
-    data = info.section("data", "dataset")
-    # nested by split, the numbers are the chosen split's; a flat metrics.json is the split its run recorded
-    nested = isinstance(info.metrics.get(info.split), dict)
-    split = info.split if nested or not isinstance(data, dict) else str(data.get("split", info.split))
+    backbone, base_id, backbone_info = _backbone(cfg)
+    # read in this order, so that of several damaged sections the same one is named: lora, data, head, loss, ...
+    lora = _lora_settings(info)
+    name, hub_ids, licence_note = _dataset_fields(info)
+    data_kind = _recorded_data(info)[3]
+    split = _card_split(info)
     recipe = recorded_recipe(info)
     accumulation = (info.training_args or {}).get("gradient_accumulation_steps")
     recipe_note = describe_recipe(recipe, info.extra, accumulation)
-    training: dict[str, Any] = {}
-    if recipe:  # what a step is: the Trainer's batch size of 1 read as one clip a step
-        training["recipe"] = recipe["name"]
-        size_key = "triplets_per_step" if recipe.get("sampler") == "paper-v1" else "clips_per_step"
-        if _count(recipe.get(size_key)) is not None:
-            training[size_key] = recipe[size_key]
-    for key in (
-        "learning_rate",
-        "num_train_epochs",
-        "max_steps",
-        "per_device_train_batch_size",
-        "seed",
-        "bf16",
-    ):
-        if key == "per_device_train_batch_size" and recipe_note:
-            continue  # always 1 under a BGS recipe: the note says what a step is instead
-        if info.training_args and key in info.training_args:
-            training[key] = info.training_args[key]
-    if _count(accumulation) and accumulation > 1:
-        training["gradient_accumulation_steps"] = accumulation
-    if info.trainer_state:
-        for key in ("global_step", "best_global_step", "best_metric", "epoch"):
-            if info.trainer_state.get(key) is not None:
-                training[key] = info.trainer_state[key]
-            if key == "best_metric" and key in training and (info.training_args or {}).get("metric_for_best_model"):
-                # what best_metric is a value of: a bare "best_metric=-0.113" read like the card's R²
-                training["metric_for_best_model"] = info.training_args["metric_for_best_model"]
-    if isinstance(data, dict) and data.get("validation"):  # which validation clips chose the best model
-        training["validation"] = data["validation"]
-    license_id = hub_license_id(license) if license else (
-        "apache-2.0" if short.get("source") in ("tiny-random", "bundled") and "SocialShapes" in note
-        else "other")  # a local base folder may be anyone's weights under any licence
-    # with "other", link where the terms are: the release's repository, else the Hub base model's page
-    link = None
-    if license_id == "other":
-        link = RELEASE_URL if _is_release(_recorded_data(info)[3]) else (
-            f"https://huggingface.co/{base_id}" if base_id else None)
-
+    training = _training_settings(info, recipe, recipe_note, accumulation)
+    license_id, license_link = _card_license(license, backbone_info, licence_note, data_kind, base_id)
     is_adapter = bool(info.adapter_config)
-    tags = ["bgs-hf", *(["peft", "lora"] if is_adapter else []), "video", "representational-alignment",
-            "odd-one-out"]
-    if short.get("family"):
-        tags.append(short["family"])
-    head = _settings(info, "head", "head_config")
-    if head is not None and cfg.get("embedding_dim") is not None:
-        head = {**head, "embedding_dim": cfg["embedding_dim"]}
+    head = _head_settings(info)
     return BGSModelCardData(
         model_id=repo_id,
         base_model=base_id,
         backbone=backbone,
-        backbone_info=short,
+        backbone_info=backbone_info,
         base_in_repo=isinstance(cfg.get("backbone"), dict) and bool(cfg["backbone"].get("base_folder")),
         license=license_id,
-        license_link=link,
+        license_link=license_link,
         library_name="peft" if is_adapter else None,
         is_adapter=is_adapter,
         backbone_in_repo=(Path(info.model_dir) / BACKBONE_FILE).is_file(),
-        tags=tags,
+        tags=_card_tags(is_adapter=is_adapter, family=backbone_info.get("family")),
         datasets=hub_ids,
-        lora=lora or None,
+        lora=lora,
         head=head,
         pooling=info.section("pooling"),
         loss=_settings(info, "loss", "loss_config"),
@@ -587,8 +625,8 @@ def card_data_from_run(
         preprocessing=_settings(info, "preprocessing"),
         dataset_name=name,
         dataset_split=split,
-        simulated_observers=run_data(info)[1],
-        data_licence_note=note,
+        simulated_observers=_synthetic(data_kind),  # the rule run_data gives its callers
+        data_licence_note=licence_note,
         training=training,
         recipe_note=recipe_note,
         fit=info.fit,

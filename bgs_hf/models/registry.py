@@ -15,7 +15,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -25,11 +25,12 @@ from torch import nn
 from bgs_hf._files import expand_user
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
-from bgs_hf.video.policy import FramePolicy
+from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy
 
 logger = logging.getLogger(__name__)
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+#: Backbones that ship with bgs-hf (name -> family), each a transformers folder under :data:`ASSETS_DIR`.
 BUNDLED = {"bgs-tiny-videomae": "videomae", "bgs-tiny-conv3d": "bgs_conv3d", "bgs-tiny-conv3d-fg": "bgs_conv3d"}
 #: The backbone every entry point uses when none is given (training, quickstart, benchmarks): the 3-D CNN that
 #: sees the label-free foreground stream, pretrained contrastively. Its frozen features carry the most of
@@ -39,6 +40,8 @@ BUNDLED = {"bgs-tiny-videomae": "videomae", "bgs-tiny-conv3d": "bgs_conv3d", "bg
 DEFAULT_BACKBONE = "bgs-tiny-conv3d-fg"
 #: Model classes bgs-hf defines itself (module to import), looked up before ``transformers``.
 OWN_MODEL_CLASSES = {"BGSConv3dModel": "bgs_hf.models.conv3d"}
+#: ``tiny-random-<family>``: a randomly initialised model of the family's :attr:`Family.tiny_config`, for tests and
+#: dry runs without any download.
 TINY_PREFIX = "tiny-random-"
 #: where a checkpoint's preprocessing is, first found wins; transformers 5 saves a composite processor (CLIPProcessor)
 #: as ``processor_config.json`` alone, the image/video processor nested under its attribute name
@@ -48,7 +51,8 @@ COMPOSITE_PROCESSOR_FILE = "processor_config.json"
 #: frames one by one): token mean, the CLS token, or the per-frame pooled output averaged over time.
 POOLINGS = ("mean", "cls", "frame-mean")
 
-IMAGENET = {"image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}
+#: The normalisation of the checkpoints that use ImageNet's statistics, as a processor config writes it.
+IMAGENET = {"image_mean": list(IMAGENET_MEAN), "image_std": list(IMAGENET_STD)}
 
 
 @dataclass(frozen=True)
@@ -229,10 +233,10 @@ class BackboneSpec:
 
     def frame_policy(self, num_frames: int | None = None) -> FramePolicy:
         """The checkpoint's preprocessing as a FramePolicy; frames come from the model config."""
-        nf = self.num_frames if num_frames is None else int(num_frames)
-        if nf < 1:
-            raise BGSInputError(f"num_frames must be >= 1, got {nf}")
-        policy = processor_policy(self.processor_config, self.name, num_frames=nf)
+        frames = self.num_frames if num_frames is None else int(num_frames)
+        if frames < 1:
+            raise BGSInputError(f"num_frames must be >= 1, got {frames}")
+        policy = processor_policy(self.processor_config, self.name, num_frames=frames)
         if policy.crop != self.image_size:
             logger.warning("%s: processor crop %d != model image size %d; using the model's size",
                            self.name, policy.crop, self.image_size)
@@ -299,36 +303,43 @@ class BackboneSpec:
                 torch.manual_seed(0)
                 model = cls(self.config)
         else:
-            location = self.path if self.path is not None else self.name
-            # mismatched shapes are ignored here only so that we, not transformers' multi-line report, say what is
-            # wrong; either way the model is refused below
-            hub: dict[str, Any] = {"revision": self.revision} if self.path is None and self.revision else {}
-            if self.path is None and hub_unreachable() is not None:  # the cached weights, without retries
-                hub["local_files_only"] = True
-            with _LoadReportFilter() as held:
-                try:
-                    model, info = cls.from_pretrained(location, config=self.config,
-                                                      trust_remote_code=self.trust_remote_code, use_safetensors=True,
-                                                      output_loading_info=True, ignore_mismatched_sizes=True, **hub)
-                except BaseException as err:
-                    held.release()  # transformers' error points at its report
-                    if isinstance(err, OSError) and any(m in str(err) for m in _NO_SAFETENSORS):
-                        raise _no_safetensors(self.name, self.revision if self.path is None else None) from None
-                    raise
-            _check_loaded_weights(self.name, info, path=self.path)
-            unused = sorted(info.get("unexpected_keys") or [])
-            if unused:
-                logger.info("%s: %d checkpoint weight(s) not used by %s were left out (first: %s): another tower, "
-                            "a decoder or a task head", self.name, len(unused), self.model_class, unused[0])
-            if self.family == "videomae" and model.layernorm is None and any(k.startswith("fc_norm.") for k in unused):
-                # VideoMAE with use_mean_pooling (its fine-tuned classifiers): the final LayerNorm is the head's
-                logger.warning("%s: its fc_norm (the LayerNorm after mean pooling) is in the classification head, "
-                               "which is left out, and %s has no final LayerNorm: the clip embedding is the mean of "
-                               "un-normalised tokens (pretraining checkpoints such as MCG-NJU/videomae-base end in "
-                               "a LayerNorm)", self.name, self.model_class)
+            model = self._load_checkpoint(cls)
         from bgs_hf.models.patches import apply_patches
 
         apply_patches(model, self.family, num_frames=self.num_frames if self.frames_interpolated_from else None)
+        return model
+
+    def _load_checkpoint(self, cls: type) -> nn.Module:
+        """The checkpoint's weights, from ``path`` or the Hub commit the spec was resolved at; refused in one line
+        unless they fill the model, and the weights it has beyond the backbone said in one line, not transformers'
+        multi-row report."""
+        location = self.path if self.path is not None else self.name
+        # mismatched shapes are ignored here only so that we, not transformers' multi-line report, say what is
+        # wrong; either way the model is refused below
+        hub: dict[str, Any] = {"revision": self.revision} if self.path is None and self.revision else {}
+        if self.path is None and hub_unreachable() is not None:  # the cached weights, without retries
+            hub["local_files_only"] = True
+        with _LoadReportFilter() as held:
+            try:
+                model, info = cls.from_pretrained(location, config=self.config,
+                                                  trust_remote_code=self.trust_remote_code, use_safetensors=True,
+                                                  output_loading_info=True, ignore_mismatched_sizes=True, **hub)
+            except BaseException as err:
+                held.release()  # transformers' error points at its report
+                if isinstance(err, OSError) and any(m in str(err) for m in _NO_SAFETENSORS):
+                    raise _no_safetensors(self.name, self.revision if self.path is None else None) from None
+                raise
+        _check_loaded_weights(self.name, info, path=self.path)
+        unused = sorted(info.get("unexpected_keys") or [])
+        if unused:
+            logger.info("%s: %d checkpoint weight(s) not used by %s were left out (first: %s): another tower, "
+                        "a decoder or a task head", self.name, len(unused), self.model_class, unused[0])
+        if self.family == "videomae" and model.layernorm is None and any(k.startswith("fc_norm.") for k in unused):
+            # VideoMAE with use_mean_pooling (its fine-tuned classifiers): the final LayerNorm is the head's
+            logger.warning("%s: its fc_norm (the LayerNorm after mean pooling) is in the classification head, "
+                           "which is left out, and %s has no final LayerNorm: the clip embedding is the mean of "
+                           "un-normalised tokens (pretraining checkpoints such as MCG-NJU/videomae-base end in "
+                           "a LayerNorm)", self.name, self.model_class)
         return model
 
     def to_dict(self) -> dict[str, Any]:
@@ -426,6 +437,7 @@ def config_class(family: Family) -> type:
 
 
 def _tiny_config(family: Family) -> Any:
+    """The config of a ``tiny-random-<family>`` model (``tiny_frames`` is the registry's, not the config's)."""
     kw = {k: v for k, v in family.tiny_config.items() if k != "tiny_frames"}
     return config_class(family)(**kw)
 
@@ -448,6 +460,7 @@ def _read_processor_file(p: Path, repo_id: str | None = None) -> dict[str, Any] 
 
 
 def _read_local_processor(folder: Path) -> dict[str, Any] | None:
+    """A folder's processor config, the first of :data:`PROCESSOR_FILES` it has (``None``: the family's defaults)."""
     for fname in PROCESSOR_FILES:
         p = folder / fname
         if p.is_file():
@@ -468,6 +481,8 @@ def _hub_commit(repo_id: str, *, local_files_only: bool = False) -> str | None:
 
 
 def _read_hub_processor(repo_id: str, revision: str | None, *, local_files_only: bool = False) -> dict[str, Any] | None:
+    """A Hub repo's processor config at ``revision``, the first of :data:`PROCESSOR_FILES` it has (``None``: the
+    family's defaults)."""
     from huggingface_hub import hf_hub_download
 
     for fname in PROCESSOR_FILES:
@@ -480,6 +495,7 @@ def _read_hub_processor(repo_id: str, revision: str | None, *, local_files_only:
 
 
 def _detect_family(model_type: str, where: str) -> Family:
+    """The family of a config's ``model_type``; one line naming ``where`` the config is and the supported types."""
     fam = _BY_MODEL_TYPE.get(model_type)
     if fam is None:
         raise BGSInputError(
@@ -488,8 +504,20 @@ def _detect_family(model_type: str, where: str) -> Family:
     return fam
 
 
+def _scaled_default_processor(family: Family, image_size: int) -> dict[str, Any]:
+    """The family's real checkpoint processor (:attr:`Family.default_processor`) scaled to a model's input size, for
+    a model that has no processor config (tiny-random, bare configs): the same short side to crop ratio."""
+    default = family.default_processor
+    ratio = default["size"]["shortest_edge"] / default["crop_size"]["height"]
+    return {**default, "size": {"shortest_edge": round(image_size * ratio)},
+            "crop_size": {"height": image_size, "width": image_size}}
+
+
 def _spec(family: Family, name: str, source: str, config: Any, processor: dict[str, Any] | None,
           path: str | None, trust_remote_code: bool) -> BackboneSpec:
+    """A spec from a family and a checkpoint's config and processor config, refusing what bgs-hf cannot run right.
+    Frames, image and tubelet sizes are read where the family keeps them in its config; an image model (CLIP) has no
+    frame count there and takes the family's (its ``tiny_frames`` for tiny-random)."""
     if family.frames_attr is None:
         frames = int(family.tiny_config.get("tiny_frames", 2)) if source == "tiny-random" else family.default_frames
     else:
@@ -498,11 +526,7 @@ def _spec(family: Family, name: str, source: str, config: Any, processor: dict[s
     image = int(image[0] if isinstance(image, (list, tuple)) else image)
     tubelet = int(getattr(config, family.tubelet_attr)) if family.tubelet_attr else 1
     if processor is None:
-        # the real checkpoint's processor, scaled to this model's input size (tiny-random, bare configs)
-        d = family.default_processor
-        ratio = d["size"]["shortest_edge"] / d["crop_size"]["height"]
-        processor = {**d, "size": {"shortest_edge": round(image * ratio)},
-                     "crop_size": {"height": image, "width": image}}
+        processor = _scaled_default_processor(family, image)
         if source in ("hub", "local"):
             logger.warning("%s: no processor config found; using %s defaults", name, family.name)
     _check_unnormalisation(config, processor, name)
@@ -545,6 +569,7 @@ def _check_unnormalisation(config: Any, processor: dict[str, Any], name: str) ->
 
 
 def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) -> BackboneSpec:
+    """A spec of a transformers folder (a local one or a bundled backbone), its family read from ``config.json``."""
     cfg_path = folder / "config.json"
     if not cfg_path.is_file():
         raise BGSInputError("no config.json in backbone folder", path=folder)
@@ -554,7 +579,8 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) 
         raise BGSInputError(f"invalid JSON: {err}", path=cfg_path) from err
     family = _detect_family(str(raw.get("model_type")), str(cfg_path))
     config = config_class(family).from_pretrained(str(folder))
-    return _spec(family, name, source, config, _read_local_processor(folder), str(folder), trust_remote_code)
+    return _spec(family, name, source, config, processor=_read_local_processor(folder), path=str(folder),
+                 trust_remote_code=trust_remote_code)
 
 
 def bundled_path(name: str) -> Path:
@@ -590,7 +616,7 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         fam = FAMILIES.get(name[len(TINY_PREFIX):])
         if fam is None:
             raise BGSInputError(f"unknown tiny backbone {name!r}; choose from {[TINY_PREFIX + f for f in FAMILIES]}")
-        return _spec(fam, name, "tiny-random", _tiny_config(fam), None, None, False)
+        return _spec(fam, name, "tiny-random", _tiny_config(fam), processor=None, path=None, trust_remote_code=False)
     if name in BUNDLED:
         return _from_folder(bundled_path(name), name, "bundled", trust_remote_code)
     if expand_user(name).is_dir():
@@ -599,25 +625,18 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     if looks_like_a_path(name):
         what = "is a file, not a backbone folder" if expand_user(name).exists() else "no such backbone folder"
         raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
+    return _from_hub(name, trust_remote_code)
+
+
+def _from_hub(name: str, trust_remote_code: bool) -> BackboneSpec:
+    """A spec of a Hub model, pinned to the commit ``main`` points at now; offline, from the local cache alone, so a
+    model cached earlier still loads without a minute of retries."""
     unreachable = hub_unreachable()
-    try:  # offline: the cache alone, so a model cached earlier still loads
+    try:
         raw = transformers.AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code,
                                                       local_files_only=unreachable is not None)
     except Exception as err:  # noqa: BLE001 - offline, unknown repo, gated: one clear line
-        if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
-            raise _unknown_name(name) from None
-        owner = name.split("/")[0]  # `runs/sss` for `runs/ss`: a folder's name, read as a Hub id
-        typo = (f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir()
-                else "")
-        if unreachable is not None:
-            raise BGSInputError(
-                f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
-                f"cannot be reached (offline?): download it where there is network (`hf download {name}`) and copy "
-                f"the cache, or pass a local folder written by save_pretrained{typo}") from None
-        raise BGSInputError(
-            f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
-            f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}){typo}"
-        ) from err
+        _refuse_hub_name(name, err, unreachable)
     if unreachable is not None:
         logger.warning("%s: %s cannot be reached; using the cached copy (HF_HUB_OFFLINE=1 skips the network)",
                        name, unreachable)
@@ -627,10 +646,29 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     pin = {"revision": revision} if revision else {}
     config = config_class(family).from_pretrained(name, trust_remote_code=trust_remote_code,
                                                    local_files_only=cached, **pin)
-    spec = _spec(family, name, "hub", config, _read_hub_processor(name, revision, local_files_only=cached), None,
-                 trust_remote_code)
+    spec = _spec(family, name, "hub", config, processor=_read_hub_processor(name, revision, local_files_only=cached),
+                 path=None, trust_remote_code=trust_remote_code)
     spec.revision = revision
     return spec
+
+
+def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoReturn:
+    """One line for a name the Hub lookup could not resolve, saying what to do: a mistyped registry name, a model
+    to download where there is network, or the Hub's own reason; and where the name's owner is a folder here, that
+    it may be a mistyped folder. Called while ``err`` is handled, so the Hub's error stays its context."""
+    if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
+        raise _unknown_name(name) from None
+    owner = name.split("/")[0]  # `runs/sss` for `runs/ss`: a folder's name, read as a Hub id
+    typo = f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir() else ""
+    if unreachable is not None:
+        raise BGSInputError(
+            f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "
+            f"cannot be reached (offline?): download it where there is network (`hf download {name}`) and copy "
+            f"the cache, or pass a local folder written by save_pretrained{typo}") from None
+    raise BGSInputError(
+        f"cannot resolve backbone {name!r}: not one of {list_families()}, not a local folder, and the Hub "
+        f"lookup failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}){typo}"
+    ) from err
 
 
 def spec_from_dict(d: dict[str, Any], config: Any, *, path: str | None = None) -> BackboneSpec:
