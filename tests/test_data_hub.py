@@ -478,6 +478,55 @@ def test_a_damaged_datasets_cache_entry_is_rebuilt_not_blamed_on_the_card(export
     assert len(load(folder).judgments) == len(data.judgments)  # and it stays good
 
 
+@pytest.mark.parametrize(("config", "writer"), [("judgments", "pandas"), ("judgments", "pyarrow"),
+                                                ("judgments", "csv"), ("judgments", "zero-byte csv"),
+                                                ("clips", "csv")])
+def test_an_empty_config_names_its_file_holding_no_rows_without_a_cache_rebuild(tmp_path, caplog, config, writer):
+    """An exported table with no rows (a zero-row parquet from pandas or pyarrow, a header-only or zero-byte CSV) was
+    `README.md: config 'judgments' unreadable (ValueError: Instruction "train" corresponds to no data!)` or
+    `(DatasetGenerationError: An error occurred while generating the dataset)`, after a retry with the datasets cache
+    rebuilt: datasets 5.2 refuses an empty config itself, so the "has no rows" check after it was never reached."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fmt = "csv" if writer.endswith("csv") else "parquet"
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(6)]}, _judgments(6, 20), fmt=fmt)
+    path = folder / config / ("train" if config == "clips" else "j")
+    path = path.with_suffix(f".{fmt}")
+    columns = ["clip_id"] if config == "clips" else ["clip_a", "clip_b", "clip_c", "odd", "participant"]
+    if writer.endswith("csv"):
+        path.write_text("" if writer == "zero-byte csv" else ",".join(columns) + "\n")
+    elif writer == "pandas":
+        pd.DataFrame({c: pd.Series([], dtype="int64") for c in columns}).to_parquet(path, index=False)
+    else:
+        pq.write_table(pa.table({c: pa.array([], pa.int64()) for c in columns}), path)
+    line = (f"README.md: config '{config}' has no rows: its file {config}/{path.name} holds none; write its {config} "
+            "into it, or point the card's configs at the files that hold them")
+    with caplog.at_level("WARNING"), pytest.raises(BGSInputError, match=f"^{re.escape(line)}$"):
+        load(folder)
+    assert "cache rebuilt" not in caplog.text  # a rebuilt cache cannot read an empty file
+    _, problems = validate(folder)
+    assert [str(p) for p in problems] == [line]
+
+
+def test_an_empty_parquet_shard_beside_shards_with_rows_is_named(tmp_path, caplog):
+    """datasets 5.2 cannot read a zero-row parquet file (or a zero-byte file) even beside files with rows (a sharded
+    export with an empty part): the line was `config 'judgments' unreadable (DatasetGenerationError: An error
+    occurred while generating the dataset)`. A header-only CSV beside CSVs with rows is read, and still is."""
+    folder = _hub_folder(tmp_path / "pq", {"train": [f"c{i}" for i in range(6)]}, _judgments(6, 20))
+    j = folder / "judgments"
+    pd.read_parquet(j / "j.parquet").iloc[:0].to_parquet(j / "part-2.parquet", index=False)
+    (j / "part-3.parquet").write_bytes(b"")
+    line = ("README.md: config 'judgments': judgments/part-2.parquet, judgments/part-3.parquet hold no rows, which "
+            "datasets cannot read beside the config's other files; delete them")
+    with caplog.at_level("WARNING"), pytest.raises(BGSInputError, match=f"^{re.escape(line)}$"):
+        load(folder)
+    assert "cache rebuilt" not in caplog.text
+    csv = _hub_folder(tmp_path / "csv", {"train": [f"c{i}" for i in range(6)]}, _judgments(6, 20), fmt="csv")
+    (csv / "judgments" / "part-2.csv").write_text("clip_a,clip_b,clip_c,odd,participant\n")
+    assert len(load(csv).judgments) == 20
+
+
 def test_validate_lists_every_bad_split_label_and_still_checks_the_rest(exported, tmp_path):
     """A Hub folder with unknown stimulus_set labels: validate listed only the first (or none, when another
     problem came first), and skipped the judgment-independent video checks after it."""

@@ -316,12 +316,14 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     import datasets
 
     cache_dir = _cache_dir(folder)
+    empty: str | None = None
     try:
         kwargs = _reader_kwargs(folder, name, cache_dir)
         try:
             dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir, **kwargs)
         except Exception as first:  # noqa: BLE001 - maybe our cache, not the user's files: rebuild it once
-            if not any(Path(cache_dir).rglob("*.arrow")):
+            empty = _empty_files_problem(folder, name, cache_dir)  # no cache rebuilt can read an empty file
+            if empty or not any(Path(cache_dir).rglob("*.arrow")):
                 raise
             logger.warning("config %r of %s failed to load (%s: %s); trying once more with its datasets cache "
                            "rebuilt from the dataset's files", name, folder, type(first).__name__,
@@ -329,6 +331,8 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
             dd = datasets.load_dataset(str(folder), name, cache_dir=cache_dir, download_mode="force_redownload",
                                        **kwargs)
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
+        if empty:
+            problems.fatal(empty, path=folder / "README.md")
         detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",
                        path=folder / "README.md")
@@ -345,12 +349,11 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
 def _parquet_shards(folder: Path, name: str, splits: list[str], cache_dir: str, n_rows: int) -> list[tuple[Path, int]]:
     """Each file of a config read from several parquet files (a sharded Hub upload), with its row count, in the
     order ``load_dataset`` concatenated them; [] for one file, or files whose row counts only their reader knows."""
-    import datasets
     import pyarrow.parquet as pq
 
     try:
-        data_files = datasets.load_dataset_builder(str(folder), name, cache_dir=cache_dir).config.data_files
-        files = [Path(f) for split in splits for f in data_files[split]]
+        data_files = _data_files(folder, name, cache_dir)
+        files = [f for split in splits for f in data_files[split]]
         if len(files) < 2 or any(f.suffix.lower() != ".parquet" for f in files):
             return []
         shards = [(f, pq.read_metadata(f).num_rows) for f in files]
@@ -358,6 +361,64 @@ def _parquet_shards(folder: Path, name: str, splits: list[str], cache_dir: str, 
         logger.debug("no per-file rows for config %r of %s: %s", name, folder, err)
         return []
     return shards if sum(n for _, n in shards) == n_rows else []
+
+
+def _data_files(folder: Path, name: str, cache_dir: str) -> dict[str, list[Path]]:
+    """The files the card declares for config ``name``, by Hub split, as ``load_dataset`` resolves its patterns."""
+    import datasets
+
+    data_files = datasets.load_dataset_builder(str(folder), name, cache_dir=cache_dir).config.data_files
+    return {split: [Path(f) for f in files] for split, files in data_files.items()}
+
+
+def _holds_rows(path: Path) -> bool | None:
+    """Whether a declared data file holds a row, read without ``datasets``; None where only its reader can tell
+    (JSON, Arrow, text) or the file does not read."""
+    import pyarrow.parquet as pq
+
+    suffix = path.suffix.lower()
+    try:
+        if path.stat().st_size == 0:
+            return False
+        if suffix == ".parquet":
+            return pq.read_metadata(path).num_rows > 0
+        if suffix in (".csv", ".tsv"):  # one row read is enough to tell; a header alone reads none
+            return len(pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", nrows=1, dtype=str)) > 0
+    except Exception as err:  # noqa: BLE001 - unknown: the reader's own failure is reported instead
+        logger.debug("cannot count the rows of %s: %s", path, err)
+    return None
+
+
+def _empty_files_problem(folder: Path, name: str, cache_dir: str) -> str | None:
+    """The line naming the declared files of config ``name`` that hold no rows, when that is why ``datasets`` 5.2
+    failed, else None. It refuses a config whose files are all empty ("Instruction "train" corresponds to no data!")
+    and a zero-row parquet or zero-byte file even beside files with rows ("An error occurred while generating the
+    dataset"): neither line says "empty"."""
+    try:
+        files = [f for split_files in _data_files(folder, name, cache_dir).values() for f in split_files]
+    except Exception as err:  # noqa: BLE001 - no file list: the reader's own failure is reported instead
+        logger.debug("no data files for config %r of %s: %s", name, folder, err)
+        return None
+    empty = [f for f in files if _holds_rows(f) is False]
+    if empty and len(empty) == len(files):
+        one = len(files) == 1
+        its = f"its file {_listed(empty, folder)} holds" if one else f"its {len(files)} files {_listed(empty, folder)} hold"
+        return (f"config {name!r} has no rows: {its} none; write its {name} into {'it' if one else 'them'}, or point "
+                "the card's configs at the files that hold them")
+    # datasets reads a header-only CSV beside files with rows; a zero-row parquet or a zero-byte file it cannot
+    unreadable = [f for f in empty if f.suffix.lower() == ".parquet" or f.stat().st_size == 0]
+    if not unreadable:
+        return None
+    one = len(unreadable) == 1
+    return (f"config {name!r}: {_listed(unreadable, folder)} {'holds' if one else 'hold'} no rows, which datasets "
+            f"cannot read beside the config's other files; delete {'it' if one else 'them'}")
+
+
+def _listed(files: list[Path], folder: Path) -> str:
+    """Up to three of ``files``, relative to the dataset folder, as a card's ``data_files`` name them."""
+    bases = (folder.resolve(), folder.absolute())  # not the files resolved: a Hub snapshot's are links to blobs
+    shown = [next((f.relative_to(b).as_posix() for b in bases if f.is_relative_to(b)), f.name) for f in files[:3]]
+    return ", ".join(shown) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], where: Path, problems: Problems) -> None:
