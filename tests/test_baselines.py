@@ -821,3 +821,34 @@ def test_no_clips_give_no_pixel_rows_as_they_give_no_caption_rows():
     `caption_embeddings([])` gives a (0, d) matrix; now (0, 2·3·grid²) rows, 24 columns for a 2×2 grid."""
     assert pixel_embeddings([], PixelBaselineConfig(size=4, grid=2)).shape == (0, 24)
     assert caption_embeddings([], model=FakeSentenceModel()).shape == (0, 26)
+
+
+@pytest.mark.parametrize("kind", ["pixels", "language"])
+def test_a_split_without_judgments_is_refused_before_any_clip_is_embedded(kind, monkeypatch, capsys):
+    """`bgs-hf baseline pixels|language --split val` on a split whose clips hold no whole judgment reached the "no
+    valid judgments" line only after every clip's similarity (for the pixels, every video decoded). tiny_data's val
+    split is two clips (6, 7): no triplet of three distinct clips lies in it. Its test split is clips 8-11, and every
+    odd-numbered of the 240 judgments is drawn from them alone: 120 (hand count); train's are counted from the
+    judgments' own columns."""
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.data
+    from bgs_hf.cli.main import main
+
+    data = tiny_data()
+    clips = np.stack([data.judgments[c] for c in ("clip_a", "clip_b", "clip_c")], axis=1)
+    n_train = int(np.isin(clips, np.arange(6)).all(axis=1).sum())
+    assert n_train > 0
+
+    def embedded(*_a, **_kw):
+        raise AssertionError("a clip was embedded")
+
+    monkeypatch.setattr(bgs_hf.data, "load", lambda source, **_: data)
+    monkeypatch.setattr(pixels, "pixel_similarity", embedded)
+    monkeypatch.setattr(language, "language_similarity", embedded)
+    assert main(["baseline", kind, "--data", "x", "--split", "val"]) == 2
+    said = ("tiny: split 'val' has no valid judgments (a judgment counts in a split only when its three clips all lie "
+            f"in it); judgments lie in test (120), train ({n_train}): score one of those (--split)")
+    assert said in capsys.readouterr().err
+    with pytest.raises(BGSInputError, match=f"^{re.escape(said)}$"):  # the library call refuses it alike
+        (pixel_baseline if kind == "pixels" else language_baseline)(data, split="val")

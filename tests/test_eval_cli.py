@@ -400,6 +400,8 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     # embedded the clips (and the earlier report was cleared)
     (["--control", "items=x"], "--control name 'items' is reserved"),
     (["--control", "file=x"], "--control name 'file' is reserved"),
+    # the key that marks an analysis skipped: a control of that name in res["fit"] made its section vanish
+    (["--control", "skipped=x"], "--control name 'skipped' is reserved"),
     (["--control", "runs/x"], "--control must be NAME=RUN_DIR, got 'runs/x'"),
     (["--n-boot", "0"], "--n-boot must be >= 1"),
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
@@ -438,7 +440,21 @@ def test_the_suite_refuses_a_control_named_as_a_key_of_its_embeddings_file_befor
     assert not (tmp_path / "ev").exists()
     from bgs_hf.eval.suite import EMBEDDING_KEYS, RESERVED_CONTROL_NAMES, RESERVED_NAMES
 
-    assert RESERVED_NAMES + EMBEDDING_KEYS == RESERVED_CONTROL_NAMES  # the CLI's early check refuses the same names
+    assert RESERVED_NAMES + EMBEDDING_KEYS + ("skipped",) == RESERVED_CONTROL_NAMES  # the CLI refuses the same names
+
+
+def test_a_control_named_skipped_is_refused_before_the_data_loads_as_its_rows_would_read_as_not_run(tmp_path):
+    """``controls={"skipped": run}`` (``--control skipped=RUN``) put a row "skipped" into ``res["fit"]`` and
+    ``res["partition"]``, the key by which a result says its analysis did not run: the report then dropped the
+    whole fit section (every model's row with it) and printed the partition as "not run ({...its numbers...})".
+    Refused in one line before the data loads, as the suite's own rows' names are."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import run_suite
+
+    with pytest.raises(BGSInputError, match=r"^control name 'skipped' is reserved \(.*\bskipped\)$"):
+        run_suite("/nonexistent-data", "tiny-random-videomae", controls={"skipped": "tiny-random-videomae"},
+                  out_dir=tmp_path / "ev")
+    assert not (tmp_path / "ev").exists()
 
 
 def test_evaluate_checks_a_named_language_model_whenever_the_partition_needs_it(tiny_sets, tmp_path, capsys,
@@ -1787,6 +1803,49 @@ def test_a_run_without_motion_controls_beside_one_with_them_is_reported_and_a_li
     assert lines.index("*b: not run (no motion controls).*") > lines.index("| run a | BGS fine-tuned (LoRA) | shuffled "
                                                                         "| 0.050 | [0.010, 0.090] | 38.0% | 57.0% |")
     assert "| run a | my data | test | 3 | n/a | None | n/a n/a |" in lines and "| b | d\\|e | test | 3 | n/a | None | n/a n/a |" in lines
+
+
+def test_a_run_that_skipped_an_analysis_another_run_ran_says_why_in_every_section(tmp_path):
+    """Two runs side by side (`bgs-hf report a b`), run a with every analysis and run b with each skipped: the
+    partition and motion sections ended with "*b: not run (...)*", while the layers, probes, transfer and attention
+    sections showed run a's rows alone and left run b out without a word. Every section now ends with b's reason,
+    once, after a's rows, by one rule (the reasons below are the suite's own words)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    fit = {"r2": 0.133, "r2_ci": [0.05, 0.2], "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.62}
+    parts = {"video_unique": 0.031, "language_unique": 0.012, "shared": 0.005, "r2_video": 0.036,
+             "r2_language": 0.017, "r2_both": 0.048, "n_pairs": 40}
+    base = {"split": "test", "n_clips": 3, "models": {}}
+    a = {**base, "data": "d",
+         "layers": {"bgs": {"layers": [{"layer": "layer 1", "select_r2": 0.1, "test_r2": 0.133}], "chosen": "layer 1",
+                            "chosen_on": "train", "chosen_fit": fit}},
+         "partition": {"bgs": parts},
+         "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.01, "n_perm": 100}}},
+         "transfer": {"models": {"bgs": {"accuracy": 0.6, "ci": [0.4, 0.8], "chance": 0.34, "train_accuracy": 0.9,
+                                         "n_train": 30, "n_test": 12}}},
+         "attention": {"models": {"bgs": {"grid": [2, 4, 4], "agent_mass": 0.3, "agent_area": 0.2}}},
+         "motion": {"bgs": {"shuffled": fit}}}
+    why = {"Layer-wise fit": "no validation or training judgments to choose a layer",
+           "Variance partitioning": "no language row: no captions",
+           "Attribute probes": "no training clips",
+           "Out-of-distribution transfer": "no abstract set given (bgs-hf synth DIR --abstract)",
+           "Attention": "a backbone without attention weights",
+           "Motion controls": "no motion controls"}
+    keys = {"Layer-wise fit": "layers", "Variance partitioning": "partition", "Attribute probes": "probes",
+            "Out-of-distribution transfer": "transfer", "Attention": "attention", "Motion controls": "motion"}
+    b = {**base, "data": "e", **{keys[title]: {"skipped": reason} for title, reason in why.items()}}
+    sections = dict(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]))
+    for title, reason in why.items():
+        said = [block for block in sections[title] if block[0] == "text" and block[1].startswith("*b:")]
+        assert said == [("text", f"*b: not run ({reason}).*")], title
+        assert sections[title][-1] == said[0], title  # after run a's tables and figures
+    lines = render(list(sections.items()), tmp_path, "t")[0].splitlines()
+    bgs = "BGS fine-tuned (LoRA)"
+    for row in (f"| a | {bgs} | layer 1 | train | 0.133 | [0.050, 0.200] | 41.0% | 62.0% |",
+                f"| a | {bgs} | 60.0% | [40.0%, 80.0%] | 34.0% | 90.0% | 30 | 12 |",
+                f"| a | {bgs} | attention rollout | 0.300 | 0.200 | – | 2×4×4 |"):
+        assert row in lines
+    assert "*b: not run (no training clips).*" in lines and "| b | valence |" not in "\n".join(lines)
 
 
 def test_a_figure_in_a_folder_named_with_spaces_or_brackets_is_shown_in_the_markdown_report(tmp_path):

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.fit import split_items
+from bgs_hf.metrics.fit import no_judgments_error, split_items
 
-__all__ = ["clip_column", "split_items"]
+__all__ = ["clip_column", "scored_items", "split_items"]
 
 
 def clip_column(data: Any, column: str, items: np.ndarray) -> list[Any]:
@@ -18,3 +18,12 @@ def clip_column(data: Any, column: str, items: np.ndarray) -> list[Any]:
         raise BGSInputError(f"{getattr(data, 'name', 'data')}: clips table has no {column!r} column")
     values = data.clips[column]
     return [values[int(i)] for i in items]
+
+
+def scored_items(data: Any, split: str) -> np.ndarray:
+    """The clips of ``split`` a baseline scores, refused first when no judgment lies in it (``behavioural_fit``'s one
+    line): that came only once every clip's similarity was computed, every video decoded for the pixels."""
+    items = split_items(data, split)
+    if not len(data.triplets(split).idx):
+        raise no_judgments_error(data, split)
+    return items

@@ -247,11 +247,11 @@ def language_baseline(
     seed: int = 0, model: Any = None,
 ) -> dict[str, Any]:
     """Caption-embedding similarity of a split's clips, scored by ``behavioural_fit`` against its humans."""
-    from bgs_hf.baselines.common import clip_column, split_items
+    from bgs_hf.baselines.common import clip_column, scored_items
     from bgs_hf.metrics.fit import behavioural_fit
 
     config = config or LanguageBaselineConfig()
-    items = split_items(data, split)
+    items = scored_items(data, split)  # a split without judgments: refused before any clip is embedded
     sim = language_similarity(
         clip_column(data, "captions", items), config, model=model, names=clip_column(data, "clip_id", items)
     )

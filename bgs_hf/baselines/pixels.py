@@ -93,11 +93,11 @@ def pixel_baseline(
     data: Any, config: PixelBaselineConfig | None = None, split: str = "test", *, n_boot: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
     """Pixel similarity of a split's clips, scored by ``behavioural_fit`` against its humans."""
-    from bgs_hf.baselines.common import clip_column, split_items
+    from bgs_hf.baselines.common import clip_column, scored_items
     from bgs_hf.metrics.fit import behavioural_fit
 
     config = config or PixelBaselineConfig()
-    items = split_items(data, split)
+    items = scored_items(data, split)  # a split without judgments: refused before any clip is embedded
     sim = pixel_similarity(clip_column(data, "video", items), config, names=clip_column(data, "clip_id", items))
     out = behavioural_fit(sim, data, split, n_boot=n_boot, seed=seed)
     out.update({"baseline": "pixels", "config": config.to_dict(), "seed": int(seed), "n_boot": int(n_boot)})

@@ -113,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
     from bgs_hf.data import load
     from bgs_hf.eval.suite import (
         EMBEDDING_KEYS,
+        RESERVED_CONTROL_NAMES,
         RESERVED_NAMES,
+        SKIPPED_KEYS,
         check_report_folder,
         default_seed,
         pretrained_of,
@@ -134,10 +136,11 @@ def run(args: argparse.Namespace) -> int:
         name, _, path = c.partition("=")
         if not name or not path:  # `=runs/x` scored a model named "", `x=` one at the working folder
             raise BGSInputError(f"--control must be NAME=RUN_DIR, got {c!r}")
-        if name in RESERVED_NAMES or name in EMBEDDING_KEYS or name in controls:
+        if name in RESERVED_CONTROL_NAMES or name in controls:
             raise BGSInputError(f"--control name {name!r} is {'given twice' if name in controls else 'reserved'}"
                                 f" (the suite's own rows: {', '.join(RESERVED_NAMES)}; the keys of its "
-                                f"test_embeddings.npz: {', '.join(EMBEDDING_KEYS)})")
+                                f"test_embeddings.npz: {', '.join(EMBEDDING_KEYS)}; the key of an analysis not run: "
+                                f"{', '.join(SKIPPED_KEYS)})")
         controls[name] = path
     check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
     check_output_folder(args.report, "--report")

@@ -193,7 +193,9 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 ("probes", "Attribute probes", _probes_blocks),
                 ("transfer", "Out-of-distribution transfer", _transfer_blocks),
                 ("attention", "Attention", _attention_blocks), ("motion", "Motion controls", _motion_blocks))
-    ran = [(title, blocks(runs)) for key, title, blocks in analyses if _ran(runs, key)]
+    # each run that skipped an analysis another run ran says why at the section's end, in every section alike (the
+    # partition and motion sections said so; the others left that run out without a word)
+    ran = [(title, blocks(runs) + _skipped(runs, key)) for key, title, blocks in analyses if _ran(runs, key)]
     # the fit is never skipped as a whole (the suite scores every model when it is asked for); a transfer skipped in
     # every run stood in its place, ahead of analyses that ran, where every other went to the end
     skipped = [(title, _skipped(runs, key)) for key, title, _ in analyses
@@ -301,8 +303,7 @@ def _partition_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     return ([("text", f"OLS R² of the {_whose(runs)} pair similarities from the model's similarities (video), the "
                       "caption embeddings' (language) and both; unique = R²(both) − R² of the other; shared = the "
                       "rest. Brackets: 95% interval over clip resamples."), t]
-            + _images(runs, "partition", "variance partitioning; error bars: 95% interval over clip resamples")
-            + _skipped(runs, "partition"))
+            + _images(runs, "partition", "variance partitioning; error bars: 95% interval over clip resamples"))
 
 
 def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
@@ -454,7 +455,7 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     table = _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc", "2-way acc"], motion_rows)
     return ([("text", "The same scored clips with frames shuffled, one frame repeated, or reversed, applied after "
                       "decoding."), table, *paired_motion]
-            + _images(runs, "motion", "motion controls") + _skipped(runs, "motion"))
+            + _images(runs, "motion", "motion controls"))
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -34,8 +34,11 @@ RESERVED_NAMES: tuple[str, ...] = ("pretrained", "bgs", "language")
 #: the clip key of test_embeddings.npz and np.savez's own parameters (a control named ``items`` or ``file`` was a
 #: TypeError in np.savez once every model had embedded)
 EMBEDDING_KEYS: tuple[str, ...] = ("items", "file", "allow_pickle")
+#: the key by which an analysis' result says it did not run: a control of that name, a row of ``res["fit"]`` or
+#: ``res["partition"]``, made the report take the fit for skipped (its section vanished) or the partition for not run
+SKIPPED_KEYS: tuple[str, ...] = ("skipped",)
 #: names a control cannot take
-RESERVED_CONTROL_NAMES: tuple[str, ...] = RESERVED_NAMES + EMBEDDING_KEYS
+RESERVED_CONTROL_NAMES: tuple[str, ...] = RESERVED_NAMES + EMBEDDING_KEYS + SKIPPED_KEYS
 #: Everything an evaluation writes in its folder (the decoded-clip cache aside): cleared before the next one there
 REPORT_FILES = (RESULT_NAME, "evaluation.md", "evaluation.html", TEST_EMBEDDINGS_NAME, "fit.png", "layers.png",
                 "partition.png", "probes.png", "motion.png", "attention_*.png")
