@@ -1848,6 +1848,72 @@ def test_a_run_that_skipped_an_analysis_another_run_ran_says_why_in_every_sectio
     assert "*b: not run (no training clips).*" in lines and "| b | valence |" not in "\n".join(lines)
 
 
+def test_a_skipped_layers_reason_naming_layers_or_chosen_is_read_as_a_reason_not_as_layers(tmp_path):
+    """Two runs side by side, run b's layers skipped with a reason holding the words "layers" and "chosen": the
+    layers tables tested ``"layers" in lw`` / ``"chosen" in lw`` on the reason string (a substring test) and then
+    indexed it (TypeError: string indices must be integers). The reason is a reason: b says why, a's rows stand."""
+    from bgs_hf.eval.report import build_sections, render
+
+    fit = {"r2": 0.133, "r2_ci": [0.05, 0.2], "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.62}
+    a = {"data": "d", "split": "test", "n_clips": 3, "models": {},
+         "layers": {"bgs": {"layers": [{"layer": "layer 1", "select_r2": 0.1, "test_r2": 0.133}], "chosen": "layer 1",
+                            "chosen_on": "train", "chosen_fit": fit}}}
+    reason = "no layers embedded, none chosen"
+    b = {**a, "layers": {"skipped": reason}}
+    lines = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]), tmp_path, "t")[0].splitlines()
+    bgs = "BGS fine-tuned (LoRA)"
+    assert f"| a | {bgs} | layer 1 | train | 0.133 | [0.050, 0.200] | 41.0% | 62.0% |" in lines
+    assert f"| a | {bgs} | layer 1 | 0.100 | 0.133 | ✓ |" in lines
+    assert "*b: not run (no layers embedded, none chosen).*" in lines
+    assert not any(line.startswith("| b |") for line in lines[lines.index("## Layer-wise fit"):])
+
+
+def test_a_run_not_asked_for_an_analysis_another_run_ran_says_so_and_one_no_run_asked_for_has_no_section(tmp_path):
+    """Two runs side by side, run b evaluated without the probes and the fit (``--analyses`` left them out: no key in
+    its result, not a skipped one): the probes and fit sections showed run a's rows and left b out without a word,
+    where a run that skipped them says why. b now says it was not asked for, by the rule that says why a run
+    skipped; a section only skipped or not asked for says both; one that no run was asked for stays absent."""
+    from bgs_hf.eval.report import build_sections, render
+
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    a = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "fit": {"bgs": row},
+         "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.01, "n_perm": 100}}},
+         "transfer": {"skipped": "no abstract set given"}}
+    b = {"data": "e", "split": "test", "n_clips": 3, "models": {}}
+    sections = dict(build_sections([("a", a, tmp_path), ("b", b, tmp_path)]))
+    assert list(sections) == ["Data and noise ceiling", "Behavioural fit", "Attribute probes",
+                              "Out-of-distribution transfer"]
+    for title in ("Behavioural fit", "Attribute probes"):
+        assert [x for x in sections[title] if x[0] == "text" and x[1].startswith("*b")] == [("text",
+                                                                                             "*b: not asked for.*")]
+        assert sections[title][-1] == ("text", "*b: not asked for.*"), title  # after a's rows
+    assert sections["Out-of-distribution transfer"] == [("text", "*a: not run (no abstract set given).*"),
+                                                        ("text", "*b: not asked for.*")]
+    lines = render(list(sections.items()), tmp_path, "t")[0].splitlines()
+    assert "| a | valence | 0.500 | 0.010 |" in lines
+    # one run alone: an analysis it was not asked for has no section, as before
+    assert [title for title, _ in build_sections([("b", b, tmp_path)])] == ["Data and noise ceiling"]
+
+
+def test_a_control_named_with_a_dash_keeps_its_name_in_the_paired_rows(tmp_path):
+    """``--control "lang - distilled=RUN"``: the paired key "bgs - lang - distilled" was split at every " - ", so the
+    fit's paired table and the resample note read "BGS fine-tuned (LoRA) − lang − distilled", a three-way comparison
+    of models no run holds. The key splits at its first " - " (its first side is always the suite's bgs row)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    res = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "n_boot": 100,
+           "fit": {"bgs": row, "lang - distilled": row},
+           "paired": {"bgs - lang - distilled": {"r2": {"diff": 0.02, "ci": [-0.01, 0.05], "p_value": 0.4,
+                                                        "n_boot": 100, "n_tied": 3}}}}
+    lines = render(build_sections([("one", res, tmp_path)]), tmp_path, "t")[0].splitlines()
+    assert "| BGS fine-tuned (LoRA) − lang - distilled | R² | 0.020 | [-0.010, 0.050] | 0.400 | 0.400 |" in lines
+    assert ("*Resamples with no difference or an undefined statistic: BGS fine-tuned (LoRA) − lang - distilled, R²: "
+            "no difference in 3 of 100 resamples.*") in lines
+
+
 def test_a_figure_in_a_folder_named_with_spaces_or_brackets_is_shown_in_the_markdown_report(tmp_path):
     """Fuzzing: a run folder named with a space or a bracket (``my run (1]``) wrote ``![...](../my run (1]/fit.png)``,
     which markdown does not read as an image (a link target has no spaces; a caption no unmatched ``]``): report.md

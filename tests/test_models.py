@@ -1820,6 +1820,39 @@ def test_interpolating_a_spec_to_no_frames_is_refused_there_too():
     assert spec.with_interpolated_frames(8).num_frames == 8
 
 
+
+@pytest.mark.parametrize(("frames", "line"), [
+    (0, "num_frames must be >= 1, got 0"),
+    (-3, "num_frames must be >= 1, got -3"),
+    (2.5, "num_frames must be a whole number, got 2.5"),
+    ("8", "num_frames must be a whole number, got '8'"),
+])
+def test_a_frame_count_is_checked_as_a_count_first_in_the_same_line_on_every_path(frames, line):
+    """One check of the count itself, before what a family can do with it, on every public path: the spec's
+    ``frame_policy`` read 2.5 frames as 2 and took "8"; ``check_frames`` raised a plain ValueError for 0 (a TypeError
+    for "8"); ``with_interpolated_frames`` told a 0-frame VideoMAE it "cannot interpolate its frame count", read 2.5 as
+    2 for TimeSformer and returned V-JEPA 2 and CLIP unchanged whatever the count."""
+    from bgs_hf.models.embedder import resolve_backbone
+
+    specs = {f: get_backbone_spec(f"tiny-random-{f}") for f in ("videomae", "timesformer", "vjepa2", "clip")}
+    calls = [(f"{f}.{name}", fn) for f, spec in specs.items() for name, fn in (
+        ("frame_policy", spec.frame_policy), ("check_frames", spec.check_frames),
+        ("with_interpolated_frames", spec.with_interpolated_frames))]
+    calls += [("resolve_backbone", lambda n: resolve_backbone("tiny-random-videomae", num_frames=n,
+                                                              interpolate_frames=True)),
+              ("build_embedder", lambda n: build_embedder("tiny-random-clip", num_frames=n))]
+    for where, call in calls:
+        with pytest.raises(BGSInputError) as caught:
+            call(frames)
+        assert str(caught.value) == line, where
+    # accepted counts are untouched: a whole float is that integer, the checkpoint's own count is the spec itself
+    videomae, timesformer = specs["videomae"], specs["timesformer"]
+    assert videomae.frame_policy(4.0).num_frames == 4 and type(videomae.frame_policy(4.0).num_frames) is int
+    assert videomae.with_interpolated_frames(videomae.num_frames) is videomae
+    assert timesformer.with_interpolated_frames(8.0).num_frames == 8
+    videomae.check_frames(videomae.num_frames)
+
+
 def test_a_reloaded_run_keeps_its_tubelet_and_preprocessing_and_a_lora_run_has_no_separate_head_file(tmp_path):
     """``bgs_config.json`` records the spec whole: a V-JEPA 2 run reloads with its tubelet of 2 (so 5 frames are still
     refused) and the checkpoint's processor settings (what a re-saved or pushed run records as its preprocessing).

@@ -761,6 +761,9 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--logging_steps", "inf"], "--logging_steps must be a finite number"),  # an OverflowError traceback
     (["--eval_strategy", "steps", "--eval-steps", "inf"], "--eval-steps must be a finite number"),  # the same
     (["--max_memory", "0GB"], "--max_memory: '0GB' is no budget"),  # picked embed_chunk 1, the slowest chunking
+    # named no flag (`num_frames must be >= 1, got 0`), with or without interpolation
+    (["--num_frames", "0"], "error: --num_frames must be >= 1, got 0"),
+    (["--num-frames", "-3", "--interpolate_frames"], "error: --num-frames must be >= 1, got -3"),
 ])
 def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, flags, message):
     """Each named its flag only late (after the data, the model, or both), or not at all; here the data does not

@@ -59,8 +59,11 @@ def _name(key: str, res: dict) -> str:
 
 
 def _comparison(pair: str, res: dict) -> str:
-    """``"bgs - pretrained"`` (a paired result's key) in display names."""
-    return " − ".join(_name(k, res) for k in pair.split(" - "))
+    """``"bgs - pretrained"`` (a paired result's key) in display names. The first is always the suite's own ``bgs``
+    row, so the key splits at its first " - ": a control named ``lang - distilled`` keeps its name (it was cut in
+    two, "… − lang − distilled")."""
+    first, _, second = pair.partition(" - ")
+    return f"{_name(first, res)} − {_name(second, res)}"
 
 
 def _names_by_run(runs: list[tuple[str, dict, Path]]) -> dict[str, dict[str, list[str]]]:
@@ -144,9 +147,16 @@ def _images(runs: list[tuple[str, dict, Path]], key: str, caption: str) -> list[
     return blocks
 
 
+def _was_skipped(res: dict, key: str) -> bool:
+    """Whether a run was asked for analysis ``key`` and skipped it (its result holds only why)."""
+    return isinstance(res.get(key), dict) and "skipped" in res[key]
+
+
 def _skipped(runs: list[tuple[str, dict, Path]], key: str) -> list[Block]:
-    return [("text", f"*{label}: not run ({res[key]['skipped']}).*") for label, res, _ in runs
-            if isinstance(res.get(key), dict) and "skipped" in res[key]]
+    """Each run without analysis ``key``'s results says why: its reason, or that it was not asked for (the suite
+    writes the key of every analysis asked for; a run without it was left out of the section without a word)."""
+    return [("text", f"*{label}: not run ({res[key]['skipped']}).*" if key in res else f"*{label}: not asked for.*")
+            for label, res, _ in runs if key not in res or _was_skipped(res, key)]
 
 
 def _whose(runs: list[tuple[str, dict, Path]]) -> str:
@@ -177,7 +187,7 @@ def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
 def _ran(runs: list[tuple[str, dict, Path]], key: str) -> bool:
     """Whether at least one run holds analysis ``key``'s results (not only why it was skipped)."""
-    return any(key in r and "skipped" not in r[key] for _, r, _ in runs)
+    return any(key in r and not _was_skipped(r, key) for _, r, _ in runs)
 
 
 def _run_prefix(label: str, runs: list[tuple[str, dict, Path]]) -> str:
@@ -194,12 +204,13 @@ def build_sections(runs: list[tuple[str, dict, Path]]) -> list[tuple[str, list[B
                 ("transfer", "Out-of-distribution transfer", _transfer_blocks),
                 ("attention", "Attention", _attention_blocks), ("motion", "Motion controls", _motion_blocks))
     # each run that skipped an analysis another run ran says why at the section's end, in every section alike (the
-    # partition and motion sections said so; the others left that run out without a word)
+    # partition and motion sections said so; the others left that run out without a word), as does one not asked for it
     ran = [(title, blocks(runs) + _skipped(runs, key)) for key, title, blocks in analyses if _ran(runs, key)]
     # the fit is never skipped as a whole (the suite scores every model when it is asked for); a transfer skipped in
-    # every run stood in its place, ahead of analyses that ran, where every other went to the end
+    # every run stood in its place, ahead of analyses that ran, where every other went to the end; one no run was
+    # asked for has no section
     skipped = [(title, _skipped(runs, key)) for key, title, _ in analyses
-               if key != "fit" and not _ran(runs, key) and _skipped(runs, key)]
+               if key != "fit" and not _ran(runs, key) and any(_was_skipped(r, key) for _, r, _ in runs)]
     return [("Data and noise ceiling", _data_blocks(runs)), *ran, *skipped]
 
 
@@ -272,19 +283,24 @@ def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                                          "(dotted: chance)")
 
 
+def _layer_fits(r: dict) -> list[tuple[str, dict]]:
+    """Each model's layer-wise fit (a dict) in a run: none where the run skipped the layers (``{"skipped": reason}``):
+    ``"layers" in reason`` was a substring test on the reason string (a reason naming layers was a TypeError)."""
+    return [(n, lw) for n, lw in r.get("layers", {}).items() if isinstance(lw, dict)]
+
+
 def _layers_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's chosen layer and its scores, then every layer's."""
     every_layer = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
                               lambda r: [[_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
                                           "✓" if row["layer"] == lw["chosen"] else ""]
-                                         for n, lw in r.get("layers", {}).items() if "layers" in lw
-                                         for row in lw["layers"]])
+                                         for n, lw in _layer_fits(r) if "layers" in lw for row in lw["layers"]])
     chosen = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
                                 "2-way acc"],
                          lambda r: [[_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
                                      _f(lw["chosen_fit"]["r2_ci"]),
                                      _acc(lw["chosen_fit"]["ooo_acc_3way"]), _acc(lw["chosen_fit"]["ooo_acc_2way"])]
-                                    for n, lw in r.get("layers", {}).items() if "chosen" in lw])
+                                    for n, lw in _layer_fits(r) if "chosen" in lw])
     return ([("text", "Each layer's pooled features; the layer is chosen by RSA on the selection clips "
                       "(validation; the training clips when a run kept none or validation is scored, which favours "
                       "a fine-tuned model's late layers) and then reported on the scored split."), chosen, every_layer]

@@ -22,7 +22,7 @@ from torch import nn
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.similarity import whole_number
-from bgs_hf.models.registry import POOLINGS, BackboneSpec, get_backbone_spec
+from bgs_hf.models.registry import POOLINGS, BackboneSpec, checked_num_frames, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
 logger = logging.getLogger(__name__)
@@ -170,6 +170,8 @@ class BGSEmbedder(nn.Module):
             raise ValueError(f"pixel_values must be (B, T, 3, H, W), got {tuple(pixel_values.shape)}")
         if pixel_values.shape[0] == 0:  # VideoMAE, V-JEPA 2 and CLIP failed in a reshape inside their attention
             raise ValueError(f"pixel_values holds no clip: {tuple(pixel_values.shape)}")
+        if pixel_values.shape[1] == 0:  # the input's fault, not a num_frames argument's (check_frames names that)
+            raise ValueError(f"{self.spec.name}: 0 frames per clip; a clip needs at least one")
         self.spec.check_frames(int(pixel_values.shape[1]))
         h, w = pixel_values.shape[-2:]
         if h != self.spec.image_size or w != self.spec.image_size:
@@ -393,16 +395,14 @@ def resolve_backbone(
 ) -> tuple[BackboneSpec, FramePolicy]:
     """The backbone's spec and frame policy for the frames asked for, checked without loading any weight, so a
     frame count the model would silently interpolate or mis-reshape is one line before data or weights load."""
+    if num_frames is not None:  # the value before the backbone it is for
+        num_frames = checked_num_frames(num_frames)
     spec = backbone if isinstance(backbone, BackboneSpec) else get_backbone_spec(
         backbone, trust_remote_code=trust_remote_code)
-    if num_frames is not None:
-        num_frames = whole_number(num_frames, "num_frames")
-        if num_frames < 1:
-            raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
     if interpolate_frames:
         if num_frames is None:
             raise BGSInputError("interpolate_frames needs num_frames (the frame count to interpolate to)")
-        spec = spec.with_interpolated_frames(int(num_frames))
+        spec = spec.with_interpolated_frames(num_frames)
     policy = spec.frame_policy(num_frames)
     try:
         spec.check_frames(policy.num_frames)

@@ -25,6 +25,7 @@ from torch import nn
 from bgs_hf._files import expand_user
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.similarity import whole_number
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,16 @@ _BY_MODEL_TYPE = {mt: f for f in FAMILIES.values() for mt in f.model_types}
 INTERPOLATING_FAMILIES = ("timesformer",)
 
 
+def checked_num_frames(value: Any, what: str = "num_frames") -> int:
+    """``value`` frames per clip as an ``int``, or one line naming ``what`` (the argument, or ``--num_frames`` for
+    ``bgs-hf train``): the one check of a user's frame count, made before what a family can take (a 0-frame VideoMAE
+    was told it "cannot interpolate", 2.5 frames were read as 2, ``check_frames(0)`` was a plain ValueError)."""
+    frames = whole_number(value, what)
+    if frames < 1:
+        raise BGSInputError(f"{what} must be >= 1, got {frames}")
+    return frames
+
+
 def list_families() -> list[str]:
     """Every accepted short name: families, their tiny-random forms and the bundled backbones."""
     return [*FAMILIES, *(TINY_PREFIX + f for f in FAMILIES), *BUNDLED]
@@ -233,9 +244,7 @@ class BackboneSpec:
 
     def frame_policy(self, num_frames: int | None = None) -> FramePolicy:
         """The checkpoint's preprocessing as a FramePolicy; frames come from the model config."""
-        frames = self.num_frames if num_frames is None else int(num_frames)
-        if frames < 1:
-            raise BGSInputError(f"num_frames must be >= 1, got {frames}")
+        frames = self.num_frames if num_frames is None else checked_num_frames(num_frames)
         policy = processor_policy(self.processor_config, self.name, num_frames=frames)
         if policy.crop != self.image_size:
             logger.warning("%s: processor crop %d != model image size %d; using the model's size",
@@ -247,8 +256,7 @@ class BackboneSpec:
     def check_frames(self, num_frames: int) -> None:
         """Refuse frame counts the model would silently interpolate or mis-reshape (TimeSformer, VideoMAE), or could
         tell nothing from (one frame of a foreground stream)."""
-        if num_frames < 1:  # a model that takes any count failed in torch (a kernel larger than the input)
-            raise ValueError(f"{self.name}: {num_frames} frames per clip; a clip needs at least one")
+        num_frames = checked_num_frames(num_frames)  # 0 passed V-JEPA 2's tubelet check (0 is a multiple of any)
         if num_frames == 1 and getattr(self.config, "input_stream", "rgb") == "foreground":
             raise ValueError(f"{self.name}: 1 frame per clip, but its foreground stream is each frame's difference from "
                              "the clip's median frame, which one frame has none of (every clip embeds alike); sample 2 "
@@ -280,18 +288,17 @@ class BackboneSpec:
         set to this one when the backbone loads (:func:`~bgs_hf.models.patches.set_timesformer_frames`), so load
         the base with ``load_base``, not a plain ``TimesformerModel.from_pretrained``.
         """
+        num_frames = checked_num_frames(num_frames)  # the count itself before what the family can do with it
         if num_frames == self.num_frames or not self.fixed_frames:
             return self
         if self.family not in INTERPOLATING_FAMILIES:
             raise BGSInputError(f"{self.name} ({self.family}) cannot interpolate its frame count: it was built for "
                                 f"{self.num_frames} frames, got {num_frames}")
-        if num_frames < 1:
-            raise BGSInputError(f"num_frames must be >= 1, got {num_frames}")
         logger.warning("%s: %d frames per clip, its time embeddings interpolated from the checkpoint's %d",
                        self.name, num_frames, self.num_frames)
         own = self.frames_interpolated_from or self.num_frames
         # still fixed_frames: the layers are set to this count (set_timesformer_frames) and take no other
-        return dataclasses.replace(self, num_frames=int(num_frames),
+        return dataclasses.replace(self, num_frames=num_frames,
                                    frames_interpolated_from=None if num_frames == own else own)
 
     def load_backbone(self) -> nn.Module:

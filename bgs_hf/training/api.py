@@ -331,7 +331,10 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
 def _resolve_backbone(m: ModelArguments) -> Any:
     """The checked BackboneSpec of the arguments (config files only, no weights)."""
     from bgs_hf.models.embedder import resolve_backbone
+    from bgs_hf.models.registry import checked_num_frames
 
+    if m.num_frames is not None:  # named as the flag: `num_frames must be >= 1` named no flag of `bgs-hf train`
+        checked_num_frames(m.num_frames, "--num_frames")
     return resolve_backbone(m.backbone, trust_remote_code=m.trust_remote_code, num_frames=m.num_frames,
                             interpolate_frames=m.interpolate_frames)[0]
 
