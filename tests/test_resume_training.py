@@ -633,6 +633,7 @@ def test_train_bgs_checks_a_resumes_schedule_once(tmp_path, monkeypatch) -> None
     from test_training import _resumable
     from test_training_helpers import tiny_data
 
+    from bgs_hf.training import resume as resume_mod
     from bgs_hf.training import train_bgs
     from bgs_hf.training import trainer as trainer_mod
 
@@ -640,8 +641,9 @@ def test_train_bgs_checks_a_resumes_schedule_once(tmp_path, monkeypatch) -> None
     run = tmp_path / "r"
     train_bgs(_resumable(run, data, pix, {}, max_steps=1))
     checked: list[str] = []
-    check = trainer_mod.check_resume_schedule
-    monkeypatch.setattr(trainer_mod, "check_resume_schedule", lambda folder, *a: checked.append(Path(folder).name)
-                        or check(folder, *a))
+    check = resume_mod.check_resume_schedule
+    for module in (resume_mod, trainer_mod):  # train_bgs calls it from its home, the trainer's train by its own name
+        monkeypatch.setattr(module, "check_resume_schedule",
+                            lambda folder, *a: checked.append(Path(folder).name) or check(folder, *a))
     done = train_bgs(_resumable(run, data, pix, {}, max_steps=2, resume_from_checkpoint="last"))
     assert checked == ["checkpoint-1"] and done.trainer.state.global_step == 2

@@ -28,8 +28,10 @@ ADAPTER_CONFIG = "adapter_config.json"
 MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")
 #: What a run was asked to do (data, model, BGS and training arguments), written by ``train_bgs``.
 RUN_CONFIG = "run_config.json"
+#: ``BGSTrainer``'s own counters and recipe, written with every checkpoint and the run (JSON, never pickle).
+BGS_STATE_NAME = "bgs_trainer_state.json"
 #: Other JSON files of a run that may record the loss (``get_config_dict()``) and the data; first wins.
-EXTRA_FILES: tuple[str, ...] = (RUN_CONFIG, "bgs_trainer_state.json")
+EXTRA_FILES: tuple[str, ...] = (RUN_CONFIG, BGS_STATE_NAME)
 #: Optional JSON with the pretrained model's ``behavioural_fit`` on the same split (never estimated by us).
 BASELINE_FILE = "baseline.json"
 #: Metric keys copied onto the card (the contract of ``bgs_hf.metrics.behavioural_fit``).

@@ -789,7 +789,7 @@ def _resume_point(args: Any, out_dir: Path) -> tuple[str | None, int | None]:
     """(checkpoint to resume from, its step), both ``None`` for a fresh run. A mistyped checkpoint (or ``last``
     without one) was refused by ``trainer.train`` only: after the data loaded, the evaluation clips were decoded,
     the model was built and run_config.json was rewritten."""
-    from bgs_hf.training.trainer import check_resume_step, checkpoint_step, resolve_resume
+    from bgs_hf.training.resume import check_resume_step, checkpoint_step, resolve_resume
 
     resume = resolve_resume(args.resume_from_checkpoint, out_dir)
     if resume is None:
@@ -828,7 +828,7 @@ def _step_sampler(recipe: Any, bgs: BGSArguments, args: Any, data: Any, train_tr
     """The sampler of the run's training steps (its clip sets and their judgments). A resume's schedule is checked
     against it here, before the model is built and anything is written: the run's record stays as it was."""
     from bgs_hf.training.data import build_sampler
-    from bgs_hf.training.trainer import check_resume_schedule, check_resume_step, planned_max_steps
+    from bgs_hf.training.resume import check_resume_schedule, check_resume_step, planned_max_steps
 
     if recipe.sampler == "paper-v1" and bgs.clips_per_step is not None:
         logger.warning("--clips_per_step is not used by %s (it takes %d judgments a step)", recipe.name,

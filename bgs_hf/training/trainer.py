@@ -6,6 +6,10 @@ This class only (1) turns a step batch into embeddings of the step's global clip
 processes with gradient), (2) calls the loss, (3) evaluates by embedding the validation clips and scoring
 them against human similarity (``eval_rsa`` etc.), and (4) records cost counters (clip forward passes,
 judgments and RSA pairs with gradient) in the logs, so recipes can be compared on the same footing.
+Beside these it fits the Trainer's settings to BGS steps (``_fit_*``, before the accelerator is built) and
+mends where the Trainer's own checkpointing and resume go wrong for a BGS run (a marker during a checkpoint's
+write, early stopping's state, the number of processes); the checks of a resume that need no Trainer (which
+checkpoint, and whether it gives the run's steps) live in :mod:`bgs_hf.training.resume`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -32,159 +35,25 @@ from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
 
 from bgs_hf._bars import delayed_bar
-from bgs_hf._format import count
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.hub.run_info import recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
 from bgs_hf.training.args import check_batch_size, draws_bars
 from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
+from bgs_hf.training.resume import (
+    BGS_STATE_NAME,
+    check_resume_schedule,
+    check_resume_step,
+    checkpoint_complete,  # noqa: F401 - re-exported: the resume checks lived here, and users import them from here
+    checkpoint_step,
+    planned_max_steps,  # noqa: F401 - re-exported
+    resolve_resume,  # noqa: F401 - re-exported
+    sampler_seed,
+)
 from bgs_hf.training.sampler import shard_rows
 
 logger = logging.getLogger(__name__)
-
-#: per-checkpoint file with the trainer's own counters and recipe (JSON, never pickle)
-BGS_STATE_NAME = "bgs_trainer_state.json"
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-
-
-def checkpoint_complete(folder: str | Path) -> bool:
-    """A checkpoint folder whose write finished: no incomplete marker and the Trainer state (written last)."""
-    folder = Path(folder)
-    return not (folder / INCOMPLETE_MARKER).exists() and (folder / "trainer_state.json").is_file()
-
-
-def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
-    """``--resume_from_checkpoint``: a folder, or ``last`` (the newest COMPLETE ``checkpoint-N`` in the run
-    folder). A half-written checkpoint (job killed while saving) is refused with one line, never read."""
-
-    if value in (None, False, ""):
-        return None
-    run_dir = Path(run_dir)
-    if value is True or str(value).lower() in ("last", "latest", "true"):
-        found = [d for d in run_dir.glob("checkpoint-*") if _CHECKPOINT.match(d.name) and d.is_dir()]
-        done = sorted((d for d in found if checkpoint_complete(d)), key=lambda d: int(d.name.split("-")[1]))
-        skipped = sorted(d.name for d in set(found) - set(done))
-        if skipped:
-            logger.warning("ignoring incompletely written checkpoint(s): %s", ", ".join(skipped))
-        if not done:
-            raise BGSInputError("no complete checkpoint-N folder to resume from", path=run_dir)
-        logger.info("resuming from %s", done[-1])
-        return str(done[-1])
-    folder = Path(value)
-    if not folder.is_dir():
-        raise BGSInputError("--resume_from_checkpoint: no such checkpoint folder", path=folder)
-    if not checkpoint_complete(folder):
-        raise BGSInputError("checkpoint was not completely written (the job was stopped while saving it); "
-                            "resume from an earlier one or pass --resume_from_checkpoint last", path=folder)
-    return str(folder)
-
-
-def checkpoint_step(folder: str | Path) -> int:
-    """The optimizer step a complete checkpoint was saved at (its ``trainer_state.json``)."""
-    state = json.loads(Path(folder, "trainer_state.json").read_text(encoding="utf-8"))
-    return int(state.get("global_step", 0))
-
-
-def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
-    """A checkpoint past the run's last step is refused: the Trainer trained nothing and returned the checkpoint's
-    longer-trained model as the shorter run the flags asked for (exit 0, ``train_loss`` 0.0)."""
-    if max_steps > 0 and step > max_steps:
-        raise BGSInputError(f"the checkpoint is at step {step}, past the {max_steps} step(s) this run is set to "
-                            "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
-                            "--max_steps / --num_train_epochs", path=folder)
-
-
-def planned_max_steps(args: Any, steps_per_epoch: int) -> int:
-    """The step the Trainer trains to: ``--max_steps``, else ``--num_train_epochs`` times its optimizer steps an epoch
-    (``steps_per_epoch`` batches a process, gradient accumulation rounded up), as transformers'
-    ``set_initial_training_values`` counts them on a BGS step loader. Known once the sampler is built, so a resume
-    past it is refused before the model loads and the evaluation clips are decoded."""
-    if int(args.max_steps) >= 0:  # transformers counts from epochs only below 0
-        return int(args.max_steps)
-    accumulation = int(args.gradient_accumulation_steps)
-    return math.ceil(args.num_train_epochs * max((int(steps_per_epoch) + accumulation - 1) // accumulation, 1))
-
-
-def sampler_seed(sampler: Any) -> int | None:
-    """The seed a step sampler draws its clip sets with (``None``: a sampler of one's own without a ``seed``)."""
-    seed = getattr(sampler, "seed", None)
-    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
-
-
-def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
-    """A checkpoint's JSON record ``name`` ({} when absent or not an object: a checkpoint of an older bgs-hf)."""
-    path = Path(folder, name)
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, ValueError):
-        return {}
-    return saved if isinstance(saved, dict) else {}
-
-
-def _step_settings(recipe: Any, world_size: Any) -> str:
-    """What sets a run's steps per epoch besides its data, as a refusal names it: the recipe and its step size."""
-    recipe = recipe if isinstance(recipe, Mapping) else {}
-    parts = [str(recipe["name"])] if recipe.get("name") else []
-    if recipe.get("sampler") == "clip-set" and recipe.get("clips_per_step") is not None:
-        parts.append(f"--clips_per_step {recipe['clips_per_step']}")
-    elif recipe.get("sampler") == "paper-v1" and recipe.get("triplets_per_step") is not None:
-        parts.append(f"{recipe['triplets_per_step']} judgments a step")
-    if world_size is not None:
-        parts.append(count(world_size, "process", "processes"))
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def check_resume_schedule(folder: str | Path, steps_per_epoch: int, args: Any, recipe: Mapping[str, Any] | None,
-                          world_size: int, seed: int | None = None) -> None:
-    """A resume must take the steps the checkpoint's run would have taken. The Trainer puts global step N at epoch
-    N // (steps an epoch / gradient accumulation), and the sampler draws each epoch's clip sets from the data seed:
-    another number of steps an epoch (another ``--clips_per_step``, or paper-v1 on 4 or more processes, where a last
-    step of 3 clips joins the one before), other gradient accumulation or another data seed gave the remaining steps
-    other clip sets and moved the epochs' ends, without a word. Refused in one line naming both runs' values and what
-    to resume with; a checkpoint of an older bgs-hf that recorded none of them passes.
-
-    ``seed`` is the one this run's sampler draws with (``None``: the flags', ``--data_seed`` else ``--seed``, which
-    ``train_bgs`` gives its sampler); it is compared with the sampler's seed the checkpoint recorded (``sampler_seed``):
-    a ``BGSTrainer`` built by one's own code gives its sampler a seed of its own, so the flags' were another run's.
-    A checkpoint of an older bgs-hf, without the record, compares the flags' seeds of both runs."""
-    saved, saved_args = _recorded(folder, BGS_STATE_NAME), _recorded(folder, "training_args.json")
-    was_world = recorded_world_sizes(saved)[-1]["world_size"]
-    was_recipe = saved.get("recipe") if isinstance(saved.get("recipe"), Mapping) else {}
-    recipe = recipe if isinstance(recipe, Mapping) else {}
-    differ: list[str] = []
-    advice: list[str] = []
-    on = ""  # paper-v1's steps an epoch also follow the number of processes
-    was_steps = saved.get("steps_per_epoch")
-    if isinstance(was_steps, int) and was_steps != steps_per_epoch:
-        differ.append(f"its run took {count(was_steps, 'step')} an epoch{_step_settings(was_recipe, was_world)}, "
-                      f"this one takes {steps_per_epoch}{_step_settings(recipe, world_size)}")
-        if was_recipe.get("name") and was_recipe.get("name") != recipe.get("name"):
-            advice.append(f"--recipe {was_recipe['name']}")
-        if was_recipe.get("sampler") == "clip-set" and was_recipe.get("clips_per_step") is not None \
-                and was_recipe.get("clips_per_step") != recipe.get("clips_per_step"):
-            advice.append(f"--clips_per_step {was_recipe['clips_per_step']}")
-        if was_recipe.get("sampler") == "paper-v1" and isinstance(was_world, int) and was_world != world_size:
-            on = f" on {count(was_world, 'process', 'processes')}"
-    was_acc, acc = saved_args.get("gradient_accumulation_steps"), int(args.gradient_accumulation_steps)
-    if isinstance(was_acc, int) and was_acc != acc:
-        differ.append(f"its run summed {count(was_acc, 'step')} an optimizer step, this one {acc}")
-        advice.append(f"--gradient_accumulation_steps {was_acc}")
-    flags_seed = args.seed if args.data_seed is None else args.data_seed
-    was_seed, recorded = None, saved.get("sampler_seed")
-    if isinstance(recorded, int) and not isinstance(recorded, bool):
-        was_seed, seed = recorded, flags_seed if seed is None else int(seed)
-    elif isinstance(saved_args.get("seed"), int):  # an older bgs-hf's checkpoint: its flags' seed
-        was_seed = saved_args["seed"] if saved_args.get("data_seed") is None else saved_args["data_seed"]
-        seed = flags_seed
-    if was_seed is not None and was_seed != seed:
-        flag = "--seed" if saved_args.get("data_seed") is None and args.data_seed is None else "--data_seed"
-        differ.append(f"its run drew its clip sets with seed {was_seed}, this one with {seed}")
-        advice.append(f"{flag} {was_seed}" if seed == flags_seed else f"sampler seed {was_seed}")
-    if differ:
-        what = "resume with " + ", ".join(advice) if advice else "resume" if on else "resume with the run's own settings"
-        raise BGSInputError(f"{'; '.join(differ)}: the remaining steps would not be the run's (other clip sets, "
-                            f"epochs ending elsewhere); {what}{on}, or start a new run", path=folder)
 
 
 class EpochSyncCallback(TrainerCallback):
@@ -332,6 +201,12 @@ def best_model_metric(name: str | None) -> tuple[str, bool]:
     return f"eval_{bare}", False
 
 
+def _trainer_argument(args: tuple[Any, ...], kwargs: Mapping[str, Any], name: str, position: int) -> Any:
+    """``Trainer.__init__``'s argument ``name`` by keyword or at ``position`` (``None`` when not given): the
+    arguments are fitted to BGS before ``Trainer.__init__`` builds the accelerator from them."""
+    return kwargs.get(name, args[position] if len(args) > position else None)
+
+
 class BGSTrainer(Trainer):
     """Trainer for BGS embedders.
 
@@ -345,11 +220,11 @@ class BGSTrainer(Trainer):
     def __init__(self, *args: Any, loss_fn: torch.nn.Module, clip_store: ClipStore,
                  eval_sets: Mapping[str, tuple[np.ndarray, Any, Any]] | None = None, embed_chunk: int = 0,
                  bgs_info: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        training_args = kwargs.get("args", args[1] if len(args) > 1 else None)
+        training_args = _trainer_argument(args, kwargs, "args", 1)
         if training_args is not None:
             _fit_arguments_to_bgs(training_args)
-            _fit_find_unused_parameters(training_args, kwargs.get("model", args[0] if args else None),
-                                        kwargs.get("train_dataset", args[3] if len(args) > 3 else None), clip_store)
+            _fit_find_unused_parameters(training_args, _trainer_argument(args, kwargs, "model", 0),
+                                        _trainer_argument(args, kwargs, "train_dataset", 3), clip_store)
         super().__init__(*args, **kwargs)
         # the model returns embeddings, never a loss: the Trainer must not pass num_items_in_batch
         self.model_accepts_loss_kwargs = False
@@ -388,15 +263,19 @@ class BGSTrainer(Trainer):
             else resume_from_checkpoint  # True: the folder transformers resumes from (None: its own error follows)
         if checkpoint and isinstance(self.train_dataset, StepDataset) and str(checkpoint) != self.schedule_checked:
             check_resume_schedule(checkpoint, len(self.train_dataset.sampler), self.args, self.bgs_info.get("recipe"),
-                                  max(int(self.args.world_size), 1), sampler_seed(self.train_dataset.sampler))
+                                  self._world_size(), sampler_seed(self.train_dataset.sampler))
         self.train_seconds_before = 0.0
         self.world_sizes = self._own_world_size()
         self._clock.started = None
         return super().train(resume_from_checkpoint, *args, **kwargs)
 
+    def _world_size(self) -> int:
+        """The Trainer's number of processes (1 when it runs each process alone)."""
+        return max(int(self.args.world_size), 1)
+
     def _own_world_size(self, from_step: int | None = 0) -> list[dict[str, int | None]]:
-        """This call's entry of :attr:`world_sizes` (the Trainer's count: 1 when it runs each process alone)."""
-        return [{"from_step": from_step, "world_size": max(int(self.args.world_size), 1)}]
+        """This call's entry of :attr:`world_sizes`."""
+        return [{"from_step": from_step, "world_size": self._world_size()}]
 
     def run_train_seconds(self) -> float | None:
         """The run's training time so far, summed over its ``train`` calls up to the checkpoint each resumed from
@@ -405,6 +284,7 @@ class BGSTrainer(Trainer):
             return None
         return self.train_seconds_before + time.time() - self._clock.started
 
+    # ------------------------------------------------------------------ resume
     def _init_training_state(self, max_steps: int, num_update_steps_per_epoch: int, num_train_epochs: int,
                              resume_from_checkpoint: str | None, trial: Any) -> tuple[int, int]:
         """A checkpoint at the run's last step (a run killed while scoring or writing its results, resumed) trains no
@@ -418,8 +298,7 @@ class BGSTrainer(Trainer):
         if self.state.global_step >= max_steps:
             logger.info("%s is at the run's last step (%d): no step left to train", resume_from_checkpoint, max_steps)
             return num_train_epochs, 0  # the epoch loop is empty
-        stopped = next((cb for cb in self.callback_handler.callbacks if isinstance(cb, EarlyStoppingCallback)
-                        and cb.early_stopping_patience_counter >= cb.early_stopping_patience), None)
+        stopped = self._early_stopped()
         if stopped is not None:  # the Trainer resets its stop flag at train begin: it trained on to the next evaluation
             where = (stopped.where(self.args, self.state) if isinstance(stopped, SayingEarlyStoppingCallback)
                      else f"step {self.state.global_step}")
@@ -427,6 +306,11 @@ class BGSTrainer(Trainer):
                         "--early_stopping_patience trains on)", resume_from_checkpoint, where)
             return num_train_epochs, 0
         return epochs_trained, steps_in_epoch
+
+    def _early_stopped(self) -> EarlyStoppingCallback | None:
+        """The early-stopping callback whose count of evaluations without improvement has reached its patience."""
+        return next((cb for cb in self.callback_handler.callbacks if isinstance(cb, EarlyStoppingCallback)
+                     and cb.early_stopping_patience_counter >= cb.early_stopping_patience), None)
 
     def _load_callback_state(self) -> None:
         """``restore_callback_states_from_checkpoint`` (a BGS default) rebuilds each callback from the checkpoint's
@@ -500,6 +384,8 @@ class BGSTrainer(Trainer):
 
     def compute_loss(self, model: torch.nn.Module, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        """The BGS loss of the step's gathered embeddings (``num_items_in_batch`` is unused: a step is one clip set,
+        never split into items). A non-finite training loss stops the run in one line rather than training on NaN."""
         self._sync_buffers(model)
         emb = self.embed_step(model, inputs)
         out = self.loss_fn(emb.float(), inputs["triplets"], inputs["odd"], inputs["pairs"], inputs["human_dist"],
@@ -516,6 +402,8 @@ class BGSTrainer(Trainer):
         return (out.loss, out) if return_outputs else out.loss
 
     def _record(self, out: Any, stats: list[int]) -> None:
+        """Add a training step's cost counters to the run's totals, and its loss terms and counters to the window
+        that :meth:`log` averages at the next logging step."""
         for key, value in zip(STAT_KEYS, stats):
             self.bgs_totals[key] += int(value)
         row = {"loss_local": float(out.local), "loss_global": float(out.global_), "alpha": float(out.alpha),
@@ -545,8 +433,9 @@ class BGSTrainer(Trainer):
         model.eval()
         size, rank = world()
         clips = np.asarray(clips, dtype=np.int64)
-        mine = slice(0, len(clips)) if len(clips) < size else shard_rows(len(clips), size, rank)
         own = len(clips) >= size  # its share; with fewer clips than processes every rank loads them all alike
+        shares = [shard_rows(len(clips), size, r) for r in range(size)]
+        mine = shares[rank] if own else slice(0, len(clips))
         bs = batch_size or self.args.per_device_eval_batch_size
         device = self.args.device
         parts = []
@@ -563,9 +452,8 @@ class BGSTrainer(Trainer):
             bar.close()
             model.train(was_training)
         emb = torch.cat(parts)
-        if len(clips) >= size:
-            counts = [shard_rows(len(clips), size, r).stop - shard_rows(len(clips), size, r).start for r in range(size)]
-            emb = gather_rows(emb, counts)
+        if own:
+            emb = gather_rows(emb, [share.stop - share.start for share in shares])
         return emb.cpu().numpy()
 
     def score(self, clips: np.ndarray, human: Any, triplets: Any, *, desc: str = "scoring clips") -> dict[str, float]:
@@ -607,7 +495,7 @@ class BGSTrainer(Trainer):
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
         return metrics
 
-    # ------------------------------------------------------------------ saving
+    # ------------------------------------------------------------------ saving and loading checkpoints
     def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
         """Save the embedder with ITS ``save_pretrained`` (PEFT adapter + head + ``bgs_config.json``) and the
         arguments as JSON (no pickled ``training_args.bin``)."""
@@ -687,23 +575,31 @@ class BGSTrainer(Trainer):
                                 "start a new run from the checkpoint's weights", path=checkpoint) from None
 
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model: torch.nn.Module | None = None) -> None:
+        """The checkpoint's weights (a plain embedder's in its own layout), then the BGS state the Trainer does not
+        know: the cost counters, the training time and the processes of the run so far."""
         plain = self._plain_embedder(model)
         if plain is not None:
             restore_plain_weights(plain, resume_from_checkpoint)
         else:
             super()._load_from_checkpoint(resume_from_checkpoint, model)
-        path = Path(resume_from_checkpoint, BGS_STATE_NAME)
-        self.train_seconds_before = None  # unknown unless the checkpoint recorded it
-        saved: dict[str, Any] = {}
-        if path.is_file():
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            self.bgs_totals.update({k: int(v) for k, v in saved.get("totals", {}).items() if k in self.bgs_totals})
-            seconds = saved.get("train_seconds")
-            self.train_seconds_before = float(seconds) if isinstance(seconds, (int, float)) else None
-            recipe = saved.get("recipe")
-            if recipe is not None and self.bgs_info.get("recipe") not in (None, recipe):
-                logger.warning("resuming a %r checkpoint with recipe %r", recipe, self.bgs_info.get("recipe"))
+        saved = self._restore_bgs_state(resume_from_checkpoint)
         self._resume_world_sizes(resume_from_checkpoint, saved)
+
+    def _restore_bgs_state(self, checkpoint: str) -> dict[str, Any]:
+        """The checkpoint's ``bgs_trainer_state.json`` ({} for one without): its counters and training time carry on
+        in this run's (the time is unknown, ``None``, where it recorded none), and another recipe is warned about."""
+        path = Path(checkpoint, BGS_STATE_NAME)
+        self.train_seconds_before = None  # unknown unless the checkpoint recorded it
+        if not path.is_file():
+            return {}
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        self.bgs_totals.update({k: int(v) for k, v in saved.get("totals", {}).items() if k in self.bgs_totals})
+        seconds = saved.get("train_seconds")
+        self.train_seconds_before = float(seconds) if isinstance(seconds, (int, float)) else None
+        recipe = saved.get("recipe")
+        if recipe is not None and self.bgs_info.get("recipe") not in (None, recipe):
+            logger.warning("resuming a %r checkpoint with recipe %r", recipe, self.bgs_info.get("recipe"))
+        return saved
 
     def _resume_world_sizes(self, checkpoint: str, saved: Mapping[str, Any]) -> None:
         """The checkpoint's record of its processes, plus this call's where it has another number. A step embeds the
@@ -712,7 +608,7 @@ class BGSTrainer(Trainer):
         :func:`check_resume_schedule`); but transformers keeps one random state per process and restores a process's
         only where the checkpoint holds one for its rank, so dropout's draws are not the run's, and the records said
         only the last part's number of processes."""
-        now = max(int(self.args.world_size), 1)
+        now = self._world_size()
         before = recorded_world_sizes(saved)  # an older bgs-hf's: the saving part's number, from an unknown step
         was = before[-1]["world_size"]
         self.world_sizes = before if was == now else before + self._own_world_size(checkpoint_step(checkpoint))

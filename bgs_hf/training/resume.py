@@ -1,0 +1,200 @@
+"""Resume checks: which checkpoint a run resumes from, and whether resuming there gives the run's own steps.
+
+Kept apart from :class:`bgs_hf.training.trainer.BGSTrainer` (which calls them again for a trainer built by one's own
+code) because ``train_bgs`` runs them first, before the model loads and the evaluation clips are decoded: a refused
+resume costs seconds and leaves the run's record as it was. They read only a checkpoint's JSON files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bgs_hf._format import count
+from bgs_hf.errors import BGSInputError
+from bgs_hf.hub.run_info import BGS_STATE_NAME, recorded_world_sizes
+from bgs_hf.models.loading import INCOMPLETE_MARKER
+
+logger = logging.getLogger(__name__)
+
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+def checkpoint_complete(folder: str | Path) -> bool:
+    """A checkpoint folder whose write finished: no incomplete marker and the Trainer state (written last)."""
+    folder = Path(folder)
+    return not (folder / INCOMPLETE_MARKER).exists() and (folder / "trainer_state.json").is_file()
+
+
+def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
+    """``--resume_from_checkpoint``: a folder, or ``last`` (the newest COMPLETE ``checkpoint-N`` in the run
+    folder). A half-written checkpoint (job killed while saving) is refused with one line, never read."""
+
+    if value in (None, False, ""):
+        return None
+    run_dir = Path(run_dir)
+    if value is True or str(value).lower() in ("last", "latest", "true"):
+        found = [d for d in run_dir.glob("checkpoint-*") if _CHECKPOINT.match(d.name) and d.is_dir()]
+        done = sorted((d for d in found if checkpoint_complete(d)), key=lambda d: int(d.name.split("-")[1]))
+        skipped = sorted(d.name for d in set(found) - set(done))
+        if skipped:
+            logger.warning("ignoring incompletely written checkpoint(s): %s", ", ".join(skipped))
+        if not done:
+            raise BGSInputError("no complete checkpoint-N folder to resume from", path=run_dir)
+        logger.info("resuming from %s", done[-1])
+        return str(done[-1])
+    folder = Path(value)
+    if not folder.is_dir():
+        raise BGSInputError("--resume_from_checkpoint: no such checkpoint folder", path=folder)
+    if not checkpoint_complete(folder):
+        raise BGSInputError("checkpoint was not completely written (the job was stopped while saving it); "
+                            "resume from an earlier one or pass --resume_from_checkpoint last", path=folder)
+    return str(folder)
+
+
+def checkpoint_step(folder: str | Path) -> int:
+    """The optimizer step a complete checkpoint was saved at (its ``trainer_state.json``)."""
+    state = json.loads(Path(folder, "trainer_state.json").read_text(encoding="utf-8"))
+    return int(state.get("global_step", 0))
+
+
+def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
+    """A checkpoint past the run's last step is refused: the Trainer trained nothing and returned the checkpoint's
+    longer-trained model as the shorter run the flags asked for (exit 0, ``train_loss`` 0.0)."""
+    if max_steps > 0 and step > max_steps:
+        raise BGSInputError(f"the checkpoint is at step {step}, past the {max_steps} step(s) this run is set to "
+                            "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
+                            "--max_steps / --num_train_epochs", path=folder)
+
+
+def planned_max_steps(args: Any, steps_per_epoch: int) -> int:
+    """The step the Trainer trains to: ``--max_steps``, else ``--num_train_epochs`` times its optimizer steps an epoch
+    (``steps_per_epoch`` batches a process, gradient accumulation rounded up), as transformers'
+    ``set_initial_training_values`` counts them on a BGS step loader. Known once the sampler is built, so a resume
+    past it is refused before the model loads and the evaluation clips are decoded."""
+    if int(args.max_steps) >= 0:  # transformers counts from epochs only below 0
+        return int(args.max_steps)
+    accumulation = int(args.gradient_accumulation_steps)
+    return math.ceil(args.num_train_epochs * max((int(steps_per_epoch) + accumulation - 1) // accumulation, 1))
+
+
+def sampler_seed(sampler: Any) -> int | None:
+    """The seed a step sampler draws its clip sets with (``None``: a sampler of one's own without a ``seed``)."""
+    seed = getattr(sampler, "seed", None)
+    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+
+
+def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
+    """A checkpoint's JSON record ``name`` ({} when absent or not an object: a checkpoint of an older bgs-hf)."""
+    path = Path(folder, name)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def _step_settings(recipe: Any, world_size: Any) -> str:
+    """What sets a run's steps per epoch besides its data, as a refusal names it: the recipe and its step size."""
+    recipe = recipe if isinstance(recipe, Mapping) else {}
+    parts = [str(recipe["name"])] if recipe.get("name") else []
+    if recipe.get("sampler") == "clip-set" and recipe.get("clips_per_step") is not None:
+        parts.append(f"--clips_per_step {recipe['clips_per_step']}")
+    elif recipe.get("sampler") == "paper-v1" and recipe.get("triplets_per_step") is not None:
+        parts.append(f"{recipe['triplets_per_step']} judgments a step")
+    if world_size is not None:
+        parts.append(count(world_size, "process", "processes"))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+@dataclass
+class _ScheduleChange:
+    """One setting in which a resumed run differs from its checkpoint's run, as the refusal words it: what differs,
+    the flags that resume with the checkpoint's value, and (paper-v1) the number of processes to resume ``on``."""
+
+    what: str
+    advice: list[str] = field(default_factory=list)
+    on: str = ""
+
+
+def _steps_per_epoch_change(saved: Mapping[str, Any], steps_per_epoch: int, recipe: Mapping[str, Any],
+                            world_size: int) -> _ScheduleChange | None:
+    """Another number of steps an epoch: another recipe, ``--clips_per_step``, or paper-v1 on another number of
+    processes (its steps an epoch follow it: on 4 or more, a last step of 3 clips joins the one before)."""
+    was_steps = saved.get("steps_per_epoch")
+    if not isinstance(was_steps, int) or was_steps == steps_per_epoch:
+        return None
+    was_world = recorded_world_sizes(saved)[-1]["world_size"]
+    was_recipe = saved.get("recipe") if isinstance(saved.get("recipe"), Mapping) else {}
+    change = _ScheduleChange(f"its run took {count(was_steps, 'step')} an epoch{_step_settings(was_recipe, was_world)}, "
+                             f"this one takes {steps_per_epoch}{_step_settings(recipe, world_size)}")
+    if was_recipe.get("name") and was_recipe.get("name") != recipe.get("name"):
+        change.advice.append(f"--recipe {was_recipe['name']}")
+    if was_recipe.get("sampler") == "clip-set" and was_recipe.get("clips_per_step") is not None \
+            and was_recipe.get("clips_per_step") != recipe.get("clips_per_step"):
+        change.advice.append(f"--clips_per_step {was_recipe['clips_per_step']}")
+    if was_recipe.get("sampler") == "paper-v1" and isinstance(was_world, int) and was_world != world_size:
+        change.on = f" on {count(was_world, 'process', 'processes')}"
+    return change
+
+
+def _accumulation_change(saved_args: Mapping[str, Any], args: Any) -> _ScheduleChange | None:
+    """Other gradient accumulation: the same batches make other optimizer steps, and epochs end at other steps."""
+    was_acc, acc = saved_args.get("gradient_accumulation_steps"), int(args.gradient_accumulation_steps)
+    if not isinstance(was_acc, int) or was_acc == acc:
+        return None
+    return _ScheduleChange(f"its run summed {count(was_acc, 'step')} an optimizer step, this one {acc}",
+                           [f"--gradient_accumulation_steps {was_acc}"])
+
+
+def _seed_change(saved: Mapping[str, Any], saved_args: Mapping[str, Any], args: Any,
+                 seed: int | None) -> _ScheduleChange | None:
+    """Another seed for the clip sets: the sampler's seed the checkpoint recorded against this run's (``seed``, else
+    the flags'); a checkpoint of an older bgs-hf, without the record, compares the flags' seeds of both runs."""
+    flags_seed = args.seed if args.data_seed is None else args.data_seed
+    was_seed, recorded = None, saved.get("sampler_seed")
+    if isinstance(recorded, int) and not isinstance(recorded, bool):
+        was_seed, seed = recorded, flags_seed if seed is None else int(seed)
+    elif isinstance(saved_args.get("seed"), int):  # an older bgs-hf's checkpoint: its flags' seed
+        was_seed = saved_args["seed"] if saved_args.get("data_seed") is None else saved_args["data_seed"]
+        seed = flags_seed
+    if was_seed is None or was_seed == seed:
+        return None
+    flag = "--seed" if saved_args.get("data_seed") is None and args.data_seed is None else "--data_seed"
+    return _ScheduleChange(f"its run drew its clip sets with seed {was_seed}, this one with {seed}",
+                           [f"{flag} {was_seed}" if seed == flags_seed else f"sampler seed {was_seed}"])
+
+
+def check_resume_schedule(folder: str | Path, steps_per_epoch: int, args: Any, recipe: Mapping[str, Any] | None,
+                          world_size: int, seed: int | None = None) -> None:
+    """A resume must take the steps the checkpoint's run would have taken. The Trainer puts global step N at epoch
+    N // (steps an epoch / gradient accumulation), and the sampler draws each epoch's clip sets from the data seed:
+    another number of steps an epoch (another ``--clips_per_step``, or paper-v1 on 4 or more processes, where a last
+    step of 3 clips joins the one before), other gradient accumulation or another data seed gave the remaining steps
+    other clip sets and moved the epochs' ends, without a word. Refused in one line naming both runs' values and what
+    to resume with; a checkpoint of an older bgs-hf that recorded none of them passes.
+
+    ``seed`` is the one this run's sampler draws with (``None``: the flags', ``--data_seed`` else ``--seed``, which
+    ``train_bgs`` gives its sampler); it is compared with the sampler's seed the checkpoint recorded (``sampler_seed``):
+    a ``BGSTrainer`` built by one's own code gives its sampler a seed of its own, so the flags' were another run's.
+    A checkpoint of an older bgs-hf, without the record, compares the flags' seeds of both runs."""
+    saved, saved_args = _recorded(folder, BGS_STATE_NAME), _recorded(folder, "training_args.json")
+    recipe = recipe if isinstance(recipe, Mapping) else {}
+    changes = [change for change in (_steps_per_epoch_change(saved, steps_per_epoch, recipe, world_size),
+                                     _accumulation_change(saved_args, args),
+                                     _seed_change(saved, saved_args, args, seed)) if change is not None]
+    if not changes:
+        return
+    advice = [flag for change in changes for flag in change.advice]
+    on = "".join(change.on for change in changes)
+    what = "resume with " + ", ".join(advice) if advice else "resume" if on else "resume with the run's own settings"
+    raise BGSInputError(f"{'; '.join(change.what for change in changes)}: the remaining steps would not be the run's "
+                        f"(other clip sets, epochs ending elsewhere); {what}{on}, or start a new run", path=folder)
