@@ -27,8 +27,15 @@ system-deps:
 	  if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; browser tests will skip"; \
 	  else echo "note: chromium not installed (need root); browser tests will skip"; fi; }
 
+# glibc hands every block over its mmap threshold (at most 32 MiB) back to the kernel when it is freed, and a CPU
+# training step allocates and frees hundreds of MiB of activations: every step faulted its memory in again, page by
+# page (a quarter of the demo's CPU time went to the kernel). Keeping freed blocks in the heap computes the same bits
+# (benchmarks/README.md, "Memory the demo gives back"); other C libraries ignore the variable. A user's own
+# GLIBC_TUNABLES is kept, ours after it.
+MALLOC_TUNABLES := glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1099511627776
+
 demo: $(STAMP)
-	$(VENV)/bin/bgs-hf quickstart --out runs/demo
+	GLIBC_TUNABLES=$${GLIBC_TUNABLES:+$$GLIBC_TUNABLES:}$(MALLOC_TUNABLES) $(VENV)/bin/bgs-hf quickstart --out runs/demo
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest -q

@@ -1171,3 +1171,60 @@ def test_only_a_collapsed_models_zero_accuracy_is_called_no_answer() -> None:
              .splitlines() if "no answer" in line]
     assert len(notes) == 1 and notes[0].startswith("*BGS fine-tuned (LoRA): its embeddings do not differ")
     assert "no answer" not in format_table(_report())
+
+
+def _make_recipe(target: str) -> list[str]:
+    """The command lines of a Makefile target (tab-indented lines after ``target:``)."""
+    lines = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+_FAULTS = """
+import resource, numpy as np
+for _ in range(2):  # the first rounds fault their pages in whatever the setting
+    a, b = np.ones(8 * 2**20), np.ones(8 * 2**20); del a, b
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):  # 2 x 64 MiB a round, as a step's activations: above glibc's largest default mmap threshold
+    a, b = np.ones(8 * 2**20), np.ones(8 * 2**20); del a, b
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_make_demo_keeps_freed_memory_in_the_heap_so_steps_do_not_fault_it_in_again() -> None:
+    """glibc gives a freed block of over 32 MiB back to the kernel, so each of the demo's training steps faulted its
+    activations in again page by page (a quarter of its CPU time in the kernel); `make demo` runs the quickstart with
+    the tunables that keep it, and they do: 20 rounds of two 64 MiB arrays fault again every round without them."""
+    import ctypes
+    import os
+    import re
+    import subprocess
+    import sys
+
+    try:
+        ctypes.CDLL("libc.so.6").gnu_get_libc_version  # noqa: B018 - glibc only: others ignore GLIBC_TUNABLES
+    except (OSError, AttributeError):
+        pytest.skip("not glibc")
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    found = re.search(r"^MALLOC_TUNABLES\s*:?=\s*(\S+)\s*$", makefile, re.M)
+    assert found, "the Makefile sets no MALLOC_TUNABLES"
+    quickstart = [line for line in _make_recipe("demo") if "bgs-hf quickstart" in line]
+    assert quickstart and "GLIBC_TUNABLES=" in quickstart[0] and "$(MALLOC_TUNABLES)" in quickstart[0]
+
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+
+    def faults(extra: dict[str, str]) -> int:
+        out = subprocess.run([sys.executable, "-c", _FAULTS], env={**env, **extra}, capture_output=True, text=True,
+                             check=True)
+        return int(out.stdout.strip())
+
+    plain, tuned = faults({}), faults({"GLIBC_TUNABLES": found.group(1)})
+    # without: every round faults its arrays in again (about 21,000 faults here, fewer than their 655,360 4-KiB pages
+    # where the kernel backs them with huge pages); with: the heap's pages are reused, next to none
+    assert plain >= 20 * 100, plain
+    assert tuned * 10 < plain, (tuned, plain)
