@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class BGSInputError(ValueError):
@@ -22,6 +25,15 @@ class BGSInputError(ValueError):
             where = name if row is None else f"{name} row {row}"
             where += ": "
         super().__init__((where + message).replace("\n", " "))
+
+
+def whole_number(value: Any, what: str) -> int:
+    """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
+    of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2. Here, beside the
+    error, so that ``bgs_hf.video`` (below pandas and the metrics) can check its counts with it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
+        raise BGSInputError(f"{what} must be a whole number, got {value!r}")
+    return int(value)
 
 
 class BGSSettingError(BGSInputError):

@@ -500,10 +500,26 @@ def test_pixel_config_takes_its_bounds_and_refuses_what_lies_beyond():
     """size == grid (one pixel per cell) is valid; a grid or frame count of 0 is not (mutants moving either bound
     passed: no test built a config at or below them)."""
     assert PixelBaselineConfig(size=8, grid=8).grid == 8 and PixelBaselineConfig(num_frames=1, grid=1).num_frames == 1
-    for bad in ({"size": 7, "grid": 8}, {"grid": 0}, {"num_frames": 0}):
+    for bad in ({"size": 7, "grid": 8}, {"grid": 0}):
         with pytest.raises(BGSInputError, match="pixel baseline needs num_frames >= 1"):
             PixelBaselineConfig(**bad)
 
+
+
+@pytest.mark.parametrize(("frames", "line"), [
+    (0, "PixelBaselineConfig.num_frames must be >= 1, got 0"),
+    (-3, "PixelBaselineConfig.num_frames must be >= 1, got -3"),
+    (2.5, "PixelBaselineConfig.num_frames must be a whole number, got 2.5"),
+    (True, "PixelBaselineConfig.num_frames must be a whole number, got True"),
+    ("8", "PixelBaselineConfig.num_frames must be a whole number, got '8'"),
+])
+def test_pixel_config_refuses_a_frame_count_that_is_no_count_in_one_line(frames, line):
+    """The config took 2.5 (decoded as 2 frames while its JSON said 2.5) and ``True`` (one frame), and ``"8"`` failed in
+    ``min`` with a TypeError; 0 and -3 shared the size/grid line. Now the one frame-count check names the field."""
+    with pytest.raises(BGSInputError) as caught:
+        PixelBaselineConfig(num_frames=frames)
+    assert str(caught.value) == line
+    assert PixelBaselineConfig(num_frames=4.0).to_dict()["num_frames"] == 4
 
 def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transformers(tmp_path, monkeypatch):
     """sentence-transformers reads `all-mpnet-base-v2` as `sentence-transformers/all-mpnet-base-v2`: offline, the cache is

@@ -612,6 +612,23 @@ def test_probe_gives_a_variable_rate_clips_average_rate_and_sizes_in_mebibytes(t
         decode_frames(vfr, 0)
 
 
+
+@pytest.mark.parametrize(("frames", "line"), [
+    (0, "num_frames must be >= 1, got 0"),
+    (-3, "num_frames must be >= 1, got -3"),
+    (2.5, "num_frames must be a whole number, got 2.5"),
+    (True, "num_frames must be a whole number, got True"),
+    ("8", "num_frames must be a whole number, got '8'"),
+])
+def test_decode_frames_refuses_a_frame_count_that_is_no_count_in_one_line(tmp_path: Path, frames, line) -> None:
+    """0 and -3 were a plain ValueError, 2.5 a TypeError from ``[None] * 2.5`` once the file was open, ``"8"`` a
+    TypeError from ``"8" < 1``, and ``True`` decoded one frame: each is now the one frame-count check's line."""
+    clip = media.write_barcode_clip(tmp_path / "c.mp4", 4)
+    with pytest.raises(BGSInputError) as caught:
+        decode_frames(clip, frames)
+    assert str(caught.value) == line
+    assert decode_frames(clip, 2.0).shape == (2, 48, 64, 3)  # a whole float is still that many frames
+
 def test_write_video_keeps_a_fractional_rate_and_the_callers_encoder_options(tmp_path: Path) -> None:
     """Mutation audit (second pass): the rate rounded to a whole number and the defaults (crf 18) written over the
     caller's encoder options both passed (every test clip was at 25 fps with the default quality; SocialShapes

@@ -27,6 +27,43 @@ def test_policy_rejects_bad_values(kwargs: dict) -> None:
         FramePolicy(**kwargs)
 
 
+
+@pytest.mark.parametrize(("frames", "line"), [
+    (0, "FramePolicy.num_frames must be >= 1, got 0"),
+    (-3, "FramePolicy.num_frames must be >= 1, got -3"),
+    (2.5, "FramePolicy.num_frames must be a whole number, got 2.5"),
+    (True, "FramePolicy.num_frames must be a whole number, got True"),
+    ("8", "FramePolicy.num_frames must be a whole number, got '8'"),
+])
+def test_a_policys_frame_count_is_checked_by_the_registrys_one_check_in_one_line(frames, line) -> None:
+    """``FramePolicy`` read 2.5 frames as 2, ``True`` as 1 and ``"8"`` as 8 (``int()``), and refused 0 in a plain
+    ValueError of its own; ``from_processor_config(num_frames=2.5)`` truncated before the policy saw it. Now the
+    frame count is the backbone registry's ``checked_num_frames``, moved down to ``bgs_hf.video.policy`` (the registry
+    imports it from there), each refusal one ``BGSInputError`` line naming the field."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models import registry
+    from bgs_hf.video import policy
+
+    with pytest.raises(BGSInputError) as caught:
+        FramePolicy(num_frames=frames, size=4, crop=4)
+    assert str(caught.value) == line
+    with pytest.raises(BGSInputError) as caught:
+        FramePolicy.from_processor_config({"crop_size": 4, "size": 4}, num_frames=frames)
+    assert str(caught.value) == line
+    assert registry.checked_num_frames is policy.checked_num_frames  # one check, still importable from the registry
+
+
+def test_accepted_frame_counts_give_the_policies_they_gave() -> None:
+    """A whole float or numpy integer is that ``int``, and the default backbone's policy is the one its
+    ``preprocessor_config.json`` writes out (16 frames, short side 64, crop 64, ImageNet's mean and std)."""
+    from bgs_hf.models.registry import DEFAULT_BACKBONE, get_backbone_spec
+
+    for frames in (4, 4.0, np.int64(4)):
+        got = FramePolicy(num_frames=frames, size=8, crop=8).num_frames
+        assert got == 4 and type(got) is int
+    assert get_backbone_spec(DEFAULT_BACKBONE).frame_policy() == FramePolicy(
+        num_frames=16, size=64, crop=64, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))
+
 def test_a_mean_or_std_that_is_not_a_finite_number_is_refused_in_one_line() -> None:
     """Found by fuzzing processor configs: an infinite std was accepted and every preprocessed pixel came out 0
     (x / (255 * inf) - mean / inf), a NaN mean made every pixel NaN, and a config's ``"image_mean": null`` failed

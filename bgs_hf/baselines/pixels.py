@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.rsa import cosine_similarity_matrix
+from bgs_hf.video.policy import checked_num_frames
 
 
 @dataclass
@@ -30,7 +31,8 @@ class PixelBaselineConfig:
     cache_dir: str | None = None  # a ClipCache folder, so repeated runs never decode twice
 
     def __post_init__(self) -> None:
-        if min(self.num_frames, self.grid) < 1 or self.size < self.grid:
+        self.num_frames = checked_num_frames(self.num_frames, "PixelBaselineConfig.num_frames")  # 2.5 was read as 2
+        if self.grid < 1 or self.size < self.grid:
             raise BGSInputError(f"pixel baseline needs num_frames >= 1, grid >= 1 and size >= grid; got "
                                 f"num_frames={self.num_frames}, size={self.size}, grid={self.grid}")
 

@@ -10,7 +10,6 @@ in which the third clip was the odd one out. Unobserved pairs (n_ij == 0) are ma
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bgs_hf._format import count
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -153,14 +152,6 @@ def whole_numbers(values: Any, what: str) -> np.ndarray:
         if not whole.all():
             raise BGSInputError(f"{what} must be whole numbers, got {arr[~whole].ravel()[0]}")
     return arr.astype(np.int64)
-
-
-def whole_number(value: Any, what: str) -> int:
-    """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
-    of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
-        raise BGSInputError(f"{what} must be a whole number, got {value!r}")
-    return int(value)
 
 
 def item_indices(items: Any) -> np.ndarray:

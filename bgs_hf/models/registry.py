@@ -25,8 +25,7 @@ from torch import nn
 from bgs_hf._files import expand_user
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import whole_number
-from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy
+from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy, checked_num_frames
 
 logger = logging.getLogger(__name__)
 
@@ -186,16 +185,6 @@ _BY_MODEL_TYPE = {mt: f for f in FAMILIES.values() for mt in f.model_types}
 #: families whose transformers forward resizes its time embeddings to any frame count (see
 #: BackboneSpec.with_interpolated_frames); VideoMAE's fixed sinusoidal table cannot
 INTERPOLATING_FAMILIES = ("timesformer",)
-
-
-def checked_num_frames(value: Any, what: str = "num_frames") -> int:
-    """``value`` frames per clip as an ``int``, or one line naming ``what`` (the argument, or ``--num_frames`` for
-    ``bgs-hf train``): the one check of a user's frame count, made before what a family can take (a 0-frame VideoMAE
-    was told it "cannot interpolate", 2.5 frames were read as 2, ``check_frames(0)`` was a plain ValueError)."""
-    frames = whole_number(value, what)
-    if frames < 1:
-        raise BGSInputError(f"{what} must be >= 1, got {frames}")
-    return frames
 
 
 def list_families() -> list[str]:

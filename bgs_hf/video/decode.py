@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.video.policy import checked_num_frames
 from bgs_hf.video.transforms import resize_frames_uint8
 
 logger = logging.getLogger(__name__)
@@ -234,8 +235,7 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
     """
     import av
 
-    if num_frames < 1:
-        raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+    num_frames = checked_num_frames(num_frames)  # 2.5 failed in a TypeError after opening the file, True read as 1
     p = check_file(path)
     try:
         with _open(p) as container:

@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bgs_hf.errors import BGSInputError, whole_number
+
 logger = logging.getLogger(__name__)
 
 #: ImageNet normalisation: the frame policy's default, and the constants `VideoMAEForPreTraining` uses to
@@ -48,6 +50,18 @@ PROCESSOR_DEFAULTS: dict[str, dict[str, list[float]]] = {
 DECODER_VERSION = 3
 
 
+def checked_num_frames(value: Any, what: str = "num_frames") -> int:
+    """``value`` frames per clip as an ``int``, or one line naming ``what`` (the argument, or ``--num_frames`` for
+    ``bgs-hf train``): the one check of a user's frame count, for the frame policy, the decoder, the pixel baseline and
+    the backbone registry alike, made before what a family can take (a 0-frame VideoMAE was told it "cannot
+    interpolate", 2.5 frames were read as 2 by ``FramePolicy`` and refused by ``decode_frames`` in a plain ValueError
+    or a TypeError, ``True`` read as 1)."""
+    frames = whole_number(value, what)
+    if frames < 1:
+        raise BGSInputError(f"{what} must be >= 1, got {frames}")
+    return frames
+
+
 def _triple(values: Any, name: str) -> tuple[float, float, float]:
     """Three finite numbers: an infinite std made every pixel 0, a NaN mean every pixel NaN, without a word."""
     try:
@@ -74,11 +88,12 @@ class FramePolicy:
     sampling: str = "uniform"
 
     def __post_init__(self) -> None:
-        self.num_frames, self.size, self.crop = int(self.num_frames), int(self.size), int(self.crop)
+        self.num_frames = checked_num_frames(self.num_frames, "FramePolicy.num_frames")
+        self.size, self.crop = int(self.size), int(self.crop)
         self.mean = _triple(self.mean, "mean")
         self.std = _triple(self.std, "std")
-        if self.num_frames < 1 or self.size < 1 or self.crop < 1:
-            raise ValueError(f"FramePolicy needs positive num_frames/size/crop, got {self}")
+        if self.size < 1 or self.crop < 1:
+            raise ValueError(f"FramePolicy needs positive size/crop, got {self}")
         if self.crop > self.size:
             raise ValueError(f"FramePolicy.crop ({self.crop}) must not exceed size ({self.size})")
         if any(s <= 0 for s in self.std):
@@ -163,7 +178,7 @@ class FramePolicy:
             mean = tuple(v / k for v in _triple(mean, "mean"))
             std = tuple(v / k for v in _triple(std, "std"))
         nf = num_frames if num_frames is not None else cfg.get("num_frames") or cls.num_frames
-        return cls(num_frames=int(nf), size=int(size), crop=int(crop), mean=mean, std=std)
+        return cls(num_frames=nf, size=int(size), crop=int(crop), mean=mean, std=std)  # nf checked there
 
 
 def _switched_off(config: dict[str, Any], key: str) -> bool:
