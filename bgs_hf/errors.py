@@ -40,14 +40,18 @@ class BGSSettingError(BGSInputError):
     """A refused setting. ``say(named)`` writes the one line, naming each setting through ``named(setting)`` or
     ``named(setting, value)``: ``str(err)`` names them as in Python (``val_split 'paper'``), :meth:`as_flags` as a
     command's flags (``--val_split paper``), which is how every command reports it
-    (``bgs_hf.cli._parser.flags_as_typed``). For a setting whose flag has another name, see :func:`naming_flag`."""
+    (``bgs_hf.cli._parser.flags_as_typed``). For a setting whose flag has another name, see :func:`naming_flag`.
 
-    def __init__(self, say: Callable[[Callable[..., str]], str], *, path: str | os.PathLike[str] | None = None,
-                 row: int | None = None) -> None:
-        self.say = say
-        super().__init__(say(_python_name), path=path, row=row)
+    ``say`` may be the line already written (a ``str``): torch rebuilds a DataLoader worker's error as
+    ``type(err)(message)`` (``--dataloader_num_workers N``), and a refusal that took only ``say`` became a
+    ``RuntimeError`` traceback. Its settings stay named as written (the worker's ``say`` does not cross processes)."""
 
-    def as_flags(self, sep: str = "_", flags: Mapping[str, str] | None = None) -> BGSInputError:
+    def __init__(self, say: Callable[[Callable[..., str]], str] | str, *,
+                 path: str | os.PathLike[str] | None = None, row: int | None = None) -> None:
+        self.say = _as_written(say) if isinstance(say, str) else say
+        super().__init__(self.say(_python_name), path=path, row=row)
+
+    def as_flags(self, sep: str = "_", flags: Mapping[str, str] | None = None) -> BGSSettingError:
         """The same line with each setting named as ``--flag`` (words joined by ``sep``: ``_`` for ``bgs-hf train``,
         ``-`` for the other commands) and each value as typed (``--val_split seeded``, not ``val_split 'seeded'``).
         ``flags`` names the settings whose flag is spelled otherwise (``bgs-hf synth``'s ``n_clips`` is ``--clips``)."""
@@ -56,7 +60,13 @@ class BGSSettingError(BGSInputError):
             flag = (flags or {}).get(setting) or "--" + setting.replace("_", sep)
             return flag if value is None else f"{flag} {value}"
 
-        return BGSInputError(self.say(named), path=self.path, row=self.row)
+        # still a BGSSettingError: a worker's, rebuilt by torch, is unwrapped by its type (``bgs_hf.cli.main``)
+        return BGSSettingError(self.say(named), path=self.path, row=self.row)
+
+
+def _as_written(line: str) -> Callable[[Callable[..., str]], str]:
+    """A ``say`` for a line already written: every naming gives it as it is."""
+    return lambda named: line
 
 
 def _python_name(setting: str, value: object = None) -> str:

@@ -246,6 +246,31 @@ def test_a_resumed_checkpoint_brings_back_its_counters_and_names_another_recipe(
     assert "resuming a {'name': 'paper-v1'} checkpoint with recipe {'name': 'clip-batched'}" in caplog.text
 
 
+@pytest.mark.parametrize("corrupt", [b'{"totals": {"clip_passes": 3', b"", b"[]", b"null", b"\xff\xfe{}"])
+def test_a_checkpoint_whose_bgs_state_is_no_json_object_is_refused_in_one_line(tmp_path, corrupt) -> None:
+    """The schedule check reads ``bgs_trainer_state.json`` tolerantly (``check_resume_schedule``), but restoring the
+    counters read it strictly: a record cut short, empty or not an object was a bare ``JSONDecodeError`` (or
+    ``AttributeError: 'list' object has no attribute 'get'``) from inside the Trainer. Now one line names the
+    checkpoint, the file and what to do; the resuming trainer's counters are left as they were."""
+    from test_training import _trainer
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.errors import BGSInputError
+
+    data, pix = tiny_data()
+    saved, _ = _trainer(tmp_path / "a", data, pix, tiny_peft_model())
+    folder = tmp_path / "checkpoint-3"
+    saved._save(str(folder))
+    (folder / "bgs_trainer_state.json").write_bytes(corrupt)
+    resumed, _ = _trainer(tmp_path / "b", data, pix, tiny_peft_model(seed=1))
+    before = dict(resumed.bgs_totals)
+    with pytest.raises(BGSInputError) as err:
+        resumed._load_from_checkpoint(str(folder))
+    assert str(err.value) == ("checkpoint-3: its bgs_trainer_state.json is not a JSON object (cut short or edited): "
+                              "resume from another checkpoint, or start a new run")
+    assert resumed.bgs_totals == before
+
+
 @pytest.mark.parametrize("recorded, world_sizes, warned", [
     # an older bgs-hf recorded only the number of processes of the part that saved the checkpoint
     ({"world_size": 2}, [{"from_step": None, "world_size": 2}, {"from_step": 3, "world_size": 1}], True),

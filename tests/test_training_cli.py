@@ -526,6 +526,52 @@ def test_an_error_in_a_dataloader_worker_is_the_line_the_process_itself_would_pr
     assert "Original Traceback" in logged and "in __getitem__" in logged
 
 
+def test_a_setting_refusal_in_a_dataloader_worker_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """A ``BGSSettingError`` took only a ``say`` callable, which torch's ``ExceptionWrapper.reraise`` cannot give it
+    (it calls ``type(err)(message)``): with ``--dataloader_num_workers 2`` the refusal became a ``RuntimeError`` and
+    ``bgs_hf.train`` ended in a traceback. Now it is the line ``--dataloader_num_workers 0`` prints; a setting it names
+    is named as the worker wrote it (``val_split 'paper'``; in this process, ``--val_split paper``)."""
+    import torch
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.errors import BGSSettingError
+    from bgs_hf.train import main
+
+    for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)
+
+    class Refusing(torch.utils.data.Dataset):
+        def __init__(self, say) -> None:
+            self.say = say
+
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int) -> int:
+            raise BGSSettingError(self.say)
+
+    def loading(say, workers: int):
+        def train(config):
+            for _ in torch.utils.data.DataLoader(Refusing(say), num_workers=workers):
+                pass
+
+        return train
+
+    plain = lambda n: "the abstract set needs 3 clips"  # noqa: E731 - names no setting
+    named = lambda n: f"{n('val_split', 'paper')} needs at least 2 train clips, got 1"  # noqa: E731
+    argv = ["--data", "x", "--output_dir", "/tmp/unused"]
+    for say, in_process, in_worker in (
+            (plain, "the abstract set needs 3 clips", "the abstract set needs 3 clips"),
+            (named, "--val_split paper needs at least 2 train clips, got 1",
+             "val_split 'paper' needs at least 2 train clips, got 1")):
+        for workers, line in ((0, in_process), (2, in_worker)):
+            monkeypatch.setattr(api, "train_bgs", loading(say, workers))
+            assert main(argv) == 2, workers
+            assert capsys.readouterr().err == f"error: {line}\n", workers
+
+
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
     """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
     and fit, and ``pct_of_ceiling`` left out of the printed fit, both passed (only full training runs read the output,
