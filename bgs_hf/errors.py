@@ -27,12 +27,15 @@ class BGSInputError(ValueError):
         super().__init__((where + message).replace("\n", " "))
 
 
-def whole_number(value: Any, what: str) -> int:
+def whole_number(value: Any, what: str, *, least: int | None = None) -> int:
     """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
     of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2. Here, beside the
-    error, so that ``bgs_hf.video`` (below pandas and the metrics) can check its counts with it."""
+    error, so that ``bgs_hf.video`` (below pandas and the metrics) can check its counts with it. ``least``: the
+    smallest value taken; one below it is a line of its own (``FramePolicy.size must be >= 1, got 0``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
         raise BGSInputError(f"{what} must be a whole number, got {value!r}")
+    if least is not None and value < least:
+        raise BGSInputError(f"{what} must be >= {least}, got {int(value)}")
     return int(value)
 
 

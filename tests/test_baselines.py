@@ -498,11 +498,10 @@ def test_each_baseline_scores_the_split_it_is_given(tmp_path, split):
 
 def test_pixel_config_takes_its_bounds_and_refuses_what_lies_beyond():
     """size == grid (one pixel per cell) is valid; a grid or frame count of 0 is not (mutants moving either bound
-    passed: no test built a config at or below them)."""
+    passed: no test built a config at or below them; grid 0 is refused in the whole-number test below)."""
     assert PixelBaselineConfig(size=8, grid=8).grid == 8 and PixelBaselineConfig(num_frames=1, grid=1).num_frames == 1
-    for bad in ({"size": 7, "grid": 8}, {"grid": 0}):
-        with pytest.raises(BGSInputError, match="pixel baseline needs num_frames >= 1"):
-            PixelBaselineConfig(**bad)
+    with pytest.raises(BGSInputError, match="pixel baseline needs num_frames >= 1"):
+        PixelBaselineConfig(size=7, grid=8)
 
 
 
@@ -520,6 +519,38 @@ def test_pixel_config_refuses_a_frame_count_that_is_no_count_in_one_line(frames,
         PixelBaselineConfig(num_frames=frames)
     assert str(caught.value) == line
     assert PixelBaselineConfig(num_frames=4.0).to_dict()["num_frames"] == 4
+
+
+@pytest.mark.parametrize(("field", "value", "line"), [
+    ("size", 2.5, "PixelBaselineConfig.size must be a whole number, got 2.5"),
+    ("size", True, "PixelBaselineConfig.size must be a whole number, got True"),
+    ("size", "64", "PixelBaselineConfig.size must be a whole number, got '64'"),
+    ("size", None, "PixelBaselineConfig.size must be a whole number, got None"),
+    ("size", 0, "PixelBaselineConfig.size must be >= 1, got 0"),
+    ("size", -1, "PixelBaselineConfig.size must be >= 1, got -1"),
+    ("grid", 2.5, "PixelBaselineConfig.grid must be a whole number, got 2.5"),
+    ("grid", True, "PixelBaselineConfig.grid must be a whole number, got True"),
+    ("grid", "8", "PixelBaselineConfig.grid must be a whole number, got '8'"),
+    ("grid", 0, "PixelBaselineConfig.grid must be >= 1, got 0"),
+    ("grid", -1, "PixelBaselineConfig.grid must be >= 1, got -1"),
+])
+def test_pixel_config_refuses_a_size_or_grid_that_is_no_whole_positive_number_in_one_line(field, value, line):
+    """size 2.5 was kept in the config (and its JSON) but decoded at 2 px, grid 2.5 and ``True`` were kept too, and
+    ``"64"`` or None failed in ``<`` with a TypeError; 0 and -1 shared the size/grid line. Now the frame count's one
+    whole-number check names the field."""
+    with pytest.raises(BGSInputError) as caught:
+        PixelBaselineConfig(**{field: value})
+    assert str(caught.value) == line
+
+
+def test_pixel_config_reads_a_numpy_or_whole_float_size_and_grid_as_ints():
+    """A numpy integer (a size from an array of settings) or a whole float is that ``int``, as the frame count is:
+    numpy's int64 stayed one in the config and in the result's ``config``."""
+    config = PixelBaselineConfig(size=np.int64(16), grid=np.int32(4))
+    assert config.to_dict() == {"num_frames": 8, "size": 16, "grid": 4, "cache_dir": None}
+    assert type(config.size) is int and type(config.grid) is int
+    assert PixelBaselineConfig(size=16.0, grid=4.0).to_dict() == config.to_dict()
+    json.dumps(config.to_dict())  # np.int64 is no JSON number
 
 def test_a_bare_sentence_model_name_is_found_in_the_cache_under_sentence_transformers(tmp_path, monkeypatch):
     """sentence-transformers reads `all-mpnet-base-v2` as `sentence-transformers/all-mpnet-base-v2`: offline, the cache is

@@ -2254,6 +2254,11 @@ def _edit_record(record: dict, where: str, value) -> None:
     ("head", "mean", "head must be an object or null, got 'mean'"),  # was 'str' object has no attribute 'items'
     ("head.out_dim", _DROP, "head.safetensors does not fit the head bgs_config.json records"),  # was torch's report
     ("frame_policy.crop", "cls", "frame_policy cannot be read"),  # was int()'s "invalid literal"
+    # size 32.5 loaded as a 32-px policy; 2.5 frames were one line that did not name the file
+    ("frame_policy.size", 32.5, r"^bgs_config\.json: frame_policy cannot be read \(FramePolicy\.size must be a whole "
+                                r"number, got 32\.5\)$"),
+    ("frame_policy.num_frames", 2.5, r"^bgs_config\.json: frame_policy cannot be read \(FramePolicy\.num_frames must "
+                                     r"be a whole number, got 2\.5\)$"),
     ("frame_policy.crop", 16, "frame_policy crops 16 px but the backbone takes 32 px"),  # was refused per clip
     ("backbone_weights", [1], r"backbone_weights must be a file name, got \[1\]"),
 ])
@@ -2289,8 +2294,9 @@ def test_a_run_record_with_its_versions_edited_away_still_loads(saved_plain_clip
 @pytest.mark.parametrize("processor, match", [
     (-1, "preprocessor_config.json: not a processor config \\(a JSON object\\), got int"),  # 'int' is not iterable
     (["a", "b", "c"], "not a processor config \\(a JSON object\\), got list"),  # dict update sequence element
-    ({"size": {"shortest_edge": "a"}}, "its processor config cannot be read \\(invalid literal for int"),
-    ({"crop_size": 0, "size": 18}, "its processor config cannot be read \\(FramePolicy needs positive"),
+    ({"size": {"shortest_edge": "a"}},
+     "its processor config cannot be read \\(processor size shortest_edge must be a whole number, got 'a'\\)"),
+    ({"crop_size": 0, "size": 18}, "its processor config cannot be read \\(FramePolicy.crop must be >= 1, got 0\\)"),
     ({"image_std": None}, "its processor config cannot be read \\(FramePolicy.std needs 3 numbers"),
 ])
 def test_a_backbone_folder_whose_processor_config_cannot_be_read_is_one_line_naming_it(tmp_path, processor, match):

@@ -64,6 +64,58 @@ def test_accepted_frame_counts_give_the_policies_they_gave() -> None:
     assert get_backbone_spec(DEFAULT_BACKBONE).frame_policy() == FramePolicy(
         num_frames=16, size=64, crop=64, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))
 
+@pytest.mark.parametrize(("field", "value", "line"), [
+    ("size", 2.5, "FramePolicy.size must be a whole number, got 2.5"),
+    ("size", True, "FramePolicy.size must be a whole number, got True"),
+    ("size", "64", "FramePolicy.size must be a whole number, got '64'"),
+    ("size", None, "FramePolicy.size must be a whole number, got None"),
+    ("size", 0, "FramePolicy.size must be >= 1, got 0"),
+    ("size", -1, "FramePolicy.size must be >= 1, got -1"),
+    ("crop", 2.5, "FramePolicy.crop must be a whole number, got 2.5"),
+    ("crop", True, "FramePolicy.crop must be a whole number, got True"),
+    ("crop", "4", "FramePolicy.crop must be a whole number, got '4'"),
+    ("crop", 0, "FramePolicy.crop must be >= 1, got 0"),
+    ("crop", -1, "FramePolicy.crop must be >= 1, got -1"),
+])
+def test_a_policys_size_or_crop_that_is_no_whole_positive_number_is_one_line_naming_it(field, value, line) -> None:
+    """``int()`` read a size or crop of 2.5 as 2, ``True`` as 1 and ``"64"`` as 64, None was its TypeError, and 0 or
+    -1 a plain ValueError printing the whole policy. Now the frame count's one whole-number check names the field."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError) as caught:
+        FramePolicy(**{"num_frames": 2, "size": 4, "crop": 4, field: value})
+    assert str(caught.value) == line
+
+
+@pytest.mark.parametrize(("config", "line"), [
+    ({"size": {"shortest_edge": 64.5}}, "processor size shortest_edge must be a whole number, got 64.5"),
+    ({"size": {"shortest_edge": True}}, "processor size shortest_edge must be a whole number, got True"),
+    ({"size": 64.5}, "processor size must be a whole number, got 64.5"),
+    ({"size": 64, "crop_size": {"height": 56.5, "width": 56.5}}, "processor crop_size height must be a whole number, "
+                                                                  "got 56.5"),
+    ({"size": 64, "crop_size": {"height": 56, "width": "56"}}, "processor crop_size width must be a whole number, "
+                                                                "got '56'"),
+])
+def test_a_processor_configs_size_that_is_no_whole_number_is_one_line_naming_the_key(config, line) -> None:
+    """``from_processor_config`` read a ``shortest_edge`` of 64.5 as 64, ``true`` as 1 and a 56.5-px crop as 56 (and
+    took ``"56"`` beside a whole height), each a policy of its own without a word."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError) as caught:
+        FramePolicy.from_processor_config(config)
+    assert str(caught.value) == line
+
+
+def test_a_numpy_or_whole_float_size_and_crop_give_the_policy_the_ints_give() -> None:
+    """What the size check accepts is read as before: a numpy integer or a whole float is that ``int``."""
+    want = FramePolicy(num_frames=2, size=8, crop=6)
+    for size, crop in ((np.int64(8), np.int32(6)), (8.0, 6.0)):
+        got = FramePolicy(num_frames=2, size=size, crop=crop)
+        assert got == want and type(got.size) is int and type(got.crop) is int
+    assert FramePolicy.from_processor_config({"size": {"shortest_edge": 8.0}, "crop_size": {"height": 6.0,
+                                              "width": 6.0}}, num_frames=2) == want
+
+
 def test_a_mean_or_std_that_is_not_a_finite_number_is_refused_in_one_line() -> None:
     """Found by fuzzing processor configs: an infinite std was accepted and every preprocessed pixel came out 0
     (x / (255 * inf) - mean / inf), a NaN mean made every pixel NaN, and a config's ``"image_mean": null`` failed

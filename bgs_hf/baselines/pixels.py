@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.rsa import cosine_similarity_matrix
 from bgs_hf.video.policy import checked_num_frames
 
@@ -32,7 +32,10 @@ class PixelBaselineConfig:
 
     def __post_init__(self) -> None:
         self.num_frames = checked_num_frames(self.num_frames, "PixelBaselineConfig.num_frames")  # 2.5 was read as 2
-        if self.grid < 1 or self.size < self.grid:
+        # size 2.5 was decoded at 2 px while the results said 2.5; grid 2.5 failed in torch's pooling, "8" in `<`
+        self.size = whole_number(self.size, "PixelBaselineConfig.size", least=1)
+        self.grid = whole_number(self.grid, "PixelBaselineConfig.grid", least=1)
+        if self.size < self.grid:
             raise BGSInputError(f"pixel baseline needs num_frames >= 1, grid >= 1 and size >= grid; got "
                                 f"num_frames={self.num_frames}, size={self.size}, grid={self.grid}")
 

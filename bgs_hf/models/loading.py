@@ -248,11 +248,10 @@ def _recorded_settings(folder: Path, cfg: dict[str, Any]) -> tuple[Any, Any]:
     head = cfg.get("head")
     if head is not None and not isinstance(head, dict):
         raise BGSInputError(f"head must be an object or null, got {head!r}", path=folder / BGS_CONFIG)
+    head_config = HeadConfig.from_dict(head)  # its refusals are one line naming the head's field
     try:
-        return HeadConfig.from_dict(head), FramePolicy.from_dict(cfg["frame_policy"])
-    except BGSInputError:
-        raise
-    except (TypeError, ValueError) as err:  # FramePolicy's own checks; int() of a value that is no number
+        return head_config, FramePolicy.from_dict(cfg["frame_policy"])
+    except (TypeError, ValueError) as err:  # FramePolicy's own checks, its one-line refusals among them: name the file
         raise BGSInputError(f"frame_policy cannot be read ({err})", path=folder / BGS_CONFIG) from None
 
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bgs_hf.errors import BGSInputError, whole_number
+from bgs_hf.errors import whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,7 @@ def checked_num_frames(value: Any, what: str = "num_frames") -> int:
     the backbone registry alike, made before what a family can take (a 0-frame VideoMAE was told it "cannot
     interpolate", 2.5 frames were read as 2 by ``FramePolicy`` and refused by ``decode_frames`` in a plain ValueError
     or a TypeError, ``True`` read as 1)."""
-    frames = whole_number(value, what)
-    if frames < 1:
-        raise BGSInputError(f"{what} must be >= 1, got {frames}")
-    return frames
+    return whole_number(value, what, least=1)
 
 
 def _triple(values: Any, name: str) -> tuple[float, float, float]:
@@ -89,11 +86,11 @@ class FramePolicy:
 
     def __post_init__(self) -> None:
         self.num_frames = checked_num_frames(self.num_frames, "FramePolicy.num_frames")
-        self.size, self.crop = int(self.size), int(self.crop)
+        # one line naming the field: int() read a size of 2.5 as 2, True as 1 and "64" as 64
+        self.size = whole_number(self.size, "FramePolicy.size", least=1)
+        self.crop = whole_number(self.crop, "FramePolicy.crop", least=1)
         self.mean = _triple(self.mean, "mean")
         self.std = _triple(self.std, "std")
-        if self.size < 1 or self.crop < 1:
-            raise ValueError(f"FramePolicy needs positive size/crop, got {self}")
         if self.crop > self.size:
             raise ValueError(f"FramePolicy.crop ({self.crop}) must not exceed size ({self.size})")
         if any(s <= 0 for s in self.std):
@@ -178,7 +175,7 @@ class FramePolicy:
             mean = tuple(v / k for v in _triple(mean, "mean"))
             std = tuple(v / k for v in _triple(std, "std"))
         nf = num_frames if num_frames is not None else cfg.get("num_frames") or cls.num_frames
-        return cls(num_frames=nf, size=int(size), crop=int(crop), mean=mean, std=std)  # nf checked there
+        return cls(num_frames=nf, size=size, crop=crop, mean=mean, std=std)  # nf checked there
 
 
 def _switched_off(config: dict[str, Any], key: str) -> bool:
@@ -224,23 +221,26 @@ def _rescale_factor(config: dict[str, Any]) -> float:
 
 
 def _edge(value: Any, name: str) -> int | None:
-    """One edge length from a processor size spec: int, {shortest_edge}, or {height, width}."""
+    """One edge length from a processor size spec: int, {shortest_edge}, or {height, width}; each a whole number
+    (``int()`` read a ``shortest_edge`` of 224.5 as 224 and ``true`` as 1)."""
     if value is None:
         return None
     if isinstance(value, (int, float)):
-        return int(value)
+        return whole_number(value, f"processor {name}")
     if isinstance(value, dict):
         if value.get("shortest_edge") is not None:
-            return int(value["shortest_edge"])
+            return whole_number(value["shortest_edge"], f"processor {name} shortest_edge")
         h, w = value.get("height"), value.get("width")
+        h = None if h is None else whole_number(h, f"processor {name} height")
+        w = None if w is None else whole_number(w, f"processor {name} width")
         if h is not None and w is not None:
-            if int(h) != int(w):
+            if h != w:
                 logger.warning("processor %s %sx%s is not square; using short side %s", name, h, w, min(h, w))
             elif name == "size":  # a squash: transformers resizes a 16:9 frame to h x w whole, with nothing cropped
                 logger.warning("processor size %sx%s resizes every frame to that shape; bgs-hf keeps the aspect "
                                "ratio (short side %s, then a centre crop), so a frame that is not square shows less "
                                "than through transformers", h, w, h)
-            return int(min(h, w))
+            return min(h, w)
         if h is not None or w is not None:
-            return int(h if h is not None else w)
+            return h if h is not None else w
     raise ValueError(f"cannot read processor {name}={value!r}: expected int, shortest_edge or height/width")
