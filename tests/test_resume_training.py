@@ -271,6 +271,72 @@ def test_a_checkpoint_whose_bgs_state_is_no_json_object_is_refused_in_one_line(t
     assert resumed.bgs_totals == before
 
 
+@pytest.mark.parametrize("record, field", [
+    # hand-edited or damaged fields the restore reads: AttributeError, ValueError and KeyError tracebacks before
+    ({"totals": [1, 2]}, "totals [1, 2], not an object of counts"),
+    ({"totals": {"clip_passes": "abc"}}, "totals.clip_passes 'abc', not a count (a whole number >= 0)"),
+    # taken without a word before: a negative count carried on, a time that is no number read as unknown, a record
+    # of the processes that is no list of parts dropped for an unknown number, one part of text written back
+    ({"totals": {"judgments": -4}}, "totals.judgments -4, not a count (a whole number >= 0)"),
+    ({"train_seconds": "12 s"}, "train_seconds '12 s', not a time in seconds (a number >= 0, or null)"),
+    ({"world_sizes": "2"}, "world_sizes '2', not a list of {from_step, world_size} objects"),
+    ({"world_sizes": [{"from_step": 0}]}, "world_sizes[0].world_size missing, not a whole number >= 1 or null"),
+    ({"world_sizes": [{"from_step": 0, "world_size": 2}, {"from_step": 2, "world_size": "one"}]},
+     "world_sizes[1].world_size 'one', not a whole number >= 1 or null"),
+])
+def test_a_checkpoint_whose_bgs_state_has_a_malformed_field_is_refused_in_one_line_naming_it(tmp_path, record,
+                                                                                             field) -> None:
+    """A ``bgs_trainer_state.json`` that is a JSON object but whose counters, training time or record of processes
+    are of another shape (edited by hand, damaged) gave ``AttributeError: 'list' object has no attribute 'items'``,
+    ``ValueError: invalid literal for int()`` or ``KeyError: 'world_size'`` from inside the Trainer, or was taken
+    without a word. Now one line names the checkpoint, the file, the field and what to do; the resuming trainer's
+    counters are left as they were."""
+    from test_training import _trainer
+    from test_training_helpers import tiny_data, tiny_peft_model
+
+    from bgs_hf.errors import BGSInputError
+
+    data, pix = tiny_data()
+    saved, _ = _trainer(tmp_path / "a", data, pix, tiny_peft_model())
+    folder = tmp_path / "checkpoint-3"
+    saved._save(str(folder))
+    (folder / "bgs_trainer_state.json").write_text(json.dumps(
+        {"totals": {"clip_passes": 12, "clip_passes_grad": 12, "judgments": 5, "rsa_pairs_grad": 9},
+         "train_seconds": 1.5, "world_sizes": [{"from_step": 0, "world_size": 1}], **record}))
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": 3}))
+    resumed, _ = _trainer(tmp_path / "b", data, pix, tiny_peft_model(seed=1))
+    before = dict(resumed.bgs_totals)
+    with pytest.raises(BGSInputError) as err:
+        resumed._load_from_checkpoint(str(folder))
+    assert str(err.value) == (f"checkpoint-3: its bgs_trainer_state.json has {field} (edited or damaged): resume "
+                              "from another checkpoint, or start a new run")
+    assert resumed.bgs_totals == before
+
+
+@pytest.mark.parametrize("part", [{"from_step": 0}, {"from_step": 0, "world_size": "two"}])
+def test_the_schedule_check_reads_a_malformed_record_of_processes_as_unrecorded(tmp_path, part) -> None:
+    """The schedule check reads ``bgs_trainer_state.json`` tolerantly and runs first (before the model loads), but a
+    part of ``world_sizes`` without its number of processes, or with text for it, was a ``KeyError: 'world_size'`` or
+    ``ValueError: Cannot specify ',' with 's'`` traceback where the steps an epoch differ. Now the number is
+    unrecorded: the refusal names the steps and leaves out the processes of the checkpoint's run."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.trainer import check_resume_schedule
+
+    folder = tmp_path / "checkpoint-4"
+    folder.mkdir()
+    (folder / "bgs_trainer_state.json").write_text(json.dumps(
+        {"steps_per_epoch": 3, "recipe": _CLIP_BATCHED_6, "world_sizes": [part]}))
+    args = SimpleNamespace(gradient_accumulation_steps=1, seed=42, data_seed=None)
+    with pytest.raises(BGSInputError) as err:
+        check_resume_schedule(folder, 5, args, {**_CLIP_BATCHED_6, "clips_per_step": 4}, 1)
+    assert str(err.value) == ("checkpoint-4: its run took 3 steps an epoch (clip-batched, --clips_per_step 6), this "
+                              "one takes 5 (clip-batched, --clips_per_step 4, 1 process): the remaining steps would "
+                              "not be the run's (other clip sets, epochs ending elsewhere); resume with "
+                              "--clips_per_step 6, or start a new run")
+
+
 @pytest.mark.parametrize("recorded, world_sizes, warned", [
     # an older bgs-hf recorded only the number of processes of the part that saved the checkpoint
     ({"world_size": 2}, [{"from_step": None, "world_size": 2}, {"from_step": 3, "world_size": 1}], True),

@@ -1,4 +1,5 @@
-"""Resume checks: which checkpoint a run resumes from, and whether resuming there gives the run's own steps.
+"""Resume checks: which checkpoint a run resumes from, whether resuming there gives the run's own steps, and the
+BGS state it carries on (:func:`read_bgs_state`).
 
 Kept apart from :class:`bgs_hf.training.trainer.BGSTrainer` (which calls them again for a trainer built by one's own
 code) because ``train_bgs`` runs them first, before the model loads and the evaluation clips are decoded: a refused
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._format import count
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.hub.run_info import BGS_STATE_NAME, recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER
 
@@ -102,6 +103,65 @@ def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
     return saved if isinstance(saved, dict) else {}
 
 
+def read_bgs_state(folder: str | Path) -> dict[str, Any]:
+    """A checkpoint's ``bgs_trainer_state.json`` as a resume carries it on ({} for a checkpoint without one). Read
+    strictly, unlike the schedule check's :func:`_recorded`: a record that is no JSON object (cut short, edited), or
+    whose counters, training time or record of processes are of another shape, is refused in one line naming the
+    field (was an ``AttributeError``, ``ValueError`` or ``KeyError`` from inside the Trainer, or, for the time and
+    the processes, taken without a word): what the run did so far cannot be carried on."""
+    path = Path(folder, BGS_STATE_NAME)
+    if not path.is_file():
+        return {}
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8
+        saved = None
+    if not isinstance(saved, dict):
+        raise BGSInputError(f"its {BGS_STATE_NAME} is not a JSON object (cut short or edited): resume from "
+                            "another checkpoint, or start a new run", path=folder)
+    problem = _state_problem(saved)
+    if problem is not None:
+        raise BGSInputError(f"its {BGS_STATE_NAME} has {problem} (edited or damaged): resume from another "
+                            "checkpoint, or start a new run", path=folder)
+    return saved
+
+
+def _at_least(value: Any, least: int) -> bool:
+    """``value`` is a whole number (:func:`bgs_hf.errors.whole_number`, the one check of a count) of at least
+    ``least``."""
+    try:
+        return whole_number(value, "value") >= least
+    except BGSInputError:
+        return False
+
+
+def _state_problem(saved: Mapping[str, Any]) -> str | None:
+    """The first field of a ``bgs_trainer_state.json`` a resume reads that is not of the shape ``BGSTrainer`` writes
+    (``totals``: counts; ``train_seconds``: seconds or null; ``world_sizes``: parts of the run), as a refusal names
+    it; None where every one is (absent, null or ``[]`` is a record of an older bgs-hf, read as before)."""
+    totals = saved.get("totals")
+    totals = {} if totals is None else totals
+    if not isinstance(totals, dict):
+        return f"totals {totals!r}, not an object of counts"
+    for key, value in totals.items():
+        if not _at_least(value, 0):
+            return f"totals.{key} {value!r}, not a count (a whole number >= 0)"
+    seconds = saved.get("train_seconds")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not math.isfinite(seconds) or seconds < 0):
+        return f"train_seconds {seconds!r}, not a time in seconds (a number >= 0, or null)"
+    parts = saved.get("world_sizes")
+    parts = [] if parts is None else parts
+    if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):
+        return f"world_sizes {parts!r}, not a list of {{from_step, world_size}} objects"
+    for i, part in enumerate(parts):
+        for key, least in (("from_step", 0), ("world_size", 1)):
+            shown = repr(part[key]) if key in part else "missing"  # BGSTrainer writes both keys of every part
+            if key not in part or (part[key] is not None and not _at_least(part[key], least)):
+                return f"world_sizes[{i}].{key} {shown}, not a whole number >= {least} or null"
+    return None
+
+
 def _step_settings(recipe: Any, world_size: Any) -> str:
     """What sets a run's steps per epoch besides its data, as a refusal names it: the recipe and its step size."""
     recipe = recipe if isinstance(recipe, Mapping) else {}
@@ -132,7 +192,8 @@ def _steps_per_epoch_change(saved: Mapping[str, Any], steps_per_epoch: int, reci
     was_steps = saved.get("steps_per_epoch")
     if not isinstance(was_steps, int) or was_steps == steps_per_epoch:
         return None
-    was_world = recorded_world_sizes(saved)[-1]["world_size"]
+    was_world = recorded_world_sizes(saved)[-1].get("world_size")  # an edited part's: unrecorded unless a number
+    was_world = int(was_world) if _at_least(was_world, 1) else None
     was_recipe = saved.get("recipe") if isinstance(saved.get("recipe"), Mapping) else {}
     change = _ScheduleChange(f"its run took {count(was_steps, 'step')} an epoch{_step_settings(was_recipe, was_world)}, "
                              f"this one takes {steps_per_epoch}{_step_settings(recipe, world_size)}")

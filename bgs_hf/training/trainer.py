@@ -48,6 +48,7 @@ from bgs_hf.training.resume import (
     checkpoint_complete,  # noqa: F401 - re-exported: the resume checks lived here, and users import them from here
     checkpoint_step,
     planned_max_steps,  # noqa: F401 - re-exported
+    read_bgs_state,
     resolve_resume,  # noqa: F401 - re-exported
     sampler_seed,
 )
@@ -588,20 +589,11 @@ class BGSTrainer(Trainer):
     def _restore_bgs_state(self, checkpoint: str) -> dict[str, Any]:
         """The checkpoint's ``bgs_trainer_state.json`` ({} for one without): its counters and training time carry on
         in this run's (the time is unknown, ``None``, where it recorded none), and another recipe is warned about.
-        A record that is no JSON object (cut short, edited) is refused in one line before anything is written (was a
-        bare ``JSONDecodeError``): its counters and time cannot be carried on."""
-        path = Path(checkpoint, BGS_STATE_NAME)
+        A record that is no JSON object, or whose fields are of another shape (cut short, edited), is refused in one
+        line before anything is written (:func:`read_bgs_state`): its counters and time cannot be carried on."""
         self.train_seconds_before = None  # unknown unless the checkpoint recorded it
-        if not path.is_file():
-            return {}
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:  # JSONDecodeError, or bytes that are not UTF-8
-            saved = None
-        if not isinstance(saved, dict):
-            raise BGSInputError(f"its {BGS_STATE_NAME} is not a JSON object (cut short or edited): resume from "
-                                "another checkpoint, or start a new run", path=checkpoint)
-        self.bgs_totals.update({k: int(v) for k, v in saved.get("totals", {}).items() if k in self.bgs_totals})
+        saved = read_bgs_state(checkpoint)
+        self.bgs_totals.update({k: int(v) for k, v in (saved.get("totals") or {}).items() if k in self.bgs_totals})
         seconds = saved.get("train_seconds")
         self.train_seconds_before = float(seconds) if isinstance(seconds, (int, float)) else None
         recipe = saved.get("recipe")
