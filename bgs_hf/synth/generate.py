@@ -23,7 +23,7 @@ import multiprocessing as mp
 import numbers
 import os
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,12 @@ ANNOTATION_COLUMNS = [
 ]
 
 
+def _output_settings(config: SynthConfig) -> dict[str, Any]:
+    """The ``config`` fields that shape a benchmark's files: all but ``workers``, which changes only how fast they are
+    made (so two runs that differ in it are the same benchmark, calibrated or not)."""
+    return {k: v for k, v in config.to_dict().items() if k != "workers"}
+
+
 def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None = None,
                            n_clips: int | None = None) -> DatasetCardInfo:
     """The dataset card's origin, licence and description for a SocialShapes instance (synthetic, ours): with
@@ -84,26 +90,24 @@ def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None =
     from bgs_hf.data.hub import DatasetCardInfo
 
     if isinstance(config, dict):  # from ground_truth.json, maybe of another generator version
-        from dataclasses import fields
-
-        known = {f.name for f in fields(SynthConfig)}
-        readable = set(config) <= known
+        readable = set(config) <= {f.name for f in fields(SynthConfig)}
         try:  # a benchmark made before SynthConfig checked its ranges may hold one it now refuses
             config = SynthConfig(**config) if readable else None
         except BGSInputError:
             readable, config = False, None
     else:
         readable = True
-    default = {k: v for k, v in SynthConfig().to_dict().items() if k != "workers"}
-    calibrated = config is None or {k: v for k, v in config.to_dict().items() if k != "workers"} == default
-    observers = ("odd-one-out judgments by simulated observers (their settings are in ground_truth.json)"
-                 if not readable else
-                 "odd-one-out judgments by simulated observers calibrated to the Garcia & Isik release"
-                 if calibrated else "odd-one-out judgments by simulated observers with non-default settings (not "
-                 "the calibration to the Garcia & Isik release)")
-    regenerate = (f" Generator `{GENERATOR_VERSION}`; regenerate with "
-                  f"{regenerate_command(config, seed, n_clips, 'hub')}." if config is not None and seed is not None
-                  and n_clips is not None else f" Generator `{GENERATOR_VERSION}`.")
+    if not readable:
+        observers = "odd-one-out judgments by simulated observers (their settings are in ground_truth.json)"
+    elif config is None or _output_settings(config) == _output_settings(SynthConfig()):
+        observers = "odd-one-out judgments by simulated observers calibrated to the Garcia & Isik release"
+    else:
+        observers = ("odd-one-out judgments by simulated observers with non-default settings (not the calibration to "
+                     "the Garcia & Isik release)")
+    regenerate = f" Generator `{GENERATOR_VERSION}`."
+    if config is not None and seed is not None and n_clips is not None:
+        regenerate = (f" Generator `{GENERATOR_VERSION}`; regenerate with "
+                      f"{regenerate_command(config, seed, n_clips, 'hub')}.")
     clips = f"{(config or SynthConfig()).duration_s:g}-second clips" if readable else "clips"
     # the release's tags, but its judgments are simulated: not `human-similarity` (the Hub's tag filter)
     tags = [t for t in DatasetCardInfo().tags if t != "human-similarity"] + ["simulated-judgments", "synthetic"]
@@ -140,7 +144,7 @@ def render_all(
     if len(paths) != len(scenes):
         raise ValueError(f"{len(scenes)} scenes but {len(paths)} video paths")
     jobs = [(s, config, str(p)) for s, p in zip(scenes, paths)]
-    if config.workers > 1 and len(jobs) > 8:
+    if config.workers > 1 and len(jobs) > 8:  # a pool is not worth starting for a handful of clips
         labels = _render_in_processes(jobs, config.workers, desc)
     else:
         labels = [_render_one(j) for j in tqdm(jobs, desc=desc, unit="clip")]
@@ -225,25 +229,24 @@ def contact_sheet(
     if scene_configs is not None and len(scene_configs) != len(scenes):
         raise ValueError(f"{len(scene_configs)} scene configs for {len(scenes)} scenes")
     labels = labels or [s.interaction for s in scenes]
-    rows, seen = [], set()
-    for i, lab in enumerate(labels):
-        if lab not in seen:
-            seen.add(lab)
-            rows.append(i)
-    cols = np.linspace(0, config.num_frames - 1, n_frames).round().astype(int)
+    first_of_label: dict[str, int] = {}  # the row of each label: its first clip, in order of first appearance
+    for i, label in enumerate(labels):
+        first_of_label.setdefault(label, i)
+    rows = list(first_of_label.values())
+    frame_indices = np.linspace(0, config.num_frames - 1, n_frames).round().astype(int)
     fig, axes = subplots(len(rows), n_frames, figsize=(1.3 * n_frames, 1.45 * len(rows)), squeeze=False)
     for r, i in enumerate(rows):
-        frames = render_scene(scenes[i], scene_configs[i] if scene_configs else config).frames
-        s = scenes[i]
-        for c, f in enumerate(cols):
+        scene = scenes[i]
+        frames = render_scene(scene, scene_configs[i] if scene_configs else config).frames
+        for c, f in enumerate(frame_indices):
             ax = axes[r, c]
             ax.imshow(frames[f], interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
                 ax.set_title(f"t={float(f / config.fps):.1f}s", fontsize=TEXT_PT)
-        axes[r, 0].set_ylabel(f"{labels[i]}\n{s.scene_kind}, energy {s.energy:.2f}", fontsize=TEXT_PT)
-    # 7-8 pt was 11 pixels at 110 dpi, under the report figures' sizes; "e=" did not say it meant the energy
+        # TEXT_PT: 7-8 pt was 11 px at 110 dpi, under the report figures' sizes; "energy" in full: "e=" was unclear
+        axes[r, 0].set_ylabel(f"{labels[i]}\n{scene.scene_kind}, energy {scene.energy:.2f}", fontsize=TEXT_PT)
     fig.suptitle("SocialShapes: one clip per label (rows) over time (columns)", fontsize=LABEL_PT)
     fig.tight_layout()
     path = Path(path)
@@ -286,16 +289,16 @@ def _benchmark_tables(
     """Latents, ratings, captions, split and simulated judgments for the given scenes."""
     from bgs_hf.synth.scene import trajectories
 
-    lat_rows, rat_rows, caps = [], [], []
+    latent_rows, rating_rows, captions = [], [], []
     for s in scenes:
         pos, head = trajectories(s, config)
-        lat = latent_attributes(s, pos, head, rngs["latents"])
-        lat_rows.append(lat)
-        rat_rows.append(rated(lat, rngs["ratings"], config))
-        caps.append(make_captions(s, rngs["captions"], config.captions_per_clip, config.caption_vague_rate))
+        latent = latent_attributes(s, pos, head, rngs["latents"])
+        latent_rows.append(latent)
+        rating_rows.append(rated(latent, rngs["ratings"], config))
+        captions.append(make_captions(s, rngs["captions"], config.captions_per_clip, config.caption_vague_rate))
     types, test, design = _split_and_design(scenes, config, rngs)
     stimulus_set = np.where(test, "test", "train")
-    latents = pd.DataFrame(lat_rows)
+    latents = pd.DataFrame(latent_rows)
     z = social_space(
         latents[list(SOCIAL_ATTRS)].to_numpy(),
         types,
@@ -303,23 +306,28 @@ def _benchmark_tables(
         type_weight=config.type_weight,
     )
     trials = simulate_choices(design, z, rngs["choices"], config)
-    participants = list(dict.fromkeys(trials["participation"]))
-    token = {p: f"p{k % 40 + 1}" for k, p in enumerate(participants)}
-    code = {
-        p: float(c) for p, c in zip(participants, rngs["design"].integers(1000, 10000, len(participants)))
-    }
-    trials["catch_trial_flag"] = False  # as in the release: catch trials are never flagged
-    trials["token"] = trials["participation"].map(token)
-    trials["survey_code"] = trials["participation"].map(code)
+    _add_release_bookkeeping(trials, rngs["design"])
     return {
         "latents": latents,
-        "ratings": pd.DataFrame(rat_rows),
-        "captions": caps,
+        "ratings": pd.DataFrame(rating_rows),
+        "captions": captions,
         "stimulus_set": stimulus_set,
         "trials": trials,
         "z": z,
         "names": names,
     }
+
+
+def _add_release_bookkeeping(trials: pd.DataFrame, rng: np.random.Generator) -> None:
+    """The release's columns that carry no judgment, filled as it fills them, in place: ``catch_trial_flag`` always
+    False, a ``token`` that several participants share and one ``survey_code`` per participant. ``rng`` is the design's
+    generator, drawn after the design (so these draws come last, and the design is the same without them)."""
+    participants = list(dict.fromkeys(trials["participation"]))
+    token = {p: f"p{k % 40 + 1}" for k, p in enumerate(participants)}
+    survey_code = {p: float(c) for p, c in zip(participants, rng.integers(1000, 10000, len(participants)))}
+    trials["catch_trial_flag"] = False  # as in the release: catch trials are never flagged
+    trials["token"] = trials["participation"].map(token)
+    trials["survey_code"] = trials["participation"].map(survey_code)
 
 
 def split_judgments(tabs: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -384,7 +392,6 @@ def warn_of_splits_without_judgments(tabs: dict[str, Any], seed: int, config: Sy
     shows together; 40 clips at seed 0): it is written, but ``data validate`` reports the split, and nothing can be
     trained or scored on it. Said when the tables are made, before the clips are rendered, with the nearest clip
     count and test fraction whose drawn designs do give every split judgments at this seed."""
-    is_test = tabs["stimulus_set"] == "test"
     empty = [split for split, keep in split_judgments(tabs).items() if not keep.any()]
     if not empty:
         return
@@ -399,6 +406,7 @@ def warn_of_splits_without_judgments(tabs: dict[str, Any], seed: int, config: Sy
     advice = (f"at this seed {' or '.join(options)} would give every split judgments (their designs drawn, not "
               "rendered)" if options else f"no clip count up to {n_clips + MORE_CLIPS_TRIED} nor test fraction "
               "gives every split judgments at this seed: try another seed")
+    is_test = tabs["stimulus_set"] == "test"
     for split in empty:
         n_split = int(is_test.sum() if split == "test" else (~is_test).sum())
         logger.warning("SocialShapes: no judgment has all three clips in the %s split (%s): `bgs-hf data validate` "
@@ -409,46 +417,71 @@ def warn_of_splits_without_judgments(tabs: dict[str, Any], seed: int, config: Sy
 def _write_release(
     out: Path, scenes: list[Scene], tabs: dict[str, Any], config: SynthConfig, seed: int
 ) -> None:
-    data = out / "data"
-    sim = data / "interim" / "similarity"
-    utils = data / "raw" / "utils"
-    sim.mkdir(parents=True, exist_ok=True)
-    utils.mkdir(parents=True, exist_ok=True)
-    names = tabs["names"]
-    trials = tabs["trials"]
-    all_trip = trials[TRIPLET_COLUMNS]
-    all_trip.to_csv(sim / "all_triplets.csv", index=False)
-    is_test = tabs["stimulus_set"] == "test"
+    """Every file of the release layout but the videos, masks and contact sheet."""
+    _write_triplets(out / "data" / "interim" / "similarity", tabs)
+    _write_clip_tables(out / "data" / "raw" / "utils", tabs)
+    _ground_truth_table(scenes, tabs).to_parquet(out / "ground_truth.parquet", index=False)
+    meta = {
+        "generator": GENERATOR_VERSION,
+        "seed": seed,
+        "n_clips": len(tabs["names"]),
+        "config": _output_settings(config),
+        "interactions": list(INTERACTIONS),
+        "clips": [dict(video_name=nm, **s.to_dict()) for nm, s in zip(tabs["names"], scenes)],
+        "files": {"ground_truth_table": "ground_truth.parquet", "agent_masks": "agent_masks.npz"},
+    }
+    (out / "ground_truth.json").write_text(json.dumps(meta, indent=1))
+    (out / "README.md").write_text(release_readme(tabs, config, seed))
+
+
+def _write_triplets(folder: Path, tabs: dict[str, Any]) -> None:
+    """``all_triplets.csv`` and each split's ``{split}_triplets.csv``, whose ``triplet_id`` is the row in all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    all_triplets = tabs["trials"][TRIPLET_COLUMNS]
+    all_triplets.to_csv(folder / "all_triplets.csv", index=False)
     for split, keep in split_judgments(tabs).items():
-        part = all_trip[keep].copy()
+        part = all_triplets[keep].copy()
         part.insert(0, "triplet_id", np.flatnonzero(keep))
-        part.to_csv(sim / f"{split}_triplets.csv", index=False)
+        part.to_csv(folder / f"{split}_triplets.csv", index=False)
+
+
+def _write_clip_tables(folder: Path, tabs: dict[str, Any]) -> None:
+    """The per-clip CSVs of the release's ``data/raw/utils``: mapping, ratings and captions, the split."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = tabs["names"]
+    is_test = tabs["stimulus_set"] == "test"
     pd.DataFrame({"index": np.arange(len(names)), "video_name": names}).to_csv(
-        utils / "video_mapping.csv", index=False
+        folder / "video_mapping.csv", index=False
     )
-    ann = tabs["ratings"].rename(columns={a: f"rating-{a}" for a in RATING_ATTRS})
-    ann.insert(0, "video_name", names)
-    ann["stimulus_set"] = tabs["stimulus_set"]
-    ann["captions"] = [repr(c) for c in tabs["captions"]]
-    ann = ann[ANNOTATION_COLUMNS]
-    ann.to_csv(utils / "annotations.csv", index=False)
-    cap_rows = [
+    annotations = tabs["ratings"].rename(columns={a: f"rating-{a}" for a in RATING_ATTRS})
+    annotations.insert(0, "video_name", names)
+    annotations["stimulus_set"] = tabs["stimulus_set"]
+    annotations["captions"] = [repr(c) for c in tabs["captions"]]
+    annotations = annotations[ANNOTATION_COLUMNS]
+    annotations.to_csv(folder / "annotations.csv", index=False)
+    caption_rows = [
         (name, k + 1, normalise_caption(c))
-        for name, caps in zip(names, tabs["captions"])
-        for k, c in enumerate(caps)
+        for name, captions in zip(names, tabs["captions"])
+        for k, c in enumerate(captions)
     ]
-    pd.DataFrame(cap_rows, columns=["video_name", "caption_index", "caption"]).to_csv(
-        utils / "captions.csv", index=False
+    pd.DataFrame(caption_rows, columns=["video_name", "caption_index", "caption"]).to_csv(
+        folder / "captions.csv", index=False
     )
-    pd.DataFrame({"video_name": np.array(names)[~is_test]}).to_csv(utils / "train.csv", index=False)
+    pd.DataFrame({"video_name": np.array(names)[~is_test]}).to_csv(folder / "train.csv", index=False)
     pd.DataFrame({"index": np.flatnonzero(is_test), "video_name": np.array(names)[is_test]}).to_csv(
-        utils / "test.csv", index=False
+        folder / "test.csv", index=False
     )
-    stim_cols = [c for c in ANNOTATION_COLUMNS if c not in ("rating-intimacy", "rating-dominance")]
+    # as the release's: without the last two ratings, and with the clip's row in annotations.csv as a nameless column
+    stimulus_columns = [c for c in ANNOTATION_COLUMNS if c not in ("rating-intimacy", "rating-dominance")]
     for split, flags in (("train", ~is_test), ("test", is_test)):
-        ann[stim_cols][flags].to_csv(utils / f"{split}_stimulus_data.csv")
-    # ground truth: true latents and generative parameters, kept apart from the "rated" columns
-    gt = pd.DataFrame(
+        annotations[stimulus_columns][flags].to_csv(folder / f"{split}_stimulus_data.csv")
+
+
+def _ground_truth_table(scenes: list[Scene], tabs: dict[str, Any]) -> pd.DataFrame:
+    """One row per clip: its generative parameters, true latents and social-space coordinates, kept apart from the
+    noisy ``rating-*`` columns of ``annotations.csv``."""
+    names = tabs["names"]
+    table = pd.DataFrame(
         {
             "index": np.arange(len(names)),
             "video_name": names,
@@ -467,21 +500,10 @@ def _write_release(
         }
     )
     for a in RATING_ATTRS:
-        gt[f"latent-{a}"] = tabs["latents"][a].to_numpy()
+        table[f"latent-{a}"] = tabs["latents"][a].to_numpy()
     for d in range(tabs["z"].shape[1]):
-        gt[f"social_z{d}"] = tabs["z"][:, d]
-    gt.to_parquet(out / "ground_truth.parquet", index=False)
-    meta = {
-        "generator": GENERATOR_VERSION,
-        "seed": seed,
-        "n_clips": len(names),
-        "config": {k: v for k, v in config.to_dict().items() if k != "workers"},  # workers: speed only
-        "interactions": list(INTERACTIONS),
-        "clips": [dict(video_name=nm, **s.to_dict()) for nm, s in zip(names, scenes)],
-        "files": {"ground_truth_table": "ground_truth.parquet", "agent_masks": "agent_masks.npz"},
-    }
-    (out / "ground_truth.json").write_text(json.dumps(meta, indent=1))
-    (out / "README.md").write_text(release_readme(tabs, config, seed))
+        table[f"social_z{d}"] = tabs["z"][:, d]
+    return table
 
 
 #: SynthConfig fields `bgs-hf synth` sets, and their flags (the rest only through the Python API).
@@ -506,8 +528,7 @@ def regenerate_command(config: SynthConfig, seed: int, n_clips: int, fmt: str = 
              if getattr(config, name) != getattr(default, name)]
     flags = ["--format hub", *flags] if fmt == "hub" else flags
     text = "`" + " ".join([f"bgs-hf synth OUT --seed {seed} --clips {n_clips}", *flags]) + "`"
-    other = sorted(k for k, v in config.to_dict().items()
-                   if k not in SYNTH_FLAGS and k != "workers" and v != getattr(default, k))
+    other = sorted(k for k, v in _output_settings(config).items() if k not in SYNTH_FLAGS and v != getattr(default, k))
     if other:
         text += f" and, in Python, the `SynthConfig` values of {', '.join(other)} in `ground_truth.json`"
     return text
@@ -541,6 +562,8 @@ Synthetic data generated by bgs-hf: no third-party rights (Apache-2.0, like the 
 
 
 def _child_rngs(seed: int) -> dict[str, np.random.Generator]:
+    """One generator per part of the benchmark, so that drawing more or less of one part moves no other. A child's
+    stream depends only on its position in ``keys``: add a new part at the end, or every later part changes."""
     keys = ("scenes", "latents", "ratings", "captions", "split", "design", "choices")
     return dict(zip(keys, np.random.default_rng(seed).spawn(len(keys))))
 
@@ -579,6 +602,21 @@ def _check_seed(seed: object) -> None:
         raise BGSSettingError(lambda n: f"{n('seed')}: must be a whole number >= 0, got {seed!r}")
 
 
+def _check_benchmark_settings(n_clips: int, seed: int, fmt: str, config: SynthConfig) -> None:
+    """Refuse, before any folder is made, the settings :func:`generate_socialshapes` cannot make a benchmark of."""
+    _check_seed(seed)
+    if fmt not in ("release", "hub"):
+        raise BGSSettingError(lambda n: f"{n('fmt', fmt)}: must be 'release' or 'hub'")
+    if not _is_whole(n_clips):
+        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be a whole number, at least 10")
+    if n_clips < 10:
+        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be at least 10")
+    n_test = count_test_clips(n_clips, config.test_fraction)
+    if not 0 < n_test < n_clips:  # else written, and `data validate` called the empty split a problem
+        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)} and {n('test_fraction', config.test_fraction)}: "
+                                        f"{n_test} test clips leave no {'test' if n_test == 0 else 'training'} clips")
+
+
 def generate_socialshapes(
     out_dir: str | Path,
     *,
@@ -595,17 +633,7 @@ def generate_socialshapes(
     Its disk, memory and time are estimated and logged first; a run whose estimate exceeds the free disk or the
     memory is refused unless ``force`` (:func:`bgs_hf.synth.budget.check_budget`)."""
     config = config or SynthConfig()
-    _check_seed(seed)
-    if fmt not in ("release", "hub"):
-        raise BGSSettingError(lambda n: f"{n('fmt', fmt)}: must be 'release' or 'hub'")
-    if not _is_whole(n_clips):
-        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be a whole number, at least 10")
-    if n_clips < 10:
-        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be at least 10")
-    n_test = count_test_clips(n_clips, config.test_fraction)
-    if not 0 < n_test < n_clips:  # else written, and `data validate` called the empty split a problem
-        raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)} and {n('test_fraction', config.test_fraction)}: "
-                                        f"{n_test} test clips leave no {'test' if n_test == 0 else 'training'} clips")
+    _check_benchmark_settings(n_clips, seed, fmt, config)
     target = require_new_folder(out_dir, "out_dir")
     check_budget(target, estimate_socialshapes(n_clips, config, fmt), force=force,
                  subject=lambda n: f"SocialShapes with {n('n_clips', n_clips)}, {n('num_frames', config.num_frames)} "
@@ -657,18 +685,18 @@ def abstract_scene(
     generalisation clips come from the ``config`` the caller renders them with)."""
     kinds = ABSTRACT_LABELS[label]
     kind = kinds[int(rng.integers(len(kinds)))]
-    s = sample_scene(rng, replace(config, param_overlap=0.0), interaction=kind)
+    scene = sample_scene(rng, replace(config, param_overlap=0.0), interaction=kind)
     u = float(rng.random())
     lo, hi = TYPE_PARAM_RANGES[kind]["energy"]
-    frac = 0.75 + 0.25 * u if generalisation else 0.75 * u
+    energy_position = 0.75 + 0.25 * u if generalisation else 0.75 * u  # 0-1 in the range; the top quarter held out
     palette = (
         [(230, 120, 20), (130, 60, 200), (20, 160, 150)]
         if generalisation
         else [(220, 40, 40), (40, 90, 220), (40, 170, 60)]
     )
     return replace(
-        s,
-        energy=lo + (hi - lo) * frac,
+        scene,
+        energy=lo + (hi - lo) * energy_position,
         scene_kind="abstract",
         background=(235, 235, 235),
         background2=(235, 235, 235),
@@ -719,52 +747,57 @@ def generate_abstract_set(
     return target
 
 
+@dataclass
+class _AbstractGroup:
+    """The clips of one split of the abstract set, rendered with one config (the split's agent size)."""
+
+    split: str
+    render_config: SynthConfig
+    scenes: list[Scene]
+    labels: list[str]
+    names: list[str]
+
+
 def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: int, config: SynthConfig) -> None:
+    """Draw every clip of both groups, then render each group with its own agent size, then the tables."""
     (out / "videos").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, 7])
-    names_l = list(ABSTRACT_LABELS)
-    rows, scenes = [], []
+    label_names = list(ABSTRACT_LABELS)
+    groups: list[_AbstractGroup] = []  # training clips first
     for split, n in (("train", n_train), ("generalisation", n_generalisation)):
-        labels = np.resize(np.arange(3), n)[rng.permutation(n)]
+        label_ids = np.resize(np.arange(len(label_names)), n)[rng.permutation(n)]  # as many of each, to one
         if not n:  # no clips: an empty group's scaled radius is never used, so never refused (0.4 * 1.3 = 0.52)
             continue
-        gen = split == "generalisation"
-        cfg = replace(config, agent_radius=config.agent_radius * (GENERALISATION_RADIUS_SCALE if gen else 1.0))
-        for k, lab in enumerate(labels):
-            s = abstract_scene(rng, cfg, names_l[lab], generalisation=gen)
-            scenes.append((s, cfg))
-            rows.append(
-                {
-                    "video_name": f"abs_{split[:3]}_{k:04d}.mp4",
-                    "split": split,
-                    "label": names_l[lab],
-                    "interaction": s.interaction,
-                    "energy": s.energy,
-                    "closeness": s.closeness,
-                    "facing": s.facing,
-                    "leader": s.leader,
-                    "third_agent": s.third_agent,
-                }
-            )
+        generalisation = split == "generalisation"
+        radius_scale = GENERALISATION_RADIUS_SCALE if generalisation else 1.0
+        render_config = replace(config, agent_radius=config.agent_radius * radius_scale)
+        labels = [label_names[i] for i in label_ids]
+        scenes = [abstract_scene(rng, render_config, label, generalisation=generalisation) for label in labels]
+        names = [f"abs_{split[:3]}_{k:04d}.mp4" for k in range(n)]
+        groups.append(_AbstractGroup(split, render_config, scenes, labels, names))
+    rows = [
+        {
+            "video_name": name,
+            "split": group.split,
+            "label": label,
+            "interaction": s.interaction,
+            "energy": s.energy,
+            "closeness": s.closeness,
+            "facing": s.facing,
+            "leader": s.leader,
+            "third_agent": s.third_agent,
+        }
+        for group in groups
+        for s, label, name in zip(group.scenes, group.labels, group.names)
+    ]
+    masks = [render_all(group.scenes, group.render_config, [out / "videos" / name for name in group.names],
+                        desc=f"abstract {group.split}") for group in groups]
     table = pd.DataFrame(rows)
-    masks = []
-    for cfg_key in (False, True):  # two render configs (agent size differs)
-        sel = [i for i, r in enumerate(rows) if (r["split"] == "generalisation") == cfg_key]
-        if not sel:
-            continue
-        cfg = scenes[sel[0]][1]
-        masks.append(
-            render_all(
-                [scenes[i][0] for i in sel],
-                cfg,
-                [out / "videos" / rows[i]["video_name"] for i in sel],
-                desc="abstract " + ("generalisation" if cfg_key else "train"),
-            )
-        )
     table.to_csv(out / "labels.csv", index=False)
     save_agent_masks(out / "agent_masks.npz", np.concatenate(masks), table["video_name"].tolist())
-    contact_sheet(out / "contact_sheet.png", [s for s, _ in scenes], config, labels=table["label"].tolist(),
-                  scene_configs=[c for _, c in scenes])
+    contact_sheet(out / "contact_sheet.png", [s for group in groups for s in group.scenes], config,
+                  labels=table["label"].tolist(),
+                  scene_configs=[group.render_config for group in groups for _ in group.scenes])
     (out / "README.md").write_text(
         f"# SocialShapes-Abstract (seed {seed})\n\nA PHASE-like out-of-distribution set: triangles in a plain "
         "walled world, no scene context. `labels.csv` gives each clip's label (friendly / neutral / "

@@ -18,6 +18,7 @@ import numbers
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +28,8 @@ INTERACTIONS: tuple[str, ...] = ("chase", "fight", "hug", "help", "avoid", "igno
 #: Agent body shapes (nuisance).
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "hexagon")
 
-#: Scene kinds (nuisance); "indoor" has a wall and a tiled, wooden or plain floor, "outdoor" a sky and a
-#: textured ground.
+#: Scene kinds (nuisance); "indoor" has a wall and a tiled or wooden floor (or a striped wall and a plain floor),
+#: "outdoor" a sky and a textured ground.
 SCENE_KINDS: tuple[str, ...] = ("indoor", "outdoor")
 
 #: Per-type range of each continuous social parameter (before ``SynthConfig.param_overlap`` mixing).
@@ -210,6 +211,8 @@ def _distinct_colour(rng: np.random.Generator, avoid: list[tuple[int, int, int]]
 
 
 def _sample_param(rng: np.random.Generator, lo_hi: tuple[float, float], overlap: float) -> float:
+    """In the type's range ``lo_hi``, or with probability ``overlap`` anywhere in [0, 1]: how
+    ``SynthConfig.param_overlap`` makes the continuous parameters say less about the type."""
     if rng.random() < overlap:
         return float(rng.random())
     return float(rng.uniform(*lo_hi))
@@ -218,63 +221,27 @@ def _sample_param(rng: np.random.Generator, lo_hi: tuple[float, float], overlap:
 def sample_scene(
     rng: np.random.Generator, config: SynthConfig | None = None, *, interaction: str | None = None
 ) -> Scene:
-    """Draw one scene. Social content and nuisance come from two independent child generators."""
+    """Draw one scene. Social content and nuisance come from two independent child generators, so that drawing either
+    differently (another ``interaction``, more distractors) leaves the other as it was."""
     config = config or SynthConfig()
     social_rng, nuisance_rng = rng.spawn(2)
-    kind = interaction or INTERACTIONS[int(social_rng.integers(len(INTERACTIONS)))]
+    return Scene(**_sample_social(social_rng, config, interaction), **_sample_nuisance(nuisance_rng, config))
+
+
+def _sample_social(rng: np.random.Generator, config: SynthConfig, interaction: str | None) -> dict[str, Any]:
+    """The :class:`Scene` fields of its social content (``interaction`` drawn too when not given)."""
+    kind = interaction or INTERACTIONS[int(rng.integers(len(INTERACTIONS)))]
     if kind not in INTERACTIONS:
         raise ValueError(f"unknown interaction {kind!r}; choose from {INTERACTIONS}")
     ranges = TYPE_PARAM_RANGES[kind]
-    energy = _sample_param(social_rng, ranges["energy"], config.param_overlap)
-    closeness = _sample_param(social_rng, ranges["closeness"], config.param_overlap)
-    facing = _sample_param(social_rng, ranges["facing"], config.param_overlap)
-    leader = int(social_rng.integers(2))
-    third = bool(social_rng.random() < config.third_agent_prob)
-    centre = (float(social_rng.uniform(0.38, 0.62)), float(social_rng.uniform(0.38, 0.62)))
-    direction = float(social_rng.uniform(0, 2 * np.pi))
-    motion_seed = int(social_rng.integers(2**31))
-
-    r = nuisance_rng
-    scene_kind = SCENE_KINDS[int(r.integers(2))]
-    if scene_kind == "indoor":  # warm/neutral wall, wooden, tiled or plain floor
-        background = _colour(r, 90, 230)
-        background2 = tuple(int(v) for v in np.clip(np.array(_colour(r, 60, 200)) * [1.0, 0.85, 0.7], 0, 255))
-        texture = ["tiles", "planks", "stripes"][int(r.integers(3))]
-        horizon = float(r.uniform(0.25, 0.5))
-    else:  # sky over grass/sand/road
-        background = tuple(int(v) for v in (r.integers(90, 170), r.integers(150, 210), r.integers(200, 256)))
-        background2 = [
-            (int(r.integers(40, 100)), int(r.integers(110, 180)), int(r.integers(30, 90))),  # grass
-            (int(r.integers(170, 230)), int(r.integers(150, 200)), int(r.integers(90, 140))),  # sand
-            (int(r.integers(80, 130)),) * 3,  # road
-        ][int(r.integers(3))]
-        texture = ["noise", "blobs", "grass"][int(r.integers(3))]
-        horizon = float(r.uniform(0.15, 0.4))
-    texture_scale = float(r.uniform(0.05, 0.25))
-    colours: list[tuple[int, int, int]] = []
-    for _ in range(3):
-        colours.append(_distinct_colour(r, [background, background2, *colours]))
-    shapes = [SHAPES[int(i)] for i in r.integers(len(SHAPES), size=3)]
-    if r.random() < 0.5:  # half the clips: both main agents look alike
-        shapes[1] = shapes[0]
-    n_distract = int(r.integers(config.max_distractors + 1))
-    distractors = []
-    for _ in range(n_distract):
-        ang = r.uniform(0, 2 * np.pi)
-        speed = config.distractor_motion * r.uniform(0, 1)
-        distractors.append(
-            Distractor(
-                x=float(r.uniform(0.05, 0.95)),
-                y=float(r.uniform(0.05, 0.95)),
-                radius=float(r.uniform(0.04, 0.12)),
-                shape=["circle", "square", "bar"][int(r.integers(3))],
-                colour=_colour(r, 20, 240),
-                vx=float(speed * np.cos(ang)),
-                vy=float(speed * np.sin(ang)),
-            )
-        )
-    jitter = float(r.uniform(0.0, 1.0) * config.jitter_px)
-    return Scene(
+    energy = _sample_param(rng, ranges["energy"], config.param_overlap)
+    closeness = _sample_param(rng, ranges["closeness"], config.param_overlap)
+    facing = _sample_param(rng, ranges["facing"], config.param_overlap)
+    leader = int(rng.integers(2))
+    third = bool(rng.random() < config.third_agent_prob)
+    centre = (float(rng.uniform(0.38, 0.62)), float(rng.uniform(0.38, 0.62)))
+    direction = float(rng.uniform(0, 2 * np.pi))
+    return dict(
         interaction=kind,
         energy=energy,
         leader=leader,
@@ -283,10 +250,55 @@ def sample_scene(
         third_agent=third,
         centre=centre,
         direction=direction,
-        motion_seed=motion_seed,
+        motion_seed=int(rng.integers(2**31)),
+    )
+
+
+def _sample_nuisance(rng: np.random.Generator, config: SynthConfig) -> dict[str, Any]:
+    """The :class:`Scene` fields of its look: none of them changes what the agents do."""
+    scene_kind = SCENE_KINDS[int(rng.integers(2))]
+    if scene_kind == "indoor":  # warm/neutral wall over a tiled or wooden floor, or striped over a plain one
+        background = _colour(rng, 90, 230)
+        background2 = tuple(int(v) for v in np.clip(np.array(_colour(rng, 60, 200)) * [1.0, 0.85, 0.7], 0, 255))
+        texture = ["tiles", "planks", "stripes"][int(rng.integers(3))]
+        horizon = float(rng.uniform(0.25, 0.5))
+    else:  # sky over grass/sand/road
+        background = tuple(int(v) for v in (rng.integers(90, 170), rng.integers(150, 210), rng.integers(200, 256)))
+        background2 = [
+            (int(rng.integers(40, 100)), int(rng.integers(110, 180)), int(rng.integers(30, 90))),  # grass
+            (int(rng.integers(170, 230)), int(rng.integers(150, 200)), int(rng.integers(90, 140))),  # sand
+            (int(rng.integers(80, 130)),) * 3,  # road
+        ][int(rng.integers(3))]
+        texture = ["noise", "blobs", "grass"][int(rng.integers(3))]
+        horizon = float(rng.uniform(0.15, 0.4))
+    texture_scale = float(rng.uniform(0.05, 0.25))
+    colours: list[tuple[int, int, int]] = []
+    for _ in range(3):
+        colours.append(_distinct_colour(rng, [background, background2, *colours]))
+    shapes = [SHAPES[int(i)] for i in rng.integers(len(SHAPES), size=3)]
+    if rng.random() < 0.5:  # half the clips: both main agents look alike
+        shapes[1] = shapes[0]
+    n_distract = int(rng.integers(config.max_distractors + 1))
+    distractors = []
+    for _ in range(n_distract):
+        ang = rng.uniform(0, 2 * np.pi)
+        speed = config.distractor_motion * rng.uniform(0, 1)
+        distractors.append(
+            Distractor(
+                x=float(rng.uniform(0.05, 0.95)),
+                y=float(rng.uniform(0.05, 0.95)),
+                radius=float(rng.uniform(0.04, 0.12)),
+                shape=["circle", "square", "bar"][int(rng.integers(3))],
+                colour=_colour(rng, 20, 240),
+                vx=float(speed * np.cos(ang)),
+                vy=float(speed * np.sin(ang)),
+            )
+        )
+    jitter = float(rng.uniform(0.0, 1.0) * config.jitter_px)
+    return dict(
         scene_kind=scene_kind,
-        background=background,  # type: ignore[arg-type]
-        background2=background2,  # type: ignore[arg-type]
+        background=background,
+        background2=background2,
         texture=texture,
         texture_scale=texture_scale,
         horizon=horizon,
@@ -294,7 +306,7 @@ def sample_scene(
         agent_shapes=shapes,
         distractors=distractors,
         jitter=jitter,
-        nuisance_seed=int(r.integers(2**31)),
+        nuisance_seed=int(rng.integers(2**31)),
     )
 
 
