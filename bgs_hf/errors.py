@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,12 +49,17 @@ class BGSSettingError(BGSInputError):
 
     ``say`` may be the line already written (a ``str``): torch rebuilds a DataLoader worker's error as
     ``type(err)(message)`` (``--dataloader_num_workers N``), and a refusal that took only ``say`` became a
-    ``RuntimeError`` traceback. Its settings stay named as written (the worker's ``say`` does not cross processes)."""
+    ``RuntimeError`` traceback. ``say`` itself crosses no process, so a worker's refusal ends its traceback with a
+    note of how it names its settings (:data:`NAMING_NOTE`, Python 3.11+), and a pickled one carries the same (a
+    process pool's): either way the other process still names them as flags. A subclass's own fields stay optional
+    for the same rebuild (:class:`~bgs_hf.synth.budget.BudgetError`'s ``needs`` is ``None`` there)."""
 
     def __init__(self, say: Callable[[Callable[..., str]], str] | str, *,
                  path: str | os.PathLike[str] | None = None, row: int | None = None) -> None:
         self.say = _as_written(say) if isinstance(say, str) else say
         super().__init__(self.say(_python_name), path=path, row=row)
+        if _in_dataloader_worker() and hasattr(self, "add_note"):  # add_note: Python 3.11+
+            self.add_note(NAMING_NOTE + json.dumps(_portable(self.say)))
 
     def as_flags(self, sep: str = "_", flags: Mapping[str, str] | None = None) -> BGSSettingError:
         """The same line with each setting named as ``--flag`` (words joined by ``sep``: ``_`` for ``bgs-hf train``,
@@ -63,13 +70,98 @@ class BGSSettingError(BGSInputError):
             flag = (flags or {}).get(setting) or "--" + setting.replace("_", sep)
             return flag if value is None else f"{flag} {value}"
 
-        # still a BGSSettingError: a worker's, rebuilt by torch, is unwrapped by its type (``bgs_hf.cli.main``)
-        return BGSSettingError(self.say(named), path=self.path, row=self.row)
+        # the same type and fields (a BudgetError keeps its needs): a worker's, rebuilt by torch, is unwrapped by the
+        # type its traceback names (``bgs_hf.cli.main``)
+        return _rebuilt(type(self), self.say(named), self.path, self.row, self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "say"}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with ``say`` as written out (:func:`_portable`): a ``say`` is mostly a lambda, which pickle refused,
+        so a refusal in a process pool's worker reached the caller as a pickling error."""
+        return _unpickled, (type(self), *_portable(self.say), self.path, self.row, self._fields())
 
 
-def _as_written(line: str) -> Callable[[Callable[..., str]], str]:
-    """A ``say`` for a line already written: every naming gives it as it is."""
-    return lambda named: line
+#: The start of the note a DataLoader worker's :class:`BGSSettingError` ends its traceback with: the line's
+#: template and its settings as JSON (:func:`_portable`), read back by :func:`_as_written`.
+NAMING_NOTE = "bgs-hf setting names: "
+
+
+def _in_dataloader_worker() -> bool:
+    """Whether torch will hand this error on as text only (its traceback), not as the object."""
+    data = sys.modules.get("torch.utils.data")  # only a process that imported torch can be its worker (no import)
+    return data is not None and data.get_worker_info() is not None
+
+
+def _portable(say: Callable[[Callable[..., str]], str]) -> tuple[str, list[list[str | None]]]:
+    """``say`` as data another process can read: its line with each setting marked (``\\x00i\\x00``) and, for each,
+    ``[setting, repr(value), str(value)]`` (``None`` for both without a value), what the two namings write."""
+    settings: list[list[str | None]] = []
+
+    def marked(setting: str, value: object = None) -> str:
+        settings.append([setting, None, None] if value is None else [setting, repr(value), f"{value}"])
+        return f"\x00{len(settings) - 1}\x00"
+
+    return say(marked), settings
+
+
+class _Written(str):
+    """A setting's value as one process wrote it: ``str`` as typed, ``repr`` as in Python."""
+
+    python: str
+
+    def __new__(cls, text: str, python: str) -> _Written:
+        value = super().__new__(cls, text)
+        value.python = python
+        return value
+
+    def __repr__(self) -> str:
+        return self.python
+
+
+def _rendering(template: str, settings: list[list[str | None]]) -> Callable[[Callable[..., str]], str]:
+    """The ``say`` that :func:`_portable` wrote out."""
+    parts = re.split("\x00(\\d+)\x00", template)
+
+    def say(named: Callable[..., str]) -> str:
+        out = list(parts)
+        for i in range(1, len(out), 2):
+            setting, python, text = settings[int(out[i])]
+            out[i] = named(setting) if python is None else named(setting, _Written(str(text), str(python)))
+        return "".join(out)
+
+    return say
+
+
+def _rebuilt(cls: type[BGSSettingError], say: Callable[[Callable[..., str]], str] | str,
+             path: Path | None, row: int | None, fields: dict[str, Any]) -> BGSSettingError:
+    """A ``cls`` saying ``say`` with a subclass's own fields as given: its ``__init__`` may take others."""
+    err = cls.__new__(cls)
+    BGSSettingError.__init__(err, say, path=path, row=row)
+    vars(err).update({k: v for k, v in fields.items() if k not in vars(err)})
+    return err
+
+
+def _unpickled(cls: type[BGSSettingError], template: str, settings: list[list[str | None]], path: Path | None,
+               row: int | None, fields: dict[str, Any]) -> BGSSettingError:
+    return _rebuilt(cls, _rendering(template, settings), path, row, fields)
+
+
+def _as_written(text: str) -> Callable[[Callable[..., str]], str]:
+    """A ``say`` for a line already written: every naming gives it as it is, except where it ends with a worker's
+    :data:`NAMING_NOTE` (torch's re-raise of it): its settings are named again, the rest as it is."""
+    head, note, data = text.rstrip("\n").rpartition("\n" + NAMING_NOTE)
+    if note:
+        try:
+            say = _rendering(*json.loads(data))
+            python = say(_python_name)
+        except (ValueError, TypeError, IndexError, KeyError):  # no note of ours
+            return lambda named: text
+        if head.endswith(python):
+            before = head[:len(head) - len(python)]
+            return lambda named: before + say(named)
+    return lambda named: text
 
 
 def _python_name(setting: str, value: object = None) -> str:

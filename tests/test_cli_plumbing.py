@@ -125,6 +125,92 @@ def test_a_refused_setting_keeps_its_file_and_row_as_flags_and_a_flags_prefix_ke
     assert str(info.value) == "--data: judgments.csv: column 'odd' is empty"
 
 
+def _every_input_error() -> list[tuple[BaseException, str, dict[str, object]]]:
+    """Every error class of bgs_hf a command prints in one line (written out by hand: a new one belongs here), one of
+    each with the line it says and its own fields."""
+    from bgs_hf.errors import BGSSettingError
+    from bgs_hf.models.liveness import DeadLoraError
+    from bgs_hf.synth.budget import BudgetError
+
+    return [
+        (BGSInputError("column 'odd' is empty", path="/d/judgments.csv", row=4),
+         "judgments.csv row 4: column 'odd' is empty", {"path": Path("/d/judgments.csv"), "row": 4}),
+        (BGSSettingError(lambda n: f"{n('val_split', 'paper')} names 1 val clip", path="/d/annotations.csv", row=3),
+         "annotations.csv row 3: val_split 'paper' names 1 val clip", {"path": Path("/d/annotations.csv"), "row": 3}),
+        (BudgetError(lambda n: f"SocialShapes with {n('n_clips', 10000)} needs about 69 GB of memory: set "
+                               f"{n('force')} to run anyway", "about 69 GB of memory"),
+         "SocialShapes with n_clips 10000 needs about 69 GB of memory: set force to run anyway",
+         {"needs": "about 69 GB of memory"}),
+        (DeadLoraError(["blocks.0.attn.qkv", "blocks.1.attn.qkv"], 4, "qkv"),
+         "2 of 4 LoRA modules are dead (zero lora_B gradient): blocks.0.attn.qkv, blocks.1.attn.qkv; choose targets "
+         "on the forward path (--lora_target_modules), such as the backbone's default 'qkv'",
+         {"dead": ["blocks.0.attn.qkv", "blocks.1.attn.qkv"]}),
+        (BGSDivergedError("loss is nan at step 3"), "loss is nan at step 3", {}),
+    ]
+
+
+def test_every_input_error_survives_pickle_and_a_rebuild_from_its_message():
+    """A ``BGSSettingError`` kept its ``say``, mostly a lambda, so pickle refused it (a process pool's worker handed
+    its caller a pickling error instead), and a ``BudgetError`` (``say, needs``) or ``DeadLoraError`` (``dead, total``)
+    could not be built from its message alone, which is how torch re-raises a DataLoader worker's error (a
+    ``RuntimeError`` traceback). Now each comes back from pickle as it was, fields and the naming of its settings
+    included, and is rebuilt from its line (a subclass's own fields empty there)."""
+    import pickle
+
+    for err, line, fields in _every_input_error():
+        back = pickle.loads(pickle.dumps(err))
+        assert (type(back), str(back)) == (type(err), line)
+        assert {k: getattr(back, k) for k in fields} == fields
+        rebuilt = type(err)(line)
+        assert (type(rebuilt), str(rebuilt)) == (type(err), line)
+    budget, dead = [err for err, _, _ in _every_input_error()][2:4]
+    assert (type(budget)(str(budget)).needs, type(dead)(str(dead)).dead) == (None, [])
+    flags = {type(err): str(pickle.loads(pickle.dumps(err)).as_flags("-")) for err, _, _ in _every_input_error()[1:3]}
+    assert list(flags.values()) == [
+        "annotations.csv row 3: --val-split paper names 1 val clip",
+        "SocialShapes with --n-clips 10000 needs about 69 GB of memory: set --force to run anyway"]
+    assert list(flags) == [type(err) for err, _, _ in _every_input_error()[1:3]]  # as_flags keeps the type
+
+
+def test_a_dataloader_workers_setting_refusal_names_its_flags_in_the_process_that_re_raises_it(monkeypatch, capsys):
+    """torch hands a worker's error to the main process as the text of its traceback, rebuilt as
+    ``type(err)(text)``: the worker's ``say`` is lost, and the line named the setting as in Python (``val_split
+    'paper'``) where the same refusal in the main process named the flag. The worker's refusal ends its traceback with
+    a note of its naming, read back on the rebuild: the command names the flag. The rebuilt error's text is torch's
+    traceback without the note, and a refusal outside a worker carries no note."""
+    import torch
+    from torch._utils import ExceptionWrapper
+
+    from bgs_hf.cli._parser import flags_as_typed
+    from bgs_hf.errors import BGSSettingError
+
+    def refusal() -> BGSSettingError:
+        return BGSSettingError(lambda n: f"{n('val_split', 'paper')} needs at least 2 train clips, got {n_train}")
+
+    n_train = 1
+    assert getattr(refusal(), "__notes__", None) is None  # a traceback in this process shows no note
+    monkeypatch.setattr(torch.utils.data, "get_worker_info", lambda: object())  # in a worker, from here on
+    try:
+        raise refusal()
+    except BGSSettingError:
+        wrapper = ExceptionWrapper(where="in DataLoader worker process 0")
+    monkeypatch.undo()
+    with pytest.raises(BGSSettingError) as info:
+        wrapper.reraise()
+    text = str(info.value)
+    assert text.startswith("Caught BGSSettingError in DataLoader worker process 0. Original Traceback")
+    assert text.rstrip().endswith("bgs_hf.errors.BGSSettingError: val_split 'paper' needs at least 2 train clips, got 1")
+
+    def command() -> None:
+        try:
+            wrapper.reraise()
+        except BGSInputError as err:
+            raise flags_as_typed(err, ["--data", "x"], "_") from None
+
+    assert run_guarded(command) == 2
+    assert capsys.readouterr().err == "error: --val_split paper needs at least 2 train clips, got 1\n"
+
+
 @pytest.mark.parametrize(("argv", "levels"), [
     (["report", "RUN"], (logging.WARNING, logging.INFO)),
     (["--verbose", "report", "RUN"], (logging.INFO, logging.DEBUG)),

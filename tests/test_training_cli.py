@@ -529,13 +529,17 @@ def test_an_error_in_a_dataloader_worker_is_the_line_the_process_itself_would_pr
 def test_a_setting_refusal_in_a_dataloader_worker_is_one_line_not_a_traceback(monkeypatch, capsys):
     """A ``BGSSettingError`` took only a ``say`` callable, which torch's ``ExceptionWrapper.reraise`` cannot give it
     (it calls ``type(err)(message)``): with ``--dataloader_num_workers 2`` the refusal became a ``RuntimeError`` and
-    ``bgs_hf.train`` ended in a traceback. Now it is the line ``--dataloader_num_workers 0`` prints; a setting it names
-    is named as the worker wrote it (``val_split 'paper'``; in this process, ``--val_split paper``)."""
+    ``bgs_hf.train`` ended in a traceback. Now it is the line ``--dataloader_num_workers 0`` prints, a setting it names
+    named as the flag too (``--val_split paper``; was ``val_split 'paper'``, the worker's words: its naming did not
+    cross processes), and so is a ``BudgetError`` or ``DeadLoraError``, whose constructors take other arguments (was a
+    ``RuntimeError`` traceback)."""
     import torch
 
     import bgs_hf.train
     import bgs_hf.training.api as api
     from bgs_hf.errors import BGSSettingError
+    from bgs_hf.models.liveness import DeadLoraError
+    from bgs_hf.synth.budget import BudgetError
     from bgs_hf.train import main
 
     for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):
@@ -543,32 +547,36 @@ def test_a_setting_refusal_in_a_dataloader_worker_is_one_line_not_a_traceback(mo
     monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)
 
     class Refusing(torch.utils.data.Dataset):
-        def __init__(self, say) -> None:
-            self.say = say
+        def __init__(self, refusal) -> None:
+            self.refusal = refusal
 
         def __len__(self) -> int:
             return 4
 
         def __getitem__(self, i: int) -> int:
-            raise BGSSettingError(self.say)
+            raise self.refusal()
 
-    def loading(say, workers: int):
+    def loading(refusal, workers: int):
         def train(config):
-            for _ in torch.utils.data.DataLoader(Refusing(say), num_workers=workers):
+            for _ in torch.utils.data.DataLoader(Refusing(refusal), num_workers=workers):
                 pass
 
         return train
 
-    plain = lambda n: "the abstract set needs 3 clips"  # noqa: E731 - names no setting
-    named = lambda n: f"{n('val_split', 'paper')} needs at least 2 train clips, got 1"  # noqa: E731
     argv = ["--data", "x", "--output_dir", "/tmp/unused"]
-    for say, in_process, in_worker in (
-            (plain, "the abstract set needs 3 clips", "the abstract set needs 3 clips"),
-            (named, "--val_split paper needs at least 2 train clips, got 1",
-             "val_split 'paper' needs at least 2 train clips, got 1")):
-        for workers, line in ((0, in_process), (2, in_worker)):
-            monkeypatch.setattr(api, "train_bgs", loading(say, workers))
-            assert main(argv) == 2, workers
+    for refusal, line in (
+            (lambda: BGSSettingError(lambda n: "the abstract set needs 3 clips"), "the abstract set needs 3 clips"),
+            (lambda: BGSSettingError(lambda n: f"{n('val_split', 'paper')} needs at least 2 train clips, got 1"),
+             "--val_split paper needs at least 2 train clips, got 1"),
+            (lambda: BudgetError(lambda n: f"SocialShapes with {n('n_clips', 10000)} needs about 69 GB of memory: set "
+                                           f"{n('force')} to run anyway", "about 69 GB of memory"),
+             "SocialShapes with --n_clips 10000 needs about 69 GB of memory: set --force to run anyway"),
+            (lambda: DeadLoraError(["blocks.0.attn.qkv"], 4),
+             "1 of 4 LoRA modules are dead (zero lora_B gradient): blocks.0.attn.qkv; choose targets on the forward "
+             "path (--lora_target_modules)")):
+        for workers in (0, 2):
+            monkeypatch.setattr(api, "train_bgs", loading(refusal, workers))
+            assert main(argv) == 2, (line, workers)
             assert capsys.readouterr().err == f"error: {line}\n", workers
 
 

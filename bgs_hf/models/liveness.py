@@ -19,9 +19,14 @@ logger = logging.getLogger(__name__)
 
 class DeadLoraError(BGSInputError, RuntimeError):
     """Some LoRA modules get no gradient: the adapter would silently not train them. A bad input (the LoRA
-    targets), so the CLI prints it as one line."""
+    targets), so the CLI prints it as one line. ``dead`` may be the line already written (``dead`` is then ``[]``):
+    torch and pickle rebuild an error from its message alone, and this one became a ``TypeError``."""
 
-    def __init__(self, dead: list[str], total: int, default: str | None = None) -> None:
+    def __init__(self, dead: list[str] | str, total: int = 0, default: str | None = None) -> None:
+        if isinstance(dead, str):
+            self.dead: list[str] = []
+            super().__init__(dead)
+            return
         self.dead = dead
         shown = ", ".join(dead[:8]) + (f" ... (+{len(dead) - 8} more)" if len(dead) > 8 else "")
         fix = f", such as the backbone's default '{default}'" if default else ""

@@ -49,9 +49,10 @@ LONG_RUN_S = 600
 
 class BudgetError(BGSSettingError):
     """A run the machine cannot hold. ``needs`` says what it needs and what there is (``about 69 GB of memory (an
-    estimate), but this machine has 25 GB``), for a caller that sizes the run with settings of its own."""
+    estimate), but this machine has 25 GB``), for a caller that sizes the run with settings of its own; ``None`` where
+    torch rebuilt it from its message alone (a DataLoader worker's, see ``BGSSettingError``)."""
 
-    def __init__(self, say: Callable[[Callable[..., str]], str], needs: str) -> None:
+    def __init__(self, say: Callable[[Callable[..., str]], str] | str, needs: str | None = None) -> None:
         self.needs = needs
         super().__init__(say)
 
