@@ -1459,8 +1459,7 @@ def test_a_checkpoint_card_names_the_data_its_run_recorded(tmp_path: Path) -> No
 
     from bgs_hf.hub import push_run
     from bgs_hf.hub.card import card_data_from_run
-    from bgs_hf.hub.run_info import RunInfo
-    from bgs_hf.training.api import _run_config
+    from bgs_hf.hub.run_info import RunInfo, read_run_config
 
     run = make_tiny_run(tmp_path / "run")
     (run / "run_config.json").write_text(json.dumps({"data": {"name": "socialshapes", "source": str(tmp_path / "ss"),
@@ -1470,7 +1469,7 @@ def test_a_checkpoint_card_names_the_data_its_run_recorded(tmp_path: Path) -> No
     for name in ("bgs_config.json", "adapter_config.json", "adapter_model.safetensors", "bgs_trainer_state.json",
                  "base"):
         (shutil.copytree if (run / name).is_dir() else shutil.copy2)(run / name, ckpt / name)
-    assert _run_config(ckpt)[0] == run / "run_config.json"
+    assert read_run_config(ckpt)[0] == run / "run_config.json"
     card = card_data_from_run(RunInfo.from_run_dir(ckpt))
     assert (card.dataset_name, card.simulated_observers) == ("socialshapes", True)
     push_run(ckpt, REPO, local_dir=tmp_path / "staged")

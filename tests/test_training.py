@@ -946,6 +946,35 @@ def test_resuming_a_run_recorded_before_split_seed_defaulted_to_0_names_the_seed
         _check_resumed_splits(tmp_path, data)
 
 
+@pytest.mark.parametrize("record, what", [(b'{"data": {"name": "tiny"}, "splits": {"train": ["c0"',
+                                           "not valid JSON"),  # a run stopped while it wrote its record
+                                          (b"[]", "expected a JSON object")])
+def test_a_run_config_cut_short_or_no_object_is_one_line_on_resume_and_for_its_seed(tmp_path, tiny, record, what):
+    """A run's ``run_config.json`` read for a resume's checks, and for the seed ``bgs-hf evaluate`` re-scores with,
+    was read with a bare ``json.loads``: a record cut short stopped the resume (and evaluate) on a JSONDecodeError
+    traceback, and a list on ``'list' object has no attribute 'get'``. Now one line naming the file, as every other run
+    record is read, and the record is left as it was."""
+    from bgs_hf.training.api import recorded_seed
+
+    data, pix = tiny
+    out = tmp_path / "r"
+    checkpoint = out / "checkpoint-2"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": 2}))
+    (out / "run_config.json").write_bytes(record)
+    with pytest.raises(BGSInputError, match=rf"^run_config\.json: {what}.*: it records the run's splits and seed; "
+                                            r"restore it, or train the run again$"):
+        recorded_seed(checkpoint)
+    cfg = TrainConfig(data=DataArguments(data="tiny"),
+                      training={"output_dir": str(out), "use_cpu": True, "max_steps": 4,
+                                "resume_from_checkpoint": str(checkpoint)},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    with pytest.raises(BGSInputError, match=rf"^run_config\.json: {what}"):
+        train_bgs(cfg)
+    assert (out / "run_config.json").read_bytes() == record
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint-2", "run_config.json"]
+
+
 def test_the_stream_cache_is_on_while_training_and_off_on_the_returned_model(tmp_path, tiny):
     """The foreground-stream cache holds up to --memory_cache_mb of streams; the model train_bgs returns (or the
     one the caller passed in) kept it on, so every later clip it embedded was hashed and kept too."""

@@ -87,6 +87,20 @@ def run_config_file(run_dir: str | Path) -> Path | None:
     return path if path.is_file() else None
 
 
+def read_run_config(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
+    """A run's ``run_config.json`` (a ``checkpoint-N`` reads its run's: :func:`run_config_file`) and its path, ``None``
+    if absent. One that is cut short (a run stopped while it was written) or no JSON object is one line naming it, as
+    every run record is: a resume and ``recorded_seed`` (the seed evaluation re-scores with) stopped on a traceback."""
+    path = run_config_file(run_dir)
+    if path is None:
+        return None
+    try:
+        return path, _read_json(path)
+    except BGSInputError as err:
+        raise BGSInputError(f"{err.detail}: it records the run's splits and seed; restore it, or train the run again",
+                            path=path) from None
+
+
 def find_model_dir(run_dir: str | Path) -> Path:
     """The folder inside a run that holds the saved embedder (``bgs_config.json``)."""
     run_dir = Path(run_dir)

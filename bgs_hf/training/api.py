@@ -6,10 +6,12 @@ flags into a :class:`TrainConfig` and calls this; the quickstart and the benchma
 Run folder (``training.output_dir``): the PEFT adapter with the head (``adapter_config.json``,
 ``adapter_model.safetensors``), ``bgs_config.json`` (backbone, head, frame policy), ``training_args.json``,
 ``trainer_state.json`` (log history with the loss terms and the cost counters), ``bgs_trainer_state.json``,
-``run_config.json`` (the arguments, the data's name and source, and each split's clip ids),
+``run_config.json`` (the arguments, the data's name and source, each split's clip ids, their videos' fingerprints),
 ``README.md`` (the model card), ``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci,
 rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...; ``wall_s``: the call's wall time,
-setup and scoring included, named ``wall_s_since_resume`` after a resume) and ``checkpoint-*/`` folders.
+setup and scoring included, named ``wall_s_since_resume`` after a resume), ``checkpoint-*/`` folders, ``base/`` (a
+tiny-random or bundled backbone's weights: the base the run started from) and ``clip_cache/`` (the decoded clips, unless
+``--cache_dir`` names another folder or ``none``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bgs_hf._bars import delayed_bar
 from bgs_hf._files import under_a_file
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, naming_flag
-from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, run_config_file
+from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
     BGSArguments,
@@ -54,8 +56,8 @@ VIDEO_FINGERPRINTS = "video_fingerprints"
 @dataclass
 class TrainConfig:
     """Everything a run needs. ``training`` is a ``TrainingArguments`` or a dict of its fields (merged over
-    :data:`BGS_TRAINING_DEFAULTS`). ``data_override`` / ``clip_store`` let tests pass an in-memory
-    :class:`~bgs_hf.data.OddOneOutData` and a :class:`~bgs_hf.training.data.TensorClipStore`."""
+    :data:`BGS_TRAINING_DEFAULTS` as :func:`training_defaults` adapts them). ``data_override`` / ``clip_store`` let
+    tests pass an in-memory :class:`~bgs_hf.data.OddOneOutData` and a :class:`~bgs_hf.training.data.TensorClipStore`."""
 
     data: DataArguments
     model: ModelArguments = field(default_factory=ModelArguments)
@@ -161,34 +163,58 @@ def _whole(value: Any, flag: str, least: int, meaning: str = "") -> int:
 
 
 def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
-    """What would otherwise fail after the data and model are loaded (or as a torch traceback): the seed,
-    the learning rate, the recipe, the memory budget, the dataloader workers and the output folder, each one line,
-    before ``--overwrite_output_dir`` removes anything."""
+    """What would otherwise fail after the data and model are loaded (or as a torch traceback), one check per group of
+    flags, each refusal one line, before ``--overwrite_output_dir`` removes anything."""
+    _check_seeds_and_learning_rate(args)
+    check_batch_size(args)
+    _check_launch(args)
+    _check_step_count(args)
+    _check_step_settings(args)
+    _check_bgs_settings(bgs)
+    _check_dataloader_workers(args)
+    _check_output_path(out_dir)
+
+
+def _check_seeds_and_learning_rate(args: Any) -> None:
+    """``--seed``/``--data_seed`` in numpy's seed range and a learning rate torch's optimizers take."""
     if not 0 <= _whole(args.seed, "--seed", 0) < 2**32:
         raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
     if args.data_seed is not None and not 0 <= _whole(args.data_seed, "--data_seed", 0) < 2**32:
         raise BGSInputError(f"--data_seed must be in [0, 2**32), got {args.data_seed}")
     if not (math.isfinite(float(args.learning_rate)) and args.learning_rate > 0):
         raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
-    check_batch_size(args)
-    # a launcher's process group the Trainer does not train in (no GPU and no --use_cpu): each rank would run alone
+
+
+def _check_launch(args: Any) -> None:
+    """A launcher's process group the Trainer does not train in (no GPU and no --use_cpu): each rank would run
+    alone. Fewer processes than the Trainer counts is not this fault (model parallelism counts them its own way)."""
     trainer_world, started = max(int(args.world_size), 1), world()[0]
-    if started > trainer_world:  # fewer is not this fault (model parallelism counts processes its own way)
+    if started > trainer_world:
         raise BGSInputError(f"{started} processes were started but the Trainer runs {trainer_world} (each one alone): "
                             "on a machine without GPUs pass --use_cpu true (or set ACCELERATE_USE_CPU=true), so "
                             "they train as one run")
-    if _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)") <= 0:  # counted from epochs
-        epochs = float(args.num_train_epochs)
-        if not math.isfinite(epochs):  # math.ceil(nan) / OverflowError once the data and model had loaded
-            raise BGSInputError(f"--num_train_epochs must be a finite number (or set --max_steps > 0), got {epochs:g}")
-        if epochs <= 0:  # trained zero steps, exited 0 and saved the untrained initialisation as the run
-            raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "
-                                "give --num_train_epochs > 0 or --max_steps > 0")
-    _check_step_settings(args)
+
+
+def _check_step_count(args: Any) -> None:
+    """A run counted in epochs (``--max_steps`` <= 0) must train some step: a NaN or infinite epoch count failed in
+    ``math.ceil`` once the data and model had loaded, and 0 trained no step, exited 0 and saved the untrained
+    initialisation as the run."""
+    if _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)") > 0:
+        return
+    epochs = float(args.num_train_epochs)
+    if not math.isfinite(epochs):
+        raise BGSInputError(f"--num_train_epochs must be a finite number (or set --max_steps > 0), got {epochs:g}")
+    if epochs <= 0:
+        raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "
+                            "give --num_train_epochs > 0 or --max_steps > 0")
+
+
+def _check_bgs_settings(bgs: BGSArguments) -> None:
+    """The recipe and the BGS step settings. A negative one was taken as 0, or failed late; None is the recipe's own
+    for the two overrides only (a None patience was a TypeError once the data and the model had loaded). The memory
+    budget picks the chunk size by a probe, which silently replaced an ``--embed_chunk`` also given."""
     with naming_flag("--recipe"):
         get_recipe(bgs.recipe)
-    # a negative one was taken as 0, or failed late; None is the recipe's own for the two overrides only (a None
-    # patience was a TypeError once the data and the model had loaded)
     for name, off, optional in (("clips_per_step", "0: every train clip", True), ("embed_chunk", "0: off", True),
                                 ("early_stopping_patience", "0: off", False)):
         value = getattr(bgs, name)
@@ -196,21 +222,30 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
             raise BGSInputError(f"--{name} must be >= 0 ({off}), got {value}")
     if bgs.max_memory:
         parse_bytes(bgs.max_memory)
-        if bgs.embed_chunk is not None:  # the probe's pick silently replaced the chunk asked for
+        if bgs.embed_chunk is not None:
             raise BGSInputError(f"--embed_chunk and --max_memory both set the chunk size (--max_memory picks it by a "
                                 f"probe): give one of them (got --embed_chunk {bgs.embed_chunk} and --max_memory "
                                 f"{bgs.max_memory})")
+
+
+def _check_dataloader_workers(args: Any) -> None:
+    """A NaN worker count passed transformers' own check (> 0) and failed in the DataLoader, after the data loaded;
+    persistent workers would never see the epoch change, which a step's clip set depends on."""
     workers = _whole(args.dataloader_num_workers, "--dataloader_num_workers", 0, " (0: load in the main process)")
-    if workers < 0:  # NaN passed transformers' own check (> 0) and failed in the DataLoader, after the data loaded
+    if workers < 0:
         raise BGSInputError(f"--dataloader_num_workers must be >= 0 (0: load in the main process), got {workers}")
     if args.dataloader_persistent_workers and workers > 0:
         raise BGSInputError("--dataloader_persistent_workers is not supported: a step's clip set depends on the "
                             "epoch, which persistent workers would never see change (every epoch would replay "
                             "epoch 0)")
+
+
+def _check_output_path(out_dir: Path) -> None:
+    """``--output_dir`` must be a folder, or a path one can be made at: a NotADirectoryError once the data and the
+    model had loaded."""
     if out_dir.exists() and not out_dir.is_dir():
         raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
-    under_a_file(out_dir, "--output_dir")  # a NotADirectoryError once the data and the model had loaded
-
+    under_a_file(out_dir, "--output_dir")
 
 def _check_step_settings(args: Any) -> None:
     """The TrainingArguments flags that torch or the Trainer refused only once the data and the model had loaded:
@@ -285,7 +320,7 @@ def _check_resumed_splits(run_dir: Path, data: Any) -> None:
 
 def _val_split_hint(run_dir: Path, data: Any) -> str:
     """Name the run's ``--val_split`` when this data was carved another way (a run from before the flag: seeded)."""
-    found = _run_config(run_dir)
+    found = read_run_config(run_dir)
     if found is None:
         return ""
     recorded = (found[1].get("data") or {}).get("val_split", "seeded")
@@ -296,7 +331,7 @@ def _val_split_hint(run_dir: Path, data: Any) -> str:
 def _old_split_seed_hint(run_dir: Path) -> str:
     """A run started before ``--split_seed`` defaulted to 0 recorded ``split_seed: null``: its test clips were drawn
     with its ``--seed``, so repeating its own flags no longer reproduces them. Name the value that does."""
-    found = _run_config(run_dir)
+    found = read_run_config(run_dir)
     if found is None:
         return ""
     config = found[1]
@@ -355,7 +390,7 @@ def _build_model(config: TrainConfig, activation_checkpointing: bool, backbone: 
                           activation_checkpointing_kwargs=checkpointing_kwargs)
 
 
-def _checkpointing(args: Any) -> tuple[bool, dict[str, Any] | None]:
+def _activation_checkpointing(args: Any) -> tuple[bool, dict[str, Any] | None]:
     """Whether the run checkpoints activations, and ``--activation_checkpointing_kwargs`` (or the old
     ``--gradient_checkpointing_kwargs``) with ``every_n_layers``/``offload``: the embedder applies them, since
     the Trainer's own hook is turned off (they were dropped: every layer checkpointed, nothing offloaded)."""
@@ -373,7 +408,7 @@ def _check_checkpointing(config: TrainConfig, args: Any) -> None:
     """A ``model_override`` that cannot checkpoint its activations, or checkpointing kwargs that are not a JSON object,
     refused before anything loads (the first trained without, while ``bgs_trainer_state.json`` recorded
     checkpointing; the second was refused only after the data had loaded, where no ``model_override`` was given)."""
-    checkpointed = _checkpointing(args)[0]
+    checkpointed = _activation_checkpointing(args)[0]
     if config.model_override is not None and checkpointed \
             and getattr(config.model_override, "activation_checkpointing_enable", None) is None:
         raise BGSInputError(f"--activation_checkpointing: the model passed as model_override "
@@ -435,7 +470,7 @@ def _earlier_run(out_dir: Path) -> tuple[list[Path], list[Path]]:
     return earlier, stale
 
 
-def _check_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> bool:
+def _replaces_earlier_run(out_dir: Path, *, resuming: bool, overwrite: bool) -> bool:
     """Whether ``out_dir`` holds an earlier run this one replaces; one line without ``--overwrite_output_dir``.
     Reads only: :func:`_claim_output_dir` removes it once nothing can refuse the run any more."""
     if resuming or not out_dir.is_dir():
@@ -455,7 +490,7 @@ def _claim_output_dir(out_dir: Path, *, resuming: bool, overwrite: bool) -> None
     ``checkpoint-N`` with a higher step would win a later ``--resume_from_checkpoint last``."""
     import shutil
 
-    if not _check_output_dir(out_dir, resuming=resuming, overwrite=overwrite):
+    if not _replaces_earlier_run(out_dir, resuming=resuming, overwrite=overwrite):
         return
     earlier, stale = _earlier_run(out_dir)
     for folder in (f for f in earlier if f.is_dir()):
@@ -496,6 +531,8 @@ def _write_run_config(out_dir: Path, record: dict[str, Any]) -> None:
 def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = None) -> dict[str, Any]:
     """The body of ``run_config.json`` (see :func:`_write_run_config`). ``seed``: the run's resolved seed, recorded
     even when the arguments left it to the default (``recorded_seed`` read none)."""
+    from bgs_hf.data.container import video_fingerprints
+
     run_config = config_to_dict(config)
     if seed is not None:
         run_config["training"]["seed"] = int(seed)
@@ -510,8 +547,6 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
                           "kind": kind, "origin": origin, "validation": _validation_note(data)}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     # which videos those ids named: another benchmark can reuse the ids (SocialShapes' ss_0000.mp4... at every seed)
-    from bgs_hf.data.container import video_fingerprints
-
     run_config[VIDEO_FINGERPRINTS] = video_fingerprints(data)
     return run_config
 
@@ -530,20 +565,11 @@ def _validation_note(data: Any) -> str | None:
     return f"{n_val} of {n_fit} train clips ({how})"
 
 
-def _run_config(run_dir: str | Path) -> tuple[Path, dict[str, Any]] | None:
-    """A run's ``run_config.json`` (a Trainer ``checkpoint-N`` reads its run's: ``run_config_file``) and its path;
-    ``None`` if absent."""
-    path = run_config_file(run_dir)
-    if path is None:
-        return None
-    return path, json.loads(path.read_text(encoding="utf-8"))
-
-
 def recorded_seed(run_dir: str | Path) -> int | None:
     """The seed a run trained with, which also drew the bootstrap and ceiling split-halves of its metrics.json.
     A run whose ``run_config.json`` holds no seed (the library API left it to the default) has it in its
     ``training_args.json``, the resolved arguments the Trainer saved."""
-    found = _run_config(run_dir)
+    found = read_run_config(run_dir)
     seed = (found[1].get("training") or {}).get("seed") if found is not None else None
     if seed is None and found is not None:
         for folder in (Path(run_dir), found[0].parent):
@@ -558,7 +584,7 @@ def recorded_seed(run_dir: str | Path) -> int | None:
 def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | None:
     """The run's own splits (``run_config.json``) as clip indices of ``data``; ``None`` for a run that
     recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on."""
-    found = _run_config(run_dir)
+    found = read_run_config(run_dir)
     if found is None:
         return None
     path, config = found
@@ -609,7 +635,7 @@ def recorded_data(run_dir: str | Path, data: Any) -> RecordedData | None:
     """Whether ``data`` holds the videos the run trained on, by the fingerprints its run_config.json recorded
     (``None``: a run from before they were recorded, or one without a run_config.json). Clip ids alone cannot tell:
     every SocialShapes benchmark names its clips ``ss_0000.mp4``... whatever its seed."""
-    found = _run_config(run_dir)
+    found = read_run_config(run_dir)
     if found is None:
         return None
     config = found[1]
@@ -696,7 +722,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # an earlier run there is refused now without --overwrite_output_dir, and removed only at train begin: a refusal
     # after the data loads (a resume's splits or schedule, missing videos, a dead LoRA target, the checkpoint's
     # optimizer) removed it and trained no run in its place
-    replacing = _check_output_dir(out_dir, resuming=resuming_here, overwrite=bgs.overwrite_output_dir)
+    replacing = _replaces_earlier_run(out_dir, resuming=resuming_here, overwrite=bgs.overwrite_output_dir)
     set_seed(args.seed)
 
     data = training_data(config, seed=args.seed)
@@ -716,7 +742,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
                             resume=resume, resume_step=resume_step)
 
     # the model is built after set_seed, so LoRA/head initialisation (and tiny-random bases) are reproducible
-    model, ckpt = _run_model(config, args, backbone)
+    model, checkpointed = _run_model(config, args, backbone)
     _enable_stream_caches(model, config.data.memory_cache_mb, stream_caches)
     store = _clip_store(config, data, model, args, out_dir)
 
@@ -741,7 +767,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     elif bgs.early_stopping_patience > 0 and str(getattr(args.eval_strategy, "value", args.eval_strategy)) != "no":
         callbacks.append(SayingEarlyStoppingCallback(early_stopping_patience=bgs.early_stopping_patience))
 
-    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "activation_checkpointing": ckpt,
+    info = {"recipe": recipe.to_dict(), "embed_chunk": embed_chunk, "activation_checkpointing": checkpointed,
             "loss": loss_fn.get_config_dict(), "world_size": world_size,
             "steps_per_epoch": len(sampler), "n_train_clips": int(len(train_clips)),
             "n_train_judgments": int(len(train_trip))}
@@ -845,17 +871,17 @@ def _step_sampler(recipe: Any, bgs: BGSArguments, args: Any, data: Any, train_tr
 def _run_model(config: TrainConfig, args: Any, backbone: Any) -> tuple[Any, bool]:
     """(the model to train, whether it checkpoints activations). Checkpointing is applied here, with its kwargs, and
     the Trainer's own hook turned off in ``args`` (it dropped ``every_n_layers``/``offload``)."""
-    ckpt, ckpt_kwargs = _checkpointing(args)
+    checkpointed, checkpointing_kwargs = _activation_checkpointing(args)
     if config.model_override is None:
-        model = _build_model(config, ckpt, backbone, ckpt_kwargs)
+        model = _build_model(config, checkpointed, backbone, checkpointing_kwargs)
     else:
         model = config.model_override
-        if ckpt:  # it was trained without, while bgs_trainer_state.json said it was checkpointed
-            _checkpoint_override(model, ckpt_kwargs)
+        if checkpointed:  # it was trained without, while bgs_trainer_state.json said it was checkpointed
+            _checkpoint_override(model, checkpointing_kwargs)
     for name in ("activation_checkpointing", "gradient_checkpointing"):
         if getattr(args, name, False):
             setattr(args, name, False)
-    return model, ckpt
+    return model, checkpointed
 
 
 def _enable_stream_caches(model: Any, memory_cache_mb: float, stream_caches: list[Any]) -> None:
