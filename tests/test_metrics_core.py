@@ -804,6 +804,63 @@ def test_clip_bootstraps_equal_a_plain_loop_over_seeded_resamples():
     assert pair.p_value == pytest.approx(min(1.0, 2 * (tail + 1) / 41))
 
 
+def _loop_r2_and_accuracy(model: np.ndarray, idx: np.ndarray, odd: np.ndarray) -> tuple[float, float]:
+    """Signed R² and 3-way accuracy of judgments rebuilt by hand (a dict of pair counts, a loop over judgments), with
+    no bgs_hf code: p_ij = kept / seen over each observed pair, scipy's Spearman with the model's values of those
+    pairs; a judgment is right when its kept pair's similarity beats both other pairs' (ties wrong)."""
+    seen: dict[tuple[int, int], int] = {}
+    kept: dict[tuple[int, int], int] = {}
+    right = []
+    for t, o in zip(idx.tolist(), odd.tolist()):
+        keep = tuple(sorted(c for q, c in enumerate(t) if q != o))
+        others = [tuple(sorted((t[o], c))) for q, c in enumerate(t) if q != o]
+        for pair in (keep, *others):
+            seen[pair] = seen.get(pair, 0) + 1
+        kept[keep] = kept.get(keep, 0) + 1
+        right.append(all(model[keep] > model[pair] for pair in others))
+    pairs = sorted(seen)
+    rho = spearmanr([model[pair] for pair in pairs], [kept.get(pair, 0) / seen[pair] for pair in pairs])[0]
+    return float(np.sign(rho) * rho**2), float(np.mean(right))
+
+
+def test_participant_bootstraps_equal_a_plain_loop_over_seeded_participant_draws():
+    """The draws of a bootstrap over participants had no reference, as the clip draws have: the tests checked a
+    statistic given one multiplicity vector, the estimate, low < high and two inputs giving equal samples. Mutation
+    audit: a resample drawing one participant too few (P - 1 draws), or never the last sorted participant, passed every
+    test of this file. Reference: the P = 12 sorted ids drawn P times with replacement by numpy's generator seeded 4,
+    each drawn participant's judgments taken once per draw, each resample scored from scratch (a dict of pair counts
+    and scipy's Spearman; a loop for 3-way accuracy); the interval is numpy's 10th/90th percentile at ci 0.8 and the
+    paired p 2·(smaller tail at or beyond 0, + 1)/(n + 1)."""
+    idx, odd, participant, model, rng = _toy(n_trip=240)
+    ids = np.array([f"p{q % 12:02d}" for q in participant])  # the first judgment's p03 is not the first sorted id
+    people = np.unique(ids)
+    assert len(people) == 12 and ids[0] != people[0]
+    noise = rng.random((14, 14))
+    other = model + 0.6 * (noise + noise.T)
+    draw = np.random.default_rng(4)
+    rows = []
+    for _ in range(30):
+        picked = people[draw.integers(0, len(people), size=len(people))]
+        rows.append(np.concatenate([np.flatnonzero(ids == q) for q in picked]))
+    ref = {name: np.array([_loop_r2_and_accuracy(sim, idx[r], odd[r]) for r in rows]) for name, sim in
+           (("a", model), ("b", other))}
+    h = human_similarity(idx, odd, 14)
+    for stat, col in (("r2", 0), ("ooo_acc_3way", 1)):
+        res = bootstrap_ci(model, h, idx=idx, odd=odd, participant=ids, over="participants", stat=stat, n_boot=30,
+                           ci=0.8, seed=4)
+        np.testing.assert_allclose(res.samples, ref["a"][:, col], err_msg=stat)
+        assert res.interval == pytest.approx(tuple(np.percentile(ref["a"][:, col], [10, 90]))), stat
+        assert res.estimate == pytest.approx(_loop_r2_and_accuracy(model, idx, odd)[col]), stat
+    pair = paired_bootstrap(model, other, h, idx=idx, odd=odd, participant=ids, over="participants", n_boot=30, ci=0.8,
+                            seed=4)
+    np.testing.assert_allclose(pair.samples_a, ref["a"][:, 0])
+    np.testing.assert_allclose(pair.samples_b, ref["b"][:, 0])
+    d = ref["a"][:, 0] - ref["b"][:, 0]
+    assert np.ptp(d) > 0 and (pair.low, pair.high) == pytest.approx(tuple(np.percentile(d, [10, 90])))
+    tail = min((d <= 0).sum(), (d >= 0).sum())
+    assert pair.p_value == pytest.approx(min(1.0, 2 * (tail + 1) / 31))
+
+
 def test_coverage_must_lie_strictly_between_0_and_1_and_an_infinite_value_has_no_share():
     """Mutation audit: ``ci=1`` accepted (the 'interval' was then the resamples' min and max) and an infinite value
     given a percentage of the ceiling both passed."""
