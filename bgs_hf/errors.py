@@ -34,7 +34,9 @@ def whole_number(value: Any, what: str, *, least: int | None = None) -> int:
     of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2. Here, beside the
     error, so that ``bgs_hf.video`` (below pandas and the metrics) can check its counts with it. ``least``: the
     smallest value taken; one below it is a line of its own (``FramePolicy.size must be >= 1, got 0``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value != int(value):
+    whole = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and math.isfinite(value)
+                                                    and value == int(value))  # no isfinite: 10**400 overflowed in it
+    if isinstance(value, bool) or not whole:
         raise BGSInputError(f"{what} must be a whole number, got {value!r}")
     if least is not None and value < least:
         raise BGSInputError(f"{what} must be >= {least}, got {int(value)}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bgs_hf._format import count, fmt, fmt_pct
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
@@ -94,6 +94,13 @@ class QuickstartConfig:
     bgs: dict[str, Any] | None = None  # BGSArguments overrides (recipe aside)
     #: share of the training clips held out for epoch selection; ``None`` = TINY_VAL_FRACTION / 0.2
     val_fraction: float | None = None
+
+    def __post_init__(self) -> None:
+        # one line naming the field before any work: a seed, clip count or n_boot of 2.5, True or "3" was refused only
+        # by the step that first used it, naming another command's flag or no config (n_boot 2.5: after training)
+        self.seed = whole_number(self.seed, "QuickstartConfig.seed", least=0)
+        self.n_clips = whole_number(self.n_clips, "QuickstartConfig.n_clips", least=1)
+        self.n_boot = whole_number(self.n_boot, "QuickstartConfig.n_boot", least=1)
 
     def training_overrides(self) -> dict[str, Any]:
         if self.training is not None:

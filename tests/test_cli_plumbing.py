@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bgs_hf.cli.main import Terminated, build_parser, main, run_guarded
-from bgs_hf.errors import BGSDivergedError, BGSInputError
+from bgs_hf.errors import BGSDivergedError, BGSInputError, whole_number
 
 
 def _offline() -> OSError:
@@ -1139,3 +1139,13 @@ def test_a_flag_is_respelled_as_typed_but_a_path_holding_its_other_spelling_is_l
 
     assert as_typed("argument --val-fraction: no such folder: runs/lr--val-fraction", ["--val_fraction", "2"]) == \
         "argument --val_fraction: no such folder: runs/lr--val-fraction"
+
+
+def test_a_whole_number_beyond_float_range_is_read_or_refused_in_one_line() -> None:
+    """``whole_number`` asked ``math.isfinite`` of every value, which raised OverflowError for an int beyond a float's
+    range (10**400), instead of taking it or giving its one line."""
+    assert whole_number(10**400, "n") == 10**400
+    with pytest.raises(BGSInputError, match=r"^n must be >= 1, got -1000"):
+        whole_number(-(10**400), "n", least=1)
+    with pytest.raises(BGSInputError, match=r"^n must be a whole number, got 2\.5$"):
+        whole_number(2.5, "n")

@@ -237,3 +237,46 @@ def test_a_conv3d_whose_last_block_is_narrower_pads_every_layer_to_its_widest_bl
     assert layers.shape == (3, 2, 8)
     last = torch.nn.functional.normalize(out.last_hidden_state.mean(1), dim=-1)
     torch.testing.assert_close(layers[-1, :, :4], last)
+
+
+@pytest.mark.parametrize(("field", "value", "line"), [
+    ("num_frames", 2.5, "BGSConv3dConfig.num_frames must be a whole number, got 2.5"),
+    ("num_frames", "8", "BGSConv3dConfig.num_frames must be a whole number, got '8'"),
+    ("image_size", 64.7, "BGSConv3dConfig.image_size must be a whole number, got 64.7"),
+    ("image_size", None, "BGSConv3dConfig.image_size must be a whole number, got None"),
+    ("widths", [8, 16.5, 24], "BGSConv3dConfig.widths[1] must be a whole number, got 16.5"),
+    ("temporal_strides", [1, True, 2], "BGSConv3dConfig.temporal_strides[1] must be a whole number, got True"),
+    ("kernel_size", 3.5, "BGSConv3dConfig.kernel_size must be a whole number, got 3.5"),
+    ("kernel_size", True, "BGSConv3dConfig.kernel_size must be a whole number, got True"),
+    ("kernel_size", -1, "BGSConv3dConfig.kernel_size must be >= 1, got -1"),
+    ("num_channels", 3.5, "BGSConv3dConfig.num_channels must be a whole number, got 3.5"),
+    ("foreground_max_shift", 2.5, "BGSConv3dConfig.foreground_max_shift must be a whole number, got 2.5"),
+    ("foreground_border", True, "BGSConv3dConfig.foreground_border must be a whole number, got True"),
+])
+def test_a_conv3d_size_that_is_no_whole_number_is_one_line_naming_the_field(field, value, line):
+    """``int()`` read 2.5 frames as 2, a 64.7-px image as 64, a width of 16.5 as 16, a max shift of 2.5 as 2, a
+    kernel or stride of ``True`` as 1 and ``"8"`` frames as 8 (each a model of its own, saved without a word); None
+    was int()'s TypeError, a 3.5 kernel was "not odd", 3.5 channels wanted "3.5 entries" of mean and std, a border of
+    ``True`` was told it was below the max shift, and kernel -1 (odd) failed in torch. Now the one whole-number check
+    names the field."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError) as caught:
+        BGSConv3dConfig(**{**SMALL, field: value})
+    assert str(caught.value) == line
+
+
+def test_a_conv3d_config_of_numpy_or_whole_float_sizes_is_the_config_of_their_ints():
+    """What the check takes is read as before: the default backbone's sizes as numpy integers or whole floats give
+    the same config, field for field, with every size a Python ``int`` (its JSON is the same text)."""
+    import numpy as np
+
+    ints = {"widths": [32, 64, 128, 128], "temporal_strides": [1, 2, 2, 2], "kernel_size": 3, "num_channels": 3,
+            "num_frames": 16, "image_size": 64, "foreground_max_shift": 4, "foreground_border": 5}
+    want = BGSConv3dConfig(**ints, input_stream="foreground")
+    for kind in (np.int64, float):
+        given = {k: [kind(x) for x in v] if isinstance(v, list) else kind(v) for k, v in ints.items()}
+        got = BGSConv3dConfig(**given, input_stream="foreground")
+        assert got.to_json_string() == want.to_json_string()
+        assert all(type(getattr(got, k)) is int for k in ints if k not in ("widths", "temporal_strides"))
+        assert all(type(x) is int for x in got.widths + got.temporal_strides)

@@ -1018,12 +1018,84 @@ def test_a_count_given_as_a_fraction_or_infinity_is_refused_by_every_recipes_con
         for bad, shown in (({"steps": 2.5}, "steps must be a whole number, got 2.5"),
                            ({"warmup_steps": 0.5}, "warmup_steps must be a whole number, got 0.5"),
                            ({"warmup_steps": float("nan")}, "warmup_steps must be a whole number, got nan"),
-                           ({"seed": float("inf")}, "seed must be a whole number, got inf"),
-                           ({"batch_size": 2.0}, "batch_size must be a whole number, got 2.0")):
+                           ({"seed": float("inf")}, "seed must be a whole number, got inf")):
             with pytest.raises(ValueError, match=shown):
                 recipe(**bad)
         assert recipe(steps=np.int64(3), warmup_steps=np.int32(1)).steps == 3
+        assert type(recipe(batch_size=2.0).batch_size) is int  # a whole float is that count, as in every config
     assert lr_at(0, PretrainConfig(warmup_steps=2, lr=1e-3)) == pytest.approx(5e-4)  # (0 + 1) / 2 of the peak
+
+
+@pytest.mark.parametrize(("recipe", "given", "line"), [
+    ("PretrainConfig", {"steps": True}, "PretrainConfig.steps must be a whole number, got True"),
+    ("ContrastivePretrainConfig", {"batch_size": True}, "ContrastivePretrainConfig.batch_size must be a whole number, "
+                                                        "got True"),
+    ("Conv3dPretrainConfig", {"log_every": "10"}, "Conv3dPretrainConfig.log_every must be a whole number, got '10'"),
+    ("PretrainConfig", {"corpus_clips": 0}, "PretrainConfig.corpus_clips must be >= 1, got 0"),
+    ("PretrainConfig", {"arch": {"patch_size": 2.5}}, "TinyVideoMAEArch.patch_size must be a whole number, got 2.5"),
+    ("PretrainConfig", {"arch": {"tubelet_size": True}}, "TinyVideoMAEArch.tubelet_size must be a whole number, "
+                                                         "got True"),
+    ("Conv3dPretrainConfig", {"arch": {"num_frames": 16.5}}, "Conv3dArch.num_frames must be a whole number, got 16.5"),
+    ("ContrastivePretrainConfig", {"arch": {"image_size": 64.7}}, "Conv3dArch.image_size must be a whole number, "
+                                                                  "got 64.7"),
+    ("Conv3dPretrainConfig", {"arch": {"widths": [32, 64, 128, 192.5]}}, "Conv3dArch.widths[3] must be a whole "
+                                                                         "number, got 192.5"),
+    ("Conv3dPretrainConfig", {"cell": 2.5}, "Conv3dPretrainConfig.cell must be a whole number, got 2.5"),
+    ("Conv3dPretrainConfig", {"hidden_tubes": True}, "Conv3dPretrainConfig.hidden_tubes must be a whole number, "
+                                                     "got True"),
+    ("ContrastivePretrainConfig", {"max_view_shift": 2.5}, "ContrastivePretrainConfig.max_view_shift must be a whole "
+                                                           "number, got 2.5"),
+    ("ContrastivePretrainConfig", {"projector_dim": True}, "ContrastivePretrainConfig.projector_dim must be a whole "
+                                                           "number, got True"),
+    ("Conv3dPretrainConfig", {"foreground": {"chunk": 2.5}}, "ForegroundConfig.chunk must be a whole number, got 2.5"),
+])
+def test_a_recipe_setting_that_is_no_whole_number_is_one_line_naming_its_config(recipe, given, line) -> None:
+    """``True`` passed the schedules' ``numbers.Integral`` test as 1 (steps, batch) and their refusals were plain
+    ValueErrors. The architectures took their sizes as given: the contrastive recipe built its model at int()'s 64 px
+    from 64.7 (and 16 frames from 16.5) while its corpus was to be rendered at 64.7, a width of 192.5 was read as
+    192, a tubelet of ``True`` as 1, and a 2.5-px patch or cell was refused as one that does not divide the image; a
+    view shift or foreground chunk of 2.5 and a projector width or hidden-tube count of ``True`` passed. Now each is
+    one ``BGSInputError`` line from the one check, naming its config."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig
+    from bgs_hf.pretrain.conv3d import Conv3dArch, Conv3dPretrainConfig
+    from bgs_hf.video.foreground import ForegroundConfig
+
+    config = {"PretrainConfig": PretrainConfig, "ContrastivePretrainConfig": ContrastivePretrainConfig,
+              "Conv3dPretrainConfig": Conv3dPretrainConfig}[recipe]
+    given = dict(given)
+    with pytest.raises(BGSInputError) as caught:
+        if "arch" in given:
+            given["arch"] = (TinyVideoMAEArch if config is PretrainConfig else Conv3dArch)(**given["arch"])
+        if "foreground" in given:
+            given["foreground"] = ForegroundConfig(**given["foreground"])
+        config(**given)
+    assert str(caught.value) == line
+
+
+def test_a_recipes_whole_floats_and_numpy_integers_give_the_recipe_its_ints_give() -> None:
+    """What the check takes is read as before, a Python ``int`` in the recorded config: each default recipe's every
+    count and size given as numpy integers or whole floats is its default config, field for field."""
+    from dataclasses import asdict
+
+    from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig
+    from bgs_hf.pretrain.conv3d import Conv3dPretrainConfig
+
+    def like(value, kind):
+        if isinstance(value, bool) or not isinstance(value, (int, list, dict)):
+            return value
+        if isinstance(value, list):
+            return [kind(v) for v in value]
+        return {k: like(v, kind) for k, v in value.items()} if isinstance(value, dict) else kind(value)
+
+    for config in (PretrainConfig, ContrastivePretrainConfig, Conv3dPretrainConfig):
+        default = config()
+        want = json.dumps(asdict(default), sort_keys=True)
+        for kind in (np.int64, float):
+            fields = like(asdict(default), kind)
+            groups = {name: type(getattr(default, name))(**fields.pop(name)) for name in ("arch", "foreground")
+                      if name in fields}  # the nested configs, built from their own converted fields
+            assert json.dumps(asdict(config(**groups, **fields)), sort_keys=True) == want
 
 
 def test_a_min_lr_above_the_peak_lr_is_refused_and_equal_to_it_holds_the_lr() -> None:

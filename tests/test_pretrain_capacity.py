@@ -350,3 +350,28 @@ def test_the_capacity_curve_ends_at_the_last_step_and_the_kept_model_is_in_eval_
     assert [c["step"] for c in res["curve"]] == [2, 4, 5]
     assert (res["final_held_out_r2"], res["best_held_out_r2"]) == (0.3, 0.3)
     assert kept["model"].training is False
+
+
+@pytest.mark.parametrize(("given", "line"), [
+    ({"steps": 2.5}, "CapacityConfig.steps must be a whole number, got 2.5"),
+    ({"train_clips": True}, "CapacityConfig.train_clips must be a whole number, got True"),
+    ({"probe_clips": "400"}, "CapacityConfig.probe_clips must be a whole number, got '400'"),
+    ({"eval_every": 0}, "CapacityConfig.eval_every must be >= 1, got 0"),
+    ({"batch_size": 0}, "CapacityConfig.batch_size must be >= 1, got 0"),
+    ({"warmup_steps": -1}, "CapacityConfig.warmup_steps must be >= 0, got -1"),
+    ({"seed": 1.5}, "CapacityConfig.seed must be a whole number, got 1.5"),
+    ({"num_threads": 0}, "CapacityConfig.num_threads must be >= 1, got 0"),
+    ({"steps_override": {"conv3d": 2.5}}, "CapacityConfig.steps_override['conv3d'] must be a whole number, got 2.5"),
+])
+def test_a_capacity_count_that_is_no_whole_number_is_one_line_naming_it(given, line):
+    """Taken as given and refused (if at all) part-way through the check: 2.5 clips or steps in ``range()``,
+    ``eval_every`` 0 in ``%`` after training began, and ``True`` clips rendered one. A whole float or numpy integer is
+    that ``int``."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError) as caught:
+        CapacityConfig(**given)
+    assert str(caught.value) == line
+    got = CapacityConfig(steps=np.int64(40), train_clips=300.0, steps_override={"videomae-p8": np.int32(30)})
+    assert got == CapacityConfig(steps=40, train_clips=300, steps_override={"videomae-p8": 30})
+    assert type(got.steps) is int and type(got.train_clips) is int and type(got.steps_override["videomae-p8"]) is int

@@ -1228,3 +1228,26 @@ def test_make_demo_keeps_freed_memory_in_the_heap_so_steps_do_not_fault_it_in_ag
     # where the kernel backs them with huge pages); with: the heap's pages are reused, next to none
     assert plain >= 20 * 100, plain
     assert tuned * 10 < plain, (tuned, plain)
+
+
+@pytest.mark.parametrize(("given", "line"), [
+    ({"seed": True}, "QuickstartConfig.seed must be a whole number, got True"),
+    ({"seed": 1.5}, "QuickstartConfig.seed must be a whole number, got 1.5"),
+    ({"seed": -1}, "QuickstartConfig.seed must be >= 0, got -1"),
+    ({"n_clips": 2.5}, "QuickstartConfig.n_clips must be a whole number, got 2.5"),
+    ({"n_clips": "250"}, "QuickstartConfig.n_clips must be a whole number, got '250'"),
+    ({"n_boot": 2.5}, "QuickstartConfig.n_boot must be a whole number, got 2.5"),
+    ({"n_boot": 0}, "QuickstartConfig.n_boot must be >= 1, got 0"),
+])
+def test_a_quickstart_count_that_is_no_whole_number_is_one_line_naming_it(given, line):
+    """Built from Python they were taken as given and refused, if at all, by whichever step used them first (n_boot
+    2.5 by the first bootstrap, after training). The default config and a whole float or numpy integer are as before."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.quickstart import QuickstartConfig
+
+    with pytest.raises(BGSInputError) as caught:
+        QuickstartConfig(**given)
+    assert str(caught.value) == line
+    assert (QuickstartConfig().seed, QuickstartConfig().n_clips, QuickstartConfig().n_boot) == (0, 250, 1000)
+    got = QuickstartConfig(seed=np.int64(3), n_clips=80.0, n_boot=np.int32(20))
+    assert (got.seed, got.n_clips, got.n_boot) == (3, 80, 20) and {type(got.seed), type(got.n_clips)} == {int}

@@ -911,3 +911,22 @@ def test_an_h264_avi_with_b_frames_is_sampled_in_presentation_order(tmp_path: Pa
         stamps = [f.pts for f in c.decode(video=0)]
     assert stamps != sorted(stamps)  # the case: stamps out of order
     assert [media.read_barcode(f) for f in decode_frames(path, n)] == _expected_indices(40, n)
+
+
+@pytest.mark.parametrize(("given", "line"), [
+    ({"max_bytes": 2.5}, "VideoLimits.max_bytes must be a whole number, got 2.5"),
+    ({"max_bytes": "1000"}, "VideoLimits.max_bytes must be a whole number, got '1000'"),
+    ({"max_pixels": -1}, "VideoLimits.max_pixels must be >= 0, got -1"),
+    ({"min_frames": 2.5}, "VideoLimits.min_frames must be a whole number, got 2.5"),
+    ({"min_frames": True}, "VideoLimits.min_frames must be a whole number, got True"),
+])
+def test_a_video_limit_that_is_no_whole_number_is_one_line_naming_it(given, line):
+    """A limit of ``"1000"`` bytes failed in ``>`` at the first upload with a TypeError, ``min_frames`` 2.5 asked for
+    "at least 2.5 frames" and ``True`` for 1, and -1 pixels refused every upload as too large. None still turns a check
+    off, and a whole float or numpy integer is that ``int``."""
+    with pytest.raises(BGSInputError) as caught:
+        VideoLimits(**given)
+    assert str(caught.value) == line
+    got = VideoLimits(max_bytes=np.int64(1000), max_pixels=64.0 * 48, min_frames=None)
+    assert (got.max_bytes, got.max_pixels, got.min_frames) == (1000, 3072, None)
+    assert type(got.max_bytes) is int and type(got.max_pixels) is int

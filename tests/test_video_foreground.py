@@ -132,3 +132,25 @@ def test_the_stream_itself_refuses_frames_with_nothing_inside_the_border() -> No
 
     with pytest.raises(ValueError, match=r"frames of \(10, 10\) px leave nothing inside a 5-px border"):
         foreground_stream(torch.zeros(1, 3, 10, 10, 3), ForegroundConfig())
+
+
+@pytest.mark.parametrize(("field", "value", "line"), [
+    ("max_shift", 2.5, "ForegroundConfig.max_shift must be a whole number, got 2.5"),
+    ("max_shift", True, "ForegroundConfig.max_shift must be a whole number, got True"),
+    ("border", "5", "ForegroundConfig.border must be a whole number, got '5'"),
+    ("chunk", 2.5, "ForegroundConfig.chunk must be a whole number, got 2.5"),
+    ("chunk", True, "ForegroundConfig.chunk must be a whole number, got True"),
+    ("chunk", 0, "ForegroundConfig.chunk must be >= 1, got 0"),
+])
+def test_a_foreground_setting_that_is_no_whole_number_is_one_line_naming_it(field, value, line) -> None:
+    """A max shift or chunk of 2.5 was accepted and failed in ``range()`` at the first clip, ``True`` searched a
+    1-px shake or took chunks of 1 clip, and ``"5"`` failed in ``<=`` with a TypeError. A whole float or numpy
+    integer is that ``int``."""
+    from bgs_hf.errors import BGSInputError
+
+    with pytest.raises(BGSInputError) as caught:
+        ForegroundConfig(**{field: value})
+    assert str(caught.value) == line
+    got = ForegroundConfig(max_shift=np.int64(3), border=4.0, chunk=np.int32(2))
+    assert got == ForegroundConfig(max_shift=3, border=4, chunk=2)
+    assert {type(got.max_shift), type(got.border), type(got.chunk)} == {int}

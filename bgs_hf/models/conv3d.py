@@ -35,6 +35,7 @@ from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
+from bgs_hf.errors import whole_number
 from bgs_hf.video.foreground import ForegroundConfig, foreground_stream
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
@@ -59,7 +60,16 @@ class BGSConv3dConfig(PretrainedConfig):
                  foreground_max_shift: int = 4, foreground_border: int = 5,
                  pixel_mean: list[float] | tuple[float, ...] = IMAGENET_MEAN,
                  pixel_std: list[float] | tuple[float, ...] = IMAGENET_STD, **kwargs: Any) -> None:
-        widths, temporal_strides = [int(w) for w in widths], [int(s) for s in temporal_strides]
+        # one line naming the field: int() read 2.5 frames as 2, a 64.7-px image as 64 and a width of True as 1
+        widths = [whole_number(w, f"BGSConv3dConfig.widths[{i}]") for i, w in enumerate(widths)]
+        temporal_strides = [whole_number(s, f"BGSConv3dConfig.temporal_strides[{i}]")
+                            for i, s in enumerate(temporal_strides)]
+        num_frames = whole_number(num_frames, "BGSConv3dConfig.num_frames")
+        image_size = whole_number(image_size, "BGSConv3dConfig.image_size")
+        kernel_size = whole_number(kernel_size, "BGSConv3dConfig.kernel_size", least=1)  # -1 is odd, Conv3d failed
+        num_channels = whole_number(num_channels, "BGSConv3dConfig.num_channels", least=1)
+        foreground_max_shift = whole_number(foreground_max_shift, "BGSConv3dConfig.foreground_max_shift")
+        foreground_border = whole_number(foreground_border, "BGSConv3dConfig.foreground_border")
         if input_stream not in INPUT_STREAMS:
             raise ValueError(f"input_stream must be one of {INPUT_STREAMS}, got {input_stream!r}")
         if len(pixel_mean) != num_channels or len(pixel_std) != num_channels:
@@ -67,22 +77,22 @@ class BGSConv3dConfig(PretrainedConfig):
         ForegroundConfig(max_shift=foreground_max_shift, border=foreground_border)  # validates
         if not widths or len(widths) != len(temporal_strides):
             raise ValueError(f"widths {widths} and temporal_strides {temporal_strides} need one entry per block")
-        if min(*widths, *temporal_strides, int(num_frames), int(image_size)) < 1:  # failed once the clips were made
+        if min(*widths, *temporal_strides, num_frames, image_size) < 1:  # failed once the clips were made
             raise ValueError(f"widths {widths}, temporal_strides {temporal_strides}, num_frames {num_frames} and "
                              f"image_size {image_size} must all be >= 1")
         if kernel_size % 2 != 1:
             raise ValueError(f"kernel_size must be odd (same padding), got {kernel_size}")
         self.widths = widths
         self.temporal_strides = temporal_strides
-        self.kernel_size = int(kernel_size)
-        self.num_channels = int(num_channels)
-        self.num_frames = int(num_frames)
-        self.image_size = int(image_size)
+        self.kernel_size = kernel_size
+        self.num_channels = num_channels
+        self.num_frames = num_frames
+        self.image_size = image_size
         self.initializer_range = initializer_range
         self.input_stream = input_stream
         self.foreground_gain = float(foreground_gain)
-        self.foreground_max_shift = int(foreground_max_shift)
-        self.foreground_border = int(foreground_border)
+        self.foreground_max_shift = foreground_max_shift
+        self.foreground_border = foreground_border
         self.pixel_mean = [float(m) for m in pixel_mean]
         self.pixel_std = [float(s) for s in pixel_std]
         super().__init__(**kwargs)

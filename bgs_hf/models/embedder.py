@@ -94,9 +94,7 @@ class LoraSettings:
     bias: str = "none"
 
     def __post_init__(self) -> None:
-        self.r = whole_number(self.r, "LoRA rank r")
-        if self.r < 1:
-            raise BGSInputError(f"LoRA rank r must be >= 1, got {self.r}")
+        self.r = whole_number(self.r, "LoRA rank r", least=1)
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real):
             raise BGSInputError(f"LoRA alpha must be a number > 0, got {self.alpha!r}")
         if not self.alpha > 0:  # alpha 0 scales every update to nothing: a "dead" LoRA, blamed on the targets

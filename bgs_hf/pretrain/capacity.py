@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bgs_hf.errors import whole_number
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch, check_probe_seeds
 from bgs_hf.pretrain.corpus import fit_frames, to_pixel_values
@@ -105,6 +106,14 @@ class CapacityConfig:
     weight_decay: float = 0.05
     seed: int = 0
     num_threads: int = 2
+
+    def __post_init__(self) -> None:
+        # one line naming the field: 2.5 steps or clips failed in range() after the clips were rendered, True was 1
+        for name, least in (("train_clips", 1), ("probe_clips", 1), ("steps", 1), ("eval_every", 1),
+                            ("batch_size", 1), ("warmup_steps", 0), ("seed", 0), ("num_threads", 1)):
+            setattr(self, name, whole_number(getattr(self, name), f"CapacityConfig.{name}", least=least))
+        self.steps_override = {name: whole_number(steps, f"CapacityConfig.steps_override[{name!r}]", least=1)
+                               for name, steps in self.steps_override.items()}
 
 
 def render_labelled(seeds: range, arch: TinyVideoMAEArch, desc: str) -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,10 @@ CPU cores.
 from __future__ import annotations
 
 import math
-import numbers
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from bgs_hf.errors import whole_number
 
 #: Corpus clip ``i`` is rendered from ``default_rng(CORPUS_SEED_OFFSET + i)``; a benchmark draws its scenes from
 #: child streams spawned from its seed, so the corpus never contains a benchmark clip (see pretrain.card).
@@ -25,6 +26,9 @@ TARGETS: tuple[str, ...] = ("pixels", "motion", "pixels+motion")
 #: `PretrainSchedule` fields that count something (steps, clips, threads, seeds): whole numbers only.
 COUNT_FIELDS: tuple[str, ...] = ("steps", "batch_size", "corpus_clips", "warmup_steps", "seed", "num_threads",
                                  "corpus_seed_offset", "log_every")
+#: the smallest value of each count field that has one (the seed's range is checked on its own)
+_COUNT_LEAST: dict[str, int] = {"steps": 1, "batch_size": 1, "corpus_clips": 1, "num_threads": 1, "log_every": 1,
+                                "warmup_steps": 0, "corpus_seed_offset": 0}
 
 
 @dataclass
@@ -44,6 +48,13 @@ class TinyVideoMAEArch:
     decoder_num_attention_heads: int = 3
     decoder_intermediate_size: int = 384
     norm_pix_loss: bool = True
+
+    def __post_init__(self) -> None:
+        # one line naming the field: a patch size of 2.5 or True reached VideoMAE (or the corpus renderer) as given;
+        # the sizes' bounds are checked with the recipe that uses them (PretrainConfig)
+        for f in fields(self):
+            if f.name != "norm_pix_loss":
+                setattr(self, f.name, whole_number(getattr(self, f.name), f"TinyVideoMAEArch.{f.name}"))
 
     def to_videomae_config(self) -> Any:
         """The `transformers.VideoMAEConfig` (mean pooling on, as the embedder pools tokens anyway)."""
@@ -88,10 +99,10 @@ class PretrainSchedule:
     def __post_init__(self) -> None:
         # a count given as a float from Python: 2.5 steps was a TypeError in range() after the corpus was rendered,
         # inf an OverflowError traceback, and a warm-up of 0.5 (or NaN) silently ran at twice the peak lr (or min_lr)
+        # (True passed as 1, and each was a plain ValueError): the one whole-number check, naming the config
         for name in COUNT_FIELDS:
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral):
-                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            setattr(self, name, whole_number(getattr(self, name), f"{type(self).__name__}.{name}",
+                                             least=_COUNT_LEAST.get(name)))
         for name in ("lr", "min_lr", "weight_decay", "grad_clip"):
             if not math.isfinite(float(getattr(self, name))) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
@@ -99,17 +110,10 @@ class PretrainSchedule:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.min_lr > self.lr:  # the "decay" rose from lr to min_lr: the run ended above its peak lr
             raise ValueError(f"min_lr {self.min_lr} must be <= lr {self.lr} (the cosine decays from lr to min_lr)")
-        for name in ("steps", "batch_size", "corpus_clips", "num_threads", "log_every"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
         # refused now, not once the corpus is rendered (torch.manual_seed overflows at 2**64) or at its first clip
         # (numpy refuses a negative seed)
-        if not 0 <= int(self.seed) < 2**64:
+        if not 0 <= self.seed < 2**64:
             raise ValueError(f"seed must be in [0, 2**64), got {self.seed}")
-        if int(self.corpus_seed_offset) < 0:
-            raise ValueError(f"corpus_seed_offset must be >= 0, got {self.corpus_seed_offset}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,6 +141,7 @@ class PretrainConfig(PretrainSchedule):
             raise ValueError(f"arch.norm_pix_loss=False needs target='pixels' (the {self.target!r} target is "
                              "normalised per patch whatever it says)")
         a = self.arch  # refused now, not at step 0 after minutes of rendering the corpus
+        a.__post_init__()  # whole numbers, set by --set after it was built
         # a size of 0 divided by zero just below; a negative one, or 0 layers, reached VideoMAE after the corpus
         # (the heads are checked with the widths they divide)
         small = [f"arch.{name} {size}" for name, size in asdict(a).items()

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bgs_hf.errors import whole_number
 from bgs_hf.pretrain.config import PretrainSchedule
 from bgs_hf.pretrain.conv3d import Conv3dArch, save_backbone
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
@@ -69,6 +70,9 @@ class ContrastivePretrainConfig(PretrainSchedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.arch.__post_init__()  # whole numbers, set by --set after it was built
+        for name in ("projector_hidden", "projector_dim", "max_view_shift"):
+            setattr(self, name, whole_number(getattr(self, name), f"ContrastivePretrainConfig.{name}"))
         self.arch.to_config()  # widths and temporal strides: one entry per block, ...
         # `not x > 0` and isfinite: NaN passed `x <= 0` and trained on NaN losses, an infinite gain drew infinite views
         for name in ("temperature", "min_view_gain", "max_view_gain", "foreground_gain"):

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from bgs_hf.errors import whole_number
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import PretrainSchedule, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
@@ -52,6 +53,15 @@ class Conv3dArch:
     temporal_strides: list[int] = field(default_factory=lambda: list(DEFAULT_TEMPORAL_STRIDES))
     num_frames: int = 16
     image_size: int = 64
+
+    def __post_init__(self) -> None:
+        # one line naming the field: BGSConv3dConfig read 2.5 frames as 2 and a 64.7-px image as 64, and the corpus
+        # was rendered at the size given; the bounds are the model config's (to_config)
+        self.widths = [whole_number(w, f"Conv3dArch.widths[{i}]") for i, w in enumerate(self.widths)]
+        self.temporal_strides = [whole_number(s, f"Conv3dArch.temporal_strides[{i}]")
+                                 for i, s in enumerate(self.temporal_strides)]
+        self.num_frames = whole_number(self.num_frames, "Conv3dArch.num_frames")
+        self.image_size = whole_number(self.image_size, "Conv3dArch.image_size")
 
     def to_config(self, **extra: Any) -> Any:
         """The model config; ``extra``: further ``BGSConv3dConfig`` fields (e.g. its input stream)."""
@@ -82,6 +92,9 @@ class Conv3dPretrainConfig(PretrainSchedule):
     def __post_init__(self) -> None:
         super().__post_init__()
         a = self.arch
+        a.__post_init__()  # whole numbers, set by --set after it was built
+        self.cell = whole_number(self.cell, "Conv3dPretrainConfig.cell")
+        self.hidden_tubes = whole_number(self.hidden_tubes, "Conv3dPretrainConfig.hidden_tubes")
         a.to_config()  # widths and temporal strides: one entry per block, a frame count they divide, ...
         if self.cell < 1 or self.hidden_tubes < 0:  # cell 0 divided by zero; -1 tubes hid all but one
             raise ValueError(f"need cell >= 1 and hidden_tubes >= 0, got cell={self.cell}, "

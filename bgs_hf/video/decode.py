@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.video.policy import checked_num_frames
 from bgs_hf.video.transforms import resize_frames_uint8
 
@@ -345,6 +345,13 @@ class VideoLimits:
     #: one frame has no motion, where the social content of a clip lives: a still image in a video container was
     #: accepted and embedded as that frame repeated, while the same picture as a PNG was refused
     min_frames: int | None = 2
+
+    def __post_init__(self) -> None:
+        # one line naming the field: a limit of 2.5 frames or "1000" bytes was compared as given (text failed in `>`
+        # at the first upload), True read as 1, a negative limit refused every upload
+        for name in ("max_bytes", "max_pixels", "min_frames"):
+            if getattr(self, name) is not None:
+                setattr(self, name, whole_number(getattr(self, name), f"VideoLimits.{name}", least=0))
 
 
 def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInfo:

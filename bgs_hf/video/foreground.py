@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf.errors import whole_number
+
 
 @dataclass
 class ForegroundConfig:
@@ -31,10 +33,13 @@ class ForegroundConfig:
     chunk: int = 64
 
     def __post_init__(self) -> None:
+        # one line naming the field: 2.5 was a TypeError in range() at the first clip, True taken for 1
+        self.max_shift = whole_number(self.max_shift, "ForegroundConfig.max_shift")
+        self.border = whole_number(self.border, "ForegroundConfig.border")
+        # clips per chunk: 0 stopped range(), a negative one made no foreground at all
+        self.chunk = whole_number(self.chunk, "ForegroundConfig.chunk", least=1)
         if self.max_shift < 0 or self.border <= self.max_shift:
             raise ValueError(f"need 0 <= max_shift < border, got max_shift={self.max_shift}, border={self.border}")
-        if self.chunk < 1:  # clips per chunk: 0 stopped range(), a negative one made no foreground at all
-            raise ValueError(f"chunk must be >= 1, got {self.chunk}")
 
 
 def _shifts(max_shift: int) -> list[tuple[int, int]]:
