@@ -149,8 +149,24 @@ def test_bgs_with_odd_one_out_local_uses_soft_labels():
 
 @pytest.mark.parametrize("mod", [triplet_mod, ooo_mod, rsa_mod, bgs_mod])
 def test_docstring_examples_run(mod):
-    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    """Run as a user pastes them: in a namespace of their own (``globs={}``), not the module's, where an example
+    that forgot ``import torch`` still passed."""
+    res = doctest.testmod(mod, globs={}, optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+@pytest.mark.parametrize("cls", [TripletMarginLoss, OddOneOutLoss, RSALoss, BGSLoss])
+def test_each_loss_docstring_lists_its_forward_arguments_in_order_and_has_an_example(cls):
+    """The house style's Inputs table (sentence-transformers losses): its rows are ``forward``'s arguments, in
+    order, so a renamed or added argument cannot leave the table describing another call."""
+    import inspect
+    import re
+
+    doc = inspect.getdoc(cls)
+    table = doc.split("Inputs:", 1)[1].split("Example", 1)[0]
+    rows = re.findall(r"^\s*``(\w+)``\s", table, flags=re.M)
+    assert rows == list(inspect.signature(cls.forward).parameters)[1:]
+    assert ">>> " in doc.split("Example", 1)[1]
 
 
 # --- inputs the losses used to accept silently (the metrics refuse the same ones) ---

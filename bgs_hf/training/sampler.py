@@ -45,6 +45,7 @@ class StepPlan:
 
     @property
     def n_rows(self) -> int:
+        """Rows of the step's embedding matrix: every clip pass the step costs, with or without gradient."""
         return int(len(self.clips) + len(self.nograd_clips))
 
     def stats(self) -> dict[str, int]:
@@ -78,6 +79,16 @@ def clips_per_step_for(n_clips: int, fewest: int) -> int | None:
     below ``clips_per_step``: 18 clips in steps of 4 are sets of 4, 4, 4, 3, 3); ``None`` if none does."""
     return next((k for k in range(max(fewest, 1), n_clips + 1) if balanced_set_sizes(n_clips, k).min() >= fewest),
                 None)
+
+
+def _no_judgments() -> tuple[np.ndarray, np.ndarray]:
+    """(triplets, odd) of a step without the local term."""
+    return np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+def _no_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """(pairs, human_dist) of a step without the RSA term."""
+    return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
 
 
 def _judged_clips(clips: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -115,11 +126,22 @@ def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, odd
 
 
+def _read_judgments(triplets: Any, human: Any, seed: Any) -> tuple[int, np.ndarray, np.ndarray]:
+    """What both samplers start from: the number of clips (the human matrix's side), the checked judgments
+    (:func:`_as_arrays`) and a checked ``seed`` (-1 was numpy's "expected non-negative integer" at the first step)."""
+    n_items = int(np.asarray(human.mask).shape[0])
+    idx, odd = _as_arrays(triplets, n_items)
+    check_count(seed, "seed", least=0)
+    return n_items, idx, odd
+
+
 class _PairTable:
     """Human distances of observed pairs, looked up for any set of rows."""
 
     def __init__(self, human: Any) -> None:
         self.mask = np.asarray(human.mask, dtype=bool)
+        # an unobserved pair (and the diagonal) has p NaN; ``mask`` keeps it out of every step, so its distance
+        # is never read: 1 here only keeps the table free of NaN
         self.dist = (1.0 - np.nan_to_num(np.asarray(human.p, dtype=np.float64), nan=0.0)).astype(np.float32)
 
     def pairs(self, row_clips: np.ndarray, grad_rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,52 +149,58 @@ class _PairTable:
 
         Duplicate clips (the same clip in two rows) never form a pair: the diagonal is unobserved.
         """
-        li, lj = np.triu_indices(len(row_clips), k=1)
-        keep = li < grad_rows
-        li, lj = li[keep], lj[keep]
+        li, lj = np.triu_indices(len(row_clips), k=1)  # row pairs, li < lj
+        has_grad = li < grad_rows  # li is the smaller row, so this is "either row carries a gradient"
+        li, lj = li[has_grad], lj[has_grad]
         gi, gj = row_clips[li], row_clips[lj]
-        obs = self.mask[gi, gj]
-        rows = np.stack([li[obs], lj[obs]], axis=1).astype(np.int64)
-        return rows, self.dist[gi[obs], gj[obs]]
+        observed = self.mask[gi, gj]
+        rows = np.stack([li[observed], lj[observed]], axis=1).astype(np.int64)
+        return rows, self.dist[gi[observed], gj[observed]]
 
 
 class _Coverage:
-    """Judgments of a clip set in O(judgments touching the set): a clip -> judgments index (CSR)."""
+    """Judgments of a clip set in O(judgments touching the set), not O(all judgments): a study of millions of
+    judgments is scanned only where a step's clips are. Held as a clip -> judgments index (CSR): the judgments
+    of clip ``c`` are ``judgment_of[start[c]:start[c + 1]]``."""
 
     def __init__(self, idx: np.ndarray, n_items: int) -> None:
         self.idx = idx
-        flat = idx.ravel()
-        order = np.argsort(flat, kind="stable")
-        self.jud_of = order // 3  # judgment of each (sorted) occurrence
-        self.start = np.searchsorted(flat[order], np.arange(n_items + 1))
+        self.n_items = n_items
+        clip_of_slot = idx.ravel()  # slot 3j + k holds clip k of judgment j
+        by_clip = np.argsort(clip_of_slot, kind="stable")
+        self.judgment_of = by_clip // 3
+        self.start = np.searchsorted(clip_of_slot[by_clip], np.arange(n_items + 1))
 
     def judgments_of(self, clip: int) -> np.ndarray:
-        return self.jud_of[self.start[clip] : self.start[clip + 1]]
+        """The judgments naming ``clip`` (once per time it names it)."""
+        return self.judgment_of[self.start[clip] : self.start[clip + 1]]
 
-    def covered(self, clip_set: np.ndarray, n_items: int) -> np.ndarray:
-        """Judgment rows whose three clips all lie in ``clip_set``."""
-        inside = np.zeros(n_items, dtype=bool)
+    def covered(self, clip_set: np.ndarray) -> np.ndarray:
+        """Judgment rows whose three clips all lie in ``clip_set``, ascending."""
+        inside = np.zeros(self.n_items, dtype=bool)
         inside[clip_set] = True
-        cand = np.unique(np.concatenate([self.judgments_of(int(c)) for c in clip_set])) if len(clip_set) else []
-        cand = np.asarray(cand, dtype=np.int64)
-        return cand[inside[self.idx[cand]].all(axis=1)]
+        touching = np.unique(np.concatenate([self.judgments_of(int(c)) for c in clip_set])) if len(clip_set) else []
+        touching = np.asarray(touching, dtype=np.int64)
+        return touching[inside[self.idx[touching]].all(axis=1)]
 
 
 class _GreedySet:
     """One clip set being grown; ``gain[c]`` = judgments clip c would complete, ``link[c]`` = judgments it
     would bring to two of three clips. ``free`` is the partition's, updated here as clips are taken; ``alive``
-    (judgments no earlier set used a clip of) is the partition's too, only read here."""
+    (judgments no earlier set used a clip of) is the partition's too, only read here: a judgment with a clip in
+    an earlier set can never lie wholly in this one, so it scores nothing."""
 
     def __init__(self, idx: np.ndarray, cov: _Coverage, free: np.ndarray, alive: np.ndarray) -> None:
         n_items = len(free)
         self.idx, self.cov, self.free, self.alive = idx, cov, free, alive
         self.in_set = np.zeros(n_items, dtype=bool)
-        self.count = np.zeros(len(idx), dtype=np.int64)  # clips of each judgment inside the set
+        self.count = np.zeros(len(idx), dtype=np.int64)  # clips of each judgment inside the set (alive ones only)
         self.gain = np.zeros(n_items, dtype=np.int64)
         self.link = np.zeros(n_items, dtype=np.int64)
         self.chosen: list[int] = []
 
     def add(self, c: int) -> None:
+        """Take clip ``c`` and update the scores of the clips its judgments still miss."""
         self.in_set[c] = True
         self.free[c] = False
         self.chosen.append(c)
@@ -181,11 +209,13 @@ class _GreedySet:
         self.count[js] += 1
         members = self.idx[js]
         missing = ~self.in_set[members]
-        two, one = self.count[js] == 2, self.count[js] == 1
-        completing = members[two][missing[two]]  # the one clip still missing
+        now_two, now_one = self.count[js] == 2, self.count[js] == 1
+        # a judgment now at two of three: its last clip would complete it (gain), no longer only link it
+        completing = members[now_two][missing[now_two]]
         np.add.at(self.gain, completing, 1)
         np.add.at(self.link, completing, -1)
-        np.add.at(self.link, members[one][missing[one]], 1)
+        # a judgment now at one of three: each of its two missing clips would bring it to two
+        np.add.at(self.link, members[now_one][missing[now_one]], 1)
 
     def next_clip(self, rng: np.random.Generator) -> int:
         """The free clip completing the most judgments; among those, the one bringing the most to two of
@@ -205,6 +235,9 @@ class ClipSetSampler:
     ``clips``: the training clips (default: every clip of a judgment); those in no judgment among them are
     left out (see :func:`_judged_clips`).
     ``clips_per_step``: global set size (0 = all clips in one step, for the cached-embedding path).
+    ``seed_judgments``: random judgments each set starts from, before it grows greedily.
+    ``passes``: partitions per epoch, each drawn anew (every clip is embedded ``passes`` times an epoch).
+    ``use_local`` / ``use_rsa``: whether the steps carry the set's judgments / its observed pairs.
     """
 
     triplets: Any
@@ -218,30 +251,35 @@ class ClipSetSampler:
     use_rsa: bool = True
 
     def __post_init__(self) -> None:
-        self.n_items = int(np.asarray(self.human.mask).shape[0])
-        self._idx, self._odd = _as_arrays(self.triplets, self.n_items)
-        check_count(self.seed, "seed", least=0)  # -1 was numpy's "expected non-negative integer" at the first step
-        if self.clips is None:
-            self.clips = np.unique(self._idx)
-        self.clips = np.unique(whole_numbers(self.clips, "training clips"))
-        if len(self.clips) == 0:
-            raise BGSInputError("no training clips to sample from (is the train split empty?)")
-        if self.clips[0] < 0 or self.clips[-1] >= self.n_items:  # an IndexError; -1 marked the last clip a training one
-            raise BGSInputError(f"training clips outside 0..{self.n_items - 1}: "
-                                f"{self.clips[0] if self.clips[0] < 0 else self.clips[-1]}")
+        self.n_items, self._idx, self._odd = _read_judgments(self.triplets, self.human, self.seed)
+        self.clips = self._checked_clips(self._idx if self.clips is None else self.clips)
         if self.clips_per_step < 0 or self.passes < 1:
             raise BGSInputError("clips_per_step must be >= 0 and passes >= 1")
-        # only judgments fully inside the training clips can ever be covered
-        inside = np.zeros(self.n_items, dtype=bool)
-        inside[self.clips] = True
-        keep = inside[self._idx].all(axis=1)
-        self._idx, self._odd = self._idx[keep], self._odd[keep]
+        self._keep_judgments_inside_clips()
         self.clips = _judged_clips(self.clips, self._idx)
         self._cov = _Coverage(self._idx, self.n_items)
         self._pairs = _PairTable(self.human)
         self._sizes = balanced_set_sizes(len(self.clips), self.clips_per_step)
         self._cache: dict[int, list[np.ndarray]] = {}
         self._check_set_sizes()
+
+    def _checked_clips(self, clips: Any) -> np.ndarray:
+        """The training clips, sorted and unique, refused when empty or outside the data."""
+        clips = np.unique(whole_numbers(clips, "training clips"))
+        if len(clips) == 0:
+            raise BGSInputError("no training clips to sample from (is the train split empty?)")
+        if clips[0] < 0 or clips[-1] >= self.n_items:  # an IndexError; -1 marked the last clip a training one
+            raise BGSInputError(f"training clips outside 0..{self.n_items - 1}: "
+                                f"{clips[0] if clips[0] < 0 else clips[-1]}")
+        return clips
+
+    def _keep_judgments_inside_clips(self) -> None:
+        """Drop the judgments with a clip outside the training clips: no clip set can ever cover them, and they
+        are not counted in ``coverage()``'s total."""
+        inside = np.zeros(self.n_items, dtype=bool)
+        inside[self.clips] = True
+        keep = inside[self._idx].all(axis=1)
+        self._idx, self._odd = self._idx[keep], self._odd[keep]
 
     def _check_set_sizes(self) -> None:
         """A set of fewer than 3 clips holds no judgment and fewer than 3 pairs (the RSA term's minimum), so
@@ -279,24 +317,30 @@ class ClipSetSampler:
         return self._cache[epoch]
 
     def _partition(self, rng: np.random.Generator) -> list[np.ndarray]:
-        """Greedy partition of the clips: seed judgments, then add the clip completing most judgments."""
-        free = np.zeros(self.n_items, dtype=bool)
+        """One pass's clip sets: every training clip in exactly one, the sizes in random order (so the smaller
+        sets of a balanced partition are not always the last steps)."""
+        free = np.zeros(self.n_items, dtype=bool)  # clips no set of this pass has taken
         free[self.clips] = True
-        # judgments still coverable (no clip used by an earlier set of this epoch)
-        alive = np.ones(len(self._idx), dtype=bool)
+        alive = np.ones(len(self._idx), dtype=bool)  # judgments with no clip in an earlier set of this pass
         sets = []
         for size in rng.permutation(self.set_sizes()):
-            grow = _GreedySet(self._idx, self._cov, free, alive)
-            seeds = np.flatnonzero(alive & free[self._idx].all(axis=1))
-            for j in rng.permutation(seeds)[: self.seed_judgments]:
-                for c in self._idx[j]:
-                    if free[c] and len(grow.chosen) < size:
-                        grow.add(int(c))
-            while len(grow.chosen) < size:
-                grow.add(grow.next_clip(rng))
-            alive &= ~grow.in_set[self._idx].any(axis=1)
-            sets.append(np.array(grow.chosen, dtype=np.int64))
+            grown = self._grow_set(int(size), rng, free, alive)
+            alive &= ~grown.in_set[self._idx].any(axis=1)
+            sets.append(np.array(grown.chosen, dtype=np.int64))
         return sets
+
+    def _grow_set(self, size: int, rng: np.random.Generator, free: np.ndarray, alive: np.ndarray) -> _GreedySet:
+        """A set of ``size`` free clips: the clips of ``seed_judgments`` random judgments still wholly free (a
+        random start, so sets differ across seeds and epochs), then greedily the clip completing the most."""
+        grow = _GreedySet(self._idx, self._cov, free, alive)
+        wholly_free = np.flatnonzero(alive & free[self._idx].all(axis=1))
+        for j in rng.permutation(wholly_free)[: self.seed_judgments]:
+            for c in self._idx[j]:
+                if free[c] and len(grow.chosen) < size:  # seed judgments may share a clip, or overfill a small set
+                    grow.add(int(c))
+        while len(grow.chosen) < size:
+            grow.add(grow.next_clip(rng))
+        return grow
 
     def plan(self, epoch: int, step: int) -> StepPlan:
         """The :class:`StepPlan` of ``step`` in ``epoch``."""
@@ -309,16 +353,13 @@ class ClipSetSampler:
         if len(np.unique(clips)) != len(clips):
             raise BGSInputError("a clip set must not repeat clips")
         if self.use_local:
-            rows = self._cov.covered(clips, self.n_items)
-            pos = np.full(self.n_items, -1, dtype=np.int64)
-            pos[clips] = np.arange(len(clips))
-            trip, odd = pos[self._idx[rows]], self._odd[rows]
+            rows = self._cov.covered(clips)
+            row_of_clip = np.full(self.n_items, -1, dtype=np.int64)  # global clip index -> row of the step
+            row_of_clip[clips] = np.arange(len(clips))
+            trip, odd = row_of_clip[self._idx[rows]], self._odd[rows]
         else:
-            trip, odd = np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if self.use_rsa:
-            pairs, dist = self._pairs.pairs(clips, len(clips))
-        else:
-            pairs, dist = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
+            trip, odd = _no_judgments()
+        pairs, dist = self._pairs.pairs(clips, len(clips)) if self.use_rsa else _no_pairs()
         return StepPlan(clips=clips, triplets=trip, odd=odd, pairs=pairs, human_dist=dist)
 
     def coverage(self, epoch: int = 0) -> dict[str, float]:
@@ -361,9 +402,7 @@ class PaperV1Sampler:
     def __post_init__(self) -> None:
         if self.triplets_per_step < 1:  # the epoch's steps are its judgments divided by it
             raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be at least 1, got {self.triplets_per_step}")
-        self.n_items = int(np.asarray(self.human.mask).shape[0])
-        self._idx, self._odd = _as_arrays(self.triplets, self.n_items)
-        check_count(self.seed, "seed", least=0)
+        self.n_items, self._idx, self._odd = _read_judgments(self.triplets, self.human, self.seed)
         check_count(self.rsa_clips, "rsa_clips", least=0)  # -1 was numpy's "negative dimensions are not allowed"
         check_count(self.rsa_grad_clips, "rsa_grad_clips", least=0)  # -1 took all but one RSA clip with gradient
         if len(self._idx) == 0:
@@ -374,15 +413,16 @@ class PaperV1Sampler:
         self._pairs = _PairTable(self.human)
         self._orders: dict[int, np.ndarray] = {}
         self._n_steps = math.ceil(len(self._idx) / self.triplets_per_step)
-        last = len(self._idx) - (self._n_steps - 1) * self.triplets_per_step
-        if self.use_local and self._n_steps > 1 and 3 * last < self.min_step_clips:
-            self._n_steps -= 1  # the remainder joins the last full batch
+        last_batch = len(self._idx) - (self._n_steps - 1) * self.triplets_per_step  # 1..triplets_per_step judgments
+        if self.use_local and self._n_steps > 1 and 3 * last_batch < self.min_step_clips:
+            self._n_steps -= 1  # the remainder joins the last full batch (see _step_rows and plan)
 
     def __len__(self) -> int:
+        """Steps per epoch."""
         return self._n_steps
 
     def _step_rows(self) -> np.ndarray:
-        """Judgments per step (every step but the last has ``triplets_per_step``)."""
+        """Judgments per step (every step but the last has ``triplets_per_step``; the last takes the rest)."""
         rows = np.full(len(self), self.triplets_per_step, dtype=np.int64)
         rows[-1] = len(self._idx) - (len(self) - 1) * self.triplets_per_step
         return rows
@@ -406,27 +446,38 @@ class PaperV1Sampler:
             self._orders = {epoch: np.random.default_rng([self.seed, epoch]).permutation(len(self._idx))}
         return self._orders[epoch]  # one epoch at a time keeps memory flat on long runs
 
-    def plan(self, epoch: int, step: int) -> StepPlan:
-        order = self._epoch_order(epoch)
+    def _batch(self, epoch: int, step: int) -> np.ndarray:
+        """The judgment rows of ``step``: its slice of the epoch's order (the last step takes the rest)."""
         stop = (step + 1) * self.triplets_per_step if step < len(self) - 1 else len(self._idx)
-        rows = order[step * self.triplets_per_step : stop]
+        return self._epoch_order(epoch)[step * self.triplets_per_step : stop]
+
+    def _draw_rsa_clips(self, epoch: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """(gradient, no-gradient) clips of an RSA step: ``rsa_clips`` training clips drawn without replacement, the
+        first ``rsa_grad_clips`` of them with gradient; its own generator, so the draw does not depend on the
+        judgment order or on which steps were planned before."""
+        rng = np.random.default_rng([self.seed, epoch, step, 1])
+        pick = rng.choice(self.clips, size=min(self.rsa_clips, len(self.clips)), replace=False)
+        return pick[: self.rsa_grad_clips], pick[self.rsa_grad_clips :]
+
+    def plan(self, epoch: int, step: int) -> StepPlan:
+        """The :class:`StepPlan` of ``step`` in ``epoch``: its batch's clips, three rows per judgment (a clip in two
+        judgments is embedded twice, as in the paper), then on an RSA step the RSA gradient clips."""
+        rows = self._batch(epoch, step)
         if self.use_local:
             clips = self._idx[rows].reshape(-1)
             trip = np.arange(3 * len(rows), dtype=np.int64).reshape(-1, 3)
             odd = self._odd[rows]
         else:
             clips = np.zeros(0, dtype=np.int64)
-            trip, odd = np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64)
+            trip, odd = _no_judgments()
         nograd = np.zeros(0, dtype=np.int64)
-        pairs, dist = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float32)
+        pairs, dist = _no_pairs()
         if step in set(self.rsa_steps().tolist()):
-            rng = np.random.default_rng([self.seed, epoch, step, 1])
-            pick = rng.choice(self.clips, size=min(self.rsa_clips, len(self.clips)), replace=False)
-            grad, nograd = pick[: self.rsa_grad_clips], pick[self.rsa_grad_clips :]
-            base = len(clips)
+            grad, nograd = self._draw_rsa_clips(epoch, step)
+            # pairs among the RSA clips only (never with the batch's), with at least one gradient clip; their rows
+            # follow the batch's in the step's embedding matrix
+            rsa_pairs, dist = self._pairs.pairs(np.concatenate([grad, nograd]), len(grad))
+            pairs = rsa_pairs + len(clips)
             clips = np.concatenate([clips, grad])
-            # pairs among the RSA clips only, with at least one gradient clip
-            pr, dist = self._pairs.pairs(np.concatenate([grad, nograd]), len(grad))
-            pairs = pr + base
         return StepPlan(clips=clips.astype(np.int64), triplets=trip, odd=odd.astype(np.int64),
                         pairs=pairs, human_dist=dist, nograd_clips=nograd.astype(np.int64))
