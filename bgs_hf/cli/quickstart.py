@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the main demo on the bundled SocialShapes benchmark",
         description="Generate (or reuse) SocialShapes, report the noise ceiling, score pixel, caption and "
         "pretrained baselines, fine-tune the default backbone with BGS, and write report.json/report.md/PNGs. "
-        "Offline; 5-8 min measured on 2 CPU cores (make demo runs it).",
+        "Offline; measured on 2 CPU cores: 3.2 min under make demo (which keeps freed memory in the heap, see the "
+        "Makefile), 5-8 min run without that setting.",
         epilog=examples("bgs-hf quickstart --out runs/demo",
                         "bgs-hf quickstart --out runs/fast --fast --seed 1",
                         "bgs-hf quickstart --out runs/release --data ../shared/data/garcia-isik-release"),
