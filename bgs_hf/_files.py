@@ -1,5 +1,5 @@
 """Files that appear whole or not at all, with the permissions any other file of the user's would get, and
-output folders that never mix two results.
+output folders that never mix two results; the strict JSON every record is written in.
 
 ``tempfile.mkstemp`` creates its file 0600; renamed into place as it was, every SocialShapes video and every cache
 entry was readable by its owner alone (a benchmark or ``--cache_dir`` in a shared lab folder was unusable by
@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +45,48 @@ def publish(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     """Give ``tmp`` the mode a newly created file would have (0666 less the umask), then rename it to ``final``."""
     os.chmod(tmp, 0o666 & ~_umask())
     os.replace(tmp, final)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
+    """``Path(path).write_text(text)`` through a temp file in the same folder: a run killed or failing mid-write
+    (a full disk) leaves the old file or none, never a cut-short record that a later resume, card or report would
+    refuse. The file gets the mode a plain write gives it: an existing file keeps its own, a new one 0666 less the
+    umask; a symlink's target is written, as by a plain write, and a FIFO or device (``--json /dev/stdout``) is
+    written as it is. A SIGKILL leaves only a hidden temp file."""
+    final = Path(os.path.realpath(path))
+    if final.exists() and not final.is_file():  # /dev/stdout, a FIFO: nothing to replace (and /dev/null must stay)
+        with open(final, "w", encoding=encoding) as f:
+            f.write(text)
+        return
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding) as f:
+            f.write(text)
+        try:
+            mode = final.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            publish(tmp, final)
+        else:
+            os.chmod(tmp, mode)
+            os.replace(tmp, final)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def json_safe(x: Any) -> Any:
+    """NaN/inf as null and numpy scalars as Python numbers: strict JSON, as every result file is written (here, not
+    in ``bgs_hf.training``, so that evaluation and the CLI write their records without importing the trainer)."""
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return None if not math.isfinite(float(x)) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
 
 
 def share(folder: str | os.PathLike[str]) -> None:

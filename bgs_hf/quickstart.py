@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bgs_hf._files import json_safe, write_text_atomic
 from bgs_hf._format import count, fmt, fmt_pct
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
@@ -431,7 +432,6 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     from bgs_hf.eval import run_suite
     from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.models.registry import get_backbone_spec
-    from bgs_hf.training.api import json_safe
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
@@ -443,7 +443,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     _check_test_split(cfg, data, test)
     _clear_earlier_outputs(out)  # only once its inputs are known to be good
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("bgs-hf quickstart output folder: a rerun replaces its report, figures and runs\n")
+    write_text_atomic(out / MARKER, "bgs-hf quickstart output folder: a rerun replaces its report, figures and runs\n")
 
     # Each stage logs one line first, so the progress bars below it (two trainings look alike) say what they measure.
     timings: dict[str, float] = {}
@@ -553,11 +553,10 @@ def _record_pretrained_row(run_dir: str | Path, pretrained_fit: dict[str, Any], 
     ``bgs-hf push RUN_DIR`` shows it next to the fine-tuned model's."""
     from bgs_hf.hub.card import write_run_card
     from bgs_hf.hub.run_info import BASELINE_FILE
-    from bgs_hf.training.api import json_safe
 
     # the backbone as the run records it (a resolved path or Hub id), which `push` compares with bgs_config.json
     baseline = {**pretrained_fit, "split": "test", "backbone": backbone_name}
-    (Path(run_dir) / BASELINE_FILE).write_text(json.dumps(json_safe(baseline), indent=2))
+    write_text_atomic(Path(run_dir) / BASELINE_FILE, json.dumps(json_safe(baseline), indent=2))
     write_run_card(run_dir)
 
 

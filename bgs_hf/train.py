@@ -160,8 +160,9 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`)."""
+    from bgs_hf._files import json_safe
     from bgs_hf.cli._parser import flags_as_typed, take_verbose
-    from bgs_hf.training.api import json_safe, train_bgs
+    from bgs_hf.training.api import train_bgs
 
     verbose, flags = take_verbose(list(sys.argv[1:] if argv is None else argv))  # -v as `bgs-hf -v train` takes it
 

@@ -2124,7 +2124,10 @@ def test_a_clip_without_a_video_file_is_named_by_the_store() -> None:
 def test_json_safe_writes_strict_json() -> None:
     """NaN and both infinities become null (json.dumps wrote NaN/Infinity, which strict readers refuse), numpy numbers
     plain ones, inside dicts and lists."""
+    from bgs_hf._files import json_safe as home
     from bgs_hf.training.api import json_safe
+
+    assert json_safe is home  # moved out of the training module; users' imports from it still work
 
     safe = json_safe({"a": [float("inf"), -np.inf, np.float32("nan")], "b": np.int64(3), "c": (np.float64(1.5),)})
     assert safe == {"a": [None, None, None], "b": 3, "c": [1.5]} and type(safe["b"]) is int
@@ -2273,6 +2276,107 @@ def test_run_config_records_where_the_data_comes_from(tmp_path: Path, tiny: Any,
     _write_run_config(tmp_path, _run_config_record(config, data, seed=3))
     recorded = json.loads((tmp_path / "run_config.json").read_text())
     assert recorded["data"]["origin"] == origin and recorded["training"]["seed"] == 3
+
+
+def _writes_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every text file opened for writing from now on takes half of what it is given, then fails as a full disk."""
+    import errno
+    import io
+
+    real_open = io.open
+
+    class HalfWriter:
+        def __init__(self, f: Any) -> None:
+            self.f = f
+
+        def __enter__(self) -> HalfWriter:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()
+
+        def write(self, text: str) -> int:
+            self.f.write(text[: len(text) // 2])
+            self.f.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def half_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        f = real_open(file, mode, *args, **kwargs)
+        return HalfWriter(f) if "w" in mode and "b" not in mode else f
+
+    monkeypatch.setattr(io, "open", half_open)
+
+
+def test_a_run_config_write_cut_short_leaves_the_earlier_record_whole_and_no_temp_file(
+        tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_config.json was written in place: a run killed or out of disk space mid-write left half a record, which
+    a resume or ``evaluate`` then refused (or, cut before any byte, an empty file)."""
+    from bgs_hf.training.api import _run_config_record, _write_run_config
+
+    data = tiny[0]
+    config = TrainConfig(data=DataArguments(data="tiny"), data_override=data)
+    _write_run_config(tmp_path, _run_config_record(config, data, seed=3))
+    before = (tmp_path / "run_config.json").read_bytes()
+    assert json.loads(before)["training"]["seed"] == 3
+    with monkeypatch.context() as m:
+        _writes_cut_short(m)
+        with pytest.raises(OSError, match="No space left"):
+            _write_run_config(tmp_path, _run_config_record(config, data, seed=4))
+    assert (tmp_path / "run_config.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run_config.json"]  # no temp file, hidden or not
+
+
+def test_an_atomic_write_gives_the_mode_and_target_a_plain_write_gives(tmp_path: Path) -> None:
+    """``write_text_atomic`` replaces a plain ``write_text``: a new file gets 0666 less the umask (not mkstemp's
+    0600), an existing file keeps its own mode (a 0640 the user restricted), and a symlink's target is written
+    (the link stays a link), as a plain write does."""
+    import os
+    import stat
+
+    from bgs_hf import _files
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    (tmp_path / "kept").write_text("old")
+    (tmp_path / "kept").chmod(0o640)
+    (tmp_path / "target").write_text("old")
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    old = os.umask(0o002)
+    _files._umask.cache_clear()
+    try:
+        (tmp_path / "plain").write_text("x")
+        for name in ("new", "kept", "link"):
+            _files.write_text_atomic(tmp_path / name, "é\n")
+    finally:
+        os.umask(old)
+        _files._umask.cache_clear()
+    assert mode(tmp_path / "new") == mode(tmp_path / "plain") == 0o664
+    assert mode(tmp_path / "kept") == 0o640
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "target").read_bytes() == b"\xc3\xa9\n"
+    assert (tmp_path / "new").read_bytes() == (tmp_path / "kept").read_bytes() == b"\xc3\xa9\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "link", "new", "plain", "target"]
+
+
+def test_an_atomic_write_to_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path: Path) -> None:
+    """``--json /dev/stdout`` (or a named pipe) has nothing to replace: a temp file renamed over it would have failed
+    in /dev, or, for a user allowed to, replaced the device with a plain file. The text goes into the pipe."""
+    import os
+    import stat
+    import threading
+
+    from bgs_hf._files import write_text_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_text_atomic(fifo, '{"r2": 0.5}\n')
+    reader.join(timeout=10)
+    assert got == [b'{"r2": 0.5}\n']
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
 @pytest.mark.parametrize("eval_test", [True, False])

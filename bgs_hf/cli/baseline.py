@@ -82,9 +82,9 @@ def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:
     _print(title, out)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        from bgs_hf.training.api import json_safe  # NaN -> null: strict JSON, like every other result file
+        from bgs_hf._files import json_safe, write_text_atomic  # json_safe: NaN as null, strict JSON
 
-        args.json.write_text(json.dumps(json_safe(out), indent=2, default=float) + "\n")
+        write_text_atomic(args.json, json.dumps(json_safe(out), indent=2, default=float) + "\n")
         print(f"wrote {args.json}")
     return 0
 

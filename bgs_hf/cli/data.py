@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._files import require_new_folder
+from bgs_hf._files import require_new_folder, write_text_atomic
 from bgs_hf.cli._args import check_output_file, float_between, int_at_least
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
@@ -250,7 +250,7 @@ def run_stats(args: argparse.Namespace) -> int:
     print(format_stats(stats))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(args.json, json.dumps(stats, indent=2) + "\n")
         print(f"wrote {args.json}")
     if png is not None:
         from bgs_hf.viz import plot_similarity_matrices

@@ -191,7 +191,9 @@ def run(args: argparse.Namespace) -> int:
               f"3-way {fmt(f['ooo_acc_3way'], '.1%')}  2-way {fmt(f['ooo_acc_2way'], '.1%')}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res, indent=2) + "\n")
+        from bgs_hf._files import write_text_atomic
+
+        write_text_atomic(args.json, json.dumps(res, indent=2) + "\n")
         print(f"wrote {args.json}")
     print(f"report: {out / 'evaluation.md'} and {out / 'evaluation.html'} ({res['timings_s']['total']:.1f} s)")
     return 0

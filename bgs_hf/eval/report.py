@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bgs_hf._files import write_text_atomic
 from bgs_hf._format import fmt, fmt_p, fmt_pct, md_cell
 from bgs_hf.errors import BGSInputError
 from bgs_hf.viz.models import model_name
@@ -645,6 +646,6 @@ def write_report(runs: Sequence[tuple[str, dict, Path]], out_dir: str | Path, *,
     out.mkdir(parents=True, exist_ok=True)
     md, page = render(build_sections(fixed), out, title)
     md_path, html_path = _report_paths(out, stem)
-    md_path.write_text(md + WRITTEN_MARK + "\n", encoding="utf-8")
-    html_path.write_text(page + WRITTEN_MARK + "\n", encoding="utf-8")
+    write_text_atomic(md_path, md + WRITTEN_MARK + "\n")  # cut short, it would lack the mark: a rerun refused it
+    write_text_atomic(html_path, page + WRITTEN_MARK + "\n")
     return md_path, html_path

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
+from bgs_hf._files import json_safe, write_text_atomic
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
 from bgs_hf.eval.fit import collapsed
@@ -468,7 +469,6 @@ def run_suite(
     from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.metrics.fit import no_judgments_error, split_items
     from bgs_hf.models.loading import saved_model_folder
-    from bgs_hf.training.api import json_safe
 
     _check_arguments(analyses, controls, out_dir, attention_clips=attention_clips, n_perm=n_perm)
     # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
@@ -558,7 +558,7 @@ def run_suite(
                       for k, v in res["figures"].items()}
     res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
     res = json_safe(res)
-    (out / RESULT_NAME).write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(out / RESULT_NAME, json.dumps(res, indent=2) + "\n")
     from bgs_hf.eval.report import write_report
 
     write_report([(data.name, res, out)], out)

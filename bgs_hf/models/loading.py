@@ -27,7 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
-from bgs_hf._files import BGS_CONFIG, expand_user, share
+from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
@@ -108,7 +108,7 @@ def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lo
         "backbone_weights": BACKBONE_FILE if save_backbone else None,
         "versions": _versions(),
     }
-    (out / BGS_CONFIG).write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out / BGS_CONFIG, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     for folder in (out, out / BASE_DIR):  # weights saved 0600 by safetensors: a colleague could not load the run
         if folder.is_dir():
             share(folder)

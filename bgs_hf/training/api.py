@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._bars import delayed_bar
-from bgs_hf._files import under_a_file
+from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
@@ -525,7 +525,7 @@ def _write_run_config(out_dir: Path, record: dict[str, Any]) -> None:
     of every split, so that evaluation scores exactly the clips this run never trained on. ``record``: what
     :func:`_run_config_record` took before training (the arguments before the Trainer adapted them)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / RUN_CONFIG).write_text(json.dumps(json_safe(record), indent=2, default=str), encoding="utf-8")
+    write_text_atomic(out_dir / RUN_CONFIG, json.dumps(json_safe(record), indent=2, default=str))
 
 
 def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = None) -> dict[str, Any]:
@@ -650,19 +650,6 @@ def recorded_data(run_dir: str | Path, data: Any) -> RecordedData | None:
     info = config.get("data") if isinstance(config.get("data"), dict) else {}
     return RecordedData(name=info.get("name"), source=info.get("source"), compared=len(compared),
                         differ=len(differ), first=differ[0] if differ else None)
-
-
-def json_safe(x: Any) -> Any:
-    """NaN/inf as null and numpy scalars as Python numbers: strict JSON, as every result file is written."""
-    if isinstance(x, dict):
-        return {k: json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [json_safe(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        return None if not math.isfinite(float(x)) else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
 
 
 def check_train_config(config: TrainConfig) -> tuple[Any, Any, Any]:
@@ -971,7 +958,7 @@ def _run_metrics(trainer: Any, train_out: Any, args: Any, config: TrainConfig, d
 def _write_metrics_and_card(out_dir: Path, metrics: dict[str, Any], *, keep_readme: bool, scored_split: str) -> None:
     """metrics.json, and the model card of the split the run scored, which replaces peft's template; a README.md the
     user had in the folder before the run is kept, and so is peft's for a stand-in model (no bgs_config.json)."""
-    (out_dir / METRICS_NAME).write_text(json.dumps(json_safe(metrics), indent=2), encoding="utf-8")
+    write_text_atomic(out_dir / METRICS_NAME, json.dumps(json_safe(metrics), indent=2))
     if not (out_dir / BGS_CONFIG).is_file():
         return
     if keep_readme:

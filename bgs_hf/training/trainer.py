@@ -35,6 +35,7 @@ from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
 
 from bgs_hf._bars import delayed_bar
+from bgs_hf._files import write_text_atomic
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.hub.run_info import recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
@@ -506,13 +507,13 @@ class BGSTrainer(Trainer):
         os.makedirs(output_dir, exist_ok=True)
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         model.save_pretrained(output_dir)
-        Path(output_dir, "training_args.json").write_text(self.args.to_json_string(), encoding="utf-8")
+        write_text_atomic(Path(output_dir, "training_args.json"), self.args.to_json_string())
         info = {"totals": self.bgs_totals, "train_seconds": self.run_train_seconds(), **self.bgs_info,
                 "world_sizes": self.world_sizes}
         if isinstance(self.train_dataset, StepDataset):  # what a resume's schedule check reads (train_bgs gives it)
             info.setdefault("steps_per_epoch", len(self.train_dataset.sampler))
             info.setdefault("sampler_seed", sampler_seed(self.train_dataset.sampler))
-        Path(output_dir, BGS_STATE_NAME).write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+        write_text_atomic(Path(output_dir, BGS_STATE_NAME), json.dumps(info, indent=2, default=str))
 
     def _load_best_model(self) -> None:
         plain = self._plain_embedder()
