@@ -41,6 +41,8 @@ METHODS: dict[str, str] = {
     "videomae": "rollout of the mean-pooled output over all tokens (no CLS token)",
     "bgs_conv3d": "each location's contribution to the mean-pooled feature (no attention)",
 }
+#: Families whose relevance map is :func:`contribution_maps` (no attention to roll out).
+CONVOLUTIONAL: tuple[str, ...] = ("bgs_conv3d",)
 #: A TimeSformer with ``attention_type="joint_space_time"``: no temporal step, so not :data:`METHODS`' divided one.
 JOINT_SPACE_TIME = "rollout of the CLS token through joint space-time attention (all frames' patches at once)"
 
@@ -92,6 +94,7 @@ def divided_rollout(spatial: Sequence[Any], temporal: Sequence[Any], residual: f
 
 
 def _base(model: Any) -> Any:
+    """The embedder under a peft wrapper: it holds the ``spec``, the ``backbone`` and the forward path."""
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
@@ -160,8 +163,14 @@ def token_grid(model: Any) -> tuple[int, int, bool]:
     return int(spec.tubelet_size or 1), int(spec.image_size) // patch, spec.pooling in ("cls", "frame-mean")
 
 
-#: Families whose relevance map is :func:`contribution_maps` (no attention to roll out).
-CONVOLUTIONAL: tuple[str, ...] = ("bgs_conv3d",)
+def _conv_geometry(model: Any) -> tuple[int, list[int]] | None:
+    """``(kernel, temporal_strides)`` of a convolutional backbone, for :func:`masks_to_tokens`' ``conv``; None for a
+    ViT, whose tokens are plain patches."""
+    base = _base(model)
+    if base.spec.family not in CONVOLUTIONAL:
+        return None
+    cfg = base.backbone.config
+    return int(cfg.kernel_size), list(cfg.temporal_strides)
 
 
 def contribution_maps(tokens: np.ndarray, g: int) -> np.ndarray:
@@ -178,13 +187,11 @@ def contribution_maps(tokens: np.ndarray, g: int) -> np.ndarray:
     return rel.reshape(-1, g, g)
 
 
-def rollout_maps(model: Any, clip: Any) -> np.ndarray:
-    """Rollout relevance ``(T', g, g)`` (sums to 1) of one preprocessed clip ``(T, 3, H, W)``."""
+def _forward_with_attentions(base: Any, x: Any) -> tuple[Any, list[Any]]:
+    """One eval-mode, eager forward of ``x``: the backbone's outputs (attentions, last hidden state) and
+    TimeSformer's temporal attentions, which ``outputs.attentions`` leaves out (empty for other families)."""
     import torch
 
-    base = _base(model)
-    tubelet, g, per_frame_cls = token_grid(model)
-    x = clip[None] if clip.ndim == 4 else clip
     was_training = base.training
     base.eval()
     try:
@@ -192,24 +199,38 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
             out = base._backbone_outputs(x, output_attentions=True)  # noqa: SLF001 - the embedder's own input path
     finally:
         base.train(was_training)
-    att = getattr(out, "attentions", None)
-    if base.spec.family in CONVOLUTIONAL:
-        return contribution_maps(out.last_hidden_state[0].float().cpu().numpy(), g)
-    if not att or any(a is None for a in att):
-        raise BGSInputError(f"{base.spec.name}: the backbone does not expose attention weights")
-    att = [a.float().cpu().numpy() for a in att]
-    n_frames = int(x.shape[1])
+    return out, temporal
+
+
+def _pooled_relevance(base: Any, attentions: list[np.ndarray], temporal: list[np.ndarray], n_frames: int,
+                      per_frame_cls: bool) -> np.ndarray:
+    """The rollout over patch tokens of what the embedder pools (:data:`METHODS`): ``(T, P)`` for a TimeSformer
+    or per-frame CLS model, the flat token order of a mean-pooled one."""
     if base.spec.family == "timesformer" and temporal:  # divided space-time: (T, P)
-        rel = divided_rollout(att, [t.float().cpu().numpy() for t in temporal])
-    elif base.spec.family == "timesformer":  # joint space-time: one attention over [CLS, (position, frame)]
-        rel = rollout(att)[0, 0, 1:]
+        return divided_rollout(attentions, temporal)
+    if base.spec.family == "timesformer":  # joint space-time: one attention over [CLS, (position, frame)]
+        rel = rollout(attentions)[0, 0, 1:]
         if rel.size % n_frames:
             raise BGSInputError(f"{base.spec.name}: {rel.size} patch tokens do not split into {n_frames} frames")
-        rel = rel.reshape(-1, n_frames).T
-    elif per_frame_cls:  # image model, (T, 1+g², 1+g²) spatial attention per frame: the CLS row, per frame
-        rel = rollout(att)[:, 0, 1:]
-    else:  # mean pooling over every token: average the rows
-        rel = rollout(att)[0].mean(axis=0)
+        return rel.reshape(-1, n_frames).T
+    if per_frame_cls:  # image model, (T, 1+g², 1+g²) spatial attention per frame: the CLS row, per frame
+        return rollout(attentions)[:, 0, 1:]
+    return rollout(attentions)[0].mean(axis=0)  # mean pooling over every token: average the rows
+
+
+def rollout_maps(model: Any, clip: Any) -> np.ndarray:
+    """Rollout relevance ``(T', g, g)`` (sums to 1) of one preprocessed clip ``(T, 3, H, W)``."""
+    base = _base(model)
+    _, g, per_frame_cls = token_grid(model)
+    x = clip[None] if clip.ndim == 4 else clip
+    out, temporal = _forward_with_attentions(base, x)
+    attentions = getattr(out, "attentions", None)
+    if base.spec.family in CONVOLUTIONAL:
+        return contribution_maps(out.last_hidden_state[0].float().cpu().numpy(), g)
+    if not attentions or any(a is None for a in attentions):
+        raise BGSInputError(f"{base.spec.name}: the backbone does not expose attention weights")
+    rel = _pooled_relevance(base, [a.float().cpu().numpy() for a in attentions],
+                            [t.float().cpu().numpy() for t in temporal], int(x.shape[1]), per_frame_cls)
     if rel.size % (g * g) or (per_frame_cls and rel.shape[-1] != g * g):
         raise BGSInputError(f"{base.spec.name}: {rel.shape[-1]} patch tokens do not fill the {g}x{g} grid")
     maps = np.clip(rel.reshape(-1, g, g), 0, None)
@@ -218,7 +239,8 @@ def rollout_maps(model: Any, clip: Any) -> np.ndarray:
 
 def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, agents: Sequence[int] = (1, 2),
                     out_frames: int | None = None, conv: tuple[int, Sequence[int]] | None = None) -> np.ndarray:
-    """Share of each token's pixels covered by ``agents`` in a per-frame label map ``(T_src, H, W)``.
+    """Share of each token's pixels covered by ``agents`` in a per-frame label map ``(T_src, H, W)`` (labels as in
+    ``agent_masks.npz``: 1 and 2 are the interacting agents, 3 the bystander).
 
     Frames follow the decode policy (the frame on screen at each segment midpoint), space follows the
     resize + centre crop of the frame policy, then pixels are averaged per patch and per tubelet (a ViT's
@@ -228,12 +250,13 @@ def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, ag
     """
     import torch
 
+    from bgs_hf.video.decode import sample_times
     from bgs_hf.video.transforms import center_crop, resize_short_side
 
-    t_src = labels.shape[0]
-    pick = np.minimum(((np.arange(policy.num_frames) + 0.5) * t_src / policy.num_frames).astype(int), t_src - 1)
-    m = np.isin(labels[pick], np.asarray(agents)).astype(np.float32)
-    x = torch.from_numpy(m)[:, None]
+    t_src = labels.shape[0]  # label frame i is on screen over [i, i + 1)
+    pick = np.minimum(np.floor(sample_times(0.0, t_src, policy.num_frames)).astype(int), t_src - 1)
+    on_agents = np.isin(labels[pick], np.asarray(agents)).astype(np.float32)
+    x = torch.from_numpy(on_agents)[:, None]
     x = center_crop(resize_short_side(x, policy.size), policy.crop)[:, 0]
     if conv is not None:
         kernel, strides = conv
@@ -251,7 +274,7 @@ def masks_to_tokens(labels: np.ndarray, policy: Any, tubelet: int, grid: int, ag
 
 
 def mass_on_mask(maps: np.ndarray, soft_mask: np.ndarray) -> float:
-    """Fraction of rollout relevance falling on mask pixels (soft mask = covered share per token)."""
+    """Fraction of a map's relevance (rollout or contribution) on mask pixels (soft mask = covered share per token)."""
     total = float(maps.sum())
     return float((maps * soft_mask).sum() / total) if total > 0 else float("nan")
 
@@ -291,7 +314,7 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     from bgs_hf.viz.models import model_name
 
     t_frames = frames.shape[0]
-    cols = np.linspace(0, t_frames - 1, n_times).round().astype(int)
+    shown_frames = np.linspace(0, t_frames - 1, n_times).round().astype(int)
     rows = ["frames", *maps]
     # the finite maps' top: a diverged model's NaN map listed first made the scale NaN, blanking every other map
     vmax = max((float(np.nanmax(m)) for m in maps.values() if np.isfinite(m).any()), default=0.0) or 1.0
@@ -299,14 +322,14 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
                          layout="constrained")
     image = None
     for r, name in enumerate(rows):
-        for c, f in enumerate(cols):
+        for c, frame in enumerate(shown_frames):
             ax = axes[r, c]
-            ax.imshow(frames[f])
-            if name != "frames":
+            ax.imshow(frames[frame])
+            if name != "frames":  # the map's time step (T' = frames / tubelet) that holds this frame
                 m = maps[name]
-                tm = m[min(int(f * m.shape[0] / t_frames), m.shape[0] - 1)]
+                map_now = m[min(int(frame * m.shape[0] / t_frames), m.shape[0] - 1)]
                 h, w = frames.shape[1:3]
-                image = ax.imshow(tm, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
+                image = ax.imshow(map_now, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
                                   vmin=0, vmax=vmax)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -314,7 +337,7 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
                 shown = name if name == "frames" else model_name(name, labels=labels)
                 ax.set_ylabel(textwrap.fill(shown, 16), fontsize=TEXT_PT)
             if r == 0:
-                ax.set_title(f"frame {f}", fontsize=LABEL_PT)
+                ax.set_title(f"frame {frame}", fontsize=LABEL_PT)
     if image is not None:
         bar = fig.colorbar(image, ax=list(axes[1:].ravel()), shrink=0.9)
         bar.set_label("share of relevance per token", fontsize=LABEL_PT)
@@ -323,6 +346,50 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     path = Path(path)
     fig.savefig(path, dpi=110)
     return path
+
+
+def _agent_mass_per_clip(model: Any, maps: Sequence[np.ndarray], ids: Sequence[str],
+                         masks: dict[str, np.ndarray]) -> tuple[list[float], list[float]]:
+    """Per clip with a mask: the share of the map on the agents, and the share of tokens they cover (what uniform
+    relevance would put there), the mask pooled to the model's own token grid."""
+    tubelet, g, _ = token_grid(model)
+    conv = _conv_geometry(model)
+    mass, area = [], []
+    for cid, m in zip(ids, maps):
+        if cid not in masks:
+            continue
+        soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0], conv=conv)
+        mass.append(mass_on_mask(m, soft))
+        area.append(float(soft.mean()))
+    return mass, area
+
+
+def _agent_mass_change(first: np.ndarray, second: np.ndarray, between: list[str]) -> dict[str, Any]:
+    """The second model's agent mass minus the first's on the same clips, with a Wilcoxon signed-rank p (NaN where
+    scipy has none to give: every difference 0, or one clip)."""
+    from scipy.stats import wilcoxon
+
+    diff = second - first
+    return {"mean_diff": float(diff.mean()), "between": between,
+            "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.any(diff != 0) and len(diff) > 1 else float("nan")}
+
+
+def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequence[str], ids: Sequence[str],
+                     methods: str, out_dir: Path, n_overlays: int, labels: dict[str, str] | None) -> list[str]:
+    """``attention_<k>.png`` of the first ``n_overlays`` clips: their frames as the models see them (``policy``'s
+    resize and centre crop), under every model's map, titled with the clip and what the maps show."""
+    import torch
+
+    from bgs_hf.video.decode import decode_frames
+    from bgs_hf.video.transforms import center_crop
+
+    figs = []
+    for k in range(min(n_overlays, len(paths))):
+        frames = torch.from_numpy(decode_frames(paths[k], policy.num_frames, size=policy.size))
+        frames = center_crop(frames.permute(0, 3, 1, 2), policy.crop).permute(0, 2, 3, 1).numpy()
+        figs.append(str(plot_overlays(frames, {n: m[k] for n, m in maps.items()}, out_dir / f"attention_{k}.png",
+                                      title=textwrap.fill(f"{ids[k]}: {methods}", 70), labels=labels)))
+    return figs
 
 
 def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] | np.ndarray, cache: Any = None, *,
@@ -341,58 +408,30 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] |
     ids = [data.clips["clip_id"][int(i)] for i in items]
     result: dict[str, Any] = {"n_clips": len(items), "models": {}}
     maps: dict[str, list[np.ndarray]] = {}
-    fracs: dict[str, np.ndarray] = {}
+    agent_mass: dict[str, np.ndarray] = {}
     for name, model in models.items():
         try:
-            mm = [rollout_maps(model, load_clip(p, model.frame_policy, cache))
-                  for p in tqdm(paths, desc=f"rollout {name}", unit="clip")]
-        except BGSInputError as err:
+            maps[name] = [rollout_maps(model, load_clip(p, model.frame_policy, cache))
+                          for p in tqdm(paths, desc=f"rollout {name}", unit="clip")]
+        except BGSInputError as err:  # no map for this model (no attention weights, ...): said, the others still run
             result["models"][name] = {"skipped": str(err)}
             continue
-        maps[name] = mm
-        entry: dict[str, Any] = {"grid": list(mm[0].shape), "method": rollout_method(model)}
+        entry: dict[str, Any] = {"grid": list(maps[name][0].shape), "method": rollout_method(model)}
         if masks is not None:
-            tubelet, g, _ = token_grid(model)
-            base = _base(model)
-            cfg = base.backbone.config
-            conv = (int(cfg.kernel_size), list(cfg.temporal_strides)) if base.spec.family in CONVOLUTIONAL else None
-            fr, cov = [], []
-            for cid, m in zip(ids, mm):
-                if cid not in masks:
-                    continue
-                soft = masks_to_tokens(masks[cid], model.frame_policy, tubelet, g, out_frames=m.shape[0], conv=conv)
-                fr.append(mass_on_mask(m, soft))
-                cov.append(float(soft.mean()))
-            if fr:
-                fracs[name] = np.asarray(fr)
-                entry.update({"agent_mass": float(np.mean(fr)), "agent_mass_sd": float(np.std(fr)),
-                              "agent_area": float(np.mean(cov)), "n_masked_clips": len(fr)})
+            mass, area = _agent_mass_per_clip(model, maps[name], ids, masks)
+            if mass:
+                agent_mass[name] = np.asarray(mass)
+                entry.update({"agent_mass": float(np.mean(mass)), "agent_mass_sd": float(np.std(mass)),
+                              "agent_area": float(np.mean(area)), "n_masked_clips": len(mass)})
         result["models"][name] = entry
     names = list(maps)
     if len(names) >= 2:
         result["divergence"] = map_divergence(maps[names[0]], maps[names[1]])
         result["divergence"]["between"] = names[:2]
-        if names[0] in fracs and names[1] in fracs:
-            from scipy.stats import wilcoxon
-
-            diff = fracs[names[1]] - fracs[names[0]]
-            result["agent_mass_change"] = {
-                "mean_diff": float(diff.mean()), "between": names[:2],
-                "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.any(diff != 0) and len(diff) > 1 else float("nan"),
-            }
+        if names[0] in agent_mass and names[1] in agent_mass:
+            result["agent_mass_change"] = _agent_mass_change(agent_mass[names[0]], agent_mass[names[1]], names[:2])
     if out_dir is not None and maps:
-        from bgs_hf.video.decode import decode_frames
-
-        out_dir = Path(out_dir)
-        figs = []
-        pol = models[names[0]].frame_policy
-        for k in range(min(n_overlays, len(paths))):
-            frames = decode_frames(paths[k], pol.num_frames, size=pol.size)
-            top, left = (frames.shape[1] - pol.crop) // 2, (frames.shape[2] - pol.crop) // 2
-            frames = frames[:, top : top + pol.crop, left : left + pol.crop]
-            figs.append(str(plot_overlays(frames, {n: maps[n][k] for n in names}, out_dir / f"attention_{k}.png",
-                                          title=textwrap.fill(f"{ids[k]}: " + "; ".join(dict.fromkeys(
-                                              result["models"][n]["method"] for n in names)), 70),
-                                          labels=labels)))
-        result["figures"] = figs
+        methods = "; ".join(dict.fromkeys(result["models"][n]["method"] for n in names))
+        result["figures"] = _overlay_figures(maps, models[names[0]].frame_policy, paths, ids, methods, Path(out_dir),
+                                             n_overlays, labels)
     return result

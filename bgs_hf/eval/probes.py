@@ -22,7 +22,10 @@ logger = logging.getLogger(__name__)
 
 #: the paper's probed attributes (rating columns ``rating_<attr>``).
 PROBE_ATTRS: tuple[str, ...] = ("valence", "arousal", "dominance", "intimacy", "communication")
+#: the penalties RidgeCV chooses among by leave-one-out: 15 on a log scale from 1e-3 to 1e4.
 RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 4, 15))
+#: the fewest rated training and scored clips an attribute's probe is fit and scored with (else it is skipped).
+MIN_RATED_TRAIN, MIN_RATED_SCORED = 5, 3
 
 
 def wilson_ci(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -58,12 +61,13 @@ def permutation_pearson(pred: np.ndarray, y: np.ndarray, *, n_perm: int = 1000, 
     if not np.isfinite(r):
         return r, float("nan")
 
-    def stat(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    def r_along(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+        """Pearson r along ``axis``: scipy passes every resampled pairing at once (``pearson`` takes one pair)."""
         a = a - a.mean(axis=axis, keepdims=True)
         b = b - b.mean(axis=axis, keepdims=True)
         return (a * b).sum(axis) / np.sqrt((a * a).sum(axis) * (b * b).sum(axis))
 
-    res = permutation_test((pred, y), stat, permutation_type="pairings", vectorized=True, n_resamples=n_perm,
+    res = permutation_test((pred, y), r_along, permutation_type="pairings", vectorized=True, n_resamples=n_perm,
                            alternative="greater", random_state=seed)
     return r, float(res.pvalue)
 
@@ -133,7 +137,7 @@ def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, i
         y = np.asarray(data.clips[col], dtype=np.float64)
         ytr, yte = y[np.asarray(train_items)], y[np.asarray(test_items)]
         keep_tr, keep_te = np.isfinite(ytr), np.isfinite(yte)
-        if keep_tr.sum() < 5 or keep_te.sum() < 3:
+        if keep_tr.sum() < MIN_RATED_TRAIN or keep_te.sum() < MIN_RATED_SCORED:
             logger.info("too few rated clips for %s: probe skipped", attr)
             continue
         yield attr, tr[keep_tr], ytr[keep_tr], te[keep_te], yte[keep_te]
@@ -251,7 +255,7 @@ def read_abstract_set(folder: str | Path) -> tuple[list[str], np.ndarray, np.nda
     for problem, bad in problems.items():
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise BGSInputError(f"row {row + 2}: {problem}", path=table_path)
+            raise BGSInputError(f"row {row + 2}: {problem}", path=table_path)  # its CSV line: the header is line 1
     names = sorted(table["label"].unique())
     labels = table["label"].map({n: k for k, n in enumerate(names)}).to_numpy(dtype=np.int64)
     paths = [str(folder / "videos" / v) for v in table["video_name"]]
