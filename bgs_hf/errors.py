@@ -29,14 +29,25 @@ class BGSInputError(ValueError):
         super().__init__((where + message).replace("\n", " "))
 
 
+def is_whole(value: Any, *, floats: bool = True) -> bool:
+    """Whether ``value`` is a whole number: an integer (numpy's too), and with ``floats`` a finite whole float (4.0),
+    never a bool (``True`` was taken as 1 clip or step). The one test behind :func:`whole_number`,
+    ``bgs_hf.metrics.bootstrap.check_count`` and the synthetic benchmark's counts and seed (``floats=False``: their
+    messages and their refusal of 12.0 clips are their own)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    # isfinite only for a float: an int beyond float range (10**400) overflowed in it
+    return floats and isinstance(value, numbers.Real) and math.isfinite(value) and value == int(value)
+
+
 def whole_number(value: Any, what: str, *, least: int | None = None) -> int:
     """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
     of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2. Here, beside the
     error, so that ``bgs_hf.video`` (below pandas and the metrics) can check its counts with it. ``least``: the
     smallest value taken; one below it is a line of its own (``FramePolicy.size must be >= 1, got 0``)."""
-    whole = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and math.isfinite(value)
-                                                    and value == int(value))  # no isfinite: 10**400 overflowed in it
-    if isinstance(value, bool) or not whole:
+    if not is_whole(value):
         raise BGSInputError(f"{what} must be a whole number, got {value!r}")
     if least is not None and value < least:
         raise BGSInputError(f"{what} must be >= {least}, got {int(value)}")

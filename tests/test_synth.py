@@ -737,6 +737,19 @@ def test_a_seed_that_is_no_non_negative_integer_is_refused_as_a_setting(tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_numpy_integer_seed_and_clip_count_make_the_benchmark_their_ints_make(tmp_path: Path) -> None:
+    """A numpy seed (``for seed in np.arange(3)``) passed the seed check as a whole number but was kept as given: writing
+    ground_truth.json then failed with "Object of type int64 is not JSON serializable", once every clip had been
+    rendered. It is read as its ``int``, as the project's other whole-number checks read it."""
+    import json
+
+    config = replace(SMALL, num_frames=2)
+    made = {kind: generate_socialshapes(tmp_path / kind, n_clips=n, seed=seed, config=config)
+            for kind, n, seed in (("int", 10, 3), ("numpy", np.int64(10), np.int64(3)))}
+    truth = {kind: (out / "ground_truth.json").read_text(encoding="utf-8") for kind, out in made.items()}
+    assert json.loads(truth["numpy"])["seed"] == 3 and truth["numpy"] == truth["int"]
+
+
 @pytest.mark.parametrize("n_train, n_generalisation, name", [(0, 0, "n_train 0 and n_generalisation 0"),
                                                              (-1, 3, "n_train -1"), (3, -2, "n_generalisation -2")])
 def test_an_abstract_set_without_clips_is_refused_up_front(tmp_path: Path, n_train: int, n_generalisation: int,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._bars import delayed_bar
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import (
@@ -122,7 +122,7 @@ def check_ci(ci: float) -> None:
 def check_count(value: Any, name: str, *, least: int = 1, meaning: str = "") -> int:
     """A count (resamples, splits, clips): a whole number >= ``least`` (0 or -1 resamples gave a NaN interval without
     a word, 1.5 a TypeError from ``range``); ``meaning`` follows the bound in the message, e.g. " (0: no interval)"."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+    if not is_whole(value, floats=False) or value < least:
         raise BGSInputError(f"{name} must be a whole number >= {least}{meaning}, got {value!r}")
     return int(value)
 

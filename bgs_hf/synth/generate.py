@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
-import numbers
 import os
 import shutil
 from dataclasses import dataclass, fields, replace
@@ -32,7 +31,7 @@ import pandas as pd
 
 from bgs_hf._files import built_in_place, require_new_folder
 from bgs_hf._format import count
-from bgs_hf.errors import BGSInputError, BGSSettingError
+from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
 from bgs_hf.synth.budget import check_budget, estimate, estimate_socialshapes
 from bgs_hf.synth.captions import make_captions, normalise_caption
 from bgs_hf.synth.latents import RATING_ATTRS, SOCIAL_ATTRS, latent_attributes, rated, social_space
@@ -589,25 +588,23 @@ def build_tables(
     return scenes, _benchmark_tables(scenes, config, rngs, names)
 
 
-def _is_whole(value: object) -> bool:
-    """An integer (numpy's too), not a bool: ``12.0`` clips failed deep inside generation, naming no setting."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_seed(seed: object) -> None:
-    """Refuse a seed that is no whole number >= 0 before any folder is made: ``None`` made numpy draw fresh OS
-    entropy (a benchmark nobody can make again, its README saying ``--seed None``), and -1 or 1.5 were numpy's
-    errors that named no setting."""
-    if not _is_whole(seed) or seed < 0:
+def _check_seed(seed: object) -> int:
+    """The seed as an ``int``, refused before any folder is made when it is no whole number >= 0: ``None`` made numpy
+    draw fresh OS entropy (a benchmark nobody can make again, its README saying ``--seed None``), and -1 or 1.5 were
+    numpy's errors that named no setting. A numpy integer is read as its ``int``: kept as given, it failed in
+    ``json.dumps`` of ground_truth.json once every clip had been rendered."""
+    if not is_whole(seed, floats=False) or seed < 0:
         raise BGSSettingError(lambda n: f"{n('seed')}: must be a whole number >= 0, got {seed!r}")
+    return int(seed)
 
 
-def _check_benchmark_settings(n_clips: int, seed: int, fmt: str, config: SynthConfig) -> None:
-    """Refuse, before any folder is made, the settings :func:`generate_socialshapes` cannot make a benchmark of."""
-    _check_seed(seed)
+def _check_benchmark_settings(n_clips: int, seed: int, fmt: str, config: SynthConfig) -> tuple[int, int]:
+    """``(n_clips, seed)`` as ``int``, after refusing, before any folder is made, the settings
+    :func:`generate_socialshapes` cannot make a benchmark of."""
+    seed = _check_seed(seed)
     if fmt not in ("release", "hub"):
         raise BGSSettingError(lambda n: f"{n('fmt', fmt)}: must be 'release' or 'hub'")
-    if not _is_whole(n_clips):
+    if not is_whole(n_clips, floats=False):
         raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be a whole number, at least 10")
     if n_clips < 10:
         raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)}: must be at least 10")
@@ -615,6 +612,7 @@ def _check_benchmark_settings(n_clips: int, seed: int, fmt: str, config: SynthCo
     if not 0 < n_test < n_clips:  # else written, and `data validate` called the empty split a problem
         raise BGSSettingError(lambda n: f"{n('n_clips', n_clips)} and {n('test_fraction', config.test_fraction)}: "
                                         f"{n_test} test clips leave no {'test' if n_test == 0 else 'training'} clips")
+    return int(n_clips), seed
 
 
 def generate_socialshapes(
@@ -633,7 +631,7 @@ def generate_socialshapes(
     Its disk, memory and time are estimated and logged first; a run whose estimate exceeds the free disk or the
     memory is refused unless ``force`` (:func:`bgs_hf.synth.budget.check_budget`)."""
     config = config or SynthConfig()
-    _check_benchmark_settings(n_clips, seed, fmt, config)
+    n_clips, seed = _check_benchmark_settings(n_clips, seed, fmt, config)
     target = require_new_folder(out_dir, "out_dir")
     check_budget(target, estimate_socialshapes(n_clips, config, fmt), force=force,
                  subject=lambda n: f"SocialShapes with {n('n_clips', n_clips)}, {n('num_frames', config.num_frames)} "
@@ -723,9 +721,9 @@ def generate_abstract_set(
     ``labels.csv`` columns: video_name, split (train|generalisation), label (friendly|neutral|
     adversarial), interaction, energy, closeness, facing, leader, third_agent.
     """
-    _check_seed(seed)
+    seed = _check_seed(seed)
     counts = {"n_train": n_train, "n_generalisation": n_generalisation}
-    fractional = {k: v for k, v in counts.items() if not _is_whole(v)}
+    fractional = {k: v for k, v in counts.items() if not is_whole(v, floats=False)}
     if fractional:
         raise BGSSettingError(lambda n: " and ".join(n(k, v) for k, v in fractional.items()) + ": must be a whole number")
     bad = {k: v for k, v in counts.items() if v < 0}

@@ -30,7 +30,7 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError, naming_flag
+from bgs_hf.errors import BGSInputError, is_whole, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
@@ -157,7 +157,7 @@ def _whole(value: Any, flag: str, least: int, meaning: str = "") -> int:
     """A whole-number setting, before its own range check: from the Python API a NaN, inf or text value was a raw
     ``int()`` error naming no setting, and 1.5 or "3" passed the checks to fail (or truncate) once the data and
     model had loaded. The CLI types them already."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if is_whole(value, floats=False):
         return int(value)
     return check_count(value, flag, least=least, meaning=meaning)  # refuses it, naming the flag
 
@@ -433,10 +433,8 @@ def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
     from bgs_hf.metrics.rsa import cosine_similarity_matrix
     from bgs_hf.training.distributed import on_main_process
 
-    if split not in data.splits:  # data passed in memory may hold no such split: nothing to score, as an empty one
-        return {}
-    clips = data.split_items(split)
-    if clips is None or len(clips) < 3 or len(data.triplets(split)) == 0:
+    clips = _scorable_clips(data, split)
+    if clips is None:
         return {}
     emb = trainer.embed_clips(clips, desc=f"scoring {split} clips")
     return on_main_process(lambda: behavioural_fit(cosine_similarity_matrix(emb), data, split,
@@ -903,20 +901,29 @@ def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: 
     return store
 
 
+def _scorable_clips(data: Any, split: str, *, judged: bool = True) -> np.ndarray | None:
+    """The clips of ``split`` where the run can score it, else None: 3 clips at least and, where ``judged``, 1 judgment
+    (a validation split without one scored NaN each epoch, and early stopping ended the run on it). Data passed in
+    memory may hold no such split: nothing to score, as an empty one."""
+    if split not in data.splits:
+        return None
+    clips = data.split_items(split)
+    if clips is None or len(clips) < 3 or (judged and len(data.triplets(split)) == 0):
+        return None
+    return clips
+
+
 def _eval_sets(data: Any) -> dict[str, Any]:
     """``{"eval": val, "test": test}``, each ``(clips, human similarity, (triplets, odd ones))``, for the splits
-    that can be scored: 3 clips at least, and for validation 1 judgment (it scored NaN each epoch, and early
-    stopping ended the run on it)."""
+    that can be scored (:func:`_scorable_clips`; the test split with no judgment too, as before)."""
     from bgs_hf.metrics.similarity import human_similarity
 
     eval_sets: dict[str, Any] = {}
     for prefix, split in (("eval", "val"), ("test", "test")):
-        clips = data.split_items(split) if split in data.splits else None
-        if clips is None or len(clips) < 3:
+        clips = _scorable_clips(data, split, judged=prefix == "eval")
+        if clips is None:
             continue
         trip = data.triplets(split)
-        if prefix == "eval" and len(trip.idx) == 0:
-            continue
         eval_sets[prefix] = (clips, human_similarity(trip.idx, trip.odd, data.n_clips), (trip.idx, trip.odd))
     return eval_sets
 
