@@ -48,8 +48,8 @@ Embedder (``embedder.py``)
       ``BGSPeftModel`` refuses a plain save: save the PeftModel, or merge first.
 
 Loading (``loading.py``)
-    ``load_model(dir_or_repo, *, revision=None, trust_remote_code=False) -> BGSPeftModel | BGSEmbedder``
-    (also ``bgs_hf.load_model``): local folder or Hub repo id; eval mode.
+    ``load_model(dir_or_repo, *, revision=None, trust_remote_code=False, is_trainable=False) -> BGSPeftModel |
+    BGSEmbedder`` (also ``bgs_hf.load_model``): local folder or Hub repo id; eval mode unless ``is_trainable``.
     ``load_base(dir_or_repo) -> BGSEmbedder`` builds the un-adapted base + fresh head described by a
     folder's ``bgs_config.json``; ``PeftModel.from_pretrained(load_base(d), d)`` is the plain-peft route.
     ``save_embedder(model, dir)`` = ``model.save_pretrained(dir)`` for either kind.

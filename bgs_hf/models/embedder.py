@@ -4,6 +4,19 @@
 L2-normalised embeddings out). ``build_embedder`` wraps it with peft LoRA as a ``BGSPeftModel``, a
 ``PeftModel`` whose ``save_pretrained`` also writes ``bgs_config.json`` (and the base weights of
 tiny/bundled backbones), so every adapter folder, Trainer checkpoints included, loads by itself.
+
+Where each backbone's trap is handled (the why is written there, once):
+
+- VideoMAE reads q/k/v weights functionally, so LoRA there would be dead: :mod:`bgs_hf.models.patches`.
+- V-JEPA 2 runs its predictor, whose layers have the encoder's names: the family's ``forward_kwargs``
+  (``skip_predictor``), ``skipped_modules`` and encoder-scoped ``lora_target`` (:data:`~bgs_hf.models.registry.FAMILIES`),
+  enforced here by :func:`freeze_skipped_modules` and :func:`_refuse_skipped_targets`; no CLS token, so
+  ``mean`` pooling (:meth:`BGSEmbedder._pool`).
+- TimeSformer's fused ``qkv``: its ``lora_target``; its silent frame interpolation:
+  :meth:`~bgs_hf.models.registry.BackboneSpec.check_frames` / ``with_interpolated_frames``, run by
+  :func:`resolve_backbone` before any weight loads.
+- CLIP's text tower shares the vision tower's names: its ``lora_target``; an image model, so every frame is embedded
+  as an image and pooled over time (``frame-mean``, :meth:`BGSEmbedder._pool`).
 """
 
 from __future__ import annotations
@@ -20,8 +33,7 @@ import torch
 from peft import LoraConfig, PeftModel
 from torch import nn
 
-from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import whole_number
+from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.models.registry import POOLINGS, BackboneSpec, checked_num_frames, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
@@ -50,6 +62,14 @@ def scoped_target_regex(targets: str) -> str:
     return rf"{flags}backbone\.(?:{body}{end}"
 
 
+def _check_dropout(value: Any, what: str) -> None:
+    """One line for a dropout that is no probability torch could drop with (``what``: whose dropout)."""
+    if not isinstance(value, numbers.Real):
+        raise BGSInputError(f"{what} dropout must be a number in [0, 1), got {value!r}")
+    if not 0.0 <= float(value) < 1.0:
+        raise BGSInputError(f"{what} dropout must be in [0, 1), got {value}")
+
+
 @dataclass
 class HeadConfig:
     """The paper's projection head: Linear(d -> out_dim) -> LayerNorm -> ReLU -> Dropout -> L2."""
@@ -62,16 +82,14 @@ class HeadConfig:
         if self.out_dim < MIN_HEAD_DIM:
             raise BGSInputError(f"head out_dim must be >= {MIN_HEAD_DIM}, got {self.out_dim} (its LayerNorm and ReLU "
                                 "turn 1 or 2 features into a constant or one-hot embedding that no gradient reaches)")
-        if not isinstance(self.dropout, numbers.Real):
-            raise BGSInputError(f"head dropout must be a number in [0, 1), got {self.dropout!r}")
-        if not 0.0 <= float(self.dropout) < 1.0:
-            raise BGSInputError(f"head dropout must be in [0, 1), got {self.dropout}")
+        _check_dropout(self.dropout, "head")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> HeadConfig | None:
+        """The head a ``bgs_config.json`` records (``None``: no head); keys this version does not know are ignored."""
         return None if d is None else cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
     def build(self, in_dim: int) -> nn.Sequential:
@@ -101,10 +119,7 @@ class LoraSettings:
             raise BGSInputError(f"LoRA alpha must be > 0, got {self.alpha}")
         if not math.isfinite(self.alpha):  # inf times the zero-initialised lora_B: every embedding NaN
             raise BGSInputError(f"LoRA alpha must be finite, got {self.alpha}")
-        if not isinstance(self.dropout, numbers.Real):
-            raise BGSInputError(f"LoRA dropout must be a number in [0, 1), got {self.dropout!r}")
-        if not 0.0 <= float(self.dropout) < 1.0:
-            raise BGSInputError(f"LoRA dropout must be in [0, 1), got {self.dropout}")
+        _check_dropout(self.dropout, "LoRA")
         if self.bias not in LORA_BIAS:
             raise BGSInputError(f"LoRA bias must be one of {', '.join(LORA_BIAS)}, got {self.bias!r}")
         if self.target_modules is not None and not isinstance(self.target_modules, str):
@@ -118,6 +133,7 @@ class LoraSettings:
                 raise BGSInputError(f"LoRA target_modules {self.target_modules!r} is not a valid regex ({err})") from None
 
     def target_regex(self, spec: BackboneSpec) -> str:
+        """The regex peft gets: these targets, or the family's tower-scoped default, under ``backbone.``."""
         return scoped_target_regex(self.target_modules or spec.lora_target)
 
     def to_peft_config(self, spec: BackboneSpec, *, with_head: bool) -> LoraConfig:
@@ -139,8 +155,8 @@ class BGSEmbedder(nn.Module):
     def __init__(self, backbone: nn.Module, spec: BackboneSpec, head: HeadConfig | None = None,
                  frame_policy: FramePolicy | None = None) -> None:
         super().__init__()
-        if spec.pooling not in POOLINGS:
-            raise ValueError(f"unknown pooling {spec.pooling!r}")
+        if spec.pooling not in POOLINGS:  # else it fell through to frame-mean's branch (see _pool)
+            raise ValueError(f"unknown pooling {spec.pooling!r}; the spec's pooling must be one of {', '.join(POOLINGS)}")
         self.backbone = backbone
         self.spec = spec
         freeze_skipped_modules(self)
@@ -158,7 +174,9 @@ class BGSEmbedder(nn.Module):
     def embedding_dim(self) -> int:
         return self.head_config.out_dim if self.head_config is not None else self.spec.hidden_size
 
-    def _check_input(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def _checked_input(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """``pixel_values`` refused in one line unless they are normalised clips this backbone takes, else cast to the
+        backbone's float dtype (a bf16/fp16 checkpoint fed float32 frames fails in its first layer)."""
         if not isinstance(pixel_values, torch.Tensor) or not pixel_values.is_floating_point():
             # uint8 frames: V-JEPA 2 and CLIP embedded the raw 0-255 values without a word, the others failed in torch
             kind = pixel_values.dtype if isinstance(pixel_values, torch.Tensor) else type(pixel_values).__name__
@@ -176,15 +194,23 @@ class BGSEmbedder(nn.Module):
             raise ValueError(f"{self.spec.name} expects {self.spec.image_size}x{self.spec.image_size} frames, "
                              f"got {h}x{w}; preprocess with the model's frame_policy")
         dtype = next(self.backbone.parameters()).dtype
-        return pixel_values.to(dtype) if pixel_values.is_floating_point() and dtype.is_floating_point else pixel_values
+        return pixel_values.to(dtype) if dtype.is_floating_point else pixel_values
 
     def _backbone_outputs(self, pixel_values: torch.Tensor, **kwargs: Any) -> Any:
-        x = self._check_input(pixel_values)
-        if self.spec.pooling == "frame-mean":  # image model: every frame is an image
+        """The backbone's outputs for checked clips, with the family's ``forward_kwargs`` (V-JEPA 2:
+        ``skip_predictor``); an image model (``frame-mean``) gets the ``B*T`` frames as a batch of images."""
+        x = self._checked_input(pixel_values)
+        if self.spec.pooling == "frame-mean":
             x = x.flatten(0, 1)
         return self.backbone(**{self.spec.input_key: x}, **self.spec.forward_kwargs, **kwargs)
 
     def _pool(self, tokens: torch.Tensor, batch: int, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        """``(batch, hidden)`` from one layer's ``tokens``, by the family's pooling.
+
+        ``mean`` over every token (V-JEPA 2 has no CLS token; VideoMAE and bgs_conv3d are pooled the same way);
+        ``cls``, the first token (TimeSformer); ``frame-mean`` (CLIP, an image model): each frame's ``pooled``
+        output (CLIP's post-layernorm CLS) or else its first token, averaged over the clip's frames.
+        """
         if self.spec.pooling == "mean":
             return tokens.mean(1)
         if self.spec.pooling == "cls":
@@ -199,7 +225,8 @@ class BGSEmbedder(nn.Module):
         return self._pool(out.last_hidden_state, pixel_values.shape[0], pooled)
 
     def forward(self, pixel_values: torch.Tensor, **_: Any) -> torch.Tensor:
-        """``(B, T, 3, H, W)`` normalised frames -> ``(B, D)`` L2-normalised embeddings."""
+        """``(B, T, 3, H, W)`` normalised frames -> ``(B, D)`` L2-normalised embeddings (other keyword arguments, which
+        peft and the Trainer may pass, are ignored)."""
         feats = self.pooled_features(pixel_values)
         if self.head is not None:  # a bf16/fp16 checkpoint's features meet the head in the head's dtype
             feats = self.head(feats.to(next(self.head.parameters()).dtype))
@@ -270,7 +297,7 @@ class BGSEmbedder(nn.Module):
         ``backbone.safetensors`` when it is trainable or its weights are no longer the base's (fine-tuned then
         frozen, or LoRA merged into it with ``merge_and_unload``), and the untrained base in
         ``base/`` when it has no Hub/local home (tiny-random, bundled)."""
-        from bgs_hf.models.loading import write_bgs_files
+        from bgs_hf.models.loading import write_bgs_files  # here: loading imports this module
 
         if lora_module_names(self):
             # the inner model of a PeftModel: its folder would hold lora_ keys and peft's head wrapper, and load as
@@ -409,12 +436,12 @@ def resolve_backbone(
     return spec, policy
 
 
-def _unusable_targets(model: BGSEmbedder, targets: str, given: str, err: ValueError) -> BGSInputError:
-    """Why peft refused the ``targets`` (``given`` scoped to the backbone): none matched, or one matched a module LoRA
-    cannot wrap (a whole attention block: ``encoder.*`` was told it "match no module", with the first line of a
+def _unusable_targets(model: BGSEmbedder, scoped: str, given: str, err: ValueError) -> BGSInputError:
+    """Why peft refused the ``scoped`` targets (``given`` under ``backbone.``): none matched, or one matched a module
+    LoRA cannot wrap (a whole attention block: ``encoder.*`` was told it "match no module", with the first line of a
     module's repr)."""
     name = model.spec.name
-    matched = [(n, type(m).__name__) for n, m in model.named_modules() if n and re.fullmatch(targets, n)]
+    matched = [(n, type(m).__name__) for n, m in model.named_modules() if n and re.fullmatch(scoped, n)]
     refused = re.search(r"Target module (\w+)\(", str(err))
     unwrappable = [(n, kind) for n, kind in matched if refused and kind == refused[1]]
     if unwrappable:
@@ -424,7 +451,7 @@ def _unusable_targets(model: BGSEmbedder, targets: str, given: str, err: ValueEr
     # a user's ``^...$`` is correct as a regex, but names are matched in full inside ``backbone\.(?:...)``, where
     # the ``^`` can never match: say so rather than leave a correct-looking regex unexplained
     anchors = ("; module names are matched in full under the backbone: drop the ^ and $ anchors"
-               if re.search(r"\(\?:\^|\|\^", targets) else "")
+               if re.search(r"\(\?:\^|\|\^", scoped) else "")
     # peft's own line speaks of exclude_modules, which bgs-hf never sets: name what the backbone holds instead (a
     # full CLIPModel checkpoint's text tower, VideoMAE's pretraining decoder, a classifier are not loaded)
     example = next((n for n, _ in model.backbone.named_modules() if re.fullmatch(model.spec.lora_target, n)), None)
@@ -434,14 +461,14 @@ def _unusable_targets(model: BGSEmbedder, targets: str, given: str, err: ValueEr
                          f"its default targets are '{model.spec.lora_target}'){anchors}")
 
 
-def _refuse_skipped_targets(model: BGSEmbedder, targets: str, given: str) -> None:
+def _refuse_skipped_targets(model: BGSEmbedder, scoped: str, given: str) -> None:
     """Refuse LoRA targets inside a module the forward never runs (V-JEPA 2's predictor, whose layers have the
     encoder's names): that LoRA would train nothing, and was refused as "dead" only when training started (never by
     :func:`build_embedder` alone)."""
     for skipped in model.spec.skipped_modules:
         prefix = f"backbone.{skipped}."
         # its layers (modules holding weights of their own), not the blocks around them
-        hit = [n for n, m in model.named_modules() if n.startswith(prefix) and re.fullmatch(targets, n)
+        hit = [n for n, m in model.named_modules() if n.startswith(prefix) and re.fullmatch(scoped, n)
                and any(True for _ in m.parameters(recurse=False))]
         if hit:
             raise BGSInputError(
@@ -473,14 +500,7 @@ def build_embedder(
     ``activation_checkpointing_kwargs`` (with ``gradient_checkpointing=True``): ``--activation_checkpointing_kwargs``,
     ``every_n_layers`` and ``offload`` included (:meth:`BGSEmbedder.activation_checkpointing_enable`).
     """
-    # before any weight loads: a dict here failed after the backbone was built ("'dict' object has no attribute")
-    for value, kind, example in ((head, HeadConfig, "HeadConfig(out_dim=128)"),
-                                 (lora, LoraSettings, "LoraSettings(r=8, alpha=16)")):
-        if value is not None and not isinstance(value, kind):
-            arg = "head" if kind is HeadConfig else "lora"
-            raise BGSInputError(f"{arg} must be a {kind.__name__} (e.g. {arg}={example}) or None, got "
-                                f"{type(value).__name__}" + (f"; use {kind.__name__}(**{arg})" if isinstance(value, dict)
-                                                             else ""))
+    _check_setting_types(head, lora)
     spec, policy = resolve_backbone(backbone, trust_remote_code=trust_remote_code, num_frames=num_frames,
                                     interpolate_frames=interpolate_frames)
     model = BGSEmbedder(spec.load_backbone(), spec, head, policy)
@@ -489,7 +509,25 @@ def build_embedder(
     if lora is None:
         logger.info("%s without LoRA: %d trainable parameters", spec.name, trainable_parameters(model))
         return model
-    peft_cfg = lora.to_peft_config(spec, with_head=head is not None)
+    return _wrap_with_lora(model, lora)
+
+
+def _check_setting_types(head: Any, lora: Any) -> None:
+    """Refuse a dict or number for ``head`` / ``lora`` before any weight loads: it failed only after the backbone was
+    built (``'dict' object has no attribute 'build'``)."""
+    for arg, value, kind, example in (("head", head, HeadConfig, "HeadConfig(out_dim=128)"),
+                                      ("lora", lora, LoraSettings, "LoraSettings(r=8, alpha=16)")):
+        if value is not None and not isinstance(value, kind):
+            use = f"; use {kind.__name__}(**{arg})" if isinstance(value, dict) else ""
+            raise BGSInputError(f"{arg} must be a {kind.__name__} (e.g. {arg}={example}) or None, got "
+                                f"{type(value).__name__}{use}")
+
+
+def _wrap_with_lora(model: BGSEmbedder, lora: LoraSettings) -> BGSPeftModel:
+    """``model`` with LoRA on its targets (the head, if any, in ``modules_to_save``); targets LoRA could never train
+    or wrap are refused in one line naming them, not in peft's words."""
+    spec = model.spec
+    peft_cfg = lora.to_peft_config(spec, with_head=model.head is not None)
     peft_cfg.base_model_name_or_path = spec.name
     peft_cfg.revision = spec.revision  # the Hub commit of the base (None for local, bundled, tiny-random)
     given = lora.target_modules or spec.lora_target
@@ -501,6 +539,7 @@ def build_embedder(
     names = lora_module_names(wrapped)
     logger.info("LoRA on %d modules of %s (regex %s): %d trainable parameters", len(names), spec.name,
                 peft_cfg.target_modules, trainable_parameters(wrapped))
+    # a guard behind scoped_target_regex, which keeps every match under ``backbone.``: the head is never adapted
     outside = [n for n in names if not re.search(r"\.backbone\.", n)]
     if outside:
         raise BGSInputError(f"LoRA targets {peft_cfg.target_modules!r} match modules outside the backbone: "

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
-from bgs_hf.models.registry import FAMILIES, config_class, spec_from_dict
+from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
+from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
+from bgs_hf.video.policy import FramePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ CONFIG_VERSION = 1
 
 
 def _versions() -> dict[str, str]:
+    """What a saved model records it was written with (:func:`_warn_versions` compares on load)."""
     import peft
     import transformers
 
@@ -68,7 +72,7 @@ def write_base(backbone: torch.nn.Module, folder: Path) -> None:
     save_file(_clean_backbone_state(backbone), str(folder / "model.safetensors"), metadata={"format": "pt"})
 
 
-def _load_quietly(spec: Any) -> torch.nn.Module:
+def _load_quietly(spec: BackboneSpec) -> torch.nn.Module:
     """The base, loaded without transformers' "Loading weights" bar: every checkpoint save reloads it, and the bar
     broke into the training bar once an epoch (in library use too, where the CLI's switch is not on)."""
     restore = transformers_bars_off()
@@ -78,7 +82,7 @@ def _load_quietly(spec: Any) -> torch.nn.Module:
         restore()
 
 
-def write_bgs_files(embedder: Any, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
+def write_bgs_files(embedder: BGSEmbedder, save_directory: str | os.PathLike[str], *, lora: dict[str, Any] | None,
                     save_head: bool, save_backbone: bool = False) -> Path:
     """Write ``bgs_config.json`` (+ ``base/``, the un-trained base, for offline bases; + ``head.safetensors``
     when asked; + ``backbone.safetensors``, the backbone as it is now, when ``save_backbone``)."""
@@ -133,10 +137,10 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
     import huggingface_hub
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-    repo, cached = str(dir_or_repo), hub_unreachable() is not None  # without huggingface_hub's retries
+    repo, cache_only = str(dir_or_repo), hub_unreachable() is not None  # without huggingface_hub's retries
     try:
-        huggingface_hub.hf_hub_download(repo, BGS_CONFIG, revision=revision, local_files_only=cached)
-        return Path(huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=cached))
+        huggingface_hub.hf_hub_download(repo, BGS_CONFIG, revision=revision, local_files_only=cache_only)
+        return Path(huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=cache_only))
     except EntryNotFoundError as err:
         where = ""
         if isinstance(err, LocalEntryNotFoundError):  # offline: the file is not in the cache; is the repo?
@@ -169,6 +173,7 @@ def saved_model_folder(model: Any) -> Path | None:
 
 
 def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """A folder's ``bgs_config.json``, refused in one line unless it holds what every load reads first."""
     path = Path(folder) / BGS_CONFIG
     if not path.is_file():
         raise BGSInputError(f"no {BGS_CONFIG} (not a bgs-hf model folder)", path=Path(folder))
@@ -188,6 +193,7 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _warn_versions(cfg: dict[str, Any], folder: Path) -> None:
+    """Warn when peft or transformers differ from the saved model's in major.minor: their layers' numerics may."""
     saved = cfg.get("versions")
     saved = saved if isinstance(saved, dict) else {}  # an edited record says nothing about versions
     now = _versions()
@@ -240,11 +246,8 @@ def _check_recorded_backbone(folder: Path, bb: dict[str, Any]) -> None:
                                 "(the file was edited or damaged)", path=folder / BGS_CONFIG)
 
 
-def _recorded_settings(folder: Path, cfg: dict[str, Any]) -> tuple[Any, Any]:
+def _recorded_settings(folder: Path, cfg: dict[str, Any]) -> tuple[HeadConfig | None, FramePolicy]:
     """The saved head config and frame policy; one line naming the record when either cannot be rebuilt."""
-    from bgs_hf.models.embedder import HeadConfig
-    from bgs_hf.video.policy import FramePolicy
-
     head = cfg.get("head")
     if head is not None and not isinstance(head, dict):
         raise BGSInputError(f"head must be an object or null, got {head!r}", path=folder / BGS_CONFIG)
@@ -256,13 +259,11 @@ def _recorded_settings(folder: Path, cfg: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
-              trust_remote_code: bool = False) -> Any:
+              trust_remote_code: bool = False) -> BGSEmbedder:
     """The un-adapted :class:`BGSEmbedder` (fresh head) a saved folder was trained from.
 
     ``PeftModel.from_pretrained(load_base(d), d)`` is the plain-peft way to load a BGS adapter.
     """
-    from bgs_hf.models.embedder import BGSEmbedder
-
     folder = resolve_model_folder(dir_or_repo, revision)
     cfg = read_bgs_config(folder)
     bb = cfg["backbone"]
@@ -278,7 +279,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         if trust_remote_code:
             spec.trust_remote_code = True
         backbone = spec.load_backbone()
-    except BGSInputError:
+    except BGSInputError:  # already one line; a ValueError, so it must not be caught below
         raise
     except (SafetensorError, OSError, ValueError, EOFError) as err:  # damaged weights, offline Hub base, ...
         where = "the Hub base " + bb["name"] if path is None else str(path)
@@ -289,7 +290,7 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
                             "was edited or damaged)", path=folder / BGS_CONFIG)
     try:
         return BGSEmbedder(backbone, spec, head, policy)
-    except BGSInputError:
+    except BGSInputError:  # already one line (a ValueError too)
         raise
     except ValueError as err:  # the recorded frame policy does not fit the backbone (its frame check)
         raise BGSInputError(f"frame_policy does not fit the backbone: {err}", path=folder / BGS_CONFIG) from None
@@ -338,49 +339,52 @@ def check_saved_model(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = None,
-               trust_remote_code: bool = False, is_trainable: bool = False) -> Any:
-    """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode.
+               trust_remote_code: bool = False, is_trainable: bool = False) -> BGSPeftModel | BGSEmbedder:
+    """Load a saved BGS model (run folder, checkpoint or Hub repo id) ready to embed, in eval mode
+    (``is_trainable=True``: its adapter trainable and the model not put in eval mode, to train on).
 
     Returns a :class:`~bgs_hf.models.BGSPeftModel` (a LoRA run) or a :class:`~bgs_hf.models.BGSEmbedder` (a run
     without LoRA); either maps ``(B, T, 3, H, W)`` frames prepared with ``model.frame_policy``
     (``bgs_hf.video.load_clip``) to ``(B, D)`` L2-normalised embeddings.
     """
-    from bgs_hf.models.embedder import BGSPeftModel
-
     folder = resolve_model_folder(dir_or_repo, revision)
     cfg = check_saved_model(folder)
     _warn_versions(cfg, folder)
     base = load_base(folder, trust_remote_code=trust_remote_code)
     if (folder / "adapter_config.json").is_file():
-        try:
-            adapter_cfg = json.loads((folder / "adapter_config.json").read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise BGSInputError(f"invalid JSON: {err}", path=folder / "adapter_config.json") from None
-        if not isinstance(adapter_cfg, dict):
-            raise BGSInputError("not a PEFT adapter config", path=folder / "adapter_config.json")
-        recorded = adapter_cfg.get("base_model_name_or_path")
-        if recorded and recorded != base.spec.name:
-            logger.warning("adapter was trained on %s but bgs_config.json names %s", recorded, base.spec.name)
-        try:
-            model = BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
-        except (SafetensorError, OSError, EOFError, pickle.UnpicklingError) as err:
-            raise BGSInputError(f"cannot read the adapter weights ({type(err).__name__}: {err}); the file is "
-                                "damaged or truncated", path=folder) from None
-        except RuntimeError as err:  # torch's state_dict report: the base changed since training
-            if not str(err).startswith("Error(s) in loading state_dict"):
-                raise
-            raise BGSInputError(_base_mismatch(base.spec, str(err)), path=folder) from None
+        model: BGSPeftModel | BGSEmbedder = _load_adapter(base, folder, is_trainable=is_trainable)
     else:
         model = base
         restore_plain_weights(base, folder)
     return model.eval() if not is_trainable else model
 
 
-def _base_mismatch(spec: Any, report: str) -> str:
+def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGSPeftModel:
+    """``base`` with the folder's PEFT adapter; a damaged adapter or a base changed since training is one line."""
+    adapter_config = folder / "adapter_config.json"
+    try:
+        recorded = json.loads(adapter_config.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise BGSInputError(f"invalid JSON: {err}", path=adapter_config) from None
+    if not isinstance(recorded, dict):
+        raise BGSInputError("not a PEFT adapter config", path=adapter_config)
+    trained_on = recorded.get("base_model_name_or_path")
+    if trained_on and trained_on != base.spec.name:
+        logger.warning("adapter was trained on %s but bgs_config.json names %s", trained_on, base.spec.name)
+    try:
+        return BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
+    except (SafetensorError, OSError, EOFError, pickle.UnpicklingError) as err:
+        raise BGSInputError(f"cannot read the adapter weights ({type(err).__name__}: {err}); the file is "
+                            "damaged or truncated", path=folder) from None
+    except RuntimeError as err:  # torch's state_dict report: the base changed since training
+        if not str(err).startswith("Error(s) in loading state_dict"):
+            raise
+        raise BGSInputError(_base_mismatch(base.spec, str(err)), path=folder) from None
+
+
+def _base_mismatch(spec: BackboneSpec, report: str) -> str:
     """One line for peft's ``size mismatch`` load report (a traceback listing every LoRA tensor): a local base
     folder replaced since training no longer fits the adapter; named with the first tensor that differs."""
-    import re
-
     where = f"the base model folder {spec.path}" if spec.path else f"the Hub base {spec.name}"
     first = re.search(r"size mismatch for (\S+): copying a param with shape torch\.Size\(\[([^\]]*)\]\) from "
                       r"checkpoint, the shape in current model is torch\.Size\(\[([^\]]*)\]\)", report)
@@ -390,7 +394,8 @@ def _base_mismatch(spec: Any, report: str) -> str:
             "was trained from")
 
 
-def _load_head(embedder: Any, folder: Path) -> None:
+def _load_head(embedder: BGSEmbedder, folder: Path) -> None:
+    """The saved head's weights (``head.safetensors``, written only without LoRA) into ``embedder.head``."""
     if embedder.head is None:
         return
     head_path = folder / HEAD_FILE
@@ -406,7 +411,7 @@ def _load_head(embedder: Any, folder: Path) -> None:
                             f"{str(err).splitlines()[-1].strip()[:200]}", path=folder) from None
 
 
-def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None:
+def restore_plain_weights(embedder: BGSEmbedder, folder: str | os.PathLike[str]) -> None:
     """Put a saved adapter-less model's weights (its fine-tuned backbone when saved, and the head) into
     ``embedder`` in place: how it is loaded, and how the Trainer resumes or picks its best checkpoint."""
     folder = Path(folder)
@@ -425,7 +430,7 @@ def restore_plain_weights(embedder: Any, folder: str | os.PathLike[str]) -> None
     _load_head(embedder, folder)
 
 
-def save_embedder(model: Any, save_directory: str | os.PathLike[str]) -> Path:
+def save_embedder(model: BGSPeftModel | BGSEmbedder, save_directory: str | os.PathLike[str]) -> Path:
     """Save either kind of model (``BGSPeftModel`` or plain ``BGSEmbedder``) as a loadable folder."""
     model.save_pretrained(str(save_directory))
     return Path(save_directory)
