@@ -1520,6 +1520,27 @@ def test_an_agent_mass_change_over_one_clip_has_no_wilcoxon_p(tiny_sets, monkeyp
     assert np.isnan(change["wilcoxon_p"])
 
 
+def test_attention_of_two_backbones_with_different_token_grids_is_refused_naming_the_clip(tiny_sets):
+    """Review: a tiny VideoMAE (tubelets of 2 over 4 frames: a 2x4x4 grid) against a tiny TimeSformer (4 frames of
+    4x4 patches) failed in pearson with "x and y must have the same length, got 32 and 64", naming neither map nor a
+    fix; the refusal names the first clip, both grids and what to compare instead."""
+    import bgs_hf.eval.attention as attention
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models import build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    items = data.splits["test"][:1]
+    models = {"pretrained": build_embedder("tiny-random-videomae", head=None, lora=None),
+              "bgs": build_embedder("tiny-random-timesformer", head=None, lora=None)}
+    with pytest.raises(BGSInputError) as info:
+        attention.attention_analysis(models, data, items)
+    assert str(info.value) == (f"map divergence: clip {data.clips['clip_id'][int(items[0])]} has maps of shape "
+                               f"(2, 4, 4) and (4, 4, 4) (two token grids); compare two models of one backbone and "
+                               f"frame policy")
+
+
 def test_a_model_whose_attention_cannot_be_rolled_out_is_skipped_with_the_reason(tiny_sets, monkeypatch):
     """A model refused by ``rollout_maps`` (a backbone without attention weights) is reported as skipped with the
     refusal's words, and the other model is still analysed, with no divergence to draw from one model's maps (a

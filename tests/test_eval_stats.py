@@ -1389,6 +1389,34 @@ def test_attribute_probes_train_on_train_clips_and_score_test_clips_row_by_row()
     assert got["valence"]["p_value"] == pytest.approx(min(1.0, 2 * (tail + 1) / 201))
 
 
+def test_a_probe_skipped_for_too_few_rated_clips_says_how_many_of_how_many_needed(caplog):
+    """Review: the log said "too few rated clips for arousal: probe skipped", with neither the counts found nor the
+    minimums (5 rated training clips, 3 rated scored clips), so nobody could tell which split lacked ratings."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.probes import fit_attribute_probes
+
+    n = 12
+    train, test = np.arange(8), np.arange(8, 12)
+    arousal, dominance = np.full(n, np.nan), np.full(n, np.nan)
+    arousal[[0, 1, 2, 3, 8, 9, 10, 11]] = 1.0  # 4 rated training clips, 4 rated scored ones
+    dominance[[0, 1, 2, 3, 4, 5, 8, 9]] = 1.0  # 6 rated training clips, 2 rated scored ones
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    data = SimpleNamespace(clips=Clips(rating_arousal=arousal.tolist(), rating_dominance=dominance.tolist()))
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.probes"):
+        fits = fit_attribute_probes(np.eye(n), data, train, test, np.arange(n), attrs=("arousal", "dominance"))
+    assert fits == {}
+    assert [r.getMessage() for r in caplog.records if r.name == "bgs_hf.eval.probes"] == [
+        "too few rated clips for arousal: 4 training (at least 5 needed) and 4 scored (at least 3 needed); "
+        "probe skipped",
+        "too few rated clips for dominance: 6 training (at least 5 needed) and 2 scored (at least 3 needed); "
+        "probe skipped"]
+
+
 def test_transfer_probe_never_sees_the_held_out_clips():
     """Random high-dimensional embeddings: a probe that trained on the held-out part too would memorise it."""
     rng = np.random.default_rng(7)
@@ -1949,6 +1977,21 @@ def test_map_divergence_refuses_lists_of_different_lengths() -> None:
     assert map_divergence([a], [a])["divergence"] == pytest.approx(0.0)
     with pytest.raises(BGSInputError, match="got 2 and 1 maps"):
         map_divergence([a, a[::-1]], [a])
+
+
+def test_map_divergence_refuses_two_maps_of_one_clip_on_different_grids_in_one_line() -> None:
+    """Review: maps of 2x4x4 and 8x2x2 tokens (32 each) gave a Pearson r of tokens that are not the same places, and
+    4x4x4 against 2x4x4 failed in pearson with "x and y must have the same length", naming neither map."""
+    from bgs_hf.errors import BGSInputError
+
+    a = np.arange(32.0).reshape(2, 4, 4)
+    with pytest.raises(BGSInputError) as info:
+        map_divergence([a, a], [a, a.reshape(8, 2, 2)])
+    assert str(info.value) == ("map divergence: clip 1 has maps of shape (2, 4, 4) and (8, 2, 2) (two token grids); "
+                               "compare two models of one backbone and frame policy")
+    with pytest.raises(BGSInputError, match=r"^map divergence: clip c7 has maps of shape \(4, 4, 4\) and "
+                                            r"\(2, 4, 4\) \(two token grids\); compare two models of one backbone"):
+        map_divergence([np.ones((4, 4, 4))], [a], ids=["c7"])
 
 
 def test_contribution_maps_of_non_finite_features_are_undefined_not_uniform() -> None:

@@ -279,12 +279,20 @@ def mass_on_mask(maps: np.ndarray, soft_mask: np.ndarray) -> float:
     return float((maps * soft_mask).sum() / total) if total > 0 else float("nan")
 
 
-def map_divergence(maps_a: Sequence[np.ndarray], maps_b: Sequence[np.ndarray]) -> dict[str, float]:
-    """1 − mean Pearson r between paired maps (0 = identical patterns, 1 = unrelated)."""
+def map_divergence(maps_a: Sequence[np.ndarray], maps_b: Sequence[np.ndarray], *,
+                   ids: Sequence[str] | None = None) -> dict[str, float]:
+    """1 − mean Pearson r between paired maps (0 = identical patterns, 1 = unrelated). Maps are compared token by
+    token, so each clip's two maps must share a shape (``ids`` name the clips in the refusal; else their places)."""
     from bgs_hf.metrics.rsa import pearson
 
     if len(maps_a) != len(maps_b):  # zip dropped the longer list's last clips without a word
         raise BGSInputError(f"map divergence pairs maps clip by clip, got {len(maps_a)} and {len(maps_b)} maps")
+    for k, (a, b) in enumerate(zip(maps_a, maps_b)):
+        # maps of two grids: unequal sizes failed in pearson naming neither map, equal sizes gave a meaningless r
+        if np.shape(a) != np.shape(b):
+            clip = ids[k] if ids is not None else k
+            raise BGSInputError(f"map divergence: clip {clip} has maps of shape {np.shape(a)} and {np.shape(b)} "
+                                f"(two token grids); compare two models of one backbone and frame policy")
     rs = np.array([pearson(np.ravel(a), np.ravel(b)) for a, b in zip(maps_a, maps_b)])
     good = rs[np.isfinite(rs)]
     mean_r = float(good.mean()) if good.size else float("nan")
@@ -426,7 +434,7 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] |
         result["models"][name] = entry
     names = list(maps)
     if len(names) >= 2:
-        result["divergence"] = map_divergence(maps[names[0]], maps[names[1]])
+        result["divergence"] = map_divergence(maps[names[0]], maps[names[1]], ids=ids)
         result["divergence"]["between"] = names[:2]
         if names[0] in agent_mass and names[1] in agent_mass:
             result["agent_mass_change"] = _agent_mass_change(agent_mass[names[0]], agent_mass[names[1]], names[:2])

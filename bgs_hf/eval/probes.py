@@ -138,7 +138,9 @@ def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, i
         ytr, yte = y[np.asarray(train_items)], y[np.asarray(test_items)]
         keep_tr, keep_te = np.isfinite(ytr), np.isfinite(yte)
         if keep_tr.sum() < MIN_RATED_TRAIN or keep_te.sum() < MIN_RATED_SCORED:
-            logger.info("too few rated clips for %s: probe skipped", attr)
+            # the counts and the minimums, so a user sees which split lacks ratings and by how many
+            logger.info("too few rated clips for %s: %d training (at least %d needed) and %d scored (at least %d "
+                        "needed); probe skipped", attr, keep_tr.sum(), MIN_RATED_TRAIN, keep_te.sum(), MIN_RATED_SCORED)
             continue
         yield attr, tr[keep_tr], ytr[keep_tr], te[keep_te], yte[keep_te]
 
