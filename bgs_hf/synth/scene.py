@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -356,119 +356,221 @@ def _blend_angle(a: np.ndarray, b: np.ndarray, w: float | np.ndarray) -> np.ndar
     return np.arctan2((1 - w) * np.sin(a) + w * np.sin(b), (1 - w) * np.cos(a) + w * np.cos(b))
 
 
+@dataclass(frozen=True)
+class _Stage:
+    """What every interaction's motion is built from: the clip's time, its frame of reference and the scene's social
+    parameters, set up once so that each interaction below says only how its pair moves."""
+
+    rng: np.random.Generator  # the clip's one motion generator: every draw, shared or not, comes from it in order
+    t: np.ndarray  # clip time, 0..1 over the T frames
+    centre: np.ndarray  # scene.centre, the middle of the pair's motion
+    u: np.ndarray  # unit vector along scene.direction: the interaction's main axis
+    v: np.ndarray  # u turned a quarter left: the axis across it
+    direction: float  # scene.direction (radians), the fallback heading of an agent standing still
+    energy: float
+    closeness: float
+    facing: float
+    dist: float  # typical separation of the pair
+    span: float  # distance travelled over the clip
+    wob: np.ndarray  # (2, T) smooth wobble shared by the pair's paths, headings and the bystander's path
+
+    @property
+    def T(self) -> int:
+        return self.t.size
+
+
+class _PairMotion(NamedTuple):
+    """Positions (T, 2) and headings (T,) of the pair, by role: ``lead`` is the leader, ``other`` its partner."""
+
+    lead: np.ndarray
+    other: np.ndarray
+    h_lead: np.ndarray
+    h_other: np.ndarray
+
+
+def _pursuit(m: _Stage, speed: float, gap: np.ndarray, lunge: bool) -> _PairMotion:
+    """One agent goes along a gently curving path and the other comes after it ``gap`` behind on the same path: the
+    pursuer looks at its target, the target glances back at it more the higher ``facing``."""
+    T, t, u = m.T, m.t, m.u
+    curve = 0.08 * m.wob[0]
+    lead = m.centre + np.outer(t - 0.5, speed * u) + np.outer(curve, m.v)
+    lag = np.clip(np.round(gap / max(speed, 1e-3) * (T - 1)).astype(int), 1, T - 1)
+    # the path extended backwards before the clip starts, so the pursuer has a place on it from the first frame
+    ext = np.concatenate([lead[0] - np.outer(np.arange(T - 1, 0, -1) / (T - 1), speed * u), lead])
+    other = ext[np.arange(T) + (T - 1) - lag]
+    h_lead = _heading_from_motion(lead, m.direction)
+    look_back = _toward(lead, other)
+    h_lead = _blend_angle(h_lead, look_back, 0.5 * m.facing * (0.5 + 0.5 * np.sin(6 * t + m.wob[1])))
+    h_other = _toward(other, lead)
+    if lunge:  # the chaser lunges: speed bursts along the path (after its heading, which stays on the target)
+        other = other + np.outer(0.02 * m.energy * np.sin(2 * np.pi * 3 * t), u)
+    return _PairMotion(lead, other, h_lead, h_other)
+
+
+def _chase(m: _Stage) -> _PairMotion:
+    """A chase: the pursuer runs at full speed, closes in (the gap shrinks to 40%) and lunges."""
+    return _pursuit(m, m.span, m.dist * (1.0 - 0.6 * m.t), lunge=True)
+
+
+def _follow(m: _Stage) -> _PairMotion:
+    """Following: slower than a chase, at a steady distance, without lunges."""
+    return _pursuit(m, 0.6 * m.span, np.full(m.T, m.dist), lunge=False)
+
+
+def _fight(m: _Stage) -> _PairMotion:
+    """A fight: face to face across a swaying axis, each lunging at the other out of step (faster and harder with
+    ``energy``), jostling, and at least 0.14 apart between lunges."""
+    t, e = m.t, m.energy
+    axis = m.direction + 0.6 * m.wob[0]
+    ua = _unit(axis)
+    f = 2.0 + 3.0 * e
+    amp = 0.04 + 0.06 * e
+    half = np.maximum(m.dist, 0.14) / 2
+    off_l = half - amp * np.abs(np.sin(2 * np.pi * f * t))
+    off_o = half - amp * np.abs(np.sin(2 * np.pi * f * t + np.pi / 2))
+    shake = 0.015 * e * m.rng.standard_normal((m.T, 2))
+    lead = m.centre + ua * off_l[:, None] + shake
+    other = m.centre - ua * off_o[:, None] - shake
+    return _PairMotion(lead, other, _toward(lead, other), _toward(other, lead))
+
+
+def _hug(m: _Stage) -> _PairMotion:
+    """A hug: the pair come together smoothly over the first 60% of the clip (from further apart with more
+    ``energy``, closer in the end with more ``closeness``), then sway together."""
+    t, u, v = m.t, m.u, m.v
+    start = 0.2 + 0.1 * m.energy
+    end = 0.05 + 0.05 * (1 - m.closeness)
+    s = np.clip(t / 0.6, 0, 1)
+    s = s * s * (3 - 2 * s)  # smoothstep: they slow down as they meet
+    half = start + (end - start) * s
+    sway = 0.01 * np.sin(2 * np.pi * 1.5 * t) * (t > 0.6)
+    lead = m.centre + np.outer(half, u) + np.outer(sway, v)
+    other = m.centre - np.outer(half, u) + np.outer(sway, v)
+    return _PairMotion(lead, other, _toward(lead, other), _toward(other, lead))
+
+
+def _help(m: _Stage) -> _PairMotion:
+    """Helping: the one in need struggles in place for the first half while the helper comes over, watching it, to
+    get behind it; then the pair move off together, both facing the way they go."""
+    t, u, v, cl = m.t, m.u, m.v, m.closeness
+    needy0 = m.centre - 0.12 * v
+    struggle = 0.03 * np.abs(np.sin(2 * np.pi * 2.5 * t)) * (t < 0.5)
+    together = np.clip((t - 0.5) / 0.5, 0, 1) * 0.5 * m.span
+    other = needy0 + np.outer(struggle + together, v)
+    approach = np.clip(t / 0.5, 0, 1)
+    lead_start = needy0 + (0.3 + 0.1 * (1 - cl)) * u
+    behind = other - (0.06 + 0.05 * (1 - cl)) * v
+    lead = lead_start[None] * (1 - approach[:, None]) + behind * approach[:, None]
+    h_other = np.full(m.T, np.arctan2(v[1], v[0]))
+    h_lead = np.where(t < 0.55, _toward(lead, other), h_other)
+    return _PairMotion(lead, other, h_lead, h_other)
+
+
+def _avoid(m: _Stage) -> _PairMotion:
+    """Avoiding: the leader walks up to the other, who backs off faster (more so with ``energy``) and veers aside,
+    its back turned but for glances back about 40% of the time, turning further round the higher ``facing``."""
+    t, u, v, e = m.t, m.u, m.v, m.energy
+    lead = m.centre - 0.5 * m.dist * u + np.outer(t * 0.5 * m.span, u) + np.outer(0.05 * m.wob[0], v)
+    other = m.centre + 0.5 * m.dist * u + np.outer(t * (0.5 * m.span + 0.1 + 0.1 * e), u) + np.outer(0.15 * t, v)
+    away = _toward(lead, other)  # the approacher looks at the other; the other faces the same way, away from it
+    glance = m.facing * (np.sin(2 * np.pi * 1.5 * t + m.wob[1]) > 0.3)
+    return _PairMotion(lead, other, away, _blend_angle(away, away + np.pi, glance))
+
+
+def _ignore(m: _Stage) -> _PairMotion:
+    """Ignoring: the two start near each other and wander off each in its own direction (random, roughly
+    opposite), looking only where they go."""
+    t, u, v, span = m.t, m.u, m.v, m.span
+    p0 = m.centre + 0.5 * m.dist * u
+    p1 = m.centre - 0.5 * m.dist * u
+    d0 = _unit(np.array(m.direction + m.rng.uniform(-2, 2)))
+    d1 = _unit(np.array(m.direction + np.pi + m.rng.uniform(-2, 2)))
+    lead = p0 + np.outer(t * 0.5 * span, d0) + 0.05 * np.outer(m.wob[0], v)
+    other = p1 + np.outer(t * 0.5 * span, d1) + 0.05 * np.outer(m.wob[1], u)
+    return _PairMotion(lead, other, _heading_from_motion(lead, m.direction),
+                       _heading_from_motion(other, m.direction + np.pi))
+
+
+def _talk(m: _Stage) -> _PairMotion:
+    """Talking: the pair stand face to face and take turns (3 to 5 turns a clip), the one speaking nodding towards
+    the other, more with ``energy``."""
+    t, u = m.t, m.u
+    half = max(m.dist, 0.12) / 2
+    turn = (np.floor(t * m.rng.uniform(3, 5) + m.rng.random()) % 2).astype(float)  # who speaks
+    nod = 0.015 * (1 + m.energy) * np.abs(np.sin(2 * np.pi * 4 * t))
+    lead = m.centre + u * (half - nod * turn)[:, None]
+    other = m.centre - u * (half - nod * (1 - turn))[:, None]
+    return _PairMotion(lead, other, _toward(lead, other), _toward(other, lead))
+
+
+#: How each interaction moves its pair; every name in INTERACTIONS has one.
+_PAIR_MOTION: dict[str, Callable[[_Stage], _PairMotion]] = {
+    "chase": _chase,
+    "fight": _fight,
+    "hug": _hug,
+    "help": _help,
+    "avoid": _avoid,
+    "ignore": _ignore,
+    "follow": _follow,
+    "talk": _talk,
+}
+
+#: Interactions whose pair look at each other (or the helper at the one it helps): ``facing`` < 1 turns them away.
+_FACING_TURNS_AWAY: frozenset[str] = frozenset({"fight", "hug", "talk", "help"})
+
+
+def _bystander(m: _Stage) -> tuple[np.ndarray, np.ndarray]:
+    """The third agent: drifts slowly in a straight line of its own, wobbling, and looks where it goes."""
+    start = m.rng.uniform(0.1, 0.9, size=2)
+    ang = m.rng.uniform(0, 2 * np.pi)
+    p = start + np.outer(m.t, 0.15 * _unit(np.array(ang))) + 0.04 * np.stack([m.wob[0], m.wob[1]], -1)[:, ::-1]
+    return p, _heading_from_motion(p, ang)
+
+
 def trajectories(scene: Scene, config: SynthConfig | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic agent motion for ``scene``: positions (A,T,2) and headings (A,T).
 
     Agent 0/1 are the interacting pair; ``scene.leader`` picks which of them plays the leading role.
     A third agent, when present, is an uninvolved bystander.
+
+    Every draw comes from one generator seeded by ``scene.motion_seed``, in a fixed order (the wobble, the
+    interaction's own draws, the facing turn, the bystander, the motion noise): SocialShapes' bytes depend on it.
     """
     config = config or SynthConfig()
+    motion = _PAIR_MOTION.get(scene.interaction)
+    if motion is None:  # pragma: no cover - guarded in sample_scene
+        raise ValueError(scene.interaction)
     rng = np.random.default_rng(scene.motion_seed)
-    T = config.num_frames
-    t = np.linspace(0.0, 1.0, T)
-    c = np.array(scene.centre)
+    t = np.linspace(0.0, 1.0, config.num_frames)
     u = _unit(np.array(scene.direction))
-    v = np.array([-u[1], u[0]])
-    e, cl, fa = scene.energy, scene.closeness, scene.facing
-    dist = 0.42 - 0.3 * cl  # typical separation of the pair
-    span = 0.25 + 0.35 * e  # distance travelled over the clip
-    wob = _smooth_noise(rng, t, n=2)  # (2,T)
-    lead = np.zeros((T, 2))
-    other = np.zeros((T, 2))
-    h_lead = np.zeros(T)
-    h_other = np.zeros(T)
-    kind = scene.interaction
-    if kind in ("chase", "follow"):
-        speed = span if kind == "chase" else 0.6 * span
-        curve = 0.08 * wob[0]
-        lead = c + np.outer(t - 0.5, speed * u) + np.outer(curve, v)
-        gap = dist * (1.0 - 0.6 * t) if kind == "chase" else np.full(T, dist)
-        lag = np.clip(np.round(gap / max(speed, 1e-3) * (T - 1)).astype(int), 1, T - 1)
-        ext = np.concatenate([lead[0] - np.outer(np.arange(T - 1, 0, -1) / (T - 1), speed * u), lead])
-        other = ext[np.arange(T) + (T - 1) - lag]
-        h_lead = _heading_from_motion(lead, scene.direction)
-        look_back = _toward(lead, other)
-        h_lead = _blend_angle(h_lead, look_back, 0.5 * fa * (0.5 + 0.5 * np.sin(6 * t + wob[1])))
-        h_other = _toward(other, lead)
-        if kind == "chase":  # the chaser lunges: speed bursts
-            other = other + np.outer(0.02 * e * np.sin(2 * np.pi * 3 * t), u)
-    elif kind == "fight":
-        axis = scene.direction + 0.6 * wob[0]
-        ua = _unit(axis)
-        f = 2.0 + 3.0 * e
-        amp = 0.04 + 0.06 * e
-        half = np.maximum(dist, 0.14) / 2
-        off_l = half - amp * np.abs(np.sin(2 * np.pi * f * t))
-        off_o = half - amp * np.abs(np.sin(2 * np.pi * f * t + np.pi / 2))
-        shake = 0.015 * e * rng.standard_normal((T, 2))
-        lead = c + ua * off_l[:, None] + shake
-        other = c - ua * off_o[:, None] - shake
-        h_lead = _toward(lead, other)
-        h_other = _toward(other, lead)
-    elif kind == "hug":
-        start = 0.2 + 0.1 * e
-        end = 0.05 + 0.05 * (1 - cl)
-        s = np.clip(t / 0.6, 0, 1)
-        s = s * s * (3 - 2 * s)
-        half = start + (end - start) * s
-        sway = 0.01 * np.sin(2 * np.pi * 1.5 * t) * (t > 0.6)
-        lead = c + np.outer(half, u) + np.outer(sway, v)
-        other = c - np.outer(half, u) + np.outer(sway, v)
-        h_lead = _toward(lead, other)
-        h_other = _toward(other, lead)
-    elif kind == "help":
-        needy0 = c - 0.12 * v
-        struggle = 0.03 * np.abs(np.sin(2 * np.pi * 2.5 * t)) * (t < 0.5)
-        together = np.clip((t - 0.5) / 0.5, 0, 1) * 0.5 * span
-        other = needy0 + np.outer(struggle + together, v)
-        approach = np.clip(t / 0.5, 0, 1)
-        lead_start = needy0 + (0.3 + 0.1 * (1 - cl)) * u
-        behind = other - (0.06 + 0.05 * (1 - cl)) * v
-        lead = lead_start[None] * (1 - approach[:, None]) + behind * approach[:, None]
-        h_other = np.full(T, np.arctan2(v[1], v[0]))
-        h_lead = np.where(t < 0.55, _toward(lead, other), h_other)
-    elif kind == "avoid":
-        approach = c - 0.5 * dist * u + np.outer(t * 0.5 * span, u) + np.outer(0.05 * wob[0], v)
-        lead = approach
-        other = c + 0.5 * dist * u + np.outer(t * (0.5 * span + 0.1 + 0.1 * e), u) + np.outer(0.15 * t, v)
-        h_lead = _toward(lead, other)
-        away = _toward(lead, other)
-        glance = fa * (np.sin(2 * np.pi * 1.5 * t + wob[1]) > 0.3)
-        h_other = _blend_angle(away, away + np.pi, glance)
-    elif kind == "ignore":
-        p0 = c + 0.5 * dist * u
-        p1 = c - 0.5 * dist * u
-        d0 = _unit(np.array(scene.direction + rng.uniform(-2, 2)))
-        d1 = _unit(np.array(scene.direction + np.pi + rng.uniform(-2, 2)))
-        lead = p0 + np.outer(t * 0.5 * span, d0) + 0.05 * np.outer(wob[0], v)
-        other = p1 + np.outer(t * 0.5 * span, d1) + 0.05 * np.outer(wob[1], u)
-        h_lead = _heading_from_motion(lead, scene.direction)
-        h_other = _heading_from_motion(other, scene.direction + np.pi)
-    elif kind == "talk":
-        half = max(dist, 0.12) / 2
-        turn = (np.floor(t * rng.uniform(3, 5) + rng.random()) % 2).astype(float)  # who speaks
-        nod = 0.015 * (1 + e) * np.abs(np.sin(2 * np.pi * 4 * t))
-        lead = c + u * (half - nod * turn)[:, None]
-        other = c - u * (half - nod * (1 - turn))[:, None]
-        h_lead = _toward(lead, other)
-        h_other = _toward(other, lead)
-    else:  # pragma: no cover - guarded in sample_scene
-        raise ValueError(kind)
+    m = _Stage(
+        rng=rng,
+        t=t,
+        centre=np.array(scene.centre),
+        u=u,
+        v=np.array([-u[1], u[0]]),
+        direction=scene.direction,
+        energy=scene.energy,
+        closeness=scene.closeness,
+        facing=scene.facing,
+        dist=0.42 - 0.3 * scene.closeness,
+        span=0.25 + 0.35 * scene.energy,
+        wob=_smooth_noise(rng, t, n=2),
+    )
+    lead, other, h_lead, h_other = motion(m)
 
     # facing < 1 turns agents away from their social heading by a per-clip angle (same sign all clip)
-    if kind in ("fight", "hug", "talk", "help"):
-        dev = (1.0 - fa) * (np.pi / 2) * rng.choice([-1, 1], size=2)
+    if scene.interaction in _FACING_TURNS_AWAY:
+        dev = (1.0 - scene.facing) * (np.pi / 2) * rng.choice([-1, 1], size=2)
         h_lead = h_lead + dev[0]
         h_other = h_other + dev[1]
 
     agents = [lead, other] if scene.leader == 0 else [other, lead]
     heads = [h_lead, h_other] if scene.leader == 0 else [h_other, h_lead]
     if scene.third_agent:
-        start = rng.uniform(0.1, 0.9, size=2)
-        ang = rng.uniform(0, 2 * np.pi)
-        p = start + np.outer(t, 0.15 * _unit(np.array(ang))) + 0.04 * np.stack([wob[0], wob[1]], -1)[:, ::-1]
+        p, h = _bystander(m)
         agents.append(p)
-        heads.append(_heading_from_motion(p, ang))
+        heads.append(h)
     pos = np.stack(agents)
     pos = pos + config.motion_noise * rng.standard_normal(pos.shape)
     pos = np.clip(pos, 0.06, 0.94)
