@@ -106,19 +106,23 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
 
 
 def json_safe(x: Any) -> Any:
-    """Plain JSON values: numpy scalars/arrays to Python, non-finite floats to None."""
+    """Strict JSON values as the library writes its records (:func:`bgs_hf._files.json_safe`: non-finite floats to
+    None, numpy scalars to Python), after what only benchmark records hold: arrays, paths and non-string keys."""
+    from bgs_hf._files import json_safe as strict
+
+    return strict(_plain_containers(x))
+
+
+def _plain_containers(x: Any) -> Any:
+    """Arrays as lists, paths as strings, every key a string; the rest as it is."""
     import numpy as np
 
     if isinstance(x, dict):
-        return {str(k): json_safe(v) for k, v in x.items()}
+        return {str(k): _plain_containers(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [json_safe(v) for v in x]
+        return [_plain_containers(v) for v in x]
     if isinstance(x, np.ndarray):
-        return json_safe(x.tolist())
-    if isinstance(x, (np.floating, float)):
-        return float(x) if math.isfinite(float(x)) else None
-    if isinstance(x, np.integer):
-        return int(x)
+        return _plain_containers(x.tolist())  # an object array may hold paths
     if isinstance(x, Path):
         return str(x)
     return x

@@ -22,6 +22,23 @@ def test_markdown_table_and_json_safe(tmp_path: Path) -> None:
     assert json.loads(path.read_text()) == {"v": 2.5, "n": None, "a": [0, 1]}
 
 
+def test_write_json_writes_the_bytes_it_wrote_through_the_librarys_strict_json(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Benchmarks' JSON is the library's strict JSON (NaN/inf as null, numpy scalars as numbers: one rule, in
+    ``bgs_hf._files``) after arrays, paths and keys are made plain; the text by hand, as the copy it replaced wrote it."""
+    import bgs_hf._files
+
+    record = {"loss": float("nan"), "ratio": np.float32(2.5), "speedup": -np.inf, "n": np.int64(3),
+              "curve": np.array([0.5, np.inf]), "counts": np.arange(2), "out": Path("results") / "x.json",
+              16: {"frames": np.int32(16)}, np.int64(8): (np.float64(1.25),)}
+    want = ('{\n  "loss": null,\n  "ratio": 2.5,\n  "speedup": null,\n  "n": 3,\n  "curve": [\n    0.5,\n    null\n  ],\n'
+            '  "counts": [\n    0,\n    1\n  ],\n  "out": "results/x.json",\n  "16": {\n    "frames": 16\n  },\n'
+            '  "8": [\n    1.25\n  ]\n}\n')
+    assert common.write_json(tmp_path / "r.json", record).read_bytes() == want.encode()
+    monkeypatch.setattr(bgs_hf._files, "json_safe", lambda x: ("library", x))  # no second copy of the rule
+    assert common.json_safe({1: [Path("p"), np.arange(1)]}) == ("library", {"1": ["p", [0]]})
+
+
 def test_machine_names_the_device() -> None:
     """Also the commit the figures came from (no JSON said which code produced it)."""
     m = common.machine()

@@ -1961,6 +1961,9 @@ def test_a_judgment_naming_a_clip_outside_the_data_is_refused_by_name(bad: int) 
     (ClipSetSampler, {"odd": -1}, r"^odd-one-out positions must be 0, 1 or 2, got -1$"),
     (ClipSetSampler, {"clips": [0, 1, 2, 3, 4, 5, 6]}, r"^training clips outside 0\.\.5: 6$"),  # an IndexError
     (ClipSetSampler, {"clips": [-1, 0, 1, 2, 3, 4]}, r"^training clips outside 0\.\.5: -1$"),  # read as clip 5
+    # paper-v1 dropped both as clips in no judgment, with a warning; it now confines its judgments to them too
+    (PaperV1Sampler, {"clips": [0, 1, 2, 3, 4, 5, 6]}, r"^training clips outside 0\.\.5: 6$"),
+    (PaperV1Sampler, {"clips": [-1, 0, 1, 2, 3, 4]}, r"^training clips outside 0\.\.5: -1$"),
     (ClipSetSampler, {"seed": -1}, r"^seed must be a whole number >= 0, got -1$"),  # numpy's error at the first step
     (PaperV1Sampler, {"seed": -1}, r"^seed must be a whole number >= 0, got -1$"),
     (PaperV1Sampler, {"rsa_clips": -1}, r"^rsa_clips must be a whole number >= 0, got -1$"),  # "negative dimensions"
@@ -2078,6 +2081,29 @@ def test_paper_v1_draws_its_rsa_clips_among_judged_training_clips_only(caplog: p
         sampler = PaperV1Sampler(triplets, human, clips=np.arange(7))
     assert sampler.clips.tolist() == [0, 1, 2, 3, 4, 5]
     assert "1 of the 7 training clips are in no training judgment" in caplog.text
+
+
+def test_paper_v1_given_every_judgment_trains_only_on_those_inside_its_clips(caplog: pytest.LogCaptureFixture) -> None:
+    """Clips 0-5 are the training clips; (0, 1, 6) and (2, 6, 7) reach into held-out clips 6 and 7. Given all six
+    judgments, PaperV1Sampler used ``clips`` only for its RSA draw and trained on all six (six steps of one judgment),
+    where ClipSetSampler drops the two: a library user handing it every judgment trained on held-out ones. It keeps
+    the four inside (four steps, one each) with a logged count, and draws exactly the steps it draws given those four."""
+    every, human = _hand_judgments([*_FOUR_JUDGMENTS, (0, 1, 6), (2, 6, 7)], n_clips=8)
+    inside, _ = _hand_judgments(_FOUR_JUDGMENTS, n_clips=8)
+    kw: dict[str, Any] = {"clips": np.arange(6), "triplets_per_step": 1, "rsa_per_epoch": 2, "rsa_clips": 4,
+                          "rsa_grad_clips": 2, "seed": 3}
+    with caplog.at_level("INFO", logger="bgs_hf.training.sampler"):
+        v1 = PaperV1Sampler(every, human, **kw)
+    assert "2 of the 6 judgments have a clip outside the training clips" in caplog.text
+    assert len(v1) == 4
+    batches = sorted(tuple(v1.plan(0, s).clips[:3].tolist()) for s in range(len(v1)))
+    assert batches == sorted(_FOUR_JUDGMENTS)
+    alone = PaperV1Sampler(inside, human, **kw)
+    for epoch in (0, 1):
+        for step in range(4):
+            got, want = v1.plan(epoch, step), alone.plan(epoch, step)
+            for field in ("clips", "triplets", "odd", "pairs", "human_dist", "nograd_clips"):
+                assert getattr(got, field).tolist() == getattr(want, field).tolist(), (epoch, step, field)
 
 
 def test_paper_v1_without_judgments_is_refused_by_name() -> None:

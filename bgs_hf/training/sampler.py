@@ -104,6 +104,29 @@ def _judged_clips(clips: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return judged
 
 
+def _checked_clips(clips: Any, n_items: int) -> np.ndarray:
+    """The training clips, sorted and unique, refused when empty or outside the data."""
+    clips = np.unique(whole_numbers(clips, "training clips"))
+    if len(clips) == 0:
+        raise BGSInputError("no training clips to sample from (is the train split empty?)")
+    if clips[0] < 0 or clips[-1] >= n_items:  # an IndexError; -1 marked the last clip a training one
+        raise BGSInputError(f"training clips outside 0..{n_items - 1}: {clips[0] if clips[0] < 0 else clips[-1]}")
+    return clips
+
+
+def _judgments_inside_clips(idx: np.ndarray, odd: np.ndarray, clips: np.ndarray, n_items: int
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """The judgments whose three clips are all training clips: one with a clip outside (validation, test) is no
+    training judgment, so neither sampler trains on it nor counts it; the number left out is logged."""
+    inside = np.zeros(n_items, dtype=bool)
+    inside[clips] = True
+    keep = inside[idx].all(axis=1)
+    if not keep.all():
+        logger.info("%d of the %d judgments have a clip outside the training clips: they are not trained on",
+                    int((~keep).sum()), len(keep))
+    return idx[keep], odd[keep]
+
+
 def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, refused unless over clips ``0..n_items-1`` with
     positions 0-2 (paper-v1 took clip 9 of 4 to its first step's IndexError, and odd 5 into its steps), in whole
@@ -252,34 +275,17 @@ class ClipSetSampler:
 
     def __post_init__(self) -> None:
         self.n_items, self._idx, self._odd = _read_judgments(self.triplets, self.human, self.seed)
-        self.clips = self._checked_clips(self._idx if self.clips is None else self.clips)
+        self.clips = _checked_clips(self._idx if self.clips is None else self.clips, self.n_items)
         if self.clips_per_step < 0 or self.passes < 1:
             raise BGSInputError("clips_per_step must be >= 0 and passes >= 1")
-        self._keep_judgments_inside_clips()
+        # no clip set can ever cover a judgment reaching outside the clips; coverage() does not count it
+        self._idx, self._odd = _judgments_inside_clips(self._idx, self._odd, self.clips, self.n_items)
         self.clips = _judged_clips(self.clips, self._idx)
         self._cov = _Coverage(self._idx, self.n_items)
         self._pairs = _PairTable(self.human)
         self._sizes = balanced_set_sizes(len(self.clips), self.clips_per_step)
         self._cache: dict[int, list[np.ndarray]] = {}
         self._check_set_sizes()
-
-    def _checked_clips(self, clips: Any) -> np.ndarray:
-        """The training clips, sorted and unique, refused when empty or outside the data."""
-        clips = np.unique(whole_numbers(clips, "training clips"))
-        if len(clips) == 0:
-            raise BGSInputError("no training clips to sample from (is the train split empty?)")
-        if clips[0] < 0 or clips[-1] >= self.n_items:  # an IndexError; -1 marked the last clip a training one
-            raise BGSInputError(f"training clips outside 0..{self.n_items - 1}: "
-                                f"{clips[0] if clips[0] < 0 else clips[-1]}")
-        return clips
-
-    def _keep_judgments_inside_clips(self) -> None:
-        """Drop the judgments with a clip outside the training clips: no clip set can ever cover them, and they
-        are not counted in ``coverage()``'s total."""
-        inside = np.zeros(self.n_items, dtype=bool)
-        inside[self.clips] = True
-        keep = inside[self._idx].all(axis=1)
-        self._idx, self._odd = self._idx[keep], self._odd[keep]
 
     def _check_set_sizes(self) -> None:
         """A set of fewer than 3 clips holds no judgment and fewer than 3 pairs (the RSA term's minimum), so
@@ -384,6 +390,8 @@ class PaperV1Sampler:
     ``rsa_clips`` random training clips, of which ``rsa_grad_clips`` carry gradients (the rest are embedded
     without gradient), on the observed pairs with at least one gradient clip (at most 123 for 24/6).
 
+    ``clips``: the training clips (default: every clip of a judgment); as in :class:`ClipSetSampler`, a judgment with
+    a clip outside them is not trained on, and the RSA clips are drawn among those in a judgment left.
     ``min_step_clips`` (the number of processes): a last, partial batch with fewer clips than that joins the
     step before it, so every process gets a clip and no judgment is skipped."""
 
@@ -408,8 +416,12 @@ class PaperV1Sampler:
         if len(self._idx) == 0:
             raise BGSInputError("no training judgments (is the train split empty?)")
         # the RSA clips are drawn from these: a clip in no judgment has no observed pair
-        self.clips = (np.unique(self._idx) if self.clips is None
-                      else _judged_clips(whole_numbers(self.clips, "training clips"), self._idx))
+        if self.clips is None:
+            self.clips = np.unique(self._idx)
+        else:  # the batches, too, hold only judgments inside them (every judgment given was trained on)
+            self.clips = _checked_clips(self.clips, self.n_items)
+            self._idx, self._odd = _judgments_inside_clips(self._idx, self._odd, self.clips, self.n_items)
+            self.clips = _judged_clips(self.clips, self._idx)
         self._pairs = _PairTable(self.human)
         self._orders: dict[int, np.ndarray] = {}
         self._n_steps = math.ceil(len(self._idx) / self.triplets_per_step)
