@@ -28,8 +28,9 @@ CAPTIONS = Path("raw/utils/captions.csv")
 #: the release's split a second time, one list of video names per split (used where annotations.csv gives none)
 SPLIT_LISTS = {"train": Path("raw/utils/train.csv"), "test": Path("raw/utils/test.csv")}
 VIDEOS = Path("raw/videos")
-TRIPLET_COLUMNS = ("participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name", "choice",
-                   "response_time")
+#: a triplet's three clips: indices into video_mapping.csv, though the release's headers call them names
+STIM_COLUMNS = ("stim1_name", "stim2_name", "stim3_name")
+TRIPLET_COLUMNS = ("participation", "task", "trial", *STIM_COLUMNS, "choice", "response_time")
 
 
 def find_release_data_dir(source: str | Path) -> Path | None:
@@ -52,14 +53,23 @@ def missing_triplets(source: str | Path) -> Path | None:
     return None
 
 
+def _unknown_video(name: str) -> str:
+    return f"video_name {name!r} not in {MAPPING.name}"
+
+
+def _rows_by_name(names: pd.Series) -> pd.Series:
+    """Each clip's row in the clip table, looked up by its video name."""
+    return pd.Series(np.arange(len(names)), index=names.to_numpy())
+
+
 def read_mapping(data_dir: Path, problems: Problems) -> pd.DataFrame:
     """``index, video_name`` sorted by index; indices need not be contiguous (remapped to rows)."""
     path = data_dir / MAPPING
     df = read_csv(path, ("index", "video_name"), problems)
     df["index"], bad = to_ints(df, "index", path, problems)
-    bad |= (df["video_name"] == "").to_numpy()
-    problems.add_rows(path, df[ROW].to_numpy()[(df["video_name"] == "").to_numpy()],
-                      ("empty video_name" for _ in range(int((df["video_name"] == "").sum()))))
+    no_name = (df["video_name"] == "").to_numpy()
+    problems.add_rows(path, df[ROW].to_numpy()[no_name], ("empty video_name" for _ in range(int(no_name.sum()))))
+    bad |= no_name
     for col in ("index", "video_name"):
         # only among readable rows: an unparsable index holds 0 and must not make the real 0 a duplicate
         dup = np.zeros(len(df), dtype=bool)
@@ -94,38 +104,17 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
         logger.warning("%s missing: no ratings, captions or stimulus_set", path)
         return out
     df = read_csv(path, ("video_name",), problems)
-    pos = pd.Series(np.arange(len(names)), index=names.to_numpy())
-    known = df["video_name"].isin(pos.index).to_numpy()
+    row_of = _rows_by_name(names)
+    known = df["video_name"].isin(row_of.index).to_numpy()
     unknown = np.flatnonzero(~known)
-    problems.add_rows(path, df[ROW].to_numpy()[unknown],
-                      (f"video_name {df['video_name'].iloc[i]!r} not in {MAPPING.name}" for i in unknown))
+    problems.add_rows(path, df[ROW].to_numpy()[unknown], (_unknown_video(df["video_name"].iloc[i]) for i in unknown))
     dup = df["video_name"].duplicated(keep="first").to_numpy() & known
     problems.add_rows(path, df[ROW].to_numpy()[np.flatnonzero(dup)],
                       (f"video_name {v!r} annotated twice" for v in df["video_name"][dup]))
     df = df.loc[known & ~dup]
-    rows = pos[df["video_name"]].to_numpy()
-    rated: dict[str, str] = {}
-    for col in df.columns:
-        key = header_key(col)  # 'Rating-Valence' from a spreadsheet is still the valence rating
-        if key.startswith("rating_"):
-            attr = key[len("rating_"):]
-            if attr in rated:  # the last one silently replaced the first
-                problems.add(f"column {col!r} is the {attr} rating again (after {rated[attr]!r}): remove or rename one",
-                             path=path)
-                continue
-            rated[attr] = col
-            values = np.full(len(out), np.nan)
-            values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
-            out[f"rating_{attr}"] = values
-    for column, without in (
-        # the release's split would silently become a seeded draw: other test clips, other numbers
-        ("stimulus_set", "train/test would be a seeded draw, not the release's split"),
-        # captions.csv's text instead (the release's: lower-cased, no punctuation): another caption baseline
-        ("captions", f"each clip's captions would come from {CAPTIONS.name}, or there would be none"),
-    ):
-        near = [c for c in df.columns if c != column and header_key(c) == column]
-        if near and column not in df.columns:
-            problems.add(f"column {near[0]!r} is not named {column!r}: rename it (without it {without})", path=path)
+    rows = row_of[df["video_name"]].to_numpy()  # each annotation row's clip
+    _add_ratings(out, df, rows, path, problems)
+    _check_misnamed_columns(df, path, problems)
     if "stimulus_set" in df.columns:
         labels = np.full(len(out), None, dtype=object)
         labels[rows] = df["stimulus_set"].to_numpy(dtype=object)  # checked once, with every layout's, in finish
@@ -146,6 +135,37 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
     return out
 
 
+def _add_ratings(out: pd.DataFrame, df: pd.DataFrame, rows: np.ndarray, path: Path, problems: Problems) -> None:
+    """A ``rating_<attr>`` column of ``out`` per rating column of ``df`` (row ``i`` of ``df`` rates clip
+    ``rows[i]``; a clip without an annotation row is not rated: NaN)."""
+    rated: dict[str, str] = {}
+    for col in df.columns:
+        key = header_key(col)  # 'Rating-Valence' from a spreadsheet is still the valence rating
+        if key.startswith("rating_"):
+            attr = key[len("rating_"):]
+            if attr in rated:  # the last one silently replaced the first
+                problems.add(f"column {col!r} is the {attr} rating again (after {rated[attr]!r}): remove or rename one",
+                             path=path)
+                continue
+            rated[attr] = col
+            values = np.full(len(out), np.nan)
+            values[rows] = to_numbers(df, col, path, problems, allow_empty=True)
+            out[f"rating_{attr}"] = values
+
+
+def _check_misnamed_columns(df: pd.DataFrame, path: Path, problems: Problems) -> None:
+    """A ``Stimulus Set`` or ``Captions`` header (a spreadsheet's) is a problem, not a column silently unread."""
+    for column, without in (
+        # the release's split would silently become a seeded draw: other test clips, other numbers
+        ("stimulus_set", "train/test would be a seeded draw, not the release's split"),
+        # captions.csv's text instead (the release's: lower-cased, no punctuation): another caption baseline
+        ("captions", f"each clip's captions would come from {CAPTIONS.name}, or there would be none"),
+    ):
+        near = [c for c in df.columns if c != column and header_key(c) == column]
+        if near and column not in df.columns:
+            problems.add(f"column {near[0]!r} is not named {column!r}: rename it (without it {without})", path=path)
+
+
 def read_caption_table(data_dir: Path, names: pd.Series, problems: Problems) -> dict[str, list[str]]:
     """``captions.csv`` as ``{video_name: [caption by caption_index]}`` (fallback caption source)."""
     path = data_dir / CAPTIONS
@@ -154,8 +174,7 @@ def read_caption_table(data_dir: Path, names: pd.Series, problems: Problems) -> 
     df = read_csv(path, ("video_name", "caption_index", "caption"), problems)
     order, _ = to_ints(df, "caption_index", path, problems)
     unknown = np.flatnonzero(~df["video_name"].isin(set(names)).to_numpy())
-    problems.add_rows(path, df[ROW].to_numpy()[unknown],
-                      (f"video_name {df['video_name'].iloc[i]!r} not in {MAPPING.name}" for i in unknown))
+    problems.add_rows(path, df[ROW].to_numpy()[unknown], (_unknown_video(df["video_name"].iloc[i]) for i in unknown))
     return captions_in_order(df["video_name"].tolist(), df["caption"].tolist(), order)
 
 
@@ -174,15 +193,14 @@ def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems) -> np
     paths = {split: data_dir / rel for split, rel in SPLIT_LISTS.items()}
     if not all(path.is_file() for path in paths.values()):
         return None
-    pos = pd.Series(np.arange(len(names)), index=names.to_numpy())
+    row_of = _rows_by_name(names)
     labels = np.full(len(names), None, dtype=object)
     for split, path in paths.items():
         df = read_csv(path, ("video_name",), problems)
         rows, listed = df[ROW].to_numpy(), df["video_name"]
-        clip = pos.reindex(listed).to_numpy(dtype=np.float64)  # NaN: no such clip
+        clip = row_of.reindex(listed).to_numpy(dtype=np.float64)  # NaN: no such clip
         unknown = np.flatnonzero(np.isnan(clip))
-        problems.add_rows(path, rows[unknown],
-                          (f"video_name {listed.iloc[i]!r} not in {MAPPING.name}" for i in unknown))
+        problems.add_rows(path, rows[unknown], (_unknown_video(listed.iloc[i]) for i in unknown))
         known = np.flatnonzero(~np.isnan(clip))
         other = known[[labels[int(clip[i])] not in (None, split) for i in known]]
         problems.add_rows(path, rows[other], (f"video_name {listed.iloc[i]!r} is in "
@@ -196,13 +214,19 @@ def read_split_lists(data_dir: Path, names: pd.Series, problems: Problems) -> np
     return labels
 
 
+def _clip_rows(sorted_index: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The clip-table row of each mapping index (-1: none); vectorised, as indices need not be 0..N-1."""
+    pos = np.searchsorted(sorted_index, indices)
+    found = (pos < len(sorted_index)) & (sorted_index[np.minimum(pos, len(sorted_index) - 1)] == indices)
+    return np.where(found, pos, -1).astype(np.int64)
+
+
 def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) -> pd.DataFrame:
     """``all_triplets.csv`` -> judgment columns; ``odd`` = position of ``choice`` in the triplet."""
     path = data_dir / TRIPLETS
     df = read_csv(path, TRIPLET_COLUMNS, problems)
-    stim_cols = ("stim1_name", "stim2_name", "stim3_name")
-    parsed = [to_ints(df, c, path, problems) for c in (*stim_cols, "choice")]
-    raw = np.stack([v for v, _ in parsed[:3]], axis=1)
+    parsed = [to_ints(df, c, path, problems) for c in (*STIM_COLUMNS, "choice")]
+    raw = np.stack([v for v, _ in parsed[:3]], axis=1)  # mapping indices, as written
     choice = parsed[3][0]
     bad = np.any([b for _, b in parsed], axis=0)
     trial, bad_trial = to_ints(df, "trial", path, problems)
@@ -213,13 +237,10 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) 
                       ("column 'participation' is empty" for _ in range(int(no_participant.sum()))))
     bad |= no_participant
     rt = to_numbers(df, "response_time", path, problems, allow_empty=True)
-    # vectorised index -> row lookup (the mapping is sorted by index; indices need not be 0..N-1)
-    pos = np.searchsorted(sorted_index, raw)
-    found = (pos < len(sorted_index)) & (sorted_index[np.minimum(pos, len(sorted_index) - 1)] == raw)
-    idx = np.where(found, pos, -1).astype(np.int64)
+    idx = _clip_rows(sorted_index, raw)
     rows = df[ROW].to_numpy()
-    known = f"not in {MAPPING.name}"
-    bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, stim_cols, known)
+    bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, STIM_COLUMNS,
+                                f"not in {MAPPING.name}")
     in_triplet = raw == choice[:, None]
     no_choice = ~bad & ~in_triplet.any(axis=1)
     where = np.flatnonzero(no_choice)
@@ -258,7 +279,28 @@ def read_release(
     if not (mapping["index"].to_numpy() == np.arange(len(mapping))).all():
         logger.warning("%s: indices are not 0..N-1; clips are renumbered by sorted index", MAPPING.name)
     clips = read_annotations(data_dir, names, problems)
-    table = read_caption_table(data_dir, names, problems)
+    _fill_captions_from_table(clips, names, read_caption_table(data_dir, names, problems))
+    clips, stimulus_path = _stimulus_set_from_split_lists(clips, data_dir, names, problems)
+    clips["video"] = _video_files(data_dir, mapping, names, problems)
+    n_videos = int(clips["video"].notna().sum())
+    if n_videos < len(clips):
+        logger.info("videos found for %d of %d clips in %s", n_videos, len(clips), data_dir / VIDEOS)
+    judgments = read_triplets(data_dir, mapping["index"].to_numpy(dtype=np.int64), problems)
+    root = data_dir.parent if data_dir.name == "data" else data_dir
+    meta = {
+        "source": "release",
+        "data_dir": str(data_dir.resolve()),
+        "clip_index": [int(i) for i in mapping["index"]],
+        "videos_found": n_videos,
+    }
+    return finish(
+        clips, judgments, name=root.resolve().name, root=root.resolve(), meta=meta,
+        split_config=split_config or SplitConfig(), stimulus_path=stimulus_path, problems=problems,
+    )
+
+
+def _fill_captions_from_table(clips: pd.DataFrame, names: pd.Series, table: dict[str, list[str]]) -> None:
+    """``captions.csv``'s captions for each clip annotations.csv gave none."""
     n_from_table = 0
     for r, name in enumerate(names):
         if not clips.at[r, "captions"] and table.get(name):
@@ -266,15 +308,27 @@ def read_release(
             n_from_table += 1
     if n_from_table:
         logger.info("captions for %d clip(s) taken from %s", n_from_table, CAPTIONS.name)
-    stimulus_path = data_dir / ANNOTATIONS
-    if all(v is None or str(v).strip() == "" for v in clips["stimulus_set"]):  # no column, or an empty one
-        listed = read_split_lists(data_dir, names, problems)
-        if listed is not None:
-            clips["stimulus_set"] = listed
-            clips = clips.drop(columns=[ROW], errors="ignore")  # rows of annotations.csv no longer name the labels
-            stimulus_path = data_dir / SPLIT_LISTS["test"]
-            logger.info("%s gives no stimulus_set: train/test taken from %s and %s", ANNOTATIONS.name,
-                        SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name)
+
+
+def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: pd.Series,
+                                   problems: Problems) -> tuple[pd.DataFrame, Path]:
+    """The clips with the release's train/test split, and the file a bad label is reported in: annotations.csv's
+    ``stimulus_set``, else (no column, or an empty one) ``train.csv``/``test.csv``, else none (a seeded draw)."""
+    if not all(v is None or str(v).strip() == "" for v in clips["stimulus_set"]):
+        return clips, data_dir / ANNOTATIONS
+    listed = read_split_lists(data_dir, names, problems)
+    if listed is None:
+        return clips, data_dir / ANNOTATIONS
+    clips["stimulus_set"] = listed
+    clips = clips.drop(columns=[ROW], errors="ignore")  # rows of annotations.csv no longer name the labels
+    logger.info("%s gives no stimulus_set: train/test taken from %s and %s", ANNOTATIONS.name,
+                SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name)
+    return clips, data_dir / SPLIT_LISTS["test"]
+
+
+def _video_files(data_dir: Path, mapping: pd.DataFrame, names: pd.Series, problems: Problems) -> list[str | None]:
+    """Each clip's video file (absolute), ``None`` where the release ships none; a name escaping the video folder
+    is a problem and never looked up."""
     video_dir = data_dir / VIDEOS
     escaping = [escapes_folder(n) for n in names]  # '../x.mp4' or '/etc/x' must not reach the filesystem
     problems.add_rows(data_dir / MAPPING, mapping[ROW].to_numpy()[escaping],
@@ -290,19 +344,4 @@ def read_release(
             rel = index.get(nfc_name(table_path(names[i]).as_posix()))
             if rel is not None:
                 files[i] = video_dir / rel
-    clips["video"] = [None if e or not f.is_file() else str(f.resolve()) for f, e in zip(files, escaping)]
-    n_videos = int(clips["video"].notna().sum())
-    if n_videos < len(clips):
-        logger.info("videos found for %d of %d clips in %s", n_videos, len(clips), video_dir)
-    judgments = read_triplets(data_dir, mapping["index"].to_numpy(dtype=np.int64), problems)
-    root = data_dir.parent if data_dir.name == "data" else data_dir
-    meta = {
-        "source": "release",
-        "data_dir": str(data_dir.resolve()),
-        "clip_index": [int(i) for i in mapping["index"]],
-        "videos_found": n_videos,
-    }
-    return finish(
-        clips, judgments, name=root.resolve().name, root=root.resolve(), meta=meta,
-        split_config=split_config or SplitConfig(), stimulus_path=stimulus_path, problems=problems,
-    )
+    return [None if e or not f.is_file() else str(f.resolve()) for f, e in zip(files, escaping)]

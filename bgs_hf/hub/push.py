@@ -27,9 +27,9 @@ from typing import Any
 
 import yaml
 
-from bgs_hf._files import built_in_place, require_new_folder
+from bgs_hf._files import BGS_CONFIG, built_in_place, require_new_folder
 from bgs_hf.errors import BGSInputError
-from bgs_hf.hub.run_info import BGS_CONFIG, RunInfo
+from bgs_hf.hub.run_info import RunInfo
 
 logger = logging.getLogger(__name__)
 
@@ -52,19 +52,24 @@ TRAINING_STATE_PATTERNS: tuple[str, ...] = (
     "scheduler*",
     "rng_state*",
 )
+#: Pickled files: unpickling runs code, so weights are published as safetensors only.
+PICKLE_SUFFIXES: tuple[str, ...] = (".bin", ".pt", ".pth", ".pkl")
 #: Never published even when they match a pattern above (training state, pickles).
 EXCLUDED_PATTERNS: tuple[str, ...] = (
     *TRAINING_STATE_PATTERNS,
     "metrics.json",
-    "*.bin",
-    "*.pt",
-    "*.pth",
-    "*.pkl",
+    *(f"*{suffix}" for suffix in PICKLE_SUFFIXES),
 )
 #: Sub-folders of the saved embedder that are published too: ``base/`` holds the config + weights of
 #: bundled or tiny-random backbones, so the adapter loads without network.
 MODEL_SUBFOLDERS: tuple[str, ...] = ("base",)
 EVAL_RESULTS_DIR = ".eval_results"
+#: The kinds of files a bgs-hf model repo holds (``stage_run``'s, and peft's pickled adapter): a later push deletes
+#: those it does not stage again, so an earlier run's adapter, head or ``.eval_results`` never stays beside a later
+#: run's files; a user's own files (LICENSE, notebooks) are kept.
+MODEL_FILES: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin",
+                                BGS_CONFIG, "head.safetensors", "backbone.safetensors", "base/*",
+                                f"{EVAL_RESULTS_DIR}/*")
 
 
 @dataclass
@@ -102,6 +107,10 @@ def refuse_private_staging(private: bool, local_dir: str | Path | None) -> None:
                             "without --local-dir")
 
 
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
 def _model_files(model_dir: Path) -> list[Path]:
     """Files to publish, relative to ``model_dir``: the saved embedder, no training state, no pickles."""
     chosen = []
@@ -110,12 +119,11 @@ def _model_files(model_dir: Path) -> list[Path]:
         if (model_dir / sub).is_dir():
             candidates += sorted(p for p in (model_dir / sub).rglob("*") if p.is_file())
     for path in candidates:
-        if any(fnmatch.fnmatch(path.name, pat) for pat in EXCLUDED_PATTERNS):
-            if path.suffix in (".bin", ".pt", ".pth", ".pkl") and not any(
-                    fnmatch.fnmatch(path.name, pat) for pat in TRAINING_STATE_PATTERNS):
+        if _matches(path.name, EXCLUDED_PATTERNS):
+            if path.suffix in PICKLE_SUFFIXES and not _matches(path.name, TRAINING_STATE_PATTERNS):
                 logger.warning("not publishing %s: weights are published as safetensors only", path.name)
             continue
-        if any(fnmatch.fnmatch(path.name, pat) for pat in MODEL_FILE_PATTERNS):
+        if _matches(path.name, MODEL_FILE_PATTERNS):
             chosen.append(path.relative_to(model_dir))
     if not any(p.suffix == ".safetensors" for p in chosen):
         raise BGSInputError(
@@ -125,6 +133,7 @@ def _model_files(model_dir: Path) -> list[Path]:
 
 
 def _slug(name: str) -> str:
+    """``name`` as a file name or task-id part the Hub accepts (``eval`` when nothing of it is left)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-").lower() or "eval"
 
 
@@ -182,31 +191,57 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
     from bgs_hf.models.loading import check_saved_model
 
     info = RunInfo.from_run_dir(run_dir, split=split, baseline=baseline)
-    local_base = _local_base(info.bgs_config)
-    if local_base is not None and not include_base:
-        raise BGSInputError(f"the run's base model is the local folder {local_base.name!r}, which nobody else can "
-                            "load: pass --include-base to publish its weights in base/, or train from a Hub id",
-                            path=info.model_dir / "bgs_config.json")
-    hub_base = _base_named(info.bgs_config, "hub")
-    if include_base and hub_base is not None:  # the flag did nothing: say so rather than let it seem to
-        raise BGSInputError(f"--include-base: the run's base is the Hub model {hub_base!r}, which the card links; "
-                            "there is no base to include (drop --include-base)", path=info.model_dir / BGS_CONFIG)
+    local_base = _check_include_base(info, include_base)
     check_saved_model(info.model_dir)  # what load_model would refuse is never published
-    files = _model_files(info.model_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for rel in files:
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(info.model_dir / rel, out_dir / rel)
+    _copy_model_files(info.model_dir, out_dir)
     if local_base is not None:
         info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
     _stage_loss(info, out_dir)
     card_data = card_data_from_run(info, repo_id=repo_id, license=license)
     render_model_card(card_data).save(out_dir / "README.md")
+    _write_eval_results(card_data, out_dir)
+    return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+
+
+def _check_include_base(info: RunInfo, include_base: bool) -> Path | None:
+    """The run's local base folder, which ``include_base`` must publish; refuse the flag where there is none to
+    include, rather than let it seem to have done something."""
+    local_base = _local_base(info.bgs_config)
+    if local_base is not None and not include_base:
+        raise BGSInputError(f"the run's base model is the local folder {local_base.name!r}, which nobody else can "
+                            "load: pass --include-base to publish its weights in base/, or train from a Hub id",
+                            path=info.model_dir / BGS_CONFIG)
+    hub_base = _base_named(info.bgs_config, "hub")
+    if include_base and hub_base is not None:
+        raise BGSInputError(f"--include-base: the run's base is the Hub model {hub_base!r}, which the card links; "
+                            "there is no base to include (drop --include-base)", path=info.model_dir / BGS_CONFIG)
+    return local_base
+
+
+def _copy_model_files(model_dir: Path, out_dir: Path) -> None:
+    """Copy what :func:`_model_files` publishes, keeping its sub-folders (``base/``)."""
+    files = _model_files(model_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for rel in files:
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(model_dir / rel, out_dir / rel)
+
+
+def _write_eval_results(card_data: Any, out_dir: Path) -> None:
+    """``.eval_results/*.yaml`` beside the card; no folder when the run names no Hub dataset."""
     for name, entries in eval_results_yaml(card_data).items():
         (out_dir / EVAL_RESULTS_DIR).mkdir(exist_ok=True)
         text = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
         (out_dir / EVAL_RESULTS_DIR / name).write_text(text, encoding="utf-8")
-    return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+
+
+def _read_staged_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_staged_json(path: Path, data: dict[str, Any]) -> None:
+    """Rewrite a staged config in the layout ``save_pretrained`` gives ``bgs_config.json`` (sorted, indented)."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _stage_loss(info: RunInfo, out_dir: Path) -> None:
@@ -217,9 +252,9 @@ def _stage_loss(info: RunInfo, out_dir: Path) -> None:
     if loss is None or "loss" in info.bgs_config:
         return
     path = out_dir / BGS_CONFIG
-    cfg = json.loads(path.read_text(encoding="utf-8"))
+    cfg = _read_staged_json(path)
     cfg["loss"] = loss
-    path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_staged_json(path, cfg)
 
 
 def _base_named(bgs_config: dict[str, Any], source: str) -> str | None:
@@ -242,21 +277,15 @@ def _stage_local_base(model_dir: Path, out_dir: Path, local_base: Path) -> dict[
     from bgs_hf.models.loading import BASE_DIR, load_base, write_base
 
     write_base(load_base(model_dir).backbone, out_dir / BASE_DIR)
-    cfg = json.loads((out_dir / "bgs_config.json").read_text(encoding="utf-8"))
+    cfg = _read_staged_json(out_dir / BGS_CONFIG)
     cfg["backbone"] = {**cfg["backbone"], "name": local_base.name, "base_folder": BASE_DIR}
-    (out_dir / "bgs_config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_staged_json(out_dir / BGS_CONFIG, cfg)
     adapter = out_dir / "adapter_config.json"
     if adapter.is_file():
-        acfg = json.loads(adapter.read_text(encoding="utf-8"))
-        acfg["base_model_name_or_path"] = local_base.name
-        adapter.write_text(json.dumps(acfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        adapter_cfg = _read_staged_json(adapter)
+        adapter_cfg["base_model_name_or_path"] = local_base.name
+        _write_staged_json(adapter, adapter_cfg)
     return cfg
-
-
-#: files bgs-hf writes into a model repo (``stage_run``): what a later push replaces
-MODEL_FILES: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin",
-                                "bgs_config.json", "head.safetensors", "backbone.safetensors", "base/*",
-                                f"{EVAL_RESULTS_DIR}/*")
 
 
 def upload_folder(
@@ -288,15 +317,15 @@ def upload_folder(
             raise BGSInputError(f"{repo_type} repo {repo_id!r} already exists and is public: --private only makes a new "
                                 "repo private, so nothing was uploaded (make it private in its settings on the Hub, "
                                 "or drop --private)")
-        info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
-                                 commit_message=commit_message, delete_patterns=list(replaces) or None)
+        commit = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
+                                   commit_message=commit_message, delete_patterns=list(replaces) or None)
     except BGSInputError:
         raise
     except Exception as err:  # noqa: BLE001 - auth, network, a card the Hub refuses: one line, never the token
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {first[:300]}") from None
     logger.info("uploaded %s to %s", folder, url)
-    return str(url), getattr(info, "oid", None)
+    return str(url), getattr(commit, "oid", None)
 
 
 def push_run(
@@ -315,13 +344,13 @@ def push_run(
     """Publish a run. With ``local_dir``: write the exact upload folder there and upload nothing."""
     validate_repo_id(repo_id)
     refuse_private_staging(private, local_dir)
+    staging: dict[str, Any] = {"repo_id": repo_id, "license": license, "split": split, "baseline": baseline,
+                               "include_base": include_base}
     if local_dir is not None:
-        files = stage_run(run_dir, local_dir, repo_id=repo_id, license=license, split=split, baseline=baseline,
-                          include_base=include_base)
+        files = stage_run(run_dir, local_dir, **staging)
         return PushResult(folder=Path(local_dir), files=files, repo_id=repo_id)
     with tempfile.TemporaryDirectory(prefix="bgs-push-") as tmp:
-        files = stage_run(run_dir, tmp, repo_id=repo_id, license=license, split=split, baseline=baseline,
-                          include_base=include_base)
+        files = stage_run(run_dir, tmp, **staging)
         url, oid = upload_folder(
             tmp,
             repo_id,

@@ -22,7 +22,7 @@ from bgs_hf.metrics.bootstrap import pct_of_ceiling
 
 logger = logging.getLogger(__name__)
 
-#: Files that make up a saved embedder; the model folder of a run is the one holding ``BGS_CONFIG``.
+#: PEFT's adapter config, beside ``BGS_CONFIG`` in the model folder of a LoRA run.
 ADAPTER_CONFIG = "adapter_config.json"
 #: Sub-folders where a run may keep its final/best model, tried in order after the run folder itself.
 MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")
@@ -122,6 +122,7 @@ def _pick_fit(metrics: dict[str, Any], split: str) -> dict[str, Any]:
 
 
 def _pick_baseline(metrics: dict[str, Any], split: str) -> dict[str, Any] | None:
+    """The pretrained model's fit that ``metrics.json`` itself records, under any of the names runs have used."""
     for key in ("baseline", "pretrained", "pretrained_baseline"):
         sub = metrics.get(key)
         if isinstance(sub, dict):
@@ -179,34 +180,47 @@ class RunInfo:
     ) -> RunInfo:
         """Read a run folder; ``baseline`` is a JSON of the pretrained model's fit (default ``baseline.json``)."""
         info = cls.read_records(run_dir, split=split)
-        run_dir = info.run_dir
-        baseline_file = Path(baseline) if baseline is not None else run_dir / BASELINE_FILE
+        baseline_file = info._read_baseline_file(baseline)
+        if not info.metrics:
+            logger.warning("%s has no metrics.json: the card will carry no evaluation numbers", info.run_dir)
+        info._require_split_in_metrics()
+        info._keep_baseline_if_comparable(baseline_file, named=baseline is not None)
+        return info
+
+    def _read_baseline_file(self, baseline: str | Path | None) -> Path:
+        """Read the named baseline file (it must exist), else the run's own ``baseline.json`` where there is one."""
+        baseline_file = Path(baseline) if baseline is not None else self.run_dir / BASELINE_FILE
         if baseline is not None and not baseline_file.is_file():
             raise BGSInputError("baseline file not found", path=baseline_file)
         if baseline_file.is_file():
-            info.baseline_metrics = _read_json(baseline_file)
-        if not info.metrics:
-            logger.warning("%s has no metrics.json: the card will carry no evaluation numbers", run_dir)
-        by_split = sorted(k for k, v in info.metrics.items() if isinstance(v, dict) and "r2" in v)
-        if by_split and split not in by_split:
-            raise BGSInputError(f"metrics.json has no split {split!r} (it has: {', '.join(by_split)})", path=run_dir)
-        if baseline is not None and info.baseline is None:
+            self.baseline_metrics = _read_json(baseline_file)
+        return baseline_file
+
+    def _require_split_in_metrics(self) -> None:
+        """A ``metrics.json`` nested by split must hold the card's split: else the card would show another's."""
+        by_split = sorted(k for k, v in self.metrics.items() if isinstance(v, dict) and "r2" in v)
+        if by_split and self.split not in by_split:
+            raise BGSInputError(f"metrics.json has no split {self.split!r} (it has: {', '.join(by_split)})",
+                                path=self.run_dir)
+
+    def _keep_baseline_if_comparable(self, baseline_file: Path, *, named: bool) -> None:
+        """A baseline file the user ``named`` is refused when it cannot go on the card; the run's own
+        ``baseline.json`` (quickstart writes the test split's) is only left off, with a warning."""
+        if named and self.baseline is None:
             raise BGSInputError("the baseline file holds no pretrained-model fit with an r2 (a behavioural_fit "
                                 "JSON or bgs-hf evaluate's evaluation.json)", path=baseline_file)
-        if baseline is not None and _pick_baseline(info.metrics, split) is not None:
+        if named and _pick_baseline(self.metrics, self.split) is not None:
             # a user who names a file expects it on the card: say which fit is shown instead of dropping it quietly
             logger.warning("not using %s: metrics.json records the pretrained model's fit on the %s split itself, "
-                           "and that one is shown (scored on exactly this run's judgments)", baseline_file, split)
-        if info.baseline_metrics is not None and info.baseline is not None:
+                           "and that one is shown (scored on exactly this run's judgments)", baseline_file, self.split)
+        if self.baseline_metrics is not None and self.baseline is not None:
             try:
-                info.check_baseline_matches(baseline_file)
+                self.check_baseline_matches(baseline_file)
             except BGSInputError as err:
-                if baseline is not None:  # asked for: refuse
+                if named:
                     raise
-                # the run's own baseline.json (quickstart writes the test split's): not for this card
                 logger.warning("not showing %s on the card: %s", baseline_file, err)
-                info.baseline_metrics = None
-        return info
+                self.baseline_metrics = None
 
     @classmethod
     def read_records(cls, run_dir: str | os.PathLike[str], *, split: str = "test") -> RunInfo:
@@ -240,6 +254,7 @@ class RunInfo:
     # -- pieces of the card -------------------------------------------------------------------------
     @property
     def fit(self) -> dict[str, Any]:
+        """This run's model on the card's split (``FIT_KEYS`` only)."""
         return _pick_fit(self.metrics, self.split)
 
     @property
@@ -261,6 +276,7 @@ class RunInfo:
         return found
 
     def _baseline_from_file(self) -> dict[str, Any] | None:
+        """The fit in the baseline file: a ``behavioural_fit`` JSON, or ``evaluation.json``'s ``fit.pretrained``."""
         source = self.baseline_metrics or {}
         evaluated = source.get("fit")
         if isinstance(evaluated, dict) and isinstance(evaluated.get("pretrained"), dict):
@@ -271,26 +287,27 @@ class RunInfo:
         """Refuse a baseline file scored on other judgments than this run's split: its R² is not comparable."""
         if _pick_baseline(self.metrics, self.split) is not None:
             return  # metrics.json's own baseline wins; the file is not used
-        mine, theirs = self.fit, self._baseline_from_file() or {}
+        ours, theirs = self.fit, self._baseline_from_file() or {}
         source = self.baseline_metrics or {}
         split = source.get("split", (source.get("fit") or {}).get("split"))
         if isinstance(split, str) and split != self.split:
             raise BGSInputError(f"the baseline was scored on split {split!r}, the card reports {self.split!r}",
                                 path=path)
-        bb = self.bgs_config.get("backbone")
-        ours = bb.get("name") if isinstance(bb, dict) else bb
-        recorded = source.get("backbone")
-        if isinstance(recorded, str) and isinstance(ours, str) and recorded != ours:
-            raise BGSInputError(f"the baseline is the pretrained {recorded!r}, this run's backbone is {ours!r}: "
-                                "the card would show another model's figures", path=path)
+        backbone = self.bgs_config.get("backbone")
+        our_backbone = backbone.get("name") if isinstance(backbone, dict) else backbone
+        their_backbone = source.get("backbone")
+        if isinstance(their_backbone, str) and isinstance(our_backbone, str) and their_backbone != our_backbone:
+            raise BGSInputError(f"the baseline is the pretrained {their_backbone!r}, this run's backbone is "
+                                f"{our_backbone!r}: the card would show another model's figures", path=path)
         for key, what in (("n_judgments", "judgments"), ("n_pairs", "clip pairs")):
-            theirs_n = theirs.get(key, source.get(key))
-            if isinstance(mine.get(key), int) and isinstance(theirs_n, int) and mine[key] != theirs_n:
-                raise BGSInputError(f"the baseline was scored on {theirs_n} {what}, this run's {self.split!r} "
-                                    f"split has {mine[key]}: not the same clips and judgments", path=path)
+            their_n = theirs.get(key, source.get(key))
+            if isinstance(ours.get(key), int) and isinstance(their_n, int) and ours[key] != their_n:
+                raise BGSInputError(f"the baseline was scored on {their_n} {what}, this run's {self.split!r} "
+                                    f"split has {ours[key]}: not the same clips and judgments", path=path)
 
     @property
     def ceiling(self) -> dict[str, Any] | None:
+        """The noise ceiling recorded under the card's split in ``metrics.json``, else one at its top level."""
         sub = self.metrics.get(self.split)
         found = _pick_ceiling(sub) if isinstance(sub, dict) else None
         return found or _pick_ceiling(self.metrics)
