@@ -1520,25 +1520,30 @@ def test_an_agent_mass_change_over_one_clip_has_no_wilcoxon_p(tiny_sets, monkeyp
     assert np.isnan(change["wilcoxon_p"])
 
 
-def test_attention_of_two_backbones_with_different_token_grids_is_refused_naming_the_clip(tiny_sets):
-    """Review: a tiny VideoMAE (tubelets of 2 over 4 frames: a 2x4x4 grid) against a tiny TimeSformer (4 frames of
-    4x4 patches) failed in pearson with "x and y must have the same length, got 32 and 64", naming neither map nor a
-    fix; the refusal names the first clip, both grids and what to compare instead."""
-    import bgs_hf.eval.attention as attention
-    from bgs_hf.data import load
-    from bgs_hf.errors import BGSInputError
-    from bgs_hf.models import build_embedder
+def test_attention_of_two_backbones_on_different_token_grids_keeps_the_earlier_analyses_and_skips_only_the_divergence(
+        tiny_sets, tmp_path):
+    """Review: `bgs-hf evaluate --pretrained` of another backbone than the model's, attention on. A tiny VideoMAE's maps
+    (4 frames in tubelets of 2, 32-px crop in 8-px patches: 2x4x4 tokens) cannot be compared token by token with a
+    tiny TimeSformer's (4 frames of 4x4 patches: 4x4x4), and map_divergence refused them only after the fit and every
+    rollout had run and the earlier report had been cleared: both lost to one line. Now the evaluation completes:
+    each model's own maps and agent mass are reported, and the divergence alone says why it was not computed."""
+    from bgs_hf.eval import run_suite
 
     _, data_dir, _ = tiny_sets
-    data = load(data_dir, seed=0)
-    items = data.splits["test"][:1]
-    models = {"pretrained": build_embedder("tiny-random-videomae", head=None, lora=None),
-              "bgs": build_embedder("tiny-random-timesformer", head=None, lora=None)}
-    with pytest.raises(BGSInputError) as info:
-        attention.attention_analysis(models, data, items)
-    assert str(info.value) == (f"map divergence: clip {data.clips['clip_id'][int(items[0])]} has maps of shape "
-                               f"(2, 4, 4) and (4, 4, 4) (two token grids); compare two models of one backbone and "
-                               f"frame policy")
+    out = tmp_path / "ev"
+    run_suite(data_dir, "tiny-random-videomae", None, out_dir=out, analyses=("fit",), n_boot=5, seed=0)
+    res = run_suite(data_dir, "tiny-random-videomae", "tiny-random-timesformer", out_dir=out,
+                    analyses=("fit", "attention"), n_boot=5, seed=0, attention_clips=2)
+    att = res["attention"]
+    assert att["models"]["pretrained"]["grid"] == [2, 4, 4] and att["models"]["bgs"]["grid"] == [4, 4, 4]
+    why = ("2×4×4 tokens for tiny-random-videomae (frozen), 4×4×4 for tiny-random-timesformer (frozen): maps on two "
+           "token grids cannot be compared token by token (compare two models of one backbone and frame policy)")
+    assert att["divergence"] == {"between": ["pretrained", "bgs"], "skipped": why}
+    for name in ("pretrained", "bgs"):  # each model's own agent mass stays, over both clips (SocialShapes has masks)
+        assert att["models"][name]["n_masked_clips"] == 2 and 0 <= att["models"][name]["agent_mass"] <= 1
+    assert set(res["fit"]) >= {"pretrained", "bgs"}  # the earlier analyses' numbers are kept
+    assert json.loads((out / "evaluation.json").read_text())["attention"]["divergence"]["skipped"] == why
+    assert f"| not compared: {why} | – |" in (out / "evaluation.md").read_text()
 
 
 def test_a_model_whose_attention_cannot_be_rolled_out_is_skipped_with_the_reason(tiny_sets, monkeypatch):

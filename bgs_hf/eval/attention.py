@@ -400,11 +400,23 @@ def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequ
     return figs
 
 
+def _two_grids(grids: dict[str, list[int]], labels: dict[str, str] | None) -> str:
+    """Why two models' maps get no divergence: another backbone as ``--pretrained`` maps to another token grid (a
+    refusal there came after every other analysis and rollout, in place of the whole evaluation)."""
+    from bgs_hf.viz.models import model_name
+
+    (first, a), (second, b) = grids.items()
+    return (f"{'×'.join(map(str, a))} tokens for {model_name(first, labels=labels)}, {'×'.join(map(str, b))} for "
+            f"{model_name(second, labels=labels)}: maps on two token grids cannot be compared token by token (compare "
+            "two models of one backbone and frame policy)")
+
+
 def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] | np.ndarray, cache: Any = None, *,
                        out_dir: str | Path | None = None, n_overlays: int = 2,
                        labels: dict[str, str] | None = None) -> dict[str, Any]:
-    """Rollout maps of ``items`` for each model; divergence between the first two; agent-mask mass. ``labels``:
-    display names overriding a model key's standard one in the figures."""
+    """Rollout maps of ``items`` for each model; divergence between the first two (``{"skipped": why}`` where their
+    maps lie on different token grids: each model's own maps and agent mass still count); agent-mask mass.
+    ``labels``: display names overriding a model key's standard one in the figures and that reason."""
     from tqdm.auto import tqdm
 
     from bgs_hf.eval.embed import as_cache, clip_paths
@@ -434,7 +446,11 @@ def attention_analysis(models: dict[str, Any], data: Any, items: Sequence[int] |
         result["models"][name] = entry
     names = list(maps)
     if len(names) >= 2:
-        result["divergence"] = map_divergence(maps[names[0]], maps[names[1]], ids=ids)
+        grids = {n: result["models"][n]["grid"] for n in names[:2]}
+        if len({tuple(g) for g in grids.values()}) > 1:  # the rest of the evaluation stands: this comparison alone goes
+            result["divergence"] = {"skipped": _two_grids(grids, labels)}
+        else:
+            result["divergence"] = map_divergence(maps[names[0]], maps[names[1]], ids=ids)
         result["divergence"]["between"] = names[:2]
         if names[0] in agent_mass and names[1] in agent_mass:
             result["agent_mass_change"] = _agent_mass_change(agent_mass[names[0]], agent_mass[names[1]], names[:2])

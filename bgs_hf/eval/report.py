@@ -407,6 +407,13 @@ def _transfer_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                      "clips' variation and leave out the uncertainty of fitting the probe."), t, *paired]
 
 
+def _divergence_cells(div: dict) -> list[str]:
+    """The divergence and mean r of two models' maps, or why they were not compared (maps on two token grids)."""
+    if "skipped" in div:
+        return [f"not compared: {div['skipped']}", "–"]
+    return [_f(div["divergence"]), _f(div["mean_r"])]
+
+
 def _attention_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's attention (or contribution) map's mass on the agents, and how the two models' maps differ."""
     t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
@@ -416,8 +423,7 @@ def _attention_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                                for n, v in r.get("attention", {}).get("models", {}).items()])
     d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
                     lambda r: [[" vs ".join(_name(n, r) for n in r["attention"]["divergence"]["between"]),
-                                _f(r["attention"]["divergence"]["divergence"]),
-                                _f(r["attention"]["divergence"]["mean_r"]),
+                                *_divergence_cells(r["attention"]["divergence"]),
                                 _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
                                 _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
                     if "divergence" in r.get("attention", {}) else [])
