@@ -18,6 +18,7 @@ PROBE_FILE = "probe.json"
 
 
 def _probe_table(probe: dict[str, Any]) -> str:
+    """One row per feature set, mean ± sd per label; a classified label's header names its chance level."""
     labels = list(next(iter(probe["results"].values())))
     chance = probe["chance"]
     head = "| features | " + " | ".join(
@@ -28,6 +29,15 @@ def _probe_table(probe: dict[str, Any]) -> str:
         cells = " | ".join(f"{res[k][0]:.3f} ± {res[k][1]:.3f}" for k in labels)
         rows.append(f"| {feat} | {cells} |")
     return "\n".join(rows)
+
+
+def _probe_section(probe: dict[str, Any] | None, columns: str) -> str:
+    """The card's "What the frozen embedding encodes": how the probe was run, what its ``columns`` mean, the table."""
+    if probe is None:
+        return "Not run for this checkpoint."
+    return (f"Linear probes on {probe['n_clips']} held-out SocialShapes-style clips (seeds {probe['seeds']}, disjoint "
+            f"from the corpus and from every benchmark instance); {probe['classifier']}. {columns}\n\n"
+            + _probe_table(probe))
 
 
 def render_videomae_card(
@@ -43,17 +53,11 @@ def render_videomae_card(
     cfg = log["config"]
     arch = cfg["arch"]
     tm = log["timing"]
-    seq = (arch["image_size"] // arch["patch_size"]) ** 2 * (arch["num_frames"] // arch["tubelet_size"])
-    probe_md = (
-        "Not run for this checkpoint."
-        if probe is None
-        else (
-            f"Linear probes on {probe['n_clips']} held-out SocialShapes-style clips (seeds {probe['seeds']}, "
-            f"disjoint from the corpus and from every benchmark instance); {probe['classifier']}. "
-            "`interaction` is the social content (shown only through motion and facing); `scene_kind` is a "
-            "nuisance factor (indoor/outdoor-like background).\n\n" + _probe_table(probe)
-        )
-    )
+    patches_per_frame = (arch["image_size"] // arch["patch_size"]) ** 2
+    tokens_per_clip = patches_per_frame * (arch["num_frames"] // arch["tubelet_size"])
+    hidden_patches = round(cfg["mask_ratio"] * patches_per_frame)  # as `tube_mask` rounds it
+    probe_md = _probe_section(probe, "`interaction` is the social content (shown only through motion and facing); "
+                                     "`scene_kind` is a nuisance factor (indoor/outdoor-like background).")
     return f"""---
 library_name: transformers
 license: apache-2.0
@@ -84,8 +88,8 @@ weights stays near chance on SocialShapes (the probe below shows what its frozen
 
 ## Objective
 {log['objective']} (`VideoMAEForPreTraining`, `norm_pix_loss={arch['norm_pix_loss']}`), tube masking ratio
-{cfg['mask_ratio']} (rounded to whole patches: {round(cfg['mask_ratio'] * (arch['image_size'] // arch['patch_size']) ** 2)} of
-{(arch['image_size'] // arch['patch_size']) ** 2} spatial patches hidden in every tubelet). AdamW (betas 0.9/0.95, weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, linear
+{cfg['mask_ratio']} (rounded to whole patches: {hidden_patches} of
+{patches_per_frame} spatial patches hidden in every tubelet). AdamW (betas 0.9/0.95, weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, linear
 warm-up {cfg['warmup_steps']} steps then cosine to {cfg['min_lr']}, gradient clipping {cfg['grad_clip']}.
 The decoder ({arch['decoder_num_hidden_layers']} layers, width {arch['decoder_hidden_size']}) is discarded;
 only the encoder is saved.
@@ -93,7 +97,7 @@ only the encoder is saved.
 ## Architecture
 ViT encoder: {arch['num_hidden_layers']} layers, hidden {arch['hidden_size']}, {arch['num_attention_heads']}
 heads, MLP {arch['intermediate_size']}; patch {arch['patch_size']} px, tubelet {arch['tubelet_size']} frames,
-{seq} tokens per clip, fixed sinusoidal position embeddings, no CLS token (pool the tokens: bgs-hf uses the
+{tokens_per_clip} tokens per clip, fixed sinusoidal position embeddings, no CLS token (pool the tokens: bgs-hf uses the
 mean of `last_hidden_state`). Input: {arch['num_frames']} frames, {arch['image_size']} px, ImageNet mean/std
 (`preprocessor_config.json`).
 
@@ -196,11 +200,9 @@ def render_conv3d_card(log: dict[str, Any], probe: dict[str, Any] | None = None,
     notes_md = f"\n## Notes\n{notes.strip()}\n" if notes.strip() else ""
     cfg, tm = log["config"], log["timing"]
     arch, recipe = cfg["arch"], _conv3d_recipe(cfg)
-    probe_md = "Not run for this checkpoint." if probe is None else (
-        f"Linear probes on {probe['n_clips']} held-out SocialShapes-style clips (seeds {probe['seeds']}, disjoint "
-        f"from the corpus and from every benchmark instance); {probe['classifier']}. `social space` is the clip's "
-        "point in the simulated observers' latent social space (variance-weighted R²); `interaction` is shown "
-        "only through motion and facing; `scene_kind` is a nuisance factor.\n\n" + _probe_table(probe))
+    probe_md = _probe_section(probe, "`social space` is the clip's point in the simulated observers' latent social "
+                                     "space (variance-weighted R²); `interaction` is shown only through motion and "
+                                     "facing; `scene_kind` is a nuisance factor.")
     blocks = ", ".join(f"{w} ch / temporal stride {s}" for w, s in zip(arch["widths"], arch["temporal_strides"]))
     return f"""---
 library_name: bgs-hf

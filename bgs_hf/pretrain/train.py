@@ -36,7 +36,9 @@ from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
 logger = logging.getLogger(__name__)
 
+#: What every recipe writes beside its weights: the per-step loss log and its plot, both named in the model card.
 LOG_FILE = "training_log.json"
+CURVE_FILE = "loss_curve.png"
 #: How the card names each reconstruction target.
 OBJECTIVES = {
     "pixels": "VideoMAE masked video autoencoding (tube masking), MSE on normalised pixel patches",
@@ -45,7 +47,6 @@ OBJECTIVES = {
     "pixels+motion": "Masked video autoencoding (tube masking) with two targets: MSE on normalised pixel "
     "patches plus motion_weight x MSE on per-patch normalised temporal frame differences",
 }
-CURVE_FILE = "loss_curve.png"
 
 
 @dataclass
@@ -131,6 +132,11 @@ def patchify(frames: torch.Tensor, arch: TinyVideoMAEArch) -> torch.Tensor:
     return x.reshape(b, (t // ts) * (h // p) * (w // p), ts * p * p, c)
 
 
+#: Added to the per-patch std of pixels: `VideoMAEForPreTraining`'s own ``norm_pix_loss`` epsilon, so the "pixels"
+#: target here is the one its built-in loss uses.
+PIXEL_EPS = 1e-6
+
+
 def _normalise_patches(x: torch.Tensor, eps: float) -> torch.Tensor:
     """Per-patch, per-channel standardisation (VideoMAE's norm_pix_loss), flattened to (B, tokens, D)."""
     x = (x - x.mean(dim=-2, keepdim=True)) / (x.var(dim=-2, unbiased=True, keepdim=True).sqrt() + eps)
@@ -154,7 +160,7 @@ def reconstruction_targets(pixel_values: torch.Tensor, arch: TinyVideoMAEArch, t
     frames = pixel_values * std + mean
     out = []
     if "pixels" in target:
-        out.append(_normalise_patches(patchify(frames, arch), 1e-6))
+        out.append(_normalise_patches(patchify(frames, arch), PIXEL_EPS))
     if "motion" in target:
         diff = frames[:, 1:] - frames[:, :-1]
         diff = torch.cat([diff, diff[:, -1:]], dim=1)
@@ -230,6 +236,19 @@ def optimise(cfg: Any, opt: torch.optim.Optimizer, params: list[torch.nn.Paramet
     return losses, time.perf_counter() - t0
 
 
+def build_optimizer(model: torch.nn.Module, cfg: PretrainConfig) -> torch.optim.AdamW:
+    """AdamW with VideoMAE's betas (0.9, 0.95), decaying only parameters of 2+ dimensions outside ``embeddings``:
+    the usual ViT exclusion of biases, norms and the patch embedding from weight decay."""
+    decays = {n: p.ndim >= 2 and "embeddings" not in n for n, p in model.named_parameters()}
+    decay = [p for n, p in model.named_parameters() if decays[n]]
+    no_decay = [p for n, p in model.named_parameters() if not decays[n]]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+    )
+
+
 def pretrain(
     cfg: PretrainConfig,
     out_dir: str | Path,
@@ -253,13 +272,8 @@ def pretrain(
 
     model = build_pretraining_model(cfg)
     model.train()
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embeddings" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embeddings" not in n)]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr,
-        betas=(0.9, 0.95),
-    )
+    opt = build_optimizer(model, cfg)
+
     def batch_loss(rng: np.random.Generator) -> torch.Tensor:
         pixel_values = to_pixel_values(sample_batch(pool, cfg.batch_size, rng))
         mask = tube_mask(cfg.batch_size, cfg.arch, cfg.mask_ratio, rng)
@@ -326,7 +340,8 @@ def plot_loss_curve(losses: list[float], path: Path, *, title: str = "bgs-tiny-v
     smooth = np.convolve(y, np.ones(k) / k, mode="valid")
     fig, ax = subplots(figsize=(5, 3), dpi=100)
     ax.plot(np.arange(len(y)), y, alpha=0.3, lw=0.8, label="step")
-    # one step drew no line at all (an empty axes), and step ticks read -0.04 ... 0.04
+    # A line needs two points and matplotlib's ticks around one point read -0.04 ... 0.04: a one-step run gets a
+    # marker and a single tick at step 0.
     ax.plot(np.arange(k - 1, len(y)), smooth, lw=2, marker="o" if len(y) == 1 else None, label=f"mean of {k}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True) if len(y) > 1 else FixedLocator([0]))
     ax.set_xlabel("step")

@@ -8,8 +8,9 @@ clip's continuous parameters (energy, closeness, facing) and a scene clause (the
 About ``vague_rate`` of captions are vague ("some shapes moving around"), name a confusable action
 (a chase called following), or get the vigour and who-did-what wrong, as real ones sometimes do. The
 place, the agents' looks and the mood are drawn once per clip: captioners of one video see the same
-scene, so their captions share those words, while each words the action in their own way. Agents are mostly named generically, like "a man"
-in real captions, and sometimes by colour and shape, like "the girl in the red shirt".
+scene, so their captions share those words, while each words the action in their own way. Agents are
+mostly named generically, like "a man" in real captions, and sometimes by colour and shape, like "the
+girl in the red shirt".
 """
 
 from __future__ import annotations
@@ -22,16 +23,27 @@ import numpy as np
 
 from bgs_hf.synth.scene import Scene
 
-#: Share of agent mentions by colour and shape, of captions with a scene clause, and how bad captions
-#: split into (vague, confusable action); the rest of the bad ones misread the vigour and the roles.
-#: Tuned so that MiniLM caption similarity relates to the simulated humans about as it does on the real
-#: release (first caption R² ~0.05-0.1, mean of 5 ~0.1-0.15 on the 50 test clips).
+# The six settings below are tuned together so that MiniLM caption similarity relates to the simulated humans
+# about as it does on the real release (first caption R² ~0.05-0.1, mean of 5 ~0.1-0.15 on the 50 test clips).
+#: Share of agent mentions by colour and shape (the rest are generic: "one figure", "the other shape").
 NAMED_RATE = 0.15
+#: Share of action captions that end with a scene clause ("in a room", "on the grass").
 PLACE_RATE = 0.25
+#: Share of action captions with a mood word ("angrily", "warmly").
 MOOD_RATE = 0.9
+#: Share of action captions with a second clause spelling out the interaction ("trying to catch it").
 ELABORATION_RATE = 0.7
+#: Most extras (mood word, elaboration, graded details) one caption keeps: people write short captions.
 MAX_EXTRAS = 3
+#: How bad captions split into (vague, confusable action); the rest misread the vigour and the roles.
 BAD_MIX = (0.2, 0.2)
+
+#: Share of action captions of a clip with a third agent that mention it ("while a third shape watches").
+BYSTANDER_RATE = 0.3
+#: Share of action captions of a clip with distractor objects that mention them ("near some objects").
+DISTRACTOR_RATE = 0.15
+#: Share of vague captions that still say where the clip happens ("some shapes moving around outside").
+VAGUE_PLACE_RATE = 0.5
 
 #: Main clauses per interaction. ``{A}`` is the leader (``Scene.leader``: the helper, the approacher, the one in
 #: front that a chaser or a follower goes after), ``{B}`` the other agent, ``{P}`` the pair ("two shapes");
@@ -198,6 +210,7 @@ def ground_word(scene: Scene) -> str:
 
 
 def _pick(rng: np.random.Generator, pool: tuple[str, ...] | list[str]) -> str:
+    """One phrase of ``pool``, uniformly, as a plain ``str``."""
     return str(pool[int(rng.integers(len(pool)))])
 
 
@@ -274,15 +287,15 @@ def _action_caption(
         extras.append(_pick(rng, ELABORATIONS[kind]))
     extras += _details(scene, rng, misread=misread)
     extras = [e for k, e in enumerate(extras) if e not in extras[:k]]  # no "gently gently"
-    if len(extras) > MAX_EXTRAS:  # people write short captions: a few details, not all of them
-        keep = np.sort(rng.choice(len(extras), int(MAX_EXTRAS), replace=False))
+    if len(extras) > MAX_EXTRAS:  # a few details, in the order drawn, not all of them
+        keep = np.sort(rng.choice(len(extras), MAX_EXTRAS, replace=False))
         extras = [extras[i] for i in keep]
     parts = [text, *extras]
     if rng.random() < PLACE_RATE:
         parts.append(view.place)
-    if scene.third_agent and rng.random() < 0.3:
+    if scene.third_agent and rng.random() < BYSTANDER_RATE:
         parts.append(_pick(rng, ["while a third shape watches", "as another shape wanders by"]))
-    if scene.distractors and rng.random() < 0.15:
+    if scene.distractors and rng.random() < DISTRACTOR_RATE:
         parts.append("near some objects")
     return " ".join(parts)
 
@@ -296,12 +309,12 @@ def make_captions(scene: Scene, rng: np.random.Generator, n: int = 5, vague_rate
     out: list[str] = []
     for _ in range(n):
         bad = rng.random() < vague_rate
-        u = rng.random()
-        if bad and u < BAD_MIX[0]:
+        how_bad = rng.random()  # drawn for every caption, read only for bad ones: the draw order fixes the captions
+        if bad and how_bad < BAD_MIX[0]:
             text = _pick(rng, VAGUE)
-            if rng.random() < 0.5:
+            if rng.random() < VAGUE_PLACE_RATE:
                 text += " " + view.place
-        elif bad and u < BAD_MIX[0] + BAD_MIX[1]:
+        elif bad and how_bad < BAD_MIX[0] + BAD_MIX[1]:
             text = _action_caption(scene, view, CONFUSIONS[scene.interaction], rng)
         else:
             text = _action_caption(scene, view, scene.interaction, rng, misread=bad)
