@@ -7,6 +7,7 @@ import json
 import logging
 import re
 
+import numpy as np
 import pytest
 import torch
 import transformers
@@ -1979,6 +1980,17 @@ def test_checkpointing_every_true_layers_is_refused_not_read_as_one():
     model = build_embedder("tiny-random-videomae", lora=None, head=None)
     with pytest.raises(BGSInputError, match="every_n_layers must be an integer >= 1, got True"):
         model.activation_checkpointing_enable({"every_n_layers": True})
+
+
+def test_checkpointing_every_n_layers_given_as_a_numpy_integer_is_taken():
+    """``every_n_layers=np.int64(2)`` (a count read from an array) is a whole number, as ``bgs_hf.errors.is_whole``
+    says everywhere else: the first of the tiny VideoMAE's two layers is checkpointed (was: refused as "must be an
+    integer >= 1, got np.int64(2)"); 2.0 is still refused."""
+    model = build_embedder("tiny-random-videomae", lora=None, head=None)
+    model.activation_checkpointing_enable({"every_n_layers": np.int64(2)})
+    assert [layer.gradient_checkpointing for layer in model.backbone.encoder.layer] == [True, False]
+    with pytest.raises(BGSInputError, match=r"every_n_layers must be an integer >= 1, got 2\.0"):
+        model.activation_checkpointing_enable({"every_n_layers": 2.0})
 
 
 @pytest.mark.parametrize(("lora", "written"), [(None, {"bgs_config.json", "head.safetensors", "base"}),

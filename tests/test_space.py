@@ -2778,6 +2778,18 @@ def test_a_click_or_heat_map_with_unusual_values_by_hand() -> None:
         "map")
 
 
+def test_a_click_whose_index_is_a_numpy_integer_picks_that_clip() -> None:
+    """A thumbnail index of ``np.int64(2)`` is clip 2, as ``bgs_hf.errors.is_whole`` reads a whole number everywhere
+    else (was: "no clip number np.int64(2) in the catalogue", of a catalogue of 3 clips); 2.0 is still no clip."""
+    from bgs_hf.hub.space_app import catalogue_click
+
+    cat = Catalogue("hand", ["a", "b", "c"], [Path(f"{k}.mp4") for k in range(3)], np.zeros((3, 2, 2, 3), np.uint8))
+    none = [None, None, None]
+    assert catalogue_click(cat, np.int64(2), 0, none) == (
+        0, 1, "`c` is now clip A; the next clip you click goes into clip B.")
+    assert catalogue_click(cat, 2.0, 0, none) == (None, 0, "**Could not pick:** no clip number 2.0 in the catalogue")
+
+
 def test_each_heat_map_has_alt_text_saying_what_it_shows(tmp_path: Path) -> None:
     """Gradio 6.31 writes a matplotlib plot's alt as `${value.chart} plot visualising provided data`, and a matplotlib
     plot's data has no `chart`: a screen reader read "undefined plot visualising provided data" for both heat maps.

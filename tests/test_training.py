@@ -1990,6 +1990,22 @@ def test_either_sampler_refuses_clips_positions_and_counts_it_cannot_use(sampler
         sampler((idx, odd), human, **change).plan(0, 0)
 
 
+def test_counts_given_as_numpy_integers_are_kept_as_the_ints_they_were_checked_as() -> None:
+    """A sampler's seed and paper-v1's RSA clip counts, the Space's counts and a motion control's seed are kept as
+    the ``int`` that ``check_count`` returns (was: the checked value was dropped and an ``np.int64`` kept as given)."""
+    from bgs_hf.eval.embed import MotionControl
+    from bgs_hf.hub.space_app import SpaceConfig
+
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    clip_set = ClipSetSampler((idx, odd), human, seed=np.int64(3))
+    paper = PaperV1Sampler((idx, odd), human, seed=np.int64(3), rsa_clips=np.int64(4), rsa_grad_clips=np.int64(2))
+    space = SpaceConfig(seed=np.int64(3), n_neighbours=np.int64(4), batch_size=np.int64(2))
+    values = [clip_set.seed, paper.seed, paper.rsa_clips, paper.rsa_grad_clips, space.seed, space.n_neighbours,
+              space.batch_size, MotionControl("shuffled", seed=np.int64(3)).seed]
+    assert [(type(v), v) for v in values] == [(int, 3), (int, 3), (int, 4), (int, 2), (int, 3), (int, 4), (int, 2),
+                                              (int, 3)]
+
+
 @pytest.mark.parametrize("sampler", [ClipSetSampler, PaperV1Sampler])
 @pytest.mark.parametrize(("change", "message"), [
     ({"idx": 1.7}, r"^triplet indices must be whole numbers, got 1\.7$"),

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf.errors import BGSInputError, BGSSettingError
+from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class SplitConfig:
             raise BGSInputError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
         for name in ("seed", "split_seed"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+            if value is not None and not is_whole(value, floats=False):
                 # 1.5 or "3" was numpy's "SeedSequence expects int or sequence of ints" at the first draw
                 raise BGSInputError(f"{name} must be a whole number, got {value!r}")
             if value is not None and value < 0:

@@ -51,7 +51,7 @@ class MotionControl:
         if self.kind not in MOTION_CONTROLS:
             raise BGSInputError(f"unknown motion control {self.kind!r}; choose from {', '.join(MOTION_CONTROLS)}")
         # -1 was numpy's "expected non-negative integer" at the first clip, after the model had loaded
-        check_count(self.seed, "motion control seed", least=0)
+        object.__setattr__(self, "seed", check_count(self.seed, "motion control seed", least=0))  # frozen
 
     def order(self, num_frames: int, key: int = 0) -> np.ndarray:
         """The frame indices the transform takes, in output order."""

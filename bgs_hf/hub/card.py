@@ -20,7 +20,7 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_ci, hub_license_id, md_cell
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.hub.run_info import RunInfo, bgs_trained, recorded_world_sizes
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
@@ -327,7 +327,7 @@ def describe_objective(loss: dict[str, Any] | None, *, simulated: bool = False) 
 
 def _count(value: Any) -> int | None:
     """A recorded whole number (an edited record's text, float or bool is none)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if is_whole(value, floats=False) else None
 
 
 def recorded_recipe(info: RunInfo) -> dict[str, Any] | None:

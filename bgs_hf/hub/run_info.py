@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import BGS_CONFIG
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.metrics.bootstrap import pct_of_ceiling
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def recorded_world_sizes(record: dict[str, Any]) -> list[dict[str, int | None]]:
     if isinstance(parts, list) and parts and all(isinstance(p, dict) for p in parts):
         return [dict(p) for p in parts]
     size = record.get("world_size")
-    return [{"from_step": None, "world_size": size if isinstance(size, int) and not isinstance(size, bool) else None}]
+    return [{"from_step": None, "world_size": size if is_whole(size, floats=False) else None}]
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -38,7 +38,7 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
@@ -109,7 +109,7 @@ class SpaceConfig:
         # counts from a hand-edited bgs_space.json: a negative one sliced from the end (max_catalogue -5 dropped the
         # last 5 clips, n_neighbours -1 listed every clip but one), a batch of 0 crashed the start in range()
         for name, least in COUNT_SETTINGS.items():
-            check_count(getattr(self, name), name, least=least)
+            setattr(self, name, check_count(getattr(self, name), name, least=least))
         if self.catalogue_split not in CATALOGUE_SPLITS:
             raise BGSInputError(f"catalogue split {self.catalogue_split!r} is not one of "
                                 f"{', '.join(str(s) for s in CATALOGUE_SPLITS)}")
@@ -775,7 +775,7 @@ def catalogue_click(cat: Catalogue, index: Any, turn: int, uploads: Sequence[Any
     """A click on the catalogue's thumbnail ``index``: (slot it fills or ``None``, the next click's turn, a line for
     the page). Clicks fill A, B, C in turn, skipping a slot that holds an upload; the gallery did nothing on a
     click, so a visitor who clicked a clip saw no pick and no reason."""
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cat):
+    if not is_whole(index, floats=False) or not 0 <= index < len(cat):
         return None, turn, f"**Could not pick:** no clip number {index!r} in the catalogue"
     clip = _quoted(cat.clip_ids[index])
     slot = catalogue_slot(turn, uploads)

@@ -33,7 +33,7 @@ import torch
 from peft import LoraConfig, PeftModel
 from torch import nn
 
-from bgs_hf.errors import BGSInputError, whole_number
+from bgs_hf.errors import BGSInputError, is_whole, whole_number
 from bgs_hf.models.registry import POOLINGS, BackboneSpec, checked_num_frames, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
@@ -252,7 +252,7 @@ class BGSEmbedder(nn.Module):
         """
         kw = {"use_reentrant": False, **(activation_checkpointing_kwargs or {})}
         every_n_layers, offload = kw.pop("every_n_layers", every_n_layers), kw.pop("offload", offload)
-        if isinstance(every_n_layers, bool) or not isinstance(every_n_layers, int) or every_n_layers < 1:
+        if not is_whole(every_n_layers, floats=False) or every_n_layers < 1:
             raise BGSInputError(f"activation checkpointing's every_n_layers must be an integer >= 1, got "
                                 f"{every_n_layers!r}")
         if offload and not torch.accelerator.is_available():  # transformers pins host memory, which then fails
@@ -264,7 +264,7 @@ class BGSEmbedder(nn.Module):
                                 "gradient is 0); leave it False")
         bb = self.backbone
         if hasattr(bb, "activation_checkpointing_enable"):  # transformers >= 5.2x
-            bb.activation_checkpointing_enable(activation_checkpointing_kwargs=kw, every_n_layers=every_n_layers,
+            bb.activation_checkpointing_enable(activation_checkpointing_kwargs=kw, every_n_layers=int(every_n_layers),
                                                offload=offload)
         else:
             bb.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kw)

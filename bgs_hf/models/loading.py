@@ -30,7 +30,7 @@ from safetensors.torch import load_file, save_file
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
 from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
 from bgs_hf.video.policy import FramePolicy
@@ -236,7 +236,7 @@ def _check_recorded_backbone(folder: Path, bb: dict[str, Any]) -> None:
     optional = {"tubelet_size": 1, "forward_kwargs": {}, "processor_config": {}}  # spec_from_dict's defaults
     for key, kind in {**RECORDED_BACKBONE, "tubelet_size": int, "forward_kwargs": dict, "processor_config": dict}.items():
         value = bb.get(key, optional.get(key))
-        if isinstance(value, bool) or not isinstance(value, kind) or (kind is int and value < 1):
+        if not ((is_whole(value, floats=False) and value >= 1) if kind is int else isinstance(value, kind)):
             what = {int: "a whole number >= 1", str: "a string", dict: "an object"}[kind]
             got = "missing" if value is None and key not in bb else f"{value!r}, not {what}"
             raise BGSInputError(f"backbone {key} is {got} (the file was edited or damaged)", path=folder / BGS_CONFIG)

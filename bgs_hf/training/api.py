@@ -86,7 +86,7 @@ class TrainResult:
         """One line a notebook can read: the dataclass repr printed every metric, the model's whole module tree and
         the Trainer (hundreds of lines for a tiny run); ``.metrics``, ``.model`` and ``.trainer`` still hold them."""
         def judgments(n: Any) -> str:
-            return count(int(n), "judgment") if isinstance(n, (int, np.integer)) else "n/a judgments"
+            return count(int(n), "judgment") if is_whole(n, floats=False) else "n/a judgments"
 
         split = next((s for s in ("test", "val") if isinstance(self.metrics.get(s), Mapping)), None)
         if split is None:
@@ -576,7 +576,7 @@ def recorded_seed(run_dir: str | Path) -> int | None:
                 break
             except (OSError, ValueError, AttributeError):  # absent, unreadable or not a JSON object
                 continue
-    return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
+    return int(seed) if is_whole(seed, floats=False) else None
 
 
 def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | None:

@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bgs_hf._format import count
-from bgs_hf.errors import BGSInputError, whole_number
+from bgs_hf.errors import BGSInputError, is_whole, whole_number
 from bgs_hf.hub.run_info import BGS_STATE_NAME, recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER
 
@@ -90,7 +88,7 @@ def planned_max_steps(args: Any, steps_per_epoch: int) -> int:
 def sampler_seed(sampler: Any) -> int | None:
     """The seed a step sampler draws its clip sets with (``None``: a sampler of one's own without a ``seed``)."""
     seed = getattr(sampler, "seed", None)
-    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+    return int(seed) if is_whole(seed, floats=False) else None
 
 
 def _recorded(folder: str | Path, name: str) -> dict[str, Any]:
@@ -222,7 +220,7 @@ def _seed_change(saved: Mapping[str, Any], saved_args: Mapping[str, Any], args: 
     the flags'); a checkpoint of an older bgs-hf, without the record, compares the flags' seeds of both runs."""
     flags_seed = args.seed if args.data_seed is None else args.data_seed
     was_seed, recorded = None, saved.get("sampler_seed")
-    if isinstance(recorded, int) and not isinstance(recorded, bool):
+    if is_whole(recorded, floats=False):
         was_seed, seed = recorded, flags_seed if seed is None else int(seed)
     elif isinstance(saved_args.get("seed"), int):  # an older bgs-hf's checkpoint: its flags' seed
         was_seed = saved_args["seed"] if saved_args.get("data_seed") is None else saved_args["data_seed"]

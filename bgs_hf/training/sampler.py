@@ -149,13 +149,13 @@ def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, odd
 
 
-def _read_judgments(triplets: Any, human: Any, seed: Any) -> tuple[int, np.ndarray, np.ndarray]:
+def _read_judgments(triplets: Any, human: Any, seed: Any) -> tuple[int, np.ndarray, np.ndarray, int]:
     """What both samplers start from: the number of clips (the human matrix's side), the checked judgments
-    (:func:`_as_arrays`) and a checked ``seed`` (-1 was numpy's "expected non-negative integer" at the first step)."""
+    (:func:`_as_arrays`) and the checked ``seed`` as an ``int`` (-1 was numpy's "expected non-negative integer" at the
+    first step)."""
     n_items = int(np.asarray(human.mask).shape[0])
     idx, odd = _as_arrays(triplets, n_items)
-    check_count(seed, "seed", least=0)
-    return n_items, idx, odd
+    return n_items, idx, odd, check_count(seed, "seed", least=0)
 
 
 class _PairTable:
@@ -274,7 +274,7 @@ class ClipSetSampler:
     use_rsa: bool = True
 
     def __post_init__(self) -> None:
-        self.n_items, self._idx, self._odd = _read_judgments(self.triplets, self.human, self.seed)
+        self.n_items, self._idx, self._odd, self.seed = _read_judgments(self.triplets, self.human, self.seed)
         self.clips = _checked_clips(self._idx if self.clips is None else self.clips, self.n_items)
         if self.clips_per_step < 0 or self.passes < 1:
             raise BGSInputError("clips_per_step must be >= 0 and passes >= 1")
@@ -410,9 +410,10 @@ class PaperV1Sampler:
     def __post_init__(self) -> None:
         if self.triplets_per_step < 1:  # the epoch's steps are its judgments divided by it
             raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be at least 1, got {self.triplets_per_step}")
-        self.n_items, self._idx, self._odd = _read_judgments(self.triplets, self.human, self.seed)
-        check_count(self.rsa_clips, "rsa_clips", least=0)  # -1 was numpy's "negative dimensions are not allowed"
-        check_count(self.rsa_grad_clips, "rsa_grad_clips", least=0)  # -1 took all but one RSA clip with gradient
+        self.n_items, self._idx, self._odd, self.seed = _read_judgments(self.triplets, self.human, self.seed)
+        # -1 was numpy's "negative dimensions are not allowed"; -1 gradient clips took all but one RSA clip
+        self.rsa_clips = check_count(self.rsa_clips, "rsa_clips", least=0)
+        self.rsa_grad_clips = check_count(self.rsa_grad_clips, "rsa_grad_clips", least=0)
         if len(self._idx) == 0:
             raise BGSInputError("no training judgments (is the train split empty?)")
         # the RSA clips are drawn from these: a clip in no judgment has no observed pair
