@@ -703,13 +703,13 @@ def test_frames_of_another_size_mid_stream_are_resized_to_the_first_ones_roundin
     """Mutation audit (second pass): truncating instead of rounding when a resolution change mid-stream brings a
     frame to the first one's size passed (no test clip changes resolution). 2x2 -> 1x1 weighs the four pixels
     equally: means 1.75, 0.25 and 10.75 give 2, 0 and 11 (truncated: 1, 0, 10), as ``resize_frames_uint8`` does."""
-    from bgs_hf.video.decode import _match
+    from bgs_hf.video.transforms import resize_frames_uint8_to
 
     frame = np.zeros((2, 2, 3), np.uint8)
     frame[..., 0] = [[1, 2], [2, 2]]
     frame[..., 1] = [[0, 0], [0, 1]]
     frame[..., 2] = [[10, 11], [11, 11]]
-    np.testing.assert_array_equal(_match(frame, (1, 1, 3)), [[[2, 0, 11]]])
+    np.testing.assert_array_equal(resize_frames_uint8_to(frame, (1, 1)), [[[2, 0, 11]]])
 
 
 def test_a_folder_an_image2_still_and_an_empty_write_are_refused_in_their_own_words(tmp_path: Path) -> None:
@@ -809,7 +809,7 @@ def test_a_matroska_duration_tag_reads_hours_and_minutes(tmp_path: Path, tag: by
 
 
 def test_a_file_of_exactly_one_mebibyte_is_counted_in_mebibytes(tmp_path: Path) -> None:
-    """Mutation audit (third pass): ``_human`` switching to MiB only past 1 MiB passed (the sizes tested were 3 MiB and
+    """Mutation audit (third pass): ``_size_text`` switching to MiB only past 1 MiB passed (the sizes tested were 3 MiB and
     a few kB). 2**20 bytes read "1.0 MiB", one byte less "1048575 bytes"."""
     for size, shown in ((2**20, "1.0 MiB"), (2**20 - 1, "1048575 bytes")):
         big = tmp_path / f"{size}.mp4"

@@ -24,17 +24,15 @@ _SPLIT_SEED = ("seed of the train/test draw of clips, for data without stimulus_
 def _add_source(p: argparse.ArgumentParser, *, seeds: str = "the validation carve-out",
                 validation: bool = True) -> None:
     p.add_argument("source", metavar="SOURCE", help="release folder, Hub-layout folder, or Hub dataset repo id")
-    if validation:
-        p.add_argument("--seed", type=int_at_least(0), default=0,
-                       help=f"seed of {seeds}; also of the train/test draw unless --split-seed is given (0)")
-        p.add_argument("--split-seed", type=int_at_least(0), default=None, help=f"{_SPLIT_SEED} (default: --seed)")
-    else:  # the draw is the only seeded thing stored: --seed was its name here, and still works
+    if not validation:  # export/push store the train/test draw only, the one seeded thing: --seed was its name here
         p.add_argument("--split-seed", type=int_at_least(0), default=None, help=f"{_SPLIT_SEED} (0)")
         p.add_argument("--seed", type=int_at_least(0), default=None, help="the same as --split-seed (its older name)")
-    if not validation:  # export/push store train/test only: the flags would change nothing, so they are refused
-        for flag in ("--val-fraction", "--val-split"):
+        for flag in ("--val-fraction", "--val-split"):  # they would change nothing stored, so they are refused
             p.add_argument(flag, action=_NotStored, command=p.prog.split()[-1])
         return
+    p.add_argument("--seed", type=int_at_least(0), default=0,
+                   help=f"seed of {seeds}; also of the train/test draw unless --split-seed is given (0)")
+    p.add_argument("--split-seed", type=int_at_least(0), default=None, help=f"{_SPLIT_SEED} (default: --seed)")
     p.add_argument("--val-fraction", type=float_between(0.0, 1.0, open_high=True), default=0.2,
                    help="share of train clips held out as validation, in [0, 1) (0.2)")
     # bgs_hf.data.splits.VAL_SPLITS, spelled out: importing bgs_hf.data here would load pandas for every command
@@ -180,20 +178,19 @@ def _declared_license(args: argparse.Namespace) -> tuple[str, str | None, str | 
     return declared_license(args.license, args.license_name, args.license_link)
 
 
-def _card_info(data, args: argparse.Namespace):  # noqa: ANN001, ANN202
-    """What the card says about where ``data`` comes from and under which licence."""
+def _card_info(source_info, args: argparse.Namespace):  # noqa: ANN001, ANN202
+    """The card's ``source_info`` (where the data comes from) under the licence and display name the flags give."""
     from dataclasses import replace
 
-    from bgs_hf.data.hub import default_card_info, with_declared_license
+    from bgs_hf.data.hub import with_declared_license
 
-    info = default_card_info(data)
     declared = _declared_license(args)
-    if declared is not None:
-        info = with_declared_license(info, *declared)
+    info = source_info if declared is None else with_declared_license(source_info, *declared)
     return replace(info, pretty_name=args.pretty_name) if args.pretty_name else info
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
+    """SOURCE split as the flags say; export/push take only the train/test draw's seed (see ``_add_source``)."""
     from bgs_hf.data import load
 
     if not hasattr(args, "val_split"):  # export/push: --seed is --split-seed's older name
@@ -228,8 +225,10 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
     }
 
 
-def run_stats(args: argparse.Namespace) -> int:
-    from bgs_hf.data.stats import data_stats, format_stats
+def _plot_path(args: argparse.Namespace) -> Path | None:
+    """Where `data stats` draws its plot (``None``: --no-png), and --json, both checked before the statistics run.
+
+    The plot goes beside --json (or in the working folder) unless named."""
     from bgs_hf.viz.matrices import figure_suffixes
 
     if args.png is not None and args.no_png:  # the plot was silently not written
@@ -237,14 +236,20 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
-    check_output_file(args.json, "--json")  # before the statistics, and before a plot path is made from it
-    # the plot goes beside --json (or in the working folder) unless named: checked too, before anything is written
+    check_output_file(args.json, "--json")  # before a plot path is made from it
     png = None if args.no_png else args.png or (args.json.with_suffix(".png") if args.json
                                                 else Path("human_similarity.png"))
     if png is not None and args.json is not None and png.resolve() == args.json.resolve():  # the plot replaced it
         raise BGSInputError(f"--json and {'--png' if args.png else 'the plot (--png: the JSON path with .png)'} name "
                             f"one file, {args.json}: give the plot another name, or --no-png")
     check_output_file(png, "--png" if args.png else "the plot (--png)")
+    return png
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from bgs_hf.data.stats import data_stats, format_stats
+
+    png = _plot_path(args)
     data = _load(args)
     stats = data_stats(data, n_splits=args.n_splits, seed=args.seed)
     print(format_stats(stats))
@@ -266,6 +271,7 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
     from bgs_hf.data.splits import SplitConfig
+    from bgs_hf.data.validate import split_notes
 
     split_config = SplitConfig(val_fraction=args.val_fraction, seed=args.seed, split_seed=args.split_seed,
                                val_split=args.val_split)
@@ -275,8 +281,6 @@ def run_validate(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s) found in {args.source}")
         return 1
-    from bgs_hf.data.validate import split_notes
-
     for note in split_notes(data):
         print(f"note: {note}")
     print(f"OK: {data!r}")
@@ -285,32 +289,42 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from bgs_hf.data import write_hub
+    from bgs_hf.data.hub import default_card_info
 
     require_new_folder(args.out, "OUT")
     _declared_license(args)
     data = _load(args)
-    out = write_hub(data, args.out, card=not args.no_card, card_info=_card_info(data, args))
+    out = write_hub(data, args.out, card=not args.no_card, card_info=_card_info(default_card_info(data), args))
     print(f"wrote Hub layout to {out} (load with datasets.load_dataset({str(out)!r}, 'judgments'))")
     return 0
 
 
+def _triplet_columns(args: argparse.Namespace):  # noqa: ANN202
+    """The trials CSV's columns as `data import`'s flags name them."""
+    from bgs_hf.data.triplet_table import TripletColumns
+
+    videos = tuple(c.strip() for c in args.videos_columns.split(","))
+    if len(videos) != 3 or "" in videos:
+        raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
+    return TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
+                          rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0, session=args.session or None)
+
+
 def run_import(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from bgs_hf.data import write_hub
+    from bgs_hf.data.hub import imported_card_info
     from bgs_hf.data.splits import SplitConfig
-    from bgs_hf.data.triplet_table import TripletColumns, collect_problems
+    from bgs_hf.data.triplet_table import collect_problems
 
     require_new_folder(args.out, "OUT")
-    declared = _declared_license(args)
+    _declared_license(args)
     if args.test_videos is not None and (args.test_fraction, args.split_seed) != (None, None):
         given = "--test-fraction" if args.test_fraction is not None else "--split-seed"
         raise BGSInputError(f"--test-videos names the test clips, so {given} (of the seeded draw) would change "
                             "nothing: give one or the other")
-    videos = tuple(c.strip() for c in args.videos_columns.split(","))
-    if len(videos) != 3 or "" in videos:
-        raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
-    columns = TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
-                             rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0,
-                             session=args.session or None)
+    columns = _triplet_columns(args)
     split_config = SplitConfig(test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
                                split_seed=args.split_seed or 0)
     data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
@@ -321,17 +335,21 @@ def run_import(args: argparse.Namespace) -> int:
     if problems or data is None:
         print(f"{len(problems)} problem(s) found in {args.table}; nothing written")
         return 1
-    from dataclasses import replace
-
-    from bgs_hf.data.hub import imported_card_info, with_declared_license
-
     # the table's name as typed (default_card_info has only its resolved path, another name through a symlink)
-    info = replace(imported_card_info(args.table.name), pretty_name=args.pretty_name or args.out.name)
-    out = write_hub(data, args.out, card_info=with_declared_license(info, *declared) if declared else info)
-    # what was written, not the in-memory repr (with a val carve-out the dataset does not store)
+    source_info = replace(imported_card_info(args.table.name), pretty_name=args.out.name)
+    out = write_hub(data, args.out, card_info=_card_info(source_info, args))
+    _print_imported(data, args, out)
+    print(f"next: bgs-hf data validate {out}")
+    return 0
+
+
+def _print_imported(data, args: argparse.Namespace, out: Path) -> None:  # noqa: ANN001
+    """What `data import` wrote, as stored: not the in-memory repr (with a val carve-out the dataset does not store);
+    and the judgments no split can use."""
     n_test = len(data.split_items("test"))
+    # n_participants counts the column's array at once (a set of the column read it row by row)
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
-          f"judgments from {data.n_participants} participants")  # a set of the column read it row by row
+          f"judgments from {data.n_participants} participants")
     if args.captions is not None:
         n_captioned = sum(bool(c) for c in data.clips["captions"])
         print(f"captions: {n_captioned} of {data.n_clips} clips have at least one")
@@ -345,8 +363,6 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"note: {mixed} of the {n_valid} valid judgments mix train and test clips and are used by neither "
               f"(train {len(data.triplets('fit'))}, test {len(data.triplets('test'))}): a split counts only the "
               f"trials whose three videos all lie in it; {fix}")
-    print(f"next: bgs-hf data validate {out}")
-    return 0
 
 
 def _print_ratings(data) -> None:  # noqa: ANN001
@@ -370,7 +386,7 @@ def run_push(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bgs_hf.data import write_hub
-    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, push_to_hub
+    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, default_card_info, push_to_hub
     from bgs_hf.hub.push import refuse_private_staging, validate_repo_id
 
     validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
@@ -379,7 +395,7 @@ def run_push(args: argparse.Namespace) -> int:
         require_new_folder(args.local_dir, "--local-dir")
     _declared_license(args)
     data = _load(args)
-    card_info = replace(_card_info(data, args), repo_id=args.repo_id)  # the card's snippet names the repo
+    card_info = replace(_card_info(default_card_info(data), args), repo_id=args.repo_id)  # the card's snippet names the repo
     if args.local_dir:
         write_hub(data, args.local_dir, card_info=card_info)  # built aside: Ctrl-C leaves no half folder
         print(f"wrote {args.local_dir}; nothing uploaded (drop --local-dir to push to {args.repo_id})")

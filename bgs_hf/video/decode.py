@@ -28,7 +28,7 @@ import numpy as np
 
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.video.policy import checked_num_frames
-from bgs_hf.video.transforms import resize_frames_uint8
+from bgs_hf.video.transforms import resize_frames_uint8, resize_frames_uint8_to
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ _SAMPLE_TABLE_FORMATS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2")
 def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     """Demux (no decode) to find the first/last presentation time and the frame count."""
     pts: list[int] = []
-    dur: dict[int, int] = {}
+    durations: dict[int, int] = {}  # packet durations by pts: the last frame's sets where the timeline ends
     n_stored = 0  # every coded sample, including those an edit list discards (what the header counts)
     for packet in container.demux(stream):
         if packet.size == 0 and packet.dts is None:  # the demuxer's end-of-stream flush packet
@@ -138,24 +138,24 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
         if packet.pts is not None:
             pts.append(packet.pts)
             if packet.duration:
-                dur[packet.pts] = packet.duration
+                durations[packet.pts] = packet.duration
         else:
             pts.append(-1)  # frame with no timestamp: fall back to frame indices below
     if not pts:
         raise BGSInputError("video stream has no frames", path=p)
-    expected = int(stream.frames or 0)
-    table = any(name in _SAMPLE_TABLE_FORMATS for name in str(container.format.name).split(","))
-    if table and expected and n_stored < expected:
-        raise BGSInputError(f"truncated video: {n_stored} of {expected} frames present", path=p)
+    header_frames = int(stream.frames or 0)
+    counts_samples = any(name in _SAMPLE_TABLE_FORMATS for name in str(container.format.name).split(","))
+    if counts_samples and header_frames and n_stored < header_frames:
+        raise BGSInputError(f"truncated video: {n_stored} of {header_frames} frames present", path=p)
     if -1 in pts or len(set(pts)) != len(pts):
         return _Timeline(0.0, float(len(pts)), len(pts), by_index=True)
     rising = all(a < b for a, b in zip(pts, pts[1:]))
     pts.sort()
     step = float(np.median(np.diff(pts))) if len(pts) > 1 else 1.0
-    last = dur.get(pts[-1]) or step
-    line = _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts), decode_order=rising)
-    _check_track_duration(container, stream, line, step, p)
-    return line
+    last = durations.get(pts[-1]) or step
+    timeline = _Timeline(float(pts[0]), float(pts[-1] + max(last, 1)), len(pts), decode_order=rising)
+    _check_track_duration(container, stream, timeline, step, p)
+    return timeline
 
 
 def _track_duration_s(stream: Any) -> float | None:
@@ -169,18 +169,18 @@ def _track_duration_s(stream: Any) -> float | None:
         return None
 
 
-def _check_track_duration(container: Any, stream: Any, line: _Timeline, step: float, p: Path) -> None:
+def _check_track_duration(container: Any, stream: Any, timeline: _Timeline, step: float, p: Path) -> None:
     """Matroska has no sample table: a cut file demuxes short. Its track ``DURATION`` tag says where the video
     ends; more than two frames (or 0.1 s) missing from the end is truncation, not sampled over what is left."""
     if "matroska" not in str(container.format.name).split(",") or not stream.time_base:
         return
-    expected = _track_duration_s(stream)
-    if expected is None:
+    expected_s = _track_duration_s(stream)
+    if expected_s is None:
         return
     tb = float(stream.time_base)
-    end_s = line.end * tb
-    if expected - end_s > max(2 * step * tb, 0.1):
-        raise BGSInputError(f"truncated video: frames up to {end_s:.2f} s of {expected:.2f} s present", path=p)
+    end_s = timeline.end * tb
+    if expected_s - end_s > max(2 * step * tb, 0.1):
+        raise BGSInputError(f"truncated video: frames up to {end_s:.2f} s of {expected_s:.2f} s present", path=p)
 
 
 def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
@@ -238,49 +238,43 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
     num_frames = checked_num_frames(num_frames)  # 2.5 failed in a TypeError after opening the file, True read as 1
     p = check_file(path)
     try:
-        with _open(p) as container:
+        with _open(p) as container:  # pass 1: demux only, for the timeline the samples divide
             timeline = _timeline(container, _video_stream(container, p), p)
         targets = sample_times(timeline.start, timeline.end, num_frames)
-        out: list[np.ndarray | None] = [None] * num_frames
-        k = 0
-        prev = None
-        with _open(p) as container:
-            stream = _video_stream(container, p)
-            reorders = bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
-            for frame, t in _presented(container.decode(stream), timeline, reorders):
-                if prev is not None and k < num_frames and targets[k] < t:
-                    arr = _frame_array(prev, size)
-                    while k < num_frames and targets[k] < t:
-                        out[k], k = arr, k + 1
-                if k >= num_frames:
-                    break
-                prev = frame
-            if prev is None:
-                raise BGSInputError("no decodable video frames", path=p)
-            if k < num_frames:
-                arr = _frame_array(prev, size)
-                while k < num_frames:
-                    out[k], k = arr, k + 1
+        with _open(p) as container:  # pass 2: decode in order, converting only the frames kept
+            picked = _frames_on_screen(container, timeline, targets, size, p)
     except BGSInputError:
         raise
     except (av.FFmpegError, OSError, MemoryError, ValueError) as err:  # ValueError: unsupported pix_fmt
         logger.debug("decoding %s failed", p, exc_info=True)
         raise BGSInputError(f"corrupt video ({error_reason(err)})", path=p) from None
-    shapes = {a.shape for a in out if a is not None}
-    if len(shapes) != 1:  # resolution change mid-stream: bring every frame to the first one's shape
-        first = out[0]
-        assert first is not None
-        out = [a if a.shape == first.shape else _match(a, first.shape) for a in out if a is not None]
-    return np.stack(out)  # type: ignore[arg-type]
+    # a resolution change mid-stream: every frame is brought to the first one's shape, so they stack
+    first = picked[0].shape
+    return np.stack([a if a.shape == first else resize_frames_uint8_to(a, first[:2]) for a in picked])
 
 
-def _match(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    import torch
-    import torch.nn.functional as F
-
-    x = torch.from_numpy(a).permute(2, 0, 1)[None].float()
-    y = F.interpolate(x, size=shape[:2], mode="bilinear", antialias=True, align_corners=False)
-    return y[0].round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, size: int | None,
+                      p: Path) -> list[np.ndarray]:
+    """One RGB array per target time (rising): the last frame presented at or before it, the first frame for a
+    target before any. A frame is converted once however many targets it covers, and decoding stops at the
+    first frame past the last target."""
+    stream = _video_stream(container, p)
+    reorders = bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
+    picked: list[np.ndarray] = []
+    on_screen = None
+    for frame, shown_at in _presented(container.decode(stream), timeline, reorders):
+        if on_screen is not None and len(picked) < len(targets) and targets[len(picked)] < shown_at:
+            arr = _frame_array(on_screen, size)
+            while len(picked) < len(targets) and targets[len(picked)] < shown_at:
+                picked.append(arr)
+        if len(picked) == len(targets):
+            break
+        on_screen = frame
+    if on_screen is None:
+        raise BGSInputError("no decodable video frames", path=p)
+    if len(picked) < len(targets):  # targets after the last frame's start: it stays on screen to the end
+        picked.extend([_frame_array(on_screen, size)] * (len(targets) - len(picked)))
+    return picked
 
 
 def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
@@ -306,13 +300,13 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
             frames = int(stream.frames or 0) or None
             if duration is None or (frames is None and count_frames):
                 # no header duration (live-muxed WebM, as browsers record): demux the timestamps, no decoding
-                line = _timeline(container, stream, p)
-                frames = frames or line.n_frames or None  # paid for already: a second demux only to count
-                if duration is None and line.n_frames:
-                    if not line.by_index and tb:
-                        duration = float((line.end - line.start) * tb)
+                timeline = _timeline(container, stream, p)
+                frames = frames or timeline.n_frames or None  # paid for already: a second demux only to count
+                if duration is None and timeline.n_frames:
+                    if not timeline.by_index and tb:
+                        duration = float((timeline.end - timeline.start) * tb)
                     elif rate:
-                        duration = line.n_frames / float(rate)
+                        duration = timeline.n_frames / float(rate)
             return VideoInfo(
                 path=str(p),
                 container=container.format.name,
@@ -361,7 +355,7 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     p = check_file(path)
     nbytes = p.stat().st_size
     if lim.max_bytes is not None and nbytes > lim.max_bytes:
-        raise BGSInputError(f"file too large ({_human(nbytes)} > limit {_human(lim.max_bytes)})", path=p)
+        raise BGSInputError(f"file too large ({_size_text(nbytes)} > limit {_size_text(lim.max_bytes)})", path=p)
     info = probe(p)
     if lim.containers is not None and not set(info.container.split(",")) & set(lim.containers):
         # the allowed ones named: "not allowed" alone left a visitor guessing what to convert the clip to
@@ -386,7 +380,8 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     return info
 
 
-def _human(nbytes: int) -> str:
+def _size_text(nbytes: int) -> str:
+    """MiB to a tenth from 1 MiB up, whole bytes below (where a limit of 1000 bytes would read "0.0 MiB")."""
     return f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes} bytes"
 
 

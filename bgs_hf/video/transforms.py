@@ -23,19 +23,29 @@ def resize_short_side(x: torch.Tensor, size: int) -> torch.Tensor:
     out = short_side_shape(h, w, size)
     if (h, w) == out:
         return x
-    return F.interpolate(x, size=out, mode="bilinear", antialias=True, align_corners=False)
+    return _bilinear(x, out)
+
+
+def _bilinear(x: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """The one resize kernel, for float and uint8 frames alike: float ``(T,C,H,W)`` at ``shape``, antialiased."""
+    return F.interpolate(x, size=shape, mode="bilinear", antialias=True, align_corners=False)
 
 
 def resize_frames_uint8(frames: np.ndarray, size: int) -> np.ndarray:
     """``resize_short_side`` for uint8 ``(T,H,W,3)`` or ``(H,W,3)`` arrays (decode time, cache storage)."""
+    h, w = frames.shape[-3:-1]
+    out = short_side_shape(h, w, size)
+    return frames if out == (h, w) else resize_frames_uint8_to(frames, out)
+
+
+def resize_frames_uint8_to(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """uint8 ``(T,H,W,3)`` or ``(H,W,3)`` frames at exactly ``shape`` (h, w), antialiased bilinear and rounded to the
+    nearest level: the one uint8 resize, for the short-side policy and for a frame whose resolution changed
+    mid-stream (brought to the first frame's shape)."""
     single = frames.ndim == 3
     arr = frames[None] if single else frames
-    h, w = arr.shape[1:3]
-    if short_side_shape(h, w, size) == (h, w):
-        return frames
     x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float()
-    y = resize_short_side(x, size).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
-    out = y.contiguous().numpy()
+    out = _bilinear(x, shape).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
     return out[0] if single else out
 
 
