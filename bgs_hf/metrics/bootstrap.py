@@ -6,7 +6,16 @@ was drawn), exactly as if the duplicated clips were separate stimuli; pairs of a
 carry no human similarity and are left out (rsatoolbox does the same). A judgment over (a, b, c)
 likewise counts m_a·m_b·m_c times. Resampling *participants* asks "would this hold for other people?":
 each participant's judgments count as often as the participant was drawn, and human similarity is
-rebuilt from the reweighted judgments.
+rebuilt from the reweighted judgments. The two answer different questions, and neither interval covers both
+sources of variance (Schütt et al. 2023, eLife, "Statistical inference on representational geometries", the
+rsatoolbox paper); reports use clips, the default, since a model is compared with people on new videos.
+
+Intervals are plain percentile intervals of the resampled statistic (Efron & Tibshirani 1993): accuracies and R²
+are bounded, and near a bound their resampling distribution is skewed, which a percentile interval follows and a
+normal one does not; one rule then serves every statistic here. A resample is a vector of multiplicities
+(``_Design.draw``) applied to the full data's pairs or judgments; over participants p_ij is rebuilt from the
+reweighted judgments. Paired tests draw both models' statistics from the same resample and give the add-one p
+of Davison & Hinkley (1997): (count + 1) / (n + 1), never 0.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from bgs_hf.metrics.similarity import (
     human_similarity,
     item_indices,
     participant_codes,
+    participant_column,
     participants_of,
 )
 
@@ -151,17 +161,20 @@ def defined_interval(samples: np.ndarray, estimate: float, ci: float, what: str)
         logger.warning("%s: only %d of %d resamples are defined (under half): no interval; too few clips or "
                        "judgments to resample", what, n_good, samples.size)
         return None
-    return _percentiles(samples, ci)
+    return percentile_interval(samples, ci)
 
 
 def _pair_stat(stat: str, x: np.ndarray, y: np.ndarray) -> float:
+    """One of ``PAIR_STATS`` of the model's and people's values of the same pairs (r2: signed squared Spearman)."""
     if stat == "rsa_pearson":
         return pearson(x, y)
     rho = spearman(x, y)
     return float(signed_square(rho)) if stat == "r2" else rho
 
 
-def _percentiles(samples: np.ndarray, ci: float) -> tuple[float, float]:
+def percentile_interval(samples: np.ndarray, ci: float) -> tuple[float, float]:
+    """The equal-tailed percentile interval of the finite ``samples`` (NaN where none is finite): the one rule for
+    bootstrap intervals and the spread of a split-half ceiling."""
     good = samples[np.isfinite(samples)]
     if not good.size:
         return float("nan"), float("nan")
@@ -188,6 +201,9 @@ class _Design:
 def _design(
     over: str, human: HumanSimilarity | None, items: Any, idx: np.ndarray | None, participant: Any, n_items: int
 ) -> _Design:
+    """The units a resample draws: ``items`` (by default the clips with an observed pair, else the clips the
+    triplets name) or the participants; one line for a design it cannot draw (one participant: every resample
+    the same)."""
     if over == "clips":
         if items is None:
             if human is not None:
@@ -223,34 +239,57 @@ def _stat_fn(
     if stat in JUDGMENT_STATS:
         if idx is None or odd is None:
             raise BGSInputError(f"{stat} needs triplet idx and odd arrays")
-        per = (ooo_3way_from_sims if stat == "ooo_acc_3way" else ooo_2way_from_sims)(
-            triplet_sims(model_sim, idx, items), odd
-        )
-
-        def judgment_stat(mult: np.ndarray | None) -> float:
-            if mult is None:
-                return float(per.mean()) if per.size else float("nan")
-            if design.over == "clips":
-                w = mult[idx[:, 0]] * mult[idx[:, 1]] * mult[idx[:, 2]]
-            else:
-                w = mult[design.unit_of_judgment]
-            total = w.sum()
-            return float((w * per).sum() / total) if total > 0 else float("nan")
-
-        return judgment_stat
-
+        return _judgment_stat_fn(model_sim, items, idx, odd, stat, design)
     if design.over == "clips":
-        if human is None:  # then _prepare had triplets (it refuses neither)
+        if human is None:  # _prepare refuses a call with neither, so the triplets are there
             human = human_similarity(idx, odd, design.n_items)
-        vals, p, gi, gj = model_pair_values(model_sim, human, items)
+        return _clip_pair_stat_fn(model_sim, human, items, stat)
+    return _participant_pair_stat_fn(model_sim, items, idx, odd, stat, design)
 
-        def clip_pair_stat(mult: np.ndarray | None) -> float:
-            if mult is None:
-                return _pair_stat(stat, vals, p)
-            w = mult[gi] * mult[gj]
-            return _pair_stat(stat, np.repeat(vals, w), np.repeat(p, w))
 
-        return clip_pair_stat
+def _judgment_stat_fn(
+    model_sim: Any, items: Any, idx: np.ndarray, odd: np.ndarray, stat: str, design: _Design
+) -> Callable[[np.ndarray | None], float]:
+    """An accuracy as the weighted mean of the fixed per-judgment scores: a judgment counts once per copy of it the
+    resample holds (m_a·m_b·m_c over clips, its participant's multiplicity over participants)."""
+    per = (ooo_3way_from_sims if stat == "ooo_acc_3way" else ooo_2way_from_sims)(
+        triplet_sims(model_sim, idx, items), odd
+    )
+
+    def judgment_stat(mult: np.ndarray | None) -> float:
+        if mult is None:
+            return float(per.mean()) if per.size else float("nan")
+        if design.over == "clips":
+            w = mult[idx[:, 0]] * mult[idx[:, 1]] * mult[idx[:, 2]]
+        else:
+            w = mult[design.unit_of_judgment]
+        total = w.sum()
+        return float((w * per).sum() / total) if total > 0 else float("nan")
+
+    return judgment_stat
+
+
+def _clip_pair_stat_fn(
+    model_sim: Any, human: HumanSimilarity, items: Any, stat: str
+) -> Callable[[np.ndarray | None], float]:
+    """A pair statistic over clip resamples: p_ij stays the full data's, and each observed pair of distinct clips
+    is repeated m_i·m_j times (see module docstring)."""
+    vals, p, gi, gj = model_pair_values(model_sim, human, items)
+
+    def clip_pair_stat(mult: np.ndarray | None) -> float:
+        if mult is None:
+            return _pair_stat(stat, vals, p)
+        w = mult[gi] * mult[gj]
+        return _pair_stat(stat, np.repeat(vals, w), np.repeat(p, w))
+
+    return clip_pair_stat
+
+
+def _participant_pair_stat_fn(
+    model_sim: Any, items: Any, idx: np.ndarray | None, odd: np.ndarray | None, stat: str, design: _Design
+) -> Callable[[np.ndarray | None], float]:
+    """A pair statistic over participant resamples: p_ij is rebuilt from the judgments, each weighted by its
+    participant's multiplicity, so the pairs a resample observes change with it."""
 
     def participant_pair_stat(mult: np.ndarray | None) -> float:
         weights = None if mult is None else mult[design.unit_of_judgment]
@@ -264,7 +303,7 @@ def _stat_fn(
 def _prepare(
     human: HumanSimilarity | None, items: Any, idx: Any, odd: Any, participant: Any, over: str, ci: float,
     model_sim: Any = None,
-) -> tuple[np.ndarray | None, np.ndarray | None, Any, _Design]:
+) -> tuple[np.ndarray | None, np.ndarray | None, _Design]:
     """Checked inputs and the resampling design, shared by both bootstraps so they refuse the same inputs.
 
     Without ``human`` the clip count comes from a global N×N ``model_sim``: the triplets' largest index
@@ -276,9 +315,8 @@ def _prepare(
         if participant is None:
             participant = participants_of(idx)
         idx, odd = as_triplets(idx, odd)
-        if participant is not None and np.shape(participant) != (len(idx),):
-            raise BGSInputError(f"participant must have shape ({len(idx)},), one per judgment, got "
-                                f"{np.shape(participant)}")
+        if participant is not None:
+            participant = participant_column(participant, len(idx))
         if participant is not None and over == "participants":  # a clip bootstrap does not read them
             participant = checked_participants(participant)
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the bootstrap")
@@ -292,7 +330,7 @@ def _prepare(
             n_items = int(side)
     else:
         raise BGSInputError("need human similarity or triplets to bootstrap")
-    return idx, odd, participant, _design(over, human, items, idx, participant, n_items)
+    return idx, odd, _design(over, human, items, idx, participant, n_items)
 
 
 def bootstrap_ci(
@@ -309,14 +347,15 @@ def bootstrap_ci(
     ci: float = 0.95,
     seed: int = 0,
 ) -> BootstrapResult:
-    """Percentile bootstrap CI of ``stat`` (r2, rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way).
+    """Percentile bootstrap CI of ``stat`` (r2, rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way): how much
+    the statistic would move with other clips, or other participants, like these (see module docstring).
 
     ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``). The interval
     is NaN when the estimate is undefined or under half the resamples are defined (too few clips to resample).
     """
     n_boot = check_count(n_boot, "n_boot")
-    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_sim)
+    idx, odd, design = _prepare(human, items, idx, odd, participant, over, ci, model_sim)
     fn = _stat_fn(model_sim, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)
     samples = np.array(
@@ -352,7 +391,7 @@ def paired_bootstrap(
     does, would call that one judgment significant).
     """
     n_boot = check_count(n_boot, "n_boot")
-    idx, odd, participant, design = _prepare(human, items, idx, odd, participant, over, ci, model_a)
+    idx, odd, design = _prepare(human, items, idx, odd, participant, over, ci, model_a)
     fa = _stat_fn(model_a, human, items, idx, odd, stat, design)
     fb = _stat_fn(model_b, human, items, idx, odd, stat, design)
     rng = np.random.default_rng(seed)

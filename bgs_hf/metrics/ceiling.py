@@ -1,17 +1,24 @@
 """Noise ceilings: how well human similarity can be predicted at all, given how noisy people are.
 
-* ``split_half_ceiling`` (the paper's): split participants into two random halves, build p_ij in each,
-  take Spearman over the pairs observed in both halves, correct to full-data length with
-  Spearman–Brown (2r / (1 + r), clipped to [-1, 1]), square keeping the sign, and average over ``n_splits``
-  random splits.
-* ``loo_ceiling``: leave one participant out; how well do the others' p_ij agree with that participant's
-  own responses (pooled Spearman over participant×pair entries: not on the scale of a model's R², which
-  correlates with everyone's p_ij), and how often do they predict the held-out odd-one-out choices (3-way and
-  2-way accuracy with ties broken at random in expectation, the accuracy analogue of a ceiling, over the
-  ``n_judgments`` whose three pairs the others saw).
+How well a model can match everyone's p_ij is limited by how reproducible p_ij itself is; each function below
+measures that reproducibility a different way, so a report can put a model's number beside it.
+
+* ``split_half_ceiling`` (the paper's; Garcia & Isik, ``../shared/reference/PAPER.md``, "Evaluation"): the
+  reliability of p_ij across people. Split participants into two random halves, build p_ij in each, take
+  Spearman over the pairs observed in both halves, correct the half-length correlation to full-data length with
+  Spearman–Brown (Spearman 1910; Brown 1910: 2r / (1 + r), clipped to [-1, 1]), square keeping the sign, and
+  average over ``n_splits`` random splits. It is on the scale of a model's R², which the reports divide by it.
+* ``loo_ceiling``: the lower and upper bounds of Nili et al. (2014, PLoS Comput Biol; rsatoolbox's
+  ``inference.noise_ceiling``), pooled over participant×pair entries rather than averaged per participant (one
+  participant sees each pair a few times at most). Leave one participant out; how well do the others' p_ij agree
+  with that participant's own responses (lower bound; upper: everyone's p_ij, the held-out participant included):
+  not on the scale of a model's R², which correlates with everyone's p_ij. And how often do the others' p_ij
+  predict the held-out odd-one-out choices (3-way and 2-way accuracy with ties broken at random in expectation,
+  the accuracy analogue of a ceiling, over the ``n_judgments`` whose three pairs the others saw).
 * ``repeat_agreement``: for triplets answered more than once, how often two responses of different
-  participants agree, and the best 3-way accuracy any deterministic model could reach on them (always
-  predicting the majority).
+  participants agree (the paper: about 55% in the release), and the best 3-way accuracy any deterministic model
+  could reach on them (always predicting the majority), the odd-one-out ceiling of Hebart et al. (2020, Nat Hum
+  Behav) from repeated triplets.
 
 Everything is vectorised: counts come from ``np.bincount`` on compact pair ids, and Spearman ranks of
 p = k/n come from a lookup table of the possible fractions (counting sort) rather than a sort.
@@ -29,7 +36,7 @@ from scipy.stats import rankdata
 from bgs_hf._bars import delayed_bar
 from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.bootstrap import check_ci, check_count
+from bgs_hf.metrics.bootstrap import check_ci, check_count, percentile_interval
 from bgs_hf.metrics.ooo import ooo_expected_from_sims
 from bgs_hf.metrics.rsa import pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import (
@@ -40,6 +47,7 @@ from bgs_hf.metrics.similarity import (
     clip_count,
     drop_catch_trials,
     participant_codes,
+    participant_column,
     participants_of,
 )
 
@@ -57,11 +65,14 @@ MIN_CEILING_PAIRS = 10
 
 @dataclass
 class CeilingResult:
-    """Split-half noise ceiling, reported as R² (signed squared Spearman–Brown-corrected rho)."""
+    """Split-half noise ceiling, reported as R² (signed squared Spearman–Brown-corrected rho).
 
-    r2: float  # mean over splits of sign(r_sb)·r_sb²
-    ci: tuple[float, float]  # percentile interval of the per-split R²
-    r_sb: float  # mean Spearman–Brown-corrected rho
+    ``ci`` is the spread of the ceiling over random splits (2.5-97.5% of the per-split R² at ``ci=0.95``), not a
+    sampling interval of ``r2``: every split reuses the same participants (``docs/CONTRACTS.md``)."""
+
+    r2: float  # mean of sign(r_sb)·r_sb² over the splits with a correlation
+    ci: tuple[float, float]  # percentile range of the per-split R²
+    r_sb: float  # mean Spearman–Brown-corrected rho over those splits
     n_splits: int
     n_pairs_both: float  # mean number of pairs observed in both halves
     r2_splits: np.ndarray = field(repr=False)
@@ -89,7 +100,8 @@ class CeilingResult:
 
 @dataclass
 class LooCeilingResult:
-    """Leave-one-participant-out agreement of each participant with everyone else."""
+    """Leave-one-participant-out agreement of each participant with everyone else: the lower (others only) and
+    upper (everyone) bounds of Nili et al. (2014), and the others' odd-one-out accuracy on the held-out choices."""
 
     r_lower: float  # Spearman(own p_ij, others' p_ij), pooled over participant×pair entries
     r_upper: float  # Spearman(own p_ij, everyone's p_ij) (includes the held-out participant)
@@ -121,7 +133,7 @@ class RepeatAgreement:
         return dict(self.__dict__)
 
 
-def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
+def _checked_judgments(trip: Any, odd: Any, participant: Any, n_items: int | None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """``(idx, odd, participant codes, n_items)`` without catch trials; ``n_items`` checked against the
     triplets (a clip past it would alias another pair's id) before any row is dropped, so an error names the
@@ -132,10 +144,7 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
     if participant is None:
         raise BGSInputError("noise ceilings need a participant per judgment: pass participant= (one per judgment) or "
                             "a judgments table with a participant column")
-    participant = np.asarray(participant)
-    if participant.shape != (len(idx),):
-        raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
-    participant = checked_participants(participant)
+    participant = checked_participants(participant_column(participant, len(idx)))
     check_items(idx, clip_count(idx, n_items))  # a negative clip too, without n_items
     n_given = len(idx)
     idx, odd, participant = drop_catch_trials(idx, odd, participant, what="the ceiling")
@@ -149,7 +158,8 @@ def _unpack(trip: Any, odd: Any, participant: Any, n_items: int | None
 
 
 def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
-    """(n, 3) ids 0..N(N-1)/2-1 of the unordered pairs (a,b), (a,c), (b,c) (row-major upper triangle)."""
+    """(n, 3) ids 0..N(N-1)/2-1 of the unordered pairs (a,b), (a,c), (b,c) (row-major upper triangle): the
+    dense form of ``similarity.pair_keys``, so a count per pair is a bincount of half the length."""
     out = np.empty(idx.shape, dtype=np.int64)
     for col, (u, v) in enumerate(PAIR_COLS):
         i = np.minimum(idx[:, u], idx[:, v])
@@ -175,6 +185,7 @@ class _FractionRanker:
         self.n_codes = len(uniq)
 
     def ranks(self, k: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Average ranks of k/n, as ``scipy.stats.rankdata`` gives them (scipy itself past ``_MAX_LUT_N``)."""
         if not self.enabled:
             return rankdata(k / n)
         code = self.lut[n, k]
@@ -184,7 +195,8 @@ class _FractionRanker:
 
 
 def spearman_brown(r: float | np.ndarray) -> float | np.ndarray:
-    """Reliability of the full data from the correlation of two halves, clipped to [-1, 1].
+    """Reliability of the full data from the correlation of two halves (Spearman 1910; Brown 1910: a test of
+    twice the length), clipped to [-1, 1].
 
     2r / (1 + r) runs below -1 for r < -1/3 (and to -inf at r = -1): no correlation can, and averaging such
     values would drag a noisy ceiling far below zero while positive splits are only pushed towards 1.
@@ -192,6 +204,48 @@ def spearman_brown(r: float | np.ndarray) -> float | np.ndarray:
     r = np.asarray(r, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.clip(2.0 * r / (1.0 + r), -1.0, 1.0)
+
+
+def _observed_pair_ids(idx: np.ndarray, n_items: int) -> tuple[np.ndarray, int]:
+    """(n, 3) pair ids and how many ids there are: ``compact_pair_ids``, renumbered over the observed pairs only
+    when that is fewer, in the same order (the same ranks, the same ceiling). Counting over all N(N-1)/2 pairs in
+    each split took 150 s and 8.6 GB for 100 splits of a 20 000-clip dataset's test split (`data stats`, the
+    dataset card)."""
+    pid = compact_pair_ids(idx, n_items)
+    size = n_items * (n_items - 1) // 2
+    if size > pid.size:
+        _, pid = np.unique(pid, return_inverse=True)
+        pid = pid.reshape(idx.shape)
+        size = int(pid.max()) + 1
+    return pid, size
+
+
+def _half_vs_half_spearman(
+    pid: np.ndarray, odd: np.ndarray, pcode: np.ndarray, n_participants: int, size: int, n_splits: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per random split of the participants into halves: Spearman between the halves' p_ij over the pairs both
+    observed (NaN under 3 such pairs), and how many pairs that was. Each half's counts are one bincount, the other
+    half's the totals minus it."""
+    kept = pid[np.arange(len(pid)), 2 - odd]
+    n_tot = np.bincount(pid.ravel(), minlength=size)
+    k_tot = np.bincount(kept, minlength=size)
+    ranker = _FractionRanker(int(n_tot.max()))
+    rng = np.random.default_rng(seed)
+    r_splits = np.full(n_splits, np.nan)
+    n_both = np.zeros(n_splits)
+    for s in delayed_bar(range(n_splits), desc="split-half ceiling", disable=n_splits < 20):
+        in_first = np.zeros(n_participants, dtype=bool)
+        in_first[rng.permutation(n_participants)[: n_participants // 2]] = True
+        sel = in_first[pcode]
+        n0 = np.bincount(pid[sel].ravel(), minlength=size)
+        k0 = np.bincount(kept[sel], minlength=size)
+        n1, k1 = n_tot - n0, k_tot - k0
+        both = np.flatnonzero((n0 > 0) & (n1 > 0))
+        n_both[s] = both.size
+        if both.size < 3:
+            continue
+        r_splits[s] = pearson(ranker.ranks(k0[both], n0[both]), ranker.ranks(k1[both], n1[both]))
+    return r_splits, n_both
 
 
 def split_half_ceiling(
@@ -204,7 +258,14 @@ def split_half_ceiling(
     participant: Any = None,
     ci: float = 0.95,
 ) -> CeilingResult:
-    """The paper's split-half noise ceiling over participants (see module docstring).
+    """The paper's split-half noise ceiling: the Spearman between p_ij of two random halves of the participants,
+    corrected by Spearman–Brown to the reliability of all participants' p_ij, then squared with its sign (see
+    module docstring), the denominator of every "% of ceiling".
+
+    Squaring the corrected rho is the paper's convention. In classical test theory the largest squared correlation
+    a model can reach against everyone's p_ij is the reliability itself (r_sb, not r_sb²), so a model can pass this
+    ceiling: SocialShapes' own generating similarity (60 clips, seeds 0-2) reaches R² 0.49-0.52 where it reads
+    0.44-0.46 (r_sb 0.66-0.68).
 
     ``trip`` is a TripletArrays (idx, odd, participant) or an (n, 3) idx array with ``odd`` and
     ``participant`` given. Splits with fewer than 3 pairs in both halves yield nan and are ignored. A result that
@@ -212,40 +273,12 @@ def split_half_ceiling(
     """
     check_ci(ci)
     n_splits = check_count(n_splits, "n_splits")
-    idx, odd, pcode, n_items = _unpack(trip, odd, participant, n_items)
-    n_part = int(pcode.max()) + 1 if pcode.size else 0
-    if n_part < 2:
+    idx, odd, pcode, n_items = _checked_judgments(trip, odd, participant, n_items)
+    n_participants = int(pcode.max()) + 1  # codes run 0..P-1
+    if n_participants < 2:
         raise BGSInputError("split-half ceiling needs at least two participants")
-    pid = compact_pair_ids(idx, n_items)
-    size = n_items * (n_items - 1) // 2
-    if size > pid.size:  # ids of the observed pairs only, in the same order (the same ranks, the same ceiling):
-        # counting over all N(N-1)/2 pairs in each split took 150 s and 8.6 GB for 100 splits of a 20 000-clip
-        # dataset's test split (`data stats`, the dataset card)
-        _, pid = np.unique(pid, return_inverse=True)
-        pid = pid.reshape(idx.shape)
-        size = int(pid.max()) + 1
-    kept = pid[np.arange(len(pid)), 2 - odd]
-    n_tot = np.bincount(pid.ravel(), minlength=size)
-    k_tot = np.bincount(kept, minlength=size)
-    ranker = _FractionRanker(int(n_tot.max()))
-    # sort judgments by participant once: a half is then a set of contiguous blocks
-    order = np.argsort(pcode, kind="stable")
-    pid, kept, pcode = pid[order], kept[order], pcode[order]
-    rng = np.random.default_rng(seed)
-    r_splits = np.full(n_splits, np.nan)
-    n_both = np.zeros(n_splits)
-    for s in delayed_bar(range(n_splits), desc="split-half ceiling", disable=n_splits < 20):
-        in_first = np.zeros(n_part, dtype=bool)
-        in_first[rng.permutation(n_part)[: n_part // 2]] = True
-        sel = in_first[pcode]
-        n0 = np.bincount(pid[sel].ravel(), minlength=size)
-        k0 = np.bincount(kept[sel], minlength=size)
-        n1, k1 = n_tot - n0, k_tot - k0
-        both = np.flatnonzero((n0 > 0) & (n1 > 0))
-        n_both[s] = both.size
-        if both.size < 3:
-            continue
-        r_splits[s] = pearson(ranker.ranks(k0[both], n0[both]), ranker.ranks(k1[both], n1[both]))
+    pid, size = _observed_pair_ids(idx, n_items)
+    r_splits, n_both = _half_vs_half_spearman(pid, odd, pcode, n_participants, size, n_splits, seed)
     r_sb = spearman_brown(r_splits)
     r2_splits = signed_square(r_sb)
     good = r2_splits[np.isfinite(r2_splits)]
@@ -254,11 +287,9 @@ def split_half_ceiling(
                        "not all alike): no ceiling", n_splits)
         return CeilingResult(float("nan"), (float("nan"), float("nan")), float("nan"), n_splits,
                              float(n_both.mean()), r2_splits, r_splits)
-    alpha = (1.0 - ci) / 2.0
-    lo, hi = np.percentile(good, [100 * alpha, 100 * (1 - alpha)])
     res = CeilingResult(
         r2=float(good.mean()),
-        ci=(float(lo), float(hi)),
+        ci=percentile_interval(good, ci),
         r_sb=float(np.nanmean(r_sb)),
         n_splits=n_splits,
         n_pairs_both=float(n_both.mean()),
@@ -275,33 +306,34 @@ def split_half_ceiling(
 def loo_ceiling(
     trip: Any, n_items: int | None = None, *, odd: Any = None, participant: Any = None
 ) -> LooCeilingResult:
-    """Leave-one-participant-out ceiling (see module docstring); one vectorised pass, no loop."""
-    idx, odd, pcode, n_items = _unpack(trip, odd, participant, n_items)
+    """Leave-one-participant-out bounds (Nili et al. 2014; see module docstring): how well the other participants'
+    p_ij predict each participant's own choices, as a correlation and as odd-one-out accuracy. One vectorised
+    pass over participant×pair entries, no loop over participants."""
+    idx, odd, pcode, n_items = _checked_judgments(trip, odd, participant, n_items)
     pid = compact_pair_ids(idx, n_items)
     rows = np.arange(len(pid))
     size = n_items * (n_items - 1) // 2
     n_tot = np.bincount(pid.ravel(), minlength=size)
     k_tot = np.bincount(pid[rows, 2 - odd], minlength=size)
     # participant×pair entries: how often this participant saw the pair, and kept it
-    combo = pcode[:, None] * size + pid
-    ukeys, inv = np.unique(combo.ravel(), return_inverse=True)
-    inv = inv.reshape(pid.shape)
-    n_own = np.bincount(inv.ravel(), minlength=len(ukeys))
-    k_own = np.bincount(inv[rows, 2 - odd], minlength=len(ukeys))
-    pair = ukeys % size
-    n_rest = n_tot[pair] - n_own
-    k_rest = k_tot[pair] - k_own
+    entry_keys, entry = np.unique((pcode[:, None] * size + pid).ravel(), return_inverse=True)
+    entry = entry.reshape(pid.shape)  # the entry of each judgment's three pairs
+    n_own = np.bincount(entry.ravel(), minlength=len(entry_keys))
+    k_own = np.bincount(entry[rows, 2 - odd], minlength=len(entry_keys))
+    entry_pair = entry_keys % size
+    n_rest = n_tot[entry_pair] - n_own
+    k_rest = k_tot[entry_pair] - k_own
     seen = n_rest > 0
     p_own = k_own / n_own
     with np.errstate(invalid="ignore", divide="ignore"):
         p_rest = np.where(seen, k_rest / np.where(seen, n_rest, 1), np.nan)
     r_lower = spearman(p_own[seen], p_rest[seen])
-    r_upper = spearman(p_own, k_tot[pair] / n_tot[pair])
+    r_upper = spearman(p_own, k_tot[entry_pair] / n_tot[entry_pair])
     # held-out judgments, predicted from the others' similarity of their three pairs; those fractions tie
     # often (0, 1/2, 1), and a ceiling that counted ties as wrong fell below simple caption baselines
-    sims = p_rest[inv]
-    usable = np.isfinite(sims).all(axis=1)
-    acc3, acc2 = ooo_expected_from_sims(sims[usable], odd[usable])
+    others_p = p_rest[entry]
+    usable = np.isfinite(others_p).all(axis=1)
+    acc3, acc2 = ooo_expected_from_sims(others_p[usable], odd[usable])
     return LooCeilingResult(
         r_lower=r_lower,
         r_upper=r_upper,
@@ -315,8 +347,15 @@ def loo_ceiling(
     )
 
 
+def _n_pairs(counts: np.ndarray) -> int:
+    """How many unordered pairs of responses ``counts`` responses make, summed: c(c-1)/2 each."""
+    return int((counts * (counts - 1) // 2).sum())
+
+
 def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> RepeatAgreement:
-    """Agreement between repeated responses to the same unordered triplet, between observers.
+    """Agreement between repeated responses to the same unordered triplet, between observers: the chance that two
+    people answering one triplet name the same odd clip, and the accuracy of always answering each triplet's
+    majority, a ceiling of 3-way odd-one-out accuracy that needs no similarity model (Hebart et al. 2020).
 
     With participants (``participant``, or a ``TripletArrays``' own), a pair of one participant's responses is
     left out: the release holds double-recorded trials (the same triplet twice in a row, answered the same
@@ -326,45 +365,41 @@ def repeat_agreement(trip: Any, odd: Any = None, participant: Any = None) -> Rep
     idx, odd = as_triplets(trip, odd)
     check_items(idx, clip_count(idx))  # a negative clip was counted as a clip
     if participant is not None:
-        participant = np.asarray(participant)
-        if participant.shape != (len(idx),):
-            raise BGSInputError(f"participant must have shape ({len(idx)},), got {participant.shape}")
-        participant = checked_participants(participant)
+        participant = checked_participants(participant_column(participant, len(idx)))
         idx, odd, participant = drop_catch_trials(idx, odd, participant, what="repeat agreement")
     else:
         idx, odd = drop_catch_trials(idx, odd, what="repeat agreement")
+    # one unordered triplet, one key: its clips sorted, then the odd clip's position among them
     odd_clip = idx[np.arange(len(idx)), odd]
-    srt = np.sort(idx, axis=1)
-    n = int(srt.max()) + 1 if srt.size else 1
-    key = (srt[:, 0] * n + srt[:, 1]) * n + srt[:, 2]
-    _, group = np.unique(key, return_inverse=True)
-    group = group.ravel()
-    odd_pos = np.argmax(srt == odd_clip[:, None], axis=1)
-    n_groups = int(group.max()) + 1 if group.size else 0
-    counts = np.bincount(group * 3 + odd_pos, minlength=3 * n_groups).reshape(n_groups, 3)
-    m = counts.sum(axis=1)
-    rep = m >= 2
-
-    def pairs(c: np.ndarray) -> int:
-        return int((c * (c - 1) // 2).sum())
+    sorted_clips = np.sort(idx, axis=1)
+    base = int(sorted_clips.max()) + 1 if sorted_clips.size else 1
+    key = (sorted_clips[:, 0] * base + sorted_clips[:, 1]) * base + sorted_clips[:, 2]
+    _, triplet = np.unique(key, return_inverse=True)
+    triplet = triplet.ravel()
+    odd_pos = np.argmax(sorted_clips == odd_clip[:, None], axis=1)
+    n_triplets = int(triplet.max()) + 1 if triplet.size else 0
+    odd_counts = np.bincount(triplet * 3 + odd_pos, minlength=3 * n_triplets).reshape(n_triplets, 3)
+    n_answers = odd_counts.sum(axis=1)
+    repeated = n_answers >= 2
 
     same_total = same_agree = 0
-    n_between = int(rep.sum())
+    n_between = int(repeated.sum())
     if participant is not None and len(idx):
         pcode = participant_codes(participant)
-        cell = (group.astype(np.int64) * (int(pcode.max()) + 1) + pcode) * 3 + odd_pos  # (triplet, person, odd)
-        _, own = np.unique(cell, return_counts=True)
-        person_keys, own_any = np.unique(cell // 3, return_counts=True)
-        same_agree, same_total = pairs(own), pairs(own_any)
-        n_between = int((np.bincount(person_keys // (int(pcode.max()) + 1), minlength=n_groups) >= 2).sum())
-    counts, m = counts[rep], m[rep]
-    pairs_total = pairs(m) - same_total
-    pairs_agree = pairs(counts) - same_agree
+        n_people = int(pcode.max()) + 1
+        cell = (triplet.astype(np.int64) * n_people + pcode) * 3 + odd_pos  # (triplet, person, odd)
+        _, same_odd = np.unique(cell, return_counts=True)
+        triplet_person, any_odd = np.unique(cell // 3, return_counts=True)
+        same_agree, same_total = _n_pairs(same_odd), _n_pairs(any_odd)
+        n_between = int((np.bincount(triplet_person // n_people, minlength=n_triplets) >= 2).sum())
+    odd_counts, n_answers = odd_counts[repeated], n_answers[repeated]
+    pairs_total = _n_pairs(n_answers) - same_total
+    pairs_agree = _n_pairs(odd_counts) - same_agree
     return RepeatAgreement(
         agreement=pairs_agree / pairs_total if pairs_total else float("nan"),
-        majority_acc_3way=float(counts.max(axis=1).sum() / m.sum()) if m.size else float("nan"),
-        n_triplets=int(rep.sum()),
-        n_responses=int(m.sum()),
+        majority_acc_3way=float(odd_counts.max(axis=1).sum() / n_answers.sum()) if n_answers.size else float("nan"),
+        n_triplets=int(repeated.sum()),
+        n_responses=int(n_answers.sum()),
         n_response_pairs=pairs_total,
         n_same_participant_pairs=same_total,
         n_triplets_between=n_between,

@@ -5,6 +5,11 @@ For a valid triplet (a, b, c) with odd-one-out at position ``odd``, each of its 
 *observed* once (n += 1), and the pair that was kept together (the two clips that are not odd) is
 *judged similar* once (k += 1). p_ij = k_ij / n_ij: the fraction of triplets containing both i and j
 in which the third clip was the odd one out. Unobserved pairs (n_ij == 0) are masked.
+
+p_ij estimates how likely people are to keep i and j together against a third clip of the design, the
+similarity the odd-one-out task measures (Hebart et al. 2020 call it the probability of choosing i and j as most
+similar); it is the paper's definition (Garcia & Isik; ``../shared/reference/PAPER.md``, "Human similarity"),
+built from the judgments inside one split only and without catch trials, whose repeated clip has no three pairs.
 """
 
 from __future__ import annotations
@@ -180,6 +185,15 @@ def checked_participants(participant: Any) -> np.ndarray:
     return ids
 
 
+def participant_column(participant: Any, n_judgments: int) -> np.ndarray:
+    """``participant`` as an array of one id per judgment: any other shape would pair ids with the wrong
+    judgments (the ceilings and bootstraps check it alike)."""
+    ids = np.asarray(participant)
+    if ids.shape != (n_judgments,):
+        raise BGSInputError(f"participant must have shape ({n_judgments},), got {ids.shape}: one id per judgment")
+    return ids
+
+
 def participant_codes(ids: np.ndarray) -> np.ndarray:
     """Codes 0..P-1 per judgment in the sorted order of the ids (the order seeded splits and resamples draw in); ids
     of mixed types (1 and 'B'), which numpy cannot sort, are told apart by their text."""
@@ -217,6 +231,8 @@ def clip_count(idx: np.ndarray, n_items: Any = None) -> int:
 
 
 def check_items(idx: np.ndarray, n_items: int) -> None:
+    """One line at the first judgment naming a clip outside 0..n_items-1: a flat pair key would alias it to
+    another pair."""
     if idx.size and (idx.min() < 0 or idx.max() >= n_items):
         row = int(np.flatnonzero((idx < 0).any(1) | (idx >= n_items).any(1))[0])
         raise BGSInputError(f"judgment row {row}: triplet {idx[row].tolist()} names a clip outside 0..{n_items - 1}")
@@ -273,7 +289,7 @@ def human_similarity(
     check_items(idx, n_items)
     idx, odd, weights = drop_catch_trials(idx, odd, weights, what="human similarity")
     n, k = similarity_counts(idx, odd, n_items, weights)
-    if weights is None or np.issubdtype(np.asarray(weights).dtype, np.integer):
+    if weights is None or np.issubdtype(np.asarray(weights).dtype, np.integer):  # bincount gives floats; whole counts are int64
         n, k = np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
     mask = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
