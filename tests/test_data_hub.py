@@ -51,12 +51,27 @@ def _edit_cells(folder, config: str, cells: dict[tuple[int, str], object]) -> No
     df.to_parquet(path)
 
 
+def stand_in_for_the_release(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make a tiny release-layout folder pass for the Garcia & Isik release: its own files' sha256 become a known
+    version of the release's (only the release's own files get its card and recorded origin)."""
+    import hashlib
+
+    import bgs_hf.data.release as reader
+
+    files = next(iter(reader.RELEASE_SHA256.values()))
+    digests = {rel: hashlib.sha256((root / "data" / rel).read_bytes()).hexdigest() for rel in files}
+    monkeypatch.setattr(reader, "RELEASE_SHA256", {**reader.RELEASE_SHA256, "stand-in": digests})
+    return root
+
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
+    """A tiny stand-in for the Garcia & Isik release, recognised as that release for this module's tests."""
     root = tmp_path_factory.mktemp("rel")
     videos = {"clip_001.mp4": _mp4(), "clip_007.mp4": _mp4()}
-    return write_release(tiny_release_tables(n_clips=14, n_test=6, n_participants=8, trials_per_participant=30), root,
-                         videos=videos)
+    with pytest.MonkeyPatch.context() as mp:
+        yield stand_in_for_the_release(write_release(tiny_release_tables(
+            n_clips=14, n_test=6, n_participants=8, trials_per_participant=30), root, videos=videos), mp)
 
 
 @pytest.fixture(scope="module")
@@ -1065,6 +1080,24 @@ def test_pushing_the_papers_unlicensed_release_needs_a_declared_licence(release,
     assert pushed == ["me/ooo"]
 
 
+def test_pushing_release_layout_data_that_is_not_the_release_needs_a_declared_licence(tmp_path, capsys, monkeypatch):
+    """Such a folder got the release's card, and its push was refused without --license. Once the release was known
+    by its files, an edited copy of it (one judgment removed) would have been uploaded under "Licence not declared":
+    it still needs the terms declared (a lab's own data in that layout too, as before); staging stays free."""
+    import bgs_hf.data.hub
+
+    pushed: list[str] = []
+    monkeypatch.setattr(bgs_hf.data.hub, "push_to_hub", lambda folder, repo_id, **kw: pushed.append(repo_id) or "url")
+    mine = write_release(tiny_release_tables(n_clips=10), tmp_path / "mine")
+    assert cli(["data", "push", str(mine), "--repo-id", "me/ooo"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "layout of the paper's release but does not hold its files" in err, err
+    assert "--license" in err and "--local-dir" in err and pushed == []
+    assert cli(["data", "push", str(mine), "--repo-id", "me/ooo", "--local-dir", str(tmp_path / "p")]) == 0
+    assert cli(["data", "push", str(mine), "--repo-id", "me/ooo", "--license", "cc-by-4.0"]) == 0
+    assert pushed == ["me/ooo"]
+
+
 def test_a_second_data_push_replaces_the_earlier_tables_videos_and_ground_truth(tmp_path, monkeypatch):
     """Only the ground truth's name was checked in DATASET_FILES: a push without videos over one with them kept
     the earlier, licensed videos in the repo (and its parquet files beside the new ones). The user's files stay."""
@@ -1567,3 +1600,36 @@ def test_data_of_unknown_origin_gets_a_card_that_claims_no_study_licence_or_cita
                        "and picked the one that did not fit."):
             assert phrase in text, (name, phrase)
     assert all(p in texts["release"] for p in release_phrases)  # the release keeps its own card
+
+
+def test_a_folder_in_the_release_layout_that_is_not_the_release_gets_neither_its_card_nor_its_origin(tmp_path):
+    """A lab's own data in the Garcia & Isik CSV layout (a tiny release-layout folder; a SocialShapes instance written
+    in that layout, its ground truth removed) got the release's card ("no licence", Moments in Time, its citation)
+    and a run on it the recorded origin `garcia-isik-release`: nothing in the layout tells them apart. Only the
+    release's own files (their sha256) do; any other folder gets a card claiming no study, licence or citation, which
+    says it is in the release's layout but not the release, and the origin `other`."""
+    from types import SimpleNamespace
+
+    from bgs_hf.synth import SynthConfig
+    from bgs_hf.synth.generate import generate_socialshapes
+    from bgs_hf.training.api import TrainConfig, _run_config_record
+    from bgs_hf.training.args import DataArguments
+
+    mine = write_release(tiny_release_tables(n_clips=10), tmp_path / "mine")  # other files than this module's stand-in
+    ss = generate_socialshapes(tmp_path / "ss", n_clips=12, seed=4, config=SynthConfig(size=32, workers=1))
+    (ss / "ground_truth.json").unlink()  # what made it SocialShapes, not people's judgments
+    release_phrases = ("public release of Garcia & Isik", "no licence", "no-licence-release", "Moments in Time",
+                       "garcia2025bgs", "## Citation", "garciakathy")
+    for folder in (mine, ss):
+        data = load(folder)
+        assert data.meta["source"] == "release" and not data.simulated_observers, folder.name
+        assert cli(["data", "export", str(folder), str(tmp_path / f"{folder.name}_hub")]) == 0
+        meta, text = _card(tmp_path / f"{folder.name}_hub")
+        assert [p for p in release_phrases if p in text] == [], folder.name
+        assert (meta["license"], meta["license_name"]) == ("other", "unspecified") and "license_link" not in meta
+        assert ("Licence not declared. This data is in the CSV layout of the Garcia & Isik release but does not "
+                "hold that release's files") in text
+        record = _run_config_record(TrainConfig(data=DataArguments(data=str(folder))),
+                                    SimpleNamespace(name=folder.name, meta=data.meta, clips={"clip_id": ["a", "b"]},
+                                                    splits={"train": np.array([0, 1])}))
+        assert record["data"]["origin"] == "other", folder.name

@@ -154,3 +154,48 @@ def test_the_readme_shows_what_data_stats_prints_on_the_release(tmp_path, capsys
     monkeypatch.chdir(tmp_path)
     assert cli(["data", "stats", str(RELEASE), "--json", "s.json"]) == 0
     assert capsys.readouterr().out.splitlines() == shown
+
+
+def _origin(data) -> str:
+    """The origin a run on ``data`` records in run_config.json."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.api import TrainConfig, _run_config_record
+    from bgs_hf.training.args import DataArguments
+
+    run = SimpleNamespace(name=data.name, meta=data.meta, clips={"clip_id": ["a"]}, splits={"train": np.array([0])})
+    return _run_config_record(TrainConfig(data=DataArguments(data=str(data.root))), run)["data"]["origin"]
+
+
+def test_only_the_releases_own_files_get_its_card_and_recorded_origin(release_data, tmp_path):
+    """The release's card ("no licence", Moments in Time, its citation) and a run's origin `garcia-isik-release` went
+    to any folder in its CSV layout, a lab's own data included. They rest on its files' sha256 now: the release keeps
+    both, also checked out with Windows line endings and a BOM; a copy with one judgment removed is in the layout but
+    is not the release, and gets the card and origin of data bgs-hf cannot name."""
+    import shutil
+
+    from bgs_hf.data.hub import DatasetCardInfo, default_card_info
+
+    assert default_card_info(release_data) == DatasetCardInfo() and _origin(release_data) == "garcia-isik-release"
+    copies = {}
+    for name in ("windows", "one-judgment-less"):
+        for src in (RELEASE / "data").rglob("*.csv"):  # copyfile: the release's read-only modes stay behind
+            out = tmp_path / name / "data" / src.relative_to(RELEASE / "data")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, out)
+        copies[name] = tmp_path / name / "data"
+    for rel in ("interim/similarity/all_triplets.csv", "raw/utils/video_mapping.csv", "raw/utils/annotations.csv",
+                "raw/utils/captions.csv"):
+        path = copies["windows"] / rel
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    triplets = copies["one-judgment-less"] / "interim/similarity/all_triplets.csv"
+    triplets.write_bytes(b"".join(triplets.read_bytes().splitlines(keepends=True)[:-1]))
+
+    windows = load(copies["windows"].parent)
+    assert len(windows.judgments) == 49_484 and default_card_info(windows) == DatasetCardInfo()
+    assert _origin(windows) == "garcia-isik-release"
+    edited = load(copies["one-judgment-less"].parent)
+    card = default_card_info(edited)
+    assert len(edited.judgments) == 49_483 and (card.license_name, card.citation) == ("unspecified", "")
+    assert "does not hold that release's files" in card.license_note and _origin(edited) == "other"
+    assert (release_data.meta["release_version"], edited.meta["release_version"]) == ("093ffea", None)

@@ -470,13 +470,15 @@ def test_the_card_licence_note_follows_the_recorded_origin_not_the_path(tmp_path
 
 
 def test_a_run_on_the_release_layout_records_its_origin(tmp_path):
-    """The CSV layout is the Garcia & Isik release's: its origin is recorded, whatever the folder is called."""
+    """Data read from the Garcia & Isik release's own files (its reader's `release_version`) records that origin,
+    whatever the folder is called."""
     from types import SimpleNamespace
 
     from bgs_hf.training.api import TrainConfig, _run_config_record, _write_run_config
     from bgs_hf.training.args import DataArguments
 
-    data = SimpleNamespace(name="v2", root=None, meta={"source": "release"}, clips={"clip_id": ["a", "b"]},
+    data = SimpleNamespace(name="v2", root=None, meta={"source": "release", "release_version": "093ffea"},
+                           clips={"clip_id": ["a", "b"]},
                            splits={"train": np.array([0, 1])})
     _write_run_config(tmp_path, _run_config_record(TrainConfig(data=DataArguments(data="/nowhere/v2")), data))
     assert json.loads((tmp_path / "run_config.json").read_text())["data"]["origin"] == "garcia-isik-release"

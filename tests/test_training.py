@@ -2302,13 +2302,16 @@ def test_a_runs_recorded_seed_is_an_integer_never_a_flag_or_text(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("meta", "origin"), [({"ground_truth": {"latent": 1}}, "socialshapes"),
-                                              ({"source": "release"}, "garcia-isik-release"),
+                                              ({"source": "release", "release_version": "093ffea"},
+                                               "garcia-isik-release"),
+                                              ({"source": "release", "release_version": None}, "other"),
                                               ({"source": "hub"}, "other"), ({}, "other")])
 def test_run_config_records_where_the_data_comes_from(tmp_path: Path, tiny: Any, meta: dict[str, Any],
                                                       origin: str) -> None:
     """The card's licence note rests on run_config.json's ``origin``: a SocialShapes instance (it carries its generative
-    truth), the Garcia & Isik release (its loader's ``source``), else other (the release was recorded as other, and
-    every data as socialshapes when the truth test was inverted, and both passed)."""
+    truth), the Garcia & Isik release (its own files: the reader's ``release_version``; its CSV layout alone was taken
+    for it), else other (the release was recorded as other, and every data as socialshapes when the truth test was
+    inverted, and both passed)."""
     import dataclasses
 
     from bgs_hf.training.api import _run_config_record, _write_run_config

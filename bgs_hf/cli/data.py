@@ -155,8 +155,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 #: --license's default where the source is a dataset folder (an import's CSV has no licence of its own)
-SOURCE_LICENSE = ("the source's own (a SocialShapes benchmark: apache-2.0; a Hub-layout folder: its card's; a "
-                  "release-layout folder: the Garcia & Isik release's, which has none)")
+SOURCE_LICENSE = ("the source's own (a SocialShapes benchmark: apache-2.0; a Hub-layout folder: its card's; the "
+                  "Garcia & Isik release, known by its files: none; another folder in its layout: none declared)")
 
 
 def _add_card_flags(p: argparse.ArgumentParser, default_license: str = SOURCE_LICENSE) -> None:
@@ -405,6 +405,11 @@ def run_push(args: argparse.Namespace) -> int:
             "the paper's release carries no licence: uploading it redistributes the authors' judgments; with their "
             "permission pass the terms they gave (--license, e.g. --license other --license-name NAME "
             "--license-link https://...), or stage the folder with --local-dir")
+    if data.meta.get("source") == "release" and _declared_license(args) is None:  # an edited copy of it, or lab data
+        raise BGSInputError(
+            "this folder is in the CSV layout of the paper's release but does not hold its files: if its judgments "
+            "derive from the release, uploading redistributes the authors' data; declare your data's terms (--license, "
+            "e.g. --license cc-by-4.0), or stage the folder with --local-dir")
     with tempfile.TemporaryDirectory(prefix="bgs-hf-push-") as tmp:
         folder = write_hub(data, Path(tmp) / "dataset", card_info=card_info)
         url = push_to_hub(folder, args.repo_id, private=args.private)

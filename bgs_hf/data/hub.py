@@ -101,11 +101,21 @@ def imported_card_info(table_name: str) -> DatasetCardInfo:
                                "`bgs-hf data import`.")
 
 
+def release_layout_card_info() -> DatasetCardInfo:
+    """The card of a folder in the Garcia & Isik release's CSV layout that does not hold that release's files (a lab's
+    own data, an edited copy): no study, licence or citation claimed, and a word on the release's terms should it
+    derive from it. Such a folder got the release's card, as if its judgments were the authors'."""
+    return replace(neutral_card_info(), license_note=(
+        "Licence not declared. This data is in the CSV layout of the Garcia & Isik release but does not hold that "
+        "release's files; if it derives from them, ask its authors for their terms before redistributing it."))
+
+
 def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
     """What the card says of ``data``'s origin and licence when the caller says nothing: a SocialShapes instance's own
     (its judgments are simulated observers'), a Hub-layout folder's own card's, the Garcia & Isik release's for the
-    release layout, an imported table's (:func:`imported_card_info`), else a card claiming no origin. Only the release
-    may get the release's card: ``write_hub(read_triplet_table(...))`` called a lab's own trials the release's."""
+    release's own files (another folder in its layout: :func:`release_layout_card_info`), an imported table's
+    (:func:`imported_card_info`), else a card claiming no origin. Only the release may get the release's card:
+    ``write_hub(read_triplet_table(...))`` called a lab's own trials the release's, and so did the release's layout."""
     if data.meta.get("ground_truth"):
         from bgs_hf.synth.generate import socialshapes_card_info
 
@@ -115,8 +125,10 @@ def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
     readme = Path(data.meta["folder"]) / "README.md" if source == "hub" else None
     if readme is not None and readme.is_file():
         return card_info_from_front_matter(read_front_matter(readme))
-    if source == "release":  # the paper's CSV layout, as a run's recorded origin has it (training.api)
-        return DatasetCardInfo()
+    if source == "release":  # the paper's CSV layout: its files tell, as for a run's recorded origin (training.api)
+        from bgs_hf.data.release import is_the_release
+
+        return DatasetCardInfo() if is_the_release(data.meta) else release_layout_card_info()
     if source == "triplet-table":
         return imported_card_info(Path(data.meta["table"]).name)
     return neutral_card_info()

@@ -7,8 +7,10 @@ release never sets ``catch_trial_flag``, so catch trials are detected as non-dis
 from __future__ import annotations
 
 import ast
+import hashlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,18 @@ VIDEOS = Path("raw/videos")
 #: a triplet's three clips: indices into video_mapping.csv, though the release's headers call them names
 STIM_COLUMNS = ("stim1_name", "stim2_name", "stim3_name")
 TRIPLET_COLUMNS = ("participation", "task", "trial", *STIM_COLUMNS, "choice", "response_time")
+#: sha256 of the Garcia & Isik release's own files, by the commit of its repository they come from (read with LF line
+#: endings and no UTF-8 BOM, as a Windows checkout may write them): nothing in the CSV layout tells that release from a
+#: lab's own data written in it, and only the release may get its card ("no licence", Moments in Time, its citation)
+#: and its recorded origin. A later version of the release is recognised once its hashes are added here.
+RELEASE_SHA256: dict[str, dict[Path, str]] = {
+    "093ffea": {
+        TRIPLETS: "46b88e5921ed1f032dc97f05d24cbd2bf71a783ba9deca91593b8900ee62444e",
+        MAPPING: "0046233770e29c6ae6f4c96f4a48395796166659c69ea69b9d3a6a2f1cbe7c05",
+        ANNOTATIONS: "b3c01bddd58d1d569e97470ccb68f2290fe1e3c46af01453653d5c87757343ad",
+        CAPTIONS: "1fb304d6f0626fffbbc9cfbd7a5288cc5139811a87e93b1e763edb5fa42302f5",
+    },
+}
 
 
 def find_release_data_dir(source: str | Path) -> Path | None:
@@ -51,6 +65,31 @@ def missing_triplets(source: str | Path) -> Path | None:
         if (cand / MAPPING).is_file() or (cand / TRIPLETS.parent).is_dir():
             return cand / TRIPLETS
     return None
+
+
+def _text_sha256(path: Path) -> str | None:
+    """sha256 of a text file read with LF line endings and without a UTF-8 BOM; None if it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(raw.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")).hexdigest()
+
+
+def release_version(data_dir: Path) -> str | None:
+    """The commit of the Garcia & Isik release whose files ``data_dir`` holds (:data:`RELEASE_SHA256`), else None:
+    a folder in its layout whose judgments, clips, annotations or captions differ is not that release."""
+    digests: dict[Path, str | None] = {}
+    for version, files in RELEASE_SHA256.items():
+        if all(digests.setdefault(rel, _text_sha256(data_dir / rel)) == want for rel, want in files.items()):
+            return version
+    return None
+
+
+def is_the_release(meta: dict[str, Any]) -> bool:
+    """Whether data with this ``meta`` was read from the Garcia & Isik release's own files (:func:`release_version`),
+    not only from its layout: the one rule of its dataset card and of a run's recorded origin."""
+    return meta.get("source") == "release" and bool(meta.get("release_version"))
 
 
 def _unknown_video(name: str) -> str:
@@ -292,6 +331,7 @@ def read_release(
         "data_dir": str(data_dir.resolve()),
         "clip_index": [int(i) for i in mapping["index"]],
         "videos_found": n_videos,
+        "release_version": release_version(data_dir),
     }
     return finish(
         clips, judgments, name=root.resolve().name, root=root.resolve(), meta=meta,

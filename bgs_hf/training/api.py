@@ -530,6 +530,7 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
     """The body of ``run_config.json`` (see :func:`_write_run_config`). ``seed``: the run's resolved seed, recorded
     even when the arguments left it to the default (``recorded_seed`` read none)."""
     from bgs_hf.data.container import video_fingerprints
+    from bgs_hf.data.release import is_the_release
 
     run_config = config_to_dict(config)
     if seed is not None:
@@ -537,10 +538,11 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
     source, kind = _data_source(config.data.data, data, loaded_here=config.data_override is None)
     clip_ids = _clip_ids(data)
     # origin: what the card's licence note rests on (a SocialShapes instance carries its generative truth; the
-    # paper's CSV layout is the Garcia & Isik release's), never the folder's name
+    # Garcia & Isik release is known by its files, not by its CSV layout, which a lab's own data may use), never the
+    # folder's name
     meta = getattr(data, "meta", None) or {}
     origin = ("socialshapes" if meta.get("ground_truth")
-              else "garcia-isik-release" if meta.get("source") == "release" else "other")
+              else "garcia-isik-release" if is_the_release(meta) else "other")
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind, "origin": origin, "validation": _validation_note(data)}
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
