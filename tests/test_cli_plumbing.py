@@ -376,7 +376,7 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
     monkeypatch.setattr(suite, "run_suite", run_suite)
     abstract = tmp_path / "abstract"
     abstract.mkdir()
-    (abstract / "labels.csv").write_text("clip,label\n")
+    (abstract / "labels.csv").write_text("video_name,split,label\nv.mp4,train,chase\n")  # read whole by the CLI
     js, report, cache = tmp_path / "e.json", tmp_path / "report", tmp_path / "cache"
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--pretrained", "tiny-random-clip",
                  "--split", "val", "--n-boot", "7", "--n-perm", "9", "--seed", "3", "--cache", str(cache),

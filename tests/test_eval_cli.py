@@ -881,6 +881,75 @@ def test_a_refused_evaluation_keeps_the_earlier_report_in_its_folder(tiny_sets, 
         ["evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"])
 
 
+@pytest.mark.parametrize("late", ["abstract video missing", "interrupted"])
+def test_an_evaluation_refused_or_interrupted_after_embedding_keeps_the_earlier_report_whole(tiny_sets, tmp_path,
+                                                                                           monkeypatch, late):
+    """The earlier report was cleared once the clips were embedded, and the analyses then wrote into the folder: an
+    --abstract folder missing one of its videos (refused by the transfer analysis as it embeds them) or Ctrl-C before
+    the report was written lost the earlier evaluation.json and left half a new report (fit.png,
+    test_embeddings.npz). Now the earlier files stay byte for byte, and no hidden work folder is left beside them."""
+    import shutil
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import report, run_suite
+
+    _, data_dir, abstract = tiny_sets
+    out = tmp_path / "ev"
+    out.mkdir()
+    earlier = {name: f"earlier {name}".encode() for name in ("evaluation.md", "evaluation.html", "fit.png",
+                                                              "probes.png", "test_embeddings.npz")}
+    earlier["evaluation.json"] = json.dumps({"models": {}, "split": "test"}).encode()  # an evaluation's
+    for name, content in earlier.items():
+        (out / name).write_bytes(content)
+    bad = tmp_path / "abs"
+    shutil.copytree(abstract, bad)
+    if late == "interrupted":  # at the very last step: every figure and evaluation.json already written
+        def ctrl_c(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(report, "write_report", ctrl_c)
+        expected = pytest.raises(KeyboardInterrupt)
+    else:  # refused by the transfer analysis as it embeds the abstract set, after the fit was written
+        (bad / "videos" / "abs_gen_0008.mp4").unlink()
+        expected = pytest.raises(BGSInputError, match="abs_gen_0008.mp4")
+    with expected:
+        run_suite(data_dir, "tiny-random-videomae", None, out_dir=out, abstract_dir=bad, analyses=("fit", "transfer"),
+                  n_boot=5, seed=0)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".bgs-evaluation"} == earlier
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["clip_cache"]  # no .bgs-partial-* work folder
+
+
+def test_an_abstract_set_whose_labels_csv_lacks_a_column_is_refused_before_any_model_loads(tiny_sets, tmp_path,
+                                                                                           capsys, monkeypatch):
+    """`bgs-hf evaluate --abstract DIR` (and ``run_suite(abstract_dir=DIR)``) with DIR/labels.csv lacking its split
+    column: the CLI checked only that labels.csv exists and the suite read it in the transfer analysis, so the refusal
+    came once every model had embedded the scored clips. Now it is the one line naming the file and column before any
+    model loads (the missing backbone here is never looked up)."""
+    import shutil
+
+    import bgs_hf.data
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, abstract = tiny_sets
+    bad = tmp_path / "abs"
+    shutil.copytree(abstract, bad)
+    rows = [line.split(",") for line in (bad / "labels.csv").read_text().splitlines()]
+    k = rows[0].index("split")
+    (bad / "labels.csv").write_text("".join(",".join(row[:k] + row[k + 1:]) + "\n" for row in rows))
+    missing = str(tmp_path / "no-such-backbone")
+    with pytest.raises(BGSInputError, match="labels.csv: column 'split' missing"):
+        run_suite(data_dir, missing, None, out_dir=tmp_path / "ev", abstract_dir=bad, analyses=("transfer",))
+    work: list[str] = []  # the CLI: at its own checks, before the data loads or the suite runs
+    monkeypatch.setattr(bgs_hf.data, "load", lambda *_a, **_kw: work.append("load"))
+    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: work.append("run_suite"))
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--abstract", str(bad),
+                 "--analyses", "transfer", "--report", str(tmp_path / "ev2")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "labels.csv: column 'split' missing" in err and work == [], err
+
 
 def test_an_earlier_evaluation_is_cleared_of_every_file_an_evaluation_writes_and_nothing_else(tmp_path):
     """Every figure and record a suite writes (fit, layers, partition, probes, motion and attention figures, the test

@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         if given:  # before the data loads, and before the suite's imports
             check_not_a_folder_of_runs(flag, given)
     from bgs_hf.data import load
+    from bgs_hf.eval.probes import read_abstract_set
     from bgs_hf.eval.suite import (
         EMBEDDING_KEYS,
         RESERVED_CONTROL_NAMES,
@@ -129,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if args.abstract is not None and "transfer" not in analyses:  # it was ignored without a word
         raise BGSInputError("--abstract is read only by the transfer analysis: add transfer to --analyses, or drop "
                             "--abstract")
-    if args.abstract is not None and not (Path(args.abstract) / "labels.csv").is_file():
-        raise BGSInputError("not a SocialShapes-Abstract folder (no labels.csv)", path=args.abstract)
+    if args.abstract is not None:  # its labels.csv read whole (a missing column was refused after the embedding)
+        read_abstract_set(args.abstract)
     controls: dict[str, str] = {}
     for c in args.control:
         name, _, path = c.partition("=")

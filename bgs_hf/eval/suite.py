@@ -12,7 +12,7 @@ import logging
 import os
 import textwrap
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
-from bgs_hf._files import json_safe, write_text_atomic
+from bgs_hf._files import built_in_place, json_safe, write_text_atomic
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
 from bgs_hf.eval.fit import collapsed
@@ -418,15 +418,16 @@ def check_report_folder(out: str | Path | None) -> None:
                             "was written)", path=out)
 
 
-def _clear_earlier_report(out: Path) -> None:
+def _clear_earlier_report(out: Path, replaced: Collection[str] = ()) -> None:
     """Remove an earlier evaluation's files from ``out`` (a rerun with fewer analyses, or after an interrupted one,
     left its figures beside the new evaluation.json); the user's own files and the clip cache stay. Only a folder
     an earlier evaluation marked (its ``evaluation.json``, :data:`REPORT_MARKER`) is cleared: files of the same names
-    without one are refused, never removed."""
+    without one are refused, never removed. Files named in ``replaced`` are left for the new report to replace."""
     check_report_folder(out)
     earlier = _report_files(out) if _holds_earlier_evaluation(out) else []
     for path in earlier:
-        path.unlink()
+        if path.name not in replaced:
+            path.unlink()
     (out / REPORT_MARKER).touch()
     if earlier:
         logger.info("%s: replaced the earlier evaluation there (%d files)", out, len(earlier))
@@ -463,7 +464,7 @@ def run_suite(
     skips the row, the reason in ``language_skipped``). Returns the result dict (also in ``evaluation.json``).
 
     Every input is checked, and the language reference computed, before any video model loads; the earlier
-    evaluation in ``out_dir`` is replaced only once the clips are embedded.
+    evaluation in ``out_dir`` is replaced only once the new one is written whole (built in a hidden work folder there).
     """
     from bgs_hf.data.validate import require_videos
     from bgs_hf.eval.fit import SplitHumans
@@ -497,6 +498,10 @@ def run_suite(
     embeds_fit_clips = bool({"layers", "probes"} & set(analyses)) and len(fit_items) > 0
     items = np.union1d(fit_items, scored.items) if embeds_fit_clips else scored.items
     require_videos(data, items, "to embed")  # the release ships none: said before any model (or a download)
+    if "transfer" in analyses and abstract_dir is not None:  # its labels.csv refused before, not after, the embedding
+        from bgs_hf.eval.probes import read_abstract_set
+
+        read_abstract_set(abstract_dir)
     language_skipped = None
     if ("fit" in analyses or "partition" in analyses) and language_sim is None:
         language_sim, language_skipped = _language_similarity(data, scored.items, language_config)
@@ -519,49 +524,52 @@ def run_suite(
                                             layers="layers" in analyses and embeds_fit_clips)
         for name, e in emb.items():
             res["models"][name]["embedding_dim"] = int(e.shape[1])
-    run = _Scoring(data=data, split=split, scored=scored, models=models, main=main, fit_items=fit_items,
-                   items=items, embeds_fit_clips=embeds_fit_clips, emb=emb, layer_features=layer_features, out=out,
-                   cache=cache, row_labels=row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
-                   batch_size=batch_size)
+    # built in a hidden work folder in ``out``, the earlier report's files replaced only once the whole evaluation is
+    # written: a refusal by an analysis (an abstract set's labels.csv without a column) or Ctrl-C keeps the earlier
+    # report whole (clearing it before the analyses lost it and left half a new one)
+    with built_in_place(out) as work:
+        work.mkdir()
+        run = _Scoring(data=data, split=split, scored=scored, models=models, main=main, fit_items=fit_items,
+                       items=items, embeds_fit_clips=embeds_fit_clips, emb=emb, layer_features=layer_features,
+                       out=work, cache=cache, row_labels=row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
+                       batch_size=batch_size)
+        # every model's embeddings of the scored clips (the file says test, the default split), for plots and later
+        # comparisons without re-embedding
+        np.savez(work / TEST_EMBEDDINGS_NAME, items=scored.items, **{n: run.scored_emb(n) for n in models})
 
-    # only now, with every input checked and the clips embedded: a refused or interrupted rerun keeps the earlier one
-    _clear_earlier_report(out)
-    # every model's embeddings of the scored clips (the file says test, the default split), for plots and later
-    # comparisons without re-embedding
-    np.savez(out / TEST_EMBEDDINGS_NAME, items=scored.items, **{n: run.scored_emb(n) for n in models})
+        if language_skipped is not None:
+            res["language_skipped"] = language_skipped
+        if "fit" in analyses:
+            _add_fit(res, run, controls, language_sim, language_config)
+        if "layers" in analyses:
+            _add_layers(res, run)
+        if "partition" in analyses:
+            _add_partition(res, run, language_sim, language_skipped)
+        if "probes" in analyses:
+            _add_probes(res, run)
+        if "transfer" in analyses:
+            _add_transfer(res, run, abstract_dir)
+        if "attention" in analyses:
+            with _timed(res, "attention"):
+                from bgs_hf.eval.attention import attention_analysis
 
-    if language_skipped is not None:
-        res["language_skipped"] = language_skipped
-    if "fit" in analyses:
-        _add_fit(res, run, controls, language_sim, language_config)
-    if "layers" in analyses:
-        _add_layers(res, run)
-    if "partition" in analyses:
-        _add_partition(res, run, language_sim, language_skipped)
-    if "probes" in analyses:
-        _add_probes(res, run)
-    if "transfer" in analyses:
-        _add_transfer(res, run, abstract_dir)
-    if "attention" in analyses:
-        with _timed(res, "attention"):
-            from bgs_hf.eval.attention import attention_analysis
+                res["attention"] = attention_analysis({n: models[n] for n in main}, data,
+                                                      scored.items[:attention_clips], cache, out_dir=work,
+                                                      labels=row_labels)
+                res["figures"]["attention"] = res["attention"].pop("figures", [])
+        if "motion" in analyses:
+            _add_motion(res, run)
 
-            res["attention"] = attention_analysis({n: models[n] for n in main}, data,
-                                                  scored.items[:attention_clips], cache, out_dir=out,
-                                                  labels=row_labels)
-            res["figures"]["attention"] = res["attention"].pop("figures", [])
-    if "motion" in analyses:
-        _add_motion(res, run)
+        res["timings_s"]["total"] = time.perf_counter() - t_start
+        res["figures"] = {k: ([_rel(x, work) for x in v] if isinstance(v, list) else _rel(v, work))
+                          for k, v in res["figures"].items()}
+        res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
+        res = json_safe(res)
+        write_text_atomic(work / RESULT_NAME, json.dumps(res, indent=2) + "\n")
+        from bgs_hf.eval.report import write_report
 
-    res["timings_s"]["total"] = time.perf_counter() - t_start
-    res["figures"] = {k: ([_rel(x, out) for x in v] if isinstance(v, list) else _rel(v, out))
-                      for k, v in res["figures"].items()}
-    res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
-    res = json_safe(res)
-    write_text_atomic(out / RESULT_NAME, json.dumps(res, indent=2) + "\n")
-    from bgs_hf.eval.report import write_report
-
-    write_report([(data.name, res, out)], out)
+        write_report([(data.name, res, work)], work)
+        _clear_earlier_report(out, replaced={p.name for p in work.iterdir()})
     # `bgs-hf evaluate` prints the report and the time; a Python caller has both in ``res``
     logger.debug("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
     return res
