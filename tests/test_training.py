@@ -1223,13 +1223,13 @@ def test_logged_terms_average_the_steps_that_had_them(tmp_path, tiny):
     data, pix = tiny
     trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
     nan = float("nan")
-    trainer._window = [{"loss_local": 0.5, "loss_global": nan, "only_nan": nan},
+    trainer.counters.window = [{"loss_local": 0.5, "loss_global": nan, "only_nan": nan},
                        {"loss_local": 0.3, "loss_global": -0.2, "only_nan": nan},
                        {"loss_local": 0.1, "loss_global": -0.4, "only_nan": nan}]
     trainer.log({"loss": 1.0})
     row = trainer.state.log_history[-1]
     assert row["loss_local"] == pytest.approx(0.3) and row["loss_global"] == pytest.approx(-0.3)
-    assert np.isnan(row["only_nan"]) and trainer._window == []
+    assert np.isnan(row["only_nan"]) and trainer.counters.window == []
 
 
 def test_embedding_clips_leaves_the_model_in_the_mode_it_found_it(tmp_path, tiny):
@@ -1620,7 +1620,7 @@ def test_a_training_step_logs_its_own_loss_terms_and_counts(tmp_path: Path, tiny
     plan = sampler.plan(0, 0)
     _, out = trainer.compute_loss(model, trainer.data_collator.collate_plan(plan), return_outputs=True)
     assert float(out.local) != pytest.approx(float(out.global_))
-    assert trainer._window == [{"loss_local": pytest.approx(float(out.local)),
+    assert trainer.counters.window == [{"loss_local": pytest.approx(float(out.local)),
                                 "loss_global": pytest.approx(float(out.global_)), "alpha": pytest.approx(0.7),
                                 "beta": pytest.approx(0.3), "step_clip_passes": 30.0, "step_clip_passes_grad": 18.0,
                                 "step_judgments": 4.0, "step_rsa_pairs_grad": float(len(plan.pairs))}]
@@ -2186,7 +2186,7 @@ def test_the_steps_epoch_sets_the_rsa_weight_of_its_loss(tmp_path: Path, tiny: A
         batch = trainer.data_collator.collate_plan(sampler.plan(epoch, 0), epoch=epoch)
         _, out = trainer.compute_loss(model, batch, return_outputs=True)
         assert (float(out.alpha), float(out.beta)) == (pytest.approx(0.7), pytest.approx(beta))
-        assert trainer._window[-1]["beta"] == pytest.approx(beta)
+        assert trainer.counters.window[-1]["beta"] == pytest.approx(beta)
 
 
 def test_embedding_clips_takes_the_batch_size_it_is_given(tmp_path: Path, tiny: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import torch
+from torch.utils.checkpoint import checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +63,13 @@ def pick_embed_chunk(model: torch.nn.Module, sample: torch.Tensor, budget_bytes:
     logger.info("activations: %.1f MiB per clip + %.1f MiB fixed; budget %.1f MiB -> embed_chunk=%s (rows per "
                 "process %d)", per_clip / 2**20, fixed / 2**20, budget_bytes / 2**20, chunk or "off", rows)
     return chunk
+
+
+def embed_in_chunks(model: torch.nn.Module, pixel_values: torch.Tensor, chunk: int) -> torch.Tensor:
+    """Embed rows; with ``chunk`` > 0 in chunks of that many rows whose activations are recomputed in backward (the
+    chunk :func:`pick_embed_chunk` picks), so peak activation memory is one chunk's. One forward where the rows fit in
+    a chunk or no gradient is taken: recomputation would only cost time."""
+    if chunk <= 0 or pixel_values.shape[0] <= chunk or not torch.is_grad_enabled():
+        return model(pixel_values)
+    parts = [checkpoint(model, x, use_reentrant=False) for x in torch.split(pixel_values, chunk)]
+    return torch.cat(parts)

@@ -124,6 +124,18 @@ def read_bgs_state(folder: str | Path) -> dict[str, Any]:
     return saved
 
 
+def bgs_state_record(totals: Mapping[str, int], train_seconds: float | None, info: Mapping[str, Any],
+                     world_sizes: list[dict[str, int | None]], sampler: Any = None) -> dict[str, Any]:
+    """What a checkpoint's ``bgs_trainer_state.json`` holds, the record :func:`read_bgs_state` reads back: the cost
+    counters, the training time so far, the run's ``info`` (recipe etc.), the processes by part of the run and, for a
+    step sampler, what a resume's schedule check reads (its steps an epoch and seed) unless ``info`` gives them."""
+    record = {"totals": totals, "train_seconds": train_seconds, **info, "world_sizes": world_sizes}
+    if sampler is not None:
+        record.setdefault("steps_per_epoch", len(sampler))
+        record.setdefault("sampler_seed", sampler_seed(sampler))
+    return record
+
+
 def _at_least(value: Any, least: int) -> bool:
     """``value`` is a whole number (:func:`bgs_hf.errors.whole_number`, the one check of a count) of at least
     ``least``."""

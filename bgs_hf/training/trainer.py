@@ -2,25 +2,28 @@
 
 Everything the Trainer already does well stays the Trainer's: optimiser, ReduceLROnPlateau, checkpoints,
 resume, early stopping, ``load_best_model_at_end`` for PEFT adapters, accelerate/DDP, bf16, logging.
-This class only (1) turns a step batch into embeddings of the step's global clip set (gathered across
-processes with gradient), (2) calls the loss, (3) evaluates by embedding the validation clips and scoring
-them against human similarity (``eval_rsa`` etc.), and (4) records cost counters (clip forward passes,
-judgments and RSA pairs with gradient) in the logs, so recipes can be compared on the same footing.
+This class only overrides the Trainer's hooks: (1) ``compute_loss`` turns a step batch into embeddings of the
+step's global clip set (gathered across processes with gradient; in chunks with
+:func:`bgs_hf.training.memory.embed_in_chunks`) and calls the loss, (2) ``evaluate`` embeds the validation clips
+and scores them against human similarity (``eval_rsa`` etc.: :func:`bgs_hf.training.scoring.score_similarities`),
+(3) ``log`` adds the loss terms and the cost counters (clip forward passes, judgments and RSA pairs with gradient:
+:class:`bgs_hf.training.counters.CostCounters`), so recipes can be compared on the same footing, and (4) ``_save``
+writes the BGS state record (:func:`bgs_hf.training.resume.bgs_state_record`) beside the adapter.
 Beside these it fits the Trainer's settings to BGS steps (``_fit_*``, before the accelerator is built) and
 mends where the Trainer's own checkpointing and resume go wrong for a BGS run (a marker during a checkpoint's
 write, early stopping's state, the number of processes); the checks of a resume that need no Trainer (which
-checkpoint, and whether it gives the run's steps) live in :mod:`bgs_hf.training.resume`.
+checkpoint, and whether it gives the run's steps) live in :mod:`bgs_hf.training.resume`, the callbacks it adds
+in :mod:`bgs_hf.training.callbacks`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +32,7 @@ import torch
 import transformers.trainer as hf_trainer
 from accelerate.utils import DistributedDataParallelKwargs
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.checkpoint import checkpoint
-from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainerState
+from transformers import EarlyStoppingCallback, Trainer, TrainerState
 from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
 
@@ -40,10 +42,19 @@ from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.hub.run_info import recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
 from bgs_hf.training.args import check_batch_size, draws_bars
-from bgs_hf.training.data import STAT_KEYS, ClipStore, StepDataset, stack_clips
+from bgs_hf.training.callbacks import (
+    EpochSyncCallback,
+    SayingEarlyStoppingCallback,
+    TrainBeginCallback,  # noqa: F401 - re-exported: the callbacks lived here
+    TrainClockCallback,
+)
+from bgs_hf.training.counters import CostCounters
+from bgs_hf.training.data import ClipStore, StepDataset, stack_clips
 from bgs_hf.training.distributed import gather_rows, world
+from bgs_hf.training.memory import embed_in_chunks
 from bgs_hf.training.resume import (
     BGS_STATE_NAME,
+    bgs_state_record,
     check_resume_schedule,
     check_resume_step,
     checkpoint_complete,  # noqa: F401 - re-exported: the resume checks lived here, and users import them from here
@@ -54,62 +65,9 @@ from bgs_hf.training.resume import (
     sampler_seed,
 )
 from bgs_hf.training.sampler import shard_rows
+from bgs_hf.training.scoring import SCORED_METRICS, best_model_metric, score_similarities  # noqa: F401 - re-exported
 
 logger = logging.getLogger(__name__)
-
-
-class EpochSyncCallback(TrainerCallback):
-    """Tells the step dataset which epoch starts, so the epoch's clip sets are the ones a fresh or
-    resumed run would draw (the sampler is a pure function of seed, epoch and step)."""
-
-    def __init__(self, dataset: StepDataset) -> None:
-        self.dataset = dataset
-
-    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.dataset.set_epoch(math.floor((state.epoch or 0.0) + 1e-6))
-
-
-class TrainClockCallback(TrainerCallback):
-    """Starts the clock of a ``train`` call where transformers starts ``train_runtime``'s (after the model, the
-    optimizer and a resumed checkpoint are loaded), so a checkpoint's recorded training time adds up with it."""
-
-    def __init__(self) -> None:
-        self.started: float | None = None
-
-    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.started = time.time()
-
-
-class TrainBeginCallback(TrainerCallback):
-    """Runs ``action`` once, at train begin: after the Trainer's own refusals of a resume (the checkpoint's weights,
-    optimizer groups and step), so what may not happen for a refused run (removing the run it replaces) waits here."""
-
-    def __init__(self, action: Callable[[], None]) -> None:
-        self.action: Callable[[], None] | None = action
-
-    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        action, self.action = self.action, None  # once: a retried inner loop must not remove this run's own files
-        if action is not None:
-            action()
-
-
-class SayingEarlyStoppingCallback(EarlyStoppingCallback):
-    """transformers' early stopping ends a run without a word: a `--max_steps 20` run stopped at step 6, its
-    progress bar at 30%. This one says where it stopped, the best validation score, and the flag to change."""
-
-    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any, **kwargs: Any) -> None:
-        super().on_evaluate(args, state, control, metrics, **kwargs)
-        if control.should_training_stop and state.global_step < state.max_steps:
-            logger.info("early stopping ended the run at %s", self.where(args, state))
-
-    def where(self, args: Any, state: Any) -> str:
-        """Where and why it stopped the run, and the flag that changes it (also said when a resume finds it stopped)."""
-        name = args.metric_for_best_model
-        name = name if name.startswith("eval_") else f"eval_{name}"
-        best = "none" if state.best_metric is None else f"{state.best_metric:.4g}"
-        return (f"step {state.global_step} of {state.max_steps} (epoch {round(state.epoch or 0.0, 2):g}): {name} has "
-                f"not improved for {self.early_stopping_patience_counter} evaluation(s), best {name} {best} at step "
-                f"{state.best_global_step} (--early_stopping_patience {self.early_stopping_patience}; 0 turns it off)")
 
 
 def _fit_arguments_to_bgs(args: Any) -> None:
@@ -183,26 +141,6 @@ def _fit_plateau_mode(args: Any) -> None:
     args.lr_scheduler_kwargs = kwargs
 
 
-#: what :meth:`BGSTrainer.score` reports, i.e. what ``metric_for_best_model`` may name (with the ``eval_`` prefix)
-SCORED_METRICS = ("rsa", "rsa_pearson", "r2", "ooo_acc_3way", "ooo_acc_2way")
-
-
-def best_model_metric(name: str | None) -> tuple[str, bool]:
-    """(``metric_for_best_model`` as evaluation reports it, whether it was replaced). BGS evaluation has no
-    loss, so the Trainer's own defaults (``None``, ``loss``) mean validation RSA; ``rsa_spearman`` is its
-    name in ``metrics.json``. Any other name would raise KeyError only after the first epoch's training."""
-    if name in (None, "loss", "eval_loss"):
-        if name is not None:  # the Trainer's own default is "loss" too: say what is used instead
-            logger.info("metric_for_best_model %r -> 'eval_rsa' (BGS evaluation reports no loss)", name)
-        return "eval_rsa", True
-    bare = name[len("eval_"):] if name.startswith("eval_") else name
-    bare = "rsa" if bare == "rsa_spearman" else bare
-    if bare not in SCORED_METRICS:
-        raise BGSInputError(f"--metric_for_best_model {name!r} is not a BGS evaluation metric; use one of "
-                            + ", ".join(f"eval_{m}" for m in SCORED_METRICS))
-    return f"eval_{bare}", False
-
-
 def _trainer_argument(args: tuple[Any, ...], kwargs: Mapping[str, Any], name: str, position: int) -> Any:
     """``Trainer.__init__``'s argument ``name`` by keyword or at ``position`` (``None`` when not given): the
     arguments are fitted to BGS before ``Trainer.__init__`` builds the accelerator from them."""
@@ -235,8 +173,8 @@ class BGSTrainer(Trainer):
         self.eval_sets = dict(eval_sets or {})
         self.embed_chunk = int(embed_chunk)
         self.bgs_info = dict(bgs_info or {})
-        self.bgs_totals = dict.fromkeys(STAT_KEYS, 0)
-        self._window: list[dict[str, float]] = []
+        #: the run's cost counters, and the loss terms of the steps since the last training log
+        self.counters = CostCounters()
         #: training time of the run before this ``train`` call: the resumed checkpoint's (None: a checkpoint of an
         #: older bgs-hf, which did not record it)
         self.train_seconds_before: float | None = 0.0
@@ -285,6 +223,15 @@ class BGSTrainer(Trainer):
         if self.train_seconds_before is None or self._clock.started is None:
             return None
         return self.train_seconds_before + time.time() - self._clock.started
+
+    @property
+    def bgs_totals(self) -> dict[str, int]:
+        """The run's cost counters so far (:attr:`counters`' totals; ``metrics.json``'s ``counters``)."""
+        return self.counters.totals
+
+    @bgs_totals.setter
+    def bgs_totals(self, totals: dict[str, int]) -> None:
+        self.counters.totals = totals
 
     # ------------------------------------------------------------------ resume
     def _init_training_state(self, max_steps: int, num_update_steps_per_epoch: int, num_train_epochs: int,
@@ -361,23 +308,16 @@ class BGSTrainer(Trainer):
         return torch.utils.data.SequentialSampler(train_dataset if train_dataset is not None else self.train_dataset)
 
     # ------------------------------------------------------------------ loss
-    def _forward(self, model: torch.nn.Module, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Embed rows; with ``embed_chunk`` in chunks whose activations are recomputed in backward."""
-        chunk = self.embed_chunk
-        if chunk <= 0 or pixel_values.shape[0] <= chunk or not torch.is_grad_enabled():
-            return model(pixel_values)
-        parts = [checkpoint(model, x, use_reentrant=False) for x in torch.split(pixel_values, chunk)]
-        return torch.cat(parts)
-
     def embed_step(self, model: torch.nn.Module, inputs: dict[str, Any]) -> torch.Tensor:
         """Embeddings of the step's global rows (gradient rows, then no-gradient rows)."""
-        emb = gather_rows(self._forward(model, inputs["pixel_values"]), inputs["grad_counts"].tolist())
+        rows = embed_in_chunks(model, inputs["pixel_values"], self.embed_chunk)
+        emb = gather_rows(rows, inputs["grad_counts"].tolist())
         nograd_counts = inputs["nograd_counts"].tolist()
         if sum(nograd_counts):
             _, rank = world()
             with torch.no_grad():
                 if nograd_counts[rank]:
-                    part = self._forward(model, inputs["pixel_values_nograd"])
+                    part = embed_in_chunks(model, inputs["pixel_values_nograd"], self.embed_chunk)
                 else:
                     part = emb.new_zeros((0, emb.shape[1]))
                 rest = gather_rows(part.to(emb.dtype), nograd_counts)
@@ -400,26 +340,13 @@ class BGSTrainer(Trainer):
                 f"training stopped, checkpoints already in {self.args.output_dir} are kept; lower "
                 "--learning_rate, or check the loss weights and the inputs")
         if model.training:
-            self._record(out, inputs["plan_stats"].tolist())
+            self.counters.record(out, inputs["plan_stats"].tolist())
         return (out.loss, out) if return_outputs else out.loss
 
-    def _record(self, out: Any, stats: list[int]) -> None:
-        """Add a training step's cost counters to the run's totals, and its loss terms and counters to the window
-        that :meth:`log` averages at the next logging step."""
-        for key, value in zip(STAT_KEYS, stats):
-            self.bgs_totals[key] += int(value)
-        row = {"loss_local": float(out.local), "loss_global": float(out.global_), "alpha": float(out.alpha),
-               "beta": float(out.beta)}
-        row.update({f"step_{k}": float(v) for k, v in zip(STAT_KEYS, stats)})
-        self._window.append(row)
-
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        if "loss" in logs and self._window:  # a training log: add the BGS components and counters
-            for key in self._window[0]:
-                vals = np.array([w[key] for w in self._window], dtype=np.float64)
-                logs[key] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
-            logs.update({k: float(v) for k, v in self.bgs_totals.items()})
-            self._window = []
+        """A training log (one with ``loss``) gets the BGS loss terms averaged over its window and the cost counters."""
+        if "loss" in logs:
+            self.counters.add_to(logs)
         super().log(logs, start_time)
 
     # ------------------------------------------------------------------ evaluation
@@ -459,24 +386,10 @@ class BGSTrainer(Trainer):
         return emb.cpu().numpy()
 
     def score(self, clips: np.ndarray, human: Any, triplets: Any, *, desc: str = "scoring clips") -> dict[str, float]:
-        """RSA (Spearman, the early-stopping metric), Pearson, R², 3-way and 2-way odd-one-out accuracy; ``desc``
-        titles the embedding's bar."""
-        from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
-        from bgs_hf.metrics.rsa import cosine_similarity_matrix, r2, rsa_pearson, rsa_spearman
+        """The evaluation scores of ``clips`` (:func:`score_similarities`); ``desc`` titles the embedding's bar."""
+        from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
-        sim = cosine_similarity_matrix(self.embed_clips(clips, desc=desc))
-        idx, odd = triplets
-        has_trip = len(idx) > 0
-        return {
-            "rsa": rsa_spearman(sim, human, clips),
-            "rsa_pearson": rsa_pearson(sim, human, clips),
-            "r2": r2(sim, human, clips),
-            "ooo_acc_3way": ooo_acc_3way(sim, idx, odd, items=clips) if has_trip else float("nan"),
-            "ooo_acc_2way": ooo_acc_2way(sim, idx, odd, items=clips) if has_trip else float("nan"),
-            "n_clips": float(len(clips)),
-            "n_pairs": float(len(human.pairs(clips)[0])),
-            "n_judgments": float(len(idx)),
-        }
+        return score_similarities(cosine_similarity_matrix(self.embed_clips(clips, desc=desc)), human, triplets, clips)
 
     def evaluate(self, eval_dataset: Any = None, ignore_keys: list[str] | None = None,
                  metric_key_prefix: str = "eval") -> dict[str, float]:
@@ -508,12 +421,9 @@ class BGSTrainer(Trainer):
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         model.save_pretrained(output_dir)
         write_text_atomic(Path(output_dir, "training_args.json"), self.args.to_json_string())
-        info = {"totals": self.bgs_totals, "train_seconds": self.run_train_seconds(), **self.bgs_info,
-                "world_sizes": self.world_sizes}
-        if isinstance(self.train_dataset, StepDataset):  # what a resume's schedule check reads (train_bgs gives it)
-            info.setdefault("steps_per_epoch", len(self.train_dataset.sampler))
-            info.setdefault("sampler_seed", sampler_seed(self.train_dataset.sampler))
-        write_text_atomic(Path(output_dir, BGS_STATE_NAME), json.dumps(info, indent=2, default=str))
+        sampler = self.train_dataset.sampler if isinstance(self.train_dataset, StepDataset) else None
+        record = bgs_state_record(self.bgs_totals, self.run_train_seconds(), self.bgs_info, self.world_sizes, sampler)
+        write_text_atomic(Path(output_dir, BGS_STATE_NAME), json.dumps(record, indent=2, default=str))
 
     def _load_best_model(self) -> None:
         plain = self._plain_embedder()
@@ -594,7 +504,7 @@ class BGSTrainer(Trainer):
         line before anything is written (:func:`read_bgs_state`): its counters and time cannot be carried on."""
         self.train_seconds_before = None  # unknown unless the checkpoint recorded it
         saved = read_bgs_state(checkpoint)
-        self.bgs_totals.update({k: int(v) for k, v in (saved.get("totals") or {}).items() if k in self.bgs_totals})
+        self.counters.carry_on(saved.get("totals"))
         seconds = saved.get("train_seconds")
         self.train_seconds_before = float(seconds) if isinstance(seconds, (int, float)) else None
         recipe = saved.get("recipe")
