@@ -38,8 +38,20 @@ def is_whole(value: Any, *, floats: bool = True) -> bool:
         return False
     if isinstance(value, numbers.Integral):
         return True
-    # isfinite only for a float: an int beyond float range (10**400) overflowed in it
-    return floats and isinstance(value, numbers.Real) and math.isfinite(value) and value == int(value)
+    return floats and is_finite_real(value) and value == int(value)
+
+
+def is_finite_real(value: Any) -> bool:
+    """Whether ``value`` is a real number a float holds finite: not a bool, a ``numbers.Real`` (numpy's too), neither
+    NaN nor infinite, and an integer within float range. Every setting checked with it is computed with as a float
+    (formatted, handed to numpy, ``float()``), so an int beyond float range (10**400) is as unusable as ``inf``;
+    ``math.isfinite`` raised OverflowError on it, a traceback where a one-line refusal belonged."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int (or Fraction) beyond float range
+        return False
 
 
 def whole_number(value: Any, what: str, *, least: int | None = None) -> int:

@@ -377,6 +377,8 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
     abstract = tmp_path / "abstract"
     abstract.mkdir()
     (abstract / "labels.csv").write_text("video_name,split,label\nv.mp4,train,chase\n")  # read whole by the CLI
+    (abstract / "videos").mkdir()
+    (abstract / "videos" / "v.mp4").touch()  # its videos are checked to exist too
     js, report, cache = tmp_path / "e.json", tmp_path / "report", tmp_path / "cache"
     assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--pretrained", "tiny-random-clip",
                  "--split", "val", "--n-boot", "7", "--n-perm", "9", "--seed", "3", "--cache", str(cache),
@@ -1149,3 +1151,18 @@ def test_a_whole_number_beyond_float_range_is_read_or_refused_in_one_line() -> N
         whole_number(-(10**400), "n", least=1)
     with pytest.raises(BGSInputError, match=r"^n must be a whole number, got 2\.5$"):
         whole_number(2.5, "n")
+
+
+def test_a_real_number_is_finite_only_where_a_float_holds_it() -> None:
+    """``is_finite_real``: ``math.isfinite`` raised OverflowError on an int beyond float range (10**400), where the
+    settings checked with it (Space limits, SynthConfig, a checkpoint's training time) are used as floats. The largest
+    float is 2**1024 - 2**971: an int up to it is finite, 2**1024 is not."""
+    from fractions import Fraction
+
+    from bgs_hf.errors import is_finite_real
+
+    for value in (0, -3, 2.5, 2**1023, 2**1024 - 2**971, np.int64(7), np.float32(0.5), Fraction(1, 3)):
+        assert is_finite_real(value), value
+    for value in (10**400, -(10**400), 2**1024, Fraction(10**400, 3), float("inf"), float("nan"), np.float32("inf"),
+                  True, False, None, "1", [1.0]):
+        assert not is_finite_real(value), value

@@ -676,7 +676,9 @@ def test_videos_columns_must_be_three_names(tmp_path: Path, capsys, names: str) 
     columns."""
     assert cli(["data", "import", str(tmp_path / "t.csv"), str(tmp_path), str(tmp_path / "ds"), "--videos-columns",
                 names]) == 2
-    assert capsys.readouterr().err == f"error: --videos-columns needs three column names, got {names!r}\n"
+    assert capsys.readouterr().err == (f"error: --videos-columns needs three column names, got {names!r}: the CSV's "
+                                       "three video columns, comma-separated (e.g. --videos-columns "
+                                       "left,middle,right)\n")
 
 
 def test_a_row_missing_two_videos_is_one_problem_naming_its_first_missing_video(tmp_path: Path) -> None:

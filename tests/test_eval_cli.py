@@ -881,11 +881,11 @@ def test_a_refused_evaluation_keeps_the_earlier_report_in_its_folder(tiny_sets, 
         ["evaluation.json", "evaluation.md", "fit.png", "test_embeddings.npz"])
 
 
-@pytest.mark.parametrize("late", ["abstract video missing", "interrupted"])
+@pytest.mark.parametrize("late", ["abstract video undecodable", "interrupted"])
 def test_an_evaluation_refused_or_interrupted_after_embedding_keeps_the_earlier_report_whole(tiny_sets, tmp_path,
                                                                                            monkeypatch, late):
     """The earlier report was cleared once the clips were embedded, and the analyses then wrote into the folder: an
-    --abstract folder missing one of its videos (refused by the transfer analysis as it embeds them) or Ctrl-C before
+    --abstract folder with a file that is no video (refused by the transfer analysis as it embeds them) or Ctrl-C before
     the report was written lost the earlier evaluation.json and left half a new report (fit.png,
     test_embeddings.npz). Now the earlier files stay byte for byte, and no hidden work folder is left beside them."""
     import shutil
@@ -909,8 +909,9 @@ def test_an_evaluation_refused_or_interrupted_after_embedding_keeps_the_earlier_
 
         monkeypatch.setattr(report, "write_report", ctrl_c)
         expected = pytest.raises(KeyboardInterrupt)
-    else:  # refused by the transfer analysis as it embeds the abstract set, after the fit was written
-        (bad / "videos" / "abs_gen_0008.mp4").unlink()
+    else:  # refused by the transfer analysis as it embeds the abstract set, after the fit was written (a missing
+        # video is refused before any model loads: a file that is no video is found only by decoding it)
+        (bad / "videos" / "abs_gen_0008.mp4").write_bytes(b"not a video")
         expected = pytest.raises(BGSInputError, match="abs_gen_0008.mp4")
     with expected:
         run_suite(data_dir, "tiny-random-videomae", None, out_dir=out, abstract_dir=bad, analyses=("fit", "transfer"),
@@ -949,6 +950,40 @@ def test_an_abstract_set_whose_labels_csv_lacks_a_column_is_refused_before_any_m
                  "--analyses", "transfer", "--report", str(tmp_path / "ev2")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "labels.csv: column 'split' missing" in err and work == [], err
+
+
+def test_an_abstract_set_missing_videos_is_refused_before_any_model_loads(tiny_sets, tmp_path, capsys, monkeypatch):
+    """`bgs-hf evaluate --abstract DIR` with two of DIR's 21 videos gone: the transfer analysis found the first one
+    only as it embedded the set, after every other analysis. Now the CLI (before the data loads) and ``run_suite``
+    (before any model loads: the missing backbone is never looked up) say it in one line naming the folder, how
+    many of the videos are missing and the first of them in labels.csv's order."""
+    import shutil
+
+    import bgs_hf.data
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, abstract = tiny_sets
+    bad = tmp_path / "abs"
+    shutil.copytree(abstract, bad)
+    names = [line.split(",")[0] for line in (bad / "labels.csv").read_text().splitlines()[1:]]
+    assert len(names) == 21  # 12 train + 9 generalisation clips
+    for name in (names[15], names[4]):  # the earlier row is named first
+        (bad / "videos" / name).unlink()
+    said = f"abs: 2 of the 21 videos labels.csv lists are missing from videos/ (first: {names[4]})"
+    with pytest.raises(BGSInputError) as err:
+        run_suite(data_dir, str(tmp_path / "no-such-backbone"), None, out_dir=tmp_path / "ev", abstract_dir=bad,
+                  analyses=("transfer",))
+    assert str(err.value).startswith(said), err.value
+    work: list[str] = []
+    monkeypatch.setattr(bgs_hf.data, "load", lambda *_a, **_kw: work.append("load"))
+    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: work.append("run_suite"))
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--abstract", str(bad),
+                 "--analyses", "transfer", "--report", str(tmp_path / "ev2")]) == 2
+    out = capsys.readouterr().err
+    assert out.count("\n") == 1 and f"error: {said}" in out and work == [], out
 
 
 def test_an_earlier_evaluation_is_cleared_of_every_file_an_evaluation_writes_and_nothing_else(tmp_path):

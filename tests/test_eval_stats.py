@@ -1717,6 +1717,9 @@ def test_an_abstract_set_with_another_split_name_is_refused_at_its_row(tmp_path)
         read_abstract_set(tmp_path)
     (tmp_path / "labels.csv").write_text("video_name,split,label\na.mp4,train,friendly\nb.mp4,generalisation,"
                                          "adversarial\nc.mp4,train,neutral\n")
+    (tmp_path / "videos").mkdir()
+    for name in ("a.mp4", "b.mp4", "c.mp4"):  # its videos are checked to exist, not decoded
+        (tmp_path / "videos" / name).touch()
     paths, labels, is_gen, names = read_abstract_set(tmp_path)
     assert names == ["adversarial", "friendly", "neutral"] and labels.tolist() == [1, 0, 2]
     assert is_gen.tolist() == [False, True, False] and paths[1] == str(tmp_path / "videos" / "b.mp4")

@@ -134,6 +134,14 @@ def test_config_rejects_bad_values():
         ContrastivePretrainConfig(max_view_shift=32)
 
 
+def test_a_gain_or_temperature_beyond_float_range_is_refused_where_it_is_set():
+    """``math.isfinite`` raised OverflowError on an int beyond float range (``temperature=10**400``): refused as
+    ``inf`` is, in its one line."""
+    for name in ("temperature", "min_view_gain", "max_view_gain", "foreground_gain"):
+        with pytest.raises(ValueError, match=f"^{name} must be > 0 and finite, got 1{'0' * 400}$"):
+            ContrastivePretrainConfig(**{name: 10**400})
+
+
 def test_a_negative_view_shift_is_refused_where_it_is_set():
     """-1 was accepted and failed at the first step (``rng.integers(1, 0)``), after the corpus and its stream;
     0 (no shift) is a valid recipe."""

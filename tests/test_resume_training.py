@@ -279,6 +279,8 @@ def test_a_checkpoint_whose_bgs_state_is_no_json_object_is_refused_in_one_line(t
     # of the processes that is no list of parts dropped for an unknown number, one part of text written back
     ({"totals": {"judgments": -4}}, "totals.judgments -4, not a count (a whole number >= 0)"),
     ({"train_seconds": "12 s"}, "train_seconds '12 s', not a time in seconds (a number >= 0, or null)"),
+    # an OverflowError traceback from math.isfinite: JSON's 401-digit integer, read as a Python int
+    ({"train_seconds": 10**400}, f"train_seconds 1{'0' * 400}, not a time in seconds (a number >= 0, or null)"),
     ({"world_sizes": "2"}, "world_sizes '2', not a list of {from_step, world_size} objects"),
     ({"world_sizes": [{"from_step": 0}]}, "world_sizes[0].world_size missing, not a whole number >= 1 or null"),
     ({"world_sizes": [{"from_step": 0, "world_size": 2}, {"from_step": 2, "world_size": "one"}]},

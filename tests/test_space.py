@@ -2237,6 +2237,15 @@ def test_space_settings_refuse_a_count_that_is_not_a_whole_number_at_least_its_l
         SpaceConfig(max_upload_mb=True)
 
 
+def test_a_space_limit_beyond_float_range_is_one_line() -> None:
+    """``SpaceConfig(max_upload_mb=10**400)`` (or the duration or decode time limit) was an OverflowError traceback
+    from ``math.isfinite``: the Space formats and compares each limit as a float, so it is refused as ``inf`` is."""
+    for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
+        with pytest.raises(BGSInputError, match=f"^{name} must be a finite number > 0, got 1{'0' * 400}$"):
+            SpaceConfig(**{name: 10**400})
+    assert SpaceConfig(max_duration_s=600).max_duration_s == 600  # an int within range is taken as before
+
+
 def test_a_cache_folder_given_with_a_tilde_is_in_the_home_folder(tmp_path: Path, monkeypatch) -> None:
     """Mutant that passed: `cache_dir` / `BGS_SPACE_CACHE` of `~/...` not expanded (a folder named `~` made in the
     working directory); every test gave an absolute path."""

@@ -519,6 +519,21 @@ def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
         SynthConfig(**bad)
 
 
+def test_a_setting_beyond_float_range_is_refused_or_taken_as_its_range_says() -> None:
+    """``math.isfinite`` raised OverflowError on an int beyond float range: ``SynthConfig(agent_radius=10**400)`` and
+    ``max_distractors=10**400`` were tracebacks. A number setting (used as a float) is refused in its one line; a count
+    is an integer, finite however large, and taken as any large count is (its limits are numpy's, documented)."""
+    from bgs_hf.errors import BGSInputError
+
+    big = "1" + "0" * 400
+    with pytest.raises(BGSInputError, match=rf"^SynthConfig.agent_radius must be a number in \(0, 0.5\), got {big}$"):
+        SynthConfig(agent_radius=10**400)
+    with pytest.raises(BGSInputError, match=f"^SynthConfig.motion_noise must be a number >= 0, got {big}$"):
+        SynthConfig(motion_noise=10**400)
+    assert SynthConfig(max_distractors=10**400).max_distractors == 10**400
+    assert SynthConfig(motion_noise=2).motion_noise == 2
+
+
 def test_a_duration_whose_frame_rate_rounds_to_nothing_is_refused_at_construction() -> None:
     """Fuzzing: `SynthConfig(duration_s=0.0004)` (> 0, accepted) rounded to 0 s in the frame rate, whose
     Fraction(16, 0) was a ZeroDivisionError while the benchmark was being written. 0.0006 s rounds to 1/1000."""

@@ -207,8 +207,11 @@ def test_a_video_codec_with_no_decoder_is_one_line_in_the_upload_check(tmp_path:
     bad = tmp_path / "odd codec.mkv"
     bad.write_bytes(data.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"))
     for fn in (probe, check_video):
-        assert _assert_one_line_error(bad, fn).endswith("odd codec.mkv: no decoder for its video codec")
-    assert "Decoder not found" in _assert_one_line_error(bad)
+        assert _assert_one_line_error(bad, fn).endswith("odd codec.mkv: no decoder for its video codec; re-encode it "
+                                                        "(ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4) or "
+                                                        "leave the clip out")
+    assert _assert_one_line_error(bad) == ("odd codec.mkv: corrupt video (Decoder not found); re-encode it (ffmpeg -i "
+                                           "IN -c:v libx264 -pix_fmt yuv420p OUT.mp4) or leave the clip out")
 
 
 @pytest.mark.parametrize("ext", [".avi", ".mkv", ".mp4"])
@@ -782,6 +785,29 @@ def test_an_mp4_missing_only_its_last_frame_is_truncated(tmp_path: Path) -> None
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(src.read_bytes()[: starts[-1]])
     assert "truncated video: 5 of 6 frames present" in _assert_one_line_error(cut)
+
+
+def test_a_video_refused_as_undecodable_or_cut_short_says_what_to_do(tmp_path: Path) -> None:
+    """"corrupt video (...)", "not a readable video (...)" and "truncated video: ..." said what was wrong but not what
+    to do: each now ends, on the same line, with the fix (re-encode to plain h264, or copy the file again) or leaving
+    the clip out; the start of each line is as before."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    reencode = "; re-encode it (ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4) or leave the clip out"
+    text = media.write_text_as_video(tmp_path / "notes.mp4")
+    for fn in (decode_frames, probe):
+        msg = _assert_one_line_error(text, lambda q, fn=fn: fn(q) if fn is probe else fn(q, 4))
+        assert msg.startswith("notes.mp4: not a readable video (") and msg.endswith(")" + reencode), msg
+    frames = np.random.default_rng(0).integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    src = write_video(tmp_path / "whole.mp4", frames, codec="ffv1", container_options={"movflags": "faststart"})
+    with av.open(str(src)) as c:
+        starts = [p.pos for p in c.demux(c.streams.video[0]) if p.size]
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(src.read_bytes()[: starts[-1]])  # 5 of its 6 frames
+    assert _assert_one_line_error(cut) == ("cut.mp4: truncated video: 5 of 6 frames present; copy or download it "
+                                           "again, or leave the clip out")
 
 
 def test_a_last_frame_lasts_its_recorded_duration(tmp_path: Path) -> None:

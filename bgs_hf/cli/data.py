@@ -305,7 +305,8 @@ def _triplet_columns(args: argparse.Namespace):  # noqa: ANN202
 
     videos = tuple(c.strip() for c in args.videos_columns.split(","))
     if len(videos) != 3 or "" in videos:
-        raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}")
+        raise BGSInputError(f"--videos-columns needs three column names, got {args.videos_columns!r}: the CSV's "
+                            "three video columns, comma-separated (e.g. --videos-columns left,middle,right)")
     return TripletColumns(videos=videos, odd=args.odd, participant=args.participant, trial=args.trial or None,
                           rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0, session=args.session or None)
 

@@ -261,6 +261,13 @@ def read_abstract_set(folder: str | Path) -> tuple[list[str], np.ndarray, np.nda
     names = sorted(table["label"].unique())
     labels = table["label"].map({n: k for k, n in enumerate(names)}).to_numpy(dtype=np.int64)
     paths = [str(folder / "videos" / v) for v in table["video_name"]]
+    # checked here, where the CLI and the suite read the set before any model loads: a missing video was found only
+    # when the transfer analysis embedded the set, after every other analysis
+    missing = [v for v, path in zip(table["video_name"], paths) if not Path(path).is_file()]
+    if missing:
+        raise BGSInputError(f"{len(missing)} of the {len(paths)} videos labels.csv lists are missing from videos/ "
+                            f"(first: {missing[0]}): write the set again with `bgs-hf synth DIR --abstract`, or "
+                            "drop their rows", path=folder)
     return paths, labels, (table["split"] == "generalisation").to_numpy(), names
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError, is_whole
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
@@ -94,7 +94,7 @@ class SpaceConfig:
         used to crash on start: ``--split tset``, ``--max-upload-mb nan``)."""
         for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            if not (isinstance(value, (int, float)) and is_finite_real(value) and value > 0):
                 raise BGSInputError(f"{name} must be a finite number > 0, got {value!r}")
         # past these, max_bytes was an OverflowError at launch and every upload's deadline one in subprocess
         if self.max_upload_mb * 1024 * 1024 >= sys.maxsize:

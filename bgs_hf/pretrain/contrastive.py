@@ -18,7 +18,6 @@ The projector (Linear-ReLU-Linear, as in SimCLR) is discarded.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from bgs_hf.errors import whole_number
+from bgs_hf.errors import is_finite_real, whole_number
 from bgs_hf.pretrain.config import PretrainSchedule
 from bgs_hf.pretrain.conv3d import Conv3dArch, save_backbone
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
@@ -76,7 +75,7 @@ class ContrastivePretrainConfig(PretrainSchedule):
         self.arch.to_config()  # widths and temporal strides: one entry per block, ...
         # `not x > 0` and isfinite: NaN passed `x <= 0` and trained on NaN losses, an infinite gain drew infinite views
         for name in ("temperature", "min_view_gain", "max_view_gain", "foreground_gain"):
-            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+            if not (is_finite_real(getattr(self, name)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} must be > 0 and finite, got {getattr(self, name)}")
         for name in ("projector_hidden", "projector_dim"):
             if getattr(self, name) < 1:

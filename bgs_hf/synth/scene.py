@@ -13,7 +13,6 @@ the pixels are dominated by scene context.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -127,12 +126,14 @@ class SynthConfig:
     def __post_init__(self) -> None:
         """Refuse a value out of range here, not deep in generation (a ZeroDivisionError) or, worse, by simulating
         with it (``lapse=1.5`` inverts the observers' choices, ``choice_beta=nan`` makes every one pick clip 1)."""
-        from bgs_hf.errors import BGSInputError
+        from bgs_hf.errors import BGSInputError, is_finite_real
 
         for name, (integral, check, text) in _LIMITS.items():
             value = getattr(self, name)
             kind = numbers.Integral if integral else numbers.Real
-            if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or not check(value):
+            # an integer is finite: a count beyond float range is taken as any large count is
+            finite = isinstance(value, numbers.Integral) if integral else is_finite_real(value)
+            if isinstance(value, bool) or not isinstance(value, kind) or not finite or not check(value):
                 raise BGSInputError(f"SynthConfig.{name} must be {'an integer' if integral else 'a number'} {text}, "
                                     f"got {value!r}")
 

@@ -32,6 +32,12 @@ from bgs_hf.video.transforms import resize_frames_uint8, resize_frames_uint8_to
 
 logger = logging.getLogger(__name__)
 
+#: What to do about a file FFmpeg cannot decode, after the refusal's own words (which a user could not act on):
+#: re-encoding to plain h264 fixes a damaged or unusual encoding; a clip that cannot be fixed can be left out.
+REENCODE_HINT = "re-encode it (ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4) or leave the clip out"
+#: ... and about one cut short: only another copy has the missing frames.
+RECOPY_HINT = "copy or download it again, or leave the clip out"
+
 
 @dataclass
 class VideoInfo:
@@ -93,7 +99,7 @@ def _open(p: Path) -> Iterator[Any]:
         container = av.open(os.path.abspath(p), mode="r", metadata_errors="replace")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as err:
         logger.debug("av.open(%s) failed", p, exc_info=True)
-        raise BGSInputError(f"not a readable video ({error_reason(err)})", path=p) from None
+        raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
     try:
         yield container
     finally:
@@ -142,11 +148,11 @@ def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
         else:
             pts.append(-1)  # frame with no timestamp: fall back to frame indices below
     if not pts:
-        raise BGSInputError("video stream has no frames", path=p)
+        raise BGSInputError(f"video stream has no frames; {REENCODE_HINT}", path=p)
     header_frames = int(stream.frames or 0)
     counts_samples = any(name in _SAMPLE_TABLE_FORMATS for name in str(container.format.name).split(","))
     if counts_samples and header_frames and n_stored < header_frames:
-        raise BGSInputError(f"truncated video: {n_stored} of {header_frames} frames present", path=p)
+        raise BGSInputError(f"truncated video: {n_stored} of {header_frames} frames present; {RECOPY_HINT}", path=p)
     if -1 in pts or len(set(pts)) != len(pts):
         return _Timeline(0.0, float(len(pts)), len(pts), by_index=True)
     rising = all(a < b for a, b in zip(pts, pts[1:]))
@@ -180,7 +186,8 @@ def _check_track_duration(container: Any, stream: Any, timeline: _Timeline, step
     tb = float(stream.time_base)
     end_s = timeline.end * tb
     if expected_s - end_s > max(2 * step * tb, 0.1):
-        raise BGSInputError(f"truncated video: frames up to {end_s:.2f} s of {expected_s:.2f} s present", path=p)
+        raise BGSInputError(f"truncated video: frames up to {end_s:.2f} s of {expected_s:.2f} s present; {RECOPY_HINT}",
+                            path=p)
 
 
 def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
@@ -247,7 +254,7 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
         raise
     except (av.FFmpegError, OSError, MemoryError, ValueError) as err:  # ValueError: unsupported pix_fmt
         logger.debug("decoding %s failed", p, exc_info=True)
-        raise BGSInputError(f"corrupt video ({error_reason(err)})", path=p) from None
+        raise BGSInputError(f"corrupt video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
     # a resolution change mid-stream: every frame is brought to the first one's shape, so they stack
     first = picked[0].shape
     return np.stack([a if a.shape == first else resize_frames_uint8_to(a, first[:2]) for a in picked])
@@ -271,7 +278,7 @@ def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, 
             break
         on_screen = frame
     if on_screen is None:
-        raise BGSInputError("no decodable video frames", path=p)
+        raise BGSInputError(f"no decodable video frames; {REENCODE_HINT}", path=p)
     if len(picked) < len(targets):  # targets after the last frame's start: it stays on screen to the end
         picked.extend([_frame_array(on_screen, size)] * (len(targets) - len(picked)))
     return picked
@@ -291,7 +298,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
             stream = _video_stream(container, p)
             cc = stream.codec_context
             if cc is None:  # PyAV gives no codec context where FFmpeg has no decoder (a damaged or unknown codec id)
-                raise BGSInputError("no decoder for its video codec", path=p)
+                raise BGSInputError(f"no decoder for its video codec; {REENCODE_HINT}", path=p)
             tb = stream.time_base
             duration = float(stream.duration * tb) if stream.duration and tb else None
             if duration is None and container.duration:
@@ -321,7 +328,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
                 has_audio=bool(container.streams.audio),
             )
     except (av.FFmpegError, OSError) as err:
-        raise BGSInputError(f"not a readable video ({error_reason(err)})", path=p) from None
+        raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
 
 
 @dataclass
