@@ -14,8 +14,9 @@ from bgs_hf.cli._args import (
     int_between,
 )
 from bgs_hf.cli._parser import examples
+from bgs_hf.eval import ANALYSES, check_analyses
 
-ANALYSES_HELP = "fit,layers,partition,probes,transfer,attention,motion"
+DEFAULT_ANALYSES = ",".join(ANALYSES)  # every analysis, in the suite's order
 N_PERM = 1000  # --n-perm when not given
 
 
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test",
                    help="split to score: test (default), train, val or fit (train and val together)")
     p.add_argument("--abstract", default=None, metavar="DIR", help="SocialShapes-Abstract folder for OOD transfer")
-    p.add_argument("--analyses", default=ANALYSES_HELP, help=f"comma-separated subset of {ANALYSES_HELP}")
+    p.add_argument("--analyses", default=DEFAULT_ANALYSES, help=f"comma-separated subset of {DEFAULT_ANALYSES}")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the full result as JSON here")
     p.add_argument("--report", type=Path, metavar="DIR", default=None,
                    help="folder for evaluation.json, figures and evaluation.md/.html (default: a temp folder)")
@@ -67,8 +68,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-
-
 def check_not_a_folder_of_runs(flag: str, given: str) -> None:
     """Refuse a folder that is neither a run (``bgs_config.json``) nor a backbone (``config.json``) but holds run
     folders, naming them: a quickstart's ``--out`` (its run is ``OUT/bgs``) was taken for a backbone, "no config.json
@@ -86,17 +85,13 @@ def check_not_a_folder_of_runs(flag: str, given: str) -> None:
                             f"{'one of them' if len(runs) > 1 else 'that'}")
 
 
-def run(args: argparse.Namespace) -> int:
-    import shutil
-    import tempfile
-
-    from bgs_hf.baselines.language import LanguageBaselineConfig, check_sentence_model
+def _check_flags_alone(args: argparse.Namespace) -> tuple[str, ...]:
+    """The analyses asked for, after the checks that need nothing but the flags: a bad --language-model took ~8 s to
+    refuse, an unknown analysis or a folder of runs for --model ~6 s, the suite's and the model loaders' imports
+    (pandas, scipy, torch, transformers, peft) coming before them."""
+    from bgs_hf.baselines.language import check_sentence_model
     from bgs_hf.errors import BGSInputError, naming_flag
-    from bgs_hf.eval import check_analyses
 
-    # the checks that need nothing but the flags first: a bad --language-model took ~8 s to refuse, an unknown
-    # analysis or a folder of runs for --model ~6 s, the suite's and the model loaders' imports (pandas, scipy,
-    # torch, transformers, peft) coming before them
     analyses = tuple(a.strip() for a in args.analyses.split(",") if a.strip())
     check_analyses(analyses)
     for flag, value in (("--n-boot", args.n_boot), ("--n-perm", args.n_perm)):
@@ -110,30 +105,32 @@ def run(args: argparse.Namespace) -> int:
     for flag, given in folders:
         if given:  # before the data loads, and before the suite's imports
             check_not_a_folder_of_runs(flag, given)
-    from bgs_hf.data import load
-    from bgs_hf.eval.probes import read_abstract_set
-    from bgs_hf.eval.suite import (
-        EMBEDDING_KEYS,
-        RESERVED_CONTROL_NAMES,
-        RESERVED_NAMES,
-        SKIPPED_KEYS,
-        check_report_folder,
-        default_seed,
-        pretrained_of,
-        run_suite,
-    )
-    from bgs_hf.models.loading import saved_model_folder
-    from bgs_hf.models.registry import get_backbone_spec
+    return analyses
 
-    if args.n_perm is not None and "probes" not in analyses:  # it was ignored without a word
+
+def _check_analysis_flags(args: argparse.Namespace, analyses: tuple[str, ...]) -> None:
+    """Refuse a flag only an analysis not asked for reads (it was ignored without a word), and read the abstract set's
+    labels.csv whole (a missing column was refused after the embedding)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.probes import read_abstract_set
+
+    if args.n_perm is not None and "probes" not in analyses:
         raise BGSInputError("--n-perm is read only by the probes analysis: add probes to --analyses, or drop --n-perm")
-    if args.abstract is not None and "transfer" not in analyses:  # it was ignored without a word
+    if args.abstract is not None and "transfer" not in analyses:
         raise BGSInputError("--abstract is read only by the transfer analysis: add transfer to --analyses, or drop "
                             "--abstract")
-    if args.abstract is not None:  # its labels.csv read whole (a missing column was refused after the embedding)
+    if args.abstract is not None:
         read_abstract_set(args.abstract)
+
+
+def _controls(given: list[str]) -> dict[str, str]:
+    """``--control NAME=RUN_DIR`` flags as {name: run folder}; an empty side, a name given twice or one of the suite's
+    own keys is one line."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.suite import EMBEDDING_KEYS, RESERVED_CONTROL_NAMES, RESERVED_NAMES, SKIPPED_KEYS
+
     controls: dict[str, str] = {}
-    for c in args.control:
+    for c in given:
         name, _, path = c.partition("=")
         if not name or not path:  # `=runs/x` scored a model named "", `x=` one at the working folder
             raise BGSInputError(f"--control must be NAME=RUN_DIR, got {c!r}")
@@ -143,6 +140,58 @@ def run(args: argparse.Namespace) -> int:
                                 f"test_embeddings.npz: {', '.join(EMBEDDING_KEYS)}; the key of an analysis not run: "
                                 f"{', '.join(SKIPPED_KEYS)})")
         controls[name] = path
+    return controls
+
+
+def _models_to_score(args: argparse.Namespace, is_run: bool) -> tuple[str, str | None]:
+    """(pretrained, fine-tuned) models: a run beside its own frozen base unless --pretrained names another, a
+    backbone name alone; a backbone name that is not one (a mistyped run folder) is refused before the ceiling and
+    the language row."""
+    from bgs_hf.errors import naming_flag
+    from bgs_hf.eval.suite import pretrained_of
+    from bgs_hf.models.loading import saved_model_folder
+    from bgs_hf.models.registry import get_backbone_spec
+
+    if args.pretrained is not None:
+        pretrained, finetuned = args.pretrained, args.model
+    elif is_run:
+        pretrained, finetuned = pretrained_of(args.model), args.model
+    else:
+        pretrained, finetuned = args.model, None
+    for flag, name in (("--pretrained", args.pretrained), ("--model", None if is_run else args.model)):
+        if name is not None and saved_model_folder(name) is None:  # a backbone: its config, no weights
+            with naming_flag(flag):
+                get_backbone_spec(name)
+    return pretrained, finetuned
+
+
+def _print_summary(res: dict) -> None:
+    """The data, its ceiling and each model's fit, under the names the report and the figures give the rows."""
+    from bgs_hf.eval.report import row_name
+
+    # the headline points to it: the warning went by before the progress bars
+    warned = " (see the data warning above)" if res.get("data_warning") else ""
+    print(f"{res['data']} / {res['split']}{warned}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
+          f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
+    for key, f in res.get("fit", {}).items():
+        lo, hi = f["r2_ci"]
+        print(f"  {row_name(key, res):<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
+              f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
+              f"3-way {fmt(f['ooo_acc_3way'], '.1%')}  2-way {fmt(f['ooo_acc_2way'], '.1%')}")
+
+
+def run(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    analyses = _check_flags_alone(args)
+    from bgs_hf.baselines.language import LanguageBaselineConfig
+    from bgs_hf.data import load
+    from bgs_hf.eval.suite import check_report_folder, default_seed, run_suite
+    from bgs_hf.models.loading import saved_model_folder
+
+    _check_analysis_flags(args, analyses)
+    controls = _controls(args.control)
     check_output_file(args.json, "--json")  # before the data, models and embeddings, not after the whole suite
     check_output_folder(args.report, "--report")
     check_report_folder(args.report)  # a user's own evaluation.md or fit.png there: refused, not replaced
@@ -152,16 +201,7 @@ def run(args: argparse.Namespace) -> int:
     if is_run:
         args.model = str(folder)
     args.seed = default_seed(args.model, args.seed)
-    if args.pretrained is not None:
-        pretrained, finetuned = args.pretrained, args.model
-    elif is_run:
-        pretrained, finetuned = pretrained_of(args.model), args.model
-    else:
-        pretrained, finetuned = args.model, None
-    for flag, name in (("--pretrained", args.pretrained), ("--model", None if is_run else args.model)):
-        if name is not None and saved_model_folder(name) is None:  # a backbone: its config, no weights
-            with naming_flag(flag):  # a mistyped run folder, refused before the ceiling and the language row
-                get_backbone_spec(name)
+    pretrained, finetuned = _models_to_score(args, is_run)
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     check_split(data, args.split)  # before any model loads
     language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)
@@ -175,21 +215,7 @@ def run(args: argparse.Namespace) -> int:
         if args.report is None:  # a refused or interrupted run leaves no report folder of ours behind in /tmp
             shutil.rmtree(out, ignore_errors=True)
         raise
-    # the headline points to it: the warning went by before the progress bars
-    warned = " (see the data warning above)" if res.get("data_warning") else ""
-    print(f"{res['data']} / {res['split']}{warned}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
-          f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
-    from bgs_hf.viz.models import model_name
-
-    # the names the report and the figures give the rows, not their JSON keys
-    labels = {k: m["label"] for k, m in (res.get("models") or {}).items() if m.get("label")}
-    language = (res.get("language_reference") or {}).get("model")
-    for name, f in res.get("fit", {}).items():
-        lo, hi = f["r2_ci"]
-        shown = model_name(name, language_model=language, labels=labels)
-        print(f"  {shown:<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
-              f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
-              f"3-way {fmt(f['ooo_acc_3way'], '.1%')}  2-way {fmt(f['ooo_acc_2way'], '.1%')}")
+    _print_summary(res)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         from bgs_hf._files import write_text_atomic

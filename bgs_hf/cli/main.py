@@ -41,6 +41,7 @@ VERBOSE = {"action": "store_true", "help": "debug logging"}
 
 
 def build_parser() -> CLIParser:
+    """The ``bgs-hf`` parser with every command of :data:`COMMANDS` that imports, each taking ``-v`` too."""
     from bgs_hf import __version__
 
     parser = CLIParser(
@@ -108,14 +109,21 @@ def _as_raised(err: BaseException) -> BaseException:
         os_error = _OS_ERROR.fullmatch(message) if issubclass(kind, OSError) else None
         if os_error is None:
             return kind(message)
-        args: list[object] = [int(os_error["errno"]), os_error["strerror"]]
-        if os_error["filename"]:
-            args.append(ast.literal_eval(os_error["filename"]))
-        if os_error["filename2"]:
-            args += [None, ast.literal_eval(os_error["filename2"])]  # (winerror, filename2)
-        return kind(*args)
+        return kind(*_os_error_args(os_error))
     except (TypeError, ValueError, SyntaxError):  # a constructor of other arguments: as torch re-raised it
         return err
+
+
+def _os_error_args(os_error: re.Match[str]) -> list[object]:
+    """``OSError``'s constructor arguments back from its message (:data:`_OS_ERROR`): ``(errno, strerror[,
+    filename[, None, filename2]])``, so the error names its file again (``err.filename``, which
+    :func:`_environment_error` prints)."""
+    args: list[object] = [int(os_error["errno"]), os_error["strerror"]]
+    if os_error["filename"]:
+        args.append(ast.literal_eval(os_error["filename"]))
+    if os_error["filename2"]:
+        args += [None, ast.literal_eval(os_error["filename2"])]  # (winerror, filename2)
+    return args
 
 
 def launch_rank(name: str = "RANK") -> int:
@@ -190,6 +198,8 @@ def console(verbose: bool) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``bgs-hf``: parse ``argv``, run its command on the CLI's console (:func:`console`) and return the exit status
+    (:func:`run_guarded`); callable in-process (tests, a notebook), which ``sys.exit`` only wraps."""
     parser = build_parser()
     args = parser.parse_command_line(argv)
     if not getattr(args, "func", None):
@@ -231,6 +241,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         installed = True
     except ValueError:  # not the main thread: signals cannot be handled here
         installed = False
+    # yielded outside the except: an error of the command would carry that ValueError as its context otherwise
     if not installed:
         yield
         return
@@ -274,6 +285,7 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     except BaseException:  # a crash: its traceback, too, starts on its own line
         close_open_bars()
         raise
+
 
 if __name__ == "__main__":
     sys.exit(main())

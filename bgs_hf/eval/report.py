@@ -44,6 +44,7 @@ def _f(x: Any, nd: int = 3, unit: str = "") -> str:
 
 
 def _acc(x: Any) -> str:
+    """An accuracy (a proportion) as a percentage."""
     return _f(x, unit="%")
 
 
@@ -52,9 +53,10 @@ def _p(x: Any, n_resamples: Any = None, sides: int = 1) -> str:
     return fmt_p(x, n_resamples if isinstance(n_resamples, int) else None, sides=sides)
 
 
-def _name(key: str, res: dict) -> str:
-    """The display name of model ``key`` in a run's result (its language row names its own sentence model; a row
-    that is not what its key says carries its own ``label``: another run as the comparison, a plain backbone)."""
+def row_name(key: str, res: dict) -> str:
+    """The display name of model ``key`` in a run's result, in the report's tables and `bgs-hf evaluate`'s summary
+    alike (its language row names its own sentence model; a row that is not what its key says carries its own
+    ``label``: another run as the comparison, a plain backbone)."""
     label = ((res.get("models") or {}).get(key) or {}).get("label")
     return label or model_name(key, language_model=(res.get("language_reference") or {}).get("model"))
 
@@ -64,7 +66,7 @@ def _comparison(pair: str, res: dict) -> str:
     row, so the key splits at its first " - ": a control named ``lang - distilled`` keeps its name (it was cut in
     two, "… − lang − distilled")."""
     first, _, second = pair.partition(" - ")
-    return f"{_name(first, res)} − {_name(second, res)}"
+    return f"{row_name(first, res)} − {row_name(second, res)}"
 
 
 def _names_by_run(runs: list[tuple[str, dict, Path]]) -> dict[str, dict[str, list[str]]]:
@@ -73,7 +75,7 @@ def _names_by_run(runs: list[tuple[str, dict, Path]]) -> dict[str, dict[str, lis
     names: dict[str, dict[str, list[str]]] = {}
     for label, r, _ in runs:
         for key in dict.fromkeys(list(r.get("models", {})) + list(r.get("fit", {}))):
-            names.setdefault(key, {}).setdefault(_name(key, r), []).append(label)
+            names.setdefault(key, {}).setdefault(row_name(key, r), []).append(label)
     return names
 
 
@@ -116,8 +118,8 @@ def _holm_cells(p_values: list[Any]) -> list[str]:
 def _diff_cells(v: dict, stat: str, res: dict) -> list[str]:
     """Difference, 95% CI and two-sided p of one paired-bootstrap row (an accuracy's in percentage points)."""
     unit = _DIFF_UNIT.get(stat, "")
-    return [_f(v["diff"], unit=unit), _f(v["ci"], unit=unit), _p(v["p_value"], v.get("n_boot", res.get("n_boot")),
-                                                                 sides=2)]
+    p = _p(v["p_value"], v.get("n_boot", res.get("n_boot")), sides=2)
+    return [_f(v["diff"], unit=unit), _f(v["ci"], unit=unit), p]
 
 
 def _n_defined(p_values: list[Any]) -> int:
@@ -131,6 +133,7 @@ def _per_run(runs: list[tuple[str, dict, Path]], count_of: Any) -> str:
 
 
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
+    """One table of ``rows_of(result)`` over the runs, each row led by its run's label where several share it."""
     multi = len(runs) > 1
     rows = []
     for label, res, _ in runs:
@@ -139,11 +142,16 @@ def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of:
     return ("table", (["run"] if multi else []) + headers, rows)
 
 
+def _figure_files(entry: Any) -> list[Any]:
+    """A ``figures`` entry as a list: the suite writes one file name, or a list (the attention overlays), or None."""
+    return [entry] if isinstance(entry, str) else list(entry or [])
+
+
 def _images(runs: list[tuple[str, dict, Path]], key: str, caption: str) -> list[Block]:
+    """Every run's figures of analysis ``key``, each captioned with its run where several share the report."""
     blocks = []
     for label, res, _ in runs:
-        figs = res.get("figures", {}).get(key)
-        for f in [figs] if isinstance(figs, str) else (figs or []):
+        for f in _figure_files(res.get("figures", {}).get(key)):
             blocks.append(("image", f, f"{caption} ({label})" if len(runs) > 1 else caption))
     return blocks
 
@@ -182,8 +190,9 @@ def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                 if parts:
                     notes.append(f"{_run_prefix(label, runs)}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: "
                                  f"{', '.join(parts)}")
-    return [("text", "*Resamples with no difference or an undefined statistic: " + "; ".join(notes) + ".*")] if notes \
-        else []
+    if not notes:
+        return []
+    return [("text", "*Resamples with no difference or an undefined statistic: " + "; ".join(notes) + ".*")]
 
 
 def _ran(runs: list[tuple[str, dict, Path]], key: str) -> bool:
@@ -232,22 +241,30 @@ def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's (and the language row's) behavioural fit, and the paired comparisons with their Holm p's."""
     t = _runs_table(runs, ["model", "R²", "R² 95% CI", "% of ceiling", "RSA ρ", "RSA r", "3-way acc", "2-way acc"],
-                    lambda r: [[_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), fmt_pct(f.get("pct_of_ceiling")),
+                    lambda r: [[row_name(n, r), _f(f["r2"]), _f(f["r2_ci"]), fmt_pct(f.get("pct_of_ceiling")),
                                 _f(f["rsa_spearman"]), _f(f["rsa_pearson"]), _acc(f["ooo_acc_3way"]),
                                 _acc(f["ooo_acc_2way"])] for n, f in r.get("fit", {}).items()])
     blocks = [("text", "R² = signed squared Spearman between model and "
                f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
                "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
                "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
-    blocks += [("text", f"*{_run_prefix(label, runs)}the {_name('language', r)} row embeds "
+    blocks += [("text", f"*{_run_prefix(label, runs)}the {row_name('language', r)} row embeds "
                 f"the {ref['caption']} caption(s) with {ref['model']}.*")
                for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
     blocks += [("text", f"*{_run_prefix(label, runs)}no language row ({r['language_skipped']}).*")
                for label, r, _ in runs if r.get("language_skipped")]
-    blocks += [("text", f"*{_run_prefix(label, runs)}{_name(n, r)}: the embeddings do not differ "
+    blocks += [("text", f"*{_run_prefix(label, runs)}{row_name(n, r)}: the embeddings do not differ "
                         "between clips, so every similarity ties: R² is undefined and the accuracies count "
                         "every tie as wrong: 0 is no answer, not a wrong one.*")
                for label, r, _ in runs for n, f in r.get("fit", {}).items() if f.get("collapsed")]
+    return blocks + _fit_paired_blocks(runs) + _images(
+        runs, "fit", "behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise ceiling, grey "
+                     "band: its 95% range over split-halves) beside the accuracies (dotted: chance)")
+
+
+def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """The paired comparisons of the fit (``bgs - pretrained`` and each control's), their Holm p's and which rows'
+    resamples had no difference or an undefined statistic; nothing where no run compared two models."""
 
     def fit_paired_p(r: dict) -> list[Any]:
         return [v["p_value"] for d in r.get("paired", {}).values() for v in d.values()]
@@ -259,29 +276,27 @@ def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
     pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", "Holm p (this table)"],
                      fit_paired_rows)
-    if pt[2]:
-        # the resamples asked for (a row's p counts its finite ones), else the rows' own count
-        n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
-            [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
-        count = f"{n_boot} resamples; " if n_boot else ""
-        n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
-        blocks += [("text", "Paired bootstrap over clips (both models scored on the same resamples): the "
-                            "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
-                            "twice the smaller share of resamples at or "
-                            f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
-                            "smallest p the resamples can give). A resample with no difference counts on both "
-                            "sides and one whose statistic is undefined (it drew too few scored clips) is left "
-                            "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
-                            "no evidence either way, not that the two "
-                            "models are equal. Each p is its own test, uncorrected for the others: the table "
-                            f"holds {n_tests} tests (each comparison × statistic"
-                            f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
-                            "those p's, which bounds the chance of any false positive among them (a p at its "
-                            "resampling floor is only a bound, and so is its Holm p)."), pt]
-        blocks += _resample_notes(runs)
-    return blocks + _images(runs, "fit", "behavioural fit: R² on its own scale (error bars: 95% CI; dashed: the noise "
-                                         "ceiling, grey band: its 95% range over split-halves) beside the accuracies "
-                                         "(dotted: chance)")
+    if not pt[2]:
+        return []
+    # the resamples asked for (a row's p counts its finite ones), else the rows' own count
+    n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
+        [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
+    count = f"{n_boot} resamples; " if n_boot else ""
+    n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
+    text = ("Paired bootstrap over clips (both models scored on the same resamples): the "
+            "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
+            "twice the smaller share of resamples at or "
+            f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
+            "smallest p the resamples can give). A resample with no difference counts on both "
+            "sides and one whose statistic is undefined (it drew too few scored clips) is left "
+            "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
+            "no evidence either way, not that the two "
+            "models are equal. Each p is its own test, uncorrected for the others: the table "
+            f"holds {n_tests} tests (each comparison × statistic"
+            f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
+            "those p's, which bounds the chance of any false positive among them (a p at its "
+            "resampling floor is only a bound, and so is its Holm p).")
+    return [("text", text), pt, *_resample_notes(runs)]
 
 
 def _layer_fits(r: dict) -> list[tuple[str, dict]]:
@@ -293,12 +308,12 @@ def _layer_fits(r: dict) -> list[tuple[str, dict]]:
 def _layers_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's chosen layer and its scores, then every layer's."""
     every_layer = _runs_table(runs, ["model", "layer", "selection R²", "scored-split R²", "chosen"],
-                              lambda r: [[_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
+                              lambda r: [[row_name(n, r), row["layer"], _f(row["select_r2"]), _f(row["test_r2"]),
                                           "✓" if row["layer"] == lw["chosen"] else ""]
                                          for n, lw in _layer_fits(r) if "layers" in lw for row in lw["layers"]])
     chosen = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
                                 "2-way acc"],
-                         lambda r: [[_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
+                         lambda r: [[row_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
                                      _f(lw["chosen_fit"]["r2_ci"]),
                                      _acc(lw["chosen_fit"]["ooo_acc_3way"]), _acc(lw["chosen_fit"]["ooo_acc_2way"])]
                                     for n, lw in _layer_fits(r) if "chosen" in lw])
@@ -312,10 +327,10 @@ def _partition_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """The video / language / shared parts of the judges' pair similarities, each model's row."""
     t = _runs_table(runs, ["model", "video only", "language only", "shared", "R²(video)", "R²(language)",
                            "R²(both)", "pairs"],
-                    lambda r: [[_name(n, r), *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
+                    lambda r: [[row_name(n, r), *(f"{_f(p[k])} {_f(p[k + '_ci'])}" if k + "_ci" in p else _f(p[k])
                                       for k in ("video_unique", "language_unique", "shared")),
                                 _f(p["r2_video"]), _f(p["r2_language"]), _f(p["r2_both"]), p["n_pairs"]]
-                               if "shared" in p else [_name(n, r), f"not run ({p.get('skipped')})", *["–"] * 6]
+                               if "shared" in p else [row_name(n, r), f"not run ({p.get('skipped')})", *["–"] * 6]
                                for n, p in r.get("partition", {}).items() if isinstance(p, dict)])
     return ([("text", f"OLS R² of the {_whose(runs)} pair similarities from the model's similarities (video), the "
                       "caption embeddings' (language) and both; unique = R²(both) − R² of the other; shared = the "
@@ -358,7 +373,7 @@ def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
     # a column holds one key's model of every run: its name where the runs agree, else the key (the models line
     # says whose is whose; the first run's name stood over another run's model)
-    column = [list(dict.fromkeys(_name(n, r) for _, r, _ in runs if n in r.get("probes", {}))) for n in names]
+    column = [list(dict.fromkeys(row_name(n, r) for _, r, _ in runs if n in r.get("probes", {}))) for n in names]
     shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
     headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
     if len(names) >= 2:
@@ -390,9 +405,9 @@ def _transfer_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's transfer probe on the abstract set's held-out styles, and their paired difference."""
     t = _runs_table(runs, ["model", "accuracy", "95% Wilson CI", "chance (majority label)", "train acc", "n train",
                            "n test"],
-                    lambda r: [[_name(n, r), _acc(v["accuracy"]), _acc(v["ci"]), _acc(v["chance"]),
+                    lambda r: [[row_name(n, r), _acc(v["accuracy"]), _acc(v["ci"]), _acc(v["chance"]),
                                 _acc(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
-                               else [_name(n, r), f"not run ({v.get('skipped')})", *["–"] * 5]
+                               else [row_name(n, r), f"not run ({v.get('skipped')})", *["–"] * 5]
                                for n, v in r.get("transfer", {}).get("models", {}).items()])
     pt = _runs_table(runs, ["comparison", "accuracy difference", "95% CI", "p"],
                      lambda r: [[_comparison(c, r), _f(v["diff"], unit="pp"), _f(v["ci"], unit="pp"),
@@ -417,12 +432,12 @@ def _divergence_cells(div: dict) -> list[str]:
 def _attention_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's attention (or contribution) map's mass on the agents, and how the two models' maps differ."""
     t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
-                    lambda r: [[_name(n, r), v.get("method", "attention rollout"), _f(v.get("agent_mass")),
+                    lambda r: [[row_name(n, r), v.get("method", "attention rollout"), _f(v.get("agent_mass")),
                                 _f(v.get("agent_area")), v.get("n_masked_clips", "–"),
                                 "×".join(map(str, v.get("grid", []))) or f"not run ({v.get('skipped')})"]
                                for n, v in r.get("attention", {}).get("models", {}).items()])
     d = _runs_table(runs, ["between", "divergence (1 − mean r)", "mean r", "agent mass change", "Wilcoxon p"],
-                    lambda r: [[" vs ".join(_name(n, r) for n in r["attention"]["divergence"]["between"]),
+                    lambda r: [[" vs ".join(row_name(n, r) for n in r["attention"]["divergence"]["between"]),
                                 *_divergence_cells(r["attention"]["divergence"]),
                                 _f(r["attention"].get("agent_mass_change", {}).get("mean_diff")),
                                 _p(r["attention"].get("agent_mass_change", {}).get("wilcoxon_p"))]]
@@ -443,9 +458,9 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     def motion_rows(r: dict) -> list[list[Any]]:
         if "skipped" in r.get("motion", {}):  # says why below the table (it failed on the reason's .items())
             return []
-        return [[_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _acc(v.get("ooo_acc_3way")),
+        return [[row_name(n, r), cond, _f(v.get("r2")), _f(v.get("r2_ci")), _acc(v.get("ooo_acc_3way")),
                  _acc(v.get("ooo_acc_2way"))]
-                if "skipped" not in v else [_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
+                if "skipped" not in v else [row_name(n, r), cond, f"not scored: {v['skipped']}", "–", "–", "–"]
                 for n, m in r.get("motion", {}).items() for cond, v in m.items()]
 
     def motion_tests(r: dict) -> list[tuple[str, str, str, dict]]:
@@ -459,9 +474,9 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
         for n, m in (r.get("motion_paired") or {}).items():
             for cond, d in m.items():
                 if "skipped" in d:
-                    rows.append([_name(n, r), f"original − {cond}", f"not tested ({d['skipped']})", *["–"] * 4])
+                    rows.append([row_name(n, r), f"original − {cond}", f"not tested ({d['skipped']})", *["–"] * 4])
                     continue
-                rows += [[_name(n, r), f"original − {cond}", _STAT_NAMES.get(s, s), *_diff_cells(v, s, r),
+                rows += [[row_name(n, r), f"original − {cond}", _STAT_NAMES.get(s, s), *_diff_cells(v, s, r),
                           holm_p[n, cond, s]] for s, v in d.items()]
         return rows
 
@@ -482,6 +497,8 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A pipe table, each cell through :func:`bgs_hf._format.md_cell` (a ``|`` or line break in a name ended the
+    cell or the row)."""
     lines = ["| " + " | ".join(map(md_cell, headers)) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -506,6 +523,36 @@ def _md_caption(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]")
 
 
+#: the HTML report's one stylesheet (the markdown has none)
+_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{border-collapse:collapse;"
+          "margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+          "img{max-width:100%}figcaption{font-size:12px;color:#555}")
+
+
+def _render_block(block: Block, out_dir: Path) -> tuple[list[str], str] | None:
+    """(markdown lines, HTML) of one block; None for what would show nothing (a table without rows, a figure whose
+    file is not there)."""
+    kind = block[0]
+    if kind == "text":
+        text = block[1]
+        italic = len(text) > 1 and text[0] == text[-1] == "*"  # its markdown italics, not a name's "*"
+        return [text, ""], f"<p>{html.escape(text[1:-1] if italic else text)}</p>"
+    if kind == "table":
+        headers, rows = block[1], block[2]
+        if not rows:
+            return None
+        return [_md_table(headers, rows), ""], _html_table(headers, rows)
+    if kind == "image":
+        path, caption = Path(block[1]), block[2]
+        if not path.is_file():
+            return None
+        data = base64.b64encode(path.read_bytes()).decode()
+        return ([f"![{_md_caption(caption)}]({_md_target(os.path.relpath(path, out_dir))})", ""],
+                f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return None
+
+
 def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -> tuple[str, str]:
     """(markdown, html): images are relative links in markdown and base64 data URIs in HTML."""
     md = [f"# {title}", ""]
@@ -513,29 +560,12 @@ def render(sections: list[tuple[str, list[Block]]], out_dir: Path, title: str) -
     for name, blocks in sections:
         md += [f"## {name}", ""]
         ht.append(f"<h2>{html.escape(name)}</h2>")
-        for b in blocks:
-            if b[0] == "text":
-                md += [b[1], ""]
-                italic = len(b[1]) > 1 and b[1][0] == b[1][-1] == "*"  # its markdown italics, not a name's "*"
-                ht.append(f"<p>{html.escape(b[1][1:-1] if italic else b[1])}</p>")
-            elif b[0] == "table":
-                if not b[2]:
-                    continue
-                md += [_md_table(b[1], b[2]), ""]
-                ht.append(_html_table(b[1], b[2]))
-            elif b[0] == "image":
-                p = Path(b[1])
-                if not p.is_file():
-                    continue
-                md += [f"![{_md_caption(b[2])}]({_md_target(os.path.relpath(p, out_dir))})", ""]
-                data = base64.b64encode(p.read_bytes()).decode()
-                ht.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(b[2])}">'
-                          f"<figcaption>{html.escape(b[2])}</figcaption></figure>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{border-collapse:collapse;"
-             "margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-             "img{max-width:100%}figcaption{font-size:12px;color:#555}")
+        for rendered in (_render_block(b, out_dir) for b in blocks):
+            if rendered is not None:
+                md += rendered[0]
+                ht.append(rendered[1])
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(ht)}</body></html>\n")
+            f"<style>{_STYLE}</style></head><body>{''.join(ht)}</body></html>\n")
     return "\n".join(md) + "\n", page
 
 
@@ -595,7 +625,7 @@ def load_run(path: str | Path) -> tuple[str, dict, Path]:
                             "'result_dir' is a folder path)", path=f)
     # figure paths are relative to the folder the suite wrote them in: the given folder when it holds them (a
     # copied or moved evaluation), else the recorded one (a --json copy saved elsewhere)
-    figures = [x for v in res.get("figures", {}).values() for x in (v if isinstance(v, list) else [v]) if x]
+    figures = [x for v in res.get("figures", {}).values() for x in _figure_files(v) if x]
     recorded = Path(res.get("result_dir") or f.parent)
     holds_its_figures = bool(figures) and all((f.parent / x).is_file() for x in figures)
     base = f.parent if holds_its_figures or not recorded.is_dir() else recorded
@@ -608,6 +638,7 @@ WRITTEN_MARK = "<!-- written by bgs-hf (bgs_hf.eval.report) -->"
 
 
 def _report_paths(out_dir: str | Path, stem: str) -> tuple[Path, Path]:
+    """The ``<stem>.md`` and ``<stem>.html`` a report writes (and :func:`check_report_targets` checks first)."""
     return Path(out_dir) / f"{stem}.md", Path(out_dir) / f"{stem}.html"
 
 
@@ -627,11 +658,8 @@ def _reportable(label: str, res: dict, folder: Path) -> tuple[str, dict, Path]:
     KeyError or TypeError from deep inside a table."""
     try:
         res = dict(res)
-        figs = {}
-        for k, v in res.get("figures", {}).items():
-            vs = [v] if isinstance(v, str) else list(v or [])
-            figs[k] = [str(Path(x) if Path(x).is_absolute() else folder / x) for x in vs]
-        res["figures"] = figs
+        res["figures"] = {key: [str(Path(x) if Path(x).is_absolute() else folder / x) for x in _figure_files(entry)]
+                          for key, entry in res.get("figures", {}).items()}
         build_sections([(label, res, folder)])
     except BGSInputError:
         raise
