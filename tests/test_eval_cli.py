@@ -1853,6 +1853,21 @@ def test_the_report_says_why_a_row_or_an_analysis_was_not_run_and_counts_each_pr
     assert md.index("| b | valence |") < md.index("| b | arousal | 0.100 | 0.500 |")  # the result's order
 
 
+def test_the_probes_attribute_count_leaves_out_a_run_not_asked_for_them(tmp_path):
+    """Runs side by side, one of which was not asked for the probes (no ``probes`` key): the text counted it as
+    "2 / 0 per model", as if it had probed no attribute; a run that skipped them was already left out. Hand value:
+    the one probed run has two attributes."""
+    from bgs_hf.eval.report import build_sections, render
+
+    base = {"data": "d", "split": "test", "n_clips": 3, "models": {}}
+    probed = {**base, "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.01, "n_perm": 99},
+                                         "arousal": {"r": 0.1, "p_value": 0.5, "n_perm": 99}}}}
+    skipped = {**base, "probes": {"skipped": "no ratings"}}
+    md, _ = render(build_sections([("a", probed, tmp_path), ("b", base, tmp_path), ("c", skipped, tmp_path)]),
+                   tmp_path, "t")
+    assert "attributes (2 per model)." in md, md
+
+
 def test_the_report_keeps_the_first_runs_model_name_the_partition_intervals_and_each_rows_width(tmp_path):
     """Mutation audit (third pass): the key list naming a model after the last run (not the first), the partition's
     cells without their intervals, a model whose partition was skipped (non-finite embeddings) breaking the table (it

@@ -338,56 +338,81 @@ def _partition_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
             + _images(runs, "partition", "variance partitioning; error bars: 95% interval over clip resamples"))
 
 
-def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
-    """One row per rated attribute: each model's probe r and p, and the paired change in r between the first two."""
-    # one column pair per model of ANY run (a run without that model shows "–"), so rows match the header
-    names = list(dict.fromkeys(n for _, r, _ in runs if "skipped" not in r.get("probes", {"skipped": 1})
-                               for n in r["probes"]))
+def _probed(r: dict) -> dict[str, dict]:
+    """A run's probes, model key -> attribute -> result; none where the run skipped them (its ``{"skipped": reason}``
+    is no model) or was not asked for them."""
+    pr = r.get("probes", {})
+    return {} if "skipped" in pr else pr
 
-    def probe_rows(r: dict) -> list[list[Any]]:
-        pr = r.get("probes", {})
-        if "skipped" in pr:
-            return []
-        attrs = list(dict.fromkeys(a for n in pr for a in pr[n]))
-        rows = []
-        for a in attrs:
-            row = [a]
-            for n in names:
-                v = pr.get(n, {}).get(a)
-                row += [_f(v["r"]), _p(v["p_value"], v.get("n_perm", r.get("n_perm")))] if v else ["–", "–"]
-            if len(names) >= 2:
-                r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
-                row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
-                # the paired bootstrap of that change (an evaluation.json without one, or of other models: –)
-                d = change_tests(r).get(a)
-                row += [_f(d["ci"]), _p(d["p_value"], d.get("n_boot"), sides=2)] if d else ["–", "–"]
-            rows.append(row)
-        if len(names) >= 2:  # Holm over this run's change p's, one family of the several attributes
-            holm_p = dict(zip(change_tests(r), _holm_cells([d["p_value"] for d in change_tests(r).values()])))
-            for row, a in zip(rows, attrs):
-                row.append(holm_p.get(a, "–"))
-        return rows
 
-    def change_tests(r: dict) -> dict[str, Any]:
-        return r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}) if len(names) >= 2 else {}
+def _probe_models(runs: list[tuple[str, dict, Path]]) -> list[str]:
+    """The probed model keys of every run, first met first: one column pair each, so a run without one of them shows
+    "–" there and every run's rows match the one header."""
+    return list(dict.fromkeys(n for _, r, _ in runs for n in _probed(r)))
 
-    # a column holds one key's model of every run: its name where the runs agree, else the key (the models line
-    # says whose is whose; the first run's name stood over another run's model)
-    column = [list(dict.fromkeys(row_name(n, r) for _, r, _ in runs if n in r.get("probes", {}))) for n in names]
+
+def _probe_attributes(r: dict) -> list[str]:
+    """The attributes a run probed (any model's), first met first: its rows, and the family each model's p's belong
+    to."""
+    pr = _probed(r)
+    return list(dict.fromkeys(a for n in pr for a in pr[n]))
+
+
+def _probe_change_tests(r: dict, names: list[str]) -> dict[str, Any]:
+    """A run's paired bootstrap of the change in r from the first column's model to the second's, per attribute: none
+    with one model, or where the run has no such test (an older evaluation.json, or one of other models)."""
+    return r.get("probes_paired", {}).get(f"{names[1]} - {names[0]}", {}) if len(names) >= 2 else {}
+
+
+def _probe_row(a: str, r: dict, names: list[str]) -> list[Any]:
+    """Attribute ``a``'s row of one run: each model's probe r and p (at a permutation floor, a bound), then with two
+    models or more the change in r between the first two and its bootstrap CI and p (Holm p is added per run)."""
+    pr = _probed(r)
+    row: list[Any] = [a]
+    for n in names:
+        v = pr.get(n, {}).get(a)
+        row += [_f(v["r"]), _p(v["p_value"], v.get("n_perm", r.get("n_perm")))] if v else ["–", "–"]
+    if len(names) >= 2:
+        r0, r1 = ((pr.get(n, {}).get(a) or {}).get("r") for n in names[:2])
+        row.append(_f(r1 - r0) if r0 is not None and r1 is not None else "–")
+        d = _probe_change_tests(r, names).get(a)
+        row += [_f(d["ci"]), _p(d["p_value"], d.get("n_boot"), sides=2)] if d else ["–", "–"]
+    return row
+
+
+def _probe_rows(r: dict, names: list[str]) -> list[list[Any]]:
+    """One run's rows, one per attribute; with two models or more each ends in its change's Holm p, adjusted over
+    this run's change p's alone (one family: its several attributes; an attribute without a test: "–")."""
+    attrs = _probe_attributes(r)
+    rows = [_probe_row(a, r, names) for a in attrs]
+    if len(names) >= 2:
+        tests = _probe_change_tests(r, names)
+        holm_p = dict(zip(tests, _holm_cells([d["p_value"] for d in tests.values()])))
+        for row, a in zip(rows, attrs):
+            row.append(holm_p.get(a, "–"))
+    return rows
+
+
+def _probe_headers(runs: list[tuple[str, dict, Path]], names: list[str]) -> list[str]:
+    """The probe table's header. A column holds one key's model of every run: its name where the runs agree, else
+    the key (the models line says whose is whose; the first run's name stood over another run's model)."""
+    column = [list(dict.fromkeys(row_name(n, r) for _, r, _ in runs if n in _probed(r))) for n in names]
     shown = [ns[0] if len(ns) == 1 else n for n, ns in zip(names, column)]
     headers = ["attribute"] + [h for n in shown for h in (f"r: {n}", f"p: {n}")]
     if len(names) >= 2:
         headers += [f"change in r: {shown[1]} − {shown[0]}", "change 95% CI", "change p", "change Holm p"]
+    return headers
+
+
+def _probe_text(runs: list[tuple[str, dict, Path]], paired: bool) -> str:
+    """How the probes and (``paired``: two models or more) the change in r were tested, with the permutation count
+    where the runs agree on one and the attributes per model (the family of each model's uncorrected p's)."""
     n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
-                              if "skipped" not in r.get("probes", {"skipped": 1})
-                              for p in r["probes"].values() for v in p.values()], "n_perm")
+                              for p in _probed(r).values() for v in p.values()], "n_perm")
     count = f"{n_perm} permutations; " if n_perm else ""
-
-    def n_attributes(r: dict) -> int | None:  # the attributes probed: the family each model's p's belong to
-        pr = r.get("probes", {})
-        return None if "skipped" in pr else len(dict.fromkeys(a for n in pr for a in pr[n]))
-
-    text = ("Ridge regression (alpha by leave-one-out CV) from frozen embeddings of the training and validation clips "
+    # a run that skipped the probes or was not asked for them has no count (one not asked read "2 / 0 per model")
+    n_attributes = _per_run(runs, lambda r: len(_probe_attributes(r)) if _probed(r) else None)
+    return ("Ridge regression (alpha by leave-one-out CV) from frozen embeddings of the training and validation clips "
             "outside the scored split (with `--split train`, the validation clips) to each rating; Pearson r on the "
             "scored split's clips; one-sided permutation p "
             f"({count}\"< x\": no permutation reached the observed r, the smallest p they can give). Change in r: its "
@@ -395,10 +420,16 @@ def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
             "same resamples, as the fit's paired comparison); the probes are fit once, so the interval and p "
             "resample only the scored clips and leave out the uncertainty of fitting the probe (which training "
             "clips, which alpha). Each attribute's p is its own test, uncorrected for the several "
-            f"attributes ({_per_run(runs, n_attributes)} per model"
+            f"attributes ({n_attributes} per model"
             + ("; change Holm p: Holm's step-down adjustment over the changes' p's of the attributes, which bounds "
-               "the chance of any false positive among them)." if len(names) >= 2 else ")."))
-    return [("text", text), _runs_table(runs, headers, probe_rows)] + _images(runs, "probes", "probe r per attribute")
+               "the chance of any false positive among them)." if paired else ")."))
+
+
+def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """One row per rated attribute: each model's probe r and p, and the paired change in r between the first two."""
+    names = _probe_models(runs)
+    table = _runs_table(runs, _probe_headers(runs, names), lambda r: _probe_rows(r, names))
+    return [("text", _probe_text(runs, len(names) >= 2)), table] + _images(runs, "probes", "probe r per attribute")
 
 
 def _transfer_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
