@@ -760,3 +760,20 @@ def test_rsa_loss_of_a_collapsed_model_has_a_zero_gradient(method, dtype):
     loss.backward()
     assert float(loss.detach()) == 0.0 and loss.dtype == dtype
     assert emb.grad is not None and not emb.grad.any()
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: TripletMarginLoss(margin=10**400), f"margin must be a finite number, got {10**400}"),
+    (lambda: TripletMarginLoss(margin=-10**400), f"margin must be a finite number, got {-10**400}"),
+    (lambda: OddOneOutLoss(temperature=10**400), f"temperature must be a finite number >= 1e-30, got {10**400}"),
+    (lambda: PaperSchedule(alpha=-10**400), f"alpha must be a finite number >= 0, got {-10**400}"),
+    (lambda: PaperSchedule()(10**400), f"epoch must be a finite number, got {10**400}"),
+])
+def test_a_loss_setting_beyond_float_range_is_its_one_line_refusal(make, message):
+    """An int beyond float range (10**400) as a loss setting or epoch was ``OverflowError: int too large to convert
+    to float`` from ``float()`` in ``finite_setting``; it is as unusable as inf, so it gets inf's line."""
+    import re
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        make()
+    assert TripletMarginLoss(margin=2).margin == 2.0  # an int a float holds is still taken

@@ -1428,3 +1428,20 @@ def test_cv_r2_chooses_the_ridge_penalty_from_half_decades_between_0_1_and_10000
     rng = np.random.default_rng(0)
     cv_r2(rng.normal(size=(20, 3)), rng.normal(size=20), folds=2)
     assert len(grids) == 2 and grids[0] == pytest.approx([10 ** (k / 2 - 1) for k in range(11)])
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"lr": 10**400}, f"lr must be a finite number >= 0, got {10**400}"),
+    ({"min_lr": -10**400}, f"min_lr must be a finite number >= 0, got {-10**400}"),
+    ({"grad_clip": 10**400}, f"grad_clip must be a finite number >= 0, got {10**400}"),
+    ({"mask_ratio": 10**400}, f"mask_ratio must be a number in (0, 1), got {10**400}"),
+    ({"motion_weight": -10**400}, f"motion_weight must be a finite number >= 0, got {-10**400}"),
+])
+def test_a_pretraining_setting_beyond_float_range_is_its_one_line_refusal(settings, message):
+    """An int beyond float range (10**400) as a learning rate, clip norm, mask ratio or motion weight was
+    ``OverflowError: int too large to convert to float`` from the config's own finiteness check."""
+    import re
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        PretrainConfig(**settings)
+    assert PretrainConfig(lr=1, min_lr=0).lr == 1  # an int a float holds is still taken

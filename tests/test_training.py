@@ -3010,3 +3010,29 @@ def test_a_resume_into_another_folder_that_passes_every_check_replaces_the_run_t
     assert record["training"]["max_steps"] == 4
     assert record["training"]["resume_from_checkpoint"] == str(checkpoint)
     assert json.loads((out / "metrics.json").read_text())["train"]["resumed_from_step"] == 2
+
+
+@pytest.mark.parametrize(("training", "data", "message"), [
+    ({"learning_rate": 10**400}, {}, f"--learning_rate must be a finite number > 0, got {10**400}"),
+    ({"learning_rate": -10**400}, {}, f"--learning_rate must be a finite number > 0, got {-10**400}"),
+    ({"num_train_epochs": 10**400}, {},
+     f"--num_train_epochs must be a finite number (or set --max_steps > 0), got {10**400}"),
+    ({"warmup_steps": 10**400}, {}, f"--warmup_steps must be a finite number >= 0, got {10**400}"),
+    ({"weight_decay": -10**400}, {}, f"--weight_decay must be a finite number >= 0, got {-10**400}"),
+    ({"adam_beta2": 10**400}, {}, f"--adam_beta2 must be in [0, 1), got {10**400}"),
+    ({"adam_epsilon": -10**400}, {}, f"--adam_epsilon must be a finite number >= 0, got {-10**400}"),
+    ({}, {"val_fraction": 10**400}, f"--val_fraction must be in [0, 1), got {10**400}"),
+    ({}, {"memory_cache_mb": -10**400},
+     f"--memory_cache_mb must be a finite number >= 0 (0: no in-memory cache), got {-10**400}"),
+])
+def test_a_training_setting_beyond_float_range_is_its_one_line_refusal(tmp_path, training, data, message):
+    """Through the Python API an int beyond float range (10**400) as the learning rate, epochs, warm-up, an
+    optimizer setting or a data setting was ``OverflowError: int too large to convert to float`` from ``float()``
+    in the checks; each is the flag's own line, before anything loads."""
+    from bgs_hf.training.api import check_train_config
+
+    cfg = TrainConfig(data=DataArguments(data="tiny", **data), model_override=tiny_peft_model(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, **training})
+    with pytest.raises(BGSInputError, match=f"^{re.escape(message)}$"):
+        check_train_config(cfg)
+    assert not (tmp_path / "r").exists()

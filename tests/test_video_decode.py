@@ -683,6 +683,13 @@ def test_write_video_refuses_times_s_that_do_not_match_the_frames(
     (None, 0.0, "fps must be a finite number > 0, got 0.0"),
     (None, -5.0, "fps must be a finite number > 0, got -5.0"),
     (None, float("nan"), "fps must be a finite number > 0, got nan"),
+    # an int beyond float range: was OverflowError (int too large to convert to float)
+    pytest.param([0.0, 1.0, 2.0, 10**400], 25.0,
+                 f"times_s must be finite and >= 0, got {10**400} s for frame 3", id="time-10**400"),
+    pytest.param([-10**400, 0.0, 1.0, 2.0], 25.0,
+                 f"times_s must be finite and >= 0, got {-10**400} s for frame 0", id="time--10**400"),
+    pytest.param(None, 10**400, f"fps must be a finite number > 0, got {10**400}", id="fps-10**400"),
+    pytest.param(None, -10**400, f"fps must be a finite number > 0, got {-10**400}", id="fps--10**400"),
 ])
 def test_write_video_refuses_times_and_rates_it_cannot_write_as_given(
     tmp_path: Path, times: list[float] | None, fps: float, message: str

@@ -539,3 +539,23 @@ def test_a_processor_switch_written_null_is_off_as_in_transformers(caplog) -> No
     assert policy.mean == pytest.approx(tuple(m / 255 for m in (0.485, 0.456, 0.406)))  # x in 0-255, not 0-1
     assert "processor do_resize null: transformers crops each frame at its own size" in caplog.text
     assert "processor do_center_crop null: transformers keeps the whole resized frame" in caplog.text
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: FramePolicy(num_frames=1, size=4, crop=4, mean=10**400),
+     f"FramePolicy.mean must be finite numbers, got {10**400}"),
+    (lambda: FramePolicy(num_frames=1, size=4, crop=4, std=(0.2, -10**400, 0.2)),
+     f"FramePolicy.std must be finite numbers, got (0.2, {-10**400}, 0.2)"),
+    (lambda: FramePolicy.from_processor_config({"rescale_factor": 10**400}),
+     f"processor rescale_factor must be a positive number, got {10**400}"),
+    (lambda: FramePolicy.from_processor_config({"rescale_factor": -10**400}),
+     f"processor rescale_factor must be a positive number, got {-10**400}"),
+])
+def test_a_mean_std_or_rescale_factor_beyond_float_range_is_its_one_line_refusal(make, message):
+    """An int beyond float range (10**400) in a processor config's mean, std or rescale_factor was
+    ``OverflowError: int too large to convert to float``; it is refused as inf is, naming the field."""
+    import re
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        make()
+    assert FramePolicy(num_frames=1, size=4, crop=4, mean=1, std=(1, 2, 3)).std == (1.0, 2.0, 3.0)

@@ -63,7 +63,7 @@ def finite_setting(value: float, name: str, *, positive: bool = False, nonnegati
     bound = f" >= {SMALLEST_DIVISOR:g}" if divisor else " > 0" if positive else " >= 0" if nonnegative else ""
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range (10**400)
         v = math.nan
     if not math.isfinite(v) or (positive and v <= 0) or (nonnegative and v < 0) or (divisor and v < SMALLEST_DIVISOR):
         why = " (the loss divides by it: a smaller one overflows float32 to NaN)" if divisor and v > 0 else ""

@@ -9,11 +9,10 @@ CPU cores.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from bgs_hf.errors import whole_number
+from bgs_hf.errors import is_finite_real, whole_number
 
 #: Corpus clip ``i`` is rendered from ``default_rng(CORPUS_SEED_OFFSET + i)``; a benchmark draws its scenes from
 #: child streams spawned from its seed, so the corpus never contains a benchmark clip (see pretrain.card).
@@ -104,7 +103,7 @@ class PretrainSchedule:
             setattr(self, name, whole_number(getattr(self, name), f"{type(self).__name__}.{name}",
                                              least=_COUNT_LEAST.get(name)))
         for name in ("lr", "min_lr", "weight_decay", "grad_clip"):
-            if not math.isfinite(float(getattr(self, name))) or getattr(self, name) < 0:
+            if not is_finite_real(getattr(self, name)) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
@@ -133,7 +132,7 @@ class PretrainConfig(PretrainSchedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not (math.isfinite(self.motion_weight) and self.motion_weight >= 0):  # negative: maximise motion error
+        if not (is_finite_real(self.motion_weight) and self.motion_weight >= 0):  # negative: maximise motion error
             raise ValueError(f"motion_weight must be a finite number >= 0, got {self.motion_weight}")
         if self.target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
@@ -148,7 +147,7 @@ class PretrainConfig(PretrainSchedule):
                  if name not in ("norm_pix_loss", "num_attention_heads", "decoder_num_attention_heads") and size < 1]
         if small:
             raise ValueError(f"{', '.join(small)}: every size of the architecture must be >= 1")
-        if not math.isfinite(self.mask_ratio):  # inf was an OverflowError in the masked-patch count below
+        if not is_finite_real(self.mask_ratio):  # inf was an OverflowError in the masked-patch count below
             raise ValueError(f"mask_ratio must be a number in (0, 1), got {self.mask_ratio}")
         if a.image_size % a.patch_size or a.num_frames % a.tubelet_size:
             raise ValueError(f"patch_size {a.patch_size} must divide image_size {a.image_size} and tubelet_size "

@@ -65,6 +65,8 @@ def _triple(values: Any, name: str) -> tuple[float, float, float]:
         vals = tuple(float(v) for v in (values if isinstance(values, (list, tuple)) else [values] * 3))
     except (TypeError, ValueError):  # a processor config's "image_mean": null, a text entry
         raise ValueError(f"FramePolicy.{name} needs 3 numbers (RGB), got {values!r}") from None
+    except OverflowError:  # an int beyond float range (10**400): as unusable as inf
+        raise ValueError(f"FramePolicy.{name} must be finite numbers, got {values!r}") from None
     if len(vals) != 3:
         raise ValueError(f"FramePolicy.{name} needs 3 values (RGB), got {len(vals)}")
     if not all(math.isfinite(v) for v in vals):
@@ -213,7 +215,7 @@ def _rescale_factor(config: dict[str, Any]) -> float:
         return 1 / 255
     try:
         factor = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range (10**400)
         factor = math.nan
     if isinstance(value, bool) or not (math.isfinite(factor) and factor > 0):
         raise ValueError(f"processor rescale_factor must be a positive number, got {value!r}")

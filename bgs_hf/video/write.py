@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from bgs_hf._files import publish
+from bgs_hf.errors import is_finite_real
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +106,14 @@ def _check_frames(arr: np.ndarray) -> np.ndarray:
 def _check_timing(fps: float | Fraction, times_s: Sequence[float] | None) -> None:
     """Times the muxers take as given: otherwise an MP4 refused them naming the temp file, a Matroska file got frames
     sharing a timestamp, and a negative time put a frame before an MP4's edit list (never shown)."""
-    if not (math.isfinite(float(fps)) and fps > 0):
+    if not (is_finite_real(fps) and fps > 0):
         raise ValueError(f"write_video: fps must be a finite number > 0, got {fps}")
     if times_s is None:
         return
     for i, t in enumerate(times_s):
-        if not (math.isfinite(float(t)) and t >= 0):
-            raise ValueError(f"write_video: times_s must be finite and >= 0, got {float(t):g} s for frame {i}")
+        if not (is_finite_real(t) and t >= 0):
+            shown = f"{float(t):g}" if is_finite_real(t) else f"{t}"  # float(10**400) overflows
+            raise ValueError(f"write_video: times_s must be finite and >= 0, got {shown} s for frame {i}")
     stamps = [int(round(float(t) * 1000)) for t in times_s]  # the milliseconds written (time base 1/1000)
     for i in range(1, len(stamps)):
         if stamps[i] <= stamps[i - 1]:
