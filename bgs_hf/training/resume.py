@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._format import count
-from bgs_hf.errors import BGSInputError, is_finite_real, is_whole, whole_number
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.hub.run_info import BGS_STATE_NAME, recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER
 
@@ -137,12 +137,8 @@ def bgs_state_record(totals: Mapping[str, int], train_seconds: float | None, inf
 
 
 def _at_least(value: Any, least: int) -> bool:
-    """``value`` is a whole number (:func:`bgs_hf.errors.whole_number`, the one check of a count) of at least
-    ``least``."""
-    try:
-        return whole_number(value, "value") >= least
-    except BGSInputError:
-        return False
+    """``value`` is a whole number (:func:`bgs_hf.errors.is_whole`, the one test of one) of at least ``least``."""
+    return is_whole(value) and value >= least
 
 
 def _state_problem(saved: Mapping[str, Any]) -> str | None:
@@ -157,7 +153,7 @@ def _state_problem(saved: Mapping[str, Any]) -> str | None:
         if not _at_least(value, 0):
             return f"totals.{key} {value!r}, not a count (a whole number >= 0)"
     seconds = saved.get("train_seconds")
-    if seconds is not None and (not isinstance(seconds, (int, float)) or not is_finite_real(seconds) or seconds < 0):
+    if seconds is not None and (not is_finite_real(seconds) or seconds < 0):
         return f"train_seconds {seconds!r}, not a time in seconds (a number >= 0, or null)"
     parts = saved.get("world_sizes")
     parts = [] if parts is None else parts
