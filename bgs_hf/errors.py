@@ -31,9 +31,9 @@ class BGSInputError(ValueError):
 
 def is_whole(value: Any, *, floats: bool = True) -> bool:
     """Whether ``value`` is a whole number: an integer (numpy's too), and with ``floats`` a finite whole float (4.0),
-    never a bool (``True`` was taken as 1 clip or step). The one test behind :func:`whole_number`,
-    ``bgs_hf.metrics.bootstrap.check_count`` and the synthetic benchmark's counts and seed (``floats=False``: their
-    messages and their refusal of 12.0 clips are their own)."""
+    never a bool (``True`` was taken as 1 clip or step). The one test of a whole number: behind :func:`whole_number`,
+    ``bgs_hf.metrics.bootstrap.check_count`` and every other place that asks (``floats=False`` where 12.0 clips or
+    a 2.0 seed is refused, as the synthetic benchmark's counts are)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, numbers.Integral):
