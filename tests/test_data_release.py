@@ -628,9 +628,10 @@ def test_the_test_ceiling_is_drawn_with_the_seed_and_number_of_splits_asked_for(
 
 def test_stats_print_the_ceiling_range_low_then_high_and_keep_no_infinity():
     """Mutation audit (second pass): the printed 95% range swapped (high to low) passed the suite (its printed stats had
-    no range), and so did `_finite` letting inf through into the JSON-ready stats. Hand values: R² 0.25 over
+    no range), and so did `_finite` (now `json_safe`) letting inf through into the JSON-ready stats. Hand values: R² 0.25 over
     [0.125, 0.375] in 5 splits; repeat agreement 0.5 on 1 triplet, 0.75 on 2 over all judgments."""
-    from bgs_hf.data.stats import _finite, format_stats
+    from bgs_hf._files import json_safe
+    from bgs_hf.data.stats import format_stats
 
     split = {"clips": 4, "judgments": 6, "observed_pairs": 6}
     stats = {"name": "d", "clips": 8, "videos": 0, "judgments_total": 12, "catch_trials": 0, "valid_judgments": 12,
@@ -643,7 +644,7 @@ def test_stats_print_the_ceiling_range_low_then_high_and_keep_no_infinity():
     assert lines["noise ceiling"] == "test split-half R² 0.250 (95% range 0.125 to 0.375 over 5 splits)"
     assert lines["repeat agreement"] == ("between participants: test 0.500 (1 triplet answered by 2+ participants); "
                                          "all 0.750 (2)")
-    assert [_finite(x) for x in (float("inf"), -float("inf"), float("nan"), None, 0.5)] == [None, None, None, None, 0.5]
+    assert [json_safe(x) for x in (float("inf"), -float("inf"), float("nan"), None, 0.5)] == [None, None, None, None, 0.5]
 
 
 def _hand_release(tmp_path, rows):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -249,6 +250,22 @@ def test_flag_text_is_read_in_any_case_with_its_padding_and_anything_else_is_rep
     flags = to_bools(df, "is_catch", Path("judgments"), problems)
     assert flags.tolist() == [True, True, True, True, False, False, False, False, False, False]
     assert [str(p) for p in problems.items] == ["judgments row 10: column 'is_catch': 'sí' is not true/false"]
+
+
+def test_infinity_in_an_integer_column_is_its_one_line_and_no_numpy_warning(tmp_path: Path) -> None:
+    """``inf`` in the release's ``trial`` column (integers) printed numpy's ``RuntimeWarning: invalid value encountered
+    in remainder``, with the library's source line, above the one line that names the cell. Rows 3 and 5 by hand (the
+    header is not a row)."""
+    t = tiny_release_tables(n_clips=8, n_test=3, trials_per_participant=10)
+    t.triplets = t.triplets.astype({"trial": object})
+    t.triplets.loc[2, "trial"], t.triplets.loc[4, "trial"] = "inf", "-inf"
+    root = write_release(t, tmp_path / "r")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, problems = validate(root, decode_videos=False)
+    assert [str(p) for p in problems] == ["all_triplets.csv row 3: column 'trial': 'inf' is not an integer",
+                                          "all_triplets.csv row 5: column 'trial': '-inf' is not an integer"]
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
 
 
 def test_hub_caption_string_is_one_caption(source: Path, tmp_path: Path) -> None:

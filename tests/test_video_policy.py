@@ -133,6 +133,20 @@ def test_a_mean_or_std_that_is_not_a_finite_number_is_refused_in_one_line() -> N
         FramePolicy.from_processor_config({"image_mean": None, "image_std": [0.5, 0.5, 0.5]})
 
 
+def test_a_numpy_array_or_tensor_of_three_numbers_is_a_mean_or_std() -> None:
+    """A mean and std computed with numpy or torch (``frames.mean(axis=(0, 1, 2)) / 255``) were taken for one number
+    and refused as ``FramePolicy.mean needs 3 numbers (RGB), got array([0.25, 0.5, 0.75])``. They are read as a list
+    is; a 0-d array is still one number for every channel, and an array of another shape still one line."""
+    policy = FramePolicy(mean=np.array([0.25, 0.5, 0.75]), std=torch.tensor([0.5, 0.25, 0.125]))
+    assert (policy.mean, policy.std) == ((0.25, 0.5, 0.75), (0.5, 0.25, 0.125))
+    assert json.loads(json.dumps(policy.to_dict()))["std"] == [0.5, 0.25, 0.125]  # plain floats, as recorded
+    assert FramePolicy(mean=np.array(0.5)).mean == (0.5, 0.5, 0.5)
+    with pytest.raises(ValueError, match=r"^FramePolicy.mean needs 3 values \(RGB\), got 4$"):
+        FramePolicy(mean=np.zeros(4))
+    with pytest.raises(ValueError, match=r"^FramePolicy.std needs 3 numbers \(RGB\)"):
+        FramePolicy(std=np.ones((1, 3)))
+
+
 def test_one_number_is_every_channel_a_float_size_is_read_and_unknown_fields_are_left_out() -> None:
     """Mutation audit: a scalar mean/std (a processor config's ``image_mean: 0.5``) not spread over the three
     channels, a size written as a float (``160.0``) refused, and ``from_dict`` handing a field this version does not

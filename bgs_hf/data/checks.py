@@ -104,6 +104,23 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
         problems.fatal("empty file", path=path)
     _check_text(raw, path, problems)
     rows = _data_rows(raw, path, problems)
+    df = _parsed(path, problems)
+    if df.empty:
+        problems.fatal("no data rows (header only)", path=path)
+    missing = [c for c in required if c not in df.columns]
+    for col in missing:
+        problems.add(missing_column(col, list(df.columns), required), path=path)
+    if missing:
+        raise StopChecks(f"{path}: missing columns")
+    for col in df.columns:
+        df[col] = df[col].str.strip()
+    df[ROW] = rows if rows is not None and len(rows) == len(df) else np.arange(1, len(df) + 1)
+    return _without_blank_or_duplicate_rows(df, path, problems, drop_duplicates=drop_duplicates)
+
+
+def _parsed(path: Path, problems: Problems) -> pd.DataFrame:
+    """The file as pandas reads it, every cell a string and the headers stripped; a text pandas cannot split into
+    the header's columns is fatal for this file."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -116,16 +133,13 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):  # what _data_rows could not scan
         problems.fatal("a row has more fields than the header has columns", path=path)
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    if df.empty:
-        problems.fatal("no data rows (header only)", path=path)
-    missing = [c for c in required if c not in df.columns]
-    for col in missing:
-        problems.add(missing_column(col, list(df.columns), required), path=path)
-    if missing:
-        raise StopChecks(f"{path}: missing columns")
-    for col in df.columns:
-        df[col] = df[col].str.strip()
-    df[ROW] = rows if rows is not None and len(rows) == len(df) else np.arange(1, len(df) + 1)
+    return df
+
+
+def _without_blank_or_duplicate_rows(df: pd.DataFrame, path: Path, problems: Problems, *,
+                                     drop_duplicates: bool) -> pd.DataFrame:
+    """``df`` less its rows of empty cells and (with ``drop_duplicates``) its exact repeats, each logged with a count;
+    only blank rows left is fatal, as a header-only file is."""
     # Excel saves rows it once formatted below the data as ',,,,': blank lines, not rows of empty cells (each was a
     # row of problems, and two of them an 'exact duplicate')
     blank = (df.drop(columns=[ROW]) == "").all(axis=1)
@@ -196,12 +210,16 @@ def to_numbers(
     raw = df[col]
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     empty = (raw == "").to_numpy()
-    bad = ~np.isfinite(num) & ~(empty & allow_empty)  # 'nan'/'inf' text is an error; an empty cell is missing
+    finite = np.isfinite(num)
+    bad = ~finite & ~(empty & allow_empty)  # 'nan'/'inf' text is an error; an empty cell is missing
     # float64 holds integers exactly to 2**53: past it 12345678901234567 was read as ...568, 1e20 as int64 min,
     # and 2**53 + 1 reads as 2**53 itself, so 2**53 is refused too
-    huge = integer & np.isfinite(num) & (np.abs(num) >= 2.0**53)
+    huge = integer & finite & (np.abs(num) >= 2.0**53)
     if integer:
-        bad |= np.isfinite(num) & (np.mod(num, 1.0) != 0) | huge
+        # of the finite values only: inf % 1 printed numpy's "RuntimeWarning: invalid value encountered in remainder"
+        # above the one line that already names the 'inf' cell
+        fraction = np.mod(num, 1.0, out=np.zeros_like(num), where=finite)
+        bad |= (fraction != 0) | huge
     if allow_empty and empty.any():
         logger.info("%s: %d empty value(s) in column %r read as missing", path.name, int(empty.sum()), col)
     if bad.any():

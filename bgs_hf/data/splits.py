@@ -90,28 +90,31 @@ def val_method(split_config: Mapping[str, Any] | None, *, from_labels: bool) -> 
 
 def labels_name_val(stimulus_set: Sequence[object]) -> bool:
     """Whether the data's own ``stimulus_set`` labels name validation clips (then no carve-out is drawn)."""
-    return any(STIMULUS_SET_ALIASES.get(str(v).strip().lower()) == "val" for v in stimulus_set if v is not None)
+    return any(STIMULUS_SET_ALIASES.get(_label_key(v)) == "val" for v in stimulus_set)
+
+
+def _label_key(value: object) -> str | None:
+    """A ``stimulus_set`` label as :data:`STIMULUS_SET_ALIASES` spells it (stripped, lower case); None for no label
+    (None, NaN, blank), so that reading, listing and asking about labels agree on which clips have one."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value).strip().lower() or None
 
 
 def normalise_stimulus_set(values: Sequence[object], *, path: str | Path | None = None) -> list[str | None]:
     """Map free-form split labels to ``train``/``val``/``test``; empty or missing -> None."""
     out: list[str | None] = []
     for row, v in enumerate(values, start=1):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
-            out.append(None)
-            continue
-        key = str(v).strip().lower()
-        if key not in STIMULUS_SET_ALIASES:
+        key = _label_key(v)
+        if key is not None and key not in STIMULUS_SET_ALIASES:
             raise BGSInputError(f"stimulus_set {v!r} is not train/val/test", path=path, row=row)
-        out.append(STIMULUS_SET_ALIASES[key])
+        out.append(None if key is None else STIMULUS_SET_ALIASES[key])
     return out
 
 
 def unknown_labels(values: Sequence[object]) -> list[int]:
     """Positions of labels that are neither empty nor a known split name (what ``validate`` lists)."""
-    return [i for i, v in enumerate(values)
-            if not (v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "")
-            and str(v).strip().lower() not in STIMULUS_SET_ALIASES]
+    return [i for i, v in enumerate(values) if (key := _label_key(v)) is not None and key not in STIMULUS_SET_ALIASES]
 
 
 def assign_splits(
@@ -123,28 +126,7 @@ def assign_splits(
     a partial labelling is an error (it would silently move clips between splits).
     """
     cfg = config or SplitConfig()
-    labels = normalise_stimulus_set(stimulus_set, path=path)
-    n = len(labels)
-    missing = [i for i, v in enumerate(labels) if v is None]
-    if missing and len(missing) < n:
-        raise BGSInputError(
-            f"stimulus_set missing for {len(missing)} of {n} clips (first: clip index {missing[0]}); "
-            "label all clips or none",
-            path=path,
-        )
-    if missing:  # no labels at all: seeded train/test draw
-        rng = np.random.default_rng(cfg.seed if cfg.split_seed is None else cfg.split_seed)
-        order = rng.permutation(n)
-        n_test = int(round(cfg.test_fraction * n))
-        test = np.sort(order[:n_test])
-        train = np.sort(order[n_test:])
-        val = np.empty(0, dtype=np.int64)
-        logger.info("no stimulus_set: seeded split, %d train / %d test clips", len(train), len(test))
-    else:
-        arr = np.asarray(labels, dtype=object)
-        train = np.flatnonzero(arr == "train")
-        test = np.flatnonzero(arr == "test")
-        val = np.flatnonzero(arr == "val")
+    train, val, test = _labelled_or_drawn(normalise_stimulus_set(stimulus_set, path=path), cfg, path)
     if len(val) and cfg.val_split == "paper":
         n_val = len(val)
         raise BGSSettingError(lambda n: f"stimulus_set names {n_val} val clip(s): {n('val_split', 'paper')} draws "
@@ -162,6 +144,31 @@ def assign_splits(
     }
     check_no_leakage(splits)
     return splits
+
+
+def _labelled_or_drawn(
+    labels: Sequence[str | None], cfg: SplitConfig, path: str | Path | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train, val and test clips as the labels name them, or, with no labels at all, a seeded train/test draw (no
+    val yet). Some clips labelled and others not is refused: either reading would move clips between splits."""
+    n = len(labels)
+    missing = [i for i, v in enumerate(labels) if v is None]
+    if missing and len(missing) < n:
+        raise BGSInputError(
+            f"stimulus_set missing for {len(missing)} of {n} clips (first: clip index {missing[0]}); "
+            "label all clips or none",
+            path=path,
+        )
+    if not missing:
+        arr = np.asarray(labels, dtype=object)
+        return np.flatnonzero(arr == "train"), np.flatnonzero(arr == "val"), np.flatnonzero(arr == "test")
+    rng = np.random.default_rng(cfg.seed if cfg.split_seed is None else cfg.split_seed)
+    order = rng.permutation(n)
+    n_test = int(round(cfg.test_fraction * n))
+    test = np.sort(order[:n_test])
+    train = np.sort(order[n_test:])
+    logger.info("no stimulus_set: seeded split, %d train / %d test clips", len(train), len(test))
+    return train, np.empty(0, dtype=np.int64), test
 
 
 def carve_val(train: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,11 +7,11 @@ split-half ceiling on the test judgments, from ``bgs_hf.metrics`` (the only plac
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 import numpy as np
 
+from bgs_hf._files import json_safe
 from bgs_hf._format import count, fmt
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import labels_name_val, val_method
@@ -112,10 +112,6 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
     }
 
 
-def _finite(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
 def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> dict[str, Any]:
     """:func:`count_stats` plus the human noise ceilings every model number is read against (split-half R² on
     the test judgments, repeated-triplet agreement), JSON-ready (nan -> null)."""
@@ -126,7 +122,7 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
     r2, ci, thin, missing = None, [None, None], None, None
     if len(np.unique(test.participant)) >= 2:
         ceiling = split_half_ceiling(test, data.n_clips, n_splits=n_splits, seed=seed)
-        r2, ci, thin = _finite(ceiling.r2), [_finite(c) for c in ceiling.ci], ceiling.too_few_pairs()
+        r2, ci, thin = json_safe(ceiling.r2), json_safe(list(ceiling.ci)), ceiling.too_few_pairs()
     else:
         missing = ("the test split has no judgment with all three clips in it: use more clips, or a larger test "
                    "fraction" if len(test) == 0 else "the test split has judgments from fewer than 2 participants")
@@ -137,7 +133,7 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
         "test": {
             "r2_split_half": r2,
             "r2_split_half_ci": ci,
-            "repeat_agreement": _finite(repeats.agreement),
+            "repeat_agreement": json_safe(repeats.agreement),
             "n_splits": n_splits,
             # why the R² means nothing (too few pairs seen in both halves), or None: reports show n/a for it
             "too_few_pairs": thin,
@@ -146,8 +142,8 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
             "between_participant_triplets": repeats.n_triplets_between,  # the triplets the agreement is over
         },
         "all": {
-            "repeat_agreement": _finite(repeats_all.agreement),
-            "majority_acc_3way": _finite(repeats_all.majority_acc_3way),
+            "repeat_agreement": json_safe(repeats_all.agreement),
+            "majority_acc_3way": json_safe(repeats_all.majority_acc_3way),
             "repeated_triplets": repeats_all.n_triplets,
             "between_participant_triplets": repeats_all.n_triplets_between,  # the triplets the agreement is over
         },

@@ -53,6 +53,21 @@ class _Damaged(Exception):
     """A cache entry whose bytes are not the ones written (one-line reason)."""
 
 
+def _npy_header(body: memoryview) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """Shape, Fortran order, dtype and data offset of the ``.npy`` bytes ``body``, already read and checked, so the
+    frames can be a view of them (no second read or copy); a header numpy cannot read is ``_Damaged``."""
+    try:
+        header = io.BytesIO(body[: min(len(body), 1 << 16)])
+        version = np.lib.format.read_magic(header)
+        if version not in ((1, 0), (2, 0)):  # np.save writes 1.0 (2.0 for huge headers), never 3.0
+            raise ValueError(f".npy version {version}")
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(header)
+    except (ValueError, SyntaxError, EOFError, TypeError) as err:
+        raise _Damaged(f"unreadable .npy header ({' '.join(str(err).split())})") from None
+    return shape, fortran, dtype, header.tell()
+
+
 def file_sha256(path: str | Path) -> str:
     """Streamed sha256 of a file's content (constant memory for any file size)."""
     h = hashlib.sha256()
@@ -160,16 +175,7 @@ class ClipCache:
         body = view[:-_TRAILER]
         if self.verify and hashlib.sha256(body).digest() != view[-_TRAILER + len(ENTRY_MAGIC):]:
             raise _Damaged("checksum mismatch: its bytes changed after they were written")
-        try:
-            header = io.BytesIO(body[: min(len(body), 1 << 16)])
-            version = np.lib.format.read_magic(header)
-            if version not in ((1, 0), (2, 0)):  # np.save writes 1.0 (2.0 for huge headers), never 3.0
-                raise ValueError(f".npy version {version}")
-            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = read(header)
-        except (ValueError, SyntaxError, EOFError, TypeError) as err:
-            raise _Damaged(f"unreadable .npy header ({' '.join(str(err).split())})") from None
-        offset = header.tell()
+        shape, fortran, dtype, offset = _npy_header(body)
         ok = (
             dtype == np.uint8
             and not fortran

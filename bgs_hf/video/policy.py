@@ -60,9 +60,12 @@ def checked_num_frames(value: Any, what: str = "num_frames") -> int:
 
 
 def _triple(values: Any, name: str) -> tuple[float, float, float]:
-    """Three finite numbers: an infinite std made every pixel 0, a NaN mean every pixel NaN, without a word."""
+    """Three finite numbers: an infinite std made every pixel 0, a NaN mean every pixel NaN, without a word. One
+    number is every channel's; a numpy array or torch tensor of three is read as a list is (it was taken for one
+    number and refused as not 3 numbers)."""
+    several = isinstance(values, (list, tuple)) or getattr(values, "ndim", 0) >= 1  # a 0-d array is one number
     try:
-        vals = tuple(float(v) for v in (values if isinstance(values, (list, tuple)) else [values] * 3))
+        vals = tuple(float(v) for v in (values if several else [values] * 3))
     except (TypeError, ValueError):  # a processor config's "image_mean": null, a text entry
         raise ValueError(f"FramePolicy.{name} needs 3 numbers (RGB), got {values!r}") from None
     except OverflowError:  # an int beyond float range (10**400): as unusable as inf
@@ -138,46 +141,72 @@ class FramePolicy:
         config's ``size`` and resizes the short side to ``int(crop * 256 / 224)`` (crop 256 when left out): so does
         the policy for that class.
         """
-        legacy = config.get("feature_extractor_type")  # read by transformers as the image processor it names
-        kind = (config.get("video_processor_type") or config.get("image_processor_type")
-                or (legacy.replace("FeatureExtractor", "ImageProcessor") if isinstance(legacy, str) else None))
-        cfg = {**PROCESSOR_DEFAULTS.get(kind, {}), **config} if isinstance(kind, str) else dict(config)
-        if kind == "VJEPA2VideoProcessor":
-            cfg = _vjepa2_sizes(cfg)
-        size = _edge(cfg.get("size"), "size")
-        do_crop = cfg.get("do_center_crop", cfg.get("crop_size") is not None)
-        crop = (
-            _edge(cfg.get("crop_size"), "crop_size") if do_crop and cfg.get("crop_size") is not None else None
-        )
-        if size is None and crop is None:
-            size = crop = cls.size
-        elif size is None:
-            size = crop
-        elif crop is None:
-            crop = size
-        if crop > size:  # e.g. size {"shortest_edge": 224} with a larger crop: resize up to the crop
-            size = crop
-        if _switched_off(cfg, "do_resize"):
-            logger.warning("processor do_resize %s: transformers crops each frame at its own size; bgs-hf resizes "
-                           "its short side to %s px first, so a frame of another size shows another field of view "
-                           "than through transformers", json.dumps(cfg["do_resize"]), size)
-        if (_switched_off(cfg, "do_center_crop") and isinstance(cfg.get("size"), dict)
-                and cfg["size"].get("shortest_edge") is not None):
-            logger.warning("processor do_center_crop %s: transformers keeps the whole resized frame (short side "
-                           "%s, not square); bgs-hf centre-crops it to %sx%s", json.dumps(cfg["do_center_crop"]),
-                           size, crop, crop)
-        if cfg.get("do_normalize", True):
-            mean = cfg.get("image_mean", IMAGENET_MEAN)
-            std = cfg.get("image_std", IMAGENET_STD)
-        else:
-            mean, std = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
-        # transformers: (x * rescale_factor - mean) / std = (x / 255 - mean / k) / (std / k), k = 255 * factor
-        k = 255.0 * _rescale_factor(cfg)
-        if not math.isclose(k, 1.0, rel_tol=1e-6):  # 1/255 as the configs write it keeps the policy it always had
-            mean = tuple(v / k for v in _triple(mean, "mean"))
-            std = tuple(v / k for v in _triple(std, "std"))
+        cfg = _as_transformers_reads_it(config)
+        size, crop = _size_and_crop(cfg, default=cls.size)
+        _warn_unmodelled_steps(cfg, size, crop)
+        mean, std = _normalisation(cfg)
         nf = num_frames if num_frames is not None else cfg.get("num_frames") or cls.num_frames
         return cls(num_frames=nf, size=size, crop=crop, mean=mean, std=std)  # nf checked there
+
+
+def _as_transformers_reads_it(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with what transformers fills in from the processor class it names: the class's mean and std where
+    the config leaves them out (:data:`PROCESSOR_DEFAULTS`), and V-JEPA 2's short side derived from its crop."""
+    legacy = config.get("feature_extractor_type")  # read by transformers as the image processor it names
+    kind = (config.get("video_processor_type") or config.get("image_processor_type")
+            or (legacy.replace("FeatureExtractor", "ImageProcessor") if isinstance(legacy, str) else None))
+    cfg = {**PROCESSOR_DEFAULTS.get(kind, {}), **config} if isinstance(kind, str) else dict(config)
+    if kind == "VJEPA2VideoProcessor":
+        cfg = _vjepa2_sizes(cfg)
+    return cfg
+
+
+def _size_and_crop(cfg: dict[str, Any], *, default: int) -> tuple[int, int]:
+    """The short side and the square crop: one left out is the other (both left out, ``default``), and the short side
+    is never below the crop, which would crop past the frame."""
+    size = _edge(cfg.get("size"), "size")
+    do_crop = cfg.get("do_center_crop", cfg.get("crop_size") is not None)
+    crop = (
+        _edge(cfg.get("crop_size"), "crop_size") if do_crop and cfg.get("crop_size") is not None else None
+    )
+    if size is None and crop is None:
+        size = crop = default
+    elif size is None:
+        size = crop
+    elif crop is None:
+        crop = size
+    if crop > size:  # e.g. size {"shortest_edge": 224} with a larger crop: resize up to the crop
+        size = crop
+    return size, crop
+
+
+def _warn_unmodelled_steps(cfg: dict[str, Any], size: int, crop: int) -> None:
+    """Say where the policy, which always resizes and then centre-crops, shows another field of view than
+    transformers: a config that turns either step off."""
+    if _switched_off(cfg, "do_resize"):
+        logger.warning("processor do_resize %s: transformers crops each frame at its own size; bgs-hf resizes "
+                       "its short side to %s px first, so a frame of another size shows another field of view "
+                       "than through transformers", json.dumps(cfg["do_resize"]), size)
+    if (_switched_off(cfg, "do_center_crop") and isinstance(cfg.get("size"), dict)
+            and cfg["size"].get("shortest_edge") is not None):
+        logger.warning("processor do_center_crop %s: transformers keeps the whole resized frame (short side "
+                       "%s, not square); bgs-hf centre-crops it to %sx%s", json.dumps(cfg["do_center_crop"]),
+                       size, crop, crop)
+
+
+def _normalisation(cfg: dict[str, Any]) -> tuple[Any, Any]:
+    """The policy's mean and std (on pixels / 255) that give transformers' ``(x * rescale_factor - mean) / std``."""
+    if cfg.get("do_normalize", True):
+        mean = cfg.get("image_mean", IMAGENET_MEAN)
+        std = cfg.get("image_std", IMAGENET_STD)
+    else:
+        mean, std = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+    # transformers: (x * rescale_factor - mean) / std = (x / 255 - mean / k) / (std / k), k = 255 * factor
+    k = 255.0 * _rescale_factor(cfg)
+    if not math.isclose(k, 1.0, rel_tol=1e-6):  # 1/255 as the configs write it keeps the policy it always had
+        mean = tuple(v / k for v in _triple(mean, "mean"))
+        std = tuple(v / k for v in _triple(std, "std"))
+    return mean, std
 
 
 def _switched_off(config: dict[str, Any], key: str) -> bool:

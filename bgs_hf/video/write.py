@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,23 +66,7 @@ def write_video(
                 stream.time_base = tb
             if rotation:
                 stream.set_display_rotation(rotation)
-            n = 0
-            for i, arr in enumerate(frames):
-                arr = np.ascontiguousarray(_check_frames(np.asarray(arr)))
-                if times_s is not None and i >= len(times_s):
-                    raise ValueError(f"write_video: more frames than the {len(times_s)} times_s given")
-                if n == 0:
-                    stream.height, stream.width = arr.shape[:2]
-                    stream.pix_fmt = pix_fmt
-                elif arr.shape[:2] != (stream.height, stream.width):  # the encoder would rescale it without a word
-                    raise ValueError(f"write_video: frame {i} is {arr.shape[0]}x{arr.shape[1]}, the first frame "
-                                     f"{stream.height}x{stream.width}")
-                frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
-                if tb is not None:
-                    frame.pts, frame.time_base = int(round(float(times_s[i]) * 1000)), tb  # type: ignore[index]
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-                n += 1
+            n = _encode_frames(container, stream, frames, pix_fmt=pix_fmt, times_s=times_s, time_base=tb)
             if n == 0:
                 raise ValueError(f"write_video({out.name}): no frames given")
             if times_s is not None and n < len(times_s):  # an iterable shorter than its times (an array is checked above)
@@ -94,6 +79,32 @@ def write_video(
             os.unlink(tmp)
     logger.debug("wrote %d frames to %s", n, out)
     return out
+
+
+def _encode_frames(container: Any, stream: Any, frames: np.ndarray | Iterable[np.ndarray], *, pix_fmt: str,
+                   times_s: Sequence[float] | None, time_base: Fraction | None) -> int:
+    """Encode and mux each frame, the first setting the stream's size; returns how many. Each is checked as it comes,
+    since the frames of an iterable are known only once read."""
+    import av
+
+    n = 0
+    for i, arr in enumerate(frames):
+        arr = np.ascontiguousarray(_check_frames(np.asarray(arr)))
+        if times_s is not None and i >= len(times_s):
+            raise ValueError(f"write_video: more frames than the {len(times_s)} times_s given")
+        if n == 0:
+            stream.height, stream.width = arr.shape[:2]
+            stream.pix_fmt = pix_fmt
+        elif arr.shape[:2] != (stream.height, stream.width):  # the encoder would rescale it without a word
+            raise ValueError(f"write_video: frame {i} is {arr.shape[0]}x{arr.shape[1]}, the first frame "
+                             f"{stream.height}x{stream.width}")
+        frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
+        if time_base is not None:
+            frame.pts, frame.time_base = int(round(float(times_s[i]) * 1000)), time_base  # type: ignore[index]
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        n += 1
+    return n
 
 
 def _check_frames(arr: np.ndarray) -> np.ndarray:
