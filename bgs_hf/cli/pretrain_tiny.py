@@ -4,7 +4,8 @@ recipe)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from dataclasses import asdict, fields, is_dataclass
+from typing import Any, get_args
 
 from bgs_hf.cli._args import int_at_least, int_between
 from bgs_hf.cli._parser import examples
@@ -89,8 +90,6 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
     """Set dotted ``KEY=VALUE`` fields on a (nested) dataclass, casting VALUE to the field's current type (its
     declared one when it is ``None``; ``none`` unsets an optional field). KEY must name one setting: a group
     (``arch``) would have been built from the string (``Conv3dArch("5")``) and refused later for its widths."""
-    from dataclasses import fields, is_dataclass
-
     from bgs_hf.errors import BGSInputError
 
     for item in items:
@@ -114,14 +113,10 @@ def apply_overrides(cfg: object, items: list[str]) -> None:
 
 
 def _is_config(obj: object) -> bool:
-    from dataclasses import is_dataclass
-
     return is_dataclass(obj) and not isinstance(obj, type)
 
 
 def _field_names(obj: Any) -> set[str]:
-    from dataclasses import fields
-
     return {f.name for f in fields(obj)}
 
 
@@ -132,12 +127,10 @@ _SCALARS: dict[str, type] = {"int": int, "float": float, "str": str, "bool": boo
 def _declared(annotation: Any) -> tuple[type | None, bool]:
     """(the one scalar type of a field's annotation or ``None``, whether it admits ``None``); annotations are
     strings under ``from __future__ import annotations``, objects otherwise."""
-    import typing
-
     if isinstance(annotation, str):
         names = [part.strip() for part in annotation.split("|")]
     else:
-        names = [getattr(a, "__name__", str(a)) for a in (typing.get_args(annotation) or (annotation,))]
+        names = [getattr(a, "__name__", str(a)) for a in (get_args(annotation) or (annotation,))]
     optional = "None" in names or "NoneType" in names
     rest = [n for n in names if n not in ("None", "NoneType")]
     return (_SCALARS.get(rest[0]) if len(rest) == 1 else None), optional
@@ -171,7 +164,6 @@ DIRECT_FLAGS = {"steps": "--steps", "batch_size": "--batch-size", "seed": "--see
 def reproduce_command(arch: str, cfg: Any, default: Any, probe_clips: int = PROBE_CLIPS) -> str | None:
     """The command (markdown) that makes ``cfg`` and its card's probe again, or ``None`` when both are the
     recipe's defaults: every field that differs, including the warm-up --steps shortened."""
-    from dataclasses import asdict
 
     def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -5,7 +5,7 @@ even with oracle labels, while a 0.9 M-parameter 3-D CNN does (``docs/experiment
 a transformers model it gets what the ViT families have: ``save_pretrained``/``from_pretrained``,
 ``AutoModel``, peft LoRA on its ``Conv3d`` layers, and hidden states for the layer-wise analyses.
 
-Two choices keep it honest under LoRA:
+Three choices keep it honest under LoRA and comparable with the ViTs:
 
 - **No normalisation layers.** Pretraining uses BatchNorm; :func:`fold_batchnorm` folds it into the
   convolutions when pretraining ends (exact in eval mode). Fine-tuning therefore cannot drift running
@@ -24,6 +24,7 @@ Two choices keep it honest under LoRA:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import OrderedDict
 from typing import Any
@@ -48,7 +49,7 @@ DEFAULT_TEMPORAL_STRIDES: tuple[int, ...] = (1, 2, 2, 2)
 
 
 class BGSConv3dConfig(PretrainedConfig):
-    """Block widths and temporal strides; every block halves height and width (kernel 3, padding 1).
+    """Block widths and temporal strides; every block halves height and width (odd ``kernel_size``, same padding).
     ``input_stream`` and the ``foreground_*``/``pixel_*`` fields: see the module docstring."""
 
     model_type = MODEL_TYPE
@@ -134,6 +135,9 @@ class BGSConv3dBlock(GradientCheckpointingLayer):
 
 
 class BGSConv3dPreTrainedModel(PreTrainedModel):
+    """What transformers needs to save, load and initialise the model; a fresh model starts from He (fan-out)
+    weights and zero biases, the usual start of a ReLU CNN."""
+
     config_class = BGSConv3dConfig
     config: BGSConv3dConfig
     base_model_prefix = "conv3d"
@@ -153,6 +157,9 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
     ``pooler_output`` is the mean over tokens (global average pooling, the CNN's own readout).
     """
 
+    #: clip key -> foreground stream, least recently used first; None while the cache is off (see enable_stream_cache)
+    _stream_cache: OrderedDict[tuple[Any, ...], torch.Tensor] | None = None
+
     def __init__(self, config: BGSConv3dConfig) -> None:
         super().__init__(config)
         chans = [config.stream_channels, *config.widths]
@@ -171,6 +178,8 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         return self._foreground(pixel_values)
 
     def _foreground(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """The foreground stream ``(B, 1, T, H, W)`` of normalised ``pixel_values``: the foreground is computed on
+        frames in [0, 1], so the processor's normalisation is undone first."""
         shape = (1, 1, -1, 1, 1)
         mean = torch.tensor(self.config.pixel_mean, device=pixel_values.device).view(shape)
         std = torch.tensor(self.config.pixel_std, device=pixel_values.device).view(shape)
@@ -191,8 +200,6 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         self._stream_cache_max_bytes = int(max_bytes)
         self._stream_cache_bytes = 0
 
-    _stream_cache: OrderedDict[tuple[Any, ...], torch.Tensor] | None = None
-
     def _cached_stream(self, pixel_values: torch.Tensor) -> torch.Tensor:
         cache = self._stream_cache
         assert cache is not None
@@ -200,11 +207,11 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
                  hashlib.blake2b(clip.contiguous().view(-1).view(torch.uint8).numpy().tobytes(),  # any dtype, bf16 too
                                  digest_size=16).digest())
                 for clip in pixel_values.detach()]
-        first: dict[tuple[Any, ...], int] = {}  # each uncached clip once, even if the batch repeats it
+        first_uncached: dict[tuple[Any, ...], int] = {}  # each uncached clip once, even if the batch repeats it
         for i, k in enumerate(keys):
             if k not in cache:
-                first.setdefault(k, i)
-        missing = list(first.values())
+                first_uncached.setdefault(k, i)
+        missing = list(first_uncached.values())
         if missing:
             for i, stream in zip(missing, self._foreground(pixel_values[missing]), strict=True):
                 # a copy: a view would keep the whole batch's stream alive until its last clip is evicted,
@@ -277,14 +284,10 @@ def from_conv_bn_stack(layers: nn.Sequential, config: BGSConv3dConfig) -> BGSCon
 
 def register_auto_classes() -> None:
     """Let ``AutoConfig``/``AutoModel.from_pretrained`` read ``bgs_conv3d`` folders (idempotent)."""
-    try:
+    with contextlib.suppress(ValueError):  # already registered
         AutoConfig.register(MODEL_TYPE, BGSConv3dConfig)
-    except ValueError:  # already registered
-        pass
-    try:
+    with contextlib.suppress(ValueError):
         AutoModel.register(BGSConv3dConfig, BGSConv3dModel)
-    except ValueError:
-        pass
 
 
 register_auto_classes()

@@ -65,8 +65,8 @@ class VideoMAEPooled(nn.Module):
 
 
 class Conv3dNet(nn.Module):
-    """A plain 3-D CNN (four strided conv blocks, global average pool): locality and translation
-    equivariance built in, the inductive bias a from-scratch ViT has to learn from data."""
+    """A plain 3-D CNN (one strided conv block per width, four by default; global average pool): locality and
+    translation equivariance built in, the inductive bias a from-scratch ViT has to learn from data."""
 
     def __init__(self, widths: list[int] | tuple[int, ...] = DEFAULT_WIDTHS,
                  temporal_strides: list[int] | tuple[int, ...] = DEFAULT_TEMPORAL_STRIDES, in_channels: int = 3) -> None:
@@ -194,6 +194,8 @@ def train_candidate(
 
 
 def run_capacity_check(cfg: CapacityConfig) -> dict[str, Any]:
+    """Render the labelled corpus and probe clips once and train every candidate on them: one protocol, so the
+    candidates' held-out R² compare. Returns the JSON report (its config and torch version, to rerun it)."""
     unknown = set(cfg.candidates) - set(CANDIDATES)
     if unknown:
         raise ValueError(f"unknown candidates {sorted(unknown)}; choose from {sorted(CANDIDATES)}")
@@ -213,6 +215,7 @@ def run_capacity_check(cfg: CapacityConfig) -> dict[str, Any]:
 
 
 def markdown_table(report: dict[str, Any]) -> str:
+    """The report as a markdown table (``main`` writes it beside the JSON): one row per candidate."""
     every = report.get("config", {}).get("eval_every", 100)
     rows = [f"| candidate | params | steps | s/step | held-out R² (best) | curve (R² every {every} steps) |",
             "|---|---|---|---|---|---|"]

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from bgs_hf.errors import whole_number
-from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
+from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS, BGSConv3dConfig, from_conv_bn_stack
 from bgs_hf.pretrain.config import PretrainSchedule, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
 from bgs_hf.pretrain.train import (
@@ -43,6 +43,8 @@ from bgs_hf.video.foreground import ForegroundConfig, foreground
 
 logger = logging.getLogger(__name__)
 
+#: Side (px) of the square tubes the masks hide, through every frame.
+TUBE_PX = 16
 
 
 @dataclass
@@ -63,10 +65,8 @@ class Conv3dArch:
         self.num_frames = whole_number(self.num_frames, "Conv3dArch.num_frames")
         self.image_size = whole_number(self.image_size, "Conv3dArch.image_size")
 
-    def to_config(self, **extra: Any) -> Any:
+    def to_config(self, **extra: Any) -> BGSConv3dConfig:
         """The model config; ``extra``: further ``BGSConv3dConfig`` fields (e.g. its input stream)."""
-        from bgs_hf.models.conv3d import BGSConv3dConfig
-
         return BGSConv3dConfig(widths=self.widths, temporal_strides=self.temporal_strides,
                                num_frames=self.num_frames, image_size=self.image_size, **extra)
 
@@ -95,14 +95,18 @@ class Conv3dPretrainConfig(PretrainSchedule):
         a.__post_init__()  # whole numbers, set by --set after it was built
         self.cell = whole_number(self.cell, "Conv3dPretrainConfig.cell")
         self.hidden_tubes = whole_number(self.hidden_tubes, "Conv3dPretrainConfig.hidden_tubes")
-        a.to_config()  # widths and temporal strides: one entry per block, a frame count they divide, ...
+        a.to_config()  # widths and temporal strides: one entry per block, every size at least 1, ...
         if self.cell < 1 or self.hidden_tubes < 0:  # cell 0 divided by zero; -1 tubes hid all but one
             raise ValueError(f"need cell >= 1 and hidden_tubes >= 0, got cell={self.cell}, "
                              f"hidden_tubes={self.hidden_tubes}")
-        grid = a.image_size // 2 ** len(a.widths)
-        if a.image_size % 16 or grid < 1 or (a.image_size // 16) ** 2 <= self.hidden_tubes:
-            raise ValueError(f"image_size {a.image_size} must be a multiple of 16 with more than "
-                             f"{self.hidden_tubes} tubes of 16 px")
+        if a.image_size % TUBE_PX or (a.image_size // TUBE_PX) ** 2 <= self.hidden_tubes:
+            raise ValueError(f"image_size {a.image_size} must be a multiple of {TUBE_PX} with more than "
+                             f"{self.hidden_tubes} tubes of {TUBE_PX} px")
+        blocks = len(a.widths)
+        if a.image_size % 2 ** blocks:  # the targets' grid is image_size // 2**blocks: the network's only then
+            raise ValueError(f"image_size {a.image_size} must be a multiple of {2 ** blocks}: each of the {blocks} "
+                             "blocks halves it, and each output location predicts its own tile")
+        grid = a.image_size // 2 ** blocks
         steps = output_steps(a.num_frames, a.temporal_strides)
         if a.num_frames % steps:  # each output step predicts its own frames: as many for every step
             raise ValueError(f"num_frames {a.num_frames} must be a multiple of the {steps} time steps the blocks "
@@ -116,9 +120,9 @@ class Conv3dPretrainConfig(PretrainSchedule):
 
 def objective(cfg: Conv3dPretrainConfig) -> str:
     """The card's objective, from the settings that ran (fixed text said frames 8-15 of an 8-frame run)."""
-    t, tubes = cfg.arch.num_frames, (cfg.arch.image_size // 16) ** 2
+    t, tubes = cfg.arch.num_frames, (cfg.arch.image_size // TUBE_PX) ** 2
     return (f"Masked prediction of the label-free foreground (SimMIM-style): per clip either frames {t // 2}-{t - 1} "
-            f"or {cfg.hidden_tubes} of {tubes} spatial 16-px tubes zeroed at the input; MSE on the foreground "
+            f"or {cfg.hidden_tubes} of {tubes} spatial {TUBE_PX}-px tubes zeroed at the input; MSE on the foreground "
             f"magnitude of every frame, pooled in {cfg.cell}-px cells, predicted by a 1x1x1 Conv3d head on the "
             "last block")
 
@@ -155,9 +159,9 @@ def flip_together(frames: np.ndarray, target: np.ndarray, rng: np.random.Generat
 
 
 def hide(batch: int, arch: Conv3dArch, cfg: Conv3dPretrainConfig, rng: np.random.Generator) -> torch.Tensor:
-    """Input keep-mask (B, T, 1, H, W), 1 = visible: the future of some clips, random 16-px tubes of the rest."""
+    """Input keep-mask (B, T, 1, H, W), 1 = visible: the future of some clips, random tubes of the rest."""
     t, s = arch.num_frames, arch.image_size
-    per_row = s // 16
+    per_row = s // TUBE_PX
     keep = torch.ones(batch, t, 1, s, s)
     for b in range(batch):
         if rng.random() < cfg.future_share:
@@ -165,7 +169,7 @@ def hide(batch: int, arch: Conv3dArch, cfg: Conv3dPretrainConfig, rng: np.random
         else:
             for tube in rng.permutation(per_row * per_row)[: cfg.hidden_tubes]:
                 r, c = divmod(int(tube), per_row)
-                keep[b, :, :, r * 16 : (r + 1) * 16, c * 16 : (c + 1) * 16] = 0
+                keep[b, :, :, r * TUBE_PX : (r + 1) * TUBE_PX, c * TUBE_PX : (c + 1) * TUBE_PX] = 0
     return keep
 
 
@@ -212,12 +216,10 @@ def pretrain_conv3d(cfg: Conv3dPretrainConfig, out_dir: str | Path, *, progress:
     return result
 
 
-def save_backbone(trunk: nn.Sequential, config: Any, result: PretrainResult, cfg: Any, *, objective: str, name: str,
-                  loss_name: str) -> None:
+def save_backbone(trunk: nn.Sequential, config: BGSConv3dConfig, result: PretrainResult, cfg: Any, *, objective: str,
+                  name: str, loss_name: str) -> None:
     """What both CNN recipes leave in ``result.out_dir``: the BatchNorm-folded encoder (``trunk`` in eval mode,
     a Conv3d+BatchNorm3d+ReLU stack), its preprocessor config, the training log and the loss curve."""
-    from bgs_hf.models.conv3d import from_conv_bn_stack
-
     out = result.out_dir
     model = from_conv_bn_stack(trunk, config)
     model.config.architectures = ["BGSConv3dModel"]
