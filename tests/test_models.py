@@ -133,6 +133,27 @@ def test_adapter_round_trip(family, tmp_path):
         assert torch.equal(loaded(x), ref)
 
 
+def test_an_adapter_config_naming_a_task_type_loads_as_the_bgs_adapter(tmp_path):
+    """An adapter_config.json with a ``task_type`` (what peft writes for ``LoraConfig(task_type="FEATURE_EXTRACTION")``)
+    was loaded by peft as its ``PeftModelForFeatureExtraction``: its forward passed no ``pixel_values`` (a
+    ``TypeError``) and its ``save_pretrained`` wrote no ``bgs_config.json``. It loads as the run it is."""
+    model = build_embedder("tiny-random-videomae")
+    x, ref = _stepped_with_reference(model)  # nonzero lora_B: the adapter's weights decide the embeddings
+    model.save_pretrained(str(tmp_path / "run"))
+    config_file = tmp_path / "run" / "adapter_config.json"
+    config = json.loads(config_file.read_text())
+    assert config["task_type"] is None  # ours names none
+    config_file.write_text(json.dumps({**config, "task_type": "FEATURE_EXTRACTION"}))
+    loaded = load_model(tmp_path / "run")
+    assert isinstance(loaded, BGSPeftModel)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), ref)
+    loaded.save_pretrained(str(tmp_path / "again"))
+    assert (tmp_path / "again" / "bgs_config.json").is_file()
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path / "again")(x), ref)
+
+
 def test_model_without_lora_saves_and_loads_head(tmp_path):
     model = build_embedder("tiny-random-videomae", lora=None).eval()
     assert isinstance(model, BGSEmbedder)

@@ -372,7 +372,8 @@ def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGS
     if trained_on and trained_on != base.spec.name:
         logger.warning("adapter was trained on %s but bgs_config.json names %s", trained_on, base.spec.name)
     try:
-        return BGSPeftModel.from_pretrained(base, str(folder), is_trainable=is_trainable)
+        return BGSPeftModel.from_pretrained(base, str(folder), config=_embedder_adapter_config(folder),
+                                            is_trainable=is_trainable)
     except (SafetensorError, OSError, EOFError, pickle.UnpicklingError) as err:
         raise BGSInputError(f"cannot read the adapter weights ({type(err).__name__}: {err}); the file is "
                             "damaged or truncated", path=folder) from None
@@ -380,6 +381,20 @@ def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGS
         if not str(err).startswith("Error(s) in loading state_dict"):
             raise
         raise BGSInputError(_base_mismatch(base.spec, str(err)), path=folder) from None
+
+
+def _embedder_adapter_config(folder: Path) -> Any:
+    """The folder's adapter config with no ``task_type``: peft wraps an adapter that names one (``LoraConfig(
+    task_type="FEATURE_EXTRACTION")``, a common PEFT idiom) in its own class for that task, not ``BGSPeftModel``, and
+    that class's forward passed no ``pixel_values`` (a ``TypeError``) and its ``save_pretrained`` no
+    ``bgs_config.json``. On an embedder the task type chooses nothing else."""
+    from peft import PeftConfig
+
+    config = PeftConfig.from_pretrained(str(folder))
+    if config.task_type is not None:
+        logger.info("adapter task_type %s not used: a BGS adapter is loaded around the embedder", config.task_type)
+        config.task_type = None
+    return config
 
 
 def _base_mismatch(spec: BackboneSpec, report: str) -> str:
