@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bgs_hf._files import json_safe, write_text_atomic
+from bgs_hf._files import json_safe, work_folder, write_text_atomic
 from bgs_hf._format import count, fmt, fmt_pct
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
@@ -183,9 +183,12 @@ def ensure_socialshapes(seed: int, n_clips: int, *, root: Path | None = None, ab
     if (final / ".complete").is_file() and _cached_benchmark_is_intact(final):
         logger.info("reusing %s", final)
         return final
-    tmp = final.with_name(final.name + f".tmp{os.getpid()}")
+    # a work folder of the one convention (`.bgs-partial-NAME.tmp-PID`, made here so the generator builds inside it),
+    # for a name that never exists (``final`` may: a damaged copy): the next quickstart removes a SIGKILLed one's
+    # (was `NAME.tmpPID`, with the generator's work folder named after that PID: a rerun never removed it)
+    tmp = work_folder(final.with_name(final.name + ".tmp"))
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir()
     logger.info("generating %s (seed %d)", kind, seed)
     try:
         try:

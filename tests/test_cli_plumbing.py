@@ -616,7 +616,7 @@ def test_data_stats_seed_draws_the_ceilings_split_halves(release, tmp_path, caps
 
 def test_synth_hands_every_flag_to_the_generator(tmp_path, monkeypatch, capsys):
     """Mutants that passed: --seed of the abstract set, --overlap or --workers not handed on, and --clips' lower
-    bound (10) lowered."""
+    bound (10) lowered (10 is handed on here; 9 is refused by the generator itself, the next test)."""
     import bgs_hf.synth.generate as generate
 
     seen = {}
@@ -634,9 +634,16 @@ def test_synth_hands_every_flag_to_the_generator(tmp_path, monkeypatch, capsys):
     assert seen["abs"][1]["seed"] == 5 and seen["abs"][1]["config"].num_frames == 6
     assert main(["synth", str(tmp_path / "big"), "--force"]) == 0 and seen["ss"][1]["force"] is True
     assert main(["synth", str(tmp_path / "big_abs"), "--abstract", "--force"]) == 0 and seen["abs"][1]["force"] is True
-    assert main(["synth", str(tmp_path / "few"), "--clips", "9"]) == 2  # the help's "at least 10"
-    assert capsys.readouterr().err == "error: --clips must be at least 10, got 9\n"
     assert main(["synth", str(tmp_path / "ten"), "--clips", "10"]) == 0 and seen["ss"][1]["n_clips"] == 10
+
+
+@pytest.mark.parametrize("clips", ["9", "-3"])
+def test_synth_too_few_clips_is_the_generators_one_refusal_named_as_the_flag(tmp_path, capsys, clips):
+    """The CLI kept its own copy of the generator's minimum (10 clips), worded otherwise (`--clips must be at least
+    10, got 9`): one rule in one place, the generator's, named as typed (`--clips 9`) as its estimate's refusal is."""
+    assert main(["synth", str(tmp_path / "few"), "--clips", clips]) == 2  # the help's "at least 10"
+    assert capsys.readouterr().err == f"error: --clips {clips}: must be at least 10\n"
+    assert list(tmp_path.iterdir()) == []  # refused before any folder is made
 
 
 def test_synth_without_flags_writes_250_clips_in_the_release_layout_with_the_default_config(tmp_path, monkeypatch):

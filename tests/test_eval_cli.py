@@ -514,6 +514,30 @@ def test_evaluate_prints_each_row_under_its_display_name_and_an_undefined_share_
     assert all("n/a of ceiling" in ln and "n/a%" not in ln for ln in lines)  # (the accuracies are in percent)
 
 
+def test_evaluate_leaves_the_namespace_it_is_given_as_it_was(tiny_sets, tmp_path, monkeypatch):
+    """`run` settled the run's folder and the seed on the caller's namespace (`args.model`, `args.seed`): a caller
+    reusing it (a notebook, a loop over runs) scored the next model with the first run's recorded seed, and saw its
+    `--model` rewritten."""
+    import copy
+
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.cli.main import build_parser
+
+    seen = []
+    monkeypatch.setattr(suite, "run_suite", lambda data, pretrained, finetuned, **kw: seen.append((finetuned, kw["seed"]))
+                        or {"data": "d", "split": "test", "n_clips": 9, "n_pairs": 12, "n_judgments": 30,
+                            "noise_ceiling_r2": None, "fit": {}, "timings_s": {"total": 1.0}})
+    _, data, _ = tiny_sets
+    run = _saved_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"training": {"seed": 7}}))  # the seed it trained with
+    args = build_parser().parse_args(["evaluate", "--data", str(data), "--model", f"{run}/", "--analyses", "fit",
+                                      "--report", str(tmp_path / "ev")])
+    given = copy.deepcopy(vars(args))
+    assert args.func(args) == 0
+    assert seen == [(str(run), 7)]  # the run's folder, scored with its recorded seed
+    assert vars(args) == given and args.seed is None and args.model == f"{run}/"
+
+
 @pytest.mark.parametrize("flag", ["--model", "--pretrained", "--control"])
 def test_a_folder_holding_run_folders_is_named_with_the_runs_inside_not_as_a_backbone(tmp_path, capsys, flag):
     """`bgs-hf quickstart --out runs/demo` then `bgs-hf evaluate --model runs/demo`: the quickstart's folder holds

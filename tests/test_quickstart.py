@@ -20,7 +20,7 @@ def test_benchmark_cache_is_reused_and_never_touches_its_siblings(tmp_path, monk
     def fake(kind: str):
         def gen(out, **kwargs):
             calls.append(kind)
-            Path(out).mkdir(parents=True)
+            Path(out).mkdir(parents=True, exist_ok=True)  # the quickstart hands over its own empty work folder
             (Path(out) / "made").write_text(kind)
             return Path(out)
 
@@ -93,6 +93,61 @@ def test_an_interrupted_benchmark_generation_leaves_nothing_in_the_cache(tmp_pat
         assert list(tmp_path.iterdir()) == []
 
 
+_KILLED_GENERATION = """
+import sys, time
+from pathlib import Path
+
+import bgs_hf.synth as synth
+from bgs_hf._files import built_in_place
+from bgs_hf.quickstart import ensure_socialshapes
+
+
+def generate(out, **kwargs):  # as the generators build: in a hidden work folder, moved into place when whole
+    with built_in_place(out) as work:
+        (work / "videos").mkdir(parents=True)
+        (work / "videos" / "ss_0000.mp4").write_bytes(b"half a video")
+        print("rendering", flush=True)
+        time.sleep(600)
+
+
+synth.generate_socialshapes = generate
+ensure_socialshapes(0, 30, root=Path(sys.argv[1]))
+"""
+
+
+def test_a_sigkilled_benchmark_generation_leaves_nothing_in_the_cache_once_the_next_quickstart_ran(tmp_path,
+                                                                                                   monkeypatch,
+                                                                                                   caplog) -> None:
+    """A quickstart killed (SIGKILL, the OOM killer) while it made the benchmark left `NAME.tmpPID`'s hidden work
+    folder (`.bgs-partial-NAME.tmpPID-PID`) in the cache for good: the next run clears a dead PID's work folders
+    only for its own target, and its target was named by its own PID."""
+    import logging
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    root = tmp_path / "cache"
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_GENERATION, str(root)], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        assert proc.stdout.readline() == "rendering\n"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    assert any(p.name.startswith(".bgs-partial-") for p in root.iterdir())  # what the killed run left
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator([]), raising=False)
+    with caplog.at_level(logging.INFO, logger="bgs_hf"):
+        final = ensure_socialshapes(0, 30, root=root)
+    assert sorted(p.name for p in root.iterdir()) == [final.name]
+    assert f"left by a killed run (process {proc.pid} is gone)" in caplog.text
+
+
 def test_a_benchmark_another_process_finished_first_is_kept_not_deleted(tmp_path, monkeypatch) -> None:
     """Two quickstarts generating the same benchmark: the one finishing second deleted the first one's copy
     (`rmtree(final)` after checking it was not there) while the first was already reading it."""
@@ -113,7 +168,7 @@ def test_a_benchmark_another_process_finished_first_is_kept_not_deleted(tmp_path
 
     def rmtree(path, *a, **k):
         if Path(path) == final:
-            other_process_finishes(next(tmp_path.glob(final.name + ".tmp*")))
+            other_process_finishes(next(tmp_path.glob(f".bgs-partial-{final.name}.tmp-*")))
         return real_rmtree(path, *a, **k)
 
     def rename(src, dst, *a, **k):
@@ -957,7 +1012,7 @@ def test_a_damaged_cache_warns_once_and_a_killed_runs_temp_folder_does_not_block
     with caplog.at_level(logging.WARNING, logger="bgs_hf.quickstart"):
         ensure_socialshapes(0, 30, root=tmp_path / "a")
     assert [r.getMessage().count("is damaged") for r in caplog.records] == [1]
-    leftover = tmp_path / "b" / f"{final.name}.tmp{os.getpid()}"
+    leftover = tmp_path / "b" / f".bgs-partial-{final.name}.tmp-{os.getpid()}"
     (leftover / "videos").mkdir(parents=True)
     (leftover / "videos" / "half.mp4").write_bytes(b"half")
     made = ensure_socialshapes(0, 30, root=tmp_path / "b")

@@ -181,9 +181,12 @@ def _print_summary(res: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Evaluate as the flags say. ``args`` is read, never changed: the model's folder and the seed are settled on a
+    copy, so a caller that reuses the namespace (a notebook, a loop over models) gets back the values it gave."""
     import shutil
     import tempfile
 
+    args = argparse.Namespace(**vars(args))
     analyses = _check_flags_alone(args)
     from bgs_hf.baselines.language import LanguageBaselineConfig
     from bgs_hf.data import load
