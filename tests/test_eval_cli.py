@@ -1092,15 +1092,15 @@ def test_embedding_sends_the_clips_to_the_models_device(monkeypatch):
             self.seen.append(x.device.type)
             return torch.zeros(len(x), 3)
 
-        def embed_layers(self, x):
+        def embed_with_layers(self, x):
             self.seen.append(x.device.type)
-            return torch.zeros(2, len(x), 4)
+            return torch.zeros(len(x), 3), torch.zeros(2, len(x), 4)
 
     monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache: torch.zeros(2, 3, 4, 4))
     model = OnDevice()
     emb, lay = embed_paths(model, ["a.mp4", "b.mp4", "c.mp4"], batch_size=2, layers=True, progress=False)
     assert emb.shape == (3, 3) and lay.shape == (2, 3, 4)
-    assert model.seen == ["meta"] * 4
+    assert model.seen == ["meta"] * 2  # one backbone pass per batch gives the embeddings and the layers
 
 
 def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):

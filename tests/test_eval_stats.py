@@ -1884,6 +1884,30 @@ def test_a_clip_without_a_video_is_named_before_any_decoding() -> None:
         clip_paths(data, [0, 1])
 
 
+def test_embedding_with_layers_runs_the_backbone_once_per_batch_for_the_same_numbers(monkeypatch) -> None:
+    """The suite's layer-wise embedding (``layers=True``: the pretrained and bgs models of every scored and training
+    clip) called ``model(x)`` and then ``model.embed_layers(x)``, two backbone passes per batch; one now, with the
+    embeddings of ``layers=False`` and each batch's ``embed_layers`` unchanged to the bit."""
+    import bgs_hf.video
+    from bgs_hf.eval.embed import embed_paths
+    from bgs_hf.models import build_embedder
+
+    model = build_embedder("tiny-random-bgs_conv3d")
+    fp = model.frame_policy
+    clips = {f"c{i}.mp4": torch.randn(fp.num_frames, 3, fp.crop, fp.crop, generator=torch.Generator().manual_seed(i))
+             for i in range(5)}
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache=None: clips[path])
+    passes = []
+    model.get_base_model().backbone.register_forward_hook(lambda *_: passes.append(1))
+    emb, layers = embed_paths(model, list(clips), batch_size=2, layers=True, progress=False)
+    assert len(passes) == 3  # batches of 2, 2 and 1 clips (was 6)
+    plain = embed_paths(model, list(clips), batch_size=2, progress=False)
+    np.testing.assert_array_equal(emb, plain)
+    with torch.no_grad():
+        want = [model.embed_layers(torch.stack(list(clips.values())[i:i + 2])).double().numpy() for i in (0, 2, 4)]
+    np.testing.assert_array_equal(layers, np.concatenate(want, axis=1))
+
+
 def test_embedding_runs_in_eval_mode_without_gradients_and_restores_the_models_mode(monkeypatch) -> None:
     """Mutation audit (second pass): embedding with dropout on (no ``model.eval()``), with gradients recorded, leaving
     a training model in eval mode afterwards (the epoch callback scores mid-training), float32 output, an empty clip
@@ -1909,6 +1933,9 @@ def test_embedding_runs_in_eval_mode_without_gradients_and_restores_the_models_m
 
         def embed_layers(self, x):
             return torch.stack([x.flatten(1)[:, :2]] * 3)
+
+        def embed_with_layers(self, x):
+            return self(x), self.embed_layers(x)
 
     monkeypatch.setattr(bgs_hf.video, "load_clip",
                         lambda path, policy, cache=None: torch.full((1, 3, 1, 1), float(path[1])))

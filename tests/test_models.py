@@ -381,6 +381,30 @@ def test_embed_layers_shape(family):
     assert last.shape == (2, model.spec.hidden_size)  # head=None: pooled backbone features
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_embed_with_layers_is_forward_and_embed_layers_from_one_backbone_pass(family):
+    """The layer-wise evaluation needs each clip's embedding and its layer features: ``model(x)`` then
+    ``model.embed_layers(x)`` ran the backbone twice per batch. One pass must give both, bit for bit, through peft with
+    a live LoRA and the head's trained copy (``modules_to_save``), else the evaluation's numbers would move."""
+    model = build_embedder(f"tiny-random-{family}").eval()
+    assert isinstance(model, PeftModel)
+    with torch.no_grad():  # lora_B starts at 0 and the head copy equals the original: make both count
+        g = torch.Generator().manual_seed(1)
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(0.1 * torch.randn(p.shape, generator=g))
+    x = _clips(model, 2)
+    passes = []
+    model.get_base_model().backbone.register_forward_hook(lambda *_: passes.append(1))
+    with torch.no_grad():
+        emb, layers = model.embed_with_layers(x)
+        assert len(passes) == 1
+        want_emb, want_layers = model(x), model.embed_layers(x)
+    assert len(passes) == 3
+    assert torch.equal(emb, want_emb) and torch.equal(layers, want_layers)
+    assert emb.shape == (2, model.embedding_dim) and layers.shape[:2] == (model.spec.num_layers + 1, 2)
+
+
 def test_timesformer_frame_mismatch_fails_loudly():
     model = build_embedder("tiny-random-timesformer", lora=None)
     fp = model.frame_policy

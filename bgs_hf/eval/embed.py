@@ -145,9 +145,12 @@ def embed_paths(
                 x = torch.stack(batch)
                 if device is not None:
                     x = x.to(device)
-                emb.append(model(x).float().cpu().numpy())
-                if layers:
-                    lay.append(model.embed_layers(x).float().cpu().numpy())
+                if layers:  # one backbone pass for both (model(x) and embed_layers(x) ran it twice)
+                    e, per_layer = model.embed_with_layers(x)
+                    lay.append(per_layer.float().cpu().numpy())
+                else:
+                    e = model(x)
+                emb.append(e.float().cpu().numpy())
     finally:
         model.train(was_training)
     if not emb:

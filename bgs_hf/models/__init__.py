@@ -33,6 +33,7 @@ Embedder (``embedder.py``)
     - ``model.embed_layers(pixel_values) -> (L+1, B, D_backbone)`` pooled, L2-normalised features of
       the embedding output and every backbone layer (layer-wise evaluation; no head; ``bgs_conv3d``: D is its
       widest block's width);
+    - ``model.embed_with_layers(pixel_values) -> (embeddings, layer features)``, the two above from one backbone pass;
     - ``model.frame_policy`` (``FramePolicy``), ``model.spec`` (``BackboneSpec``),
       ``model.head_config`` (``HeadConfig | None``);
     - ``model.activation_checkpointing_enable()`` / ``activation_checkpointing_disable()`` (what

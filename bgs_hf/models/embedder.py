@@ -218,29 +218,45 @@ class BGSEmbedder(nn.Module):
         per_frame = pooled if pooled is not None else tokens[:, 0]
         return per_frame.reshape(batch, -1, per_frame.shape[-1]).mean(1)
 
+    def _last_layer_features(self, out: Any, batch: int) -> torch.Tensor:
+        """Pooled last-layer features (B, hidden) of the backbone's outputs ``out``."""
+        pooled = getattr(out, "pooler_output", None) if self.spec.pooling == "frame-mean" else None
+        return self._pool(out.last_hidden_state, batch, pooled)
+
+    def _head_embedding(self, feats: torch.Tensor) -> torch.Tensor:
+        """The head (if any) on pooled features, L2-normalised: what :meth:`forward` returns."""
+        if self.head is not None:  # a bf16/fp16 checkpoint's features meet the head in the head's dtype
+            feats = self.head(feats.to(next(self.head.parameters()).dtype))
+        return nn.functional.normalize(feats.float(), dim=-1)
+
+    def _layer_features(self, out: Any, batch: int) -> torch.Tensor:
+        """``(L+1, B, hidden)`` pooled, L2-normalised features of every hidden state in ``out``."""
+        if not out.hidden_states:
+            raise RuntimeError(f"{self.spec.model_class} returned no hidden_states")
+        layers = [self._pool(h, batch) for h in out.hidden_states]
+        return nn.functional.normalize(torch.stack(layers).float(), dim=-1)
+
     def pooled_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Pooled last-layer backbone features (B, hidden), before the head and not normalised."""
-        out = self._backbone_outputs(pixel_values)
-        pooled = getattr(out, "pooler_output", None) if self.spec.pooling == "frame-mean" else None
-        return self._pool(out.last_hidden_state, pixel_values.shape[0], pooled)
+        return self._last_layer_features(self._backbone_outputs(pixel_values), pixel_values.shape[0])
 
     def forward(self, pixel_values: torch.Tensor, **_: Any) -> torch.Tensor:
         """``(B, T, 3, H, W)`` normalised frames -> ``(B, D)`` L2-normalised embeddings (other keyword arguments, which
         peft and the Trainer may pass, are ignored)."""
-        feats = self.pooled_features(pixel_values)
-        if self.head is not None:  # a bf16/fp16 checkpoint's features meet the head in the head's dtype
-            feats = self.head(feats.to(next(self.head.parameters()).dtype))
-        return nn.functional.normalize(feats.float(), dim=-1)
+        return self._head_embedding(self.pooled_features(pixel_values))
 
     def embed_layers(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """``(L+1, B, hidden)`` pooled, L2-normalised features of the embeddings and every layer (bgs_conv3d: its widest
         block's width, the layers zero-padded to it)."""
         out = self._backbone_outputs(pixel_values, output_hidden_states=True)
-        if not out.hidden_states:
-            raise RuntimeError(f"{self.spec.model_class} returned no hidden_states")
+        return self._layer_features(out, pixel_values.shape[0])
+
+    def embed_with_layers(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(``forward``'s embeddings, ``embed_layers``' features) from one backbone pass: the layer-wise evaluation
+        needs both of every clip, and calling the two ran the backbone twice."""
+        out = self._backbone_outputs(pixel_values, output_hidden_states=True)
         b = pixel_values.shape[0]
-        layers = [self._pool(h, b) for h in out.hidden_states]
-        return nn.functional.normalize(torch.stack(layers).float(), dim=-1)
+        return self._head_embedding(self._last_layer_features(out, b)), self._layer_features(out, b)
 
     def activation_checkpointing_enable(self, activation_checkpointing_kwargs: dict[str, Any] | None = None,
                                         every_n_layers: int = 1, offload: bool = False) -> None:
