@@ -58,13 +58,26 @@ def build_parser(argv: list[str] | None = None) -> Any:
         ) + "\n\nEvery flag takes '_' or '-' (--output_dir, --output-dir). --resume_from_checkpoint last resumes "
         "from the output folder's highest-step complete checkpoint. -v (--verbose) gives debug logging.\n\n" + EXIT_STATUS)
     parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
+    _describe_off_switches(parser)
     return parser
+
+
+def _describe_off_switches(parser: Any) -> None:
+    """HfArgumentParser gives each flag that is on by default an off switch (``--no_eval_test``) with the flag's own
+    help and the default ``False``: ``-h`` said ``--no_eval_test`` would "score the test split at the end (default:
+    False)". Each says what it does instead; its default is never read (the flag's own comes first), so none is
+    shown."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._StoreFalseAction) and any(o.startswith("--no_") for o in action.option_strings):
+            action.help = f"turn --{action.dest} off (the same as --{action.dest} false)"
+            action.default = argparse.SUPPRESS
 
 
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
     from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
-    from bgs_hf.errors import BGSInputError
     from bgs_hf.training.api import TrainConfig
     from bgs_hf.training.args import flags_in, infinite_setting_error
 
@@ -82,6 +95,16 @@ def parse(argv: list[str] | None = None) -> Any:
     except OverflowError as err:  # --logging_steps inf
         raise infinite_setting_error(flags_in(argv), err) from None
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)
+
+
+#: the fit statistics ``main`` prints of each scored split
+_PRINTED_FIT = ("r2", "rsa_spearman", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling")
+
+
+def _fit_summary(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The printed fit of each split the run scored (val, test): :data:`_PRINTED_FIT` of its metrics."""
+    return {split: {k: metrics.get(split, {}).get(k) for k in _PRINTED_FIT}
+            for split in ("val", "test") if metrics.get(split)}
 
 
 def _unscored(metrics: dict[str, Any]) -> str:
@@ -118,9 +141,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     DataLoader), and it says it, naming itself (``error: rank 3 of 8: ...``) unless it is the launch's first process.
     Any other ``OSError`` is the environment, which need not be alike on every process (a full disk on one node, a
     file only one rank writes): each process says it, named unless it is the first, rather than lose the one line
-    that says why. A
-    process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0 (every
-    survivor printed a gloo/NCCL traceback that buried the cause)."""
+    that says why. A process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0
+    (every survivor printed a gloo/NCCL traceback that buried the cause)."""
 
     def run() -> int:
         if launch_rank("WORLD_SIZE") <= 1:
@@ -131,8 +153,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         except (BGSInputError, BGSDivergedError, OSError, KeyboardInterrupt) as err:
             # this process's own clips (its DataLoader's worker, or own_part in this process), or the environment
             # (which may be this process's alone): said here, naming the process unless it is the launch's first
-            own = _raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err)))
-            own = own or isinstance(err, OSError)
+            own = (_raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err)))
+                   or isinstance(err, OSError))
             process = launch_process() if own else ""
             if not process and (local_rank == 0 or own):
                 raise  # said here, as it is
@@ -172,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         except BGSInputError as err:  # `val_split 'paper'` (the library's words) as --val_split; flags as typed
             raise flags_as_typed(err, flags, "_") from None
         if result.trainer.args.should_save:
-            summary = {split: {k: result.metrics.get(split, {}).get(k) for k in ("r2", "rsa_spearman", "ooo_acc_3way",
-                                                                                "ooo_acc_2way", "pct_of_ceiling")}
-                       for split in ("val", "test") if result.metrics.get(split)}
+            summary = _fit_summary(result.metrics)
             print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201 - CLI entry point
             if summary:
                 print(json.dumps(json_safe(summary), indent=2, default=str))  # noqa: T201 - strict JSON: NaN as null
@@ -184,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with console(verbose):  # changes nothing inside ``bgs-hf train``, whose console it is
         return run_guarded(_once_per_launch(command))
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -32,6 +32,34 @@ def test_parse_flags_and_bgs_defaults():
     assert not off.load_best_model_at_end and str(off.lr_scheduler_type.value) == "constant"
 
 
+def test_each_off_switch_says_it_turns_its_flag_off_and_still_does(capsys):
+    """HfArgumentParser gives a flag that is on by default an off switch carrying the flag's own help and the default
+    False: ``bgs-hf train -h`` said ``--no_eval_test`` would "score the test split at the end (default: False)"."""
+    from bgs_hf.train import build_parser, parse
+
+    shown = " ".join(build_parser([]).format_help().split())
+    assert "--no_eval_test, --no-eval-test turn --eval_test off (the same as --eval_test false) --" in shown
+    assert ("--no_log_on_each_node, --no-log-on-each-node turn --log_on_each_node off (the same as --log_on_each_node "
+            "false) --") in shown
+    assert "score the test split at the end (metrics.json) (default: False)" not in shown
+    for flags, scored in (([], True), (["--no_eval_test"], False), (["--no-eval-test"], False),
+                          (["--eval_test", "false"], False), (["--eval-test"], True)):
+        assert parse(["--data", "d", "--output_dir", "/tmp/x", *flags]).bgs.eval_test is scored, flags
+    for flags, each_node in (([], True), (["--no_log_on_each_node"], False)):
+        assert parse(["--data", "d", "--output_dir", "/tmp/x", *flags]).training.log_on_each_node is each_node
+
+
+def test_the_early_stopping_patience_is_told_in_evaluations_not_epochs():
+    """The patience counts evaluations (``SayingEarlyStoppingCallback`` says "not improved for N evaluation(s)"):
+    with ``--eval_strategy steps`` one every ``--eval_steps`` steps. The help called them epochs."""
+    from bgs_hf.train import build_parser
+
+    shown = " ".join(build_parser([]).format_help().split())
+    patience = shown[shown.index("--early_stopping_patience EARLY_STOPPING_PATIENCE"):shown.index("--eval_test [")]
+    assert "evaluations without a gain in --metric_for_best_model" in patience, patience
+    assert "epochs without" not in patience
+
+
 def test_python_m_bgs_hf_train_takes_no_abbreviated_flag_and_says_a_refusal_on_one_line():
     """Mutation audit (quickstart and top-level helpers, third pass): ``python -m bgs_hf.train``'s parser taking
     abbreviations (``--num_train_epoch 3`` then trained 3 epochs while ``training_defaults``, which reads the flags as

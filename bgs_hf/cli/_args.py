@@ -11,6 +11,8 @@ from typing import Any
 
 
 def int_at_least(low: int) -> Callable[[str], int]:
+    """An integer >= ``low`` (a count, a seed), refused by argparse itself otherwise."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)

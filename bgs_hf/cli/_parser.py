@@ -52,11 +52,12 @@ def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> 
         if not token.startswith("-"):
             continue
         name = token.split("=", 1)[0]
-        if name.replace("_", "-") in ("--out", "--output", "--output-dir", "-o") and "out" in positionals:
+        name_dashed = name.replace("_", "-")
+        if name_dashed in ("--out", "--output", "--output-dir", "-o") and "out" in positionals:
             hints.append(f"the output folder is the positional OUT: {parser.prog} ... OUT")
-        elif name.replace("_", "-") in ("--out", "--output") and "--output-dir" in dashed:
+        elif name_dashed in ("--out", "--output") and "--output-dir" in dashed:
             hints.append(f"did you mean {'--output_dir' if '_' in name else '--output-dir'}?")
-        elif (match := closest(name.replace("_", "-"), dashed)) is not None:
+        elif (match := closest(name_dashed, dashed)) is not None:
             underscored = "--" + match[2:].replace("-", "_")  # in the spelling the user typed, where it exists
             shown = underscored if ("_" in name and underscored in known) or match not in known else match
             hints.append(f"did you mean {shown}?")
@@ -119,6 +120,9 @@ class Suggestions:
 class CLIParser(Suggestions, argparse.ArgumentParser):
     """``argparse.ArgumentParser`` with suggestions, ``_`` flag spellings and example-friendly help."""
 
+    #: the command line being parsed (set on every sub-command parser by ``parse_command_line``)
+    typed: tuple[str, ...] = ()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("formatter_class") in (None, argparse.HelpFormatter, argparse.RawDescriptionHelpFormatter):
             kwargs["formatter_class"] = HelpFormatter
@@ -150,9 +154,6 @@ class CLIParser(Suggestions, argparse.ArgumentParser):
             if sub is None or name not in sub.choices:
                 return parser
             parser = sub.choices[name]
-
-    #: the command line being parsed (set on every sub-command parser by ``parse_command_line``)
-    typed: tuple[str, ...] = ()
 
     def error(self, message: str) -> NoReturn:
         """argparse's one-line error, naming a flag as it was typed (``argument --val_fraction: ...``; argparse

@@ -82,7 +82,9 @@ class BGSArguments:
     hflip: bool = field(default=False, metadata={
         "help": "augment: mirror each of a step's training clips left-right with probability 1/2 (never at "
                 "evaluation)"})
-    early_stopping_patience: int = field(default=5, metadata={"help": "epochs without val RSA gain (0 = off)"})
+    early_stopping_patience: int = field(default=5, metadata={
+        "help": "evaluations without a gain in --metric_for_best_model (val RSA) before the run stops: epochs with the "
+                "default --eval_strategy epoch (0 = off)"})
     eval_test: bool = field(default=True, metadata={"help": "score the test split at the end (metrics.json)"})
     overwrite_output_dir: bool = field(default=False, metadata={
         "help": "train into an --output_dir that holds an earlier run (its checkpoint-* folders are removed, so "
@@ -113,7 +115,6 @@ BGS_TRAINING_DEFAULTS: dict[str, Any] = {
     # the Trainer's default logs a NaN step as the running mean: a diverged run looked like a healthy one
     "logging_nan_inf_filter": False,
 }
-
 
 
 def training_defaults(user: dict[str, Any]) -> dict[str, Any]:

@@ -73,13 +73,12 @@ class VideoClipStore:
         if path is None:
             raise BGSInputError(f"clip {clip} has no video file (the dataset was loaded without videos)")
         x = load_clip(path, self.policy, self.cache)
-        size = x.numel() * x.element_size()
-        if size <= self.memory_bytes:
+        if x.nbytes <= self.memory_bytes:  # a clip larger than the whole budget would evict every other one
             self._memory[clip] = x
-            self._used += size
-            while self._used > self.memory_bytes:
-                _, old = self._memory.popitem(last=False)
-                self._used -= old.numel() * old.element_size()
+            self._used += x.nbytes
+            while self._used > self.memory_bytes:  # least recently used first
+                _, oldest = self._memory.popitem(last=False)
+                self._used -= oldest.nbytes
         return x
 
 
@@ -113,18 +112,25 @@ def build_sampler(recipe: Recipe, triplets: Any, human: Any, clips: np.ndarray, 
         )
     fewest = int(sampler.step_clip_counts().min())
     if fewest < world_size:
-        fits = clips_per_step_for(len(sampler.clips), max(world_size, 3))  # and no set too small to train
-        if recipe.sampler == "paper-v1":
-            advice = (f"{recipe.name} embeds 3 clips per judgment, {recipe.triplets_per_step} judgments a step: run "
-                      f"it on at most {fewest} processes"
-                      + (f", or use --recipe clip-batched with --clips_per_step {fits} or more" if fits else ""))
-        elif fits:
-            advice = f"use --clips_per_step {fits} or more (it is {recipe.clips_per_step}), or fewer processes"
-        else:
-            advice = f"use fewer processes ({len(sampler.clips)} training clips cannot give {world_size} one each)"
-        raise BGSInputError(f"recipe {recipe.name!r}: its smallest step has {fewest} gradient clips for {world_size} "
-                            f"processes (each needs one); {advice}")
+        raise _too_few_clips(recipe, fewest, len(sampler.clips), world_size)
     return sampler
+
+
+def _too_few_clips(recipe: Recipe, fewest: int, n_clips: int, world_size: int) -> BGSInputError:
+    """The refusal of a recipe whose smallest step has ``fewest`` gradient clips for ``world_size`` processes, with
+    the change that fits: a ``--clips_per_step`` whose every set has a clip per process (and at least 3, as any set
+    that trains), else fewer processes."""
+    fits = clips_per_step_for(n_clips, max(world_size, 3))
+    if recipe.sampler == "paper-v1":
+        advice = (f"{recipe.name} embeds 3 clips per judgment, {recipe.triplets_per_step} judgments a step: run "
+                  f"it on at most {fewest} processes"
+                  + (f", or use --recipe clip-batched with --clips_per_step {fits} or more" if fits else ""))
+    elif fits:
+        advice = f"use --clips_per_step {fits} or more (it is {recipe.clips_per_step}), or fewer processes"
+    else:
+        advice = f"use fewer processes ({n_clips} training clips cannot give {world_size} one each)"
+    return BGSInputError(f"recipe {recipe.name!r}: its smallest step has {fewest} gradient clips for {world_size} "
+                         f"processes (each needs one); {advice}")
 
 
 class StepDataset(torch.utils.data.Dataset):
@@ -190,6 +196,7 @@ class BGSCollator:
         return np.random.default_rng([self.seed, int(epoch), int(step)]).random(n_rows) < 0.5
 
     def _pixels(self, clips: np.ndarray, flip: np.ndarray) -> torch.Tensor:
+        """The model input of ``clips``, each row mirrored where ``flip`` says."""
         x = stack_clips(self.store, clips)  # a fresh tensor: mirroring it in place leaves the store alone
         if flip.any():
             x[torch.as_tensor(flip)] = x[torch.as_tensor(flip)].flip(-1)
@@ -203,6 +210,8 @@ class BGSCollator:
         return self.collate_plan(plan, item["rank"], item["epoch"], item["step"])
 
     def collate_plan(self, plan: StepPlan, rank: int = 0, epoch: int = 0, step: int = 0) -> dict[str, Any]:
+        """Rank ``rank``'s batch of a global step plan: pixels of its own shard of the clips only, but every count,
+        triplet and pair of the whole step, so each process can gather all embeddings and compute the same loss."""
         w = self.world_size
         if len(plan.clips) < w:
             raise BGSInputError(

@@ -69,16 +69,20 @@ def _sendable(err: Exception) -> Exception:
     return RuntimeError(f"rank 0: {type(err).__name__}: {err}")
 
 
+def _all_gather(part: torch.Tensor) -> torch.Tensor:
+    """``(world size, *part.shape)``: every process's ``part``, in rank order (the parts must have one shape)."""
+    parts = [torch.empty_like(part) for _ in range(world()[0])]
+    dist.all_gather(parts, part.contiguous())
+    return torch.stack(parts)
+
+
 class _GatherRows(torch.autograd.Function):
     """all_gather of equal-size padded parts; backward all-reduces (sums) and keeps the own part."""
 
     @staticmethod
     def forward(ctx, part: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        size, rank = world()
-        ctx.rank = rank
-        out = [torch.empty_like(part) for _ in range(size)]
-        dist.all_gather(out, part.contiguous())
-        return torch.stack(out)
+        ctx.rank = world()[1]
+        return _all_gather(part)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
@@ -103,10 +107,5 @@ def gather_rows(part: torch.Tensor, counts: Sequence[int]) -> torch.Tensor:
     pad = width - part.shape[0]
     if pad:
         part = torch.cat([part, part.new_zeros((pad, *part.shape[1:]))])
-    if part.requires_grad:
-        stacked = _GatherRows.apply(part)
-    else:
-        out = [torch.empty_like(part) for _ in range(size)]
-        dist.all_gather(out, part.contiguous())
-        stacked = torch.stack(out)
+    stacked = _GatherRows.apply(part) if part.requires_grad else _all_gather(part)
     return torch.cat([stacked[r, : counts[r]] for r in range(size)])
