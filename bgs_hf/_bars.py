@@ -52,6 +52,7 @@ def close_open_bars() -> None:
 
 
 def _no_bar(factory: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """transformers' tqdm hook: the bar it asked for, made and switched off (a hook must still return a bar)."""
     return factory(*args, **{**kwargs, "disable": True})
 
 

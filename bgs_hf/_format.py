@@ -39,7 +39,7 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
 
 
 def fmt_pct(value: Any, spec: str = ".1f") -> str:
-    """A percentage with its sign, or ``n/a`` alone when undefined (``n/a%`` read as a broken number)."""
+    """A percentage with its ``%``, or ``n/a`` alone when undefined (``n/a%`` read as a broken number)."""
     text = fmt(value, spec)
     return text if text == "n/a" else f"{text}%"
 
@@ -86,8 +86,7 @@ def fmt_ci(ci: Any) -> str:
     """`` [lo, hi]`` to three decimals after an estimate, or nothing when either end is undefined (cards and the
     Space show a bare estimate rather than ``[n/a, n/a]``), as for anything but a pair of numbers (an edited
     ``metrics.json``'s ``0.5`` or ``true`` failed in ``len``, its ``"ab"`` in ``format``)."""
-    if not isinstance(ci, (list, tuple)) or len(ci) != 2 or not all(_number(x) for x in ci) or "" in (
-            fmt(ci[0], ".3f", ""), fmt(ci[1], ".3f", "")):
+    if not isinstance(ci, (list, tuple)) or len(ci) != 2 or not all(_number(x) and not _undefined(x) for x in ci):
         return ""
     return f" [{fmt(ci[0], '.3f')}, {fmt(ci[1], '.3f')}]"
 

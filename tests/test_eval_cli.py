@@ -1103,6 +1103,33 @@ def test_embedding_sends_the_clips_to_the_models_device(monkeypatch):
     assert model.seen == ["meta"] * 2  # one backbone pass per batch gives the embeddings and the layers
 
 
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5])
+def test_an_embedding_batch_size_that_is_no_count_is_one_line(tmp_path, monkeypatch, batch_size):
+    """``embed_paths(batch_size=0)`` failed in ``range`` ("arg 3 must not be zero"), ``-1`` said "no clips to embed"
+    of three clips, 2.5 was a TypeError; ``run_suite`` passed them on and failed only once the models had loaded. One
+    line now, and ``run_suite`` says it before the data loads (a source that does not exist is never read)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    import bgs_hf.video
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.embed import embed_paths
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache: torch.zeros(2, 3, 4, 4))
+    model = torch.nn.Linear(2, 2)
+    model.frame_policy = SimpleNamespace(num_frames=2)
+    model.train()
+    refusal = rf"batch_size must be a whole number >= 1, got {batch_size}$"
+    with pytest.raises(BGSInputError, match=refusal):
+        embed_paths(model, ["a.mp4", "b.mp4", "c.mp4"], batch_size=batch_size, progress=False)
+    assert model.training  # refused before the model was put in eval mode
+    with pytest.raises(BGSInputError, match=refusal):
+        run_suite(tmp_path / "no-such-data", "no-such-backbone", out_dir=tmp_path / "ev", batch_size=batch_size)
+    assert not (tmp_path / "ev").exists()
+
 def test_an_unknown_analysis_is_refused_before_the_data_loads(tmp_path, capsys):
     """``--analyses fit,layerz`` was refused only after the data (and, for a run, the splits) had loaded."""
     rc = main(["evaluate", "--data", str(tmp_path / "not-loaded"), "--model", "tiny-random-videomae",

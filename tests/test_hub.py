@@ -1047,6 +1047,30 @@ def test_the_fake_hub_answers_a_licence_list_as_the_hub_does() -> None:
     assert "license_name" in _validate_card("---\nlicense: [other]\n---\n", "dataset")
 
 
+
+@pytest.mark.parametrize("front_matter, reason", [
+    (": [", "expected <block end>, but found ':'"),  # the YAML parser's message runs over four lines
+    ("license: λ", "got 'λ'"),  # a character latin-1 lacks, in the refusal's message
+])
+def test_the_fake_hub_refuses_a_card_with_a_400_whatever_its_message_holds(tmp_path: Path, front_matter: str,
+                                                                           reason: str) -> None:
+    """The fake Hub put its refusal's message in the ``X-Error-Message`` header as it was: a YAML parse error's line
+    breaks ended the header (httpx: "illegal header line") and a ``λ`` failed in ``send_header``, dropping the
+    connection ("Server disconnected without sending a response"), where the Hub answers 400 with its message."""
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    (tmp_path / "card").mkdir()
+    (tmp_path / "card" / "README.md").write_text(f"---\n{front_matter}\n---\n# x\n", encoding="utf-8")
+    with FakeHub() as hub:
+        api = HfApi(endpoint=hub.endpoint, token="hf_test")
+        api.create_repo("me/x")
+        with pytest.raises(ValueError, match="Invalid metadata in README.md") as refused:
+            api.upload_folder(folder_path=tmp_path / "card", repo_id="me/x")
+        assert reason in str(refused.value)
+        assert not hub.files["model/me/x"]  # nothing committed
+
 def test_a_card_number_keeps_the_sign_of_minus_infinity():
     """``fmt`` drops the minus of a value that rounds to zero (``-0.000``); it also dropped the one of ``-inf``,
     which has no digit at all, so a card or report read ``inf`` for a value that is infinitely negative."""

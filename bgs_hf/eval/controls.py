@@ -72,8 +72,7 @@ def language_distilled_data(data: Any, language_sim: np.ndarray | None = None, *
                                                 "agreement_with_humans": agree, "splits": list(splits)}}
     logger.info("language-distilled control: %d judgments replaced (%.1f%% agree with the %s choice)",
                 int(change.sum()), 100 * agree, "simulated observer's" if data.simulated_observers else "human")
-    out = replace(data, judgments=judgments, meta=meta, name=f"{data.name} (language-distilled)")
-    return out
+    return replace(data, judgments=judgments, meta=meta, name=f"{data.name} (language-distilled)")
 
 
 def train_control(kind: str, config: Any, *, data: Any = None, language_sim: np.ndarray | None = None) -> Any:

@@ -102,6 +102,14 @@ def as_cache(cache: Any) -> Any:
     return ClipCache(Path(cache))
 
 
+def _model_device(model: Any) -> Any:
+    """The device of the model's weights (a GPU after a GPU run), where clips decoded on the CPU must go; None for a
+    model without parameters."""
+    params = getattr(model, "parameters", None)
+    weight = next(iter(params()), None) if callable(params) else None
+    return weight.device if weight is not None else None
+
+
 def embed_paths(
     model: Any,
     paths: Sequence[str | Path],
@@ -122,17 +130,16 @@ def embed_paths(
 
     from bgs_hf.video import load_clip
 
+    # 0 was range()'s "arg 3 must not be zero", -1 "no clips to embed" for clips there were
+    batch_size = check_count(batch_size, "batch_size")
     cache = as_cache(cache)
     if keys is not None and len(keys) != len(paths):
         raise BGSInputError(f"one transform key per clip: {len(keys)} keys for {len(paths)} clips")
     policy = model.frame_policy
-    # the model's own device (a GPU after a GPU run): clips are decoded on the CPU
-    params = getattr(model, "parameters", None)
-    weight = next(iter(params()), None) if callable(params) else None
-    device = weight.device if weight is not None else None
+    device = _model_device(model)
     was_training = model.training
     model.eval()
-    emb, lay = [], []
+    emb_batches, layer_batches = [], []
     try:
         with torch.no_grad():
             bar = tqdm(range(0, len(paths), batch_size), desc=desc, unit="batch", disable=not progress)
@@ -147,18 +154,18 @@ def embed_paths(
                     x = x.to(device)
                 if layers:  # one backbone pass for both (model(x) and embed_layers(x) ran it twice)
                     e, per_layer = model.embed_with_layers(x)
-                    lay.append(per_layer.float().cpu().numpy())
+                    layer_batches.append(per_layer.float().cpu().numpy())
                 else:
                     e = model(x)
-                emb.append(e.float().cpu().numpy())
+                emb_batches.append(e.float().cpu().numpy())
     finally:
         model.train(was_training)
-    if not emb:
+    if not emb_batches:
         raise BGSInputError("no clips to embed")
-    out = np.concatenate(emb).astype(np.float64)
+    emb = np.concatenate(emb_batches).astype(np.float64)
     if layers:
-        return out, np.concatenate(lay, axis=1).astype(np.float64)
-    return out
+        return emb, np.concatenate(layer_batches, axis=1).astype(np.float64)
+    return emb
 
 
 def embed_clips(

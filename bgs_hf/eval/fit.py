@@ -13,6 +13,7 @@ import numpy as np
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval.embed import embedding_rows
 from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
+from bgs_hf.metrics.rsa import signed_square
 from bgs_hf.metrics.similarity import human_similarity
 
 logger = logging.getLogger(__name__)
@@ -109,21 +110,22 @@ def layerwise_fit(
         raise BGSInputError(f"layer-wise fit: the layer would be chosen on {len(shared)} of the {len(test.items)} "
                             f"scored clips ({select.split!r} shares them with {test.split!r}); choose it on other "
                             "clips")
-    vi = embedding_rows(items, select.items, f"{select.split!r}")
-    ti = embedding_rows(items, test.items, f"{test.split!r}")
+    select_rows = embedding_rows(items, select.items, f"{select.split!r}")
+    test_rows = embedding_rows(items, test.items, f"{test.split!r}")
     names = [f"layer {k}" if k else "embeddings" for k in range(layer_emb.shape[0])]
     feats = list(layer_emb)
     if head_emb is not None:
         names.append("output")
         feats.append(head_emb)
     rows: list[dict[str, Any]] = []
-    for name, f in zip(names, feats):
-        s_rho = rsa_spearman(cosine_similarity_matrix(f[vi]), select.human, select.items)
-        t_rho = rsa_spearman(cosine_similarity_matrix(f[ti]), test.human, test.items)
-        rows.append({"layer": name, "select_rsa": s_rho, "select_r2": float(np.sign(s_rho) * s_rho**2),
-                     "test_r2": float(np.sign(t_rho) * t_rho**2)})
+    for name, feat in zip(names, feats):
+        select_rho = rsa_spearman(cosine_similarity_matrix(feat[select_rows]), select.human, select.items)
+        test_rho = rsa_spearman(cosine_similarity_matrix(feat[test_rows]), test.human, test.items)
+        rows.append({"layer": name, "select_rsa": select_rho, "select_r2": float(signed_square(select_rho)),
+                     "test_r2": float(signed_square(test_rho))})
+    # none defined (every layer's similarities undefined on the selection clips): the last row, the output where given
     finite = [k for k, r in enumerate(rows) if np.isfinite(r["select_rsa"])]
     best = max(finite, key=lambda k: rows[k]["select_rsa"]) if finite else len(rows) - 1
-    chosen = fit_from_embeddings(feats[best][ti], data, test, n_boot=n_boot, seed=seed)
+    chosen = fit_from_embeddings(feats[best][test_rows], data, test, n_boot=n_boot, seed=seed)
     return {"layers": rows, "chosen": names[best], "chosen_on": chosen_on, "chosen_fit": chosen,
             "note": f"layer chosen by RSA on the {chosen_on} clips; test numbers never used for the choice"}

@@ -75,6 +75,7 @@ def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False)
     }
 
 
+#: the shares :func:`partition_pairs` gives an interval
 PARTS = ("video_unique", "language_unique", "shared")
 
 
@@ -91,16 +92,16 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
 
     check_ci(ci)  # before the resamples, not after them
     n_boot = check_count(n_boot, "n_boot", least=0, meaning=" (0: no interval)")
-    mv, p, gi, gj = model_pair_values(model_sim, human, items)
-    lv, _, _, _ = model_pair_values(language_sim, human, items)
-    out: dict[str, Any] = variance_partition(p, mv, lv, rank=rank)
+    model_pairs, p, gi, gj = model_pair_values(model_sim, human, items)  # gi, gj: each pair's two clips
+    language_pairs, _, _, _ = model_pair_values(language_sim, human, items)
+    out: dict[str, Any] = variance_partition(p, model_pairs, language_pairs, rank=rank)
     if n_boot > 0:
         rows = np.arange(len(p))
         samples = {part: np.full(n_boot, np.nan) for part in PARTS}
-        for b, m in enumerate(clip_resamples(items, human.n_items, n_boot, seed, human=human)):
-            pick = np.repeat(rows, m[gi] * m[gj])
+        for b, mult in enumerate(clip_resamples(items, human.n_items, n_boot, seed, human=human)):
+            pick = np.repeat(rows, mult[gi] * mult[gj])  # pair (i, j) weighs m_i·m_j, as in bootstrap_ci
             if len(pick) >= 5:  # OLS on two predictors and an intercept
-                draw = variance_partition(p[pick], mv[pick], lv[pick], rank=rank)
+                draw = variance_partition(p[pick], model_pairs[pick], language_pairs[pick], rank=rank)
                 for part in PARTS:
                     samples[part][b] = draw[part]
         for part in PARTS:
@@ -124,24 +125,24 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     from bgs_hf.viz.models import model_colour_of, model_name
 
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
-    keys = [("video_unique", "video only", "#56B4E9"), ("shared", "shared", "#BBBBBB"),
-            ("language_unique", "language only", model_colour_of("language"))]
-    shown = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
+    bars = [("video_unique", "video only", "#56B4E9"), ("shared", "shared", "#BBBBBB"),
+            ("language_unique", "language only", model_colour_of("language"))]  # (part, legend label, colour)
+    tick_labels = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
     fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
     x = np.arange(len(names))
-    w = 0.8 / len(keys)
+    w = 0.8 / len(bars)
     with_ci = False
-    for k, (key, label, colour) in enumerate(keys):
+    for k, (key, label, colour) in enumerate(bars):
         vals = np.array([np.nan if parts[n][key] is None else parts[n][key] for n in names], dtype=np.float64)
         cis = [parts[n].get(f"{key}_ci") for n in names]
         with_ci |= any(ci is not None for ci in cis)
         ax.bar(x + (k - 1) * w, vals, width=w, color=colour, label=label,
                yerr=ci_error_bars(vals, cis), capsize=2, error_kw={"lw": 0.8})
     for i, n in enumerate(names):  # an empty slot read as no share at all
-        if all(parts[n][key] is None or not np.isfinite(parts[n][key]) for key, _, _ in keys):
+        if all(parts[n][key] is None or not np.isfinite(parts[n][key]) for key, _, _ in bars):
             ax.text(x[i], 0, "not defined", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, shown)
+    ax.set_xticks(x, tick_labels)
     ax.set_xlim(-0.5, len(names) - 0.5)
     ax.tick_params(labelsize=TEXT_PT)
     whose = "simulated observers'" if simulated else "human"

@@ -471,7 +471,8 @@ def run_suite(
     from bgs_hf.metrics.fit import no_judgments_error, split_items
     from bgs_hf.models.loading import saved_model_folder
 
-    _check_arguments(analyses, controls, out_dir, attention_clips=attention_clips, n_perm=n_perm)
+    _check_arguments(analyses, controls, out_dir, attention_clips=attention_clips, n_perm=n_perm,
+                     batch_size=batch_size)
     # a model pushed to the Hub, named by its repo id, is scored as its folder (the snapshot)
     pretrained_model, finetuned_model = (saved_model_folder(m) or m for m in (pretrained_model, finetuned_model))
     controls = {name: saved_model_folder(m) or m for name, m in (controls or {}).items()}
@@ -576,15 +577,16 @@ def run_suite(
 
 
 def _check_arguments(analyses: Sequence[str], controls: dict[str, Any] | None, out_dir: str | Path, *,
-                     attention_clips: int, n_perm: int) -> None:
+                     attention_clips: int, n_perm: int, batch_size: int) -> None:
     """Refuse, before the data loads, what would otherwise fail only once every model had embedded the clips."""
+    from bgs_hf.metrics.bootstrap import check_count
+
     check_analyses(analyses)
+    check_count(batch_size, "batch_size")  # 0 was range()'s error once the models had loaded
     if "attention" in analyses and int(attention_clips) < 1:  # no clip to map: the analysis failed after embedding
         raise BGSInputError(f"attention_clips must be at least 1 (got {attention_clips}); leave 'attention' out of "
                             "the analyses to skip the maps")
     if "probes" in analyses:  # n_perm 0 was scipy's error once every model had embedded the clips
-        from bgs_hf.metrics.bootstrap import check_count
-
         check_count(n_perm, "n_perm")
     check_report_folder(out_dir)  # before the data loads and the clips are embedded
     for name in controls or {}:

@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from bgs_hf._format import HUB_LICENSES
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,12 +56,11 @@ def _validate_card(content: str, repo_type: str) -> str | None:
     from huggingface_hub import DatasetCard, ModelCard, SpaceCard
 
     card_cls = {"model": ModelCard, "dataset": DatasetCard, "space": SpaceCard}.get(repo_type, ModelCard)
-    from bgs_hf._format import HUB_LICENSES
-
     try:
         card = card_cls(content)
     except Exception as err:  # the real Hub answers 400 with a message; so do we
-        return f"{type(err).__name__}: {err}"
+        # one line: a YAML parser's message runs over several, and it travels in a header too
+        return " ".join(f"{type(err).__name__}: {err}".split())
     license = card.data.to_dict().get("license")
     # a dataset card may list several ids; a list or a map elsewhere failed here (unhashable) and dropped the connection
     ids = license if isinstance(license, list) and repo_type == "dataset" else [license]
@@ -74,6 +75,13 @@ def _repo_key(kind: str, repo_id: str) -> str:
     return f"{kind}/{repo_id}"
 
 
+def _header_text(text: str) -> str:
+    """``text`` as an HTTP header value: one line of ASCII. A line break ended the header early (httpx: "illegal
+    header line", where the client should have read the Hub's 400) and a character outside latin-1 failed in
+    ``send_header``, dropping the connection; the JSON body keeps the message as it was."""
+    return " ".join(text.split()).encode("ascii", "backslashreplace").decode("ascii")
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: _State
     endpoint: str
@@ -81,19 +89,37 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read .calls instead
         logger.debug("fake hub: " + format, *args)
 
-    def _reply(self, status: int, payload: dict[str, Any]) -> None:
+    def _reply(self, status: int, payload: Any) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         if status >= 400:
-            self.send_header("X-Error-Message", payload.get("error", ""))
+            self.send_header("X-Error-Message", _header_text(payload.get("error", "")))
         self.end_headers()
         self.wfile.write(data)
+
+    def _repo_not_found(self) -> None:
+        """The Hub's 404 for a repo it does not have: an error code and no body (the client raises
+        ``RepositoryNotFoundError`` from the code)."""
+        self.send_response(404)
+        self.send_header("X-Error-Code", "RepoNotFound")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _repo_url(self, kind: str, repo_id: str) -> str:
+        prefix = "" if kind == "model" else f"{kind}s/"
+        return f"{self.endpoint}/{prefix}{repo_id}"
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+    def _record(self, body: Any) -> HubCall:
+        call = HubCall(self.command, urlparse(self.path).path, self.headers.get("Authorization"), body)
+        with self.state.lock:
+            self.state.calls.append(call)
+        return call
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         self._record(None)
@@ -103,14 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             key = _repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}")
             with self.state.lock:
                 files = dict(self.state.files.get(key, {}))
-            listing = [{"type": "file", "path": path, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
-                       for path, data in sorted(files.items())]
-            data = json.dumps(listing).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._reply(200, [{"type": "file", "path": path, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+                              for path, data in sorted(files.items())])
             return
         # /api/{kind}s/{org}/{name}: `repo_info`, read for whether an existing repo is private
         if len(parts) == 4 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
@@ -118,99 +138,87 @@ class _Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 body = self.state.repos.get(_repo_key(parts[1][:-1], repo_id))
             if body is None:
-                self.send_response(404)
-                self.send_header("X-Error-Code", "RepoNotFound")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private"})
+                self._repo_not_found()
+            else:
+                self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private"})
             return
         self._reply(404, {"error": "not implemented by the fake hub"})
-
-    def _record(self, body: Any) -> HubCall:
-        call = HubCall(self.command, urlparse(self.path).path, self.headers.get("Authorization"), body)
-        with self.state.lock:
-            self.state.calls.append(call)
-        return call
 
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         raw = self._body()
         path = unquote(urlparse(self.path).path)
         parts = path.strip("/").split("/")
         if path == "/api/repos/create":
-            body = json.loads(raw or b"{}")
-            self._record(body)
-            kind = body.get("type") or "model"
-            repo_id = (
-                f"{body.get('organization')}/{body['name']}" if body.get("organization") else body["name"]
-            )
-            with self.state.lock:
-                self.state.repos.setdefault(_repo_key(kind, repo_id), body)
-                self.state.files.setdefault(_repo_key(kind, repo_id), {})
-            prefix = "" if kind == "model" else f"{kind}s/"
-            self._reply(200, {"url": f"{self.endpoint}/{prefix}{repo_id}", "name": repo_id})
-            return
-        if path == "/api/validate-yaml":
-            body = json.loads(raw or b"{}")
-            self._record(body)
-            problem = _validate_card(body.get("content", ""), body.get("repoType") or "model")
-            if problem:
-                self._reply(400, {"error": problem, "errors": [{"message": problem}]})
-            else:
-                self._reply(200, {"warnings": []})
-            return
+            self._create_repo(raw)
+        elif path == "/api/validate-yaml":
+            self._validate_yaml(raw)
         # /api/{kind}s/{org}/{name}/{preupload|commit}/{revision}
-        if len(parts) >= 6 and parts[0] == "api" and parts[4] in ("preupload", "commit"):
-            kind, repo_id, action = parts[1][:-1], f"{parts[2]}/{parts[3]}", parts[4]
-            key = _repo_key(kind, repo_id)
-            if key not in self.state.repos:
+        elif len(parts) >= 6 and parts[0] == "api" and parts[4] in ("preupload", "commit"):
+            kind, repo_id = parts[1][:-1], f"{parts[2]}/{parts[3]}"
+            if _repo_key(kind, repo_id) not in self.state.repos:
                 self._record(None)
-                self.send_response(404)
-                self.send_header("X-Error-Code", "RepoNotFound")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            if action == "preupload":
-                body = json.loads(raw or b"{}")
-                self._record(body)
-                files = [
-                    {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False, "oid": None}
-                    for f in body.get("files", [])
-                ]
-                self._reply(200, {"files": files, "commitOid": "0" * 40})
-                return
-            lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
-            self._record(lines)
-            added: dict[str, bytes] = {}
-            deleted: list[str] = []
-            for line in lines:
-                if line.get("key") == "file":
-                    value = line["value"]
-                    content = value["content"]
-                    added[value["path"]] = (
-                        base64.b64decode(content) if value.get("encoding") == "base64" else content.encode()
-                    )
-                elif line.get("key") in ("deletedFile", "deletedFolder"):
-                    deleted.append(line["value"]["path"])
-            oid = hashlib.sha1(json.dumps([sorted(added), deleted]).encode() + b"".join(added.values())).hexdigest()
-            with self.state.lock:
-                for gone in deleted:
-                    for path in [x for x in self.state.files[key] if x == gone or x.startswith(gone.rstrip("/") + "/")]:
-                        del self.state.files[key][path]
-                self.state.files[key].update(added)
-                self.state.commits.setdefault(key, []).append({"oid": oid, "lines": lines})
-            prefix = "" if kind == "model" else f"{kind}s/"
-            self._reply(
-                200,
-                {
-                    "commitUrl": f"{self.endpoint}/{prefix}{repo_id}/commit/{oid}",
-                    "commitOid": oid,
-                    "pullRequestUrl": None,
-                },
-            )
-            return
-        self._record(raw[:200])
-        self._reply(404, {"error": f"fake hub has no route for {path}"})
+                self._repo_not_found()
+            elif parts[4] == "preupload":
+                self._preupload(raw)
+            else:
+                self._commit(raw, kind, repo_id)
+        else:
+            self._record(raw[:200])
+            self._reply(404, {"error": f"fake hub has no route for {path}"})
+
+    def _create_repo(self, raw: bytes) -> None:
+        body = json.loads(raw or b"{}")
+        self._record(body)
+        kind = body.get("type") or "model"
+        repo_id = f"{body.get('organization')}/{body['name']}" if body.get("organization") else body["name"]
+        with self.state.lock:
+            self.state.repos.setdefault(_repo_key(kind, repo_id), body)
+            self.state.files.setdefault(_repo_key(kind, repo_id), {})
+        self._reply(200, {"url": self._repo_url(kind, repo_id), "name": repo_id})
+
+    def _validate_yaml(self, raw: bytes) -> None:
+        body = json.loads(raw or b"{}")
+        self._record(body)
+        problem = _validate_card(body.get("content", ""), body.get("repoType") or "model")
+        if problem:
+            self._reply(400, {"error": problem, "errors": [{"message": problem}]})
+        else:
+            self._reply(200, {"warnings": []})
+
+    def _preupload(self, raw: bytes) -> None:
+        """Every file in "regular" mode: its content then comes base64 inside the commit (no LFS/Xet transfer)."""
+        body = json.loads(raw or b"{}")
+        self._record(body)
+        files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False, "oid": None}
+                 for f in body.get("files", [])]
+        self._reply(200, {"files": files, "commitOid": "0" * 40})
+
+    def _commit(self, raw: bytes, kind: str, repo_id: str) -> None:
+        """An NDJSON commit: its deletions (a file, or every file under a folder), then its additions."""
+        lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        self._record(lines)
+        added: dict[str, bytes] = {}
+        deleted: list[str] = []
+        for line in lines:
+            if line.get("key") == "file":
+                value = line["value"]
+                content = value["content"]
+                added[value["path"]] = (
+                    base64.b64decode(content) if value.get("encoding") == "base64" else content.encode()
+                )
+            elif line.get("key") in ("deletedFile", "deletedFolder"):
+                deleted.append(line["value"]["path"])
+        oid = hashlib.sha1(json.dumps([sorted(added), deleted]).encode() + b"".join(added.values())).hexdigest()
+        key = _repo_key(kind, repo_id)
+        with self.state.lock:
+            files = self.state.files[key]
+            for gone in deleted:
+                for path in [x for x in files if x == gone or x.startswith(gone.rstrip("/") + "/")]:
+                    del files[path]
+            files.update(added)
+            self.state.commits.setdefault(key, []).append({"oid": oid, "lines": lines})
+        self._reply(200, {"commitUrl": f"{self._repo_url(kind, repo_id)}/commit/{oid}", "commitOid": oid,
+                          "pullRequestUrl": None})
 
 
 class FakeHub:
