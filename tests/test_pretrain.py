@@ -378,6 +378,28 @@ def test_a_probe_on_the_corpus_clips_is_refused_before_the_corpus(tmp_path, monk
             check_probe_seeds(offset, 10 if offset > 2000000 else 40, 40)
 
 
+@pytest.mark.parametrize(("flags", "named", "corpus", "probe"), [
+    (["--corpus-clips", "1000001"], "--corpus-clips 1000001, --probe-clips 400", "1000000-2000000", "2000000-2000399"),
+    (["--corpus_clips", "1000001", "--probe-clips", "40"], "--corpus_clips 1000001, --probe-clips 40",
+     "1000000-2000000", "2000000-2000039"),
+    (["--corpus-clips", "50", "--set", "corpus_seed_offset=1999990", "--set", "corpus_clips=40", "--probe-clips", "40"],
+     "--set corpus_seed_offset=1999990, --set corpus_clips=40, --probe-clips 40", "1999990-2000029", "2000000-2000039"),
+])
+def test_a_probe_overlap_names_the_flags_that_placed_the_corpus_and_the_probe(
+    tmp_path, monkeypatch, capsys, flags, named, corpus, probe
+) -> None:
+    """``--corpus-clips 1000001`` alone (corpus seeds 10**6 .. 2*10**6, the probe's first seed its last) was refused
+    as ``--set: corpus seeds ...``, blaming a flag nobody typed. The line names the flags that set the corpus and the
+    probe, as typed (a ``--set`` of a field wins over its own flag, as in the config)."""
+    from bgs_hf.cli.main import main
+
+    refuse_rendering(monkeypatch)
+    assert main(["pretrain-tiny", str(tmp_path / "o"), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"error: {named}: corpus seeds {corpus} overlap the probe's {probe}: the corpus must end before "
+                   f"seed 2000000 or start after {probe.split('-')[1]}\n"), err
+
+
 def test_norm_pix_loss_off_is_refused_where_no_pixel_target_would_honour_it(tmp_path, monkeypatch, capsys) -> None:
     """The motion targets always normalise per patch: ``target=pixels+motion`` gave the same loss with
     ``norm_pix_loss`` on or off, while the card printed ``norm_pix_loss=False`` beside the objective."""

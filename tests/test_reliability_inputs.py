@@ -1044,3 +1044,36 @@ def test_a_home_folder_of_a_user_that_does_not_exist_is_a_missing_path_for_data_
     with pytest.raises(BGSInputError, match=r"^~no_such_user_bgs/minilm: no such sentence model folder"):
         check_sentence_model("~no_such_user_bgs/minilm")
     assert SpaceConfig(cache_dir="~no_such_user_bgs/cache").cache_path == Path("~no_such_user_bgs/cache")
+
+
+def test_files_bgs_hf_writes_and_reads_are_utf_8_whatever_the_locale(tmp_path: Path) -> None:
+    """Under a locale whose default encoding is not UTF-8 (``LANG=C`` without Python's UTF-8 coercion; Windows'
+    cp1252), the pretraining model card (``64×64 px``) was written in the locale's encoding (here a
+    UnicodeEncodeError, on Windows bytes the Hub shows as mojibake) and a UTF-8 ``bgs_config.json`` naming a backbone
+    ``José`` was read in it (a UnicodeDecodeError traceback, on Windows ``JosÃ©``). Both are UTF-8 now."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "card").mkdir()
+    shutil.copy(root / "bgs_hf" / "assets" / "bgs-tiny-conv3d" / "training_log.json", tmp_path / "card")
+    (tmp_path / "run").mkdir()
+    record = {"backbone": {"family": "videomae", "name": "José", "source": "local"}, "frame_policy": {}}
+    (tmp_path / "run" / "bgs_config.json").write_bytes(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    script = ("import json, sys; from pathlib import Path\n"
+              "from bgs_hf.pretrain.card import write_model_card\n"
+              "from bgs_hf.models.loading import read_bgs_config\n"
+              "import locale; assert locale.getpreferredencoding(False).lower() not in ('utf-8', 'utf8')\n"
+              "write_model_card(Path(sys.argv[1]) / 'card')\n"
+              "print(json.dumps(read_bgs_config(Path(sys.argv[1]) / 'run')['backbone']['name']))\n")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0",
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True,
+                          encoding="utf-8", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == "José"
+    card = (tmp_path / "card" / "README.md").read_bytes().decode("utf-8")
+    assert "64×64 px" in card, card

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -651,6 +652,23 @@ def test_write_video_keeps_a_fractional_rate_and_the_callers_encoder_options(tmp
     assert re.findall(rb" crf=[\d.]+", plain.read_bytes()) == [b" crf=18.0"]
 
 
+def test_write_video_takes_the_slowest_and_fastest_rates_ffmpeg_records_and_numpys_float32(tmp_path: Path) -> None:
+    """1/1001 fps (a denominator of 1001) and 2**31 - 1 fps (FFmpeg's largest 32-bit numerator) are written as given,
+    and numpy's float32 12.5 as 25/2 (``Fraction(np.float32(...))`` was a TypeError inside the writer); one step
+    beyond either end is refused (``test_write_video_refuses_times_and_rates_it_cannot_write_as_given``)."""
+    from fractions import Fraction
+
+    import av
+
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((2, 16, 16, 3), np.uint8)
+    for name, fps, want in (("slow", Fraction(1, 1001), Fraction(1, 1001)), ("fast", 2**31 - 1, Fraction(2**31 - 1)),
+                            ("f32", np.float32(12.5), Fraction(25, 2))):
+        with av.open(str(write_video(tmp_path / f"{name}.mp4", frames, fps=fps))) as container:
+            assert container.streams.video[0].average_rate == want, name
+
+
 @pytest.mark.parametrize("n_frames, n_times, as_iterable, message", [
     (2, 4, False, "4 times_s for 2 frames"), (4, 2, True, "more frames than the 2 times_s given"),
     (2, 4, True, "4 times_s for 2 frames"),
@@ -669,6 +687,10 @@ def test_write_video_refuses_times_s_that_do_not_match_the_frames(
         write_video(tmp_path / "out" / "t.mp4", iter(frames) if as_iterable else frames,
                     times_s=[0.1 * i for i in range(n_times)])
     assert (tmp_path / "out").exists() == as_iterable and not list(tmp_path.rglob("*.mp4"))
+
+
+_RATE_RANGE = ("fps must be from 1/1001 to 2147483647 (a rate FFmpeg records as a fraction of 32-bit integers, to a "
+               "denominator of 1001)")
 
 
 @pytest.mark.parametrize(("times", "fps", "message"), [
@@ -690,6 +712,12 @@ def test_write_video_refuses_times_s_that_do_not_match_the_frames(
                  f"times_s must be finite and >= 0, got {-10**400} s for frame 0", id="time--10**400"),
     pytest.param(None, 10**400, f"fps must be a finite number > 0, got {10**400}", id="fps-10**400"),
     pytest.param(None, -10**400, f"fps must be a finite number > 0, got {-10**400}", id="fps--10**400"),
+    # below 1/1001 fps the rate (to a denominator of 1001) was 0, written as 24 fps; from 2**31, PyAV's OverflowError
+    pytest.param(None, 0.0001, f"{_RATE_RANGE}, got 0.0001", id="fps-1e-4"),
+    pytest.param(None, Fraction(1, 1002), f"{_RATE_RANGE}, got 1/1002", id="fps-1/1002"),
+    pytest.param(None, Fraction(1, 10**400), f"{_RATE_RANGE}, got 1/{10**400}", id="fps-1/10**400"),
+    pytest.param(None, 2**31, f"{_RATE_RANGE}, got 2147483648", id="fps-2**31"),
+    pytest.param(None, 2**31 - 0.5, f"{_RATE_RANGE}, got 2147483647.5", id="fps-2**31-0.5"),
 ])
 def test_write_video_refuses_times_and_rates_it_cannot_write_as_given(
     tmp_path: Path, times: list[float] | None, fps: float, message: str

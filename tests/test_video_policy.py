@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -568,8 +569,30 @@ def test_a_processor_switch_written_null_is_off_as_in_transformers(caplog) -> No
 def test_a_mean_std_or_rescale_factor_beyond_float_range_is_its_one_line_refusal(make, message):
     """An int beyond float range (10**400) in a processor config's mean, std or rescale_factor was
     ``OverflowError: int too large to convert to float``; it is refused as inf is, naming the field."""
-    import re
 
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         make()
     assert FramePolicy(num_frames=1, size=4, crop=4, mean=1, std=(1, 2, 3)).std == (1.0, 2.0, 3.0)
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    (0, "num_frames must be >= 1, got 0"),
+    (False, "num_frames must be a whole number, got False"),
+    (0.0, "num_frames must be >= 1, got 0"),
+])
+def test_a_processor_config_whose_num_frames_is_no_count_is_refused_not_read_as_the_default(written, message) -> None:
+    """``"num_frames": 0`` (or ``false``) was read as the default 16 (``cfg.get("num_frames") or 16``): transformers'
+    sampler takes 0 frames from such a count. It is one line; left out or ``null`` (a video processor's unset count)
+    is still 16, a frame count given by the caller (the model config's) still wins, and 8 is 8."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models.registry import processor_policy
+
+    config = {"size": 4, "crop_size": 4, "num_frames": written}
+    with pytest.raises(BGSInputError, match=f"^{re.escape(message)}$"):
+        FramePolicy.from_processor_config(config)
+    with pytest.raises(BGSInputError, match=f"^tiny: its processor config cannot be read \\({re.escape(message)}\\)$"):
+        processor_policy(config, "tiny")
+    assert FramePolicy.from_processor_config(config, num_frames=4).num_frames == 4
+    for kept in ({"size": 4}, {"size": 4, "num_frames": None}):
+        assert FramePolicy.from_processor_config(kept).num_frames == 16
+    assert FramePolicy.from_processor_config({"size": 4, "num_frames": 8}).num_frames == 8

@@ -190,9 +190,24 @@ def shortened_warmup(warmup_steps: int, steps: int) -> int:
     return min(warmup_steps, max(1, steps // 10))
 
 
+def flags_setting(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+    """The flags, as given, that set the config fields ``names`` (``--set KEY=VALUE``, the last one for a key, wins
+    over a field's own flag, as in :func:`configure`); a field left at its default has none."""
+    given = []
+    for name in names:
+        sets = [item for item in args.set if item.partition("=")[0] == name]
+        flag = DIRECT_FLAGS.get(name)
+        value = getattr(args, flag[2:].replace("-", "_"), None) if flag else None
+        if sets:
+            given.append(f"--set {sets[-1]}")
+        elif flag and value is not None:
+            given.append(f"{flag} {value}")
+    return given
+
+
 def configure(args: argparse.Namespace) -> Any:
     """The pretraining config the flags ask for, validated (``--set`` included) before anything is rendered."""
-    from bgs_hf.errors import BGSInputError
+    from bgs_hf.errors import BGSInputError, naming_flag
     from bgs_hf.pretrain.config import check_probe_seeds
 
     config_class, _ = recipes()[args.arch]
@@ -205,10 +220,13 @@ def configure(args: argparse.Namespace) -> Any:
     apply_overrides(cfg, args.set)
     try:
         cfg.__post_init__()  # re-validate: the overrides were set after construction
-        if args.probe_clips > 0:  # the card says the probe's clips are none of the corpus's
-            check_probe_seeds(cfg.corpus_seed_offset, cfg.corpus_clips, args.probe_clips)
-    except ValueError as err:
+    except ValueError as err:  # only --set reaches a value the flags' own types have not checked
         raise BGSInputError(f"--set: {err}") from err
+    if args.probe_clips > 0:  # the card says the probe's clips are none of the corpus's
+        # named by the flags that placed the corpus and the probe: it read "--set:" after --corpus-clips alone
+        with naming_flag(", ".join([*flags_setting(args, ("corpus_seed_offset", "corpus_clips")),
+                                    f"--probe-clips {args.probe_clips}"])):
+            check_probe_seeds(cfg.corpus_seed_offset, cfg.corpus_clips, args.probe_clips)
     if cfg.batch_size > cfg.corpus_clips:  # `--batch-size 100000` rendered 3,000 clips, then ran out of memory
         raise BGSInputError(f"--batch-size {cfg.batch_size} is more clips than the corpus holds (--corpus-clips "
                             f"{cfg.corpus_clips}): each step draws its batch from the corpus, so give at most "

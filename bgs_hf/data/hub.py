@@ -119,7 +119,7 @@ def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
     if data.meta.get("ground_truth"):
         from bgs_hf.synth.generate import socialshapes_card_info
 
-        truth = json.loads(Path(data.meta["ground_truth"]).read_text())
+        truth = json.loads(Path(data.meta["ground_truth"]).read_text(encoding="utf-8"))
         return socialshapes_card_info(truth.get("seed"), truth.get("config"), truth.get("n_clips"))
     source = data.meta.get("source")
     readme = Path(data.meta["folder"]) / "README.md" if source == "hub" else None

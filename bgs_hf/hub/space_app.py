@@ -1145,7 +1145,7 @@ def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) ->
     card.text = card.text.replace(upload_limits_sentence(SpaceConfig()), upload_limits_sentence(staged))
     card.save(out / "README.md")
     (out / "bgs_space.json").write_text(
-        json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n"
+        json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n", encoding="utf-8"
     )
     package = Path(__file__).resolve().parents[1]
     shutil.copytree(

@@ -178,7 +178,7 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
     if not path.is_file():
         raise BGSInputError(f"no {BGS_CONFIG} (not a bgs-hf model folder)", path=Path(folder))
     try:
-        cfg = json.loads(path.read_text())
+        cfg = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=path) from err
     if not isinstance(cfg, dict) or not isinstance(cfg.get("backbone"), dict):
@@ -363,7 +363,7 @@ def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGS
     """``base`` with the folder's PEFT adapter; a damaged adapter or a base changed since training is one line."""
     adapter_config = folder / "adapter_config.json"
     try:
-        recorded = json.loads(adapter_config.read_text())
+        recorded = json.loads(adapter_config.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise BGSInputError(f"invalid JSON: {err}", path=adapter_config) from None
     if not isinstance(recorded, dict):

@@ -570,7 +570,7 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) 
     if not cfg_path.is_file():
         raise BGSInputError("no config.json in backbone folder", path=folder)
     try:
-        raw = json.loads(cfg_path.read_text())
+        raw = json.loads(cfg_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=cfg_path) from err
     family = _detect_family(str(raw.get("model_type")), str(cfg_path))

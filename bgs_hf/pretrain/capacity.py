@@ -244,8 +244,8 @@ def main(argv: list[str] | None = None) -> None:
                          probe_clips=args.probe_clips, eval_every=min(100, args.steps))
     report = run_capacity_check(cfg)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(markdown_table(report) + "\n")
+    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    args.out.with_suffix(".md").write_text(markdown_table(report) + "\n", encoding="utf-8")
     logger.info("\n%s", markdown_table(report))
 
 

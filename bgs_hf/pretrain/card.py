@@ -275,11 +275,11 @@ def write_model_card(
     """Write README.md (and probe.json when given) in ``out_dir`` from its training log. ``reproduce``: the
     command that made this checkpoint, when it is not the recipe's defaults."""
     out = Path(out_dir)
-    log = json.loads((out / LOG_FILE).read_text())
+    log = json.loads((out / LOG_FILE).read_text(encoding="utf-8"))
     if probe is not None:
-        (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n")
+        (out / PROBE_FILE).write_text(json.dumps(probe, indent=1) + "\n", encoding="utf-8")
     path = out / "README.md"
     render = render_conv3d_card if "widths" in log["config"]["arch"] else render_videomae_card
-    path.write_text(render(log, probe, timing_note, notes, reproduce))
+    path.write_text(render(log, probe, timing_note, notes, reproduce), encoding="utf-8")
     share(out)  # model.safetensors was written 0600
     return path

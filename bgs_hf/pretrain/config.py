@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from bgs_hf.errors import is_finite_real, whole_number
+from bgs_hf.errors import BGSInputError, is_finite_real, whole_number
 
 #: Corpus clip ``i`` is rendered from ``default_rng(CORPUS_SEED_OFFSET + i)``; a benchmark draws its scenes from
 #: child streams spawned from its seed, so the corpus never contains a benchmark clip (see pretrain.card).
@@ -70,11 +70,13 @@ class TinyVideoMAEArch:
 
 def check_probe_seeds(corpus_seed_offset: int, corpus_clips: int, probe_clips: int) -> None:
     """Refuse a corpus whose seeds reach the held-out probe's (``PROBE_SEED_OFFSET`` on): the probe would score
-    clips the backbone trained on, while its card says they are disjoint."""
+    clips the backbone trained on, while its card says they are disjoint. A ``BGSInputError``, so that a command
+    can name the flags that set the three (``bgs_hf.errors.naming_flag``)."""
     corpus_end, probe_end = corpus_seed_offset + corpus_clips, PROBE_SEED_OFFSET + probe_clips
     if corpus_seed_offset < probe_end and PROBE_SEED_OFFSET < corpus_end:
-        raise ValueError(f"corpus seeds {corpus_seed_offset}-{corpus_end - 1} overlap the probe's "
-                         f"{PROBE_SEED_OFFSET}-{probe_end - 1}: choose another corpus_seed_offset")
+        raise BGSInputError(f"corpus seeds {corpus_seed_offset}-{corpus_end - 1} overlap the probe's "
+                            f"{PROBE_SEED_OFFSET}-{probe_end - 1}: the corpus must end before seed {PROBE_SEED_OFFSET} "
+                            f"or start after {probe_end - 1}")
 
 
 @dataclass

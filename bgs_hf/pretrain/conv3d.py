@@ -224,7 +224,8 @@ def save_backbone(trunk: nn.Sequential, config: BGSConv3dConfig, result: Pretrai
     model = from_conv_bn_stack(trunk, config)
     model.config.architectures = ["BGSConv3dModel"]
     model.save_pretrained(out)
-    (out / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(cfg.arch.frames_arch()), indent=2) + "\n")
+    (out / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(cfg.arch.frames_arch()), indent=2) + "\n",
+                                                   encoding="utf-8")
     write_training_log(result, cfg, objective=objective)
     plot_loss_curve(result.losses, out / CURVE_FILE, title=f"{name} pretraining", ylabel=loss_name)
     logger.info("%s: final loss %.4f after %d steps (%.1f s training)", name, result.final_loss, cfg.steps,

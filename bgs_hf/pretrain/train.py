@@ -284,7 +284,8 @@ def pretrain(
 
     model.videomae.config.architectures = ["VideoMAEModel"]
     model.videomae.save_pretrained(out)
-    (out / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(cfg.arch), indent=2) + "\n")
+    (out / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(cfg.arch), indent=2) + "\n",
+                                                   encoding="utf-8")
     write_training_log(result, cfg)
     plot_loss_curve(losses, out / CURVE_FILE)
     logger.info("final loss %.4f after %d steps (%.1f s training)", result.final_loss, cfg.steps, train_s)
@@ -324,7 +325,7 @@ def write_training_log(result: PretrainResult, cfg: Any, *, objective: str | Non
         },
     }
     path = result.out_dir / LOG_FILE
-    path.write_text(json.dumps(log, indent=1) + "\n")
+    path.write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
     return path
 
 

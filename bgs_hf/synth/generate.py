@@ -429,8 +429,8 @@ def _write_release(
         "clips": [dict(video_name=nm, **s.to_dict()) for nm, s in zip(tabs["names"], scenes)],
         "files": {"ground_truth_table": "ground_truth.parquet", "agent_masks": "agent_masks.npz"},
     }
-    (out / "ground_truth.json").write_text(json.dumps(meta, indent=1))
-    (out / "README.md").write_text(release_readme(tabs, config, seed))
+    (out / "ground_truth.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    (out / "README.md").write_text(release_readme(tabs, config, seed), encoding="utf-8")
 
 
 def _write_triplets(folder: Path, tabs: dict[str, Any]) -> None:
@@ -801,5 +801,5 @@ def _write_abstract_set(out: Path, n_train: int, n_generalisation: int, seed: in
         "walled world, no scene context. `labels.csv` gives each clip's label (friendly / neutral / "
         f"adversarial) and split: {n_train} train clips and {n_generalisation} generalisation clips with held-out "
         "agent colours and sizes and the upper quarter of each interaction's energy range. Use it for "
-        "zero-shot transfer probes (frozen encoder + linear probe, 3-way).\n"
+        "zero-shot transfer probes (frozen encoder + linear probe, 3-way).\n", encoding="utf-8"
     )

@@ -139,13 +139,17 @@ class FramePolicy:
         divided by ``255 * rescale_factor`` (unchanged at the usual 1/255). A switch written ``null`` is off, as in
         transformers (which keeps the None and skips the step); left out, it is on. ``VJEPA2VideoProcessor`` ignores a
         config's ``size`` and resizes the short side to ``int(crop * 256 / 224)`` (crop 256 when left out): so does
-        the policy for that class.
+        the policy for that class. ``num_frames`` left out or ``null`` is the default (16); 0 or ``false`` is refused.
         """
         cfg = _as_transformers_reads_it(config)
         size, crop = _size_and_crop(cfg, default=cls.size)
         _warn_unmodelled_steps(cfg, size, crop)
         mean, std = _normalisation(cfg)
-        nf = num_frames if num_frames is not None else cfg.get("num_frames") or cls.num_frames
+        nf = num_frames if num_frames is not None else cfg.get("num_frames")
+        if nf is None:  # left out, or null (a video processor's unset count, which transformers leaves unset)
+            nf = cls.num_frames
+        elif num_frames is None:  # 0 or false: transformers samples no frame; it was read as the default 16
+            nf = checked_num_frames(nf, "num_frames")
         return cls(num_frames=nf, size=size, crop=crop, mean=mean, std=std)  # nf checked there
 
 

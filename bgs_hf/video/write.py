@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -46,7 +47,7 @@ def write_video(
     """
     import av
 
-    _check_timing(fps, times_s)
+    rate = _check_timing(fps, times_s)
     if isinstance(frames, np.ndarray):
         _check_frames(frames)
         if times_s is not None and len(times_s) != len(frames):
@@ -60,7 +61,7 @@ def write_video(
     tb = Fraction(1, 1000) if times_s is not None else None
     try:
         with av.open(tmp, mode="w", format=_format_for(out), options=container_options or {}) as container:
-            stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001), options=opts)
+            stream = container.add_stream(codec, rate=rate, options=opts)
             if tb is not None:
                 stream.codec_context.time_base = tb
                 stream.time_base = tb
@@ -114,13 +115,20 @@ def _check_frames(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _check_timing(fps: float | Fraction, times_s: Sequence[float] | None) -> None:
+def _check_timing(fps: float | Fraction, times_s: Sequence[float] | None) -> Fraction:
     """Times the muxers take as given: otherwise an MP4 refused them naming the temp file, a Matroska file got frames
-    sharing a timestamp, and a negative time put a frame before an MP4's edit list (never shown)."""
+    sharing a timestamp, and a negative time put a frame before an MP4's edit list (never shown). Returns the rate the
+    stream records: ``fps`` to a denominator of 1001 (29.97 is 30000/1001), a fraction of 32-bit integers in FFmpeg."""
     if not (is_finite_real(fps) and fps > 0):
         raise ValueError(f"write_video: fps must be a finite number > 0, got {fps}")
+    exact = Fraction(fps) if isinstance(fps, numbers.Rational) else Fraction(float(fps))  # numpy's float32 too
+    rate = exact.limit_denominator(1001)
+    # below 1/1001 fps the rate was 0, written as 24 fps without a word; from 2**31 fps PyAV's OverflowError
+    if exact < Fraction(1, 1001) or rate.numerator >= 2**31:
+        raise ValueError(f"write_video: fps must be from 1/1001 to 2147483647 (a rate FFmpeg records as a fraction "
+                         f"of 32-bit integers, to a denominator of 1001), got {fps}")
     if times_s is None:
-        return
+        return rate
     for i, t in enumerate(times_s):
         if not (is_finite_real(t) and t >= 0):
             shown = f"{float(t):g}" if is_finite_real(t) else f"{t}"  # float(10**400) overflows
@@ -130,6 +138,7 @@ def _check_timing(fps: float | Fraction, times_s: Sequence[float] | None) -> Non
         if stamps[i] <= stamps[i - 1]:
             raise ValueError(f"write_video: times_s must increase by at least 1 ms (they are kept to the millisecond): "
                              f"frame {i} at {float(times_s[i]):g} s follows frame {i - 1} at {float(times_s[i - 1]):g} s")
+    return rate
 
 
 def _format_for(path: Path) -> str | None:
