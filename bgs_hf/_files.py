@@ -188,13 +188,19 @@ def _clear_dead_work_folders(parent: Path, stem: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def clear_dead_work_folders(folder: str | Path) -> None:
+    """Remove the work folders inside ``folder`` whose process is gone (as :func:`work_folder` does before building
+    there), so code that tidies ``folder`` does not take a killed run's leftover for a file of the user's."""
+    _clear_dead_work_folders(Path(folder), WORK_PREFIX)
+
+
 def work_folder(target: str | Path) -> Path:
     """Where to build a result that must appear at ``target`` only when complete: inside ``target`` when it is
     an existing (empty) folder, so a mount point, a symlinked folder or ``.`` work; beside it otherwise. A killed
     run's leftover work folder for the same ``target`` is removed first."""
     folder = Path(target).resolve()
     if folder.is_dir():
-        _clear_dead_work_folders(folder, WORK_PREFIX)
+        clear_dead_work_folders(folder)
         return folder / f"{WORK_PREFIX}{os.getpid()}"
     folder.parent.mkdir(parents=True, exist_ok=True)
     _clear_dead_work_folders(folder.parent, f"{WORK_PREFIX}{folder.name}-")

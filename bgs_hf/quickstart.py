@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bgs_hf._files import json_safe, work_folder, write_text_atomic
+from bgs_hf._files import clear_dead_work_folders, json_safe, work_folder, write_text_atomic
 from bgs_hf._format import count, fmt, fmt_pct
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
@@ -301,10 +301,11 @@ def _clear_earlier_outputs(out: Path) -> None:
 
 def _clear_folder_outputs(folder: Path, patterns: tuple[str, ...]) -> None:
     """Remove what an earlier run wrote in ``folder`` and then the folder, unless files of the user's are left:
-    those stay, and are named."""
+    those stay, and are named. A killed run's work folder is removed too (a live run's stays, and is named)."""
     for pattern in patterns:
         for path in folder.glob(pattern):
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    clear_dead_work_folders(folder)
     kept = sorted(p.name for p in folder.iterdir())
     if kept:
         logger.warning("%s: kept %s (not written by a quickstart)", folder, ", ".join(kept))

@@ -2317,6 +2317,22 @@ def test_report_of_one_run_given_twice_shows_it_once_and_names_the_repeat(tmp_pa
                       f"runs/x/evaluation.json: the same run as runs/x ({where}), reported once"]
 
 
+def test_report_leaves_the_namespace_it_is_given_as_it_was(tmp_path, monkeypatch):
+    """`run` wrote the runs left once repeats were dropped back into the caller's namespace (`args.runs`): a caller
+    reusing it (a notebook, a loop) saw its RUN_DIR list changed, as `evaluate`'s run once rewrote `--model`."""
+    import copy
+
+    from bgs_hf.cli.main import build_parser
+
+    _evaluation(tmp_path / "runs" / "x")
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["report", "runs/x", "runs/x/", "--out", "rep"])
+    given = copy.deepcopy(vars(args))
+    assert args.func(args) == 0
+    assert (tmp_path / "rep" / "report.md").is_file()
+    assert vars(args) == given and args.runs == ["runs/x", "runs/x/"]
+
+
 @pytest.mark.parametrize("own", ["report.md", "report.html", "quickstart"])
 def test_report_replaces_only_a_report_it_wrote(tmp_path, capsys, own):
     """`bgs-hf report --out DIR` overwrote any DIR/report.md or report.html (was: the user's own notes, or the

@@ -1055,6 +1055,32 @@ def test_a_rerun_removes_every_file_of_the_earlier_run_and_says_what_it_removed_
     assert caplog.records[-1].getMessage() == f"{control}: kept my_notes.md, plots (not written by a quickstart)"
 
 
+def test_a_rerun_removes_a_killed_runs_work_folder_in_its_outputs_without_calling_it_the_users(tmp_path,
+                                                                                                 caplog) -> None:
+    """A quickstart killed while it wrote its analyses left ``analyses/.bgs-partial-PID``; the rerun warned
+    ``analyses: kept .bgs-partial-PID (not written by a quickstart)`` and kept the folder, which the evaluation then
+    removed anyway. A dead process's work folder is now removed with the rest; a live process's is still kept."""
+    import logging
+    import os
+
+    from bgs_hf.quickstart import MARKER, _clear_earlier_outputs
+
+    dead, live = ".bgs-partial-4194305", f".bgs-partial-{os.getppid()}"  # above Linux's largest pid: no such process
+    (tmp_path / MARKER).write_text("")
+    for name in ("report.json", "analyses/evaluation.json", f"analyses/{dead}/evaluation.json",
+                 "language_distilled/metrics.json", f"language_distilled/{dead}/metrics.json",
+                 f"language_distilled/{live}/metrics.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("old")
+    with caplog.at_level(logging.INFO, logger="bgs_hf"):
+        _clear_earlier_outputs(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MARKER, "language_distilled"]
+    assert sorted(p.name for p in (tmp_path / "language_distilled").iterdir()) == [live]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings[1:] == [f"{tmp_path / 'language_distilled'}: kept {live} (not written by a quickstart)"]
+    assert f"removing {tmp_path / 'analyses' / dead}, left by a killed run (process 4194305 is gone)" in caplog.text
+
+
 @pytest.mark.parametrize("text", ["3", json.dumps(["noise_ceiling_r2", "models", "recipe", "backbone"]), "{not json"])
 def test_a_report_json_that_is_no_json_object_is_the_users_and_refused_in_one_line(tmp_path, text) -> None:
     """Mutation audit (third pass): taking any JSON for an object (a bare number then crashed with a TypeError, and a

@@ -864,17 +864,11 @@ def test_a_chase_caption_names_the_agent_that_pursues_as_the_chaser(monkeypatch:
     assert said >= 20
 
 
-def _render_with_a_worker_killed(tmp_path: Path, killer: str) -> str:
-    """Output of a fresh interpreter that renders 400 tiny clips in 2 processes after running ``killer`` (code that
-    arranges for a worker to be SIGKILLed). A run still going after 120 s fails the test; it and its workers (a
-    session of their own) are killed, so no orphaned worker outlives the test."""
-    import os
-    import signal
-    import subprocess
-    import sys
+def _render_script(tmp_path: Path, before: str) -> str:
+    """A script that renders 400 tiny clips in 2 processes into ``tmp_path`` after running ``before``."""
     import textwrap
 
-    script = textwrap.dedent(f"""
+    return textwrap.dedent(f"""
         import multiprocessing as mp, os, signal, threading, time
         import numpy as np
         from bgs_hf.synth import SynthConfig, sample_scene
@@ -883,14 +877,25 @@ def _render_with_a_worker_killed(tmp_path: Path, killer: str) -> str:
         cfg = SynthConfig(size=32, num_frames=8, workers=2)
         scenes = [sample_scene(np.random.default_rng(i), cfg) for i in range(400)]
         paths = [os.path.join({str(tmp_path)!r}, f"c{{i}}.mp4") for i in range(400)]
-    """) + textwrap.dedent(killer) + textwrap.dedent("""
+    """) + textwrap.dedent(before) + textwrap.dedent("""
         try:
             render_all(scenes, cfg, paths)
         except ChildProcessError as err:
             print("STOPPED:", err)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+
+
+def _render_with_a_worker_killed(tmp_path: Path, killer: str) -> str:
+    """Output of a fresh interpreter that runs :func:`_render_script` with ``killer`` (code that arranges for a worker
+    to be SIGKILLed). A run still going after 120 s fails the test; it and its workers (a session of their own) are
+    killed, so no orphaned worker outlives the test."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", _render_script(tmp_path, killer)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
@@ -938,6 +943,51 @@ def test_a_rendering_process_killed_while_sending_its_clips_back_stops_the_run(t
         connection.Connection._send_bytes = send_and_die
     """)
     assert "STOPPED:" in out and "--workers 1" in out, out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' states from /proc")
+def test_render_workers_end_by_themselves_when_the_run_is_sigkilled(tmp_path: Path) -> None:
+    """A `synth` or quickstart SIGKILLed (the OOM killer) while rendering left its workers, ~380 MB each, blocked
+    for good on the executor's queue (they hold its write end, so no end-of-file comes): two were still alive 11
+    minutes later. Each must end within a few seconds of its parent."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def running(pid: int) -> bool:  # a zombie has ended: only a parent that never reaps it keeps its entry
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+
+    report = """
+        def report_workers():
+            while not any(os.path.exists(p) for p in paths):  # the workers are rendering
+                time.sleep(0.05)
+            print(*[child.pid for child in mp.active_children()], flush=True)
+
+        threading.Thread(target=report_workers, daemon=True).start()
+    """
+    with open(tmp_path / "stderr.txt", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-c", _render_script(tmp_path, report)], stdout=subprocess.PIPE,
+                                stderr=err, text=True, start_new_session=True)
+    try:
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert len(workers) == 2, (tmp_path / "stderr.txt").read_text()[-2000:]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while any(map(running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if running(pid)], "render workers outlived their SIGKILLed parent"
+    finally:  # the run and anything left of its session (workers that stayed), so nothing outlives the test
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate(timeout=60)
 
 
 def test_each_release_file_holds_the_tables_of_the_clips_it_names(bench: Path) -> None:

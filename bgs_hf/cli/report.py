@@ -24,16 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the report as the flags say. ``args`` is read, never changed (as `evaluate`'s run), so a caller that
+    reuses the namespace gets back the runs it gave, repeats included."""
     from bgs_hf.cli._args import check_output_folder
     from bgs_hf.eval.report import check_report_targets, distinct_runs, load_run, write_report
 
     check_output_folder(args.out, "--out")
     check_report_targets(args.out, "report", where="--out")  # a report.md of the user's: refused, not replaced
-    args.runs = distinct_runs(args.runs)  # one run given twice (runs/x runs/x/) showed each of its rows twice
-    runs = [load_run(r) for r in args.runs]
+    paths = distinct_runs(args.runs)  # one run given twice (runs/x runs/x/) showed each of its rows twice
+    runs = [load_run(r) for r in paths]
     labels = [r[0] for r in runs]
     if len(set(labels)) < len(labels):  # same folder names: use the full paths
-        runs = [(str(Path(p)), res, folder) for p, (_, res, folder) in zip(args.runs, runs)]
+        runs = [(str(Path(p)), res, folder) for p, (_, res, folder) in zip(paths, runs)]
     md, page = write_report(runs, args.out, title=args.title, stem="report")
     print(f"wrote {md} and {page}")
     return 0
