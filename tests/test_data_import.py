@@ -440,11 +440,35 @@ def test_a_wrong_video_folder_lists_twenty_rows_then_a_count(tmp_path: Path, cap
     """Every name missing (the CSV names .avi, the folder holds .mp4) printed one line per row of the CSV, while every
     other per-row problem lists the first 20 and counts the rest."""
     rows = [r.replace(".mp4", ".avi").replace(".MP4", ".avi") for r in _trials(3)]
-    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(tmp_path / "ds")]) == 1
-    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    table = _csv(tmp_path, rows)
+    assert cli(["data", "import", str(table), str(_videos(tmp_path)), str(tmp_path / "ds")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    lines = [x for x in out if x.startswith("problem:")]
     assert len(lines) == 22, lines[-3:]  # 20 rows, the count of the other 70, "no usable trials"
     assert lines[0].startswith("problem: judgments.csv row 1: column 'Video1': no video ")
     assert "70 more row(s)" in lines[20] and lines[21].endswith("no usable trials")
+    # the total counts the 90 bad rows and the no-usable-trials line, not the 22 lines (it said "22 problem(s)")
+    assert out[-1] == f"91 problem(s) found in {table}; nothing written"
+
+
+def test_validate_counts_the_rows_past_the_twenty_listed_in_its_total(tmp_path: Path, capsys) -> None:
+    """Every judgment's odd set to 3 (no position): 20 rows listed, a line for the other 70, and the total counted
+    lines ("23 problem(s) found") where 90 rows were bad."""
+    import pandas as pd
+
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out),
+                "--test-fraction", "0.4"]) == 0
+    (part,) = (out / "judgments").glob("*.parquet")
+    table = pd.read_parquet(part)
+    table["odd"] = 3
+    table.to_parquet(part)
+    capsys.readouterr()
+    assert cli(["data", "validate", str(out), "--no-decode"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    # 20 rows, the line for the other 70, then the train and test splits left without a valid judgment
+    assert sum(x.startswith("problem:") for x in printed) == 23 and "70 more row(s)" in printed[20]
+    assert printed[-1] == f"92 problem(s) found in {out}"
 
 
 def test_import_refuses_a_test_split_without_judgments_that_validate_would_refuse(tmp_path: Path, capsys) -> None:
@@ -469,6 +493,23 @@ def test_import_suggests_the_closest_name_for_a_typo(tmp_path: Path, capsys) -> 
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
     assert lines[0] == (f"problem: judgments.csv row 2: column 'Video2': no video 'clip01.MP4' in "
                         f"{tmp_path / 'my videos'} (did you mean 'clip 01.MP4'?)")
+
+
+def test_import_points_to_the_same_video_under_another_extension_or_folder(tmp_path: Path, capsys) -> None:
+    """'Clip 06.mp4' beside 'Clip 06.mov' was guessed to be 'Clip 08.mp4' (another clip), and 'x.mp4' for
+    'sub/dir/x.mp4' a spelling-alike; the hint names the file the lab meant."""
+    names = ["clip 06.mov", "clip 08.mp4", "sub/dir/x.mp4", "b.mp4", "c.mp4", "d.mp4"]
+    rows = ["P0,1,clip 06.mp4,b.mp4,c.mp4,b.mp4,1",  # the file is clip 06.mov
+            "P0,2,b.mp4,x.mp4,d.mp4,b.mp4,1",  # the file is in sub/dir/
+            "P0,3,clip 08.mp4,b.mp4,c.mp4,b.mp4,1"]
+    videos = _videos(tmp_path, names)
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(videos), str(tmp_path / "ds")]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines[:2] == [
+        f"problem: judgments.csv row 1: column 'Video1': no video 'clip 06.mp4' in {videos} (did you mean "
+        "'clip 06.mov'? the file has another extension)",
+        f"problem: judgments.csv row 2: column 'Video2': no video 'x.mp4' in {videos} (did you mean "
+        "'sub/dir/x.mp4'? give paths relative to the video folder)"]
 
 
 def test_headers_retyped_in_a_spreadsheet_still_match(tmp_path: Path) -> None:

@@ -366,7 +366,11 @@ def test_evaluate_prints_na_where_a_split_has_no_noise_ceiling(tiny_sets, tmp_pa
                "fit", "--n-boot", "5", "--report", str(tmp_path / "ev")])
     res = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
     assert res["noise_ceiling_r2"] is None  # the case under test
-    assert rc == 0 and "noise ceiling R² n/a" in capsys.readouterr().out
+    # and says why beside the n/a, in the summary and the report (the reason went by in the log only)
+    why = "the split has 1 valid judgment(s), and a split-half ceiling needs two or more"
+    assert res["noise_ceiling_why"] == why
+    assert rc == 0 and f"noise ceiling R² n/a: {why}" in capsys.readouterr().out
+    assert f"| n/a: {why} |" in (tmp_path / "ev" / "evaluation.md").read_text()
 
 
 def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_path, capsys):

@@ -1417,6 +1417,30 @@ def test_a_probe_skipped_for_too_few_rated_clips_says_how_many_of_how_many_neede
         "probe skipped"]
 
 
+def test_probes_of_data_without_rating_columns_say_so_in_one_line(caplog):
+    """A lab's unrated data: `bgs-hf evaluate` logged "no rating_valence column: probe skipped" for each of the five
+    attributes of each model, ten lines; one line per model names the columns."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.probes import fit_attribute_probes
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    n = 12
+    data = SimpleNamespace(clips=Clips(rating_arousal=[1.0, 2.0] * 6))
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.probes"):
+        assert fit_attribute_probes(np.eye(n), SimpleNamespace(clips=Clips()), np.arange(8), np.arange(8, n),
+                                    np.arange(n)) == {}
+        assert set(fit_attribute_probes(np.eye(n), data, np.arange(8), np.arange(8, n), np.arange(n),
+                                        attrs=("arousal", "dominance"))) == {"arousal"}
+    assert [r.getMessage() for r in caplog.records if r.name == "bgs_hf.eval.probes"] == [
+        "no rating_valence, rating_arousal, rating_dominance, rating_intimacy, rating_communication columns: their "
+        "probes skipped",
+        "no rating_dominance column: probe skipped"]
+
+
 def test_transfer_probe_never_sees_the_held_out_clips():
     """Random high-dimensional embeddings: a probe that trained on the held-out part too would memorise it."""
     rng = np.random.default_rng(7)

@@ -179,6 +179,19 @@ def test_card_does_not_call_the_noise_ceiling_an_upper_bound(tiny_run: Path) -> 
     assert "not an upper bound" in text
 
 
+def test_a_card_without_a_recorded_ceiling_says_so_and_points_to_no_ceiling_above() -> None:
+    """A pilot's run (test split too small for a split-half ceiling: metrics.json's `ceiling_r2` null) got a card
+    whose table read "—" in its % column without a word, and whose limitations spoke of "the noise ceiling above"
+    where there was none."""
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    without = str(render_model_card(BGSModelCardData(fit={"r2": 0.1, "pct_of_ceiling": None}, ceiling=None)))
+    assert "No noise ceiling was recorded for this split" in without.split("## Usage")[0]
+    assert "noise ceiling above" not in without and "A noise ceiling is how well one half" in without
+    with_one = str(render_model_card(BGSModelCardData(fit={"r2": 0.1, "pct_of_ceiling": 50.0}, ceiling={"r2": 0.2})))
+    assert "No noise ceiling" not in with_one and "The noise ceiling above is how well one half" in with_one
+
+
 def test_push_local_dir_loads_bit_identical(tiny_run: Path, tmp_path: Path) -> None:
     from peft import PeftModel
 

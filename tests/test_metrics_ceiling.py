@@ -457,7 +457,7 @@ def test_a_ceiling_from_too_few_pairs_is_undefined_in_reports_and_says_how_many_
     halves: Spearman 1 over 3 pairs, R² 1 on every split. ``split_half_ceiling`` keeps its arithmetic and warns;
     ``ceiling_or_nan`` (every report's ceiling) and so ``behavioural_fit`` give NaN and no % of it."""
     from bgs_hf.metrics import behavioural_fit
-    from bgs_hf.metrics.ceiling import ceiling_or_nan
+    from bgs_hf.metrics.ceiling import ceiling_or_nan, ceiling_or_why
 
     idx, odd, part = np.array([[0, 1, 2]] * 2), np.array([2, 2]), np.array(["A", "B"])
     with caplog.at_level("WARNING"):
@@ -468,6 +468,9 @@ def test_a_ceiling_from_too_few_pairs_is_undefined_in_reports_and_says_how_many_
     trip = SimpleNamespace(idx=idx, odd=odd, participant=part)
     r2, ci = ceiling_or_nan(trip, 3, n_splits=4)
     assert np.isnan(r2) and len(ci) == 2 and np.isnan(ci).all()
+    # and why, for `bgs-hf evaluate` to print beside its n/a (it printed a bare "noise ceiling R² n/a")
+    assert ceiling_or_why(trip, 3, n_splits=4)[2] == ("it rests on 3.0 pairs seen in both halves on average (at "
+                                                      "least 10 needed), 4 of 4 splits giving a correlation")
     data = SimpleNamespace(splits={"test": np.arange(3)}, n_clips=3, triplets=lambda split: trip)
     sim = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])
     fit = behavioural_fit(sim, data, "test", n_boot=20)

@@ -1229,7 +1229,7 @@ def test_a_test_ceiling_of_exactly_zero_is_warned_about_and_gives_no_percentage(
     import bgs_hf.quickstart as qs
 
     _fake_training_and_suite(monkeypatch, tmp_path)
-    monkeypatch.setattr(ceiling, "ceiling_or_nan", lambda trip, n_clips, **kwargs: (0.0, [-0.1, 0.1]))
+    monkeypatch.setattr(ceiling, "ceiling_or_why", lambda trip, n_clips, **kwargs: (0.0, [-0.1, 0.1], None))
     cfg = qs.QuickstartConfig(out_dir=str(tmp_path / "demo"), seed=3, data_dir=str(socialshapes_seed3),
                               backbone="tiny-random-videomae", n_boot=7, suite=False, language_control=False)
     with caplog.at_level(logging.WARNING, logger="bgs_hf.quickstart"):

@@ -270,6 +270,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     from bgs_hf.data import validate
+    from bgs_hf.data.checks import count_problems
     from bgs_hf.data.splits import SplitConfig
     from bgs_hf.data.validate import split_notes
 
@@ -279,7 +280,7 @@ def run_validate(args: argparse.Namespace) -> int:
     for err in problems:  # a refused setting (val_split 'paper') named as the flags typed, as an error would be
         print(f"problem: {flags_as_typed(err, getattr(args, 'typed_argv', ()))}")
     if problems:
-        print(f"{len(problems)} problem(s) found in {args.source}")
+        print(f"{count_problems(problems)} problem(s) found in {args.source}")
         return 1
     for note in split_notes(data):
         print(f"note: {note}")
@@ -315,6 +316,7 @@ def run_import(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bgs_hf.data import write_hub
+    from bgs_hf.data.checks import count_problems
     from bgs_hf.data.hub import imported_card_info
     from bgs_hf.data.splits import SplitConfig
     from bgs_hf.data.triplet_table import collect_problems
@@ -334,7 +336,7 @@ def run_import(args: argparse.Namespace) -> int:
     for err in problems:
         print(f"problem: {err}")
     if problems or data is None:
-        print(f"{len(problems)} problem(s) found in {args.table}; nothing written")
+        print(f"{count_problems(problems)} problem(s) found in {args.table}; nothing written")
         return 1
     # the table's name as typed (default_card_info has only its resolved path, another name through a symlink)
     source_info = replace(imported_card_info(args.table.name), pretty_name=args.out.name)

@@ -172,7 +172,8 @@ def _print_summary(res: dict) -> None:
     # the headline points to it: the warning went by before the progress bars
     warned = " (see the data warning above)" if res.get("data_warning") else ""
     print(f"{res['data']} / {res['split']}{warned}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
-          f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}")
+          f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}"
+          + (f": {res['noise_ceiling_why']}" if res.get("noise_ceiling_why") else ""))
     for key, f in res.get("fit", {}).items():
         lo, hi = f["r2_ci"]
         print(f"  {row_name(key, res):<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "

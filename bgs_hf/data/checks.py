@@ -28,6 +28,20 @@ logger = logging.getLogger(__name__)
 ROW = "_row"
 
 
+class MoreRows(BGSInputError):
+    """The one line standing for the rows of a kind of problem past ``Problems.max_rows``: a total counts it as
+    those rows (`data import` said "21 problem(s) found" of 126 bad rows)."""
+
+    def __init__(self, n_rows: int, *, path: str | Path | None = None) -> None:
+        super().__init__(f"... and {n_rows} more row(s) with problems like the above", path=path)
+        self.n_rows = n_rows
+
+
+def count_problems(problems: Iterable[BGSInputError]) -> int:
+    """How many problems a collected list holds, a :class:`MoreRows` line counting as the rows it stands for."""
+    return sum(p.n_rows if isinstance(p, MoreRows) else 1 for p in problems)
+
+
 class StopChecks(Exception):
     """Raised (collecting mode) when a problem makes further checks of the same source pointless."""
 
@@ -54,7 +68,9 @@ class Problems:
                     path = file
                     break
                 row -= n_rows
-        err = BGSInputError(message, path=path, row=row)
+        self._keep(BGSInputError(message, path=path, row=row))
+
+    def _keep(self, err: BGSInputError) -> None:
         if not self.collect:
             raise err
         self.items.append(err)
@@ -65,7 +81,7 @@ class Problems:
         rows = list(rows)
         for i, (row, msg) in enumerate(zip(rows, messages)):
             if i >= self.max_rows:
-                self.add(f"... and {len(rows) - self.max_rows} more row(s) with problems like the above", path=path)
+                self._keep(MoreRows(len(rows) - self.max_rows, path=path))
                 break
             self.add(msg, path=path, row=int(row))
 

@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,12 @@ def _columns_found(df: pd.DataFrame) -> str:
 def nfc_name(text: str) -> str:
     """macOS stores file names decomposed (NFD), spreadsheets write them composed (NFC): compare as NFC."""
     return unicodedata.normalize("NFC", text)
+
+
+def _stem_key(name: str) -> str:
+    """A relative video path without its extension, case folded: 'Sub/Clip 6.MOV' and 'sub/clip 6.mp4' are one."""
+    path = PurePosixPath(name)
+    return path.with_name(path.stem).as_posix().casefold() if path.suffix else path.as_posix().casefold()
 
 
 def video_index(video_dir: Path, problems: Problems) -> dict[str, str]:
@@ -127,6 +133,13 @@ def _resolve_names(
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
+    # the same file under another extension ('a.mp4' for 'a.mov') or in a sub-folder ('a.mp4' for 'sub/a.mp4'): a
+    # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
+    by_stem: dict[str, list[str]] = {}
+    by_base: dict[str, list[str]] = {}
+    for known in files.values():
+        by_stem.setdefault(_stem_key(known), []).append(known)
+        by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
     out = np.full((len(df), len(cols)), None, dtype=object)
     bad = np.zeros(len(df), dtype=bool)
     missing: dict[int, tuple[str, str, str]] = {}
@@ -155,6 +168,13 @@ def _resolve_names(
         near = folded.get(name.casefold(), [])
         if near:
             return f" (did you mean {near[0]!r}? names are case-sensitive)"
+        other_ext = by_stem.get(_stem_key(name), [])
+        if other_ext:
+            return f" (did you mean {other_ext[0]!r}? the file has another extension)"
+        elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
+        if elsewhere:
+            many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
+            return f" (did you mean {elsewhere[0]!r}?{many} give paths relative to the video folder)"
         # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
         close = closest(name, files.values(), cutoff=0.8)
         return f" (did you mean {close!r}?)" if close else (

@@ -29,20 +29,24 @@ class SplitHumans:
     human: Any
     ceiling_r2: float
     ceiling_ci: list[float]
+    ceiling_why: str | None = None  # why ceiling_r2 is NaN, for the report beside its n/a
 
     @classmethod
     def build(cls, data: Any, split: str, *, n_splits: int = 100, seed: int = 0, ceiling: bool = True) -> SplitHumans:
-        from bgs_hf.metrics.ceiling import ceiling_or_nan
+        from bgs_hf.metrics.ceiling import ceiling_or_why
         from bgs_hf.metrics.fit import split_items
 
         items = split_items(data, split)
         trip = data.triplets(split)
         human = human_similarity(trip.idx, trip.odd, data.n_clips)
+        why = None
         if ceiling and len(trip) >= 2:
-            ceiling_r2, ci = ceiling_or_nan(trip, data.n_clips, n_splits=n_splits, seed=seed)
+            ceiling_r2, ci, why = ceiling_or_why(trip, data.n_clips, n_splits=n_splits, seed=seed)
         else:
             ceiling_r2, ci = float("nan"), [float("nan"), float("nan")]
-        return cls(split, items, trip, human, ceiling_r2, ci)
+            if ceiling:
+                why = f"the split has {len(trip)} valid judgment(s), and a split-half ceiling needs two or more"
+        return cls(split, items, trip, human, ceiling_r2, ci, why)
 
 
 def collapsed(emb: np.ndarray) -> bool:

@@ -129,10 +129,13 @@ def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, i
         raise BGSInputError(f"attribute probes would be trained on {len(shared)} of the {len(test_items)} scored "
                             f"clips (clip {int(shared[0])} is in both); leave the scored clips out of train_items")
     tr, te = embedding_rows(items, train_items, "training"), embedding_rows(items, test_items, "scored")
+    missing = [f"rating_{attr}" for attr in attrs if f"rating_{attr}" not in data.clips.column_names]
+    if missing:  # one line: a lab's unrated data logged one per attribute and model, ten lines per evaluate
+        logger.info("no %s column: probe skipped" if len(missing) == 1 else "no %s columns: their probes skipped",
+                    ", ".join(missing))
     for attr in attrs:
         col = f"rating_{attr}"
-        if col not in data.clips.column_names:
-            logger.info("no %s column: probe skipped", col)
+        if col in missing:
             continue
         y = np.asarray(data.clips[col], dtype=np.float64)
         ytr, yte = y[np.asarray(train_items)], y[np.asarray(test_items)]

@@ -230,6 +230,7 @@ def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                                  "noise ceiling R² [95% range over split-halves]"],
                           lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), _f(r.get("n_pairs")),
                                       r.get("n_judgments"),
+                                      f"n/a: {r['noise_ceiling_why']}" if r.get("noise_ceiling_why") else
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
     keys = _model_keys_text(runs)
     # the run trained on other videos under these clip ids (another seed's SocialShapes): first, not in the log only

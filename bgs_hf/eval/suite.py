@@ -637,6 +637,8 @@ def _result_header(data: Any, scored: Any, models: dict[str, Any], row_labels: d
                            "noise_ceiling_r2": scored.ceiling_r2,
                            "noise_ceiling_ci": scored.ceiling_ci, "n_boot": int(n_boot), "n_perm": int(n_perm),
                            "models": {}, "figures": {}, "timings_s": {}}
+    if scored.ceiling_why is not None:  # said beside its n/a in the report and the summary, not only in the log
+        res["noise_ceiling_why"] = scored.ceiling_why
     if data_warning is not None:  # the data is not (all) the run's: said beside the numbers, not only in the log
         res["data_warning"] = data_warning
     for name, m in models.items():

@@ -410,11 +410,20 @@ def ceiling_or_nan(trip: Any, n_items: int, *, n_splits: int = 100, seed: int = 
     """Split-half ceiling R² and CI for reports, or NaN (with a warning) where a split is too small to have
     one (fewer than two participants, or too few pairs seen in both halves: ``CeilingResult.too_few_pairs``): a
     pilot dataset still gets its other numbers, and no "% of ceiling" of a ceiling that means nothing."""
+    r2, ci, _ = ceiling_or_why(trip, n_items, n_splits=n_splits, seed=seed)
+    return r2, ci
+
+
+def ceiling_or_why(trip: Any, n_items: int, *, n_splits: int = 100,
+                   seed: int = 0) -> tuple[float, list[float], str | None]:
+    """:func:`ceiling_or_nan` and why the ceiling is NaN (None when it is not), for a report to print beside its
+    n/a: `bgs-hf evaluate` of a pilot said "noise ceiling R² n/a" and the reason went by in the log only."""
     try:
         res = split_half_ceiling(trip, n_items, n_splits=n_splits, seed=seed)
     except BGSInputError as err:
         logger.warning("no noise ceiling: %s", err)
-        return float("nan"), [float("nan"), float("nan")]
-    if res.too_few_pairs():  # split_half_ceiling has warned, naming the pairs
-        return float("nan"), [float("nan"), float("nan")]
-    return float(res.r2), [float(c) for c in res.ci]
+        return float("nan"), [float("nan"), float("nan")], str(err)
+    thin = res.too_few_pairs()
+    if thin:  # split_half_ceiling has warned, naming the pairs
+        return float("nan"), [float("nan"), float("nan")], thin
+    return float(res.r2), [float(c) for c in res.ci], None
