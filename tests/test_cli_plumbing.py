@@ -1173,3 +1173,13 @@ def test_a_real_number_is_finite_only_where_a_float_holds_it() -> None:
     for value in (10**400, -(10**400), 2**1024, Fraction(10**400, 3), float("inf"), float("nan"), np.float32("inf"),
                   True, False, None, "1", [1.0]):
         assert not is_finite_real(value), value
+
+
+def test_whole_number_checks_a_least_of_zero_and_names_a_whole_float_below_it_as_an_integer() -> None:
+    """Mutation audit (this round's new code): ``least=0`` (a seed, a video limit) read as no bound, so -1 passed, and
+    a whole float below ``least`` named as written (``got 0.0``) passed every test, which bounded only at 1."""
+    assert whole_number(0, "seed", least=0) == 0
+    with pytest.raises(BGSInputError, match=r"^seed must be >= 0, got -1$"):
+        whole_number(-1, "seed", least=0)
+    with pytest.raises(BGSInputError, match=r"^n must be >= 1, got 0$"):
+        whole_number(0.0, "n", least=1)

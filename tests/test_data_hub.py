@@ -1080,6 +1080,28 @@ def test_pushing_the_papers_unlicensed_release_needs_a_declared_licence(release,
     assert pushed == ["me/ooo"]
 
 
+def test_the_release_is_known_by_all_four_files_text_whatever_its_bom_or_line_endings(tmp_path, monkeypatch):
+    """Mutation audit (this round's new code): `release_version` without the release itself (its tests skip without
+    it). A copy saved with a BOM and CRLF line endings is the release, as its text is; a copy in which any one of the
+    four files differs is not (a mutant taking one matching file passed); a copy without captions.csv (optional to
+    the reader) is not, and reading it raises nothing (a FileNotFoundError from the hash passed every test)."""
+    import bgs_hf.data.release as reader
+
+    tables = tiny_release_tables(n_clips=10)
+    plain = stand_in_for_the_release(write_release(tables, tmp_path / "plain"), monkeypatch)
+    windows = write_release(tables, tmp_path / "windows", bom=True, crlf=True)
+    assert (plain / "data" / reader.TRIPLETS).read_bytes() != (windows / "data" / reader.TRIPLETS).read_bytes()
+    assert reader.release_version(plain / "data") == reader.release_version(windows / "data") == "stand-in"
+    files = next(iter(reader.RELEASE_SHA256.values()))
+    assert len(files) == 4
+    for rel in files:
+        edited = write_release(tables, tmp_path / f"edited-{rel.stem}")
+        (edited / "data" / rel).write_bytes((edited / "data" / rel).read_bytes() + b"\n")
+        assert reader.release_version(edited / "data") is None, rel
+    (plain / "data" / reader.CAPTIONS).unlink()
+    assert reader.release_version(plain / "data") is None
+
+
 def test_pushing_release_layout_data_that_is_not_the_release_needs_a_declared_licence(tmp_path, capsys, monkeypatch):
     """Such a folder got the release's card, and its push was refused without --license. Once the release was known
     by its files, an edited copy of it (one judgment removed) would have been uploaded under "Licence not declared":
@@ -1628,7 +1650,8 @@ def test_a_folder_in_the_release_layout_that_is_not_the_release_gets_neither_its
         assert [p for p in release_phrases if p in text] == [], folder.name
         assert (meta["license"], meta["license_name"]) == ("other", "unspecified") and "license_link" not in meta
         assert ("Licence not declared. This data is in the CSV layout of the Garcia & Isik release but does not "
-                "hold that release's files") in text
+                "hold that release's files; if it derives from them, ask its authors for their terms before "
+                "redistributing it.") in text
         record = _run_config_record(TrainConfig(data=DataArguments(data=str(folder))),
                                     SimpleNamespace(name=folder.name, meta=data.meta, clips={"clip_id": ["a", "b"]},
                                                     splits={"train": np.array([0, 1])}))

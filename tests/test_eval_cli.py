@@ -1640,6 +1640,21 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
     # the largest of the 8 equally likely sign patterns), by hand; one-sided would be 1/8
     per_clip = [attention.mass_on_mask(on_agents[c], soft[c]) - soft[c].mean() for c in soft]
     assert min(per_clip) > 0 and res["agent_mass_change"]["wilcoxon_p"] == pytest.approx(0.25)
+    # maps on one token grid are compared (mutation audit: a mutant skipping the divergence of every pair passed):
+    # a flat map correlates with none, so no clip counts; both models' maps alike give r = 1 on each of the 3 clips
+    assert res["divergence"]["n_clips"] == 0 and "skipped" not in res["divergence"]
+    calls["n"] = 0
+
+    def alike(model, clip):
+        calls["n"] += 1
+        return on_agents[list(soft)[(calls["n"] - 1) % len(soft)]]
+
+    monkeypatch.setattr(attention, "rollout_maps", alike)
+    div = attention.attention_analysis(models, data, items)["divergence"]
+    assert (div["divergence"], div["mean_r"], div["n_clips"], div["between"]) == (
+        pytest.approx(0.0), pytest.approx(1.0), 3, ["pretrained", "bgs"])
+    monkeypatch.setattr(attention, "rollout_maps", fake_maps)
+    calls["n"] = 0
     # round 7: a clip without a mask is left out of the count, not the end of it (a mutant stopping there passed)
     first = data.clips["clip_id"][int(items[0])]
     monkeypatch.setattr(attention, "load_masks_for", lambda _: {c: m for c, m in masks.items() if c != first})
@@ -1700,8 +1715,16 @@ def test_attention_of_two_backbones_on_different_token_grids_keeps_the_earlier_a
     assert att["divergence"] == {"between": ["pretrained", "bgs"], "skipped": why}
     for name in ("pretrained", "bgs"):  # each model's own agent mass stays, over both clips (SocialShapes has masks)
         assert att["models"][name]["n_masked_clips"] == 2 and 0 <= att["models"][name]["agent_mass"] <= 1
+    # and so does the change, a per-clip comparison of shares that needs no common grid (mutation audit: a mutant
+    # dropping it with the divergence passed): over the same two clips, the difference of the two mean masses
+    mass = {name: att["models"][name]["agent_mass"] for name in ("pretrained", "bgs")}
+    assert att["agent_mass_change"]["mean_diff"] == pytest.approx(mass["bgs"] - mass["pretrained"])
+    assert att["agent_mass_change"]["between"] == ["pretrained", "bgs"]
     assert set(res["fit"]) >= {"pretrained", "bgs"}  # the earlier analyses' numbers are kept
-    assert json.loads((out / "evaluation.json").read_text())["attention"]["divergence"]["skipped"] == why
+    written = json.loads((out / "evaluation.json").read_text())
+    assert written["attention"]["divergence"]["skipped"] == why
+    # the figures' folder is the report folder, not the hidden one it was built in (a mutant recording that passed)
+    assert written["result_dir"] == res["result_dir"] == str(out.resolve())
     assert f"| not compared: {why} | – |" in (out / "evaluation.md").read_text()
 
 

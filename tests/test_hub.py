@@ -1516,6 +1516,18 @@ def test_a_checkpoint_card_names_the_data_its_run_recorded(tmp_path: Path) -> No
     assert "SocialShapes' simulated observers" in text and not re.search(r"human|people judge", text, flags=re.I)
 
 
+def test_a_recorded_count_or_number_of_processes_is_an_integer_never_a_float_a_flag_or_text() -> None:
+    """Mutation audit (this round's new code): an older record's ``world_size`` and the card's recorded counts read
+    through ``is_whole`` with ``floats=False``; taking a hand-edited 2.0 for 2 processes (or 4.0 clips) passed every
+    test, which tried only ints, text and ``true``."""
+    from bgs_hf.hub.card import _count
+    from bgs_hf.hub.run_info import recorded_world_sizes
+
+    assert [_count(v) for v in (4, np.int64(4), 0, 4.0, True, "4", None)] == [4, 4, 0, None, None, None, None]
+    for size, want in ((2, 2), (2.0, None), (True, None), ("2", None)):
+        assert recorded_world_sizes({"world_size": size}) == [{"from_step": None, "world_size": want}], size
+
+
 @pytest.mark.parametrize("r2", [0.0, -0.05, None, float("nan")])
 def test_card_ceiling_row_claims_no_percentage_of_a_ceiling_that_is_not_positive(r2) -> None:
     """The noise-ceiling row read "100%" of itself whatever its R² (was: "100%" beside a ceiling of 0.000 or -0.050,

@@ -315,6 +315,70 @@ def test_a_checkpoint_whose_bgs_state_has_a_malformed_field_is_refused_in_one_li
     assert resumed.bgs_totals == before
 
 
+def test_a_bgs_state_at_the_edges_of_each_field_is_read_and_one_just_past_them_refused(tmp_path) -> None:
+    """Mutation audit (this round's new code): ``read_bgs_state`` at each field's edge. Read as written: counts of 0, a
+    time of 0 s, a part's ``from_step`` null (a resumed older checkpoint writes it so) and an older bgs-hf's null or
+    absent fields. Refused, naming the field: ``world_size`` 0, a part that is no object, a part without
+    ``from_step``, a count of ``true`` or 2.5, a time of ``true``, -0.5 or infinity. Each mutant moving one of
+    these edges (a count from 1, a time above 0, a world_size from 0, null parts, totals or world_sizes refused, a
+    part's keys looked up in a number) passed the trainer-driven tests, whose records were all well inside them."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.resume import read_bgs_state, sampler_seed
+
+    folder = tmp_path / "checkpoint-2"
+    folder.mkdir()
+
+    def read(record: dict[str, Any]) -> dict[str, Any]:
+        (folder / "bgs_trainer_state.json").write_text(json.dumps(record))
+        return read_bgs_state(folder)
+
+    for record in ({"totals": {"judgments": 0, "clip_passes": 3}, "train_seconds": 0,
+                    "world_sizes": [{"from_step": None, "world_size": 2}, {"from_step": 0, "world_size": 1}]},
+                   {"totals": None, "train_seconds": None, "world_sizes": None},
+                   {"world_sizes": [{"from_step": 3, "world_size": None}]}, {}):
+        assert read(record) == record
+    for record, field in (
+            ({"world_sizes": [{"from_step": 0, "world_size": 0}]},
+             "world_sizes[0].world_size 0, not a whole number >= 1 or null"),
+            ({"world_sizes": [1]}, "world_sizes [1], not a list of {from_step, world_size} objects"),
+            ({"world_sizes": [{"world_size": 2}]}, "world_sizes[0].from_step missing, not a whole number >= 0 or null"),
+            ({"totals": {"judgments": True}}, "totals.judgments True, not a count (a whole number >= 0)"),
+            ({"totals": {"judgments": 2.5}}, "totals.judgments 2.5, not a count (a whole number >= 0)"),
+            ({"train_seconds": True}, "train_seconds True, not a time in seconds (a number >= 0, or null)"),
+            ({"train_seconds": -0.5}, "train_seconds -0.5, not a time in seconds (a number >= 0, or null)"),
+            ({"train_seconds": float("inf")}, "train_seconds inf, not a time in seconds (a number >= 0, or null)")):
+        with pytest.raises(BGSInputError) as err:
+            read(record)
+        assert str(err.value) == (f"checkpoint-2: its bgs_trainer_state.json has {field} (edited or damaged): resume "
+                                  "from another checkpoint, or start a new run"), record
+    # the sampler's seed a checkpoint records, and the one it is compared with, are whole numbers, never 3.0
+    assert [sampler_seed(SimpleNamespace(seed=s)) for s in (3, 3.0, True, None)] == [3, None, None, None]
+
+
+def test_a_recorded_sampler_seed_that_is_no_whole_number_is_read_as_unrecorded(tmp_path) -> None:
+    """Mutation audit (this round's new code): a hand-edited ``sampler_seed: 5.0`` is no recorded seed, so a checkpoint
+    without training_args.json has nothing to compare and passes (a mutant taking 5.0 refused the resume as drawn
+    with seed 5.0); 5 is compared with the flags' 42 and refused."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.trainer import check_resume_schedule
+
+    folder = tmp_path / "checkpoint-4"
+    folder.mkdir()
+    args = SimpleNamespace(gradient_accumulation_steps=1, seed=42, data_seed=None)
+    for recorded in (5.0, True, "5"):
+        (folder / "bgs_trainer_state.json").write_text(json.dumps(
+            {"steps_per_epoch": 3, "recipe": _CLIP_BATCHED_6, "sampler_seed": recorded}))
+        check_resume_schedule(folder, 3, args, _CLIP_BATCHED_6, 1)
+    (folder / "bgs_trainer_state.json").write_text(json.dumps(
+        {"steps_per_epoch": 3, "recipe": _CLIP_BATCHED_6, "sampler_seed": 5}))
+    with pytest.raises(BGSInputError, match="its run drew its clip sets with seed 5, this one with 42"):
+        check_resume_schedule(folder, 3, args, _CLIP_BATCHED_6, 1)
+
+
 @pytest.mark.parametrize("part", [{"from_step": 0}, {"from_step": 0, "world_size": "two"}])
 def test_the_schedule_check_reads_a_malformed_record_of_processes_as_unrecorded(tmp_path, part) -> None:
     """The schedule check reads ``bgs_trainer_state.json`` tolerantly and runs first (before the model loads), but a

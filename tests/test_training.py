@@ -948,7 +948,9 @@ def test_resuming_a_run_recorded_before_split_seed_defaulted_to_0_names_the_seed
 
 @pytest.mark.parametrize("record, what", [(b'{"data": {"name": "tiny"}, "splits": {"train": ["c0"',
                                            "not valid JSON"),  # a run stopped while it wrote its record
-                                          (b"[]", "expected a JSON object")])
+                                          (b"[]", "expected a JSON object"),
+                                          # mutation audit: damaged bytes were a UnicodeDecodeError traceback
+                                          (b"\xff\xfe{}", "not UTF-8 text")])
 def test_a_run_config_cut_short_or_no_object_is_one_line_on_resume_and_for_its_seed(tmp_path, tiny, record, what):
     """A run's ``run_config.json`` read for a resume's checks, and for the seed ``bgs-hf evaluate`` re-scores with,
     was read with a bare ``json.loads``: a record cut short stopped the resume (and evaluate) on a JSONDecodeError
@@ -2099,6 +2101,20 @@ def test_paper_v1_draws_its_rsa_clips_among_judged_training_clips_only(caplog: p
     assert "1 of the 7 training clips are in no training judgment" in caplog.text
 
 
+def test_paper_v1_leaves_out_a_training_clip_whose_only_judgment_reaches_held_out_clips(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Mutation audit (this round's new code): clip 6 is a training clip whose one judgment, (6, 7, 8), reaches held-out
+    clips 7 and 8, so no training judgment holds it: it has no observed pair among the training judgments and is left
+    out of the RSA draw with the warning (a mutant finding the judged clips before leaving out such judgments kept
+    it, and passed: in every test a training clip outside the training judgments was in no judgment at all)."""
+    every, human = _hand_judgments([*_FOUR_JUDGMENTS, (6, 7, 8)], n_clips=9)
+    with caplog.at_level("INFO", logger="bgs_hf.training.sampler"):
+        sampler = PaperV1Sampler(every, human, clips=np.arange(7))
+    assert sampler.clips.tolist() == [0, 1, 2, 3, 4, 5] and len(sampler) == 1
+    assert "1 of the 5 judgments have a clip outside the training clips" in caplog.text
+    assert "1 of the 7 training clips are in no training judgment" in caplog.text
+
+
 def test_paper_v1_given_every_judgment_trains_only_on_those_inside_its_clips(caplog: pytest.LogCaptureFixture) -> None:
     """Clips 0-5 are the training clips; (0, 1, 6) and (2, 6, 7) reach into held-out clips 6 and 7. Given all six
     judgments, PaperV1Sampler used ``clips`` only for its RSA draw and trained on all six (six steps of one judgment),
@@ -2290,10 +2306,11 @@ def test_the_callers_callbacks_see_the_run(tmp_path: Path, tiny: Any) -> None:
     assert (count.began, count.steps) == (1, 2)
 
 
-@pytest.mark.parametrize(("recorded", "want"), [(7, 7), (True, None), ("7", None), (None, 11)])
+@pytest.mark.parametrize(("recorded", "want"), [(7, 7), (True, None), ("7", None), (7.0, None), (None, 11)])
 def test_a_runs_recorded_seed_is_an_integer_never_a_flag_or_text(tmp_path: Path, recorded: Any, want: Any) -> None:
     """run_config.json's seed 7 is 7; a hand-edited ``true`` (an int to Python) or ``"7"`` is no seed (``true`` read
-    as seed 1, it passed); with none recorded, the Trainer's own training_args.json (seed 11) tells it."""
+    as seed 1, it passed), nor an edited ``7.0`` (a mutant taking it passed); with none recorded, the Trainer's own
+    training_args.json (seed 11) tells it."""
     from bgs_hf.training.api import recorded_seed
 
     (tmp_path / "run_config.json").write_text(json.dumps({"training": {"seed": recorded}}))
@@ -2369,6 +2386,13 @@ def test_a_run_config_write_cut_short_leaves_the_earlier_record_whole_and_no_tem
             _write_run_config(tmp_path, _run_config_record(config, data, seed=4))
     assert (tmp_path / "run_config.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run_config.json"]  # no temp file, hidden or not
+    new = tmp_path / "new"  # the first record too (a mutant writing a new file in place passed): none, not half of one
+    new.mkdir()
+    with monkeypatch.context() as m:
+        _writes_cut_short(m)
+        with pytest.raises(OSError, match="No space left"):
+            _write_run_config(new, _run_config_record(config, data, seed=4))
+    assert list(new.iterdir()) == []
 
 
 def test_an_atomic_write_gives_the_mode_and_target_a_plain_write_gives(tmp_path: Path) -> None:
@@ -2403,6 +2427,29 @@ def test_an_atomic_write_gives_the_mode_and_target_a_plain_write_gives(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "link", "new", "plain", "target"]
 
 
+def test_an_atomic_writes_temp_file_is_a_hidden_work_file_that_leaves_an_output_folder_empty(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit (this round's new code): a SIGKILL between the write and the rename leaves the temp file, which
+    must be a hidden work file (``WORK_PREFIX``) that ``require_new_folder`` counts as nothing, so the rerun may use
+    the folder; a visible ``metrics.json-x.tmp`` passed every test, which never looked at the file before its rename."""
+    import os
+
+    from bgs_hf import _files
+
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        seen.append(Path(src).name)
+        _files.require_new_folder(tmp_path / "out", "--output_dir")  # the folder as a kill here would leave it
+        real_replace(src, dst)
+
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr(_files.os, "replace", replace)
+    _files.write_text_atomic(tmp_path / "out" / "metrics.json", "{}\n")
+    assert len(seen) == 1 and seen[0].startswith(f"{_files.WORK_PREFIX}metrics.json-") and seen[0].endswith(".tmp")
+
+
 def test_an_atomic_write_to_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path: Path) -> None:
     """``--json /dev/stdout`` (or a named pipe) has nothing to replace: a temp file renamed over it would have failed
     in /dev, or, for a user allowed to, replaced the device with a plain file. The text goes into the pipe."""
@@ -2420,6 +2467,11 @@ def test_an_atomic_write_to_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path:
     write_text_atomic(fifo, '{"r2": 0.5}\n')
     reader.join(timeout=10)
     assert got == [b'{"r2": 0.5}\n']
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_text_atomic(fifo, "é\n", encoding="latin-1")  # in the encoding asked for, not the locale's (UTF-8 here)
+    reader.join(timeout=10)
+    assert got[1:] == [b"\xe9\n"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
