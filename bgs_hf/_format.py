@@ -58,6 +58,13 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
     return found[0] if found else None
 
 
+def did_you_mean(word: object, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'paper-v1'?)`` for a refused value, or ``""`` when nothing is close: the one wording of the
+    hint, for a refusal that lists the valid values after it."""
+    near = closest(str(word), candidates)
+    return f" (did you mean {near!r}?)" if near else ""
+
+
 def count(n: int, noun: str, nouns: str | None = None) -> str:
     """``n`` and ``noun`` in its number, digits grouped: ``1 clip``, ``2 clips``, ``24,096 judgments`` (``nouns``:
     an irregular plural). ``data stats`` printed "1 judgments" and "1 clips" for a count of one."""

@@ -59,7 +59,19 @@ def build_parser(argv: list[str] | None = None) -> Any:
         "from the output folder's highest-step complete checkpoint. -v (--verbose) gives debug logging.\n\n" + EXIT_STATUS)
     parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
     _describe_off_switches(parser)
+    _describe_best_model_metric(parser)
     return parser
+
+
+def _describe_best_model_metric(parser: Any) -> None:
+    """transformers' help for ``--metric_for_best_model`` says it "Defaults to 'loss'", which BGS evaluation does not
+    report, and names no value: ``-h`` lists the scores it may name, as its refusal does."""
+    from bgs_hf.training.scoring import SCORED_METRICS
+
+    for action in parser._actions:
+        if action.dest == "metric_for_best_model":
+            action.help = ("validation score that picks the best checkpoint, watched by early stopping and the plateau "
+                           f"LR schedule: {' | '.join(f'eval_{m}' for m in SCORED_METRICS)} (loss: eval_rsa)")
 
 
 def _describe_off_switches(parser: Any) -> None:

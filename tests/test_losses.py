@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import math
+import re
 
 import numpy as np
 import pytest
@@ -682,8 +683,10 @@ def test_the_losses_default_settings_are_the_documented_ones():
 
 
 def test_an_unknown_rsa_method_is_refused():
-    """``RSALoss("spearman")`` would otherwise train on Pearson under another name."""
-    with pytest.raises(ValueError, match="unknown RSA method 'spearman'; use 'pearson' or 'soft_spearman'"):
+    """``RSALoss("spearman")`` would otherwise train on Pearson under another name; the refusal names the method meant
+    (``bgs-hf train --rsa_method`` reads it from here)."""
+    with pytest.raises(ValueError, match=re.escape("unknown RSA method 'spearman' (did you mean 'soft_spearman'?); use "
+                                                   "'pearson' or 'soft_spearman'")):
         RSALoss("spearman")
 
 

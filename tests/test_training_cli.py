@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -860,6 +861,65 @@ def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert rc == 2 and message in err and err.count("\n") == 1, err
     assert not (tmp_path / "run").exists()
+
+
+#: a typo of each string flag with a fixed set of values (one edit from the value meant), that value, and its setting
+#: in the Python API (its dataclass, or the TrainingArguments dict)
+TYPOS = [
+    ("--recipe", "paper_v1", "paper-v1", "bgs"), ("--recipe", "cahced", "cached", "bgs"),
+    ("--local_loss", "tripet", "triplet", "bgs"), ("--local-loss", "odd_one_out", "odd-one-out", "bgs"),
+    ("--rsa_method", "peason", "pearson", "bgs"), ("--rsa-method", "soft-spearman", "soft_spearman", "bgs"),
+    ("--metric_for_best_model", "eval_rsaa", "eval_rsa", "training"),
+    ("--metric-for-best-model", "ooo_acc_3wya", "eval_ooo_acc_3way", "training"),
+]
+
+
+@pytest.mark.parametrize(("flag", "typo", "meant", "group"), TYPOS)
+def test_a_mistyped_value_of_a_string_flag_says_which_value_was_meant(tmp_path, capsys, flag, typo, meant, group):
+    """``--recipe paper_v1`` or ``--local_loss tripet`` was refused in one line with no "did you mean" (the flags have
+    no argparse choices: the library checks them, for the Python API too), and a mistyped ``--metric_for_best_model``
+    only once the data and the model had loaded. The hint comes from the one check of each set, so the Python API's
+    refusal has it too."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training import BGSArguments, DataArguments, ModelArguments, TrainConfig, train_bgs
+
+    rc = main(["train", "--data", str(tmp_path / "missing"), "--backbone", "tiny-random-videomae", "--output_dir",
+               str(tmp_path / "run"), flag, typo])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"(did you mean {meant!r}?)" in err and err.count("\n") == 1, err
+    assert err.startswith(f"error: {flag}") and repr(typo) in err, err
+    assert not (tmp_path / "run").exists()
+
+    setting = {flag[2:].replace("-", "_"): typo}
+    config = TrainConfig(data=DataArguments(data=str(tmp_path / "missing")),
+                         model=ModelArguments(backbone="tiny-random-videomae"),
+                         bgs=BGSArguments(**setting) if group == "bgs" else BGSArguments(),
+                         training={"output_dir": str(tmp_path / "api"), **(setting if group == "training" else {})})
+    with pytest.raises(BGSInputError, match=re.escape(typo) + ".*" + re.escape(f"(did you mean {meant!r}?)")):
+        train_bgs(config)
+    assert not (tmp_path / "api").exists()
+
+
+def test_help_names_the_values_of_each_string_flag_with_a_fixed_set():
+    """``-h`` lists what each such flag takes (no argparse choices show them): ``--metric_for_best_model`` kept
+    transformers' help, "Defaults to 'loss'", a metric BGS evaluation does not report, and named no value."""
+    from bgs_hf.train import build_parser
+
+    shown = " ".join(build_parser([]).format_help().split())
+
+    def help_of(flag: str, next_flag: str) -> str:
+        return shown[shown.index(f"{flag} {flag[2:].upper()}"):shown.index(next_flag)]
+
+    values = {("--recipe", "--clips_per_step"): ["clip-batched", "paper-v1", "triplet-only", "rsa-only", "cached"],
+              ("--local_loss", "--margin"): ["triplet", "odd-one-out"],
+              ("--rsa_method", "--alpha"): ["pearson", "soft_spearman"],
+              ("--metric_for_best_model", "--greater_is_better"): [
+                  "eval_rsa", "eval_rsa_pearson", "eval_r2", "eval_ooo_acc_3way", "eval_ooo_acc_2way"]}
+    for (flag, next_flag), names in values.items():
+        text = help_of(flag, next_flag)
+        assert all(name in text for name in names), (flag, text)
+    assert "Defaults to 'loss'" not in help_of("--metric_for_best_model", "--greater_is_better")
 
 
 @pytest.mark.parametrize(("flags", "message"), [

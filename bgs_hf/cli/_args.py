@@ -66,13 +66,12 @@ def float_between(low: float, high: float | None = None, *, open_low: bool = Fal
 def check_split(data: Any, split: str, flag: str = "--split") -> None:
     """A split name the data has (or ``fit``, train and val together), checked as soon as the data is loaded:
     ``--split tset`` was refused only after the models (or the embeddings) were loaded."""
-    from bgs_hf._format import closest
+    from bgs_hf._format import did_you_mean
     from bgs_hf.errors import BGSInputError
 
     names = sorted(set(data.splits) | {"fit"})
     if split not in names:
-        match = closest(split, names)
-        hint = f" (did you mean {match!r}?)" if match else ""
+        hint = did_you_mean(split, names)
         raise BGSInputError(f"{flag} {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)} "
                             "(fit = train and val together)")  # `fit` is ours, not a split the data names
 

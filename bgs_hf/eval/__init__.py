@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bgs_hf._format import closest
+from bgs_hf._format import did_you_mean
 from bgs_hf._lazy import lazy_dir, lazy_exports
 from bgs_hf.errors import BGSInputError
 
@@ -41,8 +41,7 @@ def check_analyses(analyses: Sequence[str]) -> None:
         raise BGSInputError(f"no analyses to run (an empty list); choose at least one of {', '.join(ANALYSES)}")
     unknown = set(analyses) - set(ANALYSES)
     if unknown:
-        match = closest(sorted(unknown)[0], ANALYSES)  # the hint --caption and --split give a typo
-        hint = f" (did you mean {match!r}?)" if match else ""
+        hint = did_you_mean(sorted(unknown)[0], ANALYSES)  # the hint --caption and --split give a typo
         raise BGSInputError(f"unknown analyses {sorted(unknown)}{hint}; choose from {', '.join(ANALYSES)}")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from bgs_hf._format import did_you_mean
 from bgs_hf.losses._common import (
     as_human_dist,
     as_index,
@@ -16,6 +17,9 @@ from bgs_hf.losses._common import (
     pair_cosine,
     zero_loss,
 )
+
+#: the ``method`` values of :class:`RSALoss` (``--rsa_method``)
+RSA_METHODS = ("pearson", "soft_spearman")
 
 
 def _pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -73,8 +77,9 @@ class RSALoss(nn.Module):
 
     def __init__(self, method: str = "pearson", regularization_strength: float = 0.1) -> None:
         super().__init__()
-        if method not in ("pearson", "soft_spearman"):
-            raise ValueError(f"unknown RSA method {method!r}; use 'pearson' or 'soft_spearman'")
+        if method not in RSA_METHODS:
+            raise ValueError(f"unknown RSA method {method!r}{did_you_mean(method, RSA_METHODS)}; use 'pearson' or "
+                             "'soft_spearman'")
         self.method = method
         self.regularization_strength = finite_setting(regularization_strength, "regularization_strength",
                                                       divisor=True)

@@ -592,10 +592,9 @@ def bundled_path(name: str) -> Path:
 
 def _unknown_name(name: str) -> BGSInputError:
     """A name with no slash that resolved to nothing: the registry name it most likely meant, and all of them."""
-    from bgs_hf._format import closest
+    from bgs_hf._format import did_you_mean
 
-    near = closest(name, list_families())
-    hint = f" (did you mean {near!r}?)" if near else ""
+    hint = did_you_mean(name, list_families())
     return BGSInputError(f"backbone {name!r} is neither a registry name nor a folder here{hint}; registry names: "
                          f"{list_families()}; a Hub model is named ORG/NAME")
 

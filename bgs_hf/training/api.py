@@ -29,11 +29,12 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
-from bgs_hf._format import count, fmt, fmt_ci
+from bgs_hf._format import count, did_you_mean, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
+    LOCAL_LOSSES,
     BGSArguments,
     DataArguments,
     ModelArguments,
@@ -45,6 +46,7 @@ from bgs_hf.training.args import (
 )
 from bgs_hf.training.distributed import barrier, world
 from bgs_hf.training.recipes import get_recipe
+from bgs_hf.training.scoring import best_model_metric
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +147,8 @@ def build_loss(bgs: BGSArguments) -> Any:
     elif bgs.local_loss in ("odd-one-out", "ooo"):
         local = flag("temperature", lambda: OddOneOutLoss(temperature=bgs.temperature))
     else:
-        raise BGSInputError(f"--local_loss must be triplet or odd-one-out, got {bgs.local_loss!r}")
+        raise BGSInputError(f"--local_loss must be triplet or odd-one-out, got {bgs.local_loss!r}"
+                            f"{did_you_mean(bgs.local_loss, LOCAL_LOSSES)}")
     for name in ("alpha", "beta0", "beta_step", "beta_max"):
         flag(name, lambda name=name: PaperSchedule(**{name: getattr(bgs, name)}))
     schedule = PaperSchedule(alpha=bgs.alpha, beta0=bgs.beta0, beta_step=bgs.beta_step, beta_max=bgs.beta_max)
@@ -251,8 +254,10 @@ def _check_output_path(out_dir: Path) -> None:
 def _check_step_settings(args: Any) -> None:
     """The TrainingArguments flags that torch or the Trainer refused only once the data and the model had loaded:
     gradient accumulation 0 (a ZeroDivisionError) or below (trained no step and saved the untrained model), an
-    evaluation batch below 1 (a range() error at the first evaluation, after training), an infinite or NaN warmup,
+    evaluation batch below 1 (a range() error at the first evaluation, after training), a ``metric_for_best_model``
+    evaluation does not report (refused when the Trainer was set up), an infinite or NaN warmup,
     and optimizer settings AdamW refuses (a torch ValueError) or takes silently (a NaN weight decay diverged)."""
+    best_model_metric(args.metric_for_best_model, say=False)  # a typo was refused once the Trainer was set up
     for name in ("gradient_accumulation_steps", "per_device_eval_batch_size"):
         if _whole(getattr(args, name), f"--{name}", 1) < 1:
             raise BGSInputError(f"--{name} must be >= 1, got {getattr(args, name)}")

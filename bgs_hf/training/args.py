@@ -61,6 +61,10 @@ class ModelArguments:
     trust_remote_code: bool = field(default=False, metadata={"help": "run a Hub backbone's own modelling code"})
 
 
+#: the ``--local_loss`` values (``ooo`` is also read as ``odd-one-out``)
+LOCAL_LOSSES = ("triplet", "odd-one-out")
+
+
 @dataclass
 class BGSArguments:
     """The recipe and the loss."""

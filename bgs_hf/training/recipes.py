@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from bgs_hf._format import did_you_mean
 from bgs_hf.errors import BGSInputError, BGSSettingError
 
 
@@ -83,5 +84,5 @@ def get_recipe(name: str | Recipe) -> Recipe:
     if isinstance(name, Recipe):
         return name
     if name not in RECIPES:
-        raise BGSInputError(f"unknown recipe {name!r}; choose from {', '.join(RECIPES)}")
+        raise BGSInputError(f"unknown recipe {name!r}{did_you_mean(name, RECIPES)}; choose from {', '.join(RECIPES)}")
     return RECIPES[name]

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._format import did_you_mean
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -18,19 +19,22 @@ logger = logging.getLogger(__name__)
 SCORED_METRICS = ("rsa", "rsa_pearson", "r2", "ooo_acc_3way", "ooo_acc_2way")
 
 
-def best_model_metric(name: str | None) -> tuple[str, bool]:
+def best_model_metric(name: str | None, *, say: bool = True) -> tuple[str, bool]:
     """(``metric_for_best_model`` as evaluation reports it, whether it was replaced). BGS evaluation has no
     loss, so the Trainer's own defaults (``None``, ``loss``) mean validation RSA; ``rsa_spearman`` is its
-    name in ``metrics.json``. Any other name would raise KeyError only after the first epoch's training."""
+    name in ``metrics.json``. Any other name would raise KeyError only after the first epoch's training: ``train_bgs``
+    checks it before the data loads (``say=False``: the replacement is logged once, when the Trainer is set up)."""
     if name in (None, "loss", "eval_loss"):
-        if name is not None:  # the Trainer's own default is "loss" too: say what is used instead
+        if name is not None and say:  # the Trainer's own default is "loss" too: say what is used instead
             logger.info("metric_for_best_model %r -> 'eval_rsa' (BGS evaluation reports no loss)", name)
         return "eval_rsa", True
     bare = name[len("eval_"):] if name.startswith("eval_") else name
     bare = "rsa" if bare == "rsa_spearman" else bare
     if bare not in SCORED_METRICS:
-        raise BGSInputError(f"--metric_for_best_model {name!r} is not a BGS evaluation metric; use one of "
-                            + ", ".join(f"eval_{m}" for m in SCORED_METRICS))
+        valid = [f"eval_{m}" for m in SCORED_METRICS]
+        hint = did_you_mean(name if name.startswith("eval_") else f"eval_{name}", valid)
+        raise BGSInputError(f"--metric_for_best_model {name!r} is not a BGS evaluation metric{hint}; use one of "
+                            + ", ".join(valid))
     return f"eval_{bare}", False
 
 
