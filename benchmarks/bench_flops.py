@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
+    host = machine()  # before the work: its load average is the contention the run met, not its own load
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     options = {"dtype": args.dtype, "sdpa": args.sdpa, "channels_last": args.channels_last,
                "torch_compile": args.compile, "lora": not args.full, "batch": args.batch, "frames": args.frames,
                "image": args.image, "steps": args.steps, "warmup": args.warmup}
-    result = {"machine": machine(), "options": options, "matmul_peak_flops": peak, "matmul_n": n,
+    result = {"machine": host, "options": options, "matmul_peak_flops": peak, "matmul_n": n,
               "matmul_dtype": str(mm_dtype), "results": results,
               "utilisation": results[0]["utilisation"] if results else None}
     on = ", ".join(k for k in ("sdpa", "channels_last", "torch_compile") if options[k]) or "none"

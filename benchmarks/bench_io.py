@@ -14,9 +14,7 @@ training benchmark calls with a real train step; this script does not invent one
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,13 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import RESULTS, machine, require_at_least_one, write_json  # shared helpers (benchmarks/common.py)
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from common import machine, require_at_least_one  # noqa: E402 - shared helpers (benchmarks/common.py)
-
-from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video  # noqa: E402
+from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video
 
 
 def make_clips(
@@ -136,11 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crop", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--videos", type=Path, default=None, help="use the videos in this folder instead")
-    ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "bench_io.json")
+    ap.add_argument("--json", type=Path, default=RESULTS / "bench_io.json")
     args = ap.parse_args(argv)
     # --repeats 0: a median of no epochs; --clips 0: a ratio of two empty ones (both after making the cache)
     require_at_least_one(ap, args, "clips", "repeats", "clip_frames", "clip_side", "num_frames", "size", "crop")
 
+    host = machine()  # before the work: its load average is the contention the run met, not its own load
     policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)
     with tempfile.TemporaryDirectory(prefix="bench_io_") as tmp:
         tmp_path = Path(tmp)
@@ -196,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "epochs_decode_s": decode,
         "epochs_cache_s": warm,
-        "machine": machine(),
+        "machine": host,
     }
     print(f"## Video I/O: one epoch of {len(paths)} clips ({source})\n")
     print(
@@ -219,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(the sha256 check costs {checksum_ms:.2f} ms a clip, {100 * result['checksum_share_of_decode']:.1f}% "
         "of decoding + preprocessing it)"
     )
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.json, result)
     print(f"\nwrote {args.json}")
     return 0
 

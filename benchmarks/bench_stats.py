@@ -18,12 +18,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import machine, require_at_least_one, write_json  # shared helpers (benchmarks/common.py)
+from common import (  # shared helpers (benchmarks/common.py)
+    RESULTS,
+    ROOT,
+    machine,
+    require_at_least_one,
+    write_json,
+)
 
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 from bgs_hf.metrics.similarity import human_similarity
 
-ROOT = Path(__file__).resolve().parents[1]
 #: the scale the targets are set for (THINGS: 4.7M triplets over 1,854 items)
 THINGS_TRIPLETS, THINGS_ITEMS = 4_700_000, 1854
 TARGETS = {"similarity_s": 5.0, "ceiling_100_splits_s": 60.0}
@@ -49,6 +54,7 @@ def synthetic_things(n_triplets: int, n_items: int, n_participants: int, seed: i
 
 
 def time_it(fn, repeat: int = 1) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls (the least disturbed by other jobs on a shared machine) and the last result."""
     best, out = float("inf"), None
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="similarity only on a second, larger set (issue 2's scale; 0 skips it)")
     ap.add_argument("--big-items", type=int, default=2000)
     ap.add_argument("--release", default=os.environ.get("BGS_RELEASE_DIR", str(ROOT.parent / "shared/data/garcia-isik-release")))
-    ap.add_argument("--json", default=str(ROOT / "benchmarks/results/bench_stats.json"))
+    ap.add_argument("--json", default=str(RESULTS / "bench_stats.json"))
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. CPU contention)")
     args = ap.parse_args(argv)
     # --splits 0 was refused by the library only after the set was drawn and timed
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "not judged (smaller than THINGS scale)" if met is None else ("met" if met else "NOT met")
     print(f"\ntargets (similarity < 5 s, 100 split-halves < 60 s): {verdict}")
     write_json(args.json, result)
+    print(f"\nwrote {args.json}")
     return 0
 
 

@@ -362,6 +362,8 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
     from bgs_hf.training.args import parse_bytes
 
     require_at_least_one(ap, args, "clips", "paper_steps", "paper_eval", "loader_steps")
+    if args.epochs <= 0:  # a fraction trains part of an epoch; 0 failed only after paper-v1 had trained (~29 min)
+        ap.error(f"--epochs must be > 0, got {args.epochs:g}")
     if args.judgments is not None and not args.judgments.is_file():
         ap.error(f"--judgments {args.judgments}: no such file (write one with --save-judgments)")
     try:
@@ -370,6 +372,147 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
         return videomae_spec(args.backbone) if args.backbone in VIT_SIZES else get_backbone_spec(args.backbone)
     except BGSInputError as err:
         ap.error(str(err).replace("--max_memory", "--max-memory"))
+
+
+def load_judgments(args: argparse.Namespace, work: Path) -> tuple[Any, str]:
+    """The judgments both recipes train on, and how to name them: a ``--judgments`` .npz (no PyAV/datasets), or a
+    SocialShapes set of ``--clips`` rendered into ``work`` (reused when ``--workdir`` already holds it)."""
+    if args.judgments is not None:
+        data = arrays_data(args.judgments)
+        source = f"SocialShapes judgments from {args.judgments.name}"
+    else:
+        from bgs_hf.data import load
+        from bgs_hf.synth import generate_socialshapes
+
+        root = work / "socialshapes"
+        if not (root / "data").exists():
+            generate_socialshapes(root, n_clips=args.clips, seed=args.seed)
+        data = load(root, seed=args.seed)
+        source = f"SocialShapes ({args.clips} clips, seed {args.seed})"
+    if args.save_judgments is not None:
+        save_arrays(data, args.save_judgments)
+    return data, source
+
+
+def clip_stores(args: argparse.Namespace, data: Any, policy: Any, work: Path) -> tuple[Any, Any]:
+    """(the store the recipes train from, a factory of fresh stores for the loader measurement). Decoded clips
+    are cached on disk once, before the timed runs (both recipes share the cache); the loader's stores keep no
+    clip in memory, so its share is that of reading the warm disk cache. ``--synthetic-pixels``: random tensors."""
+    import torch
+
+    from bgs_hf.training.data import TensorClipStore, VideoClipStore
+
+    if args.synthetic_pixels:
+        g = torch.Generator().manual_seed(args.seed)
+        pixels = torch.randn(data.n_clips, policy.num_frames, 3, policy.crop, policy.crop, generator=g)
+
+        def make_store() -> Any:
+            return TensorClipStore(pixels)
+
+        return make_store(), make_store
+    cache = work / "clip_cache"
+
+    def make_disk_store() -> Any:
+        return VideoClipStore(list(data.clips["video"]), policy, cache, memory_mb=0)
+
+    store = VideoClipStore(list(data.clips["video"]), policy, cache)
+    for c in range(data.n_clips):  # fill the disk cache once, outside the timed runs
+        store(c)
+    return store, make_disk_store
+
+
+def measure_memory(args: argparse.Namespace, data: Any, store: Any, backbone: Any, work: Path,
+                   model_args: dict[str, Any]) -> dict[str, Any]:
+    """Peak memory of a step over all training clips, unchunked and under ``--max-memory`` (two steps each, the
+    freed heap released before each step); an out-of-memory unchunked step is recorded, not fatal."""
+    import torch
+
+    memory: dict[str, Any] = {"available": False}
+    try:
+        import bgs_hf.training.memory  # noqa: F401
+
+        memory["available"] = bool(args.max_memory)
+    except ImportError:
+        memory["note"] = "bgs_hf.training.memory not found: no --max_memory setting to measure"
+    if not memory["available"]:
+        return memory
+    for key, extra in (("unchunked", {"embed_chunk": 0}), ("max_memory", {"max_memory": args.max_memory})):
+        try:
+            r = run_recipe("cached", data, store, backbone, work / f"mem_{key}", seed=args.seed, bf16=args.bf16,
+                           training={"max_steps": 2, "eval_strategy": "no", "lr_scheduler_type": "constant"},
+                           bgs={"eval_test": False, **extra}, model_args=model_args, release_heap=True)
+        except torch.OutOfMemoryError as err:  # the point of the setting: all clips at once may not fit
+            memory[key] = {"oom": str(err).splitlines()[0]}
+            torch.cuda.empty_cache()
+            continue
+        memory[key] = {"embed_chunk": r["embed_chunk"], "step_peak_bytes_max": r["step_peak_bytes_max"],
+                       "step_s_median": r["step_s_median"], "clip_passes_per_step": r["clip_passes_per_step"],
+                       "peak_kind": r["peak_kind"]}
+    memory["budget"] = args.max_memory
+    peaks = [memory[k].get("step_peak_bytes_max") for k in ("max_memory", "unchunked")]
+    memory["peak_ratio"] = peaks[0] / peaks[1] if None not in peaks else None
+    return memory
+
+
+def time_to_target(runs: dict[str, dict[str, Any]]) -> tuple[float | None, dict[str, Any], dict[str, Any]]:
+    """(target, each recipe's first evaluation reaching it, the ratios clip-batched ÷ paper-v1). The target is
+    paper-v1's final validation R²; ratios are None unless it is learning and both recipes reach it."""
+    pv = runs["paper_v1"]
+    target = pv["curve"][-1]["val_r2"] if pv["curve"] else None
+    reached = {k: (reach(r["curve"], target) if target is not None else None) for k, r in runs.items()}
+    ratios: dict[str, Any] = {"clip_pass_ratio": None, "wall_time_ratio": None}
+    # "reaching" a target that is indistinguishable from zero is noise, not learning: no ratio then
+    target_ok, why = target_is_learning(pv)
+    ratios["target_is_learning"] = target_ok
+    if not target_ok:
+        ratios["ratio_note"] = why
+    if target_ok and reached["paper_v1"] and reached["clip_batched"]:
+        ratios["clip_pass_ratio"] = reached["clip_batched"]["clip_passes"] / reached["paper_v1"]["clip_passes"]
+        ratios["wall_time_ratio"] = reached["clip_batched"]["train_s"] / reached["paper_v1"]["train_s"]
+    return target, reached, ratios
+
+
+def acceptance(ratios: dict[str, Any], pv: dict[str, Any], cb: dict[str, Any]) -> dict[str, Any]:
+    """Issue 8's targets: at most 1/5 of paper-v1's clip passes and 1/3 of its wall time to its target, and a
+    test R² no lower than paper-v1's by more than half clip-batched's CI width."""
+    acc: dict[str, Any] = {}
+    if ratios["clip_pass_ratio"] is not None:
+        acc["clip_passes_le_1_5"] = ratios["clip_pass_ratio"] <= 0.2
+        acc["wall_time_le_1_3"] = ratios["wall_time_ratio"] <= 1 / 3
+    ci = cb["test"]["r2_ci"]
+    if cb["test"]["r2"] is not None and pv["test"]["r2"] is not None and ci:
+        half = (ci[1] - ci[0]) / 2
+        acc["test_r2_within_ci"] = cb["test"]["r2"] >= pv["test"]["r2"] - half
+        acc["test_r2_ci_halfwidth"] = half
+    return acc
+
+
+def print_summary(result: dict[str, Any], runs: dict[str, dict[str, Any]], source: str, backbone_name: str, *,
+                  synthetic_pixels: bool) -> None:
+    """The markdown table of both recipes, then the ratios, the loader's share and the memory measurement."""
+    headers = ["recipe", "steps", "clip passes", "train wall (s)", "judgments / clip pass", "RSA pairs w/ grad / step",
+               "s / step", "peak MiB / step", "passes to target", "wall to target (s)", "test R² [95% CI]"]
+    rows = []
+    for k, r in runs.items():
+        hit = result["reached"][k]
+        t = r["test"]
+        rows.append((r["recipe"], r["steps"], int(r["clip_passes"] or 0), r["train_wall_s"], r["judgments_per_clip_pass"],
+                     r["rsa_pairs_grad_per_step"], r["step_s_median"],
+                     (r["step_peak_bytes_max"] or 0) / 2**20, hit["clip_passes"] if hit else None,
+                     hit["train_s"] if hit else None,
+                     f"{t['r2']:.3f} [{t['r2_ci'][0]:.3f}, {t['r2_ci'][1]:.3f}]" if t.get("r2_ci") else t.get("r2")))
+    print(f"## BGS training: clip-batched vs paper-v1 on {source}, {backbone_name}, {result['machine']['device']}\n")
+    print(markdown_table(headers, rows))
+    print(f"\npaper-v1 final val R² (target) = {result['target_val_r2']}; clip_pass_ratio = {result['clip_pass_ratio']}, "
+          f"wall_time_ratio = {result['wall_time_ratio']}; acceptance: {result['acceptance']}")
+    if result.get("ratio_note"):
+        print(f"no ratios: {result['ratio_note']}")
+    loaded_from = "in-memory tensors" if synthetic_pixels else "warm disk cache"  # the GPU run decodes nothing
+    print(f"data loader share of a clip-batched step ({loaded_from}): {result['loader'].get('loader_share')}")
+    memory = result["memory"]
+    if memory.get("available"):
+        print(f"--max_memory {memory['budget']} (all training clips in one step): {memory['max_memory']}; "
+              f"unchunked: {memory['unchunked']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -400,47 +543,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     quiet_libraries()
     spec = check_flags(ap, args)
+    host = machine()  # before the work: its load average is the contention the run met, not its own load
     backbone: Any = spec if args.backbone in VIT_SIZES else args.backbone
-
-    import torch
-
-    from bgs_hf.training.data import TensorClipStore, VideoClipStore
 
     t_all = time.perf_counter()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_training_"))
-    if args.judgments is not None:
-        data = arrays_data(args.judgments)
-        source = f"SocialShapes judgments from {args.judgments.name}"
-    else:
-        from bgs_hf.data import load
-        from bgs_hf.synth import generate_socialshapes
-
-        root = work / "socialshapes"
-        if not (root / "data").exists():
-            generate_socialshapes(root, n_clips=args.clips, seed=args.seed)
-        data = load(root, seed=args.seed)
-        source = f"SocialShapes ({args.clips} clips, seed {args.seed})"
-    if args.save_judgments is not None:
-        save_arrays(data, args.save_judgments)
-
-    policy = spec.frame_policy()
-    if args.synthetic_pixels:
-        g = torch.Generator().manual_seed(args.seed)
-        pixels = torch.randn(data.n_clips, policy.num_frames, 3, policy.crop, policy.crop, generator=g)
-
-        def make_store() -> Any:
-            return TensorClipStore(pixels)
-    else:
-        cache = work / "clip_cache"
-
-        def make_store() -> Any:
-            return VideoClipStore(list(data.clips["video"]), policy, cache, memory_mb=0)
-
-    store = make_store() if args.synthetic_pixels else VideoClipStore(list(data.clips["video"]), policy,
-                                                                       work / "clip_cache")
-    if not args.synthetic_pixels:  # fill the disk cache once, outside the timed runs (both recipes share it)
-        for c in range(data.n_clips):
-            store(c)
+    data, source = load_judgments(args, work)
+    store, make_store = clip_stores(args, data, spec.frame_policy(), work)
     # both recipes get the same model settings (the quickstart's tiny recipe for a bundled backbone: head
     # dropout); each its own learning rate: clip-batched the tiny recipe's (or --lr), paper-v1 --paper-lr
     tiny = isinstance(backbone, str) and backbone in TINY_TRAINING
@@ -457,56 +566,15 @@ def main(argv: list[str] | None = None) -> int:
         "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
         training={"num_train_epochs": args.epochs, **clip_batched_train}, model_args=model_args)
     share = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
-
-    memory: dict[str, Any] = {"available": False}
-    try:
-        import bgs_hf.training.memory  # noqa: F401
-
-        memory["available"] = bool(args.max_memory)
-    except ImportError:
-        memory["note"] = "bgs_hf.training.memory not found: no --max_memory setting to measure"
-    if memory["available"]:
-        for key, extra in (("unchunked", {"embed_chunk": 0}), ("max_memory", {"max_memory": args.max_memory})):
-            try:
-                r = run_recipe("cached", data, store, backbone, work / f"mem_{key}", seed=args.seed, bf16=args.bf16,
-                               training={"max_steps": 2, "eval_strategy": "no", "lr_scheduler_type": "constant"},
-                               bgs={"eval_test": False, **extra}, model_args=model_args, release_heap=True)
-            except torch.OutOfMemoryError as err:  # the point of the setting: all clips at once may not fit
-                memory[key] = {"oom": str(err).splitlines()[0]}
-                torch.cuda.empty_cache()
-                continue
-            memory[key] = {"embed_chunk": r["embed_chunk"], "step_peak_bytes_max": r["step_peak_bytes_max"],
-                           "step_s_median": r["step_s_median"], "clip_passes_per_step": r["clip_passes_per_step"],
-                           "peak_kind": r["peak_kind"]}
-        memory["budget"] = args.max_memory
-        peaks = [memory[k].get("step_peak_bytes_max") for k in ("max_memory", "unchunked")]
-        memory["peak_ratio"] = peaks[0] / peaks[1] if None not in peaks else None
+    memory = measure_memory(args, data, store, backbone, work, model_args)
 
     pv, cb = runs["paper_v1"], runs["clip_batched"]
     for r in runs.values():
         r.pop("_trainer")
-    target = pv["curve"][-1]["val_r2"] if pv["curve"] else None
-    reached = {k: (reach(r["curve"], target) if target is not None else None) for k, r in runs.items()}
-    ratios: dict[str, Any] = {"clip_pass_ratio": None, "wall_time_ratio": None}
-    # "reaching" a target that is indistinguishable from zero is noise, not learning: no ratio then
-    target_ok, why = target_is_learning(pv)
-    ratios["target_is_learning"] = target_ok
-    if not target_ok:
-        ratios["ratio_note"] = why
-    if target_ok and reached["paper_v1"] and reached["clip_batched"]:
-        ratios["clip_pass_ratio"] = reached["clip_batched"]["clip_passes"] / reached["paper_v1"]["clip_passes"]
-        ratios["wall_time_ratio"] = reached["clip_batched"]["train_s"] / reached["paper_v1"]["train_s"]
-    ci = cb["test"]["r2_ci"]
-    acc: dict[str, Any] = {}
-    if ratios["clip_pass_ratio"] is not None:
-        acc["clip_passes_le_1_5"] = ratios["clip_pass_ratio"] <= 0.2
-        acc["wall_time_le_1_3"] = ratios["wall_time_ratio"] <= 1 / 3
-    if cb["test"]["r2"] is not None and pv["test"]["r2"] is not None and ci:
-        half = (ci[1] - ci[0]) / 2
-        acc["test_r2_within_ci"] = cb["test"]["r2"] >= pv["test"]["r2"] - half
-        acc["test_r2_ci_halfwidth"] = half
+    target, reached, ratios = time_to_target(runs)
+    acc = acceptance(ratios, pv, cb)
     result = {
-        "machine": machine(), "data": source, "backbone": spec.name,
+        "machine": host, "data": source, "backbone": spec.name,
         "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
         "settings": {"paper_v1_steps": args.paper_steps, "paper_v1_eval_every": args.paper_eval,
                      "clip_batched_epochs": args.epochs, "bf16": args.bf16, "synthetic_pixels": args.synthetic_pixels,
@@ -516,28 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         "paper_v1": pv, "clip_batched": cb, "loader": share, "memory": memory,
         "bench_wall_s": time.perf_counter() - t_all,
     }
-    headers = ["recipe", "steps", "clip passes", "train wall (s)", "judgments / clip pass", "RSA pairs w/ grad / step",
-               "s / step", "peak MiB / step", "passes to target", "wall to target (s)", "test R² [95% CI]"]
-    rows = []
-    for k, r in runs.items():
-        hit = reached[k]
-        t = r["test"]
-        rows.append((r["recipe"], r["steps"], int(r["clip_passes"] or 0), r["train_wall_s"], r["judgments_per_clip_pass"],
-                     r["rsa_pairs_grad_per_step"], r["step_s_median"],
-                     (r["step_peak_bytes_max"] or 0) / 2**20, hit["clip_passes"] if hit else None,
-                     hit["train_s"] if hit else None,
-                     f"{t['r2']:.3f} [{t['r2_ci'][0]:.3f}, {t['r2_ci'][1]:.3f}]" if t.get("r2_ci") else t.get("r2")))
-    print(f"## BGS training: clip-batched vs paper-v1 on {source}, {spec.name}, {result['machine']['device']}\n")
-    print(markdown_table(headers, rows))
-    print(f"\npaper-v1 final val R² (target) = {target}; clip_pass_ratio = {ratios['clip_pass_ratio']}, "
-          f"wall_time_ratio = {ratios['wall_time_ratio']}; acceptance: {acc}")
-    if ratios.get("ratio_note"):
-        print(f"no ratios: {ratios['ratio_note']}")
-    loaded_from = "in-memory tensors" if args.synthetic_pixels else "warm disk cache"  # the GPU run decodes nothing
-    print(f"data loader share of a clip-batched step ({loaded_from}): {share.get('loader_share')}")
-    if memory.get("available"):
-        print(f"--max_memory {memory['budget']} (all training clips in one step): {memory['max_memory']}; "
-              f"unchunked: {memory['unchunked']}")
+    print_summary(result, runs, source, spec.name, synthetic_pixels=args.synthetic_pixels)
     write_json(args.json, result)
     png = plot_curves(runs, target, args.png or args.json.with_suffix(".png")) if target is not None else None
     print(f"\nwrote {args.json}" + (f" and {png}" if png else ""))
@@ -545,7 +592,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training logs (paper-v1.log, clip-batched.log) and runs in {work}"
           + ("" if args.workdir else ": a temporary folder, not deleted (--workdir to choose it)"))
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
