@@ -1026,7 +1026,7 @@ def test_data_import_hands_its_column_names_units_and_draw_to_the_reader(tmp_pat
     assert main(["data", "import", "t.csv", "vids", str(tmp_path / "a")]) == 1
     assert main(["data", "import", "t.csv", "vids", str(tmp_path / "b"), "--videos-columns", " l, m ,r", "--odd",
                  "choice", "--participant", "who", "--trial", "n", "--rt", "", "--session", "", "--rt-ms",
-                 "--skip-incomplete", "--test-fraction", "0.4", "--split-seed", "3"]) == 1
+                 "--skip-incomplete", "--skip-missing-videos", "--test-fraction", "0.4", "--split-seed", "3"]) == 1
     (table, videos, plain), (_, _, given) = seen
     assert (table, videos) == (Path("t.csv"), Path("vids"))
     assert plain["columns"] == TripletColumns(videos=("video1", "video2", "video3"), odd="odd_one_out",
@@ -1034,8 +1034,8 @@ def test_data_import_hands_its_column_names_units_and_draw_to_the_reader(tmp_pat
                                               session="session")
     assert given["columns"] == TripletColumns(videos=("l", "m", "r"), odd="choice", participant="who", trial="n",
                                               rt=None, rt_unit_s=0.001, session=None)
-    assert [(kw["skip_incomplete"], kw["split_config"].test_fraction, kw["split_config"].split_seed)
-            for kw in (plain, given)] == [(False, 0.2, 0), (True, 0.4, 3)]
+    assert [(kw["skip_incomplete"], kw["skip_missing_videos"], kw["split_config"].test_fraction,
+             kw["split_config"].split_seed) for kw in (plain, given)] == [(False, False, 0.2, 0), (True, True, 0.4, 3)]
     assert capsys.readouterr().out.splitlines()[-1] == "1 problem(s) found in t.csv; nothing written"
 
 

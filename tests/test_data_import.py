@@ -845,3 +845,66 @@ def test_a_table_written_from_python_gets_the_imports_card_not_the_releases(tmp_
     assert cli(["data", "import", str(table), str(videos), str(tmp_path / "cli"), "--test-fraction", "0.4",
                 "--pretty-name", "judgments"]) == 0
     assert (tmp_path / "cli" / "README.md").read_text(encoding="utf-8") == text
+
+
+def test_skip_missing_videos_drops_the_trials_of_a_lost_video_and_names_it(tmp_path: Path, capsys, caplog) -> None:
+    """A lab that lost a video had to edit its CSV by hand: every trial naming it was a problem and nothing was
+    written. `--skip-missing-videos` drops those trials (and the lost video's captions), in one line naming them;
+    'g.mp4' is spelt like 'f.mp4' (difflib 0.8) but is no file's name in another case, extension or folder: lost."""
+    rows = _trials()
+    lost_rows = {3: "P0,4,b.mp4,g.mp4,c.mp4,b.mp4,1", 10: "P0,11,g.mp4,d.mp4,e.mp4,g.mp4,1",
+                 40: "P1,11,lost/h.mp4,b.mp4,c.mp4,c.mp4,1", 75: "P2,16,d.mp4,g.mp4,lost/h.mp4,d.mp4,1"}
+    for i, row in lost_rows.items():
+        rows[i] = row
+    captions = tmp_path / "captions.csv"
+    captions.write_text("video,caption\nb.mp4,two people\ng.mp4,a lost one\nc.mp4,a walk\n", encoding="utf-8")
+    table, videos, out = _csv(tmp_path, rows), _videos(tmp_path), tmp_path / "ds"
+    args = ["data", "import", str(table), str(videos), str(out), "--captions", str(captions), "--test-fraction", "0.4"]
+    assert cli(args) == 1 and not out.exists()  # without the flag: one problem per trial, nothing written
+    assert sum(x.startswith("problem:") for x in capsys.readouterr().out.splitlines()) == 5
+    with caplog.at_level("WARNING"):
+        assert cli([*args, "--skip-missing-videos"]) == 0
+    assert (f"judgments.csv: dropped 4 trial(s) naming 2 video(s) not in {videos} (--skip-missing-videos): "
+            "'g.mp4', 'lost/h.mp4'") in caplog.text
+    assert (f"captions.csv: dropped 1 row(s) naming 1 video(s) not in {videos} (--skip-missing-videos): "
+            "'g.mp4'") in caplog.text
+    data = load(out, val_fraction=0)
+    assert len(data.judgments) == 90 - 4 and sorted(data.clip_ids) == sorted(NAMES)
+    kept = set(zip(data.judgments["participant"], data.judgments["trial"]))
+    assert kept == {(r.split(",")[0], int(r.split(",")[1])) for i, r in enumerate(rows) if i not in lost_rows}
+    assert data.clips["captions"][data.clip_ids.index("b.mp4")] == ["two people"]
+    # from Python too; past five lost videos the line names the first five and counts the rest
+    many = [*rows[:30], *(f"P3,{k},lost{k}.mp4,b.mp4,c.mp4,b.mp4,1" for k in range(1, 8))]
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert len(read_triplet_table(_csv(tmp_path, many), videos, skip_missing_videos=True).judgments) == 30 - 2
+    assert (f"judgments.csv: dropped 9 trial(s) naming 8 video(s) not in {videos} (--skip-missing-videos): 'g.mp4', "
+            "'lost1.mp4', 'lost2.mp4', 'lost3.mp4', 'lost4.mp4', and 3 more") in caplog.text
+
+
+def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise(tmp_path: Path, capsys) -> None:
+    """Only a lost video is dropped: a name that is a file's in another case, extension or folder is a typo and stays
+    a problem with its did-you-mean, as does an odd video none of the trial's three and an odd given by position;
+    the lost video's trial beside them is dropped, not listed."""
+    rows = _trials(1)[:6]
+    rows[1] = "P0,2,b.mp4,CLIP 01.mp4,d.mp4,b.mp4,1"    # case
+    rows[2] = "P0,3,b.MOV,c.mp4,d.mp4,c.mp4,1"          # extension
+    rows[3] = "P0,4,x.mp4,c.mp4,d.mp4,c.mp4,1"          # folder
+    rows[4] = "P0,5,b.mp4,c.mp4,d.mp4,g.mp4,1"          # odd none of the three
+    rows[5] = "P0,6,b.mp4,g.mp4,d.mp4,b.mp4,1"          # lost: dropped
+    videos, out = _videos(tmp_path), tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(videos), str(out), "--skip-missing-videos"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines[:3] == [
+        f"problem: judgments.csv row 2: column 'Video2': no video 'CLIP 01.mp4' in {videos} (did you mean "
+        "'clip 01.MP4'? names are case-sensitive)",
+        f"problem: judgments.csv row 3: column 'Video1': no video 'b.MOV' in {videos} (did you mean 'b.mp4'? the "
+        "file has another extension)",
+        f"problem: judgments.csv row 4: column 'Video1': no video 'x.mp4' in {videos} (did you mean 'sub/dir/x.mp4'? "
+        "give paths relative to the video folder)",
+    ]
+    assert lines[3].startswith(f"problem: judgments.csv row 5: column 'Odd_One_Out': no video 'g.mp4' in {videos}")
+    assert len(lines) == 4 and not out.exists()
+    position = ["P0,1,b.mp4,c.mp4,d.mp4,2,1", "P0,2,b.mp4,c.mp4,d.mp4,b.mp4,1"]
+    with pytest.raises(BGSInputError, match=r"row 1: column 'Odd_One_Out': no video '2' .*not by its position"):
+        read_triplet_table(_csv(tmp_path, position), videos, skip_missing_videos=True)

@@ -121,6 +121,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--session", default="session", metavar="COL", help=f"session column (session{named})")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")
+    i.add_argument("--skip-missing-videos", action="store_true",
+                   help="drop the trials (and --test-videos/--captions/--ratings rows) naming a video that no file "
+                        "in VIDEOS has, with one line naming them, instead of failing; a name that is a file's in "
+                        "another case, extension or folder is still a problem (a typo, not a lost video)")
     i.add_argument("--test-videos", type=Path, metavar="FILE",
                    help="your study's test split: a text file naming its test videos, one per line, as the CSV names "
                         "them; every other clip is train (default: a seeded draw of clips, which splits trials drawn "
@@ -331,7 +335,7 @@ def run_import(args: argparse.Namespace) -> int:
     split_config = SplitConfig(test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
                                split_seed=args.split_seed or 0)
     data, problems = collect_problems(args.table, args.videos, columns=columns, skip_incomplete=args.skip_incomplete,
-                                      split_config=split_config, test_videos=args.test_videos,
+                                      skip_missing_videos=args.skip_missing_videos, split_config=split_config, test_videos=args.test_videos,
                                       captions=args.captions, ratings=args.ratings)
     for err in problems:
         print(f"problem: {err}")

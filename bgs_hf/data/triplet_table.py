@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -123,13 +123,36 @@ def _check_one_role_per_column(roles: dict[str, list[str | None]], path: Path, p
             role_of[col] = flag
 
 
+@dataclass
+class LostVideos:
+    """What ``--skip-missing-videos`` dropped from one file: its rows and the names they gave that no file has."""
+
+    rows: int = 0
+    videos: set[str] = field(default_factory=set)
+
+    def warn(self, path: Path, video_dir: Path, noun: str = "trial") -> None:
+        """One line: how many rows went and which videos (the first five, then a count): nothing lost silently."""
+        if not self.rows:
+            return
+        names = sorted(self.videos)
+        more = f", and {len(names) - 5} more" if len(names) > 5 else ""
+        logger.warning("%s: dropped %d %s(s) naming %d video(s) not in %s (--skip-missing-videos): %s%s", path.name,
+                       self.rows, noun, len(names), video_dir, ", ".join(map(repr, names[:5])), more)
+
+
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
-    *, odd: bool = False, column_label: bool = True,
+    *, odd: bool = False, column_label: bool = True, lost: LostVideos | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask; with ``odd`` the
     last column names the odd one of the three before it. One rule for every file naming videos (the trials, the
-    ``--test-videos`` list, the captions table); ``column_label`` False for a list without columns."""
+    ``--test-videos`` list, the captions table); ``column_label`` False for a list without columns.
+
+    ``lost`` (``--skip-missing-videos``): a row whose every unknown name is a lost video is dropped (still bad, not a
+    problem) and counted in ``lost``. A name is lost when no file is that name in another case, with another
+    extension or in another folder, it stays inside the folder, and (odd column) it is one of the row's three: those
+    are a misspelling, not a missing video, and stay a problem with their did-you-mean. A name merely spelt alike
+    ('clip_07.mp4' beside 'clip_06.mp4') is lost: numbered stimuli are all spelt alike."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -140,31 +163,10 @@ def _resolve_names(
     for known in files.values():
         by_stem.setdefault(_stem_key(known), []).append(known)
         by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
-    out = np.full((len(df), len(cols)), None, dtype=object)
-    bad = np.zeros(len(df), dtype=bool)
-    missing: dict[int, tuple[str, str, str]] = {}
-    for k, col in enumerate(cols):
-        # each distinct cell is read once: a THINGS-sized CSV (millions of rows naming ~2,000 videos) built and
-        # checked four paths per row, 70 µs a row
-        codes, values = pd.factorize(df[col].to_numpy(dtype=object), use_na_sentinel=False)
-        # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
-        names = [nfc_name(table_path(str(value)).as_posix()) for value in values]
-        rels = np.array([None if escapes_folder(name) else files.get(name) for name in names], dtype=object)
-        out[:, k] = rels[codes]
-        unknown = np.array([rel is None for rel in rels], dtype=bool)
-        for i in np.flatnonzero(unknown[codes] & ~bad):  # one problem per row: the first bad cell
-            missing[int(i)] = (col, str(values[codes[i]]), names[codes[i]])
-        bad |= unknown[codes]
-
     video_keys = {_loose_key(c) for c in cols[:3]}
 
-    def hint(col: str, name: str, i: int) -> str:
-        if odd and col == cols[-1] and (name in ("0", "1", "2", "3") or _loose_key(name) in video_keys):
-            # a position (1-3) or a column ('Video3'), as many lab logs record the answer: it was told to give paths
-            # relative to the video folder, which the three videos already were
-            three = ", ".join(str(df[c].iloc[i]) for c in cols[:3])
-            return (f" (the odd one out is named by its video file, one of the trial's three ({three}), not by its "
-                    "position or column)")
+    def same_file(name: str) -> str:
+        """The did-you-mean of a name that is a file's in another case, extension or folder ('' when none)."""
         near = folded.get(name.casefold(), [])
         if near:
             return f" (did you mean {near[0]!r}? names are case-sensitive)"
@@ -175,6 +177,55 @@ def _resolve_names(
         if elsewhere:
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
             return f" (did you mean {elsewhere[0]!r}?{many} give paths relative to the video folder)"
+        return ""
+
+    def as_position(name: str) -> bool:
+        """An odd cell naming a position (1-3) or a column ('Video3'), as many lab logs record the answer."""
+        return name in ("0", "1", "2", "3") or _loose_key(name) in video_keys
+
+    out = np.full((len(df), len(cols)), None, dtype=object)
+    unknown = np.zeros((len(df), len(cols)), dtype=bool)
+    is_lost = np.zeros((len(df), len(cols)), dtype=bool)
+    cell_names = np.full((len(df), len(cols)), "", dtype=object)
+    typed = np.full((len(df), len(cols)), "", dtype=object)
+    for k, col in enumerate(cols):
+        # each distinct cell is read once: a THINGS-sized CSV (millions of rows naming ~2,000 videos) built and
+        # checked four paths per row, 70 µs a row
+        codes, values = pd.factorize(df[col].to_numpy(dtype=object), use_na_sentinel=False)
+        # 'sub\\a.mp4', './sub/a.mp4' and 'sub//a.mp4' name the file 'sub/a.mp4' (they were refused as missing)
+        names = [nfc_name(table_path(str(value)).as_posix()) for value in values]
+        rels = np.array([None if escapes_folder(name) else files.get(name) for name in names], dtype=object)
+        out[:, k] = rels[codes]
+        unknown[:, k] = np.array([rel is None for rel in rels], dtype=bool)[codes]
+        cell_names[:, k] = np.array(names, dtype=object)[codes]
+        typed[:, k] = np.array([str(v) for v in values], dtype=object)[codes]
+        if lost is not None:  # hints only for the distinct unknown names
+            is_lost[:, k] = np.array([rel is None and not escapes_folder(name) and not same_file(name)
+                                      for name, rel in zip(names, rels)], dtype=bool)[codes]
+    bad = unknown.any(axis=1)
+    if lost is not None:
+        if odd:  # an odd video that is none of the three (a position '2' too) is a mislabelled trial, not a lost one
+            is_lost[:, -1] &= (cell_names[:, -1:] == cell_names[:, :-1]).any(axis=1)
+        dropped = bad & ~(unknown & ~is_lost).any(axis=1)
+        lost.rows += int(dropped.sum())
+        lost.videos.update(cell_names[dropped][unknown[dropped]])
+    else:
+        dropped = np.zeros(len(df), dtype=bool)
+    # one problem per row: its first bad cell that is no lost video
+    missing: dict[int, tuple[str, str, str]] = {}
+    for i in np.flatnonzero(bad & ~dropped):
+        k = int(np.argmax(unknown[i] & ~is_lost[i]))
+        missing[int(i)] = (cols[k], typed[i, k], cell_names[i, k])
+
+    def hint(col: str, name: str, i: int) -> str:
+        if odd and col == cols[-1] and as_position(name):
+            # it was told to give paths relative to the video folder, which the three videos already were
+            three = ", ".join(str(df[c].iloc[i]) for c in cols[:3])
+            return (f" (the odd one out is named by its video file, one of the trial's three ({three}), not by its "
+                    "position or column)")
+        near = same_file(name)
+        if near:
+            return near
         # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
         close = closest(name, files.values(), cutoff=0.8)
         return f" (did you mean {close!r}?)" if close else (
@@ -199,7 +250,7 @@ _LIST_HEADERS = ("video", "videoname", "videos", "name", "file", "filename", "pa
 
 
 def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
-                 problems: Problems) -> list[str]:
+                 problems: Problems, skip_missing: bool = False) -> list[str]:
     """Each clip's ``stimulus_set`` from the study's own list of test videos (one name per line, named as the
     trials name them): a seeded draw of clips splits trials drawn within fixed sets of clips, losing about half."""
     if not listing.is_file():
@@ -217,7 +268,10 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     if not lines:
         problems.fatal("no video names (--test-videos: one video name per line)", path=listing)
     df = pd.DataFrame({"name": [name for _, name in lines], ROW: [n for n, _ in lines]})
-    rel, bad = _resolve_names(df, ["name"], files, video_dir, listing, problems, column_label=False)
+    lost = LostVideos() if skip_missing else None
+    rel, bad = _resolve_names(df, ["name"], files, video_dir, listing, problems, column_label=False, lost=lost)
+    if lost is not None:
+        lost.warn(listing, video_dir, "line")
     listed = set(rel[~bad, 0])
     unused = sorted(listed - set(clip_ids))
     if unused:  # in the folder but in no usable trial: not a clip, so in no split
@@ -251,7 +305,7 @@ def _side_columns(df: pd.DataFrame, table: Path, roles: dict[str, tuple[str, ...
 
 
 def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
-                   problems: Problems) -> dict[str, list[str]]:
+                   problems: Problems, skip_missing: bool = False) -> dict[str, list[str]]:
     """``{clip: [captions by caption_index, else in file order]}`` from a ``video, caption`` CSV (several rows per
     video, as the release's captions.csv; ``video_name`` also read as ``video``): without it an import had no caption
     row to score. ``--caption first`` embeds a clip's first caption, so the release's ``caption_index`` orders them."""
@@ -263,7 +317,10 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
     problems.add_rows(table, df[ROW].to_numpy()[empty],
                       (f"column {found['caption']!r} is empty (remove the row)" for _ in range(int(empty.sum()))))
     df = df.loc[~empty].reset_index(drop=True)
-    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems)
+    lost = LostVideos() if skip_missing else None
+    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost)
+    if lost is not None:
+        lost.warn(table, video_dir, "row")
     index = found.get("caption_index")
     order = None if index is None else to_ints(df, index, table, problems)[0][~bad]
     captions = captions_in_order(list(rel[~bad, 0]), list(df.loc[~bad, found["caption"]]), order)
@@ -284,7 +341,7 @@ def _rating_name(header: str) -> str:
 
 
 def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
-                  problems: Problems) -> dict[str, np.ndarray]:
+                  problems: Problems, skip_missing: bool = False) -> dict[str, np.ndarray]:
     """``{rating_<attr>: values in clip_ids order}`` from a ``video, <attr>, ...`` CSV: what the attribute probes
     read, which an import could not bring in. A video rated in several rows (one per rater) gets each attribute's mean
     of its non-empty cells; a clip without a row, or an empty cell, is not rated (NaN, which the probes leave out)."""
@@ -321,7 +378,10 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
                        "more numeric rating columns)", path=table)
     values = pd.DataFrame({name: to_numbers(df, col, table, problems, allow_empty=True)
                            for name, col in by_name.items()})
-    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems)
+    lost = LostVideos() if skip_missing else None
+    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost)
+    if lost is not None:
+        lost.warn(table, video_dir, "row")
     videos = rel[~bad, 0]
     means = values.loc[~bad].groupby(videos).mean()  # skips NaN: a rater's empty cell does not count
     unused = sorted(set(means.index) - set(clip_ids))
@@ -424,8 +484,9 @@ def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _
 
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
-    split_config: SplitConfig | None = None, skip_incomplete: bool = False, problems: Problems | None = None,
-    test_videos: str | Path | None = None, captions: str | Path | None = None, ratings: str | Path | None = None,
+    split_config: SplitConfig | None = None, skip_incomplete: bool = False, skip_missing_videos: bool = False,
+    problems: Problems | None = None, test_videos: str | Path | None = None, captions: str | Path | None = None,
+    ratings: str | Path | None = None,
 ) -> OddOneOutData:
     """Read a trial-per-row CSV that names videos by file name (relative to ``video_dir``).
 
@@ -435,7 +496,10 @@ def read_triplet_table(
     split. ``captions``: a CSV of ``video, caption`` rows (several per video allowed); ``ratings``: a CSV of
     ``video, <attr>, ...`` rows, each numeric column the clips' ``rating_<attr>`` (several rows per video averaged).
     All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
-    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. The data set is
+    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. A name no file in
+    ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
+    three files, are dropped and logged with the names); a name that is a file's in another case, extension or
+    folder stays an error with its did-you-mean (see ``_resolve_names``). The data set is
     named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
     """
     problems = Problems() if problems is None else problems
@@ -448,7 +512,10 @@ def read_triplet_table(
         df = _drop_repeated_trials(df, cols.trial, path)
     df = _drop_incomplete_rows(df, cols.required, path, problems, skip=skip_incomplete)
     files = video_index(video_dir, problems)
-    rel, bad = _resolve_names(df, [*cols.videos, cols.odd], files, video_dir, path, problems, odd=True)
+    lost = LostVideos() if skip_missing_videos else None
+    rel, bad = _resolve_names(df, [*cols.videos, cols.odd], files, video_dir, path, problems, odd=True, lost=lost)
+    if lost is not None:
+        lost.warn(path, video_dir)
     in_triplet = _odd_among_three(df, rel, bad, cols, path, problems)
     bad |= ~in_triplet.any(axis=1)
     trial = (to_numbers(df, cols.trial, path, problems, integer=True, allow_empty=True) if cols.trial
@@ -461,9 +528,10 @@ def read_triplet_table(
     clip_ids = sorted(set(rel[keep, :3].ravel()))
     pos = {c: i for i, c in enumerate(clip_ids)}
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])
-    labels = None if test_videos is None else _test_labels(Path(test_videos), clip_ids, files, video_dir, problems)
-    caption_of = {} if captions is None else _caption_table(Path(captions), clip_ids, files, video_dir, problems)
-    rating_of = {} if ratings is None else _rating_table(Path(ratings), clip_ids, files, video_dir, problems)
+    side = (clip_ids, files, video_dir, problems, skip_missing_videos)
+    labels = None if test_videos is None else _test_labels(Path(test_videos), *side)
+    caption_of = {} if captions is None else _caption_table(Path(captions), *side)
+    rating_of = {} if ratings is None else _rating_table(Path(ratings), *side)
     clips = pd.DataFrame({"clip_id": clip_ids, "video": [str((video_dir / c).resolve()) for c in clip_ids],
                           "captions": [caption_of.get(c, []) for c in clip_ids], "stimulus_set": labels,
                           **rating_of})
