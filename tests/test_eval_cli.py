@@ -2360,6 +2360,20 @@ def test_report_leaves_the_namespace_it_is_given_as_it_was(tmp_path, monkeypatch
     assert vars(args) == given and args.runs == ["runs/x", "runs/x/"]
 
 
+def test_runs_sharing_a_folder_name_after_a_repeat_are_each_labelled_by_their_own_path(tmp_path, monkeypatch):
+    """Mutation audit: labelling runs that share a folder name by the paths as given (``a/x a/x/ b/x``), not the runs
+    left once the repeat is dropped, passed: b/x's row was labelled with the repeat's path, ``a/x``. By hand: a/x's
+    R² 0.0871 prints 0.087 and b/x's 0.1234 prints 0.123, each beside its own path."""
+    _evaluation(tmp_path / "a" / "x")
+    record = json.loads((_evaluation(tmp_path / "b" / "x") / "evaluation.json").read_text())
+    record["fit"]["bgs"]["r2"] = 0.1234
+    (tmp_path / "b" / "x" / "evaluation.json").write_text(json.dumps(record))
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "a/x", "a/x/", "b/x", "--out", "rep"]) == 0
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "| a/x | BGS fine-tuned (LoRA) | 0.087 |" in md and "| b/x | BGS fine-tuned (LoRA) | 0.123 |" in md, md
+
+
 @pytest.mark.parametrize("own", ["report.md", "report.html", "quickstart"])
 def test_report_replaces_only_a_report_it_wrote(tmp_path, capsys, own):
     """`bgs-hf report --out DIR` overwrote any DIR/report.md or report.html (was: the user's own notes, or the

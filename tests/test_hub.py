@@ -1084,6 +1084,15 @@ def test_the_fake_hub_refuses_a_card_with_a_400_whatever_its_message_holds(tmp_p
         assert reason in str(refused.value)
         assert not hub.files["model/me/x"]  # nothing committed
 
+
+def test_the_fake_hubs_refusal_header_is_one_ascii_line_keeping_each_character_as_an_escape() -> None:
+    """Mutation audit: the header text with only ``\\n`` replaced (a ``\\r`` or tab kept), or its non-ASCII characters
+    as ``?``, dropped or left as latin-1 bytes, all passed the test above, which reads the message from the JSON body.
+    By hand: whitespace runs are one space, ``λ`` is ``\\u03bb`` and ``é`` is ``\\xe9``."""
+    from bgs_hf.hub.fake_hub import _header_text
+
+    assert _header_text("line 1:\r\n    : [\n\t^ got 'λ' or 'é' ") == "line 1: : [ ^ got '\\u03bb' or '\\xe9'"
+
 def test_a_card_number_keeps_the_sign_of_minus_infinity():
     """``fmt`` drops the minus of a value that rounds to zero (``-0.000``); it also dropped the one of ``-inf``,
     which has no digit at all, so a card or report read ``inf`` for a value that is infinitely negative."""

@@ -384,6 +384,9 @@ def test_a_probe_on_the_corpus_clips_is_refused_before_the_corpus(tmp_path, monk
      "1000000-2000000", "2000000-2000039"),
     (["--corpus-clips", "50", "--set", "corpus_seed_offset=1999990", "--set", "corpus_clips=40", "--probe-clips", "40"],
      "--set corpus_seed_offset=1999990, --set corpus_clips=40, --probe-clips 40", "1999990-2000029", "2000000-2000039"),
+    # mutation audit: the first of two --set of one key was named, the config taking the last
+    (["--set", "corpus_clips=40", "--set", "corpus_clips=1000001"], "--set corpus_clips=1000001, --probe-clips 400",
+     "1000000-2000000", "2000000-2000399"),
 ])
 def test_a_probe_overlap_names_the_flags_that_placed_the_corpus_and_the_probe(
     tmp_path, monkeypatch, capsys, flags, named, corpus, probe

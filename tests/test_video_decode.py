@@ -655,7 +655,9 @@ def test_write_video_keeps_a_fractional_rate_and_the_callers_encoder_options(tmp
 def test_write_video_takes_the_slowest_and_fastest_rates_ffmpeg_records_and_numpys_float32(tmp_path: Path) -> None:
     """1/1001 fps (a denominator of 1001) and 2**31 - 1 fps (FFmpeg's largest 32-bit numerator) are written as given,
     and numpy's float32 12.5 as 25/2 (``Fraction(np.float32(...))`` was a TypeError inside the writer); one step
-    beyond either end is refused (``test_write_video_refuses_times_and_rates_it_cannot_write_as_given``)."""
+    beyond either end is refused (``test_write_video_refuses_times_and_rates_it_cannot_write_as_given``). A float
+    that is no binary fraction is written to a denominator of 1001: 30000 / 1001 as 30000/1001, 29.97 as 2997/100
+    (mutation audit: the float's exact binary fraction handed to the stream, PyAV's OverflowError, passed)."""
     from fractions import Fraction
 
     import av
@@ -664,7 +666,8 @@ def test_write_video_takes_the_slowest_and_fastest_rates_ffmpeg_records_and_nump
 
     frames = np.zeros((2, 16, 16, 3), np.uint8)
     for name, fps, want in (("slow", Fraction(1, 1001), Fraction(1, 1001)), ("fast", 2**31 - 1, Fraction(2**31 - 1)),
-                            ("f32", np.float32(12.5), Fraction(25, 2))):
+                            ("f32", np.float32(12.5), Fraction(25, 2)), ("ntsc", 30000 / 1001, Fraction(30000, 1001)),
+                            ("float", 29.97, Fraction(2997, 100))):
         with av.open(str(write_video(tmp_path / f"{name}.mp4", frames, fps=fps))) as container:
             assert container.streams.video[0].average_rate == want, name
 
