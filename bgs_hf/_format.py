@@ -35,7 +35,7 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     store NaN as null, the in-memory results keep NaN, and both must read the same)."""
     if _undefined(value):
         return missing
-    return _unsigned_zero(format(value, spec))
+    return _unsigned_zero(format(value, spec), spec)
 
 
 def fmt_pct(value: Any, spec: str = ".1f") -> str:
@@ -44,11 +44,17 @@ def fmt_pct(value: Any, spec: str = ".1f") -> str:
     return text if text == "n/a" else f"{text}%"
 
 
-def _unsigned_zero(text: str) -> str:
-    """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on (``-inf`` keeps its)."""
+def _unsigned_zero(text: str, spec: str = "") -> str:
+    """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on (``-inf`` keeps its). A
+    spec that signs every number (``+``, or `` ``) writes it as ``+0.000`` whichever side of zero it lay: a gain of
+    -0.0004 read ``0.000`` beside ``+0.000`` for +0.0004."""
     digits = text.split("e")[0].split("E")[0]
     zero = any(c.isdigit() for c in digits) and not any(c in "123456789" for c in digits)
-    return text[1:] if text.startswith("-") and zero else text
+    if not (text.startswith("-") and zero):
+        return text
+    aligned = re.match(r"(?:.?[<>=^])?", spec)  # the format mini-language's [[fill]align], then [sign]
+    sign = spec[aligned.end() if aligned else 0:][:1]
+    return (sign if sign in ("+", " ") else "") + text[1:]
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:

@@ -1520,6 +1520,21 @@ def test_data_stats_of_a_test_split_without_judgments_says_why_its_ceiling_is_n_
             in format_stats(data_stats(alone, n_splits=2)).splitlines())
 
 
+def test_data_stats_says_why_a_ceiling_is_missing_once_and_export_still_warns(tmp_path, capsys, caplog):
+    """`data stats` of one participant's judgments printed the reason for the missing ceiling twice: a `WARNING
+    bgs_hf.data.stats` line on stderr, then the table's `n/a:` row. The table says it alone; `data export`, whose card
+    only reads n/a, still warns once."""
+    root = write_release(tiny_release_tables(n_clips=12, n_test=6, n_participants=1, trials_per_participant=60),
+                         tmp_path / "alone")
+    why = "the test split has judgments from fewer than 2 participants"
+    assert cli(["data", "stats", str(root), "--no-png", "--n-splits", "2"]) == 0
+    out = capsys.readouterr().out
+    assert f"noise ceiling      test split-half R² n/a: {why}" in out.splitlines()
+    assert out.count(why) == 1 and not [r for r in caplog.records if why in r.getMessage()], caplog.text
+    assert cli(["data", "export", str(root), str(tmp_path / "hub")]) == 0
+    assert [r.getMessage() for r in caplog.records if why in r.getMessage()] == [f"no split-half ceiling: {why}"]
+
+
 def test_the_data_stats_table_is_public_api_of_bgs_hf_data(tmp_path, capsys):
     """`data stats`' table had no documented Python route: `data_stats` / `format_stats` lived in
     `bgs_hf.data.stats`, absent from `bgs_hf.data`'s `__all__` and `dir()`. The exported pair prints the CLI's table."""

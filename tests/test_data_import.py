@@ -478,7 +478,7 @@ def test_import_refuses_a_test_split_without_judgments_that_validate_would_refus
     args = ["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(out)]
     assert cli([*args, "--test-fraction", "0.25"]) == 1
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
-    assert lines == ["problem: split 'test' has 2 clip(s) but 0 valid judgments with all three clips inside it; a "
+    assert lines == ["problem: split 'test' has 2 clips but 0 valid judgments with all three clips inside it; a "
                      "split counts only the trials whose three videos all lie in it: change --test-fraction (or "
                      "--split-seed)"]
     assert not out.exists()

@@ -299,7 +299,7 @@ def test_validate_notes_a_split_too_small_to_score_but_still_says_ok(tmp_path, t
     assert n_test < validate_module.FEW_JUDGMENTS
     assert cli(["data", "validate", str(root)]) == 0
     out = capsys.readouterr().out
-    assert f"note: split 'test': {n_test} valid judgment(s)" in out and "OK:" in out
+    assert f"note: split 'test': {n_test} valid judgment{'' if n_test == 1 else 's'} over" in out and "OK:" in out
     monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", 0)
     assert not any("split 'test'" in n for n in validate_module.split_notes(data))
 
@@ -540,12 +540,26 @@ def test_validate_notes_a_small_val_split_and_a_split_of_exactly_enough_judgment
     n_val, n_test = len(data.triplets("val")), len(data.triplets("test"))
     assert n_val < validate_module.FEW_JUDGMENTS
     notes = validate_module.split_notes(data)
-    assert f"split 'val': {n_val} valid judgment(s) over {len(data.split_items('val'))} clips (under 100)" in "\n".join(
+    assert f"split 'val': {n_val} valid judgments over {len(data.split_items('val'))} clips (under 100)" in "\n".join(
         notes), notes
     monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", n_test)
     assert not any("split 'test'" in n for n in validate_module.split_notes(data))
     monkeypatch.setattr(validate_module, "FEW_JUDGMENTS", n_test + 1)
-    assert any(f"split 'test': {n_test} valid judgment(s)" in n for n in validate_module.split_notes(data))
+    judgments = "judgment" if n_test == 1 else "judgments"
+    assert any(f"split 'test': {n_test} valid {judgments} over" in n for n in validate_module.split_notes(data))
+
+
+def test_validate_counts_one_clip_and_no_judgments_in_words(tmp_path, capsys):
+    """`data validate` printed "0 valid judgment(s) over 1 clips" for a one-clip val split, and a one-clip test split
+    without judgments "has 1 clip(s)": each count now takes its noun's number (``bgs_hf._format.count``)."""
+    root = write_release(tiny_release_tables(), tmp_path / "a")  # 8 train clips: --val-fraction 0.125 holds out 1
+    assert cli(["data", "validate", str(root), "--no-decode", "--val-fraction", "0.125"]) == 0
+    out = capsys.readouterr().out
+    assert ("note: split 'val': 0 valid judgments over 1 clip (under 100): its noise ceiling and CIs will be too wide "
+            "to read, or undefined") in out.splitlines(), out
+    one = write_release(tiny_release_tables(n_test=1), tmp_path / "b")  # clip 0 alone: no judgment holds three
+    assert [str(p).split(": ", 1)[1] for p in validate(one, decode_videos=False)[1]] == [
+        "split 'test' has 1 clip but 0 valid judgments with all three clips inside it"]
 
 
 def test_a_test_split_answered_by_two_participants_gets_a_split_half_ceiling(tmp_path):

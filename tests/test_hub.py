@@ -1102,6 +1102,18 @@ def test_a_card_number_keeps_the_sign_of_minus_infinity():
     assert fmt(float("inf"), ".3f") == "inf" and fmt(-0.0004, ".3f") == "0.000"
 
 
+def test_a_signed_spec_writes_a_value_rounding_to_zero_plus_on_both_sides():
+    """``fmt(-0.0004, "+.3f")`` read ``0.000`` and ``fmt(0.0004, "+.3f")`` ``+0.000``: dropping the minus of a rounded
+    zero dropped the sign a ``+`` spec asks for, so a column of signed gains lost its alignment. Both read ``+0.000``
+    (`` 0.000`` under a `` `` spec); other values keep their sign, and a ``+`` that is a fill character signs nothing."""
+    from bgs_hf._format import fmt
+
+    assert fmt(-0.0004, "+.3f") == fmt(0.0004, "+.3f") == fmt(-0.0, "+.3f") == "+0.000"
+    assert fmt(-0.0004, "+.1%") == "+0.0%" and fmt(-0.0004, " .3f") == " 0.000" and fmt(-0.0004, "<+.3f") == "+0.000"
+    assert fmt(0.073, "+.3f") == "+0.073" and fmt(-0.073, "+.3f") == "-0.073" and fmt(float("-inf"), "+.3f") == "-inf"
+    assert fmt(-0.0004, ".3f") == fmt(-0.0004, "-.3f") == fmt(-0.0004, "+<.3f") == "0.000"
+
+
 def test_eval_results_carry_every_metric_of_the_split_pushed_and_its_ceiling(tmp_path: Path) -> None:
     """Mutation audit: a rounded value, a dropped metric, the wrong split in task_id, notes or the model-index args,
     or the ceiling's CI end in place of its R² passed (in `.eval_results/` and in the card's model-index)."""

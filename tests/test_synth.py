@@ -2705,7 +2705,7 @@ def test_a_benchmark_whose_split_holds_no_judgment_says_so_when_it_is_made(tmp_p
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warned) == 1 and "no judgment has all three clips in the test split (2 clips)" in warned[0], warned
     assert [str(p) for p in validate(out, decode_videos=False)[1]] == [
-        "ss: split 'test' has 2 clip(s) but 0 valid judgments with all three clips inside it"]
+        "ss: split 'test' has 2 clips but 0 valid judgments with all three clips inside it"]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bgs_hf.synth.generate"):  # 60 clips: every split has judgments
         _, tabs = build_tables(60, 3, SMALL)

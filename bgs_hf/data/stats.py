@@ -6,7 +6,6 @@ split-half ceiling on the test judgments, from ``bgs_hf.metrics`` (the only plac
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
@@ -15,8 +14,6 @@ from bgs_hf._files import json_safe
 from bgs_hf._format import count, fmt
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import labels_name_val, val_method
-
-logger = logging.getLogger(__name__)
 
 
 def observed_pairs(data: OddOneOutData, split: str | None) -> int:
@@ -114,7 +111,8 @@ def count_stats(data: OddOneOutData) -> dict[str, Any]:
 
 def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> dict[str, Any]:
     """:func:`count_stats` plus the human noise ceilings every model number is read against (split-half R² on
-    the test judgments, repeated-triplet agreement), JSON-ready (nan -> null)."""
+    the test judgments, repeated-triplet agreement), JSON-ready (nan -> null). Why a ceiling is missing is in its
+    ``no_ceiling``, which ``format_stats`` prints: no log line (``data stats`` said it twice, a WARNING and the table)."""
     from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 
     out = count_stats(data)
@@ -126,7 +124,6 @@ def data_stats(data: OddOneOutData, *, n_splits: int = 100, seed: int = 0) -> di
     else:
         missing = ("the test split has no judgment with all three clips in it: use more clips, or a larger test "
                    "fraction" if len(test) == 0 else "the test split has judgments from fewer than 2 participants")
-        logger.warning("no split-half ceiling: %s", missing)
     repeats = repeat_agreement(test)
     repeats_all = repeat_agreement(data.triplets(None))
     out["noise_ceiling"] = {

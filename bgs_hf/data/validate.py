@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from bgs_hf._format import count
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
@@ -51,7 +52,7 @@ def check_splits(data: OddOneOutData, problems: Problems, *, hint: str = "") -> 
         if len(clips) == 0:
             problems.add(f"split {split!r} is empty: 0 clips{hint or ' (check stimulus_set)'}", path=data.root)
         elif len(data.triplets(split)) == 0:
-            problems.add(f"split {split!r} has {len(clips)} clip(s) but 0 valid judgments with all three "
+            problems.add(f"split {split!r} has {count(len(clips), 'clip')} but 0 valid judgments with all three "
                          f"clips inside it{hint}", path=data.root)
 
 
@@ -73,8 +74,8 @@ def split_notes(data: OddOneOutData) -> list[str]:
         clips = data.split_items(split)
         n = len(data.triplets(split)) if clips is not None and len(clips) else 0
         if clips is not None and len(clips) and n < FEW_JUDGMENTS:
-            notes.append(f"split {split!r}: {n} valid judgment(s) over {len(clips)} clips (under {FEW_JUDGMENTS}): "
-                         "its noise ceiling and CIs will be too wide to read, or undefined")
+            notes.append(f"split {split!r}: {count(n, 'valid judgment')} over {count(len(clips), 'clip')} (under "
+                         f"{FEW_JUDGMENTS}): its noise ceiling and CIs will be too wide to read, or undefined")
     missing = [cid for cid, video in zip(data.clip_ids, data.clips["video"]) if video is None]
     if missing and len(missing) == data.n_clips:  # the paper's release ships no videos
         notes.append(f"none of the {data.n_clips} clips has a video file: the judgments-only analyses (stats, "
