@@ -114,9 +114,16 @@ _PRINTED_FIT = ("r2", "rsa_spearman", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ce
 
 
 def _fit_summary(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The printed fit of each split the run scored (val, test): :data:`_PRINTED_FIT` of its metrics."""
-    return {split: {k: metrics.get(split, {}).get(k) for k in _PRINTED_FIT}
-            for split in ("val", "test") if metrics.get(split)}
+    """The printed fit of each split the run scored (val, test): :data:`_PRINTED_FIT` of its metrics, and why its
+    noise ceiling is undefined where metrics.json says (a pilot's ``"pct_of_ceiling": null`` was printed bare)."""
+    out = {}
+    for split in ("val", "test"):
+        fit = metrics.get(split)
+        if fit:
+            out[split] = {k: fit.get(k) for k in _PRINTED_FIT}
+            if fit.get("ceiling_why"):
+                out[split]["ceiling_why"] = fit["ceiling_why"]
+    return out
 
 
 def _unscored(metrics: dict[str, Any]) -> str:

@@ -192,6 +192,29 @@ def test_a_card_without_a_recorded_ceiling_says_so_and_points_to_no_ceiling_abov
     assert "No noise ceiling" not in with_one and "The noise ceiling above is how well one half" in with_one
 
 
+def test_a_card_says_why_its_split_has_no_noise_ceiling_as_metrics_json_records_it(tiny_run: Path,
+                                                                                    tmp_path: Path) -> None:
+    """A pilot's run records why its test split has no ceiling (``ceiling_why`` beside the null ``ceiling_r2``); its
+    card pointed to `bgs-hf data stats` for a reason the run folder held. A run of an older bgs-hf, which recorded
+    none (here: the val split), still points there."""
+    import shutil
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    why = "split-half ceiling needs at least two participants"
+    test = {**METRICS["test"], "pct_of_ceiling": None, "ceiling_r2": None, "ceiling_why": why}
+    test.pop("ceiling_r2_ci", None)
+    (run / "metrics.json").write_text(json.dumps({**METRICS, "test": test}))
+    text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run))))
+    assert f"No noise ceiling was recorded for this split, so no row has a % of it: {why}." in text.split("## Usage")[0]
+    assert "bgs-hf data stats` says why" not in text
+    older = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run, split="val"))))
+    assert "(one too small to estimate it: `bgs-hf data stats` says why)" in older and why not in older
+
+
 def test_push_local_dir_loads_bit_identical(tiny_run: Path, tmp_path: Path) -> None:
     from peft import PeftModel
 
@@ -495,6 +518,92 @@ def test_a_run_on_the_release_layout_records_its_origin(tmp_path):
                            splits={"train": np.array([0, 1])})
     _write_run_config(tmp_path, _run_config_record(TrainConfig(data=DataArguments(data="/nowhere/v2")), data))
     assert json.loads((tmp_path / "run_config.json").read_text())["data"]["origin"] == "garcia-isik-release"
+
+
+def _imported_study(root: Path, *flags: str) -> Path:
+    """A lab's study as `bgs-hf data import` writes it: eight clips, three of them the study's test clips, every
+    triplet judged once by two people."""
+    from itertools import combinations
+
+    from bgs_hf.cli.main import main as cli
+    from bgs_hf.video import write_video
+
+    names = [f"v{k}.mp4" for k in range(8)]
+    for k, name in enumerate(names):
+        write_video(root / "videos" / name, np.full((2, 16, 16, 3), 30 * k, dtype=np.uint8), fps=4)
+    (root / "test.txt").write_text("v5.mp4\nv6.mp4\nv7.mp4\n")
+    rows = [f"P{p},{t},{a},{b},{c},{(a, b, c)[t % 3]},1.0"
+            for p in range(2) for t, (a, b, c) in enumerate(combinations(names, 3))]
+    (root / "trials.csv").write_text("participant,trial,video1,video2,video3,odd_one_out,rt\n" + "\n".join(rows))
+    out = root / "my-study"
+    assert cli(["data", "import", str(root / "trials.csv"), str(root / "videos"), str(out), "--test-videos",
+                str(root / "test.txt"), *flags]) == 0
+    return out
+
+
+def test_a_run_on_an_imported_study_names_the_licence_declared_at_import_on_its_card(tmp_path: Path, caplog) -> None:
+    """`data import ... --license cc-by-4.0` put the licence on the dataset card, but a run on that data recorded
+    none: the pushed card said only "Check the licence of the training data", and push said nothing. The run records
+    the declared licence (nothing where none was declared); the card names it, and push without --license says so in
+    one line; the card's own licence stays the publisher's choice (`other` by default, `mit` when given)."""
+    import logging
+
+    from bgs_hf.data import load
+    from bgs_hf.hub import push_run
+    from bgs_hf.training.api import TrainConfig, _run_config_record
+    from bgs_hf.training.args import DataArguments
+
+    run = make_tiny_run(tmp_path / "run")
+    for flags, recorded in (((), None), (("--license", "CC-BY-4.0"), "cc-by-4.0"),
+                            (("--license", "other", "--license-name", "lab-terms-1.0", "--license-link",
+                              "https://lab.example/terms"), "other (lab-terms-1.0, https://lab.example/terms)")):
+        study = _imported_study(tmp_path / f"import{len(flags)}", *flags)
+        record = _run_config_record(TrainConfig(data=DataArguments(data=str(study))), load(study))
+        assert record["data"].get("license") == recorded, flags
+        assert record["data"]["origin"] == "other" and record["data"]["name"] == "my-study"
+        (run / "run_config.json").write_text(json.dumps(record))
+        for given in (None, "mit"):
+            out = tmp_path / f"out{len(flags)}-{given}"
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger="bgs_hf.hub.push"):
+                push_run(run, REPO, local_dir=out, license=given)
+            text = (out / "README.md").read_text()
+            assert f"\nlicense: {given or 'other'}\n" in text.split("---")[1], (flags, given)
+            notes = [r.getMessage() for r in caplog.records if "declares" in r.getMessage()]
+            licence = text.split("## Data licence\n\n")[1].split("\n")[0]
+            if recorded is None:
+                assert licence == "Check the licence of the training data before reusing this adapter."
+                assert notes == []
+                continue
+            assert licence == (f"The training data, **my-study**, declares the licence `{recorded}` on its dataset "
+                               "card (recorded by the run); check those terms before reusing this adapter.")
+            assert notes == ([] if given else [
+                f"the card's licence is `other`; its training data my-study declares `{recorded}` (the card says "
+                "so): pass --license ID to name this adapter's own"])
+
+
+def test_a_data_licence_in_a_socialshapes_or_release_run_record_leaves_their_cards_as_they_were(tmp_path: Path) -> None:
+    """The SocialShapes and release notes come first: a `license` in their data record (an edited one; neither is
+    recorded by training) changes neither card nor makes push name it; an edited value the card's text cannot hold
+    is read as none."""
+    from bgs_hf.hub.card import _dataset_fields, declared_data_license
+    from bgs_hf.hub.run_info import RunInfo
+
+    (tmp_path / "bgs_config.json").write_text("{}")
+    for origin, kept in (("socialshapes", "SocialShapes is a synthetic benchmark"),
+                         ("garcia-isik-release", "The human judgments come from the Garcia & Isik release")):
+        notes = []
+        for extra in ({}, {"license": "cc-by-4.0"}):
+            (tmp_path / "run_config.json").write_text(json.dumps(
+                {"data": {"name": "x", "source": "/tmp/x", "kind": "local", "origin": origin, **extra}}))
+            notes.append(_dataset_fields(RunInfo.from_run_dir(tmp_path))[2])
+        assert notes[0] == notes[1] and notes[0].startswith(kept), origin
+        assert declared_data_license(RunInfo.from_run_dir(tmp_path)) is None, origin  # so push's note is silent too
+    for bad in ("a`b", "mit\nlicense: x", "  ", 3, ["mit"]):
+        (tmp_path / "run_config.json").write_text(json.dumps(
+            {"data": {"name": "x", "source": "/tmp/x", "kind": "local", "origin": "other", "license": bad}}))
+        assert _dataset_fields(RunInfo.from_run_dir(tmp_path))[2] == (
+            "Check the licence of the training data before reusing this adapter."), bad
 
 
 def test_a_second_push_replaces_the_repo_contents_exactly(tmp_path: Path, monkeypatch) -> None:

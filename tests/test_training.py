@@ -418,9 +418,43 @@ def test_a_training_result_prints_as_one_line_of_its_fit(tmp_path, tiny):
     run = _run(tmp_path, tiny, "run", num_train_epochs=1)  # a real run's metrics carry every name it prints
     shown = repr(run)
     test = run.metrics["test"]
-    assert "\n" not in shown and len(shown) < 250
+    # one line, not the module tree; this tiny test split has no ceiling, whose reason (~110 characters) it names
+    assert "\n" not in shown and len(shown) < 400
     assert shown.startswith(f"TrainResult(output_dir={str(run.output_dir)!r}, test R² {test['r2']:.3f} [")
     assert f"2-way acc {test['ooo_acc_2way']:.1%} over {test['n_judgments']} judgments, wall_s=" in shown
+
+
+def test_a_run_whose_test_split_has_no_noise_ceiling_records_and_prints_why(tmp_path, monkeypatch, capsys):
+    """A pilot: one participant rated the test clips, so the split has no split-half ceiling. metrics.json stored
+    ``"ceiling_r2": null`` with no reason, ``bgs-hf train`` printed ``"pct_of_ceiling": null`` bare, the result's line
+    read "noise ceiling n/a". The reason now sits beside the null in each (the card's:
+    `test_hub.py::test_a_card_says_why_its_split_has_no_noise_ceiling_as_metrics_json_records_it`); the val split (61 judgments of seven participants) has a ceiling and no ``ceiling_why`` key."""
+    import datasets
+
+    import bgs_hf.training.api as api
+    from bgs_hf.data import OddOneOutData
+    from bgs_hf.train import main
+
+    data, pix = tiny_data(val=12, test=6)
+    rows = data.judgments.to_dict()
+    test = set(data.splits["test"].tolist())
+    rows["participant"] = ["p0" if {a, b, c} <= test else p for a, b, c, p in
+                           zip(rows["clip_a"], rows["clip_b"], rows["clip_c"], rows["participant"])]
+    pilot = OddOneOutData(clips=data.clips, judgments=datasets.Dataset.from_dict(rows), splits=data.splits, name="tiny")
+    assert len(set(pilot.triplets("test").participant)) == 1  # the case under test: one person, no split-half
+    run = _run(tmp_path, (pilot, pix), "pilot", num_train_epochs=1)
+    why = "split-half ceiling needs at least two participants"
+    metrics = json.loads((run.output_dir / "metrics.json").read_text())
+    assert metrics["test"]["ceiling_r2"] is None and metrics["test"]["ceiling_why"] == why
+    assert isinstance(metrics["val"]["ceiling_r2"], float) and "ceiling_why" not in metrics["val"]
+    assert f"noise ceiling n/a ({why}), 3-way acc" in repr(run)
+    monkeypatch.setattr(api, "train_bgs", lambda config: run)  # what `bgs-hf train` prints of this run
+    capsys.readouterr()  # the training's own log lines
+    assert main(["--data", "x", "--output_dir", str(tmp_path / "unused")]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads(printed[printed.index("{", printed.index("run folder")):])
+    assert summary["test"]["pct_of_ceiling"] is None and summary["test"]["ceiling_why"] == why
+    assert "ceiling_why" not in summary["val"]
 
 
 def test_same_seed_same_adapter_and_resume_continues_the_run(tmp_path, tiny):

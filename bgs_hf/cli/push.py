@@ -29,8 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write exactly the folder that would be uploaded here; upload nothing (must not exist, or be empty)",
     )
     p.add_argument(
-        "--license", default=None, help="licence id for the card (default: apache-2.0 for a SocialShapes run on a "
-        "bundled or tiny-random base, else 'other': name the training data's and the base's licence)"
+        "--license", default=None, help="this adapter's licence id for the card (default: apache-2.0 for a "
+        "SocialShapes run on a bundled or tiny-random base, else 'other', bound by the training data's and the base's "
+        "terms; the card names the data's licence where its dataset card declared one, e.g. `data import --license "
+        "cc-by-4.0`, and push says so in one line)"
     )
     p.add_argument("--split", default="test", help="evaluation split shown on the card (default: test)")
     p.add_argument(

@@ -154,6 +154,24 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
                            description=OWN_DATA_DESCRIPTION)
 
 
+def recorded_license(meta: dict[str, Any]) -> str | None:
+    """The licence a Hub-layout folder's dataset card declares (``data import --license``, ``data export``/``push``),
+    as a run records it for its model card: the Hub id (ids joined by ", "), or ``other`` with the terms' name and
+    link. None where none was declared (``unspecified``, the release's ``no-licence-release``) or no card is there:
+    the model card then says to check the data's licence, as before."""
+    readme = Path(meta["folder"]) / "README.md" if meta.get("source") == "hub" and meta.get("folder") else None
+    if readme is None or not readme.is_file():
+        return None
+    info = card_info_from_front_matter(read_front_matter(readme))
+    ids = info.license if isinstance(info.license, list) else [info.license]
+    if ids == ["other"]:
+        if info.license_name in (None, UNDECLARED_LICENSE_NAME, RELEASE_LICENSE_NAME):
+            return None
+        terms = ", ".join(str(t) for t in (info.license_name, info.license_link) if t)
+        return f"other ({terms})"
+    return ", ".join(str(i) for i in ids)
+
+
 #: a ``license_name`` as the Hub's metadata spec asks for one ("an id ..., like ``my-license-1.0``")
 _LICENSE_NAME = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 

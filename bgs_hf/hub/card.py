@@ -154,6 +154,8 @@ class BGSModelCardData(ModelCardData):
     fit: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] | None = None
     ceiling: dict[str, Any] | None = None
+    #: why the split has no noise ceiling, as metrics.json records it (``RunInfo.ceiling_why``), said under the table
+    ceiling_why: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     citation: str = CITATION
     paper_url: str = PAPER_URL
@@ -482,9 +484,26 @@ def _dataset_fields(info: RunInfo) -> tuple[str, list[str] | None, str]:
             "The human judgments come from the Garcia & Isik release, which states no licence; the videos "
             "are licensed (Moments in Time) and are not redistributed. Check the authors' terms before reuse."
         )
+    elif declared := declared_data_license(info):
+        note = (f"The training data, **{name}**, declares the licence `{declared}` on its dataset card (recorded by "
+                "the run); check those terms before reusing this adapter.")
     else:
         note = "Check the licence of the training data before reusing this adapter."
     return name, hub_ids, note
+
+
+def declared_data_license(info: RunInfo) -> str | None:
+    """The licence the training data's dataset card declared, as the run recorded it (``run_config.json``'s
+    ``data.license``, from :func:`bgs_hf.data.hub.recorded_license`) and the card names it; None where none was
+    recorded, for SocialShapes and the release (their own notes stand), or where an edited record's value would break
+    the card's text (not one line of text, or a backtick)."""
+    data, _, _, kind = _recorded_data(info)
+    value = data.get("license")
+    if _synthetic(kind) or _is_release(kind):
+        return None
+    if not isinstance(value, str) or not value.strip() or "`" in value or "\n" in value or "\r" in value:
+        return None
+    return value.strip()
 
 
 def _backbone(cfg: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
@@ -632,6 +651,7 @@ def card_data_from_run(
         fit=info.fit,
         baseline=info.baseline,
         ceiling=info.ceiling,
+        ceiling_why=info.ceiling_why,
         versions=_versions(),
     )
 

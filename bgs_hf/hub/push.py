@@ -198,9 +198,21 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
         info.bgs_config = _stage_local_base(info.model_dir, out_dir, local_base)
     _stage_loss(info, out_dir)
     card_data = card_data_from_run(info, repo_id=repo_id, license=license)
+    _note_data_license(info, card_data.license, given=license)
     render_model_card(card_data).save(out_dir / "README.md")
     _write_eval_results(card_data, out_dir)
     return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+
+
+def _note_data_license(info: RunInfo, card_license: str, *, given: str | None) -> None:
+    """One line where no ``--license`` was given and the card says ``other`` though the training data declared its
+    licence: the adapter's licence is the publisher's choice, so it is named, never taken from the data's."""
+    from bgs_hf.hub.card import declared_data_license, run_data
+
+    declared = declared_data_license(info)
+    if given is None and card_license == "other" and declared:
+        logger.info("the card's licence is `other`; its training data %s declares `%s` (the card says so): pass "
+                    "--license ID to name this adapter's own", run_data(info)[0], declared)
 
 
 def _check_include_base(info: RunInfo, include_base: bool) -> Path | None:

@@ -313,6 +313,14 @@ class RunInfo:
         return found or _pick_ceiling(self.metrics)
 
     @property
+    def ceiling_why(self) -> str | None:
+        """Why the card's split has no noise ceiling, as ``metrics.json`` records it beside its null ``ceiling_r2``
+        (``behavioural_fit``'s ``ceiling_why``); None where there is a ceiling or no reason was recorded."""
+        sub = self.metrics.get(self.split)
+        why = sub.get("ceiling_why") if isinstance(sub, dict) else None
+        return why if isinstance(why, str) and why and self.ceiling is None else None
+
+    @property
     def bgs_trained(self) -> bool:
         """The run recorded the BGS loss (:func:`bgs_trained`)."""
         return bgs_trained(self.section("loss", "loss_config"))

@@ -8,7 +8,7 @@ import numpy as np
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import bootstrap_ci, pct_of_ceiling
-from bgs_hf.metrics.ceiling import ceiling_or_nan
+from bgs_hf.metrics.ceiling import ceiling_or_why
 from bgs_hf.metrics.ooo import ooo_acc_2way, ooo_acc_3way
 from bgs_hf.metrics.rsa import model_pair_values, pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import (
@@ -76,7 +76,8 @@ def behavioural_fit(
       HumanSimilarity built from the split's triplets ``idx``/``odd`` (or a TripletArrays as ``idx``);
     * container: ``behavioural_fit(model_sim, data, "test")`` with an ``OddOneOutData``; the split's
       human similarity and its split-half ceiling (100 splits) are computed here, and the result also
-      carries ``split``, ``n_clips`` and ``ceiling_r2_ci``. ``items``, if given, must be the split's clips,
+      carries ``split``, ``n_clips`` and ``ceiling_r2_ci``, and ``ceiling_why`` beside a NaN ceiling (why it is
+      undefined: a pilot's metrics.json read a bare null). ``items``, if given, must be the split's clips,
       in the row order of an items-local ``model_sim`` (default: the split's own order).
 
     ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
@@ -87,6 +88,7 @@ def behavioural_fit(
     ceiling" by route; pass ``seed=`` the run's seed (``bgs_hf.training.api.recorded_seed(run_dir)``) to match.
     """
     extra: dict[str, Any] = {}
+    why: str | None = None
     if hasattr(human, "triplets") and hasattr(human, "splits"):
         if odd is not None or not (idx is None or isinstance(idx, str)):  # they were dropped without a word
             raise BGSInputError("behavioural_fit(model_sim, data, split) scores the split's own judgments: pass no "
@@ -101,7 +103,7 @@ def behavioural_fit(
         idx, odd = trip.idx, trip.odd
         extra = {"split": split, "n_clips": int(len(items))}
         if ceiling_r2 is None:
-            ceiling_r2, extra["ceiling_r2_ci"] = ceiling_or_nan(trip, data.n_clips, n_splits=100, seed=seed)
+            ceiling_r2, extra["ceiling_r2_ci"], why = ceiling_or_why(trip, data.n_clips, n_splits=100, seed=seed)
     check_human(human)  # first: triplets in its place were blamed on a missing `odd`
     idx, odd = drop_catch_trials(*as_triplets(idx, odd), what="the behavioural fit")
     vals, p, _, _ = model_pair_values(model_sim, human, items)
@@ -117,6 +119,7 @@ def behavioural_fit(
         "ooo_acc_2way": ooo_acc_2way(model_sim, idx, odd, items),
         "pct_of_ceiling": pct_of_ceiling(r2_value, ceiling_r2) if ceiling_r2 is not None else float("nan"),
         "ceiling_r2": float("nan") if ceiling_r2 is None else float(ceiling_r2),
+        **({} if why is None else {"ceiling_why": why}),  # absent where there is a ceiling: its output is unchanged
         "n_pairs": int(len(vals)),
         "n_judgments": int(len(idx)),
         **extra,

@@ -8,7 +8,8 @@ Run folder (``training.output_dir``): the PEFT adapter with the head (``adapter_
 ``trainer_state.json`` (log history with the loss terms and the cost counters), ``bgs_trainer_state.json``,
 ``run_config.json`` (the arguments, the data's name and source, each split's clip ids, their videos' fingerprints),
 ``README.md`` (the model card), ``metrics.json`` (``val`` and ``test`` behavioural fit: r2, r2_ci,
-rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ...; ``wall_s``: the call's wall time,
+rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way, pct_of_ceiling, ..., and ``ceiling_why`` where the
+split's noise ceiling is undefined; ``wall_s``: the call's wall time,
 setup and scoring included, named ``wall_s_since_resume`` after a resume), ``checkpoint-*/`` folders, ``base/`` (a
 tiny-random or bundled backbone's weights: the base the run started from) and ``clip_cache/`` (the decoded clips, unless
 ``--cache_dir`` names another folder or ``none``).
@@ -95,8 +96,9 @@ class TrainResult:
             scored = "no split scored"
         else:
             f = self.metrics[split]
+            why = f" ({f['ceiling_why']})" if f.get("ceiling_why") else ""  # why it is n/a, as metrics.json says
             scored = (f"{split} R² {fmt(f.get('r2'), '.3f')}{fmt_ci(f.get('r2_ci'))}, noise ceiling "
-                      f"{fmt(f.get('ceiling_r2'), '.3f')}, 3-way acc {fmt(f.get('ooo_acc_3way'), '.1%')}, 2-way acc "
+                      f"{fmt(f.get('ceiling_r2'), '.3f')}{why}, 3-way acc {fmt(f.get('ooo_acc_3way'), '.1%')}, 2-way acc "
                       f"{fmt(f.get('ooo_acc_2way'), '.1%')} over {judgments(f.get('n_judgments'))}")
         return f"TrainResult(output_dir={str(self.output_dir)!r}, {scored}, wall_s={self.wall_s:.1f})"
 
@@ -537,6 +539,7 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
     """The body of ``run_config.json`` (see :func:`_write_run_config`). ``seed``: the run's resolved seed, recorded
     even when the arguments left it to the default (``recorded_seed`` read none)."""
     from bgs_hf.data.container import video_fingerprints
+    from bgs_hf.data.hub import recorded_license
     from bgs_hf.data.release import is_the_release
 
     run_config = config_to_dict(config)
@@ -552,6 +555,9 @@ def _run_config_record(config: TrainConfig, data: Any, *, seed: int | None = Non
               else "garcia-isik-release" if is_the_release(meta) else "other")
     run_config["data"] = {**run_config["data"], "name": getattr(data, "name", None), "source": source,
                           "kind": kind, "origin": origin, "validation": _validation_note(data)}
+    declared = recorded_license(meta)  # the model card names it (an imported study's `--license cc-by-4.0`)
+    if declared:
+        run_config["data"]["license"] = declared
     run_config["splits"] = {name: [clip_ids[int(i)] for i in idx] for name, idx in data.splits.items()}
     # which videos those ids named: another benchmark can reuse the ids (SocialShapes' ss_0000.mp4... at every seed)
     run_config[VIDEO_FINGERPRINTS] = video_fingerprints(data)
