@@ -1,5 +1,6 @@
 """Text rules shared across packages: printing a statistic that may be undefined (no ceiling on a few judgments, a
-collapsed model), a markdown table cell, counts, the "did you mean" guess, and the form of a Hub licence id."""
+collapsed model), a markdown table cell, counts, a long list's first few, the "did you mean" guess, and the form of a
+Hub licence id."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import difflib
 import math
 import numbers
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -75,6 +76,13 @@ def count(n: int, noun: str, nouns: str | None = None) -> str:
     """``n`` and ``noun`` in its number, digits grouped: ``1 clip``, ``2 clips``, ``24,096 judgments`` (``nouns``:
     an irregular plural). ``data stats`` printed "1 judgments" and "1 clips" for a count of one."""
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def first_few(items: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` of ``items`` joined, then a count of the rest (``'a', 'b', and 3 more``): one spelling
+    for a list that may be long, in a log line and on a card alike."""
+    more = f", and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:

@@ -882,6 +882,50 @@ def test_skip_missing_videos_drops_the_trials_of_a_lost_video_and_names_it(tmp_p
             "'lost1.mp4', 'lost2.mp4', 'lost3.mp4', 'lost4.mp4', and 3 more") in caplog.text
 
 
+def test_the_dataset_card_says_which_trials_the_skip_flags_left_out(tmp_path: Path, caplog) -> None:
+    """`--skip-incomplete` and `--skip-missing-videos` said what they dropped in a log line only: the published
+    dataset's card read as if every trial were there. The card now counts them and names the lost videos; a trial
+    with an empty cell that also names a lost video counts once, as incomplete (dropped first). With the flags and
+    nothing dropped, the card is the one an import without them writes."""
+    rows = _trials()
+    for i, row in {3: "P0,4,b.mp4,g.mp4,c.mp4,b.mp4,1", 10: "P0,11,g.mp4,d.mp4,e.mp4,g.mp4,1",
+                   40: "P1,11,lost/h.mp4,b.mp4,c.mp4,c.mp4,1"}.items():
+        rows[i] = row                                                  # 3 trials naming 2 lost videos
+    incomplete = ["P0,99,b.mp4,c.mp4,d.mp4,,1200", "P1,98,g.mp4,,c.mp4,c.mp4,1"]  # 2 non-responses
+    table, videos, out = _csv(tmp_path, [*rows, *incomplete]), _videos(tmp_path), tmp_path / "ds"
+    flags = ["--skip-incomplete", "--skip-missing-videos"]
+    assert cli(["data", "import", str(table), str(videos), str(out), "--test-fraction", "0.4", *flags]) == 0
+    text = (out / "README.md").read_text(encoding="utf-8")
+    assert ("imported from `judgments.csv` with `bgs-hf data import`.\n\nAt import, 2 trials with an empty cell "
+            "(`--skip-incomplete`) and 3 trials naming 2 videos not found (`--skip-missing-videos`: `g.mp4`, "
+            "`lost/h.mp4`) were left out.\n\nThis dataset uses") in text
+    assert len(load(out, val_fraction=0).judgments) == 90 - 3
+    # from Python too (write_hub's own card), one kind of drop alone
+    data = read_triplet_table(_csv(tmp_path, [*_trials(), incomplete[0]]), videos, skip_incomplete=True)
+    write_hub(data, tmp_path / "py")
+    assert ("\n\nAt import, 1 trial with an empty cell (`--skip-incomplete`) was left out.\n\n"
+            in (tmp_path / "py" / "README.md").read_text(encoding="utf-8"))
+    clean = _csv(tmp_path, _trials())
+    for name, extra in (("plain", []), ("flagged", flags)):
+        assert cli(["data", "import", str(clean), str(videos), str(tmp_path / name), "--test-fraction", "0.4",
+                    "--pretty-name", "ds", *extra]) == 0
+    plain = (tmp_path / "plain" / "README.md").read_text(encoding="utf-8")
+    assert "At import" not in plain and (tmp_path / "flagged" / "README.md").read_text(encoding="utf-8") == plain
+
+
+def test_the_cards_drop_note_names_the_first_five_lost_videos_and_counts_the_rest() -> None:
+    """The lost videos are listed as the flag's log line lists them: the first five, then how many more."""
+    from bgs_hf.data.hub import import_drops_note
+
+    lost = [f"v{k}.mp4" for k in range(1, 8)]
+    assert import_drops_note({"dropped_at_import": {"lost_video_trials": 9, "lost_videos": lost}}) == (
+        "At import, 9 trials naming 7 videos not found (`--skip-missing-videos`: `v1.mp4`, `v2.mp4`, `v3.mp4`, "
+        "`v4.mp4`, `v5.mp4`, and 2 more) were left out.")
+    assert import_drops_note({"dropped_at_import": {"lost_video_trials": 1, "lost_videos": ["v1.mp4"]}}) == (
+        "At import, 1 trial naming 1 video not found (`--skip-missing-videos`: `v1.mp4`) was left out.")
+    assert import_drops_note({"source": "triplet-table"}) == ""
+
+
 def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise(tmp_path: Path, capsys) -> None:
     """Only a lost video is dropped: a name that is a file's in another case, extension or folder is a typo and stays
     a problem with its did-you-mean, as does an odd video none of the trial's three and an odd given by position;

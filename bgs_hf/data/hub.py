@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bgs_hf._format import count, fmt, hub_license_id
+from bgs_hf._format import count, first_few, fmt, hub_license_id
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, StopChecks, missing_column, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
@@ -99,6 +99,25 @@ def imported_card_info(table_name: str) -> DatasetCardInfo:
     return replace(neutral_card_info(), license_note="Licence not declared (pass --license).",
                    description=f"Human odd-one-out judgments over short videos, imported from `{table_name}` with "
                                "`bgs-hf data import`.")
+
+
+def import_drops_note(meta: dict[str, Any]) -> str:
+    """The card's sentence on the trials ``--skip-incomplete`` and ``--skip-missing-videos`` left out at import
+    (``meta["dropped_at_import"]``), '' where none was: the flags' log lines never reached a reader of the published
+    dataset, who could not know that any trial was missing."""
+    dropped = meta.get("dropped_at_import") or {}
+    parts, total = [], 0
+    if dropped.get("incomplete_trials"):
+        total += dropped["incomplete_trials"]
+        parts.append(f"{count(dropped['incomplete_trials'], 'trial')} with an empty cell (`--skip-incomplete`)")
+    if dropped.get("lost_video_trials"):
+        videos = list(dropped.get("lost_videos", []))
+        total += dropped["lost_video_trials"]
+        parts.append(f"{count(dropped['lost_video_trials'], 'trial')} naming {count(len(videos), 'video')} not found "
+                     f"(`--skip-missing-videos`: {first_few([f'`{v}`' for v in videos])})")
+    if not parts:
+        return ""
+    return f"At import, {' and '.join(parts)} {'was' if total == 1 else 'were'} left out."
 
 
 def release_layout_card_info() -> DatasetCardInfo:
@@ -705,6 +724,7 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         simulated=data.simulated_observers,  # SocialShapes: p_ij of simulated observers, not human similarity
         quality=data_quality_rows(stats, simulated=data.simulated_observers),
         quality_seed=seed,
+        dropped=import_drops_note(data.meta),
     )
     return str(card)
 

@@ -13,11 +13,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import closest
+from bgs_hf._format import closest, first_few
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
@@ -135,9 +136,8 @@ class LostVideos:
         if not self.rows:
             return
         names = sorted(self.videos)
-        more = f", and {len(names) - 5} more" if len(names) > 5 else ""
-        logger.warning("%s: dropped %d %s(s) naming %d video(s) not in %s (--skip-missing-videos): %s%s", path.name,
-                       self.rows, noun, len(names), video_dir, ", ".join(map(repr, names[:5])), more)
+        logger.warning("%s: dropped %d %s(s) naming %d video(s) not in %s (--skip-missing-videos): %s", path.name,
+                       self.rows, noun, len(names), video_dir, first_few([repr(n) for n in names]))
 
 
 def _resolve_names(
@@ -499,7 +499,8 @@ def read_triplet_table(
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
     three files, are dropped and logged with the names); a name that is a file's in another case, extension or
-    folder stays an error with its did-you-mean (see ``_resolve_names``). The data set is
+    folder stays an error with its did-you-mean (see ``_resolve_names``). The trials either flag dropped are counted in
+    ``meta["dropped_at_import"]`` (with the lost videos' names), which the dataset card states. The data set is
     named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
     """
     problems = Problems() if problems is None else problems
@@ -510,12 +511,16 @@ def read_triplet_table(
     cols = _table_columns(df, columns or TripletColumns(), path, problems)
     if cols.trial is not None:
         df = _drop_repeated_trials(df, cols.trial, path)
+    n_read = len(df)
     df = _drop_incomplete_rows(df, cols.required, path, problems, skip=skip_incomplete)
+    dropped: dict[str, Any] = {"incomplete_trials": n_read - len(df)} if skip_incomplete and len(df) < n_read else {}
     files = video_index(video_dir, problems)
     lost = LostVideos() if skip_missing_videos else None
     rel, bad = _resolve_names(df, [*cols.videos, cols.odd], files, video_dir, path, problems, odd=True, lost=lost)
     if lost is not None:
         lost.warn(path, video_dir)
+        if lost.rows:
+            dropped |= {"lost_video_trials": lost.rows, "lost_videos": sorted(lost.videos)}
     in_triplet = _odd_among_three(df, rel, bad, cols, path, problems)
     bad |= ~in_triplet.any(axis=1)
     trial = (to_numbers(df, cols.trial, path, problems, integer=True, allow_empty=True) if cols.trial
@@ -543,7 +548,10 @@ def read_triplet_table(
         "trial": np.where(np.isnan(trial[keep]), -1, trial[keep]).astype(np.int64),
         "rt_s": rt[keep], "is_catch": non_distinct(idx),
     })
-    meta = {"source": "triplet-table", "table": str(path.resolve()), "video_dir": str(video_dir.resolve())}
+    meta: dict[str, Any] = {"source": "triplet-table", "table": str(path.resolve()),
+                            "video_dir": str(video_dir.resolve())}
+    if dropped:  # the dataset card says what the flags left out (bgs_hf.data.hub.import_drops_note)
+        meta["dropped_at_import"] = dropped
     # not after the video folder: one folder of stimuli often serves several experiments' tables
     return finish(clips, judgments, name=path.stem, root=None, meta=meta,
                   split_config=split_config or SplitConfig(), problems=problems)
