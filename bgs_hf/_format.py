@@ -39,6 +39,13 @@ def fmt(value: Any, spec: str, missing: str = "n/a") -> str:
     return _unsigned_zero(format(value, spec), spec)
 
 
+def fmt_why(value: Any, spec: str, why: str | None = None) -> str:
+    """:func:`fmt`, with why an undefined value is undefined beside its n/a (``n/a: it rests on 2.0 pairs ...``): one
+    wording for every printed noise ceiling (`bgs-hf evaluate`, `bgs-hf baseline`), which read a bare n/a."""
+    text = fmt(value, spec)
+    return f"{text}: {why}" if why and _undefined(value) else text
+
+
 def fmt_pct(value: Any, spec: str = ".1f") -> str:
     """A percentage with its ``%``, or ``n/a`` alone when undefined (``n/a%`` read as a broken number)."""
     text = fmt(value, spec)

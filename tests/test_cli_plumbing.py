@@ -468,6 +468,30 @@ def test_a_baseline_prints_an_undefined_share_of_the_ceiling_as_n_a_not_n_a_perc
     assert line == "  noise ceiling n/a   -> n/a of ceiling", line
 
 
+@pytest.mark.parametrize("kind", ["language", "pixels"])
+def test_a_baseline_prints_why_its_split_has_no_noise_ceiling(kind, monkeypatch, capsys):
+    """`bgs-hf baseline` of a pilot printed "noise ceiling n/a   -> n/a of ceiling" though its fit carries
+    ``ceiling_why``: the reason now sits beside the n/a, as in `bgs-hf evaluate`'s summary. A reason beside a
+    defined ceiling (no fit writes one) does not hide the ceiling or its share."""
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+
+    why = "the test split has judgments from fewer than 2 participants"
+    row = {**_scores("test"), "ceiling_r2": None, "pct_of_ceiling": None, "ceiling_why": why}
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(language, "check_sentence_model", lambda name: None)
+    monkeypatch.setattr(language, "language_baseline", lambda data, config, split, **kw: {
+        **row, "model": "m", "caption": "first"})
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: dict(row))
+    assert main(["baseline", kind, "--data", "D"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "noise ceiling" in ln)
+    assert line == f"  noise ceiling n/a: {why}", line
+    row.update(ceiling_r2=0.5, pct_of_ceiling=50.0)
+    assert main(["baseline", kind, "--data", "D"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "noise ceiling" in ln)
+    assert line == "  noise ceiling 0.5000   -> 50.0% of ceiling", line
+
+
 def test_data_commands_hand_their_split_flags_and_defaults_to_the_loader(tmp_path, monkeypatch, capsys):
     """Mutants that passed (CLI audit, second pass): `data stats --val-fraction` not handed to the loader, and
     `data validate --val-split` dropped from its split config. Every other flag and default of the three commands is
@@ -502,7 +526,7 @@ def test_data_commands_hand_their_split_flags_and_defaults_to_the_loader(tmp_pat
     assert (config.val_fraction, config.seed, config.split_seed, config.val_split) == (0.2, 4, 6, "paper")
     config = plain["split_config"]
     assert (config.val_fraction, config.seed, config.split_seed, config.val_split) == (0.25, 0, None, "seeded")
-    assert capsys.readouterr().out.splitlines()[-2:] == ["problem: a.csv row 2: bad", "1 problem(s) found in SRC"]
+    assert capsys.readouterr().out.splitlines()[-2:] == ["problem: a.csv row 2: bad", "1 problem found in SRC"]
     loads.clear()
     monkeypatch.setattr(data_module, "write_hub", lambda data, out, **kw: written.append(out) or Path(out))
     for seeds in (["--seed", "3"], ["--split-seed", "4"], ["--seed", "5", "--split-seed", "5"], []):
@@ -1036,7 +1060,7 @@ def test_data_import_hands_its_column_names_units_and_draw_to_the_reader(tmp_pat
                                               rt=None, rt_unit_s=0.001, session=None)
     assert [(kw["skip_incomplete"], kw["skip_missing_videos"], kw["split_config"].test_fraction,
              kw["split_config"].split_seed) for kw in (plain, given)] == [(False, False, 0.2, 0), (True, True, 0.4, 3)]
-    assert capsys.readouterr().out.splitlines()[-1] == "1 problem(s) found in t.csv; nothing written"
+    assert capsys.readouterr().out.splitlines()[-1] == "1 problem found in t.csv; nothing written"
 
 
 def test_a_refused_evaluation_keeps_the_report_folder_the_user_named(tmp_path, monkeypatch, capsys):

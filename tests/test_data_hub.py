@@ -1382,7 +1382,7 @@ def test_clip_ids_differing_only_in_case_are_exported_with_a_warning(tmp_path, r
     two = dataclasses.replace(data, clips=datasets.Dataset.from_pandas(clips, features=data.clips.features))
     with caplog.at_level("WARNING", logger="bgs_hf.data.hub"):
         out = write_hub(two, tmp_path / "out", card=False)
-    assert "1 clip id(s) differ from another only in letter case" in caplog.text
+    assert "1 clip id differs from another only in letter case" in caplog.text
     assert (out / "videos" / "Walk.mp4").read_bytes() == b"AAAA" and (out / "videos" / "walk.mp4").read_bytes() == b"BBBB"
 
 

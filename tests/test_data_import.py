@@ -174,7 +174,8 @@ def test_a_test_videos_list_may_start_with_a_header_line(tmp_path: Path, caplog)
     _, problems = collect_problems(table, videos, test_videos=listing)
     assert [str(p) for p in problems] == [
         f"test.txt row 2: no video 'F.mp4' in {videos} (did you mean 'f.mp4'? names are case-sensitive)",
-        f"test.txt row 3: no video 'video' in {videos} (give paths relative to the video folder, e.g. 'sub/clip.mp4')"]
+        f"test.txt row 3: no video 'video' in {videos} (give paths relative to the video folder, e.g. 'sub/clip.mp4', "
+        "or pass --skip-missing-videos to drop the lines naming it)"]
 
 
 def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Path, capsys, caplog) -> None:
@@ -241,10 +242,10 @@ def test_import_reads_ratings_averaging_each_videos_rows_and_they_load_back(tmp_
         assert cli(["data", "import", str(table), str(videos), str(out), "--ratings", str(ratings),
                     "--test-fraction", "0.4"]) == 0
     for line in ("ratings.csv: column 'Rater' names the raters (not a rating)",
-                 "ratings.csv: dropped 1 exact duplicate row(s) (same rater, video and ratings)",
+                 "ratings.csv: dropped 1 exact duplicate row (same rater, video and ratings)",
                  "ratings.csv: column 'Comments' is empty in every row: not a rating",
                  "ratings.csv: ratings of 1 video(s) that appear in no usable trial are not kept (first: 'unused.mp4')",
-                 "ratings.csv: 2 clip(s) are rated in several rows (up to 3): each rating is the mean of their "
+                 "ratings.csv: 2 clips are rated in several rows (up to 3): each rating is the mean of their "
                  "non-empty cells",
                  "ratings.csv: 5 of 8 clips have no ratings row: not rated (NaN, left out of the probes; first: "
                  "'c.mp4')"):
@@ -446,9 +447,9 @@ def test_a_wrong_video_folder_lists_twenty_rows_then_a_count(tmp_path: Path, cap
     lines = [x for x in out if x.startswith("problem:")]
     assert len(lines) == 22, lines[-3:]  # 20 rows, the count of the other 70, "no usable trials"
     assert lines[0].startswith("problem: judgments.csv row 1: column 'Video1': no video ")
-    assert "70 more row(s)" in lines[20] and lines[21].endswith("no usable trials")
+    assert "70 more rows" in lines[20] and lines[21].endswith("no usable trials")
     # the total counts the 90 bad rows and the no-usable-trials line, not the 22 lines (it said "22 problem(s)")
-    assert out[-1] == f"91 problem(s) found in {table}; nothing written"
+    assert out[-1] == f"91 problems found in {table}; nothing written"
 
 
 def test_validate_counts_the_rows_past_the_twenty_listed_in_its_total(tmp_path: Path, capsys) -> None:
@@ -467,8 +468,8 @@ def test_validate_counts_the_rows_past_the_twenty_listed_in_its_total(tmp_path: 
     assert cli(["data", "validate", str(out), "--no-decode"]) == 1
     printed = capsys.readouterr().out.splitlines()
     # 20 rows, the line for the other 70, then the train and test splits left without a valid judgment
-    assert sum(x.startswith("problem:") for x in printed) == 23 and "70 more row(s)" in printed[20]
-    assert printed[-1] == f"92 problem(s) found in {out}"
+    assert sum(x.startswith("problem:") for x in printed) == 23 and "70 more rows" in printed[20]
+    assert printed[-1] == f"92 problems found in {out}"
 
 
 def test_import_refuses_a_test_split_without_judgments_that_validate_would_refuse(tmp_path: Path, capsys) -> None:
@@ -534,7 +535,7 @@ def test_a_trailing_comma_on_every_trial_is_one_problem_not_every_video_shifted(
     table = _csv(tmp_path, [row + "," for row in _trials()])
     data, problems = collect_problems(table, _videos(tmp_path))
     assert data is None and [str(p) for p in problems] == [
-        "judgments.csv row 1: 8 fields but the header has 7 columns (and 89 more row(s) like it): remove the extra "
+        "judgments.csv row 1: 8 fields but the header has 7 columns (and 89 more rows like it): remove the extra "
         "field (a trailing comma?) or name its column in the header"]
 
 
@@ -557,7 +558,8 @@ def test_missing_videos_are_listed_in_row_order_and_only_near_names_are_suggeste
     rows[2] = "P0,3,x.avi,c.mp4,d.mp4,c.mp4,1"
     assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(tmp_path / "ds")]) == 1
     lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
-    hint = "(give paths relative to the video folder, e.g. 'sub/clip.mp4')"
+    hint = ("(give paths relative to the video folder, e.g. 'sub/clip.mp4', or pass --skip-missing-videos to drop the "
+            "trials naming it)")
     assert lines == [
         f"problem: judgments.csv row 2: column 'Video3': no video 'clip.avi' in {tmp_path / 'my videos'} {hint}",
         f"problem: judgments.csv row 3: column 'Video1': no video 'x.avi' in {tmp_path / 'my videos'} {hint}",
@@ -732,7 +734,8 @@ def test_a_row_missing_two_videos_is_one_problem_naming_its_first_missing_video(
     rows[1] = "P0,2,x.avi,c.mp4,y.avi,c.mp4,1"
     videos = _videos(tmp_path)
     _, problems = collect_problems(_csv(tmp_path, rows), videos)
-    hint = "(give paths relative to the video folder, e.g. 'sub/clip.mp4')"
+    hint = ("(give paths relative to the video folder, e.g. 'sub/clip.mp4', or pass --skip-missing-videos to drop the "
+            "trials naming it)")
     assert [str(p) for p in problems] == [f"judgments.csv row 2: column 'Video1': no video 'x.avi' in {videos} {hint}"]
 
 
@@ -761,7 +764,7 @@ def test_a_trial_listed_twice_is_one_judgment_and_a_repeated_triplet_stays_two(t
     with caplog.at_level("WARNING"):
         data = read_triplet_table(_csv(tmp_path, [*rows, rows[0], rows[3]]), _videos(tmp_path))
     assert len(data.judgments) == 6 and list(data.judgments["trial"]) == [1, 2, 3, 4, 5, 6]
-    assert "judgments.csv: dropped 2 exact duplicate row(s)" in caplog.text
+    assert "judgments.csv: dropped 2 exact duplicate rows" in caplog.text
     again = rows[0].replace("P0,1,", "P0,7,", 1)  # the same triplet shown again as trial 7
     assert len(read_triplet_table(_csv(tmp_path, [*rows, again]), _videos(tmp_path)).judgments) == 7
     no_trial = [r.split(",", 2)[0] + "," + r.split(",", 2)[2] for r in rows[:2]]
@@ -864,9 +867,9 @@ def test_skip_missing_videos_drops_the_trials_of_a_lost_video_and_names_it(tmp_p
     assert sum(x.startswith("problem:") for x in capsys.readouterr().out.splitlines()) == 5
     with caplog.at_level("WARNING"):
         assert cli([*args, "--skip-missing-videos"]) == 0
-    assert (f"judgments.csv: dropped 4 trial(s) naming 2 video(s) not in {videos} (--skip-missing-videos): "
+    assert (f"judgments.csv: dropped 4 trials naming 2 videos not in {videos} (--skip-missing-videos): "
             "'g.mp4', 'lost/h.mp4'") in caplog.text
-    assert (f"captions.csv: dropped 1 row(s) naming 1 video(s) not in {videos} (--skip-missing-videos): "
+    assert (f"captions.csv: dropped 1 row naming 1 video not in {videos} (--skip-missing-videos): "
             "'g.mp4'") in caplog.text
     data = load(out, val_fraction=0)
     assert len(data.judgments) == 90 - 4 and sorted(data.clip_ids) == sorted(NAMES)
@@ -878,7 +881,7 @@ def test_skip_missing_videos_drops_the_trials_of_a_lost_video_and_names_it(tmp_p
     caplog.clear()
     with caplog.at_level("WARNING"):
         assert len(read_triplet_table(_csv(tmp_path, many), videos, skip_missing_videos=True).judgments) == 30 - 2
-    assert (f"judgments.csv: dropped 9 trial(s) naming 8 video(s) not in {videos} (--skip-missing-videos): 'g.mp4', "
+    assert (f"judgments.csv: dropped 9 trials naming 8 videos not in {videos} (--skip-missing-videos): 'g.mp4', "
             "'lost1.mp4', 'lost2.mp4', 'lost3.mp4', 'lost4.mp4', and 3 more") in caplog.text
 
 
@@ -924,6 +927,35 @@ def test_the_cards_drop_note_names_the_first_five_lost_videos_and_counts_the_res
     assert import_drops_note({"dropped_at_import": {"lost_video_trials": 1, "lost_videos": ["v1.mp4"]}}) == (
         "At import, 1 trial naming 1 video not found (`--skip-missing-videos`: `v1.mp4`) was left out.")
     assert import_drops_note({"source": "triplet-table"}) == ""
+
+
+def test_a_lost_video_without_the_flag_points_to_skip_missing_videos_where_the_flag_would_drop_it(
+        tmp_path: Path) -> None:
+    """A lost video's problem said only to give paths relative to the folder, though `--skip-missing-videos` exists
+    for it (an empty cell points to `--skip-incomplete`). It now ends by naming the flag, on the rows the flag drops:
+    row 2 (a lost 'lost.mp4') and the captions' 'lost.mp4' row. Not row 3, whose case typo the flag keeps a problem,
+    nor row 4, a typo with a did-you-mean ('clip 1.MP4' for 'clip 01.MP4')."""
+    rows = _trials(1)[:5]
+    rows[1] = "P0,2,b.mp4,c.mp4,lost.mp4,b.mp4,1"
+    rows[2] = "P0,3,b.mp4,lost.mp4,CLIP 01.mp4,b.mp4,1"
+    rows[3] = "P0,4,b.mp4,c.mp4,clip 1.MP4,c.mp4,1"
+    captions = tmp_path / "captions.csv"
+    captions.write_text("video,caption\nb.mp4,two people\nlost.mp4,a lost one\n", encoding="utf-8")
+    table, videos = _csv(tmp_path, rows), _videos(tmp_path)
+    relative = "give paths relative to the video folder, e.g. 'sub/clip.mp4'"
+    _, problems = collect_problems(table, videos, captions=captions)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 2: column 'Video3': no video 'lost.mp4' in {videos} ({relative}, or pass "
+        "--skip-missing-videos to drop the trials naming it)",
+        f"judgments.csv row 3: column 'Video2': no video 'lost.mp4' in {videos} ({relative})",
+        f"judgments.csv row 4: column 'Video3': no video 'clip 1.MP4' in {videos} (did you mean 'clip 01.MP4'?)",
+        f"captions.csv row 2: column 'video': no video 'lost.mp4' in {videos} ({relative}, or pass "
+        "--skip-missing-videos to drop the rows naming it)"]
+    # the flag drops rows 2 and 4 (a near-spelling is a lost video to it) and the caption; row 3's typo stays a problem
+    _, problems = collect_problems(table, videos, captions=captions, skip_missing_videos=True)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 3: column 'Video3': no video 'CLIP 01.mp4' in {videos} (did you mean 'clip 01.MP4'? "
+        "names are case-sensitive)"]
 
 
 def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise(tmp_path: Path, capsys) -> None:

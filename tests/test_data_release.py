@@ -91,7 +91,7 @@ def test_bom_crlf_whitespace_and_duplicates(tmp_path, tables, caplog):
     messy.mapping = messy.mapping.rename(columns={"video_name": " video_name"})
     with caplog.at_level("WARNING"):
         data = load(write_release(messy, tmp_path / "messy", bom=True, crlf=True))
-    assert "dropped 2 exact duplicate row(s)" in caplog.text
+    assert "dropped 2 exact duplicate rows" in caplog.text
     assert len(data.judgments) == len(clean.judgments)
     assert data.judgments.to_pandas().equals(clean.judgments.to_pandas())
     assert data.clip_ids == clean.clip_ids
@@ -146,7 +146,7 @@ def test_a_row_wider_than_the_header_is_named_not_read_shifted(tmp_path, tables,
     (root / "data" / MAPPING).write_text(f"index,video_name\n0,clip_000.mp4,{extra}\n1,clip_001.mp4,\n2,clip_002.mp4\n")
     with pytest.raises(BGSInputError) as err:
         load(root)
-    assert str(err.value) == ("video_mapping.csv row 1: 3 fields but the header has 2 columns (and 1 more row(s) like "
+    assert str(err.value) == ("video_mapping.csv row 1: 3 fields but the header has 2 columns (and 1 more row like "
                               "it): remove the extra field (a trailing comma?) or name its column in the header")
 
 
@@ -250,7 +250,7 @@ def test_validate_lists_every_problem(tmp_path, tables, capsys):
         assert expected in text
     assert cli(["data", "validate", str(root)]) == 1
     out = capsys.readouterr().out
-    assert out.count("problem: ") == 5 and "5 problem(s) found" in out
+    assert out.count("problem: ") == 5 and "5 problems found" in out
 
 
 def test_validate_clean_release_and_missing_column(tmp_path, tables, capsys):
@@ -411,7 +411,7 @@ def test_validate_notes_clips_without_a_video_file(tmp_path, tables, capsys):
     root = write_release(tables, tmp_path / "some", videos={n: b"x" for n in names if n != names[5]})
     assert cli(["data", "validate", str(root), "--no-decode"]) == 0
     out = capsys.readouterr().out
-    assert f"note: 1 of {len(names)} clips have no video file (first: {names[5]!r})" in out and "OK:" in out, out
+    assert f"note: 1 of {len(names)} clips has no video file (first: {names[5]!r})" in out and "OK:" in out, out
     assert cli(["data", "validate", str(write_release(tables, tmp_path / "none")), "--no-decode"]) == 0
     assert f"note: none of the {len(names)} clips has a video file" in capsys.readouterr().out
     assert cli(["data", "validate", str(write_release(tables, tmp_path / "all", videos={n: b"x" for n in names})),
@@ -705,6 +705,28 @@ def test_require_videos_counts_each_clip_once_and_names_the_lowest_missing_one()
     with pytest.raises(BGSInputError, match=r"^2 of the 3 clips to embed have no video file \(first: 'c0'\)"):
         require_videos(data, [2, 0, 2, 1, 0], "to embed")
     require_videos(data, [1, 3, 1], "to embed")  # every clip asked for has its file
+
+
+def test_counts_in_problem_lines_take_their_nouns_and_verbs_number():
+    """"1 of 3 clips have no video file", "1 clip(s) in both", "... and 1 more row(s)": a count of one read as a
+    plural, or as "(s)", in lines users see. Each now takes its number (``bgs_hf._format.count``); by hand, clip 0
+    alone lacks a video among clips 0, 1 and 2, and of clip 0 alone."""
+    from types import SimpleNamespace
+
+    from bgs_hf.data.checks import MoreRows
+    from bgs_hf.data.splits import check_no_leakage
+    from bgs_hf.data.validate import require_videos
+
+    data = SimpleNamespace(clips={"video": [None, "/v/c1.mp4", "/v/c2.mp4"]}, clip_ids=["c0", "c1", "c2"], root=None)
+    with pytest.raises(BGSInputError, match=r"^1 of the 3 clips to embed has no video file \(first: 'c0'\)"):
+        require_videos(data, [0, 1, 2], "to embed")
+    with pytest.raises(BGSInputError, match=r"^1 of the 1 clip to embed has no video file \(first: 'c0'\)"):
+        require_videos(data, [0], "to embed")
+    assert str(MoreRows(1)) == "... and 1 more row with problems like the above"
+    assert str(MoreRows(70)) == "... and 70 more rows with problems like the above"
+    with pytest.raises(BGSInputError) as info:
+        check_no_leakage({"train": np.arange(3), "test": np.array([2])})
+    assert str(info.value) == "split leakage: 1 clip in both 'train' and 'test' (clip indices 2)"
 
 
 def test_validate_notes_name_the_first_clip_without_video_and_half_mixed_judgments_pass(tmp_path):

@@ -169,7 +169,7 @@ def test_rows_of_only_commas_below_the_data_are_blank_lines(tmp_path, caplog):
     with caplog.at_level("INFO"):
         data = load(root)
     assert {**count_stats(data), "name": "clean"} == clean
-    assert "all_triplets.csv: skipped 3 empty row(s)" in caplog.text and "duplicate" not in caplog.text
+    assert "all_triplets.csv: skipped 3 empty rows" in caplog.text and "duplicate" not in caplog.text
     _, problems = validate(root, decode_videos=False)
     assert problems == []
     header_only = root / "data" / TRIPLETS

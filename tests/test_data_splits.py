@@ -50,7 +50,7 @@ def test_partial_or_unknown_labels_are_refused():
 
 def test_leakage_check_refuses_overlap():
     check_no_leakage({"train": np.array([0, 1]), "val": np.array([2]), "test": np.array([3])})
-    with pytest.raises(BGSInputError, match=r"split leakage: 1 clip\(s\) in both 'train' and 'test' \(clip indices 1\)"):
+    with pytest.raises(BGSInputError, match=r"split leakage: 1 clip in both 'train' and 'test' \(clip indices 1\)"):
         check_no_leakage({"train": np.array([0, 1]), "val": np.array([2]), "test": np.array([1, 3])})
 
 
@@ -138,7 +138,7 @@ def test_paper_val_split_refuses_what_would_not_be_the_papers_draw():
         SplitConfig(val_split="v1")
     with pytest.raises(BGSInputError, match=r"val_split 'paper' holds out the paper's 0.2 of train clips.*0.1"):
         SplitConfig(val_split="paper", val_fraction=0.1)
-    with pytest.raises(BGSInputError, match=r"stimulus_set names 1 val clip\(s\).*val_split 'paper'"):
+    with pytest.raises(BGSInputError, match=r"stimulus_set names 1 val clip: .*val_split 'paper'"):
         assign_splits(["train", "val", "test", "train"], SplitConfig(val_split="paper"))
 
 
@@ -161,7 +161,7 @@ def test_validate_lists_val_labels_the_paper_val_split_would_override(tmp_path):
     folder = write_release(tables, tmp_path)
     _, problems = validate(folder, decode_videos=False, split_config=SplitConfig(val_split="paper"))
     assert [str(p) for p in problems] == ["annotations.csv: stimulus_set names 1 val "
-                                          "clip(s): val_split 'paper' draws validation from the train clips itself; "
+                                          "clip: val_split 'paper' draws validation from the train clips itself; "
                                           "drop the val labels or use val_split 'seeded'"]
     with pytest.raises(BGSInputError, match="stimulus_set names 1 val clip"):
         load(folder, val_split="paper")
@@ -184,10 +184,10 @@ def _cli(argv):
      "error: --val_split paper holds out the paper's 0.2 of train clips, not --val_fraction 0.1: drop --val_fraction "
      "(or use --val_split seeded)"),
     (["stats", "VAL", "--no-png", "--val_split", "paper"],
-     "error: annotations.csv: stimulus_set names 1 val clip(s): --val_split paper draws validation from the train "
+     "error: annotations.csv: stimulus_set names 1 val clip: --val_split paper draws validation from the train "
      "clips itself; drop the val labels or use --val_split seeded"),
     (["validate", "VAL", "--no-decode", "--val-split", "paper"],
-     "problem: annotations.csv: stimulus_set names 1 val clip(s): --val-split paper draws validation from the train "
+     "problem: annotations.csv: stimulus_set names 1 val clip: --val-split paper draws validation from the train "
      "clips itself; drop the val labels or use --val-split seeded"),
     (["stats", "SRC", "--no-png", "--val-split", "papr"], "argument --val-split: invalid choice: 'papr' (did you mean "
                                                           "'paper'?"),
@@ -294,7 +294,7 @@ def test_split_helpers_by_hand():
         assign_splits(["train", None, None])
     drawn = np.sort(np.random.default_rng(5).permutation(20)[:4])  # round(0.2 * 20) test clips, split_seed 5
     np.testing.assert_array_equal(assign_splits([None] * 20, SplitConfig(seed=0, split_seed=5))["test"], drawn)
-    with pytest.raises(BGSInputError, match="1 clip\\(s\\) in both 'train' and 'val'"):
+    with pytest.raises(BGSInputError, match="1 clip in both 'train' and 'val'"):
         check_no_leakage({"train": np.array([0, 1]), "val": np.array([1]), "test": np.array([2])})
     check_no_leakage({"train": np.array([0]), "val": np.array([1]), "test": np.array([2]), "fit": np.array([0, 1])})
     idx = np.array([[0, 1, 2], [3, 4, 5], [0, 1, 3]])
@@ -334,7 +334,7 @@ def test_carve_val_refuses_a_negative_seed_and_leakage_is_checked_across_every_n
     accepted) both passed the suite."""
     with pytest.raises(BGSInputError, match=r"^seed must be >= 0, got -1$"):
         carve_val(np.arange(5), 0.2, seed=-1)
-    with pytest.raises(BGSInputError, match=r"1 clip\(s\) in both 'train' and 'holdout' \(clip indices 1\)"):
+    with pytest.raises(BGSInputError, match=r"1 clip in both 'train' and 'holdout' \(clip indices 1\)"):
         check_no_leakage({"train": np.array([0, 1]), "test": np.array([2]), "holdout": np.array([1, 3])})
 
 
@@ -378,7 +378,7 @@ def test_a_leak_of_five_clips_lists_them_all_and_a_sixth_adds_an_ellipsis():
         train = np.arange(10)
         with pytest.raises(BGSInputError) as info:
             check_no_leakage({"train": train, "val": np.array([], dtype=np.int64), "test": np.arange(n_shared)})
-        assert str(info.value) == (f"split leakage: {n_shared} clip(s) in both 'train' and 'test' (clip indices "
+        assert str(info.value) == (f"split leakage: {n_shared} clips in both 'train' and 'test' (clip indices "
                                    f"0, 1, 2, 3, {tail}")
 
 

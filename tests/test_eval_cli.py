@@ -367,7 +367,7 @@ def test_evaluate_prints_na_where_a_split_has_no_noise_ceiling(tiny_sets, tmp_pa
     res = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
     assert res["noise_ceiling_r2"] is None  # the case under test
     # and says why beside the n/a, in the summary and the report (the reason went by in the log only)
-    why = "the split has 1 valid judgment(s), and a split-half ceiling needs two or more"
+    why = "the split has 1 valid judgment, and a split-half ceiling needs two or more"
     assert res["noise_ceiling_why"] == why
     assert rc == 0 and f"noise ceiling R² n/a: {why}" in capsys.readouterr().out
     assert f"| n/a: {why} |" in (tmp_path / "ev" / "evaluation.md").read_text()
@@ -2444,7 +2444,7 @@ def test_a_training_clip_without_a_video_is_refused_before_any_model_loads_when_
                  "--analyses", "probes"]) == 2
     err = capsys.readouterr().err
     assert loaded == [] and not (tmp_path / "ev").exists()
-    assert f"1 of the {n_embedded} clips to embed have no video file" in err
+    assert f"1 of the {n_embedded} clips to embed has no video file" in err
 
 
 def test_a_backbone_name_is_scored_frozen_on_its_pooled_features_with_no_head():

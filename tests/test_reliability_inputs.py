@@ -87,7 +87,7 @@ def test_bom_crlf_padding_and_duplicates_load_to_the_clean_numbers(tmp_path: Pat
     clean = load(write_release(tiny_release_tables(), tmp_path / "clean"))
     with caplog.at_level(logging.WARNING, logger="bgs_hf.data.checks"):
         messy = load(write_release(messy_csv_tables(n_dup=3), tmp_path / "messy", bom=True, crlf=True))
-    assert "all_triplets.csv: dropped 3 exact duplicate row(s)" in caplog.text
+    assert "all_triplets.csv: dropped 3 exact duplicate rows" in caplog.text
     pd.testing.assert_frame_equal(messy.judgments.to_pandas(), clean.judgments.to_pandas())
     pd.testing.assert_frame_equal(messy.clips.to_pandas(), clean.clips.to_pandas())
     for k in clean.splits:
@@ -596,7 +596,7 @@ def _assert_listed(folder, lines: list[str], out: str) -> None:
     assert len(lines) == len(folder.expected), out
     for name in folder.must_not_mention:
         assert name not in out, f"{name} should not be a problem:\n{out}"
-    assert f"{len(lines)} problem(s) found" in out
+    assert f"{len(lines)} problem{'' if len(lines) == 1 else 's'} found" in out
 
 
 def test_validate_lists_every_problem_of_a_messy_release(tmp_path: Path, capsys, caplog) -> None:
@@ -606,7 +606,7 @@ def test_validate_lists_every_problem_of_a_messy_release(tmp_path: Path, capsys,
     assert rc == 1
     assert len(folder.must_not_mention) == len(ODD_BUT_VALID_VIDEOS)  # 10-bit, odd size, rotated, VFR, short
     _assert_listed(folder, lines, out)
-    assert "all_triplets.csv: dropped 3 exact duplicate row(s)" in caplog.text  # a documented skip, not a problem
+    assert "all_triplets.csv: dropped 3 exact duplicate rows" in caplog.text  # a documented skip, not a problem
 
 
 def test_validate_lists_every_problem_of_a_messy_hub_folder(source: Path, tmp_path: Path, capsys) -> None:

@@ -2087,6 +2087,26 @@ def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive
            "percentage of it can be given." in evaluation_markdown(str(run))
 
 
+def test_the_fit_line_says_why_the_run_has_no_noise_ceiling_where_metrics_json_records_it(tmp_path: Path) -> None:
+    """A pilot run's metrics.json records why its split has no ceiling (``ceiling_why`` beside the null, as the model
+    card says under its table); the page said only "This run records no human noise ceiling". A reason beside a
+    recorded ceiling (an edited file) is not said."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    why = "the test split has judgments from fewer than 2 participants"
+    run = _hand_run(tmp_path, "pilot", {"test": {"r2": 0.1, "ceiling_r2": None, "ceiling_why": why,
+                                                 "n_judgments": 40}})
+    assert evaluation_markdown(str(run), aligned="tuned") == (
+        "**Overall fit to human judgments** on the held-out test split of `pilot` (40 judgments): tuned R² = 0.100. "
+        "This run records no human noise ceiling for the test split, so no percentage of it can be given: the test "
+        "split has judgments from fewer than 2 participants. R² is the signed squared Spearman correlation of model "
+        "and human pairwise similarities.")
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": 0.2, "ceiling_why": why,
+                                                           "n_judgments": 40}}))
+    line = evaluation_markdown(str(run))
+    assert "**50.0% of the human noise ceiling**" in line and why not in line, line
+
+
 def test_the_fit_line_reads_the_split_asked_for_and_leaves_out_a_pretrained_fit_without_an_r2(tmp_path: Path) -> None:
     """Mutants that passed: the fit line read from the test split whatever split was asked for, a recorded
     pretrained fit whose R² is null scored (`float(None)`: the page failed to build), and a judgment count recorded

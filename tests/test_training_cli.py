@@ -957,5 +957,5 @@ def test_val_split_paper_on_data_with_val_labels_names_the_flag(tmp_path, capsys
                str(tmp_path / "run"), "--val-split", "paper"])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1, err
-    assert ("annotations.csv: stimulus_set names 1 val clip(s): --val-split paper draws validation from the train "
+    assert ("annotations.csv: stimulus_set names 1 val clip: --val-split paper draws validation from the train "
             "clips itself; drop the val labels or use --val-split seeded") in err, err

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._format import fmt, fmt_pct
+from bgs_hf._format import fmt, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
@@ -71,7 +71,11 @@ def _print(title: str, out: dict[str, Any]) -> None:
           f"{out['n_judgments']} judgments")
     lo, hi = out["r2_ci"]
     print(f"  r2            {fmt(out['r2'], '.4f')}   95% CI [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}] (bootstrap over clips)")
-    print(f"  noise ceiling {fmt(out['ceiling_r2'], '.4f')}   -> {fmt_pct(out['pct_of_ceiling'])} of ceiling")
+    # why an undefined ceiling is (behavioural_fit's ceiling_why), as `bgs-hf evaluate` prints it; the line then
+    # ends with the reason, not with the "-> n/a of ceiling" every share of no ceiling is
+    ceiling = fmt_why(out["ceiling_r2"], ".4f", out.get("ceiling_why"))
+    share = "" if ceiling.startswith("n/a: ") else f"   -> {fmt_pct(out['pct_of_ceiling'])} of ceiling"
+    print(f"  noise ceiling {ceiling}{share}")
     print(f"  rsa_spearman  {fmt(out['rsa_spearman'], '.4f')}")
     print(f"  rsa_pearson   {fmt(out['rsa_pearson'], '.4f')}")
     print(f"  ooo_acc_3way  {fmt(out['ooo_acc_3way'], '.4f')}   (chance 0.333)")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import require_new_folder, write_text_atomic
+from bgs_hf._format import count
 from bgs_hf.cli._args import check_output_file, float_between, int_at_least
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
@@ -284,7 +285,7 @@ def run_validate(args: argparse.Namespace) -> int:
     for err in problems:  # a refused setting (val_split 'paper') named as the flags typed, as an error would be
         print(f"problem: {flags_as_typed(err, getattr(args, 'typed_argv', ()))}")
     if problems:
-        print(f"{count_problems(problems)} problem(s) found in {args.source}")
+        print(f"{count(count_problems(problems), 'problem')} found in {args.source}")
         return 1
     for note in split_notes(data):
         print(f"note: {note}")
@@ -340,7 +341,7 @@ def run_import(args: argparse.Namespace) -> int:
     for err in problems:
         print(f"problem: {err}")
     if problems or data is None:
-        print(f"{count_problems(problems)} problem(s) found in {args.table}; nothing written")
+        print(f"{count(count_problems(problems), 'problem')} found in {args.table}; nothing written")
         return 1
     # the table's name as typed (default_card_info has only its resolved path, another name through a symlink)
     source_info = replace(imported_card_info(args.table.name), pretty_name=args.out.name)

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bgs_hf._format import fmt, fmt_pct
+from bgs_hf._format import fmt, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
@@ -172,8 +172,8 @@ def _print_summary(res: dict) -> None:
     # the headline points to it: the warning went by before the progress bars
     warned = " (see the data warning above)" if res.get("data_warning") else ""
     print(f"{res['data']} / {res['split']}{warned}: {res['n_clips']} clips, {res['n_pairs']} pairs, "
-          f"{res['n_judgments']} judgments; noise ceiling R² {fmt(res['noise_ceiling_r2'], '.4f')}"
-          + (f": {res['noise_ceiling_why']}" if res.get("noise_ceiling_why") else ""))
+          f"{res['n_judgments']} judgments; noise ceiling R² "
+          f"{fmt_why(res['noise_ceiling_r2'], '.4f', res.get('noise_ceiling_why'))}")
     for key, f in res.get("fit", {}).items():
         lo, hi = f["r2_ci"]
         print(f"  {row_name(key, res):<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "

@@ -19,7 +19,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import closest
+from bgs_hf._format import closest, count
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class MoreRows(BGSInputError):
     those rows (`data import` said "21 problem(s) found" of 126 bad rows)."""
 
     def __init__(self, n_rows: int, *, path: str | Path | None = None) -> None:
-        super().__init__(f"... and {n_rows} more row(s) with problems like the above", path=path)
+        super().__init__(f"... and {count(n_rows, 'more row')} with problems like the above", path=path)
         self.n_rows = n_rows
 
 
@@ -160,14 +160,14 @@ def _without_blank_or_duplicate_rows(df: pd.DataFrame, path: Path, problems: Pro
     # row of problems, and two of them an 'exact duplicate')
     blank = (df.drop(columns=[ROW]) == "").all(axis=1)
     if blank.any():
-        logger.info("%s: skipped %d empty row(s) (separators only)", path.name, int(blank.sum()))
+        logger.info("%s: skipped %s (separators only)", path.name, count(int(blank.sum()), "empty row"))
         df = df.loc[~blank]
         if df.empty:
             problems.fatal("no data rows (header only)", path=path)
     if drop_duplicates:
         dup = df.drop(columns=[ROW]).duplicated(keep="first")
         if dup.any():
-            logger.warning("%s: dropped %d exact duplicate row(s)", path.name, int(dup.sum()))
+            logger.warning("%s: dropped %s", path.name, count(int(dup.sum()), "exact duplicate row"))
             df = df.loc[~dup]
     return df.reset_index(drop=True)
 
@@ -187,7 +187,7 @@ def _data_rows(raw: bytes, path: Path, problems: Problems) -> np.ndarray | None:
     wide = [(i - header, len(records[i])) for i in range(header + 1, len(records))
             if len(records[i]) > width and not blank[i]]
     if wide:
-        more = f" (and {len(wide) - 1} more row(s) like it)" if len(wide) > 1 else ""
+        more = f" (and {count(len(wide) - 1, 'more row')} like it)" if len(wide) > 1 else ""
         problems.fatal(f"{wide[0][1]} fields but the header has {width} columns{more}: remove the extra field (a "
                        "trailing comma?) or name its column in the header", path=path, row=wide[0][0])
     return np.array([i - header for i in range(header + 1, len(records)) if not blank[i]], dtype=np.int64)

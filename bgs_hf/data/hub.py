@@ -865,8 +865,9 @@ def _checked_video_names(clips: pd.DataFrame, rows: list[int]) -> dict[int, str]
                                 f"the video file videos/{name}: rename one clip_id (nothing was written)")
     folded = len({n.casefold() for n in names.values()})
     if folded < len(set(names.values())):  # fine here, one file on a case-insensitive disk (macOS, Windows)
-        logger.warning("%d clip id(s) differ from another only in letter case: their videos collide when the "
-                       "dataset is cloned onto a case-insensitive file system", len(set(names.values())) - folded)
+        n = len(set(names.values())) - folded
+        logger.warning("%s from another only in letter case: their videos collide when the dataset is cloned onto a "
+                       "case-insensitive file system", f"{count(n, 'clip id')} {'differs' if n == 1 else 'differ'}")
     return names
 
 

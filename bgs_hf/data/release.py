@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bgs_hf._format import count
 from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, header_key, parse_bool, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
@@ -347,7 +348,7 @@ def _fill_captions_from_table(clips: pd.DataFrame, names: pd.Series, table: dict
             clips.at[r, "captions"] = table[name]
             n_from_table += 1
     if n_from_table:
-        logger.info("captions for %d clip(s) taken from %s", n_from_table, CAPTIONS.name)
+        logger.info("captions for %s taken from %s", count(n_from_table, "clip"), CAPTIONS.name)
 
 
 def _stimulus_set_from_split_lists(clips: pd.DataFrame, data_dir: Path, names: pd.Series,

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
 
 logger = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def assign_splits(
     train, val, test = _labelled_or_drawn(normalise_stimulus_set(stimulus_set, path=path), cfg, path)
     if len(val) and cfg.val_split == "paper":
         n_val = len(val)
-        raise BGSSettingError(lambda n: f"stimulus_set names {n_val} val clip(s): {n('val_split', 'paper')} draws "
+        raise BGSSettingError(lambda n: f"stimulus_set names {count(n_val, 'val clip')}: {n('val_split', 'paper')} draws "
                                           f"validation from the train clips itself; drop the val labels or use "
                                           f"{n('val_split', 'seeded')}", path=path)
     if len(val) == 0:
@@ -214,7 +215,7 @@ def check_no_leakage(splits: Mapping[str, np.ndarray]) -> None:
             if both.size:
                 shown = ", ".join(str(x) for x in both[:5])
                 raise BGSInputError(
-                    f"split leakage: {both.size} clip(s) in both {a!r} and {b!r} (clip indices {shown}"
+                    f"split leakage: {count(int(both.size), 'clip')} in both {a!r} and {b!r} (clip indices {shown}"
                     f"{', ...' if both.size > 5 else ''})"
                 )
 

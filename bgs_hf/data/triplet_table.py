@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import closest, first_few
+from bgs_hf._format import closest, count, first_few
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
@@ -136,13 +136,14 @@ class LostVideos:
         if not self.rows:
             return
         names = sorted(self.videos)
-        logger.warning("%s: dropped %d %s(s) naming %d video(s) not in %s (--skip-missing-videos): %s", path.name,
-                       self.rows, noun, len(names), video_dir, first_few([repr(n) for n in names]))
+        logger.warning("%s: dropped %s naming %s not in %s (--skip-missing-videos): %s", path.name,
+                       count(self.rows, noun), count(len(names), "video"), video_dir,
+                       first_few([repr(n) for n in names]))
 
 
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
-    *, odd: bool = False, column_label: bool = True, lost: LostVideos | None = None,
+    *, odd: bool = False, column_label: bool = True, lost: LostVideos | None = None, noun: str = "trial",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, len(cols)) relative file paths of each cell (None when unknown) and the bad-row mask; with ``odd`` the
     last column names the odd one of the three before it. One rule for every file naming videos (the trials, the
@@ -152,7 +153,8 @@ def _resolve_names(
     problem) and counted in ``lost``. A name is lost when no file is that name in another case, with another
     extension or in another folder, it stays inside the folder, and (odd column) it is one of the row's three: those
     are a misspelling, not a missing video, and stay a problem with their did-you-mean. A name merely spelt alike
-    ('clip_07.mp4' beside 'clip_06.mp4') is lost: numbered stimuli are all spelt alike."""
+    ('clip_07.mp4' beside 'clip_06.mp4') is lost: numbered stimuli are all spelt alike. Without ``lost``, a row the
+    flag would drop and whose name has no close file points to it (``noun``: what it drops, as ``LostVideos.warn``)."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -199,22 +201,24 @@ def _resolve_names(
         unknown[:, k] = np.array([rel is None for rel in rels], dtype=bool)[codes]
         cell_names[:, k] = np.array(names, dtype=object)[codes]
         typed[:, k] = np.array([str(v) for v in values], dtype=object)[codes]
-        if lost is not None:  # hints only for the distinct unknown names
-            is_lost[:, k] = np.array([rel is None and not escapes_folder(name) and not same_file(name)
-                                      for name, rel in zip(names, rels)], dtype=bool)[codes]
+        # hints only for the distinct unknown names; without the flag too, to point to it where it would drop the row
+        is_lost[:, k] = np.array([rel is None and not escapes_folder(name) and not same_file(name)
+                                  for name, rel in zip(names, rels)], dtype=bool)[codes]
     bad = unknown.any(axis=1)
+    if odd:  # an odd video that is none of the three (a position '2' too) is a mislabelled trial, not a lost one
+        is_lost[:, -1] &= (cell_names[:, -1:] == cell_names[:, :-1]).any(axis=1)
+    losing = bad & ~(unknown & ~is_lost).any(axis=1)  # the rows --skip-missing-videos drops
     if lost is not None:
-        if odd:  # an odd video that is none of the three (a position '2' too) is a mislabelled trial, not a lost one
-            is_lost[:, -1] &= (cell_names[:, -1:] == cell_names[:, :-1]).any(axis=1)
-        dropped = bad & ~(unknown & ~is_lost).any(axis=1)
+        dropped = losing
         lost.rows += int(dropped.sum())
         lost.videos.update(cell_names[dropped][unknown[dropped]])
     else:
         dropped = np.zeros(len(df), dtype=bool)
-    # one problem per row: its first bad cell that is no lost video
+    # one problem per row: its first bad cell (with --skip-missing-videos: that is no lost video)
+    shown = unknown & ~is_lost if lost is not None else unknown
     missing: dict[int, tuple[str, str, str]] = {}
     for i in np.flatnonzero(bad & ~dropped):
-        k = int(np.argmax(unknown[i] & ~is_lost[i]))
+        k = int(np.argmax(shown[i]))
         missing[int(i)] = (cols[k], typed[i, k], cell_names[i, k])
 
     def hint(col: str, name: str, i: int) -> str:
@@ -228,8 +232,11 @@ def _resolve_names(
             return near
         # a typo ('clip1.mp4' for 'clip_1.mp4') was told to give paths relative to the folder, which it did
         close = closest(name, files.values(), cutoff=0.8)
-        return f" (did you mean {close!r}?)" if close else (
-            " (give paths relative to the video folder, e.g. 'sub/clip.mp4')")
+        if close:
+            return f" (did you mean {close!r}?)"
+        # a lost video, as the empty cell points to --skip-incomplete: the row is one the flag would drop
+        skip = f", or pass --skip-missing-videos to drop the {noun}s naming it" if losing[i] else ""
+        return f" (give paths relative to the video folder, e.g. 'sub/clip.mp4'{skip})"
 
     # listed like every other per-row problem (the first max_rows, then a count): a wrong video folder misses
     # every name, and printed one line per row of a 100 000-trial CSV; hints are built only for the rows shown
@@ -269,7 +276,8 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
         problems.fatal("no video names (--test-videos: one video name per line)", path=listing)
     df = pd.DataFrame({"name": [name for _, name in lines], ROW: [n for n, _ in lines]})
     lost = LostVideos() if skip_missing else None
-    rel, bad = _resolve_names(df, ["name"], files, video_dir, listing, problems, column_label=False, lost=lost)
+    rel, bad = _resolve_names(df, ["name"], files, video_dir, listing, problems, column_label=False, lost=lost,
+                              noun="line")
     if lost is not None:
         lost.warn(listing, video_dir, "line")
     listed = set(rel[~bad, 0])
@@ -318,7 +326,7 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
                       (f"column {found['caption']!r} is empty (remove the row)" for _ in range(int(empty.sum()))))
     df = df.loc[~empty].reset_index(drop=True)
     lost = LostVideos() if skip_missing else None
-    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost)
+    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost, noun="row")
     if lost is not None:
         lost.warn(table, video_dir, "row")
     index = found.get("caption_index")
@@ -353,8 +361,8 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
         # one rater's row twice (two exports pasted together) would count that rater twice in the mean
         dup = df.drop(columns=[ROW]).duplicated(keep="first").to_numpy()
         if dup.any():
-            logger.warning("%s: dropped %d exact duplicate row(s) (same rater, video and ratings)", table.name,
-                           int(dup.sum()))
+            logger.warning("%s: dropped %s (same rater, video and ratings)", table.name,
+                           count(int(dup.sum()), "exact duplicate row"))
             df = df.loc[~dup].reset_index(drop=True)
     by_name: dict[str, str] = {}
     for col in (c for c in df.columns if c not in (ROW, *found.values())):
@@ -379,7 +387,7 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     values = pd.DataFrame({name: to_numbers(df, col, table, problems, allow_empty=True)
                            for name, col in by_name.items()})
     lost = LostVideos() if skip_missing else None
-    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost)
+    rel, bad = _resolve_names(df, [found["video"]], files, video_dir, table, problems, lost=lost, noun="row")
     if lost is not None:
         lost.warn(table, video_dir, "row")
     videos = rel[~bad, 0]
@@ -391,8 +399,9 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     rows = pd.Series(videos).value_counts().reindex(clip_ids)
     several = rows[rows > 1]
     if len(several):
-        logger.info("%s: %d clip(s) are rated in several rows (up to %d): each rating is the mean of their non-empty "
-                    "cells", table.name, len(several), int(several.max()))
+        logger.info("%s: %s rated in several rows (up to %d): each rating is the mean of their non-empty cells",
+                    table.name, f"{count(len(several), 'clip')} {'is' if len(several) == 1 else 'are'}",
+                    int(several.max()))
     unrated = [c for c in clip_ids if c not in means.index]
     if unrated:
         logger.warning("%s: %d of %d clips have no ratings row: not rated (NaN, left out of the probes; first: %r)",
@@ -447,8 +456,8 @@ def _drop_repeated_trials(df: pd.DataFrame, trial_col: str, path: Path) -> pd.Da
     dup = (df.drop(columns=[ROW]).duplicated(keep="first") & (df[trial_col] != "")).to_numpy()
     if not dup.any():
         return df
-    logger.warning("%s: dropped %d exact duplicate row(s) (same participant, trial number and answer)",
-                   path.name, int(dup.sum()))
+    logger.warning("%s: dropped %s (same participant, trial number and answer)",
+                   path.name, count(int(dup.sum()), "exact duplicate row"))
     return df.loc[~dup].reset_index(drop=True)
 
 
@@ -462,7 +471,7 @@ def _drop_incomplete_rows(df: pd.DataFrame, required: list[str], path: Path, pro
         return df
     rows = df[ROW].to_numpy()[incomplete]
     if skip:
-        logger.warning("%s: skipped %d row(s) with an empty %s cell (rows %s%s)", path.name, len(rows),
+        logger.warning("%s: skipped %s with an empty %s cell (rows %s%s)", path.name, count(len(rows), "row"),
                        "/".join(required), ", ".join(map(str, rows[:10])), ", ..." if len(rows) > 10 else "")
     else:
         problems.add_rows(path, rows, (f"column {required[int(np.argmax(e))]!r} is empty (pass --skip-incomplete "

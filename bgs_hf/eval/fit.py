@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval.embed import embedding_rows
 from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
@@ -45,7 +46,7 @@ class SplitHumans:
         else:
             ceiling_r2, ci = float("nan"), [float("nan"), float("nan")]
             if ceiling:
-                why = f"the split has {len(trip)} valid judgment(s), and a split-half ceiling needs two or more"
+                why = f"the split has {count(len(trip), 'valid judgment')}, and a split-half ceiling needs two or more"
         return cls(split, items, trip, human, ceiling_r2, ci, why)
 
 

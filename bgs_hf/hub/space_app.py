@@ -993,11 +993,11 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
                 f"the {PRETRAINED_NAME}): see the [model card](https://huggingface.co/{name}).")
     try:
         info = RunInfo.from_run_dir(name, split=split)
-        fit, ceiling, baseline = info.fit, info.ceiling, info.baseline
+        fit, ceiling, baseline, why = info.fit, info.ceiling, info.baseline, info.ceiling_why
         data_name, simulated = run_data(info)
     except Exception as err:  # noqa: BLE001 - context for the page, never a reason for the Space not to start
         logger.warning("no evaluation to show for %s: %s", name, err)
-        fit, ceiling, baseline, data_name, simulated = {}, None, None, "unknown", False
+        fit, ceiling, baseline, why, data_name, simulated = {}, None, None, None, "unknown", False
     ceiling_name = "noise ceiling" if simulated else "human noise ceiling"
     title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
     if not isinstance(fit.get("r2"), (int, float)):
@@ -1026,7 +1026,9 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
                  f"predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with "
                  f"{judges} about as well as they agree with each other (it is an estimate, not an upper bound).")
     elif ceiling_r2 is None:  # not estimated: nothing to call positive or not
-        text += f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given."
+        # and why, where metrics.json says (a pilot's split: one participant, too few pairs), as the card does
+        text += (f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given"
+                 + (f": {why}." if why else "."))
     else:
         text += (f". The {ceiling_name} is not positive on this split (too few judgments to estimate it), so "
                  "no percentage of it can be given.")

@@ -607,7 +607,8 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
     position = {c: i for i, c in enumerate(_clip_ids(data))}
     missing = sorted({c for ids in splits.values() for c in ids if c not in position})
     if missing:
-        raise BGSInputError(f"{len(missing)} clip(s) of the run's splits are not in this data (first: "
+        are = "is" if len(missing) == 1 else "are"
+        raise BGSInputError(f"{count(len(missing), 'clip')} of the run's splits {are} not in this data (first: "
                             f"{missing[0]!r}): evaluate it on the data it was trained on", path=path)
     return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}
 
@@ -947,9 +948,10 @@ def _turn_off_evaluation(args: Any, data: Any, val_clips: Any) -> None:
     """No validation set to score: evaluation and best-model selection are turned off in ``args`` (a plateau
     schedule, which reads the evaluation's metric, becomes constant), with a warning that says why."""
     if len(val_clips):  # held out of training all the same, which "no validation clips" did not say
-        logger.warning("the %d validation clip(s) hold %d judgment(s) (scoring needs 3 clips and 1 judgment): "
-                       "evaluation, early stopping and best-model selection are off; holding none (e.g. "
-                       "--val_fraction 0) trains on those clips instead", len(val_clips), len(data.triplets("val").idx))
+        logger.warning("the %s %s (scoring needs 3 clips and 1 judgment): evaluation, early stopping and "
+                       "best-model selection are off; holding none (e.g. --val_fraction 0) trains on those clips "
+                       "instead", count(len(val_clips), "validation clip"), ("holds " if len(val_clips) == 1 else
+                       "hold ") + count(len(data.triplets("val").idx), "judgment"))
     else:
         logger.warning("no validation clips: evaluation, early stopping and best-model selection are off")
     args.eval_strategy = "no"
