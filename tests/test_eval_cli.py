@@ -948,6 +948,21 @@ def test_an_evaluation_refused_or_interrupted_after_embedding_keeps_the_earlier_
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["clip_cache"]  # no .bgs-partial-* work folder
 
 
+def _abstract_refusal_of_the_cli(data_dir, abstract, tmp_path, capsys, monkeypatch) -> tuple[str, list[str]]:
+    """(stderr, the work begun) of `bgs-hf evaluate --abstract ABSTRACT --analyses transfer`, which must exit 2 at
+    its own checks: the data load and the suite are replaced by recorders of their being called."""
+    import bgs_hf.data
+    import bgs_hf.eval.suite as suite
+
+    work: list[str] = []
+    monkeypatch.setattr(bgs_hf.data, "load", lambda *_a, **_kw: work.append("load"))
+    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: work.append("run_suite"))
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--abstract", str(abstract),
+                 "--analyses", "transfer", "--report", str(tmp_path / "ev2")]) == 2
+    return capsys.readouterr().err, work
+
+
 def test_an_abstract_set_whose_labels_csv_lacks_a_column_is_refused_before_any_model_loads(tiny_sets, tmp_path,
                                                                                            capsys, monkeypatch):
     """`bgs-hf evaluate --abstract DIR` (and ``run_suite(abstract_dir=DIR)``) with DIR/labels.csv lacking its split
@@ -956,8 +971,6 @@ def test_an_abstract_set_whose_labels_csv_lacks_a_column_is_refused_before_any_m
     model loads (the missing backbone here is never looked up)."""
     import shutil
 
-    import bgs_hf.data
-    import bgs_hf.eval.suite as suite
     from bgs_hf.errors import BGSInputError
     from bgs_hf.eval import run_suite
 
@@ -970,13 +983,7 @@ def test_an_abstract_set_whose_labels_csv_lacks_a_column_is_refused_before_any_m
     missing = str(tmp_path / "no-such-backbone")
     with pytest.raises(BGSInputError, match="labels.csv: column 'split' missing"):
         run_suite(data_dir, missing, None, out_dir=tmp_path / "ev", abstract_dir=bad, analyses=("transfer",))
-    work: list[str] = []  # the CLI: at its own checks, before the data loads or the suite runs
-    monkeypatch.setattr(bgs_hf.data, "load", lambda *_a, **_kw: work.append("load"))
-    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: work.append("run_suite"))
-    capsys.readouterr()
-    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--abstract", str(bad),
-                 "--analyses", "transfer", "--report", str(tmp_path / "ev2")]) == 2
-    err = capsys.readouterr().err
+    err, work = _abstract_refusal_of_the_cli(data_dir, bad, tmp_path, capsys, monkeypatch)
     assert err.count("\n") == 1 and "labels.csv: column 'split' missing" in err and work == [], err
 
 
@@ -987,8 +994,6 @@ def test_an_abstract_set_missing_videos_is_refused_before_any_model_loads(tiny_s
     many of the videos are missing and the first of them in labels.csv's order."""
     import shutil
 
-    import bgs_hf.data
-    import bgs_hf.eval.suite as suite
     from bgs_hf.errors import BGSInputError
     from bgs_hf.eval import run_suite
 
@@ -1004,13 +1009,7 @@ def test_an_abstract_set_missing_videos_is_refused_before_any_model_loads(tiny_s
         run_suite(data_dir, str(tmp_path / "no-such-backbone"), None, out_dir=tmp_path / "ev", abstract_dir=bad,
                   analyses=("transfer",))
     assert str(err.value).startswith(said), err.value
-    work: list[str] = []
-    monkeypatch.setattr(bgs_hf.data, "load", lambda *_a, **_kw: work.append("load"))
-    monkeypatch.setattr(suite, "run_suite", lambda *_a, **_kw: work.append("run_suite"))
-    capsys.readouterr()
-    assert main(["evaluate", "--data", str(data_dir), "--model", "tiny-random-videomae", "--abstract", str(bad),
-                 "--analyses", "transfer", "--report", str(tmp_path / "ev2")]) == 2
-    out = capsys.readouterr().err
+    out, work = _abstract_refusal_of_the_cli(data_dir, bad, tmp_path, capsys, monkeypatch)
     assert out.count("\n") == 1 and f"error: {said}" in out and work == [], out
 
 

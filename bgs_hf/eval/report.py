@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import write_text_atomic
-from bgs_hf._format import fmt, fmt_p, fmt_pct, md_cell
+from bgs_hf._format import fmt, fmt_p, fmt_pct, fmt_why, md_cell
 from bgs_hf.errors import BGSInputError
 from bgs_hf.viz.models import model_name
 
@@ -230,7 +230,8 @@ def _data_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                                  "noise ceiling R² [95% range over split-halves]"],
                           lambda r: [[r.get("data"), r.get("split"), r.get("n_clips"), _f(r.get("n_pairs")),
                                       r.get("n_judgments"),
-                                      f"n/a: {r['noise_ceiling_why']}" if r.get("noise_ceiling_why") else
+                                      fmt_why(r.get("noise_ceiling_r2"), ".3f", r["noise_ceiling_why"])
+                                      if r.get("noise_ceiling_why") else
                                       f"{_f(r.get('noise_ceiling_r2'))} {_f(r.get('noise_ceiling_ci'))}"]])
     keys = _model_keys_text(runs)
     # the run trained on other videos under these clip ids (another seed's SocialShapes): first, not in the log only
