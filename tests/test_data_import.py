@@ -984,3 +984,116 @@ def test_skip_missing_videos_still_refuses_a_name_that_is_a_file_spelt_otherwise
     position = ["P0,1,b.mp4,c.mp4,d.mp4,2,1", "P0,2,b.mp4,c.mp4,d.mp4,b.mp4,1"]
     with pytest.raises(BGSInputError, match=r"row 1: column 'Odd_One_Out': no video '2' .*not by its position"):
         read_triplet_table(_csv(tmp_path, position), videos, skip_missing_videos=True)
+
+
+def _drop_note_paragraph(card: str) -> str:
+    """The card's paragraphs between its title and the layout's description (the data's origin and what was left out)."""
+    body = card.split("\n---\n", 1)[1]
+    return body.split("\n# ", 1)[1].split("\n\nThis dataset uses", 1)[0]
+
+
+def test_an_imported_datasets_provenance_survives_its_export_and_push(tmp_path: Path, monkeypatch) -> None:
+    """`data export`/`data push` of a folder `data import` wrote rebuilt its card from the YAML header alone, which
+    held neither the table's name nor what the import left out: the re-published card said "Human odd-one-out
+    judgments over short videos: in each trial ..." with no word of `judgments.csv` or of the dropped trials. The
+    card's YAML now records both (``bgs_hf_import``), and every re-publish, through the fake Hub too, says them
+    again, word for word, as the import's card did."""
+    import functools
+
+    import huggingface_hub
+    import yaml
+
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    rows = _trials()
+    rows[3] = "P0,4,b.mp4,g.mp4,c.mp4,b.mp4,1"                         # 1 trial naming a lost video
+    table = _csv(tmp_path, [*rows, "P0,99,b.mp4,c.mp4,d.mp4,,1200"])   # 1 non-response
+    videos, imported = _videos(tmp_path), tmp_path / "ds"
+    assert cli(["data", "import", str(table), str(videos), str(imported), "--test-fraction", "0.4",
+                "--skip-incomplete", "--skip-missing-videos"]) == 0
+    provenance = ("ds\n\nHuman odd-one-out judgments over short videos, imported from `judgments.csv` with "
+                  "`bgs-hf data import`.\n\nAt import, 1 trial with an empty cell (`--skip-incomplete`) and 1 trial "
+                  "naming 1 video not found (`--skip-missing-videos`: `g.mp4`) were left out.")
+    card = (imported / "README.md").read_text(encoding="utf-8")
+    assert _drop_note_paragraph(card) == provenance
+    # export, and an export of the export: the same provenance, from the YAML each one read
+    assert cli(["data", "export", str(imported), str(tmp_path / "ex")]) == 0
+    assert cli(["data", "export", str(tmp_path / "ex"), str(tmp_path / "ex2"), "--license", "cc-by-4.0"]) == 0
+    for folder in ("ex", "ex2"):
+        assert _drop_note_paragraph((tmp_path / folder / "README.md").read_text(encoding="utf-8")) == provenance
+    # pushed to the (fake) Hub and the card read back from the repo
+    monkeypatch.setenv("HF_TOKEN", "hf_fake")
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        assert cli(["data", "push", str(imported), "--repo-id", "me/ds", "--license", "cc-by-4.0"]) == 0
+        pushed = hub.files["dataset/me/ds"]["README.md"].decode("utf-8")
+    assert _drop_note_paragraph(pushed) == provenance
+    assert yaml.safe_load(card.split("---")[1])["bgs_hf_import"] == {
+        "table": "judgments.csv", "dropped": {"incomplete_trials": 1, "lost_video_trials": 1, "lost_videos": ["g.mp4"]}}
+
+
+def test_a_hand_edited_import_record_is_read_only_where_it_holds_counts_and_names() -> None:
+    """A card's ``bgs_hf_import`` record edited by hand: a count written as text or true, or lost-video counts
+    without the names, would stop a re-publish with a TypeError in the note (or print "naming 0 videos"); such
+    entries are left out, and a record without a table name is no record."""
+    from bgs_hf.data.hub import imported_meta
+
+    assert imported_meta({"bgs_hf_import": {"table": "t.csv", "dropped": {
+        "incomplete_trials": "2", "duplicate_rows": True, "lost_video_trials": 1, "other": 3}}}) == {
+        "imported_from": "t.csv"}
+    assert imported_meta({"bgs_hf_import": {"table": "t.csv", "dropped": {
+        "duplicate_rows": 2, "lost_video_trials": 1, "lost_videos": ["a.mp4"]}}}) == {
+        "imported_from": "t.csv", "dropped_at_import": {"duplicate_rows": 2, "lost_video_trials": 1,
+                                                        "lost_videos": ["a.mp4"]}}
+    assert imported_meta({"bgs_hf_import": {"table": "t.csv", "dropped": {"lost_video_trials": 1, "lost_videos": []}}}
+                         ) == {"imported_from": "t.csv"}
+    assert imported_meta({"bgs_hf_import": {"dropped": {"duplicate_rows": 2}}}) == {}
+    assert imported_meta({"bgs_hf_import": "t.csv"}) == imported_meta({}) == {}
+
+
+def test_exact_duplicate_rows_an_import_drops_are_on_the_card_and_a_card_without_drops_is_unchanged(
+        tmp_path: Path) -> None:
+    """A trial listed twice (two tables pasted together) is dropped without a flag, with a log line only: the card
+    read as if every row of the table were there. It now counts them through the same note as the flags' drops (in
+    the order they are dropped: duplicates first), and survives a re-export. A table without duplicates gets the
+    card it got before, byte for byte (the one a table with the duplicates removed by hand gets)."""
+    rows = _trials()
+    videos = _videos(tmp_path)
+    with_duplicates = _csv(tmp_path, [*rows, rows[0], rows[5], rows[7]])
+    assert cli(["data", "import", str(with_duplicates), str(videos), str(tmp_path / "dup"), "--test-fraction", "0.4",
+                "--pretty-name", "ds"]) == 0
+    card = (tmp_path / "dup" / "README.md").read_text(encoding="utf-8")
+    note = ("\n\nAt import, 3 exact duplicate rows (the same participant, trial number and answer as an earlier row) "
+            "were left out.\n\n")
+    assert "imported from `judgments.csv` with `bgs-hf data import`." + note in card
+    assert cli(["data", "export", str(tmp_path / "dup"), str(tmp_path / "ex")]) == 0
+    assert note in (tmp_path / "ex" / "README.md").read_text(encoding="utf-8")
+    # with the other drops: one list, "a, b and c"
+    incomplete = _csv(tmp_path, [*rows, rows[0], "P0,99,b.mp4,c.mp4,d.mp4,,1200", "P1,4,b.mp4,g.mp4,c.mp4,b.mp4,1"])
+    data = read_triplet_table(incomplete, videos, skip_incomplete=True, skip_missing_videos=True)
+    assert ("\n\nAt import, 1 exact duplicate row (the same participant, trial number and answer as an earlier row), "
+            "1 trial with an empty cell (`--skip-incomplete`) and 1 trial naming 1 video not found "
+            "(`--skip-missing-videos`: `g.mp4`) were left out.\n\n"
+            in (write_hub(data, tmp_path / "all") / "README.md").read_text(encoding="utf-8"))
+    # the same trials without the repeats: the card is the duplicates' card less its note, nothing else
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(videos), str(tmp_path / "clean"), "--test-fraction",
+                "0.4", "--pretty-name", "ds"]) == 0
+    clean = (tmp_path / "clean" / "README.md").read_text(encoding="utf-8")
+    assert "At import" not in clean and "dropped" not in clean
+    without_note = card.replace(note, "\n\n").replace(
+        "  dropped:\n    duplicate_rows: 3\n", "")
+    assert clean == without_note
+
+
+def test_a_table_read_through_a_symlink_is_named_as_given_on_the_card_and_in_its_record(tmp_path: Path) -> None:
+    """`data import` named a table read through a symlink as typed, `write_hub(read_triplet_table(...))` by its
+    target's name: two cards for one table, and the card's YAML record must name the table the description names.
+    Both now take the name as given: `trials.csv`, a link to `judgments.csv`."""
+    import yaml
+
+    link = tmp_path / "trials.csv"
+    link.symlink_to(_csv(tmp_path, _trials()))
+    data = read_triplet_table(link, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4, split_seed=0))
+    text = (write_hub(data, tmp_path / "py") / "README.md").read_text(encoding="utf-8")
+    assert "imported from `trials.csv` with `bgs-hf data import`." in text and "judgments.csv" not in text
+    assert yaml.safe_load(text.split("---")[1])["bgs_hf_import"] == {"table": "trials.csv"}

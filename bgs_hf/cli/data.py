@@ -322,7 +322,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     from bgs_hf.data import write_hub
     from bgs_hf.data.checks import count_problems
-    from bgs_hf.data.hub import imported_card_info
+    from bgs_hf.data.hub import default_card_info
     from bgs_hf.data.splits import SplitConfig
     from bgs_hf.data.triplet_table import collect_problems
 
@@ -343,8 +343,8 @@ def run_import(args: argparse.Namespace) -> int:
     if problems or data is None:
         print(f"{count(count_problems(problems), 'problem')} found in {args.table}; nothing written")
         return 1
-    # the table's name as typed (default_card_info has only its resolved path, another name through a symlink)
-    source_info = replace(imported_card_info(args.table.name), pretty_name=args.out.name)
+    # the table's name as typed (through a symlink, not its target's), as read_triplet_table records it
+    source_info = replace(default_card_info(data), pretty_name=args.out.name)
     out = write_hub(data, args.out, card_info=_card_info(source_info, args))
     _print_imported(data, args, out)
     print(f"next: bgs-hf data validate {out}")

@@ -93,6 +93,39 @@ def neutral_card_info() -> DatasetCardInfo:
                            description=OWN_DATA_DESCRIPTION)
 
 
+#: the dataset card's YAML key recording an import (:func:`import_record`): a re-publish (``data export``/``push`` of the
+#: folder) reads the data's provenance back from it, as the card's body is rebuilt from the YAML alone
+IMPORT_RECORD = "bgs_hf_import"
+
+
+def import_record(meta: dict[str, Any]) -> dict[str, Any]:
+    """The card's YAML record of an imported table (``meta["imported_from"]``, the table's file name, and
+    ``meta["dropped_at_import"]``), {} for data not imported: the card's "imported from" and drop note are rebuilt from
+    it on a re-publish, which lost both (its card was built from the YAML, which held neither)."""
+    if not meta.get("imported_from"):
+        return {}
+    record: dict[str, Any] = {"table": str(meta["imported_from"])}
+    if meta.get("dropped_at_import"):
+        record["dropped"] = dict(meta["dropped_at_import"])
+    return {IMPORT_RECORD: record}
+
+
+def imported_meta(front_matter: dict[str, Any]) -> dict[str, Any]:
+    """The ``meta`` entries a card's :func:`import_record` holds ({} where it has none or it is not one), so data read
+    back from the Hub layout is published with the provenance it was imported with."""
+    record = front_matter.get(IMPORT_RECORD)
+    if not isinstance(record, dict) or not isinstance(record.get("table"), str) or not record["table"]:
+        return {}
+    dropped = record.get("dropped") if isinstance(record.get("dropped"), dict) else {}
+    kept = {k: v for k, v in dropped.items() if k in DROP_COUNTS and isinstance(v, int) and not isinstance(v, bool)}
+    lost = dropped.get("lost_videos")
+    if kept.get("lost_video_trials") and isinstance(lost, list) and lost and all(isinstance(v, str) for v in lost):
+        kept["lost_videos"] = list(lost)
+    else:
+        kept.pop("lost_video_trials", None)  # the note names the lost videos: counts without their names are no note
+    return {"imported_from": record["table"], **({"dropped_at_import": kept} if kept else {})}
+
+
 def imported_card_info(table_name: str) -> DatasetCardInfo:
     """The card of a lab's own trial table (``bgs-hf data import``, :func:`~bgs_hf.data.triplet_table.read_triplet_table`),
     named by its file name: one card, whether written by the CLI or by ``write_hub`` from Python."""
@@ -101,12 +134,20 @@ def imported_card_info(table_name: str) -> DatasetCardInfo:
                                "`bgs-hf data import`.")
 
 
+#: the counts ``meta["dropped_at_import"]`` may hold, in the order an import drops them (beside them, ``lost_videos``)
+DROP_COUNTS: tuple[str, ...] = ("duplicate_rows", "incomplete_trials", "lost_video_trials")
+
+
 def import_drops_note(meta: dict[str, Any]) -> str:
-    """The card's sentence on the trials ``--skip-incomplete`` and ``--skip-missing-videos`` left out at import
-    (``meta["dropped_at_import"]``), '' where none was: the flags' log lines never reached a reader of the published
-    dataset, who could not know that any trial was missing."""
+    """The card's sentence on the rows an import left out (``meta["dropped_at_import"]``): exact duplicates of a trial,
+    and the trials ``--skip-incomplete`` and ``--skip-missing-videos`` dropped; '' where none was: the log lines never
+    reached a reader of the published dataset, who could not know that any trial was missing."""
     dropped = meta.get("dropped_at_import") or {}
     parts, total = [], 0
+    if dropped.get("duplicate_rows"):
+        total += dropped["duplicate_rows"]
+        parts.append(f"{count(dropped['duplicate_rows'], 'exact duplicate row')} (the same participant, trial number "
+                     "and answer as an earlier row)")
     if dropped.get("incomplete_trials"):
         total += dropped["incomplete_trials"]
         parts.append(f"{count(dropped['incomplete_trials'], 'trial')} with an empty cell (`--skip-incomplete`)")
@@ -117,7 +158,8 @@ def import_drops_note(meta: dict[str, Any]) -> str:
                      f"(`--skip-missing-videos`: {first_few([f'`{v}`' for v in videos])})")
     if not parts:
         return ""
-    return f"At import, {' and '.join(parts)} {'was' if total == 1 else 'were'} left out."
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"At import, {listed} {'was' if total == 1 else 'were'} left out."
 
 
 def release_layout_card_info() -> DatasetCardInfo:
@@ -149,7 +191,7 @@ def default_card_info(data: OddOneOutData) -> DatasetCardInfo:
 
         return DatasetCardInfo() if is_the_release(data.meta) else release_layout_card_info()
     if source == "triplet-table":
-        return imported_card_info(Path(data.meta["table"]).name)
+        return imported_card_info(data.meta["imported_from"])
     return neutral_card_info()
 
 
@@ -166,11 +208,12 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
         return replace(default, pretty_name=meta.get("pretty_name"))
     shown = license_name or ("`, `".join(license_id) if several else license_id)
     # not the release's card text either: its description (social interactions, the paper's instruction) was
-    # printed on a lab's own re-published data
+    # printed on a lab's own re-published data; an imported table's stays its own (:func:`import_record`)
+    table = imported_meta(meta).get("imported_from")
     return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
                            license_link=meta.get("license_link"),
                            license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="",
-                           description=OWN_DATA_DESCRIPTION)
+                           description=imported_card_info(table).description if table else OWN_DATA_DESCRIPTION)
 
 
 def recorded_license(meta: dict[str, Any]) -> str | None:
@@ -541,10 +584,12 @@ def read_hub(
     """Read layout (b) from a local folder (or a folder ``download`` returned)."""
     problems = Problems() if problems is None else problems
     folder = Path(source)
-    name = read_front_matter(folder / "README.md").get("pretty_name") or name or folder.resolve().name
+    front = read_front_matter(folder / "README.md")
+    name = front.get("pretty_name") or name or folder.resolve().name
     clips, missing = _read_clips(folder, problems)
     judgments = _read_judgments(folder, len(clips), problems)
-    meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing}
+    # an import's provenance, so a re-publish's card says it again
+    meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing, **imported_meta(front)}
     return finish(clips, judgments, name=name, root=folder.resolve(), meta=meta,
                   split_config=split_config or SplitConfig(), stimulus_path=folder / "clips",
                   problems=problems)
@@ -709,6 +754,7 @@ def render_card(data: OddOneOutData, info: DatasetCardInfo | None = None, *,
         tags=list(info.tags),
         configs=hub_configs(files),
         **extra,
+        **import_record(data.meta),
     )
     rating_cols = [c for c in data.clips.column_names if c.startswith("rating_")]
     card = DatasetCard.from_template(

@@ -508,9 +508,11 @@ def read_triplet_table(
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
     three files, are dropped and logged with the names); a name that is a file's in another case, extension or
-    folder stays an error with its did-you-mean (see ``_resolve_names``). The trials either flag dropped are counted in
-    ``meta["dropped_at_import"]`` (with the lost videos' names), which the dataset card states. The data set is
-    named after the table (``judgments.csv`` -> ``judgments``), the default title of its card.
+    folder stays an error with its did-you-mean (see ``_resolve_names``). The trials either flag dropped, and the exact
+    duplicate rows dropped without one, are counted in ``meta["dropped_at_import"]`` (with the lost videos' names),
+    which the dataset card states and records in its YAML with the table's name (``meta["imported_from"]``), so a
+    re-publish says it again. The data set is named after the table (``judgments.csv`` -> ``judgments``), the
+    default title of its card.
     """
     problems = Problems() if problems is None else problems
     path, video_dir = Path(table), Path(video_dir)
@@ -518,11 +520,15 @@ def read_triplet_table(
         problems.fatal("video folder missing", path=video_dir)
     df = read_csv(path, (), problems, drop_duplicates=False)
     cols = _table_columns(df, columns or TripletColumns(), path, problems)
+    n_read = len(df)
     if cols.trial is not None:
         df = _drop_repeated_trials(df, cols.trial, path)
+    # what the card says was left out (bgs_hf.data.hub.import_drops_note), in the order it is dropped
+    dropped: dict[str, Any] = {"duplicate_rows": n_read - len(df)} if len(df) < n_read else {}
     n_read = len(df)
     df = _drop_incomplete_rows(df, cols.required, path, problems, skip=skip_incomplete)
-    dropped: dict[str, Any] = {"incomplete_trials": n_read - len(df)} if skip_incomplete and len(df) < n_read else {}
+    if skip_incomplete and len(df) < n_read:
+        dropped["incomplete_trials"] = n_read - len(df)
     files = video_index(video_dir, problems)
     lost = LostVideos() if skip_missing_videos else None
     rel, bad = _resolve_names(df, [*cols.videos, cols.odd], files, video_dir, path, problems, odd=True, lost=lost)
@@ -557,9 +563,10 @@ def read_triplet_table(
         "trial": np.where(np.isnan(trial[keep]), -1, trial[keep]).astype(np.int64),
         "rt_s": rt[keep], "is_catch": non_distinct(idx),
     })
-    meta: dict[str, Any] = {"source": "triplet-table", "table": str(path.resolve()),
+    # the table's name as given (through a symlink, not its target's): the card's "imported from", kept in its YAML
+    meta: dict[str, Any] = {"source": "triplet-table", "table": str(path.resolve()), "imported_from": path.name,
                             "video_dir": str(video_dir.resolve())}
-    if dropped:  # the dataset card says what the flags left out (bgs_hf.data.hub.import_drops_note)
+    if dropped:  # the dataset card says what the import left out (bgs_hf.data.hub.import_drops_note)
         meta["dropped_at_import"] = dropped
     # not after the video folder: one folder of stimuli often serves several experiments' tables
     return finish(clips, judgments, name=path.stem, root=None, meta=meta,
