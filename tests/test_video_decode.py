@@ -994,3 +994,141 @@ def test_a_video_limit_that_is_no_whole_number_is_one_line_naming_it(given, line
     got = VideoLimits(max_bytes=np.int64(1000), max_pixels=64.0 * 48, min_frames=None)
     assert (got.max_bytes, got.max_pixels, got.min_frames) == (1000, 3072, None)
     assert type(got.max_bytes) is int and type(got.max_pixels) is int
+
+
+def _write_rgba(path: Path, codec: str, pix_fmt: str, *, see_through: bool, fmt: str | None = None) -> np.ndarray:
+    """Six 64x48 barcode frames (0-5) with an alpha channel: the left quarter (16 of 64 columns) alpha 0 over a
+    black hidden colour when ``see_through``, else every pixel alpha 255. Returns the RGB frames written."""
+    import av
+
+    rgb = np.stack([media.barcode_frame(i) for i in range(6)])
+    alpha = np.full(rgb.shape[:3] + (1,), 255, np.uint8)
+    if see_through:
+        alpha[:, :, :16] = 0
+        rgb[:, :, :16] = 0
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, pix_fmt
+        for frame in np.concatenate([rgb, alpha], -1):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgba")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return rgb
+
+
+def _write_gif(path: Path, *, see_through: bool) -> None:
+    """The six barcode frames as an animated GIF (Pillow, as labs make them), palette entry 0 transparent and the
+    left quarter painted with it when ``see_through``."""
+    image = pytest.importorskip("PIL.Image")
+    frames = []
+    for i in range(6):
+        rgb = media.barcode_frame(i)
+        pal = image.fromarray(rgb).quantize(colors=8, dither=image.Dither.NONE)
+        idx = np.asarray(pal).copy() + 1  # entry 0 kept free for the transparent colour
+        if see_through:
+            idx[:, :16] = 0
+        out = image.fromarray(idx.astype(np.uint8), mode="P")
+        out.putpalette([255, 255, 255] + pal.getpalette()[: 3 * 8])
+        frames.append(out)
+    extra = {"transparency": 0, "disposal": 2} if see_through else {}
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0, optimize=False, **extra)
+
+
+@pytest.mark.parametrize(("codec", "pix_fmt", "ext"), [
+    ("png", "rgba", "mov"), ("qtrle", "argb", "mov"), ("prores_ks", "yuva444p10le", "mov"), ("ffv1", "yuva420p", "mkv"),
+    ("gif", None, "gif")])
+def test_a_partly_transparent_clip_is_one_line_and_an_opaque_one_decodes(
+    tmp_path: Path, codec: str, pix_fmt: str | None, ext: str
+) -> None:
+    """A see-through pixel has no colour of its own: converting to RGB kept whatever lay under it (FFmpeg's GIF
+    decoder gives white, PNG and QuickTime RLE in a .mov what the encoder stored), so the same clip gave other
+    frames in each format, and the model a background nobody chose. Now it is one line naming the share of see-through
+    pixels (the left 16 of 64 columns: 25%) and how to flatten it; the same formats without transparency (alpha 255
+    everywhere, as most GIFs are) decode to their frames as before (ProRes: the barcodes, its 4:4:4 10-bit pixels
+    as FFmpeg converts them)."""
+    for see_through in (True, False):
+        path = tmp_path / f"{'alpha' if see_through else 'opaque'}.{ext}"
+        if codec == "gif":
+            _write_gif(path, see_through=see_through)
+        else:
+            _write_rgba(path, codec, pix_fmt, see_through=see_through)  # type: ignore[arg-type]
+        if see_through:
+            with pytest.raises(BGSInputError) as err:
+                decode_frames(path, 3)
+            line = str(err.value)
+            assert "\n" not in line and line.startswith(f"{path.name}: partly transparent frames (25% of ")
+            assert line.endswith("flatten it onto the background your participants saw (onto black: ffmpeg -i IN "
+                                 "-vf premultiply=inplace=1 -c:v libx264 -pix_fmt yuv420p OUT.mp4)")
+        else:
+            got = decode_frames(path, 3)
+            assert [media.read_barcode(f) for f in got] == [1, 3, 5]  # 6 frames: midpoints 1, 3, 5
+            np.testing.assert_array_equal(got, _all_frames(path)[[1, 3, 5]])
+
+
+def test_a_webm_whose_alpha_ffmpegs_vp9_decoder_drops_is_read_with_libvpx(tmp_path: Path) -> None:
+    """A VP9 WebM keeps its alpha beside each frame (``alpha_mode`` 1), which FFmpeg's own VP9 decoder drops: such a
+    clip decoded to the colour stored under its see-through pixels, without a word. libvpx's decoder reads the alpha,
+    so it is the same one line as any partly transparent clip, its hint telling ffmpeg to read the alpha too; an
+    opaque one decodes to the very pixels FFmpeg's own decoder gives."""
+    import av
+
+    try:
+        av.codec.Codec("libvpx-vp9", "w"), av.codec.Codec("libvpx-vp9", "r")
+    except (av.FFmpegError, ValueError):
+        pytest.skip("this FFmpeg has no libvpx-vp9")
+    alpha = _write_rgba(tmp_path / "alpha.webm", "libvpx-vp9", "yuva420p", see_through=True, fmt="webm")
+    with pytest.raises(BGSInputError, match=r"^alpha\.webm: partly transparent frames \(25% of .*: ffmpeg -c:v "
+                                            r"libvpx-vp9 -i IN -vf premultiply=inplace=1 -c:v libx264 "):
+        decode_frames(tmp_path / "alpha.webm", 3)
+    assert alpha[:, :, :16].max() == 0
+    _write_rgba(tmp_path / "opaque.webm", "libvpx-vp9", "yuva420p", see_through=False, fmt="webm")
+    got = decode_frames(tmp_path / "opaque.webm", 3)
+    assert [media.read_barcode(f) for f in got] == [1, 3, 5]
+    np.testing.assert_array_equal(got, _all_frames(tmp_path / "opaque.webm")[[1, 3, 5]])
+
+
+def test_a_webm_alpha_without_a_libvpx_decoder_is_a_warning(tmp_path: Path, monkeypatch, caplog) -> None:
+    """A PyAV built on an FFmpeg without libvpx cannot read a WebM's alpha: the clip decodes as FFmpeg's own decoder
+    gives it, with a warning naming the file and the decoder missing."""
+    import av
+
+    from bgs_hf.video import decode
+
+    try:
+        av.codec.Codec("libvpx-vp9", "w")
+    except (av.FFmpegError, ValueError):
+        pytest.skip("this FFmpeg has no libvpx-vp9 encoder")
+    _write_rgba(tmp_path / "alpha.webm", "libvpx-vp9", "yuva420p", see_through=True, fmt="webm")
+    monkeypatch.setattr(decode, "_ALPHA_DECODERS", {"vp9": "no-such-decoder"})
+    with caplog.at_level("WARNING", logger="bgs_hf.video.decode"):
+        got = decode_frames(tmp_path / "alpha.webm", 3)
+    np.testing.assert_array_equal(got, _all_frames(tmp_path / "alpha.webm")[[1, 3, 5]])
+    assert [r.getMessage() for r in caplog.records] == [
+        "alpha.webm: its alpha channel is not read (this FFmpeg has no no-such-decoder decoder), so transparent "
+        "pixels keep the colour stored under them"]
+
+
+@pytest.mark.parametrize("pix_fmt", ["gray", "gray16le"])
+def test_a_greyscale_clip_decodes_to_equal_rgb_channels_at_its_grey_levels(tmp_path: Path, pix_fmt: str) -> None:
+    """Greyscale video (FFV1, lossless; 8- and 16-bit) is in the RGB policy: each grey level v is the pixel (v, v, v),
+    the frames in their order. By hand: frame k is grey level 60 k + 5 (5, 65, 125, 185, 245). FFmpeg's converter
+    takes 16-bit grey to RGB up to one level high (185 * 257 gives 186), so that one is checked to a level."""
+    import av
+
+    levels = [60 * k + 5 for k in range(5)]
+    path = tmp_path / "grey.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 24, 16, pix_fmt
+        for v in levels:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((16, 24), v, np.uint8), format="gray")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    assert probe(path).pix_fmt == pix_fmt
+    got = decode_frames(path, 5)
+    assert got.shape == (5, 16, 24, 3)
+    want = np.broadcast_to(np.array(levels, np.int16)[:, None, None, None], got.shape)
+    assert (got[..., 0] == got[..., 1]).all() and (got[..., 1] == got[..., 2]).all()
+    assert np.abs(got.astype(np.int16) - want).max() <= (0 if pix_fmt == "gray" else 1)

@@ -9,7 +9,8 @@ in multiples of 90 degrees; mirror flips in the matrix are ignored. The whole cl
 videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
 records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
 cannot be opened; a cut live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment
-boundary (its header records no frame count), may decode short.
+boundary (its header records no frame count), may decode short. Partly transparent frames (an alpha channel with
+any see-through pixel among those sampled) are refused: what lies under such a pixel is not defined.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ logger = logging.getLogger(__name__)
 REENCODE_HINT = "re-encode it (ffmpeg -i IN -c:v libx264 -pix_fmt yuv420p OUT.mp4) or leave the clip out"
 #: ... and about one cut short: only another copy has the missing frames.
 RECOPY_HINT = "copy or download it again, or leave the clip out"
+
+
+def flatten_hint(reader: str = "") -> str:
+    """What to do about a clip with see-through pixels: only the user knows the background its viewers saw. FFmpeg's
+    ``premultiply`` filter multiplies each colour by its alpha, which lays the frame onto black; ``reader`` is the
+    input option that makes ffmpeg read the alpha at all (``-c:v libvpx-vp9`` for a VP9 WebM)."""
+    return (f"flatten it onto the background your participants saw (onto black: ffmpeg {reader}-i IN -vf "
+            "premultiply=inplace=1 -c:v libx264 -pix_fmt yuv420p OUT.mp4)")
 
 
 @dataclass
@@ -223,8 +232,30 @@ def _presented(frames: Iterator[Any], timeline: _Timeline, reorders: bool) -> It
         yield held.popleft(), heapq.heappop(stamps)
 
 
-def _frame_array(frame: Any, size: int | None) -> np.ndarray:
-    """RGB uint8 (H,W,3) in display orientation (rotation side data applied), short side resized."""
+def _may_be_transparent(fmt: Any) -> bool:
+    """Pixel formats that can carry transparency: an alpha plane (an animated GIF's bgra, PNG or QuickTime RLE in
+    a .mov, ProRes 4444, FFV1) or a palette, whose entries have an alpha."""
+    return bool(fmt.has_palette) or any(c.is_alpha for c in fmt.components)
+
+
+def _check_opaque(frame: Any, p: Path, reader: str = "") -> None:
+    """A see-through pixel has no colour of its own: converting to RGB keeps whatever lies under it (white from
+    FFmpeg's GIF decoder, black or anything else the encoder stored), so the model would see a background nobody
+    chose. Opaque frames of such formats (most GIFs) pass."""
+    if not _may_be_transparent(frame.format):
+        return
+    alpha = frame.to_ndarray(format="rgba")[..., 3]
+    if alpha.min() < 255:
+        share = float(np.mean(alpha < 255))
+        raise BGSInputError(f"partly transparent frames ({share:.0%} of a sampled frame's pixels are see-through, "
+                            f"an alpha channel in {frame.format.name}): the colour under them is not defined; "
+                            f"{flatten_hint(reader)}", path=p)
+
+
+def _frame_array(frame: Any, size: int | None, p: Path, reader: str = "") -> np.ndarray:
+    """RGB uint8 (H,W,3) in display orientation (rotation side data applied), short side resized; a partly
+    transparent frame is one line."""
+    _check_opaque(frame, p, reader)
     arr = frame.to_ndarray(format="rgb24")
     rot = int(round((getattr(frame, "rotation", 0) or 0) / 90.0)) % 4
     if rot:  # PyAV reports counter-clockwise degrees; np.rot90 rotates counter-clockwise too
@@ -260,6 +291,36 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
     return np.stack([a if a.shape == first else resize_frames_uint8_to(a, first[:2]) for a in picked])
 
 
+#: FFmpeg's own VP8/VP9 decoders drop the alpha a WebM stores beside each frame (``alpha_mode`` 1, Matroska's
+#: BlockAdditional); libvpx's read it, to the same colour pixels.
+_ALPHA_DECODERS = {"vp8": "libvpx", "vp9": "libvpx-vp9"}
+
+
+def _alpha_decoder(stream: Any, p: Path) -> Any | None:
+    """A libvpx decoder for a WebM whose alpha FFmpeg's own decoder would drop; ``None`` for every other stream."""
+    import av
+
+    alpha_mode = next((str(v).strip() for k, v in stream.metadata.items() if k.lower() == "alpha_mode"), "")
+    name = _ALPHA_DECODERS.get(stream.codec_context.name) if alpha_mode == "1" else None
+    if name is None:
+        return None
+    try:
+        return av.CodecContext.create(name, "r")
+    except (av.FFmpegError, ValueError):  # a PyAV built on an FFmpeg without libvpx
+        logger.warning("%s: its alpha channel is not read (this FFmpeg has no %s decoder), so transparent pixels keep "
+                       "the colour stored under them", p.name, name)
+        return None
+
+
+def _decoded(container: Any, stream: Any, decoder: Any | None) -> Iterator[Any]:
+    """The stream's frames in decoder order, by ``decoder`` where one is given (``_alpha_decoder``)."""
+    if decoder is None:
+        yield from container.decode(stream)
+        return
+    for packet in container.demux(stream):  # the last, empty packet flushes the decoder
+        yield from decoder.decode(packet)
+
+
 def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, size: int | None,
                       p: Path) -> list[np.ndarray]:
     """One RGB array per target time (rising): the last frame presented at or before it, the first frame for a
@@ -267,11 +328,13 @@ def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, 
     first frame past the last target."""
     stream = _video_stream(container, p)
     reorders = bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
+    decoder = _alpha_decoder(stream, p)
+    reader = f"-c:v {decoder.name} " if decoder is not None else ""  # how ffmpeg reads the alpha, for the hint
     picked: list[np.ndarray] = []
     on_screen = None
-    for frame, shown_at in _presented(container.decode(stream), timeline, reorders):
+    for frame, shown_at in _presented(_decoded(container, stream, decoder), timeline, reorders):
         if on_screen is not None and len(picked) < len(targets) and targets[len(picked)] < shown_at:
-            arr = _frame_array(on_screen, size)
+            arr = _frame_array(on_screen, size, p, reader)
             while len(picked) < len(targets) and targets[len(picked)] < shown_at:
                 picked.append(arr)
         if len(picked) == len(targets):
@@ -280,7 +343,7 @@ def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, 
     if on_screen is None:
         raise BGSInputError(f"no decodable video frames; {REENCODE_HINT}", path=p)
     if len(picked) < len(targets):  # targets after the last frame's start: it stays on screen to the end
-        picked.extend([_frame_array(on_screen, size)] * (len(targets) - len(picked)))
+        picked.extend([_frame_array(on_screen, size, p, reader)] * (len(targets) - len(picked)))
     return picked
 
 

@@ -47,7 +47,8 @@ PROCESSOR_DEFAULTS: dict[str, dict[str, list[float]]] = {
 # every ClipCache key, so stale cache entries are never read after an algorithm change. 2: still images and
 # cover-art-only audio are refused (version 1 caches served them as clips). 3: an h264/HEVC AVI with B-frames is
 # sampled by its frames' presentation order (version 2 took its decode-order stamps for times, skipping frames).
-DECODER_VERSION = 3
+# 4: partly transparent frames (an alpha channel, a WebM's too) are refused (version 3 served the colour under them).
+DECODER_VERSION = 4
 
 
 def checked_num_frames(value: Any, what: str = "num_frames") -> int:
