@@ -98,11 +98,12 @@ def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
     A resampling p counts the observed statistic among ``n_resamples`` draws, so it is never below
     ``sides / (n + 1)`` (one-sided permutation: 1/(n+1); two-sided bootstrap: 2/(n+1)). At that floor no draw
     reached the observed value and the p is only bounded: ``< floor`` (rounded up to three decimals), never an exact
-    "0.000999"."""
+    "0.000999". A count that is no whole number of draws (0, -1 or ``true`` in an edited ``evaluation.json``) gives no
+    floor, as ``None`` does: -1 was a ZeroDivisionError that stopped the whole report."""
     if _undefined(p):
         return "n/a"
     p = float(p)
-    if n_resamples:
+    if _number(n_resamples) and n_resamples >= 1 and float(n_resamples).is_integer():
         floor = sides / (int(n_resamples) + 1)
         if p <= floor * (1 + 1e-9):
             bound = max(math.ceil(floor * 1000 - 1e-9) / 1000, 0.001)

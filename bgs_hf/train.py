@@ -59,19 +59,24 @@ def build_parser(argv: list[str] | None = None) -> Any:
         "from the output folder's highest-step complete checkpoint. -v (--verbose) gives debug logging.\n\n" + EXIT_STATUS)
     parser.set_defaults(**training_defaults(flags_in(list(argv or []))))
     _describe_off_switches(parser)
-    _describe_best_model_metric(parser)
+    _describe_transformers_flags(parser)
     return parser
 
 
-def _describe_best_model_metric(parser: Any) -> None:
-    """transformers' help for ``--metric_for_best_model`` says it "Defaults to 'loss'", which BGS evaluation does not
-    report, and names no value: ``-h`` lists the scores it may name, as its refusal does."""
+def _describe_transformers_flags(parser: Any) -> None:
+    """TrainingArguments flags whose own help misleads in a BGS run: ``--metric_for_best_model`` "Defaults to 'loss'",
+    which BGS evaluation does not report, and names no value (``-h`` lists the scores it may name, as its refusal
+    does); ``--output_dir`` showed ``(default: None)`` where transformers writes to ``trainer_output``."""
     from bgs_hf.training.scoring import SCORED_METRICS
 
+    helps = {
+        "metric_for_best_model": "validation score that picks the best checkpoint, watched by early stopping and the "
+                                 f"plateau LR schedule: {' | '.join(f'eval_{m}' for m in SCORED_METRICS)} (loss: eval_rsa)",
+        "output_dir": "the run folder: adapter, head, checkpoints and metrics.json (default: trainer_output)",
+    }
     for action in parser._actions:
-        if action.dest == "metric_for_best_model":
-            action.help = ("validation score that picks the best checkpoint, watched by early stopping and the plateau "
-                           f"LR schedule: {' | '.join(f'eval_{m}' for m in SCORED_METRICS)} (loss: eval_rsa)")
+        if action.dest in helps:
+            action.help = helps[action.dest]
 
 
 def _describe_off_switches(parser: Any) -> None:

@@ -114,7 +114,7 @@ def test_import_takes_the_studys_own_test_videos_and_keeps_every_judgment(tmp_pa
     with caplog.at_level("WARNING"):
         assert cli(["data", "import", str(_csv(tmp_path, _set_trials())), str(videos), str(out),
                     "--test-videos", str(listing)]) == 0
-    assert ("test_videos.txt: 1 listed video(s) appear in no usable trial and are not clips (first: 'unused.mp4')"
+    assert ("test_videos.txt: 1 listed video appears in no usable trial and is not a clip (first: 'unused.mp4')"
             in caplog.text)
     printed = capsys.readouterr().out
     assert "note:" not in printed and "5 train, 3 test" in printed
@@ -191,7 +191,7 @@ def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Pa
     with caplog.at_level("WARNING"):
         assert cli(["data", "import", str(table), str(videos), str(out), "--captions", str(captions),
                     "--test-fraction", "0.4"]) == 0
-    assert ("captions.csv: captions of 1 video(s) that appear in no usable trial are not kept (first: 'unused.mp4')"
+    assert ("captions.csv: captions of 1 video that appears in no usable trial are not kept (first: 'unused.mp4')"
             in caplog.text)
     assert "captions: 3 of 8 clips have at least one" in capsys.readouterr().out
     data = load(out, val_fraction=0)
@@ -244,7 +244,7 @@ def test_import_reads_ratings_averaging_each_videos_rows_and_they_load_back(tmp_
     for line in ("ratings.csv: column 'Rater' names the raters (not a rating)",
                  "ratings.csv: dropped 1 exact duplicate row (same rater, video and ratings)",
                  "ratings.csv: column 'Comments' is empty in every row: not a rating",
-                 "ratings.csv: ratings of 1 video(s) that appear in no usable trial are not kept (first: 'unused.mp4')",
+                 "ratings.csv: ratings of 1 video that appears in no usable trial are not kept (first: 'unused.mp4')",
                  "ratings.csv: 2 clips are rated in several rows (up to 3): each rating is the mean of their "
                  "non-empty cells",
                  "ratings.csv: 5 of 8 clips have no ratings row: not rated (NaN, left out of the probes; first: "

@@ -574,7 +574,7 @@ def test_the_report_says_why_an_analysis_is_missing_and_reads_a_result_without_f
     md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
     assert "no validation or training judgments to choose a layer" in md and "no training clips" in md
     assert "not scored: the embeddings do not differ between clips" in md
-    assert "the first caption(s) with all-MiniLM-L6-v2" in md
+    assert "row embeds each clip's first caption with all-MiniLM-L6-v2" in md
     assert "95% range over split-halves" in md and "95% CI)" not in md.split("## Behavioural fit")[0]
     no_fit = {k: v for k, v in res.items() if k != "fit"}
     (tmp_path / "evaluation.json").write_text(json.dumps(no_fit))
@@ -1090,6 +1090,25 @@ def test_p_values_at_the_resampling_floor_read_as_a_bound_and_the_json_stays_num
     x = rng.normal(size=(30, 3))
     out = ridge_probe(x[:20], x[:20, 0], x[20:], x[20:, 0], n_perm=50)
     assert isinstance(out["p_value"], float) and out["n_perm"] == 50
+
+
+def test_a_resample_count_that_is_no_whole_number_of_draws_sets_no_floor_and_the_report_still_renders(tmp_path):
+    """``fmt_p(p, -1)`` divided by -1 + 1: a probe's ``n_perm`` edited to -1 in evaluation.json stopped ``bgs-hf
+    report`` with a ZeroDivisionError, while 0 already read as no count. A count that is no whole number of draws
+    now sets no floor, as ``None`` does. By hand: 1/31 = 0.0323 is "< 0.033" at the floor of 30 permutations (1/31)
+    and "0.032" without one."""
+    from bgs_hf._format import fmt_p
+    from bgs_hf.eval.report import build_sections, render
+
+    assert fmt_p(1 / 31, 30) == "< 0.033" and fmt_p(1 / 31, 30.0) == "< 0.033" and fmt_p(1 / 31) == "0.032"
+    for count in (-1, 0, -30, True, 2.5, float("nan"), float("inf")):
+        assert fmt_p(1 / 31, count) == "0.032", count
+    assert fmt_p(0.0004, -1) == "< 0.001" and fmt_p(None, -1) == "n/a"
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
+           "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+           "probes": {k: {"valence": {"r": 0.5, "p_value": 1 / 31, "n_perm": -1}} for k in ("pretrained", "bgs")}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "| valence | 0.500 | 0.032 | 0.500 | 0.032 |" in md
 
 
 def test_a_statistic_that_rounds_to_zero_prints_without_a_minus():

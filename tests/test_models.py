@@ -248,7 +248,7 @@ def test_lora_targets_in_the_skipped_predictor_are_refused_when_the_model_is_bui
     """A user regex reaching V-JEPA 2's predictor (alone, or along with the encoder: ``.*(query|value)``) built a
     model whose predictor LoRA could never train; it was refused as "dead" only when train_bgs started, never by
     ``build_embedder`` alone. Now one line at build time, naming the predictor's first layer and the fix."""
-    with pytest.raises(BGSInputError, match=r"match 2 layer\(s\) of tiny-random-vjepa2's predictor \(first: "
+    with pytest.raises(BGSInputError, match=r"match 2 layers of tiny-random-vjepa2's predictor \(first: "
                                             r"predictor\.layer\.0\.attention\.query\), which the embedder never runs.*"
                                             r"leave predictor out of the regex \(--lora_target_modules\), as the "
                                             r"default 'encoder\\\.layer") as err:
@@ -756,7 +756,7 @@ def test_a_checkpoint_missing_weights_is_refused_not_left_random(name, tmp_path)
     weights = load_file(str(folder / "model.safetensors"))
     dropped = sorted(weights)[0]
     save_file({k: v for k, v in weights.items() if k != dropped}, str(folder / "model.safetensors"))
-    with pytest.raises(BGSInputError, match=r"1 weight\(s\) of .* were not in its checkpoint"):
+    with pytest.raises(BGSInputError, match=r"1 weight of .* was not in its checkpoint"):
         get_backbone_spec(str(folder)).load_backbone()
 
 
@@ -940,9 +940,9 @@ def test_a_paper_hub_checkpoint_takes_its_own_preprocessing_weights_and_scoped_l
 
 
 @pytest.mark.parametrize("damage, match", [
-    ("missing", r"1 weight\(s\) of org/videomae-x were not in its checkpoint"),
-    ("other-architecture", r"weight\(s\) of org/videomae-x were not in its checkpoint"),
-    ("other-shape", r"weight\(s\) of org/videomae-x have another shape in its checkpoint"),
+    ("missing", r"1 weight of org/videomae-x was not in its checkpoint"),
+    ("other-architecture", r"\d weights of org/videomae-x were not in its checkpoint"),
+    ("other-shape", r"\d weights of org/videomae-x have another shape in its checkpoint"),
 ])
 def test_a_hub_checkpoint_that_does_not_fill_the_model_is_one_line(damage, match, hub_cache, tmp_path):
     """A Hub repo whose config names a supported family but whose weights leave some out (or are another
@@ -969,6 +969,34 @@ def test_a_hub_checkpoint_that_does_not_fill_the_model_is_one_line(damage, match
     with pytest.raises(BGSInputError, match=match) as err:
         build_embedder("org/videomae-x")
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_the_count_of_weights_a_checkpoint_lacks_or_misshapes_takes_its_nouns_and_verbs_number(n, tmp_path):
+    """The refusals said "1 weight(s) of X were not in its checkpoint" and "1 weight(s) ... have another shape": the
+    count now takes its noun's number and the verb agrees (``bgs_hf._format.count``). By hand: a tiny VideoMAE
+    folder with its first ``n`` weights (sorted by name) dropped, or widened by one row."""
+    from safetensors.torch import load_file, save_file
+
+    from bgs_hf.models.registry import get_backbone_spec
+
+    folder = tmp_path / "videomae"
+    transformers.VideoMAEModel(transformers.VideoMAEConfig(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+        patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(folder)
+    weights = load_file(str(folder / "model.safetensors"))
+    damaged = sorted(weights)[:n]
+    said = {1: ("1 weight of", "was not", "has another shape"), 2: ("2 weights of", "were not", "have another shape")}[n]
+    save_file({k: v for k, v in weights.items() if k not in damaged}, str(folder / "model.safetensors"))
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec(str(folder)).load_backbone()
+    assert f"{said[0]} {folder} {said[1]} in its checkpoint as transformers" in str(err.value)
+    wider = {k: torch.cat([v, v[:1]]) if k in damaged else v for k, v in weights.items()}
+    save_file(wider, str(folder / "model.safetensors"))
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec(str(folder)).load_backbone()
+    assert f"{said[0]} {folder} {said[2]} in its checkpoint than its config gives" in str(err.value)
+    assert "(s)" not in str(err.value)
 
 
 @pytest.mark.parametrize("mean_pooling", [True, False])

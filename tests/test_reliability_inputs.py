@@ -104,7 +104,7 @@ def test_empty_rating_cell_is_missing_with_a_count(tmp_path: Path, caplog) -> No
         data = load(write_release(t, tmp_path))
     values = np.array(data.clips["rating_valence"], dtype=float)
     assert np.isnan(values[[1, 4]]).all() and np.isfinite(np.delete(values, [1, 4])).all()
-    assert "2 empty value(s) in column 'rating-valence' read as missing" in caplog.text
+    assert "2 empty values in column 'rating-valence' read as missing" in caplog.text
 
 
 def test_same_clip_twice_is_a_flagged_catch_trial_not_an_error(tmp_path: Path) -> None:

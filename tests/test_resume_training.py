@@ -634,7 +634,7 @@ def test_a_resume_past_an_epoch_counted_runs_end_is_refused_before_the_model_run
                       clip_store=store)
     with pytest.raises(BGSInputError) as err:
         train_bgs(resumed)
-    assert str(err.value) == (f"checkpoint-6: the checkpoint is at step 6, past the {last} step(s) this run is set to "
+    assert str(err.value) == (f"checkpoint-6: the checkpoint is at step 6, past the {last} steps this run is set to "
                               "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
                               "--max_steps / --num_train_epochs")
     assert store.read == 0

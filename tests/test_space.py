@@ -2625,7 +2625,7 @@ def test_the_catalogue_is_embedded_in_batches_of_the_configured_size(tmp_path: P
 def test_a_hand_edited_space_settings_file_with_a_misspelt_key_or_no_object_is_one_line() -> None:
     """Found by fuzzing bgs_space.json: `{"n_neighbors": 3}` was "SpaceConfig.__init__() got an unexpected keyword
     argument" on the Space's start, and a JSON list "argument after ** must be a mapping"."""
-    with pytest.raises(BGSInputError, match=r"^bgs_space.json: unknown setting\(s\) modle, n_neighbors \(known: "):
+    with pytest.raises(BGSInputError, match=r"^bgs_space.json: 2 unknown settings \(modle, n_neighbors; known: "):
         SpaceConfig.from_settings({"n_neighbors": 3, "modle": "me/x", "seed": 1})
     with pytest.raises(BGSInputError, match="^bgs_space.json: settings must be a JSON object, got list$"):
         SpaceConfig.from_settings([1, 2])

@@ -2901,7 +2901,7 @@ def test_resuming_a_checkpoint_past_the_runs_last_step_is_one_line(tmp_path, tin
 
     _run(tmp_path, tiny, "r", num_train_epochs=2, save_strategy="epoch", eval_strategy="no")
     metrics, run_config = ((tmp_path / "r" / name).read_text() for name in ("metrics.json", "run_config.json"))
-    with pytest.raises(BGSInputError, match=r"^checkpoint-6: the checkpoint is at step 6, past the \d step\(s\) this "
+    with pytest.raises(BGSInputError, match=r"^checkpoint-6: the checkpoint is at step 6, past the \d steps this "
                                             r"run is set to .* resume from an earlier checkpoint-N"):
         _run(tmp_path, tiny, "r", save_strategy="epoch", eval_strategy="no", resume_from_checkpoint="last",
              **shorter)

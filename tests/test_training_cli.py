@@ -50,6 +50,24 @@ def test_each_off_switch_says_it_turns_its_flag_off_and_still_does(capsys):
         assert parse(["--data", "d", "--output_dir", "/tmp/x", *flags]).training.log_on_each_node is each_node
 
 
+def test_train_help_shows_no_default_of_none_and_says_the_one_required_flag():
+    """``bgs-hf train -h`` printed "(default: None)" 47 times (HfArgumentParser's formatter adds a default to every
+    flag): for ``--data``, which the command cannot run without; after ``--cache_dir``'s own default; for
+    ``--output_dir``, where transformers writes to ``trainer_output``; and for the overrides whose unset value means
+    the backbone's or the recipe's. A flag with a real default still shows it."""
+    from bgs_hf.train import build_parser, parse
+
+    shown = " ".join(build_parser([]).format_help().split())
+    assert "(default: None)" not in shown and shown.count("(required)") == 1
+    assert "--data DATA release folder, Hub-layout folder or Hub dataset id (required) --" in shown
+    assert "decoded-clip cache (default: <output_dir>/clip_cache; 'none' disables) --memory_cache_mb" in shown
+    assert "metrics.json (default: trainer_output) --" in shown
+    assert parse(["--data", "d"]).training.output_dir == "trainer_output"
+    assert "frames per clip, for models that accept any (default: the backbone's own) --" in shown
+    assert "picks --embed_chunk by a probe (default: none) --" in shown
+    assert "share of train clips held out as validation (default: 0.2) --" in shown
+
+
 def test_the_early_stopping_patience_is_told_in_evaluations_not_epochs():
     """The patience counts evaluations (``SayingEarlyStoppingCallback`` says "not improved for N evaluation(s)"):
     with ``--eval_strategy steps`` one every ``--eval_steps`` steps. The help called them epochs."""

@@ -917,7 +917,7 @@ def test_a_still_matroska_file_is_counted_and_an_audio_file_names_its_streams(tm
     records none: a one-frame .mkv passed as a video), and the no-video message without the streams the file has,
     passed (the still was an MP4, and the audio-only test read "no video stream" alone)."""
     still = media.write_barcode_clip(tmp_path / "still.mkv", 1, codec="ffv1")
-    assert "1 frame(s): a still image, not a video" in _assert_one_line_error(still, check_video)
+    assert "1 frame: a still image, not a video" in _assert_one_line_error(still, check_video)
     voice = media.write_audio_only(tmp_path / "voice.mp4")
     assert _assert_one_line_error(voice).endswith("no video stream (streams: audio)")
 

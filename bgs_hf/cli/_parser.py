@@ -39,7 +39,19 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """:class:`HelpFormatter` that appends ``(default: ...)`` to each flag (HfArgumentParser's style)."""
+    """:class:`HelpFormatter` that appends ``(default: ...)`` to each flag (HfArgumentParser's style), where that is
+    what a user gets: ``bgs-hf train -h`` said ``--data ... (default: None)`` of a flag it cannot run without, and
+    ``--cache_dir ... (default: <output_dir>/clip_cache; 'none' disables) (default: None)``. A required flag reads
+    ``(required)``; a flag left unset (None: its help says what happens then) and one whose help names its own
+    default get no second word."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.required:
+            return f"{text} (required)"
+        if action.default is None or "(default: " in text:
+            return text
+        return super()._get_help_string(action)
 
 
 def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> str:

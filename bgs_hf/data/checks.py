@@ -237,7 +237,7 @@ def to_numbers(
         fraction = np.mod(num, 1.0, out=np.zeros_like(num), where=finite)
         bad |= (fraction != 0) | huge
     if allow_empty and empty.any():
-        logger.info("%s: %d empty value(s) in column %r read as missing", path.name, int(empty.sum()), col)
+        logger.info("%s: %s in column %r read as missing", path.name, count(int(empty.sum()), "empty value"), col)
     if bad.any():
         kind = "an integer" if integer else "a finite number"
         where = np.flatnonzero(bad)

@@ -615,7 +615,8 @@ def _read_clips(folder: Path, problems: Problems) -> tuple[pd.DataFrame, list[tu
         clips[col] = optional_numbers(clips, col, where, problems)
     clips["video"], missing = _video_files(clips, folder, where, problems)
     if missing:
-        logger.warning("%d video file(s) named in clips are missing (first: %s)", len(missing), missing[0][2])
+        logger.warning("%s named in clips %s missing (first: %s)", count(len(missing), "video file"),
+                       "is" if len(missing) == 1 else "are", missing[0][2])
     return clips, missing
 
 

@@ -171,7 +171,8 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
             out.at[r, "captions"] = p or []
     missing_rating = [a for a in RATING_ATTRS if f"rating_{a}" not in out.columns]
     if missing_rating:
-        logger.info("%s: no rating column(s) for %s", path.name, ", ".join(missing_rating))
+        logger.info("%s: %s without a rating column (%s)", path.name, count(len(missing_rating), "attribute"),
+                    ", ".join(missing_rating))
     return out
 
 

@@ -283,8 +283,10 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     listed = set(rel[~bad, 0])
     unused = sorted(listed - set(clip_ids))
     if unused:  # in the folder but in no usable trial: not a clip, so in no split
-        logger.warning("%s: %d listed video(s) appear in no usable trial and are not clips (first: %r)",
-                       listing.name, len(unused), unused[0])
+        one = len(unused) == 1
+        logger.warning("%s: %s %s in no usable trial and %s (first: %r)", listing.name,
+                       count(len(unused), "listed video"), "appears" if one else "appear",
+                       "is not a clip" if one else "are not clips", unused[0])
     return ["test" if c in listed else "train" for c in clip_ids]
 
 
@@ -334,8 +336,8 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
     captions = captions_in_order(list(rel[~bad, 0]), list(df.loc[~bad, found["caption"]]), order)
     unused = sorted(set(captions) - set(clip_ids))
     if unused:
-        logger.warning("%s: captions of %d video(s) that appear in no usable trial are not kept (first: %r)",
-                       table.name, len(unused), unused[0])
+        logger.warning("%s: captions of %s that %s in no usable trial are not kept (first: %r)", table.name,
+                       count(len(unused), "video"), "appears" if len(unused) == 1 else "appear", unused[0])
     return captions
 
 
@@ -394,8 +396,8 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     means = values.loc[~bad].groupby(videos).mean()  # skips NaN: a rater's empty cell does not count
     unused = sorted(set(means.index) - set(clip_ids))
     if unused:
-        logger.warning("%s: ratings of %d video(s) that appear in no usable trial are not kept (first: %r)",
-                       table.name, len(unused), unused[0])
+        logger.warning("%s: ratings of %s that %s in no usable trial are not kept (first: %r)", table.name,
+                       count(len(unused), "video"), "appears" if len(unused) == 1 else "appear", unused[0])
     rows = pd.Series(videos).value_counts().reindex(clip_ids)
     several = rows[rows > 1]
     if len(several):

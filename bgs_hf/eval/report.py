@@ -53,6 +53,12 @@ def _p(x: Any, n_resamples: Any = None, sides: int = 1) -> str:
     return fmt_p(x, n_resamples if isinstance(n_resamples, int) else None, sides=sides)
 
 
+def _captions_embedded(mode: Any) -> str:
+    """What the language row embeds of each clip (``--caption``): "the first caption(s)" read as a count."""
+    known = {"first": "each clip's first caption", "mean": "each clip's captions (the mean of their embeddings)"}
+    return known.get(mode, f"the {mode} captions")
+
+
 def row_name(key: str, res: dict) -> str:
     """The display name of model ``key`` in a run's result, in the report's tables and `bgs-hf evaluate`'s summary
     alike (its language row names its own sentence model; a row that is not what its key says carries its own
@@ -251,7 +257,7 @@ def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
                "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
     blocks += [("text", f"*{_run_prefix(label, runs)}the {row_name('language', r)} row embeds "
-                f"the {ref['caption']} caption(s) with {ref['model']}.*")
+                f"{_captions_embedded(ref['caption'])} with {ref['model']}.*")
                for label, r, _ in runs for ref in [r.get("language_reference")] if ref]
     blocks += [("text", f"*{_run_prefix(label, runs)}no language row ({r['language_skipped']}).*")
                for label, r, _ in runs if r.get("language_skipped")]

@@ -123,7 +123,8 @@ class SpaceConfig:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(str(k) for k in settings if k not in known)
         if unknown:
-            raise BGSInputError(f"{source}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+            raise BGSInputError(f"{source}: {count(len(unknown), 'unknown setting')} ({', '.join(unknown)}; known: "
+                                f"{', '.join(sorted(known))})")
         return cls(**settings)
 
     @property

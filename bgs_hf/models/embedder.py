@@ -33,6 +33,7 @@ import torch
 from peft import LoraConfig, PeftModel
 from torch import nn
 
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, is_whole, whole_number
 from bgs_hf.models.registry import POOLINGS, BackboneSpec, checked_num_frames, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
@@ -488,7 +489,7 @@ def _refuse_skipped_targets(model: BGSEmbedder, scoped: str, given: str) -> None
                and any(True for _ in m.parameters(recurse=False))]
         if hit:
             raise BGSInputError(
-                f"LoRA targets '{given}' match {len(hit)} layer(s) of {model.spec.name}'s {skipped} (first: "
+                f"LoRA targets '{given}' match {count(len(hit), 'layer')} of {model.spec.name}'s {skipped} (first: "
                 f"{hit[0].removeprefix('backbone.')}), which the embedder never runs, so their LoRA would never "
                 f"train: leave {skipped} out of the regex (--lora_target_modules), as the default "
                 f"'{model.spec.lora_target}' does")

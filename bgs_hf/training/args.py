@@ -48,7 +48,8 @@ class ModelArguments:
         default=DEFAULT_BACKBONE,
         metadata={"help": "vjepa2|timesformer|videomae|clip|bgs_conv3d, tiny-random-<family>, bgs-tiny-videomae, "
                           "bgs-tiny-conv3d, bgs-tiny-conv3d-fg, a Hub id or a local folder"})
-    num_frames: int | None = field(default=None, metadata={"help": "frames per clip (models that accept any)"})
+    num_frames: int | None = field(
+        default=None, metadata={"help": "frames per clip, for models that accept any (default: the backbone's own)"})
     interpolate_frames: bool = field(
         default=False, metadata={"help": "TimeSformer: take --num_frames other than the checkpoint's by interpolating "
                                          "its time embeddings (the paper's 16-frame TimeSformer-k400); recorded in the run"})
@@ -57,7 +58,8 @@ class ModelArguments:
     lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=16, metadata={"help": "LoRA scaling numerator (scale = alpha / r)"})
     lora_dropout: float = field(default=0.1, metadata={"help": "dropout on the LoRA branch"})
-    lora_target_modules: str | None = field(default=None, metadata={"help": "regex relative to the backbone"})
+    lora_target_modules: str | None = field(
+        default=None, metadata={"help": "regex relative to the backbone (default: the backbone's own)"})
     trust_remote_code: bool = field(default=False, metadata={"help": "run a Hub backbone's own modelling code"})
 
 
@@ -70,11 +72,14 @@ class BGSArguments:
     """The recipe and the loss."""
 
     recipe: str = field(default=DEFAULT_RECIPE, metadata={"help": " | ".join(RECIPES)})
-    clips_per_step: int | None = field(default=None, metadata={"help": "override: global clips per step (0 = all)"})
+    clips_per_step: int | None = field(
+        default=None, metadata={"help": "override: global clips per step (0 = all; default: the --recipe's)"})
     embed_chunk: int | None = field(
-        default=None, metadata={"help": "override: clips per forward chunk with recomputation (0 = off)"})
+        default=None, metadata={"help": "override: clips per forward chunk with recomputation (0 = off; default: the "
+                                        "--recipe's)"})
     max_memory: str | None = field(
-        default=None, metadata={"help": "activation budget per process, e.g. 8GB: picks --embed_chunk by a probe"})
+        default=None, metadata={"help": "activation budget per process, e.g. 8GB: picks --embed_chunk by a probe "
+                                        "(default: none)"})
     local_loss: str = field(default="triplet", metadata={"help": "triplet (paper) | odd-one-out"})
     margin: float = field(default=0.2, metadata={"help": "triplet hinge margin (cosine distance)"})
     temperature: float = field(default=0.1, metadata={"help": "odd-one-out softmax temperature"})

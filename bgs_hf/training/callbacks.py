@@ -13,6 +13,7 @@ from typing import Any
 
 from transformers import EarlyStoppingCallback, TrainerCallback
 
+from bgs_hf._format import count
 from bgs_hf.training.data import StepDataset
 
 logger = logging.getLogger(__name__)
@@ -68,5 +69,5 @@ class SayingEarlyStoppingCallback(EarlyStoppingCallback):
         name = name if name.startswith("eval_") else f"eval_{name}"
         best = "none" if state.best_metric is None else f"{state.best_metric:.4g}"
         return (f"step {state.global_step} of {state.max_steps} (epoch {round(state.epoch or 0.0, 2):g}): {name} has "
-                f"not improved for {self.early_stopping_patience_counter} evaluation(s), best {name} {best} at step "
+                f"not improved for {count(self.early_stopping_patience_counter, 'evaluation')}, best {name} {best} at step "
                 f"{state.best_global_step} (--early_stopping_patience {self.early_stopping_patience}; 0 turns it off)")

@@ -45,7 +45,7 @@ def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
         done = sorted((d for d in found if checkpoint_complete(d)), key=lambda d: int(d.name.split("-")[1]))
         skipped = sorted(d.name for d in set(found) - set(done))
         if skipped:
-            logger.warning("ignoring incompletely written checkpoint(s): %s", ", ".join(skipped))
+            logger.warning("ignoring %s: %s", count(len(skipped), "incompletely written checkpoint"), ", ".join(skipped))
         if not done:
             raise BGSInputError("no complete checkpoint-N folder to resume from", path=run_dir)
         logger.info("resuming from %s", done[-1])
@@ -69,7 +69,7 @@ def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
     """A checkpoint past the run's last step is refused: the Trainer trained nothing and returned the checkpoint's
     longer-trained model as the shorter run the flags asked for (exit 0, ``train_loss`` 0.0)."""
     if max_steps > 0 and step > max_steps:
-        raise BGSInputError(f"the checkpoint is at step {step}, past the {max_steps} step(s) this run is set to "
+        raise BGSInputError(f"the checkpoint is at step {step}, past the {count(max_steps, 'step')} this run is set to "
                             "(--max_steps, or --num_train_epochs): resume from an earlier checkpoint-N, or raise "
                             "--max_steps / --num_train_epochs", path=folder)
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.video.policy import checked_num_frames
 from bgs_hf.video.transforms import resize_frames_uint8, resize_frames_uint8_to
@@ -445,7 +446,7 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.min_frames is not None:
         frames = info.frames if info.frames is not None else probe(p, count_frames=True).frames
         if frames is not None and frames < lim.min_frames:
-            raise BGSInputError(f"{frames} frame(s): a still image, not a video (at least {lim.min_frames} frames; "
+            raise BGSInputError(f"{count(frames, 'frame')}: a still image, not a video (at least {lim.min_frames} frames; "
                                 "the social content of a clip is in how it moves)", path=p)
     return info
 
