@@ -6,13 +6,14 @@ and N processes printed it N times. The clips a process loads for its own part o
 alone: a warning about them (a damaged clip-cache entry decoded again) is that process's to say, and so is an error
 raised while it loads them (a clip only it cannot read). :func:`own_part` marks that span; :class:`SharedWarningsOnce`,
 which the CLI puts on its console on every process but the first of each machine, lets only those warnings through
-there, and :func:`own_error` tells the CLI's launch handling which errors to say there. Light on purpose: the CLI
-imports it before anything heavy.
+there, and :func:`own_error` tells the CLI's launch handling which errors to say there. :func:`command_process_group`
+ends the process group a command's run started. Light on purpose: the CLI imports it before anything heavy.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -56,3 +57,41 @@ class SharedWarningsOnce(logging.Filter):
 
 #: the one instance the CLI installs and removes again
 SHARED_WARNINGS_ONCE = SharedWarningsOnce()
+
+
+def _group_started() -> bool:
+    """Whether this process's default ``torch.distributed`` process group is up (without importing torch: a process
+    that never imported ``torch.distributed`` has none)."""
+    dist = sys.modules.get("torch.distributed")
+    return dist is not None and dist.is_available() and dist.is_initialized()
+
+
+@contextmanager
+def command_process_group() -> Iterator[None]:
+    """A command's own process group ends with it, on success, error or Ctrl-C. Under ``torchrun``/``accelerate
+    launch`` the group is started by the run (transformers' ``TrainingArguments``, through accelerate) and neither the
+    Trainer nor accelerate destroys it: gloo's threads were left to static destructors at exit (the suspected cause
+    of a rank that once aborted there, "terminate called without an active exception"; not reproduced). A group
+    already up when the command began is its caller's (a Python user's own distributed script) and is left alone; so is every group ``train_bgs`` starts when
+    called from Python, which is its caller's to end (``torch.distributed.destroy_process_group()``)."""
+    ours = not _group_started()
+    try:
+        yield
+    finally:
+        if ours and _group_started():
+            _end_process_group()
+
+
+def _end_process_group() -> None:
+    """Destroy the default group, and forget accelerate's record of it, so that another run in this process starts a
+    new one. A failure here is logged, not raised: it must not replace the command's own error."""
+    import torch.distributed as dist
+
+    try:
+        dist.destroy_process_group()
+    except Exception:  # a group a failed peer left broken: the process ends anyway
+        logging.getLogger(__name__).debug("destroying the process group failed", exc_info=True)
+    state = sys.modules.get("accelerate.state")
+    reset = getattr(getattr(state, "AcceleratorState", None), "_reset_state", None)  # accelerate's own, not public
+    if reset is not None:
+        reset(reset_partial_state=True)

@@ -1095,7 +1095,8 @@ def test_data_import_puts_the_declared_licence_on_the_card_and_counts_what_it_wr
 
     data = SimpleNamespace(n_clips=8, split_items=lambda split: [0, 4, 6] if split == "test" else [1, 2, 3, 5, 7],
                            judgments=pd.DataFrame({"participant": ["p1", "p2", "p1"]}), n_participants=2,
-                           mixed_judgments=lambda: 0)  # every trial inside one split: no note
+                           mixed_judgments=lambda: 0,  # every trial inside one split: no note
+                           meta={"source": "triplet-table", "imported_from": "t.csv"})
     cards = []
     monkeypatch.setattr(triplet_table, "collect_problems", lambda table, videos, **kw: (data, []))
     monkeypatch.setattr(data_module, "write_hub", lambda data, out, **kw: cards.append(kw["card_info"]) or Path(out))

@@ -245,6 +245,62 @@ def test_a_statistic_computed_on_the_main_process_reaches_every_rank_and_so_does
                                                                  "said": "test.csv: too few judgments"}
 
 
+def _command_groups(rank: int, port: int, out: str) -> None:
+    """Per command run through ``run_guarded`` (the one way every bgs-hf entry point runs): its exit status, whether
+    the default process group is still up after it, and what its collective summed. The group of the first three is
+    started inside the command by accelerate's ``PartialState``, as ``TrainingArguments`` starts it under torchrun;
+    the last one's by the caller before the command."""
+    import torch
+    import torch.distributed as dist
+    from accelerate.state import PartialState
+
+    from bgs_hf.cli.main import run_guarded
+    from bgs_hf.errors import BGSInputError
+
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", LOCAL_WORLD_SIZE="2",
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    sums: list[int] = []
+
+    def summed() -> int:
+        one = torch.ones(1)
+        dist.all_reduce(one)
+        sums.append(int(one.item()))
+        return 0
+
+    def run() -> int:
+        PartialState(cpu=True)
+        return summed()
+
+    def refused() -> int:
+        run()
+        raise BGSInputError("refused here", path="judgments.csv")
+
+    seen = {tag: [run_guarded(command), dist.is_initialized()]
+            for tag, command in (("run", run), ("again", run), ("refused", refused))}
+    if not dist.is_initialized():  # (a group left up by the commands would be reused)
+        dist.init_process_group("gloo", rank=rank, world_size=2)  # the caller's own group
+    seen["callers"] = [run_guarded(summed), dist.is_initialized()]
+    summed()  # still the caller's to use
+    dist.destroy_process_group()
+    Path(f"{out}.{rank}").write_text(json.dumps({**seen, "sums": sums}))
+
+
+@pytest.mark.distributed
+def test_a_commands_process_group_ends_with_it_and_a_callers_is_left_alone(tmp_path):
+    """Under torchrun the run starts the process group (TrainingArguments, through accelerate) and nothing destroyed
+    it: gloo's threads were left to static destructors at exit, where a rank once aborted ("terminate called without
+    an active exception") after a successful 2-process run. Now the command that started it ends it, on success and
+    on a refusal (exit 2), and a second run in the same process starts a new one; a group the caller had up before the
+    command stays up and usable. Five all_reduces of a 1 over 2 processes: 2 each."""
+    import torch.multiprocessing as mp
+
+    out = str(tmp_path / "groups")
+    mp.spawn(_command_groups, args=(_free_port(), out), nprocs=2, join=True)
+    for rank in (0, 1):
+        assert json.loads(Path(f"{out}.{rank}").read_text()) == {
+            "run": [0, False], "again": [0, False], "refused": [2, False], "callers": [0, True], "sums": [2] * 5}
+
+
 def _rank1_clip(data) -> int:
     """The first clip of rank 1's share of step 0 (clip-batched, 6 clips a step, seed 5, 2 processes): a clip only
     that rank loads in that step."""
@@ -278,13 +334,20 @@ def _train_main(out: str, data, store, max_steps: int, eval_steps: int = 0) -> i
 
 
 def _main_training(cfg) -> int:
-    """``python -m bgs_hf.train`` (its console, its error handling) training ``cfg``."""
+    """``python -m bgs_hf.train`` (its console, its error handling) training ``cfg``; whether this process's group was
+    still up when it returned goes to ``<output_dir>.group_up.<rank>``."""
+    import torch.distributed as dist
+
     import bgs_hf.training.api as api
     from bgs_hf.train import main
 
     real = api.train_bgs
     api.train_bgs = lambda parsed: real(cfg)
-    return main(["--data", "tiny", "--output_dir", str(cfg.training["output_dir"]), "--use_cpu", "true"])
+    try:
+        return main(["--data", "tiny", "--output_dir", str(cfg.training["output_dir"]), "--use_cpu", "true"])
+    finally:
+        Path(f"{cfg.training['output_dir']}.group_up.{os.environ.get('RANK', 0)}").write_text(
+            json.dumps(dist.is_initialized()))
 
 
 def broken_clip_run(out: str, where: str) -> int:
@@ -354,6 +417,8 @@ def test_a_clip_one_rank_cannot_read_is_said_once_by_that_rank_and_the_other_say
     assert said[0] in ([], ["terminated"]) or said[0][0].startswith("error: rank 0 stopped: a collective operation failed")
     for r in (0, 1):
         assert "Traceback" not in err[r] and "gloo" not in err[r], err[r][-3000:]
+    # the rank that refused ended the process group its run started (rank 0 may be stopped by the launcher first)
+    assert json.loads(Path(f"{tmp_path / 'run'}.group_up.1").read_text()) is False
 
 
 @pytest.mark.distributed
@@ -371,6 +436,8 @@ def test_a_warning_every_process_computes_is_said_once_per_machine_and_a_ranks_o
     assert (err[0].count(shared), err[1].count(shared)) == (1, 0), (err[0][-3000:], err[1][-3000:])
     damaged = re.compile(r"WARNING bgs_hf\.video\.cache: clip cache entry for c\d+\.mp4 is damaged")
     assert damaged.search(err[1]), err[1][-3000:]
+    # python -m bgs_hf.train ended the process group its run started, on every rank (it was left to exit)
+    assert [json.loads(Path(f"{tmp_path / 'run'}.group_up.{r}").read_text()) for r in (0, 1)] == [False, False]
 
 
 def final_fit_run(out: str) -> None:
@@ -645,21 +712,27 @@ def test_a_run_one_process_refuses_leaves_the_run_it_would_replace_and_one_that_
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--broken":
-        sys.exit(broken_clip_run(sys.argv[2], sys.argv[3]))
-    if sys.argv[1] == "--warnings":
-        sys.exit(warnings_run(sys.argv[2]))
-    if sys.argv[1] == "--ddp-settings":
-        sys.exit(ddp_settings_run(sys.argv[2]))
-    if sys.argv[1] == "--earlier-runs":
-        sys.exit(earlier_runs(sys.argv[2]))
-    if sys.argv[1] == "--replacing":
-        sys.exit(replacing_run(sys.argv[2], sys.argv[3], int(sys.argv[4])))
-    if sys.argv[1] == "--final-fit":
-        sys.exit(final_fit_run(sys.argv[2]))
-    if sys.argv[1] == "--resumed":  # one or more (run folder, checkpoint or none) pairs, in turn
-        for run, resume in zip(sys.argv[2::2], sys.argv[3::2]):
-            resumed_run(run, resume)
-        sys.exit(0)
-    for chunk, recipe, cps in CASES:
-        first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)
+    try:
+        if sys.argv[1] == "--broken":
+            sys.exit(broken_clip_run(sys.argv[2], sys.argv[3]))
+        if sys.argv[1] == "--warnings":
+            sys.exit(warnings_run(sys.argv[2]))
+        if sys.argv[1] == "--ddp-settings":
+            sys.exit(ddp_settings_run(sys.argv[2]))
+        if sys.argv[1] == "--earlier-runs":
+            sys.exit(earlier_runs(sys.argv[2]))
+        if sys.argv[1] == "--replacing":
+            sys.exit(replacing_run(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        if sys.argv[1] == "--final-fit":
+            sys.exit(final_fit_run(sys.argv[2]))
+        if sys.argv[1] == "--resumed":  # one or more (run folder, checkpoint or none) pairs, in turn
+            for run, resume in zip(sys.argv[2::2], sys.argv[3::2]):
+                resumed_run(run, resume)
+            sys.exit(0)
+        for chunk, recipe, cps in CASES:
+            first_step(f"{sys.argv[1]}-{chunk}-{recipe}-{cps}", chunk, recipe, cps)
+    finally:  # this script owns the group its train_bgs calls started (bgs_hf's commands end theirs themselves)
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bgs_hf._bars import close_open_bars
-from bgs_hf._launch import SHARED_WARNINGS_ONCE
+from bgs_hf._launch import SHARED_WARNINGS_ONCE, command_process_group
 from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed, walk
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -261,10 +261,11 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     """Run a command the CLI way: bad input, a diverged run or the environment is one ``error:`` line (exit 2,
     1, 2), Ctrl-C is "interrupted" (130) and SIGTERM "terminated" (143), both after the command's cleanup; no
     traceback. ``python -m bgs_hf.train`` (torchrun, accelerate) uses it too, with ``process``
-    (:func:`launch_process`) naming the process whose own error it is: ``error: rank 3 of 8: ...``."""
+    (:func:`launch_process`) naming the process whose own error it is: ``error: rank 3 of 8: ...``. A process group
+    the command's run started ends with it (:func:`~bgs_hf._launch.command_process_group`)."""
     error = f"error: {process}: " if process else "error: "
     try:
-        with _sigterm_as_interrupt():
+        with _sigterm_as_interrupt(), command_process_group():
             return int(command() or 0)
     except BGSInputError as err:
         _say(f"{error}{_as_raised(err)}")

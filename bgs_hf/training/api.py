@@ -686,7 +686,9 @@ def check_train_config(config: TrainConfig) -> tuple[Any, Any, Any]:
 
 
 def train_bgs(config: TrainConfig) -> TrainResult:
-    """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed."""
+    """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed. Under a launch
+    the process group it starts (``TrainingArguments``, through accelerate) is left up for the caller, who may train
+    again in it: end it with ``torch.distributed.destroy_process_group()``, as the CLI does for its own runs."""
     stream_caches: list[Any] = []
     try:
         return _train_bgs(config, stream_caches)
