@@ -57,6 +57,62 @@ def test_each_way_a_command_ends_has_its_exit_status_and_one_line(error, code, l
     assert captured.err.splitlines() == [line] and captured.out == ""
 
 
+def test_an_os_error_of_two_files_names_both_as_python_does(tmp_path, capsys):
+    """``push --local-dir`` (and ``data import``) copy with ``shutil``, which on a full disk raises ENOSPC with the
+    *source* as ``filename`` and the copy as ``filename2``: the line read ``No space left on device: run/base/
+    model.safetensors``, the user's file on a disk with room. A rename into a gone folder named only the file that
+    exists. Both files, as ``str(OSError)`` gives them."""
+    import errno
+    import os
+
+    src = tmp_path / "model.safetensors"
+    src.write_bytes(b"w")
+
+    def rename_into_a_gone_folder() -> None:  # raised by the OS
+        os.rename(src, tmp_path / "gone" / "model.safetensors")
+
+    def copy_onto_a_full_disk() -> None:  # as shutil's copyfile raises it (seen on a 100 kB tmpfs)
+        raise OSError(errno.ENOSPC, "No space left on device", "run/base/model.safetensors", None,
+                      "/full/.bgs-partial-push-9/base/model.safetensors")
+
+    assert run_guarded(rename_into_a_gone_folder) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: FileNotFoundError: No such file or directory: {src} -> {tmp_path / 'gone' / 'model.safetensors'}"]
+    assert run_guarded(copy_onto_a_full_disk) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: OSError: No space left on device: run/base/model.safetensors -> "
+        "/full/.bgs-partial-push-9/base/model.safetensors"]
+
+
+def test_a_full_disk_or_a_gone_folder_under_safetensors_is_one_os_error_line(tmp_path, capsys):
+    """safetensors raises its own ``SafetensorError``, no ``OSError``, when it cannot write weights: ``bgs-hf train``
+    whose disk filled while a checkpoint's adapter was saved (a 900 kB tmpfs) ended in a multi-screen traceback with
+    exit status 1. It is the environment's one line, exit 2, as any other full disk; other errors still crash."""
+    import safetensors.torch
+    import torch
+    from safetensors import SafetensorError
+
+    gone = tmp_path / "gone"
+
+    def save_into_a_gone_folder() -> None:  # safetensors' own error, raised by safetensors
+        safetensors.torch.save_file({"w": torch.zeros(2)}, str(gone / "adapter_model.safetensors"))
+
+    def save_onto_a_full_disk() -> None:  # its words on that full tmpfs (no path: the write failed, not the open)
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    def crash() -> None:
+        raise RuntimeError("a bug that mentions no OS error")
+
+    assert run_guarded(save_into_a_gone_folder) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: FileNotFoundError: No such file or directory: {gone}/"), err
+    assert run_guarded(save_onto_a_full_disk) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: OSError: No space left on device"]
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_guarded(crash)
+    assert not gone.exists()
+
+
 @pytest.mark.parametrize("tty", [True, False])
 def test_an_error_line_starts_on_its_own_line_after_a_bar_the_failure_left_open(tty, monkeypatch):
     """A bar iterated by a comprehension (the pixel baseline's decode) or held by an object (the Trainer's step bar)

@@ -73,9 +73,13 @@ def build_parser() -> CLIParser:
 
 
 def _environment_error(err: OSError) -> str:
-    """One line for an OS or network failure (``--verbose`` keeps the traceback in the debug log)."""
+    """One line for an OS or network failure (``--verbose`` keeps the traceback in the debug log). A copy's error
+    names both files, as Python writes it (``src -> dst``): ``shutil``'s copy onto a full disk sets ``filename`` to
+    the source, so the line named the user's file on a disk with room as the one without."""
     what = getattr(err, "strerror", None) or (str(err).splitlines()[0] if str(err) else "failed")
     where = getattr(err, "filename", None)
+    if where and getattr(err, "filename2", None):
+        where = f"{where} -> {err.filename2}"
     hint = ""
     if type(err).__name__ in ("OfflineModeIsEnabled", "ConnectError", "ConnectionError", "LocalEntryNotFoundError"):
         hint = " (no network, or HF_HUB_OFFLINE is set: this command needs the Hub)"
@@ -124,6 +128,23 @@ def _os_error_args(os_error: re.Match[str]) -> list[object]:
     if os_error["filename2"]:
         args += [None, ast.literal_eval(os_error["filename2"])]  # (winerror, filename2)
     return args
+
+
+#: a Rust ``std::io::Error`` as a Rust-backed library words it: safetensors' ``SafetensorError("Error while
+#: serializing: I/O error: No space left on device (os error 28)")``, where it knows the file ``... (os error 2) at
+#: path "/out/.tmpX"``
+_RUST_IO_ERROR = re.compile(r'(?:.*: )?(?P<strerror>[^:\n]+) \(os error (?P<errno>\d+)\)'
+                            r'(?: at path "(?P<filename>[^"\n]*)")?', re.S)
+
+
+def _os_error_inside(err: Exception) -> OSError | None:
+    """The ``OSError`` a library raised as its own error type, or None: safetensors (every ``save_pretrained`` of
+    weights: a checkpoint, the run's adapter, ``pretrain-tiny``, ``push``'s base/) raises ``SafetensorError``, no
+    ``OSError``, so a full disk while saving weights was a multi-screen traceback with exit status 1."""
+    rust = _RUST_IO_ERROR.fullmatch(str(err).strip())
+    if rust is None:
+        return None
+    return OSError(int(rust["errno"]), rust["strerror"], *([rust["filename"]] if rust["filename"] else []))
 
 
 def launch_rank(name: str = "RANK") -> int:
@@ -283,6 +304,14 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except Exception as err:
+        os_error = _os_error_inside(err)
+        if os_error is None:  # a crash: its traceback, too, starts on its own line
+            close_open_bars()
+            raise
+        logging.getLogger(__name__).debug("command failed", exc_info=True)
+        _say(f"{error}{_environment_error(os_error)}")
+        return 2
     except BaseException:  # a crash: its traceback, too, starts on its own line
         close_open_bars()
         raise
