@@ -635,6 +635,48 @@ def test_the_readme_names_the_rows_evaluate_prints():
         "pretrained", "bgs", "language", "evaluation.json"]
 
 
+def test_every_example_that_reads_make_demos_folder_reads_what_it_writes(tmp_path, monkeypatch, capsys):
+    """`bgs-hf report -h`'s first example read `runs/demo/eval`, a folder that neither `make demo` nor any command
+    the docs show writes (the quickstart's evaluation is in `runs/demo/analyses/`): copied after `make demo`, it
+    stopped with "no evaluation.json". Every help or README example that reads a `runs/demo` path (report's
+    RUN_DIRs, evaluate's and space's --model, push's RUN_DIR) must read the folder README says `make demo` writes:
+    `runs/demo` with the run in `bgs/` and the analyses in `analyses/`."""
+    import re
+    import shlex
+
+    from bgs_hf.cli.main import build_parser
+    from bgs_hf.eval.report import load_run
+
+    demo = tmp_path / "runs" / "demo"
+    (demo / "bgs").mkdir(parents=True)
+    (demo / "analyses").mkdir()
+    (demo / "analyses" / "evaluation.json").write_text('{"models": {}, "split": "test", "fit": {}}')
+    monkeypatch.chdir(tmp_path)
+    argvs = [argv for doc in _DOCS for _, _, argv in _commands(_doc_text(doc)) if argv]
+    for path, parser in _parsers():
+        argvs += [shlex.split(line.strip())[1:] for line in parser.format_help().splitlines()
+                  if path and line.strip().startswith(f"bgs-hf {' '.join(path)} ")]
+    inline = [shlex.split(span)[1:] for doc in _DOCS for span in re.findall(r"`(bgs-hf [^`]+)`", _doc_text(doc))]
+    read: list[tuple[str, str]] = []
+    for argv in argvs + inline:
+        if argv[0] not in ("report", "evaluate", "space", "push"):
+            continue
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit:  # prose quotes fragments (`bgs-hf evaluate --model BACKBONE`); code blocks parse (above)
+            assert argv in inline, argv
+            capsys.readouterr()
+            continue
+        paths = args.runs if argv[0] == "report" else [getattr(args, "run_dir", None) or args.model,
+                                                       getattr(args, "pretrained", None)]
+        read += [(argv[0], str(p)) for p in paths if p and str(p).startswith("runs/demo")]
+    assert {command for command, _ in read} >= {"report", "evaluate", "space"}
+    for command, path in read:
+        assert (tmp_path / path).is_dir(), f"bgs-hf {command} reads {path}, which `make demo` does not write"
+        if command == "report":
+            assert load_run(path)[2].resolve() == (demo / "analyses").resolve()
+
+
 def test_the_quickstarts_help_gives_the_times_the_readme_measured(capsys):
     """`bgs-hf quickstart --help` said "5-8 min measured on 2 CPU cores (make demo runs it)" after README measured the
     quickstart under `make demo` at 3.2 min (its malloc setting): the help must quote README's `make demo` figure,

@@ -2567,7 +2567,9 @@ def test_a_staged_space_readme_states_the_upload_limits_it_was_staged_with(tmp_p
 
 def test_the_space_readme_states_the_apps_default_limits_cache_folder_and_environment(monkeypatch) -> None:
     """Mutants that passed: the template README's upload limit, default cache folder or environment variables
-    (`GRADIO_SERVER_PORT`, `BGS_MODEL`) other than the ones the app uses."""
+    (`GRADIO_SERVER_PORT`, `BGS_MODEL`) other than the ones the app uses. The README did not name
+    `GRADIO_SERVER_NAME`, which app.py reads for the interface: served from a container or another machine, the
+    page answered only on 127.0.0.1 and nothing said how to open it."""
     import re
 
     from bgs_hf.hub.space_app import upload_limits_sentence
@@ -2575,9 +2577,12 @@ def test_the_space_readme_states_the_apps_default_limits_cache_folder_and_enviro
     root = Path(__file__).parents[1]
     readme = (root / "spaces/bgs-demo/README.md").read_text()
     named = set(re.findall(r"\b(?:BGS|GRADIO)_[A-Z_]+\b", readme))
-    assert named == {"BGS_MODEL", "BGS_SPACE_CACHE", "GRADIO_SERVER_PORT"}, named
+    assert named == {"BGS_MODEL", "BGS_SPACE_CACHE", "GRADIO_SERVER_PORT", "GRADIO_SERVER_NAME"}, named
     code = (root / "spaces/bgs-demo/app.py").read_text() + (root / "bgs_hf/hub/space_app.py").read_text()
     assert all(f'os.environ.get("{name}"' in code for name in named)
+    read = set(re.findall(r'os\.environ(?:\.get\(|\[)"([A-Z_]+)"', code)) - {"PYTHONPATH"}  # the decode worker's
+    assert read == named  # every variable the app reads is one the README names
+    assert "`GRADIO_SERVER_NAME` the interface, 127.0.0.1 unless set" in " ".join(readme.split())  # app.py's default
     assert upload_limits_sentence(SpaceConfig()) == "Limits on uploads: 20 MiB, 30 s"
     assert "Limits on uploads: 20 MiB, 30 s, common containers" in readme
     monkeypatch.setenv("HOME", "/home/visitor")

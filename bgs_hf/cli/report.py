@@ -1,7 +1,8 @@
 """`bgs-hf report RUN_DIR...`: one markdown and one HTML report, runs side by side.
 
-Each RUN_DIR holds an `evaluation.json` (from `bgs-hf evaluate --report DIR` or the quickstart);
-figures are embedded in the HTML, linked from the markdown.
+Each RUN_DIR holds an `evaluation.json` (from `bgs-hf evaluate --report DIR`) or is a quickstart's --out
+folder (`make demo`'s runs/demo), whose `analyses/` holds one; figures are embedded in the HTML, linked from the
+markdown.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from bgs_hf.cli._parser import examples
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="markdown + HTML report of one or more evaluated runs, side by side",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog=examples("bgs-hf report runs/demo/eval --out reports/demo",
+                       epilog=examples("bgs-hf report runs/demo --out reports/demo",
                                        "bgs-hf report runs/a/eval runs/b/eval --out reports/ --title 'a vs b'"))
-    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="folders with evaluation.json (or the JSON files)")
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR",
+                   help="folders with evaluation.json, quickstart --out folders (their analyses/), or the JSON files")
     p.add_argument("--out", "--output-dir", type=Path, default=Path("report"), help="output folder (default: ./report)")
     p.add_argument("--title", default="bgs-hf evaluation report", help="report title (default: bgs-hf evaluation report)")
     p.set_defaults(func=run)
