@@ -94,6 +94,17 @@ def test_wilson_ci_hand_values():
     assert all(math.isnan(v) for v in wilson_ci(0, 0))
 
 
+def test_wilson_ci_equals_scipys_wilson_interval_for_every_count_up_to_40():
+    """Reference library: scipy's ``binomtest(k, n).proportion_ci(method="wilson")`` at 95%, every k of every n from
+    1 to 40, the ends k = 0 and k = n included (the hand test above re-types the formula at two counts)."""
+    from scipy.stats import binomtest
+
+    for n in range(1, 41):
+        for k in range(n + 1):
+            ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+            assert wilson_ci(k, n) == pytest.approx((ref.low, ref.high), abs=1e-12), (k, n)
+
+
 def test_permutation_pearson_is_exact_for_small_n():
     pred = np.array([1.0, 2.0, 3.0, 5.0])
     y = np.array([1.0, 3.0, 2.0, 4.0])
@@ -104,6 +115,20 @@ def test_permutation_pearson_is_exact_for_small_n():
     # all 24 pairings by hand: p = share with r >= observed
     rs = [np.corrcoef(pred, np.array(perm))[0, 1] for perm in permutations(y)]
     assert p == pytest.approx(np.mean(np.array(rs) >= r - 1e-12), abs=1e-12)
+
+
+def test_a_probes_permutation_p_is_the_same_at_any_scale_of_its_predictions():
+    """pred [1, 2, 3, 5] against y [1, 3, 2, 4]: r = 0.8315 and, over the 24 pairings (written out below with numpy's
+    corrcoef), 3 reach it: p = 0.125, exact. Predictions scaled by 1e-200 or 1e200 (and y by 1e-100 beside 1e-100)
+    read r and p NaN: the sums of squares under- or overflowed, in pearson and in the permutation test's own r."""
+    pred = np.array([1.0, 2.0, 3.0, 5.0])
+    y = np.array([1.0, 3.0, 2.0, 4.0])
+    r0 = np.corrcoef(pred, y)[0, 1]
+    rs = np.array([np.corrcoef(pred, np.array(perm))[0, 1] for perm in permutations(y)])
+    assert np.mean(rs >= r0 - 1e-12) == pytest.approx(0.125)
+    for sp, sy in ((1.0, 1.0), (1e-200, 1.0), (1e200, 1.0), (1e-100, 1e-100)):
+        r, p = permutation_pearson(pred * sp, y * sy, n_perm=1000)
+        assert (r, p) == (pytest.approx(r0, rel=1e-13), pytest.approx(0.125)), (sp, sy)
 
 
 def test_ridge_probe_matches_a_direct_ridgecv_and_finds_signal():
@@ -939,6 +964,25 @@ def test_holm_adjusts_one_family_of_p_values_by_hand():
     assert got[:4] == pytest.approx([0.03, 0.06, 0.06, 0.02]) and np.isnan(got[4]) and np.isnan(got[5])
     assert holm([0.5, 0.6]) == [1.0, 1.0] and holm([0.2]) == [0.2] and holm([]) == []
     assert holm([0.6, 0.7]) == [1.0, 1.0]  # 2·0.6 = 1.2 capped at 1 (mutation audit: no cap passed above)
+
+
+def test_holm_equals_the_closed_testing_procedure_it_shortcuts():
+    """Reference by another route (statsmodels is not installed): Holm's adjusted p of test i is the largest
+    Bonferroni p, min(1, |S| · min p over S), of every subfamily S holding i (Marcus, Peritz & Gabriel 1976's closed
+    testing), enumerated over all 2^m − 1 subfamilies of 1 to 6 p's, with ties, p = 0, p = 1 and values near 1."""
+    from itertools import combinations
+
+    from bgs_hf.metrics.bootstrap import holm
+
+    def closed(ps: list[float]) -> list[float]:
+        subsets = [s for k in range(1, len(ps) + 1) for s in combinations(range(len(ps)), k)]
+        return [max(min(1.0, len(s) * min(ps[j] for j in s)) for s in subsets if i in s) for i in range(len(ps))]
+
+    rng = np.random.default_rng(0)
+    families = [[0.01, 0.01, 0.04], [0.0, 1.0, 0.3], [0.9, 0.95, 0.99, 0.2]]
+    families += [np.round(rng.random(int(rng.integers(1, 7))) * rng.choice([0.1, 1.0]), 2).tolist() for _ in range(60)]
+    for ps in families:
+        assert holm(ps) == pytest.approx(closed(ps), abs=1e-15), ps
 
 
 def test_the_paired_table_says_its_p_values_are_uncorrected_and_gives_holm_over_its_own_tests(tmp_path):

@@ -752,6 +752,26 @@ def test_pearson_of_two_values_is_undefined():
     assert np.isnan(pearson([1.0, 2.0], [1.0, 3.0])) and np.isnan(spearman([1.0, 2.0], [2.0, 1.0]))
 
 
+def test_pearson_of_values_whose_squares_leave_the_float_range_agrees_with_scipy():
+    """Audit against references (every statistic against scipy or a hand value): x = [1, 2, 4], y = [1, 2, 3] give
+    x̃ = [-4/3, -1/3, 5/3], ỹ = [-1, 0, 1], Σx̃ỹ = 3, Σx̃² = 14/3, Σỹ² = 2, so r = 3 / sqrt(28/3) = sqrt(27/28) at any
+    scale. Scaled by 1e-200 or 1e200 (or both vectors by 1e-100) the sums of squares under- or overflowed and r read
+    NaN; at 1e-160 they were subnormal and r read 0.98200 for 0.98198. scipy's pearsonr, which scales, agrees with the
+    hand value. Values of ordinary size are computed as before, bit for bit (the demo's numbers do not move)."""
+    x, y = np.array([1.0, 2.0, 4.0]), np.array([1.0, 2.0, 3.0])
+    want = np.sqrt(27 / 28)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "overflow encountered in matmul" on the way
+        for sx, sy in ((1e-200, 1.0), (1e-160, 1.0), (1e200, 1.0), (1e-100, 1e-100), (1.0, 4e307), (1.0, 1.0)):
+            assert pearson(x * sx, y * sy) == pytest.approx(want, rel=1e-13), (sx, sy)
+            assert pearson(-x * sx, y * sy) == pytest.approx(-want, rel=1e-13), (sx, sy)
+    for sx in (1e-200, 1e-160, 1e200):
+        assert pearson(x * sx, y) == pytest.approx(pearsonr(x * sx, y)[0], rel=1e-13)
+    a, b = np.random.default_rng(0).random((2, 500))
+    ac, bc = a - a.mean(), b - b.mean()
+    assert pearson(a, b) == float((ac @ bc) / np.sqrt((ac @ ac) * (bc @ bc)))  # exactly the plain formula's bits
+
+
 def test_the_fit_split_of_a_plain_container_is_train_and_val():
     from bgs_hf.metrics.fit import split_items
 

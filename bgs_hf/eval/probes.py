@@ -51,7 +51,7 @@ def permutation_pearson(pred: np.ndarray, y: np.ndarray, *, n_perm: int = 1000, 
     from scipy.stats import permutation_test
 
     from bgs_hf.metrics.bootstrap import check_count
-    from bgs_hf.metrics.rsa import pearson
+    from bgs_hf.metrics.rsa import pearson, pearson_scale
 
     n_perm = check_count(n_perm, "n_perm")  # 0 was scipy's "`n_resamples` must be a positive integer."
 
@@ -60,6 +60,7 @@ def permutation_pearson(pred: np.ndarray, y: np.ndarray, *, n_perm: int = 1000, 
     r = pearson(pred, y)
     if not np.isfinite(r):
         return r, float("nan")
+    pred, y = pearson_scale(pred, y)  # r_along's sums then neither under- nor overflow where pearson's would
 
     def r_along(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
         """Pearson r along ``axis``: scipy passes every resampled pairing at once (``pearson`` takes one pair)."""
