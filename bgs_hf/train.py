@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bgs_hf._launch import own_error
-from bgs_hf.cli.main import console, launch_process, launch_rank, run_guarded
+from bgs_hf.cli.main import console, launch_process, launch_rank, os_error_inside, run_guarded
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
 
@@ -163,7 +163,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     it N times). A fault in the clips a process loaded for its own part of a step or an evaluation (a bad clip, or an
     ``OSError``: a file gone or unreadable) is its alone (raised inside :func:`~bgs_hf._launch.own_part`, or in its
     DataLoader), and it says it, naming itself (``error: rank 3 of 8: ...``) unless it is the launch's first process.
-    Any other ``OSError`` is the environment, which need not be alike on every process (a full disk on one node, a
+    Any other ``OSError`` (or one a library raised as its own type, :func:`~bgs_hf.cli.main.os_error_inside`:
+    safetensors' full disk) is the environment, which need not be alike on every process (a full disk on one node, a
     file only one rank writes): each process says it, named unless it is the first, rather than lose the one line
     that says why. A process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0
     (every survivor printed a gloo/NCCL traceback that buried the cause)."""
@@ -174,11 +175,20 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         local_rank = launch_rank("LOCAL_RANK")
         try:
             return command()
-        except (BGSInputError, BGSDivergedError, OSError, KeyboardInterrupt) as err:
+        except BaseException as err:
+            environment = os_error_inside(err) is not None  # an OSError, or safetensors' full disk ("os error 28")
+            if not (environment or isinstance(err, (BGSInputError, BGSDivergedError, KeyboardInterrupt))):
+                if not (isinstance(err, RuntimeError) and _raised_in(err, "torch/distributed/", innermost=True)):
+                    raise
+                logging.getLogger(__name__).debug("collective failed", exc_info=True)
+                if local_rank == 0:
+                    print(f"error: rank {launch_rank()} stopped: a collective operation failed, most likely because "  # noqa: T201
+                          "another process of the launch stopped first (its own error says why; -v for this one's "
+                          "traceback)", file=sys.stderr)
+                return 2
             # this process's own clips (its DataLoader's worker, or own_part in this process), or the environment
             # (which may be this process's alone): said here, naming the process unless it is the launch's first
-            own = (_raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err)))
-                   or isinstance(err, OSError))
+            own = _raised_in(err, "torch/utils/data/") or any(map(own_error, _replaced(err))) or environment
             process = launch_process() if own else ""
             if not process and (local_rank == 0 or own):
                 raise  # said here, as it is
@@ -190,31 +200,27 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
                 return run_guarded(again, process=process)
             with contextlib.redirect_stderr(io.StringIO()):  # run_guarded's exit status, without its line
                 return run_guarded(again)
-        except RuntimeError as err:
-            if not _raised_in(err, "torch/distributed/", innermost=True):
-                raise
-            logging.getLogger(__name__).debug("collective failed", exc_info=True)
-            if local_rank == 0:
-                print(f"error: rank {launch_rank()} stopped: a collective operation failed, most likely because "  # noqa: T201
-                      "another process of the launch stopped first (its own error says why; -v for this one's "
-                      "traceback)", file=sys.stderr)
-            return 2
 
     return run
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
-    the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`)."""
+    the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`); after
+    Ctrl-C's "interrupted" or SIGTERM's "terminated", the launch's first process names the checkpoint a resume goes on
+    from."""
     from bgs_hf._files import json_safe
     from bgs_hf.cli._parser import flags_as_typed, take_verbose
     from bgs_hf.training.api import train_bgs
 
     verbose, flags = take_verbose(list(sys.argv[1:] if argv is None else argv))  # -v as `bgs-hf -v train` takes it
+    config: Any = None  # the parsed flags, for the line after Ctrl-C
 
     def command() -> int:
+        nonlocal config
         try:
-            result = train_bgs(parse(flags))
+            config = parse(flags)
+            result = train_bgs(config)
         except BGSInputError as err:  # `val_split 'paper'` (the library's words) as --val_split; flags as typed
             raise flags_as_typed(err, flags, "_") from None
         if result.trainer.args.should_save:
@@ -227,7 +233,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     with console(verbose):  # changes nothing inside ``bgs-hf train``, whose console it is
-        return run_guarded(_once_per_launch(command))
+        status = run_guarded(_once_per_launch(command))
+        # Ctrl-C (130) or SIGTERM (143: a cluster's pre-emption); the launch's first process
+        if status in (130, 143) and config is not None and not launch_process():
+            print(_kept_after_interrupt(config.training.output_dir), file=sys.stderr)  # noqa: T201 - CLI entry point
+        return status
+
+
+def _kept_after_interrupt(run_dir: str) -> str:
+    """The line after "interrupted" or "terminated": the run folder's last complete checkpoint and how to go on from it, or that
+    there is none (a bare "interrupted" left a user to look for what an hour of training had kept)."""
+    from bgs_hf.training.resume import complete_checkpoints
+
+    done = complete_checkpoints(run_dir)[0]
+    if not done:
+        return f"no checkpoint was written yet in {run_dir}: nothing to resume from"
+    return f"last complete checkpoint: {done[-1]} (rerun with --resume_from_checkpoint last to go on from it)"
 
 
 if __name__ == "__main__":

@@ -122,6 +122,21 @@ def test_a_blank_first_caption_is_replaced_with_a_warning_naming_the_clips(caplo
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
+def test_a_caption_count_of_one_clip_takes_a_singular_verb(caplog):
+    """"1 of 4 clips have no caption to embed" and "1 of 2 clips have a blank first caption" read wrong: the verb
+    agrees with the count, as `data validate`'s "1 of 5 clips has no video file" does; two or more still "have"."""
+    with pytest.raises(BGSInputError, match=r"^1 of 4 clips has no caption to embed: c$"):
+        caption_embeddings([["x"], ["y"], [" "], ["z"]], model=FakeSentenceModel(), names=["a", "b", "c", "d"])
+    for caps, said in (([[" ", "b"], ["a"]], "1 of 2 clips has a blank first caption"),
+                       ([["", "b"]], "1 of 1 clip has a blank first caption"),
+                       ([["", "b"], [" ", "c"], ["a"]], "2 of 3 clips have a blank first caption")):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="bgs_hf.baselines.language"):
+            caption_embeddings(caps, LanguageBaselineConfig(caption="first"), model=FakeSentenceModel())
+        warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert len(warned) == 1 and warned[0].startswith(f"{said}; their first non-blank caption"), warned
+
+
 def test_mean_caption_mode_weighs_each_caption_alike_whatever_the_models_norms():
     """Mutation audit: the mean of the captions' raw embeddings passed (the test's two captions had equal norms). A
     sentence model without a Normalize module gives longer captions larger norms; each caption's
@@ -771,7 +786,7 @@ def test_the_language_row_is_labelled_by_its_resolved_model_and_names_a_captionl
     captions[9] = []
     gappy = type(data)(clips=data.clips.remove_columns("captions").add_column("captions", captions),
                        judgments=data.judgments, splits=data.splits, name="tiny")
-    with pytest.raises(BGSInputError, match=r"^1 of 4 clips have no caption to embed: c9\.mp4$"):
+    with pytest.raises(BGSInputError, match=r"^1 of 4 clips has no caption to embed: c9\.mp4$"):
         language_baseline(gappy, LanguageBaselineConfig(), "test", n_boot=5, model=FakeSentenceModel())
 
 
@@ -892,7 +907,7 @@ def test_captions_given_as_numpy_arrays_embed_as_lists_and_a_number_is_a_clip_wi
     got = caption_embeddings(as_arrays, LanguageBaselineConfig(caption="mean"), model=FakeSentenceModel())
     np.testing.assert_allclose(got[0, :2], want)
     for missing in (5, float("nan")):
-        with pytest.raises(BGSInputError, match="^1 of 2 clips have no caption to embed: b$"):
+        with pytest.raises(BGSInputError, match="^1 of 2 clips has no caption to embed: b$"):
             caption_embeddings([["a"], missing], model=FakeSentenceModel(), names=["a", "b"])
 
 

@@ -1032,6 +1032,38 @@ def test_an_imported_datasets_provenance_survives_its_export_and_push(tmp_path: 
         "table": "judgments.csv", "dropped": {"incomplete_trials": 1, "lost_video_trials": 1, "lost_videos": ["g.mp4"]}}
 
 
+def test_a_republished_import_with_no_licence_says_so_as_its_import_did(tmp_path: Path) -> None:
+    """`data import` without --license writes "Licence not declared (pass --license)." (YAML `license_name:
+    unspecified`); `data export`/`push` of that folder read the YAML back as a declared licence and said "Licence as
+    declared by the source dataset: `unspecified`". An export of the import is now its card byte for byte; a folder of
+    unknown origin keeps "Licence not declared."; a licence that was declared still reads as declared."""
+    from dataclasses import replace
+
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "ds"), "--test-fraction", "0.4"]) == 0
+    card = (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
+    assert "Licence not declared (pass --license)." in card and "license_name: unspecified" in card
+    assert cli(["data", "export", str(tmp_path / "ds"), str(tmp_path / "ex")]) == 0
+    assert (tmp_path / "ex" / "README.md").read_text(encoding="utf-8") == card
+    assert cli(["data", "push", str(tmp_path / "ex"), "--repo-id", "me/ds", "--local-dir", str(tmp_path / "p")]) == 0
+    pushed = (tmp_path / "p" / "README.md").read_text(encoding="utf-8")
+    assert "Licence not declared (pass --license)." in pushed and "`unspecified`" not in pushed
+    # data of unknown origin (no import record): the neutral card's sentence, again after a re-export
+    hand = write_hub(replace(load(tmp_path / "ds"), meta={}), tmp_path / "hand")
+    assert cli(["data", "export", str(hand), str(tmp_path / "hand_ex")]) == 0
+    for folder in (hand, tmp_path / "hand_ex"):
+        text = (folder / "README.md").read_text(encoding="utf-8")
+        assert "Licence not declared.\n" in text and "`unspecified`" not in text, folder.name
+    # declared at import: the re-publish names it as declared
+    for flags, shown in ((["--license", "other", "--license-name", "lab-terms-1.0"], "lab-terms-1.0"),
+                         (["--license", "cc-by-4.0"], "cc-by-4.0")):
+        out = tmp_path / f"decl-{shown}"
+        assert cli(["data", "import", str(table), str(videos), str(out), "--test-fraction", "0.4", *flags]) == 0
+        assert cli(["data", "export", str(out), str(tmp_path / f"{out.name}-ex")]) == 0
+        text = (tmp_path / f"{out.name}-ex" / "README.md").read_text(encoding="utf-8")
+        assert f"Licence as declared by the source dataset: `{shown}`." in text and "not declared" not in text, shown
+
+
 def test_a_hand_edited_import_record_is_read_only_where_it_holds_counts_and_names() -> None:
     """A card's ``bgs_hf_import`` record edited by hand: a count written as text or true, or lost-video counts
     without the names, would stop a re-publish with a TypeError in the note (or print "naming 0 videos"); such

@@ -383,6 +383,53 @@ def test_python_m_bgs_hf_train_ends_like_the_cli(monkeypatch, capsys, error, cod
     assert text in err and "Traceback" not in err
 
 
+def test_ctrl_c_says_after_interrupted_which_checkpoint_a_resume_goes_on_from(monkeypatch, capsys, tmp_path):
+    """Ctrl-C during a run printed only "interrupted": nothing said what the run folder kept. The next line names its
+    last complete checkpoint (by step: checkpoint-10 after checkpoint-3; a half-written checkpoint-12 is no resume
+    point) and `--resume_from_checkpoint last`, or says there is none; so does SIGTERM's "terminated"; under a launch only
+    its first process says it."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.cli.main import Terminated
+    from bgs_hf.train import main
+
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "train_bgs", interrupted)
+    for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    run = tmp_path / "run"
+    assert main(["--data", "x", "--output_dir", str(run)]) == 130
+    assert capsys.readouterr().err == f"interrupted\nno checkpoint was written yet in {run}: nothing to resume from\n"
+    for step, complete in ((3, True), (10, True), (12, False)):
+        (run / f"checkpoint-{step}").mkdir(parents=True)
+        (run / f"checkpoint-{step}" / "adapter_model.safetensors").write_bytes(b"")
+        if complete:  # the Trainer's state is written last
+            (run / f"checkpoint-{step}" / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+    kept = f"last complete checkpoint: {run}/checkpoint-10 (rerun with --resume_from_checkpoint last to go on from it)"
+    assert main(["--data", "x", "--output_dir", str(run)]) == 130
+    assert capsys.readouterr().err == f"interrupted\n{kept}\n"
+
+    def terminated(config):  # SIGTERM, as run_guarded turns it into an exception: a cluster pre-empting the job
+        raise Terminated
+
+    monkeypatch.setattr(api, "train_bgs", terminated)
+    assert main(["--data", "x", "--output_dir", str(run)]) == 143
+    assert capsys.readouterr().err == f"terminated\n{kept}\n"
+    monkeypatch.setattr(api, "train_bgs", interrupted)
+    # a launch: TrainingArguments would join it, so the flags are parsed to the run folder alone
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    for rank, local_rank, said in (("0", "0", f"interrupted\n{kept}\n"), ("2", "0", "interrupted\n"), ("1", "1", "")):
+        monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        assert main(["--data", "x", "--output_dir", str(run)]) == 130
+        assert capsys.readouterr().err == said, rank
+
+
 def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine(monkeypatch, capsys):
     """Every process reads the same flags and data and computes the same loss: a refusal, a diverged loss or Ctrl-C
     was printed once per process (8 GPUs, 8 lines). LOCAL_RANK 0 says it; the others end with the same status in
@@ -507,6 +554,34 @@ def test_an_os_error_is_said_by_each_process_that_meets_it_named_unless_it_is_th
         assert main(argv) == 2
         assert capsys.readouterr().err.strip() == \
             f"error: {who}OSError: No space left on device: /out/run/trainer_state.json", rank
+
+
+def test_a_full_disk_under_safetensors_is_said_by_each_process_named_as_an_os_error_is(monkeypatch, capsys):
+    """safetensors' ``SafetensorError("... No space left on device (os error 28)")`` (a checkpoint's weights on a full
+    disk) is no ``OSError``, so the launch handling let it through: every process printed the bare line
+    ``error: OSError: No space left on device`` and none said which one it was. It now goes as an ``OSError`` does:
+    each process says it, named unless it is the launch's first, exit 2."""
+    from safetensors import SafetensorError
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    def disk_full(config):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
+    monkeypatch.setattr(api, "train_bgs", disk_full)
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    for rank, local_rank, who in (("3", "3", "rank 3 of 8: "), ("4", "0", "rank 4 of 8: "), ("0", "0", ""),
+                                  (None, "2", "local rank 2: ")):
+        if rank is None:
+            monkeypatch.delenv("RANK", raising=False)
+        else:
+            monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 2
+        assert capsys.readouterr().err == f"error: {who}OSError: No space left on device\n", rank
 
 
 def test_an_error_in_a_dataloader_worker_is_the_line_the_process_itself_would_print(monkeypatch, capsys, caplog):

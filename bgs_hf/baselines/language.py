@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import expand_user
+from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, whole_number
 
 logger = logging.getLogger(__name__)
@@ -188,14 +189,17 @@ def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] |
     if empty and len(empty) == len(kept):  # a lab's own videos: naming one clip read as if the others had some
         raise BGSInputError(f"none of the {len(kept)} clips has a caption to embed")
     if empty:
-        raise BGSInputError(f"{len(empty)} of {len(kept)} clips have no caption to embed: {_listed(empty, names)}")
+        has = "has" if len(empty) == 1 else "have"  # "1 of 4 clips have" read wrong, as in `data validate`
+        raise BGSInputError(f"{len(empty):,} of {count(len(kept), 'clip')} {has} no caption to embed: "
+                            f"{_listed(empty, names)}")
     if mode == "first":
         # the paper embeds a fixed caption (captions.csv caption_index 1); a blank one is replaced by the clip's
         # next caption, which was done silently (none of the release's or SocialShapes' first captions is blank)
         moved = [i for i, caps in enumerate(given) if not _is_caption(caps[0])]
         if moved:
-            logger.warning("%d of %d clips have a blank first caption; their first non-blank caption is embedded "
-                           "instead: %s", len(moved), len(kept), _listed(moved, names))
+            logger.warning("%s of %s %s a blank first caption; their first non-blank caption is embedded instead: %s",
+                           f"{len(moved):,}", count(len(kept), "clip"), "has" if len(moved) == 1 else "have",
+                           _listed(moved, names))
         return [caps[:1] for caps in kept]
     return kept
 

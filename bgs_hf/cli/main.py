@@ -137,10 +137,16 @@ _RUST_IO_ERROR = re.compile(r'(?:.*: )?(?P<strerror>[^:\n]+) \(os error (?P<errn
                             r'(?: at path "(?P<filename>[^"\n]*)")?', re.S)
 
 
-def _os_error_inside(err: Exception) -> OSError | None:
-    """The ``OSError`` a library raised as its own error type, or None: safetensors (every ``save_pretrained`` of
-    weights: a checkpoint, the run's adapter, ``pretrain-tiny``, ``push``'s base/) raises ``SafetensorError``, no
-    ``OSError``, so a full disk while saving weights was a multi-screen traceback with exit status 1."""
+def os_error_inside(err: BaseException) -> OSError | None:
+    """``err`` where it is an ``OSError``, the ``OSError`` a library raised as its own error type, or None: safetensors
+    (every ``save_pretrained`` of weights: a checkpoint, the run's adapter, ``pretrain-tiny``, ``push``'s base/) raises
+    ``SafetensorError``, no ``OSError``, so a full disk while saving weights was a multi-screen traceback with exit
+    status 1. The one test of "the environment's error" for :func:`run_guarded` and ``python -m bgs_hf.train``'s
+    per-process lines."""
+    if isinstance(err, OSError):
+        return err
+    if not isinstance(err, Exception):
+        return None
     rust = _RUST_IO_ERROR.fullmatch(str(err).strip())
     if rust is None:
         return None
@@ -305,7 +311,7 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
         _say("interrupted")
         return 130
     except Exception as err:
-        os_error = _os_error_inside(err)
+        os_error = os_error_inside(err)
         if os_error is None:  # a crash: its traceback, too, starts on its own line
             close_open_bars()
             raise

@@ -206,10 +206,13 @@ def card_info_from_front_matter(meta: dict[str, Any]) -> DatasetCardInfo:
         (listed[0] if isinstance(listed, list) and len(listed) == 1 else listed) or default.license)
     if license_id == default.license and license_name in (None, default.license_name):
         return replace(default, pretty_name=meta.get("pretty_name"))
-    shown = license_name or ("`, `".join(license_id) if several else license_id)
     # not the release's card text either: its description (social interactions, the paper's instruction) was
     # printed on a lab's own re-published data; an imported table's stays its own (:func:`import_record`)
     table = imported_meta(meta).get("imported_from")
+    if license_id == "other" and license_name == UNDECLARED_LICENSE_NAME and not meta.get("license_link"):
+        # nobody declared one: the re-publish says so as the data's first card did, not "as declared: `unspecified`"
+        return replace(imported_card_info(table) if table else neutral_card_info(), pretty_name=meta.get("pretty_name"))
+    shown = license_name or ("`, `".join(license_id) if several else license_id)
     return DatasetCardInfo(pretty_name=meta.get("pretty_name"), license=license_id, license_name=license_name,
                            license_link=meta.get("license_link"),
                            license_note=f"Licence as declared by the source dataset: `{shown}`.", citation="",

@@ -33,6 +33,14 @@ def checkpoint_complete(folder: str | Path) -> bool:
     return not (folder / INCOMPLETE_MARKER).exists() and (folder / "trainer_state.json").is_file()
 
 
+def complete_checkpoints(run_dir: str | Path) -> tuple[list[Path], list[str]]:
+    """The run folder's complete ``checkpoint-N`` folders, by step, and the names of those not completely written:
+    what ``--resume_from_checkpoint last`` picks from, and what an interrupted ``bgs-hf train`` says it kept."""
+    found = [d for d in Path(run_dir).glob("checkpoint-*") if _CHECKPOINT.match(d.name) and d.is_dir()]
+    done = sorted((d for d in found if checkpoint_complete(d)), key=lambda d: int(d.name.split("-")[1]))
+    return done, sorted(d.name for d in set(found) - set(done))
+
+
 def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
     """``--resume_from_checkpoint``: a folder, or ``last`` (the newest COMPLETE ``checkpoint-N`` in the run
     folder). A half-written checkpoint (job killed while saving) is refused with one line, never read."""
@@ -41,9 +49,7 @@ def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
         return None
     run_dir = Path(run_dir)
     if value is True or str(value).lower() in ("last", "latest", "true"):
-        found = [d for d in run_dir.glob("checkpoint-*") if _CHECKPOINT.match(d.name) and d.is_dir()]
-        done = sorted((d for d in found if checkpoint_complete(d)), key=lambda d: int(d.name.split("-")[1]))
-        skipped = sorted(d.name for d in set(found) - set(done))
+        done, skipped = complete_checkpoints(run_dir)
         if skipped:
             logger.warning("ignoring %s: %s", count(len(skipped), "incompletely written checkpoint"), ", ".join(skipped))
         if not done:
