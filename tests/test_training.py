@@ -333,14 +333,14 @@ def test_memory_probe_picks_the_largest_chunk_that_fits():
     assert pick_embed_chunk(model, x, fixed + per * 100, rows=10) == 0
 
 
-def _run(tmp_path, tiny, name, model=None, **training):
+def _run(tmp_path, tiny, name, model=None, callbacks=(), **training):
     data, pix = tiny
     cfg = TrainConfig(
         data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
         training={"output_dir": str(tmp_path / name), "use_cpu": True, "learning_rate": 2e-2, "logging_steps": 1,
                   "disable_tqdm": True, "seed": 7, "save_total_limit": None, **training},
         data_override=data, clip_store=TensorClipStore(pix),
-        model_override=tiny_peft_model() if model is None else model)
+        model_override=tiny_peft_model() if model is None else model, callbacks=list(callbacks))
     return train_bgs(cfg)
 
 
@@ -422,6 +422,79 @@ def test_a_training_result_prints_as_one_line_of_its_fit(tmp_path, tiny):
     assert "\n" not in shown and len(shown) < 400
     assert shown.startswith(f"TrainResult(output_dir={str(run.output_dir)!r}, test R² {test['r2']:.3f} [")
     assert f"2-way acc {test['ooo_acc_2way']:.1%} over {test['n_judgments']} judgments, wall_s=" in shown
+
+
+def test_a_training_result_whose_test_split_had_nothing_to_score_prints_the_val_fit():
+    """A run whose test split holds no judgment records ``"test": {}`` (a small SocialShapes: 40 clips, 8 test clips
+    in no judgment together) and its repr read ``test R² n/a, ... over n/a judgments`` beside a scored val split.
+    By hand: val R² 0.25 [0.1, 0.4], ceiling 0.5, accuracies 3/6 and 5/6 over 6 judgments."""
+    from bgs_hf.training import TrainResult
+
+    val = {"r2": 0.25, "r2_ci": [0.1, 0.4], "ceiling_r2": 0.5, "ooo_acc_3way": 0.5, "ooo_acc_2way": 5 / 6,
+           "n_judgments": 6}
+    res = TrainResult(Path("/r"), {"val": val, "test": {}}, None, None, 2.0)
+    assert repr(res) == ("TrainResult(output_dir='/r', val R² 0.250 [0.100, 0.400], noise ceiling 0.500, 3-way acc "
+                         "50.0%, 2-way acc 83.3% over 6 judgments, wall_s=2.0)")
+    assert repr(TrainResult(Path("/r"), {"val": {}, "test": {}}, None, None, 0.0)) == \
+        "TrainResult(output_dir='/r', no split scored, wall_s=0.0)"
+
+
+def test_a_run_interrupted_in_a_notebook_leaves_no_step_bar_open(tmp_path, tiny):
+    """Ctrl-C (or an error) inside ``train_bgs``: the Trainer closes its step bar only at train end, and the traceback
+    a notebook keeps (IPython's ``sys.last_traceback``) holds the trainer, so the bar stayed open: the re-run's bar
+    was drawn one line lower and the stale one redrawn under each of its log lines. The failed run's bars are now
+    closed; the re-run opens and closes its own."""
+    from tqdm.std import tqdm as std_tqdm
+    from transformers import TrainerCallback
+
+    class CtrlC(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 1:
+                raise KeyboardInterrupt
+
+    before = set(std_tqdm._instances)
+    kept = None
+    try:
+        _run(tmp_path, tiny, "run", callbacks=[CtrlC()], disable_tqdm=False, num_train_epochs=1)
+    except KeyboardInterrupt as err:
+        kept = err  # as a notebook keeps it: its traceback holds every frame, the trainer's included
+    assert kept is not None and kept.__traceback__ is not None
+    assert set(std_tqdm._instances) == before  # the step bar of 1 of 3 steps was still open here
+    again = _run(tmp_path, tiny, "again", disable_tqdm=False, num_train_epochs=1)
+    assert again.trainer.state.global_step == 3 and set(std_tqdm._instances) == before
+    del kept
+
+
+def test_a_training_arguments_object_is_left_as_the_caller_gave_it(tmp_path, tiny):
+    """A notebook's ``TrainingArguments`` reused for a second run: the first, on data without validation clips,
+    turned evaluation and best-model loading off in the caller's object (and set remove_unused_columns), so the
+    second, on data with validation clips, trained without evaluation or a best checkpoint, without a word. Each run
+    now fits a copy."""
+    import datasets
+    from transformers import TrainingArguments
+
+    from bgs_hf.data import OddOneOutData
+
+    data, pix = tiny
+    no_val = OddOneOutData(clips=data.clips, judgments=datasets.Dataset.from_dict(data.judgments.to_dict()),
+                           splits={k: v for k, v in data.splits.items() if k != "val"}, name="tiny")
+    args = TrainingArguments(output_dir=str(tmp_path / "run"), use_cpu=True, per_device_train_batch_size=1,
+                             report_to="none", eval_strategy="epoch", save_strategy="epoch", num_train_epochs=1,
+                             load_best_model_at_end=True, disable_tqdm=True, seed=7)
+    given = {k: getattr(args, k) for k in ("eval_strategy", "load_best_model_at_end", "remove_unused_columns",
+                                           "metric_for_best_model", "ddp_broadcast_buffers", "greater_is_better")}
+
+    def run(d):
+        return train_bgs(TrainConfig(data=DataArguments(data="tiny"),
+                                     bgs=BGSArguments(clips_per_step=6, overwrite_output_dir=True), training=args,
+                                     data_override=d, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+
+    first = run(no_val)
+    assert first.metrics["best_checkpoint"] is None and not first.metrics["val"]  # nothing to evaluate on
+    assert {k: getattr(args, k) for k in given} == given  # was: eval_strategy 'no', load_best_model_at_end False, ...
+    second = run(data)  # 3 steps in the one epoch, evaluated and saved at its end
+    assert second.metrics["best_checkpoint"] == str(tmp_path / "run" / "checkpoint-3")
+    assert second.metrics["val"]["n_judgments"] == len(data.triplets("val"))
 
 
 def test_a_run_whose_test_split_has_no_noise_ceiling_records_and_prints_why(tmp_path, monkeypatch, capsys):

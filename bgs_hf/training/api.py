@@ -17,6 +17,7 @@ tiny-random or bundled backbone's weights: the base the run started from) and ``
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -91,7 +92,8 @@ class TrainResult:
         def judgments(n: Any) -> str:
             return count(int(n), "judgment") if is_whole(n, floats=False) else "n/a judgments"
 
-        split = next((s for s in ("test", "val") if isinstance(self.metrics.get(s), Mapping)), None)
+        # a split with no clips to score is recorded as {}: the one scored is shown instead
+        split = next((s for s in ("test", "val") if isinstance(self.metrics.get(s), Mapping) and self.metrics[s]), None)
         if split is None:
             scored = "no split scored"
         else:
@@ -104,11 +106,13 @@ class TrainResult:
 
 
 def training_arguments(training: Any) -> Any:
-    """A ``TrainingArguments`` from a dict (over the BGS defaults) or as given."""
+    """A ``TrainingArguments`` from a dict (over the BGS defaults), or a copy of one given: a run fits its copy to BGS
+    and to its data (evaluation off without validation clips), and the caller's object, reused for the next run of a
+    notebook, kept those changes (that run, with validation clips, trained without evaluation or a best model)."""
     from transformers import TrainingArguments
 
     if isinstance(training, TrainingArguments):
-        return training
+        return copy.copy(training)  # every change a run makes sets an attribute, never mutates a value in place
     user = dict(training or {})
     kwargs = {**training_defaults(user), **user}
     if "output_dir" not in kwargs:

@@ -33,7 +33,7 @@ import transformers.trainer as hf_trainer
 from accelerate.utils import DistributedDataParallelKwargs
 from torch.nn.parallel import DistributedDataParallel
 from transformers import EarlyStoppingCallback, Trainer, TrainerState
-from transformers.trainer_callback import ExportableState
+from transformers.trainer_callback import ExportableState, ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from bgs_hf._bars import delayed_bar
@@ -209,7 +209,25 @@ class BGSTrainer(Trainer):
         self.train_seconds_before = 0.0
         self.world_sizes = self._own_world_size()
         self._clock.started = None
-        return super().train(resume_from_checkpoint, *args, **kwargs)
+        try:
+            return super().train(resume_from_checkpoint, *args, **kwargs)
+        except BaseException:
+            self._close_step_bars()
+            raise
+
+    def _close_step_bars(self) -> None:
+        """Close the Trainer's step and evaluation bars of a run that failed or was interrupted: the Trainer closes
+        them only at train end, and the traceback a notebook keeps (``sys.last_traceback``) holds this trainer, so its
+        bar stayed open: the next run's bar was drawn a line lower and the stale one drawn again under every log
+        line. The CLI closes every bar itself (``close_open_bars``); a Python caller's own bars are theirs."""
+        for callback in self.callback_handler.callbacks:
+            if not isinstance(callback, ProgressCallback):
+                continue
+            for name in ("prediction_bar", "training_bar"):  # innermost first, as tqdm draws them
+                bar = getattr(callback, name, None)
+                if bar is not None:
+                    bar.close()
+                    setattr(callback, name, None)
 
     def _world_size(self) -> int:
         """The Trainer's number of processes (1 when it runs each process alone)."""
