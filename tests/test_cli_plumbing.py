@@ -113,6 +113,77 @@ def test_a_full_disk_or_a_gone_folder_under_safetensors_is_one_os_error_line(tmp
     assert not gone.exists()
 
 
+def test_only_an_error_that_is_an_os_error_is_its_line_and_a_crash_still_closes_its_bar(monkeypatch, capsys):
+    """Mutation audit (the OS error inside a library's error): a Rust I/O error worded over two lines or ending in a
+    newline was a crash, an error that only quotes one with more after it was taken for it, and a crash, now caught by
+    the new branch first, left its bar open, so its traceback began on the bar's line. By hand: the line holds the
+    error's own words, and the bar's line ends before the traceback."""
+    import io
+
+    from safetensors import SafetensorError
+    from tqdm.auto import tqdm
+
+    def two_lines() -> None:
+        raise SafetensorError("Error while serializing:\nI/O error: No space left on device (os error 28)\n")
+
+    def quotes_one() -> None:
+        raise RuntimeError("saving w: No space left on device (os error 28); then a bug")
+
+    assert run_guarded(two_lines) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: OSError: No space left on device"]
+    with pytest.raises(RuntimeError, match="then a bug"):
+        run_guarded(quotes_one)
+    stderr = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+
+    def crash() -> None:  # the bar lives on in this frame, which the traceback keeps
+        bar = tqdm(total=10, desc="pixel baseline", mininterval=0)
+        bar.update(3)
+        raise RuntimeError("a bug at clip 3")
+
+    with pytest.raises(RuntimeError, match="a bug at clip 3") as crashed:
+        run_guarded(crash)
+    assert "pixel baseline" in stderr.getvalue() and stderr.getvalue().endswith("\n"), crashed
+
+
+def test_a_command_that_started_no_process_group_imports_no_torch_to_end_one():
+    """Mutation audit (``command_process_group``): ending a group whenever the command had none before, not only when
+    one is up after it, imported torch at the end of every command that needs none (``data validate``) and called
+    ``destroy_process_group`` on no group. A fresh process that runs a command without torch has none imported."""
+    import subprocess
+    import sys
+
+    probe = "import sys\nfrom bgs_hf.cli.main import run_guarded\nassert run_guarded(lambda: 0) == 0\n" \
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))"
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0 and run.stdout.split("\n")[0] == "[]", run.stderr[-2000:]
+
+
+def test_a_process_group_that_will_not_end_leaves_the_commands_own_error(tmp_path, monkeypatch, capsys):
+    """Mutation audit (``_end_process_group``): a group a failed peer left broken can raise on
+    ``destroy_process_group``; without the guard that error replaced the command's own (a refusal's one line became
+    a RuntimeError traceback). Here a 1-process gloo group the command starts, whose destroy raises."""
+    import torch.distributed as dist
+
+    destroy = dist.destroy_process_group
+
+    def broken() -> None:
+        raise RuntimeError("Connection closed by peer")
+
+    def refused() -> None:
+        dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+        raise BGSInputError("refused here", path="judgments.csv")
+
+    monkeypatch.setattr(dist, "destroy_process_group", broken)
+    try:
+        assert run_guarded(refused) == 2
+        assert capsys.readouterr().err.splitlines() == ["error: judgments.csv: refused here"]
+    finally:
+        if dist.is_initialized():
+            destroy()
+
+
 @pytest.mark.parametrize("tty", [True, False])
 def test_an_error_line_starts_on_its_own_line_after_a_bar_the_failure_left_open(tty, monkeypatch):
     """A bar iterated by a comprehension (the pixel baseline's decode) or held by an object (the Trainer's step bar)

@@ -1083,6 +1083,24 @@ def test_a_hand_edited_import_record_is_read_only_where_it_holds_counts_and_name
     assert imported_meta({"bgs_hf_import": "t.csv"}) == imported_meta({}) == {}
 
 
+def test_an_import_record_of_the_wrong_shape_is_no_record_and_one_dropped_row_is_singular() -> None:
+    """Mutation audit (the import record): a hand-edited record whose table is a number, empty or a list was read as
+    the table's name, a ``dropped`` that is no mapping stopped the re-publish (``list.items``), and lost videos named
+    without their count, as one text (read letter by letter) or with a number among them were kept; a lone duplicate
+    row was "were left out" (its count missing from the total). By hand: each is left out, and 1 duplicate row is 1,
+    "was"."""
+    from bgs_hf.data.hub import import_drops_note, imported_meta
+
+    for table in (5, "", ["t.csv"], None):
+        assert imported_meta({"bgs_hf_import": {"table": table, "dropped": {"duplicate_rows": 2}}}) == {}, table
+    for dropped in ([2], "duplicate_rows: 2", {"lost_videos": ["a.mp4"]},
+                    {"lost_video_trials": 1, "lost_videos": "a.mp4"}, {"lost_video_trials": 1, "lost_videos": ["a.mp4", 3]}):
+        assert imported_meta({"bgs_hf_import": {"table": "t.csv", "dropped": dropped}}) == {"imported_from": "t.csv"}
+    assert import_drops_note({"dropped_at_import": {"duplicate_rows": 1}}) == (
+        "At import, 1 exact duplicate row (the same participant, trial number and answer as an earlier row) was left "
+        "out.")
+
+
 def test_exact_duplicate_rows_an_import_drops_are_on_the_card_and_a_card_without_drops_is_unchanged(
         tmp_path: Path) -> None:
     """A trial listed twice (two tables pasted together) is dropped without a flag, with a log line only: the card

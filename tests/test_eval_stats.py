@@ -1148,6 +1148,8 @@ def test_a_resample_count_that_is_no_whole_number_of_draws_sets_no_floor_and_the
     for count in (-1, 0, -30, True, 2.5, float("nan"), float("inf")):
         assert fmt_p(1 / 31, count) == "0.032", count
     assert fmt_p(0.0004, -1) == "< 0.001" and fmt_p(None, -1) == "n/a"
+    # mutation audit: one draw is a whole number of draws (a floor of 1/2 one-sided, 2/2 two-sided), not "no count"
+    assert fmt_p(0.5, 1) == "< 0.500" and fmt_p(0.6, 1) == "0.600" and fmt_p(1.0, 1, sides=2) == "< 1.000"
     res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
            "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
            "probes": {k: {"valence": {"r": 0.5, "p_value": 1 / 31, "n_perm": -1}} for k in ("pretrained", "bgs")}}

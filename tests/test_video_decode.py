@@ -996,16 +996,18 @@ def test_a_video_limit_that_is_no_whole_number_is_one_line_naming_it(given, line
     assert type(got.max_bytes) is int and type(got.max_pixels) is int
 
 
-def _write_rgba(path: Path, codec: str, pix_fmt: str, *, see_through: bool, fmt: str | None = None) -> np.ndarray:
-    """Six 64x48 barcode frames (0-5) with an alpha channel: the left quarter (16 of 64 columns) alpha 0 over a
-    black hidden colour when ``see_through``, else every pixel alpha 255. Returns the RGB frames written."""
+def _write_rgba(path: Path, codec: str, pix_fmt: str, *, see_through: bool, fmt: str | None = None, level: int = 0,
+                first: int = 0) -> np.ndarray:
+    """Six 64x48 barcode frames (0-5) with an alpha channel: the left quarter (16 of 64 columns) alpha ``level`` over
+    a black hidden colour when ``see_through`` (in frames ``first`` on), else every pixel alpha 255. Returns the RGB
+    frames written."""
     import av
 
     rgb = np.stack([media.barcode_frame(i) for i in range(6)])
     alpha = np.full(rgb.shape[:3] + (1,), 255, np.uint8)
     if see_through:
-        alpha[:, :, :16] = 0
-        rgb[:, :, :16] = 0
+        alpha[first:, :, :16] = level
+        rgb[first:, :, :16] = 0
     with av.open(str(path), "w", format=fmt) as container:
         stream = container.add_stream(codec, rate=25)
         stream.width, stream.height, stream.pix_fmt = 64, 48, pix_fmt
@@ -1107,6 +1109,66 @@ def test_a_webm_alpha_without_a_libvpx_decoder_is_a_warning(tmp_path: Path, monk
     assert [r.getMessage() for r in caplog.records] == [
         "alpha.webm: its alpha channel is not read (this FFmpeg has no no-such-decoder decoder), so transparent "
         "pixels keep the colour stored under them"]
+
+
+def test_a_clip_barely_see_through_or_drawn_from_a_palette_with_a_see_through_entry_is_one_line(tmp_path: Path) -> None:
+    """Mutation audit (the transparency check): a pixel one level short of opaque (alpha 254) let through, its share
+    counted among the fully see-through ones only, and a palette clip (PNG's pal8 in a .mov: one alpha per palette
+    entry, no alpha plane) never checked all passed. By hand: the left 16 of 64 columns at alpha 254 are 25% of a
+    frame; so are those painted with a palette's transparent entry 0. The same palette clip with entry 0 opaque white
+    decodes to white, (255, 255, 255) at every pixel."""
+    import av
+
+    _write_rgba(tmp_path / "almost.mov", "png", "rgba", see_through=True, level=254)
+    with pytest.raises(BGSInputError, match=r"^almost\.mov: partly transparent frames \(25% of a sampled frame's "
+                                            r"pixels are see-through, an alpha channel in rgba\)"):
+        decode_frames(tmp_path / "almost.mov", 3)
+    index = np.ones((48, 64), np.uint8)
+    index[:, :16] = 0
+    for see_through in (True, False):
+        palette = np.full((256, 4), 255, np.uint8)  # every entry opaque white, whichever column is the alpha
+        if see_through:
+            palette[0] = 0
+        path = tmp_path / f"palette-{see_through}.mov"
+        with av.open(str(path), "w") as container:
+            stream = container.add_stream("png", rate=25)
+            stream.width, stream.height, stream.pix_fmt = 64, 48, "pal8"
+            for _ in range(6):
+                for packet in stream.encode(av.VideoFrame.from_ndarray((index, palette), format="pal8")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        if see_through:
+            with pytest.raises(BGSInputError, match=r"\(25% of .*, an alpha channel in pal8\)"):
+                decode_frames(path, 3)
+        else:
+            np.testing.assert_array_equal(decode_frames(path, 3), np.full((3, 48, 64, 3), 255, np.uint8))
+
+
+def test_a_webms_alpha_is_checked_in_its_last_frame_and_a_webm_without_alpha_needs_no_libvpx(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """Mutation audit (the WebM alpha): the frame held to the clip's end was checked without the hint's ``-c:v
+    libvpx-vp9`` (without it ffmpeg drops the alpha it is told to flatten), and a VP9 WebM with no alpha (no
+    ``alpha_mode`` tag) was sent to libvpx too, warning on an FFmpeg without it that its alpha is not read. By hand:
+    3 of 6 frames are frames 1, 3 and 5; only frame 5, the last, has see-through pixels."""
+    import av
+
+    from bgs_hf.video import decode
+
+    try:
+        av.codec.Codec("libvpx-vp9", "w"), av.codec.Codec("libvpx-vp9", "r")
+    except (av.FFmpegError, ValueError):
+        pytest.skip("this FFmpeg has no libvpx-vp9")
+    _write_rgba(tmp_path / "last.webm", "libvpx-vp9", "yuva420p", see_through=True, fmt="webm", first=5)
+    with pytest.raises(BGSInputError, match=r"^last\.webm: partly transparent frames \(25% of .*: ffmpeg -c:v "
+                                            r"libvpx-vp9 -i IN -vf premultiply"):
+        decode_frames(tmp_path / "last.webm", 3)
+    _write_rgba(tmp_path / "plain.webm", "libvpx-vp9", "yuv420p", see_through=False, fmt="webm")
+    monkeypatch.setattr(decode, "_ALPHA_DECODERS", {"vp9": "no-such-decoder"})
+    with caplog.at_level("WARNING", logger="bgs_hf.video.decode"):
+        got = decode_frames(tmp_path / "plain.webm", 3)
+    assert [media.read_barcode(f) for f in got] == [1, 3, 5] and caplog.records == []
 
 
 @pytest.mark.parametrize("pix_fmt", ["gray", "gray16le"])
