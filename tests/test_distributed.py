@@ -128,15 +128,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _launcher(name: str) -> list[str]:
+def _launcher(name: str, mixed_precision: str | None = "no") -> list[str]:
     """The 2-process command line of ``name`` (torchrun, or accelerate's real multi-process CPU launch: its
-    ``--cpu --num_processes 2`` starts one process)."""
+    ``--cpu --num_processes 2`` starts one process); ``mixed_precision=None`` leaves it to accelerate's config file."""
     exe = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if exe is None:
         pytest.skip(f"{name} not found")
     if name == "torchrun":
         return [exe, "--nproc_per_node", "2", "--standalone"]
-    return [exe, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+    precision = ["--mixed_precision", mixed_precision] if mixed_precision else []
+    return [exe, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", *precision,
             "--dynamo_backend", "no", "--main_process_port", str(_free_port())]
 
 
@@ -709,6 +710,81 @@ def test_a_run_one_process_refuses_leaves_the_run_it_would_replace_and_one_that_
     record = json.loads((b / "run_config.json").read_text())["training"]
     assert (record["max_steps"], record["resume_from_checkpoint"]) == (2, checkpoint)
     assert json.loads((b / "metrics.json").read_text())["train"]["resumed_from_step"] == 1
+
+
+#: what ``accelerate config`` writes for a one-GPU project, read by every later ``accelerate launch`` from
+#: ``$HF_HOME/accelerate/default_config.yaml``
+_ACCELERATE_CONFIG = """compute_environment: LOCAL_MACHINE
+debug: false
+distributed_type: 'NO'
+downcast_bf16: 'no'
+gpu_ids: all
+machine_rank: 0
+main_training_function: main
+mixed_precision: {precision}
+num_machines: 1
+num_processes: {processes}
+rdzv_backend: static
+same_network: true
+use_cpu: false
+"""
+
+
+def _launch_with_config(tmp_path: Path, name: str, launcher: list[str], precision: str = "'no'",
+                        processes: int = 1) -> tuple[subprocess.CompletedProcess, Path]:
+    """``launcher -m bgs_hf.train`` (1 step of a tiny model) with a user's accelerate config file in a scratch home."""
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data, home = tmp_path / "ss", tmp_path / "home"
+    if not data.exists():
+        generate_socialshapes(data, n_clips=30, seed=0, config=SynthConfig(num_frames=8, size=32))
+    (home / "hf" / "accelerate").mkdir(parents=True, exist_ok=True)
+    (home / "hf" / "accelerate" / "default_config.yaml").write_text(
+        _ACCELERATE_CONFIG.format(precision=precision, processes=processes))
+    out = tmp_path / name
+    return subprocess.run([*launcher, "-m", "bgs_hf.train", "--data", str(data), "--backbone", "tiny-random-videomae",
+                           "--output-dir", str(out), "--max_steps", "1", "--clips_per_step", "8", "--val_fraction", "0",
+                           "--disable_tqdm", "true"], env={**_env(), "HOME": str(home), "HF_HOME": str(home / "hf")},
+                          timeout=300, capture_output=True, text=True), out
+
+
+def _one_process_launch() -> list[str]:
+    """``accelerate launch`` with no flag but a port: the config file says the rest."""
+    return [_launcher("accelerate")[0], "launch", "--main_process_port", str(_free_port())]
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_an_accelerate_config_files_mixed_precision_is_trained_and_recorded_or_refused_in_one_line(tmp_path):
+    """A user's ``accelerate config`` (for another project) answered bf16: the Trainer trained in it, but
+    ``--bf16`` stayed False, so training_args.json, run_config.json and the card said float32. fp16 there: accelerate
+    trains in float32 on CPU without a word. Now bf16 is recorded as trained, with the launch's 2 processes, and fp16
+    on CPU is one line naming the launch flag that overrides the config file."""
+    proc, out = _launch_with_config(tmp_path, "bf16", _launcher("accelerate", mixed_precision=None), "bf16")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((out / "training_args.json").read_text())["bf16"] is True
+    assert json.loads((out / "run_config.json").read_text())["training"]["bf16"] is True
+    assert "`bf16=True`" in (out / "README.md").read_text()
+    assert json.loads((out / "bgs_trainer_state.json").read_text())["world_size"] == 2
+
+    proc, out = _launch_with_config(tmp_path, "fp16", _one_process_launch(), "fp16")
+    assert proc.returncode != 0 and not out.exists()
+    said = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(said) == 1 and "fp16 is not applied on CPU" in said[0], proc.stderr[-3000:]
+    assert said[0].endswith("launch with --mixed_precision no (or bf16), which overrides the config file")
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_an_accelerate_config_file_for_two_processes_without_multi_gpu_is_said_to_start_one(tmp_path):
+    """``num_processes: 2`` with ``distributed_type: 'NO'``: accelerate starts one process, which trained alone and
+    said only ``1 process(es)``; now a warning says why and the flag to add. A config for one process: no warning."""
+    said = "WARNING bgs_hf.training.api: accelerate launch started this one process alone"
+    for processes, expected in ((2, 1), (1, 0)):
+        proc, out = _launch_with_config(tmp_path, f"p{processes}", _one_process_launch(), processes=processes)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert proc.stderr.count(said) == expected, proc.stderr[-3000:]
+        assert json.loads((out / "bgs_trainer_state.json").read_text())["world_size"] == 1
 
 
 if __name__ == "__main__":

@@ -1025,6 +1025,59 @@ def test_processes_the_trainer_would_run_alone_are_refused_before_anything_loads
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize(("launched", "flags", "expected"), [
+    ("bf16", {}, "bf16"),  # `accelerate config` answered bf16 for another project: trained in bf16, recorded so
+    ("no", {}, None),
+    ("fp16", {}, "refused: --mixed_precision no"),  # accelerate skips fp16 on CPU: float32, without a word
+    ("no", {"fp16": True}, "refused: drop --fp16"),
+])
+def test_a_launchs_mixed_precision_is_recorded_as_trained_or_refused_on_cpu(tmp_path, tiny, monkeypatch, launched,
+                                                                            flags, expected):
+    """``accelerate launch`` passes its config file's ``mixed_precision`` as ACCELERATE_MIXED_PRECISION; the Trainer
+    trained in it while ``--bf16`` stayed False in training_args.json, run_config.json and the card (float32 said,
+    bf16 trained), and fp16 on CPU trained in float32 without a word."""
+    from bgs_hf.training.api import check_train_config
+
+    data, pix = tiny
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", launched)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, **flags}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    if expected and expected.startswith("refused"):
+        with pytest.raises(BGSInputError, match=rf"fp16 is not applied on CPU.*{re.escape(expected[9:])}"):
+            train_bgs(cfg)
+        assert not (tmp_path / "r").exists()
+        return
+    args = check_train_config(cfg)[2]
+    assert (args.bf16, args.fp16) == (expected == "bf16", False)
+
+
+@pytest.mark.parametrize("master", ["127.0.0.1", None])
+def test_one_process_accelerate_started_for_several_is_said(tmp_path, tiny, monkeypatch, caplog, master):
+    """``num_processes: 2`` in an ``accelerate config`` file without ``multi_gpu`` (or ``--cpu --num_processes 2``)
+    starts one process, with MASTER_ADDR/MASTER_PORT set for it and no WORLD_SIZE (what accelerate 1.16's simple
+    launcher sets; measured): the run trained alone and said only ``1 process(es)``. A plain one-process launch sets
+    no MASTER_ADDR and is not warned about."""
+    from bgs_hf.training.api import check_train_config
+
+    data, pix = tiny
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ACCELERATE_DYNAMO_BACKEND", "NO")  # every accelerate launch sets it
+    if master:
+        monkeypatch.setenv("MASTER_ADDR", master)
+        monkeypatch.setenv("MASTER_PORT", "29500")
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    with caplog.at_level("WARNING"):
+        check_train_config(cfg)
+    said = [r.getMessage() for r in caplog.records if "started this one process alone" in r.getMessage()]
+    assert len(said) == (1 if master else 0), caplog.text
+    if master:
+        assert "Add --multi_gpu" in said[0] and "ACCELERATE_USE_CPU=true" in said[0]
+
+
 def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
     data, pix = tiny
     (tmp_path / "afile").write_text("x")

@@ -21,9 +21,10 @@ import copy
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     _check_seeds_and_learning_rate(args)
     check_batch_size(args)
     _check_launch(args)
+    _launch_precision(args)
     _check_step_count(args)
     _check_step_settings(args)
     _check_bgs_settings(bgs)
@@ -196,12 +198,43 @@ def _check_seeds_and_learning_rate(args: Any) -> None:
 
 def _check_launch(args: Any) -> None:
     """A launcher's process group the Trainer does not train in (no GPU and no --use_cpu): each rank would run
-    alone. Fewer processes than the Trainer counts is not this fault (model parallelism counts them its own way)."""
+    alone. Fewer processes than the Trainer counts is not this fault (model parallelism counts them its own way).
+
+    ``accelerate launch`` asked for several processes or machines without ``--multi_gpu`` (``num_processes: 2`` in
+    a config file, ``--cpu --num_processes 2``) starts this one process alone, meant for ``mpirun``: it sets only
+    MASTER_ADDR for it. Said, not refused: a shell may export MASTER_ADDR for its own reasons."""
     trainer_world, started = max(int(args.world_size), 1), world()[0]
     if started > trainer_world:
         raise BGSInputError(f"{started} processes were started but the Trainer runs {trainer_world} (each one alone): "
                             "on a machine without GPUs pass --use_cpu true (or set ACCELERATE_USE_CPU=true), so "
                             "they train as one run")
+    env = os.environ
+    if started == 1 and "ACCELERATE_DYNAMO_BACKEND" in env and "MASTER_ADDR" in env and "WORLD_SIZE" not in env:
+        logger.warning("accelerate launch started this one process alone: --num_processes (or --num_machines) above 1 "
+                       "without --multi_gpu, in its config file or with --cpu, starts one. Add --multi_gpu (on CPU: "
+                       "ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 --num_machines 1 "
+                       "--mixed_precision no --dynamo_backend no ...)")
+
+
+def _launch_precision(args: Any) -> None:
+    """The mixed precision a launch asks for, as the run trains it. ``accelerate launch`` passes its config file's
+    ``mixed_precision`` (or its ``--mixed_precision``) as ACCELERATE_MIXED_PRECISION, which the Trainer obeys while
+    ``--bf16``/``--fp16`` stay False: a config written for another project trained in bf16 and the run folder and card
+    said float32. On CPU accelerate skips fp16 without a word (float32), so fp16 there is refused in one line."""
+    precision = getattr(args, "mixed_precision", "no")
+    if precision not in ("fp16", "bf16"):
+        return
+    flag = f"--{precision}"
+    given = flag if getattr(args, precision) else (f"accelerate launch's mixed precision {precision} (its config file, "
+                                                    f"its --mixed_precision or ACCELERATE_MIXED_PRECISION)")
+    if precision == "fp16" and args.device.type == "cpu":
+        fix = ("drop --fp16 (or use --bf16)" if getattr(args, precision)
+               else "launch with --mixed_precision no (or bf16), which overrides the config file")
+        raise BGSInputError(f"{given}: fp16 is not applied on CPU (accelerate trains in float32 without a word): {fix}")
+    if not getattr(args, precision):
+        logger.info("%s: trained in %s and recorded as %s (launch with --mixed_precision no for float32)", given,
+                    precision, flag)
+        setattr(args, precision, True)
 
 
 def _check_step_count(args: Any) -> None:
@@ -758,7 +791,9 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
         # a LoRA target off the forward path trains nothing and fails silently (VideoMAE's q/k/v, a predictor)
         assert_lora_live(model.to(args.device), store(int(train_clips[0]))[None].to(args.device))
     # recorded as given (the Trainer adapts a TrainingArguments object), written once a resume is known to be taken
-    record = _run_config_record(config, data, seed=int(args.seed)) if args.should_save else None
+    # a TrainingArguments object as this run's copy holds it, past the checks (a launch's bf16: _launch_precision)
+    given = config if isinstance(config.training, Mapping) or config.training is None else replace(config, training=args)
+    record = _run_config_record(given, data, seed=int(args.seed)) if args.should_save else None
     embed_chunk = recipe.embed_chunk
     if bgs.max_memory:
         sample = store(int(train_clips[0]))[None].to(args.device)
