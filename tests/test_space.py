@@ -288,7 +288,8 @@ def test_an_upload_leaves_no_folder_in_the_upload_cache(space: SpaceBackend) -> 
 
 def test_the_upload_slot_shows_the_uploaded_clip_and_its_name(space: SpaceBackend) -> None:
     """With a catalogue pick and an upload in slot A, the page kept the pick's thumbnail and called the clip
-    "A: upload": what was compared was not on the page."""
+    "A: upload": what was compared was not on the page. The upload's picture then came at the model's frame size,
+    smaller (or larger) than a pick's beside it."""
     from bgs_hf.hub.space_app import _square
     from bgs_hf.video import decode_frames
 
@@ -303,11 +304,16 @@ def test_the_upload_slot_shows_the_uploaded_clip_and_its_name(space: SpaceBacken
     assert f"Compared: A: my\\|clip\\*.mp4 (upload) · B: {cat.clip_ids[1]} · C: {cat.clip_ids[2]}" in md, md
     # escaped: a | in a file name split a row of the answers table
     assert [line.count("|") - line.count("\\|") for line in md.splitlines() if line.startswith("|")] == [3] * 5
-    # slot A shows the upload (a copy of clip 0, at the model's frame size), not the pick's thumbnail
+    # slot A shows the upload (a copy of clip 0), not the pick's thumbnail, at a pick's size: it was the model's
+    # frame size, here 32 px beside 96-px picks (64 px under bgs-tiny)
+    side = space.config.thumb_size
+    assert shown[0].shape == shown[1].shape == (side, side, 3), [a.shape for a in shown]
     policy = space.models.policy
     frames = decode_frames(cat.paths[0], policy.num_frames, size=policy.size)
-    np.testing.assert_array_equal(shown[0], _square(frames[len(frames) // 2]))
-    assert not np.array_equal(shown[0], cat.thumbs[5])
+    middle = _square(frames[len(frames) // 2]).astype(float)
+    np.testing.assert_allclose(shown[0].mean(axis=(0, 1)), middle.mean(axis=(0, 1)), atol=2)  # resized, not recoloured
+    apart = [np.abs(shown[0].astype(float) - thumb).mean() for thumb in cat.thumbs]
+    assert int(np.argmin(apart)) == 0, apart  # it looks like clip 0's own thumbnail more than any other clip's
     np.testing.assert_array_equal(shown[1], cat.thumbs[1])
     # the slow step (decoding + embedding the upload in a worker) is announced on the page
     assert progress and progress[0][:2] == (0, 3) and "clip A" in progress[0][2] and "upload" in progress[0][2]
@@ -371,6 +377,25 @@ def test_the_page_names_the_models_as_every_report_and_figure_does(space: SpaceB
     assert f"{pre} similarity" in page and f"{bgs} neighbours" in page, page
     demo = build_demo(space)  # the plots' labels (longer now) are not drawn over the figures' titles
     assert not [b for b in demo.blocks.values() if isinstance(b, gr.Plot) and b.show_label]
+
+
+def test_no_gallery_draws_its_label_over_its_pictures(space: SpaceBackend) -> None:
+    """Gradio 6 floats a shown gallery label over the gallery's top-left pictures: "catalogue" over the first
+    clip's corner, and each neighbours' label over the top 17 px of its first three neighbours on a 1280-px page
+    (on a 390-px phone, wrapped to two lines, over the top 34 px of 98). No gallery shows its label (kept for the
+    API); a line right above each neighbours' gallery names its model. The browser test looks at the pixels."""
+    import gradio as gr
+
+    from bgs_hf.hub.space_app import build_demo
+
+    demo = build_demo(space)
+    galleries = [b for b in demo.blocks.values() if isinstance(b, gr.Gallery)]
+    assert len(galleries) == 3 and not [g.label for g in galleries if g.show_label]
+    for name in (PRE, BGS):
+        gallery = demo.blocks[_block_id(demo, gr.Gallery, label=f"{name} neighbours (cosine similarity to the clip)")]
+        column = gallery.parent.children
+        above = column[column.index(gallery) - 1]
+        assert isinstance(above, gr.Markdown) and above.value == f"*{name}* neighbours (cosine similarity to the clip)"
 
 
 def test_the_page_calls_a_model_bgs_fine_tuned_only_when_its_run_recorded_the_bgs_loss(space: SpaceBackend,
@@ -783,6 +808,17 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
             first = space.catalogue.clip_ids[space.neighbours(space.catalogue.clip_ids[0])[1][0][0]]
             nearest = page.locator("#nn-aligned").get_by_role("button", name=f"Thumbnail 1 of {space.config.n_neighbours}")
             nearest.wait_for(timeout=30_000)
+            # no text of a gallery but its pictures' captions lies on its first picture (a shown label covered its
+            # top-left: "catalogue", and "... neighbours (cosine similarity to the clip)" the top 17 px of three)
+            for gallery in ("#catalogue", "#nn-pretrained", "#nn-aligned"):
+                on_picture = page.evaluate("""g => {
+                    const img = document.querySelector(g + ' button img'), r = img.getBoundingClientRect();
+                    const own = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                    return [...document.querySelectorAll(g + ' *')].filter(e => own(e) && !e.closest('button'))
+                        .filter(e => { const q = e.getBoundingClientRect();
+                            return q.left < r.right && q.right > r.left && q.top < r.bottom && q.bottom > r.top; })
+                        .map(e => e.textContent.trim()); }""", gallery)
+                assert not on_picture, (gallery, on_picture)
             # each caption (cut to its thumbnail's width on the page) is in the message in full
             page.locator("#nn-message", has_text="Nearest to").wait_for(timeout=30_000)
             listed = page.locator("#nn-message").inner_text()
@@ -2356,7 +2392,8 @@ def test_an_upload_is_embedded_from_the_workers_frames_not_decoded_again_in_the_
     backend.models.embed = lambda clip: shapes.append(tuple(clip.shape)) or (np.ones((1, 2)), np.full((1, 2), 2.0))
     clip = write_video(root / "clip.mp4", np.zeros((3, 16, 16, 3), np.uint8), fps=3)
     pre, bgs, thumb = backend.embed_upload(clip)
-    assert (shapes, pre.tolist(), bgs.tolist(), thumb.shape) == ([(1, 2, 3, 16, 16)], [1.0, 1.0], [2.0, 2.0], (16, 16, 3))
+    # the picture at a pick's size (SpaceConfig's thumb_size, 96 px), not at the model's 16
+    assert (shapes, pre.tolist(), bgs.tolist(), thumb.shape) == ([(1, 2, 3, 16, 16)], [1.0, 1.0], [2.0, 2.0], (96, 96, 3))
     assert not [p for p in (tmp_path / "clip-cache").rglob("*") if p.is_file()]
     assert not [p for p in (tmp_path / "upload-cache").rglob("*") if p.is_file()]
 

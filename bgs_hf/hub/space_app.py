@@ -531,6 +531,7 @@ class SpaceBackend:
     def embed_upload(self, path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pretrained, aligned, thumbnail) for an uploaded clip, after all checks."""
         from bgs_hf.video import preprocess
+        from bgs_hf.video.transforms import resize_frames_uint8_to
 
         p = self.check_upload(path)
         with self._upload_lock:
@@ -548,7 +549,9 @@ class SpaceBackend:
                 except OSError:
                     pass  # not empty (another entry) or already gone
             pre, bgs = self.models.embed(clip[None])
-        thumb = _square(frames[len(frames) // 2])
+        # at a pick's size (thumb_size): at the model's frame size it was 64 px beside 96-px picks under bgs-tiny
+        side = self.config.thumb_size
+        thumb = resize_frames_uint8_to(_square(frames[len(frames) // 2]), (side, side))
         return pre[0], bgs[0], thumb
 
     # -- questions ------------------------------------------------------------------------------------
@@ -624,7 +627,7 @@ CAPTION_SEP = " · "
 #: the neighbours' buttons (on an enlarged neighbour): Gradio's default "share" (to a Space's discussions) answered
 #: every click off Hugging Face with "Error: Must be on Spaces to share", and on a Space would post a thumbnail
 PICTURE_BUTTONS: list[str] = ["download", "fullscreen"]
-#: the slot pictures' buttons: none. Fullscreen only blew a 96-px thumbnail (or an upload's model-sized middle frame)
+#: the slot pictures' buttons: none. Fullscreen only blew a 96-px thumbnail (a pick's, or an upload's middle frame)
 #: up to a blur, and download gave an "image.webp", not the clip: three tab stops (fullscreen, a download link and
 #: its button) a keyboard user crossed in each slot before its upload box, for nothing the slot did not show
 SLOT_PICTURE_BUTTONS: list[str] = []
@@ -875,6 +878,8 @@ def build_demo(backend: SpaceBackend) -> Any:
             height=220,
             allow_preview=False,
             buttons=CATALOGUE_BUTTONS,
+            # a shown gallery label floats over its top-left pictures; the intro names the catalogue
+            show_label=False,
             elem_id="catalogue",
         )
         cat_msg = gr.Markdown("Click a clip to put it into clip A, then B, then C (or choose it in a slot's list).",
@@ -927,13 +932,18 @@ def build_demo(backend: SpaceBackend) -> Any:
         with gr.Accordion("Nearest neighbours", open=False):
             nn_pick = gr.Dropdown(choices=choices, value=choices[0], label="clip", elem_id="nn-clip")
             nn_button = gr.Button("Find neighbours", elem_id="nn-button")
+            galleries = []
             with gr.Row():
-                nn_pre = gr.Gallery(label=f"{PRETRAINED_NAME} neighbours (cosine similarity to the clip)",
-                                    columns=cfg.n_neighbours, height=180, elem_id="nn-pretrained",
-                                    buttons=PICTURE_BUTTONS)
-                nn_bgs = gr.Gallery(label=f"{aligned} neighbours (cosine similarity to the clip)",
-                                    columns=cfg.n_neighbours, height=180, elem_id="nn-aligned",
-                                    buttons=PICTURE_BUTTONS)
+                for name, elem_id in ((PRETRAINED_NAME, "nn-pretrained"), (aligned, "nn-aligned")):
+                    with gr.Column():
+                        # Gradio 6 floats a shown gallery label over the top-left pictures (the top 17 px of the
+                        # first three neighbours on a 1280-px page, the top third of each on a phone, where it
+                        # wraps): the label names the gallery for the API, a line above it names it on the page
+                        what = "neighbours (cosine similarity to the clip)"
+                        gr.Markdown(f"*{name}* {what}", elem_id=f"{elem_id}-title")
+                        galleries.append(gr.Gallery(label=f"{name} {what}", show_label=False, columns=cfg.n_neighbours,
+                                                    height=180, elem_id=elem_id, buttons=PICTURE_BUTTONS))
+            nn_pre, nn_bgs = galleries
             nn_msg = gr.Markdown(label="neighbours message", show_label=False, elem_id="nn-message")
             nn_button.click(
                 on_neighbours, inputs=nn_pick, outputs=[nn_pre, nn_bgs, nn_msg], api_name="neighbours"
