@@ -947,3 +947,13 @@ def test_a_split_without_judgments_is_refused_before_any_clip_is_embedded(kind, 
     assert said in capsys.readouterr().err
     with pytest.raises(BGSInputError, match=f"^{re.escape(said)}$"):  # the library call refuses it alike
         (pixel_baseline if kind == "pixels" else language_baseline)(data, split="val")
+
+
+def test_a_caption_count_in_the_thousands_is_written_with_its_digits_grouped():
+    """Mutation audit of the caption baseline's count messages: every test had a handful of clips, so writing the
+    clip count bare passed. 1,200 clips with one (clip 7) captionless say "1 of 1,200 clips has", as `data validate`
+    and every other count line group the digits."""
+    captions = [["a caption"]] * 1200
+    captions[7] = [" "]
+    with pytest.raises(BGSInputError, match=r"^1 of 1,200 clips has no caption to embed: clip 7$"):
+        caption_embeddings(captions, model=FakeSentenceModel())

@@ -1671,3 +1671,22 @@ def test_a_folder_in_the_release_layout_that_is_not_the_release_gets_neither_its
                                     SimpleNamespace(name=folder.name, meta=data.meta, clips={"clip_id": ["a", "b"]},
                                                     splits={"train": np.array([0, 1])}))
         assert record["data"]["origin"] == "other", folder.name
+
+
+def test_only_other_unspecified_without_a_link_is_an_undeclared_licence_and_the_cards_name_is_kept():
+    """Mutation audit of ``card_info_from_front_matter``'s undeclared-licence branch: its one test (an import's
+    round trip) never gave a link, a licence id other than `other` beside `unspecified`, or a ``pretty_name``, so
+    dropping either check or the name passed. `other` + `unspecified` with no link is the neutral card under the
+    card's own name; a link, or a Hub licence id (`cc-by-4.0`), declares something: kept, said as declared."""
+    from dataclasses import replace
+
+    from bgs_hf.data.hub import card_info_from_front_matter, neutral_card_info
+
+    got = card_info_from_front_matter({"license": "other", "license_name": "unspecified", "pretty_name": "Lab clips"})
+    assert got == replace(neutral_card_info(), pretty_name="Lab clips")
+    link = "https://lab.example/terms"
+    for meta, licence in (({"license": "other", "license_name": "unspecified", "license_link": link}, "other"),
+                          ({"license": "cc-by-4.0", "license_name": "unspecified"}, "cc-by-4.0")):
+        got = card_info_from_front_matter(meta)
+        assert (got.license, got.license_link) == (licence, meta.get("license_link")), meta
+        assert got.license_note == "Licence as declared by the source dataset: `unspecified`.", meta

@@ -1421,3 +1421,25 @@ def test_a_flagged_table_with_odd_of_another_length_is_refused_by_its_shape():
                        "is_catch": [False, False, False, True, True]})
     with pytest.raises(BGSInputError, match=r"odd must have shape \(3,\), got \(2,\)"):
         human_similarity(df, np.array([2, 0]), 4)
+
+
+def test_pearson_scale_leaves_normal_and_undefined_inputs_as_given_and_divides_the_others_by_their_largest():
+    """Mutation audit of pearson's scaling: every test's values were ordinary (products of sums of squares near 1)
+    or far out of range, so scaling whenever the product is under machine epsilon (2.2e-16, not the smallest normal
+    2.2e-308), ``pearson_scale`` scaling always, or scaling inputs with no r, all passed. Values of 1e-10 (product
+    ~2e-19, a normal float) keep the plain formula's bits (scaled, r moves in its last digits); no r (a constant, a
+    NaN, two values) comes back as given (a zero vector was 0/0 = NaN); [1, -2, 4]·1e-200 against [1, 2, 3] is
+    divided by 4e-200 and by 3: [0.25, -0.5, 1] and [1/3, 2/3, 1], by hand."""
+    from bgs_hf.metrics.rsa import pearson_scale
+
+    a, b = np.random.default_rng(0).random((2, 50))
+    x = a * 1e-10
+    xc, bc = x - x.mean(), b - b.mean()
+    assert pearson(x, b) == float((xc @ bc) / np.sqrt((xc @ xc) * (bc @ bc)))
+    for p, q in ((x, b), ([0.0, 0.0, 0.0], [1.0, 2.0, 3.0]), ([1.0, np.nan, 3.0], [1.0, 2.0, 3.0]),
+                 ([1.0, 2.0], [2.0, 1.0])):
+        sp, sq = pearson_scale(p, q)
+        np.testing.assert_array_equal(sp, p)
+        np.testing.assert_array_equal(sq, q)
+    sp, sq = pearson_scale(np.array([1.0, -2.0, 4.0]) * 1e-200, [1.0, 2.0, 3.0])
+    assert sp.tolist() == [0.25, -0.5, 1.0] and sq.tolist() == pytest.approx([1 / 3, 2 / 3, 1.0], rel=1e-15)

@@ -804,3 +804,18 @@ def test_train_bgs_checks_a_resumes_schedule_once(tmp_path, monkeypatch) -> None
                             lambda folder, *a: checked.append(Path(folder).name) or check(folder, *a))
     done = train_bgs(_resumable(run, data, pix, {}, max_steps=2, resume_from_checkpoint="last"))
     assert checked == ["checkpoint-1"] and done.trainer.state.global_step == 2
+
+
+def test_complete_checkpoints_pass_over_a_stray_file_and_a_backup_copy_of_a_checkpoint(tmp_path):
+    """Mutation audit of ``complete_checkpoints`` (what ``--resume_from_checkpoint last`` and an interrupted train's
+    last line read): every test's run folder held only ``checkpoint-N`` folders, so dropping the folder test or the
+    name pattern passed. A file named ``checkpoint-7`` is no checkpoint, not even an incomplete one, and a complete
+    copy ``checkpoint-10.bak`` (a user's backup) is no step to sort by (it was ``int('10.bak')``'s ValueError)."""
+    from bgs_hf.training.resume import complete_checkpoints
+
+    for name, complete in (("checkpoint-3", True), ("checkpoint-10.bak", True), ("checkpoint-12", False)):
+        (tmp_path / name).mkdir()
+        if complete:
+            (tmp_path / name / "trainer_state.json").write_text(json.dumps({"global_step": 3}))
+    (tmp_path / "checkpoint-7").write_text("")
+    assert complete_checkpoints(tmp_path) == ([tmp_path / "checkpoint-3"], ["checkpoint-12"])

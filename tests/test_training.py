@@ -3248,3 +3248,38 @@ def test_a_training_setting_beyond_float_range_is_its_one_line_refusal(tmp_path,
     with pytest.raises(BGSInputError, match=f"^{re.escape(message)}$"):
         check_train_config(cfg)
     assert not (tmp_path / "r").exists()
+
+
+def test_an_interrupted_train_closes_the_evaluation_bar_then_the_step_bar_and_forgets_both(tmp_path, tiny,
+                                                                                            monkeypatch):
+    """Mutation audit of ``BGSTrainer``'s bar closing: the notebook test interrupts between steps, where only the
+    step bar is open, and looks at tqdm's open bars alone, so closing the step bar only, in either order, or leaving
+    the closed bars on the callback passed. Interrupted during an evaluation both are open: the evaluation bar
+    (drawn below) is closed first, then the step bar, and the callback holds neither (a closed bar left there is
+    what the Trainer's next ``evaluate`` updates instead of drawing its own)."""
+    from transformers import Trainer
+    from transformers.trainer_callback import ProgressCallback
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model(), disable_tqdm=False)
+    progress = [c for c in trainer.callback_handler.callbacks if isinstance(c, ProgressCallback)]
+    assert len(progress) == 1
+    closed: list[str] = []
+
+    class Bar:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def close(self) -> None:
+            closed.append(self.name)
+
+    progress[0].training_bar, progress[0].prediction_bar = Bar("steps"), Bar("evaluation")
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train()
+    assert closed == ["evaluation", "steps"]
+    assert progress[0].training_bar is None and progress[0].prediction_bar is None

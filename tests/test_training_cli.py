@@ -1052,3 +1052,51 @@ def test_val_split_paper_on_data_with_val_labels_names_the_flag(tmp_path, capsys
     assert rc == 2 and err.count("\n") == 1, err
     assert ("annotations.csv: stimulus_set names 1 val clip: --val-split paper draws validation from the train "
             "clips itself; drop the val labels or use --val-split seeded") in err, err
+
+
+def test_a_failed_collective_is_one_line_on_each_machines_first_process_and_other_errors_stay_crashes(monkeypatch,
+                                                                                                        capsys,
+                                                                                                        tmp_path):
+    """Mutation audit of ``_once_per_launch``'s merged except clause: only the multi-process runs of
+    test_distributed.py raised a real collective failure, and they accept an empty stderr, so LOCAL_RANK 0 staying
+    silent, status 1, any error from torch/distributed/ or a RuntimeError that merely passed through a collective
+    taken for one, and the checkpoint line after an error, all passed. A RuntimeError whose innermost frame is in
+    torch/distributed/ (a gloo peer gone) ends status 2 with the one line on LOCAL_RANK 0 and nothing else (no
+    checkpoint line: that is for Ctrl-C and SIGTERM); the other local ranks are silent. A RuntimeError raised by our
+    own code called back from a collective, or a ValueError from torch/distributed/, is a crash, raised as it is."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    torch_distributed: dict = {}  # functions whose frames sit in a file under torch/distributed/, as torch's do
+    exec(compile("def collective(then):\n    return then()\n\n"
+                 "def peer_gone():\n    raise RuntimeError('Connection closed by peer [127.0.0.1]:29500')\n\n"
+                 "def not_a_tensor():\n    raise ValueError('expected a tensor')\n",
+                 str(tmp_path / "torch" / "distributed" / "distributed_c10d.py"), "exec"), torch_distributed)
+
+    def ours():
+        raise RuntimeError("our own bug")
+
+    run = tmp_path / "run"
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    argv = ["--data", "x", "--output_dir", str(run)]
+    line = ("error: rank {} stopped: a collective operation failed, most likely because another process of the "
+            "launch stopped first (its own error says why; -v for this one's traceback)\n")
+    monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["collective"](torch_distributed["peer_gone"]))
+    for rank, local_rank, said in (("0", "0", line.format(0)), ("2", "0", line.format(2)), ("3", "1", "")):
+        monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        assert main(argv) == 2, rank
+        assert capsys.readouterr().err == said, rank
+    for rank, local_rank in (("0", "0"), ("3", "1")):
+        monkeypatch.setenv("RANK", rank)
+        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["collective"](ours))
+        with pytest.raises(RuntimeError, match="^our own bug$"):
+            main(argv)
+        monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["not_a_tensor"]())
+        with pytest.raises(ValueError, match="^expected a tensor$"):
+            main(argv)
