@@ -235,6 +235,8 @@ def configure(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from bgs_hf._files import built_in_place, require_new_folder
     from bgs_hf.pretrain.card import write_model_card
     from bgs_hf.pretrain.probe import run_probe
@@ -242,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
     require_new_folder(args.out, "OUT")  # a rerun would leave the old probe.json beside new weights
     config_class, pretrain = recipes()[args.arch]
     cfg = configure(args)
+    # the command's count, for its probe too: the library's pretraining function gives the caller's back on return
+    torch.set_num_threads(cfg.num_threads)
     # built in a hidden folder and moved into OUT with its card: an interruption (or a failing probe) after
     # minutes of training used to leave weights without a card, which a retry then refused as a non-empty OUT
     with built_in_place(args.out) as work:

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import whole_number
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS
 from bgs_hf.pretrain.config import CORPUS_SEED_OFFSET, PROBE_SEED_OFFSET, TinyVideoMAEArch, check_probe_seeds
@@ -133,6 +134,7 @@ def variance_weighted_r2(pred: np.ndarray, target: np.ndarray) -> float:
     return float(r2_score(target, pred, multioutput="variance_weighted"))
 
 
+@keeps_process_state
 def train_candidate(
     name: str,
     cfg: CapacityConfig,
@@ -193,6 +195,7 @@ def train_candidate(
     }
 
 
+@keeps_process_state
 def run_capacity_check(cfg: CapacityConfig) -> dict[str, Any]:
     """Render the labelled corpus and probe clips once and train every candidate on them: one protocol, so the
     candidates' held-out R² compare. Returns the JSON report (its config and torch version, to rerun it)."""

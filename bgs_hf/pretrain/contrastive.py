@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import is_finite_real, whole_number
 from bgs_hf.pretrain.config import PretrainSchedule
 from bgs_hf.pretrain.conv3d import Conv3dArch, save_backbone
@@ -127,6 +128,7 @@ def foreground_streams(pool: np.ndarray, model: nn.Module, *, chunk: int = 64, p
     return torch.cat(parts)
 
 
+@keeps_process_state
 def pretrain_contrastive(cfg: ContrastivePretrainConfig, out_dir: str | Path, *,
                          progress: bool = True) -> PretrainResult:
     """Render the corpus, compute its foreground stream, pretrain, fold BatchNorm and save the encoder in

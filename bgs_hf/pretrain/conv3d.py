@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import whole_number
 from bgs_hf.models.conv3d import DEFAULT_TEMPORAL_STRIDES, DEFAULT_WIDTHS, BGSConv3dConfig, from_conv_bn_stack
 from bgs_hf.pretrain.config import PretrainSchedule, TinyVideoMAEArch
@@ -173,6 +174,7 @@ def hide(batch: int, arch: Conv3dArch, cfg: Conv3dPretrainConfig, rng: np.random
     return keep
 
 
+@keeps_process_state
 def pretrain_conv3d(cfg: Conv3dPretrainConfig, out_dir: str | Path, *, progress: bool = True) -> PretrainResult:
     """Render the corpus, compute its foreground, pretrain, fold BatchNorm and save the encoder in ``out_dir``
     (``config.json``, ``model.safetensors``, ``preprocessor_config.json``, training log, loss curve)."""

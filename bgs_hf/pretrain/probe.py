@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError
 from bgs_hf.pretrain.config import PROBE_SEED_OFFSET, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import fit_frames, render_socialshapes, to_pixel_values
@@ -128,6 +129,7 @@ def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = PROBE_FOLDS, se
     return float(scores.mean()), float(scores.std())
 
 
+@keeps_process_state
 def run_probe(
     model_dir: str | Path,
     *,

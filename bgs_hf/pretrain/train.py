@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import refusing_out_of_memory
 from bgs_hf.pretrain.config import PretrainConfig, TinyVideoMAEArch
 from bgs_hf.pretrain.corpus import (
@@ -249,6 +250,7 @@ def build_optimizer(model: torch.nn.Module, cfg: PretrainConfig) -> torch.optim.
     )
 
 
+@keeps_process_state
 def pretrain(
     cfg: PretrainConfig,
     out_dir: str | Path,
@@ -258,7 +260,8 @@ def pretrain(
 ) -> PretrainResult:
     """Render the corpus, pretrain, and save encoder + preprocessor config + loss log + curve in ``out_dir``.
 
-    Deterministic for a given ``cfg`` (seed) and torch thread count; ``source`` defaults to SocialShapes.
+    Deterministic for a given ``cfg`` (seed) and torch thread count; ``source`` defaults to SocialShapes. The
+    caller's thread count and global random states come back as they were.
     """
     cfg.__post_init__()  # re-validate: CLI overrides are set after construction
     out = Path(out_dir)

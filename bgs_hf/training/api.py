@@ -24,7 +24,7 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
 from bgs_hf._format import count, did_you_mean, fmt, fmt_ci
+from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
 from bgs_hf.metrics.bootstrap import check_count
@@ -74,6 +75,17 @@ class TrainConfig:
     model_override: Any = None
     #: extra ``transformers.TrainerCallback`` objects (e.g. the benchmarks' timing callback)
     callbacks: list[Any] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """The dataclass repr, with a value whose own repr spans lines named by its class alone (``PeftModel(...)``):
+        a ``model_override`` printed its whole module tree (thousands of lines for a real backbone), a
+        ``TrainingArguments`` object its hundred-odd fields, one a line."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            text = repr(value)
+            shown.append(f"{f.name}={type(value).__name__}(...)" if "\n" in text else f"{f.name}={text}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
 
 @dataclass
@@ -722,8 +734,10 @@ def check_train_config(config: TrainConfig) -> tuple[Any, Any, Any]:
     return loss_fn, backbone, args
 
 
+@keeps_process_state
 def train_bgs(config: TrainConfig) -> TrainResult:
-    """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed. Under a launch
+    """Fine-tune with BGS and write the run folder (see module doc). Deterministic on CPU for a seed, which seeds the
+    run alone: the caller's global random states come back as they were. Under a launch
     the process group it starts (``TrainingArguments``, through accelerate) is left up for the caller, who may train
     again in it: end it with ``torch.distributed.destroy_process_group()``, as the CLI does for its own runs."""
     stream_caches: list[Any] = []
