@@ -838,6 +838,15 @@ def test_space_in_a_real_browser(live_app: str, space: SpaceBackend) -> None:
             assert page.get_by_role("button", name="Share").count() == 0
             time.sleep(0.5)
             page.screenshot(path=str(ARTIFACTS / "space.png"), full_page=True)
+            # every catalogue caption shows its whole clip name, on this page and on a 390-px phone (Gradio caps a
+            # caption at 80% of its thumbnail: on the phone's 100-px thumbnails "ss_0000.mp4" was cut to "ss_0000.…")
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(live_app, wait_until="load")
+            phone.locator("#catalogue").get_by_role("button", name="Thumbnail 1 of").wait_for(timeout=30_000)
+            for shown in (page, phone):
+                captions = shown.evaluate("""() => [...document.querySelectorAll('#catalogue .caption-label')]
+                    .map(e => [e.innerText, e.scrollWidth <= e.clientWidth])""")
+                assert captions == [[clip, True] for clip in space.catalogue.clip_ids], (shown.viewport_size, captions)
         finally:
             browser.close()
     assert (ARTIFACTS / "space.png").stat().st_size > 10_000
@@ -1071,6 +1080,50 @@ def test_space_port_zero_means_a_free_port():
 
     port = _free_port("127.0.0.1")
     assert 0 < port < 65536
+
+
+@pytest.mark.parametrize("signum, status, said", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_served_space_stops_as_every_command_does(space: SpaceBackend, tmp_path: Path, signum: str, status: int,
+                                                     said: str) -> None:
+    """`kill PID` (a container stop) or Ctrl-C ended `bgs-hf space` through gradio's ``block_thread()``, which
+    catches the interrupt, prints "Keyboard interruption in main thread... closing server." and returns: exit 0 where
+    every other command says "terminated" (143) or "interrupted" (130). Now the same one line and status; the server
+    closed, its port free."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    sig = getattr(signal, signum)
+    # an interactive start's Ctrl-C handler even if this test runs with SIGINT ignored (a background job)
+    start = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+             "from bgs_hf.cli.main import main; sys.exit(main())")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    config = space.config  # its catalogue embeddings are cached: the server is up in seconds
+    cmd = [sys.executable, "-c", start, "space", "--model", config.model, "--data", config.data, "--cache-dir",
+           config.cache_dir, "--port", "0"]
+    out_file, err_file = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out_file.open("w") as out, err_file.open("w") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        try:
+            deadline = time.time() + 180
+            while "serving the BGS Space on" not in out_file.read_text():
+                assert proc.poll() is None and time.time() < deadline, err_file.read_text()[-2000:]
+                time.sleep(0.05)
+            proc.send_signal(sig)
+            returncode = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    stdout, stderr = out_file.read_text(), err_file.read_text()
+    assert returncode == status, (returncode, stderr)  # 128 + 15, 128 + 2: what a shell or an orchestrator reads
+    assert stderr.endswith(f"\n{said}\n") and "Traceback" not in stderr, stderr[-2000:]
+    served = stdout.splitlines()[-1]  # the address line is the last thing said on stdout
+    assert served.startswith("serving the BGS Space on http://127.0.0.1:"), stdout
+    port = int(served.split("127.0.0.1:")[1].split("/")[0])
+    with socket.socket() as sock:  # nothing left listening there
+        sock.bind(("127.0.0.1", port))
 
 
 def test_the_default_catalogue_is_the_one_cached_benchmark_rule(tmp_path: Path, monkeypatch) -> None:
@@ -1718,7 +1771,7 @@ def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_c
     monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0", "c1", "c2"]))
     monkeypatch.setattr(space_app, "SpaceBackend", lambda config, models, catalogue, on_embed: on_embed(
         len(catalogue)) or built.update(config=config, models=models, catalogue=catalogue) or "backend")
-    demo = types.SimpleNamespace(local_url="http://127.0.0.1:7001/", block_thread=lambda: None, close=lambda: None)
+    demo = types.SimpleNamespace(local_url="http://127.0.0.1:7001/", is_running=False, close=lambda verbose=True: None)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: built.update(launch=kw) or demo)
     assert main(["space", "--model", "me/model", "--cache-dir", str(tmp_path / "c"), "--port", "7001"]) == 0
     assert built["config"].cache_path == tmp_path / "c" and built["models"] == "pair of me/model"
@@ -1771,7 +1824,7 @@ def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a
     monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
     monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
     monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: "backend")
-    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", block_thread=lambda: None, close=lambda: None)
+    demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", is_running=False, close=lambda verbose=True: None)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or demo)
     assert main(["space", "--model", "me/model", "--host", "0.0.0.0", "--port", "0"]) == 0
     assert asked == ["0.0.0.0"] and served["server_port"] == 54321
@@ -2576,7 +2629,7 @@ def test_launch_hands_gradio_every_hardening_setting(tmp_path: Path, monkeypatch
     launch(backend.config, backend=backend)
     assert seen["launch"] == {"server_name": "127.0.0.1", "server_port": None, "prevent_thread_lock": False,
                               "max_file_size": 20 * 2**20, "allowed_paths": [], "show_error": False,
-                              "ssr_mode": False, "quiet": True}
+                              "ssr_mode": False, "quiet": True, "css": "#catalogue .caption-label { max-width: 100%; }"}
 
 
 def test_a_space_is_pushed_with_a_commit_message_naming_its_model(tmp_path: Path, monkeypatch) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
+from typing import Any
 
 from bgs_hf.cli._args import check_output_folder, float_between, int_between
 from bgs_hf.cli._parser import examples
@@ -92,13 +94,21 @@ def run(args: argparse.Namespace) -> int:
     catalogue = Catalogue.for_config(config)
     backend = SpaceBackend(config, models=models, catalogue=catalogue, on_embed=_say_embedding)
     demo = launch(config, server_name=args.host, server_port=port, prevent_thread_lock=True, backend=backend)
-    # gradio's launch() returns once its server is up (it waits for uvicorn to start and checks the URL)
-    print(f"serving the BGS Space on {demo.local_url} (Ctrl+C to stop)", flush=True)  # stdout may be a pipe
     try:
-        demo.block_thread()
+        # gradio's launch() returns once its server is up (it waits for uvicorn to start and checks the URL)
+        print(f"serving the BGS Space on {demo.local_url} (Ctrl+C to stop)", flush=True)  # stdout may be a pipe
+        _serve_until_stopped(demo)
     finally:
-        demo.close()
+        demo.close(verbose=False)  # the server, its queue and any static-file worker processes; the port freed
     return 0
+
+
+def _serve_until_stopped(demo: Any) -> None:
+    """Wait while the server runs. Not gradio's ``block_thread()``: it catches Ctrl-C and the CLI's SIGTERM
+    (:class:`~bgs_hf.cli.main.Terminated`), prints its own "Keyboard interruption" line and returns, so a stopped
+    Space exited 0; here both reach ``run_guarded``: "interrupted" (130) / "terminated" (143)."""
+    while demo.is_running:
+        time.sleep(0.1)
 
 
 def _say_embedding(n_clips: int) -> None:

@@ -634,6 +634,10 @@ SLOT_PICTURE_BUTTONS: list[str] = []
 #: the catalogue's buttons: none. A click picks a clip (there is no preview to enlarge), and Gradio's default
 #: "Download All" zipped the 96-px thumbnails, not the clips: one more tab stop before the first clip, for nothing
 CATALOGUE_BUTTONS: list[str] = []
+#: the page's own style (``launch``): Gradio caps a picture's caption at 80% of its thumbnail, so on a 390-px phone
+#: (100-px thumbnails) every catalogue caption was cut to "ss_0000.…" (81 px in 77); the thumbnail's whole width holds
+#: the whole name there, and a 143-px desktop thumbnail, whose captions fitted already, looks as it did
+SPACE_CSS = "#catalogue .caption-label { max-width: 100%; }"
 #: the first line of the neighbours' list (``neighbours_view``); a neighbour's click keeps the list from it on
 NEIGHBOURS_HEAD = "Nearest to "
 #: a slot's list while an upload fills the slot: the pick it still shows is not what is compared (an upload wins)
@@ -1112,6 +1116,7 @@ def launch(
         show_error=False,
         ssr_mode=False,
         quiet=True,
+        css=SPACE_CSS,
     )
     return demo
 
