@@ -430,6 +430,15 @@ def test_ctrl_c_says_after_interrupted_which_checkpoint_a_resume_goes_on_from(mo
         assert capsys.readouterr().err == said, rank
 
 
+def _as_process(monkeypatch, rank: str | None, local_rank: str) -> None:
+    """Environment of one process of a launch: its RANK (None: a launcher that sets only LOCAL_RANK) and LOCAL_RANK."""
+    if rank is None:
+        monkeypatch.delenv("RANK", raising=False)
+    else:
+        monkeypatch.setenv("RANK", rank)
+    monkeypatch.setenv("LOCAL_RANK", local_rank)
+
+
 def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine(monkeypatch, capsys):
     """Every process reads the same flags and data and computes the same loss: a refusal, a diverged loss or Ctrl-C
     was printed once per process (8 GPUs, 8 lines). LOCAL_RANK 0 says it; the others end with the same status in
@@ -468,11 +477,7 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
     for rank, local_rank, who in (("1", "1", "rank 1 of 4: "), ("2", "0", "rank 2 of 4: "), ("0", "0", ""),
                                   (None, "1", "local rank 1: ")):
         monkeypatch.setenv("WORLD_SIZE", "4")
-        if rank is None:
-            monkeypatch.delenv("RANK", raising=False)
-        else:
-            monkeypatch.setenv("RANK", rank)
-        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        _as_process(monkeypatch, rank, local_rank)
         for error, code, text in ((BGSInputError("--foo: no"), 2, "error: --foo: no"),
                                   (BGSDivergedError("the loss became nan"), 1, "error: the loss became nan"),
                                   (KeyboardInterrupt(), 130, "interrupted")):
@@ -535,11 +540,7 @@ def test_an_os_error_is_said_by_each_process_that_meets_it_named_unless_it_is_th
     monkeypatch.setenv("WORLD_SIZE", "4")
     for rank, local_rank, who in (("1", "1", "rank 1 of 4: "), ("2", "0", "rank 2 of 4: "), ("0", "0", ""),
                                   (None, "1", "local rank 1: ")):
-        if rank is None:
-            monkeypatch.delenv("RANK", raising=False)
-        else:
-            monkeypatch.setenv("RANK", rank)
-        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        _as_process(monkeypatch, rank, local_rank)
         monkeypatch.setattr(api, "train_bgs", vanished)
         assert main(argv) == 2
         assert capsys.readouterr().err.strip() == \
@@ -575,11 +576,7 @@ def test_a_full_disk_under_safetensors_is_said_by_each_process_named_as_an_os_er
     monkeypatch.setenv("WORLD_SIZE", "8")
     for rank, local_rank, who in (("3", "3", "rank 3 of 8: "), ("4", "0", "rank 4 of 8: "), ("0", "0", ""),
                                   (None, "2", "local rank 2: ")):
-        if rank is None:
-            monkeypatch.delenv("RANK", raising=False)
-        else:
-            monkeypatch.setenv("RANK", rank)
-        monkeypatch.setenv("LOCAL_RANK", local_rank)
+        _as_process(monkeypatch, rank, local_rank)
         assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 2
         assert capsys.readouterr().err == f"error: {who}OSError: No space left on device\n", rank
 
