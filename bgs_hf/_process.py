@@ -6,12 +6,18 @@ A run sets torch's thread count and seeds the global random generators (``torch.
 ``random`` draw was the run's stream, the same after every call, and their torch ran on the run's thread count.
 :func:`keeps_process_state` puts both back when the call returns (the run inside draws exactly as before). The CLI's
 own process may keep a count: ``bgs-hf pretrain-tiny`` sets it for the whole command.
+
+Child processes end with the one that started them: :func:`exit_with_parent`, for synthesis's render workers and the
+Space's upload decoders, which nothing else would stop once their parent is killed.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -49,3 +55,17 @@ def keeps_process_state(fn: F) -> F:
             return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def exit_with_parent(parent: int) -> None:
+    """Start a thread that ends this process once ``parent`` is gone (SIGTERMed, SIGKILLed, OOM-killed): a render
+    worker blocked on the executor's queue never sees end-of-file (it holds the pipe's write end itself), and an
+    upload's decoder runs under a deadline only its server enforces. ``parent`` is passed, not read here, so a parent
+    that died before this call is noticed too. Called in the child: as a pool's initializer, or by the worker itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:  # polled, not prctl(PR_SET_PDEATHSIG): portable, and bound to no thread
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="bgs-exit-with-parent", daemon=True).start()

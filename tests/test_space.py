@@ -1698,6 +1698,66 @@ def test_the_decode_worker_imports_the_same_package_as_the_space(tmp_path: Path,
                                                        "/somewhere/else"]
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' states from /proc")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGKILL"])
+def test_an_upload_decoder_ends_with_its_server_when_the_server_is_killed(tmp_path: Path, signame: str) -> None:
+    """The server enforces the decode worker's deadline: a `bgs-hf space` stopped by `kill PID` (or SIGKILLed, OOM-
+    killed) while it decoded an upload left the worker running (Ctrl-C reached it only through the terminal's process
+    group), for good where FFmpeg hung. Here the real worker, started by ``decode_upload``, hangs in its header check
+    (a stuck FFmpeg); it must end within a few seconds of its server."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    from test_synth import process_running
+
+    script = textwrap.dedent(f"""
+        import subprocess, types
+        from pathlib import Path
+        from bgs_hf.hub import space_app
+
+        hang = ("import os, time, runpy, bgs_hf.video as video; "
+                "video.check_video = lambda *a: print(os.getpid(), flush=True) or time.sleep(120); "
+                "runpy.run_module('bgs_hf.hub.decode_worker', run_name='__main__')")
+        run = subprocess.run
+
+        def hung_decoder(cmd, **kwargs):  # the worker's own main, its output on ours so that the test reads its pid
+            assert cmd[1:3] == ["-m", "bgs_hf.hub.decode_worker"], cmd
+            return run([cmd[0], "-c", hang, *cmd[3:]], **{{**kwargs, "capture_output": False}})
+
+        space_app.subprocess.run = hung_decoder
+        backend = space_app.SpaceBackend.__new__(space_app.SpaceBackend)
+        backend.config = space_app.SpaceConfig(decode_timeout_s=300.0)
+        backend.upload_cache = types.SimpleNamespace(root={str(tmp_path / "cache")!r})
+        backend.models = types.SimpleNamespace(policy=types.SimpleNamespace(to_dict=lambda: {{}}))
+        backend.decode_upload(Path({str(tmp_path / "clip.mp4")!r}))
+        print("RETURNED")
+    """)
+    with open(tmp_path / "stderr.txt", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=err, text=True,
+                                start_new_session=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip().isdigit(), line + (tmp_path / "stderr.txt").read_text()[-2000:]
+        worker = int(line)
+        assert process_running(worker)
+        proc.send_signal(getattr(signal, signame))
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while process_running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not process_running(worker), f"the decode worker outlived its {signame}ed server"
+    finally:  # the server and anything left of its session (a worker that stayed), so nothing outlives the test
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate(timeout=60)
+
+
 def test_an_unexpected_error_reaches_the_page_as_one_generic_line() -> None:
     """Mutant that passed: any exception's own text shown on the public page (a server path, a library's internals);
     only our input errors are shown verbatim."""

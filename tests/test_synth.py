@@ -945,6 +945,14 @@ def test_a_rendering_process_killed_while_sending_its_clips_back_stops_the_run(t
     assert "STOPPED:" in out and "--workers 1" in out, out
 
 
+def process_running(pid: int) -> bool:
+    """Whether ``pid`` runs, from ``/proc``: a zombie has ended (only a parent that never reaps it keeps its entry)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' states from /proc")
 def test_render_workers_end_by_themselves_when_the_run_is_sigkilled(tmp_path: Path) -> None:
     """A `synth` or quickstart SIGKILLed (the OOM killer) while rendering left its workers, ~380 MB each, blocked
@@ -955,12 +963,6 @@ def test_render_workers_end_by_themselves_when_the_run_is_sigkilled(tmp_path: Pa
     import subprocess
     import sys
     import time
-
-    def running(pid: int) -> bool:  # a zombie has ended: only a parent that never reaps it keeps its entry
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except (FileNotFoundError, ProcessLookupError):
-            return False
 
     report = """
         def report_workers():
@@ -979,9 +981,9 @@ def test_render_workers_end_by_themselves_when_the_run_is_sigkilled(tmp_path: Pa
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 10
-        while any(map(running, workers)) and time.monotonic() < deadline:
+        while any(map(process_running, workers)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [pid for pid in workers if running(pid)], "render workers outlived their SIGKILLed parent"
+        assert not [pid for pid in workers if process_running(pid)], "render workers outlived their SIGKILLed parent"
     finally:  # the run and anything left of its session (workers that stayed), so nothing outlives the test
         try:
             os.killpg(proc.pid, signal.SIGKILL)

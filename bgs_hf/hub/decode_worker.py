@@ -1,9 +1,11 @@
 """Check and decode one untrusted video in a separate, time-limited process (the Space's upload path).
 
-Run as ``python -m bgs_hf.hub.decode_worker --cache DIR --policy JSON --limits JSON PATH``. On success the
-decoded frames are in the :class:`~bgs_hf.video.ClipCache` under ``DIR`` (atomic ``.npy``) and the exit code
-is 0; on bad input the one-line reason is printed on stderr with exit code 2 (3 when the decoder itself fails). A
-hung or crashing FFmpeg only takes this process down; the parent kills it at its deadline.
+Run as ``python -m bgs_hf.hub.decode_worker --cache DIR --policy JSON --limits JSON [--parent PID] PATH``. On
+success the decoded frames are in the :class:`~bgs_hf.video.ClipCache` under ``DIR`` (atomic ``.npy``) and the exit
+code is 0; on bad input the one-line reason is printed on stderr with exit code 2 (3 when the decoder itself fails). A
+hung or crashing FFmpeg only takes this process down; the parent kills it at its deadline. With ``--parent`` (the
+Space passes its own pid) it also ends within a second of that process: a server that is SIGTERMed or SIGKILLed
+enforces no deadline, and a hung FFmpeg would otherwise run on for good (PyAV lets go of the GIL while FFmpeg works).
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", required=True)
     parser.add_argument("--policy", required=True, help="FramePolicy as JSON")
     parser.add_argument("--limits", required=True, help="VideoLimits fields as JSON")
+    parser.add_argument("--parent", type=int, default=None, help="end when the process with this pid ends")
     parser.add_argument("path")
     args = parser.parse_args(argv)
+    if args.parent is not None:
+        from bgs_hf._process import exit_with_parent
+
+        exit_with_parent(args.parent)
 
     from bgs_hf.errors import BGSInputError
     from bgs_hf.video import ClipCache, FramePolicy, VideoLimits, check_video

@@ -503,6 +503,8 @@ class SpaceBackend:
             json.dumps(self.models.policy.to_dict()),
             "--limits",
             json.dumps(limits),
+            "--parent",  # it ends with this server: a SIGTERMed or SIGKILLed one enforces no deadline
+            str(os.getpid()),
             str(path),
         ]
         try:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from bgs_hf._files import built_in_place, require_new_folder
 from bgs_hf._format import count
+from bgs_hf._process import exit_with_parent
 from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
 from bgs_hf.synth.budget import check_budget, estimate, estimate_socialshapes
 from bgs_hf.synth.captions import make_captions, normalise_caption
@@ -155,20 +156,6 @@ def _render_to_file(job: tuple[Scene, SynthConfig, str], labels_path: str) -> No
     np.save(labels_path, _render_one(job), allow_pickle=False)
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: a thread that ends this worker once ``parent`` is gone (a SIGKILLed or OOM-killed run),
-    since a worker blocked on the executor's queue never sees end-of-file (it holds the pipe's write end itself)."""
-    import threading
-    import time
-
-    def watch() -> None:
-        while os.getppid() == parent:  # polled, not prctl(PR_SET_PDEATHSIG): portable, and bound to no thread
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="bgs-exit-with-parent", daemon=True).start()
-
-
 def _render_in_processes(jobs: list[tuple[Scene, SynthConfig, str]], workers: int, desc: str) -> list[np.ndarray]:
     """``_render_one`` over ``jobs`` in ``workers`` forked processes, in order.
 
@@ -191,7 +178,7 @@ def _render_in_processes(jobs: list[tuple[Scene, SynthConfig, str]], workers: in
     labels = []
     with tempfile.TemporaryDirectory(prefix="bgs-agent-labels-") as folder:
         files = [str(Path(folder) / f"{i}.npy") for i in range(len(jobs))]
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_exit_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=exit_with_parent, initargs=(os.getpid(),))
         try:
             done = pool.map(_render_to_file, jobs, files, chunksize=4)
             for _, file in zip(tqdm(done, total=len(jobs), desc=desc, unit="clip"), files):
