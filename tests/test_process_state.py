@@ -165,3 +165,45 @@ def test_a_train_config_names_a_model_or_training_arguments_object_instead_of_pr
     # a dict of training settings is shown as given
     assert ", training={'output_dir': 'x'}, " in repr(TrainConfig(data=DataArguments(data="d"),
                                                                  training={"output_dir": "x"}))
+
+
+def test_a_failing_call_gives_the_state_back_and_cuda_is_forked_only_once_initialised(monkeypatch,
+                                                                                       torch_threads_restored) -> None:
+    """Mutants that passed: the restore after the call rather than in ``finally`` (a run that raised, the usual way
+    a notebook's run ends early, left the run's thread count and streams), and CUDA's state never forked (every test
+    ran without CUDA). The wrapped entry points keep their own name, docstring and signature."""
+    import inspect
+    from contextlib import contextmanager
+
+    from bgs_hf._process import process_state_kept
+    from bgs_hf.pretrain.probe import run_probe
+    from bgs_hf.training import train_bgs
+
+    def failing() -> None:
+        with pytest.raises(RuntimeError, match="the run failed"), process_state_kept():
+            torch.set_num_threads(1)
+            random.seed(0)
+            np.random.seed(0)
+            torch.manual_seed(0)
+            raise RuntimeError("the run failed")
+
+    _leaves_the_callers_state(failing)
+
+    forked: list[list[int]] = []
+
+    @contextmanager
+    def fork_rng(devices: list[int]):
+        forked.append(list(devices))
+        yield
+
+    monkeypatch.setattr(torch.random, "fork_rng", fork_rng)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 3)
+    for initialised in (False, True):
+        monkeypatch.setattr(torch.cuda, "is_initialized", lambda initialised=initialised: initialised)
+        with process_state_kept():
+            pass
+    assert forked == [[], [3]]  # device 3 only once CUDA is up: reading a state initialises its device
+
+    assert (train_bgs.__name__, run_probe.__name__) == ("train_bgs", "run_probe")
+    assert train_bgs.__doc__.startswith("Fine-tune with BGS and write the run folder")
+    assert list(inspect.signature(train_bgs).parameters) == ["config"]

@@ -1450,6 +1450,9 @@ def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBacken
     assert (launched["allowed_paths"], launched["show_error"], launched["server_port"]) == ([], False, 7000)
     # this machine only, and the call blocks (app.py returns at once otherwise, and the Space stops), unless asked
     assert (launched["server_name"], launched["prevent_thread_lock"]) == ("127.0.0.1", False)
+    # the page's own style: a catalogue caption may take its thumbnail's whole width (Gradio caps it at 80%); only the
+    # slow browser test looked at it, and a launch without it (or at 80%) passed every other test
+    assert launched["css"] == "#catalogue .caption-label { max-width: 100%; }"
     hand = _hand_backend(tmp_path)
     launch(hand.config, backend=hand, server_name="0.0.0.0", prevent_thread_lock=True)
     assert (seen["launch"]["server_name"], seen["launch"]["prevent_thread_lock"]) == ("0.0.0.0", True)

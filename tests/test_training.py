@@ -1078,6 +1078,69 @@ def test_one_process_accelerate_started_for_several_is_said(tmp_path, tiny, monk
         assert "Add --multi_gpu" in said[0] and "ACCELERATE_USE_CPU=true" in said[0]
 
 
+@pytest.mark.parametrize("env", [{"MASTER_ADDR": "10.0.0.5"},  # a shell's own export, no accelerate launch
+                                 {"ACCELERATE_DYNAMO_BACKEND": "NO", "MASTER_ADDR": "127.0.0.1", "WORLD_SIZE": "1"}])
+def test_no_one_process_warning_outside_accelerate_or_for_a_launch_of_one(tmp_path, tiny, monkeypatch, caplog, env):
+    """The warning's other two conditions (mutants that passed): MASTER_ADDR exported by a shell for its own reasons,
+    with no accelerate launch (no ACCELERATE_DYNAMO_BACKEND), and a launch that asked for one process (``--multi_gpu
+    --num_processes 1`` or torchrun sets WORLD_SIZE=1) are not a launch that started one process for several."""
+    from bgs_hf.training.api import check_train_config
+
+    data, pix = tiny
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "ACCELERATE_DYNAMO_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    with caplog.at_level("WARNING"):
+        check_train_config(cfg)
+    assert "started this one process alone" not in caplog.text
+
+
+def test_a_launchs_precision_is_named_as_given_and_fp16_on_a_gpu_is_recorded(caplog):
+    """Mutants that passed: fp16 refused on a GPU too (every test ran on CPU), the refusal naming the launch for a
+    ``--fp16`` flag, and the log line missing or said for a flag already given."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.api import _launch_precision
+
+    launch = "accelerate launch's mixed precision fp16 (its config file, its --mixed_precision or ACCELERATE_MIXED_PRECISION)"
+    gpu = SimpleNamespace(mixed_precision="fp16", fp16=False, bf16=False, device=torch.device("cuda", 0))
+    flagged = SimpleNamespace(mixed_precision="fp16", fp16=True, bf16=False, device=torch.device("cuda", 0))
+    with caplog.at_level("INFO", logger="bgs_hf.training.api"):
+        _launch_precision(gpu)
+        _launch_precision(flagged)
+    assert (gpu.fp16, gpu.bf16, flagged.fp16) == (True, False, True)
+    said = [r.getMessage() for r in caplog.records if r.name == "bgs_hf.training.api"]
+    assert said == [f"{launch}: trained in fp16 and recorded as --fp16 (launch with --mixed_precision no for float32)"]
+    on_cpu = SimpleNamespace(mixed_precision="fp16", fp16=True, bf16=False, device=torch.device("cpu"))
+    with pytest.raises(BGSInputError) as err:
+        _launch_precision(on_cpu)
+    assert str(err.value) == ("--fp16: fp16 is not applied on CPU (accelerate trains in float32 without a word): "
+                              "drop --fp16 (or use --bf16)")
+
+
+def test_run_config_records_a_training_arguments_object_as_trained_and_a_dict_as_given(tmp_path, tiny, monkeypatch):
+    """A launch's bf16 is set on the run's copy of a ``TrainingArguments`` object; run_config.json recorded the
+    caller's object (bf16 false) unless launched for real (the one test was a two-process launch). A dict of settings
+    is recorded as given: its own keys and the run's seed, not the hundred-odd fields the run filled in."""
+    from transformers import TrainingArguments
+
+    data, pix = tiny
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "bf16")
+    args = TrainingArguments(output_dir=str(tmp_path / "obj"), use_cpu=True, per_device_train_batch_size=1,
+                             report_to="none", max_steps=1, disable_tqdm=True)
+    given = {"output_dir": str(tmp_path / "dict"), "use_cpu": True, "max_steps": 1, "disable_tqdm": True,
+             "report_to": "none", "seed": 3}
+    for training in (args, given):
+        train_bgs(TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6), training=training,
+                              data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+    recorded = json.loads((tmp_path / "obj" / "run_config.json").read_text())["training"]
+    assert (recorded["bf16"], args.bf16) == (True, False)  # the caller's object is left as given
+    assert json.loads((tmp_path / "dict" / "run_config.json").read_text())["training"] == given
+
 def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
     data, pix = tiny
     (tmp_path / "afile").write_text("x")
