@@ -126,10 +126,12 @@ def test_space_says_it_embeds_the_catalogue_first_and_its_url_once_it_serves(mon
     class Demo:
         local_url = "http://127.0.0.1:43210/"  # what gradio says once its server answers
 
-        def block_thread(self) -> None:
+        @property
+        def is_running(self) -> bool:  # read once the server answers: what was printed by then, and it stops
             printed["serving"] = capsys.readouterr().out
+            return False
 
-        def close(self) -> None:
+        def close(self, verbose: bool = True) -> None:
             pass
 
     paths = [tmp_path / f"c{i}.mp4" for i in range(7)]

@@ -875,11 +875,9 @@ def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, mo
 
     class Demo:
         local_url = "http://x"
+        is_running = False  # stopped at once
 
-        def block_thread(self) -> None:
-            pass
-
-        def close(self) -> None:
+        def close(self, verbose: bool = True) -> None:
             pass
 
     monkeypatch.setattr(space_app.ModelPair, "load", lambda name: "models")
