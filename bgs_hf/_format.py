@@ -85,6 +85,12 @@ def count(n: int, noun: str, nouns: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
 
 
+def agree(n: int, singular: str, plural: str) -> str:
+    """The word that agrees with a count ``n`` (a verb: ``agree(1, "has", "have")``), beside :func:`count`'s noun:
+    "1 of 4 clips have" and "1 weight(s) were" read wrong."""
+    return singular if n == 1 else plural
+
+
 def first_few(items: Sequence[str], shown: int = 5) -> str:
     """The first ``shown`` of ``items`` joined, then a count of the rest (``'a', 'b', and 3 more``): one spelling
     for a list that may be long, in a log line and on a card alike."""

@@ -1685,6 +1685,14 @@ def test_a_count_of_zero_is_plural_and_a_guess_needs_a_close_match():
     assert closest("fit", ["fast"]) is None and closest("fsat", ["fast", "fit"]) == "fast"
 
 
+def test_a_word_beside_a_count_agrees_with_it():
+    """``agree``, the one rule for the verb beside :func:`count`'s noun: one is singular, zero and many plural
+    ("0 clips have", "1 clip has", "2 clips have")."""
+    from bgs_hf._format import agree
+
+    assert [agree(n, "has", "have") for n in (0, 1, 2, 1_000)] == ["have", "has", "have", "have"]
+
+
 def test_a_p_value_from_no_resamples_has_no_floor():
     """Mutation audit (quickstart and top-level helpers, third pass): ``fmt_p`` taking ``n_resamples=0`` (no resampling
     recorded) for a count, whose floor 1/(0 + 1) = 1 then bounds every p (0.23 read "< 1.000"), passed."""

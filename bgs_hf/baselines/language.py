@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import expand_user
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf.errors import BGSInputError, whole_number
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] |
     if empty and len(empty) == len(kept):  # a lab's own videos: naming one clip read as if the others had some
         raise BGSInputError(f"none of the {len(kept)} clips has a caption to embed")
     if empty:
-        has = "has" if len(empty) == 1 else "have"  # "1 of 4 clips have" read wrong, as in `data validate`
+        has = agree(len(empty), "has", "have")  # "1 of 4 clips have" read wrong, as in `data validate`
         raise BGSInputError(f"{len(empty):,} of {count(len(kept), 'clip')} {has} no caption to embed: "
                             f"{_listed(empty, names)}")
     if mode == "first":
@@ -198,7 +198,7 @@ def _select(captions: Sequence[Sequence[str]], mode: str, names: Sequence[str] |
         moved = [i for i, caps in enumerate(given) if not _is_caption(caps[0])]
         if moved:
             logger.warning("%s of %s %s a blank first caption; their first non-blank caption is embedded instead: %s",
-                           f"{len(moved):,}", count(len(kept), "clip"), "has" if len(moved) == 1 else "have",
+                           f"{len(moved):,}", count(len(kept), "clip"), agree(len(moved), "has", "have"),
                            _listed(moved, names))
         return [caps[:1] for caps in kept]
     return kept

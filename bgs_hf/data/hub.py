@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bgs_hf._format import count, first_few, fmt, hub_license_id
+from bgs_hf._format import agree, count, first_few, fmt, hub_license_id
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
 from bgs_hf.data.checks import ROW, Problems, StopChecks, missing_column, optional_numbers, to_bools, to_ints
 from bgs_hf.data.container import OddOneOutData
@@ -159,7 +159,7 @@ def import_drops_note(meta: dict[str, Any]) -> str:
     if not parts:
         return ""
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    return f"At import, {listed} {'was' if total == 1 else 'were'} left out."
+    return f"At import, {listed} {agree(total, 'was', 'were')} left out."
 
 
 def release_layout_card_info() -> DatasetCardInfo:
@@ -619,7 +619,7 @@ def _read_clips(folder: Path, problems: Problems) -> tuple[pd.DataFrame, list[tu
     clips["video"], missing = _video_files(clips, folder, where, problems)
     if missing:
         logger.warning("%s named in clips %s missing (first: %s)", count(len(missing), "video file"),
-                       "is" if len(missing) == 1 else "are", missing[0][2])
+                       agree(len(missing), "is", "are"), missing[0][2])
     return clips, missing
 
 
@@ -917,7 +917,7 @@ def _checked_video_names(clips: pd.DataFrame, rows: list[int]) -> dict[int, str]
     if folded < len(set(names.values())):  # fine here, one file on a case-insensitive disk (macOS, Windows)
         n = len(set(names.values())) - folded
         logger.warning("%s from another only in letter case: their videos collide when the dataset is cloned onto a "
-                       "case-insensitive file system", f"{count(n, 'clip id')} {'differs' if n == 1 else 'differ'}")
+                       "case-insensitive file system", f"{count(n, 'clip id')} {agree(n, 'differs', 'differ')}")
     return names
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import closest, count, first_few
+from bgs_hf._format import agree, closest, count, first_few
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
@@ -283,10 +283,9 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     listed = set(rel[~bad, 0])
     unused = sorted(listed - set(clip_ids))
     if unused:  # in the folder but in no usable trial: not a clip, so in no split
-        one = len(unused) == 1
         logger.warning("%s: %s %s in no usable trial and %s (first: %r)", listing.name,
-                       count(len(unused), "listed video"), "appears" if one else "appear",
-                       "is not a clip" if one else "are not clips", unused[0])
+                       count(len(unused), "listed video"), agree(len(unused), "appears", "appear"),
+                       agree(len(unused), "is not a clip", "are not clips"), unused[0])
     return ["test" if c in listed else "train" for c in clip_ids]
 
 
@@ -337,7 +336,7 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
     unused = sorted(set(captions) - set(clip_ids))
     if unused:
         logger.warning("%s: captions of %s that %s in no usable trial are not kept (first: %r)", table.name,
-                       count(len(unused), "video"), "appears" if len(unused) == 1 else "appear", unused[0])
+                       count(len(unused), "video"), agree(len(unused), "appears", "appear"), unused[0])
     return captions
 
 
@@ -397,12 +396,12 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     unused = sorted(set(means.index) - set(clip_ids))
     if unused:
         logger.warning("%s: ratings of %s that %s in no usable trial are not kept (first: %r)", table.name,
-                       count(len(unused), "video"), "appears" if len(unused) == 1 else "appear", unused[0])
+                       count(len(unused), "video"), agree(len(unused), "appears", "appear"), unused[0])
     rows = pd.Series(videos).value_counts().reindex(clip_ids)
     several = rows[rows > 1]
     if len(several):
         logger.info("%s: %s rated in several rows (up to %d): each rating is the mean of their non-empty cells",
-                    table.name, f"{count(len(several), 'clip')} {'is' if len(several) == 1 else 'are'}",
+                    table.name, f"{count(len(several), 'clip')} {agree(len(several), 'is', 'are')}",
                     int(several.max()))
     unrated = [c for c in clip_ids if c not in means.index]
     if unrated:

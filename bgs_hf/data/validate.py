@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
@@ -38,7 +38,7 @@ def require_videos(data: Any, items: Iterable[int], purpose: str) -> None:
     missing = [c for c in needed if videos[c] is None]
     if missing:
         raise BGSInputError(
-            f"{len(missing):,} of the {count(len(needed), 'clip')} {purpose} {'has' if len(missing) == 1 else 'have'} "
+            f"{len(missing):,} of the {count(len(needed), 'clip')} {purpose} {agree(len(missing), 'has', 'have')} "
             "no video file (first: "
             f"{data.clip_ids[missing[0]]!r}); BGS embeds the clips' frames: put the videos where the data's layout "
             "expects them (the paper's release: raw/videos/<video_name>, beside raw/utils/; a Hub layout: "
@@ -82,7 +82,7 @@ def split_notes(data: OddOneOutData) -> list[str]:
         notes.append(f"none of the {data.n_clips} clips has a video file: the judgments-only analyses (stats, "
                      "ceilings, the caption baseline) run; training and evaluation need the videos")
     elif missing:  # was an INFO line only, and `train` stopped on them later
-        has = "has" if len(missing) == 1 else "have"  # "1 of 5 clips have" read wrong
+        has = agree(len(missing), "has", "have")  # "1 of 5 clips have" read wrong
         notes.append(f"{len(missing):,} of {count(data.n_clips, 'clip')} {has} no video file (first: {missing[0]!r}): "
                      "training and evaluation embed their frames, so put the videos where the layout expects them")
     total = len(data.triplets())

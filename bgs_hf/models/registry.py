@@ -23,7 +23,7 @@ import transformers
 from torch import nn
 
 from bgs_hf._files import expand_user
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf._offline import hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy, checked_num_frames
@@ -331,7 +331,7 @@ class BackboneSpec:
         if unused:
             logger.info("%s: %s not used by %s %s left out (first: %s): another tower, a decoder or a task head",
                         self.name, count(len(unused), "checkpoint weight"), self.model_class,
-                        "was" if len(unused) == 1 else "were", unused[0])
+                        agree(len(unused), "was", "were"), unused[0])
         if self.family == "videomae" and model.layernorm is None and any(k.startswith("fc_norm.") for k in unused):
             # VideoMAE with use_mean_pooling (its fine-tuned classifiers): the final LayerNorm is the head's
             logger.warning("%s: its fc_norm (the LayerNorm after mean pooling) is in the classification head, "
@@ -411,14 +411,14 @@ def _check_loaded_weights(name: str, info: dict[str, Any], *, path: str | None) 
     if mismatched:
         key, have, want = mismatched[0]
         raise BGSInputError(
-            f"{count(len(mismatched), 'weight')} of {name} {'has' if len(mismatched) == 1 else 'have'} another shape "
+            f"{count(len(mismatched), 'weight')} of {name} {agree(len(mismatched), 'has', 'have')} another shape "
             "in its checkpoint than its config gives "
             f"(first: {key} {tuple(have)} vs {tuple(want)}): the weights are not the architecture config.json "
             "describes", path=path)
     missing = sorted(info.get("missing_keys") or [])
     if missing:
         raise BGSInputError(
-            f"{count(len(missing), 'weight')} of {name} {'was' if len(missing) == 1 else 'were'} not in its checkpoint "
+            f"{count(len(missing), 'weight')} of {name} {agree(len(missing), 'was', 'were')} not in its checkpoint "
             "as transformers "
             f"{transformers.__version__} names them (first: {missing[0]}): another architecture's checkpoint, or "
             "one saved with another transformers version (bgs-hf needs >= 5.5.1)", path=path)

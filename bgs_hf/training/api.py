@@ -32,7 +32,7 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
-from bgs_hf._format import count, did_you_mean, fmt, fmt_ci
+from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_ci
 from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
@@ -656,7 +656,7 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
     position = {c: i for i, c in enumerate(_clip_ids(data))}
     missing = sorted({c for ids in splits.values() for c in ids if c not in position})
     if missing:
-        are = "is" if len(missing) == 1 else "are"
+        are = agree(len(missing), "is", "are")
         raise BGSInputError(f"{count(len(missing), 'clip')} of the run's splits {are} not in this data (first: "
                             f"{missing[0]!r}): evaluate it on the data it was trained on", path=path)
     return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}

@@ -38,7 +38,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import write_text_atomic
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 from bgs_hf.hub.run_info import recorded_world_sizes
 from bgs_hf.models.loading import INCOMPLETE_MARKER, restore_plain_weights
@@ -121,7 +121,7 @@ def _fit_find_unused_parameters(args: Any, model: Any, train_dataset: Any, clip_
     args.ddp_find_unused_parameters = bool(unreached)
     if unreached:
         logger.info("%s %s no gradient from the forward (%s%s): DDP searches for unused parameters at every step",
-                    count(len(unreached), "trainable parameter"), "gets" if len(unreached) == 1 else "get",
+                    count(len(unreached), "trainable parameter"), agree(len(unreached), "gets", "get"),
                     ", ".join(unreached[:3]),
                     " ..." if len(unreached) > 3 else "")
 
