@@ -63,7 +63,7 @@ def float_between(low: float, high: float | None = None, *, open_low: bool = Fal
     return parse
 
 
-def check_split(data: Any, split: str, flag: str = "--split") -> None:
+def check_split(data: Any, split: str) -> None:
     """A split name the data has (or ``fit``, train and val together), checked as soon as the data is loaded:
     ``--split tset`` was refused only after the models (or the embeddings) were loaded."""
     from bgs_hf._format import did_you_mean
@@ -72,7 +72,7 @@ def check_split(data: Any, split: str, flag: str = "--split") -> None:
     names = sorted(set(data.splits) | {"fit"})
     if split not in names:
         hint = did_you_mean(split, names)
-        raise BGSInputError(f"{flag} {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)} "
+        raise BGSInputError(f"--split {split!r} is not a split of {data.name}{hint}: choose from {', '.join(names)} "
                             "(fit = train and val together)")  # `fit` is ours, not a split the data names
 
 

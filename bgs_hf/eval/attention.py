@@ -20,7 +20,6 @@ same token grid), next to the share those pixels cover (what uniform attention w
 from __future__ import annotations
 
 import contextlib
-import logging
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -29,9 +28,6 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-
-logger = logging.getLogger(__name__)
-
 
 #: What the map of each family shows (reported next to the maps, so nobody reads a spatial-only map as more).
 METHODS: dict[str, str] = {

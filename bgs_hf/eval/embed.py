@@ -8,7 +8,6 @@ single-frame, one of them stands for all).
 
 from __future__ import annotations
 
-import logging
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ import numpy as np
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_count
-
-logger = logging.getLogger(__name__)
 
 #: motion controls accepted by :class:`MotionControl` (the ``motion`` analysis runs them all).
 MOTION_CONTROLS: tuple[str, ...] = ("shuffled", "single-frame", "reversed")

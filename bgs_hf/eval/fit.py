@@ -4,7 +4,6 @@ training) only, never on the scored ones."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +15,6 @@ from bgs_hf.eval.embed import embedding_rows
 from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
 from bgs_hf.metrics.rsa import signed_square
 from bgs_hf.metrics.similarity import human_similarity
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

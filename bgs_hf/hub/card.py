@@ -74,9 +74,9 @@ def is_hub_id(name: str | None) -> bool:
     return bool(name) and bool(_HUB_ID.match(str(name))) and not Path(str(name)).exists()
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
-    """A number to ``digits`` decimals, a whole one too (``"r2": 0`` read "0" beside its "[0.000, 0.100]")."""
-    return fmt(value, f".{digits}f", "—") if value is None or isinstance(value, (int, float)) else str(value)
+def _fmt(value: Any) -> str:
+    """A number to 3 decimals, a whole one too (``"r2": 0`` read "0" beside its "[0.000, 0.100]")."""
+    return fmt(value, ".3f", "—") if value is None or isinstance(value, (int, float)) else str(value)
 
 
 def _fmt_pct(value: Any, scale: float = 1.0) -> str:

@@ -56,16 +56,15 @@ def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: to
 SMALLEST_DIVISOR = 1e-30
 
 
-def finite_setting(value: float, name: str, *, positive: bool = False, nonnegative: bool = False,
-                   divisor: bool = False) -> float:
+def finite_setting(value: float, name: str, *, nonnegative: bool = False, divisor: bool = False) -> float:
     """A loss hyper-parameter as a float, refused when not a finite number (an ``inf`` weight trains on NaN) or,
-    with ``positive`` / ``nonnegative`` / ``divisor``, not above 0 / below 0 / below :data:`SMALLEST_DIVISOR`."""
-    bound = f" >= {SMALLEST_DIVISOR:g}" if divisor else " > 0" if positive else " >= 0" if nonnegative else ""
+    with ``nonnegative`` / ``divisor``, below 0 / below :data:`SMALLEST_DIVISOR`."""
+    bound = f" >= {SMALLEST_DIVISOR:g}" if divisor else " >= 0" if nonnegative else ""
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range (10**400)
         v = math.nan
-    if not math.isfinite(v) or (positive and v <= 0) or (nonnegative and v < 0) or (divisor and v < SMALLEST_DIVISOR):
+    if not math.isfinite(v) or (nonnegative and v < 0) or (divisor and v < SMALLEST_DIVISOR):
         why = " (the loss divides by it: a smaller one overflows float32 to NaN)" if divisor and v > 0 else ""
         raise ValueError(f"{name} must be a finite number{bound}{why}, got {value!r}")
     return v

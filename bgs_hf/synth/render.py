@@ -189,7 +189,7 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float | Fraction, *, 
     from bgs_hf.video.write import DETERMINISTIC_X264
     from bgs_hf.video.write import write_video as write
 
-    T, H, W, _ = frames.shape
+    _, H, W, _ = frames.shape
     if H % 2 or W % 2:
         raise ValueError(f"h264 yuv420p needs even frame sizes, got {W}x{H}")
     return write(path, frames, fps=fps, options={"crf": str(crf), "preset": "veryfast", **DETERMINISTIC_X264})

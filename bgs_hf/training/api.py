@@ -432,16 +432,15 @@ def _resolve_backbone(m: ModelArguments) -> Any:
                             interpolate_frames=m.interpolate_frames)[0]
 
 
-def _build_model(config: TrainConfig, activation_checkpointing: bool, backbone: Any = None,
+def _build_model(config: TrainConfig, activation_checkpointing: bool, backbone: Any,
                  checkpointing_kwargs: dict[str, Any] | None = None) -> Any:
-    """The LoRA-wrapped embedder of ``config.model``; ``backbone``: the spec :func:`check_train_config` resolved
-    (None: resolve ``--backbone`` again). ``--num_frames`` is passed again, since the checked spec carries no frame
-    count."""
+    """The LoRA-wrapped embedder of ``config.model``; ``backbone``: the spec :func:`check_train_config` resolved.
+    ``--num_frames`` is passed again, since the checked spec carries no frame count."""
     from bgs_hf.models import build_embedder
 
     m = config.model
     head, lora = _model_settings(m)
-    return build_embedder(m.backbone if backbone is None else backbone, head=head, lora=lora,
+    return build_embedder(backbone, head=head, lora=lora,
                           trust_remote_code=m.trust_remote_code,
                           num_frames=m.num_frames, gradient_checkpointing=activation_checkpointing,
                           interpolate_frames=m.interpolate_frames,

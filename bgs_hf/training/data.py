@@ -9,7 +9,6 @@ state, so a resumed run, a single process and a multi-process run all see the sa
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -23,8 +22,6 @@ from bgs_hf._launch import own_part
 from bgs_hf.errors import BGSInputError
 from bgs_hf.training.recipes import Recipe
 from bgs_hf.training.sampler import ClipSetSampler, PaperV1Sampler, StepPlan, clips_per_step_for, shard_rows
-
-logger = logging.getLogger(__name__)
 
 #: counters of :meth:`StepPlan.stats`, in the order of the batch's ``plan_stats`` tensor
 STAT_KEYS: tuple[str, ...] = ("clip_passes", "clip_passes_grad", "judgments", "rsa_pairs_grad")
