@@ -6,7 +6,7 @@ trainer logs (clip forward passes, judgments, RSA pairs with gradient) and a val
 curves: the clip passes and wall time each recipe needs to first reach ``paper-v1``'s FINAL validation R²,
 and their ratios (clip-batched ÷ paper-v1). Also: test R² with bootstrap CIs, peak memory per step
 (CUDA: ``max_memory_allocated``; CPU: peak RSS growth during the step, sampled every 2 ms), the data
-loader's share of a step with the warm decoded-clip cache (``bench_io.loader_share_of_step``), and the
+loader's share of a step with the warm decoded-clip cache (``bench_io.loader_share_of_step``; target < 10%), and the
 ``--max_memory`` setting that picks the chunked (GradCache-style) path, against the unchunked step.
 
 Budget and why: the default run uses a 500-clip SocialShapes instance (seed 0; 320 training clips, ~49,700
@@ -61,6 +61,8 @@ from bgs_hf.training.args import BGS_TRAINING_DEFAULTS
 
 #: the paper's AdamW learning rate (the BGS default), paper-v1's default here
 PAPER_LEARNING_RATE: float = BGS_TRAINING_DEFAULTS["learning_rate"]
+#: issue 8: with the decoded-clip cache warm, waiting for data takes under this share of a training step
+LOADER_SHARE_TARGET: float = 0.10
 
 logger = logging.getLogger("bench_training")
 
@@ -472,10 +474,16 @@ def time_to_target(runs: dict[str, dict[str, Any]]) -> tuple[float | None, dict[
     return target, reached, ratios
 
 
-def acceptance(ratios: dict[str, Any], pv: dict[str, Any], cb: dict[str, Any]) -> dict[str, Any]:
-    """Issue 8's targets: at most 1/5 of paper-v1's clip passes and 1/3 of its wall time to its target, and a
-    test R² no lower than paper-v1's by more than half clip-batched's CI width."""
+def acceptance(ratios: dict[str, Any], pv: dict[str, Any], cb: dict[str, Any], loader: dict[str, Any], *,
+               synthetic_pixels: bool) -> dict[str, Any]:
+    """Issue 8's targets: at most 1/5 of paper-v1's clip passes and 1/3 of its wall time to its target, a test R²
+    no lower than paper-v1's by more than half clip-batched's CI width, and a loader share of a step below
+    ``LOADER_SHARE_TARGET`` from the warm disk cache (None, not judged, on in-memory random tensors: meeting it
+    there says nothing about the cache)."""
     acc: dict[str, Any] = {}
+    share = loader.get("loader_share")
+    if share is not None:
+        acc["loader_share_lt_0_10"] = None if synthetic_pixels else share < LOADER_SHARE_TARGET
     if ratios["clip_pass_ratio"] is not None:
         acc["clip_passes_le_1_5"] = ratios["clip_pass_ratio"] <= 0.2
         acc["wall_time_le_1_3"] = ratios["wall_time_ratio"] <= 1 / 3
@@ -508,7 +516,11 @@ def print_summary(result: dict[str, Any], runs: dict[str, dict[str, Any]], sourc
     if result.get("ratio_note"):
         print(f"no ratios: {result['ratio_note']}")
     loaded_from = "in-memory tensors" if synthetic_pixels else "warm disk cache"  # the GPU run decodes nothing
-    print(f"data loader share of a clip-batched step ({loaded_from}): {result['loader'].get('loader_share')}")
+    share, met = result["loader"].get("loader_share"), result["acceptance"].get("loader_share_lt_0_10")
+    verdict = ("not measured" if share is None else "not judged (no disk cache)" if met is None
+               else "met" if met else "NOT met")
+    print(f"data loader share of a clip-batched step ({loaded_from}): {'-' if share is None else f'{share:.1%}'} "
+          f"(target < {LOADER_SHARE_TARGET:.0%} from the warm disk cache: {verdict})")
     memory = result["memory"]
     if memory.get("available"):
         print(f"--max_memory {memory['budget']} (all training clips in one step): {memory['max_memory']}; "
@@ -572,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in runs.values():
         r.pop("_trainer")
     target, reached, ratios = time_to_target(runs)
-    acc = acceptance(ratios, pv, cb)
+    acc = acceptance(ratios, pv, cb, share, synthetic_pixels=args.synthetic_pixels)
     result = {
         "machine": host, "data": source, "backbone": spec.name,
         "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
