@@ -736,6 +736,25 @@ def test_data_stats_plots_where_the_flags_say_and_each_panel_holds_its_judgments
     assert not np.array_equal(right, left[6:, 6:], equal_nan=True)  # mixed judgments count on the left only
 
 
+def test_data_stats_names_the_clips_of_a_small_study_and_counts_positions_past_thirty(release, tmp_path, monkeypatch):
+    """A pilot study's 12 clips were drawn as positions 0-11 ("position: train clips, then test clips"): a researcher
+    could not tell which row was which video. Up to 30 clips a panel names them, in its own row order; the
+    release's 250 (here 31) keep positions."""
+    import bgs_hf.viz
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    drawn = []
+    monkeypatch.setattr(bgs_hf.viz, "plot_similarity_matrices", lambda panels, png, **kw: drawn.append(kw))
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "stats", str(release), "--n-splits", "2"]) == 0
+    train = [f"clip_{i:03d}.mp4" for i in range(6, 12)]  # the fixture's test clips are 0-5, train 6-11
+    test = [f"clip_{i:03d}.mp4" for i in range(6)]
+    assert drawn[-1]["tick_names"] == [train + test, test]
+    big = write_release(tiny_release_tables(n_clips=31, n_test=6, trials_per_participant=40), tmp_path / "big")
+    assert main(["data", "stats", str(big), "--n-splits", "2", "--png", "big.png"]) == 0
+    assert drawn[-1]["tick_names"] == [None, [f"clip_{i:03d}.mp4" for i in range(6)]]  # 31 clips, then 6
+
+
 @pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])
 def test_data_stats_refuses_a_plot_that_would_replace_its_json(release, tmp_path, monkeypatch, capsys, flags):
     """`data stats --json s.png` wrote the statistics to s.png, then the plot (by default the JSON path with .png)

@@ -581,3 +581,33 @@ def test_a_chart_against_an_undefined_noise_ceiling_says_it_is_n_a(tmp_path, mon
     ok = {"data": "toy", "models": {"bgs": row}, "noise_ceiling_r2": 0.16, "noise_ceiling_ci": [0.05, 0.3]}
     plot_against_ceiling(ok, tmp_path / "ok.png")  # a defined ceiling: its value, and no n/a
     assert not [t for t in drawn[-1].axes[0].get_legend().get_texts() if "n/a" in t.get_text()]
+
+
+def test_similarity_panels_name_their_clips_when_given_names_and_keep_them_inside_the_figure(tmp_path, monkeypatch):
+    """`data stats` on a 12-clip pilot study drew positions 0-11 on both axes: which row was which video was not
+    said anywhere. ``tick_names`` names every row and column of a panel (a long name keeps its start and end), the
+    panel without names keeps counting, and the names and axis labels stay inside the saved figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    drawn = _capture_figures(monkeypatch)
+    names = ["walk/a.mp4", "b.mp4", "interviews/participant-07/take-3.mp4"]  # 10, 5 and 36 characters
+    plot_similarity_matrices({"named": np.eye(3), "counted": np.eye(3)}, tmp_path / "m.png",
+                             tick_names=[names, None])
+    fig = drawn[-1]
+    named, counted = fig.axes[0], fig.axes[1]
+    fig.set_dpi(120)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    shown = ["walk/a.mp4", "b.mp4", "interview…take-3.mp4"]  # 20 characters: 9, the ellipsis, the last 10
+    assert [t.get_text() for t in named.get_xticklabels()] == shown
+    assert [t.get_text() for t in named.get_yticklabels()] == shown
+    assert list(named.get_xticks()) == [0, 1, 2]
+    assert [t.get_text() for t in counted.get_xticklabels()] != shown  # positions, as before
+    box, renderer = fig.bbox, canvas.get_renderer()
+    for t in [*named.get_xticklabels(), *named.get_yticklabels(), named.xaxis.label, named.yaxis.label]:
+        ext = t.get_window_extent(renderer)
+        assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1, t.get_text()
+    with pytest.raises(ValueError, match=r"tick_names: 1 entries for 2 panels"):
+        plot_similarity_matrices({"a": np.eye(2), "b": np.eye(2)}, tmp_path / "n.png", tick_names=[None])
+    with pytest.raises(ValueError, match=r"tick_names of 'a': 3 names for 2 rows"):
+        plot_similarity_matrices({"a": np.eye(2)}, tmp_path / "n.png", tick_names=[names])

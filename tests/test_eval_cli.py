@@ -834,6 +834,41 @@ def test_probes_on_data_without_ratings_say_why_in_the_report(tiny_sets, tmp_pat
     assert sections["Attribute probes"] == [("text", f"*run: not run ({res['probes']['skipped']}).*")]
 
 
+def test_probes_skipped_for_the_data_are_said_once_per_evaluation_not_once_per_model(tiny_sets, tmp_path, caplog):
+    """`bgs-hf evaluate` of a lab's unrated study printed "no rating_valence, ... columns: their probes skipped" twice,
+    once for the pretrained model and once for the fine-tuned one; which probes the data leaves out is the data's, the
+    same for every model. So is a rating column with too few rated clips (here 2 of 8 training clips rated)."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.probes import paired_probes
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    data = dataclasses.replace(data, clips=data.clips.remove_columns(
+        [c for c in data.clips.column_names if c.startswith("rating_")]))
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.probes"):
+        run_suite(data, "tiny-random-videomae", "tiny-random-videomae", out_dir=tmp_path / "ev",
+                  analyses=("probes",), n_boot=5, n_perm=5, seed=0)
+    said = [r.getMessage() for r in caplog.records if r.name == "bgs_hf.eval.probes"]
+    assert said == ["no rating_valence, rating_arousal, rating_dominance, rating_intimacy, rating_communication "
+                    "columns: their probes skipped"]
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    caplog.clear()
+    rated = SimpleNamespace(clips=Clips(rating_arousal=[1.0, 2.0] + [float("nan")] * 10))  # clips 0, 1 of 12
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.probes"):
+        assert paired_probes(np.eye(12), np.eye(12), rated, np.arange(8), np.arange(8, 12), np.arange(12),
+                             attrs=("arousal",), n_boot=5) == {}
+    assert [r.getMessage() for r in caplog.records if r.name == "bgs_hf.eval.probes"] == [
+        "too few rated clips for arousal: 2 training (at least 5 needed) and 0 scored (at least 3 needed); probe "
+        "skipped"]
+
+
 def test_analyses_skipped_in_every_run_follow_those_that_ran_in_the_analyses_order_transfer_too(tmp_path):
     """The rule of every all-skipped section (it says why, after the analyses that ran) held for all but the
     transfer, which stood in its place: here ahead of the attention that ran, where the layers skipped alike went to

@@ -212,6 +212,23 @@ def _load(args: argparse.Namespace):  # noqa: ANN202
 #: what the stats plot's axes count: positions in its clip order, not the clips' indices (the release's test clips
 #: are 3, 6, 17, ... of video_mapping.csv, drawn at 0, 1, 2, ... and after the 200 train clips)
 PANEL_AXES = ("position: train clips, then test clips", "position among the test clips")
+#: A panel of at most this many clips names each row and column (a pilot study's 12 clips are read by name; the
+#: release's 250 would be an unreadable wall of names, so its panels keep counting positions).
+MAX_NAMED_CLIPS = 30
+
+
+def _panel_orders(data) -> tuple:  # noqa: ANN001
+    """The clips of the two panels, in their row order: train (fit) then test, and test alone."""
+    import numpy as np
+
+    fit, test = data.split_items("fit"), data.split_items("test")
+    return np.concatenate([fit, test]), test
+
+
+def panel_clip_names(data) -> list:  # noqa: ANN001
+    """Each panel's clip ids in row order where it has at most MAX_NAMED_CLIPS clips, else None (positions)."""
+    return [[data.clip_ids[int(i)] for i in order] if len(order) <= MAX_NAMED_CLIPS else None
+            for order in _panel_orders(data)]
 
 
 def similarity_panels(data) -> dict:  # noqa: ANN001
@@ -220,8 +237,8 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
 
     from bgs_hf.metrics.similarity import human_similarity
 
-    fit, test = data.split_items("fit"), data.split_items("test")
-    order = np.concatenate([fit, test])
+    order, test = _panel_orders(data)
+    fit = order[: len(order) - len(test)]
     p_all = human_similarity(data.triplets(None), n_items=data.n_clips).p[np.ix_(order, order)]
     p_test = human_similarity(data.triplets("test"), n_items=data.n_clips).p[np.ix_(test, test)]
     return {
@@ -268,7 +285,7 @@ def run_stats(args: argparse.Namespace) -> int:
         whose = "Simulated observers'" if data.simulated_observers else "Human"  # SocialShapes' judges are simulated
         plot_similarity_matrices(similarity_panels(data), png, title=f"{whose} similarity p_ij: {data.name}",
                                  vmin=0.0, vmax=1.0, label="p_ij (grey: unobserved pair or the diagonal)",
-                                 axis_label=PANEL_AXES)
+                                 axis_label=PANEL_AXES, tick_names=panel_clip_names(data))
         print(f"wrote {png}")
     return 0
 

@@ -120,18 +120,19 @@ def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
 
 
 def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, items: np.ndarray,
-                   attrs: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+                   attrs: Sequence[str], say_skipped: bool = True,
+                   ) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """(attribute, training rows, their ratings, scored rows, their ratings) of each probed attribute: rows of the
     embeddings (which follow ``items``) of the rated clips; an attribute without its column or with too few rated
-    clips is skipped (said in the log). Training clips that are also scored are refused (``split_items("fit")``
-    beside a scored ``val``: the probe would be trained on them)."""
+    clips is skipped (said in the log where ``say_skipped``: both depend on the data alone). Training clips that are
+    also scored are refused (``split_items("fit")`` beside a scored ``val``: the probe would be trained on them)."""
     shared = np.intersect1d(np.asarray(train_items), np.asarray(test_items))
     if len(shared):
         raise BGSInputError(f"attribute probes would be trained on {len(shared)} of the {len(test_items)} scored "
                             f"clips (clip {int(shared[0])} is in both); leave the scored clips out of train_items")
     tr, te = embedding_rows(items, train_items, "training"), embedding_rows(items, test_items, "scored")
     missing = [f"rating_{attr}" for attr in attrs if f"rating_{attr}" not in data.clips.column_names]
-    if missing:  # one line: a lab's unrated data logged one per attribute and model, ten lines per evaluate
+    if missing and say_skipped:  # one line: a lab's unrated data logged one per attribute and model, ten lines
         logger.info("no %s column: probe skipped" if len(missing) == 1 else "no %s columns: their probes skipped",
                     ", ".join(missing))
     for attr in attrs:
@@ -143,18 +144,22 @@ def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, i
         keep_tr, keep_te = np.isfinite(ytr), np.isfinite(yte)
         if keep_tr.sum() < MIN_RATED_TRAIN or keep_te.sum() < MIN_RATED_SCORED:
             # the counts and the minimums, so a user sees which split lacks ratings and by how many
-            logger.info("too few rated clips for %s: %d training (at least %d needed) and %d scored (at least %d "
-                        "needed); probe skipped", attr, keep_tr.sum(), MIN_RATED_TRAIN, keep_te.sum(), MIN_RATED_SCORED)
+            if say_skipped:
+                logger.info("too few rated clips for %s: %d training (at least %d needed) and %d scored (at least %d "
+                            "needed); probe skipped", attr, keep_tr.sum(), MIN_RATED_TRAIN, keep_te.sum(),
+                            MIN_RATED_SCORED)
             continue
         yield attr, tr[keep_tr], ytr[keep_tr], te[keep_te], yte[keep_te]
 
 
 def fit_attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, test_items: np.ndarray,
-                         items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS) -> dict[str, ProbeFit]:
+                         items: np.ndarray, *, attrs: Sequence[str] = PROBE_ATTRS,
+                         say_skipped: bool = True) -> dict[str, ProbeFit]:
     """The fitted ridge probe of each rating column present in ``data.clips`` (as :func:`attribute_probes`), for a
-    caller that scores them more than once (the suite's rows and their paired differences)."""
+    caller that scores them more than once (the suite's rows and their paired differences). ``say_skipped=False``
+    for every model but the first: which probes the data leaves out is the same for each (it was logged per model)."""
     return {attr: fit_ridge_probe(emb[tr], ytr, emb[te], yte)
-            for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs)}
+            for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs, say_skipped)}
 
 
 def score_probes(fits: Mapping[str, ProbeFit], *, n_perm: int = 1000, seed: int = 0) -> dict[str, dict[str, float]]:
@@ -221,7 +226,8 @@ def paired_probes(emb_a: np.ndarray, emb_b: np.ndarray, data: Any, train_items: 
     """Probe r of ``emb_a`` minus that of ``emb_b`` per attribute, with a 95% interval and two-sided p from a paired
     bootstrap over the scored clips (both models' probes, each fit once on the training clips, score the same
     resample), so a "change in r" is not read from two r's alone."""
-    fits = (fit_attribute_probes(e, data, train_items, test_items, items, attrs=attrs) for e in (emb_a, emb_b))
+    fits = (fit_attribute_probes(e, data, train_items, test_items, items, attrs=attrs, say_skipped=e is emb_a)
+            for e in (emb_a, emb_b))
     return paired_probe_fits(*fits, n_boot=n_boot, seed=seed)
 
 

@@ -814,7 +814,9 @@ def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
         finite = {n: bool(np.isfinite(run.emb[n]).all()) for n in run.main}
         # each model's probes fitted once, for its own row and the paired difference (refitting them for the
         # pair doubled the probes' fitting time)
-        probe_fits = {n: fit_attribute_probes(run.emb[n], run.data, run.fit_items, run.scored.items, run.items)
+        first = next((n for n in run.main if finite[n]), None)  # the one that says which rating columns are missing
+        probe_fits = {n: fit_attribute_probes(run.emb[n], run.data, run.fit_items, run.scored.items, run.items,
+                                              say_skipped=n == first)
                       if finite[n] else {} for n in run.main}
         res["probes"] = {n: score_probes(f, n_perm=run.n_perm, seed=run.seed) for n, f in probe_fits.items()}
         if all(probe_fits.get(n) for n in ("bgs", "pretrained")):  # the report's "change in r", paired

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bgs_hf.viz.figure import TEXT_PT
+
 logger = logging.getLogger(__name__)
+
+#: Longest clip name a tick shows in full; a longer one keeps its start and end around an ellipsis.
+TICK_CHARS: int = 20
 
 
 def figure_suffixes() -> frozenset[str]:
@@ -28,11 +33,13 @@ def plot_similarity_matrices(
     cmap: str = "viridis",
     label: str = "similarity",
     axis_label: str | Sequence[str] = "clip",
+    tick_names: Sequence[Sequence[str] | None] | None = None,
 ) -> Path:
     """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar.
 
     NaN entries (unobserved pairs) are drawn grey; ``axis_label`` names the rows and columns (e.g. their order), one
-    for every panel or one per panel.
+    for every panel or one per panel. ``tick_names`` (one entry per panel: its clips' names in row order, or None)
+    names each row and column, for a matrix small enough that a reader wants to know which clip is which.
     The scale spans all finite values of all matrices unless ``vmin``/``vmax`` are given. Writes ``path``
     (png/pdf/svg by suffix) and returns it.
     """
@@ -55,17 +62,33 @@ def plot_similarity_matrices(
     labels = [axis_label] * n if isinstance(axis_label, str) else list(axis_label)
     if len(labels) != n:
         raise ValueError(f"axis_label: {len(labels)} labels for {n} panels")
-    fig = Figure(figsize=(4.2 * n + 0.8, 4.4), layout="constrained")
+    names = [None] * n if tick_names is None else list(tick_names)
+    if len(names) != n:
+        raise ValueError(f"tick_names: {len(names)} entries for {n} panels")
+    for (k, v), panel_names in zip(arrays.items(), names):
+        if panel_names is not None and len(panel_names) != len(v):
+            raise ValueError(f"tick_names of {k!r}: {len(panel_names)} names for {len(v)} rows")
+    # named ticks take room beside and below each panel (about 0.07 in a character at TEXT_PT): the square panels
+    # keep their size and the axis labels stay inside the figure
+    longest = max((len(_tick_text(str(t))) for panel in names if panel is not None for t in panel), default=0)
+    extra = 0.07 * longest
+    fig = Figure(figsize=(4.2 * n + 0.8 + extra * sum(p is not None for p in names), 4.4 + extra),
+                 layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="#d9d9d9")
     image = None
     from matplotlib.ticker import MaxNLocator
 
-    for ax, (name, mat), ax_label in zip(axes[0], arrays.items(), labels):
+    for ax, (name, mat), ax_label, panel_names in zip(axes[0], arrays.items(), labels, names):
         image = ax.imshow(np.ma.masked_invalid(mat), vmin=lo, vmax=hi, cmap=colormap, interpolation="nearest")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(ax_label)
         ax.set_ylabel(ax_label)
+        if panel_names is not None:  # every clip named: its row and its column
+            shown = [_tick_text(str(t)) for t in panel_names]
+            ax.set_xticks(range(len(shown)), shown, rotation=90, fontsize=TEXT_PT)
+            ax.set_yticks(range(len(shown)), shown, fontsize=TEXT_PT)
+            continue
         for axis in (ax.xaxis, ax.yaxis):  # clips are counted: no tick at clip 2.5
             axis.set_major_locator(MaxNLocator(integer=True))
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=label)
@@ -80,3 +103,11 @@ def plot_similarity_matrices(
     fig.savefig(out, dpi=120)
     logger.debug("wrote %s", out)  # the caller named the file (and the CLI prints it)
     return out
+
+
+def _tick_text(name: str) -> str:
+    """``name`` in at most TICK_CHARS characters, its start and end kept (a folder and a file's number both tell)."""
+    if len(name) <= TICK_CHARS:
+        return name
+    head = (TICK_CHARS - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (TICK_CHARS - 1 - head):]}"
