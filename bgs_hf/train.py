@@ -163,11 +163,11 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     it N times). A fault in the clips a process loaded for its own part of a step or an evaluation (a bad clip, or an
     ``OSError``: a file gone or unreadable) is its alone (raised inside :func:`~bgs_hf._launch.own_part`, or in its
     DataLoader), and it says it, naming itself (``error: rank 3 of 8: ...``) unless it is the launch's first process.
-    Any other ``OSError`` (or one a library raised as its own type, :func:`~bgs_hf.cli.main.os_error_inside`:
-    safetensors' full disk) is the environment, which need not be alike on every process (a full disk on one node, a
-    file only one rank writes): each process says it, named unless it is the first, rather than lose the one line
-    that says why. A process whose collective failed because another one stopped says that in one line on LOCAL_RANK 0
-    (every survivor printed a gloo/NCCL traceback that buried the cause)."""
+    Any other ``OSError`` (or one a library raised as its own type, :func:`~bgs_hf.cli.main.os_error_inside`: a
+    full disk under safetensors or ``torch.save``) is the environment, which need not be alike on every process (a
+    full disk on one node, a file only one rank writes): each process says it, named unless it is the first, rather
+    than lose the one line that says why. A process whose collective failed because another one stopped says that
+    in one line on LOCAL_RANK 0 (every survivor printed a gloo/NCCL traceback that buried the cause)."""
 
     def run() -> int:
         if launch_rank("WORLD_SIZE") <= 1:
@@ -176,7 +176,7 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         try:
             return command()
         except BaseException as err:
-            environment = os_error_inside(err) is not None  # an OSError, or safetensors' full disk ("os error 28")
+            environment = os_error_inside(err) is not None  # an OSError, or a full disk under safetensors or torch.save
             if not (environment or isinstance(err, (BGSInputError, BGSDivergedError, KeyboardInterrupt))):
                 if not (isinstance(err, RuntimeError) and _raised_in(err, "torch/distributed/", innermost=True)):
                     raise
@@ -207,22 +207,26 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
 def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`); after
-    Ctrl-C's "interrupted" or SIGTERM's "terminated", the launch's first process names the checkpoint a resume goes on
-    from."""
+    Ctrl-C's "interrupted", SIGTERM's "terminated" or the environment's error (a full disk), the launch's first
+    process names the checkpoint a resume goes on from."""
     from bgs_hf._files import json_safe
     from bgs_hf.cli._parser import flags_as_typed, take_verbose
     from bgs_hf.training.api import train_bgs
 
     verbose, flags = take_verbose(list(sys.argv[1:] if argv is None else argv))  # -v as `bgs-hf -v train` takes it
     config: Any = None  # the parsed flags, for the line after Ctrl-C
+    environment = False  # the run stopped on the environment's error (a full disk while a checkpoint was saved)
 
     def command() -> int:
-        nonlocal config
+        nonlocal config, environment
         try:
             config = parse(flags)
             result = train_bgs(config)
         except BGSInputError as err:  # `val_split 'paper'` (the library's words) as --val_split; flags as typed
             raise flags_as_typed(err, flags, "_") from None
+        except Exception as err:
+            environment = os_error_inside(err) is not None
+            raise
         if result.trainer.args.should_save:
             summary = _fit_summary(result.metrics)
             print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201 - CLI entry point
@@ -234,15 +238,26 @@ def main(argv: list[str] | None = None) -> int:
 
     with console(verbose):  # changes nothing inside ``bgs-hf train``, whose console it is
         status = run_guarded(_once_per_launch(command))
-        # Ctrl-C (130) or SIGTERM (143: a cluster's pre-emption); the launch's first process
-        if status in (130, 143) and config is not None and not launch_process():
+        # Ctrl-C (130) or SIGTERM (143: a cluster's pre-emption), or the environment's error once a checkpoint was
+        # begun (2: a full disk leaves the checkpoint it cut half-written; an unwritable run folder before any step
+        # has nothing to say); the launch's first process
+        if config is not None and not launch_process() and (
+                status in (130, 143) or (environment and _checkpoint_begun(config.training.output_dir))):
             print(_kept_after_interrupt(config.training.output_dir), file=sys.stderr)  # noqa: T201 - CLI entry point
         return status
 
 
+def _checkpoint_begun(run_dir: str) -> bool:
+    """Whether the run folder holds a ``checkpoint-N``, complete or not."""
+    from bgs_hf.training.resume import complete_checkpoints
+
+    return any(complete_checkpoints(run_dir))
+
+
 def _kept_after_interrupt(run_dir: str) -> str:
-    """The line after "interrupted" or "terminated": the run folder's last complete checkpoint and how to go on from it, or that
-    there is none (a bare "interrupted" left a user to look for what an hour of training had kept)."""
+    """The line after "interrupted", "terminated" or a full disk: the run folder's last complete checkpoint and how
+    to go on from it, or that there is none (a bare "interrupted" left a user to look for what an hour of training had
+    kept)."""
     from bgs_hf.training.resume import complete_checkpoints
 
     done = complete_checkpoints(run_dir)[0]

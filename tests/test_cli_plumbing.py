@@ -113,6 +113,61 @@ def test_a_full_disk_or_a_gone_folder_under_safetensors_is_one_os_error_line(tmp
     assert not gone.exists()
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, whose every write fails with ENOSPC")
+def test_a_full_disk_or_a_gone_folder_under_torch_save_is_one_os_error_line_naming_its_file(tmp_path, capsys):
+    """``torch.save`` (a checkpoint's ``optimizer.pt``, ``scheduler.pt``, ``rng_state.pth``) raises a ``RuntimeError``
+    with no OS error in it when its write fails (torch 2.13: ``unexpected pos 704 vs 598``, or ``basic_ios::clear:
+    iostream error`` for a file small enough to fail only when closed; ``Parent directory ... does not exist.``), so a
+    full disk while a checkpoint was saved was a multi-screen traceback, exit 1. It is one line naming the file, exit
+    2; "the disk may be full" only where torch's words do not say why (an ``OSError`` a file object raised does).
+    torch's own words raised outside ``torch.save``, or another error inside it, still crash."""
+    import errno
+    import io
+
+    import torch
+
+    full = tmp_path / "checkpoint-6" / "optimizer.pt"  # every write to it fails, as on a full disk
+    full.parent.mkdir()
+    full.symlink_to("/dev/full")
+    gone = tmp_path / "gone" / "rng_state.pth"
+
+    class FullDisk(io.RawIOBase):  # a file object (fsspec, a user's own) on a disk with room for 100 bytes
+        name = "/out/checkpoint-6/scheduler.pt"
+        written = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
+            self.written += len(data)
+            if self.written > 100:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return len(data)
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("a bug while pickling")
+
+    for obj in ({"exp_avg": torch.zeros(1000)}, {"step": torch.zeros(1)}):  # a write cut mid-file; at its close
+        assert run_guarded(lambda obj=obj: torch.save(obj, str(full))) == 2
+        assert capsys.readouterr().err.splitlines() == \
+            [f"error: OSError: write failed (the disk may be full): {full}"], obj
+    assert run_guarded(lambda: torch.save({"w": torch.zeros(1)}, gone)) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: FileNotFoundError: No such file or directory: {gone}"]
+    assert run_guarded(lambda: torch.save({"w": torch.zeros(1000)}, FullDisk())) == 2
+    assert capsys.readouterr().err.splitlines() == \
+        ["error: OSError: No space left on device: /out/checkpoint-6/scheduler.pt"]
+
+    def torchs_words_elsewhere() -> None:
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598")
+
+    with pytest.raises(RuntimeError, match="unexpected pos"):
+        run_guarded(torchs_words_elsewhere)
+    with pytest.raises(RuntimeError, match="a bug while pickling"):
+        run_guarded(lambda: torch.save({"w": Unpicklable()}, tmp_path / "fine.pt"))
+    assert not gone.parent.exists()
+
+
 def test_only_an_error_that_is_an_os_error_is_its_line_and_a_crash_still_closes_its_bar(monkeypatch, capsys):
     """Mutation audit (the OS error inside a library's error): a Rust I/O error worded over two lines or ending in a
     newline was a crash, an error that only quotes one with more after it was taken for it, and a crash, now caught by

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -430,6 +431,54 @@ def test_ctrl_c_says_after_interrupted_which_checkpoint_a_resume_goes_on_from(mo
         assert capsys.readouterr().err == said, rank
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, whose every write fails")
+def test_a_full_disk_while_a_checkpoint_is_saved_names_the_last_complete_checkpoint(socialshapes, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """A full disk while the Trainer ``torch.save``s a checkpoint's ``optimizer.pt`` ended the run in torch's
+    multi-screen ``RuntimeError`` traceback (exit 1), saying neither the file nor what the run kept. It is one line
+    naming the file, exit 2, then the line Ctrl-C's "interrupted" gets: the half-written checkpoint-6 (the run's end;
+    its first epoch of 5 steps ended in checkpoint-5) is no resume point, checkpoint-5 is."""
+    import torch
+
+    from bgs_hf.train import main
+    from bgs_hf.training.resume import complete_checkpoints
+
+    run = tmp_path / "run"
+    save = torch.save
+
+    def onto_a_full_disk(obj, f, *args, **kwargs):  # checkpoint-6's optimizer state is written onto /dev/full
+        if str(f) == str(run / "checkpoint-6" / "optimizer.pt"):
+            os.symlink("/dev/full", f)
+        return save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", onto_a_full_disk)
+    assert main(["--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output_dir", str(run),
+                 "--max_steps", "6", "--clips_per_step", "8", "--disable_tqdm", "true", "--seed", "1"]) == 2
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        f"error: OSError: write failed (the disk may be full): {run}/checkpoint-6/optimizer.pt",
+        f"last complete checkpoint: {run}/checkpoint-5 (rerun with --resume_from_checkpoint last to go on from it)"]
+    assert complete_checkpoints(run) == ([run / "checkpoint-5"], ["checkpoint-6"])
+
+
+def test_an_os_error_before_any_checkpoint_is_its_one_line_without_a_resume_line(tmp_path, capsys, monkeypatch):
+    """The line naming what a resume goes on from follows an environment error only once a checkpoint was begun: a
+    run folder that cannot be written before the first step has nothing to resume, and "no checkpoint was written
+    yet" under a permission error read as noise."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    from bgs_hf.train import main
+
+    def unwritable(config):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "run"))
+
+    run = SimpleNamespace(training=SimpleNamespace(output_dir=str(tmp_path / "run")))
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: run)
+    monkeypatch.setattr("bgs_hf.training.api.train_bgs", unwritable)
+    assert main([]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: PermissionError: Permission denied: {tmp_path / 'run'}"]
+
+
 def _as_process(monkeypatch, rank: str | None, local_rank: str) -> None:
     """Environment of one process of a launch: its RANK (None: a launcher that sets only LOCAL_RANK) and LOCAL_RANK."""
     if rank is None:
@@ -564,21 +613,43 @@ def test_a_full_disk_under_safetensors_is_said_by_each_process_named_as_an_os_er
     each process says it, named unless it is the launch's first, exit 2."""
     from safetensors import SafetensorError
 
+    def disk_full(config):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    _said_by_each_of_8_processes(monkeypatch, capsys, disk_full, "OSError: No space left on device")
+
+
+def _said_by_each_of_8_processes(monkeypatch, capsys, train, said: str) -> None:
+    """``train`` (in place of ``train_bgs``) as processes 3, 4 (LOCAL_RANK 0), 0 and LOCAL_RANK 2 of an 8-process
+    launch: each ends with status 2 and ``said`` as its one line, named unless it is the launch's first."""
     import bgs_hf.train
     import bgs_hf.training.api as api
     from bgs_hf.train import main
 
-    def disk_full(config):
-        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
-
     monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
-    monkeypatch.setattr(api, "train_bgs", disk_full)
+    monkeypatch.setattr(api, "train_bgs", train)
     monkeypatch.setenv("WORLD_SIZE", "8")
     for rank, local_rank, who in (("3", "3", "rank 3 of 8: "), ("4", "0", "rank 4 of 8: "), ("0", "0", ""),
                                   (None, "2", "local rank 2: ")):
         _as_process(monkeypatch, rank, local_rank)
         assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 2
-        assert capsys.readouterr().err == f"error: {who}OSError: No space left on device\n", rank
+        assert capsys.readouterr().err == f"error: {who}{said}\n", rank
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, whose every write fails")
+def test_a_full_disk_under_torch_save_is_said_by_each_process_named_as_an_os_error_is(monkeypatch, capsys, tmp_path):
+    """``torch.save``'s ``RuntimeError`` on a full disk (a process's own ``rng_state_3.pth``) is no ``OSError``, so
+    under a launch it was a traceback on every process. It goes as an ``OSError`` does: each process says it, naming
+    itself unless it is the launch's first, and the file, exit 2."""
+    import torch
+
+    full = tmp_path / "rng_state_3.pth"
+    full.symlink_to("/dev/full")
+
+    def disk_full(config):
+        torch.save({"cpu_rng_state": torch.zeros(1000)}, str(full))
+
+    _said_by_each_of_8_processes(monkeypatch, capsys, disk_full, f"OSError: write failed (the disk may be full): {full}")
 
 
 def test_an_error_in_a_dataloader_worker_is_the_line_the_process_itself_would_print(monkeypatch, capsys, caplog):

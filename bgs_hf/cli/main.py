@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import importlib
 import logging
 import os
 import re
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -137,19 +139,71 @@ _RUST_IO_ERROR = re.compile(r'(?:.*: )?(?P<strerror>[^:\n]+) \(os error (?P<errn
                             r'(?: at path "(?P<filename>[^"\n]*)")?', re.S)
 
 
+#: torch's writer failing under ``torch.save`` (a checkpoint's ``optimizer.pt``, ``scheduler.pt``, ``rng_state.pth``):
+#: a ``RuntimeError`` with no OS error in it, whatever the cause (torch 2.13 on a full disk or ``/dev/full``: the
+#: stream's ``basic_ios::clear: iostream error``, replaced by ``unexpected pos 704 vs 598`` when the file is closed;
+#: torch's zip writer's own ``PytorchStreamWriter failed writing file data/0: file write failed``)
+_TORCH_WRITE_FAILED = re.compile(r"basic_ios::clear: iostream error"
+                                 r"|\[enforce fail at inline_container\.cc:\d+\] \. unexpected pos \d+ vs \d+"
+                                 r"|PytorchStreamWriter failed writing [^\n]*: file write failed")
+#: ``torch.save`` into a folder that is gone (a run folder removed under the run)
+_TORCH_NO_FOLDER = re.compile(r"Parent directory (?P<folder>.+) does not exist\.")
+
+
+def _torch_save_target(err: BaseException) -> str | None:
+    """The file ``torch.save`` was writing when ``err`` was raised in it (its ``f``: a path or a file object's
+    name), "" where it wrote to an unnamed buffer, None where ``err`` came through no ``torch.save``: torch's writer
+    errors name no file, and only one raised inside torch's serialization is taken for a write failure."""
+    for frame, _ in traceback.walk_tb(err.__traceback__):
+        code = frame.f_code
+        if code.co_name == "save" and code.co_filename.replace("\\", "/").endswith("torch/serialization.py"):
+            target = frame.f_locals.get("f")
+            if isinstance(target, (str, os.PathLike)):
+                return os.fspath(target)
+            name = getattr(target, "name", None)
+            return name if isinstance(name, str) else ""
+    return None
+
+
+def _torch_write_error(err: Exception) -> OSError | None:
+    """``torch.save``'s writer failure as an ``OSError`` naming its file: the OS error itself where torch's message
+    replaced one a Python file object raised, else "write failed (the disk may be full)" (torch's words say the write
+    failed, not why: a full disk, a quota or a device error); a gone folder as ``FileNotFoundError``."""
+    lines = str(err).strip().splitlines()
+    first = lines[0] if lines else ""
+    written = _TORCH_WRITE_FAILED.fullmatch(first)
+    no_folder = _TORCH_NO_FOLDER.fullmatch(first)
+    if not (written or no_folder):
+        return None
+    target = _torch_save_target(err)
+    if target is None:
+        return None
+    where = [target] if target else []
+    if no_folder:
+        return OSError(errno.ENOENT, os.strerror(errno.ENOENT), target or no_folder["folder"])
+    seen: BaseException | None = err.__cause__ or err.__context__
+    while seen is not None:  # a file object's write raised it, and torch's message replaced it
+        if isinstance(seen, OSError):
+            if seen.filename is None and target:
+                return OSError(seen.errno, seen.strerror, target) if seen.strerror else seen
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return OSError(None, "write failed (the disk may be full)", *where)
+
+
 def os_error_inside(err: BaseException) -> OSError | None:
     """``err`` where it is an ``OSError``, the ``OSError`` a library raised as its own error type, or None: safetensors
     (every ``save_pretrained`` of weights: a checkpoint, the run's adapter, ``pretrain-tiny``, ``push``'s base/) raises
-    ``SafetensorError``, no ``OSError``, so a full disk while saving weights was a multi-screen traceback with exit
-    status 1. The one test of "the environment's error" for :func:`run_guarded` and ``python -m bgs_hf.train``'s
-    per-process lines."""
+    ``SafetensorError``, and ``torch.save`` (a checkpoint's ``optimizer.pt``) a ``RuntimeError``, no ``OSError``, so a
+    full disk while saving weights was a multi-screen traceback with exit status 1. The one test of "the environment's
+    error" for :func:`run_guarded` and ``python -m bgs_hf.train``'s per-process lines."""
     if isinstance(err, OSError):
         return err
     if not isinstance(err, Exception):
         return None
     rust = _RUST_IO_ERROR.fullmatch(str(err).strip())
     if rust is None:
-        return None
+        return _torch_write_error(err) if isinstance(err, RuntimeError) else None
     return OSError(int(rust["errno"]), rust["strerror"], *([rust["filename"]] if rust["filename"] else []))
 
 
