@@ -1141,6 +1141,89 @@ def test_run_config_records_a_training_arguments_object_as_trained_and_a_dict_as
     assert (recorded["bf16"], args.bf16) == (True, False)  # the caller's object is left as given
     assert json.loads((tmp_path / "dict" / "run_config.json").read_text())["training"] == given
 
+
+@pytest.mark.parametrize(("env", "flags", "expected", "said"), [
+    ({"BACKEND": "INDUCTOR", "MODE": "default"}, {}, (True, "inductor", None),  # `dynamo_backend: inductor`
+     "accelerate launch's dynamo backend inductor (its config file, its --dynamo_backend or ACCELERATE_DYNAMO_BACKEND): "
+     "the model is compiled and recorded as --torch_compile_backend inductor (launch with --dynamo_backend no to train "
+     "it uncompiled)"),
+    ({"BACKEND": "INDUCTOR", "MODE": "max-autotune"}, {}, (True, "inductor", "max-autotune"),
+     "recorded as --torch_compile_backend inductor --torch_compile_mode max-autotune ("),
+    ({"BACKEND": "NO", "MODE": "default"}, {}, (False, None, None), None),  # every launch without dynamo: as before
+    ({"BACKEND": "NO", "MODE": "reduce-overhead"}, {"torch_compile": True}, (True, "inductor", "reduce-overhead"),
+     "accelerate launch's dynamo mode reduce-overhead (its config file, its --dynamo_mode or ACCELERATE_DYNAMO_MODE): "
+     "--torch_compile compiles in it and is recorded with --torch_compile_mode reduce-overhead"),
+    ({"BACKEND": "INDUCTOR", "MODE": "default"}, {"torch_compile_backend": "aot_eager"}, (True, "aot_eager", None),
+     None),  # the flag's backend is the one compiled with
+])
+def test_a_launchs_dynamo_backend_is_recorded_as_the_compile_it_runs(tmp_path, tiny, monkeypatch, caplog, env, flags,
+                                                                     expected, said):
+    """``accelerate launch`` passes its config file's ``dynamo_backend``/``dynamo_mode`` as ACCELERATE_DYNAMO_BACKEND
+    and _MODE; the Trainer's dynamo plugin reads them wherever ``--torch_compile_backend``/``_mode`` are unset, so the
+    model was compiled (torch.compile with that backend and mode) while the run recorded ``torch_compile: false``.
+    A flag's own backend wins over the launch's; the launch's mode fills a ``--torch_compile`` run's unset one."""
+    from bgs_hf.training.api import check_train_config
+
+    data, pix = tiny
+    for name, value in env.items():
+        monkeypatch.setenv(f"ACCELERATE_DYNAMO_{name}", value)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, **flags}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    with caplog.at_level("INFO", logger="bgs_hf.training.api"):
+        args = check_train_config(cfg)[2]
+    assert (args.torch_compile, args.torch_compile_backend, args.torch_compile_mode) == expected
+    lines = [r.getMessage() for r in caplog.records if "accelerate launch's dynamo" in r.getMessage()]
+    assert len(lines) == (said is not None), caplog.text
+    if said:
+        assert said in lines[0]
+
+
+def test_an_unknown_dynamo_backend_in_the_environment_is_one_line_before_the_data_loads(tmp_path, tiny, monkeypatch):
+    """A hand-set ACCELERATE_DYNAMO_BACKEND accelerate does not know failed as a ValueError traceback once the data and
+    model had loaded (``accelerate launch`` checks its own flag)."""
+    data, pix = tiny
+    monkeypatch.setenv("ACCELERATE_DYNAMO_BACKEND", "inductr")
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    with pytest.raises(BGSInputError, match=r"^dynamo backend 'inductr' \(--torch_compile_backend or "
+                                            r"ACCELERATE_DYNAMO_BACKEND\) is not one accelerate knows: use one of no, "
+                                            r"eager, aot_eager, inductor, "):
+        train_bgs(cfg)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_launched_with_a_dynamo_backend_is_compiled_and_its_records_say_so(tmp_path, tiny, monkeypatch):
+    """The real run behind the record (measured: the Trainer hands ``compute_loss`` a torch.compile'd module, and with
+    dropout 0 its loss equals the uncompiled run's to 3e-8): training_args.json and run_config.json of a
+    ``TrainingArguments`` object said ``torch_compile: false`` and the card's training line nothing. ``aot_eager``
+    compiles through dynamo without inductor's C++ build, so the test stays quick."""
+    from torch._dynamo.utils import counters
+    from transformers import TrainingArguments
+
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    data, pix = tiny
+    monkeypatch.setenv("ACCELERATE_DYNAMO_BACKEND", "AOT_EAGER")
+    monkeypatch.setenv("ACCELERATE_DYNAMO_MODE", "default")
+    args = TrainingArguments(output_dir=str(tmp_path / "r"), use_cpu=True, per_device_train_batch_size=1,
+                             report_to="none", max_steps=1, disable_tqdm=True)
+    compiled_before = counters["aot_autograd"]["ok"]
+    train_bgs(TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6), training=args,
+                          data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+    assert counters["aot_autograd"]["ok"] > compiled_before  # the launch's backend compiled the model
+    for record in (json.loads((tmp_path / "r" / "run_config.json").read_text())["training"],
+                   json.loads((tmp_path / "r" / "training_args.json").read_text())):
+        assert (record["torch_compile"], record["torch_compile_backend"], record["torch_compile_mode"]) == (
+            True, "aot_eager", None)
+    (tmp_path / "r" / "bgs_config.json").write_text("{}")  # the stand-in model is no BGSEmbedder and writes none
+    card = card_data_from_run(RunInfo.from_run_dir(tmp_path / "r"))
+    assert (card.training["torch_compile_backend"], "torch_compile_mode" in card.training) == ("aot_eager", False)
+    assert (args.torch_compile, args.torch_compile_backend) == (False, None)  # the caller's object is left as given
+
+
 def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
     data, pix = tiny
     (tmp_path / "afile").write_text("x")

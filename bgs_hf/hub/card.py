@@ -571,6 +571,8 @@ def _training_settings(info: RunInfo, recipe: dict[str, Any] | None, recipe_note
             continue  # always 1 under a BGS recipe: the note says what a step is instead
         if key in args:
             training[key] = args[key]
+    if args.get("torch_compile") is True:  # only a compiled run says so (a launch's dynamo backend recorded too)
+        training.update({key: args[key] for key in ("torch_compile_backend", "torch_compile_mode") if args.get(key)})
     if _count(accumulation) and accumulation > 1:
         training["gradient_accumulation_steps"] = accumulation
     if info.trainer_state:

@@ -191,6 +191,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     check_batch_size(args)
     _check_launch(args)
     _launch_precision(args)
+    _launch_compile(args)
     _check_step_count(args)
     _check_step_settings(args)
     _check_bgs_settings(bgs)
@@ -247,6 +248,38 @@ def _launch_precision(args: Any) -> None:
         logger.info("%s: trained in %s and recorded as %s (launch with --mixed_precision no for float32)", given,
                     precision, flag)
         setattr(args, precision, True)
+
+
+def _launch_compile(args: Any) -> None:
+    """The torch.compile a launch asks for, as the run trains it. ``accelerate launch`` passes its config file's
+    ``dynamo_backend`` (or its ``--dynamo_backend``, ``--dynamo_mode``) as ACCELERATE_DYNAMO_BACKEND/_MODE, and the
+    Trainer's dynamo plugin reads them where ``--torch_compile_backend``/``--torch_compile_mode`` are unset: the model
+    was compiled while training_args.json and run_config.json said ``torch_compile: false``. Read through the plugin
+    the Trainer builds, so the record is what accelerate compiles with (a compiled LoRA run trains the same loss)."""
+    from accelerate.utils import DynamoBackend, TorchDynamoPlugin
+
+    try:
+        plugin = TorchDynamoPlugin(backend=args.torch_compile_backend, mode=args.torch_compile_mode)
+    except ValueError:  # accelerate launch checks its flag; a hand-set variable is read only when the Trainer starts
+        given = args.torch_compile_backend or os.environ.get("ACCELERATE_DYNAMO_BACKEND")
+        raise BGSInputError(f"dynamo backend {given!r} (--torch_compile_backend or ACCELERATE_DYNAMO_BACKEND) is not "
+                            f"one accelerate knows: use one of {', '.join(b.lower() for b in DynamoBackend.list())}"
+                            ) from None
+    if plugin.backend == DynamoBackend.NO:
+        return
+    backend, mode = plugin.backend.value.lower(), plugin.mode
+    if not args.torch_compile:  # so backend and mode are unset: the launch's compile, read by the Trainer's plugin
+        args.torch_compile, args.torch_compile_backend = True, backend
+        in_mode = ""
+        if mode != "default":
+            args.torch_compile_mode, in_mode = mode, f" --torch_compile_mode {mode}"
+        logger.info("accelerate launch's dynamo backend %s (its config file, its --dynamo_backend or "
+                    "ACCELERATE_DYNAMO_BACKEND): the model is compiled and recorded as --torch_compile_backend %s%s "
+                    "(launch with --dynamo_backend no to train it uncompiled)", backend, backend, in_mode)
+    elif args.torch_compile_mode is None and mode != "default":
+        args.torch_compile_mode = mode
+        logger.info("accelerate launch's dynamo mode %s (its config file, its --dynamo_mode or ACCELERATE_DYNAMO_MODE): "
+                    "--torch_compile compiles in it and is recorded with --torch_compile_mode %s", mode, mode)
 
 
 def _check_step_count(args: Any) -> None:
