@@ -594,6 +594,19 @@ def _build_report(cfg: QuickstartConfig, data: OddOneOutData, data_dir: Path, te
     return report
 
 
+#: ``r2_vs_ceiling.png``'s alt text in ``report.md``: what its marks mean, for a reader who cannot see it (it said
+#: "R² against the noise ceiling", which names neither the intervals nor the band).
+R2_FIGURE_ALT = ("test R² per model (bars; error bars: 95% bootstrap CI over clips) against the noise ceiling (dashed "
+                 "line; grey band: its 95% range over split-halves)")
+
+
+def similarity_figure_alt(report: dict[str, Any]) -> str:
+    """``similarity_matrices.png``'s alt text: its panels in order and their one colour scale (it said "similarity
+    matrices", which names neither whose matrices nor that they are ranks)."""
+    return (f"test-clip similarity matrices side by side, one colour scale of within-matrix percentile ranks, clips in "
+            f"one clustered order: {judges(report)}' p_ij, {MODEL_LABELS['pretrained']}, {MODEL_LABELS['bgs']}")
+
+
 def _plot_test_similarity_matrices(report: dict[str, Any], test: SplitHumans, out: Path) -> None:
     """``similarity_matrices.png``: the human, pretrained and fine-tuned test matrices side by side, in one clip order
     (clustered on the human matrix) and as within-matrix ranks, since RSA compares ranks, not values."""
@@ -717,9 +730,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         _training_sentence(report),
         "",
-        "![R² against the noise ceiling](r2_vs_ceiling.png)",
+        f"![{R2_FIGURE_ALT}](r2_vs_ceiling.png)",
         "",
-        "![similarity matrices](similarity_matrices.png)",
+        f"![{similarity_figure_alt(report)}](similarity_matrices.png)",
         "",
         ("The paper's further analyses (layer-wise fit, variance partitioning, attribute probes, transfer, "
          "attention, controls): [analyses/evaluation.md](analyses/evaluation.md)." if report.get("config", {}).get("suite", True)

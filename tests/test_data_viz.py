@@ -433,7 +433,7 @@ def test_similarity_panels_share_one_colour_scale_and_grey_unobserved_pairs(tmp_
     assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [("rows a", "rows a"), ("rows b", "rows b")]
     images = [ax.get_images()[0] for ax in panels]
     assert [im.get_clim() for im in images] == [(0.2, 0.9), (0.2, 0.9)]  # all finite values of both panels
-    assert to_hex(images[0].cmap.get_bad()) == "#d9d9d9" and images[0].get_array().mask[0, 0]
+    assert to_hex(panels[0].get_facecolor()) == "#d9d9d9" and images[0].get_array().mask[0, 0]
     assert bar.get_ylabel() == "p_ij" and fig.get_suptitle() == "T"
     plot_similarity_matrices(mats, tmp_path / "n.png", vmin=0.0, vmax=1.0)
     assert [ax.get_images()[0].get_clim() for ax in drawn[-1].axes[:-1]] == [(0.0, 1.0), (0.0, 1.0)]
@@ -611,3 +611,24 @@ def test_similarity_panels_name_their_clips_when_given_names_and_keep_them_insid
         plot_similarity_matrices({"a": np.eye(2), "b": np.eye(2)}, tmp_path / "n.png", tick_names=[None])
     with pytest.raises(ValueError, match=r"tick_names of 'a': 3 names for 2 rows"):
         plot_similarity_matrices({"a": np.eye(2)}, tmp_path / "n.png", tick_names=[names])
+
+
+def test_unobserved_cells_are_hatched_so_a_greyscale_print_keeps_them_apart_from_the_most_similar_pairs(
+        tmp_path, monkeypatch):
+    """Seen in a visual review (greyscale copy of similarity_matrices.png): unobserved pairs were flat #d9d9d9, grey
+    level 0.299*217 + 0.587*217 + 0.114*217 = 217 of 255, and viridis' top (#fde725) is 0.299*253 + 0.587*231 +
+    0.114*37 = 216: in print the judges' most similar pairs, the clusters the panel is for, were the unobserved ones.
+    Now the masked cells are transparent over the axes' grey, hatched in a darker grey, in every panel."""
+    from matplotlib.colors import to_hex, to_rgba
+
+    drawn = _capture_figures(monkeypatch)
+    mats = {"judges": np.array([[np.nan, 1.0], [1.0, np.nan]]), "model": np.array([[np.nan, 0.0], [0.0, np.nan]])}
+    plot_similarity_matrices(mats, tmp_path / "m.png", vmin=0.0, vmax=1.0)
+    *panels, _bar = drawn[-1].axes
+    for ax in panels:
+        (image,) = ax.get_images()
+        assert image.get_array().mask[0, 0] and to_rgba(image.cmap.get_bad())[3] == 0.0  # the axes show through
+        assert to_hex(ax.get_facecolor()) == "#d9d9d9" and ax.patch.get_hatch() == "////"
+        hatch = to_rgba(ax.patch.get_edgecolor())  # a hatch's colour: its patch's edge colour
+        assert hatch[3] == 1.0 and max(hatch[:3]) < 0.6  # visibly darker than the 0.85 grey under it
+        assert ax.patch.get_linewidth() == 0.0  # the edge itself not drawn

@@ -2266,8 +2266,7 @@ def test_a_report_refuses_a_folder_of_its_names_and_bad_json_in_one_line_and_esc
     res = {"data": "d", "split": "test", "models": {}, "fit": {}, "figures": {"probes": "probes.png"},
            "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.2}}}}
     sections = dict(build_sections([("one", res, tmp_path)]))
-    assert [b for b in sections["Attribute probes"] if b[0] == "image"] == [("image", "probes.png",
-                                                                             "probe r per attribute")]
+    assert [b[:2] for b in sections["Attribute probes"] if b[0] == "image"] == [("image", "probes.png")]
     _, html_path = write_report([("one", res, tmp_path)], tmp_path / "rep", title="a <b> c")
     assert "<h1>a &lt;b&gt; c</h1>" in html_path.read_text()
 
@@ -2614,3 +2613,35 @@ def test_a_mistyped_run_folder_is_refused_before_the_data_loads_and_named_as_a_f
     rc = main(["evaluate", "--data", "not-loaded", "--model", "org/sss", "--report", "ev"])
     err = capsys.readouterr().err
     assert rc == 2 and "'org/sss'" in err and "mistyped folder" not in err, err  # no org/ here: no folder hint
+
+
+def test_the_evaluation_reports_figures_have_alt_text_that_says_what_they_show(tmp_path):
+    """Seen in a visual review: the demo's overlays (a convolutional backbone, titled "(no attention)") were captioned
+    "attention rollout overlays", and the layers, probes and motion figures "layer-wise R²", "probe r per attribute"
+    and "motion controls": alt text that named neither the marks (line styles, star, error bars) nor the map shown."""
+    from bgs_hf.eval.report import build_sections
+
+    conv = "each location's contribution to the mean-pooled feature (no attention)"
+    res = {"data": "d", "split": "test", "models": {}, "fit": {},
+           "attention": {"models": {"pretrained": {"method": conv, "grid": [2, 4, 4]},
+                                    "bgs": {"method": conv, "grid": [2, 4, 4]},
+                                    "other": {"skipped": "no attention weights"}}},
+           "figures": {"attention": ["attention_0.png"], "layers": "layers.png", "probes": "probes.png",
+                       "motion": "motion.png"},
+           "layers": {"bgs": {"chosen": "output", "chosen_on": "train",
+                              "chosen_fit": {"r2": 0.1, "r2_ci": [0.0, 0.2], "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6},
+                              "layers": [{"layer": "output", "select_r2": 0.2, "test_r2": 0.1}]}},
+           "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.2}}},
+           "motion": {"bgs": {"original": {"r2": 0.1, "r2_ci": [0.0, 0.2], "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}}}}
+    sections = dict(build_sections([("one", res, tmp_path)]))
+    alt = {b[1]: b[2] for blocks in sections.values() for b in blocks if b[0] == "image"}
+    overlays = alt["attention_0.png"]
+    assert "attention rollout" not in overlays and f"({conv})" in overlays and "one row per model" in overlays
+    assert "no attention weights" not in overlays  # a skipped model has no row
+    layers = alt["layers.png"]
+    assert "dashed" in layers and "solid" in layers and "star: the chosen layer" in layers
+    assert "Pearson r" in alt["probes.png"] and "one bar per model" in alt["probes.png"]
+    assert "95% CI" in alt["motion.png"] and "R²" in alt["motion.png"]
+    res["attention"]["models"] = {"bgs": {"grid": [8, 14, 14]}}  # written before maps recorded their method
+    overlays = {b[1]: b[2] for b in dict(build_sections([("one", res, tmp_path)]))["Attention"] if b[0] == "image"}
+    assert "(attention rollout)" in overlays["attention_0.png"]

@@ -1332,3 +1332,24 @@ def test_a_quickstart_count_that_is_no_whole_number_is_one_line_naming_it(given,
     assert (QuickstartConfig().seed, QuickstartConfig().n_clips, QuickstartConfig().n_boot) == (0, 250, 1000)
     got = QuickstartConfig(seed=np.int64(3), n_clips=80.0, n_boot=np.int32(20))
     assert (got.seed, got.n_clips, got.n_boot) == (3, 80, 20) and {type(got.seed), type(got.n_clips)} == {int}
+
+
+def test_report_md_figures_have_alt_text_that_says_what_their_marks_mean() -> None:
+    """Seen in a visual review: report.md's figures were "R² against the noise ceiling" and "similarity matrices", alt
+    text that names neither the error bars (CIs), the ceiling's line and band, whose matrices the panels are, nor that
+    they are drawn as ranks on one scale: a reader who cannot see the figures learnt nothing of them."""
+    import re
+
+    from bgs_hf.quickstart import render_markdown
+
+    base = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 348,
+            "n_test_pairs": 589, "timings_s": {"total_s": 60.0}, "config": {"suite": True, "n_boot": 1000}}
+    for simulated, whose in ((True, "simulated observers' p_ij"), (False, "humans' p_ij")):
+        alts = dict((f, a) for a, f in re.findall(r"!\[([^\]]*)\]\(([^)]+\.png)\)",
+                                                   render_markdown({**base, "simulated_observers": simulated})))
+        assert set(alts) == {"r2_vs_ceiling.png", "similarity_matrices.png"}
+        bars = alts["r2_vs_ceiling.png"]
+        assert "95% bootstrap CI" in bars and "dashed line" in bars and "grey band" in bars and "split-halves" in bars
+        panels = alts["similarity_matrices.png"]
+        assert "one colour scale" in panels and "percentile ranks" in panels
+        assert panels.endswith(f"{whose}, pretrained video model (frozen), BGS fine-tuned (LoRA)")

@@ -11,7 +11,7 @@ import html
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -153,12 +153,15 @@ def _figure_files(entry: Any) -> list[Any]:
     return [entry] if isinstance(entry, str) else list(entry or [])
 
 
-def _images(runs: list[tuple[str, dict, Path]], key: str, caption: str) -> list[Block]:
-    """Every run's figures of analysis ``key``, each captioned with its run where several share the report."""
+def _images(runs: list[tuple[str, dict, Path]], key: str, caption: str | Callable[[dict], str]) -> list[Block]:
+    """Every run's figures of analysis ``key``, each captioned with its run where several share the report. The
+    caption is the figure's alt text: it says what the marks mean (a caption of a run's own, ``caption(result)``,
+    where that depends on the run)."""
     blocks = []
     for label, res, _ in runs:
+        text = caption(res) if callable(caption) else caption
         for f in _figure_files(res.get("figures", {}).get(key)):
-            blocks.append(("image", f, f"{caption} ({label})" if len(runs) > 1 else caption))
+            blocks.append(("image", f, f"{text} ({label})" if len(runs) > 1 else text))
     return blocks
 
 
@@ -328,7 +331,8 @@ def _layers_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     return ([("text", "Each layer's pooled features; the layer is chosen by RSA on the selection clips "
                       "(validation; the training clips when a run kept none or validation is scored, which favours "
                       "a fine-tuned model's late layers) and then reported on the scored split."), chosen, every_layer]
-            + _images(runs, "layers", "layer-wise R²"))
+            + _images(runs, "layers", "layer-wise R² (signed Spearman²) per model, one line per split: dashed, the "
+                                        "clips that choose the layer; solid, the scored split; star: the chosen layer"))
 
 
 def _partition_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
@@ -437,7 +441,8 @@ def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """One row per rated attribute: each model's probe r and p, and the paired change in r between the first two."""
     names = _probe_models(runs)
     table = _runs_table(runs, _probe_headers(runs, names), lambda r: _probe_rows(r, names))
-    return [("text", _probe_text(runs, len(names) >= 2)), table] + _images(runs, "probes", "probe r per attribute")
+    return [("text", _probe_text(runs, len(names) >= 2)), table] + _images(
+        runs, "probes", "ridge-probe Pearson r of each rated attribute on the scored clips, one bar per model")
 
 
 def _transfer_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
@@ -468,6 +473,16 @@ def _divergence_cells(div: dict) -> list[str]:
     return [_f(div["divergence"]), _f(div["mean_r"])]
 
 
+def _attention_caption(res: dict) -> str:
+    """The overlays' alt text, naming the map the run's models got: "attention rollout overlays" was said of a
+    convolutional backbone's maps too, whose figure says "(no attention)"."""
+    models = res.get("attention", {}).get("models", {})
+    methods = list(dict.fromkeys(v.get("method", "attention rollout") for v in models.values() if "skipped" not in v))
+    shown = "; ".join(methods) or "attention rollout"
+    return (f"overlays of each model's map ({shown}) on one scored clip's frames: the frames, then one row per "
+            "model, on one colour scale (share of relevance per token)")
+
+
 def _attention_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """Each model's attention (or contribution) map's mass on the agents, and how the two models' maps differ."""
     t = _runs_table(runs, ["model", "map", "agent mass", "agent area (uniform)", "clips", "token grid (t×h×w)"],
@@ -487,7 +502,7 @@ def _attention_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                      "feature). Agent mass: share of the map on the interacting agents' pixels; agent area: the share "
                      "those pixels cover (what uniform attention would give). Agent mass change: the second model's "
                      "minus the first's, mean over the clips with agent masks; Wilcoxon p: two-sided signed-rank test "
-                     "of those per-clip changes."), t, d] + _images(runs, "attention", "attention rollout overlays")
+                     "of those per-clip changes."), t, d] + _images(runs, "attention", _attention_caption)
 
 
 def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
@@ -532,7 +547,8 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     table = _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc", "2-way acc"], motion_rows)
     return ([("text", "The same scored clips with frames shuffled, one frame repeated, or reversed, applied after "
                       "decoding."), table, *paired_motion]
-            + _images(runs, "motion", "motion controls"))
+            + _images(runs, "motion", "motion controls: each model's R² (signed Spearman²) on the original frames "
+                                        "and each control (error bars: 95% CI)"))
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -14,6 +14,12 @@ logger = logging.getLogger(__name__)
 
 #: Longest clip name a tick shows in full; a longer one keeps its start and end around an ellipsis.
 TICK_CHARS: int = 20
+#: A cell with no value (an unobserved pair, the diagonal): this grey, hatched. A flat grey alone was the grey of
+#: viridis' top in a greyscale print (luminance 217 and 216 of 255), so the panel's most similar pairs, the clusters
+#: a reader looks for, vanished into the unobserved ones; the hatching tells them apart in any colour vision.
+MISSING_GREY = "#d9d9d9"
+MISSING_HATCH = "////"
+MISSING_HATCH_COLOUR = "#7f7f7f"
 
 
 def figure_suffixes() -> frozenset[str]:
@@ -37,9 +43,10 @@ def plot_similarity_matrices(
 ) -> Path:
     """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar.
 
-    NaN entries (unobserved pairs) are drawn grey; ``axis_label`` names the rows and columns (e.g. their order), one
-    for every panel or one per panel. ``tick_names`` (one entry per panel: its clips' names in row order, or None)
-    names each row and column, for a matrix small enough that a reader wants to know which clip is which.
+    NaN entries (unobserved pairs) are drawn grey, hatched (:data:`MISSING_GREY`); ``axis_label`` names the rows and
+    columns (e.g. their order), one for every panel or one per panel. ``tick_names`` (one entry per panel: its clips'
+    names in row order, or None) names each row and column, for a matrix small enough that a reader wants to know
+    which clip is which.
     The scale spans all finite values of all matrices unless ``vmin``/``vmax`` are given. Writes ``path``
     (png/pdf/svg by suffix) and returns it.
     """
@@ -75,11 +82,15 @@ def plot_similarity_matrices(
     fig = Figure(figsize=(4.2 * n + 0.8 + extra * sum(p is not None for p in names), 4.4 + extra),
                  layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)
-    colormap = matplotlib.colormaps[cmap].with_extremes(bad="#d9d9d9")
+    colormap = matplotlib.colormaps[cmap].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))  # the hatched axes show through
     image = None
     from matplotlib.ticker import MaxNLocator
 
     for ax, (name, mat), ax_label, panel_names in zip(axes[0], arrays.items(), labels, names):
+        ax.set_facecolor(MISSING_GREY)
+        ax.patch.set_hatch(MISSING_HATCH)
+        ax.patch.set_edgecolor(MISSING_HATCH_COLOUR)  # a hatch takes its patch's edge colour (matplotlib 3.8 on);
+        ax.patch.set_linewidth(0.0)  # the edge itself is not drawn (the spines frame the panel)
         image = ax.imshow(np.ma.masked_invalid(mat), vmin=lo, vmax=hi, cmap=colormap, interpolation="nearest")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(ax_label)
