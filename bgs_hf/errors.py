@@ -54,6 +54,19 @@ def is_finite_real(value: Any) -> bool:
         return False
 
 
+def finite_number(value: Any, name: str, *, above: float | None = None, at_least: float | None = None,
+                  note: str = "", error: type[ValueError] = BGSInputError) -> float:
+    """``value`` as a float, else the one line ``{name} must be a finite number > 0, got ...`` (``above``) or ``>= 0``
+    (``at_least``; ``note`` follows the bound). The one check of a numeric setting, so each refuses what
+    :func:`is_finite_real` refuses (True was a loss margin of 1, ``"0.5"`` a temperature) and says it in one wording.
+    ``error``: ValueError where a library call raised it before (a config, a loss, ``write_video``)."""
+    if is_finite_real(value) and (above is None or value > above) and (at_least is None or value >= at_least):
+        return float(value)
+    bound = f" > {above:g}" if above is not None else f" >= {at_least:g}" if at_least is not None else ""
+    shown = f"{value}" if isinstance(value, numbers.Real) else repr(value)  # text quoted: '5' is not the number 5
+    raise error(f"{name} must be a finite number{bound}{note}, got {shown}")
+
+
 def whole_number(value: Any, what: str, *, least: int | None = None) -> int:
     """``value`` as an ``int`` (a whole float too); a fraction, text, ``None`` or a bool is one line: a rank or width
     of 2.5 failed in torch (``argument 'size' must be tuple of ints``), 2.5 frames were read as 2. Here, beside the

@@ -1399,6 +1399,33 @@ def test_a_real_number_is_finite_only_where_a_float_holds_it() -> None:
         assert not is_finite_real(value), value
 
 
+def test_finite_number_is_the_one_line_of_a_numeric_setting_with_its_bound_and_the_callers_error_type() -> None:
+    """``finite_number``: the check the training flags, the Space limits, the pretraining configs, the losses and
+    ``write_video`` share. A bound is the value's own (0 passes ``at_least=0``, not ``above=0``), the value comes back
+    a float (numpy's float32 is no JSON), text is quoted (``'5'``) and a ValueError caller keeps a plain ValueError."""
+    import re
+
+    from bgs_hf.errors import finite_number
+
+    for value, kwargs, expected in ((2, {"above": 0}, 2.0), (0, {"at_least": 0}, 0.0), (np.float32(0.5), {}, 0.5),
+                                    (-7, {}, -7.0), (2**1023, {"above": 0}, 2.0**1023)):
+        got = finite_number(value, "x", **kwargs)
+        assert type(got) is float and got == expected, (value, got)
+    for value, kwargs, line in ((0, {"above": 0}, "x must be a finite number > 0, got 0"),
+                                (-1.5, {"at_least": 0, "note": " (0: off)"}, "x must be a finite number >= 0 (0: off), got -1.5"),
+                                (1e-31, {"at_least": 1e-30}, "x must be a finite number >= 1e-30, got 1e-31"),
+                                (float("nan"), {}, "x must be a finite number, got nan"),
+                                (10**400, {"above": 0}, f"x must be a finite number > 0, got {10**400}"),
+                                (True, {"above": 0}, "x must be a finite number > 0, got True"),
+                                ("5", {"above": 0}, "x must be a finite number > 0, got '5'"),
+                                (None, {}, "x must be a finite number, got None")):
+        with pytest.raises(BGSInputError, match=f"^{re.escape(line)}$"):
+            finite_number(value, "x", **kwargs)
+    with pytest.raises(ValueError) as caught:
+        finite_number(-1, "fps", above=0, error=ValueError)
+    assert type(caught.value) is ValueError and str(caught.value) == "fps must be a finite number > 0, got -1"
+
+
 def test_whole_number_checks_a_least_of_zero_and_names_a_whole_float_below_it_as_an_integer() -> None:
     """Mutation audit (this round's new code): ``least=0`` (a seed, a video limit) read as no bound, so -1 passed, and
     a whole float below ``least`` named as written (``got 0.0``) passed every test, which bounded only at 1."""

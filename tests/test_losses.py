@@ -352,6 +352,24 @@ def test_a_setting_that_is_not_a_number_names_itself(value):
         TripletMarginLoss(margin=value)
 
 
+@pytest.mark.parametrize(("make", "line"), [
+    (lambda: TripletMarginLoss(margin=True), "margin must be a finite number, got True"),
+    (lambda: OddOneOutLoss(temperature="0.5"), "temperature must be a finite number >= 1e-30, got '0.5'"),
+    (lambda: PaperSchedule(alpha=True), "alpha must be a finite number >= 0, got True"),
+    (lambda: RSALoss("soft_spearman", regularization_strength="1.0"),
+     "regularization_strength must be a finite number >= 1e-30, got '1.0'"),
+    # inf is not a value below the bound: "(the loss divides by it: a smaller one ...)" was said of it too
+    (lambda: OddOneOutLoss(temperature=float("inf")), "temperature must be a finite number >= 1e-30, got inf"),
+])
+def test_a_loss_setting_given_as_a_bool_or_text_is_refused_as_its_twins_refuse_it(make, line):
+    """``finite_setting`` read its value with ``float()``, so ``margin=True`` trained with a margin of 1 and
+    ``temperature="0.5"`` at 0.5, where every other numeric setting (the training flags, the Space limits, the
+    pretraining configs) refuses a bool and text: one rule, ``bgs_hf.errors.finite_number``, still a ValueError."""
+    with pytest.raises(ValueError, match=f"^{re.escape(line)}$"):
+        make()
+    assert OddOneOutLoss(temperature=np.float32(0.5)).temperature == 0.5  # numpy's numbers are still numbers
+
+
 # --- mutation audit: gradients, reductions and edge cases the value tests above did not pin ---
 
 

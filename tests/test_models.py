@@ -2204,8 +2204,10 @@ def test_a_head_of_one_or_two_features_is_refused_for_it_embeds_a_constant_or_a_
     (lambda: LoraSettings(r=2.5), "LoRA rank r must be a whole number, got 2.5"),  # was torch's "tuple of ints"
     (lambda: LoraSettings(r=float("nan")), "LoRA rank r must be a whole number, got nan"),
     (lambda: LoraSettings(r="8"), "LoRA rank r must be a whole number, got '8'"),  # was "'<' not supported"
-    (lambda: LoraSettings(alpha=float("inf")), "LoRA alpha must be finite, got inf"),  # was: every embedding NaN
-    (lambda: LoraSettings(alpha="16"), "LoRA alpha must be a number > 0, got '16'"),
+    (lambda: LoraSettings(alpha=float("inf")), "LoRA alpha must be a finite number > 0, got inf"),  # every emb NaN
+    (lambda: LoraSettings(alpha="16"), "LoRA alpha must be a finite number > 0, got '16'"),
+    # an OverflowError traceback from math.isfinite, where the other numeric settings give their one line
+    (lambda: LoraSettings(alpha=10**400), f"^LoRA alpha must be a finite number > 0, got {10**400}$"),
     (lambda: LoraSettings(dropout=None), r"LoRA dropout must be a number in \[0, 1\), got None"),
     (lambda: LoraSettings(target_modules=["query", "value"]), "LoRA target_modules must be one regex"),
     (lambda: HeadConfig(out_dim=2.5), "head out_dim must be a whole number, got 2.5"),

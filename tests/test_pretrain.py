@@ -755,7 +755,8 @@ def test_the_schedule_and_the_videomae_config_refuse_what_cannot_run_and_count_t
     from bgs_hf.pretrain.config import PretrainSchedule
     from bgs_hf.pretrain.train import lr_at
 
-    for bad, match in (({"lr": 0.0}, "lr must be > 0"), ({"steps": 0}, "steps must be >= 1")):
+    for bad, match in (({"lr": 0.0}, "^lr must be a finite number > 0, got 0.0$"),
+                       ({"steps": 0}, "steps must be >= 1")):
         with pytest.raises(ValueError, match=match):
             PretrainSchedule(**bad)
     assert lr_at(0, PretrainSchedule(warmup_steps=0, steps=10, lr=1e-3)) == pytest.approx(1e-3)
@@ -1456,7 +1457,7 @@ def test_cv_r2_chooses_the_ridge_penalty_from_half_decades_between_0_1_and_10000
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"lr": 10**400}, f"lr must be a finite number >= 0, got {10**400}"),
+    ({"lr": 10**400}, f"lr must be a finite number > 0, got {10**400}"),
     ({"min_lr": -10**400}, f"min_lr must be a finite number >= 0, got {-10**400}"),
     ({"grad_clip": 10**400}, f"grad_clip must be a finite number >= 0, got {10**400}"),
     ({"mask_ratio": 10**400}, f"mask_ratio must be a number in (0, 1), got {10**400}"),

@@ -138,7 +138,7 @@ def test_a_gain_or_temperature_beyond_float_range_is_refused_where_it_is_set():
     """``math.isfinite`` raised OverflowError on an int beyond float range (``temperature=10**400``): refused as
     ``inf`` is, in its one line."""
     for name in ("temperature", "min_view_gain", "max_view_gain", "foreground_gain"):
-        with pytest.raises(ValueError, match=f"^{name} must be > 0 and finite, got 1{'0' * 400}$"):
+        with pytest.raises(ValueError, match=f"^{name} must be a finite number > 0, got 1{'0' * 400}$"):
             ContrastivePretrainConfig(**{name: 10**400})
 
 
@@ -154,7 +154,7 @@ def test_cli_rejects_a_bad_contrastive_override(tmp_path: Path, capsys: pytest.C
     from bgs_hf.cli.main import main
 
     assert main(["pretrain-tiny", str(tmp_path / "x"), "--set", "temperature=-1"]) == 2
-    assert "temperature must be > 0" in capsys.readouterr().err
+    assert "temperature must be a finite number > 0, got -1.0" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 
@@ -322,7 +322,7 @@ def test_config_refuses_a_zero_gain_and_a_stream_setting_changed_after_construct
     refused by re-validating the nested stream config, in one line before the corpus (both passed)."""
     from bgs_hf.cli.main import main
 
-    with pytest.raises(ValueError, match="min_view_gain must be > 0"):
+    with pytest.raises(ValueError, match="^min_view_gain must be a finite number > 0, got 0.0$"):
         ContrastivePretrainConfig(min_view_gain=0.0)
     cfg = ContrastivePretrainConfig()
     cfg.foreground.border = 4

@@ -2418,6 +2418,22 @@ def test_a_space_limit_beyond_float_range_is_one_line() -> None:
     assert SpaceConfig(max_duration_s=600).max_duration_s == 600  # an int within range is taken as before
 
 
+def test_a_space_limit_given_as_a_numpy_number_is_taken_as_its_float() -> None:
+    """``SpaceConfig(max_upload_mb=np.float32(5))`` was refused ("must be a finite number > 0, got
+    np.float32(5.0)") while ``n_neighbours=np.int64(3)`` is taken: the limits are kept as floats, so one from numpy
+    still reaches the decoding worker as JSON. 5 MiB is 5 * 2**20 = 5242880 bytes."""
+    from dataclasses import asdict
+
+    from bgs_hf.video import VideoLimits
+
+    cfg = SpaceConfig(max_upload_mb=np.float32(5.0), max_duration_s=np.int64(12), decode_timeout_s=np.float64(9.5))
+    assert (cfg.max_upload_mb, cfg.max_duration_s, cfg.decode_timeout_s) == (5.0, 12.0, 9.5)
+    assert all(type(v) is float for v in (cfg.max_upload_mb, cfg.max_duration_s, cfg.decode_timeout_s))
+    assert cfg.max_bytes == 5242880
+    limits = json.loads(json.dumps(asdict(VideoLimits(max_bytes=cfg.max_bytes, max_duration_s=cfg.max_duration_s))))
+    assert limits["max_duration_s"] == 12.0
+
+
 def test_a_cache_folder_given_with_a_tilde_is_in_the_home_folder(tmp_path: Path, monkeypatch) -> None:
     """Mutant that passed: `cache_dir` / `BGS_SPACE_CACHE` of `~/...` not expanded (a folder named `~` made in the
     working directory); every test gave an absolute path."""

@@ -991,7 +991,7 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     # these named the setting, not the flag (`head dropout must be ...`, `unknown recipe 'nope'`)
     (["--head_dropout", "1.5"], "--head_dropout: head dropout must be in [0, 1), got 1.5"),
     (["--head-dropout", "1.5"], "--head-dropout: head dropout must be in [0, 1), got 1.5"),
-    (["--lora_alpha", "0"], "--lora_alpha: LoRA alpha must be > 0, got 0"),
+    (["--lora_alpha", "0"], "--lora_alpha: LoRA alpha must be a finite number > 0, got 0"),
     (["--lora-dropout", "2"], "--lora-dropout: LoRA dropout must be in [0, 1)"),
     (["--recipe", "nope"], "--recipe: unknown recipe 'nope'"),
     # fuzzing: each failed in torch or the Trainer once the data and the model had loaded (or trained nothing)
@@ -1002,6 +1002,8 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--weight_decay", "nan"], "--weight_decay must be a finite number >= 0, got nan"),  # diverged, blaming the LR
     (["--adam_beta1", "2"], "--adam_beta1 must be in [0, 1), got 2.0"),  # torch's "Invalid beta parameter"
     (["--adam_epsilon", "-1"], "--adam_epsilon must be a finite number >= 0, got -1.0"),  # torch's ValueError
+    # one wording: --weight_decay said "got -1" where --adam_epsilon, in the same check, said "got -1.0"
+    (["--weight_decay", "-1"], "--weight_decay must be a finite number >= 0, got -1.0"),
     (["--logging_steps", "inf"], "--logging_steps must be a finite number"),  # an OverflowError traceback
     (["--eval_strategy", "steps", "--eval-steps", "inf"], "--eval-steps must be a finite number"),  # the same
     (["--max_memory", "0GB"], "--max_memory: '0GB' is no budget"),  # picked embed_chunk 1, the slowest chunking

@@ -38,7 +38,7 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
+from bgs_hf.errors import BGSInputError, finite_number, is_whole
 from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
@@ -92,10 +92,8 @@ class SpaceConfig:
     def __post_init__(self) -> None:
         """Checked where the settings are made (``bgs-hf space --push`` stages them for a remote Space, which
         used to crash on start: ``--split tset``, ``--max-upload-mb nan``)."""
-        for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and is_finite_real(value) and value > 0):
-                raise BGSInputError(f"{name} must be a finite number > 0, got {value!r}")
+        for name in ("max_upload_mb", "max_duration_s", "decode_timeout_s"):  # a float: numpy's float32 is no JSON
+            setattr(self, name, finite_number(getattr(self, name), name, above=0))
         # past these, max_bytes was an OverflowError at launch and every upload's deadline one in subprocess
         if self.max_upload_mb * 1024 * 1024 >= sys.maxsize:
             raise BGSInputError(f"max_upload_mb must be below {sys.maxsize / 2**20:.3g} MiB, got {self.max_upload_mb!r}")

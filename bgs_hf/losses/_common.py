@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
+
+from bgs_hf.errors import finite_number, is_finite_real
 
 
 def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str,
@@ -58,16 +59,12 @@ SMALLEST_DIVISOR = 1e-30
 
 def finite_setting(value: float, name: str, *, nonnegative: bool = False, divisor: bool = False) -> float:
     """A loss hyper-parameter as a float, refused when not a finite number (an ``inf`` weight trains on NaN) or,
-    with ``nonnegative`` / ``divisor``, below 0 / below :data:`SMALLEST_DIVISOR`."""
-    bound = f" >= {SMALLEST_DIVISOR:g}" if divisor else " >= 0" if nonnegative else ""
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range (10**400)
-        v = math.nan
-    if not math.isfinite(v) or (nonnegative and v < 0) or (divisor and v < SMALLEST_DIVISOR):
-        why = " (the loss divides by it: a smaller one overflows float32 to NaN)" if divisor and v > 0 else ""
-        raise ValueError(f"{name} must be a finite number{bound}{why}, got {value!r}")
-    return v
+    with ``nonnegative`` / ``divisor``, below 0 / below :data:`SMALLEST_DIVISOR`. A ValueError, as before: the
+    rule is :func:`bgs_hf.errors.finite_number`'s, so True is no margin of 1 nor ``"0.5"`` a temperature."""
+    small = divisor and is_finite_real(value) and 0 < value < SMALLEST_DIVISOR
+    why = " (the loss divides by it: a smaller one overflows float32 to NaN)" if small else ""
+    least = SMALLEST_DIVISOR if divisor else 0 if nonnegative else None
+    return finite_number(value, name, at_least=least, note=why, error=ValueError)
 
 
 def check_emb(emb: Any) -> torch.Tensor:

@@ -22,7 +22,6 @@ Where each backbone's trap is handled (the why is written there, once):
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import os
 import re
@@ -34,7 +33,7 @@ from peft import LoraConfig, PeftModel
 from torch import nn
 
 from bgs_hf._format import count
-from bgs_hf.errors import BGSInputError, is_whole, whole_number
+from bgs_hf.errors import BGSInputError, finite_number, is_whole, whole_number
 from bgs_hf.models.registry import POOLINGS, BackboneSpec, checked_num_frames, get_backbone_spec
 from bgs_hf.video.policy import FramePolicy
 
@@ -114,12 +113,9 @@ class LoraSettings:
 
     def __post_init__(self) -> None:
         self.r = whole_number(self.r, "LoRA rank r", least=1)
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real):
-            raise BGSInputError(f"LoRA alpha must be a number > 0, got {self.alpha!r}")
-        if not self.alpha > 0:  # alpha 0 scales every update to nothing: a "dead" LoRA, blamed on the targets
-            raise BGSInputError(f"LoRA alpha must be > 0, got {self.alpha}")
-        if not math.isfinite(self.alpha):  # inf times the zero-initialised lora_B: every embedding NaN
-            raise BGSInputError(f"LoRA alpha must be finite, got {self.alpha}")
+        # alpha 0 scales every update to nothing (a "dead" LoRA, blamed on the targets); inf times the
+        # zero-initialised lora_B made every embedding NaN; 10**400 was an OverflowError traceback from math.isfinite
+        finite_number(self.alpha, "LoRA alpha", above=0)
         _check_dropout(self.dropout, "LoRA")
         if self.bias not in LORA_BIAS:
             raise BGSInputError(f"LoRA bias must be one of {', '.join(LORA_BIAS)}, got {self.bias!r}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from bgs_hf.errors import BGSInputError, is_finite_real, whole_number
+from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, whole_number
 
 #: Corpus clip ``i`` is rendered from ``default_rng(CORPUS_SEED_OFFSET + i)``; a benchmark draws its scenes from
 #: child streams spawned from its seed, so the corpus never contains a benchmark clip (see pretrain.card).
@@ -104,11 +104,9 @@ class PretrainSchedule:
         for name in COUNT_FIELDS:
             setattr(self, name, whole_number(getattr(self, name), f"{type(self).__name__}.{name}",
                                              least=_COUNT_LEAST.get(name)))
-        for name in ("lr", "min_lr", "weight_decay", "grad_clip"):
-            if not is_finite_real(getattr(self, name)) or getattr(self, name) < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+        finite_number(self.lr, "lr", above=0, error=ValueError)
+        for name in ("min_lr", "weight_decay", "grad_clip"):
+            finite_number(getattr(self, name), name, at_least=0, error=ValueError)
         if self.min_lr > self.lr:  # the "decay" rose from lr to min_lr: the run ended above its peak lr
             raise ValueError(f"min_lr {self.min_lr} must be <= lr {self.lr} (the cosine decays from lr to min_lr)")
         # refused now, not once the corpus is rendered (torch.manual_seed overflows at 2**64) or at its first clip
@@ -134,8 +132,7 @@ class PretrainConfig(PretrainSchedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not (is_finite_real(self.motion_weight) and self.motion_weight >= 0):  # negative: maximise motion error
-            raise ValueError(f"motion_weight must be a finite number >= 0, got {self.motion_weight}")
+        finite_number(self.motion_weight, "motion_weight", at_least=0, error=ValueError)  # negative: maximise its error
         if self.target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
         if not self.arch.norm_pix_loss and self.target != "pixels":  # the motion targets always normalise

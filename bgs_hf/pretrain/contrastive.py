@@ -29,7 +29,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from bgs_hf._process import keeps_process_state
-from bgs_hf.errors import is_finite_real, whole_number
+from bgs_hf.errors import finite_number, whole_number
 from bgs_hf.pretrain.config import PretrainSchedule
 from bgs_hf.pretrain.conv3d import Conv3dArch, save_backbone
 from bgs_hf.pretrain.corpus import render_pool, socialshapes_source, to_pixel_values
@@ -76,8 +76,7 @@ class ContrastivePretrainConfig(PretrainSchedule):
         self.arch.to_config()  # widths and temporal strides: one entry per block, ...
         # `not x > 0` and isfinite: NaN passed `x <= 0` and trained on NaN losses, an infinite gain drew infinite views
         for name in ("temperature", "min_view_gain", "max_view_gain", "foreground_gain"):
-            if not (is_finite_real(getattr(self, name)) and getattr(self, name) > 0):
-                raise ValueError(f"{name} must be > 0 and finite, got {getattr(self, name)}")
+            finite_number(getattr(self, name), name, above=0, error=ValueError)
         for name in ("projector_hidden", "projector_dim"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

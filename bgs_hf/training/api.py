@@ -34,7 +34,7 @@ from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
 from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_ci
 from bgs_hf._process import keeps_process_state
-from bgs_hf.errors import BGSInputError, is_finite_real, is_whole, naming_flag
+from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
@@ -205,8 +205,7 @@ def _check_seeds_and_learning_rate(args: Any) -> None:
         raise BGSInputError(f"--seed must be in [0, 2**32), got {args.seed}")
     if args.data_seed is not None and not 0 <= _whole(args.data_seed, "--data_seed", 0) < 2**32:
         raise BGSInputError(f"--data_seed must be in [0, 2**32), got {args.data_seed}")
-    if not (is_finite_real(args.learning_rate) and args.learning_rate > 0):
-        raise BGSInputError(f"--learning_rate must be a finite number > 0, got {args.learning_rate}")
+    finite_number(args.learning_rate, "--learning_rate", above=0)
 
 
 def _check_launch(args: Any) -> None:
@@ -288,10 +287,7 @@ def _check_step_count(args: Any) -> None:
     initialisation as the run."""
     if _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)") > 0:
         return
-    if not is_finite_real(args.num_train_epochs):  # float() of 10**400 overflowed
-        raise BGSInputError(f"--num_train_epochs must be a finite number (or set --max_steps > 0), got "
-                            f"{args.num_train_epochs}")
-    epochs = float(args.num_train_epochs)
+    epochs = finite_number(args.num_train_epochs, "--num_train_epochs", note=" (or set --max_steps > 0)")  # 10**400 too
     if epochs <= 0:
         raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "
                             "give --num_train_epochs > 0 or --max_steps > 0")
@@ -346,16 +342,12 @@ def _check_step_settings(args: Any) -> None:
         if _whole(getattr(args, name), f"--{name}", 1) < 1:
             raise BGSInputError(f"--{name} must be >= 1, got {getattr(args, name)}")
     for name in ("warmup_steps", "weight_decay"):
-        value = getattr(args, name)
-        if not (is_finite_real(value) and value >= 0):
-            shown = f"{float(value):g}" if is_finite_real(value) else f"{value}"  # float(10**400) overflows
-            raise BGSInputError(f"--{name} must be a finite number >= 0, got {shown}")
+        finite_number(getattr(args, name), f"--{name}", at_least=0)
     if "adam" in str(getattr(args.optim, "value", args.optim)):  # other optimizers never read them
         for name in ("adam_beta1", "adam_beta2"):
             if not (is_finite_real(getattr(args, name)) and 0 <= getattr(args, name) < 1):
                 raise BGSInputError(f"--{name} must be in [0, 1), got {getattr(args, name)}")
-        if not (is_finite_real(args.adam_epsilon) and args.adam_epsilon >= 0):
-            raise BGSInputError(f"--adam_epsilon must be a finite number >= 0, got {args.adam_epsilon}")
+        finite_number(args.adam_epsilon, "--adam_epsilon", at_least=0)
 
 
 def _check_data_settings(d: DataArguments) -> None:
@@ -366,9 +358,7 @@ def _check_data_settings(d: DataArguments) -> None:
         raise BGSInputError(f"--val_fraction must be in [0, 1), got {d.val_fraction}")
     if d.split_seed is not None and _whole(d.split_seed, "--split_seed", 0) < 0:
         raise BGSInputError(f"--split_seed must be >= 0, got {d.split_seed}")
-    if not (is_finite_real(d.memory_cache_mb) and d.memory_cache_mb >= 0):
-        raise BGSInputError(f"--memory_cache_mb must be a finite number >= 0 (0: no in-memory cache), got "
-                            f"{d.memory_cache_mb}")
+    finite_number(d.memory_cache_mb, "--memory_cache_mb", at_least=0, note=" (0: no in-memory cache)")
     if d.cache_dir is not None and str(d.cache_dir).lower() != "none" and Path(d.cache_dir).exists() \
             and not Path(d.cache_dir).is_dir():
         raise BGSInputError("--cache_dir is a file, not a folder (give a folder, or 'none' for no clip cache)",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import publish
-from bgs_hf.errors import is_finite_real
+from bgs_hf.errors import finite_number, is_finite_real
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +119,7 @@ def _check_timing(fps: float | Fraction, times_s: Sequence[float] | None) -> Fra
     """Times the muxers take as given: otherwise an MP4 refused them naming the temp file, a Matroska file got frames
     sharing a timestamp, and a negative time put a frame before an MP4's edit list (never shown). Returns the rate the
     stream records: ``fps`` to a denominator of 1001 (29.97 is 30000/1001), a fraction of 32-bit integers in FFmpeg."""
-    if not (is_finite_real(fps) and fps > 0):
-        raise ValueError(f"write_video: fps must be a finite number > 0, got {fps}")
+    finite_number(fps, "write_video: fps", above=0, error=ValueError)
     exact = Fraction(fps) if isinstance(fps, numbers.Rational) else Fraction(float(fps))  # numpy's float32 too
     rate = exact.limit_denominator(1001)
     # below 1/1001 fps the rate was 0, written as 24 fps without a word; from 2**31 fps PyAV's OverflowError
