@@ -316,6 +316,22 @@ def test_every_module_path_and_name_a_doc_gives_exists(doc):
     assert not missing, f"{doc} names what does not exist: {missing}"
 
 
+@pytest.mark.parametrize("doc", _DOCS)
+def test_every_picture_a_doc_shows_is_a_png_in_the_repository(doc):
+    """Issue 7: the README shows a screenshot of the Space; issue 3: it shows the SocialShapes contact sheet. A
+    picture a doc links (relative to the doc) must be a PNG in the repository, or the page shows a broken image."""
+    import re
+    from pathlib import Path
+
+    here = (Path(__file__).resolve().parents[1] / doc).parent
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", _doc_text(doc))
+    if doc == "README.md":
+        assert {"docs/space.png", "docs/socialshapes_contact_sheet.png"} <= set(pictures), pictures
+    broken = [p for p in pictures if "://" not in p
+              and not ((here / p).is_file() and (here / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n")]
+    assert not broken, f"{doc} shows pictures that are not PNG files here: {broken}"
+
+
 def test_architecture_names_every_package_and_top_level_module():
     """ARCHITECTURE.md places each package on the path from files to adapter: one it does not name is one a newcomer
     cannot place (the top-level `_bars.py` and `_lazy.py`, which every CLI start and lazy import go through, were

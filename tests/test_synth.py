@@ -391,6 +391,17 @@ def test_abstract_set(tmp_path: Path) -> None:
     assert names == labels["video_name"].tolist() and masks.shape[0] == 12
 
 
+def test_by_default_clips_last_3_s_at_16_to_32_frames_of_64_to_128_px_and_the_abstract_set_is_400_and_100() -> None:
+    """Issue 3's sizes, which `bgs-hf synth` (with or without --abstract) takes from these defaults: clips 3 s long,
+    16-32 frames, 64-128 px; the abstract set 400 train and 100 generalisation clips."""
+    import inspect
+
+    cfg = SynthConfig()
+    assert cfg.duration_s == 3.0 and 16 <= cfg.num_frames <= 32 and 64 <= cfg.size <= 128
+    counts = inspect.signature(generate_abstract_set).parameters
+    assert (counts["n_train"].default, counts["n_generalisation"].default) == (400, 100)
+
+
 def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bgs_hf.cli.main import main
 
