@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from bgs_hf._launch import own_error
@@ -114,21 +114,12 @@ def parse(argv: list[str] | None = None) -> Any:
     return TrainConfig(data=data, model=model, bgs=bgs, training=training)
 
 
-#: the fit statistics ``main`` prints of each scored split
-_PRINTED_FIT = ("r2", "rsa_spearman", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling")
+def _fit_lines(metrics: dict[str, Any]) -> list[str]:
+    """The printed fit of each split the run scored (val, test), in the numbers' printed forms
+    (:func:`~bgs_hf.training.api.fit_text`), why a noise ceiling is undefined beside it where metrics.json says."""
+    from bgs_hf.training.api import fit_text
 
-
-def _fit_summary(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The printed fit of each split the run scored (val, test): :data:`_PRINTED_FIT` of its metrics, and why its
-    noise ceiling is undefined where metrics.json says (a pilot's ``"pct_of_ceiling": null`` was printed bare)."""
-    out = {}
-    for split in ("val", "test"):
-        fit = metrics.get(split)
-        if fit:
-            out[split] = {k: fit.get(k) for k in _PRINTED_FIT}
-            if fit.get("ceiling_why"):
-                out[split]["ceiling_why"] = fit["ceiling_why"]
-    return out
+    return [f"  {split:<5} {fit_text(metrics[split], detail=True)}" for split in ("val", "test") if metrics.get(split)]
 
 
 def _unscored(metrics: dict[str, Any]) -> str:
@@ -209,7 +200,6 @@ def main(argv: list[str] | None = None) -> int:
     the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`); after
     Ctrl-C's "interrupted", SIGTERM's "terminated" or the environment's error (a full disk), the launch's first
     process names the checkpoint a resume goes on from."""
-    from bgs_hf._files import json_safe
     from bgs_hf.cli._parser import flags_as_typed, take_verbose
     from bgs_hf.training.api import train_bgs
 
@@ -228,12 +218,11 @@ def main(argv: list[str] | None = None) -> int:
             environment = os_error_inside(err) is not None
             raise
         if result.trainer.args.should_save:
-            summary = _fit_summary(result.metrics)
+            fit = _fit_lines(result.metrics)
             print(f"run folder: {result.output_dir}  ({result.wall_s:.1f} s)")  # noqa: T201 - CLI entry point
-            if summary:
-                print(json.dumps(json_safe(summary), indent=2, default=str))  # noqa: T201 - strict JSON: NaN as null
-            else:  # `{}` read as a fit that failed
-                print(_unscored(result.metrics))  # noqa: T201 - CLI entry point
+            # `{}` read as a fit that failed; every number, unrounded and strict JSON, is in the run's metrics.json
+            print("\n".join(fit) if fit else _unscored(result.metrics))  # noqa: T201 - CLI entry point
+            print(f"metrics (JSON): {Path(result.output_dir) / 'metrics.json'}")  # noqa: T201 - CLI entry point
         return 0
 
     with console(verbose):  # changes nothing inside ``bgs-hf train``, whose console it is

@@ -89,6 +89,17 @@ def test_train_names_its_run_folder_once(tiny_ss, tmp_path, capsys, caplog):
     assert len(_naming(lines, "run folder")) == 1, lines
 
 
+def test_push_local_dir_says_what_it_staged_once(tiny_ss, tmp_path, capsys, caplog):
+    """"staged 12 files for the Hub in DIR" was logged by the library above the CLI's "staged 12 files in DIR"."""
+    run, staged = tmp_path / "run", tmp_path / "staged"
+    assert main(["train", "--data", str(tiny_ss), "--backbone", "tiny-random-videomae", "--output-dir", str(run),
+                 "--max_steps", "1", "--clips_per_step", "8", "--disable_tqdm", "true", "--eval_strategy", "no"]) == 0
+    _console(capsys, caplog)
+    assert main(["push", str(run), "--repo-id", "me/run", "--local-dir", str(staged)]) == 0
+    lines = _console(capsys, caplog)
+    assert len(_naming(lines, "staged ")) == 1 and len(_naming(lines, str(staged))) == 1, lines
+
+
 def test_evaluate_names_its_report_once(tiny_ss, tmp_path, capsys, caplog):
     """"evaluation suite: 36.8 s -> ev" was logged beside the CLI's "report: ev/evaluation.md ... (36.8 s)"."""
     report = tmp_path / "ev"

@@ -1434,3 +1434,40 @@ def test_whole_number_checks_a_least_of_zero_and_names_a_whole_float_below_it_as
         whole_number(-1, "seed", least=0)
     with pytest.raises(BGSInputError, match=r"^n must be >= 1, got 0$"):
         whole_number(0.0, "n", least=1)
+
+
+def test_a_split_too_small_for_its_cis_gets_one_note_per_output_and_a_demo_sized_split_none(tmp_path, monkeypatch,
+                                                                                            capsys):
+    """A 12-clip study's 5 test clips printed R² 95% CI [-1.0000, 1.0000] in `baseline`, `evaluate` and the report,
+    with no word on what it means. Each output now says once (not per row) that the split is too small, naming its
+    clips and judgments: under 100 judgments (`data validate`'s minimum), or an R² interval of width 1.8 or more (90%
+    of R²'s range, -1 to 1). The demo's test split (50 clips, 348 judgments, an interval ~0.1 wide) gets none."""
+    import bgs_hf.baselines.pixels as pixels
+    from bgs_hf.cli.evaluate import _print_summary
+    from bgs_hf.eval.report import build_sections, render
+
+    def tiny(n_clips, n_judgments, ci):
+        return {**_scores("test"), "n_clips": n_clips, "n_judgments": n_judgments, "r2_ci": ci}
+
+    said = "is too small for its 95% CIs to say anything"
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    for row, note in [
+        (tiny(5, 8, [-1.0, 1.0]), "note: the test split (5 clips, 8 judgments) " + said + " (an R² interval spans"),
+        (tiny(5, 99, [-0.1, 0.3]), "note: the test split (5 clips, 99 judgments) " + said + " (under 100 judgments"),
+        (tiny(20, 150, [-0.875, 0.9375]), "note: the test split (20 clips, 150 judgments) " + said + " (an R² interval"),
+        (tiny(20, 100, [-0.875, 0.875]), None),  # 1.75 wide, 100 judgments: readable, if barely
+        (tiny(50, 348, [0.04, 0.13]), None),  # the demo's test split
+    ]:
+        monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, row=row, **kw: dict(row))
+        assert main(["baseline", "pixels", "--data", "D"]) == 0
+        lines = [ln for ln in capsys.readouterr().out.splitlines() if said in ln]
+        assert len(lines) == (note is not None) and (note is None or lines[0].startswith("  " + note))
+        fit = {k: row for k in ("pretrained", "bgs", "language")}
+        res = {"data": "d", "split": "test", "n_clips": row["n_clips"], "n_pairs": 5, "n_judgments": row["n_judgments"],
+               "noise_ceiling_r2": 0.5, "fit": fit}
+        _print_summary(res)
+        lines = [ln for ln in capsys.readouterr().out.splitlines() if said in ln]
+        assert len(lines) == (note is not None) and (note is None or lines[0].startswith("  " + note))
+        md, _ = render(build_sections([("one", {**res, "models": {}}, tmp_path)]), tmp_path, "t")
+        assert md.count(said) == (note is not None)
+        assert note is None or f"*{note.removeprefix('note: ')}" in md

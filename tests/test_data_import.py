@@ -486,6 +486,20 @@ def test_import_refuses_a_test_split_without_judgments_that_validate_would_refus
     assert cli([*args, "--test-fraction", "0.4"]) == 0 and cli(["data", "validate", str(out), "--no-decode"]) == 0
 
 
+def test_an_import_does_not_log_a_seeded_split_it_may_never_store(tmp_path: Path, capsys, caplog) -> None:
+    """A failed import logged INFO "no stimulus_set: seeded split, 6 train / 2 test clips" above its problem line and
+    "nothing written": the table has no stimulus_set by design, and the draw is stored only by a successful import,
+    whose "wrote OUT: 8 clips (5 train, 3 test)" says it (round(0.4 * 8) = 3 test clips)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    args = ["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(tmp_path / "ds")]
+    assert cli([*args, "--test-fraction", "0.25"]) == 1
+    assert cli([*args, "--test-fraction", "0.4"]) == 0
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "seeded split" in r.getMessage()]
+    assert f"wrote {tmp_path / 'ds'}: 8 clips (5 train, 3 test)" in capsys.readouterr().out
+
+
 def test_import_suggests_the_closest_name_for_a_typo(tmp_path: Path, capsys) -> None:
     """'clip01.MP4' for 'clip 01.MP4' was told to give paths relative to the video folder, which it was."""
     rows = _trials(1)[:3]

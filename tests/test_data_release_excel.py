@@ -5,6 +5,8 @@ Tiny hand-made releases (``bgs_hf.data.testing``), spoiled the way a re-save in 
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from bgs_hf.data import load, validate
@@ -62,12 +64,16 @@ def test_a_retyped_required_header_is_named_as_the_one_meant(tmp_path, table, co
     assert "did you mean" not in str(info.value)
 
 
-def test_release_without_any_split_column_still_draws_a_seeded_split(tmp_path):
+def test_release_without_any_split_column_still_draws_a_seeded_split(tmp_path, caplog):
     tables = tiny_release_tables()
     tables.annotations = tables.annotations.drop(columns=["stimulus_set"])
     root = write_release(tables, tmp_path)
-    data = load(root)
+    with caplog.at_level(logging.INFO):
+        data = load(root)
     assert len(data.splits["test"]) > 0
+    # the log says so (`finish` says it, not the draw, which cannot tell a missing label from an import's draw)
+    n_test = round(0.2 * data.n_clips)  # the default test_fraction
+    assert f"no stimulus_set: seeded split, {data.n_clips - n_test} train / {n_test} test clips" in caplog.text
     # ... and `data validate`'s notes say so rather than a bare OK (the test clips are not the release's)
     from bgs_hf.data.validate import split_notes
 

@@ -253,10 +253,10 @@ def test_bgs_hf_train_writes_the_run_folder(socialshapes, tmp_path, capsys):
     assert load_model(out) is not None
     printed = capsys.readouterr().out
     assert "run folder" in printed
-    # the fit printed below it is strict JSON (`bgs-hf train ... | jq`): val's undefined % of ceiling was `NaN`
-    summary = json.loads(printed[printed.index("{", printed.index("run folder")):],
-                         parse_constant=lambda name: pytest.fail(f"{name} in the printed summary"))
-    assert summary["test"]["r2"] == metrics["test"]["r2"] and summary["val"]["pct_of_ceiling"] is None
+    # the fit printed below it is read, not parsed (it was raw JSON); the machine form is the metrics.json it names
+    tail = printed[printed.index("run folder"):]
+    assert "{" not in tail and f"  test  R² {metrics['test']['r2']:.3f} [" in tail
+    assert tail.endswith(f"metrics (JSON): {out / 'metrics.json'}\n")
     # the same --output-dir again: refused (nothing touched), unless asked to replace it
     before = (out / "adapter_model.safetensors").read_bytes()
     again = ["train", "--data", str(socialshapes), "--backbone", "tiny-random-videomae", "--output-dir", str(out),
@@ -773,14 +773,15 @@ def test_a_setting_refusal_in_a_dataloader_worker_is_one_line_not_a_traceback(mo
 def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process_only(monkeypatch, capsys):
     """Mutation audit (quickstart and top-level helpers, second pass): every rank of a launch printing the run folder
     and fit, and ``pct_of_ceiling`` left out of the printed fit, both passed (only full training runs read the output,
-    on one process). The fit is the five headline numbers, as stored; a split with nothing scored is left out."""
+    on one process). The fit is the headline numbers in their printed forms (raw JSON before), metrics.json named for
+    the unrounded ones; a split with nothing scored is left out."""
     from types import SimpleNamespace
 
     import bgs_hf.training.api as api
     from bgs_hf.train import main
 
-    fit = {"r2": 0.25, "rsa_spearman": 0.5, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.625, "pct_of_ceiling": 50.0,
-           "n_pairs": 9}
+    fit = {"r2": 0.25, "r2_ci": [0.1, 0.4], "rsa_spearman": 0.5, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.625,
+           "pct_of_ceiling": 50.0, "ceiling_r2": 0.5, "n_pairs": 9, "n_judgments": 8}
 
     def run_on(main_process: bool):
         return lambda config: SimpleNamespace(trainer=SimpleNamespace(args=SimpleNamespace(should_save=main_process)),
@@ -790,10 +791,13 @@ def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process
     assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 0 and capsys.readouterr().out == ""
     monkeypatch.setattr(api, "train_bgs", run_on(True))
     assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 0
-    first, rest = capsys.readouterr().out.split("\n", 1)
-    assert first == "run folder: RUN  (2.0 s)"
-    assert json.loads(rest) == {"test": {"r2": 0.25, "rsa_spearman": 0.5, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.625,
-                                         "pct_of_ceiling": 50.0}}
+    # by hand: R² 0.25 [0.1, 0.4] of a 0.5 ceiling is 50%; ρ 0.5; 2 of 5 and 5 of 8 right; the unrounded R² is
+    # metrics.json's (the printed JSON read 0.07499999999999998)
+    assert capsys.readouterr().out == (
+        "run folder: RUN  (2.0 s)\n"
+        "  test  R² 0.250 [0.100, 0.400], noise ceiling 0.500, 50.0% of ceiling, RSA ρ 0.500, 3-way acc 40.0%, "
+        "2-way acc 62.5% over 8 judgments\n"
+        "metrics (JSON): RUN/metrics.json\n")
 
 
 def test_a_broken_test_video_stops_the_run_before_training(socialshapes, tmp_path, capsys):

@@ -80,6 +80,11 @@ def _print(title: str, out: dict[str, Any]) -> None:
     print(f"  rsa_pearson   {fmt(out['rsa_pearson'], '.4f')}")
     print(f"  ooo_acc_3way  {fmt(out['ooo_acc_3way'], '.4f')}   (chance 0.333)")
     print(f"  ooo_acc_2way  {fmt(out['ooo_acc_2way'], '.4f')}   (chance 0.500)")
+    from bgs_hf.data.validate import small_split_note
+
+    note = small_split_note(out["split"], out["n_clips"], out["n_judgments"], [out["r2_ci"]])
+    if note:
+        print(f"  {note}")
 
 
 def _finish(args: argparse.Namespace, title: str, out: dict[str, Any]) -> int:

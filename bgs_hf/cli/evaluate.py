@@ -179,6 +179,12 @@ def _print_summary(res: dict) -> None:
         print(f"  {row_name(key, res):<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
               f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
               f"3-way {fmt(f['ooo_acc_3way'], '.1%')}  2-way {fmt(f['ooo_acc_2way'], '.1%')}")
+    from bgs_hf.data.validate import small_split_note
+
+    note = small_split_note(res["split"], res["n_clips"], res["n_judgments"],
+                            [f.get("r2_ci") for f in res.get("fit", {}).values()])
+    if note:  # once below the rows, not on each
+        print(f"  {note}")
 
 
 def run(args: argparse.Namespace) -> int:

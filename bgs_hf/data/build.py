@@ -129,6 +129,9 @@ def finish(
     given = normalise_stimulus_set(labels) if not meta.get("splits_unavailable") else [None] * len(labels)
     if all(v is None for v in given) and not meta.get("splits_unavailable"):
         meta = {**meta, "split_drawn": True}  # no clip carried a label: the test clips are a seeded draw
+        if meta.get("source") != "triplet-table":  # an import stores its draw, and says so only once it has
+            logger.info("no stimulus_set: seeded split, %d train / %d test clips", len(clips) - len(splits["test"]),
+                        len(splits["test"]))
         given = np.empty(len(clips), dtype=object)
         given[np.concatenate([splits["train"], splits["val"]])] = "train"
         given[splits["test"]] = "test"

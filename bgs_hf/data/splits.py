@@ -168,7 +168,8 @@ def _labelled_or_drawn(
     n_test = int(round(cfg.test_fraction * n))
     test = np.sort(order[:n_test])
     train = np.sort(order[n_test:])
-    logger.info("no stimulus_set: seeded split, %d train / %d test clips", len(train), len(test))
+    # said by the caller, which knows whether the draw is a stand-in for missing labels or an import's to store
+    logger.debug("seeded split, %d train / %d test clips", len(train), len(test))
     return train, np.empty(0, dtype=np.int64), test
 
 

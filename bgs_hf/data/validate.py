@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,30 @@ def check_splits(data: OddOneOutData, problems: Problems, *, hint: str = "") -> 
 #: below this many valid judgments a split's noise ceiling and bootstrap CIs are too wide to read (the paper's
 #: 50-clip test split has 368; the split-half ceiling needs pairs seen in both halves of the participants)
 FEW_JUDGMENTS = 100
+
+
+#: an R² interval at least this wide covers 90% of R²'s range (signed squared Spearman, -1 to 1): it says nothing
+WIDE_R2_CI = 1.8
+
+
+def small_split_note(split: Any, n_clips: Any, n_judgments: Any, r2_cis: Iterable[Any]) -> str | None:
+    """The one note below a printed fit (`baseline`, `evaluate`, a report) whose split is too small for its 95% CIs to
+    say anything: under :data:`FEW_JUDGMENTS` valid judgments, or an R² interval nearly as wide as R²'s range. Five
+    test clips printed an R² CI of [-1.0000, 1.0000] without a word; None for a split large enough (the demo's)."""
+    def whole(n: Any) -> bool:
+        return isinstance(n, numbers.Integral) and not isinstance(n, bool)
+
+    def interval(ci: Any) -> bool:
+        return (isinstance(ci, (list, tuple)) and len(ci) == 2
+                and all(isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) for x in ci))
+
+    wide = any(interval(ci) and ci[1] - ci[0] >= WIDE_R2_CI - 1e-9 for ci in r2_cis)  # 0.85 - -0.95 is 1.8 less an ulp
+    if not (wide or (whole(n_judgments) and n_judgments < FEW_JUDGMENTS)):
+        return None
+    size = ", ".join(count(int(n), noun) for n, noun in ((n_clips, "clip"), (n_judgments, "judgment")) if whole(n))
+    why = ("an R² interval spans most of R²'s range, -1 to 1" if wide else
+           f"under {FEW_JUDGMENTS} judgments, the fewest `bgs-hf data validate` expects CIs to be read on")
+    return f"note: the {split} split{f' ({size})' if size else ''} is too small for its 95% CIs to say anything ({why})"
 
 
 def split_notes(data: OddOneOutData) -> list[str]:

@@ -259,6 +259,12 @@ def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
                "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
                "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
+    from bgs_hf.data.validate import small_split_note
+
+    # once per run below the table, not on each row: a tiny split's [-1.000, 1.000] read as a finding
+    blocks += [("text", f"*{_run_prefix(label, runs)}{note.removeprefix('note: ')}.*") for label, r, _ in runs
+               for note in [small_split_note(r.get("split"), r.get("n_clips"), r.get("n_judgments"),
+                                             [f.get("r2_ci") for f in r.get("fit", {}).values()])] if note]
     blocks += [("text", f"*{_run_prefix(label, runs)}the {row_name('language', r)} row embeds "
                 f"{_captions_embedded(ref['caption'])} with {ref['model']}.*")
                for label, r, _ in runs for ref in [r.get("language_reference")] if ref]

@@ -181,7 +181,8 @@ def stage_run(
     with built_in_place(target) as work:  # a failure half-way leaves nothing to block a retry
         staged = _stage(run_dir, work, repo_id=repo_id, license=license, split=split, baseline=baseline,
                         include_base=include_base)
-    logger.info("staged %d files for %s in %s", len(staged), repo_id or "the Hub", target)
+    # DEBUG: `bgs-hf push --local-dir` prints the count and the folder, and an upload's own line says where they went
+    logger.debug("staged %d files for %s in %s", len(staged), repo_id or "the Hub", target)
     return staged
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
-from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_ci
+from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_ci, fmt_pct
 from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
@@ -102,20 +102,26 @@ class TrainResult:
     def __repr__(self) -> str:
         """One line a notebook can read: the dataclass repr printed every metric, the model's whole module tree and
         the Trainer (hundreds of lines for a tiny run); ``.metrics``, ``.model`` and ``.trainer`` still hold them."""
-        def judgments(n: Any) -> str:
-            return count(int(n), "judgment") if is_whole(n, floats=False) else "n/a judgments"
-
         # a split with no clips to score is recorded as {}: the one scored is shown instead
         split = next((s for s in ("test", "val") if isinstance(self.metrics.get(s), Mapping) and self.metrics[s]), None)
-        if split is None:
-            scored = "no split scored"
-        else:
-            f = self.metrics[split]
-            why = f" ({f['ceiling_why']})" if f.get("ceiling_why") else ""  # why it is n/a, as metrics.json says
-            scored = (f"{split} R² {fmt(f.get('r2'), '.3f')}{fmt_ci(f.get('r2_ci'))}, noise ceiling "
-                      f"{fmt(f.get('ceiling_r2'), '.3f')}{why}, 3-way acc {fmt(f.get('ooo_acc_3way'), '.1%')}, 2-way acc "
-                      f"{fmt(f.get('ooo_acc_2way'), '.1%')} over {judgments(f.get('n_judgments'))}")
+        scored = "no split scored" if split is None else f"{split} {fit_text(self.metrics[split])}"
         return f"TrainResult(output_dir={str(self.output_dir)!r}, {scored}, wall_s={self.wall_s:.1f})"
+
+
+def fit_text(fit: Mapping[str, Any], *, detail: bool = False) -> str:
+    """One split's fit as a reader reads it (a run's ``metrics.json`` split): the ``TrainResult`` line and, with
+    ``detail``, the lines ``bgs-hf train`` ends with, which add the share of the ceiling and RSA (they printed the
+    raw JSON: ``0.07499999999999998``, ``"pct_of_ceiling": null``)."""
+    def judgments(n: Any) -> str:
+        return count(int(n), "judgment") if is_whole(n, floats=False) else "n/a judgments"
+
+    why = f" ({fit['ceiling_why']})" if fit.get("ceiling_why") else ""  # why it is n/a, as metrics.json says
+    # the share of no ceiling is n/a by the reason already given, as `bgs-hf baseline` prints it
+    share = f", {fmt_pct(fit.get('pct_of_ceiling'))} of ceiling" if detail and not why else ""
+    rsa = f", RSA ρ {fmt(fit.get('rsa_spearman'), '.3f')}" if detail else ""
+    return (f"R² {fmt(fit.get('r2'), '.3f')}{fmt_ci(fit.get('r2_ci'))}, noise ceiling {fmt(fit.get('ceiling_r2'), '.3f')}"
+            f"{why}{share}{rsa}, 3-way acc {fmt(fit.get('ooo_acc_3way'), '.1%')}, 2-way acc "
+            f"{fmt(fit.get('ooo_acc_2way'), '.1%')} over {judgments(fit.get('n_judgments'))}")
 
 
 def training_arguments(training: Any) -> Any:
