@@ -935,6 +935,8 @@ def test_push_hands_every_flag_to_push_run_and_lists_what_it_staged(monkeypatch,
 def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, monkeypatch, capsys):
     """Mutants that passed: --max-upload-mb and --max-duration-s swapped, --private (pushed), --cache-dir, --host
     or --port (local) not handed to the Space."""
+    import types
+
     from bgs_hf.hub import space_app
 
     pushed = {}
@@ -956,13 +958,14 @@ def test_space_hands_its_settings_to_the_pushed_and_the_local_space(tmp_path, mo
 
     monkeypatch.setattr(space_app.ModelPair, "load", lambda name: "models")
     monkeypatch.setattr(space_app.Catalogue, "for_config", lambda config: [1, 2])
-    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: "backend")
+    backend = types.SimpleNamespace(stop_decoding=lambda: None)
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: backend)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or Demo())
     assert main(["space", "--model", "me/run", "--data", "cat", "--split", "val", "--cache-dir", "C", "--host",
                  "0.0.0.0", "--port", "7861", "--max-upload-mb", "5", "--max-duration-s", "12"]) == 0
     config = served.pop("config")
     assert served == {"server_name": "0.0.0.0", "server_port": 7861, "prevent_thread_lock": True,
-                      "backend": "backend"}
+                      "backend": backend}
     assert (config.model, config.data, config.cache_dir, config.catalogue_split, config.max_upload_mb,
             config.max_duration_s) == ("me/run", "cat", "C", "val", 5.0, 12.0)
 

@@ -1126,6 +1126,84 @@ def test_a_served_space_stops_as_every_command_does(space: SpaceBackend, tmp_pat
         sock.bind(("127.0.0.1", port))
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' states from /proc")
+def test_a_space_stopped_while_it_decodes_an_upload_stops_at_once_and_ends_its_decoder(space: SpaceBackend,
+                                                                                        tmp_path: Path) -> None:
+    """`kill PID` during an upload's decode took about 7 s to exit: uvicorn waited for the open request (and the
+    page's event stream) until gradio's ``close()`` gave up on its server thread after 5 s, and the decode worker
+    ran on until the server was gone. Here the real worker hangs (a stuck FFmpeg) on a real upload through
+    gradio_client; the server must be closed ("terminated") well within those 5 s, its worker ended by it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from gradio_client import Client, handle_file
+    from test_synth import process_running
+
+    from bgs_hf.video.write import write_video
+
+    pid_file = tmp_path / "worker.pid"
+    start = f"""if True:
+        import signal, subprocess, sys
+        hang = ("import os, time, runpy, bgs_hf.video as video; "
+                "video.check_video = lambda *a: open({str(pid_file)!r}, 'w').write(str(os.getpid())) and "
+                "time.sleep(120); runpy.run_module('bgs_hf.hub.decode_worker', run_name='__main__')")
+        Popen = subprocess.Popen
+
+        def hung_decoder(cmd, *args, **kwargs):  # the worker's own main, its header check stuck
+            if cmd[1:3] == ["-m", "bgs_hf.hub.decode_worker"]:
+                cmd = [cmd[0], "-c", hang, *cmd[3:]]
+            return Popen(cmd, *args, **kwargs)
+
+        subprocess.Popen = hung_decoder
+        from bgs_hf.cli.main import main
+        sys.exit(main())
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    config = space.config  # its catalogue embeddings are cached: the server is up in seconds
+    cache = tmp_path / "cache"
+    shutil.copytree(config.cache_dir, cache)
+    cmd = [sys.executable, "-c", start, "space", "--model", config.model, "--data", config.data, "--cache-dir",
+           str(cache), "--port", "0"]
+    clip = tmp_path / "upload.mp4"
+    write_video(clip, np.zeros((4, 32, 32, 3), np.uint8), fps=4)
+    out_file, err_file = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out_file.open("w") as out, err_file.open("w") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 180
+        while "serving the BGS Space on" not in out_file.read_text():
+            assert proc.poll() is None and time.time() < deadline, err_file.read_text()[-2000:]
+            time.sleep(0.05)
+        url = out_file.read_text().split("serving the BGS Space on ")[1].split()[0]
+        client = Client(url, verbose=False)
+        picks = _judged_triplet(space)
+        job = client.submit(picks[0], picks[1], None, None, None, handle_file(str(clip)), api_name="/compare")
+        deadline = time.time() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert proc.poll() is None and time.time() < deadline and not job.done(), err_file.read_text()[-2000:]
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        while "terminated" not in err_file.read_text() and proc.poll() is None:
+            time.sleep(0.02)
+        closed = time.monotonic() - signalled  # the server closed, before the interpreter's own teardown
+        assert not process_running(worker), "the decode worker outlived its server's close"
+        returncode = proc.wait(timeout=60)
+    finally:  # the server and anything left of its session, so nothing outlives the test
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    stderr = err_file.read_text()
+    assert returncode == 143 and stderr.endswith("\nterminated\n") and "Traceback" not in stderr, stderr[-2000:]
+    assert closed < 3.0, f"closed {closed:.1f} s after SIGTERM"  # was 5 s (gradio's join) plus the decoder's wait
+    assert not list((cache / "uploads").rglob("*.npy")), "decoded frames or a temp file left in the upload cache"
+
+
 def test_the_default_catalogue_is_the_one_cached_benchmark_rule(tmp_path: Path, monkeypatch) -> None:
     """The Space generated its catalogue straight into the cache under a name without the generator version: a
     Space started after a generator change reused the old clips, two starting at once deleted each other's copy, and
@@ -1428,6 +1506,8 @@ def test_a_slot_picture_is_the_picks_thumbnail_and_blank_under_an_upload(space: 
 def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBackend, tmp_path: Path, monkeypatch) -> None:
     """Mutants that passed: the queue's one-at-a-time limit dropped, and Gradio's own upload size limit (which stops
     a large file before it is written to disk) not set; only a launched app was tested, for what it serves."""
+    import types
+
     import gradio as gr
 
     from bgs_hf.hub.space_app import launch
@@ -1437,6 +1517,7 @@ def test_launch_queues_one_compare_at_a_time_and_caps_uploads(space: SpaceBacken
     def record(name: str):
         def method(self, **kwargs):
             seen[name] = kwargs
+            self.server = types.SimpleNamespace()  # what a launch starts
             return self
         return method
 
@@ -1639,7 +1720,6 @@ def test_a_cached_catalogue_embedding_of_another_length_is_recomputed(tmp_path: 
 def test_the_decode_workers_exit_code_chooses_the_message_the_page_shows(tmp_path: Path, monkeypatch) -> None:
     """Mutant that passed: the worker's own reason for a decoding failure (exit 3, "could not decode the video
     (ValueError)") replaced by the generic one; a crash (any other code) keeps the generic one, whatever it printed."""
-    import subprocess
     import types
 
     from bgs_hf.errors import BGSInputError
@@ -1649,19 +1729,12 @@ def test_the_decode_workers_exit_code_chooses_the_message_the_page_shows(tmp_pat
     backend.config = SpaceConfig(decode_timeout_s=7.0, max_upload_mb=1.0)
     backend.upload_cache = types.SimpleNamespace(root=tmp_path / "uploads")
     clip = tmp_path / "clip.mp4"
-    seen = []
-
-    def worker(code: int, stderr: str):
-        def run(cmd, **kwargs):
-            seen.append((cmd, kwargs))
-            return subprocess.CompletedProcess(cmd, code, "", stderr)
-        return run
-
+    seen: list = []
     for code, stderr, shown in ((2, "clip.mp4: longer than 4 s\n", "clip.mp4: longer than 4 s"),
                                 (3, "warning\ncould not decode the video (ValueError)\n",
                                  "clip.mp4: could not decode the video (ValueError)"),
                                 (-9, "Traceback\nMemoryError\n", "clip.mp4: could not decode the video")):
-        monkeypatch.setattr(space_app.subprocess, "run", worker(code, stderr))
+        monkeypatch.setattr(space_app.subprocess, "Popen", _stand_in_worker(seen, code, stderr))
         with pytest.raises(BGSInputError) as info:
             backend.decode_upload(clip)
         assert str(info.value) == shown, code
@@ -1669,12 +1742,70 @@ def test_the_decode_workers_exit_code_chooses_the_message_the_page_shows(tmp_pat
     assert cmd[-1] == str(clip) and json.loads(cmd[cmd.index("--limits") + 1])["max_bytes"] == 1024 * 1024
     assert (kwargs["timeout"], kwargs["env"]["OMP_NUM_THREADS"]) == (7.0, "1")
 
-    def hang(cmd, **kwargs):
-        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
-
-    monkeypatch.setattr(space_app.subprocess, "run", hang)
+    monkeypatch.setattr(space_app.subprocess, "Popen", _stand_in_worker(seen, hang=True))
     with pytest.raises(BGSInputError, match="^clip.mp4: decoding took longer than 7 s; try a shorter clip$"):
         backend.decode_upload(clip)
+
+
+def test_a_decode_worker_stopped_while_it_writes_its_frames_leaves_no_temp_file(tmp_path: Path) -> None:
+    """A stopping server SIGTERMs its upload's decode worker (``stop_decoding``): the default action ended it where it
+    stood, its half-written ``.tmp-*.npy`` left in the upload cache for an hour. Now SIGTERM unwinds it (exit 3)."""
+    import os
+    import subprocess
+    import sys
+
+    from bgs_hf.video import FramePolicy
+    from bgs_hf.video.write import write_video
+
+    clip = tmp_path / "clip.mp4"
+    write_video(clip, np.zeros((4, 32, 32, 3), np.uint8), fps=4)
+    stuck = ("import numpy as np, time, runpy\n"
+             "def half(f, *args, **kwargs):\n    f.write(b'half'); f.flush(); print('writing', flush=True); time.sleep(60)\n"
+             "np.save = half; runpy.run_module('bgs_hf.hub.decode_worker', run_name='__main__')")
+    cache = tmp_path / "cache"
+    policy = json.dumps(FramePolicy(num_frames=4, size=32, crop=32).to_dict())
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with subprocess.Popen([sys.executable, "-c", stuck, "--cache", str(cache), "--policy", policy, "--limits", "{}",
+                           str(clip)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        try:
+            assert proc.stdout.readline() == "writing\n", proc.stderr.read()
+            assert len(list(cache.rglob(".tmp-*"))) == 1  # the frames half written
+            proc.terminate()
+            assert proc.wait(timeout=60) == 3
+        finally:
+            proc.kill()
+    assert list(cache.rglob("*.npy")) == []
+
+
+def _stand_in_worker(seen: list, code: int = 0, stderr: str = "", hang: bool = False) -> type:
+    """A ``subprocess.Popen`` for ``decode_upload``: records ``(cmd, kwargs)`` (with communicate's ``timeout``) and
+    exits with ``code`` and ``stderr``, or overruns its deadline (``hang``)."""
+    import subprocess
+
+    class Worker:
+        returncode = code
+
+        def __init__(self, cmd: list[str], **kwargs) -> None:
+            self.cmd, self.kwargs = cmd, kwargs
+            seen.append((cmd, kwargs))
+
+        def __enter__(self) -> Worker:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+            if timeout is not None:
+                self.kwargs["timeout"] = timeout
+                if hang:
+                    raise subprocess.TimeoutExpired(self.cmd, timeout)
+            return "", stderr
+
+        def kill(self) -> None:
+            pass
+
+    return Worker
 
 
 def test_the_decode_worker_imports_the_same_package_as_the_space(tmp_path: Path, monkeypatch) -> None:
@@ -1683,7 +1814,6 @@ def test_the_decode_worker_imports_the_same_package_as_the_space(tmp_path: Path,
     video", and with another bgs-hf installed decoded by that one's policy. The worker's path starts with the
     folder the Space's own bgs_hf came from; a PYTHONPATH already set follows it."""
     import os
-    import subprocess
     import types
 
     import bgs_hf
@@ -1692,12 +1822,11 @@ def test_the_decode_worker_imports_the_same_package_as_the_space(tmp_path: Path,
     backend = _hand_backend(tmp_path)
     backend.config = SpaceConfig()
     backend.upload_cache = types.SimpleNamespace(root=tmp_path / "uploads")
-    seen = []
-    monkeypatch.setattr(space_app.subprocess, "run",
-                        lambda cmd, **kw: seen.append(kw["env"]) or subprocess.CompletedProcess(cmd, 0, "", ""))
+    seen: list = []
+    monkeypatch.setattr(space_app.subprocess, "Popen", _stand_in_worker(seen))
     monkeypatch.setenv("PYTHONPATH", "/somewhere/else")
     backend.decode_upload(tmp_path / "clip.mp4")
-    assert seen[0]["PYTHONPATH"].split(os.pathsep) == [str(Path(bgs_hf.__file__).resolve().parents[1]),
+    assert seen[0][1]["env"]["PYTHONPATH"].split(os.pathsep) == [str(Path(bgs_hf.__file__).resolve().parents[1]),
                                                        "/somewhere/else"]
 
 
@@ -1725,13 +1854,13 @@ def test_an_upload_decoder_ends_with_its_server_when_the_server_is_killed(tmp_pa
         hang = ("import os, time, runpy, bgs_hf.video as video; "
                 "video.check_video = lambda *a: print(os.getpid(), flush=True) or time.sleep(120); "
                 "runpy.run_module('bgs_hf.hub.decode_worker', run_name='__main__')")
-        run = subprocess.run
+        Popen = subprocess.Popen
 
         def hung_decoder(cmd, **kwargs):  # the worker's own main, its output on ours so that the test reads its pid
             assert cmd[1:3] == ["-m", "bgs_hf.hub.decode_worker"], cmd
-            return run([cmd[0], "-c", hang, *cmd[3:]], **{{**kwargs, "capture_output": False}})
+            return Popen([cmd[0], "-c", hang, *cmd[3:]], **{{**kwargs, "stdout": None}})
 
-        space_app.subprocess.run = hung_decoder
+        space_app.subprocess.Popen = hung_decoder
         backend = space_app.SpaceBackend.__new__(space_app.SpaceBackend)
         backend.config = space_app.SpaceConfig(decode_timeout_s=300.0)
         backend.upload_cache = types.SimpleNamespace(root={str(tmp_path / "cache")!r})
@@ -1832,14 +1961,15 @@ def test_the_space_command_pushes_private_with_every_setting_and_runs_with_its_c
     built = {}
     monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: f"pair of {name}"))
     monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0", "c1", "c2"]))
+    backend = types.SimpleNamespace(stop_decoding=lambda: None)
     monkeypatch.setattr(space_app, "SpaceBackend", lambda config, models, catalogue, on_embed: on_embed(
-        len(catalogue)) or built.update(config=config, models=models, catalogue=catalogue) or "backend")
+        len(catalogue)) or built.update(config=config, models=models, catalogue=catalogue) or backend)
     demo = types.SimpleNamespace(local_url="http://127.0.0.1:7001/", is_running=False, close=lambda verbose=True: None)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: built.update(launch=kw) or demo)
     assert main(["space", "--model", "me/model", "--cache-dir", str(tmp_path / "c"), "--port", "7001"]) == 0
     assert built["config"].cache_path == tmp_path / "c" and built["models"] == "pair of me/model"
     assert built["launch"] == {"server_name": "127.0.0.1", "server_port": 7001, "prevent_thread_lock": True,
-                               "backend": "backend"}
+                               "backend": backend}
     assert capsys.readouterr().out.splitlines() == ["embedding the catalogue (3 clips)...",
                                                     "serving the BGS Space on http://127.0.0.1:7001/ (Ctrl+C to stop)"]
 
@@ -1886,7 +2016,7 @@ def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a
     monkeypatch.setattr(space_cli, "_free_port", lambda host: asked.append(host) or 54321)
     monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
     monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
-    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: "backend")
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: types.SimpleNamespace(stop_decoding=lambda: None))
     demo = types.SimpleNamespace(local_url="http://0.0.0.0:54321/", is_running=False, close=lambda verbose=True: None)
     monkeypatch.setattr(space_app, "launch", lambda config, **kw: served.update(kw, config=config) or demo)
     assert main(["space", "--model", "me/model", "--host", "0.0.0.0", "--port", "0"]) == 0
@@ -2697,15 +2827,20 @@ def test_upload_labels_escape_a_backtick_a_hash_and_a_backslash() -> None:
 def test_launch_hands_gradio_every_hardening_setting(tmp_path: Path, monkeypatch) -> None:
     """Mutants that passed: server-side rendering on (a Node server beside Python), and gradio's own banner printed
     (`bgs-hf space` prints the address once it answers); the launch test read a few of the settings."""
+    import types
+
     import gradio as gr
 
     from bgs_hf.hub.space_app import launch
 
     seen: dict[str, dict] = {}
     monkeypatch.setattr(gr.Blocks, "queue", lambda self, **kw: seen.setdefault("queue", kw) and self)
-    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: seen.setdefault("launch", kw) and self)
+    server = types.SimpleNamespace(force_exit=False)
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: setattr(self, "server", server) or
+                        seen.setdefault("launch", kw) and self)
     backend = _hand_backend(tmp_path)
     launch(backend.config, backend=backend)
+    assert server.force_exit  # close() does not wait for open requests (it waited 5 s for an upload's)
     assert seen["launch"] == {"server_name": "127.0.0.1", "server_port": None, "prevent_thread_lock": False,
                               "max_file_size": 20 * 2**20, "allowed_paths": [], "show_error": False,
                               "ssr_mode": False, "quiet": True, "css": "#catalogue .caption-label { max-width: 100%; }"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"serving the BGS Space on {demo.local_url} (Ctrl+C to stop)", flush=True)  # stdout may be a pipe
         _serve_until_stopped(demo)
     finally:
+        backend.stop_decoding()  # an upload being decoded: its worker ends now, not at its deadline
+        # close() cancels the requests still open (launch: the server does not wait for them); each cancelled one
+        # is not an error, but uvicorn's log printed it as "Exception in ASGI application" with a traceback
+        logging.getLogger("uvicorn.error").disabled = True
         demo.close(verbose=False)  # the server, its queue and any static-file worker processes; the port freed
     return 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 
 EXIT_BAD_INPUT = 2
@@ -51,4 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # a stopping server's SIGTERM unwinds the decode, so the cache's half-written temp file is removed on the way out
+    # (here, not in main(): that is called in-process too, and a handler is the whole process's)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_FAILED))
     sys.exit(main())

@@ -406,6 +406,8 @@ class SpaceBackend:
         #: one upload at a time from decoding to embedding, whoever calls: the decoded-frames entry (one per
         #: content, deleted once embedded) is shared by every request (the adapter switch is ``ModelPair.embed``'s)
         self._upload_lock = threading.Lock()
+        #: the upload's decode worker while it runs: :meth:`stop_decoding` ends it when the server stops
+        self._decoder: subprocess.Popen | None = None
         self.cat_pre, self.cat_bgs = self._catalogue_embeddings(on_embed)
 
     # -- embeddings -----------------------------------------------------------------------------------
@@ -505,21 +507,22 @@ class SpaceBackend:
             str(os.getpid()),
             str(path),
         ]
-        try:
-            proc = subprocess.run(
-                cmd,
-                capture_output=True,
-                text=True,
-                timeout=self.config.decode_timeout_s,
-                env=_worker_env(),
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise BGSInputError(
-                f"decoding took longer than {self.config.decode_timeout_s:g} s; try a shorter clip", path=path
-            ) from None
+        # subprocess.run's deadline and kill, with the worker kept where stop_decoding() finds it
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=_worker_env()) as proc:
+            self._decoder = proc
+            try:
+                _, stderr = proc.communicate(timeout=self.config.decode_timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                raise BGSInputError(
+                    f"decoding took longer than {self.config.decode_timeout_s:g} s; try a shorter clip", path=path
+                ) from None
+            finally:
+                self._decoder = None
         if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
             # only the worker's own one-line reasons reach the page; a crash's stderr may be a traceback
             said = bool(lines) and proc.returncode in (EXIT_BAD_INPUT, EXIT_FAILED)
             reason = lines[-1] if said else "could not decode the video"
@@ -527,6 +530,19 @@ class SpaceBackend:
             prefix = path.name + ": "  # cut the whole name: a name may hold ": " itself ("Meeting: part 1.mp4")
             reason = reason[len(prefix):] if reason.startswith(prefix) else reason
             raise BGSInputError(reason, path=path)
+
+    def stop_decoding(self, grace_s: float = 1.0) -> None:
+        """End the upload's decode worker now, for a server that stops: its request waited on it (up to
+        ``decode_timeout_s``) and held the server's shutdown. SIGTERM first, so that the worker removes its
+        half-written frames; SIGKILL after ``grace_s`` (a hung FFmpeg runs no handler)."""
+        proc = self._decoder
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
     def embed_upload(self, path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pretrained, aligned, thumbnail) for an uploaded clip, after all checks."""
@@ -1118,6 +1134,11 @@ def launch(
         quiet=True,
         css=SPACE_CSS,
     )
+    # close() stops at once: uvicorn waited for every open request (a page's event stream, an upload's decode) until
+    # gradio gave up on its thread after 5 s, so a stopped Space took that long to exit; nothing served is kept
+    # (a blocking launch returns with its server already closed)
+    if getattr(demo, "server", None) is not None:
+        demo.server.force_exit = True
     return demo
 
 
