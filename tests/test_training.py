@@ -1225,6 +1225,38 @@ def test_a_run_launched_with_a_dynamo_backend_is_compiled_and_its_records_say_so
     assert (args.torch_compile, args.torch_compile_backend) == (False, None)  # the caller's object is left as given
 
 
+@pytest.mark.parametrize(("backend", "regional", "recorded"), [
+    ("AOT_EAGER", "false", {"fullgraph": True, "dynamic": False}),  # what the launch compiled with, beside its backend
+    ("AOT_EAGER", "true", {"fullgraph": True, "dynamic": False, "use_regional_compilation": True}),
+    ("NO", "true", None),  # not compiled: the options do nothing, and the records stay as they were
+])
+def test_a_launchs_fullgraph_and_dynamic_compile_are_recorded_where_the_run_is_compiled(tmp_path, tiny, monkeypatch,
+                                                                                         backend, regional, recorded):
+    """``accelerate launch --dynamo_use_fullgraph`` (a config file's ``dynamo_use_dynamic: false``, ...) passes
+    ACCELERATE_DYNAMO_USE_FULLGRAPH/_USE_DYNAMIC, which the Trainer's dynamo plugin compiles with, and
+    TrainingArguments has no field for them: the run said only ``torch_compile_backend aot_eager``. run_config.json
+    and the card's training line now say them too; an uncompiled run records nothing of them."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    data, pix = tiny
+    monkeypatch.setenv("ACCELERATE_DYNAMO_BACKEND", backend)
+    monkeypatch.setenv("ACCELERATE_DYNAMO_USE_FULLGRAPH", "true")
+    monkeypatch.setenv("ACCELERATE_DYNAMO_USE_DYNAMIC", "false")
+    monkeypatch.setenv("ACCELERATE_DYNAMO_USE_REGIONAL_COMPILATION", regional)
+    train_bgs(TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                          training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "max_steps": 1,
+                                    "disable_tqdm": True, "report_to": "none"},
+                          data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model()))
+    run_config = json.loads((tmp_path / "r" / "run_config.json").read_text())
+    assert run_config.get("torch_compile_options") == recorded
+    (tmp_path / "r" / "bgs_config.json").write_text("{}")  # the stand-in model is no BGSEmbedder and writes none
+    card = card_data_from_run(RunInfo.from_run_dir(tmp_path / "r"))
+    shown = {key: value for key, value in card.training.items() if key.startswith("torch_compile")}
+    assert shown == ({} if recorded is None else {"torch_compile_backend": "aot_eager",
+                                                  **{f"torch_compile_{k}": v for k, v in recorded.items()}})
+
+
 def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
     data, pix = tiny
     (tmp_path / "afile").write_text("x")

@@ -503,8 +503,32 @@ def test_processor_steps_the_policy_cannot_skip_are_a_warning_naming_the_key(cap
         FramePolicy.from_processor_config({"do_center_crop": False, "size": {"shortest_edge": 224}})
     assert "processor do_center_crop false: transformers keeps the whole resized frame" in caplog.text
     for bad in (0, -1, "x", float("nan"), True):
-        with pytest.raises(ValueError, match=r"^processor rescale_factor must be a positive number, got "):
+        with pytest.raises(ValueError, match=r"^processor rescale_factor must be a finite number > 0, got "):
             FramePolicy.from_processor_config({"rescale_factor": bad})
+
+
+def test_a_rescale_factor_written_as_text_is_refused_as_transformers_processors_fail_on_it() -> None:
+    """``float()`` read ``"rescale_factor": "0.5"`` as 0.5, while transformers keeps the text on the processor and
+    fails on it at the first clip (``x * "0.5"``; torch's backend ``1.0 / "0.5"``): the policy fed frames a model
+    loaded through transformers could not be given. It is refused in one line, as ``finite_number`` words every
+    numeric setting; the number 0.5 is still read (k = 255 * 0.5, so mean 0.5 becomes 0.5 / 127.5)."""
+    from transformers import VideoMAEImageProcessorPil
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models.registry import processor_policy
+
+    frame = np.full((8, 8, 3), 100, np.uint8)
+    settings = {"size": {"shortest_edge": 8}, "crop_size": {"height": 8, "width": 8}}
+    with pytest.raises(TypeError):  # numpy's UFuncTypeError: float64 times a str
+        VideoMAEImageProcessorPil.from_dict({**settings, "rescale_factor": "0.5"})(images=[frame], return_tensors="np")
+    config = {**settings, "image_mean": [0.5] * 3, "image_std": [0.5] * 3}
+    with pytest.raises(ValueError, match=r"^processor rescale_factor must be a finite number > 0, got '0\.5'$"):
+        FramePolicy.from_processor_config({**config, "rescale_factor": "0.5"})
+    with pytest.raises(BGSInputError, match=r"^tiny: its processor config cannot be read \(processor rescale_factor "
+                                            r"must be a finite number > 0, got '0\.5'\)$"):
+        processor_policy({**config, "rescale_factor": "0.5"}, "tiny")
+    policy = FramePolicy.from_processor_config({**config, "rescale_factor": 0.5})
+    assert policy.mean == pytest.approx((0.5 / 127.5,) * 3) and policy.std == pytest.approx((0.5 / 127.5,) * 3)
 
 
 @pytest.mark.parametrize("config", [{"crop_size": 256}, {}, {"crop_size": {"height": 256, "width": 256},
@@ -562,9 +586,9 @@ def test_a_processor_switch_written_null_is_off_as_in_transformers(caplog) -> No
     (lambda: FramePolicy(num_frames=1, size=4, crop=4, std=(0.2, -10**400, 0.2)),
      f"FramePolicy.std must be finite numbers, got (0.2, {-10**400}, 0.2)"),
     (lambda: FramePolicy.from_processor_config({"rescale_factor": 10**400}),
-     f"processor rescale_factor must be a positive number, got {10**400}"),
+     f"processor rescale_factor must be a finite number > 0, got {10**400}"),
     (lambda: FramePolicy.from_processor_config({"rescale_factor": -10**400}),
-     f"processor rescale_factor must be a positive number, got {-10**400}"),
+     f"processor rescale_factor must be a finite number > 0, got {-10**400}"),
 ])
 def test_a_mean_std_or_rescale_factor_beyond_float_range_is_its_one_line_refusal(make, message):
     """An int beyond float range (10**400) in a processor config's mean, std or rescale_factor was

@@ -21,7 +21,7 @@ from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_ci, hub_license_id, md_cell
 from bgs_hf.errors import BGSInputError, is_whole
-from bgs_hf.hub.run_info import RunInfo, bgs_trained, recorded_world_sizes
+from bgs_hf.hub.run_info import COMPILE_OPTIONS, RunInfo, bgs_trained, recorded_world_sizes
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 from bgs_hf.video.policy import FramePolicy
@@ -573,6 +573,9 @@ def _training_settings(info: RunInfo, recipe: dict[str, Any] | None, recipe_note
             training[key] = args[key]
     if args.get("torch_compile") is True:  # only a compiled run says so (a launch's dynamo backend recorded too)
         training.update({key: args[key] for key in ("torch_compile_backend", "torch_compile_mode") if args.get(key)})
+        options = info.extra.get(COMPILE_OPTIONS)  # a launch's fullgraph, dynamic or regional compilation
+        if isinstance(options, dict):
+            training.update({f"torch_compile_{name}": value for name, value in options.items()})
     if _count(accumulation) and accumulation > 1:
         training["gradient_accumulation_steps"] = accumulation
     if info.trainer_state:

@@ -28,6 +28,9 @@ ADAPTER_CONFIG = "adapter_config.json"
 MODEL_SUBDIRS: tuple[str, ...] = ("model", "final", "best", "adapter")
 #: What a run was asked to do (data, model, BGS and training arguments), written by ``train_bgs``.
 RUN_CONFIG = "run_config.json"
+#: run_config.json's torch.compile settings that TrainingArguments has no field for (a launch's
+#: ``--dynamo_use_fullgraph``/``_dynamic``/``_regional_compilation``), written only for a compiled run that set one.
+COMPILE_OPTIONS = "torch_compile_options"
 #: ``BGSTrainer``'s own counters and recipe, written with every checkpoint and the run (JSON, never pickle).
 BGS_STATE_NAME = "bgs_trainer_state.json"
 #: Other JSON files of a run that may record the loss (``get_config_dict()``) and the data; first wins.

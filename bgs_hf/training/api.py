@@ -35,7 +35,14 @@ from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_saf
 from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_ci, fmt_pct
 from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole, naming_flag
-from bgs_hf.hub.run_info import BASELINE_FILE, BGS_CONFIG, RUN_CONFIG, read_run_config, run_config_file
+from bgs_hf.hub.run_info import (
+    BASELINE_FILE,
+    BGS_CONFIG,
+    COMPILE_OPTIONS,
+    RUN_CONFIG,
+    read_run_config,
+    run_config_file,
+)
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
     LOCAL_LOSSES,
@@ -261,10 +268,10 @@ def _launch_compile(args: Any) -> None:
     Trainer's dynamo plugin reads them where ``--torch_compile_backend``/``--torch_compile_mode`` are unset: the model
     was compiled while training_args.json and run_config.json said ``torch_compile: false``. Read through the plugin
     the Trainer builds, so the record is what accelerate compiles with (a compiled LoRA run trains the same loss)."""
-    from accelerate.utils import DynamoBackend, TorchDynamoPlugin
+    from accelerate.utils import DynamoBackend
 
     try:
-        plugin = TorchDynamoPlugin(backend=args.torch_compile_backend, mode=args.torch_compile_mode)
+        plugin = _trainers_dynamo_plugin(args)
     except ValueError:  # accelerate launch checks its flag; a hand-set variable is read only when the Trainer starts
         given = args.torch_compile_backend or os.environ.get("ACCELERATE_DYNAMO_BACKEND")
         raise BGSInputError(f"dynamo backend {given!r} (--torch_compile_backend or ACCELERATE_DYNAMO_BACKEND) is not "
@@ -285,6 +292,31 @@ def _launch_compile(args: Any) -> None:
         args.torch_compile_mode = mode
         logger.info("accelerate launch's dynamo mode %s (its config file, its --dynamo_mode or ACCELERATE_DYNAMO_MODE): "
                     "--torch_compile compiles in it and is recorded with --torch_compile_mode %s", mode, mode)
+
+
+def _trainers_dynamo_plugin(args: Any) -> Any:
+    """The ``TorchDynamoPlugin`` the Trainer compiles with (``Trainer.create_accelerator_and_postprocess``): the
+    arguments' backend and mode, the rest (and an unset backend or mode) read from the ACCELERATE_DYNAMO_* variables
+    a launch sets."""
+    from accelerate.utils import TorchDynamoPlugin
+
+    return TorchDynamoPlugin(backend=args.torch_compile_backend, mode=args.torch_compile_mode,
+                             dynamic=False if args.torch_compile_backend == "neuron" else None)
+
+
+def _compile_options(args: Any) -> dict[str, bool]:
+    """What a compiled run is compiled with beyond its backend and mode, away from torch.compile's defaults
+    (``{}`` for an uncompiled run, so its records are unchanged). ``accelerate launch`` passes its
+    ``--dynamo_use_fullgraph``, ``_dynamic`` and ``_regional_compilation`` (or its config file's) as
+    ACCELERATE_DYNAMO_USE_FULLGRAPH/_USE_DYNAMIC/_USE_REGIONAL_COMPILATION, which the Trainer's plugin obeys, and
+    TrainingArguments has no field to record them in: run_config.json holds them (:data:`COMPILE_OPTIONS`)."""
+    if not args.torch_compile:
+        return {}
+    plugin = _trainers_dynamo_plugin(args)
+    chosen = {"fullgraph": plugin.fullgraph, "dynamic": plugin.dynamic,
+              "use_regional_compilation": plugin.use_regional_compilation}
+    return {name: bool(value) for name, value in chosen.items()
+            if value is not None and (name == "dynamic" or value)}  # dynamic: None is automatic, False is not
 
 
 def _check_step_count(args: Any) -> None:
@@ -836,6 +868,9 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     # a TrainingArguments object as this run's copy holds it, past the checks (a launch's bf16: _launch_precision)
     given = config if isinstance(config.training, Mapping) or config.training is None else replace(config, training=args)
     record = _run_config_record(given, data, seed=int(args.seed)) if args.should_save else None
+    compiled_with = _compile_options(args) if record is not None else {}
+    if compiled_with:  # only then: an uncompiled run's run_config.json stays as it was
+        record[COMPILE_OPTIONS] = compiled_with
     embed_chunk = recipe.embed_chunk
     if bgs.max_memory:
         sample = store(int(train_clips[0]))[None].to(args.device)

@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bgs_hf.errors import whole_number
+from bgs_hf.errors import finite_number, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -241,19 +241,14 @@ def _vjepa2_sizes(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def _rescale_factor(config: dict[str, Any]) -> float:
     """What transformers multiplies the 0-255 pixels by before normalising: ``rescale_factor`` (1/255 when left
-    out), or 1 with ``do_rescale: false``."""
+    out), or 1 with ``do_rescale: false``. A number, as every numeric setting (``finite_number``): ``float()`` took
+    ``"0.5"``, on which transformers' processors fail (``x * "0.5"``)."""
     if _switched_off(config, "do_rescale"):
         return 1.0
     value = config.get("rescale_factor")
     if value is None:
         return 1 / 255
-    try:
-        factor = float(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float range (10**400)
-        factor = math.nan
-    if isinstance(value, bool) or not (math.isfinite(factor) and factor > 0):
-        raise ValueError(f"processor rescale_factor must be a positive number, got {value!r}")
-    return factor
+    return finite_number(value, "processor rescale_factor", above=0, error=ValueError)
 
 
 def _edge(value: Any, name: str) -> int | None:
