@@ -609,7 +609,7 @@ def test_a_run_resumed_on_another_number_of_processes_trains_the_same_steps_and_
     proc = subprocess.run([sys.executable, __file__, "--resumed", str(r21), "last"], env=_env(), timeout=300,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f"{r21 / 'checkpoint-2'} was saved by a run of 2 process(es), this one has 1" in proc.stderr
+    assert f"{r21 / 'checkpoint-2'} was saved by a run of 2 processes, this one has 1" in proc.stderr
 
     def rec(run: Path, rank: int = 0) -> dict:
         return json.loads(Path(f"{run}.{rank}").read_text())

@@ -912,8 +912,8 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
             _write_run_config(out_dir, record)
 
     trainer.add_callback(TrainBeginCallback(begin))
-    logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %d process(es)", recipe.name,
-                len(train_clips), len(train_trip), len(sampler), world_size)
+    logger.info("BGS %s: %d train clips, %d judgments, %d steps/epoch, %s", recipe.name,
+                len(train_clips), len(train_trip), len(sampler), count(world_size, "process", "processes"))
     train_out = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(str(out_dir))
     trainer.save_state()

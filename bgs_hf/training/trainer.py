@@ -544,7 +544,8 @@ class BGSTrainer(Trainer):
         was = before[-1]["world_size"]
         self.world_sizes = before if was == now else before + self._own_world_size(checkpoint_step(checkpoint))
         if was is not None and was != now:
-            logger.warning("%s was saved by a run of %d process(es), this one has %d: each step embeds the same clip "
-                           "set as it would have, split among %d; dropout's random state is not the one the run would "
-                           "have gone on with (transformers saves one per process)", checkpoint, was, now, now)
+            logger.warning("%s was saved by a run of %s, this one has %d: each step embeds the same clip set as it "
+                           "would have, split among %d; dropout's random state is not the one the run would have gone "
+                           "on with (transformers saves one per process)", checkpoint,
+                           count(was, "process", "processes"), now, now)
 
