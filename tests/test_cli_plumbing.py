@@ -168,6 +168,90 @@ def test_a_full_disk_or_a_gone_folder_under_torch_save_is_one_os_error_line_nami
     assert not gone.parent.exists()
 
 
+def test_only_torchs_own_write_failure_inside_torch_save_is_an_os_error_line(tmp_path, capsys):
+    """Mutation audit (``_torch_write_error``): torch's zip writer's own words were never raised, its words inside
+    another message were never tried (a bug's message quoting them), nor a ``ValueError`` with them, nor a function
+    named ``save`` outside torch, nor ``torch.load`` under them; the ``OSError`` under a file object's own error, or
+    one with no ``strerror``, kept no test. By hand: each line below, from the ``OSError`` as written (an unnamed
+    buffer's names no file); the others crash."""
+    import errno
+    import io
+
+    import torch
+
+    class Raises:  # pickled inside torch.save: its error is raised there, torch's own frames around it
+        def __init__(self, err: Exception) -> None:
+            self.err = err
+
+        def __reduce__(self):
+            raise self.err
+
+    class FileObject(io.RawIOBase):  # a file object whose every write past 100 bytes raises ``fails()``
+        def __init__(self, fails, name: str | None = "/out/checkpoint-6/scheduler.pt") -> None:
+            super().__init__()
+            self.fails, self.written = fails, 0
+            if name is not None:
+                self.name = name
+
+        def writable(self) -> bool:
+            return True
+
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:  # torch.load reads only a seekable file
+            return True
+
+        def seek(self, offset: int, whence: int = 0) -> int:
+            return 0
+
+        def readinto(self, buffer) -> int:
+            raise self.fails()
+
+        def write(self, data) -> int:
+            self.written += len(data)
+            if self.written > 100:
+                raise self.fails()
+            return len(data)
+
+    def under_its_own_error() -> Exception:  # an fsspec-like writer whose own error replaced the OSError
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError:
+            raise ValueError("flush failed")  # noqa: B904 - as such a writer raises it (its __context__ only)
+
+    def save(obj, f) -> None:  # a function of ours that happens to be called save
+        raise RuntimeError("basic_ios::clear: iostream error")
+
+    target = tmp_path / "optimizer.pt"
+    writer_words = "PytorchStreamWriter failed writing file data/0: file write failed"
+    said = {  # raised -> the one line
+        lambda: torch.save({"w": Raises(RuntimeError(writer_words))}, str(target)):
+            f"error: OSError: write failed (the disk may be full): {target}",
+        lambda: torch.save({"w": torch.zeros(1000)}, FileObject(under_its_own_error)):
+            "error: OSError: No space left on device: /out/checkpoint-6/scheduler.pt",
+        lambda: torch.save({"w": torch.zeros(1000)}, FileObject(lambda: OSError("quota exceeded"))):
+            "error: OSError: quota exceeded",
+        lambda: torch.save({"w": torch.zeros(1000)}, FileObject(lambda: OSError(errno.ENOSPC, "No space left on device"),
+                                                                name=None)):
+            "error: OSError: No space left on device",
+    }
+    for command, line in said.items():
+        assert run_guarded(command) == 2
+        assert capsys.readouterr().err.splitlines() == [line]
+    crashes = [
+        lambda: torch.save({"w": Raises(RuntimeError("a bug after basic_ios::clear: iostream error"))}, str(target)),
+        lambda: torch.save({"w": Raises(RuntimeError(f"a bug: Parent directory {tmp_path} does not exist."))},
+                           str(target)),
+        lambda: torch.save({"w": Raises(ValueError("basic_ios::clear: iostream error"))}, str(target)),
+        lambda: save({"w": 1}, str(target)),
+        lambda: torch.load(FileObject(lambda: RuntimeError("basic_ios::clear: iostream error"))),
+    ]
+    for command in crashes:
+        with pytest.raises((RuntimeError, ValueError)):
+            run_guarded(command)
+
+
 def test_only_an_error_that_is_an_os_error_is_its_line_and_a_crash_still_closes_its_bar(monkeypatch, capsys):
     """Mutation audit (the OS error inside a library's error): a Rust I/O error worded over two lines or ending in a
     newline was a crash, an error that only quotes one with more after it was taken for it, and a crash, now caught by
@@ -808,6 +892,22 @@ def test_data_stats_names_the_clips_of_a_small_study_and_counts_positions_past_t
     big = write_release(tiny_release_tables(n_clips=31, n_test=6, trials_per_participant=40), tmp_path / "big")
     assert main(["data", "stats", str(big), "--n-splits", "2", "--png", "big.png"]) == 0
     assert drawn[-1]["tick_names"] == [None, [f"clip_{i:03d}.mp4" for i in range(6)]]  # 31 clips, then 6
+
+
+def test_a_panel_of_exactly_thirty_clips_is_named_and_each_panel_is_judged_by_its_own_count():
+    """Mutation audit (``MAX_NAMED_CLIPS``): 30 clips, the most a panel names, was never drawn (12 and 31 were), so
+    ``<`` for ``<=`` passed. By hand: 24 train + 6 test = 30 clips named in both panels; 25 + 6 = 31 counts
+    positions in the first and names the 6 test clips."""
+    from types import SimpleNamespace
+
+    from bgs_hf.cli.data import panel_clip_names
+
+    for n_fit, named_all in ((24, True), (25, False)):
+        ids = [f"c{i}" for i in range(n_fit + 6)]
+        data = SimpleNamespace(clip_ids=ids, split_items=lambda split, n_fit=n_fit: np.arange(n_fit) + 6
+                               if split == "fit" else np.arange(6))
+        test = ids[:6]
+        assert panel_clip_names(data) == [ids[6:] + test if named_all else None, test], n_fit
 
 
 @pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])

@@ -613,6 +613,28 @@ def test_similarity_panels_name_their_clips_when_given_names_and_keep_them_insid
         plot_similarity_matrices({"a": np.eye(2)}, tmp_path / "n.png", tick_names=[names])
 
 
+def test_named_ticks_widen_the_figure_by_each_named_panel_and_a_name_of_twenty_characters_is_kept_whole(
+        tmp_path, monkeypatch):
+    """Mutation audit (the figure size for names, ``_tick_text``): the room named ticks take was never measured (the
+    figure kept 4.2 in a panel + 0.8 by 4.4 without it, grew once for two named panels, or by a name's uncut length,
+    and the labels still fitted: constrained layout shrank the panels), a name of exactly TICK_CHARS characters was
+    never shown, and the column names were never checked to stand upright. By hand: a shown name of 20 characters (36
+    cut to 20, or 20 kept) is 0.07 x 20 = 1.4 in beside each named panel and once below."""
+    drawn = _capture_figures(monkeypatch)
+    names = ["walk/a.mp4", "b.mp4", "interviews/participant-07/take-3.mp4"]
+    for tick_names, size in (([names, None], (4.2 * 2 + 0.8 + 1.4, 4.4 + 1.4)),
+                             ([names, names], (4.2 * 2 + 0.8 + 2 * 1.4, 4.4 + 1.4)),
+                             (None, (4.2 * 2 + 0.8, 4.4))):
+        plot_similarity_matrices({"a": np.eye(3), "b": np.eye(3)}, tmp_path / "m.png", tick_names=tick_names)
+        assert tuple(drawn[-1].get_size_inches()) == pytest.approx(size), tick_names
+    twenty = "studio/take-0003.mp4"  # 20 characters
+    plot_similarity_matrices({"a": np.eye(2)}, tmp_path / "m.png", tick_names=[[twenty, "b.mp4"]])
+    ax = drawn[-1].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [twenty, "b.mp4"]
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {90.0}  # columns' names upright: no overlap
+    assert tuple(drawn[-1].get_size_inches()) == pytest.approx((4.2 + 0.8 + 1.4, 4.4 + 1.4))
+
+
 def test_unobserved_cells_are_hatched_so_a_greyscale_print_keeps_them_apart_from_the_most_similar_pairs(
         tmp_path, monkeypatch):
     """Seen in a visual review (greyscale copy of similarity_matrices.png): unobserved pairs were flat #d9d9d9, grey

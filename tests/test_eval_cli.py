@@ -2645,3 +2645,31 @@ def test_the_evaluation_reports_figures_have_alt_text_that_says_what_they_show(t
     res["attention"]["models"] = {"bgs": {"grid": [8, 14, 14]}}  # written before maps recorded their method
     overlays = {b[1]: b[2] for b in dict(build_sections([("one", res, tmp_path)]))["Attention"] if b[0] == "image"}
     assert "(attention rollout)" in overlays["attention_0.png"]
+
+
+def test_each_runs_overlays_are_captioned_with_its_own_map_and_a_run_without_maps_recorded_says_rollout(tmp_path):
+    """Mutation audit (``_images``' callable caption, ``_attention_caption``): every report the tests built held one
+    run, so captioning each run's overlays with the first run's map passed, and a run whose results hold no attention
+    models (written before the maps were recorded) was never captioned: "()" passed for its map. By hand: each run's
+    own map, then its label; the default map's name."""
+    import copy
+
+    from bgs_hf.eval.report import build_sections
+
+    conv = "each location's contribution to the mean-pooled feature (no attention)"
+
+    def run(method: str | None, figure: str) -> dict:
+        models = {} if method is None else {"bgs": {"method": method, "grid": [2, 4, 4]}}
+        return {"data": "d", "split": "test", "models": {}, "fit": {}, "attention": {"models": models},
+                "figures": {"attention": [figure]}}
+
+    one, two = run(conv, "one.png"), run("attention rollout (Abnar & Zuidema, 2020)", "two.png")
+    blocks = dict(build_sections([("conv", one, tmp_path), ("vit", copy.deepcopy(two), tmp_path)]))["Attention"]
+    alt = {b[1]: b[2] for b in blocks if b[0] == "image"}
+    assert f"({conv})" in alt["one.png"] and alt["one.png"].endswith(" (conv)")
+    assert "(attention rollout (Abnar & Zuidema, 2020))" in alt["two.png"] and conv not in alt["two.png"]
+    assert alt["two.png"].endswith(" (vit)")
+    blocks = dict(build_sections([("old", run(None, "old.png"), tmp_path)]))["Attention"]
+    assert [b[2] for b in blocks if b[0] == "image"] == [
+        "overlays of each model's map (attention rollout) on one scored clip's frames: the frames, then one row per "
+        "model, on one colour scale (share of relevance per token)"]

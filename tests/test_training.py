@@ -1156,6 +1156,9 @@ def test_run_config_records_a_training_arguments_object_as_trained_and_a_dict_as
      "--torch_compile compiles in it and is recorded with --torch_compile_mode reduce-overhead"),
     ({"BACKEND": "INDUCTOR", "MODE": "default"}, {"torch_compile_backend": "aot_eager"}, (True, "aot_eager", None),
      None),  # the flag's backend is the one compiled with
+    # mutation audit: the flag's own mode is the one compiled with, and nothing is said of the launch's
+    ({"BACKEND": "NO", "MODE": "reduce-overhead"}, {"torch_compile": True, "torch_compile_mode": "max-autotune"},
+     (True, "inductor", "max-autotune"), None),
 ])
 def test_a_launchs_dynamo_backend_is_recorded_as_the_compile_it_runs(tmp_path, tiny, monkeypatch, caplog, env, flags,
                                                                      expected, said):
@@ -1191,6 +1194,19 @@ def test_an_unknown_dynamo_backend_in_the_environment_is_one_line_before_the_dat
     with pytest.raises(BGSInputError, match=r"^dynamo backend 'inductr' \(--torch_compile_backend or "
                                             r"ACCELERATE_DYNAMO_BACKEND\) is not one accelerate knows: use one of no, "
                                             r"eager, aot_eager, inductor, "):
+        train_bgs(cfg)
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_unknown_torch_compile_backend_flag_is_named_in_the_one_line(tmp_path, tiny, monkeypatch):
+    """Mutation audit (``_launch_compile``): the refusal named only the environment's backend, so a mistyped
+    ``--torch_compile_backend`` (transformers keeps any text) was said as ``dynamo backend None``."""
+    data, pix = tiny
+    monkeypatch.delenv("ACCELERATE_DYNAMO_BACKEND", raising=False)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "torch_compile_backend": "inductr"},
+                      data_override=data, clip_store=TensorClipStore(pix), model_override=None)
+    with pytest.raises(BGSInputError, match=r"^dynamo backend 'inductr' \(--torch_compile_backend or "):
         train_bgs(cfg)
     assert not (tmp_path / "r").exists()
 

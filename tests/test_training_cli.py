@@ -479,6 +479,49 @@ def test_an_os_error_before_any_checkpoint_is_its_one_line_without_a_resume_line
     assert capsys.readouterr().err.splitlines() == [f"error: PermissionError: Permission denied: {tmp_path / 'run'}"]
 
 
+def test_the_resume_line_follows_only_the_environments_error_and_a_half_written_first_checkpoint_says_none(
+        tmp_path, capsys, monkeypatch):
+    """Mutation audit (train's line after an error): the line was also printed after any error once a checkpoint was
+    begun (a diverged run, a bad clip mid-run: exit 1 and 2, not the environment), or after any error that took the
+    environment's path, and a full disk while the first checkpoint was written (checkpoint-5 half-written, none
+    complete) said nothing, as if none had been begun. By hand: the error's line alone, then the "none yet" line."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    from bgs_hf.errors import BGSDivergedError, BGSInputError
+    from bgs_hf.train import main
+
+    run = tmp_path / "run"
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
+    for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    first = run / "checkpoint-5"
+    first.mkdir(parents=True)
+    (first / "adapter_model.safetensors").write_bytes(b"")  # no trainer_state.json: cut while it was written
+
+    def full_disk(config):
+        raise OSError(28, "No space left on device", str(first / "optimizer.pt"))
+
+    monkeypatch.setattr("bgs_hf.training.api.train_bgs", full_disk)
+    assert main([]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: OSError: No space left on device: {first}/optimizer.pt",
+        f"no checkpoint was written yet in {run}: nothing to resume from"]
+    (first / "trainer_state.json").write_text(json.dumps({"global_step": 5}))  # now a complete one
+
+    def diverged(config):
+        raise BGSDivergedError("loss is nan at step 7")
+
+    def bad_clip(config):
+        raise BGSInputError("not a readable video", path="c7.mp4")
+
+    for fails, status, line in ((diverged, 1, "error: loss is nan at step 7"),
+                                (bad_clip, 2, "error: c7.mp4: not a readable video")):
+        monkeypatch.setattr("bgs_hf.training.api.train_bgs", fails)
+        assert main([]) == status
+        assert capsys.readouterr().err.splitlines() == [line]
+
+
 def _as_process(monkeypatch, rank: str | None, local_rank: str) -> None:
     """Environment of one process of a launch: its RANK (None: a launcher that sets only LOCAL_RANK) and LOCAL_RANK."""
     if rank is None:
