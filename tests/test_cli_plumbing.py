@@ -1574,3 +1574,42 @@ def test_a_split_too_small_for_its_cis_gets_one_note_per_output_and_a_demo_sized
         md, _ = render(build_sections([("one", {**res, "models": {}}, tmp_path)]), tmp_path, "t")
         assert md.count(said) == (note is not None)
         assert note is None or f"*{note.removeprefix('note: ')}" in md
+
+
+def test_the_small_split_note_reads_every_row_counts_only_real_counts_and_prefixes_each_runs_note(tmp_path, capsys):
+    """Mutation audit (`small_split_note` and its callers): an interval of 0.85 - -0.95 (1.8 less an ulp in floats)
+    taken as narrow, the note given only when every row's interval is wide (the tests gave each row the same one), a
+    count of True or text read as judgments, a clip count of None or "5" printed ("None clips", "5 clips") or none an
+    empty "()", an infinite, three-ended, reversed or half-bool interval read as wide, only evaluate's first row read,
+    and the report's note without its run's label where two runs share the report, all passed. By hand: 150 judgments
+    is enough, so only a wide interval (its high end less its low end >= 1.8) can add the note there."""
+    from bgs_hf.cli.evaluate import _print_summary
+    from bgs_hf.data.validate import small_split_note
+    from bgs_hf.eval.report import build_sections, render
+
+    said = "is too small for its 95% CIs to say anything"
+    wide = " (an R² interval spans most of R²'s range, -1 to 1)"
+    assert small_split_note("test", 20, 150, [[-0.95, 0.85]]) == f"note: the test split (20 clips, 150 judgments) {said}{wide}"
+    assert small_split_note("val", 20, 150, [[0.1, 0.2], None, (-0.95, 0.85)]) == \
+        f"note: the val split (20 clips, 150 judgments) {said}{wide}"  # one wide row of three is enough
+    assert small_split_note("test", None, np.int64(99), []) == (  # numpy's count is one; a missing one is left out
+        f"note: the test split (99 judgments) {said} (under 100 judgments, the fewest `bgs-hf data validate` expects "
+        "CIs to be read on)")
+    assert small_split_note("test", None, None, [[-1.0, 1.0]]) == f"note: the test split {said}{wide}"
+    assert small_split_note("test", "5", 150, [[-1.0, 1.0]]) == f"note: the test split (150 judgments) {said}{wide}"
+    for not_a_count in (True, 8.0, "8", None):
+        assert small_split_note("test", 20, not_a_count, [[0.1, 0.2]]) is None, not_a_count
+    for not_an_interval in ([-np.inf, np.inf], [-1.0, 1.0, 0.5], [1.0, -1.0], [np.nan, 1.0], [-1.0, True], "ab", None):
+        assert small_split_note("test", 20, 150, [not_an_interval]) is None, not_an_interval
+
+    row = {**_scores("test"), "n_clips": 20, "n_judgments": 150}
+    fit = {"pretrained": {**row, "r2_ci": [0.1, 0.2]}, "bgs": {**row, "r2_ci": [-1.0, 1.0]}, "language": row}
+    res = {"data": "d", "split": "test", "n_clips": 20, "n_pairs": 5, "n_judgments": 150, "noise_ceiling_r2": 0.5,
+           "fit": fit}
+    _print_summary(res)
+    assert [ln for ln in capsys.readouterr().out.splitlines() if said in ln] == \
+        [f"  note: the test split (20 clips, 150 judgments) {said}{wide}"]
+    demo = {**res, "fit": {name: {**row, "r2_ci": [0.04, 0.13]} for name in fit}}
+    md, _ = render(build_sections([("small", {**res, "models": {}}, tmp_path),
+                                   ("demo", {**demo, "models": {}}, tmp_path / "2")]), tmp_path, "t")
+    assert md.count(said) == 1 and f"*small: the test split (20 clips, 150 judgments) {said}{wide}.*" in md

@@ -1777,6 +1777,59 @@ def test_a_decode_worker_stopped_while_it_writes_its_frames_leaves_no_temp_file(
     assert list(cache.rglob("*.npy")) == []
 
 
+def test_stop_decoding_sigterms_the_worker_and_sigkills_one_that_ignores_it(tmp_path: Path) -> None:
+    """Mutation audit (``stop_decoding``): SIGKILL at once (no handler runs, so a worker's half-written frames stay)
+    and no SIGKILL after the grace time (a hung FFmpeg, which runs no handler, outlives the server) both passed: the
+    Space's stop test has a worker that unwinds on SIGTERM. Here real processes: one that exits 3 on SIGTERM, as the
+    decode worker does, and one that ignores it, ended by SIGKILL (-9) once the 0.5 s grace is over."""
+    import signal
+    import subprocess
+    import sys
+
+    backend = _hand_backend(tmp_path)
+    backend._decoder = None
+    backend.stop_decoding()  # no upload being decoded: nothing to end
+    wait = "print('up', flush=True); import time; time.sleep(60)"
+    for handler, status in (("lambda *_: sys.exit(3)", 3), ("signal.SIG_IGN", -signal.SIGKILL)):
+        code = f"import signal, sys; signal.signal(signal.SIGTERM, {handler}); {wait}"
+        with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as proc:
+            try:
+                assert proc.stdout.readline() == "up\n"
+                backend._decoder = proc
+                backend.stop_decoding(grace_s=0.5)
+                assert proc.wait(timeout=20) == status
+            finally:
+                proc.kill()
+
+
+def test_a_decode_past_its_deadline_kills_its_worker_at_the_deadline(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit (``decode_upload``'s Popen path): the deadline's ``kill`` left out passed: the deadline test's
+    real worker decodes a short clip, which ``communicate()`` then waited for. A worker that would sleep 30 s is
+    ended (SIGKILL, -9) at the 0.5 s deadline, and the upload refused then, not 30 s later."""
+    import signal
+    import subprocess
+    import sys
+    import types
+
+    from bgs_hf.hub import space_app
+
+    started: list = []
+    Popen = subprocess.Popen
+
+    def sleeper(cmd: list[str], **kwargs) -> subprocess.Popen:
+        started.append(Popen([sys.executable, "-c", "import time; time.sleep(30)"], **kwargs))
+        return started[-1]
+
+    backend = _hand_backend(tmp_path)
+    backend.config = SpaceConfig(decode_timeout_s=0.5)
+    backend.upload_cache = types.SimpleNamespace(root=tmp_path / "uploads")
+    monkeypatch.setattr(space_app.subprocess, "Popen", sleeper)
+    begun = time.monotonic()
+    with pytest.raises(BGSInputError, match=r"^clip\.mp4: decoding took longer than 0\.5 s; try a shorter clip$"):
+        backend.decode_upload(tmp_path / "clip.mp4")
+    assert time.monotonic() - begun < 15 and started[0].returncode == -signal.SIGKILL
+
+
 def _stand_in_worker(seen: list, code: int = 0, stderr: str = "", hang: bool = False) -> type:
     """A ``subprocess.Popen`` for ``decode_upload``: records ``(cmd, kwargs)`` (with communicate's ``timeout``) and
     exits with ``code`` and ``stderr``, or overruns its deadline (``hang``)."""
@@ -2023,6 +2076,30 @@ def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a
     assert asked == ["0.0.0.0"] and served["server_port"] == 54321
     config = served["config"]
     assert (config.max_upload_mb, config.max_duration_s, config.catalogue_split) == (20.0, 30.0, None)
+
+
+def test_the_space_command_quiets_uvicorns_error_log_only_while_it_closes(monkeypatch) -> None:
+    """`bgs-hf space` turned uvicorn's error log off for ``close()`` (the requests it cancels are no errors) and left it
+    off: a second Space started in the same process (a notebook's ``main(["space", ...])``) logged none of its
+    server's errors. Off during ``close()``, as it was after; the upload's decode worker is ended before it."""
+    import logging
+    import types
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    seen: list = []
+    log = logging.getLogger("uvicorn.error")
+    monkeypatch.setattr(log, "disabled", False)  # put back by monkeypatch whatever the command leaves
+    monkeypatch.setattr(space_app.ModelPair, "load", classmethod(lambda cls, name: "pair"))
+    monkeypatch.setattr(space_app.Catalogue, "for_config", classmethod(lambda cls, config: ["c0"]))
+    monkeypatch.setattr(space_app, "SpaceBackend", lambda config, **kw: types.SimpleNamespace(
+        stop_decoding=lambda: seen.append("stop_decoding")))
+    demo = types.SimpleNamespace(local_url="http://127.0.0.1:7861/", is_running=False,
+                                 close=lambda verbose=True: seen.append(("close", log.disabled)))
+    monkeypatch.setattr(space_app, "launch", lambda config, **kw: demo)
+    assert main(["space", "--model", "me/model", "--port", "7861"]) == 0
+    assert seen == ["stop_decoding", ("close", True)] and log.disabled is False
 
 
 def test_the_catalogue_skips_clips_without_a_video_and_counts_votes_by_catalogue_position(tmp_path: Path,

@@ -1273,6 +1273,31 @@ def test_a_launchs_fullgraph_and_dynamic_compile_are_recorded_where_the_run_is_c
                                                   **{f"torch_compile_{k}": v for k, v in recorded.items()}})
 
 
+@pytest.mark.parametrize(("env", "backend", "recorded"), [
+    ({"FULLGRAPH": "true", "DYNAMIC": "true"}, "neuron", {"fullgraph": True, "dynamic": False}),
+    ({"FULLGRAPH": "false"}, "aot_eager", {}),
+    ({"DYNAMIC": "true", "REGIONAL_COMPILATION": "false"}, "inductor", {"dynamic": True}),
+])
+def test_the_recorded_compile_options_are_the_trainers_own_and_an_automatic_dynamic_is_left_out(monkeypatch, env,
+                                                                                               backend, recorded):
+    """Mutation audit (``_compile_options``): the Trainer's ``dynamic=False`` for the neuron backend dropped (the
+    record said the launch's ``dynamic: true``, which the Trainer overrides: transformers'
+    ``create_accelerator_and_postprocess``), and ``dynamic`` unset (None: torch.compile decides) recorded as
+    ``dynamic: false``, both passed: the run tests set every variable. By hand: fullgraph and dynamic off or unset
+    record nothing; an uncompiled run records nothing whatever the variables say."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.api import _compile_options
+
+    for name in ("USE_FULLGRAPH", "USE_DYNAMIC", "USE_REGIONAL_COMPILATION"):
+        monkeypatch.delenv(f"ACCELERATE_DYNAMO_{name}", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(f"ACCELERATE_DYNAMO_USE_{name}", value)
+    args = SimpleNamespace(torch_compile=True, torch_compile_backend=backend, torch_compile_mode=None)
+    assert _compile_options(args) == recorded
+    assert _compile_options(SimpleNamespace(**{**vars(args), "torch_compile": False})) == {}
+
+
 def test_an_output_dir_that_is_a_file_is_one_line(tmp_path, tiny):
     data, pix = tiny
     (tmp_path / "afile").write_text("x")

@@ -102,9 +102,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         backend.stop_decoding()  # an upload being decoded: its worker ends now, not at its deadline
         # close() cancels the requests still open (launch: the server does not wait for them); each cancelled one
-        # is not an error, but uvicorn's log printed it as "Exception in ASGI application" with a traceback
-        logging.getLogger("uvicorn.error").disabled = True
-        demo.close(verbose=False)  # the server, its queue and any static-file worker processes; the port freed
+        # is not an error, but uvicorn's log printed it as "Exception in ASGI application" with a traceback; off for
+        # the close only: a later Space in this process (a notebook's next `main(["space", ...])`) logs its errors
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        was_disabled, uvicorn_log.disabled = uvicorn_log.disabled, True
+        try:
+            demo.close(verbose=False)  # the server, its queue and any static-file worker processes; the port freed
+        finally:
+            uvicorn_log.disabled = was_disabled
     return 0
 
 
