@@ -116,10 +116,19 @@ def parse(argv: list[str] | None = None) -> Any:
 
 def _fit_lines(metrics: dict[str, Any]) -> list[str]:
     """The printed fit of each split the run scored (val, test), in the numbers' printed forms
-    (:func:`~bgs_hf.training.api.fit_text`), why a noise ceiling is undefined beside it where metrics.json says."""
+    (:func:`~bgs_hf.training.api.fit_text`), why a noise ceiling is undefined beside it where metrics.json says, and
+    below a split too small for its 95% CIs to say anything the one note `baseline` and `evaluate` print (a 5-clip
+    split's R² [-1.000, 1.000] was printed without a word)."""
+    from bgs_hf.data.validate import small_split_note
     from bgs_hf.training.api import fit_text
 
-    return [f"  {split:<5} {fit_text(metrics[split], detail=True)}" for split in ("val", "test") if metrics.get(split)]
+    lines = []
+    for split in ("val", "test"):
+        fit = metrics.get(split)
+        if fit:
+            note = small_split_note(split, fit.get("n_clips"), fit.get("n_judgments"), [fit.get("r2_ci")])
+            lines += [f"  {split:<5} {fit_text(fit, detail=True)}", *([f"        {note}"] if note else [])]
+    return lines
 
 
 def _unscored(metrics: dict[str, Any]) -> str:

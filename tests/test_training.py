@@ -525,7 +525,8 @@ def test_a_run_whose_test_split_has_no_noise_ceiling_records_and_prints_why(tmp_
     capsys.readouterr()  # the training's own log lines
     assert main(["--data", "x", "--output_dir", str(tmp_path / "unused")]) == 0
     printed = capsys.readouterr().out
-    val, test = printed[printed.index("run folder"):].splitlines()[1:3]
+    # each fit's line, not the small-split note below it (this tiny run's splits get one)
+    val, test = [ln for ln in printed[printed.index("run folder"):].splitlines() if ln.startswith(("  val ", "  test "))]
     # the reason stands for the share of no ceiling (`"pct_of_ceiling": null` was printed), as `bgs-hf baseline` says it
     assert test.startswith("  test  R² ") and f"noise ceiling n/a ({why}), RSA ρ " in test and "of ceiling" not in test
     assert val.startswith("  val   R² ") and "n/a" not in val and "% of ceiling, RSA ρ " in val
@@ -1196,6 +1197,32 @@ def test_an_unknown_dynamo_backend_in_the_environment_is_one_line_before_the_dat
                                             r"eager, aot_eager, inductor, "):
         train_bgs(cfg)
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("name", ["USE_FULLGRAPH", "USE_REGIONAL_COMPILATION", "USE_DYNAMIC"])
+def test_a_dynamo_switch_that_is_no_truth_value_is_named_in_one_line_before_the_data_loads(tmp_path, tiny, monkeypatch,
+                                                                                          name):
+    """A hand-set ACCELERATE_DYNAMO_USE_FULLGRAPH (_USE_REGIONAL_COMPILATION, _USE_DYNAMIC) of ``maybe`` fails in
+    accelerate's plugin as "invalid truth value maybe", which was reported as ``dynamo backend None ... is not one
+    accelerate knows``: the line names the variable at fault and its value; an unknown backend, which the plugin reads
+    first, is still the backend's line."""
+    data, pix = tiny
+    for var in ("BACKEND", "USE_FULLGRAPH", "USE_REGIONAL_COMPILATION", "USE_DYNAMIC"):
+        monkeypatch.delenv(f"ACCELERATE_DYNAMO_{var}", raising=False)
+    monkeypatch.setenv(f"ACCELERATE_DYNAMO_{name}", "maybe")
+
+    def config(run: str) -> TrainConfig:
+        return TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                           training={"output_dir": str(tmp_path / run), "use_cpu": True}, data_override=data,
+                           clip_store=TensorClipStore(pix), model_override=None)
+
+    with pytest.raises(BGSInputError, match=rf"^ACCELERATE_DYNAMO_{name}='maybe' is not a truth value accelerate "
+                                            r"reads: use true or false \(or yes/no, on/off, 1/0\)$"):
+        train_bgs(config("r"))
+    assert not (tmp_path / "r").exists()
+    monkeypatch.setenv("ACCELERATE_DYNAMO_BACKEND", "inductr")
+    with pytest.raises(BGSInputError, match=r"^dynamo backend 'inductr' \(--torch_compile_backend or "):
+        train_bgs(config("r2"))
 
 
 def test_an_unknown_torch_compile_backend_flag_is_named_in_the_one_line(tmp_path, tiny, monkeypatch):

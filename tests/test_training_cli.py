@@ -835,12 +835,62 @@ def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process
     monkeypatch.setattr(api, "train_bgs", run_on(True))
     assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 0
     # by hand: R² 0.25 [0.1, 0.4] of a 0.5 ceiling is 50%; ρ 0.5; 2 of 5 and 5 of 8 right; the unrounded R² is
-    # metrics.json's (the printed JSON read 0.07499999999999998)
+    # metrics.json's (the printed JSON read 0.07499999999999998); 8 judgments are under 100: the small-split note
     assert capsys.readouterr().out == (
         "run folder: RUN  (2.0 s)\n"
         "  test  R² 0.250 [0.100, 0.400], noise ceiling 0.500, 50.0% of ceiling, RSA ρ 0.500, 3-way acc 40.0%, "
         "2-way acc 62.5% over 8 judgments\n"
+        "        note: the test split (8 judgments) is too small for its 95% CIs to say anything (under 100 judgments, "
+        "the fewest `bgs-hf data validate` expects CIs to be read on)\n"
         "metrics (JSON): RUN/metrics.json\n")
+
+
+def test_bgs_hf_train_notes_each_split_too_small_for_its_cis_once_and_a_demo_sized_split_not_at_all(monkeypatch,
+                                                                                                       capsys):
+    """`baseline`, `evaluate` and the report say when a split is too small for its 95% CIs to say anything; `bgs-hf
+    train`'s closing lines printed a 5-clip split's R² [-1.000, 1.000] without a word. Each scored split that needs it
+    gets the one note below its own line (under 100 judgments, or an R² interval 1.8 or more wide); the demo's splits
+    print what they printed before, line for line."""
+    from types import SimpleNamespace
+
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    def fit(r2_ci, n_clips, n_judgments, hits3, hits2):
+        return {"r2": 0.0625, "r2_ci": r2_ci, "rsa_spearman": 0.25, "ooo_acc_3way": hits3 / n_judgments,
+                "ooo_acc_2way": hits2 / n_judgments, "pct_of_ceiling": 12.5, "ceiling_r2": 0.5, "n_pairs": 9,
+                "n_clips": n_clips, "n_judgments": n_judgments, "split": "?"}
+
+    said = "is too small for its 95% CIs to say anything"
+    demo_val, demo_test = fit([0.0, 0.125], 25, 200, 100, 150), fit([0.0, 0.125], 50, 348, 174, 261)
+    tiny_val, tiny_test = fit([-1.0, 1.0], 5, 150, 50, 75), fit([0.0, 0.125], 5, 8, 4, 6)
+    # by hand: 0.0625 of a 0.5 ceiling is 12.5%; 100/200 and 174/348 are 50.0%, 150/200 and 261/348 75.0%, 50/150
+    # 33.3%, 75/150 50.0%, 4/8 50.0%, 6/8 75.0%
+    line = ("  {}  R² 0.062 [{}], noise ceiling 0.500, 12.5% of ceiling, RSA ρ 0.250, 3-way acc {}, 2-way acc {} "
+            "over {} judgments")
+    demo = [line.format("val ", "0.000, 0.125", "50.0%", "75.0%", 200),
+            line.format("test", "0.000, 0.125", "50.0%", "75.0%", 348)]
+    for val, test, notes in [
+        (demo_val, demo_test, []),
+        (tiny_val, demo_test, [f"        note: the val split (5 clips, 150 judgments) {said} (an R² interval spans "
+                               "most of R²'s range, -1 to 1)"]),
+        (tiny_val, tiny_test, [f"        note: the val split (5 clips, 150 judgments) {said} (an R² interval spans "
+                               "most of R²'s range, -1 to 1)",
+                               f"        note: the test split (5 clips, 8 judgments) {said} (under 100 judgments, the "
+                               "fewest `bgs-hf data validate` expects CIs to be read on)"]),
+    ]:
+        result = SimpleNamespace(trainer=SimpleNamespace(args=SimpleNamespace(should_save=True)),
+                                 metrics={"val": val, "test": test}, output_dir="RUN", wall_s=2.0)
+        monkeypatch.setattr(api, "train_bgs", lambda config, result=result: result)
+        assert main(["--data", "x", "--output_dir", "/tmp/unused"]) == 0
+        printed = capsys.readouterr().out.splitlines()
+        fits = printed[1:-1]
+        if not notes:
+            assert fits == demo
+            continue
+        val_line = line.format("val ", "-1.000, 1.000", "33.3%", "50.0%", 150)
+        test_line = demo[1] if test is demo_test else line.format("test", "0.000, 0.125", "50.0%", "75.0%", 8)
+        assert fits == [val_line, notes[0], test_line, *notes[1:]]
 
 
 def test_a_broken_test_video_stops_the_run_before_training(socialshapes, tmp_path, capsys):

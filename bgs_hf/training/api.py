@@ -274,6 +274,11 @@ def _launch_compile(args: Any) -> None:
         plugin = _trainers_dynamo_plugin(args)
     except ValueError:  # accelerate launch checks its flag; a hand-set variable is read only when the Trainer starts
         given = args.torch_compile_backend or os.environ.get("ACCELERATE_DYNAMO_BACKEND")
+        switch, read = _unreadable_dynamo_switch(), given if given is not None else "no"  # the plugin's default
+        if switch is not None and read.upper() in DynamoBackend.list():  # the plugin reads the backend first
+            name, value = switch
+            raise BGSInputError(f"{name}={value!r} is not a truth value accelerate reads: use true or false (or yes/no, "
+                                "on/off, 1/0)") from None
         raise BGSInputError(f"dynamo backend {given!r} (--torch_compile_backend or ACCELERATE_DYNAMO_BACKEND) is not "
                             f"one accelerate knows: use one of {', '.join(b.lower() for b in DynamoBackend.list())}"
                             ) from None
@@ -292,6 +297,26 @@ def _launch_compile(args: Any) -> None:
         args.torch_compile_mode = mode
         logger.info("accelerate launch's dynamo mode %s (its config file, its --dynamo_mode or ACCELERATE_DYNAMO_MODE): "
                     "--torch_compile compiles in it and is recorded with --torch_compile_mode %s", mode, mode)
+
+
+#: the launch's compile switches the Trainer's dynamo plugin reads as truth values, in the order it reads them
+DYNAMO_SWITCHES = ("ACCELERATE_DYNAMO_USE_FULLGRAPH", "ACCELERATE_DYNAMO_USE_REGIONAL_COMPILATION",
+                   "ACCELERATE_DYNAMO_USE_DYNAMIC")
+
+
+def _unreadable_dynamo_switch() -> tuple[str, str] | None:
+    """The first hand-set :data:`DYNAMO_SWITCHES` variable accelerate cannot read as true or false, with its value:
+    the plugin's ValueError ("invalid truth value maybe") was reported as an unknown dynamo backend named None."""
+    from accelerate.utils import str_to_bool
+
+    for name in DYNAMO_SWITCHES:
+        value = os.environ.get(name)
+        if value is not None:
+            try:
+                str_to_bool(value)
+            except ValueError:
+                return name, value
+    return None
 
 
 def _trainers_dynamo_plugin(args: Any) -> Any:
