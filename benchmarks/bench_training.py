@@ -577,14 +577,14 @@ def main(argv: list[str] | None = None) -> int:
     runs["clip_batched"] = run_recipe(
         "clip-batched", data, store, backbone, work, seed=args.seed, bf16=args.bf16,
         training={"num_train_epochs": args.epochs, **clip_batched_train}, model_args=model_args)
-    share = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
+    loader = loader_share(runs["clip_batched"]["_trainer"], make_store, args.loader_steps)
     memory = measure_memory(args, data, store, backbone, work, model_args)
 
     pv, cb = runs["paper_v1"], runs["clip_batched"]
     for r in runs.values():
         r.pop("_trainer")
     target, reached, ratios = time_to_target(runs)
-    acc = acceptance(ratios, pv, cb, share, synthetic_pixels=args.synthetic_pixels)
+    acc = acceptance(ratios, pv, cb, loader, synthetic_pixels=args.synthetic_pixels)
     result = {
         "machine": host, "data": source, "backbone": spec.name,
         "n_train_clips": int(len(data.split_items("train"))), "n_train_judgments": int(len(data.triplets("train"))),
@@ -593,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
                      "learning_rate": cb["learning_rate"], "paper_v1_learning_rate": pv["learning_rate"],
                      "model": model_args, "seed": args.seed},
         "target_val_r2": target, "reached": reached, **ratios, "acceptance": acc,
-        "paper_v1": pv, "clip_batched": cb, "loader": share, "memory": memory,
+        "paper_v1": pv, "clip_batched": cb, "loader": loader, "memory": memory,
         "bench_wall_s": time.perf_counter() - t_all,
     }
     print_summary(result, runs, source, spec.name, synthetic_pixels=args.synthetic_pixels)

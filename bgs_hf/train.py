@@ -249,7 +249,8 @@ def _checkpoint_begun(run_dir: str) -> bool:
     """Whether the run folder holds a ``checkpoint-N``, complete or not."""
     from bgs_hf.training.resume import complete_checkpoints
 
-    return any(complete_checkpoints(run_dir))
+    complete, half_written = complete_checkpoints(run_dir)
+    return bool(complete or half_written)
 
 
 def _kept_after_interrupt(run_dir: str) -> str:

@@ -217,7 +217,7 @@ PANEL_AXES = ("position: train clips, then test clips", "position among the test
 MAX_NAMED_CLIPS = 30
 
 
-def _panel_orders(data) -> tuple:  # noqa: ANN001
+def _panel_orders(data) -> tuple[Any, Any]:  # noqa: ANN001
     """The clips of the two panels, in their row order: train (fit) then test, and test alone."""
     import numpy as np
 
@@ -225,7 +225,7 @@ def _panel_orders(data) -> tuple:  # noqa: ANN001
     return np.concatenate([fit, test]), test
 
 
-def panel_clip_names(data) -> list:  # noqa: ANN001
+def panel_clip_names(data) -> list[list[str] | None]:  # noqa: ANN001
     """Each panel's clip ids in row order where it has at most MAX_NAMED_CLIPS clips, else None (positions)."""
     return [[data.clip_ids[int(i)] for i in order] if len(order) <= MAX_NAMED_CLIPS else None
             for order in _panel_orders(data)]
@@ -238,11 +238,10 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
     from bgs_hf.metrics.similarity import human_similarity
 
     order, test = _panel_orders(data)
-    fit = order[: len(order) - len(test)]
     p_all = human_similarity(data.triplets(None), n_items=data.n_clips).p[np.ix_(order, order)]
     p_test = human_similarity(data.triplets("test"), n_items=data.n_clips).p[np.ix_(test, test)]
     return {
-        f"all valid judgments ({len(fit)} train | {len(test)} test clips)": p_all,
+        f"all valid judgments ({len(order) - len(test)} train | {len(test)} test clips)": p_all,
         f"test split ({len(test)} clips)": p_test,
     }
 

@@ -152,8 +152,10 @@ _TORCH_NO_FOLDER = re.compile(r"Parent directory (?P<folder>.+) does not exist\.
 
 def _torch_save_target(err: BaseException) -> str | None:
     """The file ``torch.save`` was writing when ``err`` was raised in it (its ``f``: a path or a file object's
-    name), "" where it wrote to an unnamed buffer, None where ``err`` came through no ``torch.save``: torch's writer
-    errors name no file, and only one raised inside torch's serialization is taken for a write failure."""
+    name), "" where it wrote to an unnamed buffer, None where ``err`` came through no ``torch.save``. Read from the
+    traceback's frame because nothing else holds it: torch's writer errors name no file, and the calls are inside
+    transformers' Trainer (a checkpoint's ``optimizer.pt``, ``rng_state.pth``), where no code of ours sees which file
+    it writes. The frame is also the proof: only an error raised inside ``torch.save`` is taken for a write failure."""
     for frame, _ in traceback.walk_tb(err.__traceback__):
         code = frame.f_code
         if code.co_name == "save" and code.co_filename.replace("\\", "/").endswith("torch/serialization.py"):
@@ -178,7 +180,6 @@ def _torch_write_error(err: Exception) -> OSError | None:
     target = _torch_save_target(err)
     if target is None:
         return None
-    where = [target] if target else []
     if no_folder:
         return OSError(errno.ENOENT, os.strerror(errno.ENOENT), target or no_folder["folder"])
     seen: BaseException | None = err.__cause__ or err.__context__
@@ -188,7 +189,7 @@ def _torch_write_error(err: Exception) -> OSError | None:
                 return OSError(seen.errno, seen.strerror, target) if seen.strerror else seen
             return seen
         seen = seen.__cause__ or seen.__context__
-    return OSError(None, "write failed (the disk may be full)", *where)
+    return OSError(None, "write failed (the disk may be full)", *([target] if target else []))
 
 
 def os_error_inside(err: BaseException) -> OSError | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ from bgs_hf._format import agree, count
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import SplitConfig
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 
 
 def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True) -> None:
@@ -72,17 +70,14 @@ def small_split_note(split: Any, n_clips: Any, n_judgments: Any, r2_cis: Iterabl
     """The one note below a printed fit (`baseline`, `evaluate`, a report) whose split is too small for its 95% CIs to
     say anything: under :data:`FEW_JUDGMENTS` valid judgments, or an R² interval nearly as wide as R²'s range. Five
     test clips printed an R² CI of [-1.0000, 1.0000] without a word; None for a split large enough (the demo's)."""
-    def whole(n: Any) -> bool:
-        return isinstance(n, numbers.Integral) and not isinstance(n, bool)
-
     def interval(ci: Any) -> bool:
-        return (isinstance(ci, (list, tuple)) and len(ci) == 2
-                and all(isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) for x in ci))
+        return isinstance(ci, (list, tuple)) and len(ci) == 2 and all(is_finite_real(x) for x in ci)
 
     wide = any(interval(ci) and ci[1] - ci[0] >= WIDE_R2_CI - 1e-9 for ci in r2_cis)  # 0.85 - -0.95 is 1.8 less an ulp
-    if not (wide or (whole(n_judgments) and n_judgments < FEW_JUDGMENTS)):
+    if not (wide or (is_whole(n_judgments, floats=False) and n_judgments < FEW_JUDGMENTS)):
         return None
-    size = ", ".join(count(int(n), noun) for n, noun in ((n_clips, "clip"), (n_judgments, "judgment")) if whole(n))
+    size = ", ".join(count(int(n), noun) for n, noun in ((n_clips, "clip"), (n_judgments, "judgment"))
+                     if is_whole(n, floats=False))
     why = ("an R² interval spans most of R²'s range, -1 to 1" if wide else
            f"under {FEW_JUDGMENTS} judgments, the fewest `bgs-hf data validate` expects CIs to be read on")
     return f"note: the {split} split{f' ({size})' if size else ''} is too small for its 95% CIs to say anything ({why})"
