@@ -388,7 +388,8 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
 def format_table(report: dict[str, Any]) -> str:
     """The headline markdown table: model | R² [CI] | % of ceiling | 3-way acc | 2-way acc. Percentages keep
-    one decimal (49.6% must not read "50%", a round bar it would seem to clear); undefined values read ``n/a``."""
+    one decimal (49.6% must not read "50%", a round bar it would seem to clear); undefined values read ``n/a``; below
+    it the note of a test split too small for its CIs to say anything (``small_split_note``)."""
     lines = ["| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 33%) | 2-way acc (chance 50%) |",
              "|---|---|---|---|---|"]
     for k in MODEL_KEYS:
@@ -404,6 +405,12 @@ def format_table(report: dict[str, Any]) -> str:
     whole = positive_ceiling(report["noise_ceiling_r2"])  # else no model row has a % either
     lines.append(f"| noise ceiling (split-half; 95% range over splits) | {ceiling} [{fmt(lo, '.3f')}, {fmt(hi, '.3f')}] "
                  f"| {'100%' if whole else '–'} | – | – |")
+    from bgs_hf.data.validate import small_split_note
+
+    # once below the table, as the evaluation report does: `--clips 40`'s R² [-1.000, 1.000] was shown without a word
+    note = small_split_note("test", report.get("n_test_clips"), report.get("n_test_judgments"),
+                            [m.get("r2_ci") for m in report["models"].values() if isinstance(m, dict)])
+    lines += [f"\n*{note.removeprefix('note: ')}.*"] if note else []
     lines += [f"\n*{MODEL_LABELS[k]}: not scored ({report['models'][k]['skipped']}).*"
               for k in MODEL_KEYS if report["models"].get(k, {}).get("skipped")]
     lines += [f"\n*{MODEL_LABELS[k]}: its embeddings do not differ between clips, so every similarity ties: the 0% "

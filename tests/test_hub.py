@@ -215,6 +215,47 @@ def test_a_card_says_why_its_split_has_no_noise_ceiling_as_metrics_json_records_
     assert "(one too small to estimate it: `bgs-hf data stats` says why)" in older and why not in older
 
 
+def test_a_card_notes_a_split_too_small_for_its_cis_once_and_a_normal_splits_card_is_unchanged(
+        tiny_run: Path, tmp_path: Path) -> None:
+    """A run scored on a 5-clip test split published a card whose table read R² [-1.000, 1.000] without a word (a
+    reader on the Hub sees only the card): below the table, once, the note `evaluate` prints. The card's fit keeps
+    no clip count, so the note names the judgments only. The tiny run's card (368 judgments, narrow CIs) renders as
+    the template without the note's lines renders it, byte for byte."""
+    import jinja2
+    from huggingface_hub import ModelCard
+
+    from bgs_hf._format import md_cell
+    from bgs_hf.hub.card import MODEL_CARD_TEMPLATE, BGSModelCardData, card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+
+    said = "is too small for its 95% CIs to say anything"
+    wide = "(an R² interval spans most of R²'s range, -1 to 1)"
+    few = "(under 100 judgments, the fewest `bgs-hf data validate` expects CIs to be read on)"
+    card = str(render_model_card(BGSModelCardData(fit={"r2": 0.1, "r2_ci": [-1.0, 1.0], "n_judgments": 348})))
+    table, _, rest = card.partition("## Usage")
+    assert f"\n\n*the test split (348 judgments) {said} {wide}.*\n\n" in table + "\n", table[-600:]
+    assert said not in rest and card.count(said) == 1
+    # the baseline's interval counts too (its row is in the table); a count under 100 with narrow intervals
+    both = str(render_model_card(BGSModelCardData(fit={"r2": 0.1, "r2_ci": [0.0, 0.2], "n_judgments": 12},
+                                                  baseline={"r2": 0.0, "r2_ci": [-0.9, 0.9]}, dataset_split="val")))
+    assert both.count(said) == 1 and f"*the val split (12 judgments) {said} {wide}.*" in both
+    assert f"*the test split (99 judgments) {said} {few}.*" in str(render_model_card(
+        BGSModelCardData(fit={"r2": 0.1, "r2_ci": [0.0, 0.2], "n_judgments": 99})))
+    assert said not in str(render_model_card(BGSModelCardData(fit={"r2": 0.1, "r2_ci": [0.0, 0.2],
+                                                                   "n_judgments": 100})))
+    # a normal-sized run's card: no note, and not one byte more than the template without the note's lines
+    data = card_data_from_run(RunInfo.from_run_dir(tiny_run))
+    text = str(render_model_card(data))
+    assert said not in text
+    template = MODEL_CARD_TEMPLATE.read_text(encoding="utf-8")
+    block = "{%- if split_note %}\n\n*{{ split_note }}.*\n{%- endif %}\n"
+    assert template.count(block) == 1
+    env = jinja2.Environment()
+    env.filters["cell"] = md_cell
+    before = env.from_string(template.replace(block, "")).render(card_data=data.to_yaml(), **data.to_dict())
+    assert text == str(ModelCard(before))
+
+
 def test_push_local_dir_loads_bit_identical(tiny_run: Path, tmp_path: Path) -> None:
     from peft import PeftModel
 

@@ -307,6 +307,26 @@ def test_the_table_keeps_a_decimal_and_says_n_a_for_undefined_values() -> None:
     assert "| noise ceiling (split-half; 95% range over splits) | n/a [n/a, n/a] | – |" in undefined
 
 
+def test_the_table_notes_a_test_split_too_small_for_its_cis_once_and_the_demos_table_is_unchanged() -> None:
+    """`bgs-hf quickstart --clips 40` printed and wrote a table whose R² read [-1.000, 1.000] without a word: below
+    the table (the console's and report.md's), once, the note `evaluate` prints. The demo's split (50 clips, 348
+    judgments, narrow intervals) ends at the ceiling row, as before."""
+    from bgs_hf.quickstart import format_table
+
+    said = "is too small for its 95% CIs to say anything"
+    ceiling_row = "| noise ceiling (split-half; 95% range over splits) | 0.164 [0.050, 0.290] | 100% | – | – |"
+    demo = format_table({**_report(), "n_test_clips": 50, "n_test_judgments": 348})
+    assert demo.endswith(ceiling_row) and said not in demo
+    small = format_table({**_report(), "n_test_clips": 6, "n_test_judgments": 12})
+    assert small.endswith(f"{ceiling_row}\n\n*the test split (6 clips, 12 judgments) {said} (under 100 judgments, "
+                          "the fewest `bgs-hf data validate` expects CIs to be read on).*"), small
+    wide = _report()
+    wide["models"]["pixels"] = {**wide["models"]["pixels"], "r2_ci": [-1.0, 1.0]}  # one row's interval is enough
+    table = format_table({**wide, "n_test_clips": 50, "n_test_judgments": 348})
+    assert table.count(said) == 1 and table.endswith(
+        f"*the test split (50 clips, 348 judgments) {said} (an R² interval spans most of R²'s range, -1 to 1).*")
+
+
 def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_values(tmp_path) -> None:
     """With few resamples a percentile CI need not contain its estimate: matplotlib refused the negative error
     bar, so --n-boot 1 lost the whole run before report.json was written."""

@@ -2411,17 +2411,17 @@ def test_the_fit_line_in_full_for_human_and_for_simulated_judgments(tmp_path: Pa
     judgments each", where it is Spearman-Brown corrected to the whole group, as the model card says."""
     from bgs_hf.hub.space_app import evaluation_markdown
 
-    test = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 40}}
+    test = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 400}}
     human = evaluation_markdown(str(_hand_run(tmp_path, "mydata", test)), aligned="tuned")
     assert human == (
-        "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100 "
+        "**Overall fit to human judgments** on the held-out test split of `mydata` (400 judgments): tuned R² = 0.100 "
         "[0.050, 0.150], **50.0% of the human noise ceiling**. The noise ceiling (R² = 0.200) is how well one half of "
         "the people predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with "
         "people about as well as they agree with each other (it is an estimate, not an upper bound). R² is the signed "
         "squared Spearman correlation of model and human pairwise similarities.")
     simulated = evaluation_markdown(str(_hand_run(tmp_path, "socialshapes", test)), aligned="tuned")
     assert simulated == (
-        "**Overall fit to the simulated judgments** on the held-out test split of `socialshapes` (40 judgments): tuned "
+        "**Overall fit to the simulated judgments** on the held-out test split of `socialshapes` (400 judgments): tuned "
         "R² = 0.100 [0.050, 0.150], **50.0% of the noise ceiling**. That benchmark is synthetic SocialShapes: its "
         "judgments, and so its noise ceiling, come from simulated observers, not people. The noise ceiling "
         "(R² = 0.200) is how well one half of the simulated observers predicts the other, corrected to the whole group "
@@ -2430,18 +2430,41 @@ def test_the_fit_line_in_full_for_human_and_for_simulated_judgments(tmp_path: Pa
         "observers' pairwise similarities.")
 
 
+def test_the_fit_line_notes_a_split_too_small_for_its_cis_once_and_a_normal_ones_line_is_unchanged(
+        tmp_path: Path) -> None:
+    """The Space's intro showed a 5-clip split's "R² = ... [-1.000, 1.000]" without a word: the note `evaluate`
+    prints follows the fit line, once, in italics (the run's fit keeps no clip count: it names the judgments). The
+    full lines of 400 judgments above (`test_the_fit_line_in_full_...`) are unchanged; 100 judgments get no note."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    said = "is too small for its 95% CIs to say anything"
+    end = "R² is the signed squared Spearman correlation of model and human pairwise similarities."
+    few = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 40}}
+    line = evaluation_markdown(str(_hand_run(tmp_path, "few", few)), aligned="tuned")
+    assert line.endswith(f"{end}\n\n*the test split (40 judgments) {said} (under 100 judgments, the fewest "
+                         "`bgs-hf data validate` expects CIs to be read on).*"), line
+    # the pretrained model's interval is shown on the line too
+    wide = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 400},
+            "baseline": {"r2": 0.0, "r2_ci": [-0.95, 0.9]}}
+    line = evaluation_markdown(str(_hand_run(tmp_path, "wide", wide)), aligned="tuned")
+    assert line.count(said) == 1 and line.endswith(
+        f"{end}\n\n*the test split (400 judgments) {said} (an R² interval spans most of R²'s range, -1 to 1).*"), line
+    enough = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 100}}
+    assert evaluation_markdown(str(_hand_run(tmp_path, "enough", enough))).endswith(end)
+
+
 def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive_one(tmp_path: Path) -> None:
     """A bug: a run whose metrics.json records no noise ceiling for the split was told "The human noise ceiling is
     not positive on this split (too few judgments to estimate it)": a ceiling nobody estimated, called not
     positive. The line now says none is recorded; a recorded one that is not positive keeps its sentence."""
     from bgs_hf.hub.space_app import evaluation_markdown
 
-    run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "n_judgments": 40}})
+    run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "n_judgments": 400}})
     assert evaluation_markdown(str(run), aligned="tuned") == (
-        "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100. "
+        "**Overall fit to human judgments** on the held-out test split of `mydata` (400 judgments): tuned R² = 0.100. "
         "This run records no human noise ceiling for the test split, so no percentage of it can be given. R² is the "
         "signed squared Spearman correlation of model and human pairwise similarities.")
-    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": -0.05, "n_judgments": 40}}))
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": -0.05, "n_judgments": 400}}))
     assert ". The human noise ceiling is not positive on this split (too few judgments to estimate it), so no " \
            "percentage of it can be given." in evaluation_markdown(str(run))
 
@@ -2454,14 +2477,14 @@ def test_the_fit_line_says_why_the_run_has_no_noise_ceiling_where_metrics_json_r
 
     why = "the test split has judgments from fewer than 2 participants"
     run = _hand_run(tmp_path, "pilot", {"test": {"r2": 0.1, "ceiling_r2": None, "ceiling_why": why,
-                                                 "n_judgments": 40}})
+                                                 "n_judgments": 400}})
     assert evaluation_markdown(str(run), aligned="tuned") == (
-        "**Overall fit to human judgments** on the held-out test split of `pilot` (40 judgments): tuned R² = 0.100. "
+        "**Overall fit to human judgments** on the held-out test split of `pilot` (400 judgments): tuned R² = 0.100. "
         "This run records no human noise ceiling for the test split, so no percentage of it can be given: the test "
         "split has judgments from fewer than 2 participants. R² is the signed squared Spearman correlation of model "
         "and human pairwise similarities.")
     (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": 0.2, "ceiling_why": why,
-                                                           "n_judgments": 40}}))
+                                                           "n_judgments": 400}}))
     line = evaluation_markdown(str(run))
     assert "**50.0% of the human noise ceiling**" in line and why not in line, line
 
@@ -2473,7 +2496,7 @@ def test_the_fit_line_reads_the_split_asked_for_and_leaves_out_a_pretrained_fit_
     from bgs_hf.hub.space_app import evaluation_markdown
 
     run = _hand_run(tmp_path, "mydata", {
-        "test": {"r2": 0.1, "ceiling_r2": 0.2, "n_judgments": 40},
+        "test": {"r2": 0.1, "ceiling_r2": 0.2, "n_judgments": 400},
         "val": {"r2": 0.03, "ceiling_r2": 0.12, "n_judgments": "about 12"},
         "baseline": {"test": {"r2": None}, "val": {"r2": 0.06}}})
     val = evaluation_markdown(str(run), split="val", aligned="tuned")
@@ -2482,7 +2505,7 @@ def test_the_fit_line_reads_the_split_asked_for_and_leaves_out_a_pretrained_fit_
                           f"**25.0% of the human noise ceiling**; {PRE} R² = 0.060, **50.0% of the human noise "
                           "ceiling**. The noise ceiling (R² = 0.120)"), val
     test = evaluation_markdown(str(run), aligned="tuned")
-    assert test.startswith("**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): "
+    assert test.startswith("**Overall fit to human judgments** on the held-out test split of `mydata` (400 judgments): "
                            "tuned R² = 0.100, **50.0% of the human noise ceiling**. The noise ceiling"), test
 
 
@@ -2867,9 +2890,9 @@ def test_the_fit_line_names_the_split_without_an_evaluation_and_a_ceiling_of_zer
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "this model folder records no evaluation on a val split" in evaluation_markdown(str(empty), split="val")
-    run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "ceiling_r2": 0.0, "n_judgments": 40}})
+    run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "ceiling_r2": 0.0, "n_judgments": 400}})
     assert evaluation_markdown(str(run), aligned="tuned") == (
-        "**Overall fit to human judgments** on the held-out test split of `mydata` (40 judgments): tuned R² = 0.100. "
+        "**Overall fit to human judgments** on the held-out test split of `mydata` (400 judgments): tuned R² = 0.100. "
         "The human noise ceiling is not positive on this split (too few judgments to estimate it), so no percentage "
         "of it can be given. R² is the signed squared Spearman correlation of model and human pairwise similarities.")
 

@@ -217,6 +217,17 @@ class BGSModelCardData(ModelCardData):
         return "simulated observers' noise ceiling" if self.simulated_observers else "human noise ceiling"
 
     @property
+    def split_note(self) -> str | None:
+        """Below the table, the note `evaluate` prints for a split too small for its 95% CIs to say anything: a
+        reader on the Hub sees only the card. Its fit records no clip count, so the note goes on its judgments and
+        intervals."""
+        from bgs_hf.data.validate import small_split_note
+
+        fits = [self.fit or {}, self.baseline or {}]
+        note = small_split_note(self.dataset_split, None, fits[0].get("n_judgments"), [f.get("r2_ci") for f in fits])
+        return note.removeprefix("note: ") if note else None
+
+    @property
     def dataset_id(self) -> str:
         return self.datasets[0] if self.datasets else self.dataset_name
 
@@ -260,6 +271,7 @@ class BGSModelCardData(ModelCardData):
         data["objective"] = describe_objective(self.loss, simulated=self.simulated_observers)
         data["bgs_trained"] = self.bgs_trained
         data["frame_code"] = self.frame_code
+        data["split_note"] = self.split_note
         return data
 
     def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:

@@ -1014,7 +1014,9 @@ def reading_guide(models: ModelPair, simulated: bool = False) -> str:
 def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED_NAME) -> str:
     """How close the model came to the human noise ceiling, from the run's ``metrics.json`` (a Hub model's
     card carries its evaluation table instead): context for reading one triplet's similarities. ``aligned``: the
-    fine-tuned model's name on the page (:attr:`ModelPair.label`)."""
+    fine-tuned model's name on the page (:attr:`ModelPair.label`). A split too small for its CIs to say anything
+    gets the note `evaluate` prints (its R² [-1.000, 1.000] was shown without a word)."""
+    from bgs_hf.data.validate import small_split_note
     from bgs_hf.hub.card import is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
 
@@ -1064,7 +1066,10 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         text += (f". The {ceiling_name} is not positive on this split (too few judgments to estimate it), so "
                  "no percentage of it can be given.")
     whose = "the observers'" if simulated else "human"
-    return text + f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
+    text += f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
+    # the run's fit keeps no clip count: the judgments and the intervals are what the note has to go on
+    note = small_split_note(split, None, fit.get("n_judgments"), [fit.get("r2_ci"), (baseline or {}).get("r2_ci")])
+    return text + (f"\n\n*{note.removeprefix('note: ')}.*" if note else "")
 
 
 def recorded_run(folder: str | Path) -> Any:
