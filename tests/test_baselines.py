@@ -146,6 +146,18 @@ def test_mean_caption_mode_weighs_each_caption_alike_whatever_the_models_norms()
     np.testing.assert_allclose(mean[0][:3], [0.5, 0.5, np.sqrt(2) / 2])
 
 
+def test_mean_caption_mode_counts_a_caption_two_annotators_wrote_twice():
+    """A clip's captions are one per annotator (the release's captions.csv: one caption_index each; its clip
+    yt-eKsNke8uDhE_5 has "two babies crying" from two annotators, typed "two ..." and "Two ..." in annotations.csv), so
+    a repeated sentence is a second vote and ``--caption mean`` keeps it: "a", "a", "b" -> (2, 1)/√5 on letters a, b,
+    not the (1, 1)/√2 of the distinct captions."""
+    fake = FakeSentenceModel()
+    mean = caption_embeddings([["a", "a", "b"]], LanguageBaselineConfig(caption="mean"), model=fake)
+    assert fake.seen == ["a", "a", "b"]
+    np.testing.assert_allclose(mean[0][:2], [2 / np.sqrt(5), 1 / np.sqrt(5)])
+    np.testing.assert_allclose(mean[0][2:], 0.0)
+
+
 def test_bundled_minilm_offline(monkeypatch):
     # huggingface_hub reads HF_HUB_OFFLINE once, at import: imported first here, the env var alone left the whole
     # session offline (the fake-Hub push tests run after this file then failed). The flag is set and restored.

@@ -342,6 +342,46 @@ def test_every_figure_draws_each_model_in_one_colour_of_one_palette_under_one_na
     assert rows >= {"frames", names["pretrained"], names["bgs"]} and "bgs" not in rows
 
 
+def test_fit_png_tells_bgs_and_the_language_distilled_control_apart_in_greyscale(tmp_path, monkeypatch):
+    """Printed in grey, fit.png's BGS orange #E69F00 (luma 0.299·230 + 0.587·159 = 162 of 255) and the
+    language-distilled control's purple #CC79A7 (0.299·204 + 0.587·121 + 0.114·167 = 151) were 11 levels apart: the
+    two were told apart only by order and legend. Each model's bars, as rendered, now differ by at least 30 grey
+    levels on average, and the legend shows the control's hatch too; the bars' heights (the data) are unchanged."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.container import BarContainer
+
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
+    from bgs_hf.viz.models import model_name
+
+    drawn = _capture_figures(monkeypatch)
+    fits = {m: {"R²": 0.1 + 0.02 * k, "3-way acc": 0.4 + 0.05 * k, "2-way acc": 0.55 + 0.05 * k}
+            for k, m in enumerate(("pretrained", "bgs", "language-distilled", "language"))}
+    _plot_bars(fits, tmp_path / "fit.png", panels=FIT_PANELS, title="Behavioural fit (test)",
+               refs={"R²": ("noise ceiling", 0.4, (0.3, 0.5))})
+    fig = drawn[-1]
+    canvas = FigureCanvasAgg(fig)  # its pixels as saved, to read each bar's grey from
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3].astype(np.float64)
+    luma = rgb @ np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as a greyscale print converts
+    height = luma.shape[0]
+    grey: dict[str, list[float]] = {}
+    heights: dict[str, list[float]] = {}
+    for ax in fig.axes:
+        for cont in (c for c in ax.containers if isinstance(c, BarContainer)):
+            for patch in cont.patches:
+                box = patch.get_window_extent()  # display pixels, origin bottom left; 2 px in from each edge
+                inside = luma[height - int(box.y1) + 2:height - int(box.y0) - 2, int(box.x0) + 2:int(box.x1) - 2]
+                grey.setdefault(cont.get_label(), []).append(float(inside.mean()))
+                heights.setdefault(cont.get_label(), []).append(patch.get_height())
+    bgs, control = model_name("bgs"), model_name("language-distilled")
+    assert abs(np.mean(grey[bgs]) - np.mean(grey[control])) >= 30, (grey[bgs], grey[control])
+    assert heights[control] == pytest.approx([0.14, 0.5, 0.65]) and heights[bgs] == pytest.approx([0.12, 0.45, 0.6])
+    legend = fig.axes[-1].get_legend()
+    hatches = {t.get_text(): getattr(h, "get_hatch", lambda: None)() for t, h in zip(legend.get_texts(),
+                                                                                 legend.legend_handles)}
+    assert hatches[control] and not hatches[bgs]
+
+
 def _texts(fig):
     from matplotlib.text import Text
 

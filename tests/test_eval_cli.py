@@ -658,6 +658,41 @@ def test_a_probes_section_with_no_probe_says_why(tiny_sets, tmp_path, diverged_m
     assert res["probes"]["skipped"].startswith(reason)
 
 
+@pytest.mark.parametrize("diverged, rated", [("pretrained", False), ("bgs", True)])
+def test_a_diverged_models_skipped_probes_are_said_in_one_line_naming_it(tiny_sets, tmp_path, caplog, diverged,
+                                                                         rated):
+    """A model with NaN embeddings had its probe columns left as dashes without a word in the log or the report
+    (the first model's as much as the second's); the data's own line (no rating columns) is still said once, by the
+    model that could be probed."""
+    import logging
+
+    import torch
+
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    if not rated:
+        data = dataclasses.replace(data, clips=data.clips.remove_columns(
+            [c for c in data.clips.column_names if c.startswith("rating_")]))
+    models = {n: build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=None)
+              for n in ("bgs", "pretrained")}
+    with torch.no_grad():
+        models[diverged].head[0].weight.fill_(float("nan"))
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval"):
+        run_suite(data, models["pretrained"], models["bgs"], out_dir=tmp_path / "ev", analyses=("probes",), n_boot=5,
+                  n_perm=5, seed=0)
+    said = [r.getMessage() for r in caplog.records if "probe" in r.getMessage()]
+    name = {"pretrained": "pretrained video model (frozen)", "bgs": "BGS fine-tuned (LoRA)"}[diverged]
+    expected = [f"probes of {name} skipped: non-finite embeddings (a diverged model?)"]
+    if not rated:
+        expected.append("no rating_valence, rating_arousal, rating_dominance, rating_intimacy, "
+                        "rating_communication columns: their probes skipped")
+    assert said == expected
+
+
 def test_a_control_trained_on_the_scored_clips_is_refused(tiny_sets, tmp_path):
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError

@@ -212,7 +212,8 @@ def caption_embeddings(
     names: Sequence[str] | None = None,
 ) -> np.ndarray:
     """(n_clips, d) unit-norm embeddings: of the first caption, or the mean of all captions' unit
-    embeddings (re-normalised), so clips with more captions do not weigh more."""
+    embeddings (re-normalised), so clips with more captions do not weigh more. A clip's captions are one per
+    annotator, so a sentence two annotators wrote is two votes and counts twice (nothing is deduplicated)."""
     config = config or LanguageBaselineConfig()
     chosen = _select(captions, config.caption, names)
     model = model if model is not None else load_sentence_model(config.model, config.device)
