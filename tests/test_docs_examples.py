@@ -403,6 +403,26 @@ def test_top_level_help_gives_the_version_and_the_exit_codes(capsys):
     assert "--version" in text
 
 
+def test_the_exit_status_lists_say_what_the_environments_error_exits_with(capsys):
+    """A full disk or an unwritable folder ends a command with one `error:` line and exit 2, but `--help`'s and the
+    README's exit-status lists gave 2 to "bad input or usage" alone: a script telling the two apart had no word."""
+    import re
+
+    from bgs_hf.cli.main import run_guarded
+
+    def unwritable() -> int:
+        raise PermissionError(13, "Permission denied", "/runs/x")
+
+    assert run_guarded(unwritable) == 2
+    assert capsys.readouterr().err.strip() == "error: PermissionError: Permission denied: /runs/x"
+    for argv in ([], ["train"]):
+        listed = re.search(r"\n\s*2 (.*?)\n\s*130 ", _raw_help(argv, capsys), flags=re.S).group(1)
+        assert "environment's error" in " ".join(listed.split()), (argv, listed)
+    readme = " ".join(_doc_text("README.md").split())
+    assert re.search(r"Exit status: 0 success, .*?, 2 [^,]*?or the environment's error \(", readme), \
+        "the README's exit status 2 does not name the environment's error"
+
+
 def _raw_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     with pytest.raises(SystemExit):
         main([*argv, "--help"])

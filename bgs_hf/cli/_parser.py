@@ -18,7 +18,8 @@ from bgs_hf.errors import BGSInputError, BGSSettingError
 EXIT_STATUS = """exit status:
   0    success
   1    a check failed (`data validate` or `data import` found problems) or training diverged (NaN/inf loss)
-  2    bad input or usage: one `error:` line naming the flag, file or row
+  2    bad input or usage: one `error:` line naming the flag, file or row; or the environment's error, one
+       `error:` line naming it (a full disk, an unwritable folder: `error: PermissionError: ...`)
   130  interrupted (Ctrl-C), after cleaning up
   143  terminated (SIGTERM), after cleaning up"""
 
