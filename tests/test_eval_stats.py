@@ -1506,6 +1506,79 @@ def test_probes_of_data_without_rating_columns_say_so_in_one_line(caplog):
         "no rating_dominance column: probe skipped"]
 
 
+def test_a_model_paired_with_itself_says_the_skipped_probes_once(caplog):
+    """Review: ``paired_probes`` told its second fit to stay quiet by identity (``e is emb_a``), so one array passed as
+    both models (a model compared with itself, as a sanity check) logged each skipped-probe line twice."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.probes import paired_probes
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    n = 12
+    emb = np.eye(n)
+    arousal = [1.0, 2.0] + [float("nan")] * 10  # 2 of the 8 training clips rated, none of the 4 scored
+    data = SimpleNamespace(clips=Clips(rating_arousal=arousal))
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval.probes"):
+        assert paired_probes(emb, emb, SimpleNamespace(clips=Clips()), np.arange(8), np.arange(8, n), np.arange(n),
+                             n_boot=5) == {}
+        assert paired_probes(emb, emb, data, np.arange(8), np.arange(8, n), np.arange(n),
+                             attrs=("valence", "arousal"), n_boot=5) == {}
+    assert [r.getMessage() for r in caplog.records if r.name == "bgs_hf.eval.probes"] == [
+        "no rating_valence, rating_arousal, rating_dominance, rating_intimacy, rating_communication columns: their "
+        "probes skipped",
+        "no rating_valence column: probe skipped",
+        "too few rated clips for arousal: 2 training (at least 5 needed) and 0 scored (at least 3 needed); probe "
+        "skipped"]
+
+
+def test_the_public_probes_refuse_non_finite_embeddings_in_one_line_naming_the_argument():
+    """Review: ``paired_probes``, ``attribute_probes`` and the transfer probes given a diverged model's embeddings
+    raised scikit-learn's several-line "Input X contains NaN" naming neither the argument nor the rows; the suite
+    skips such a model itself with the reason "non-finite embeddings (a diverged model?)", which the refusal now
+    starts with. Rows are counted, not values: row 3 holds a NaN and an inf, row 7 a NaN, so 2 of the 12 rows."""
+    from types import SimpleNamespace
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.probes import (
+        attribute_probes,
+        fit_attribute_probes,
+        fit_transfer_probe,
+        paired_probes,
+        paired_transfer,
+    )
+
+    class Clips(dict):
+        column_names = property(lambda self: list(self))
+
+    n = 12
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(n, 4))
+    bad = emb.copy()
+    bad[3, 0], bad[3, 2], bad[7, 1] = np.nan, np.inf, np.nan
+    data = SimpleNamespace(clips=Clips(rating_valence=rng.normal(size=n).tolist()))
+    train, test, items = np.arange(8), np.arange(8, n), np.arange(n)
+    labels, is_test = np.tile([0, 1], 6), np.arange(n) >= 8
+    head = r"^non-finite embeddings \(a diverged model\?\): 2 of the 12 rows of "
+    calls = {"emb_a": [lambda: paired_probes(bad, emb, data, train, test, items, n_boot=5),
+                       lambda: paired_transfer(bad, emb, labels, is_test, n_boot=5)],
+             "emb_b": [lambda: paired_probes(emb, bad, data, train, test, items, n_boot=5),
+                       lambda: paired_transfer(emb, bad, labels, is_test, n_boot=5)],
+             "the embeddings": [lambda: attribute_probes(bad, data, train, test, items, n_perm=5),
+                                lambda: fit_attribute_probes(bad, data, train, test, items),
+                                lambda: fit_transfer_probe(bad, labels, is_test)]}
+    for name, refused in calls.items():
+        for call in refused:
+            with pytest.raises(BGSInputError, match=head + name + " are not finite$") as err:
+                call()
+            assert "\n" not in str(err.value)
+    # the same calls on the finite rows still run (the suite's path: it never passes non-finite embeddings)
+    assert set(paired_probes(emb, emb, data, train, test, items, n_boot=5)) == {"valence"}
+    assert fit_transfer_probe(emb, labels, is_test).n_train == 8
+
+
 def test_transfer_probe_never_sees_the_held_out_clips():
     """Random high-dimensional embeddings: a probe that trained on the held-out part too would memorise it."""
     rng = np.random.default_rng(7)

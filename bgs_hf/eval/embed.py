@@ -23,6 +23,9 @@ from bgs_hf.metrics.bootstrap import check_count
 MOTION_CONTROLS: tuple[str, ...] = ("shuffled", "single-frame", "reversed")
 
 FrameTransform = Callable[[Any, int], Any]  # (frames (T,3,H,W), clip key) -> frames
+#: What an analysis that fits on embeddings reports for a model whose embeddings are not finite (the suite's skip
+#: reason, and the public probes' refusal).
+NON_FINITE = "non-finite embeddings (a diverged model?)"
 
 
 def clip_key(clip_id: Any) -> int:
@@ -88,6 +91,18 @@ def embedding_rows(items: Sequence[int] | np.ndarray, wanted: Sequence[int] | np
     if missing:
         raise BGSInputError(f"{what} clip {missing[0]} is not among the {len(pos)} embedded clips (items)")
     return np.array([pos[int(c)] for c in wanted], dtype=np.int64)
+
+
+def check_finite_embeddings(emb: np.ndarray, what: str) -> None:
+    """Refuse embeddings holding NaN or inf in one line naming them (``what``) and counting their rows that do: a fit
+    on them means nothing, and scikit-learn's refusal ran to several lines ("Input X contains NaN ...") naming neither.
+    Any row counts, as any makes the suite skip the model (:data:`NON_FINITE`)."""
+    rows = np.asarray(emb, dtype=np.float64)
+    if rows.ndim == 0:  # not embeddings at all: left to the fit's own refusal
+        return
+    bad = int((~np.isfinite(rows.reshape(len(rows), -1))).any(axis=1).sum())
+    if bad:
+        raise BGSInputError(f"{NON_FINITE}: {bad} of the {len(rows)} rows of {what} are not finite")
 
 
 def as_cache(cache: Any) -> Any:

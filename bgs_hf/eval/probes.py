@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.eval.embed import embedding_rows
+from bgs_hf.eval.embed import check_finite_embeddings, embedding_rows
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,9 @@ def fit_attribute_probes(emb: np.ndarray, data: Any, train_items: np.ndarray, te
                          say_skipped: bool = True) -> dict[str, ProbeFit]:
     """The fitted ridge probe of each rating column present in ``data.clips`` (as :func:`attribute_probes`), for a
     caller that scores them more than once (the suite's rows and their paired differences). ``say_skipped=False``
-    for every model but the first: which probes the data leaves out is the same for each (it was logged per model)."""
+    for every model but the first: which probes the data leaves out is the same for each (it was logged per model).
+    Embeddings holding NaN or inf are refused in one line (:func:`~bgs_hf.eval.embed.check_finite_embeddings`)."""
+    check_finite_embeddings(emb, "the embeddings")
     return {attr: fit_ridge_probe(emb[tr], ytr, emb[te], yte)
             for attr, tr, ytr, te, yte in _probe_targets(data, train_items, test_items, items, attrs, say_skipped)}
 
@@ -226,8 +228,12 @@ def paired_probes(emb_a: np.ndarray, emb_b: np.ndarray, data: Any, train_items: 
     """Probe r of ``emb_a`` minus that of ``emb_b`` per attribute, with a 95% interval and two-sided p from a paired
     bootstrap over the scored clips (both models' probes, each fit once on the training clips, score the same
     resample), so a "change in r" is not read from two r's alone."""
-    fits = (fit_attribute_probes(e, data, train_items, test_items, items, attrs=attrs, say_skipped=e is emb_a)
-            for e in (emb_a, emb_b))
+    for e, name in ((emb_a, "emb_a"), (emb_b, "emb_b")):  # both before either probe is fit, each by its name
+        check_finite_embeddings(e, name)
+    # the skipped probes said by the first fit alone, by position: ``e is emb_a`` said them twice for a model paired
+    # with itself (one array passed as both)
+    fits = (fit_attribute_probes(e, data, train_items, test_items, items, attrs=attrs, say_skipped=k == 0)
+            for k, e in enumerate((emb_a, emb_b)))
     return paired_probe_fits(*fits, n_boot=n_boot, seed=seed)
 
 
@@ -308,7 +314,8 @@ class TransferFit:
 
 
 def fit_transfer_probe(emb: np.ndarray, labels: Any, is_test: Any, *, seed: int = 0) -> TransferFit:
-    """The logistic-regression probe of :func:`transfer_probe`, fitted once on the train part."""
+    """The logistic-regression probe of :func:`transfer_probe`, fitted once on the train part; embeddings holding NaN
+    or inf are refused in one line (:func:`~bgs_hf.eval.embed.check_finite_embeddings`)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -320,6 +327,7 @@ def fit_transfer_probe(emb: np.ndarray, labels: Any, is_test: Any, *, seed: int 
                             f"{len(labels)} labels, {len(is_test)} flags")
     if is_test.all() or not is_test.any():
         raise BGSInputError("transfer probe needs both train and held-out clips")
+    check_finite_embeddings(emb, "the embeddings")
     if len(np.unique(labels[~is_test])) < 2:
         raise BGSInputError("transfer probe needs at least two labels among its training clips")
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
@@ -339,5 +347,7 @@ def paired_transfer(emb_a: np.ndarray, emb_b: np.ndarray, labels: np.ndarray, is
     paired bootstrap over the held-out clips (both probes judged on the same resample): two Wilson intervals side by
     side say nothing about the difference of two accuracies on the same clips. (A caller holding both fitted probes,
     as the suite does, passes their ``right`` to :func:`paired_accuracy` instead of fitting them again.)"""
+    for e, name in ((emb_a, "emb_a"), (emb_b, "emb_b")):
+        check_finite_embeddings(e, name)
     fa, fb = (fit_transfer_probe(e, labels, is_test, seed=seed) for e in (emb_a, emb_b))
     return paired_accuracy(fa.right, fb.right, n_boot=n_boot, seed=seed)

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from bgs_hf._files import built_in_place, json_safe, write_text_atomic
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
+from bgs_hf.eval.embed import NON_FINITE  # re-exported: the skip reason of a diverged model
 from bgs_hf.eval.fit import collapsed
 
 logger = logging.getLogger(__name__)
@@ -43,10 +44,9 @@ RESERVED_CONTROL_NAMES: tuple[str, ...] = RESERVED_NAMES + EMBEDDING_KEYS + SKIP
 #: Everything an evaluation writes in its folder (the decoded-clip cache aside): cleared before the next one there
 REPORT_FILES = (RESULT_NAME, "evaluation.md", "evaluation.html", TEST_EMBEDDINGS_NAME, "fit.png", "layers.png",
                 "partition.png", "probes.png", "motion.png", "attention_*.png")
-#: What an analysis that fits on embeddings reports for a model whose embeddings are not finite.
-NON_FINITE = "non-finite embeddings (a diverged model?)"
-#: ... and for one whose embeddings do not differ between clips: every similarity ties, so ties-count-as-wrong
-#: accuracy would read 0% (below chance) for what is no answer at all (a foreground model shown one frame).
+#: What an analysis that fits on embeddings reports for a model whose embeddings do not differ between clips: every
+#: similarity ties, so ties-count-as-wrong accuracy would read 0% (below chance) for what is no answer at all (a
+#: foreground model shown one frame).
 COLLAPSED = "the embeddings do not differ between clips (every similarity ties)"
 
 
