@@ -11,7 +11,8 @@ from scipy.stats import rankdata, spearmanr
 
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics import human_similarity, loo_ceiling, repeat_agreement, spearman_brown, split_half_ceiling
-from bgs_hf.metrics.ceiling import _FractionRanker, compact_pair_ids
+from bgs_hf.metrics.ceiling import compact_pair_ids
+from bgs_hf.metrics.rsa import FractionRanker
 
 # Two participants, N = 4: every split puts one in each half, so the ceiling is fully determined.
 # A: (0,1,2) odd 2 -> keep 01 | (0,1,3) odd 2 -> keep 01 | (0,2,3) odd 1 -> keep 03 | (1,2,3) odd 0 -> keep 23
@@ -118,7 +119,7 @@ def test_fraction_ranker_equals_rankdata():
     rng = np.random.default_rng(0)
     n = rng.integers(1, 30, 5000)
     k = rng.integers(0, 1000, 5000) % (n + 1)
-    np.testing.assert_allclose(_FractionRanker(29).ranks(k, n), rankdata(k / n))
+    np.testing.assert_allclose(FractionRanker(29).ranks(k, n), rankdata(k / n))
 
 
 def test_compact_pair_ids_are_the_upper_triangle_order():
@@ -282,15 +283,15 @@ def test_ceiling_or_nan_passes_its_splits_and_seed_on():
 
 
 def test_fraction_ranks_past_the_lookup_table_fall_back_to_rankdata(monkeypatch):
-    """Pairs seen more than ``_MAX_LUT_N`` times are ranked by scipy instead of the lookup table. Mutation audit:
+    """Pairs seen more than ``MAX_LUT_N`` times are ranked by scipy instead of the lookup table. Mutation audit:
     ranking k instead of k/n on that path passed (no test reached it)."""
-    import bgs_hf.metrics.ceiling as ceiling_mod
+    import bgs_hf.metrics.rsa as rsa_mod
 
     rng = np.random.default_rng(1)
     n = rng.integers(1, 30, 500)
     k = rng.integers(0, 1000, 500) % (n + 1)
-    monkeypatch.setattr(ceiling_mod, "_MAX_LUT_N", 10)
-    ranker = _FractionRanker(29)
+    monkeypatch.setattr(rsa_mod, "MAX_LUT_N", 10)
+    ranker = FractionRanker(29)
     assert not ranker.enabled
     np.testing.assert_allclose(ranker.ranks(k, n), rankdata(k / n))
 

@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.bootstrap import check_ci, check_count, percentile_interval
 from bgs_hf.metrics.ooo import ooo_expected_from_sims
-from bgs_hf.metrics.rsa import pearson, signed_square, spearman
+from bgs_hf.metrics.rsa import FractionRanker, pearson, signed_square, spearman
 from bgs_hf.metrics.similarity import (
     PAIR_COLS,
     as_triplets,
@@ -52,9 +51,6 @@ from bgs_hf.metrics.similarity import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: Above this many observations of one pair, ranks fall back to scipy's rankdata.
-_MAX_LUT_N = 2048
 
 #: Fewest pairs seen in both halves, on average over the splits, for a ceiling a report shows (``ceiling_or_nan``).
 #: Below it the half-vs-half Spearman is over a handful of p_ij that are mostly 0, 1/2 or 1 and lands on ±1 by
@@ -168,32 +164,6 @@ def compact_pair_ids(idx: np.ndarray, n_items: int) -> np.ndarray:
     return out
 
 
-class _FractionRanker:
-    """Average ranks of fractions k/n (n ≤ n_max) by counting, not sorting: equal fractions tie exactly."""
-
-    def __init__(self, n_max: int) -> None:
-        self.n_max = n_max
-        self.enabled = n_max <= _MAX_LUT_N
-        if not self.enabled:
-            return
-        nn, kk = np.meshgrid(np.arange(n_max + 1), np.arange(n_max + 1), indexing="ij")
-        valid = (kk <= nn) & (nn > 0)
-        vals = np.where(valid, kk / np.maximum(nn, 1), np.inf)
-        # IEEE division is correctly rounded, so equal fractions (1/2, 2/4) give identical doubles
-        uniq, code = np.unique(vals, return_inverse=True)
-        self.lut = code.reshape(vals.shape).astype(np.int64)
-        self.n_codes = len(uniq)
-
-    def ranks(self, k: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """Average ranks of k/n, as ``scipy.stats.rankdata`` gives them (scipy itself past ``_MAX_LUT_N``)."""
-        if not self.enabled:
-            return rankdata(k / n)
-        code = self.lut[n, k]
-        counts = np.bincount(code, minlength=self.n_codes)
-        below = np.cumsum(counts) - counts
-        return (below + (counts + 1) / 2.0)[code]
-
-
 def spearman_brown(r: float | np.ndarray) -> float | np.ndarray:
     """Reliability of the full data from the correlation of two halves (Spearman 1910; Brown 1910: a test of
     twice the length), clipped to [-1, 1].
@@ -229,7 +199,7 @@ def _half_vs_half_spearman(
     kept = pid[np.arange(len(pid)), 2 - odd]
     n_tot = np.bincount(pid.ravel(), minlength=size)
     k_tot = np.bincount(kept, minlength=size)
-    ranker = _FractionRanker(int(n_tot.max()))
+    ranker = FractionRanker(int(n_tot.max()))
     rng = np.random.default_rng(seed)
     r_splits = np.full(n_splits, np.nan)
     n_both = np.zeros(n_splits)

@@ -80,6 +80,50 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return pearson(rankdata(x), rankdata(y))
 
 
+#: Above this many observations of one pair, fraction ranks fall back to scipy's rankdata.
+MAX_LUT_N = 2048
+
+
+def code_ranks(code: np.ndarray, n_codes: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Average ranks, exactly as ``scipy.stats.rankdata`` gives them, of values known by their order codes (equal
+    values one code, larger values larger codes; :func:`order_codes`), each counted ``weights`` times (default once),
+    one rank per value: by counting, not sorting, so the resamples of a bootstrap or the splits of a ceiling reuse
+    one sort. Ranks are half-integers, so the sums are exact and the ranks bit for bit scipy's."""
+    counts = np.bincount(code, weights=weights, minlength=n_codes)
+    below = np.cumsum(counts) - counts
+    return (below + (counts + 1) / 2.0)[code]
+
+
+def order_codes(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """(code per value, number of codes) for :func:`code_ranks`: the value's place among the distinct values (NaNs
+    share the last code)."""
+    uniq, code = np.unique(np.asarray(x, dtype=np.float64), return_inverse=True)
+    return code.ravel().astype(np.int64), len(uniq)
+
+
+class FractionRanker:
+    """Average ranks of fractions k/n (n ≤ n_max) by counting, not sorting: equal fractions tie exactly."""
+
+    def __init__(self, n_max: int) -> None:
+        self.n_max = n_max
+        self.enabled = n_max <= MAX_LUT_N
+        if not self.enabled:
+            return
+        nn, kk = np.meshgrid(np.arange(n_max + 1), np.arange(n_max + 1), indexing="ij")
+        valid = (kk <= nn) & (nn > 0)
+        vals = np.where(valid, kk / np.maximum(nn, 1), np.inf)
+        # IEEE division is correctly rounded, so equal fractions (1/2, 2/4) give identical doubles
+        uniq, code = np.unique(vals, return_inverse=True)
+        self.lut = code.reshape(vals.shape).astype(np.int64)
+        self.n_codes = len(uniq)
+
+    def ranks(self, k: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Average ranks of k/n, as ``scipy.stats.rankdata`` gives them (scipy itself past ``MAX_LUT_N``)."""
+        if not self.enabled:
+            return rankdata(k / n)
+        return code_ranks(self.lut[n, k], self.n_codes)
+
+
 def signed_square(r: float | np.ndarray) -> float | np.ndarray:
     """sign(r)·r²: the paper's R² (r²) with the sign of r kept (ours), so an anti-correlation stays negative."""
     return np.sign(r) * np.square(r)
