@@ -1599,7 +1599,11 @@ def test_the_small_split_note_reads_every_row_counts_only_real_counts_and_prefix
     assert small_split_note("test", "5", 150, [[-1.0, 1.0]]) == f"note: the test split (150 judgments) {said}{wide}"
     for not_a_count in (True, 8.0, "8", None):
         assert small_split_note("test", 20, not_a_count, [[0.1, 0.2]]) is None, not_a_count
-    for not_an_interval in ([-np.inf, np.inf], [-1.0, 1.0, 0.5], [1.0, -1.0], [np.nan, 1.0], [-1.0, True], "ab", None):
+    # mutation audit: a float clip count printed (12.0 as "12 clips", where 8.0 judgments are not counted), and an
+    # interval with a missing end (a NaN bound, which metrics.json writes as null) a TypeError, both passed
+    assert small_split_note("test", 12.0, 150, [[-1.0, 1.0]]) == f"note: the test split (150 judgments) {said}{wide}"
+    for not_an_interval in ([-np.inf, np.inf], [-1.0, 1.0, 0.5], [1.0, -1.0], [np.nan, 1.0], [-1.0, True], "ab", None,
+                            [None, None], [None, 1.0]):
         assert small_split_note("test", 20, 150, [not_an_interval]) is None, not_an_interval
 
     row = {**_scores("test"), "n_clips": 20, "n_judgments": 150}

@@ -325,6 +325,16 @@ def test_the_table_notes_a_test_split_too_small_for_its_cis_once_and_the_demos_t
     table = format_table({**wide, "n_test_clips": 50, "n_test_judgments": 348})
     assert table.count(said) == 1 and table.endswith(
         f"*the test split (50 clips, 348 judgments) {said} (an R² interval spans most of R²'s range, -1 to 1).*")
+    # mutation audit: only the first row's interval read passed (the wide row was the first); here the third is wide
+    late = _report()
+    late["models"]["language"] = {**late["models"]["language"], "r2_ci": [-0.9, 0.9]}
+    assert format_table({**late, "n_test_clips": 50, "n_test_judgments": 348}).endswith(
+        f"*the test split (50 clips, 348 judgments) {said} (an R² interval spans most of R²'s range, -1 to 1).*")
+    # and it is the table's own note, right below it: a row not scored is noted after it (it followed that note)
+    late["models"]["language"] = {**late["models"]["language"], "r2_ci": None, "skipped": "no captions"}
+    table = format_table({**late, "n_test_clips": 6, "n_test_judgments": 12})
+    assert f"{ceiling_row}\n\n*the test split (6 clips, 12 judgments) {said} (under 100 " in table
+    assert table.endswith("\n\n*captions (MiniLM-L6): not scored (no captions).*"), table
 
 
 def test_the_ceiling_plot_survives_a_ci_that_misses_its_estimate_and_undefined_values(tmp_path) -> None:

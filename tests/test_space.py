@@ -2451,6 +2451,13 @@ def test_the_fit_line_notes_a_split_too_small_for_its_cis_once_and_a_normal_ones
         f"{end}\n\n*the test split (400 judgments) {said} (an R² interval spans most of R²'s range, -1 to 1).*"), line
     enough = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 100}}
     assert evaluation_markdown(str(_hand_run(tmp_path, "enough", enough))).endswith(end)
+    # mutation audit: the note named the test split on a val split's line (every case was a test split's)
+    small_val = {**enough, "val": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 30}}
+    run = str(_hand_run(tmp_path, "small_val", small_val))
+    assert evaluation_markdown(run, split="val").endswith(
+        f"{end}\n\n*the val split (30 judgments) {said} (under 100 judgments, the fewest `bgs-hf data validate` "
+        "expects CIs to be read on).*")
+    assert evaluation_markdown(run).endswith(end)  # its test split, of 100 judgments, needs none
 
 
 def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive_one(tmp_path: Path) -> None:

@@ -1225,6 +1225,46 @@ def test_a_dynamo_switch_that_is_no_truth_value_is_named_in_one_line_before_the_
         train_bgs(config("r2"))
 
 
+
+def test_the_dynamo_switch_named_is_the_first_the_plugin_cannot_read_an_empty_one_included(tmp_path, tiny, monkeypatch):
+    """Mutation audit (``_unreadable_dynamo_switch``): each case set one switch alone to ``maybe``, so naming the
+    first switch set (a readable ``true`` beside a ``maybe``), skipping an empty one (``export
+    ACCELERATE_DYNAMO_USE_FULLGRAPH=``, which accelerate cannot read either), an empty backend taken for an unset one,
+    the switches read in another order than the plugin's, or the environment's backend taken over a
+    ``--torch_compile_backend`` the plugin reads instead all passed, each naming a value accelerate reads fine or a
+    switch it never reached. By hand (accelerate's ``TorchDynamoPlugin.__post_init__``): the backend (the flag before
+    the variable), then fullgraph, regional compilation, dynamic."""
+    data, pix = tiny
+    names = {var: f"ACCELERATE_DYNAMO_{var}" for var in ("BACKEND", "USE_FULLGRAPH", "USE_REGIONAL_COMPILATION",
+                                                           "USE_DYNAMIC")}
+
+    def refusal(env: dict[str, str], **flags: str) -> str:
+        for var, name in names.items():
+            monkeypatch.delenv(name, raising=False)
+            if var in env:
+                monkeypatch.setenv(name, env[var])
+        cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                          training={"output_dir": str(tmp_path / "r"), "use_cpu": True, **flags}, data_override=data,
+                          clip_store=TensorClipStore(pix), model_override=None)
+        with pytest.raises(BGSInputError) as err:
+            train_bgs(cfg)
+        assert not (tmp_path / "r").exists()
+        return str(err.value).split(" is not ")[0]
+
+    assert refusal({"USE_FULLGRAPH": "true", "USE_DYNAMIC": "maybe"}) == "ACCELERATE_DYNAMO_USE_DYNAMIC='maybe'"
+    assert refusal({"USE_FULLGRAPH": ""}) == "ACCELERATE_DYNAMO_USE_FULLGRAPH=''"
+    assert refusal({"USE_DYNAMIC": "maybe", "USE_REGIONAL_COMPILATION": "perhaps", "USE_FULLGRAPH": "sometimes"}) == \
+        "ACCELERATE_DYNAMO_USE_FULLGRAPH='sometimes'"
+    assert refusal({"USE_DYNAMIC": "maybe", "USE_REGIONAL_COMPILATION": "perhaps"}) == \
+        "ACCELERATE_DYNAMO_USE_REGIONAL_COMPILATION='perhaps'"
+    # an empty backend is read before any switch: the backend's line (an empty value is not "unset")
+    assert refusal({"BACKEND": "", "USE_DYNAMIC": "maybe"}) == \
+        "dynamo backend '' (--torch_compile_backend or ACCELERATE_DYNAMO_BACKEND)"
+    # the flag's backend is read, never the variable's mistyped one: the switch is what fails
+    assert refusal({"BACKEND": "inductr", "USE_DYNAMIC": "maybe"}, torch_compile_backend="aot_eager") == \
+        "ACCELERATE_DYNAMO_USE_DYNAMIC='maybe'"
+
+
 def test_an_unknown_torch_compile_backend_flag_is_named_in_the_one_line(tmp_path, tiny, monkeypatch):
     """Mutation audit (``_launch_compile``): the refusal named only the environment's backend, so a mistyped
     ``--torch_compile_backend`` (transformers keeps any text) was said as ``dynamo backend None``."""
