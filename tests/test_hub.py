@@ -218,8 +218,8 @@ def test_a_card_says_why_its_split_has_no_noise_ceiling_as_metrics_json_records_
 def test_a_card_notes_a_split_too_small_for_its_cis_once_and_a_normal_splits_card_is_unchanged(
         tiny_run: Path, tmp_path: Path) -> None:
     """A run scored on a 5-clip test split published a card whose table read R² [-1.000, 1.000] without a word (a
-    reader on the Hub sees only the card): below the table, once, the note `evaluate` prints. The card's fit keeps
-    no clip count, so the note names the judgments only. The tiny run's card (368 judgments, narrow CIs) renders as
+    reader on the Hub sees only the card): below the table, once, the note `evaluate` prints (these fits record no
+    clip count, so it names the judgments only). The tiny run's card (368 judgments, narrow CIs) renders as
     the template without the note's lines renders it, byte for byte."""
     import jinja2
     from huggingface_hub import ModelCard
@@ -254,6 +254,44 @@ def test_a_card_notes_a_split_too_small_for_its_cis_once_and_a_normal_splits_car
     env.filters["cell"] = md_cell
     before = env.from_string(template.replace(block, "")).render(card_data=data.to_yaml(), **data.to_dict())
     assert text == str(ModelCard(before))
+
+
+def test_a_run_cards_small_split_note_names_the_clips_metrics_json_records(tiny_run: Path, tmp_path: Path) -> None:
+    """The card's note said "the test split (25 judgments)" where `evaluate` says "(12 clips, 25 judgments)": the
+    card kept only ``FIT_KEYS`` of metrics.json, which records the clips too (``behavioural_fit``'s ``n_clips``). A
+    run of an older bgs-hf, whose metrics.json has no clip count, still renders, its note naming the judgments
+    only. A demo-sized split (50 clips, 348 judgments: no note) renders byte for byte as the same run without a clip
+    count, and so does its model-index and ``.eval_results`` for a Hub dataset."""
+    import shutil
+
+    from bgs_hf.hub.card import BGSModelCardData, card_data_from_run, render_model_card
+    from bgs_hf.hub.push import eval_results_yaml
+    from bgs_hf.hub.run_info import RunInfo
+
+    said = "is too small for its 95% CIs to say anything"
+    few = "(under 100 judgments, the fewest `bgs-hf data validate` expects CIs to be read on)"
+
+    def card(name: str, test: dict) -> tuple[BGSModelCardData, str]:
+        run = tmp_path / name
+        shutil.copytree(tiny_run, run)
+        (run / "metrics.json").write_text(json.dumps({**METRICS, "test": {**METRICS["test"], **test}}))
+        data = card_data_from_run(RunInfo.from_run_dir(run))
+        return data, str(render_model_card(data))
+
+    small = {"r2_ci": [0.02, 0.15], "n_pairs": 70, "n_judgments": 25}
+    assert f"\n\n*the test split (12 clips, 25 judgments) {said} {few}.*\n" in card("new", {**small, "n_clips": 12})[1]
+    old = card("old", small)[1]  # an older bgs-hf's metrics.json: no n_clips
+    assert f"\n\n*the test split (25 judgments) {said} {few}.*\n" in old and old.count(said) == 1
+    # the demo's split: no note, and the same card, byte for byte, as without the clip count
+    demo, demo_text = card("demo", {"n_clips": 50, "n_judgments": 348})
+    assert demo.fit["n_clips"] == 50 and said not in demo_text
+    assert demo_text == card("demo-old", {"n_judgments": 348})[1]
+    fit = dict(demo.fit)
+    on_hub = BGSModelCardData(datasets=["org/socialshapes"], dataset_name="socialshapes", fit=fit)
+    without = BGSModelCardData(datasets=["org/socialshapes"], dataset_name="socialshapes",
+                               fit={k: v for k, v in fit.items() if k != "n_clips"})
+    assert on_hub.eval_results and str(render_model_card(on_hub)) == str(render_model_card(without))
+    assert eval_results_yaml(on_hub) == eval_results_yaml(without)
 
 
 def test_push_local_dir_loads_bit_identical(tiny_run: Path, tmp_path: Path) -> None:

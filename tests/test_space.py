@@ -2433,7 +2433,7 @@ def test_the_fit_line_in_full_for_human_and_for_simulated_judgments(tmp_path: Pa
 def test_the_fit_line_notes_a_split_too_small_for_its_cis_once_and_a_normal_ones_line_is_unchanged(
         tmp_path: Path) -> None:
     """The Space's intro showed a 5-clip split's "R² = ... [-1.000, 1.000]" without a word: the note `evaluate`
-    prints follows the fit line, once, in italics (the run's fit keeps no clip count: it names the judgments). The
+    prints follows the fit line, once, in italics (these runs record no clip count: it names the judgments). The
     full lines of 400 judgments above (`test_the_fit_line_in_full_...`) are unchanged; 100 judgments get no note."""
     from bgs_hf.hub.space_app import evaluation_markdown
 
@@ -2458,6 +2458,24 @@ def test_the_fit_line_notes_a_split_too_small_for_its_cis_once_and_a_normal_ones
         f"{end}\n\n*the val split (30 judgments) {said} (under 100 judgments, the fewest `bgs-hf data validate` "
         "expects CIs to be read on).*")
     assert evaluation_markdown(run).endswith(end)  # its test split, of 100 judgments, needs none
+
+
+def test_the_fit_lines_small_split_note_names_the_clips_the_run_recorded(tmp_path: Path) -> None:
+    """The note after the fit line said "the test split (25 judgments)" where `evaluate` says "(12 clips, 25
+    judgments)": the Space read no clip count from metrics.json, which records it (``behavioural_fit``'s
+    ``n_clips``). A demo-sized split (50 clips, 348 judgments) gets no note and the line it got without one."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    end = "R² is the signed squared Spearman correlation of model and human pairwise similarities."
+    small = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_clips": 12, "n_judgments": 25}}
+    assert evaluation_markdown(str(_hand_run(tmp_path, "small", small)), aligned="tuned").endswith(
+        f"{end}\n\n*the test split (12 clips, 25 judgments) is too small for its 95% CIs to say anything (under 100 "
+        "judgments, the fewest `bgs-hf data validate` expects CIs to be read on).*")
+    demo = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_clips": 50, "n_judgments": 348}}
+    line = evaluation_markdown(str(_hand_run(tmp_path, "demo", demo)), aligned="tuned")
+    del demo["test"]["n_clips"]  # the same run as an older bgs-hf recorded it
+    (older := tmp_path / "older").mkdir()
+    assert line.endswith(end) and line == evaluation_markdown(str(_hand_run(older, "demo", demo)), aligned="tuned")
 
 
 def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive_one(tmp_path: Path) -> None:

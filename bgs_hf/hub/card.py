@@ -219,12 +219,13 @@ class BGSModelCardData(ModelCardData):
     @property
     def split_note(self) -> str | None:
         """Below the table, the note `evaluate` prints for a split too small for its 95% CIs to say anything: a
-        reader on the Hub sees only the card. Its fit records no clip count, so the note goes on its judgments and
-        intervals."""
+        reader on the Hub sees only the card. It names the fit's clips and judgments (an older bgs-hf's metrics.json
+        recorded no clip count: then its judgments only)."""
         from bgs_hf.data.validate import small_split_note
 
         fits = [self.fit or {}, self.baseline or {}]
-        note = small_split_note(self.dataset_split, None, fits[0].get("n_judgments"), [f.get("r2_ci") for f in fits])
+        note = small_split_note(self.dataset_split, fits[0].get("n_clips"), fits[0].get("n_judgments"),
+                                [f.get("r2_ci") for f in fits])
         return note.removeprefix("note: ") if note else None
 
     @property

@@ -37,7 +37,8 @@ BGS_STATE_NAME = "bgs_trainer_state.json"
 EXTRA_FILES: tuple[str, ...] = (RUN_CONFIG, BGS_STATE_NAME)
 #: Optional JSON with the pretrained model's ``behavioural_fit`` on the same split (never estimated by us).
 BASELINE_FILE = "baseline.json"
-#: Metric keys copied onto the card (the contract of ``bgs_hf.metrics.behavioural_fit``).
+#: Metric keys copied onto the card (the contract of ``bgs_hf.metrics.behavioural_fit``). ``n_clips`` (absent from
+#: an older bgs-hf's metrics.json) lets the card's and the Space's small-split note name the clips as ``evaluate`` does.
 FIT_KEYS: tuple[str, ...] = (
     "r2",
     "r2_ci",
@@ -48,6 +49,7 @@ FIT_KEYS: tuple[str, ...] = (
     "pct_of_ceiling",
     "n_pairs",
     "n_judgments",
+    "n_clips",
 )
 
 
@@ -302,6 +304,7 @@ class RunInfo:
         if isinstance(their_backbone, str) and isinstance(our_backbone, str) and their_backbone != our_backbone:
             raise BGSInputError(f"the baseline is the pretrained {their_backbone!r}, this run's backbone is "
                                 f"{our_backbone!r}: the card would show another model's figures", path=path)
+        # the figures rest on judgments and pairs: the clip count (FIT_KEYS, for the small-split note) is not compared
         for key, what in (("n_judgments", "judgments"), ("n_pairs", "clip pairs")):
             their_n = theirs.get(key, source.get(key))
             if isinstance(ours.get(key), int) and isinstance(their_n, int) and ours[key] != their_n:

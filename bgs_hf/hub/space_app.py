@@ -1067,8 +1067,9 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
                  "no percentage of it can be given.")
     whose = "the observers'" if simulated else "human"
     text += f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
-    # the run's fit keeps no clip count: the judgments and the intervals are what the note has to go on
-    note = small_split_note(split, None, fit.get("n_judgments"), [fit.get("r2_ci"), (baseline or {}).get("r2_ci")])
+    # the clips and judgments the fit rests on, as the card's note (an older bgs-hf's metrics.json: judgments only)
+    note = small_split_note(split, fit.get("n_clips"), fit.get("n_judgments"),
+                            [fit.get("r2_ci"), (baseline or {}).get("r2_ci")])
     return text + (f"\n\n*{note.removeprefix('note: ')}.*" if note else "")
 
 
