@@ -1088,16 +1088,23 @@ def test_a_served_space_stops_as_every_command_does(space: SpaceBackend, tmp_pat
     """`kill PID` (a container stop) or Ctrl-C ended `bgs-hf space` through gradio's ``block_thread()``, which
     catches the interrupt, prints "Keyboard interruption in main thread... closing server." and returns: exit 0 where
     every other command says "terminated" (143) or "interrupted" (130). Now the same one line and status; the server
-    closed, its port free."""
+    closed, its port free. Its process then exited 1.5-4 s after that line: the interpreter's teardown collected the
+    half million objects torch, transformers and gradio made (no thread or ``atexit`` handler was left to wait for).
+    Now the collector is frozen at exit, and only then: ``main()`` returns with it as it was (a notebook's call)."""
     import os
     import signal
     import subprocess
     import sys
 
     sig = getattr(signal, signum)
-    # an interactive start's Ctrl-C handler even if this test runs with SIGINT ignored (a background job)
-    start = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
-             "from bgs_hf.cli.main import main; sys.exit(main())")
+    frozen_file = tmp_path / "frozen.txt"
+    # an interactive start's Ctrl-C handler even if this test runs with SIGINT ignored (a background job); the probe,
+    # registered before main(), runs after every exit handler the command registers (last in, first out)
+    start = ("import atexit, gc, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+             f"probe = open({str(frozen_file)!r}, 'w');"
+             "atexit.register(lambda: probe.write(f'at exit {gc.get_freeze_count()}\\n') and probe.close());"
+             "from bgs_hf.cli.main import main; status = main();"
+             "probe.write(f'after main {gc.get_freeze_count()}\\n'); sys.exit(status)")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     config = space.config  # its catalogue embeddings are cached: the server is up in seconds
     cmd = [sys.executable, "-c", start, "space", "--model", config.model, "--data", config.data, "--cache-dir",
@@ -1124,6 +1131,9 @@ def test_a_served_space_stops_as_every_command_does(space: SpaceBackend, tmp_pat
     port = int(served.split("127.0.0.1:")[1].split("/")[0])
     with socket.socket() as sock:  # nothing left listening there
         sock.bind(("127.0.0.1", port))
+    after_main, at_exit = frozen_file.read_text().splitlines()
+    assert after_main == "after main 0", after_main  # the process's collector untouched while it runs on
+    assert at_exit.startswith("at exit ") and int(at_exit.split()[-1]) > 0, at_exit  # was 0: every object collected
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' states from /proc")

@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bgs_hf._process import exit_without_collecting
     from bgs_hf.errors import BGSInputError
     from bgs_hf.hub.space_app import (
         Catalogue,
@@ -110,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
             demo.close(verbose=False)  # the server, its queue and any static-file worker processes; the port freed
         finally:
             uvicorn_log.disabled = was_disabled
+        # a Space stops on a signal and its process then exits: the interpreter's collections over all the objects
+        # loaded took another 1.5-4 s after "terminated" (a container's stop grace is 10 s)
+        exit_without_collecting()
     return 0
 
 
