@@ -343,7 +343,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     from matplotlib.lines import Line2D
 
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots, wrap_to
-    from bgs_hf.viz.models import model_colours
+    from bgs_hf.viz.models import model_colours, model_hatch
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
 
@@ -364,8 +364,10 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
 
         ax.plot([], [], ls="none", label=textwrap.fill(f"noise ceiling: {UNDEFINED_ESTIMATE}", 28))
     colours = model_colours(keys)
-    ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=[colours[k] for k in keys],
-           error_kw={"lw": 1.0})
+    bars = ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=[colours[k] for k in keys],
+                  error_kw={"lw": 1.0})
+    for k, patch in zip(keys, bars.patches):  # models whose colours print as one grey: told apart by a hatch
+        patch.set(**model_hatch(k))
     for i in np.flatnonzero(~np.isfinite(vals)):  # a bar of 0 would read as R² = 0
         ax.text(i, 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     ax.set_xticks(range(len(keys)), ["\n".join(textwrap.wrap(MODEL_LABELS[k], 18)) for k in keys], fontsize=TEXT_PT)
@@ -625,9 +627,10 @@ def _plot_test_similarity_matrices(report: dict[str, Any], test: SplitHumans, ou
     test_emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
     human_p = test.human.p[np.ix_(items, items)]
     order = _cluster_order(np.nan_to_num(human_p, nan=0.5))
-    # about half the test pairs share no judgment: their p_ij is undefined and drawn grey, said on the panel; the
-    # diagonal (a clip with itself, no pair) is grey in every panel, said in the title so it reads as no missing data
-    mats = {f"{judges(report)} (p_ij; grey: pair in no test judgment)": human_p,
+    # about half the test pairs share no judgment: their p_ij is undefined and drawn hatched grey
+    # (bgs_hf.viz.matrices.MISSING_HATCH), said on the panel; the diagonal (a clip with itself, no pair) is hatched in
+    # every panel, said in the title so it reads as no missing data
+    mats = {f"{judges(report)} (p_ij; hatched: pair in no test judgment)": human_p,
             MODEL_LABELS["pretrained"]: cosine_similarity_matrix(test_emb["pretrained"]),
             MODEL_LABELS["bgs"]: cosine_similarity_matrix(test_emb["bgs"])}
     plot_similarity_matrices({k: _percentile_ranks(v)[np.ix_(order, order)] for k, v in mats.items()},
@@ -635,7 +638,7 @@ def _plot_test_similarity_matrices(report: dict[str, Any], test: SplitHumans, ou
                              axis_label="test clip (clustered order)",
                              title=f"Test clips ({len(items)}), ordered by clustering the {judges(report)}' matrix; "
                                    "values as within-matrix ranks rescaled to 0-1 per panel (RSA compares ranks); "
-                                   "the diagonal (each clip with itself) is left out (grey)")
+                                   "the diagonal (each clip with itself) is left out (hatched)")
 
 
 def _write_together(texts: dict[Path, str]) -> None:

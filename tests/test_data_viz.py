@@ -382,6 +382,49 @@ def test_fit_png_tells_bgs_and_the_language_distilled_control_apart_in_greyscale
     assert hatches[control] and not hatches[bgs]
 
 
+def test_every_two_models_that_print_as_one_grey_in_a_bar_figure_differ_in_hatch(tmp_path, monkeypatch):
+    """Beside the control and BGS, three more pairs of models that share a bar figure print within 30 grey levels
+    (BT.601 luma of 255): the pretrained model's blue #0072B2 (0.587·114 + 0.114·178 = 87) and the captions' green
+    #009E73 (0.587·158 + 0.114·115 = 106) in fit.png and r2_vs_ceiling.png, the raw pixels' grey #999999 (153) and
+    BGS's orange (162) in r2_vs_ceiling.png, the pixels' grey and the control's purple (151). Each such pair, as
+    drawn, now differs in its hatch; the colours are unchanged."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.container import BarContainer
+
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
+    from bgs_hf.quickstart import plot_against_ceiling
+
+    def luma(colour) -> float:
+        r, g, b = (255 * v for v in to_rgb(colour))
+        return 0.299 * r + 0.587 * g + 0.114 * b
+
+    drawn = _capture_figures(monkeypatch)
+    keys = ("pixels", "pretrained", "language", "bgs", "language-distilled")
+    _plot_bars({m: {"R²": 0.1, "3-way acc": 0.4, "2-way acc": 0.6} for m in keys}, tmp_path / "fit.png",
+               panels=FIT_PANELS, title="Behavioural fit (test)")
+    row = {"r2": 0.05, "r2_ci": [0.0, 0.1], "pct_of_ceiling": 30.0, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    plot_against_ceiling({"data": "toy", "models": {k: dict(row) for k in keys[:4]}, "noise_ceiling_r2": 0.16,
+                          "noise_ceiling_ci": [0.05, 0.3]}, tmp_path / "r2.png")
+    close = set()
+    for fig in drawn:
+        for ax in fig.axes:
+            bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+            named = [c for c in bars if c.get_label() and not c.get_label().startswith("_")]
+            if named:  # one container per model, named in the legend
+                drawn_as = {c.get_label(): (c.patches[0].get_facecolor(), c.patches[0].get_hatch()) for c in named}
+            else:  # one bar per model, named by its tick
+                ticks = [" ".join(t.get_text().split()) for t in ax.get_xticklabels()]
+                drawn_as = {t: (p.get_facecolor(), p.get_hatch()) for t, p in zip(ticks, bars[0].patches)}
+            assert len(drawn_as) in (4, 5), drawn_as
+            names = sorted(drawn_as)
+            for i, a in enumerate(names):
+                for b in names[i + 1:]:
+                    if abs(luma(drawn_as[a][0]) - luma(drawn_as[b][0])) < 30:
+                        close.add(frozenset((a, b)))
+                        assert drawn_as[a][1] != drawn_as[b][1], (a, b, drawn_as[a][1])
+    assert len(close) >= 4  # control/BGS, control/pixels, pixels/BGS and pretrained/captions, at least
+
+
 def _texts(fig):
     from matplotlib.text import Text
 
@@ -451,7 +494,7 @@ def test_data_stats_plot_axes_say_they_count_positions_not_clip_indices(tmp_path
     root = write_release(tiny_release_tables(), tmp_path / "rel")  # test clips 0-3: last on the left panel
     assert main(["data", "stats", str(root), "--png", str(tmp_path / "s.png"), "--n-splits", "2"]) == 0
     *panels, bar = drawn[-1].axes  # the last is the colour bar
-    assert bar.get_ylabel() == "p_ij (grey: unobserved pair or the diagonal)"  # was "grey = unobserved": the diagonal
+    assert bar.get_ylabel() == "p_ij (hatched: unobserved pair or the diagonal)"  # was "grey = unobserved": the diagonal
     assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [
         ("position: train clips, then test clips", "position: train clips, then test clips"),
         ("position among the test clips", "position among the test clips")]

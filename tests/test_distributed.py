@@ -435,6 +435,10 @@ def test_a_warning_every_process_computes_is_said_once_per_machine_and_a_ranks_o
     err = {r: next(logs.glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
     shared = "WARNING bgs_hf.training.api: no validation clips: evaluation, early stopping and best-model selection"
     assert (err[0].count(shared), err[1].count(shared)) == (1, 0), (err[0][-3000:], err[1][-3000:])
+    # the run's INFO line counts the launch's processes (count(): "2 processes", as "1 process" for one)
+    started = re.findall(r"INFO bgs_hf\.training\.api: BGS \S+: \d+ train clips, \d+ judgments, \d+ steps/epoch, (.+)",
+                         err[0])
+    assert started == ["2 processes"], err[0][-3000:]
     damaged = re.compile(r"WARNING bgs_hf\.video\.cache: clip cache entry for c\d+\.mp4 is damaged")
     assert damaged.search(err[1]), err[1][-3000:]
     # python -m bgs_hf.train ended the process group its run started, on every rank (it was left to exit)

@@ -245,7 +245,7 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch, caplog)
         assert (tmp_path / "demo" / png).stat().st_size > 1000
     # the human panel's unobserved pairs are grey (NaN off the diagonal), and its title says what grey means
     ((human_title, human),) = [(k, v) for k, v in panels.items() if k.startswith("simulated observers")]
-    assert np.isnan(human[~np.eye(len(human), dtype=bool)]).any() and "grey: pair in no test judgment" in human_title
+    assert np.isnan(human[~np.eye(len(human), dtype=bool)]).any() and "hatched: pair in no test judgment" in human_title
     assert "noise ceiling" in format_table(report)
     assert "| model |" in (tmp_path / "demo" / "report.md").read_text()
     # `bgs-hf push RUN_DIR` finds the pretrained row in the run folder (was: nothing wrote baseline.json), and
@@ -1173,15 +1173,15 @@ def test_the_report_records_its_run_folders_and_counts_and_the_figure_draws_each
     assert np.isnan(human[~np.eye(len(items), dtype=bool)]).any()  # unjudged pairs: their 0.5 places them
     order = qs._cluster_order(np.nan_to_num(human, nan=0.5))
     emb = np.load(out / "analyses" / TEST_EMBEDDINGS_NAME)
-    want = {"humans (p_ij; grey: pair in no test judgment)": human,
+    want = {"humans (p_ij; hatched: pair in no test judgment)": human,
             "pretrained video model (frozen)": cosine_similarity_matrix(emb["pretrained"]),
             "BGS fine-tuned (LoRA)": cosine_similarity_matrix(emb["bgs"])}
     assert list(drawn["mats"]) == list(want)
     for key, matrix in want.items():
         np.testing.assert_array_equal(drawn["mats"][key], qs._percentile_ranks(matrix)[np.ix_(order, order)])
     assert drawn["title"].startswith("Test clips (12), ordered by clustering the humans' matrix; ")
-    # every panel's diagonal is grey (a clip with itself is no pair): said, so it does not read as missing data
-    assert drawn["title"].endswith("; the diagonal (each clip with itself) is left out (grey)")
+    # every panel's diagonal is hatched (a clip with itself is no pair): said, so it does not read as missing data
+    assert drawn["title"].endswith("; the diagonal (each clip with itself) is left out (hatched)")
     assert all(np.isnan(np.diag(m)).all() for m in drawn["mats"].values())
 
 

@@ -2002,9 +2002,15 @@ def test_evaluation_reports_each_metric_under_its_own_name_and_each_can_pick_the
     sim = cosine_similarity_matrix(trainer.embed_clips(clips))
     want = {"rsa": rsa_spearman(sim, human, clips), "rsa_pearson": rsa_pearson(sim, human, clips),
             "r2": r2(sim, human, clips), "ooo_acc_3way": ooo_acc_3way(sim, idx, odd, items=clips),
-            "ooo_acc_2way": ooo_acc_2way(sim, idx, odd, items=clips), "n_clips": 12.0,
-            "n_pairs": float(len(human.pairs(clips)[0])), "n_judgments": float(len(idx))}
+            "ooo_acc_2way": ooo_acc_2way(sim, idx, odd, items=clips), "n_clips": 12,
+            "n_pairs": len(human.pairs(clips)[0]), "n_judgments": len(idx)}
     assert got == pytest.approx(want, abs=1e-9)
+    # the counts are whole numbers, as metrics.json writes them: trainer_state.json's log_history said 12.0 clips
+    assert [type(got[k]) for k in ("n_clips", "n_pairs", "n_judgments")] == [int, int, int]
+    trainer.eval_sets = {"eval": (clips, human, (idx, odd))}
+    trainer.evaluate()
+    logged = json.dumps(trainer.state.log_history[-1])  # as trainer_state.json writes it
+    assert '"eval_n_clips": 12,' in logged and f'"eval_n_judgments": {len(idx)},' in logged
     # the values tell the names apart
     assert len({round(want[k], 6) for k in ("rsa", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way")}) == 4
     assert want["r2"] != pytest.approx(want["rsa_pearson"] ** 2) and len(idx) != len(clips)

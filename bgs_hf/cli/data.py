@@ -283,7 +283,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
         whose = "Simulated observers'" if data.simulated_observers else "Human"  # SocialShapes' judges are simulated
         plot_similarity_matrices(similarity_panels(data), png, title=f"{whose} similarity p_ij: {data.name}",
-                                 vmin=0.0, vmax=1.0, label="p_ij (grey: unobserved pair or the diagonal)",
+                                 vmin=0.0, vmax=1.0, label="p_ij (hatched: unobserved pair or the diagonal)",
                                  axis_label=PANEL_AXES, tick_names=panel_clip_names(data))
         print(f"wrote {png}")
     return 0

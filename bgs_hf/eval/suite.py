@@ -287,7 +287,7 @@ def _bar_panel(ax: Any, groups: dict[str, dict[str, float]], panel: Panel, *,
                names: dict[str, str] | None) -> None:
     """``panel``'s groups of :func:`_plot_bars` on ``ax``: the models' bars, their intervals and reference lines."""
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, UNDEFINED_ESTIMATE, ci_error_bars
-    from bgs_hf.viz.models import MODEL_HATCH_COLOUR, MODEL_KEY_HATCHES, model_colours, model_name
+    from bgs_hf.viz.models import model_colours, model_hatch, model_name
 
     models = list(groups)
     colours = model_colours(models)
@@ -297,11 +297,8 @@ def _bar_panel(ax: Any, groups: dict[str, dict[str, float]], panel: Panel, *,
     for k, m in enumerate(models):
         vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
         err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
-        # a hatch where two models' colours print as one grey: black lines, no outline
-        hatch = ({"hatch": MODEL_KEY_HATCHES[m], "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0}
-                 if m in MODEL_KEY_HATCHES else {})
         ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=model_name(m, labels=names),
-               yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m], **hatch)
+               yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m], **model_hatch(m))  # greyscale apart
     for i, c in enumerate(cats):  # an empty slot read as a value of 0
         if not any(np.isfinite(groups[m].get(c, np.nan)) for m in models):
             ax.text(x[i], 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")

