@@ -471,11 +471,17 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     timings["train_bgs_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    controls = _train_language_control(cfg, data_dir, out, data, lang_sim, lang_cfg)
+    control_runs = _train_language_control(cfg, data_dir, out, data, lang_sim, lang_cfg)
+    controls = {name: r.output_dir for name, r in control_runs.items()}
     timings["train_controls_s"] = time.perf_counter() - t0
 
     # The pretrained and fine-tuned rows, plus the paper's further analyses, come from the eval suite, which embeds
-    # every clip once per model with the shared frame policy and clip cache.
+    # every clip once per model with the shared frame policy and clip cache; the test clips a training run embedded
+    # to score them (its metrics.json) are not embedded again where the suite needs nothing more of them (the
+    # control's always; BGS's with --fast, the layer-wise fit needing its layer features otherwise). Training embeds
+    # them in batches of per_device_eval_batch_size, 8 by default as the suite's: then the same numbers to the bit,
+    # and with another size the suite's row is still the run's own metrics.json fit
+    embedded = {name: r.embeddings.get("test") for name, r in {"bgs": run, **control_runs}.items()}
     abstract_dir = ensure_socialshapes(cfg.seed, 0, abstract=True) if cfg.suite else None
     t0 = time.perf_counter()
     analyses = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion") if cfg.suite else ("fit",)
@@ -483,7 +489,7 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     suite = run_suite(data, cfg.backbone, run.output_dir,
                       out_dir=out / "analyses", abstract_dir=abstract_dir, analyses=analyses, seed=cfg.seed,
                       controls=controls, language_sim=lang_sim, language_config=lang_cfg, cache=out / "clip_cache",
-                      n_boot=cfg.n_boot)
+                      n_boot=cfg.n_boot, embedded=embedded)
     timings["suite_s"] = time.perf_counter() - t0
     for key in ("pretrained", "bgs"):
         models[key] = _pick(suite["fit"][key])
@@ -545,9 +551,9 @@ def _score_baselines(cfg: QuickstartConfig, data: OddOneOutData, test: SplitHuma
 
 def _train_language_control(cfg: QuickstartConfig, data_dir: Path, out: Path, data: OddOneOutData,
                             lang_sim: np.ndarray | None, lang_cfg: LanguageBaselineConfig) -> dict[str, Any]:
-    """The suite's ``controls``: the same recipe trained on the caption model's choices instead of the judgments, so
-    the suite can tell what BGS learns beyond the captions. Only the full suite scores it (not ``--fast``), and it
-    needs the caption row."""
+    """The runs of the suite's ``controls``: the same recipe trained on the caption model's choices instead of the
+    judgments, so the suite can tell what BGS learns beyond the captions. Only the full suite scores it (not
+    ``--fast``), and it needs the caption row."""
     if not (cfg.language_control and cfg.suite):
         return {}
     if lang_sim is None:
@@ -557,8 +563,7 @@ def _train_language_control(cfg: QuickstartConfig, data_dir: Path, out: Path, da
 
     logger.info("training: the language-distilled control (the same recipe on the caption model's choices)")
     distilled = language_distilled_data(data, language_config=lang_cfg)  # the language row's captions
-    return {"language-distilled": train_bgs_run(data_dir, out, cfg, data=distilled,
-                                                name="language_distilled").output_dir}
+    return {"language-distilled": train_bgs_run(data_dir, out, cfg, data=distilled, name="language_distilled")}
 
 
 def _record_pretrained_row(run_dir: str | Path, pretrained_fit: dict[str, Any], backbone_name: str) -> None:

@@ -159,6 +159,59 @@ def test_evaluate_on_a_run_defaults_to_its_training_seed_so_the_ceiling_matches_
     assert api["seed"] == 5 and api["noise_ceiling_r2"] == pytest.approx(trained["ceiling_r2"], abs=1e-12)
 
 
+def test_the_suite_takes_a_runs_test_embeddings_rather_than_run_the_model_on_its_clips_again(tiny_sets, tmp_path,
+                                                                                             monkeypatch):
+    """The quickstart ran the fine-tuned model over the test clips twice: at the end of training, to score them for
+    metrics.json, and again in the suite. A run keeps the first (``TrainResult.embeddings``) and ``run_suite(embedded=)``
+    takes them: the model is not run on those clips again, and the evaluation is bit-identical. Where the suite needs
+    more of the model (layer features, clips outside the scored split), it is run as before."""
+    import torch
+
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
+    from bgs_hf.models.embedder import BGSEmbedder
+    from bgs_hf.training.api import TrainConfig, train_bgs
+    from bgs_hf.training.args import BGSArguments, DataArguments, ModelArguments
+
+    _, data, _ = tiny_sets
+    run = train_bgs(TrainConfig(
+        data=DataArguments(data=str(data), cache_dir=str(tmp_path / "cache")),
+        model=ModelArguments(backbone="tiny-random-videomae"), bgs=BGSArguments(clips_per_step=8),
+        training={"output_dir": str(tmp_path / "run"), "use_cpu": True, "max_steps": 1, "disable_tqdm": True,
+                  "seed": 5, "report_to": "none"}))
+    clips, emb = run.embeddings["test"]
+    assert len(emb) == len(clips) > 0 and sorted(clips.tolist()) == clips.tolist()
+
+    rows: list[int] = []  # clips in each backbone pass without gradients: an embedding, never a training step
+    backbone_outputs = BGSEmbedder._backbone_outputs
+
+    def counted(self, pixel_values, **kwargs):
+        if not torch.is_grad_enabled():
+            rows.append(len(pixel_values))
+        return backbone_outputs(self, pixel_values, **kwargs)
+
+    monkeypatch.setattr(BGSEmbedder, "_backbone_outputs", counted)
+    common = {"analyses": ("fit",), "n_boot": 20, "cache": tmp_path / "cache"}
+    plain = run_suite(str(data), "tiny-random-videomae", run.output_dir, out_dir=tmp_path / "plain", **common)
+    n_test = plain["n_clips"]
+    assert n_test == len(clips) and sum(rows) == 2 * n_test  # the frozen and the fine-tuned model, each once
+    rows.clear()
+    given = run_suite(str(data), "tiny-random-videomae", run.output_dir, out_dir=tmp_path / "given",
+                      embedded={"bgs": (clips, emb)}, **common)
+    assert sum(rows) == n_test  # the frozen model alone
+    assert given["fit"] == plain["fit"] and given["paired"] == plain["paired"]
+    for key in ("items", "pretrained", "bgs"):
+        assert np.array_equal(np.load(tmp_path / "given" / TEST_EMBEDDINGS_NAME)[key],
+                              np.load(tmp_path / "plain" / TEST_EMBEDDINGS_NAME)[key])
+    # the layer-wise fit needs every clip's layer features, the training clips' too: both models run on them all
+    rows.clear()
+    layered = run_suite(str(data), "tiny-random-videomae", run.output_dir, out_dir=tmp_path / "layers",
+                        embedded={"bgs": (clips, emb)}, **{**common, "analyses": ("fit", "layers")})
+    assert sum(rows) == 2 * 48  # the benchmark's every clip: the test clips and the training clips choosing the layer
+    # (the layer pass's batches mix in training clips: the same embeddings to float precision, not to the bit)
+    assert layered["fit"]["bgs"]["r2"] == pytest.approx(plain["fit"]["bgs"]["r2"], abs=1e-6)
+
+
 def test_the_default_seed_is_the_one_given_else_the_runs_own_else_zero(tmp_path):
     """``default_seed`` by hand: 3 given wins; a run folder's recorded 7, or its recorded 0, is used as recorded; a
     backbone name has 0 (a mutant falling back to 1 passed, and turned a run's recorded 0 into 1)."""

@@ -191,6 +191,13 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch, caplog)
     from bgs_hf.quickstart import MODEL_KEYS, QuickstartConfig, format_table, run_quickstart
 
     monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "cache"))
+    import torch
+
+    from bgs_hf.models.embedder import BGSEmbedder
+
+    embedded, backbone_outputs = [], BGSEmbedder._backbone_outputs  # clips of each backbone pass without gradients
+    monkeypatch.setattr(BGSEmbedder, "_backbone_outputs", lambda self, x, **k: (
+        embedded.append(len(x)) if not torch.is_grad_enabled() else None, backbone_outputs(self, x, **k))[1])
     panels, plot = {}, bgs_hf.viz.plot_similarity_matrices
     monkeypatch.setattr(bgs_hf.viz, "plot_similarity_matrices", lambda mats, *a, **k: (panels.update(mats),
                                                                                        plot(mats, *a, **k))[1])
@@ -205,6 +212,9 @@ def test_quickstart_end_to_end_on_a_tiny_instance(tmp_path, monkeypatch, caplog)
     assert stages == ["baselines", "training", "evaluation"], stages
     assert any("BGS LoRA on tiny-random-videomae, 64 training clips" in r.getMessage() for r in caplog.records)
     assert (report["n_val_clips"], report["n_train_clips"]) == (0, 64)  # 80 clips, 16 of them test
+    # each test clip through the frozen and the fine-tuned model once: the suite takes the fine-tuned model's test
+    # embeddings that training made for metrics.json (it embedded the 16 clips again: 48)
+    assert sum(embedded) == 2 * 16
     assert "trained on all 64 non-test clips" in (tmp_path / "demo" / "report.md").read_text()
     saved = json.loads((tmp_path / "demo" / "report.json").read_text())
     for key in MODEL_KEYS:
@@ -705,7 +715,7 @@ def _fake_training_and_suite(monkeypatch, tmp_path: Path) -> dict:
 
     def train(data_dir, out, cfg, *, data=None, name="bgs", **kwargs):
         seen["train"].append((name, data))
-        return SimpleNamespace(output_dir=str(out / name))
+        return SimpleNamespace(output_dir=str(out / name), embeddings={"test": (f"{name}'s test clips", name)})
 
     def suite(data, backbone, run_dir, *, out_dir, seed, n_boot, **kwargs):
         seen["suite"] = (seed, n_boot, data, kwargs)
@@ -802,6 +812,10 @@ def test_the_full_run_hands_the_suite_its_control_language_row_cache_and_abstrac
     assert seen["abstract"] == [(3, 0, True)] and kwargs["abstract_dir"] == tmp_path / "abstract"
     assert kwargs["analyses"] == ("fit", "layers", "partition", "probes", "transfer", "attention", "motion")
     assert kwargs["controls"] == {"language-distilled": str(out / "language_distilled")}
+    # each run's own test embeddings, which it made to score its metrics.json: the suite runs neither model on the test
+    # clips again where it needs nothing more of them (they were embedded twice)
+    assert kwargs["embedded"] == {"bgs": ("bgs's test clips", "bgs"),
+                                  "language-distilled": ("language_distilled's test clips", "language_distilled")}
     assert kwargs["language_sim"] is seen["language_sim"] and kwargs["language_config"].caption == "mean"
     assert kwargs["cache"] == out / "clip_cache"
     assert seen["card"] == [(str(out / "bgs"), True)]  # rewritten with the pretrained row beside the run's
@@ -812,6 +826,7 @@ def test_the_full_run_hands_the_suite_its_control_language_row_cache_and_abstrac
     qs.run_quickstart(replace(cfg, suite=False))  # language_control stays on: nothing would score the control
     assert [name for name, _ in seen["train"]] == ["bgs"] and seen["abstract"] == []
     assert seen["suite"][3]["analyses"] == ("fit",) and seen["suite"][3]["abstract_dir"] is None
+    assert seen["suite"][3]["embedded"] == {"bgs": ("bgs's test clips", "bgs")}
 
 
 def test_data_without_captions_runs_without_the_caption_row_and_its_control(tmp_path, monkeypatch,

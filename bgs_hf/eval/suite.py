@@ -12,7 +12,7 @@ import logging
 import os
 import textwrap
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -451,6 +451,7 @@ def run_suite(
     n_perm: int = 1000,
     attention_clips: int = 50,
     batch_size: int = 8,
+    embedded: Mapping[str, tuple[np.ndarray, np.ndarray] | None] | None = None,
 ) -> dict[str, Any]:
     """Run the analyses and write ``evaluation.json``, figures and ``evaluation.md``/``.html`` to ``out_dir``.
 
@@ -461,7 +462,10 @@ def run_suite(
     ``{"language-distilled": run_dir}``) scored beside BGS. ``language_sim``: caption similarity over the split's
     clips (computed with the default language baseline when omitted); ``language_config``: its sentence model and
     captions (a model named there that cannot load is refused before any video model loads; the default's failure
-    skips the row, the reason in ``language_skipped``). Returns the result dict (also in ``evaluation.json``).
+    skips the row, the reason in ``language_skipped``). ``embedded``: per model name, ``(clips, embeddings)`` the
+    caller has already (a training run's test scoring, ``TrainResult.embeddings["test"]``): a model that needs
+    nothing else of its clips (no layer features, no clips outside them) is not run on them again. Returns the
+    result dict (also in ``evaluation.json``).
 
     Every input is checked, and the language reference computed, before any video model loads; the earlier
     evaluation in ``out_dir`` is replaced only once the new one is written whole (built in a hidden work folder there).
@@ -522,7 +526,7 @@ def run_suite(
 
     with _timed(res, "embed"):
         emb, layer_features = _embed_models(models, main, data, items, scored.items, cache, batch_size=batch_size,
-                                            layers="layers" in analyses and embeds_fit_clips)
+                                            layers="layers" in analyses and embeds_fit_clips, embedded=embedded)
         for name, e in emb.items():
             res["models"][name]["embedding_dim"] = int(e.shape[1])
     # built in a hidden work folder in ``out``, the earlier report's files replaced only once the whole evaluation is
@@ -654,17 +658,25 @@ def _n_observed_pairs(scored: Any) -> int:
 
 
 def _embed_models(models: dict[str, Any], main: list[str], data: Any, items: np.ndarray, scored_items: np.ndarray,
-                  cache: Any, *, batch_size: int, layers: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+                  cache: Any, *, batch_size: int, layers: bool,
+                  embedded: Mapping[str, tuple[np.ndarray, np.ndarray] | None] | None = None
+                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(embeddings, layer features) of each model, embedded once: the pretrained and bgs models (``main``) of every
-    clip in ``items`` (with ``layers``: each layer's features too), controls of the scored clips alone."""
-    from bgs_hf.eval.embed import embed_clips
+    clip in ``items`` (with ``layers``: each layer's features too), controls of the scored clips alone. A model whose
+    ``embedded`` rows hold every clip it needs is not run again when no layer features are wanted (the quickstart's
+    BGS and control runs embedded the test clips already, to score them for metrics.json)."""
+    from bgs_hf.eval.embed import embed_clips, embedding_rows
 
     emb: dict[str, np.ndarray] = {}
     layer_features: dict[str, np.ndarray] = {}
     for name, m in models.items():
         with_layers = layers and name in main
-        got = embed_clips(m, data, items if name in main else scored_items, cache, batch_size=batch_size,
-                          layers=with_layers)
+        wanted = items if name in main else scored_items
+        given = (embedded or {}).get(name)
+        if given is not None and not with_layers and set(wanted.tolist()) <= set(np.asarray(given[0]).tolist()):
+            emb[name] = np.asarray(given[1], dtype=np.float64)[embedding_rows(given[0], wanted, "given")]
+            continue
+        got = embed_clips(m, data, wanted, cache, batch_size=batch_size, layers=with_layers)
         if with_layers:
             emb[name], layer_features[name] = got
         else:

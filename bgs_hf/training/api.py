@@ -105,6 +105,10 @@ class TrainResult:
     trainer: Any
     #: this call's wall time, setup and scoring included (after a resume: since the resume, not the run's)
     wall_s: float
+    #: each split scored at the end (metrics.json's ``val``/``test``): its clips (indices into the run's data) and the
+    #: trained model's embeddings of them, so a caller scoring the model on them again (the quickstart's evaluation
+    #: suite, ``run_suite(embedded=...)``) need not embed them a second time
+    embeddings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         """One line a notebook can read: the dataclass repr printed every metric, the model's whole module tree and
@@ -568,10 +572,12 @@ def _checkpoint_override(model: Any, kwargs: dict[str, Any] | None) -> None:
                                           offload=offload)
 
 
-def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
+def _fit_metrics(trainer: Any, data: Any, split: str,
+                 embedded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, Any]:
     """Full behavioural fit (with bootstrap CI and % of ceiling) of the trained model on a split. Every process
     embeds its share of the clips (a gather); the fit itself (1,000 resamples, the ceiling's 100 split-halves) runs
-    on the first only and is sent to the others: each repeated it, with its warnings and progress bar."""
+    on the first only and is sent to the others: each repeated it, with its warnings and progress bar. The clips and
+    their embeddings go into ``embedded[split]`` (``TrainResult.embeddings``)."""
     from bgs_hf.metrics.fit import behavioural_fit
     from bgs_hf.metrics.rsa import cosine_similarity_matrix
     from bgs_hf.training.distributed import on_main_process
@@ -580,6 +586,8 @@ def _fit_metrics(trainer: Any, data: Any, split: str) -> dict[str, Any]:
     if clips is None:
         return {}
     emb = trainer.embed_clips(clips, desc=f"scoring {split} clips")
+    if embedded is not None:
+        embedded[split] = (clips, emb)
     return on_main_process(lambda: behavioural_fit(cosine_similarity_matrix(emb), data, split,
                                                    seed=int(trainer.args.seed)))
 
@@ -943,7 +951,9 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     trainer.save_model(str(out_dir))
     trainer.save_state()
 
-    metrics = _run_metrics(trainer, train_out, args, config, data, recipe_name=recipe.name, resume_step=resume_step)
+    embedded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    metrics = _run_metrics(trainer, train_out, args, config, data, recipe_name=recipe.name, resume_step=resume_step,
+                           embedded=embedded)
     # this call's wall time (setup and scoring included); after a resume it is not the run's, and says so
     metrics["wall_s" if resume is None else "wall_s_since_resume"] = wall_s = time.time() - start
     if args.should_save:
@@ -952,7 +962,7 @@ def _train_bgs(config: TrainConfig, stream_caches: list[Any]) -> TrainResult:
     barrier()
     logger.debug("run folder: %s", out_dir)  # the caller chose it; `bgs-hf train` prints it with the fit
     return TrainResult(output_dir=out_dir, metrics=metrics, model=trainer.model, trainer=trainer,
-                       wall_s=wall_s)
+                       wall_s=wall_s, embeddings=embedded)
 
 
 def _resume_point(args: Any, out_dir: Path) -> tuple[str | None, int | None]:
@@ -1104,9 +1114,10 @@ def _turn_off_evaluation(args: Any, data: Any, val_clips: Any) -> None:
 
 
 def _run_metrics(trainer: Any, train_out: Any, args: Any, config: TrainConfig, data: Any, *, recipe_name: str,
-                 resume_step: int | None) -> dict[str, Any]:
+                 resume_step: int | None, embedded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                 ) -> dict[str, Any]:
     """metrics.json but its wall time: the run's training record, and the trained model's behavioural fit on
-    validation (and on test with ``--eval_test``)."""
+    validation (and on test with ``--eval_test``); each scored split's embeddings go into ``embedded``."""
     metrics: dict[str, Any] = {"recipe": recipe_name, "backbone": config.model.backbone,
                                "train": {**_train_metrics(train_out.metrics, resume_step,
                                                           trainer.train_seconds_before, train_out.global_step),
@@ -1118,7 +1129,7 @@ def _run_metrics(trainer: Any, train_out: Any, args: Any, config: TrainConfig, d
     for split in ("val", "test"):
         if split == "test" and not config.bgs.eval_test:
             continue
-        metrics[split] = _fit_metrics(trainer, data, split)
+        metrics[split] = _fit_metrics(trainer, data, split, embedded)
     return metrics
 
 
