@@ -746,6 +746,28 @@ def test_a_diverged_models_skipped_probes_are_said_in_one_line_naming_it(tiny_se
     assert said == expected
 
 
+def test_a_diverged_models_skipped_probes_line_names_it_as_its_report_row_does(caplog):
+    """Mutation audit: the skipped-probes line naming a model by its key's default name, not the evaluation's row
+    label (another run folder or a backbone name given as the comparison: ``model_labels``), joining two names with a
+    comma, or naming only the first, passed, as the suite's test above diverges one model object (default names). Both
+    models' embeddings NaN, the pretrained row labelled ``videomae-base (frozen)``: no probe is fit, and one line names
+    that label and the bgs row's default name, in the report's row order."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import _add_probes
+
+    nan = np.full((4, 2), np.nan)
+    run = SimpleNamespace(embeds_fit_clips=True, main=["pretrained", "bgs"], emb={"pretrained": nan, "bgs": nan},
+                          row_labels={"pretrained": "videomae-base (frozen)"}, n_perm=5, seed=0)
+    res: dict = {"timings_s": {}, "figures": {}}
+    with caplog.at_level(logging.INFO, logger="bgs_hf.eval"):
+        _add_probes(res, run)
+    assert [r.getMessage() for r in caplog.records] == [
+        "probes of videomae-base (frozen) and BGS fine-tuned (LoRA) skipped: non-finite embeddings (a diverged model?)"]
+    assert res["probes"] == {"skipped": "non-finite embeddings (a diverged model?)"} and not res["figures"]
+
+
 def test_a_control_trained_on_the_scored_clips_is_refused(tiny_sets, tmp_path):
     from bgs_hf.data import load
     from bgs_hf.errors import BGSInputError

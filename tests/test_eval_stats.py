@@ -1579,6 +1579,22 @@ def test_the_public_probes_refuse_non_finite_embeddings_in_one_line_naming_the_a
     assert fit_transfer_probe(emb, labels, is_test).n_train == 8
 
 
+def test_one_row_holding_only_an_infinity_is_refused_as_one_non_finite_row():
+    """Mutation audit of ``check_finite_embeddings``: refusing only from a second bad row (``bad > 1``), or counting NaN
+    alone (an inf let through to scikit-learn), passed, as the probes' test above has two bad rows and each holds a
+    NaN. One row of 3 with +inf in one of its 2 values, then one with -inf: 1 of the 3 rows; finite rows pass."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.embed import check_finite_embeddings
+
+    for inf in (np.inf, -np.inf):
+        emb = np.zeros((3, 2))
+        emb[1, 0] = inf
+        with pytest.raises(BGSInputError, match=r"^non-finite embeddings \(a diverged model\?\): 1 of the 3 rows of "
+                                                r"emb_b are not finite$"):
+            check_finite_embeddings(emb, "emb_b")
+    assert check_finite_embeddings(np.full((3, 2), 1e308), "emb_b") is None
+
+
 def test_transfer_probe_never_sees_the_held_out_clips():
     """Random high-dimensional embeddings: a probe that trained on the held-out part too would memorise it."""
     rng = np.random.default_rng(7)

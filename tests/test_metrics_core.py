@@ -31,6 +31,7 @@ from bgs_hf.metrics import (
     split_half_ceiling,
 )
 from bgs_hf.metrics.bootstrap import _design, _stat_fn, clip_resamples
+from bgs_hf.metrics.similarity import HumanSimilarity
 
 # Worked example (N = 4 clips).
 #   t1 (0,1,2) odd=2 -> kept (0,1);  t2 (0,1,3) odd=0 -> kept (1,3);  t3 (2,1,0) odd=1 -> kept (2,0)
@@ -1472,28 +1473,50 @@ def test_pair_bootstraps_are_bit_for_bit_the_plain_resampled_statistic(stat):
     model[4, :] = model[:, 4] = np.nan
     items = rng.permutation(14)
     local = model[np.ix_(items, items)]
-    li, lj = np.triu_indices(14, 1)
-    gi, gj = items[li], items[lj]
     h = human_similarity(idx, odd, 14)
     kw = dict(stat=stat, n_boot=25, seed=3)
 
-    seen = h.mask[gi, gj]
-    draw = np.random.default_rng(3)
-    ref = []
-    for _ in range(25):
-        m = np.bincount(items[draw.integers(0, 14, 14)], minlength=14)
-        w = m[gi[seen]] * m[gj[seen]]
-        ref.append(_reference_pair_stat(stat, np.repeat(model[gi, gj][seen], w), np.repeat(h.p[gi, gj][seen], w)))
+    ref = _plain_clip_samples(stat, model, h, items, 25, 3)
     res = bootstrap_ci(local, h, items, **kw)
     assert np.isnan(ref).any() and np.isfinite(ref).sum() > 5
     assert np.array_equal(res.samples, ref, equal_nan=True)
 
+    ref = _plain_participant_samples(stat, model, idx, odd, participant, items, 25, 3)
+    res = bootstrap_ci(local, h, items, idx=idx, odd=odd, participant=participant, over="participants", **kw)
+    assert np.isnan(ref).any() and np.isfinite(ref).sum() > 5
+    assert np.array_equal(res.samples, ref, equal_nan=True)
+
+
+def _plain_clip_samples(stat: str, model: np.ndarray, h: HumanSimilarity, items: np.ndarray, n_boot: int,
+                        seed: int) -> list[float]:
+    """Clip resamples the plain way: numpy's generator seeded ``seed`` draws as many positions of ``items`` as there
+    are, each observed pair of positions a < b is repeated m_i·m_j times, then scipy's rankdata and Pearson."""
+    li, lj = np.triu_indices(len(items), 1)
+    gi, gj = items[li], items[lj]
+    seen = h.mask[gi, gj]
+    draw = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
+        m = np.bincount(items[draw.integers(0, len(items), len(items))], minlength=h.n_items)
+        w = m[gi[seen]] * m[gj[seen]]
+        out.append(_reference_pair_stat(stat, np.repeat(model[gi, gj][seen], w), np.repeat(h.p[gi, gj][seen], w)))
+    return out
+
+
+def _plain_participant_samples(stat: str, model: np.ndarray, idx: np.ndarray, odd: np.ndarray,
+                               participant: np.ndarray, items: np.ndarray, n_boot: int, seed: int) -> list[float]:
+    """Participant resamples the plain way: the sorted participants drawn as many times as there are, n_ij and k_ij
+    summed over every clip pair from each drawn participant's judgments, p = k / n over the pairs of ``items``
+    observed in the resample, then scipy's rankdata and Pearson."""
+    n_items = len(model)
+    li, lj = np.triu_indices(len(items), 1)
+    gi, gj = items[li], items[lj]
     people = np.unique(participant)
-    draw = np.random.default_rng(3)
-    ref = []
-    for _ in range(25):
+    draw = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
         weight = np.bincount(draw.integers(0, len(people), len(people)), minlength=len(people))
-        n, k = np.zeros((14, 14), dtype=np.int64), np.zeros((14, 14), dtype=np.int64)
+        n, k = np.zeros((n_items, n_items), dtype=np.int64), np.zeros((n_items, n_items), dtype=np.int64)
         for t, o, q in zip(idx, odd, np.searchsorted(people, participant)):
             for u, v in ((0, 1), (0, 2), (1, 2)):
                 a, b = sorted((t[u], t[v]))
@@ -1502,7 +1525,35 @@ def test_pair_bootstraps_are_bit_for_bit_the_plain_resampled_statistic(stat):
                 k[a, b] += weight[q] * (o not in (u, v))
                 k[b, a] += weight[q] * (o not in (u, v))
         obs = n[gi, gj] > 0
-        ref.append(_reference_pair_stat(stat, model[gi, gj][obs], k[gi, gj][obs] / n[gi, gj][obs]))
-    res = bootstrap_ci(local, h, items, idx=idx, odd=odd, participant=participant, over="participants", **kw)
-    assert np.isnan(ref).any() and np.isfinite(ref).sum() > 5
-    assert np.array_equal(res.samples, ref, equal_nan=True)
+        out.append(_reference_pair_stat(stat, model[gi, gj][obs], k[gi, gj][obs] / n[gi, gj][obs]))
+    return out
+
+
+@pytest.mark.parametrize("stat", ["r2", "rsa_spearman", "rsa_pearson"])
+def test_pair_bootstraps_over_more_clips_than_items_are_the_plain_resampled_statistic(stat):
+    """Mutation audit of the ranked bootstraps: a participant resample's pairs outside ``items`` counted into the first
+    pair of ``items`` (not the spare last slot), and its under-3 guard dropped (a resample observing no pair of
+    ``items`` crashed on the max of no counts), passed, as the bit-for-bit test above resamples 14 well-judged clips,
+    all of them ``items``. Here 9 clips, ``items`` 6 of them in shuffled order, and nine judgments: 4 observe pairs of
+    ``items`` ((0,1) twice, (2,3) three times, (4,5), (1,4)), with clips 6-8 beside them, and 2 only pairs with clips
+    6-8; one participant per judgment, then two, the second judging only those 2 (a quarter of the resamples draw
+    that participant alone and observe no pair of ``items``: NaN)."""
+    idx = np.array([[0, 1, 6], [0, 1, 7], [2, 3, 6], [2, 3, 8], [2, 3, 7], [4, 5, 8], [6, 7, 8], [0, 6, 8],
+                    [1, 4, 7]])
+    odd = np.array([2, 0, 2, 2, 1, 0, 0, 1, 2])
+    rng = np.random.default_rng(5)
+    model = rng.normal(size=(9, 9))
+    model = model + model.T
+    items = np.array([3, 0, 5, 1, 4, 2])
+    local = model[np.ix_(items, items)]
+    h = human_similarity(idx, odd, 9)
+    kw = dict(stat=stat, n_boot=60, seed=4)
+
+    ref = _plain_clip_samples(stat, model, h, items, 60, 4)
+    assert np.array_equal(bootstrap_ci(local, h, items, **kw).samples, ref, equal_nan=True)
+    for participant in (np.arange(9), np.array([0, 0, 0, 0, 0, 0, 1, 1, 0])):
+        ref = _plain_participant_samples(stat, model, idx, odd, participant, items, 60, 4)
+        res = bootstrap_ci(local, h, items, idx=idx, odd=odd, participant=participant, over="participants", **kw)
+        assert np.isfinite(ref).sum() > 20
+        assert np.array_equal(res.samples, ref, equal_nan=True)
+    assert np.isnan(ref).sum() > 5  # the resamples of the second participant alone
