@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from bgs_hf._files import built_in_place, json_safe, write_text_atomic
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
-from bgs_hf.eval.embed import NON_FINITE  # re-exported: the skip reason of a diverged model
+from bgs_hf.eval.embed import NON_FINITE  # a diverged model's skip reason, worded as the probes' refusal
 from bgs_hf.eval.fit import collapsed
 
 logger = logging.getLogger(__name__)

@@ -13,9 +13,10 @@ rsatoolbox paper); reports use clips, the default, since a model is compared wit
 Intervals are plain percentile intervals of the resampled statistic (Efron & Tibshirani 1993): accuracies and R²
 are bounded, and near a bound their resampling distribution is skewed, which a percentile interval follows and a
 normal one does not; one rule then serves every statistic here. A resample is a vector of multiplicities
-(``_Design.draw``) applied to the full data's pairs or judgments; over participants p_ij is rebuilt from the
-reweighted judgments. Paired tests draw both models' statistics from the same resample and give the add-one p
-of Davison & Hinkley (1997): (count + 1) / (n + 1), never 0.
+(``_Design.draw``) applied to the full data's pairs or judgments; its Spearman is ranked from the full data's one
+sort (``rsa.code_ranks``), bit for bit the ranks of the resample's own values: 1,000 resamples at THINGS scale took
+about 4 min instead of 7-21 (``benchmarks/README.md``). Paired tests draw both models' statistics from the same
+resample and give the add-one p of Davison & Hinkley (1997): (count + 1) / (n + 1), never 0.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ from bgs_hf._bars import delayed_bar
 from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.metrics.ooo import ooo_2way_from_sims, ooo_3way_from_sims, triplet_sims
 from bgs_hf.metrics.rsa import (
-    MAX_LUT_N,
     FractionRanker,
+    OrderCodes,
     code_ranks,
     model_pair_values,
-    order_codes,
     pearson,
     signed_square,
     spearman,
@@ -285,89 +285,69 @@ def _clip_pair_stat_fn(
     """A pair statistic over clip resamples: p_ij stays the full data's, and each observed pair of distinct clips
     is repeated m_i·m_j times (see module docstring)."""
     vals, p, gi, gj = model_pair_values(model_sim, human, items)
-    ranks = None if stat == "rsa_pearson" else (_Ranking.of(vals), _Ranking.of(p))
+    codes = None if stat == "rsa_pearson" else (OrderCodes.of(vals), OrderCodes.of(p))
 
     def clip_pair_stat(mult: np.ndarray | None) -> float:
         w = np.ones(len(vals), dtype=np.int64) if mult is None else mult[gi] * mult[gj]
-        if ranks is None:
+        if codes is None:
             return _pair_stat(stat, np.repeat(vals, w), np.repeat(p, w))
-        return _ranked_pair_stat(stat, *ranks, w)
+        return _repeated_spearman_stat(stat, *codes, w)
 
     return clip_pair_stat
 
 
-@dataclass
-class _Ranking:
-    """One sort of values that every resample ranks a selection or repetition of: scipy's ``rankdata`` sorted each
-    resample's 1.5 million pairs anew, three quarters of a resample's time at THINGS scale."""
-
-    code: np.ndarray  # order code per value (``order_codes``)
-    n_codes: int
-    nan: np.ndarray  # bool per value: rankdata makes every rank NaN when one value is
-
-    @classmethod
-    def of(cls, x: np.ndarray) -> _Ranking:
-        code, n_codes = order_codes(x)
-        return cls(code, n_codes, np.isnan(x))
-
-
-def _ranked_pair_stat(stat: str, rx: _Ranking, ry: _Ranking, w: np.ndarray) -> float:
-    """``_pair_stat(stat, np.repeat(x, w), np.repeat(y, w))`` for a Spearman statistic, bit for bit, with the ranks
-    counted from one sort of x and y (``code_ranks``) instead of sorting the repeated values."""
-    if w.sum() < 3 or w[rx.nan | ry.nan].any():  # spearman's NaN for under 3 values; rankdata's for a NaN value
+def _repeated_spearman_stat(stat: str, x: OrderCodes, y: OrderCodes, w: np.ndarray) -> float:
+    """A Spearman statistic of values x and y (known by their order codes), each repeated ``w`` times: bit for bit
+    ``_pair_stat`` of the repeated values, without sorting them; rankdata's sort of each resample's repeated pairs was
+    three quarters of a resample's time at THINGS scale (1.5 million pairs)."""
+    if w.sum() < 3 or w[x.nan | y.nan].any():  # spearman's NaN for under 3 values; rankdata's for a NaN value
         return float("nan")
-    rho = pearson(np.repeat(code_ranks(rx.code, rx.n_codes, w), w), np.repeat(code_ranks(ry.code, ry.n_codes, w), w))
+    rho = pearson(np.repeat(code_ranks(x.code, x.n_codes, w), w), np.repeat(code_ranks(y.code, y.n_codes, w), w))
     return float(signed_square(rho)) if stat == "r2" else rho
 
 
 def _participant_pair_stat_fn(
-    model_sim: Any, items: Any, idx: np.ndarray | None, odd: np.ndarray | None, stat: str, design: _Design
+    model_sim: Any, items: Any, idx: np.ndarray, odd: np.ndarray, stat: str, design: _Design
 ) -> Callable[[np.ndarray | None], float]:
     """A pair statistic over participant resamples: p_ij is rebuilt from the judgments, each weighted by its
     participant's multiplicity, so the pairs a resample observes change with it.
 
-    A resample observes only pairs the full data observes, so their model values and order are taken once and a
-    resample counts n and k over those pairs alone, not two N×N matrices (1.1-1.3 s a resample at THINGS scale, now
-    0.25 s): the pairs, order and p_ij of ``model_pair_values(model_sim, human_similarity(..., weights=), items)``, so
-    the same statistic bit for bit."""
+    A resample observes only pairs the full data observes, so it counts n and k over those alone, in the order of
+    ``model_pair_values`` on the full data, and the model's values are sorted once: the same statistic, bit for bit,
+    as ``model_pair_values(model_sim, human_similarity(idx, odd, n_items, weights=...), items)`` gives, at a fifth
+    of the time at THINGS scale, where rebuilding two N×N count matrices and sorting twice took 1.1-1.3 s a resample
+    (``benchmarks/README.md``)."""
     full = human_similarity(idx, odd, design.n_items)
     vals, _, gi, gj = model_pair_values(model_sim, full, items)
-    slot = _pair_slots(idx, gi, gj, design.n_items)
-    kept = slot[np.arange(len(slot)), 2 - odd]
-    size = len(vals) + 1  # the last slot takes pairs outside ``items``
-    rv = _Ranking.of(vals)
-    fractions = [FractionRanker(int(full.n.max()))]
-
-    def fraction_ranks(k: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """Ranks of k/n from a lookup table that grows (by doubling, up to ``MAX_LUT_N``) with the largest n."""
-        need = int(n.max())
-        if need > fractions[0].n_max:
-            fractions[0] = FractionRanker(max(need, min(2 * fractions[0].n_max, MAX_LUT_N)))
-        return fractions[0].ranks(k, n)
+    pos = _pair_positions(idx, gi, gj, design.n_items)
+    kept = pos[np.arange(len(pos)), 2 - odd]
+    size = len(vals) + 1  # the last position counts the pairs outside ``items``, dropped
+    model_codes = OrderCodes.of(vals)
+    fractions = FractionRanker(int(full.n.max()))
 
     def participant_pair_stat(mult: np.ndarray | None) -> float:
         w = None if mult is None else mult[design.unit_of_judgment].astype(np.float64)
-        n = np.bincount(slot.ravel(), weights=None if w is None else np.repeat(w, 3), minlength=size)[:-1]
+        n = np.bincount(pos.ravel(), weights=None if w is None else np.repeat(w, 3), minlength=size)[:-1]
         k = np.bincount(kept, weights=w, minlength=size)[:-1]
         n, k = np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)  # whole counts, as human_similarity's
         obs = n > 0
         n, k = n[obs], k[obs]
         if stat == "rsa_pearson":
             return pearson(vals[obs], k / n)
-        if n.size < 3 or rv.nan[obs].any():  # spearman's NaN for under 3 values; rankdata's for a NaN value
+        if n.size < 3 or model_codes.nan[obs].any():  # spearman's NaN for under 3 values; rankdata's for a NaN value
             return float("nan")
-        rho = pearson(code_ranks(rv.code[obs], rv.n_codes), fraction_ranks(k, n))
+        rho = pearson(code_ranks(model_codes.code[obs], model_codes.n_codes), fractions.ranks(k, n))
         return float(signed_square(rho)) if stat == "r2" else rho
 
     return participant_pair_stat
 
 
-def _pair_slots(idx: np.ndarray, gi: np.ndarray, gj: np.ndarray, n_items: int) -> np.ndarray:
-    """(n, 3): each judgment's pairs (a,b), (a,c), (b,c) as positions in the pair list (gi, gj), ``len(gi)`` for a
-    pair not in it; one N×N table (the size of one of the full data's count matrices) instead of a sort."""
-    slot_of = np.full(n_items * n_items, len(gi), dtype=np.int64)
-    slot_of[np.minimum(gi, gj) * n_items + np.maximum(gi, gj)] = np.arange(len(gi))
-    return slot_of[pair_keys(idx, n_items)]
+def _pair_positions(idx: np.ndarray, gi: np.ndarray, gj: np.ndarray, n_items: int) -> np.ndarray:
+    """(n, 3): where each judgment's pairs (a,b), (a,c), (b,c) stand in the pair list (gi, gj), ``len(gi)`` for a
+    pair not in it, so a resample's counts line up with the model's values of those pairs."""
+    position_of = np.full(n_items * n_items, len(gi), dtype=np.int64)
+    position_of[np.minimum(gi, gj) * n_items + np.maximum(gi, gj)] = np.arange(len(gi))
+    return position_of[pair_keys(idx, n_items)]
 
 
 def _prepare(

@@ -20,8 +20,8 @@ measures that reproducibility a different way, so a report can put a model's num
   could reach on them (always predicting the majority), the odd-one-out ceiling of Hebart et al. (2020, Nat Hum
   Behav) from repeated triplets.
 
-Everything is vectorised: counts come from ``np.bincount`` on compact pair ids, and Spearman ranks of
-p = k/n come from a lookup table of the possible fractions (counting sort) rather than a sort.
+Each split ranks p = k/n from one table of the possible fractions (``rsa.FractionRanker``, shared with the
+participant bootstrap): no split sorts its pairs anew, and equal fractions (1/2, 2/4) tie exactly.
 """
 
 from __future__ import annotations

@@ -2,10 +2,15 @@
 
 The paper's main number is R² = squared Spearman over the observed test pairs. We keep its sign (ours:
 sign(rho)·rho²), so a model that anti-correlates with people never looks good; for rho >= 0 it is the paper's R².
+
+A bootstrap or a split-half ceiling ranks the same values hundreds of times, resampled or split: it sorts them once
+(:class:`OrderCodes`, :class:`FractionRanker`) and counts each resample's ranks (:func:`code_ranks`), scipy's
+``rankdata`` ranks bit for bit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -80,31 +85,43 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return pearson(rankdata(x), rankdata(y))
 
 
-#: Above this many observations of one pair, fraction ranks fall back to scipy's rankdata.
+#: Above this many observations of one pair, fraction ranks fall back to scipy's rankdata (the table grows as n²).
 MAX_LUT_N = 2048
 
 
 def code_ranks(code: np.ndarray, n_codes: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Average ranks, exactly as ``scipy.stats.rankdata`` gives them, of values known by their order codes (equal
-    values one code, larger values larger codes; :func:`order_codes`), each counted ``weights`` times (default once),
-    one rank per value: by counting, not sorting, so the resamples of a bootstrap or the splits of a ceiling reuse
-    one sort. Ranks are half-integers, so the sums are exact and the ranks bit for bit scipy's."""
+    values one code, larger values larger codes: :class:`OrderCodes`, :class:`FractionRanker`), each counted
+    ``weights`` times (default once), one rank per value: counting instead of sorting lets the resamples of a bootstrap
+    and the splits of a ceiling share one sort. Ranks are half-integers, so the sums are exact: scipy's, bit for bit."""
     counts = np.bincount(code, weights=weights, minlength=n_codes)
     below = np.cumsum(counts) - counts
     return (below + (counts + 1) / 2.0)[code]
 
 
-def order_codes(x: np.ndarray) -> tuple[np.ndarray, int]:
-    """(code per value, number of codes) for :func:`code_ranks`: the value's place among the distinct values (NaNs
-    share the last code)."""
-    uniq, code = np.unique(np.asarray(x, dtype=np.float64), return_inverse=True)
-    return code.ravel().astype(np.int64), len(uniq)
+@dataclass(frozen=True)
+class OrderCodes:
+    """Values sorted once, for :func:`code_ranks` to rank any selection or repetition of them."""
+
+    code: np.ndarray  # each value's place among the distinct values (NaNs share the last)
+    n_codes: int
+    nan: np.ndarray  # bool per value: one NaN among the values ranked makes rankdata's every rank NaN
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> OrderCodes:
+        x = np.asarray(x, dtype=np.float64)
+        uniq, code = np.unique(x, return_inverse=True)
+        return cls(code.ravel().astype(np.int64), len(uniq), np.isnan(x))
 
 
 class FractionRanker:
-    """Average ranks of fractions k/n (n ≤ n_max) by counting, not sorting: equal fractions tie exactly."""
+    """Average ranks of fractions k/n from a table of every fraction with n up to ``n_max`` (grown when a larger n
+    comes), so equal fractions (1/2, 2/4) tie exactly and no resample or split sorts its fractions anew."""
 
     def __init__(self, n_max: int) -> None:
+        self._build(n_max)
+
+    def _build(self, n_max: int) -> None:
         self.n_max = n_max
         self.enabled = n_max <= MAX_LUT_N
         if not self.enabled:
@@ -118,7 +135,12 @@ class FractionRanker:
         self.n_codes = len(uniq)
 
     def ranks(self, k: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """Average ranks of k/n, as ``scipy.stats.rankdata`` gives them (scipy itself past ``MAX_LUT_N``)."""
+        """Average ranks of k/n, as ``scipy.stats.rankdata`` gives them (scipy itself past ``MAX_LUT_N``). A participant
+        bootstrap's resample can count a pair more often than the full data: the table then doubles (at least), so
+        it is rebuilt a few times, not once per resample; ranks do not depend on its size."""
+        need = int(n.max(initial=0))
+        if self.enabled and need > self.n_max:
+            self._build(max(need, min(2 * self.n_max, MAX_LUT_N)))
         if not self.enabled:
             return rankdata(k / n)
         return code_ranks(self.lut[n, k], self.n_codes)

@@ -68,7 +68,8 @@ def finetuned_name(bgs_trained: bool, adapter: bool) -> str:
 
 
 def model_hatch(key: str) -> dict[str, Any]:
-    """Bar keyword arguments of ``key``'s hatch (:data:`MODEL_KEY_HATCHES`; black lines, no outline), or none."""
+    """Bar keyword arguments of ``key``'s hatch (:data:`MODEL_KEY_HATCHES`), or none: a hatch is drawn in its bar's
+    edge colour (:data:`MODEL_HATCH_COLOUR`), so the edge's width is 0 to keep that colour off the outline."""
     if key not in MODEL_KEY_HATCHES:
         return {}
     return {"hatch": MODEL_KEY_HATCHES[key], "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0}
