@@ -10,7 +10,8 @@ own process may keep a count: ``bgs-hf pretrain-tiny`` sets it for the whole com
 Child processes end with the one that started them: :func:`exit_with_parent`, for synthesis's render workers and the
 Space's upload decoders, which nothing else would stop once their parent is killed.
 
-A stopped Space's process exits without the interpreter's last garbage collections: :func:`exit_without_collecting`.
+A command's own process (the ``bgs-hf`` console script, each process of a ``python -m bgs_hf.train`` launch, a
+stopped Space) exits without the interpreter's last garbage collections: :func:`exit_without_collecting`.
 """
 
 from __future__ import annotations
@@ -78,9 +79,11 @@ def exit_with_parent(parent: int) -> None:
 def exit_without_collecting() -> None:
     """At this process's exit, freeze the garbage collector (``gc.freeze`` as an ``atexit`` handler). The interpreter's
     teardown runs full collections over every object its imports made (half a million with torch, transformers,
-    gradio and pyarrow): a stopped Space took 1.5-4 s after "terminated" to exit, none of it in a thread or an
-    ``atexit`` handler. Frozen, only objects in reference cycles stay unfreed, which the OS takes back; ``atexit``
-    handlers (temporary folders, locks, logging) run as before, and nothing changes until exit (a notebook's
-    ``main(["space", ...])`` leaves its collector alone). Registered once however often it is called."""
+    gradio and pyarrow): a stopped Space took 1.5-4 s after "terminated" to exit, and a ``bgs-hf train`` 2-3 s after
+    its last line, none of it in a thread or an ``atexit`` handler. Frozen, only objects in reference cycles stay
+    unfreed, which the OS takes back (bgs_hf writes and closes its files in ``with`` blocks, and ends its workers and
+    process group before returning); ``atexit`` handlers (temporary folders, ``weakref.finalize``, logging's flush,
+    multiprocessing's children) run as before, and nothing changes until exit (a notebook's ``main(["space", ...])``
+    leaves its collector alone). Registered once however often it is called."""
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)

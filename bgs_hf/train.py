@@ -208,9 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     """Parse, train, print where the run went and its test/val fit (main process only). Errors and Ctrl-C end
     the way they do for ``bgs-hf train`` (one line, no traceback), once per launch (:func:`_once_per_launch`); after
     Ctrl-C's "interrupted", SIGTERM's "terminated" or the environment's error (a full disk), the launch's first
-    process names the checkpoint a resume goes on from."""
+    process names the checkpoint a resume goes on from. Without ``argv`` (``python -m bgs_hf.train``: each process of
+    a launch) the process exits without the interpreter's last collections, as ``bgs-hf`` does
+    (:func:`bgs_hf.cli.main.main`)."""
+    from bgs_hf._process import exit_without_collecting
     from bgs_hf.cli._parser import flags_as_typed, take_verbose
     from bgs_hf.training.api import train_bgs
+
+    if argv is None:
+        exit_without_collecting()
 
     verbose, flags = take_verbose(list(sys.argv[1:] if argv is None else argv))  # -v as `bgs-hf -v train` takes it
     config: Any = None  # the parsed flags, for the line after Ctrl-C

@@ -299,6 +299,35 @@ def test_a_command_that_started_no_process_group_imports_no_torch_to_end_one():
     assert run.returncode == 0 and run.stdout.split("\n")[0] == "[]", run.stderr[-2000:]
 
 
+@pytest.mark.parametrize("entry, flags", [("bgs_hf.cli.main", ["data", "validate", "{missing}"]),
+                                          ("bgs_hf.train", ["--data", "{missing}", "--output-dir", "{out}"])])
+def test_a_command_run_as_its_process_exits_without_the_last_collections_and_one_called_in_process_does_not(
+        entry, flags, tmp_path):
+    """Every ``bgs-hf`` command (and each process of a launch, ``python -m bgs_hf.train``) that imported torch and
+    transformers took 2-3 s after its last line to exit: the interpreter's teardown collected every object the
+    imports made. Only ``bgs-hf space`` froze the collector at exit. Now the console script's ``main()`` (no argv: the
+    process is the command) does; an in-process ``main([...])`` (a notebook, a test) leaves the collector alone, at
+    exit too. The probe, registered before ``main``, runs after every exit handler the command registers."""
+    import subprocess
+    import sys
+
+    argv = [flag.format(missing=tmp_path / "missing", out=tmp_path / "out") for flag in flags]
+    for in_process, expected in ((False, "frozen"), (True, "not frozen")):
+        probe_file = tmp_path / f"probe-{in_process}.txt"
+        start = ("import atexit, gc, sys;"
+                 f"probe = open({str(probe_file)!r}, 'w');"
+                 "atexit.register(lambda: probe.write(f'at exit {gc.get_freeze_count()}\\n') and probe.close());"
+                 f"from {entry} import main; status = main({'sys.argv[1:]' if in_process else ''});"
+                 "probe.write(f'after main {gc.get_freeze_count()}\\n'); sys.exit(status)")
+        run = subprocess.run([sys.executable, "-c", start, *argv], capture_output=True, text=True, timeout=300,
+                             cwd=Path(__file__).resolve().parents[1])
+        assert run.returncode in (1, 2) and "missing" in run.stdout + run.stderr, run.stderr[-2000:]  # it ran
+        after_main, at_exit = probe_file.read_text().splitlines()
+        assert after_main == "after main 0", (entry, in_process, after_main)  # untouched while the process runs on
+        frozen = int(at_exit.removeprefix("at exit ")) > 0  # was 0 without argv: every object collected
+        assert ("frozen" if frozen else "not frozen") == expected, (entry, in_process, at_exit)
+
+
 def test_a_process_group_that_will_not_end_leaves_the_commands_own_error(tmp_path, monkeypatch, capsys):
     """Mutation audit (``_end_process_group``): a group a failed peer left broken can raise on
     ``destroy_process_group``; without the guard that error replaced the command's own (a refusal's one line became

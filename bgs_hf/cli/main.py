@@ -281,7 +281,14 @@ def console(verbose: bool) -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     """``bgs-hf``: parse ``argv``, run its command on the CLI's console (:func:`console`) and return the exit status
-    (:func:`run_guarded`); callable in-process (tests, a notebook), which ``sys.exit`` only wraps."""
+    (:func:`run_guarded`); callable in-process (tests, a notebook), which ``sys.exit`` only wraps. Without ``argv``
+    (the ``bgs-hf`` console script, ``python -m bgs_hf.cli.main``) the process is the command and exits without the
+    interpreter's last collections (:func:`~bgs_hf._process.exit_without_collecting`); an in-process ``main([...])``
+    leaves the collector alone."""
+    if argv is None:
+        from bgs_hf._process import exit_without_collecting
+
+        exit_without_collecting()
     parser = build_parser()
     args = parser.parse_command_line(argv)
     if not getattr(args, "func", None):
