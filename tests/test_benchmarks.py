@@ -72,17 +72,47 @@ def test_bench_flops_tiny(tmp_path: Path) -> None:
 
 def test_bench_stats_tiny(tmp_path: Path) -> None:
     """Its smallest mode was not small: the 5M-judgment set always ran (1.7 GB, ~10 s), and a 20,000-triplet run
-    was labelled "THINGS scale" and declared the THINGS-scale targets met."""
+    was labelled "THINGS scale" and declared the THINGS-scale targets met. The bootstrap's speed-up was a one-off
+    measurement with no script: the run now times ``bootstrap_ci`` against the plain computation and checks that both
+    give the same samples."""
     import bench_stats
 
     out = tmp_path / "s.json"
     assert bench_stats.main(["--triplets", "20000", "--items", "100", "--participants", "50", "--splits", "2",
-                             "--big-triplets", "0", "--release", str(tmp_path / "absent"), "--json", str(out)]) == 0
+                             "--big-triplets", "0", "--boot-triplets", "20000", "--boot-items", "100",
+                             "--release", str(tmp_path / "absent"), "--json", str(out)]) == 0
     res = json.loads(out.read_text())
     assert res["synthetic"]["triplets"] == 20000 and res["ceiling_splits"] == 2
     assert "similarity_big" not in res and "similarity_5m_2000_s" not in res and "release" not in res
     assert res["targets_met"] is None  # far below THINGS scale: not judged
     assert 0 < res["synthetic"]["ceiling_r2"] <= 1 and res["ceiling_100_splits_s"] > 0
+    boot = res["bootstrap"]
+    assert (boot["triplets"], boot["items"], boot["participants"], boot["resamples"], boot["repeats"]) == (
+        20000, 100, 5000, 5, 2)
+    assert boot["observed_pairs"] == 100 * 99 // 2  # 20,000 judgments observe every pair of 100 clips
+    for over in ("over_clips", "over_participants"):
+        s = boot[over]
+        assert s["identical"] is True and s["finite_samples"] == 5, over
+        assert len(s["resample_s_all"]) == len(s["plain_resample_s_all"]) == 5 * 2
+        assert s["resample_s"] == min(s["resample_s_all"]) > 0 and s["plain_resample_s"] == min(s["plain_resample_s_all"])
+        assert s["setup_s"] > 0 and s["plain_setup_s"] > 0
+        assert s["speedup_ratio"] == pytest.approx(s["plain_resample_s"] / s["resample_s"])
+
+
+def test_bench_stats_bootstrap_check_sees_one_ulp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark's bit-identity check can fail: plain samples one ulp off read as not identical, over either unit,
+    and bootstrap_ci's progress bar (which times its resamples) is given back afterwards."""
+    import bench_stats
+
+    from bgs_hf.metrics import bootstrap
+
+    bar = bootstrap.delayed_bar
+    plain = bench_stats.plain_r2_resamples
+    monkeypatch.setattr(bench_stats, "plain_r2_resamples", lambda *a: np.nextafter(plain(*a), 2.0))
+    res = bench_stats.bootstrap_speed(bench_stats.synthetic_things(3000, 30, 40), 30, 3, 1)
+    assert res["over_clips"]["finite_samples"] == res["over_participants"]["finite_samples"] == 3
+    assert res["over_clips"]["identical"] is False and res["over_participants"]["identical"] is False
+    assert bootstrap.delayed_bar is bar
 
 
 def _run_gpu_sh(tmp_path: Path, out: Path, *, fail: str = "") -> tuple[object, list[list[str]]]:
@@ -319,6 +349,7 @@ def _stop(*_: object, **__: object) -> None:
     ("bench_io", ["--repeats", "0"], "make_clips", "--repeats must be >= 1, got 0"),
     ("bench_stats", ["--splits", "0"], "synthetic_things", "--splits must be >= 1, got 0"),
     ("bench_stats", ["--items", "2"], "synthetic_things", "--items must be >= 3"),  # redrew triplets forever
+    ("bench_stats", ["--boot-resamples", "0"], "synthetic_things", "--boot-resamples must be >= 1, got 0"),
 ])
 def test_a_bad_flag_is_one_usage_line_before_any_work(script: str, argv: list[str], heavy: str, says: str,
                                                       tmp_path: Path, monkeypatch, capsys) -> None:
