@@ -135,6 +135,23 @@ def _capture_figures(monkeypatch):
     return drawn
 
 
+def _bar_insides(fig):
+    """(container, patch, grey levels inside the bar) of each bar of ``fig`` as saved: ITU-R BT.601 luma of 255, as a
+    greyscale print converts, 2 px in from each edge."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.container import BarContainer
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    luma = np.asarray(canvas.buffer_rgba())[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    for ax in fig.axes:
+        for cont in (c for c in ax.containers if isinstance(c, BarContainer)):
+            for patch in cont.patches:
+                box = patch.get_window_extent()  # display pixels, origin bottom left
+                yield cont, patch, luma[luma.shape[0] - int(box.y1) + 2:luma.shape[0] - int(box.y0) - 2,
+                                        int(box.x0) + 2:int(box.x1) - 2]
+
+
 def test_model_colours_are_colour_blind_safe_and_layers_name_the_split(tmp_path, monkeypatch):
     """fit.png and layers.png used matplotlib's default cycle: four models drew tab10 green next to tab10 red
     (indistinguishable with deuteranopia) and layers.png gave each *line* its own colour, so one model was blue
@@ -347,9 +364,6 @@ def test_fit_png_tells_bgs_and_the_language_distilled_control_apart_in_greyscale
     language-distilled control's purple #CC79A7 (0.299·204 + 0.587·121 + 0.114·167 = 151) were 11 levels apart: the
     two were told apart only by order and legend. Each model's bars, as rendered, now differ by at least 30 grey
     levels on average, and the legend shows the control's hatch too; the bars' heights (the data) are unchanged."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.container import BarContainer
-
     from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
     from bgs_hf.viz.models import model_name
 
@@ -359,20 +373,11 @@ def test_fit_png_tells_bgs_and_the_language_distilled_control_apart_in_greyscale
     _plot_bars(fits, tmp_path / "fit.png", panels=FIT_PANELS, title="Behavioural fit (test)",
                refs={"R²": ("noise ceiling", 0.4, (0.3, 0.5))})
     fig = drawn[-1]
-    canvas = FigureCanvasAgg(fig)  # its pixels as saved, to read each bar's grey from
-    canvas.draw()
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3].astype(np.float64)
-    luma = rgb @ np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as a greyscale print converts
-    height = luma.shape[0]
     grey: dict[str, list[float]] = {}
     heights: dict[str, list[float]] = {}
-    for ax in fig.axes:
-        for cont in (c for c in ax.containers if isinstance(c, BarContainer)):
-            for patch in cont.patches:
-                box = patch.get_window_extent()  # display pixels, origin bottom left; 2 px in from each edge
-                inside = luma[height - int(box.y1) + 2:height - int(box.y0) - 2, int(box.x0) + 2:int(box.x1) - 2]
-                grey.setdefault(cont.get_label(), []).append(float(inside.mean()))
-                heights.setdefault(cont.get_label(), []).append(patch.get_height())
+    for cont, patch, inside in _bar_insides(fig):  # its pixels as saved, to read each bar's grey from
+        grey.setdefault(cont.get_label(), []).append(float(inside.mean()))
+        heights.setdefault(cont.get_label(), []).append(patch.get_height())
     bgs, control = model_name("bgs"), model_name("language-distilled")
     assert abs(np.mean(grey[bgs]) - np.mean(grey[control])) >= 30, (grey[bgs], grey[control])
     assert heights[control] == pytest.approx([0.14, 0.5, 0.65]) and heights[bgs] == pytest.approx([0.12, 0.45, 0.6])
@@ -387,8 +392,10 @@ def test_every_two_models_that_print_as_one_grey_in_a_bar_figure_differ_in_hatch
     (BT.601 luma of 255): the pretrained model's blue #0072B2 (0.587·114 + 0.114·178 = 87) and the captions' green
     #009E73 (0.587·158 + 0.114·115 = 106) in fit.png and r2_vs_ceiling.png, the raw pixels' grey #999999 (153) and
     BGS's orange (162) in r2_vs_ceiling.png, the pixels' grey and the control's purple (151). Each such pair, as
-    drawn, now differs in its hatch; the colours are unchanged."""
-    from matplotlib.colors import to_rgb
+    drawn, now differs in its hatch; the colours are unchanged. A model looks the same in every panel of both
+    figures (the quickstart's chart hatched its bars in reverse order and every pair still differed), its hatch is
+    drawn (dark lines inside the bar) and no bar is outlined (an unhatched bar shows none)."""
+    from matplotlib.colors import to_rgb, to_rgba
     from matplotlib.container import BarContainer
 
     from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
@@ -405,8 +412,12 @@ def test_every_two_models_that_print_as_one_grey_in_a_bar_figure_differ_in_hatch
     row = {"r2": 0.05, "r2_ci": [0.0, 0.1], "pct_of_ceiling": 30.0, "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
     plot_against_ceiling({"data": "toy", "models": {k: dict(row) for k in keys[:4]}, "noise_ceiling_r2": 0.16,
                           "noise_ceiling_ci": [0.05, 0.3]}, tmp_path / "r2.png")
-    close = set()
+    close, looks = set(), {}
     for fig in drawn:
+        for _, patch, inside in _bar_insides(fig):
+            dark = float((inside < 50).mean())  # a hatch: 8-20% of the inside; an error bar's line: 1%
+            assert (dark > 0.04) == bool(patch.get_hatch()), (patch.get_hatch(), dark)
+            assert patch.get_linewidth() == 0 or to_rgba(patch.get_edgecolor())[3] == 0  # no outline
         for ax in fig.axes:
             bars = [c for c in ax.containers if isinstance(c, BarContainer)]
             named = [c for c in bars if c.get_label() and not c.get_label().startswith("_")]
@@ -422,6 +433,9 @@ def test_every_two_models_that_print_as_one_grey_in_a_bar_figure_differ_in_hatch
                     if abs(luma(drawn_as[a][0]) - luma(drawn_as[b][0])) < 30:
                         close.add(frozenset((a, b)))
                         assert drawn_as[a][1] != drawn_as[b][1], (a, b, drawn_as[a][1])
+            for name, look in drawn_as.items():
+                looks.setdefault(name, set()).add((tuple(look[0]), look[1]))
+    assert len(looks) == 5 and all(len(seen) == 1 for seen in looks.values()), looks
     assert len(close) >= 4  # control/BGS, control/pixels, pixels/BGS and pretrained/captions, at least
 
 

@@ -212,6 +212,48 @@ def test_the_suite_takes_a_runs_test_embeddings_rather_than_run_the_model_on_its
     assert layered["fit"]["bgs"]["r2"] == pytest.approx(plain["fit"]["bgs"]["r2"], abs=1e-6)
 
 
+def test_given_embeddings_are_taken_only_where_they_hold_every_clip_a_model_needs_and_no_layers_are_wanted(
+        monkeypatch):
+    """``_embed_models(embedded=)`` by hand, with a stand-in for the model pass (clip c embeds as c + 1000, a given
+    row as c): the test above hands it exactly the clips wanted, in their order, and only a main model's. Here the
+    BGS rows cover the wanted clips 1, 3, 5, 7 shuffled among others (7, 5, 9, 3, 1: taken, in the wanted order, as
+    float64 like a pass's); the pretrained model's lack clip 7 (run again, not a BGSInputError); the control's hold
+    its two scored clips 3 and 5 (taken, though the main models want four). With layer features wanted, a main model
+    is run for them even when its rows hold every clip, and the control (never layer-scored) still takes its own
+    (the quickstart's full suite: the control ran over the test clips a second time)."""
+    import bgs_hf.eval.embed
+    from bgs_hf.eval.suite import _embed_models
+
+    runs: list[tuple[str, list[int], bool]] = []
+
+    def passes(model, data, clips, cache, *, batch_size, layers):
+        runs.append((model, [int(c) for c in clips], layers))
+        rows = np.asarray(clips, dtype=np.float64)[:, None] + 1000
+        return (rows, np.stack([rows, rows])) if layers else rows
+
+    def rows(*clips: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(clips), np.array(clips, dtype=np.float32)[:, None]
+
+    monkeypatch.setattr(bgs_hf.eval.embed, "embed_clips", passes)
+    models = {"pretrained": "P", "bgs": "B", "language-distilled": "C"}
+    items, scored = np.array([1, 3, 5, 7]), np.array([3, 5])
+    emb, layer_features = _embed_models(
+        models, ["pretrained", "bgs"], None, items, scored, None, batch_size=8, layers=False,
+        embedded={"pretrained": rows(1, 3, 5), "bgs": rows(7, 5, 9, 3, 1), "language-distilled": rows(5, 3, 11)})
+    assert runs == [("P", [1, 3, 5, 7], False)] and layer_features == {}
+    assert emb["pretrained"][:, 0].tolist() == [1001, 1003, 1005, 1007]
+    assert emb["bgs"][:, 0].tolist() == [1, 3, 5, 7] and emb["bgs"].dtype == np.float64
+    assert emb["language-distilled"][:, 0].tolist() == [3, 5]
+
+    runs.clear()
+    emb, layer_features = _embed_models(
+        models, ["pretrained", "bgs"], None, items, scored, None, batch_size=8, layers=True,
+        embedded={"pretrained": None, "bgs": rows(1, 3, 5, 7), "language-distilled": rows(3, 5)})
+    assert runs == [("P", [1, 3, 5, 7], True), ("B", [1, 3, 5, 7], True)]
+    assert sorted(layer_features) == ["bgs", "pretrained"] and emb["bgs"][:, 0].tolist() == [1001, 1003, 1005, 1007]
+    assert emb["language-distilled"][:, 0].tolist() == [3, 5]
+
+
 def test_the_default_seed_is_the_one_given_else_the_runs_own_else_zero(tmp_path):
     """``default_seed`` by hand: 3 given wins; a run folder's recorded 7, or its recorded 0, is used as recorded; a
     backbone name has 0 (a mutant falling back to 1 passed, and turned a run's recorded 0 into 1)."""

@@ -369,6 +369,12 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("r2", "r2_ci", "rsa_spearman", "rsa_pearson", "ooo_acc_3way", "ooo_acc_2way", "pct_of_ceiling"):
         assert key in metrics["test"] and key in metrics["val"]
+    # each split scored for metrics.json keeps its clips and their embeddings (`TrainResult.embeddings`), val's too: a
+    # mutant filing every split's under "test" passed (the quickstart reads only test's, and its runs have no val)
+    assert sorted(res.embeddings) == ["test", "val"]
+    for split, (clips, emb) in res.embeddings.items():
+        assert sorted(clips.tolist()) == sorted(int(i) for i in tiny[0].splits[split]), split
+        assert len(emb) == len(clips) == metrics[split]["n_clips"], split
     state = json.loads((out / "trainer_state.json").read_text())
     evals = [h for h in state["log_history"] if "eval_rsa" in h]
     assert len(evals) == 4
