@@ -463,7 +463,8 @@ def run_suite(
     clips (computed with the default language baseline when omitted); ``language_config``: its sentence model and
     captions (a model named there that cannot load is refused before any video model loads; the default's failure
     skips the row, the reason in ``language_skipped``). ``embedded``: per model name, ``(clips, embeddings)`` the
-    caller has already (a training run's test scoring, ``TrainResult.embeddings["test"]``): a model that needs
+    caller has already (a training run's test scoring, ``TrainResult.embeddings["test"]``; ``clips`` index ``data``'s
+    clip table, so they must come from a run on the same clips, as the quickstart's do): a model that needs
     nothing else of its clips (no layer features, no clips outside them) is not run on them again. Returns the
     result dict (also in ``evaluation.json``).
 
