@@ -39,7 +39,9 @@ MODEL_KEYS: tuple[str, ...] = ("pixels", "pretrained", "language", "bgs")
 #: How report.md and the figures name them: the one list of display names, ``bgs_hf.viz.models`` (evaluation.md uses
 #: it too). The quickstart's language row is always the bundled MiniLM-L6 (its LanguageBaselineConfig's default).
 MODEL_LABELS: dict[str, str] = {k: model_name(k) for k in MODEL_KEYS}
-FIT_KEYS: tuple[str, ...] = ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way", "rsa_spearman",
+#: A model's row in report.json: its fit's statistics and what they rest on (the test split's clip count is the
+#: report's own ``n_test_clips``, so not repeated per row as ``bgs_hf.hub.run_info.FIT_KEYS`` carries it for a card).
+ROW_KEYS: tuple[str, ...] = ("r2", "r2_ci", "pct_of_ceiling", "ooo_acc_3way", "ooo_acc_2way", "rsa_spearman",
                              "rsa_pearson", "n_pairs", "n_judgments")
 
 #: TrainingArguments of the quickstart's BGS run per bundled tiny backbone. The paper's lr
@@ -239,7 +241,7 @@ def _pick(fit: dict[str, Any]) -> dict[str, Any]:
             return [num(x) for x in v]
         return v
 
-    picked = {k: num(fit.get(k)) for k in FIT_KEYS}
+    picked = {k: num(fit.get(k)) for k in ROW_KEYS}
     if fit.get("collapsed"):  # the suite's flag: 0% accuracy that is no answer (bgs_hf.eval.fit.collapsed)
         picked["collapsed"] = True
     return picked
