@@ -115,6 +115,125 @@ def test_bench_stats_bootstrap_check_sees_one_ulp(monkeypatch: pytest.MonkeyPatc
     assert bootstrap.delayed_bar is bar
 
 
+def test_bench_stats_bootstrap_alternates_its_sides_and_checks_every_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: the sides run in one order every repeat, ``identical`` read off the last repeat (or any), and
+    NaN samples compared as unequal all passed: the tests ran one repeat, or two that both matched, on data whose every
+    resample was defined. Here the plain side is one ulp off in its first call over each unit only, and 4 clips leave
+    some clip resamples with under 3 pairs (NaN on both sides)."""
+    import bench_stats
+
+    from bgs_hf.metrics import bootstrap
+
+    syn = bench_stats.synthetic_things(30, 4, 3)
+    res = bench_stats.bootstrap_speed(syn, 4, 20, 1)
+    assert 0 < res["over_clips"]["finite_samples"] < 20 and res["over_clips"]["identical"] is True  # NaN == NaN
+
+    calls: list[tuple[str, str]] = []
+    library, plain = bootstrap.bootstrap_ci, bench_stats.plain_r2_resamples
+
+    def new_side(*args, **kwargs):
+        calls.append(("new", kwargs["over"]))
+        return library(*args, **kwargs)
+
+    def plain_side(model, human, syn, over, *rest):
+        calls.append(("plain", over))
+        samples = plain(model, human, syn, over, *rest)
+        return np.nextafter(samples, 2.0) if calls.count(("plain", over)) == 1 else samples
+
+    monkeypatch.setattr(bootstrap, "bootstrap_ci", new_side)
+    monkeypatch.setattr(bench_stats, "plain_r2_resamples", plain_side)
+    res = bench_stats.bootstrap_speed(syn, 4, 3, 2)
+    assert calls == [(side, over) for over in ("clips", "participants")
+                     for side in ("new", "plain", "plain", "new")]  # the second repeat swaps who goes first
+    assert res["over_clips"]["identical"] is False and res["over_participants"]["identical"] is False  # 1st repeat
+
+
+def test_bench_stats_bootstrap_reports_each_sides_fastest_setup_and_resample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a clock the test moves: the library's side takes 5 s then 3 s to set up and 1 s then 0.5 s a resample, the
+    plain side 7 s then 9 s and 4 s then 2 s, so the figures are 3, 0.5, 7, 2 and a speed-up of 4. Mutation audit:
+    a setup timed to the last stamp (the whole call), or the first or slowest setup reported, all passed (the tests
+    checked a setup > 0)."""
+    from types import SimpleNamespace
+
+    import bench_stats
+
+    from bgs_hf.metrics import bootstrap
+
+    now = [0.0]
+    monkeypatch.setattr(bench_stats, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+    monkeypatch.setattr(bootstrap, "delayed_bar", lambda iterable, **_: iter(iterable))
+    costs = {"new": [(5.0, 1.0), (3.0, 0.5)] * 2, "plain": [(7.0, 4.0), (9.0, 2.0)] * 2}  # per call: clips, then people
+
+    def timed(side: str, n_boot: int, stamps: list[float] | None = None) -> np.ndarray:
+        setup, lap = costs[side].pop(0)
+        now[0] += setup
+        for _ in bootstrap.delayed_bar(range(n_boot)):
+            if stamps is not None:
+                stamps.append(now[0])
+            now[0] += lap
+        if stamps is not None:
+            stamps.append(now[0])
+        return np.zeros(n_boot)
+
+    monkeypatch.setattr(bootstrap, "bootstrap_ci", lambda *_, n_boot, **__: SimpleNamespace(samples=timed("new", n_boot)))
+    monkeypatch.setattr(bench_stats, "plain_r2_resamples", lambda *a: timed("plain", a[4], a[6]))
+    res = bench_stats.bootstrap_speed(bench_stats.synthetic_things(300, 10, 5), 10, 3, 2)
+    for over in ("over_clips", "over_participants"):
+        s = res[over]
+        assert (s["setup_s"], s["resample_s"], s["plain_setup_s"], s["plain_resample_s"]) == (3.0, 0.5, 7.0, 2.0)
+        assert s["speedup_ratio"] == 4.0
+        assert sorted(s["resample_s_all"]) == [0.5] * 3 + [1.0] * 3 and sorted(s["plain_resample_s_all"]) == [2.0] * 3 + [4.0] * 3
+
+
+def test_bench_stats_refuses_a_bootstrap_loop_it_cannot_time_and_gives_its_bar_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resamples are timed off ``bootstrap_ci``'s progress bar: a loop that stamps fewer or more resamples than it
+    was asked for is refused (a wrong count would time something else), and the bar is given back when
+    ``bootstrap_ci`` raises. Mutation audit: neither was tested (the count check dropped, or made ``< n_boot``, and the
+    bar left patched after an error all passed)."""
+    from types import SimpleNamespace
+
+    import bench_stats
+
+    from bgs_hf.metrics import bootstrap
+
+    bar = bootstrap.delayed_bar
+    syn = bench_stats.synthetic_things(300, 10, 5)
+
+    def loop_of(count: int):
+        def fake(*_: object, n_boot: int, **__: object) -> SimpleNamespace:
+            for _ in bootstrap.delayed_bar(range(count)):
+                pass
+            return SimpleNamespace(samples=np.zeros(n_boot))
+        return fake
+
+    for count in (2, 4):
+        monkeypatch.setattr(bootstrap, "bootstrap_ci", loop_of(count))
+        with pytest.raises(RuntimeError, match=f"gave {count} resample stamps for 3 resamples"):
+            bench_stats.bootstrap_speed(syn, 10, 3, 1)
+        assert bootstrap.delayed_bar is bar
+
+    def fails(*_: object, **__: object) -> None:
+        next(iter(bootstrap.delayed_bar(range(3))))
+        raise ValueError("the library's own error")
+
+    monkeypatch.setattr(bootstrap, "bootstrap_ci", fails)
+    with pytest.raises(ValueError, match="the library's own error"):
+        bench_stats.bootstrap_speed(syn, 10, 3, 1)
+    assert bootstrap.delayed_bar is bar
+
+
+def test_bench_stats_checks_boot_items_only_when_the_bootstrap_runs(tmp_path: Path, monkeypatch) -> None:
+    """``--boot-triplets 0`` skips the bootstrap's set, so its ``--boot-items`` is not read (``--boot-items 2`` alone
+    is one usage line: ``test_a_bad_flag_is_one_usage_line_before_any_work``). Mutation audit: the check made
+    unconditional passed."""
+    import bench_stats
+
+    monkeypatch.setattr(bench_stats, "synthetic_things", _stop)
+    with pytest.raises(AssertionError, match="started its work"):  # past the flags: the first set is drawn
+        bench_stats.main(["--boot-triplets", "0", "--boot-items", "2", "--json", str(tmp_path / "out.json")])
+
+
 def _run_gpu_sh(tmp_path: Path, out: Path, *, fail: str = "") -> tuple[object, list[list[str]]]:
     """Run run_gpu.sh with stand-ins for nvidia-smi (an H200) and the interpreter, which records each command's
     arguments (one per line, a blank line after each command) and exits 3 on those matching the ``case`` ``fail``."""
@@ -350,6 +469,9 @@ def _stop(*_: object, **__: object) -> None:
     ("bench_stats", ["--splits", "0"], "synthetic_things", "--splits must be >= 1, got 0"),
     ("bench_stats", ["--items", "2"], "synthetic_things", "--items must be >= 3"),  # redrew triplets forever
     ("bench_stats", ["--boot-resamples", "0"], "synthetic_things", "--boot-resamples must be >= 1, got 0"),
+    ("bench_stats", ["--boot-repeats", "0"], "synthetic_things", "--boot-repeats must be >= 1, got 0"),
+    ("bench_stats", ["--boot-participants", "0"], "synthetic_things", "--boot-participants must be >= 1, got 0"),
+    ("bench_stats", ["--boot-items", "2"], "synthetic_things", "--boot-items must be >= 3"),
 ])
 def test_a_bad_flag_is_one_usage_line_before_any_work(script: str, argv: list[str], heavy: str, says: str,
                                                       tmp_path: Path, monkeypatch, capsys) -> None:

@@ -328,6 +328,29 @@ def test_a_command_run_as_its_process_exits_without_the_last_collections_and_one
         assert ("frozen" if frozen else "not frozen") == expected, (entry, in_process, at_exit)
 
 
+def test_an_in_process_main_given_no_flags_leaves_the_collector_alone(monkeypatch, capsys):
+    """Only ``main()`` without ``argv`` (the process is the command) freezes the collector at exit: an in-process
+    ``main([])`` (a notebook asking for the usage) is still in-process. Mutation audit: ``if not argv`` for
+    ``argv is None`` passed in both entry points (the test above passes flags)."""
+    import sys
+
+    import bgs_hf._process
+    from bgs_hf import train
+
+    calls: list[str] = []
+    monkeypatch.setattr(bgs_hf._process, "exit_without_collecting", lambda: calls.append("frozen at exit"))
+    for entry in (main, train.main):
+        try:
+            entry([])
+        except SystemExit:  # the usage error, as argparse ends it
+            pass
+    assert calls == []
+    monkeypatch.setattr(sys, "argv", ["bgs-hf"])
+    main()
+    assert calls == ["frozen at exit"]  # the probe reaches the console script's path
+    capsys.readouterr()
+
+
 def test_a_process_group_that_will_not_end_leaves_the_commands_own_error(tmp_path, monkeypatch, capsys):
     """Mutation audit (``_end_process_group``): a group a failed peer left broken can raise on
     ``destroy_process_group``; without the guard that error replaced the command's own (a refusal's one line became

@@ -296,6 +296,34 @@ def test_fraction_ranks_past_the_lookup_table_fall_back_to_rankdata(monkeypatch)
     np.testing.assert_allclose(ranker.ranks(k, n), rankdata(k / n))
 
 
+def test_a_fraction_ranker_grows_its_table_for_a_larger_n_doubling_up_to_the_cap(monkeypatch):
+    """A participant resample can count a pair more often than the full data: the ranker's table grows to the larger
+    n (at least doubling, so a bootstrap rebuilds it a few times, not once per resample), capped at ``MAX_LUT_N``,
+    past which scipy ranks. Mutation audit: the growth to twice the table alone (not to ``n``) passed, an IndexError
+    for a pair counted more than twice the full data's most; the doubling and the cap were never checked."""
+    import bgs_hf.metrics.rsa as rsa_mod
+
+    ranker = FractionRanker(2)
+    # 0, 1/3, 2/3, 1 (n = 3 > 2): the table doubles to 4
+    np.testing.assert_array_equal(ranker.ranks(np.array([0, 1, 2, 3]), np.array([3, 3, 3, 3])), [1, 2, 3, 4])
+    assert (ranker.n_max, ranker.enabled) == (4, True)
+    # 1/2, 2/4, 10/20 tie (ranks 2-4, average 3) above 5/20 and below 20/20; 20 is past twice 4: the table takes n
+    np.testing.assert_array_equal(ranker.ranks(np.array([1, 2, 10, 5, 20]), np.array([2, 4, 20, 20, 20])),
+                                  [3, 3, 3, 1, 5])
+    assert ranker.n_max == 20
+    ranker.ranks(np.array([1]), np.array([21]))
+    assert ranker.n_max == 40  # doubled, not 21
+    assert ranker.ranks(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).size == 0  # no pair: no ranks
+
+    monkeypatch.setattr(rsa_mod, "MAX_LUT_N", 10)
+    capped = FractionRanker(6)
+    np.testing.assert_array_equal(capped.ranks(np.array([7, 0]), np.array([7, 7])), [2, 1])
+    assert (capped.n_max, capped.enabled) == (10, True)  # twice 6 is past the cap of 10: the cap
+    k, n = np.array([3, 1, 11, 0, 5]), np.array([11, 2, 11, 4, 10])  # 3/11, 1/2, 1, 0, 1/2
+    np.testing.assert_array_equal(capped.ranks(k, n), [2, 3.5, 5, 1, 3.5])  # n = 11 is past the cap: scipy ranks
+    assert not capped.enabled
+
+
 def test_repeat_agreement_tells_every_odd_clip_apart():
     """{0,1,2} answered with odd clip 1, then 2 (the last two positions of the sorted triplet), then 2: one
     agreeing pair of 3; majority 2 of 3. Mutation audit: a position code that merged the last two sorted positions
