@@ -493,7 +493,9 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
                       controls=controls, language_sim=lang_sim, language_config=lang_cfg, cache=out / "clip_cache",
                       n_boot=cfg.n_boot, embedded=embedded)
     timings["suite_s"] = time.perf_counter() - t0
-    for key in ("pretrained", "bgs"):
+    # the caption row too: the suite fits lang_sim on the same clips with the same n_boot and seed (its bootstrap was
+    # drawn twice, once here and once there, for one row)
+    for key in ("pretrained", "bgs", *(("language",) if lang_sim is not None else ())):
         models[key] = _pick(suite["fit"][key])
     _record_pretrained_row(run.output_dir, suite["fit"]["pretrained"], backbone_name)
 
@@ -531,9 +533,9 @@ def _test_fit(sim: np.ndarray, test: SplitHumans, cfg: QuickstartConfig) -> dict
 
 def _score_baselines(cfg: QuickstartConfig, data: OddOneOutData, test: SplitHumans,
                      lang_cfg: LanguageBaselineConfig) -> tuple[dict[str, dict[str, Any]], np.ndarray | None]:
-    """The raw-pixel and caption rows, and the caption model's test similarity (``None`` when a test clip has no
-    caption): the language-distilled control relabels judgments with its choices, and the suite takes it rather than
-    embed the captions again."""
+    """The raw-pixel row (and the caption row's reason where it cannot be scored), and the caption model's test
+    similarity (``None`` when a test clip has no caption): the language-distilled control relabels judgments with its
+    choices, and the suite takes it rather than embed the captions again; the suite's fit of it is the caption row."""
     from bgs_hf.baselines import language_similarity, pixel_similarity
     from bgs_hf.baselines.common import clip_column
 
@@ -544,7 +546,6 @@ def _score_baselines(cfg: QuickstartConfig, data: OddOneOutData, test: SplitHuma
     lang_sim: np.ndarray | None = None
     try:
         lang_sim = language_similarity(clip_column(data, "captions", items), lang_cfg, names=names)
-        models["language"] = _test_fit(lang_sim, test, cfg)
     except BGSInputError as err:  # a test clip without a caption (imported data has none): the row, not the run
         logger.warning("no caption row: %s", err)
         models["language"] = {**_pick({}), "r2_ci": None, "skipped": str(err)}

@@ -2481,6 +2481,44 @@ def test_layerwise_fit_without_training_clips_says_why_it_did_not_run(tiny_sets,
     assert "not run (no validation or training judgments to choose a layer)" in md
 
 
+def test_the_layerwise_fit_of_the_chosen_output_layer_is_the_fit_row_not_a_second_bootstrap(tiny_sets, tmp_path,
+                                                                                            monkeypatch):
+    """Where the layer-wise fit chose a model's output embedding (the demo's fine-tuned model, whose layer is chosen on
+    the training clips), its chosen fit was ``fit_from_embeddings`` of the very rows, n_boot and seed of that model's
+    fit row, bootstrapped a second time. It is now the fit row itself. The layer features are made flat, so no layer's
+    selection RSA is defined and the output is chosen for both models; a chosen inner layer still gets its own fit."""
+    import bgs_hf.eval.fit as fit_mod
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    layerwise, fit_from_embeddings = fit_mod.layerwise_fit, fit_mod.fit_from_embeddings
+    fitted: list[int] = []
+    monkeypatch.setattr(fit_mod, "layerwise_fit", lambda layer_emb, *a, **k: layerwise(np.ones_like(layer_emb), *a, **k))
+    monkeypatch.setattr(fit_mod, "fit_from_embeddings", lambda emb, *a, **k: fitted.append(len(emb))
+                        or fit_from_embeddings(emb, *a, **k))
+    res = run_suite(str(data_dir), "tiny-random-videomae", "tiny-random-videomae", out_dir=tmp_path / "ev",
+                    analyses=("fit", "layers"), n_boot=20, cache=tmp_path / "cache")
+    n_test = res["n_clips"]
+    assert fitted == [n_test, n_test]  # the two fit rows, and no layer's (was four fits)
+    for name in ("pretrained", "bgs"):
+        assert res["layers"][name]["chosen"] == "output"
+        assert res["layers"][name]["chosen_fit"] == res["fit"][name]
+    # handed a fit row, a chosen inner layer is still fitted on its own features: the only layer with a defined
+    # selection RSA (the others flat) is chosen, and its fit is its own
+    from bgs_hf.data import load
+
+    data = load(data_dir, seed=0)
+    select, test = fit_mod.SplitHumans.build(data, "train", ceiling=False), fit_mod.SplitHumans.build(data, "test")
+    items = np.union1d(select.items, test.items)
+    feats = np.stack([np.random.default_rng(0).normal(size=(len(items), 3)), np.ones((len(items), 3))])
+    out = layerwise(feats, np.ones((len(items), 3)), data, items, select, test, chosen_on="train", n_boot=5,
+                    head_fit={"r2": "the output's fit row"})
+    rows = np.searchsorted(items, test.items)
+    assert out["chosen"] == "embeddings"
+    own = fit_from_embeddings(feats[0][rows], data, test, n_boot=5)  # NaN where the tiny split has no ceiling
+    assert json.dumps(out["chosen_fit"], sort_keys=True) == json.dumps(own, sort_keys=True) and np.isfinite(own["r2"])
+
+
 @pytest.mark.parametrize("own", ["evaluation.md", "fit.png", "evaluation.json"])
 def test_evaluate_refuses_a_report_folder_holding_the_users_own_files_of_report_names(tmp_path, capsys, own):
     """`bgs-hf evaluate --report DIR` with the user's own DIR/evaluation.md (notes), DIR/fit.png or an

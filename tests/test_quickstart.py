@@ -694,7 +694,8 @@ def socialshapes_seed3(tmp_path_factory) -> Path:
 def _fake_training_and_suite(monkeypatch, tmp_path: Path) -> dict:
     """The quickstart's minutes-long steps faked, each recording what it was handed in the returned dict: the caption
     model (a fixed random matrix, kept as ``language_sim``), each training run (``train``: its name and data), the
-    suite (``suite``: seed, n_boot, its data and keyword arguments; it reports ``FAKE_SUITE_ROWS``), the run card
+    suite (``suite``: seed, n_boot, its data and keyword arguments; it reports ``FAKE_SUITE_ROWS``, and the caption
+    row fitted as the real suite fits it, kept as ``language_fit``), the run card
     (``card``: its folder, and whether baseline.json was there) and the abstract set (``abstract``)."""
     from types import SimpleNamespace
 
@@ -702,7 +703,7 @@ def _fake_training_and_suite(monkeypatch, tmp_path: Path) -> dict:
     import bgs_hf.eval as eval_mod
     import bgs_hf.hub.card as card
     import bgs_hf.quickstart as qs
-    from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.eval.fit import SplitHumans, fit_from_similarity
     from bgs_hf.eval.suite import TEST_EMBEDDINGS_NAME
     from bgs_hf.hub.run_info import BASELINE_FILE
 
@@ -724,7 +725,11 @@ def _fake_training_and_suite(monkeypatch, tmp_path: Path) -> dict:
         emb = {k: rng.normal(size=(len(test.items), 4)) for k in FAKE_SUITE_ROWS}
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         np.savez(Path(out_dir) / TEST_EMBEDDINGS_NAME, items=test.items, **emb)
-        return {"fit": {k: dict(v) for k, v in FAKE_SUITE_ROWS.items()}}
+        fits = {k: dict(v) for k, v in FAKE_SUITE_ROWS.items()}
+        if kwargs.get("language_sim") is not None:
+            seen["language_fit"] = fits["language"] = fit_from_similarity(kwargs["language_sim"], data, test,
+                                                                          n_boot=n_boot, seed=seed)
+        return {"fit": fits}
 
     monkeypatch.setattr(baselines, "language_similarity", language_similarity)
     monkeypatch.setattr(qs, "train_bgs_run", train)
@@ -762,7 +767,8 @@ def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every
 
     data = load(data_dir, seed=3, val_fraction=0.2)
     test = SplitHumans.build(data, "test", seed=3)
-    assert seen["load"] == [3] and seen["fit"] == [(3, 7)] * 2 and seen["suite"][:2] == (3, 7)
+    # the pixel row's fit; the caption row is the suite's (seeded 3, 7 resamples)
+    assert seen["load"] == [3] and seen["fit"] == [(3, 7)] and seen["suite"][:2] == (3, 7)
     assert seen["caption"] == "first"  # the paper's language row
     assert report["noise_ceiling_r2"] == test.ceiling_r2 != SplitHumans.build(data, "test", seed=0).ceiling_r2
     assert (report["n_train_judgments"], report["n_val_clips"]) == (len(data.triplets("train")),
@@ -781,6 +787,29 @@ def test_the_report_takes_each_row_from_its_own_model_and_the_seed_reaches_every
     assert not list(out.glob("*.tmp")) and (out / qs.MARKER).is_file()
     baseline = json.loads((out / "bgs" / "baseline.json").read_text())
     assert (baseline["r2"], baseline["split"], baseline["backbone"]) == (0.11, "test", "tiny-random-videomae")
+
+
+def test_the_caption_row_is_the_suites_fit_bootstrapped_once(tmp_path, monkeypatch, socialshapes_seed3) -> None:
+    """The quickstart fitted the caption similarity on the test clips for its table, and the suite, handed the same
+    similarity, fitted it again with the same n_boot and seed (1,000 resamples drawn twice for one row). The table's
+    caption row is now the suite's: one bootstrap for the pixel row, one for the caption row, and the row's numbers
+    are those of the suite's fit (``_fake_training_and_suite`` fits it as ``run_suite`` does)."""
+    import bgs_hf.metrics.fit as metrics_fit
+    import bgs_hf.quickstart as qs
+
+    seen = _fake_training_and_suite(monkeypatch, tmp_path)
+    drawn: list[int] = []
+    bootstrap = metrics_fit.bootstrap_ci
+    monkeypatch.setattr(metrics_fit, "bootstrap_ci", lambda *a, **k: drawn.append(k["n_boot"]) or bootstrap(*a, **k))
+    for suite in (False, True):
+        drawn.clear()
+        report = qs.run_quickstart(qs.QuickstartConfig(out_dir=str(tmp_path / f"demo-{suite}"), seed=3, n_boot=7,
+                                                       data_dir=str(socialshapes_seed3), backbone="tiny-random-videomae",
+                                                       suite=suite, language_control=False))
+        assert drawn == [7, 7]  # the pixel row's and the suite's caption row's (was [7, 7, 7])
+        language = seen["language_fit"]
+        assert report["language"] == report["models"]["language"] == {k: language[k] for k in qs.ROW_KEYS}
+        assert report["language"]["n_judgments"] > 0 and np.isfinite(report["language"]["r2"])
 
 
 def test_the_full_run_hands_the_suite_its_control_language_row_cache_and_abstract_set(tmp_path, monkeypatch,

@@ -100,12 +100,15 @@ def layerwise_fit(
     chosen_on: str = "val",
     n_boot: int = 1000,
     seed: int = 0,
+    head_fit: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """R² per layer on the selection clips (``chosen_on``: normally ``val``) and the test clips; the layer
     is chosen by RSA on the selection clips only, so test numbers never pick it.
 
     ``layer_emb`` is ``(L+1, len(items), D)`` (embedding output, then each block), ``head_emb`` the
     model's output embedding (after the projection head, if any) for the same clips, row "output". Rows follow ``items``.
+    ``head_fit``: ``fit_from_embeddings`` of ``head_emb``'s test rows with this ``n_boot`` and ``seed`` where the caller
+    has it (the suite's fit row): the chosen fit when the output is chosen, rather than the same bootstrap drawn again.
     """
     shared = np.intersect1d(select.items, test.items)
     if len(shared):  # a layer chosen on scored clips flatters its test R² (run_suite never passes such splits)
@@ -128,6 +131,9 @@ def layerwise_fit(
     # none defined (every layer's similarities undefined on the selection clips): the last row, the output where given
     finite = [k for k, r in enumerate(rows) if np.isfinite(r["select_rsa"])]
     best = max(finite, key=lambda k: rows[k]["select_rsa"]) if finite else len(rows) - 1
-    chosen = fit_from_embeddings(feats[best][test_rows], data, test, n_boot=n_boot, seed=seed)
+    if head_fit is not None and head_emb is not None and best == len(rows) - 1:
+        chosen = dict(head_fit)
+    else:
+        chosen = fit_from_embeddings(feats[best][test_rows], data, test, n_boot=n_boot, seed=seed)
     return {"layers": rows, "chosen": names[best], "chosen_on": chosen_on, "chosen_fit": chosen,
             "note": f"layer chosen by RSA on the {chosen_on} clips; test numbers never used for the choice"}

@@ -783,8 +783,11 @@ def _add_layers(res: dict[str, Any], run: _Scoring) -> None:
             res["layers"] = {"skipped": "no validation or training judgments to choose a layer"}
         else:
             select = SplitHumans.build(data, chosen_on, ceiling=False)
+            # the output layer's test fit is the fit row's (the same rows, n_boot and seed): not bootstrapped again
+            fits = res.get("fit", {})
             res["layers"] = {n: layerwise_fit(features, run.emb[n], data, run.items, select, run.scored,
-                                              chosen_on=chosen_on, n_boot=run.n_boot, seed=run.seed)
+                                              chosen_on=chosen_on, n_boot=run.n_boot, seed=run.seed,
+                                              head_fit=fits.get(n))
                              for n, features in run.layer_features.items()}
             res["figures"]["layers"] = _plot_layers(res["layers"], run.out / "layers.png", split=split,
                                                     names=run.row_labels)
