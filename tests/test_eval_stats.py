@@ -2795,3 +2795,59 @@ def test_paired_probe_fits_pair_two_fitted_probes_of_the_same_clips_and_refuse_o
     other = ProbeFit(pred=y.copy(), y_test=y[::-1].copy(), alpha=1.0, n_train=5)
     with pytest.raises(BGSInputError, match="paired valence probes need both models scored on the same clips"):
         paired_probe_fits({"valence": a}, {"valence": other})
+
+
+def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_and_frees_it(tmp_path, monkeypatch):
+    """The pretrained and BGS models of the default backbone embed the same pixels, and the foreground stream is a
+    fixed function of them: each model computed every clip's stream itself (2 per scored clip here). The suite now
+    shares one cache between them: one computation per clip, the same embeddings, and after the call (returned or
+    failed) each model has the cache it had before: none, or its own."""
+    import hashlib
+
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.data import load
+    from bgs_hf.eval.embed import clip_paths, embed_paths
+    from bgs_hf.models import build_embedder
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data = load(generate_socialshapes(tmp_path / "ss", n_clips=20, config=SynthConfig(size=32, num_frames=8,
+                                                                                      workers=1)))
+    config = dict(widths=[4, 8], temporal_strides=[1, 2], num_frames=8, image_size=32, input_stream="foreground",
+                  foreground_max_shift=1, foreground_border=2)
+    for name, seed in (("a", 0), ("b", 1)):
+        torch.manual_seed(seed)
+        BGSConv3dModel(BGSConv3dConfig(**config)).save_pretrained(tmp_path / name)
+    first, second = (build_embedder(str(tmp_path / n), head=None, lora=None).eval() for n in ("a", "b"))
+    backbones = [next(m for m in model.modules() if isinstance(m, BGSConv3dModel)) for model in (first, second)]
+    computed: list[str] = []
+    foreground = BGSConv3dModel._foreground
+
+    def counted(self: BGSConv3dModel, pixel_values: torch.Tensor) -> torch.Tensor:
+        computed.extend(hashlib.sha256(clip.contiguous().numpy().tobytes()).hexdigest() for clip in pixel_values)
+        return foreground(self, pixel_values)
+
+    monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    n_test = len(data.splits["test"])
+    res = suite.run_suite(data, first, second, out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5,
+                          language_sim=np.eye(n_test), batch_size=4)
+    assert len(computed) == n_test and len(set(computed)) == n_test  # was 2 * n_test: each clip twice
+    assert all(b._stream_cache is None for b in backbones)
+    with np.load(tmp_path / "ev" / "test_embeddings.npz") as saved:
+        for name, model in (("pretrained", first), ("bgs", second)):
+            monkeypatch.setattr(BGSConv3dModel, "_foreground", foreground)  # no cache: each stream computed here
+            np.testing.assert_array_equal(saved[name], embed_paths(model, clip_paths(data, saved["items"]),
+                                                                   batch_size=4, progress=False))
+    assert res["models"]["bgs"]["embedding_dim"] == 8
+
+    backbones[1].enable_stream_cache(2**20)  # a caller's own cache on the BGS model
+    own = backbones[1]._stream_cache
+
+    def failing(*_: object, **__: object) -> None:
+        raise RuntimeError("an analysis failed")
+
+    monkeypatch.setattr(suite, "_add_fit", failing)
+    with pytest.raises(RuntimeError, match="an analysis failed"):
+        suite.run_suite(data, first, second, out_dir=tmp_path / "ev2", analyses=("fit",), n_boot=5,
+                        language_sim=np.eye(n_test), batch_size=4)
+    assert backbones[0]._stream_cache is None and backbones[1]._stream_cache is own

@@ -14,7 +14,7 @@ import torch
 from test_pretrain import moving_squares, refuse_rendering
 from test_video_foreground import SHIFTS, _shaken_clip
 
-from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel, shared_stream_cache
 from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig, nt_xent, views
 from bgs_hf.pretrain.corpus import to_pixel_values
 from bgs_hf.video.foreground import ForegroundConfig, foreground, foreground_stream
@@ -312,6 +312,29 @@ def test_the_stream_cache_evicts_the_clip_used_least_recently():
     digest = {name: hashlib.blake2b(clip[0].contiguous().view(-1).view(torch.uint8).numpy().tobytes(),
                                     digest_size=16).digest() for name, clip in (("a", a), ("b", b), ("c", c))}
     assert [key[2] for key in model._stream_cache] == [digest["a"], digest["c"]]
+
+
+
+def test_a_shared_stream_cache_serves_a_stream_only_to_models_with_the_same_stream_settings():
+    """The evaluation suite shares one stream cache between its models: a model whose gain, shift, border or pixel
+    mean/std differ computes its own stream (served another's it would convolve the wrong input), one with the same
+    settings is served the first's; on exit no model keeps the shared cache and its streams are freed."""
+    cfg = {"widths": [4], "temporal_strides": [1], "num_frames": 4, "image_size": 16, "input_stream": "foreground",
+           "foreground_max_shift": 1, "foreground_border": 2}
+    changes = ({"foreground_gain": 2.0}, {"foreground_max_shift": 0}, {"foreground_border": 3},
+               {"pixel_mean": [0.4, 0.5, 0.6]}, {"pixel_std": [0.3, 0.2, 0.25]})
+    base, same = (BGSConv3dModel(BGSConv3dConfig(**cfg)).eval() for _ in range(2))
+    others = [BGSConv3dModel(BGSConv3dConfig(**{**cfg, **change})).eval() for change in changes]
+    clip = torch.rand(1, 4, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        plain = [m.input_stream(clip) for m in (base, *others)]  # no cache: each computed here
+        assert all(not torch.equal(stream, plain[0]) for stream in plain[1:])
+        with shared_stream_cache([base, same, *others], 2**20) as cache:
+            for model, want in zip((base, *others), plain, strict=True):
+                assert torch.equal(model.input_stream(clip), want)
+            assert len(cache) == 1 + len(changes)
+            assert torch.equal(same.input_stream(clip), plain[0]) and len(cache) == 1 + len(changes)
+    assert all(m._stream_cache is None for m in (base, same, *others)) and len(cache) == 0
 
 
 # --- mutation audit (pretrain), second pass: config checks, the views' gain, the precomputed stream, the optimiser ---

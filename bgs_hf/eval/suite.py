@@ -468,13 +468,19 @@ def run_suite(
     nothing else of its clips (no layer features, no clips outside them) is not run on them again. Returns the
     result dict (also in ``evaluation.json``).
 
+    Models with a foreground stream (the bundled ``bgs-tiny-conv3d-fg``) share one stream cache for the call, up to
+    ``--memory_cache_mb``'s default (1024 MiB, :data:`bgs_hf.training.args.MEMORY_CACHE_MB`): each clip's stream is
+    computed once for all of them, bit for bit the same, and freed when the suite returns or fails.
+
     Every input is checked, and the language reference computed, before any video model loads; the earlier
     evaluation in ``out_dir`` is replaced only once the new one is written whole (built in a hidden work folder there).
     """
     from bgs_hf.data.validate import require_videos
     from bgs_hf.eval.fit import SplitHumans
     from bgs_hf.metrics.fit import no_judgments_error, split_items
+    from bgs_hf.models.conv3d import shared_stream_cache
     from bgs_hf.models.loading import saved_model_folder
+    from bgs_hf.training.args import MEMORY_CACHE_MB
 
     _check_arguments(analyses, controls, out_dir, attention_clips=attention_clips, n_perm=n_perm,
                      batch_size=batch_size)
@@ -522,63 +528,66 @@ def run_suite(
         models[name] = resolve_model(m)
     main = [n for n in ("pretrained", "bgs") if n in models]
     row_labels = model_labels(pretrained_model, finetuned_model, models)  # for the report and every figure
-    res = _result_header(data, scored, models, row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
-                         data_warning=data_warning)
+    # the models' foreground streams of each clip computed once and shared (the pretrained and BGS models embed the
+    # same pixels in every stage), within --memory_cache_mb's default; freed when the suite returns or fails
+    with shared_stream_cache(models.values(), int(MEMORY_CACHE_MB * 2**20)):
+        res = _result_header(data, scored, models, row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
+                             data_warning=data_warning)
 
-    with _timed(res, "embed"):
-        emb, layer_features = _embed_models(models, main, data, items, scored.items, cache, batch_size=batch_size,
-                                            layers="layers" in analyses and embeds_fit_clips, embedded=embedded)
-        for name, e in emb.items():
-            res["models"][name]["embedding_dim"] = int(e.shape[1])
-    # built in a hidden work folder in ``out``, the earlier report's files replaced only once the whole evaluation is
-    # written: a refusal by an analysis (an abstract set's labels.csv without a column) or Ctrl-C keeps the earlier
-    # report whole (clearing it before the analyses lost it and left half a new one)
-    with built_in_place(out) as work:
-        work.mkdir()
-        run = _Scoring(data=data, split=split, scored=scored, models=models, main=main, fit_items=fit_items,
-                       items=items, embeds_fit_clips=embeds_fit_clips, emb=emb, layer_features=layer_features,
-                       out=work, cache=cache, row_labels=row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
-                       batch_size=batch_size)
-        # every model's embeddings of the scored clips (the file says test, the default split), for plots and later
-        # comparisons without re-embedding
-        np.savez(work / TEST_EMBEDDINGS_NAME, items=scored.items, **{n: run.scored_emb(n) for n in models})
+        with _timed(res, "embed"):
+            emb, layer_features = _embed_models(models, main, data, items, scored.items, cache, batch_size=batch_size,
+                                                layers="layers" in analyses and embeds_fit_clips, embedded=embedded)
+            for name, e in emb.items():
+                res["models"][name]["embedding_dim"] = int(e.shape[1])
+        # built in a hidden work folder in ``out``, the earlier report's files replaced only once the whole evaluation is
+        # written: a refusal by an analysis (an abstract set's labels.csv without a column) or Ctrl-C keeps the earlier
+        # report whole (clearing it before the analyses lost it and left half a new one)
+        with built_in_place(out) as work:
+            work.mkdir()
+            run = _Scoring(data=data, split=split, scored=scored, models=models, main=main, fit_items=fit_items,
+                           items=items, embeds_fit_clips=embeds_fit_clips, emb=emb, layer_features=layer_features,
+                           out=work, cache=cache, row_labels=row_labels, seed=seed, n_boot=n_boot, n_perm=n_perm,
+                           batch_size=batch_size)
+            # every model's embeddings of the scored clips (the file says test, the default split), for plots and later
+            # comparisons without re-embedding
+            np.savez(work / TEST_EMBEDDINGS_NAME, items=scored.items, **{n: run.scored_emb(n) for n in models})
 
-        if language_skipped is not None:
-            res["language_skipped"] = language_skipped
-        if "fit" in analyses:
-            _add_fit(res, run, controls, language_sim, language_config)
-        if "layers" in analyses:
-            _add_layers(res, run)
-        if "partition" in analyses:
-            _add_partition(res, run, language_sim, language_skipped)
-        if "probes" in analyses:
-            _add_probes(res, run)
-        if "transfer" in analyses:
-            _add_transfer(res, run, abstract_dir)
-        if "attention" in analyses:
-            with _timed(res, "attention"):
-                from bgs_hf.eval.attention import attention_analysis
+            if language_skipped is not None:
+                res["language_skipped"] = language_skipped
+            if "fit" in analyses:
+                _add_fit(res, run, controls, language_sim, language_config)
+            if "layers" in analyses:
+                _add_layers(res, run)
+            if "partition" in analyses:
+                _add_partition(res, run, language_sim, language_skipped)
+            if "probes" in analyses:
+                _add_probes(res, run)
+            if "transfer" in analyses:
+                _add_transfer(res, run, abstract_dir)
+            if "attention" in analyses:
+                with _timed(res, "attention"):
+                    from bgs_hf.eval.attention import attention_analysis
 
-                res["attention"] = attention_analysis({n: models[n] for n in main}, data,
-                                                      scored.items[:attention_clips], cache, out_dir=work,
-                                                      labels=row_labels)
-                res["figures"]["attention"] = res["attention"].pop("figures", [])
-        if "motion" in analyses:
-            _add_motion(res, run)
+                    res["attention"] = attention_analysis({n: models[n] for n in main}, data,
+                                                          scored.items[:attention_clips], cache, out_dir=work,
+                                                          labels=row_labels)
+                    res["figures"]["attention"] = res["attention"].pop("figures", [])
+            if "motion" in analyses:
+                _add_motion(res, run)
 
-        res["timings_s"]["total"] = time.perf_counter() - t_start
-        res["figures"] = {k: ([_rel(x, work) for x in v] if isinstance(v, list) else _rel(v, work))
-                          for k, v in res["figures"].items()}
-        res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
-        res = json_safe(res)
-        write_text_atomic(work / RESULT_NAME, json.dumps(res, indent=2) + "\n")
-        from bgs_hf.eval.report import write_report
+            res["timings_s"]["total"] = time.perf_counter() - t_start
+            res["figures"] = {k: ([_rel(x, work) for x in v] if isinstance(v, list) else _rel(v, work))
+                              for k, v in res["figures"].items()}
+            res["result_dir"] = str(out.resolve())  # where the relative figure paths live (for a --json copy elsewhere)
+            res = json_safe(res)
+            write_text_atomic(work / RESULT_NAME, json.dumps(res, indent=2) + "\n")
+            from bgs_hf.eval.report import write_report
 
-        write_report([(data.name, res, work)], work)
-        _clear_earlier_report(out, replaced={p.name for p in work.iterdir()})
-    # `bgs-hf evaluate` prints the report and the time; a Python caller has both in ``res``
-    logger.debug("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
-    return res
+            write_report([(data.name, res, work)], work)
+            _clear_earlier_report(out, replaced={p.name for p in work.iterdir()})
+        # `bgs-hf evaluate` prints the report and the time; a Python caller has both in ``res``
+        logger.debug("evaluation suite: %.1f s -> %s", res["timings_s"]["total"], out)
+        return res
 
 
 def _check_arguments(analyses: Sequence[str], controls: dict[str, Any] | None, out_dir: str | Path, *,

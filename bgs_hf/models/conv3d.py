@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -151,6 +152,59 @@ class BGSConv3dPreTrainedModel(PreTrainedModel):
                 init.zeros_(module.bias)
 
 
+class StreamCache(OrderedDict):
+    """Foreground streams by clip key, least recently used first, within ``max_bytes`` (``nbytes`` counts them): one
+    model's own (training) or one shared by models that see the same pixels (the evaluation suite)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__()
+        self.max_bytes = int(max_bytes)
+        self.nbytes = 0
+
+    def streams(self, keys: list[tuple[Any, ...]], compute: Callable[[list[int]], torch.Tensor]) -> torch.Tensor:
+        """The stacked streams of ``keys``; ``compute(rows)`` gives those of the batch rows not cached, each
+        uncached clip once even if the batch repeats it."""
+        first_uncached: dict[tuple[Any, ...], int] = {}
+        for i, k in enumerate(keys):
+            if k not in self:
+                first_uncached.setdefault(k, i)
+        missing = list(first_uncached.values())
+        if missing:
+            for i, stream in zip(missing, compute(missing), strict=True):
+                # a copy: a view would keep the whole batch's stream alive until its last clip is evicted,
+                # up to a batch's worth of memory per cached clip beyond what the budget counts
+                self[keys[i]] = stream.clone()
+                self.nbytes += stream.numel() * stream.element_size()
+        out = torch.stack([self[k] for k in keys])
+        for k in keys:
+            self.move_to_end(k)
+        while self.nbytes > self.max_bytes and len(self) > 0:
+            _, old = self.popitem(last=False)
+            self.nbytes -= old.numel() * old.element_size()
+        return out
+
+
+@contextlib.contextmanager
+def shared_stream_cache(models: Iterable[Any], max_bytes: int) -> Iterator[StreamCache]:
+    """One :class:`StreamCache` of up to ``max_bytes`` for every module of ``models`` that has a stream cache, for the
+    ``with`` block: models run on the same clips (the suite's pretrained and BGS models) compute each clip's stream
+    once. On exit, even by an error, each module gets back the cache it had (none, usually), so the shared streams
+    are freed."""
+    shared = StreamCache(max_bytes)
+    earlier: dict[int, tuple[Any, StreamCache | None]] = {}
+    for model in models:
+        for module in model.modules() if isinstance(model, nn.Module) else ():
+            if hasattr(module, "enable_stream_cache") and id(module) not in earlier:
+                earlier[id(module)] = (module, getattr(module, "_stream_cache", None))
+                module.enable_stream_cache(shared)
+    try:
+        yield shared
+    finally:
+        for module, cache in earlier.values():
+            module.enable_stream_cache(cache if cache is not None else 0)
+        shared.clear()
+
+
 class BGSConv3dModel(BGSConv3dPreTrainedModel):
     """``pixel_values (B, T, 3, H, W)`` -> (input stream ->) tokens ``(B, T'·H'·W', hidden_size)`` of the last block.
 
@@ -158,7 +212,7 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
     """
 
     #: clip key -> foreground stream, least recently used first; None while the cache is off (see enable_stream_cache)
-    _stream_cache: OrderedDict[tuple[Any, ...], torch.Tensor] | None = None
+    _stream_cache: StreamCache | None = None
 
     def __init__(self, config: BGSConv3dConfig) -> None:
         super().__init__(config)
@@ -187,44 +241,37 @@ class BGSConv3dModel(BGSConv3dPreTrainedModel):
         stream = foreground_stream(frames, self.config.foreground_config()) * self.config.foreground_gain
         return stream[:, None].to(pixel_values.dtype)
 
-    def enable_stream_cache(self, max_bytes: int) -> None:
-        """Keep the foreground streams of the clips seen last, up to ``max_bytes`` (0 turns the cache off).
+    def enable_stream_cache(self, cache: int | StreamCache) -> None:
+        """Keep the foreground streams of the clips seen last, up to ``cache`` bytes (0 turns the cache off), or in a
+        :class:`StreamCache` shared with other models (:func:`shared_stream_cache`).
 
         Why: the stream is a fixed function of the pixels (no weight touches it) and takes about half of a
         CPU fine-tuning step, while fine-tuning embeds the same clips every epoch. Keyed by the clip's pixel
-        bytes, so a mirrored or otherwise changed clip is a new entry; a clip's stream does not depend on the
-        other clips of its batch, so cached and computed streams are bit-identical (tested). CPU inputs only,
-        and never for inputs that need a gradient. Not saved with the model.
+        bytes, so a mirrored or otherwise changed clip is a new entry, and by the model's stream settings, so models
+        that compute other streams never share one; a clip's stream does not depend on the other clips of its batch,
+        so cached and computed streams are bit-identical (tested). CPU inputs only, and never for inputs that need a
+        gradient. Not saved with the model.
         """
-        self._stream_cache = OrderedDict() if max_bytes > 0 else None
-        self._stream_cache_max_bytes = int(max_bytes)
-        self._stream_cache_bytes = 0
+        if isinstance(cache, StreamCache):
+            self._stream_cache = cache
+        else:
+            self._stream_cache = StreamCache(int(cache)) if cache > 0 else None
+
+    @property
+    def _stream_cache_bytes(self) -> int:
+        return self._stream_cache.nbytes if self._stream_cache is not None else 0
 
     def _cached_stream(self, pixel_values: torch.Tensor) -> torch.Tensor:
         cache = self._stream_cache
         assert cache is not None
+        c = self.config
+        settings = (c.foreground_max_shift, c.foreground_border, c.foreground_gain, tuple(c.pixel_mean),
+                    tuple(c.pixel_std))
         keys = [(tuple(clip.shape), str(clip.dtype),
                  hashlib.blake2b(clip.contiguous().view(-1).view(torch.uint8).numpy().tobytes(),  # any dtype, bf16 too
-                                 digest_size=16).digest())
+                                 digest_size=16).digest(), settings)
                 for clip in pixel_values.detach()]
-        first_uncached: dict[tuple[Any, ...], int] = {}  # each uncached clip once, even if the batch repeats it
-        for i, k in enumerate(keys):
-            if k not in cache:
-                first_uncached.setdefault(k, i)
-        missing = list(first_uncached.values())
-        if missing:
-            for i, stream in zip(missing, self._foreground(pixel_values[missing]), strict=True):
-                # a copy: a view would keep the whole batch's stream alive until its last clip is evicted,
-                # up to a batch's worth of memory per cached clip beyond what the budget counts
-                cache[keys[i]] = stream.clone()
-                self._stream_cache_bytes += stream.numel() * stream.element_size()
-        out = torch.stack([cache[k] for k in keys])
-        for k in keys:
-            cache.move_to_end(k)
-        while self._stream_cache_bytes > self._stream_cache_max_bytes and len(cache) > 0:
-            _, old = cache.popitem(last=False)
-            self._stream_cache_bytes -= old.numel() * old.element_size()
-        return out
+        return cache.streams(keys, lambda rows: self._foreground(pixel_values[rows]))
 
     def _tokens(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, T, H, W) -> (B, T·H·W, layer_width), channels zero-padded (see module docstring)."""

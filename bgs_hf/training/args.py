@@ -13,6 +13,9 @@ from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE, RECIPES
 
+#: ``--memory_cache_mb``'s default, also the evaluation suite's budget for the foreground streams its models share.
+MEMORY_CACHE_MB = 1024.0
+
 
 @dataclass
 class DataArguments:
@@ -31,7 +34,7 @@ class DataArguments:
                                      "`data stats`: every training --seed is scored on the same test clips)"})
     cache_dir: str | None = field(
         default=None, metadata={"help": "decoded-clip cache (default: <output_dir>/clip_cache; 'none' disables)"})
-    memory_cache_mb: float = field(default=1024.0, metadata={"help": "in-memory cache of preprocessed clips (MiB; the same again for the default "
+    memory_cache_mb: float = field(default=MEMORY_CACHE_MB, metadata={"help": "in-memory cache of preprocessed clips (MiB; the same again for the default "
                                                      "backbone's foreground streams)"})
 
     def __post_init__(self) -> None:
