@@ -2528,3 +2528,83 @@ def test_a_private_push_into_an_existing_public_repo_uploads_nothing(tmp_path: P
         files = hub.files
     assert files["dataset/me/open"] == {"a.txt": b"public"}
     assert files["model/me/secret"] == {"a.txt": b"public", "b.txt": b"meant to be private"}
+
+
+def _write_tree(folder: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
+def test_a_commit_landing_during_a_push_is_one_line_and_never_leaves_two_pushes_files_mixed(
+        tmp_path: Path, monkeypatch) -> None:
+    """A push lists the repo (for the files it replaces), then commits. Someone else's commit in between (another
+    machine pushing the same run name) was kept beside ours: our adapter with their head.safetensors, a model that
+    loads as neither. The push now commits on the head it read, so the Hub answers 412: one line, nothing uploaded;
+    pushing again replaces the repo's files exactly."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import MODEL_FILES, upload_folder
+
+    card = "---\nlicense: mit\n---\n# x\n"
+    ours_then = _write_tree(tmp_path / "a", {"README.md": card, "adapter_model.safetensors": "A"})
+    ours_now = _write_tree(tmp_path / "b", {"README.md": card, "adapter_model.safetensors": "B"})
+    with FakeHub() as hub:
+        race = {"pending": True}
+
+        class Racing(HfApi):
+            def list_repo_files(self, *args: Any, **kwargs: Any) -> list[str]:
+                listed = super().list_repo_files(*args, **kwargs)
+                if race.pop("pending", False):  # someone else's commit, after our listing and before our commit
+                    HfApi(endpoint=hub.endpoint, token="hf_other").upload_file(
+                        path_or_fileobj=b"theirs", path_in_repo="head.safetensors", repo_id="me/x")
+                return listed
+
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        upload_folder(ours_then, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        with pytest.raises(HfHubHTTPError) as conflict:  # the fake answers an existing repo as the Hub does
+            HfApi(endpoint=hub.endpoint, token="hf_fake").create_repo("me/x")
+        assert conflict.value.response.status_code == 409
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: Racing(endpoint=hub.endpoint, token=token))
+        with pytest.raises(BGSInputError, match=r"^model repo 'me/x' changed while uploading .*A commit has happened "
+                                                r"since.*: nothing was uploaded; push again to replace its files"):
+            upload_folder(ours_now, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        after_race = hub.files["model/me/x"]
+        upload_folder(ours_now, "me/x", token="hf_fake", replaces=MODEL_FILES)  # the retry the line asks for
+        after_retry = hub.files["model/me/x"]
+    # our first push plus their commit, none of the refused push's files
+    assert after_race == {"README.md": card.encode(), "adapter_model.safetensors": b"A", "head.safetensors": b"theirs"}
+    # head.safetensors is a file bgs-hf writes (MODEL_FILES), so the retry replaces it with nothing
+    assert after_retry == {"README.md": card.encode(), "adapter_model.safetensors": b"B"}
+
+
+def test_a_push_the_token_may_not_write_is_one_line_saying_what_to_do(tmp_path: Path, monkeypatch) -> None:
+    """Pushing to another user's namespace (or with a read-only token) got the Hub's 403 as "upload ... failed: 403
+    Forbidden: pass `create_pr=1` as a query parameter to create a Pull Request", an option bgs-hf does not have;
+    now the line names the repo, says the token cannot write to that namespace and what to do. Nothing uploaded."""
+    import huggingface_hub
+    import huggingface_hub.constants
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    theirs = _write_tree(tmp_path / "theirs", {"a.txt": "theirs"})
+    mine = _write_tree(tmp_path / "mine", {"b.txt": "mine"})
+    with FakeHub() as hub:
+        # create_repo's 403 path builds the repo's URL against HF_ENDPOINT, as a user's mirror would set it
+        monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", hub.endpoint)
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        upload_folder(theirs, "other/public", token="hf_other")
+        hub.refuse_writes_to("other")
+        for repo in ("other/public", "other/new"):  # their existing public repo; a new one in their namespace
+            with pytest.raises(BGSInputError, match=rf"^upload to model repo '{repo}' refused \(403, the Hub: .+\): the "
+                               r"token \(HF_TOKEN or `hf auth login`\) cannot write to 'other': use a token with write "
+                               r"access there, or push to your own user or an organisation you can write to$"):
+                upload_folder(mine, repo, token="hf_fake")
+        files, repos = hub.files, hub.repos
+    assert files["model/other/public"] == {"a.txt": b"theirs"} and "model/other/new" not in repos

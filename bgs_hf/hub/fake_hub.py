@@ -1,10 +1,12 @@
 """A minimal local stand-in for the Hub API, for testing uploads with no network.
 
 It answers the calls that ``HfApi.create_repo``, ``HfApi.repo_info`` and ``HfApi.upload_folder`` make (repo creation,
-whether a repo is private, ``preupload``, the file listing that ``delete_patterns`` reads, NDJSON ``commit`` with
-additions and deletions), keeps the committed files in memory and records every request, so a test
-can check exactly what would have been sent. All files are accepted in "regular" upload mode (base64 inside
-the commit); LFS/Xet transfers are not emulated.
+whether a repo is private and its head commit, ``preupload``, the file listing that ``delete_patterns`` reads, NDJSON
+``commit`` with additions and deletions), keeps the committed files in memory and records every request, so a test
+can check exactly what would have been sent. It refuses as the Hub does: 409 for a repo that exists (which
+``create_repo(exist_ok=True)`` passes over), 412 for a commit whose ``parentCommit`` is no longer the head, 403 for a
+write to a namespace the token may only read (:meth:`FakeHub.refuse_writes_to`), 404 for a repo never created. All
+files are accepted in "regular" upload mode (base64 inside the commit); LFS/Xet transfers are not emulated.
 
 Usage::
 
@@ -47,6 +49,8 @@ class _State:
     repos: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, bytes]] = field(default_factory=dict)
     commits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    heads: dict[str, str] = field(default_factory=dict)  # repo key -> its head commit (the Hub's `sha`)
+    read_only: set[str] = field(default_factory=set)  # namespaces the token may read but not write
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -107,6 +111,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _forbidden(self, message: str) -> None:
+        """The Hub's 403 for a token that may not write there: the reason in ``X-Error-Message`` and the body."""
+        self._reply(403, {"error": message})
+
     def _repo_url(self, kind: str, repo_id: str) -> str:
         prefix = "" if kind == "model" else f"{kind}s/"
         return f"{self.endpoint}/{prefix}{repo_id}"
@@ -132,15 +140,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, [{"type": "file", "path": path, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
                               for path, data in sorted(files.items())])
             return
-        # /api/{kind}s/{org}/{name}: `repo_info`, read for whether an existing repo is private
+        # /api/{kind}s/{org}/{name}: `repo_info`, read for whether an existing repo is private and its head
         if len(parts) == 4 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
             repo_id = f"{parts[2]}/{parts[3]}"
+            key = _repo_key(parts[1][:-1], repo_id)
             with self.state.lock:
-                body = self.state.repos.get(_repo_key(parts[1][:-1], repo_id))
+                body, head = self.state.repos.get(key), self.state.heads.get(key)
             if body is None:
                 self._repo_not_found()
             else:
-                self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private"})
+                self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private", "sha": head})
             return
         self._reply(404, {"error": "not implemented by the fake hub"})
 
@@ -158,6 +167,10 @@ class _Handler(BaseHTTPRequestHandler):
             if _repo_key(kind, repo_id) not in self.state.repos:
                 self._record(None)
                 self._repo_not_found()
+            elif parts[4] == "commit" and parts[2] in self.state.read_only:
+                self._record(None)
+                # the Hub's answer to a commit into a public repo the token cannot write to
+                self._forbidden("pass `create_pr=1` as a query parameter to create a Pull Request")
             elif parts[4] == "preupload":
                 self._preupload(raw)
             else:
@@ -171,10 +184,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._record(body)
         kind = body.get("type") or "model"
         repo_id = f"{body.get('organization')}/{body['name']}" if body.get("organization") else body["name"]
+        key, namespace = _repo_key(kind, repo_id), repo_id.split("/")[0]
+        if namespace in self.state.read_only:
+            self._forbidden(f'You don\'t have the rights to create a {kind} under the namespace "{namespace}"')
+            return
         with self.state.lock:
-            self.state.repos.setdefault(_repo_key(kind, repo_id), body)
-            self.state.files.setdefault(_repo_key(kind, repo_id), {})
-        self._reply(200, {"url": self._repo_url(kind, repo_id), "name": repo_id})
+            exists = key in self.state.repos
+            if not exists:  # a new repo has its initial commit (on the Hub: .gitattributes), so a head to read
+                self.state.repos[key] = body
+                self.state.files[key] = {}
+                self.state.heads[key] = hashlib.sha1(f"initial commit of {key}".encode()).hexdigest()
+        if exists:  # the Hub's 409 names the repo's url, which `create_repo(exist_ok=True)` returns
+            self._reply(409, {"error": f"You already created this {kind} repo", "url": self._repo_url(kind, repo_id)})
+        else:
+            self._reply(200, {"url": self._repo_url(kind, repo_id), "name": repo_id})
 
     def _validate_yaml(self, raw: bytes) -> None:
         body = json.loads(raw or b"{}")
@@ -194,9 +217,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200, {"files": files, "commitOid": "0" * 40})
 
     def _commit(self, raw: bytes, kind: str, repo_id: str) -> None:
-        """An NDJSON commit: its deletions (a file, or every file under a folder), then its additions."""
+        """An NDJSON commit: its deletions (a file, or every file under a folder), then its additions; refused
+        whole with the Hub's 412 when its header's ``parentCommit`` is not the head any more."""
         lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
         self._record(lines)
+        key = _repo_key(kind, repo_id)
+        parent = next((line["value"] for line in lines if line.get("key") == "header"), {}).get("parentCommit")
         added: dict[str, bytes] = {}
         deleted: list[str] = []
         for line in lines:
@@ -208,15 +234,21 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             elif line.get("key") in ("deletedFile", "deletedFolder"):
                 deleted.append(line["value"]["path"])
-        oid = hashlib.sha1(json.dumps([sorted(added), deleted]).encode() + b"".join(added.values())).hexdigest()
-        key = _repo_key(kind, repo_id)
-        with self.state.lock:
-            files = self.state.files[key]
-            for gone in deleted:
-                for path in [x for x in files if x == gone or x.startswith(gone.rstrip("/") + "/")]:
-                    del files[path]
-            files.update(added)
-            self.state.commits.setdefault(key, []).append({"oid": oid, "lines": lines})
+        with self.state.lock:  # the head is read and moved under one lock: two commits on one parent, one 412
+            moved = parent is not None and parent != self.state.heads[key]
+            if not moved:
+                oid = hashlib.sha1(json.dumps([self.state.heads[key], sorted(added), deleted]).encode()
+                                   + b"".join(added.values())).hexdigest()
+                files = self.state.files[key]
+                for gone in deleted:
+                    for path in [x for x in files if x == gone or x.startswith(gone.rstrip("/") + "/")]:
+                        del files[path]
+                files.update(added)
+                self.state.commits.setdefault(key, []).append({"oid": oid, "lines": lines})
+                self.state.heads[key] = oid
+        if moved:
+            self._reply(412, {"error": "A commit has happened since. Please refresh and try again."})
+            return
         self._reply(200, {"commitUrl": f"{self._repo_url(kind, repo_id)}/commit/{oid}", "commitOid": oid,
                           "pullRequestUrl": None})
 
@@ -250,6 +282,12 @@ class FakeHub:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def refuse_writes_to(self, namespace: str) -> None:
+        """From now on the token may read ``namespace``'s repos but not write there (another user's, or a read-only
+        token): creating a repo there and committing to one are the Hub's 403s."""
+        with self._state.lock:
+            self._state.read_only.add(namespace)
 
     @property
     def calls(self) -> list[HubCall]:

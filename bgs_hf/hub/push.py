@@ -317,28 +317,57 @@ def upload_folder(
     ``replaces``: patterns of files bgs-hf writes into this kind of repo; remote files matching them that the
     staged folder does not have are deleted in the same commit (an earlier run's adapter or ``.eval_results``
     would otherwise stay beside a later run's files). Anything else in the repo (a user's LICENSE, notebooks,
-    examples) is kept. ``private`` makes a new repo private; an existing public one is refused, nothing uploaded
+    examples) is kept. The head read before the upload is the commit's parent: a commit landing after it (another
+    push between the listing ``replaces`` reads and this commit) is the Hub's 412 and one line, never a repo holding
+    two pushes' files. ``private`` makes a new repo private; an existing public one is refused, nothing uploaded
     (``create_repo`` ignores ``private`` for a repo that exists). The token is resolved by huggingface_hub
     (``HF_TOKEN`` or the saved login), never logged.
     """
     from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
 
     api = HfApi(token=token)
     try:
         url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
-        if private and not api.repo_info(repo_id, repo_type=repo_type).private:
+        info = api.repo_info(repo_id, repo_type=repo_type)
+        if private and not info.private:
             raise BGSInputError(f"{repo_type} repo {repo_id!r} already exists and is public: --private only makes a new "
                                 "repo private, so nothing was uploaded (make it private in its settings on the Hub, "
                                 "or drop --private)")
         commit = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
-                                   commit_message=commit_message, delete_patterns=list(replaces) or None)
+                                   commit_message=commit_message, delete_patterns=list(replaces) or None,
+                                   parent_commit=info.sha)
     except BGSInputError:
         raise
-    except Exception as err:  # noqa: BLE001 - auth, network, a card the Hub refuses: one line, never the token
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {first[:300]}") from None
+    except HfHubHTTPError as err:
+        raise BGSInputError(_hub_refusal(err, repo_id, repo_type)) from None
+    except Exception as err:  # noqa: BLE001 - network, a card the Hub refuses: one line, never the token
+        raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {_first_line(err)}") from None
     logger.info("uploaded %s to %s", folder, url)
     return str(url), getattr(commit, "oid", None)
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0][:300]
+
+
+def _hub_refusal(err: Any, repo_id: str, repo_type: str) -> str:
+    """One line for an HTTP refusal of the Hub, with what to do where bgs-hf knows it: the Hub's own advice for a
+    403 commit (``create_pr=1``) names an option bgs-hf does not have, and its 412 says only "refresh"."""
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    status = getattr(err.response, "status_code", None)
+    server = (str(err.server_message or "").strip().splitlines() or [_first_line(err)])[0][:300]
+    where = f"{repo_type} repo {repo_id!r}"
+    if status == 412:
+        return (f"{where} changed while uploading (a commit landed after bgs-hf read it; the Hub: {server}): nothing "
+                "was uploaded; push again to replace its files with yours")
+    if status in (401, 403) and not isinstance(err, RepositoryNotFoundError):  # a 401 there: no such repo
+        namespace = repo_id.split("/")[0]
+        return (f"upload to {where} refused ({status}, the Hub: {server}): the token (HF_TOKEN or `hf auth login`) cannot "
+                f"write to {namespace!r}: use a token with write access there, or push to your own user or an "
+                "organisation you can write to")
+    return f"upload to {where} failed: {_first_line(err)}"
 
 
 def push_run(
