@@ -345,7 +345,7 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
     from matplotlib.lines import Line2D
 
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, subplots, wrap_to
-    from bgs_hf.viz.models import model_colours, model_hatch
+    from bgs_hf.viz.models import model_colours, model_hatches
 
     keys = [k for k in MODEL_KEYS if k in report["models"]]
 
@@ -365,11 +365,11 @@ def plot_against_ceiling(report: dict[str, Any], path: Path) -> Path:
         from bgs_hf.viz.figure import UNDEFINED_ESTIMATE
 
         ax.plot([], [], ls="none", label=textwrap.fill(f"noise ceiling: {UNDEFINED_ESTIMATE}", 28))
-    colours = model_colours(keys)
+    colours, hatches = model_colours(keys), model_hatches(keys)
     bars = ax.bar(range(len(keys)), np.nan_to_num(vals), yerr=err, capsize=4, color=[colours[k] for k in keys],
                   error_kw={"lw": 1.0})
     for k, patch in zip(keys, bars.patches):  # models whose colours print as one grey: told apart by a hatch
-        patch.set(**model_hatch(k))
+        patch.set(**hatches[k])
     for i in np.flatnonzero(~np.isfinite(vals)):  # a bar of 0 would read as R² = 0
         ax.text(i, 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     ax.set_xticks(range(len(keys)), ["\n".join(textwrap.wrap(MODEL_LABELS[k], 18)) for k in keys], fontsize=TEXT_PT)

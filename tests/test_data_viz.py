@@ -439,6 +439,40 @@ def test_every_two_models_that_print_as_one_grey_in_a_bar_figure_differ_in_hatch
     assert len(close) >= 4  # control/BGS, control/pixels, pixels/BGS and pretrained/captions, at least
 
 
+def test_a_control_the_user_names_is_hatched_where_its_colour_prints_as_another_models_grey(tmp_path, monkeypatch):
+    """A control passed to ``evaluate`` under its own name takes the first spare palette colour, sky blue #56B4E9:
+    printed in grey (BT.601 luma of 255) 0.299·86 + 0.587·180 + 0.114·233 = 158, BGS's orange #E69F00 162, and it was
+    drawn with no hatch, told apart from BGS by order and legend alone. It is now hatched (dark lines inside its bars,
+    in its legend entry too). The spare colours wrap round after four: a fifth control is sky blue again and takes
+    another hatch than the first; vermillion #D55E00 (0.299·213 + 0.587·94 = 119), yellow #F0E442 (213) and black
+    (0) print 30 or more levels from every other model here and stay plain, as do BGS and the pretrained model."""
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
+    from bgs_hf.viz.models import model_name
+
+    drawn = _capture_figures(monkeypatch)
+    scores = {"R²": 0.1, "3-way acc": 0.4, "2-way acc": 0.6}
+    for models in (("pretrained", "bgs", "my-control"), ("bgs", "ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e")):
+        _plot_bars({m: dict(scores) for m in models}, tmp_path / "fit.png", panels=FIT_PANELS, title="fit")
+    one, wrapped = ({}, {})
+    for fig, seen in zip(drawn, (one, wrapped)):
+        for cont, patch, inside in _bar_insides(fig):  # its pixels as saved
+            seen.setdefault(cont.get_label(), []).append((float((inside < 50).mean()), float(np.median(inside)),
+                                                          patch.get_hatch()))
+    bgs = model_name("bgs")
+    assert [round(grey) for _, grey, _ in one[bgs]] == [162] * 3  # an unhatched bar prints at its colour's grey
+    assert [round(grey) for _, grey, _ in one["my-control"]] == [158] * 3  # the hatch's lines are few: its ground
+    assert all(dark > 0.04 for dark, _, _ in one["my-control"]), one["my-control"]  # a hatch: dark lines inside
+    assert all(dark == 0 and not hatch for dark, _, hatch in one[bgs] + one[model_name("pretrained")])
+    legend = drawn[0].axes[-1].get_legend()
+    assert {t.get_text(): bool(h.get_hatch()) for t, h in zip(legend.get_texts(), legend.legend_handles)
+            if t.get_text() in one} == {model_name("pretrained"): False, bgs: False, "my-control": True}
+    hatched = {m for m, bars in wrapped.items() if all(dark > 0.04 and hatch for dark, _, hatch in bars)}
+    plain = {m for m, bars in wrapped.items() if not any(hatch for _, _, hatch in bars)}  # black: dark all over
+    assert (hatched, plain) == ({"ctl-a", "ctl-e"}, {bgs, "ctl-b", "ctl-c", "ctl-d"})
+    assert {wrapped["ctl-a"][0][2], wrapped["ctl-e"][0][2]} == {h for _, _, h in wrapped["ctl-a"] + wrapped["ctl-e"]}
+    assert wrapped["ctl-a"][0][2] != wrapped["ctl-e"][0][2]  # the two sky-blue controls differ in texture
+
+
 def _texts(fig):
     from matplotlib.text import Text
 

@@ -674,7 +674,10 @@ def test_the_log_dict_names_each_number_under_its_own_key_with_the_prefix():
     assert set(log) == {f"eval_{k}" for k in ("loss", "loss_local", "loss_global", "alpha", "beta", "n_triplets",
                                                "n_pairs")}
     assert (log["eval_alpha"], log["eval_beta"]) == pytest.approx((0.7, 0.5))
-    assert (log["eval_n_triplets"], log["eval_n_pairs"]) == (2.0, 5.0)
+    assert (log["eval_n_triplets"], log["eval_n_pairs"]) == (2, 5)
+    # counts as ints: as floats a log showed 2.0 triplets (the Trainer's console, .4g, 1.2e+04 pairs from 10,000 on)
+    assert [type(log[k]) for k in ("eval_n_triplets", "eval_n_pairs", "eval_alpha", "eval_loss")] == [int, int,
+                                                                                                     float, float]
     assert log["eval_loss_global"] == pytest.approx(glob, abs=1e-6)
     assert log["eval_loss"] == pytest.approx(0.7 * local + 0.5 * glob, abs=1e-6)
 

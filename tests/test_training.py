@@ -2087,6 +2087,12 @@ def test_a_training_step_logs_its_own_loss_terms_and_counts(tmp_path: Path, tiny
                                 "step_judgments": 4.0, "step_rsa_pairs_grad": float(len(plan.pairs))}]
     assert trainer.bgs_totals == {"clip_passes": 30, "clip_passes_grad": 18, "judgments": 4,
                                   "rsa_pairs_grad": len(plan.pairs)}
+    # the training log: the run's totals as whole numbers, as metrics.json has them (trainer_state.json said 30.0 clip
+    # passes, the console's .4g 1.2e+04 from 10,000 on), a step's counts averaged over the window as floats
+    trainer.log({"loss": float(out.loss.detach())})
+    logged = json.dumps(trainer.state.log_history[-1])  # as trainer_state.json writes it
+    assert '"clip_passes": 30,' in logged and '"judgments": 4,' in logged and '"step_judgments": 4.0,' in logged
+    assert type(trainer.state.log_history[-1]["rsa_pairs_grad"]) is int
 
 
 def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_and_step(tiny: Any) -> None:

@@ -287,10 +287,10 @@ def _bar_panel(ax: Any, groups: dict[str, dict[str, float]], panel: Panel, *,
                names: dict[str, str] | None) -> None:
     """``panel``'s groups of :func:`_plot_bars` on ``ax``: the models' bars, their intervals and reference lines."""
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, UNDEFINED_ESTIMATE, ci_error_bars
-    from bgs_hf.viz.models import model_colours, model_hatch, model_name
+    from bgs_hf.viz.models import model_colours, model_hatches, model_name
 
     models = list(groups)
-    colours = model_colours(models)
+    colours, hatches = model_colours(models), model_hatches(models)
     cats = list(panel.groups)
     x = np.arange(len(cats))
     w = 0.8 / max(len(models), 1)
@@ -298,7 +298,7 @@ def _bar_panel(ax: Any, groups: dict[str, dict[str, float]], panel: Panel, *,
         vals = np.array([groups[m].get(c, np.nan) for c in cats], dtype=np.float64)
         err = ci_error_bars(vals, [(errors or {}).get(m, {}).get(c) for c in cats]) if errors else None
         ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=model_name(m, labels=names),
-               yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m], **model_hatch(m))  # greyscale apart
+               yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m], **hatches[m])  # greyscale apart
     for i, c in enumerate(cats):  # an empty slot read as a value of 0
         if not any(np.isfinite(groups[m].get(c, np.nan)) for m in models):
             ax.text(x[i], 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")

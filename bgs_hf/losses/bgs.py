@@ -51,15 +51,17 @@ class BGSLossOutput:
     n_triplets: int
     n_pairs: int
 
-    def to_log_dict(self, prefix: str = "") -> dict[str, float]:
+    def to_log_dict(self, prefix: str = "") -> dict[str, float | int]:
+        """The numbers to log, under ``prefix``: the loss terms and weights as floats, the counts as ints (as floats a
+        log showed ``12.0`` triplets, and the Trainer's console, which prints a float with ``.4g``, ``1.2e+04`` pairs)."""
         return {
             f"{prefix}loss": float(self.loss.detach()),
             f"{prefix}loss_local": float(self.local),
             f"{prefix}loss_global": float(self.global_),
             f"{prefix}alpha": self.alpha,
             f"{prefix}beta": self.beta,
-            f"{prefix}n_triplets": float(self.n_triplets),
-            f"{prefix}n_pairs": float(self.n_pairs),
+            f"{prefix}n_triplets": int(self.n_triplets),
+            f"{prefix}n_pairs": int(self.n_pairs),
         }
 
 

