@@ -713,6 +713,56 @@ def test_a_second_push_replaces_the_repo_contents_exactly(tmp_path: Path, monkey
     assert sorted(files) == ["LICENSE", "README.md", "backbone.safetensors", "notebooks/analysis.ipynb"]
 
 
+def test_a_push_of_over_250_files_lands_in_one_commit_or_not_at_all(tmp_path: Path, monkeypatch) -> None:
+    """huggingface_hub's upload_folder (hf_xet installed) committed a folder of over 250 files in parts, the deletions
+    in the first: the Hub refusing a file of a later part left the earlier push's files deleted and 299 of the 300 new
+    ones (a dataset that loads as neither), after 9 retries in smaller chunks. Now one commit: refused whole, the repo
+    is as it was and the line says so; accepted, every addition and deletion is in one commit."""
+    import functools
+
+    import huggingface_hub
+
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    card = "---\nlicense: mit\n---\n# x\n"
+    old = {"README.md": card, **{f"videos/old_{i}.mp4": f"old {i}" for i in range(3)}}
+    new = {"README.md": card + "new\n", **{f"videos/new_{i:03d}.mp4": f"new {i}" for i in range(300)}}
+    for folder, files in ((tmp_path / "old", old), (tmp_path / "new", new), (tmp_path / "mine", {"notes.txt": "mine"})):
+        for rel, text in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text)
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        upload_folder(tmp_path / "old", "me/x", token="hf_fake", replaces=("videos/*",))
+        upload_folder(tmp_path / "mine", "me/x", token="hf_fake")
+        before = {**old, "notes.txt": "mine"}
+        assert {k: v.decode() for k, v in hub.files["model/me/x"].items()} == before
+
+        def commits() -> list:
+            return [c for c in hub.calls if c.method == "POST" and "/commit/" in c.path]
+
+        hub.refuse_file("videos/new_299.mp4", "Your push was rejected: videos/new_299.mp4")
+        n = len(commits())
+        with pytest.raises(BGSInputError) as refused:
+            upload_folder(tmp_path / "new", "me/x", token="hf_fake", replaces=("videos/*",))
+        assert {k: v.decode() for k, v in hub.files["model/me/x"].items()} == before
+        assert len(commits()) == n + 1  # one attempt, no retries in parts
+        assert str(refused.value).startswith("upload to model repo 'me/x' refused (400, the Hub: Your push was rejected: "
+                                             "videos/new_299.mp4): nothing was committed, the repo is as it was")
+
+        (tmp_path / "new" / "videos" / "new_299.mp4").unlink()  # the cause fixed, pushed again
+        upload_folder(tmp_path / "new", "me/x", token="hf_fake", replaces=("videos/*",))
+        after = {k: v for k, v in new.items() if k != "videos/new_299.mp4"}
+        assert {k: v.decode() for k, v in hub.files["model/me/x"].items()} == {**after, "notes.txt": "mine"}
+        (commit,) = commits()[n + 1:]
+        lines = commit.body
+        assert sorted(x["value"]["path"] for x in lines if x["key"] == "deletedFile") == [
+            "videos/old_0.mp4", "videos/old_1.mp4", "videos/old_2.mp4"]
+        assert sorted(x["value"]["path"] for x in lines if x["key"] == "file") == sorted(after)
+
+
 def test_hub_refusals_and_bad_licence_ids_are_one_line(tmp_path: Path, monkeypatch, tiny_run: Path) -> None:
     """The Hub refuses `MIT` / `Apache-2.0`: the push failed after staging with a 54-line traceback."""
     import huggingface_hub

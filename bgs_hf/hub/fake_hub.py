@@ -5,7 +5,8 @@ whether a repo is private and its head commit, ``preupload``, the file listing t
 ``commit`` with additions and deletions), keeps the committed files in memory and records every request, so a test
 can check exactly what would have been sent. It refuses as the Hub does: 409 for a repo that exists (which
 ``create_repo(exist_ok=True)`` passes over), 412 for a commit whose ``parentCommit`` is no longer the head, 403 for a
-write to a namespace the token may only read (:meth:`FakeHub.refuse_writes_to`), 404 for a repo never created. All
+write to a namespace the token may only read (:meth:`FakeHub.refuse_writes_to`), 400 for a commit adding a file it
+refuses (:meth:`FakeHub.refuse_file`; the whole commit, as the Hub's), 404 for a repo never created. All
 files are accepted in "regular" upload mode (base64 inside the commit); LFS/Xet transfers are not emulated.
 
 Usage::
@@ -51,6 +52,7 @@ class _State:
     commits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     heads: dict[str, str] = field(default_factory=dict)  # repo key -> its head commit (the Hub's `sha`)
     read_only: set[str] = field(default_factory=set)  # namespaces the token may read but not write
+    refused: dict[str, str] = field(default_factory=dict)  # path -> the Hub's message refusing a commit that adds it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -234,6 +236,11 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             elif line.get("key") in ("deletedFile", "deletedFolder"):
                 deleted.append(line["value"]["path"])
+        with self.state.lock:
+            refusal = next((self.state.refused[path] for path in added if path in self.state.refused), None)
+        if refusal is not None:  # the Hub refuses a commit whole: none of its files or deletions land
+            self._reply(400, {"error": refusal})
+            return
         with self.state.lock:  # the head is read and moved under one lock: two commits on one parent, one 412
             moved = parent is not None and parent != self.state.heads[key]
             if not moved:
@@ -288,6 +295,12 @@ class FakeHub:
         token): creating a repo there and committing to one are the Hub's 403s."""
         with self._state.lock:
             self._state.read_only.add(namespace)
+
+    def refuse_file(self, path: str, message: str) -> None:
+        """From now on a commit adding ``path`` is the Hub's 400 with ``message`` (a file it will not store), and
+        nothing of that commit lands."""
+        with self._state.lock:
+            self._state.refused[path] = message
 
     @property
     def calls(self) -> list[HubCall]:

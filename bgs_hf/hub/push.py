@@ -312,7 +312,7 @@ def upload_folder(
     space_sdk: str | None = None,
     replaces: Sequence[str] = (),
 ) -> tuple[str, str | None]:
-    """``create_repo`` (exist_ok) then ``upload_folder``; returns (repo url, commit oid).
+    """``create_repo`` (exist_ok) then the folder in one commit; returns (repo url, commit oid).
 
     ``replaces``: patterns of files bgs-hf writes into this kind of repo; remote files matching them that the
     staged folder does not have are deleted in the same commit (an earlier run's adapter or ``.eval_results``
@@ -322,6 +322,8 @@ def upload_folder(
     two pushes' files. ``private`` makes a new repo private; an existing public one is refused, nothing uploaded
     (``create_repo`` ignores ``private`` for a repo that exists). The token is resolved by huggingface_hub
     (``HF_TOKEN`` or the saved login), never logged.
+
+    One commit whatever the folder's size (:func:`_commit_folder`): all of it or nothing, deletions included.
     """
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
@@ -334,9 +336,8 @@ def upload_folder(
             raise BGSInputError(f"{repo_type} repo {repo_id!r} already exists and is public: --private only makes a new "
                                 "repo private, so nothing was uploaded (make it private in its settings on the Hub, "
                                 "or drop --private)")
-        commit = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
-                                   commit_message=commit_message, delete_patterns=list(replaces) or None,
-                                   parent_commit=info.sha)
+        commit = _commit_folder(api, Path(folder), repo_id, repo_type=repo_type, commit_message=commit_message,
+                                replaces=replaces, head=info.sha)
     except BGSInputError:
         raise
     except HfHubHTTPError as err:
@@ -345,6 +346,29 @@ def upload_folder(
         raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {_first_line(err)}") from None
     logger.info("uploaded %s to %s", folder, url)
     return str(url), getattr(commit, "oid", None)
+
+
+def _commit_folder(api: Any, folder: Path, repo_id: str, *, repo_type: str, commit_message: str,
+                   replaces: Sequence[str], head: str | None) -> Any:
+    """The folder as ONE ``create_commit`` on ``head``: remote files matching ``replaces`` that the folder lacks are
+    deleted in it. ``HfApi.upload_folder`` (hf_xet installed) commits a folder of over 250 files, or 100 MB of
+    non-LFS content, in parts with the deletions in the first: a failure in a later part left the old files deleted
+    and only some new ones, a repo that loads as neither push. ``create_commit`` still uploads the LFS/Xet content
+    first and refuses or applies the commit whole (its documented limits: 25k LFS files, 1 GB of regular files)."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+    from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS, filter_repo_objects
+
+    local = [p.relative_to(folder).as_posix() for p in sorted(folder.glob("**/*")) if p.is_file()]
+    local = list(filter_repo_objects(local, ignore_patterns=DEFAULT_IGNORE_PATTERNS))  # as upload_folder: no .git/
+    deletions = []
+    if replaces:  # listed at the parent the commit names, so what is deleted is what that commit holds
+        remote = api.list_repo_files(repo_id, repo_type=repo_type, revision=head)
+        kept = {*local, ".gitattributes"}  # the Hub needs .gitattributes; a re-staged file is overwritten, not deleted
+        deletions = [CommitOperationDelete(path_in_repo=path, is_folder=False) for path in
+                     filter_repo_objects(remote, allow_patterns=list(replaces)) if path not in kept]
+    additions = [CommitOperationAdd(path_in_repo=rel, path_or_fileobj=folder / rel) for rel in local]
+    return api.create_commit(repo_id, [*deletions, *additions], commit_message=commit_message, repo_type=repo_type,
+                             parent_commit=head)
 
 
 def _first_line(err: BaseException) -> str:
@@ -367,6 +391,9 @@ def _hub_refusal(err: Any, repo_id: str, repo_type: str) -> str:
         return (f"upload to {where} refused ({status}, the Hub: {server}): the token (HF_TOKEN or `hf auth login`) cannot "
                 f"write to {namespace!r}: use a token with write access there, or push to your own user or an "
                 "organisation you can write to")
+    if status is not None and 400 <= status < 500:  # refused: the push is one commit, so none of it landed
+        return (f"upload to {where} refused ({status}, the Hub: {server}): nothing was committed, the repo is as it "
+                "was; push again once the cause is fixed")
     return f"upload to {where} failed: {_first_line(err)}"
 
 
