@@ -71,7 +71,9 @@ def command_process_group() -> Iterator[None]:
     """A command's own process group ends with it, on success, error or Ctrl-C. Under ``torchrun``/``accelerate
     launch`` the group is started by the run (transformers' ``TrainingArguments``, through accelerate) and neither the
     Trainer nor accelerate destroys it: gloo's threads were left to static destructors at exit (the suspected cause
-    of a rank that once aborted there, "terminate called without an active exception"; not reproduced). A group
+    of a rank that once aborted there, "terminate called without an active exception"; not reproduced). Destroying
+    a gloo group only forgets it: its threads end when the last reference goes (the run's DDP model), so nothing of
+    a failed run may outlive the command (see ``bgs_hf.train``'s launch handling). A group
     already up when the command began is its caller's (a Python user's own distributed script) and is left alone; so is every group ``train_bgs`` starts when
     called from Python, which is its caller's to end (``torch.distributed.destroy_process_group()``)."""
     ours = not _group_started()

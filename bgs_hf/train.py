@@ -196,10 +196,17 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
             def again(err: BaseException = err) -> int:
                 raise err
 
-            if process:
-                return run_guarded(again, process=process)
-            with contextlib.redirect_stderr(io.StringIO()):  # run_guarded's exit status, without its line
-                return run_guarded(again)
+            try:
+                if process:
+                    return run_guarded(again, process=process)
+                with contextlib.redirect_stderr(io.StringIO()):  # run_guarded's exit status, without its line
+                    return run_guarded(again)
+            finally:
+                # raised again, the error's traceback holds frames that hold the error (a cycle): left to the
+                # collector, which a command's exit freezes, it kept the failed run's model, and through DDP the
+                # process group and gloo's threads, alive past the group's end and into the interpreter's exit
+                for seen in _replaced(err):
+                    seen.__traceback__ = None
 
     return run
 

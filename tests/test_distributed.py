@@ -302,6 +302,58 @@ def test_a_commands_process_group_ends_with_it_and_a_callers_is_left_alone(tmp_p
             "run": [0, False], "again": [0, False], "refused": [2, False], "callers": [0, True], "sums": [2] * 5}
 
 
+def _gloo_threads() -> list[str]:
+    """This process's native threads that gloo runs (the process group's workers, its transport's loop)."""
+    names = (Path(task, "comm").read_text().strip() for task in Path("/proc/self/task").iterdir())
+    return sorted(name for name in names if "gloo" in name)
+
+
+def _refused_after_the_group_started(rank: int, port: int, out: str) -> None:
+    """``python -m bgs_hf.train`` (its console, its launch handling) whose run is refused on every rank once its
+    process group is up (TrainingArguments starts it, through accelerate, as under torchrun), with the collector off
+    as at a command's exit (:func:`~bgs_hf._process.exit_without_collecting`). The refused run holds the group, as a
+    run's DDP model does. Records the exit status, the gloo threads inside the run and those still alive after it."""
+    import gc
+
+    import torch.distributed as dist
+
+    import bgs_hf.training.api as api
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import main
+
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", LOCAL_WORLD_SIZE="2",
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), ACCELERATE_USE_CPU="true")
+    inside: list[str] = []
+
+    def refused(parsed) -> None:
+        group = dist.group.WORLD  # noqa: F841 - what the run's DDP model holds
+        inside.extend(_gloo_threads())
+        raise BGSInputError("refused here", path="judgments.csv")
+
+    gc.disable()
+    api.train_bgs = refused
+    status = main(["--data", "tiny", "--output_dir", f"{out}-run", "--use_cpu", "true"])
+    Path(f"{out}.{rank}").write_text(json.dumps({"status": status, "group_up": dist.is_initialized(),
+                                                 "inside": bool(inside), "after": _gloo_threads()}))
+
+
+@pytest.mark.distributed
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread names from /proc")
+def test_a_run_refused_after_its_group_started_leaves_no_gloo_thread_on_any_rank(tmp_path):
+    """destroy_process_group only forgets a gloo group: its worker and transport threads end when the last reference
+    to it goes. A rank other than the first re-raised its refusal to end silently, and that error's traceback held
+    the failed run's frames in a cycle with itself, which the collector, frozen at a command's exit, never freed: the
+    run's model, the group and gloo's three threads lived on into the interpreter's exit on rank 1 (rank 0 ended
+    them), the teardown where a rank once aborted ("terminate called without an active exception")."""
+    import torch.multiprocessing as mp
+
+    out = str(tmp_path / "refused")
+    mp.spawn(_refused_after_the_group_started, args=(_free_port(), out), nprocs=2, join=True)
+    for rank in (0, 1):
+        assert json.loads(Path(f"{out}.{rank}").read_text()) == {
+            "status": 2, "group_up": False, "inside": True, "after": []}, rank
+
+
 def _rank1_clip(data) -> int:
     """The first clip of rank 1's share of step 0 (clip-batched, 6 clips a step, seed 5, 2 processes): a clip only
     that rank loads in that step."""
