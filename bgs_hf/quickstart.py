@@ -446,7 +446,9 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite
     from bgs_hf.eval.fit import SplitHumans
+    from bgs_hf.models.conv3d import stream_cache_scope
     from bgs_hf.models.registry import get_backbone_spec
+    from bgs_hf.training.args import MEMORY_CACHE_MB
 
     t_start = time.perf_counter()
     out = Path(cfg.out_dir)
@@ -467,32 +469,36 @@ def run_quickstart(cfg: QuickstartConfig) -> dict[str, Any]:
     models, lang_sim = _score_baselines(cfg, data, test, lang_cfg)
     timings["baselines_s"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    logger.info("training: BGS LoRA on %s, %d training clips", backbone_name, len(data.splits["train"]))
-    run = train_bgs_run(data_dir, out, cfg, data=data)
-    timings["train_bgs_s"] = time.perf_counter() - t0
+    # the default backbone's foreground stream of each clip computed once for both training runs and the suite (they
+    # embed the same clips), within --memory_cache_mb's default, bit for bit as computed; freed on return or error
+    with stream_cache_scope(int(MEMORY_CACHE_MB * 2**20)):
+        t0 = time.perf_counter()
+        logger.info("training: BGS LoRA on %s, %d training clips", backbone_name, len(data.splits["train"]))
+        run = train_bgs_run(data_dir, out, cfg, data=data)
+        timings["train_bgs_s"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    control_runs = _train_language_control(cfg, data_dir, out, data, lang_sim, lang_cfg)
-    controls = {name: r.output_dir for name, r in control_runs.items()}
-    timings["train_controls_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        control_runs = _train_language_control(cfg, data_dir, out, data, lang_sim, lang_cfg)
+        controls = {name: r.output_dir for name, r in control_runs.items()}
+        timings["train_controls_s"] = time.perf_counter() - t0
 
-    # The pretrained and fine-tuned rows, plus the paper's further analyses, come from the eval suite, which embeds
-    # every clip once per model with the shared frame policy and clip cache; the test clips a training run embedded
-    # to score them (its metrics.json) are not embedded again where the suite needs nothing more of them (the
-    # control's always; BGS's with --fast, the layer-wise fit needing its layer features otherwise). Training embeds
-    # them in batches of per_device_eval_batch_size, 8 by default as the suite's: then the same numbers to the bit,
-    # and with another size the suite's row is still the run's own metrics.json fit
-    embedded = {name: r.embeddings.get("test") for name, r in {"bgs": run, **control_runs}.items()}
-    abstract_dir = ensure_socialshapes(cfg.seed, 0, abstract=True) if cfg.suite else None
-    t0 = time.perf_counter()
-    analyses = ("fit", "layers", "partition", "probes", "transfer", "attention", "motion") if cfg.suite else ("fit",)
-    logger.info("evaluation: the frozen and the fine-tuned model on the test clips (%s)", ", ".join(analyses))
-    suite = run_suite(data, cfg.backbone, run.output_dir,
-                      out_dir=out / "analyses", abstract_dir=abstract_dir, analyses=analyses, seed=cfg.seed,
-                      controls=controls, language_sim=lang_sim, language_config=lang_cfg, cache=out / "clip_cache",
-                      n_boot=cfg.n_boot, embedded=embedded)
-    timings["suite_s"] = time.perf_counter() - t0
+        # The pretrained and fine-tuned rows, plus the paper's further analyses, come from the eval suite, which
+        # embeds every clip once per model with the shared frame policy and clip cache; the test clips a training run
+        # embedded to score them (its metrics.json) are not embedded again where the suite needs nothing more of them
+        # (the control's always; BGS's with --fast, the layer-wise fit needing its layer features otherwise).
+        # Training embeds them in batches of per_device_eval_batch_size, 8 by default as the suite's: then the same
+        # numbers to the bit, and with another size the suite's row is still the run's own metrics.json fit
+        embedded = {name: r.embeddings.get("test") for name, r in {"bgs": run, **control_runs}.items()}
+        abstract_dir = ensure_socialshapes(cfg.seed, 0, abstract=True) if cfg.suite else None
+        t0 = time.perf_counter()
+        analyses = (("fit", "layers", "partition", "probes", "transfer", "attention", "motion") if cfg.suite
+                    else ("fit",))
+        logger.info("evaluation: the frozen and the fine-tuned model on the test clips (%s)", ", ".join(analyses))
+        suite = run_suite(data, cfg.backbone, run.output_dir,
+                          out_dir=out / "analyses", abstract_dir=abstract_dir, analyses=analyses, seed=cfg.seed,
+                          controls=controls, language_sim=lang_sim, language_config=lang_cfg, cache=out / "clip_cache",
+                          n_boot=cfg.n_boot, embedded=embedded)
+        timings["suite_s"] = time.perf_counter() - t0
     # the caption row too: the suite fits lang_sim on the same clips with the same n_boot and seed (its bootstrap was
     # drawn twice, once here and once there, for one row)
     for key in ("pretrained", "bgs", *(("language",) if lang_sim is not None else ())):

@@ -1427,3 +1427,71 @@ def test_report_md_figures_have_alt_text_that_says_what_their_marks_mean() -> No
         panels = alts["similarity_matrices.png"]
         assert "one colour scale" in panels and "percentile ranks" in panels
         assert panels.endswith(f"{whose}, pretrained video model (frozen), BGS fine-tuned (LoRA)")
+
+
+def test_the_quickstarts_training_runs_and_suite_compute_each_clips_foreground_stream_once_and_keep_none(
+        tmp_path, monkeypatch) -> None:
+    """The default backbone's foreground stream is a fixed function of a clip's pixels, and the quickstart's two
+    training runs (BGS and its language-distilled control) and its suite embed the same clips: each run computed
+    every training clip's stream again in its first epoch, and the suite the test clips' streams the runs had. One
+    cache for the quickstart (``stream_cache_scope``): each distinct clip computed once, and no model keeps a cache
+    once the quickstart returns or fails."""
+    import gc
+    import hashlib
+
+    import torch
+
+    import bgs_hf.quickstart as quickstart
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel, scoped_stream_cache
+    from bgs_hf.synth import SynthConfig, generate_socialshapes
+
+    data_dir = generate_socialshapes(tmp_path / "ss", n_clips=20, config=SynthConfig(size=32, num_frames=8, workers=1))
+    torch.manual_seed(0)
+    BGSConv3dModel(BGSConv3dConfig(widths=[4, 8], temporal_strides=[1, 2], num_frames=8, image_size=32,
+                                   input_stream="foreground", foreground_max_shift=1,
+                                   foreground_border=2)).save_pretrained(tmp_path / "base")
+    computed: list[str] = []
+    foreground = BGSConv3dModel._foreground
+
+    def counted(self: BGSConv3dModel, pixel_values: torch.Tensor) -> torch.Tensor:
+        computed.extend(hashlib.sha256(clip.contiguous().numpy().tobytes()).hexdigest() for clip in pixel_values)
+        return foreground(self, pixel_values)
+
+    monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    runs: list[object] = []
+
+    def control(cfg, data_dir, out, data, *_: object) -> dict[str, object]:
+        """The control's second training run on the same clips (the suite skips scoring it, as ``--fast`` does)."""
+        runs.append(quickstart.train_bgs_run(data_dir, out, cfg, data=data, name="language_distilled"))
+        return {}
+
+    monkeypatch.setattr(quickstart, "_train_language_control", control)
+    cfg = quickstart.QuickstartConfig(
+        out_dir=str(tmp_path / "demo"), data_dir=str(data_dir), backbone=str(tmp_path / "base"), n_boot=5,
+        suite=False, val_fraction=0.0, training={"num_train_epochs": 1, "save_strategy": "no", "eval_strategy": "no",
+                                                 "use_cpu": True, "per_device_eval_batch_size": 4})
+    quickstart.run_quickstart(cfg)
+    assert len(runs) == 1
+    # each of the 20 clips once (was 44: each run's 16 training clips and 4 test clips, and the suite's 4 test
+    # clips once more)
+    assert len(computed) == len(set(computed)) == 20, (len(computed), len(set(computed)))
+
+    def caches() -> list[object]:
+        gc.collect()
+        return [m._stream_cache for m in gc.get_objects() if isinstance(m, BGSConv3dModel)
+                if m._stream_cache is not None]
+
+    assert scoped_stream_cache() is None and caches() == []
+
+    def failing(*_: object, **__: object) -> None:
+        seen.append(scoped_stream_cache())
+        raise RuntimeError("the suite failed")
+
+    seen: list[object] = []
+    monkeypatch.setattr(quickstart, "_train_language_control", lambda *a: {})
+    monkeypatch.setattr("bgs_hf.eval.run_suite", failing)
+    with pytest.raises(RuntimeError, match="the suite failed"):
+        quickstart.run_quickstart(cfg)
+    (scope,) = seen
+    assert scope is not None and len(scope) == 0 and scope.nbytes == 0  # filled by the run, emptied on the error
+    assert scoped_stream_cache() is None and caches() == []

@@ -470,7 +470,8 @@ def run_suite(
 
     Models with a foreground stream (the bundled ``bgs-tiny-conv3d-fg``) share one stream cache for the call, up to
     ``--memory_cache_mb``'s default (1024 MiB, :data:`bgs_hf.training.args.MEMORY_CACHE_MB`): each clip's stream is
-    computed once for all of them, bit for bit the same, and freed when the suite returns or fails.
+    computed once for all of them, bit for bit the same, and freed when the suite returns or fails (inside a
+    ``stream_cache_scope``, the quickstart's, it is the scope's cache, freed when the scope closes).
 
     Every input is checked, and the language reference computed, before any video model loads; the earlier
     evaluation in ``out_dir`` is replaced only once the new one is written whole (built in a hidden work folder there).

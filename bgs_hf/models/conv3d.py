@@ -25,6 +25,7 @@ Three choices keep it honest under LoRA and comparable with the ViTs:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -184,13 +185,39 @@ class StreamCache(OrderedDict):
         return out
 
 
+#: the cache of the innermost open :func:`stream_cache_scope` (None outside one)
+_SCOPE: contextvars.ContextVar[StreamCache | None] = contextvars.ContextVar("bgs_stream_cache_scope", default=None)
+
+
+@contextlib.contextmanager
+def stream_cache_scope(max_bytes: int) -> Iterator[StreamCache]:
+    """One :class:`StreamCache` of up to ``max_bytes`` for every training run (``train_bgs``) and evaluation suite
+    (:func:`shared_stream_cache`) inside the ``with`` block: the quickstart's two runs and its suite embed the same
+    clips, and each clip's stream is computed once for all of them. Emptied on exit, even by an error; outside a
+    scope, each run keeps its own cache and each suite one of its own."""
+    scope = StreamCache(max_bytes)
+    token = _SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPE.reset(token)
+        scope.clear()
+        scope.nbytes = 0
+
+
+def scoped_stream_cache() -> StreamCache | None:
+    """The cache of the open :func:`stream_cache_scope`, or None outside one."""
+    return _SCOPE.get()
+
+
 @contextlib.contextmanager
 def shared_stream_cache(models: Iterable[Any], max_bytes: int) -> Iterator[StreamCache]:
     """One :class:`StreamCache` of up to ``max_bytes`` for every module of ``models`` that has a stream cache, for the
     ``with`` block: models run on the same clips (the suite's pretrained and BGS models) compute each clip's stream
-    once. On exit, even by an error, each module gets back the cache it had (none, usually), so the shared streams
-    are freed."""
-    shared = StreamCache(max_bytes)
+    once. Inside a :func:`stream_cache_scope` it is the scope's cache (kept for the scope's later runs). On exit, even
+    by an error, each module gets back the cache it had (none, usually), so the shared streams are freed."""
+    scope = scoped_stream_cache()
+    shared = scope if scope is not None else StreamCache(max_bytes)
     earlier: dict[int, tuple[Any, StreamCache | None]] = {}
     for model in models:
         for module in model.modules() if isinstance(model, nn.Module) else ():
@@ -202,7 +229,8 @@ def shared_stream_cache(models: Iterable[Any], max_bytes: int) -> Iterator[Strea
     finally:
         for module, cache in earlier.values():
             module.enable_stream_cache(cache if cache is not None else 0)
-        shared.clear()
+        if shared is not scope:
+            shared.clear()
 
 
 class BGSConv3dModel(BGSConv3dPreTrainedModel):

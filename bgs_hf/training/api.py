@@ -1040,11 +1040,15 @@ def _run_model(config: TrainConfig, args: Any, backbone: Any) -> tuple[Any, bool
 
 def _enable_stream_caches(model: Any, memory_cache_mb: float, stream_caches: list[Any]) -> None:
     """The default backbone's foreground stream, computed once per clip rather than every epoch, within
-    ``--memory_cache_mb``; each module is added to ``stream_caches`` for :func:`train_bgs` to turn off."""
+    ``--memory_cache_mb`` (or in the open ``stream_cache_scope``'s cache, shared with the scope's other runs and
+    suite: the quickstart's); each module is added to ``stream_caches`` for :func:`train_bgs` to turn off."""
+    from bgs_hf.models.conv3d import scoped_stream_cache
+
+    scope = scoped_stream_cache() if memory_cache_mb > 0 else None
     for module in model.modules():
         if hasattr(module, "enable_stream_cache"):
             stream_caches.append(module)
-            module.enable_stream_cache(int(memory_cache_mb * 2**20))
+            module.enable_stream_cache(scope if scope is not None else int(memory_cache_mb * 2**20))
 
 
 def _clip_store(config: TrainConfig, data: Any, model: Any, args: Any, out_dir: Path) -> Any:
