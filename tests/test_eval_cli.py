@@ -2486,7 +2486,8 @@ def test_the_layerwise_fit_of_the_chosen_output_layer_is_the_fit_row_not_a_secon
     """Where the layer-wise fit chose a model's output embedding (the demo's fine-tuned model, whose layer is chosen on
     the training clips), its chosen fit was ``fit_from_embeddings`` of the very rows, n_boot and seed of that model's
     fit row, bootstrapped a second time. It is now the fit row itself. The layer features are made flat, so no layer's
-    selection RSA is defined and the output is chosen for both models; a chosen inner layer still gets its own fit."""
+    selection RSA is defined and the output is chosen for both models; a chosen inner layer, or the last block where
+    no output embedding is given, still gets its own fit."""
     import bgs_hf.eval.fit as fit_mod
     from bgs_hf.eval import run_suite
 
@@ -2517,6 +2518,12 @@ def test_the_layerwise_fit_of_the_chosen_output_layer_is_the_fit_row_not_a_secon
     assert out["chosen"] == "embeddings"
     own = fit_from_embeddings(feats[0][rows], data, test, n_boot=5)  # NaN where the tiny split has no ceiling
     assert json.dumps(out["chosen_fit"], sort_keys=True) == json.dumps(own, sort_keys=True) and np.isfinite(own["r2"])
+    # without an output embedding the last row is the last block: chosen, it is fitted on its own features, never
+    # given the fit row of an output that is not there
+    out = layerwise(feats[::-1], None, data, items, select, test, chosen_on="train", n_boot=5,
+                    head_fit={"r2": "the output's fit row"})
+    assert out["chosen"] == "layer 1" and [r["layer"] for r in out["layers"]] == ["embeddings", "layer 1"]
+    assert json.dumps(out["chosen_fit"], sort_keys=True) == json.dumps(own, sort_keys=True)
 
 
 @pytest.mark.parametrize("own", ["evaluation.md", "fit.png", "evaluation.json"])

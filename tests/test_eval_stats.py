@@ -2800,8 +2800,9 @@ def test_paired_probe_fits_pair_two_fitted_probes_of_the_same_clips_and_refuse_o
 def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_and_frees_it(tmp_path, monkeypatch):
     """The pretrained and BGS models of the default backbone embed the same pixels, and the foreground stream is a
     fixed function of them: each model computed every clip's stream itself (2 per scored clip here). The suite now
-    shares one cache between them: one computation per clip, the same embeddings, and after the call (returned or
-    failed) each model has the cache it had before: none, or its own."""
+    shares one cache between them, in every stage (the motion controls' too) within 1 GiB: one computation per
+    clip, the same embeddings, and after the call (returned or failed) each model has the cache it had before: none,
+    or its own."""
     import hashlib
 
     import bgs_hf.eval.suite as suite
@@ -2828,10 +2829,23 @@ def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_an
         return foreground(self, pixel_values)
 
     monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    import bgs_hf.models.conv3d as conv3d
+
+    shared, budgets = conv3d.shared_stream_cache, []
+
+    def spied(models: list[object], max_bytes: int) -> object:
+        models = list(models)
+        budgets.append(([type(m).__name__ for m in models], max_bytes))
+        return shared(models, max_bytes)
+
+    monkeypatch.setattr(conv3d, "shared_stream_cache", spied)
     n_test = len(data.splits["test"])
-    res = suite.run_suite(data, first, second, out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5,
+    # the motion stage embeds each clip shuffled, one frame repeated and reversed with each model again: shared too
+    res = suite.run_suite(data, first, second, out_dir=tmp_path / "ev", analyses=("fit", "motion"), n_boot=5,
                           language_sim=np.eye(n_test), batch_size=4)
-    assert len(computed) == n_test and len(set(computed)) == n_test  # was 2 * n_test: each clip twice
+    assert len(computed) == 4 * n_test and len(set(computed)) == 4 * n_test  # was each clip twice, one per model
+    assert budgets == [([type(first).__name__] * 2, 1024 * 1024 * 1024)]  # both models, --memory_cache_mb's 1 GiB
+    monkeypatch.setattr(conv3d, "shared_stream_cache", shared)
     assert all(b._stream_cache is None for b in backbones)
     with np.load(tmp_path / "ev" / "test_embeddings.npz") as saved:
         for name, model in (("pretrained", first), ("bgs", second)):

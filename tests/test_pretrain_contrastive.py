@@ -14,7 +14,7 @@ import torch
 from test_pretrain import moving_squares, refuse_rendering
 from test_video_foreground import SHIFTS, _shaken_clip
 
-from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel, shared_stream_cache
+from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel, StreamCache, shared_stream_cache
 from bgs_hf.pretrain.contrastive import ContrastivePretrainConfig, nt_xent, views
 from bgs_hf.pretrain.corpus import to_pixel_values
 from bgs_hf.video.foreground import ForegroundConfig, foreground, foreground_stream
@@ -335,6 +335,50 @@ def test_a_shared_stream_cache_serves_a_stream_only_to_models_with_the_same_stre
             assert len(cache) == 1 + len(changes)
             assert torch.equal(same.input_stream(clip), plain[0]) and len(cache) == 1 + len(changes)
     assert all(m._stream_cache is None for m in (base, same, *others)) and len(cache) == 0
+
+
+def test_a_stream_cache_computes_a_repeated_clip_once_counts_what_it_holds_and_serves_a_batch_past_its_budget():
+    """A batch repeating a clip computes it once and counts it once (counted twice, the budget evicted clips it still
+    had room for); a batch of more new clips than the budget holds is still served whole, and the cache then holds
+    the batch's last clips; a budget below one stream holds none."""
+    computed: list[str] = []
+
+    def compute(keys: list[tuple[str]]):
+        def streams(rows: list[int]) -> torch.Tensor:
+            computed.extend(keys[r][0] for r in rows)
+            return torch.stack([torch.full((2, 3), float(ord(keys[r][0]))) for r in rows])  # 24 bytes each
+        return streams
+
+    def value(out: torch.Tensor) -> list[str]:
+        return [chr(int(s[0, 0])) for s in out]
+
+    cache = StreamCache(48)  # two float32 (2, 3) streams
+    keys = [("a",), ("b",), ("a",)]
+    assert value(cache.streams(keys, compute(keys))) == ["a", "b", "a"]
+    assert computed == ["a", "b"] and cache.nbytes == 48 and list(cache) == [("b",), ("a",)]
+    keys = [("c",), ("d",), ("e",)]  # three new clips, a budget of two
+    assert value(cache.streams(keys, compute(keys))) == ["c", "d", "e"]
+    assert computed == ["a", "b", "c", "d", "e"] and list(cache) == [("d",), ("e",)] and cache.nbytes == 48
+    small = StreamCache(23)  # one byte short of a stream
+    assert value(small.streams([("f",)], compute([("f",)]))) == ["f"] and len(small) == 0 and small.nbytes == 0
+
+
+def test_a_shared_stream_cache_gives_back_each_modules_own_cache_once_whatever_the_models_repeat():
+    """A model passed twice, or inside another model passed beside it (a wrapper shares its modules), got the shared
+    cache recorded as its own on the second visit, and kept it after the block; a model that is no nn.Module (an
+    embedding function) is passed over."""
+    cfg = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=16, input_stream="foreground",
+                          foreground_max_shift=1, foreground_border=2)
+    mine, bare = BGSConv3dModel(cfg).eval(), BGSConv3dModel(cfg).eval()
+    mine.enable_stream_cache(2**20)
+    own = mine._stream_cache
+
+    def embedding_function(clips: torch.Tensor) -> torch.Tensor:
+        return clips.flatten(1)
+
+    with shared_stream_cache([mine, torch.nn.Sequential(mine, bare), embedding_function, bare, mine], 2**20) as cache:
+        assert mine._stream_cache is cache and bare._stream_cache is cache and cache is not own
+    assert mine._stream_cache is own and bare._stream_cache is None
 
 
 # --- mutation audit (pretrain), second pass: config checks, the views' gain, the precomputed stream, the optimiser ---
