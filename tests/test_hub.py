@@ -730,9 +730,7 @@ def test_a_push_of_over_250_files_lands_in_one_commit_or_not_at_all(tmp_path: Pa
     old = {"README.md": card, **{f"videos/old_{i}.mp4": f"old {i}" for i in range(3)}}
     new = {"README.md": card + "new\n", **{f"videos/new_{i:03d}.mp4": f"new {i}" for i in range(300)}}
     for folder, files in ((tmp_path / "old", old), (tmp_path / "new", new), (tmp_path / "mine", {"notes.txt": "mine"})):
-        for rel, text in files.items():
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).write_text(text)
+        _write_tree(folder, files)
     with FakeHub() as hub:
         monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
         upload_folder(tmp_path / "old", "me/x", token="hf_fake", replaces=("videos/*",))
@@ -2591,7 +2589,7 @@ def test_a_commit_landing_during_a_push_is_one_line_and_never_leaves_two_pushes_
         tmp_path: Path, monkeypatch) -> None:
     """A push lists the repo (for the files it replaces), then commits. Someone else's commit in between (another
     machine pushing the same run name) was kept beside ours: our adapter with their head.safetensors, a model that
-    loads as neither. The push now commits on the head it read, so the Hub answers 412: one line, nothing uploaded;
+    loads as neither. The push now commits on the head it read, so the Hub answers 412: one line, nothing committed;
     pushing again replaces the repo's files exactly."""
     import huggingface_hub
     from huggingface_hub import HfApi
@@ -2621,7 +2619,7 @@ def test_a_commit_landing_during_a_push_is_one_line_and_never_leaves_two_pushes_
         assert conflict.value.response.status_code == 409
         monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: Racing(endpoint=hub.endpoint, token=token))
         with pytest.raises(BGSInputError, match=r"^model repo 'me/x' changed while uploading .*A commit has happened "
-                                                r"since.*: nothing was uploaded; push again to replace its files"):
+                                                r"since.*: nothing of this push was committed; push again to replace its files"):
             upload_folder(ours_now, "me/x", token="hf_fake", replaces=MODEL_FILES)
         after_race = hub.files["model/me/x"]
         upload_folder(ours_now, "me/x", token="hf_fake", replaces=MODEL_FILES)  # the retry the line asks for

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="publish a training run to the Hugging Face Hub with its model card",
         description=(
             "Stage the PEFT adapter (with the head), bgs_config.json, the model card README.md, a bundled or "
-            "tiny-random base's weights in base/ and, for data on the Hub, .eval_results/*.yaml, then upload them. "
+            "tiny-random base's weights in base/ and, for data on the Hub, .eval_results/*.yaml, then upload them in "
+            "one commit (refused by the Hub, none of it lands). "
             "The token is read the usual way (HF_TOKEN or "
             "`hf auth login`) and never printed."
         ),

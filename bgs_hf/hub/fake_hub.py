@@ -1,13 +1,14 @@
 """A minimal local stand-in for the Hub API, for testing uploads with no network.
 
-It answers the calls that ``HfApi.create_repo``, ``HfApi.repo_info`` and ``HfApi.upload_folder`` make (repo creation,
-whether a repo is private and its head commit, ``preupload``, the file listing that ``delete_patterns`` reads, NDJSON
-``commit`` with additions and deletions), keeps the committed files in memory and records every request, so a test
-can check exactly what would have been sent. It refuses as the Hub does: 409 for a repo that exists (which
-``create_repo(exist_ok=True)`` passes over), 412 for a commit whose ``parentCommit`` is no longer the head, 403 for a
-write to a namespace the token may only read (:meth:`FakeHub.refuse_writes_to`), 400 for a commit adding a file it
-refuses (:meth:`FakeHub.refuse_file`; the whole commit, as the Hub's), 404 for a repo never created. All
-files are accepted in "regular" upload mode (base64 inside the commit); LFS/Xet transfers are not emulated.
+It answers the calls that ``bgs_hf.hub.push.upload_folder`` makes through ``HfApi`` (``create_repo``; ``repo_info``,
+for whether a repo is private and its head commit; ``list_repo_files``, the listing its ``replaces`` reads;
+``create_commit``'s ``preupload`` and NDJSON ``commit`` with additions and deletions), keeps the committed files in
+memory and records every request, so a test can check exactly what would have been sent. It refuses as the Hub does:
+409 for a repo that exists (which ``create_repo(exist_ok=True)`` passes over), 412 for a commit whose
+``parentCommit`` is no longer the head, 403 for a write to a namespace the token may only read
+(:meth:`FakeHub.refuse_writes_to`), 400 for a commit adding a file it refuses (:meth:`FakeHub.refuse_file`; the whole
+commit, as the Hub's), 404 for a repo never created. All files are accepted in "regular" upload mode (base64 inside
+the commit); LFS/Xet transfers are not emulated.
 
 Usage::
 
@@ -134,7 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         self._record(None)
         parts = unquote(urlparse(self.path).path).strip("/").split("/")
-        # /api/{kind}s/{org}/{name}/tree/{revision}: the listing `upload_folder(delete_patterns=...)` reads
+        # /api/{kind}s/{org}/{name}/tree/{revision}: the listing `list_repo_files` reads (always the head's files,
+        # whatever the revision: a commit landing after it is the 412 below, not another listing)
         if len(parts) >= 6 and parts[0] == "api" and parts[4] == "tree":
             key = _repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}")
             with self.state.lock:

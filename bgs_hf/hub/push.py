@@ -372,6 +372,8 @@ def _commit_folder(api: Any, folder: Path, repo_id: str, *, repo_type: str, comm
 
 
 def _first_line(err: BaseException) -> str:
+    """``err``'s first line, at most 300 characters: an error's text can be a page (a server's HTML reply), and a
+    refusal is one line."""
     return (str(err).splitlines() or [type(err).__name__])[0][:300]
 
 
@@ -385,7 +387,7 @@ def _hub_refusal(err: Any, repo_id: str, repo_type: str) -> str:
     where = f"{repo_type} repo {repo_id!r}"
     if status == 412:
         return (f"{where} changed while uploading (a commit landed after bgs-hf read it; the Hub: {server}): nothing "
-                "was uploaded; push again to replace its files with yours")
+                "of this push was committed; push again to replace its files with yours")
     if status in (401, 403) and not isinstance(err, RepositoryNotFoundError):  # a 401 there: no such repo
         namespace = repo_id.split("/")[0]
         return (f"upload to {where} refused ({status}, the Hub: {server}): the token (HF_TOKEN or `hf auth login`) cannot "

@@ -13,7 +13,8 @@ from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE, RECIPES
 
-#: ``--memory_cache_mb``'s default, also the evaluation suite's budget for the foreground streams its models share.
+#: ``--memory_cache_mb``'s default, also the budget of the foreground streams that the evaluation suite's models
+#: share, and the quickstart's training runs and suite (``bgs_hf.models.conv3d.stream_cache_scope``).
 MEMORY_CACHE_MB = 1024.0
 
 

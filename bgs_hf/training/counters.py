@@ -37,7 +37,7 @@ class CostCounters:
         ignored)."""
         self.totals.update({k: int(v) for k, v in (saved or {}).items() if k in self.totals})
 
-    def add_to(self, logs: dict[str, float]) -> None:
+    def add_to(self, logs: dict[str, float | int]) -> None:
         """Add the window's means and the totals to a training log, and start a new window; nothing when no step was
         recorded since the last log. A term only some steps had (paper-v1's RSA term) is the mean of those steps, one
         no step had is NaN. A ``step_`` count is a step's count averaged over the window, a float (4.5 judgments a
