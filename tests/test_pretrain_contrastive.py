@@ -359,6 +359,10 @@ def test_a_stream_cache_computes_a_repeated_clip_once_counts_what_it_holds_and_s
     keys = [("c",), ("d",), ("e",)]  # three new clips, a budget of two
     assert value(cache.streams(keys, compute(keys))) == ["c", "d", "e"]
     assert computed == ["a", "b", "c", "d", "e"] and list(cache) == [("d",), ("e",)] and cache.nbytes == 48
+    cache.clear()  # emptied, it counts no bytes: refilled, its budget holds two streams again
+    assert len(cache) == 0 and cache.nbytes == 0
+    keys = [("f",), ("g",)]
+    assert value(cache.streams(keys, compute(keys))) == ["f", "g"] and list(cache) == keys and cache.nbytes == 48
     small = StreamCache(23)  # one byte short of a stream
     assert value(small.streams([("f",)], compute([("f",)]))) == ["f"] and len(small) == 0 and small.nbytes == 0
 

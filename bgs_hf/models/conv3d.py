@@ -162,6 +162,11 @@ class StreamCache(OrderedDict):
         self.max_bytes = int(max_bytes)
         self.nbytes = 0
 
+    def clear(self) -> None:
+        """Forget every stream, and their bytes: a scope's cache is emptied and may be filled again."""
+        super().clear()
+        self.nbytes = 0
+
     def streams(self, keys: list[tuple[Any, ...]], compute: Callable[[list[int]], torch.Tensor]) -> torch.Tensor:
         """The stacked streams of ``keys``; ``compute(rows)`` gives those of the batch rows not cached, each
         uncached clip once even if the batch repeats it."""
@@ -202,7 +207,6 @@ def stream_cache_scope(max_bytes: int) -> Iterator[StreamCache]:
     finally:
         _SCOPE.reset(token)
         scope.clear()
-        scope.nbytes = 0
 
 
 def scoped_stream_cache() -> StreamCache | None:
