@@ -785,3 +785,28 @@ def test_unobserved_cells_are_hatched_so_a_greyscale_print_keeps_them_apart_from
         hatch = to_rgba(ax.patch.get_edgecolor())  # a hatch's colour: its patch's edge colour
         assert hatch[3] == 1.0 and max(hatch[:3]) < 0.6  # visibly darker than the 0.85 grey under it
         assert ax.patch.get_linewidth() == 0.0  # the edge itself not drawn
+
+
+def test_model_hatches_hands_out_the_spare_hatches_in_order_to_close_greys_until_they_run_out():
+    """Mutation audit of ``model_hatches``, on its keyword arguments. Printed in grey (BT.601 luma of 255): the
+    pretrained blue #0072B2 0.587·114 + 0.114·178 = 87.2, the captions' green #009E73 0.587·158 + 0.114·115 = 105.9,
+    BGS's orange #E69F00 0.299·230 + 0.587·159 = 162.1; the spare colours, given to user-named models in turn, sky blue
+    #56B4E9 157.9, vermillion #D55E00 0.299·213 + 0.587·94 = 118.9, yellow #F0E442 213.1, black 0. Vermillion is 31.7
+    levels from the blue (plain: 30 apart reads as two greys) and 13.0 from the green (hatched, with the first spare
+    hatch although it is the second user-named model). Nine user-named models beside BGS repeat each spare colour, so
+    all nine are close to another: the first six take the six spare hatches in order, the last three none (colour and
+    legend alone, no error). A key named twice is one model with one hatch (was: no test had a control 30-32 levels
+    from another model, more than two hatched controls, or a repeated key)."""
+    from bgs_hf.viz.models import model_hatches
+
+    def drawn(hatch: str) -> dict:
+        return {"hatch": hatch, "edgecolor": "black", "linewidth": 0}
+
+    assert model_hatches(["pretrained", "c1", "c2", "c3", "c4"]) == {k: {} for k in ("pretrained", "c1", "c2", "c3",
+                                                                                       "c4")}
+    assert model_hatches(["language", "c1", "c2"]) == {"language": drawn("//"), "c1": {}, "c2": drawn("\\\\")}
+    many = [f"c{i}" for i in range(1, 10)]
+    spare = ["\\\\", "++", "--", "||", "oo", "**"]
+    assert model_hatches(["bgs", *many]) == {"bgs": {}, **{k: drawn(h) for k, h in zip(many, spare)},
+                                             "c7": {}, "c8": {}, "c9": {}}
+    assert model_hatches(["bgs", "c1", "c1", "c2"]) == {"bgs": {}, "c1": drawn("\\\\"), "c2": {}}

@@ -2656,3 +2656,91 @@ def test_a_push_the_token_may_not_write_is_one_line_saying_what_to_do(tmp_path: 
                 upload_folder(mine, repo, token="hf_fake")
         files, repos = hub.files, hub.repos
     assert files["model/other/public"] == {"a.txt": b"theirs"} and "model/other/new" not in repos
+
+
+def test_a_hub_refusal_line_reads_its_status_its_error_class_and_the_servers_first_line(monkeypatch) -> None:
+    """Mutation audit of the push's refusal lines, on errors huggingface_hub itself builds from the Hub's answers
+    (``hf_raise_for_status``): a bad token's 401 on creating the repo is the token line, with the Hub's first line
+    only; a 401 on a repo's own URL is huggingface_hub's RepositoryNotFoundError (the Hub's answer for a repo the
+    token cannot see), a refusal with no claim about writing; a 403's reason is cut at 300 characters; a 412 without a body falls
+    back to the error's own first line; any other status, and any other error, keeps the line it always had (was: a
+    401, a multi-line, long or empty server message, an error saying nothing or a long one reached no test: the fake
+    Hub answers one short line)."""
+    import httpx2
+    import huggingface_hub
+    from huggingface_hub.utils import hf_raise_for_status
+
+    from bgs_hf.hub.push import upload_folder
+
+    def refusal(url: str, status: int, **answer: Any) -> Exception:
+        try:
+            hf_raise_for_status(httpx2.Response(status, request=httpx2.Request("POST", url), **answer))
+        except Exception as err:  # noqa: BLE001 - the error huggingface_hub raises for this answer
+            return err
+        raise AssertionError(f"{status} raised nothing")
+
+    class Refusing:
+        err: Exception
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def create_repo(self, *args: Any, **kwargs: Any) -> None:
+            raise Refusing.err
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", Refusing)
+    hub = "https://hub.example"
+    advice = (": the token (HF_TOKEN or `hf auth login`) cannot write to 'other': use a token with write access there, "
+              "or push to your own user or an organisation you can write to")
+    reason = "r" * 299 + "s"  # 300 characters, then more on the same line
+    cases = [
+        (refusal(f"{hub}/api/repos/create", 401, json={"error": "Invalid credentials in Authorization header\nsee docs"}),
+         "upload to model repo 'other/x' refused (401, the Hub: Invalid credentials in Authorization header)" + advice),
+        (refusal(f"{hub}/api/models/other/x/commit/main", 401, headers={"X-Error-Code": "RepoNotFound"}),
+         "upload to model repo 'other/x' refused (401, the Hub: 401 Client Error.): nothing was committed, the repo "
+         "is as it was; push again once the cause is fixed"),
+        (refusal(f"{hub}/api/repos/create", 403, json={"error": reason + "t" * 50 + "\nsecond line"}),
+         f"upload to model repo 'other/x' refused (403, the Hub: {reason})" + advice),
+        (refusal(f"{hub}/api/models/other/x/commit/main", 412),
+         f"model repo 'other/x' changed while uploading (a commit landed after bgs-hf read it; the Hub: Client error "
+         f"'412 Precondition Failed' for url '{hub}/api/models/other/x/commit/main'): nothing of this push was "
+         "committed; push again to replace its files with yours"),
+        (refusal(f"{hub}/api/repos/create", 500, json={"error": "the server's own words"}),
+         f"upload to model repo 'other/x' failed: Server error '500 Internal Server Error' for url '{hub}/api/repos/"
+         "create'"),
+        # not the Hub's answer (a dropped connection, a card huggingface_hub refuses): the error's first line, cut
+        # at 300 characters, or its class where it says nothing
+        (ConnectionError(), "upload to model repo 'other/x' failed: ConnectionError"),
+        (ValueError(reason + "t" * 50 + "\nsecond line"), f"upload to model repo 'other/x' failed: {reason}"),
+    ]
+    for err, line in cases:
+        Refusing.err = err
+        with pytest.raises(BGSInputError) as refused:
+            upload_folder(Path("."), "other/x", token="hf_fake")
+        assert str(refused.value) == line
+
+
+def test_the_fake_hub_answers_a_missing_repo_before_a_read_only_namespace_and_never_repeats_a_head() -> None:
+    """Mutation audit of the fake Hub: a commit to a repo never created is the Hub's 404 even in a namespace the
+    token may only read (a deletion alone, which no ``preupload`` answers first); a commit whose files equal an
+    earlier one's is a new head, so a parent read before them is still refused with 412 (was: neither order nor
+    a repeated commit reached a test: the head was read only once per push)."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    with FakeHub() as hub:
+        api = HfApi(endpoint=hub.endpoint, token="hf_fake")
+        hub.refuse_writes_to("other")
+        with pytest.raises(RepositoryNotFoundError):
+            api.delete_file("a.txt", repo_id="other/never")
+        api.create_repo("me/y")
+        first = api.upload_file(path_or_fileobj=b"A", path_in_repo="a.txt", repo_id="me/y").oid
+        api.upload_file(path_or_fileobj=b"B", path_in_repo="a.txt", repo_id="me/y")
+        again = api.upload_file(path_or_fileobj=b"A", path_in_repo="a.txt", repo_id="me/y").oid
+        assert again != first
+        with pytest.raises(HfHubHTTPError) as stale:
+            api.upload_file(path_or_fileobj=b"C", path_in_repo="c.txt", repo_id="me/y", parent_commit=first)
+        files = hub.files["model/me/y"]
+    assert stale.value.response.status_code == 412 and files == {"a.txt": b"A"}

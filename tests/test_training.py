@@ -2095,6 +2095,32 @@ def test_a_training_step_logs_its_own_loss_terms_and_counts(tmp_path: Path, tiny
     assert type(trainer.state.log_history[-1]["rsa_pairs_grad"]) is int
 
 
+
+def test_the_cost_counters_log_a_term_no_step_had_as_nan_without_numpys_warning() -> None:
+    """Mutation audit of ``CostCounters.add_to``: a window of paper-v1 steps none of which had the RSA term logs its
+    ``loss_global`` as NaN without numpy's "Mean of empty slice" RuntimeWarning (which the CLI's console shows, at
+    every such log), a term some steps had is their mean ((1 + 2) / 2), a step's count the window's mean (3.5), the
+    totals ints; the window starts again and a log with no step since adds nothing (was: only the NaN's value was
+    tested, so the guard could go and the warning come back)."""
+    import warnings
+
+    from bgs_hf.training.counters import CostCounters
+
+    nan = float("nan")
+    counters = CostCounters(totals={"judgments": 7}, window=[
+        {"loss_global": nan, "loss_local": 1.0, "rsa": nan, "step_judgments": 3.0},
+        {"loss_global": nan, "loss_local": 2.0, "rsa": 0.5, "step_judgments": 4.0}])
+    logs: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        counters.add_to(logs)
+    assert np.isnan(logs.pop("loss_global"))
+    assert logs == {"loss_local": 1.5, "rsa": 0.5, "step_judgments": 3.5, "judgments": 7}
+    assert type(logs["judgments"]) is int and counters.window == []
+    again: dict[str, Any] = {}
+    counters.add_to(again)
+    assert again == {}
+
 def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_and_step(tiny: Any) -> None:
     """Mutation audit: RSA steps spaced by whole steps (10 steps, 4 RSA steps: 0, 2, 4, 6, not 0, 2, 5, 7), a step's
     clip count without its RSA gradient clips, RSA steps despite ``use_rsa=False``, and RSA clips drawn without the
