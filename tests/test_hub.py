@@ -2630,6 +2630,131 @@ def test_a_commit_landing_during_a_push_is_one_line_and_never_leaves_two_pushes_
     assert after_retry == {"README.md": card.encode(), "adapter_model.safetensors": b"B"}
 
 
+@pytest.mark.parametrize("status, landed", [(500, False), (502, True), (None, False), (None, True)])
+def test_a_push_whose_answer_never_came_says_whether_its_commit_landed(
+        tmp_path: Path, monkeypatch, status: int | None, landed: bool) -> None:
+    """A 5xx or a dropped connection after the commit was sent: the Hub may have applied it. ``create_commit`` does
+    not retry (nor does bgs-hf: a retry could commit twice), and the line was a bare "upload to ... failed: <first
+    line>" that said nothing of the repo. Now the head is read again: as read, nothing of this push was committed
+    (push again, which then replaces the files); moved, the commit on the head read carries this push's message."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import MODEL_FILES, upload_folder
+
+    card = "---\nlicense: mit\n---\n# x\n"
+    before = _write_tree(tmp_path / "a", {"README.md": card, "adapter_model.safetensors": "A"})
+    ours = _write_tree(tmp_path / "b", {"README.md": card, "adapter_model.safetensors": "B"})
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        upload_folder(before, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        hub.fail_next_commit(status, landed=landed)
+        sent = len(hub.calls)
+        with pytest.raises(BGSInputError) as lost:
+            upload_folder(ours, "me/x", token="hf_fake", replaces=MODEL_FILES, commit_message="push B")
+        commits = [c for c in hub.calls[sent:] if c.method == "POST" and c.path == "/api/models/me/x/commit/main"]
+        files = hub.files["model/me/x"]
+        head = HfApi(endpoint=hub.endpoint).repo_info("me/x").sha
+        if not landed:  # the retry the line asks for
+            upload_folder(ours, "me/x", token="hf_fake", replaces=MODEL_FILES, commit_message="push B")
+            retried = hub.files["model/me/x"]
+    error = (f"Server error '{status} {'Internal Server Error' if status == 500 else 'Bad Gateway'}' for url "
+             f"'{hub.endpoint}/api/models/me/x/commit/main'" if status else "Server disconnected without sending a "
+             "response")
+    if landed:
+        assert str(lost.value) == (f"upload to model repo 'me/x' failed: {error}; a commit landed (head now "
+                                   f"{head[:7]}) with this push's message on the head bgs-hf read, most likely this "
+                                   "push: check the repo on the Hub")
+        assert files == {"README.md": card.encode(), "adapter_model.safetensors": b"B"}
+    else:
+        assert str(lost.value) == (f"upload to model repo 'me/x' failed: {error}; nothing of this push was committed "
+                                   "(the repo's head is as bgs-hf read it): push again")
+        assert files == {"README.md": card.encode(), "adapter_model.safetensors": b"A"}
+        assert retried == {"README.md": card.encode(), "adapter_model.safetensors": b"B"}
+    assert len(commits) == 1  # sent once, never retried blindly
+
+
+def test_a_push_whose_answer_never_came_names_another_commit_or_says_the_state_is_unknown(
+        tmp_path: Path, monkeypatch) -> None:
+    """After a lost answer the head read again may show another machine's commit on the head bgs-hf read (so this
+    push, whose parent that was, cannot have landed), this push's commit under a later one, a history that cannot be
+    read (a commit landed, whose is unsaid), or no head at all (the state is unknown): each says so, never guessing."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    ours = _write_tree(tmp_path / "b", {"adapter_model.safetensors": "B"})
+    with FakeHub() as hub:
+        theirs = HfApi(endpoint=hub.endpoint, token="hf_other")
+        hook: dict[str, Any] = {}
+
+        class Flaky(HfApi):
+            reads = 0
+
+            def list_repo_files(self, *args: Any, **kwargs: Any) -> list[str]:
+                listed = super().list_repo_files(*args, **kwargs)
+                hook.pop("after_listing", lambda: None)()
+                return listed
+
+            def repo_info(self, *args: Any, **kwargs: Any) -> Any:
+                Flaky.reads += 1
+                if Flaky.reads == 2:  # the second read: the one after the lost answer
+                    hook.pop("reading_again", lambda: None)()
+                return super().repo_info(*args, **kwargs)
+
+            def list_repo_commits(self, *args: Any, **kwargs: Any) -> Any:
+                hook.pop("listing_commits", lambda: None)()
+                return super().list_repo_commits(*args, **kwargs)
+
+        def push() -> str:
+            Flaky.reads = 0
+            with pytest.raises(BGSInputError) as lost:
+                upload_folder(ours, "me/x", token="hf_fake", replaces=("*.safetensors",), commit_message="push B")
+            return str(lost.value)
+
+        def their_commit(text: str) -> None:
+            theirs.upload_file(path_or_fileobj=text.encode(), path_in_repo="head.safetensors", repo_id="me/x",
+                               commit_message=f"their {text}")
+
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: Flaky(endpoint=hub.endpoint, token=token))
+        theirs.create_repo("me/x")
+        failed = (f"upload to model repo 'me/x' failed: Server error '503 Service Unavailable' for url "
+                  f"'{hub.endpoint}/api/models/me/x/commit/main'")
+
+        # their commit lands between our listing and our commit, and our commit's answer is a 503 without it landing
+        hook["after_listing"] = lambda: (their_commit("one"), hub.fail_next_commit(503, landed=False))
+        line = push()
+        head = theirs.repo_info("me/x").sha
+        assert line == (f"{failed}; a commit landed (head now {head[:7]}) and the one on the head bgs-hf read is not "
+                        "this push's ('their one'): nothing of this push was committed; check the repo on the Hub "
+                        "before pushing again")
+        assert "adapter_model.safetensors" not in hub.files["model/me/x"]
+
+        # ours lands, its answer lost, and theirs lands on top of it before the head is read again
+        hub.fail_next_commit(503, landed=True)
+        hook["reading_again"] = lambda: their_commit("two")
+        line = push()
+        history = [c.commit_id for c in theirs.list_repo_commits("me/x")]
+        assert line == (f"{failed}; a commit landed (head now {history[0][:7]}); {history[1][:7]} with this push's "
+                        "message on the head bgs-hf read, most likely this push: check the repo on the Hub")
+
+        # ours lands and the history cannot be read: a commit landed, whose is not said
+        hub.fail_next_commit(503, landed=True)
+        hook["listing_commits"] = lambda: (_ for _ in ()).throw(ConnectionError("reset"))
+        line = push()
+        assert line == f"{failed}; a commit landed (head now {theirs.repo_info('me/x').sha[:7]}): check the repo on the Hub"
+
+        # the connection drops and the head cannot be read again either
+        hub.fail_next_commit(None, landed=True)
+        hook["reading_again"] = lambda: (_ for _ in ()).throw(ConnectionError("Connection refused"))
+        assert push() == ("upload to model repo 'me/x' failed: Server disconnected without sending a response; the "
+                          "repo's state is unknown (reading its head failed too: Connection refused): check the repo "
+                          "on the Hub before pushing again")
+
+
 def test_a_push_the_token_may_not_write_is_one_line_saying_what_to_do(tmp_path: Path, monkeypatch) -> None:
     """Pushing to another user's namespace (or with a read-only token) got the Hub's 403 as "upload ... failed: 403
     Forbidden: pass `create_pr=1` as a query parameter to create a Pull Request", an option bgs-hf does not have;

@@ -2,8 +2,10 @@
 
 It answers the calls that ``bgs_hf.hub.push.upload_folder`` makes through ``HfApi`` (``create_repo``; ``repo_info``,
 for whether a repo is private and its head commit; ``list_repo_files``, the listing its ``replaces`` reads;
-``create_commit``'s ``preupload`` and NDJSON ``commit`` with additions and deletions), keeps the committed files in
-memory and records every request, so a test can check exactly what would have been sent. It refuses as the Hub does:
+``create_commit``'s ``preupload`` and NDJSON ``commit`` with additions and deletions; ``list_repo_commits``, the
+history from a revision back, newest first), keeps the committed files in memory and records every request, so a test
+can check exactly what would have been sent. A commit's answer can be lost (:meth:`FakeHub.fail_next_commit`: a 5xx
+or a dropped connection, after the commit landed or without it). It refuses as the Hub does:
 409 for a repo that exists (which ``create_repo(exist_ok=True)`` passes over), 412 for a commit whose
 ``parentCommit`` is no longer the head, 403 for a write to a namespace the token may only read
 (:meth:`FakeHub.refuse_writes_to`), 400 for a commit adding a file it refuses (:meth:`FakeHub.refuse_file`; the whole
@@ -26,6 +28,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -54,6 +57,8 @@ class _State:
     heads: dict[str, str] = field(default_factory=dict)  # repo key -> its head commit (the Hub's `sha`)
     read_only: set[str] = field(default_factory=set)  # namespaces the token may read but not write
     refused: dict[str, str] = field(default_factory=dict)  # path -> the Hub's message refusing a commit that adds it
+    # the next commit's lost answer: (status, or None for a dropped connection; whether the commit lands)
+    lost_answer: tuple[int | None, bool] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -80,6 +85,12 @@ def _validate_card(content: str, repo_type: str) -> str | None:
 
 def _repo_key(kind: str, repo_id: str) -> str:
     return f"{kind}/{repo_id}"
+
+
+def _commit_record(oid: str, parent: str | None, title: str, message: str, lines: list[Any]) -> dict[str, Any]:
+    """One commit of a repo's history, with what ``list_repo_commits`` reads of it (id, title, message, date)."""
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # the Hub's format, milliseconds
+    return {"oid": oid, "parent": parent, "title": title, "message": message, "date": date, "lines": lines}
 
 
 def _header_text(text: str) -> str:
@@ -144,6 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, [{"type": "file", "path": path, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
                               for path, data in sorted(files.items())])
             return
+        # /api/{kind}s/{org}/{name}/commits/{revision}: `list_repo_commits`, newest first (one page: no Link header)
+        if len(parts) >= 6 and parts[0] == "api" and parts[4] == "commits":
+            self._history(_repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}"), "/".join(parts[5:]))
+            return
         # /api/{kind}s/{org}/{name}: `repo_info`, read for whether an existing repo is private and its head
         if len(parts) == 4 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
             repo_id = f"{parts[2]}/{parts[3]}"
@@ -156,6 +171,30 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private", "sha": head})
             return
         self._reply(404, {"error": "not implemented by the fake hub"})
+
+    def _history(self, key: str, revision: str) -> None:
+        """The commits from ``revision`` (a branch name: the head; else a commit id) back to the repo's first."""
+        with self.state.lock:
+            known = key in self.state.repos
+            by_oid = {c["oid"]: c for c in self.state.commits.get(key, [])}
+            # a commit id, or the fake's only branch
+            oid = revision if revision in by_oid else self.state.heads.get(key) if revision == "main" else None
+            history = []
+            while oid is not None:
+                commit = by_oid[oid]
+                history.append({"id": oid, "title": commit["title"], "message": commit["message"], "authors": [],
+                                "date": commit["date"]})
+                oid = commit["parent"]
+        if not known:
+            self._repo_not_found()
+            return
+        if not history:
+            self.send_response(404)
+            self.send_header("X-Error-Code", "RevisionNotFound")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._reply(200, history)
 
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         raw = self._body()
@@ -198,6 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.state.repos[key] = body
                 self.state.files[key] = {}
                 self.state.heads[key] = hashlib.sha1(f"initial commit of {key}".encode()).hexdigest()
+                self.state.commits[key] = [_commit_record(self.state.heads[key], None, "initial commit", "", [])]
         if exists:  # the Hub's 409 names the repo's url, which `create_repo(exist_ok=True)` returns
             self._reply(409, {"error": f"You already created this {kind} repo", "url": self._repo_url(kind, repo_id)})
         else:
@@ -226,7 +266,13 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [json.loads(line) for line in raw.splitlines() if line.strip()]
         self._record(lines)
         key = _repo_key(kind, repo_id)
-        parent = next((line["value"] for line in lines if line.get("key") == "header"), {}).get("parentCommit")
+        header = next((line["value"] for line in lines if line.get("key") == "header"), {})
+        parent = header.get("parentCommit")
+        with self.state.lock:
+            lost, self.state.lost_answer = self.state.lost_answer, None
+        if lost is not None and not lost[1]:  # failed before the commit landed
+            self._lose_answer(lost[0])
+            return
         added: dict[str, bytes] = {}
         deleted: list[str] = []
         for line in lines:
@@ -253,13 +299,25 @@ class _Handler(BaseHTTPRequestHandler):
                     for path in [x for x in files if x == gone or x.startswith(gone.rstrip("/") + "/")]:
                         del files[path]
                 files.update(added)
-                self.state.commits.setdefault(key, []).append({"oid": oid, "lines": lines})
+                self.state.commits[key].append(_commit_record(oid, self.state.heads[key], header.get("summary", ""),
+                                                              header.get("description") or "", lines))
                 self.state.heads[key] = oid
         if moved:
             self._reply(412, {"error": "A commit has happened since. Please refresh and try again."})
             return
+        if lost is not None:  # the commit landed; its answer is lost
+            self._lose_answer(lost[0])
+            return
         self._reply(200, {"commitUrl": f"{self._repo_url(kind, repo_id)}/commit/{oid}", "commitOid": oid,
                           "pullRequestUrl": None})
+
+    def _lose_answer(self, status: int | None) -> None:
+        """A commit's answer that never comes right: the server's 5xx, or (``None``) the connection dropped with no
+        answer at all (the client: "Server disconnected without sending a response")."""
+        if status is None:
+            self.close_connection = True
+        else:
+            self._reply(status, {"error": "Internal Error - We're working hard to fix this as soon as possible!"})
 
 
 class FakeHub:
@@ -303,6 +361,14 @@ class FakeHub:
         nothing of that commit lands."""
         with self._state.lock:
             self._state.refused[path] = message
+
+    def fail_next_commit(self, status: int | None = 500, *, landed: bool) -> None:
+        """The next commit is answered with ``status`` (a 5xx; ``None``: the connection drops with no answer),
+        after the commit landed (``landed``) or without it: the client cannot tell which, as with the Hub's own
+        502/504 or a connection lost while the commit was in flight. A commit the Hub would refuse (400, 412) is
+        still refused when ``landed``."""
+        with self._state.lock:
+            self._state.lost_answer = (status, landed)
 
     @property
     def calls(self) -> list[HubCall]:

@@ -323,12 +323,15 @@ def upload_folder(
     (``create_repo`` ignores ``private`` for a repo that exists). The token is resolved by huggingface_hub
     (``HF_TOKEN`` or the saved login), never logged.
 
-    One commit whatever the folder's size (:func:`_commit_folder`): all of it or nothing, deletions included.
+    One commit whatever the folder's size (:func:`_commit_folder`): all of it or nothing, deletions included. A
+    failure whose answer may be lost after the commit was sent (a 5xx, a dropped connection) is not retried (a retry
+    could commit twice); the line says what the head, read again, shows (:func:`_unanswered_push`).
     """
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
     api = HfApi(token=token)
+    head: str | None = None  # the head the commit names, once read: what a push without an answer is checked against
     try:
         url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
         info = api.repo_info(repo_id, repo_type=repo_type)
@@ -336,13 +339,18 @@ def upload_folder(
             raise BGSInputError(f"{repo_type} repo {repo_id!r} already exists and is public: --private only makes a new "
                                 "repo private, so nothing was uploaded (make it private in its settings on the Hub, "
                                 "or drop --private)")
+        head = info.sha
         commit = _commit_folder(api, Path(folder), repo_id, repo_type=repo_type, commit_message=commit_message,
-                                replaces=replaces, head=info.sha)
+                                replaces=replaces, head=head)
     except BGSInputError:
         raise
-    except HfHubHTTPError as err:
-        raise BGSInputError(_hub_refusal(err, repo_id, repo_type)) from None
     except Exception as err:  # noqa: BLE001 - network, a card the Hub refuses: one line, never the token
+        status = getattr(err.response, "status_code", None) if isinstance(err, HfHubHTTPError) else None
+        refused = status is not None and status < 500  # the Hub's answer came: nothing was committed
+        if head is not None and not refused:  # the commit may have been sent: say what the repo shows now
+            raise BGSInputError(_unanswered_push(api, err, repo_id, repo_type, head, commit_message)) from None
+        if isinstance(err, HfHubHTTPError):
+            raise BGSInputError(_hub_refusal(err, repo_id, repo_type)) from None
         raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {_first_line(err)}") from None
     logger.info("uploaded %s to %s", folder, url)
     return str(url), getattr(commit, "oid", None)
@@ -375,6 +383,38 @@ def _first_line(err: BaseException) -> str:
     """``err``'s first line, at most 300 characters: an error's text can be a page (a server's HTML reply), and a
     refusal is one line."""
     return (str(err).splitlines() or [type(err).__name__])[0][:300]
+
+
+def _unanswered_push(api: Any, err: BaseException, repo_id: str, repo_type: str, head: str,
+                     commit_message: str) -> str:
+    """One line for a push whose answer never came (a 5xx, a dropped connection) once the commit may have been sent:
+    ``create_commit`` does not retry, and the Hub may have applied the commit before the answer was lost, so the
+    head is read again (itself guarded). A commit on the head bgs-hf read with this push's message is named as such;
+    the message alone cannot prove it ours (another machine pushing the same run sends the same one)."""
+    failed = f"upload to {repo_type} repo {repo_id!r} failed: {_first_line(err).rstrip('.')}"
+    try:
+        now = api.repo_info(repo_id, repo_type=repo_type).sha
+    except Exception as again:  # noqa: BLE001 - the Hub still unreachable: say so, never guess
+        return (f"{failed}; the repo's state is unknown (reading its head failed too: {_first_line(again)}): check "
+                "the repo on the Hub before pushing again")
+    if now == head:
+        return f"{failed}; nothing of this push was committed (the repo's head is as bgs-hf read it): push again"
+    landed = f"{failed}; a commit landed (head now {str(now)[:7]})"
+    try:  # newest first, and linear: the one commit whose parent is the head read comes just before it
+        history = api.list_repo_commits(repo_id, repo_type=repo_type, revision=now)
+        at = [c.commit_id for c in history].index(head)
+    except Exception:  # noqa: BLE001 - the history unreadable, or the head read no longer in it: whose is unsaid
+        at = 0
+    if at == 0:
+        return f"{landed}: check the repo on the Hub"
+    after_read = history[at - 1]
+    title = (after_read.title or "").strip().partition("\n")[0]
+    if title != commit_message.strip().partition("\n")[0]:  # this push's parent is taken by another's commit
+        return (f"{landed} and the one on the head bgs-hf read is not this push's ({title!r}): nothing of this push "
+                "was committed; check the repo on the Hub before pushing again")
+    where = "" if after_read.commit_id == now else f"; {after_read.commit_id[:7]}"
+    return (f"{landed}{where} with this push's message on the head bgs-hf read, most likely this push: check the "
+            "repo on the Hub")
 
 
 def _hub_refusal(err: Any, repo_id: str, repo_type: str) -> str:
