@@ -2869,3 +2869,55 @@ def test_the_fake_hub_answers_a_missing_repo_before_a_read_only_namespace_and_ne
             api.upload_file(path_or_fileobj=b"C", path_in_repo="c.txt", repo_id="me/y", parent_commit=first)
         files = hub.files["model/me/y"]
     assert stale.value.response.status_code == 412 and files == {"a.txt": b"A"}
+
+
+def test_a_push_leaves_out_git_and_hub_cache_folders_and_deletes_neither_gitattributes_nor_a_file_it_stages(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of ``_commit_folder`` (a push as one ``create_commit``): no pushed folder held a ``.git`` folder
+    or huggingface_hub's ``.cache/huggingface`` (a folder a repo was downloaded into), and no ``replaces`` pattern
+    matched ``.gitattributes`` or a file the folder stages again, so listing every file (``upload_folder`` leaves those
+    folders out, and so does bgs-hf's push) and deleting ``.gitattributes`` or a re-staged file passed. ``replaces``
+    ``*`` deletes only the repo's files the folder lacks, never ``.gitattributes``."""
+    import functools
+
+    import huggingface_hub
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    first = {".gitattributes": "*.bin filter=lfs diff=lfs merge=lfs -text\n", "a.txt": "a1", "old.txt": "old"}
+    second = {"a.txt": "a2", "sub/b.txt": "b", ".git/config": "[core]\n", ".git/objects/ab/cdef": "x",
+              "sub/.git/HEAD": "ref: refs/heads/main\n", ".cache/huggingface/download/a.txt.metadata": "m",
+              "sub/.cache/huggingface/.gitignore": "*\n"}
+    for folder, files in ((tmp_path / "first", first), (tmp_path / "second", second)):
+        for rel, text in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text)
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", functools.partial(huggingface_hub.HfApi, endpoint=hub.endpoint))
+        upload_folder(tmp_path / "first", "me/x", token="hf_fake")
+        upload_folder(tmp_path / "second", "me/x", token="hf_fake", replaces=("*",))
+        (*_, commit) = [c for c in hub.calls if c.method == "POST" and "/commit/" in c.path]
+        assert {k: v.decode() for k, v in hub.files["model/me/x"].items()} == {
+            ".gitattributes": first[".gitattributes"], "a.txt": "a2", "sub/b.txt": "b"}
+    assert [x["value"]["path"] for x in commit.body if x["key"] == "deletedFile"] == ["old.txt"]
+    assert sorted(x["value"]["path"] for x in commit.body if x["key"] == "file") == ["a.txt", "sub/b.txt"]
+
+
+def test_only_a_4xx_answer_to_a_push_is_said_to_have_committed_nothing() -> None:
+    """Mutation audit of ``_hub_refusal``'s 4xx branch: only 400 was tried, so the branch taking a 5xx too passed. A
+    4xx is the Hub refusing the one commit whole; a 5xx is the Hub failing, which says nothing of whether the commit
+    landed, so it stays "failed" with the error's first line."""
+    import httpx
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from bgs_hf.hub.push import _hub_refusal
+
+    request = httpx.Request("POST", "https://huggingface.co/api/models/me/x/commit/main")
+    for status in (400, 404, 422, 499, 500, 503):
+        err = HfHubHTTPError("the Hub's answer\nmore", response=httpx.Response(status, request=request),
+                             server_message="its message")
+        said = _hub_refusal(err, "me/x", "model")
+        assert said == (f"upload to model repo 'me/x' refused ({status}, the Hub: its message): nothing was committed, "
+                        "the repo is as it was; push again once the cause is fixed" if status < 500 else
+                        "upload to model repo 'me/x' failed: the Hub's answer"), said

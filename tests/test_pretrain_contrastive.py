@@ -485,3 +485,40 @@ def test_settings_that_train_on_nothing_or_nan_are_refused_before_the_corpus(set
     assert main(["pretrain-tiny", str(tmp_path / "o"), "--set", setting]) == 2
     err = capsys.readouterr().err
     assert f"{setting.split('=')[0]} must be" in err and err.count("\n") == 1, err
+
+
+def test_a_shared_stream_cache_inside_a_scope_is_the_scopes_and_leaves_its_streams_for_the_scopes_later_runs(
+        monkeypatch):
+    """Mutation audit of ``stream_cache_scope``: the quickstart's one test has the suite as its scope's last user, so
+    a ``shared_stream_cache`` that emptied the scope's cache on leaving (as it empties its own) passed, and none read
+    a suite's own cache outside a scope. Inside a scope the block lends each model the scope's cache and leaves its
+    streams there for the scope's next model; outside one it lends a cache of its own and empties it on leaving."""
+    from bgs_hf.models.conv3d import scoped_stream_cache, stream_cache_scope
+
+    cfg = BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=16, input_stream="foreground",
+                          foreground_max_shift=1, foreground_border=2)
+    first, second = BGSConv3dModel(cfg).eval(), BGSConv3dModel(cfg).eval()
+    computed: list[int] = []
+    foreground = BGSConv3dModel._foreground
+
+    def counted(self: BGSConv3dModel, pixel_values: torch.Tensor) -> torch.Tensor:
+        computed.append(len(pixel_values))
+        return foreground(self, pixel_values)
+
+    monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    clips = torch.rand(3, 4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    per_clip = 4 * 16 * 16 * 4  # one clip's stream: 4 frames of 16 x 16, float32
+    with torch.no_grad(), stream_cache_scope(2**20) as scope:
+        assert scoped_stream_cache() is scope
+        with shared_stream_cache([first], 2**20) as cache:
+            assert cache is scope and first._stream_cache is scope
+            first(clips)
+        assert first._stream_cache is None and len(scope) == 3 and scope.nbytes == 3 * per_clip
+        with shared_stream_cache([second], 2**20):
+            second(clips)
+        assert computed == [3] and len(scope) == 3  # the second model's streams served from the scope
+    assert scoped_stream_cache() is None and len(scope) == 0 and scope.nbytes == 0
+    with torch.no_grad(), shared_stream_cache([first], 2**20) as own:
+        first(clips)
+        assert own is not scope and len(own) == 3
+    assert len(own) == 0 and first._stream_cache is None and computed == [3, 3]

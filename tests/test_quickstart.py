@@ -1494,4 +1494,5 @@ def test_the_quickstarts_training_runs_and_suite_compute_each_clips_foreground_s
         quickstart.run_quickstart(cfg)
     (scope,) = seen
     assert scope is not None and len(scope) == 0 and scope.nbytes == 0  # filled by the run, emptied on the error
+    assert scope.max_bytes == 1024 * 2**20  # --memory_cache_mb's default, 1024 MiB (mutation audit: 1 MiB passed)
     assert scoped_stream_cache() is None and caches() == []

@@ -3614,3 +3614,34 @@ def test_an_interrupted_train_closes_the_evaluation_bar_then_the_step_bar_and_fo
         trainer.train()
     assert closed == ["evaluation", "steps"]
     assert progress[0].training_bar is None and progress[0].prediction_bar is None
+
+
+def test_a_run_inside_a_stream_cache_scope_takes_the_scopes_cache_unless_its_memory_cache_is_off(tmp_path, tiny):
+    """Mutation audit of ``_enable_stream_caches``: only the quickstart ran inside a ``stream_cache_scope``, always
+    with ``--memory_cache_mb``'s default, so a run given ``--memory_cache_mb 0`` (no in-memory cache) that still took
+    the scope's cache passed. Inside a scope a run's model takes the scope's cache itself, and none with 0 MiB; off
+    once train_bgs returns either way."""
+    from bgs_hf.models.conv3d import stream_cache_scope
+
+    calls: list[Any] = []
+
+    class StreamCacheSpy(torch.nn.Module):
+        def enable_stream_cache(self, cache: Any) -> None:
+            calls.append(cache)
+
+    data, pix = tiny
+    for memory_cache_mb in (1024.0, 0.0):
+        model = tiny_peft_model()
+        model.base_model.model.spy = StreamCacheSpy()
+        cfg = TrainConfig(
+            data=DataArguments(data="tiny", memory_cache_mb=memory_cache_mb), bgs=BGSArguments(clips_per_step=6),
+            training={"output_dir": str(tmp_path / f"run{memory_cache_mb:g}"), "use_cpu": True, "disable_tqdm": True,
+                      "seed": 7, "num_train_epochs": 1, "load_best_model_at_end": False},
+            data_override=data, clip_store=TensorClipStore(pix), model_override=model)
+        calls.clear()
+        with stream_cache_scope(2**20) as scope:
+            train_bgs(cfg)
+        assert len(calls) == 2, calls
+        # the scope's cache itself, or none (0)
+        assert (calls[0] is scope) if memory_cache_mb else (calls[0] == 0), (memory_cache_mb, calls)
+        assert calls[1] == 0, "and off once train_bgs returns"

@@ -1267,3 +1267,66 @@ def test_a_failed_collective_is_one_line_on_each_machines_first_process_and_othe
         monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["not_a_tensor"]())
         with pytest.raises(ValueError, match="^expected a tensor$"):
             main(argv)
+
+
+def test_a_launch_rank_that_ends_on_an_error_keeps_nothing_of_its_failed_run_alive(monkeypatch, capsys, tmp_path):
+    """Mutation audit of ``_once_per_launch``'s traceback clearing: only test_distributed.py's 2-process run checked
+    it, by one refusal that a rank other than the first ends silently, so the clearing kept off the path of an error
+    the rank says itself (``error: rank 1 of 2: ...``, the environment's or its own clips'), or cut to the newest or
+    the oldest error of a chain, passed. With the collector off (as a command's exit freezes it), the failed run (an
+    object standing for its DDP model) is freed when ``main`` returns, whichever way the rank ends: a refusal that
+    replaced the error that caused it (each in a cycle of its own with a frame holding the run), Ctrl-C, and a full
+    disk said by rank 1 itself."""
+    import errno
+    import gc
+    import weakref
+    from collections.abc import Callable
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import main
+
+    class Run:
+        """What a failed run's frames hold: its model, through DDP its process group and gloo's threads."""
+
+    def raised_here(error: BaseException, run: Run) -> None:
+        """Raises ``error`` from a frame holding it and the run: the error's traceback holds the frame (a cycle)."""
+        raise error
+
+    def refused(run: Run) -> None:
+        try:
+            raised_here(FileNotFoundError(errno.ENOENT, "No such file or directory"), run)
+        except OSError as cause:
+            raise BGSInputError("could not be read", path="judgments.csv") from cause
+
+    runs: list[weakref.ref] = []
+
+    def failing(fail: Callable[[Run], None]) -> Callable[[object], None]:
+        def train(config: object) -> None:
+            run = Run()
+            runs.append(weakref.ref(run))
+            fail(run)
+        return train
+
+    run_dir = tmp_path / "run"
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run_dir))))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    cases = ((refused, 2, ""),
+             (lambda run: raised_here(KeyboardInterrupt(), run), 130, ""),
+             (lambda run: raised_here(OSError(errno.ENOSPC, "No space left on device"), run), 2, "error: rank 1 of 2: "))
+    gc.collect()
+    gc.disable()
+    try:
+        for i, (fail, status, said) in enumerate(cases):
+            monkeypatch.setattr(api, "train_bgs", failing(fail))
+            assert main(["--data", "x", "--output_dir", str(run_dir)]) == status, i
+            err = capsys.readouterr().err
+            assert err.startswith(said) and (err.count("\n") == 1 if said else err == ""), (i, err)
+            assert runs[-1]() is None, f"case {i}: the failed run outlived main"
+    finally:
+        gc.enable()
+    assert len(runs) == 3
