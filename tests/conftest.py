@@ -73,3 +73,24 @@ def hub_cache(tmp_path, monkeypatch):
         (repo / "refs" / "main").write_text(commit)  # a later publish moves main, as a push to the repo does
 
     return publish
+
+
+@pytest.fixture
+def foreground_streams_computed(monkeypatch) -> list[str]:
+    """The sha256 of every clip whose foreground stream ``BGSConv3dModel`` computes during the test, in order (a
+    clip served from a stream cache is not there): a stream computed twice for one clip shows as a repeated hash."""
+    import hashlib
+
+    import torch
+
+    from bgs_hf.models.conv3d import BGSConv3dModel
+
+    computed: list[str] = []
+    foreground = BGSConv3dModel._foreground
+
+    def counted(self: BGSConv3dModel, pixel_values: torch.Tensor) -> torch.Tensor:
+        computed.extend(hashlib.sha256(clip.contiguous().numpy().tobytes()).hexdigest() for clip in pixel_values)
+        return foreground(self, pixel_values)
+
+    monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    return computed

@@ -445,7 +445,11 @@ def test_partition_png_tells_every_two_of_its_parts_apart_in_greyscale(tmp_path,
     the two were told apart only by order and legend. Every two parts now print 30 or more levels apart or differ in
     hatch: the shared part is hatched (dark lines inside its bars and in its legend entry, no outline), video only and
     language only (the captions' green #009E73: 0.587·158 + 0.114·115 = 106; 52 and 81 levels from the others) are
-    plain at their colours' grey. The bars' heights (the data) are unchanged."""
+    plain at their colours' grey. The bars' heights (the data) are unchanged. Mutation audit: the shared part drawn
+    with a bare ``hatch=`` (no edge colour) printed the same here, but its lines take the edge colour of the user's
+    matplotlibrc (white on a ``patch.edgecolor: white`` style: no dark pixel in the bar), and a hatch the captions'
+    model wears elsewhere (``//``) passed: the test now reads that the part is drawn as every bar figure draws a hatch,
+    in black with no outline, and in a texture no standard model has."""
     from itertools import combinations
 
     from matplotlib.colors import to_rgba
@@ -474,6 +478,9 @@ def test_partition_png_tells_every_two_of_its_parts_apart_in_greyscale(tmp_path,
         apart = abs(np.mean([g for g, _ in seen[a]]) - np.mean([g for g, _ in seen[b]]))
         assert apart >= 30 or hatched[a] != hatched[b], (a, b, apart)
     assert hatched == {"video only": False, "shared": True, "language only": False}
+    shared = next(c for c in fig.axes[0].containers if c.get_label() == "shared").patches
+    assert [(to_rgba(p.get_edgecolor()), p.get_linewidth()) for p in shared] == [((0.0, 0.0, 0.0, 1.0), 0.0)] * 2
+    assert not {p.get_hatch() for p in shared} & {"xx", "//", ".."}  # the control's, the captions', the pixels'
     legend = fig.axes[0].get_legend()
     assert {t.get_text(): bool(h.get_hatch()) for t, h in zip(legend.get_texts(), legend.legend_handles)} == hatched
     assert heights == {"video only": pytest.approx([0.3, 0.25]), "shared": pytest.approx([0.1, 0.15]),

@@ -2797,14 +2797,13 @@ def test_paired_probe_fits_pair_two_fitted_probes_of_the_same_clips_and_refuse_o
         paired_probe_fits({"valence": a}, {"valence": other})
 
 
-def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_and_frees_it(tmp_path, monkeypatch):
+def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_and_frees_it(
+        tmp_path, monkeypatch, foreground_streams_computed):
     """The pretrained and BGS models of the default backbone embed the same pixels, and the foreground stream is a
     fixed function of them: each model computed every clip's stream itself (2 per scored clip here). The suite now
     shares one cache between them, in every stage (the motion controls' too) within 1 GiB: one computation per
     clip, the same embeddings, and after the call (returned or failed) each model has the cache it had before: none,
     or its own."""
-    import hashlib
-
     import bgs_hf.eval.suite as suite
     from bgs_hf.data import load
     from bgs_hf.eval.embed import clip_paths, embed_paths
@@ -2821,14 +2820,7 @@ def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_an
         BGSConv3dModel(BGSConv3dConfig(**config)).save_pretrained(tmp_path / name)
     first, second = (build_embedder(str(tmp_path / n), head=None, lora=None).eval() for n in ("a", "b"))
     backbones = [next(m for m in model.modules() if isinstance(m, BGSConv3dModel)) for model in (first, second)]
-    computed: list[str] = []
-    foreground = BGSConv3dModel._foreground
-
-    def counted(self: BGSConv3dModel, pixel_values: torch.Tensor) -> torch.Tensor:
-        computed.extend(hashlib.sha256(clip.contiguous().numpy().tobytes()).hexdigest() for clip in pixel_values)
-        return foreground(self, pixel_values)
-
-    monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    computed = foreground_streams_computed
     import bgs_hf.models.conv3d as conv3d
 
     shared, budgets = conv3d.shared_stream_cache, []
@@ -2849,9 +2841,10 @@ def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_an
     assert all(b._stream_cache is None for b in backbones)
     with np.load(tmp_path / "ev" / "test_embeddings.npz") as saved:
         for name, model in (("pretrained", first), ("bgs", second)):
-            monkeypatch.setattr(BGSConv3dModel, "_foreground", foreground)  # no cache: each stream computed here
+            computed.clear()  # no cache: each stream computed here
             np.testing.assert_array_equal(saved[name], embed_paths(model, clip_paths(data, saved["items"]),
                                                                    batch_size=4, progress=False))
+            assert len(computed) == len(set(computed)) == n_test
     assert res["models"]["bgs"]["embedding_dim"] == 8
 
     backbones[1].enable_stream_cache(2**20)  # a caller's own cache on the BGS model

@@ -385,6 +385,32 @@ def test_a_shared_stream_cache_gives_back_each_modules_own_cache_once_whatever_t
     assert mine._stream_cache is own and bare._stream_cache is None
 
 
+def test_a_stream_cache_scope_is_the_innermost_open_one_and_is_emptied_on_every_exit():
+    """Mutation audit: a scope whose cache was emptied only on an error kept its streams (and their bytes) after a
+    plain exit, for as long as the caller held it; a scope that set "no scope" on exit, not the one open before it,
+    left an enclosing scope's later runs each with a cache of their own (neither had a test: the quickstart's one
+    scope is never nested, and its caller drops the cache on return)."""
+    from bgs_hf.models.conv3d import scoped_stream_cache, stream_cache_scope
+
+    def fill(cache: StreamCache, name: str) -> None:
+        cache.streams([(name,)], lambda rows: torch.zeros(len(rows), 2, 3))  # 24 bytes
+
+    assert scoped_stream_cache() is None
+    with stream_cache_scope(48) as outer:
+        assert scoped_stream_cache() is outer
+        fill(outer, "a")
+        with stream_cache_scope(48) as inner:
+            assert scoped_stream_cache() is inner and inner is not outer
+            fill(inner, "b")
+        assert scoped_stream_cache() is outer and len(inner) == 0 and inner.nbytes == 0
+        assert list(outer) == [("a",)] and outer.nbytes == 24
+    assert scoped_stream_cache() is None and len(outer) == 0 and outer.nbytes == 0
+    with pytest.raises(RuntimeError, match="a run failed"), stream_cache_scope(48) as failed:
+        fill(failed, "c")
+        raise RuntimeError("a run failed")
+    assert scoped_stream_cache() is None and len(failed) == 0 and failed.nbytes == 0
+
+
 # --- mutation audit (pretrain), second pass: config checks, the views' gain, the precomputed stream, the optimiser ---
 
 

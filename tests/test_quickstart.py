@@ -1430,14 +1430,13 @@ def test_report_md_figures_have_alt_text_that_says_what_their_marks_mean() -> No
 
 
 def test_the_quickstarts_training_runs_and_suite_compute_each_clips_foreground_stream_once_and_keep_none(
-        tmp_path, monkeypatch) -> None:
+        tmp_path, monkeypatch, foreground_streams_computed) -> None:
     """The default backbone's foreground stream is a fixed function of a clip's pixels, and the quickstart's two
     training runs (BGS and its language-distilled control) and its suite embed the same clips: each run computed
     every training clip's stream again in its first epoch, and the suite the test clips' streams the runs had. One
     cache for the quickstart (``stream_cache_scope``): each distinct clip computed once, and no model keeps a cache
     once the quickstart returns or fails."""
     import gc
-    import hashlib
 
     import torch
 
@@ -1450,14 +1449,7 @@ def test_the_quickstarts_training_runs_and_suite_compute_each_clips_foreground_s
     BGSConv3dModel(BGSConv3dConfig(widths=[4, 8], temporal_strides=[1, 2], num_frames=8, image_size=32,
                                    input_stream="foreground", foreground_max_shift=1,
                                    foreground_border=2)).save_pretrained(tmp_path / "base")
-    computed: list[str] = []
-    foreground = BGSConv3dModel._foreground
-
-    def counted(self: BGSConv3dModel, pixel_values: torch.Tensor) -> torch.Tensor:
-        computed.extend(hashlib.sha256(clip.contiguous().numpy().tobytes()).hexdigest() for clip in pixel_values)
-        return foreground(self, pixel_values)
-
-    monkeypatch.setattr(BGSConv3dModel, "_foreground", counted)
+    computed = foreground_streams_computed
     runs: list[object] = []
 
     def control(cfg, data_dir, out, data, *_: object) -> dict[str, object]:
