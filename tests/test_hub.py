@@ -2668,8 +2668,8 @@ def test_a_push_whose_answer_never_came_says_whether_its_commit_landed(
                                    "push: check the repo on the Hub")
         assert files == {"README.md": card.encode(), "adapter_model.safetensors": b"B"}
     else:
-        assert str(lost.value) == (f"upload to model repo 'me/x' failed: {error}; nothing of this push was committed "
-                                   "(the repo's head is as bgs-hf read it): push again")
+        assert str(lost.value) == (f"upload to model repo 'me/x' failed: {error}; nothing of this push had landed "
+                                   "when bgs-hf read the repo's head again: push again")
         assert files == {"README.md": card.encode(), "adapter_model.safetensors": b"A"}
         assert retried == {"README.md": card.encode(), "adapter_model.safetensors": b"B"}
     assert len(commits) == 1  # sent once, never retried blindly
@@ -2753,6 +2753,97 @@ def test_a_push_whose_answer_never_came_names_another_commit_or_says_the_state_i
         assert push() == ("upload to model repo 'me/x' failed: Server disconnected without sending a response; the "
                           "repo's state is unknown (reading its head failed too: Connection refused): check the repo "
                           "on the Hub before pushing again")
+
+
+def test_a_card_the_hub_refuses_on_an_existing_repo_is_its_refusal_never_push_again(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    """Mutation audit of the lost-answer line: a card the Hub's ``validate-yaml`` refuses is raised by
+    huggingface_hub as a ValueError (from the Hub's 400) after the head was read and before any upload or commit.
+    It was taken for a lost answer: `failed: Invalid metadata in README.md; nothing of this push was committed (the
+    repo's head is as bgs-hf read it): push again`, advice that cannot help (the same card is refused again). The
+    Hub answered: the line is its refusal's, as for a new repo, and the head is not read again."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    good = _write_tree(tmp_path / "a", {"README.md": "---\nlicense: mit\n---\n# x\n", "adapter_model.safetensors": "A"})
+    bad = _write_tree(tmp_path / "b", {"README.md": "---\nlicense: λ\n---\n# x\n", "adapter_model.safetensors": "B"})
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        upload_folder(good, "me/x", token="hf_fake")
+        sent = len(hub.calls)
+        with pytest.raises(BGSInputError) as refused:
+            upload_folder(bad, "me/x", token="hf_fake")
+        calls = [(c.method, c.path) for c in hub.calls[sent:]]
+        files = hub.files["model/me/x"]
+    # huggingface_hub's `_validate_yaml`: ValueError("Invalid metadata in README.md.\n- <the Hub's message>")
+    assert str(refused.value) == "upload to model repo 'me/x' failed: Invalid metadata in README.md."
+    assert calls.count(("GET", "/api/models/me/x")) == 1  # the head read once, before the commit; never again
+    assert not [c for c in calls if c[1].endswith(("/preupload/main", "/commit/main"))]
+    assert files["adapter_model.safetensors"] == b"A"
+
+
+def test_a_lost_answer_on_a_history_without_the_head_read_says_only_that_a_commit_landed(tmp_path: Path,
+                                                                                          monkeypatch) -> None:
+    """Mutation audit: a history that reads but no longer holds the head bgs-hf read (the branch squashed, as
+    ``super_squash_history`` does, or force-pushed since) reached no test: the ``.index`` ValueError caught only by
+    the broad ``except``, narrowing it to network errors passed (the ValueError then escaped the push). By hand:
+    the history the head alone, so whose commit it is cannot be said: `a commit landed (head now <7>)`, no more."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    class Squashed(HfApi):
+        def list_repo_commits(self, *args: Any, **kwargs: Any) -> Any:
+            return super().list_repo_commits(*args, **kwargs)[:1]  # the head alone, as after a squash
+
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: Squashed(endpoint=hub.endpoint, token=token))
+        upload_folder(_write_tree(tmp_path / "a", {"adapter_model.safetensors": "A"}), "me/x", token="hf_fake")
+        hub.fail_next_commit(502, landed=True)
+        with pytest.raises(BGSInputError) as lost:
+            upload_folder(_write_tree(tmp_path / "b", {"adapter_model.safetensors": "B"}), "me/x", token="hf_fake",
+                          commit_message="push B")
+        now = HfApi(endpoint=hub.endpoint).repo_info("me/x").sha
+    assert str(lost.value) == (f"upload to model repo 'me/x' failed: Server error '502 Bad Gateway' for url "
+                               f"'{hub.endpoint}/api/models/me/x/commit/main'; a commit landed (head now {now[:7]}): "
+                               "check the repo on the Hub")
+
+
+def test_the_fake_hub_refuses_a_stale_commit_whose_answer_is_lost_and_lists_commits_or_404s_as_the_hub() -> None:
+    """Mutation audit of the fake Hub: a commit on a stale parent whose answer is to be lost was answered 503 (and
+    not applied) as well as 412, and ``/commits/{revision}`` for a revision or repo it lacks (the Hub's 404s) reached
+    no test: any revision read as the head, a missing one as an empty history, a missing repo as a missing revision,
+    all passed. By hand: create, commit "add a" (A), then B on the first head with its answer to be lost."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    with FakeHub() as hub:
+        api = HfApi(endpoint=hub.endpoint, token="hf_fake")
+        api.create_repo("me/x")
+        first = api.repo_info("me/x").sha
+        api.upload_file(path_or_fileobj=b"A", path_in_repo="a.bin", repo_id="me/x", commit_message="add a")
+        second = api.repo_info("me/x").sha
+        hub.fail_next_commit(503, landed=True)
+        with pytest.raises(HfHubHTTPError) as stale:
+            api.upload_file(path_or_fileobj=b"B", path_in_repo="a.bin", repo_id="me/x", commit_message="add b",
+                            parent_commit=first)
+        assert stale.value.response.status_code == 412  # refused as ever: nothing landed, nothing to lose
+        assert hub.files["model/me/x"] == {"a.bin": b"A"}
+        assert [(c.commit_id, c.title) for c in api.list_repo_commits("me/x")] == [(second, "add a"),
+                                                                                 (first, "initial commit")]
+        assert [c.commit_id for c in api.list_repo_commits("me/x", revision=first)] == [first]
+        for revision in ("0" * 40, "dev"):
+            with pytest.raises(RevisionNotFoundError):
+                api.list_repo_commits("me/x", revision=revision)
+        with pytest.raises(RepositoryNotFoundError):
+            api.list_repo_commits("me/none")
 
 
 def test_a_push_the_token_may_not_write_is_one_line_saying_what_to_do(tmp_path: Path, monkeypatch) -> None:

@@ -345,7 +345,10 @@ def upload_folder(
     except BGSInputError:
         raise
     except Exception as err:  # noqa: BLE001 - network, a card the Hub refuses: one line, never the token
-        status = getattr(err.response, "status_code", None) if isinstance(err, HfHubHTTPError) else None
+        # the Hub's answer, as raised or under huggingface_hub's own error (a card it refuses: a ValueError from the
+        # 400 of its `validate-yaml`, before any upload; "push again" after it cannot help)
+        answer = err if isinstance(err, HfHubHTTPError) else err.__cause__
+        status = getattr(answer.response, "status_code", None) if isinstance(answer, HfHubHTTPError) else None
         refused = status is not None and status < 500  # the Hub's answer came: nothing was committed
         if head is not None and not refused:  # the commit may have been sent: say what the repo shows now
             raise BGSInputError(_unanswered_push(api, err, repo_id, repo_type, head, commit_message)) from None
@@ -398,7 +401,8 @@ def _unanswered_push(api: Any, err: BaseException, repo_id: str, repo_type: str,
         return (f"{failed}; the repo's state is unknown (reading its head failed too: {_first_line(again)}): check "
                 "the repo on the Hub before pushing again")
     if now == head:
-        return f"{failed}; nothing of this push was committed (the repo's head is as bgs-hf read it): push again"
+        # "had landed": a 504's commit may still land later; pushing again is safe then (a new head, or the 412 line)
+        return f"{failed}; nothing of this push had landed when bgs-hf read the repo's head again: push again"
     landed = f"{failed}; a commit landed (head now {str(now)[:7]})"
     try:  # newest first, and linear: the one commit whose parent is the head read comes just before it
         history = api.list_repo_commits(repo_id, repo_type=repo_type, revision=now)
