@@ -2846,6 +2846,70 @@ def test_the_fake_hub_refuses_a_stale_commit_whose_answer_is_lost_and_lists_comm
             api.list_repo_commits("me/none")
 
 
+def test_a_push_refused_after_it_created_the_repo_says_it_left_that_repo_empty(tmp_path: Path, monkeypatch) -> None:
+    """A first push the Hub refuses (a file it will not store, a card it refuses, a 403 on the commit) leaves the repo
+    ``create_repo`` made: the Hub keeps it, empty (its .gitattributes only). The line said "nothing was committed, the
+    repo is as it was" (or only the card's refusal) of a repo that did not exist a moment before. Now it says the push
+    created it (its url) and left it empty, and what to do; nothing is deleted, each push asks ``repos/create`` once,
+    and a refused push to a repo that existed before keeps its line exactly."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    after_create: list = []
+
+    class Hooked(HfApi):
+        def create_repo(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().create_repo(*args, **kwargs)
+            finally:
+                while after_create:
+                    after_create.pop()()
+
+    card = "---\nlicense: mit\n---\n# x\n"
+    refused_file = _write_tree(tmp_path / "file", {"README.md": card, "bad.bin": "B"})
+    refused_card = _write_tree(tmp_path / "card", {"README.md": "---\nlicense: \u03bb\n---\n# x\n", "a.bin": "A"})
+    good = _write_tree(tmp_path / "good", {"README.md": card, "a.bin": "A"})
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: Hooked(endpoint=hub.endpoint, token=token))
+        hub.refuse_file("bad.bin", "Your push was rejected: bad.bin")
+
+        def line(folder: Path, repo: str) -> str:
+            with pytest.raises(BGSInputError) as refused:
+                upload_folder(folder, repo, token="hf_fake")
+            return str(refused.value)
+
+        def left(repo: str) -> str:
+            return (f"; this push created {hub.endpoint}/{repo} and left it empty (the Hub's .gitattributes only): "
+                    "delete it on the Hub, or push again once the cause is fixed")
+
+        assert line(refused_file, "me/file") == ("upload to model repo 'me/file' refused (400, the Hub: Your push was "
+                                                 "rejected: bad.bin): nothing was committed" + left("me/file"))
+        assert line(refused_card, "me/card") == ("upload to model repo 'me/card' failed: Invalid metadata in README.md"
+                                                 + left("me/card"))
+        after_create.append(lambda: hub.refuse_writes_to("team"))  # the repo made, then its commit refused
+        assert line(good, "team/new") == (
+            "upload to model repo 'team/new' refused (403, the Hub: pass `create_pr=1` as a query parameter to create "
+            "a Pull Request): the token (HF_TOKEN or `hf auth login`) cannot write to 'team': use a token with write "
+            "access there, or push to your own user or an organisation you can write to" + left("team/new"))
+        # the same pushes again: the repos exist now, so their lines are the ones they always were
+        assert line(refused_file, "me/file") == ("upload to model repo 'me/file' refused (400, the Hub: Your push was "
+                                                 "rejected: bad.bin): nothing was committed, the repo is as it was; "
+                                                 "push again once the cause is fixed")
+        assert line(refused_card, "me/card") == "upload to model repo 'me/card' failed: Invalid metadata in README.md."
+        repos, files = hub.repos, hub.files
+        url, _ = upload_folder(good, "me/file", token="hf_fake")  # pushed to again: the url the Hub's 409 names
+        creates = [c for c in hub.calls if c.path == "/api/repos/create"]
+        pushed = hub.files["model/me/file"]
+    assert {key: files[key] for key in ("model/me/file", "model/me/card", "model/team/new")} == {
+        "model/me/file": {}, "model/me/card": {}, "model/team/new": {}}  # kept, empty: bgs-hf deletes no repo
+    assert {"model/me/file", "model/me/card", "model/team/new"} <= set(repos)
+    assert len(creates) == 6  # one create request per push, whether the repo was new or not
+    assert url == f"{hub.endpoint}/me/file" and pushed == {"README.md": card.encode(), "a.bin": b"A"}
+
+
 def test_a_push_the_token_may_not_write_is_one_line_saying_what_to_do(tmp_path: Path, monkeypatch) -> None:
     """Pushing to another user's namespace (or with a read-only token) got the Hub's 403 as "upload ... failed: 403
     Forbidden: pass `create_pr=1` as a query parameter to create a Pull Request", an option bgs-hf does not have;

@@ -312,7 +312,7 @@ def upload_folder(
     space_sdk: str | None = None,
     replaces: Sequence[str] = (),
 ) -> tuple[str, str | None]:
-    """``create_repo`` (exist_ok) then the folder in one commit; returns (repo url, commit oid).
+    """``create_repo`` (an existing repo is no error) then the folder in one commit; returns (repo url, commit oid).
 
     ``replaces``: patterns of files bgs-hf writes into this kind of repo; remote files matching them that the
     staged folder does not have are deleted in the same commit (an earlier run's adapter or ``.eval_results``
@@ -325,15 +325,19 @@ def upload_folder(
 
     One commit whatever the folder's size (:func:`_commit_folder`): all of it or nothing, deletions included. A
     failure whose answer may be lost after the commit was sent (a 5xx, a dropped connection) is not retried (a retry
-    could commit twice); the line says what the head, read again, shows (:func:`_unanswered_push`).
+    could commit twice); the line says what the head, read again, shows (:func:`_unanswered_push`). A repo this push
+    created (:func:`_create_repo`) stays on the Hub, empty, when the push then fails: the line says so and names it,
+    and bgs-hf deletes no repo.
     """
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
     api = HfApi(token=token)
     head: str | None = None  # the head the commit names, once read: what a push without an answer is checked against
+    created: str | None = None  # the url of a repo this push created: a refusal after it leaves that repo empty
     try:
-        url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True, space_sdk=space_sdk)
+        url, new = _create_repo(api, repo_id, repo_type=repo_type, private=private, space_sdk=space_sdk)
+        created = url if new else None
         info = api.repo_info(repo_id, repo_type=repo_type)
         if private and not info.private:
             raise BGSInputError(f"{repo_type} repo {repo_id!r} already exists and is public: --private only makes a new "
@@ -353,10 +357,35 @@ def upload_folder(
         if head is not None and not refused:  # the commit may have been sent: say what the repo shows now
             raise BGSInputError(_unanswered_push(api, err, repo_id, repo_type, head, commit_message)) from None
         if isinstance(err, HfHubHTTPError):
-            raise BGSInputError(_hub_refusal(err, repo_id, repo_type)) from None
-        raise BGSInputError(f"upload to {repo_type} repo {repo_id!r} failed: {_first_line(err)}") from None
+            line = _hub_refusal(err, repo_id, repo_type, new_repo=created is not None)
+        else:
+            line = f"upload to {repo_type} repo {repo_id!r} failed: {_first_line(err)}"
+        if created is not None and status != 412:  # a 412: another push's commit landed in it, so it is not empty
+            # the Hub keeps the repo it created (only its .gitattributes); bgs-hf never deletes a repo
+            line = (f"{line.rstrip('.')}; this push created {created} and left it empty (the Hub's .gitattributes "
+                    "only): delete it on the Hub, or push again once the cause is fixed")
+        raise BGSInputError(line) from None
     logger.info("uploaded %s to %s", folder, url)
-    return str(url), getattr(commit, "oid", None)
+    return url, getattr(commit, "oid", None)
+
+
+def _create_repo(api: Any, repo_id: str, *, repo_type: str, private: bool, space_sdk: str | None) -> tuple[str, bool]:
+    """``create_repo``'s url, and whether this call created the repo: ``exist_ok=True`` passes over the Hub's 409
+    without a word, so a push refused after it could not tell a repo it had just made (left empty) from one as it was.
+    The 409 is read here as huggingface_hub reads it (the url it names), no extra request; a 401/402/403 (a token that
+    may not create, where the repo may exist) goes through ``exist_ok=True``, which checks whether it does."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    options: dict[str, Any] = {"repo_type": repo_type, "private": private, "space_sdk": space_sdk}
+    try:
+        return str(api.create_repo(repo_id, exist_ok=False, **options)), True
+    except HfHubHTTPError as err:
+        status = getattr(err.response, "status_code", None)
+        if status == 409:
+            return str(err.response.json()["url"]), False
+        if status not in (401, 402, 403):
+            raise
+    return str(api.create_repo(repo_id, exist_ok=True, **options)), False
 
 
 def _commit_folder(api: Any, folder: Path, repo_id: str, *, repo_type: str, commit_message: str,
@@ -421,9 +450,10 @@ def _unanswered_push(api: Any, err: BaseException, repo_id: str, repo_type: str,
             "repo on the Hub")
 
 
-def _hub_refusal(err: Any, repo_id: str, repo_type: str) -> str:
+def _hub_refusal(err: Any, repo_id: str, repo_type: str, *, new_repo: bool = False) -> str:
     """One line for an HTTP refusal of the Hub, with what to do where bgs-hf knows it: the Hub's own advice for a
-    403 commit (``create_pr=1``) names an option bgs-hf does not have, and its 412 says only "refresh"."""
+    403 commit (``create_pr=1``) names an option bgs-hf does not have, and its 412 says only "refresh". A ``new_repo``
+    (this push created it) is not "as it was": :func:`upload_folder` says what it holds."""
     from huggingface_hub.errors import RepositoryNotFoundError
 
     status = getattr(err.response, "status_code", None)
@@ -438,6 +468,8 @@ def _hub_refusal(err: Any, repo_id: str, repo_type: str) -> str:
                 f"write to {namespace!r}: use a token with write access there, or push to your own user or an "
                 "organisation you can write to")
     if status is not None and 400 <= status < 500:  # refused: the push is one commit, so none of it landed
+        if new_repo:
+            return f"upload to {where} refused ({status}, the Hub: {server}): nothing was committed"
         return (f"upload to {where} refused ({status}, the Hub: {server}): nothing was committed, the repo is as it "
                 "was; push again once the cause is fixed")
     return f"upload to {where} failed: {_first_line(err)}"
