@@ -92,7 +92,7 @@ def validate_repo_id(repo_id: str) -> str:
     try:
         _validate(repo_id)
     except HFValidationError as err:
-        raise BGSInputError(f"invalid repo id {repo_id!r}: {str(err).splitlines()[0]}") from None
+        raise BGSInputError(f"invalid repo id {repo_id!r}: {_first_line(err)}") from None
     if repo_id.count("/") != 1:
         raise BGSInputError(f"invalid repo id {repo_id!r}: expected USER/NAME")
     return repo_id
