@@ -80,6 +80,33 @@ def test_rank_partition_of_one_predictor_is_the_squared_spearman():
     assert variance_partition(y, v, lang)["r2_video"] == pytest.approx(pearsonr(v, y).statistic ** 2, abs=1e-12)
 
 
+def test_variance_partition_of_correlated_predictors_equals_scikit_learns_r2s():
+    """Reference library where the parts do not add up by construction (the test above takes orthogonal parts): the
+    three in-sample R² of scikit-learn's LinearRegression (video, language, both), combined as the module docstring
+    says, for two-column predictors that correlate, and for ranked variables (scipy's rankdata of every column).
+    A suppressor: language = b correlates with video = a + b but not with y = a, so the shared part is negative."""
+    from scipy.stats import rankdata
+    from sklearn.linear_model import LinearRegression
+
+    def r2_of(y, x):
+        return LinearRegression().fit(x, y).score(x, y)
+
+    rng = np.random.default_rng(4)
+    a, b, c = rng.normal(size=(3, 90))
+    cases = [(a + 0.3 * rng.normal(size=90), np.column_stack([a + b, c]), np.column_stack([b, c + a])),
+             (a + 0.1 * rng.normal(size=90), (a + b)[:, None], b[:, None])]
+    for y, video, language in cases:
+        for rank in (False, True):
+            yy, vv, ll = (y, video, language) if not rank else (
+                rankdata(y), np.apply_along_axis(rankdata, 0, video), np.apply_along_axis(rankdata, 0, language))
+            rv, rl, rvl = r2_of(yy, vv), r2_of(yy, ll), r2_of(yy, np.column_stack([vv, ll]))
+            out = variance_partition(y, video, language, rank=rank)
+            want = {"r2_video": rv, "r2_language": rl, "r2_both": rvl, "video_unique": rvl - rl,
+                    "language_unique": rvl - rv, "shared": rv + rl - rvl, "unexplained": 1 - rvl}
+            assert {k: out[k] for k in want} == pytest.approx(want, abs=1e-12), rank
+    assert variance_partition(*cases[1])["shared"] < -0.3  # the suppressor's
+
+
 # ------------------------------------------------------------------ Wilson CI, probes
 def test_wilson_ci_hand_values():
     # 81/100, z = 1.96: centre = (0.81 + 1.96²/200) / (1 + 1.96²/100); half-width by the Wilson formula

@@ -579,3 +579,36 @@ def test_the_ceilings_bar_draws_nothing_for_instant_work_and_slow_work_still_sho
         time.sleep(0.05)
     err = capsys.readouterr().err
     assert "slow work" in err and "4/4" in err
+
+
+def test_repeat_agreement_equals_a_count_over_every_pair_of_responses():
+    """Reference loop (the hand tests hold two or three triplets): 200 random designs over 4 clips (4 triplets, so
+    most repeat) and 3 participants. Agreement: over every pair of responses to one unordered triplet by two different
+    participants (by anyone without participants), the share naming the same odd clip; majority accuracy: over the
+    triplets answered twice or more, the majority answer's count summed over the responses' count."""
+    from collections import Counter, defaultdict
+    from itertools import combinations
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(2, 25))
+        idx = np.array([rng.choice(4, 3, replace=False) for _ in range(n)])
+        odd = rng.integers(0, 3, n)
+        person = rng.integers(0, 3, n)
+        key = [tuple(sorted(t)) for t in idx.tolist()]
+        odd_clip = idx[np.arange(n), odd]
+        answers = defaultdict(list)
+        for k, o in zip(key, odd_clip.tolist()):
+            answers[k].append(o)
+        repeated = [a for a in answers.values() if len(a) >= 2]
+        majority = (sum(Counter(a).most_common(1)[0][1] for a in repeated) / sum(map(len, repeated))
+                    if repeated else float("nan"))
+        for who in (person, None):
+            pairs = [(i, j) for i, j in combinations(range(n), 2)
+                     if key[i] == key[j] and (who is None or who[i] != who[j])]
+            agree = sum(odd_clip[i] == odd_clip[j] for i, j in pairs) / len(pairs) if pairs else float("nan")
+            res = repeat_agreement(idx, odd, who)
+            assert res.agreement == pytest.approx(agree, nan_ok=True)
+            assert res.majority_acc_3way == pytest.approx(majority, nan_ok=True)
+            assert (res.n_response_pairs, res.n_triplets, res.n_responses) == (
+                len(pairs), len(repeated), sum(map(len, repeated)))

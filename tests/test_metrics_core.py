@@ -1557,3 +1557,107 @@ def test_pair_bootstraps_over_more_clips_than_items_are_the_plain_resampled_stat
         assert np.isfinite(ref).sum() > 20
         assert np.array_equal(res.samples, ref, equal_nan=True)
     assert np.isnan(ref).sum() > 5  # the resamples of the second participant alone
+
+
+# ------------------------------------------------------------------ reference audit: rsatoolbox, scipy, loops, hands
+@pytest.mark.parametrize("stat", ["r2", "rsa_spearman", "rsa_pearson"])
+def test_clip_bootstrap_resamples_equal_rsatoolboxs_resampled_rdms(stat):
+    """Reference library (the bootstrap was checked against a loop written here only): rsatoolbox's own resampling of
+    stimuli, ``RDMs.subsample_pattern`` with a clip drawn m times listed m times, which repeats a pair (i, j) m_i·m_j
+    times and sets the pairs of a clip with its own copy to NaN, then ``compare`` ("spearman" or "corr"), which drops
+    NaN pairs. Unobserved pairs are NaN in both RDMs (rsatoolbox refuses NaNs in one only); dissimilarity 1 − s
+    against 1 − p has the correlation of s against p. The draws are ``clip_resamples``', the ones ``bootstrap_ci``
+    makes with the same seed."""
+    pytest.importorskip("rsatoolbox")
+    from rsatoolbox.rdm import RDMs, compare
+
+    idx, odd, _, model, _ = _toy(seed=4, n_items=10, n_trip=60)
+    h = human_similarity(idx, odd, 10)
+    iu = np.triu_indices(10, 1)
+    observed = h.mask[iu]
+    rdm = {name: RDMs(np.where(observed, 1 - values[iu], np.nan)[None], pattern_descriptors={"index": np.arange(10)})
+           for name, values in (("model", model), ("human", h.p))}
+    method = "corr" if stat == "rsa_pearson" else "spearman"
+    ref = []
+    for mult in clip_resamples(None, 10, 40, seed=9, human=h):
+        drawn = np.repeat(np.arange(10), mult)
+        rho = compare(rdm["model"].subsample_pattern("index", drawn), rdm["human"].subsample_pattern("index", drawn),
+                      method=method)[0, 0]
+        ref.append(np.sign(rho) * rho**2 if stat == "r2" else rho)
+    res = bootstrap_ci(model, h, stat=stat, n_boot=40, seed=9)
+    np.testing.assert_allclose(res.samples, ref, rtol=0, atol=1e-12)
+    full = compare(rdm["model"], rdm["human"], method=method)[0, 0]
+    assert res.estimate == pytest.approx(np.sign(full) * full**2 if stat == "r2" else full, abs=1e-12)
+
+
+def test_correlations_of_three_to_six_tied_values_equal_scipys():
+    """Reference library on the smallest inputs a user hits (3 observed pairs: one triplet's): Spearman and Pearson of
+    every pair of vectors of 3 values in {0, 1, 2} (ties, constants) and of random tied vectors of 4-6 values equal
+    scipy's spearmanr / pearsonr, NaN exactly where scipy has no correlation (a constant vector). By hand: ranks
+    [1, 2, 3] against [1, 3, 2] give rho = 1 − 6·2 / (3·8) = 1/2."""
+    from itertools import product
+
+    assert spearman([0.1, 0.2, 0.3], [5.0, 9.0, 7.0]) == pytest.approx(0.5)
+    rng = np.random.default_rng(0)
+    vectors = [np.array(v, dtype=np.float64) for v in product(range(3), repeat=3)]
+    pairs = [(x, y) for x in vectors for y in vectors]
+    pairs += [(rng.integers(0, 3, n).astype(np.float64), rng.integers(0, 3, n).astype(np.float64))
+              for n in (4, 5, 6) for _ in range(100)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns on a constant input
+        for x, y in pairs:
+            constant = np.ptp(x) == 0 or np.ptp(y) == 0
+            for ours, theirs in ((spearman, spearmanr), (pearson, pearsonr)):
+                want = float("nan") if constant else theirs(x, y)[0]
+                assert ours(x, y) == pytest.approx(want, abs=1e-12, nan_ok=True), (ours.__name__, x, y)
+
+
+def test_accuracies_on_a_tie_heavy_matrix_equal_a_loop_over_judgments():
+    """Reference loop on the case the hand tests meet at one triplet: similarities of three values only (most
+    triplets tie somewhere), 40 random matrices of 6 clips. 3-way: right only when the kept pair beats both others
+    (a tie is wrong); 2-way: the share of the two other pairs it beats (a tie is wrong); the ceilings' tie-broken
+    scores: 1/(pairs tied at the top) when the kept pair is among them, and 1/2 for a tied anchor comparison."""
+    from bgs_hf.metrics.ooo import ooo_expected_from_sims, triplet_sims
+
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        sim = rng.integers(0, 3, (6, 6)).astype(np.float64)
+        sim = sim + sim.T
+        idx = np.array([rng.choice(6, 3, replace=False) for _ in range(30)])
+        odd = rng.integers(0, 3, 30)
+        three, two, fair3, fair2 = [], [], [], []
+        for t, o in zip(idx.tolist(), odd.tolist()):
+            x, y = [c for q, c in enumerate(t) if q != o]
+            kept, others = sim[x, y], [sim[x, t[o]], sim[y, t[o]]]
+            three.append(float(kept > max(others)))
+            two.append(np.mean([kept > s for s in others]))
+            top = max(kept, *others)
+            fair3.append(1 / [kept, *others].count(top) if kept == top else 0.0)
+            fair2.append(np.mean([1.0 if kept > s else 0.5 if kept == s else 0.0 for s in others]))
+        np.testing.assert_array_equal(ooo_acc_3way_per_judgment(sim, idx, odd), three)
+        np.testing.assert_array_equal(ooo_acc_2way_per_judgment(sim, idx, odd), two)
+        got3, got2 = ooo_expected_from_sims(triplet_sims(sim, idx), odd)
+        np.testing.assert_allclose(got3, fair3, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(got2, fair2, rtol=0, atol=1e-15)
+
+
+def test_three_clips_and_a_constant_similarity_by_hand():
+    """The smallest split (3 clips, 3 pairs) and a collapsed model, every number of ``behavioural_fit`` by hand.
+    Judgments (0,1,2) odd 2 twice -> kept 01; (2,0,1) odd 1 -> odd clip 0, kept 12: p over (01, 02, 12) = [2/3, 0, 1/3].
+    S01 = .9, S02 = .1, S12 = .05: ranks [3, 2, 1] against [3, 1, 2], rho = 1 − 6·2/24 = 1/2, R² 1/4; Pearson: centred
+    s [.55, −.25, −.3], p [1/3, −1/3, 0]: r = (.8/3) / sqrt(.455 · 2/9). Kept 01 = .9 beats .1 and .05 twice (3-way 1,
+    2-way 1); kept 12 = .05 loses to .1 and .9 (0, 0): 3-way 2/3, 2-way 2/3. A constant S: no correlation (NaN, and no
+    interval), and every comparison ties, so both accuracies are 0 (ties count as wrong)."""
+    idx = np.array([[0, 1, 2], [0, 1, 2], [2, 0, 1]])
+    odd = np.array([2, 2, 1])
+    h = human_similarity(idx, odd, 3)
+    np.testing.assert_allclose(h.p[[0, 0, 1], [1, 2, 2]], [2 / 3, 0, 1 / 3])
+    sim = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.05], [0.1, 0.05, 1.0]])
+    fit = behavioural_fit(sim, h, idx, odd, n_boot=20)
+    assert fit["rsa_spearman"] == pytest.approx(0.5) and fit["r2"] == pytest.approx(0.25)
+    assert fit["rsa_pearson"] == pytest.approx((0.8 / 3) / np.sqrt(0.455 * 2 / 9))
+    assert (fit["ooo_acc_3way"], fit["ooo_acc_2way"]) == pytest.approx((2 / 3, 2 / 3))
+    assert (fit["n_pairs"], fit["n_judgments"]) == (3, 3)
+    flat = behavioural_fit(np.full((3, 3), 0.5), h, idx, odd, n_boot=20)
+    assert all(np.isnan(flat[k]) for k in ("r2", "rsa_spearman", "rsa_pearson")) and np.isnan(flat["r2_ci"]).all()
+    assert (flat["ooo_acc_3way"], flat["ooo_acc_2way"]) == (0.0, 0.0)
