@@ -330,6 +330,7 @@ def test_imagenet_defaults_the_asked_frame_count_and_no_centre_crop_are_kept() -
     from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD
 
     policy = FramePolicy()
+    assert (policy.num_frames, policy.size, policy.crop, policy.sampling) == (16, 224, 224, "uniform")  # crop 223 passed
     assert policy.mean == IMAGENET_MEAN == tuple(IMAGENET_DEFAULT_MEAN)
     assert policy.std == IMAGENET_STD == tuple(IMAGENET_DEFAULT_STD)
     assert FramePolicy.from_processor_config({"size": 128, "num_frames": 64}, num_frames=16).num_frames == 16
@@ -620,3 +621,32 @@ def test_a_processor_config_whose_num_frames_is_no_count_is_refused_not_read_as_
     for kept in ({"size": 4}, {"size": 4, "num_frames": None}):
         assert FramePolicy.from_processor_config(kept).num_frames == 16
     assert FramePolicy.from_processor_config({"size": 4, "num_frames": 8}).num_frames == 8
+
+
+def test_frames_decoded_at_their_own_size_give_load_clips_tensor(tmp_path) -> None:
+    """``decode_frames`` and ``preprocess`` are ``load_clip``'s two halves, but frames decoded at their own size were
+    resized in float by ``preprocess``, keeping the half grey levels the decoder's uint8 resize rounds away: up to
+    0.0087 off ``load_clip``'s tensor of the same file. By hand: a 2x2 frame 1, 2, 2, 2 at short side 1 is their
+    mean 1.75, which the decoder stores as 2 (the float path gave 1.75 / 255)."""
+    from bgs_hf.video import decode_frames, load_clip, write_video
+
+    frame = np.zeros((1, 2, 2, 3), np.uint8)
+    frame[0, ..., 0] = [[1, 2], [2, 2]]
+    flat = FramePolicy(num_frames=1, size=1, crop=1, mean=0.0, std=1.0)
+    torch.testing.assert_close(preprocess(frame, flat)[0, :, 0, 0], torch.tensor([2 / 255, 0.0, 0.0]))
+    policy = FramePolicy(num_frames=3, size=32, crop=27, mean=(0.45, 0.5, 0.55), std=(0.2, 0.25, 0.3))
+    frames = np.random.default_rng(0).integers(0, 256, (3, 45, 61, 3)).astype(np.uint8)
+    clip = write_video(tmp_path / "odd.mkv", frames, codec="ffv1", pix_fmt="bgr0", fps=10)  # lossless
+    full = decode_frames(clip, 3)
+    assert full.shape == (3, 45, 61, 3)
+    assert torch.equal(preprocess(full, policy), load_clip(clip, policy))
+    assert torch.equal(preprocess(full.transpose(0, 2, 1, 3), policy),  # a portrait frame too
+                       preprocess(resize_frames_uint8(full.transpose(0, 2, 1, 3), 32), policy))
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 5, 3), (2, 5, 0, 3)])
+def test_preprocess_refuses_frames_without_a_pixel_in_one_line(shape: tuple) -> None:
+    """A frame 0 px high or wide was a ZeroDivisionError from the resize's aspect ratio."""
+    named = ", ".join(map(str, shape))
+    with pytest.raises(ValueError, match=rf"preprocess expects frames of at least 1 x 1 px, got shape \({named}\)"):
+        preprocess(np.zeros(shape, np.uint8), FramePolicy(num_frames=2, size=8, crop=8))

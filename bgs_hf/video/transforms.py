@@ -63,20 +63,23 @@ def preprocess(frames: np.ndarray | torch.Tensor, policy: FramePolicy) -> torch.
 
     Frames already resized to ``policy.size`` (decode_frames / ClipCache output) skip the resize and are
     cropped while still uint8, so the warm-cache path converts only the pixels the model sees; cached and
-    uncached paths give identical tensors.
+    uncached paths give identical tensors. Other frames go through the decoder's own uint8 resize
+    (``resize_frames_uint8``), so frames decoded at their own size give ``load_clip``'s tensor too (a float resize
+    kept the half grey levels the decoder rounds away).
     """
     t = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
     if t.ndim != 4 or t.shape[-1] != 3:
         raise ValueError(f"preprocess expects (T,H,W,3) frames, got shape {tuple(t.shape)}")
+    if 0 in t.shape[1:3]:  # was a ZeroDivisionError from the resize's aspect ratio
+        raise ValueError(f"preprocess expects frames of at least 1 x 1 px, got shape {tuple(t.shape)}")
     if t.dtype != torch.uint8:  # float frames in [0, 1] were divided by 255 again: a near-constant clip, served
         raise ValueError(f"preprocess expects uint8 frames (0-255), got {str(t.dtype).removeprefix('torch.')}; "
                          "convert decoded frames with (frames * 255).round().astype('uint8') if they are in [0, 1]")
     c = policy.crop
     if min(t.shape[1:3]) != policy.size:
-        x = center_crop(resize_short_side(t.permute(0, 3, 1, 2).float(), policy.size), c).contiguous()
-    else:
-        x = torch.empty((t.shape[0], 3, c, c), dtype=torch.float32)
-        x.copy_(center_crop(t.permute(0, 3, 1, 2), c))  # crop on uint8, convert once
+        t = torch.from_numpy(resize_frames_uint8(t.cpu().numpy(), policy.size))
+    x = torch.empty((t.shape[0], 3, c, c), dtype=torch.float32)
+    x.copy_(center_crop(t.permute(0, 3, 1, 2), c))  # crop on uint8, convert once
     std = torch.tensor(policy.std, dtype=torch.float32).view(1, 3, 1, 1)
     mean = torch.tensor(policy.mean, dtype=torch.float32).view(1, 3, 1, 1)
     return x.mul_(1.0 / (255.0 * std)).sub_(mean / std)
