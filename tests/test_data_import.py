@@ -785,9 +785,12 @@ def test_a_trial_listed_twice_is_one_judgment_and_a_repeated_triplet_stays_two(t
     data = read_triplet_table(_csv(tmp_path, no_trial * 2, header="participant,video1,video2,video3,odd_one_out,rt"),
                               _videos(tmp_path))
     assert len(data.judgments) == 4
+    # mutation audit: a trial column whose cells are empty is no trial number either, so the repeat stays
+    empty_trial = [r.replace("P0,1,", "P0,,", 1).replace("P0,2,", "P0,,", 1) for r in rows[:2]]
+    assert len(read_triplet_table(_csv(tmp_path, empty_trial * 2), _videos(tmp_path)).judgments) == 4
 
 
-@pytest.mark.parametrize("odd", ["2", "Video3"])
+@pytest.mark.parametrize("odd", ["2", "0", "Video3"])
 def test_an_odd_one_out_given_as_a_position_or_column_says_to_name_the_video(tmp_path: Path, odd: str) -> None:
     """Many lab logs record the odd one out as its position (1-3) or its column: every row was told to give paths
     relative to the video folder, which the three videos already were."""
@@ -1161,3 +1164,86 @@ def test_a_table_read_through_a_symlink_is_named_as_given_on_the_card_and_in_its
     text = (write_hub(data, tmp_path / "py") / "README.md").read_text(encoding="utf-8")
     assert "imported from `trials.csv` with `bgs-hf data import`." in text and "judgments.csv" not in text
     assert yaml.safe_load(text.split("---")[1])["bgs_hf_import"] == {"table": "trials.csv"}
+
+
+def test_an_empty_video_cell_in_a_captions_or_ratings_table_is_one_line_not_a_lost_video(tmp_path: Path,
+                                                                                          caplog) -> None:
+    """A captions or ratings row without its video was told "no video ''" to give paths relative to the folder or
+    pass --skip-missing-videos, which then dropped it as a lost video named '.': an empty cell names no video."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    captions, ratings = tmp_path / "captions.csv", tmp_path / "ratings.csv"
+    captions.write_text("video,caption\nb.mp4,two people\n,a caption without its video\n", encoding="utf-8")
+    ratings.write_text("video,valence\nb.mp4,1\n,3\n", encoding="utf-8")
+    for skip in (False, True):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            _, problems = collect_problems(table, videos, captions=captions, ratings=ratings,
+                                           split_config=SplitConfig(test_fraction=0.4), skip_missing_videos=skip)
+        assert [str(p) for p in problems] == ["captions.csv row 2: column 'video' is empty (remove the row)",
+                                              "ratings.csv row 2: column 'video' is empty (remove the row)"]
+        assert "dropped" not in caplog.text
+
+
+def test_name_hints_and_skip_missing_videos_drop_only_what_they_say(tmp_path: Path, caplog) -> None:
+    """Mutation audit (triplet_table): these passed the suite. The another-extension hint without case folding
+    ('Clip 06.mp4' for 'clip 06.MOV' then guessed 'clip 08.mp4'); a folder indexed as a video; `--skip-missing-videos`
+    dropping a name that leaves the folder, counting one lost video spelt with '\\' and '/' as two, keeping as a
+    clip a video named only by a dropped trial, and logging "dropped 0 trials" when nothing was lost."""
+    videos = _videos(tmp_path, [*NAMES, "clip 06.MOV", "clip 08.mp4", "only.mp4"])
+    rows = _trials()
+    rows[0] = "P0,1,Clip 06.mp4,b.mp4,c.mp4,b.mp4,1"
+    rows[1] = "P0,2,b.mp4,sub/dir,c.mp4,b.mp4,1"
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert str(problems[0]) == (f"judgments.csv row 1: column 'Video1': no video 'Clip 06.mp4' in {videos} (did you "
+                                "mean 'clip 06.MOV'? the file has another extension)")
+    assert str(problems[1]).startswith(f"judgments.csv row 2: column 'Video2': no video 'sub/dir' in {videos} (")
+    rows = _trials()
+    rows[0] = "P0,1,../outside.mp4,b.mp4,c.mp4,b.mp4,1"
+    _, problems = collect_problems(_csv(tmp_path, rows), videos, skip_missing_videos=True)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv row 1: column 'Video1': no video '../outside.mp4' in {videos} (give paths relative to the "
+        "video folder, e.g. 'sub/clip.mp4')"]
+    rows = _trials()
+    rows[0] = "P0,1,b.mp4,lost\\h.mp4,c.mp4,b.mp4,1"
+    rows[1] = "P0,2,lost/h.mp4,b.mp4,c.mp4,b.mp4,1"
+    rows[2] = "P0,3,b.mp4,g.mp4,only.mp4,b.mp4,1"
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, rows), videos, skip_missing_videos=True)
+    assert (f"judgments.csv: dropped 3 trials naming 2 videos not in {videos} (--skip-missing-videos): 'g.mp4', "
+            "'lost/h.mp4'") in caplog.text
+    assert len(data.judgments) == 87 and sorted(data.clip_ids) == sorted(NAMES)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert len(read_triplet_table(_csv(tmp_path, _trials()), videos, skip_missing_videos=True).judgments) == 90
+    assert "dropped" not in caplog.text
+
+
+def test_a_trial_whose_odd_video_is_none_of_its_three_is_not_among_the_collected_judgments(tmp_path: Path) -> None:
+    """Mutation audit (triplet_table): keeping such a trial passed the suite; `collect_problems` handed back data
+    holding it, its odd one out read as position 0."""
+    rows = _trials(1)
+    three = rows[0].split(",")[2:5]
+    rows[0] = ",".join([*rows[0].split(",")[:5], next(n for n in NAMES if n not in three), "1"])
+    data, problems = collect_problems(_csv(tmp_path, rows), _videos(tmp_path))
+    assert len(problems) >= 1 and "is none of the trial's three videos" in str(problems[0])
+    assert data is not None and len(data.judgments) == 29
+
+
+def test_a_test_videos_line_is_a_header_only_when_no_video_and_a_number_is_no_odd_one_out(tmp_path: Path,
+                                                                                         caplog) -> None:
+    """Mutation audit (triplet_table): a first line naming a video file called 'video' skipped as a header, and a
+    line '2' told that the odd one out is named by its video file (as a trial's odd cell is), both passed."""
+    table, videos = _csv(tmp_path, _set_trials()), _videos(tmp_path)
+    (videos / "video").write_bytes(b"not read: no trial names it")
+    listing = tmp_path / "test.txt"
+    listing.write_text("video\nscène_02.mp4\nsub/dir/x.mp4\nf.mp4\n", encoding="utf-8")
+    with caplog.at_level("INFO"):
+        data = read_triplet_table(table, videos, test_videos=listing)
+    assert "read as a header" not in caplog.text
+    assert "test.txt: 1 listed video appears in no usable trial and is not a clip (first: 'video')" in caplog.text
+    assert sorted(data.clip_ids[i] for i in data.split_items("test")) == sorted(TEST_SET)
+    listing.write_text("scène_02.mp4\n2\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, test_videos=listing)
+    assert [str(p) for p in problems] == [
+        f"test.txt row 2: no video '2' in {videos} (give paths relative to the video folder, e.g. 'sub/clip.mp4', "
+        "or pass --skip-missing-videos to drop the lines naming it)"]

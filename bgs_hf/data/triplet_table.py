@@ -154,7 +154,9 @@ def _resolve_names(
     extension or in another folder, it stays inside the folder, and (odd column) it is one of the row's three: those
     are a misspelling, not a missing video, and stay a problem with their did-you-mean. A name merely spelt alike
     ('clip_07.mp4' beside 'clip_06.mp4') is lost: numbered stimuli are all spelt alike. Without ``lost``, a row the
-    flag would drop and whose name has no close file points to it (``noun``: what it drops, as ``LostVideos.warn``)."""
+    flag would drop and whose name has no close file points to it (``noun``: what it drops, as ``LostVideos.warn``).
+    An empty cell (a captions or ratings row without its video) is a problem with or without ``lost``: it names no
+    video to lose."""
     folded: dict[str, list[str]] = {}
     for known in files.values():
         folded.setdefault(known.casefold(), []).append(known)
@@ -201,9 +203,10 @@ def _resolve_names(
         unknown[:, k] = np.array([rel is None for rel in rels], dtype=bool)[codes]
         cell_names[:, k] = np.array(names, dtype=object)[codes]
         typed[:, k] = np.array([str(v) for v in values], dtype=object)[codes]
-        # hints only for the distinct unknown names; without the flag too, to point to it where it would drop the row
-        is_lost[:, k] = np.array([rel is None and not escapes_folder(name) and not same_file(name)
-                                  for name, rel in zip(names, rels)], dtype=bool)[codes]
+        # hints only for the distinct unknown names; without the flag too, to point to it where it would drop the row.
+        # An empty cell (a captions or ratings row without its video) names no video: it was dropped as a lost '.'
+        is_lost[:, k] = np.array([rel is None and str(value) != "" and not escapes_folder(name) and not same_file(name)
+                                  for value, name, rel in zip(values, names, rels)], dtype=bool)[codes]
     bad = unknown.any(axis=1)
     if odd:  # an odd video that is none of the three (a position '2' too) is a mislabelled trial, not a lost one
         is_lost[:, -1] &= (cell_names[:, -1:] == cell_names[:, :-1]).any(axis=1)
@@ -245,10 +248,13 @@ def _resolve_names(
     def column(col: str) -> str:
         return f"column {col!r}: " if column_label else ""
 
-    problems.add_rows(path, df[ROW].to_numpy()[where],
-                      (f"{column(missing[i][0])}no video {missing[i][1]!r} in {video_dir}"
-                       f"{hint(missing[i][0], missing[i][2], i)}"
-                       for i in where))
+    def line(i: int) -> str:
+        col, value, name = missing[i]
+        if not value:  # it was told to give paths relative to the folder, or to pass --skip-missing-videos
+            return f"column {col!r} is empty (remove the row)"
+        return f"{column(col)}no video {value!r} in {video_dir}{hint(col, name, i)}"
+
+    problems.add_rows(path, df[ROW].to_numpy()[where], (line(i) for i in where))
     return out, bad
 
 
