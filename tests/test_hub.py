@@ -1022,6 +1022,9 @@ def test_a_conv3d_card_says_loading_needs_bgs_hf(tmp_path: Path) -> None:
     text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(tmp_path))))
     assert len(re.findall(r"```python\n", text)) == 1
     assert "needs `bgs-hf`" in text and "BGSConv3dModel" in text
+    # bgs-hf is on no package index (the Space copies the package beside app.py): the card offered `pip install
+    # bgs-hf`, a command that finds nothing
+    assert "pip install" not in text
 
 
 def test_card_ceiling_row_shows_a_recorded_accuracy_ceiling_as_a_percentage() -> None:

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Makefile), 5-8 min run without that setting.",
         epilog=examples("bgs-hf quickstart --out runs/demo",
                         "bgs-hf quickstart --out runs/fast --fast --seed 1",
-                        "bgs-hf quickstart --out runs/release --data ../shared/data/garcia-isik-release"),
+                        "bgs-hf quickstart --out runs/my-study --data my-study"),  # `data import`'s folder
     )
     p.add_argument("--out", "--output-dir", default="runs/demo", help="output folder (default: runs/demo)")
     # training's range (`train --seed`): a larger seed was refused by the training step, after the benchmark was

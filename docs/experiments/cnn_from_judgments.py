@@ -7,7 +7,8 @@ Usage: python docs/experiments/cnn_from_judgments.py SEED STEPS LR [INIT.safeten
 With INIT (a `Conv3dNet` state dict, e.g. the one `cnn_foreground_mae.py` writes) it fine-tunes that encoder
 instead of starting from scratch: ``cnn_from_judgments_fg_init.log`` is
 ``0 150 3e-4 docs/experiments/cnn_foreground_mae.safetensors``, and ``cnn_from_judgments_oracle_init.log``
-is ``0 60 3e-4 docs/experiments/oracle_cnn.safetensors`` (written by ``oracle_cnn_embedding.py 1200 0 --save``).
+is ``0 60 3e-4 docs/experiments/oracle_cnn.safetensors`` (written by ``oracle_cnn_embedding.py 1200 0 --save
+docs/experiments/oracle_cnn.safetensors``).
 Each step embeds all 160 training clips (the 40 validation clips are carved out) with random flips and scores
 4,096 random training triplets with the odd-one-out loss; every 10 steps it prints the loss, the validation R²
 and the test (R², 3-way accuracy). Read the test numbers at the best validation step: picking the best test

@@ -13,7 +13,7 @@ from bgs_hf.quickstart import QuickstartConfig, run_quickstart
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # its first paragraph: a whole sentence
     p.add_argument("lr", type=float)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--epochs", type=int, default=20)

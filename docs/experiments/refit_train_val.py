@@ -124,7 +124,7 @@ def report_averages(run, snaps: EpochSnapshots, seed: int) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])  # its first paragraph: a whole sentence
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--variants", nargs="+", default=["select", "refit"],  # a mistyped name must not run plain refit
                    choices=["select", "refit", "refit-hflip", "refit-swa", "refit-ooo", "refit-e30", "refit-r16",
