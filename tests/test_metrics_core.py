@@ -1054,7 +1054,9 @@ def test_a_ceiling_is_100_percent_of_itself_only_when_it_is_positive_and_finite(
 def test_a_bootstrap_with_most_resamples_undefined_has_no_interval(caplog):
     """5 clips, one judgment (3 observed pairs): a resample defines R² only if it redraws all three judged clips,
     about 1 in 4; the interval over that lucky few read [0.4375, 0.4375] around an R² of 0.75 (n_boot=10; [0.8333,
-    0.8333] in review). Under half the resamples defined gives no interval, and says why."""
+    0.8333] in review). Under half the resamples defined gives no interval, and says why. The two clips no judgment
+    names are not drawn (since the clip bootstrap resamples only clips with a pair): 2 in 9 resamples redraw the three
+    judged clips, 217 of 1000 here (243 of 1000 when the five were drawn)."""
     idx, odd, items = np.array([[0, 1, 2]]), np.array([2]), np.arange(5)
     sim = np.eye(5)
     sim[[0, 0, 1], [1, 2, 2]] = sim[[1, 2, 2], [0, 0, 1]] = [0.3, 0.1, 0.2]
@@ -1065,7 +1067,7 @@ def test_a_bootstrap_with_most_resamples_undefined_has_no_interval(caplog):
         assert res.estimate == pytest.approx(0.75) and np.isnan([res.low, res.high]).all(), n_boot
         pair = paired_bootstrap(sim, -sim, h, items, idx=idx, odd=odd, n_boot=n_boot)
         assert np.isfinite(pair.diff) and np.isnan([pair.low, pair.high, pair.p_value]).all(), n_boot
-    assert "bootstrap r2: only 243 of 1000 resamples are defined (under half): no interval" in caplog.text
+    assert "bootstrap r2: only 217 of 1000 resamples are defined (under half): no interval" in caplog.text
     assert np.isnan(behavioural_fit(sim, h, idx, odd, items, n_boot=1000)["r2_ci"]).all()
     # only the three judged clips: the defined resamples (1 in 4.5) redraw each once, a zero-width 'CI' [0.75, 0.75]
     assert np.isnan(bootstrap_ci(sim, h, idx=idx, odd=odd, n_boot=1000).interval).all()
@@ -1219,6 +1221,33 @@ def test_the_container_form_reads_an_items_local_matrix_in_the_order_of_items_gi
     for call in (lambda: behavioural_fit(model, data, "test", 0.4), lambda: behavioural_fit(model, data, trip.idx, trip.odd)):
         with pytest.raises(BGSInputError, match="scores the split's own judgments"):
             call()
+
+
+def test_a_clip_that_no_judgment_pairs_is_not_resampled_so_every_form_gives_the_same_interval():
+    """A test split of clips 0..7 whose judgments all lie in 0..6: clip 7 carries no pair. The container form
+    (``items`` = the split's clips), the array form with those ``items`` and a paired bootstrap over them drew clip 7
+    too (an eighth of every resample's draws adding nothing but variance), while the array form without ``items``
+    resampled the 7 clips with a pair: two CIs for one fit. Now every form draws the 7 clips (the split's order)."""
+    idx, odd, participant, model, _ = _toy()
+    inside = np.isin(idx, np.arange(7)).all(1)
+    trip = SimpleNamespace(idx=idx[inside], odd=odd[inside], participant=participant[inside])
+    split = np.arange(8)
+    data = SimpleNamespace(splits={"test": split}, n_clips=14, triplets=lambda name: trip)
+    hs = human_similarity(trip.idx, trip.odd, 14)
+    want = behavioural_fit(model, hs, trip.idx, trip.odd, None, 0.5, n_boot=200, seed=2)["r2_ci"]
+    assert want[0] < want[1]
+    container = behavioural_fit(model[np.ix_(split, split)], data, "test", ceiling_r2=0.5, n_boot=200, seed=2)
+    arrays = behavioural_fit(model, hs, trip.idx, trip.odd, split, 0.5, n_boot=200, seed=2)
+    assert container["r2_ci"] == want and arrays["r2_ci"] == want and container["n_clips"] == 8
+    for stat in ("r2", "ooo_acc_3way"):  # the triplets alone (no human similarity) tell clip 7 out too
+        plain = bootstrap_ci(model, None, None, idx=trip.idx, odd=trip.odd, stat=stat, n_boot=100, seed=1)
+        given = bootstrap_ci(model, None, split, idx=trip.idx, odd=trip.odd, stat=stat, n_boot=100, seed=1)
+        assert np.array_equal(given.samples, plain.samples, equal_nan=True), stat
+    noise = model + 0.1 * np.random.default_rng(3).normal(size=model.shape)
+    a = paired_bootstrap(model, noise + noise.T, hs, split, n_boot=100, seed=1)
+    b = paired_bootstrap(model, noise + noise.T, hs, None, n_boot=100, seed=1)
+    assert (a.low, a.high, a.p_value) == (b.low, b.high, b.p_value)
+    assert list(clip_resamples(split, 14, 3, 4, human=hs))[2].sum() == 7  # seven draws, none of clip 7
 
 
 def test_a_share_of_the_ceiling_keeps_its_sign_and_needs_a_finite_positive_ceiling():

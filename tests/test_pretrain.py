@@ -1208,6 +1208,23 @@ def test_to_pixel_values_scales_to_the_unit_range_then_normalises_each_channel_b
     torch.testing.assert_close(x[0, 0, :, 1, 0], torch.tensor(black))
 
 
+def test_to_pixel_values_keeps_pretrainings_rounding_within_float32_rounding_of_preprocess() -> None:
+    """Every uint8 level in every channel: ``(x / 255 - mean) / std`` bit for bit, the arithmetic the bundled backbones
+    were pretrained with (routing it through ``preprocess``'s ``x / (255 std) - mean / std`` would move 521 of these
+    768 values and so pretraining's numbers), and within 5e-7 of ``preprocess`` under the default frame policy, as
+    the docstring says."""
+    from bgs_hf.pretrain.corpus import to_pixel_values
+    from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy
+    from bgs_hf.video.transforms import preprocess
+
+    levels = np.repeat(np.arange(256, dtype=np.uint8), 3).reshape(1, 16, 16, 3)
+    x = to_pixel_values(levels[None])[0]
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    assert torch.equal(x, (torch.from_numpy(levels).permute(0, 3, 1, 2).float() / 255.0 - mean) / std)
+    shared = preprocess(levels, FramePolicy(num_frames=1, size=16, crop=16))
+    assert int((x != shared).sum()) == 521 and float((x - shared).abs().max()) <= 5e-7
+
 def test_sample_batch_flips_each_axis_half_the_time() -> None:
     """Over 2,000 draws each flip's share is 0.5 within 0.05 (about 4.5 binomial sd)."""
     from bgs_hf.pretrain.corpus import sample_batch

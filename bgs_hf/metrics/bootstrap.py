@@ -50,6 +50,7 @@ from bgs_hf.metrics.similarity import (
     drop_catch_trials,
     human_similarity,
     item_indices,
+    pair_index,
     pair_keys,
     participant_codes,
     participant_column,
@@ -151,9 +152,9 @@ def check_count(value: Any, name: str, *, least: int = 1, meaning: str = "") -> 
 def clip_resamples(
     items: Any, n_items: int, n_boot: int, seed: int = 0, *, human: HumanSimilarity | None = None
 ) -> Iterator[np.ndarray]:
-    """Clip multiplicities (length ``n_items``) of ``n_boot`` resamples of ``items`` (None: the clips ``human``
-    observes a pair of), the draws of :func:`bootstrap_ci` over clips with the same seed; a pair (i, j) then
-    weighs ``m[i] * m[j]``."""
+    """Clip multiplicities (length ``n_items``) of ``n_boot`` resamples of ``items`` (those ``human`` observes a pair
+    of among them, when given; None: every clip it observes a pair of), the draws of :func:`bootstrap_ci` over clips
+    with the same seed; a pair (i, j) then weighs ``m[i] * m[j]``."""
     design = _design("clips", human, items, None, None, n_items)
     rng = np.random.default_rng(seed)
     for _ in range(n_boot):
@@ -212,9 +213,9 @@ class _Design:
 def _design(
     over: str, human: HumanSimilarity | None, items: Any, idx: np.ndarray | None, participant: Any, n_items: int
 ) -> _Design:
-    """The units a resample draws: ``items`` (by default the clips with an observed pair, else the clips the
-    triplets name) or the participants; one line for a design it cannot draw (one participant: every resample
-    the same)."""
+    """The units a resample draws: the clips of ``items`` that carry an observed pair among them (by default the
+    clips with an observed pair, else the clips the triplets name) or the participants; one line for a design it
+    cannot draw (one participant: every resample the same)."""
     if over == "clips":
         if items is None:
             if human is not None:
@@ -223,6 +224,8 @@ def _design(
                 items = np.unique(idx)
             else:
                 raise BGSInputError("bootstrap over clips needs items, human similarity or triplets")
+        else:
+            items = _paired_items(items, human, idx)
         return _Design("clips", np.asarray(items, dtype=np.int64), None, n_items)
     if over == "participants":
         if participant is None or idx is None:
@@ -233,6 +236,22 @@ def _design(
             raise BGSInputError("bootstrap over participants needs at least two participants; use over='clips'")
         return _Design("participants", np.arange(len(units)), codes, n_items)
     raise BGSInputError(f"bootstrap `over` must be 'clips' or 'participants', got {over!r}")
+
+
+def _paired_items(items: Any, human: HumanSimilarity | None, idx: np.ndarray | None) -> np.ndarray:
+    """The clips of ``items``, in their order, that share an observed pair with another of them (from ``human``, else
+    from the triplets; all of them when neither is given). Why: a clip no judgment pairs with another adds no pair and
+    no judgment to any statistic, so drawing it only shrinks a resample's informative clips at random, widening the
+    interval with variance that is not in the data (a split's clip list gave another CI than the default's clips)."""
+    items = item_indices(items)
+    if human is not None:
+        gi, gj, _, _, _ = pair_index(human, items)
+        return items[np.isin(items, gi) | np.isin(items, gj)]
+    if idx is None:
+        return items
+    inside = np.isin(idx, items)
+    paired = inside.sum(axis=1) >= 2  # a judgment with two clips of ``items`` observes their pair
+    return items[np.isin(items, idx[paired][inside[paired]])]
 
 
 def _stat_fn(
@@ -401,7 +420,8 @@ def bootstrap_ci(
     """Percentile bootstrap CI of ``stat`` (r2, rsa_spearman, rsa_pearson, ooo_acc_3way, ooo_acc_2way): how much
     the statistic would move with other clips, or other participants, like these (see module docstring).
 
-    ``over="clips"`` resamples ``items`` (default: clips with an observed pair); ``over="participants"``
+    ``over="clips"`` resamples the clips of ``items`` (default: every clip) that carry an observed pair among them: a
+    clip that no judgment pairs with another adds no data, only variance; ``over="participants"``
     resamples participants and needs ``idx``/``odd``/``participant`` (or a TripletArrays as ``idx``). The interval
     is NaN when the estimate is undefined or under half the resamples are defined (too few clips to resample).
     """

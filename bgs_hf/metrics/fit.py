@@ -78,7 +78,8 @@ def behavioural_fit(
       human similarity and its split-half ceiling (100 splits) are computed here, and the result also
       carries ``split``, ``n_clips`` and ``ceiling_r2_ci``, and ``ceiling_why`` beside a NaN ceiling (why it is
       undefined: a pilot's metrics.json read a bare null). ``items``, if given, must be the split's clips,
-      in the row order of an items-local ``model_sim`` (default: the split's own order).
+      in the row order of an items-local ``model_sim`` (default: the split's own order). In both forms the CI
+      resamples only the clips a judgment pairs with another (:func:`bootstrap_ci`), so they give the same CI.
 
     ``model_sim`` is N×N over all clips, or len(items)×len(items) over ``items``.
 

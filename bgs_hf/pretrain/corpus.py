@@ -68,7 +68,13 @@ def render_pool(
 
 
 def to_pixel_values(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """uint8 (B, T, H, W, 3) -> normalised float (B, T, 3, H, W), the layout VideoMAE expects."""
+    """uint8 (B, T, H, W, 3) -> normalised float (B, T, 3, H, W), the layout VideoMAE expects.
+
+    The frame policy's default normalisation (ImageNet's ``IMAGENET_MEAN``/``IMAGENET_STD``), computed as
+    ``(x / 255 - mean) / std``: the rounding the bundled backbones were pretrained with. ``preprocess``, which
+    fine-tuning, evaluation and the Space use, computes ``x / (255 std) - mean / std``; on uint8 frames the two
+    differ in float32 rounding alone (521 of the 256 levels x 3 channels, by at most 5e-7; tested), so each keeps
+    its own: either one's arithmetic in the other would change pretraining's or the demo's numbers."""
     x = torch.as_tensor(frames).permute(0, 1, 4, 2, 3).float().div_(255.0)
     mean = torch.tensor(IMAGENET_MEAN).view(1, 1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 1, 3, 1, 1)

@@ -65,7 +65,8 @@ def preprocess(frames: np.ndarray | torch.Tensor, policy: FramePolicy) -> torch.
     cropped while still uint8, so the warm-cache path converts only the pixels the model sees; cached and
     uncached paths give identical tensors. Other frames go through the decoder's own uint8 resize
     (``resize_frames_uint8``), so frames decoded at their own size give ``load_clip``'s tensor too (a float resize
-    kept the half grey levels the decoder rounds away).
+    kept the half grey levels the decoder rounds away). Pretraining's ``to_pixel_values`` normalises with the same
+    constants in its own float32 rounding, which the bundled backbones were pretrained with (its docstring says why).
     """
     t = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
     if t.ndim != 4 or t.shape[-1] != 3:
