@@ -898,7 +898,9 @@ def test_the_dataset_cards_snippet_opens_a_clips_video_offline_in_a_fresh_proces
     assert "import av" in code and "torchcodec" in code
     (tmp_path / "elsewhere").mkdir()
     env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-           "HF_DATASETS_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+           "HF_DATASETS_CACHE": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                       os.environ.get("PYTHONPATH")]))}
     script = code.replace('"<this repo or folder>"', repr(str(out))) + (
         "\nprint(clip['clip_id'], len(frames), frames[0].shape, frames[0].dtype, len(test.odd))\n")
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path / "elsewhere", env=env, capture_output=True,

@@ -207,3 +207,20 @@ def test_a_failing_call_gives_the_state_back_and_cuda_is_forked_only_once_initia
     assert (train_bgs.__name__, run_probe.__name__) == ("train_bgs", "run_probe")
     assert train_bgs.__doc__.startswith("Fine-tune with BGS and write the run folder")
     assert list(inspect.signature(train_bgs).parameters) == ["config"]
+
+
+def test_a_python_process_the_suite_starts_freezes_its_collector_at_exit() -> None:
+    """The suite's own scripts (``python -c`` probes, test files run as a training process, each rank of a launch)
+    spent about 2 s each in the interpreter's final collections after their last line: ``tests/conftest.py`` puts
+    ``tests/subprocess_site`` on ``PYTHONPATH``, whose ``sitecustomize`` freezes the collector at exit. A fresh
+    interpreter started as the tests start theirs has it, and its exit handlers freeze the collector."""
+    import subprocess
+    import sys
+
+    probe = ("import atexit, gc, sys; print(sys.modules['sitecustomize'].__file__);"
+             "before = gc.get_freeze_count(); atexit._run_exitfuncs(); print(before, gc.get_freeze_count() > 0)")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    site, frozen = run.stdout.splitlines()
+    assert Path(site) == Path(__file__).resolve().parent / "subprocess_site" / "sitecustomize.py"
+    assert frozen == "0 True"  # frozen by the exit handlers, not before

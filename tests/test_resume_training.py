@@ -34,7 +34,7 @@ def _flags(data: Path, out: Path) -> list[str]:
 
 def _env() -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "", "HF_HUB_OFFLINE": "1",
-            "PYTHONPATH": str(HERE.parents[1])}
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parents[1]), os.environ.get("PYTHONPATH")]))}
 
 
 def _train(argv: list[str], *, slow_save_at: int | None = None, timeout: float = 240) -> subprocess.Popen:
