@@ -1388,7 +1388,7 @@ def test_clip_ids_differing_only_in_case_are_exported_with_a_warning(tmp_path, r
     assert (out / "videos" / "Walk.mp4").read_bytes() == b"AAAA" and (out / "videos" / "walk.mp4").read_bytes() == b"BBBB"
 
 
-@pytest.mark.parametrize("clip_id", ["walk\\x.mp4", "../x.mp4", "walk/.."])
+@pytest.mark.parametrize("clip_id", ["walk\\x.mp4", "../x.mp4", "walk/..", "walk/x\x00.mp4"])
 def test_a_clip_id_that_is_no_file_name_under_videos_is_refused_before_writing(tmp_path, release, clip_id):
     """Mutation audit (third pass): exporting a clip id with a backslash passed the suite: on Linux it became one file
     named 'walk\\x.mp4', on Windows a sub-folder, so one dataset held two layouts. Such an id, one climbing out of
@@ -1692,3 +1692,139 @@ def test_only_other_unspecified_without_a_link_is_an_undeclared_licence_and_the_
         got = card_info_from_front_matter(meta)
         assert (got.license, got.license_link) == (licence, meta.get("license_link")), meta
         assert got.license_note == "Licence as declared by the source dataset: `unspecified`.", meta
+
+
+def test_a_readme_declaring_neither_config_is_no_dataset_and_a_list_header_is_no_header(tmp_path):
+    """Mutation audit of bgs_hf/data/hub.py: ``missing_configs`` naming only the first config it lacks, and a YAML
+    header that is a list read as a mapping, passed the suite: a folder whose README.md declares no config was said
+    to lack the 'clips' config alone, and a header of ``- clips`` failed with ``AttributeError: 'list' object has no
+    attribute 'get'``."""
+    from bgs_hf.data.hub import missing_configs
+
+    for text in ("# My project\n", "---\npretty_name: lab\n---\n", "---\n- clips\n- judgments\n---\n"):
+        (tmp_path / "README.md").write_text(text)
+        assert read_front_matter(tmp_path / "README.md") == ({"pretty_name": "lab"} if "lab" in text else {})
+        assert missing_configs(tmp_path) == ["clips", "judgments"], text
+        with pytest.raises(BGSInputError, match="not an odd-one-out dataset: no data/"):
+            load(tmp_path)
+
+
+def test_a_repo_id_has_at_most_one_slash():
+    """Mutation audit of bgs_hf/data/hub.py: letting ``owner/name/more`` pass as a repo id passed the suite; a
+    missing folder typed as ``runs/data/ds`` was then looked up on the Hub (`not in the Hub cache`), not said to be
+    no such folder."""
+    from bgs_hf.data.hub import looks_like_repo_id
+
+    assert [looks_like_repo_id(s) for s in ("ds", "user/ds", "user/my.ds-2", "runs/data/ds", "user/", ".ds")] == [
+        True, True, True, False, False, False]
+    with pytest.raises(BGSInputError, match=r"^ds: no such folder$"):  # the path is named by its last part
+        load("runs/data/ds")
+
+
+def test_a_card_under_other_without_a_name_gets_one_and_a_one_licence_list_is_that_licence(exported):
+    """Mutation audit of bgs_hf/data/hub.py: a card written for ``license: other`` with no ``license_name`` (a
+    DatasetCardInfo built in Python, or a source card listing ``[mit, other]``) and a source card's one-entry list
+    ``license: [mit]`` kept as a list both passed the suite. The Hub asks a name of ``other``: the card says
+    ``publisher-terms``; ``[mit]`` is the licence ``mit``."""
+    from bgs_hf.data.hub import DECLARED_OTHER_NAME, card_info_from_front_matter, render_card
+
+    data, _ = exported
+    for licence in ("other", ["mit", "other"]):
+        card = render_card(data, DatasetCardInfo(license=licence, license_name=None))
+        meta = yaml.safe_load(card.split("---")[1])
+        assert (meta["license"], meta["license_name"]) == (licence, DECLARED_OTHER_NAME)
+    info = card_info_from_front_matter({"license": ["mit"], "pretty_name": "Lab"})
+    assert (info.license, info.license_note) == ("mit", "Licence as declared by the source dataset: `mit`.")
+
+
+def test_a_hand_written_hub_folder_with_blank_videos_a_composed_name_and_integer_participants_loads(tmp_path, caplog):
+    """Mutation audit of bgs_hf/data/hub.py: an empty ``video`` cell looked up as a file, and the composed (NFC) name
+    of a video saved decomposed (NFD, as macOS does) not found, both passed the suite: the blank cell was warned about
+    as a missing video, and the clip lost its video. The folder is written column by column, as the README's layout
+    tells a lab to (integer participants read as their text)."""
+    import unicodedata
+
+    folder = tmp_path / "lab"
+    (folder / "videos").mkdir(parents=True)
+    (folder / "videos" / unicodedata.normalize("NFD", "scène.mp4")).write_bytes(b"not decoded here")
+    composed = "videos/" + unicodedata.normalize("NFC", "scène.mp4")
+    videos = ["", composed, *[None] * 10]
+    pd.DataFrame({"clip_id": [f"c{i}" for i in range(12)], "video": videos}).to_parquet(folder / "clips.parquet")
+    judgments = _judgments(12, n=30)
+    pd.DataFrame({"clip_a": judgments[:, 0], "clip_b": judgments[:, 1], "clip_c": judgments[:, 2], "odd": 0,
+                  "participant": np.arange(30) % 3}).to_parquet(folder / "judgments.parquet")
+    cfg = {"configs": [{"config_name": c, "data_files": f"{c}.parquet"} for c in ("clips", "judgments")]}
+    (folder / "README.md").write_text("---\n" + yaml.safe_dump(cfg) + "---\n")
+    with caplog.at_level("WARNING"):
+        data = load(folder)
+    assert "missing" not in caplog.text, caplog.text
+    stored = str((folder / "videos" / unicodedata.normalize("NFD", "scène.mp4")).resolve())
+    assert data.clips["video"][:3] == [None, stored, None] and data.meta["videos_missing"] == []
+    assert sorted(set(data.judgments["participant"])) == ["0", "1", "2"]
+
+
+def test_empty_caption_cells_of_a_csv_clips_config_are_clips_without_captions(tmp_path):
+    """Mutation audit of bgs_hf/data/hub.py: an empty caption cell (NaN once read) taken for a value passed the suite:
+    each clip without a caption of a CSV clips config was reported as ``nan is not a list of strings``."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(12)]}, _judgments(12, n=30), fmt="csv")
+    clips = pd.read_csv(folder / "clips" / "train.csv", dtype=str)
+    clips["captions"] = ["a walk", "", *["two people"] * 10]
+    clips.to_csv(folder / "clips" / "train.csv", index=False)
+    assert load(folder).clips["captions"][:3] == [["a walk"], [], ["two people"]]
+
+
+def test_a_hub_copy_of_the_release_records_no_licence_and_other_without_a_name_is_the_publishers_terms(exported):
+    """Mutation audit of bgs_hf/data/hub.py: a run on a Hub copy of the release recording its
+    ``other (no-licence-release, <release URL>)`` as the data's licence, and ``--license other`` without
+    ``--license-name`` naming its terms None (the card's note said `None`), both passed the suite. The release
+    carries no licence, so nothing is recorded; ``other`` alone is ``publisher-terms``."""
+    from bgs_hf.data.hub import DECLARED_OTHER_NAME, declared_license, recorded_license, with_declared_license
+
+    _, out = exported
+    assert recorded_license({"source": "hub", "folder": str(out)}) is None
+    assert declared_license("other") == ("other", DECLARED_OTHER_NAME, None)
+    assert with_declared_license(DatasetCardInfo(), "other").license_note == (
+        "Licensed by the publisher of this dataset under their own terms (`publisher-terms`).")
+
+
+def test_numeric_clip_ids_padded_with_spaces_out_of_row_order_are_said_loudly(tmp_path, caplog):
+    """Mutation audit of bgs_hf/data/hub.py: comparing the ids unstripped passed the suite: a CSV clips config
+    written with padded numbers (``' 2'``, ``' 0'``, ...) in another order than its rows loaded without the warning
+    that judgments are read as row positions."""
+    ids = [f" {i}" for i in np.random.default_rng(1).permutation(12)]
+    folder = _hub_folder(tmp_path / "d", {"train": ids}, _judgments(12), fmt="csv")
+    with caplog.at_level("WARNING"):
+        assert list(load(folder).clip_ids) == ids
+    assert f"row 1 has clip_id {ids[0].strip()}): clip_a/clip_b/clip_c are read as ROW positions" in caplog.text
+
+
+def test_validate_reports_an_empty_cell_once_and_leaves_its_row_out(exported, tmp_path):
+    """Mutation audit of bgs_hf/data/hub.py: a row dropped only when every checked cell is empty, and an empty `odd`
+    parsed as a number, both passed the suite: `validate` listed an empty `odd` twice (as empty, then as `nan is not
+    an integer`) and kept a row of an empty participant in the data as participant 'None'."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "j")
+    _edit_cells(out, "judgments", {(1, "odd"): None, (3, "participant"): None})
+    checked, problems = validate(out)
+    assert [str(p) for p in problems] == ["judgments row 2: column 'odd' is empty",
+                                          "judgments row 4: column 'participant' is empty"]
+    assert len(checked.judgments) == len(data.judgments) - 2 and "None" not in set(checked.judgments["participant"])
+
+
+def test_a_video_path_holding_a_nul_character_is_refused_at_its_row(tmp_path, capsys):
+    """A clips config whose `video` cell held a NUL character (a corrupted or hand-edited table) stopped `load`,
+    `data stats` and `data validate` with a traceback, ``ValueError: embedded null byte``: the path was resolved
+    before it was checked. It is refused at its row in one line; `validate` lists it beside the rest."""
+    videos = ["videos/a\x00.mp4", *[None] * 11]
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(12)]}, _judgments(12))
+    pd.DataFrame({"clip_id": [f"c{i}" for i in range(12)], "video": videos,
+                  "stimulus_set": ["test"] * 6 + ["train"] * 6}).to_parquet(
+        folder / "clips" / "train.parquet")
+    line = "clips row 1: video path 'videos/a\\x00.mp4' holds a NUL character, which no file name can"
+    with pytest.raises(BGSInputError) as info:
+        load(folder)
+    assert str(info.value) == line
+    _, problems = validate(folder)
+    assert [str(p) for p in problems] == [line]
+    assert cli(["data", "validate", str(folder)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == f"problem: {line}"

@@ -2885,3 +2885,69 @@ def test_the_suite_computes_each_clips_foreground_stream_once_for_both_models_an
         suite.run_suite(data, first, second, out_dir=tmp_path / "ev2", analyses=("fit",), n_boot=5,
                         language_sim=np.eye(n_test), batch_size=4)
     assert backbones[0]._stream_cache is None and backbones[1]._stream_cache is own
+
+
+def test_every_report_table_puts_each_hand_value_in_its_own_column_with_its_own_ceiling_chance_and_holm(tmp_path):
+    """One run whose every statistic is a distinct number, read back cell by cell (mutation audit of
+    bgs_hf/eval/report.py): the fit's text saying 3-way chance 50% (or 2-way 33.3%) passed every report test, which
+    checked its table's cells but not the chance levels a reader compares the accuracies with. Hand values: fit p's
+    0.01, 0.04 and 2/401 (its floor at 400 defined resamples, "< 0.005"): Holm 3 × 2/401 = 0.015, 2 × 0.01 = 0.020,
+    max(0.020, 0.04) = 0.040; motion p's 0.02, 0.01: 2 × 0.01 = 0.020, then max(0.020, 0.02) = 0.020."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def fit(r2, ci, a3, a2, pct=None, rho=None, r=None):
+        return {"r2": r2, "r2_ci": ci, "pct_of_ceiling": pct, "rsa_spearman": rho, "rsa_pearson": r,
+                "ooo_acc_3way": a3, "ooo_acc_2way": a2}
+
+    def paired(diff, ci, p, n_boot=1000):
+        return {"diff": diff, "ci": ci, "p_value": p, "n_boot": n_boot, "n_tied": 0}
+
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 12, "n_pairs": 66, "n_judgments": 90,
+           "noise_ceiling_r2": 0.5, "noise_ceiling_ci": [0.4, 0.6], "n_boot": 1000,
+           "fit": {"pretrained": fit(0.04, [0.01, 0.07], 0.38, 0.52, 8.0, 0.2, 0.25),
+                   "bgs": fit(0.09, [0.02, 0.16], 0.41, 0.57, 18.0, 0.3, 0.35)},
+           "paired": {"bgs - pretrained": {"r2": paired(0.05, [0.01, 0.09], 0.01),
+                                           "ooo_acc_3way": paired(0.03, [-0.011, 0.073], 0.04),
+                                           "ooo_acc_2way": paired(0.05, [0.02, 0.08], 2 / 401, n_boot=400)}},
+           "layers": {"bgs": {"layers": [{"layer": 3, "select_r2": 0.11, "test_r2": 0.22},
+                                         {"layer": 5, "select_r2": 0.33, "test_r2": 0.44}],
+                              "chosen": 5, "chosen_on": "validation", "chosen_fit": fit(0.44, [0.3, 0.5], 0.41, 0.62)}},
+           "partition": {"bgs": {"video_unique": 0.01, "video_unique_ci": [0.0, 0.02], "language_unique": 0.03,
+                                 "language_unique_ci": [0.02, 0.04], "shared": 0.05, "shared_ci": [0.04, 0.06],
+                                 "r2_video": 0.06, "r2_language": 0.08, "r2_both": 0.09, "n_pairs": 66}},
+           "transfer": {"models": {"bgs": {"accuracy": 0.6, "ci": [0.5, 0.7], "chance": 0.4, "train_accuracy": 0.9,
+                                           "n_train": 30, "n_test": 20}},
+                        "paired": {"bgs - pretrained": paired(0.1, [0.05, 0.15], 0.02)}},
+           "attention": {"models": {}, "divergence": {"between": ["pretrained", "bgs"], "divergence": 0.25,
+                                                       "mean_r": 0.75},
+                         "agent_mass_change": {"mean_diff": 0.05, "wilcoxon_p": 0.03}},
+           "motion": {"bgs": {"original": fit(0.1, [0.05, 0.15], 0.45, 0.55),
+                              "shuffled": fit(0.02, [-0.01, 0.05], 0.36, 0.51)}},
+           "motion_paired": {"bgs": {"shuffled": {"r2": paired(0.08, [0.03, 0.13], 0.02),
+                                                  "ooo_acc_3way": paired(0.09, [0.04, 0.14], 0.01)}}}}
+    md, _ = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    bgs, pre = "BGS fine-tuned (LoRA)", "pretrained video model (frozen)"
+    expected = [
+        "| toy | test | 12 | 66 | 90 | 0.500 [0.400, 0.600] |",
+        "3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%.",
+        f"| {pre} | 0.040 | [0.010, 0.070] | 8.0% | 0.200 | 0.250 | 38.0% | 52.0% |",
+        f"| {bgs} | 0.090 | [0.020, 0.160] | 18.0% | 0.300 | 0.350 | 41.0% | 57.0% |",
+        f"| {bgs} − {pre} | R² | 0.050 | [0.010, 0.090] | 0.010 | 0.020 |",
+        f"| {bgs} − {pre} | 3-way acc | 3.0 pp | [-1.1, 7.3] pp | 0.040 | 0.040 |",
+        f"| {bgs} − {pre} | 2-way acc | 5.0 pp | [2.0, 8.0] pp | < 0.005 | 0.015 |",
+        f"{bgs} − {pre}, 2-way acc: 600 of 1000 resamples undefined.",
+        f"| {bgs} | 5 | validation | 0.440 | [0.300, 0.500] | 41.0% | 62.0% |",
+        f"| {bgs} | 3 | 0.110 | 0.220 |  |",
+        f"| {bgs} | 5 | 0.330 | 0.440 | ✓ |",
+        f"| {bgs} | 0.010 [0.000, 0.020] | 0.030 [0.020, 0.040] | 0.050 [0.040, 0.060] | 0.060 | 0.080 | 0.090 | 66 |",
+        f"| {bgs} | 60.0% | [50.0%, 70.0%] | 40.0% | 90.0% | 30 | 20 |",
+        f"| {bgs} − {pre} | 10.0 pp | [5.0, 15.0] pp | 0.020 |",
+        f"| {pre} vs {bgs} | 0.250 | 0.750 | 0.050 | 0.030 |",
+        f"| {bgs} | original | 0.100 | [0.050, 0.150] | 45.0% | 55.0% |",
+        f"| {bgs} | shuffled | 0.020 | [-0.010, 0.050] | 36.0% | 51.0% |",
+        f"| {bgs} | original − shuffled | R² | 0.080 | [0.030, 0.130] | 0.020 | 0.020 |",
+        f"| {bgs} | original − shuffled | 3-way acc | 9.0 pp | [4.0, 14.0] pp | 0.010 | 0.020 |",
+    ]
+    assert [line for line in expected if line not in md] == []
+    assert "the table holds 3 tests (each comparison × statistic)" in md
+    assert "the table holds 2 tests (each model × control × statistic)" in md

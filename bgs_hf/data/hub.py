@@ -346,8 +346,12 @@ def escapes_folder(value: str) -> bool:
 
 
 def safe_video_path(value: str, folder: Path, *, path: Path, row: int, problems: Problems) -> Path | None:
-    """Resolve a relative ``video`` entry inside ``folder``; absolute or escaping paths are refused."""
+    """Resolve a relative ``video`` entry inside ``folder``; absolute or escaping paths are refused, and so is a NUL
+    character, which no file name holds (resolving it raised ``ValueError: embedded null byte``)."""
     posix = table_path(value)
+    if "\x00" in value:
+        problems.add(f"video path {value!r} holds a NUL character, which no file name can", path=path, row=row)
+        return None
     if escapes_folder(value):
         problems.add(f"video path {value!r} must be relative and stay inside the dataset folder", path=path, row=row)
         return None
@@ -725,9 +729,9 @@ def _size_category(n: int) -> str:
 
 def _video_name(clip_id: str) -> str:
     """The path a clip's video gets under ``videos/``: the clip id, sub-folders included (Moments in Time
-    names clips ``walking/x.mp4``); ids that would leave ``videos/`` or name no file are refused."""
+    names clips ``walking/x.mp4``); ids that would leave ``videos/`` or name no file (a NUL in it) are refused."""
     parts = PurePosixPath(clip_id).parts
-    if not parts or escapes_folder(clip_id) or "\\" in clip_id or parts[-1] in (".", ".."):
+    if not parts or escapes_folder(clip_id) or "\\" in clip_id or "\x00" in clip_id or parts[-1] in (".", ".."):
         raise BGSInputError(f"clip_id {clip_id!r} cannot be used as a file name under videos/")
     return PurePosixPath(*parts).as_posix()
 
