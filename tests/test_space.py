@@ -3380,3 +3380,33 @@ def test_a_click_on_a_neighbour_keeps_the_neighbours_list_under_its_line(tmp_pat
         gr.skip(), f"**Could not pick:** that neighbour is not a catalogue clip\n\n{listed}")
     for nothing_listed in ("", None, "**Could not find neighbours:** pick a clip first"):
         assert click(nothing_listed, _select(0, {"caption": "0.80 · c1"})) == ("c1", picked_c1)
+
+
+# ------------------------------------------------------------------ mutation audit of bgs_hf/hub/space_app.py, fourth pass
+def test_a_lora_run_whose_records_cannot_be_read_is_not_called_bgs(tmp_path: Path) -> None:
+    """Mutant that passed: `ModelPair.load` taking a run whose records cannot be read (`recorded_run` None) for a
+    BGS-trained one, so the page called it "BGS fine-tuned (LoRA)", trained to match similarity judgments."""
+    from bgs_hf.hub.space_app import ModelPair, recorded_run
+
+    run = make_tiny_run(tmp_path / "run")  # a LoRA run that recorded BGSLoss
+    assert ModelPair.load(str(run)).label == BGS
+    (run / "metrics.json").write_text("{not json")
+    assert recorded_run(run) is None
+    assert ModelPair.load(str(run)).label == "fine-tuned model"
+
+
+def test_an_upload_beside_two_picks_of_a_judged_triplet_shows_no_judges_votes(tmp_path: Path) -> None:
+    """Mutant that passed: an upload's slot given the catalogue position of its slot number (`len(positions)`), so an
+    upload in C beside picks c0 and c1 was looked up as the judged triplet (c0, c1, c2) and the page showed the
+    judges' votes on a clip that was not compared. An upload also wins over the pick in its own slot."""
+    from collections import Counter
+
+    from bgs_hf.hub.space_app import answers_markdown
+
+    backend = _hand_backend(tmp_path, {frozenset({0, 1, 2}): Counter({2: 3})})
+    backend.embed_upload = lambda path: (np.array([0.0, 1.0]), np.array([0.6, 0.8]), np.zeros((2, 2, 3), np.uint8))
+    for picks in (["c0", "c1", None], ["c0", "c1", "c2"]):
+        cmp = backend.compare(picks, [None, None, str(tmp_path / "mine.mp4")])
+        assert (cmp.labels[2], cmp.human, cmp.human_votes) == ("C: mine.mp4 (upload)", None, None)
+        assert answers_markdown(cmp).splitlines()[-1] == "| humans | this triplet was not judged |"
+    assert backend.compare(["c0", "c1", "c2"]).human == (2, 3, 3)  # the same picks, no upload: judged
