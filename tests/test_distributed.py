@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -327,6 +328,12 @@ def _refused_after_the_group_started(rank: int, port: int, out: str) -> None:
 
     def refused(parsed) -> None:
         group = dist.group.WORLD  # noqa: F841 - what the run's DDP model holds
+        # Both ranks connected before either refuses, and gloo's threads seen once they run: under load rank 1 once
+        # recorded none (its threads not yet started, or rank 0 already gone: "connection closed by peer").
+        dist.barrier()
+        deadline = time.monotonic() + 30
+        while not _gloo_threads() and time.monotonic() < deadline:
+            time.sleep(0.05)
         inside.extend(_gloo_threads())
         raise BGSInputError("refused here", path="judgments.csv")
 
