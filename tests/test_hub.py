@@ -1116,8 +1116,8 @@ def hub_metadata_problems(text: str, repo_type: str = "model", folder: Path | No
             for r in results:
                 if r.dataset_type not in meta.get("datasets", []):
                     problems.append(f"model-index dataset {r.dataset_type!r} is not in `datasets`")
-                if not isinstance(r.metric_value, (int, float)):
-                    problems.append(f"metric {r.metric_type} value {r.metric_value!r} is not a number")
+                if not isinstance(r.metric_value, (int, float)) or not np.isfinite(r.metric_value):
+                    problems.append(f"metric {r.metric_type} value {r.metric_value!r} is not a finite number")
     if repo_type == "dataset":
         configs = meta.get("configs") or []
         names = [c.get("config_name") for c in configs]
@@ -2212,6 +2212,8 @@ def test_a_card_links_licence_terms_only_under_license_other() -> None:
 
     mit = yaml.safe_load(BGSModelCardData(license="mit", license_link="https://example.org/terms").to_yaml())
     assert mit["license"] == "mit" and "license_link" not in mit and "license_name" not in mit
+    # a name given beside a licence the Hub knows stays off too (mutant that passed: every default name is None)
+    assert "license_name" not in yaml.safe_load(BGSModelCardData(license="mit", license_name="terms").to_yaml())
     other = yaml.safe_load(BGSModelCardData(license="other", license_link="https://example.org/terms").to_yaml())
     assert (other["license_name"], other["license_link"]) == (OTHER_LICENSE_NAME, "https://example.org/terms")
 
@@ -2237,6 +2239,69 @@ def test_the_ceiling_row_has_no_2_way_accuracy_and_the_model_index_keeps_6_decim
     assert (ceiling_row.ooo_acc_3way, ceiling_row.ooo_acc_2way) == ("62.0%", "—")
     assert [(r.metric_config, r.metric_value) for r in card.eval_results] == [("r2", 0.123457),
                                                                              ("ooo_acc_2way", 0.6)]
+
+
+def test_the_model_index_leaves_out_a_metric_recorded_as_nan_infinity_or_true(tmp_path: Path) -> None:
+    """A metrics.json holding NaN (json.loads reads it), Infinity or `true` put `.nan`, `.inf` and 1.0 into the
+    model-index as measured values, beside the table's "—" for the same NaN: only finite numbers are published."""
+    from huggingface_hub import ModelCard
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+
+    metrics = json.loads('{"r2": NaN, "pct_of_ceiling": Infinity, "ooo_acc_3way": 0.41, "ooo_acc_2way": true}')
+    info = _info(tmp_path, {"backbone": {"name": "org/video", "source": "hub"}}, metrics=metrics,
+                 extra={"data": {"source": "org/judged", "kind": "hub"}})
+    text = str(render_model_card(card_data_from_run(info, repo_id=REPO)))
+    assert hub_metadata_problems(text) == []
+    results = ModelCard(text).data.eval_results
+    assert [(r.metric_config, r.metric_value) for r in results] == [("ooo_acc_3way", 0.41)]
+    assert ".nan" not in text and ".inf" not in text
+
+
+def test_the_card_reads_a_loss_or_frame_policy_recorded_under_its_other_name_and_lists_peft(tmp_path: Path) -> None:
+    """Mutants that passed (audit of card.py): a loss recorded as `loss_config` or a frame policy as `frames` left
+    unread (the card said the run "did not record its loss configuration" and called it merely fine-tuned), and peft,
+    the library that loads the adapter, dropped from the card's framework versions."""
+    from importlib.metadata import version
+
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+
+    loss = {"name": "BGSLoss", "alpha": 0.7}
+    card = card_data_from_run(_info(tmp_path, {"backbone": {"name": "b", "source": "local"}},
+                                    extra={"loss_config": loss, "frames": {"num_frames": 8}}))
+    assert card.loss == loss and card.bgs_trained and card.frame_policy == {"num_frames": 8}
+    assert card.versions["peft"] == version("peft")
+    text = str(render_model_card(card))
+    assert "`alpha`: `0.7`" in text and "- `num_frames`: `8`" in text and f"peft {version('peft')}" in text
+
+
+def test_the_cards_plain_peft_code_loads_a_hub_base_at_the_commit_it_was_trained_from(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    """Mutant that passed (audit of card.py): the card's transformers + peft code loading a Hub base without
+    `revision=` (the base's newest commit, not the one the adapter was trained on): every case of the slow test
+    that runs the code ships its base in `base/`. Here transformers and peft are stand-ins that record the call."""
+    import types
+
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    bb = {"name": "org/video", "source": "hub", "model_class": "RecordedModel", "base_folder": None,
+          "revision": "0123abc", "frames_interpolated_from": None}
+    (tmp_path / "bgs_config.json").write_text(json.dumps({"backbone": bb, "head": None}))
+    calls = []
+
+    class RecordedModel(torch.nn.Module):
+        @classmethod
+        def from_pretrained(cls, name, **kwargs):
+            calls.append((name, kwargs))
+            return cls()
+
+    peft_stub = types.SimpleNamespace(PeftModel=types.SimpleNamespace(from_pretrained=lambda model, folder: model))
+    monkeypatch.setitem(sys.modules, "transformers", types.SimpleNamespace(RecordedModel=RecordedModel))
+    monkeypatch.setitem(sys.modules, "peft", peft_stub)
+    card = BGSModelCardData(base_model="org/video", backbone="org/video", backbone_info={"family": "videomae"})
+    code = re.findall(r"```python\n(.*?)```", str(render_model_card(card)), flags=re.S)[-1]
+    exec(compile(code.replace('"path/to/this/folder"', repr(str(tmp_path))), "card", "exec"), {})
+    assert calls == [("org/video", {"revision": "0123abc"})]
 
 
 def test_the_global_term_is_described_by_its_method() -> None:

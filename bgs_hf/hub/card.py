@@ -20,7 +20,7 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
 from bgs_hf._format import fmt, fmt_ci, hub_license_id, md_cell
-from bgs_hf.errors import BGSInputError, is_whole
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.hub.run_info import COMPILE_OPTIONS, RunInfo, bgs_trained, recorded_world_sizes
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
@@ -169,13 +169,13 @@ class BGSModelCardData(ModelCardData):
     def build_eval_results(self) -> list[EvalResult]:
         """``model-index`` entries for this model's own numbers (the baseline stays in the prose table). Only
         for a Hub dataset: the model-index names its dataset by Hub id, and a local folder's name would link
-        someone else's dataset."""
+        someone else's dataset. Only finite numbers: a NaN the table shows as "—" went to the Hub as ``.nan``."""
         results: list[EvalResult] = []
         if not self.datasets:
             return results
         for key, metric_type, pretty in EVAL_METRICS:
             value = self.fit.get(key)
-            if not isinstance(value, (int, float)):
+            if not is_finite_real(value):  # NaN, inf or a JSON true: the table's "—", never a number on the Hub
                 continue
             results.append(
                 EvalResult(
