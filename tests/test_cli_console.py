@@ -280,6 +280,42 @@ def test_a_library_imported_before_the_block_is_switched_and_given_back_and_data
     assert calls == []
 
 
+def test_open_bars_close_innermost_first_past_a_gone_stream_and_no_tqdm_or_hook_is_no_error(monkeypatch):
+    """Mutation audit (``_bars``, fourth pass): the open bars closed outermost first, an ``OSError`` of a bar whose
+    stream is gone raised out of the close (the ``error:`` line then never said), ``close_open_bars`` without tqdm
+    imported failing on ``None.tqdm``, and a transformers without ``set_tqdm_hook`` calling None all passed: the
+    console tests run with one bar, tqdm imported and today's transformers."""
+    import io
+    from types import SimpleNamespace
+
+    from tqdm.auto import tqdm
+
+    import bgs_hf._bars as bars
+
+    closed = []
+    outer = tqdm(total=2, desc="outer", file=io.StringIO())
+    inner = tqdm(total=2, desc="inner", file=io.StringIO())  # nested: drawn on the line below
+    gone = tqdm(total=2, desc="gone", file=io.StringIO(), position=3)
+    try:
+        for bar in (outer, inner):
+            bar.close = lambda bar=bar, close=bar.close: (closed.append(bar.desc), close())[1]
+
+        def stream_gone() -> None:
+            closed.append("gone")
+            raise OSError(5, "Input/output error")
+
+        gone.close = stream_gone
+        bars.close_open_bars()
+        assert closed == ["gone", "inner", "outer"]
+    finally:
+        for bar in (gone, inner, outer):
+            del bar.close  # tqdm's own close again
+            bar.close()
+    monkeypatch.delitem(sys.modules, "tqdm.std")  # a command that made no bar: tqdm not imported
+    assert bars.close_open_bars() is None
+    assert bars.transformers_bars_off(SimpleNamespace())() is None  # an older transformers: its bars stay
+
+
 def test_a_library_user_keeps_their_logging_and_progress_bar_settings(tmp_path):
     """The CLI's quieting is the CLI's: importing bgs_hf and loading models through it (the default backbone, a
     save that reloads its base, the MiniLM baseline) leaves the root logger and every progress-bar switch alone."""

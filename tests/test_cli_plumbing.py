@@ -1529,6 +1529,49 @@ def test_a_flag_is_respelled_as_typed_but_a_path_holding_its_other_spelling_is_l
         "argument --val_fraction: no such folder: runs/lr--val-fraction"
 
 
+def test_the_parser_reads_sys_argv_as_typed_walks_an_alias_once_and_keeps_a_flag_defined_in_both_spellings(
+        monkeypatch, capsys):
+    """Mutation audit (``cli/_parser``): ``parse_command_line(None)`` (the console script) naming a flag as argparse
+    spells it, not as typed in ``sys.argv``, nor a ``--flag=value`` as typed; ``typed_argv`` left empty; an aliased
+    command walked twice; ``finish`` pointing a flag's ``_`` spelling at it where a command defines that spelling
+    itself, or a command's description without its full stop; no "did you mean" for a flag after a stray word;
+    ``-v`` after ``--`` taken for ``--verbose``; a required flag's help without ``(required)`` and a help naming its
+    own default given a second: all passed, as every test hands ``main`` its argv and the real commands have no
+    alias."""
+    from bgs_hf.cli._args import float_between
+    from bgs_hf.cli._parser import CLIParser, DefaultsHelpFormatter, take_verbose, unrecognized_message, walk
+
+    parser = CLIParser(prog="demo")
+    parser.add_argument("--n_boot", dest="own", default=None)  # a command's own flag of that spelling, first
+    parser.add_argument("--val-fraction", type=float_between(0.0, 1.0), default=0.2)
+    parser.add_argument("--n-boot", type=int, default=10)
+    commands = parser.add_subparsers(dest="command")
+    stats = commands.add_parser("stats", aliases=["st"], help="print counts")
+    parser.finish()
+    assert list(walk(parser)) == [parser, stats] and stats.description == "Print counts."
+    assert unrecognized_message(parser, ["stray", "--val-fractoin", "2"]) == (  # a word before the flag: still a hint
+        "unrecognized arguments: stray --val-fractoin 2 (did you mean --val-fraction?)")
+    assert vars(parser.parse_command_line(["--n_boot", "3"])) == {"val_fraction": 0.2, "n_boot": 10, "own": "3",
+                                                                  "command": None, "typed_argv": ("--n_boot", "3")}
+    monkeypatch.setattr("sys.argv", ["demo", "--val_fraction", "2"])
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_command_line(None)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "demo: error: argument --val_fraction: must be in [0.0, 1.0], got 2"
+    with pytest.raises(SystemExit):
+        parser.parse_command_line(["--val_fraction=1.5"])  # its value after an equals sign
+    assert capsys.readouterr().err.splitlines()[-1] == "demo: error: argument --val_fraction: must be in [0.0, 1.0], got 1.5"
+    assert take_verbose(["--data", "x", "--", "-v"]) == (False, ["--data", "x", "--", "-v"])
+    assert take_verbose(["--data", "x", "-v", "--", "-v"]) == (True, ["--data", "x", "--", "-v"])
+    helped = argparse.ArgumentParser(prog="train", formatter_class=DefaultsHelpFormatter)
+    helped.add_argument("--data", required=True, help="dataset folder")
+    helped.add_argument("--cache_dir", default="auto", help="clip cache (default: <output_dir>/clip_cache)")
+    helped.add_argument("--seed", type=int, default=42, help="seed")
+    text = " ".join(helped.format_help().split())
+    assert "dataset folder (required)" in text and "seed (default: 42)" in text
+    assert "(default: <output_dir>/clip_cache)" in text and "(default: auto)" not in text
+
+
 def test_a_whole_number_beyond_float_range_is_read_or_refused_in_one_line() -> None:
     """``whole_number`` asked ``math.isfinite`` of every value, which raised OverflowError for an int beyond a float's
     range (10**400), instead of taking it or giving its one line."""

@@ -1288,6 +1288,37 @@ def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monk
     assert hub_unreachable() == "huggingface.co"
 
 
+def test_the_hub_check_takes_all_proxy_and_offline_mode_and_a_dotted_or_backslashed_name_is_a_folder(monkeypatch):
+    """Mutation audit (``_offline``): ``ALL_PROXY`` ignored (every uncached backbone behind a SOCKS proxy "cannot be
+    reached"), ``HF_HUB_OFFLINE`` looked up by DNS all the same, and ``./model``, ``../m`` or ``runs\\bgs`` taken for
+    Hub ids all passed: the tests above set an http(s) proxy and name folders with an absolute path or two slashes."""
+    import socket
+
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf._offline import hub_unreachable, looks_like_a_path
+
+    looked_up = []
+
+    def no_dns(host, *_a, **_kw):
+        looked_up.append(host)
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")
+    assert hub_unreachable() == "huggingface.co" and looked_up == ["huggingface.co"]
+    monkeypatch.setenv("all_proxy", "socks5h://proxy.example:1080")
+    assert hub_unreachable() is None
+    monkeypatch.delenv("all_proxy")
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)  # cache-only lookups already: nothing to resolve
+    assert hub_unreachable() is None and looked_up == ["huggingface.co"]
+    assert all(looks_like_a_path(name) for name in ("./model", "../models/x", "~/m", "runs\\bgs", "/abs"))
+    assert not any(looks_like_a_path(name) for name in ("org/name", "name", "org/name.v2"))
+
+
 # --- mutation audit: settings and pooling the tests above did not pin ---
 
 

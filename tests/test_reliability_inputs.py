@@ -952,6 +952,28 @@ def test_the_fit_split_is_always_a_split_of_the_data():
         check_split(data, "fti")
 
 
+def test_an_output_file_or_folder_flag_of_the_other_kind_or_under_a_file_is_refused_before_the_work(tmp_path: Path):
+    """Mutation audit (``cli/_args``): ``check_output_file`` taking a folder or a path under a file, and
+    ``check_output_folder`` taking a file, all passed: the commands' tests reach one case each, through a whole run."""
+    from bgs_hf.cli._args import check_output_file, check_output_folder
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(BGSInputError, match="folder: --json is a folder, not a file: give a file name"):
+        check_output_file(tmp_path / "folder", "--json")
+    with pytest.raises(BGSInputError, match="--json cannot be written: notes.txt is a file, not a folder"):
+        check_output_file(tmp_path / "notes.txt" / "s.json", "--json")
+    with pytest.raises(BGSInputError, match="notes.txt: --report is a file, not a folder"):
+        check_output_folder(tmp_path / "notes.txt", "--report")
+    with pytest.raises(BGSInputError, match="--report cannot be written: notes.txt is a file, not a folder"):
+        check_output_folder(tmp_path / "notes.txt" / "eval", "--report")
+    for path in (None, tmp_path / "new" / "s.json", tmp_path / "notes.txt"):  # a file there is replaced, as asked
+        check_output_file(path, "--json")
+    for path in (None, tmp_path / "folder", tmp_path / "new" / "eval"):
+        check_output_folder(path, "--report")
+    assert (tmp_path / "notes.txt").read_text() == "mine" and not (tmp_path / "new").exists()
+
+
 def test_the_plot_data_stats_writes_beside_its_json_is_checked_before_the_json_is_written(tmp_path: Path,
                                                                                           capsys) -> None:
     """``data stats --json s.json`` plots to ``s.png``: when that was a folder, the statistics were computed, s.json
