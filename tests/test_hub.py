@@ -2228,6 +2228,28 @@ def test_only_owner_slash_name_is_a_hub_id() -> None:
         assert not is_hub_id(name), name
 
 
+def test_a_name_the_hub_refuses_is_no_hub_id_and_stays_off_the_card(tiny_run: Path, tmp_path: Path) -> None:
+    """``is_hub_id`` ran its own pattern only: ``x/a--b`` (huggingface_hub's ``validate_repo_id`` refuses ``--``, ``..``,
+    a name ending in ``-``, ``.`` or ``.git``, and over 96 characters) went into a card's ``datasets:`` and
+    ``base_model:`` as a Hub id, a link to no repo the Hub can hold."""
+    import shutil
+
+    from bgs_hf.hub.card import _backbone, card_data_from_run, is_hub_id
+    from bgs_hf.hub.run_info import RunInfo
+
+    for name in ("x/a--b", "x/a..b", "x/a-", "x/a.", "x/a.git", "x/" + "a" * 97):
+        assert not is_hub_id(name), name
+    assert is_hub_id("x/a-b.c_d") and is_hub_id("x/" + "a" * 94)
+    assert _backbone({"backbone": "x/a--b"})[1] is None and _backbone({"backbone": {"name": "x/a..b"}})[1] is None
+    assert _backbone({"backbone": "org/video-model"})[1] == "org/video-model"
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "run_config.json").write_text(json.dumps({"data": {"data": "x/a--b", "name": "mine"}}))  # no kind: older
+    assert card_data_from_run(RunInfo.from_run_dir(run)).datasets is None
+    (run / "run_config.json").write_text(json.dumps({"data": {"data": "x/a-b", "name": "mine"}}))
+    assert card_data_from_run(RunInfo.from_run_dir(run)).datasets == ["x/a-b"]
+
+
 def test_the_ceiling_row_has_no_2_way_accuracy_and_the_model_index_keeps_6_decimals() -> None:
     """Mutants that passed: the ceiling row showing its 3-way accuracy in the 2-way column (a split-half ceiling has
     no anchor test), and model-index values rounded to 3 decimals (0.1234567 read 0.123, not 0.123457)."""

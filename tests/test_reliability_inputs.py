@@ -7,6 +7,7 @@ here (e.g. decode-level errors in test_video_decode.py, escaping paths one at a 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import warnings
 from pathlib import Path
@@ -408,6 +409,36 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_pa
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "missing" not in err, err
     assert afile.read_text() == "keep me" and not any(folder.iterdir())
+
+
+@pytest.mark.parametrize(("argv", "example"), [
+    (["data", "stats", "SOURCE", "--no-png", "--n-splits", "1", "--json", "NEW/"], "stats.json"),
+    (["data", "stats", "SOURCE", "--n-splits", "1", "--json", "NEW/."], "stats.json"),
+    (["data", "stats", "SOURCE", "--n-splits", "1", "--png", "NEW.png/"], "human_similarity.png"),
+    (["baseline", "pixels", "--data", "SOURCE", "--json", "NEW/"], "baseline.json"),
+    (["baseline", "language", "--data", "SOURCE", "--json", "NEW/"], "baseline.json"),
+    (["evaluate", "--data", "SOURCE", "--model", "tiny-random-videomae", "--json", "NEW/"], "evaluation.json"),
+])
+def test_an_output_file_flag_spelled_as_a_folder_is_refused_before_any_work(source: Path, tmp_path: Path, capsys,
+                                                                            monkeypatch, argv, example) -> None:
+    """``--json out/``: ``type=Path`` dropped the ``/``, so a user who named a folder got a FILE named ``out``
+    holding the statistics (``data stats``, ``baseline language``); now one line names the flag as typed and
+    suggests a file in that folder, before the data loads. An existing ``out/`` was, and is, refused as a folder."""
+    monkeypatch.chdir(tmp_path)  # the plot's default path, were it drawn, would land here
+    new = str(tmp_path / "new")
+    subs = {"SOURCE": str(source), "NEW/": new + "/", "NEW/.": new + "/.", "NEW.png/": new + ".png/"}
+    argv = [subs.get(a, a) for a in argv]
+    flag, typed = argv[-2:]
+    assert exit_code(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {flag} {typed} names a folder, not a file: give a file name such as {os.path.join(typed, example)}"]
+    assert not list(tmp_path.iterdir())  # no file `new`, no plot
+    folder = tmp_path / ("adir.png" if flag == "--png" else "adir")  # a plot's name must end in .png, first
+    folder.mkdir()
+    assert exit_code([*argv[:-1], f"{folder}/"]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {folder.name}: {flag} is a folder, not a file: give a "
+                                                    "file name"]
+    assert not any(folder.iterdir())
 
 
 @pytest.mark.parametrize(("argv", "message"), [

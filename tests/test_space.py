@@ -301,7 +301,8 @@ def test_the_upload_slot_shows_the_uploaded_clip_and_its_name(space: SpaceBacken
         progress=lambda done, total, what: progress.append((done, total, what)),
     )
     assert fig_pre is not None and len(shown) == 3
-    assert f"Compared: A: my\\|clip\\*.mp4 (upload) · B: {cat.clip_ids[1]} · C: {cat.clip_ids[2]}" in md, md
+    b, c = (cat.clip_ids[i].replace("_", "\\_") for i in (1, 2))  # a pick escaped as an upload is: ss\_0001.mp4
+    assert f"Compared: A: my\\|clip\\*.mp4 (upload) · B: {b} · C: {c}" in md, md
     # escaped: a | in a file name split a row of the answers table
     assert [line.count("|") - line.count("\\|") for line in md.splitlines() if line.startswith("|")] == [3] * 5
     # slot A shows the upload (a copy of clip 0), not the pick's thumbnail, at a pick's size: it was the model's
@@ -1642,6 +1643,25 @@ def test_a_judged_triplet_holding_the_first_clip_shows_its_votes_and_each_models
     assert similarity_figure(cmp.sim_bgs, cmp.labels, BGS, cmp.odd_bgs).axes[0].get_title() == f"{BGS}\nodd one out = A"
 
 
+def test_catalogue_clip_ids_are_escaped_in_the_answers_table_as_uploads_are(tmp_path: Path) -> None:
+    """An upload's name was escaped for the answers table, a catalogue pick's clip id was not: a ``|`` in it split
+    its row (a cell too many), a ``*`` turned the rest to emphasis. Plain ids (``c3``) read as they are."""
+    from collections import Counter
+
+    from bgs_hf.hub.space_app import answers_markdown, similarity_figure
+
+    backend = _hand_backend(tmp_path, {frozenset({0, 1, 2}): Counter({1: 3})})
+    backend.catalogue.clip_ids = ["a|b*0", "a|b*1", "a|b*2", "c3"]
+    cmp = backend.compare(["a|b*0", "a|b*1", "a|b*2"])
+    md = answers_markdown(cmp)
+    assert md.startswith("Compared: A: a\\|b\\*0 · B: a\\|b\\*1 · C: a\\|b\\*2\n"), md
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert [row.count("|") - row.count("\\|") for row in rows] == [3] * 5, rows  # header, rule, 2 models, humans
+    assert rows[-1] == "| humans | **B: a\\|b\\*1** (3 of 3 judgments) |", rows
+    assert similarity_figure(cmp.sim_pre, cmp.labels, PRE, cmp.odd_pre).axes[0].get_title() == f"{PRE}\nodd one out = C"
+    assert backend.compare(["c3", "a|b*0", "a|b*1"]).labels[0] == "A: c3"
+
+
 def test_neighbour_captions_lead_with_the_similarity_to_2_decimals(tmp_path: Path) -> None:
     """Mutant that passed: the neighbours' captions to 3 decimals (`c1 (0.800)`) where the heat map gives 2. The
     similarity comes first: Gradio cuts a caption to its thumbnail's width, and `ss_0004.mp4 (0.99)` read
@@ -2056,6 +2076,21 @@ def test_the_space_command_refuses_half_a_push_and_a_local_folder_named_like_a_h
                  "--data", "me/data"]) == 2
     assert "cannot read the local folder me/data" in capsys.readouterr().err
     assert not (tmp_path / "sp").exists()
+
+
+def test_a_pushed_space_refuses_a_model_or_data_id_the_hub_refuses_with_the_hubs_reason(tmp_path: Path, monkeypatch,
+                                                                                        capsys) -> None:
+    """``--model x/a--b`` staged a Space whose model id no Hub repo can have (it failed on start), and ``--data
+    me/a..b`` went into its settings; now ``is_hub_id`` runs huggingface_hub's check, and the refusal gives its
+    reason: not "a local folder", which neither is."""
+    from bgs_hf.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    for argv, name in ((["--model", "x/a--b"], "x/a--b"), (["--model", "me/model", "--data", "me/a..b"], "me/a..b")):
+        assert main(["space", *argv, "--push", "--repo-id", "me/demo", "--local-dir", "sp"]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"invalid repo id '{name}': Cannot have -- or .." in err, err
+        assert "local folder" not in err and not (tmp_path / "sp").exists()
 
 
 def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a_free_port(monkeypatch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,28 @@ def float_between(low: float, high: float | None = None, *, open_low: bool = Fal
     return parse
 
 
+class TypedPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath: a bare Path cannot be subclassed
+    """A ``Path`` that keeps the text it was typed as: ``Path("out/")`` is ``out``, so a file flag cannot tell
+    ``--json out/`` (a folder) from ``--json out`` (a file) once parsed. A path derived from it (``.parent``) keeps
+    the class but not the text."""
+
+    typed = ""  # the command line's text; "" where this path was not typed
+    example = ""  # a file name to suggest in a folder typed instead of a file
+
+
+def output_file(example: str) -> Callable[[str], Path]:
+    """The argparse type of a file a command writes (``--json``, ``--png``): the path with its typed spelling, which
+    :func:`check_output_file` refuses when it names a folder. ``example``: the file name its error suggests."""
+
+    def parse(text: str) -> Path:
+        path = TypedPath(text)
+        path.typed, path.example = text, example
+        return path
+
+    parse.__name__ = "file name"
+    return parse
+
+
 def check_split(data: Any, split: str) -> None:
     """A split name the data has (or ``fit``, train and val together), checked as soon as the data is loaded:
     ``--split tset`` was refused only after the models (or the embeddings) were loaded."""
@@ -78,15 +101,20 @@ def check_split(data: Any, split: str) -> None:
 
 def check_output_file(path: str | Path | None, flag: str) -> None:
     """A file a command writes once its work is done (``--json``, ``--png``): refused now, not after the work,
-    when it is a folder or lies under a file (it was an IsADirectoryError / FileExistsError at the end)."""
+    when it is a folder, is typed as one (``out/``, an :func:`output_file` value), or lies under a file (it was an
+    IsADirectoryError / FileExistsError at the end, or a FILE named ``out``)."""
     from bgs_hf._files import under_a_file
     from bgs_hf.errors import BGSInputError
 
     if path is None:
         return
+    typed, example = getattr(path, "typed", ""), getattr(path, "example", "")
     path = Path(path)
     if path.is_dir():
         raise BGSInputError(f"{flag} is a folder, not a file: give a file name", path=path)
+    if typed.endswith(("/", os.sep)) or os.path.basename(typed) in (".", ".."):  # `out/`: Path dropped the `/`
+        raise BGSInputError(f"{flag} {typed} names a folder, not a file: give a file name such as "
+                            f"{os.path.join(typed, example)}")
     under_a_file(path, flag)
 
 

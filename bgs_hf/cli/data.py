@@ -13,7 +13,7 @@ from typing import Any
 
 from bgs_hf._files import require_new_folder, write_text_atomic
 from bgs_hf._format import count
-from bgs_hf.cli._args import check_output_file, float_between, int_at_least
+from bgs_hf.cli._args import check_output_file, float_between, int_at_least, output_file
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
 
@@ -73,8 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "bgs-hf data stats ../shared/data/garcia-isik-release --no-png --seed 1"))
     # the seed also draws the split-halves, so the ceiling printed for --seed S is the one `quickstart --seed S` reports
     _add_source(s, seeds="the validation carve-out and the noise ceiling's split-halves")
-    s.add_argument("--json", type=Path, metavar="FILE", help="write the statistics as JSON")
-    s.add_argument("--png", type=Path, metavar="FILE",
+    s.add_argument("--json", type=output_file("stats.json"), metavar="FILE", help="write the statistics as JSON")
+    s.add_argument("--png", type=output_file("human_similarity.png"), metavar="FILE",
                    help="human similarity matrix plot (default: the JSON path with .png, else human_similarity.png)")
     s.add_argument("--no-png", action="store_true", help="do not write the similarity plot")
     s.add_argument("--n-splits", type=int_at_least(1), default=100, help="split-half resamples for the noise ceiling (100)")

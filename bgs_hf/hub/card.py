@@ -70,8 +70,24 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 def is_hub_id(name: str | None) -> bool:
-    """True for ``org/name`` strings that are not local paths."""
-    return bool(name) and bool(_HUB_ID.match(str(name))) and not Path(str(name)).exists()
+    """True for ``org/name`` strings that are not local paths and that the Hub takes as a repo id (huggingface_hub's
+    own check: ``x/a--b``, ``x/a..b`` or ``x/a.git`` went into a card's ``datasets:`` or ``base_model:`` as ids)."""
+    return (bool(name) and bool(_HUB_ID.match(str(name))) and not Path(str(name)).exists()
+            and hub_id_refusal(str(name)) is None)
+
+
+def hub_id_refusal(name: str) -> str | None:
+    """Why the Hub refuses ``name``, an ``org/name`` spelling that is no local path (``invalid repo id 'x/a--b':
+    Cannot have -- or ..``), else None: what a command needing a Hub id says, not that ``x/a--b`` is a local folder."""
+    from bgs_hf.hub.push import validate_repo_id
+
+    if not _HUB_ID.match(name) or Path(name).exists():
+        return None
+    try:
+        validate_repo_id(name)
+    except BGSInputError as err:
+        return str(err)
+    return None
 
 
 def _fmt(value: Any) -> str:

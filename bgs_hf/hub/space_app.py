@@ -595,7 +595,7 @@ class SpaceBackend:
             elif pick:
                 i = self.catalogue.index(pick)
                 clip_pre, clip_bgs, thumb = self.cat_pre[i], self.cat_bgs[i], self.catalogue.thumbs[i]
-                labels.append(f"{slot}: {pick}")
+                labels.append(f"{slot}: {_markdown_text(pick)}")  # a | in a clip id split its table row
                 positions.append(i)
             else:
                 raise BGSInputError(f"clip {slot}: pick a clip from the catalogue or upload one")
@@ -1089,8 +1089,13 @@ def recorded_run(folder: str | Path) -> Any:
 def _upload_label(path: str | Path) -> str:
     """An upload by its file name (Gradio keeps the original one), as safe markdown-table text."""
     name = Path(str(path)).name
-    name = name if len(name) <= 40 else name[:37] + "…"
-    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in name) + " (upload)"
+    return _markdown_text(name if len(name) <= 40 else name[:37] + "…") + " (upload)"
+
+
+def _markdown_text(name: str) -> str:
+    """A clip's name (an upload's file name, a catalogue clip id) as literal markdown-table text: a ``|`` in it split
+    its row of the answers table, a ``*`` or ``_`` pair turned it to emphasis."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in name)
 
 
 def _display_name(name: str) -> str:
@@ -1160,12 +1165,11 @@ def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any
     adapter), ``bgs_space.json`` with the model id, and a copy of the ``bgs_hf`` package so the Space needs
     no package index for bgs-hf itself.
     """
-    from bgs_hf.hub.card import is_hub_id
+    from bgs_hf.hub.card import hub_id_refusal, is_hub_id
 
     if not is_hub_id(model_repo):
-        raise BGSInputError(
-            f"a Space needs the model's Hub repo id, not a local folder ({model_repo}); push it first with `bgs-hf push`"
-        )
+        raise BGSInputError(hub_id_refusal(model_repo) or f"a Space needs the model's Hub repo id, not a local folder "
+                                                          f"({model_repo}); push it first with `bgs-hf push`")
     target = require_new_folder(out_dir, "staging folder (--local-dir)")
     with built_in_place(target) as work:  # a failure half-way leaves nothing to block a retry
         _write_space(model_repo, work, settings)
