@@ -898,7 +898,10 @@ def test_data_stats_plots_where_the_flags_say_and_each_panel_holds_its_judgments
                                                                                  capsys):
     """Mutants that passed: --no-png ignored (a human_similarity.png written anyway), the colour scale no longer
     fixed to p_ij's [0, 1], the two panels in the other order, the left panel in index order instead of train then
-    test, and the test panel drawn from every judgment instead of the test split's."""
+    test, and the test panel drawn from every judgment instead of the test split's; and (audit of cli/data.py) the
+    --json statistics written on one line, not one key a line."""
+    import json
+
     import bgs_hf.viz
     from bgs_hf.cli.data import PANEL_AXES
     from bgs_hf.data import load
@@ -912,6 +915,8 @@ def test_data_stats_plots_where_the_flags_say_and_each_panel_holds_its_judgments
     assert drawn == [] and not list(tmp_path.rglob("*.png"))
     assert main(base) == 0 and drawn[-1][1] == Path("human_similarity.png")
     assert main([*base, "--json", "out/s.json"]) == 0 and drawn[-1][1] == Path("out/s.png")
+    text = (tmp_path / "out" / "s.json").read_text()
+    assert json.loads(text)["clips"] == 12 and text.endswith("}\n") and '\n  "clips": 12,\n' in text
     assert main([*base, "--png", "p.svg"]) == 0
     panels, png, kw = drawn[-1]
     assert png == Path("p.svg")
@@ -1712,3 +1717,37 @@ def test_the_small_split_note_reads_every_row_counts_only_real_counts_and_prefix
     md, _ = render(build_sections([("small", {**res, "models": {}}, tmp_path),
                                    ("demo", {**demo, "models": {}}, tmp_path / "2")]), tmp_path, "t")
     assert md.count(said) == 1 and f"*small: the test split (20 clips, 150 judgments) {said}{wide}.*" in md
+
+
+def test_data_commands_refuse_a_negative_seed_naming_the_flag_and_need_an_action(tmp_path, monkeypatch, capsys):
+    """Mutants that passed (audit of cli/data.py): `bgs-hf data` with no ACTION exiting 0 (a usage error, like no
+    COMMAND), and a negative seed or `--n-splits 0` let through argparse (they failed only once the data had loaded,
+    `--seed`/`--split-seed` of `validate`, `export`, `push` as the loader's `seed must be >= 0`, naming no flag the
+    user typed)."""
+    import bgs_hf.data as data_module
+
+    monkeypatch.setattr(data_module, "load", lambda source, **kw: pytest.fail(f"loaded with {kw}"))
+    monkeypatch.setattr(data_module, "validate", lambda source, **kw: pytest.fail(f"validated with {kw}"))
+    assert main(["data"]) == 2
+    capsys.readouterr()
+    for argv, message in ((["validate", "SRC", "--seed", "-1"], "--seed: must be >= 0, got -1"),
+                          (["stats", "SRC", "--no-png", "--split-seed", "-1"], "--split-seed: must be >= 0, got -1"),
+                          (["stats", "SRC", "--no-png", "--n-splits", "0"], "--n-splits: must be >= 1, got 0"),
+                          (["export", "SRC", str(tmp_path / "out"), "--split-seed", "-1"], "--split-seed: must be >= 0"),
+                          (["export", "SRC", str(tmp_path / "out"), "--seed", "-2"], "--seed: must be >= 0, got -2"),
+                          (["push", "SRC", "--repo-id", "u/d", "--local-dir", str(tmp_path / "st"), "--seed", "-3"],
+                           "--seed: must be >= 0, got -3")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["data", *argv])
+        assert exit_.value.code == 2, argv
+        assert message in capsys.readouterr().err, argv
+    assert not (tmp_path / "out").exists() and not (tmp_path / "st").exists()
+
+
+def test_data_push_refuses_to_stage_a_private_repo(release, tmp_path, capsys):
+    """Mutant that passed (audit of cli/data.py): `data push --local-dir --private` staging anyway, so the later
+    real push, without --private, made a public repo (the check was tried on `bgs-hf push` and `space` only)."""
+    staged = tmp_path / "staged"
+    assert main(["data", "push", str(release), "--repo-id", "me/data", "--local-dir", str(staged), "--private"]) == 2
+    assert "error: --private makes the repo an upload creates private" in capsys.readouterr().err
+    assert not staged.exists()
