@@ -1263,42 +1263,14 @@ def test_a_cached_hub_backbone_offline_loads_from_the_cache_without_retries(hub_
     assert not slept, f"{len(slept)} retries of a Hub request reloading the run"
 
 
-def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monkeypatch):
-    """``HF_ENDPOINT=http://mirror`` reached through ``HTTP_PROXY`` (the proxy resolves the mirror's name, this
-    machine cannot): only the https proxy variables were looked at, so the local DNS failure made every uncached
-    backbone "not in the local Hugging Face cache and hf-mirror.internal cannot be reached"."""
+@pytest.fixture
+def no_dns_and_no_proxy(monkeypatch) -> list[str]:
+    """A machine that resolves no name, online mode, no proxy variable: the hosts looked up are listed."""
     import socket
 
     import huggingface_hub.constants as hub_constants
 
-    from bgs_hf.models.registry import hub_unreachable
-
-    def no_dns(*_a, **_kw):
-        raise socket.gaierror(-2, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr(hub_constants, "ENDPOINT", "http://hf-mirror.internal")
-    assert hub_unreachable() == "hf-mirror.internal"  # no proxy: the name must resolve here
-    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
-    assert hub_unreachable() is None
-    monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")  # an http proxy does not carry https
-    assert hub_unreachable() == "huggingface.co"
-
-
-def test_the_hub_check_takes_all_proxy_and_offline_mode_and_a_dotted_or_backslashed_name_is_a_folder(monkeypatch):
-    """Mutation audit (``_offline``): ``ALL_PROXY`` ignored (every uncached backbone behind a SOCKS proxy "cannot be
-    reached"), ``HF_HUB_OFFLINE`` looked up by DNS all the same, and ``./model``, ``../m`` or ``runs\\bgs`` taken for
-    Hub ids all passed: the tests above set an http(s) proxy and name folders with an absolute path or two slashes."""
-    import socket
-
-    import huggingface_hub.constants as hub_constants
-
-    from bgs_hf._offline import hub_unreachable, looks_like_a_path
-
-    looked_up = []
+    looked_up: list[str] = []
 
     def no_dns(host, *_a, **_kw):
         looked_up.append(host)
@@ -1308,6 +1280,35 @@ def test_the_hub_check_takes_all_proxy_and_offline_mode_and_a_dotted_or_backslas
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
+    return looked_up
+
+
+def test_a_hub_mirror_on_plain_http_behind_a_proxy_is_not_taken_for_offline(monkeypatch, no_dns_and_no_proxy):
+    """``HF_ENDPOINT=http://mirror`` reached through ``HTTP_PROXY`` (the proxy resolves the mirror's name, this
+    machine cannot): only the https proxy variables were looked at, so the local DNS failure made every uncached
+    backbone "not in the local Hugging Face cache and hf-mirror.internal cannot be reached"."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.models.registry import hub_unreachable
+
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "http://hf-mirror.internal")
+    assert hub_unreachable() == "hf-mirror.internal"  # no proxy: the name must resolve here
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    assert hub_unreachable() is None
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")  # an http proxy does not carry https
+    assert hub_unreachable() == "huggingface.co"
+
+
+def test_the_hub_check_takes_all_proxy_and_offline_mode_and_a_dotted_or_backslashed_name_is_a_folder(
+        monkeypatch, no_dns_and_no_proxy):
+    """Mutation audit (``_offline``): ``ALL_PROXY`` ignored (every uncached backbone behind a SOCKS proxy "cannot be
+    reached"), ``HF_HUB_OFFLINE`` looked up by DNS all the same, and ``./model``, ``../m`` or ``runs\\bgs`` taken for
+    Hub ids all passed: the tests above set an http(s) proxy and name folders with an absolute path or two slashes."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf._offline import hub_unreachable, looks_like_a_path
+
+    looked_up = no_dns_and_no_proxy
     monkeypatch.setattr(hub_constants, "ENDPOINT", "https://huggingface.co")
     assert hub_unreachable() == "huggingface.co" and looked_up == ["huggingface.co"]
     monkeypatch.setenv("all_proxy", "socks5h://proxy.example:1080")
