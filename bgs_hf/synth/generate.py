@@ -180,8 +180,13 @@ def _render_in_processes(jobs: list[tuple[Scene, SynthConfig, str]], workers: in
         files = [str(Path(folder) / f"{i}.npy") for i in range(len(jobs))]
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=exit_with_parent, initargs=(os.getpid(),))
         try:
-            done = pool.map(_render_to_file, jobs, files, chunksize=4)
-            for _, file in zip(tqdm(done, total=len(jobs), desc=desc, unit="clip"), files):
+            # Futures of our own, not ``pool.map``: when the pool breaks, map's iterator cancels its pending futures
+            # while the executor's thread is marking them failed, and on CPython < 3.12 that thread then dies of an
+            # InvalidStateError before it terminates the surviving worker: the error was printed, then the process
+            # hung at exit waiting for that worker (once in a full test run).
+            futures = [pool.submit(_render_to_file, job, file) for job, file in zip(jobs, files)]
+            for future, file in zip(tqdm(futures, desc=desc, unit="clip"), files):
+                future.result()
                 labels.append(np.load(file))
                 os.unlink(file)
         except BrokenProcessPool:
