@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from common import (
@@ -28,6 +27,8 @@ from common import (
     videomae_spec,
     write_json,
 )
+
+from bgs_hf.cli._args import check_output_file_flags, output_file
 
 logger = logging.getLogger("bench_flops")
 
@@ -147,10 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true", help="full fine-tuning instead of LoRA (+ head)")
     ap.add_argument("--matmul-n", type=int, default=None, help="peak matmul side (default 2048 CPU, 8192 GPU)")
     ap.add_argument("--device", default=None, help="cpu | cuda (default: cuda when available)")
-    ap.add_argument("--json", type=Path, default=RESULTS / "bench_flops.json")
+    ap.add_argument("--json", type=output_file("bench_flops.json"), default=RESULTS / "bench_flops.json")
     args = ap.parse_args(argv)
     # --steps 0: min() of no timings, after the model had run; a bad size failed after the matmul peak
     require_at_least_one(ap, args, "steps", "batch", "frames", "image", "matmul_n")
+    check_output_file_flags(ap, args, "json")
     if args.compile and args.warmup < 1:  # the FLOP count runs an eager twin, so the first timed step would compile
         ap.error(f"--compile needs --warmup >= 1 (the first call compiles the graph), got {args.warmup}")
     logging.basicConfig(level=logging.WARNING)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from common import RESULTS, machine, require_at_least_one, write_json  # shared helpers (benchmarks/common.py)
 
+from bgs_hf.cli._args import check_output_file_flags, output_file
 from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video
 
 
@@ -133,10 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crop", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--videos", type=Path, default=None, help="use the videos in this folder instead")
-    ap.add_argument("--json", type=Path, default=RESULTS / "bench_io.json")
+    ap.add_argument("--json", type=output_file("bench_io.json"), default=RESULTS / "bench_io.json")
     args = ap.parse_args(argv)
     # --repeats 0: a median of no epochs; --clips 0: a ratio of two empty ones (both after making the cache)
     require_at_least_one(ap, args, "clips", "repeats", "clip_frames", "clip_side", "num_frames", "size", "crop")
+    check_output_file_flags(ap, args, "json")
 
     host = machine()  # before the work: its load average is the contention the run met, not its own load
     policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)

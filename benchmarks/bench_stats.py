@@ -32,6 +32,7 @@ from common import (  # shared helpers (benchmarks/common.py)
     write_json,
 )
 
+from bgs_hf.cli._args import check_output_file_flags, output_file
 from bgs_hf.metrics import bootstrap
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 from bgs_hf.metrics.rsa import cosine_similarity_matrix, model_pair_values, r2, signed_square, spearman
@@ -211,12 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--boot-resamples", type=int, default=5, help="resamples a call, over clips and participants")
     ap.add_argument("--boot-repeats", type=int, default=2, help="calls a side, alternating (the fastest counts)")
     ap.add_argument("--release", default=os.environ.get("BGS_RELEASE_DIR", str(ROOT.parent / "shared/data/garcia-isik-release")))
-    ap.add_argument("--json", default=str(RESULTS / "bench_stats.json"))
+    ap.add_argument("--json", type=output_file("bench_stats.json"), default=RESULTS / "bench_stats.json")
     ap.add_argument("--note", default="", help="free text stored in the JSON (e.g. CPU contention)")
     args = ap.parse_args(argv)
     # --splits 0 was refused by the library only after the set was drawn and timed
     require_at_least_one(ap, args, "triplets", "participants", "splits", "boot_participants", "boot_resamples",
                          "boot_repeats")
+    check_output_file_flags(ap, args, "json")
     for flag, items in (("--items", args.items), ("--big-items", args.big_items if args.big_triplets > 0 else 3),
                         ("--boot-items", args.boot_items if args.boot_triplets > 0 else 3)):
         if items < 3:  # synthetic_things redraws rows until their three items differ: forever below 3

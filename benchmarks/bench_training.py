@@ -54,6 +54,7 @@ from common import (
     write_json,
 )
 
+from bgs_hf.cli._args import check_output_file_flags, output_file
 from bgs_hf.errors import BGSInputError
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.quickstart import TINY_MODEL_OVERRIDES, TINY_TRAINING
@@ -364,6 +365,7 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
     from bgs_hf.training.args import parse_bytes
 
     require_at_least_one(ap, args, "clips", "paper_steps", "paper_eval", "loader_steps")
+    check_output_file_flags(ap, args, "json", "png")
     if args.epochs <= 0:  # a fraction trains part of an epoch; 0 failed only after paper-v1 had trained (~29 min)
         ap.error(f"--epochs must be > 0, got {args.epochs:g}")
     if args.judgments is not None and not args.judgments.is_file():
@@ -549,8 +551,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-judgments", type=Path, default=None)
     ap.add_argument("--max-memory", default="48MB", help="budget for the --max_memory measurement ('' = skip)")
     ap.add_argument("--loader-steps", type=int, default=4)
-    ap.add_argument("--json", type=Path, default=RESULTS / "bench_training.json")
-    ap.add_argument("--png", type=Path, default=None, help="curve plot (default: next to the JSON)")
+    ap.add_argument("--json", type=output_file("bench_training.json"), default=RESULTS / "bench_training.json")
+    ap.add_argument("--png", type=output_file("bench_training.png"), default=None,
+                    help="curve plot (default: next to the JSON)")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args(argv)
     quiet_libraries()

@@ -489,6 +489,35 @@ def test_a_bad_flag_is_one_usage_line_before_any_work(script: str, argv: list[st
     assert not (tmp_path / "out.json").exists() and not (tmp_path / "w").exists()
 
 
+@pytest.mark.parametrize(("script", "heavy", "flag"), [
+    ("bench_training", "run_recipe", "--json"), ("bench_training", "run_recipe", "--png"),
+    ("bench_flops", "matmul_peak", "--json"), ("bench_io", "make_clips", "--json"),
+    ("bench_stats", "synthetic_things", "--json"), ("bgs_hf.pretrain.capacity", "run_capacity_check", "--out"),
+])
+def test_an_output_file_flag_naming_a_folder_is_one_usage_line_before_any_work(script: str, heavy: str, flag: str,
+                                                                               tmp_path: Path, monkeypatch,
+                                                                               capsys) -> None:
+    """`--json out/` (``type=Path``, which drops the `/`) wrote the results to a FILE named `out`, and an existing
+    folder `out` was an IsADirectoryError traceback once the work was done; now both are the library's folder line
+    as one usage line, exit 2, before any work (the maintainer scripts' twin of `bgs-hf data stats --json out/`)."""
+    import importlib
+
+    module = importlib.import_module(script)
+    monkeypatch.setattr(module, heavy, _stop)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    base = ["--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+            str(_tiny_judgments(tmp_path / "j.npz")), "--workdir", str(tmp_path / "w")] if script == "bench_training" else []
+    for typed, says in (("new/", f"error: {flag} new/ names a folder, not a file: give a file name such as new/"),
+                        ("out", f"error: out: {flag} is a folder, not a file: give a file name\n")):
+        with pytest.raises(SystemExit) as stop:
+            module.main([*base, flag, typed])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and says in err and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["j.npz", "out"] if base else ["out"])
+    assert not any((tmp_path / "out").iterdir())
+
+
 def test_bench_io_tiny(tmp_path: Path, capsys) -> None:
     """The smallest run of bench_io (only its error path was tested): the figures the READMEs quote are there."""
     import bench_io

@@ -315,6 +315,28 @@ def test_ratings_headers_that_name_a_rater_an_item_or_nothing(tmp_path: Path) ->
     assert [str(p) for p in problems] == ["ratings.csv: column 2 has values but no header: name its rating"]
 
 
+def test_a_ratings_header_already_prefixed_with_rating_is_not_prefixed_again(tmp_path: Path) -> None:
+    """The `rating_` prefix went on whatever the header held: `Rating` alone was stored as `rating_rating` (an
+    attribute no probe reads, printed as `rating`), and `rating_rating_valence` as `rating_rating_valence` beside a
+    `Valence` column. A header is read without any `rating` prefix (case, `-`, `_`, spaces folded), so the second is
+    the valence rating again, one problem line; a header that is the prefix alone names no attribute, one line."""
+    table, videos, split = _csv(tmp_path, _trials()), _videos(tmp_path), SplitConfig(test_fraction=0.4)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,RATING-Rating Arousal,Rating_\nb.mp4,2,3\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings, split_config=split)
+    assert [str(p) for p in problems] == [
+        "ratings.csv: column 'Rating_' names no attribute: name the rating by what it rates (e.g. 'valence')"]
+    ratings.write_text("video,Valence,rating_rating_valence\nb.mp4,2,3\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings, split_config=split)
+    assert [str(p) for p in problems] == [
+        "ratings.csv: column 'rating_rating_valence' is the valence rating again (after 'Valence'): remove or "
+        "rename one"]
+    ratings.write_text("video,RATING-Rating Arousal,Rating\nb.mp4,2,\n", encoding="utf-8")  # an empty one is left
+    data, problems = collect_problems(table, videos, ratings=ratings, split_config=split)
+    assert problems == [] and data is not None
+    assert [c for c in data.clips.column_names if c.startswith("rating")] == ["rating_arousal"]
+
+
 def test_imported_ratings_reach_bgs_hf_evaluates_attribute_probes(tmp_path: Path) -> None:
     """End to end: ratings imported with `--ratings` are the ones `bgs-hf evaluate --analyses probes` probes, on the
     rated clips only: 8 train clips all rated (the probe trains on those outside the validation carve-out), 4 test

@@ -191,6 +191,25 @@ def test_not_a_dataset_folder(tmp_path):
         load(tmp_path / "nope")
 
 
+def test_validate_of_a_source_that_is_not_there_is_bad_input_as_in_stats(tmp_path, tables, capsys, monkeypatch,
+                                                                          hub_cache):
+    """`data validate /nonexistent` listed `nonexistent: no such folder` as a problem and exited 1, the status of
+    problems found in the data, while `data stats` gave the same line as bad input, exit 2: a path that is not there,
+    or a Hub id that does not download, holds no data to check. Data that is there with problems still exits 1."""
+    monkeypatch.chdir(tmp_path)
+    for source in (str(tmp_path / "nope"), "nope-ds"):  # a missing folder; one named like a Hub id, not in the cache
+        assert cli(["data", "stats", source, "--no-png"]) == 2
+        said = capsys.readouterr().err
+        assert cli(["data", "validate", source]) == 2
+        out, err = capsys.readouterr()
+        assert (out, err) == ("", said) and err.count("\n") == 1, (source, out, err)
+    with pytest.raises(BGSInputError, match="^nope: no such folder$"):
+        validate(tmp_path / "nope")
+    tables.annotations.loc[1, "video_name"] = "ghost.mp4"
+    assert cli(["data", "validate", str(write_release(tables, tmp_path / "r")), "--no-decode"]) == 1
+    assert capsys.readouterr().out.startswith("problem: annotations.csv row 2: video_name 'ghost.mp4' not in")
+
+
 @pytest.mark.parametrize("given", ["root", "data"])
 def test_a_release_missing_only_all_triplets_csv_names_that_file(tmp_path, tables, capsys, given):
     """A release folder without its judgments file (everything else there) was "not an odd-one-out dataset" and

@@ -441,6 +441,25 @@ def test_an_output_file_flag_spelled_as_a_folder_is_refused_before_any_work(sour
     assert not any(folder.iterdir())
 
 
+def test_a_plot_flag_naming_a_folder_gets_the_folder_line_before_the_suffix_line(source: Path, tmp_path: Path, capsys,
+                                                                                 monkeypatch) -> None:
+    """`data stats --png out/` (or an existing folder `out`) was refused by the plot's suffix check, `--png must end
+    in one of .avif, .eps, ...`, which sent the user to rename a folder, where `--json out/` got the folder line;
+    now --png gets the folder line first too, and a file name with no figure suffix still gets the suffix line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    stats = ["data", "stats", str(source), "--n-splits", "1", "--png"]
+    for typed, line in (("out/", "error: out: --png is a folder, not a file: give a file name"),
+                        ("out", "error: out: --png is a folder, not a file: give a file name"),
+                        ("new/", "error: --png new/ names a folder, not a file: give a file name such as "
+                                 f"{os.path.join('new', 'human_similarity.png')}")):
+        assert exit_code([*stats, typed]) == 2
+        assert capsys.readouterr().err.splitlines() == [line], typed
+    assert exit_code([*stats, "plot.txt"]) == 2
+    assert capsys.readouterr().err.startswith("error: plot.txt: --png must end in one of .avif, ")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"] and not any((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["--max-upload-mb", "nan"], "argument --max-upload-mb: must be in (0.0, inf), got nan"),
     (["--max_duration_s", "-1"], "argument --max_duration_s: must be in (0.0, inf), got -1"),

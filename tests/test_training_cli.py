@@ -1123,6 +1123,34 @@ def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, 
     assert not (tmp_path / "run").exists()
 
 
+def test_a_refused_output_folder_is_named_by_the_path_given(tmp_path, capsys, monkeypatch):
+    """`--output-dir runs/a/bgs` holding an earlier run was refused as `bgs: holds an earlier run (metrics.json)`,
+    and a file there as `bgs: --output_dir is a file, not a folder`: with runs/a/bgs and runs/b/bgs the user could
+    not tell which folder was meant. Each line now names the path as given, under the flag as typed, before the data
+    is read (it does not exist here); nothing is touched."""
+    from bgs_hf.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    for run in ("runs/a/bgs", "runs/b/bgs"):
+        (tmp_path / run).mkdir(parents=True)
+        (tmp_path / run / "metrics.json").write_text("{}")
+    (tmp_path / "runs" / "c").mkdir()
+    (tmp_path / "runs" / "c" / "bgs").write_text("keep me")
+    train = ["train", "--data", str(tmp_path / "missing"), "--backbone", "tiny-random-videomae", "--max_steps", "1"]
+    earlier = ("holds an earlier run (metrics.json): choose a new {}, resume it with --resume_from_checkpoint, or pass "
+               "--overwrite_output_dir")
+    for flag, run, says in (("--output-dir", "runs/a/bgs", earlier.format("--output-dir")),
+                            ("--output_dir", "runs/b/bgs", earlier.format("--output_dir")),
+                            ("--output-dir", "runs/c/bgs", "is a file, not a folder")):
+        assert main([*train, flag, run]) == 2
+        assert capsys.readouterr().err == f"error: {flag} {run} {says}\n"
+    assert [(tmp_path / r / "metrics.json").read_text() for r in ("runs/a/bgs", "runs/b/bgs")] == ["{}", "{}"]
+    assert (tmp_path / "runs" / "c" / "bgs").read_text() == "keep me"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "runs", "runs/a", "runs/a/bgs", "runs/a/bgs/metrics.json", "runs/b", "runs/b/bgs", "runs/b/bgs/metrics.json",
+        "runs/c", "runs/c/bgs"]
+
+
 #: a typo of each string flag with a fixed set of values (one edit from the value meant), that value, and its setting
 #: in the Python API (its dataclass, or the TrainingArguments dict)
 TYPOS = [

@@ -118,6 +118,20 @@ def check_output_file(path: str | Path | None, flag: str) -> None:
     under_a_file(path, flag)
 
 
+def check_output_file_flags(parser: argparse.ArgumentParser, args: argparse.Namespace, *names: str) -> None:
+    """:func:`check_output_file` of each flag ``names`` (``args`` attributes, ``--`` and ``-`` added) for a script
+    with a parser of its own (a benchmark, ``python -m bgs_hf.pretrain.capacity``), refused as that parser's usage
+    line, exit 2, before any work: their ``type=Path`` wrote ``--json out/`` to a FILE named ``out``, and an existing
+    folder was an IsADirectoryError traceback once the work was done."""
+    from bgs_hf.errors import BGSInputError
+
+    for name in names:
+        try:
+            check_output_file(getattr(args, name), "--" + name.replace("_", "-"))
+        except BGSInputError as err:
+            parser.error(str(err))
+
+
 def check_output_folder(path: str | Path | None, flag: str) -> None:
     """A folder a command writes into (``--report``, ``--cache``): refused now when it is a file or lies under one."""
     from bgs_hf._files import under_a_file

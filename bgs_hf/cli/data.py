@@ -140,10 +140,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "baseline (default: none)")
     i.add_argument("--ratings", type=Path, metavar="FILE",
                    help="a CSV of video,<attribute>,... rows (videos named as in the trials CSV; every other column "
-                        "numeric, each a rating_<attribute> of the clips, header case, spaces, '-' and '_' ignored; a "
-                        "rater/participant column is allowed): several rows per video (one per rater) are averaged, "
-                        "an empty cell or an unlisted clip is not rated; `bgs-hf evaluate`'s attribute probes read "
-                        "valence, arousal, dominance, intimacy and communication (default: none)")
+                        "numeric, each a rating_<attribute> of the clips, header case, spaces, '-', '_' and a "
+                        "'rating' prefix ignored; a rater/participant column is allowed): several rows per video (one "
+                        "per rater) are averaged, an empty cell or an unlisted clip is not rated; `bgs-hf evaluate`'s "
+                        "attribute probes read valence, arousal, dominance, intimacy and communication (default: "
+                        "none)")
     _add_card_flags(i, default_license="none declared (the card says `other`: licence not declared)")
     i.set_defaults(func=run_import)
 
@@ -254,6 +255,7 @@ def _plot_path(args: argparse.Namespace) -> Path | None:
 
     if args.png is not None and args.no_png:  # the plot was silently not written
         raise BGSInputError("--png FILE and --no-png contradict each other: give one of them")
+    check_output_file(args.png, "--png")  # `--png out/` is a folder, as for --json, not a name without a suffix
     if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
@@ -263,7 +265,8 @@ def _plot_path(args: argparse.Namespace) -> Path | None:
     if png is not None and args.json is not None and png.resolve() == args.json.resolve():  # the plot replaced it
         raise BGSInputError(f"--json and {'--png' if args.png else 'the plot (--png: the JSON path with .png)'} name "
                             f"one file, {args.json}: give the plot another name, or --no-png")
-    check_output_file(png, "--png" if args.png else "the plot (--png)")
+    if args.png is None:  # a --png given is checked above
+        check_output_file(png, "the plot (--png)")
     return png
 
 

@@ -27,6 +27,11 @@ def _hint(path: Path) -> str:
     return IMPORT_HINT
 
 
+class NoSuchSource(BGSInputError):
+    """A source that is not there: no such path, or a Hub id that does not download. ``data validate`` stops on it
+    as bad input (exit 2, as ``data stats``), where it lists what is wrong with a source that is there (exit 1)."""
+
+
 def resolve_source(source: str | Path) -> tuple[str, Path]:
     """``("release" | "hub" | "hub-repo", folder)``; a Hub repo id is downloaded (cached) first."""
     path = expand_user(source)
@@ -52,15 +57,25 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
         raise BGSInputError(f"expected a folder or a Hub dataset repo id, got a file{_hint(path)}", path=path)
     text = str(source)
     if not looks_like_repo_id(text):
-        raise BGSInputError("no such folder", path=path)
-    folder = download(text)
+        raise NoSuchSource("no such folder", path=path)
+    try:
+        folder = download(text)
+    except BGSInputError as err:
+        raise NoSuchSource(err.detail, path=err.path) from None
     if not is_hub_folder(folder):
         raise BGSInputError(f"Hub dataset {text!r} does not declare the 'clips' and 'judgments' configs")
     return "hub-repo", folder
 
 
 def read_source(source: str | Path, split_config: SplitConfig, problems: Problems) -> OddOneOutData:
-    kind, folder = resolve_source(source)
+    return read_resolved(source, resolve_source(source), split_config, problems)
+
+
+def read_resolved(source: str | Path, resolved: tuple[str, Path], split_config: SplitConfig,
+                  problems: Problems) -> OddOneOutData:
+    """:func:`read_source` of a source :func:`resolve_source` has found: ``data validate`` resolves it apart, as a
+    source that is not there is bad input, not a problem in the data."""
+    kind, folder = resolved
     if kind == "release":
         return read_release(folder, split_config=split_config, problems=problems)
     name = str(source) if kind == "hub-repo" else None

@@ -349,9 +349,11 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
 def _rating_name(header: str) -> str:
     """``rating_<attr>`` of a ``--ratings`` column: 'Valence', 'rating-valence' and 'Rating Valence' are all
     ``rating_valence`` (the release's ``rating-<attr>`` and the clips config's ``rating_<attr>`` alike); '' when the
-    header names nothing."""
+    header names no attribute: blank, or the prefix alone ('Rating' was stored as ``rating_rating``). Every leading
+    ``rating`` goes, so ``rating_rating_valence`` is the valence rating too, not a ``rating_rating_valence``."""
     key = header_key(header)
-    key = key[len("rating_"):] if key.startswith("rating_") else key
+    while key == "rating" or key.startswith("rating_"):
+        key = key.removeprefix("rating").removeprefix("_")
     return f"rating_{key}" if key else ""
 
 
@@ -374,14 +376,19 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     by_name: dict[str, str] = {}
     for col in (c for c in df.columns if c not in (ROW, *found.values())):
         again = re.fullmatch(r"(.+)\.\d+", col)  # pandas renames a repeated header 'Valence' to 'Valence.1'
-        name = _rating_name(again.group(1) if again and again.group(1) in df.columns else col)
-        if not name or re.fullmatch(r"Unnamed: \d+(\.\d+)?", col):  # pandas' name for a blank header
+        header = again.group(1) if again and again.group(1) in df.columns else col
+        name = _rating_name(header)
+        if not header_key(header) or re.fullmatch(r"Unnamed: \d+(\.\d+)?", col):  # pandas' name for a blank header
             if (df[col] != "").any():
                 problems.add(f"column {df.columns.get_loc(col) + 1} has values but no header: name its rating",
                              path=table)
             continue
         if (df[col] == "").all():  # a rating nobody filled in, or a spreadsheet's stray column
             logger.warning("%s: column %r is empty in every row: not a rating", table.name, col)
+            continue
+        if not name:  # 'Rating' alone
+            problems.add(f"column {col!r} names no attribute: name the rating by what it rates (e.g. 'valence')",
+                         path=table)
             continue
         if name in by_name:  # one would silently replace the other
             problems.add(f"column {col!r} is the {name.removeprefix('rating_')} rating again (after "

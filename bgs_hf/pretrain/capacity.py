@@ -17,7 +17,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -232,16 +231,18 @@ def markdown_table(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     """``python -m bgs_hf.pretrain.capacity``: an entry point, so it may borrow the CLI's argument types (imported
     here, so that importing the library does not load the CLI)."""
-    from bgs_hf.cli._args import int_at_least
+    from bgs_hf.cli._args import check_output_file_flags, int_at_least, output_file
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, required=True, help="JSON report (a .md table is written beside it)")
+    p.add_argument("--out", type=output_file("capacity_check.json"), required=True,
+                   help="JSON report (a .md table is written beside it)")
     p.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=sorted(CANDIDATES))
     # refused here, not after minutes of rendering (0 steps crashed on an empty curve, 1 probe clip has no R²)
     p.add_argument("--steps", type=int_at_least(1), default=CapacityConfig.steps)
     p.add_argument("--train-clips", type=int_at_least(1), default=CapacityConfig.train_clips)
     p.add_argument("--probe-clips", type=int_at_least(2), default=CapacityConfig.probe_clips)
     args = p.parse_args(argv)
+    check_output_file_flags(p, args, "out")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     cfg = CapacityConfig(candidates=args.candidates, steps=args.steps, train_clips=args.train_clips,
                          probe_clips=args.probe_clips, eval_every=min(100, args.steps))

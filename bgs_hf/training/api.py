@@ -393,9 +393,9 @@ def _check_dataloader_workers(args: Any) -> None:
 
 def _check_output_path(out_dir: Path) -> None:
     """``--output_dir`` must be a folder, or a path one can be made at: a NotADirectoryError once the data and the
-    model had loaded."""
+    model had loaded. Named by its path, not its last part (``bgs``, which every run of ``runs/*/bgs`` shares)."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise BGSInputError("--output_dir is a file, not a folder", path=out_dir)
+        raise BGSInputError(f"--output_dir {out_dir} is a file, not a folder")
     under_a_file(out_dir, "--output_dir")
 
 def _check_step_settings(args: Any) -> None:
@@ -628,9 +628,10 @@ def _replaces_earlier_run(out_dir: Path, *, resuming: bool, overwrite: bool) -> 
     if not earlier:
         return False
     if not overwrite:
-        raise BGSInputError("holds an earlier run (" + ", ".join(f.name for f in earlier[:3]) + "): choose a new "
-                            "--output_dir, resume it with --resume_from_checkpoint, or pass --overwrite_output_dir",
-                            path=out_dir)
+        # the path, not its last part: `bgs: holds an earlier run` could be any of runs/*/bgs
+        raise BGSInputError(f"--output_dir {out_dir} holds an earlier run ("
+                            + ", ".join(f.name for f in earlier[:3]) + "): choose a new --output_dir, resume it with "
+                            "--resume_from_checkpoint, or pass --overwrite_output_dir")
     return True
 
 
