@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -54,7 +55,9 @@ def _random(seed: int, n_items: int = 12, n_trip: int = 600, n_part: int = 9):
 def test_spearman_brown_is_clipped_to_a_correlation():
     # 2r/(1+r) is below -1 for r < -1/3 and -inf at r = -1; a reliability cannot be
     assert spearman_brown(-0.5) == -1.0  # unclipped: -2
-    assert spearman_brown(-1.0) == -1.0  # unclipped: -inf, which used to drop the split from the mean silently
+    with warnings.catch_warnings():  # mutation audit: 2·(-1)/0 warned "divide by zero" without the errstate
+        warnings.simplefilter("error")
+        assert spearman_brown(-1.0) == -1.0  # unclipped: -inf, which used to drop the split from the mean silently
     assert spearman_brown(-0.2) == pytest.approx(-0.5)  # inside the range: unchanged
     np.testing.assert_allclose(spearman_brown(np.array([0.0, 1.0, np.nan])), [0.0, 1.0, np.nan])
     # two participants who disagree: r = -0.4833 on every split -> -1 (was -1.87), r2 -1 (was -3.5)
@@ -612,3 +615,15 @@ def test_repeat_agreement_equals_a_count_over_every_pair_of_responses():
             assert res.majority_acc_3way == pytest.approx(majority, nan_ok=True)
             assert (res.n_response_pairs, res.n_triplets, res.n_responses) == (
                 len(pairs), len(repeated), sum(map(len, repeated)))
+
+
+def test_a_loo_upper_bound_can_be_negative_and_keeps_its_sign_when_squared():
+    """Mutation audit (bootstrap.py and ceiling.py): ``r2_upper`` as the plain square r_upper² passed, as every tested
+    upper bound was positive; everyone's p_ij holds one's own, yet pooled over participant×pair entries it can
+    anti-correlate. Clips 0..2, pairs (01, 02, 12): participant 0 keeps 12, 02, 12, 02 (own p [0, 1/2, 1/2]),
+    participant 2 keeps 01 (own p [1, 0, 0]); everyone's p is [1/5, 2/5, 2/5]. Ranks of the 6 entries: own
+    [2, 4.5, 4.5, 6, 2, 2], everyone's [1.5, 4.5, 4.5, 1.5, 4.5, 4.5]: r = -3 / sqrt(15 · 12) = -1/(2√5), R² -1/20."""
+    idx = np.array([[1, 0, 2], [0, 2, 1], [1, 2, 0], [0, 1, 2], [0, 2, 1]])
+    res = loo_ceiling(idx, 3, odd=np.array([2, 0, 0, 0, 2]), participant=np.array([2, 0, 0, 0, 0]))
+    assert res.r_upper == pytest.approx(-1 / (2 * np.sqrt(5)))
+    assert res.r2_upper == pytest.approx(-1 / 20)

@@ -1331,7 +1331,9 @@ def test_a_clip_resample_holding_no_whole_judgment_has_no_accuracy():
     for _ in range(40):
         w = np.bincount(draw.integers(0, 4, size=4), minlength=4)[IDX].prod(1)
         ref.append(w[0] / w.sum() if w.sum() else np.nan)
-    res = bootstrap_ci(S, human_similarity(IDX, ODD, 4), idx=IDX, odd=ODD, stat="ooo_acc_3way", n_boot=40, seed=2)
+    with warnings.catch_warnings():  # mutation audit: dividing 0 by 0 gave the same NaN with numpy's warning
+        warnings.simplefilter("error")
+        res = bootstrap_ci(S, human_similarity(IDX, ODD, 4), idx=IDX, odd=ODD, stat="ooo_acc_3way", n_boot=40, seed=2)
     assert np.isnan(ref).any()
     np.testing.assert_allclose(res.samples, ref)
 
@@ -1690,3 +1692,67 @@ def test_three_clips_and_a_constant_similarity_by_hand():
     flat = behavioural_fit(np.full((3, 3), 0.5), h, idx, odd, n_boot=20)
     assert all(np.isnan(flat[k]) for k in ("r2", "rsa_spearman", "rsa_pearson")) and np.isnan(flat["r2_ci"]).all()
     assert (flat["ooo_acc_3way"], flat["ooo_acc_2way"]) == (0.0, 0.0)
+
+
+def test_a_percentile_interval_reads_only_the_finite_samples_and_is_undefined_without_one():
+    """Mutation audit (bootstrap.py and ceiling.py): ``percentile_interval`` without its empty guard (numpy's
+    IndexError on no finite sample, where its docstring promises NaN) and keeping ±inf among the samples both passed:
+    its callers only reach it with finite samples. Hand values: the 25th/75th percentiles of 0, 1, 2, 3, 4 are 1 and 3
+    (numpy's linear rule, positions 1 and 3), whatever infinities and NaNs stand beside them."""
+    from bgs_hf.metrics.bootstrap import percentile_interval
+
+    assert percentile_interval(np.array([0.0, 1.0, 2.0, 3.0, 4.0]), 0.5) == (1.0, 3.0)
+    assert percentile_interval(np.array([np.inf, 0.0, 1.0, np.nan, 2.0, 3.0, -np.inf, 4.0]), 0.5) == (1.0, 3.0)
+    for none in (np.array([np.nan, np.inf]), np.array([])):
+        assert np.isnan(percentile_interval(none, 0.95)).all()
+
+
+def test_a_paired_p_at_or_below_alpha_means_zero_lies_outside_the_interval_but_not_the_converse():
+    """``paired_bootstrap``'s docstring said p <= alpha *when* 0 lies outside the 1 - alpha interval; the add-one p
+    can miss alpha there. By hand: 25 of 1000 differences at -1 and 975 at +1 give the 95% interval [0.95, 1] (numpy's
+    2.5th percentile sits at position 24.975, between -1 and +1) and p = 2·(25 + 1)/1001 = 52/1001 = 0.052. What it
+    now says, p <= alpha only when 0 lies outside the interval, and outside it p <= alpha + 4/(n + 1), is checked
+    over random tied differences."""
+    from bgs_hf.metrics.bootstrap import paired_resample_test
+
+    def test_of(d: np.ndarray, ci: float):
+        stat_a = lambda m: float(d.mean()) if m is None else float(d[m[0]])  # noqa: E731
+        return paired_resample_test(stat_a, lambda m: 0.0, (np.array([b]) for b in range(d.size)), n_boot=d.size,
+                                    ci=ci)
+
+    res = test_of(np.array([-1.0] * 25 + [1.0] * 975), 0.95)
+    assert (res.low, res.high) == pytest.approx((0.95, 1.0)) and res.p_value == pytest.approx(52 / 1001)
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        ci = float(rng.choice([0.5, 0.8, 0.9, 0.95]))
+        d = rng.integers(-2, 3, size=int(rng.integers(1, 60))).astype(float) + float(rng.integers(0, 3))
+        res = test_of(d, ci)
+        if res.p_value <= 1 - ci:
+            assert not res.low <= 0 <= res.high, (res.low, res.high, res.p_value)
+        if not res.low <= 0 <= res.high:
+            assert res.p_value <= 1 - ci + 4 / (d.size + 1), (res.low, res.high, res.p_value)
+
+
+def test_a_clip_named_only_beside_clips_outside_items_is_not_resampled_from_the_triplets_either():
+    """Mutation audit (bootstrap.py and ceiling.py): from the triplets alone, drawing a clip of ``items`` that some
+    judgment names (beside two clips outside ``items``) but none pairs with another clip of ``items`` passed; it adds
+    no pair, and the human-similarity form, which reads the observed pairs, leaves it out. Items 0..7, judgments among
+    0..6 plus one (7, 10, 11): both forms draw the same 7 clips, so their resamples are equal."""
+    idx, odd, _, model, _ = _toy()
+    inside = np.isin(idx, np.arange(7)).all(1)
+    trip_idx = np.vstack([idx[inside], [[7, 10, 11]]])
+    trip_odd = np.append(odd[inside], 0)
+    items = np.arange(8)
+    from_pairs = bootstrap_ci(model, human_similarity(trip_idx, trip_odd, 14), items, n_boot=60, seed=5)
+    from_triplets = bootstrap_ci(model, None, items, idx=trip_idx, odd=trip_odd, n_boot=60, seed=5)
+    assert np.isfinite(from_pairs.samples).all()
+    np.testing.assert_array_equal(from_triplets.samples, from_pairs.samples)
+
+
+def test_one_resample_and_one_split_are_the_least_counts_allowed():
+    """Mutation audit (bootstrap.py and ceiling.py): ``check_count`` refusing its own bound (``n_boot=1`` and
+    ``n_splits=1``, which its message "a whole number >= 1" allows) passed: the tests tried only counts below it."""
+    human = human_similarity(_IDX4, _ODD4, 4)
+    assert bootstrap_ci(_S4, human, n_boot=1).samples.shape == (1,)
+    assert paired_bootstrap(_S4, _S4, human, n_boot=1).samples_a.shape == (1,)
+    assert split_half_ceiling(_IDX4, 4, 1, odd=_ODD4, participant=[0, 1, 0, 1]).r2_splits.shape == (1,)

@@ -456,10 +456,11 @@ def paired_bootstrap(
 
     The p-value is two-sided: twice the smaller tail fraction of differences at or beyond zero, (count + 1) / (n + 1)
     over the n resamples where the difference is defined, capped at 1. A difference of exactly 0 counts in both tails,
-    as the percentile interval does (p <= alpha when 0 lies outside the 1 - alpha interval): with few judgments most
-    resamples leave out the ones where the models differ, and p = 1 then means no evidence, not equal models (an exact
-    sign test of one differing judgment gives 1 as well; dropping the ties, as rsatoolbox's bootstrap_pair_tests
-    does, would call that one judgment significant).
+    as the percentile interval does (p <= alpha only when 0 lies outside the 1 - alpha interval; outside it, p can
+    pass alpha by up to 4/(n + 1): 25 of 1000 differences at -1, the rest at +1, give [0.95, 1] and p = 0.052):
+    with few judgments most resamples leave out the ones where the models differ, and p = 1 then means no evidence,
+    not equal models (an exact sign test of one differing judgment gives 1 as well; dropping the ties, as
+    rsatoolbox's bootstrap_pair_tests does, would call that one judgment significant).
     """
     n_boot = check_count(n_boot, "n_boot")
     idx, odd, design = _prepare(human, items, idx, odd, participant, over, ci, model_a)
