@@ -746,6 +746,28 @@ def test_a_trainer_built_directly_checks_the_seed_its_own_sampler_drew_the_clip_
     assert same.state.global_step == 4
 
 
+def test_a_trainer_built_directly_resumes_true_from_the_newest_complete_checkpoint(tmp_path, caplog) -> None:
+    """``BGSTrainer.train(resume_from_checkpoint=True)`` took transformers' newest ``checkpoint-N`` whatever its write:
+    after a kill while checkpoint-3 was written (its marker there, its ``trainer_state.json`` not yet) the resume was a
+    ``FileNotFoundError`` traceback. ``True`` is ``--resume_from_checkpoint last``: checkpoint-2, the newest complete
+    one, trains on to step 4, the cut one named in a warning; the cut folder given by name is refused in one line."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.models.loading import INCOMPLETE_MARKER
+    from bgs_hf.training.resume import checkpoint_complete
+
+    run = tmp_path / "r"
+    _own_trainer(run, 6, max_steps=3).train()
+    (run / "checkpoint-3" / "trainer_state.json").unlink()  # a kill during checkpoint-3's write
+    (run / "checkpoint-3" / INCOMPLETE_MARKER).touch()
+    with pytest.raises(BGSInputError, match=r"^checkpoint-3: checkpoint was not completely written"):
+        _own_trainer(run, 6, max_steps=4).train(resume_from_checkpoint=str(run / "checkpoint-3"))
+    resumed = _own_trainer(run, 6, max_steps=4)
+    with caplog.at_level("WARNING"):
+        resumed.train(resume_from_checkpoint=True)
+    assert "ignoring 1 incompletely written checkpoint: checkpoint-3" in caplog.text
+    assert resumed.state.global_step == 4 and checkpoint_complete(run / "checkpoint-3")
+
+
 @pytest.mark.parametrize("state, flags, seed, refused", [
     # an older bgs-hf's checkpoint (no sampler_seed): the flags' seeds of both runs, whatever this sampler's seed
     ({}, (42, None), 0, None),

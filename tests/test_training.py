@@ -2466,6 +2466,8 @@ def test_a_judgment_naming_a_clip_outside_the_data_is_refused_by_name(bad: int) 
     (ClipSetSampler, {"clips": [0, 4]}, r"^no training judgment has its three clips among the training clips$"),
     (ClipSetSampler, {"judgments": 0}, r"^no training clips to sample from \(is the train split empty\?\)$"),
     (PaperV1Sampler, {"judgments": 0}, r"^no training judgments \(is the train split empty\?\)$"),
+    # mutation audit: the bound on odd one past 2 passed (the odd cases were 5 and -1)
+    (ClipSetSampler, {"odd": 3}, r"^odd-one-out positions must be 0, 1 or 2, got 3$"),
 ])
 def test_either_sampler_refuses_clips_positions_and_counts_it_cannot_use(sampler: Any, change: dict[str, Any],
                                                                          message: str) -> None:
@@ -3645,3 +3647,146 @@ def test_a_run_inside_a_stream_cache_scope_takes_the_scopes_cache_unless_its_mem
         # the scope's cache itself, or none (0)
         assert (calls[0] is scope) if memory_cache_mb else (calls[0] == 0), (memory_cache_mb, calls)
         assert calls[1] == 0, "and off once train_bgs returns"
+
+
+# --- mutation audit of bgs_hf/training/trainer.py and sampler.py ---
+
+
+def _greedy_partition_by_hand(idx: np.ndarray, clips: np.ndarray, sizes: np.ndarray, rng: np.random.Generator,
+                              seed_judgments: int) -> list[list[int]]:
+    """One pass's clip sets by the rule the sampler documents, in plain loops: the set sizes in random order; each set
+    seeded with the clips of ``seed_judgments`` random judgments that no earlier set touched, then grown by the free
+    clip completing the most of those judgments, ties broken by the most brought to two of three clips, then at
+    random (the same generator calls, so the same draws)."""
+    judgments = [tuple(int(c) for c in row) for row in idx]
+    free = {int(c) for c in clips}
+    sets = []
+    for size in rng.permutation(sizes):
+        live = [j for j, row in enumerate(judgments) if set(row) <= free]  # no clip in an earlier set
+        chosen: list[int] = []
+        for j in rng.permutation(np.asarray(live, dtype=np.int64))[:seed_judgments]:
+            for c in judgments[j]:
+                if c in free and len(chosen) < size:
+                    chosen.append(c)
+                    free.discard(c)
+        while len(chosen) < size:
+            cand = sorted(free)
+            inside = [sum(c in chosen for c in judgments[j]) for j in live]
+            gain = [sum(n == 2 and c in judgments[j] for j, n in zip(live, inside)) for c in cand]
+            link = [sum(n == 1 and c in judgments[j] for j, n in zip(live, inside)) for c in cand]
+            score = np.array(gain) * (4 * len(judgments) + 1) + np.array(link) * 2 + rng.random(len(cand))
+            chosen.append(cand[int(np.argmax(score))])
+            free.discard(chosen[-1])
+        sets.append(chosen)
+    return sets
+
+
+def test_the_clip_sets_are_the_documented_greedy_partition_redrawn_by_hand(tiny: Any) -> None:
+    """Mutation audit: the set sizes taken in their fixed order (the smaller sets always the last steps), no seed
+    judgments, and a judgment with a clip in an earlier set still scoring links (in ``_GreedySet.add``, or never marked
+    so by ``_partition``) all passed: the tests checked that the sets partition the clips and beat random sets, which
+    each mutant's sets do too. Over three seeds and two epochs (sets of 5, 5, 4 and 4) the sets are those a plain-loop
+    redraw of the rule gives; with two passes an epoch, ``step_clip_counts`` has a count for each step (it had one
+    pass's: its minimum and maximum, all its callers read, were the same)."""
+    data, _ = tiny
+    train = data.split_items("train")
+    for seed in (0, 1, 2):
+        sampler, trip, _ = _train_sampler(data, clips_per_step=5, seed=seed)
+        assert sampler.set_sizes().tolist() == [5, 5, 4, 4]
+        for epoch in (0, 1):
+            want = _greedy_partition_by_hand(trip.idx, train, sampler.set_sizes(),
+                                             np.random.default_rng([seed, epoch, 0]), sampler.seed_judgments)
+            assert [s.tolist() for s in sampler.epoch_sets(epoch)] == want, (seed, epoch)
+    twice, _, _ = _train_sampler(data, clips_per_step=5, passes=2)
+    assert sorted(twice.step_clip_counts().tolist()) == sorted(len(s) for s in twice.epoch_sets(0)) and len(twice) == 8
+
+
+@pytest.mark.parametrize("sampler", [ClipSetSampler, PaperV1Sampler])
+def test_either_sampler_refuses_triplet_indices_not_shaped_n_by_3(sampler: Any) -> None:
+    """Four judgments given transposed, as three rows of first, second and third clips, were read row by row as
+    (0, 0, 3, 2), ...: judgments no one made (two of them catch trials, dropped) trained on without a word, where
+    ``human_similarity`` refuses that shape. A flat list of 12 indices is refused as the metrics refuse it."""
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    for bad in (idx.T, idx.reshape(-1)):
+        with pytest.raises(BGSInputError, match=rf"^triplet indices must have shape \(n, 3\), got {re.escape(str(bad.shape))}$"):
+            sampler((bad, odd), human)
+
+
+def test_evaluate_scores_the_split_its_prefix_names(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``evaluate(metric_key_prefix="test")`` scoring the validation set passed: ``train_bgs`` scores its
+    test split through ``score``, and no test evaluated a prefix other than ``eval``. Each prefix's metrics are its own
+    split's scores."""
+    from bgs_hf.training.api import _eval_sets
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    trainer.eval_sets = _eval_sets(data)
+    assert sorted(trainer.eval_sets) == ["eval", "test"]
+    scores = {prefix: trainer.score(*trainer.eval_sets[prefix]) for prefix in ("eval", "test")}
+    assert scores["eval"] != scores["test"]
+    for prefix, want in scores.items():
+        got = trainer.evaluate(metric_key_prefix=prefix)
+        assert {k: v for k, v in got.items() if k != "epoch"} == pytest.approx({f"{prefix}_{k}": v for k, v in want.items()})
+
+
+def test_a_trainer_given_its_arguments_by_position_fits_them_to_bgs(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: the arguments read by keyword only passed: every test built its BGSTrainer by keyword. Given as
+    ``Trainer``'s positions (model, args, data_collator, train_dataset), a plain TrainingArguments is fitted as one given
+    by keyword: its step descriptions are kept (the Trainer's ``remove_unused_columns`` was a KeyError 'epoch' at the
+    first step) and the best model is the one of highest validation RSA."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import build_loss
+    from bgs_hf.training.data import StepDataset
+    from bgs_hf.training.trainer import BGSTrainer
+
+    data, pix = tiny
+    sampler, _, _ = _train_sampler(data, clips_per_step=6)
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, per_device_train_batch_size=1, report_to="none")
+    assert args.remove_unused_columns and args.metric_for_best_model is None
+    trainer = BGSTrainer(tiny_peft_model(), args, BGSCollator(sampler, TensorClipStore(pix)), StepDataset(sampler),
+                         loss_fn=build_loss(BGSArguments()), clip_store=TensorClipStore(pix))
+    assert (args.remove_unused_columns, args.metric_for_best_model, args.greater_is_better) == (False, "eval_rsa", True)
+    batch = next(iter(trainer.get_train_dataloader()))  # the step items kept
+    assert trainer.compute_loss(trainer.model, batch).requires_grad
+
+
+def test_an_evaluation_log_leaves_the_training_window_to_the_next_training_log(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: the loss terms and counters added to every log, an evaluation's too, passed. An evaluation in the
+    middle of a logging window (``--eval_steps`` not a multiple of ``--logging_steps``) then took the window's steps:
+    its log held training terms, and the next training log's means left those steps out. Only a training log (one
+    with ``loss``) takes them, and a loss computed outside training (eval mode) is no training step."""
+    data, pix = tiny
+    model = tiny_peft_model()
+    trainer, sampler = _trainer(tmp_path, data, pix, model)
+    model.eval()
+    trainer.compute_loss(model, trainer.data_collator.collate_plan(sampler.plan(0, 0)))
+    assert trainer.counters.window == [] and set(trainer.bgs_totals.values()) == {0}
+    trainer.counters.window = [{"loss_local": 0.5}, {"loss_local": 0.3}]
+    trainer.log({"eval_rsa": 0.2})
+    assert "loss_local" not in trainer.state.log_history[-1] and len(trainer.counters.window) == 2
+    trainer.log({"loss": 1.0})
+    assert trainer.state.log_history[-1]["loss_local"] == pytest.approx(0.4) and trainer.counters.window == []
+
+
+def test_a_train_call_without_a_resume_starts_the_runs_clock_at_zero(tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``train`` keeping the time an earlier call carried from a resumed checkpoint passed: every test
+    trained each trainer once. After a call that resumed a checkpoint of an older bgs-hf (its time unknown), a call
+    that trains from the start times the run from zero: its training time is known again."""
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model(), max_steps=1, save_strategy="no")
+    trainer.train_seconds_before = None  # what resuming a checkpoint that recorded no training time leaves
+    trainer.train()
+    assert trainer.train_seconds_before == 0.0 and trainer.run_train_seconds() is not None
+
+
+def test_paper_v1_keeps_its_one_step_when_it_has_fewer_clips_than_processes() -> None:
+    """Mutation audit: a last batch joining the one before it when there is none passed (every test had two steps or
+    more), and so did one joining it without the local term (whose steps embed no batch). Two judgments in one step of
+    6 clips, for 8 processes: the step stays (0 steps an epoch was numpy's "zero-size array" from the process-count
+    check, where the run is refused in one line); nine judgments without the local term stay steps of 4, 4 and 1."""
+    triplets, human = _hand_judgments(_FOUR_JUDGMENTS[:2])
+    v1 = PaperV1Sampler(triplets, human, rsa_per_epoch=0, min_step_clips=8)
+    assert len(v1) == 1 and v1.step_clip_counts().tolist() == [6]
+    nine, human = _hand_judgments([*_FOUR_JUDGMENTS, *_FOUR_JUDGMENTS, (0, 2, 4)])
+    assert len(PaperV1Sampler(nine, human, use_local=False, rsa_per_epoch=3, min_step_clips=8)) == 3

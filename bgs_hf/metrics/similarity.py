@@ -129,11 +129,7 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
         idx, odd = idx.idx, idx.odd
     if odd is None:
         raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
-    idx, odd = whole_numbers(idx, "triplet indices"), whole_numbers(odd, "odd")
-    if idx.shape == (0,):  # an empty list of judgments, as an empty (0, 3) array
-        idx = idx.reshape(0, 3)
-    if idx.ndim != 2 or idx.shape[1] != 3:
-        raise BGSInputError(f"triplet indices must have shape (n, 3), got {idx.shape}")
+    idx, odd = triplet_indices(idx), whole_numbers(odd, "odd")
     if odd.shape != (idx.shape[0],):
         raise BGSInputError(f"odd must have shape ({idx.shape[0]},), got {odd.shape}")
     if odd.size and (odd.min() < 0 or odd.max() > 2):
@@ -157,6 +153,18 @@ def whole_numbers(values: Any, what: str) -> np.ndarray:
         if not whole.all():
             raise BGSInputError(f"{what} must be whole numbers, got {arr[~whole].ravel()[0]}")
     return arr.astype(np.int64)
+
+
+def triplet_indices(idx: Any) -> np.ndarray:
+    """Triplet indices as an int64 ``(n, 3)`` array (an empty list as ``(0, 3)``), refused in one line in any other
+    shape: reshaped, three rows of first, second and third clips (the indices transposed) read as judgments no one
+    made."""
+    idx = whole_numbers(idx, "triplet indices")
+    if idx.shape == (0,):  # an empty list of judgments, as an empty (0, 3) array
+        idx = idx.reshape(0, 3)
+    if idx.ndim != 2 or idx.shape[1] != 3:
+        raise BGSInputError(f"triplet indices must have shape (n, 3), got {idx.shape}")
+    return idx
 
 
 def item_indices(items: Any) -> np.ndarray:

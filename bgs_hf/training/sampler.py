@@ -23,7 +23,7 @@ import numpy as np
 
 from bgs_hf.errors import BGSInputError, BGSSettingError
 from bgs_hf.metrics.bootstrap import check_count
-from bgs_hf.metrics.similarity import drop_catch_trials, whole_numbers
+from bgs_hf.metrics.similarity import drop_catch_trials, triplet_indices, whole_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +130,15 @@ def _judgments_inside_clips(idx: np.ndarray, odd: np.ndarray, clips: np.ndarray,
 def _as_arrays(triplets: Any, n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """(idx, odd) from a TripletArrays or an ``(idx, odd)`` tuple, refused unless over clips ``0..n_items-1`` with
     positions 0-2 (paper-v1 took clip 9 of 4 to its first step's IndexError, and odd 5 into its steps), in whole
-    numbers as the metrics take them (clip 1.7 was trained as clip 1, odd 1.7 as 1). Catch trials (a triplet that
+    numbers and shape ``(n, 3)`` as the metrics take them (clip 1.7 was trained as clip 1, odd 1.7 as 1; the indices
+    transposed, ``(3, n)``, were reshaped into judgments no one made). Catch trials (a triplet that
     repeats a clip) are dropped with a logged count, as the metrics and ``data.triplets()`` drop them: paper-v1
     trained on them, a free win (a clip is most similar to itself)."""
     if hasattr(triplets, "idx") and hasattr(triplets, "odd"):
         idx, odd = triplets.idx, triplets.odd
     else:
         idx, odd = triplets
-    idx = whole_numbers(idx, "triplet indices").reshape(-1, 3)
+    idx = triplet_indices(idx)
     odd = whole_numbers(odd, "odd").reshape(-1)
     if len(idx) != len(odd):
         raise BGSInputError(f"{len(idx)} triplets but {len(odd)} odd-one-out positions")
@@ -305,7 +306,8 @@ class ClipSetSampler:
         return len(self._sizes) * self.passes
 
     def step_clip_counts(self) -> np.ndarray:
-        """Gradient clips of each step of an epoch (a run needs at least one per process)."""
+        """Gradient clips of the steps of an epoch, one count a step (a run needs at least one per process); each
+        pass's set sizes, not in step order, which each pass draws anew (:meth:`_partition`)."""
         return np.tile(self.set_sizes(), self.passes)
 
     def set_sizes(self) -> np.ndarray:

@@ -34,7 +34,6 @@ from accelerate.utils import DistributedDataParallelKwargs
 from torch.nn.parallel import DistributedDataParallel
 from transformers import EarlyStoppingCallback, Trainer, TrainerState
 from transformers.trainer_callback import ExportableState, ProgressCallback
-from transformers.trainer_utils import get_last_checkpoint
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import write_text_atomic
@@ -62,7 +61,7 @@ from bgs_hf.training.resume import (
     checkpoint_step,
     planned_max_steps,  # noqa: F401 - re-exported
     read_bgs_state,
-    resolve_resume,  # noqa: F401 - re-exported
+    resolve_resume,
     sampler_seed,
 )
 from bgs_hf.training.sampler import shard_rows
@@ -198,11 +197,13 @@ class BGSTrainer(Trainer):
 
     def train(self, resume_from_checkpoint: str | bool | None = None, *args: Any, **kwargs: Any) -> Any:
         """``Trainer.train``; a resumed checkpoint sets :attr:`train_seconds_before` (:meth:`_load_from_checkpoint`).
+        ``resume_from_checkpoint`` is read as ``--resume_from_checkpoint`` (:func:`resolve_resume`): ``True`` (or
+        ``"last"``) is the newest COMPLETE ``checkpoint-N`` (transformers' newest folder was one a kill cut short, a
+        ``FileNotFoundError`` for its ``trainer_state.json``), and a folder not completely written is refused in one line.
         A resume must take the run's steps (:func:`check_resume_schedule`), checked before anything loads: a trainer
         built by a user's own code resumed with another step size, accumulation or seed without a word. The clip sets'
         seed is the sampler's own, as its checkpoints record it (a user's sampler need not take ``args.data_seed``)."""
-        checkpoint = get_last_checkpoint(self.args.output_dir) if resume_from_checkpoint is True \
-            else resume_from_checkpoint  # True: the folder transformers resumes from (None: its own error follows)
+        checkpoint = resolve_resume(resume_from_checkpoint, self.args.output_dir)
         if checkpoint and isinstance(self.train_dataset, StepDataset) and str(checkpoint) != self.schedule_checked:
             check_resume_schedule(checkpoint, len(self.train_dataset.sampler), self.args, self.bgs_info.get("recipe"),
                                   self._world_size(), sampler_seed(self.train_dataset.sampler))
@@ -210,7 +211,7 @@ class BGSTrainer(Trainer):
         self.world_sizes = self._own_world_size()
         self._clock.started = None
         try:
-            return super().train(resume_from_checkpoint, *args, **kwargs)
+            return super().train(checkpoint, *args, **kwargs)
         except BaseException:
             self._close_step_bars()
             raise
