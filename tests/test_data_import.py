@@ -206,6 +206,22 @@ def test_import_reads_captions_per_video_with_the_tables_name_rules(tmp_path: Pa
                      "'b.mp4'? names are case-sensitive)"]
 
 
+def test_the_import_summary_names_the_files_its_problems_lie_in(tmp_path: Path, capsys) -> None:
+    """Every problem in --captions, --ratings or --test-videos ended in "N problems found in judgments.csv; nothing
+    written", sending the user to a table with nothing wrong in it: the summary names the files the problems name."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    captions, ratings = tmp_path / "captions.csv", tmp_path / "ratings.csv"
+    captions.write_text("video,caption\nb.mp4,\nc.mp4,  \n", encoding="utf-8")
+    ratings.write_text("video,valence\nb.mp4,high\n", encoding="utf-8")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "a"), "--captions", str(captions)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"2 problems found in {captions}; nothing written"
+    table.write_text(table.read_text(encoding="utf-8").replace("b.mp4", "B.mp4", 1), encoding="utf-8")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "b"), "--captions", str(captions),
+                "--ratings", str(ratings)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (f"4 problems found in {table}, {captions}, {ratings}; "
+                                                        "nothing written")
+
+
 def test_captions_keep_their_caption_index_order_and_two_video_columns_are_refused(tmp_path: Path) -> None:
     """The release's captions.csv orders a clip's captions by `caption_index` (`--caption first` embeds the first),
     but `--captions` kept file order: a sorted or shuffled file gave another first caption. A CSV with both `video` and

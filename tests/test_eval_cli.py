@@ -412,6 +412,25 @@ def test_an_older_run_without_video_fingerprints_is_warned_about_when_its_test_c
     np.testing.assert_array_equal(scored.splits["test"], same.splits["test"])  # the run's splits stay
 
 
+def test_an_older_runs_test_row_scored_on_another_split_is_no_count_to_compare(tmp_path):
+    """Mutation audit of suite.py: a run's metrics.json whose ``test`` row records another split (``"split": "val"``)
+    counted other clips' judgments, which says nothing about the data: no warning (a mutant comparing its count anyway
+    passed). The same row on the test split with another count than the data's warns."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import _counts_differ
+
+    (tmp_path / "run_config.json").write_text("{}")
+    data = SimpleNamespace(name="d", triplets=lambda split: [0] * 7)  # 7 test judgments here
+    notes = {}
+    for split in ("val", "test"):
+        (tmp_path / "metrics.json").write_text(json.dumps({"test": {"n_judgments": 9, "split": split}}))
+        notes[split] = _counts_differ(tmp_path, data)
+    assert notes["val"] is None
+    assert notes["test"].startswith("d may not be the data this run trained on: its metrics.json counted 9 judgments "
+                                    "on its test clips, this data holds 7 on them")
+
+
 def test_a_run_folder_given_to_run_suite_is_scored_on_its_own_splits(tiny_sets, tmp_path):
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite
@@ -920,6 +939,35 @@ def test_a_scored_split_without_judgments_is_refused_before_any_model_loads(tiny
     with pytest.raises(BGSInputError, match=f"^{re.escape(said)}$"):
         run_suite(dataclasses.replace(data, splits=splits), "tiny-random-videomae", str(tmp_path / "no-run"),
                   out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5)
+    assert loaded == []
+    assert not (tmp_path / "ev").exists()
+
+
+@pytest.mark.parametrize("shape", ["other split", (4, 2)])
+def test_a_given_language_similarity_not_over_the_scored_clips_is_refused_before_any_model_loads(
+        tiny_sets, tmp_path, monkeypatch, shape):
+    """``run_suite(language_sim=...)`` of the test clips while scoring ``split="val"`` (or no square matrix at all)
+    was refused by the fit only once every model had embedded the clips, though the docstring says every input is
+    checked before any video model loads. Now one line first, naming the shape wanted."""
+    import re
+
+    from bgs_hf.data import load
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    n_test, n_val = len(data.splits["test"]), len(data.splits["val"])
+    assert n_test != n_val
+    sim = np.eye(n_test) if shape == "other split" else np.ones(shape)
+    loaded = _record_loads(monkeypatch)
+    said = (f"language_sim has shape {sim.shape}: it must be the caption similarity of the {n_val} scored 'val' clips "
+            f"({n_val}×{n_val}, in the split's order) or of all {data.n_clips} clips ({data.n_clips}×{data.n_clips}); "
+            "nothing was embedded")
+    for analyses in (("fit",), ("partition",)):
+        with pytest.raises(BGSInputError, match=f"^{re.escape(said)}$"):
+            run_suite(data, "tiny-random-videomae", None, out_dir=tmp_path / "ev", split="val", analyses=analyses,
+                      language_sim=sim, n_boot=5)
     assert loaded == []
     assert not (tmp_path / "ev").exists()
 
@@ -1528,7 +1576,10 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     number of evaluation.json must equal the metric recomputed from that model's rows of the scored clips. A
     mixed-up model, a row misaligned when train clips are embedded beside the test clips, a swapped paired
     difference, a ceiling drawn with another seed or one motion control for all three passed every other test; so did
-    the motion table's unaltered row with its 3-way and 2-way accuracies swapped, and fit.png's bars swapped."""
+    the motion table's unaltered row with its 3-way and 2-way accuracies swapped, and fit.png's bars swapped. Round 8
+    (audit of suite.py): the fit's paired comparisons drawn with another seed or half the resamples (only their
+    difference was checked), fit.png's chance lines of 3-way and 2-way swapped, its error bars from the ceiling's range
+    or its ceiling band dropped, partition.png calling simulated observers human, and a motion bar that never moved."""
     monkeypatch.setattr("bgs_hf.metrics.ceiling.MIN_CEILING_PAIRS", 1)  # the plumbing of a ceiling too thin to report
     from types import SimpleNamespace
 
@@ -1588,8 +1639,19 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     plotted: dict = {}  # figure file -> the bars it was given
     bars = suite._plot_bars
     panels: dict = {}  # figure file -> its axes' groups
+    drawn: dict = {}  # figure file -> every keyword it was drawn with
     monkeypatch.setattr(suite, "_plot_bars", lambda groups, path, **k: (
-        plotted.update({path.name: groups}), panels.update({path.name: k.get("panels")}), bars(groups, path, **k))[2])
+        plotted.update({path.name: groups}), panels.update({path.name: k.get("panels")}), drawn.update({path.name: k}),
+        bars(groups, path, **k))[3])
+    import bgs_hf.eval.partition as partition_module
+
+    partition_drawn: list = []  # plot_partition's keywords
+    plot_partition = partition_module.plot_partition
+    monkeypatch.setattr(partition_module, "plot_partition", lambda parts, path, **k: (
+        partition_drawn.append(k), plot_partition(parts, path, **k))[1])
+    progress_bars: list = []  # every tqdm bar the suite made itself (the motion controls')
+    made = suite.tqdm
+    monkeypatch.setattr(suite, "tqdm", lambda *a, **k: (progress_bars.append(made(*a, **k)), progress_bars[-1])[1])
     built: list = []
     build = SplitHumans.build.__func__
     monkeypatch.setattr(SplitHumans, "build", classmethod(
@@ -1614,6 +1676,20 @@ def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_cli
     fit_r2 = {key: r2(cosine_similarity_matrix(table[m][ti]), test.human, ti) for key, m in key_of.items()}
     assert res["paired"]["bgs - pretrained"]["r2"]["diff"] == pytest.approx(fit_r2["bgs"] - fit_r2["pretrained"])
     assert res["paired"]["bgs - ctl"]["r2"]["diff"] == pytest.approx(fit_r2["bgs"] - fit_r2["ctl"])
+    # each comparison whole: the fit's paired_comparison of the two models' own scored rows on the same 20 resamples,
+    # seed 5 (drawn with another seed or 10 resamples passed)
+    for other in ("pretrained", "ctl"):
+        want = paired_comparison(table["fake-bgs"][ti], table[key_of[other]][ti], test, n_boot=20, seed=5)
+        got = res["paired"][f"bgs - {other}"]
+        assert {s: {k: pytest.approx(x) for k, x in v.items()} for s, v in want.items()} == got, other
+    # fit.png: the ceiling and its range over R², chance 1/3 over the 3-way and 1/2 over the 2-way accuracy, each
+    # model's R² interval as its error bar
+    assert drawn["fit.png"]["refs"] == {"R²": ("noise ceiling", test.ceiling_r2, test.ceiling_ci),
+                                        "3-way acc": ("chance", 1 / 3, None), "2-way acc": ("chance", 1 / 2, None)}
+    assert drawn["fit.png"]["errors"] == {n: {"R²": pytest.approx(f["r2_ci"])} for n, f in res["fit"].items()}
+    assert data.simulated_observers and [k["simulated"] for k in partition_drawn] == [True]
+    # the motion bar: one step per model and control, 2 x 3, each taken
+    assert [(bar.total, bar.n) for bar in progress_bars] == [(2 * len(MOTION_CONTROLS), 2 * len(MOTION_CONTROLS))]
     # layers: chosen on val, each row's own features, the output row the model's own embedding
     val = SplitHumans.build(data, "val", ceiling=False)
     for key in ("pretrained", "bgs"):
@@ -1775,6 +1851,9 @@ def test_the_suite_records_each_models_width_its_resample_counts_and_scores_cont
     assert (res["n_boot"], res["n_perm"]) == (20, 9)
     # the split's observed pairs: those of its own judgments, not of every clip embedded (train clips beside it)
     assert res["n_pairs"] == len({tuple(sorted(pair)) for t in test.trip.idx.tolist() for pair in combinations(t, 2)})
+    # the split's judgments: those whose three clips all lie in it, counted by hand (7 beside 10 clips here: the clip
+    # count recorded as the judgment count passed)
+    assert res["n_judgments"] == int(np.isin(data.triplets().idx, test.items).all(axis=1).sum()) != res["n_clips"]
     saved = np.load(tmp_path / "ev" / TEST_EMBEDDINGS_NAME)
     assert saved["items"].tolist() == test.items.tolist() and len(test.items) < data.n_clips
     assert res["n_clips"] == len(test.items) == len(data.splits["test"])
@@ -1783,6 +1862,40 @@ def test_the_suite_records_each_models_width_its_resample_counts_and_scores_cont
     # every fit row carries the same keys: the language row, scored by behavioural_fit apart, had no ceiling_r2_ci
     assert {k: sorted(f) for k, f in res["fit"].items()} == {k: sorted(res["fit"]["bgs"]) for k in res["fit"]}
     assert res["fit"]["language"]["ceiling_r2_ci"] == res["fit"]["bgs"]["ceiling_r2_ci"] == test.ceiling_ci
+
+
+def test_a_suite_scored_on_val_says_val_in_its_figures_and_records_the_vals_ceiling_range_low_then_high(
+        tiny_sets, tmp_path, monkeypatch):
+    """Mutation audit of suite.py: every suite test scored the test split, whose tiny ceiling range is one point (1.0
+    to 1.0), so fit.png's title and motion.png's axis saying "test clips" whatever split was scored, and the header's
+    ceiling range recorded high then low, passed. Scored on val (its range 0.44 to 0.86 here), each says val."""
+    monkeypatch.setattr("bgs_hf.metrics.ceiling.MIN_CEILING_PAIRS", 1)  # the plumbing of a ceiling too thin to report
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.embed as embed
+    import bgs_hf.eval.suite as suite
+    from bgs_hf.data import load
+    from bgs_hf.eval.fit import SplitHumans
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(2)
+    table = {m: rng.normal(size=(data.n_clips, 6)) for m in ("fake-pre", "fake-bgs")}
+    monkeypatch.setattr(embed, "embed_clips", lambda model, data_, items, cache=None, *, transform=None, **_: (
+        table[model.spec.name][np.asarray(items)][:, : 6 if transform is None else 4]))
+    drawn: dict = {}  # figure file -> every keyword it was drawn with
+    bars = suite._plot_bars
+    monkeypatch.setattr(suite, "_plot_bars", lambda groups, path, **k: (drawn.update({path.name: k}),
+                                                                         bars(groups, path, **k))[1])
+    model = {m: SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=m)) for m in table}
+    val = SplitHumans.build(data, "val", seed=0)
+    lo, hi = val.ceiling_ci
+    assert lo < hi  # a range that is not one point: reversed, it reads otherwise
+    res = suite.run_suite(data, model["fake-pre"], model["fake-bgs"], out_dir=tmp_path / "ev", split="val", seed=0,
+                          n_boot=5, language_sim=np.eye(len(val.items)), analyses=("fit", "motion"))
+    assert (res["split"], res["noise_ceiling_ci"]) == ("val", [pytest.approx(lo), pytest.approx(hi)])
+    assert drawn["fit.png"]["title"] == "Behavioural fit (val clips)"
+    assert drawn["motion.png"]["ylabel"] == "R² (signed Spearman², val clips)"
 
 
 def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second_minus_first(tiny_sets, monkeypatch):
@@ -2713,6 +2826,24 @@ def test_the_suites_own_language_row_embeds_the_captions_it_was_asked_for_and_sa
                   analyses=("fit",), language_config=config, n_boot=5)
     assert reached.value.args[0] is config
     assert _language_reference(config)["caption"] == "mean"
+    # computed, the row is recorded with the config used (the default's "first" recorded passed), and the partition
+    # alone computes it too (a mutant computing it for the fit only left the partition "no language row")
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.baselines.language import model_label
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(data.n_clips, 4))
+    monkeypatch.setattr(language, "language_similarity", lambda captions, config=None, **_: cosine_similarity_matrix(
+        rng.normal(size=(len(captions), 3))))
+    monkeypatch.setattr(embed, "embed_clips", lambda model, data_, items, cache=None, **_: table[np.asarray(items)])
+    model = SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name="fake"))
+    res = run_suite(data, model, out_dir=tmp_path / "fit", analyses=("fit",), language_config=config, n_boot=5)
+    assert res["language_reference"] == {"model": model_label(None), "caption": "mean"} and "language" in res["fit"]
+    res = run_suite(data, model, out_dir=tmp_path / "partition", analyses=("partition",), language_config=config,
+                    n_boot=5)
+    assert "shared" in res["partition"]["pretrained"]  # partitioned, not skipped
 
 
 def test_a_motion_control_that_collapses_the_embeddings_is_not_scored(tiny_sets, tmp_path, monkeypatch):

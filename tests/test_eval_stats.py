@@ -1430,6 +1430,11 @@ def test_a_probe_needs_at_least_one_permutation() -> None:
         permutation_pearson(pred, y, n_perm=0)
     with pytest.raises(BGSInputError, match=r"n_perm must be a whole number >= 1, got 0"):
         run_suite("no-such-data", "no-such-backbone", out_dir="no-such-folder", analyses=("probes",), n_perm=0)
+    # without the probes n_perm is unused and not refused (a mutant refusing it for every analysis passed): the next
+    # check, the data that does not exist, is what stops this call
+    with pytest.raises(BGSInputError) as refused:
+        run_suite("no-such-data", "no-such-backbone", out_dir="no-such-folder", analyses=("fit",), n_perm=0)
+    assert "n_perm" not in str(refused.value)
 
 
 def test_attribute_probes_train_on_train_clips_and_score_test_clips_row_by_row():

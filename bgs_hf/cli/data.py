@@ -360,7 +360,8 @@ def run_import(args: argparse.Namespace) -> int:
     for err in problems:
         print(f"problem: {err}")
     if problems or data is None:
-        print(f"{count(count_problems(problems), 'problem')} found in {args.table}; nothing written")
+        print(f"{count(count_problems(problems), 'problem')} found in {_files_with_problems(problems, args.table)}; "
+              "nothing written")
         return 1
     # the table's name as typed (through a symlink, not its target's), as read_triplet_table records it
     source_info = replace(default_card_info(data), pretty_name=args.out.name)
@@ -368,6 +369,17 @@ def run_import(args: argparse.Namespace) -> int:
     _print_imported(data, args, out)
     print(f"next: bgs-hf data validate {out}")
     return 0
+
+
+def _files_with_problems(problems: list[BGSInputError], table: Path) -> str:
+    """The files an import's problems lie in, in the order first named (the table as typed; a problem naming no file
+    counts as the table's): the summary named the trials CSV alone when every problem was in --captions, --ratings
+    or --test-videos."""
+    named: dict[Path, Path] = {}
+    for err in problems:
+        path = table if err.path is None else err.path
+        named.setdefault(path.resolve(), table if path.resolve() == table.resolve() else path)
+    return ", ".join(map(str, named.values())) or str(table)
 
 
 def _print_imported(data, args: argparse.Namespace, out: Path) -> None:  # noqa: ANN001

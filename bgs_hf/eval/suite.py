@@ -460,7 +460,8 @@ def run_suite(
     evaluation). ``seed`` draws bootstraps, permutations and the ceiling's split-halves (default: a run
     folder's training seed, else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g.
     ``{"language-distilled": run_dir}``) scored beside BGS. ``language_sim``: caption similarity over the split's
-    clips (computed with the default language baseline when omitted); ``language_config``: its sentence model and
+    clips, in its order, or over every clip (computed with the default language baseline when omitted; another shape
+    is refused before any model loads); ``language_config``: its sentence model and
     captions (a model named there that cannot load is refused before any video model loads; the default's failure
     skips the row, the reason in ``language_skipped``). ``embedded``: per model name, ``(clips, embeddings)`` the
     caller has already (a training run's test scoring, ``TrainResult.embeddings["test"]``; ``clips`` index ``data``'s
@@ -518,6 +519,8 @@ def run_suite(
     language_skipped = None
     if ("fit" in analyses or "partition" in analyses) and language_sim is None:
         language_sim, language_skipped = _language_similarity(data, scored.items, language_config)
+    elif "fit" in analyses or "partition" in analyses:
+        _check_language_sim(language_sim, data, scored)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if cache is None:
@@ -623,6 +626,17 @@ def _refuse_controls_trained_on_scored_clips(controls: dict[str, Any], data: Any
         if len(seen):
             raise BGSInputError(f"control {name!r} trained on {len(seen)} of the {scored.split!r} clips scored here: "
                                 "train it on the same splits as the fine-tuned run", path=m)
+
+
+def _check_language_sim(language_sim: Any, data: Any, scored: Any) -> None:
+    """Refuse a given caption similarity that is not over the scored clips (the test split's matrix with
+    ``split="val"``): the fit and the partition refused it only once every model had embedded the clips."""
+    shape = np.shape(language_sim)
+    n, n_all = len(scored.items), data.n_clips
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] not in (n, n_all):
+        raise BGSInputError(f"language_sim has shape {shape}: it must be the caption similarity of the {n} scored "
+                            f"{scored.split!r} clips ({n}×{n}, in the split's order) or of all {n_all} clips "
+                            f"({n_all}×{n_all}); nothing was embedded")
 
 
 def _language_similarity(data: Any, items: np.ndarray, config: Any) -> tuple[np.ndarray | None, str | None]:
