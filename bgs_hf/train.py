@@ -8,7 +8,7 @@ TrainingArguments defaults (see ``bgs_hf.training.args.BGS_TRAINING_DEFAULTS``);
 
 Examples::
 
-    bgs-hf train --data runs/socialshapes --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20
+    bgs-hf train --data /tmp/ss --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20
     accelerate launch --multi_gpu --num_processes 8 -m bgs_hf.train --data DIR --backbone vjepa2 --output-dir runs/v --bf16
 """
 
@@ -53,7 +53,7 @@ def build_parser(argv: list[str] | None = None) -> Any:
             "bgs-hf train --data /tmp/ss --backbone bgs-tiny-conv3d-fg --output-dir runs/ss",
             "bgs-hf train --data /tmp/ss --output-dir runs/ss --learning_rate 2e-3 --num_train_epochs 20 "
             "--head_dropout 0 --val_fraction 0 --early_stopping_patience 0",
-            "bgs-hf train --data runs/socialshapes --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20",
+            "bgs-hf train --data /tmp/ss --backbone tiny-random-videomae --output-dir /tmp/run --max_steps 20",
             "accelerate launch --multi_gpu --num_processes 8 -m bgs_hf.train --data DIR --backbone vjepa2 --output-dir runs/v --bf16",
         ) + "\n\nEvery flag takes '_' or '-' (--output_dir, --output-dir). --resume_from_checkpoint last resumes "
         "from the output folder's highest-step complete checkpoint. -v (--verbose) gives debug logging.\n\n" + EXIT_STATUS)

@@ -218,7 +218,7 @@ def test_the_import_summary_names_the_files_its_problems_lie_in(tmp_path: Path, 
     table.write_text(table.read_text(encoding="utf-8").replace("b.mp4", "B.mp4", 1), encoding="utf-8")
     assert cli(["data", "import", str(table), str(videos), str(tmp_path / "b"), "--captions", str(captions),
                 "--ratings", str(ratings)]) == 1
-    assert capsys.readouterr().out.splitlines()[-1] == (f"4 problems found in {table}, {captions}, {ratings}; "
+    assert capsys.readouterr().out.splitlines()[-1] == (f"4 problems found in {table}, {captions} and {ratings}; "
                                                         "nothing written")
 
 
@@ -1285,3 +1285,28 @@ def test_a_test_videos_line_is_a_header_only_when_no_video_and_a_number_is_no_od
     assert [str(p) for p in problems] == [
         f"test.txt row 2: no video '2' in {videos} (give paths relative to the video folder, e.g. 'sub/clip.mp4', "
         "or pass --skip-missing-videos to drop the lines naming it)"]
+
+
+def test_the_last_line_names_the_file_the_problems_lie_in(tmp_path: Path, capsys) -> None:
+    """`data import` ends with "N problems found in FILE": it named the trials table whatever file held them, so a
+    bad --ratings header was "1 problem found in judgments.csv" under a problem line naming ratings.csv."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,valence,Rating\nb.mp4,2,3\n", encoding="utf-8")
+    args = ["data", "import", str(table), str(videos), str(tmp_path / "ds"), "--test-fraction", "0.4"]
+    assert cli([*args, "--ratings", str(ratings)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"1 problem found in {ratings}; nothing written"
+    bad_table = _csv(tmp_path, [*_trials(), "P9,1,b.mp4,c.mp4,nowhere.mp4,b.mp4,1000"])
+    assert cli([*args, "--ratings", str(ratings)]) == 1  # one problem in each file: both named, the table first
+    assert capsys.readouterr().out.splitlines()[-1] == f"2 problems found in {bad_table} and {ratings}; nothing written"
+
+
+def test_the_summary_of_a_one_participant_study_says_participant(tmp_path: Path, capsys) -> None:
+    """A study of one participant was summed up as "60 judgments from 1 participants"."""
+    listing = tmp_path / "test_videos.txt"
+    listing.write_text("\n".join(TEST_SET) + "\n", encoding="utf-8")
+    rows = ["P0" + row[row.index(","):] for row in _set_trials()]
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(out),
+                "--test-videos", str(listing)]) == 0
+    assert f"wrote {out}: 8 clips (5 train, 3 test), 60 judgments from 1 participant" in capsys.readouterr().out.splitlines()

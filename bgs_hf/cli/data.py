@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -336,6 +337,20 @@ def _triplet_columns(args: argparse.Namespace):  # noqa: ANN202
                           rt=args.rt or None, rt_unit_s=0.001 if args.rt_ms else 1.0, session=args.session or None)
 
 
+def _files_with_problems(problems: list[BGSInputError], table: Path) -> str:
+    """The files `data import`'s problems lie in, as its last line names them: the trials table (as typed) for its own
+    problems and those naming no file, and each other file a problem names (a --ratings, --captions or --test-videos
+    file, the video folder), in the order first met. The line named the table alone: a bad --ratings header was
+    "found in judgments.csv"."""
+    names: list[str] = [] if problems else [str(table)]
+    for problem in problems:
+        path = problem.path
+        name = str(table) if path is None or os.path.abspath(path) == os.path.abspath(table) else str(path)
+        if name not in names:
+            names.append(name)
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def run_import(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -371,24 +386,13 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _files_with_problems(problems: list[BGSInputError], table: Path) -> str:
-    """The files an import's problems lie in, in the order first named (the table as typed; a problem naming no file
-    counts as the table's): the summary named the trials CSV alone when every problem was in --captions, --ratings
-    or --test-videos."""
-    named: dict[Path, Path] = {}
-    for err in problems:
-        path = table if err.path is None else err.path
-        named.setdefault(path.resolve(), table if path.resolve() == table.resolve() else path)
-    return ", ".join(map(str, named.values())) or str(table)
-
-
 def _print_imported(data, args: argparse.Namespace, out: Path) -> None:  # noqa: ANN001
     """What `data import` wrote, as stored: not the in-memory repr (with a val carve-out the dataset does not store);
     and the judgments no split can use."""
     n_test = len(data.split_items("test"))
     # n_participants counts the column's array at once (a set of the column read it row by row)
     print(f"wrote {out}: {data.n_clips} clips ({data.n_clips - n_test} train, {n_test} test), {len(data.judgments)} "
-          f"judgments from {data.n_participants} participants")
+          f"judgments from {count(data.n_participants, 'participant')}")
     if args.captions is not None:
         n_captioned = sum(bool(c) for c in data.clips["captions"])
         print(f"captions: {n_captioned} of {data.n_clips} clips have at least one")
