@@ -395,6 +395,8 @@ def test_train_bgs_writes_the_run_folder_and_loads_the_best_adapter(tmp_path, ti
     for k in best_w:
         torch.testing.assert_close(best_w[k], final_w[k])
     assert metrics["val"]["rsa_spearman"] == pytest.approx(state["best_metric"], abs=1e-9)
+    # metrics.json's record of the selection is the Trainer's (mutation audit: another state field passed)
+    assert (metrics["metric_for_best_model"], metrics["best_metric"]) == ("eval_rsa", state["best_metric"])
     # best epoch not the last one (on this stack epoch 1, whose RSA epoch 4 ties; a tie used to skip this check):
     # the load mattered, the head in modules_to_save included
     last_ckpt = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
@@ -990,6 +992,10 @@ def test_resuming_with_other_splits_is_refused(tmp_path, tiny):
     swapped = dataclasses.replace(data, splits={**data.splits, "train": np.concatenate([train[1:], val[:1]]),
                                                 "val": np.concatenate([val[1:], train[:1]])})
     ckpt = sorted(part.output_dir.glob("checkpoint-*"))[-1]
+    from bgs_hf.training.api import _check_resumed_splits
+
+    # the run's clips listed in another order are its splits (mutation audit: compared unsorted, it passed)
+    _check_resumed_splits(ckpt, dataclasses.replace(data, splits={k: v[::-1] for k, v in data.splits.items()}))
     with pytest.raises(BGSInputError, match="other splits than the run recorded.*--seed"):
         _run(tmp_path, (swapped, pix), "r", num_train_epochs=2, eval_strategy="no",
              resume_from_checkpoint=str(ckpt))
@@ -1867,6 +1873,8 @@ def test_activation_checkpointing_kwargs_reach_the_model_the_run_builds(tmp_path
     ``gradient_`` spelling) was dropped and every layer was checkpointed."""
     res = _videomae_run(tmp_path, tiny, "run", **{flag: True, f"{flag}_kwargs": {"every_n_layers": 2}})
     assert _checkpointed_layers(res.model) == [True, False]
+    # the Trainer's own hook is off under either spelling (mutation audit: `gradient_checkpointing` left on passed)
+    assert not res.trainer.args.activation_checkpointing and not res.trainer.args.gradient_checkpointing
 
 
 def test_a_model_override_is_checkpointed_when_the_run_asks(tmp_path, tiny):
@@ -2229,6 +2237,12 @@ def test_run_settings_take_their_own_bounds(tmp_path: Path, tiny: Any) -> None:
     whole = dataclasses.replace(config(0), data=DataArguments(data="tiny", val_fraction=1.0))
     with pytest.raises(BGSInputError, match=r"--val_fraction must be in \[0, 1\), got 1.0$"):
         check_train_config(whole)
+    # an Adam beta of exactly 1 is torch's "Invalid beta parameter" once the model is built; an optimizer that never
+    # reads the betas (SGD) leaves them unchecked (mutation audit: `<= 1`, and the check for every optimizer, passed)
+    beta_one = {**config(0).training, "adam_beta2": 1.0}
+    with pytest.raises(BGSInputError, match=r"--adam_beta2 must be in \[0, 1\), got 1.0$"):
+        check_train_config(dataclasses.replace(config(0), training=beta_one))
+    check_train_config(dataclasses.replace(config(0), training={**beta_one, "optim": "sgd"}))
     assert not (tmp_path / "r").exists()
 
 
@@ -2321,6 +2335,12 @@ def test_the_model_flags_reach_the_head_lora_and_frame_settings() -> None:
                                                                             head_dim=8))
     model = _build_model(cfg, False, _resolve_backbone(cfg.model))
     assert model.frame_policy.num_frames == 3 != get_backbone_spec("tiny-random-clip").frame_policy(None).num_frames
+    # --interpolate_frames reaches the spec's check (mutation audit: dropped, a TimeSformer run on another frame count
+    # than its checkpoint's was refused as if the flag had not been given)
+    own = get_backbone_spec("tiny-random-timesformer").num_frames
+    spec = _resolve_backbone(ModelArguments(backbone="tiny-random-timesformer", num_frames=2 * own,
+                                            interpolate_frames=True))
+    assert (spec.num_frames, spec.frames_interpolated_from) == (2 * own, own)
 
 
 
@@ -3074,6 +3094,118 @@ def test_a_folder_holding_only_an_earlier_models_weights_is_an_earlier_run(tmp_p
     assert not (tmp_path / name).exists()
 
 
+def test_a_readme_beside_a_runs_bgs_config_is_the_runs_card_and_one_in_a_folder_without_a_run_the_users(
+        tmp_path: Path) -> None:
+    """Mutation audit: ``_holds_users_readme`` without its ``bgs_config.json`` check passed; a run overwriting a
+    finished run (``--overwrite_output_dir``) then kept the old run's card as the user's README, beside the new
+    metrics.json, and wrote none of its own."""
+    from bgs_hf.training.api import PEFT_TEMPLATE_MARK, _holds_users_readme
+
+    (tmp_path / "README.md").write_text("# my runs\n")
+    assert _holds_users_readme(tmp_path)
+    (tmp_path / "bgs_config.json").write_text("{}")
+    assert not _holds_users_readme(tmp_path)
+    (tmp_path / "bgs_config.json").unlink()
+    (tmp_path / "README.md").write_text(f"---\nlibrary_name: peft\n---\n{PEFT_TEMPLATE_MARK}\n")
+    assert not _holds_users_readme(tmp_path)
+    assert not _holds_users_readme(tmp_path / "absent")
+
+
+def test_a_run_whose_videos_none_could_be_compared_here_is_not_taken_for_other_data() -> None:
+    """Mutation audit: ``RecordedData.other_data`` without its ``compared > 0`` passed; data none of whose videos
+    can be compared (a data object without video paths) was taken for another benchmark, and ``bgs-hf evaluate`` scored the run on
+    that data's own splits (its training clips among them) instead of the splits the run recorded."""
+    from bgs_hf.training.api import RecordedData
+
+    assert not RecordedData(name="ss", source="/d", compared=0, differ=0).other_data
+    assert RecordedData(name="ss", source="/d", compared=4, differ=4).other_data
+    assert not RecordedData(name="ss", source="/d", compared=4, differ=3, first="c1").other_data
+
+
+def test_a_split_of_fewer_than_3_clips_is_no_evaluation_set_and_a_test_split_of_3_without_judgments_is(
+        tiny: Any) -> None:
+    """Mutation audit: ``_scorable_clips`` taking 2 clips, or the test split held to 1 judgment as validation is,
+    passed (a 2-clip split can hold no judgment, so only the test split, offered to
+    ``trainer.evaluate(metric_key_prefix="test")`` without one, could tell): RSA over one pair is no correlation,
+    and 3 unjudged test clips are still scored, as before."""
+    import dataclasses
+
+    from bgs_hf.training.api import _eval_sets
+
+    data = tiny[0]
+    test = data.split_items("test")
+    two = dataclasses.replace(data, splits={**data.splits, "test": test[:2]})
+    assert sorted(_eval_sets(two)) == ["eval"]
+    judged = {tuple(sorted(t)) for t in data.triplets(None).idx.tolist()}
+    unjudged = np.array(next(c for c in combinations(sorted(test.tolist()), 3) if c not in judged))
+    three = dataclasses.replace(data, splits={**data.splits, "test": unjudged})
+    assert len(three.triplets("test")) == 0 and sorted(_eval_sets(three)) == ["eval", "test"]
+
+
+def test_a_run_without_validation_to_score_turns_off_best_model_selection_and_the_plateau_schedule(
+        tmp_path: Path, tiny: Any) -> None:
+    """Mutation audit: ``_turn_off_evaluation`` leaving ``load_best_model_at_end`` or the plateau schedule on passed
+    (the run tests read the log, where neither shows): training_args.json then recorded a best-model selection and a
+    plateau schedule that no evaluation drove."""
+    from bgs_hf.training.api import _turn_off_evaluation, training_arguments
+
+    args = training_arguments({"output_dir": str(tmp_path / "r"), "use_cpu": True})
+    assert args.load_best_model_at_end and args.lr_scheduler_type == "reduce_lr_on_plateau"  # the BGS defaults
+    _turn_off_evaluation(args, tiny[0], np.zeros(0, dtype=np.int64))
+    assert str(getattr(args.eval_strategy, "value", args.eval_strategy)) == "no"
+    assert args.load_best_model_at_end is False
+    assert (args.lr_scheduler_type, args.lr_scheduler_kwargs) == ("constant", {})
+
+
+def test_resuming_on_data_where_some_of_the_runs_videos_are_other_files_is_refused_naming_the_first(
+        tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: ``_check_resumed_videos`` refusing only data where every video differs passed (the resume
+    tests swap the whole benchmark): clips encoded again, some of them, were taken silently."""
+    from bgs_hf.training import api
+
+    held = api.RecordedData(name="ss", source="/data/ss", compared=4, differ=1, first="ss_0002.mp4")
+    monkeypatch.setattr(api, "recorded_data", lambda run_dir, data: held)
+    with pytest.raises(BGSInputError, match=r"than ss at /data/ss \(1 of 4 differ, first ss_0002\.mp4: "):
+        api._check_resumed_videos(tmp_path, tiny[0])
+    monkeypatch.setattr(api, "recorded_data", lambda run_dir, data: api.RecordedData("ss", None, 4, 0))
+    api._check_resumed_videos(tmp_path, tiny[0])  # the same videos: taken
+
+
+def test_the_model_a_run_builds_is_initialised_from_the_runs_seed(tmp_path: Path, tiny: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: the run seeded with 0 whatever ``--seed`` said passed: the run tests train a model_override
+    built beforehand, and the Trainer seeds itself (and the sampler its clip sets) with ``--seed``, so only the LoRA
+    and head initialisation of a model the run builds shows it."""
+    from transformers import set_seed
+
+    from bgs_hf.training import ModelArguments, api
+
+    class _Stop(Exception):
+        pass
+
+    built: dict[str, Any] = {}
+    run_model = api._run_model
+
+    def built_then_stop(config: TrainConfig, args: Any, backbone: Any) -> Any:
+        built["model"] = run_model(config, args, backbone)[0]
+        raise _Stop
+
+    monkeypatch.setattr(api, "_run_model", built_then_stop)
+    data, pix = tiny
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                      model=ModelArguments(backbone="tiny-random-clip", head_dim=8),
+                      training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "disable_tqdm": True, "seed": 3},
+                      data_override=data, clip_store=TensorClipStore(pix))
+    with pytest.raises(_Stop):
+        train_bgs(cfg)
+    set_seed(3)
+    expected = api._build_model(cfg, False, api._resolve_backbone(cfg.model)).state_dict()
+    got = built["model"].state_dict()
+    assert sorted(got) == sorted(expected) and any("lora_A" in k for k in got)
+    for key, value in expected.items():
+        torch.testing.assert_close(got[key], value, rtol=0, atol=0, msg=key)
+
+
 def test_a_model_overrides_checkpointing_gets_its_layer_settings_apart_from_torchs() -> None:
     """``every_n_layers`` and ``offload`` are the model's own arguments; only the rest reaches torch.utils.checkpoint
     (a model other than BGSEmbedder, which pops them itself, got ``every_n_layers`` in its torch kwargs)."""
@@ -3368,6 +3500,14 @@ def test_resuming_a_checkpoint_past_the_runs_last_step_is_one_line(tmp_path, tin
     # the run's record keeps the flags it ran with (was: an epoch count was refused inside the Trainer, after
     # run_config.json had been rewritten with the refused flags)
     assert (tmp_path / "r" / "run_config.json").read_text() == run_config
+    if "max_steps" in shorter:  # known from the flags alone: refused before the data loads (mutation audit: the
+        # check left to the Trainer, the data loaded and the model was built first; here the data is not there)
+        cfg = TrainConfig(data=DataArguments(data=str(tmp_path / "no-data")), bgs=BGSArguments(clips_per_step=6),
+                          training={"output_dir": str(tmp_path / "r"), "use_cpu": True, "disable_tqdm": True,
+                                    "resume_from_checkpoint": "last", **shorter},
+                          model_override=tiny_peft_model())
+        with pytest.raises(BGSInputError, match=r"^checkpoint-6: the checkpoint is at step 6, past the 2 steps"):
+            train_bgs(cfg)
 
 
 def test_train_metrics_of_a_resumed_call_by_hand():

@@ -1075,6 +1075,8 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--memory_cache_mb", "inf"], "--memory_cache_mb must be a finite number >= 0"),  # mutation audit: only nan
     (["--data_seed", "4294967296"], "--data_seed must be in [0, 2**32), got 4294967296"),  # numpy refuses it late
     (["--cache_dir", "FILE"], "--cache_dir is a file, not a folder"),  # was FileExistsError after the model built
+    # was: NotADirectoryError once the data had loaded and the model was built (the cache folder is made then)
+    (["--cache_dir", "FILE/clips"], "--cache_dir cannot be written: afile is a file, not a folder"),
     (["--clips_per_step", "-3"], "--clips_per_step must be >= 0"),  # was refused after the data and model loaded
     (["--embed_chunk", "-2"], "--embed_chunk must be >= 0"),  # was: accepted
     (["--early_stopping_patience", "-1"], "--early_stopping_patience must be >= 0"),  # was: accepted, as 0 (off)
@@ -1115,7 +1117,7 @@ def test_bad_training_flags_are_refused_before_the_data_loads(tmp_path, capsys, 
 
     afile = tmp_path / "afile"
     afile.write_text("")
-    flags = [str(afile) if f == "FILE" else f for f in flags]
+    flags = [f.replace("FILE", str(afile)) for f in flags]
     rc = main(["train", "--data", str(tmp_path / "missing"), "--backbone", "tiny-random-videomae", "--output_dir",
                str(tmp_path / "run"), *flags])
     err = capsys.readouterr().err

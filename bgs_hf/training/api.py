@@ -420,16 +420,18 @@ def _check_step_settings(args: Any) -> None:
 def _check_data_settings(d: DataArguments) -> None:
     """The data flags, each one line naming its flag, before the output folder is claimed and the data loads
     (``bgs_hf.data.splits.SplitConfig`` refused them only at the load, naming the field: ``val_fraction must
-    be ...``; a NaN ``--memory_cache_mb`` was a ValueError traceback once the model was built)."""
+    be ...``; a NaN ``--memory_cache_mb`` was a ValueError traceback once the model was built, and a ``--cache_dir``
+    under a file a NotADirectoryError there, where the clip cache's folder is made)."""
     if not (is_finite_real(d.val_fraction) and 0.0 <= d.val_fraction < 1.0):
         raise BGSInputError(f"--val_fraction must be in [0, 1), got {d.val_fraction}")
     if d.split_seed is not None and _whole(d.split_seed, "--split_seed", 0) < 0:
         raise BGSInputError(f"--split_seed must be >= 0, got {d.split_seed}")
     finite_number(d.memory_cache_mb, "--memory_cache_mb", at_least=0, note=" (0: no in-memory cache)")
-    if d.cache_dir is not None and str(d.cache_dir).lower() != "none" and Path(d.cache_dir).exists() \
-            and not Path(d.cache_dir).is_dir():
-        raise BGSInputError("--cache_dir is a file, not a folder (give a folder, or 'none' for no clip cache)",
-                            path=d.cache_dir)
+    if d.cache_dir is not None and str(d.cache_dir).lower() != "none":
+        if Path(d.cache_dir).exists() and not Path(d.cache_dir).is_dir():
+            raise BGSInputError("--cache_dir is a file, not a folder (give a folder, or 'none' for no clip cache)",
+                                path=d.cache_dir)
+        under_a_file(d.cache_dir, "--cache_dir")
 
 
 def _check_resumed_videos(run_dir: Path, data: Any) -> None:
