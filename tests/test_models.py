@@ -1245,8 +1245,21 @@ def test_a_cached_hub_backbone_offline_loads_from_the_cache_without_retries(hub_
     slept: list[float] = []
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
     monkeypatch.setattr(time, "sleep", slept.append)  # huggingface_hub's retry back-off, made instant and counted
+    import huggingface_hub
+
+    # bgs-hf's own file lookups (the commit, the processor files), each asked of the cache alone: one that tries the
+    # network first makes a request (and its retries) the machine cannot answer, even where it falls back to the cache
+    asked: list[tuple[str, bool]] = []
+    download = huggingface_hub.hf_hub_download
+
+    def cache_only_download(repo_id, filename, **kw):
+        asked.append((filename, kw.get("local_files_only", False)))
+        return download(repo_id, filename, **kw)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", cache_only_download)
     with caplog.at_level(logging.WARNING):
         model = build_embedder("org/videomae-offline")
+    assert asked and all(cache_only for _, cache_only in asked), asked
     assert model.spec.revision == "0" * 40
     assert not slept, f"{len(slept)} retries of a Hub request"
     assert not [r for r in caplog.records if "thrown while requesting" in r.getMessage()]
@@ -2429,3 +2442,134 @@ def test_a_backbone_folder_whose_processor_config_cannot_be_read_is_one_line_nam
     (tmp_path / "preprocessor_config.json").write_text(json.dumps(processor))
     with pytest.raises(BGSInputError, match=match):
         resolve_backbone(str(tmp_path))
+
+
+def _tiny_videomae_folder(folder) -> dict:
+    """A local VideoMAE backbone folder (no processor config); returns its config.json as a dict."""
+    cfg = transformers.VideoMAEConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                                      image_size=16, patch_size=8, num_frames=2, tubelet_size=2)
+    transformers.VideoMAEModel(cfg).save_pretrained(folder)
+    return json.loads((folder / "config.json").read_text())
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda raw: [1, 2], r"config\.json: not a model config \(a JSON object\), got list"),  # 'list' has no 'get'
+    # transformers' multi-line StrictDataclassFieldValidationError, naming no file
+    (lambda raw: {**raw, "num_frames": None}, r"config\.json: not a valid videomae config \(Validation error for field "
+                                              r"'num_frames': TypeError: Field 'num_frames' expected int, got NoneType"),
+    (lambda raw: {**raw, "tubelet_size": 0}, "its config's tubelet_size is 0; a videomae model needs 1 or more"),  # ÷ 0
+    (lambda raw: {**raw, "num_frames": 0}, "its config's num_frames is 0; a videomae model needs 1 or more"),
+    (lambda raw: {**raw, "image_size": -16}, "its config's image_size is -16; a videomae model needs 1 or more"),
+], ids=["list", "null-frames", "tubelet-0", "frames-0", "image-negative"])
+def test_a_backbone_folder_whose_config_json_cannot_be_read_is_one_line_naming_it(tmp_path, edit, match):
+    """Fuzzing a local backbone's config.json: a list was ``AttributeError: 'list' object has no attribute 'get'``, a
+    field of another type transformers' multi-line validation report, a tubelet of 0 a ZeroDivisionError when the
+    embedder checked its frames and 0 frames blamed on a processor config the folder does not have."""
+    raw = _tiny_videomae_folder(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps(edit(raw)))
+    with pytest.raises(BGSInputError, match=match):
+        build_embedder(str(tmp_path), lora=None, head=HeadConfig(out_dim=8))
+
+
+def test_a_saved_run_whose_base_config_json_cannot_be_read_is_one_line(tmp_path):
+    """base/config.json with a field of another type was transformers' multi-line validation report."""
+    build_embedder("tiny-random-videomae", lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(tmp_path))
+    raw = json.loads((tmp_path / "base" / "config.json").read_text())
+    (tmp_path / "base" / "config.json").write_text(json.dumps({**raw, "num_frames": "4"}))
+    with pytest.raises(BGSInputError, match=r"cannot load the base model from .*base \(StrictDataclassFieldValidation"
+                                            r"Error: Validation error for field 'num_frames':\)"):
+        load_model(tmp_path)
+
+
+@pytest.mark.parametrize("name", [None, 5, ["models/mine"]])
+def test_a_run_record_naming_its_local_base_by_no_string_is_one_line_when_loaded_or_checked(tmp_path, name):
+    """The recorded name of a local base is the folder it is reloaded from: read as a path before the record was
+    checked, ``None`` or a number was ``TypeError: expected str, bytes or os.PathLike object`` from load_model and
+    from ``bgs-hf push``'s folder check."""
+    from bgs_hf.models.loading import check_saved_model
+
+    _tiny_videomae_folder(tmp_path / "local")
+    run = tmp_path / "run"
+    build_embedder(str(tmp_path / "local"), lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    record = json.loads((run / "bgs_config.json").read_text())
+    assert record["backbone"]["source"] == "local"
+    record["backbone"]["name"] = name
+    (run / "bgs_config.json").write_text(json.dumps(record))
+    match = rf"bgs_config\.json: backbone name is {re.escape(repr(name))}, not a string"
+    with pytest.raises(BGSInputError, match=match):
+        check_saved_model(run)
+    with pytest.raises(BGSInputError, match=match):
+        load_model(run)
+
+
+@pytest.mark.parametrize("damaged", ["config.json", "preprocessor_config.json", "bgs_config.json"])
+def test_a_backbone_or_run_json_file_that_is_not_utf8_is_one_line_naming_it(tmp_path, damaged):
+    """A byte no UTF-8 text has in a backbone's config.json or preprocessor_config.json, or in a run's
+    bgs_config.json, was the codec's bare ``UnicodeDecodeError``, naming no file (only adapter_config.json's was
+    caught)."""
+    _tiny_videomae_folder(tmp_path / "local")
+    (tmp_path / "local" / "preprocessor_config.json").write_text(json.dumps({"size": {"shortest_edge": 18},
+                                                                             "crop_size": 16}))
+    run = tmp_path / "run"
+    build_embedder(str(tmp_path / "local"), lora=None, head=HeadConfig(out_dim=8)).save_pretrained(str(run))
+    path = (run if damaged == "bgs_config.json" else tmp_path / "local") / damaged
+    path.write_bytes(path.read_bytes().replace(b"{", b"{\xff", 1))
+    with pytest.raises(BGSInputError, match=rf"^{re.escape(damaged)}: not UTF-8 text \(byte 1\)$") as err:
+        if damaged == "bgs_config.json":
+            load_model(run)
+        else:
+            get_backbone_spec(str(tmp_path / "local"))
+    assert err.value.path == path
+
+
+def test_a_lora_run_whose_adapter_peft_wrote_as_a_bin_file_still_loads(tmp_path):
+    """PEFT writes ``adapter_model.bin`` when saving without safetensors: the folder check takes either file
+    (:data:`~bgs_hf.models.loading.ADAPTER_WEIGHTS`), so such a run loads, not refused as missing its weights."""
+    from safetensors.torch import load_file
+
+    model = build_embedder("tiny-random-videomae")
+    x, ref = _stepped_with_reference(model)
+    model.save_pretrained(str(tmp_path))
+    weights = tmp_path / "adapter_model.safetensors"
+    torch.save(load_file(str(weights)), tmp_path / "adapter_model.bin")
+    weights.unlink()
+    with torch.no_grad():
+        assert torch.equal(load_model(tmp_path)(x), ref)
+
+
+def test_an_error_loading_the_adapter_that_is_no_state_dict_report_is_not_blamed_on_the_base(tmp_path, monkeypatch):
+    """Only torch's ``Error(s) in loading state_dict`` report means the base changed since training; another
+    RuntimeError (out of memory, a CUDA fault) is raised as it is, not dressed as a replaced base folder."""
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+
+    def out_of_memory(*_a, **_kw):
+        raise RuntimeError("CUDA error: out of memory")
+
+    monkeypatch.setattr(BGSPeftModel, "from_pretrained", out_of_memory)
+    with pytest.raises(RuntimeError, match="^CUDA error: out of memory$") as err:
+        load_model(tmp_path)
+    assert not isinstance(err.value, BGSInputError)
+
+
+def test_a_backbone_folder_given_relative_is_recorded_absolute_so_the_run_loads_from_any_folder(tmp_path, monkeypatch):
+    """A saved run reloads a local base from the folder it records: recorded as typed (``models/mine``), the run
+    loaded only from the folder it was trained in."""
+    _tiny_videomae_folder(tmp_path / "models" / "mine")
+    monkeypatch.chdir(tmp_path)
+    model = build_embedder("models/mine", lora=None, head=HeadConfig(out_dim=8))
+    folder = str((tmp_path / "models" / "mine").resolve())
+    assert model.spec.name == folder
+    model.save_pretrained(str(tmp_path / "run"))
+    monkeypatch.chdir(tmp_path / "models")
+    assert load_model(tmp_path / "run").spec.path == folder
+
+
+def test_an_empty_backbone_name_is_refused_not_taken_for_the_working_folder(tmp_path, monkeypatch):
+    """``--backbone ""`` (an unset shell variable) was ``Path("")``, the working folder: elsewhere refused as
+    ``<folder>: no config.json in backbone folder``, naming a folder the user never typed; inside a backbone folder,
+    that model loaded without a word."""
+    _tiny_videomae_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BGSInputError, match=r"^backbone '' is neither a registry name nor a folder here; registry "
+                                            r"names: \[.*'bgs-tiny-conv3d-fg'\]; a Hub model is named ORG/NAME$"):
+        get_backbone_spec("")

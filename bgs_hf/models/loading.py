@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from huggingface_hub.errors import StrictDataclassError
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -179,6 +180,8 @@ def read_bgs_config(folder: str | os.PathLike[str]) -> dict[str, Any]:
         raise BGSInputError(f"no {BGS_CONFIG} (not a bgs-hf model folder)", path=Path(folder))
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
+        raise BGSInputError(f"not UTF-8 text (byte {err.start})", path=path) from None
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=path) from err
     if not isinstance(cfg, dict) or not isinstance(cfg.get("backbone"), dict):
@@ -268,8 +271,8 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
     cfg = read_bgs_config(folder)
     bb = cfg["backbone"]
     family = FAMILIES[bb["family"]]
+    _check_recorded_backbone(folder, bb)  # before base_path, which reads a local base's recorded name as a path
     path = base_path(folder, bb)
-    _check_recorded_backbone(folder, bb)
     head, policy = _recorded_settings(folder, cfg)
     try:
         pin = {"revision": bb["revision"]} if path is None and bb.get("revision") else {}  # the base it trained on
@@ -281,7 +284,8 @@ def load_base(dir_or_repo: str | os.PathLike[str], *, revision: str | None = Non
         backbone = spec.load_backbone()
     except BGSInputError:  # already one line; a ValueError, so it must not be caught below
         raise
-    except (SafetensorError, OSError, ValueError, EOFError) as err:  # damaged weights, offline Hub base, ...
+    except (SafetensorError, OSError, ValueError, EOFError, StrictDataclassError) as err:
+        # damaged weights, an offline Hub base, a field of another type in base/config.json, ...
         where = "the Hub base " + bb["name"] if path is None else str(path)
         raise BGSInputError(f"cannot load the base model from {where} ({type(err).__name__}: "
                             f"{str(err).splitlines()[0][:200] if str(err) else ''})", path=folder) from None
@@ -330,6 +334,7 @@ def check_saved_model(folder: str | os.PathLike[str]) -> dict[str, Any]:
     folder = Path(folder)
     cfg = read_bgs_config(folder)
     _check_complete(folder)
+    _check_recorded_backbone(folder, cfg["backbone"])
     base_path(folder, cfg["backbone"])
     if (folder / "adapter_config.json").is_file():
         _check_saved_adapter(folder)

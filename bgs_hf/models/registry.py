@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import numpy as np
 import torch
 import transformers
+from huggingface_hub.errors import StrictDataclassError
 from torch import nn
 
 from bgs_hf._files import expand_user
@@ -448,6 +449,9 @@ def _read_processor_file(p: Path, repo_id: str | None = None) -> dict[str, Any] 
     (``None`` when it holds neither: a tokenizer-only processor)."""
     try:
         raw = json.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
+        raise BGSInputError(f"not UTF-8 text (byte {err.start})" + (f" (Hub repo {repo_id})" if repo_id else ""),
+                            path=p) from None
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}" + (f" (Hub repo {repo_id})" if repo_id else ""), path=p) from err
     if p.name != COMPOSITE_PROCESSOR_FILE:
@@ -525,6 +529,9 @@ def _spec(family: Family, name: str, source: str, config: Any, processor: dict[s
     image = getattr(config, family.image_attr)
     image = int(image[0] if isinstance(image, (list, tuple)) else image)
     tubelet = int(getattr(config, family.tubelet_attr)) if family.tubelet_attr else 1
+    for attr, value in ((family.frames_attr, frames), (family.image_attr, image), (family.tubelet_attr, tubelet)):
+        if attr is not None and value < 1:  # a tubelet of 0 was a ZeroDivisionError, 0 frames blamed on the processor
+            raise BGSInputError(f"{name}: its config's {attr} is {value}; a {family.name} model needs 1 or more")
     if processor is None:
         processor = _scaled_default_processor(family, image)
         if source in ("hub", "local"):
@@ -575,10 +582,17 @@ def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) 
         raise BGSInputError("no config.json in backbone folder", path=folder)
     try:
         raw = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:  # a damaged file: the codec's message named no file
+        raise BGSInputError(f"not UTF-8 text (byte {err.start})", path=cfg_path) from None
     except json.JSONDecodeError as err:
         raise BGSInputError(f"invalid JSON: {err}", path=cfg_path) from err
+    if not isinstance(raw, dict):  # a list or number: "'list' object has no attribute 'get'"
+        raise BGSInputError(f"not a model config (a JSON object), got {type(raw).__name__}", path=cfg_path)
     family = _detect_family(str(raw.get("model_type")), str(cfg_path))
-    config = config_class(family).from_pretrained(str(folder))
+    try:
+        config = config_class(family).from_pretrained(str(folder))
+    except StrictDataclassError as err:  # a field of another type: transformers' multi-line report, no file named
+        raise BGSInputError(f"not a valid {family.name} config ({' '.join(str(err).split())})", path=cfg_path) from None
     return _spec(family, name, source, config, processor=_read_local_processor(folder), path=str(folder),
                  trust_remote_code=trust_remote_code)
 
@@ -609,6 +623,8 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
         raise BGSInputError(f"backbone must be a family name, Hub id or local folder, got {type(name_or_path).__name__}"
                             "; save a model object first with model.save_pretrained(folder) and pass the folder")
     name = str(name_or_path)
+    if not name:  # Path("") is the working folder: its name in the error, or the model there loaded, unasked
+        raise _unknown_name(name)
     if name in FAMILIES:
         name = FAMILIES[name].default_checkpoint
     if name.startswith(TINY_PREFIX):
