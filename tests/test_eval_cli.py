@@ -1034,6 +1034,28 @@ def test_probes_on_data_without_ratings_say_why_in_the_report(tiny_sets, tmp_pat
     assert sections["Attribute probes"] == [("text", f"*run: not run ({res['probes']['skipped']}).*")]
 
 
+def test_probes_with_too_few_clips_to_train_on_say_the_counts_in_the_report(tiny_sets, tmp_path):
+    """Scoring the train split of data rated throughout leaves the probes the 4 validation clips to train on: the report
+    said "no rating column with enough rated clips", which was false (every clip was rated); it now gives each column's
+    rated clips against the minimums, and names a column the data lacks."""
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    val = data.split_items("val")  # 4 of them left in val, the rest moved to train (a small study's carve-out)
+    splits = {**data.splits, "train": np.sort(np.concatenate([data.split_items("train"), val[4:]])), "val": val[:4]}
+    data = dataclasses.replace(data, clips=data.clips.remove_columns(["rating_communication"]), splits=splits)
+    n_val, n_train = len(data.split_items("val")), len(data.split_items("train"))
+    assert n_val < 5 <= n_train  # too few to train on outside the scored train split
+    res = run_suite(data, "tiny-random-videomae", "tiny-random-videomae", out_dir=tmp_path / "ev",
+                    analyses=("probes",), n_boot=5, n_perm=5, seed=0, split="train")
+    assert res["probes"] == {"skipped": "too few rated clips to fit the probes scoring the train split: "
+                                        "rating_valence, rating_arousal, rating_dominance, rating_intimacy: "
+                                        f"{n_val} to train on (at least 5 needed) and {n_train} scored (at least 3 "
+                                        "needed); no rating_communication column"}
+
+
 def test_probes_skipped_for_the_data_are_said_once_per_evaluation_not_once_per_model(tiny_sets, tmp_path, caplog):
     """`bgs-hf evaluate` of a lab's unrated study printed "no rating_valence, ... columns: their probes skipped" twice,
     once for the pretrained model and once for the fine-tuned one; which probes the data leaves out is the data's, the

@@ -175,6 +175,22 @@ def test_paper_v1_plan_counts(tiny):
     np.testing.assert_allclose(rsa.human_dist, 1 - human.p[rows[rsa.pairs[:, 0]], rows[rsa.pairs[:, 1]]], rtol=1e-6)
 
 
+def test_both_samplers_refuse_a_step_outside_the_epoch_in_one_line(tiny):
+    """paper-v1's plan(0, -1) and plan(0, len) were an empty batch (a step that trains nothing) and the clip-set
+    sampler's plan(0, -1) its last step; both now name the valid steps."""
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    paper = PaperV1Sampler(trip, human, clips=data.split_items("train"), rsa_clips=12, rsa_grad_clips=3)
+    sets, _, _ = _train_sampler(data, clips_per_step=5, seed=3)
+    for sampler in (paper, sets):
+        last = len(sampler) - 1
+        assert len(sampler.plan(0, last).clips) > 0  # the steps inside still plan
+        for step in (-1, last + 1):
+            with pytest.raises(IndexError, match=rf"^step {step} is outside this epoch's steps 0\.\.{last}$"):
+                sampler.plan(0, step)
+
+
 def test_recipes():
     assert set(RECIPES) >= {"clip-batched", "paper-v1", "triplet-only", "rsa-only", "cached"}
     assert get_recipe("clip-batched").use_rsa and get_recipe("clip-batched").use_local
@@ -2031,6 +2047,19 @@ def test_evaluation_reports_each_metric_under_its_own_name_and_each_can_pick_the
     for name in got:  # every score but the counts may choose the best checkpoint
         if not name.startswith("n_"):
             assert best_model_metric(f"eval_{name}") == (f"eval_{name}", False)
+
+
+def test_embedding_no_clips_is_refused_in_one_line(tmp_path: Path, tiny: Any) -> None:
+    """``BGSTrainer.embed_clips([])`` failed inside torch.cat ("expected a non-empty list of Tensors"); the model is
+    left in the mode it was in."""
+    from bgs_hf.errors import BGSInputError
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    trainer.model.train()
+    with pytest.raises(BGSInputError, match=r"^BGSTrainer\.embed_clips: no clips to embed"):
+        trainer.embed_clips(np.array([], dtype=np.int64))
+    assert trainer.model.training
 
 
 def test_each_process_embeds_its_own_share_of_the_evaluation_clips(tmp_path: Path, tiny: Any,

@@ -119,6 +119,32 @@ def ridge_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
     return fit_ridge_probe(x_train, y_train, x_test, y_test, alphas=alphas).score(n_perm=n_perm, seed=seed)
 
 
+def _ratings(data: Any, col: str, items: np.ndarray) -> np.ndarray:
+    """Rating column ``col`` of ``items`` (NaN: an unrated clip)."""
+    return np.asarray(data.clips[col], dtype=np.float64)[np.asarray(items)]
+
+
+def probes_skipped_reason(data: Any, train_items: np.ndarray, test_items: np.ndarray, split: str, *,
+                          attrs: Sequence[str] = PROBE_ATTRS) -> str:
+    """Why no attribute was probed, for the report: no rating column, or each column's rated clips to train on and
+    scored against the minimums. Data rated throughout read "no rating column with enough rated clips" when scoring
+    ``train`` left 4 clips to train on."""
+    columns = [f"rating_{attr}" for attr in attrs if f"rating_{attr}" in data.clips.column_names]
+    if not columns:
+        return "no rating column with enough rated clips (" + ", ".join(f"rating_{a}" for a in attrs) + ")"
+    by_counts: dict[tuple[int, int], list[str]] = {}  # columns rated alike said once: imported data rates every clip
+    for col in columns:
+        counts = (int(np.isfinite(_ratings(data, col, train_items)).sum()),
+                  int(np.isfinite(_ratings(data, col, test_items)).sum()))
+        by_counts.setdefault(counts, []).append(col)
+    missing = [f"rating_{attr}" for attr in attrs if f"rating_{attr}" not in columns]
+    return (f"too few rated clips to fit the probes scoring the {split} split: "
+            + "; ".join(f"{', '.join(cols)}: {n_train} to train on (at least {MIN_RATED_TRAIN} needed) and {n_scored} "
+                        f"scored (at least {MIN_RATED_SCORED} needed)"
+                        for (n_train, n_scored), cols in by_counts.items())
+            + (f"; no {', '.join(missing)} column" if missing else ""))
+
+
 def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, items: np.ndarray,
                    attrs: Sequence[str], say_skipped: bool = True,
                    ) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
@@ -139,8 +165,7 @@ def _probe_targets(data: Any, train_items: np.ndarray, test_items: np.ndarray, i
         col = f"rating_{attr}"
         if col in missing:
             continue
-        y = np.asarray(data.clips[col], dtype=np.float64)
-        ytr, yte = y[np.asarray(train_items)], y[np.asarray(test_items)]
+        ytr, yte = _ratings(data, col, train_items), _ratings(data, col, test_items)
         keep_tr, keep_te = np.isfinite(ytr), np.isfinite(yte)
         if keep_tr.sum() < MIN_RATED_TRAIN or keep_te.sum() < MIN_RATED_SCORED:
             # the counts and the minimums, so a user sees which split lacks ratings and by how many

@@ -845,7 +845,12 @@ def _add_partition(res: dict[str, Any], run: _Scoring, language_sim: np.ndarray 
 def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
     """Ridge probes of the clip ratings for the pretrained and bgs models, trained on the fit clips and scored on the
     scored ones, and bgs − pretrained paired on the same clip resamples."""
-    from bgs_hf.eval.probes import PROBE_ATTRS, fit_attribute_probes, paired_probe_fits, score_probes
+    from bgs_hf.eval.probes import (
+        fit_attribute_probes,
+        paired_probe_fits,
+        probes_skipped_reason,
+        score_probes,
+    )
     from bgs_hf.viz.models import model_name
 
     if not run.embeds_fit_clips:
@@ -871,8 +876,7 @@ def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
                 {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, run.out / "probes.png",
                 ylabel=f"Pearson r ({run.split} clips)", title="Ridge probes of clip ratings", names=run.row_labels)
         elif any(finite.values()):  # say why: the report showed an empty section
-            res["probes"] = {"skipped": "no rating column with enough rated clips ("
-                                        + ", ".join(f"rating_{a}" for a in PROBE_ATTRS) + ")"}
+            res["probes"] = {"skipped": probes_skipped_reason(run.data, run.fit_items, run.scored.items, run.split)}
         else:  # no model could be probed, so whether the clips are rated is unknown
             res["probes"] = {"skipped": NON_FINITE}
 

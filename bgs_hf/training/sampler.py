@@ -114,6 +114,13 @@ def _checked_clips(clips: Any, n_items: int) -> np.ndarray:
     return clips
 
 
+def _check_step(step: int, n_steps: int) -> None:
+    """Refuse a step outside the epoch in one line: paper-v1 returned an empty or partial batch for -1 or ``len``, and
+    the clip-set sampler read -1 as its last step."""
+    if not 0 <= step < n_steps:
+        raise IndexError(f"step {step} is outside this epoch's steps 0..{n_steps - 1}")
+
+
 def _judgments_inside_clips(idx: np.ndarray, odd: np.ndarray, clips: np.ndarray, n_items: int
                             ) -> tuple[np.ndarray, np.ndarray]:
     """The judgments whose three clips are all training clips: one with a clip outside (validation, test) is no
@@ -351,7 +358,8 @@ class ClipSetSampler:
         return grow
 
     def plan(self, epoch: int, step: int) -> StepPlan:
-        """The :class:`StepPlan` of ``step`` in ``epoch``."""
+        """The :class:`StepPlan` of ``step`` in ``epoch`` (an IndexError outside ``0..len(self) - 1``)."""
+        _check_step(step, len(self))
         clips = self.epoch_sets(epoch)[step]
         return self.plan_for(clips)
 
@@ -476,7 +484,9 @@ class PaperV1Sampler:
 
     def plan(self, epoch: int, step: int) -> StepPlan:
         """The :class:`StepPlan` of ``step`` in ``epoch``: its batch's clips, three rows per judgment (a clip in two
-        judgments is embedded twice, as in the paper), then on an RSA step the RSA gradient clips."""
+        judgments is embedded twice, as in the paper), then on an RSA step the RSA gradient clips (an IndexError
+        outside ``0..len(self) - 1``)."""
+        _check_step(step, len(self))
         rows = self._batch(epoch, step)
         if self.use_local:
             clips = self._idx[rows].reshape(-1)
