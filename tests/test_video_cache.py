@@ -606,3 +606,20 @@ def test_a_temp_file_younger_than_an_hour_is_left_to_its_writer(tmp_path: Path) 
         os.utime(tmp, (time.time() - age, time.time() - age))
     ClipCache(tmp_path / "cache")
     assert [p.name for p in folder.iterdir()] == [f"{ClipCache.TMP_PREFIX}writing.npy"]
+
+
+def test_a_file_is_hashed_past_its_first_chunk(tmp_path: Path) -> None:
+    """Mutation audit (bgs_hf/video, fourth pass): ``file_sha256`` hashing only its first 1 MiB read passed (every
+    test clip is smaller): two videos differing past their first MiB (an edit near a long clip's end) shared one
+    cache key, the edited one served the other's frames."""
+    import hashlib
+
+    from bgs_hf.video.cache import _CHUNK, file_sha256
+
+    data = bytearray(2 * _CHUNK + 100)
+    first, edited = tmp_path / "first.mp4", tmp_path / "edited.mp4"
+    first.write_bytes(data)
+    data[-1] = 1
+    edited.write_bytes(data)
+    assert file_sha256(first) == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert file_sha256(edited) == hashlib.sha256(edited.read_bytes()).hexdigest() != file_sha256(first)

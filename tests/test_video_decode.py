@@ -142,7 +142,9 @@ def test_odd_dimensions(tmp_path: Path, codec: str, ext: str) -> None:
 
 @pytest.mark.parametrize(
     "rotation,shape,white_corner",
-    [(90, (64, 32), (63, 0)), (-90, (64, 32), (0, 31)), (180, (32, 64), (31, 63)), (0, (32, 64), (0, 0))],
+    [(90, (64, 32), (63, 0)), (-90, (64, 32), (0, 31)), (180, (32, 64), (31, 63)), (0, (32, 64), (0, 0)),
+     # Mutation audit (bgs_hf/video, fourth pass): a rotation floored to 90-degree steps, not rounded, passed
+     (89, (64, 32), (63, 0))],
 )
 def test_rotation_metadata_is_applied(
     tmp_path: Path, rotation: int, shape: tuple, white_corner: tuple
@@ -181,6 +183,8 @@ def test_zero_byte_file(tmp_path: Path) -> None:
     p.touch()
     assert "empty" in _assert_one_line_error(p)
     _assert_one_line_error(p, probe)
+    # Mutation audit (bgs_hf/video, fourth pass): the size check gone passed, the file's own name holding "empty"
+    assert "video file is empty (0 bytes)" in _assert_one_line_error(p)
 
 
 def test_text_file_renamed_mp4(tmp_path: Path) -> None:
@@ -1194,3 +1198,41 @@ def test_a_greyscale_clip_decodes_to_equal_rgb_channels_at_its_grey_levels(tmp_p
     want = np.broadcast_to(np.array(levels, np.int16)[:, None, None, None], got.shape)
     assert (got[..., 0] == got[..., 1]).all() and (got[..., 1] == got[..., 2]).all()
     assert np.abs(got.astype(np.int16) - want).max() <= (0 if pix_fmt == "gray" else 1)
+
+
+def test_a_resolution_change_mid_stream_decodes_at_the_first_frames_size(tmp_path: Path) -> None:
+    """Mutation audit (bgs_hf/video, fourth pass): stacking the sampled frames without bringing them to the first one's
+    size passed (no test clip changed resolution): a clip whose size changes mid-stream (two MPEG-TS files joined
+    byte for byte, as ``cat`` joins camera segments) failed in numpy's stack, a traceback. Every frame now comes at
+    the first frame's size, the later part's content kept."""
+    from bgs_hf.video import write_video
+
+    small = write_video(tmp_path / "a.ts", np.full((4, 32, 48, 3), 200, np.uint8))
+    large = write_video(tmp_path / "b.ts", np.full((4, 48, 64, 3), 50, np.uint8))
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(small.read_bytes() + large.read_bytes())
+    frames = decode_frames(joined, 8)
+    assert frames.shape == (8, 32, 48, 3)
+    np.testing.assert_allclose(frames[:, 16, 24, 0], [200] * 4 + [50] * 4, atol=4)
+
+
+def test_a_path_the_system_cannot_look_up_is_one_line(tmp_path: Path) -> None:
+    """A file name longer than the file system allows (255 bytes; a mistyped or pasted path) made ``Path.exists``
+    raise OSError: a traceback from decode_frames, probe, the upload check and the clip cache instead of one line."""
+    from bgs_hf.video import ClipCache, FramePolicy
+
+    long_name = tmp_path / ("x" * 300 + ".mp4")
+    for read in (lambda p: decode_frames(p, 4), probe, check_video):
+        assert "cannot read file (File name too long)" in _assert_one_line_error(long_name, read)
+    with pytest.raises(BGSInputError, match=r"cannot read file \(File name too long\)$"):
+        ClipCache(tmp_path / "cache").get(long_name, FramePolicy(num_frames=2, size=16, crop=16))
+
+
+def test_write_video_writes_a_mov_as_quicktime(tmp_path: Path) -> None:
+    """Mutation audit (bgs_hf/video, fourth pass): a ``.mov`` written by the MP4 muxer passed (both read back by
+    FFmpeg's one "mov,mp4,..." demuxer): its file type box names QuickTime (``qt  ``), an ``.mp4``'s ISO MP4."""
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((2, 16, 16, 3), np.uint8)
+    assert write_video(tmp_path / "a.mov", frames).read_bytes()[4:12] == b"ftypqt  "
+    assert write_video(tmp_path / "a.mp4", frames).read_bytes()[4:12] == b"ftypisom"

@@ -83,13 +83,18 @@ class _Timeline:
 
 
 def check_file(path: str | Path) -> Path:
-    """Missing, non-regular or zero-byte files fail here, before FFmpeg sees them."""
+    """Missing, non-regular or zero-byte files fail here, before FFmpeg sees them; so does a path the system will
+    not look up (a name longer than the file system allows, a folder it may not search), as one line."""
     p = Path(path)
-    if not p.exists():
-        raise BGSInputError("video file not found", path=p)
-    if not p.is_file():
-        raise BGSInputError("not a regular file", path=p)
-    if p.stat().st_size == 0:
+    try:
+        if not p.exists():
+            raise BGSInputError("video file not found", path=p)
+        if not p.is_file():
+            raise BGSInputError("not a regular file", path=p)
+        empty = p.stat().st_size == 0
+    except OSError as err:  # Path.exists raises all but "no such file" errors (ENAMETOOLONG, EACCES)
+        raise BGSInputError(f"cannot read file ({error_reason(err)})", path=p) from None
+    if empty:
         raise BGSInputError("video file is empty (0 bytes)", path=p)
     return p
 
