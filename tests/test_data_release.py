@@ -778,9 +778,11 @@ def test_a_one_string_caption_is_one_caption_and_doubled_or_unknown_caption_rows
     tables.annotations = pd.concat([tables.annotations, tables.annotations.iloc[[1]]], ignore_index=True)
     tables.annotations.loc[12, "rating-valence"] = 0.5  # not an exact duplicate row, which would be dropped as one
     tables.captions.loc[len(tables.captions)] = ["ghost.mp4", 1, "a caption of no clip"]
-    _, problems = validate(write_release(tables, tmp_path / "two"), decode_videos=False)
+    data, problems = validate(write_release(tables, tmp_path / "two"), decode_videos=False)
     assert [str(p) for p in problems] == ["annotations.csv row 13: video_name 'clip_001.mp4' annotated twice",
                                           "captions.csv row 25: video_name 'ghost.mp4' not in video_mapping.csv"]
+    # fourth pass: the reported second row replaced the first one's ratings in the data validate checks on
+    assert data.clips[1]["rating_valence"] == tables.annotations.loc[1, "rating-valence"] != 0.5
 
 
 def test_stats_count_judgments_that_mix_the_val_carve_out_with_test_clips_as_mixed(tmp_path):
@@ -990,11 +992,13 @@ def test_train_and_test_csv_naming_an_unknown_clip_or_one_clip_twice_are_problem
     test_csv.write_text(test_csv.read_text() + "99,ghost.mp4\n7,clip_007.mp4\n")
     with pytest.raises(BGSInputError, match=r"test.csv row 5: video_name 'ghost.mp4' not in video_mapping.csv"):
         load(root)
-    _, problems = validate(root)
+    data, problems = validate(root)
     assert [str(p) for p in problems] == [
         "test.csv row 5: video_name 'ghost.mp4' not in video_mapping.csv",
         "test.csv row 6: video_name 'clip_007.mp4' is in train.csv too",
     ]
+    # fourth pass: the reported second listing moved clip_007 to test in the data validate checks on
+    assert data.clips[7]["stimulus_set"] == labels[7] == "train"
 
 
 def test_a_clip_in_neither_train_nor_test_csv_is_named_once(tmp_path, tables):
@@ -1053,3 +1057,73 @@ def test_stats_count_judgments_recorded_twice_in_a_row_and_keep_them(tmp_path):
             in format_stats(s).splitlines())
     once = count_stats(load(_hand_release(tmp_path / "once", rows[3:7])))
     assert once["repeated_in_a_row"]["judgments"] == 0 and "repeated trials" not in format_stats(once)
+
+
+def test_validate_leaves_out_a_row_whose_choice_is_not_in_its_triplet(tmp_path, tables):
+    """Mutation audit (fourth pass): keeping the reported row (its odd one out read as the triplet's first clip)
+    passed the suite, whose strict `load` stops at the report either way. `validate` lists it and checks the rest
+    without it: one judgment fewer than the file's 120 rows."""
+    trip = tables.triplets.loc[3, ["stim1_name", "stim2_name", "stim3_name"]].astype(int).tolist()
+    outside = next(i for i in tables.mapping["index"] if i not in trip)
+    tables.triplets.loc[3, "choice"] = outside
+    data, problems = validate(write_release(tables, tmp_path), decode_videos=False)
+    assert [str(p) for p in problems] == [
+        f"all_triplets.csv row 4: choice {outside} is not one of its triplet ({', '.join(map(str, trip))})"]
+    assert len(data.judgments) == len(tables.triplets) - 1 == 119
+
+
+def test_a_bad_stimulus_set_label_names_the_annotation_row_a_spreadsheet_shows(tmp_path, tables):
+    """Mutation audit (fourth pass): naming a bad label by its position among the rows read (blank lines not
+    counted) passed the suite. A blank line after the header: clip_004's label is data row 6, as in a spreadsheet."""
+    tables.annotations.loc[4, "stimulus_set"] = "holdout"
+    root = write_release(tables, tmp_path)
+    path = root / "data" / ANNOTATIONS
+    header, *rest = path.read_text().splitlines()
+    path.write_text("\n".join([header, "", *rest]) + "\n")
+    with pytest.raises(BGSInputError, match=r"^annotations.csv row 6: stimulus_set 'holdout' is not train/val/test"):
+        load(root)
+
+
+def test_captions_csv_rows_of_one_caption_index_keep_their_file_order(tmp_path, tables):
+    """Mutation audit (fourth pass): sorting captions.csv by caption_index with an unstable sort passed the suite,
+    whose clips have two captions each (numpy sorts so few stably either way). 60 rows of one clip, indices 2 then
+    1: each index's rows stay in file order, as `--caption first` reads them."""
+    import pandas as pd
+
+    tables.annotations = tables.annotations.drop(columns=["captions"])
+    name = tables.mapping["video_name"][0]
+    tables.captions = pd.DataFrame([(name, 2 if j < 30 else 1, f"caption {j}") for j in range(60)],
+                                   columns=["video_name", "caption_index", "caption"])
+    data = load(write_release(tables, tmp_path))
+    assert data.clips[0]["captions"] == [f"caption {j}" for j in [*range(30, 60), *range(30)]]
+
+
+def test_the_readers_info_lines_count_what_they_say(tmp_path, tables, caplog):
+    """Mutation audit (fourth pass): the count of rows flagged as catch trials off by one, the count of clips given
+    captions.csv's captions off by one, and the "videos found" line left out, all passed the suite. By hand: one
+    flagged row, captions.csv's captions for all 12 clips, videos for 2 of them."""
+    _, catch, _ = _expected(tables)
+    tables.triplets = _set(tables.triplets, int(np.flatnonzero(~catch)[0]), "catch_trial_flag", True)
+    tables.annotations = tables.annotations.drop(columns=["captions"])
+    root = write_release(tables, tmp_path)
+    videos = root / "data" / "raw" / "videos"
+    videos.mkdir(parents=True, exist_ok=True)
+    for name in tables.mapping["video_name"][:2]:
+        (videos / name).write_bytes(b"x")
+    with caplog.at_level("INFO", logger="bgs_hf.data.release"):
+        load(root)
+    assert "all_triplets.csv: catch_trial_flag=True on 1 row" in caplog.messages
+    assert "captions for 12 clips taken from captions.csv" in caplog.messages
+    assert f"videos found for 2 of 12 clips in {videos}" in caplog.messages
+
+
+def test_a_release_with_its_clip_mapping_but_no_similarity_folder_names_the_missing_file(tmp_path, tables):
+    """Mutation audit (fourth pass): requiring both the clip mapping and the similarity folder before naming the
+    missing all_triplets.csv passed the suite, whose case kept both. The mapping alone marks the release."""
+    import shutil
+
+    root = write_release(tables, tmp_path / "rel")
+    shutil.rmtree(root / "data" / TRIPLETS.parent)
+    with pytest.raises(BGSInputError, match=r"looks like the Garcia & Isik release") as info:
+        load(root)
+    assert f"(expected {root / 'data' / TRIPLETS})" in str(info.value)

@@ -400,3 +400,21 @@ def test_a_test_fraction_of_one_or_zero_is_refused_and_just_under_one_is_taken()
             SplitConfig(test_fraction=bad)
     splits = assign_splits([None] * 10, SplitConfig(test_fraction=0.9, val_fraction=0.0))
     assert (len(splits["test"]), len(splits["train"]), len(splits["val"])) == (9, 1, 0)
+
+
+@pytest.mark.parametrize("field", ["seed", "split_seed"])
+def test_a_seed_of_minus_one_is_refused_in_one_line(field):
+    """Mutation audit (fourth pass): SplitConfig taking seed -1 (``< -1`` for ``< 0``) passed the suite, whose
+    negative seeds were all below -1; numpy then refused it at the first draw with a ValueError traceback."""
+    with pytest.raises(BGSInputError, match=rf"^{field} must be >= 0, got -1$"):
+        SplitConfig(**{field: -1})
+
+
+def test_paper_val_draws_from_the_sorted_train_clips_whatever_order_they_come_in():
+    """Mutation audit (fourth pass): `paper_val` drawing from its train clips as given, not sorted, passed the suite
+    (`assign_splits` hands it sorted clips). The paper's recipe draws from the sorted clip ids."""
+    from bgs_hf.data.splits import paper_val
+
+    clips = np.arange(3, 23)
+    for got, want in zip(paper_val(clips[::-1]), paper_val(clips)):
+        np.testing.assert_array_equal(got, want)

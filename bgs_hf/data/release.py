@@ -294,7 +294,7 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) 
     if "catch_trial_flag" in df.columns:
         flagged = parse_bool(df["catch_trial_flag"])
         if flagged.any():
-            logger.info("%s: %d rows carry catch_trial_flag=True", path.name, int(flagged.sum()))
+            logger.info("%s: catch_trial_flag=True on %s", path.name, count(int(flagged.sum()), "row"))
         is_catch |= flagged
     out = pd.DataFrame(
         {
