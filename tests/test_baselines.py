@@ -969,3 +969,84 @@ def test_a_caption_count_in_the_thousands_is_written_with_its_digits_grouped():
     captions[7] = [" "]
     with pytest.raises(BGSInputError, match=r"^1 of 1,200 clips has no caption to embed: clip 7$"):
         caption_embeddings(captions, model=FakeSentenceModel())
+
+
+def test_pixel_rows_follow_the_paths_given_under_a_bar_counting_the_clips(monkeypatch):
+    """Mutation audit (baselines and embed): the rows stacked in reverse clip order, or decoded without the bar that
+    counts the clips (minutes of decoding for a real set), passed. Hand values: one-colour clips of brightness 0, 1
+    and 5 have appearance (-2, -1, 3)/sd across clips, sd = sqrt(14/3), and no motion (constant columns, 0)."""
+    import torch
+
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.video
+
+    brightness = {"a.mp4": 0.0, "b.mp4": 1.0, "c.mp4": 5.0}
+    monkeypatch.setattr(bgs_hf.video, "load_clip",
+                        lambda path, policy, cache=None: torch.full((2, 3, 2, 2), brightness[path]))
+    bars: list[tuple[list, dict]] = []
+    monkeypatch.setattr(pixels, "tqdm", lambda it, **kw: bars.append((list(it), kw)) or bars[-1][0])
+    emb = pixel_embeddings(["a.mp4", "b.mp4", "c.mp4"], PixelBaselineConfig(num_frames=2, size=2, grid=1))
+    want = np.array([-2.0, -1.0, 3.0]) / np.sqrt(14 / 3)
+    np.testing.assert_allclose(emb[:, :3], np.repeat(want[:, None], 3, axis=1))
+    np.testing.assert_array_equal(emb[:, 3:], 0.0)
+    assert bars == [(["a.mp4", "b.mp4", "c.mp4"], {"desc": "pixel baseline", "unit": "clip"})]
+
+
+def test_a_progress_bar_is_shown_once_more_than_512_captions_are_embedded():
+    """Mutation audit (baselines and embed): the sentence model's bar never shown passed, as no test looked at it; it
+    is shown past 512 captions (counted over captions: ``mean`` embeds every caption of every clip), not below."""
+
+    class Recording(FakeSentenceModel):
+        def encode(self, sentences, show_progress_bar=None, **kw):  # noqa: ANN001
+            self.bar = show_progress_bar
+            return super().encode(sentences, **kw)
+
+    fake = Recording()
+    caption_embeddings([["ab", "cd"]] * 257, model=fake)  # 257 first captions
+    assert fake.bar is False
+    caption_embeddings([["ab"]] * 512, LanguageBaselineConfig(caption="mean"), model=fake)
+    assert fake.bar is False
+    caption_embeddings([["ab", "cd"]] * 257, LanguageBaselineConfig(caption="mean"), model=fake)  # 514 captions
+    assert fake.bar is True
+
+
+def test_no_clips_give_no_caption_rows_from_the_bundled_sentence_model_either(monkeypatch):
+    """`caption_embeddings([])` (and `language_similarity([])`) with a real sentence model was an IndexError, "tuple
+    index out of range": sentence-transformers encodes no sentence as a 1-d ``np.array([])``, which the fake model of
+    the test above never did. Now (0, 384) rows, the bundled MiniLM's width, as the pixels give (0, D)."""
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.baselines import load_sentence_model
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as in test_bundled_minilm_offline: the flag is set and restored
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
+    model = load_sentence_model()
+    assert caption_embeddings([], model=model).shape == (0, 384)
+    assert language_similarity([], model=model).shape == (0, 0)
+    assert caption_embeddings([["a dog runs"]], model=model).shape == (1, 384)
+
+
+def test_a_file_named_bare_a_known_missing_cache_entry_and_a_tuple_of_captions(tmp_path, monkeypatch):
+    """Mutation audit (baselines and embed): three sentence-model and caption rules no test held. A file in the working
+    folder given by a bare name (``--model model.bin``: no slash, so it looks like a Hub name) is called a file, not
+    looked up on the Hub or in its cache; the cache's "known not to exist" answer (an object, not a path) is a miss,
+    not a snapshot at ``Path(object)`` (a TypeError); a tuple of captions is a clip's captions, as a list is."""
+    import huggingface_hub
+    import huggingface_hub.constants as hub_constants
+
+    from bgs_hf.baselines.language import _cached_snapshot, check_sentence_model
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)  # the bare name must not reach the Hub's look-up
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.bin").write_text("not a model")
+    with pytest.raises(BGSInputError, match=r"^model\.bin: is a file, not a sentence model folder \(and not a Hub "
+                                            r"id\)$"):
+        check_sentence_model("model.bin")
+    snapshot = tmp_path / "snap"
+    monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", lambda repo_id, filename, **_: (
+        str(snapshot / filename) if repo_id.startswith("sentence-transformers/") else huggingface_hub._CACHED_NO_EXIST))
+    assert _cached_snapshot("minilm-copy") == snapshot
+    assert _cached_snapshot("org/minilm-copy") is None
+    mean = LanguageBaselineConfig(caption="mean")
+    emb = caption_embeddings([("ab", "cd"), ["ab", "cd"]], mean, model=FakeSentenceModel())
+    np.testing.assert_array_equal(emb[0], emb[1])

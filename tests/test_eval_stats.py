@@ -506,6 +506,33 @@ def test_a_motion_control_is_keyed_by_the_clips_place_in_the_list_not_in_its_bat
     assert keys == [0, 1, 2, 3, 4]
 
 
+def test_embedding_shows_its_progress_bar_unless_told_not_to(monkeypatch):
+    """Mutation audit (baselines and embed): the embedding bar always off passed, as no test looked at it; it is the
+    one sign, over minutes of decoding, that an evaluation is moving. Shown by default, hidden by ``progress=False``."""
+    import tqdm.auto
+
+    import bgs_hf.video
+    from bgs_hf.eval.embed import embed_clips, embed_paths
+
+    class Frames(torch.nn.Module):
+        frame_policy = None
+
+        def forward(self, x):
+            return x.flatten(1)
+
+    class Data:
+        clips = {"clip_id": ["a", "b", "c"], "video": ["a.mp4", "b.mp4", "c.mp4"]}
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", lambda path, policy, cache=None: torch.zeros(2, 3, 1, 1))
+    shown: list[tuple[str, bool]] = []
+    bar = tqdm.auto.tqdm
+    monkeypatch.setattr(tqdm.auto, "tqdm", lambda it, **kw: (shown.append((kw["desc"], kw["disable"])), bar(it, **kw))[1])
+    embed_paths(Frames(), ["a.mp4", "b.mp4", "c.mp4"], batch_size=2)
+    embed_clips(Frames(), Data(), [2, 0])
+    embed_paths(Frames(), ["a.mp4"], progress=False, desc="quiet")
+    assert shown == [("embedding clips", False), ("embedding 2 clips", False), ("quiet", True)]
+
+
 def test_a_shuffled_clip_gets_the_same_frames_whatever_its_place_among_the_clips_embedded(monkeypatch):
     """The shuffled control's permutation was keyed by the clip's place in the list embedded, so the same data in
     another row order (or another subset of clips scored) shuffled each clip differently and gave another control
@@ -1625,6 +1652,7 @@ def test_one_row_holding_only_an_infinity_is_refused_as_one_non_finite_row():
                                                 r"emb_b are not finite$"):
             check_finite_embeddings(emb, "emb_b")
     assert check_finite_embeddings(np.full((3, 2), 1e308), "emb_b") is None
+    assert check_finite_embeddings(np.float64(2.0), "emb_b") is None  # no rows at all: left to the fit (was len())
 
 
 def test_transfer_probe_never_sees_the_held_out_clips():
@@ -2169,6 +2197,32 @@ def test_embedding_runs_in_eval_mode_without_gradients_and_restores_the_models_m
     assert layers.dtype == np.float64
     with pytest.raises(BGSInputError, match="^no clips to embed$"):
         embed_paths(model, [], progress=False)
+
+
+def test_a_clip_that_fails_to_decode_leaves_a_training_model_in_training_mode(monkeypatch) -> None:
+    """Mutation audit (baselines and embed): the model's mode put back only after a clean pass, not in ``finally``,
+    passed, as every failure tested came before or after the loop; a clip that failed to decode mid-training (the epoch
+    callback's scoring, a notebook's retry) left the model in eval mode, its dropout off for the rest of training."""
+    import bgs_hf.video
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval.embed import embed_paths
+
+    class Frames(torch.nn.Module):
+        frame_policy = None
+
+        def forward(self, x):
+            return x.flatten(1)
+
+    def load(path, policy, cache=None):
+        if path == "bad.mp4":
+            raise BGSInputError("bad.mp4: cannot decode")
+        return torch.zeros(2, 3, 1, 1)
+
+    monkeypatch.setattr(bgs_hf.video, "load_clip", load)
+    model = Frames().train()
+    with pytest.raises(BGSInputError, match="^bad.mp4: cannot decode$"):
+        embed_paths(model, ["a.mp4", "b.mp4", "bad.mp4"], batch_size=2, progress=False)
+    assert model.training
 
 
 def test_a_cache_object_is_used_as_given_and_a_folder_becomes_a_clip_cache(tmp_path) -> None:

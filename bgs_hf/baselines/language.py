@@ -226,6 +226,10 @@ def caption_embeddings(
         show_progress_bar=len(flat) > 512,
     )
     emb = np.asarray(emb, dtype=np.float64)
+    if emb.ndim == 1 and not flat:  # sentence-transformers encodes no sentence as a 1-d np.array([]), not (0, d)
+        named = [n for n in ("get_embedding_dimension", "get_sentence_embedding_dimension") if hasattr(model, n)]
+        width = getattr(model, named[0])() if named else None  # the older name, deprecated
+        emb = emb.reshape(0, int(width or 0))
     owner = np.repeat(np.arange(len(chosen)), [len(c) for c in chosen])
     summed = np.zeros((len(chosen), emb.shape[1]))
     np.add.at(summed, owner, emb)
