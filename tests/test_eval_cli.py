@@ -738,6 +738,8 @@ def test_run_suite_takes_model_objects_and_survives_a_diverged_model_and_unrated
                     n_boot=5, n_perm=5)
     assert res["partition"]["pretrained"] == {"skipped": "non-finite embeddings (a diverged model?)"}
     assert res["transfer"]["models"]["pretrained"]["skipped"].startswith("non-finite")
+    # no difference or p against a diverged model (it was a table of n/a, counted as tested)
+    assert res["paired"]["bgs - pretrained"]["skipped"].endswith("not scored: non-finite embeddings (a diverged model?)")
     assert res["probes"]["bgs"][rating.removeprefix("rating_")]["r"] is None
     md = (tmp_path / "ev" / "evaluation.md").read_text()
     assert "Ridge probes" in md or "probe" in md.lower()
@@ -2910,6 +2912,48 @@ def test_a_motion_control_that_collapses_the_embeddings_is_not_scored(tiny_sets,
         table[np.asarray(items)] if transform is not None else np.ones((len(items), 5))))
     res = run_suite(data, model, out_dir=tmp_path / "ev2", analyses=("fit", "motion"), n_boot=5)
     assert res["motion_paired"]["pretrained"]["shuffled"] == {"skipped": f"original not scored: {COLLAPSED}"}
+
+
+def test_the_fits_paired_comparison_against_a_model_whose_embeddings_collapsed_is_not_tested(tiny_sets, tmp_path,
+                                                                                             monkeypatch):
+    """A pretrained model that embeds every clip alike has no answer (its fit row says so: R² undefined, 0% from
+    ties), yet ``paired["bgs - pretrained"]`` gave an accuracy difference, CI and p against that 0%, counted in the
+    table's Holm family, where the motion controls said "original not scored". Now the pair is not tested, its row
+    says why, and Holm adjusts over the control's three p's alone, as the text counts them."""
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.fit import SplitHumans, paired_comparison
+    from bgs_hf.eval.report import _diff_cells, _p
+    from bgs_hf.eval.suite import COLLAPSED
+    from bgs_hf.metrics import cosine_similarity_matrix
+    from bgs_hf.metrics.bootstrap import holm
+
+    _, data_dir, _ = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(1)
+    table, other, captions = (rng.normal(size=(data.n_clips, 5)) for _ in range(3))
+    pretrained, bgs, ctl = (SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=n)) for n in "abc")
+    monkeypatch.setattr(embed, "embed_clips", lambda model, data_, items, cache=None, **_: (
+        np.ones((len(items), 5)) if model is pretrained else (table if model is bgs else other)[np.asarray(items)]))
+    res = run_suite(data, pretrained, bgs, controls={"ctl": ctl}, out_dir=tmp_path / "ev", analyses=("fit",),
+                    language_sim=cosine_similarity_matrix(captions), n_boot=20)
+    assert res["fit"]["pretrained"]["collapsed"]
+    assert res["paired"]["bgs - pretrained"] == {"skipped": f"pretrained video model (frozen) not scored: {COLLAPSED}"}
+    scored = SplitHumans.build(data, "test", ceiling=False)
+    want = paired_comparison(table[scored.items], other[scored.items], scored, n_boot=20, seed=res["seed"])
+    assert res["paired"]["bgs - ctl"] == want  # the control's pair is tested as before
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    assert (f"| BGS fine-tuned (LoRA) − pretrained video model (frozen) | not tested (pretrained video model (frozen) "
+            f"not scored: {COLLAPSED}) | – | – | – | – |") in md.splitlines()
+    stats = ("r2", "ooo_acc_3way", "ooo_acc_2way")
+    assert f"the table holds {sum(np.isfinite(want[s]['p_value']) for s in stats)} tests" in md
+    for s, holm_p in zip(stats, holm([want[s]["p_value"] for s in stats])):
+        row = ["BGS fine-tuned (LoRA) − ctl", {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way acc"}[s],
+               *_diff_cells(want[s], s, res), _p(holm_p)]
+        assert "| " + " | ".join(row) + " |" in md.splitlines()
 
 
 def test_every_export_of_bgs_hf_eval_is_the_object_of_the_module_its_docstring_names():

@@ -190,18 +190,23 @@ def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     notes = []
     for label, r, _ in runs:
         asked = r.get("n_boot")
-        for c, d in r.get("paired", {}).items():
-            for s, v in d.items():
-                kept, tied = v.get("n_boot"), v.get("n_tied")
-                parts = [f"no difference in {tied} of {kept} resamples"] if tied and isinstance(kept, int) else []
-                if isinstance(asked, int) and isinstance(kept, int) and asked > kept:
-                    parts.append(f"{asked - kept} of {asked}{'' if parts else ' resamples'} undefined")
-                if parts:
-                    notes.append(f"{_run_prefix(label, runs)}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: "
-                                 f"{', '.join(parts)}")
+        for c, s, v in _fit_tests(r):
+            kept, tied = v.get("n_boot"), v.get("n_tied")
+            parts = [f"no difference in {tied} of {kept} resamples"] if tied and isinstance(kept, int) else []
+            if isinstance(asked, int) and isinstance(kept, int) and asked > kept:
+                parts.append(f"{asked - kept} of {asked}{'' if parts else ' resamples'} undefined")
+            if parts:
+                notes.append(f"{_run_prefix(label, runs)}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: "
+                             f"{', '.join(parts)}")
     if not notes:
         return []
     return [("text", "*Resamples with no difference or an undefined statistic: " + "; ".join(notes) + ".*")]
+
+
+def _fit_tests(r: dict) -> list[tuple[str, str, dict]]:
+    """(comparison, statistic, result) of each test in a run's fit paired table: a comparison skipped (a model not
+    scored, ``{"skipped": why}``) holds none, so its row says why and its p's stay out of the Holm family."""
+    return [(c, s, v) for c, d in r.get("paired", {}).items() if "skipped" not in d for s, v in d.items()]
 
 
 def _ran(runs: list[tuple[str, dict, Path]], key: str) -> bool:
@@ -284,12 +289,19 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     resamples had no difference or an undefined statistic; nothing where no run compared two models."""
 
     def fit_paired_p(r: dict) -> list[Any]:
-        return [v["p_value"] for d in r.get("paired", {}).values() for v in d.values()]
+        return [v["p_value"] for _, _, v in _fit_tests(r)]
 
     def fit_paired_rows(r: dict) -> list[list[Any]]:
-        tests = [(c, s, v) for c, d in r.get("paired", {}).items() for s, v in d.items()]
-        return [[_comparison(c, r), _STAT_NAMES.get(s, s), *_diff_cells(v, s, r), holm_p]
-                for (c, s, v), holm_p in zip(tests, _holm_cells(fit_paired_p(r)))]
+        tests = _fit_tests(r)
+        holm_p = dict(zip([t[:2] for t in tests], _holm_cells(fit_paired_p(r))))
+        rows = []
+        for c, d in r.get("paired", {}).items():
+            if "skipped" in d:  # as the motion table's: no difference or p against a model with no answer
+                rows.append([_comparison(c, r), f"not tested ({d['skipped']})", *["–"] * 4])
+                continue
+            rows += [[_comparison(c, r), _STAT_NAMES.get(s, s), *_diff_cells(v, s, r), holm_p[c, s]]
+                     for s, v in d.items()]
+        return rows
 
     pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", "Holm p (this table)"],
                      fit_paired_rows)
@@ -297,7 +309,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
         return []
     # the resamples asked for (a row's p counts its finite ones), else the rows' own count
     n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
-        [v for _, r, _ in runs for d in r.get("paired", {}).values() for v in d.values()], "n_boot")
+        [v for _, r, _ in runs for _, _, v in _fit_tests(r)], "n_boot")
     count = f"{n_boot} resamples; " if n_boot else ""
     n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
     text = ("Paired bootstrap over clips (both models scored on the same resamples): the "

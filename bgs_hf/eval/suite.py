@@ -763,9 +763,14 @@ def _unscorable(emb: np.ndarray) -> str | None:
 def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], language_sim: np.ndarray | None,
              language_config: Any) -> None:
     """Behavioural fit of every model (and the language reference), and bgs paired with the pretrained model and
-    each control on the same clip resamples."""
+    each control on the same clip resamples.
+
+    A pair with a model whose fit means nothing (:func:`_unscorable`: every similarity ties, or a diverged model) is
+    not tested, ``{"skipped": "<model> not scored: <why>"}``, as the motion controls' original or control: its R² is
+    undefined and its 0% accuracies are no answer, so a difference and p against them test nothing: kept in the
+    report's Holm family, such a p would be counted as a test, read as a finding and raise the real tests' Holm p's."""
     from bgs_hf.eval.fit import fit_from_embeddings, fit_from_similarity, paired_comparison
-    from bgs_hf.viz.models import language_name
+    from bgs_hf.viz.models import language_name, model_name
 
     scored, n_boot, seed = run.scored, run.n_boot, run.seed
     with _timed(res, "fit"):
@@ -778,8 +783,11 @@ def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], langu
         paired = {}
         if "bgs" in run.models:
             for other in ("pretrained", *controls):
-                paired[f"bgs - {other}"] = paired_comparison(run.scored_emb("bgs"), run.scored_emb(other), scored,
-                                                             n_boot=n_boot, seed=seed)
+                unscored = [f"{model_name(n, labels=run.row_labels)} not scored: {why}" for n in ("bgs", other)
+                            if (why := _unscorable(run.scored_emb(n))) is not None]
+                paired[f"bgs - {other}"] = ({"skipped": "; ".join(unscored)} if unscored else
+                                            paired_comparison(run.scored_emb("bgs"), run.scored_emb(other), scored,
+                                                              n_boot=n_boot, seed=seed))
         res["paired"] = paired
         res["figures"]["fit"] = _plot_bars(
             {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
