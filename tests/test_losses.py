@@ -801,3 +801,106 @@ def test_a_loss_setting_beyond_float_range_is_its_one_line_refusal(make, message
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         make()
     assert TripletMarginLoss(margin=2).margin == 2.0  # an int a float holds is still taken
+
+
+def test_the_symmetric_hinge_clips_each_anchor_at_zero_and_a_negative_margin_keeps_its_sign():
+    """Hand values on EMB (D(0,1) = 0.4, D(0,2) = 1.0, D(1,2) = 0.2). Mutation audit (fourth pass): the second anchor's
+    hinge without its ``relu`` (a negative term cancelling the first) and a negative margin read as its absolute value
+    passed every test."""
+    trip = torch.tensor([[0, 1, 2]])
+    # odd 0: a=1, p=2, n=0: D(1,2) - D(1,0) + 0.5 = 0.3; anchored on 2: D(2,1) - D(2,0) + 0.5 = -0.3 -> 0; (0.3 + 0) / 2
+    sym = TripletMarginLoss(margin=0.5, symmetric=True)(EMB, trip, torch.tensor([0]))
+    assert float(sym) == pytest.approx(0.15, abs=1e-6)
+    # odd 1: a=0, p=2, n=1: D(0,2) - D(0,1) - 0.3 = 1.0 - 0.4 - 0.3 = 0.3 (0.9 with the margin's sign dropped)
+    assert float(TripletMarginLoss(margin=-0.3)(EMB, trip, torch.tensor([1]))) == pytest.approx(0.3, abs=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: RSALoss()(EMB, None, [0.1, 0.2, 0.3]),
+    lambda: TripletMarginLoss()(EMB, None, [0]),
+    lambda: OddOneOutLoss()(EMB, None, [0]),
+])
+def test_missing_indices_are_named_not_torchs_dtype_message(call):
+    """``pairs=None`` / ``triplets=None`` given to a loss was torch's ``RuntimeError: Could not infer dtype of
+    NoneType``, naming neither the argument nor what it should hold (``human_dist=None`` already had its line)."""
+    with pytest.raises(ValueError, match=r"^(pairs|triplets) is missing: give an \(n, [23]\) array of row indices$"):
+        call()
+
+
+@pytest.mark.parametrize("value", ["false", "no", 0.0, None, [True]])
+def test_a_symmetric_flag_that_is_not_a_bool_is_refused_not_read_as_truthy(value):
+    """``TripletMarginLoss(symmetric="false")``, or a hand-edited run config's ``"symmetric": "false"`` rebuilt by
+    ``from_config_dict``, trained (and was recorded as) the symmetric hinge: ``bool("false")`` is True."""
+    with pytest.raises(ValueError, match=f"^symmetric must be True or False, got {re.escape(repr(value))}$"):
+        TripletMarginLoss(symmetric=value)
+    with pytest.raises(ValueError, match="^symmetric must be True or False"):
+        TripletMarginLoss.from_config_dict({"name": "TripletMarginLoss", "margin": 0.2, "symmetric": value})
+    assert TripletMarginLoss(symmetric=np.bool_(True)).symmetric is True
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: TripletMarginLoss()(EMB, [], [0, 1]), "odd has 2 entries for 0 triplets"),
+    (lambda: OddOneOutLoss()(EMB, [], [2]), "odd has 1 entries for 0 triplets"),
+    (lambda: OddOneOutLoss()(EMB, [], odd_probs=[[0.5, 0.5, 0.0]]), r"odd_probs must have shape (0, 3), got (1, 3)"),
+    (lambda: BGSLoss(OddOneOutLoss())(EMB, [], None, None, None, odd_probs=[[5.0, 5.0, 5.0]]),
+     r"odd_probs must have shape (0, 3), got (1, 3)"),
+])
+def test_targets_given_for_a_step_without_triplets_are_checked_not_dropped(call, message):
+    """A local loss returned its empty-step 0 before looking at its targets: odd positions or soft targets for no
+    triplet (a caller's misaligned batch) were dropped without a word, while BGSLoss already refused such an ``odd``.
+    Empty targets still give the empty step's 0."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call()
+    assert float(TripletMarginLoss()(EMB, [], [])) == 0.0
+    assert float(OddOneOutLoss()(EMB, [], odd_probs=[])) == 0.0
+    assert float(OddOneOutLoss()(EMB, torch.zeros(0, 3, dtype=torch.long), odd_probs=torch.zeros(0, 3))) == 0.0
+    assert float(BGSLoss(OddOneOutLoss())(EMB, [], None, None, None, odd_probs=[]).loss) == 0.0
+
+
+@pytest.mark.parametrize(("schedule", "message"), [
+    ({"kind": "PaperSchedule", "gamma": 0.5},
+     "PaperSchedule config has unknown keys ['gamma']; it takes ['alpha', 'beta0', 'beta_step', 'beta_max']"),
+    ({"kind": "PaperSchedule", "formula": "alpha * local"},
+     f"PaperSchedule computes formula {bgs_mod._PAPER_FORMULA!r}, the config says 'alpha * local'"),
+    (["PaperSchedule"], "BGSLoss config: only a PaperSchedule schedule can be rebuilt"),
+])
+def test_a_recorded_schedule_with_an_unknown_key_or_of_another_shape_is_one_line(schedule, message):
+    """A hand-edited run config's schedule with a key PaperSchedule does not take was ``TypeError:
+    PaperSchedule.__init__() got an unexpected keyword argument 'gamma'``, and a list failed in ``dict()`` (``dictionary update
+    sequence element #0 has length 13; 2 is required``); the terms' own configs were already checked this way.
+    The schedule a BGSLoss records still rebuilds to itself."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        BGSLoss.from_config_dict({"name": "BGSLoss", "schedule": schedule})
+    mine = BGSLoss(schedule=PaperSchedule(alpha=0.5, beta0=0.1, beta_step=0.2, beta_max=0.6))
+    assert BGSLoss.from_config_dict(mine.get_config_dict()).schedule == mine.schedule
+
+
+def test_a_hinge_config_records_its_own_margin_and_soft_targets_need_three_columns():
+    """Mutation audit (fourth pass): a hinge config recording the default margin 0.2 whatever the loss's (the card
+    and a rebuilt run would train on another margin), and a soft-target check reading only the row count (two columns
+    reached the product as torch's broadcast error) passed every test."""
+    rebuilt = TripletMarginLoss.from_config_dict(TripletMarginLoss(margin=0.5).get_config_dict())
+    assert rebuilt.margin == 0.5
+    # odd 2 on EMB: D(0,1) - D(0,2) + 0.5 = 0.4 - 1.0 + 0.5 = -0.1 -> 0; odd 1: 1.0 - 0.4 + 0.5 = 1.1
+    assert float(rebuilt(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([1]))) == pytest.approx(1.1, abs=1e-6)
+    with pytest.raises(ValueError, match=r"^odd_probs must have shape \(1, 3\), got \(1, 2\)$"):
+        OddOneOutLoss()(EMB, torch.tensor([[0, 1, 2]]), odd_probs=[[0.5, 0.5]])
+
+
+def test_bgs_loss_logs_rsa_of_a_collapsed_model_as_nan_and_checks_pairs_it_skips():
+    """A collapsed model (every pair at the same model distance) has no correlation either: RSALoss gives a 0 with
+    no gradient, which BGSLoss logged as ``loss_global`` 0.0 (a training log's window mean averaged it in), while
+    equal human distances were already NaN. The loss and its (zero) gradient are as before. And a step skipped for
+    equal human distances no longer skips the pairs' check: pair 9 of 3 clips gave a 0 loss without a word."""
+    emb = torch.ones(3, 2, requires_grad=True)
+    pairs = [[0, 1], [0, 2], [1, 2]]
+    out = BGSLoss()(emb, [], None, pairs, [0.1, 0.5, 0.9])
+    assert math.isnan(out.to_log_dict()["loss_global"]) and float(out.loss.detach()) == 0.0
+    out.loss.backward()
+    assert emb.grad is not None and not emb.grad.any()
+    live = BGSLoss()(EMB, [], None, pairs, [0.1, 0.5, 0.9])  # D = 0.4, 1.0, 0.2 against 0.1, 0.5, 0.9
+    want = -np.corrcoef([0.4, 1.0, 0.2], [0.1, 0.5, 0.9])[0, 1]
+    assert float(live.global_) == pytest.approx(want, abs=1e-6)
+    assert float(live.loss) == pytest.approx(0.3 * want, abs=1e-6)
+    with pytest.raises(ValueError, match=r"^pairs must index the 3 embedding rows \(0\.\.2\), got values 0\.\.9$"):
+        BGSLoss()(EMB, [], None, [[0, 9], [0, 1], [1, 2]], [0.5, 0.5, 0.5])

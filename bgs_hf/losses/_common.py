@@ -12,7 +12,10 @@ from bgs_hf.errors import finite_number, is_finite_real
 def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str,
              n_rows: int | None = None) -> torch.Tensor:
     """Turn array-likes into an int64 tensor on ``device``, checking its trailing width and, given ``n_rows``,
-    that it indexes rows ``0..n_rows-1``. Fractional values are refused, not truncated (odd 1.7 is not 1)."""
+    that it indexes rows ``0..n_rows-1``. Fractional values are refused, not truncated (odd 1.7 is not 1); a
+    missing one is named (torch's "Could not infer dtype of NoneType" was the whole message for ``pairs=None``)."""
+    if x is None:
+        raise ValueError(f"{name} is missing" + (f": give an (n, {width}) array of row indices" if width else ""))
     t = torch.as_tensor(x, device=device)
     if t.is_floating_point():
         if t.numel() and not bool((torch.isfinite(t) & (t == t.round())).all()):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import torch
 from torch import nn
 
 from bgs_hf.losses._common import as_human_dist, as_index, as_odd, check_emb, config_kwargs, finite_setting
-from bgs_hf.losses.odd_one_out import OddOneOutLoss
-from bgs_hf.losses.rsa import RSALoss
+from bgs_hf.losses.odd_one_out import OddOneOutLoss, as_odd_probs
+from bgs_hf.losses.rsa import RSALoss, model_distances
 from bgs_hf.losses.triplet import TripletMarginLoss
+
+#: how a PaperSchedule weighs the terms, as a BGSLoss config records it
+_PAPER_FORMULA = "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"
 
 
 @dataclass
@@ -70,8 +73,8 @@ class BGSLoss(nn.Module):
 
     ``local`` defaults to the paper's :class:`TripletMarginLoss` (an :class:`OddOneOutLoss` also fits),
     ``global_`` to :class:`RSALoss` (-Pearson). A term with no inputs in the step (no triplet, or fewer
-    than 3 observed pairs) or undefined in it (RSA over human distances that are all equal) contributes 0
-    and is logged as NaN.
+    than 3 observed pairs) or undefined in it (RSA over human distances, or model distances, that are all
+    equal) contributes 0 and is logged as NaN.
 
     Inputs:
         ==============  ===============  ===============================================
@@ -127,11 +130,13 @@ class BGSLoss(nn.Module):
                 raise ValueError(f"odd_probs is used only by OddOneOutLoss; {type(self.local).__name__} needs odd")
             lo = self.local(emb, triplets, None if kw else odd, **kw)  # soft targets in place of odd
             loss, local = loss + alpha * lo, lo.detach()
-        elif odd is not None:  # a skipped term still checks its targets: odd positions for no triplet were dropped
-            as_odd(odd, 0, emb.device)
-        if n_pairs >= 3 and isinstance(self.global_, RSALoss) and _all_equal(
-                as_human_dist(human_dist, n_pairs, emb.device, torch.promote_types(emb.dtype, torch.float32))):
-            pass  # no correlation with equal human distances (RSALoss gave -0.0, a training log averaged in as 0)
+        else:  # a skipped term still checks its targets: odd positions (or soft targets) for no triplet were dropped
+            if odd is not None:
+                as_odd(odd, 0, emb.device)
+            if odd_probs is not None:
+                as_odd_probs(odd_probs, 0, emb.device)
+        if n_pairs >= 3 and isinstance(self.global_, RSALoss) and _rsa_undefined(emb, pairs, human_dist):
+            pass  # no correlation with equal human or model distances (RSALoss gave 0, a training log averaged it in)
         elif n_pairs >= 3:
             gl = self.global_(emb, pairs, human_dist)
             loss, global_ = loss + beta * gl, gl.detach()
@@ -146,8 +151,7 @@ class BGSLoss(nn.Module):
         paper's: this raised AttributeError / "asdict() should be called on dataclass instances", and labelled a
         PaperSchedule subclass with the paper's formula. :meth:`from_config_dict` refuses to rebuild those."""
         if type(self.schedule) is PaperSchedule:
-            schedule = {"kind": "PaperSchedule", **asdict(self.schedule),
-                        "formula": "alpha * local + min(beta_max, beta0 + beta_step * epoch) * global"}
+            schedule = {"kind": "PaperSchedule", **asdict(self.schedule), "formula": _PAPER_FORMULA}
         else:
             schedule = {"kind": _name_of(self.schedule)}
         return {"name": "BGSLoss", "local": _term_config(self.local), "global": _term_config(self.global_),
@@ -158,18 +162,31 @@ class BGSLoss(nn.Module):
         """The loss a :meth:`get_config_dict` describes, e.g. the ``loss`` recorded in a run's
         ``bgs_trainer_state.json`` (its terms rebuilt with :func:`loss_from_config`)."""
         kw = config_kwargs(cfg, "BGSLoss", ("local", "global", "schedule"), {})
-        sched = dict(kw.get("schedule") or {"kind": "PaperSchedule"})
-        if sched.pop("kind", None) != "PaperSchedule":
+        sched = kw.get("schedule") or {"kind": "PaperSchedule"}
+        if not isinstance(sched, dict) or sched.get("kind") != "PaperSchedule":
             raise ValueError("BGSLoss config: only a PaperSchedule schedule can be rebuilt")
-        sched.pop("formula", None)
+        # an unknown key was "PaperSchedule.__init__() got an unexpected keyword argument", a TypeError, and a list
+        # failed in dict() ("dictionary update sequence element #0 ...")
+        weights = config_kwargs({**sched, "name": "PaperSchedule"}, "PaperSchedule",
+                                tuple(f.name for f in fields(PaperSchedule)),
+                                {"kind": "PaperSchedule", "formula": _PAPER_FORMULA})
         return cls(local=loss_from_config(kw["local"]) if "local" in kw else None,
                    global_=loss_from_config(kw["global"]) if "global" in kw else None,
-                   schedule=PaperSchedule(**sched))
+                   schedule=PaperSchedule(**weights))
 
 
 def _all_equal(x: torch.Tensor) -> bool:
     """Every value the first one's: nothing to correlate with."""
     return bool((x == x[0]).all())
+
+
+def _rsa_undefined(emb: torch.Tensor, pairs: Any, human_dist: Any) -> bool:
+    """No correlation over these pairs: equal human distances, or a collapsed model (equal model distances, where
+    RSALoss gives a 0 with no gradient). The pairs and distances are checked as RSALoss checks them: pair 9 of 3
+    clips passed unchecked when the human distances were equal."""
+    pr = as_index(pairs, emb.device, width=2, name="pairs", n_rows=emb.shape[0])
+    hd = as_human_dist(human_dist, pr.shape[0], emb.device, torch.promote_types(emb.dtype, torch.float32))
+    return _all_equal(hd) or _all_equal(model_distances(emb.detach(), pr))
 
 
 def _name_of(obj: Any) -> str:

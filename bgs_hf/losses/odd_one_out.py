@@ -18,6 +18,21 @@ from bgs_hf.losses._common import (
 )
 
 
+def as_odd_probs(odd_probs: Any, n_triplets: int, device: torch.device) -> torch.Tensor:
+    """The soft targets, one probability row per triplet, checked in float64 (before any cast to half precision
+    rounds a valid row off 1); an empty list is the (0, 3) of a step without triplets."""
+    q = torch.as_tensor(odd_probs, device=device)
+    if q.numel() == 0 and n_triplets == 0:
+        q = q.reshape(0, 3)
+    if tuple(q.shape) != (n_triplets, 3):
+        raise ValueError(f"odd_probs must have shape {(n_triplets, 3)}, got {tuple(q.shape)}")
+    q64 = q.double()
+    if not bool((torch.isfinite(q64) & (q64 >= 0)).all()) or not torch.allclose(
+            q64.sum(1), torch.ones_like(q64[:, 0]), atol=1e-4):
+        raise ValueError("odd_probs rows must be probabilities (>= 0, summing to 1), not counts")
+    return q
+
+
 class OddOneOutLoss(nn.Module):
     r"""Symmetric 3-way softmax cross-entropy for odd-one-out judgments.
 
@@ -64,23 +79,17 @@ class OddOneOutLoss(nn.Module):
         if odd is not None and odd_probs is not None:  # one would be silently ignored
             raise ValueError("OddOneOutLoss takes odd or odd_probs, not both")
         trip = as_index(triplets, check_emb(emb).device, width=3, name="triplets", n_rows=emb.shape[0])
+        # targets checked before the empty-step shortcut, as BGSLoss does: targets given for no triplet were dropped
+        q = None if odd_probs is None else as_odd_probs(odd_probs, trip.shape[0], emb.device)
+        o = None if odd is None else as_odd(odd, trip.shape[0], emb.device)
         if trip.shape[0] == 0:
             return zero_loss(emb)
         # float32 at least: half-precision cosines of close clips put the gradient 18% (bf16) off the exact one
         logp = torch.log_softmax(self.logits(emb.to(torch.promote_types(emb.dtype, torch.float32)), trip), dim=1)
-        if odd_probs is not None:
-            q = torch.as_tensor(odd_probs, device=emb.device)
-            if q.shape != logp.shape:
-                raise ValueError(f"odd_probs must have shape {tuple(logp.shape)}, got {tuple(q.shape)}")
-            q64 = q.double()  # checked before any cast to half precision rounds a valid row off 1
-            if not bool((torch.isfinite(q64) & (q64 >= 0)).all()) or not torch.allclose(
-                    q64.sum(1), torch.ones_like(q64[:, 0]), atol=1e-4):
-                raise ValueError("odd_probs rows must be probabilities (>= 0, summing to 1), not counts")
-            q = q.to(logp.dtype)
-            return -(q * logp).sum(1).mean().to(emb.dtype)
-        if odd is None:
+        if q is not None:
+            return -(q.to(logp.dtype) * logp).sum(1).mean().to(emb.dtype)
+        if o is None:
             raise ValueError("OddOneOutLoss needs odd or odd_probs")
-        o = as_odd(odd, trip.shape[0], emb.device)
         return torch.nn.functional.nll_loss(logp, o).to(emb.dtype)
 
     def get_config_dict(self) -> dict[str, Any]:

@@ -41,11 +41,18 @@ def soft_rank(x: torch.Tensor, strength: float) -> torch.Tensor:
     """Differentiable ranks 1..P: 1 + sum_{j != i} sigmoid((x_i - x_j) / (strength * std(x))).
 
     O(P^2) memory; fine for the few thousand pairs of a step. As ``strength -> 0`` this tends to the
-    exact average-tie rank.
+    exact average-tie rank. ``std(x)`` (the sample std) is detached: a scale, so no gradient flows through it and
+    ``gradcheck`` against the formula as written fails by design.
     """
     scale = strength * x.detach().std().clamp_min(1e-8)
     diff = (x[:, None] - x[None, :]) / scale
     return torch.sigmoid(diff).sum(1) + 0.5  # the j == i term is sigmoid(0) = 0.5, hence +0.5 not +1
+
+
+def model_distances(emb: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    """``1 - cos`` of each pair, in float32 at least (as :class:`RSALoss` correlates them): BGSLoss reads the same
+    values to tell a collapsed model, whose correlation is undefined."""
+    return 1.0 - pair_cosine(emb.to(torch.promote_types(emb.dtype, torch.float32)), pairs[:, 0], pairs[:, 1])
 
 
 class RSALoss(nn.Module):
@@ -92,7 +99,7 @@ class RSALoss(nn.Module):
         hd = as_human_dist(human_dist, pr.shape[0], emb.device, dtype)
         if pr.shape[0] < 3:
             return zero_loss(emb)
-        md = 1.0 - pair_cosine(emb.to(dtype), pr[:, 0], pr[:, 1])
+        md = model_distances(emb, pr)
         if bool((md == md[0]).all()):
             # a collapsed model: no correlation is defined, and its gradient was rounding noise magnified by the 1e-8
             # guard (up to 2.6e10 for soft Spearman in float32, inf in float16)

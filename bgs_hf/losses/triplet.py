@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -53,16 +54,19 @@ class TripletMarginLoss(nn.Module):
     def __init__(self, margin: float = 0.2, symmetric: bool = False) -> None:
         super().__init__()
         self.margin = finite_setting(margin, "margin")
+        if not isinstance(symmetric, (bool, np.bool_)):  # bool("false") is True: a hand-edited config flipped it
+            raise ValueError(f"symmetric must be True or False, got {symmetric!r}")
         self.symmetric = bool(symmetric)
 
     def forward(self, emb: torch.Tensor, triplets: Any, odd: Any) -> torch.Tensor:
         trip = as_index(triplets, check_emb(emb).device, width=3, name="triplets", n_rows=emb.shape[0])
+        # checked before the empty-step shortcut, as BGSLoss does: odd positions given for no triplet were dropped
+        o = None if odd is None else as_odd(odd, trip.shape[0], emb.device)
         if trip.shape[0] == 0:
             return zero_loss(emb)
-        if odd is None:
+        if o is None:
             raise ValueError("TripletMarginLoss needs odd (the odd-one-out position of each triplet); soft "
                              "targets (odd_probs) are for OddOneOutLoss")
-        o = as_odd(odd, trip.shape[0], emb.device)
         kept = _KEPT.to(emb.device)[o]
         a = trip.gather(1, kept[:, :1]).squeeze(1)
         p = trip.gather(1, kept[:, 1:]).squeeze(1)
