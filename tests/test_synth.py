@@ -2926,3 +2926,59 @@ def test_the_render_processes_return_each_clips_labels_in_order_and_stop_at_an_i
     with pytest.raises(KeyboardInterrupt):
         gen._render_in_processes([(k, None, "") for k in range(200)], 2, "render")
     assert len(list(done.iterdir())) < 100  # the clips in flight at most, not all 200
+
+
+def test_each_seed_draws_its_own_participants_choices_and_response_times() -> None:
+    """Mutation audit of observers/latents/captions: the choice draw, the response times or the participant names
+    taken from a fixed generator instead of the one passed in passed all but the pinned digest (every documented
+    proportion holds for any one stream). The same generator seed gives the same table; another seed gives other
+    names, other choices on the regular trials (no weight jitter, so only the choice draw can differ) and other
+    response times nearly everywhere (not only on the 2% slow tail)."""
+    from bgs_hf.synth.observers import make_design, simulate_choices
+
+    cfg = SynthConfig(weight_jitter=0.0)
+    design = make_design(30, np.random.default_rng(0), cfg)
+    z = np.random.default_rng(1).normal(size=(30, 3))
+    first = simulate_choices(design, z, np.random.default_rng(2), cfg)
+    pd.testing.assert_frame_equal(first, simulate_choices(design, z, np.random.default_rng(2), cfg))
+    other = simulate_choices(design, z, np.random.default_rng(3), cfg)
+    regular = ~design["is_catch"].to_numpy()
+    assert (first["choice"].to_numpy() != other["choice"].to_numpy())[regular].any()
+    assert (first["response_time"].to_numpy() != other["response_time"].to_numpy()).mean() > 0.9
+    pd.testing.assert_frame_equal(design, make_design(30, np.random.default_rng(0), cfg))
+    names = set(design["participation"])
+    assert names.isdisjoint(make_design(30, np.random.default_rng(1), cfg)["participation"])
+
+
+def test_a_clips_mood_and_place_are_drawn_from_the_captions_generator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit of observers/latents/captions: the per-clip view (mood, place) drawn from a fixed generator
+    passed all but the pinned digest, so every clip of a type shared one mood and every scene one place wording. One
+    scene captioned under ten seeds shares its mood and place within each set of captions but not across seeds."""
+    import bgs_hf.synth.captions as captions
+
+    monkeypatch.setattr(captions, "MOOD_RATE", 1.0)
+    monkeypatch.setattr(captions, "PLACE_RATE", 1.0)
+    monkeypatch.setattr(captions, "ELABORATION_RATE", 0.0)
+    monkeypatch.setattr(captions, "MAX_EXTRAS", 4)  # the mood and all three details: none dropped
+    scene = replace(sample_scene(np.random.default_rng(0), SMALL, interaction="hug"), third_agent=False, distractors=[])
+    moods, places = set(), set()
+    for seed in range(10):
+        view = captions._ClipView.of(scene, np.random.default_rng(seed))
+        texts = captions.make_captions(scene, np.random.default_rng(seed), n=5, vague_rate=0.0)
+        assert all(view.mood in t and t.endswith(f"{view.place}.") for t in texts), (seed, texts)
+        moods.add(view.mood)
+        places.add(view.place)
+    assert len(moods) > 1 and len(places) > 1
+
+
+def test_every_rating_carries_its_own_rater_noise() -> None:
+    """Mutation audit of observers/latents/captions: one attribute (facingness) reported as its latent, without rater
+    noise, passed all but the pinned digest. Rated 50 times at rating noise 0.1, every attribute of a clip at 0.5
+    spreads by about 0.1 (indoor in twentieths too)."""
+    from bgs_hf.synth.latents import RATING_ATTRS, rated
+
+    rng = np.random.default_rng(0)
+    draws = pd.DataFrame([rated({k: 0.5 for k in RATING_ATTRS}, rng, SynthConfig(rating_noise=0.1)) for _ in range(50)])
+    assert list(draws.columns) == list(RATING_ATTRS)
+    spread = draws.std()
+    assert spread.between(0.06, 0.14).all(), spread.to_dict()
