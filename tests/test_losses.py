@@ -904,3 +904,54 @@ def test_bgs_loss_logs_rsa_of_a_collapsed_model_as_nan_and_checks_pairs_it_skips
     assert float(live.loss) == pytest.approx(0.3 * want, abs=1e-6)
     with pytest.raises(ValueError, match=r"^pairs must index the 3 embedding rows \(0\.\.2\), got values 0\.\.9$"):
         BGSLoss()(EMB, [], None, [[0, 9], [0, 1], [1, 2]], [0.5, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: RSALoss()(EMB, [[0, 1], [0, 2], [1, 2]], torch.tensor([0.1, 0.5, 0.9]) + 1j), "human_dist"),
+    (lambda: RSALoss()(EMB, [[0, 1], [0, 2], [1, 2]], [0.1 + 2j, 0.5, 0.9]), "human_dist"),
+    (lambda: RSALoss()(EMB, torch.tensor([[0, 1], [0, 2], [1, 2]]) + 0j, [0.1, 0.5, 0.9]), "pairs"),
+    (lambda: OddOneOutLoss()(EMB, np.array([[0, 1, 2]], dtype=complex), [0]), "triplets"),
+    (lambda: TripletMarginLoss()(EMB, [[0, 1, 2]], torch.tensor([1]) + 1j), "odd"),
+    (lambda: OddOneOutLoss()(EMB, [[0, 1, 2]], odd_probs=[[0.5 + 1j, 0.5, 0.0]]), "odd_probs"),
+    (lambda: BGSLoss()(EMB, [[0, 1, 2]], [1], [[0, 1], [0, 2], [1, 2]], np.array([0.1, 0.5, 0.9]) * 1j),
+     "human_dist")])
+def test_complex_loss_inputs_are_refused_not_cast_to_their_real_part(call, message):
+    """A complex ``human_dist`` lost its imaginary part with only torch's ComplexWarning, complex indices with no
+    word at all, and the loss went on with the real part; now one line names the argument."""
+    with pytest.raises(ValueError, match=rf"^{message} must be real, got complex values \(torch\.complex\d+\)$"):
+        call()
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: RSALoss()(EMB, torch.tensor([[True, False], [False, True], [True, True]]), [0.1, 0.5, 0.9]), "pairs"),
+    (lambda: TripletMarginLoss()(EMB, np.array([[False, True, True]]), [1]), "triplets"),
+    (lambda: OddOneOutLoss()(EMB, [[0, 1, 2]], torch.tensor([True])), "odd"),
+    (lambda: TripletMarginLoss()(EMB, [[0, 1, 2]], [False]), "odd"),
+    (lambda: BGSLoss()(EMB, [[0, 1, 2]], np.array([True]), [], []), "odd")])
+def test_a_bool_mask_given_as_indices_is_refused_not_read_as_rows_0_and_1(call, name):
+    """A bool tensor, array or list for ``pairs`` / ``triplets`` / ``odd`` was read as indices 0 and 1 and gave a
+    loss of the wrong rows; a mask is not a list of indices. Whole-number indices still score as before."""
+    with pytest.raises(ValueError, match=rf"^{name} must hold integer indices, got bools \(a mask is not a list of "
+                                         r"indices\)$"):
+        call()
+    ints = OddOneOutLoss()(EMB, torch.tensor([[0, 1, 2]]), torch.tensor([1]))
+    assert float(OddOneOutLoss()(EMB, np.array([[0.0, 1.0, 2.0]]), [1.0])) == float(ints)
+
+
+@pytest.mark.parametrize("cfg", ["RSALoss", ["RSALoss"], None])
+def test_a_loss_config_that_is_not_a_dict_says_what_a_config_is(cfg):
+    """``loss_from_config("RSALoss")`` (or a run's recorded ``loss`` hand-edited into a string) said
+    ``unknown loss None in config``, and ``RSALoss.from_config_dict("RSALoss")`` ``not a RSALoss config (name
+    'str')``: the config was never missing a known name, it was not a dict."""
+    from bgs_hf.losses import loss_from_config
+
+    shown = re.escape(f"got {type(cfg).__name__} {cfg!r}")
+    with pytest.raises(ValueError, match=rf'^a loss config must be a dict with a "name" key, e\.g\. '
+                                         rf'\{{"name": "RSALoss", \.\.\.\}}, {shown}$'):
+        loss_from_config(cfg)
+    with pytest.raises(ValueError, match=r'^a loss config must be a dict with a "name" key, e\.g\. \{"name": '
+                                         r'"TripletMarginLoss", \.\.\.\}'):
+        TripletMarginLoss.from_config_dict(cfg)
+    with pytest.raises(ValueError, match=r'^a loss config must be a dict'):
+        BGSLoss.from_config_dict({"name": "BGSLoss", "local": cfg})
+    assert type(loss_from_config({"name": "RSALoss"})) is RSALoss

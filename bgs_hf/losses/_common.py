@@ -9,14 +9,26 @@ import torch
 from bgs_hf.errors import finite_number, is_finite_real
 
 
+def real_tensor(x: Any, device: torch.device, name: str) -> torch.Tensor:
+    """``x`` as a tensor on ``device``, refused when complex: the cast to a real dtype dropped the imaginary part
+    with at most torch's ComplexWarning (none at all for indices), and the loss went on with the real part."""
+    t = torch.as_tensor(x, device=device)
+    if t.is_complex():
+        raise ValueError(f"{name} must be real, got complex values ({t.dtype})")
+    return t
+
+
 def as_index(x: torch.Tensor | object, device: torch.device, *, width: int | None, name: str,
              n_rows: int | None = None) -> torch.Tensor:
     """Turn array-likes into an int64 tensor on ``device``, checking its trailing width and, given ``n_rows``,
     that it indexes rows ``0..n_rows-1``. Fractional values are refused, not truncated (odd 1.7 is not 1); a
-    missing one is named (torch's "Could not infer dtype of NoneType" was the whole message for ``pairs=None``)."""
+    missing one is named (torch's "Could not infer dtype of NoneType" was the whole message for ``pairs=None``);
+    complex values and a bool mask are refused (a mask's True/False were read as indices 1/0)."""
     if x is None:
         raise ValueError(f"{name} is missing" + (f": give an (n, {width}) array of row indices" if width else ""))
-    t = torch.as_tensor(x, device=device)
+    t = real_tensor(x, device, name)
+    if t.dtype == torch.bool:
+        raise ValueError(f"{name} must hold integer indices, got bools (a mask is not a list of indices)")
     if t.is_floating_point():
         if t.numel() and not bool((torch.isfinite(t) & (t == t.round())).all()):
             raise ValueError(f"{name} must hold whole numbers")
@@ -43,11 +55,11 @@ def as_odd(odd: torch.Tensor | object, n_triplets: int, device: torch.device) ->
 
 
 def as_human_dist(human_dist: Any, n_pairs: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """The human distance of each pair, one finite value per pair: torch's "Could not infer dtype of NoneType" was
-    the whole message for a missing ``human_dist``."""
+    """The human distance of each pair, one finite real value per pair: torch's "Could not infer dtype of NoneType"
+    was the whole message for a missing ``human_dist``."""
     if human_dist is None:
         raise ValueError("human_dist is missing: give the human distance 1 - p_ij of each pair")
-    hd = torch.as_tensor(human_dist, device=device).to(dtype).reshape(-1)
+    hd = real_tensor(human_dist, device, "human_dist").to(dtype).reshape(-1)
     if hd.shape[0] != n_pairs:
         raise ValueError(f"human_dist has {hd.shape[0]} values for {n_pairs} pairs")
     if not bool(torch.isfinite(hd).all()):
@@ -79,12 +91,22 @@ def check_emb(emb: Any) -> torch.Tensor:
     return emb
 
 
+def check_config_dict(cfg: Any, example: str) -> dict[str, Any]:
+    """A loss config is a dict: a class name given as text (``loss_from_config("RSALoss")``, or a run's recorded
+    ``loss`` hand-edited to one) was "unknown loss None in config" / "not a RSALoss config (name 'str')"."""
+    if not isinstance(cfg, dict):
+        shown = repr(cfg)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise ValueError(f'a loss config must be a dict with a "name" key, e.g. {{"name": "{example}", ...}}, '
+                         f"got {type(cfg).__name__} {shown}")
+    return cfg
+
+
 def config_kwargs(cfg: Any, name: str, params: tuple[str, ...], fixed: dict[str, Any]) -> dict[str, Any]:
     """The constructor arguments in a ``get_config_dict()`` of loss ``name``: its descriptive keys (``name``,
     ``distance``...) are checked against what the class computes, not passed, and an unknown key is refused."""
-    if not isinstance(cfg, dict) or cfg.get("name") != name:
-        got = cfg.get("name") if isinstance(cfg, dict) else type(cfg).__name__
-        raise ValueError(f"not a {name} config (name {got!r})")
+    if check_config_dict(cfg, name).get("name") != name:
+        raise ValueError(f"not a {name} config (name {cfg.get('name')!r})")
     for key, value in fixed.items():
         if key in cfg and cfg[key] != value:
             raise ValueError(f"{name} computes {key} {value!r}, the config says {cfg[key]!r}")

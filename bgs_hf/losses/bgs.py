@@ -9,7 +9,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from bgs_hf.losses._common import as_human_dist, as_index, as_odd, check_emb, config_kwargs, finite_setting
+from bgs_hf.losses._common import (
+    as_human_dist,
+    as_index,
+    as_odd,
+    check_config_dict,
+    check_emb,
+    config_kwargs,
+    finite_setting,
+)
 from bgs_hf.losses.odd_one_out import OddOneOutLoss, as_odd_probs
 from bgs_hf.losses.rsa import RSALoss, model_distances
 from bgs_hf.losses.triplet import TripletMarginLoss
@@ -203,7 +211,7 @@ def _term_config(term: nn.Module) -> dict[str, Any]:
 def loss_from_config(cfg: dict[str, Any]) -> nn.Module:
     """Any bgs-hf loss from its ``get_config_dict()`` (dispatched on ``cfg["name"]``)."""
     classes: dict[str, Any] = {c.__name__: c for c in (BGSLoss, OddOneOutLoss, RSALoss, TripletMarginLoss)}
-    name = cfg.get("name") if isinstance(cfg, dict) else None
+    name = check_config_dict(cfg, "RSALoss").get("name")
     if name not in classes:
         raise ValueError(f"unknown loss {name!r} in config; known: {sorted(classes)}")
     return classes[name].from_config_dict(cfg)

@@ -14,6 +14,7 @@ from bgs_hf.losses._common import (
     config_kwargs,
     finite_setting,
     pair_cosine,
+    real_tensor,
     zero_loss,
 )
 
@@ -21,7 +22,7 @@ from bgs_hf.losses._common import (
 def as_odd_probs(odd_probs: Any, n_triplets: int, device: torch.device) -> torch.Tensor:
     """The soft targets, one probability row per triplet, checked in float64 (before any cast to half precision
     rounds a valid row off 1); an empty list is the (0, 3) of a step without triplets."""
-    q = torch.as_tensor(odd_probs, device=device)
+    q = real_tensor(odd_probs, device, "odd_probs")
     if q.numel() == 0 and n_triplets == 0:
         q = q.reshape(0, 3)
     if tuple(q.shape) != (n_triplets, 3):
