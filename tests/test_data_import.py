@@ -150,12 +150,51 @@ def test_a_test_videos_list_that_is_missing_not_utf8_or_blank_is_one_problem_lin
     table, videos = _csv(tmp_path, _set_trials()), _videos(tmp_path)
     (tmp_path / "latin.txt").write_bytes("sc\xe8ne_02.mp4\n".encode("latin-1"))
     (tmp_path / "blank.txt").write_text("\n  \n\t\n", encoding="utf-8")
-    for name, why in (("missing.txt", "file missing"), ("latin.txt", "not UTF-8 text; re-save it as UTF-8"),
-                      ("blank.txt", "no video names")):
+    for name, why in (("latin.txt", "not UTF-8 text; re-save it as UTF-8"), ("blank.txt", "no video names")):
         out = tmp_path / f"ds-{name}"
         assert cli(["data", "import", str(table), str(videos), str(out), "--test-videos", str(tmp_path / name)]) == 1
         lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
         assert lines == [f"problem: {name}: {why} (--test-videos: one video name per line)"]
+        assert not out.exists()
+
+
+def test_a_table_videos_folder_or_side_file_that_is_not_there_is_bad_input(tmp_path: Path, capsys) -> None:
+    """A TABLE, VIDEOS, --test-videos, --captions or --ratings that is not there was `problem: nope.csv: file missing`
+    and `1 problem found in ...`, exit 1, the status of problems found in the data: it is one `error:` line, exit 2,
+    as `data validate` and `data stats` of a source that is not there, and nothing is written; a missing side file is
+    refused before the trials table is read (a problem in the table is not listed first)."""
+    table, videos = _csv(tmp_path, ["P0,1,b.mp4,c.mp4,d.mp4,e.mp4,900"]), _videos(tmp_path)
+    cases = [(tmp_path / "nope.csv", videos, [], "nope.csv: no such file (TABLE)"),
+             (table, tmp_path / "no videos", [], "no videos: no such folder (VIDEOS)"),
+             (tmp_path / "nope.csv", tmp_path / "no videos", [], "nope.csv: no such file (TABLE)")]
+    cases += [(table, videos, [flag, str(tmp_path / "missing.txt")], f"missing.txt: no such file ({flag})")
+              for flag in ("--test-videos", "--captions", "--ratings")]
+    for k, (trials, folder, flags, line) in enumerate(cases):
+        out = tmp_path / f"ds{k}"
+        assert cli(["data", "import", str(trials), str(folder), str(out), *flags]) == 2, line
+        captured = capsys.readouterr()
+        assert (captured.out, captured.err) == ("", f"error: {line}\n")
+        assert not out.exists()
+    with pytest.raises(BGSInputError, match=r"^no videos: no such folder \(VIDEOS\)$"):
+        collect_problems(table, tmp_path / "no videos")
+
+
+def test_a_folder_given_for_a_file_or_a_file_for_the_video_folder_is_named_as_such(tmp_path: Path, capsys) -> None:
+    """A folder given as TABLE (or --test-videos, --captions) was `file missing`, a file given as VIDEOS `video folder
+    missing`: each is there, so the line says what it is instead (still a listed problem, exit 1, nothing written)."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    cases = [(folder, videos, [], "a folder: a folder, not a file"),
+             (table, table, [], "judgments.csv: a file, not a folder (VIDEOS: the folder the CSV's video names are "
+                                "relative to)"),
+             (table, videos, ["--test-videos", str(folder)],
+              "a folder: a folder, not a file (--test-videos: one video name per line)"),
+             (table, videos, ["--captions", str(folder)], "a folder: a folder, not a file")]
+    for k, (trials, videos_given, flags, line) in enumerate(cases):
+        out = tmp_path / f"ds{k}"
+        assert cli(["data", "import", str(trials), str(videos_given), str(out), *flags]) == 1, line
+        assert [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")] == [f"problem: {line}"]
         assert not out.exists()
 
 

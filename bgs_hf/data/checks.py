@@ -114,7 +114,7 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     Missing file, empty file and missing required columns are fatal for this file.
     """
     if not path.is_file():
-        problems.fatal("file missing", path=path)
+        problems.fatal("a folder, not a file" if path.is_dir() else "file missing", path=path)
     raw = path.read_bytes()
     if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
         problems.fatal("empty file", path=path)

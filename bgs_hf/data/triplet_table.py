@@ -23,6 +23,7 @@ from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
+from bgs_hf.data.loader import NoSuchSource
 from bgs_hf.data.release import captions_in_order
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.validate import check_splits
@@ -267,7 +268,7 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
     """Each clip's ``stimulus_set`` from the study's own list of test videos (one name per line, named as the
     trials name them): a seeded draw of clips splits trials drawn within fixed sets of clips, losing about half."""
     if not listing.is_file():
-        problems.fatal("file missing (--test-videos: one video name per line)", path=listing)
+        problems.fatal("a folder, not a file (--test-videos: one video name per line)", path=listing)
     try:
         text = listing.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -505,6 +506,15 @@ def _odd_among_three(df: pd.DataFrame, rel: np.ndarray, bad: np.ndarray, cols: _
     return in_triplet
 
 
+def _require_given_paths(table: Path, video_dir: Path, side_files: dict[str, str | Path | None]) -> None:
+    """Each path given is there, before anything is read: one that is not is bad input (``data import`` exits 2, as
+    ``data validate`` and ``data stats`` of a source that is not there), not a problem in the data (exit 1)."""
+    given = {"TABLE": table, "VIDEOS": video_dir, **{k: Path(v) for k, v in side_files.items() if v is not None}}
+    for flag, path in given.items():
+        if not path.exists():
+            raise NoSuchSource(f"no such {'folder' if flag == 'VIDEOS' else 'file'} ({flag})", path=path)
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, skip_missing_videos: bool = False,
@@ -526,12 +536,14 @@ def read_triplet_table(
     duplicate rows dropped without one, are counted in ``meta["dropped_at_import"]`` (with the lost videos' names),
     which the dataset card states and records in its YAML with the table's name (``meta["imported_from"]``), so a
     re-publish says it again. The data set is named after the table (``judgments.csv`` -> ``judgments``), the
-    default title of its card.
+    default title of its card. A path given that is not there raises :class:`~bgs_hf.data.loader.NoSuchSource` before
+    anything is read.
     """
     problems = Problems() if problems is None else problems
     path, video_dir = Path(table), Path(video_dir)
+    _require_given_paths(path, video_dir, {"--test-videos": test_videos, "--captions": captions, "--ratings": ratings})
     if not video_dir.is_dir():
-        problems.fatal("video folder missing", path=video_dir)
+        problems.fatal("a file, not a folder (VIDEOS: the folder the CSV's video names are relative to)", path=video_dir)
     df = read_csv(path, (), problems, drop_duplicates=False)
     cols = _table_columns(df, columns or TripletColumns(), path, problems)
     n_read = len(df)
@@ -589,12 +601,15 @@ def read_triplet_table(
 
 def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object) -> tuple[OddOneOutData | None,
                                                                                             list[BGSInputError]]:
-    """Every problem in the CSV at once (what ``bgs-hf data import`` prints before writing anything)."""
+    """Every problem in the CSV at once (what ``bgs-hf data import`` prints before writing anything). A path given that
+    is not there raises :class:`~bgs_hf.data.loader.NoSuchSource` instead: bad input (exit 2), no data to check."""
     problems = Problems(collect=True)
     try:
         data = read_triplet_table(table, video_dir, problems=problems, **kwargs)  # type: ignore[arg-type]
     except StopChecks:
         data = None
+    except NoSuchSource:  # a path given is not there: bad input, nothing to check
+        raise
     except BGSInputError as err:
         problems.items.append(err)
         data = None
