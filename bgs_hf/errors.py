@@ -29,6 +29,11 @@ class BGSInputError(ValueError):
         super().__init__((where + message).replace("\n", " "))
 
 
+class NoSuchSource(BGSInputError):
+    """A path or Hub id given that is not there: bad input (exit 2), with no data to check, where ``data validate``
+    and ``data import`` list what is wrong with data that is there (exit 1)."""
+
+
 def is_whole(value: Any, *, floats: bool = True) -> bool:
     """Whether ``value`` is a whole number: an integer (numpy's too), and with ``floats`` a finite whole float (4.0),
     never a bool (``True`` was taken as 1 clip or step). The one test of a whole number: behind :func:`whole_number`,

@@ -10,7 +10,7 @@ from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
 from bgs_hf.data.release import TRIPLETS, find_release_data_dir, missing_triplets, read_release
 from bgs_hf.data.splits import SplitConfig
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, NoSuchSource
 
 #: where a newcomer with a CSV of trials and a video folder should go instead
 IMPORT_HINT = "; for your own CSV of trials + a video folder run `bgs-hf data import TABLE VIDEOS OUT` first"
@@ -25,11 +25,6 @@ def _hint(path: Path) -> str:
             root = data_dir.parent if data_dir.name == "data" else data_dir
             return f"; it lies inside the paper's release: pass the release folder {root}"
     return IMPORT_HINT
-
-
-class NoSuchSource(BGSInputError):
-    """A source that is not there: no such path, or a Hub id that does not download. ``data validate`` stops on it
-    as bad input (exit 2, as ``data stats``), where it lists what is wrong with a source that is there (exit 1)."""
 
 
 def resolve_source(source: str | Path) -> tuple[str, Path]:
@@ -68,14 +63,7 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
 
 
 def read_source(source: str | Path, split_config: SplitConfig, problems: Problems) -> OddOneOutData:
-    return read_resolved(source, resolve_source(source), split_config, problems)
-
-
-def read_resolved(source: str | Path, resolved: tuple[str, Path], split_config: SplitConfig,
-                  problems: Problems) -> OddOneOutData:
-    """:func:`read_source` of a source :func:`resolve_source` has found: ``data validate`` resolves it apart, as a
-    source that is not there is bad input, not a problem in the data."""
-    kind, folder = resolved
+    kind, folder = resolve_source(source)
     if kind == "release":
         return read_release(folder, split_config=split_config, problems=problems)
     name = str(source) if kind == "hub-repo" else None

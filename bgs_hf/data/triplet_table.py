@@ -23,11 +23,10 @@ from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
-from bgs_hf.data.loader import NoSuchSource
 from bgs_hf.data.release import captions_in_order
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.validate import check_splits
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, NoSuchSource
 
 logger = logging.getLogger(__name__)
 
@@ -536,7 +535,7 @@ def read_triplet_table(
     duplicate rows dropped without one, are counted in ``meta["dropped_at_import"]`` (with the lost videos' names),
     which the dataset card states and records in its YAML with the table's name (``meta["imported_from"]``), so a
     re-publish says it again. The data set is named after the table (``judgments.csv`` -> ``judgments``), the
-    default title of its card. A path given that is not there raises :class:`~bgs_hf.data.loader.NoSuchSource` before
+    default title of its card. A path given that is not there raises :class:`~bgs_hf.errors.NoSuchSource` before
     anything is read.
     """
     problems = Problems() if problems is None else problems
@@ -602,7 +601,7 @@ def read_triplet_table(
 def collect_problems(table: str | Path, video_dir: str | Path, **kwargs: object) -> tuple[OddOneOutData | None,
                                                                                             list[BGSInputError]]:
     """Every problem in the CSV at once (what ``bgs-hf data import`` prints before writing anything). A path given that
-    is not there raises :class:`~bgs_hf.data.loader.NoSuchSource` instead: bad input (exit 2), no data to check."""
+    is not there raises :class:`~bgs_hf.errors.NoSuchSource` instead: bad input (exit 2), no data to check."""
     problems = Problems(collect=True)
     try:
         data = read_triplet_table(table, video_dir, problems=problems, **kwargs)  # type: ignore[arg-type]

@@ -122,21 +122,18 @@ def validate(
     ``split_config`` is the split the data will be used with (its carve-out decides which splits are empty).
     A source that is not there (no such path, or a Hub id that does not download) raises BGSInputError: there is no
     data to check, and ``data validate`` exits 2 on it as ``data stats`` does, not 1 as for problems in the data."""
-    from bgs_hf.data.loader import NoSuchSource, read_resolved, resolve_source
+    from bgs_hf.data.loader import read_source
+    from bgs_hf.errors import NoSuchSource
 
     problems = Problems(collect=True)
     data = None
     try:
-        resolved = resolve_source(source)
-    except NoSuchSource:  # nothing there to check
-        raise
-    except BGSInputError as err:  # a file, or a folder that holds no dataset: a problem of what is there
-        return None, [err]
-    try:
-        data = read_resolved(source, resolved, split_config or SplitConfig(), problems)
+        data = read_source(source, split_config or SplitConfig(), problems)
     except StopChecks:
         pass
-    except BGSInputError as err:  # raised outside a reader's row checks (splits, leakage)
+    except NoSuchSource:  # nothing there to check: bad input
+        raise
+    except BGSInputError as err:  # raised outside a reader's row checks (source kind, splits, leakage)
         problems.items.append(err)
     if data is not None:
         if not data.meta.get("splits_unavailable"):  # bad labels are listed already; the rest is still checked
