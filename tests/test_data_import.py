@@ -1349,3 +1349,54 @@ def test_the_summary_of_a_one_participant_study_says_participant(tmp_path: Path,
     assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(out),
                 "--test-videos", str(listing)]) == 0
     assert f"wrote {out}: 8 clips (5 train, 3 test), 60 judgments from 1 participant" in capsys.readouterr().out.splitlines()
+
+
+def test_a_rater_who_rated_a_clip_twice_counts_once_in_its_mean(tmp_path: Path, capsys, caplog) -> None:
+    """With a rater column, a rater's second (different) rating of a clip was averaged in as another rater's: R1 rated
+    b.mp4 1, 3 and (as './b.mp4') 5, R2 rated it 9, a row without a rater 2, so valence was (1 + 3 + 5 + 9 + 2) / 5 = 4,
+    R1 weighted three times. Each rater's rows are averaged first, an unnamed rater's row counting as its own rater:
+    valence (3 + 9 + 2) / 3 = 14 / 3, arousal (R1 (1 + 2) / 2 = 1.5, R2 4; the others left it empty) (1.5 + 4) / 2 =
+    2.75; c.mp4's exact duplicate row is dropped as before; a warning counts the 2 repeated ratings."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("video,rater,valence,arousal\nb.mp4,R1,1,1\nb.mp4,R1,3,\n./b.mp4,R1,5,2\nb.mp4,R2,9,4\n"
+                       "b.mp4,,2,\nc.mp4,R1,1,1\nc.mp4,R1,1,1\nd.mp4,R1,6,3\nd.mp4,R2,8,\n", encoding="utf-8")
+    out = tmp_path / "ds"
+    with caplog.at_level("INFO"):
+        assert cli(["data", "import", str(table), str(videos), str(out), "--ratings", str(ratings),
+                    "--test-fraction", "0.4"]) == 0
+    assert ("ratings.csv: 1 rater rated a clip in several rows (2 repeated ratings; first: 'R1' on 'b.mp4'): each "
+            "rater's rows of a clip are averaged first, so every rater counts once in its mean") in caplog.text
+    assert ("ratings.csv: 2 clips are rated in several rows (up to 5): each rating is the mean of its raters' means"
+            in caplog.text)
+    assert "ratings.csv: dropped 1 exact duplicate row (same rater, video and ratings)" in caplog.text
+    data = load(out, val_fraction=0)
+    nan = float("nan")
+    expected = {"b.mp4": (14 / 3, 2.75), "c.mp4": (1.0, 1.0), "d.mp4": (7.0, 3.0)}
+    got = np.stack([np.asarray(data.clips[c], dtype=np.float64) for c in ("rating_valence", "rating_arousal")], 1)
+    np.testing.assert_allclose(got, [expected.get(cid, (nan, nan)) for cid in data.clip_ids], rtol=0, atol=1e-12)
+
+
+def test_a_negative_response_time_is_a_problem_line(tmp_path: Path, capsys) -> None:
+    """A negative RT (a typo, or a clock difference taken the wrong way round) was imported as a response time
+    without a word; 'inf' and text were problems already. Now each negative cell is a problem line naming its row,
+    column and value as written, nothing is written; an empty cell and 0 stay allowed."""
+    rows = _trials()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",-1200"
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",inf"
+    rows[3] = rows[3].rsplit(",", 1)[0] + ","
+    rows[4] = rows[4].rsplit(",", 1)[0] + ",0"
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(out), "--rt-ms",
+                "--test-fraction", "0.4"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == ["problem: judgments.csv row 3: column 'RT': 'inf' is not a finite number",
+                     "problem: judgments.csv row 2: column 'RT': '-1200' is negative: a response time is 0 or more"]
+    assert not out.exists()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",1200"
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",-0"
+    data, problems = collect_problems(_csv(tmp_path, rows), _videos(tmp_path / "v2"),
+                                      columns=TripletColumns(rt_unit_s=0.001), split_config=SplitConfig(test_fraction=0.4))
+    assert problems == [] and data is not None
+    np.testing.assert_allclose(np.asarray(data.judgments["rt_s"][:5], dtype=np.float64),
+                               [1.0, 1.2, 0.0, float("nan"), 0.0], rtol=0, atol=1e-12)

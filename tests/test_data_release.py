@@ -467,6 +467,19 @@ def test_an_empty_response_time_is_missing_not_an_error(tmp_path, tables):
     np.testing.assert_array_equal(got["rt_s"].drop(index=3), clean["rt_s"].drop(index=3))
 
 
+def test_a_negative_response_time_is_a_problem_and_zero_is_kept(tmp_path, tables, capsys):
+    """A negative ``response_time`` (a typo, or a clock difference taken the wrong way round) was loaded as the
+    trial's rt_s without a word, in the release as in a Hub folder and an imported table; now it is a problem line
+    naming the row; a time of 0 is still a time."""
+    tables.triplets = _set(_set(tables.triplets, 3, "response_time", -2.5), 4, "response_time", 0)
+    root = write_release(tables, tmp_path)
+    assert cli(["data", "validate", str(root)]) == 1
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem:")] == [
+        "problem: all_triplets.csv row 4: column 'response_time': '-2.5' is negative: a response time is 0 or more"]
+    tables.triplets = _set(tables.triplets, 3, "response_time", 2.5)
+    assert load(write_release(tables, tmp_path / "ok")).judgments.to_pandas()["rt_s"].iloc[4] == 0.0
+
+
 @pytest.mark.parametrize("index", [101, 99])
 def test_a_clip_index_between_or_before_the_mappings_indices_is_unknown(tmp_path, tables, index):
     """Mutation audit: looking an index up by its sorted position alone (no check that the mapping holds it)

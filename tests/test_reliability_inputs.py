@@ -304,6 +304,18 @@ def test_hub_text_in_numeric_judgment_columns_is_one_line(source, tmp_path, colu
     assert len(load(out).judgments) == len(load(source).judgments)
 
 
+def test_a_negative_hub_response_time_is_one_line_and_zero_is_kept(source, tmp_path) -> None:
+    """A negative rt_s in a Hub folder's judgments was loaded as a response time without a word (as in the release
+    and an imported table); now it is one line naming its row and value; 0 is still a time."""
+    out, _, j = _hub(source, tmp_path / "h")
+    _set_cell(j, 5, "rt_s", -1.5)
+    with pytest.raises(BGSInputError, match=r"^judgments row 6: column 'rt_s': -1\.5 is negative: a response time is "
+                                            r"0 or more$"):
+        load(out)
+    _set_cell(j, 5, "rt_s", 0.0)
+    assert load(out).judgments["rt_s"][5] == 0.0
+
+
 def test_empty_participant_is_reported_in_both_layouts(source: Path, tmp_path: Path) -> None:
     """A blank id pooled its rows into one fake participant, skewing the split-half ceiling."""
     out, _, j = _hub(source, tmp_path / "h")

@@ -118,7 +118,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--participant", default="participant", metavar="COL", help="participant column (participant)")
     named = "; optional under that name, a name you give must exist"
     i.add_argument("--trial", default="trial", metavar="COL", help=f"trial number column (trial{named})")
-    i.add_argument("--rt", default="rt", metavar="COL", help=f"response time column (rt{named})")
+    i.add_argument("--rt", default="rt", metavar="COL",
+                   help=f"response time column (rt{named}; an empty cell is missing, a negative time a problem)")
     i.add_argument("--rt-ms", action="store_true", help="the response time is in milliseconds (default: seconds)")
     i.add_argument("--session", default="session", metavar="COL", help=f"session column (session{named})")
     i.add_argument("--skip-incomplete", action="store_true",
@@ -143,7 +144,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a CSV of video,<attribute>,... rows (videos named as in the trials CSV; every other column "
                         "numeric, each a rating_<attribute> of the clips, header case, spaces, '-', '_' and a "
                         "'rating' prefix ignored; a rater/participant column is allowed): several rows per video (one "
-                        "per rater) are averaged, an empty cell or an unlisted clip is not rated; `bgs-hf evaluate`'s "
+                        "per rater) are averaged, a rater's own repeats of a video first (each rater counts once), "
+                        "an empty cell or an unlisted clip is not rated; `bgs-hf evaluate`'s "
                         "attribute probes read valence, arousal, dominance, intimacy and communication (default: "
                         "none)")
     _add_card_flags(i, default_license="none declared (the card says `other`: licence not declared)")

@@ -251,6 +251,16 @@ def to_numbers(
     return num
 
 
+def no_negative_times(times: np.ndarray, df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.ndarray:
+    """``times`` read from ``df[col]``, each negative one a problem line (then NaN, as ``to_numbers`` leaves a bad
+    cell): a typo or a clock difference taken the wrong way round was stored as a response time without a word."""
+    negative = np.flatnonzero(times < 0)  # NaN (an empty cell, or one already reported) compares False
+    problems.add_rows(path, df[ROW].to_numpy()[negative],
+                      (f"column {col!r}: {_shown(df[col].iloc[i])} is negative: a response time is 0 or more"
+                       for i in negative))
+    return np.where(times < 0, np.nan, times)
+
+
 def _shown(value: object) -> str:
     """``repr`` of a cell as the user wrote it: ``1.5``, not ``np.float64(1.5)``."""
     return repr(value.item() if isinstance(value, np.generic) else value)

@@ -22,7 +22,16 @@ import yaml
 
 from bgs_hf._format import agree, count, first_few, fmt, hub_license_id
 from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
-from bgs_hf.data.checks import ROW, Problems, StopChecks, missing_column, optional_numbers, to_bools, to_ints
+from bgs_hf.data.checks import (
+    ROW,
+    Problems,
+    StopChecks,
+    missing_column,
+    no_negative_times,
+    optional_numbers,
+    to_bools,
+    to_ints,
+)
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.splits import STIMULUS_SET_ALIASES, SplitConfig
 from bgs_hf.errors import BGSInputError
@@ -701,7 +710,7 @@ def _read_judgments(folder: Path, n_clips: int, problems: Problems) -> pd.DataFr
     judg["session"] = judg["session"].astype(object).where(judg["session"].notna(), "").astype(str)
     trial = optional_numbers(judg, "trial", where, problems, integer=True)
     judg["trial"] = np.where(np.isnan(trial), -1, trial).astype(np.int64)
-    judg["rt_s"] = optional_numbers(judg, "rt_s", where, problems)
+    judg["rt_s"] = no_negative_times(optional_numbers(judg, "rt_s", where, problems), judg, "rt_s", where, problems)
     return drop_rows(judg, bad)
 
 

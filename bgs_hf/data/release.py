@@ -17,7 +17,16 @@ import pandas as pd
 
 from bgs_hf._format import count
 from bgs_hf.data.build import RATING_ATTRS, drop_rows, finish, non_distinct, report_unknown_clips
-from bgs_hf.data.checks import ROW, Problems, header_key, parse_bool, read_csv, to_ints, to_numbers
+from bgs_hf.data.checks import (
+    ROW,
+    Problems,
+    header_key,
+    no_negative_times,
+    parse_bool,
+    read_csv,
+    to_ints,
+    to_numbers,
+)
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
 from bgs_hf.data.splits import SplitConfig
@@ -277,7 +286,8 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) 
     problems.add_rows(path, df[ROW].to_numpy()[no_participant],
                       ("column 'participation' is empty" for _ in range(int(no_participant.sum()))))
     bad |= no_participant
-    rt = to_numbers(df, "response_time", path, problems, allow_empty=True)
+    rt = no_negative_times(to_numbers(df, "response_time", path, problems, allow_empty=True), df, "response_time",
+                           path, problems)
     idx = _clip_rows(sorted_index, raw)
     rows = df[ROW].to_numpy()
     bad |= report_unknown_clips((idx == -1) & ~bad[:, None], raw, rows, path, problems, STIM_COLUMNS,

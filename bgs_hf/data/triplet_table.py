@@ -20,7 +20,16 @@ import pandas as pd
 
 from bgs_hf._format import agree, closest, count, first_few
 from bgs_hf.data.build import finish, non_distinct
-from bgs_hf.data.checks import ROW, Problems, StopChecks, header_key, read_csv, to_ints, to_numbers
+from bgs_hf.data.checks import (
+    ROW,
+    Problems,
+    StopChecks,
+    header_key,
+    no_negative_times,
+    read_csv,
+    to_ints,
+    to_numbers,
+)
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
 from bgs_hf.data.release import captions_in_order
@@ -361,7 +370,9 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
                   problems: Problems, skip_missing: bool = False) -> dict[str, np.ndarray]:
     """``{rating_<attr>: values in clip_ids order}`` from a ``video, <attr>, ...`` CSV: what the attribute probes
     read, which an import could not bring in. A video rated in several rows (one per rater) gets each attribute's mean
-    of its non-empty cells; a clip without a row, or an empty cell, is not rated (NaN, which the probes leave out)."""
+    of its non-empty cells; with a rater column, one rater's several rows of a video are averaged first (a rater who
+    rated a clip twice counted twice in its mean), logged with a count; a clip without a row, or an empty cell, is not
+    rated (NaN, which the probes leave out)."""
     df = read_csv(table, (), problems, drop_duplicates=False)  # two unnamed raters may well agree on every attribute
     found = _side_columns(df, table, {"video": _VIDEO_HEADERS, "rater": _RATER_HEADERS}, ("video",),
                           "--ratings reads a video column and one or more numeric rating columns", problems)
@@ -405,7 +416,10 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     if lost is not None:
         lost.warn(table, video_dir, "row")
     videos = rel[~bad, 0]
-    means = values.loc[~bad].groupby(videos).mean()  # skips NaN: a rater's empty cell does not count
+    raters = (_rater_keys(df.loc[~bad, found["rater"]].to_numpy(), df.loc[~bad, ROW].to_numpy())
+              if "rater" in found else None)
+    repeats = _warn_repeated_raters(videos, raters, clip_ids, table)
+    means = _clip_means(values.loc[~bad], videos, raters)
     unused = sorted(set(means.index) - set(clip_ids))
     if unused:
         logger.warning("%s: ratings of %s that %s in no usable trial are not kept (first: %r)", table.name,
@@ -413,15 +427,46 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     rows = pd.Series(videos).value_counts().reindex(clip_ids)
     several = rows[rows > 1]
     if len(several):
-        logger.info("%s: %s rated in several rows (up to %d): each rating is the mean of their non-empty cells",
-                    table.name, f"{count(len(several), 'clip')} {agree(len(several), 'is', 'are')}",
-                    int(several.max()))
+        logger.info("%s: %s rated in several rows (up to %d): each rating is the mean of %s", table.name,
+                    f"{count(len(several), 'clip')} {agree(len(several), 'is', 'are')}", int(several.max()),
+                    "its raters' means" if repeats else "their non-empty cells")
     unrated = [c for c in clip_ids if c not in means.index]
     if unrated:
         logger.warning("%s: %d of %d clips have no ratings row: not rated (NaN, left out of the probes; first: %r)",
                        table.name, len(unrated), len(clip_ids), unrated[0])
     means = means.reindex(clip_ids)
     return {name: means[name].to_numpy(dtype=np.float64) for name in by_name}
+
+
+def _rater_keys(raters: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Who rated each ``--ratings`` row: the rater column's text, or, for an empty cell, the row number (an int, so
+    an unnamed rater is nobody else)."""
+    return np.array([name if name != "" else int(row) for name, row in zip(raters, rows)], dtype=object)
+
+
+def _clip_means(values: pd.DataFrame, videos: np.ndarray, raters: np.ndarray | None) -> pd.DataFrame:
+    """Each video's rating per attribute, skipping empty cells (NaN): the mean of its rows, or with ``raters`` the
+    mean over raters of each rater's mean, so a rater who rated a video twice counts once."""
+    if raters is None:
+        return values.groupby(videos).mean()
+    per_rater = values.groupby([pd.Series(videos, index=values.index, name="video"),
+                                pd.Series(raters, index=values.index, name="rater", dtype=object)], sort=False).mean()
+    return per_rater.groupby(level="video").mean()
+
+
+def _warn_repeated_raters(videos: np.ndarray, raters: np.ndarray | None, clip_ids: list[str], table: Path) -> int:
+    """Say how many rows repeat a rater's rating of a kept clip (averaged first by ``_clip_means``); the count."""
+    if raters is None:
+        return 0
+    pairs = pd.DataFrame({"video": videos, "rater": raters})
+    repeated = pairs.loc[pairs["video"].isin(clip_ids) & pairs.duplicated(keep="first")]
+    if not len(repeated):
+        return 0
+    logger.warning("%s: %s in several rows (%s; first: %r on %r): each rater's rows of a clip are averaged "
+                   "first, so every rater counts once in its mean", table.name,
+                   f"{count(repeated['rater'].nunique(), 'rater')} rated a clip",
+                   count(len(repeated), "repeated rating"), repeated["rater"].iloc[0], repeated["video"].iloc[0])
+    return len(repeated)
 
 
 @dataclass
@@ -514,6 +559,15 @@ def _require_given_paths(table: Path, video_dir: Path, side_files: dict[str, str
             raise NoSuchSource(f"no such {'folder' if flag == 'VIDEOS' else 'file'} ({flag})", path=path)
 
 
+def _response_times(df: pd.DataFrame, cols: _TableColumns, path: Path, problems: Problems) -> np.ndarray:
+    """Each row's response time in seconds (NaN: an empty cell, or no rt column); text, 'nan', 'inf' and a negative
+    time are problem lines."""
+    if cols.rt is None:
+        return np.full(len(df), np.nan)
+    rt = to_numbers(df, cols.rt, path, problems, allow_empty=True)
+    return no_negative_times(rt, df, cols.rt, path, problems) * cols.rt_unit_s
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, skip_missing_videos: bool = False,
@@ -526,9 +580,11 @@ def read_triplet_table(
     (``test_videos``: a file naming the test videos, one per line; the other clips are train) or a seeded draw
     (``split_config``), which ``write_hub`` stores as ``stimulus_set``, so every later command sees the same
     split. ``captions``: a CSV of ``video, caption`` rows (several per video allowed); ``ratings``: a CSV of
-    ``video, <attr>, ...`` rows, each numeric column the clips' ``rating_<attr>`` (several rows per video averaged).
+    ``video, <attr>, ...`` rows, each numeric column the clips' ``rating_<attr>`` (several rows per video averaged,
+    a rater's own repeats of a video first).
     All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
-    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed. A name no file in
+    (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
+    error. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
     three files, are dropped and logged with the names); a name that is a file's in another case, extension or
     folder stays an error with its did-you-mean (see ``_resolve_names``). The trials either flag dropped, and the exact
@@ -565,8 +621,7 @@ def read_triplet_table(
     bad |= ~in_triplet.any(axis=1)
     trial = (to_numbers(df, cols.trial, path, problems, integer=True, allow_empty=True) if cols.trial
              else np.full(len(df), np.nan))
-    rt = (to_numbers(df, cols.rt, path, problems, allow_empty=True) * cols.rt_unit_s if cols.rt
-          else np.full(len(df), np.nan))
+    rt = _response_times(df, cols, path, problems)
     keep = ~bad
     if not keep.any():
         problems.fatal("no usable trials", path=path)
