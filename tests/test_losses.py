@@ -955,3 +955,23 @@ def test_a_loss_config_that_is_not_a_dict_says_what_a_config_is(cfg):
     with pytest.raises(ValueError, match=r'^a loss config must be a dict'):
         BGSLoss.from_config_dict({"name": "BGSLoss", "local": cfg})
     assert type(loss_from_config({"name": "RSALoss"})) is RSALoss
+
+
+def test_a_loss_config_without_a_name_says_the_key_is_missing():
+    """A config dict with no ``name`` key (a hand-written ``{"margin": 0.2}``, or a recorded BGSLoss term that lost
+    its name) said ``unknown loss None in config``, and ``from_config_dict`` ``not a TripletMarginLoss config (name
+    None)``: as if the loss were named None. A list as the name raised TypeError "unhashable type"."""
+    from bgs_hf.losses import loss_from_config
+
+    known = re.escape("['BGSLoss', 'OddOneOutLoss', 'RSALoss', 'TripletMarginLoss']")
+    with pytest.raises(ValueError, match=rf'^a loss config needs a "name" key, one of {known}; '
+                                         r"got keys \['margin'\]$"):
+        loss_from_config({"margin": 0.2})
+    with pytest.raises(ValueError, match=rf'^a loss config needs a "name" key, one of {known}; got keys \[\]$'):
+        BGSLoss.from_config_dict({"name": "BGSLoss", "local": {}})
+    with pytest.raises(ValueError, match=r'^not a TripletMarginLoss config \(no "name" key\)$'):
+        TripletMarginLoss.from_config_dict({"margin": 0.2})
+    with pytest.raises(ValueError, match=rf"^unknown loss \['RSALoss'\] in config; known: {known}$"):
+        loss_from_config({"name": ["RSALoss"]})
+    with pytest.raises(ValueError, match=r"^not a RSALoss config \(name None\)$"):  # a name given as None: as before
+        RSALoss.from_config_dict({"name": None})

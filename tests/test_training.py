@@ -2244,6 +2244,20 @@ def test_a_process_that_does_not_save_writes_no_model_file(tmp_path: Path, tiny:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_process_other_than_the_main_one_writes_no_run_record(tmp_path: Path, tiny: Any,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: ``train_bgs`` writing run_config.json, or metrics.json and the card, on every process of a
+    launch (a node without the shared disk, a reader racing the ranks' rewrites) passed: the 2-process tests write
+    the same bytes from each rank. A process that is not the launch's first writes nothing and still returns the
+    run's metrics."""
+    from transformers import TrainingArguments
+
+    monkeypatch.setattr(TrainingArguments, "process_index", property(lambda self: 1))
+    res = _run(tmp_path, tiny, "rank1", max_steps=2, save_strategy="no", eval_strategy="no")
+    assert not res.output_dir.exists()
+    assert res.metrics["val"]["n_clips"] > 0 and res.trainer.state.global_step == 2
+
+
 def test_run_settings_take_their_own_bounds(tmp_path: Path, tiny: Any) -> None:
     """Mutation audit: ``--clips_per_step 0`` (every training clip in one step), ``--embed_chunk 0`` and
     ``--early_stopping_patience 0`` (off) refused like negatives, and ``--seed 2**32`` accepted (numpy refuses it at

@@ -106,7 +106,8 @@ def config_kwargs(cfg: Any, name: str, params: tuple[str, ...], fixed: dict[str,
     """The constructor arguments in a ``get_config_dict()`` of loss ``name``: its descriptive keys (``name``,
     ``distance``...) are checked against what the class computes, not passed, and an unknown key is refused."""
     if check_config_dict(cfg, name).get("name") != name:
-        raise ValueError(f"not a {name} config (name {cfg.get('name')!r})")
+        said = f"name {cfg['name']!r}" if "name" in cfg else 'no "name" key'
+        raise ValueError(f"not a {name} config ({said})")
     for key, value in fixed.items():
         if key in cfg and cfg[key] != value:
             raise ValueError(f"{name} computes {key} {value!r}, the config says {cfg[key]!r}")

@@ -211,7 +211,10 @@ def _term_config(term: nn.Module) -> dict[str, Any]:
 def loss_from_config(cfg: dict[str, Any]) -> nn.Module:
     """Any bgs-hf loss from its ``get_config_dict()`` (dispatched on ``cfg["name"]``)."""
     classes: dict[str, Any] = {c.__name__: c for c in (BGSLoss, OddOneOutLoss, RSALoss, TripletMarginLoss)}
-    name = check_config_dict(cfg, "RSALoss").get("name")
-    if name not in classes:
+    if "name" not in check_config_dict(cfg, "RSALoss"):  # was "unknown loss None in config"
+        raise ValueError(f'a loss config needs a "name" key, one of {sorted(classes)}; '
+                         f"got keys {sorted(map(str, cfg))}")
+    name = cfg["name"]
+    if not isinstance(name, str) or name not in classes:  # a list as the name raised "unhashable type"
         raise ValueError(f"unknown loss {name!r} in config; known: {sorted(classes)}")
     return classes[name].from_config_dict(cfg)
