@@ -2879,7 +2879,7 @@ def test_a_motion_control_that_collapses_the_embeddings_is_not_scored(tiny_sets,
     import bgs_hf.eval.embed as embed
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite
-    from bgs_hf.eval.suite import COLLAPSED
+    from bgs_hf.eval.fit import COLLAPSED
 
     _, data_dir, _ = tiny_sets
     data = load(data_dir, seed=0)
@@ -2925,9 +2925,8 @@ def test_the_fits_paired_comparison_against_a_model_whose_embeddings_collapsed_i
     import bgs_hf.eval.embed as embed
     from bgs_hf.data import load
     from bgs_hf.eval import run_suite
-    from bgs_hf.eval.fit import SplitHumans, paired_comparison
+    from bgs_hf.eval.fit import COLLAPSED, SplitHumans, paired_comparison
     from bgs_hf.eval.report import _diff_cells, _p
-    from bgs_hf.eval.suite import COLLAPSED
     from bgs_hf.metrics import cosine_similarity_matrix
     from bgs_hf.metrics.bootstrap import holm
 
@@ -2954,6 +2953,182 @@ def test_the_fits_paired_comparison_against_a_model_whose_embeddings_collapsed_i
         row = ["BGS fine-tuned (LoRA) − ctl", {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way acc"}[s],
                *_diff_cells(want[s], s, res), _p(holm_p)]
         assert "| " + " | ".join(row) + " |" in md.splitlines()
+
+
+#: the pretrained model's embeddings (of a shape, clips on its second-to-last axis) in the tests below: no answer, every
+#: clip one point (every similarity ties) or NaN (a diverged model); or one direction scaled by each clip's place,
+#: collapsed for the fits' similarities but not for a probe, which reads the norm
+PRETRAINED_ROWS = {"collapsed": np.ones, "diverged": lambda shape: np.full(shape, np.nan),
+                   "scaled": lambda shape: np.arange(1.0, shape[-2] + 1)[:, None] * np.ones(shape)}
+
+
+def _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, how, analyses):
+    """``run_suite`` of a pretrained model whose every embedding (each clip, each layer, each altered clip, the
+    abstract set's) is :data:`PRETRAINED_ROWS`' ``how``, beside a bgs model of random ones; (result, evaluation.md lines,
+    the bgs model's tables)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.eval.embed as embed
+    from bgs_hf.data import load
+    from bgs_hf.eval import run_suite
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    _, data_dir, abstract = tiny_sets
+    data = load(data_dir, seed=0)
+    rng = np.random.default_rng(1)
+    tables = {"clips": rng.normal(size=(data.n_clips, 5)), "layers": rng.normal(size=(3, data.n_clips, 4)),
+              "abstract": rng.normal(size=(21, 5)), "captions": rng.normal(size=(data.n_clips, 5))}
+    pretrained, bgs = (SimpleNamespace(frame_policy=None, spec=SimpleNamespace(name=n)) for n in "ab")
+
+    def fake_clips(model, data_, items, cache=None, *, layers=False, **_):
+        items = np.asarray(items)
+        e = PRETRAINED_ROWS[how]((len(items), 5)) if model is pretrained else tables["clips"][items]
+        if not layers:
+            return e
+        return e, PRETRAINED_ROWS[how]((3, len(items), 4)) if model is pretrained else tables["layers"][:, items]
+
+    monkeypatch.setattr(embed, "embed_clips", fake_clips)
+    monkeypatch.setattr(embed, "embed_paths", lambda model, paths, cache=None, **_: (
+        PRETRAINED_ROWS[how]((len(paths), 5)) if model is pretrained else tables["abstract"][:len(paths)]))
+    res = run_suite(data, pretrained, bgs, out_dir=tmp_path / "ev", abstract_dir=abstract, analyses=analyses,
+                    language_sim=cosine_similarity_matrix(tables["captions"]), n_boot=5, n_perm=9, seed=2)
+    return res, (tmp_path / "ev" / "evaluation.md").read_text().splitlines(), tables
+
+
+@pytest.mark.parametrize("how", ["collapsed", "diverged"])
+def test_a_model_whose_similarities_mean_nothing_is_not_partitioned(tiny_sets, tmp_path, monkeypatch, how):
+    """A collapsed model's partition read video only 0.000 [0.000, 0.000], shared 0.000 and language only the
+    captions' own R², with intervals, as if its similarities explained nothing of the judgments: shares of a model
+    with no answer. Now its row says why, as the fit's paired table and a diverged model's row do; the other model's
+    parts are those of ``partition_pairs`` as before."""
+    from bgs_hf.data import load
+    from bgs_hf.eval.embed import NON_FINITE
+    from bgs_hf.eval.fit import COLLAPSED, SplitHumans
+    from bgs_hf.eval.partition import partition_pairs
+    from bgs_hf.metrics import cosine_similarity_matrix
+
+    res, lines, tables = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, how, ("partition",))
+    why = {"collapsed": COLLAPSED, "diverged": NON_FINITE}[how]
+    assert res["partition"]["pretrained"] == {"skipped": why}
+    assert f"| pretrained video model (frozen) | not run ({why}) | – | – | – | – | – | – |" in lines
+    scored = SplitHumans.build(load(tiny_sets[1], seed=0), "test", ceiling=False)
+    want = partition_pairs(cosine_similarity_matrix(tables["clips"][scored.items]),
+                           cosine_similarity_matrix(tables["captions"]), scored.human, scored.items, n_boot=5, seed=2)
+    parts = ("video_unique", "language_unique", "shared", "r2_video", "r2_both")
+    assert [res["partition"]["bgs"][k] for k in parts] == pytest.approx([want[k] for k in parts])
+
+
+@pytest.mark.parametrize("how", ["collapsed", "diverged"])
+def test_the_chosen_layer_of_a_model_whose_every_layer_means_nothing_is_not_scored(tiny_sets, tmp_path, monkeypatch,
+                                                                                   how):
+    """With every layer undefined, the output is chosen by default, and its chosen fit was shown as scored: n/a
+    with 0.0% and 0.0% accuracies (ties counted wrong) for a collapsed model, with no word of why (the fit table
+    flags the same 0% as no answer). Now the chosen row says "not scored" and why; the other model's layer is chosen
+    and scored as before."""
+    from bgs_hf.eval.embed import NON_FINITE
+    from bgs_hf.eval.fit import COLLAPSED
+
+    res, lines, _ = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, how, ("fit", "layers"))
+    why = {"collapsed": COLLAPSED, "diverged": NON_FINITE}[how]
+    layers = res["layers"]["pretrained"]
+    assert layers["chosen"] == "output" and layers["chosen_fit"] == {"skipped": why}
+    assert all(row["select_r2"] is None and row["test_r2"] is None for row in layers["layers"])
+    assert f"| pretrained video model (frozen) | output | val | not scored: {why} | – | – | – |" in lines
+    assert set(res["layers"]["bgs"]["chosen_fit"]) >= {"r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way"}
+    assert res["layers"]["bgs"]["chosen"] != "output"
+
+
+@pytest.mark.parametrize("how", ["collapsed", "diverged"])
+def test_the_motion_tables_original_of_a_model_with_no_answer_says_why(tiny_sets, tmp_path, monkeypatch, how):
+    """The motion table's "original" row of a collapsed model copied the fit row: R² n/a and 0.0% accuracies, shown as
+    scored, while each of its controls below it said "not scored" and why. Now the original says so too; the other
+    model's original is its fit row as before."""
+    from bgs_hf.eval.embed import NON_FINITE
+    from bgs_hf.eval.fit import COLLAPSED
+    from bgs_hf.eval.suite import MOTION_STATS
+
+    res, lines, _ = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, how, ("fit", "motion"))
+    why = {"collapsed": COLLAPSED, "diverged": NON_FINITE}[how]
+    assert res["motion"]["pretrained"]["original"] == {"skipped": why}
+    assert f"| pretrained video model (frozen) | original | not scored: {why} | – | – | – |" in lines
+    assert res["motion"]["bgs"]["original"] == {k: res["fit"]["bgs"][k] for k in MOTION_STATS}
+
+
+@pytest.mark.parametrize("how", ["collapsed", "diverged"])
+def test_a_transfer_probe_of_embeddings_alike_for_every_clip_is_not_run(tiny_sets, tmp_path, monkeypatch, how):
+    """A model embedding every abstract clip alike gave its probe nothing to read: it answered one label for every
+    clip, and its row read 33.3% [12.1%, 64.6%], the chance share, with a paired difference of 22.2 pp and p 0.476
+    against the other model, as if it were a read-out. Now its row says why and there is no paired test, as for a
+    diverged model."""
+    from bgs_hf.eval.embed import NON_FINITE
+    from bgs_hf.eval.fit import COLLAPSED
+
+    res, lines, _ = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, how, ("transfer",))
+    why = {"collapsed": COLLAPSED, "diverged": NON_FINITE}[how]
+    assert res["transfer"]["models"]["pretrained"] == {"skipped": why}
+    assert "accuracy" in res["transfer"]["models"]["bgs"] and "paired" not in res["transfer"]
+    assert f"| pretrained video model (frozen) | not run ({why}) | – | – | – | – | – |" in lines
+
+
+@pytest.mark.parametrize("how", ["collapsed", "diverged"])
+def test_a_model_whose_embeddings_leave_a_probe_nothing_to_read_is_not_probed_and_the_report_says_why(
+        tiny_sets, tmp_path, monkeypatch, caplog, how):
+    """A collapsed model's ridge probes predicted one rating for every clip: r and p n/a, and its change in r was
+    "tested" (CI and p n/a) with no word of why; a diverged model's columns were dashes, its reason in the log alone.
+    Now neither is probed nor paired, its row says why in evaluation.json, the log and the report (as the fit's
+    paired table words it), and the other model's probes are as before."""
+    import logging
+
+    from bgs_hf.data import load
+    from bgs_hf.eval.embed import NON_FINITE
+    from bgs_hf.eval.fit import COLLAPSED
+    from bgs_hf.eval.probes import attribute_probes
+    from bgs_hf.metrics.fit import split_items
+
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.eval"):
+        res, lines, tables = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, how, ("probes",))
+    why = {"collapsed": COLLAPSED, "diverged": NON_FINITE}[how]
+    assert res["probes"]["pretrained"] == {"skipped": why} and "probes_paired" not in res
+    assert [r.getMessage() for r in caplog.records if "probe" in r.getMessage()] == [
+        f"probes of pretrained video model (frozen) skipped: {why}"]
+    assert f"*pretrained video model (frozen) not scored: {why}.*" in lines
+    row = next(line for line in lines if line.startswith("| valence |"))
+    assert row.split(" | ")[1:3] == ["–", "–"] and row.endswith("| – | – | – | – |")
+    data = load(tiny_sets[1], seed=0)
+    scored = split_items(data, "test")
+    fit_items = np.setdiff1d(split_items(data, "fit"), scored)
+    items = np.union1d(fit_items, scored)
+    want = attribute_probes(tables["clips"][items], data, fit_items, scored, items, n_perm=9, seed=2)
+    assert res["probes"]["bgs"] == json.loads(json.dumps(want))
+
+def test_clips_alike_but_for_their_norm_are_probed_though_the_fit_calls_them_collapsed(tiny_sets, tmp_path,
+                                                                                       monkeypatch):
+    """The probes' test of a model with nothing to read is every clip one point, not the fits' ``collapsed`` (every
+    similarity ties): rows of one direction and different norms tie for the fit, whose paired test skips them, but a
+    probe reads their norms, and the ridge and transfer probes of them are run and paired as any other's."""
+    res, lines, _ = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, "scaled",
+                                                        ("fit", "probes", "transfer"))
+    assert res["fit"]["pretrained"]["collapsed"] and "skipped" in res["paired"]["bgs - pretrained"]
+    assert set(res["probes"]["pretrained"]) == set(res["probes"]["bgs"]) >= {"valence"}
+    assert set(res["probes_paired"]["bgs - pretrained"]) == set(res["probes"]["bgs"])
+    assert "accuracy" in res["transfer"]["models"]["pretrained"] and "bgs - pretrained" in res["transfer"]["paired"]
+    assert not any(line.startswith(("| pretrained video model (frozen) | not run", "*pretrained video model (frozen) "
+                                    "not scored")) for line in lines)
+
+def test_a_probe_has_nothing_to_read_only_where_every_clip_is_the_same_point():
+    """``unscorable``: the fits read similarities, which tie for rows alike up to their norm; a probe reads the
+    features, which such rows still tell apart (by the norm), so it is refused only rows that are all the same."""
+    from bgs_hf.eval.embed import NON_FINITE
+    from bgs_hf.eval.fit import COLLAPSED, unscorable
+
+    scaled = np.tile([[0.2, -1.0, 3.0]], (4, 1)) * [[1], [2], [3], [4]]
+    assert unscorable(scaled) == COLLAPSED and unscorable(scaled, probe=True) is None
+    assert unscorable(np.tile([[0.2, -1.0, 3.0]], (4, 1)), probe=True) == COLLAPSED
+    assert unscorable(np.zeros((3, 2)), probe=True) == COLLAPSED
+    assert unscorable(np.full((3, 2), np.inf), probe=True) == NON_FINITE
+    rng = np.random.default_rng(0)
+    assert unscorable(rng.normal(size=(5, 3))) is None and unscorable(rng.normal(size=(5, 3)), probe=True) is None
+    assert unscorable(1e-6 * rng.normal(size=(5, 3)), probe=True) is None  # small, but not alike
 
 
 def test_every_export_of_bgs_hf_eval_is_the_object_of_the_module_its_docstring_names():

@@ -621,7 +621,7 @@ def test_conv_token_masks_follow_the_convolutions_geometry():
 def test_collapsed_embeddings_are_detected():
     """A foreground model shown one repeated frame embeds every clip alike: ties-count-as-wrong accuracy read
     0% (below chance) for what is no answer; the motion control now reports it as not scored."""
-    from bgs_hf.eval.suite import collapsed
+    from bgs_hf.eval.fit import collapsed
 
     assert collapsed(np.ones((5, 3))) and collapsed(np.tile([[0.2, -1.0, 3.0]], (4, 1)) * [[1], [2], [3], [4]])
     assert not collapsed(np.random.default_rng(0).normal(size=(5, 3)))

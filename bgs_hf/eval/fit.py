@@ -11,7 +11,7 @@ import numpy as np
 
 from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError
-from bgs_hf.eval.embed import embedding_rows
+from bgs_hf.eval.embed import NON_FINITE, embedding_rows
 from bgs_hf.metrics import behavioural_fit, cosine_similarity_matrix, paired_bootstrap, rsa_spearman
 from bgs_hf.metrics.rsa import signed_square
 from bgs_hf.metrics.similarity import human_similarity
@@ -47,11 +47,30 @@ class SplitHumans:
         return cls(split, items, trip, human, ceiling_r2, ci, why)
 
 
+#: What an analysis that fits on embeddings reports for a model whose embeddings do not differ between clips: every
+#: similarity ties, so ties-count-as-wrong accuracy would read 0% (below chance) for what is no answer at all (a
+#: foreground model shown one frame).
+COLLAPSED = "the embeddings do not differ between clips (every similarity ties)"
+
+
 def collapsed(emb: np.ndarray) -> bool:
     """Whether every pair of rows of ``emb`` has the same cosine similarity (no geometry to score)."""
     sim = cosine_similarity_matrix(emb)
     off = sim[~np.eye(len(sim), dtype=bool)]
     return off.size > 0 and float(np.ptp(off)) <= 1e-9
+
+
+def unscorable(emb: np.ndarray, *, probe: bool = False) -> str | None:
+    """Why an analysis of ``emb`` would mean nothing (:data:`NON_FINITE`, :data:`COLLAPSED`), or None: a fit, a layer,
+    a partition or a motion control reads the clips' similarities, which all tie for :func:`collapsed` rows; a
+    ``probe`` reads the features themselves, so it has nothing to read only where every clip's row is the same (rows
+    that differ in their norm alone still tell the clips apart by it)."""
+    if not np.isfinite(emb).all():
+        return NON_FINITE
+    if probe:
+        spread = float(np.ptp(emb, axis=0).max(initial=0.0)) if len(emb) > 1 else np.inf
+        return COLLAPSED if spread <= 1e-9 * float(np.abs(emb).max(initial=0.0)) else None
+    return COLLAPSED if collapsed(emb) else None
 
 
 def fit_from_similarity(sim: np.ndarray, data: Any, humans: SplitHumans, *, n_boot: int = 1000,
@@ -109,6 +128,9 @@ def layerwise_fit(
     model's output embedding (after the projection head, if any) for the same clips, row "output". Rows follow ``items``.
     ``head_fit``: ``fit_from_embeddings`` of ``head_emb``'s test rows with this ``n_boot`` and ``seed`` where the caller
     has it (the suite's fit row): the chosen fit when the output is chosen, rather than the same bootstrap drawn again.
+    A chosen layer whose test features mean nothing (:func:`unscorable`: a collapsed or diverged model, whose every
+    layer is undefined and the output chosen by default) has ``chosen_fit`` ``{"skipped": why}``: its 0% accuracies
+    are ties, no answer.
     """
     shared = np.intersect1d(select.items, test.items)
     if len(shared):  # a layer chosen on scored clips flatters its test R² (run_suite never passes such splits)
@@ -131,7 +153,10 @@ def layerwise_fit(
     # none defined (every layer's similarities undefined on the selection clips): the last row, the output where given
     finite = [k for k, r in enumerate(rows) if np.isfinite(r["select_rsa"])]
     best = max(finite, key=lambda k: rows[k]["select_rsa"]) if finite else len(rows) - 1
-    if head_fit is not None and head_emb is not None and best == len(rows) - 1:
+    why = unscorable(feats[best][test_rows])
+    if why is not None:
+        chosen: dict[str, Any] = {"skipped": why}
+    elif head_fit is not None and head_emb is not None and best == len(rows) - 1:
         chosen = dict(head_fit)
     else:
         chosen = fit_from_embeddings(feats[best][test_rows], data, test, n_boot=n_boot, seed=seed)

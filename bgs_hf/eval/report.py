@@ -342,9 +342,12 @@ def _layers_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                                          for n, lw in _layer_fits(r) if "layers" in lw for row in lw["layers"]])
     chosen = _runs_table(runs, ["model", "chosen layer", "chosen on", "scored-split R²", "R² 95% CI", "3-way acc",
                                 "2-way acc"],
-                         lambda r: [[row_name(n, r), lw["chosen"], lw["chosen_on"], _f(lw["chosen_fit"]["r2"]),
-                                     _f(lw["chosen_fit"]["r2_ci"]),
-                                     _acc(lw["chosen_fit"]["ooo_acc_3way"]), _acc(lw["chosen_fit"]["ooo_acc_2way"])]
+                         lambda r: [[row_name(n, r), lw["chosen"], lw["chosen_on"],
+                                     *([f"not scored: {lw['chosen_fit']['skipped']}", *["–"] * 3]
+                                       if "skipped" in lw["chosen_fit"] else
+                                       [_f(lw["chosen_fit"]["r2"]), _f(lw["chosen_fit"]["r2_ci"]),
+                                        _acc(lw["chosen_fit"]["ooo_acc_3way"]),
+                                        _acc(lw["chosen_fit"]["ooo_acc_2way"])])]
                                     for n, lw in _layer_fits(r) if "chosen" in lw])
     return ([("text", "Each layer's pooled features; the layer is chosen by RSA on the selection clips "
                       "(validation; the training clips when a run kept none or validation is scored, which favours "
@@ -370,9 +373,16 @@ def _partition_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
 def _probed(r: dict) -> dict[str, dict]:
     """A run's probes, model key -> attribute -> result; none where the run skipped them (its ``{"skipped": reason}``
-    is no model) or was not asked for them."""
+    is no model) or was not asked for them. A model not probed (``{"skipped": why}``) keeps its column, of dashes."""
     pr = r.get("probes", {})
-    return {} if "skipped" in pr else pr
+    return {} if "skipped" in pr else {n: ({} if "skipped" in p else p) for n, p in pr.items()}
+
+
+def _probes_not_scored(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+    """Why each model that was not probed has dashes for columns, worded as the fit's paired table says it."""
+    return [("text", f"*{_run_prefix(label, runs)}{row_name(n, r)} not scored: {p['skipped']}.*")
+            for label, r, _ in runs if "skipped" not in r.get("probes", {})
+            for n, p in r.get("probes", {}).items() if "skipped" in p]
 
 
 def _probe_models(runs: list[tuple[str, dict, Path]]) -> list[str]:
@@ -459,7 +469,7 @@ def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     """One row per rated attribute: each model's probe r and p, and the paired change in r between the first two."""
     names = _probe_models(runs)
     table = _runs_table(runs, _probe_headers(runs, names), lambda r: _probe_rows(r, names))
-    return [("text", _probe_text(runs, len(names) >= 2)), table] + _images(
+    return [("text", _probe_text(runs, len(names) >= 2)), table, *_probes_not_scored(runs)] + _images(
         runs, "probes", "ridge-probe Pearson r of each rated attribute on the scored clips, one bar per model")
 
 

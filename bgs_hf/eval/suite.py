@@ -24,8 +24,7 @@ from tqdm.auto import tqdm
 from bgs_hf._files import built_in_place, json_safe, write_text_atomic
 from bgs_hf.errors import BGSInputError
 from bgs_hf.eval import ANALYSES, check_analyses  # re-exported; defined in the light package for the CLI
-from bgs_hf.eval.embed import NON_FINITE  # a diverged model's skip reason, worded as the probes' refusal
-from bgs_hf.eval.fit import collapsed
+from bgs_hf.eval.fit import unscorable
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +43,6 @@ RESERVED_CONTROL_NAMES: tuple[str, ...] = RESERVED_NAMES + EMBEDDING_KEYS + SKIP
 #: Everything an evaluation writes in its folder (the decoded-clip cache aside): cleared before the next one there
 REPORT_FILES = (RESULT_NAME, "evaluation.md", "evaluation.html", TEST_EMBEDDINGS_NAME, "fit.png", "layers.png",
                 "partition.png", "probes.png", "motion.png", "attention_*.png")
-#: What an analysis that fits on embeddings reports for a model whose embeddings do not differ between clips: every
-#: similarity ties, so ties-count-as-wrong accuracy would read 0% (below chance) for what is no answer at all (a
-#: foreground model shown one frame).
-COLLAPSED = "the embeddings do not differ between clips (every similarity ties)"
 
 
 def _language_reference(config: Any) -> dict[str, str]:
@@ -753,19 +748,12 @@ def _timed(res: dict[str, Any], key: str) -> Iterator[None]:
 MOTION_STATS = ("r2", "r2_ci", "ooo_acc_3way", "ooo_acc_2way")
 
 
-def _unscorable(emb: np.ndarray) -> str | None:
-    """Why a fit of ``emb`` would mean nothing (:data:`NON_FINITE`, :data:`COLLAPSED`), or None."""
-    if not np.isfinite(emb).all():
-        return NON_FINITE
-    return COLLAPSED if collapsed(emb) else None
-
-
 def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], language_sim: np.ndarray | None,
              language_config: Any) -> None:
     """Behavioural fit of every model (and the language reference), and bgs paired with the pretrained model and
     each control on the same clip resamples.
 
-    A pair with a model whose fit means nothing (:func:`_unscorable`: every similarity ties, or a diverged model) is
+    A pair with a model whose fit means nothing (:func:`unscorable`: every similarity ties, or a diverged model) is
     not tested, ``{"skipped": "<model> not scored: <why>"}``, as the motion controls' original or control: its R² is
     undefined and its 0% accuracies are no answer, so a difference and p against them test nothing: kept in the
     report's Holm family, such a p would be counted as a test, read as a finding and raise the real tests' Holm p's."""
@@ -784,7 +772,7 @@ def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], langu
         if "bgs" in run.models:
             for other in ("pretrained", *controls):
                 unscored = [f"{model_name(n, labels=run.row_labels)} not scored: {why}" for n in ("bgs", other)
-                            if (why := _unscorable(run.scored_emb(n))) is not None]
+                            if (why := unscorable(run.scored_emb(n))) is not None]
                 paired[f"bgs - {other}"] = ({"skipped": "; ".join(unscored)} if unscored else
                                             paired_comparison(run.scored_emb("bgs"), run.scored_emb(other), scored,
                                                               n_boot=n_boot, seed=seed))
@@ -827,7 +815,9 @@ def _add_layers(res: dict[str, Any], run: _Scoring) -> None:
 
 def _add_partition(res: dict[str, Any], run: _Scoring, language_sim: np.ndarray | None,
                    language_skipped: str | None) -> None:
-    """Variance partitioning of the judges' pair similarities between each model's and the captions'."""
+    """Variance partitioning of the judges' pair similarities between each model's and the captions'. A model whose
+    similarities mean nothing (:func:`unscorable`) is not partitioned: with every similarity tied its video parts
+    read 0.000 [0.000, 0.000] and the language part the captions' own R², shares of a model with no answer."""
     from bgs_hf.eval.partition import partition_pairs, plot_partition
     from bgs_hf.metrics import cosine_similarity_matrix
 
@@ -842,9 +832,10 @@ def _add_partition(res: dict[str, Any], run: _Scoring, language_sim: np.ndarray 
         parts = {}
         for n in run.models:
             e = run.scored_emb(n)
+            why = unscorable(e)
             parts[n] = (partition_pairs(cosine_similarity_matrix(e), language_sim, run.scored.human, run.scored.items,
                                         n_boot=run.n_boot, seed=run.seed)
-                        if np.isfinite(e).all() else {"skipped": NON_FINITE})
+                        if why is None else {"skipped": why})
         res["partition"] = parts
         res["figures"]["partition"] = str(plot_partition(parts, run.out / "partition.png", labels=run.row_labels,
                                                          simulated=res["simulated_observers"]))
@@ -852,7 +843,9 @@ def _add_partition(res: dict[str, Any], run: _Scoring, language_sim: np.ndarray 
 
 def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
     """Ridge probes of the clip ratings for the pretrained and bgs models, trained on the fit clips and scored on the
-    scored ones, and bgs − pretrained paired on the same clip resamples."""
+    scored ones, and bgs − pretrained paired on the same clip resamples. A model whose embeddings leave a probe nothing
+    to read (``unscorable(..., probe=True)``: diverged, or every clip the same point) is not probed nor paired: its row
+    is ``{"skipped": why}``, said in the log and the report."""
     from bgs_hf.eval.probes import (
         fit_attribute_probes,
         paired_probe_fits,
@@ -865,16 +858,18 @@ def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
         res["probes"] = {"skipped": "no training clips"}
         return
     with _timed(res, "probes"):
-        finite = {n: bool(np.isfinite(run.emb[n]).all()) for n in run.main}
-        diverged = [model_name(n, labels=run.row_labels) for n in run.main if not finite[n]]
-        if diverged:  # one line naming the model: its probe columns were dashes with no reason given anywhere
-            logger.warning("probes of %s skipped: %s", " and ".join(diverged), NON_FINITE)
+        why_not = {n: unscorable(run.emb[n], probe=True) for n in run.main}
+        for why in dict.fromkeys(w for w in why_not.values() if w is not None):
+            # one line naming the model: its probe columns were dashes with no reason given anywhere (a collapsed
+            # model's r and p read n/a, and its change in r was tested)
+            logger.warning("probes of %s skipped: %s", " and ".join(
+                model_name(n, labels=run.row_labels) for n in run.main if why_not[n] == why), why)
         # each model's probes fitted once, for its own row and the paired difference (refitting them for the
         # pair doubled the probes' fitting time)
-        first = next((n for n in run.main if finite[n]), None)  # the one that says which rating columns are missing
+        probed = [n for n in run.main if why_not[n] is None]  # the first says which rating columns are missing
         probe_fits = {n: fit_attribute_probes(run.emb[n], run.data, run.fit_items, run.scored.items, run.items,
-                                              say_skipped=n == first)
-                      if finite[n] else {} for n in run.main}
+                                              say_skipped=n == probed[0])
+                      if n in probed else {} for n in run.main}
         res["probes"] = {n: score_probes(f, n_perm=run.n_perm, seed=run.seed) for n, f in probe_fits.items()}
         if all(probe_fits.get(n) for n in ("bgs", "pretrained")):  # the report's "change in r", paired
             res["probes_paired"] = {"bgs - pretrained": paired_probe_fits(
@@ -883,15 +878,17 @@ def _add_probes(res: dict[str, Any], run: _Scoring) -> None:
             res["figures"]["probes"] = _plot_bars(
                 {n: {a: v["r"] for a, v in p.items()} for n, p in res["probes"].items()}, run.out / "probes.png",
                 ylabel=f"Pearson r ({run.split} clips)", title="Ridge probes of clip ratings", names=run.row_labels)
-        elif any(finite.values()):  # say why: the report showed an empty section
+            res["probes"].update({n: {"skipped": why} for n, why in why_not.items() if why is not None})
+        elif probed:  # say why: the report showed an empty section
             res["probes"] = {"skipped": probes_skipped_reason(run.data, run.fit_items, run.scored.items, run.split)}
         else:  # no model could be probed, so whether the clips are rated is unknown
-            res["probes"] = {"skipped": NON_FINITE}
+            res["probes"] = {"skipped": "; ".join(dict.fromkeys(w for w in why_not.values() if w is not None))}
 
 
 def _add_transfer(res: dict[str, Any], run: _Scoring, abstract_dir: str | Path | None) -> None:
     """Out-of-distribution transfer: a probe of each of the pretrained and bgs models' embeddings of the abstract
-    set, trained on its train part and tested on its held-out styles, and bgs − pretrained paired."""
+    set, trained on its train part and tested on its held-out styles, and bgs − pretrained paired. A model whose
+    embeddings leave a probe nothing to read (``unscorable(..., probe=True)``) is not probed nor paired."""
     from bgs_hf.eval.embed import embed_paths
     from bgs_hf.eval.probes import TransferFit, fit_transfer_probe, paired_accuracy, read_abstract_set
 
@@ -905,10 +902,12 @@ def _add_transfer(res: dict[str, Any], run: _Scoring, abstract_dir: str | Path |
         transfer_fits: dict[str, TransferFit] = {}
         for n in run.main:
             e = embed_paths(run.models[n], paths, run.cache, batch_size=run.batch_size, desc=f"abstract set ({n})")
-            if np.isfinite(e).all():
+            # every clip embedded alike: the probe answers one label for all, its accuracy the share of that label
+            # (with a Wilson CI and a paired p, as if it were a read-out)
+            why = unscorable(e, probe=True)
+            if why is None:
                 transfer_fits[n] = fit_transfer_probe(e, labels, is_gen, seed=run.seed)
-            res["transfer"]["models"][n] = (transfer_fits[n].summary() if n in transfer_fits
-                                            else {"skipped": NON_FINITE})
+            res["transfer"]["models"][n] = transfer_fits[n].summary() if why is None else {"skipped": why}
         if all(n in transfer_fits for n in ("bgs", "pretrained")):
             res["transfer"]["paired"] = {"bgs - pretrained": paired_accuracy(
                 transfer_fits["bgs"].right, transfer_fits["pretrained"].right, n_boot=run.n_boot, seed=run.seed)}
@@ -926,15 +925,17 @@ def _add_motion(res: dict[str, Any], run: _Scoring) -> None:
     with _timed(res, "motion"), tqdm(total=len(run.main) * len(MOTION_CONTROLS), desc="motion controls",
                                      unit="model×control") as bar:
         for n in run.main:
-            motion[n] = {"original": {k: res.get("fit", {}).get(n, {}).get(k) for k in MOTION_STATS}}
-            motion_paired[n] = {}
             original = run.scored_emb(n)
-            original_unscorable = _unscorable(original)
+            original_unscorable = unscorable(original)
+            # an original with no answer says why, as its controls do (it showed the fit row's 0% accuracies)
+            motion[n] = {"original": {"skipped": original_unscorable} if original_unscorable else
+                         {k: res.get("fit", {}).get(n, {}).get(k) for k in MOTION_STATS}}
+            motion_paired[n] = {}
             for kind in MOTION_CONTROLS:
                 bar.set_postfix_str(f"{n}: {kind}")
                 e = embed_clips(run.models[n], run.data, run.scored.items, run.cache, batch_size=run.batch_size,
                                 transform=MotionControl(kind, run.seed), progress=False)
-                if (control_unscorable := _unscorable(e)) is not None:
+                if (control_unscorable := unscorable(e)) is not None:
                     motion[n][kind] = {"skipped": control_unscorable}
                     motion_paired[n][kind] = {"skipped": f"control not scored: {control_unscorable}"}
                 else:
