@@ -624,7 +624,8 @@ def test_a_run_on_an_imported_study_names_the_licence_declared_at_import_on_its_
     """`data import ... --license cc-by-4.0` put the licence on the dataset card, but a run on that data recorded
     none: the pushed card said only "Check the licence of the training data", and push said nothing. The run records
     the declared licence (nothing where none was declared); the card names it, and push without --license says so in
-    one line; the card's own licence stays the publisher's choice (`other` by default, `mit` when given)."""
+    one line; the card's own licence stays the publisher's choice (`other` by default, `mit` when given). Mutant that
+    passed: the line said also where `--license other` was given (only `mit` was given)."""
     import logging
 
     from bgs_hf.data import load
@@ -641,7 +642,7 @@ def test_a_run_on_an_imported_study_names_the_licence_declared_at_import_on_its_
         assert record["data"].get("license") == recorded, flags
         assert record["data"]["origin"] == "other" and record["data"]["name"] == "my-study"
         (run / "run_config.json").write_text(json.dumps(record))
-        for given in (None, "mit"):
+        for given in (None, "mit", "other"):  # `other` given is the publisher's choice too: no line
             out = tmp_path / f"out{len(flags)}-{given}"
             caplog.clear()
             with caplog.at_level(logging.INFO, logger="bgs_hf.hub.push"):
@@ -1474,17 +1475,27 @@ def _records(folder: Path, **files: dict) -> Path:
 
 
 def test_run_records_are_read_in_their_documented_order(tmp_path: Path) -> None:
-    """Mutants that passed: the model sub-folder before the run folder; `eval` before the asked split; a ceiling
-    dict's `mean` before its `r2` and its `r2_ci` dropped; the run-wide ceiling before the split's own; the second
-    extra file winning over the first; an extra file or an empty record hiding bgs_config's."""
+    """Mutants that passed: the model sub-folder before the run folder, `final/` before `model/`, a run folder that
+    is not there said to hold no bgs_config.json; `eval` before the asked split; a ceiling dict's `mean` before its
+    `r2` and its `r2_ci` dropped; the run-wide ceiling before the split's own; the second extra file winning over the
+    first; an extra file or an empty record hiding bgs_config's."""
     from bgs_hf.hub.run_info import RunInfo, _pick_ceiling, _pick_fit, find_model_dir
 
     run = _records(tmp_path / "run")
     _records(run / "model")
     assert find_model_dir(run) == run
+    with pytest.raises(BGSInputError, match=r"^nope: run folder not found$"):  # not "no bgs_config.json in it"
+        find_model_dir(tmp_path / "nope")
+    nested = tmp_path / "nested"  # no bgs_config.json of its own: the sub-folders in MODEL_SUBDIRS' order
+    for sub in ("adapter", "best", "final", "model"):
+        _records(nested / sub)
+    assert find_model_dir(nested) == nested / "model"
+    (nested / "model" / "bgs_config.json").unlink()
+    assert find_model_dir(nested) == nested / "final"
     assert _pick_fit({"eval": {"r2": 0.1}, "test": {"r2": 0.2}}, "test") == {"r2": 0.2}
     assert _pick_ceiling({"noise_ceiling": {"r2": 0.3, "mean": 0.25, "r2_ci": [0.2, 0.4]}}) == {"r2": 0.3,
                                                                                                "ci": [0.2, 0.4]}
+    assert _pick_ceiling({"ceiling_r2": 0.2, "ceiling_r2_ci": 0.5}) == {"r2": 0.2}  # an edited CI that is no list
     run = _records(tmp_path / "r2", bgs_config_json={"backbone": "org/video", "pooling": "mean", "head": None},
                    metrics_json={"ceiling_r2": 0.5, "test": {"r2": 0.1, "ceiling_r2": 0.21}},
                    run_config_json={"loss": {"name": "A"}, "pooling": "cls", "head": {"out_dim": 8}},
@@ -1493,6 +1504,9 @@ def test_run_records_are_read_in_their_documented_order(tmp_path: Path) -> None:
     assert info.ceiling == {"r2": 0.21}
     assert info.section("loss") == {"name": "A"}  # run_config.json first (EXTRA_FILES)
     assert info.section("pooling") == "mean" and info.section("head") == {"out_dim": 8}
+    # the Trainer's arguments come last (mutant that passed: read before the extra files)
+    info.training_args = {"head": {"out_dim": 2}, "seed": 3}
+    assert (info.section("head"), info.section("seed")) == ({"out_dim": 8}, 3)
 
 
 def test_a_baseline_file_with_other_counts_is_refused_wherever_it_records_them(tmp_path: Path) -> None:
@@ -1596,7 +1610,7 @@ def test_staging_by_hand(tmp_path: Path) -> None:
     """Mutants that passed: `*.safetensors`, base/ sub-folders or the base's preprocessor config not published; the
     no-safetensors refusal reached only by an empty folder; dataset file names keeping upper case; the loss recorded as
     `loss_config` not staged; a base shipped in base/ taken for a local folder; a later push leaving an earlier run's
-    base/, adapter weights or full fine-tune weights behind."""
+    base/, adapter weights or full fine-tune weights behind; the staged bgs_config.json rewritten unsorted."""
     import fnmatch
 
     from bgs_hf.hub.push import MODEL_FILES, _local_base, _model_files, _slug, _stage_loss
@@ -1631,6 +1645,12 @@ def test_staging_by_hand(tmp_path: Path) -> None:
     _stage_loss(info, out)
     assert json.loads((out / "bgs_config.json").read_text()) == {"backbone": "x",
                                                                  "loss": {"name": "BGSLoss", "alpha": 0.7}}
+    # rewritten in save_pretrained's layout (sorted keys, indent 2, a final newline), not in the order read
+    (out / "bgs_config.json").write_text(json.dumps({"pooling": "mean", "backbone": "x"}))
+    _stage_loss(RunInfo(run_dir=tmp_path, model_dir=model, bgs_config={"pooling": "mean", "backbone": "x"},
+                        extra={"loss": {"name": "RSALoss"}}), out)
+    assert (out / "bgs_config.json").read_text() == (
+        '{\n  "backbone": "x",\n  "loss": {\n    "name": "RSALoss"\n  },\n  "pooling": "mean"\n}\n')
 
     # every file a push stages, for an adapter run and for a full fine-tune, is one a later push replaces
     staged = ["adapter_config.json", "adapter_model.safetensors", "bgs_config.json", "head.safetensors",
@@ -1786,6 +1806,10 @@ def test_a_recorded_count_or_number_of_processes_is_an_integer_never_a_float_a_f
     assert [_count(v) for v in (4, np.int64(4), 0, 4.0, True, "4", None)] == [4, 4, 0, None, None, None, None]
     for size, want in ((2, 2), (2.0, None), (True, None), ("2", None)):
         assert recorded_world_sizes({"world_size": size}) == [{"from_step": None, "world_size": want}], size
+    # an empty or damaged `world_sizes` list is no record of its own: the part's `world_size` stands (mutants that
+    # passed: an empty list returned as no part at all, a list holding a non-dict entry copied as it was)
+    for parts in ([], [{"from_step": 0, "world_size": 4}, 4]):
+        assert recorded_world_sizes({"world_sizes": parts, "world_size": 2}) == [{"from_step": None, "world_size": 2}]
 
 
 @pytest.mark.parametrize("r2", [0.0, -0.05, None, float("nan")])
@@ -2035,6 +2059,15 @@ def test_a_baseline_is_read_under_each_name_a_run_records_it_and_a_missing_file_
     for key in ("baseline", "pretrained", "pretrained_baseline"):
         run = _records(tmp_path / key, metrics_json={"test": {"r2": 0.1}, key: {"r2": 0.03}})
         assert RunInfo.from_run_dir(run).baseline == {"r2": 0.03}, key
+    # a name holding no fit (a record of something else) is passed over for the next (mutant that passed: the first
+    # name's empty fit returned, so the `pretrained` fit beside it was lost)
+    run = _records(tmp_path / "both", metrics_json={"test": {"r2": 0.1}, "baseline": {"seed": 3},
+                                                    "pretrained": {"r2": 0.03}})
+    assert RunInfo.from_run_dir(run).baseline == {"r2": 0.03}
+    # the run's own baseline.json holding no fit is left off, never a refusal (mutant that passed: refused as a named
+    # file is)
+    run = _records(tmp_path / "own", metrics_json={"test": {"r2": 0.1}}, baseline_json={"n_pairs": 637})
+    assert RunInfo.from_run_dir(run).baseline is None
     with pytest.raises(BGSInputError, match="^missing.json: baseline file not found$"):
         RunInfo.from_run_dir(run, baseline=tmp_path / "missing.json")
 
@@ -2050,6 +2083,11 @@ def test_a_baseline_file_asked_for_beside_the_runs_own_baseline_is_named_as_unus
     with caplog.at_level("WARNING", logger="bgs_hf.hub.run_info"):
         assert RunInfo.from_run_dir(run, baseline=other).baseline == {"r2": 0.03}
     assert "not using " + str(other) in caplog.text and "the test split itself" in caplog.text
+    # the file is not used, so it is not checked either: one of another split is named as unused, never refused
+    # (mutant that passed: checked, and refused, though metrics.json's own baseline is what the card shows)
+    other.write_text(json.dumps({"r2": 0.07, "split": "val"}))
+    with caplog.at_level("WARNING", logger="bgs_hf.hub.run_info"):
+        assert RunInfo.from_run_dir(run, baseline=other).baseline == {"r2": 0.03}
     caplog.clear()
     with caplog.at_level("WARNING", logger="bgs_hf.hub.run_info"):
         assert RunInfo.from_run_dir(run).baseline == {"r2": 0.03}  # nothing asked for: nothing to say
@@ -2057,7 +2095,7 @@ def test_a_baseline_file_asked_for_beside_the_runs_own_baseline_is_named_as_unus
 
 
 def test_push_uploads_with_the_commit_message_given(tiny_run: Path, tmp_path: Path, monkeypatch) -> None:
-    """Mutant that passed: `push --commit-message` ignored (every upload said "Upload BGS adapter from RUN")."""
+    """Mutant that passed: `push_run(commit_message=...)` ignored (every upload said "Upload BGS adapter from RUN")."""
     from bgs_hf.hub import push
     from bgs_hf.hub.push import MODEL_FILES
 
@@ -3166,3 +3204,73 @@ def test_only_a_4xx_answer_to_a_push_is_said_to_have_committed_nothing() -> None
         assert said == (f"upload to model repo 'me/x' refused ({status}, the Hub: its message): nothing was committed, "
                         "the repo is as it was; push again once the cause is fixed" if status < 500 else
                         "upload to model repo 'me/x' failed: the Hub's answer"), said
+
+
+def test_a_flat_metrics_json_with_its_own_baseline_is_read_not_refused_for_a_missing_split(tmp_path: Path) -> None:
+    """A metrics.json's baseline (under any name `_pick_baseline` reads) is the pretrained model's fit, not a split:
+    a flat metrics.json that recorded one was refused ("no split 'test' (it has: baseline)"), and a nested one's
+    error listed it among the splits."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    for key in ("baseline", "pretrained", "pretrained_baseline"):
+        run = _records(tmp_path / key, metrics_json={"r2": 0.1, "n_pairs": 637, key: {"r2": 0.03}})
+        info = RunInfo.from_run_dir(run)
+        assert (info.fit, info.baseline) == ({"r2": 0.1, "n_pairs": 637}, {"r2": 0.03}), key
+    run = _records(tmp_path / "nested", metrics_json={"val": {"r2": 0.2}, "test": {"r2": 0.1}, "baseline": {"r2": 0.03}})
+    with pytest.raises(BGSInputError, match=r"no split 'bogus' \(it has: test, val\)$"):
+        RunInfo.from_run_dir(run, split="bogus")
+
+
+def test_a_baseline_evaluation_json_of_another_backbone_is_refused(tmp_path: Path) -> None:
+    """`bgs-hf evaluate` records each row's backbone under `models` (`--pretrained` may name any model): only a
+    `backbone` at the top of the file was compared, so another backbone's evaluation.json went on the card as this
+    run's pretrained row."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _records(tmp_path / "run", bgs_config_json={"backbone": {"name": "tiny-random-videomae"}},
+                   metrics_json={"test": {"r2": 0.1}})
+    evaluation = {"split": "test", "models": {"pretrained": {"backbone": "bgs-tiny-conv3d-fg", "embedding_dim": 8},
+                                              "bgs": {"backbone": "tiny-random-videomae"}},
+                  "fit": {"pretrained": {"r2": 0.03}, "bgs": {"r2": 0.1}}}
+    (tmp_path / "other.json").write_text(json.dumps(evaluation))
+    with pytest.raises(BGSInputError, match="the baseline is the pretrained 'bgs-tiny-conv3d-fg', this run's "
+                                            "backbone is 'tiny-random-videomae'"):
+        RunInfo.from_run_dir(run, baseline=tmp_path / "other.json")
+    evaluation["models"]["pretrained"]["backbone"] = "tiny-random-videomae"
+    (tmp_path / "same.json").write_text(json.dumps(evaluation))
+    assert RunInfo.from_run_dir(run, baseline=tmp_path / "same.json").baseline == {"r2": 0.03}
+
+
+def test_a_flat_metrics_json_says_why_its_split_has_no_ceiling(tmp_path: Path) -> None:
+    """A flat metrics.json (behavioural_fit's own layout, read for the fit and the ceiling at its top) records
+    `ceiling_why` at its top too: only a split's was read, so the card showed an n/a ceiling with no reason."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    why = "one participant: no split-half ceiling"
+    run = _records(tmp_path / "flat", metrics_json={"r2": 0.1, "ceiling_r2": None, "ceiling_why": why})
+    assert RunInfo.from_run_dir(run).ceiling_why == why
+    run = _records(tmp_path / "nested", metrics_json={"test": {"r2": 0.1, "ceiling_r2": None, "ceiling_why": why},
+                                                       "val": {"r2": 0.2, "ceiling_r2": 0.3}})
+    assert RunInfo.from_run_dir(run).ceiling_why == why
+    assert RunInfo.from_run_dir(run, split="val").ceiling_why is None  # a ceiling: nothing to explain
+    (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": 0.2, "ceiling_why": why}}))
+    assert RunInfo.from_run_dir(run).ceiling_why is None  # an edited file's reason beside a ceiling is not said
+
+
+def test_a_record_cut_short_names_its_line_and_only_a_checkpoint_reads_its_runs_run_config(tmp_path: Path) -> None:
+    """Mutants that passed: a damaged record's line given as its column (every tested record was one line), and
+    any folder without a run_config.json reading its parent's (only a `checkpoint-N` has its run's), a checkpoint's
+    own one passed over for its run's."""
+    from bgs_hf.hub.run_info import RunInfo, run_config_file
+
+    run = _records(tmp_path / "run")
+    (run / "metrics.json").write_text('{\n  "test": {\n    "r2": 0.1,')  # a run stopped while writing it
+    with pytest.raises(BGSInputError, match=r"^metrics\.json: not valid JSON \(Expecting property name enclosed in "
+                                            r"double quotes at line 3\)$"):
+        RunInfo.read_records(run)
+    (run / "run_config.json").write_text("{}")
+    for name, read in (("checkpoint-4", run / "run_config.json"), ("exported", None)):
+        _records(run / name)
+        assert run_config_file(run / name) == read, name
+    (run / "checkpoint-4" / "run_config.json").write_text("{}")  # one of its own (copied there) is its own
+    assert run_config_file(run / "checkpoint-4") == run / "checkpoint-4" / "run_config.json"

@@ -51,6 +51,8 @@ FIT_KEYS: tuple[str, ...] = (
     "n_judgments",
     "n_clips",
 )
+#: The keys under which a ``metrics.json`` records the pretrained model's fit beside the run's: none is a split.
+BASELINE_KEYS: tuple[str, ...] = ("baseline", "pretrained", "pretrained_baseline")
 
 
 def bgs_trained(loss: Any) -> bool:
@@ -128,7 +130,7 @@ def _pick_fit(metrics: dict[str, Any], split: str) -> dict[str, Any]:
 
 def _pick_baseline(metrics: dict[str, Any], split: str) -> dict[str, Any] | None:
     """The pretrained model's fit that ``metrics.json`` itself records, under any of the names runs have used."""
-    for key in ("baseline", "pretrained", "pretrained_baseline"):
+    for key in BASELINE_KEYS:
         sub = metrics.get(key)
         if isinstance(sub, dict):
             fit = _pick_fit(sub, split)
@@ -162,6 +164,14 @@ def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
                         out[extra] = value[extra]
                 return out
     return None
+
+
+def _evaluated_backbone(evaluation: dict[str, Any]) -> Any:
+    """The backbone ``bgs-hf evaluate`` scored as its ``pretrained`` row (``evaluation.json``'s ``models``, where
+    ``--pretrained`` may have named any model); None where the file records none."""
+    models = evaluation.get("models")
+    row = models.get("pretrained") if isinstance(models, dict) else None
+    return row.get("backbone") if isinstance(row, dict) else None
 
 
 @dataclass
@@ -203,7 +213,8 @@ class RunInfo:
 
     def _require_split_in_metrics(self) -> None:
         """A ``metrics.json`` nested by split must hold the card's split: else the card would show another's."""
-        by_split = sorted(k for k, v in self.metrics.items() if isinstance(v, dict) and "r2" in v)
+        by_split = sorted(k for k, v in self.metrics.items()
+                          if k not in BASELINE_KEYS and isinstance(v, dict) and "r2" in v)
         if by_split and self.split not in by_split:
             raise BGSInputError(f"metrics.json has no split {self.split!r} (it has: {', '.join(by_split)})",
                                 path=self.run_dir)
@@ -300,7 +311,7 @@ class RunInfo:
                                 path=path)
         backbone = self.bgs_config.get("backbone")
         our_backbone = backbone.get("name") if isinstance(backbone, dict) else backbone
-        their_backbone = source.get("backbone")
+        their_backbone = source.get("backbone", _evaluated_backbone(source))
         if isinstance(their_backbone, str) and isinstance(our_backbone, str) and their_backbone != our_backbone:
             raise BGSInputError(f"the baseline is the pretrained {their_backbone!r}, this run's backbone is "
                                 f"{our_backbone!r}: the card would show another model's figures", path=path)
@@ -321,9 +332,10 @@ class RunInfo:
     @property
     def ceiling_why(self) -> str | None:
         """Why the card's split has no noise ceiling, as ``metrics.json`` records it beside its null ``ceiling_r2``
-        (``behavioural_fit``'s ``ceiling_why``); None where there is a ceiling or no reason was recorded."""
+        (``behavioural_fit``'s ``ceiling_why``): under the split, else at its top, where a flat one records it (as
+        :attr:`ceiling`); None where there is a ceiling or no reason was recorded."""
         sub = self.metrics.get(self.split)
-        why = sub.get("ceiling_why") if isinstance(sub, dict) else None
+        why = (sub if isinstance(sub, dict) else {}).get("ceiling_why") or self.metrics.get("ceiling_why")
         return why if isinstance(why, str) and why and self.ceiling is None else None
 
     @property
