@@ -2573,3 +2573,103 @@ def test_an_empty_backbone_name_is_refused_not_taken_for_the_working_folder(tmp_
     with pytest.raises(BGSInputError, match=r"^backbone '' is neither a registry name nor a folder here; registry "
                                             r"names: \[.*'bgs-tiny-conv3d-fg'\]; a Hub model is named ORG/NAME$"):
         get_backbone_spec("")
+
+
+# --- mutation audit (models: embedder, liveness, patches, conv3d), fourth pass ---
+
+
+def test_the_trainable_parameters_the_forward_skips_are_named_whatever_they_are():
+    """What DDP's ``find_unused_parameters`` is decided by: a trainable parameter the forward never reaches is named,
+    LoRA or not (here V-JEPA 2's predictor, unfrozen by hand). Mutation audit (fourth pass): every test saw an empty
+    list, so a check that named unreached LoRA weights alone passed."""
+    from bgs_hf.models.liveness import unreached_parameters
+
+    model = build_embedder("tiny-random-vjepa2", lora=None)
+    model.backbone.predictor.requires_grad_(True)
+    skipped = [n for n, _ in model.named_parameters() if n.startswith("backbone.predictor.")]
+    assert skipped and unreached_parameters(model, _clips(model, 1)) == skipped
+
+
+@pytest.mark.parametrize("name", ["tiny-random-videomae", "tiny-random-bgs_conv3d"])
+def test_activation_checkpointing_turned_off_again_is_off_in_every_layer(name):
+    """``activation_checkpointing_disable`` (and its older name) undoes the enable in each checkpointed layer.
+    Mutation audit (fourth pass): no test turned it off, so a disable that did nothing passed."""
+    model = build_embedder(name, lora=None, gradient_checkpointing=True)
+    layers = [m for m in model.backbone.modules() if hasattr(m, "gradient_checkpointing")]
+    assert layers and model.is_activation_checkpointing
+    model.activation_checkpointing_disable()
+    assert not model.is_activation_checkpointing and not any(m.gradient_checkpointing for m in layers)
+    model.gradient_checkpointing_enable()
+    assert model.is_gradient_checkpointing
+    model.gradient_checkpointing_disable()
+    assert not model.is_gradient_checkpointing
+
+
+def test_liveness_checks_only_the_layers_that_carry_the_active_adapter():
+    """An active adapter on some of the first adapter's layers: the check reads those layers, and the others, whose
+    active adapter they do not carry, are passed over. Mutation audit (fourth pass): every adapter in the tests
+    covered the same layers, so a check that looked the adapter up in every layer (a ``KeyError`` here) passed."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    base = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.ReLU(), torch.nn.Linear(16, 8))
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["0", "2"]))
+    model.add_adapter("other", LoraConfig(r=2, target_modules=["2"]))
+    model.set_adapter("other")
+    norms = assert_lora_live(model, torch.randn(1, 12))
+    assert list(norms) == ["base_model.model.2"] and norms["base_model.model.2"] > 0
+
+
+def test_saving_a_lora_run_asks_the_hub_nothing(tmp_path, monkeypatch):
+    """A vision backbone has no token embeddings to save: peft's ``save_embedding_layers="auto"`` looked the base up on
+    the Hub (a DNS failure warned at every checkpoint offline). Mutation audit (fourth pass): leaving peft's default
+    passed, the lookup's failure being a warning only."""
+    import peft.utils.save_and_load as peft_saving
+
+    def no_lookup(*args, **kwargs):
+        raise AssertionError(f"Hub lookup {args}")
+
+    monkeypatch.setattr(peft_saving, "check_file_exists_on_hf_hub", no_lookup)
+    build_embedder("tiny-random-videomae").save_pretrained(str(tmp_path))
+    assert (tmp_path / "adapter_model.safetensors").is_file()
+
+
+def test_the_weights_sample_sees_a_change_below_any_tolerance():
+    """Bit for bit: every weight scaled by 1 + 1e-6 (a step at a tiny learning rate) is a changed backbone, saved.
+    Mutation audit (fourth pass): comparing with ``allclose`` passed, the one dense change tested moving a weight of 0."""
+    lin = nn.Linear(3, 2)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]]))
+        before = weights_sample(lin)
+        lin.weight.mul_(1 + 1e-6)
+    assert not same_weights(weights_sample(lin), before)
+
+
+def test_freezing_the_skipped_modules_counts_only_what_it_froze():
+    """``freeze_skipped_modules`` returns how many trainable values it froze: 0 on a model already frozen there, the
+    predictor's size once it was made trainable. Mutation audit (fourth pass): counting every predictor value passed."""
+    from bgs_hf.models.embedder import freeze_skipped_modules
+
+    model = build_embedder("tiny-random-vjepa2", lora=None)
+    assert freeze_skipped_modules(model) == 0
+    model.backbone.predictor.requires_grad_(True)
+    assert freeze_skipped_modules(model) == sum(p.numel() for p in model.backbone.predictor.parameters()) > 0
+    assert not any(p.requires_grad for p in model.backbone.predictor.parameters())
+
+
+def test_an_anchor_on_a_later_alternative_is_told_to_drop_the_anchors_too():
+    """``other|^encoder...$``: the anchors of any alternative, not the first alone, are why nothing matched. Mutation
+    audit (fourth pass): looking for an anchor at the start of the regex alone passed."""
+    with pytest.raises(BGSInputError, match=r"match no module .*drop the \^ and \$ anchors"):
+        build_embedder("tiny-random-videomae",
+                       lora=LoraSettings(target_modules=r"no_such_module|^encoder\.layer\.0\.output\.dense$"))
+
+
+def test_targets_matching_a_predictor_block_and_its_layers_count_the_layers_alone():
+    """A regex matching a predictor block as well as its linear layers is refused naming the layers (modules with
+    weights of their own), not the block around them. Mutation audit (fourth pass): counting every matched module
+    passed, no tested regex matching a block."""
+    with pytest.raises(BGSInputError, match=r"match 2 layers of tiny-random-vjepa2's predictor \(first: "
+                                            r"predictor\.layer\.0\.attention\.query\)"):
+        build_embedder("tiny-random-vjepa2",
+                       lora=LoraSettings(target_modules=r"predictor\.layer\.\d+(\.attention\.(query|value))?"))

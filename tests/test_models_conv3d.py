@@ -280,3 +280,37 @@ def test_a_conv3d_config_of_numpy_or_whole_float_sizes_is_the_config_of_their_in
         assert got.to_json_string() == want.to_json_string()
         assert all(type(getattr(got, k)) is int for k in ints if k not in ("widths", "temporal_strides"))
         assert all(type(x) is int for x in got.widths + got.temporal_strides)
+
+
+# --- mutation audit (models: embedder, liveness, patches, conv3d), fourth pass ---
+
+
+def test_folding_takes_a_bias_free_convolution_and_refuses_a_stack_without_batchnorm():
+    """A bias-free convolution (the usual one before a BatchNorm) folds to ``bn(conv(x))`` with the BatchNorm's
+    shift as its bias; a convolution followed by no BatchNorm is refused in one line, not an ``AttributeError`` from
+    inside the fold. Mutation audit (fourth pass): both passed, every folded test convolution had a bias and a
+    BatchNorm."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv3d(2, 3, 3, padding=1, bias=False)
+    bn = torch.nn.BatchNorm3d(3).eval()
+    bn.running_mean.uniform_(-1, 1)
+    bn.running_var.uniform_(0.2, 3.0)
+    bn.bias.data.uniform_(-0.5, 0.5)
+    weight, bias = fold_batchnorm(conv, bn)
+    x = torch.randn(1, 2, 4, 6, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.nn.functional.conv3d(x, weight, bias, padding=1), bn(conv(x)))
+    no_bn = torch.nn.Sequential(*(m for m in _trained_like_bn_stack().net[:-2]
+                                  if not isinstance(m, torch.nn.BatchNorm3d)))
+    with pytest.raises(ValueError, match=r"expected 3 Conv3d\+BatchNorm3d pairs"):
+        from_conv_bn_stack(no_bn, BGSConv3dConfig(**SMALL))
+
+
+def test_every_hidden_state_is_as_wide_as_the_input_stream_when_no_block_is_wider():
+    """Blocks narrower than the 3 colour channels: the input stream's hidden state is the widest, and every layer is
+    padded to it. Mutation audit (fourth pass): padding to the widest block alone passed (the stream stayed 3 wide,
+    the blocks 2, and the layers could not be stacked)."""
+    model = BGSConv3dModel(BGSConv3dConfig(widths=[2, 2], temporal_strides=[1, 1], num_frames=2, image_size=8))
+    with torch.no_grad():
+        hidden = model(torch.randn(1, 2, 3, 8, 8), output_hidden_states=True).hidden_states
+    assert [h.shape[-1] for h in hidden] == [3, 3, 3]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import re
+import types
 
+import numpy as np
 import pytest
 import torch
 import transformers
@@ -60,6 +62,7 @@ def test_plain_qkv_lora_is_dead_on_functional_attention_and_check_names_it(legac
         assert_lora_live(model, _clips(spec))
     dead = err.value.dead
     assert len(dead) == 3 * spec.num_layers
+    assert "such as the backbone's default" not in str(err.value)  # these are the defaults: naming them is no fix
     assert all(re.search(r"attention\.attention\.(query|key|value)$", n) for n in dead)
 
 
@@ -169,3 +172,37 @@ def test_the_patched_attention_keeps_the_checkpoints_attention_dropout_in_traini
         assert not torch.allclose(a, b)
         model.eval()
         torch.testing.assert_close(model(pixel_values=x).last_hidden_state, model(pixel_values=x).last_hidden_state)
+
+
+def test_the_patched_attention_gives_its_weights_to_the_attention_analysis():
+    """Eager attention (what the attention maps switch to) gets the patched block's weights, those of transformers' own
+    forward on the same weights: the patched forward returned ``None``, and every VideoMAE model's attention maps were
+    skipped as "the backbone does not expose attention weights" wherever the patch applies."""
+    from bgs_hf.eval.attention import _forward_with_attentions, rollout_maps
+
+    spec = get_backbone_spec("tiny-random-videomae")
+    torch.manual_seed(0)
+    native = BGSEmbedder(transformers.VideoMAEModel(spec.config), spec, HeadConfig()).eval()  # the installed forward
+    patched = copy.deepcopy(native)
+    for attn in (m for m in patched.modules() if isinstance(m, vm.VideoMAESelfAttention)):
+        attn.forward = types.MethodType(legacy_functional_forward, attn)  # an older transformers' forward
+    assert fix_videomae_qkv(patched) == spec.num_layers
+    x = _clips(spec, 1)
+    (ours, _), (theirs, _) = (_forward_with_attentions(m, x) for m in (patched, native))
+    assert len(ours.attentions) == len(theirs.attentions) == spec.num_layers
+    for a, b in zip(ours.attentions, theirs.attentions, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(rollout_maps(patched, x[0]), rollout_maps(native, x[0]), atol=1e-5)
+    with torch.no_grad():  # outside the analysis: SDPA, the same embeddings
+        torch.testing.assert_close(patched(x), native(x), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_the_qkv_probe_runs_in_the_models_precision_and_leaves_no_hook_behind(legacy_videomae, dtype):
+    """The probe feeds zeros of the block's own dtype (float32 zeros failed in a bf16 checkpoint's first projection)
+    and removes the hooks it used to see the calls (left behind, each q/k/v call of every forward ran them)."""
+    spec = get_backbone_spec("tiny-random-videomae")
+    model = transformers.VideoMAEModel(spec.config).to(dtype)
+    assert fix_videomae_qkv(model) == spec.num_layers
+    for attn in (m for m in model.modules() if isinstance(m, vm.VideoMAESelfAttention)):
+        assert not any(getattr(attn, n)._forward_hooks for n in ("query", "key", "value"))

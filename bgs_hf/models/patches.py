@@ -5,8 +5,8 @@ Older VideoMAE self-attention (transformers 4.x and some 5.x releases) computes 
 ``nn.functional.linear(x, self.query.weight, q_bias)``: the ``nn.Linear`` modules are never *called*,
 so a peft LoRA wrapped around them is silently dead. We probe each VideoMAE attention block once; if
 calling it does not call its ``query``/``key``/``value`` modules, we bind a forward that does (same
-maths, eager attention) to that instance only. On versions that already call the modules, nothing
-changes. ``tests/test_models_videomae_fix.py`` proves both paths.
+maths; SDPA, or eager attention with its weights when they are asked for) to that instance only. On versions
+that already call the modules, nothing changes. ``tests/test_models_videomae_fix.py`` proves both paths.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def _bias(attn: nn.Module, name: str) -> torch.Tensor | None:
 
 
 def videomae_module_calling_forward(self: nn.Module, hidden_states: torch.Tensor, *args, **kwargs):  # noqa: ANN201
-    """VideoMAE self-attention that calls ``self.query/key/value`` (so LoRA wrappers run)."""
+    """VideoMAE self-attention that calls ``self.query/key/value`` (so LoRA wrappers run); its attention weights
+    too when asked (:func:`_wants_attention_weights`)."""
     b, n, _ = hidden_states.shape
     heads = self.num_attention_heads
     hd = self.attention_head_size
@@ -55,9 +56,23 @@ def videomae_module_calling_forward(self: nn.Module, hidden_states: torch.Tensor
 
     q, k, v = proj(self.query, "q_bias"), proj(self.key, "k_bias"), proj(self.value, "v_bias")
     p = getattr(self, "dropout_prob", 0.0) if self.training else 0.0
-    ctx = nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=p, scale=hd**-0.5)
+    probs = None
+    if _wants_attention_weights(self, kwargs):
+        probs = torch.softmax(q @ k.transpose(-1, -2) * hd**-0.5, dim=-1)
+        probs = nn.functional.dropout(probs, p=p, training=self.training)
+        ctx = probs @ v
+    else:
+        ctx = nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=p, scale=hd**-0.5)
     ctx = ctx.transpose(1, 2).reshape(b, n, heads * hd)
-    return ctx, None
+    return ctx, probs
+
+
+def _wants_attention_weights(attn: nn.Module, kwargs: dict) -> bool:
+    """Eager attention (what the attention analysis switches to) or ``output_attentions`` asks for the weights, as
+    transformers' own forward returns them: the patched forward gave ``None``, and every VideoMAE model's attention
+    maps were skipped as "the backbone does not expose attention weights". SDPA, which returns none, otherwise."""
+    implementation = getattr(getattr(attn, "config", None), "_attn_implementation", None)
+    return bool(kwargs.get("output_attentions")) or implementation == "eager"
 
 
 def fix_videomae_qkv(model: nn.Module) -> int:
