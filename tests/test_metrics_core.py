@@ -1756,3 +1756,101 @@ def test_one_resample_and_one_split_are_the_least_counts_allowed():
     assert bootstrap_ci(_S4, human, n_boot=1).samples.shape == (1,)
     assert paired_bootstrap(_S4, _S4, human, n_boot=1).samples_a.shape == (1,)
     assert split_half_ceiling(_IDX4, 4, 1, odd=_ODD4, participant=[0, 1, 0, 1]).r2_splits.shape == (1,)
+
+
+def test_triplet_weights_must_be_finite_counts_of_at_least_zero():
+    """Reference check (fourth pass): ``human_similarity(..., weights=)`` took a weight of -1 as minus one judgment (the
+    worked example's weights (1, -1, 1) gave n01 = 1 and n13 = k13 = -1, pair (1, 3) then "unobserved") and NaN or
+    inf as counts that made pairs unobserved or infinite, without a word; text failed in numpy's float conversion. By hand, weights (2, 1, 0) on
+    the worked example count t1 twice and t3 never: n01 = 2 + 1 = 3, k01 = 2 (t1 keeps (0, 1)), p01 = 2/3; n02 = 2,
+    k02 = 0 (t3, which kept (2, 0), weighs 0); the same weights as Python objects (a table's column), which failed in
+    numpy's bincount ("Cannot cast array data from dtype('O')"), count alike."""
+    h = human_similarity(IDX, ODD, 4, weights=[2, 1, 0])
+    assert (h.n[0, 1], h.k[0, 1], h.p[0, 1]) == (3, 2, pytest.approx(2 / 3))
+    assert (h.n[0, 2], h.k[0, 2], h.p[0, 2]) == (2, 0, 0.0)
+    as_objects = human_similarity(IDX, ODD, 4, weights=np.array([2.0, 1.0, 0.0], dtype=object))
+    np.testing.assert_array_equal(as_objects.n, h.n)
+    for weights, row, shown in (([1, -1, 1], 1, "-1"), ([1, 1, np.nan], 2, "nan"), ([np.inf, 1, 1], 0, "inf")):
+        with pytest.raises(BGSInputError, match=f"^judgment row {row}: weights must be finite counts >= 0, got {shown}$"):
+            human_similarity(IDX, ODD, 4, weights=weights)
+    for weights, shown in ((["1", 2, 3], "'1'"), ([1, None, 1], "None")):
+        with pytest.raises(BGSInputError, match=f"weights must be numbers, got {shown}$"):
+            human_similarity(IDX, ODD, 4, weights=weights)
+
+
+def test_a_negative_clip_count_is_refused_in_one_line():
+    """Reference check (fourth pass): ``human_similarity([], [], n_items=-1)`` failed in numpy's reshape ("can only
+    specify one unknown dimension") and, with judgments, said they named a clip "outside 0..-2"; the ceilings read
+    the count alike. No clip and no judgment is still an empty similarity."""
+    for call in (lambda: human_similarity(np.zeros((0, 3), int), [], -1), lambda: human_similarity(IDX, ODD, -1),
+                 lambda: split_half_ceiling(IDX, -1, 2, odd=ODD, participant=[0, 1, 0])):
+        with pytest.raises(BGSInputError, match=r"^n_items must be >= 0, got -1$"):
+            call()
+    assert human_similarity([], [], 0).n.shape == (0, 0)
+
+
+def test_pearson_of_values_both_near_1e100_agrees_with_scipy_without_a_warning():
+    """Reference check (fourth pass): with both vectors near 1e100 each sum of squares (~1e200) is finite but their
+    product overflows: r was right (sqrt(27/28), as scipy's pearsonr says) but came with numpy's "overflow encountered
+    in scalar multiply" from the range test (the same for 1e-100 against 1e100 underflowing)."""
+    x, y = np.array([1.0, 2.0, 4.0]), np.array([1.0, 2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for sx, sy in ((1e100, 1e100), (1e150, 1e100), (1e-100, 1e100)):
+            assert pearson(x * sx, y * sy) == pytest.approx(np.sqrt(27 / 28), rel=1e-13), (sx, sy)
+            assert spearman(x * sx, -y * sy) == pytest.approx(-1.0)
+    assert pearson(x * 1e100, y * 1e100) == pytest.approx(pearsonr(x * 1e100, y * 1e100)[0], rel=1e-13)
+
+
+def test_clip_indices_past_int64_or_with_an_imaginary_part_are_refused_as_given():
+    """Reference check (fourth pass): a float clip index of 1e20, or 2**63 itself, wrapped round in the int64 cast and was
+    refused as "triplet names clip -9223372036854775808", a number the user never wrote; an odd position 2+1j was
+    read as 2 with numpy's ComplexWarning and scored."""
+    for clip, shown in ((1e20, r"1e\+20"), (2.0**63, r"9\.22337e\+18")):
+        with pytest.raises(BGSInputError, match=rf"triplet indices must be whole numbers within ±2\*\*63 \(int64\), "
+                                                rf"got {shown}$"):
+            ooo_acc_3way(S, [[0.0, 1.0, clip]], [0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(BGSInputError, match=r"odd must be whole numbers, got \(2\+1j\)$"):
+            ooo_acc_3way(S, IDX, [2 + 1j, 0, 1])
+        assert ooo_acc_3way(S, IDX, np.array([2, 0, 1], dtype=complex)) == pytest.approx(1 / 3)  # whole, as before
+
+
+def test_a_collapsed_model_whose_rows_differ_only_in_the_sign_of_a_zero_still_ties_exactly():
+    """Mutation audit (fourth pass): reading the rows' bytes without ``+ 0.0`` passed, since no test held a -0.0. 50
+    clips embedding as one vector with six zero entries, each clip's zeros signed its own way (-0.0 for the bits of
+    its index): 50 distinct byte rows, one point. BLAS's product of them spread the similarities by an ulp
+    (1.1e-16 at 128 dims), which scored a geometry; alike, they tie exactly and the model is undefined, as
+    ``test_equal_embeddings_give_exactly_equal_similarities_so_a_collapsed_model_is_undefined_not_scored`` says."""
+    rng = np.random.default_rng(1)
+    n = 50
+    idx = np.array([rng.choice(n, 3, replace=False) for _ in range(200)])
+    odd = rng.integers(0, 3, len(idx))
+    human = human_similarity(idx, odd, n)
+    for dim in (128, 768):
+        one = rng.normal(size=dim).astype(np.float32).astype(np.float64)
+        one[:6] = 0.0
+        emb = np.tile(one, (n, 1))
+        for clip in range(n):
+            emb[clip, [bit for bit in range(6) if clip >> bit & 1]] = -0.0
+        sim = cosine_similarity_matrix(emb)
+        assert np.ptp(sim) == 0.0 and np.isnan(r2(sim, human)) and ooo_acc_3way(sim, idx, odd) == 0.0
+
+
+def test_human_similarity_refuses_odd_positions_longer_than_the_judgments_or_in_a_column():
+    """Mutation audit (fourth pass): ``as_triplets`` checking only that ``odd`` is not shorter than the judgments passed:
+    odd-one-out accuracy checks the shape again, the human similarity does not, so a fourth position failed in
+    numpy's indexing and a (3, 1) column broadcast ``2 - odd`` across every judgment's pairs."""
+    for odd, shape in (([2, 0, 1, 0], r"\(4,\)"), (ODD[:, None], r"\(3, 1\)")):
+        with pytest.raises(BGSInputError, match=rf"^odd must have shape \(3,\), got {shape}$"):
+            human_similarity(IDX, odd, 4)
+
+
+def test_the_fit_keeps_the_sign_of_an_anti_correlated_r2():
+    """Mutation audit (fourth pass): ``behavioural_fit`` squaring rho without its sign passed: every fit tested
+    correlated positively. The worked example's -S has rho = -5.5 / sqrt(95) (``test_rsa_hand_values_and_scipy``), so
+    R² = -5.5² / 95 = -30.25 / 95, and its share of a 0.5 ceiling is negative too."""
+    fit = behavioural_fit(-S, human_similarity(IDX, ODD, 4), IDX, ODD, ceiling_r2=0.5, n_boot=5)
+    assert fit["rsa_spearman"] == pytest.approx(-5.5 / np.sqrt(95.0))
+    assert fit["r2"] == pytest.approx(-30.25 / 95) and fit["pct_of_ceiling"] == pytest.approx(-30.25 / 95 / 0.5 * 100)

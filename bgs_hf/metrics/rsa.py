@@ -50,7 +50,8 @@ def _centred_sums(x: np.ndarray, y: np.ndarray) -> tuple[Any, Any, Any]:
 
 def _out_of_range(sxx: Any, syy: Any) -> bool:
     """Whether Σ x̃²·Σ ỹ² is no normal float: values of about 1e±77 and beyond over- or underflow in it."""
-    product = sxx * syy
+    with np.errstate(over="ignore", under="ignore"):  # 1e100-sized values both: "overflow in scalar multiply"
+        product = sxx * syy
     return not (np.isfinite(product) and product >= np.finfo(np.float64).tiny)
 
 

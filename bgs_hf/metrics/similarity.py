@@ -149,9 +149,13 @@ def whole_numbers(values: Any, what: str) -> np.ndarray:
     if arr.dtype.kind not in "biufc":  # text or objects: int("eager-dingo") was numpy's whole message
         raise BGSInputError(f"{what} must be whole numbers, got {arr.ravel()[:1].tolist()[0] if arr.size else arr.dtype!r}")
     if arr.dtype.kind in "fc":
-        whole = np.isfinite(arr) & (arr == np.round(arr))
+        whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.imag(arr) == 0)  # the cast dropped 2+1j's 1j
         if not whole.all():
             raise BGSInputError(f"{what} must be whole numbers, got {arr[~whole].ravel()[0]}")
+        huge = np.abs(arr) >= 2.0**63  # the cast wrapped 1e20 round to -2**63, the number then named as "clip -9223..."
+        if huge.any():
+            raise BGSInputError(f"{what} must be whole numbers within ±2**63 (int64), got {arr[huge].ravel()[0]:g}")
+        arr = arr.real  # whole, so nothing is dropped (the cast of a complex array warned that it was)
     return arr.astype(np.int64)
 
 
@@ -232,10 +236,10 @@ def pair_keys(idx: np.ndarray, n_items: int) -> np.ndarray:
 
 def clip_count(idx: np.ndarray, n_items: Any = None) -> int:
     """``n_items`` as an int (a whole float such as 40.0 too; 4.5 or '4' refused in one line, which failed in numpy's
-    bincount or comparison), or without it the clips the triplets name (largest index + 1)."""
+    bincount or comparison; a negative count too), or without it the clips the triplets name (largest index + 1)."""
     if n_items is None:
         return int(idx.max()) + 1 if idx.size else 0
-    return whole_number(n_items, "n_items")
+    return whole_number(n_items, "n_items", least=0)  # -1 with no judgment failed in numpy's reshape
 
 
 def check_items(idx: np.ndarray, n_items: int) -> None:
@@ -288,11 +292,12 @@ def human_similarity(
 
     ``idx`` (n,3) clip indices (or a TripletArrays), ``odd`` (n,) positions 0/1/2, ``n_items`` = N.
     Rows whose clips are not distinct (catch trials) are dropped with a warning: they carry no pair
-    information. ``weights`` (n,) counts each triplet that many times (used by participant bootstraps).
+    information. ``weights`` (n,), finite counts >= 0, counts each triplet that many times (a participant bootstrap
+    counts its resamples so, by its own bincount: ``bootstrap._participant_pair_stat_fn``).
     """
     idx, odd = as_triplets(idx, odd)
-    if weights is not None and np.shape(weights) != (len(idx),):
-        raise BGSInputError(f"weights must have shape ({len(idx)},), one per triplet, got {np.shape(weights)}")
+    if weights is not None:
+        weights = triplet_weights(weights, len(idx))
     n_items = clip_count(idx, n_items)
     check_items(idx, n_items)
     idx, odd, weights = drop_catch_trials(idx, odd, weights, what="human similarity")
@@ -303,6 +308,24 @@ def human_similarity(
     with np.errstate(invalid="ignore", divide="ignore"):
         p = np.where(mask, k / np.where(mask, n, 1), np.nan)
     return HumanSimilarity(n=n, k=k, p=p, mask=mask)
+
+
+def triplet_weights(weights: Any, n_judgments: int) -> np.ndarray:
+    """``weights`` checked to be one finite count >= 0 per triplet: a negative weight subtracted its triplet from the
+    counts and a NaN one made its pairs unobserved, without a word; text failed in numpy's float conversion."""
+    arr = np.asarray(weights)
+    if arr.shape != (n_judgments,):
+        raise BGSInputError(f"weights must have shape ({n_judgments},), one per triplet, got {arr.shape}")
+    values = arr.tolist()
+    if arr.dtype == object and all(isinstance(v, numbers.Real) for v in values):  # a table's numbers as objects
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind not in "biuf":
+        raise BGSInputError(f"weights must be numbers, got {next(v for v in values if not isinstance(v, numbers.Real))!r}")
+    bad = ~(np.isfinite(arr) & (arr >= 0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise BGSInputError(f"judgment row {row}: weights must be finite counts >= 0, got {arr[row].item()!r}")
+    return arr
 
 
 def check_human(human: Any) -> None:
