@@ -858,3 +858,61 @@ def test_model_hatches_hands_out_the_spare_hatches_in_order_to_close_greys_until
     assert model_hatches(["bgs", *many]) == {"bgs": {}, **{k: drawn(h) for k, h in zip(many, spare)},
                                              "c7": {}, "c8": {}, "c9": {}}
     assert model_hatches(["bgs", "c1", "c1", "c2"]) == {"bgs": {}, "c1": drawn("\\\\"), "c2": {}}
+
+
+def test_an_attention_map_with_no_finite_value_says_so_over_its_frames(tmp_path, monkeypatch):
+    """A diverged model's rollout map is NaN (``bgs_hf.eval.attention``): its row of attention_<k>.png showed the bare
+    frames, as if the model's relevance were nowhere, with no word. Each of its panels now says "no map (not
+    finite)"; the frames' row and a finite map's row carry no such note."""
+    from bgs_hf.eval.attention import plot_overlays
+
+    drawn = _capture_figures(monkeypatch)
+    rng = np.random.default_rng(0)
+    plot_overlays(np.zeros((8, 16, 16, 3), np.uint8), {"pretrained": rng.random((2, 4, 4)) / 16,
+                                                       "bgs": np.full((2, 4, 4), np.nan)}, tmp_path / "a.png", n_times=3)
+    axes = np.array(drawn[-1].axes[:9]).reshape(3, 3)  # rows: frames, pretrained, bgs (the colour bar last)
+    notes = [[" ".join(t.get_text().split()) for t in ax.texts] for ax in axes.ravel()]
+    assert notes == [[]] * 6 + [["no map (not finite)"]] * 3
+
+
+def test_wrapped_text_fits_the_width_it_was_wrapped_to(tmp_path):
+    """Mutation audit (fourth pass): ``wrap_to`` counting 96 characters to the inch (points as pixels) instead of 72
+    passed every test: titles wrapped a third too wide ran off the saved figure again. Each line of a long title,
+    drawn at the size it was wrapped for, fits the width asked for (DejaVu Sans, as saved)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bgs_hf.viz.figure import subplots, wrap_to
+
+    text = " ".join(f"word{k}" for k in range(80))
+    for width_in, pt in ((6.2, 10.5), (4.0, 12.0), (10.0, 8.5)):
+        fig, _ = subplots(figsize=(12, 2), dpi=100)
+        canvas = FigureCanvasAgg(fig)
+        lines = wrap_to(text, width_in, pt).split("\n")
+        assert len(lines) > 1
+        widths = [fig.text(0, 0.5, line, fontsize=pt).get_window_extent(canvas.get_renderer()).width / fig.dpi
+                  for line in lines]
+        assert max(widths) <= width_in and max(widths[:-1]) > 0.7 * width_in, (width_in, pt, widths)
+
+
+def test_a_tall_legend_stays_inside_the_figure_and_fit_png_panels_keep_their_width_ratio(tmp_path, monkeypatch):
+    """Mutation audit (fourth pass): ``fit_height_to_legend`` without its 0.6 in for the title and the margin, and
+    ``subplots`` dropping ``gridspec_kw`` (fit.png's R² axes as wide as the two accuracies' axes) and the CI legend
+    key without the error bars' cap passed every test.
+    A legend of 14 two-line model names lies inside the saved figure, and fit.png's accuracy axes are twice as wide
+    as the R² axes (two groups beside one)."""
+    from bgs_hf.eval.suite import FIT_PANELS, _plot_bars
+
+    drawn = _capture_figures(monkeypatch)
+    fits = {f"org/a-rather-long-control-model-name-number-{k:02d}": {"R²": 0.1, "3-way acc": 0.4, "2-way acc": 0.6}
+            for k in range(14)}
+    _plot_bars(fits, tmp_path / "fit.png", panels=FIT_PANELS, title="Behavioural fit (test)",
+               errors={m: {"R²": (0.05, 0.2)} for m in fits})
+    fig = drawn[-1]
+    fig.canvas.draw()
+    r2_ax, acc_ax = fig.axes
+    legend = acc_ax.get_legend().get_window_extent()
+    assert fig.get_figheight() > 3.4  # taller than the figure drawn for a few models
+    assert legend.y0 >= 0 and legend.y1 <= fig.bbox.height, (legend, fig.bbox)
+    assert acc_ax.get_position().width == pytest.approx(2 * r2_ax.get_position().width, rel=1e-6)
+    keys = dict(zip([t.get_text() for t in acc_ax.get_legend().get_texts()], acc_ax.get_legend().legend_handles))
+    assert keys["95% CI (bootstrap over clips)"].get_marker() == "_"  # the key shows the bars' caps

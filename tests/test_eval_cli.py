@@ -3242,3 +3242,34 @@ def test_each_runs_overlays_are_captioned_with_its_own_map_and_a_run_without_map
     assert [b[2] for b in blocks if b[0] == "image"] == [
         "overlays of each model's map (attention rollout) on one scored clip's frames: the frames, then one row per "
         "model, on one colour scale (share of relevance per token)"]
+
+
+def test_a_model_with_no_answer_is_drawn_n_a_in_fit_png_and_probes_png_not_as_bars_of_0(tiny_sets, tmp_path,
+                                                                                        monkeypatch):
+    """fit.png drew a collapsed model's accuracies as bars of 0% (every tie counted wrong: no answer, as the report's
+    note says) and left its R² slot empty, and its every probes.png slot (not probed) was empty, with no word: each
+    read as a value of 0 beside the scored models' bars. Now each such slot says "n/a" at that model's place in its
+    group, and the scored model's bars are its numbers."""
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+    drawn: dict[str, Figure] = {}
+    save = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, path, *a, **k: (drawn.__setitem__(Path(path).name, self),
+                                                                        save(self, path, *a, **k))[1])
+    res, _, _ = _suite_beside_a_model_with_no_answer(tiny_sets, tmp_path, monkeypatch, "collapsed", ("fit", "probes"))
+    attrs = [a for a, v in res["probes"]["bgs"].items() if "r" in v]
+    want = {"fit.png": (("R²", "3-way acc", "2-way acc"), [res["fit"]["bgs"][k] for k in ("r2", "ooo_acc_3way",
+                                                                                             "ooo_acc_2way")]),
+            "probes.png": (tuple(attrs), [res["probes"]["bgs"][a]["r"] for a in attrs])}
+    for name, (groups, heights) in want.items():
+        bgs = [p for ax in drawn[name].axes for c in ax.containers if c.get_label() == "BGS fine-tuned (LoRA)"
+               for p in c.patches]
+        assert [p.get_height() for p in bgs] == pytest.approx(heights), name
+        slots = [p for ax in drawn[name].axes for c in ax.containers
+                 if c.get_label() == "pretrained video model (frozen)" for p in c.patches]
+        assert len(slots) == len(groups) and not any(np.isfinite(p.get_height()) for p in slots), name
+        marks = [t.get_position() for ax in drawn[name].axes for t in ax.texts if t.get_text() == "n/a"]
+        assert [x for x, _ in marks] == pytest.approx([p.get_x() + p.get_width() / 2 for p in slots]), name
+        assert all(y == 0 for _, y in marks)

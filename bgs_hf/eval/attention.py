@@ -312,7 +312,8 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
     """Rows: the frames, then each model's map upsampled over them; columns: times across the clip.
 
     Every model's map is drawn on one colour scale (share of the clip's relevance per token, with a colour bar),
-    so a brighter row means more concentrated relevance, not a different per-model maximum.
+    so a brighter row means more concentrated relevance, not a different per-model maximum. A map with no finite
+    value (a diverged model) says so over its frames.
     """
     from bgs_hf.viz.figure import LABEL_PT, TEXT_PT, TITLE_PT, subplots
     from bgs_hf.viz.models import model_name
@@ -335,6 +336,9 @@ def plot_overlays(frames: np.ndarray, maps: dict[str, np.ndarray], path: str | P
                 h, w = frames.shape[1:3]
                 image = ax.imshow(map_now, cmap="inferno", alpha=0.6, extent=(0, w, h, 0), interpolation="bilinear",
                                   vmin=0, vmax=vmax)
+                if not np.isfinite(map_now).any():  # a diverged model's NaN map showed the bare frame, no word
+                    ax.text(0.5, 0.5, "no map\n(not finite)", transform=ax.transAxes, ha="center", va="center",
+                            fontsize=TEXT_PT, color="white", bbox={"facecolor": "0.3", "lw": 0})
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:  # a model's row under its display name (bgs_hf.viz.models), wrapped beside a small panel

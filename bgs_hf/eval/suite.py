@@ -240,7 +240,8 @@ def _plot_bars(groups: dict[str, dict[str, float]], path: Path, *, ylabel: str =
     ``(lo, hi)`` band behind it, dotted without. Models are the result's keys, drawn in their colours and named
     by ``bgs_hf.viz.models`` (``names`` overrides a name, e.g. the language row's sentence model). ``panels``: groups
     on different scales each on its own axes, side by side under one title and one legend (default: one axes of every
-    group, labelled ``ylabel``).
+    group, labelled ``ylabel``). A value that is missing or not finite is no bar of 0: its slot says "n/a", and a
+    group no model has a value for says "not scored".
     """
     from bgs_hf.viz.figure import TITLE_PT, ci_legend_handle, subplots
     from bgs_hf.viz.models import model_name
@@ -295,8 +296,13 @@ def _bar_panel(ax: Any, groups: dict[str, dict[str, float]], panel: Panel, *,
         ax.bar(x + (k - (len(models) - 1) / 2) * w, vals, width=w, label=model_name(m, labels=names),
                yerr=err, capsize=2, error_kw={"lw": 0.8}, color=colours[m], **hatches[m])  # greyscale apart
     for i, c in enumerate(cats):  # an empty slot read as a value of 0
-        if not any(np.isfinite(groups[m].get(c, np.nan)) for m in models):
+        unscored = [k for k, m in enumerate(models) if not np.isfinite(groups[m].get(c, np.nan))]
+        if len(unscored) == len(models):
             ax.text(x[i], 0, "not scored", ha="center", va="bottom", fontsize=TEXT_PT, color="0.3")
+            continue
+        for k in unscored:  # one model's slot among scored bars (a skipped probe, a collapsed model's fit)
+            ax.text(x[i] + (k - (len(models) - 1) / 2) * w, 0, "n/a", ha="center", va="bottom", rotation=90,
+                    fontsize=TEXT_PT, color="0.3")
     for c, (label, value, band) in (refs or {}).items():
         if c not in cats:
             continue
@@ -777,8 +783,10 @@ def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], langu
                                             paired_comparison(run.scored_emb("bgs"), run.scored_emb(other), scored,
                                                               n_boot=n_boot, seed=seed))
         res["paired"] = paired
+        # a collapsed model's accuracies count every tie as wrong: its 0% is no answer, drawn n/a like its R²
         res["figures"]["fit"] = _plot_bars(
-            {n: {"R²": f["r2"], "3-way acc": f["ooo_acc_3way"], "2-way acc": f["ooo_acc_2way"]}
+            {n: {g: np.nan if f.get("collapsed") else f[k] for g, k in (("R²", "r2"), ("3-way acc", "ooo_acc_3way"),
+                                                                        ("2-way acc", "ooo_acc_2way"))}
              for n, f in fits.items()}, run.out / "fit.png", panels=FIT_PANELS,
             title=f"Behavioural fit ({run.split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
             names={**run.row_labels,
