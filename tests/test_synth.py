@@ -518,6 +518,8 @@ def test_choice_frequencies_follow_the_softmax_with_a_lapse(lapse: float) -> Non
     {"repeat_fraction": 1.0}, {"sets_per_participant": 0}, {"type_weight": -0.5},
     # third pass: a negative distractor count or motion noise, a vague rate above 1
     {"max_distractors": -1}, {"motion_noise": -0.01}, {"caption_vague_rate": 1.5},
+    # fourth pass: an odd frame side (h264 needs even), a negative drift or texture strength
+    {"size": 17}, {"distractor_motion": -0.05}, {"texture_strength": -1.0}, {"jitter_px": -1.0},
 ])
 def test_the_api_refuses_out_of_range_settings(bad: dict) -> None:
     """Only `bgs-hf synth` range-checked its flags: `SynthConfig(lapse=1.5)` inverted the observers' choices,
@@ -562,7 +564,8 @@ def test_the_api_keeps_boundary_settings() -> None:
     for ok in ({"lapse": 0.0}, {"lapse": 1.0}, {"choice_beta": 0.0}, {"param_overlap": 1.0}, {"jitter_px": 0.0},
                {"max_distractors": 0}, {"weight_jitter": 0.0}, {"repeat_fraction": 0.0}, {"caption_vague_rate": 1.0},
                {"size": 16}, {"num_frames": 2}, {"sets_per_participant": 1}, {"type_weight": 0.0},
-               {"crf": 51}, {"trials_per_set": 2}):  # mutation audit, third pass: h264's top crf, a catch-only set
+               {"crf": 51}, {"trials_per_set": 2},  # mutation audit, third pass: h264's top crf, a catch-only set
+               {"texture_strength": 0.0}, {"distractor_motion": 0.0}, {"motion_noise": 0.0}):  # fourth: still, plain
         SynthConfig(**ok)
 
 
@@ -774,6 +777,21 @@ def test_a_numpy_integer_seed_and_clip_count_make_the_benchmark_their_ints_make(
             for kind, n, seed in (("int", 10, 3), ("numpy", np.int64(10), np.int64(3)))}
     truth = {kind: (out / "ground_truth.json").read_text(encoding="utf-8") for kind, out in made.items()}
     assert json.loads(truth["numpy"])["seed"] == 3 and truth["numpy"] == truth["int"]
+
+
+def test_numpy_settings_make_the_benchmark_their_python_numbers_make(tmp_path: Path) -> None:
+    """``SynthConfig(size=np.int64(16), lapse=np.float32(0.25))`` (a sweep over ``np.arange`` or ``np.linspace``)
+    passed the range checks and was kept as given: writing ground_truth.json then failed with "Object of type int64
+    is not JSON serializable", once every clip had been rendered. Each is kept as the Python number it equals."""
+    import json
+
+    python = replace(SMALL, num_frames=2, size=16, lapse=0.25, duration_s=2)
+    numpy = replace(SMALL, num_frames=np.int32(2), size=np.int64(16), lapse=np.float32(0.25), duration_s=np.int64(2))
+    assert [type(getattr(numpy, k)) for k in ("num_frames", "size", "lapse", "duration_s")] == [int, int, float, int]
+    made = {kind: generate_socialshapes(tmp_path / kind, n_clips=10, seed=3, config=config)
+            for kind, config in (("python", python), ("numpy", numpy))}
+    truth = {kind: (out / "ground_truth.json").read_text(encoding="utf-8") for kind, out in made.items()}
+    assert json.loads(truth["numpy"])["config"]["lapse"] == 0.25 and truth["numpy"] == truth["python"]
 
 
 @pytest.mark.parametrize("n_train, n_generalisation, name", [(0, 0, "n_train 0 and n_generalisation 0"),
@@ -1330,6 +1348,17 @@ def test_scene_draws_follow_the_settings_and_keep_social_and_nuisance_apart() ->
     clean, _ = trajectories(scene, replace(SMALL, motion_noise=0.0))
     noisy, _ = trajectories(scene, replace(SMALL, motion_noise=0.05))
     assert 0.04 < float(np.std(noisy - clean)) < 0.06
+
+
+def test_an_empty_or_unknown_interaction_is_refused_in_one_line() -> None:
+    """``sample_scene(rng, interaction="")`` (a blank label cell) was taken for "draw one": a random interaction came
+    back without a word. An empty name is refused like an unknown one, naming the choices; ``None`` still draws."""
+    from bgs_hf.errors import BGSInputError
+
+    for bad in ("", "dance"):
+        with pytest.raises(BGSInputError, match=rf"^unknown interaction {bad!r}; choose from chase, fight, .*, talk$"):
+            sample_scene(np.random.default_rng(0), SMALL, interaction=bad)
+    assert sample_scene(np.random.default_rng(0), SMALL, interaction=None).interaction in INTERACTIONS
 
 
 def test_a_confused_caption_names_the_confusable_action_in_its_own_mood(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1928,6 +1957,8 @@ def test_an_agent_has_a_darker_rim_an_eye_of_a_third_of_its_radius_and_the_camer
     clip = render_scene(scene, cfg)
     agent = clip.frames[0][clip.agent_mask(0)[0]]
     assert (agent == (200, 200, 160)).all(axis=1).any()
+    # fourth pass: a rim of a tenth of the radius passed; the rim is the ring from 0.8 r to r, pi * 0.36 * r^2 = 417 px
+    assert (agent == (200, 200, 160)).all(axis=1).sum() == pytest.approx(np.pi * 0.36 * (0.075 * 256) ** 2, rel=0.05)
     assert (agent == 20).all(axis=1).sum() == pytest.approx(np.pi * (0.32 * 0.075 * 256) ** 2, rel=0.12)
     with pytest.raises(ValueError, match="even frame sizes"):
         write_video("never.mp4", np.zeros((2, 32, 31, 3), np.uint8), 8)
@@ -1945,8 +1976,13 @@ def test_the_ground_truth_files_record_each_scene_and_the_run(bench: Path) -> No
 
     scenes, _ = build_tables(60, 3, SMALL)
     gt = pd.read_parquet(bench / "ground_truth.parquet")
-    for field in ("scene_kind", "texture", "jitter"):
+    # fourth pass: the leader column all 0 and the split column in reverse order passed the targeted tests
+    for field in ("scene_kind", "texture", "jitter", "interaction", "leader", "energy", "closeness", "facing",
+                  "third_agent"):
         assert gt[field].tolist() == [getattr(s, field) for s in scenes], field
+    annotations = pd.read_csv(bench / "data/raw/utils/annotations.csv")
+    assert gt["stimulus_set"].tolist() == annotations["stimulus_set"].tolist()
+    assert gt["video_name"].tolist() == annotations["video_name"].tolist()
     assert gt["n_distractors"].tolist() == [len(s.distractors) for s in scenes]
     assert gt["agent_shapes"].tolist() == [f"{s.agent_shapes[0]},{s.agent_shapes[1]}" for s in scenes]
     meta = json.loads((bench / "ground_truth.json").read_text())
@@ -2540,6 +2576,11 @@ def test_the_eye_sits_ahead_of_the_body_and_is_dark_on_a_body_brighter_than_110(
     clip = render_scene(scene, cfg)
     rows, cols = np.nonzero(clip.agent_mask(0)[0] & (clip.frames[0] == 20).all(axis=-1))
     assert (cols.mean(), rows.mean()) == pytest.approx((170.7, 127.5), abs=0.3)
+    # fourth pass: the eye mirrored across the heading's axis passed (along -x it is on it); turned to look along -y
+    # from (0.5, 0.71), the eye is at x = 127.5, y = 170.7 px, above the body's centre, not below it at 191.8
+    clip = render_scene(replace(scene, direction=np.pi / 2), cfg)
+    rows, cols = np.nonzero(clip.agent_mask(0)[0] & (clip.frames[0] == 20).all(axis=-1))
+    assert (cols.mean(), rows.mean()) == pytest.approx((127.5, 170.7), abs=0.3)
     for grey, eye in ((130, 20), (100, 245)):
         clip = render_scene(replace(scene, agent_colours=[(grey,) * 3, (200, 60, 30), (30, 160, 200)]), cfg)
         body = clip.frames[0][clip.agent_mask(0)[0]]
@@ -2571,14 +2612,17 @@ def test_each_agents_label_is_exactly_the_pixels_that_recolouring_it_changes() -
     0.12 apart, less than two radii (0.15): agent 1, drawn last, covers part of agent 0. Recolouring one agent
     changes exactly the pixels labelled as that agent."""
     cfg = SynthConfig(size=64, num_frames=4, motion_noise=0.0)
-    scene = replace(_still_scene("talk", energy=0.0, closeness=1.0, facing=1.0), distractors=[], jitter=0.0,
-                    agent_shapes=["circle"] * 3, agent_colours=[(200, 60, 30), (30, 160, 200), (30, 200, 60)])
-    labels = render_scene(scene, cfg).agent_labels
-    for k in (0, 1):
-        bright, dark = list(scene.agent_colours), list(scene.agent_colours)
-        bright[k], dark[k] = (250, 250, 200), (10, 40, 90)  # a dark eye, then a light one
-        a, b = (render_scene(replace(scene, agent_colours=c), cfg).frames for c in (bright, dark))
-        np.testing.assert_array_equal((a != b).any(axis=-1), labels == k + 1, err_msg=f"agent {k}")
+    pair = replace(_still_scene("talk", energy=0.0, closeness=1.0, facing=1.0), distractors=[], jitter=0.0,
+                   agent_shapes=["circle"] * 3, agent_colours=[(200, 60, 30), (30, 160, 200), (30, 200, 60)])
+    # fourth pass: a bystander labelled as agent 1 passed (no scene here had one); with one, it is label 3
+    for scene in (pair, replace(pair, third_agent=True)):
+        labels = render_scene(scene, cfg).agent_labels
+        assert (labels == scene.n_agents).any()
+        for k in range(scene.n_agents):
+            bright, dark = list(scene.agent_colours), list(scene.agent_colours)
+            bright[k], dark[k] = (250, 250, 200), (10, 40, 90)  # a dark eye, then a light one
+            a, b = (render_scene(replace(scene, agent_colours=c), cfg).frames for c in (bright, dark))
+            np.testing.assert_array_equal((a != b).any(axis=-1), labels == k + 1, err_msg=f"agent {k}")
 
 
 def test_the_camera_drifts_around_where_it_stands() -> None:
@@ -2753,6 +2797,8 @@ def test_a_split_without_judgments_is_said_with_a_clip_count_and_test_fraction_w
     said = re.search(rf"in the {split} split .*; at this seed (\d+) clips \((\d+) {empty} judgments?\) or a test "
                      rf"fraction of ([\d.]+) \((\d+) {empty} judgments?\) would give every split judgments", message)
     assert said, message
+    in_split = round(10 * test_fraction) if split == "test" else 10 - round(10 * test_fraction)  # 2 test, 1 training
+    assert f"in the {split} split ({in_split} clip{'s' if in_split > 1 else ''})" in message, message
     n_clips, at_n, fraction, at_fraction = int(said[1]), int(said[2]), float(said[3]), int(said[4])
     assert n_clips >= fewest_clips and fraction_ok(fraction)
 
@@ -2982,3 +3028,269 @@ def test_every_rating_carries_its_own_rater_noise() -> None:
     assert list(draws.columns) == list(RATING_ATTRS)
     spread = draws.std()
     assert spread.between(0.06, 0.14).all(), spread.to_dict()
+
+
+# ------------------------------------ mutation audit of bgs_hf/synth scene/render/generate/budget, fourth pass
+def test_the_estimate_is_its_documented_sum_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit: the label maps held once (not each clip's and then the stacked copy), every frame's video
+    bytes counted once per clip, the Hub layout's tables not written twice and the render pool sized by
+    ``max(workers, cores)`` all passed: the tests checked a real disk within a factor of 3 and 10,000 clips in the
+    tens of GB. Here each term of the module's documented constants, on 20 clips of 4 frames at 16 px."""
+    from bgs_hf.synth import budget as b
+
+    monkeypatch.setattr(b.os, "cpu_count", lambda: 8)
+    cfg = SynthConfig(num_frames=4, size=16, workers=1)
+    pixels = 4 * 16 * 16
+    render = b.SECONDS_PER_CLIP + 4 * b.SECONDS_PER_FRAME + pixels * b.SECONDS_PER_PIXEL  # one clip, one process
+    worker = 6 * pixels + 64 * 16 * 16  # a worker's clip in memory
+    one = b.estimate(20, cfg)
+    assert one.seconds == pytest.approx(b.SECONDS_START + 20 * render)
+    assert one.memory == pytest.approx(b.MEMORY_START + 2 * 20 * pixels + worker)
+    assert one.disk == pytest.approx(20 * (b.DISK_PER_CLIP + 4 * (b.VIDEO_PER_FRAME_SIDE * 16 + b.VIDEO_PER_PIXEL * 256)
+                                           + pixels / b.MASK_COMPRESSION))
+    # two workers share 9 clips' rendering and each holds a clip; 8 clips start no pool; 4 workers on 1 core are 1
+    two = b.estimate(9, replace(cfg, workers=2))
+    assert two.seconds == pytest.approx(b.SECONDS_START + 9 * render / 2)
+    assert two.memory == pytest.approx(b.MEMORY_START + 2 * 9 * pixels + 2 * worker)
+    assert b.estimate(8, replace(cfg, workers=2)).seconds == pytest.approx(b.SECONDS_START + 8 * render)
+    monkeypatch.setattr(b.os, "cpu_count", lambda: 1)
+    assert b.estimate(9, replace(cfg, workers=4)).seconds == pytest.approx(b.SECONDS_START + 9 * render)
+    # judgments: the covering's clips³, the Hub layout's tables written twice (x1.5) beside a release layout (disk x2)
+    hub = b.estimate(20, cfg, judgments=100, hub=True)
+    assert hub.seconds == pytest.approx(one.seconds + b.SECONDS_COVERING * 20**3 + b.SECONDS_PER_JUDGMENT * 100 * 1.5)
+    assert hub.memory == pytest.approx(one.memory + b.MEMORY_PER_JUDGMENT * 100)
+    assert hub.disk == pytest.approx(2 * (one.disk + b.DISK_PER_JUDGMENT * 100))
+
+
+def test_estimates_read_in_two_digits_of_the_largest_unit_reached() -> None:
+    """Mutation audit: a unit taken only past ten of it, minutes from 10 min and three significant digits all
+    passed (the tests matched `\\S+ kB`). By hand; the docstrings' examples said `7 s` and `0.31 GB` for what reads
+    `7.0 s` and `310 MB`."""
+    from bgs_hf.synth import budget as b
+
+    assert [b._bytes(n) for n in (1500, 120e3, 2.5e6, 310e6, 999e6, 1e9, 7.6e9, 3e12)] == [
+        "1.5 kB", "120 kB", "2.5 MB", "310 MB", "999 MB", "1.0 GB", "7.6 GB", "3.0 TB"]
+    assert [b._duration(s) for s in (7, 59, 60, 270, 3600, 4030, 2.1 * 86400)] == [
+        "7.0 s", "59 s", "1.0 min", "4.5 min", "1.0 h", "1.1 h", "2.1 days"]
+    assert b._two_digits(0.0123) == "0.012"
+
+
+def test_a_long_run_is_a_warning_that_names_the_design_only_when_it_has_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mutation audit: the warning threshold inverted (every short run a warning, every long one an info line) and the
+    design's growth named for the abstract set, which has no judgments, both passed. Exactly 600 s is an info line."""
+    from bgs_hf.synth import budget as b
+
+    monkeypatch.setattr(b, "_free_disk", lambda out: (None, str(out)))
+    monkeypatch.setattr(b, "_memory_limit", lambda: None)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.synth.budget"):
+        for seconds, judgments in ((600, 5), (601, 5), (601, 0)):
+            cost = b.Estimate(clips=10, frames=2, size=16, judgments=judgments, disk=1e3, memory=1e6, seconds=seconds)
+            b.check_budget(tmp_path, cost, subject=lambda n: "x")
+    line = "estimate for 10 clips of 2 frames at 16x16 px: about 1.0 kB of disk, 1.0 MB of memory and 10 min"
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, line),
+        (logging.WARNING, f"{line} (the trial design grows with the square of the clip count, the pixels with frames "
+                          "x size²)"),
+        (logging.WARNING, f"{line} (the pixels with frames x size²)")]
+
+
+def test_the_memory_limit_is_the_lower_of_the_machine_and_its_cgroup_and_the_disk_is_read_where_out_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutation audit: a cgroup limit taken when above the machine's memory (a container's `memory.max` larger than
+    the host) and the disk read from the output folder's parent, not the existing empty folder itself (another file
+    system when it is a mount point), both passed."""
+    from bgs_hf.synth import budget as b
+
+    monkeypatch.setattr(b.os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 1000}[name])
+    read_text = Path.read_text
+    machine = (4096000.0, "this machine has")
+    for cgroup, limit in (("1000", (1000.0, "this process may use (its cgroup's memory.max)")),
+                          ("99999999", machine), ("max", machine)):
+        monkeypatch.setattr(Path, "read_text", lambda self, *a, text=f"{cgroup}\n", **k: text if str(self) ==
+                            "/sys/fs/cgroup/memory.max" else read_text(self, *a, **k))
+        assert b._memory_limit() == limit, cgroup
+    monkeypatch.setattr(Path, "read_text", read_text)
+    (tmp_path / "empty").mkdir()
+    assert b._free_disk(tmp_path / "empty")[1] == str(tmp_path / "empty")
+    assert b._free_disk(tmp_path / "new" / "out")[1] == str(tmp_path)
+
+
+def test_more_clips_are_the_fewest_above_the_asked_count_whose_design_gives_every_split_judgments() -> None:
+    """Mutation audit: the search for more clips starting two above the count asked for passed (the test's tiny
+    benchmarks need three more at least). Seed 0: 30 clips give one test judgment (the nearest to 29), 40 none, 41
+    six; so 29 clips are told 30, and 39 (or 40) clips 41."""
+    from bgs_hf.synth.generate import judgments_per_split, more_clips_with_judgments
+
+    assert judgments_per_split(30, 0, SMALL) == {"train": 336, "test": 1}
+    assert judgments_per_split(40, 0, SMALL)["test"] == 0
+    assert more_clips_with_judgments(29, 0, SMALL) == (30, {"train": 336, "test": 1})
+    assert more_clips_with_judgments(39, 0, SMALL) == more_clips_with_judgments(40, 0, SMALL) == (
+        41, {"train": 700, "test": 6})
+
+
+def test_standing_still_is_a_walk_under_the_documented_distance_per_clip() -> None:
+    """Mutation audit: the still threshold divided by the frame count instead of the frame intervals passed (the
+    tests' slow walkers were far from it). A straight walk of 0.97 of ``STILL_SPEED_PER_CLIP`` over the clip keeps the
+    fallback heading at every frame, one of 1.03 heads along its path, at 16 and at 64 frames."""
+    from bgs_hf.synth.scene import STILL_SPEED_PER_CLIP, _heading_from_motion
+
+    for frames in (16, 64):
+        t = np.linspace(0.0, 1.0, frames)
+        for share, heading in ((0.97, 1.25), (1.03, 0.0)):
+            path = np.stack([0.5 + share * STILL_SPEED_PER_CLIP * t, np.full(frames, 0.5)], -1)  # walking right
+            assert np.allclose(_heading_from_motion(path, 1.25), heading), (frames, share)
+
+
+def test_a_chaser_stays_at_least_a_frame_behind_even_in_a_short_clip() -> None:
+    """Mutation audit: the pursuer's lag floor of one frame lowered to none passed (at 16 frames the lag never rounds
+    below 1). At 4 frames a chase at energy 1 and closeness 1 closes to 0.4 * 0.12 = 0.048 behind a leader running
+    0.6 a clip: round(0.048 / 0.6 * 3) = 0 frames; the chaser stays one frame, 0.6 / 3 = 0.2, behind, not on top of it."""
+    from bgs_hf.synth.scene import trajectories
+
+    pos, _ = trajectories(_still_scene("chase", energy=1.0, closeness=1.0), replace(SMALL, num_frames=4,
+                                                                                  motion_noise=0.0))
+    assert np.linalg.norm(pos[0, -1] - pos[1, -1]) == pytest.approx(0.2, abs=0.01)
+
+
+def test_every_clip_draws_its_own_motion_and_look() -> None:
+    """Mutation audit: one motion seed for every clip (each clip of an interaction the same wobble, fight shake and
+    bystander walk) passed all but the pinned digest. The 60 scenes of a benchmark have 60 motion seeds and 60
+    nuisance seeds, and no two of its clips move their pair alike."""
+    from bgs_hf.synth.scene import trajectories
+
+    scenes, _ = build_tables(60, 3, SMALL)
+    assert len({s.motion_seed for s in scenes}) == len({s.nuisance_seed for s in scenes}) == 60
+    wobble = [trajectories(replace(s, centre=(0.5, 0.5), direction=0.0, energy=0.5, closeness=0.5, facing=0.5,
+                                   third_agent=False, leader=0), replace(SMALL, motion_noise=0.0))[0]
+              for s in scenes if s.interaction == "chase"]
+    assert len(wobble) > 2 and all(not np.allclose(a, b) for i, a in enumerate(wobble) for b in wobble[i + 1:])
+
+
+def test_the_budget_weighs_the_disk_and_the_memory_each_against_its_own_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutation audit: the memory estimate compared with the free disk passed (the refusal's message still named the
+    disk), as did a run refused only when both fell short. 10 kB free and 1 GB of memory: 1 kB and 0.5 GB fit; 20 kB
+    or 2 GB is refused naming what falls short, both naming both."""
+    from bgs_hf.synth import budget as b
+
+    monkeypatch.setattr(b, "_free_disk", lambda out: (1e4, "/out"))
+    monkeypatch.setattr(b, "_memory_limit", lambda: (1e9, "this machine has"))
+
+    def needs(disk: float, memory: float) -> str | None:
+        cost = b.Estimate(clips=10, frames=2, size=16, judgments=0, disk=disk, memory=memory, seconds=1.0)
+        try:
+            b.check_budget(tmp_path, cost, subject=lambda n: f"a run with {n('n_clips', 10)}")
+        except b.BudgetError as err:
+            assert str(err) == (f"a run with n_clips 10 needs {err.needs}: ask for fewer clips, frames or pixels, or "
+                                "set force to run anyway")
+            return err.needs
+        return None
+
+    disk, memory = "about 20 kB of disk (an estimate), but /out has 10 kB free", ("about 2.0 GB of memory (an "
+                                                                                  "estimate), but this machine has 1.0 GB")
+    assert [needs(1e3, 5e8), needs(2e4, 5e8), needs(1e3, 2e9), needs(2e4, 2e9)] == [
+        None, disk, memory, f"{disk} and {memory}"]
+
+
+def test_huggers_slow_down_as_they_meet_and_a_helper_watches_the_helped_until_just_past_half_time() -> None:
+    """Mutation audit: a hug closing at a steady pace (no smoothstep) or reached at t = 0.5 instead of 0.6, and a
+    helper that stops watching the helped at t = 0.45 instead of 0.55 passed all but the pinned digest (the tests
+    read the hug from t = 0.6 and the helper's heading at the ends). Along +x, without noise, at 16 frames: a hug at
+    energy 0.5 and closeness 1 closes 0.25 -> 0.05 a side; at t = 0.2 (s = 1/3) it has closed 7/27 of that, so the
+    pair stand 2 * (0.25 - 0.2 * 7 / 27) = 0.396 apart. A helper at facing 1 faces the helped through t = 0.533
+    (frame 8) and the way they go, +y, from t = 0.6 (frame 9)."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    pos, _ = trajectories(_still_scene("hug", energy=0.5, closeness=1.0), cfg)
+    assert np.linalg.norm(pos[0, 3] - pos[1, 3]) == pytest.approx(2 * (0.25 - 0.2 * 7 / 27), abs=1e-6)
+    pos, head = trajectories(_still_scene("help", facing=1.0), cfg)
+    toward = np.arctan2(pos[1, :, 1] - pos[0, :, 1], pos[1, :, 0] - pos[0, :, 0])
+    assert np.allclose(head[0, :9], toward[:9]) and np.allclose(head[0, 9:], np.pi / 2)
+    assert abs(toward[7] - np.pi / 2) > 0.1  # the helper is not yet behind: watching is not walking +y
+
+
+@pytest.mark.parametrize("seed", [247, 347, 498])
+def test_a_bystander_pausing_mid_walk_keeps_facing_the_way_it_walks(seed: int) -> None:
+    """Mutation audit: a bystander's fallback heading of 0 rad instead of its walking direction passed (it walks 0.15
+    a clip, so only where its wobble cancels its drift does it count as standing still). In these scenes it does, for
+    a frame, inside the frame: it faces along its walk over the clip there (the direction it drifts, within the
+    wobble's 0.1 rad), not to the right."""
+    from bgs_hf.synth.scene import STILL_SPEED_PER_CLIP, trajectories
+
+    cfg = replace(SMALL, motion_noise=0.0)
+    scene = sample_scene(np.random.default_rng(seed), cfg)
+    pos, head = trajectories(scene, cfg)
+    path = pos[2]
+    assert scene.third_agent and ((path > 0.06) & (path < 0.94)).all()
+    paused = np.linalg.norm(np.gradient(path, axis=0), axis=-1) <= STILL_SPEED_PER_CLIP / (cfg.num_frames - 1)
+    walk = path[-1] - path[0]
+    assert paused.any() and (np.cos(head[2, paused] - np.arctan2(walk[1], walk[0])) > 0.99).all()
+
+
+def test_each_wobble_curve_draws_its_own_frequencies() -> None:
+    """Mutation audit: the pair's two wobble curves sharing their frequencies (only their phases drawn apart) passed
+    all but the pinned digest. One sinusoid a curve at 0.5-2 cycles a clip crosses zero 2f +- 1 times: with shared
+    frequencies the two curves' counts never differ by 2 or more; drawn apart they do in over a quarter of 40 draws."""
+    from bgs_hf.synth.scene import _smooth_noise
+
+    t = np.linspace(0.0, 1.0, 2001)
+    rng = np.random.default_rng(0)
+    crossings = np.array([[np.count_nonzero(np.diff(np.sign(curve))) for curve in _smooth_noise(rng, t, n=2, k=1)]
+                          for _ in range(40)])
+    assert np.mean(np.abs(crossings[:, 0] - crossings[:, 1]) >= 2) > 0.25, crossings.T
+
+
+def test_the_abstract_sets_labels_are_shuffled_its_table_names_each_bystander_and_its_estimate_counts_every_clip(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mutation audit: the abstract set's labels in a fixed cycle (friendly, neutral, adversarial, friendly, ...: a
+    clip's label read off its index), labels.csv's `third_agent` all False, and the estimate made for the training
+    clips alone all passed. 9 + 3 clips at seed 0: the training labels are not the cycle, each clip with a bystander
+    (third_agent True) is the one whose masks hold a label 3, and the estimate line counts 12 clips."""
+    cfg = replace(SMALL, size=16, num_frames=2, third_agent_prob=0.5)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.synth.budget"):
+        out = generate_abstract_set(tmp_path / "abs", n_train=9, n_generalisation=3, seed=0, config=cfg)
+    assert [r.getMessage() for r in caplog.records if r.name == "bgs_hf.synth.budget"][0].startswith(
+        "estimate for 12 clips of 2 frames at 16x16 px")
+    table = pd.read_csv(out / "labels.csv")
+    train = table.loc[table["split"] == "train", "label"].tolist()
+    assert sorted(train) == sorted(["friendly", "neutral", "adversarial"] * 3)
+    assert train != ["friendly", "neutral", "adversarial"] * 3
+    labels, names = load_agent_masks(out / "agent_masks.npz")
+    assert names == table["video_name"].tolist() and table["video_name"].is_unique
+    assert sorted(p.name for p in (out / "videos").iterdir()) == sorted(names)  # none written over another
+    bystander = (labels == 3).any(axis=(1, 2, 3))
+    assert bystander.any() and table["third_agent"].tolist() == bystander.tolist()
+
+
+def test_talkers_hand_the_word_over_three_to_five_times_a_clip() -> None:
+    """Mutation audit: every talk at 3 turns a clip passed (the talk tests read its separation and nod). At 801 frames,
+    energy 1, closeness 0, along +x, the one speaking leans 0.03 |sin(8 pi t)| in from 0.21 off centre; over 12 talks
+    the speaker changes 3, 4 or 5 times a clip (3-5 turns a clip from a random start), each count occurring."""
+    from bgs_hf.synth.scene import trajectories
+
+    cfg = replace(SMALL, num_frames=801, motion_noise=0.0)
+    changes = []
+    for seed in range(12):
+        talk = replace(sample_scene(np.random.default_rng(seed), cfg, interaction="talk"), centre=(0.5, 0.5),
+                       direction=0.0, leader=0, energy=1.0, closeness=0.0, third_agent=False)
+        pos, _ = trajectories(talk, cfg)
+        lead_in, other_in = 0.71 - pos[0, :, 0], pos[1, :, 0] - 0.29
+        speaking = (lead_in > other_in)[np.maximum(lead_in, other_in) > 1e-3]  # where someone nods
+        changes.append(int(np.count_nonzero(np.diff(speaking))))
+    assert sorted(set(changes)) == [3, 4, 5], changes
+
+
+def test_each_clips_masks_are_the_ones_its_scene_renders(bench: Path) -> None:
+    """Mutation audit: the label maps stacked in reverse clip order, or read back so, passed (the mask tests read
+    their shape, names and counts). The maps stored for clips 0, 1 and 59 are those their scenes render."""
+    scenes, _ = build_tables(60, 3, SMALL)
+    labels, names = load_agent_masks(bench / "agent_masks.npz")
+    assert names[:2] == ["ss_0000.mp4", "ss_0001.mp4"]
+    for i in (0, 1, 59):
+        np.testing.assert_array_equal(labels[i], render_scene(scenes[i], SMALL).agent_labels, err_msg=str(i))

@@ -72,7 +72,7 @@ class Estimate:
     seconds: float
 
     def describe(self) -> str:
-        """``about 10 MB of disk, 0.31 GB of memory and 7 s``."""
+        """``about 10 MB of disk, 310 MB of memory and 7.0 s``."""
         return f"about {_bytes(self.disk)} of disk, {_bytes(self.memory)} of memory and {_duration(self.seconds)}"
 
 
@@ -172,7 +172,7 @@ def _bytes(n: float) -> str:
 
 
 def _duration(seconds: float) -> str:
-    """``7 s``, ``4.5 min``, ``3.2 h``, ``2.1 days``."""
+    """``7.0 s``, ``4.5 min``, ``3.2 h``, ``2.1 days``."""
     for unit, scale in (("days", 86400), ("h", 3600), ("min", 60)):
         if seconds >= scale:
             return f"{_two_digits(seconds / scale)} {unit}"

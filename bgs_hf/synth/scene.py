@@ -125,7 +125,8 @@ class SynthConfig:
 
     def __post_init__(self) -> None:
         """Refuse a value out of range here, not deep in generation (a ZeroDivisionError) or, worse, by simulating
-        with it (``lapse=1.5`` inverts the observers' choices, ``choice_beta=nan`` makes every one pick clip 1)."""
+        with it (``lapse=1.5`` inverts the observers' choices, ``choice_beta=nan`` makes every one pick clip 1). A
+        numpy number is kept as the Python ``int`` or ``float`` it equals, so the config can be written as JSON."""
         from bgs_hf.errors import BGSInputError, is_finite_real
 
         for name, (integral, check, text) in _LIMITS.items():
@@ -136,6 +137,9 @@ class SynthConfig:
             if isinstance(value, bool) or not isinstance(value, kind) or not finite or not check(value):
                 raise BGSInputError(f"SynthConfig.{name} must be {'an integer' if integral else 'a number'} {text}, "
                                     f"got {value!r}")
+            if type(value) not in (int, float):  # a numpy scalar (a sweep's np.arange) failed in json.dumps of
+                # ground_truth.json once every clip had been rendered: kept as the Python number it equals
+                setattr(self, name, int(value) if isinstance(value, numbers.Integral) else float(value))
 
     @property
     def fps(self) -> Fraction:
@@ -230,10 +234,13 @@ def sample_scene(
 
 
 def _sample_social(rng: np.random.Generator, config: SynthConfig, interaction: str | None) -> dict[str, Any]:
-    """The :class:`Scene` fields of its social content (``interaction`` drawn too when not given)."""
-    kind = interaction or INTERACTIONS[int(rng.integers(len(INTERACTIONS)))]
+    """The :class:`Scene` fields of its social content (``interaction`` drawn too when ``None``; an empty one is
+    refused like any unknown name, not taken for "draw one")."""
+    from bgs_hf.errors import BGSInputError
+
+    kind = INTERACTIONS[int(rng.integers(len(INTERACTIONS)))] if interaction is None else interaction
     if kind not in INTERACTIONS:
-        raise ValueError(f"unknown interaction {kind!r}; choose from {INTERACTIONS}")
+        raise BGSInputError(f"unknown interaction {kind!r}; choose from {', '.join(INTERACTIONS)}")
     ranges = TYPE_PARAM_RANGES[kind]
     energy = _sample_param(rng, ranges["energy"], config.param_overlap)
     closeness = _sample_param(rng, ranges["closeness"], config.param_overlap)
