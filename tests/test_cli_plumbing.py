@@ -712,6 +712,16 @@ def test_evaluate_hands_every_flag_to_the_suite_and_writes_what_it_returns(tmp_p
     assert out[0] == "toy / val: 3 clips, 5 pairs, 4 judgments; noise ceiling R² 0.5000"
     assert out[1] == f"  {'BGS fine-tuned (LoRA)':<32} R² 0.2500 [0.1250, 0.3750]  50.0% of ceiling  3-way 60.0%  2-way 70.0%"
     assert json.loads(js.read_text())["fit"]["bgs"]["ooo_acc_2way"] == 0.7
+    assert f"wrote {js}" in out  # CLI audit, fourth pass: the line naming the JSON dropped passed
+
+
+def test_evaluate_refuses_a_caption_mode_it_does_not_know_at_parse_time(capsys):
+    """Mutant that passed (CLI audit, fourth pass): `evaluate --caption` without its choices, so `--caption last` was
+    refused only once the data had loaded, as the language row's own setting."""
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--caption", "last"])
+    assert info.value.code == 2
+    assert "argument --caption: invalid choice: 'last'" in capsys.readouterr().err
 
 
 def test_evaluate_reads_spaced_analyses_a_control_path_holding_an_equals_sign_and_checks_the_language_model(

@@ -522,6 +522,7 @@ def test_evaluate_without_the_fit_still_counts_the_scored_pairs(tiny_sets, tmp_p
     (["--control", "skipped=x"], "--control name 'skipped' is reserved"),
     (["--control", "runs/x"], "--control must be NAME=RUN_DIR, got 'runs/x'"),
     (["--n-boot", "0"], "--n-boot must be >= 1"),
+    (["--n-perm", "0"], "--n-perm must be >= 1"),  # CLI audit, fourth pass: its check dropped passed
     (["--abstract", "/nonexistent"], "not a SocialShapes-Abstract folder"),
     # read by the transfer analysis alone: without it the folder was ignored, and the report had no transfer section
     (["--abstract", "/nonexistent", "--analyses", "fit,probes"],
@@ -3273,3 +3274,35 @@ def test_a_model_with_no_answer_is_drawn_n_a_in_fit_png_and_probes_png_not_as_ba
         marks = [t.get_position() for ax in drawn[name].axes for t in ax.texts if t.get_text() == "n/a"]
         assert [x for x, _ in marks] == pytest.approx([p.get_x() + p.get_width() / 2 for p in slots]), name
         assert all(y == 0 for _, y in marks)
+
+
+def test_a_backbone_folder_is_not_a_folder_of_runs_and_one_under_home_is_named_with_its_one_run(tmp_path, monkeypatch):
+    """Mutants that passed (CLI audit, fourth pass): the folder-of-runs check without its config.json test (a backbone
+    folder that also holds a run, trained into it, refused as a folder of runs), without `~` expansion
+    (`--model=~/demo`, which no shell expands, taken for a backbone: "no config.json"), and its one-run wording."""
+    from bgs_hf.cli.evaluate import check_not_a_folder_of_runs
+    from bgs_hf.errors import BGSInputError
+
+    backbone = tmp_path / "vjepa2"
+    (backbone / "run").mkdir(parents=True)
+    (backbone / "config.json").write_text("{}")
+    (backbone / "run" / "bgs_config.json").write_text("{}")
+    check_not_a_folder_of_runs("--pretrained", str(backbone))  # a backbone: left to its loader
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "demo" / "bgs").mkdir(parents=True)
+    (tmp_path / "demo" / "bgs" / "bgs_config.json").write_text("{}")
+    with pytest.raises(BGSInputError) as refused:
+        check_not_a_folder_of_runs("--model", "~/demo")
+    assert str(refused.value) == ("--model: ~/demo: not a run folder (no bgs_config.json) nor a backbone (no "
+                                  "config.json); the run folder in it: ~/demo/bgs: pass that")
+
+
+def test_an_empty_control_path_is_refused_as_one_in_a_working_folder_holding_runs(tmp_path, monkeypatch, capsys):
+    """Mutant that passed (CLI audit, fourth pass): the folder-of-runs check given `--control ctrl=`'s empty path (the
+    working folder): where that folder holds a run, the refusal named "--control: : not a run folder", not the flag's
+    form."""
+    (tmp_path / "bgs").mkdir()
+    (tmp_path / "bgs" / "bgs_config.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert main(["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--control", "ctrl="]) == 2
+    assert capsys.readouterr().err == "error: --control must be NAME=RUN_DIR, got 'ctrl='\n"
