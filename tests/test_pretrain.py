@@ -289,6 +289,7 @@ def test_corpus_clips_are_no_benchmark_scene_whatever_the_benchmark_seed():
     ("foreground=1", "'foreground' is a group of settings"),  # was: a TypeError traceback in __post_init__
     ("steps.real=3", "KEY a field of the pretraining config"),  # was: an AttributeError traceback (int.real)
     ("__post_init__=1", "KEY a field of the pretraining config"),  # was: a TypeError traceback (a method)
+    ("arhc.widths=8", "KEY a field of the pretraining config"),  # mutation audit: a misspelt group, no AttributeError
 ])
 def test_set_refuses_a_key_that_is_no_single_setting(setting: str, match: str) -> None:
     from bgs_hf.cli.pretrain_tiny import apply_overrides, recipes
@@ -358,6 +359,27 @@ def test_the_cards_reproduce_command_makes_the_same_config(arch: str, flags: lis
     assert asdict(again) == asdict(cfg), command
 
 
+@pytest.mark.parametrize("arch", ["conv3d", "videomae"])
+def test_a_batch_of_one_set_by_set_is_reproduced_by_a_command_the_parser_takes(arch: str) -> None:
+    """``--set batch_size=1`` runs the ViT and masked-foreground recipes, but ``--batch-size`` takes 2 or more: the
+    card's command said ``--batch-size 1``, which argparse refused (exit 2); it says ``--set batch_size=1`` now."""
+    import shlex
+    from dataclasses import asdict
+
+    from bgs_hf.cli.main import build_parser
+    from bgs_hf.cli.pretrain_tiny import configure, recipes, reproduce_command
+
+    parser = build_parser()
+    cfg = configure(parser.parse_args(["pretrain-tiny", "OUT", "--arch", arch, "--set", "batch_size=1"]))
+    command = reproduce_command(arch, cfg, recipes()[arch][0]())
+    assert command == f"`bgs-hf pretrain-tiny OUT --arch {arch} --set batch_size=1`"
+    again = configure(parser.parse_args(shlex.split(command.strip("`"))[1:]))
+    assert asdict(again) == asdict(cfg) and again.batch_size == 1
+    assert reproduce_command(arch, configure(parser.parse_args(["pretrain-tiny", "OUT", "--arch", arch,
+                                                                "--batch-size", "2"])),
+                             recipes()[arch][0]()) == f"`bgs-hf pretrain-tiny OUT --arch {arch} --batch-size 2`"
+
+
 def test_a_probe_on_the_corpus_clips_is_refused_before_the_corpus(tmp_path, monkeypatch, capsys) -> None:
     """``--set corpus_seed_offset=2000000`` put the corpus on the probe's seeds while the card said the probe's
     clips were disjoint from the corpus."""
@@ -387,6 +409,9 @@ def test_a_probe_on_the_corpus_clips_is_refused_before_the_corpus(tmp_path, monk
     # mutation audit: the first of two --set of one key was named, the config taking the last
     (["--set", "corpus_clips=40", "--set", "corpus_clips=1000001"], "--set corpus_clips=1000001, --probe-clips 400",
      "1000000-2000000", "2000000-2000399"),
+    # mutation audit (fourth pass): a field set by no flag was named by its own flag, `--corpus-clips None`
+    (["--set", "corpus_seed_offset=1999990", "--probe-clips", "40"], "--set corpus_seed_offset=1999990, --probe-clips 40",
+     "1999990-2002989", "2000000-2000039"),
 ])
 def test_a_probe_overlap_names_the_flags_that_placed_the_corpus_and_the_probe(
     tmp_path, monkeypatch, capsys, flags, named, corpus, probe
@@ -1488,3 +1513,107 @@ def test_a_pretraining_setting_beyond_float_range_is_its_one_line_refusal(settin
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         PretrainConfig(**settings)
     assert PretrainConfig(lr=1, min_lr=0).lr == 1  # an int a float holds is still taken
+
+
+def test_the_timing_notes_cpu_is_the_model_name_after_its_colon_or_the_platforms(monkeypatch) -> None:
+    """The card's "measured on:" reads `/proc/cpuinfo`'s model name (the text after its first colon; the key
+    "model name" passed every test) and falls back to the platform's processor name where that file is missing."""
+    import bgs_hf.pretrain.train as train_mod
+
+    class CpuInfo:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def read_text(self) -> str:
+            return "processor\t: 0\nvendor_id\t: Acme\nmodel name\t: Acme 9000: 8 cores @ 2.0GHz \nflags\t: x\n"
+
+    monkeypatch.setattr(train_mod, "Path", CpuInfo)
+    assert train_mod.cpu_description() == "Acme 9000: 8 cores @ 2.0GHz"
+
+    class NoCpuInfo(CpuInfo):
+        def read_text(self) -> str:
+            raise FileNotFoundError(self.path)
+
+    monkeypatch.setattr(train_mod, "Path", NoCpuInfo)
+    monkeypatch.setattr(train_mod.platform, "processor", lambda: "")
+    monkeypatch.setattr(train_mod.platform, "machine", lambda: "riscv64")
+    assert train_mod.cpu_description() == "riscv64"
+
+
+def test_set_reads_1_and_0_as_a_bool_and_none_only_for_an_optional_field_whatever_its_annotation() -> None:
+    """``--set flag=1`` is true and ``flag=0`` false (1 read as false passed every test); ``none`` unsets only a
+    field that admits None (a bool set to None passed), also under annotations that are objects, not the strings
+    of ``from __future__ import annotations`` (``int | None`` is then read through its ``NoneType``)."""
+    from dataclasses import make_dataclass
+
+    from bgs_hf.cli.pretrain_tiny import apply_overrides
+    from bgs_hf.errors import BGSInputError
+
+    config_class = make_dataclass("Config", [("limit", int | None, 3), ("flag", bool, False)])
+    cfg = config_class()
+    apply_overrides(cfg, ["flag=1", "limit=none"])
+    assert cfg.flag is True and cfg.limit is None
+    apply_overrides(cfg, ["flag=0", "limit=5"])
+    assert cfg.flag is False and cfg.limit == 5
+    with pytest.raises(BGSInputError, match="expected true or false, got 'none'"):
+        apply_overrides(cfg, ["flag=none"])
+    assert cfg.flag is False
+
+
+def test_a_videomae_card_takes_probe_clips_training_time_threads_and_affinity_from_their_own_fields() -> None:
+    """Hand values: a 50-clip probe of one feature row says 50 clips; 350 s rendering + 250 s training = 10.0 min;
+    3 torch threads on 7 cores of affinity; the encoder's MLP 200 beside the decoder's 300 (the clip count from the
+    feature rows, the training time from the total, the affinity from the thread count and the MLP from the
+    decoder's each passed every test: the committed log has 2 threads on 2 cores, and 384 for both MLPs)."""
+    from bgs_hf.pretrain.card import render_videomae_card
+
+    log = _videomae_log()
+    log["config"]["arch"].update(intermediate_size=200, decoder_intermediate_size=300)
+    log["timing"].update(render_s=350.0, train_s=250.0, total_s=600.0, s_per_step=0.125, torch_threads=3,
+                         cpu_affinity=7, cpu="Acme 9000")
+    probe = {"n_clips": 50, "seeds": "2000000 .. 2000049", "classifier": "a probe", "chance": {},
+             "results": {"f": {"level": [0.75, 0.25]}}}
+    card = render_videomae_card(log, probe)
+    assert "Linear probes on 50 held-out SocialShapes-style clips" in card
+    assert ("10.0 min in all (350 s rendering the corpus,\n  250 s training, 0.125 s/step), measured on: Acme 9000, "
+            "CPU affinity\n  7 cores") in card
+    assert "seed 0, 3 torch threads." in card
+    assert "heads, MLP 200; patch" in card
+
+
+@pytest.mark.parametrize("probe_clips", [0, 40, 401])
+def test_the_cards_command_names_a_probe_of_fewer_or_more_clips_than_the_default(probe_clips: int) -> None:
+    """The default probe (400 clips) goes unnamed; 0, 40 and 401 are each written back, so the card's command
+    rebuilds its probe table too (a probe above the default left off passed every test)."""
+    from bgs_hf.cli.pretrain_tiny import PROBE_CLIPS, recipes, reproduce_command
+
+    config_class = recipes()["videomae"][0]
+    assert reproduce_command("videomae", config_class(), config_class(), PROBE_CLIPS) is None
+    assert reproduce_command("videomae", config_class(), config_class(), probe_clips) == (
+        f"`bgs-hf pretrain-tiny OUT --arch videomae --probe-clips {probe_clips}`")
+
+
+def test_run_probe_classifies_a_whole_number_label_and_scores_no_row_with_a_single_non_finite_value(
+        tmp_path, monkeypatch) -> None:
+    """A label of whole numbers (agents 0, 1, 2 of seeds 10..21: 4 each, chance 1/3) is a class, as a yes/no label
+    is (regressed by R², it passed every test); a feature row with one NaN among its values is scored NaN, never
+    handed to scikit-learn (a row with any finite value counted as finite passed: the diverged test's is all NaN)."""
+    import bgs_hf.pretrain.probe as probe_mod
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+
+    BGSConv3dModel(BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=32)).save_pretrained(
+        tmp_path)
+    one_nan = np.zeros((12, 2))
+    one_nan[5, 1] = np.nan
+    rows = iter([one_nan, np.zeros((12, 2))])
+    scored = []
+    monkeypatch.setattr(probe_mod, "encoder_features", lambda enc, clips: next(rows))
+    monkeypatch.setattr(probe_mod, "pixel_features", lambda clips: {})
+    monkeypatch.setattr(probe_mod, "cv_r2", lambda x, y, seed: scored.append(("r2", y.dtype.kind)) or (0.5, 0.1))
+    monkeypatch.setattr(probe_mod, "cv_accuracy", lambda x, y, seed: scored.append(("acc", y.dtype.kind)) or (0.5, 0.1))
+    result = probe_mod.run_probe(tmp_path, n_clips=12, seed_offset=10, name="t",
+                                 source=lambda s: (moving_squares(s, t=4, size=32), {"agents": s % 3}))
+    assert result["chance"] == {"agents": pytest.approx(1 / 3)}
+    assert scored == [("acc", "i")]  # the control's row only
+    assert np.isnan(result["results"]["t (pretrained)"]["agents"]).all()
+    assert result["results"]["same architecture, random init"]["agents"] == [0.5, 0.1]

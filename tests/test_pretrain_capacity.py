@@ -86,9 +86,12 @@ def test_the_capacity_table_names_the_curve_interval_that_ran() -> None:
     assert "curve (R² every 2 steps)" in table
 
 
-def test_a_capacity_check_whose_training_clips_reach_the_probe_seeds_is_refused() -> None:
+def test_a_capacity_check_whose_training_clips_reach_the_probe_seeds_is_refused(monkeypatch) -> None:
+    import bgs_hf.pretrain.capacity as capacity
     from bgs_hf.pretrain.capacity import CapacityConfig, run_capacity_check
 
+    # refused before a clip is rendered: without the check this test rendered the million clips (a hang, not a failure)
+    monkeypatch.setattr(capacity, "render_labelled", lambda *args: pytest.fail("rendered before the seed check"))
     with pytest.raises(ValueError, match="overlap the probe's"):
         run_capacity_check(CapacityConfig(train_clips=1_000_001, probe_clips=10))
 

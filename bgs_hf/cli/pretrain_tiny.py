@@ -34,6 +34,8 @@ HELP_DEFAULTS = {"batch_size": 32, "seed": 0, "corpus_clips": 3000, "num_threads
 MIN_PROBE_CLIPS = 40
 #: held-out clips of the card's linear probe, by default
 PROBE_CLIPS = 400
+#: the smallest ``--batch-size`` (the contrastive recipe needs two clips); ``--set batch_size=1`` runs the others
+MIN_BATCH_SIZE_FLAG = 2
 
 
 def probe_clips(text: str) -> int:
@@ -63,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="which bundled backbone: " + ", ".join(f"{a} ({BACKBONE_NAMES[a]})" for a in ARCHS)
                    + f"; default {ARCHS[0]}")
     p.add_argument("--steps", type=int_at_least(1), default=None, help=f"optimiser steps (default {steps})")
-    p.add_argument("--batch-size", type=int_at_least(2), default=None, help=f"clips per step (default {d.batch_size})")
+    p.add_argument("--batch-size", type=int_at_least(MIN_BATCH_SIZE_FLAG), default=None,
+                   help=f"clips per step (default {d.batch_size})")
     p.add_argument("--seed", type=int_between(0, 2**64 - 1), default=None,  # torch.manual_seed's range
                    help=f"init/mask/batch seed (default {d.seed})")
     p.add_argument(
@@ -179,7 +182,9 @@ def reproduce_command(arch: str, cfg: Any, default: Any, probe_clips: int = PROB
         if now[key] == base.get(key):
             continue
         value = ",".join(map(str, now[key])) if isinstance(now[key], (list, tuple)) else now[key]
-        flags.append(f"{DIRECT_FLAGS[key]} {value}" if key in DIRECT_FLAGS else f"--set {key}={value}")
+        # a batch of 1 (`--set batch_size=1`) was written as `--batch-size 1`, which that flag refuses
+        flag = DIRECT_FLAGS.get(key) if not (key == "batch_size" and value < MIN_BATCH_SIZE_FLAG) else None
+        flags.append(f"{flag} {value}" if flag else f"--set {key}={value}")
     if probe_clips != PROBE_CLIPS:
         flags.append(f"--probe-clips {probe_clips}")
     return "`" + " ".join([f"bgs-hf pretrain-tiny OUT --arch {arch}", *flags]) + "`" if flags else None
