@@ -916,3 +916,24 @@ def test_a_tall_legend_stays_inside_the_figure_and_fit_png_panels_keep_their_wid
     assert acc_ax.get_position().width == pytest.approx(2 * r2_ax.get_position().width, rel=1e-6)
     keys = dict(zip([t.get_text() for t in acc_ax.get_legend().get_texts()], acc_ax.get_legend().legend_handles))
     assert keys["95% CI (bootstrap over clips)"].get_marker() == "_"  # the key shows the bars' caps
+
+
+def test_a_model_not_partitioned_is_named_with_its_reason_under_the_partition_axes(tmp_path, monkeypatch):
+    """partition.png left a model whose partition was skipped (``{"skipped": why}``: diverged or collapsed) off the
+    axis without a word while the table said why. It still has no slot, and a line under the axes says why; a figure
+    with every model partitioned has no such line (its pixels as before)."""
+    from matplotlib.text import Text
+
+    from bgs_hf.eval.partition import plot_partition
+
+    drawn = _capture_figures(monkeypatch)
+    bgs = {"video_unique": 0.25, "shared": 0.15, "language_unique": 0.05}
+    why = "non-finite embeddings (a diverged model?)"
+    plot_partition({"bgs": bgs, "pretrained": {"skipped": why}}, tmp_path / "partition.png")
+    ax = drawn[-1].axes[0]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()] == ["BGS fine-tuned (LoRA)"]
+    texts = [t.get_text().replace("\n", " ") for t in drawn[-1].findobj(Text)]
+    assert f"pretrained video model (frozen): not run ({why})" in texts
+    plot_partition({"bgs": bgs}, tmp_path / "healthy.png")
+    assert not any("not run" in t.get_text() for t in drawn[-1].findobj(Text))
+    assert drawn[-1].axes[0].get_xlabel() == ""

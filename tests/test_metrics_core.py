@@ -1854,3 +1854,32 @@ def test_the_fit_keeps_the_sign_of_an_anti_correlated_r2():
     fit = behavioural_fit(-S, human_similarity(IDX, ODD, 4), IDX, ODD, ceiling_r2=0.5, n_boot=5)
     assert fit["rsa_spearman"] == pytest.approx(-5.5 / np.sqrt(95.0))
     assert fit["r2"] == pytest.approx(-30.25 / 95) and fit["pct_of_ceiling"] == pytest.approx(-30.25 / 95 / 0.5 * 100)
+
+
+def test_text_given_as_similarities_or_vectors_is_refused_in_one_line_naming_it():
+    """``spearman(['a', 'b', 'c'], [1, 2, 3])`` ranked the text as if numbers and gave 1.0, ``pearson(['1', '2',
+    '3'], ...)`` read the text as numbers, and a similarity matrix of text failed in numpy's float conversion ("could
+    not convert string to float") in RSA, the fit, odd-one-out accuracy and the variance partition. Each now names
+    the argument; numbers held as Python objects (a table's column) still count."""
+    from bgs_hf.eval.partition import partition_pairs, variance_partition
+
+    h = human_similarity(IDX, ODD, 4)
+    text = np.full((4, 4), "a")
+    model = "model similarity must be numbers, got 'a'"
+    calls = [
+        ("x must be numbers, got 'a'", lambda: spearman(["a", "b", "c"], [1, 2, 3])),
+        ("y must be numbers, got 'c'", lambda: spearman([1, 2, 3], ["c", "b", "a"])),
+        ("x must be numbers, got '1'", lambda: pearson(["1", "2", "3"], [1, 2, 3])),
+        ("x must be numbers, got None", lambda: pearson(np.array([1, None, 3], dtype=object), [1, 2, 3])),
+        ("y must be real numbers, got \\(1\\+1j\\)", lambda: pearson([1, 2, 3], [1 + 1j, 2, 3])),
+        ("emb must be numbers, got 'a'", lambda: cosine_similarity_matrix([["a", "b"], ["c", "d"]])),
+        (model, lambda: rsa_spearman(text, h)),
+        (model, lambda: behavioural_fit(text, h, IDX, ODD, n_boot=0)),
+        (model, lambda: ooo_acc_3way(text, IDX, ODD)),
+        (model, lambda: partition_pairs(np.eye(4), text, h, None)),
+        ("video must be numbers, got 'a'", lambda: variance_partition([1, 2, 3, 4, 5], ["a"] * 5, [1, 2, 3, 4, 6])),
+    ]
+    for message, call in calls:
+        with pytest.raises(BGSInputError, match=f"^{message}$"):
+            call()
+    assert spearman(np.array([1, 2, 3], dtype=object), [1, 2, 4]) == pytest.approx(1.0)

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.similarity import real_numbers
 
 
 def ols_r2(y: np.ndarray, x: np.ndarray) -> float:
@@ -43,9 +44,7 @@ def variance_partition(y: Any, video: Any, language: Any, *, rank: bool = False)
 
     ``rank=True`` replaces every variable by its ranks first (matching the Spearman-based R²).
     """
-    y = np.asarray(y, dtype=np.float64)
-    v = np.asarray(video, dtype=np.float64)
-    lang = np.asarray(language, dtype=np.float64)
+    y, v, lang = real_numbers(y, "y"), real_numbers(video, "video"), real_numbers(language, "language")
     # a (n, 2) y failed in numpy's matmul, a (n, 1, 1) predictor in column_stack, scalars in len()
     for name, arr, dims in (("y", y, (1,)), ("video", v, (1, 2)), ("language", lang, (1, 2))):
         if arr.ndim not in dims:
@@ -120,7 +119,9 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     """Bars side by side (one group per model): video-unique, shared, language-unique R² of the human pair vector,
     each with its ``<part>_ci`` interval over clip resamples where recorded (evaluation.md gives it; the stacked bars
     drawn before had none, and a share's interval cannot sit on a stack). A model whose parts are all undefined says
-    "not defined" where its bars would be (they vanished without a word).
+    "not defined" where its bars would be (they vanished without a word); one not partitioned (``{"skipped": why}``: a
+    diverged or collapsed model) has no slot, and a line under the axes says ``<model>: not run (<why>)`` (it was left
+    off without a word while the table said why).
 
     The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour; the
     shared part is hatched (:data:`SHARED_HATCH`), as it prints as nearly the video part's grey.
@@ -133,7 +134,8 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     bars = [("video_unique", "video only", SPARE_COLOURS[0], ""), ("shared", "shared", "#BBBBBB", SHARED_HATCH),
             ("language_unique", "language only", model_colour_of("language"), "")]  # (part, label, colour, hatch)
     tick_labels = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
-    fig, ax = subplots(figsize=(2.0 + 1.5 * len(names) + 1.8, 3.4))
+    width = 2.0 + 1.5 * len(names) + 1.8  # inches
+    fig, ax = subplots(figsize=(width, 3.4))
     x = np.arange(len(names))
     w = 0.8 / len(bars)
     with_ci = False
@@ -152,6 +154,11 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     ax.tick_params(labelsize=TEXT_PT)
     whose = "simulated observers'" if simulated else "human"
     ax.set_ylabel(f"R² of {whose} pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
+    not_run = [f"{model_name(n, labels=labels)}: not run ({v['skipped']})" for n, v in parts.items()
+               if n not in names and "skipped" in v]
+    if not_run:  # as the x label, so tight_layout keeps it clear of the tick labels; about 12 characters an inch
+        ax.set_xlabel("\n".join(textwrap.fill(line, int(12 * width)) for line in not_run), fontsize=TEXT_PT,
+                      color="0.3")
     ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
     handles, legend_labels = ax.get_legend_handles_labels()
     if with_ci:

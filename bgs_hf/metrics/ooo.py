@@ -33,12 +33,13 @@ from bgs_hf.metrics.similarity import (
     check_symmetric,
     drop_catch_trials,
     item_indices,
+    real_numbers,
     whole_numbers,
 )
 
 
 def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sims = np.asarray(sims, dtype=np.float64)
+    sims = real_numbers(sims, "sims")
     odd = whole_numbers(odd, "odd")  # a cast read odd 1.7 as position 1
     if sims.ndim != 2 or sims.shape[1] != 3 or odd.shape != (sims.shape[0],):
         raise BGSInputError(f"need sims (n, 3) and odd (n,), got {sims.shape} and {odd.shape}")
@@ -92,7 +93,7 @@ def triplet_sims(model_sim: Any, idx: np.ndarray, items: Any = None) -> np.ndarr
     ``model_sim`` is indexed by global clip index, or, when ``items`` is given and the matrix is
     len(items)×len(items), by position in ``items``.
     """
-    sim = np.asarray(model_sim, dtype=np.float64)
+    sim = real_numbers(model_sim, "model similarity")  # text failed in numpy's float conversion
     if sim.ndim != 2 or sim.shape[0] != sim.shape[1]:  # a 3×4 matrix was reported as "3×3"
         raise BGSInputError(f"model similarity must be a square matrix, got shape {sim.shape}")
     idx = np.asarray(idx, dtype=np.int64)

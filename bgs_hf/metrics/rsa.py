@@ -17,15 +17,15 @@ import numpy as np
 from scipy.stats import rankdata
 
 from bgs_hf.errors import BGSInputError
-from bgs_hf.metrics.similarity import SUBSET_HINT, HumanSimilarity, check_symmetric, pair_index
+from bgs_hf.metrics.similarity import SUBSET_HINT, HumanSimilarity, check_symmetric, pair_index, real_numbers
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson r over all values (matrices flattened, as ``spearman``'s ranks are); nan for fewer than 3 values, a
     constant vector or a value that is not finite (no correlation is defined). Values whose sums of squares would
     over- or underflow are scaled first (:func:`pearson_scale`), as scipy's pearsonr scales them."""
-    x = np.asarray(x, dtype=np.float64).ravel()  # two matrices failed on "the truth value of an array ... ambiguous"
-    y = np.asarray(y, dtype=np.float64).ravel()
+    x = real_numbers(x, "x").ravel()  # two matrices failed on "the truth value of an array ... ambiguous"
+    y = real_numbers(y, "y").ravel()
     _same_length(x, y)
     if not (np.isfinite(x).all() and np.isfinite(y).all()):  # inf minus its mean warned "invalid value", then NaN
         return float("nan")
@@ -64,8 +64,8 @@ def pearson_scale(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     this toolkit correlates, bit for bit), else each divided by its largest |value|, as :func:`pearson` does, so that
     a vectorised r (a permutation test's) agrees with it: sums that under- or overflowed read r as NaN (1e-200, 1e200)
     or lost digits (1e-160: 0.98200 for 0.98198) where scipy's pearsonr, which also scales, gives r."""
-    x = np.asarray(x, dtype=np.float64).ravel()
-    y = np.asarray(y, dtype=np.float64).ravel()
+    x = real_numbers(x, "x").ravel()
+    y = real_numbers(y, "y").ravel()
     if not np.isfinite(pearson(x, y)):  # no r to keep (a constant, a NaN, under 3 values): nothing to scale
         return x, y
     _, sxx, syy = _centred_sums(x, y)
@@ -80,8 +80,9 @@ def _same_length(x: np.ndarray, y: np.ndarray) -> None:
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman rho (Pearson on average ranks, so ties are handled as scipy does)."""
+    x, y = real_numbers(x, "x"), real_numbers(y, "y")  # text was ranked as if numbers: ['a', 'b', 'c'] gave 1.0
     _same_length(x, y)
-    if np.asarray(x).size < 3:
+    if x.size < 3:
         return float("nan")
     return pearson(rankdata(x), rankdata(y))
 
@@ -158,7 +159,7 @@ def cosine_similarity_matrix(emb: np.ndarray) -> np.ndarray:
     Equal rows give exactly equal similarities: BLAS sums different entries of one product in different orders, so
     the "ties" of a collapsed model (every row alike, 128 or 768 dims) came out an ulp apart and were scored as a
     geometry (R² ±0.002 with a CI, 3% accuracy) instead of undefined and 0. Without equal rows nothing changes."""
-    emb = np.asarray(emb, dtype=np.float64)
+    emb = real_numbers(emb, "emb")
     if emb.ndim != 2:  # one clip's vector failed in numpy's norm ("axis 1 is out of bounds")
         raise BGSInputError(f"emb must be a (clips, dims) matrix, one row per clip, got shape {emb.shape}")
     norm = np.linalg.norm(emb, axis=1, keepdims=True)
@@ -177,7 +178,7 @@ def model_pair_values(
 
     ``model_sim`` is N×N (global clip indices) or, with ``items``, len(items)×len(items).
     """
-    sim = np.asarray(model_sim, dtype=np.float64)
+    sim = real_numbers(model_sim, "model similarity")  # text failed in numpy's float conversion
     gi, gj, li, lj, p = pair_index(human, items)
     if sim.ndim != 2 or sim.shape[0] != sim.shape[1]:
         raise BGSInputError(f"model similarity must be a square matrix, got shape {sim.shape}")

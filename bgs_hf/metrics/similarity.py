@@ -159,6 +159,23 @@ def whole_numbers(values: Any, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def real_numbers(values: Any, what: str) -> np.ndarray:
+    """``values`` as float64, refused in one line naming ``what`` unless every value is a real number: text was
+    ranked as if numbers (``spearman(['a', 'b', 'c'], [1, 2, 3])`` gave 1.0), '0.5' read as 0.5, and a matrix of words
+    failed in numpy's float conversion ("could not convert string to float")."""
+    arr = np.asarray(values)
+    if arr.dtype == object:  # numbers held as Python objects (a table's column) are numbers still
+        bad = [v for v in arr.ravel().tolist() if not isinstance(v, numbers.Real)]
+        if bad:
+            raise BGSInputError(f"{what} must be numbers, got {bad[0]!r}")
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind not in "biuf":  # text, bytes, dates; complex (the cast dropped the imaginary part)
+        shown = arr.ravel()[:1].tolist()[0] if arr.size else arr.dtype
+        real = "real numbers" if arr.dtype.kind == "c" else "numbers"
+        raise BGSInputError(f"{what} must be {real}, got {shown!r}")
+    return np.asarray(arr, dtype=np.float64)
+
+
 def triplet_indices(idx: Any) -> np.ndarray:
     """Triplet indices as an int64 ``(n, 3)`` array (an empty list as ``(0, 3)``), refused in one line in any other
     shape: reshaped, three rows of first, second and third clips (the indices transposed) read as judgments no one
@@ -316,11 +333,8 @@ def triplet_weights(weights: Any, n_judgments: int) -> np.ndarray:
     arr = np.asarray(weights)
     if arr.shape != (n_judgments,):
         raise BGSInputError(f"weights must have shape ({n_judgments},), one per triplet, got {arr.shape}")
-    values = arr.tolist()
-    if arr.dtype == object and all(isinstance(v, numbers.Real) for v in values):  # a table's numbers as objects
-        arr = arr.astype(np.float64)
-    if arr.dtype.kind not in "biuf":
-        raise BGSInputError(f"weights must be numbers, got {next(v for v in values if not isinstance(v, numbers.Real))!r}")
+    if arr.dtype.kind not in "biuf":  # text, or a table's numbers as objects
+        arr = real_numbers(arr, "weights")
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
