@@ -212,6 +212,21 @@ def test_gathering_parts_of_different_sizes_drops_the_padding_and_returns_each_r
         assert got["grad"] == [[2 * w for w in row] for row in weights[rows]]
 
 
+@pytest.mark.parametrize("rows, counts", [(2, [3, 1]), (3, [3]), (3, [3, 1, 1])])
+def test_a_part_whose_rows_are_not_the_counts_of_its_rank_is_refused_before_any_collective(monkeypatch, rows,
+                                                                                             counts) -> None:
+    """Mutation audit of ``gather_rows``: rank 0 of 2 holding other rows than the step plan's counts give it, or
+    counts for another number of processes, is refused before the all_gather (which would pad to a wrong width and
+    hand every rank other rows, or wait for a rank that never comes); nothing distributed runs here."""
+    import torch
+
+    from bgs_hf.training import distributed
+
+    monkeypatch.setattr(distributed, "world", lambda: (2, 0))
+    with pytest.raises(RuntimeError, match=rf"^rank 0: part has {rows} rows, counts say \[{', '.join(map(str, counts))}\]$"):
+        distributed.gather_rows(torch.zeros(rows, 2), counts)
+
+
 def _main_process_computes(rank: int, init: str, out: str) -> None:
     """``on_main_process``: rank 0's value on both ranks (rank 1 never computes), and rank 0's error raised on both."""
     import torch.distributed as dist

@@ -225,6 +225,68 @@ def test_resuming_from_a_folder_that_does_not_exist_is_one_line(tmp_path) -> Non
         resolve_resume(str(tmp_path / "checkpoint-4"), tmp_path)
 
 
+def test_resuming_from_a_file_or_a_folder_that_is_no_checkpoint_says_what_it_is(tmp_path) -> None:
+    """``--resume_from_checkpoint`` naming a file said ``no such checkpoint folder``, and naming the run's own folder
+    (no ``checkpoint-N``, no marker, no ``trainer_state.json``) said the job was stopped while saving it: neither was
+    true. A ``checkpoint-N`` folder without its Trainer state is still one cut short (an older bgs-hf's, without
+    the marker), and a marked folder of any name too."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training.resume import INCOMPLETE_MARKER, resolve_resume
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(BGSInputError) as err:
+        resolve_resume(str(tmp_path / "notes.txt"), tmp_path)
+    assert str(err.value) == "notes.txt: --resume_from_checkpoint: a file, not a checkpoint folder"
+    run = tmp_path / "run"
+    (run / "checkpoint-2").mkdir(parents=True)
+    (run / "checkpoint-2" / "trainer_state.json").write_text('{"global_step": 2}')
+    with pytest.raises(BGSInputError) as err:
+        resolve_resume(str(run), tmp_path)
+    assert str(err.value) == ("run: --resume_from_checkpoint: not a checkpoint folder (it holds no trainer_state.json); "
+                              "pass one of a run's checkpoint-N folders, or last for the newest in --output_dir")
+    (run / INCOMPLETE_MARKER).touch()  # a folder of another name the Trainer was writing when the job stopped
+    with pytest.raises(BGSInputError, match=r"^run: checkpoint was not completely written"):
+        resolve_resume(str(run), tmp_path)
+    assert resolve_resume(str(run / "checkpoint-2"), tmp_path) == str(run / "checkpoint-2")
+
+
+@pytest.mark.parametrize("state, said", [
+    (b'{"global_step": 2, "log_hi', "is not a JSON object (cut short or edited)"),
+    (b"", "is not a JSON object (cut short or edited)"),
+    (b'["global_step", 2]', "is not a JSON object (cut short or edited)"),
+    (b"\xff\xfe{}", "is not a JSON object (cut short or edited)"),
+    (b'{"global_step": "two"}', "has global_step 'two', not a whole number >= 0 (edited or damaged)"),
+    (b'{"global_step": -1}', "has global_step -1, not a whole number >= 0 (edited or damaged)"),
+    (b'{"global_step": 2.5}', "has global_step 2.5, not a whole number >= 0 (edited or damaged)"),
+])
+def test_a_checkpoint_whose_trainer_state_is_damaged_is_refused_in_one_line_before_anything_loads(
+        tmp_path, monkeypatch, state, said) -> None:
+    """``train_bgs`` reads the checkpoint's step from its ``trainer_state.json`` first: one cut short, edited into
+    no object or holding a step that is no whole number was a ``JSONDecodeError``, ``AttributeError`` or
+    ``ValueError`` traceback. Now one line names the checkpoint, the file and what to do, before the data loads."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.training import DataArguments, TrainConfig, api, train_bgs
+    from bgs_hf.training.resume import checkpoint_step
+
+    def loaded(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the data loaded before the checkpoint was checked")
+
+    monkeypatch.setattr(api, "training_data", loaded)
+    folder = tmp_path / "run" / "checkpoint-2"
+    folder.mkdir(parents=True)
+    (folder / "trainer_state.json").write_bytes(state)
+    cfg = TrainConfig(data=DataArguments(data="tiny"), training={"output_dir": str(tmp_path / "run"),
+                                                                 "use_cpu": True, "resume_from_checkpoint": "last"})
+    with pytest.raises(BGSInputError) as err:
+        train_bgs(cfg)
+    assert str(err.value) == (f"checkpoint-2: its trainer_state.json {said}: resume from another checkpoint, or start "
+                              "a new run")
+    (folder / "trainer_state.json").write_text('{"global_step": 2.0}')  # read as written: a whole number
+    assert checkpoint_step(folder) == 2
+    (folder / "trainer_state.json").write_text("{}")  # no step recorded: the Trainer's own default, 0
+    assert checkpoint_step(folder) == 0
+
+
 def test_a_resumed_checkpoint_brings_back_its_counters_and_names_another_recipe(tmp_path, caplog) -> None:
     """A checkpoint records the counters it reached (30 clip passes, 18 with gradient, 4 judgments, 7 pairs): resuming
     from it starts the counters there, not at 0, and a checkpoint of another recipe is named in a warning."""
@@ -460,6 +522,13 @@ _PAPER_V1 = {"name": "paper-v1", "sampler": "paper-v1", "triplets_per_step": 4}
      (5, {**_PAPER_V1, "name": "paper-v1-8", "triplets_per_step": 8}, 1, 2, 42, 5),
      "its run took 9 steps an epoch (paper-v1, 4 judgments a step, 1 process), this one takes 5 (paper-v1-8, 8 "
      "judgments a step, 1 process)", "resume with --recipe paper-v1"),
+    # mutation audit: paper-v1 begun on 4 processes and resumed on 1 from step 6: the run's processes are the last
+    # part's, the one its steps an epoch were recorded on (its first part's 4 were named, and no number advised)
+    ({"steps_per_epoch": 9, "recipe": _PAPER_V1, "world_sizes": [{"from_step": 0, "world_size": 4},
+                                                                 {"from_step": 6, "world_size": 1}]},
+     (8, _PAPER_V1, 4, 2, 42, 5),
+     "its run took 9 steps an epoch (paper-v1, 4 judgments a step, 1 process), this one takes 8 (paper-v1, 4 "
+     "judgments a step, 4 processes)", "resume on 1 process"),
 ])
 def test_a_resume_schedule_refusal_names_each_difference_and_only_the_flags_that_undo_it(tmp_path, state, now, why,
                                                                                          fix) -> None:

@@ -311,6 +311,28 @@ def test_a_step_of_an_accumulated_batch_is_scaled_down_whatever_the_trainer_coun
     torch.testing.assert_close(step, whole.detach() / 2)
 
 
+def test_a_step_of_one_clip_per_process_gives_each_rank_its_clip_and_one_clip_fewer_is_refused():
+    """Mutation audit of ``BGSCollator.collate_plan``: a step with exactly as many gradient clips as processes is
+    the smallest that can be sharded (each rank embeds one), so it is collated, each rank its own clip in rank order;
+    one clip fewer leaves a rank without a row and is one line."""
+    from bgs_hf.training.sampler import StepPlan
+
+    pix = torch.arange(5 * 2 * 3 * 2 * 2, dtype=torch.float32).reshape(5, 2, 3, 2, 2)
+    empty = np.zeros((0, 3), dtype=np.int64)
+
+    def plan(clips: list[int]) -> StepPlan:
+        return StepPlan(clips=np.array(clips), triplets=empty, odd=np.zeros(0, dtype=np.int64),
+                        pairs=np.zeros((0, 2), dtype=np.int64), human_dist=np.zeros(0, dtype=np.float32))
+
+    three = BGSCollator(None, TensorClipStore(pix), 3)
+    for rank, clip in enumerate([4, 0, 2]):
+        batch = three.collate_plan(plan([4, 0, 2]), rank)
+        assert torch.equal(batch["pixel_values"], pix[[clip]])
+        assert batch["grad_counts"].tolist() == [1, 1, 1]
+    with pytest.raises(BGSInputError, match="^a step has 2 gradient clips for 3 processes; use more clips per step"):
+        three.collate_plan(plan([4, 0]), 2)
+
+
 def test_hflip_mirrors_a_seeded_half_of_the_rows_the_same_way_for_any_process_count():
     from bgs_hf.training.sampler import StepPlan
 
@@ -800,6 +822,35 @@ def test_the_refusal_of_clip_sets_too_small_to_train_names_a_size_that_fits() ->
     with pytest.raises(BGSInputError, match=r"clip sets of 2 clips .* use --clips_per_step 4 or more \(0 = every"):
         ClipSetSampler((idx, odd), human, clips_per_step=3)
     assert ClipSetSampler((idx, odd), human, clips_per_step=4).set_sizes().tolist() == [4]
+
+
+def test_embedding_in_chunks_runs_one_forward_where_the_rows_fit_in_a_chunk_or_no_gradient_is_taken():
+    """Mutation audit of ``embed_in_chunks``: chunks (recomputed in backward) only where a gradient is taken and the
+    rows exceed the chunk; rows that fit in one chunk, or no gradient, are one plain forward, not recomputed in
+    backward (a chunk there would only cost time). The chunked embedding and its gradient equal the plain ones."""
+    from bgs_hf.training.memory import embed_in_chunks
+
+    calls: list[int] = []
+    layer = torch.nn.Linear(4, 3)
+
+    def model(x: torch.Tensor) -> torch.Tensor:
+        calls.append(len(x))
+        return layer(x)
+
+    x = torch.randn(5, 4)
+    plain = layer(x)
+    (want_grad,) = torch.autograd.grad(plain.square().sum(), layer.weight)
+    # (grad, chunk, the rows of each model call, forward then any recomputation in backward)
+    for grad, chunk, want in ((True, 5, [5]), (True, 6, [5]), (False, 2, [5]), (True, 0, [5]),
+                              (True, 2, [2, 2, 1, 1, 2, 2])):
+        calls.clear()
+        with torch.set_grad_enabled(grad):
+            out = embed_in_chunks(model, x, chunk)
+        torch.testing.assert_close(out, plain)
+        if grad:
+            (got_grad,) = torch.autograd.grad(out.square().sum(), layer.weight)
+            torch.testing.assert_close(got_grad, want_grad)
+        assert sorted(calls) == sorted(want), (grad, chunk, calls)
 
 
 def test_the_memory_probe_chunks_only_when_a_steps_clips_do_not_fit_and_never_below_one_clip():
@@ -1995,6 +2046,18 @@ def test_each_process_mirrors_its_own_rows_and_rsa_clips_and_judgments_are_disti
 # --- mutation audit of trainer/sampler/api, second pass: what a single-process run with the default recipe never showed ---
 
 
+def test_the_train_begin_action_runs_once_however_often_train_begins() -> None:
+    """Mutation audit of ``TrainBeginCallback``: its action (removing the run a new one replaces) runs at the first
+    train begin only; a retried inner loop begins again, and running it then removed the run's own new files."""
+    from bgs_hf.training.callbacks import TrainBeginCallback
+
+    ran: list[int] = []
+    callback = TrainBeginCallback(lambda: ran.append(1))
+    for _ in range(3):
+        callback.on_train_begin(None, None, None)
+    assert ran == [1] and callback.action is None
+
+
 def test_the_epoch_callback_sets_the_step_datasets_epoch_at_each_epochs_start(tmp_path: Path, tiny: Any) -> None:
     """Mutation audit: the callback not registered, registered on epoch end, or one epoch ahead all passed the runs:
     accelerate's loader also forwards its epoch to the dataset, so only the callback itself shows it (it is what keeps
@@ -2157,6 +2220,27 @@ def test_the_cost_counters_log_a_term_no_step_had_as_nan_without_numpys_warning(
     again: dict[str, Any] = {}
     counters.add_to(again)
     assert again == {}
+
+def test_the_cost_counters_sum_each_steps_counts_and_a_resume_carries_on_only_the_counts_this_run_keeps() -> None:
+    """Mutation audit of ``CostCounters.record`` and ``carry_on``: the totals are the sum of every step's counts (a
+    total of the last step alone passed), continued from a checkpoint's, of which a key this run does not count is
+    left out (it was added to the totals, and so to every training log and metrics.json)."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.counters import CostCounters
+    from bgs_hf.training.data import STAT_KEYS
+
+    counters = CostCounters()
+    counters.carry_on({"clip_passes": 30, "judgments": 4, "frames_decoded": 99})
+    assert counters.totals == {"clip_passes": 30, "clip_passes_grad": 0, "judgments": 4, "rsa_pairs_grad": 0}
+    out = SimpleNamespace(local=1.0, global_=0.5, alpha=0.7, beta=0.3)
+    counters.record(out, [6, 6, 2, 15])
+    counters.record(out, [3, 3, 1, 3])
+    assert counters.totals == dict(zip(STAT_KEYS, [39, 9, 7, 18]))
+    logs: dict[str, Any] = {}
+    counters.add_to(logs)
+    assert logs["step_judgments"] == 1.5 and logs["judgments"] == 7 and "frames_decoded" not in logs
+
 
 def test_paper_v1_rsa_steps_are_evenly_spaced_counted_and_drawn_anew_each_epoch_and_step(tiny: Any) -> None:
     """Mutation audit: RSA steps spaced by whole steps (10 steps, 4 RSA steps: 0, 2, 4, 6, not 0, 2, 5, 7), a step's

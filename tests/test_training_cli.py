@@ -1086,6 +1086,9 @@ def test_val_split_paper_trains_on_the_papers_recipe_and_the_run_says_so(socials
     (["--num_train_epochs", "0", "--max_steps", "-1"], "--num_train_epochs 0 with --max_steps -1 trains no step"),
     (["--num-train-epochs", "0"], "--num-train-epochs 0 with --max_steps -1 trains no step"),
     (["--num_train_epochs", "-2", "--max_steps", "0"], "--num_train_epochs -2 with --max_steps 0 trains no step"),
+    # taken by the Trainer as its step count (it counts in epochs only below 0): 1 step trained, exit 0, as the run
+    (["--max_steps", "0"], "--max_steps 0 is a step count, not 'count in epochs' (the Trainer would train 1 step and "
+                           "stop): give --max_steps > 0, or -1 (the default) for --num_train_epochs 50 to set them"),
     (["--num_train_epochs", "nan"], "--num_train_epochs must be a finite number"),  # was a ValueError traceback
     # these named the setting, not the flag (`head dropout must be ...`, `unknown recipe 'nope'`)
     (["--head_dropout", "1.5"], "--head_dropout: head dropout must be in [0, 1), got 1.5"),

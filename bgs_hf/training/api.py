@@ -349,15 +349,21 @@ def _compile_options(args: Any) -> dict[str, bool]:
 
 
 def _check_step_count(args: Any) -> None:
-    """A run counted in epochs (``--max_steps`` <= 0) must train some step: a NaN or infinite epoch count failed in
+    """A run counted in epochs (``--max_steps`` -1) must train some step: a NaN or infinite epoch count failed in
     ``math.ceil`` once the data and model had loaded, and 0 trained no step, exited 0 and saved the untrained
-    initialisation as the run."""
-    if _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)") > 0:
+    initialisation as the run. ``--max_steps 0`` is refused too: the Trainer counts in epochs only below 0, and took
+    0 as its step count, trained 1 step and exited 0 with that as the run."""
+    steps = _whole(args.max_steps, "--max_steps", -1, " (-1: --num_train_epochs sets them)")
+    if steps > 0:
         return
     epochs = finite_number(args.num_train_epochs, "--num_train_epochs", note=" (or set --max_steps > 0)")  # 10**400 too
     if epochs <= 0:
         raise BGSInputError(f"--num_train_epochs {epochs:g} with --max_steps {args.max_steps} trains no step: "
                             "give --num_train_epochs > 0 or --max_steps > 0")
+    if steps == 0:
+        raise BGSInputError(f"--max_steps 0 is a step count, not 'count in epochs' (the Trainer would train 1 step and "
+                            f"stop): give --max_steps > 0, or -1 (the default) for --num_train_epochs {epochs:g} to "
+                            "set them")
 
 
 def _check_bgs_settings(bgs: BGSArguments) -> None:

@@ -58,7 +58,13 @@ def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
         return str(done[-1])
     folder = Path(value)
     if not folder.is_dir():
-        raise BGSInputError("--resume_from_checkpoint: no such checkpoint folder", path=folder)
+        what = "a file, not a checkpoint folder" if folder.exists() else "no such checkpoint folder"
+        raise BGSInputError(f"--resume_from_checkpoint: {what}", path=folder)
+    if not checkpoint_complete(folder) and not _CHECKPOINT.match(folder.name) \
+            and not (folder / INCOMPLETE_MARKER).exists():  # a run's own folder, say: nothing was cut short
+        raise BGSInputError("--resume_from_checkpoint: not a checkpoint folder (it holds no trainer_state.json); "
+                            "pass one of a run's checkpoint-N folders, or last for the newest in --output_dir",
+                            path=folder)
     if not checkpoint_complete(folder):
         raise BGSInputError("checkpoint was not completely written (the job was stopped while saving it); "
                             "resume from an earlier one or pass --resume_from_checkpoint last", path=folder)
@@ -66,9 +72,22 @@ def resolve_resume(value: str | bool | None, run_dir: str | Path) -> str | None:
 
 
 def checkpoint_step(folder: str | Path) -> int:
-    """The optimizer step a complete checkpoint was saved at (its ``trainer_state.json``)."""
-    state = json.loads(Path(folder, "trainer_state.json").read_text(encoding="utf-8"))
-    return int(state.get("global_step", 0))
+    """The optimizer step a complete checkpoint was saved at (its ``trainer_state.json``). A record that is no JSON
+    object (cut short, edited), or whose ``global_step`` is no whole number >= 0, is refused in one line, as
+    :func:`read_bgs_state` refuses its own record (was a ``JSONDecodeError``, ``AttributeError`` or ``ValueError``
+    traceback)."""
+    try:
+        state = json.loads(Path(folder, "trainer_state.json").read_text(encoding="utf-8"))
+    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8
+        state = None
+    if not isinstance(state, dict):
+        raise BGSInputError("its trainer_state.json is not a JSON object (cut short or edited): resume from another "
+                            "checkpoint, or start a new run", path=folder)
+    step = state.get("global_step", 0)
+    if not _at_least(step, 0):
+        raise BGSInputError(f"its trainer_state.json has global_step {step!r}, not a whole number >= 0 (edited or "
+                            "damaged): resume from another checkpoint, or start a new run", path=folder)
+    return int(step)
 
 
 def check_resume_step(folder: str | Path, step: int, max_steps: int) -> None:
