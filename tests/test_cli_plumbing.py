@@ -745,6 +745,41 @@ def test_evaluate_reads_spaced_analyses_a_control_path_holding_an_equals_sign_an
     assert checked == ["org/lm"] and seen["analyses"] == ("probes", "attention")
 
 
+def test_evaluate_names_the_language_flags_as_unused_without_the_fit_or_the_partition(monkeypatch, caplog):
+    """``--language-model`` and ``--caption`` were ignored without a word when ``--analyses`` had neither fit nor
+    partition (the only analyses that embed the captions), while ``--n-perm`` and ``--abstract`` are refused without
+    their analyses. They are still accepted (a script passes them to every run), with one warning line naming them;
+    with the fit or the partition, or left out, there is none, and the suite still gets the first caption by
+    default."""
+    import bgs_hf.baselines.language as language
+    import bgs_hf.eval.suite as suite
+
+    seen = {}
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(language, "check_sentence_model", lambda name: None)
+    monkeypatch.setattr(suite, "run_suite", lambda data, pretrained, finetuned, **kw: seen.update(kw) or {
+        "data": "toy", "split": "test", "n_clips": 3, "n_pairs": 5, "n_judgments": 4, "noise_ceiling_r2": 0.5,
+        "timings_s": {"total": 1.0}})
+    base = ["evaluate", "--data", "D", "--model", "tiny-random-videomae"]
+
+    def warned(*flags: str) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bgs_hf"):
+            assert main([*base, *flags]) == 0
+        return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+    assert warned("--language-model", "org/lm", "--analyses", "probes,attention") == [
+        "--language-model is unused: --analyses probes,attention has neither fit nor partition"]
+    assert warned("--caption", "mean", "--analyses", "motion") == [
+        "--caption is unused: --analyses motion has neither fit nor partition"]
+    assert warned("--language-model", "org/lm", "--caption", "first", "--analyses", "probes") == [
+        "--language-model and --caption are unused: --analyses probes has neither fit nor partition"]
+    assert warned("--analyses", "probes") == []
+    assert seen["language_config"].caption == "first"
+    assert warned("--language-model", "org/lm", "--caption", "mean", "--analyses", "partition") == []
+    assert (seen["language_config"].model, seen["language_config"].caption) == ("org/lm", "mean")
+
+
 def test_baselines_hand_every_flag_to_the_baseline_and_print_each_number_under_its_name(tmp_path, monkeypatch,
                                                                                        capsys):
     """Mutants that passed: --grid, --frames, --n-boot or --seed not handed on (language or pixels), the data

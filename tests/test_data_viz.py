@@ -937,3 +937,29 @@ def test_a_model_not_partitioned_is_named_with_its_reason_under_the_partition_ax
     plot_partition({"bgs": bgs}, tmp_path / "healthy.png")
     assert not any("not run" in t.get_text() for t in drawn[-1].findobj(Text))
     assert drawn[-1].axes[0].get_xlabel() == ""
+
+
+def test_a_partition_figure_with_no_model_partitioned_says_so_with_each_reason_and_warns_nothing(tmp_path,
+                                                                                                 monkeypatch):
+    """With every model skipped, partition.png drew empty axes (``set_xlim(-0.5, -0.5)``: matplotlib's UserWarning
+    "identical low and high xlims") with a legend of three parts in matplotlib's default blue, not the palette's, for
+    bars that were not there. It now says no model was partitioned, with each model's reason, and has no axes, no
+    legend and no warning."""
+    import warnings
+
+    from matplotlib.text import Text
+
+    from bgs_hf.eval.partition import plot_partition
+
+    drawn = _capture_figures(monkeypatch)
+    parts = {"bgs": {"skipped": "collapsed embeddings"}, "pretrained": {"skipped": "non-finite embeddings"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_partition(parts, tmp_path / "partition.png")
+    (ax,) = drawn[-1].axes
+    assert ax.get_legend() is None and not ax.patches and not ax.axison
+    (said,) = [t.get_text() for t in ax.texts]
+    assert said.replace("\n", " ") == ("no model was partitioned BGS fine-tuned (LoRA): not run (collapsed "
+                                         "embeddings) pretrained video model (frozen): not run (non-finite embeddings)")
+    assert ax.get_title() == "Variance partitioning" and (tmp_path / "partition.png").is_file()
+    assert not any("not run" in t.get_text() for t in drawn[-1].findobj(Text) if t not in ax.texts)  # said once

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 from bgs_hf._format import fmt, fmt_pct, fmt_why
@@ -19,6 +20,8 @@ from bgs_hf.eval import ANALYSES, check_analyses
 
 DEFAULT_ANALYSES = ",".join(ANALYSES)  # every analysis, in the suite's order
 N_PERM = 1000  # --n-perm when not given
+
+logger = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="sentence-transformers model of the language row (default: the bundled all-MiniLM-L6-v2; "
                         "'mpnet' is the paper's paraphrase-multilingual-mpnet-base-v2, which needs the Hub or a "
                         "cached copy); one named here that cannot load stops the run, before any model loads")
-    p.add_argument("--caption", choices=("first", "mean"), default="first",
+    # default None, not "first": a --caption the user gave without the fit or the partition is named as unused (run)
+    p.add_argument("--caption", choices=("first", "mean"), default=None,
                    help="captions of the language row: the first (the paper) or the mean of all (first)")
     # the probes' scipy and scikit-learn draws take seeds below 2**32: a larger one failed after the embeddings
     p.add_argument("--seed", type=int_between(0, 2**32 - 1), default=None,
@@ -112,7 +116,8 @@ def _check_flags_alone(args: argparse.Namespace) -> tuple[str, ...]:
 
 def _check_analysis_flags(args: argparse.Namespace, analyses: tuple[str, ...]) -> None:
     """Refuse a flag only an analysis not asked for reads (it was ignored without a word), and read the abstract set's
-    labels.csv whole (a missing column was refused after the embedding)."""
+    labels.csv whole (a missing column was refused after the embedding). The language row's flags are only named as
+    unused: a script passes them to every run, whichever analyses it asks for."""
     from bgs_hf.errors import BGSInputError
     from bgs_hf.eval.probes import read_abstract_set
 
@@ -123,6 +128,11 @@ def _check_analysis_flags(args: argparse.Namespace, analyses: tuple[str, ...]) -
                             "--abstract")
     if args.abstract is not None:
         read_abstract_set(args.abstract)
+    unused = [flag for flag, value in (("--language-model", args.language_model), ("--caption", args.caption))
+              if value is not None]
+    if unused and not {"fit", "partition"} & set(analyses):  # the only analyses that embed the captions
+        logger.warning("%s %s unused: --analyses %s has neither fit nor partition", " and ".join(unused),
+                       "is" if len(unused) == 1 else "are", ",".join(analyses))
 
 
 def _controls(given: list[str]) -> dict[str, str]:
@@ -216,7 +226,8 @@ def run(args: argparse.Namespace) -> int:
     pretrained, finetuned = _models_to_score(args, is_run)
     data = load(args.data, seed=args.seed)  # run_suite puts a run's recorded splits on it
     check_split(data, args.split)  # before any model loads
-    language = LanguageBaselineConfig(model=args.language_model, caption=args.caption)
+    language = LanguageBaselineConfig(model=args.language_model,
+                                      caption=args.caption or LanguageBaselineConfig.caption)
     out = args.report if args.report is not None else Path(tempfile.mkdtemp(prefix="bgs-eval-"))
     try:
         res = run_suite(data, pretrained, finetuned, out_dir=out, abstract_dir=args.abstract, analyses=analyses,

@@ -121,7 +121,8 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     drawn before had none, and a share's interval cannot sit on a stack). A model whose parts are all undefined says
     "not defined" where its bars would be (they vanished without a word); one not partitioned (``{"skipped": why}``: a
     diverged or collapsed model) has no slot, and a line under the axes says ``<model>: not run (<why>)`` (it was left
-    off without a word while the table said why).
+    off without a word while the table said why). With no model partitioned the figure says so, with each reason, and
+    has no axes (they drew an empty range with a legend in matplotlib's default blue).
 
     The parts take the models' palette (``bgs_hf.viz.models``): the language part the language model's colour; the
     shared part is hatched (:data:`SHARED_HATCH`), as it prints as nearly the video part's grey.
@@ -135,7 +136,16 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
             ("language_unique", "language only", model_colour_of("language"), "")]  # (part, label, colour, hatch)
     tick_labels = ["\n".join(textwrap.wrap(model_name(n, labels=labels), 18)) for n in names]
     width = 2.0 + 1.5 * len(names) + 1.8  # inches
+    not_run = [f"{model_name(n, labels=labels)}: not run ({v['skipped']})" for n, v in parts.items()
+               if n not in names and "skipped" in v]
     fig, ax = subplots(figsize=(width, 3.4))
+    ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
+    if not names:  # bars of no model: a legend in matplotlib's default blue over an empty x range (a UserWarning)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "\n".join(["no model was partitioned", *(textwrap.fill(line, int(12 * width))
+                                                                   for line in not_run)]),
+                ha="center", va="center", transform=ax.transAxes, fontsize=TEXT_PT, color="0.3")
+        return _saved(fig, path)
     x = np.arange(len(names))
     w = 0.8 / len(bars)
     with_ci = False
@@ -154,18 +164,20 @@ def plot_partition(parts: dict[str, dict[str, Any]], path: str | Path, *, title:
     ax.tick_params(labelsize=TEXT_PT)
     whose = "simulated observers'" if simulated else "human"
     ax.set_ylabel(f"R² of {whose} pair similarity\n(OLS, scored pairs)", fontsize=LABEL_PT)
-    not_run = [f"{model_name(n, labels=labels)}: not run ({v['skipped']})" for n, v in parts.items()
-               if n not in names and "skipped" in v]
     if not_run:  # as the x label, so tight_layout keeps it clear of the tick labels; about 12 characters an inch
         ax.set_xlabel("\n".join(textwrap.fill(line, int(12 * width)) for line in not_run), fontsize=TEXT_PT,
                       color="0.3")
-    ax.set_title(title or "Variance partitioning", fontsize=TITLE_PT)
     handles, legend_labels = ax.get_legend_handles_labels()
     if with_ci:
         handles.append(ci_legend_handle())
         legend_labels.append("95% interval (bootstrap\nover clips)")
     ax.legend(handles, legend_labels, fontsize=TEXT_PT, frameon=False, loc="upper left",
               bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return _saved(fig, path)
+
+
+def _saved(fig: Any, path: str | Path) -> Path:
+    """``fig`` laid out and written to ``path``."""
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
