@@ -1542,6 +1542,13 @@ def test_report_rows_name_a_comparison_run_or_a_plain_backbone_for_what_it_is(ti
     md = (out / "evaluation.md").read_text()
     assert "| pretrained video model (frozen) |" in md and "| BGS fine-tuned (LoRA) |" in md
     assert "label" not in json.dumps(json.loads((out / "evaluation.json").read_text())["models"])
+    # `push --baseline`: the other run's figures are refused as run-a's pretrained row, its own base's are shown
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.hub.run_info import RunInfo
+
+    with pytest.raises(BGSInputError, match="its pretrained row is the fine-tuned run 'seed-7-run' "):
+        RunInfo.from_run_dir(tmp_path / "run-a", baseline=tmp_path / "other-run" / "evaluation.json")
+    assert RunInfo.from_run_dir(tmp_path / "run-a", baseline=out / "evaluation.json").baseline["r2"] is not None
 
 
 def test_the_fine_tuned_row_is_called_bgs_only_for_a_run_that_recorded_the_bgs_loss_with_lora(tiny_sets, tmp_path):

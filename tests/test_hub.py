@@ -3241,6 +3241,32 @@ def test_a_baseline_evaluation_json_of_another_backbone_is_refused(tmp_path: Pat
     assert RunInfo.from_run_dir(run, baseline=tmp_path / "same.json").baseline == {"r2": 0.03}
 
 
+def test_a_baseline_evaluation_json_whose_pretrained_row_is_a_fine_tuned_run_is_refused(tmp_path: Path) -> None:
+    """`bgs-hf evaluate --pretrained RUN_FOLDER` scores a fine-tuned run as its `pretrained` row, on the run's own
+    backbone: that evaluation.json passed every check, and the card compared this run with another fine-tuned model
+    labelled "pretrained". A backbone's evaluation.json (labelled, or the standard unlabelled row) stays accepted."""
+    from bgs_hf.hub.run_info import RunInfo
+
+    run = _records(tmp_path / "run", bgs_config_json={"backbone": {"name": "tiny-random-videomae"}},
+                   metrics_json={"test": {"r2": 0.1}})
+    evaluation = {"split": "test", "models": {"pretrained": {"backbone": "tiny-random-videomae", "embedding_dim": 8,
+                                                             "label": "seed-7-run/checkpoint-5 (run folder)"},
+                                              "bgs": {"backbone": "tiny-random-videomae"}},
+                  "fit": {"pretrained": {"r2": 0.09}, "bgs": {"r2": 0.1}}}
+    (tmp_path / "run.json").write_text(json.dumps(evaluation))
+    with pytest.raises(BGSInputError, match=r"^run\.json: its pretrained row is the fine-tuned run "
+                                            r"'seed-7-run/checkpoint-5' \(bgs-hf evaluate --pretrained RUN_FOLDER\), "
+                                            r"not a pretrained model: pass an evaluation\.json of the pretrained "
+                                            r"backbone$"):
+        RunInfo.from_run_dir(run, baseline=tmp_path / "run.json")
+    (run / "baseline.json").write_text(json.dumps(evaluation))  # the run's own file: left off the card, not shown
+    assert RunInfo.from_run_dir(run).baseline is None
+    for label in ("tiny-random-videomae (frozen)", None):
+        evaluation["models"]["pretrained"]["label"] = label
+        (tmp_path / "backbone.json").write_text(json.dumps(evaluation))
+        assert RunInfo.from_run_dir(run, baseline=tmp_path / "backbone.json").baseline == {"r2": 0.09}
+
+
 def test_a_flat_metrics_json_says_why_its_split_has_no_ceiling(tmp_path: Path) -> None:
     """A flat metrics.json (behavioural_fit's own layout, read for the fit and the ceiling at its top) records
     `ceiling_why` at its top too: only a split's was read, so the card showed an n/a ceiling with no reason."""

@@ -90,6 +90,7 @@ def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, 
     standard case: a BGS LoRA run folder beside its own frozen base): another run folder given as the comparison, a
     fine-tuned run that is no BGS LoRA run, or a backbone name scored frozen. Model objects are taken for what their
     key says. The JSON keys stay."""
+    from bgs_hf.hub.run_info import RUN_FOLDER_LABEL
     from bgs_hf.viz.models import model_name
 
     labels: dict[str, str] = {}
@@ -98,7 +99,7 @@ def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, 
             continue
         if _is_run_folder(given):
             if key == "pretrained":  # a fine-tuned run in the comparison's row
-                labels[key] = f"{_short(given)} (run folder)"
+                labels[key] = f"{_short(given)} {RUN_FOLDER_LABEL}"  # push refuses it as a baseline
             elif (name := _finetuned_name(given, models[key])) != model_name("bgs"):
                 labels[key] = name
             continue

@@ -53,6 +53,9 @@ FIT_KEYS: tuple[str, ...] = (
 )
 #: The keys under which a ``metrics.json`` records the pretrained model's fit beside the run's: none is a split.
 BASELINE_KEYS: tuple[str, ...] = ("baseline", "pretrained", "pretrained_baseline")
+#: How ``bgs-hf evaluate`` ends the label of its ``pretrained`` row (``models.pretrained.label`` in evaluation.json)
+#: when ``--pretrained`` named a run folder: a fine-tuned model, whose figures are no pretrained baseline.
+RUN_FOLDER_LABEL = "(run folder)"
 
 
 def bgs_trained(loss: Any) -> bool:
@@ -172,6 +175,15 @@ def _evaluated_backbone(evaluation: dict[str, Any]) -> Any:
     models = evaluation.get("models")
     row = models.get("pretrained") if isinstance(models, dict) else None
     return row.get("backbone") if isinstance(row, dict) else None
+
+
+def _evaluated_run(evaluation: dict[str, Any]) -> str | None:
+    """The label of the fine-tuned run ``bgs-hf evaluate --pretrained RUN_FOLDER`` scored as its ``pretrained`` row
+    (its backbone is the run's base, so comparing backbones cannot tell it from the frozen base); None otherwise."""
+    models = evaluation.get("models")
+    row = models.get("pretrained") if isinstance(models, dict) else None
+    label = row.get("label") if isinstance(row, dict) else None
+    return label if isinstance(label, str) and label.endswith(RUN_FOLDER_LABEL) else None
 
 
 @dataclass
@@ -309,6 +321,10 @@ class RunInfo:
         if isinstance(split, str) and split != self.split:
             raise BGSInputError(f"the baseline was scored on split {split!r}, the card reports {self.split!r}",
                                 path=path)
+        if (run := _evaluated_run(source)) is not None:
+            raise BGSInputError(f"its pretrained row is the fine-tuned run {run.removesuffix(RUN_FOLDER_LABEL).strip()!r} "
+                                "(bgs-hf evaluate --pretrained RUN_FOLDER), not a pretrained model: pass an "
+                                "evaluation.json of the pretrained backbone", path=path)
         backbone = self.bgs_config.get("backbone")
         our_backbone = backbone.get("name") if isinstance(backbone, dict) else backbone
         their_backbone = source.get("backbone", _evaluated_backbone(source))
