@@ -169,20 +169,18 @@ def _pick_ceiling(metrics: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _evaluated_backbone(evaluation: dict[str, Any]) -> Any:
-    """The backbone ``bgs-hf evaluate`` scored as its ``pretrained`` row (``evaluation.json``'s ``models``, where
-    ``--pretrained`` may have named any model); None where the file records none."""
+def _evaluated_pretrained(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """The record of the model ``bgs-hf evaluate`` scored as its ``pretrained`` row (``evaluation.json``'s ``models``,
+    where ``--pretrained`` may have named any model); empty where the file records none."""
     models = evaluation.get("models")
     row = models.get("pretrained") if isinstance(models, dict) else None
-    return row.get("backbone") if isinstance(row, dict) else None
+    return row if isinstance(row, dict) else {}
 
 
 def _evaluated_run(evaluation: dict[str, Any]) -> str | None:
     """The label of the fine-tuned run ``bgs-hf evaluate --pretrained RUN_FOLDER`` scored as its ``pretrained`` row
     (its backbone is the run's base, so comparing backbones cannot tell it from the frozen base); None otherwise."""
-    models = evaluation.get("models")
-    row = models.get("pretrained") if isinstance(models, dict) else None
-    label = row.get("label") if isinstance(row, dict) else None
+    label = _evaluated_pretrained(evaluation).get("label")
     return label if isinstance(label, str) and label.endswith(RUN_FOLDER_LABEL) else None
 
 
@@ -327,7 +325,7 @@ class RunInfo:
                                 "evaluation.json of the pretrained backbone", path=path)
         backbone = self.bgs_config.get("backbone")
         our_backbone = backbone.get("name") if isinstance(backbone, dict) else backbone
-        their_backbone = source.get("backbone", _evaluated_backbone(source))
+        their_backbone = source.get("backbone", _evaluated_pretrained(source).get("backbone"))
         if isinstance(their_backbone, str) and isinstance(our_backbone, str) and their_backbone != our_backbone:
             raise BGSInputError(f"the baseline is the pretrained {their_backbone!r}, this run's backbone is "
                                 f"{our_backbone!r}: the card would show another model's figures", path=path)
