@@ -1603,6 +1603,35 @@ def test_row_labels_name_a_checkpoint_by_its_run_another_base_and_a_run_without_
         "seed-7/checkpoint-3 (run folder)")
 
 
+def test_a_lora_model_object_given_as_the_pretrained_model_is_labelled_fine_tuned_and_refused_as_a_baseline(
+        tiny_sets, tmp_path):
+    """``run_suite(data, peft_model, ...)`` from Python left the pretrained row unlabelled, so ``push --baseline``
+    took a fine-tuned model's figures for the backbone's; a run folder there was refused. A model object without an
+    adapter is still taken for what its key says (it cannot be told from a frozen backbone)."""
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.eval import run_suite
+    from bgs_hf.eval.suite import model_labels
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    _, data, _ = tiny_sets
+    run = _saved_run(tmp_path / "run")
+    tuned = build_embedder("tiny-random-videomae", head=HeadConfig(out_dim=8), lora=LoraSettings(r=2))
+    res = run_suite(str(data), tuned, str(run), out_dir=tmp_path / "ev", analyses=("fit",), n_boot=5)
+    label = "tiny-random-videomae (fine-tuned model object)"
+    assert res["models"]["pretrained"]["label"] == label
+    assert json.loads((tmp_path / "ev" / "evaluation.json").read_text())["models"]["pretrained"]["label"] == label
+    assert f"| {label} |" in (tmp_path / "ev" / "evaluation.md").read_text()
+    with pytest.raises(BGSInputError, match=r"evaluation\.json: its pretrained row is the fine-tuned model "
+                                            r"'tiny-random-videomae' \(a model object with a LoRA adapter, given to "
+                                            r"run_suite\), not a pretrained model: pass an evaluation\.json of the "
+                                            r"pretrained backbone$"):
+        RunInfo.from_run_dir(run, baseline=tmp_path / "ev" / "evaluation.json")
+    frozen = build_embedder("tiny-random-videomae", head=None, lora=None)
+    assert model_labels(frozen, str(run), {"pretrained": frozen, "bgs": tuned}) == {}
+    assert model_labels(tuned, None, {"pretrained": tuned}) == {"pretrained": label}
+
+
 def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_clips(tiny_sets, tmp_path, monkeypatch):
     """Mutation audit: with known embeddings per model (layers, motion controls and the abstract set too), every
     number of evaluation.json must equal the metric recomputed from that model's rows of the scored clips. A

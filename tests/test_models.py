@@ -1757,6 +1757,16 @@ def test_a_lora_rank_of_zero_or_a_regex_that_does_not_compile_is_refused_where_i
     LoraSettings(r=1)
 
 
+@pytest.mark.parametrize("targets", ["", " ", ",", " , "])
+def test_lora_targets_of_only_spaces_and_commas_are_refused_not_taken_as_the_default(targets):
+    """``target_modules=""`` (an unset variable) built the family's default targets without a word; spaces and
+    commas name no module either. None is the way to the default."""
+    with pytest.raises(BGSInputError, match=rf"^LoRA target_modules '{targets}' names no module: give a regex, or None "
+                                            r"for the family's default targets$"):
+        LoraSettings(target_modules=targets)
+    assert LoraSettings(target_modules=None).target_modules is None
+
+
 def test_a_head_config_recorded_with_keys_this_version_does_not_know_still_loads():
     """``bgs_config.json``'s head is read by its known fields: a key written by a newer version (or a hand edit) is
     left out, not passed to the constructor (TypeError)."""

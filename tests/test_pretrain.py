@@ -510,8 +510,30 @@ def test_a_batch_larger_than_the_corpus_is_refused_before_the_corpus(tmp_path, m
                    "draws its batch from the corpus, so give at most 3000\n")
     assert main(["pretrain-tiny", str(tmp_path / "o"), "--corpus-clips", "40", "--set", "batch_size=41"]) == 2
     assert not tmp_path.joinpath("o").exists()
+    assert capsys.readouterr().err == ("error: --set batch_size=41 is more clips than the corpus holds (--corpus-clips "
+                                       "40): each step draws its batch from the corpus, so give at most 40\n")
     cfg = configure(build_parser().parse_args(["pretrain-tiny", "OUT", "--batch-size", "40", "--corpus-clips", "40"]))
     assert (cfg.batch_size, cfg.corpus_clips) == (40, 40)  # the whole corpus is a batch
+
+
+def test_a_batch_larger_than_the_corpus_names_each_value_the_way_it_was_given(tmp_path, monkeypatch, capsys) -> None:
+    """A batch size or corpus size given by ``--set`` was named as ``--batch-size`` / ``--corpus-clips``, flags the
+    user never typed; a value left at its default is named by its own flag, the way to change it."""
+    from bgs_hf.cli.main import main
+
+    refuse_rendering(monkeypatch)
+    cases = {("--batch-size", "50", "--set", "corpus_clips=40"): ("--batch-size 50", "--set corpus_clips=40"),
+             ("--set", "batch_size=64", "--set", "corpus_clips=40"): ("--set batch_size=64", "--set corpus_clips=40"),
+             ("--set", "corpus_clips=20"): ("--batch-size 32", "--set corpus_clips=20"),
+             ("--corpus-clips", "20"): ("--batch-size 32", "--corpus-clips 20"),
+             ("--set", "batch_size=64", "--corpus-clips", "40", "--set", "batch_size=50"):
+                 ("--set batch_size=50", "--corpus-clips 40")}
+    for argv, (batch, corpus) in cases.items():
+        assert main(["pretrain-tiny", str(tmp_path / "o"), "--probe-clips", "0", *argv]) == 2
+        most = corpus.rpartition("=")[2].rpartition(" ")[2]
+        assert capsys.readouterr().err == (f"error: {batch} is more clips than the corpus holds ({corpus}): each step "
+                                           f"draws its batch from the corpus, so give at most {most}\n"), argv
+    assert not tmp_path.joinpath("o").exists()
 
 
 @pytest.mark.parametrize("error", [

@@ -858,6 +858,12 @@ def test_unreadable_hub_cards_and_bad_figure_names_are_one_line(source: Path, tm
     (["train", "--backbone", "tiny-random-vjepa2", "--num_frames", "1"], "fewer than its tubelet of 2 frames"),
     (["train", "--backbone", "tiny-random-videomae", "--lora_target_modules", "query|("], "is not a valid regex"),
     (["train", "--backbone", "tiny-random-videomae", "--lora_r", "0"], "LoRA rank r must be >= 1"),
+    # an unset shell variable: it trained the backbone's default targets without a word
+    (["train", "--backbone", "tiny-random-videomae", "--lora_target_modules", ""],
+     "error: --lora_target_modules got '', which names no module: leave the flag out for the backbone's default "
+     "targets\n"),
+    (["train", "--backbone", "tiny-random-videomae", "--lora_target_modules", " , "],
+     "--lora_target_modules got ' , ', which names no module"),
     (["baseline", "pixels", "--size", "0"], "must be >= 1"),
     (["baseline", "pixels", "--size", "4", "--grid", "8"], "size >= grid"),
     (["baseline", "language", "--device", "foo"], "unknown torch device 'foo'"),

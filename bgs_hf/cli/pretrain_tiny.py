@@ -233,9 +233,11 @@ def configure(args: argparse.Namespace) -> Any:
                                     f"--probe-clips {args.probe_clips}"])):
             check_probe_seeds(cfg.corpus_seed_offset, cfg.corpus_clips, args.probe_clips)
     if cfg.batch_size > cfg.corpus_clips:  # `--batch-size 100000` rendered 3,000 clips, then ran out of memory
-        raise BGSInputError(f"--batch-size {cfg.batch_size} is more clips than the corpus holds (--corpus-clips "
-                            f"{cfg.corpus_clips}): each step draws its batch from the corpus, so give at most "
-                            f"{cfg.corpus_clips}")
+        # each named as the user gave it (`--set batch_size=41` was named `--batch-size 41`, a flag never typed)
+        (batch,) = flags_setting(args, ("batch_size",)) or [f"--batch-size {cfg.batch_size}"]
+        (corpus,) = flags_setting(args, ("corpus_clips",)) or [f"--corpus-clips {cfg.corpus_clips}"]
+        raise BGSInputError(f"{batch} is more clips than the corpus holds ({corpus}): each step draws its batch from "
+                            f"the corpus, so give at most {cfg.corpus_clips}")
     return cfg
 
 

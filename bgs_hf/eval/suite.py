@@ -89,13 +89,18 @@ def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, 
     """Display names of the ``pretrained`` / ``bgs`` rows when they are not what those keys' names say (the
     standard case: a BGS LoRA run folder beside its own frozen base): another run folder given as the comparison, a
     fine-tuned run that is no BGS LoRA run, or a backbone name scored frozen. Model objects are taken for what their
-    key says. The JSON keys stay."""
-    from bgs_hf.hub.run_info import RUN_FOLDER_LABEL
+    key says, but for a ``pretrained`` one that carries a LoRA adapter: it is labelled fine-tuned, so push refuses its
+    figures as a baseline, as it does a run folder's. The JSON keys stay."""
+    from bgs_hf.hub.run_info import FINETUNED_OBJECT_LABEL, RUN_FOLDER_LABEL
     from bgs_hf.viz.models import model_name
 
     labels: dict[str, str] = {}
     for key, given in (("pretrained", pretrained_model), ("bgs", finetuned_model)):
-        if key not in models or not isinstance(given, (str, os.PathLike)):
+        if key not in models:
+            continue
+        if not isinstance(given, (str, os.PathLike)):
+            if key == "pretrained" and _has_adapter(given):  # was unlabelled: push took it for a backbone
+                labels[key] = f"{_display_backbone(_backbone_name(given))} {FINETUNED_OBJECT_LABEL}"
             continue
         if _is_run_folder(given):
             if key == "pretrained":  # a fine-tuned run in the comparison's row
@@ -106,8 +111,19 @@ def model_labels(pretrained_model: Any, finetuned_model: Any, models: dict[str, 
         name = _backbone_name(models[key])
         if key == "pretrained" and _is_run_folder(finetuned_model) and name == _backbone_name(models["bgs"]):
             continue  # the run's own base, named: the standard case
-        labels[key] = f"{_short(name) if Path(name).is_absolute() else name} (frozen)"
+        labels[key] = f"{_display_backbone(name)} (frozen)"
     return labels
+
+
+def _display_backbone(name: str) -> str:
+    """A backbone as a row label names it: a local folder by its short name, a registered or Hub name as it is."""
+    return _short(name) if Path(name).is_absolute() else name
+
+
+def _has_adapter(model: Any) -> bool:
+    """Whether a loaded model carries a LoRA adapter (a PEFT model): fine-tuned, or built to be. Without one (a full
+    fine-tune, or a backbone with a head) a model object cannot be told from its frozen backbone."""
+    return hasattr(model, "disable_adapter")
 
 
 def _finetuned_name(folder: str | os.PathLike[str], model: Any) -> str:
@@ -121,7 +137,7 @@ def _finetuned_name(folder: str | os.PathLike[str], model: Any) -> str:
     except BGSInputError as err:  # unreadable records claim nothing
         logger.warning("%s: no run records to name the model by (%s)", folder, err)
         trained = False
-    return finetuned_name(trained, hasattr(model, "disable_adapter"))
+    return finetuned_name(trained, _has_adapter(model))
 
 
 def default_seed(finetuned_model: Any, seed: int | None) -> int:
@@ -459,8 +475,11 @@ def run_suite(
 
     ``data``: an OddOneOutData or a source to ``bgs_hf.data.load``. Models: embedder objects, run
     folders or backbone names (see :func:`resolve_model`); ``finetuned_model`` may be None (one-model
-    evaluation). ``seed`` draws bootstraps, permutations and the ceiling's split-halves (default: a run
-    folder's training seed, else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g.
+    evaluation). A ``pretrained_model`` that is a run folder, or a model object carrying a LoRA adapter, is labelled
+    fine-tuned in ``evaluation.json``, and ``bgs-hf push --baseline`` refuses that file; a model object without an
+    adapter (a full fine-tune) cannot be told from a frozen backbone: pass a fine-tuned one as its run folder.
+    ``seed`` draws bootstraps, permutations and the ceiling's split-halves (default: a run folder's training seed,
+    else 0; see :func:`default_seed`). ``controls``: extra fine-tuned models (e.g.
     ``{"language-distilled": run_dir}``) scored beside BGS. ``language_sim``: caption similarity over the split's
     clips, in its order, or over every clip (computed with the default language baseline when omitted; another shape
     is refused before any model loads); ``language_config``: its sentence model and

@@ -56,6 +56,9 @@ BASELINE_KEYS: tuple[str, ...] = ("baseline", "pretrained", "pretrained_baseline
 #: How ``bgs-hf evaluate`` ends the label of its ``pretrained`` row (``models.pretrained.label`` in evaluation.json)
 #: when ``--pretrained`` named a run folder: a fine-tuned model, whose figures are no pretrained baseline.
 RUN_FOLDER_LABEL = "(run folder)"
+#: How ``run_suite`` ends that label when its ``pretrained_model`` was a model object carrying a LoRA adapter:
+#: fine-tuned too, though no folder names it.
+FINETUNED_OBJECT_LABEL = "(fine-tuned model object)"
 
 
 def bgs_trained(loss: Any) -> bool:
@@ -178,10 +181,11 @@ def _evaluated_pretrained(evaluation: dict[str, Any]) -> dict[str, Any]:
 
 
 def _evaluated_run(evaluation: dict[str, Any]) -> str | None:
-    """The label of the fine-tuned run ``bgs-hf evaluate --pretrained RUN_FOLDER`` scored as its ``pretrained`` row
-    (its backbone is the run's base, so comparing backbones cannot tell it from the frozen base); None otherwise."""
+    """The label of the fine-tuned run ``bgs-hf evaluate --pretrained RUN_FOLDER`` (or ``run_suite`` given a fine-tuned
+    model object) scored as its ``pretrained`` row (its backbone is the run's base, so comparing backbones cannot
+    tell it from the frozen base); None otherwise."""
     label = _evaluated_pretrained(evaluation).get("label")
-    return label if isinstance(label, str) and label.endswith(RUN_FOLDER_LABEL) else None
+    return label if isinstance(label, str) and label.endswith((RUN_FOLDER_LABEL, FINETUNED_OBJECT_LABEL)) else None
 
 
 @dataclass
@@ -320,9 +324,12 @@ class RunInfo:
             raise BGSInputError(f"the baseline was scored on split {split!r}, the card reports {self.split!r}",
                                 path=path)
         if (run := _evaluated_run(source)) is not None:
-            raise BGSInputError(f"its pretrained row is the fine-tuned run {run.removesuffix(RUN_FOLDER_LABEL).strip()!r} "
-                                "(bgs-hf evaluate --pretrained RUN_FOLDER), not a pretrained model: pass an "
-                                "evaluation.json of the pretrained backbone", path=path)
+            folder = run.endswith(RUN_FOLDER_LABEL)
+            what, how = (("run", "bgs-hf evaluate --pretrained RUN_FOLDER") if folder else
+                         ("model", "a model object with a LoRA adapter, given to run_suite"))
+            name = run.removesuffix(RUN_FOLDER_LABEL if folder else FINETUNED_OBJECT_LABEL).strip()
+            raise BGSInputError(f"its pretrained row is the fine-tuned {what} {name!r} ({how}), not a pretrained "
+                                "model: pass an evaluation.json of the pretrained backbone", path=path)
         backbone = self.bgs_config.get("backbone")
         our_backbone = backbone.get("name") if isinstance(backbone, dict) else backbone
         their_backbone = source.get("backbone", _evaluated_pretrained(source).get("backbone"))

@@ -49,6 +49,12 @@ LORA_BIAS: tuple[str, ...] = ("none", "all", "lora_only")
 _LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
 
 
+def blank_targets(targets: object) -> bool:
+    """Whether ``targets`` is text of only spaces and commas (``""``: an unset shell variable): it names no module, and
+    an empty regex was taken as the family's default targets without a word."""
+    return isinstance(targets, str) and not targets.replace(",", "").strip()
+
+
 def scoped_target_regex(targets: str) -> str:
     """``targets`` (module names relative to the backbone) as a regex over the embedder's module names.
 
@@ -122,6 +128,9 @@ class LoraSettings:
         if self.target_modules is not None and not isinstance(self.target_modules, str):
             raise BGSInputError(f"LoRA target_modules must be one regex (a string, full-matched against module names "
                                 f"relative to the backbone, alternatives joined by '|'), got {self.target_modules!r}")
+        if blank_targets(self.target_modules):
+            raise BGSInputError(f"LoRA target_modules {self.target_modules!r} names no module: give a regex, or None "
+                                f"for the family's default targets")
         if self.target_modules is not None:
             try:
                 re.compile(self.target_modules)

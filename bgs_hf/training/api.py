@@ -502,6 +502,7 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
     """(head, LoRA) settings of the arguments; their checks (dropout in [0, 1), alpha > 0, ...) are one line
     naming the flag (they said ``head dropout must be ...``)."""
     from bgs_hf.models import HeadConfig, LoraSettings
+    from bgs_hf.models.embedder import blank_targets
 
     if _whole(m.head_dim, "--head_dim", 0, " (0: no head)") < 0:  # was taken as 0 (no head); NaN too
         raise BGSInputError(f"--head_dim must be >= 0 (0: no head), got {m.head_dim}")
@@ -511,6 +512,9 @@ def _model_settings(m: ModelArguments) -> tuple[Any, Any]:
             HeadConfig(out_dim=m.head_dim, dropout=0.0)
         with naming_flag("--head_dropout"):
             head = HeadConfig(out_dim=m.head_dim, dropout=m.head_dropout)
+    if blank_targets(m.lora_target_modules):  # "" was the backbone's default targets, with no word
+        raise BGSInputError(f"--lora_target_modules got {m.lora_target_modules!r}, which names no module: leave the "
+                            f"flag out for the backbone's default targets")
     for name, setting in (("lora_r", "r"), ("lora_alpha", "alpha"), ("lora_dropout", "dropout"),
                           ("lora_target_modules", "target_modules")):
         with naming_flag(f"--{name}"):  # one setting at a time: the refusal names the flag that gave it
