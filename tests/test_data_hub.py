@@ -1828,3 +1828,45 @@ def test_a_video_path_holding_a_nul_character_is_refused_at_its_row(tmp_path, ca
     assert [str(p) for p in problems] == [line]
     assert cli(["data", "validate", str(folder)]) == 1
     assert capsys.readouterr().out.splitlines()[0] == f"problem: {line}"
+
+
+def test_a_dataset_repo_or_revision_the_hub_lacks_is_named_not_a_bare_404(monkeypatch, tmp_path):
+    """``load("me/typo")`` (a local folder mistyped reads as a Hub id too) online, against the fake Hub through the
+    real ``snapshot_download``: the Hub's 404 came back as huggingface_hub's RepositoryNotFoundError, whose first
+    line is "404 Client Error." (401 without a token), so the line was `cannot download dataset 'me/typo': 404 Client
+    Error.`, naming neither the repo as missing nor the revision (a gated repo: `403 Client Error.`). Now each is
+    said, with what to do."""
+    import httpx
+    import huggingface_hub
+    import huggingface_hub.constants as c
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import GatedRepoError
+
+    from bgs_hf.data.hub import download
+    from bgs_hf.errors import NoSuchSource
+    from bgs_hf.hub.fake_hub import FakeHub
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    with FakeHub() as hub:
+        monkeypatch.setattr(c, "ENDPOINT", hub.endpoint)
+        HfApi(endpoint=hub.endpoint, token="hf_fake").create_repo("me/d", repo_type="dataset")
+        with pytest.raises(NoSuchSource) as missing:
+            load("me/typo")
+        with pytest.raises(BGSInputError) as revision:
+            download("me/d", revision="v9")
+
+    def gated(repo_id, **kwargs):  # a file of a gated repo whose conditions this account has not accepted
+        request = httpx.Request("GET", f"https://huggingface.co/datasets/{repo_id}/resolve/main/clips.parquet")
+        raise GatedRepoError("403 Client Error.", response=httpx.Response(403, request=request))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", gated)
+    with pytest.raises(BGSInputError) as conditions:
+        download("lab/gated")
+    assert str(conditions.value) == ("Hub dataset 'lab/gated' is gated: accept its conditions on its Hub page, then "
+                                     "log in with that account (`hf auth login` or HF_TOKEN)")
+    assert str(missing.value) == ("'me/typo' is not a local folder, and the Hub has no dataset repo of that name that "
+                                  "this token can read (a private one needs `hf auth login` or HF_TOKEN)")
+    assert str(revision.value) == "Hub dataset 'me/d' has no revision 'v9'"

@@ -2875,7 +2875,9 @@ def test_a_push_whose_answer_never_came_names_another_commit_or_says_the_state_i
         line = push()
         assert line == f"{failed}; a commit landed (head now {theirs.repo_info('me/x').sha[:7]}): check the repo on the Hub"
 
-        # the connection drops and the head cannot be read again either
+        # the connection drops and the head cannot be read again either (a new adapter: the repo holds B already,
+        # and a push of what a repo holds is no commit on the Hub, whose `create_commit` then reads the head itself)
+        (ours / "adapter_model.safetensors").write_text("C")
         hub.fail_next_commit(None, landed=True)
         hook["reading_again"] = lambda: (_ for _ in ()).throw(ConnectionError("Connection refused"))
         assert push() == ("upload to model repo 'me/x' failed: Server disconnected without sending a response; the "
@@ -3300,3 +3302,119 @@ def test_a_record_cut_short_names_its_line_and_only_a_checkpoint_reads_its_runs_
         assert run_config_file(run / name) == read, name
     (run / "checkpoint-4" / "run_config.json").write_text("{}")  # one of its own (copied there) is its own
     assert run_config_file(run / "checkpoint-4") == run / "checkpoint-4" / "run_config.json"
+
+
+def test_the_fake_hub_names_a_file_it_holds_so_a_push_of_what_the_repo_holds_is_no_commit_as_on_the_hub(
+        tmp_path: Path, monkeypatch) -> None:
+    """The fake Hub answered ``preupload`` with ``oid: null`` for every file, where the Hub names the git blob of a
+    file the repo holds: huggingface_hub's ``create_commit`` then leaves an unchanged file out of the commit and, with
+    nothing left, makes no commit and returns the head it reads at ``/revision/main`` (a route the fake lacked). So a
+    push of what the repo held made a new commit on the fake and none on the Hub, and a test could push twice what
+    the Hub would not commit twice. Now: the second push is no commit, its oid the head's; a changed adapter alone
+    goes into the next commit; the tree names each file's git blob; ``repo_info`` at a revision reads that commit."""
+    import hashlib
+
+    import huggingface_hub
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RevisionNotFoundError
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import MODEL_FILES, upload_folder
+
+    folder = _write_tree(tmp_path / "run", {"README.md": "---\nlicense: mit\n---\n# x\n", "adapter_model.safetensors": "A"})
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        api = HfApi(endpoint=hub.endpoint, token="hf_fake")
+        _, first = upload_folder(folder, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        sent = len(hub.calls)
+        _, again = upload_folder(folder, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        second_push = [(c.method, c.path) for c in hub.calls[sent:]]
+        (folder / "adapter_model.safetensors").write_text("B")
+        _, third = upload_folder(folder, "me/x", token="hf_fake", replaces=MODEL_FILES)
+        (*_, commit) = [c for c in hub.calls if c.method == "POST" and c.path == "/api/models/me/x/commit/main"]
+        history = [c.commit_id for c in api.list_repo_commits("me/x")]
+        blobs = {f.path: f.blob_id for f in api.list_repo_tree("me/x")}
+        at_first = api.repo_info("me/x", revision=first).sha
+        with pytest.raises(RevisionNotFoundError):
+            api.repo_info("me/x", revision="0" * 40)
+    assert again == first
+    assert ("GET", "/api/models/me/x/revision/main") in second_push
+    assert not [call for call in second_push if call[1].endswith("/commit/main")]
+    assert history[:2] == [third, first] and len(history) == 3  # with the repo's initial commit
+    assert [x["value"]["path"] for x in commit.body if x["key"] == "file"] == ["adapter_model.safetensors"]
+    assert blobs["adapter_model.safetensors"] == hashlib.sha1(b"blob 1\x00B").hexdigest()  # `git hash-object`
+    assert at_first == first
+
+
+def test_every_keyword_bgs_hf_passes_to_huggingface_hub_is_one_the_installed_release_takes() -> None:
+    """Tests stand in for ``hf_hub_download`` / ``snapshot_download`` with ``**kw`` lambdas and for the Hub with the
+    fake: a keyword the installed huggingface_hub does not take (renamed or removed in a release) passed them and
+    failed at the first real call. Each call bgs_hf makes to a huggingface_hub function, class, class method or
+    ``HfApi`` method (as ``api.``) is checked against the real signature."""
+    import ast
+    import importlib
+    import inspect
+
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    import bgs_hf
+
+    checked: set[str] = set()
+    unknown: list[str] = []
+    for path in sorted(Path(bgs_hf.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported: dict[str, Any] = {"huggingface_hub": huggingface_hub, "api": HfApi}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "huggingface_hub":
+                module = importlib.import_module(node.module)
+                imported.update({alias.asname or alias.name: getattr(module, alias.name) for alias in node.names})
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in imported:
+                name, target = func.id, imported[func.id]
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported:
+                name, target = f"{func.value.id}.{func.attr}", getattr(imported[func.value.id], func.attr, None)
+            else:
+                continue
+            if not callable(target) or inspect.ismodule(target):
+                continue
+            parameters = inspect.signature(target).parameters
+            checked.add(name.removeprefix("api.").removeprefix("huggingface_hub."))
+            if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+                continue
+            unknown += [f"{path.name}:{node.lineno} {name}({kw.arg}=)" for kw in node.keywords
+                        if kw.arg is not None and kw.arg not in parameters]
+    assert not unknown, unknown
+    assert {"hf_hub_download", "snapshot_download", "try_to_load_from_cache", "HfApi", "create_repo", "repo_info",
+            "list_repo_files", "create_commit", "list_repo_commits", "CommitOperationAdd", "CommitOperationDelete",
+            "filter_repo_objects", "EvalResultEntry"} <= checked, checked
+
+
+def test_a_push_without_private_leaves_a_new_repo_to_its_organisations_private_default(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    """``upload_folder`` passed ``private=False`` to ``create_repo``, which sends ``visibility: public``: in an
+    organisation whose new repos are private by default, ``bgs-hf push`` / ``data push`` / ``space --push`` without
+    ``--private`` made a public repo (people's judgments, a model), where huggingface_hub's own default (None: no
+    visibility sent) keeps the organisation's. Now no visibility is sent without ``--private``: the organisation's
+    default holds, a user's new repo is public as before, and ``--private`` still makes a private one."""
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from bgs_hf.hub.fake_hub import FakeHub
+    from bgs_hf.hub.push import upload_folder
+
+    folder = _write_tree(tmp_path / "repo", {"a.txt": "a"})
+    with FakeHub() as hub:
+        monkeypatch.setattr(huggingface_hub, "HfApi", lambda token=None: HfApi(endpoint=hub.endpoint, token=token))
+        hub.make_private_by_default("lab")
+        for repo_id, private in (("lab/study", False), ("me/open", False), ("me/secret", True)):
+            upload_folder(folder, repo_id, repo_type="dataset", private=private, token="hf_fake")
+        asked = [c.body.get("visibility") for c in hub.calls if c.path == "/api/repos/create"]
+        api = HfApi(endpoint=hub.endpoint)
+        private = {repo: api.repo_info(repo, repo_type="dataset").private for repo in ("lab/study", "me/open",
+                                                                                       "me/secret")}
+    assert asked == [None, None, "private"]
+    assert private == {"lab/study": True, "me/open": False, "me/secret": True}

@@ -2151,6 +2151,17 @@ def test_a_card_of_default_settings_rendered_in_one_process_still_claims_the_cal
     assert "calibrated to the Garcia & Isik release" in text and "non-default" not in text
 
 
+@pytest.mark.parametrize("setting", [{"test_fraction": 0.3}, {"size": 128}, {"choice_beta": 9.0}])
+def test_a_card_of_non_default_settings_does_not_say_the_observers_have_them(setting) -> None:
+    """`bgs-hf synth OUT --test-fraction 0.3` (or `--size 128`) leaves the simulated observers as calibrated, but its
+    card said "judgments by simulated observers with non-default settings": the settings are the benchmark's."""
+    from bgs_hf.synth.generate import socialshapes_card_info
+
+    text = socialshapes_card_info(0, SynthConfig(**setting), 40).description
+    assert "in a benchmark made with non-default settings (not the calibration to the Garcia & Isik release)" in text
+    assert "observers with non-default" not in text
+
+
 def test_a_camera_shaken_four_pixels_still_renders_whole_frames() -> None:
     """Mutation audit, second round: a camera pad of ceil(jitter_px) + 1 (3 px at 1.5) instead of 3 x jitter_px + 1
     (6 px) passed: the shake's normal tail rarely moves the camera past 3 px. These scenes' cameras move 3.9-4.05 px

@@ -61,10 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--language-model", default=None, metavar="NAME_OR_PATH",
                    help="sentence-transformers model of the language row (default: the bundled all-MiniLM-L6-v2; "
                         "'mpnet' is the paper's paraphrase-multilingual-mpnet-base-v2, which needs the Hub or a "
-                        "cached copy); one named here that cannot load stops the run, before any model loads")
+                        "cached copy); read by the fit and partition analyses only: with either, one that cannot "
+                        "load stops the run before any model loads; without, a warning names it unused")
     # default None, not "first": a --caption the user gave without the fit or the partition is named as unused (run)
     p.add_argument("--caption", choices=("first", "mean"), default=None,
-                   help="captions of the language row: the first (the paper) or the mean of all (first)")
+                   help="captions of the language row: the first (the paper) or the mean of all (first; read, as "
+                        "--language-model, by fit and partition only)")
     # the probes' scipy and scikit-learn draws take seeds below 2**32: a larger one failed after the embeddings
     p.add_argument("--seed", type=int_between(0, 2**32 - 1), default=None,
                    help="seed of bootstraps, permutations and the ceiling's split-halves, and for a backbone name of "

@@ -327,9 +327,16 @@ def looks_like_repo_id(source: str) -> bool:
 
 
 def download(repo_id: str, *, revision: str | None = None) -> Path:
-    """Snapshot a dataset repo (cached; honours ``HF_HUB_OFFLINE``) and return its local folder."""
+    """Snapshot a dataset repo (cached; honours ``HF_HUB_OFFLINE``) and return its local folder. The Hub's answer
+    for a repo or revision it does not have is huggingface_hub's error, whose first line is only "404 Client Error."
+    (401 without a token): those are named here."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     try:
         return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision))
@@ -337,6 +344,14 @@ def download(repo_id: str, *, revision: str | None = None) -> Path:
         raise BGSInputError(
             f"{repo_id!r} is not a local folder and is not in the Hub cache (offline or unreachable)"
         ) from None
+    except GatedRepoError:
+        raise BGSInputError(f"Hub dataset {repo_id!r} is gated: accept its conditions on its Hub page, then log in "
+                            "with that account (`hf auth login` or HF_TOKEN)") from None
+    except RepositoryNotFoundError:  # the Hub's 404, or its 401 to a request without a token that can read the repo
+        raise BGSInputError(f"{repo_id!r} is not a local folder, and the Hub has no dataset repo of that name that "
+                            "this token can read (a private one needs `hf auth login` or HF_TOKEN)") from None
+    except RevisionNotFoundError:
+        raise BGSInputError(f"Hub dataset {repo_id!r} has no revision {revision!r}") from None
     except Exception as err:  # noqa: BLE001 - network errors (httpx) are not HfHubHTTPError
         raise BGSInputError(f"cannot download dataset {repo_id!r}: {str(err).splitlines()[0]}") from None
 

@@ -1,11 +1,14 @@
 """A minimal local stand-in for the Hub API, for testing uploads with no network.
 
 It answers the calls that ``bgs_hf.hub.push.upload_folder`` makes through ``HfApi`` (``create_repo``; ``repo_info``,
-for whether a repo is private and its head commit; ``list_repo_files``, the listing its ``replaces`` reads;
-``create_commit``'s ``preupload`` and NDJSON ``commit`` with additions and deletions; ``list_repo_commits``, the
-history from a revision back, newest first), keeps the committed files in memory and records every request, so a test
-can check exactly what would have been sent. A commit's answer can be lost (:meth:`FakeHub.fail_next_commit`: a 5xx
-or a dropped connection, after the commit landed or without it). It refuses as the Hub does:
+for whether a repo is private and its head commit, or a revision's; ``list_repo_files``, the listing its ``replaces``
+reads; ``create_commit``'s ``preupload``, which names the git blob of each file the repo holds, so that the client
+leaves an unchanged file out and makes no commit when nothing changed, as on the Hub, and NDJSON ``commit`` with
+additions and deletions; ``list_repo_commits``, the history from a revision back, newest first), keeps the
+committed files in memory and records every request, so a test can check exactly what would have been sent. A
+commit's answer can be lost (:meth:`FakeHub.fail_next_commit`: a 5xx or a dropped connection, after the commit
+landed or without it). A repo created without a visibility takes its namespace's default (public, or private in
+an organisation set so: :meth:`FakeHub.make_private_by_default`). It refuses as the Hub does:
 409 for a repo that exists (which ``create_repo(exist_ok=True)`` passes over), 412 for a commit whose
 ``parentCommit`` is no longer the head, 403 for a write to a namespace the token may only read
 (:meth:`FakeHub.refuse_writes_to`), 400 for a commit adding a file it refuses (:meth:`FakeHub.refuse_file`; the whole
@@ -33,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from huggingface_hub.utils.sha import git_hash
+
 from bgs_hf._format import HUB_LICENSES
 
 logger = logging.getLogger(__name__)
@@ -56,6 +61,7 @@ class _State:
     commits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     heads: dict[str, str] = field(default_factory=dict)  # repo key -> its head commit (the Hub's `sha`)
     read_only: set[str] = field(default_factory=set)  # namespaces the token may read but not write
+    private_default: set[str] = field(default_factory=set)  # organisations whose new repos are private by default
     refused: dict[str, str] = field(default_factory=dict)  # path -> the Hub's message refusing a commit that adds it
     # the next commit's lost answer: (status, or None for a dropped connection; whether the commit lands)
     lost_answer: tuple[int | None, bool] | None = None
@@ -125,6 +131,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _revision_not_found(self) -> None:
+        """The Hub's 404 for a revision the repo does not have (the client raises ``RevisionNotFoundError``)."""
+        self.send_response(404)
+        self.send_header("X-Error-Code", "RevisionNotFound")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _forbidden(self, message: str) -> None:
         """The Hub's 403 for a token that may not write there: the reason in ``X-Error-Message`` and the body."""
         self._reply(403, {"error": message})
@@ -152,23 +165,30 @@ class _Handler(BaseHTTPRequestHandler):
             key = _repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}")
             with self.state.lock:
                 files = dict(self.state.files.get(key, {}))
-            self._reply(200, [{"type": "file", "path": path, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+            self._reply(200, [{"type": "file", "path": path, "size": len(data), "oid": git_hash(data)}
                               for path, data in sorted(files.items())])
             return
         # /api/{kind}s/{org}/{name}/commits/{revision}: `list_repo_commits`, newest first (one page: no Link header)
         if len(parts) >= 6 and parts[0] == "api" and parts[4] == "commits":
             self._history(_repo_key(parts[1][:-1], f"{parts[2]}/{parts[3]}"), "/".join(parts[5:]))
             return
-        # /api/{kind}s/{org}/{name}: `repo_info`, read for whether an existing repo is private and its head
-        if len(parts) == 4 and parts[0] == "api" and parts[1] in ("models", "datasets", "spaces"):
+        # /api/{kind}s/{org}/{name}[/revision/{revision}]: `repo_info`, read for whether an existing repo is private
+        # and its head (at a revision: what `create_commit` reads when every file is unchanged and it commits nothing)
+        if parts[0] == "api" and parts[1] in ("models", "datasets", "spaces") and (
+                len(parts) == 4 or len(parts) >= 6 and parts[4] == "revision"):
             repo_id = f"{parts[2]}/{parts[3]}"
             key = _repo_key(parts[1][:-1], repo_id)
             with self.state.lock:
                 body, head = self.state.repos.get(key), self.state.heads.get(key)
+                known = {c["oid"] for c in self.state.commits.get(key, [])}
+            revision = "/".join(parts[5:]) or "main"
+            sha = head if revision == "main" else revision if revision in known else None
             if body is None:
                 self._repo_not_found()
+            elif sha is None:
+                self._revision_not_found()
             else:
-                self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private", "sha": head})
+                self._reply(200, {"id": repo_id, "private": body.get("visibility") == "private", "sha": sha})
             return
         self._reply(404, {"error": "not implemented by the fake hub"})
 
@@ -189,10 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._repo_not_found()
             return
         if not history:
-            self.send_response(404)
-            self.send_header("X-Error-Code", "RevisionNotFound")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._revision_not_found()
             return
         self._reply(200, history)
 
@@ -215,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
                 # the Hub's answer to a commit into a public repo the token cannot write to
                 self._forbidden("pass `create_pr=1` as a query parameter to create a Pull Request")
             elif parts[4] == "preupload":
-                self._preupload(raw)
+                self._preupload(raw, _repo_key(kind, repo_id))
             else:
                 self._commit(raw, kind, repo_id)
         else:
@@ -234,7 +251,9 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             exists = key in self.state.repos
             if not exists:  # a new repo has its initial commit (on the Hub: .gitattributes), so a head to read
-                self.state.repos[key] = body
+                # no visibility asked: the namespace's default (an organisation may make its new repos private)
+                default = "private" if namespace in self.state.private_default else "public"
+                self.state.repos[key] = {**body, "visibility": body.get("visibility") or default}
                 self.state.files[key] = {}
                 self.state.heads[key] = hashlib.sha1(f"initial commit of {key}".encode()).hexdigest()
                 self.state.commits[key] = [_commit_record(self.state.heads[key], None, "initial commit", "", [])]
@@ -252,12 +271,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(200, {"warnings": []})
 
-    def _preupload(self, raw: bytes) -> None:
-        """Every file in "regular" mode: its content then comes base64 inside the commit (no LFS/Xet transfer)."""
+    def _preupload(self, raw: bytes, key: str) -> None:
+        """Every file in "regular" mode: its content then comes base64 inside the commit (no LFS/Xet transfer). A
+        file the repo has already comes with its git blob ``oid``, as from the Hub: ``create_commit`` leaves out an
+        unchanged file, and makes no commit at all when nothing changed (with ``oid`` always None, a push of what
+        the repo holds made a new commit here and none on the Hub)."""
         body = json.loads(raw or b"{}")
         self._record(body)
-        files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False, "oid": None}
-                 for f in body.get("files", [])]
+        with self.state.lock:
+            held = dict(self.state.files.get(key, {}))
+        files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,
+                  "oid": git_hash(held[f["path"]]) if f["path"] in held else None} for f in body.get("files", [])]
         self._reply(200, {"files": files, "commitOid": "0" * 40})
 
     def _commit(self, raw: bytes, kind: str, repo_id: str) -> None:
@@ -355,6 +379,12 @@ class FakeHub:
         token): creating a repo there and committing to one are the Hub's 403s."""
         with self._state.lock:
             self._state.read_only.add(namespace)
+
+    def make_private_by_default(self, namespace: str) -> None:
+        """From now on a repo created in ``namespace`` without a visibility is private, as in an organisation whose
+        settings make new repos private (a visibility asked for still wins)."""
+        with self._state.lock:
+            self._state.private_default.add(namespace)
 
     def refuse_file(self, path: str, message: str) -> None:
         """From now on a commit adding ``path`` is the Hub's 400 with ``message`` (a file it will not store), and

@@ -320,8 +320,9 @@ def upload_folder(
     examples) is kept. The head read before the upload is the commit's parent: a commit landing after it (another
     push between the listing ``replaces`` reads and this commit) is the Hub's 412 and one line, never a repo holding
     two pushes' files. ``private`` makes a new repo private; an existing public one is refused, nothing uploaded
-    (``create_repo`` ignores ``private`` for a repo that exists). The token is resolved by huggingface_hub
-    (``HF_TOKEN`` or the saved login), never logged.
+    (``create_repo`` ignores ``private`` for a repo that exists). Without it a new repo takes its namespace's default
+    (public, or private where an organisation makes new repos private), as huggingface_hub's own tools do. The token
+    is resolved by huggingface_hub (``HF_TOKEN`` or the saved login), never logged.
 
     One commit whatever the folder's size (:func:`_commit_folder`): all of it or nothing, deletions included. A
     failure whose answer may be lost after the commit was sent (a 5xx, a dropped connection) is not retried (a retry
@@ -376,7 +377,9 @@ def _create_repo(api: Any, repo_id: str, *, repo_type: str, private: bool, space
     may not create, where the repo may exist) goes through ``exist_ok=True``, which checks whether it does."""
     from huggingface_hub.errors import HfHubHTTPError
 
-    options: dict[str, Any] = {"repo_type": repo_type, "private": private, "space_sdk": space_sdk}
+    # not `private=False`: that sends "public" over an organisation's private default (huggingface_hub's None: the
+    # namespace's default applies)
+    options: dict[str, Any] = {"repo_type": repo_type, "private": True if private else None, "space_sdk": space_sdk}
     try:
         return str(api.create_repo(repo_id, exist_ok=False, **options)), True
     except HfHubHTTPError as err:

@@ -86,7 +86,7 @@ def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None =
                            n_clips: int | None = None) -> DatasetCardInfo:
     """The dataset card's origin, licence and description for a SocialShapes instance (synthetic, ours): with
     its generator version and, given its config, the command that makes it again. The observers are called
-    calibrated to the Garcia & Isik release only when they have the default settings."""
+    calibrated to the Garcia & Isik release only when every setting that shapes the files is the default."""
     from bgs_hf.data.hub import DatasetCardInfo
 
     if isinstance(config, dict):  # from ground_truth.json, maybe of another generator version
@@ -102,8 +102,9 @@ def socialshapes_card_info(seed: int | None, config: SynthConfig | dict | None =
     elif config is None or _output_settings(config) == _output_settings(SynthConfig()):
         observers = "odd-one-out judgments by simulated observers calibrated to the Garcia & Isik release"
     else:
-        observers = ("odd-one-out judgments by simulated observers with non-default settings (not the calibration to "
-                     "the Garcia & Isik release)")
+        # a setting of the clips or the split (--size, --test-fraction) leaves the observers as they were
+        observers = ("odd-one-out judgments by simulated observers, in a benchmark made with non-default settings "
+                     "(not the calibration to the Garcia & Isik release)")
     regenerate = f" Generator `{GENERATOR_VERSION}`."
     if config is not None and seed is not None and n_clips is not None:
         regenerate = (f" Generator `{GENERATOR_VERSION}`; regenerate with "
