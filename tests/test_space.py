@@ -279,6 +279,34 @@ def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> Non
     assert not list(space.upload_cache.root.rglob("*.npy"))
 
 
+def test_three_copies_of_one_clip_tie_under_both_models_when_one_is_uploaded(space: SpaceBackend,
+                                                                              monkeypatch) -> None:
+    """An upload is embedded alone, the catalogue in batches: a copy's fine-tuned embedding differed from its
+    original's in the last bits, so a clip picked in two slots and uploaded in the third was no tie, and the page named
+    the upload the odd one out of three copies of one clip. A file of a catalogue clip's bytes is that clip."""
+    cat = space.catalogue
+    for k in range(3):
+        path = _upload(space, f"copy {k} of {cat.clip_ids[k]}", cat.paths[k])
+        cmp = space.compare([None, cat.clip_ids[k], cat.clip_ids[k]], [path, None, None])
+        for sim in (cmp.sim_pre, cmp.sim_bgs):  # one value in all nine cells (1, to the last bit of its norm)
+            assert np.unique(sim).size == 1 and np.isclose(sim[0, 0], 1.0), sim.tolist()
+        assert (cmp.odd_pre, cmp.odd_bgs) == (None, None)
+        assert cmp.labels[0] == f"A: copy {k} of {cat.clip_ids[k].replace('_', chr(92) + '_')} (upload)"
+        assert space.catalogue_twin(path) == k
+    # picked once and uploaded twice: the two uploads were alike to the bit, and the pick in C was the odd one out
+    twice = [_upload(space, f"twice-{n}.mp4", cat.paths[3]) for n in range(2)]
+    cmp = space.compare([None, None, cat.clip_ids[3]], [*twice, None])
+    assert np.unique(cmp.sim_bgs).size == 1 and (cmp.odd_pre, cmp.odd_bgs) == (None, None), cmp.sim_bgs.tolist()
+    # other bytes (here one more at the end) are another file: no twin, the upload keeps its own embedding
+    assert space.catalogue_twin(_upload(space, "not-a-copy.mp4", cat.paths[0].read_bytes() + b"\0")) is None
+    assert space.catalogue_twin(str(Path(space.config.upload_root) / "gone.mp4")) is None
+    # a catalogue file gone since the start (its cached embeddings still serve its picks) hides no twin after it
+    import dataclasses
+
+    monkeypatch.setattr(space, "catalogue", dataclasses.replace(cat, paths=[Path("/gone/c.mp4"), *cat.paths[1:]]))
+    assert space.catalogue_twin(_upload(space, "copy-of-1.mp4", cat.paths[1])) == 1
+
+
 def test_an_upload_leaves_no_folder_in_the_upload_cache(space: SpaceBackend) -> None:
     """The decoded frames were deleted but their shard folder stayed: one more empty folder per upload."""
     path = _upload(space, "leftover.mp4", space.catalogue.paths[2])
@@ -1075,6 +1103,21 @@ def test_the_pretrained_column_of_a_lora_with_trained_biases_is_the_base(tmp_pat
     np.testing.assert_allclose(pre, ref.numpy(), atol=1e-5)
 
 
+def test_the_page_calls_a_lora_with_trained_biases_pretrained_column_the_base_not_the_adapter_switched_off(
+        tmp_path: Path) -> None:
+    """The column of a LoRA that trained biases too is the base loaded apart (switching the adapter off keeps those
+    biases), and the page's reading guide said it was "the backbone's pooled features with the adapter switched off"."""
+    from bgs_hf.hub.space_app import ModelPair, reading_guide
+    from bgs_hf.models import LoraSettings, build_embedder
+
+    build_embedder("tiny-random-videomae", lora=LoraSettings(bias="all")).save_pretrained(str(tmp_path))
+    models = ModelPair.load(str(tmp_path))
+    assert models.adapter and models.pretrained is not None
+    guide = reading_guide(models)
+    assert "is the pooled features of the base model it was fine-tuned from," in guide, guide
+    assert "switched off" not in guide, guide
+
+
 def test_space_port_zero_means_a_free_port():
     """`--port 0` ("any free") reached gradio, which polled port 0 and crashed after loading the model."""
     from bgs_hf.cli.space import _free_port
@@ -1495,11 +1538,24 @@ def test_the_page_names_a_local_model_by_its_folder_and_describes_a_model_withou
                  if isinstance(b, gr.Markdown) and "Model:" in (b.value or ""))
     model = Path(space.config.model)
     assert f"Model: `{model.name}`" in intro and str(model.parent) not in intro, intro
-    lora = reading_guide(types.SimpleNamespace(adapter=True, bgs_trained=True, label="x"))
-    full = reading_guide(types.SimpleNamespace(adapter=False, bgs_trained=True, label="x"))
+    lora = reading_guide(types.SimpleNamespace(adapter=True, pretrained=None, bgs_trained=True, label="x"))
+    full = reading_guide(types.SimpleNamespace(adapter=False, pretrained="base", bgs_trained=True, label="x"))
     assert "with the adapter switched off" in lora and "the adapter and head were trained" in lora, lora
     assert "the base model it was fine-tuned from" in full and "the fine-tuned backbone and head were trained" in full
     assert "adapter" not in full, full
+
+
+def test_a_local_model_given_as_dot_or_dot_dot_is_named_by_its_folder(tmp_path: Path, monkeypatch) -> None:
+    """`bgs-hf space --model .` run in the run folder (or `--model runs/ss/eval/..`): the page's header read
+    "Model: ``" (or "Model: `..`"), a path's last part being empty (or `..`)."""
+    from bgs_hf.hub.space_app import _display_name
+
+    run = tmp_path / "my-run"
+    (run / "eval").mkdir(parents=True)
+    monkeypatch.chdir(run)
+    assert [_display_name(name) for name in (".", "./", "eval/..", str(run / "eval" / ".."), "/", "me/model")] == [
+        "my-run", "my-run", "my-run", "my-run", "model", "me/model"]
+    assert _display_name(str(run)) == _display_name("~/runs/my-run") == "my-run"
 
 
 def test_a_slot_picture_is_the_picks_thumbnail_and_blank_under_an_upload(space: SpaceBackend) -> None:
@@ -1607,13 +1663,16 @@ def _hand_backend(tmp_path: Path, votes: dict | None = None) -> SpaceBackend:
     c3=(-1,0); aligned c0=(1,0), c1=(0,1), c2=(0.6,0.8), c3=(0,-1)."""
     import types
 
+    from bgs_hf.video import ClipCache
+
     backend = SpaceBackend.__new__(SpaceBackend)
     backend.config = SpaceConfig(cache_dir=str(tmp_path / "cache"), n_neighbours=2)
     backend.catalogue = Catalogue("hand", ["c0", "c1", "c2", "c3"], [tmp_path / f"c{i}.mp4" for i in range(4)],
                                   np.arange(4 * 2 * 2 * 3, dtype=np.uint8).reshape(4, 2, 2, 3), votes or {})
     backend.models = types.SimpleNamespace(label=BGS, fingerprint=lambda: "hand", name=str(tmp_path / "hand-run"),
-                                           adapter=True, bgs_trained=True,
+                                           adapter=True, pretrained=None, bgs_trained=True,
                                            policy=types.SimpleNamespace(to_dict=lambda: {"num_frames": 2}))
+    backend.clip_cache = backend.upload_cache = ClipCache(tmp_path / "cache" / "clips")  # no clip file is there
     backend.cat_pre = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-1.0, 0.0]])
     backend.cat_bgs = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.0, -1.0]])
     return backend
@@ -2121,6 +2180,24 @@ def test_the_space_commands_defaults_are_the_space_configs_and_port_0_asks_for_a
     assert asked == ["0.0.0.0"] and served["server_port"] == 54321
     config = served["config"]
     assert (config.max_upload_mb, config.max_duration_s, config.catalogue_split) == (20.0, 30.0, None)
+
+
+def test_the_space_commands_help_names_the_cache_it_uses_and_a_hub_catalogue(monkeypatch, capsys) -> None:
+    """`--cache-dir`'s help gave ~/.cache/bgs-hf/space as the default where `BGS_SPACE_CACHE` (the Space README's
+    setting) moved it, and `--data`'s a folder only, while `--push` asks for a Hub dataset id there."""
+    from bgs_hf.cli.main import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # no help wrapped inside a word
+    with pytest.raises(SystemExit):
+        main(["space", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--cache-dir CACHE_DIR embeddings, thumbnails and decoded clips (default $BGS_SPACE_CACHE, else " \
+           "~/.cache/bgs-hf/space)" in text, text
+    assert "--data DATA catalogue: a dataset folder or Hub dataset id (with --push, a Hub id;" in text, text
+    monkeypatch.setenv("BGS_SPACE_CACHE", "/srv/space-cache")
+    from bgs_hf.hub.space_app import SpaceConfig
+
+    assert SpaceConfig().cache_path == Path("/srv/space-cache")  # what the help says
 
 
 def test_the_space_command_quiets_uvicorns_error_log_only_while_it_closes(monkeypatch) -> None:
@@ -2638,6 +2715,41 @@ def test_the_launcher_reads_its_settings_then_bgs_model_and_serves_locally_by_de
         ("me/staged", 5.0, {"server_name": "127.0.0.1", "server_port": 7860}),
         ("me/other", 5.0, {"server_name": "0.0.0.0", "server_port": 7861}),
         ("me/other", 20.0, {"server_name": "0.0.0.0", "server_port": 7861})]
+
+
+def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_path: Path, monkeypatch,
+                                                                      capsys) -> None:
+    """`BGS_MODEL=RUN_DIR python app.py` (the Space README's way to run it) with a mistyped folder, a
+    `GRADIO_SERVER_PORT` that is no port, or a staged bgs_space.json that is no JSON: each was a traceback (a
+    BGSInputError, a ValueError from int(), a JSONDecodeError); the port was read only after the model loaded."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    monkeypatch.setenv("BGS_MODEL", str(tmp_path / "no-such-run"))
+    assert app.main() == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "error: no-such-run: not a BGS model folder or Hub repo id"
+    served: list = []
+    monkeypatch.setattr(app, "launch", lambda config, **kw: served.append(kw))
+    for port in ("abc", "0", "65536", "-1", ""):
+        monkeypatch.setenv("GRADIO_SERVER_PORT", port)
+        assert app.main() == 2
+        assert capsys.readouterr().err == (f"error: GRADIO_SERVER_PORT must be a port number from 1 to 65535, "
+                                           f"got {port!r}\n")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", " 7861 ")
+    assert app.main() == 0 and served == [{"server_name": "127.0.0.1", "server_port": 7861}]
+    (tmp_path / "bgs_space.json").write_text('{"model": "me/staged",')  # cut short
+    assert app.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: bgs_space.json: not valid JSON (") and err.count("\n") == 1, err
+    (tmp_path / "bgs_space.json").write_text("[1, 2]")  # BGS_MODEL went into it as into an object: a TypeError
+    assert app.main() == 2
+    assert capsys.readouterr().err == "error: bgs_space.json: settings must be a JSON object, got list\n"
+    assert len(served) == 1
 
 
 def test_neighbours_that_tie_are_listed_in_catalogue_order(tmp_path: Path) -> None:

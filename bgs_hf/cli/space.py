@@ -22,12 +22,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "bgs-hf space --model you/bgs-ss --push --repo-id you/bgs-demo --local-dir /tmp/space"),
     )
     p.add_argument("--model", required=True, help="BGS run folder or Hub repo id of a pushed adapter")
-    p.add_argument("--data", default=None, help="catalogue dataset folder (default: generated SocialShapes)")
+    p.add_argument("--data", default=None, help="catalogue: a dataset folder or Hub dataset id (with --push, a Hub id; "
+                   "default: generated SocialShapes)")
     # bgs_hf.hub.space_app.CATALOGUE_SPLITS, spelled out: importing it here would slow every command's --help
     p.add_argument("--split", default=None, choices=("train", "val", "test", "fit"),
                    help="show only this split's clips (default: all; fit = train and val)")
     p.add_argument(
-        "--cache-dir", default=None, help="embeddings/thumbnail cache (default ~/.cache/bgs-hf/space)"
+        "--cache-dir", default=None,
+        help="embeddings, thumbnails and decoded clips (default $BGS_SPACE_CACHE, else ~/.cache/bgs-hf/space)"
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     p.add_argument("--port", type=int_between(0, 65535), default=7860, help="local port (7860; 0 = any free)")

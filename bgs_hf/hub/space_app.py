@@ -570,6 +570,23 @@ class SpaceBackend:
         thumb = resize_frames_uint8_to(_square(frames[len(frames) // 2]), (side, side))
         return pre[0], bgs[0], thumb
 
+    def catalogue_twin(self, upload: str | Path) -> int | None:
+        """The catalogue clip whose file holds the same bytes as ``upload``, else ``None`` (also when a file cannot be
+        read now: the upload then keeps its own embedding). Embedded alone, not in a batch of the catalogue, a copy's
+        fine-tuned embedding differed from its original's in the last bits, so a clip picked in two slots and uploaded
+        in the third was no tie: the page named the upload the odd one out of three copies of one clip."""
+        try:
+            digest = self.upload_cache.content_hash(upload)
+        except BGSInputError:
+            return None
+        for i, path in enumerate(self.catalogue.paths):
+            try:
+                if self.clip_cache.content_hash(path) == digest:
+                    return i
+            except BGSInputError:  # a catalogue file gone since the start: its cached embeddings still serve picks
+                continue
+        return None
+
     # -- questions ------------------------------------------------------------------------------------
     def compare(
         self,
@@ -590,6 +607,9 @@ class SpaceBackend:
                 if progress is not None:  # seconds per upload (decode worker + both models) on a CPU Space
                     progress(len(labels), len(SLOTS), f"clip {slot}: checking, decoding and embedding the upload")
                 clip_pre, clip_bgs, thumb = self.embed_upload(upload)
+                twin = self.catalogue_twin(upload)
+                if twin is not None:  # a copy of a catalogue clip: its embeddings, so that copies tie exactly
+                    clip_pre, clip_bgs = self.cat_pre[twin], self.cat_bgs[twin]
                 labels.append(f"{slot}: {_upload_label(upload)}")
                 positions.append(-1 - len(positions))  # never a catalogue triplet
             elif pick:
@@ -997,7 +1017,10 @@ def reading_guide(models: ModelPair, simulated: bool = False) -> str:
     judged = ("the simulated observers' choices are shown for triplets they judged (this catalogue is synthetic "
               "SocialShapes: its odd-one-out judgments come from simulated observers, not people)"
               if simulated else "humans' choices are shown for triplets people judged")
-    pretrained = ("the backbone's pooled features with the adapter switched off" if models.adapter
+    # the base loaded apart (``ModelPair.pretrained``) for a model without an adapter and for a LoRA that trained
+    # biases too, which switching the adapter off leaves in place: the page said "with the adapter switched off"
+    pretrained = ("the backbone's pooled features with the adapter switched off"
+                  if models.adapter and models.pretrained is None
                   else "the pooled features of the base model it was fine-tuned from")
     trained = "the adapter and head" if models.adapter else "the fine-tuned backbone and head"
     aligned = (f"the embedding {trained} were trained to match similarity judgments with" if models.bgs_trained
@@ -1099,10 +1122,14 @@ def _markdown_text(name: str) -> str:
 
 
 def _display_name(name: str) -> str:
-    """Hub ids as they are; local folders by their last part (no server paths on a public page)."""
+    """Hub ids as they are; local folders by their last part (no server paths on a public page): the folder's own
+    name where the path ends in none (``bgs-hf space --model .`` run in the run folder: its header read "Model: ``")."""
     from bgs_hf.hub.card import is_hub_id
 
-    return name if is_hub_id(name) else Path(name).name
+    if is_hub_id(name):
+        return name
+    path = expand_user(name)
+    return path.name if path.name not in ("", "..") else path.resolve().name or "model"
 
 
 def _worker_env() -> dict[str, str]:

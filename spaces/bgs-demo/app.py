@@ -9,25 +9,50 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
+from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.space_app import SpaceConfig, launch
 
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> None:
+def main() -> int:
+    """Serve the Space. Bad settings (a mistyped ``BGS_MODEL``, a port that is no port, a bgs_space.json that is no
+    JSON) are one ``error:`` line and exit 2, as ``bgs-hf space`` says them: they were a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings_file = HERE / "bgs_space.json"
-    settings = json.loads(settings_file.read_text()) if settings_file.is_file() else {}
-    if os.environ.get("BGS_MODEL"):
-        settings["model"] = os.environ["BGS_MODEL"]
-    launch(
-        SpaceConfig.from_settings(settings),
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-    )
+    try:
+        settings = _settings(HERE / "bgs_space.json")
+        if os.environ.get("BGS_MODEL") and isinstance(settings, dict):  # from_settings refuses what is no object
+            settings["model"] = os.environ["BGS_MODEL"]
+        config = SpaceConfig.from_settings(settings)
+        port = _port(os.environ.get("GRADIO_SERVER_PORT", "7860"))  # before the model loads, not after
+        launch(config, server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), server_port=port)
+    except BGSInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _settings(settings_file: Path) -> Any:
+    """What ``bgs-hf space --push`` staged (``{}`` without the file)."""
+    if not settings_file.is_file():
+        return {}
+    try:
+        return json.loads(settings_file.read_text(encoding="utf-8"))
+    except ValueError as err:  # not JSON, or not UTF-8 text
+        raise BGSInputError(f"not valid JSON ({err})", path=settings_file) from None
+
+
+def _port(text: str) -> int:
+    """``GRADIO_SERVER_PORT`` as a port number (gradio itself would poll a port of 0 and fail)."""
+    port = int(text) if text.strip().isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise BGSInputError(f"GRADIO_SERVER_PORT must be a port number from 1 to 65535, got {text!r}")
+    return port
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
