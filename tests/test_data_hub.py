@@ -1870,3 +1870,16 @@ def test_a_dataset_repo_or_revision_the_hub_lacks_is_named_not_a_bare_404(monkey
     assert str(missing.value) == ("'me/typo' is not a local folder, and the Hub has no dataset repo of that name that "
                                   "this token can read (a private one needs `hf auth login` or HF_TOKEN)")
     assert str(revision.value) == "Hub dataset 'me/d' has no revision 'v9'"
+
+
+@pytest.mark.parametrize("inside", ["judgments", "clips", "parquet"])
+def test_a_file_or_folder_inside_a_hub_folder_names_the_folder_to_pass(exported, capsys, inside):
+    """`data stats ds/judgments` (a config's folder, as `datasets` shows it) or its parquet file said to run
+    `bgs-hf data import TABLE VIDEOS OUT`, which reads a CSV of video file names, not parquet: point at the
+    Hub-layout folder, as a path inside the paper's release points at the release."""
+    _, out = exported
+    given = next((out / "judgments").glob("*.parquet")) if inside == "parquet" else out / inside
+    assert cli(["data", "stats", str(given), "--no-png"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"; it lies inside a Hub-layout dataset: pass its folder {out.resolve()}\n")
+    assert "data import" not in err and err.count("\n") == 1

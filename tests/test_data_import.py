@@ -1400,3 +1400,162 @@ def test_a_negative_response_time_is_a_problem_line(tmp_path: Path, capsys) -> N
     assert problems == [] and data is not None
     np.testing.assert_allclose(np.asarray(data.judgments["rt_s"][:5], dtype=np.float64),
                                [1.0, 1.2, 0.0, float("nan"), 0.0], rtol=0, atol=1e-12)
+
+
+def test_a_catch_trial_flag_column_marks_its_rows_as_the_release_reader_and_a_hub_folder_read_it(tmp_path: Path,
+                                                                                                   capsys) -> None:
+    """A lab's table in the release's schema (``catch_trial_flag``) or the Hub layout's (``is_catch``) flags attention
+    checks, some of three distinct videos: the import kept every flagged row as a judgment, so its counts, ceiling and
+    similarity differed from the release reader's and a Hub folder's reading of the same rows. Now a flagged row is a
+    catch trial (true/false, 1/0, yes/no; empty is false), and a flag that is none of these is a problem line."""
+    rows = [f"{row},{'TRUE' if k in (3, 40) else ('1' if k == 7 else ('' if k == 8 else 'false'))}"
+            for k, row in enumerate(_trials())]
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,catch_trial_flag"
+    videos = _videos(tmp_path)
+    data = read_triplet_table(_csv(tmp_path, rows, header), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert np.flatnonzero(np.asarray(data.judgments["is_catch"])).tolist() == [3, 7, 40]
+    assert data.n_catch == 3 and load(write_hub(data, tmp_path / "hub")).n_catch == 3
+    hub_header = header.replace("catch_trial_flag", "Is Catch")
+    data = read_triplet_table(_csv(tmp_path, rows, hub_header), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert data.n_catch == 3
+    rows[5] = rows[5].rsplit(",", 1)[0] + ",maybe"
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, rows, header)), str(videos), str(out),
+                "--test-fraction", "0.4"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == ["problem: judgments.csv row 6: column 'catch_trial_flag': 'maybe' is not true/false"]
+    assert not out.exists()
+
+
+def test_a_column_of_text_read_as_numbers_is_one_problem_line_not_one_per_row(tmp_path: Path) -> None:
+    """The release's annotations.csv given as --ratings (its ratings beside its stimulus_set and captions columns), or
+    a wrong --rt (the release's `token`, 'p1'): every row of the text column was its own "is not a finite number"
+    line, 500 for the real annotations.csv with each caption list printed whole, 49,484 for --rt token. Now a column
+    with no number in any row is one line naming it, its row count and its first value, shortened; a column with some
+    numbers keeps one line per bad cell, and a single bad cell stays a line naming its row."""
+    table, videos = _csv(tmp_path, _trials()), _videos(tmp_path)
+    ratings = tmp_path / "annotations.csv"
+    caption = "['Two people talk in a kitchen while one of them cooks dinner', 'A chat']"
+    ratings.write_text("video_name,rating-valence,stimulus_set,captions,Arousal\n"
+                       + "".join(f'{name},0.{k},{"test" if k < 3 else "train"},"{caption}",{k}\n'
+                                 for k, name in enumerate(NAMES)) + "b.mp4,0.5,,,high\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings)
+    assert [str(p) for p in problems] == [
+        "annotations.csv: column 'stimulus_set': no number in any of 8 rows (first: 'test'): is it the column you "
+        "meant?",
+        "annotations.csv: column 'captions': no number in any of 8 rows (first: \"['Two people talk in a kitchen while "
+        "one...\"): is it the column you meant?",
+        "annotations.csv row 9: column 'Arousal': 'high' is not a finite number"]
+    ratings.write_text("video,valence\nb.mp4,high\n", encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings)
+    assert [str(p) for p in problems] == ["annotations.csv row 1: column 'valence': 'high' is not a finite number"]
+    rows = [f"{row},p{k % 3}" for k, row in enumerate(_trials())]
+    _, problems = collect_problems(_csv(tmp_path, rows, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Token"),
+                                   videos, columns=TripletColumns(rt="Token"))
+    assert [str(p) for p in problems] == [
+        "judgments.csv: column 'Token': no number in any of 90 rows (first: 'p0'): is it the column you meant?"]
+
+
+def test_a_table_numbering_its_videos_is_one_line_and_the_release_s_own_points_to_the_release(tmp_path: Path,
+                                                                                               capsys) -> None:
+    """The paper's all_triplets.csv given to `data import` (its stim*_name are indices into video_mapping.csv) was
+    "no video '30'" once per trial: 49,485 problem lines on the release, 20 shown, none saying why; with
+    --skip-missing-videos every trial was dropped, then "no usable trials". Now a table whose every video cell is a
+    number, none of them a file's name, is one line; inside the release it names the release folder to load."""
+    from bgs_hf.data.release import TRIPLETS
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    videos = _videos(tmp_path)
+    rows = [f"P{k % 3},{k},{k % 8},{(k + 1) % 8},{(k + 2) % 8},{(k + 1) % 8},1.5" for k in range(30)]
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert [str(p) for p in problems] == [
+        f"judgments.csv: columns 'Video1', 'Video2', 'Video3' number the videos (first: '0') and no file in {videos} "
+        "is named so: data import reads video file names: write each trial's video file names (relative to VIDEOS) "
+        "in them"]
+    root = write_release(tiny_release_tables(), tmp_path / "release")
+    for skip in ([], ["--skip-missing-videos"]):
+        assert cli(["data", "import", str(root / "data" / TRIPLETS), str(videos), str(tmp_path / "ds"),
+                    "--videos-columns", "stim1_name,stim2_name,stim3_name", "--odd", "choice",
+                    "--participant", "participation", *skip]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        assert len(lines) == 1 and lines[0].endswith(
+            f"it is the paper's release, whose numbers index video_mapping.csv: pass the release folder "
+            f"{root.resolve()} itself to bgs-hf data stats/train (bgs_hf.data.load), no import needed"), lines
+    assert not (tmp_path / "ds").exists()
+    (videos / "3").write_bytes(b"x")  # a video named by a number: names read as names (20 rows, a count, no trials)
+    _, problems = collect_problems(_csv(tmp_path, rows), videos)
+    assert len(problems) == 22 and str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video '0'")
+
+
+def test_a_test_videos_file_that_is_a_table_with_a_video_column_is_one_line(tmp_path: Path) -> None:
+    """The release's raw/utils/test.csv ('index,video_name', then '3,3PJaYWt0cws_5.mp4', ...) given as --test-videos:
+    every line was "no video '3,3PJaYWt0cws_5.mp4'" with a did-you-mean, 51 problems for its 50 videos. Now a first
+    line that is a table's header naming a video column is one line saying to list that column alone; a video whose
+    own name holds a comma is still read as a name."""
+    table, videos = _csv(tmp_path, _set_trials()), _videos(tmp_path)
+    listing = tmp_path / "test.csv"
+    listing.write_text("index,video_name\n" + "".join(f"{k},{name}\n" for k, name in enumerate(TEST_SET)),
+                       encoding="utf-8")
+    _, problems = collect_problems(table, videos, test_videos=listing)
+    assert [str(p) for p in problems] == [
+        "test.csv: line 1 'index,video_name' is a table's header, not a video: --test-videos reads one video name per "
+        "line (write its 'video_name' column alone)"]
+    (videos / "file,video.mp4").write_bytes((videos / "f.mp4").read_bytes())
+    listing.write_text("file,video.mp4\n" + "".join(f"{name}\n" for name in TEST_SET), encoding="utf-8")
+    data, problems = collect_problems(table, videos, test_videos=listing)
+    assert problems == [] and data is not None
+    assert sorted(data.clip_ids[i] for i in data.split_items("test")) == sorted(TEST_SET)
+
+
+def test_trial_numbers_restarting_within_a_participant_without_a_session_column_are_warned_of(tmp_path: Path,
+                                                                                              caplog) -> None:
+    """The release's trials as a lab's table: its trial numbers run 0..20 in each of 11 sets (column 'task'), which
+    the import read only when named with --session. Without it `data stats` counted 5 trials recorded twice in a row,
+    across sets, instead of the release's 167, without a word. Now one warning names the unread columns; with the
+    session read, or trial numbers that never repeat within a participant, there is none."""
+    videos = _videos(tmp_path)
+    rows = [f"{row},{'A' if k % 30 < 15 else 'B'}" for k, row in enumerate(_trials())]
+    rows = [",".join([r.split(",")[0], str(int(r.split(",")[1]) % 15), *r.split(",")[2:]]) for r in rows]
+    table = _csv(tmp_path, rows, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Block")
+    split = SplitConfig(test_fraction=0.4)
+    with caplog.at_level("WARNING"):
+        read_triplet_table(table, videos, split_config=split)
+    assert [r.getMessage() for r in caplog.records] == [
+        "judgments.csv: participant 'P0' has trial 1 more than once and no session column is read: name it with "
+        "--session (columns not read: Block), or trials recorded twice in a row are counted across sessions"]
+    caplog.clear()
+    (tmp_path / "numbered").mkdir()
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, videos, columns=TripletColumns(session="Block"), split_config=split)
+        read_triplet_table(_csv(tmp_path / "numbered", _trials()), videos, split_config=split)
+    assert caplog.records == [] and sorted(set(data.judgments["session"])) == ["A", "B"]
+
+
+def test_an_odd_column_naming_no_video_in_any_row_is_one_line(tmp_path: Path, capsys) -> None:
+    """A wrong --odd (the release's `token`, 'p1', or its `trial` numbers) was "no video 'p1'" once per trial: 49,485
+    problem lines on the release, 20 shown. Now an odd column naming no video in any row, while the video columns do,
+    is one line; positions get their own per-row hint (see the test above), and a wrong video folder still lists rows."""
+    videos = _videos(tmp_path)
+    rows = [f"{row},p{k % 3}" for k, row in enumerate(_trials())]
+    table = _csv(tmp_path, rows, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Token")
+    assert cli(["data", "import", str(table), str(videos), str(tmp_path / "ds"), "--odd", "token"]) == 1
+    assert [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")] == [
+        "problem: judgments.csv: column 'Token' names no video in any row (first: 'p0'), though the video columns do: "
+        "--odd names the column holding the odd video's file name; is it the column you meant?"]
+    wrong_folder = tmp_path / "empty"
+    wrong_folder.mkdir()
+    _, problems = collect_problems(table, wrong_folder, columns=TripletColumns(odd="Token"))
+    assert len(problems) == 22 and str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video")
+
+
+def test_the_dataset_card_counts_flagged_catch_trials_without_calling_them_repeated_clips(tmp_path: Path) -> None:
+    """A catch trial is a triplet that repeats a clip or one its source flagged (a `catch_trial_flag`, `is_catch`),
+    and the card's count holds both; its Statistics row said "non-distinct triplets" and its `is_catch` column "a
+    triplet that repeats a clip", false for a flagged attention check of three distinct videos."""
+    rows = [f"{row},{'true' if k == 3 else 'false'}" for k, row in enumerate(_trials())]
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_catch"
+    data = read_triplet_table(_csv(tmp_path, rows, header), _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+    card = (write_hub(data, tmp_path / "hub") / "README.md").read_text(encoding="utf-8")
+    assert "| catch trials (a clip repeated, or flagged by the source) | 1 |" in card
+    assert "catch trial (a triplet that repeats a clip, or one its source flagged); exclude from analyses" in card
+    assert "non-distinct" not in card

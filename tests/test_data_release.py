@@ -1140,3 +1140,40 @@ def test_a_release_with_its_clip_mapping_but_no_similarity_folder_names_the_miss
     with pytest.raises(BGSInputError, match=r"looks like the Garcia & Isik release") as info:
         load(root)
     assert f"(expected {root / 'data' / TRIPLETS})" in str(info.value)
+
+
+def test_a_missing_annotations_csv_warns_of_no_ratings_not_of_the_captions_and_split_read_elsewhere(tmp_path, tables,
+                                                                                                     caplog):
+    """Without annotations.csv the warning said "no ratings, captions or stimulus_set", then the captions were read
+    from captions.csv and the split from train.csv + test.csv: only the ratings are missing, and it says so."""
+    import logging
+
+    labels = tables.annotations["stimulus_set"].to_numpy()
+    root = write_release(tables, tmp_path)
+    _write_split_lists(root, tables, labels)
+    (root / "data" / ANNOTATIONS).unlink()
+    with caplog.at_level(logging.WARNING, logger="bgs_hf"):
+        data = load(root)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"{root / 'data' / ANNOTATIONS} missing: no ratings (captions come from captions.csv and train/test from "
+        "train.csv and test.csv, where present)"]
+    assert data.clips[0]["captions"] == ["caption 1 of clip_000.mp4", "caption 2 of clip_000.mp4"]
+    assert list(data.clips["stimulus_set"]) == list(labels)
+    assert not any(c.startswith("rating_") for c in data.clips.column_names)
+
+
+def test_a_catch_trial_flag_that_is_not_true_or_false_is_a_problem_line(tmp_path, tables, capsys):
+    """`catch_trial_flag` read 'x' or 'maybe' as False without a word (an attention check marked so was kept as a
+    judgment), while `data import` and a Hub folder refuse such a flag. Now it is a problem line naming the row, and
+    'TRUE', 'yes' and '1' still flag their rows."""
+    stims, catch, _ = _expected(tables)
+    rows = np.flatnonzero(~catch)[:4].tolist()
+    for row, flag in zip(rows, ("TRUE", "yes", "1", "x")):
+        tables.triplets = _set(tables.triplets, row, "catch_trial_flag", flag)
+    root = write_release(tables, tmp_path)
+    assert cli(["data", "validate", str(root)]) == 1
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem:")] == [
+        f"problem: all_triplets.csv row {rows[3] + 1}: column 'catch_trial_flag': 'x' is not true/false"]
+    tables.triplets = _set(tables.triplets, rows[3], "catch_trial_flag", "")
+    data = load(write_release(tables, tmp_path / "ok"))
+    assert data.n_catch == catch.sum() + 3 and all(data.judgments[r]["is_catch"] for r in rows[:3])

@@ -1883,3 +1883,20 @@ def test_text_given_as_similarities_or_vectors_is_refused_in_one_line_naming_it(
         with pytest.raises(BGSInputError, match=f"^{message}$"):
             call()
     assert spearman(np.array([1, 2, 3], dtype=object), [1, 2, 4]) == pytest.approx(1.0)
+
+
+def test_a_triplet_arrays_with_odd_given_too_says_to_name_the_arguments_after_it() -> None:
+    """`human_similarity(data.triplets("test"), data.n_clips)` (as `split_half_ceiling(test, data.n_clips)` is called)
+    put the clip count in `odd`, then blamed the triplets: "triplet indices must be whole numbers, got
+    TripletArrays(...)"; `ooo_acc_3way(sim, trip, items)` put the items there: "odd must have shape (3,), got (4,)".
+    Now either is one line saying the triplets hold their own odd-one-outs and to name what follows."""
+    trip = SimpleNamespace(idx=IDX, odd=ODD)  # duck-typed TripletArrays
+    sim = np.eye(4)
+    for call, shown in ((lambda: human_similarity(trip, 4), "4"),
+                        (lambda: ooo_acc_3way(sim, trip, np.arange(4)), "an array of shape (4,)")):
+        with pytest.raises(BGSInputError) as info:
+            call()
+        assert str(info.value) == (f"a SimpleNamespace holds its own odd-one-outs, yet `odd` was given too ({shown}): "
+                                   "name the arguments after it, e.g. n_items=... or items=...")
+    np.testing.assert_array_equal(human_similarity(trip, n_items=4).n, human_similarity(IDX, ODD, 4).n)
+    assert ooo_acc_3way(sim, trip, items=np.arange(4)) == ooo_acc_3way(sim, IDX, ODD, np.arange(4))

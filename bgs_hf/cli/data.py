@@ -100,7 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import", help="turn your own CSV of trials (video file names) + a video folder into the Hub layout",
         description="Check every row of a trial-per-row CSV (participant, trial, video1, video2, video3, "
                     "odd_one_out, rt, session; header case, spaces, '-' and '_' are ignored), list every problem, and write OUT in the Hub "
-                    "layout with the videos copied and a train/test split of the clips frozen in it: your study's "
+                    "layout (a trial naming a video twice, or marked true in a catch_trial_flag or is_catch column, is a "
+                    "catch trial) with the videos copied and a train/test split of the clips frozen in it: your study's "
                     "own (--test-videos) or a seeded draw.",
         epilog=examples("bgs-hf data import trials.csv videos/ my-study",
                         "bgs-hf data import trials.csv videos/ my-study --rt-ms --skip-incomplete --license cc-by-4.0",

@@ -241,12 +241,19 @@ def to_numbers(
     if bad.any():
         kind = "an integer" if integer else "a finite number"
         where = np.flatnonzero(bad)
-        problems.add_rows(
-            path,
-            df[ROW].to_numpy()[where],
-            (f"column {col!r}: {_shown(raw.iloc[i])} is "
-             + ("past 2**53, beyond exact integers" if huge[i] else f"not {kind}") for i in where),
-        )
+        if len(where) > 1 and not finite.any():  # a column of text ('p1' given as --rt, annotations.csv's captions
+            # as ratings): one line, not one per row (49,484 for the release's, each caption list printed whole)
+            text = str(raw.iloc[where[0]])
+            first = text if len(text) <= 40 else text[:40] + "..."
+            problems.add(f"column {col!r}: no number in any of {count(len(where), 'row')} (first: {first!r}): is it "
+                         "the column you meant?", path=path)
+        else:
+            problems.add_rows(
+                path,
+                df[ROW].to_numpy()[where],
+                (f"column {col!r}: {_shown(raw.iloc[i])} is "
+                 + ("past 2**53, beyond exact integers" if huge[i] else f"not {kind}") for i in where),
+            )
         num[bad] = np.nan
     return num
 
@@ -303,8 +310,3 @@ def optional_numbers(df: pd.DataFrame, col: str, path: Path, problems: Problems,
     raw = df[col].astype(object)
     return to_numbers(df.assign(**{col: raw.where(raw.notna(), "")}), col, path, problems, integer=integer,
                       allow_empty=True)
-
-
-def parse_bool(values: pd.Series) -> np.ndarray:
-    """Truthy strings (true/1/yes) -> True; everything else False."""
-    return values.str.strip().str.lower().isin(_TRUE).to_numpy()

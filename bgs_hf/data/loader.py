@@ -8,7 +8,13 @@ from bgs_hf._files import expand_user
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
-from bgs_hf.data.release import TRIPLETS, find_release_data_dir, missing_triplets, read_release
+from bgs_hf.data.release import (
+    TRIPLETS,
+    find_release_data_dir,
+    missing_triplets,
+    read_release,
+    release_root_above,
+)
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.errors import BGSInputError, NoSuchSource
 
@@ -18,12 +24,15 @@ IMPORT_HINT = "; for your own CSV of trials + a video folder run `bgs-hf data im
 
 def _hint(path: Path) -> str:
     """What to do instead: for a file or folder inside the paper's release, pass the release (``data import``
-    reads video file names, not its index-coded triplets); otherwise :data:`IMPORT_HINT`."""
+    reads video file names, not its index-coded triplets); inside a Hub-layout folder (its ``judgments/`` config
+    folder or a parquet file of it, which ``data import`` cannot read either), pass that folder; otherwise
+    :data:`IMPORT_HINT`."""
+    root = release_root_above(path)
+    if root is not None:
+        return f"; it lies inside the paper's release: pass the release folder {root}"
     for parent in list(path.resolve().parents)[:4]:
-        data_dir = find_release_data_dir(parent)
-        if data_dir is not None:
-            root = data_dir.parent if data_dir.name == "data" else data_dir
-            return f"; it lies inside the paper's release: pass the release folder {root}"
+        if is_hub_folder(parent):
+            return f"; it lies inside a Hub-layout dataset: pass its folder {parent}"
     return IMPORT_HINT
 
 

@@ -22,8 +22,8 @@ from bgs_hf.data.checks import (
     Problems,
     header_key,
     no_negative_times,
-    parse_bool,
     read_csv,
+    to_bools,
     to_ints,
     to_numbers,
 )
@@ -63,6 +63,16 @@ def find_release_data_dir(source: str | Path) -> Path | None:
     for cand in (source / "data", source):
         if (cand / TRIPLETS).is_file():
             return cand
+    return None
+
+
+def release_root_above(path: str | Path) -> Path | None:
+    """The release folder a file or folder lies inside (up to four levels up: ``data/interim/similarity/x.csv``),
+    else None: what to pass instead of one of its parts."""
+    for parent in list(Path(path).resolve().parents)[:4]:
+        data_dir = find_release_data_dir(parent)
+        if data_dir is not None:
+            return data_dir.parent if data_dir.name == "data" else data_dir
     return None
 
 
@@ -150,7 +160,10 @@ def read_annotations(data_dir: Path, names: pd.Series, problems: Problems) -> pd
     out["captions"] = [[] for _ in range(len(out))]
     out["stimulus_set"] = None
     if not path.is_file():
-        logger.warning("%s missing: no ratings, captions or stimulus_set", path)
+        # captions.csv and train.csv + test.csv may still give the captions and the split: "no captions or
+        # stimulus_set" here was followed by both read from them
+        logger.warning("%s missing: no ratings (captions come from %s and train/test from %s and %s, where present)",
+                       path, CAPTIONS.name, SPLIT_LISTS["train"].name, SPLIT_LISTS["test"].name)
         return out
     df = read_csv(path, ("video_name",), problems)
     row_of = _rows_by_name(names)
@@ -302,7 +315,8 @@ def read_triplets(data_dir: Path, sorted_index: np.ndarray, problems: Problems) 
     odd = np.argmax(in_triplet, axis=1).astype(np.int8)
     is_catch = non_distinct(idx)
     if "catch_trial_flag" in df.columns:
-        flagged = parse_bool(df["catch_trial_flag"])
+        # 'x' or 'maybe' was read as False without a word; `data import` and a Hub folder refuse it
+        flagged = to_bools(df, "catch_trial_flag", path, problems)
         if flagged.any():
             logger.info("%s: catch_trial_flag=True on %s", path.name, count(int(flagged.sum()), "row"))
         is_catch |= flagged

@@ -27,12 +27,13 @@ from bgs_hf.data.checks import (
     header_key,
     no_negative_times,
     read_csv,
+    to_bools,
     to_ints,
     to_numbers,
 )
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
-from bgs_hf.data.release import captions_in_order
+from bgs_hf.data.release import MAPPING, captions_in_order, release_root_above
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.validate import check_splits
 from bgs_hf.errors import BGSInputError, NoSuchSource
@@ -150,6 +151,11 @@ class LostVideos:
                        first_few([repr(n) for n in names]))
 
 
+def _names_a_position(name: str, video_columns: list[str]) -> bool:
+    """An odd cell naming a position (1-3) or a video column ('Video3'), as many lab logs record the answer."""
+    return name in ("0", "1", "2", "3") or _loose_key(name) in {_loose_key(c) for c in video_columns}
+
+
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
     *, odd: bool = False, column_label: bool = True, lost: LostVideos | None = None, noun: str = "trial",
@@ -176,7 +182,6 @@ def _resolve_names(
     for known in files.values():
         by_stem.setdefault(_stem_key(known), []).append(known)
         by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
-    video_keys = {_loose_key(c) for c in cols[:3]}
 
     def same_file(name: str) -> str:
         """The did-you-mean of a name that is a file's in another case, extension or folder ('' when none)."""
@@ -191,10 +196,6 @@ def _resolve_names(
             many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
             return f" (did you mean {elsewhere[0]!r}?{many} give paths relative to the video folder)"
         return ""
-
-    def as_position(name: str) -> bool:
-        """An odd cell naming a position (1-3) or a column ('Video3'), as many lab logs record the answer."""
-        return name in ("0", "1", "2", "3") or _loose_key(name) in video_keys
 
     out = np.full((len(df), len(cols)), None, dtype=object)
     unknown = np.zeros((len(df), len(cols)), dtype=bool)
@@ -234,7 +235,7 @@ def _resolve_names(
         missing[int(i)] = (cols[k], typed[i, k], cell_names[i, k])
 
     def hint(col: str, name: str, i: int) -> str:
-        if odd and col == cols[-1] and as_position(name):
+        if odd and col == cols[-1] and _names_a_position(name, cols[:3]):
             # it was told to give paths relative to the video folder, which the three videos already were
             three = ", ".join(str(df[c].iloc[i]) for c in cols[:3])
             return (f" (the odd one out is named by its video file, one of the trial's three ({three}), not by its "
@@ -283,6 +284,11 @@ def _test_labels(listing: Path, clip_ids: list[str], files: dict[str, str], vide
         problems.fatal("not UTF-8 text; re-save it as UTF-8 (--test-videos: one video name per line)", path=listing)
     lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     first = nfc_name(table_path(lines[0][1]).as_posix()) if lines else ""
+    named = [field for field in first.split(",") if _loose_key(field) in _LIST_HEADERS]
+    if first not in files and "," in first and named:  # the release's test.csv ('index,video_name'): every line
+        # was "no video '3,3PJaYWt0cws_5.mp4'" with a did-you-mean, 51 problems for its 50 videos
+        problems.fatal(f"line {lines[0][0]} {lines[0][1]!r} is a table's header, not a video: --test-videos reads one "
+                       f"video name per line (write its {named[0]!r} column alone)", path=listing)
     if first not in files and _loose_key(first) in _LIST_HEADERS:
         # a list saved from a spreadsheet column starts with its header: it was reported as an unknown video
         logger.info("%s: line %d %r is read as a header, not a video", listing.name, lines[0][0], lines[0][1])
@@ -326,6 +332,23 @@ def _side_columns(df: pd.DataFrame, table: Path, roles: dict[str, tuple[str, ...
         if alike:
             found[role] = alike[0]
     return found
+
+
+#: a trials table's own catch-trial flag, optional (as ``_loose_key``): the release's ``catch_trial_flag``, the Hub
+#: layout's ``is_catch``
+_CATCH_HEADERS = ("catchtrialflag", "iscatch")
+
+
+def _catch_flags(df: pd.DataFrame, path: Path, problems: Problems) -> np.ndarray:
+    """Each row's own catch-trial flag (all False without such a column): an attention check of three distinct
+    videos was kept as a judgment, though the release reader and a Hub folder drop the rows their flag marks."""
+    found = _side_columns(df, path, {"catch": _CATCH_HEADERS}, (), "", problems)
+    if "catch" not in found:
+        return np.zeros(len(df), dtype=bool)
+    flags = to_bools(df, found["catch"], path, problems)  # true/false, 1/0, yes/no; empty is False
+    if flags.any():
+        logger.info("%s: column %r flags %s as catch trials", path.name, found["catch"], count(int(flags.sum()), "row"))
+    return flags
 
 
 def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], video_dir: Path,
@@ -520,6 +543,60 @@ def _drop_repeated_trials(df: pd.DataFrame, trial_col: str, path: Path) -> pd.Da
     return df.loc[~dup].reset_index(drop=True)
 
 
+def _refuse_numbered_videos(df: pd.DataFrame, cols: _TableColumns, files: dict[str, str], video_dir: Path,
+                            path: Path, problems: Problems) -> None:
+    """Stop with one line when every video cell is a number and none names a file: a table coded by clip index (the
+    paper's all_triplets.csv, whose numbers index video_mapping.csv) was "no video '30'" once per trial, 49,485
+    lines on the release's, none saying why."""
+    cells = [c for c in pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()) if c != ""]
+    if not cells or not all(re.fullmatch(r"\d+", c) for c in cells) or any(c in files for c in cells):
+        return
+    root = release_root_above(path)
+    instead = (f"; it is the paper's release, whose numbers index {MAPPING.name}: pass the release folder {root} "
+               "itself to bgs-hf data stats/train (bgs_hf.data.load), no import needed" if root is not None
+               else ": write each trial's video file names (relative to VIDEOS) in them")
+    problems.fatal(f"columns {', '.join(map(repr, cols.videos))} number the videos (first: {cells[0]!r}) and no file "
+                   f"in {video_dir} is named so: data import reads video file names{instead}", path=path)
+
+
+def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dict[str, str], path: Path,
+                               problems: Problems) -> None:
+    """Stop with one line when the odd column names no video in any row while the video columns do: a wrong --odd
+    (the release's `token`, 'p1') was "no video 'p1'" once per trial, 49,485 lines. Positions or column names get
+    each row's own hint instead (it names the row's three videos), and a wrong VIDEOS misses every column alike."""
+    def is_file(cell: object) -> bool:  # a name as written first: the names are resolved once, by _resolve_names
+        return cell in files or nfc_name(table_path(str(cell)).as_posix()) in files
+
+    odd_cells = [c for c in pd.unique(df[cols.odd].to_numpy(dtype=object)) if c != ""]
+    video_cells = set(pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()))
+    if (not odd_cells or any(map(is_file, odd_cells)) or video_cells.intersection(odd_cells)  # lost videos, maybe
+            or all(_names_a_position(c, cols.videos) for c in odd_cells) or not any(map(is_file, video_cells))):
+        return
+    problems.fatal(f"column {cols.odd!r} names no video in any row (first: {odd_cells[0]!r}), though the video "
+                   "columns do: --odd names the column holding the odd video's file name; is it the column you meant?",
+                   path=path)
+
+
+def _warn_unread_sessions(df: pd.DataFrame, cols: _TableColumns, trial: np.ndarray, keep: np.ndarray,
+                          path: Path) -> None:
+    """One warning when a participant's trial numbers repeat and no session column is read: the release's trial runs
+    0..20 in each of its 11 sets (column 'task'), and `data stats` counts a trial recorded twice in a row within a
+    session, so without it 5 repeats were counted across sets, not the release's 167, without a word."""
+    if cols.session is not None or cols.trial is None:
+        return
+    numbered = keep & ~np.isnan(trial)
+    pairs = pd.DataFrame({"participant": df.loc[numbered, cols.participant].to_numpy(), "trial": trial[numbered]})
+    again = pairs.duplicated(keep="first").to_numpy()
+    if not again.any():
+        return
+    read = {ROW, *cols.required, cols.trial, cols.rt}
+    unread = [c for c in df.columns if c not in read and _loose_key(c) not in _CATCH_HEADERS]
+    first = pairs.loc[again].iloc[0]
+    logger.warning("%s: participant %r has trial %d more than once and no session column is read: name it with "
+                   "--session (columns not read: %s), or trials recorded twice in a row are counted across sessions",
+                   path.name, first["participant"], int(first["trial"]), ", ".join(unread) or "none")
+
+
 def _drop_incomplete_rows(df: pd.DataFrame, required: list[str], path: Path, problems: Problems, *,
                           skip: bool) -> pd.DataFrame:
     """Rows with an empty ``required`` cell (a non-response): each a problem, or with ``skip`` (--skip-incomplete)
@@ -584,7 +661,8 @@ def read_triplet_table(
     a rater's own repeats of a video first).
     All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
-    error. A name no file in
+    error. A trial naming a video twice, or marked true in a ``catch_trial_flag`` or ``is_catch`` column, is a catch
+    trial. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
     three files, are dropped and logged with the names); a name that is a file's in another case, extension or
     folder stays an error with its did-you-mean (see ``_resolve_names``). The trials either flag dropped, and the exact
@@ -611,6 +689,8 @@ def read_triplet_table(
     if skip_incomplete and len(df) < n_read:
         dropped["incomplete_trials"] = n_read - len(df)
     files = video_index(video_dir, problems)
+    _refuse_numbered_videos(df, cols, files, video_dir, path, problems)
+    _refuse_unknown_odd_column(df, cols, files, path, problems)
     lost = LostVideos() if skip_missing_videos else None
     rel, bad = _resolve_names(df, [*cols.videos, cols.odd], files, video_dir, path, problems, odd=True, lost=lost)
     if lost is not None:
@@ -622,9 +702,11 @@ def read_triplet_table(
     trial = (to_numbers(df, cols.trial, path, problems, integer=True, allow_empty=True) if cols.trial
              else np.full(len(df), np.nan))
     rt = _response_times(df, cols, path, problems)
+    flagged = _catch_flags(df, path, problems)
     keep = ~bad
     if not keep.any():
         problems.fatal("no usable trials", path=path)
+    _warn_unread_sessions(df, cols, trial, keep, path)
     clip_ids = sorted(set(rel[keep, :3].ravel()))
     pos = {c: i for i, c in enumerate(clip_ids)}
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])
@@ -641,7 +723,7 @@ def read_triplet_table(
         "participant": df.loc[keep, cols.participant].to_numpy(),
         "session": df.loc[keep, cols.session].to_numpy() if cols.session else "",
         "trial": np.where(np.isnan(trial[keep]), -1, trial[keep]).astype(np.int64),
-        "rt_s": rt[keep], "is_catch": non_distinct(idx),
+        "rt_s": rt[keep], "is_catch": non_distinct(idx) | flagged[keep],
     })
     # the table's name as given (through a symlink, not its target's): the card's "imported from", kept in its YAML
     meta: dict[str, Any] = {"source": "triplet-table", "table": str(path.resolve()), "imported_from": path.name,

@@ -108,8 +108,8 @@ def unflagged_rows(table: Any, cols: list[str]) -> np.ndarray | None:
 
 
 def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Accept ``(idx, odd)`` arrays, a duck-typed ``TripletArrays`` (``.idx``, ``.odd``), or a judgments
-    table (DataFrame or ``datasets.Dataset``) with columns clip_a, clip_b, clip_c and odd."""
+    """Accept ``(idx, odd)`` arrays, a duck-typed ``TripletArrays`` (``.idx``, ``.odd``; then no ``odd``), or a
+    judgments table (DataFrame or ``datasets.Dataset``) with columns clip_a, clip_b, clip_c and odd."""
     cols = table_columns(idx)
     if cols is not None:
         if all(c in cols for c in CLIP_COLUMNS) and (odd is not None or "odd" in cols):
@@ -125,7 +125,11 @@ def as_triplets(idx: Any, odd: Any = None) -> tuple[np.ndarray, np.ndarray]:
             raise BGSInputError(f"a table of judgments needs columns clip_a, clip_b, clip_c and odd, got {cols}")
         else:  # three index columns under other names, odd given apart
             idx = np.stack([np.asarray(idx[c]) for c in cols], axis=1)
-    if odd is None and hasattr(idx, "idx") and hasattr(idx, "odd"):
+    if hasattr(idx, "idx") and hasattr(idx, "odd"):
+        if odd is not None:  # human_similarity(trip, 250) was refused as "triplet indices must be whole numbers"
+            shown = repr(odd) if np.ndim(odd) == 0 else f"an array of shape {np.shape(odd)}"
+            raise BGSInputError(f"a {type(idx).__name__} holds its own odd-one-outs, yet `odd` was given too ({shown}):"
+                                " name the arguments after it, e.g. n_items=... or items=...")
         idx, odd = idx.idx, idx.odd
     if odd is None:
         raise BGSInputError("odd-one-out positions missing: pass `odd` or a TripletArrays")
@@ -307,7 +311,8 @@ def human_similarity(
 ) -> HumanSimilarity:
     """Vectorised human similarity from valid triplets.
 
-    ``idx`` (n,3) clip indices (or a TripletArrays), ``odd`` (n,) positions 0/1/2, ``n_items`` = N.
+    ``idx`` (n,3) clip indices, ``odd`` (n,) positions 0/1/2, ``n_items`` = N; or a TripletArrays, which holds its
+    own ``odd``: ``human_similarity(trip, n_items=N)``.
     Rows whose clips are not distinct (catch trials) are dropped with a warning: they carry no pair
     information. ``weights`` (n,), finite counts >= 0, counts each triplet that many times (a participant bootstrap
     counts its resamples so, by its own bincount: ``bootstrap._participant_pair_stat_fn``).
