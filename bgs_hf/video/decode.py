@@ -4,9 +4,16 @@ Sampling is by presentation timestamp, not frame index, so variable-frame-rate c
 in time. The clip's timeline comes from a cheap demux pass (no decoding); the decode pass then runs
 sequentially (no per-frame seeks) and converts to RGB only the frames it keeps.
 
-Known limits: display rotation (DISPLAYMATRIX side data, read through ``VideoFrame.rotation``) is applied
-in multiples of 90 degrees; mirror flips in the matrix are ignored. The whole clip is decoded, so very long
-videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
+Frames come out as players show them: display rotation (DISPLAYMATRIX side data, read through
+``VideoFrame.rotation``) is applied in multiples of 90 degrees, and non-square pixels (a sample aspect ratio: DV,
+HDV, QCIF at 128:117, anamorphic DVD) are resized to the shape they are shown at, the stored width times the ratio.
+
+A display matrix that mirrors the picture (a negative determinant: an editor's flip, ``ffmpeg -display_hflip``) is
+flipped as FFmpeg's own autorotation does it, then turned: ``VideoFrame.rotation`` alone reads a left-right mirror as
+a half turn, an upside-down frame.
+
+Known limits: rotations between multiples of 90 degrees are rounded to the nearest one. The whole clip is decoded,
+so very long videos are slow (the Space caps duration with ``check_video``). Truncation is detected when the header
 records a frame count (MP4/MOV), a Matroska/WebM track its duration (the ``DURATION`` tag), or the container
 cannot be opened; a cut live-muxed WebM (no tag), MPEG-TS or AVI, or a fragmented MP4 cut at a fragment
 boundary (its header records no frame count), may decode short. Partly transparent frames (an alpha channel with
@@ -22,6 +29,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +38,7 @@ import numpy as np
 from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.video.policy import checked_num_frames
-from bgs_hf.video.transforms import resize_frames_uint8, resize_frames_uint8_to
+from bgs_hf.video.transforms import resize_frames_uint8_to, short_side_shape
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +72,8 @@ class VideoInfo:
     fps: float | None
     size_bytes: int
     has_audio: bool
+    #: a stored pixel's width over its height where it is not square (players widen the frame by it); None: square
+    sample_aspect_ratio: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -258,23 +268,62 @@ def _check_opaque(frame: Any, p: Path, reader: str = "") -> None:
                             f"{flatten_hint(reader)}", path=p)
 
 
-def _frame_array(frame: Any, size: int | None, p: Path, reader: str = "") -> np.ndarray:
-    """RGB uint8 (H,W,3) in display orientation (rotation side data applied), short side resized; a partly
-    transparent frame is one line."""
+#: The most a stored pixel's width may differ from its height (either way): DV, HDV and anamorphic DVD lie within
+#: 1:2 to 2:1; a ratio past this one is a damaged header, whose frames would be decoded tens of thousands of px wide.
+MAX_SAMPLE_ASPECT = 16
+
+
+def _sample_aspect(stream: Any, p: Path) -> Fraction | None:
+    """A stored pixel's width over its height as players read it (the container's, else the codec's:
+    ``av_guess_sample_aspect_ratio``); ``None`` for square pixels or none recorded."""
+    sar = stream.sample_aspect_ratio
+    if sar is None or sar <= 0 or sar == 1:
+        return None
+    if not 1 / MAX_SAMPLE_ASPECT <= sar <= MAX_SAMPLE_ASPECT:
+        raise BGSInputError(f"pixel aspect ratio {sar.numerator}:{sar.denominator} (a stored pixel's width to its "
+                            f"height) is past {MAX_SAMPLE_ASPECT}:1 either way, a damaged header; re-encode it with "
+                            "square pixels (ffmpeg -i IN -vf setsar=1 -c:v libx264 -pix_fmt yuv420p OUT.mp4) or leave "
+                            "the clip out", path=p)
+    return sar
+
+
+def _mirrored(frame: Any) -> bool:
+    """Whether the frame's display matrix mirrors the picture (its 2x2 part has a negative determinant), which
+    ``VideoFrame.rotation`` does not say."""
+    from av.sidedata.sidedata import Type
+
+    for data in getattr(frame, "side_data", ()):
+        if data.type == Type.DISPLAYMATRIX:
+            m = [int(v) for v in np.frombuffer(bytes(data), dtype=np.int32)]
+            return len(m) == 9 and m[0] * m[4] - m[1] * m[3] < 0
+    return False
+
+
+def _frame_array(frame: Any, size: int | None, p: Path, reader: str = "", sar: Fraction | None = None) -> np.ndarray:
+    """RGB uint8 (H,W,3) as shown: upright (rotation side data applied), non-square pixels (``sar``) widened or
+    narrowed to the frame's shown shape, short side resized (one resize for both); a partly transparent frame is one
+    line."""
     _check_opaque(frame, p, reader)
     arr = frame.to_ndarray(format="rgb24")
+    h, w = arr.shape[:2]
+    shown = (h, max(1, round(w * sar))) if sar is not None else (h, w)  # was the stored shape: a stretched frame
     rot = int(round((getattr(frame, "rotation", 0) or 0) / 90.0)) % 4
+    if _mirrored(frame):  # flipped top to bottom, then turned: a left-right mirror's "180 degrees" is then that mirror
+        arr = arr[::-1]
     if rot:  # PyAV reports counter-clockwise degrees; np.rot90 rotates counter-clockwise too
         arr = np.rot90(arr, k=rot)
+        shown = shown[::-1] if rot % 2 else shown
     arr = np.ascontiguousarray(arr)
-    return resize_frames_uint8(arr, size) if size is not None else arr
+    out = short_side_shape(*shown, size) if size is not None else shown
+    return arr if arr.shape[:2] == out else resize_frames_uint8_to(arr, out)
 
 
 def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None) -> np.ndarray:
     """Decode ``num_frames`` frames sampled uniformly in time over the whole clip -> uint8 (T,H,W,3).
 
     Each sample takes the frame on screen at the midpoint of its segment, so clips with fewer frames
-    than requested repeat their nearest frames. ``size`` resizes the short side (antialiased bilinear).
+    than requested repeat their nearest frames. Frames are as players show them (upright, non-square pixels at their
+    shown width: see the module's docstring). ``size`` resizes the short side (antialiased bilinear).
     Any unreadable input raises ``BGSInputError`` naming the file.
     """
     import av
@@ -331,16 +380,28 @@ def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, 
                       p: Path) -> list[np.ndarray]:
     """One RGB array per target time (rising): the last frame presented at or before it, the first frame for a
     target before any. A frame is converted once however many targets it covers, and decoding stops at the
-    first frame past the last target."""
+    first frame past the last target.
+
+    Where the first frame decoded comes after the timeline's start (a clip cut with no keyframe at its head: the
+    decoder drops what comes before the first one, and a player shows nothing of it), the targets are spread again
+    over what can be shown, with a warning: they were the first frame shown again for every target in the part
+    that cannot be decoded (half the samples of a clip cut 15 frames before a keyframe).
+    """
     stream = _video_stream(container, p)
     reorders = bool(getattr(stream.codec_context.codec, "reorder", False)) if stream.codec_context else False
     decoder = _alpha_decoder(stream, p)
     reader = f"-c:v {decoder.name} " if decoder is not None else ""  # how ffmpeg reads the alpha, for the hint
+    sar = _sample_aspect(stream, p)
     picked: list[np.ndarray] = []
     on_screen = None
     for frame, shown_at in _presented(_decoded(container, stream, decoder), timeline, reorders):
+        if on_screen is None and shown_at > timeline.start:
+            lost = f"{(shown_at - timeline.start) * float(stream.time_base):.2f} s" if stream.time_base else "frames"
+            logger.warning("%s: its first %s cannot be decoded (no keyframe before them): its frames are sampled "
+                           "from the first one shown", p.name, lost)
+            targets = sample_times(shown_at, timeline.end, len(targets))
         if on_screen is not None and len(picked) < len(targets) and targets[len(picked)] < shown_at:
-            arr = _frame_array(on_screen, size, p, reader)
+            arr = _frame_array(on_screen, size, p, reader, sar)
             while len(picked) < len(targets) and targets[len(picked)] < shown_at:
                 picked.append(arr)
         if len(picked) == len(targets):
@@ -349,7 +410,7 @@ def _frames_on_screen(container: Any, timeline: _Timeline, targets: np.ndarray, 
     if on_screen is None:
         raise BGSInputError(f"no decodable video frames; {REENCODE_HINT}", path=p)
     if len(picked) < len(targets):  # targets after the last frame's start: it stays on screen to the end
-        picked.extend([_frame_array(on_screen, size, p, reader)] * (len(targets) - len(picked)))
+        picked.extend([_frame_array(on_screen, size, p, reader, sar)] * (len(targets) - len(picked)))
     return picked
 
 
@@ -395,6 +456,7 @@ def probe(path: str | Path, *, count_frames: bool = False) -> VideoInfo:
                 fps=float(rate) if rate else None,
                 size_bytes=p.stat().st_size,
                 has_audio=bool(container.streams.audio),
+                sample_aspect_ratio=float(sar) if (sar := _sample_aspect(stream, p)) is not None else None,
             )
     except (av.FFmpegError, OSError) as err:
         raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
@@ -445,9 +507,13 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
         raise BGSInputError(f"resolution {info.width}x{info.height} too large ({info.width * info.height:,} pixels > "
                             f"limit {lim.max_pixels:,})", path=p)
-    if lim.max_aspect is not None and max(info.width, info.height) > lim.max_aspect * max(min(info.width, info.height), 1):
-        raise BGSInputError(f"frame shape {info.width}x{info.height} is too elongated (more than "
-                            f"{lim.max_aspect:g}:1)", path=p)
+    # as shown: a 64x48 clip of pixels 8:1 wide is decoded 384x48 (so to 224 x 1,792 px)
+    shown_w = info.width * (info.sample_aspect_ratio or 1.0)
+    if lim.max_aspect is not None and max(shown_w, info.height) > lim.max_aspect * max(min(shown_w, info.height), 1):
+        shape = f"{info.width}x{info.height}" + (f" (shown {round(shown_w)}x{info.height}: its pixels are "
+                                                 f"{info.sample_aspect_ratio:.3g} times as wide as high)"
+                                                 if info.sample_aspect_ratio else "")
+        raise BGSInputError(f"frame shape {shape} is too elongated (more than {lim.max_aspect:g}:1)", path=p)
     if lim.min_frames is not None:
         frames = info.frames if info.frames is not None else probe(p, count_frames=True).frames
         if frames is not None and frames < lim.min_frames:

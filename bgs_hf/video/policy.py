@@ -48,7 +48,11 @@ PROCESSOR_DEFAULTS: dict[str, dict[str, list[float]]] = {
 # cover-art-only audio are refused (version 1 caches served them as clips). 3: an h264/HEVC AVI with B-frames is
 # sampled by its frames' presentation order (version 2 took its decode-order stamps for times, skipping frames).
 # 4: partly transparent frames (an alpha channel, a WebM's too) are refused (version 3 served the colour under them).
-DECODER_VERSION = 4
+# 5: non-square pixels (a sample aspect ratio) are shown at their shown width (version 4 served stretched frames), and
+# a clip whose head cannot be decoded (no keyframe before it) is sampled over the frames shown (version 4 took its first
+# frame shown for every sample in that head), and a display matrix that mirrors the picture is applied as FFmpeg applies
+# it (version 4 turned a left-right mirror upside down and ignored a top-bottom one).
+DECODER_VERSION = 5
 
 
 def checked_num_frames(value: Any, what: str = "num_frames") -> int:

@@ -92,6 +92,29 @@ def write_corner_clip(
     return write_video(path, [f] * n_frames, rotation=rotation)
 
 
+def write_wide_pixel_clip(
+    path: Path, *, sar: Fraction, rotation: int = 0, height: int = 48, width: int = 64, n_frames: int = 4
+) -> Path:
+    """A white 16x16 block of stored pixels at (16, 16) on black, lossless h264 whose pixels are ``sar`` times as wide
+    as high (the sample aspect ratio of DV, HDV or a 176x144 QCIF clip), with display-rotation metadata."""
+    import av
+
+    f = np.zeros((height, width, 3), np.uint8)
+    f[16:32, 16:32] = 255
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25, options={"qp": "0"})
+        s.width, s.height, s.pix_fmt = width, height, "yuv420p"
+        s.codec_context.sample_aspect_ratio = sar
+        if rotation:
+            s.set_display_rotation(rotation)
+        for _ in range(n_frames):
+            for packet in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                c.mux(packet)
+        for packet in s.encode():
+            c.mux(packet)
+    return path
+
+
 def write_audio_only(path: Path, seconds: float = 0.5, rate: int = 16000) -> Path:
     """An AAC-in-MP4 file with no video stream (what a phone's voice memo renamed .mp4 looks like)."""
     import av
