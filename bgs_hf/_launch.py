@@ -58,6 +58,25 @@ class SharedWarningsOnce(logging.Filter):
 #: the one instance the CLI installs and removes again
 SHARED_WARNINGS_ONCE = SharedWarningsOnce()
 
+#: the logger of transformers' warning that a launcher's process group is up but the Trainer will not train in it
+GROUP_UNUSED_LOGGER = "transformers.training_args"
+_GROUP_UNUSED = "torch.distributed process group is initialized, but parallel_mode != ParallelMode.DISTRIBUTED"
+
+
+class GroupUnusedWarningDropped(logging.Filter):
+    """For the CLI's console: drops transformers' warning, logged as ``TrainingArguments`` are parsed, that a process
+    group is up but the Trainer does not train in it. Its advice, "launch your script with ``python -m
+    torch.distributed.launch``", is what a ``torchrun`` user without ``--use_cpu`` did; ``train_bgs`` refuses such a
+    launch in one line that says what to pass instead, and a group of one process (the user's own) trains as it is.
+    Each process printed it before that line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and record.getMessage().startswith(_GROUP_UNUSED))
+
+
+#: the one instance the CLI installs and removes again
+GROUP_UNUSED_WARNING_DROPPED = GroupUnusedWarningDropped()
+
 
 def _group_started() -> bool:
     """Whether this process's default ``torch.distributed`` process group is up (without importing torch: a process

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -156,6 +157,11 @@ def _raised_in(err: BaseException, where: str, *, innermost: bool = False) -> bo
     return False
 
 
+#: gloo's words for a collective that waited ``--ddp_timeout`` for a peer (``unbound_buffer.cc``: "Timed out waiting
+#: 15000ms for recv operation to complete")
+_GLOO_TIMEOUT = re.compile(r"\bTimed out waiting \d+ ?ms\b")
+
+
 def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
     flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
@@ -167,7 +173,8 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     full disk under safetensors or ``torch.save``) is the environment, which need not be alike on every process (a
     full disk on one node, a file only one rank writes): each process says it, named unless it is the first, rather
     than lose the one line that says why. A process whose collective failed because another one stopped says that
-    in one line on LOCAL_RANK 0 (every survivor printed a gloo/NCCL traceback that buried the cause)."""
+    in one line on LOCAL_RANK 0 (every survivor printed a gloo/NCCL traceback that buried the cause); one whose
+    collective waited ``--ddp_timeout`` for a process that stalled without stopping says that instead."""
 
     def run() -> int:
         if launch_rank("WORLD_SIZE") <= 1:
@@ -180,8 +187,13 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
             if not (environment or isinstance(err, (BGSInputError, BGSDivergedError, KeyboardInterrupt))):
                 if not (isinstance(err, RuntimeError) and _raised_in(err, "torch/distributed/", innermost=True)):
                     raise
-                logging.getLogger(__name__).debug("collective failed", exc_info=True)
-                if local_rank == 0:
+                # by name: run as `python -m bgs_hf.train` (every launch), __name__ is "__main__", outside -v's bgs_hf
+                logging.getLogger("bgs_hf.train").debug("collective failed", exc_info=True)
+                if local_rank == 0 and _GLOO_TIMEOUT.search(str(err)):  # the peer is still there, stalled
+                    print(f"error: rank {launch_rank()} stopped: a collective operation timed out (--ddp_timeout): "  # noqa: T201
+                          "another process of the launch did not reach it in time (its own log says how far it got; "
+                          "-v for this one's traceback)", file=sys.stderr)
+                elif local_rank == 0:
                     print(f"error: rank {launch_rank()} stopped: a collective operation failed, most likely because "  # noqa: T201
                           "another process of the launch stopped first (its own error says why; -v for this one's "
                           "traceback)", file=sys.stderr)

@@ -1796,3 +1796,19 @@ def test_data_push_refuses_to_stage_a_private_repo(release, tmp_path, capsys):
     assert main(["data", "push", str(release), "--repo-id", "me/data", "--local-dir", str(staged), "--private"]) == 2
     assert "error: --private makes the repo an upload creates private" in capsys.readouterr().err
     assert not staged.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="writes below /proc, where no folder can be made")
+def test_python_m_bgs_hf_cli_main_v_shows_the_environments_error_traceback():
+    """``-v`` shows the traceback under an environment's one-line error (``bgs-hf -v`` did), but run as ``python -m
+    bgs_hf.cli.main`` the traceback went to the ``__main__`` logger, which ``-v`` (DEBUG for bgs_hf) does not open."""
+    import subprocess
+    import sys
+
+    # /proc passes the output checks but makes no folder: the work folder's mkdir fails (an OSError)
+    run = subprocess.run([sys.executable, "-m", "bgs_hf.cli.main", "-v", "synth", "/proc/bgs-hf-no-such-out",
+                          "--force", "--clips", "10", "--frames", "2", "--size", "16"], capture_output=True, text=True,
+                         timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "DEBUG bgs_hf.cli.main: command failed\nTraceback (most recent call last):" in run.stderr, run.stderr[-2000:]
+    assert run.stderr.splitlines()[-1].startswith("error: FileNotFoundError: "), run.stderr[-2000:]

@@ -865,6 +865,55 @@ def test_an_accelerate_config_file_for_two_processes_without_multi_gpu_is_said_t
         assert json.loads((out / "bgs_trainer_state.json").read_text())["world_size"] == 1
 
 
+@pytest.mark.distributed
+def test_a_launch_the_trainer_would_run_alone_is_refused_in_one_line_without_transformers_advice(tmp_path):
+    """``torchrun --nproc_per_node 2 -m bgs_hf.train`` without ``--use_cpu`` on a machine without GPUs: each process
+    printed transformers' "process group is initialized, but parallel_mode != ParallelMode.DISTRIBUTED ... launch
+    your script with python -m torch.distributed.launch" (what the user did) before bgs-hf's line saying to pass
+    --use_cpu true. Here a 1-process group is up as the launcher's would be, and the Trainer's process count is
+    patched to the launcher's 2, as in test_training.py's refusal test: stderr is bgs-hf's one line."""
+    code = ("import sys, torch.distributed as dist\n"
+            "dist.init_process_group('gloo', rank=0, world_size=1)\n"
+            "import bgs_hf.training.api as api\n"
+            "api.world = lambda: (2, 0)\n"
+            "from bgs_hf.train import main\n"
+            f"sys.exit(main(['--data', {str(tmp_path / 'none')!r}, '--output_dir', {str(tmp_path / 'run')!r}]))\n")
+    env = {**_env(), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())}
+    env.pop("ACCELERATE_USE_CPU")  # the launch without it
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == ["error: 2 processes were started but the Trainer runs 1 (each one alone): on a "
+                                        "machine without GPUs pass --use_cpu true (or set ACCELERATE_USE_CPU=true), so "
+                                        "they train as one run"], proc.stderr
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.distributed
+def test_ddp_timeout_is_the_timeout_of_a_cpu_launchs_group(tmp_path):
+    """transformers starts a CPU launch's gloo group (``--use_cpu``, ACCELERATE_USE_CPU) without ``--ddp_timeout``,
+    so a process whose peer stalled without exiting waited torch's 30 minutes whatever the flag said (seen: a rank
+    held 90 s in its data load, ``--ddp_timeout 15``, and the other waited the 90 s). Here the group is up as the
+    launcher's would be: the run's checks set the flag's timeout on it; without the flag it keeps its own."""
+    code = ("import sys, torch, torch.distributed as dist\n"
+            "from datetime import timedelta\n"
+            "dist.init_process_group('gloo', rank=0, world_size=1, timeout=timedelta(seconds=600))\n"
+            "from bgs_hf.training import BGSArguments, DataArguments, TrainConfig\n"
+            "from bgs_hf.training.api import check_train_config\n"
+            "gloo = dist.distributed_c10d._get_default_group()._get_backend(torch.device('cpu'))\n"
+            "for timeout in sys.argv[1:]:\n"
+            f"    training = {{'output_dir': {str(tmp_path / 'run')!r}, 'use_cpu': True}}\n"
+            "    if timeout != 'unset':\n"
+            "        training['ddp_timeout'] = int(timeout)\n"
+            "    check_train_config(TrainConfig(data=DataArguments(data='x'), bgs=BGSArguments(), training=training))\n"
+            "    print(gloo.options._timeout.total_seconds())\n"
+            "dist.destroy_process_group()\n")
+    env = {**_env(), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())}
+    proc = subprocess.run([sys.executable, "-c", code, "unset", "15", "1800"], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["600.0", "15.0", "15.0"]  # 1800 is the flag's default: the group keeps its own
+
+
 if __name__ == "__main__":
     try:
         if sys.argv[1] == "--broken":

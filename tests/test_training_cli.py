@@ -1302,6 +1302,58 @@ def test_a_failed_collective_is_one_line_on_each_machines_first_process_and_othe
             main(argv)
 
 
+def test_a_collective_that_timed_out_is_said_as_a_stalled_process_not_a_stopped_one(monkeypatch, capsys, tmp_path):
+    """A process of a 2-process CPU launch stalled without exiting (a hung file system) and the other's collective
+    waited ``--ddp_timeout``: gloo's "Timed out waiting 15000ms for recv operation to complete" was said as "most
+    likely because another process of the launch stopped first (its own error says why", though none had stopped and
+    none said anything. It is said as a timeout; a peer that closed its connection keeps its line."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    torch_distributed: dict = {}  # a function whose frame sits in a file under torch/distributed/, as torch's do
+    exec(compile("def wait(text):\n    raise RuntimeError(text)\n",
+                 str(tmp_path / "torch" / "distributed" / "distributed_c10d.py"), "exec"), torch_distributed)
+    run = tmp_path / "run"
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
+    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
+        monkeypatch.setenv(name, value)
+    timed_out = ("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/unbound_buffer.cc:78] Timed out waiting "
+                 "15000ms for recv operation to complete")
+    for text, said in ((timed_out, "error: rank 0 stopped: a collective operation timed out (--ddp_timeout): another "
+                                   "process of the launch did not reach it in time (its own log says how far it got; -v "
+                                   "for this one's traceback)\n"),
+                       ("Connection closed by peer [127.0.0.1]:29500", "error: rank 0 stopped: a collective operation "
+                        "failed, most likely because another process of the launch stopped first (its own error says "
+                        "why; -v for this one's traceback)\n")):
+        monkeypatch.setattr(api, "train_bgs", lambda config, text=text: torch_distributed["wait"](text))
+        assert main(["--data", "x", "--output_dir", str(run)]) == 2
+        assert capsys.readouterr().err == said
+
+
+def test_python_m_bgs_hf_train_v_shows_a_failed_collectives_traceback(tmp_path):
+    """The failed-collective line says "-v for this one's traceback", but under ``python -m bgs_hf.train`` (what
+    every launch runs) the traceback went to the ``__main__`` logger, which ``-v`` does not open: -v showed nothing."""
+    code = ("import runpy, sys\n"
+            "from transformers import HfArgumentParser\n"
+            "def parse_args_into_dataclasses(self, *args, **kwargs):  # as a collective would, with no group to form\n"
+            "    ns = {}\n"
+            f"    exec(compile('def gone():\\n    raise RuntimeError(\"Connection closed by peer\")\\n', "
+            f"{str(tmp_path / 'torch' / 'distributed' / 'distributed_c10d.py')!r}, 'exec'), ns)\n"
+            "    ns['gone']()\n"
+            "HfArgumentParser.parse_args_into_dataclasses = parse_args_into_dataclasses\n"
+            f"sys.argv = ['bgs_hf.train', '-v', '--data', 'x', '--output_dir', {str(tmp_path / 'run')!r}]\n"
+            "runpy.run_module('bgs_hf.train', run_name='__main__', alter_sys=True)\n")
+    env = {**os.environ, "WORLD_SIZE": "2", "RANK": "0", "LOCAL_RANK": "0", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "DEBUG bgs_hf.train: collective failed\nTraceback (most recent call last):" in proc.stderr, proc.stderr
+    assert "RuntimeError: Connection closed by peer" in proc.stderr
+    assert proc.stderr.endswith("(its own error says why; -v for this one's traceback)\n")
+
+
 def test_a_launch_rank_that_ends_on_an_error_keeps_nothing_of_its_failed_run_alive(monkeypatch, capsys, tmp_path):
     """Mutation audit of ``_once_per_launch``'s traceback clearing: only test_distributed.py's 2-process run checked
     it, by one refusal that a rank other than the first ends silently, so the clearing kept off the path of an error

@@ -20,7 +20,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bgs_hf._bars import close_open_bars
-from bgs_hf._launch import SHARED_WARNINGS_ONCE, command_process_group
+from bgs_hf._launch import (
+    GROUP_UNUSED_LOGGER,
+    GROUP_UNUSED_WARNING_DROPPED,
+    SHARED_WARNINGS_ONCE,
+    command_process_group,
+)
 from bgs_hf.cli._parser import EXIT_STATUS, CLIParser, examples, flags_as_typed, walk
 from bgs_hf.errors import BGSDivergedError, BGSInputError
 
@@ -253,7 +258,9 @@ _console_owned = False
 @contextmanager
 def console(verbose: bool) -> Iterator[None]:
     """A command's console: :func:`configure_logging`, and transformers' and datasets' "working" bars off (see
-    :mod:`bgs_hf._bars`; ours and the Trainer's step bar stay). Every level and switch is as it was after, for
+    :mod:`bgs_hf._bars`; ours and the Trainer's step bar stay), and transformers' misleading warning about a process
+    group the Trainer does not train in dropped (:class:`~bgs_hf._launch.GroupUnusedWarningDropped`). Every level,
+    filter and switch is as it was after, for
     ``main()`` called in-process (tests, a notebook); importing bgs_hf changes none of them. The outermost one owns
     the console: ``bgs-hf --verbose train`` runs ``bgs_hf.train.main``, whose own ``console(False)`` changes nothing."""
     global _console_owned
@@ -266,11 +273,14 @@ def console(verbose: bool) -> Iterator[None]:
     levels = [logger.level for logger in loggers]
     filtered = [h for h in logging.getLogger().handlers if SHARED_WARNINGS_ONCE in h.filters]  # by a Python user
     _console_owned = True
+    group_unused = logging.getLogger(GROUP_UNUSED_LOGGER)
     try:
         configure_logging(verbose)
+        group_unused.addFilter(GROUP_UNUSED_WARNING_DROPPED)
         with third_party_bars_off():
             yield
     finally:
+        group_unused.removeFilter(GROUP_UNUSED_WARNING_DROPPED)
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
         for handler in logging.getLogger().handlers:
@@ -363,7 +373,7 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
         _say(f"{error}{err}")
         return 1
     except OSError as err:  # the environment, not our code: unwritable path, port in use, no network
-        logging.getLogger(__name__).debug("command failed", exc_info=True)
+        logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
         _say(f"{error}{_environment_error(_as_raised(err))}")
         return 2
     except Terminated:
@@ -377,7 +387,7 @@ def run_guarded(command: Callable[[], int | None], *, process: str = "") -> int:
         if os_error is None:  # a crash: its traceback, too, starts on its own line
             close_open_bars()
             raise
-        logging.getLogger(__name__).debug("command failed", exc_info=True)
+        logging.getLogger("bgs_hf.cli.main").debug("command failed", exc_info=True)  # __main__ under python -m
         _say(f"{error}{_environment_error(os_error)}")
         return 2
     except BaseException:  # a crash: its traceback, too, starts on its own line

@@ -55,7 +55,7 @@ from bgs_hf.training.args import (
     parse_bytes,
     training_defaults,
 )
-from bgs_hf.training.distributed import barrier, world
+from bgs_hf.training.distributed import barrier, set_group_timeout, world
 from bgs_hf.training.recipes import get_recipe
 from bgs_hf.training.scoring import best_model_metric
 
@@ -209,6 +209,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     _check_launch(args)
     _launch_precision(args)
     _launch_compile(args)
+    _launch_timeout(args)
     _check_step_count(args)
     _check_step_settings(args)
     _check_bgs_settings(bgs)
@@ -243,6 +244,16 @@ def _check_launch(args: Any) -> None:
                        "without --multi_gpu, in its config file or with --cpu, starts one. Add --multi_gpu (on CPU: "
                        "ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 --num_machines 1 "
                        "--mixed_precision no --dynamo_backend no ...)")
+
+
+def _launch_timeout(args: Any) -> None:
+    """``--ddp_timeout`` on a CPU launch (``--use_cpu``, ACCELERATE_USE_CPU): transformers starts that gloo group
+    without it (only its GPU branch passes it on), so a process left waiting on one that stalled without exiting (a
+    hung file system) waited torch's 30 minutes whatever the flag said. Set on the group here, as the Trainer sets it
+    on a GPU's; only a value the user gave, so a group a caller started keeps its own otherwise."""
+    default = next(f.default for f in fields(args) if f.name == "ddp_timeout")
+    if args.ddp_timeout != default and args.device.type == "cpu":
+        set_group_timeout(float(args.ddp_timeout))
 
 
 def _launch_precision(args: Any) -> None:

@@ -12,6 +12,7 @@ different sizes: they are padded to the largest and the padding is dropped after
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,6 +20,8 @@ import torch
 import torch.distributed as dist
 
 from bgs_hf.errors import BGSInputError
+
+logger = logging.getLogger(__name__)
 
 
 def world() -> tuple[int, int]:
@@ -32,6 +35,22 @@ def barrier() -> None:
     """Wait until every process of the default group is here; nothing when not distributed."""
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+
+
+def set_group_timeout(seconds: float) -> None:
+    """How long a collective of the default group waits for the other processes before it fails (gloo's and NCCL's
+    own default otherwise: 30 and 10 minutes); nothing when not distributed. ``torch.distributed`` keeps its setter
+    private."""
+    from datetime import timedelta
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    try:
+        from torch.distributed.distributed_c10d import _set_pg_timeout
+    except ImportError:  # a torch release without the private setter: the group keeps its own timeout
+        logger.warning("this torch cannot change a started process group's timeout: --ddp_timeout is not applied")
+        return
+    _set_pg_timeout(timedelta(seconds=seconds))
 
 
 T = TypeVar("T")
