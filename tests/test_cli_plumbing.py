@@ -1744,6 +1744,8 @@ def test_the_small_split_note_reads_every_row_counts_only_real_counts_and_prefix
     assert small_split_note("test", "5", 150, [[-1.0, 1.0]]) == f"note: the test split (150 judgments) {said}{wide}"
     for not_a_count in (True, 8.0, "8", None):
         assert small_split_note("test", 20, not_a_count, [[0.1, 0.2]]) is None, not_a_count
+    # mutation audit (fourth pass): the note at exactly FEW_JUDGMENTS passed; 100 judgments are enough
+    assert small_split_note("test", 20, 100, [[0.1, 0.2]]) is None
     # mutation audit: a float clip count printed (12.0 as "12 clips", where 8.0 judgments are not counted), and an
     # interval with a missing end (a NaN bound, which metrics.json writes as null) a TypeError, both passed
     assert small_split_note("test", 12.0, 150, [[-1.0, 1.0]]) == f"note: the test split (150 judgments) {said}{wide}"

@@ -476,6 +476,9 @@ def test_a_negative_response_time_is_a_problem_and_zero_is_kept(tmp_path, tables
     assert cli(["data", "validate", str(root)]) == 1
     assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem:")] == [
         "problem: all_triplets.csv row 4: column 'response_time': '-2.5' is negative: a response time is 0 or more"]
+    # mutation audit (fourth pass): the reported time kept in validate's data passed; it is missing, as a bad cell is
+    data, _ = validate(root, decode_videos=False)
+    assert np.isnan(data.judgments.to_pandas()["rt_s"].iloc[3])
     tables.triplets = _set(tables.triplets, 3, "response_time", 2.5)
     assert load(write_release(tables, tmp_path / "ok")).judgments.to_pandas()["rt_s"].iloc[4] == 0.0
 
@@ -1072,6 +1075,29 @@ def test_stats_count_judgments_recorded_twice_in_a_row_and_keep_them(tmp_path):
     assert once["repeated_in_a_row"]["judgments"] == 0 and "repeated trials" not in format_stats(once)
 
 
+def test_a_repeat_in_a_row_is_within_one_session_of_one_participant(tmp_path):
+    """Mutation audit (fourth pass): a repeat found across sessions (the session check dropped), or only when the
+    rows were sorted by trial without their session (sessions numbering their trials from 0 then interleave), passed
+    the suite, whose hand releases hold one session. By hand: p1's session a repeats (0, 1, 2) at trials 0 and 1;
+    its session b numbers its trials from 0 too; p2 shows (3, 4, 5) at trial 0 of session a and trial 1 of session
+    b: the next trial number, but another session, so not a repeat. One repeat, answered alike, valid."""
+    import pandas as pd
+
+    from bgs_hf.data.stats import count_stats
+    from bgs_hf.data.testing import ReleaseTables
+
+    rows = [("p1", "a", 0, 0, 1, 2, 0), ("p1", "a", 1, 1, 0, 2, 0), ("p1", "b", 0, 3, 4, 5, 3),
+            ("p1", "b", 1, 0, 3, 4, 4), ("p2", "a", 0, 3, 4, 5, 5), ("p2", "b", 1, 5, 4, 3, 5)]
+    names = [f"v{i}.mp4" for i in range(6)]
+    triplets = pd.DataFrame([(*row, 2.0) for row in rows], columns=[
+        "participation", "task", "trial", "stim1_name", "stim2_name", "stim3_name", "choice", "response_time"])
+    tables = ReleaseTables(mapping=pd.DataFrame({"index": range(6), "video_name": names}),
+                           annotations=pd.DataFrame({"video_name": names, "stimulus_set": ["test"] * 3 + ["train"] * 3}),
+                           captions=None, triplets=triplets)
+    s = count_stats(load(write_release(tables, tmp_path)))
+    assert s["repeated_in_a_row"] == {"judgments": 1, "same_answer": 1, "valid": 1}
+
+
 def test_validate_leaves_out_a_row_whose_choice_is_not_in_its_triplet(tmp_path, tables):
     """Mutation audit (fourth pass): keeping the reported row (its odd one out read as the triplet's first clip)
     passed the suite, whose strict `load` stops at the report either way. `validate` lists it and checks the rest
@@ -1095,6 +1121,30 @@ def test_a_bad_stimulus_set_label_names_the_annotation_row_a_spreadsheet_shows(t
     path.write_text("\n".join([header, "", *rest]) + "\n")
     with pytest.raises(BGSInputError, match=r"^annotations.csv row 6: stimulus_set 'holdout' is not train/val/test"):
         load(root)
+
+
+def test_validate_of_a_release_whose_every_label_is_bad_keeps_every_clip_in_train_and_draws_no_split(tmp_path, tables):
+    """Mutation audit (fourth pass): with every stimulus_set label bad, `finish` leaving the splits available passed
+    the suite: the labels, all read as missing, then drew a seeded train/test split, so `validate` handed back data
+    recorded as a drawn split the file never asked for. Each bad label is listed, and the data keeps every clip in
+    train with no split drawn, as with some labels bad."""
+    tables.annotations["stimulus_set"] = "holdout"
+    data, problems = validate(write_release(tables, tmp_path), decode_videos=False)
+    assert [str(p) for p in problems] == [f"annotations.csv row {r}: stimulus_set 'holdout' is not train/val/test"
+                                          for r in range(1, 13)]
+    assert data.meta.get("splits_unavailable") and not data.meta.get("split_drawn")
+    assert len(data.split_items("train")) == 12 and len(data.split_items("test")) == 0
+
+
+def test_validate_lists_a_bad_label_and_a_missing_one_both(tmp_path, tables):
+    """Mutation audit (fourth pass): keeping a bad label among the labels the split is drawn from passed the suite:
+    the split's refusal then named the bad label again and was dropped as listed, and the clip left unlabelled was
+    never said. One bad label and one empty one are two problems."""
+    tables.annotations.loc[1, "stimulus_set"] = "holdout"
+    tables.annotations.loc[3, "stimulus_set"] = ""
+    _, problems = validate(write_release(tables, tmp_path), decode_videos=False)
+    assert [str(p).split(" for ")[0] for p in problems] == [
+        "annotations.csv row 2: stimulus_set 'holdout' is not train/val/test", "annotations.csv: stimulus_set missing"]
 
 
 def test_captions_csv_rows_of_one_caption_index_keep_their_file_order(tmp_path, tables):

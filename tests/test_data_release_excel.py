@@ -126,6 +126,40 @@ def test_windows_excel_encoding_names_file_and_row(tmp_path):
     assert "\n" not in str(info.value)
 
 
+def test_a_byte_that_is_not_utf8_is_named_by_the_row_other_problems_name(tmp_path):
+    """The row of a cp1252 byte was its count of line breaks: below two blank lines above the header it named row 4
+    of a two-row file, past a cell holding a line break (a caption typed with Alt+Enter) one row too far, and a bad
+    header below a blank line was "row 1". Rows are now numbered as every other problem numbers them (blank lines
+    above the header not counted, one between rows counted, a quoted line break inside its row, a row whose first
+    byte is the bad one)."""
+    from bgs_hf.data.checks import Problems, read_csv
+
+    path = tmp_path / "t.csv"
+    for raw, said in ((b"\n\na,b\n1,2\n3,\x92\n", "row 2: not UTF-8 text (byte 0x92)"),
+                      (b'a,b\n"one\ntwo",2\n3,\x92\n', "row 2: not UTF-8 text (byte 0x92)"),
+                      (b"a,b\n1,2\n\n3,\x92\n", "row 3: not UTF-8 text (byte 0x92)"),
+                      (b"a,b\n1,2\n\x92,3\n", "row 2: not UTF-8 text (byte 0x92)"),  # the row's first byte
+                      (b"\na\x92,b\n1,2\n", ": not UTF-8 text (byte 0x92 in the header)")):
+        path.write_bytes(raw)
+        with pytest.raises(BGSInputError) as info:
+            read_csv(path, ["a", "b"], Problems())
+        assert str(info.value).startswith(f"t.csv {said}" if said.startswith("row") else f"t.csv{said}"), raw
+        path.write_bytes(raw.replace(b"\x92", b"x"))  # the same file in UTF-8: the rows it reads are numbered alike
+        if said.startswith("row"):
+            assert int(said.split()[1].rstrip(":")) == read_csv(path, ["a", "b"], Problems())["_row"].iloc[-1], raw
+
+
+def test_a_row_of_only_commas_keeps_the_rows_below_it_numbered_as_a_spreadsheet_shows_them(tmp_path):
+    """Mutation audit (fourth pass): counting a row of only commas as a blank line (pandas reads it as a row of empty
+    cells, dropped later) passed the suite: the row numbers then no longer matched pandas' rows and fell back to
+    counting rows read, so the row below a blank line and a ',' row was named row 3, not 4."""
+    from bgs_hf.data.checks import Problems, read_csv
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n1,2\n\n,\n3,x\n")
+    assert read_csv(path, ["a", "b"], Problems())["_row"].tolist() == [1, 4]
+
+
 @pytest.mark.parametrize("renamed", ["Rating-Valence", "rating valence", "RATING_valence"])
 def test_a_retyped_rating_header_keeps_its_rating(tmp_path, renamed):
     """`Rating-Valence` (a spreadsheet's capitalisation) was not recognised as a rating and the column was dropped

@@ -814,6 +814,23 @@ def test_named_ticks_widen_the_figure_by_each_named_panel_and_a_name_of_twenty_c
     assert tuple(drawn[-1].get_size_inches()) == pytest.approx((4.2 + 0.8 + 1.4, 4.4 + 1.4))
 
 
+def test_two_long_names_that_differ_in_the_middle_get_distinct_ticks(tmp_path, monkeypatch):
+    """`data stats --png` on a pilot study whose clips sit in one folder per participant: participant 07's and 08's
+    take-3 both read ``interview…take-3.mp4`` on the axes, so two rows and columns had the same name. Names cut to
+    the same text now carry their position in the panel (23 characters: the figure grows 0.07 in a character); a
+    panel holding one of them keeps its plain cut name, and names that stay apart stay as they were."""
+    drawn = _capture_figures(monkeypatch)
+    seven, eight = "interviews/participant-07/take-3.mp4", "interviews/participant-08/take-3.mp4"
+    plot_similarity_matrices({"all": np.eye(3), "test": np.eye(2)}, tmp_path / "m.png",
+                             tick_names=[["b.mp4", seven, eight], ["b.mp4", eight]])
+    both, alone = drawn[-1].axes[0], drawn[-1].axes[1]
+    shown = ["b.mp4", "interview…take-3.mp4 #1", "interview…take-3.mp4 #2"]
+    assert [t.get_text() for t in both.get_xticklabels()] == shown
+    assert [t.get_text() for t in both.get_yticklabels()] == shown
+    assert [t.get_text() for t in alone.get_xticklabels()] == ["b.mp4", "interview…take-3.mp4"]
+    assert tuple(drawn[-1].get_size_inches()) == pytest.approx((4.2 * 2 + 0.8 + 2 * 0.07 * 23, 4.4 + 0.07 * 23))
+
+
 def test_unobserved_cells_are_hatched_so_a_greyscale_print_keeps_them_apart_from_the_most_similar_pairs(
         tmp_path, monkeypatch):
     """Seen in a visual review (greyscale copy of similarity_matrices.png): unobserved pairs were flat #d9d9d9, grey

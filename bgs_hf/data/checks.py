@@ -181,7 +181,7 @@ def _data_rows(raw: bytes, path: Path, problems: Problems) -> np.ndarray | None:
         records = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), skipinitialspace=True))
     except csv.Error:
         return None
-    blank = [not any(v.strip() for v in r) and len(r) <= 1 for r in records]
+    blank = [_blank_line(r) for r in records]
     header = blank.index(False) if False in blank else len(records)  # blank lines above the header are skipped too
     width = len(records[header]) if header < len(records) else 0
     wide = [(i - header, len(records[i])) for i in range(header + 1, len(records))
@@ -193,6 +193,25 @@ def _data_rows(raw: bytes, path: Path, problems: Problems) -> np.ndarray | None:
     return np.array([i - header for i in range(header + 1, len(records)) if not blank[i]], dtype=np.int64)
 
 
+def _blank_line(record: list[str]) -> bool:
+    """Whether a csv record is a blank line, which pandas skips (a row of only commas is a row of empty cells to it)."""
+    return not any(v.strip() for v in record) and len(record) <= 1
+
+
+def _row_of_byte(raw: bytes, at: int) -> int | None:
+    """The data row holding byte ``at``, numbered as :func:`_data_rows` numbers the rows (None: the header, or a
+    blank line above it). Counting the line breaks before it named row 4 of a two-row file below two blank lines, and
+    one row too far past a cell holding a line break (a caption typed with Alt+Enter)."""
+    text = raw[:at].decode("utf-8-sig")  # the text before the first byte that is not UTF-8
+    try:  # "x" stands for that byte, so the last record is the one holding it
+        records = list(csv.reader(io.StringIO(text + "x"), skipinitialspace=True))
+    except csv.Error:
+        return text.count("\n") or None
+    blank = [_blank_line(r) for r in records]
+    header = blank.index(False)  # the last record holds "x": there is one that is not blank
+    return len(records) - 1 - header or None
+
+
 def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
     a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252) and ';' or tab separators
@@ -200,10 +219,10 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n")  # 0 = the header; data row r is line r
-        where = "" if line else " in the header"
+        row = _row_of_byte(raw, err.start)
+        where = "" if row else " in the header"
         problems.fatal(f"not UTF-8 text (byte 0x{raw[err.start]:02x}{where}); re-save it as "
-                       "'CSV UTF-8 (Comma delimited)'", path=path, row=line or None)
+                       "'CSV UTF-8 (Comma delimited)'", path=path, row=row)
     # the first line with text, as pandas and _data_rows take it: blank lines above a ';' header gave a 'column
     # missing' line per required column instead of this one
     lines = (line.decode("utf-8").lstrip("\ufeff").strip() for line in raw.split(b"\n"))

@@ -12,7 +12,8 @@ from bgs_hf.viz.figure import TEXT_PT
 
 logger = logging.getLogger(__name__)
 
-#: Longest clip name a tick shows in full; a longer one keeps its start and end around an ellipsis.
+#: Longest clip name a tick shows in full; a longer one keeps its start and end around an ellipsis (and its position in
+#: the panel after it where another name of the panel is cut to the same text).
 TICK_CHARS: int = 20
 #: A cell with no value (an unobserved pair, the diagonal): this grey, hatched. A flat grey alone was the grey of
 #: viridis' top in a greyscale print (luminance 217 and 216 of 255), so the panel's most similar pairs, the clusters
@@ -46,7 +47,7 @@ def plot_similarity_matrices(
     NaN entries (unobserved pairs) are drawn grey, hatched (:data:`MISSING_GREY`); ``axis_label`` names the rows and
     columns (e.g. their order), one for every panel or one per panel. ``tick_names`` (one entry per panel: its clips'
     names in row order, or None) names each row and column, for a matrix small enough that a reader wants to know
-    which clip is which.
+    which clip is which (a long name keeps its start and end; two a panel would show alike get their positions).
     The scale spans all finite values of all matrices unless ``vmin``/``vmax`` are given. Writes ``path``
     (png/pdf/svg by suffix) and returns it.
     """
@@ -77,7 +78,7 @@ def plot_similarity_matrices(
             raise ValueError(f"tick_names of {k!r}: {len(panel_names)} names for {len(v)} rows")
     # named ticks take room beside and below each panel (about 0.07 in a character at TEXT_PT): the square panels
     # keep their size and the axis labels stay inside the figure
-    longest = max((len(_tick_text(str(t))) for panel in names if panel is not None for t in panel), default=0)
+    longest = max((len(t) for panel in names if panel is not None for t in _tick_texts(panel)), default=0)
     extra = 0.07 * longest
     fig = Figure(figsize=(4.2 * n + 0.8 + extra * sum(p is not None for p in names), 4.4 + extra),
                  layout="constrained")
@@ -96,7 +97,7 @@ def plot_similarity_matrices(
         ax.set_xlabel(ax_label)
         ax.set_ylabel(ax_label)
         if panel_names is not None:  # every clip named: its row and its column
-            shown = [_tick_text(str(t)) for t in panel_names]
+            shown = _tick_texts(panel_names)
             ax.set_xticks(range(len(shown)), shown, rotation=90, fontsize=TEXT_PT)
             ax.set_yticks(range(len(shown)), shown, fontsize=TEXT_PT)
             continue
@@ -114,6 +115,18 @@ def plot_similarity_matrices(
     fig.savefig(out, dpi=120)
     logger.debug("wrote %s", out)  # the caller named the file (and the CLI prints it)
     return out
+
+
+def _tick_texts(names: Sequence[str]) -> list[str]:
+    """A panel's names as its ticks show them (:func:`_tick_text`), told apart: names cut to the same text each get
+    their position in the panel after it. Two clips whose long names differ only in the middle
+    (``interviews/participant-07/take-3.mp4`` and ``...-08/...``) both read ``interview…take-3.mp4``."""
+    full = [str(t) for t in names]
+    shown = [_tick_text(t) for t in full]
+    names_of: dict[str, set[str]] = {}
+    for name, text in zip(full, shown):
+        names_of.setdefault(text, set()).add(name)
+    return [f"{text} #{i}" if len(names_of[text]) > 1 else text for i, text in enumerate(shown)]
 
 
 def _tick_text(name: str) -> str:
