@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bgs_hf._files import clear_dead_work_folders, json_safe, work_folder, write_text_atomic
+from bgs_hf._files import clear_dead_work_folders, expand_user, json_safe, work_folder, write_text_atomic
 from bgs_hf._format import count, fmt, fmt_pct
 from bgs_hf.errors import BGSInputError, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
@@ -130,8 +130,10 @@ class QuickstartConfig:
 
 
 def cache_root() -> Path:
-    """Where generated benchmarks live between runs (``BGS_HF_CACHE``, else ``~/.cache/bgs_hf``)."""
-    return Path(os.environ.get("BGS_HF_CACHE", Path.home() / ".cache" / "bgs_hf"))
+    """Where generated benchmarks live between runs (``BGS_HF_CACHE``, ``~`` expanded, else ``~/.cache/bgs_hf``; an
+    empty one is unset, as ``BGS_SPACE_CACHE`` is): ``BGS_HF_CACHE="~/bench"`` made a folder named ``~`` in the
+    working directory, and ``BGS_HF_CACHE=`` wrote the benchmark into it."""
+    return expand_user(os.environ.get("BGS_HF_CACHE") or Path.home() / ".cache" / "bgs_hf")
 
 
 def _benchmark_manifest(folder: Path) -> dict[str, list[Any]]:
@@ -522,10 +524,12 @@ def _check_test_split(cfg: QuickstartConfig, data: OddOneOutData, test: SplitHum
     if not len(test.trip):
         more = "data with more test clips or judgments" if cfg.data_dir else _more_clips_advice(cfg)
         raise BGSInputError(f"{data.name}: the test split has no judgment with all three clips in it; use {more}")
-    logger.info("noise ceiling (test, split-half): R² = %.3f [%.3f, %.3f]", test.ceiling_r2, *test.ceiling_ci)
+    # undefined (one judgment: no split-half) reads n/a, as everywhere: it was logged `R² = nan [nan, nan]`
+    logger.info("noise ceiling (test, split-half): R² = %s [%s, %s]",
+                *(fmt(v, ".3f") for v in (test.ceiling_r2, *test.ceiling_ci)))
     if not positive_ceiling(test.ceiling_r2):
-        logger.warning("the test split's noise ceiling is %s (%d judgments): %% of ceiling is undefined; use more "
-                       "clips or judgments", fmt(test.ceiling_r2, ".3f"), len(test.trip))
+        logger.warning("the test split's noise ceiling is %s (%s): %% of ceiling is undefined; use more clips or "
+                       "judgments", fmt(test.ceiling_r2, ".3f"), count(len(test.trip), "judgment"))
 
 
 def _test_fit(sim: np.ndarray, test: SplitHumans, cfg: QuickstartConfig) -> dict[str, Any]:

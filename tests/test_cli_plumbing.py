@@ -426,6 +426,45 @@ def test_an_input_error_names_its_file_and_row_on_one_line_and_a_setting_as_each
     assert str(info.value) == "--lora_r: LoRA rank r must be >= 1, got 0"
 
 
+
+def test_an_input_error_about_a_path_with_no_name_names_it_as_given():
+    """Mutation audit (``errors``, fourth pass): a path with no name (``.``, ``/``: ``Path.name`` is empty) named as
+    ``": no such folder"`` passed: each is named as given."""
+    assert str(BGSInputError("is not empty", path=".")) == ".: is not empty"
+    assert str(BGSInputError("no such folder", path="/", row=2)) == "/ row 2: no such folder"
+
+
+def test_a_setting_named_as_flags_keeps_its_own_detail_and_a_note_not_about_its_line_is_left_as_written():
+    """Mutation audit (``errors``, fourth pass): ``as_flags`` giving the flag-named error the Python-named ``detail``
+    of the one it renames (``detail`` is what a caller re-words: ``run_info``, ``validate``), and a worker's naming
+    note read back over a line that does not end with the setting's words (the line's head cut at the wrong place),
+    both passed."""
+    import json
+
+    from bgs_hf.errors import NAMING_NOTE, BGSSettingError, _portable
+
+    say = lambda n: f"{n('val_split', 'paper')} needs {n('val_fraction')}"  # noqa: E731
+    flags = BGSSettingError(say, path="/data/splits.json").as_flags("-")
+    assert flags.detail == "--val-split paper needs --val-fraction"
+    assert str(flags) == "splits.json: --val-split paper needs --val-fraction"
+    text = f"another error's words\n{NAMING_NOTE}{json.dumps(_portable(say))}"
+    assert str(BGSSettingError(text).as_flags("-")) == text.replace("\n", " ")
+
+
+def test_each_allocators_own_words_are_out_of_memory_and_a_subclass_or_other_words_are_not():
+    """Mutation audit (``errors``, fourth pass): ``CPU_OUT_OF_MEMORY`` cut to torch's CPU allocator alone passed (the
+    tests' one message named all three markers): MPS says only "out of memory", a bare ``malloc`` failure only "can't
+    allocate memory"."""
+    from bgs_hf.errors import is_out_of_memory
+
+    for said in ("MPS backend out of memory (MPS allocated: 9.00 GB)", "can't allocate memory: you tried 8 GB",
+                 "[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: not enough memory"):
+        assert is_out_of_memory(RuntimeError(said)), said
+    assert is_out_of_memory(MemoryError())
+    assert not is_out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+    assert not is_out_of_memory(BGSDivergedError("loss became nan: out of memory"))  # a subclass: its own error
+    assert not is_out_of_memory(ValueError("out of memory"))
+
 def test_a_refused_setting_keeps_its_file_and_row_as_flags_and_a_flags_prefix_keeps_the_file_name():
     """Mutation audit (``errors``, third pass): a ``BGSSettingError`` dropping its file and row, ``as_flags`` dropping
     them from the line it gives the command, and ``naming_flag`` prefixing the bare message (the file's name lost) all

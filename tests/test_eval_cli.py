@@ -1994,6 +1994,12 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
     assert res["models"]["pretrained"]["agent_mass"] == pytest.approx(area)  # uniform: the area the agents cover
     assert res["models"]["bgs"]["agent_area"] == pytest.approx(area)
     assert res["models"]["bgs"]["agent_mass"] == pytest.approx(mass_bgs) and mass_bgs > area
+    # the sd is over the clips' masses, not their areas (mutation audit, fourth pass: the areas' sd passed, as every
+    # earlier test's map was flat, its mass the area)
+    masses = [attention.mass_on_mask(on_agents[c], soft[c]) for c in soft]
+    areas = [s.mean() for s in soft.values()]
+    assert res["models"]["bgs"]["agent_mass_sd"] == pytest.approx(np.std(masses))
+    assert abs(np.std(masses) - np.std(areas)) > 1e-3
     assert res["agent_mass_change"]["mean_diff"] == pytest.approx(mass_bgs - area)
     assert res["agent_mass_change"]["between"] == ["pretrained", "bgs"]
     # three clips, each with more mass on its agents under BGS: the exact two-sided signed-rank p is 2 · 1/2³ (W+ = 6,
@@ -2013,6 +2019,18 @@ def test_attention_analysis_reports_each_models_agent_mass_and_the_change_second
     div = attention.attention_analysis(models, data, items)["divergence"]
     assert (div["divergence"], div["mean_r"], div["n_clips"], div["between"]) == (
         pytest.approx(0.0), pytest.approx(1.0), 3, ["pretrained", "bgs"])
+    # the first model's maps against the second's, not against themselves (mutation audit, fourth pass: comparing the
+    # first with itself passed, both cases above giving it r = 1 or none): maps of opposite patterns give r = -1
+    calls["n"] = 0
+
+    def opposite(model, clip):
+        calls["n"] += 1
+        m = on_agents[list(soft)[(calls["n"] - 1) % len(soft)]]
+        return m if model is models["pretrained"] else (m.max() - m) / (m.max() - m).sum()
+
+    monkeypatch.setattr(attention, "rollout_maps", opposite)
+    div = attention.attention_analysis(models, data, items)["divergence"]
+    assert (div["divergence"], div["mean_r"], div["n_clips"]) == (pytest.approx(2.0), pytest.approx(-1.0), 3)
     monkeypatch.setattr(attention, "rollout_maps", fake_maps)
     calls["n"] = 0
     # round 7: a clip without a mask is left out of the count, not the end of it (a mutant stopping there passed)
@@ -2152,6 +2170,11 @@ def test_attention_overlays_show_the_first_two_clips_centre_cropped_and_alike_ma
     sd = float(np.sqrt(((area - area.mean()) ** 2).sum() / 3))  # a flat map's mass is the covered area
     assert res["models"]["bgs"]["agent_mass_sd"] == pytest.approx(sd) and sd > 0
     assert res["agent_mass_change"]["mean_diff"] == 0.0 and np.isnan(res["agent_mass_change"]["wilcoxon_p"])
+    # one clip asked for: its one overlay, not an IndexError for a second (mutation audit, fourth pass: overlays not
+    # capped at the clip count passed)
+    overlays.clear()
+    one = attention.attention_analysis({"pretrained": model, "bgs": model}, data, items[:1], out_dir=tmp_path)
+    assert len(one["figures"]) == len(overlays) == 1
 
 
 def test_report_tables_put_each_number_in_its_column_for_every_analysis(tmp_path):

@@ -894,6 +894,9 @@ def test_variance_partition_counts_every_predictor_column_and_refuses_unequal_le
     with pytest.raises(BGSInputError, match="needs equal lengths, got 6, 5, 6"):
         variance_partition(rng.normal(size=6), rng.normal(size=5), rng.normal(size=6))
     assert math.isnan(ols_r2(np.zeros(0), np.zeros((0, 2))))
+    # every pair counts, tied human values too (mutation audit, fourth pass: the distinct values' count, 3, passed)
+    y = np.array([0.0, 0.5, 0.5, 1.0, 1.0, 0.5])
+    assert variance_partition(y, rng.normal(size=6), rng.normal(size=6))["n_pairs"] == 6
 
 
 def test_variance_partition_refuses_arrays_of_the_wrong_shape_in_one_line():
@@ -1488,6 +1491,12 @@ def test_attribute_probes_train_on_train_clips_and_score_test_clips_row_by_row()
     assert set(out) == {"valence"}
     want = ridge_probe(emb_all[train], valence[train], emb_all[test], valence[test], n_perm=19, seed=0)
     assert out["valence"] == pytest.approx(want) and out["valence"]["r"] > 0.5
+    # clips listed in any order keep each rating with its own clip (mutation audit, fourth pass: the ratings read at
+    # the clips sorted passed, every caller's split being sorted)
+    order = np.random.default_rng(7)
+    shuffled = attribute_probes(emb_all[items], data, order.permutation(train), order.permutation(test), items,
+                                n_perm=19, seed=0)
+    assert shuffled["valence"]["r"] == pytest.approx(want["r"])
     # mutation audit: the paired probe test fits each model's own probe on the training clips (scikit-learn's
     # pipeline written out here) and resamples the scored clips with the seed given (the suite's test recomputed it
     # with the same function, so seed 0 in place of the seed passed)
@@ -1834,6 +1843,19 @@ def test_a_count_of_zero_is_plural_and_a_guess_needs_a_close_match():
     assert closest("fit", ["fast"]) is None and closest("fsat", ["fast", "fit"]) == "fast"
 
 
+
+def test_a_why_is_given_only_beside_an_undefined_value_and_a_list_of_exactly_its_shown_length_has_no_tail():
+    """Mutation audit (``_format``, fourth pass): ``fmt_why`` writing its reason beside a defined value (``0.250: few
+    judgments``), a `` `` sign spec dropping the sign of a zero that ``+`` keeps, and ``first_few`` ending a list of
+    exactly ``shown`` names with "and 0 more", all passed."""
+    from bgs_hf._format import first_few, fmt, fmt_why
+
+    assert fmt_why(0.25, ".3f", "few judgments") == "0.250" and fmt_why(None, ".3f", "few judgments") == (
+        "n/a: few judgments") and fmt_why(float("nan"), ".3f") == "n/a"
+    assert fmt(-0.0004, " .3f") == " 0.000" == fmt(0.0004, " .3f") and fmt(-0.0004, "+.3f") == "+0.000"
+    assert first_few(list("abcde")) == "a, b, c, d, e" and first_few(list("abcdefg")) == "a, b, c, d, e, and 2 more"
+    assert first_few(["x", "y"], shown=1) == "x, and 1 more"
+
 def test_a_word_beside_a_count_agrees_with_it():
     """``agree``, the one rule for the verb beside :func:`count`'s noun: one is singular, zero and many plural
     ("0 clips have", "1 clip has", "2 clips have")."""
@@ -1935,6 +1957,12 @@ def test_a_probe_needs_three_rated_scored_clips() -> None:
     data = SimpleNamespace(clips=Clips(rating_valence=two.tolist(), rating_arousal=three.tolist()))
     out = attribute_probes(emb, data, np.arange(10), np.arange(10, 20), np.arange(20), n_perm=9)
     assert set(out) == {"arousal"} and out["arousal"]["n_test"] == 3 and out["arousal"]["n_train"] == 10
+    # five rated training clips are enough, four are not (mutation audit, fourth pass: skipping at five passed)
+    five, four = three.copy(), three.copy()
+    five[5:10] = four[4:10] = np.nan
+    data = SimpleNamespace(clips=Clips(rating_valence=four.tolist(), rating_arousal=five.tolist()))
+    out = attribute_probes(emb, data, np.arange(10), np.arange(10, 20), np.arange(20), n_perm=9)
+    assert set(out) == {"arousal"} and out["arousal"]["n_train"] == 5
 
 
 def test_transfer_probe_counts_each_part_and_standardises_features() -> None:
@@ -2480,6 +2508,19 @@ def test_the_partition_figure_draws_each_parts_interval_and_says_when_no_part_is
     assert [(t.get_text(), t.get_position()[0]) for t in ax.texts] == [("not defined", 1)]
     assert "95% interval (bootstrap over clips)" in [" ".join(t.get_text().split())
                                                      for t in ax.get_legend().get_texts()]
+    assert ax.get_ylabel() == "R² of human pair similarity\n(OLS, scored pairs)"
+    # mutation audit, fourth pass: a model with one part undefined (null in a JSON read back) keeps its other bars and
+    # gets no "not defined" (the label over any undefined part passed); the intervals stay in the legend beside a model
+    # recorded without any (the entry only when every model had them passed); simulated observers' judgments are
+    # named on the axis (the axis saying "human" whatever `simulated` passed)
+    drawn.clear()
+    plot_partition({**parts, "half": {"video_unique": 0.02, "shared": None, "language_unique": 0.01}},
+                   tmp_path / "q.png", simulated=True)
+    (ax,) = drawn[0].axes
+    assert [(t.get_text(), t.get_position()[0]) for t in ax.texts] == [("not defined", 1)]
+    assert "95% interval (bootstrap over clips)" in [" ".join(t.get_text().split())
+                                                     for t in ax.get_legend().get_texts()]
+    assert ax.get_ylabel() == "R² of simulated observers' pair similarity\n(OLS, scored pairs)"
 
 
 def test_only_resamples_with_exactly_no_difference_count_as_tied():
@@ -2571,6 +2612,11 @@ def test_rollout_maps_leave_a_training_model_in_training_mode() -> None:
     maps = rollout_maps(model, clip)
     assert model.training and model.backbone.training
     assert maps.sum() == pytest.approx(1.0)
+    # and a model in eval mode stays in eval mode (mutation audit, fourth pass: switching every model to training
+    # mode afterwards passed): the suite's models are scored with dropout off
+    model.eval()
+    rollout_maps(model, clip)
+    assert not model.training and not any(m.training for m in model.modules())
 
 
 def test_token_masks_average_the_frames_of_each_tubelet() -> None:
@@ -3010,3 +3056,50 @@ def test_every_report_table_puts_each_hand_value_in_its_own_column_with_its_own_
     assert [line for line in expected if line not in md] == []
     assert "the table holds 3 tests (each comparison × statistic)" in md
     assert "the table holds 2 tests (each model × control × statistic)" in md
+
+
+def test_a_conv_models_agent_mass_pools_the_mask_through_its_own_temporal_strides() -> None:
+    """Mutation audit (fourth pass): ``_conv_geometry`` giving stride 2 to every block passed, the mask then pooled to
+    one time step against the map's two and broadcast over both. The tiny conv3d (kernel 3, strides [1, 2]) on an
+    agent filling frames 0-1 of 4: the first block gives 1, 2/3, 1/3, 0 per frame, the second 5/6 and 1/3 (padding
+    not counted), so a map all on its first step has agent mass 5/6 over an area of 7/12."""
+    from bgs_hf.eval.attention import _agent_mass_per_clip
+    from bgs_hf.models import build_embedder
+
+    model = build_embedder("tiny-random-bgs_conv3d", head=None, lora=None)
+    pol = model.frame_policy
+    labels = np.zeros((4, pol.crop, pol.crop), np.uint8)
+    labels[:2] = 1
+    first_step = np.zeros((2, 8, 8))
+    first_step[0] = 1 / 64
+    mass, area = _agent_mass_per_clip(model, [first_step], ["c0"], {"c0": labels})
+    assert mass == pytest.approx([5 / 6]) and area == pytest.approx([7 / 12])
+
+
+def test_agent_masks_are_keyed_by_their_own_clip_whatever_the_order_of_the_file(tmp_path) -> None:
+    """Mutation audit (fourth pass): ``load_masks_for`` pairing the file's labels with its names sorted passed (every
+    test's file listed its clips in order), which would give a clip listed out of order another clip's agents. No
+    folder, or one without ``agent_masks.npz``, has no masks."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.attention import load_masks_for
+    from bgs_hf.synth.generate import save_agent_masks
+
+    labels = np.zeros((3, 2, 4, 4), np.uint8)
+    labels[0], labels[1], labels[2] = 1, 2, 3
+    save_agent_masks(tmp_path / "agent_masks.npz", labels, ["ss_0002.mp4", "ss_0000.mp4", "ss_0001.mp4"])
+    masks = load_masks_for(SimpleNamespace(root=tmp_path))
+    assert {name: int(m.max()) for name, m in masks.items()} == {"ss_0002.mp4": 1, "ss_0000.mp4": 2, "ss_0001.mp4": 3}
+    assert load_masks_for(SimpleNamespace(root=tmp_path / "elsewhere")) is None
+    assert load_masks_for(SimpleNamespace()) is None
+
+
+def test_token_masks_average_the_frames_of_each_time_step_asked_for() -> None:
+    """Mutation audit (fourth pass): ``masks_to_tokens`` averaging ``tubelet`` frames per step whatever ``out_frames``
+    asks passed (every caller asked for frames / tubelet). Four frames in 2 steps at tubelet 1: an agent on frame 1
+    alone covers half of the first step (0.5) and none of the second."""
+    pol = FramePolicy(num_frames=4, size=8, crop=8)
+    labels = np.zeros((4, 8, 8), np.uint8)
+    labels[1] = 1
+    soft = masks_to_tokens(labels, pol, tubelet=1, grid=2, out_frames=2)
+    np.testing.assert_allclose(soft, np.stack([np.full((2, 2), 0.5), np.zeros((2, 2))]))

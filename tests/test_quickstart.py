@@ -39,6 +39,23 @@ def test_benchmark_cache_is_reused_and_never_touches_its_siblings(tmp_path, monk
     assert ensure_socialshapes(1, 30, root=tmp_path) != a  # another seed is another instance
 
 
+
+def test_the_benchmark_cache_folder_expands_a_tilde_and_an_empty_setting_is_unset(tmp_path, monkeypatch) -> None:
+    """Mutation audit (quickstart, fourth pass), a bug: ``BGS_HF_CACHE="~/bench"`` (quoted, so no shell expands it)
+    made a folder named ``~`` in the working directory, and ``BGS_HF_CACHE=`` wrote the benchmark into the working
+    directory itself; ``BGS_SPACE_CACHE`` already read both as meant."""
+    from bgs_hf.quickstart import cache_root
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("BGS_HF_CACHE", "~/bench")
+    assert cache_root() == tmp_path / "bench"
+    monkeypatch.setenv("BGS_HF_CACHE", "")
+    assert cache_root() == tmp_path / ".cache" / "bgs_hf"
+    monkeypatch.delenv("BGS_HF_CACHE")
+    assert cache_root() == tmp_path / ".cache" / "bgs_hf"
+    monkeypatch.setenv("BGS_HF_CACHE", str(tmp_path / "shared"))
+    assert cache_root() == tmp_path / "shared"
+
 def _fake_generator(calls: list[str], fail: BaseException | None = None):
     def gen(out, **kwargs):
         calls.append(str(out))
@@ -295,6 +312,17 @@ def test_tiny_recipe_applies_to_each_bundled_backbone_and_nothing_else() -> None
     assert QuickstartConfig(val_fraction=0.1).validation_fraction() == 0.1
 
 
+
+def test_an_empty_override_and_a_validation_share_of_zero_are_taken_as_given() -> None:
+    """Mutation audit (quickstart, fourth pass): an empty ``training``, ``model`` or ``bgs`` override read as none given
+    (the bundled backbone's tiny recipe, lr 2e-3 and head dropout 0, applied over an explicit ``{}``, "the library
+    defaults") and ``val_fraction=0.0`` as none given (0.2 of another backbone's clips held out) all passed."""
+    from bgs_hf.quickstart import QuickstartConfig
+
+    given = QuickstartConfig(training={}, model={}, bgs={})
+    assert (given.training_overrides(), given.model_overrides(), given.bgs_overrides()) == ({}, {}, {})
+    assert QuickstartConfig(backbone="tiny-random-videomae", val_fraction=0.0).validation_fraction() == 0.0
+
 def _report(**bgs) -> dict:
     nan = float("nan")
     row = {"r2": 0.08, "r2_ci": [0.01, 0.2], "pct_of_ceiling": 49.64, "ooo_acc_3way": 0.51, "ooo_acc_2way": 0.6}
@@ -446,6 +474,22 @@ def test_a_mistyped_backbone_fails_before_the_benchmark_is_made(tmp_path, monkey
     with pytest.raises(BGSInputError, match="tiny-random-nope"):
         qs.run_quickstart(qs.QuickstartConfig(out_dir=str(tmp_path / "o"), backbone="tiny-random-nope"))
 
+
+
+def test_an_out_folder_of_the_users_is_refused_before_the_benchmark_is_made(tmp_path, monkeypatch) -> None:
+    """Mutation audit (quickstart, fourth pass): the first ``--out`` check left out passed, as the folder was still
+    refused, but only after the benchmark was generated (minutes at 250 clips) and the data loaded."""
+    import bgs_hf.quickstart as qs
+    from bgs_hf.errors import BGSInputError
+
+    made: list[tuple] = []
+    monkeypatch.setattr(qs, "ensure_socialshapes", lambda *args, **kwargs: made.append(args))
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "mine.md").write_text("a user's notes")
+    with pytest.raises(BGSInputError, match="--out is not empty"):
+        qs.run_quickstart(qs.QuickstartConfig(out_dir=str(out)))
+    assert made == [] and [p.name for p in out.iterdir()] == ["mine.md"]
 
 def test_a_benchmark_the_machine_cannot_hold_is_refused_naming_the_quickstarts_clips(tmp_path, monkeypatch,
                                                                                       capsys) -> None:
@@ -1314,6 +1358,44 @@ def test_a_test_ceiling_of_exactly_zero_is_warned_about_and_gives_no_percentage(
     assert "| noise ceiling (split-half; 95% range over splits) | 0.000 [-0.100, 0.100] | – |" in (
         tmp_path / "demo" / "report.md").read_text()
 
+
+
+def test_an_undefined_test_ceiling_is_logged_as_n_a_and_its_one_judgment_in_the_singular(caplog) -> None:
+    """Mutation audit (quickstart, fourth pass), a bug: a test split of one judgment (no split-half ceiling) was
+    logged as `R² = nan [nan, nan]`, where every other line and the report read n/a, and warned of `(1 judgments)`."""
+    import logging
+    from types import SimpleNamespace
+
+    from bgs_hf.quickstart import QuickstartConfig, _check_test_split
+
+    nan, data = float("nan"), SimpleNamespace(name="toy")
+    one = SimpleNamespace(trip=[(0, 1, 2)], ceiling_r2=nan, ceiling_ci=[nan, nan], ceiling_why="one judgment")
+    with caplog.at_level(logging.INFO, logger="bgs_hf.quickstart"):
+        _check_test_split(QuickstartConfig(), data, one)
+    assert [r.getMessage() for r in caplog.records] == [
+        "noise ceiling (test, split-half): R² = n/a [n/a, n/a]",
+        "the test split's noise ceiling is n/a (1 judgment): % of ceiling is undefined; use more clips or judgments"]
+    caplog.clear()
+    many = SimpleNamespace(trip=[(0, 1, 2)] * 40, ceiling_r2=0.25, ceiling_ci=[0.1, 0.4], ceiling_why=None)
+    with caplog.at_level(logging.INFO, logger="bgs_hf.quickstart"):
+        _check_test_split(QuickstartConfig(), data, many)
+    assert [r.getMessage() for r in caplog.records] == ["noise ceiling (test, split-half): R² = 0.250 [0.100, 0.400]"]
+
+
+def test_the_advice_for_a_test_split_without_judgments_counts_the_clips_tried_from_the_ones_asked_for(
+        monkeypatch) -> None:
+    """Mutation audit (quickstart, fourth pass): the advice when no larger benchmark gives the test split a judgment
+    naming ``--clips up to MORE_CLIPS_TRIED`` (the clips tried beyond the count asked for) as the largest count tried
+    passed: no test reached that branch."""
+    import bgs_hf.synth.generate as generate
+    from bgs_hf.quickstart import QuickstartConfig, _more_clips_advice
+
+    cfg = QuickstartConfig(n_clips=40, seed=5)
+    monkeypatch.setattr(generate, "more_clips_with_judgments", lambda n_clips, seed, synth: None)
+    assert _more_clips_advice(cfg) == (f"another --seed (no --clips up to {40 + generate.MORE_CLIPS_TRIED} gives it a "
+                                       "judgment at --seed 5)")
+    monkeypatch.setattr(generate, "more_clips_with_judgments", lambda n_clips, seed, synth: (45, {"test": 1}))
+    assert _more_clips_advice(cfg) == "more clips: at --seed 5, --clips 45 gives it 1 judgment (checked on its drawn design)"
 
 def test_only_a_collapsed_models_zero_accuracy_is_called_no_answer() -> None:
     """Mutation audit (third pass): the "no answer" note written under the table for every model shown passed (the

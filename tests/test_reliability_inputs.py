@@ -579,6 +579,44 @@ def test_a_sigkilled_runs_work_folder_beside_a_new_target_is_removed_by_the_next
     assert theirs.is_dir() and (tmp_path / "out2").is_dir()
 
 
+
+def test_a_target_named_with_glob_characters_clears_its_own_killed_work_folder_and_no_other_targets(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit (``_files``, fourth pass), a bug: the leftovers of a killed run were found by globbing the
+    target's name, so ``run[1]`` matched ``run1``'s work folders, read a pid at ``run[1]``'s offset (``3456`` of
+    ``123456``), took that process for gone and removed the live run's folder; its own killed run's folder was never
+    matched. The name is now matched as written."""
+    import os
+
+    import bgs_hf._files as files
+    from bgs_hf._files import WORK_PREFIX, built_in_place
+
+    monkeypatch.setattr(files, "_pid_is_gone", lambda pid: pid != 123456)  # 123456: a live run's; any other: gone
+    live = tmp_path / f"{WORK_PREFIX}run1-123456"  # a live run building run1
+    dead = tmp_path / f"{WORK_PREFIX}run[1]-4194305"  # a killed run building run[1]
+    for folder in (live, dead):
+        folder.mkdir()
+        (folder / "half.mp4").write_bytes(b"half a video")
+    with built_in_place(tmp_path / "run[1]") as work:
+        work.mkdir()
+        (work / "result.txt").write_text("whole")
+    assert sorted(os.listdir(tmp_path)) == sorted([live.name, "run[1]"])
+    assert (live / "half.mp4").read_bytes() == b"half a video"
+
+
+def test_a_work_folder_named_with_a_pid_beyond_any_process_is_a_killed_runs(tmp_path: Path) -> None:
+    """Mutation audit (``_files``, fourth pass): ``_pid_is_gone`` without its OverflowError branch passed: a leftover
+    ``.bgs-partial-out-<20 digits>`` (no process number is so large) stopped the next run with ``OverflowError: Python
+    int too large to convert to C long``. It is a killed run's, removed."""
+    import os
+
+    from bgs_hf._files import WORK_PREFIX, built_in_place
+
+    (tmp_path / f"{WORK_PREFIX}out-{10**20}").mkdir()
+    with built_in_place(tmp_path / "out") as work:
+        work.mkdir()
+    assert os.listdir(tmp_path) == ["out"]
+
 def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
     """Mutation audit (``_files``, second pass): ``save_npy`` pickling an object array passed (``np.load`` refuses
     it, so such a cache entry could never be read). Refused, it leaves no temp file; a ``built_in_place`` block that

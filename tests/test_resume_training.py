@@ -787,6 +787,12 @@ def test_a_trainer_built_directly_refuses_a_resume_that_would_take_other_steps(t
     assert str(err.value) == (f"checkpoint-2: {why}: the remaining steps would not be the run's (other clip sets, "
                               f"epochs ending elsewhere); {fix}, or start a new run")
     assert other.state.global_step == 0 and not (run / "checkpoint-3").exists()
+    # mutation audit (fifth pass): a trainer whose caller checked another checkpoint (train_bgs checks the one it
+    # resumes, before the model is built) skipped the check of this one, and no test saw it
+    other.schedule_checked = str(run / "checkpoint-1")
+    with pytest.raises(BGSInputError) as again:
+        other.train(resume_from_checkpoint=str(run / resume) if isinstance(resume, str) else resume)
+    assert str(again.value) == str(err.value)
     same = _own_trainer(run, 6, max_steps=4)
     same.train(resume_from_checkpoint=str(run / "checkpoint-2"))
     assert same.state.global_step == 4

@@ -4016,6 +4016,12 @@ def test_a_trainer_given_its_arguments_by_position_fits_them_to_bgs(tmp_path: Pa
     assert (args.remove_unused_columns, args.metric_for_best_model, args.greater_is_better) == (False, "eval_rsa", True)
     batch = next(iter(trainer.get_train_dataloader()))  # the step items kept
     assert trainer.compute_loss(trainer.model, batch).requires_grad
+    # mutation audit (fifth pass): an argument read at its position only when one more followed it passed (the
+    # arguments after ``args`` were given by position too); the model and arguments alone by position are fitted
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, per_device_train_batch_size=1, report_to="none")
+    BGSTrainer(tiny_peft_model(), args, data_collator=BGSCollator(sampler, TensorClipStore(pix)),
+               train_dataset=StepDataset(sampler), loss_fn=build_loss(BGSArguments()), clip_store=TensorClipStore(pix))
+    assert (args.remove_unused_columns, args.metric_for_best_model, args.greater_is_better) == (False, "eval_rsa", True)
 
 
 def test_an_evaluation_log_leaves_the_training_window_to_the_next_training_log(tmp_path: Path, tiny: Any) -> None:
@@ -4043,8 +4049,11 @@ def test_a_train_call_without_a_resume_starts_the_runs_clock_at_zero(tmp_path: P
     data, pix = tiny
     trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model(), max_steps=1, save_strategy="no")
     trainer.train_seconds_before = None  # what resuming a checkpoint that recorded no training time leaves
+    # mutation audit (fifth pass): the record of processes kept from that call passed too; this run had one process
+    trainer.world_sizes = [{"from_step": None, "world_size": 4}, {"from_step": 3, "world_size": 1}]
     trainer.train()
     assert trainer.train_seconds_before == 0.0 and trainer.run_train_seconds() is not None
+    assert trainer.world_sizes == [{"from_step": 0, "world_size": 1}]
 
 
 def test_paper_v1_keeps_its_one_step_when_it_has_fewer_clips_than_processes() -> None:
@@ -4057,3 +4066,66 @@ def test_paper_v1_keeps_its_one_step_when_it_has_fewer_clips_than_processes() ->
     assert len(v1) == 1 and v1.step_clip_counts().tolist() == [6]
     nine, human = _hand_judgments([*_FOUR_JUDGMENTS, *_FOUR_JUDGMENTS, (0, 2, 4)])
     assert len(PaperV1Sampler(nine, human, use_local=False, rsa_per_epoch=3, min_step_clips=8)) == 3
+
+
+def test_paper_v1_without_its_local_term_keeps_its_rsa_steps(tiny: Any) -> None:
+    """Mutation audit (fifth pass): paper-v1 drawing its RSA term only where it also has the local term passed: the
+    one test of paper-v1 without the local term counted its steps only. Without it, each RSA step embeds its 2
+    gradient and 6 no-gradient RSA clips, holds no judgment and the observed pairs among them with a gradient row,
+    at the human distance; the other steps embed nothing, as ``step_clip_counts`` says."""
+    data, _ = tiny
+    trip = data.triplets("train")
+    human = human_similarity(trip.idx, trip.odd, data.n_clips)
+    v1 = PaperV1Sampler((trip.idx[:40], trip.odd[:40]), human, clips=data.split_items("train"), use_local=False,
+                        rsa_per_epoch=4, rsa_clips=8, rsa_grad_clips=2)
+    assert v1.step_clip_counts().tolist() == [2, 0, 2, 0, 0, 2, 0, 2, 0, 0]
+    assert [len(v1.plan(0, s).clips) for s in range(len(v1))] == v1.step_clip_counts().tolist()
+    plan = v1.plan(0, 2)
+    rows = np.concatenate([plan.clips, plan.nograd_clips])
+    assert len(plan.triplets) == len(plan.odd) == 0 and len(rows) == len(set(rows.tolist())) == 8
+    want = {(a, b) for a, b in combinations(range(8), 2) if a < 2 and human.mask[rows[a], rows[b]]}
+    assert want and {tuple(p) for p in plan.pairs.tolist()} == want
+    np.testing.assert_allclose(plan.human_dist, 1 - human.p[rows[plan.pairs[:, 0]], rows[plan.pairs[:, 1]]], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("sampler", "change", "message"), [
+    (ClipSetSampler, {"seed_judgments": -1}, r"^seed_judgments must be a whole number >= 0, got -1$"),
+    (ClipSetSampler, {"clips_per_step": 2.5}, r"^clips_per_step must be >= 0 and passes >= 1, whole numbers; got 2\.5 and 1$"),
+    (ClipSetSampler, {"clips_per_step": float("nan")}, r"^clips_per_step must be >= 0 .*; got nan and 1$"),
+    (ClipSetSampler, {"passes": 1.5}, r"^clips_per_step must be >= 0 and passes >= 1, whole numbers; got 32 and 1\.5$"),
+    (PaperV1Sampler, {"triplets_per_step": 2.5}, r"^triplets_per_step must be a whole number, got 2\.5$"),
+    (PaperV1Sampler, {"triplets_per_step": float("nan")}, r"^triplets_per_step must be a whole number, got nan$"),
+    (PaperV1Sampler, {"rsa_per_epoch": 2.5}, r"^rsa_per_epoch must be a whole number, got 2\.5$"),
+])
+def test_either_sampler_refuses_step_counts_that_are_no_whole_numbers(sampler: Any, change: dict[str, Any],
+                                                                       message: str) -> None:
+    """Fuzzing the public samplers' step settings (the recipes' flags are checked before they reach them): 2.5 clips a
+    step or judgments a step and 1.5 passes were a TypeError or ValueError from numpy at the first step, 2.5 RSA terms
+    an epoch were taken as 3, and ``seed_judgments=-1`` seeded each clip set with all but one of the free judgments, a
+    random partition in place of the greedy one, without a word."""
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    with pytest.raises(BGSInputError, match=message):
+        sampler((idx, odd), human, **change).plan(0, 0)
+
+
+def test_ddp_searches_for_unused_parameters_only_across_processes_and_where_the_forward_skips_one(tiny: Any) -> None:
+    """Mutation audit (fifth pass): the search turned on where one forward reaches every trainable parameter (and off
+    where it skips one), or decided for a run of one process (a forward spent, and training_args.json recording a
+    setting DDP never took), passed every test but the two-process run's (slow, distributed). By hand, for two
+    processes: off for the tiny model, on once it holds a layer its forward never calls; left unset for one process."""
+    from types import SimpleNamespace
+
+    from bgs_hf.training.data import StepDataset
+    from bgs_hf.training.trainer import _fit_find_unused_parameters
+
+    data, pix = tiny
+    steps = StepDataset(_train_sampler(data, clips_per_step=6)[0])
+
+    def decided(model: torch.nn.Module, world_size: int) -> bool | None:
+        args = SimpleNamespace(ddp_find_unused_parameters=None, world_size=world_size)
+        _fit_find_unused_parameters(args, model, steps, TensorClipStore(pix))
+        return args.ddp_find_unused_parameters
+
+    spare = tiny_peft_model(dropout=0.0)
+    spare.base_model.model.spare = torch.nn.Linear(2, 2)  # trainable, never called by the forward
+    assert (decided(tiny_peft_model(dropout=0.0), 2), decided(spare, 2), decided(spare, 1)) == (False, True, None)

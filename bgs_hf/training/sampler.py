@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf.errors import BGSInputError, BGSSettingError
+from bgs_hf.errors import BGSInputError, BGSSettingError, is_whole
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.metrics.similarity import drop_catch_trials, triplet_indices, whole_numbers
 
@@ -284,8 +284,14 @@ class ClipSetSampler:
     def __post_init__(self) -> None:
         self.n_items, self._idx, self._odd, self.seed = _read_judgments(self.triplets, self.human, self.seed)
         self.clips = _checked_clips(self._idx if self.clips is None else self.clips, self.n_items)
-        if self.clips_per_step < 0 or self.passes < 1:
-            raise BGSInputError("clips_per_step must be >= 0 and passes >= 1")
+        # 2.5 clips a step or 1.5 passes were a TypeError or ValueError deep in numpy (NaN, too), True one pass
+        if not (is_whole(self.clips_per_step, floats=False) and is_whole(self.passes, floats=False)) \
+                or self.clips_per_step < 0 or self.passes < 1:
+            raise BGSInputError(f"clips_per_step must be >= 0 and passes >= 1, whole numbers; got {self.clips_per_step!r} "
+                                f"and {self.passes!r}")
+        self.clips_per_step, self.passes = int(self.clips_per_step), int(self.passes)
+        # -1 seeded each set with all but one of the judgments still free: random sets, not the greedy ones
+        self.seed_judgments = check_count(self.seed_judgments, "seed_judgments", least=0)
         # no clip set can ever cover a judgment reaching outside the clips; coverage() does not count it
         self._idx, self._odd = _judgments_inside_clips(self._idx, self._odd, self.clips, self.n_items)
         self.clips = _judged_clips(self.clips, self._idx)
@@ -418,8 +424,14 @@ class PaperV1Sampler:
     min_step_clips: int = 1
 
     def __post_init__(self) -> None:
+        # 2.5 judgments a step were a TypeError at the first step (NaN a ValueError), 2.5 RSA terms an epoch taken as 3
+        if not is_whole(self.triplets_per_step, floats=False):
+            raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be a whole number, got {self.triplets_per_step!r}")
+        if not is_whole(self.rsa_per_epoch, floats=False):
+            raise BGSSettingError(lambda n: f"{n('rsa_per_epoch')} must be a whole number, got {self.rsa_per_epoch!r}")
         if self.triplets_per_step < 1:  # the epoch's steps are its judgments divided by it
             raise BGSSettingError(lambda n: f"{n('triplets_per_step')} must be at least 1, got {self.triplets_per_step}")
+        self.triplets_per_step, self.rsa_per_epoch = int(self.triplets_per_step), int(self.rsa_per_epoch)
         self.n_items, self._idx, self._odd, self.seed = _read_judgments(self.triplets, self.human, self.seed)
         # -1 was numpy's "negative dimensions are not allowed"; -1 gradient clips took all but one RSA clip
         self.rsa_clips = check_count(self.rsa_clips, "rsa_clips", least=0)
