@@ -151,8 +151,10 @@ def one_process(tmp_path_factory) -> Path:
 
 
 def _env() -> dict[str, str]:
+    """The launched processes import this checkout's bgs_hf, as the test process does: a script's sys.path starts
+    at tests/, so they imported the installed one (another checkout's, under an editable install)."""
     return {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "true",
-            "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), str(HERE.parent), os.environ.get("PYTHONPATH")]))}
 
 
 @pytest.mark.distributed
@@ -841,6 +843,7 @@ def test_an_accelerate_config_files_mixed_precision_is_trained_and_recorded_or_r
     proc, out = _launch_with_config(tmp_path, "bf16", _launcher("accelerate", mixed_precision=None), "bf16")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((out / "training_args.json").read_text())["bf16"] is True
+    assert json.loads((out / "training_args.json").read_text())["use_cpu"] is True  # ACCELERATE_USE_CPU's CPU
     assert json.loads((out / "run_config.json").read_text())["training"]["bf16"] is True
     assert "`bf16=True`" in (out / "README.md").read_text()
     assert json.loads((out / "bgs_trainer_state.json").read_text())["world_size"] == 2

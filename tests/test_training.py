@@ -1223,6 +1223,26 @@ def test_run_config_records_a_training_arguments_object_as_trained_and_a_dict_as
     assert json.loads((tmp_path / "dict" / "run_config.json").read_text())["training"] == given
 
 
+def test_a_run_the_launch_put_on_cpu_is_recorded_as_use_cpu(tmp_path, tiny, monkeypatch):
+    """``ACCELERATE_USE_CPU=true accelerate launch`` (no ``--use_cpu``) trains on CPU while the flag stays False:
+    training_args.json and run_config.json told a reader of the run that it did not train on CPU. The caller's
+    own object is left as given."""
+    from transformers import TrainingArguments
+
+    data, pix = tiny
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "true")
+    args = TrainingArguments(output_dir=str(tmp_path / "r"), per_device_train_batch_size=1, report_to="none",
+                             max_steps=1, disable_tqdm=True)
+    result = train_bgs(TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
+                                   training=args, data_override=data, clip_store=TensorClipStore(pix),
+                                   model_override=tiny_peft_model()))
+    # one process on a GPU machine: transformers still trains it on cuda:0 (and so records it)
+    on_cpu = result.trainer.args.device.type == "cpu"
+    assert json.loads((tmp_path / "r" / "training_args.json").read_text())["use_cpu"] is on_cpu
+    assert json.loads((tmp_path / "r" / "run_config.json").read_text())["training"]["use_cpu"] is on_cpu
+    assert args.use_cpu is False
+
+
 @pytest.mark.parametrize(("env", "flags", "expected", "said"), [
     ({"BACKEND": "INDUCTOR", "MODE": "default"}, {}, (True, "inductor", None),  # `dynamo_backend: inductor`
      "accelerate launch's dynamo backend inductor (its config file, its --dynamo_backend or ACCELERATE_DYNAMO_BACKEND): "

@@ -207,6 +207,7 @@ def _check_run_settings(args: Any, bgs: BGSArguments, out_dir: Path) -> None:
     _check_seeds_and_learning_rate(args)
     check_batch_size(args)
     _check_launch(args)
+    _launch_device(args)
     _launch_precision(args)
     _launch_compile(args)
     _launch_timeout(args)
@@ -244,6 +245,15 @@ def _check_launch(args: Any) -> None:
                        "without --multi_gpu, in its config file or with --cpu, starts one. Add --multi_gpu (on CPU: "
                        "ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 --num_machines 1 "
                        "--mixed_precision no --dynamo_backend no ...)")
+
+
+def _launch_device(args: Any) -> None:
+    """The device the run trains on, as recorded. ACCELERATE_USE_CPU (``accelerate launch --cpu``, or set by hand)
+    puts the Trainer on CPU as ``--use_cpu`` does while the flag stays False, as it does on a machine without a GPU:
+    training_args.json and run_config.json said ``use_cpu: false`` of a run that trained on CPU. Set after the
+    Trainer chose its device, so how the run trains is unchanged."""
+    if args.device.type == "cpu" and not args.use_cpu:
+        args.use_cpu = True
 
 
 def _launch_timeout(args: Any) -> None:
