@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -19,9 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bgs_hf._files import clear_dead_work_folders, expand_user, json_safe, work_folder, write_text_atomic
+from bgs_hf._files import (
+    WORK_PREFIX,
+    clear_dead_work_folders,
+    expand_user,
+    json_safe,
+    work_folder,
+    write_text_atomic,
+)
 from bgs_hf._format import count, fmt, fmt_pct
-from bgs_hf.errors import BGSInputError, whole_number
+from bgs_hf.errors import BGSInputError, is_whole, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
@@ -146,15 +154,36 @@ def _benchmark_manifest(folder: Path) -> dict[str, list[Any]]:
 
 def _cached_benchmark_is_intact(final: Path, *, warn: bool = True) -> bool:
     """Whether a cached benchmark still holds the files it was generated with. Its ``.complete`` lists them
-    (size, sha256); one written before the list existed (the generator version alone) is taken as it is."""
+    (size, sha256); one written before the list existed (the generator version alone, or JSON without ``files``) is
+    taken as it is. A marker that is neither (cut short, edited) is damage like a cut video: generated again."""
+    from bgs_hf.synth.generate import GENERATOR_VERSION
     from bgs_hf.video.cache import file_sha256
 
+    def damaged(what: str) -> bool:
+        if warn:
+            logger.warning("the cached benchmark %s is damaged (%s): generating it again", final, what)
+        return False
+
+    marker = final / ".complete"
     try:
-        listed = json.loads((final / ".complete").read_text(encoding="utf-8")).get("files")
-    except (ValueError, AttributeError, OSError):
+        text = marker.read_text(encoding="utf-8")
+    except OSError:
         return True
-    if not isinstance(listed, dict):
+    except UnicodeDecodeError:
+        return damaged(f"{marker.name} is not its file list")
+    if re.fullmatch(re.escape(GENERATOR_VERSION.rsplit("-", 1)[0]) + r"-\d+", text.strip()):
+        return True  # the generator version alone: written before the list existed
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        entry = None
+    listed = entry.get("files") if isinstance(entry, dict) else []
+    if listed is None:
         return True
+    if not isinstance(listed, dict) or not all(
+            isinstance(v, list) and len(v) == 2 and is_whole(v[0], floats=False) and isinstance(v[1], str)
+            for v in listed.values()):
+        return damaged(f"{marker.name} is not its file list")
     for rel, (size, sha) in listed.items():
         path = final / rel
         try:
@@ -162,10 +191,7 @@ def _cached_benchmark_is_intact(final: Path, *, warn: bool = True) -> bool:
         except OSError:
             ok = False
         if not ok:
-            if warn:
-                logger.warning("the cached benchmark %s is damaged (%s is missing or changed): generating it again",
-                               final, rel)
-            return False
+            return damaged(f"{rel} is missing or changed")
     return True
 
 
@@ -661,8 +687,10 @@ def _plot_test_similarity_matrices(report: dict[str, Any], test: SplitHumans, ou
 
 def _write_together(texts: dict[Path, str]) -> None:
     """Write each file aside, then rename them all into place: both reports appear together, so no reader sees one
-    run's json beside another's markdown, and a write that fails (a full disk) leaves neither, nor a temp file."""
-    staged = {path: path.with_suffix(path.suffix + ".tmp") for path in texts}
+    run's json beside another's markdown, and a write that fails (a full disk) leaves neither, nor a temp file. The
+    temp files are hidden: a run killed before the renames (SIGKILL) left a visible ``report.json.tmp`` for good; now
+    a hidden one, which the next run's write replaces (and it removes a visible one an earlier version left)."""
+    staged = {path: path.with_name(f"{WORK_PREFIX}{path.name}.tmp") for path in texts}
     try:
         for path, text in texts.items():
             staged[path].write_text(text, encoding="utf-8")
@@ -672,6 +700,7 @@ def _write_together(texts: dict[Path, str]) -> None:
         raise
     for path, tmp in staged.items():
         tmp.replace(path)
+        path.with_name(f"{path.name}.tmp").unlink(missing_ok=True)
 
 
 def _percentile_ranks(sim: np.ndarray) -> np.ndarray:

@@ -591,6 +591,25 @@ def test_release_accepts_every_split_alias_and_reports_partial_labels_beside_oth
     assert len(text) >= 2
 
 
+def test_a_bad_split_label_beside_a_blank_one_is_not_counted_as_missing(release, tmp_path):
+    """One unknown label and one blank label: validate said "missing for 2 of 14 clips (first: clip index 1)",
+    counting the unknown label (already its own line) as missing and naming it as the first blank clip."""
+    import shutil
+
+    folder = tmp_path / "rel"
+    shutil.copytree(release, folder)
+    ann = next(folder.rglob("annotations.csv"))
+    table = pd.read_csv(ann, dtype=str, keep_default_na=False)
+    table.loc[1, "stimulus_set"] = "dev"
+    table.loc[2, "stimulus_set"] = ""
+    table.to_csv(ann, index=False)
+    _, problems = validate(folder)
+    text = [str(p) for p in problems if "stimulus_set" in str(p)]
+    assert text == ["annotations.csv row 2: stimulus_set 'dev' is not train/val/test",
+                    "annotations.csv: stimulus_set missing for 1 of 14 clips (first: clip index 2); "
+                    "label all clips or none"], text
+
+
 def test_clip_names_with_a_sub_folder_export_and_load_back(tmp_path):
     """Moments-in-Time-style names (``walking/x.mp4``) validated, then export refused them half-way and left a
     half-written folder that blocked the rerun. They now keep their sub-folder under videos/."""

@@ -2072,6 +2072,17 @@ def test_an_agent_mass_change_over_one_clip_has_no_wilcoxon_p(tiny_sets, monkeyp
     assert np.isnan(change["wilcoxon_p"])
 
 
+def test_an_agent_mass_change_with_one_clip_changed_has_no_wilcoxon_p():
+    """Two clips, one unchanged: scipy drops the zero difference and gave p = 1.0 for the one left, what the one-clip
+    case (the same single difference) reads as NaN. Two changed clips still get scipy's p."""
+    from bgs_hf.eval.attention import _agent_mass_change
+
+    one = _agent_mass_change(np.array([0.2, 0.3]), np.array([0.2, 0.5]), ["pretrained", "bgs"])
+    assert one["mean_diff"] == pytest.approx(0.1) and np.isnan(one["wilcoxon_p"])
+    two = _agent_mass_change(np.array([0.2, 0.3]), np.array([0.3, 0.5]), ["pretrained", "bgs"])
+    assert two["wilcoxon_p"] == pytest.approx(0.5)
+
+
 def test_attention_of_two_backbones_on_different_token_grids_keeps_the_earlier_analyses_and_skips_only_the_divergence(
         tiny_sets, tmp_path):
     """Review: `bgs-hf evaluate --pretrained` of another backbone than the model's, attention on. A tiny VideoMAE's maps

@@ -1831,6 +1831,18 @@ def test_a_numpy_float32_nan_reads_n_a_like_a_float_nan():
     assert fmt(10**400, "d") == "1" + "0" * 400  # an integer is never NaN: not turned into a float to ask
 
 
+def test_the_report_formats_a_numpy_float32_or_0d_array_as_the_float_it_holds():
+    """The report's cell formatter knew only Python floats: a float32 statistic (an in-memory result handed to
+    ``write_report``) printed raw (``0.12345678``, ``nan`` for n/a, a proportion with no ``%``)."""
+    from bgs_hf.eval.report import _f
+
+    assert _f(np.float32(0.1234567)) == "0.123" and _f(np.float32("nan")) == "n/a" and _f(np.array(0.5)) == "0.500"
+    assert _f(np.float32(0.5), unit="%") == "50.0%" and _f(np.float16(0.25), unit="pp") == "25.0 pp"
+    assert _f(np.array(np.float32(0.75)), unit="%") == "75.0%" and _f([np.float32(0.1), np.float32(0.2)]) == (
+        "[0.100, 0.200]")
+    assert _f(np.int64(3)) == "3" and _f("x") == "x"  # not a float: printed as it is, as before
+
+
 def test_a_count_of_zero_is_plural_and_a_guess_needs_a_close_match():
     """Mutation audit (quickstart and top-level helpers, second pass): ``count`` calling 0 singular ("0 clip"), and
     the "did you mean" cutoff lowered from 0.6 to 0.4, both passed (the tests counted 1 and 1,234, and every typo

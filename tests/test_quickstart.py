@@ -1058,7 +1058,7 @@ def test_the_two_reports_appear_together_or_not_at_all(tmp_path, monkeypatch) ->
     write_text = Path.write_text
 
     def full_disk(self: Path, *args, **kwargs) -> int:
-        if self.name.startswith("report.md"):
+        if "report.md" in self.name:  # its temp file, whatever it is named
             raise OSError(28, "No space left on device")
         return write_text(self, *args, **kwargs)
 
@@ -1067,6 +1067,31 @@ def test_the_two_reports_appear_together_or_not_at_all(tmp_path, monkeypatch) ->
         with pytest.raises(OSError, match="No space left"):
             _write_together(reports)
     assert list(tmp_path.iterdir()) == []
+    _write_together(reports)
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"report.json": "{}", "report.md": "# report\n"}
+
+
+def test_a_run_killed_before_its_reports_are_renamed_leaves_no_visible_temp_file(tmp_path) -> None:
+    """SIGKILL (the OOM killer) after both reports were written aside, before they were renamed, left a visible
+    ``report.json.tmp`` and ``report.md.tmp`` in --out for good. Now only hidden temp files, which the next write
+    replaces; it also removes the visible ones an earlier version left."""
+    import os
+    import signal
+
+    from bgs_hf.quickstart import _write_together
+
+    reports = {tmp_path / "report.json": "{}", tmp_path / "report.md": "# report\n"}
+    pid = os.fork()
+    if pid == 0:  # the child is killed at its first rename, as a SIGKILL there would
+        try:
+            Path.replace = lambda self, target: os.kill(os.getpid(), signal.SIGKILL)  # type: ignore[method-assign]
+            _write_together(reports)
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+    (tmp_path / "report.md.tmp").write_text("an earlier version's staged report")
     _write_together(reports)
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"report.json": "{}", "report.md": "# report\n"}
 
@@ -1110,6 +1135,34 @@ def test_a_cached_benchmark_without_its_marker_or_with_a_listed_file_gone_is_gen
     (final / ".complete").write_text(json.dumps({"generator": "socialshapes-4"}))
     (final / "videos" / "ss_0000.mp4").write_bytes(b"not checked: no list")
     assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == 3
+
+
+def test_a_cached_benchmark_whose_marker_is_not_a_file_list_is_generated_again(tmp_path, monkeypatch,
+                                                                               caplog) -> None:
+    """A ``.complete`` cut short or edited: a file list of numbers, or of sizes as text, failed with a TypeError or
+    ValueError traceback, and JSON cut short, or not an object, was taken as intact (its videos never checked). Each
+    is now damage like a cut video: one warning naming the marker, the benchmark generated again."""
+    import logging
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+
+    calls: list[str] = []
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator(calls), raising=False)
+    final = ensure_socialshapes(0, 30, root=tmp_path)
+    marker = (final / ".complete").read_text()
+    bad = ['{"generator": "socialsh', "[1, 2]", '"socialshapes-7"', json.dumps({"files": ["videos/ss_0000.mp4"]}),
+           json.dumps({"files": {"videos/ss_0000.mp4": 550}}), json.dumps({"files": {"judgments.csv": [6, "ab", 1]}}),
+           json.dumps({"files": {"judgments.csv": ["6", "ab"]}}), b"\xff\xfe"]
+    for k, text in enumerate(bad, start=2):
+        write = (final / ".complete").write_bytes if isinstance(text, bytes) else (final / ".complete").write_text
+        write(text)
+        with caplog.at_level(logging.WARNING):
+            assert ensure_socialshapes(0, 30, root=tmp_path) == final and len(calls) == k, text
+        assert caplog.text.count("is damaged (.complete is not its file list): generating it again") == 1, text
+        assert (final / ".complete").read_text() == marker
+        caplog.clear()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [final.name]
 
 
 def test_a_damaged_cache_warns_once_and_a_killed_runs_temp_folder_does_not_block_the_next(tmp_path, monkeypatch,

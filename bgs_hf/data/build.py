@@ -12,7 +12,13 @@ import pandas as pd
 
 from bgs_hf.data.checks import ROW, Problems
 from bgs_hf.data.container import OddOneOutData
-from bgs_hf.data.splits import SplitConfig, assign_splits, normalise_stimulus_set, unknown_labels
+from bgs_hf.data.splits import (
+    SplitConfig,
+    assign_splits,
+    normalise_stimulus_set,
+    partial_labelling,
+    unknown_labels,
+)
 from bgs_hf.errors import BGSInputError
 
 if TYPE_CHECKING:
@@ -116,10 +122,11 @@ def finish(
     except BGSInputError as err:
         if not collecting:
             raise
-        n_blank = sum(v is None or str(v).strip() == "" for v in labels)
-        # clips left unlabelled, not only the bad labels just listed; or a refusal of its own (val_split 'paper')
-        if n_blank > len(bad) or not bad:
+        if not bad:  # a partial labelling, or a refusal of its own (val_split 'paper')
             problems.items.append(err)
+        elif blank := [i for i, v in enumerate(normalise_stimulus_set(labels)) if v is None and i not in bad_rows]:
+            # clips left unlabelled, counted without the bad labels just listed (each is a line of its own)
+            problems.items.append(partial_labelling(blank, len(labels), stimulus_path))
         splits_unavailable = True
     if splits_unavailable:  # every clip in train, so validate still checks judgments and videos
         n = len(clips)

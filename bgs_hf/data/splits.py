@@ -147,6 +147,16 @@ def assign_splits(
     return splits
 
 
+def partial_labelling(missing: Sequence[int], n: int, path: str | Path | None) -> BGSInputError:
+    """The refusal of a labelling that leaves ``missing`` (clip indices, ascending) of ``n`` clips unlabelled; also
+    listed by ``validate`` for the clips left blank beside labels it has already listed as unknown."""
+    return BGSInputError(
+        f"stimulus_set missing for {len(missing)} of {n} clips (first: clip index {missing[0]}); "
+        "label all clips or none",
+        path=path,
+    )
+
+
 def _labelled_or_drawn(
     labels: Sequence[str | None], cfg: SplitConfig, path: str | Path | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,11 +165,7 @@ def _labelled_or_drawn(
     n = len(labels)
     missing = [i for i, v in enumerate(labels) if v is None]
     if missing and len(missing) < n:
-        raise BGSInputError(
-            f"stimulus_set missing for {len(missing)} of {n} clips (first: clip index {missing[0]}); "
-            "label all clips or none",
-            path=path,
-        )
+        raise partial_labelling(missing, n, path)
     if not missing:
         arr = np.asarray(labels, dtype=object)
         return np.flatnonzero(arr == "train"), np.flatnonzero(arr == "val"), np.flatnonzero(arr == "test")

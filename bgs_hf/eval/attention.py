@@ -373,13 +373,14 @@ def _agent_mass_per_clip(model: Any, maps: Sequence[np.ndarray], ids: Sequence[s
 
 
 def _agent_mass_change(first: np.ndarray, second: np.ndarray, between: list[str]) -> dict[str, Any]:
-    """The second model's agent mass minus the first's on the same clips, with a Wilcoxon signed-rank p (NaN where
-    scipy has none to give: every difference 0, or one clip)."""
+    """The second model's agent mass minus the first's on the same clips, with a Wilcoxon signed-rank p. scipy drops
+    the clips whose mass did not change, so the p is NaN unless at least two clips changed: over one difference (one
+    clip, or two with one unchanged) scipy's p of 1 is no test at all."""
     from scipy.stats import wilcoxon
 
     diff = second - first
     return {"mean_diff": float(diff.mean()), "between": between,
-            "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.any(diff != 0) and len(diff) > 1 else float("nan")}
+            "wilcoxon_p": float(wilcoxon(diff).pvalue) if np.count_nonzero(diff) > 1 else float("nan")}
 
 
 def _overlay_figures(maps: dict[str, list[np.ndarray]], policy: Any, paths: Sequence[str], ids: Sequence[str],

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bgs_hf._files import write_text_atomic
 from bgs_hf._format import fmt, fmt_p, fmt_pct, fmt_why, md_cell
 from bgs_hf.errors import BGSInputError
@@ -30,7 +32,12 @@ Block = tuple  # ("text", str) | ("table", headers, rows) | ("image", path, capt
 def _f(x: Any, nd: int = 3, unit: str = "") -> str:
     """``nd`` decimals; ``unit="%"``: a proportion (an accuracy) as a percentage, as report.md, the cards and the README
     print it (evaluation.md printed 0.511 for the model report.md called 51.1%); ``unit="pp"``: a difference of two
-    proportions in percentage points. evaluation.json keeps the proportions."""
+    proportions in percentage points. evaluation.json keeps the proportions. A numpy float (float32, a 0-d array: an
+    in-memory result handed to :func:`write_report`) is formatted as the float it holds, not printed raw."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]
+    if isinstance(x, np.floating):
+        x = float(x)
     if isinstance(x, (list, tuple)) and len(x) == 2:
         ends = f"[{_f(x[0], nd, unit)}, {_f(x[1], nd, unit)}]"
         return ends.replace(" pp", "") + " pp" if unit == "pp" else ends
