@@ -1559,3 +1559,72 @@ def test_the_dataset_card_counts_flagged_catch_trials_without_calling_them_repea
     assert "| catch trials (a clip repeated, or flagged by the source) | 1 |" in card
     assert "catch trial (a triplet that repeats a clip, or one its source flagged); exclude from analyses" in card
     assert "non-distinct" not in card
+
+
+def test_a_catch_flag_written_as_float_text_is_read_and_other_numbers_stay_refused(tmp_path: Path, capsys) -> None:
+    """A catch column written as ``1.0``/``0.0`` (pandas writes an integer column with a missing value so, Excel exports
+    often do) was refused on every row ("'0.0' is not true/false"). Now the float spellings of 0 and 1 (``1.0``,
+    ``0.0``, ``1.``) are the flag; ``0.5`` and ``2.0`` stay problem lines. By hand: rows 3 and 7 are ``1.0`` and ``1.``,
+    the rest ``0.0`` or empty."""
+    rows = [f"{row},{'1.0' if k == 3 else ('1.' if k == 7 else ('' if k == 8 else '0.0'))}"
+            for k, row in enumerate(_trials())]
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,is_catch"
+    videos = _videos(tmp_path)
+    data = read_triplet_table(_csv(tmp_path, rows, header), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert np.flatnonzero(np.asarray(data.judgments["is_catch"])).tolist() == [3, 7]
+    rows[5] = rows[5].rsplit(",", 1)[0] + ",0.5"
+    rows[9] = rows[9].rsplit(",", 1)[0] + ",2.0"
+    out = tmp_path / "ds"
+    assert cli(["data", "import", str(_csv(tmp_path, rows, header)), str(videos), str(out),
+                "--test-fraction", "0.4"]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+    assert lines == ["problem: judgments.csv row 6: column 'is_catch': '0.5' is not true/false",
+                     "problem: judgments.csv row 10: column 'is_catch': '2.0' is not true/false"]
+    assert not out.exists()
+
+
+def test_response_times_of_zero_or_in_seconds_with_rt_ms_are_warned_of_and_stored_as_read(tmp_path: Path,
+                                                                                           caplog) -> None:
+    """No reader filters response times, so an RT of 0 (most often a missing time written as 0) was stored as an answer
+    of 0 s, and times in seconds read with --rt-ms were stored 1000 times too small (a median of 1.2 ms), each without
+    a word. Now each is one warning (the zeros counted, the median taken over the other times), and the times stay as
+    read; the fixture's own times in ms (1000-1029) with --rt-ms give neither. By hand: rows 2 and 4 hold 0, the other
+    88 the seconds 1.0-1.029."""
+    videos = _videos(tmp_path)
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, _trials()), videos, columns=TripletColumns(rt_unit_s=0.001),
+                           split_config=SplitConfig(test_fraction=0.4))
+    assert "response time" not in caplog.text and "--rt-ms" not in caplog.text
+    rows = [row.rsplit(",", 1)[0] + f",{int(row.rsplit(',', 1)[1]) / 1000:g}" for row in _trials()]
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",0"
+    rows[3] = rows[3].rsplit(",", 1)[0] + ",0.0"
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, rows), videos, columns=TripletColumns(rt_unit_s=0.001),
+                                  split_config=SplitConfig(test_fraction=0.4))
+    assert ("judgments.csv: 2 response times in column 'RT' are 0, stored as an answer of 0 s: if 0 means no time was "
+            "recorded, leave those cells empty (missing)") in caplog.text
+    # the 88 non-zero times sorted: 1.000 x3, 1.001 x2, 1.002 x3, 1.003 x2, then x3 each: 1.015 holds the 44th-46th
+    assert ("judgments.csv: column 'RT' read as milliseconds (--rt-ms) has a median of 1.015 ms, and no one "
+            "answers in under 20 ms: if the times are in seconds, drop --rt-ms") in caplog.text
+    rt = np.asarray(data.judgments["rt_s"], dtype=np.float64)
+    assert rt[1] == rt[3] == 0.0 and rt[0] == pytest.approx(0.001)
+
+
+def test_a_participant_column_naming_a_different_participant_in_every_trial_is_warned_of(tmp_path: Path,
+                                                                                         caplog) -> None:
+    """``--participant`` naming a trial or response id made each trial its own participant, and the participant
+    split-half ceiling and repeat agreement were computed over them without a word. Now one warning names the column
+    and the trial count; the fixture's 3 participants of 30 trials give none."""
+    videos = _videos(tmp_path)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Response ID"
+    rows = [f"{row},R{k}" for k, row in enumerate(_trials())]
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, rows, header), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert "read as the participant" not in caplog.text
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, rows, header), videos, split_config=SplitConfig(test_fraction=0.4),
+                                  columns=TripletColumns(participant="response_id"))
+    assert ("judgments.csv: column 'Response ID' read as the participant names a different one in each of the 90 "
+            "trials: is it the participant column? (--participant)") in caplog.text
+    assert data.n_participants == 90

@@ -627,3 +627,26 @@ def test_a_loo_upper_bound_can_be_negative_and_keeps_its_sign_when_squared():
     res = loo_ceiling(idx, 3, odd=np.array([2, 0, 0, 0, 2]), participant=np.array([2, 0, 0, 0, 0]))
     assert res.r_upper == pytest.approx(-1 / (2 * np.sqrt(5)))
     assert res.r2_upper == pytest.approx(-1 / 20)
+
+
+def test_participant_ids_that_comparing_by_text_joins_or_parts_are_warned_of(caplog):
+    """Ids of mixed types are told apart by their text: 1 and '1' became one participant, and 1 and 1.0 two, though
+    ids of numbers alone join 1 and 1.0, so one id of text elsewhere ('B') split a participant, each without a word
+    (a list was written as text by numpy before any check). Now either is one warning naming the two ids, and the
+    reading stays the text's; 1 and 'B' (nothing joined or parted) give none. By hand: [1]*4 + ['1']*4 is one
+    participant (no pair across two), so repeat agreement counts its four repeated triplets' pairs as same-participant."""
+    with caplog.at_level("WARNING"):
+        assert repeat_agreement(TRIP, ODD, [1] * 4 + ["B"] * 4) == repeat_agreement(TRIP, ODD, PART)
+    assert "participant ids" not in caplog.text
+    with caplog.at_level("WARNING"):
+        joined = repeat_agreement(TRIP, ODD, [1] * 4 + ["1"] * 4)
+    assert ("participant ids of mixed types are told apart by their text: 1 and '1' are one participant; give every "
+            "id as text, written one way") in caplog.text
+    assert joined.n_same_participant_pairs == 4 and joined.n_response_pairs == 0
+    caplog.clear()
+    parted = np.array([1] * 4 + [1.0] * 2 + ["B"] * 2, dtype=object)
+    with caplog.at_level("WARNING"):
+        got = loo_ceiling(TRIP, 4, odd=ODD, participant=parted)
+    assert ("participant ids of mixed types are told apart by their text: 1 and 1.0 are two; give every id as text, "
+            "written one way") in caplog.text
+    assert got == loo_ceiling(TRIP, 4, odd=ODD, participant=np.array(["1"] * 4 + ["1.0"] * 2 + ["B"] * 2))

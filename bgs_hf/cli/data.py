@@ -116,12 +116,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the three columns naming the trial's videos (video1,video2,video3)")
     i.add_argument("--odd", default="odd_one_out", metavar="COL",
                    help="column naming the odd video, as one of the three names (odd_one_out)")
-    i.add_argument("--participant", default="participant", metavar="COL", help="participant column (participant)")
+    i.add_argument("--participant", default="participant", metavar="COL",
+                   help="participant column (participant; one naming a different participant in every trial is "
+                        "warned of)")
     named = "; optional under that name, a name you give must exist"
     i.add_argument("--trial", default="trial", metavar="COL", help=f"trial number column (trial{named})")
     i.add_argument("--rt", default="rt", metavar="COL",
-                   help=f"response time column (rt{named}; an empty cell is missing, a negative time a problem)")
-    i.add_argument("--rt-ms", action="store_true", help="the response time is in milliseconds (default: seconds)")
+                   help=f"response time column (rt{named}; an empty cell is missing, a negative time a problem, a "
+                        "time of 0 is stored as 0 s with a warning counting them: leave a time not recorded empty)")
+    i.add_argument("--rt-ms", action="store_true",
+                   help="the response time is in milliseconds (default: seconds); a median under 20 ms is warned of")
     i.add_argument("--session", default="session", metavar="COL", help=f"session column (session{named})")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")

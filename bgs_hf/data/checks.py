@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -300,12 +301,16 @@ def to_ints(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> tuple
 
 
 _TRUE, _FALSE = ("true", "1", "yes", "t", "y"), ("false", "0", "no", "f", "n", "")
+#: 0 and 1 as a float is written: ``1.0``, ``0.0``, ``1.`` (pandas writes an integer column with a missing value as
+#: floats, Excel exports often do too); ``0.5`` and ``2.0`` stay refused
+_FLOAT_FLAG = re.compile(r"([01])\.0*")
 
 
 def to_bools(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.ndarray:
     """A flag column stored as bool, 0/1 or true/false text -> bool; null is False; anything else is
     reported per row (``astype(bool)`` would read the text ``"False"`` as True). An integer column with a null
-    reaches pandas as float, so 0.0 and 1.0 are the flag too (every row of it was refused)."""
+    reaches pandas as float, and a CSV as the text ``1.0``, so 0.0 and 1.0 are the flag too, as numbers or text
+    (every row of it was refused)."""
     out = np.zeros(len(df), dtype=bool)
     bad = np.zeros(len(df), dtype=bool)
     for i, value in enumerate(df[col].tolist()):
@@ -316,6 +321,8 @@ def to_bools(df: pd.DataFrame, col: str, path: Path, problems: Problems) -> np.n
             out[i] = bool(value)
         elif isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
             out[i] = value.strip().lower() in _TRUE
+        elif isinstance(value, str) and (written := _FLOAT_FLAG.fullmatch(value.strip())):
+            out[i] = written.group(1) == "1"
         else:
             bad[i] = True
     where = np.flatnonzero(bad)

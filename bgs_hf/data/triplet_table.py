@@ -645,6 +645,42 @@ def _response_times(df: pd.DataFrame, cols: _TableColumns, path: Path, problems:
     return no_negative_times(rt, df, cols.rt, path, problems) * cols.rt_unit_s
 
 
+#: no human answers an odd-one-out trial faster than this (s): a median below it read with ``--rt-ms`` is in seconds
+FASTEST_HUMAN_RT_S = 0.020
+
+
+def _warn_implausible_times(rt_s: np.ndarray, cols: _TableColumns, path: Path) -> None:
+    """Warn (not refuse: the times are stored, never filtered) about response times no human gives: 0, most often a
+    missing time written as 0, is stored as an answer of 0 s (counted, once), and a median below
+    :data:`FASTEST_HUMAN_RT_S` with ``--rt-ms`` is times in seconds: every one was stored 1000 times too small, without
+    a word."""
+    if cols.rt is None:
+        return
+    zero = int((rt_s == 0).sum())
+    if zero:
+        logger.warning("%s: %s in column %r %s 0, stored as an answer of 0 s: if 0 means no time was recorded, "
+                       "leave those cells empty (missing)", path.name, count(zero, "response time"), cols.rt,
+                       agree(zero, "is", "are"))
+    timed = rt_s[np.isfinite(rt_s) & (rt_s > 0)]  # the zeros are said above
+    if not len(timed):
+        return
+    median = float(np.median(timed))
+    if cols.rt_unit_s != 1.0 and median < FASTEST_HUMAN_RT_S:
+        logger.warning("%s: column %r read as milliseconds (--rt-ms) has a median of %g ms, and no one answers in "
+                       "under %g ms: if the times are in seconds, drop --rt-ms", path.name, cols.rt,
+                       median / cols.rt_unit_s, FASTEST_HUMAN_RT_S * 1000)
+
+
+def _warn_one_trial_participants(participants: np.ndarray, cols: _TableColumns, path: Path) -> None:
+    """Warn when every trial names a participant of its own: a wrong ``--participant`` (a trial or response id)
+    made each trial a participant, and the participant split-half ceiling and repeat agreement were computed over
+    them without a word."""
+    if len(participants) > 1 and len(pd.unique(participants)) == len(participants):
+        logger.warning("%s: column %r read as the participant names a different one in each of the %s: is it the "
+                       "participant column? (--participant)", path.name, cols.participant,
+                       count(len(participants), "trial"))
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, skip_missing_videos: bool = False,
@@ -661,7 +697,9 @@ def read_triplet_table(
     a rater's own repeats of a video first).
     All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
-    error. A trial naming a video twice, or marked true in a ``catch_trial_flag`` or ``is_catch`` column, is a catch
+    error, an rt of 0 is kept with a warning (a time not recorded is an empty cell), and so is a median rt under
+    20 ms read in milliseconds (times in seconds?) or a participant column naming a different one in every trial.
+    A trial naming a video twice, or marked true in a ``catch_trial_flag`` or ``is_catch`` column, is a catch
     trial. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
     three files, are dropped and logged with the names); a name that is a file's in another case, extension or
@@ -707,6 +745,8 @@ def read_triplet_table(
     if not keep.any():
         problems.fatal("no usable trials", path=path)
     _warn_unread_sessions(df, cols, trial, keep, path)
+    _warn_implausible_times(rt[keep], cols, path)
+    _warn_one_trial_participants(df.loc[keep, cols.participant].to_numpy(), cols, path)
     clip_ids = sorted(set(rel[keep, :3].ravel()))
     pos = {c: i for i, c in enumerate(clip_ids)}
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])

@@ -222,6 +222,9 @@ def participant_column(participant: Any, n_judgments: int) -> np.ndarray:
     """``participant`` as an array of one id per judgment: any other shape would pair ids with the wrong
     judgments (the ceilings and bootstraps check it alike)."""
     ids = np.asarray(participant)
+    if ids.dtype.kind == "U" and isinstance(participant, (list, tuple)) and not all(
+            isinstance(v, str) for v in participant):  # numpy wrote 1 and '1' both as '1': participant_codes says so
+        ids = np.asarray(participant, dtype=object)
     if ids.shape != (n_judgments,):
         raise BGSInputError(f"participant must have shape ({n_judgments},), got {ids.shape}: one id per judgment")
     return ids
@@ -229,12 +232,44 @@ def participant_column(participant: Any, n_judgments: int) -> np.ndarray:
 
 def participant_codes(ids: np.ndarray) -> np.ndarray:
     """Codes 0..P-1 per judgment in the sorted order of the ids (the order seeded splits and resamples draw in); ids
-    of mixed types (1 and 'B'), which numpy cannot sort, are told apart by their text."""
+    of mixed types (1 and 'B'), which numpy cannot sort, are told apart by their text, with one warning where that
+    joins ids of different types (1 and '1') or parts equal numbers (1 and 1.0, the float of an integer column with a
+    missing value): either may be one person written two ways or two people."""
     try:
         _, codes = np.unique(ids, return_inverse=True)
     except TypeError:
-        _, codes = np.unique(ids.astype(str), return_inverse=True)
+        text = ids.astype(str)
+        _warn_ids_the_text_joins_or_parts(ids.ravel().tolist(), text.ravel().tolist())
+        _, codes = np.unique(text, return_inverse=True)
     return codes.ravel().astype(np.int64)
+
+
+def _warn_ids_the_text_joins_or_parts(values: list[Any], texts: list[str]) -> None:
+    """One warning naming the first two ids that comparing by text joins (a number and a text written alike) and the
+    first two it parts (numbers of one value written differently): a numbers-only column joined 1 and 1.0, so one more
+    id of text ('B') split a participant in two, without a word."""
+    def is_number(v: Any) -> bool:
+        return isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_))
+
+    by_text: dict[str, Any] = {}
+    by_value: dict[Any, Any] = {}
+    joined = parted = None
+    for value, text in zip(values, texts):
+        first = by_text.setdefault(text, value)
+        if joined is None and is_number(first) != is_number(value):
+            joined = (first, value)
+        if is_number(value):
+            same = by_value.setdefault(value, value)
+            if parted is None and str(same) != text:
+                parted = (same, value)
+    def shown(v: Any) -> str:  # 1, not np.int64(1)
+        return repr(v.item() if isinstance(v, np.generic) else v)
+
+    said = ([f"{shown(joined[0])} and {shown(joined[1])} are one participant"] if joined else []) + (
+        [f"{shown(parted[0])} and {shown(parted[1])} are two"] if parted else [])
+    if said:
+        logger.warning("participant ids of mixed types are told apart by their text: %s; give every id as text, "
+                       "written one way", ", ".join(said))
 
 
 def check_symmetric(sim: np.ndarray, i: np.ndarray, j: np.ndarray) -> None:
