@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import socket
 import threading
@@ -18,6 +19,7 @@ from test_hub import make_tiny_run
 from bgs_hf.data.container import TripletArrays
 from bgs_hf.errors import BGSInputError
 from bgs_hf.hub.space_app import (
+    UPLOAD_GONE,
     Catalogue,
     SpaceBackend,
     SpaceConfig,
@@ -274,7 +276,8 @@ def test_upload_of_a_real_clip_matches_the_catalogue(space: SpaceBackend) -> Non
     cmp = space.compare([None, picks[1], picks[2]], [path, None, None])
     ref = space.compare(picks)
     np.testing.assert_allclose(cmp.sim_bgs, ref.sim_bgs, atol=1e-5)
-    assert cmp.human is None  # an upload is never a judged triplet
+    # an exact copy is that catalogue clip: the judges' answer is the picks' (an upload was never judged)
+    assert (cmp.human, cmp.human_votes, cmp.unknown_uploads) == (ref.human, ref.human_votes, [])
     # its decoded frames are gone once embedded: uploads must not fill the Space's disk
     assert not list(space.upload_cache.root.rglob("*.npy"))
 
@@ -2430,7 +2433,7 @@ def test_a_missing_empty_or_linked_upload_and_a_folder_are_each_refused_before_d
     root = tmp_path / "uploads"
     root.mkdir()
     backend.config = SpaceConfig(upload_root=str(root), max_upload_mb=1.0)
-    with pytest.raises(BGSInputError, match="^gone.mp4: upload not found$"):
+    with pytest.raises(BGSInputError, match=f"^gone.mp4: {re.escape(UPLOAD_GONE)}$"):
         backend.check_upload(root / "gone.mp4")
     (root / "folder.mp4").mkdir()
     with pytest.raises(BGSInputError, match="^folder.mp4: not a regular file$"):
@@ -2914,7 +2917,7 @@ def test_an_upload_folder_reached_through_a_link_accepts_its_uploads_and_a_link_
     backend.config = SpaceConfig(upload_root=str(link))
     assert backend.check_upload(link / "clip.mp4") == (real / "clip.mp4").resolve()
     (real / "loop.mp4").symlink_to(real / "loop.mp4")
-    with pytest.raises(BGSInputError, match="^loop.mp4: upload not found$"):
+    with pytest.raises(BGSInputError, match=f"^loop.mp4: {re.escape(UPLOAD_GONE)}$"):
         backend.check_upload(link / "loop.mp4")
 
 
@@ -3555,5 +3558,72 @@ def test_an_upload_beside_two_picks_of_a_judged_triplet_shows_no_judges_votes(tm
     for picks in (["c0", "c1", None], ["c0", "c1", "c2"]):
         cmp = backend.compare(picks, [None, None, str(tmp_path / "mine.mp4")])
         assert (cmp.labels[2], cmp.human, cmp.human_votes) == ("C: mine.mp4 (upload)", None, None)
-        assert answers_markdown(cmp).splitlines()[-1] == "| humans | this triplet was not judged |"
+        assert answers_markdown(cmp).splitlines()[-1] == ("| humans | shown for catalogue clips only: the upload in C "
+                                                          "is no exact copy of one |")
     assert backend.compare(["c0", "c1", "c2"]).human == (2, 3, 3)  # the same picks, no upload: judged
+
+
+# ------------------------------------------------------------------ uploads the judges' answer and Gradio's cache meet
+def test_uploaded_copies_of_a_judged_triplet_show_the_judges_answer(space: SpaceBackend) -> None:
+    """The three clips of a judged triplet uploaded as files (the same bytes as the catalogue's) were a triplet
+    "not judged": an upload was never looked up, though `catalogue_twin` knew which catalogue clip each one was."""
+    from bgs_hf.hub.space_app import SLOTS, answers_markdown
+
+    cat = space.catalogue
+    positions = cat.first_triplet()
+    picks = [cat.clip_ids[i] for i in positions]
+    ref = space.compare(picks)
+    assert ref.human is not None  # the fixture's first triplet is judged with a single choice
+    slot, votes, total = ref.human
+    uploads = [_upload(space, f"mine {k}.mp4", cat.paths[i]) for k, i in enumerate(positions)]
+    _, _, md, _ = compare_view(space, [None, None, None], uploads)
+    assert md.splitlines()[-1] == f"| simulated observers | **{SLOTS[slot]}: mine {slot}.mp4 (upload)** ({votes} of " \
+                                  f"{total} judgments) |"
+    cmp = space.compare([picks[0], None, picks[2]], [None, uploads[1], None])  # one upload beside two picks
+    assert (cmp.human, cmp.human_votes, cmp.unknown_uploads) == (ref.human, ref.human_votes, [])
+    assert answers_markdown(cmp).splitlines()[-1] == answers_markdown(ref).splitlines()[-1].replace(
+        f"B: {picks[1].replace('_', chr(92) + '_')}", "B: mine 1.mp4 (upload)")
+
+
+def test_an_upload_that_is_no_catalogue_clip_is_not_said_to_make_an_unjudged_triplet(tmp_path: Path) -> None:
+    """An upload whose bytes match no catalogue clip (it may be one re-encoded) was "this triplet was not judged":
+    the page cannot know; it says the judges' answer is shown for catalogue clips only. An exact copy is looked up."""
+    from collections import Counter
+
+    from bgs_hf.hub.space_app import answers_markdown
+
+    backend = _hand_backend(tmp_path, {frozenset({0, 1, 2}): Counter({2: 3, 0: 1})})
+    backend.embed_upload = lambda path: (np.array([0.0, 1.0]), np.array([0.6, 0.8]), np.zeros((2, 2, 3), np.uint8))
+    for k, path in enumerate(backend.catalogue.paths):
+        path.write_bytes(bytes([k]) * 8)
+    (tmp_path / "other.mp4").write_bytes(b"another clip")
+    shutil.copy(backend.catalogue.paths[2], tmp_path / "copy of c2.mp4")
+    other, copy = str(tmp_path / "other.mp4"), str(tmp_path / "copy of c2.mp4")
+    cmp = backend.compare(["c0", "c1", None], [None, None, other])
+    assert answers_markdown(cmp).splitlines()[-1] == ("| humans | shown for catalogue clips only: the upload in C is "
+                                                      "no exact copy of one |")
+    assert (cmp.human_votes, cmp.unknown_uploads) == (None, ["C"])
+    cmp = backend.compare(["c0", None, None], [None, other, other])
+    assert answers_markdown(cmp).splitlines()[-1] == ("| humans | shown for catalogue clips only: the uploads in B and "
+                                                      "C are no exact copies of one |")
+    cmp = backend.compare([None, None, None], [other, other, other])
+    assert answers_markdown(cmp).splitlines()[-1] == ("| humans | shown for catalogue clips only: the uploads in A, B "
+                                                      "and C are no exact copies of one |")
+    cmp = backend.compare(["c0", "c1", None], [None, None, copy])
+    assert answers_markdown(cmp).splitlines()[-1] == "| humans | **C: copy of c2.mp4 (upload)** (3 of 4 judgments) |"
+    assert (cmp.human, cmp.human_votes, cmp.unknown_uploads) == ((2, 3, 4), (1, 0, 3), [])
+    cmp = backend.compare(["c0", "c3", None], [None, None, copy])  # a copy in a triplet nobody judged: said so
+    assert answers_markdown(cmp).splitlines()[-1] == "| humans | this triplet was not judged |"
+
+
+def test_an_upload_gradio_has_deleted_is_one_line_asking_for_it_again(tmp_path: Path) -> None:
+    """Gradio deletes uploads an hour old (`delete_cache`) and passes a tab's old path to the handler all the same
+    (it does not open the file first): the page said "upload not found", with the file's name still in its box."""
+    backend = _hand_backend(tmp_path)
+    root = tmp_path / "uploads"
+    (root / "0f02fc").mkdir(parents=True)  # Gradio's own folder per upload, left behind by its deletion
+    backend.config = SpaceConfig(upload_root=str(root))
+    fig_pre, fig_bgs, md, shown = compare_view(backend, ["c0", "c1", None], [None, None, str(root / "0f02fc" / "é.mp4")])
+    assert (fig_pre, fig_bgs, shown) == (None, None, None)
+    assert md == "**Could not compare:** é.mp4: the uploaded file is gone (the Space deletes uploads after an hour, " \
+                 "and when it restarts): upload it again"

@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
+#: An upload whose file is no longer there (``build_demo``'s ``delete_cache``; a restart empties Gradio's folder too): a
+#: visitor back at a tab left open for hours pressed Compare with its path, and read "upload not found"
+UPLOAD_GONE = ("the uploaded file is gone (the Space deletes uploads after an hour, and when it restarts): "
+               "upload it again")
 SLOTS = ("A", "B", "C")
 #: How the "pretrained" column is embedded; part of the cache key, so a change never reuses old embeddings.
 PRETRAINED_FEATURES = "pooled_features+l2"
@@ -377,6 +381,9 @@ class Comparison:
     judges: str = "humans"
     #: the fine-tuned model's name (:attr:`ModelPair.label`)
     aligned: str = FINETUNED_NAME
+    #: slots holding an upload that is no exact copy of a catalogue clip: the judges' votes cannot be looked up for
+    #: it, so the page cannot say whether the triplet was judged (it said "not judged")
+    unknown_uploads: list[str] = field(default_factory=list)
 
 
 #: ``progress(done, total, what)`` before each slow step of a request (the page shows it)
@@ -468,8 +475,8 @@ class SpaceBackend:
         p = Path(path)
         try:
             resolved = p.resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise BGSInputError("upload not found", path=p) from None
+        except (OSError, RuntimeError):  # Gradio deletes uploads (delete_cache): an old tab still holds the path
+            raise BGSInputError(UPLOAD_GONE, path=p) from None
         if not resolved.is_relative_to(self._upload_root()):
             raise BGSInputError("only files uploaded through the page are accepted", path=p)
         if not resolved.is_file():
@@ -594,13 +601,14 @@ class SpaceBackend:
         uploads: Sequence[str | None] = (None, None, None),
         progress: ProgressFn | None = None,
     ) -> Comparison:
-        """Three clips (an upload wins over the catalogue pick in its slot) under both models."""
+        """Three clips (an upload wins over the catalogue pick in its slot) under both models; an upload that is an
+        exact copy of a catalogue clip's file is that clip (:meth:`catalogue_twin`), its judges' votes included."""
         from bgs_hf.metrics.rsa import cosine_similarity_matrix
 
         if len(picks) != len(SLOTS) or len(uploads) != len(SLOTS):  # 2 picks was an IndexError, 4 dropped the last
             raise BGSInputError(f"compare needs {len(SLOTS)} picks and {len(SLOTS)} uploads (None where empty), got "
                                 f"{len(picks)} and {len(uploads)}")
-        labels, pre, bgs, positions, thumbs = [], [], [], [], []
+        labels, pre, bgs, positions, thumbs, unknown = [], [], [], [], [], []
         n_uploads = sum(1 for u in uploads if u)
         for slot, pick, upload in zip(SLOTS, picks, uploads):
             if upload:
@@ -608,10 +616,13 @@ class SpaceBackend:
                     progress(len(labels), len(SLOTS), f"clip {slot}: checking, decoding and embedding the upload")
                 clip_pre, clip_bgs, thumb = self.embed_upload(upload)
                 twin = self.catalogue_twin(upload)
-                if twin is not None:  # a copy of a catalogue clip: its embeddings, so that copies tie exactly
+                if twin is not None:  # a copy of a catalogue clip is that clip: its embeddings (copies tie exactly)
                     clip_pre, clip_bgs = self.cat_pre[twin], self.cat_bgs[twin]
+                    positions.append(twin)  # and its judges' votes (the page said "not judged" of a judged triplet)
+                else:
+                    positions.append(-1 - len(positions))  # never a catalogue triplet
+                    unknown.append(slot)
                 labels.append(f"{slot}: {_upload_label(upload)}")
-                positions.append(-1 - len(positions))  # never a catalogue triplet
             elif pick:
                 i = self.catalogue.index(pick)
                 clip_pre, clip_bgs, thumb = self.cat_pre[i], self.cat_bgs[i], self.catalogue.thumbs[i]
@@ -626,13 +637,13 @@ class SpaceBackend:
             progress(len(SLOTS), len(SLOTS), "comparing")
         sim_pre = cosine_similarity_matrix(np.stack(pre))
         sim_bgs = cosine_similarity_matrix(np.stack(bgs))
-        judged = min(positions) >= 0  # an upload's slot makes a triplet nobody judged
+        judged = min(positions) >= 0  # an upload that is no catalogue clip's copy: no votes to look up
         return Comparison(
             labels=labels, sim_pre=sim_pre, sim_bgs=sim_bgs,
             odd_pre=model_odd_one_out(sim_pre), odd_bgs=model_odd_one_out(sim_bgs),
             human=self.catalogue.human_choice(positions) if judged else None, thumbs=thumbs,
             human_votes=self.catalogue.human_votes(positions) if judged else None,
-            judges=self.catalogue.judges, aligned=self.models.label,
+            judges=self.catalogue.judges, aligned=self.models.label, unknown_uploads=unknown,
         )
 
     def neighbours(
@@ -734,6 +745,11 @@ def answers_markdown(cmp: Comparison) -> str:
     elif cmp.human_votes is not None:  # judged, but the top votes tie: no single choice to name
         split = ", ".join(f"{s} {n}" for s, n in zip(SLOTS, cmp.human_votes))
         lines.append(f"| {cmp.judges} | tie: {split} of {sum(cmp.human_votes)} judgments |")
+    elif cmp.unknown_uploads:  # its clip may be a catalogue clip's, re-encoded: "not judged" could be false
+        *first, last = cmp.unknown_uploads
+        which = f"{', '.join(first)} and {last}" if first else last
+        are = "upload in {} is no exact copy" if len(cmp.unknown_uploads) == 1 else "uploads in {} are no exact copies"
+        lines.append(f"| {cmp.judges} | shown for catalogue clips only: the {are.format(which)} of one |")
     else:
         lines.append(f"| {cmp.judges} | this triplet was not judged |")
     return "\n".join(lines)
@@ -908,7 +924,7 @@ def build_demo(backend: SpaceBackend) -> Any:
     def on_neighbours(clip_id: str | None) -> tuple[list, list, str]:
         return neighbours_view(backend, clip_id)
 
-    # uploads Gradio copies into its temp folder are deleted after an hour (checked hourly)
+    # uploads Gradio copies into its temp folder are deleted after an hour (checked hourly): UPLOAD_GONE
     with gr.Blocks(title="BGS: what did alignment change?", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(intro_markdown(backend), elem_id="intro")
         catalogue = gr.Gallery(
