@@ -67,13 +67,17 @@ def build_parser(argv: list[str] | None = None) -> Any:
 def _describe_transformers_flags(parser: Any) -> None:
     """TrainingArguments flags whose own help misleads in a BGS run: ``--metric_for_best_model`` "Defaults to 'loss'",
     which BGS evaluation does not report, and names no value (``-h`` lists the scores it may name, as its refusal
-    does); ``--output_dir`` showed ``(default: None)`` where transformers writes to ``trainer_output``."""
+    does); ``--output_dir`` showed ``(default: None)`` where transformers writes to ``trainer_output``; ``--use_cpu``
+    false "will use the available torch device", which ACCELERATE_USE_CPU overrides."""
     from bgs_hf.training.scoring import SCORED_METRICS
 
     helps = {
         "metric_for_best_model": "validation score that picks the best checkpoint, watched by early stopping and the "
                                  f"plateau LR schedule: {' | '.join(f'eval_{m}' for m in SCORED_METRICS)} (loss: eval_rsa)",
         "output_dir": "the run folder: adapter, head, checkpoints and metrics.json (default: trainer_output)",
+        # transformers': "If set to False, we will use the available torch device", also under ACCELERATE_USE_CPU
+        "use_cpu": "train on CPU though a GPU is there (true by default where ACCELERATE_USE_CPU is, as `accelerate "
+                   "launch --cpu` sets it; --use_cpu false there is refused where a GPU is)",
     }
     for action in parser._actions:
         if action.dest in helps:

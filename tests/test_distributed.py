@@ -709,6 +709,11 @@ def test_a_run_resumed_on_another_number_of_processes_trains_the_same_steps_and_
     assert rec(r12, 1)["train"] == rec(r12, 0)["train"] and rec(r21)["train"]["resumed_from_step"] == 2
     assert json.loads((r21 / "checkpoint-4" / "bgs_trainer_state.json").read_text())["world_sizes"] == \
         rec(r21)["train"]["world_sizes"]
+    for run in (one, two, r12, r21):  # a step's clip set is one sample on any number of processes (2 counted twice)
+        train = rec(run)["train"]
+        since = "_since_resume" if "resumed_from_step" in train else ""
+        assert train[f"train_samples_per_second{since}"] == pytest.approx(train[f"train_steps_per_second{since}"],
+                                                                         rel=0.01, abs=2e-3)
 
 
 def _replaceable(out: str, overwrite: bool = False, **training):

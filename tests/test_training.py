@@ -1233,14 +1233,87 @@ def test_a_run_the_launch_put_on_cpu_is_recorded_as_use_cpu(tmp_path, tiny, monk
     monkeypatch.setenv("ACCELERATE_USE_CPU", "true")
     args = TrainingArguments(output_dir=str(tmp_path / "r"), per_device_train_batch_size=1, report_to="none",
                              max_steps=1, disable_tqdm=True)
-    result = train_bgs(TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6),
-                                   training=args, data_override=data, clip_store=TensorClipStore(pix),
-                                   model_override=tiny_peft_model()))
-    # one process on a GPU machine: transformers still trains it on cuda:0 (and so records it)
-    on_cpu = result.trainer.args.device.type == "cpu"
-    assert json.loads((tmp_path / "r" / "training_args.json").read_text())["use_cpu"] is on_cpu
-    assert json.loads((tmp_path / "r" / "run_config.json").read_text())["training"]["use_cpu"] is on_cpu
+    config = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(clips_per_step=6), training=args,
+                         data_override=data, clip_store=TensorClipStore(pix), model_override=tiny_peft_model())
+    if args.device.type != "cpu":  # one process on a GPU machine: transformers put the object on cuda:0 (refused)
+        with pytest.raises(BGSInputError, match="asks for CPU, but use_cpu false"):
+            train_bgs(config)
+        return
+    train_bgs(config)
+    assert json.loads((tmp_path / "r" / "training_args.json").read_text())["use_cpu"] is True
+    assert json.loads((tmp_path / "r" / "run_config.json").read_text())["training"]["use_cpu"] is True
     assert args.use_cpu is False
+
+
+def _pretend_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What transformers reads of a machine with one CUDA GPU, as it picks a one-process run's device."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: None)
+
+
+@pytest.mark.parametrize("value", ["true", "1", "YES"])
+def test_a_launch_asking_for_cpu_trains_on_cpu_where_a_gpu_is(tmp_path, monkeypatch, value):
+    """``ACCELERATE_USE_CPU=true bgs-hf train`` (or ``accelerate launch --cpu``, one process) on a machine with a GPU:
+    transformers read the variable for its process group alone and trained on cuda:0, since ``use_cpu`` stayed False.
+    Now the variable (as accelerate reads it) makes ``--use_cpu``'s default true, for the CLI's flags and a dict of
+    settings alike; without it, or with it false, a run keeps the GPU."""
+    from bgs_hf.train import parse
+    from bgs_hf.training.api import _launch_device, training_arguments
+
+    _pretend_a_gpu(monkeypatch)
+    monkeypatch.setenv("ACCELERATE_USE_CPU", value)
+    for args in (training_arguments({"output_dir": str(tmp_path)}),
+                 parse(["--data", "d", "--output_dir", str(tmp_path)]).training):
+        assert (args.use_cpu, args.device.type, args.n_gpu, args.dataloader_pin_memory) == (True, "cpu", 0, False)
+        _launch_device(args)  # nothing to refuse
+    for env in ("false", None):
+        if env is None:
+            monkeypatch.delenv("ACCELERATE_USE_CPU")
+        else:
+            monkeypatch.setenv("ACCELERATE_USE_CPU", env)
+        args = training_arguments({"output_dir": str(tmp_path)})
+        assert (args.use_cpu, args.device.type) == (False, "cuda")
+        _launch_device(args)
+
+
+def test_use_cpu_false_under_a_launch_asking_for_cpu_is_refused_naming_both(tmp_path, monkeypatch):
+    """``--use_cpu false`` given under ``ACCELERATE_USE_CPU=true`` (or a ``TrainingArguments`` object built without
+    ``use_cpu=True``) on a machine with a GPU: the run trained on cuda:0 without a word, though the launch asked for
+    CPU. Refused in one line that names both, before anything loads."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.train import parse
+    from bgs_hf.training.api import _launch_device, training_arguments
+
+    _pretend_a_gpu(monkeypatch)
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "true")
+    for args in (training_arguments({"output_dir": str(tmp_path), "use_cpu": False}),
+                 parse(["--data", "d", "--output_dir", str(tmp_path), "--use_cpu", "false"]).training,
+                 TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=1, report_to="none")):
+        assert args.device.type == "cuda"
+        with pytest.raises(BGSInputError) as err:
+            _launch_device(args)
+        assert str(err.value) == (
+            "ACCELERATE_USE_CPU=true (accelerate launch --cpu) asks for CPU, but use_cpu false (--use_cpu) trains this "
+            "run on cuda:0: pass --use_cpu true (TrainingArguments(use_cpu=True)), or unset ACCELERATE_USE_CPU to "
+            "train on the GPU")
+
+
+def test_an_unreadable_accelerate_use_cpu_is_one_line_naming_it(tmp_path, monkeypatch):
+    """``ACCELERATE_USE_CPU=maybe``: transformers' ValueError "invalid truth value 'maybe'" named no variable (a
+    traceback from a dict of settings). Now one line names it, from the flags and a dict alike."""
+    from bgs_hf.train import parse
+    from bgs_hf.training.api import training_arguments
+
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "maybe")
+    said = ("ACCELERATE_USE_CPU='maybe' is not a truth value accelerate reads: use true or false (or yes/no, on/off, "
+            "1/0)")
+    for build in (lambda: training_arguments({"output_dir": str(tmp_path)}),
+                  lambda: parse(["--data", "d", "--output_dir", str(tmp_path)])):
+        with pytest.raises(BGSInputError) as err:
+            build()
+        assert str(err.value) == said
 
 
 @pytest.mark.parametrize(("env", "flags", "expected", "said"), [
@@ -4060,6 +4133,24 @@ def test_an_evaluation_log_leaves_the_training_window_to_the_next_training_log(t
     assert "loss_local" not in trainer.state.log_history[-1] and len(trainer.counters.window) == 2
     trainer.log({"loss": 1.0})
     assert trainer.state.log_history[-1]["loss_local"] == pytest.approx(0.4) and trainer.counters.window == []
+
+
+def test_the_train_sample_rate_counts_a_steps_clip_set_once_whatever_the_number_of_processes(
+        tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """metrics.json's ``train_samples_per_second`` of a 2-process run was twice a 1-process run's at the same steps per
+    second: the Trainer counts each process's part of a step (an item of the step dataset) as a sample. It counts a
+    step's clip set once now, in the logged dict that is the run's ``train`` metrics and in trainer_state.json's log.
+    (A real 2-process run: ``test_distributed.py::test_a_run_resumed_on_another_number_of_processes_...``.)"""
+    from transformers import TrainingArguments
+
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    for world_size in (1, 2):
+        monkeypatch.setattr(TrainingArguments, "world_size", property(lambda self, n=world_size: n))
+        # what the Trainer's end of training logs: its num_train_samples is max_steps x world size
+        logs = {"train_runtime": 2.0, "train_samples_per_second": 1.5 * world_size, "train_steps_per_second": 1.5}
+        trainer.log(logs)
+        assert logs["train_samples_per_second"] == trainer.state.log_history[-1]["train_samples_per_second"] == 1.5
 
 
 def test_a_train_call_without_a_resume_starts_the_runs_clock_at_zero(tmp_path: Path, tiny: Any) -> None:

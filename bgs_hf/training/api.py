@@ -46,12 +46,14 @@ from bgs_hf.hub.run_info import (
 from bgs_hf.metrics.bootstrap import check_count
 from bgs_hf.training.args import (
     LOCAL_LOSSES,
+    USE_CPU_VARIABLE,
     BGSArguments,
     DataArguments,
     ModelArguments,
     check_batch_size,
     draws_bars,
     infinite_setting_error,
+    launch_asks_for_cpu,
     parse_bytes,
     training_defaults,
 )
@@ -248,10 +250,17 @@ def _check_launch(args: Any) -> None:
 
 
 def _launch_device(args: Any) -> None:
-    """The device the run trains on, as recorded. ACCELERATE_USE_CPU (``accelerate launch --cpu``, or set by hand)
-    puts the Trainer on CPU as ``--use_cpu`` does while the flag stays False, as it does on a machine without a GPU:
-    training_args.json and run_config.json said ``use_cpu: false`` of a run that trained on CPU. Set after the
-    Trainer chose its device, so how the run trains is unchanged."""
+    """The device the run trains on, as asked and as recorded. ACCELERATE_USE_CPU (``accelerate launch --cpu``, or set
+    by hand) makes ``--use_cpu``'s default true (:func:`training_defaults`); arguments that still put the run on a GPU
+    under it (``--use_cpu false`` given, or a ``TrainingArguments`` object built without ``use_cpu=True``, on which
+    transformers trained one process on cuda:0) are refused in one line naming both. A run on CPU with the flag False
+    (a machine without a GPU; a launch of several processes on CPU) is recorded as ``use_cpu: true``: training_args.json
+    and run_config.json said ``use_cpu: false`` of it. Set after the Trainer chose its device, so how it trains is
+    unchanged."""
+    if launch_asks_for_cpu() and args.device.type != "cpu":
+        raise BGSInputError(f"{USE_CPU_VARIABLE}={os.environ[USE_CPU_VARIABLE]} (accelerate launch --cpu) asks for CPU, "
+                            f"but use_cpu false (--use_cpu) trains this run on {args.device}: pass --use_cpu true "
+                            f"(TrainingArguments(use_cpu=True)), or unset {USE_CPU_VARIABLE} to train on the GPU")
     if args.device.type == "cpu" and not args.use_cpu:
         args.use_cpu = True
 
@@ -260,7 +269,8 @@ def _launch_timeout(args: Any) -> None:
     """``--ddp_timeout`` on a CPU launch (``--use_cpu``, ACCELERATE_USE_CPU): transformers starts that gloo group
     without it (only its GPU branch passes it on), so a process left waiting on one that stalled without exiting (a
     hung file system) waited torch's 30 minutes whatever the flag said. Set on the group here, as the Trainer sets it
-    on a GPU's; only a value the user gave, so a group a caller started keeps its own otherwise."""
+    on a GPU's; only a value other than the default (1800 s, torch's own for the group transformers starts), so a
+    group a caller started keeps its own otherwise: a ``--ddp_timeout 1800`` given cannot be told from the default."""
     default = next(f.default for f in fields(args) if f.name == "ddp_timeout")
     if args.ddp_timeout != default and args.device.type == "cpu":
         set_group_timeout(float(args.ddp_timeout))

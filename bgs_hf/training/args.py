@@ -5,6 +5,7 @@ that replace some TrainingArguments defaults (the paper's schedule; a user flag 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,10 +133,13 @@ BGS_TRAINING_DEFAULTS: dict[str, Any] = {
 
 def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
     """BGS defaults adapted to what the user set: without evaluation there is no plateau to detect and no
-    best checkpoint, so the LR stays constant and the last model is kept; memory is pinned only for a GPU."""
+    best checkpoint, so the LR stays constant and the last model is kept; memory is pinned only for a GPU; ``use_cpu``
+    is true where the launch asks for CPU (:func:`launch_asks_for_cpu`)."""
     import torch
 
     defaults = dict(BGS_TRAINING_DEFAULTS)
+    if launch_asks_for_cpu():  # transformers alone put one such process on cuda:0 where there is a GPU
+        defaults["use_cpu"] = True  # (which also turns pinned memory off)
     # pinned host memory only helps a copy to an accelerator; on CPU torch warns on every loader
     defaults["dataloader_pin_memory"] = torch.accelerator.is_available()
 
@@ -156,6 +160,26 @@ def training_defaults(user: dict[str, Any]) -> dict[str, Any]:
             if steps:
                 defaults["save_steps"] = steps
     return defaults
+
+
+#: the variable ``accelerate launch --cpu`` sets (``True``/``False`` on every launch), which a user may also set by hand
+USE_CPU_VARIABLE = "ACCELERATE_USE_CPU"
+
+
+def launch_asks_for_cpu() -> bool:
+    """Whether the launch asks for CPU (:data:`USE_CPU_VARIABLE`, read as accelerate reads it), which makes
+    ``--use_cpu``'s default true: with it False, transformers trained one process on cuda:0 where there is a GPU. An
+    unreadable value is one line naming the variable (transformers' "invalid truth value 'maybe'" named none)."""
+    from accelerate.utils import str_to_bool
+
+    value = os.environ.get(USE_CPU_VARIABLE)
+    if value is None:
+        return False
+    try:
+        return bool(str_to_bool(value))
+    except ValueError:
+        raise BGSInputError(f"{USE_CPU_VARIABLE}={value!r} is not a truth value accelerate reads: use true or false "
+                            "(or yes/no, on/off, 1/0)") from None
 
 
 def flags_in(argv: list[str]) -> dict[str, str | None]:

@@ -365,9 +365,16 @@ class BGSTrainer(Trainer):
         return (out.loss, out) if return_outputs else out.loss
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        """A training log (one with ``loss``) gets the BGS loss terms averaged over its window and the cost counters."""
+        """A training log (one with ``loss``) gets the BGS loss terms averaged over its window and the cost counters.
+        The end of training's ``train_samples_per_second`` counts a step's clip set once (one per accumulated
+        micro-step), whatever the number of processes: the Trainer counts every process's part of it as a sample, so
+        2 processes read twice the rate of 1 at the same steps per second. Set in the logged dict, which is the
+        ``train`` metrics too (metrics.json, trainer_state.json's log)."""
         if "loss" in logs:
             self.counters.add_to(logs)
+        rate = logs.get("train_samples_per_second")
+        if rate is not None and isinstance(self.train_dataset, StepDataset):  # its items: a step's parts, one a process
+            logs["train_samples_per_second"] = round(rate / self._world_size(), 3)
         super().log(logs, start_time)
 
     # ------------------------------------------------------------------ evaluation
