@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import time
 from typing import Any
@@ -109,6 +110,10 @@ def bench_size(size: str, args: argparse.Namespace, device: Any) -> dict[str, An
     with counter:
         eager_step()
     flops = float(counter.get_total_flops())
+    # the compiled run's eager twin (weights, optimiser state) is freed before the timed steps: it stood in their
+    # peak memory, which is the compiled model's alone
+    del eager_step
+    gc.collect()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     times = []
@@ -126,7 +131,7 @@ def bench_size(size: str, args: argparse.Namespace, device: Any) -> dict[str, An
     }
     if device.type == "cuda":
         out["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
-    del model, step, eager_step
+    del model, step
     if device.type == "cuda":
         torch.cuda.empty_cache()
     return out
@@ -147,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compile", action="store_true", help="torch.compile the embedder")
     ap.add_argument("--full", action="store_true", help="full fine-tuning instead of LoRA (+ head)")
     ap.add_argument("--matmul-n", type=int, default=None, help="peak matmul side (default 2048 CPU, 8192 GPU)")
-    ap.add_argument("--device", default=None, help="cpu | cuda (default: cuda when available)")
+    ap.add_argument("--device", default=None, choices=["cpu", "cuda"], help="cpu | cuda (default: cuda when available)")
     ap.add_argument("--json", type=output_file("bench_flops.json"), default=RESULTS / "bench_flops.json")
     args = ap.parse_args(argv)
     # --steps 0: min() of no timings, after the model had run; a bad size failed after the matmul peak
@@ -159,20 +164,37 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    host = machine()  # before the work: its load average is the contention the run met, not its own load
+    if args.device == "cuda" and not torch.cuda.is_available():  # was torch's AssertionError traceback
+        ap.error(f"--device cuda: torch {torch.__version__} sees no CUDA GPU on this machine (leave --device out "
+                 "to run on the CPU)")
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    # before the work: its load average is the contention the run met, not its own load; and the device the steps
+    # ran on (--device cpu on a GPU machine recorded and printed the GPU's name)
+    host = machine(device.type)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
     mm_dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
     n = args.matmul_n or (8192 if device.type == "cuda" else 2048)
     peak_before = matmul_peak(device, mm_dtype, n)
-    results = [bench_size(size, args, device) for size in args.sizes]
+    results = []
+    for size in args.sizes:  # a size out of GPU memory is recorded, not fatal: the sizes measured before it were lost
+        try:
+            results.append(bench_size(size, args, device))
+        except torch.OutOfMemoryError as err:
+            results.append({"size": size, "oom": str(err).splitlines()[0]})
+        gc.collect()  # the failed size's model, held by the error's frames until here
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    measured = [r for r in results if "oom" not in r]
     # timed again after the steps, the best of both: a load that came or went during the steps (a shared CPU)
     # would otherwise divide every step by a peak from another moment
     peak_after = matmul_peak(device, mm_dtype, n)
     peak = max(peak_before, peak_after)
     rows = []
     for size, r in zip(args.sizes, results):
+        if "oom" in r:
+            rows.append((size, "-", "-", "-", "-", f"{peak / 1e12:.3f}", "out of memory"))
+            continue
         r["utilisation"] = r["achieved_flops"] / peak
         rows.append((size, f"{r['params'] / 1e6:.1f}M", f"{r['flops_per_step'] / 1e9:.1f}", f"{r['step_s']:.3f}",
                      f"{r['achieved_flops'] / 1e12:.3f}", f"{peak / 1e12:.3f}", f"{r['utilisation']:.3f}"))
@@ -182,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"machine": host, "options": options, "matmul_peak_flops": peak, "matmul_n": n,
               "matmul_peak_flops_before": peak_before, "matmul_peak_flops_after": peak_after,
               "matmul_dtype": str(mm_dtype), "results": results,
-              "utilisation": results[0]["utilisation"] if results else None}
+              "utilisation": measured[0]["utilisation"] if measured else None}
     on = ", ".join(k for k in ("sdpa", "channels_last", "torch_compile") if options[k]) or "none"
     print(f"## Training-step FLOP/s on {result['machine']['device']} ({args.dtype}; options on: {on}; "
           f"batch {args.batch}, {args.frames}x{args.image})\n")
@@ -190,11 +212,11 @@ def main(argv: list[str] | None = None) -> int:
                           f"matmul peak TFLOP/s (n={n})", "utilisation"], rows))
     print(f"\nmatmul peak timed before and after the steps: {peak_before / 1e12:.3f} and {peak_after / 1e12:.3f} "
           "TFLOP/s (the better one is used)")
-    if any(r["utilisation"] > 1 for r in results):  # no step outruns the machine: the peak was not its peak
+    if any(r["utilisation"] > 1 for r in measured):  # no step outruns the machine: the peak was not its peak
         print(f"utilisation above 1: an n={n} matmul does not reach this machine's peak (raise --matmul-n)")
     write_json(args.json, result)
     print(f"\nwrote {args.json}")
-    return 0
+    return 0 if len(measured) == len(results) else 1  # run_gpu.sh reports the step as failed, its JSON kept
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import numpy as np
 from common import RESULTS, machine, require_at_least_one, write_json  # shared helpers (benchmarks/common.py)
 
 from bgs_hf.cli._args import check_output_file_flags, output_file
+from bgs_hf.errors import BGSInputError
 from bgs_hf.video import ClipCache, FramePolicy, load_clip, write_video
 
 
@@ -140,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     require_at_least_one(ap, args, "clips", "repeats", "clip_frames", "clip_side", "num_frames", "size", "crop")
     check_output_file_flags(ap, args, "json")
 
-    host = machine()  # before the work: its load average is the contention the run met, not its own load
+    # before the work: its load average is the contention the run met, not its own load; the device is the CPU,
+    # which decodes and reads the cache on a GPU machine too
+    host = machine("cpu")
     policy = FramePolicy(num_frames=args.num_frames, size=args.size, crop=args.crop)
     with tempfile.TemporaryDirectory(prefix="bench_io_") as tmp:
         tmp_path = Path(tmp)
@@ -157,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         gen_s = time.perf_counter() - t0
         cache = ClipCache(tmp_path / "cache")
-        cold_s = epoch_seconds(paths, policy, cache)  # fills the cache (decode + write)
+        try:  # fills the cache (decode + write); the first read of each video, so the one that can refuse it
+            cold_s = epoch_seconds(paths, policy, cache)
+        except BGSInputError as err:  # a --videos file that is no video was the library's traceback
+            ap.error(str(err))
         assert cache.misses == len(paths)
         decode, warm, checked, unchecked = [], [], [], []
         for _ in range(args.repeats):  # interleaved, so drift in machine load hits both sides of a ratio alike

@@ -33,6 +33,7 @@ from common import (  # shared helpers (benchmarks/common.py)
 )
 
 from bgs_hf.cli._args import check_output_file_flags, output_file
+from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics import bootstrap
 from bgs_hf.metrics.ceiling import repeat_agreement, split_half_ceiling
 from bgs_hf.metrics.rsa import cosine_similarity_matrix, model_pair_values, r2, signed_square, spearman
@@ -224,7 +225,11 @@ def main(argv: list[str] | None = None) -> int:
         if items < 3:  # synthetic_things redraws rows until their three items differ: forever below 3
             ap.error(f"{flag} must be >= 3 (a triplet needs three different items), got {items}")
 
-    result: dict[str, object] = {"machine": machine(), "note": args.note}
+    result: dict[str, object] = {"machine": machine("cpu"), "note": args.note}  # numpy's work: on the CPU
+    try:  # read before the timed work: a folder that is no release was a traceback after all of it, nothing written
+        rel = release_triplets(Path(args.release))
+    except BGSInputError as err:
+        ap.error(f"--release {err}")
     t0 = time.perf_counter()
     syn = synthetic_things(args.triplets, args.items, args.participants)
     gen_s = time.perf_counter() - t0
@@ -276,7 +281,6 @@ def main(argv: list[str] | None = None) -> int:
             boot_rows.append((over, s["resample_s"], s["plain_resample_s"], s["speedup_ratio"], s["setup_s"],
                               s["plain_setup_s"], s["identical"]))
         boot = None
-    rel = release_triplets(Path(args.release))
     if rel is not None:
         result["release"] = {}
         for split, t in rel.items():

@@ -35,11 +35,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -191,11 +193,15 @@ def arrays_data(path: str | Path) -> Any:
 
 
 def save_arrays(data: Any, path: str | Path) -> Path:
-    """Write what :func:`arrays_data` reads."""
+    """Write what :func:`arrays_data` reads, at ``path`` as named (numpy adds ``.npz`` to a name without it, so
+    ``--judgments`` with the name given found no file), creating its folder."""
     a = data._arrays()
-    np.savez_compressed(path, n_clips=data.n_clips, **{k: a[k] for k in ("idx", "odd", "participant", "is_catch")},
-                        **{f"split_{k}": v for k, v in data.splits.items()})
-    return Path(path)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        np.savez_compressed(f, n_clips=data.n_clips, **{k: a[k] for k in ("idx", "odd", "participant", "is_catch")},
+                            **{f"split_{k}": v for k, v in data.splits.items()})
+    return path
 
 
 # ---------------------------------------------------------------------------------------------- runs
@@ -218,6 +224,8 @@ def run_recipe(name: str, data: Any, store: Any, backbone: Any, out: Path, *, se
         override = build_embedder(backbone, head=HeadConfig(), lora=LoraSettings())
     targs = {"output_dir": str(out / name), "seed": seed, "logging_steps": 1, "save_strategy": "no",
              "load_best_model_at_end": False, "bf16": bf16, "disable_tqdm": True, **training}
+    if bf16 and not _cuda():  # transformers refuses bf16 without a GPU unless told the run is on the CPU
+        targs["use_cpu"] = True
     cfg = TrainConfig(data=DataArguments(data="(in memory)"), model=model,
                       bgs=BGSArguments(recipe=name, early_stopping_patience=0, overwrite_output_dir=True, **(bgs or {})),
                       training=targs, data_override=data, clip_store=store, model_override=override,
@@ -273,10 +281,15 @@ def _cuda() -> bool:
 
 
 def target_is_learning(paper_run: dict[str, Any]) -> tuple[bool, str]:
-    """Is paper-v1's final validation R² learning rather than noise? Its bootstrap CI must exclude zero."""
+    """Is paper-v1's final validation R² learning rather than noise? It and its bootstrap CI must be defined and the
+    CI must exclude zero."""
     ci = (paper_run.get("val") or {}).get("r2_ci")
     if not ci:
         return False, "paper-v1 has no validation R² CI"
+    r2 = paper_run["val"].get("r2")
+    if not all(v is not None and np.isfinite(v) for v in (r2, *ci)):  # NaN > 0 is False: it read as learning
+        return False, (f"paper-v1's final validation R² is {r2} with a 95% CI of {list(ci)}: undefined (a constant "
+                       "embedding ranks no pair above another), so there is no target to reach")
     if ci[0] <= 0:
         return False, (f"paper-v1's final validation R² {paper_run['val']['r2']:.4f} has a 95% CI of "
                        f"[{ci[0]:.4f}, {ci[1]:.4f}], which includes zero: it did not learn in this budget, so "
@@ -365,11 +378,31 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
     from bgs_hf.training.args import parse_bytes
 
     require_at_least_one(ap, args, "clips", "paper_steps", "paper_eval", "loader_steps")
-    check_output_file_flags(ap, args, "json", "png")
+    check_output_file_flags(ap, args, "json", "png", "save_judgments")
     if args.epochs <= 0:  # a fraction trains part of an epoch; 0 failed only after paper-v1 had trained (~29 min)
         ap.error(f"--epochs must be > 0, got {args.epochs:g}")
     if args.judgments is not None and not args.judgments.is_file():
         ap.error(f"--judgments {args.judgments}: no such file (write one with --save-judgments)")
+    if args.judgments is not None:  # another file was numpy's or zipfile's traceback
+        try:
+            arrays_data(args.judgments)
+        except KeyError as err:  # an .npz of other arrays
+            ap.error(f"--judgments {args.judgments}: not the .npz --save-judgments writes ({err.args[0]})")
+        except OSError as err:
+            ap.error(f"--judgments {args.judgments}: cannot read it ({err.strerror or err})")
+        except (ValueError, EOFError, zipfile.BadZipFile):  # numpy's ValueError is about pickles: not the point
+            ap.error(f"--judgments {args.judgments}: not an .npz archive (write one with --save-judgments)")
+    rendered = (args.workdir / "socialshapes") if args.workdir is not None and args.judgments is None else None
+    if rendered is not None and (rendered / "data").exists():  # reused as it is, and labelled with --clips/--seed
+        try:
+            truth = json.loads((rendered / "ground_truth.json").read_text(encoding="utf-8"))
+            held = (int(truth["n_clips"]), int(truth["seed"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            held = None
+        if held != (args.clips, args.seed):
+            what = "an unknown SocialShapes set" if held is None else f"{held[0]} clips of seed {held[1]}"
+            ap.error(f"--workdir {args.workdir} already holds {what}, not --clips {args.clips} --seed {args.seed}: "
+                     "give those flags or another --workdir")
     try:
         if args.max_memory:
             parse_bytes(args.max_memory)
@@ -380,7 +413,8 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
 
 def load_judgments(args: argparse.Namespace, work: Path) -> tuple[Any, str]:
     """The judgments both recipes train on, and how to name them: a ``--judgments`` .npz (no PyAV/datasets), or a
-    SocialShapes set of ``--clips`` rendered into ``work`` (reused when ``--workdir`` already holds it)."""
+    SocialShapes set of ``--clips`` rendered into ``work`` (reused when ``--workdir`` already holds it: ``check_flags``
+    made sure it is ``--clips``/``--seed``'s)."""
     if args.judgments is not None:
         data = arrays_data(args.judgments)
         source = f"SocialShapes judgments from {args.judgments.name}"
@@ -513,6 +547,8 @@ def print_summary(result: dict[str, Any], runs: dict[str, dict[str, Any]], sourc
                      f"{t['r2']:.3f} [{t['r2_ci'][0]:.3f}, {t['r2_ci'][1]:.3f}]" if t.get("r2_ci") else t.get("r2")))
     print(f"## BGS training: clip-batched vs paper-v1 on {source}, {backbone_name}, {result['machine']['device']}\n")
     print(markdown_table(headers, rows))
+    # CPU: RSS growth, a lower bound; CUDA: max_memory_allocated (the table alone did not say which)
+    print("\npeak MiB / step: " + "; ".join(sorted({r["peak_kind"] for r in runs.values()})))
     print(f"\npaper-v1 final val R² (target) = {result['target_val_r2']}; clip_pass_ratio = {result['clip_pass_ratio']}, "
           f"wall_time_ratio = {result['wall_time_ratio']}; acceptance: {result['acceptance']}")
     if result.get("ratio_note"):
@@ -545,16 +581,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paper-lr", type=float, default=PAPER_LEARNING_RATE,
                     help=f"learning rate for paper-v1 only (default: the paper's {PAPER_LEARNING_RATE:g}); a rate "
                     "tuned for 32-clip steps collapses 4-judgment steps")
-    ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (on the CPU too, where there is no GPU)")
     ap.add_argument("--synthetic-pixels", action="store_true", help="random decoded clips (timing only)")
     ap.add_argument("--judgments", type=Path, default=None, help=".npz from --save-judgments (no datasets/PyAV)")
-    ap.add_argument("--save-judgments", type=Path, default=None)
+    ap.add_argument("--save-judgments", type=output_file("ss250.npz"), default=None,
+                    help="also write the judgments as the .npz --judgments reads")
     ap.add_argument("--max-memory", default="48MB", help="budget for the --max_memory measurement ('' = skip)")
     ap.add_argument("--loader-steps", type=int, default=4)
     ap.add_argument("--json", type=output_file("bench_training.json"), default=RESULTS / "bench_training.json")
     ap.add_argument("--png", type=output_file("bench_training.png"), default=None,
                     help="curve plot (default: next to the JSON)")
-    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="folder of the rendered clips, their cache, the logs and runs (default: a new temporary one); "
+                    "a SocialShapes set already there is reused, and must be the --clips and --seed given")
     args = ap.parse_args(argv)
     quiet_libraries()
     spec = check_flags(ap, args)

@@ -30,8 +30,11 @@ VIT_SIZES: dict[str, tuple[int, int, int, int]] = {
 }
 
 
-def machine() -> dict[str, Any]:
-    """Where a benchmark ran: OS, CPU count, load, thread settings, library versions and the GPU if any."""
+def machine(device: str | None = None) -> dict[str, Any]:
+    """Where a benchmark ran: OS, CPU count, load, thread settings, library versions and the GPU if any.
+    ``device`` is the device type the figures came from where the script knows it (``bench_flops --device cpu``;
+    bench_io's decoding and bench_stats' numpy, CPU work on any machine): on a GPU machine the GPU's name would
+    otherwise stand beside figures the CPU produced. By default the GPU when there is one (the Trainer trains there)."""
     import numpy as np
 
     info: dict[str, Any] = {
@@ -49,7 +52,7 @@ def machine() -> dict[str, Any]:
 
         info.update({"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
                      "cuda": torch.version.cuda, "device": "cpu"})
-        if torch.cuda.is_available():
+        if torch.cuda.is_available() and device in (None, "cuda"):
             props = torch.cuda.get_device_properties(0)
             info.update({"device": torch.cuda.get_device_name(0), "gpu_memory_gib": props.total_memory / 2**30,
                          "gpu_sm_count": props.multi_processor_count})
@@ -57,7 +60,8 @@ def machine() -> dict[str, Any]:
         pass
     from importlib.metadata import PackageNotFoundError, version
 
-    for name in ("transformers", "peft", "accelerate"):
+    # av: bench_io's decoding (its FFmpeg is bundled in the wheel); scipy: bench_stats' plain computation
+    for name in ("transformers", "peft", "accelerate", "av", "scipy"):
         try:
             info[name] = version(name)
         except PackageNotFoundError:

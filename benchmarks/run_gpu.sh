@@ -4,7 +4,8 @@
 # Needs the SocialShapes judgments as .npz (bench_training.py --save-judgments), no PyAV/datasets.
 # Usage: benchmarks/run_gpu.sh JUDGMENTS.npz OUT_DIR   (PY=python to choose the interpreter, TAG=h100 to name the
 # files; by default TAG is the GPU model, e.g. h100 or h200, read from nvidia-smi)
-# A failed step does not stop the others (one OOM should not lose the rest), but the script then exits 1.
+# A failed step does not stop the others (one OOM should not lose the rest), but the script then exits 1. Where
+# nvidia-smi finds no GPU it refuses in one line before any step (they would run for hours on the CPU, as "gpu").
 set -uo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 JUDGMENTS.npz OUT_DIR" >&2; exit 2; }
 mkdir -p "$2" || exit 1
@@ -14,7 +15,13 @@ export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")" || exit 1
 rc=0
 step() { "$@" || { echo "run_gpu.sh: FAILED (exit $?): $*" >&2; rc=1; }; }
-step nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT_DIR/gpu.txt"
+if ! nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT_DIR/gpu.txt" 2>/dev/null \
+    || [ -z "$(sed -n 2p "$OUT_DIR/gpu.txt")" ]; then
+  rm -f "$OUT_DIR/gpu.txt"
+  echo "run_gpu.sh: no NVIDIA GPU here (nvidia-smi found none): its figures are GPU figures; benchmarks/README.md" \
+    "gives the CPU commands" >&2
+  exit 1
+fi
 cat "$OUT_DIR/gpu.txt"
 GPU_MODEL=$(sed -n 2p "$OUT_DIR/gpu.txt" 2>/dev/null | grep -oiE '[a-z][0-9]{2,4}' | head -n 1 | tr 'A-Z' 'a-z')
 TAG=${TAG:-${GPU_MODEL:-gpu}}

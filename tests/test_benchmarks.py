@@ -46,6 +46,10 @@ def test_machine_names_the_device() -> None:
     assert "git_commit" in m and "git_dirty" in m
     if m["git_commit"] is not None:  # a git checkout (not an exported tree)
         assert len(m["git_commit"]) == 40 and isinstance(m["git_dirty"], bool)
+    # the decoder bench_io times and the scipy bench_stats' plain side ranks with: neither version was recorded
+    from importlib.metadata import version
+
+    assert (m["av"], m["scipy"]) == (version("av"), version("scipy"))
 
 
 def test_videomae_spec_sizes() -> None:
@@ -234,26 +238,29 @@ def test_bench_stats_checks_boot_items_only_when_the_bootstrap_runs(tmp_path: Pa
         bench_stats.main(["--boot-triplets", "0", "--boot-items", "2", "--json", str(tmp_path / "out.json")])
 
 
-def _run_gpu_sh(tmp_path: Path, out: Path, *, fail: str = "") -> tuple[object, list[list[str]]]:
-    """Run run_gpu.sh with stand-ins for nvidia-smi (an H200) and the interpreter, which records each command's
-    arguments (one per line, a blank line after each command) and exits 3 on those matching the ``case`` ``fail``."""
+H200_SMI = "#!/bin/sh\necho 'name, driver_version, memory.total [MiB]'\necho 'NVIDIA H200, 570.1, 143771 MiB'\n"
+
+
+def _run_gpu_sh(tmp_path: Path, out: Path, *, fail: str = "", smi: str = H200_SMI) -> tuple[object, list[list[str]]]:
+    """Run run_gpu.sh with stand-ins for nvidia-smi (``smi``: an H200) and the interpreter, which records each
+    command's arguments (one per line, a blank line after each command) and exits 3 on those matching the ``case``
+    ``fail``."""
     import os
     import subprocess
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     calls = tmp_path / "calls.txt"
-    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'name, driver_version, memory.total [MiB]'\n"
-                                        "echo 'NVIDIA H200, 570.1, 143771 MiB'\n")
+    (bin_dir / "nvidia-smi").write_text(smi)
     failing = f'case "$*" in {fail}) exit 3;; esac\n' if fail else ""
     (bin_dir / "fakepy").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" "" >> {calls}\n{failing}exit 0\n')
     for f in bin_dir.iterdir():
         f.chmod(0o755)
-    (tmp_path / "j.npz").write_bytes(b"")
+    _tiny_judgments(tmp_path / "j.npz")  # bench_training reads its --judgments before any work
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PY": str(bin_dir / "fakepy")}
     proc = subprocess.run(["bash", str(BENCH / "run_gpu.sh"), str(tmp_path / "j.npz"), str(out)], env=env,
                           capture_output=True, text=True, timeout=60)
-    commands = calls.read_text().split("\n\n")[:-1]
+    commands = calls.read_text().split("\n\n")[:-1] if calls.exists() else []
     return proc, [c.split("\n") for c in commands]
 
 
@@ -267,6 +274,21 @@ def test_run_gpu_sh_reports_a_failed_step(tmp_path: Path) -> None:
     assert "NVIDIA H200" in (out / "gpu.txt").read_text()
     assert len(lines) == 3 and all(f"{out}/bench_" in " ".join(line) for line in lines)  # later steps still ran
     assert f"{out}/bench_training_h200.json" in lines[2] and "FAILED (exit 3)" in proc.stderr
+
+
+@pytest.mark.parametrize("smi", [
+    "#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.'\nexit 9\n",
+    "#!/bin/sh\necho 'No devices were found'\nexit 6\n",
+])
+def test_run_gpu_sh_without_a_gpu_is_one_line_and_runs_nothing(smi: str, tmp_path: Path) -> None:
+    """Where nvidia-smi found no GPU, run_gpu.sh noted one failed step and ran the rest on the CPU: ViT-B and ViT-L
+    FLOP steps and the ViT-B recipes at 224 px for hours, written as ``bench_*_gpu.json`` with the CPU's figures.
+    Now one line, exit 1, before any step, and no gpu.txt left behind."""
+    out = tmp_path / "out"
+    proc, commands = _run_gpu_sh(tmp_path, out, smi=smi)
+    assert proc.returncode == 1 and commands == [] and not any(out.iterdir())
+    assert proc.stderr == ("run_gpu.sh: no NVIDIA GPU here (nvidia-smi found none): its figures are GPU figures; "
+                           "benchmarks/README.md gives the CPU commands\n"), proc.stderr
 
 
 class _Parsed(Exception):
@@ -342,6 +364,37 @@ def test_arrays_data_round_trip(tmp_path: Path) -> None:
     assert data.n_clips == 24 and len(data.triplets("val")) > 0
 
 
+def test_save_judgments_writes_the_file_it_was_given_in_a_new_folder(tmp_path: Path) -> None:
+    """``--save-judgments new/ss250`` was a FileNotFoundError traceback once the clips were rendered (no folder made),
+    and ``--save-judgments ss250`` wrote ``ss250.npz`` (numpy's suffix), so ``--judgments ss250`` found no file."""
+    import bench_training
+
+    data = bench_training.arrays_data(_tiny_judgments(tmp_path / "j.npz"))
+    path = tmp_path / "new" / "ss250"
+    assert bench_training.save_arrays(data, path) == path and sorted((tmp_path / "new").iterdir()) == [path]
+    np.testing.assert_array_equal(bench_training.arrays_data(path).triplets("test").idx, data.triplets("test").idx)
+
+
+def test_bench_training_refuses_judgments_it_cannot_read_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A ``--judgments`` file that is not the .npz ``--save-judgments`` writes (a text file, a cut download, an .npz
+    of other arrays) was numpy's or zipfile's traceback; now one usage line, exit 2, before any work."""
+    import bench_training
+
+    monkeypatch.setattr(bench_training, "load_judgments", _stop)
+    (tmp_path / "text.npz").write_text("idx,odd\n")
+    (tmp_path / "cut.npz").write_bytes(_tiny_judgments(tmp_path / "j.npz").read_bytes()[:100])
+    np.savez(tmp_path / "other.npz", idx=np.zeros((1, 3), int))
+    for name, says in (("text.npz", "not an .npz archive (write one with --save-judgments)"),
+                       ("cut.npz", "not an .npz archive (write one with --save-judgments)"),
+                       ("other.npz", "not the .npz --save-judgments writes (n_clips is not a file in the archive)")):
+        with pytest.raises(SystemExit) as stop:
+            bench_training.main(["--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+                                 str(tmp_path / name), "--json", str(tmp_path / "out.json")])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and f"error: --judgments {tmp_path / name}: {says}\n" in err, err
+        assert "Traceback" not in err and not (tmp_path / "out.json").exists()
+
+
 def test_reach_first_point_at_target() -> None:
     import bench_training
 
@@ -357,6 +410,17 @@ def test_no_ratio_against_a_target_that_is_noise() -> None:
     assert not ok and "includes zero" in why
     assert bench_training.target_is_learning({"val": {"r2": 0.05, "r2_ci": [0.002, 0.16]}}) == (True, "")
     assert not bench_training.target_is_learning({"val": {"r2": None, "r2_ci": None}})[0]
+
+
+@pytest.mark.parametrize(("r2", "ci"), [(float("nan"), [float("nan"), float("nan")]), (None, [None, None]),
+                                        (0.05, [float("nan"), 0.16])])
+def test_an_undefined_target_is_not_learning(r2: object, ci: list) -> None:
+    """A collapsed paper-v1 (every clip one point) has a NaN validation R² and CI: ``NaN <= 0`` is False, so the JSON
+    said ``target_is_learning: true`` beside a null target and no ``ratio_note`` (and a CI of nulls was a TypeError)."""
+    import bench_training
+
+    ok, why = bench_training.target_is_learning({"val": {"r2": r2, "r2_ci": ci}})
+    assert not ok and why.startswith(f"paper-v1's final validation R² is {r2} with a 95% CI of {ci}: undefined"), why
 
 
 def test_late_training_reads_a_collapse_from_the_log() -> None:
@@ -425,8 +489,27 @@ def test_bench_training_tiny(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyP
     # random tensors in memory, no cache: the loader line said "warm disk cache" for the GPU run too
     out = capsys.readouterr().out
     assert "share of a clip-batched step (in-memory tensors)" in out
+    # what the memory column is: on a CPU RSS growth, a lower bound (the table did not say)
+    assert ("\npeak MiB / step: RSS growth during the step (sampled; a lower bound: the allocator reuses memory "
+            "earlier steps freed)\n") in out
     # the Trainer's output went to log files in a folder the run never named
     assert f"clip-batched.log) and runs in {tmp_path / 'w'}\n" in out and (tmp_path / "w" / "paper-v1.log").is_file()
+
+
+def test_bench_training_runs_bf16_on_a_machine_without_a_gpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--bf16`` without a GPU was transformers' ``ValueError: Your setup doesn't support bf16/gpu`` traceback
+    once the clips were rendered: the recipes now tell the Trainer they run on the CPU, where bf16 autocast works."""
+    import bench_training
+
+    monkeypatch.setattr(bench_training, "_cuda", lambda: False)
+    out = tmp_path / "t.json"
+    assert bench_training.main([
+        "--backbone", "tiny-random-videomae", "--synthetic-pixels", "--bf16", "--judgments",
+        str(_tiny_judgments(tmp_path / "j.npz")), "--paper-steps", "1", "--paper-eval", "1", "--epochs", "1",
+        "--loader-steps", "1", "--max-memory", "", "--workdir", str(tmp_path / "w"), "--json", str(out),
+    ]) == 0
+    res = json.loads(out.read_text())
+    assert res["settings"]["bf16"] is True and res["paper_v1"]["steps"] == 1 and res["clip_batched"]["steps"] >= 1
 
 
 def test_bench_io_on_a_folder_without_videos_says_so(tmp_path: Path, capsys) -> None:
@@ -437,6 +520,21 @@ def test_bench_io_on_a_folder_without_videos_says_so(tmp_path: Path, capsys) -> 
     with pytest.raises(SystemExit) as err:
         bench_io.main(["--videos", str(tmp_path), "--json", str(tmp_path / "io.json")])
     assert err.value.code == 2 and "no .mp4" in capsys.readouterr().err
+    assert not (tmp_path / "io.json").exists()
+
+
+def test_bench_io_on_a_file_that_is_no_video_says_so_in_one_line(tmp_path: Path, capsys) -> None:
+    """A ``--videos`` folder holding a file that is no video (a cut download named .mp4) was the library's
+    BGSInputError traceback from the first epoch; now its one line as a usage error, exit 2, and no JSON."""
+    import bench_io
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "broken.mp4").write_bytes(b"not a video")
+    with pytest.raises(SystemExit) as err:
+        bench_io.main(["--videos", str(videos), "--repeats", "1", "--json", str(tmp_path / "io.json")])
+    said = capsys.readouterr().err
+    assert err.value.code == 2 and "error: broken.mp4: not a readable video (" in said and "Traceback" not in said
     assert not (tmp_path / "io.json").exists()
 
 
@@ -463,6 +561,7 @@ def _stop(*_: object, **__: object) -> None:
     ("bench_training", ["--epochs", "0"], "run_recipe", "--epochs must be > 0, got 0"),
     ("bench_training", ["--epochs", "-1.5"], "run_recipe", "--epochs must be > 0, got -1.5"),
     ("bench_flops", ["--sizes", "vit-xl"], "matmul_peak", "invalid choice: 'vit-xl'"),
+    ("bench_flops", ["--device", "gpu"], "matmul_peak", "argument --device: invalid choice: 'gpu'"),  # torch's trace
     # the FLOP count runs an eager twin: the compilation fell in the timed steps (with --steps 1, it was the time)
     ("bench_flops", ["--compile", "--warmup", "0"], "matmul_peak", "--compile needs --warmup >= 1"),
     ("bench_io", ["--repeats", "0"], "make_clips", "--repeats must be >= 1, got 0"),
@@ -491,6 +590,7 @@ def test_a_bad_flag_is_one_usage_line_before_any_work(script: str, argv: list[st
 
 @pytest.mark.parametrize(("script", "heavy", "flag"), [
     ("bench_training", "run_recipe", "--json"), ("bench_training", "run_recipe", "--png"),
+    ("bench_training", "run_recipe", "--save-judgments"),  # numpy's traceback once the clips were rendered
     ("bench_flops", "matmul_peak", "--json"), ("bench_io", "make_clips", "--json"),
     ("bench_stats", "synthetic_things", "--json"), ("bgs_hf.pretrain.capacity", "run_capacity_check", "--out"),
 ])
@@ -676,3 +776,154 @@ def test_bench_flops_takes_no_warmup_without_compile_and_the_loader_verdict_says
                                                       synthetic_pixels=False)
         bench_training.print_summary(res, runs, "SocialShapes", "bgs-tiny-conv3d", synthetic_pixels=False)
         assert f"data loader share of a clip-batched step (warm disk cache): {said}\n" in capsys.readouterr().out
+
+
+def _fake_gpu(monkeypatch: pytest.MonkeyPatch, *, present: bool) -> None:
+    """torch sees a CUDA GPU named "Fake GPU" (``present``) or none, whatever this machine has."""
+    import types
+
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Fake GPU")
+    monkeypatch.setattr(torch.cuda, "get_device_properties",
+                        lambda *_: types.SimpleNamespace(total_memory=2**30, multi_processor_count=1))
+
+
+@pytest.mark.parametrize(("script", "argv"), [
+    ("bench_flops", ["--device", "cpu", "--sizes", "vit-s", "--matmul-n", "64"]),
+    ("bench_io", ["--clips", "2", "--repeats", "1"]),
+    ("bench_stats", ["--triplets", "3000", "--items", "30", "--participants", "20", "--splits", "2",
+                     "--big-triplets", "0", "--boot-triplets", "0", "--release", "absent"]),
+])
+def test_figures_the_cpu_produced_on_a_gpu_machine_name_the_cpu(script: str, argv: list[str], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """``machine()`` named the GPU whenever torch saw one: ``bench_flops --device cpu`` on an H100 printed and
+    recorded its CPU steps as the H100's, and bench_io's decoding and bench_stats' numpy (CPU work on any machine)
+    stood beside the GPU's name. Without a ``--device`` bench_flops runs on the GPU and still names it."""
+    import importlib
+
+    _fake_gpu(monkeypatch, present=True)
+    assert common.machine()["device"] == common.machine("cuda")["device"] == "Fake GPU"
+    module = importlib.import_module(script)
+    monkeypatch.chdir(tmp_path)
+    if script == "bench_flops":  # the step is test_bench_flops_tiny's; only the record matters here
+        monkeypatch.setattr(module, "bench_size", lambda *_: {"params": 1, "flops_per_step": 1.0, "step_s": 1.0,
+                                                              "achieved_flops": 1.0})
+    out = tmp_path / "r.json"
+    assert module.main([*argv, "--json", str(out)]) == 0
+    host = json.loads(out.read_text())["machine"]
+    assert host["device"] == "cpu" and "gpu_memory_gib" not in host and "Fake GPU" not in capsys.readouterr().out
+
+
+def test_bench_flops_on_cuda_without_a_gpu_is_one_usage_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys) -> None:
+    """``--device cuda`` where torch sees no GPU was torch's ``AssertionError: Torch not compiled with CUDA enabled``
+    traceback from the first matmul; now one usage line, exit 2, before any work."""
+    import bench_flops
+
+    _fake_gpu(monkeypatch, present=False)
+    monkeypatch.setattr(bench_flops, "matmul_peak", _stop)
+    with pytest.raises(SystemExit) as stop:
+        bench_flops.main(["--device", "cuda", "--json", str(tmp_path / "f.json")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "error: --device cuda: torch" in err and "sees no CUDA GPU" in err, err
+    assert "Traceback" not in err and not (tmp_path / "f.json").exists()
+
+
+def test_bench_flops_frees_the_eager_twin_before_its_compiled_steps_are_timed(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--compile`` the FLOPs are counted on an eager twin of the model; the twin (its weights and AdamW state)
+    was kept until the size was done, so a GPU run's ``peak_memory_gib`` of the compiled steps held two models."""
+    import weakref
+
+    import bench_flops
+    import torch
+
+    twins: list[weakref.ref] = []
+    alive_in_timed_steps: list[bool] = []
+
+    def build_step(size: str, *, compile_model: bool, **_: object) -> tuple[object, object]:
+        model = torch.nn.Linear(2, 2)
+        if not compile_model:
+            twins.append(weakref.ref(model))
+
+        def step() -> None:
+            model(torch.ones(1, 2))
+            if compile_model and twins:  # the counted step has run: the warm-up is over
+                alive_in_timed_steps.append(twins[0]() is not None)
+        return model, step
+
+    monkeypatch.setattr(bench_flops, "build_step", build_step)
+    monkeypatch.setattr(bench_flops, "matmul_peak", lambda *_: 1e9)
+    assert bench_flops.main(["--sizes", "vit-s", "--compile", "--steps", "2", "--warmup", "1",
+                             "--json", str(tmp_path / "f.json")]) == 0
+    assert len(twins) == 1 and alive_in_timed_steps == [False, False]
+
+
+def test_bench_training_refuses_a_workdir_holding_another_socialshapes_set(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          capsys) -> None:
+    """A ``--workdir`` already holding a rendered set was reused whatever its size or seed, and the JSON and table
+    still said ``SocialShapes (250 clips, seed 0)`` of, say, 60 clips of seed 1. Now one usage line before any work;
+    the set of the flags given is reused as before."""
+    import bench_training
+
+    monkeypatch.setattr(bench_training, "load_judgments", _stop)
+    rendered = tmp_path / "w" / "socialshapes"
+    (rendered / "data").mkdir(parents=True)
+    argv = ["--backbone", "tiny-random-videomae", "--workdir", str(tmp_path / "w"), "--json", str(tmp_path / "t.json")]
+    for truth, says in (({"n_clips": 60, "seed": 1}, "already holds 60 clips of seed 1, not --clips 250 --seed 0"),
+                        (None, "already holds an unknown SocialShapes set, not --clips 250 --seed 0")):
+        (rendered / "ground_truth.json").unlink(missing_ok=True)
+        if truth is not None:
+            (rendered / "ground_truth.json").write_text(json.dumps(truth))
+        with pytest.raises(SystemExit) as stop:
+            bench_training.main(["--clips", "250", *argv])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and f"error: --workdir {tmp_path / 'w'} {says}: give those flags" in err, err
+    (rendered / "ground_truth.json").write_text(json.dumps({"n_clips": 60, "seed": 1}))
+    with pytest.raises(AssertionError, match="started its work"):  # its own set: past the flags
+        bench_training.main(["--clips", "60", "--seed", "1", *argv])
+
+
+def test_bench_stats_refuses_a_release_folder_that_is_none_before_any_work(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          capsys) -> None:
+    """A ``--release`` folder with a ``data/`` that is not the paper's release was read only after every synthetic
+    set had been timed (minutes at THINGS scale): the library's BGSInputError traceback, and no JSON of the figures
+    already measured. Now it is read first: one usage line, exit 2, before any work."""
+    import bench_stats
+
+    monkeypatch.setattr(bench_stats, "synthetic_things", _stop)
+    (tmp_path / "notes" / "data").mkdir(parents=True)
+    with pytest.raises(SystemExit) as stop:
+        bench_stats.main(["--release", str(tmp_path / "notes"), "--json", str(tmp_path / "s.json")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "error: --release notes: not an odd-one-out dataset: no data/" in err, err
+    assert "Traceback" not in err and not (tmp_path / "s.json").exists()
+
+
+def test_bench_flops_keeps_the_sizes_measured_before_one_runs_out_of_memory(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch,
+                                                                           capsys) -> None:
+    """``--sizes vit-b vit-l`` (run_gpu.sh's) on a GPU too small for ViT-L: its OutOfMemoryError was a traceback and
+    no JSON, losing ViT-B's figures already measured. Now the size is recorded as out of memory, the others kept,
+    and the script exits 1 (run_gpu.sh reports the step as failed)."""
+    import bench_flops
+    import torch
+
+    def bench_size(size: str, *_: object) -> dict[str, object]:
+        if size == "vit-l":
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore lines")
+        return {"size": size, "params": 1, "flops_per_step": 3e9, "step_s": 1.0, "achieved_flops": 3e9}
+
+    monkeypatch.setattr(bench_flops, "matmul_peak", lambda *_: 4e9)
+    monkeypatch.setattr(bench_flops, "bench_size", bench_size)
+    out = tmp_path / "f.json"
+    assert bench_flops.main(["--sizes", "vit-b", "vit-l", "--json", str(out)]) == 1
+    res = json.loads(out.read_text())
+    assert res["results"] == [{"size": "vit-b", "params": 1, "flops_per_step": 3e9, "step_s": 1.0,
+                               "achieved_flops": 3e9, "utilisation": 0.75},
+                              {"size": "vit-l", "oom": "CUDA out of memory. Tried to allocate 2.00 GiB"}]
+    assert res["utilisation"] == 0.75 and "| vit-l | - | - | - | - | 0.004 | out of memory |" in capsys.readouterr().out
