@@ -352,6 +352,35 @@ def test_usage_snippet_runs(tiny_run: Path, tmp_path: Path) -> None:
     assert scope["emb"].shape == (2, 16)
 
 
+def test_usage_snippet_runs_for_every_transformers_family(tmp_path: Path) -> None:
+    """The card's bgs-hf usage code (``load_model``, ``load_clip`` with the model's frame policy), run as the card
+    gives it on a pushed run of each family the test above leaves out: V-JEPA 2, CLIP (frames pooled over time) and
+    TimeSformer at an interpolated frame count."""
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, build_embedder
+    from bgs_hf.video import write_video
+
+    rng = np.random.default_rng(0)
+    for name in ("clip_a.mp4", "clip_b.mp4"):
+        write_video(tmp_path / name, rng.integers(0, 255, (8, 48, 64, 3), dtype=np.uint8), fps=8)
+    cases = [("tiny-random-vjepa2", {}), ("tiny-random-clip", {}),
+             ("tiny-random-timesformer", {"num_frames": 8, "interpolate_frames": True})]
+    cwd = os.getcwd()
+    for backbone, kwargs in cases:
+        build_embedder(backbone, head=HeadConfig(out_dim=8), **kwargs).save_pretrained(str(tmp_path / backbone))
+        out = tmp_path / f"staged-{backbone}"
+        push_run(tmp_path / backbone, REPO, local_dir=out)
+        (code,) = [b for b in re.findall(r"```python\n(.*?)```", (out / "README.md").read_text(), flags=re.S)
+                   if "= bgs_hf.load_model(" in b]
+        os.chdir(tmp_path)
+        try:
+            scope: dict = {}
+            exec(compile(code.replace(f'"{REPO}"', repr(str(out))), "usage-snippet", "exec"), scope)  # noqa: S102
+        finally:
+            os.chdir(cwd)
+        assert scope["emb"].shape == (2, 8), backbone
+
+
 def test_push_errors_are_one_line(tiny_run: Path, tmp_path: Path) -> None:
     from bgs_hf.hub import push_run
 
@@ -878,19 +907,18 @@ _PLAIN_PEFT_CASES = [("bgs-tiny-videomae", {}), ("tiny-random-vjepa2", {}), ("ti
                      ("tiny-random-timesformer", {"num_frames": 8, "interpolate_frames": True})]
 
 
-def test_the_cards_code_without_bgs_hf_gives_bgs_hfs_embeddings(tmp_path: Path) -> None:
-    """A researcher without bgs-hf loads a pushed adapter with transformers + peft: the card's code for it runs in a
-    process where bgs_hf cannot be imported and gives the embeddings bgs_hf.load_model gives, for every transformers
-    family. The card only offered `bgs_hf.models.load_base`, and the bare backbone matched none of the adapter's
-    `backbone.`-scoped target modules; nothing said how to get the head's embedding."""
+def _cards_plain_code_against_load_model(models: dict[str, Any], tmp_path: Path) -> tuple[dict[str, str],
+                                                                                            dict[str, list]]:
+    """Save each model (adapter and head changed so that they change the embedding), render its card, and run the
+    card's transformers + peft code where bgs_hf cannot be imported -> (name -> card text, name -> [embedding shape,
+    largest difference from bgs_hf.load_model's embeddings, the same after peft's ``merge_and_unload``, which a user
+    runs for speed])."""
     from bgs_hf.hub.card import card_data_from_run, render_model_card
     from bgs_hf.hub.run_info import RunInfo
-    from bgs_hf.models import HeadConfig, build_embedder, load_model
+    from bgs_hf.models import load_model
 
-    jobs = []
-    for i, (name, kwargs) in enumerate(_PLAIN_PEFT_CASES):
-        torch.manual_seed(i)
-        model = build_embedder(name, **{"head": HeadConfig(out_dim=8), **kwargs})
+    cards, jobs = {}, []
+    for name, model in models.items():
         with torch.no_grad():  # an adapter and head that change the embedding
             for pname, p in model.named_parameters():
                 if "lora_B" in pname or "modules_to_save" in pname:
@@ -902,24 +930,68 @@ def test_the_cards_code_without_bgs_hf_gives_bgs_hfs_embeddings(tmp_path: Path) 
         with torch.no_grad():
             ref = load_model(folder)(x)
         torch.save({"x": x, "ref": ref}, folder / "probe.pt")
-        text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(folder))))
+        cards[name] = text = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(folder))))
         blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
         assert len(blocks) == 3 and "import bgs_hf" not in blocks[2], name
-        assert "is no Hub id: the base's weights are in `base/`" in text, name  # bundled, tiny-random: in base/
-        jobs.append((str(folder), blocks[2].replace('"path/to/this/folder"', repr(str(folder)))))
+        jobs.append((name, str(folder), blocks[2].replace('"path/to/this/folder"', repr(str(folder)))))
     result = _json_without_bgs_hf(
         "import json\nimport torch\nout = {}\n"
-        f"for folder, code in {jobs!r}:\n"
+        f"for name, folder, code in {jobs!r}:\n"
         "    scope = {}\n"
         "    exec(compile(code, 'card-without-bgs-hf', 'exec'), scope)\n"
         "    probe = torch.load(folder + '/probe.pt')\n"
         "    with torch.no_grad():\n"
         "        emb = scope['model'](probe['x'])\n"
-        "    out[folder] = [list(emb.shape), (emb - probe['ref']).abs().max().item()]\n"
+        "        merged = scope['model'].merge_and_unload()(probe['x'])\n"
+        "    out[name] = [list(emb.shape), (emb - probe['ref']).abs().max().item(),\n"
+        "                 (merged - probe['ref']).abs().max().item()]\n"
         "print(json.dumps(out))\n", tmp_path)
+    return cards, result
+
+
+def test_the_cards_code_without_bgs_hf_gives_bgs_hfs_embeddings(tmp_path: Path) -> None:
+    """A researcher without bgs-hf loads a pushed adapter with transformers + peft: the card's code for it runs in a
+    process where bgs_hf cannot be imported and gives the embeddings bgs_hf.load_model gives, for every transformers
+    family. The card only offered `bgs_hf.models.load_base`, and the bare backbone matched none of the adapter's
+    `backbone.`-scoped target modules; nothing said how to get the head's embedding."""
+    from bgs_hf.models import HeadConfig, build_embedder
+
+    models = {}
+    for i, (name, kwargs) in enumerate(_PLAIN_PEFT_CASES):
+        torch.manual_seed(i)
+        models[name] = build_embedder(name, **{"head": HeadConfig(out_dim=8), **kwargs})
+    cards, result = _cards_plain_code_against_load_model(models, tmp_path)
     for name, _ in _PLAIN_PEFT_CASES:
-        shape, diff = result[str(tmp_path / name)]
-        assert shape[0] == 2 and diff < 1e-5, (name, shape, diff)
+        assert "is no Hub id: the base's weights are in `base/`" in cards[name], name  # bundled, tiny-random: in base/
+        shape, diff, merged = result[name]
+        assert shape[0] == 2 and diff < 1e-5 and merged < 1e-5, (name, shape, diff, merged)
+
+
+def test_the_cards_code_without_bgs_hf_runs_a_base_saved_in_half_precision(tmp_path: Path) -> None:
+    """transformers loads a base in the dtype its config.json records, and `load_model` feeds a bf16 or fp16 base
+    its frames in that dtype and the float32 head its features in float32. The card's code for loading without
+    bgs-hf did neither: "Input type (float) and bias type (c10::BFloat16) should be the same" (VideoMAE), "mat1 and
+    mat2 must have the same dtype" (CLIP, whose patch embedding casts its input, at the head)."""
+    import transformers
+
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    small = {"image_size": 32, "patch_size": 16, "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+             "intermediate_size": 64}
+    bases = {"videomae-bf16": (transformers.VideoMAEModel(transformers.VideoMAEConfig(
+                 num_frames=4, tubelet_size=2, **small)), torch.bfloat16),
+             "clip-fp16": (transformers.CLIPVisionModel(transformers.CLIPVisionConfig(**small)), torch.float16)}
+    models = {}
+    for name, (base, dtype) in bases.items():
+        base.to(dtype).save_pretrained(tmp_path / "bases" / name)  # its config.json records the dtype
+        torch.manual_seed(0)
+        models[name] = build_embedder(str(tmp_path / "bases" / name), head=HeadConfig(out_dim=8),
+                                      lora=LoraSettings(r=2, alpha=4))
+        assert next(models[name].get_base_model().backbone.parameters()).dtype == dtype
+    _, result = _cards_plain_code_against_load_model(models, tmp_path)
+    for name in bases:
+        shape, diff, _ = result[name]  # merged: LoRA rounded into half-precision weights
+        assert shape == [2, 8] and diff < 1e-5, (name, shape, diff)
 
 
 def _remux(src: Path, dst: Path, fmt: str | None = None) -> Path:

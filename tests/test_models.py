@@ -1452,6 +1452,16 @@ def test_a_local_base_replaced_since_training_is_one_line(tmp_path):
     with pytest.raises(BGSInputError, match=r"base model folder .*base_local no longer matches the adapter \(first: "
                                             r"backbone\..*lora_A.* is \(8, 32\) in the adapter, \(8, 48\) in the base\)"):
         load_model(tmp_path / "run")
+    # a deeper base of the same width: the LoRA of its third layer, which the adapter has no weights for, was left
+    # at its initial values (peft's "Found missing adapter keys" Python warning, the model loaded)
+    save_base(32)
+    config = json.loads((base / "config.json").read_text())
+    deeper = transformers.VideoMAEModel(transformers.VideoMAEConfig(**{**config, "num_hidden_layers": 3}))
+    deeper.save_pretrained(base)
+    with pytest.raises(BGSInputError, match=r"^run: the adapter does not fit the backbone .*base_local \(VideoMAEModel\): "
+                                            r"\d+ weights missing for modules its targets match here \(first: "
+                                            r"backbone\.encoder\.layer\.2\..*\); was the base replaced since training"):
+        load_model(tmp_path / "run")
 
 
 @pytest.mark.skipif(torch.accelerator.is_available(), reason="offload has an accelerator to offload from here")
@@ -2174,6 +2184,36 @@ def test_an_adapter_recorded_on_another_base_than_the_run_config_is_warned_about
     with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
         load_model(tmp_path)
     assert "adapter was trained on org/other-base but bgs_config.json names tiny-random-videomae" in caplog.text
+
+
+def test_an_adapter_of_another_backbone_is_refused_in_one_line_not_half_loaded(tmp_path):
+    """An adapter whose files were mixed with another run's bgs_config.json. A VideoMAE adapter on a TimeSformer of the
+    same width loaded silently (peft loads the weights whose names fit, `attention.output.dense`, `intermediate.dense`
+    and `output.dense`, and drops VideoMAE's query/key/value): a model that is neither, said only by the name
+    warning. An adapter whose targets match nothing in the backbone was peft's NoMatchingPeftModuleError, a line
+    naming neither. Both are one line naming the backbone; an adapter of the same backbone under another recorded
+    name still loads (the warning test above)."""
+    import shutil
+
+    for name in ("tiny-random-videomae", "tiny-random-timesformer", "tiny-random-vjepa2", "bgs-tiny-videomae"):
+        build_embedder(name).save_pretrained(str(tmp_path / name))
+    for base, says in (("tiny-random-timesformer", r"the adapter does not fit the backbone tiny-random-timesformer "
+                        r"\(TimesformerModel\): \d+ weights for modules tiny-random-timesformer does not have \(first: "
+                        r"backbone\.encoder\.layer\.0\.attention\.attention\.\w+\.lora_A\.weight\); it was trained on "
+                        r"tiny-random-videomae \(are the adapter and bgs_config\.json from different runs\?\)$"),
+                       ("tiny-random-vjepa2", r"the adapter's target modules match no module of the backbone "
+                        r"tiny-random-vjepa2 \(VJEPA2Model\) that bgs_config\.json records: it was trained on "
+                        r"tiny-random-videomae"),
+                       # wider: it was "the base model folder ... changed since training; restore the base", which it
+                       # had not
+                       ("bgs-tiny-videomae", r"the adapter does not fit the backbone bgs-tiny-videomae \(VideoMAEModel\) "
+                        r"\(first: backbone\.\S+ is \(8, 32\) in the adapter, \(8, 192\) in the base\); it was trained "
+                        r"on tiny-random-videomae \(are the adapter")):
+        for file in ("adapter_config.json", "adapter_model.safetensors"):
+            shutil.copy(tmp_path / "tiny-random-videomae" / file, tmp_path / base / file)
+        with pytest.raises(BGSInputError, match=f"^{base}: {says}") as err:
+            load_model(tmp_path / base)
+        assert "\n" not in str(err.value)
 
 
 def test_the_run_config_records_the_backbones_own_pooling(tmp_path):

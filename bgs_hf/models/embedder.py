@@ -32,6 +32,7 @@ import torch
 from peft import LoraConfig, PeftModel
 from torch import nn
 
+from bgs_hf._files import BGS_CONFIG
 from bgs_hf._format import count
 from bgs_hf.errors import BGSInputError, finite_number, is_whole, whole_number
 from bgs_hf.models.registry import POOLINGS, BackboneSpec, checked_num_frames, get_backbone_spec
@@ -348,6 +349,20 @@ class BGSPeftModel(PeftModel):
         super().__init__(*args, **kwargs)
         freeze_skipped_modules(self.get_base_model())
 
+    def load_adapter(self, model_id: str | os.PathLike[str], adapter_name: str, *args: Any, **kwargs: Any) -> Any:
+        """peft's ``load_adapter`` (``from_pretrained`` and the Trainer's resume and best-model loads call it), refused
+        in one line when the adapter does not fit this backbone.
+
+        Why: peft loads the saved weights whose names the model has and drops the others without a word, so a
+        VideoMAE adapter on a TimeSformer of the same width (both have ``attention.output.dense``,
+        ``intermediate.dense`` and ``output.dense``) loaded as a model that is neither, with at most a warning.
+        """
+        result = super().load_adapter(model_id, adapter_name, *args, **kwargs)
+        if result.unexpected_keys or result.missing_keys:
+            raise BGSInputError(_adapter_misfit(self, adapter_name, result.unexpected_keys, result.missing_keys),
+                                path=model_id)
+        return result
+
     def save_pretrained(self, save_directory: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         # vision backbones have no token embeddings; "auto" would probe the Hub for the base's config.json
         kwargs.setdefault("save_embedding_layers", False)
@@ -364,6 +379,20 @@ class BGSPeftModel(PeftModel):
             write_bgs_files(self.get_base_model(), save_directory, lora=lora, save_head=False)
             if not had_card:  # else peft's empty template ("Model Card for Model ID"); one there before is kept
                 write_saved_model_card(save_directory)
+
+
+def _adapter_misfit(model: PeftModel, adapter_name: str, stray: list[str], missing: list[str]) -> str:
+    """Why a saved adapter does not fit ``model``'s backbone: weights for modules it does not have (``stray``), LoRA
+    modules its targets wrap here that the adapter has no weights for (``missing``)."""
+    spec = model.get_base_model().spec
+    trained_on = model.peft_config[adapter_name].base_model_name_or_path
+    parts = [f"{count(len(keys), 'weight')} {what} (first: {keys[0].removeprefix('base_model.model.')})"
+             for keys, what in ((stray, f"for modules {spec.name} does not have"),
+                                (missing, "missing for modules its targets match here")) if keys]
+    why = (f"it was trained on {trained_on} (are the adapter and {BGS_CONFIG} from different runs?)"
+           if trained_on and trained_on != spec.name else
+           f"was the base replaced since training, or are the adapter and {BGS_CONFIG} from different runs?")
+    return f"the adapter does not fit the backbone {spec.name} ({spec.model_class}): {' and '.join(parts)}; {why}"
 
 
 WEIGHT_SAMPLES = 4096

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 from huggingface_hub.errors import StrictDataclassError
+from peft import NoMatchingPeftModuleError
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -385,7 +386,12 @@ def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGS
     except RuntimeError as err:  # torch's state_dict report: the base changed since training
         if not str(err).startswith("Error(s) in loading state_dict"):
             raise
-        raise BGSInputError(_base_mismatch(base.spec, str(err)), path=folder) from None
+        raise BGSInputError(_base_mismatch(base.spec, str(err), trained_on), path=folder) from None
+    except NoMatchingPeftModuleError:  # peft's line named neither the targets nor the backbone
+        raise BGSInputError(f"the adapter's target modules match no module of the backbone {base.spec.name} "
+                            f"({base.spec.model_class}) that {BGS_CONFIG} records: it was trained on "
+                            f"{trained_on or 'another backbone'} (are the adapter and {BGS_CONFIG} from different "
+                            "runs?)", path=folder) from None
 
 
 def _embedder_adapter_config(folder: Path) -> Any:
@@ -402,14 +408,18 @@ def _embedder_adapter_config(folder: Path) -> Any:
     return config
 
 
-def _base_mismatch(spec: BackboneSpec, report: str) -> str:
+def _base_mismatch(spec: BackboneSpec, report: str, trained_on: str | None = None) -> str:
     """One line for peft's ``size mismatch`` load report (a traceback listing every LoRA tensor): a local base
-    folder replaced since training no longer fits the adapter; named with the first tensor that differs."""
+    folder replaced since training no longer fits the adapter; named with the first tensor that differs. An adapter
+    that records another base (``trained_on``) is said to be another run's: its base did not change."""
     where = f"the base model folder {spec.path}" if spec.path else f"the Hub base {spec.name}"
     first = re.search(r"size mismatch for (\S+): copying a param with shape torch\.Size\(\[([^\]]*)\]\) from "
                       r"checkpoint, the shape in current model is torch\.Size\(\[([^\]]*)\]\)", report)
     detail = (f" (first: {first[1].removeprefix('base_model.model.')} is ({first[2]}) in the adapter, ({first[3]}) "
               "in the base)") if first else f" ({report.splitlines()[-1].strip()[:200]})"
+    if trained_on and trained_on != spec.name:
+        return (f"the adapter does not fit the backbone {spec.name} ({spec.model_class}){detail}; it was trained on "
+                f"{trained_on} (are the adapter and {BGS_CONFIG} from different runs?)")
     return (f"{where} no longer matches the adapter{detail}: it changed since training; restore the base the run "
             "was trained from")
 
