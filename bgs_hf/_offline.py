@@ -35,3 +35,16 @@ def hub_unreachable() -> str | None:
 def looks_like_a_path(name: str) -> bool:
     """A name no Hub repo id can be (``/abs``, ``./rel``, ``~/x``, ``a/b/c``): it was meant as a folder."""
     return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1
+
+
+def hub_id_problem(name: str) -> str | None:
+    """Why huggingface_hub refuses ``name`` as a repo id (``Cannot have -- or .. in repo_id``), without the name it
+    repeats, else None. Asked before any lookup: a name that can never be downloaded (``org/a--b``, ``org/a.git``)
+    was told to `hf download` itself offline, and a model folder of that name reported a bare HFValidationError."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(name)
+    except HFValidationError as err:
+        return str(err).splitlines()[0].removesuffix(f": {name!r}.")
+    return None

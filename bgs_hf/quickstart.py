@@ -155,7 +155,10 @@ def _benchmark_manifest(folder: Path) -> dict[str, list[Any]]:
 def _cached_benchmark_is_intact(final: Path, *, warn: bool = True) -> bool:
     """Whether a cached benchmark still holds the files it was generated with. Its ``.complete`` lists them
     (size, sha256); one written before the list existed (the generator version alone, or JSON without ``files``) is
-    taken as it is. A marker that is neither (cut short, edited) is damage like a cut video: generated again."""
+    taken as it is. A marker that is neither (cut short, edited) is damage like a cut video: generated again, as is
+    one listing a name outside the folder (``../x``, ``/etc/x``: it vouched for files that are no part of the
+    benchmark) or with a NUL (a ValueError traceback from ``stat``)."""
+    from bgs_hf.data.hub import escapes_folder
     from bgs_hf.synth.generate import GENERATOR_VERSION
     from bgs_hf.video.cache import file_sha256
 
@@ -182,7 +185,7 @@ def _cached_benchmark_is_intact(final: Path, *, warn: bool = True) -> bool:
         return True
     if not isinstance(listed, dict) or not all(
             isinstance(v, list) and len(v) == 2 and is_whole(v[0], floats=False) and isinstance(v[1], str)
-            for v in listed.values()):
+            and not escapes_folder(k) and "\x00" not in k for k, v in listed.items()):
         return damaged(f"{marker.name} is not its file list")
     for rel, (size, sha) in listed.items():
         path = final / rel

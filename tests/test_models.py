@@ -2083,6 +2083,30 @@ def test_a_windows_path_is_a_missing_folder_not_a_hub_id(monkeypatch):
         get_backbone_spec("models\\mine")
 
 
+@pytest.mark.parametrize(("name", "why"), [("org/a--b", "Cannot have -- or .. in repo_id"),
+                                           ("runs/x..y", "Cannot have -- or .. in repo_id"),
+                                           ("org/model.git", "Repo_id cannot end by '.git'")])
+def test_a_name_huggingface_hub_refuses_as_a_repo_id_is_said_so_without_a_hub_lookup(monkeypatch, name, why):
+    """``org/a--b`` (no such folder) is no repo id huggingface_hub takes: offline, `--backbone` told the user to
+    `hf download org/a--b`, which can never work, and `load_model` (so `evaluate --model`) said "cannot download model
+    repo 'org/a--b': HFValidationError" without the reason. Each now says why in one line, before any Hub lookup."""
+    import bgs_hf.models.loading as loading
+    import bgs_hf.models.registry as reg
+
+    def no_lookup() -> None:
+        pytest.fail("a name huggingface_hub refuses was looked up on the Hub")
+
+    monkeypatch.setattr(reg, "hub_unreachable", no_lookup)
+    monkeypatch.setattr(loading, "hub_unreachable", no_lookup)
+    with pytest.raises(BGSInputError, match=rf"^backbone '{re.escape(name)}' is neither a folder here nor a Hub model "
+                                            rf"id \(ORG/NAME\): {re.escape(why)}$"):
+        get_backbone_spec(name)
+    with pytest.raises(BGSInputError, match=rf"^model '{re.escape(name)}' is neither a folder here nor a Hub repo id "
+                                            rf"\(ORG/NAME\): {re.escape(why)}$"):
+        load_model(name)
+    assert loading.saved_model_folder(name) is None  # `evaluate --model` goes on to read it as a backbone name
+
+
 def test_a_backbone_folder_whose_config_is_not_json_is_one_line(tmp_path):
     """A truncated or hand-broken ``config.json`` is named with its path, not a JSONDecodeError traceback. Mutation
     audit (third pass): reading it without the check passed."""

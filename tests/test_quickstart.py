@@ -1165,6 +1165,36 @@ def test_a_cached_benchmark_whose_marker_is_not_a_file_list_is_generated_again(t
     assert sorted(p.name for p in tmp_path.iterdir()) == [final.name]
 
 
+def test_a_cached_benchmark_whose_marker_names_a_file_outside_its_folder_is_generated_again(tmp_path, monkeypatch,
+                                                                                          caplog) -> None:
+    """A hand-edited ``.complete`` listing ``../x`` or an absolute path (with that file's true size and sha256) was
+    taken as intact: the check read a file outside the benchmark and vouched for it; a name with a NUL stopped the
+    quickstart with a ValueError traceback from ``stat``. Each is now damage: one warning, generated again."""
+    import logging
+
+    import bgs_hf.synth as synth
+    from bgs_hf.quickstart import ensure_socialshapes
+    from bgs_hf.video.cache import file_sha256
+
+    calls: list[str] = []
+    monkeypatch.setattr(synth, "generate_socialshapes", _fake_generator(calls), raising=False)
+    cache = tmp_path / "cache"
+    final = ensure_socialshapes(0, 30, root=cache)
+    marker = (final / ".complete").read_text()
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"not the benchmark's")
+    entry = [outside.stat().st_size, file_sha256(outside)]
+    for k, name in enumerate(["../../outside.bin", str(outside), "videos/ss_0000.mp4\x00"], start=2):
+        listed = json.loads(marker)
+        listed["files"][name] = entry
+        (final / ".complete").write_text(json.dumps(listed))
+        with caplog.at_level(logging.WARNING):
+            assert ensure_socialshapes(0, 30, root=cache) == final and len(calls) == k, name
+        assert caplog.text.count("is damaged (.complete is not its file list): generating it again") == 1, name
+        assert (final / ".complete").read_text() == marker and outside.is_file()
+        caplog.clear()
+
+
 def test_a_damaged_cache_warns_once_and_a_killed_runs_temp_folder_does_not_block_the_next(tmp_path, monkeypatch,
                                                                                            caplog) -> None:
     """Mutation audit (second pass): the damaged copy named twice (the check before replacing it warned again), and

@@ -105,7 +105,7 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     set, the backbones' rule (``bgs_hf.models.registry``). Returns the cached copy's folder when the Hub cannot be
     reached and the cache alone must serve a Hub name, else None. No network is touched."""
     # bgs_hf._offline, not the backbone registry, whose import (torch, transformers, peft) took seconds
-    from bgs_hf._offline import hub_unreachable, looks_like_a_path
+    from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
 
     resolved = resolve_model(name_or_path)
     path = expand_user(resolved)
@@ -115,14 +115,11 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
         what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"
         raise BGSInputError(f"{resolved}: {what} (and not a Hub id)")
     from huggingface_hub import constants
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-    try:  # 'bad name!!' offline was told to `hf download sentence-transformers/bad name!!`; online, refused late
-        validate_repo_id(resolved)
-    except HFValidationError as err:
-        why = str(err).splitlines()[0].removesuffix(f": {resolved!r}.")
+    # 'bad name!!' offline was told to `hf download sentence-transformers/bad name!!`; online, refused late
+    if (why := hub_id_problem(resolved)) is not None:
         raise BGSInputError(f"sentence model {resolved!r} is neither a folder here nor a Hub model id (NAME or "
-                            f"ORG/NAME): {why}") from None
+                            f"ORG/NAME): {why}")
 
     # HF_HUB_OFFLINE: cache-only, so an uncached model fails for certain, and only after the data and its ceiling
     unreachable = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else hub_unreachable()

@@ -31,7 +31,7 @@ from safetensors.torch import load_file, save_file
 
 from bgs_hf._bars import transformers_bars_off
 from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
-from bgs_hf._offline import hub_unreachable, looks_like_a_path
+from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
 from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
@@ -136,6 +136,8 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
         return p
     if p.exists() or str(dir_or_repo).startswith((".", "/", "~")) or str(dir_or_repo).count("/") != 1:
         raise BGSInputError("not a BGS model folder or Hub repo id", path=p)
+    if (why := hub_id_problem(str(dir_or_repo))) is not None:  # was "cannot download ...: HFValidationError"
+        raise BGSInputError(f"model {str(dir_or_repo)!r} is neither a folder here nor a Hub repo id (ORG/NAME): {why}")
     import huggingface_hub
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 

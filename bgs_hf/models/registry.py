@@ -25,7 +25,7 @@ from torch import nn
 
 from bgs_hf._files import expand_user
 from bgs_hf._format import agree, count
-from bgs_hf._offline import hub_unreachable, looks_like_a_path
+from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
 from bgs_hf.video.policy import IMAGENET_MEAN, IMAGENET_STD, FramePolicy, checked_num_frames
 
@@ -640,6 +640,8 @@ def get_backbone_spec(name_or_path: str | os.PathLike[str], *, trust_remote_code
     if looks_like_a_path(name):
         what = "is a file, not a backbone folder" if expand_user(name).exists() else "no such backbone folder"
         raise BGSInputError(f"{name}: {what} (and not a Hub id); known names: {list_families()}")
+    if "/" in name and (why := hub_id_problem(name)) is not None:  # a bare name stays a mistyped registry name
+        raise BGSInputError(f"backbone {name!r} is neither a folder here nor a Hub model id (ORG/NAME): {why}")
     return _from_hub(name, trust_remote_code)
 
 
