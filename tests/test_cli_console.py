@@ -336,3 +336,22 @@ def test_a_library_user_keeps_their_logging_and_progress_bar_settings(tmp_path):
     before, after = json.loads(proc.stdout.splitlines()[-1])
     assert after == before
     assert before["transformers bars"] and before["transformers hook"] is None and before["root"] == logging.WARNING
+
+
+def test_the_console_drops_transformers_advice_on_an_unused_group_only_while_a_command_runs():
+    """Mutation audit (363ce99..bcac884): the console's filter of transformers' "launch your script with python -m
+    torch.distributed.launch" warning left in place after ``main()`` returned (a notebook's later warnings of that
+    logger lost), or never installed, passed every test but a 2-process launch's. That warning alone is dropped, and
+    only inside the console."""
+    from bgs_hf.cli.main import console
+
+    advice = logging.getLogger("transformers.training_args")
+
+    def shown(message: str) -> bool:
+        return bool(advice.filter(logging.LogRecord(advice.name, logging.WARNING, __file__, 1, message, None, None)))
+
+    unused = ("torch.distributed process group is initialized, but parallel_mode != ParallelMode.DISTRIBUTED. In order "
+              "to use Torch DDP, launch your script with `python -m torch.distributed.launch")
+    with console(False):
+        assert (shown(unused), shown("another warning")) == (False, True)
+    assert shown(unused)

@@ -1840,7 +1840,7 @@ def test_data_push_refuses_to_stage_a_private_repo(release, tmp_path, capsys):
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="writes below /proc, where no folder can be made")
-def test_python_m_bgs_hf_cli_main_v_shows_the_environments_error_traceback():
+def test_python_m_bgs_hf_cli_main_v_shows_the_environments_error_traceback(tmp_path):
     """``-v`` shows the traceback under an environment's one-line error (``bgs-hf -v`` did), but run as ``python -m
     bgs_hf.cli.main`` the traceback went to the ``__main__`` logger, which ``-v`` (DEBUG for bgs_hf) does not open."""
     import subprocess
@@ -1853,3 +1853,20 @@ def test_python_m_bgs_hf_cli_main_v_shows_the_environments_error_traceback():
     assert run.returncode == 2, run.stderr[-2000:]
     assert "DEBUG bgs_hf.cli.main: command failed\nTraceback (most recent call last):" in run.stderr, run.stderr[-2000:]
     assert run.stderr.splitlines()[-1].startswith("error: FileNotFoundError: "), run.stderr[-2000:]
+    # mutation audit (363ce99..bcac884): the same for an environment's error raised as a library's own type
+    # (safetensors' full disk), whose branch named the `__main__` logger still and passed
+    code = ("import runpy, sys\n"
+            "from safetensors import SafetensorError\n"
+            "import bgs_hf.synth.generate as generate\n"
+            "def full(*args, **kwargs):\n"
+            "    raise SafetensorError('Error while serializing: I/O error: No space left on device (os error 28)')\n"
+            "generate.generate_socialshapes = full\n"
+            f"sys.argv = ['bgs_hf.cli.main', '-v', 'synth', {str(tmp_path / 'ss')!r}, '--clips', '10', '--frames', '2',"
+            " '--size', '16']\n"
+            "runpy.run_module('bgs_hf.cli.main', run_name='__main__', alter_sys=True)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "DEBUG bgs_hf.cli.main: command failed\nTraceback (most recent call last):" in run.stderr, run.stderr[-2000:]
+    assert "SafetensorError: Error while serializing" in run.stderr
+    assert run.stderr.splitlines()[-1].startswith("error: "), run.stderr[-2000:]

@@ -1632,6 +1632,25 @@ def test_a_lora_model_object_given_as_the_pretrained_model_is_labelled_fine_tune
     assert model_labels(tuned, None, {"pretrained": tuned}) == {"pretrained": label}
 
 
+def test_a_lora_object_is_labelled_only_as_the_pretrained_model_and_a_local_backbone_by_its_folders_name(tmp_path):
+    """Mutation audit (363ce99..bcac884): ``model_labels`` labelling every LoRA model object fine-tuned (the ``bgs``
+    row too, whose key says so already: every run_suite call from Python with a PEFT model then carried a label), and
+    a backbone loaded from a local folder labelled by its whole path (a server path on evaluation.md, the figures and
+    a pushed card), both passed every test: no test gave a LoRA object as the fine-tuned model, nor a local backbone."""
+    from types import SimpleNamespace
+
+    from bgs_hf.eval.suite import model_labels
+
+    folder = tmp_path / "my-backbone"
+    folder.mkdir()
+    frozen = SimpleNamespace(spec=SimpleNamespace(name=str(folder)))
+    tuned = SimpleNamespace(spec=frozen.spec, disable_adapter=lambda: None)  # a PEFT model, as `_has_adapter` asks
+    assert model_labels(frozen, tuned, {"pretrained": frozen, "bgs": tuned}) == {}
+    assert model_labels(tuned, tuned, {"pretrained": tuned, "bgs": tuned}) == {
+        "pretrained": "my-backbone (fine-tuned model object)"}
+    assert model_labels(str(folder), None, {"pretrained": frozen}) == {"pretrained": "my-backbone (frozen)"}
+
+
 def test_each_suite_number_comes_from_its_own_models_embedding_of_the_scored_clips(tiny_sets, tmp_path, monkeypatch):
     """Mutation audit: with known embeddings per model (layers, motion controls and the abstract set too), every
     number of evaluation.json must equal the metric recomputed from that model's rows of the scored clips. A

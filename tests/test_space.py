@@ -1559,6 +1559,8 @@ def test_a_local_model_given_as_dot_or_dot_dot_is_named_by_its_folder(tmp_path: 
     assert [_display_name(name) for name in (".", "./", "eval/..", str(run / "eval" / ".."), "/", "me/model")] == [
         "my-run", "my-run", "my-run", "my-run", "model", "me/model"]
     assert _display_name(str(run)) == _display_name("~/runs/my-run") == "my-run"
+    monkeypatch.setenv("HOME", str(run))  # mutation audit: `~` alone (unexpanded, as BGS_MODEL may hold it) read "~"
+    assert _display_name("~") == "my-run"
 
 
 def test_a_slot_picture_is_the_picks_thumbnail_and_blank_under_an_upload(space: SpaceBackend) -> None:
@@ -2749,6 +2751,10 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     assert app.main() == 2
     err = capsys.readouterr().err
     assert err.startswith("error: bgs_space.json: not valid JSON (") and err.count("\n") == 1, err
+    (tmp_path / "bgs_space.json").write_bytes(b'{"model": "\xff"}')  # mutation audit: not UTF-8, a traceback too
+    assert app.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: bgs_space.json: not valid JSON ('utf-8' codec can't decode") and err.count("\n") == 1, err
     (tmp_path / "bgs_space.json").write_text("[1, 2]")  # BGS_MODEL went into it as into an object: a TypeError
     assert app.main() == 2
     assert capsys.readouterr().err == "error: bgs_space.json: settings must be a JSON object, got list\n"

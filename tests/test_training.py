@@ -1077,6 +1077,11 @@ def test_resuming_with_other_splits_is_refused(tmp_path, tiny):
     ({"logging_steps": float("inf")}, {}, "--logging_steps must be a finite number"),
     ({"gradient_accumulation_steps": 0}, {}, "--gradient_accumulation_steps must be >= 1"),
     ({"per_device_eval_batch_size": 0}, {}, "--per_device_eval_batch_size must be >= 1"),
+    # set on a CPU launch's gloo group since 363ce99..bcac884: -5 was gloo's C++ "enforce fail ... Invalid timeout"
+    # traceback on every rank, 0 timed every collective out at once ("Timed out waiting 0ms")
+    ({"ddp_timeout": 0}, {}, r"^--ddp_timeout must be a whole number >= 1 \(seconds a collective waits for the other "
+                             r"processes\), got 0$"),
+    ({"ddp_timeout": -5}, {}, r"^--ddp_timeout must be a whole number >= 1 .*, got -5$"),
 ])
 def test_run_settings_are_checked_before_anything_loads(tmp_path, tiny, training, bgs, match):
     """--seed -1 and --learning_rate nan were tracebacks (set_seed, AdamW) after the model build; --recipe and
@@ -4207,6 +4212,9 @@ def test_paper_v1_without_its_local_term_keeps_its_rsa_steps(tiny: Any) -> None:
     (PaperV1Sampler, {"triplets_per_step": 2.5}, r"^triplets_per_step must be a whole number, got 2\.5$"),
     (PaperV1Sampler, {"triplets_per_step": float("nan")}, r"^triplets_per_step must be a whole number, got nan$"),
     (PaperV1Sampler, {"rsa_per_epoch": 2.5}, r"^rsa_per_epoch must be a whole number, got 2\.5$"),
+    # mutation audit (363ce99..bcac884): a whole float is refused as check_count refuses it, not taken as an int
+    (ClipSetSampler, {"clips_per_step": 32.0}, r"^clips_per_step must be >= 0 and passes >= 1, whole numbers; got 32\.0 and 1$"),
+    (PaperV1Sampler, {"triplets_per_step": 2.0}, r"^triplets_per_step must be a whole number, got 2\.0$"),
 ])
 def test_either_sampler_refuses_step_counts_that_are_no_whole_numbers(sampler: Any, change: dict[str, Any],
                                                                        message: str) -> None:
@@ -4217,6 +4225,41 @@ def test_either_sampler_refuses_step_counts_that_are_no_whole_numbers(sampler: A
     (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
     with pytest.raises(BGSInputError, match=message):
         sampler((idx, odd), human, **change).plan(0, 0)
+
+
+def test_either_sampler_counts_with_a_narrow_numpy_integer_as_with_an_int() -> None:
+    """Mutation audit (363ce99..bcac884): the samplers' step counts kept as given rather than as ``int`` passed every
+    test, yet a numpy ``uint8`` wraps in numpy's own arithmetic: 2 clip sets times ``passes=np.uint8(200)`` counted
+    144 steps, and ``triplets_per_step=np.uint8(3)`` over 300 judgments gave the last step 99 * 3 = 297 wrapped at
+    256: 259 judgments."""
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS)
+    sets = ClipSetSampler((idx, odd), human, clips_per_step=3, passes=np.uint8(200))
+    assert len(sets) == 200 * len(sets.set_sizes()) > 256
+    (idx, odd), human = _hand_judgments(_FOUR_JUDGMENTS * 75)
+    v1 = PaperV1Sampler((idx, odd), human, triplets_per_step=np.uint8(3), use_rsa=False)
+    assert v1.step_clip_counts().tolist() == [9] * 100
+
+
+def test_a_groups_timeout_is_set_only_on_a_started_group_and_a_torch_without_the_setter_says_so(monkeypatch,
+                                                                                                caplog) -> None:
+    """Mutation audit (363ce99..bcac884): ``set_group_timeout`` without its guard for a run of one process (no group:
+    torch's "Default process group has not been initialized"), and its fallback for a torch without
+    ``_set_pg_timeout`` falling through to the missing setter, passed every test: the 2-process test always has both."""
+    import logging
+
+    import torch.distributed as dist
+    import torch.distributed.distributed_c10d as c10d
+
+    from bgs_hf.training.distributed import set_group_timeout
+
+    assert not dist.is_initialized()
+    set_group_timeout(15.0)  # nothing to set
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    monkeypatch.delattr(c10d, "_set_pg_timeout")
+    with caplog.at_level(logging.WARNING, logger="bgs_hf.training.distributed"):
+        set_group_timeout(15.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "this torch cannot change a started process group's timeout: --ddp_timeout is not applied"]
 
 
 def test_ddp_searches_for_unused_parameters_only_across_processes_and_where_the_forward_skips_one(tiny: Any) -> None:

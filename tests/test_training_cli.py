@@ -1331,6 +1331,12 @@ def test_a_collective_that_timed_out_is_said_as_a_stalled_process_not_a_stopped_
         monkeypatch.setattr(api, "train_bgs", lambda config, text=text: torch_distributed["wait"](text))
         assert main(["--data", "x", "--output_dir", str(run)]) == 2
         assert capsys.readouterr().err == said
+    # mutation audit (363ce99..bcac884): a node's other processes say nothing of a timeout either, as of a failure
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["wait"](timed_out))
+    assert main(["--data", "x", "--output_dir", str(run)]) == 2
+    assert capsys.readouterr().err == ""
 
 
 def test_python_m_bgs_hf_train_v_shows_a_failed_collectives_traceback(tmp_path):

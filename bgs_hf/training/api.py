@@ -270,7 +270,11 @@ def _launch_timeout(args: Any) -> None:
     without it (only its GPU branch passes it on), so a process left waiting on one that stalled without exiting (a
     hung file system) waited torch's 30 minutes whatever the flag said. Set on the group here, as the Trainer sets it
     on a GPU's; only a value other than the default (1800 s, torch's own for the group transformers starts), so a
-    group a caller started keeps its own otherwise: a ``--ddp_timeout 1800`` given cannot be told from the default."""
+    group a caller started keeps its own otherwise: a ``--ddp_timeout 1800`` given cannot be told from the default.
+    Below a second it is refused: gloo stopped every rank at a negative one with its C++ "enforce fail ... Invalid
+    timeout" traceback, and timed every collective out at once at 0."""
+    check_count(args.ddp_timeout, "--ddp_timeout", least=1,
+                meaning=" (seconds a collective waits for the other processes)")
     default = next(f.default for f in fields(args) if f.name == "ddp_timeout")
     if args.ddp_timeout != default and args.device.type == "cpu":
         set_group_timeout(float(args.ddp_timeout))
