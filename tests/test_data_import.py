@@ -1454,6 +1454,12 @@ def test_a_column_of_text_read_as_numbers_is_one_problem_line_not_one_per_row(tm
                                    videos, columns=TripletColumns(rt="Token"))
     assert [str(p) for p in problems] == [
         "judgments.csv: column 'Token': no number in any of 90 rows (first: 'p0'): is it the column you meant?"]
+    # Mutation audit (363ce99..bcac884): a value of exactly 40 characters cut too passed (the captions were longer)
+    ratings.write_text("video,valence\n" + "".join(f"{name},{'x' * 40}\n" for name in NAMES[:2]), encoding="utf-8")
+    _, problems = collect_problems(table, videos, ratings=ratings)
+    assert [str(p) for p in problems] == [
+        f"annotations.csv: column 'valence': no number in any of 2 rows (first: '{'x' * 40}'): is it the column you "
+        "meant?"]
 
 
 def test_a_table_numbering_its_videos_is_one_line_and_the_release_s_own_points_to_the_release(tmp_path: Path,
@@ -1485,6 +1491,15 @@ def test_a_table_numbering_its_videos_is_one_line_and_the_release_s_own_points_t
     (videos / "3").write_bytes(b"x")  # a video named by a number: names read as names (20 rows, a count, no trials)
     _, problems = collect_problems(_csv(tmp_path, rows), videos)
     assert len(problems) == 22 and str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video '0'")
+    # Mutation audit (363ce99..bcac884): a cell read as a number when it only starts with digits ('0.mp4'), or the
+    # table refused when any cell (not every one) is a number, passed: names missing from VIDEOS are each a row
+    named = ["P0,0,7,1.mp4,2.mp4,1.mp4,1.5", *(f"P{k % 3},{k},{k % 8}.mp4,{(k + 1) % 8}.mp4,{(k + 2) % 8}.mp4,"
+                                             f"{(k + 1) % 8}.mp4,1.5" for k in range(1, 30))]
+    for folder in ("named", "empty"):
+        (tmp_path / folder).mkdir()
+    _, problems = collect_problems(_csv(tmp_path / "named", named), tmp_path / "empty")
+    assert not any("number the videos" in str(p) for p in problems), problems[0]
+    assert str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video '7'"), problems[0]
 
 
 def test_a_test_videos_file_that_is_a_table_with_a_video_column_is_one_line(tmp_path: Path) -> None:
@@ -1529,6 +1544,21 @@ def test_trial_numbers_restarting_within_a_participant_without_a_session_column_
         data = read_triplet_table(table, videos, columns=TripletColumns(session="Block"), split_config=split)
         read_triplet_table(_csv(tmp_path / "numbered", _trials()), videos, split_config=split)
     assert caplog.records == [] and sorted(set(data.judgments["session"])) == ["A", "B"]
+    # Mutation audit (363ce99..bcac884): the catch-flag column listed among the columns not read, or a repeat counted
+    # on a row --skip-missing-videos drops, passed
+    caplog.clear()
+    flagged = _csv(tmp_path / "numbered", [f"{row},false" for row in rows],
+                   "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Block,is_catch")
+    with caplog.at_level("WARNING"):
+        read_triplet_table(flagged, videos, split_config=split)
+    assert [r.getMessage() for r in caplog.records if "session" in r.getMessage()] == [
+        "judgments.csv: participant 'P0' has trial 1 more than once and no session column is read: name it with "
+        "--session (columns not read: Block), or trials recorded twice in a row are counted across sessions"]
+    caplog.clear()
+    lost = _csv(tmp_path / "numbered", [*_trials(), f"P0,1,lost.mp4,{NAMES[3]},{NAMES[4]},{NAMES[3]},1000"])
+    with caplog.at_level("WARNING"):
+        read_triplet_table(lost, videos, split_config=split, skip_missing_videos=True)
+    assert caplog.records and not [r for r in caplog.records if "more than once" in r.getMessage()]
 
 
 def test_an_odd_column_naming_no_video_in_any_row_is_one_line(tmp_path: Path, capsys) -> None:
@@ -1546,6 +1576,34 @@ def test_an_odd_column_naming_no_video_in_any_row_is_one_line(tmp_path: Path, ca
     wrong_folder.mkdir()
     _, problems = collect_problems(table, wrong_folder, columns=TripletColumns(odd="Token"))
     assert len(problems) == 22 and str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video")
+
+
+def test_an_odd_column_of_misspelt_video_names_keeps_each_rows_did_you_mean(tmp_path: Path) -> None:
+    """A lab log naming the odd video without its extension ('b' for b.mp4), or in another case, is the right --odd
+    column misspelt: it was "column 'Odd_One_Out' names no video in any row ...: is it the column you meant?", one
+    line sending the user to another column, where each row said "did you mean 'b.mp4'? the file has another
+    extension" before. Mutation audit (363ce99..bcac884): the odd column's names read without folding their paths
+    ('./b.mp4'), a trial of three videos and the odd column a wrong one mixing positions with other numbers, and odd
+    videos that are all lost (among the three, not in VIDEOS) each passed."""
+    videos = _videos(tmp_path)
+    stems = [",".join([*r.split(",")[:5], r.split(",")[5].rsplit(".", 1)[0], r.split(",")[6]]) for r in _trials()]
+    _, problems = collect_problems(_csv(tmp_path, stems), videos)
+    assert not any("in any row" in str(p) for p in problems)
+    assert str(problems[0]).startswith("judgments.csv row 1: column 'Odd_One_Out': no video "), problems[0]
+    assert "the file has another extension)" in str(problems[0]), problems[0]
+    dotted = [",".join([*r.split(",")[:5], "./" + r.split(",")[5], r.split(",")[6]]) for r in _trials()]
+    data, problems = collect_problems(_csv(tmp_path, dotted), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert problems == [] and data is not None
+    numbered = [f"{row},{k % 30 + 1}" for k, row in enumerate(_trials())]  # 1-3 read as positions, 4-30 not
+    _, problems = collect_problems(_csv(tmp_path, numbered, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Item"),
+                                   videos, columns=TripletColumns(odd="Item"))
+    assert [str(p) for p in problems] == [
+        "judgments.csv: column 'Item' names no video in any row (first: '1'), though the video columns do: --odd names "
+        "the column holding the odd video's file name; is it the column you meant?"]
+    lost = [f"P0,{t},lost.mp4,{NAMES[t]},{NAMES[t + 1]},lost.mp4,1000" for t in range(3)]
+    _, problems = collect_problems(_csv(tmp_path, lost), videos)
+    assert [str(p).split(" in ")[0] for p in problems][:3] == [
+        f"judgments.csv row {t}: column 'Video1': no video 'lost.mp4'" for t in (1, 2, 3)]
 
 
 def test_the_dataset_card_counts_flagged_catch_trials_without_calling_them_repeated_clips(tmp_path: Path) -> None:

@@ -147,6 +147,12 @@ def test_a_byte_that_is_not_utf8_is_named_by_the_row_other_problems_name(tmp_pat
         path.write_bytes(raw.replace(b"\x92", b"x"))  # the same file in UTF-8: the rows it reads are numbered alike
         if said.startswith("row"):
             assert int(said.split()[1].rstrip(":")) == read_csv(path, ["a", "b"], Problems())["_row"].iloc[-1], raw
+    # Mutation audit (363ce99..bcac884): the fallback past a cell longer than the csv module reads (128 KiB) naming
+    # the header passed: the line breaks before the byte still name its row
+    path.write_bytes(b"a,b\n1," + b"y" * 140_000 + b"\n3,\x92\n")
+    with pytest.raises(BGSInputError) as info:
+        read_csv(path, ["a", "b"], Problems())
+    assert str(info.value).startswith("t.csv row 2: not UTF-8 text (byte 0x92)"), str(info.value)[:80]
 
 
 def test_a_row_of_only_commas_keeps_the_rows_below_it_numbered_as_a_spreadsheet_shows_them(tmp_path):

@@ -233,6 +233,30 @@ def test_the_upload_check_judges_the_shape_a_clip_of_wide_pixels_is_shown_at(tmp
             "damaged.mp4: pixel aspect ratio 20:1 (a stored pixel's width to its height) is past 16:1 either way, a "
             "damaged header; re-encode it with square pixels (ffmpeg -i IN -vf setsar=1 -c:v libx264 -pix_fmt yuv420p "
             "OUT.mp4) or leave the clip out")
+    # Mutation audit (363ce99..bcac884): the bound on narrow pixels dropped passed (only 20:1 was tried)
+    narrow = media.write_wide_pixel_clip(tmp_path / "narrow.mp4", sar=Fraction(1, 20))
+    assert _assert_one_line_error(narrow, probe).startswith("narrow.mp4: pixel aspect ratio 1:20 (a stored pixel's "
+                                                            "width to its height) is past 16:1 either way")
+    # Mutation audit (363ce99..bcac884): the check on the stored width's side alone (min of the stored 64 and 48)
+    # passed: pixels 8 times as high as wide are shown 8x48, as elongated as the 8:1 wide ones
+    assert _assert_one_line_error(media.write_wide_pixel_clip(tmp_path / "tall.mp4", sar=Fraction(1, 8)),
+                                  check_video).endswith("frame shape 64x48 (shown 8x48: its pixels are 0.125 times as "
+                                                        "wide as high) is too elongated (more than 4:1)")
+
+
+@pytest.mark.parametrize(("sar", "width", "shown"), [
+    (Fraction(4, 3), 64, 85), (Fraction(5, 3), 64, 107),  # 85.3 and 106.7: rounded, neither ceiled nor floored
+    (Fraction(16), 16, 256), (Fraction(1, 16), 64, 4),  # the bounds are taken, both ways
+    (Fraction(1), 64, 64),  # 1:1 recorded (what `-vf setsar=1` writes) is square: no ratio to report
+])
+def test_a_pixel_aspect_ratio_is_rounded_to_the_nearest_width_and_taken_up_to_16_either_way(
+    tmp_path: Path, sar: Fraction, width: int, shown: int
+) -> None:
+    """Mutation audit (363ce99..bcac884): the shown width ceiled, the bounds made strict, or 1:1 reported as a ratio
+    of 1.0 (``None`` means square) all passed: every other clip was shown at a whole width, at 2:1, 1:2 or 8:1."""
+    path = media.write_wide_pixel_clip(tmp_path / "clip.mp4", sar=sar, width=width)
+    assert decode_frames(path, 2).shape[1:3] == (48, shown)
+    assert probe(path).sample_aspect_ratio == (None if sar == 1 else pytest.approx(float(sar)))
 
 
 def test_sample_times_are_segment_midpoints() -> None:

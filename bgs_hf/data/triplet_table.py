@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -156,6 +157,36 @@ def _names_a_position(name: str, video_columns: list[str]) -> bool:
     return name in ("0", "1", "2", "3") or _loose_key(name) in {_loose_key(c) for c in video_columns}
 
 
+def _did_you_mean(files: dict[str, str]) -> Callable[[str], str]:
+    """The did-you-mean of a name that is a file's in another case, extension or folder ('' when none): a misspelt
+    name of a video, not a missing one."""
+    folded: dict[str, list[str]] = {}
+    for known in files.values():
+        folded.setdefault(known.casefold(), []).append(known)
+    # the same file under another extension ('a.mp4' for 'a.mov') or in a sub-folder ('a.mp4' for 'sub/a.mp4'): a
+    # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
+    by_stem: dict[str, list[str]] = {}
+    by_base: dict[str, list[str]] = {}
+    for known in files.values():
+        by_stem.setdefault(_stem_key(known), []).append(known)
+        by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
+
+    def same_file(name: str) -> str:
+        near = folded.get(name.casefold(), [])
+        if near:
+            return f" (did you mean {near[0]!r}? names are case-sensitive)"
+        other_ext = by_stem.get(_stem_key(name), [])
+        if other_ext:
+            return f" (did you mean {other_ext[0]!r}? the file has another extension)"
+        elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
+        if elsewhere:
+            many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
+            return f" (did you mean {elsewhere[0]!r}?{many} give paths relative to the video folder)"
+        return ""
+
+    return same_file
+
+
 def _resolve_names(
     df: pd.DataFrame, cols: list[str], files: dict[str, str], video_dir: Path, path: Path, problems: Problems,
     *, odd: bool = False, column_label: bool = True, lost: LostVideos | None = None, noun: str = "trial",
@@ -172,31 +203,7 @@ def _resolve_names(
     flag would drop and whose name has no close file points to it (``noun``: what it drops, as ``LostVideos.warn``).
     An empty cell (a captions or ratings row without its video) is a problem with or without ``lost``: it names no
     video to lose."""
-    folded: dict[str, list[str]] = {}
-    for known in files.values():
-        folded.setdefault(known.casefold(), []).append(known)
-    # the same file under another extension ('a.mp4' for 'a.mov') or in a sub-folder ('a.mp4' for 'sub/a.mp4'): a
-    # spelling guess named another clip ('Clip 08.mp4' for 'Clip 06.mp4' beside 'Clip 06.mov')
-    by_stem: dict[str, list[str]] = {}
-    by_base: dict[str, list[str]] = {}
-    for known in files.values():
-        by_stem.setdefault(_stem_key(known), []).append(known)
-        by_base.setdefault(PurePosixPath(known).name.casefold(), []).append(known)
-
-    def same_file(name: str) -> str:
-        """The did-you-mean of a name that is a file's in another case, extension or folder ('' when none)."""
-        near = folded.get(name.casefold(), [])
-        if near:
-            return f" (did you mean {near[0]!r}? names are case-sensitive)"
-        other_ext = by_stem.get(_stem_key(name), [])
-        if other_ext:
-            return f" (did you mean {other_ext[0]!r}? the file has another extension)"
-        elsewhere = by_base.get(PurePosixPath(name).name.casefold(), [])
-        if elsewhere:
-            many = f" {len(elsewhere)} files have that name;" if len(elsewhere) > 1 else ""
-            return f" (did you mean {elsewhere[0]!r}?{many} give paths relative to the video folder)"
-        return ""
-
+    same_file = _did_you_mean(files)
     out = np.full((len(df), len(cols)), None, dtype=object)
     unknown = np.zeros((len(df), len(cols)), dtype=bool)
     is_lost = np.zeros((len(df), len(cols)), dtype=bool)
@@ -563,13 +570,21 @@ def _refuse_unknown_odd_column(df: pd.DataFrame, cols: _TableColumns, files: dic
                                problems: Problems) -> None:
     """Stop with one line when the odd column names no video in any row while the video columns do: a wrong --odd
     (the release's `token`, 'p1') was "no video 'p1'" once per trial, 49,485 lines. Positions or column names get
-    each row's own hint instead (it names the row's three videos), and a wrong VIDEOS misses every column alike."""
+    each row's own hint instead (it names the row's three videos), and so do names that are a file's in another
+    case, extension or folder (odd videos written without '.mp4': the column is right, its names misspelt); a wrong
+    VIDEOS misses every column alike."""
+    same_file = _did_you_mean(files)
+
     def is_file(cell: object) -> bool:  # a name as written first: the names are resolved once, by _resolve_names
         return cell in files or nfc_name(table_path(str(cell)).as_posix()) in files
 
+    def misspelt_file(cell: object) -> bool:  # the column is right: each row's did-you-mean says how to fix it
+        return bool(same_file(nfc_name(table_path(str(cell)).as_posix())))
+
     odd_cells = [c for c in pd.unique(df[cols.odd].to_numpy(dtype=object)) if c != ""]
     video_cells = set(pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()))
-    if (not odd_cells or any(map(is_file, odd_cells)) or video_cells.intersection(odd_cells)  # lost videos, maybe
+    if (not odd_cells or any(map(is_file, odd_cells)) or any(map(misspelt_file, odd_cells))
+            or video_cells.intersection(odd_cells)  # lost videos, maybe
             or all(_names_a_position(c, cols.videos) for c in odd_cells) or not any(map(is_file, video_cells))):
         return
     problems.fatal(f"column {cols.odd!r} names no video in any row (first: {odd_cells[0]!r}), though the video "

@@ -507,7 +507,7 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.max_pixels is not None and info.width * info.height > lim.max_pixels:
         raise BGSInputError(f"resolution {info.width}x{info.height} too large ({info.width * info.height:,} pixels > "
                             f"limit {lim.max_pixels:,})", path=p)
-    # as shown: a 64x48 clip of pixels 8:1 wide is decoded 384x48 (so to 224 x 1,792 px)
+    # as shown: a 64x48 clip of pixels 8:1 wide is decoded 512x48 (so to 2,389x224 px at size 224)
     shown_w = info.width * (info.sample_aspect_ratio or 1.0)
     if lim.max_aspect is not None and max(shown_w, info.height) > lim.max_aspect * max(min(shown_w, info.height), 1):
         shape = f"{info.width}x{info.height}" + (f" (shown {round(shown_w)}x{info.height}: its pixels are "
