@@ -768,6 +768,30 @@ def test_every_name_a_packages_public_api_docstring_imports_exists(package):
     exec(compile(ast.Module(body=imports, type_ignores=[]), package, "exec"), {})  # noqa: S102 - our docstring
 
 
+@pytest.mark.parametrize("package", ["bgs_hf.eval", "bgs_hf.training"])
+def test_every_call_a_packages_public_api_docstring_makes_fits_the_signature(package):
+    """`bgs_hf.eval`'s example, ``run_suite(data, "bgs-tiny-conv3d-fg", "runs/demo/bgs", out_dir=..., abstract_dir=...)``,
+    runs every analysis on a trained run (too long for a test) and was run by none: only its import was. Each call
+    of a name the block imports binds to that name's signature (an argument renamed, removed or made keyword-only
+    leaves the example raising TypeError)."""
+    import ast
+    import importlib
+    import inspect
+
+    tree = ast.parse(_public_api_block(importlib.import_module(package)))
+    scope: dict = {}
+    imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    exec(compile(ast.Module(body=imports, type_ignores=[]), package, "exec"), scope)  # noqa: S102 - our docstring
+    calls = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in scope]
+    assert calls
+    for call in calls:
+        try:
+            inspect.signature(scope[call.func.id]).bind(*call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+        except TypeError as err:
+            pytest.fail(f"{package}: {ast.unparse(call)[:80]}: {err}")
+
+
 def test_the_training_packages_public_api_example_trains_and_scores_a_run(tmp_path):
     """`bgs_hf.training`'s docstring example (`train_bgs(TrainConfig(...))`, then `result.metrics["test"]["r2"]`),
     run as written on a 24-clip SocialShapes for 2 steps instead of 20."""
@@ -785,6 +809,37 @@ def test_the_training_packages_public_api_example_trains_and_scores_a_run(tmp_pa
     scope: dict = {}
     exec(compile(code, "bgs_hf.training", "exec"), scope)  # noqa: S102 - our docstring
     assert math.isfinite(scope["result"].metrics["test"]["r2"])
+
+
+# ---- every `>>>` example in the package runs as pasted --------------------------------------------------------
+
+def _modules_with_doctests() -> list[str]:
+    """Every ``bgs_hf`` module whose source holds a ``>>>`` example, found by reading the files: a new example is run
+    with no list to extend (tests/test_losses.py lists its four modules, and nothing ran the metric's)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return sorted(".".join(path.relative_to(root).with_suffix("").parts) for path in (root / "bgs_hf").rglob("*.py")
+                  if ">>> " in path.read_text(encoding="utf-8"))
+
+
+def test_the_docstring_examples_found_include_every_loss_and_the_metric():
+    assert {"bgs_hf.losses.bgs", "bgs_hf.losses.odd_one_out", "bgs_hf.losses.rsa", "bgs_hf.losses.triplet",
+            "bgs_hf.eval.odd_one_out.odd_one_out"} <= set(_modules_with_doctests())
+
+
+@pytest.mark.parametrize("module", _modules_with_doctests())
+def test_every_docstring_example_in_the_package_runs_as_pasted(module, monkeypatch, capsys):
+    """Only the losses' examples were run: the odd-one-out metric's (its usage, which `evaluate` shows as
+    ``metric.inputs_description``) called ``metric.compute(...)`` on a ``metric`` it never loaded, a NameError as
+    pasted, and its module docstring's ``evaluate.load`` example ran in no test. Each module's examples run in a
+    namespace of their own (``globs={}``), as a user pastes them, and must print what is shown under them."""
+    import doctest
+    import importlib
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)  # an example needs no network
+    result = doctest.testmod(importlib.import_module(module), globs={}, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0, capsys.readouterr().out
 
 
 # ---- docs/RELIABILITY.md cites only tests that exist -------------------------------------------------------------

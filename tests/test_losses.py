@@ -170,6 +170,36 @@ def test_each_loss_docstring_lists_its_forward_arguments_in_order_and_has_an_exa
     assert ">>> " in doc.split("Example", 1)[1]
 
 
+def test_the_losses_package_docstring_gives_each_classs_real_settings_and_call():
+    """``bgs_hf.losses``' class list (``TripletMarginLoss(margin=0.2, symmetric=False)(emb, triplets, odd)`` ...) is
+    a reference, not code to run, and no test read it: each line's settings must be the constructor's, with its
+    defaults where the code has them, and its call ``forward``'s arguments, in order, keyword-only ones after ``*``."""
+    import ast
+    import inspect
+
+    import bgs_hf.losses
+
+    block = bgs_hf.losses.__doc__.split("called with the epoch)::\n\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line.split("#")[0].split(" -> ")[0].strip() for line in re.sub(r"\n\s+\(", "(", block).splitlines()]
+    classes = {"TripletMarginLoss": TripletMarginLoss, "OddOneOutLoss": OddOneOutLoss, "RSALoss": RSALoss,
+               "BGSLoss": BGSLoss, "PaperSchedule": PaperSchedule}
+    assert [line.split("(", 1)[0] for line in lines] == list(classes)
+    for line in lines:
+        name, settings, call = re.fullmatch(r"(\w+)\((.*)\)\((.*)\)", line).groups()
+        cls = classes[name]
+        shown = {k.arg: k.value for k in ast.parse(f"f({settings})").body[0].value.keywords}
+        real = inspect.signature(cls).parameters
+        assert list(shown) == list(real), name
+        for key, value in shown.items():
+            if isinstance(value, ast.Constant) and real[key].default is not None:
+                assert value.value == real[key].default, (name, key)
+        called = ast.parse(f"def f({call}): pass").body[0].args
+        method = cls.__call__ if cls is PaperSchedule else cls.forward
+        params = list(inspect.signature(method).parameters.values())[1:]
+        assert [a.arg for a in called.args] == [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD], name
+        assert [a.arg for a in called.kwonlyargs] == [p.name for p in params if p.kind is p.KEYWORD_ONLY], name
+
+
 # --- inputs the losses used to accept silently (the metrics refuse the same ones) ---
 
 

@@ -95,6 +95,13 @@ def test_the_readme_and_docstring_examples_print_what_the_metric_returns(metric)
         kwargs = {k.arg: ast.literal_eval(k.value) for k in ast.parse(f"f({call})").body[0].value.keywords}
         assert metric.compute(**kwargs) == ast.literal_eval(shown), where
         assert ast.literal_eval(shown) == {"ooo_acc_3way": 0.5, "ooo_acc_2way": 0.75, "n_judgments": 2}, where
+    # the README's block as pasted, its imports and `evaluate.load` included (only its `compute` call was run): its
+    # last line gives the value its comment shows (the docstrings' examples run as doctests, test_docs_examples.py)
+    (code,) = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    *lines, last, comment = code.strip().splitlines()
+    scope: dict = {}
+    exec(compile("\n".join(lines), "odd_one_out/README.md", "exec"), scope)  # noqa: S102 - the metric's own example
+    assert eval(last, scope) == ast.literal_eval(comment.removeprefix("# "))  # noqa: S307
 
 
 

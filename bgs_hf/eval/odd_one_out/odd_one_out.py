@@ -2,10 +2,11 @@
 
 Load it offline from the installed package::
 
-    import evaluate
-    from bgs_hf.eval import ODD_ONE_OUT_METRIC_PATH
-    metric = evaluate.load(ODD_ONE_OUT_METRIC_PATH)
-    metric.compute(predictions=[[0.9, 0.5, 0.1]], references=[2])
+    >>> import evaluate
+    >>> from bgs_hf.eval import ODD_ONE_OUT_METRIC_PATH
+    >>> metric = evaluate.load(ODD_ONE_OUT_METRIC_PATH)
+    >>> metric.compute(predictions=[[0.9, 0.5, 0.1]], references=[2])
+    {'ooo_acc_3way': 1.0, 'ooo_acc_2way': 1.0, 'n_judgments': 1}
 
 The numbers come from ``bgs_hf.metrics`` (the one definition); this file only adapts the interface.
 """
@@ -35,6 +36,9 @@ Args:
 Returns:
     ooo_acc_3way (float), ooo_acc_2way (float), n_judgments (int).
 Examples:
+    >>> import evaluate
+    >>> from bgs_hf.eval import ODD_ONE_OUT_METRIC_PATH
+    >>> metric = evaluate.load(ODD_ONE_OUT_METRIC_PATH)
     >>> metric.compute(predictions=[[0.9, 0.5, 0.1], [0.9, 0.2, 0.3]], references=[2, 0])
     {'ooo_acc_3way': 0.5, 'ooo_acc_2way': 0.75, 'n_judgments': 2}
 """
