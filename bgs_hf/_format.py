@@ -98,22 +98,44 @@ def first_few(items: Sequence[str], shown: int = 5) -> str:
     return ", ".join(items[:shown]) + more
 
 
-def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1) -> str:
+def _p_floor(n_resamples: Any, sides: int) -> float | None:
+    """The least p ``n_resamples`` draws can give, ``sides / (n + 1)``; None for a count that is no whole number of
+    draws (0, -1 or ``true`` in an edited ``evaluation.json``: -1 was a ZeroDivisionError that stopped the report)."""
+    if _number(n_resamples) and n_resamples >= 1 and float(n_resamples).is_integer():
+        return sides / (int(n_resamples) + 1)
+    return None
+
+
+def p_at_floor(p: Any, n_resamples: Any = None, *, sides: int = 1) -> bool:
+    """Whether a resampling p sits at its floor (no draw reached the observed value), so that it is only an upper
+    bound: :func:`fmt_p` prints it ``< floor``, and a Holm p that rests on it is a bound too
+    (:func:`bgs_hf.metrics.bootstrap.holm_bounds`). No count of draws (None, 0, -1): no floor."""
+    floor = _p_floor(n_resamples, sides)
+    return floor is not None and not _undefined(p) and float(p) <= floor * (1 + 1e-9)
+
+
+def _upper_3dp(x: float) -> str:
+    """An upper bound ``x`` to three decimals, rounded up (a bound rounded down would claim too much), and never
+    below 0.001."""
+    return f"{max(math.ceil(x * 1000 - 1e-9) / 1000, 0.001):.3f}"
+
+
+def fmt_p(p: Any, n_resamples: int | None = None, *, sides: int = 1, bound: bool = False) -> str:
     """A p-value as a statistician reads it: three decimals, ``< 0.001`` below that, ``n/a`` when undefined.
 
     A resampling p counts the observed statistic among ``n_resamples`` draws, so it is never below
     ``sides / (n + 1)`` (one-sided permutation: 1/(n+1); two-sided bootstrap: 2/(n+1)). At that floor no draw
     reached the observed value and the p is only bounded: ``< floor`` (rounded up to three decimals), never an exact
-    "0.000999". A count that is no whole number of draws (0, -1 or ``true`` in an edited ``evaluation.json``) gives no
-    floor, as ``None`` does: -1 was a ZeroDivisionError that stopped the whole report."""
+    "0.000999" (:func:`p_at_floor`; a count that is no whole number of draws gives no floor). ``bound``:
+    ``p`` is itself only an upper bound (a Holm p that rests on a p at its floor), printed ``< p`` rounded up."""
     if _undefined(p):
         return "n/a"
     p = float(p)
-    if _number(n_resamples) and n_resamples >= 1 and float(n_resamples).is_integer():
-        floor = sides / (int(n_resamples) + 1)
-        if p <= floor * (1 + 1e-9):
-            bound = max(math.ceil(floor * 1000 - 1e-9) / 1000, 0.001)
-            return f"< {bound:.3f}"
+    if bound:
+        return f"< {_upper_3dp(p)}"
+    floor = _p_floor(n_resamples, sides)
+    if floor is not None and p_at_floor(p, n_resamples, sides=sides):
+        return f"< {_upper_3dp(floor)}"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 

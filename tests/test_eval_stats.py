@@ -1042,6 +1042,77 @@ def test_holm_equals_the_closed_testing_procedure_it_shortcuts():
         assert holm(ps) == pytest.approx(closed(ps), abs=1e-15), ps
 
 
+def test_a_holm_p_that_rests_on_a_p_at_its_resampling_floor_is_a_bound_by_hand():
+    """A p at its floor (1/(n+1), no draw reached the observed value) is only an upper bound, and so is a Holm p
+    that would fall were it lower; the adjusted values stay :func:`holm`'s. By hand, m = 3, 0.002 at its one-sided
+    floor of n = 499: [0.002, 0.03, 0.2] -> 3 × 0.002 = 0.006 (a bound), max(0.006, 2 × 0.03) = 0.06, 0.2; in
+    [0.002, 0.003, 0.5] the 0.003's own term 2 × 0.003 ties 0.006, so its Holm p stays exact with the floored p at
+    0; in [0.002, 0.0019, 0.5] the 0.0019 (of another count, not at a floor) gives both 3 × 0.0019 = 0.0057, yet the
+    floored p's true value may sort first (its Holm p then 3 p -> 0, the other's 2 × 0.0019 = 0.0038): both
+    bounds; an exact p tied with a floored one: both bounds ([0.004, 0.004] may fall to [0.0, 0.002])."""
+    from bgs_hf._format import fmt_p, p_at_floor
+    from bgs_hf.metrics.bootstrap import holm, holm_bounds
+
+    assert p_at_floor(0.002, 499) and not p_at_floor(0.0019, 999) and not p_at_floor(0.003, 499)
+    assert p_at_floor(2 / 1001, 1000, sides=2) and not p_at_floor(2 / 1001, 1000)
+    assert not p_at_floor(0.002, None) and not p_at_floor(None, 499) and not p_at_floor(0.002, -1)
+
+    def shown(ps, floored):
+        bounds = holm_bounds(ps, floored)
+        return [fmt_p(x, bound=b) for x, b in zip(holm(ps), bounds)], bounds
+
+    assert holm([0.002, 0.03, 0.2]) == pytest.approx([0.006, 0.06, 0.2])
+    assert shown([0.002, 0.03, 0.2], [True, False, False]) == (["< 0.006", "0.060", "0.200"], [True, False, False])
+    assert shown([0.002, 0.03, 0.2], [False] * 3) == (["0.006", "0.060", "0.200"], [False] * 3)
+    assert shown([0.002, 0.003, 0.5], [True, False, False]) == (["< 0.006", "0.006", "0.500"], [True, False, False])
+    assert holm([0.002, 0.0019, 0.5]) == pytest.approx([0.0057, 0.0057, 0.5])
+    assert shown([0.002, 0.0019, 0.5], [True, False, False]) == (["< 0.006", "< 0.006", "0.500"], [True, True, False])
+    assert holm_bounds([0.002, 0.002], [True, False]) == [True, True] and holm([0.002, 0.002]) == [0.004, 0.004]
+    assert holm_bounds([float("nan"), 0.002, None], [False, True, False]) == [False, True, False]
+    assert holm_bounds([], []) == [] and fmt_p(None, bound=True) == "n/a" and fmt_p(0.0004, bound=True) == "< 0.001"
+    with pytest.raises(ValueError, match="2 floor flags for 3 p-values"):
+        holm_bounds([0.1, 0.2, 0.3], [True, False])
+
+
+def test_a_report_prints_a_holm_p_that_rests_on_a_floored_p_as_a_bound_in_every_holm_column(tmp_path):
+    """The demo's probe table printed the communication change's Holm p as ``0.010`` beside its own p ``< 0.002``
+    (2/1001, the two-sided floor of 1000 resamples): 5 × 2/1001 = 0.00999 is a bound, now ``< 0.010``; the other
+    attributes' Holm p's (the demo's change p's: intimacy 4/1001 -> max(0.00999, 4 × 4/1001) = 0.016, valence 0.036
+    -> 0.108, dominance 0.082 -> 0.164, arousal 0.963) stay exact values. The fit's and motion's paired tables
+    alike: a floored p among 0.04 gives ``< 0.004`` and 0.040; a floor at a row's own count (400: 2/401) too."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def paired(p, n_boot=1000):
+        return {"diff": 0.05, "ci": [0.01, 0.1], "p_value": p, "n_boot": n_boot, "n_tied": 0}
+
+    def probe(r):
+        return {"r": r, "p_value": 1 / 1001, "n_perm": 1000}
+
+    attrs = {"valence": 0.03596403596403597, "arousal": 0.9630369630369631, "dominance": 0.08191808191808192,
+             "intimacy": 0.003996003996003996, "communication": 0.001998001998001998}
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 50, "n_boot": 1000, "n_perm": 1000,
+           "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+           "paired": {"bgs - pretrained": {"r2": paired(2 / 1001), "ooo_acc_3way": paired(0.04)}},
+           "probes": {"pretrained": {a: probe(0.4) for a in attrs}, "bgs": {a: probe(0.6) for a in attrs}},
+           "probes_paired": {"bgs - pretrained": {a: {"diff": 0.2, "ci": [0.1, 0.3], "p_value": p, "n_boot": 1000}
+                                                  for a, p in attrs.items()}},
+           "motion": {"bgs": {"original": _fit_row(0.1), "shuffled": _fit_row(0.0)}},
+           "motion_paired": {"bgs": {"shuffled": {"r2": paired(0.04), "ooo_acc_3way": paired(2 / 401, 400)}}}}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    lines = md.splitlines()
+    change = "| 0.400 | < 0.001 | 0.600 | < 0.001 | 0.200 | [0.100, 0.300] |"
+    for row in (f"| communication {change} < 0.002 | < 0.010 |", f"| intimacy {change} 0.004 | 0.016 |",
+                f"| valence {change} 0.036 | 0.108 |", f"| dominance {change} 0.082 | 0.164 |",
+                f"| arousal {change} 0.963 | 0.963 |",
+                "| R² | 0.050 | [0.010, 0.100] | < 0.002 | < 0.004 |", "| 3-way acc | 5.0 pp | [1.0, 10.0] pp | 0.040 | 0.040 |",
+                "| original − shuffled | R² | 0.050 | [0.010, 0.100] | 0.040 | 0.040 |",
+                "| original − shuffled | 3-way acc | 5.0 pp | [1.0, 10.0] pp | < 0.005 | < 0.010 |"):
+        assert any(line.endswith(row) for line in lines), row
+    assert "<td>&lt; 0.010</td>" in page
+    assert md.count('so is a Holm p that rests on it: "< x"') == 2
+    assert 'one that rests on a change p at its floor is only a bound too: "< x"' in md
+
+
 def test_the_paired_table_says_its_p_values_are_uncorrected_and_gives_holm_over_its_own_tests(tmp_path):
     """The fit's paired table tests several statistics × several comparisons, each p printed as if the only test:
     it now says each p is its own, uncorrected test, how many the table holds, and gives a Holm-adjusted column
@@ -3008,8 +3079,9 @@ def test_every_report_table_puts_each_hand_value_in_its_own_column_with_its_own_
     """One run whose every statistic is a distinct number, read back cell by cell (mutation audit of
     bgs_hf/eval/report.py): the fit's text saying 3-way chance 50% (or 2-way 33.3%) passed every report test, which
     checked its table's cells but not the chance levels a reader compares the accuracies with. Hand values: fit p's
-    0.01, 0.04 and 2/401 (its floor at 400 defined resamples, "< 0.005"): Holm 3 × 2/401 = 0.015, 2 × 0.01 = 0.020,
-    max(0.020, 0.04) = 0.040; motion p's 0.02, 0.01: 2 × 0.01 = 0.020, then max(0.020, 0.02) = 0.020."""
+    0.01, 0.04 and 2/401 (its floor at 400 defined resamples, "< 0.005"): Holm 3 × 2/401 = 0.015, a bound as the p
+    it rests on is ("< 0.015"), 2 × 0.01 = 0.020, max(0.020, 0.04) = 0.040; motion p's 0.02, 0.01: 2 × 0.01 = 0.020,
+    then max(0.020, 0.02) = 0.020."""
     from bgs_hf.eval.report import build_sections, render
 
     def fit(r2, ci, a3, a2, pct=None, rho=None, r=None):
@@ -3051,7 +3123,7 @@ def test_every_report_table_puts_each_hand_value_in_its_own_column_with_its_own_
         f"| {bgs} | 0.090 | [0.020, 0.160] | 18.0% | 0.300 | 0.350 | 41.0% | 57.0% |",
         f"| {bgs} − {pre} | R² | 0.050 | [0.010, 0.090] | 0.010 | 0.020 |",
         f"| {bgs} − {pre} | 3-way acc | 3.0 pp | [-1.1, 7.3] pp | 0.040 | 0.040 |",
-        f"| {bgs} − {pre} | 2-way acc | 5.0 pp | [2.0, 8.0] pp | < 0.005 | 0.015 |",
+        f"| {bgs} − {pre} | 2-way acc | 5.0 pp | [2.0, 8.0] pp | < 0.005 | < 0.015 |",
         f"{bgs} − {pre}, 2-way acc: 600 of 1000 resamples undefined.",
         f"| {bgs} | 5 | validation | 0.440 | [0.300, 0.500] | 41.0% | 62.0% |",
         f"| {bgs} | 3 | 0.110 | 0.220 |  |",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import write_text_atomic
-from bgs_hf._format import fmt, fmt_p, fmt_pct, fmt_why, md_cell
+from bgs_hf._format import fmt, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
 from bgs_hf.errors import BGSInputError
 from bgs_hf.viz.models import model_name
 
@@ -120,18 +120,26 @@ _STAT_NAMES = {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way 
 _DIFF_UNIT = {"ooo_acc_3way": "pp", "ooo_acc_2way": "pp"}
 
 
-def _holm_cells(p_values: list[Any]) -> list[str]:
-    """Holm-adjusted p's (:func:`bgs_hf.metrics.bootstrap.holm`) of one run's table, printed to three decimals: a p
-    at its resampling floor is only a bound, and so then is its Holm p (the text says so)."""
-    from bgs_hf.metrics.bootstrap import holm
+def _holm_cells(tests: list[tuple[Any, Any]]) -> list[str]:
+    """Holm-adjusted p's (:func:`bgs_hf.metrics.bootstrap.holm`) of one run's table of two-sided paired tests, each
+    given as (p, its resamples), printed to three decimals; one that rests on a p at its resampling floor is only a
+    bound and reads ``< x`` (:func:`~bgs_hf.metrics.bootstrap.holm_bounds`): it printed as a value."""
+    from bgs_hf.metrics.bootstrap import holm, holm_bounds
 
-    return [_p(x) for x in holm(p_values)]
+    p_values = [p for p, _ in tests]
+    at_floor = [p_at_floor(p, n if isinstance(n, int) else None, sides=2) for p, n in tests]
+    return [fmt_p(x, bound=b) for x, b in zip(holm(p_values), holm_bounds(p_values, at_floor))]
+
+
+def _paired_p(v: dict, res: dict) -> tuple[Any, Any]:
+    """A paired-bootstrap row's two-sided p and its resamples (the row's own count, else the run's)."""
+    return v["p_value"], v.get("n_boot", res.get("n_boot"))
 
 
 def _diff_cells(v: dict, stat: str, res: dict) -> list[str]:
     """Difference, 95% CI and two-sided p of one paired-bootstrap row (an accuracy's in percentage points)."""
     unit = _DIFF_UNIT.get(stat, "")
-    p = _p(v["p_value"], v.get("n_boot", res.get("n_boot")), sides=2)
+    p = _p(*_paired_p(v, res), sides=2)
     return [_f(v["diff"], unit=unit), _f(v["ci"], unit=unit), p]
 
 
@@ -300,7 +308,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
     def fit_paired_rows(r: dict) -> list[list[Any]]:
         tests = _fit_tests(r)
-        holm_p = dict(zip([t[:2] for t in tests], _holm_cells(fit_paired_p(r))))
+        holm_p = dict(zip([t[:2] for t in tests], _holm_cells([_paired_p(v, r) for _, _, v in tests])))
         rows = []
         for c, d in r.get("paired", {}).items():
             if "skipped" in d:  # as the motion table's: no difference or p against a model with no answer
@@ -331,7 +339,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
             f"holds {n_tests} tests (each comparison × statistic"
             f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
             "those p's, which bounds the chance of any false positive among them (a p at its "
-            "resampling floor is only a bound, and so is its Holm p).")
+            "resampling floor is only a bound, and so is a Holm p that rests on it: \"< x\").")
     return [("text", text), pt, *_resample_notes(runs)]
 
 
@@ -434,7 +442,7 @@ def _probe_rows(r: dict, names: list[str]) -> list[list[Any]]:
     rows = [_probe_row(a, r, names) for a in attrs]
     if len(names) >= 2:
         tests = _probe_change_tests(r, names)
-        holm_p = dict(zip(tests, _holm_cells([d["p_value"] for d in tests.values()])))
+        holm_p = dict(zip(tests, _holm_cells([(d["p_value"], d.get("n_boot")) for d in tests.values()])))
         for row, a in zip(rows, attrs):
             row.append(holm_p.get(a, "–"))
     return rows
@@ -469,7 +477,8 @@ def _probe_text(runs: list[tuple[str, dict, Path]], paired: bool) -> str:
             "clips, which alpha). Each attribute's p is its own test, uncorrected for the several "
             f"attributes ({n_attributes} per model"
             + ("; change Holm p: Holm's step-down adjustment over the changes' p's of the attributes, which bounds "
-               "the chance of any false positive among them)." if paired else ")."))
+               "the chance of any false positive among them; one that rests on a change p at its floor is only a "
+               "bound too: \"< x\")." if paired else ")."))
 
 
 def _probes_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
@@ -558,7 +567,7 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
 
     def motion_paired_rows(r: dict) -> list[list[Any]]:
         tests = motion_tests(r)
-        holm_p = dict(zip([t[:3] for t in tests], _holm_cells([t[3]["p_value"] for t in tests])))
+        holm_p = dict(zip([t[:3] for t in tests], _holm_cells([_paired_p(v, r) for *_, v in tests])))
         rows = []
         for n, m in (r.get("motion_paired") or {}).items():
             for cond, d in m.items():
@@ -578,7 +587,7 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                               f"{_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)]))} "
                               f"tests (each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
                               "Holm p: Holm's step-down adjustment over them (a p at its resampling floor is "
-                              "only a bound, and so is its Holm p)."), mt] if mt[2] else []
+                              "only a bound, and so is a Holm p that rests on it: \"< x\")."), mt] if mt[2] else []
     table = _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc", "2-way acc"], motion_rows)
     return ([("text", "The same scored clips with frames shuffled, one frame repeated, or reversed, applied after "
                       "decoding."), table, *paired_motion]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,6 +132,20 @@ def holm(p_values: Iterable[Any]) -> list[float]:
         running = max(running, min(1.0, (len(defined) - rank) * p))
         out[k] = running
     return out
+
+
+def holm_bounds(p_values: Sequence[Any], at_floor: Sequence[bool]) -> list[bool]:
+    """Which of :func:`holm`'s adjusted p's are only upper bounds, for the same p's in the same order, where
+    ``at_floor[k]`` says p k sits at its resampling floor (:func:`bgs_hf._format.p_at_floor`: its true value is
+    lower, by an unknown amount). Holm is non-decreasing in each p, so an adjusted p is exact only if it stays the
+    same with every such p taken to 0; where it falls, the value printed is a bound (``< x``), as the floored p
+    is. That covers the term that attains Holm's running maximum resting on a floored p, and also a floored p whose
+    true value would sort it ahead of others. The adjusted values themselves are :func:`holm`'s, unchanged."""
+    ps = list(p_values)
+    if len(at_floor) != len(ps):
+        raise ValueError(f"holm_bounds: {len(at_floor)} floor flags for {len(ps)} p-values")
+    lowest = holm([0.0 if floored else p for p, floored in zip(ps, at_floor)])
+    return [bool(value > low) for value, low in zip(holm(ps), lowest)]  # NaN (undefined) compares False
 
 
 def check_ci(ci: float) -> None:
