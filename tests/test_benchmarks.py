@@ -927,3 +927,59 @@ def test_bench_flops_keeps_the_sizes_measured_before_one_runs_out_of_memory(tmp_
                                "achieved_flops": 3e9, "utilisation": 0.75},
                               {"size": "vit-l", "oom": "CUDA out of memory. Tried to allocate 2.00 GiB"}]
     assert res["utilisation"] == 0.75 and "| vit-l | - | - | - | - | 0.004 | out of memory |" in capsys.readouterr().out
+
+
+def test_bench_flops_keeps_a_size_measured_after_the_first_ran_out_of_memory_and_lets_other_errors_through(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Mutation audit (bcac884..e5ea38f): the JSON's ``utilisation`` read from the first size whatever it held (a
+    KeyError, and no JSON, where the first size ran out of memory) and every RuntimeError recorded as out of memory (a
+    bug in a step reported as a size too big) passed the suite, whose out-of-memory size came last."""
+    import bench_flops
+    import torch
+
+    def bench_size(size: str, *_: object) -> dict[str, object]:
+        if size == "vit-b":
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return {"size": size, "params": 1, "flops_per_step": 3e9, "step_s": 1.0, "achieved_flops": 2e9}
+
+    monkeypatch.setattr(bench_flops, "matmul_peak", lambda *_: 4e9)
+    monkeypatch.setattr(bench_flops, "bench_size", bench_size)
+    out = tmp_path / "f.json"
+    assert bench_flops.main(["--sizes", "vit-b", "vit-l", "--json", str(out)]) == 1
+    res = json.loads(out.read_text())
+    assert res["utilisation"] == 0.5 and [r["size"] for r in res["results"]] == ["vit-b", "vit-l"]
+    assert "| vit-b | - | - | - | - | 0.004 | out of memory |" in capsys.readouterr().out
+
+    def broken(size: str, *_: object) -> dict[str, object]:
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setattr(bench_flops, "bench_size", broken)
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        bench_flops.main(["--sizes", "vit-b", "--json", str(tmp_path / "g.json")])
+
+
+@pytest.mark.parametrize("r2", [float("nan"), None])
+def test_an_undefined_target_beside_a_defined_ci_is_not_learning(r2: object) -> None:
+    """Mutation audit (bcac884..e5ea38f): the guard reading the CI alone passed the suite, whose undefined R²s all came
+    with an undefined CI: an R² of NaN (or null) beside a CI above zero was then ``target_is_learning: true``."""
+    import bench_training
+
+    ok, why = bench_training.target_is_learning({"val": {"r2": r2, "r2_ci": [0.01, 0.2]}})
+    assert not ok and why.startswith(f"paper-v1's final validation R² is {r2} with a 95% CI of [0.01, 0.2]: "), why
+
+
+def test_bench_training_refuses_a_workdir_holding_the_same_clip_count_of_another_seed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Mutation audit (bcac884..e5ea38f): the ``--workdir`` check comparing the clip count alone passed the suite, whose
+    held set differed in both: 60 clips of seed 1 were reused, and labelled, as ``--clips 60 --seed 0``."""
+    import bench_training
+
+    monkeypatch.setattr(bench_training, "load_judgments", _stop)
+    rendered = tmp_path / "w" / "socialshapes"
+    (rendered / "data").mkdir(parents=True)
+    (rendered / "ground_truth.json").write_text(json.dumps({"n_clips": 60, "seed": 1}))
+    with pytest.raises(SystemExit) as stop:
+        bench_training.main(["--clips", "60", "--seed", "0", "--backbone", "tiny-random-videomae", "--workdir",
+                             str(tmp_path / "w"), "--json", str(tmp_path / "t.json")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "already holds 60 clips of seed 1, not --clips 60 --seed 0: give those" in err, err

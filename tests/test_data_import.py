@@ -1686,3 +1686,73 @@ def test_a_participant_column_naming_a_different_participant_in_every_trial_is_w
     assert ("judgments.csv: column 'Response ID' read as the participant names a different one in each of the 90 "
             "trials: is it the participant column? (--participant)") in caplog.text
     assert data.n_participants == 90
+
+
+def test_the_time_warnings_count_one_zero_in_the_singular_and_say_milliseconds_only_of_rt_ms(tmp_path: Path,
+                                                                                            caplog) -> None:
+    """Mutation audit (bcac884..e5ea38f): the zero warning given only for two or more zeros, or always in the plural;
+    the median warning without its ``--rt-ms`` test (times in seconds, whose median of 1 ms it then called "read as
+    milliseconds"), at exactly 20 ms (not "under" it), or taken over no time at all (numpy's "Mean of empty slice"
+    RuntimeWarning on the user's screen) each passed the suite. By hand: row 1 holds 0 and the others the seconds
+    0.001-0.029 (no --rt-ms: one zero, no median line); every time 20 with --rt-ms (a median of 20 ms: nothing);
+    every time empty but row 1's 0 with --rt-ms (the zero's line, no median, no numpy warning)."""
+    import warnings
+
+    videos = _videos(tmp_path)
+    rows = [row.rsplit(",", 1)[0] + f",{(int(row.rsplit(',', 1)[1]) - 999) / 1000:g}" for row in _trials()]
+    rows[0] = rows[0].rsplit(",", 1)[0] + ",0"
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, rows), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert ("judgments.csv: 1 response time in column 'RT' is 0, stored as an answer of 0 s: if 0 means no time was "
+            "recorded, leave those cells empty (missing)") in caplog.text
+    assert "--rt-ms" not in caplog.text
+    caplog.clear()
+    at_20_ms = [row.rsplit(",", 1)[0] + ",20" for row in _trials()]
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, at_20_ms), videos, columns=TripletColumns(rt_unit_s=0.001),
+                           split_config=SplitConfig(test_fraction=0.4))
+    assert "response time" not in caplog.text and "--rt-ms" not in caplog.text
+    caplog.clear()
+    untimed = [row.rsplit(",", 1)[0] + (",0" if k == 0 else ",") for k, row in enumerate(_trials())]
+    with caplog.at_level("WARNING"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = read_triplet_table(_csv(tmp_path, untimed), videos, columns=TripletColumns(rt_unit_s=0.001),
+                                  split_config=SplitConfig(test_fraction=0.4))
+    assert "1 response time in column 'RT' is 0" in caplog.text and "--rt-ms" not in caplog.text
+    assert [str(w.message) for w in caught] == []
+    assert np.isnan(np.asarray(data.judgments["rt_s"], dtype=np.float64)).sum() == 89
+
+
+def test_the_warnings_of_times_and_participants_read_only_the_trials_kept(tmp_path: Path, caplog) -> None:
+    """Mutation audit (bcac884..e5ea38f): either warning reading every row, the trials of a lost video dropped by
+    ``--skip-missing-videos`` too, passed the suite. By hand: the 90 trials name responses R0-R89 (no zero time), and
+    one more trial of a lost video names R0 again with a time of 0: the 90 kept each name their own (warned of), and
+    the dropped 0 is no answer stored (not warned of)."""
+    videos = _videos(tmp_path)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Response ID"
+    rows = [f"{row},R{k}" for k, row in enumerate(_trials())]
+    rows.append(f"P0,31,{NAMES[0]},{NAMES[1]},gone.mp4,{NAMES[0]},0,R0")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, rows, header), videos, split_config=SplitConfig(test_fraction=0.4),
+                                  columns=TripletColumns(participant="response_id"), skip_missing_videos=True)
+    assert len(data.judgments) == 90 and "gone.mp4" in caplog.text
+    assert "column 'Response ID' read as the participant names a different one in each of the 90 trials" in caplog.text
+    assert "is 0" not in caplog.text and "are 0" not in caplog.text
+
+
+def test_the_participant_warning_needs_every_trial_to_name_its_own_and_two_trials(caplog) -> None:
+    """Mutation audit (bcac884..e5ea38f): the participant warning given where all but one trial name their own (its
+    line, "a different one in each", then false), for a table of one trial, or not for two, passed the suite. Two
+    trials from two people are warned of (the line is true, and asks; no count of trials tells a pilot from a
+    response id), one trial never (nothing else it could be)."""
+    from bgs_hf.data.triplet_table import _TableColumns, _warn_one_trial_participants
+
+    cols = _TableColumns(videos=["v1", "v2", "v3"], odd="odd", participant="who", trial=None, rt=None, session=None,
+                         rt_unit_s=1.0)
+    for ids, warned in ((["R0", "R1", "R1", *(f"R{k}" for k in range(2, 89))], False), (["P0"], False),
+                        (["P0", "P0"], False), (["P0", "P1"], True)):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            _warn_one_trial_participants(np.array(ids, dtype=object), cols, Path("judgments.csv"))
+        assert ("read as the participant names a different one" in caplog.text) is warned, ids
+    assert "names a different one in each of the 2 trials" in caplog.text

@@ -650,3 +650,17 @@ def test_participant_ids_that_comparing_by_text_joins_or_parts_are_warned_of(cap
     assert ("participant ids of mixed types are told apart by their text: 1 and 1.0 are two; give every id as text, "
             "written one way") in caplog.text
     assert got == loo_ceiling(TRIP, 4, odd=ODD, participant=np.array(["1"] * 4 + ["1.0"] * 2 + ["B"] * 2))
+
+
+def test_the_mixed_id_warning_names_the_first_pair_joined_and_parted_as_plain_numbers(caplog):
+    """Mutation audit (bcac884..e5ea38f): the warning naming the last pair the text joins or parts in place of the
+    first, or numpy's ids as their repr (``np.int64(1)``), passed the suite, whose ids were Python's and held one pair
+    of each. By hand: 1 and '1' are joined first, 2 and '2' last; 1 and 1.0 parted first, 2 and 2.0 last."""
+    from bgs_hf.metrics.similarity import participant_codes
+
+    ids = np.array([np.int64(1), "1", np.float64(1.0), np.int64(2), "2", np.float64(2.0)], dtype=object)
+    with caplog.at_level("WARNING"):
+        codes = participant_codes(ids)
+    assert ("participant ids of mixed types are told apart by their text: 1 and '1' are one participant, 1 and 1.0 "
+            "are two; give every id as text, written one way") in caplog.text
+    assert codes.tolist() == [0, 0, 1, 2, 2, 3]

@@ -1211,3 +1211,19 @@ def test_files_bgs_hf_writes_and_reads_are_utf_8_whatever_the_locale(tmp_path: P
     assert json.loads(done.stdout.splitlines()[-1]) == "José"
     card = (tmp_path / "card" / "README.md").read_bytes().decode("utf-8")
     assert "64×64 px" in card, card
+
+
+def test_a_flag_written_as_float_text_is_zero_or_one_with_its_padding_and_nothing_else() -> None:
+    """Mutation audit (bcac884..e5ea38f): the float-text pattern with its dot optional (``10`` read as a flag, ``00`` as
+    False) and the text unstripped (``' 1.0 '`` refused) passed the suite, whose float texts were ``1.0``, ``0.0``,
+    ``1.``, ``0.5`` and ``2.0``, unpadded. Hand values: ' 1.0 ', '1.000', '0.', '0.00' are flags (True, True, False,
+    False); '10' (row 5), '00' (row 6), '1.01' (row 7), '01.0' (row 8) are each reported."""
+    from bgs_hf.data.checks import ROW, Problems, to_bools
+
+    values = [" 1.0 ", "1.000", "0.", "0.00", "10", "00", "1.01", "01.0"]
+    df = pd.DataFrame({"is_catch": pd.Series(values, dtype=object), ROW: np.arange(1, len(values) + 1)})
+    problems = Problems(collect=True)
+    flags = to_bools(df, "is_catch", Path("judgments"), problems)
+    assert flags.tolist() == [True, True, False, False, False, False, False, False]
+    assert [str(p) for p in problems.items] == [f"judgments row {r}: column 'is_catch': {v!r} is not true/false"
+                                                for r, v in ((5, "10"), (6, "00"), (7, "1.01"), (8, "01.0"))]

@@ -3633,3 +3633,23 @@ def test_an_upload_gradio_has_deleted_is_one_line_asking_for_it_again(tmp_path: 
     assert (fig_pre, fig_bgs, shown) == (None, None, None)
     assert md == "**Could not compare:** é.mp4: the uploaded file is gone (the Space deletes uploads after an hour, " \
                  "and when it restarts): upload it again"
+
+
+def test_an_upload_that_is_no_catalogue_clip_beside_a_judged_pair_never_borrows_a_catalogue_clips_votes(
+        tmp_path: Path) -> None:
+    """Mutation audit (bcac884..e5ea38f): an upload that copies no catalogue clip placed at catalogue position 0 passed
+    the suite, whose such uploads all sat beside c0 (a triplet naming c0 twice is judged by nobody). Beside c1 and
+    c2 it made the judged triplet {c0, c1, c2} of the hand catalogue and showed its votes for a clip nobody judged."""
+    from collections import Counter
+
+    from bgs_hf.hub.space_app import answers_markdown
+
+    backend = _hand_backend(tmp_path, {frozenset({0, 1, 2}): Counter({2: 3, 0: 1})})
+    backend.embed_upload = lambda path: (np.array([0.0, 1.0]), np.array([0.6, 0.8]), np.zeros((2, 2, 3), np.uint8))
+    for k, path in enumerate(backend.catalogue.paths):
+        path.write_bytes(bytes([k]) * 8)
+    (tmp_path / "other.mp4").write_bytes(b"another clip")
+    cmp = backend.compare(["c1", "c2", None], [None, None, str(tmp_path / "other.mp4")])
+    assert (cmp.human, cmp.human_votes, cmp.unknown_uploads) == (None, None, ["C"])
+    assert answers_markdown(cmp).splitlines()[-1] == ("| humans | shown for catalogue clips only: the upload in C is "
+                                                      "no exact copy of one |")

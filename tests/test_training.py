@@ -4283,3 +4283,28 @@ def test_ddp_searches_for_unused_parameters_only_across_processes_and_where_the_
     spare = tiny_peft_model(dropout=0.0)
     spare.base_model.model.spare = torch.nn.Linear(2, 2)  # trainable, never called by the forward
     assert (decided(tiny_peft_model(dropout=0.0), 2), decided(spare, 2), decided(spare, 1)) == (False, True, None)
+
+
+def test_the_launchs_cpu_request_refuses_any_accelerator_and_a_non_step_dataset_keeps_its_sample_rate(
+        tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutation audit (bcac884..e5ea38f): the refusal checking for ``cuda`` alone (an Apple GPU's ``mps`` run under
+    ``ACCELERATE_USE_CPU=true`` trained there without a word) and the sample rate divided by the number of processes
+    for any train dataset (a dataset of plain samples, which the Trainer counts right, read half its rate on 2) passed
+    the suite, whose devices were cpu and cuda and whose trainers all held a StepDataset."""
+    import types
+
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import _launch_device
+
+    monkeypatch.setenv("ACCELERATE_USE_CPU", "true")
+    with pytest.raises(BGSInputError, match="^ACCELERATE_USE_CPU=true .* trains this run on mps: pass --use_cpu true"):
+        _launch_device(types.SimpleNamespace(device=torch.device("mps"), use_cpu=False))
+    monkeypatch.delenv("ACCELERATE_USE_CPU")
+    data, pix = tiny
+    trainer, _ = _trainer(tmp_path, data, pix, tiny_peft_model())
+    trainer.train_dataset = list(range(8))  # not a StepDataset: each item is one sample
+    monkeypatch.setattr(TrainingArguments, "world_size", property(lambda self: 2))
+    logs = {"train_runtime": 2.0, "train_samples_per_second": 3.0, "train_steps_per_second": 1.5}
+    trainer.log(logs)
+    assert logs["train_samples_per_second"] == 3.0
