@@ -166,6 +166,17 @@ def test_card_yaml_and_content(exported):
     assert "`rating_valence`" in text
 
 
+def test_the_cards_judgment_columns_say_what_a_value_not_recorded_is_stored_as(exported):
+    """A lab's table without trial numbers, times or sessions loads with `load_dataset` as trial -1, rt_s None and
+    session '', and the card said only "trial number within the session" and "response time in seconds", so -1 read
+    as a trial number. Now each row names its value for none recorded, the one `write_hub` stores."""
+    _, out = exported
+    rows = {x.split(" | ")[0][3:-1]: x for x in (out / "README.md").read_text().splitlines() if x.startswith("| `")}
+    assert rows["session"] == "| `session` | string | session / set name (empty: none recorded) |"
+    assert rows["trial"] == "| `trial` | int64 | trial number within the session (-1: none recorded) |"
+    assert rows["rt_s"] == "| `rt_s` | float64 | response time in seconds (null: none recorded) |"
+
+
 def test_card_gives_each_ratings_own_range_not_a_fixed_unit_interval(release, tmp_path):
     """A Hub-layout folder may hold ratings on any scale (README: `rating_<attr> (float)`); the card said
     'per-clip rating in [0, 1]' for every rating column, whatever its values."""

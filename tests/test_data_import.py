@@ -1533,16 +1533,18 @@ def test_trial_numbers_restarting_within_a_participant_without_a_session_column_
     rows = [",".join([r.split(",")[0], str(int(r.split(",")[1]) % 15), *r.split(",")[2:]]) for r in rows]
     table = _csv(tmp_path, rows, "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,Block")
     split = SplitConfig(test_fraction=0.4)
+    in_ms = TripletColumns(rt_unit_s=0.001)  # the fixture's times (1000-1029) are milliseconds: no rt warning
     with caplog.at_level("WARNING"):
-        read_triplet_table(table, videos, split_config=split)
+        read_triplet_table(table, videos, columns=in_ms, split_config=split)
     assert [r.getMessage() for r in caplog.records] == [
         "judgments.csv: participant 'P0' has trial 1 more than once and no session column is read: name it with "
         "--session (columns not read: Block), or trials recorded twice in a row are counted across sessions"]
     caplog.clear()
     (tmp_path / "numbered").mkdir()
     with caplog.at_level("WARNING"):
-        data = read_triplet_table(table, videos, columns=TripletColumns(session="Block"), split_config=split)
-        read_triplet_table(_csv(tmp_path / "numbered", _trials()), videos, split_config=split)
+        data = read_triplet_table(table, videos, columns=TripletColumns(session="Block", rt_unit_s=0.001),
+                                  split_config=split)
+        read_triplet_table(_csv(tmp_path / "numbered", _trials()), videos, columns=in_ms, split_config=split)
     assert caplog.records == [] and sorted(set(data.judgments["session"])) == ["A", "B"]
     # Mutation audit (363ce99..bcac884): the catch-flag column listed among the columns not read, or a repeat counted
     # on a row --skip-missing-videos drops, passed
@@ -1667,6 +1669,27 @@ def test_response_times_of_zero_or_in_seconds_with_rt_ms_are_warned_of_and_store
             "answers in under 20 ms: if the times are in seconds, drop --rt-ms") in caplog.text
     rt = np.asarray(data.judgments["rt_s"], dtype=np.float64)
     assert rt[1] == rt[3] == 0.0 and rt[0] == pytest.approx(0.001)
+
+
+def test_response_times_in_milliseconds_read_as_seconds_are_warned_of_and_stored_as_read(tmp_path: Path,
+                                                                                        caplog) -> None:
+    """A lab's ``RT_ms`` column given as ``--rt RT_ms`` without ``--rt-ms`` was stored 1000 times too large (a median
+    answer of 17 minutes) without a word, while the opposite slip was warned of. Now one warning names the column and
+    the flag; the fixture's times (1000-1029 ms) read with --rt-ms, or as seconds (1.000-1.029 s), give none. By hand:
+    90 times 1000 + t for t in 0..29, three each: the median is (1014 + 1015) / 2 = 1014.5."""
+    videos = _videos(tmp_path)
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, _trials()), videos, columns=TripletColumns(rt_unit_s=0.001),
+                           split_config=SplitConfig(test_fraction=0.4))
+        seconds = [row.rsplit(",", 1)[0] + f",{int(row.rsplit(',', 1)[1]) / 1000:g}" for row in _trials()]
+        read_triplet_table(_csv(tmp_path, seconds), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert "--rt-ms" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, _trials()), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert ("judgments.csv: column 'RT' read as seconds has a median of 1014.5 s, and no study's typical answer takes "
+            "over 300 s: if the times are in milliseconds, pass --rt-ms") in caplog.text
+    assert float(np.asarray(data.judgments["rt_s"], dtype=np.float64)[0]) == 1000.0  # stored as read
 
 
 def test_a_participant_column_naming_a_different_participant_in_every_trial_is_warned_of(tmp_path: Path,

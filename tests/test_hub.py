@@ -153,6 +153,33 @@ def test_eval_results_name_the_hub_dataset_the_run_trained_on(tmp_path: Path) ->
             for r in data.eval_results} == {("someone/social-ooo", "judgments", "train", "test")}
 
 
+def test_a_push_whose_card_shows_no_baseline_says_which_flag_adds_it(tiny_run: Path, tmp_path: Path, caplog) -> None:
+    """A run evaluated as the README says (`bgs-hf evaluate --model RUN --report RUN/eval`) and then pushed got a card
+    saying only that the baseline "was not evaluated in this run", and push said nothing of `--baseline`. Now one line
+    names the flag and the run's own eval/evaluation.json where there is one; a run with its baseline.json gets none."""
+    import shutil
+
+    from bgs_hf.hub import push_run
+
+    run = Path(shutil.copytree(tiny_run, tmp_path / "run"))
+    (run / "baseline.json").unlink()
+    with caplog.at_level("INFO", logger="bgs_hf.hub.push"):
+        push_run(run, REPO, local_dir=tmp_path / "a")
+    note = (f"the card shows no pretrained baseline: pass --baseline with the evaluation.json `bgs-hf evaluate "
+            f"--model {run} --report DIR` writes (e.g. --baseline ")
+    assert f"{note}RUN_DIR/eval/evaluation.json)" in caplog.text
+    (run / "eval").mkdir()
+    (run / "eval" / "evaluation.json").write_text("{}")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="bgs_hf.hub.push"):
+        push_run(run, REPO, local_dir=tmp_path / "b")
+    assert f"{note}{run / 'eval' / 'evaluation.json'})" in caplog.text
+    caplog.clear()
+    with caplog.at_level("INFO", logger="bgs_hf.hub.push"):
+        push_run(tiny_run, REPO, local_dir=tmp_path / "c")
+    assert "no pretrained baseline" not in caplog.text
+
+
 def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
     from bgs_hf.hub.card import card_data_from_run, render_model_card
     from bgs_hf.hub.run_info import RunInfo

@@ -937,6 +937,22 @@ def test_space_push_local_dir_stages_a_runnable_space(tmp_path: Path) -> None:
         push_space(str(tmp_path), "tester/bgs-demo", local_dir=tmp_path / "other")
 
 
+def test_a_space_staged_with_a_lab_dataset_names_it_as_its_catalogue(tmp_path: Path) -> None:
+    """`bgs-hf space --data lab/my-ooo --push` staged a README telling visitors to click clips "in the bundled
+    synthetic SocialShapes catalogue" while the Space showed the lab's dataset. Now the README names the dataset;
+    a Space staged without --data keeps the template's words."""
+    from huggingface_hub import SpaceCard
+
+    from bgs_hf.hub.space_app import DEFAULT_CATALOGUE_WORDS, push_space
+
+    push_space("tester/bgs-tiny", "tester/bgs-demo", local_dir=tmp_path / "lab", settings={"data": "lab/my-ooo"})
+    text = SpaceCard.load(tmp_path / "lab" / "README.md").text
+    assert "Pick three clips (click them in the catalogue, the dataset `lab/my-ooo`: they go into clip A" in text
+    assert "SocialShapes catalogue:" not in text
+    push_space("tester/bgs-tiny", "tester/bgs-demo", local_dir=tmp_path / "default")
+    assert f"click them in {DEFAULT_CATALOGUE_WORDS}: they go" in SpaceCard.load(tmp_path / "default" / "README.md").text
+
+
 def test_space_push_uploads_to_fake_hub(tmp_path: Path) -> None:
     import os
     import subprocess

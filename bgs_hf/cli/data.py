@@ -125,7 +125,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"response time column (rt{named}; an empty cell is missing, a negative time a problem, a "
                         "time of 0 is stored as 0 s with a warning counting them: leave a time not recorded empty)")
     i.add_argument("--rt-ms", action="store_true",
-                   help="the response time is in milliseconds (default: seconds); a median under 20 ms is warned of")
+                   help="the response time is in milliseconds (default: seconds); a median under 20 ms with it, or "
+                        "over 300 s without it, is warned of")
     i.add_argument("--session", default="session", metavar="COL", help=f"session column (session{named})")
     i.add_argument("--skip-incomplete", action="store_true",
                    help="drop rows with an empty video/odd/participant cell (non-responses) instead of failing")

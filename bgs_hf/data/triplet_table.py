@@ -662,13 +662,16 @@ def _response_times(df: pd.DataFrame, cols: _TableColumns, path: Path, problems:
 
 #: no human answers an odd-one-out trial faster than this (s): a median below it read with ``--rt-ms`` is in seconds
 FASTEST_HUMAN_RT_S = 0.020
+#: no study's typical odd-one-out answer takes longer than this (s): a median above it read in seconds is milliseconds
+SLOWEST_MEDIAN_RT_S = 300.0
 
 
 def _warn_implausible_times(rt_s: np.ndarray, cols: _TableColumns, path: Path) -> None:
     """Warn (not refuse: the times are stored, never filtered) about response times no human gives: 0, most often a
     missing time written as 0, is stored as an answer of 0 s (counted, once), and a median below
     :data:`FASTEST_HUMAN_RT_S` with ``--rt-ms`` is times in seconds: every one was stored 1000 times too small, without
-    a word."""
+    a word; a median above :data:`SLOWEST_MEDIAN_RT_S` without it is times in milliseconds (a lab's ``RT_ms``
+    column, --rt-ms forgotten), stored 1000 times too large."""
     if cols.rt is None:
         return
     zero = int((rt_s == 0).sum())
@@ -684,6 +687,10 @@ def _warn_implausible_times(rt_s: np.ndarray, cols: _TableColumns, path: Path) -
         logger.warning("%s: column %r read as milliseconds (--rt-ms) has a median of %g ms, and no one answers in "
                        "under %g ms: if the times are in seconds, drop --rt-ms", path.name, cols.rt,
                        median / cols.rt_unit_s, FASTEST_HUMAN_RT_S * 1000)
+    if cols.rt_unit_s == 1.0 and median > SLOWEST_MEDIAN_RT_S:
+        logger.warning("%s: column %r read as seconds has a median of %g s, and no study's typical answer takes over "
+                       "%g s: if the times are in milliseconds, pass --rt-ms", path.name, cols.rt, median,
+                       SLOWEST_MEDIAN_RT_S)
 
 
 def _warn_one_trial_participants(participants: np.ndarray, cols: _TableColumns, path: Path) -> None:
@@ -713,7 +720,8 @@ def read_triplet_table(
     All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
     error, an rt of 0 is kept with a warning (a time not recorded is an empty cell), and so is a median rt under
-    20 ms read in milliseconds (times in seconds?) or a participant column naming a different one in every trial.
+    20 ms read in milliseconds (times in seconds?), one over 300 s read in seconds (milliseconds?) or a participant
+    column naming a different one in every trial.
     A trial naming a video twice, or marked true in a ``catch_trial_flag`` or ``is_catch`` column, is a catch
     trial. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other

@@ -200,6 +200,7 @@ def _stage(run_dir: str | Path, out_dir: Path, *, repo_id: str | None, license: 
     _stage_loss(info, out_dir)
     card_data = card_data_from_run(info, repo_id=repo_id, license=license)
     _note_data_license(info, card_data.license, given=license)
+    _note_no_baseline(info)
     render_model_card(card_data).save(out_dir / "README.md")
     _write_eval_results(card_data, out_dir)
     return sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
@@ -214,6 +215,17 @@ def _note_data_license(info: RunInfo, card_license: str, *, given: str | None) -
     if given is None and card_license == "other" and declared:
         logger.info("the card's licence is `other`; its training data %s declares `%s` (the card says so): pass "
                     "--license ID to name this adapter's own", run_data(info)[0], declared)
+
+
+def _note_no_baseline(info: RunInfo) -> None:
+    """One line where the card scores the run but shows no pretrained baseline: a run evaluated as the README says
+    (`bgs-hf evaluate --model RUN --report RUN/eval`) was pushed with a card saying only that the baseline "was not
+    evaluated in this run", and nothing said that ``--baseline`` takes the evaluation.json it had written."""
+    if info.fit and info.baseline is None:
+        evaluated = Path(info.run_dir) / "eval" / "evaluation.json"
+        example = str(evaluated) if evaluated.is_file() else "RUN_DIR/eval/evaluation.json"
+        logger.info("the card shows no pretrained baseline: pass --baseline with the evaluation.json `bgs-hf "
+                    "evaluate --model %s --report DIR` writes (e.g. --baseline %s)", info.run_dir, example)
 
 
 def _check_include_base(info: RunInfo, include_base: bool) -> Path | None:

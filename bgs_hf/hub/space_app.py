@@ -1199,13 +1199,16 @@ def launch(
 # ------------------------------------------------------------------------------------------ publishing
 SPACE_TEMPLATE = bundled_folder("space", "spaces/bgs-demo")
 SPACE_FILES: tuple[str, ...] = ("app.py", "requirements.txt", "README.md")
+#: how the template README names the catalogue a Space staged without ``--data`` shows
+DEFAULT_CATALOGUE_WORDS = "the bundled synthetic SocialShapes catalogue"
 
 
 def stage_space(model_repo: str, out_dir: str | Path, *, settings: dict[str, Any] | None = None) -> list[str]:
     """Write the Space folder for ``model_repo`` into ``out_dir`` (must be empty); return its files.
 
     The folder holds the launcher, requirements, the README with Spaces front matter (``models:`` names the
-    adapter), ``bgs_space.json`` with the model id, and a copy of the ``bgs_hf`` package so the Space needs
+    adapter; its text names the catalogue ``settings["data"]``, when given), ``bgs_space.json`` with the model id and
+    settings, and a copy of the ``bgs_hf`` package so the Space needs
     no package index for bgs-hf itself.
     """
     from bgs_hf.hub.card import hub_id_refusal, is_hub_id
@@ -1235,6 +1238,8 @@ def _write_space(model_repo: str, out: Path, settings: dict[str, Any] | None) ->
     # the template states the default limits: a Space staged with others said 20 MiB while it refused 6 MiB
     staged = SpaceConfig(**{k: v for k, v in (settings or {}).items() if k in ("max_upload_mb", "max_duration_s")})
     card.text = card.text.replace(upload_limits_sentence(SpaceConfig()), upload_limits_sentence(staged))
+    if (settings or {}).get("data"):  # the template's catalogue is the generated one: a lab's Space said so of its own
+        card.text = card.text.replace(DEFAULT_CATALOGUE_WORDS, f"the catalogue, the dataset `{settings['data']}`")
     card.save(out / "README.md")
     (out / "bgs_space.json").write_text(
         json.dumps({**(settings or {}), "model": model_repo}, indent=2) + "\n", encoding="utf-8"
