@@ -1608,6 +1608,24 @@ def test_an_odd_column_of_misspelt_video_names_keeps_each_rows_did_you_mean(tmp_
         f"judgments.csv row {t}: column 'Video1': no video 'lost.mp4'" for t in (1, 2, 3)]
 
 
+def test_an_odd_column_of_misspelt_names_written_windows_style_or_beside_a_lost_video_keeps_each_rows_hint(
+        tmp_path: Path) -> None:
+    """Mutation audit (e5ea38f..10f2f14): odd names misspelt only once read as the table's paths are ('.\\b' for
+    b.mp4, a Windows `.\\` prefix) are misspelt names, not a wrong column; and odd names misspelt beside one row
+    whose odd video is lost ('lost' for a missing lost.mp4, no file of any extension) keep each row's hint: one
+    misspelt name says the column is right, not every name must be."""
+    videos = _videos(tmp_path)
+    windows = [",".join([*r.split(",")[:5], ".\\" + r.split(",")[5].rsplit(".", 1)[0], r.split(",")[6]])
+               for r in _trials()]
+    _, problems = collect_problems(_csv(tmp_path, windows), videos)
+    assert not any("in any row" in str(p) for p in problems)
+    assert "the file has another extension)" in str(problems[0]), problems[0]
+    stems = [",".join([*r.split(",")[:5], r.split(",")[5].rsplit(".", 1)[0], r.split(",")[6]]) for r in _trials()]
+    _, problems = collect_problems(_csv(tmp_path, [*stems, f"P0,31,lost.mp4,{NAMES[0]},{NAMES[1]},lost,1000"]), videos)
+    assert not any("in any row" in str(p) for p in problems)
+    assert "the file has another extension)" in str(problems[0]), problems[0]
+
+
 def test_the_dataset_card_counts_flagged_catch_trials_without_calling_them_repeated_clips(tmp_path: Path) -> None:
     """A catch trial is a triplet that repeats a clip or one its source flagged (a `catch_trial_flag`, `is_catch`),
     and the card's count holds both; its Statistics row said "non-distinct triplets" and its `is_catch` column "a

@@ -1074,6 +1074,36 @@ def test_a_holm_p_that_rests_on_a_p_at_its_resampling_floor_is_a_bound_by_hand()
         holm_bounds([0.1, 0.2, 0.3], [True, False])
 
 
+def test_a_holm_bound_and_a_floor_bound_at_the_edges_of_their_rules():
+    """Mutation audit (e5ea38f..10f2f14) of the floor and Holm bounds, each edge by hand: a p one float step above
+    its floor (summed in another order) is still at it, and a p recorded below it (0, another tool's) reads as the
+    floor's bound; 3 × 0.1 is 0.30000000000000004 in floats, a bound of 0.300, not 0.301. An exact 0.004 beside a
+    floored 0.01 (m = 2): Holm 2 × 0.004 = 0.008 falls to 0.004 with the floored p at 0, as its true value may be,
+    though not with it merely halved (0.005 still sorts after 0.004). The table's cells: an exact p whose Holm p rests
+    on another test's floored p is a bound; a paired row without its own count (an older evaluation.json) takes the
+    run's in its Holm cell as in its p cell; and whatever count a row records, its Holm cell rests on a floor only
+    where its own p cell does."""
+    import math
+
+    from bgs_hf._format import fmt_p
+    from bgs_hf.eval.report import _holm_cells, _p, _paired_p
+    from bgs_hf.metrics.bootstrap import holm, holm_bounds
+
+    assert fmt_p(math.nextafter(2 / 1001, 1), 1000, sides=2) == "< 0.002"
+    assert fmt_p(0.0, 1000, sides=2) == "< 0.002" and fmt_p(0.0, 99) == "< 0.010"
+    assert fmt_p(3 * 0.1, bound=True) == "< 0.300"
+    assert holm([0.01, 0.004]) == [0.01, 0.008] and holm_bounds([0.01, 0.004], [True, False]) == [True, True]
+    with pytest.raises(ValueError, match="2 floor flags for 1 p-values"):
+        holm_bounds([0.1], [True, False])
+    assert _holm_cells([(2 / 1001, 1000), (0.003, 1000)]) == ["< 0.004", "< 0.004"]
+    assert _holm_cells([(0.003, 1000), (0.5, 1000)]) == ["0.006", "0.500"]
+    row, run = {"p_value": 2 / 1001, "diff": 0.1}, {"n_boot": 1000}
+    assert _paired_p(row, run) == (2 / 1001, 1000) and _paired_p({**row, "n_boot": 400}, run) == (2 / 1001, 400)
+    assert _holm_cells([_paired_p(row, run), (0.5, 1000)]) == ["< 0.004", "0.500"]
+    for n in (1000, 1000.0, np.int64(1000), True, None, 0):
+        assert _holm_cells([(2 / 1001, n), (0.5, n)])[0].startswith("<") == _p(2 / 1001, n, sides=2).startswith("<"), n
+
+
 def test_a_report_prints_a_holm_p_that_rests_on_a_floored_p_as_a_bound_in_every_holm_column(tmp_path):
     """The demo's probe table printed the communication change's Holm p as ``0.010`` beside its own p ``< 0.002``
     (2/1001, the two-sided floor of 1000 resamples): 5 × 2/1001 = 0.00999 is a bound, now ``< 0.010``; the other

@@ -2240,6 +2240,25 @@ def test_an_adapter_of_another_backbone_is_refused_in_one_line_not_half_loaded(t
         assert "\n" not in str(err.value)
 
 
+def test_an_adapter_both_stray_and_short_says_both_and_a_bare_mistyped_name_keeps_its_did_you_mean():
+    """Mutation audit (e5ea38f..10f2f14): an adapter with weights for modules the backbone lacks and none for some
+    it wraps (another family's, on a deeper base) names both counts, not the first alone; and a bare name
+    huggingface_hub would refuse as a repo id ('videomae--base', no '/') is still a mistyped registry name with its
+    did-you-mean, not "neither a folder here nor a Hub model id"."""
+    from bgs_hf.models.embedder import _adapter_misfit
+
+    model = build_embedder("tiny-random-videomae")
+    said = _adapter_misfit(model, "default", ["base_model.model.backbone.a.lora_A.weight"],
+                           ["base_model.model.backbone.b.lora_A.default.weight", "c"])
+    assert said == ("the adapter does not fit the backbone tiny-random-videomae (VideoMAEModel): 1 weight for modules "
+                    "tiny-random-videomae does not have (first: backbone.a.lora_A.weight) and 2 weights missing for "
+                    "modules its targets match here (first: backbone.b.lora_A.default.weight); was the base replaced "
+                    "since training, or are the adapter and bgs_config.json from different runs?")
+    with pytest.raises(BGSInputError, match=r"^backbone 'videomae--base' is neither a registry name nor a folder here "
+                                            r"\(did you mean 'videomae'\?\)"):
+        get_backbone_spec("videomae--base")
+
+
 def test_the_run_config_records_the_backbones_own_pooling(tmp_path):
     """bgs_config.json says how the clip embedding was read out for whoever reads the folder: TimeSformer's CLS token
     (``cls``), not the mean most families use. Mutation audit (third pass): a fixed ``mean`` passed."""
