@@ -904,25 +904,33 @@ def test_bench_stats_refuses_a_release_folder_that_is_none_before_any_work(tmp_p
     assert "Traceback" not in err and not (tmp_path / "s.json").exists()
 
 
+def _bench_flops_with_one_size_out_of_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, oom_size: str, *,
+                                             achieved_flops: float, message: str) -> dict:
+    """bench_flops over ViT-B and ViT-L on a 4 GFLOP/s machine whose ``oom_size`` runs out of memory; must exit 1
+    with its JSON written, which is returned."""
+    import bench_flops
+    import torch
+
+    def bench_size(size: str, *_: object) -> dict[str, object]:
+        if size == oom_size:
+            raise torch.OutOfMemoryError(message)
+        return {"size": size, "params": 1, "flops_per_step": 3e9, "step_s": 1.0, "achieved_flops": achieved_flops}
+
+    monkeypatch.setattr(bench_flops, "matmul_peak", lambda *_: 4e9)
+    monkeypatch.setattr(bench_flops, "bench_size", bench_size)
+    out = tmp_path / "f.json"
+    assert bench_flops.main(["--sizes", "vit-b", "vit-l", "--json", str(out)]) == 1
+    return json.loads(out.read_text())
+
+
 def test_bench_flops_keeps_the_sizes_measured_before_one_runs_out_of_memory(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch,
                                                                            capsys) -> None:
     """``--sizes vit-b vit-l`` (run_gpu.sh's) on a GPU too small for ViT-L: its OutOfMemoryError was a traceback and
     no JSON, losing ViT-B's figures already measured. Now the size is recorded as out of memory, the others kept,
     and the script exits 1 (run_gpu.sh reports the step as failed)."""
-    import bench_flops
-    import torch
-
-    def bench_size(size: str, *_: object) -> dict[str, object]:
-        if size == "vit-l":
-            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore lines")
-        return {"size": size, "params": 1, "flops_per_step": 3e9, "step_s": 1.0, "achieved_flops": 3e9}
-
-    monkeypatch.setattr(bench_flops, "matmul_peak", lambda *_: 4e9)
-    monkeypatch.setattr(bench_flops, "bench_size", bench_size)
-    out = tmp_path / "f.json"
-    assert bench_flops.main(["--sizes", "vit-b", "vit-l", "--json", str(out)]) == 1
-    res = json.loads(out.read_text())
+    res = _bench_flops_with_one_size_out_of_memory(tmp_path, monkeypatch, "vit-l", achieved_flops=3e9,
+                                                   message="CUDA out of memory. Tried to allocate 2.00 GiB\nmore lines")
     assert res["results"] == [{"size": "vit-b", "params": 1, "flops_per_step": 3e9, "step_s": 1.0,
                                "achieved_flops": 3e9, "utilisation": 0.75},
                               {"size": "vit-l", "oom": "CUDA out of memory. Tried to allocate 2.00 GiB"}]
@@ -934,21 +942,11 @@ def test_bench_flops_keeps_a_size_measured_after_the_first_ran_out_of_memory_and
     """Mutation audit (bcac884..e5ea38f): the JSON's ``utilisation`` read from the first size whatever it held (a
     KeyError, and no JSON, where the first size ran out of memory) and every RuntimeError recorded as out of memory (a
     bug in a step reported as a size too big) passed the suite, whose out-of-memory size came last."""
-    import bench_flops
-    import torch
-
-    def bench_size(size: str, *_: object) -> dict[str, object]:
-        if size == "vit-b":
-            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return {"size": size, "params": 1, "flops_per_step": 3e9, "step_s": 1.0, "achieved_flops": 2e9}
-
-    monkeypatch.setattr(bench_flops, "matmul_peak", lambda *_: 4e9)
-    monkeypatch.setattr(bench_flops, "bench_size", bench_size)
-    out = tmp_path / "f.json"
-    assert bench_flops.main(["--sizes", "vit-b", "vit-l", "--json", str(out)]) == 1
-    res = json.loads(out.read_text())
+    res = _bench_flops_with_one_size_out_of_memory(tmp_path, monkeypatch, "vit-b", achieved_flops=2e9,
+                                                   message="CUDA out of memory. Tried to allocate 2.00 GiB")
     assert res["utilisation"] == 0.5 and [r["size"] for r in res["results"]] == ["vit-b", "vit-l"]
     assert "| vit-b | - | - | - | - | 0.004 | out of memory |" in capsys.readouterr().out
+    import bench_flops
 
     def broken(size: str, *_: object) -> dict[str, object]:
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
