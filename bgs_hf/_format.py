@@ -52,6 +52,12 @@ def fmt_pct(value: Any, spec: str = ".1f") -> str:
     return text if text == "n/a" else f"{text}%"
 
 
+def fmt_chance(level: float) -> str:
+    """``(chance 33.3%)`` beside an accuracy printed on the console: ``3-way 42.5%`` alone did not say it is 9 points
+    above chance, not 42 (``.3g``: 50%, as the report writes it, not 50.0%)."""
+    return f"(chance {fmt_pct(100 * level, '.3g')})"
+
+
 def _unsigned_zero(text: str, spec: str = "") -> str:
     """``-0.000`` -> ``0.000``: a value that rounds to zero has no sign a reader can act on (``-inf`` keeps its). A
     spec that signs every number (``+``, or `` ``) writes it as ``+0.000`` whichever side of zero it lay: a gain of

@@ -610,7 +610,8 @@ def test_evaluate_prints_each_rows_interval_low_then_high(tiny_sets, tmp_path, c
     _, data, _ = tiny_sets
     assert main(["evaluate", "--data", str(data), "--model", "tiny-random-videomae", "--analyses", "fit",
                  "--report", str(tmp_path / "ev")]) == 0
-    assert "R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 40.0%  2-way 60.0%" in capsys.readouterr().out
+    assert ("R² 0.1000 [0.0500, 0.2000]  50.0% of ceiling  3-way 40.0% (chance 33.3%)  2-way 60.0% (chance 50%)"
+            in capsys.readouterr().out)
 
 
 def test_evaluate_prints_each_row_under_its_display_name_and_an_undefined_share_as_n_a(tiny_sets, tmp_path, capsys,

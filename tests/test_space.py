@@ -2756,7 +2756,7 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     assert capsys.readouterr().err.splitlines()[-1] == "error: no-such-run: not a BGS model folder or Hub repo id"
     served: list = []
     monkeypatch.setattr(app, "launch", lambda config, **kw: served.append(kw))
-    for port in ("abc", "0", "65536", "-1", ""):
+    for port in ("abc", "0", "65536", "-1", "", "²", "7860²"):  # "²" passed isdigit() and int() raised
         monkeypatch.setenv("GRADIO_SERVER_PORT", port)
         assert app.main() == 2
         assert capsys.readouterr().err == (f"error: GRADIO_SERVER_PORT must be a port number from 1 to 65535, "

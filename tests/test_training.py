@@ -454,12 +454,12 @@ def test_a_training_result_prints_as_one_line_of_its_fit(tmp_path, tiny):
     model = torch.nn.Sequential(*[torch.nn.Linear(2, 2) for _ in range(50)])  # a long module tree
     res = TrainResult(Path("/r"), {"recipe": "clip-batched", "test": fit}, model, object(), 7.26)
     assert repr(res) == ("TrainResult(output_dir='/r', test R² 0.012 [-0.010, 0.050], noise ceiling 0.164, 3-way acc "
-                         "50.0%, 2-way acc 66.7% over 1,348 judgments, wall_s=7.3)")
+                         "50.0% (chance 33.3%), 2-way acc 66.7% (chance 50%) over 1,348 judgments, wall_s=7.3)")
     # a count kept as numpy's integer reads as one too (mutation audit: only Python's int was tried)
     val_only = TrainResult(Path("/r"), {"val": {**fit, "ceiling_r2": None, "n_judgments": np.int64(1)}}, model, None,
                            1.0)
     assert repr(val_only) == ("TrainResult(output_dir='/r', val R² 0.012 [-0.010, 0.050], noise ceiling n/a, 3-way acc "
-                              "50.0%, 2-way acc 66.7% over 1 judgment, wall_s=1.0)")
+                              "50.0% (chance 33.3%), 2-way acc 66.7% (chance 50%) over 1 judgment, wall_s=1.0)")
     assert repr(TrainResult(Path("/r"), {}, model, None, 0.0)) == "TrainResult(output_dir='/r', no split scored, wall_s=0.0)"
     run = _run(tmp_path, tiny, "run", num_train_epochs=1)  # a real run's metrics carry every name it prints
     shown = repr(run)
@@ -467,7 +467,7 @@ def test_a_training_result_prints_as_one_line_of_its_fit(tmp_path, tiny):
     # one line, not the module tree; this tiny test split has no ceiling, whose reason (~110 characters) it names
     assert "\n" not in shown and len(shown) < 400
     assert shown.startswith(f"TrainResult(output_dir={str(run.output_dir)!r}, test R² {test['r2']:.3f} [")
-    assert f"2-way acc {test['ooo_acc_2way']:.1%} over {test['n_judgments']} judgments, wall_s=" in shown
+    assert f"2-way acc {test['ooo_acc_2way']:.1%} (chance 50%) over {test['n_judgments']} judgments, wall_s=" in shown
 
 
 def test_a_training_result_whose_test_split_had_nothing_to_score_prints_the_val_fit():
@@ -480,7 +480,7 @@ def test_a_training_result_whose_test_split_had_nothing_to_score_prints_the_val_
            "n_judgments": 6}
     res = TrainResult(Path("/r"), {"val": val, "test": {}}, None, None, 2.0)
     assert repr(res) == ("TrainResult(output_dir='/r', val R² 0.250 [0.100, 0.400], noise ceiling 0.500, 3-way acc "
-                         "50.0%, 2-way acc 83.3% over 6 judgments, wall_s=2.0)")
+                         "50.0% (chance 33.3%), 2-way acc 83.3% (chance 50%) over 6 judgments, wall_s=2.0)")
     assert repr(TrainResult(Path("/r"), {"val": {}, "test": {}}, None, None, 0.0)) == \
         "TrainResult(output_dir='/r', no split scored, wall_s=0.0)"
 

@@ -838,8 +838,8 @@ def test_python_m_bgs_hf_train_prints_each_scored_splits_fit_on_the_main_process
     # metrics.json's (the printed JSON read 0.07499999999999998); 8 judgments are under 100: the small-split note
     assert capsys.readouterr().out == (
         "run folder: RUN  (2.0 s)\n"
-        "  test  R² 0.250 [0.100, 0.400], noise ceiling 0.500, 50.0% of ceiling, RSA ρ 0.500, 3-way acc 40.0%, "
-        "2-way acc 62.5% over 8 judgments\n"
+        "  test  R² 0.250 [0.100, 0.400], noise ceiling 0.500, 50.0% of ceiling, RSA ρ 0.500, 3-way acc 40.0% "
+        "(chance 33.3%), 2-way acc 62.5% (chance 50%) over 8 judgments\n"
         "        note: the test split (8 judgments) is too small for its 95% CIs to say anything (under 100 judgments, "
         "the fewest `bgs-hf data validate` expects CIs to be read on)\n"
         "metrics (JSON): RUN/metrics.json\n")

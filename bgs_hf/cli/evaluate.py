@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from bgs_hf._format import fmt, fmt_pct, fmt_why
+from bgs_hf._format import fmt, fmt_chance, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     check_output_file,
     check_output_folder,
@@ -180,8 +180,10 @@ def _models_to_score(args: argparse.Namespace, is_run: bool) -> tuple[str, str |
 
 
 def _print_summary(res: dict) -> None:
-    """The data, its ceiling and each model's fit, under the names the report and the figures give the rows."""
+    """The data, its ceiling and each model's fit, under the names the report and the figures give the rows, each
+    accuracy beside its chance level."""
     from bgs_hf.eval.report import row_name
+    from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 
     # the headline points to it: the warning went by before the progress bars
     warned = " (see the data warning above)" if res.get("data_warning") else ""
@@ -192,7 +194,8 @@ def _print_summary(res: dict) -> None:
         lo, hi = f["r2_ci"]
         print(f"  {row_name(key, res):<32} R² {fmt(f['r2'], '.4f')} [{fmt(lo, '.4f')}, {fmt(hi, '.4f')}]  "
               f"{fmt_pct(f.get('pct_of_ceiling'))} of ceiling  "
-              f"3-way {fmt(f['ooo_acc_3way'], '.1%')}  2-way {fmt(f['ooo_acc_2way'], '.1%')}")
+              f"3-way {fmt(f['ooo_acc_3way'], '.1%')} {fmt_chance(CHANCE_3WAY)}  "
+              f"2-way {fmt(f['ooo_acc_2way'], '.1%')} {fmt_chance(CHANCE_2WAY)}")
     from bgs_hf.data.validate import small_split_note
 
     note = small_split_note(res["split"], res["n_clips"], res["n_judgments"],

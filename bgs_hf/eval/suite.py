@@ -784,6 +784,7 @@ def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], langu
     undefined and its 0% accuracies are no answer, so a difference and p against them test nothing: kept in the
     report's Holm family, such a p would be counted as a test, read as a finding and raise the real tests' Holm p's."""
     from bgs_hf.eval.fit import fit_from_embeddings, fit_from_similarity, paired_comparison
+    from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
     from bgs_hf.viz.models import language_name, model_name
 
     scored, n_boot, seed = run.scored, run.n_boot, run.seed
@@ -811,8 +812,8 @@ def _add_fit(res: dict[str, Any], run: _Scoring, controls: dict[str, Any], langu
             title=f"Behavioural fit ({run.split} clips)", errors={n: {"R²": f["r2_ci"]} for n, f in fits.items()},
             names={**run.row_labels,
                    "language": language_name((res.get("language_reference") or {}).get("model"))},
-            refs={"R²": ("noise ceiling", scored.ceiling_r2, scored.ceiling_ci), "3-way acc": ("chance", 1 / 3, None),
-                  "2-way acc": ("chance", 1 / 2, None)})
+            refs={"R²": ("noise ceiling", scored.ceiling_r2, scored.ceiling_ci), "3-way acc": ("chance", CHANCE_3WAY, None),
+                  "2-way acc": ("chance", CHANCE_2WAY, None)})
 
 
 def _add_layers(res: dict[str, Any], run: _Scoring) -> None:

@@ -37,6 +37,11 @@ from bgs_hf.metrics.similarity import (
     whole_numbers,
 )
 
+#: each accuracy's chance level, the one value every report, figure and console line names: a model picking one of
+#: the three pairs at random keeps the human's pair a third of the time; each anchor's coin flip is right half the time
+CHANCE_3WAY = 1 / 3
+CHANCE_2WAY = 1 / 2
+
 
 def _kept_and_others(sims: np.ndarray, odd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sims = real_numbers(sims, "sims")

@@ -32,7 +32,7 @@ import numpy as np
 
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import json_safe, under_a_file, write_text_atomic  # json_safe: users import it from here
-from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_ci, fmt_pct
+from bgs_hf._format import agree, count, did_you_mean, fmt, fmt_chance, fmt_ci, fmt_pct
 from bgs_hf._process import keeps_process_state
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole, naming_flag
 from bgs_hf.hub.run_info import (
@@ -44,6 +44,7 @@ from bgs_hf.hub.run_info import (
     run_config_file,
 )
 from bgs_hf.metrics.bootstrap import check_count
+from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.training.args import (
     LOCAL_LOSSES,
     USE_CPU_VARIABLE,
@@ -124,7 +125,8 @@ class TrainResult:
 def fit_text(fit: Mapping[str, Any], *, detail: bool = False) -> str:
     """One split's fit as a reader reads it (a run's ``metrics.json`` split): the ``TrainResult`` line and, with
     ``detail``, the lines ``bgs-hf train`` ends with, which add the share of the ceiling and RSA (they printed the
-    raw JSON: ``0.07499999999999998``, ``"pct_of_ceiling": null``)."""
+    raw JSON: ``0.07499999999999998``, ``"pct_of_ceiling": null``). Each accuracy names its chance level, as the
+    report does."""
     def judgments(n: Any) -> str:
         return count(int(n), "judgment") if is_whole(n, floats=False) else "n/a judgments"
 
@@ -133,8 +135,8 @@ def fit_text(fit: Mapping[str, Any], *, detail: bool = False) -> str:
     share = f", {fmt_pct(fit.get('pct_of_ceiling'))} of ceiling" if detail and not why else ""
     rsa = f", RSA ρ {fmt(fit.get('rsa_spearman'), '.3f')}" if detail else ""
     return (f"R² {fmt(fit.get('r2'), '.3f')}{fmt_ci(fit.get('r2_ci'))}, noise ceiling {fmt(fit.get('ceiling_r2'), '.3f')}"
-            f"{why}{share}{rsa}, 3-way acc {fmt(fit.get('ooo_acc_3way'), '.1%')}, 2-way acc "
-            f"{fmt(fit.get('ooo_acc_2way'), '.1%')} over {judgments(fit.get('n_judgments'))}")
+            f"{why}{share}{rsa}, 3-way acc {fmt(fit.get('ooo_acc_3way'), '.1%')} {fmt_chance(CHANCE_3WAY)}, 2-way acc "
+            f"{fmt(fit.get('ooo_acc_2way'), '.1%')} {fmt_chance(CHANCE_2WAY)} over {judgments(fit.get('n_judgments'))}")
 
 
 def training_arguments(training: Any) -> Any:

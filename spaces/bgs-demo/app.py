@@ -47,8 +47,10 @@ def _settings(settings_file: Path) -> Any:
 
 
 def _port(text: str) -> int:
-    """``GRADIO_SERVER_PORT`` as a port number (gradio itself would poll a port of 0 and fail)."""
-    port = int(text) if text.strip().isdigit() else 0
+    """``GRADIO_SERVER_PORT`` as a port number (gradio itself would poll a port of 0 and fail). Only ASCII digits:
+    ``isdigit()`` passed ``"²"``, which ``int()`` refuses (a traceback)."""
+    digits = text.strip()
+    port = int(digits) if digits.isascii() and digits.isdigit() else 0
     if not 1 <= port <= 65535:
         raise BGSInputError(f"GRADIO_SERVER_PORT must be a port number from 1 to 65535, got {text!r}")
     return port
