@@ -182,10 +182,13 @@ def make_clock(release_heap: bool = False) -> Any:
 # ---------------------------------------------------------------------------------------------- data
 def arrays_data(path: str | Path) -> Any:
     """An ``OddOneOutData`` from a judgments ``.npz`` (idx, odd, participant, is_catch, split_*, n_clips),
-    for machines without ``datasets``/PyAV (the GPU run uses random pixels anyway)."""
+    for machines without ``datasets``/PyAV (the GPU run uses random pixels anyway). A ``.npy`` of one array
+    (``np.save``) is a ValueError, as other files that are no archive are (it was numpy's IndexError traceback)."""
     from bgs_hf.data.container import OddOneOutData
 
     z = np.load(path)
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: one array (np.save), not an .npz archive")
     data = OddOneOutData(clips=[None] * int(z["n_clips"]), judgments=None,
                          splits={k[6:]: z[k] for k in z.files if k.startswith("split_")}, name="socialshapes-arrays")
     data._cache.update({k: z[k] for k in ("idx", "odd", "participant", "is_catch")})

@@ -377,14 +377,17 @@ def test_save_judgments_writes_the_file_it_was_given_in_a_new_folder(tmp_path: P
 
 def test_bench_training_refuses_judgments_it_cannot_read_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     """A ``--judgments`` file that is not the .npz ``--save-judgments`` writes (a text file, a cut download, an .npz
-    of other arrays) was numpy's or zipfile's traceback; now one usage line, exit 2, before any work."""
+    of other arrays, np.save's .npy of one array) was numpy's or zipfile's traceback; now one usage line, exit 2,
+    before any work."""
     import bench_training
 
     monkeypatch.setattr(bench_training, "load_judgments", _stop)
     (tmp_path / "text.npz").write_text("idx,odd\n")
     (tmp_path / "cut.npz").write_bytes(_tiny_judgments(tmp_path / "j.npz").read_bytes()[:100])
     np.savez(tmp_path / "other.npz", idx=np.zeros((1, 3), int))
+    np.save(tmp_path / "array.npy", np.zeros((1, 3), int))  # one array, not an archive: was numpy's IndexError
     for name, says in (("text.npz", "not an .npz archive (write one with --save-judgments)"),
+                       ("array.npy", "not an .npz archive (write one with --save-judgments)"),
                        ("cut.npz", "not an .npz archive (write one with --save-judgments)"),
                        ("other.npz", "not the .npz --save-judgments writes (n_clips is not a file in the archive)")):
         with pytest.raises(SystemExit) as stop:
