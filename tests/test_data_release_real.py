@@ -199,3 +199,51 @@ def test_only_the_releases_own_files_get_its_card_and_recorded_origin(release_da
     assert len(edited.judgments) == 49_483 and (card.license_name, card.citation) == ("unspecified", "")
     assert "does not hold that release's files" in card.license_note and _origin(edited) == "other"
     assert (release_data.meta["release_version"], edited.meta["release_version"]) == ("093ffea", None)
+
+
+def test_the_release_imported_as_a_lab_would_gets_only_true_warnings(release_data, tmp_path, caplog):
+    """`data import` warns of response times of 0, a median under 20 ms read with --rt-ms or over 300 s read as
+    seconds, and a participant column naming a new one in every trial. The release's trials, written with video names
+    as a lab's table would be, must get none of them: its times are seconds (median 4.794 s, none 0, the longest
+    59,600 s) and its 215 ids text. Read with --rt-ms, the one warning is the true one. The import keeps the release's
+    counts and its test ceiling."""
+    import pandas as pd
+
+    from bgs_hf.data import TripletColumns, read_triplet_table
+    from bgs_hf.metrics import split_half_ceiling
+
+    df = pd.read_csv(RELEASE / "data/interim/similarity/all_triplets.csv", dtype=str, keep_default_na=False)
+    names = pd.read_csv(RELEASE / "data/raw/utils/video_mapping.csv", dtype=str).set_index("index")["video_name"]
+    for col in ("stim1_name", "stim2_name", "stim3_name", "choice"):
+        df[col] = df[col].map(names)
+    table, videos = tmp_path / "trials.csv", tmp_path / "videos"
+    df.to_csv(table, index=False)
+    videos.mkdir()
+    for name in names:
+        (videos / name).write_bytes(b"")
+    test_list = tmp_path / "test_videos.txt"
+    test_list.write_text("\n".join(release_data.clips.to_pandas().query("stimulus_set == 'test'")["clip_id"]) + "\n")
+    seconds = pd.to_numeric(df["response_time"])
+    assert (seconds == 0).sum() == 0 and seconds.median() == 4.794 and df["participation"].nunique() == 215
+
+    def imported(**unit: float):
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            data = read_triplet_table(table, videos, test_videos=test_list, columns=TripletColumns(
+                videos=("stim1_name", "stim2_name", "stim3_name"), odd="choice", participant="participation",
+                trial="trial", rt="response_time", session="task", **unit))
+        return data, [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+    data, warned = imported()
+    assert warned == []
+    judgments = data.judgments.to_pandas()
+    assert (len(judgments), data.n_participants, int(judgments["is_catch"].sum())) == (49_484, 215, 2_358)
+    assert np.array_equal(judgments["rt_s"].to_numpy(), seconds.to_numpy())
+    with caplog.at_level("WARNING"):
+        ours = split_half_ceiling(data.triplets("test"), data.n_clips, seed=0).r2
+        theirs = split_half_ceiling(release_data.triplets("test"), release_data.n_clips, seed=0).r2
+    assert ours == theirs and 0.19 <= ours <= 0.23
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]  # text ids: no mixed-type warning
+    _, warned = imported(rt_unit_s=0.001)
+    assert warned == ["trials.csv: column 'response_time' read as milliseconds (--rt-ms) has a median of 4.794 ms, "
+                      "and no one answers in under 20 ms: if the times are in seconds, drop --rt-ms"]
