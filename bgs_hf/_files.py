@@ -183,10 +183,11 @@ def _clear_dead_work_folders(parent: Path, stem: str) -> None:
     """Remove ``parent/<stem><pid>`` folders whose process is gone: a SIGKILLed run (no cleanup runs) left its
     hidden work folder behind for good, and a rerun builds under another pid (gigabytes of a large benchmark).
     ``stem`` is matched as written: a target named ``run[1]`` globbed ``run1``'s work folders, read a live run's pid
-    from the wrong offset and removed its folder, and never found its own."""
+    from the wrong offset and removed its folder, and never found its own. Only ASCII digits are a pid: a stray
+    ``<stem>²`` passed ``isdigit()`` and stopped the run with ``int()``'s ValueError."""
     for old in parent.glob(glob.escape(stem) + "*"):
         pid = old.name[len(stem):]
-        if pid.isdigit() and old.is_dir() and not old.is_symlink() and _pid_is_gone(int(pid)):
+        if pid.isascii() and pid.isdigit() and old.is_dir() and not old.is_symlink() and _pid_is_gone(int(pid)):
             logger.info("removing %s, left by a killed run (process %s is gone)", old, pid)
             shutil.rmtree(old, ignore_errors=True)
 

@@ -9,6 +9,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import Any
 
 
@@ -53,9 +54,22 @@ def fmt_pct(value: Any, spec: str = ".1f") -> str:
 
 
 def fmt_chance(level: float) -> str:
-    """``(chance 33.3%)`` beside an accuracy printed on the console: ``3-way 42.5%`` alone did not say it is 9 points
-    above chance, not 42 (``.3g``: 50%, as the report writes it, not 50.0%)."""
-    return f"(chance {fmt_pct(100 * level, '.3g')})"
+    """``(chance 33.3%)`` beside an accuracy on the console (and over the card's accuracy columns): ``3-way 42.5%``
+    alone did not say it is 9 points above chance, not 42 (``.3g``: 50%, as the report writes it, not 50.0%)."""
+    return f"(chance {fmt_chance_pct(level)})"
+
+
+def fmt_chance_pct(level: float, spec: str = ".3g") -> str:
+    """A chance level (``bgs_hf.metrics.ooo.CHANCE_3WAY``) as a percentage, ``33.3%``, ``50%``: every report, card
+    and console line formats the one constant, so none can name a level the metric no longer has; a narrow table
+    header passes ``.0f`` (``33%``)."""
+    return fmt_pct(100 * level, spec)
+
+
+def fmt_fraction(level: float) -> str:
+    """A chance level as the fraction it is, ``1/3``, ``1/2``, for the texts that name it so (the card's metric
+    names, quickstart's README)."""
+    return str(Fraction(level).limit_denominator(1000))
 
 
 def _unsigned_zero(text: str, spec: str = "") -> str:

@@ -28,9 +28,10 @@ from bgs_hf._files import (
     work_folder,
     write_text_atomic,
 )
-from bgs_hf._format import count, fmt, fmt_pct
+from bgs_hf._format import count, fmt, fmt_chance_pct, fmt_fraction, fmt_pct
 from bgs_hf.errors import BGSInputError, is_whole, whole_number
 from bgs_hf.metrics.bootstrap import positive_ceiling
+from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
 from bgs_hf.viz.models import model_name
@@ -425,7 +426,8 @@ def format_table(report: dict[str, Any]) -> str:
     """The headline markdown table: model | R² [CI] | % of ceiling | 3-way acc | 2-way acc. Percentages keep
     one decimal (49.6% must not read "50%", a round bar it would seem to clear); undefined values read ``n/a``; below
     it the note of a test split too small for its CIs to say anything (``small_split_note``)."""
-    lines = ["| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 33%) | 2-way acc (chance 50%) |",
+    lines = [f"| model | test R² [95% CI] | % of ceiling | 3-way acc (chance {fmt_chance_pct(CHANCE_3WAY, '.0f')}) | "
+             f"2-way acc (chance {fmt_chance_pct(CHANCE_2WAY, '.0f')}) |",
              "|---|---|---|---|---|"]
     for k in MODEL_KEYS:
         m = report["models"].get(k)
@@ -782,8 +784,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "sign, averaged over 100 random split-halves; its interval is the 2.5-97.5% range over those splits (their "
         f"spread, not a CI). % of ceiling = R² / ceiling{_undefined_pct(report)}. Accuracies are over the "
         f"{report['n_test_judgments']} test judgments and ties count as wrong: 3-way, the model's most similar pair "
-        f"is the pair the {'observer' if simulated else 'person'} kept (chance 1/3); 2-way, the paper's anchor test, "
-        "each kept clip as anchor must be closer to the other kept clip than to the odd one (chance 1/2)."
+        f"is the pair the {'observer' if simulated else 'person'} kept (chance {fmt_fraction(CHANCE_3WAY)}); 2-way, the "
+        "paper's anchor test, each kept clip as anchor must be closer to the other kept clip than to the odd one "
+        f"(chance {fmt_fraction(CHANCE_2WAY)})."
         + (" The judgments are SocialShapes' simulated observers, not people." if simulated else ""),
         "",
         format_table(report),

@@ -593,6 +593,48 @@ def test_the_report_says_what_the_ceiling_and_the_accuracies_are() -> None:
     assert "348 test judgments" in md and "chance 1/3" in md and "chance 1/2" in md
 
 
+def test_every_chance_level_a_reader_sees_is_formatted_from_the_one_constant(monkeypatch, capsys) -> None:
+    """quickstart's table and README text, the card's metric names and table header, the report's fit text and
+    `bgs-hf baseline` wrote the chance levels as literals (``33%``, ``1/3``, ``33.3%``, ``0.333``) beside the
+    constants of ``bgs_hf.metrics.ooo``: a changed constant would have left each naming the old level. Each is now
+    formatted from the constant (patched below to 1/4 and 3/5, which must show through), with formats that give the
+    demo's spellings of 1/3 and 1/2 byte for byte."""
+    from bgs_hf import _format, quickstart
+    from bgs_hf.cli import baseline
+    from bgs_hf.eval import report
+    from bgs_hf.hub import card
+    from bgs_hf.metrics import ooo
+
+    fraction, pct = _format.fmt_fraction, _format.fmt_chance_pct
+    assert (pct(1 / 3, ".0f"), pct(1 / 2, ".0f"), pct(1 / 3), pct(1 / 2)) == ("33%", "50%", "33.3%", "50%")
+    assert (fraction(1 / 3), fraction(1 / 2), _format.fmt_chance(1 / 3)) == ("1/3", "1/2", "(chance 33.3%)")
+    # a name built at import: it must be the one formatted from the constant
+    assert [name for _, _, name in card.EVAL_METRICS[2:]] == [
+        f"Odd-one-out accuracy, 3-way (chance {fraction(ooo.CHANCE_3WAY)})",
+        f"Odd-one-out accuracy, 2-way anchor test (chance {fraction(ooo.CHANCE_2WAY)})"]
+    # the others are formatted when written: another level shows through, the old one nowhere
+    for module in (ooo, quickstart, report, card):
+        monkeypatch.setattr(module, "CHANCE_3WAY", 1 / 4)
+        monkeypatch.setattr(module, "CHANCE_2WAY", 3 / 5)
+    shown = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 50, "n_test_judgments": 348,
+             "n_test_pairs": 589, "timings_s": {"total_s": 60.0}, "config": {"suite": True, "n_boot": 1000}}
+    assert quickstart.format_table(shown).startswith(
+        "| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 25%) | 2-way acc (chance 60%) |\n")
+    md = quickstart.render_markdown(shown)
+    assert "kept (chance 1/4); 2-way" in md and "than to the odd one (chance 3/5)." in md and "1/3" not in md
+    text = str(card.render_model_card(card.BGSModelCardData(fit={"r2": 0.1, "r2_ci": [0.0, 0.2], "n_judgments": 348})))
+    assert "| odd-one-out acc. 3-way (chance 25%) | 2-way anchor test (chance 60%) |" in text and "33.3%" not in text
+    fit = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 5.0, "rsa_spearman": 0.1, "rsa_pearson": 0.2,
+           "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.6}
+    blocks = report._fit_blocks([("toy", {"fit": {"bgs": fit}, "split": "test"}, Path("run"))])
+    assert blocks[0][1].endswith("ties counted wrong; 3-way chance 25%; 2-way (the paper's anchor test) chance 60%.")
+    baseline._print("pixels", {"split": "test", "n_clips": 50, "n_pairs": 589, "n_judgments": 348, "r2": 0.1,
+                               "r2_ci": [0.0, 0.2], "ceiling_r2": 0.2, "pct_of_ceiling": 50.0, "rsa_spearman": 0.1,
+                               "rsa_pearson": 0.1, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.6})
+    out = capsys.readouterr().out
+    assert "  ooo_acc_3way  0.4000   (chance 0.250)\n  ooo_acc_2way  0.6000   (chance 0.600)\n" in out
+
+
 
 def test_the_demo_report_calls_simulated_judgments_simulated() -> None:
     """On SocialShapes (the demo's data) report.md spoke of "human p_ij" and "the pair the person kept", and the

@@ -617,6 +617,20 @@ def test_a_work_folder_named_with_a_pid_beyond_any_process_is_a_killed_runs(tmp_
         work.mkdir()
     assert os.listdir(tmp_path) == ["out"]
 
+
+def test_a_stray_folder_named_with_a_non_ascii_digit_after_a_work_stem_is_left_alone(tmp_path: Path) -> None:
+    """``.bgs-partial-out-²`` passed ``str.isdigit()`` as a pid and stopped the next run with ``ValueError: invalid
+    literal for int()``; only ASCII digits are a pid now, so such a folder is nobody's work folder and is kept."""
+    import os
+
+    from bgs_hf._files import WORK_PREFIX, built_in_place
+
+    for name in (f"{WORK_PREFIX}out-\u00b2", f"{WORK_PREFIX}out-\u0663"):  # superscript two, Arabic-Indic three
+        (tmp_path / name).mkdir()
+    with built_in_place(tmp_path / "out") as work:
+        work.mkdir()
+    assert sorted(os.listdir(tmp_path)) == sorted(["out", f"{WORK_PREFIX}out-\u00b2", f"{WORK_PREFIX}out-\u0663"])
+
 def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
     """Mutation audit (``_files``, second pass): ``save_npy`` pickling an object array passed (``np.load`` refuses
     it, so such a cache entry could never be read). Refused, it leaves no temp file; a ``built_in_place`` block that

@@ -78,8 +78,10 @@ def _print(title: str, out: dict[str, Any]) -> None:
     print(f"  noise ceiling {ceiling}{share}")
     print(f"  rsa_spearman  {fmt(out['rsa_spearman'], '.4f')}")
     print(f"  rsa_pearson   {fmt(out['rsa_pearson'], '.4f')}")
-    print(f"  ooo_acc_3way  {fmt(out['ooo_acc_3way'], '.4f')}   (chance 0.333)")
-    print(f"  ooo_acc_2way  {fmt(out['ooo_acc_2way'], '.4f')}   (chance 0.500)")
+    from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
+
+    print(f"  ooo_acc_3way  {fmt(out['ooo_acc_3way'], '.4f')}   (chance {CHANCE_3WAY:.3f})")
+    print(f"  ooo_acc_2way  {fmt(out['ooo_acc_2way'], '.4f')}   (chance {CHANCE_2WAY:.3f})")
     from bgs_hf.data.validate import small_split_note
 
     note = small_split_note(out["split"], out["n_clips"], out["n_judgments"], [out["r2_ci"]])

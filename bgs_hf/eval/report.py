@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import write_text_atomic
-from bgs_hf._format import fmt, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
+from bgs_hf._format import fmt, fmt_chance_pct, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
 from bgs_hf.errors import BGSInputError
+from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.viz.models import model_name
 
 logger = logging.getLogger(__name__)
@@ -278,7 +279,8 @@ def _fit_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     blocks = [("text", "R² = signed squared Spearman between model and "
                f"{'human' if _whose(runs) == 'human' else 'the ' + _whose(runs)} similarity over the scored "
                "split's observed pairs; CI: bootstrap over clips. Accuracies: the share of judgments the model "
-               "matches, ties counted wrong; 3-way chance 33.3%; 2-way (the paper's anchor test) chance 50%."), t]
+               f"matches, ties counted wrong; 3-way chance {fmt_chance_pct(CHANCE_3WAY)}; 2-way (the paper's anchor "
+               f"test) chance {fmt_chance_pct(CHANCE_2WAY)}."), t]
     from bgs_hf.data.validate import small_split_note
 
     # once per run below the table, not on each row: a tiny split's [-1.000, 1.000] read as a finding

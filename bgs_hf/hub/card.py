@@ -19,10 +19,11 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from huggingface_hub.repocard_data import eval_results_to_model_index
 from huggingface_hub.utils import yaml_dump
 
-from bgs_hf._format import fmt, fmt_ci, hub_license_id, md_cell
+from bgs_hf._format import fmt, fmt_chance, fmt_ci, fmt_fraction, hub_license_id, md_cell
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.hub.run_info import COMPILE_OPTIONS, RunInfo, bgs_trained, recorded_world_sizes
 from bgs_hf.metrics.bootstrap import positive_ceiling
+from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 from bgs_hf.video.policy import FramePolicy
 
@@ -52,8 +53,8 @@ YAML_FIELDS: tuple[str, ...] = (
 EVAL_METRICS: tuple[tuple[str, str, str], ...] = (
     ("r2", "signed_squared_spearman", "R² = signed squared Spearman rho, model vs judged pair similarity"),
     ("pct_of_ceiling", "pct_of_noise_ceiling", "% of the judges' split-half noise ceiling"),
-    ("ooo_acc_3way", "accuracy", "Odd-one-out accuracy, 3-way (chance 1/3)"),
-    ("ooo_acc_2way", "accuracy", "Odd-one-out accuracy, 2-way anchor test (chance 1/2)"),
+    ("ooo_acc_3way", "accuracy", f"Odd-one-out accuracy, 3-way (chance {fmt_fraction(CHANCE_3WAY)})"),
+    ("ooo_acc_2way", "accuracy", f"Odd-one-out accuracy, 2-way anchor test (chance {fmt_fraction(CHANCE_2WAY)})"),
 )
 
 #: ``license_name`` of a card whose licence is ``other`` (the Hub requires one for "other"): the adapter's weights are
@@ -289,6 +290,7 @@ class BGSModelCardData(ModelCardData):
         data["bgs_trained"] = self.bgs_trained
         data["frame_code"] = self.frame_code
         data["split_note"] = self.split_note
+        data["chance_3way"], data["chance_2way"] = fmt_chance(CHANCE_3WAY), fmt_chance(CHANCE_2WAY)  # table header
         return data
 
     def to_yaml(self, line_break: str | None = None, original_order: list[str] | None = None) -> str:

@@ -148,7 +148,8 @@ def _free_disk(out_dir: str | Path) -> tuple[float | None, str]:
 
 def _memory_limit() -> tuple[float, str] | None:
     """The bytes this process may hold, and how to say where that limit comes from: the machine's memory, or its
-    cgroup's limit (a container, a batch job) when lower. None where neither can be read."""
+    cgroup's limit (a container, a batch job) when lower. None where neither can be read. A ``memory.max`` of
+    anything but ASCII digits (``max``, a damaged ``²``) sets no limit: ``isdigit()`` alone let ``int()`` raise."""
     try:
         limit: tuple[float, str] | None = (float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")),
                                            "this machine has")
@@ -158,7 +159,7 @@ def _memory_limit() -> tuple[float, str] | None:
         text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
     except OSError:
         return limit
-    if text.isdigit() and (limit is None or int(text) < limit[0]):
+    if text.isascii() and text.isdigit() and (limit is None or int(text) < limit[0]):
         return float(text), "this process may use (its cgroup's memory.max)"
     return limit
 
