@@ -1710,6 +1710,27 @@ def test_response_times_in_milliseconds_read_as_seconds_are_warned_of_and_stored
     assert float(np.asarray(data.judgments["rt_s"], dtype=np.float64)[0]) == 1000.0  # stored as read
 
 
+def test_the_seconds_warning_needs_a_median_over_300_s_read_without_rt_ms(tmp_path: Path, caplog) -> None:
+    """Mutation audit (10f2f14..a0f3015): the warning at a median of exactly 300 s (not "over" it), at a threshold
+    other than the one its line names, or given with ``--rt-ms`` too (then telling a user who passed --rt-ms to pass
+    it, of times "read as seconds") passed the suite. By hand: every time 300 (a median of 300 s: nothing); every
+    time 300.5 (warned of); every time 400000 with --rt-ms (a median of 400 s read as milliseconds: no such line)."""
+    videos = _videos(tmp_path)
+    split = SplitConfig(test_fraction=0.4)
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, [row.rsplit(",", 1)[0] + ",300" for row in _trials()]), videos,
+                           split_config=split)
+        read_triplet_table(_csv(tmp_path, [row.rsplit(",", 1)[0] + ",400000" for row in _trials()]), videos,
+                           columns=TripletColumns(rt_unit_s=0.001), split_config=split)
+    assert "read as seconds" not in caplog.text and "pass --rt-ms" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        read_triplet_table(_csv(tmp_path, [row.rsplit(",", 1)[0] + ",300.5" for row in _trials()]), videos,
+                           split_config=split)
+    assert ("judgments.csv: column 'RT' read as seconds has a median of 300.5 s, and no study's typical answer takes "
+            "over 300 s: if the times are in milliseconds, pass --rt-ms") in caplog.text
+
+
 def test_a_participant_column_naming_a_different_participant_in_every_trial_is_warned_of(tmp_path: Path,
                                                                                          caplog) -> None:
     """``--participant`` naming a trial or response id made each trial its own participant, and the participant

@@ -180,6 +180,29 @@ def test_a_push_whose_card_shows_no_baseline_says_which_flag_adds_it(tiny_run: P
     assert "no pretrained baseline" not in caplog.text
 
 
+def test_the_no_baseline_note_never_names_a_folder_and_needs_a_scored_run(tiny_run: Path, tmp_path: Path,
+                                                                        caplog) -> None:
+    """Mutation audit (10f2f14..a0f3015): the note naming eval/evaluation.json when that is a folder (`--baseline` it
+    and push refuses), or given for a run whose metrics.json scores no split (its card has no table to add a baseline
+    row to), passed the suite. By hand: a folder there gives the placeholder; a run without metrics gives no note."""
+    import json
+    import shutil
+
+    from bgs_hf.hub import push_run
+
+    run = Path(shutil.copytree(tiny_run, tmp_path / "run"))
+    (run / "baseline.json").unlink()
+    (run / "eval" / "evaluation.json").mkdir(parents=True)
+    with caplog.at_level("INFO", logger="bgs_hf.hub.push"):
+        push_run(run, REPO, local_dir=tmp_path / "a")
+    assert "(e.g. --baseline RUN_DIR/eval/evaluation.json)" in caplog.text
+    caplog.clear()
+    (run / "metrics.json").write_text(json.dumps({k: METRICS[k] for k in ("recipe", "backbone")}))
+    with caplog.at_level("INFO", logger="bgs_hf.hub.push"):
+        push_run(run, REPO, local_dir=tmp_path / "b")
+    assert "no pretrained baseline" not in caplog.text
+
+
 def test_card_without_baseline_says_so(tiny_run: Path, tmp_path: Path) -> None:
     from bgs_hf.hub.card import card_data_from_run, render_model_card
     from bgs_hf.hub.run_info import RunInfo

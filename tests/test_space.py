@@ -953,6 +953,19 @@ def test_a_space_staged_with_a_lab_dataset_names_it_as_its_catalogue(tmp_path: P
     assert f"click them in {DEFAULT_CATALOGUE_WORDS}: they go" in SpaceCard.load(tmp_path / "default" / "README.md").text
 
 
+def test_a_space_staged_with_no_dataset_named_keeps_the_templates_catalogue(tmp_path: Path) -> None:
+    """Mutation audit (10f2f14..a0f3015): the catalogue renamed whenever settings hold a ``data`` key passed the
+    suite, so ``push_space(..., settings={"data": None})`` (SpaceConfig's own default: the generated catalogue)
+    staged a README naming "the dataset `None`". By hand: that Space keeps the template's words."""
+    from huggingface_hub import SpaceCard
+
+    from bgs_hf.hub.space_app import DEFAULT_CATALOGUE_WORDS, push_space
+
+    push_space("tester/bgs-tiny", "tester/bgs-demo", local_dir=tmp_path / "none", settings={"data": None})
+    text = SpaceCard.load(tmp_path / "none" / "README.md").text
+    assert f"click them in {DEFAULT_CATALOGUE_WORDS}: they go" in text and "the dataset `None`" not in text
+
+
 def test_space_push_uploads_to_fake_hub(tmp_path: Path) -> None:
     import os
     import subprocess
