@@ -3682,3 +3682,19 @@ def test_an_upload_that_is_no_catalogue_clip_beside_a_judged_pair_never_borrows_
     assert (cmp.human, cmp.human_votes, cmp.unknown_uploads) == (None, None, ["C"])
     assert answers_markdown(cmp).splitlines()[-1] == ("| humans | shown for catalogue clips only: the upload in C is "
                                                       "no exact copy of one |")
+
+
+def test_a_missing_path_outside_the_upload_folder_is_no_upload_not_one_gone(tmp_path: Path) -> None:
+    """A path that is not there and lies outside the upload folder was never an upload: it read "the uploaded file is
+    gone ... upload it again" (so `../../etc/passwd` got that line or the refusal, by the folder the Space ran in).
+    A missing file inside the folder is the upload Gradio deleted."""
+    backend = _hand_backend(tmp_path)
+    root = tmp_path / "uploads"
+    root.mkdir()
+    backend.config = SpaceConfig(upload_root=str(root))
+    with pytest.raises(BGSInputError, match="^passwd: only files uploaded through the page are accepted$"):
+        backend.check_upload(tmp_path / "elsewhere" / "passwd")
+    with pytest.raises(BGSInputError, match="^passwd: only files uploaded through the page are accepted$"):
+        backend.check_upload(root / ".." / "elsewhere" / "passwd")
+    with pytest.raises(BGSInputError, match=f"^gone.mp4: {re.escape(UPLOAD_GONE)}$"):
+        backend.check_upload(root / "0f02fc" / "gone.mp4")

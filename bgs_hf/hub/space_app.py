@@ -473,11 +473,15 @@ class SpaceBackend:
     def check_upload(self, path: str | Path) -> Path:
         """Cheap gates before any decoder sees the file: location, name, size."""
         p = Path(path)
+        root = self._upload_root()
         try:
             resolved = p.resolve(strict=True)
         except (OSError, RuntimeError):  # Gradio deletes uploads (delete_cache): an old tab still holds the path
+            # ... of its upload folder: a missing path outside it was never an upload (it read "upload ... gone")
+            if not Path(os.path.realpath(p)).is_relative_to(root):  # realpath: no error on a missing file or loop
+                raise BGSInputError("only files uploaded through the page are accepted", path=p) from None
             raise BGSInputError(UPLOAD_GONE, path=p) from None
-        if not resolved.is_relative_to(self._upload_root()):
+        if not resolved.is_relative_to(root):
             raise BGSInputError("only files uploaded through the page are accepted", path=p)
         if not resolved.is_file():
             raise BGSInputError("not a regular file", path=p)
