@@ -850,7 +850,7 @@ def test_bgs_hf_train_notes_each_split_too_small_for_its_cis_once_and_a_demo_siz
     """`baseline`, `evaluate` and the report say when a split is too small for its 95% CIs to say anything; `bgs-hf
     train`'s closing lines printed a 5-clip split's R² [-1.000, 1.000] without a word. Each scored split that needs it
     gets the one note below its own line (under 100 judgments, or an R² interval 1.8 or more wide); the demo's splits
-    print what they printed before, line for line."""
+    print their lines alone (each accuracy beside its chance level)."""
     from types import SimpleNamespace
 
     import bgs_hf.training.api as api
@@ -866,8 +866,8 @@ def test_bgs_hf_train_notes_each_split_too_small_for_its_cis_once_and_a_demo_siz
     tiny_val, tiny_test = fit([-1.0, 1.0], 5, 150, 50, 75), fit([0.0, 0.125], 5, 8, 4, 6)
     # by hand: 0.0625 of a 0.5 ceiling is 12.5%; 100/200 and 174/348 are 50.0%, 150/200 and 261/348 75.0%, 50/150
     # 33.3%, 75/150 50.0%, 4/8 50.0%, 6/8 75.0%
-    line = ("  {}  R² 0.062 [{}], noise ceiling 0.500, 12.5% of ceiling, RSA ρ 0.250, 3-way acc {}, 2-way acc {} "
-            "over {} judgments")
+    line = ("  {}  R² 0.062 [{}], noise ceiling 0.500, 12.5% of ceiling, RSA ρ 0.250, 3-way acc {} (chance 33.3%), "
+            "2-way acc {} (chance 50%) over {} judgments")
     demo = [line.format("val ", "0.000, 0.125", "50.0%", "75.0%", 200),
             line.format("test", "0.000, 0.125", "50.0%", "75.0%", 348)]
     for val, test, notes in [
