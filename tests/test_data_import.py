@@ -1818,3 +1818,48 @@ def test_the_participant_warning_needs_every_trial_to_name_its_own_and_two_trial
             _warn_one_trial_participants(np.array(ids, dtype=object), cols, Path("judgments.csv"))
         assert ("read as the participant names a different one" in caplog.text) is warned, ids
     assert "names a different one in each of the 2 trials" in caplog.text
+
+
+def test_a_header_repeated_by_joined_exports_is_skipped_and_one_in_another_order_is_one_line(tmp_path: Path,
+                                                                                              caplog) -> None:
+    """Session files joined one after another (``cat``) repeat the header mid-table, which was read as a trial of
+    the videos 'Video1', ...: a problem line per column, for each joined file. Now a row repeating the header (a
+    joined file's BOM and a blank last column too) is skipped with one warning naming its rows, and the import is the
+    clean table's; a row of the same names in another order is one line, since the rows below it were written in that
+    order (deleting the row read their odd videos as response times)."""
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,"
+    rows, videos = [f"{row}," for row in _trials()], _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows, header), videos).judgments
+    joined = [*rows[:30], f"\ufeff{header}", *rows[30:60], header.upper(), *rows[60:]]
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, joined, header), videos)
+    assert ("judgments.csv: skipped 2 rows repeating the header (files joined one after another?): rows 31, 62"
+            in caplog.text)
+    assert data.judgments.to_dict() == clean.to_dict() and len(clean) == 90
+    moved = [",".join([*cells[:5], cells[6], cells[5], ""]) for cells in (r.split(",") for r in rows[30:])]
+    table = _csv(tmp_path, [*rows[:30], "Participant,Trial,Video1,Video2,Video3,RT,Odd_One_Out,", *moved], header)
+    with pytest.raises(BGSInputError) as err:
+        read_triplet_table(table, videos)
+    assert str(err.value) == ("judgments.csv row 31: the header again with its columns in another order (files with "
+                              "different columns joined line by line?): join them by column name")
+    with pytest.raises(BGSInputError, match=r"^judgments.csv: no data rows \(header only\)$"):
+        read_triplet_table(_csv(tmp_path, [header, header], header), videos)
+
+
+def test_excels_separator_hint_line_above_the_header_is_one_line_saying_to_delete_it(tmp_path: Path) -> None:
+    """A CSV written for Excel may start with the line 'sep=,', which pandas read as a header of two columns: one
+    line per row, each saying to remove its 'extra field (a trailing comma?)', advice that mangled the table. Now it
+    is one line naming the hint, and the table without it imports; ``sep=;`` above ';' columns keeps its line saying
+    to re-save the file, which drops the hint too."""
+    videos, rows = _videos(tmp_path), _trials(1)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    for hint in ("sep=,", "SEP=,"):
+        with pytest.raises(BGSInputError) as err:
+            read_triplet_table(_csv(tmp_path, rows, f"{hint}\n{header}"), videos)
+        assert str(err.value) == (f"judgments.csv: the first line {hint!r} is a spreadsheet's separator hint, not the "
+                                  "header: delete that line")
+    semicolons = [row.replace(",", ";") for row in rows]
+    with pytest.raises(BGSInputError, match=r"^judgments.csv: columns are separated by ';', not commas \(header "
+                                            r"'sep=;'\); re-save it as 'CSV UTF-8 \(Comma delimited\)'$"):
+        read_triplet_table(_csv(tmp_path, semicolons, f"sep=;\n{header.replace(',', ';')}"), videos)
+    assert len(read_triplet_table(_csv(tmp_path, rows), videos, columns=TripletColumns(rt=None)).judgments) == 30

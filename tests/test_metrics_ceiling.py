@@ -664,3 +664,27 @@ def test_the_mixed_id_warning_names_the_first_pair_joined_and_parted_as_plain_nu
     assert ("participant ids of mixed types are told apart by their text: 1 and '1' are one participant, 1 and 1.0 "
             "are two; give every id as text, written one way") in caplog.text
     assert codes.tolist() == [0, 0, 1, 2, 2, 3]
+
+
+def test_bool_participant_ids_that_comparing_by_text_joins_or_parts_are_warned_of(caplog):
+    """A bool id counted as neither number nor text, so comparing by text joined True and 'True' (numpy's True too)
+    into one participant and parted True from 1 (equal numbers: True == 1), without the warning 1 and '1' get. Now
+    the warning names both; the reading stays the text's, and bools with text alone (True and 'B') give none. By
+    hand: [True]*4 + ['True']*4 is one participant, so repeat agreement counts its four repeated triplets' pairs as
+    same-participant; by text 1 < True < 'True', so [True, 'True', 1] is coded [1, 1, 0]."""
+    from bgs_hf.metrics.similarity import participant_codes
+
+    with caplog.at_level("WARNING"):
+        assert repeat_agreement(TRIP, ODD, [True] * 4 + ["B"] * 4) == repeat_agreement(TRIP, ODD, PART)
+    assert "participant ids" not in caplog.text
+    with caplog.at_level("WARNING"):
+        joined = repeat_agreement(TRIP, ODD, [True] * 4 + ["True"] * 4)
+    assert ("participant ids of mixed types are told apart by their text: True and 'True' are one participant; give "
+            "every id as text, written one way") in caplog.text
+    assert joined.n_same_participant_pairs == 4 and joined.n_response_pairs == 0
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        codes = participant_codes(np.array([np.True_, "True", np.int64(1)], dtype=object))
+    assert ("participant ids of mixed types are told apart by their text: True and 'True' are one participant, True "
+            "and 1 are two; give every id as text, written one way") in caplog.text
+    assert codes.tolist() == [1, 1, 0]

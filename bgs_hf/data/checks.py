@@ -20,7 +20,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from bgs_hf._format import closest, count
+from bgs_hf._format import agree, closest, count, first_few
 from bgs_hf.errors import BGSInputError
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,11 @@ def header_key(name: str) -> str:
     return "_".join(str(name).strip().casefold().replace("-", " ").replace("_", " ").split())
 
 
+def blank_header(col: str) -> bool:
+    """Whether ``col`` is pandas' name for a blank header cell ('Unnamed: 7', 'Unnamed: 7.1')."""
+    return re.fullmatch(r"Unnamed: \d+(\.\d+)?", col) is not None
+
+
 def missing_column(col: str, columns: Sequence[str], required: Sequence[str]) -> str:
     """The line for a required column ``col`` that is not among ``columns``, naming the header the user most likely
     meant ('Choice', 'stim1 name', 'participant' for 'participation'): the list of columns alone left the user to
@@ -111,7 +116,8 @@ def missing_column(col: str, columns: Sequence[str], required: Sequence[str]) ->
 def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_duplicates: bool = True) -> pd.DataFrame:
     """Read a CSV as stripped strings, tolerant of BOM, CRLF and stray whitespace.
 
-    Exact duplicate rows are dropped (logged); ``ROW`` keeps each row's 1-based position in the file.
+    Rows repeating the header (files joined one after another) are skipped and exact duplicate rows dropped (each
+    logged); ``ROW`` keeps each row's 1-based position in the file.
     Missing file, empty file and missing required columns are fatal for this file.
     """
     if not path.is_file():
@@ -132,7 +138,42 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     for col in df.columns:
         df[col] = df[col].str.strip()
     df[ROW] = rows if rows is not None and len(rows) == len(df) else np.arange(1, len(df) + 1)
+    df = _without_repeated_headers(df, path, problems)
     return _without_blank_or_duplicate_rows(df, path, problems, drop_duplicates=drop_duplicates)
+
+
+def _without_repeated_headers(df: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
+    """``df`` less the rows that repeat its header, skipped with one warning: exports joined one after another (``cat``
+    of a folder of session files) carry each file's header, which was read as a trial of the videos 'video1', ...
+    (a problem line per column). A row of the same names in another order is refused in one line: the rows below it
+    were written in that order, and read under the first header they were shifted (response times read as trial
+    numbers) once that row was deleted."""
+    def folded(cell: object) -> str:  # a joined file's BOM starts its header's first cell; a short row's cell is NaN
+        return header_key(cell.lstrip("\ufeff")) if isinstance(cell, str) else ""
+
+    cols = [c for c in df.columns if c != ROW]
+    keys = ["" if blank_header(c) else header_key(c) for c in cols]
+    names = sorted(k for k in keys if k)
+    if len(names) < 2:  # a one-column list may well hold its header's word
+        return df
+    alike = np.ones(len(df), dtype=bool)  # rows whose every cell so far is blank or a column's name
+    for col in cols:  # column by column, folding only the rows still alike: a table of trials folds one column
+        at = np.flatnonzero(alike)
+        alike[at] = [k == "" or k in names for k in map(folded, df[col].to_numpy()[at])]
+    rows = {int(i): [folded(v) for v in df.iloc[i][cols]] for i in np.flatnonzero(alike)}
+    at = [i for i, row in rows.items() if sorted(k for k in row if k) == names]
+    if not at:
+        return df
+    moved = [i for i in at if rows[i] != keys]
+    if moved:
+        problems.fatal("the header again with its columns in another order (files with different columns joined "
+                       "line by line?): join them by column name", path=path, row=int(df[ROW].iloc[moved[0]]))
+    logger.warning("%s: skipped %s repeating the header (files joined one after another?): %s %s", path.name,
+                   count(len(at), "row"), agree(len(at), "row", "rows"), first_few([str(df[ROW].iloc[i]) for i in at]))
+    df = df.drop(index=df.index[at])
+    if df.empty:
+        problems.fatal("no data rows (header only)", path=path)
+    return df
 
 
 def _parsed(path: Path, problems: Problems) -> pd.DataFrame:
@@ -215,8 +256,9 @@ def _row_of_byte(raw: bytes, at: int) -> int | None:
 
 def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
-    a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252) and ';' or tab separators
-    (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header."""
+    a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252), ';' or tab separators
+    (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header, and Excel's
+    'sep=,' first line, which pandas read as a header of two columns ('remove the extra field' of every row)."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -228,6 +270,9 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     # missing' line per required column instead of this one
     lines = (line.decode("utf-8").lstrip("\ufeff").strip() for line in raw.split(b"\n"))
     header = next((line for line in lines if line), "")
+    if header.casefold() == "sep=,":  # read as a header of two columns: every row 'too wide'; 'sep=;' falls below
+        problems.fatal(f"the first line {header!r} is a spreadsheet's separator hint, not the header: delete that "
+                       "line", path=path)
     if "," in header:
         return
     for sep, shown in ((";", "';'"), ("\t", "tabs")):

@@ -25,6 +25,7 @@ from bgs_hf.data.checks import (
     ROW,
     Problems,
     StopChecks,
+    blank_header,
     header_key,
     no_negative_times,
     read_csv,
@@ -419,7 +420,7 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
         again = re.fullmatch(r"(.+)\.\d+", col)  # pandas renames a repeated header 'Valence' to 'Valence.1'
         header = again.group(1) if again and again.group(1) in df.columns else col
         name = _rating_name(header)
-        if not header_key(header) or re.fullmatch(r"Unnamed: \d+(\.\d+)?", col):  # pandas' name for a blank header
+        if not header_key(header) or blank_header(col):
             if (df[col] != "").any():
                 problems.add(f"column {df.columns.get_loc(col) + 1} has values but no header: name its rating",
                              path=table)

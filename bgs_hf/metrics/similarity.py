@@ -233,8 +233,8 @@ def participant_column(participant: Any, n_judgments: int) -> np.ndarray:
 def participant_codes(ids: np.ndarray) -> np.ndarray:
     """Codes 0..P-1 per judgment in the sorted order of the ids (the order seeded splits and resamples draw in); ids
     of mixed types (1 and 'B'), which numpy cannot sort, are told apart by their text, with one warning where that
-    joins ids of different types (1 and '1') or parts equal numbers (1 and 1.0, the float of an integer column with a
-    missing value): either may be one person written two ways or two people."""
+    joins ids of different types (1 and '1', True and 'True') or parts equal numbers (1 and 1.0, the float of an
+    integer column with a missing value; 1 and True): either may be one person written two ways or two people."""
     try:
         _, codes = np.unique(ids, return_inverse=True)
     except TypeError:
@@ -248,8 +248,8 @@ def _warn_ids_the_text_joins_or_parts(values: list[Any], texts: list[str]) -> No
     """One warning naming the first two ids that comparing by text joins (a number and a text written alike) and the
     first two it parts (numbers of one value written differently): a numbers-only column joined 1 and 1.0, so one more
     id of text ('B') split a participant in two, without a word."""
-    def is_number(v: Any) -> bool:
-        return isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_))
+    def is_number(v: Any) -> bool:  # a bool too (True == 1): True and 'True' were joined, True and 1 parted, unsaid
+        return isinstance(v, (numbers.Number, np.bool_))
 
     by_text: dict[str, Any] = {}
     by_value: dict[Any, Any] = {}
