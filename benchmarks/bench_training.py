@@ -121,7 +121,7 @@ def make_clock(release_heap: bool = False) -> Any:
     import torch
     from transformers import TrainerCallback
 
-    cuda = torch.cuda.is_available()
+    cuda = _cuda()
 
     class StepClock(TrainerCallback):
         def __init__(self) -> None:
@@ -278,9 +278,13 @@ def late_training(log_history: list[dict[str, Any]], last: int = 100) -> dict[st
 
 
 def _cuda() -> bool:
+    """Whether the recipes train on the GPU: there is one and the launch does not ask for the CPU (ACCELERATE_USE_CPU,
+    which the Trainer obeys: its CPU steps were timed and measured as the GPU's, a peak of cuda memory they never used)."""
     import torch
 
-    return torch.cuda.is_available()
+    from bgs_hf.training.args import launch_asks_for_cpu
+
+    return torch.cuda.is_available() and not launch_asks_for_cpu()
 
 
 def target_is_learning(paper_run: dict[str, Any]) -> tuple[bool, str]:
@@ -378,7 +382,7 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
     or ``--loader-steps 0`` failed only after both recipes had trained (the default run: ~32 min), and a bad
     ``--backbone`` after the 500-clip SocialShapes set was rendered, each with a traceback and no JSON."""
     from bgs_hf.models.registry import get_backbone_spec
-    from bgs_hf.training.args import parse_bytes
+    from bgs_hf.training.args import launch_asks_for_cpu, parse_bytes
 
     require_at_least_one(ap, args, "clips", "paper_steps", "paper_eval", "loader_steps")
     check_output_file_flags(ap, args, "json", "png", "save_judgments")
@@ -407,6 +411,7 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
             ap.error(f"--workdir {args.workdir} already holds {what}, not --clips {args.clips} --seed {args.seed}: "
                      "give those flags or another --workdir")
     try:
+        launch_asks_for_cpu()  # an unreadable ACCELERATE_USE_CPU: one line now, not the first recipe's traceback
         if args.max_memory:
             parse_bytes(args.max_memory)
         return videomae_spec(args.backbone) if args.backbone in VIT_SIZES else get_backbone_spec(args.backbone)

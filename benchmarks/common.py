@@ -34,8 +34,14 @@ def machine(device: str | None = None) -> dict[str, Any]:
     """Where a benchmark ran: OS, CPU count, load, thread settings, library versions and the GPU if any.
     ``device`` is the device type the figures came from where the script knows it (``bench_flops --device cpu``;
     bench_io's decoding and bench_stats' numpy, CPU work on any machine): on a GPU machine the GPU's name would
-    otherwise stand beside figures the CPU produced. By default the GPU when there is one (the Trainer trains there)."""
+    otherwise stand beside figures the CPU produced. By default the device the Trainer trains on: the GPU when there is
+    one, unless the launch asks for the CPU (``ACCELERATE_USE_CPU``, ``bgs_hf.training.args.launch_asks_for_cpu``)."""
     import numpy as np
+
+    if device is None:  # bench_training's: with ACCELERATE_USE_CPU=true its recipes trained on the CPU beside the GPU's name
+        from bgs_hf.training.args import launch_asks_for_cpu
+
+        device = "cpu" if launch_asks_for_cpu() else None
 
     info: dict[str, Any] = {
         "platform": platform.platform(),

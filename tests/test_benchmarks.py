@@ -984,3 +984,61 @@ def test_bench_training_refuses_a_workdir_holding_the_same_clip_count_of_another
                              str(tmp_path / "w"), "--json", str(tmp_path / "t.json")])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "already holds 60 clips of seed 1, not --clips 60 --seed 0: give those" in err, err
+
+
+def test_bench_training_told_to_train_on_the_cpu_on_a_gpu_machine_records_and_measures_the_cpu(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """``ACCELERATE_USE_CPU=true`` (``accelerate launch --cpu``) on a GPU machine: the Trainer trains on the CPU, yet
+    ``machine()`` recorded and the summary printed the GPU's name, and each step was clocked with cuda's synchronize
+    and peak (memory the CPU run never touched). Now the CPU, its RSS peaks, and an unreadable value one usage line."""
+    import bench_training
+
+    from bgs_hf.training.args import USE_CPU_VARIABLE
+
+    _fake_gpu(monkeypatch, present=True)
+    monkeypatch.setenv(USE_CPU_VARIABLE, "false")
+    assert common.machine()["device"] == "Fake GPU" and bench_training._cuda()  # the GPU, where the Trainer trains
+    monkeypatch.setenv(USE_CPU_VARIABLE, "true")
+    host = common.machine()
+    assert host["device"] == "cpu" and "gpu_memory_gib" not in host and not bench_training._cuda()
+    assert common.machine("cuda")["device"] == "Fake GPU"  # a script that names its device keeps it
+    argv = ["--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+            str(_tiny_judgments(tmp_path / "j.npz")), "--paper-steps", "1", "--paper-eval", "1", "--epochs", "1",
+            "--loader-steps", "1", "--max-memory", "", "--workdir", str(tmp_path / "w")]
+    out = tmp_path / "t.json"
+    assert bench_training.main([*argv, "--json", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["machine"]["device"] == "cpu" and res["clip_batched"]["peak_kind"].startswith("RSS growth")
+    assert "Fake GPU" not in capsys.readouterr().out
+    monkeypatch.setenv(USE_CPU_VARIABLE, "maybe")
+    with pytest.raises(SystemExit) as stop:
+        bench_training.main([*argv, "--json", str(tmp_path / "u.json")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"error: {USE_CPU_VARIABLE}='maybe' is not a truth value" in err
+    assert "Traceback" not in err and not (tmp_path / "u.json").exists()
+
+
+def test_bench_stats_says_its_100_split_verdict_was_scaled_from_the_splits_it_timed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """``--splits 2`` at THINGS scale printed "100 split-halves < 60 s: met" though no 100 were timed: the verdict
+    rests on ``ceiling_100_splits_s``, 2 split-halves' time x 50, which neither the line nor the table (it shows the 2's
+    time) said. Now the line names the scaled figure and how many were timed; a run of 100 prints as before."""
+    import bench_stats
+
+    monkeypatch.setattr(bench_stats, "THINGS_TRIPLETS", 3000)  # a small set judged as THINGS scale
+    monkeypatch.setattr(bench_stats, "THINGS_ITEMS", 30)
+    argv = ["--triplets", "3000", "--items", "30", "--participants", "20", "--big-triplets", "0", "--boot-triplets",
+            "0", "--release", str(tmp_path / "absent")]
+    for splits in (2, 100):
+        out = tmp_path / f"s{splits}.json"
+        assert bench_stats.main([*argv, "--splits", str(splits), "--json", str(out)]) == 0
+        res, said = json.loads(out.read_text()), capsys.readouterr().out
+        (line,) = [t for t in said.splitlines() if t.startswith("targets (")]
+        assert res["targets_met"] is not None and res["ceiling_splits"] == splits
+        verdict = "met" if res["targets_met"] else "NOT met"
+        if splits == 100:
+            assert line == f"targets (similarity < 5 s, 100 split-halves < 60 s): {verdict}"
+        else:
+            assert line == (f"targets (similarity < 5 s, 100 split-halves < 60 s, judged on "
+                            f"{res['ceiling_100_splits_s']:.2f} s scaled from the 2 timed): {verdict}")
+            assert f"| {splits} split-halves (s) |" in said  # the table's column: the time of the 2 timed

@@ -980,3 +980,44 @@ def test_a_partition_figure_with_no_model_partitioned_says_so_with_each_reason_a
                                          "embeddings) pretrained video model (frozen): not run (non-finite embeddings)")
     assert ax.get_title() == "Variance partitioning" and (tmp_path / "partition.png").is_file()
     assert not any("not run" in t.get_text() for t in drawn[-1].findobj(Text) if t not in ax.texts)  # said once
+
+
+def test_a_long_panel_title_wraps_whole_inside_its_place_and_a_title_that_fits_is_left_as_it_was(
+        tmp_path, monkeypatch):
+    """A model named in 80 characters over a similarity panel ran into the next panel's title (the two read as one
+    line of text) and lost its ends at the figure's edges. It now wraps, whole, to its panel's place, the figure
+    taller by its added line; titles that fit keep their one line and the figure its size (the quickstart's
+    titles: its similarity_matrices.png keeps its pixels)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    drawn = _capture_figures(monkeypatch)
+    words = "pretrained video model fine-tuned on a long data set name with many words in it " * 2
+    named = [[f"clip-{i}.mp4" for i in range(4)]] * 3
+    for n, tick_names in ((40, None), (80, None), (80, named)):
+        titles = [f"{i} {words}"[:n].strip() for i in range(3)]
+        plot_similarity_matrices(dict(zip(titles, [np.eye(4)] * 3)), tmp_path / "m.png", title="t",
+                                 tick_names=tick_names)
+        fig = drawn[-1]
+        size = tuple(fig.get_size_inches())
+        fig.set_dpi(120)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        panels = fig.axes[:3]
+        extents = [ax.title.get_window_extent(canvas.get_renderer()) for ax in panels]
+        for ax, title, ext in zip(panels, titles, extents):
+            assert "".join(ax.get_title().split()) == "".join(title.split())  # wrapped, not cut
+            assert fig.bbox.x0 < ext.x0 and ext.x1 < fig.bbox.x1, (n, ax.get_title())
+        for left, right in zip(extents, extents[1:]):
+            assert left.x1 < right.x0, (n, [ax.get_title() for ax in panels])
+        if n < 80:  # fits: as it was drawn before
+            assert [ax.get_title() for ax in panels] == titles
+        else:
+            assert all("\n" in ax.get_title() for ax in panels)
+            assert size[1] > 4.4 + (0 if tick_names is None else 0.07 * len("clip-0.mp4"))  # a line taller
+    from bgs_hf.quickstart import MODEL_LABELS
+
+    titles = ["simulated observers (p_ij; hatched: pair in no test judgment)", MODEL_LABELS["pretrained"],
+              MODEL_LABELS["bgs"]]
+    plot_similarity_matrices(dict(zip(titles, [np.eye(50)] * 3)), tmp_path / "q.png", axis_label="test clip")
+    assert [ax.get_title() for ax in drawn[-1].axes[:3]] == titles
+    assert tuple(drawn[-1].get_size_inches()) == pytest.approx((4.2 * 3 + 0.8, 4.4))

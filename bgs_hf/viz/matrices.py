@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,8 @@ TICK_CHARS: int = 20
 MISSING_GREY = "#d9d9d9"
 MISSING_HATCH = "////"
 MISSING_HATCH_COLOUR = "#7f7f7f"
+#: Inches a panel title keeps from the figure's edge and from halfway to the next panel (two titles: twice that apart).
+TITLE_MARGIN_IN: float = 0.05
 
 
 def figure_suffixes() -> frozenset[str]:
@@ -42,7 +45,8 @@ def plot_similarity_matrices(
     axis_label: str | Sequence[str] = "clip",
     tick_names: Sequence[Sequence[str] | None] | None = None,
 ) -> Path:
-    """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar.
+    """Draw each (N, N) matrix in ``mats`` (title -> matrix) in one row with a shared colour bar (a title too long
+    for its panel's place wraps, whole).
 
     NaN entries (unobserved pairs) are drawn grey, hatched (:data:`MISSING_GREY`); ``axis_label`` names the rows and
     columns (e.g. their order), one for every panel or one per panel. ``tick_names`` (one entry per panel: its clips'
@@ -110,11 +114,56 @@ def plot_similarity_matrices(
         shown = wrap_to(title, fig.get_figwidth() - 0.3, 12.0)  # suptitle's default size: 'large', 12 pt
         fig.set_figheight(fig.get_figheight() + 0.22 * shown.count("\n"))  # square panels: the title's lines
         fig.suptitle(shown)  # took their height from the axis labels, cut off at the bottom
+    dpi = 120
+    _fit_panel_titles(fig, list(axes[0]), list(arrays), dpi)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
+    fig.savefig(out, dpi=dpi)
     logger.debug("wrote %s", out)  # the caller named the file (and the CLI prints it)
     return out
+
+
+def _fit_panel_titles(fig: Any, axes: list[Any], names: list[str], dpi: float) -> None:
+    """Wrap each panel title that runs into a neighbour's or past the figure's edge to the width its panel gives it
+    (centred on the panel, up to halfway to the next one), and make the figure taller by its added lines: a long model
+    name overlapped the next panel's title and lost its ends at the figure's edges. The titles are measured on a copy
+    laid out at ``dpi``: a layout run on ``fig`` itself moves its next one (constrained layout starts from where the
+    last left the panels), so a figure whose titles all fit is drawn as before, pixel for pixel."""
+    import copy
+    import textwrap
+
+    base_height = fig.get_figheight()
+    for _ in range(2 * len(axes) + 1):  # each pass wraps at least one more title; a wrapped one stays in its slot
+        memo: dict[int, Any] = {}
+        twin = copy.deepcopy(fig, memo)
+        twin.set_dpi(dpi)
+        twin.draw_without_rendering()  # the constrained layout: the titles' and panels' final places
+        twin_axes = [memo[id(ax)] for ax in axes]
+        titles = [ax.title.get_window_extent() for ax in twin_axes]
+        panels = [ax.get_window_extent() for ax in twin_axes]
+        margin = TITLE_MARGIN_IN * dpi  # to the figure's edge, half the gap between two titles
+        drawn = [i for i, t in enumerate(titles) if t.width > 0]  # a panel titled "" has no text to run into
+        too_wide = [i for i in drawn
+                    if titles[i].x0 < margin or titles[i].x1 > twin.bbox.width - margin
+                    or any(titles[i].x0 < titles[j].x1 + 2 * margin and titles[j].x0 < titles[i].x1 + 2 * margin
+                           for j in (i - 1, i + 1) if j in drawn)]
+        if not too_wide:
+            return
+        for i in too_wide:
+            left = (panels[i - 1].x1 + panels[i].x0) / 2 if i > 0 else 0.0
+            right = (panels[i].x1 + panels[i + 1].x0) / 2 if i + 1 < len(axes) else twin.bbox.width
+            centre = (panels[i].x0 + panels[i].x1) / 2
+            room = 2 * (min(centre - left, right - centre) - margin)
+            # from its average character's width (of its one line: a title wrapped by an earlier pass is narrower)
+            chars = max(1, min(len(names[i]), int(len(names[i]) * room / titles[i].width)))
+            while True:
+                twin_axes[i].title.set_text(textwrap.fill(names[i], chars))
+                if chars == 1 or twin_axes[i].title.get_window_extent().width <= room:
+                    break
+                chars -= 1
+            axes[i].title.set_text(twin_axes[i].get_title())
+        lines = max(ax.get_title().count("\n") for ax in axes)
+        fig.set_figheight(base_height + 0.17 * lines)  # a 10-pt line: the square panels keep their size
 
 
 def _tick_texts(names: Sequence[str]) -> list[str]:
