@@ -59,7 +59,9 @@ class ModelArguments:
         default=False, metadata={"help": "TimeSformer: take --num_frames other than the checkpoint's by interpolating "
                                          "its time embeddings (the paper's 16-frame TimeSformer-k400); recorded in the run"})
     head_dim: int = field(default=128, metadata={"help": "projection head width (0 = no head)"})
-    head_dropout: float = field(default=0.3, metadata={"help": "dropout before the head's L2 (paper 0.3; tiny models: 0)"})
+    head_dropout: float = field(default=0.3, metadata={
+        "help": "dropout before the head's L2 (the paper's 0.3, for every backbone; the quickstart's tiny recipe "
+                "passes 0)"})
     lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=16, metadata={"help": "LoRA scaling numerator (scale = alpha / r)"})
     lora_dropout: float = field(default=0.1, metadata={"help": "dropout on the LoRA branch"})
