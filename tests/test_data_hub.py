@@ -1913,3 +1913,51 @@ def test_a_file_or_folder_inside_a_hub_folder_names_the_folder_to_pass(exported,
     err = capsys.readouterr().err
     assert err.endswith(f"; it lies inside a Hub-layout dataset: pass its folder {out.resolve()}\n")
     assert "data import" not in err and err.count("\n") == 1
+
+
+def test_integer_sessions_with_a_null_keep_their_integer_names(tmp_path):
+    """An int64 `session` column with a null read back as float: sessions 1, 2 became '1.0', '2.0' (and an export
+    wrote those), while plain `load_dataset` gives 1 and 2 and the same column without a null gave '1', '2'. By
+    hand: sessions 1, None, 2, 1 -> '1', '', '2', '1'."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40))
+    path = folder / "judgments" / "j.parquet"
+    table = pq.read_table(path)
+    n = table.num_rows
+    sessions = pa.array([[1, None, 2, 1][i % 4] for i in range(n)], type=pa.int64())
+    pq.write_table(table.append_column("session", sessions), path)
+    data = load(folder)
+    assert list(data.judgments["session"][:4]) == ["1", "", "2", "1"]
+    out = write_hub(data, tmp_path / "out")
+    exported = pd.read_parquet(_parquet(out, "judgments"))
+    assert list(exported["session"][:4]) == ["1", "", "2", "1"]
+
+
+def test_columns_outside_the_layout_are_named_in_a_warning(tmp_path, caplog):
+    """A hand-written folder's `condition` and `rt_ms` judgments columns and `category` clips column were dropped
+    without a word: `load` read them as absent (every rt_s missing) and `data export` wrote the folder without
+    them. A warning per config now names what is not read; the layout's columns alone, and the index
+    column pandas stores beside them, say nothing."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40))
+    shifted = pd.read_parquet(folder / "judgments" / "j.parquet")
+    shifted.index = pd.Index(np.arange(len(shifted)) + 10)  # not a range: pandas stores `__index_level_0__`
+    shifted.to_parquet(folder / "judgments" / "j.parquet")
+    with caplog.at_level("WARNING", logger="bgs_hf.data.hub"):
+        load(folder)
+    assert "not read" not in caplog.text
+    _edit_table = [("judgments", "j", {"condition": "a", "rt_ms": 850}), ("clips", "train", {"category": "x"})]
+    for config, name, extra in _edit_table:
+        path = folder / config / f"{name}.parquet"
+        pd.read_parquet(path).assign(**extra).to_parquet(path, index=False)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.data.hub"):
+        data = load(folder)
+    lines = [r.getMessage() for r in caplog.records if "not read" in r.getMessage()]
+    assert len(lines) == 2
+    assert "'category'" in lines[0] and "clips" in lines[0]
+    assert "'condition', 'rt_ms'" in lines[1] and "judgments" in lines[1]
+    assert data.judgments.to_pandas()["rt_s"].isna().all()

@@ -21,7 +21,14 @@ import pandas as pd
 import yaml
 
 from bgs_hf._format import agree, count, first_few, fmt, hub_license_id
-from bgs_hf.data.build import CLIP_COLUMNS, drop_rows, finish, non_distinct, report_unknown_clips
+from bgs_hf.data.build import (
+    CLIP_COLUMNS,
+    JUDGMENT_COLUMNS,
+    drop_rows,
+    finish,
+    non_distinct,
+    report_unknown_clips,
+)
 from bgs_hf.data.checks import (
     ROW,
     Problems,
@@ -459,13 +466,27 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
         detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",
                        path=folder / "README.md")
-    parts = [dd[s].to_pandas().assign(**{HF_SPLIT: s}) for s in dd]
+    parts = [_frame(dd[s]).assign(**{HF_SPLIT: s}) for s in dd]
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if df.empty:
         problems.fatal(f"config {name!r} has no rows", path=folder / name)
     df[ROW] = np.arange(1, len(df) + 1)
     if shards := _parquet_shards(folder, name, list(dd), cache_dir, len(df)):
         problems.shards(folder / name, shards)
+    return df
+
+
+def _frame(ds: Any) -> pd.DataFrame:
+    """``ds`` as pandas, its integer columns of names (:data:`TEXT_COLUMNS`: sessions 1, 2) kept integers: pandas
+    turns an int64 column with a null into float, and sessions 1, 2 would become the names '1.0', '2.0'."""
+    import datasets
+
+    df = ds.to_pandas()
+    for col in TEXT_COLUMNS:
+        feature = ds.features.get(col)
+        if (isinstance(feature, datasets.Value) and feature.dtype.startswith(("int", "uint"))
+                and df[col].dtype.kind == "f"):
+            df[col] = pd.Series(ds.data.column(col).to_pylist(), index=df.index, dtype=object)
     return df
 
 
@@ -631,6 +652,7 @@ def _read_clips(folder: Path, problems: Problems) -> tuple[pd.DataFrame, list[tu
     that is not there (a warning, not a problem: the judgments still load without their videos)."""
     where = folder / "clips"
     clips = _load_config(folder, "clips", problems)
+    _warn_unread_columns(clips, (*CLIP_COLUMNS, "rating_<attr>"), where)
     _require(clips, ("clip_id",), where, problems)
     dup = clips["clip_id"].duplicated().to_numpy()
     problems.add_rows(where, clips[ROW].to_numpy()[dup], (f"clip_id {v!r} appears twice" for v in clips["clip_id"][dup]))
@@ -649,6 +671,18 @@ def _read_clips(folder: Path, problems: Problems) -> tuple[pd.DataFrame, list[tu
         logger.warning("%s named in clips %s missing (first: %s)", count(len(missing), "video file"),
                        agree(len(missing), "is", "are"), missing[0][2])
     return clips, missing
+
+
+def _warn_unread_columns(df: pd.DataFrame, layout: tuple[str, ...], where: Path) -> None:
+    """Name a config's columns outside the layout (a study's ``condition``, an ``rt_ms`` for ``rt_s``): they are not
+    read, and an export or push leaves them out, which no other line says."""
+    unread = [str(c) for c in df.columns if c not in layout and c not in (ROW, HF_SPLIT)
+              and not (str(c).startswith("rating_") and "rating_<attr>" in layout)
+              and not str(c).startswith("__index_level_")]  # a pandas index pandas wrote beside the table
+    if unread:
+        logger.warning("%s: %s %s %s not read (the layout's columns: %s); `data export` and `data push` leave %s out",
+                       where, "column" if len(unread) == 1 else "columns", first_few([repr(c) for c in unread]),
+                       agree(len(unread), "is", "are"), ", ".join(layout), agree(len(unread), "it", "them"))
 
 
 def _stimulus_set_from_hub_splits(clips: pd.DataFrame, where: Path) -> None:
@@ -699,6 +733,7 @@ def _read_judgments(folder: Path, n_clips: int, problems: Problems) -> pd.DataFr
     """The ``judgments`` config, typed as ``finish`` expects, without its bad rows (each reported with its row)."""
     where = folder / "judgments"
     judg = _load_config(folder, "judgments", problems)
+    _warn_unread_columns(judg, JUDGMENT_COLUMNS, where)
     cols = ("clip_a", "clip_b", "clip_c")
     _require(judg, (*cols, "odd", "participant"), where, problems)
     null = _null_rows(judg, (*cols, "odd", "participant"), where, problems)
