@@ -635,6 +635,44 @@ def test_every_chance_level_a_reader_sees_is_formatted_from_the_one_constant(mon
     assert "  ooo_acc_3way  0.4000   (chance 0.250)\n  ooo_acc_2way  0.6000   (chance 0.600)\n" in out
 
 
+def test_the_demo_table_header_the_console_fit_lines_and_fit_png_follow_the_chance_constants(monkeypatch, capsys,
+                                                                                                tmp_path) -> None:
+    """Mutation audit (a0f3015..985b459): quickstart's table header at the report's ``.3g`` (``(chance 33.3%)``, not
+    the demo's ``33%``: the test above reads it only at levels whole in percent), and `bgs-hf evaluate`'s fit lines,
+    `bgs-hf train`'s (``fit_text``, also ``TrainResult``) and fit.png's chance lines written with literals equal to
+    today's levels passed the suite, which patched the constants only where those three do not read them. By hand:
+    unpatched, the demo's header; with the levels 1/4 and 2/3, the header reads 25% and 67%, each line and fit.png
+    the patched levels."""
+    from types import SimpleNamespace
+
+    from bgs_hf import quickstart
+    from bgs_hf.cli import evaluate
+    from bgs_hf.eval import suite
+    from bgs_hf.metrics import ooo
+    from bgs_hf.training import api
+
+    shown = {**_report(), "n_test_clips": 50, "n_test_judgments": 348}
+    assert quickstart.format_table(shown).startswith(
+        "| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 33%) | 2-way acc (chance 50%) |\n")
+    for module in (ooo, quickstart, api):
+        monkeypatch.setattr(module, "CHANCE_3WAY", 1 / 4)
+        monkeypatch.setattr(module, "CHANCE_2WAY", 2 / 3)
+    assert quickstart.format_table(shown).startswith(
+        "| model | test R² [95% CI] | % of ceiling | 3-way acc (chance 25%) | 2-way acc (chance 67%) |\n")
+    fit = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 50.0, "ooo_acc_3way": 0.4, "ooo_acc_2way": 0.7,
+           "n_judgments": 348}
+    evaluate._print_summary({"data": "toy", "split": "test", "n_clips": 50, "n_pairs": 589, "n_judgments": 348,
+                             "noise_ceiling_r2": 0.2, "fit": {"bgs": fit}})
+    assert "3-way 40.0% (chance 25%)  2-way 70.0% (chance 66.7%)\n" in capsys.readouterr().out
+    assert api.fit_text(fit).endswith("3-way acc 40.0% (chance 25%), 2-way acc 70.0% (chance 66.7%) over 348 judgments")
+    drawn: dict = {}
+    monkeypatch.setattr(suite, "_plot_bars", lambda *_, refs, **__: drawn.update(refs))
+    run = SimpleNamespace(models=(), scored=SimpleNamespace(ceiling_r2=0.2, ceiling_ci=(0.1, 0.3)), n_boot=10, seed=0,
+                          split="test", out=tmp_path, row_labels={}, data=None)
+    suite._add_fit({"timings_s": {}, "figures": {}}, run, {}, None, None)
+    assert (drawn["3-way acc"], drawn["2-way acc"]) == (("chance", 1 / 4, None), ("chance", 2 / 3, None))
+
+
 
 def test_the_demo_report_calls_simulated_judgments_simulated() -> None:
     """On SocialShapes (the demo's data) report.md spoke of "human p_ij" and "the pair the person kept", and the

@@ -625,11 +625,16 @@ def test_a_stray_folder_named_with_a_non_ascii_digit_after_a_work_stem_is_left_a
 
     from bgs_hf._files import WORK_PREFIX, built_in_place
 
-    for name in (f"{WORK_PREFIX}out-\u00b2", f"{WORK_PREFIX}out-\u0663"):  # superscript two, Arabic-Indic three
+    # mutation audit (a0f3015..985b459): the test as isdecimal() (which int() reads) or ASCII isalnum() passed, as the
+    # Arabic-Indic three names pid 3, alive on most machines: nine Arabic-Indic nines read as process 999999999, gone,
+    # and were removed; `old` stopped the run with int()'s ValueError
+    strays = [f"{WORK_PREFIX}out-\u00b2", f"{WORK_PREFIX}out-\u0663",  # superscript two, Arabic-Indic three
+              f"{WORK_PREFIX}out-{chr(0x0669) * 9}", f"{WORK_PREFIX}out-old"]
+    for name in strays:
         (tmp_path / name).mkdir()
     with built_in_place(tmp_path / "out") as work:
         work.mkdir()
-    assert sorted(os.listdir(tmp_path)) == sorted(["out", f"{WORK_PREFIX}out-\u00b2", f"{WORK_PREFIX}out-\u0663"])
+    assert sorted(os.listdir(tmp_path)) == sorted(["out", *strays])
 
 def test_a_failed_write_leaves_neither_the_result_nor_its_work_or_temp_file(tmp_path: Path) -> None:
     """Mutation audit (``_files``, second pass): ``save_npy`` pickling an object array passed (``np.load`` refuses

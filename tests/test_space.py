@@ -2769,7 +2769,8 @@ def test_the_launcher_says_a_bad_model_port_or_settings_file_in_one_line(tmp_pat
     assert capsys.readouterr().err.splitlines()[-1] == "error: no-such-run: not a BGS model folder or Hub repo id"
     served: list = []
     monkeypatch.setattr(app, "launch", lambda config, **kw: served.append(kw))
-    for port in ("abc", "0", "65536", "-1", "", "²", "7860²"):  # "²" passed isdigit() and int() raised
+    # "²" passed isdigit() and int() raised; Arabic-Indic 7860 (mutation audit a0f3015..985b459): isdecimal() served it
+    for port in ("abc", "0", "65536", "-1", "", "²", "7860²", "\u0667\u0668\u0666\u0660"):
         monkeypatch.setenv("GRADIO_SERVER_PORT", port)
         assert app.main() == 2
         assert capsys.readouterr().err == (f"error: GRADIO_SERVER_PORT must be a port number from 1 to 65535, "
@@ -3698,3 +3699,11 @@ def test_a_missing_path_outside_the_upload_folder_is_no_upload_not_one_gone(tmp_
         backend.check_upload(root / ".." / "elsewhere" / "passwd")
     with pytest.raises(BGSInputError, match=f"^gone.mp4: {re.escape(UPLOAD_GONE)}$"):
         backend.check_upload(root / "0f02fc" / "gone.mp4")
+    # mutation audit (a0f3015..985b459): either folder test as a string prefix passed: a folder beside the upload
+    # folder whose name begins with its name holds no upload, whether the file is there or not
+    beside = tmp_path / "uploads-old"
+    beside.mkdir()
+    (beside / "clip.mp4").write_bytes(b"\x00" * 10)
+    for name in ("clip.mp4", "gone.mp4"):
+        with pytest.raises(BGSInputError, match=f"^{name}: only files uploaded through the page are accepted$"):
+            backend.check_upload(beside / name)

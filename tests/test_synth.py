@@ -3129,14 +3129,17 @@ def test_the_memory_limit_is_the_lower_of_the_machine_and_its_cgroup_and_the_dis
     assert b._free_disk(tmp_path / "new" / "out")[1] == str(tmp_path)
 
 
-def test_a_cgroup_memory_max_of_non_ascii_digits_sets_no_limit_and_raises_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("memory_max", ["\u00b2", "\u0663"])  # superscript two; Arabic-Indic three
+def test_a_cgroup_memory_max_of_non_ascii_digits_sets_no_limit_and_raises_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                                                  memory_max: str) -> None:
     """A ``memory.max`` reading ``²`` passed ``str.isdigit()`` and ``int()`` raised ValueError out of the synth budget;
-    only ASCII digits are a limit now, so the machine's memory stands."""
+    only ASCII digits are a limit now, so the machine's memory stands. Mutation audit (a0f3015..985b459): the test as
+    ``isdecimal()`` passed with ``²`` alone; it read an Arabic-Indic 3 as a limit of 3 bytes."""
     from bgs_hf.synth import budget as b
 
     monkeypatch.setattr(b.os, "sysconf", lambda name: {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 1000}[name])
     read_text = Path.read_text
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: "\u00b2\n" if str(self) == "/sys/fs/cgroup/memory.max"
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: f"{memory_max}\n" if str(self) == "/sys/fs/cgroup/memory.max"
                         else read_text(self, *a, **k))
     assert b._memory_limit() == (4096000.0, "this machine has")
 
