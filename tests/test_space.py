@@ -547,6 +547,45 @@ def test_a_hub_models_fit_line_does_not_call_its_judges_human(space: SpaceBacken
     assert "human" not in line.lower() and "noise ceiling" in line, line
 
 
+def test_a_pushed_models_folder_points_to_its_card_and_calls_no_judges_human(tmp_path: Path, caplog) -> None:
+    """`bgs-hf space --model` on a pushed model's folder (its Hub repo downloaded, or `push --local-dir`: no
+    metrics.json, no record of its data) said "Overall fit to human judgments: this model folder records no
+    evaluation ... the human noise ceiling is unknown" of a SocialShapes model whose card beside it held its
+    evaluation. A run that records its fit but not its data names no judges either."""
+    import logging
+
+    from bgs_hf.hub import push_run
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    pushed = tmp_path / "pushed"
+    push_run(make_tiny_run(tmp_path / "run"), "me/model", local_dir=pushed)
+    assert (pushed / "README.md").is_file() and not (pushed / "metrics.json").exists()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        line = evaluation_markdown(str(pushed))
+    # the Space writes no card: its start logged the card check's "has no metrics.json: the card will carry no
+    # evaluation numbers" of a folder whose card holds them
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert line == (
+        "**Overall fit to the judgments the model was trained on:** this model folder records no evaluation of its own "
+        "(no `metrics.json`), so how close it comes to the noise ceiling is not shown here: its model card "
+        "(`README.md` in the folder) gives what its run recorded.")
+    assert "| **this model (BGS-aligned)** | 0.087" in (pushed / "README.md").read_text()  # it does: the run's fit
+    (pushed / "README.md").unlink()  # no card either: unknown, and still no judges named
+    line = evaluation_markdown(str(pushed))
+    assert line.startswith("**Overall fit to the judgments the model was trained on:** this model folder records no "
+                           "evaluation on a test split, so how close it comes to the noise ceiling is unknown"), line
+    fit = {"test": {"r2": 0.1, "r2_ci": [0.05, 0.15], "ceiling_r2": 0.2, "n_judgments": 400}}
+    (pushed / "metrics.json").write_text(json.dumps(fit))
+    line = evaluation_markdown(str(pushed), aligned="tuned")
+    assert line == (
+        "**Overall fit to the judgments the model was trained on** on the held-out test split (400 judgments): tuned "
+        "R² = 0.100 [0.050, 0.150], **50.0% of the noise ceiling**. The noise ceiling (R² = 0.200) is how well one "
+        "half of the judges predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees "
+        "with the judges about as well as they agree with each other (it is an estimate, not an upper bound). R² is "
+        "the signed squared Spearman correlation of model and the judges' pairwise similarities."), line
+
+
 @pytest.mark.parametrize(
     ("name", "make", "reason"),
     [

@@ -1055,10 +1055,12 @@ def reading_guide(models: ModelPair, simulated: bool = False) -> str:
 
 
 def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED_NAME) -> str:
-    """How close the model came to the human noise ceiling, from the run's ``metrics.json`` (a Hub model's
-    card carries its evaluation table instead): context for reading one triplet's similarities. ``aligned``: the
-    fine-tuned model's name on the page (:attr:`ModelPair.label`). A split too small for its CIs to say anything
-    gets the note `evaluate` prints (its R² [-1.000, 1.000] was shown without a word)."""
+    """How close the model came to its judges' noise ceiling, from the run's ``metrics.json`` (a Hub model's
+    card carries its evaluation table instead, as does a pushed model's folder, which is pointed to): context for
+    reading one triplet's similarities. The judges are called people or simulated observers only where the run
+    recorded its data. ``aligned``: the fine-tuned model's name on the page (:attr:`ModelPair.label`). A split too
+    small for its CIs to say anything gets the note `evaluate` prints (its R² [-1.000, 1.000] was shown without a
+    word)."""
     from bgs_hf.data.validate import small_split_note
     from bgs_hf.hub.card import is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
@@ -1068,15 +1070,26 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         return (f"**Overall fit to the judgments the model was trained on** (against their noise ceiling, beside "
                 f"the {PRETRAINED_NAME}): see the [model card](https://huggingface.co/{name}).")
     try:
-        info = RunInfo.from_run_dir(name, split=split)
+        info = RunInfo.read_records(name, split=split)
+        if info.metrics:  # the card's checks: without metrics.json they warned "the card will carry no evaluation"
+            info = RunInfo.from_run_dir(name, split=split)
         fit, ceiling, baseline, why = info.fit, info.ceiling, info.baseline, info.ceiling_why
         data_name, simulated = run_data(info)
+        card = None if info.metrics else info.run_dir / "README.md"  # a pushed model's folder: its card, if any
     except Exception as err:  # noqa: BLE001 - context for the page, never a reason for the Space not to start
         logger.warning("no evaluation to show for %s: %s", name, err)
-        fit, ceiling, baseline, why, data_name, simulated = {}, None, None, None, "unknown", False
-    ceiling_name = "noise ceiling" if simulated else "human noise ceiling"
-    title = "Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments"
+        fit, ceiling, baseline, why, data_name, simulated, card = {}, None, None, None, "unknown", False, None
+    # a folder that records no data (a pushed model's, downloaded: push keeps no run_config.json) names no judges: its
+    # SocialShapes model was "fit to human judgments" against a "human noise ceiling"
+    human = not simulated and data_name not in ("", "unknown")
+    ceiling_name = "human noise ceiling" if human else "noise ceiling"
+    title = ("Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments" if human
+             else "Overall fit to the judgments the model was trained on")
     if not isinstance(fit.get("r2"), (int, float)):
+        if card is not None and card.is_file():  # a pushed model's card holds the evaluation the page cannot read
+            return (f"**{title}:** this model folder records no evaluation of its own (no `metrics.json`), so how "
+                    f"close it comes to the {ceiling_name} is not shown here: its model card (`README.md` in the "
+                    "folder) gives what its run recorded.")
         return (f"**{title}:** this model folder records no evaluation on a {split} split, so how close it comes "
                 f"to the {ceiling_name} is unknown (`bgs-hf evaluate`).")
     ceiling_r2 = ceiling.get("r2") if ceiling else None
@@ -1092,8 +1105,8 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     text = f"**{title}** on the held-out {split} split{of}{n}: {aligned} {score(fit)}"
     if baseline is not None and isinstance(baseline.get("r2"), (int, float)):
         text += f"; {PRETRAINED_NAME} {score(baseline)}"
-    judges = "the simulated observers" if simulated else "people"
-    the_judges = judges if simulated else "the people"
+    judges = "the simulated observers" if simulated else "people" if human else "the judges"
+    the_judges = "the people" if human else judges
     if simulated:
         text += (". That benchmark is synthetic SocialShapes: its judgments, and so its noise ceiling, come from "
                  "simulated observers, not people")
@@ -1108,7 +1121,7 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     else:
         text += (f". The {ceiling_name} is not positive on this split (too few judgments to estimate it), so "
                  "no percentage of it can be given.")
-    whose = "the observers'" if simulated else "human"
+    whose = "the observers'" if simulated else "human" if human else "the judges'"
     text += f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
     # the clips and judgments the fit rests on, as the card's note (an older bgs-hf's metrics.json: judgments only)
     note = small_split_note(split, fit.get("n_clips"), fit.get("n_judgments"),
