@@ -1042,3 +1042,16 @@ def test_bench_stats_says_its_100_split_verdict_was_scaled_from_the_splits_it_ti
             assert line == (f"targets (similarity < 5 s, 100 split-halves < 60 s, judged on "
                             f"{res['ceiling_100_splits_s']:.2f} s scaled from the 2 timed): {verdict}")
             assert f"| {splits} split-halves (s) |" in said  # the table's column: the time of the 2 timed
+
+
+def test_bench_stats_below_things_scale_says_not_judged_without_a_scaled_figure(tmp_path: Path, capsys) -> None:
+    """Mutation audit of the scaled verdict: below THINGS scale nothing is judged, so ``--splits 2`` names no figure
+    the verdict was 'judged on' (the line read "judged on 0.01 s scaled from the 2 timed): not judged")."""
+    import bench_stats
+
+    out = tmp_path / "s.json"
+    assert bench_stats.main(["--triplets", "3000", "--items", "30", "--participants", "20", "--splits", "2",
+                             "--big-triplets", "0", "--boot-triplets", "0", "--release", str(tmp_path / "absent"),
+                             "--json", str(out)]) == 0
+    (line,) = [t for t in capsys.readouterr().out.splitlines() if t.startswith("targets (")]
+    assert line == "targets (similarity < 5 s, 100 split-halves < 60 s): not judged (smaller than THINGS scale)"

@@ -1863,3 +1863,54 @@ def test_excels_separator_hint_line_above_the_header_is_one_line_saying_to_delet
                                             r"'sep=;'\); re-save it as 'CSV UTF-8 \(Comma delimited\)'$"):
         read_triplet_table(_csv(tmp_path, semicolons, f"sep=;\n{header.replace(',', ';')}"), videos)
     assert len(read_triplet_table(_csv(tmp_path, rows), videos, columns=TripletColumns(rt=None)).judgments) == 30
+
+
+def test_a_repeated_header_is_matched_by_its_folded_names_once_each_and_the_reordered_one_is_the_row_named(
+        tmp_path: Path, caplog) -> None:
+    """Mutation audit of the joined-exports check: a joined file's header spelled with spaces ('odd one out', as the
+    reader folds its columns) and without the blank last column is skipped like one spelled alike; with a header in order and one reordered further
+    down, the line names the reordered one's row (62), not the first repeat's; a row holding every name and one of
+    them again (under the blank last column) is no header and stays a row; a one-column list keeps a cell that is
+    its header's word; a ratings table pandas wrote twice (its index columns 'Unnamed: 0' and the header
+    'Unnamed: 0', read back as 'Unnamed: 0.1') has two columns of values without a name, not a rating of them."""
+    from bgs_hf.data.checks import ROW, Problems, read_csv
+
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,"
+    rows, videos = [f"{row}," for row in _trials()], _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows, header), videos).judgments
+    spaced = "participant,trial,video1,video2,video3,odd one out,rt"  # and short: no blank last column
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, [*rows[:30], spaced, *rows[30:]], header), videos)
+    assert "skipped 1 row repeating the header (files joined one after another?): row 31" in caplog.text
+    assert data.judgments.to_dict() == clean.to_dict()
+    moved = [",".join([*cells[:5], cells[6], cells[5], ""]) for cells in (r.split(",") for r in rows[60:])]
+    table = _csv(tmp_path, [*rows[:30], header, *rows[30:60], "Participant,Trial,Video1,Video2,Video3,RT,Odd_One_Out,",
+                            *moved], header)
+    with pytest.raises(BGSInputError, match=r"^judgments.csv row 62: the header again with its columns in another "):
+        read_triplet_table(table, videos)
+    twice = _csv(tmp_path, [rows[0], f"{header}Participant"], header)
+    assert read_csv(twice, (), Problems(), drop_duplicates=False)[ROW].tolist() == [1, 2]
+    listing = tmp_path / "videos.csv"
+    listing.write_text("video_name\na.mp4\nvideo_name\n", encoding="utf-8")
+    assert read_csv(listing, ("video_name",), Problems())["video_name"].tolist() == ["a.mp4", "video_name"]
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text(",Unnamed: 0,video,valence\n0,0,b.mp4,3\n1,1,c.mp4,4\n", encoding="utf-8")
+    _, problems = collect_problems(_csv(tmp_path, _trials()), videos, ratings=ratings)
+    assert [str(p) for p in problems] == ["ratings.csv: column 1 has values but no header: name its rating",
+                                          "ratings.csv: column 2 has values but no header: name its rating"]
+
+
+def test_a_tab_separator_hint_line_above_tab_separated_columns_says_the_columns_are_separated_by_tabs(
+        tmp_path: Path) -> None:
+    """Excel's 'sep=<tab>' line lost its tab to the stripping that finds the header, so 'sep=' passed for a header
+    without separators and the tab-separated table below it was read as one column named 'sep=': a 'column missing'
+    line per required column. Now it is the tabs' own line, naming the header below the hint, as without the hint."""
+    videos, rows = _videos(tmp_path), [row.replace(",", "\t") for row in _trials(1)]
+    header = "Participant\tTrial\tVideo1\tVideo2\tVideo3\tOdd_One_Out\tRT"
+    said = []
+    for hint in ("", "sep=\t\n", "SEP=\t\r\n\n"):
+        with pytest.raises(BGSInputError) as err:
+            read_triplet_table(_csv(tmp_path, rows, f"{hint}{header}"), videos)
+        said.append(str(err.value))
+    assert said == [f"judgments.csv: columns are separated by tabs, not commas (header {header[:60]!r}); re-save it "
+                    "as 'CSV UTF-8 (Comma delimited)'"] * 3

@@ -1021,3 +1021,43 @@ def test_a_long_panel_title_wraps_whole_inside_its_place_and_a_title_that_fits_i
     plot_similarity_matrices(dict(zip(titles, [np.eye(50)] * 3)), tmp_path / "q.png", axis_label="test clip")
     assert [ax.get_title() for ax in drawn[-1].axes[:3]] == titles
     assert tuple(drawn[-1].get_size_inches()) == pytest.approx((4.2 * 3 + 0.8, 4.4))
+
+
+def test_wrapped_panel_titles_keep_their_margins_and_the_panels_their_size_one_panel_and_wide_letters_too(
+        tmp_path, monkeypatch):
+    """Mutation audit of the panel titles' wrapping: a lone panel's long title has no neighbour to run into, only the
+    figure's edges, and wraps to them; a title of narrow letters then wide ones ('iiii ... WWWW') wraps by its lines'
+    measured widths, not its average letter's; a panel titled "" beside a long title is passed over (it has no width
+    to measure a letter by). Each title stays TITLE_MARGIN_IN from the figure's edges and twice that from its
+    neighbour's (titles that come closer than that without touching wrap too), and the figure grows by the added
+    lines only: the square panels keep their size."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bgs_hf.viz.matrices import TITLE_MARGIN_IN
+
+    drawn, dpi = _capture_figures(monkeypatch), 120
+
+    def placed(titles):
+        plot_similarity_matrices(dict(zip(titles, [np.eye(4)] * len(titles))), tmp_path / "m.png")
+        fig = drawn[-1]
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        panels = fig.axes[:len(titles)]
+        return fig, [ax.title.get_window_extent(canvas.get_renderer()) for ax in panels], panels[0].bbox.height / dpi
+
+    words = "pretrained video model fine-tuned on a long data set name with many words in it " * 2
+    margin = TITLE_MARGIN_IN * dpi
+    for titles, short in (([words[:80].strip()], ["a"]), (["iiii " * 8 + f"WWWW {i}" * 8 for i in range(3)],
+                                                           ["a", "b", "c"]), ([words.strip(), ""], None)):
+        fig, extents, side = placed(titles)
+        kept = [(ax.get_title(), ext) for ax, ext in zip(fig.axes, extents) if ext.width > 0]
+        assert all("\n" in shown for shown, _ in kept), [ax.get_title() for ax in fig.axes]
+        assert ["".join(shown.split()) for shown, _ in kept] == ["".join(t.split()) for t in titles if t]
+        assert all(fig.bbox.x0 + margin <= ext.x0 and ext.x1 <= fig.bbox.x1 - margin for _, ext in kept)
+        assert all(right.x0 - left.x1 >= 2 * margin for left, right in zip(extents, extents[1:]))
+        if short is not None:  # 0.17 in a line of 10 pt: the panels drawn as with one line of title
+            assert side == pytest.approx(placed(short)[2], abs=0.02)
+    for n in range(55, 58):  # about where three titles of one line come within twice the margin of each other
+        _, extents, _ = placed([f"{i} {words}"[:n].strip() for i in range(3)])
+        assert all(right.x0 - left.x1 >= 2 * margin for left, right in zip(extents, extents[1:])), n

@@ -148,8 +148,8 @@ def _without_repeated_headers(df: pd.DataFrame, path: Path, problems: Problems) 
     (a problem line per column). A row of the same names in another order is refused in one line: the rows below it
     were written in that order, and read under the first header they were shifted (response times read as trial
     numbers) once that row was deleted."""
-    def folded(cell: object) -> str:  # a joined file's BOM starts its header's first cell; a short row's cell is NaN
-        return header_key(cell.lstrip("\ufeff")) if isinstance(cell, str) else ""
+    def folded(cell: str) -> str:  # a joined file's BOM starts its header's first cell (a short row's cells read '')
+        return header_key(cell.lstrip("\ufeff"))
 
     cols = [c for c in df.columns if c != ROW]
     keys = ["" if blank_header(c) else header_key(c) for c in cols]
@@ -257,8 +257,9 @@ def _row_of_byte(raw: bytes, at: int) -> int | None:
 def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
     a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252), ';' or tab separators
-    (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header, and Excel's
-    'sep=,' first line, which pandas read as a header of two columns ('remove the extra field' of every row)."""
+    (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header (below a
+    'sep=;' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line, which pandas read as a header of two
+    columns ('remove the extra field' of every row)."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -273,6 +274,8 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     if header.casefold() == "sep=,":  # read as a header of two columns: every row 'too wide'; 'sep=;' falls below
         problems.fatal(f"the first line {header!r} is a spreadsheet's separator hint, not the header: delete that "
                        "line", path=path)
+    if header.casefold() == "sep=":  # 'sep=<tab>', its tab stripped: the header below shows the tabs it hints at
+        header = next((line for line in lines if line), header)
     if "," in header:
         return
     for sep, shown in ((";", "';'"), ("\t", "tabs")):
