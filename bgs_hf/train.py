@@ -100,14 +100,15 @@ def _describe_off_switches(parser: Any) -> None:
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
     from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
-    from bgs_hf.training.api import TrainConfig
+    from bgs_hf.training.api import TrainConfig, check_ddp_timeout
     from bgs_hf.training.args import flags_in, infinite_setting_error
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
-    unknown = parser.parse_known_args(argv)[1]
+    flags, unknown = parser.parse_known_args(argv)
     if unknown:  # "Some specified arguments are not used by the HfArgumentParser: [...]", no suggestion
         raise BGSInputError(unrecognized_message(parser, unknown))
+    check_ddp_timeout(flags.ddp_timeout)  # TrainingArguments, built next, starts a launch's process group with it
     try:
         data, model, bgs, training = parser.parse_args_into_dataclasses(args=argv)
     except BGSInputError as err:  # the dataclasses' own checks (--val_split): as this command's flags, as typed
@@ -165,6 +166,10 @@ def _raised_in(err: BaseException, where: str, *, innermost: bool = False) -> bo
 #: 15000ms for recv operation to complete")
 _GLOO_TIMEOUT = re.compile(r"\bTimed out waiting \d+ ?ms\b")
 
+#: torch's words for a rendezvous port another program holds (``TCPStore``: "The server socket has failed to listen
+#: on any local network address. port: 29500, useIpv6: false, code: -98, name: EADDRINUSE, ...")
+_PORT_IN_USE = re.compile(r"\bport: (\d+)\b.*\bEADDRINUSE\b")
+
 
 def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
@@ -178,7 +183,9 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     full disk on one node, a file only one rank writes): each process says it, named unless it is the first, rather
     than lose the one line that says why. A process whose collective failed because another one stopped says that
     in one line on LOCAL_RANK 0 (every survivor printed a gloo/NCCL traceback that buried the cause); one whose
-    collective waited ``--ddp_timeout`` for a process that stalled without stopping says that instead."""
+    collective waited ``--ddp_timeout`` for a process that stalled without stopping says that instead, and the process
+    that could not host the launch's rendezvous because another program (another run) holds its port names the port
+    (a hand-set MASTER_PORT: torchrun and accelerate launch check theirs before this code runs)."""
 
     def run() -> int:
         if launch_rank("WORLD_SIZE") <= 1:
@@ -193,7 +200,12 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
                     raise
                 # by name: run as `python -m bgs_hf.train` (every launch), __name__ is "__main__", outside -v's bgs_hf
                 logging.getLogger("bgs_hf.train").debug("collective failed", exc_info=True)
-                if local_rank == 0 and _GLOO_TIMEOUT.search(str(err)):  # the peer is still there, stalled
+                busy = _PORT_IN_USE.search(str(err))
+                if busy:  # only the process that hosts the rendezvous meets it: said there, whatever its local rank
+                    print(f"error: rank {launch_rank()} stopped: port {busy[1]} (MASTER_PORT), where the launch's "  # noqa: T201
+                          "processes meet, is in use by another program (another run?): pick a free one (MASTER_PORT, "
+                          "torchrun --master_port, accelerate launch --main_process_port)", file=sys.stderr)
+                elif local_rank == 0 and _GLOO_TIMEOUT.search(str(err)):  # the peer is still there, stalled
                     print(f"error: rank {launch_rank()} stopped: a collective operation timed out (--ddp_timeout): "  # noqa: T201
                           "another process of the launch did not reach it in time (its own log says how far it got; "
                           "-v for this one's traceback)", file=sys.stderr)

@@ -922,6 +922,32 @@ def test_ddp_timeout_is_the_timeout_of_a_cpu_launchs_group(tmp_path):
     assert proc.stdout.split() == ["600.0", "15.0", "15.0"]  # 1800 is the flag's default: the group keeps its own
 
 
+@pytest.mark.distributed
+def test_a_rendezvous_port_another_program_holds_is_named_in_one_line(tmp_path):
+    """A launch whose MASTER_PORT another run holds, set by hand (``srun``/``mpirun`` scripts; torchrun and accelerate
+    launch check theirs before bgs-hf runs): rank 0, which hosts the rendezvous, failed in TrainingArguments' process
+    group with torch's "EADDRINUSE" and said "a collective operation failed, most likely because another process of
+    the launch stopped first", which none had. Here the first rank of a 2-process launch meets a port held: it names
+    the port and how to pick another, in one line, before anything is written."""
+    import socket
+
+    env = {**_env(), "RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2",
+           "MASTER_ADDR": "127.0.0.1"}
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "bgs_hf.train", "--data", str(tmp_path / "none"), "--output_dir",
+                               str(tmp_path / "run")], capture_output=True, text=True, timeout=300,
+                              env={**env, "MASTER_PORT": str(port)})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [f"error: rank 0 stopped: port {port} (MASTER_PORT), where the launch's processes "
+                                        "meet, is in use by another program (another run?): pick a free one "
+                                        "(MASTER_PORT, torchrun --master_port, accelerate launch --main_process_port)"
+                                        ], proc.stderr
+    assert not (tmp_path / "run").exists()
+
+
 if __name__ == "__main__":
     try:
         if sys.argv[1] == "--broken":

@@ -158,7 +158,7 @@ _DOCS = ["README.md", "spaces/bgs-demo/README.md", "bgs_hf/assets/bgs-tiny-conv3
 # flags of other programs the docs show beside ours (accelerate launch, torchrun, pip, `duplicates`)
 _OTHER_PROGRAMS = {"--multi_gpu", "--num_processes", "--num_machines", "--mixed_precision", "--dynamo_backend",
                    "--machine_rank", "--main_process_ip", "--main_process_port", "--cpu", "--standalone",
-                   "--nproc_per_node", "--index-url", "--change"}
+                   "--nproc_per_node", "--master_port", "--index-url", "--change"}
 _FLAG = r"--[A-Za-z][A-Za-z0-9_-]*"
 # developers' docs and the card templates quote commands too (`bgs-hf pretrain-tiny OUT --corpus-clips 6000`,
 # `bgs-hf data stats`): each must run as shown, though their prose flags are often other scripts' (demo_lr_sweep.py)

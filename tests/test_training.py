@@ -1095,6 +1095,27 @@ def test_run_settings_are_checked_before_anything_loads(tmp_path, tiny, training
     assert not (tmp_path / "r").exists()
 
 
+def test_a_training_dicts_ddp_timeout_below_a_second_is_refused_before_the_process_group_starts(tmp_path, tiny,
+                                                                                               monkeypatch):
+    """``TrainingArguments(**training)`` starts a launch's process group, on a GPU with ``ddp_timeout`` as its
+    timeout (torch's C++ rendezvous traceback at 0 on every rank): the run's check came only after it. Here starting
+    the group fails the test."""
+    from transformers import TrainingArguments
+
+    data, pix = tiny
+
+    def started(self):
+        raise AssertionError("the process group was started")
+
+    monkeypatch.setattr(TrainingArguments, "_setup_devices", property(started))
+    cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(),
+                      training={"output_dir": str(tmp_path / "r"), "ddp_timeout": 0}, data_override=data,
+                      clip_store=TensorClipStore(pix), model_override=None)
+    with pytest.raises(BGSInputError, match=r"^--ddp_timeout must be a whole number >= 1 .*, got 0$"):
+        train_bgs(cfg)
+    assert not (tmp_path / "r").exists()
+
+
 def test_processes_the_trainer_would_run_alone_are_refused_before_anything_loads(tmp_path, tiny, monkeypatch):
     """``torchrun --nproc_per_node 2`` (or ``accelerate launch --multi_gpu``) on a machine without GPUs and without
     ``--use_cpu``: the launcher forms a 2-process group, but the Trainer sees world size 1 and runs each process

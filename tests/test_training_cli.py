@@ -98,6 +98,52 @@ def test_python_m_bgs_hf_train_takes_no_abbreviated_flag_and_says_a_refusal_on_o
     assert "but found - Evaluation strategy: IntervalStrategy.EPOCH - Save strategy: SaveStrategy.STEPS" in str(
         refused.value)
 
+
+@pytest.mark.parametrize("timeout", ["0", "-5"])
+def test_a_ddp_timeout_below_a_second_is_refused_before_the_process_group_starts(monkeypatch, capsys, tmp_path,
+                                                                                 timeout):
+    """Building TrainingArguments starts a launch's process group, on a GPU with ``--ddp_timeout`` as its timeout:
+    ``torchrun --nproc_per_node 2 -m bgs_hf.train ... --ddp_timeout 0`` was torch's C++ "client socket has timed out
+    after 0ms" rendezvous error and frames on every rank, said as "a collective operation failed, most likely because
+    another process of the launch stopped first", before the run's own check could refuse the flag. Here starting the
+    group fails the test: the flag is refused, as typed, before it."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.train import main
+
+    def started(self):
+        raise AssertionError("the process group was started")
+
+    monkeypatch.setattr(TrainingArguments, "_setup_devices", property(started))
+    assert main(["--data", "d", "--output_dir", str(tmp_path / "r"), "--ddp-timeout", timeout]) == 2
+    assert capsys.readouterr().err == (f"error: --ddp-timeout must be a whole number >= 1 (seconds a collective waits "
+                                       f"for the other processes), got {timeout}\n")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_ddp_timeout_longer_than_torch_can_count_is_refused_before_the_process_group_starts(monkeypatch, capsys,
+                                                                                              tmp_path):
+    """torch counts a rendezvous deadline in 64-bit nanoseconds of a clock started at boot: a launch with
+    ``--ddp_timeout 10000000000`` ("never time out") failed its rendezvous at once on a GPU (torch's C++ "client
+    socket has timed out after 10000000000000ms"), 10**20 was "a training argument must be a finite number" there and
+    an OverflowError traceback on every rank of a CPU launch. The longest torch counts still starts the group."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.train import main, parse
+    from bgs_hf.training.api import MAX_DDP_TIMEOUT_S
+
+    def started(self):
+        raise AssertionError("the process group was started")
+
+    monkeypatch.setattr(TrainingArguments, "_setup_devices", property(started))
+    for timeout in ("10000000000", "100000000000000000000"):
+        assert main(["--data", "d", "--output_dir", str(tmp_path / "r"), "--ddp_timeout", timeout]) == 2
+        assert capsys.readouterr().err == (f"error: --ddp_timeout must be at most {MAX_DDP_TIMEOUT_S} seconds (about "
+                                           f"285 years: torch cannot count a longer wait), got {timeout}\n")
+    with pytest.raises(AssertionError, match="the process group was started"):
+        parse(["--data", "d", "--output_dir", str(tmp_path / "r"), "--ddp_timeout", str(MAX_DDP_TIMEOUT_S)])
+    assert not (tmp_path / "r").exists()
+
 def test_bgs_defaults_follow_the_flags_in_either_spelling_and_either_form():
     """``--eval-strategy no`` (dashes, as the CLI accepts) turns the plateau schedule and best-model loading off, as
     ``--eval_strategy no`` does, whether the value follows as the next word or after ``=``: a reader of the typed

@@ -151,6 +151,8 @@ def training_arguments(training: Any) -> Any:
     kwargs = {**training_defaults(user), **user}
     if "output_dir" not in kwargs:
         raise BGSInputError("training arguments need an output_dir (the run folder), e.g. {'output_dir': 'runs/bgs'}")
+    if "ddp_timeout" in kwargs:  # before TrainingArguments, which starts a launch's process group with it
+        check_ddp_timeout(kwargs["ddp_timeout"])
     try:
         return TrainingArguments(**kwargs)
     except OverflowError as err:
@@ -273,13 +275,33 @@ def _launch_timeout(args: Any) -> None:
     hung file system) waited torch's 30 minutes whatever the flag said. Set on the group here, as the Trainer sets it
     on a GPU's; only a value other than the default (1800 s, torch's own for the group transformers starts), so a
     group a caller started keeps its own otherwise: a ``--ddp_timeout 1800`` given cannot be told from the default.
-    Below a second it is refused: gloo stopped every rank at a negative one with its C++ "enforce fail ... Invalid
-    timeout" traceback, and timed every collective out at once at 0."""
-    check_count(args.ddp_timeout, "--ddp_timeout", least=1,
-                meaning=" (seconds a collective waits for the other processes)")
+    Below a second it is refused (:func:`check_ddp_timeout`; a flag or a training dict is refused before the group
+    starts, a ``TrainingArguments`` object built by the caller only here)."""
+    check_ddp_timeout(args.ddp_timeout)
     default = next(f.default for f in fields(args) if f.name == "ddp_timeout")
     if args.ddp_timeout != default and args.device.type == "cpu":
         set_group_timeout(float(args.ddp_timeout))
+
+
+#: the longest ``--ddp_timeout`` (about 285 years): torch counts a rendezvous deadline in 64-bit nanoseconds of a
+#: clock started at boot, so past about 9.2e9 s it timed out at once, and past timedelta's 999999999 days the
+#: timeout was an OverflowError
+MAX_DDP_TIMEOUT_S = 9 * 10**9
+
+
+def check_ddp_timeout(value: Any) -> int:
+    """``--ddp_timeout`` as a whole number of seconds in [1, :data:`MAX_DDP_TIMEOUT_S`], checked before
+    ``TrainingArguments`` is built: building it starts a launch's process group (through accelerate) with that timeout
+    on a GPU, where 0 or a negative one was torch's C++ "client socket has timed out after 0ms" rendezvous error and
+    frames on every rank, said as a collective that failed because another process stopped first, and 10**20 "a
+    training argument must be a finite number". On CPU gloo stopped every rank at a negative one ("enforce fail ...
+    Invalid timeout"), timed every collective out at once at 0, and 10**20 was an OverflowError traceback."""
+    seconds = check_count(value, "--ddp_timeout", least=1,
+                          meaning=" (seconds a collective waits for the other processes)")
+    if seconds > MAX_DDP_TIMEOUT_S:
+        raise BGSInputError(f"--ddp_timeout must be at most {MAX_DDP_TIMEOUT_S} seconds (about 285 years: torch "
+                            f"cannot count a longer wait), got {value!r}")
+    return seconds
 
 
 def _launch_precision(args: Any) -> None:
