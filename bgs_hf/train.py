@@ -19,6 +19,7 @@ import io
 import logging
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -97,6 +98,19 @@ def _describe_off_switches(parser: Any) -> None:
             action.default = argparse.SUPPRESS
 
 
+@contextlib.contextmanager
+def _parser_output_once_per_machine() -> Iterator[None]:
+    """argparse's own output (``-h``; a usage error's usage and ``error:`` lines, exit 2) from the first process of
+    each machine of a launch only: the others parse the same flags and end with the same status silently, as for every
+    other refusal (:func:`_once_per_launch`). ``--max_steps twenty`` on 8 GPUs printed its two lines 8 times, and
+    ``-h`` its 120."""
+    if launch_rank("WORLD_SIZE") <= 1 or launch_rank("LOCAL_RANK") == 0:
+        yield
+        return
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
 def parse(argv: list[str] | None = None) -> Any:
     """Flags -> :class:`~bgs_hf.training.api.TrainConfig`."""
     from bgs_hf.cli._parser import flags_as_typed, unrecognized_message
@@ -105,7 +119,8 @@ def parse(argv: list[str] | None = None) -> Any:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
-    flags, unknown = parser.parse_known_args(argv)
+    with _parser_output_once_per_machine():  # -h and usage errors end here (the second parse below meets neither)
+        flags, unknown = parser.parse_known_args(argv)
     if unknown:  # "Some specified arguments are not used by the HfArgumentParser: [...]", no suggestion
         raise BGSInputError(unrecognized_message(parser, unknown))
     check_ddp_timeout(flags.ddp_timeout)  # TrainingArguments, built next, starts a launch's process group with it
@@ -171,13 +186,30 @@ _GLOO_TIMEOUT = re.compile(r"\bTimed out waiting \d+ ?ms\b")
 _PORT_IN_USE = re.compile(r"\bport: (\d+)\b.*\bEADDRINUSE\b")
 
 
+#: how long a process that ends in silence on an error its machine's first process says waits for the launcher to stop
+#: it (torchrun polls its processes every 0.1 s): bounded, for a first process stalled elsewhere
+FIRST_PROCESS_GRACE_S = 10.0
+
+
+def _leave_it_to_the_first_process() -> None:
+    """Before a process ends in silence on a refusal or a diverged loss, which every process meets alike: wait for the
+    launcher to stop it, which it does once the machine's first process has said the error and ended. Ending at once,
+    it had the launcher stop a first process that met the error later (a loaded machine, a slower disk) before it
+    said it: the launch printed nothing, or "terminated", above the launcher's summary. The launcher's SIGTERM
+    (raised as :class:`~bgs_hf.cli.main.Terminated`) or Ctrl-C ends the wait without a word."""
+    with contextlib.suppress(KeyboardInterrupt):
+        time.sleep(FIRST_PROCESS_GRACE_S)
+
+
 def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
     flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
     process of each machine (LOCAL_RANK 0) says it, the others end with the same status silently (N processes printed
-    it N times). A fault in the clips a process loaded for its own part of a step or an evaluation (a bad clip, or an
-    ``OSError``: a file gone or unreadable) is its alone (raised inside :func:`~bgs_hf._launch.own_part`, or in its
-    DataLoader), and it says it, naming itself (``error: rank 3 of 8: ...``) unless it is the launch's first process.
+    it N times), after a refusal or a diverged loss once the launcher stops them
+    (:func:`_leave_it_to_the_first_process`). A fault in the clips a process loaded for its own part of a step or an
+    evaluation (a bad clip, or an ``OSError``: a file gone or unreadable) is its alone (raised inside
+    :func:`~bgs_hf._launch.own_part`, or in its DataLoader), and it says it, naming itself (``error: rank 3 of 8:
+    ...``) unless it is the launch's first process.
     Any other ``OSError`` (or one a library raised as its own type, :func:`~bgs_hf.cli.main.os_error_inside`: a
     full disk under safetensors or ``torch.save``) is the environment, which need not be alike on every process (a
     full disk on one node, a file only one rank writes): each process says it, named unless it is the first, rather
@@ -228,7 +260,10 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
                 if process:
                     return run_guarded(again, process=process)
                 with contextlib.redirect_stderr(io.StringIO()):  # run_guarded's exit status, without its line
-                    return run_guarded(again)
+                    status = run_guarded(again)
+                if not isinstance(err, KeyboardInterrupt):  # Ctrl-C and the launcher's SIGTERM reach every process
+                    _leave_it_to_the_first_process()
+                return status
             finally:
                 # raised again, the error's traceback holds frames that hold the error (a cycle): left to the
                 # collector, which a command's exit freezes, it kept the failed run's model, and through DDP the

@@ -335,6 +335,7 @@ def _refused_after_the_group_started(rank: int, port: int, out: str) -> None:
 
     import torch.distributed as dist
 
+    import bgs_hf.train
     import bgs_hf.training.api as api
     from bgs_hf.errors import BGSInputError
     from bgs_hf.train import main
@@ -356,6 +357,7 @@ def _refused_after_the_group_started(rank: int, port: int, out: str) -> None:
 
     gc.disable()
     api.train_bgs = refused
+    bgs_hf.train.FIRST_PROCESS_GRACE_S = 0.0  # no launcher stops rank 1, which ends in silence: it need not wait
     status = main(["--data", "tiny", "--output_dir", f"{out}-run", "--use_cpu", "true"])
     Path(f"{out}.{rank}").write_text(json.dumps({"status": status, "group_up": dist.is_initialized(),
                                                  "inside": bool(inside), "after": _gloo_threads()}))
@@ -624,6 +626,46 @@ def test_a_two_process_run_gives_ddp_its_settings_without_a_warning_on_any_rank(
         seen = json.loads(Path(f"{out}.{r}").read_text())
         common = {"steps": 3, "ddp": "DistributedDataParallel", "forward_sync_buffers": False}
         assert seen == {"all-reached": {**common, "find_unused": False}, "one-unreached": {**common, "find_unused": True}}
+
+
+def late_refusal_run(marker: str) -> int:
+    """``python -m bgs_hf.train`` whose flags every process refuses alike, the first process 5 s after rank 1 has
+    refused (a loaded machine, a slower disk, a download only it makes): the exit status of this rank. A silent rank
+    may wait up to a minute here, so that a slow machine cannot end the wait before the first process speaks."""
+    import bgs_hf.train as train
+    from bgs_hf.errors import BGSInputError
+
+    def refused(flags):
+        if os.environ.get("RANK") == "0":
+            deadline = time.monotonic() + 120
+            while not Path(marker).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(5)
+        else:
+            Path(marker).touch()
+        raise BGSInputError("no such folder", path="nope")
+
+    train.parse = refused
+    train.FIRST_PROCESS_GRACE_S = 60.0
+    return train.main(["--data", "nope"])
+
+
+@pytest.mark.distributed
+@pytest.mark.slow
+def test_a_refusal_the_first_process_meets_later_is_still_said(tmp_path):
+    """Every process refuses alike and only the first says it, the others ending in silence at once: where the first
+    met the refusal later than another, the launcher stopped it (its 0.1 s poll saw the other end) before it said it,
+    and the launch printed "terminated" above torchrun's summary, the cause lost. The silent process now waits for the
+    launcher to stop it (a bounded wait), and the first one's line comes."""
+    logs = tmp_path / "logs"
+    proc = subprocess.run([*_launcher("torchrun"), "--log-dir", str(logs), "--redirects", "3", __file__,
+                           "--late-refusal", str(tmp_path / "refused")], env=_env(), timeout=300, capture_output=True,
+                          text=True)
+    assert proc.returncode != 0
+    err = {r: next(logs.glob(f"*/attempt_0/{r}/stderr.log")).read_text() for r in (0, 1)}
+    said = {r: [line for line in err[r].splitlines() if "error:" in line or line.strip() == "terminated"]
+            for r in (0, 1)}
+    assert said == {0: ["error: nope: no such folder"], 1: []}, (err[0][-3000:], err[1][-3000:])
 
 
 def resumed_run(out: str, resume: str) -> None:
@@ -960,6 +1002,8 @@ if __name__ == "__main__":
             sys.exit(earlier_runs(sys.argv[2]))
         if sys.argv[1] == "--replacing":
             sys.exit(replacing_run(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        if sys.argv[1] == "--late-refusal":
+            sys.exit(late_refusal_run(sys.argv[2]))
         if sys.argv[1] == "--final-fit":
             sys.exit(final_fit_run(sys.argv[2]))
         if sys.argv[1] == "--resumed":  # one or more (run folder, checkpoint or none) pairs, in turn

@@ -11,6 +11,13 @@ import sys
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _silent_processes_end_at_once(monkeypatch):
+    """The tests here play each process of a launch in turn in this one process: no launcher stops one that ends in
+    silence, so it ends without waiting for the first process to speak (``bgs_hf.train.FIRST_PROCESS_GRACE_S``)."""
+    monkeypatch.setattr("bgs_hf.train.FIRST_PROCESS_GRACE_S", 0.0)
+
+
 @pytest.fixture(scope="module")
 def socialshapes(tmp_path_factory):
     from bgs_hf.synth import SynthConfig, generate_socialshapes
@@ -635,6 +642,70 @@ def test_an_error_every_process_of_a_launch_meets_alike_is_said_once_per_machine
         assert main(argv) == 2
         assert capsys.readouterr().err.strip() == ("error: c3.mp4: not a readable video" if local_rank == "0" else "")
 
+
+
+def test_only_a_process_silent_on_a_refusal_or_divergence_waits_for_the_launcher(monkeypatch, capsys):
+    """A process that ends in silence on a refusal or a diverged loss (the first process of its machine says it) waits
+    for the launcher to stop it, so that a first process meeting it later is not stopped before it speaks; the first
+    process, one that says its own clip's error, and Ctrl-C or the launcher's SIGTERM (every process gets them) do
+    not wait."""
+    import numpy as np
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.cli.main import Terminated
+    from bgs_hf.errors import BGSDivergedError, BGSInputError
+    from bgs_hf.train import main
+    from bgs_hf.training.data import stack_clips
+
+    waited: list[str] = []
+    monkeypatch.setattr(bgs_hf.train, "_leave_it_to_the_first_process", lambda: waited.append("waited"))
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)  # TrainingArguments would join the launch
+    monkeypatch.setenv("WORLD_SIZE", "4")
+
+    def unreadable(clip: int):
+        raise BGSInputError("not a readable video", path=f"c{clip}.mp4")
+
+    errors = {"refusal": BGSInputError("--foo: no"), "diverged": BGSDivergedError("the loss became nan"),
+              "ctrl-c": KeyboardInterrupt(), "sigterm": Terminated()}
+    for rank, local_rank in (("1", "1"), ("0", "0"), ("2", "0")):
+        _as_process(monkeypatch, rank, local_rank)
+        for tag, error in errors.items():
+            def fail(config, error=error):
+                raise error
+
+            monkeypatch.setattr(api, "train_bgs", fail)
+            main(["--data", "x"])
+            assert waited == (["waited"] if local_rank == "1" and tag in ("refusal", "diverged") else []), (rank, tag)
+            waited.clear()
+        monkeypatch.setattr(api, "train_bgs", lambda config: stack_clips(unreadable, np.array([8])))  # its own clip
+        assert main(["--data", "x"]) == 2
+        assert waited == [], rank
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv, status", [(["--data", "x", "--max_steps", "twenty"], 2), (["--max_steps", "2"], 2),
+                                          (["--data", "x", "--val_split", "v1"], 2), (["-h"], 0)])
+def test_a_usage_error_or_help_in_a_launch_is_printed_once_per_machine(monkeypatch, capsys, argv, status):
+    """argparse prints a usage error (a bad value, a missing --data, a mistyped choice) and ``-h`` itself, before any
+    launch handling: ``accelerate launch --multi_gpu --num_processes 2 -m bgs_hf.train ... --max_steps twenty``
+    printed its usage and error lines once per process (8 GPUs: 16 lines), and ``-h`` its help 8 times. The first
+    process of each machine prints them; the others end with the same status silently, as for any other refusal."""
+    from bgs_hf.train import main
+
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    said = {}
+    for rank, local_rank in (("0", "0"), ("2", "0"), ("1", "1"), (None, "1")):
+        _as_process(monkeypatch, rank, local_rank)
+        with pytest.raises(SystemExit) as ended:
+            main(argv)
+        assert ended.value.code == status, (rank, local_rank)
+        out, err = capsys.readouterr()
+        said[rank, local_rank] = out + err
+    assert said["0", "0"] and said["2", "0"] == said["0", "0"], said
+    assert said["1", "1"] == said[None, "1"] == "", said
+    if status:
+        assert said["0", "0"].splitlines()[-1].startswith("bgs-hf train: error: "), said["0", "0"]
 
 
 def test_an_os_error_is_said_by_each_process_that_meets_it_named_unless_it_is_the_first(monkeypatch,
