@@ -57,7 +57,7 @@ from common import (
 )
 
 from bgs_hf.cli._args import check_output_file_flags, output_file
-from bgs_hf.errors import BGSInputError
+from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.quickstart import TINY_MODEL_OVERRIDES, TINY_TRAINING
 from bgs_hf.training.args import BGS_TRAINING_DEFAULTS
@@ -183,16 +183,69 @@ def make_clock(release_heap: bool = False) -> Any:
 def arrays_data(path: str | Path) -> Any:
     """An ``OddOneOutData`` from a judgments ``.npz`` (idx, odd, participant, is_catch, split_*, n_clips),
     for machines without ``datasets``/PyAV (the GPU run uses random pixels anyway). A ``.npy`` of one array
-    (``np.save``) is a ValueError, as other files that are no archive are (it was numpy's IndexError traceback)."""
+    (``np.save``) is a ValueError, as other files that are no archive are (it was numpy's IndexError traceback);
+    arrays that do not fit together are a BGSInputError naming the array (see :func:`_checked_arrays`)."""
     from bgs_hf.data.container import OddOneOutData
 
     z = np.load(path)
     if not isinstance(z, np.lib.npyio.NpzFile):
         raise ValueError(f"{path}: one array (np.save), not an .npz archive")
-    data = OddOneOutData(clips=[None] * int(z["n_clips"]), judgments=None,
-                         splits={k[6:]: z[k] for k in z.files if k.startswith("split_")}, name="socialshapes-arrays")
-    data._cache.update({k: z[k] for k in ("idx", "odd", "participant", "is_catch")})
+    n_clips, arrays, splits = _checked_arrays(z)
+    data = OddOneOutData(clips=[None] * n_clips, judgments=None, splits=splits, name="socialshapes-arrays")
+    data._cache.update(arrays)
     return data
+
+
+def _checked_arrays(z: Any) -> tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``n_clips``, the judgment arrays and the splits of an .npz, refused in one line when they do not fit together:
+    several n_clips were a TypeError traceback, text or a fraction was read as a count (``int(24.5)``), a clip
+    index past n_clips an IndexError once training began, a negative one counted from the end, a short ``odd``
+    or an odd-one-out of 3 went unseen; an array of Python objects was called "not an .npz archive"."""
+    from bgs_hf.data.splits import check_no_leakage
+
+    def member(name: str) -> np.ndarray:
+        try:
+            return z[name]
+        except ValueError as err:  # numpy will not unpickle; other ValueErrors are the archive's, not the array's
+            if "allow_pickle" not in str(err):
+                raise
+            raise BGSInputError(f"{name} holds Python objects (a pickle), which are not read: save it as numbers") from None
+
+    raw = member("n_clips")
+    if raw.shape != ():
+        raise BGSInputError(f"n_clips must be one number, got an array of shape {raw.shape}")
+    n_clips = raw.item()
+    if not is_whole(n_clips, floats=False) or n_clips < 1:
+        raise BGSInputError(f"n_clips must be a whole number >= 1, got {n_clips!r}")
+    arrays = {k: member(k) for k in ("idx", "odd", "participant", "is_catch")}
+    idx = arrays["idx"]
+    if idx.ndim != 2 or idx.shape[1] != 3 or not np.issubdtype(idx.dtype, np.integer):
+        raise BGSInputError(f"idx must be integer clip indices of shape (judgments, 3), got {idx.dtype} of shape "
+                            f"{idx.shape}")
+    for name in ("odd", "participant", "is_catch"):
+        a = arrays[name]
+        kind = np.bool_ if name == "is_catch" else np.integer
+        if a.shape != (len(idx),) or not np.issubdtype(a.dtype, kind):
+            raise BGSInputError(f"{name} must be {'booleans' if kind is np.bool_ else 'integers'}, one per judgment "
+                                f"(idx has {len(idx):,}), got {a.dtype} of shape {a.shape}")
+    wrong_odd = arrays["odd"][(arrays["odd"] < 0) | (arrays["odd"] > 2)]
+    if wrong_odd.size:
+        raise BGSInputError(f"odd must be 0, 1 or 2 (which of idx's three clips is the odd one out), got {wrong_odd[0]}")
+    splits = {k[6:]: member(k) for k in z.files if k.startswith("split_")}
+    missing = [f"split_{k}" for k in ("train", "test") if k not in splits]
+    if missing:
+        raise BGSInputError(f"no {' or '.join(missing)} array: both recipes train on the train split and score the "
+                            "test split")
+    for name, items in [("idx", idx), *((f"split_{k}", v) for k, v in splits.items())]:
+        if name != "idx" and (items.ndim != 1 or not np.issubdtype(items.dtype, np.integer)):
+            raise BGSInputError(f"{name} must be a list of integer clip indices, got {items.dtype} of shape "
+                                f"{items.shape}")
+        outside = items[(items < 0) | (items >= n_clips)]
+        if outside.size:
+            raise BGSInputError(f"{name} holds clip index {outside.flat[0]}, outside 0..{n_clips - 1} (n_clips is "
+                                f"{n_clips})")
+    check_no_leakage(splits)
+    return n_clips, arrays, splits
 
 
 def save_arrays(data: Any, path: str | Path) -> Path:
@@ -393,6 +446,8 @@ def check_flags(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
     if args.judgments is not None:  # another file was numpy's or zipfile's traceback
         try:
             arrays_data(args.judgments)
+        except BGSInputError as err:  # an .npz of arrays that do not fit together
+            ap.error(f"--judgments {args.judgments}: {err}")
         except KeyError as err:  # an .npz of other arrays
             ap.error(f"--judgments {args.judgments}: not the .npz --save-judgments writes ({err.args[0]})")
         except OSError as err:

@@ -398,6 +398,54 @@ def test_bench_training_refuses_judgments_it_cannot_read_in_one_line(tmp_path: P
         assert "Traceback" not in err and not (tmp_path / "out.json").exists()
 
 
+_BAD_ARRAYS = {  # an .npz --save-judgments could not have written: what is changed, and the line that says so
+    "several n_clips": ({"n_clips": np.array([24, 24])}, "n_clips must be one number, got an array of shape (2,)"),
+    "text n_clips": ({"n_clips": np.array("many")}, "n_clips must be a whole number >= 1, got 'many'"),
+    "fraction n_clips": ({"n_clips": np.array(24.5)}, "n_clips must be a whole number >= 1, got 24.5"),
+    "negative n_clips": ({"n_clips": np.array(-1)}, "n_clips must be a whole number >= 1, got -1"),
+    "no idx": ({"idx": None}, "not the .npz --save-judgments writes (idx is not a file in the archive)"),
+    "pairs for idx": ({"idx": lambda a: a["idx"][:, :2]},
+                      "idx must be integer clip indices of shape (judgments, 3), got int64 of shape (600, 2)"),
+    "clip past n_clips": ({"idx": lambda a: np.where(a["idx"] == 5, 24, a["idx"])},
+                          "idx holds clip index 24, outside 0..23 (n_clips is 24)"),
+    "negative clip": ({"idx": lambda a: np.where(a["idx"] == 5, -1, a["idx"])},
+                      "idx holds clip index -1, outside 0..23 (n_clips is 24)"),
+    "short odd": ({"odd": lambda a: a["odd"][:-1]},
+                  "odd must be integers, one per judgment (idx has 600), got int8 of shape (599,)"),
+    "odd of 3": ({"odd": lambda a: a["odd"] + 3}, "odd must be 0, 1 or 2 (which of idx's three clips is the odd one "),
+    "test clip past n_clips": ({"split_test": lambda a: np.append(a["split_test"], 30)},
+                               "split_test holds clip index 30, outside 0..23 (n_clips is 24)"),
+    "no test split": ({"split_test": None}, "no split_test array: both recipes train on the train split and score "),
+    "pickled participant": ({"participant": lambda a: a["participant"].astype(object)},
+                            "participant holds Python objects (a pickle), which are not read: save it as numbers"),
+    "leaking splits": ({"split_test": lambda a: np.append(a["split_test"], a["split_train"][0])},
+                       "split leakage: 1 clip in both 'train' and 'test'"),
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_ARRAYS))
+def test_bench_training_refuses_judgment_arrays_that_do_not_fit_in_one_line(case: str, tmp_path: Path, monkeypatch,
+                                                                             capsys) -> None:
+    """Several ``n_clips`` were a TypeError traceback, text or a fraction was read as a count, a clip index past
+    ``n_clips`` (or a test clip) an IndexError once training began, a negative one counted from the end, a short
+    ``odd`` or an odd-one-out of 3 went unseen, no ``split_test`` a KeyError after paper-v1 had trained, an array of
+    Python objects "not an .npz archive": now one usage line naming the array, exit 2, before any work."""
+    import bench_training
+
+    monkeypatch.setattr(bench_training, "load_judgments", _stop)
+    change, says = _BAD_ARRAYS[case]
+    arrays = dict(np.load(_tiny_judgments(tmp_path / "j.npz")))
+    arrays.update({k: v(arrays) if callable(v) else v for k, v in change.items()})
+    np.savez(tmp_path / "bad.npz", **{k: v for k, v in arrays.items() if v is not None})
+    with pytest.raises(SystemExit) as stop:
+        bench_training.main(["--backbone", "tiny-random-videomae", "--synthetic-pixels", "--judgments",
+                             str(tmp_path / "bad.npz"), "--json", str(tmp_path / "out.json")])
+    err = capsys.readouterr().err
+    line = err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and f"error: --judgments {tmp_path / 'bad.npz'}: {says}" in line, err
+    assert "Traceback" not in err and not (tmp_path / "out.json").exists()
+
+
 def test_reach_first_point_at_target() -> None:
     import bench_training
 

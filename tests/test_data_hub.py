@@ -1961,3 +1961,48 @@ def test_columns_outside_the_layout_are_named_in_a_warning(tmp_path, caplog):
     assert "'category'" in lines[0] and "clips" in lines[0]
     assert "'condition', 'rt_ms'" in lines[1] and "judgments" in lines[1]
     assert data.judgments.to_pandas()["rt_s"].isna().all()
+
+
+def test_unsigned_sessions_and_integer_participants_with_a_null_keep_their_integer_names(tmp_path):
+    """Mutation audit of `_frame`: unsigned sessions (uint16 1, None, 2) and integer participants with a null kept
+    pandas' float names too ('1.0', '2.0'): only int64 sessions were tested. By hand: the null participant's row is
+    a problem, the other rows keep participants '1', '2' and sessions '1', '', '2'."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40))
+    path = folder / "judgments" / "j.parquet"
+    table = pq.read_table(path).drop(["participant"])
+    n = table.num_rows
+    table = table.append_column("participant", pa.array([None if i == 5 else 1 + i % 2 for i in range(n)], pa.int64()))
+    table = table.append_column("session", pa.array([[1, None, 2, 1][i % 4] for i in range(n)], pa.uint16()))
+    pq.write_table(table, path)
+    data, problems = validate(folder)
+    assert [str(p) for p in problems][0] == "judgments row 6: column 'participant' is empty"  # then an empty test split
+    assert sorted(set(data.judgments["participant"])) == ["1", "2"] and len(data.judgments) == n - 1
+    assert list(data.judgments["session"][:4]) == ["1", "", "2", "1"]
+
+
+def test_the_unread_columns_warning_names_each_config_s_columns_in_full(tmp_path, caplog):
+    """Mutation audit of `_warn_unread_columns`: its test read only a column's name in the line, so the singular
+    and plural, the layout's columns, the count past five, and which configs take `rating_` columns could each go
+    wrong unseen. By hand: clips' `rating_valence` is read and its `ratings` is not; judgments' seven columns
+    outside the layout (a `rating_` one too: ratings belong to clips) are named five and '2 more'."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40))
+    for name in ("train", "test"):
+        path = folder / "clips" / f"{name}.parquet"
+        pd.read_parquet(path).assign(rating_valence=0.5, ratings="high").to_parquet(path, index=False)
+    path = folder / "judgments" / "j.parquet"
+    extra = {"rating_x": 1.0, "condition": "a", "rt_ms": 850, "a": 1, "b": 2, "c": 3, "d": 4}
+    pd.read_parquet(path).assign(**extra).to_parquet(path, index=False)
+    with caplog.at_level("WARNING", logger="bgs_hf.data.hub"):
+        load(folder)
+    lines = [r.getMessage() for r in caplog.records if "not read" in r.getMessage()]
+    assert lines == [
+        f"{folder / 'clips'}: column 'ratings' is not read (the layout's columns: clip_id, video, captions, "
+        "stimulus_set, rating_<attr>); `data export` and `data push` leave it out",
+        f"{folder / 'judgments'}: columns 'rating_x', 'condition', 'rt_ms', 'a', 'b', and 2 more are not read (the "
+        "layout's columns: clip_a, clip_b, clip_c, odd, participant, session, trial, rt_s, is_catch); `data export` "
+        "and `data push` leave them out"]
