@@ -586,6 +586,111 @@ def test_a_pushed_models_folder_points_to_its_card_and_calls_no_judges_human(tmp
         "the signed squared Spearman correlation of model and the judges' pairwise similarities."), line
 
 
+def test_a_saved_models_or_checkpoints_folder_whose_card_holds_no_evaluation_is_not_pointed_to_it(
+        tmp_path: Path) -> None:
+    """A folder a ``save_pretrained`` wrote (a notebook's save, a checkpoint, a run stopped while it scored) holds a
+    card that says "This run recorded no evaluation metrics", or peft's empty template: the page sent its reader to
+    that card for "what its run recorded" and dropped the pointer to `bgs-hf evaluate`. A pushed card with its
+    table is still pointed to (`test_a_pushed_models_folder_points_to_its_card_...`)."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+    from bgs_hf.training.api import PEFT_TEMPLATE_MARK
+
+    saved = make_tiny_run(tmp_path / "saved")
+    (saved / "metrics.json").unlink()
+    assert "This run recorded no evaluation metrics." in (saved / "README.md").read_text()
+    unknown = ("**Overall fit to the simulated judgments:** this model folder records no evaluation on a test split, "
+               "so how close it comes to the noise ceiling is unknown (`bgs-hf evaluate`).")
+    assert evaluation_markdown(str(saved)) == unknown
+    (saved / "README.md").write_text(f"---\nlibrary_name: peft\n---\n{PEFT_TEMPLATE_MARK}\n")
+    assert evaluation_markdown(str(saved)) == unknown
+
+
+@pytest.mark.parametrize(("data_name", "judges", "ceiling_name"), [
+    ("mydata", "the people", "human noise ceiling"),
+    ("socialshapes", "the simulated observers", "noise ceiling"),
+    (None, "the judges", "noise ceiling"),
+])
+def test_a_ceiling_that_is_not_positive_is_not_blamed_on_too_few_judgments(
+        tmp_path: Path, data_name: str | None, judges: str, ceiling_name: str) -> None:
+    """The page said a ceiling of R² -0.05 or 0 was not positive "(too few judgments to estimate it)" on a split of
+    400 judgments: a cause it never checked (judges who disagree make it so too), which `bgs-hf evaluate`, the
+    report and the card do not claim. It says what a ceiling that is not positive means, for whoever the judges are
+    (a run that recorded no data names none)."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    for ceiling_r2 in (-0.05, 0.0):
+        metrics = {"test": {"r2": 0.1, "ceiling_r2": ceiling_r2, "n_judgments": 400}}
+        (folder := tmp_path / str(ceiling_r2)).mkdir()
+        run = _hand_run(folder, data_name or "nodata", metrics)
+        if data_name is None:
+            (run / "run_config.json").unlink()
+        line = evaluation_markdown(str(run), aligned="tuned")
+        assert f". The {ceiling_name} is not positive on this split (the two halves of {judges} do not agree), so no " \
+               "percentage of it can be given. R² is" in line, line
+        assert "few judgments" not in line and "% of the" not in line, line
+
+
+def test_a_ceiling_recorded_as_nan_or_infinity_is_said_to_be_not_recorded(tmp_path: Path) -> None:
+    """A metrics.json written by a lab's own script (Python's `json` writes NaN and Infinity; bgs-hf writes null)
+    read a NaN ceiling as "not positive (too few judgments to estimate it)" and an infinite one as "The noise ceiling
+    (R² = inf) is how well one half of the people predicts the other": both are no ceiling, as `bgs-hf evaluate`'s
+    n/a says."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    for ceiling_r2 in (float("nan"), float("inf")):
+        (folder := tmp_path / str(ceiling_r2)).mkdir()
+        run = _hand_run(folder, "mydata",
+                        {"test": {"r2": 0.1, "ceiling_r2": ceiling_r2, "n_judgments": 400}})
+        assert "NaN" in (run / "metrics.json").read_text() or "Infinity" in (run / "metrics.json").read_text()
+        assert evaluation_markdown(str(run), aligned="tuned") == (
+            "**Overall fit to human judgments** on the held-out test split of `mydata` (400 judgments): tuned "
+            "R² = 0.100. This run records no human noise ceiling for the test split, so no percentage of it can be "
+            "given. R² is the signed squared Spearman correlation of model and human pairwise similarities."), ceiling_r2
+
+
+def test_the_no_evaluation_line_names_the_ceiling_of_the_judges_the_folder_records(tmp_path: Path) -> None:
+    """Mutation audit of fd13321 (mutants that passed): the no-evaluation line calling a human run's ceiling "the
+    noise ceiling", a folder whose records cannot be read called "fit to human judgments", a run whose metrics.json
+    records no fit (train metrics only) beside a card with a table told it has "no `metrics.json`", and the line
+    pointing to the card with no judges named where the run records its data (every pushed folder records none)."""
+    from bgs_hf.hub.card import EVAL_TABLE_HEAD
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    unknown = ("**Overall fit to human judgments:** this model folder records no evaluation on a test split, so how "
+               "close it comes to the human noise ceiling is unknown (`bgs-hf evaluate`).")
+    assert evaluation_markdown(str(_hand_run(tmp_path, "mydata", {}))) == unknown
+    trained = _hand_run(tmp_path, "trained", {"train_loss": 0.5})
+    (trained / "README.md").write_text(f"## Evaluation\n\n{EVAL_TABLE_HEAD} % of noise ceiling |\n")
+    assert evaluation_markdown(str(trained)) == unknown
+    (trained / "metrics.json").unlink()  # a lab's run whose card keeps its table: pointed to, its judges named
+    assert evaluation_markdown(str(trained)) == (
+        "**Overall fit to human judgments:** this model folder records no evaluation of its own (no `metrics.json`), "
+        "so how close it comes to the human noise ceiling is not shown here: its model card (`README.md` in the "
+        "folder) gives what its run recorded.")
+    (unreadable := tmp_path / "unreadable").mkdir()
+    assert evaluation_markdown(str(unreadable)) == (
+        "**Overall fit to the judgments the model was trained on:** this model folder records no evaluation on a "
+        "test split, so how close it comes to the noise ceiling is unknown (`bgs-hf evaluate`).")
+
+
+@pytest.mark.parametrize(("data", "title"), [
+    ({"source": "."}, "Overall fit to the judgments the model was trained on"),  # recorded as given: no name
+    ({"origin": "socialshapes"}, "Overall fit to the simulated judgments"),  # in-memory: neither name nor folder
+])
+def test_a_run_whose_data_has_no_name_names_no_data_and_no_judges_it_cannot_know(
+        tmp_path: Path, data: dict, title: str) -> None:
+    """Mutation audit of fd13321 (mutants that passed): a recorded data source whose folder name is empty (`.`)
+    read as a named human dataset ("fit to human judgments"), and a nameless SocialShapes run's line naming its data
+    "`unknown`"."""
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = _hand_run(tmp_path, "run", {"test": {"r2": 0.1, "ceiling_r2": 0.2, "n_judgments": 400}})
+    (run / "run_config.json").write_text(json.dumps({"data": data}))
+    line = evaluation_markdown(str(run), aligned="tuned")
+    assert line.startswith(f"**{title}** on the held-out test split (400 judgments): tuned R² = 0.100, **50.0% of "
+                           "the noise ceiling**."), line
+
+
 @pytest.mark.parametrize(
     ("name", "make", "reason"),
     [
@@ -2685,8 +2790,8 @@ def test_a_run_that_recorded_no_noise_ceiling_is_not_said_to_have_a_non_positive
         "This run records no human noise ceiling for the test split, so no percentage of it can be given. R² is the "
         "signed squared Spearman correlation of model and human pairwise similarities.")
     (run / "metrics.json").write_text(json.dumps({"test": {"r2": 0.1, "ceiling_r2": -0.05, "n_judgments": 400}}))
-    assert ". The human noise ceiling is not positive on this split (too few judgments to estimate it), so no " \
-           "percentage of it can be given." in evaluation_markdown(str(run))
+    assert ". The human noise ceiling is not positive on this split (the two halves of the people do not agree), so " \
+           "no percentage of it can be given." in evaluation_markdown(str(run))
 
 
 def test_the_fit_line_says_why_the_run_has_no_noise_ceiling_where_metrics_json_records_it(tmp_path: Path) -> None:
@@ -3153,8 +3258,9 @@ def test_the_fit_line_names_the_split_without_an_evaluation_and_a_ceiling_of_zer
     run = _hand_run(tmp_path, "mydata", {"test": {"r2": 0.1, "ceiling_r2": 0.0, "n_judgments": 400}})
     assert evaluation_markdown(str(run), aligned="tuned") == (
         "**Overall fit to human judgments** on the held-out test split of `mydata` (400 judgments): tuned R² = 0.100. "
-        "The human noise ceiling is not positive on this split (too few judgments to estimate it), so no percentage "
-        "of it can be given. R² is the signed squared Spearman correlation of model and human pairwise similarities.")
+        "The human noise ceiling is not positive on this split (the two halves of the people do not agree), so no "
+        "percentage of it can be given. R² is the signed squared Spearman correlation of model and human pairwise "
+        "similarities.")
 
 
 def test_a_socialshapes_run_without_an_evaluation_is_not_said_to_fit_human_judgments(tmp_path: Path) -> None:

@@ -703,6 +703,20 @@ def render_model_card(card_data: BGSModelCardData, template_path: str | Path | N
     return ModelCard(template.render(card_data=card_data.to_yaml(), **card_data.to_dict()))
 
 
+#: how the card's evaluation table begins (model_card.md.j2); a card without one says "This run recorded no evaluation
+#: metrics" (a ``save_pretrained`` folder's, a checkpoint's) or is peft's empty template
+EVAL_TABLE_HEAD = "| model | R² [95% CI] |"
+
+
+def card_holds_evaluation(card: str | Path) -> bool:
+    """Whether the model card at ``card`` shows an evaluation table, so that a page may send its reader there for
+    the numbers: the card of a save or a checkpoint has none, and pointing to it lost the way to them."""
+    try:
+        return EVAL_TABLE_HEAD in Path(card).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
 def write_run_card(run_dir: str | Path, *, split: str = "test") -> Path | None:
     """Put the model card ``bgs-hf push`` would publish in the run folder's README.md, which otherwise holds
     peft's empty template ("Model Card for Model ID"). A run folder whose card cannot be rendered keeps what it

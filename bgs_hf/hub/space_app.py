@@ -39,7 +39,7 @@ from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, finite_number, is_whole
-from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling
+from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling, positive_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
@@ -1056,13 +1056,14 @@ def reading_guide(models: ModelPair, simulated: bool = False) -> str:
 
 def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED_NAME) -> str:
     """How close the model came to its judges' noise ceiling, from the run's ``metrics.json`` (a Hub model's
-    card carries its evaluation table instead, as does a pushed model's folder, which is pointed to): context for
-    reading one triplet's similarities. The judges are called people or simulated observers only where the run
-    recorded its data. ``aligned``: the fine-tuned model's name on the page (:attr:`ModelPair.label`). A split too
-    small for its CIs to say anything gets the note `evaluate` prints (its R² [-1.000, 1.000] was shown without a
-    word)."""
+    card carries its evaluation table instead, as does a pushed model's folder, which is pointed to where its card
+    has the table: a save's or a checkpoint's card has none): context for reading one triplet's similarities. The
+    judges are called people or simulated observers only where the run recorded its data. A ceiling that is not
+    positive is not blamed on a cause the run did not record. ``aligned``: the fine-tuned model's name on the page
+    (:attr:`ModelPair.label`). A split too small for its CIs to say anything gets the note `evaluate` prints (its R²
+    [-1.000, 1.000] was shown without a word)."""
     from bgs_hf.data.validate import small_split_note
-    from bgs_hf.hub.card import is_hub_id, run_data
+    from bgs_hf.hub.card import card_holds_evaluation, is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
 
     if is_hub_id(name):
@@ -1086,7 +1087,8 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     title = ("Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments" if human
              else "Overall fit to the judgments the model was trained on")
     if not isinstance(fit.get("r2"), (int, float)):
-        if card is not None and card.is_file():  # a pushed model's card holds the evaluation the page cannot read
+        # a pushed model's card holds the evaluation the page cannot read; a save's or a checkpoint's card has none
+        if card is not None and card_holds_evaluation(card):
             return (f"**{title}:** this model folder records no evaluation of its own (no `metrics.json`), so how "
                     f"close it comes to the {ceiling_name} is not shown here: its model card (`README.md` in the "
                     "folder) gives what its run recorded.")
@@ -1110,17 +1112,18 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     if simulated:
         text += (". That benchmark is synthetic SocialShapes: its judgments, and so its noise ceiling, come from "
                  "simulated observers, not people")
-    if ceiling_r2 is not None and ceiling_r2 > 0:
+    if positive_ceiling(ceiling_r2):
         text += (f". The noise ceiling (R² = {fmt(ceiling_r2, '.3f')}) is how well one half of {the_judges} "
                  f"predicts the other, corrected to the whole group (Spearman-Brown): a model near it agrees with "
                  f"{judges} about as well as they agree with each other (it is an estimate, not an upper bound).")
-    elif ceiling_r2 is None:  # not estimated: nothing to call positive or not
+    elif ceiling_r2 is None or not math.isfinite(ceiling_r2):  # not estimated (NaN: undefined), so neither
         # and why, where metrics.json says (a pilot's split: one participant, too few pairs), as the card does
         text += (f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given"
                  + (f": {why}." if why else "."))
     else:
-        text += (f". The {ceiling_name} is not positive on this split (too few judgments to estimate it), so "
-                 "no percentage of it can be given.")
+        # its cause is not recorded: too few judgments, or judges who judge differently, can each make it so
+        text += (f". The {ceiling_name} is not positive on this split (the two halves of {the_judges} do not agree), "
+                 "so no percentage of it can be given.")
     whose = "the observers'" if simulated else "human" if human else "the judges'"
     text += f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."
     # the clips and judgments the fit rests on, as the card's note (an older bgs-hf's metrics.json: judgments only)
