@@ -30,7 +30,7 @@ from bgs_hf._files import (
 )
 from bgs_hf._format import count, fmt, fmt_chance_pct, fmt_fraction, fmt_pct
 from bgs_hf.errors import BGSInputError, is_whole, whole_number
-from bgs_hf.metrics.bootstrap import positive_ceiling
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, positive_ceiling
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.models.registry import DEFAULT_BACKBONE
 from bgs_hf.training.recipes import DEFAULT_RECIPE
@@ -761,11 +761,19 @@ def judges(report: dict[str, Any]) -> str:
 
 
 def _undefined_pct(report: dict[str, Any]) -> str:
-    """Why every % of ceiling reads n/a when it does: the table alone showed n/a without a reason."""
-    if positive_ceiling(report["noise_ceiling_r2"]):
+    """Why every % of ceiling reads n/a when it does: the table alone showed n/a without a reason. Only what the
+    code knows: a ceiling that is n/a had too few judgments or participants (``ceiling_or_why``); one at or below 0,
+    halves that do not agree, whatever the number of judgments (it blamed "so few test judgments" for both)."""
+    from bgs_hf.viz.figure import UNDEFINED_ESTIMATE
+
+    ceiling = report["noise_ceiling_r2"]
+    if positive_ceiling(ceiling):
         return ""
-    return (f"; here the ceiling is {fmt(report['noise_ceiling_r2'], '.3f')}, not positive (the two halves' p_ij do "
-            "not agree on so few test judgments), so % of ceiling is undefined (n/a): use more clips or judgments")
+    if ceiling is None or not np.isfinite(ceiling):  # not estimated (NaN; null in report.json)
+        said = UNDEFINED_ESTIMATE
+    else:
+        said = f"{fmt(ceiling, '.3f')}, not positive ({ceiling_disagreement('the participants')})"
+    return f"; here the ceiling is {said}, so % of ceiling is undefined (n/a): use more clips or judgments"
 
 
 def render_markdown(report: dict[str, Any]) -> str:

@@ -490,6 +490,22 @@ def test_a_flag_hint_is_spelled_as_typed_and_only_a_command_with_out_gets_the_ou
                                                       f"error: {line}"
 
 
+@pytest.mark.parametrize("argv, line", [
+    (["evaluate", "--dta", "x", "--model", "m"], "unrecognized arguments: --dta x (did you mean --data?)"),
+    (["evaluate", "--data-dir", "x", "--model", "m"], "unrecognized arguments: --data-dir x (did you mean --data?)"),
+    (["evaluate", "--model", "m", "--sed", "1"],
+     "unrecognized arguments: --sed 1 (did you mean --seed?); the following arguments are required: --data"),
+    (["push", "R"], "the following arguments are required: --repo-id"),
+])
+def test_a_mistyped_flag_is_named_and_suggested_where_a_required_flag_is_missing(argv, line, capsys):
+    """`bgs-hf evaluate --dta x --model m` said only "the following arguments are required: --data" (argparse checks
+    the required flags before it returns the unknown ones), where an unknown flag beside --data gets "did you mean"."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
+
+
 def test_a_command_without_a_description_gets_its_listing_as_a_sentence():
     """Mutant that passed: the listing copied as it is (`print counts, ...` with no capital and no full stop) as the
     description `bgs-hf data stats -h` prints."""

@@ -712,6 +712,25 @@ def test_report_md_says_why_every_percent_of_ceiling_is_na_when_the_ceiling_is_n
     assert "% of ceiling = R² / ceiling. Accuracies" in render_markdown(base)
 
 
+def test_report_md_blames_a_non_positive_ceiling_on_no_cause_the_code_did_not_check() -> None:
+    """report.md said a ceiling of -0.086 came from halves that "do not agree on so few test judgments", however many
+    there were (nothing checks that: judges who judge differently make it so too), and called an undefined ceiling
+    "n/a, not positive" with halves that "do not agree", where it had too few judgments for halves at all."""
+    from bgs_hf.quickstart import render_markdown
+    from bgs_hf.viz.figure import UNDEFINED_ESTIMATE
+
+    base = {**_report(), "seed": 0, "backbone": "b", "recipe": "r", "n_test_clips": 120, "n_test_judgments": 3000,
+            "n_test_pairs": 4000, "timings_s": {"total_s": 60.0}, "config": {"suite": True}}
+    negative = render_markdown({**base, "noise_ceiling_r2": -0.086})
+    assert "here the ceiling is -0.086, not positive (the two halves of the participants do not agree), so % of " \
+           "ceiling is undefined (n/a)" in negative
+    assert "so few" not in negative
+    for undefined in (float("nan"), None):
+        md = render_markdown({**base, "noise_ceiling_r2": undefined, "noise_ceiling_ci": [None, None]})
+        assert f"here the ceiling is {UNDEFINED_ESTIMATE}, so % of ceiling is undefined (n/a)" in md
+        assert "not positive" not in md and "do not agree" not in md
+
+
 def test_a_collapsed_model_keeps_its_flag_and_the_table_says_its_zero_is_no_answer() -> None:
     """The suite flags embeddings alike for every clip (``collapsed``); the quickstart's ``_pick`` dropped the flag,
     so report.md showed 0.0% accuracy, below chance, with nothing to say why."""

@@ -87,6 +87,27 @@ def test_the_early_stopping_patience_is_told_in_evaluations_not_epochs():
     assert "epochs without" not in patience
 
 
+@pytest.mark.parametrize("argv, line", [
+    (["--dat", "x"], "unrecognized arguments: --dat x (did you mean --data?)"),
+    (["--data_dir", "x", "--output_dir", "/tmp/x"], "unrecognized arguments: --data_dir x (did you mean --data?)"),
+    (["--max-step", "3"], "unrecognized arguments: --max-step 3 (did you mean --max-steps?); the following arguments "
+                          "are required: --data"),
+    (["--output_dir", "/tmp/x"], "the following arguments are required: --data"),
+])
+def test_a_mistyped_or_shortened_train_flag_is_named_and_suggested_where_a_required_flag_is_missing(argv, line,
+                                                                                                    capsys):
+    """``bgs-hf train --dat x`` (a shortened --data, which train does not take) said only "the following arguments
+    are required: --data", where any other unknown flag gets "did you mean": argparse checks the required flags before
+    it returns the unknown ones. A command line without a typo still says what is missing."""
+    from bgs_hf.train import parse
+
+    with pytest.raises(SystemExit) as exit_info:
+        parse(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf train: error: {line}"
+    assert parse(["--data", "d", "--output-dir", "/tmp/x", "--max-steps", "3"]).training.max_steps == 3
+
+
 def test_python_m_bgs_hf_train_takes_no_abbreviated_flag_and_says_a_refusal_on_one_line():
     """Mutation audit (quickstart and top-level helpers, third pass): ``python -m bgs_hf.train``'s parser taking
     abbreviations (``--num_train_epoch 3`` then trained 3 epochs while ``training_defaults``, which reads the flags as

@@ -9,6 +9,7 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from gettext import gettext
 from typing import Any, NoReturn
 
 from bgs_hf._format import closest
@@ -55,8 +56,10 @@ class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatte
         return super()._get_help_string(action)
 
 
-def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> str:
-    """``unrecognized arguments: --sed 1 (did you mean --seed?)`` for ``parser``'s flags."""
+def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str], missing: Iterable[str] = ()) -> str:
+    """``unrecognized arguments: --sed 1 (did you mean --seed?)`` for ``parser``'s flags; a ``missing`` required
+    flag that a typed one shortens, extends or nearly spells comes first (``--data_dir`` meant ``--data``, not the
+    closer-spelt ``--data_seed``)."""
     known = parser._option_string_actions
     dashed = {s.replace("_", "-") for s in known if s.startswith("--")}
     positionals = {a.dest for a in parser._actions if not a.option_strings}
@@ -70,11 +73,20 @@ def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str]) -> 
             hints.append(f"the output folder is the positional OUT: {parser.prog} ... OUT")
         elif name_dashed in ("--out", "--output") and "--output-dir" in dashed:
             hints.append(f"did you mean {'--output_dir' if '_' in name else '--output-dir'}?")
-        elif (match := closest(name_dashed, dashed)) is not None:
+        elif (match := _missing_meant(name_dashed, missing) or closest(name_dashed, dashed)) is not None:
             underscored = "--" + match[2:].replace("-", "_")  # in the spelling the user typed, where it exists
             shown = underscored if ("_" in name and underscored in known) or match not in known else match
             hints.append(f"did you mean {shown}?")
     return f"unrecognized arguments: {' '.join(extras)}" + (f" ({'; '.join(hints)})" if hints else "")
+
+
+def _missing_meant(name: str, missing: Iterable[str]) -> str | None:
+    """The missing required flag (``--`` and dashes) that the mistyped ``name`` stands for, or None."""
+    flags = [flag.replace("_", "-") for names in missing for flag in names.split("/") if flag.startswith("--")]
+    if len(name) <= 2 or not name.startswith("--"):
+        return None
+    meant = [flag for flag in flags if flag.startswith(name) or name.startswith(flag + "-")]
+    return meant[0] if meant else closest(name, flags)
 
 
 def as_typed(message: str, argv: Iterable[str]) -> str:
@@ -105,9 +117,56 @@ def flags_as_typed(err: BGSInputError, argv: Iterable[str], sep: str = "-") -> B
     return err
 
 
+#: The start of argparse's refusal of a command line that lacks a required flag or positional (in its language).
+_MISSING_REQUIRED = gettext("the following arguments are required: %s").split("%s")[0]
+
+
+class _Refused(Exception):
+    """argparse refused a command line that :meth:`Suggestions._unknown_arguments` parses again."""
+
+
 class Suggestions:
     """Mixin for an ``argparse.ArgumentParser`` (``bgs-hf``'s, and ``bgs-hf train``'s HfArgumentParser): a
-    mistyped choice gets "did you mean", and an abbreviation of a flag spelled two ways is not "ambiguous"."""
+    mistyped choice gets "did you mean", an abbreviation of a flag spelled two ways is not "ambiguous", and a
+    mistyped flag is named, with its suggestion, where argparse only said a required one is missing
+    (``bgs-hf train --dat x``: "the following arguments are required: --data")."""
+
+    #: the arguments being parsed, for :meth:`error`; set while a parse runs
+    _arguments: list[str] | None = None
+    _reparsing: bool = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._arguments = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)  # type: ignore[misc]
+
+    def error(self, message: str) -> NoReturn:
+        if self._reparsing:
+            raise _Refused(message)
+        if message.startswith(_MISSING_REQUIRED) and self._arguments is not None:
+            extras = self._unknown_arguments(self._arguments)
+            if any(token.startswith("-") for token in extras):  # a mistyped flag: the missing one, likely
+                missing = message[len(_MISSING_REQUIRED):].split(", ")
+                meant = any(_missing_meant(token.split("=", 1)[0].replace("_", "-"), missing) for token in extras)
+                # a typo of another flag: the missing one is still said (`--max-step 3` without --data)
+                unknown = unrecognized_message(self, extras, missing)  # type: ignore[arg-type]
+                message = unknown if meant else f"{unknown}; {message}"
+        super().error(message)  # type: ignore[misc]
+
+    def _unknown_arguments(self, args: list[str]) -> list[str]:
+        """What no argument of this parser reads in ``args``, parsed again with every argument optional (argparse
+        checks the required ones before it returns the rest): nothing where that parse is refused too."""
+        required = [action for action in self._actions if action.required]  # type: ignore[attr-defined]
+        for action in required:
+            action.required = False
+        self._reparsing = True
+        try:
+            return list(super().parse_known_args(args, None)[1])  # type: ignore[misc]
+        except (_Refused, SystemExit):
+            return []
+        finally:
+            self._reparsing = False
+            for action in required:
+                action.required = True
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         if action.choices is not None and value not in action.choices:

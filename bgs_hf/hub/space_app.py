@@ -39,7 +39,7 @@ from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, finite_number, is_whole
-from bgs_hf.metrics.bootstrap import check_count, pct_of_ceiling, positive_ceiling
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, check_count, pct_of_ceiling, positive_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
@@ -1121,8 +1121,7 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         text += (f". This run records no {ceiling_name} for the {split} split, so no percentage of it can be given"
                  + (f": {why}." if why else "."))
     else:
-        # its cause is not recorded: too few judgments, or judges who judge differently, can each make it so
-        text += (f". The {ceiling_name} is not positive on this split (the two halves of {the_judges} do not agree), "
+        text += (f". The {ceiling_name} is not positive on this split ({ceiling_disagreement(the_judges)}), "
                  "so no percentage of it can be given.")
     whose = "the observers'" if simulated else "human" if human else "the judges'"
     text += f" R² is the signed squared Spearman correlation of model and {whose} pairwise similarities."

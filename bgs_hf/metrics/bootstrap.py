@@ -111,6 +111,13 @@ def positive_ceiling(r2: Any) -> bool:
     return bool(np.isfinite(pct_of_ceiling(float(r2), float(r2)))) if real else False
 
 
+def ceiling_disagreement(judges: str) -> str:
+    """What a finite noise ceiling at or below 0 says of its split, for a text that explains its n/a: the two halves
+    of ``judges`` do not agree. Too few judgments, or judges who judge differently, can each make it so; nothing
+    checks which, so no text names either (report.md blamed "so few test judgments" whatever their number)."""
+    return f"the two halves of {judges} do not agree"
+
+
 def pct_of_ceiling(value: float, ceiling: float) -> float:
     """``value`` as a percentage of the noise ceiling (nan when the ceiling is not positive)."""
     if ceiling is None or not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(value):
