@@ -102,8 +102,8 @@ def _describe_off_switches(parser: Any) -> None:
 def _parser_output_once_per_machine() -> Iterator[None]:
     """argparse's own output (``-h``; a usage error's usage and ``error:`` lines, exit 2) from the first process of
     each machine of a launch only: the others parse the same flags and end with the same status silently, as for every
-    other refusal (:func:`_once_per_launch`). ``--max_steps twenty`` on 8 GPUs printed its two lines 8 times, and
-    ``-h`` its 120."""
+    other refusal (:func:`_once_per_launch`, which has a silent one wait for the launcher after a usage error).
+    ``--max_steps twenty`` on 8 GPUs printed its two lines 8 times, and ``-h`` its 120."""
     if launch_rank("WORLD_SIZE") <= 1 or launch_rank("LOCAL_RANK") == 0:
         yield
         return
@@ -192,11 +192,12 @@ FIRST_PROCESS_GRACE_S = 10.0
 
 
 def _leave_it_to_the_first_process() -> None:
-    """Before a process ends in silence on a refusal or a diverged loss, which every process meets alike: wait for the
-    launcher to stop it, which it does once the machine's first process has said the error and ended. Ending at once,
-    it had the launcher stop a first process that met the error later (a loaded machine, a slower disk) before it
-    said it: the launch printed nothing, or "terminated", above the launcher's summary. The launcher's SIGTERM
-    (raised as :class:`~bgs_hf.cli.main.Terminated`) or Ctrl-C ends the wait without a word."""
+    """Before a process ends in silence on a refusal, a usage error or a diverged loss, which every process meets alike
+    (not ``-h``, after which the launcher waits for every process): wait for the launcher to stop it, which it does
+    once the machine's first process has said the error and ended. Ending at once, it had the launcher stop a first
+    process that met the error later (a loaded machine, a slower disk) before it said it: the launch printed nothing,
+    or "terminated", above the launcher's summary. The launcher's SIGTERM (raised as
+    :class:`~bgs_hf.cli.main.Terminated`) or Ctrl-C ends the wait without a word."""
     with contextlib.suppress(KeyboardInterrupt):
         time.sleep(FIRST_PROCESS_GRACE_S)
 
@@ -205,7 +206,7 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
     """``command`` as one process of a launch (torchrun, accelerate launch) ends it. Every process reads the same
     flags and data and computes the same loss, so a refusal, a diverged loss or Ctrl-C is the same on each: the first
     process of each machine (LOCAL_RANK 0) says it, the others end with the same status silently (N processes printed
-    it N times), after a refusal or a diverged loss once the launcher stops them
+    it N times), after a refusal, a usage error or a diverged loss once the launcher stops them
     (:func:`_leave_it_to_the_first_process`). A fault in the clips a process loaded for its own part of a step or an
     evaluation (a bad clip, or an ``OSError``: a file gone or unreadable) is its alone (raised inside
     :func:`~bgs_hf._launch.own_part`, or in its DataLoader), and it says it, naming itself (``error: rank 3 of 8:
@@ -226,6 +227,9 @@ def _once_per_launch(command: Callable[[], int]) -> Callable[[], int]:
         try:
             return command()
         except BaseException as err:
+            if isinstance(err, SystemExit) and err.code not in (0, None) and local_rank != 0:
+                _leave_it_to_the_first_process()  # a usage error, which only the first process printed
+                raise
             environment = os_error_inside(err) is not None  # an OSError, or a full disk under safetensors or torch.save
             if not (environment or isinstance(err, (BGSInputError, BGSDivergedError, KeyboardInterrupt))):
                 if not (isinstance(err, RuntimeError) and _raised_in(err, "torch/distributed/", innermost=True)):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -322,6 +324,13 @@ def _tiny_judgments(path: Path, n: int = 24, seed: int = 0) -> Path:
     return path
 
 
+def _npy_bytes(array: np.ndarray) -> bytes:
+    """``array`` as ``np.save`` writes it."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 def _load_rises_once(monkeypatch: pytest.MonkeyPatch, module: object, first_work: str) -> None:
     """``os.getloadavg`` reads 1.0 until ``module.first_work`` is called, then 9.0: the benchmark's own load."""
     busy: list[bool] = []
@@ -386,7 +395,10 @@ def test_bench_training_refuses_judgments_it_cannot_read_in_one_line(tmp_path: P
     (tmp_path / "cut.npz").write_bytes(_tiny_judgments(tmp_path / "j.npz").read_bytes()[:100])
     np.savez(tmp_path / "other.npz", idx=np.zeros((1, 3), int))
     np.save(tmp_path / "array.npy", np.zeros((1, 3), int))  # one array, not an archive: was numpy's IndexError
+    with zipfile.ZipFile(tmp_path / "short.npz", "w") as short:  # an array cut short: numpy's ValueError, no pickle
+        short.writestr("n_clips.npy", _npy_bytes(np.array(24))[:-4])
     for name, says in (("text.npz", "not an .npz archive (write one with --save-judgments)"),
+                       ("short.npz", "not an .npz archive (write one with --save-judgments)"),
                        ("array.npy", "not an .npz archive (write one with --save-judgments)"),
                        ("cut.npz", "not an .npz archive (write one with --save-judgments)"),
                        ("other.npz", "not the .npz --save-judgments writes (n_clips is not a file in the archive)")):
@@ -420,6 +432,21 @@ _BAD_ARRAYS = {  # an .npz --save-judgments could not have written: what is chan
                             "participant holds Python objects (a pickle), which are not read: save it as numbers"),
     "leaking splits": ({"split_test": lambda a: np.append(a["split_test"], a["split_train"][0])},
                        "split leakage: 1 clip in both 'train' and 'test'"),
+    # mutation audit of 9050391..52de397: each bound and each type test of _checked_arrays
+    "no clips": ({"n_clips": np.array(0)}, "n_clips must be a whole number >= 1, got 0"),
+    "float n_clips": ({"n_clips": np.array(24.0)}, "n_clips must be a whole number >= 1, got 24.0"),
+    "float idx": ({"idx": lambda a: a["idx"].astype(float)},
+                  "idx must be integer clip indices of shape (judgments, 3), got float64 of shape (600, 3)"),
+    "float odd": ({"odd": lambda a: a["odd"].astype(float)},
+                  "odd must be integers, one per judgment (idx has 600), got float64 of shape (600,)"),
+    "0/1 is_catch": ({"is_catch": lambda a: a["is_catch"].astype(int)},
+                     "is_catch must be booleans, one per judgment (idx has 600), got int64 of shape (600,)"),
+    "odd of just 3": ({"odd": lambda a: np.where(a["odd"] == 2, 3, a["odd"]).astype(np.int8)},
+                      "odd must be 0, 1 or 2 (which of idx's three clips is the odd one out), got 3"),
+    "negative odd": ({"odd": lambda a: np.where(a["odd"] == 0, -1, a["odd"]).astype(np.int8)},
+                     "odd must be 0, 1 or 2 (which of idx's three clips is the odd one out), got -1"),
+    "float test split": ({"split_test": lambda a: a["split_test"].astype(float)},
+                         "split_test must be a list of integer clip indices, got float64 of shape (6,)"),
 }
 
 

@@ -605,6 +605,21 @@ def test_a_saved_models_or_checkpoints_folder_whose_card_holds_no_evaluation_is_
     assert evaluation_markdown(str(saved)) == unknown
 
 
+def test_a_card_with_its_evaluation_table_is_found_whatever_else_its_bytes_hold(tmp_path: Path) -> None:
+    """A pushed card edited by hand in another encoding (a lab's name with a Latin-1 "é") still holds its table: read
+    strictly it was a UnicodeDecodeError traceback in the page's fit line (mutation audit of 9050391..52de397). No
+    card, or a folder where the card should be, holds none."""
+    from bgs_hf.hub.card import EVAL_TABLE_HEAD, card_holds_evaluation
+
+    card = tmp_path / "README.md"
+    card.write_bytes("Caf\u00e9 lab\n\n".encode("latin-1") + f"{EVAL_TABLE_HEAD} % of noise ceiling |\n".encode())
+    assert card_holds_evaluation(card)
+    card.write_bytes("Caf\u00e9 lab: no table\n".encode("latin-1"))
+    assert not card_holds_evaluation(card)
+    assert not card_holds_evaluation(tmp_path / "none.md")
+    assert not card_holds_evaluation(tmp_path)
+
+
 @pytest.mark.parametrize(("data_name", "judges", "ceiling_name"), [
     ("mydata", "the people", "human noise ceiling"),
     ("socialshapes", "the simulated observers", "noise ceiling"),

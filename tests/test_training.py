@@ -1116,6 +1116,26 @@ def test_a_training_dicts_ddp_timeout_below_a_second_is_refused_before_the_proce
     assert not (tmp_path / "r").exists()
 
 
+def test_a_training_arguments_objects_ddp_timeout_out_of_range_is_refused_before_anything_loads(tmp_path, tiny):
+    """A ``TrainingArguments`` the caller built has started its group already (on a GPU launch), so its
+    ``ddp_timeout`` is checked only where the run's settings are (mutation audit of 9050391..52de397: that check
+    dropped, 0 or 10**10 s reached gloo, which stopped every rank at a negative one and timed out at once at 0)."""
+    from transformers import TrainingArguments
+
+    from bgs_hf.training.api import MAX_DDP_TIMEOUT_S
+
+    data, pix = tiny
+    for timeout, says in ((0, r"must be a whole number >= 1 .*, got 0$"),
+                          (MAX_DDP_TIMEOUT_S + 1, rf"must be at most {MAX_DDP_TIMEOUT_S} seconds .*, got {MAX_DDP_TIMEOUT_S + 1}$")):
+        args = TrainingArguments(output_dir=str(tmp_path / "r"), use_cpu=True, report_to="none", ddp_timeout=timeout,
+                                 per_device_train_batch_size=1, per_device_eval_batch_size=1)
+        cfg = TrainConfig(data=DataArguments(data="tiny"), bgs=BGSArguments(), training=args, data_override=data,
+                          clip_store=TensorClipStore(pix), model_override=None)
+        with pytest.raises(BGSInputError, match=r"^--ddp_timeout " + says):
+            train_bgs(cfg)
+    assert not (tmp_path / "r").exists()
+
+
 def test_processes_the_trainer_would_run_alone_are_refused_before_anything_loads(tmp_path, tiny, monkeypatch):
     """``torchrun --nproc_per_node 2`` (or ``accelerate launch --multi_gpu``) on a machine without GPUs and without
     ``--use_cpu``: the launcher forms a 2-process group, but the Trainer sees world size 1 and runs each process

@@ -729,6 +729,29 @@ def test_a_usage_error_or_help_in_a_launch_is_printed_once_per_machine(monkeypat
         assert said["0", "0"].splitlines()[-1].startswith("bgs-hf train: error: "), said["0", "0"]
 
 
+@pytest.mark.parametrize("argv, status", [(["--data", "x", "--max_steps", "twenty"], 2), (["-h"], 0)])
+def test_a_process_silent_on_a_usage_error_waits_for_the_launcher(monkeypatch, capsys, argv, status):
+    """A usage error is met alike by every process right after its imports, which a loaded machine finishes at
+    different times: the silent process ended at once with exit 2, and the launcher (its 0.1 s poll) stopped the first
+    process before it printed the usage and ``error:`` lines, the cause lost, as it was for any other refusal before
+    the silent process waited for the launcher. ``-h`` (exit 0: the launcher waits for every process) and the first
+    process do not wait."""
+    import bgs_hf.train
+    from bgs_hf.train import main
+
+    waited: list[str] = []
+    monkeypatch.setattr(bgs_hf.train, "_leave_it_to_the_first_process", lambda: waited.append("waited"))
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    for rank, local_rank in (("0", "0"), ("2", "0"), ("1", "1"), (None, "1")):
+        _as_process(monkeypatch, rank, local_rank)
+        with pytest.raises(SystemExit) as ended:
+            main(argv)
+        assert ended.value.code == status, (rank, local_rank)
+        assert waited == (["waited"] if status and local_rank == "1" else []), (rank, local_rank)
+        waited.clear()
+    capsys.readouterr()
+
+
 def test_an_os_error_is_said_by_each_process_that_meets_it_named_unless_it_is_the_first(monkeypatch,
                                                                                                     capsys):
     """An ``OSError`` (the environment) went around the launch handling: one every process meets alike (an unwritable
@@ -1475,6 +1498,66 @@ def test_a_collective_that_timed_out_is_said_as_a_stalled_process_not_a_stopped_
     monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["wait"](timed_out))
     assert main(["--data", "x", "--output_dir", str(run)]) == 2
     assert capsys.readouterr().err == ""
+
+
+def test_a_rendezvous_listen_failure_other_than_a_port_in_use_is_not_called_one(monkeypatch, capsys, tmp_path):
+    """torch names the errno of a rendezvous server that could not listen (``EACCES`` for a port below 1024 a user
+    may not open); only ``EADDRINUSE`` is another program holding the port (mutation audit of 9050391..52de397: the
+    port alone matched, and a refused port was said to be "in use by another program")."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.train import main
+
+    torch_distributed: dict = {}  # a function whose frame sits in a file under torch/distributed/, as torch's do
+    exec(compile("def listen(text):\n    raise RuntimeError(text)\n",
+                 str(tmp_path / "torch" / "distributed" / "rendezvous.py"), "exec"), torch_distributed)
+    run = tmp_path / "run"
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
+    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
+        monkeypatch.setenv(name, value)
+    failed = ("The server socket has failed to listen on any local network address. port: {}, useIpv6: false, code: "
+              "{}, name: {}, message: {}")
+    for port, code, errno, says in ((80, -13, "EACCES", "a collective operation failed"),
+                                    (29500, -98, "EADDRINUSE", "port 29500 (MASTER_PORT), where the launch's")):
+        text = failed.format(port, code, errno, "permission denied" if code == -13 else "address already in use")
+        monkeypatch.setattr(api, "train_bgs", lambda config, text=text: torch_distributed["listen"](text))
+        assert main(["--data", "x", "--output_dir", str(run)]) == 2
+        assert capsys.readouterr().err.startswith(f"error: rank 0 stopped: {says}"), errno
+
+
+def test_the_launchers_sigterm_ends_a_silent_processs_wait_without_a_word(monkeypatch, capsys):
+    """The launcher stops a process that waits in silence for the first process to say a refusal: its SIGTERM (raised
+    as ``Terminated``) ends the wait, and the process ends as it would have, status 2 and nothing said (mutation audit
+    of 9050391..52de397: without the wait's guard it said "terminated", status 143, under the first process's line)."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+    import bgs_hf.training.api as api
+    from bgs_hf.cli.main import Terminated
+    from bgs_hf.errors import BGSInputError
+    from bgs_hf.train import main
+
+    def stopped(seconds: float) -> None:
+        raise Terminated
+
+    monkeypatch.setattr(bgs_hf.train, "time", SimpleNamespace(sleep=stopped))
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: None)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    _as_process(monkeypatch, "1", "1")
+    for error in (BGSInputError("--foo: no"), SystemExit(2)):  # a refusal; argparse's usage error
+        def refused(config, error=error):
+            raise error
+
+        monkeypatch.setattr(api, "train_bgs", refused)
+        if isinstance(error, SystemExit):
+            with pytest.raises(SystemExit) as ended:
+                main(["--data", "x"])
+            assert ended.value.code == 2
+        else:
+            assert main(["--data", "x"]) == 2
+        assert capsys.readouterr().err == "", error
 
 
 def test_python_m_bgs_hf_train_v_shows_a_failed_collectives_traceback(tmp_path):
