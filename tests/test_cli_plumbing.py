@@ -1872,3 +1872,42 @@ def test_python_m_bgs_hf_cli_main_v_shows_the_environments_error_traceback(tmp_p
     assert "DEBUG bgs_hf.cli.main: command failed\nTraceback (most recent call last):" in run.stderr, run.stderr[-2000:]
     assert "SafetensorError: Error while serializing" in run.stderr
     assert run.stderr.splitlines()[-1].startswith("error: "), run.stderr[-2000:]
+
+
+def test_a_parse_again_that_is_refused_too_says_nothing_and_a_refused_line_leaves_the_parser_as_it_was(monkeypatch,
+                                                                                                      capsys):
+    """Mutation audit of 442735c (a mistyped flag named where a required one is missing), mutants that passed, as no
+    bgs-hf command has a required group or a required flag of two names, and each refused line ends the process with
+    its words handed over: the second, all-optional parse of a refused line printing its own refusal (two ``error:``
+    lines) or its words taken for unknown ones; a missing flag of two names (``-r/--repo-id``) said again beside its
+    typo; a short ``--r`` not taken for the flag it starts; the flags left optional, or the parser refusing for good,
+    after one refused line; a parser given no words (``sys.argv``) reading none."""
+    from bgs_hf.cli._parser import CLIParser
+
+    parser = CLIParser(prog="tool", allow_abbrev=False)
+    parser.add_argument("-r", "--repo-id", required=True)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--train", action="store_true")
+    group.add_argument("--test", action="store_true")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--rep", "x"])  # the parse again is refused too (no --train or --test): argparse's line
+    assert capsys.readouterr().err.splitlines() == ["usage: tool [-h] -r REPO_ID (--train | --test)",
+                                                    "tool: error: the following arguments are required: -r/--repo-id"]
+    for _ in range(2):  # refused alike once more: --repo-id is still required, and the parser still says so
+        monkeypatch.setattr("sys.argv", ["tool", "--r", "x", "--test"])
+        with pytest.raises(SystemExit) as exited:
+            parser.parse_args()
+        assert exited.value.code == 2
+        assert capsys.readouterr().err.splitlines()[-1] == "tool: error: unrecognized arguments: --r x (did you mean " \
+                                                           "--repo-id?)"
+    assert vars(parser.parse_args(["--repo-id", "d", "--test"])) == {"repo_id": "d", "train": False, "test": True}
+
+
+def test_a_command_line_given_as_an_iterator_is_read_whole():
+    """``CLIParser().parse_args(iter(["--seed", "3"]))`` read seed 0: the parser listed the words (to name a mistyped
+    flag later) and then handed argparse the spent iterator, so every flag was silently dropped."""
+    from bgs_hf.cli._parser import CLIParser
+
+    parser = CLIParser(prog="tool")
+    parser.add_argument("--seed", type=int, default=0)
+    assert parser.parse_args(iter(["--seed", "3"])).seed == 3

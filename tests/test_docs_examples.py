@@ -506,6 +506,60 @@ def test_a_mistyped_flag_is_named_and_suggested_where_a_required_flag_is_missing
     assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
 
 
+@pytest.mark.parametrize("argv, line", [
+    (["evaluate", "--dta", "x"],
+     "unrecognized arguments: --dta x (did you mean --data?); the following arguments are required: --model"),
+    (["evaluate", "--mdl", "m", "--dta", "x"],
+     "unrecognized arguments: --mdl m --dta x (did you mean --model?; did you mean --data?)"),
+    (["data", "import", "--tset", "x"], "unrecognized arguments: --tset (did you mean --rt-ms?); the following "
+                                        "arguments are required: VIDEOS, OUT"),
+])
+def test_a_required_flag_that_no_typo_stands_for_is_still_named(argv, line, capsys):
+    """`bgs-hf evaluate --dta x` said only "--dta x (did you mean --data?)": a typo of one missing flag dropped every
+    other missing one (--model), which the next try then refused."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {' '.join(argv[:1 + (argv[0] == 'data')])}: " \
+                                                      f"error: {line}"
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["evaluate", "--model", "m", "--", "--data", "x"], "the following arguments are required: --data"),
+    (["push", "R", "--", "--repo-id", "x"], "the following arguments are required: --repo-id"),
+])
+def test_a_flag_after_the_double_dash_is_a_value_not_a_mistyped_flag(argv, line, capsys):
+    """`bgs-hf push R -- --repo-id x` said "unrecognized arguments: --repo-id x (did you mean --repo-id?)": after `--`
+    every word is a value, so nothing was mistyped and --repo-id is missing, as argparse says."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["evaluate", "--model", "m", "stray"], "the following arguments are required: --data"),
+    (["evaluate", "--dta=/data/social-shapes", "--model", "m"],
+     "unrecognized arguments: --dta=/data/social-shapes (did you mean --data?)"),
+    (["evaluate", "--data_source_folder", "x", "--model", "m"],
+     "unrecognized arguments: --data_source_folder x (did you mean --data?)"),
+    (["evaluate", "--model", "m", "--sed", "1", "--", "x"],
+     "unrecognized arguments: --sed 1 -- x (did you mean --seed?); the following arguments are required: --data"),
+    (["push", "--RUN_DIR", "--repo-id", "x"],
+     "unrecognized arguments: --RUN_DIR; the following arguments are required: RUN_DIR"),
+])
+def test_the_missing_flag_a_typo_stands_for_is_read_from_the_flag_alone(argv, line, capsys):
+    """Mutation audit of 442735c: a stray word taken for a mistyped flag, the typo's ``=value`` or ``_`` spelling
+    read as part of its name (a long value or name then stood for no missing flag, which was said twice), ``--``
+    taken for a typo of the first missing flag ("did you mean --data?" of ``--``), a flag that only starts with the
+    missing one's name taken for it, and a missing positional's name (RUN_DIR) for a flag a typo may stand for
+    ("did you mean --N_DIR?"): each passed, the tests' typos being short and dashed."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
+
+
 def test_a_command_without_a_description_gets_its_listing_as_a_sentence():
     """Mutant that passed: the listing copied as it is (`print counts, ...` with no capital and no full stop) as the
     description `bgs-hf data stats -h` prints."""

@@ -108,6 +108,20 @@ def test_a_mistyped_or_shortened_train_flag_is_named_and_suggested_where_a_requi
     assert parse(["--data", "d", "--output-dir", "/tmp/x", "--max-steps", "3"]).training.max_steps == 3
 
 
+def test_a_typo_of_a_flag_that_only_starts_like_the_missing_one_is_suggested_its_own_flag(capsys):
+    """Mutation audit of 442735c: a typed flag that merely starts with the missing ``--data`` (no ``_`` or ``-``
+    after it) taken to stand for it passed, the tests' flags that extend --data having a ``_`` after it: then
+    ``--dataloader_num_worker 2`` was told "did you mean --data?", and --data was not said to be missing."""
+    from bgs_hf.train import parse
+
+    with pytest.raises(SystemExit) as exit_info:
+        parse(["--dataloader_num_worker", "2"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "bgs-hf train: error: unrecognized arguments: --dataloader_num_worker 2 (did you mean "
+        "--dataloader_num_workers?); the following arguments are required: --data")
+
+
 def test_python_m_bgs_hf_train_takes_no_abbreviated_flag_and_says_a_refusal_on_one_line():
     """Mutation audit (quickstart and top-level helpers, third pass): ``python -m bgs_hf.train``'s parser taking
     abbreviations (``--num_train_epoch 3`` then trained 3 epochs while ``training_defaults``, which reads the flags as

@@ -136,20 +136,28 @@ class Suggestions:
     _reparsing: bool = False
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # listed once, and the list parsed: an iterator of words (argparse takes any) was read empty after the copy
         self._arguments = list(sys.argv[1:] if args is None else args)
-        return super().parse_known_args(args, namespace)  # type: ignore[misc]
+        return super().parse_known_args(None if args is None else self._arguments, namespace)  # type: ignore[misc]
 
     def error(self, message: str) -> NoReturn:
         if self._reparsing:
             raise _Refused(message)
         if message.startswith(_MISSING_REQUIRED) and self._arguments is not None:
             extras = self._unknown_arguments(self._arguments)
-            if any(token.startswith("-") for token in extras):  # a mistyped flag: the missing one, likely
+            # what follows `--` is a value, not a flag: `--model m -- --data x` lacks --data, it mistypes nothing
+            args = self._arguments
+            before = set(args[:args.index("--")] if "--" in args else args)
+            flags = [token for token in extras if token.startswith("-") and token in before]
+            if flags:  # a mistyped flag: the missing one, likely
                 missing = message[len(_MISSING_REQUIRED):].split(", ")
-                meant = any(_missing_meant(token.split("=", 1)[0].replace("_", "-"), missing) for token in extras)
-                # a typo of another flag: the missing one is still said (`--max-step 3` without --data)
+                meant = {_missing_meant(token.split("=", 1)[0].replace("_", "-"), missing) for token in flags}
+                # a required one that no typo stands for is still said (`--max-step 3` without --data; `evaluate
+                # --dta x`, which lacks --model too)
+                unsaid = [names for names in missing
+                          if not any(flag.replace("_", "-") in meant for flag in names.split("/"))]
                 unknown = unrecognized_message(self, extras, missing)  # type: ignore[arg-type]
-                message = unknown if meant else f"{unknown}; {message}"
+                message = f"{unknown}; {_MISSING_REQUIRED}{', '.join(unsaid)}" if unsaid else unknown
         super().error(message)  # type: ignore[misc]
 
     def _unknown_arguments(self, args: list[str]) -> list[str]:
