@@ -15,6 +15,14 @@ def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return "".join(capsys.readouterr().out.split())
 
 
+def _usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The last line ``bgs-hf ARGV`` writes to stderr, which must end it with argparse's usage status, 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err.splitlines()[-1]
+
+
 def test_evaluate_help_names_the_language_model_the_paper_used(capsys):
     from bgs_hf.baselines.language import MODEL_ALIASES, PAPER_LANGUAGE_MODEL
 
@@ -483,11 +491,7 @@ def test_a_flag_hint_is_spelled_as_typed_and_only_a_command_with_out_gets_the_ou
     """The hint in the spelling typed on a `bgs-hf` command's own parser (only `bgs-hf train`'s was tried, which the
     CLI audit's second pass found catching the all-dashed mutant); `--output-dir` on `push`, which has no
     positional OUT, is pointed to the nearest flag, --local-dir."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}{' stats' if argv[0] == 'data' else ''}: " \
-                                                      f"error: {line}"
+    assert _usage_error(argv, capsys) == f"bgs-hf {argv[0]}{' stats' if argv[0] == 'data' else ''}: error: {line}"
 
 
 @pytest.mark.parametrize("argv, line", [
@@ -500,10 +504,7 @@ def test_a_flag_hint_is_spelled_as_typed_and_only_a_command_with_out_gets_the_ou
 def test_a_mistyped_flag_is_named_and_suggested_where_a_required_flag_is_missing(argv, line, capsys):
     """`bgs-hf evaluate --dta x --model m` said only "the following arguments are required: --data" (argparse checks
     the required flags before it returns the unknown ones), where an unknown flag beside --data gets "did you mean"."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
+    assert _usage_error(argv, capsys) == f"bgs-hf {argv[0]}: error: {line}"
 
 
 @pytest.mark.parametrize("argv, line", [
@@ -517,11 +518,7 @@ def test_a_mistyped_flag_is_named_and_suggested_where_a_required_flag_is_missing
 def test_a_required_flag_that_no_typo_stands_for_is_still_named(argv, line, capsys):
     """`bgs-hf evaluate --dta x` said only "--dta x (did you mean --data?)": a typo of one missing flag dropped every
     other missing one (--model), which the next try then refused."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {' '.join(argv[:1 + (argv[0] == 'data')])}: " \
-                                                      f"error: {line}"
+    assert _usage_error(argv, capsys) == f"bgs-hf {' '.join(argv[:1 + (argv[0] == 'data')])}: error: {line}"
 
 
 @pytest.mark.parametrize("argv, line", [
@@ -531,10 +528,7 @@ def test_a_required_flag_that_no_typo_stands_for_is_still_named(argv, line, caps
 def test_a_flag_after_the_double_dash_is_a_value_not_a_mistyped_flag(argv, line, capsys):
     """`bgs-hf push R -- --repo-id x` said "unrecognized arguments: --repo-id x (did you mean --repo-id?)": after `--`
     every word is a value, so nothing was mistyped and --repo-id is missing, as argparse says."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
+    assert _usage_error(argv, capsys) == f"bgs-hf {argv[0]}: error: {line}"
 
 
 @pytest.mark.parametrize("argv, line", [
@@ -554,10 +548,7 @@ def test_the_missing_flag_a_typo_stands_for_is_read_from_the_flag_alone(argv, li
     taken for a typo of the first missing flag ("did you mean --data?" of ``--``), a flag that only starts with the
     missing one's name taken for it, and a missing positional's name (RUN_DIR) for a flag a typo may stand for
     ("did you mean --N_DIR?"): each passed, the tests' typos being short and dashed."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == f"bgs-hf {argv[0]}: error: {line}"
+    assert _usage_error(argv, capsys) == f"bgs-hf {argv[0]}: error: {line}"
 
 
 def test_a_command_without_a_description_gets_its_listing_as_a_sentence():

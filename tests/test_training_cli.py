@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -1477,24 +1479,33 @@ def test_a_failed_collective_is_one_line_on_each_machines_first_process_and_othe
             main(argv)
 
 
+def _rank_0_of_two_raising_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, file: str
+                              ) -> tuple[Path, Callable[[str], None]]:
+    """Rank 0 (LOCAL_RANK 0) of a 2-process launch whose flags name the run folder it returns, and a function that
+    raises ``RuntimeError(text)`` from a frame in ``torch/distributed/<file>``, as torch's own errors are raised."""
+    from types import SimpleNamespace
+
+    import bgs_hf.train
+
+    torch_distributed: dict = {}
+    exec(compile("def fail(text):\n    raise RuntimeError(text)\n", str(tmp_path / "torch" / "distributed" / file),
+                 "exec"), torch_distributed)
+    run = tmp_path / "run"
+    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
+    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
+        monkeypatch.setenv(name, value)
+    return run, torch_distributed["fail"]
+
+
 def test_a_collective_that_timed_out_is_said_as_a_stalled_process_not_a_stopped_one(monkeypatch, capsys, tmp_path):
     """A process of a 2-process CPU launch stalled without exiting (a hung file system) and the other's collective
     waited ``--ddp_timeout``: gloo's "Timed out waiting 15000ms for recv operation to complete" was said as "most
     likely because another process of the launch stopped first (its own error says why", though none had stopped and
     none said anything. It is said as a timeout; a peer that closed its connection keeps its line."""
-    from types import SimpleNamespace
-
-    import bgs_hf.train
     import bgs_hf.training.api as api
     from bgs_hf.train import main
 
-    torch_distributed: dict = {}  # a function whose frame sits in a file under torch/distributed/, as torch's do
-    exec(compile("def wait(text):\n    raise RuntimeError(text)\n",
-                 str(tmp_path / "torch" / "distributed" / "distributed_c10d.py"), "exec"), torch_distributed)
-    run = tmp_path / "run"
-    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
-    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
-        monkeypatch.setenv(name, value)
+    run, raise_in_torch = _rank_0_of_two_raising_in(monkeypatch, tmp_path, "distributed_c10d.py")
     timed_out = ("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/unbound_buffer.cc:78] Timed out waiting "
                  "15000ms for recv operation to complete")
     for text, said in ((timed_out, "error: rank 0 stopped: a collective operation timed out (--ddp_timeout): another "
@@ -1503,13 +1514,13 @@ def test_a_collective_that_timed_out_is_said_as_a_stalled_process_not_a_stopped_
                        ("Connection closed by peer [127.0.0.1]:29500", "error: rank 0 stopped: a collective operation "
                         "failed, most likely because another process of the launch stopped first (its own error says "
                         "why; -v for this one's traceback)\n")):
-        monkeypatch.setattr(api, "train_bgs", lambda config, text=text: torch_distributed["wait"](text))
+        monkeypatch.setattr(api, "train_bgs", lambda config, text=text: raise_in_torch(text))
         assert main(["--data", "x", "--output_dir", str(run)]) == 2
         assert capsys.readouterr().err == said
     # mutation audit (363ce99..bcac884): a node's other processes say nothing of a timeout either, as of a failure
     monkeypatch.setenv("RANK", "3")
     monkeypatch.setenv("LOCAL_RANK", "1")
-    monkeypatch.setattr(api, "train_bgs", lambda config: torch_distributed["wait"](timed_out))
+    monkeypatch.setattr(api, "train_bgs", lambda config: raise_in_torch(timed_out))
     assert main(["--data", "x", "--output_dir", str(run)]) == 2
     assert capsys.readouterr().err == ""
 
@@ -1518,25 +1529,16 @@ def test_a_rendezvous_listen_failure_other_than_a_port_in_use_is_not_called_one(
     """torch names the errno of a rendezvous server that could not listen (``EACCES`` for a port below 1024 a user
     may not open); only ``EADDRINUSE`` is another program holding the port (mutation audit of 9050391..52de397: the
     port alone matched, and a refused port was said to be "in use by another program")."""
-    from types import SimpleNamespace
-
-    import bgs_hf.train
     import bgs_hf.training.api as api
     from bgs_hf.train import main
 
-    torch_distributed: dict = {}  # a function whose frame sits in a file under torch/distributed/, as torch's do
-    exec(compile("def listen(text):\n    raise RuntimeError(text)\n",
-                 str(tmp_path / "torch" / "distributed" / "rendezvous.py"), "exec"), torch_distributed)
-    run = tmp_path / "run"
-    monkeypatch.setattr(bgs_hf.train, "parse", lambda flags: SimpleNamespace(training=SimpleNamespace(output_dir=str(run))))
-    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
-        monkeypatch.setenv(name, value)
+    run, raise_in_torch = _rank_0_of_two_raising_in(monkeypatch, tmp_path, "rendezvous.py")
     failed = ("The server socket has failed to listen on any local network address. port: {}, useIpv6: false, code: "
               "{}, name: {}, message: {}")
     for port, code, errno, says in ((80, -13, "EACCES", "a collective operation failed"),
                                     (29500, -98, "EADDRINUSE", "port 29500 (MASTER_PORT), where the launch's")):
         text = failed.format(port, code, errno, "permission denied" if code == -13 else "address already in use")
-        monkeypatch.setattr(api, "train_bgs", lambda config, text=text: torch_distributed["listen"](text))
+        monkeypatch.setattr(api, "train_bgs", lambda config, text=text: raise_in_torch(text))
         assert main(["--data", "x", "--output_dir", str(run)]) == 2
         assert capsys.readouterr().err.startswith(f"error: rank 0 stopped: {says}"), errno
 
@@ -1606,7 +1608,6 @@ def test_a_launch_rank_that_ends_on_an_error_keeps_nothing_of_its_failed_run_ali
     import errno
     import gc
     import weakref
-    from collections.abc import Callable
     from types import SimpleNamespace
 
     import bgs_hf.train
