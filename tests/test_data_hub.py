@@ -2006,3 +2006,23 @@ def test_the_unread_columns_warning_names_each_config_s_columns_in_full(tmp_path
         f"{folder / 'judgments'}: columns 'rating_x', 'condition', 'rt_ms', 'a', 'b', and 2 more are not read (the "
         "layout's columns: clip_a, clip_b, clip_c, odd, participant, session, trial, rt_s, is_catch); `data export` "
         "and `data push` leave them out"]
+
+
+def test_float_sessions_and_participants_read_whole_numbers_as_integers_and_keep_fractions(tmp_path):
+    """A parquet pandas wrote from sessions 1, 2 with a gap holds float64 1.0, 2.0, NaN: the sessions were named
+    '1.0', '2.0' (and an export wrote those), while the same column as int64 with a null kept '1', '2'; a float
+    participant column was named '1.0' ... alike. Whole floats are now their integers; a fraction (1.5) and a float past
+    2**53 keep their text, never rounded. By hand: sessions 1.0, NaN, 2.0, 1.5 -> '1', '', '2', '1.5'."""
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40),
+                         participants=[f"p{i % 6}" for i in range(40)])
+    path = folder / "judgments" / "j.parquet"
+    table = pd.read_parquet(path)
+    table["session"] = [[1.0, np.nan, 2.0, 1.5, 1e20][i % 5] for i in range(len(table))]
+    table["participant"] = [float(i % 6 + 1) for i in range(len(table))]
+    table.to_parquet(path, index=False)
+    data = load(folder)
+    assert list(data.judgments["session"][:5]) == ["1", "", "2", "1.5", "1e+20"]
+    assert sorted(set(data.judgments["participant"])) == ["1", "2", "3", "4", "5", "6"]
+    exported = pd.read_parquet(_parquet(write_hub(data, tmp_path / "out"), "judgments"))
+    assert list(exported["session"][:5]) == ["1", "", "2", "1.5", "1e+20"]

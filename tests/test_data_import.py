@@ -1914,3 +1914,52 @@ def test_a_tab_separator_hint_line_above_tab_separated_columns_says_the_columns_
         said.append(str(err.value))
     assert said == [f"judgments.csv: columns are separated by tabs, not commas (header {header[:60]!r}); re-save it "
                     "as 'CSV UTF-8 (Comma delimited)'"] * 3
+
+
+def test_a_quoted_or_padded_separator_hint_or_one_above_comma_columns_is_the_one_line_to_delete_it(
+        tmp_path: Path) -> None:
+    """Excel and LibreOffice write the hint quoted in some locales ('"sep=,"') and a re-save pads it to the table's
+    width ('sep=,,,,,,'): pandas read it as the header, one line saying to remove the extra field of every row (a
+    trailing comma?). A 'sep=;' or quoted 'sep=<tab>' above comma-separated columns said the columns were separated
+    by ';' (or tabs), which they are not. Each is now the hint's own line; a ';' hint above ';' columns keeps the
+    re-save line."""
+    videos, rows = _videos(tmp_path), _trials(1)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    for hint in ('"sep=,"', '"SEP=,",,,,,,', "sep=,,,,,,", "sep=;", '"sep=;"', '"sep=\t"'):
+        with pytest.raises(BGSInputError) as err:
+            read_triplet_table(_csv(tmp_path, rows, f"{hint}\n{header}"), videos)
+        assert str(err.value) == (f"judgments.csv: the first line {hint!r} is a spreadsheet's separator hint, not the "
+                                  "header: delete that line")
+    with pytest.raises(BGSInputError) as err:  # 'sep=<tab>' loses its tab to the line's stripping
+        read_triplet_table(_csv(tmp_path, rows, f"sep=\t\n{header}"), videos)
+    assert str(err.value) == ("judgments.csv: the first line 'sep=' is a spreadsheet's separator hint, not the header: "
+                              "delete that line")
+    semicolons = [row.replace(",", ";") for row in rows]
+    with pytest.raises(BGSInputError) as err:
+        read_triplet_table(_csv(tmp_path, semicolons, f'"sep=;";;;;;\n{header.replace(",", ";")}'), videos)
+    assert str(err.value) == ("judgments.csv: columns are separated by ';', not commas (header '\"sep=;\";;;;;'); "
+                              "re-save it as 'CSV UTF-8 (Comma delimited)'")
+    named = header.replace(",", ";").replace("RT", "RT (s, from onset)")  # a comma in a name of ';' columns
+    with pytest.raises(BGSInputError, match=r"^judgments.csv: columns are separated by ';', not commas \(header "
+                                            r"'sep=;'\)"):
+        read_triplet_table(_csv(tmp_path, semicolons, f"sep=;\n{named}"), videos)
+
+
+def test_a_header_repeated_after_a_joined_files_bom_with_every_name_quoted_is_skipped(tmp_path: Path,
+                                                                                       caplog) -> None:
+    """Exports that quote every name ('"Participant","Trial",...', as Qualtrics and Excel's CSV UTF-8 write them)
+    joined with ``cat`` put the next file's BOM before the quote opening its header: the parser kept
+    '\\ufeff"Participant"' whole, so the repeat was read as a trial (a problem line per column). It is skipped with the
+    warning as the same header unquoted is; a data row whose first cell is a quoted participant stays a row."""
+    rows, videos = _trials(), _videos(tmp_path)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    quoted = ",".join(f'"{name}"' for name in header.split(","))
+    clean = read_triplet_table(_csv(tmp_path, rows, quoted), videos).judgments
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(_csv(tmp_path, [*rows[:30], f"\ufeff{quoted}", *rows[30:]], quoted), videos)
+    assert "skipped 1 row repeating the header (files joined one after another?): row 31" in caplog.text
+    assert data.judgments.to_dict() == clean.to_dict()
+    first = rows[30].split(",")
+    kept = read_triplet_table(_csv(tmp_path, [*rows[:30], ",".join([f'\ufeff"{first[0]}"', *first[1:]]), *rows[31:]],
+                                   quoted), videos).judgments
+    assert len(kept) == 90 and kept["participant"][30] == f'\ufeff"{first[0]}"'

@@ -149,6 +149,9 @@ def _without_repeated_headers(df: pd.DataFrame, path: Path, problems: Problems) 
     were written in that order, and read under the first header they were shifted (response times read as trial
     numbers) once that row was deleted."""
     def folded(cell: str) -> str:  # a joined file's BOM starts its header's first cell (a short row's cells read '')
+        if cell.startswith("\ufeff") and len(cell) > 2 and cell[1] == cell[-1] == '"':
+            # before the quote that opens it where every name is quoted: the parser kept '"Participant"' whole
+            cell = cell[2:-1].replace('""', '"')
         return header_key(cell.lstrip("\ufeff"))
 
     cols = [c for c in df.columns if c != ROW]
@@ -254,12 +257,17 @@ def _row_of_byte(raw: bytes, at: int) -> int | None:
     return len(records) - 1 - header or None
 
 
+#: Excel's separator hint line: 'sep=,', quoted in some locales ('"sep=;"'), padded to the table's width by a
+#: spreadsheet's re-save ('sep=,,,,,,'); ``sep`` is the separator hinted ('' where the line's stripping took a tab)
+_SEP_HINT = re.compile(r'(?P<quote>"?)sep=(?P<sep>.?)(?P=quote)[,;\t]*', re.IGNORECASE)
+
+
 def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
     a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252), ';' or tab separators
     (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header (below a
-    'sep=;' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line, which pandas read as a header of two
-    columns ('remove the extra field' of every row)."""
+    'sep=;' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line (quoted or padded alike), or any such hint
+    above comma-separated columns, which pandas read as the header ('remove the extra field' of every row)."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -271,11 +279,16 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     # missing' line per required column instead of this one
     lines = (line.decode("utf-8").lstrip("\ufeff").strip() for line in raw.split(b"\n"))
     header = next((line for line in lines if line), "")
-    if header.casefold() == "sep=,":  # read as a header of two columns: every row 'too wide'; 'sep=;' falls below
-        problems.fatal(f"the first line {header!r} is a spreadsheet's separator hint, not the header: delete that "
-                       "line", path=path)
-    if header.casefold() == "sep=":  # 'sep=<tab>', its tab stripped: the header below shows the tabs it hints at
-        header = next((line for line in lines if line), header)
+    if hint := _SEP_HINT.fullmatch(header):
+        hinted = hint["sep"] or "\t"  # 'sep=<tab>' lost its tab to the stripping
+        below = next((line for line in lines if line), "")
+        # read as the header ('sep=,' as two columns): every row 'too wide', or a 'sep=;' above comma-separated
+        # columns said they were separated by ';'; a hint above the columns it names falls below (the ';' or tabs line)
+        if hinted == "," or ("," in below and hinted not in below):
+            problems.fatal(f"the first line {header!r} is a spreadsheet's separator hint, not the header: delete "
+                           "that line", path=path)
+        if not hint["sep"]:  # the header below shows the tabs it hints at
+            header = below
     if "," in header:
         return
     for sep, shown in ((";", "';'"), ("\t", "tabs")):

@@ -756,12 +756,28 @@ def _read_judgments(folder: Path, n_clips: int, problems: Problems) -> pd.DataFr
     for col, default in (("session", ""), ("trial", -1), ("rt_s", np.nan)):
         if col not in judg.columns:
             judg[col] = default
-    judg["participant"] = judg["participant"].astype(str)
-    judg["session"] = judg["session"].astype(object).where(judg["session"].notna(), "").astype(str)
+    judg["participant"] = _names(judg["participant"])
+    judg["session"] = _names(judg["session"])
     trial = optional_numbers(judg, "trial", where, problems, integer=True)
     judg["trial"] = np.where(np.isnan(trial), -1, trial).astype(np.int64)
     judg["rt_s"] = no_negative_times(optional_numbers(judg, "rt_s", where, problems), judg, "rt_s", where, problems)
     return drop_rows(judg, bad)
+
+
+def _names(values: pd.Series) -> pd.Series:
+    """A column of names (participants, sessions) as text, a null as '': a float column's whole numbers as the
+    integers they are, since a parquet pandas wrote from sessions 1, 2 with a gap holds 1.0, 2.0, NaN (named '1.0',
+    '2.0', while the same column as int64 with a null kept '1', '2'); a fraction (1.5), or a float past 2**53 where
+    whole numbers are no longer exact, keeps the text it prints as, never rounded."""
+    if values.dtype.kind != "f":
+        return values.astype(object).where(values.notna(), "").astype(str)
+    num = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(num)
+    whole = finite & (np.mod(num, 1.0, out=np.ones_like(num), where=finite) == 0) & (np.abs(num) < 2.0**53)
+    text = values.astype(str).to_numpy(dtype=object)
+    text[whole] = num[whole].astype(np.int64).astype(str)
+    text[np.isnan(num)] = ""
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _check_integer_ids(clips: pd.DataFrame, where: Path) -> None:
