@@ -247,7 +247,8 @@ def test_a_card_says_why_its_split_has_no_noise_ceiling_as_metrics_json_records_
                                                                                     tmp_path: Path) -> None:
     """A pilot's run records why its test split has no ceiling (``ceiling_why`` beside the null ``ceiling_r2``); its
     card pointed to `bgs-hf data stats` for a reason the run folder held. A run of an older bgs-hf, which recorded
-    none (here: the val split), still points there."""
+    none (here: the val split), says that it records none and no reason (it claimed a split "too small to estimate
+    it", a reason nothing recorded)."""
     import shutil
 
     from bgs_hf.hub.card import card_data_from_run, render_model_card
@@ -263,7 +264,80 @@ def test_a_card_says_why_its_split_has_no_noise_ceiling_as_metrics_json_records_
     assert f"No noise ceiling was recorded for this split, so no row has a % of it: {why}." in text.split("## Usage")[0]
     assert "bgs-hf data stats` says why" not in text
     older = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run, split="val"))))
-    assert "(one too small to estimate it: `bgs-hf data stats` says why)" in older and why not in older
+    assert "No noise ceiling was recorded for this split, nor why, so no row has a % of it." in older
+    assert why not in older and "too small to estimate" not in older
+
+
+def test_a_card_whose_ceiling_is_not_positive_says_why_no_row_has_a_percentage_as_the_space_does(
+        tiny_run: Path, tmp_path: Path) -> None:
+    """A run whose split-half ceiling is 0 or below got a card whose % column read "—" throughout without a word
+    (the Space says its two halves of judges do not agree, `ceiling_disagreement`); and a run that records no ceiling
+    and no reason was said to have a split "too small to estimate it", which nothing recorded."""
+    import shutil
+
+    from bgs_hf.hub.card import BGSModelCardData, card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.hub.space_app import evaluation_markdown
+    from bgs_hf.metrics.bootstrap import ceiling_disagreement
+
+    def table(**kwargs: Any) -> str:
+        return str(render_model_card(BGSModelCardData(fit={"r2": 0.1}, **kwargs))).split("## Usage")[0]
+
+    for r2 in (0.0, -0.05):
+        human = table(ceiling={"r2": r2})
+        assert (f"\n\nThe human noise ceiling is not positive on this split ({ceiling_disagreement('the participants')}), "
+                "so no row has a % of it.\n") in human, human[-800:]
+        simulated = table(ceiling={"r2": r2}, simulated_observers=True)
+        assert (f"The simulated observers' noise ceiling is not positive on this split "
+                f"({ceiling_disagreement('the simulated observers')}), so no row has a % of it.") in simulated
+    for ceiling in ({"r2": 0.2}, {"r2": None}, {"r2": float("nan")}):  # a positive one, or none said to be one
+        assert "not positive" not in table(ceiling=ceiling)
+    unrecorded = table(ceiling=None)
+    assert "No noise ceiling was recorded for this split, nor why, so no row has a % of it." in unrecorded
+    assert "too small" not in unrecorded
+    # a run's card and the Space on the same metrics.json say the same of its ceiling
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "metrics.json").write_text(json.dumps({**METRICS, "test": {**METRICS["test"], "ceiling_r2": -0.05,
+                                                                     "pct_of_ceiling": None}}))
+    card = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run))))
+    disagree = ceiling_disagreement("the simulated observers")
+    assert f"noise ceiling is not positive on this split ({disagree})" in card
+    assert f"noise ceiling is not positive on this split ({disagree})" in evaluation_markdown(str(run))
+
+
+def test_the_model_index_and_the_table_name_the_clips_and_judgments_of_the_split_scored(tmp_path: Path) -> None:
+    """The card's model-index (the Hub's evaluation widget) and its table named the split only: an R² of 0.080 on 50
+    test clips read as one on 5,000. The model-index has no field for a sample size (``args`` are load_dataset's), so
+    the dataset's pretty name carries it; the card still parses with huggingface_hub and passes the Hub's checks."""
+    from huggingface_hub import ModelCard, metadata_load
+
+    from bgs_hf.hub import push_run
+
+    run = make_tiny_run(tmp_path / "run")
+    (run / "run_config.json").write_text(json.dumps({"data": {"source": "someone/social-ooo", "kind": "hub",
+                                                              "name": "social-ooo"}}))
+    (run / "metrics.json").write_text(json.dumps({**METRICS, "test": {**METRICS["test"], "n_clips": 5000,
+                                                                     "n_judgments": 24096}}))
+    push_run(run, REPO, local_dir=tmp_path / "out")
+    readme = tmp_path / "out" / "README.md"
+    text = readme.read_text()
+    assert hub_metadata_problems(text, "model", tmp_path / "out") == []
+    named = "social-ooo, test clips (5,000 clips, 24,096 judgments)"
+    results = ModelCard(text).data.eval_results
+    assert results and {r.dataset_name for r in results} == {named}
+    assert all(r.dataset_args == {"stimulus_set": "test"} for r in results)  # load_dataset's args, unchanged
+    assert {r["dataset"]["name"] for r in metadata_load(readme)["model-index"][0]["results"]} == {named}
+    assert "Dataset: **social-ooo**, split `test`: 5,000 clips, 24,096 judgments (clips never seen in training)." in text
+    # an older bgs-hf's metrics.json (no clip count): the judgments only; none recorded: the split only
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    older = BGSModelCardData(datasets=["org/x"], dataset_name="x", fit={"r2": 0.1, "n_judgments": 348})
+    assert older.eval_results[0].dataset_name == "x, test clips (348 judgments)"
+    assert "split `test`: 348 judgments (clips" in str(render_model_card(older))
+    bare = BGSModelCardData(datasets=["org/x"], dataset_name="x", fit={"r2": 0.1, "n_clips": True})
+    assert bare.eval_results[0].dataset_name == "x, test clips"
+    assert "split `test` (clips never seen" in str(render_model_card(bare))
 
 
 def test_a_card_notes_a_split_too_small_for_its_cis_once_and_a_normal_splits_card_is_unchanged(
@@ -312,7 +386,8 @@ def test_a_run_cards_small_split_note_names_the_clips_metrics_json_records(tiny_
     card kept only ``FIT_KEYS`` of metrics.json, which records the clips too (``behavioural_fit``'s ``n_clips``). A
     run of an older bgs-hf, whose metrics.json has no clip count, still renders, its note naming the judgments
     only. A demo-sized split (50 clips, 348 judgments: no note) renders byte for byte as the same run without a clip
-    count, and so does its model-index and ``.eval_results`` for a Hub dataset."""
+    count but for the size it names (``50 clips, 348 judgments``, was ``348 judgments``), and so does its model-index,
+    and its ``.eval_results`` byte for byte, for a Hub dataset."""
     import shutil
 
     from bgs_hf.hub.card import BGSModelCardData, card_data_from_run, render_model_card
@@ -333,15 +408,18 @@ def test_a_run_cards_small_split_note_names_the_clips_metrics_json_records(tiny_
     assert f"\n\n*the test split (12 clips, 25 judgments) {said} {few}.*\n" in card("new", {**small, "n_clips": 12})[1]
     old = card("old", small)[1]  # an older bgs-hf's metrics.json: no n_clips
     assert f"\n\n*the test split (25 judgments) {said} {few}.*\n" in old and old.count(said) == 1
-    # the demo's split: no note, and the same card, byte for byte, as without the clip count
+    # the demo's split: no note, and the same card as without the clip count, but for the size the split line names
     demo, demo_text = card("demo", {"n_clips": 50, "n_judgments": 348})
     assert demo.fit["n_clips"] == 50 and said not in demo_text
-    assert demo_text == card("demo-old", {"n_judgments": 348})[1]
+    assert demo_text.count("50 clips, 348 judgments") == 1
+    assert demo_text.replace("50 clips, 348 judgments", "348 judgments") == card("demo-old", {"n_judgments": 348})[1]
     fit = dict(demo.fit)
     on_hub = BGSModelCardData(datasets=["org/socialshapes"], dataset_name="socialshapes", fit=fit)
     without = BGSModelCardData(datasets=["org/socialshapes"], dataset_name="socialshapes",
                                fit={k: v for k, v in fit.items() if k != "n_clips"})
-    assert on_hub.eval_results and str(render_model_card(on_hub)) == str(render_model_card(without))
+    assert on_hub.eval_results and "50 clips, 348 judgments" in str(render_model_card(on_hub))
+    assert (str(render_model_card(on_hub)).replace("50 clips, 348 judgments", "348 judgments")
+            == str(render_model_card(without)))
     assert eval_results_yaml(on_hub) == eval_results_yaml(without)
 
 

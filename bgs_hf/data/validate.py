@@ -66,6 +66,14 @@ FEW_JUDGMENTS = 100
 WIDE_R2_CI = 1.8
 
 
+def split_size(n_clips: Any, n_judgments: Any) -> str:
+    """How big a scored split is, from what its fit records: ``"50 clips, 348 judgments"``, only the counts recorded
+    (an older bgs-hf's fit has no clip count), ``""`` for none. The small-split note and the model card name a
+    split's size this one way."""
+    return ", ".join(count(int(n), noun) for n, noun in ((n_clips, "clip"), (n_judgments, "judgment"))
+                     if is_whole(n, floats=False))
+
+
 def small_split_note(split: Any, n_clips: Any, n_judgments: Any, r2_cis: Iterable[Any]) -> str | None:
     """The one note below a printed fit (`baseline`, `evaluate`, a report) whose split is too small for its 95% CIs to
     say anything: under :data:`FEW_JUDGMENTS` valid judgments, or an R² interval nearly as wide as R²'s range. Five
@@ -76,8 +84,7 @@ def small_split_note(split: Any, n_clips: Any, n_judgments: Any, r2_cis: Iterabl
     wide = any(interval(ci) and ci[1] - ci[0] >= WIDE_R2_CI - 1e-9 for ci in r2_cis)  # 0.85 - -0.95 is 1.8 less an ulp
     if not (wide or (is_whole(n_judgments, floats=False) and n_judgments < FEW_JUDGMENTS)):
         return None
-    size = ", ".join(count(int(n), noun) for n, noun in ((n_clips, "clip"), (n_judgments, "judgment"))
-                     if is_whole(n, floats=False))
+    size = split_size(n_clips, n_judgments)
     why = ("an R² interval spans most of R²'s range, -1 to 1" if wide else
            f"under {FEW_JUDGMENTS} judgments, the fewest `bgs-hf data validate` expects CIs to be read on")
     return f"note: the {split} split{f' ({size})' if size else ''} is too small for its 95% CIs to say anything ({why})"

@@ -22,7 +22,7 @@ from huggingface_hub.utils import yaml_dump
 from bgs_hf._format import fmt, fmt_chance, fmt_ci, fmt_fraction, hub_license_id, md_cell
 from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 from bgs_hf.hub.run_info import COMPILE_OPTIONS, RunInfo, bgs_trained, recorded_world_sizes
-from bgs_hf.metrics.bootstrap import positive_ceiling
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, positive_ceiling
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.paper import CITATION, HUB_CARDS_DIR, PAPER_URL, RELEASE_URL
 from bgs_hf.video.policy import FramePolicy
@@ -200,7 +200,10 @@ class BGSModelCardData(ModelCardData):
                     task_name=("Similarity alignment with simulated observers (odd-one-out judgments)"
                                if self.simulated_observers else "Human similarity alignment (odd-one-out judgments)"),
                     dataset_type=self.dataset_id,
-                    dataset_name=f"{self.dataset_name}, {self.dataset_split} clips",
+                    # the split's size in the name the Hub's widget shows: the spec has no field for it, and an R² on
+                    # 50 clips read as one on 5,000 (``args`` are load_dataset's, ``metrics`` each a value)
+                    dataset_name=f"{self.dataset_name}, {self.dataset_split} clips"
+                                 + (f" ({self.split_size})" if self.split_size else ""),
                     dataset_config=HUB_EVAL_CONFIG,
                     dataset_split=HUB_EVAL_SPLIT,
                     dataset_args=_clip_split_args(self.dataset_split),
@@ -232,6 +235,25 @@ class BGSModelCardData(ModelCardData):
     def ceiling_name(self) -> str:
         """The noise ceiling as the card and ``.eval_results`` name it: whose judgments it is the ceiling of."""
         return "simulated observers' noise ceiling" if self.simulated_observers else "human noise ceiling"
+
+    @property
+    def split_size(self) -> str:
+        """The scored split's clips and judgments as its fit records them (``"50 clips, 348 judgments"``, ``""`` where
+        none is): the card and its model-index named only the split, so an R² on 50 clips read as one on 5,000."""
+        from bgs_hf.data.validate import split_size
+
+        fit = self.fit or {}
+        return split_size(fit.get("n_clips"), fit.get("n_judgments"))
+
+    @property
+    def nonpositive_ceiling_why(self) -> str | None:
+        """What a recorded noise ceiling at or below 0 says, in the words the Space and the quickstart's report use
+        (:func:`~bgs_hf.metrics.bootstrap.ceiling_disagreement`); None for a positive ceiling, or none. The card said
+        nothing below a table whose % column read "—" throughout."""
+        r2 = (self.ceiling or {}).get("r2")
+        if not is_finite_real(r2) or positive_ceiling(r2):
+            return None
+        return ceiling_disagreement("the simulated observers" if self.simulated_observers else "the participants")
 
     @property
     def split_note(self) -> str | None:
@@ -290,6 +312,8 @@ class BGSModelCardData(ModelCardData):
         data["bgs_trained"] = self.bgs_trained
         data["frame_code"] = self.frame_code
         data["split_note"] = self.split_note
+        data["split_size"] = self.split_size
+        data["nonpositive_ceiling_why"], data["ceiling_name"] = self.nonpositive_ceiling_why, self.ceiling_name
         data["chance_3way"], data["chance_2way"] = fmt_chance(CHANCE_3WAY), fmt_chance(CHANCE_2WAY)  # table header
         return data
 
