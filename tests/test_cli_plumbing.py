@@ -1911,3 +1911,45 @@ def test_a_command_line_given_as_an_iterator_is_read_whole():
     parser = CLIParser(prog="tool")
     parser.add_argument("--seed", type=int, default=0)
     assert parser.parse_args(iter(["--seed", "3"])).seed == 3
+
+
+def test_a_missing_flag_a_typo_stands_for_is_matched_by_any_of_its_long_names_in_either_spelling(capsys):
+    """Mutation audit of 52de397..1efec6f, mutants that passed, as every bgs-hf command's required flag is dashed
+    with one long name: a missing flag matched to its typo by its name as registered (``--out_dir`` against the
+    typo's dashed ``--out-dir``), or by its last long name only (``--repo-id/--repo``), was said missing beside its
+    own "did you mean"."""
+    from bgs_hf.cli._parser import CLIParser
+
+    parser = CLIParser(prog="tool", allow_abbrev=False)
+    parser.add_argument("--repo-id", "--repo", required=True)
+    parser.add_argument("--out_dir", required=True)
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["--repo-i", "x", "--out_dirr", "y"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == ("tool: error: unrecognized arguments: --repo-i x --out_dirr y "
+                                                        "(did you mean --repo-id?; did you mean --out_dir?)")
+
+
+def test_a_word_read_as_a_command_after_no_unknown_flag_names_none(capsys):
+    """A mistyped command after a `-` (stdin's name) given to a flag, after `--`, or after a flag of the parser's own
+    where it takes no abbreviation, follows no unknown flag, so none is named; nor for a positional's choice, which
+    no flag can stand before (mutants of its audit: `-` taken for a flag raised an IndexError in argparse's option
+    lookup, a command word missing before `--` a ValueError; a flag read as unknown where abbreviations are off, the
+    words after `--` read as flags and values, or a positional's choices as commands, an AttributeError)."""
+    from bgs_hf.cli._parser import CLIParser
+
+    parser = CLIParser(prog="tool", allow_abbrev=False)
+    parser.add_argument("--input")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_subparsers(dest="command", metavar="COMMAND").add_parser("run")
+    assert parser.parse_args(["--input", "-", "run"]).input == "-"
+    plain = CLIParser(prog="tool")
+    plain.add_argument("mode", choices=("a", "b"))
+    for parsed, argv, what in ((parser, ["--input", "-", "x"], "COMMAND"), (parser, ["--", "x"], "COMMAND"),
+                               (parser, ["--zz", "--", "x"], "COMMAND"), (parser, ["--quiet", "x"], "COMMAND"),
+                               (plain, ["--zz", "x"], "mode")):
+        with pytest.raises(SystemExit) as exited:
+            parsed.parse_args(argv)
+        assert exited.value.code == 2, argv
+        line = capsys.readouterr().err.splitlines()[-1]
+        assert line.startswith(f"tool: error: argument {what}: invalid choice: ") and "no flag" not in line, line

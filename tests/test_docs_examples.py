@@ -524,10 +524,16 @@ def test_a_required_flag_that_no_typo_stands_for_is_still_named(argv, line, caps
 @pytest.mark.parametrize("argv, line", [
     (["evaluate", "--model", "m", "--", "--data", "x"], "the following arguments are required: --data"),
     (["push", "R", "--", "--repo-id", "x"], "the following arguments are required: --repo-id"),
+    (["evaluate", "--dta", "x", "--", "--model", "m"],
+     "unrecognized arguments: --dta x -- --model m (did you mean --data?); the following arguments are required: "
+     "--model"),
+    (["quickstart", "--sed", "1", "--", "--seed"], "unrecognized arguments: --sed 1 -- --seed (did you mean --seed?)"),
 ])
 def test_a_flag_after_the_double_dash_is_a_value_not_a_mistyped_flag(argv, line, capsys):
     """`bgs-hf push R -- --repo-id x` said "unrecognized arguments: --repo-id x (did you mean --repo-id?)": after `--`
-    every word is a value, so nothing was mistyped and --repo-id is missing, as argparse says."""
+    every word is a value, so nothing was mistyped and --repo-id is missing, as argparse says. Beside a real typo
+    (audit of 52de397..1efec6f) a flag's name after `--` was still suggested for itself ("did you mean --model?" beside
+    "did you mean --data?"; "did you mean --seed?" twice)."""
     assert _usage_error(argv, capsys) == f"bgs-hf {argv[0]}: error: {line}"
 
 
@@ -549,6 +555,37 @@ def test_the_missing_flag_a_typo_stands_for_is_read_from_the_flag_alone(argv, li
     missing one's name taken for it, and a missing positional's name (RUN_DIR) for a flag a typo may stand for
     ("did you mean --N_DIR?"): each passed, the tests' typos being short and dashed."""
     assert _usage_error(argv, capsys) == f"bgs-hf {argv[0]}: error: {line}"
+
+
+@pytest.mark.parametrize("argv, value, hint", [
+    (["baseline", "--dta", "x"], "KIND: invalid choice: 'x'",
+     "--dta before it is no flag of bgs-hf baseline (each KIND's flags come after it: did you mean --data?)"),
+    (["baseline", "--data", "x"], "KIND: invalid choice: 'x'",
+     "--data before it is no flag of bgs-hf baseline (each KIND's flags come after it)"),
+    (["baseline", "--n_bot", "x"], "KIND: invalid choice: 'x'",
+     "--n_bot before it is no flag of bgs-hf baseline (each KIND's flags come after it: did you mean --n_boot?)"),
+    (["data", "--no-pn", "stast"], "ACTION: invalid choice: 'stast' (did you mean 'stats'?",
+     "--no-pn before it is no flag of bgs-hf data (each ACTION's flags come after it: did you mean --no-png?)"),
+    (["--dta", "x"], "COMMAND: invalid choice: 'x'",
+     "--dta before it is no flag of bgs-hf (each COMMAND's flags come after it: did you mean --data?)"),
+    (["baseline", "-v", "x"], "KIND: invalid choice: 'x'", None),  # a flag of its own: x is KIND
+    (["baseline", "--verb", "x"], "KIND: invalid choice: 'x'", None),  # an abbreviation of one
+    (["baseline", "x", "--dta", "x"], "KIND: invalid choice: 'x'", None),  # the x read as KIND follows no flag
+    (["baseline", "x", "--dta"], "KIND: invalid choice: 'x'", None),  # nor here (the last word is no flag before it)
+    (["baseline", "--dta=x", "y"], "KIND: invalid choice: 'y'", None),  # --dta has its value: y is no flag's
+])
+def test_a_flag_whose_value_was_read_as_the_command_is_named(argv, value, hint, capsys):
+    """`bgs-hf baseline --dta x` (a mistyped --data, or a KIND's flag before the KIND) said only "argument KIND:
+    invalid choice: 'x'", the flag unnamed: `x`, its value, was read as the KIND. The flag the command does not take
+    is now named, with the flag of a KIND it likely stands for; a command line that names no such flag just before
+    the word reads as before."""
+    line = _usage_error(argv, capsys)
+    who = " ".join(["bgs-hf", *argv[:1 if argv[0] in ("baseline", "data") else 0]])
+    assert line.startswith(f"{who}: error: argument {value} "), line
+    if hint is None:
+        assert "no flag of" not in line and line.endswith(")"), line
+    else:
+        assert line.endswith(f"); {hint}"), line
 
 
 def test_a_command_without_a_description_gets_its_listing_as_a_sentence():

@@ -59,12 +59,13 @@ class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatte
 def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str], missing: Iterable[str] = ()) -> str:
     """``unrecognized arguments: --sed 1 (did you mean --seed?)`` for ``parser``'s flags; a ``missing`` required
     flag that a typed one shortens, extends or nearly spells comes first (``--data_dir`` meant ``--data``, not the
-    closer-spelt ``--data_seed``)."""
+    closer-spelt ``--data_seed``). A word after ``--`` is a value, never a mistyped flag (``--sed 1 -- --seed`` had
+    ``--seed`` suggested for itself)."""
     known = parser._option_string_actions
     dashed = {s.replace("_", "-") for s in known if s.startswith("--")}
     positionals = {a.dest for a in parser._actions if not a.option_strings}
     hints = []
-    for token in extras:
+    for token in extras[:extras.index("--")] if "--" in extras else extras:
         if not token.startswith("-"):
             continue
         name = token.split("=", 1)[0]
@@ -74,10 +75,15 @@ def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str], mis
         elif name_dashed in ("--out", "--output") and "--output-dir" in dashed:
             hints.append(f"did you mean {'--output_dir' if '_' in name else '--output-dir'}?")
         elif (match := _missing_meant(name_dashed, missing) or closest(name_dashed, dashed)) is not None:
-            underscored = "--" + match[2:].replace("-", "_")  # in the spelling the user typed, where it exists
-            shown = underscored if ("_" in name and underscored in known) or match not in known else match
-            hints.append(f"did you mean {shown}?")
+            hints.append(f"did you mean {_spelled_as_typed(match, name, known)}?")
     return f"unrecognized arguments: {' '.join(extras)}" + (f" ({'; '.join(hints)})" if hints else "")
+
+
+def _spelled_as_typed(match: str, typed: str, known: Iterable[str]) -> str:
+    """The suggested flag ``match`` (dashed) in the spelling of the ``typed`` one (``--n_bot``: ``--n_boot``), where
+    that spelling exists."""
+    underscored = "--" + match[2:].replace("-", "_")
+    return underscored if ("_" in typed and underscored in known) or match not in known else match
 
 
 def _missing_meant(name: str, missing: Iterable[str]) -> str | None:
@@ -87,6 +93,19 @@ def _missing_meant(name: str, missing: Iterable[str]) -> str | None:
         return None
     meant = [flag for flag in flags if flag.startswith(name) or name.startswith(flag + "-")]
     return meant[0] if meant else closest(name, flags)
+
+
+def _misplaced_flag(parser: argparse.ArgumentParser, commands: argparse.Action, flag: str) -> str:
+    """Why a word after ``flag``, which ``parser`` does not take, was read as one of its ``commands``: the flags of a
+    command follow it, and the one ``flag`` likely stands for."""
+    metavar = commands.metavar or commands.dest.upper()
+    known = {s for sub in commands.choices.values() for s in sub._option_string_actions}  # type: ignore[union-attr]
+    name = flag.replace("_", "-")
+    match = closest(name, {s.replace("_", "-") for s in known if s.startswith("--")})
+    text = f"{flag} before it is no flag of {parser.prog} (each {metavar}'s flags come after it"
+    if match is None or match == name:
+        return text + ")"
+    return text + f": did you mean {_spelled_as_typed(match, flag, known)}?)"
 
 
 def as_typed(message: str, argv: Iterable[str]) -> str:
@@ -129,7 +148,8 @@ class Suggestions:
     """Mixin for an ``argparse.ArgumentParser`` (``bgs-hf``'s, and ``bgs-hf train``'s HfArgumentParser): a
     mistyped choice gets "did you mean", an abbreviation of a flag spelled two ways is not "ambiguous", and a
     mistyped flag is named, with its suggestion, where argparse only said a required one is missing
-    (``bgs-hf train --dat x``: "the following arguments are required: --data")."""
+    (``bgs-hf train --dat x``: "the following arguments are required: --data") or that its value is no command
+    (``bgs-hf baseline --dta x``: "argument KIND: invalid choice: 'x'")."""
 
     #: the arguments being parsed, for :meth:`error`; set while a parse runs
     _arguments: list[str] | None = None
@@ -177,13 +197,33 @@ class Suggestions:
                 action.required = True
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
-        if action.choices is not None and value not in action.choices:
-            names = [str(c) for c in action.choices]
-            match = closest(str(value), names)
-            if match is not None:
-                raise argparse.ArgumentError(action, f"invalid choice: {value!r} (did you mean {match!r}? choose "
-                                                     f"from {', '.join(names)})")
-        super()._check_value(action, value)  # type: ignore[misc]
+        try:
+            if action.choices is not None and value not in action.choices:
+                names = [str(c) for c in action.choices]
+                match = closest(str(value), names)
+                if match is not None:
+                    raise argparse.ArgumentError(action, f"invalid choice: {value!r} (did you mean {match!r}? choose "
+                                                         f"from {', '.join(names)})")
+            super()._check_value(action, value)  # type: ignore[misc]
+        except argparse.ArgumentError as err:
+            before = self._unknown_flag_before(value) if isinstance(action, argparse._SubParsersAction) else None
+            if before is None:
+                raise
+            raise argparse.ArgumentError(action, f"{err.message}; {_misplaced_flag(self, action, before)}") from None
+
+    def _unknown_flag_before(self, value: Any) -> str | None:
+        """The flag this parser does not know that was typed just before ``value``'s first place among the words
+        (not after ``--``), whose value argparse then read as a command (``bgs-hf baseline --dta x``: ``x`` as KIND),
+        or None."""
+        args = self._arguments or []
+        words = args[:args.index("--")] if "--" in args else args
+        if value not in words or words.index(value) == 0:
+            return None
+        flag = words[words.index(value) - 1]
+        if flag == "-" or not flag.startswith("-") or "=" in flag:  # a word (`-`: stdin's), or a flag with its value
+            return None
+        own = flag in self._option_string_actions or self._get_option_tuples(flag)  # type: ignore[attr-defined]
+        return None if own else flag  # not a flag of this parser, nor an abbreviation of one
 
     def _get_option_tuples(self, option_string: str) -> list[Any]:
         # an abbreviation matching both spellings of one flag (--val-f -> --val-fraction, --val_fraction) is not
