@@ -725,6 +725,48 @@ def test_a_run_from_a_local_base_folder_is_published_with_its_base(tmp_path: Pat
         assert torch.allclose(PeftModel.from_pretrained(load_base(out), str(out)).eval()(x), ref, atol=1e-6)
 
 
+def test_a_run_whose_local_base_was_replaced_is_published_with_a_warning_and_the_base_it_trained_on_recorded(
+        tmp_path: Path, caplog) -> None:
+    """``--include-base`` publishes the local base folder as it is now: one replaced since training by another
+    checkpoint of the same shapes (another seed) went out under the adapter without a word, and every user's
+    embeddings were another model's. Now the push warns naming the folder, and the staged ``bgs_config.json`` keeps
+    the fingerprint of the base the run trained on, so loading the published model warns too. The run's own base is
+    published without the warning, and loads without it."""
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    import bgs_hf
+    from bgs_hf.hub import push_run
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    base_dir = tmp_path / "private" / "my-videomae"
+
+    def save_base(seed: int) -> None:
+        torch.manual_seed(seed)
+        VideoMAEModel(VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
+                                     num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)).save_pretrained(
+            base_dir)
+
+    save_base(0)
+    run = tmp_path / "run"
+    build_embedder(str(base_dir), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4)).save_pretrained(str(run))
+    (run / "metrics.json").write_text(json.dumps(METRICS))
+    recorded = json.loads((run / "bgs_config.json").read_text())["base_fingerprint"]
+
+    def warned(action) -> list[str]:
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+            action()
+        return [r.getMessage() for r in caplog.records if "trained on other weights" in r.getMessage()]
+
+    for seed, out in ((0, tmp_path / "out"), (1, tmp_path / "replaced")):
+        save_base(seed)
+        pushed = warned(lambda out=out: push_run(run, REPO, local_dir=out, include_base=True))
+        assert [f"{run} was trained on other weights than the base model folder {base_dir}" in line
+                for line in pushed] == ([True] if seed else []), pushed
+        assert json.loads((out / "bgs_config.json").read_text())["base_fingerprint"] == recorded
+        assert len(warned(lambda out=out: bgs_hf.load_model(out))) == seed
+
+
 @pytest.mark.parametrize("source, origin, expected", [
     ("/data/releases/v2", "other", "Check the licence"),  # "release" in a path used to claim the paper's data
     ("/work/synthetic-faces", "other", "Check the licence"),  # "synth" in a path used to claim Apache-2.0

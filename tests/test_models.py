@@ -1463,6 +1463,129 @@ def test_a_local_base_replaced_since_training_is_one_line(tmp_path):
                                             r"backbone\.encoder\.layer\.2\..*\); was the base replaced since training"):
         load_model(tmp_path / "run")
 
+def _save_small_videomae(folder, seed: int) -> None:
+    """A tiny VideoMAE checkpoint in ``folder``; seeds give the same shapes and other weights (another pretrain)."""
+    torch.manual_seed(seed)
+    transformers.VideoMAEModel(transformers.VideoMAEConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8,
+        num_frames=4, tubelet_size=2)).save_pretrained(folder)
+
+
+def _other_base_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "trained on other weights" in r.getMessage()]
+
+
+def test_an_adapter_on_a_base_of_the_same_shapes_but_other_weights_warns_in_one_line(tmp_path, caplog):
+    """was: a local base folder replaced since training by another checkpoint of the same shapes (another seed of
+    ``pretrain-tiny``) took the adapter without a word, and every embedding was another model's. The right base, and a
+    folder saved before the fingerprint was recorded, load without the warning."""
+    import shutil
+
+    base = tmp_path / "base_local"
+    _save_small_videomae(base, 0)
+    model = build_embedder(str(base))
+    x, ref = _stepped_with_reference(model)
+    model.save_pretrained(str(tmp_path / "run"))
+    recorded = json.loads((tmp_path / "run" / "bgs_config.json").read_text())["base_fingerprint"]
+    assert re.fullmatch(r"[0-9a-f]{64}", recorded)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        with torch.no_grad():
+            assert torch.equal(load_model(tmp_path / "run")(x), ref)
+    assert not _other_base_warnings(caplog)
+
+    _save_small_videomae(base, 1)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        loaded = load_model(tmp_path / "run")
+    [line] = _other_base_warnings(caplog)
+    assert "\n" not in line and f"the base model folder {base} holds now" in line, line
+    # the re-save of the model loaded on the other base still records the weights its adapter was trained on
+    loaded.save_pretrained(str(tmp_path / "resaved"))
+    assert json.loads((tmp_path / "resaved" / "bgs_config.json").read_text())["base_fingerprint"] == recorded
+
+    old = tmp_path / "old"  # saved before the key existed: loads as it did, without a word
+    shutil.copytree(tmp_path / "run", old)
+    cfg = json.loads((old / "bgs_config.json").read_text())
+    del cfg["base_fingerprint"]
+    (old / "bgs_config.json").write_text(json.dumps(cfg))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(old)
+    assert not _other_base_warnings(caplog)
+
+
+def test_a_head_trained_on_a_frozen_base_warns_on_other_weights_and_a_saved_backbone_does_not(tmp_path, caplog):
+    """A model without LoRA whose backbone stayed the base (a head-only probe) is the base plus its head: another
+    checkpoint of the same shapes is warned of as an adapter's is. A fully fine-tuned one brings its backbone, which
+    replaces every base weight: no warning, and the same embeddings."""
+    base = tmp_path / "base_local"
+    _save_small_videomae(base, 0)
+    probe = build_embedder(str(base), lora=None, head=HeadConfig(out_dim=8))
+    probe.backbone.requires_grad_(False)
+    probe.save_pretrained(str(tmp_path / "probe"))
+    tuned = build_embedder(str(base), lora=None, head=HeadConfig(out_dim=8))
+    x, ref = _stepped_with_reference(tuned)
+    tuned.save_pretrained(str(tmp_path / "tuned"))
+    _save_small_videomae(base, 1)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(tmp_path / "probe")
+    assert len(_other_base_warnings(caplog)) == 1
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        with torch.no_grad():
+            assert torch.equal(load_model(tmp_path / "tuned")(x), ref)
+    assert not _other_base_warnings(caplog)
+
+
+def test_the_base_fingerprint_survives_a_reload_and_save_and_reads_the_weights_not_their_dtype(tmp_path):
+    """The fingerprint is of the values a base holds, rounded to bfloat16: the same weights stored in bfloat16 give
+    the one a float32 copy gives; a checkpoint of another seed another. Saved, reloaded to train and saved again, a run
+    records the same one."""
+    from bgs_hf.models.embedder import weights_fingerprint
+
+    _save_small_videomae(tmp_path / "f32", 0)
+    _save_small_videomae(tmp_path / "seed1", 1)
+    f32 = transformers.VideoMAEModel.from_pretrained(tmp_path / "f32")
+    f32.to(torch.bfloat16).save_pretrained(tmp_path / "bf16")
+    fingerprints = {name: build_embedder(str(tmp_path / name), lora=None).base_fingerprint
+                    for name in ("f32", "bf16", "seed1")}
+    assert fingerprints["f32"] == fingerprints["bf16"] != fingerprints["seed1"]
+    assert weights_fingerprint(weights_sample(f32)) == fingerprints["f32"]
+
+    build_embedder(str(tmp_path / "f32")).save_pretrained(str(tmp_path / "run"))
+    load_model(tmp_path / "run", is_trainable=True).save_pretrained(str(tmp_path / "again"))
+    for run in ("run", "again"):
+        assert json.loads((tmp_path / run / "bgs_config.json").read_text())["base_fingerprint"] == fingerprints["f32"]
+
+
+def test_a_run_on_a_hub_base_whose_commit_went_unrecorded_warns_when_the_repo_moved_on(hub_cache, tmp_path, caplog):
+    """A run that recorded no commit of its Hub base (hand-edited, or saved where none was known) loads the repo's
+    newest weights: after a push to the base repo of weights of the same shapes, the adapter sat on them without a word.
+    The recorded commit itself is still loaded silently."""
+    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+             "image_size": 32, "patch_size": 16, "num_frames": 4}
+    old, new = "c" * 40, "d" * 40
+    for seed, commit in ((0, old), (1, new)):
+        torch.manual_seed(seed)
+        transformers.TimesformerModel(transformers.TimesformerConfig(**small)).save_pretrained(tmp_path / commit)
+    hub_cache("org/timesformer-z", tmp_path / old, old)
+    run = tmp_path / "run"
+    build_embedder("org/timesformer-z").save_pretrained(str(run))
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(run)
+    assert not _other_base_warnings(caplog)
+    hub_cache("org/timesformer-z", tmp_path / new, new)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(run)  # the recorded commit
+    assert not _other_base_warnings(caplog)
+    cfg = json.loads((run / "bgs_config.json").read_text())
+    cfg["backbone"]["revision"] = None
+    (run / "bgs_config.json").write_text(json.dumps(cfg))
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        load_model(run)
+    [line] = _other_base_warnings(caplog)
+    assert "than the Hub base org/timesformer-z holds now" in line, line
+
 
 @pytest.mark.skipif(torch.accelerator.is_available(), reason="offload has an accelerator to offload from here")
 def test_checkpointing_kwargs_given_as_the_trainer_gives_them_reach_the_backbone():

@@ -759,6 +759,44 @@ def test_a_model_without_lora_resumes_from_its_checkpoint(tmp_path, tiny):
         assert torch.equal(value, step1[key]), key
 
 
+def test_a_resumed_lora_run_keeps_its_base_fingerprint_and_warns_of_a_base_replaced_meanwhile(tmp_path, tiny, caplog):
+    """Resumed, a run's next checkpoint records the fingerprint of the base it was trained on. A local base folder
+    replaced before the resume by another checkpoint of the same shapes (another seed) took the checkpoint's adapter
+    without a word, and the run trained on, on other weights; now a warning names the base."""
+    import transformers
+
+    from bgs_hf.models import HeadConfig, LoraSettings, build_embedder
+
+    data, _ = tiny
+    base = tmp_path / "base_local"
+
+    def fresh(seed: int):
+        torch.manual_seed(seed)
+        transformers.VideoMAEModel(transformers.VideoMAEConfig(
+            hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+            patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(base)
+        return build_embedder(str(base), head=HeadConfig(out_dim=8), lora=LoraSettings(r=2, alpha=4))
+
+    model = fresh(0)
+    fp = model.get_base_model().frame_policy
+    pix = torch.randn(data.n_clips, fp.num_frames, 3, fp.crop, fp.crop, generator=torch.Generator().manual_seed(0))
+    first, _ = _trainer(tmp_path / "a", data, pix, model, max_steps=1, save_strategy="steps", save_steps=1)
+    first.train()
+    checkpoint = tmp_path / "a" / "checkpoint-1"
+    recorded = json.loads((checkpoint / "bgs_config.json").read_text())["base_fingerprint"]
+    same, _ = _trainer(tmp_path / "a", data, pix, fresh(0), max_steps=2, save_strategy="steps", save_steps=1)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        same.train(resume_from_checkpoint=str(checkpoint))
+    assert "trained on other weights" not in caplog.text
+    assert json.loads((tmp_path / "a" / "checkpoint-2" / "bgs_config.json").read_text())["base_fingerprint"] == recorded
+    other, _ = _trainer(tmp_path / "b", data, pix, fresh(1), max_steps=2, save_strategy="no")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        other.train(resume_from_checkpoint=str(checkpoint))
+    [line] = [r.getMessage() for r in caplog.records if "trained on other weights" in r.getMessage()]
+    assert line.startswith(f"{checkpoint} was trained on other weights than the base model folder {base} "), line
+
+
 def test_paper_v1_last_partial_step_joins_the_one_before_when_processes_outnumber_its_clips(tiny):
     """paper-v1 on W processes: a last step of 3 x (judgments mod 4) clips < W used to be refused only when
     collated, at the end of the first epoch, with advice (--clips_per_step) that recipe ignores."""

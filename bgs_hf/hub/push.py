@@ -299,9 +299,11 @@ def _local_base(bgs_config: dict[str, Any]) -> Path | None:
 
 def _stage_local_base(model_dir: Path, out_dir: Path, local_base: Path) -> dict[str, Any]:
     """Write the local base into ``out_dir/base/`` and point the staged configs at it, by name, not path."""
-    from bgs_hf.models.loading import BASE_DIR, load_base, write_base
+    from bgs_hf.models.loading import BASE_DIR, load_base, warn_other_base, write_base
 
-    write_base(load_base(model_dir).backbone, out_dir / BASE_DIR)
+    base = load_base(model_dir)
+    warn_other_base(base, model_dir)  # the folder replaced since training: the published base is not the run's
+    write_base(base.backbone, out_dir / BASE_DIR)
     cfg = _read_staged_json(out_dir / BGS_CONFIG)
     cfg["backbone"] = {**cfg["backbone"], "name": local_base.name, "base_folder": BASE_DIR}
     _write_staged_json(out_dir / BGS_CONFIG, cfg)

@@ -21,6 +21,7 @@ Where each backbone's trap is handled (the why is written there, once):
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import numbers
 import os
@@ -170,6 +171,9 @@ class BGSEmbedder(nn.Module):
         # what the base weights looked like: a save compares against it to tell a merged or frozen-after-training
         # backbone (which must be written) from the untouched base (which need not be)
         self._base_weights_sample = weights_sample(backbone)
+        # which base weights these are, recorded by a save (bgs_config.json's base_fingerprint): a base of the same
+        # shapes but other weights (another seed, another revision) loaded under the adapter is told on load
+        self.base_fingerprint = weights_fingerprint(self._base_weights_sample)
         self.head_config = head
         self.frame_policy = frame_policy if frame_policy is not None else spec.frame_policy()
         spec.check_frames(self.frame_policy.num_frames)
@@ -351,16 +355,20 @@ class BGSPeftModel(PeftModel):
 
     def load_adapter(self, model_id: str | os.PathLike[str], adapter_name: str, *args: Any, **kwargs: Any) -> Any:
         """peft's ``load_adapter`` (``from_pretrained`` and the Trainer's resume and best-model loads call it), refused
-        in one line when the adapter does not fit this backbone.
+        in one line when the adapter does not fit this backbone, and warned of when it was trained on other base
+        weights of the same shapes (:func:`~bgs_hf.models.loading.warn_other_base`).
 
         Why: peft loads the saved weights whose names the model has and drops the others without a word, so a
         VideoMAE adapter on a TimeSformer of the same width (both have ``attention.output.dense``,
         ``intermediate.dense`` and ``output.dense``) loaded as a model that is neither, with at most a warning.
         """
+        from bgs_hf.models.loading import warn_other_base  # here: loading imports this module
+
         result = super().load_adapter(model_id, adapter_name, *args, **kwargs)
         if result.unexpected_keys or result.missing_keys:
             raise BGSInputError(_adapter_misfit(self, adapter_name, result.unexpected_keys, result.missing_keys),
                                 path=model_id)
+        warn_other_base(self.get_base_model(), model_id)  # same shapes, other weights: it fits, and embeds wrongly
         return result
 
     def save_pretrained(self, save_directory: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
@@ -416,6 +424,22 @@ def weights_sample(module: nn.Module) -> list[torch.Tensor]:
             idx = torch.linspace(0, flat.numel() - 1, n, dtype=torch.float64).round().long().to(t.device)
             out.append(flat[idx].to("cpu", copy=True))
     return out
+
+
+def weights_fingerprint(sample: list[torch.Tensor]) -> str:
+    """sha256 of a :func:`weights_sample`, every value rounded to bfloat16 first (``bgs_config.json``'s
+    ``base_fingerprint``).
+
+    Why sampled: hashing a base whole would read gigabytes at every build. Why rounded: the same weights loaded in
+    float32 or bfloat16, on any device, give the same fingerprint, while another checkpoint (another seed or
+    revision) differs in nearly every value. A float16 load of float32 weights may round a value differently.
+    """
+    digest = hashlib.sha256()
+    for values in sample:
+        bits = values.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2")
+        digest.update(len(bits).to_bytes(8, "little"))
+        digest.update(bits.tobytes())
+    return digest.hexdigest()
 
 
 def same_weights(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:

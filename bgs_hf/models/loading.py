@@ -4,7 +4,8 @@ Folder layout written by ``model.save_pretrained(dir)``::
 
     adapter_config.json           standard peft (base_model_name_or_path = backbone name)
     adapter_model.safetensors     LoRA weights + the head (modules_to_save)
-    bgs_config.json               backbone spec, pooling, head, frame policy, preprocessing, versions
+    bgs_config.json               backbone spec, pooling, head, frame policy, preprocessing, versions,
+                                  base_fingerprint (of the base weights the model was trained on)
     base/config.json              only for tiny-random / bundled backbones, so loading
     base/model.safetensors        never needs the network
     head.safetensors              only for models saved without LoRA
@@ -44,6 +45,9 @@ HEAD_FILE = "head.safetensors"
 #: A model trained without LoRA keeps its fine-tuned backbone here (``base/`` stays the base it started from).
 BACKBONE_FILE = "backbone.safetensors"
 CONFIG_VERSION = 1
+#: ``bgs_config.json``'s key for :func:`~bgs_hf.models.embedder.weights_fingerprint` of the base weights the model was
+#: trained on; a folder saved before it existed has none and loads without the comparison
+BASE_FINGERPRINT = "base_fingerprint"
 
 
 def _versions() -> dict[str, str]:
@@ -113,6 +117,7 @@ def write_bgs_files(embedder: BGSEmbedder, save_directory: str | os.PathLike[str
         "lora": lora,
         "backbone_weights": BACKBONE_FILE if save_backbone else None,
         "versions": _versions(),
+        BASE_FINGERPRINT: embedder.base_fingerprint,
     }
     write_text_atomic(out / BGS_CONFIG, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     for folder in (out, out / BASE_DIR):  # weights saved 0600 by safetensors: a colleague could not load the run
@@ -353,7 +358,8 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
 
     Returns a :class:`~bgs_hf.models.BGSPeftModel` (a LoRA run) or a :class:`~bgs_hf.models.BGSEmbedder` (a run
     without LoRA); either maps ``(B, T, 3, H, W)`` frames prepared with ``model.frame_policy``
-    (``bgs_hf.video.load_clip``) to ``(B, D)`` L2-normalised embeddings.
+    (``bgs_hf.video.load_clip``) to ``(B, D)`` L2-normalised embeddings. A base of the shapes it was trained on but
+    other weights (``base_fingerprint``) is loaded with one warning (:func:`warn_other_base`).
     """
     folder = resolve_model_folder(dir_or_repo, revision)
     cfg = check_saved_model(folder)
@@ -365,6 +371,11 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
         model = base
         restore_plain_weights(base, folder)
     return model.eval() if not is_trainable else model
+
+
+def _base_named(spec: BackboneSpec) -> str:
+    """The base a loaded model sits on, as a message names it: its folder, or its Hub id."""
+    return f"the base model folder {spec.path}" if spec.path else f"the Hub base {spec.name}"
 
 
 def _load_adapter(base: BGSEmbedder, folder: Path, *, is_trainable: bool) -> BGSPeftModel:
@@ -414,7 +425,7 @@ def _base_mismatch(spec: BackboneSpec, report: str, trained_on: str | None = Non
     """One line for peft's ``size mismatch`` load report (a traceback listing every LoRA tensor): a local base
     folder replaced since training no longer fits the adapter; named with the first tensor that differs. An adapter
     that records another base (``trained_on``) is said to be another run's: its base did not change."""
-    where = f"the base model folder {spec.path}" if spec.path else f"the Hub base {spec.name}"
+    where = _base_named(spec)
     first = re.search(r"size mismatch for (\S+): copying a param with shape torch\.Size\(\[([^\]]*)\]\) from "
                       r"checkpoint, the shape in current model is torch\.Size\(\[([^\]]*)\]\)", report)
     detail = (f" (first: {first[1].removeprefix('base_model.model.')} is ({first[2]}) in the adapter, ({first[3]}) "
@@ -443,6 +454,30 @@ def _load_head(embedder: BGSEmbedder, folder: Path) -> None:
                             f"{str(err).splitlines()[-1].strip()[:200]}", path=folder) from None
 
 
+def warn_other_base(embedder: BGSEmbedder, folder: str | os.PathLike[str], cfg: dict[str, Any] | None = None) -> None:
+    """Warn when ``embedder``'s base holds other weights than the base the model saved in ``folder`` (its ``cfg``) was
+    trained on; run once its adapter or head is in (a base of other shapes is refused there, in one line).
+
+    Why: a base of the same shapes (another seed of a local base, a Hub base at another revision) took the adapter or
+    head without a word, and every embedding was wrong. A warning, not a refusal: a base re-released on purpose may be
+    what the user wants. The record is carried over, so a later save still names the weights it was trained on.
+    """
+    folder = Path(folder)
+    if cfg is None:
+        try:
+            cfg = json.loads((folder / BGS_CONFIG).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # no record here (a Hub id, a plain peft adapter): nothing to compare
+            return
+    if not isinstance(cfg, dict) or cfg.get("backbone_weights"):  # the saved backbone replaced every base weight
+        return
+    recorded = cfg.get(BASE_FINGERPRINT)
+    if not isinstance(recorded, str) or recorded == embedder.base_fingerprint:  # none: saved before it was recorded
+        return
+    logger.warning("%s was trained on other weights than %s holds now (same shapes, another checkpoint): it will not "
+                   "embed as it did; restore the base it was trained from", folder, _base_named(embedder.spec))
+    embedder.base_fingerprint = recorded
+
+
 def restore_plain_weights(embedder: BGSEmbedder, folder: str | os.PathLike[str]) -> None:
     """Put a saved adapter-less model's weights (its fine-tuned backbone when saved, and the head) into
     ``embedder`` in place: how it is loaded, and how the Trainer resumes or picks its best checkpoint."""
@@ -460,6 +495,7 @@ def restore_plain_weights(embedder: BGSEmbedder, folder: str | os.PathLike[str])
             raise BGSInputError(f"cannot read the saved backbone ({type(err).__name__}: {err})", path=weights) from None
         embedder.backbone.load_state_dict(state)
     _load_head(embedder, folder)
+    warn_other_base(embedder, folder, cfg)
 
 
 def save_embedder(model: BGSPeftModel | BGSEmbedder, save_directory: str | os.PathLike[str]) -> Path:
