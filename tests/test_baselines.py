@@ -655,6 +655,30 @@ def test_a_cuda_device_without_cuda_is_refused_in_one_line(monkeypatch):
     assert LanguageBaselineConfig(device=None).device is None and LanguageBaselineConfig(device="cpu").device == "cpu"
 
 
+def test_an_accelerator_this_machine_lacks_is_refused_in_one_line(monkeypatch, tmp_path, capsys):
+    """`bgs-hf baseline language --device mps` off a Mac (or `xpu` without one) passed the config and ended, once the
+    data and the model had loaded, in torch's `RuntimeError: PyTorch is not linked with support for mps devices`
+    traceback; `cuda` without CUDA was already one line. The machine's own accelerator is taken."""
+    import torch
+
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a, **k: None)
+    for device in ("mps", "xpu:0"):
+        kind = device.split(":")[0]
+        with pytest.raises(BGSInputError, match=rf"^device '{device}': torch finds no {kind} device on this machine "
+                                                r"\(accelerator: none\): use --device cpu$"):
+            LanguageBaselineConfig(device=device)
+    from bgs_hf.cli.main import main as cli
+
+    assert cli(["baseline", "language", "--data", str(tmp_path / "no-data"), "--device", "mps"]) == 2
+    assert capsys.readouterr().err == ("error: device 'mps': torch finds no mps device on this machine (accelerator: "
+                                       "none): use --device cpu\n")
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a, **k: torch.device("mps"))
+    assert LanguageBaselineConfig(device="mps").device == "mps"  # a Mac's
+    with pytest.raises(BGSInputError, match=r"^device 'xpu': torch finds no xpu device on this machine "
+                                            r"\(accelerator: mps\)"):
+        LanguageBaselineConfig(device="xpu")
+
+
 @pytest.mark.parametrize("size, line", [(2.5, "must be a whole number, got 2.5"), (0, "must be >= 1, got 0"),
                                         (True, "must be a whole number, got True")])
 def test_a_language_batch_size_that_is_no_positive_count_is_one_line_before_the_model_loads(size, line, monkeypatch):
@@ -698,6 +722,7 @@ def test_caption_embeddings_encode_in_the_configs_batches_and_load_on_its_device
                         lambda name, **kw: loads.append((name, kw)) or Recording())
     folder = tmp_path / "my-model"
     folder.mkdir()
+    (folder / "modules.json").write_text("[]", encoding="utf-8")  # a sentence model's folder by its files
     caption_embeddings([["ab"]], LanguageBaselineConfig(model=str(folder), device="meta"))
     monkeypatch.setattr(language, "check_sentence_model", lambda *_a, **_kw: None)  # as if the Hub answered
     caption_embeddings([["ab"]], LanguageBaselineConfig(model="org/some-model", device="meta"))
@@ -859,6 +884,30 @@ def test_an_offline_miss_names_the_hub_id_to_download_and_a_load_failure_is_one_
     with pytest.raises(BGSInputError, match=r"^cannot load sentence model 'org/x' \(offline\? not a model folder\?\): "
                                             r"Error no file named model\.safetensors found$"):
         load_sentence_model("org/x")
+
+
+def test_a_folder_that_is_no_sentence_model_is_one_line_before_anything_loads(tmp_path, capsys):
+    """`bgs-hf baseline language --model videos/` (a data or video folder given by mistake) and a folder whose
+    config.json names no model_type ended in transformers' ValueError traceback (`Unrecognized model in ...`), exit
+    1, after the data had loaded; now the first is refused by the early check, the second is one line from the load."""
+    from bgs_hf.baselines.language import check_sentence_model, load_sentence_model
+    from bgs_hf.cli.main import main as cli
+
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "a.mp4").write_bytes(b"")
+    with pytest.raises(BGSInputError, match=r"videos: a folder without modules\.json or config\.json, not a "
+                                            r"sentence model"):
+        check_sentence_model(str(videos))
+    assert cli(["baseline", "language", "--data", str(tmp_path / "no-data"), "--model", str(videos)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --model: {videos}: a folder without modules.json")
+    typeless = tmp_path / "typeless"
+    typeless.mkdir()
+    (typeless / "config.json").write_text("{}", encoding="utf-8")
+    assert check_sentence_model(str(typeless)) is None  # a model folder by its files: the load says what is wrong
+    with pytest.raises(BGSInputError, match=r"^cannot load sentence model '.*typeless' \(offline\? not a model "
+                                            r"folder\?\): Unrecognized model in .*typeless"):
+        load_sentence_model(str(typeless))
 
 
 def test_pixel_features_refuse_a_batch_of_clips_and_the_row_names_its_first_clip_without_a_video():

@@ -1502,6 +1502,49 @@ def test_a_table_numbering_its_videos_is_one_line_and_the_release_s_own_points_t
     assert str(problems[0]).startswith("judgments.csv row 1: column 'Video1': no video '7'"), problems[0]
 
 
+def test_the_releases_own_table_or_folder_given_to_data_import_is_one_line_naming_the_release(tmp_path: Path,
+                                                                                              capsys) -> None:
+    """`bgs-hf data import all_triplets.csv VIDEOS OUT`, as the paper's release ships it, printed five lines of
+    `column 'video1' missing (...; name yours with --videos-columns/--odd/--participant)`, and so named, the import
+    was then told to load the release instead; the release folder itself was "a folder, not a file". Now each is
+    one line saying to load the release, as README's "Data formats" says; a table of the user's own whose
+    stim*_name columns hold file names still gets its missing columns listed."""
+    import shutil
+
+    from bgs_hf.data.release import TRIPLETS
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    root = write_release(tiny_release_tables(), tmp_path / "release")
+    videos, out = _videos(tmp_path), tmp_path / "ds"
+    load_it = f"pass the release folder {root.resolve()} itself to bgs-hf data stats/train (bgs_hf.data.load), no import needed"
+    shutil.copy(root / "data" / TRIPLETS, root / "data" / TRIPLETS.with_name("test_triplets.csv"))
+    for table in (root / "data" / TRIPLETS, root / "data" / TRIPLETS.with_name("test_triplets.csv")):
+        assert cli(["data", "import", str(table), str(videos), str(out)]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        assert lines == [
+            f"problem: {table.name}: columns 'stim1_name', 'stim2_name', 'stim3_name', 'choice' number the clips as the "
+            "paper's release does (first: '8', an index into video_mapping.csv): data import reads video file "
+            f"names; {load_it}"], lines
+    for folder in (root, root / "data"):
+        assert cli(["data", "import", str(folder), str(videos), str(out)]) == 1
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("problem:")]
+        assert lines == [f"problem: {folder.name}: the paper's release, not a CSV of trials naming video files: "
+                         f"pass the release folder {folder.resolve()} itself to bgs-hf data stats/train "
+                         "(bgs_hf.data.load), no import needed"], lines
+    copied = shutil.copy(root / "data" / TRIPLETS, tmp_path / "all_triplets.csv")  # taken out of the release
+    _, problems = collect_problems(copied, videos)
+    assert [str(p) for p in problems] == [
+        "all_triplets.csv: columns 'stim1_name', 'stim2_name', 'stim3_name', 'choice' number the clips as the paper's "
+        "release does (first: '8', an index into video_mapping.csv): data import reads video file names; load the "
+        "release folder (the one holding data/raw/utils/video_mapping.csv) with bgs-hf data stats/train "
+        "(bgs_hf.data.load), no import needed"]
+    assert not out.exists()
+    own = _csv(tmp_path, [f"P0,1,{NAMES[0]},{NAMES[1]},{NAMES[2]},{NAMES[1]}"], header="who,trial,stim1_name,"
+               "stim2_name,stim3_name,choice")  # the release's header, naming files: columns to map, not the release
+    _, problems = collect_problems(own, videos)
+    assert len(problems) == 5 and str(problems[0]).startswith("judgments.csv: column 'video1' missing"), problems
+
+
 def test_a_test_videos_file_that_is_a_table_with_a_video_column_is_one_line(tmp_path: Path) -> None:
     """The release's raw/utils/test.csv ('index,video_name', then '3,3PJaYWt0cws_5.mp4', ...) given as --test-videos:
     every line was "no video '3,3PJaYWt0cws_5.mp4'" with a did-you-mean, 51 problems for its 50 videos. Now a first

@@ -78,6 +78,13 @@ class LanguageBaselineConfig:
             if kind == "cuda" and not torch.cuda.is_available():
                 raise BGSInputError(f"device {self.device!r}: this torch build sees no CUDA device (install a "
                                     "CUDA build of torch, or use --device cpu)")
+            # `--device mps` off a Mac (xpu without one) was torch's RuntimeError traceback after the data and the
+            # model had loaded; meta (no data, for tests) is torch's own and left alone
+            if kind not in ("cpu", "cuda", "meta"):
+                here = torch.accelerator.current_accelerator()
+                if here is None or here.type != kind:
+                    raise BGSInputError(f"device {self.device!r}: torch finds no {kind} device on this machine "
+                                        f"(accelerator: {here.type if here is not None else 'none'}): use --device cpu")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +117,10 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     resolved = resolve_model(name_or_path)
     path = expand_user(resolved)
     if path.is_dir():
+        if not any((path / name).is_file() for name in ("modules.json", "config.json")):
+            # a video or data folder given by mistake: a transformers ValueError traceback, after the data loaded
+            raise BGSInputError(f"{resolved}: a folder without modules.json or config.json, not a sentence model "
+                                "(a sentence-transformers or transformers model folder)")
         return None
     if looks_like_a_path(resolved) or path.exists():
         what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"
@@ -153,7 +164,7 @@ def load_sentence_model(name_or_path: str | None = None, device: str | None = "c
     try:
         return SentenceTransformer(str(folder) if folder is not None else resolved, device=device,
                                    local_files_only=folder is not None)
-    except OSError as err:
+    except (OSError, ValueError) as err:  # ValueError: a config.json transformers cannot read (no model_type)
         raise BGSInputError(f"cannot load sentence model {resolved!r} (offline? not a model folder?): {err}") from err
 
 

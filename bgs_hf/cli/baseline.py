@@ -107,12 +107,13 @@ def run_language(args: argparse.Namespace) -> int:
     check_output_file(args.json, "--json")  # before the embeddings, not once they are computed
     with naming_flag("--model"):  # offline: at once, not after the data (huggingface_hub retried for a minute)
         check_sentence_model(args.model)
-    from bgs_hf.data import load  # pandas: after the check, which needs none of it
+    # a device this machine lacks: one line at once, not after the data and its ceiling
+    config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,
+                                    device=args.device)
+    from bgs_hf.data import load  # pandas: after the checks, which need none of it
 
     data = load(args.data, seed=args.seed)
     check_split(data, args.split)
-    config = LanguageBaselineConfig(model=args.model, caption=args.caption, batch_size=args.batch_size,
-                                    device=args.device)
     out = language_baseline(data, config, args.split, n_boot=args.n_boot, seed=args.seed)
     out["data"] = str(args.data)
     return _finish(args, f"language baseline: {out['model']} (caption: {out['caption']})", out)

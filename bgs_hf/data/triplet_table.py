@@ -35,7 +35,7 @@ from bgs_hf.data.checks import (
 )
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import escapes_folder, table_path
-from bgs_hf.data.release import MAPPING, captions_in_order, release_root_above
+from bgs_hf.data.release import MAPPING, captions_in_order, find_release_data_dir, release_root_above
 from bgs_hf.data.splits import SplitConfig
 from bgs_hf.data.validate import check_splits
 from bgs_hf.errors import BGSInputError, NoSuchSource
@@ -521,6 +521,7 @@ class _TableColumns:
 def _table_columns(df: pd.DataFrame, wanted: TripletColumns, path: Path, problems: Problems) -> _TableColumns:
     """Find each role's column in the CSV, every missing or doubly used one reported; stops when a required one is
     missing (no row can be read without it)."""
+    _refuse_the_releases_own_header(df, wanted, path, problems)
     found = [_header(df, c, path, problems, required=True) for c in (*wanted.videos, wanted.odd, wanted.participant)]
     if None in found:
         raise StopChecks(f"{path}: missing columns")
@@ -551,17 +552,58 @@ def _drop_repeated_trials(df: pd.DataFrame, trial_col: str, path: Path) -> pd.Da
     return df.loc[~dup].reset_index(drop=True)
 
 
+def _numbers_only(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The distinct non-empty cells of ``columns`` when every one is a whole number (a clip index, not a file's
+    name), else []."""
+    cells = [c for c in pd.unique(df[columns].to_numpy(dtype=object).ravel()) if c != ""]
+    return cells if all(re.fullmatch(r"\d+", c) for c in cells) else []
+
+
+def _load_the_release_instead(path: Path) -> str | None:
+    """What to do instead of importing the paper's release (its folder, or a table or folder inside it): load the
+    release itself, as ``data import`` cannot read its index-coded judgments; None outside a release."""
+    root = path.resolve() if path.is_dir() and find_release_data_dir(path) is not None else release_root_above(path)
+    if root is None:
+        return None
+    return f"pass the release folder {root} itself to bgs-hf data stats/train (bgs_hf.data.load), no import needed"
+
+
+#: the paper's all_triplets.csv columns that number a trial's clips and its odd one (indices into video_mapping.csv)
+_RELEASE_CLIP_COLUMNS = ("stim1_name", "stim2_name", "stim3_name", "choice")
+
+
+def _refuse_the_releases_own_header(df: pd.DataFrame, wanted: TripletColumns, path: Path, problems: Problems) -> None:
+    """Stop with one line when the columns asked for are missing and the table is the paper's judgments (its
+    stim*_name and choice columns, every cell a clip number): `data import all_triplets.csv` listed five missing
+    columns, each saying to name them with --videos-columns/--odd/--participant, only for the import so named to
+    be told to load the release instead."""
+    have = {_loose_key(c): c for c in df.columns if c != ROW}
+    if all(_loose_key(c) in have for c in (*wanted.videos, wanted.odd, wanted.participant)):
+        return
+    numbered = [have.get(_loose_key(c)) for c in _RELEASE_CLIP_COLUMNS]
+    if None in numbered:
+        return
+    cells = _numbers_only(df, numbered)
+    if not cells:
+        return
+    load_it = _load_the_release_instead(path) or (
+        f"load the release folder (the one holding data/{MAPPING.as_posix()}) with bgs-hf data stats/train "
+        "(bgs_hf.data.load), no import needed")
+    problems.fatal(f"columns {', '.join(map(repr, numbered))} number the clips as the paper's release does (first: "
+                   f"{cells[0]!r}, an index into {MAPPING.name}): data import reads video file names; {load_it}",
+                   path=path)
+
+
 def _refuse_numbered_videos(df: pd.DataFrame, cols: _TableColumns, files: dict[str, str], video_dir: Path,
                             path: Path, problems: Problems) -> None:
     """Stop with one line when every video cell is a number and none names a file: a table coded by clip index (the
     paper's all_triplets.csv, whose numbers index video_mapping.csv) was "no video '30'" once per trial, 49,485
     lines on the release's, none saying why."""
-    cells = [c for c in pd.unique(df[cols.videos].to_numpy(dtype=object).ravel()) if c != ""]
-    if not cells or not all(re.fullmatch(r"\d+", c) for c in cells) or any(c in files for c in cells):
+    cells = _numbers_only(df, cols.videos)
+    if not cells or any(c in files for c in cells):
         return
-    root = release_root_above(path)
-    instead = (f"; it is the paper's release, whose numbers index {MAPPING.name}: pass the release folder {root} "
-               "itself to bgs-hf data stats/train (bgs_hf.data.load), no import needed" if root is not None
+    load_it = _load_the_release_instead(path)
+    instead = (f"; it is the paper's release, whose numbers index {MAPPING.name}: {load_it}" if load_it is not None
                else ": write each trial's video file names (relative to VIDEOS) in them")
     problems.fatal(f"columns {', '.join(map(repr, cols.videos))} number the videos (first: {cells[0]!r}) and no file "
                    f"in {video_dir} is named so: data import reads video file names{instead}", path=path)
@@ -739,6 +781,9 @@ def read_triplet_table(
     _require_given_paths(path, video_dir, {"--test-videos": test_videos, "--captions": captions, "--ratings": ratings})
     if not video_dir.is_dir():
         problems.fatal("a file, not a folder (VIDEOS: the folder the CSV's video names are relative to)", path=video_dir)
+    if path.is_dir() and find_release_data_dir(path) is not None:  # the release given whole: "a folder, not a file"
+        problems.fatal(f"the paper's release, not a CSV of trials naming video files: {_load_the_release_instead(path)}",
+                       path=path)
     df = read_csv(path, (), problems, drop_duplicates=False)
     cols = _table_columns(df, columns or TripletColumns(), path, problems)
     n_read = len(df)
