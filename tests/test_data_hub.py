@@ -2026,3 +2026,26 @@ def test_float_sessions_and_participants_read_whole_numbers_as_integers_and_keep
     assert sorted(set(data.judgments["participant"])) == ["1", "2", "3", "4", "5", "6"]
     exported = pd.read_parquet(_parquet(write_hub(data, tmp_path / "out"), "judgments"))
     assert list(exported["session"][:5]) == ["1", "", "2", "1.5", "1e+20"]
+
+
+def test_float_names_at_the_edges_of_exact_whole_numbers_keep_their_text_and_warn_of_nothing(tmp_path):
+    """The edges of `_names`' whole-number rule (bbcef5f's audit): 2**53 - 1 is the last whole float that can only
+    be itself, so it reads as its integer, while 2**53 (also what 2**53 + 1 was stored as), a session past -2**53
+    and an infinite one keep the text they print as (a bound on the value, not its size, cast -1e20 to int64 as
+    '-9223372036854775808'). No numpy RuntimeWarning ('invalid value encountered in remainder') of the infinite one
+    reaches the user's console. By hand: 2**53-1 -> '9007199254740991', 2**53 -> '9007199254740992.0',
+    -1e20 -> '-1e+20', inf -> 'inf'."""
+    import warnings
+
+    folder = _hub_folder(tmp_path / "d", {"train": [f"c{i}" for i in range(16)],
+                                          "test": [f"c{i}" for i in range(16, 20)]}, _judgments(20, n=40),
+                         participants=[f"p{i % 6}" for i in range(40)])
+    path = folder / "judgments" / "j.parquet"
+    table = pd.read_parquet(path)
+    table["session"] = [[2.0**53 - 1, 2.0**53, -1e20, np.inf][i % 4] for i in range(len(table))]
+    table.to_parquet(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = load(folder)
+    assert list(data.judgments["session"][:4]) == ["9007199254740991", "9007199254740992.0", "-1e+20", "inf"]
+    assert [str(w.message) for w in caught if "remainder" in str(w.message)] == []

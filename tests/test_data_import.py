@@ -2006,3 +2006,41 @@ def test_a_header_repeated_after_a_joined_files_bom_with_every_name_quoted_is_sk
     kept = read_triplet_table(_csv(tmp_path, [*rows[:30], ",".join([f'\ufeff"{first[0]}"', *first[1:]]), *rows[31:]],
                                    quoted), videos).judgments
     assert len(kept) == 90 and kept["participant"][30] == f'\ufeff"{first[0]}"'
+
+
+def test_a_separator_hint_above_columns_it_does_not_name_is_the_one_line_to_delete_it(tmp_path: Path) -> None:
+    """A 'sep=;' hint above tab-separated columns (or a lone column) said the columns were separated by ';', and a
+    quoted tab hint above ';' columns said tabs: both false. A hint that names a separator its columns lack is now
+    the line to delete, as one above comma columns is, a ';'-padded one included ('sep=;;;;;;', which read as the
+    header said ';'); the 'sep=' that lost its tab to the stripping above ';' columns too."""
+    videos, rows = _videos(tmp_path), _trials(1)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    for hint, sep in (("sep=;", "\t"), ('"sep=\t"', ";"), ("sep=;;;;;;", ","), ("sep=\t", ";")):
+        with pytest.raises(BGSInputError) as err:
+            read_triplet_table(_csv(tmp_path, [row.replace(",", sep) for row in rows],
+                                    f"{hint}\n{header.replace(',', sep)}"), videos)
+        assert str(err.value) == (f"judgments.csv: the first line {hint.strip()!r} is a spreadsheet's separator "
+                                  "hint, not the header: delete that line")
+    with pytest.raises(BGSInputError) as err:
+        read_triplet_table(_csv(tmp_path, [row.split(",")[0] for row in rows], "sep=;\nParticipant"), videos)
+    assert str(err.value) == ("judgments.csv: the first line 'sep=;' is a spreadsheet's separator hint, not the header: "
+                              "delete that line")
+
+
+def test_a_repeated_header_after_a_bom_with_a_blank_first_name_or_a_quoted_name_holding_quotes_is_skipped(
+        tmp_path: Path, caplog) -> None:
+    """bbcef5f's audit of the BOM-quote branch: a joined export whose first column has no name (pandas' index,
+    written by ``to_csv``) repeats its header as '\\ufeff,Participant,...', a cell that is the BOM alone; a first name
+    holding quotes ('Notes "x"') is written quoted, its own quotes doubled, by an exporter that quotes every name,
+    so after the BOM they must fold to one. Each repeat is skipped with the warning, the rows read as without it."""
+    rows, videos = _trials(), _videos(tmp_path)
+    header = "Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    for first, cell in ((",", "0"), ('"Notes ""x""",', "n")):
+        named = first + (header if first == "," else ",".join(f'"{name}"' for name in header.split(",")))
+        table = [f"{cell},{row}" for row in rows]
+        clean = read_triplet_table(_csv(tmp_path, table, named), videos).judgments
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            data = read_triplet_table(_csv(tmp_path, [*table[:30], f"\ufeff{named}", *table[30:]], named), videos)
+        assert "skipped 1 row repeating the header (files joined one after another?): row 31" in caplog.text
+        assert data.judgments.to_dict() == clean.to_dict()

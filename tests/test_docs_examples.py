@@ -357,6 +357,31 @@ def test_architecture_names_every_package_and_top_level_module():
     assert len(names) > 15 and [name for name in names if f"`{name}`" not in text] == []
 
 
+#: names ARCHITECTURE.md quotes that other libraries or the data define: torch's, transformers', peft's, scipy's,
+#: matplotlib's, a release's column
+_ARCHITECTURE_OTHERS = {"AutoModel", "Conv3d", "Figure", "PreTrainedModel", "catch_trial_flag", "modules_to_save",
+                        "permutation_test"}
+
+
+def test_every_bare_name_architecture_quotes_is_defined_in_bgs_hf():
+    """ARCHITECTURE.md quotes most functions, classes and constants by their bare name (`holm_bounds`, `own_part`,
+    `BAR_DELAY_S`), which the dotted-name check above cannot resolve: each must still be defined (``def``, ``class``,
+    an assignment, an attribute, or a constant's text: a record's key, `base_fingerprint`) somewhere in bgs_hf, so a
+    rename cannot leave the map naming nothing."""
+    import re
+    from pathlib import Path
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(__file__).resolve().parents[1] / "bgs_hf").rglob(
+        "*.py"))
+    defined = {next(filter(None, names)) for names in re.findall(
+        r'^\s*(?:def|class)\s+(\w+)|^\s*(?:self\.)?(\w+)\s*(?::[^=\n]*)?=|^[A-Z_]+\s*(?::[^=\n]*)?=\s*"(\w+)"$', source,
+        re.M)}
+    quoted = {span for span in re.findall(r"`([^`\n]+)`", _doc_text("ARCHITECTURE.md"))
+              if re.fullmatch(r"[A-Za-z]\w*", span)}
+    assert len(quoted) > 40 and sorted(quoted - defined - _ARCHITECTURE_OTHERS) == []
+    assert _ARCHITECTURE_OTHERS <= quoted  # a name dropped from the map leaves no exception behind
+
+
 # ---- the CLI's own help and usage errors (a newcomer's first contact) -------------------------------------------
 
 def _parsers() -> list[tuple[tuple[str, ...], object]]:

@@ -266,8 +266,8 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     """What a spreadsheet re-save does to a CSV, caught before pandas turns it into many misleading lines:
     a legacy encoding (Windows Excel's 'CSV (Comma delimited)' is cp1252), ';' or tab separators
     (Excel in comma-decimal locales), which pandas reads as one column whose name is the whole header (below a
-    'sep=;' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line (quoted or padded alike), or any such hint
-    above comma-separated columns, which pandas read as the header ('remove the extra field' of every row)."""
+    'sep=;' or 'sep=<tab>' hint line too), and Excel's 'sep=,' first line (quoted or padded alike), which pandas read
+    as the header ('remove the extra field' of every row), or any such hint above columns it does not name."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -282,9 +282,10 @@ def _check_text(raw: bytes, path: Path, problems: Problems) -> None:
     if hint := _SEP_HINT.fullmatch(header):
         hinted = hint["sep"] or "\t"  # 'sep=<tab>' lost its tab to the stripping
         below = next((line for line in lines if line), "")
-        # read as the header ('sep=,' as two columns): every row 'too wide', or a 'sep=;' above comma-separated
-        # columns said they were separated by ';'; a hint above the columns it names falls below (the ';' or tabs line)
-        if hinted == "," or ("," in below and hinted not in below):
+        # read as the header ('sep=,' as two columns): every row 'too wide'; a 'sep=;' above columns without a ';'
+        # (commas, tabs, one column) said they were separated by ';'; a hint above the columns it names falls below
+        # (the ';' or tabs line)
+        if hinted == "," or hinted not in below:
             problems.fatal(f"the first line {header!r} is a spreadsheet's separator hint, not the header: delete "
                            "that line", path=path)
         if not hint["sep"]:  # the header below shows the tabs it hints at
