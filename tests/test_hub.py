@@ -340,6 +340,26 @@ def test_the_model_index_and_the_table_name_the_clips_and_judgments_of_the_split
     assert "split `test` (clips never seen" in str(render_model_card(bare))
 
 
+def test_a_split_size_names_whole_counts_only_and_a_card_of_no_fit_or_no_ceiling_keeps_its_layout() -> None:
+    """Mutation audit of aa960ff (mutants that passed): the split's size taking a count recorded as a float (50.0
+    clips, which the small-split note refused before it shared :func:`~bgs_hf.data.validate.split_size`) for a whole
+    one; a card of no fit (``fit=None``, which ``split_note`` reads as none) failing on ``None.get`` for its size; and
+    the line of an unrecorded ceiling keeping its trailing line break (a third blank line before ``## Usage``)."""
+    from bgs_hf.data.validate import split_size
+    from bgs_hf.hub.card import BGSModelCardData, render_model_card
+
+    assert split_size(50.0, 348) == "348 judgments" and split_size(50, 348.0) == "50 clips"
+    floats = BGSModelCardData(datasets=["org/x"], dataset_name="x", fit={"r2": 0.1, "n_clips": 50.0,
+                                                                         "n_judgments": 348})
+    assert floats.eval_results[0].dataset_name == "x, test clips (348 judgments)"
+    assert "split `test`: 348 judgments (clips" in str(render_model_card(floats))
+    no_fit = str(render_model_card(BGSModelCardData(fit=None)))
+    assert "split `test` (clips never seen in training)" in no_fit
+    assert "\n\nThis run recorded no evaluation metrics.\n\n## Usage" in no_fit
+    unrecorded = str(render_model_card(BGSModelCardData(fit={"r2": 0.1})))
+    assert "\n\nNo noise ceiling was recorded for this split, nor why, so no row has a % of it.\n\n## Usage" in unrecorded
+
+
 def test_a_card_notes_a_split_too_small_for_its_cis_once_and_a_normal_splits_card_is_unchanged(
         tiny_run: Path, tmp_path: Path) -> None:
     """A run scored on a 5-clip test split published a card whose table read R² [-1.000, 1.000] without a word (a
@@ -2284,6 +2304,37 @@ def test_a_baseline_against_a_ceiling_that_is_not_positive_has_no_percentage(tin
     assert [row.pct_of_ceiling for row in rows] == ["—", "—", "—"]
 
 
+def test_a_run_cards_rows_give_the_percentage_of_the_ceiling_it_shows_as_the_space_does(tiny_run: Path,
+                                                                                      tmp_path: Path) -> None:
+    """The model row showed metrics.json's recorded % whatever ceiling the card showed: "—" beside a ceiling row of
+    100% (a metrics.json that records no %, or a split scored against the ceiling at its top) where the Space gave
+    41.5% and 29.0%, and 41.0% (and the baseline file's 14.9%) under "No noise ceiling was recorded for this split,
+    nor why, so no row has a % of it", where the Space gave none. Each row is restated against the card's ceiling,
+    as the baseline's was (0.0871 / 0.21 is 41.48%, / 0.3 is 29.03%)."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    test = {k: v for k, v in METRICS["test"].items() if k != "pct_of_ceiling"}
+    row = "| **this model (BGS-aligned)** | 0.087 [0.021, 0.150] | {} | 41.2% | 63.5% |"
+    for name, metrics, pct in [("no-pct", {**METRICS, "test": test}, "41.5%"),
+                               ("top-ceiling", {**METRICS, "test": {**test, "ceiling_r2": None, "pct_of_ceiling": None},
+                                                "ceiling_r2": 0.3}, "29.0%"),
+                               ("no-ceiling", {**METRICS, "test": {**test, "ceiling_r2": None, "pct_of_ceiling": 41.0}},
+                                "—")]:
+        run = _copy_run(tiny_run, tmp_path / name)
+        (run / "metrics.json").write_text(json.dumps(metrics))
+        (run / "baseline.json").write_text(json.dumps({**BASELINE, "pct_of_ceiling": 14.9}))
+        card = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run))))
+        space = evaluation_markdown(str(run))
+        assert row.format(pct) in card, (name, card.split("## Usage")[0][-900:])
+        if pct == "—":
+            assert "No noise ceiling was recorded for this split, nor why, so no row has a % of it." in card
+            assert "14.9%" not in card and "% of the" not in space, space
+        else:
+            assert f"R² = 0.087 [0.021, 0.150], **{pct} of the noise ceiling**" in space, space
+
+
 def test_a_recorded_ceiling_keeps_its_accuracy_method_and_split_count(tmp_path: Path) -> None:
     """Mutant that passed: the noise ceiling's 3-way accuracy dropped on reading (the card's ceiling row then read
     "—" for an accuracy the run recorded)."""
@@ -2884,7 +2935,8 @@ def test_an_interval_that_is_not_a_pair_of_numbers_is_left_off_the_card(tmp_path
                                                            "ceiling_r2_ci": bad})
         rows = card_data_from_run(RunInfo.from_run_dir(run)).eval_rows()
         assert [row.r2 for row in rows] == ["0.100", "0.200"], bad
-        assert [row.pct_of_ceiling for row in rows] == ["—", "100%"], bad
+        # 0.1 of the 0.2 it shows (no % recorded), as the Space gives it (was "—" beside the ceiling's 100%)
+        assert [row.pct_of_ceiling for row in rows] == ["50.0%", "100%"], bad
 
 
 def test_a_run_section_of_another_type_than_a_map_is_refused_by_name(tmp_path: Path) -> None:

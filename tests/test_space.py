@@ -663,6 +663,42 @@ def test_a_ceiling_recorded_as_nan_or_infinity_is_said_to_be_not_recorded(tmp_pa
             "given. R² is the signed squared Spearman correlation of model and human pairwise similarities."), ceiling_r2
 
 
+def test_a_fit_whose_r2_is_recorded_undefined_is_an_evaluation_on_the_page_as_on_the_card(tmp_path: Path) -> None:
+    """A run whose embeddings collapsed records its test R² as null beside its accuracies: the card shows that row
+    ("—" and 40.0%), the page said the folder "records no evaluation on a test split" and pointed to `bgs-hf
+    evaluate`. It gives the R² as n/a, and no % of the ceiling for it."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = _hand_run(tmp_path, "mydata", {"test": {"r2": None, "r2_ci": None, "pct_of_ceiling": None,
+                                                  "ooo_acc_3way": 0.4, "ceiling_r2": 0.2, "n_judgments": 400}})
+    card = str(render_model_card(card_data_from_run(RunInfo.from_run_dir(run))))
+    assert "| **this model (fine-tuned)** | — | — | 40.0% |" in card, card.split("## Usage")[0][-700:]
+    line = evaluation_markdown(str(run), aligned="tuned")
+    assert line.startswith("**Overall fit to human judgments** on the held-out test split of `mydata` (400 "
+                           "judgments): tuned R² = n/a. The noise ceiling (R² = 0.200) is how well"), line
+    assert "records no evaluation" not in line and "% of the" not in line, line
+
+
+def test_a_flat_metrics_json_is_said_to_score_the_split_its_run_recorded_as_on_the_card(tmp_path: Path) -> None:
+    """A flat metrics.json (no split keys) holds the numbers of the split its run_config.json records: the card
+    said split `val` (:func:`~bgs_hf.hub.card._card_split`), the page "the held-out test split" of the same numbers."""
+    from bgs_hf.hub.card import card_data_from_run, render_model_card
+    from bgs_hf.hub.run_info import RunInfo
+    from bgs_hf.hub.space_app import evaluation_markdown
+
+    run = _hand_run(tmp_path, "mydata", {"r2": 0.1, "ceiling_r2": 0.2, "pct_of_ceiling": 50.0, "n_judgments": 400})
+    (run / "run_config.json").write_text(json.dumps({"data": {"name": "mydata", "source": "/d/mydata",
+                                                              "split": "val"}}))
+    assert "Dataset: **mydata**, split `val`: 400 judgments" in str(render_model_card(card_data_from_run(
+        RunInfo.from_run_dir(run))))
+    line = evaluation_markdown(str(run), aligned="tuned")
+    assert line.startswith("**Overall fit to human judgments** on the held-out val split of `mydata` (400 "
+                           "judgments): tuned R² = 0.100, **50.0% of the human noise ceiling**."), line
+    assert "test split" not in line, line
+
+
 def test_the_no_evaluation_line_names_the_ceiling_of_the_judges_the_folder_records(tmp_path: Path) -> None:
     """Mutation audit of fd13321 (mutants that passed): the no-evaluation line calling a human run's ceiling "the
     noise ceiling", a folder whose records cannot be read called "fit to human judgments", a run whose metrics.json

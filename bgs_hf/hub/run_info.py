@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import BGS_CONFIG
-from bgs_hf.errors import BGSInputError, is_whole
-from bgs_hf.metrics.bootstrap import pct_of_ceiling
+from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
+from bgs_hf.metrics.bootstrap import pct_of_ceiling, positive_ceiling
 
 logger = logging.getLogger(__name__)
 
@@ -284,8 +284,14 @@ class RunInfo:
     # -- pieces of the card -------------------------------------------------------------------------
     @property
     def fit(self) -> dict[str, Any]:
-        """This run's model on the card's split (``FIT_KEYS`` only)."""
-        return _pick_fit(self.metrics, self.split)
+        """This run's model on the card's split (``FIT_KEYS`` only). Its recorded ``pct_of_ceiling`` is of the ceiling
+        its split records, which is :attr:`ceiling`, where that one is positive; else it is restated as the baseline's
+        is (:meth:`_against_ceiling`): a % of no ceiling, or none of the one shown, is not what the card shows."""
+        found = _pick_fit(self.metrics, self.split)
+        ceiling = self.ceiling or {}
+        if "r2" not in found or (is_finite_real(found.get("pct_of_ceiling")) and positive_ceiling(ceiling.get("r2"))):
+            return found
+        return self._against_ceiling(found)
 
     @property
     def baseline(self) -> dict[str, Any] | None:
@@ -299,11 +305,17 @@ class RunInfo:
             found = self._baseline_from_file()
         if not found or "r2" not in found:
             return None
-        ceiling = self.ceiling
-        if ceiling is not None and isinstance(found["r2"], (int, float)):
-            pct = pct_of_ceiling(float(found["r2"]), ceiling["r2"])
-            found = {**found, "pct_of_ceiling": pct if math.isfinite(pct) else None}
-        return found
+        return self._against_ceiling(found)
+
+    def _against_ceiling(self, found: dict[str, Any]) -> dict[str, Any]:
+        """``found`` with its ``pct_of_ceiling`` of :attr:`ceiling`, the one the card's table and the Space show (None
+        where there is none, or no R²): a recorded % of no ceiling stood beside the card's "No noise ceiling was
+        recorded ..., so no row has a % of it", and a run that recorded none showed "—" where the Space gave one."""
+        ceiling, r2 = self.ceiling, found.get("r2")
+        if ceiling is None and "pct_of_ceiling" not in found:
+            return found  # no % to give, and none recorded to take back
+        pct = pct_of_ceiling(float(r2), ceiling["r2"]) if ceiling is not None and is_finite_real(r2) else math.nan
+        return {**found, "pct_of_ceiling": pct if math.isfinite(pct) else None}
 
     def _baseline_from_file(self) -> dict[str, Any] | None:
         """The fit in the baseline file: a ``behavioural_fit`` JSON, or ``evaluation.json``'s ``fit.pretrained``."""

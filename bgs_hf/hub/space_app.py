@@ -38,8 +38,8 @@ import numpy as np
 from bgs_hf._bars import delayed_bar
 from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
-from bgs_hf.errors import BGSInputError, finite_number, is_whole
-from bgs_hf.metrics.bootstrap import ceiling_disagreement, check_count, pct_of_ceiling, positive_ceiling
+from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole
+from bgs_hf.metrics.bootstrap import ceiling_disagreement, check_count, positive_ceiling
 from bgs_hf.paper import bundled_folder
 from bgs_hf.viz.models import FINETUNED_NAME, finetuned_name, model_name
 
@@ -1061,9 +1061,10 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     judges are called people or simulated observers only where the run recorded its data. A ceiling that is not
     positive is not blamed on a cause the run did not record. ``aligned``: the fine-tuned model's name on the page
     (:attr:`ModelPair.label`). A split too small for its CIs to say anything gets the note `evaluate` prints (its R²
-    [-1.000, 1.000] was shown without a word)."""
+    [-1.000, 1.000] was shown without a word). The split, R² and % of the ceiling are the card's (``_card_split``,
+    ``RunInfo.fit``): a flat metrics.json's split is the one its run records, whatever ``split`` asks."""
     from bgs_hf.data.validate import small_split_note
-    from bgs_hf.hub.card import card_holds_evaluation, is_hub_id, run_data
+    from bgs_hf.hub.card import _card_split, card_holds_evaluation, is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
 
     if is_hub_id(name):
@@ -1074,6 +1075,7 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         info = RunInfo.read_records(name, split=split)
         if info.metrics:  # the card's checks: without metrics.json they warned "the card will carry no evaluation"
             info = RunInfo.from_run_dir(name, split=split)
+            split = _card_split(info)  # a flat metrics.json's is its run's (the card said `val`, the page "test")
         fit, ceiling, baseline, why = info.fit, info.ceiling, info.baseline, info.ceiling_why
         data_name, simulated = run_data(info)
         card = None if info.metrics else info.run_dir / "README.md"  # a pushed model's folder: its card, if any
@@ -1086,7 +1088,8 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     ceiling_name = "human noise ceiling" if human else "noise ceiling"
     title = ("Overall fit to the simulated judgments" if simulated else "Overall fit to human judgments" if human
              else "Overall fit to the judgments the model was trained on")
-    if not isinstance(fit.get("r2"), (int, float)):
+    # an R² recorded undefined (null: every similarity tied) is an evaluation the card shows: it was said "no evaluation"
+    if not ("r2" in fit and (fit["r2"] is None or isinstance(fit["r2"], (int, float)))):
         # a pushed model's card holds the evaluation the page cannot read; a save's or a checkpoint's card has none
         if card is not None and card_holds_evaluation(card):
             return (f"**{title}:** this model folder records no evaluation of its own (no `metrics.json`), so how "
@@ -1097,8 +1100,9 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     ceiling_r2 = ceiling.get("r2") if ceiling else None
 
     def score(found: dict[str, Any]) -> str:
-        pct = pct_of_ceiling(float(found["r2"]), ceiling_r2) if ceiling_r2 is not None else float("nan")
-        share = f", **{fmt(pct, '.1f')}% of the {ceiling_name}**" if math.isfinite(pct) else ""
+        # the % the card's table gives (RunInfo restates each against the run's ceiling)
+        pct = found.get("pct_of_ceiling")
+        share = f", **{fmt(pct, '.1f')}% of the {ceiling_name}**" if is_finite_real(pct) else ""
         return f"R² = {fmt(found['r2'], '.3f')}{fmt_ci(found.get('r2_ci'))}{share}"
 
     n = f" ({count(fit['n_judgments'], 'judgment')})" if isinstance(fit.get("n_judgments"), int) else ""
