@@ -1250,6 +1250,35 @@ def test_a_repo_id_without_a_pretty_name_names_the_dataset(exported, tmp_path, m
     assert load(snapshot).name == "0123abcd"
 
 
+def test_judgments_naming_clips_by_clip_id_say_the_columns_hold_row_numbers_and_positions(exported, tmp_path):
+    """A Hub layout written by hand with clip ids in clip_a/clip_b/clip_c and the odd clip's id in odd (the README
+    warns against both) was answered "column 'clip_a': no number in any of N rows (first: 'c3'): is it the column
+    you meant?": it is, holding ids where row numbers belong. Each column now says what it holds and what it must;
+    a column of text that names no clip keeps its line."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "ids")
+    path = _parquet(out, "judgments")
+    judg = pd.read_parquet(path)
+    ids = pd.read_parquet(_parquet(out, "clips"))["clip_id"].tolist()
+    named = judg.assign(**{c: [ids[i] for i in judg[c]] for c in ("clip_a", "clip_b", "clip_c")})
+    named["odd"] = [ids[r[("clip_a", "clip_b", "clip_c")[r["odd"]]]] for _, r in judg.iterrows()]
+    named.to_parquet(path)
+    _, problems = validate(out)
+    first = {c: named[c].iloc[0] for c in ("clip_a", "clip_b", "clip_c", "odd")}
+    assert [str(p) for p in problems[:4]] == [
+        *(f"judgments: column {c!r} names clips by clip_id (first: {first[c]!r}): it holds each clip's 0-based row "
+          f"number in clips (0..13), not its id" for c in ("clip_a", "clip_b", "clip_c")),
+        f"judgments: column 'odd' names the odd clip by clip_id (first: {first['odd']!r}): it holds the odd clip's "
+        "position in its triplet (0, 1 or 2), not its id"], [str(p) for p in problems]
+    named.assign(clip_a="somewhere").to_parquet(path)
+    _, problems = validate(out)
+    assert [str(p) for p in problems[:2]] == [
+        f"judgments: column 'clip_a': no number in any of {len(named)} rows (first: 'somewhere'): is it the column "
+        "you meant?",
+        f"judgments: column 'clip_b' names clips by clip_id (first: {first['clip_b']!r}): it holds each clip's "
+        "0-based row number in clips (0..13), not its id"]
+
+
 @pytest.mark.parametrize("index", [14, -1])
 def test_a_clip_index_just_outside_the_clips_is_reported(exported, tmp_path, index):
     """Mutation audit: ``idx > len(clips)`` for ``>=`` passed the suite (its bad index is 99): index 14 of 14 clips,

@@ -1793,6 +1793,30 @@ def test_a_participant_column_naming_a_different_participant_in_every_trial_is_w
     assert data.n_participants == 90
 
 
+def test_an_import_refused_for_its_rows_says_nothing_of_the_participants_of_the_few_trials_left(tmp_path: Path,
+                                                                                             caplog) -> None:
+    """An odd-one-out column filled wrongly in most rows (nothing is written) left two usable trials, from two
+    participants, and the import also warned that the participant column "names a different one in each of the 2
+    trials: is it the participant column?": false of the table (3 participants of 30 trials each), read off the
+    trials the refused rows left. Once the rows are right, a table of one trial per participant is warned of as
+    before."""
+    videos = _videos(tmp_path)
+    rows = _trials()
+    wrong = [r if k in (0, 30) else ",".join([*r.split(",")[:5], "nowhere.mp4", r.split(",")[6]])
+             for k, r in enumerate(rows)]
+    with caplog.at_level("WARNING"):
+        data, problems = collect_problems(_csv(tmp_path, wrong), videos, split_config=SplitConfig(test_fraction=0.4))
+    assert len(problems) == 21 and "nowhere.mp4" in str(problems[0])  # 20 rows listed, then a count of the rest
+    assert "read as the participant" not in caplog.text, caplog.text
+    caplog.clear()
+    one_trial_each = [f"P{k}," + r.split(",", 1)[1] for k, r in enumerate(rows)]
+    with caplog.at_level("WARNING"):
+        data, problems = collect_problems(_csv(tmp_path, one_trial_each), videos,
+                                          split_config=SplitConfig(test_fraction=0.4))
+    assert problems == [] and data is not None
+    assert "column 'Participant' read as the participant names a different one in each of the 90 trials" in caplog.text
+
+
 def test_the_time_warnings_count_one_zero_in_the_singular_and_say_milliseconds_only_of_rt_ms(tmp_path: Path,
                                                                                             caplog) -> None:
     """Mutation audit (bcac884..e5ea38f): the zero warning given only for two or more zeros, or always in the plural;

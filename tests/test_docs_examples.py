@@ -681,6 +681,28 @@ def test_train_usage_errors_are_short_and_suggest_the_flag(tmp_path, capsys):
     assert "examples:" in text and "bgs-hf train --data" in text and "143" in text
 
 
+def test_train_given_lr_suggests_the_learning_rate_not_the_lora_rank(tmp_path, capsys):
+    """``--lr`` (PyTorch scripts' and many trainers' name for the learning rate) was answered "did you mean
+    --lora-r?", the LoRA rank, the closest spelling: followed, it set the rank to 0.001; ``--batch_size`` was
+    answered ``--auto_find_batch_size``. Each is named by what it means here, in the spelling typed; a flag of no such
+    meaning keeps its nearest spelling."""
+    from bgs_hf.train import main as train_main
+
+    assert train_main(["--data", str(tmp_path), "--lr", "1e-3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("unrecognized arguments: --lr 1e-3 (did you mean --learning-rate?)"), err
+    assert train_main(["--data", str(tmp_path), "--lr=1e-3"]) == 2
+    assert capsys.readouterr().err.strip().endswith("(did you mean --learning-rate?)")
+    # the batch of a BGS step is its clip set (per_device_train_batch_size must be 1), not --auto_find_batch_size
+    assert train_main(["--data", str(tmp_path), "--batch_size", "8"]) == 2
+    assert capsys.readouterr().err.strip().endswith("(did you mean --clips_per_step?)")
+    assert train_main(["--data", str(tmp_path), "--batch-size", "8"]) == 2
+    assert capsys.readouterr().err.strip().endswith("(did you mean --clips-per-step?)")
+    assert train_main(["--data", str(tmp_path), "--lora_rr", "4"]) == 2
+    assert capsys.readouterr().err.strip().endswith("(did you mean --lora_r?)")
+    assert "learning" not in _usage_error(["synth", "x", "--lr", "1"], capsys)  # a command with no learning rate
+
+
 @pytest.mark.parametrize("asset", ["bgs-tiny-videomae", "bgs-tiny-conv3d", "bgs-tiny-conv3d-fg"])
 def test_the_bundled_backbones_cards_carry_metadata_the_hub_accepts(asset):
     """The pretrained backbones' cards said `pipeline_tag: video-classification`, but each is a bare encoder

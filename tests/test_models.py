@@ -2889,3 +2889,54 @@ def test_targets_matching_a_predictor_block_and_its_layers_count_the_layers_alon
                                             r"predictor\.layer\.0\.attention\.query\)"):
         build_embedder("tiny-random-vjepa2",
                        lora=LoraSettings(target_modules=r"predictor\.layer\.\d+(\.attention\.(query|value))?"))
+
+
+def test_load_model_of_a_mistyped_run_folder_says_it_may_be_one(hub_cache, tmp_path, monkeypatch):
+    """``load_model("runs/sss")`` for ``runs/ss`` (the README's ``bgs_hf.load_model("runs/demo/bgs")``, and `bgs-hf
+    space --model`) was read as a Hub repo id and said only "cannot download model repo 'runs/sss':
+    LocalEntryNotFoundError", where `evaluate --model` and `--backbone` name the folder that may be mistyped."""
+    import huggingface_hub
+
+    import bgs_hf.models.loading as loading
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(BGSInputError) as err:
+        load_model("runs/sss")  # offline, not cached
+    assert str(err.value) == ("cannot download model repo 'runs/sss': LocalEntryNotFoundError; runs/ is a folder "
+                              "here, so runs/sss may be a mistyped folder")
+    with pytest.raises(BGSInputError) as err:
+        load_model("org/sss")  # no org/ here: no folder to name
+    assert str(err.value) == "cannot download model repo 'org/sss': LocalEntryNotFoundError"
+
+    def no_such_repo(repo_id, filename, **_kw):
+        raise RuntimeError("404 Repository Not Found")
+
+    monkeypatch.setattr(loading, "hub_unreachable", lambda: None)  # online: the Hub's own refusal
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_such_repo)
+    with pytest.raises(BGSInputError) as err:
+        load_model("runs/sss")
+    assert str(err.value) == ("cannot download model repo 'runs/sss': RuntimeError; runs/ is a folder here, so "
+                              "runs/sss may be a mistyped folder")
+
+
+def test_a_saved_bgs_model_given_as_the_backbone_names_its_base(tmp_path):
+    """`bgs-hf train --backbone runs/ss` (a run folder, or an adapter `push --local-dir` staged, to train on from
+    there) said "ss: no config.json in backbone folder", which named neither what the folder is nor what to pass. It
+    now says both, naming the base the model was trained from (a run's bgs_config.json records it); a folder of
+    neither kind keeps its line."""
+    run = tmp_path / "ss"
+    run.mkdir()
+    (run / "bgs_config.json").write_text(json.dumps({"backbone": {"name": "bgs-tiny-conv3d-fg"}}))
+    with pytest.raises(BGSInputError) as err:
+        get_backbone_spec(str(run))
+    assert str(err.value) == (
+        "ss: a saved BGS model (bgs_config.json: LoRA adapter and head), not a backbone: pass the base it was "
+        "trained from, 'bgs-tiny-conv3d-fg', as the backbone (`--resume_from_checkpoint` goes on with a run in its "
+        "own --output_dir; `bgs_hf.load_model` loads the model)")
+    (run / "bgs_config.json").write_text("{")  # unreadable: the base is not named
+    with pytest.raises(BGSInputError, match=r"not a backbone: pass the base it was trained from as the backbone \("):
+        get_backbone_spec(str(run))
+    (run / "bgs_config.json").unlink()
+    with pytest.raises(BGSInputError, match="no config.json in backbone folder"):
+        get_backbone_spec(str(run))

@@ -1649,6 +1649,25 @@ def test_resuming_a_run_recorded_before_split_seed_defaulted_to_0_names_the_seed
         _check_resumed_splits(tmp_path, data)
 
 
+def test_resuming_on_data_without_one_of_the_runs_clips_says_to_resume_on_the_runs_data(tmp_path, tiny):
+    """`--resume_from_checkpoint last` on a re-import that lost a clip was told "evaluate it on the data it was
+    trained on": a resume, not an evaluation. It now says what a resume on other data is told; `evaluate` of such a
+    run keeps its own line."""
+    from bgs_hf.training.api import _check_resumed_splits, _clip_ids, recorded_splits
+
+    data, _ = tiny
+    ids = _clip_ids(data)
+    splits = {name: sorted(ids[int(i)] for i in idx) for name, idx in data.splits.items()}
+    splits["train"] = [*splits["train"], "lost.mp4"]
+    (tmp_path / "run_config.json").write_text(json.dumps({"data": {"split_seed": 0}, "splits": splits}))
+    with pytest.raises(BGSInputError) as err:
+        _check_resumed_splits(tmp_path, data)
+    assert str(err.value) == ("run_config.json: 1 clip of the run's splits is not in this data (first: 'lost.mp4'): "
+                              "resume with the run's own --data, or start a new run")
+    with pytest.raises(BGSInputError, match=r"\(first: 'lost.mp4'\): evaluate it on the data it was trained on$"):
+        recorded_splits(tmp_path, data)
+
+
 @pytest.mark.parametrize("record, what", [(b'{"data": {"name": "tiny"}, "splits": {"train": ["c0"',
                                            "not valid JSON"),  # a run stopped while it wrote its record
                                           (b"[]", "expected a JSON object"),

@@ -639,7 +639,7 @@ def read_hub(
     front = read_front_matter(folder / "README.md")
     name = front.get("pretty_name") or name or folder.resolve().name
     clips, missing = _read_clips(folder, problems)
-    judgments = _read_judgments(folder, len(clips), problems)
+    judgments = _read_judgments(folder, clips["clip_id"].astype(str).tolist(), problems)
     # an import's provenance, so a re-publish's card says it again
     meta = {"source": "hub", "folder": str(folder.resolve()), "videos_missing": missing, **imported_meta(front)}
     return finish(clips, judgments, name=name, root=folder.resolve(), meta=meta,
@@ -729,9 +729,10 @@ def _video_files(clips: pd.DataFrame, folder: Path, where: Path,
     return videos, missing
 
 
-def _read_judgments(folder: Path, n_clips: int, problems: Problems) -> pd.DataFrame:
+def _read_judgments(folder: Path, clip_ids: list[str], problems: Problems) -> pd.DataFrame:
     """The ``judgments`` config, typed as ``finish`` expects, without its bad rows (each reported with its row)."""
     where = folder / "judgments"
+    n_clips = len(clip_ids)
     judg = _load_config(folder, "judgments", problems)
     _warn_unread_columns(judg, JUDGMENT_COLUMNS, where)
     cols = ("clip_a", "clip_b", "clip_c")
@@ -739,7 +740,9 @@ def _read_judgments(folder: Path, n_clips: int, problems: Problems) -> pd.DataFr
     null = _null_rows(judg, (*cols, "odd", "participant"), where, problems)
     # 1.5 or "x" as a clip index / odd is reported per row, never truncated or left to a deep cast error
     filled = judg.assign(**{c: judg[c].mask(null, 0) for c in (*cols, "odd")})
-    parsed = [to_ints(filled, c, where, problems) for c in (*cols, "odd")]
+    parsed = [(np.zeros(len(judg), np.int64), np.ones(len(judg), bool))
+              if _names_clip_ids(filled, c, clip_ids, where, problems) else to_ints(filled, c, where, problems)
+              for c in (*cols, "odd")]
     idx = np.stack([v for v, _ in parsed[:3]], axis=1)
     odd = parsed[3][0]
     bad = null | np.any([b for _, b in parsed], axis=0)
@@ -778,6 +781,24 @@ def _names(values: pd.Series) -> pd.Series:
     text[whole] = num[whole].astype(np.int64).astype(str)
     text[np.isnan(num)] = ""
     return pd.Series(text, index=values.index, dtype=object)
+
+
+def _names_clip_ids(judg: pd.DataFrame, col: str, clip_ids: list[str], where: Path, problems: Problems) -> bool:
+    """Whether ``col`` holds no number but clip ids (a layout written by hand, clips named as in a trials CSV), said
+    in one problem line naming what it must hold: "no number in any of N rows: is it the column you meant?" asked
+    about the right column."""
+    values = judg[col].astype(str)
+    naming = values.isin(set(clip_ids))
+    if pd.to_numeric(judg[col], errors="coerce").notna().any() or not naming.any():
+        return False
+    first = repr(values[naming].iloc[0])
+    if col == "odd":
+        says = f"names the odd clip by clip_id (first: {first}): it holds the odd clip's position in its triplet (0, 1 or 2)"
+    else:
+        says = (f"names clips by clip_id (first: {first}): it holds each clip's 0-based row number in clips "
+                f"(0..{len(clip_ids) - 1})")
+    problems.add(f"column {col!r} {says}, not its id", path=where)
+    return True
 
 
 def _check_integer_ids(clips: pd.DataFrame, where: Path) -> None:

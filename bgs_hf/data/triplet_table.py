@@ -815,7 +815,8 @@ def read_triplet_table(
         problems.fatal("no usable trials", path=path)
     _warn_unread_sessions(df, cols, trial, keep, path)
     _warn_implausible_times(rt[keep], cols, path)
-    _warn_one_trial_participants(df.loc[keep, cols.participant].to_numpy(), cols, path)
+    if not problems.items:  # rows refused (nothing is written): the few left say nothing of the table's participants
+        _warn_one_trial_participants(df.loc[keep, cols.participant].to_numpy(), cols, path)
     clip_ids = sorted(set(rel[keep, :3].ravel()))
     pos = {c: i for i, c in enumerate(clip_ids)}
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])

@@ -35,7 +35,7 @@ from bgs_hf._files import BGS_CONFIG, expand_user, share, write_text_atomic
 from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError, is_whole
 from bgs_hf.models.embedder import BGSEmbedder, BGSPeftModel, HeadConfig
-from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, spec_from_dict
+from bgs_hf.models.registry import FAMILIES, BackboneSpec, config_class, mistyped_folder_hint, spec_from_dict
 from bgs_hf.video.policy import FramePolicy
 
 logger = logging.getLogger(__name__)
@@ -156,12 +156,14 @@ def resolve_model_folder(dir_or_repo: str | os.PathLike[str], revision: str | No
             try:
                 huggingface_hub.snapshot_download(repo, revision=revision, local_files_only=True)
             except Exception:  # noqa: BLE001 - not cached either
-                raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
+                raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}"
+                                    f"{mistyped_folder_hint(repo)}") from err
             where = " (its copy in the local Hugging Face cache; offline)"
         raise BGSInputError(f"Hub repo {repo!r}{where} has no {BGS_CONFIG}: not a model saved by bgs-hf (a backbone "
                             "is given to build_embedder / --backbone)") from None
-    except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line
-        raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}") from err
+    except Exception as err:  # noqa: BLE001 - offline / missing repo: one clear line (`runs/sss`: a folder mistyped?)
+        raise BGSInputError(f"cannot download model repo {repo!r}: {type(err).__name__}"
+                            f"{mistyped_folder_hint(repo)}") from err
 
 
 def saved_model_folder(model: Any) -> Path | None:

@@ -23,7 +23,7 @@ import transformers
 from huggingface_hub.errors import StrictDataclassError
 from torch import nn
 
-from bgs_hf._files import expand_user
+from bgs_hf._files import BGS_CONFIG, expand_user
 from bgs_hf._format import agree, count
 from bgs_hf._offline import hub_id_problem, hub_unreachable, looks_like_a_path
 from bgs_hf.errors import BGSInputError
@@ -575,10 +575,24 @@ def _check_unnormalisation(config: Any, processor: dict[str, Any], name: str) ->
                                 "image_mean/image_std in preprocessor_config.json)")
 
 
+def _saved_base_name(folder: Path) -> str:
+    """``", 'bgs-tiny-conv3d-fg',"`` for a saved model whose bgs_config.json names its base, else ``""``."""
+    try:
+        name = json.loads((folder / BGS_CONFIG).read_text(encoding="utf-8"))["backbone"]["name"]
+    except (OSError, ValueError, KeyError, TypeError):  # unreadable, or not a bgs-hf config: the base goes unnamed
+        return ""
+    return f", {name!r}," if isinstance(name, str) else ""
+
+
 def _from_folder(folder: Path, name: str, source: str, trust_remote_code: bool) -> BackboneSpec:
     """A spec of a transformers folder (a local one or a bundled backbone), its family read from ``config.json``."""
     cfg_path = folder / "config.json"
     if not cfg_path.is_file():
+        if (folder / BGS_CONFIG).is_file():  # a run or a staged adapter, given to train on from there
+            raise BGSInputError(f"a saved BGS model ({BGS_CONFIG}: LoRA adapter and head), not a backbone: pass the "
+                                f"base it was trained from{_saved_base_name(folder)} as the backbone "
+                                "(`--resume_from_checkpoint` goes on with a run in its own --output_dir; "
+                                "`bgs_hf.load_model` loads the model)", path=folder)
         raise BGSInputError("no config.json in backbone folder", path=folder)
     try:
         raw = json.loads(cfg_path.read_text(encoding="utf-8"))
@@ -669,14 +683,21 @@ def _from_hub(name: str, trust_remote_code: bool) -> BackboneSpec:
     return spec
 
 
+def mistyped_folder_hint(name: str) -> str:
+    """``"; runs/ is a folder here, so runs/sss may be a mistyped folder"`` where the owner of the Hub id ``name`` is
+    a folder here, else ``""``: ``runs/sss`` typed for ``runs/ss`` reads as a Hub id, and the failed lookup alone
+    never named the folder."""
+    owner = name.split("/")[0]
+    return f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir() else ""
+
+
 def _refuse_hub_name(name: str, err: Exception, unreachable: str | None) -> NoReturn:
     """One line for a name the Hub lookup could not resolve, saying what to do: a mistyped registry name, a model
     to download where there is network, or the Hub's own reason; and where the name's owner is a folder here, that
     it may be a mistyped folder. Called while ``err`` is handled, so the Hub's error stays its context."""
     if "/" not in name:  # no Hub id (ORG/NAME): a mistyped registry name, never something to download
         raise _unknown_name(name) from None
-    owner = name.split("/")[0]  # `runs/sss` for `runs/ss`: a folder's name, read as a Hub id
-    typo = f"; {owner}/ is a folder here, so {name} may be a mistyped folder" if expand_user(owner).is_dir() else ""
+    typo = mistyped_folder_hint(name)
     if unreachable is not None:
         raise BGSInputError(
             f"backbone {name!r} is not a folder here, not in the local Hugging Face cache, and {unreachable} "

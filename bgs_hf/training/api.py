@@ -513,14 +513,14 @@ def _check_resumed_videos(run_dir: Path, data: Any) -> None:
              else f"{held.differ} of {held.compared} differ, first {held.first}")
     raise BGSInputError(f"resuming on other data than the run trained on: {here} holds other videos under the run's "
                         f"clip ids than {held.trained_on} ({which}: another seed's benchmark, or clips encoded again); "
-                        "resume with the run's own --data, or start a new run", path=run_config_file(run_dir))
+                        f"{RESUME_ON_THE_RUNS_DATA}", path=run_config_file(run_dir))
 
 
 def _check_resumed_splits(run_dir: Path, data: Any) -> None:
     """A resumed run must train and validate on the clips it recorded: another --seed, --val_split, --val_fraction
     or --split_seed would re-carve validation from clips already trained on (and rewrite run_config.json).
     ``run_dir``: the run folder or one of its ``checkpoint-N``."""
-    recorded = recorded_splits(run_dir, data)
+    recorded = recorded_splits(run_dir, data, remedy=RESUME_ON_THE_RUNS_DATA)
     if recorded is None:
         return
     changed = [name for name in sorted(set(recorded) | set(data.splits))
@@ -808,9 +808,16 @@ def recorded_seed(run_dir: str | Path) -> int | None:
     return int(seed) if is_whole(seed, floats=False) else None
 
 
-def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | None:
+#: what to do about data that lacks one of a run's clips, by who reads the run's splits
+EVALUATE_ON_THE_RUNS_DATA = "evaluate it on the data it was trained on"
+RESUME_ON_THE_RUNS_DATA = "resume with the run's own --data, or start a new run"
+
+
+def recorded_splits(run_dir: str | Path, data: Any, *,
+                    remedy: str = EVALUATE_ON_THE_RUNS_DATA) -> dict[str, np.ndarray] | None:
     """The run's own splits (``run_config.json``) as clip indices of ``data``; ``None`` for a run that
-    recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on."""
+    recorded none. Refuses data that lacks any of the run's clips: it is not the data the run trained on (``remedy``
+    says what to do: a resume was told to evaluate the run)."""
     found = read_run_config(run_dir)
     if found is None:
         return None
@@ -823,7 +830,7 @@ def recorded_splits(run_dir: str | Path, data: Any) -> dict[str, np.ndarray] | N
     if missing:
         are = agree(len(missing), "is", "are")
         raise BGSInputError(f"{count(len(missing), 'clip')} of the run's splits {are} not in this data (first: "
-                            f"{missing[0]!r}): evaluate it on the data it was trained on", path=path)
+                            f"{missing[0]!r}): {remedy}", path=path)
     return {name: np.sort(np.array([position[c] for c in ids], dtype=np.int64)) for name, ids in splits.items()}
 
 
