@@ -35,6 +35,14 @@ def expand_user(name: str | os.PathLike[str]) -> Path:
         return Path(name)
 
 
+def resolved_if_other(name: str | os.PathLike[str]) -> str | None:
+    """Where ``name`` resolves to, where that is not ``name`` as given (``../data/x``: ``/work/data/x``), else None.
+    A path that is not there was named by its last part alone (``x: no such folder``), so a relative path run from
+    another folder did not say where it was looked for."""
+    resolved = str(expand_user(name).resolve())
+    return None if os.path.normpath(os.fspath(name)) == resolved else resolved
+
+
 @functools.cache
 def _umask() -> int:
     mask = os.umask(0)  # the only portable way to read it; read once, restored at once
@@ -48,18 +56,47 @@ def publish(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> None:
     os.replace(tmp, final)
 
 
+def raise_naming_target(err: OSError, hidden: str | os.PathLike[str], target: str | os.PathLike[str], *,
+                        unnamed: bool = False) -> None:
+    """Raise ``err`` again naming ``target`` where it names the hidden temp file or work folder ``hidden`` that
+    ``target`` is built in, and ``target/x`` for ``hidden/x`` (``unnamed``: or no file, as a full disk's write);
+    return otherwise, for the caller's bare ``raise``. ``--json`` into a folder that takes no new file said
+    ``No such file or directory: /proc/.bgs-partial-x.json-4ebsn_jz.tmp``, a name the user never typed."""
+    name, hidden = err.filename, os.fspath(hidden)
+    if name is None and unnamed:
+        shown = os.fspath(target)
+    elif isinstance(name, str) and (name == hidden or name.startswith(hidden + os.sep)):
+        shown = os.fspath(target) + name[len(hidden):]
+    else:
+        return  # a file of the user's, named as it is
+    if err.strerror is not None:  # (an error without an errno cannot be rebuilt: kept as it is)
+        raise type(err)(err.errno, err.strerror, shown) from err
+
+
+def is_written_in_place(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is there and no regular file (a device, a FIFO, ``/dev/stdout``), so is written as it is.
+    Asked of the path, not of its ``realpath``: ``/dev/stdout`` piped resolves to ``/proc/<pid>/fd/pipe:[N]``, a
+    name that is no file, so ``--json /dev/stdout | jq`` tried a temp file in ``/proc``."""
+    return os.path.exists(path) and not os.path.isfile(path)
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
     """``Path(path).write_text(text)`` through a temp file in the same folder: a run killed or failing mid-write
     (a full disk) leaves the old file or none, never a cut-short record that a later resume, card or report would
     refuse. The file gets the mode a plain write gives it: an existing file keeps its own, a new one 0666 less the
     umask; a symlink's target is written, as by a plain write, and a FIFO or device (``--json /dev/stdout``) is
-    written as it is. A SIGKILL leaves only a hidden temp file."""
-    final = Path(os.path.realpath(path))
-    if final.exists() and not final.is_file():  # /dev/stdout, a FIFO: nothing to replace (and /dev/null must stay)
-        with open(final, "w", encoding=encoding) as f:
+    written as it is. A SIGKILL leaves only a hidden temp file; an error names ``path``, never the temp file."""
+    if is_written_in_place(path):  # /dev/stdout, a FIFO: nothing to replace (and /dev/null must stay)
+        with open(path, "w", encoding=encoding) as f:
             f.write(text)
         return
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-", suffix=".tmp")
+    final = Path(os.path.realpath(path))
+    prefix = f"{WORK_PREFIX}{final.name}-"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=prefix, suffix=".tmp")
+    except OSError as err:  # the folder takes no new file: its name is mkstemp's random one
+        raise_naming_target(err, err.filename or "", path, unnamed=True)
+        raise
     try:
         with os.fdopen(fd, "w", encoding=encoding) as f:
             f.write(text)
@@ -70,9 +107,11 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
         else:
             os.chmod(tmp, mode)
             os.replace(tmp, final)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise_naming_target(err, tmp, path, unnamed=True)  # a write's ENOSPC names no file
         raise
 
 
@@ -150,6 +189,28 @@ def under_a_file(path: str | Path, flag: str) -> None:
             if not parent.is_dir():
                 raise BGSInputError(f"{flag} cannot be written: {parent.name} is a file, not a folder", path=path)
             return
+
+
+def takes_new_file(path: str | Path, flag: str) -> None:
+    """Refuse ``path`` when the nearest of its folders that exists takes no new file (read-only, another user's,
+    ``/proc``): the file is written through a temp file there (:func:`write_text_atomic`), so this was found only
+    once the work was done. Tried by creating (and removing) such a temp file: a permission check alone
+    (``os.access``) passes root in any folder, ``/proc`` too. A device or FIFO (``/dev/stdout``) is written as it is, and an existing
+    file the user may write may be written over in place (matplotlib's ``savefig`` of a ``--png``): not tried."""
+    from bgs_hf.errors import BGSInputError
+
+    if is_written_in_place(path) or (os.path.isfile(path) and os.access(path, os.W_OK)):
+        return
+    folder = next((p for p in Path(os.path.realpath(path)).parents if p.exists()), None)
+    if folder is None or not folder.is_dir():  # a file there: under_a_file's refusal
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=WORK_PREFIX, suffix=".tmp")
+    except OSError as err:
+        raise BGSInputError(f"{flag} cannot be written: {folder} takes no new file ({err.strerror or err})",
+                            path=path) from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def require_new_folder(path: str | Path, flag: str) -> Path:
@@ -232,7 +293,13 @@ def built_in_place(target: str | Path) -> Iterator[Path]:
     shutil.rmtree(work, ignore_errors=True)
     try:
         yield work
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(work, ignore_errors=True)
+        if isinstance(err, OSError):  # the work folder (its mkdir) or a file in it: named in ``target``, as typed
+            raise_naming_target(err, work, target)
         raise
-    move_into_place(work, target)
+    try:
+        move_into_place(work, target)
+    except OSError as err:
+        raise_naming_target(err, work, target)
+        raise

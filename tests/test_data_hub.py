@@ -1553,6 +1553,24 @@ def test_data_stats_prints_a_ceiling_on_too_few_pairs_as_n_a_with_the_reason(tmp
 
 
 
+def test_data_stats_over_one_split_half_counts_it_as_one_split(tmp_path, monkeypatch, capsys):
+    """`data stats --n-splits 1` printed "over 1 splits", and a ceiling on too few pairs "1 of 1 splits giving a
+    correlation": each count is printed with its noun in its number (``bgs_hf._format.count``), as the table's
+    other counts are; 100 stays "100 splits", as the README prints it."""
+    from bgs_hf.data.stats import data_stats, format_stats
+
+    root = write_release(tiny_release_tables(n_clips=12, n_test=8, n_participants=10, trials_per_participant=40),
+                         tmp_path / "rel")
+    assert cli(["data", "stats", str(root), "--no-png", "--n-splits", "1"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("noise ceiling"))
+    assert line.endswith(" over 1 split)"), line
+    data = load(root)
+    assert format_stats(data_stats(data, n_splits=100)).count(" over 100 splits)") == 1
+    monkeypatch.setattr("bgs_hf.metrics.ceiling.MIN_CEILING_PAIRS", 10**6)
+    line = next(ln for ln in format_stats(data_stats(data, n_splits=1)).splitlines() if ln.startswith("noise ceiling"))
+    assert line.endswith(", 1 of 1 split giving a correlation"), line
+
+
 def test_data_stats_of_a_test_split_without_judgments_says_why_its_ceiling_is_n_a(tmp_path, capsys):
     """`synth --clips 40 --seed 0` writes 8 test clips that no judgment lies in: `data stats` printed a bare
     `n/a (95% range n/a to n/a over 100 splits)` (the reason only in a log line) and the ceiling itself said only
@@ -1768,16 +1786,29 @@ def test_a_readme_declaring_neither_config_is_no_dataset_and_a_list_header_is_no
             load(tmp_path)
 
 
-def test_a_repo_id_has_at_most_one_slash():
+def test_a_repo_id_has_at_most_one_slash(tmp_path, monkeypatch, capsys):
     """Mutation audit of bgs_hf/data/hub.py: letting ``owner/name/more`` pass as a repo id passed the suite; a
     missing folder typed as ``runs/data/ds`` was then looked up on the Hub (`not in the Hub cache`), not said to be
-    no such folder."""
+    no such folder. The line names the path as given and where it resolved to (it named its last part alone,
+    `ds: no such folder`, so the README's `../shared/data/garcia-isik-release` run from another folder did not say
+    where it was looked for); a path given as it resolves is named once."""
     from bgs_hf.data.hub import looks_like_repo_id
 
     assert [looks_like_repo_id(s) for s in ("ds", "user/ds", "user/my.ds-2", "runs/data/ds", "user/", ".ds")] == [
         True, True, True, False, False, False]
-    with pytest.raises(BGSInputError, match=r"^ds: no such folder$"):  # the path is named by its last part
+    monkeypatch.chdir(tmp_path)
+    here = tmp_path.resolve()
+    with pytest.raises(BGSInputError) as err:
         load("runs/data/ds")
+    assert str(err.value) == f"runs/data/ds: no such folder (resolved to {here / 'runs/data/ds'})"
+    with pytest.raises(BGSInputError) as err:
+        load(here / "ds")
+    assert str(err.value) == f"{here / 'ds'}: no such folder"
+    (tmp_path / "runs").mkdir()
+    monkeypatch.chdir(tmp_path / "runs")
+    assert cli(["data", "stats", "../shared/data/garcia-isik-release", "--no-png"]) == 2
+    assert capsys.readouterr().err == ("error: ../shared/data/garcia-isik-release: no such folder (resolved to "
+                                       f"{here / 'shared/data/garcia-isik-release'})\n")
 
 
 def test_a_card_under_other_without_a_name_gets_one_and_a_one_licence_list_is_that_licence(exported):

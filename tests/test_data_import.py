@@ -158,25 +158,38 @@ def test_a_test_videos_list_that_is_missing_not_utf8_or_blank_is_one_problem_lin
         assert not out.exists()
 
 
-def test_a_table_videos_folder_or_side_file_that_is_not_there_is_bad_input(tmp_path: Path, capsys) -> None:
+def test_a_table_videos_folder_or_side_file_that_is_not_there_is_bad_input(tmp_path: Path, capsys,
+                                                                          monkeypatch) -> None:
     """A TABLE, VIDEOS, --test-videos, --captions or --ratings that is not there was `problem: nope.csv: file missing`
     and `1 problem found in ...`, exit 1, the status of problems found in the data: it is one `error:` line, exit 2,
     as `data validate` and `data stats` of a source that is not there, and nothing is written; a missing side file is
-    refused before the trials table is read (a problem in the table is not listed first)."""
+    refused before the trials table is read (a problem in the table is not listed first). The line names the path as
+    given (it named the last part alone: `nope.csv: no such file`), and where it resolved to when that differs."""
     table, videos = _csv(tmp_path, ["P0,1,b.mp4,c.mp4,d.mp4,e.mp4,900"]), _videos(tmp_path)
-    cases = [(tmp_path / "nope.csv", videos, [], "nope.csv: no such file (TABLE)"),
-             (table, tmp_path / "no videos", [], "no videos: no such folder (VIDEOS)"),
-             (tmp_path / "nope.csv", tmp_path / "no videos", [], "nope.csv: no such file (TABLE)")]
-    cases += [(table, videos, [flag, str(tmp_path / "missing.txt")], f"missing.txt: no such file ({flag})")
-              for flag in ("--test-videos", "--captions", "--ratings")]
+
+    def gone(path: Path, what: str) -> str:
+        resolved = path.resolve()  # tmp_path under a symlinked folder (macOS' /var) adds where it resolved to
+        return f"{path}: {what}" if resolved == path else f"{path}: {what[:-1]}, resolved to {resolved})"
+
+    cases = [(tmp_path / "nope.csv", videos, [], gone(tmp_path / "nope.csv", "no such file (TABLE)")),
+             (table, tmp_path / "no videos", [], gone(tmp_path / "no videos", "no such folder (VIDEOS)")),
+             (tmp_path / "nope.csv", tmp_path / "no videos", [], gone(tmp_path / "nope.csv", "no such file (TABLE)"))]
+    cases += [(table, videos, [flag, str(tmp_path / "missing.txt")],
+               gone(tmp_path / "missing.txt", f"no such file ({flag})")) for flag in ("--test-videos", "--captions",
+                                                                                        "--ratings")]
     for k, (trials, folder, flags, line) in enumerate(cases):
         out = tmp_path / f"ds{k}"
         assert cli(["data", "import", str(trials), str(folder), str(out), *flags]) == 2, line
         captured = capsys.readouterr()
         assert (captured.out, captured.err) == ("", f"error: {line}\n")
         assert not out.exists()
-    with pytest.raises(BGSInputError, match=r"^no videos: no such folder \(VIDEOS\)$"):
+    with pytest.raises(BGSInputError) as err:
         collect_problems(table, tmp_path / "no videos")
+    assert str(err.value) == gone(tmp_path / "no videos", "no such folder (VIDEOS)")
+    monkeypatch.chdir(videos)  # a relative path, as the README's ../shared/data/...: where it looked
+    assert cli(["data", "import", "../nope.csv", ".", str(tmp_path / "ds9")]) == 2
+    resolved = (tmp_path / "nope.csv").resolve()
+    assert capsys.readouterr().err == f"error: ../nope.csv: no such file (TABLE, resolved to {resolved})\n"
 
 
 def test_a_folder_given_for_a_file_or_a_file_for_the_video_folder_is_named_as_such(tmp_path: Path, capsys) -> None:
@@ -1349,6 +1362,16 @@ def test_the_summary_of_a_one_participant_study_says_participant(tmp_path: Path,
     assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(out),
                 "--test-videos", str(listing)]) == 0
     assert f"wrote {out}: 8 clips (5 train, 3 test), 60 judgments from 1 participant" in capsys.readouterr().out.splitlines()
+
+
+def test_the_summary_of_captions_for_one_clip_says_has(tmp_path: Path, capsys) -> None:
+    """`data import --captions` of captions for one clip printed "captions: 1 of 8 clips have at least one"; the verb
+    agrees with the count (``bgs_hf._format.agree``), as "3 of 8 clips have" still reads."""
+    captions = tmp_path / "captions.csv"
+    captions.write_text("video,caption\nb.mp4,Two people talk.\n", encoding="utf-8")
+    assert cli(["data", "import", str(_csv(tmp_path, _trials())), str(_videos(tmp_path)), str(tmp_path / "ds"),
+                "--captions", str(captions), "--test-fraction", "0.4"]) == 0
+    assert "captions: 1 of 8 clips has at least one" in capsys.readouterr().out.splitlines()
 
 
 def test_a_rater_who_rated_a_clip_twice_counts_once_in_its_mean(tmp_path: Path, capsys, caplog) -> None:

@@ -2345,6 +2345,37 @@ def test_the_report_says_why_a_row_or_an_analysis_was_not_run_and_counts_each_pr
     assert md.index("| b | valence |") < md.index("| b | arousal | 0.100 | 0.500 |")  # the result's order
 
 
+def test_the_report_counts_one_resample_one_permutation_and_one_test_in_the_singular(tmp_path):
+    """`evaluate --n-boot 1 --n-perm 1` (or a comparison with one statistic) wrote "(1 resamples; ...", "no
+    difference in 1 of 1 resamples", "(1 permutations; ..." and "the table holds 1 tests" in evaluation.md. Each
+    noun agrees with its count; a count keeps its digits as recorded (1000, as the demo's report prints it)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def paired(n_boot, tied):
+        return {"bgs - pretrained": {"r2": {"diff": 0.1, "ci": [0.0, 0.2], "p_value": 1.0, "n_boot": n_boot,
+                                            "n_tied": tied}}}
+
+    def probes(n_perm):
+        return {"bgs": {"valence": {"r": 0.5, "p_value": 0.5, "n_perm": n_perm}}}
+
+    row = {"r2": 0.1, "r2_ci": (0.0, 0.2), "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    base = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "fit": {"bgs": row, "pretrained": row}}
+    one = {**base, "n_boot": 1, "paired": paired(1, 1), "probes": probes(1)}
+    md, _ = render(build_sections([("one", one, tmp_path)]), tmp_path, "t")
+    assert "(1 resample; " in md and "R²: no difference in 1 of 1 resample.*" in md, md
+    assert "(1 permutation; " in md and "the table holds 1 test (each comparison" in md, md
+    one = {**base, "n_boot": 1, "paired": {"bgs - pretrained": {"r2": {"diff": 0.1, "ci": [0.0, 0.2], "p_value": 1.0,
+                                                                      "n_boot": 0, "n_tied": 0}}}}
+    md, _ = render(build_sections([("one", one, tmp_path)]), tmp_path, "t")
+    assert "R²: 1 of 1 resample undefined" in md, md
+    many = {**base, "n_boot": 1000, "paired": {**paired(1000, 3), "pretrained - bgs": paired(1000, 0)[
+        "bgs - pretrained"]}, "probes": probes(1000)}
+    md, _ = render(build_sections([("many", many, tmp_path)]), tmp_path, "t")
+    assert "(1000 resamples; " in md and "no difference in 3 of 1000 resamples" in md, md
+    assert "(1000 permutations; " in md and "the table holds 2 tests (each comparison" in md, md
+
+
 def test_the_probes_attribute_count_leaves_out_a_run_not_asked_for_them(tmp_path):
     """Runs side by side, one of which was not asked for the probes (no ``probes`` key): the text counted it as
     "2 / 0 per model", as if it had probed no attribute; a run that skipped them was already left out. Hand value:

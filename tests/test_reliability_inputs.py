@@ -684,6 +684,137 @@ def test_a_work_folder_left_beside_a_new_target_by_this_pid_is_cleared_and_fsync
     assert len(synced) == 1 and np.load(tmp_path / "b.npy").tolist() == [0, 1, 2]
 
 
+def _refuse_new_files_in(folder: Path, monkeypatch) -> None:
+    """``tempfile.mkstemp`` in ``folder`` fails as in a folder of another user's (chmod cannot show it to root)."""
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def mkstemp(suffix: str | None = None, prefix: str | None = None, dir: str | None = None, text: bool = False):
+        if dir is not None and Path(dir).resolve() == folder.resolve():
+            raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}a1b2c3d4{suffix}"))
+        return real(suffix, prefix, dir, text)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def test_a_result_that_cannot_be_written_is_named_as_asked_for_not_by_its_hidden_temp_file(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    """A result written through a hidden temp file or work folder (``--json``, evaluation.md, bgs_config.json, a
+    ``data export`` folder) into a folder that takes no new file, or onto a full disk, named the hidden file:
+    ``No such file or directory: /proc/.bgs-partial-x.json-4ebsn_jz.tmp``, a name the user never typed. It names the
+    file or folder asked for (a file in the work folder as in the result: ``out/videos/clip.mp4``); a file of the
+    user's is still named as it is."""
+    import errno
+
+    import bgs_hf._files as files
+    from bgs_hf._files import WORK_PREFIX, built_in_place, write_text_atomic
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refuse_new_files_in(locked, monkeypatch)
+    with pytest.raises(PermissionError) as err:
+        write_text_atomic(locked / "s.json", "{}\n")
+    assert (err.value.filename, err.value.errno) == (str(locked / "s.json"), errno.EACCES)
+    assert WORK_PREFIX not in str(err.value) and os.listdir(locked) == []
+
+    class FullDisk:  # the file opened, its write refused as on a full disk (an OSError naming no file)
+        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
+            os.close(fd)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    (tmp_path / "s.json").write_text("old\n")
+    monkeypatch.setattr(files.os, "fdopen", FullDisk)
+    with pytest.raises(OSError) as err:
+        write_text_atomic(tmp_path / "s.json", "new\n")
+    assert (err.value.filename, err.value.errno) == (str(tmp_path / "s.json"), errno.ENOSPC)
+    assert sorted(os.listdir(tmp_path)) == ["locked", "s.json"] and (tmp_path / "s.json").read_text() == "old\n"
+    monkeypatch.undo()
+
+    target = tmp_path / "out"
+    with pytest.raises(PermissionError) as err, built_in_place(target) as work:
+        raise PermissionError(13, "Permission denied", str(work))  # what the block's work.mkdir() raises there
+    assert err.value.filename == str(target) and WORK_PREFIX not in str(err.value)
+    with pytest.raises(OSError) as err, built_in_place(target) as work:
+        work.mkdir()
+        raise OSError(errno.ENOSPC, "No space left on device", str(work / "videos" / "clip.mp4"))  # the result's
+    assert err.value.filename == str(target / "videos" / "clip.mp4") and WORK_PREFIX not in str(err.value)
+    with pytest.raises(OSError) as err, built_in_place(target) as work:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(tmp_path / "clips.csv"))
+    assert err.value.filename == str(tmp_path / "clips.csv")  # a file of the user's is named as it is
+
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link", str(src), None, str(dst))
+
+    monkeypatch.setattr(files.os, "rename", cross_device)
+    with pytest.raises(OSError) as err, built_in_place(target) as work:
+        work.mkdir()
+    assert (err.value.filename, err.value.filename2) == (str(target), None)
+    monkeypatch.undo()
+    if Path("/proc/self").is_dir():  # a real folder that takes no new file, for root as for anyone
+        with pytest.raises(OSError) as err:
+            write_text_atomic("/proc/bgs-s.json", "{}\n")
+        assert err.value.filename == "/proc/bgs-s.json"
+
+
+def test_an_output_file_in_a_folder_that_takes_no_new_file_is_refused_before_the_work(tmp_path: Path, source: Path,
+                                                                                      monkeypatch, capsys) -> None:
+    """``check_output_file`` refused a folder and a path under a file, not a folder that takes no new file: ``data
+    stats``, ``baseline`` and ``evaluate`` did all their work, then failed writing ``--json`` (the whole suite's run
+    lost to its JSON). Refused first, in one line naming the folder, with the same exit status (2)."""
+    import bgs_hf.data.stats as stats_module
+    from bgs_hf.cli._args import check_output_file
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refuse_new_files_in(locked, monkeypatch)
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the statistics ran before --json was checked")
+
+    monkeypatch.setattr(stats_module, "data_stats", no_work)
+    assert cli(["data", "stats", str(source), "--no-png", "--json", str(locked / "new" / "s.json")]) == 2
+    assert capsys.readouterr().err == ("error: s.json: --json cannot be written: "
+                                       f"{locked} takes no new file (Permission denied)\n")
+    assert os.listdir(locked) == []
+    check_output_file(tmp_path / "s.json", "--json")  # a folder that takes one: the probe leaves nothing behind
+    assert sorted(os.listdir(tmp_path)) == ["locked"]
+    if Path("/proc/self").is_dir():  # a real one, for root as for anyone
+        with pytest.raises(BGSInputError, match=r"^bgs-s\.json: --json cannot be written: /proc takes no new file"):
+            check_output_file(Path("/proc/bgs-s.json"), "--json")
+
+
+def test_json_into_a_pipe_by_its_dev_fd_name_is_written_into_the_pipe(tmp_path: Path) -> None:
+    """``--json /dev/stdout | jq``: the name resolves to ``/proc/<pid>/fd/pipe:[N]``, a name that is no file, so the
+    JSON was not written (`No such file or directory: /proc/<pid>/fd/.bgs-partial-pipe:[N]-....tmp`), though the
+    docstring promised a device or FIFO is written as it is. The path given is asked whether it is a file."""
+    from bgs_hf._files import write_text_atomic
+    from bgs_hf.cli._args import check_output_file
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    read, write = os.pipe()
+    try:
+        check_output_file(Path(f"/dev/fd/{write}"), "--json")
+        write_text_atomic(f"/dev/fd/{write}", '{"r2": 0.5}\n')
+        os.close(write)
+        assert os.read(read, 100) == b'{"r2": 0.5}\n'
+    finally:
+        os.close(read)
+        try:
+            os.close(write)
+        except OSError:
+            pass
+
+
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_empty_split_is_a_validation_problem(tmp_path: Path, split: str, capsys) -> None:
     """An empty test split loads (stats print 'n/a', a documented skip), but `validate` reports it."""

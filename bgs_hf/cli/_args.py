@@ -101,9 +101,10 @@ def check_split(data: Any, split: str) -> None:
 
 def check_output_file(path: str | Path | None, flag: str) -> None:
     """A file a command writes once its work is done (``--json``, ``--png``): refused now, not after the work,
-    when it is a folder, is typed as one (``out/``, an :func:`output_file` value), or lies under a file (it was an
-    IsADirectoryError / FileExistsError at the end, or a FILE named ``out``)."""
-    from bgs_hf._files import under_a_file
+    when it is a folder, is typed as one (``out/``, an :func:`output_file` value), lies under a file (it was an
+    IsADirectoryError / FileExistsError at the end, or a FILE named ``out``) or in a folder that takes no new file
+    (a PermissionError naming a hidden temp file, once the work was done)."""
+    from bgs_hf._files import takes_new_file, under_a_file
     from bgs_hf.errors import BGSInputError
 
     if path is None:
@@ -116,6 +117,7 @@ def check_output_file(path: str | Path | None, flag: str) -> None:
         raise BGSInputError(f"{flag} {typed} names a folder, not a file: give a file name such as "
                             f"{os.path.join(typed, example)}")
     under_a_file(path, flag)
+    takes_new_file(path, flag)
 
 
 def check_output_file_flags(parser: argparse.ArgumentParser, args: argparse.Namespace, *names: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bgs_hf._files import require_new_folder, write_text_atomic
-from bgs_hf._format import count
+from bgs_hf._format import agree, count
 from bgs_hf.cli._args import check_output_file, float_between, int_at_least, output_file
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
@@ -403,7 +403,7 @@ def _print_imported(data, args: argparse.Namespace, out: Path) -> None:  # noqa:
           f"judgments from {count(data.n_participants, 'participant')}")
     if args.captions is not None:
         n_captioned = sum(bool(c) for c in data.clips["captions"])
-        print(f"captions: {n_captioned} of {data.n_clips} clips have at least one")
+        print(f"captions: {n_captioned} of {data.n_clips} clips {agree(n_captioned, 'has', 'have')} at least one")
     if args.ratings is not None:
         _print_ratings(data)
     mixed = data.mixed_judgments()

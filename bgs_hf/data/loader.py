@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bgs_hf._files import expand_user
+from bgs_hf._files import expand_user, resolved_if_other
 from bgs_hf.data.checks import Problems, StopChecks
 from bgs_hf.data.container import OddOneOutData
 from bgs_hf.data.hub import download, is_hub_folder, looks_like_repo_id, missing_configs, read_hub
@@ -61,7 +61,8 @@ def resolve_source(source: str | Path) -> tuple[str, Path]:
         raise BGSInputError(f"expected a folder or a Hub dataset repo id, got a file{_hint(path)}", path=path)
     text = str(source)
     if not looks_like_repo_id(text):
-        raise NoSuchSource("no such folder", path=path)
+        resolved = resolved_if_other(source)  # the path as given, and where it was looked for
+        raise NoSuchSource(f"{source}: no such folder" + (f" (resolved to {resolved})" if resolved else ""))
     try:
         folder = download(text)
     except BGSInputError as err:

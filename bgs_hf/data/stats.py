@@ -193,7 +193,7 @@ def format_stats(stats: dict[str, Any]) -> str:
         else:
             lines.append(
                 f"noise ceiling      test split-half R² {fmt(t['r2_split_half'], '.3f')} "
-                f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {t['n_splits']} splits)"
+                f"(95% range {fmt(lo, '.3f')} to {fmt(hi, '.3f')} over {count(t['n_splits'], 'split')})"
             )
         lines.append(
             f"repeat agreement   between participants: test {fmt(t['repeat_agreement'], '.3f')} "

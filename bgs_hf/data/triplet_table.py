@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bgs_hf._files import resolved_if_other
 from bgs_hf._format import agree, closest, count, first_few
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import (
@@ -691,7 +692,9 @@ def _require_given_paths(table: Path, video_dir: Path, side_files: dict[str, str
     given = {"TABLE": table, "VIDEOS": video_dir, **{k: Path(v) for k, v in side_files.items() if v is not None}}
     for flag, path in given.items():
         if not path.exists():
-            raise NoSuchSource(f"no such {'folder' if flag == 'VIDEOS' else 'file'} ({flag})", path=path)
+            resolved = resolved_if_other(path)  # the path as given, and where it was looked for
+            raise NoSuchSource(f"{path}: no such {'folder' if flag == 'VIDEOS' else 'file'} ({flag}"
+                               + (f", resolved to {resolved})" if resolved else ")"))
 
 
 def _response_times(df: pd.DataFrame, cols: _TableColumns, path: Path, problems: Problems) -> np.ndarray:

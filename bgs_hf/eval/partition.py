@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from bgs_hf._format import agree
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.similarity import real_numbers
 
@@ -110,7 +111,7 @@ def partition_pairs(model_sim: np.ndarray, language_sim: np.ndarray, human: Any,
         for part in PARTS:
             out[f"{part}_ci"] = list(defined_interval(samples[part], out[part], ci, f"variance partition {part}")
                                      or (float("nan"), float("nan")))
-        out["ci_over"] = f"clips, {n_boot} resamples"
+        out["ci_over"] = f"clips, {n_boot} {agree(n_boot, 'resample', 'resamples')}"  # 1000 kept as recorded
     return out
 
 

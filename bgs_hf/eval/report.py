@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bgs_hf._files import write_text_atomic
-from bgs_hf._format import fmt, fmt_chance_pct, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
+from bgs_hf._format import agree, fmt, fmt_chance_pct, fmt_p, fmt_pct, fmt_why, md_cell, p_at_floor
 from bgs_hf.errors import BGSInputError
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
 from bgs_hf.viz.models import model_name
@@ -115,6 +115,18 @@ def _resample_count(values: Any, key: str) -> int | None:
     return counts.pop() if len(counts) == 1 and isinstance(next(iter(counts)), int) else None
 
 
+def _resamples(n: int) -> str:
+    """"resample" or "resamples" after a count ``n`` printed as recorded (``1000``, not ``count``'s ``1,000``: the
+    report's texts keep their digits): ``--n-boot 1`` read "1 resamples"."""
+    return agree(n, "resample", "resamples")
+
+
+def _tests(per_run: str) -> str:
+    """A table's test count from :func:`_per_run` with its noun: "1 test", "6 tests", "2 / 1 tests" (it was always
+    "tests": "the table holds 1 tests")."""
+    return f"{per_run} {'test' if per_run == '1' else 'tests'}"
+
+
 # the JSON keys of a fit, as the fit table's columns name them (the paired table printed the keys)
 _STAT_NAMES = {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way acc"}
 #: a paired difference of accuracies is printed in percentage points, as the accuracies are in percent
@@ -208,9 +220,9 @@ def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
         asked = r.get("n_boot")
         for c, s, v in _fit_tests(r):
             kept, tied = v.get("n_boot"), v.get("n_tied")
-            parts = [f"no difference in {tied} of {kept} resamples"] if tied and isinstance(kept, int) else []
+            parts = [f"no difference in {tied} of {kept} {_resamples(kept)}"] if tied and isinstance(kept, int) else []
             if isinstance(asked, int) and isinstance(kept, int) and asked > kept:
-                parts.append(f"{asked - kept} of {asked}{'' if parts else ' resamples'} undefined")
+                parts.append(f"{asked - kept} of {asked}{'' if parts else ' ' + _resamples(asked)} undefined")
             if parts:
                 notes.append(f"{_run_prefix(label, runs)}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: "
                              f"{', '.join(parts)}")
@@ -327,7 +339,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     # the resamples asked for (a row's p counts its finite ones), else the rows' own count
     n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
         [v for _, r, _ in runs for _, _, v in _fit_tests(r)], "n_boot")
-    count = f"{n_boot} resamples; " if n_boot else ""
+    count = f"{n_boot} {_resamples(n_boot)}; " if n_boot else ""
     n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
     text = ("Paired bootstrap over clips (both models scored on the same resamples): the "
             "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
@@ -338,7 +350,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
             "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
             "no evidence either way, not that the two "
             "models are equal. Each p is its own test, uncorrected for the others: the table "
-            f"holds {n_tests} tests (each comparison × statistic"
+            f"holds {_tests(n_tests)} (each comparison × statistic"
             f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
             "those p's, which bounds the chance of any false positive among them (a p at its "
             "resampling floor is only a bound, and so is a Holm p that rests on it: \"< x\").")
@@ -466,7 +478,7 @@ def _probe_text(runs: list[tuple[str, dict, Path]], paired: bool) -> str:
     where the runs agree on one and the attributes per model (the family of each model's uncorrected p's)."""
     n_perm = _resample_count([{"n_perm": v.get("n_perm", r.get("n_perm"))} for _, r, _ in runs
                               for p in _probed(r).values() for v in p.values()], "n_perm")
-    count = f"{n_perm} permutations; " if n_perm else ""
+    count = f"{n_perm} {agree(n_perm, 'permutation', 'permutations')}; " if n_perm else ""
     # a run that skipped the probes or was not asked for them has no count (one not asked read "2 / 0 per model")
     n_attributes = _per_run(runs, lambda r: len(_probe_attributes(r)) if _probed(r) else None)
     return ("Ridge regression (alpha by leave-one-out CV) from frozen embeddings of the training and validation clips "
@@ -586,8 +598,8 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                               "accuracy's difference in percentage points, p two-sided, \"< x\" at its resampling "
                               "floor, as in the fit's paired table). Each p is its own test, "
                               "uncorrected for the others: the table holds "
-                              f"{_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)]))} "
-                              f"tests (each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
+                              f"{_tests(_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)])))} "
+                              f"(each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
                               "Holm p: Holm's step-down adjustment over them (a p at its resampling floor is "
                               "only a bound, and so is a Holm p that rests on it: \"< x\")."), mt] if mt[2] else []
     table = _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc", "2-way acc"], motion_rows)

@@ -82,7 +82,7 @@ class CeilingResult:
         if self.n_pairs_both >= MIN_CEILING_PAIRS and 2 * n_defined >= self.n_splits:
             return None
         return (f"it rests on {self.n_pairs_both:.1f} pairs seen in both halves on average (at least "
-                f"{MIN_CEILING_PAIRS} needed), {n_defined} of {self.n_splits} splits giving a correlation")
+                f"{MIN_CEILING_PAIRS} needed), {n_defined} of {count(self.n_splits, 'split')} giving a correlation")
 
     def to_dict(self) -> dict[str, Any]:
         return {
