@@ -673,10 +673,39 @@ def test_an_accelerator_this_machine_lacks_is_refused_in_one_line(monkeypatch, t
     assert capsys.readouterr().err == ("error: device 'mps': torch finds no mps device on this machine (accelerator: "
                                        "none): use --device cpu\n")
     monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a, **k: torch.device("mps"))
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
     assert LanguageBaselineConfig(device="mps").device == "mps"  # a Mac's
     with pytest.raises(BGSInputError, match=r"^device 'xpu': torch finds no xpu device on this machine "
                                             r"\(accelerator: mps\)"):
         LanguageBaselineConfig(device="xpu")
+
+
+def test_an_accelerator_torch_cannot_use_now_is_one_line_on_every_torch_the_project_takes(monkeypatch):
+    """torch 2.6 (pyproject's lower bound) raised `RuntimeError: No available accelerators detected` from
+    `current_accelerator()` where there was none, so `--device mps` on a CPU-only machine was that traceback; later
+    torch names the kind it was built for even with no such device (an MPS build in a macOS VM), which passed the
+    check and failed once the data and the model had loaded. `is_available()` is asked first."""
+    import torch
+
+    def torch_2_6_without_one(*_a, **_k):
+        raise RuntimeError("No available accelerators detected.")
+
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", torch_2_6_without_one)
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: False)
+    with pytest.raises(BGSInputError, match=r"^device 'mps': torch finds no mps device on this machine "
+                                            r"\(accelerator: none\): use --device cpu$"):
+        LanguageBaselineConfig(device="mps")
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a, **k: torch.device("mps"))  # built for
+    with pytest.raises(BGSInputError, match=r"^device 'mps:0': torch finds no mps device on this machine "
+                                            r"\(accelerator: none\)"):
+        LanguageBaselineConfig(device="mps:0")
+    monkeypatch.setattr(torch.accelerator, "is_available", torch_2_6_without_one)  # an XPU build without one
+    with pytest.raises(BGSInputError, match=r"^device 'xpu': torch finds no xpu device on this machine "
+                                            r"\(accelerator: none\)"):
+        LanguageBaselineConfig(device="xpu")
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
+    assert LanguageBaselineConfig(device="mps:0").device == "mps:0"
+    assert LanguageBaselineConfig(device="cpu:0").device == "cpu:0"
 
 
 @pytest.mark.parametrize("size, line", [(2.5, "must be a whole number, got 2.5"), (0, "must be >= 1, got 0"),
@@ -908,6 +937,31 @@ def test_a_folder_that_is_no_sentence_model_is_one_line_before_anything_loads(tm
     with pytest.raises(BGSInputError, match=r"^cannot load sentence model '.*typeless' \(offline\? not a model "
                                             r"folder\?\): Unrecognized model in .*typeless"):
         load_sentence_model(str(typeless))
+
+
+def test_a_peft_adapter_folder_sentence_transformers_loads_is_no_refused_folder(tmp_path):
+    """A LoRA adapter saved with peft's `save_pretrained` (adapter_config.json, adapter_model.safetensors) beside its
+    tokenizer has neither modules.json nor config.json, yet sentence-transformers loads it on the base its
+    adapter_config.json names; the folder check refused it as "not a sentence model". A folder with none of the
+    three files is still refused."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModel, AutoTokenizer
+
+    from bgs_hf.baselines.language import bundled_minilm_path, check_sentence_model, load_sentence_model
+
+    base = str(bundled_minilm_path())
+    adapter = tmp_path / "my-lora"
+    get_peft_model(AutoModel.from_pretrained(base), LoraConfig(r=2, target_modules=["query", "value"])).save_pretrained(
+        adapter)
+    AutoTokenizer.from_pretrained(base).save_pretrained(adapter)
+    assert not (adapter / "modules.json").exists() and not (adapter / "config.json").exists()
+    assert check_sentence_model(str(adapter)) is None
+    assert load_sentence_model(str(adapter)).encode(["a person cooks"]).shape == (1, 384)
+    (adapter / "adapter_config.json").unlink()
+    (adapter / "config.json").mkdir()  # a folder of that name is no model's file
+    with pytest.raises(BGSInputError, match=r"my-lora: a folder without modules\.json or config\.json, not a "
+                                            r"sentence model \(.*adapter_config\.json\)$"):
+        check_sentence_model(str(adapter))
 
 
 def test_pixel_features_refuse_a_batch_of_clips_and_the_row_names_its_first_clip_without_a_video():

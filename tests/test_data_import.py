@@ -1568,6 +1568,55 @@ def test_the_releases_own_table_or_folder_given_to_data_import_is_one_line_namin
     assert len(problems) == 5 and str(problems[0]).startswith("judgments.csv: column 'video1' missing"), problems
 
 
+def test_a_table_of_ones_own_under_the_releases_headers_whose_numbers_name_its_videos_lists_its_columns(
+        tmp_path: Path) -> None:
+    """A lab's own table with the release's stim1_name..choice headers and videos named by number (`30`, no
+    extension) was told its numbers index video_mapping.csv and to load the paper's release; its numbers name
+    its files, so its missing columns are listed, to map them, and so mapped it imports."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for name in ("30", "178", "121"):
+        (videos / name).write_bytes(b"")
+    own = _csv(tmp_path, ["P0,1,30,178,121,30"], header="who,trial,stim1_name,stim2_name,stim3_name,choice")
+    _, problems = collect_problems(own, videos)
+    assert len(problems) == 5 and str(problems[0]).startswith("judgments.csv: column 'video1' missing"), problems
+    mapped = TripletColumns(videos=("stim1_name", "stim2_name", "stim3_name"), odd="choice", participant="who")
+    assert not [p for p in collect_problems(own, videos, columns=mapped)[1] if "column" in str(p)]
+
+
+def test_the_releases_table_partly_mapped_with_a_blank_answer_or_by_a_relative_path_is_still_the_one_line(
+        tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of 0b470d5: the release's table is known by its own headers and numbers however much of it
+    is mapped (`--participant participation` alone, or every role but one, even one named as the reader's own row
+    column), with a blank answer (a trial left unanswered), and given by a relative path its folder is named in
+    full, as `release_root_above` names it for a table inside it."""
+    from bgs_hf.data.release import TRIPLETS
+    from bgs_hf.data.testing import tiny_release_tables, write_release
+
+    root = write_release(tiny_release_tables(), tmp_path / "release")
+    videos, table = _videos(tmp_path), root / "data" / TRIPLETS
+    release_line = (f"{TRIPLETS.name}: columns 'stim1_name', 'stim2_name', 'stim3_name', 'choice' number the clips as "
+                    "the paper's release does (first: '8', an index into video_mapping.csv): data import reads video "
+                    f"file names; pass the release folder {root.resolve()} itself")
+    stims = ("stim1_name", "stim2_name", "stim3_name")
+    for mapped in (TripletColumns(participant="participation"),
+                   TripletColumns(videos=stims, odd="choice", participant="_row")):
+        problems = [str(p) for p in collect_problems(table, videos, columns=mapped)[1]]
+        assert len(problems) == 1 and problems[0].startswith(release_line), (mapped, problems)
+    blank = table.with_name("blank.csv")
+    rows = table.read_text(encoding="utf-8").splitlines()
+    first = rows[1].split(",")
+    first[6] = ""  # its choice: no answer
+    blank.write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n", encoding="utf-8")
+    problems = [str(p) for p in collect_problems(blank, videos)[1]]
+    assert len(problems) == 1 and problems[0].startswith(release_line.replace(TRIPLETS.name, "blank.csv")), problems
+    monkeypatch.chdir(tmp_path)
+    problems = [str(p) for p in collect_problems(Path("release"), videos)[1]]
+    assert problems == [f"release: the paper's release, not a CSV of trials naming video files: pass the release "
+                        f"folder {root.resolve()} itself to bgs-hf data stats/train (bgs_hf.data.load), no import "
+                        "needed"], problems
+
+
 def test_a_test_videos_file_that_is_a_table_with_a_video_column_is_one_line(tmp_path: Path) -> None:
     """The release's raw/utils/test.csv ('index,video_name', then '3,3PJaYWt0cws_5.mp4', ...) given as --test-videos:
     every line was "no video '3,3PJaYWt0cws_5.mp4'" with a did-you-mean, 51 problems for its 50 videos. Now a first

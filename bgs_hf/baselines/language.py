@@ -54,6 +54,18 @@ def resolve_model(name_or_path: str | None) -> str:
     return MODEL_ALIASES.get(name_or_path, name_or_path)
 
 
+def _accelerator_here() -> str | None:
+    """The kind of accelerator torch can run on now, else None. Asked of ``is_available`` first: torch 2.6's
+    ``current_accelerator()`` raised a RuntimeError where there was none, and later ones name the kind torch was
+    built for even with no such device (an MPS build in a macOS VM)."""
+    import torch
+
+    try:
+        return torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else None
+    except RuntimeError:  # torch 2.6 on a build for a device it cannot find (an XPU build without one)
+        return None
+
+
 @dataclass
 class LanguageBaselineConfig:
     """Which sentence model, which captions, and how to run it."""
@@ -81,10 +93,10 @@ class LanguageBaselineConfig:
             # `--device mps` off a Mac (xpu without one) was torch's RuntimeError traceback after the data and the
             # model had loaded; meta (no data, for tests) is torch's own and left alone
             if kind not in ("cpu", "cuda", "meta"):
-                here = torch.accelerator.current_accelerator()
-                if here is None or here.type != kind:
+                here = _accelerator_here()
+                if here != kind:
                     raise BGSInputError(f"device {self.device!r}: torch finds no {kind} device on this machine "
-                                        f"(accelerator: {here.type if here is not None else 'none'}): use --device cpu")
+                                        f"(accelerator: {here or 'none'}): use --device cpu")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,6 +117,11 @@ def _cached_snapshot(repo_id: str) -> Path | None:
     return None
 
 
+#: a folder holding one of these is a model sentence-transformers loads: its own (modules.json), a transformers
+#: model (config.json), or a PEFT adapter on a base named in adapter_config.json (peft's save_pretrained)
+SENTENCE_MODEL_FILES = ("modules.json", "config.json", "adapter_config.json")
+
+
 def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     """Refuse at once, in one line, a sentence model that cannot load here: a folder that does not exist, a name
     no Hub id can be (``bad name!!``), or a Hub name that is neither bundled nor in the local cache while the Hub
@@ -117,10 +134,11 @@ def check_sentence_model(name_or_path: str | None = None) -> Path | None:
     resolved = resolve_model(name_or_path)
     path = expand_user(resolved)
     if path.is_dir():
-        if not any((path / name).is_file() for name in ("modules.json", "config.json")):
+        if not any((path / name).is_file() for name in SENTENCE_MODEL_FILES):
             # a video or data folder given by mistake: a transformers ValueError traceback, after the data loaded
             raise BGSInputError(f"{resolved}: a folder without modules.json or config.json, not a sentence model "
-                                "(a sentence-transformers or transformers model folder)")
+                                "(a sentence-transformers or transformers model folder, or a PEFT adapter's with "
+                                "adapter_config.json)")
         return None
     if looks_like_a_path(resolved) or path.exists():
         what = "is a file, not a sentence model folder" if path.exists() else "no such sentence model folder"

@@ -519,10 +519,11 @@ class _TableColumns:
         return [*self.videos, self.odd, self.participant]
 
 
-def _table_columns(df: pd.DataFrame, wanted: TripletColumns, path: Path, problems: Problems) -> _TableColumns:
+def _table_columns(df: pd.DataFrame, wanted: TripletColumns, path: Path, video_dir: Path,
+                   problems: Problems) -> _TableColumns:
     """Find each role's column in the CSV, every missing or doubly used one reported; stops when a required one is
     missing (no row can be read without it)."""
-    _refuse_the_releases_own_header(df, wanted, path, problems)
+    _refuse_the_releases_own_header(df, wanted, path, video_dir, problems)
     found = [_header(df, c, path, problems, required=True) for c in (*wanted.videos, wanted.odd, wanted.participant)]
     if None in found:
         raise StopChecks(f"{path}: missing columns")
@@ -573,11 +574,13 @@ def _load_the_release_instead(path: Path) -> str | None:
 _RELEASE_CLIP_COLUMNS = ("stim1_name", "stim2_name", "stim3_name", "choice")
 
 
-def _refuse_the_releases_own_header(df: pd.DataFrame, wanted: TripletColumns, path: Path, problems: Problems) -> None:
+def _refuse_the_releases_own_header(df: pd.DataFrame, wanted: TripletColumns, path: Path, video_dir: Path,
+                                    problems: Problems) -> None:
     """Stop with one line when the columns asked for are missing and the table is the paper's judgments (its
-    stim*_name and choice columns, every cell a clip number): `data import all_triplets.csv` listed five missing
-    columns, each saying to name them with --videos-columns/--odd/--participant, only for the import so named to
-    be told to load the release instead."""
+    stim*_name and choice columns, every cell a clip number, none a file's name in ``video_dir``): `data import
+    all_triplets.csv` listed five missing columns, each saying to name them with --videos-columns/--odd/
+    --participant, only for the import so named to be told to load the release instead. A table of one's own
+    under those headers whose numbers name its videos (``30``) gets its missing columns listed, to map them."""
     have = {_loose_key(c): c for c in df.columns if c != ROW}
     if all(_loose_key(c) in have for c in (*wanted.videos, wanted.odd, wanted.participant)):
         return
@@ -585,7 +588,7 @@ def _refuse_the_releases_own_header(df: pd.DataFrame, wanted: TripletColumns, pa
     if None in numbered:
         return
     cells = _numbers_only(df, numbered)
-    if not cells:
+    if not cells or not video_index(video_dir, Problems()).keys().isdisjoint(cells):  # its own: reported when read
         return
     load_it = _load_the_release_instead(path) or (
         f"load the release folder (the one holding data/{MAPPING.as_posix()}) with bgs-hf data stats/train "
@@ -788,7 +791,7 @@ def read_triplet_table(
         problems.fatal(f"the paper's release, not a CSV of trials naming video files: {_load_the_release_instead(path)}",
                        path=path)
     df = read_csv(path, (), problems, drop_duplicates=False)
-    cols = _table_columns(df, columns or TripletColumns(), path, problems)
+    cols = _table_columns(df, columns or TripletColumns(), path, video_dir, problems)
     n_read = len(df)
     if cols.trial is not None:
         df = _drop_repeated_trials(df, cols.trial, path)
