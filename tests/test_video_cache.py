@@ -496,7 +496,7 @@ def test_an_entry_lies_under_the_first_two_hex_digits_of_the_files_sha256_and_th
     import json
 
     sha = hashlib.sha256(clip.read_bytes()).hexdigest()
-    blob = json.dumps({"cache_format": 2, "decoder": 5, "num_frames": 4, "sampling": "uniform", "size": 32},
+    blob = json.dumps({"cache_format": 2, "decoder": 6, "num_frames": 4, "sampling": "uniform", "size": 32},
                       sort_keys=True).encode()
     key = hashlib.sha256(blob).hexdigest()[:16]
     cache = ClipCache(tmp_path / "cache")

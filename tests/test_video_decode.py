@@ -98,9 +98,86 @@ def test_shorter_than_requested_repeats_nearest(tmp_path: Path) -> None:
 
 
 def test_single_frame_clip(tmp_path: Path) -> None:
+    """Fewer frames than asked for repeat the nearest ones; a clip of one frame is a still image, refused in one line
+    (it was served as that frame repeated: 5 samples of frame 0)."""
     path = media.write_barcode_clip(tmp_path / "one.mp4", 1)
-    frames = decode_frames(path, 5)
-    assert frames.shape[0] == 5 and {media.read_barcode(f) for f in frames} == {0}
+    assert _assert_one_line_error(path, lambda p: decode_frames(p, 5)).endswith(ONE_FRAME)
+    frames = decode_frames(media.write_barcode_clip(tmp_path / "two.mp4", 2), 5)
+    assert frames.shape[0] == 5 and [media.read_barcode(f) for f in frames] == [0, 0, 1, 1, 1]
+
+
+#: the one line every path gives for a clip of one frame shown (bgs_hf.video.decode.check_frame_count)
+ONE_FRAME = "1 frame: a still image, not a video (at least 2 frames; the social content of a clip is in how it moves)"
+
+
+def _one_frame_shown_of_two(path: Path) -> Path:
+    """An MP4 of 2 samples whose edit list cuts the first (``ffmpeg -ss 0.5 -c copy`` of a 2-frame clip at 2 fps): its
+    header counts 2 frames; a player shows one picture."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    frames = np.zeros((2, 48, 64, 3), np.uint8)
+    frames[1] = 200
+    plain = write_video(path.with_name("uncut.mp4"), frames, fps=2)
+    with av.open(str(plain)) as src, av.open(str(path), "w") as dst:
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream)
+        shift = int(Fraction(1, 2) / stream.time_base)
+        for packet in src.demux(stream):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, out
+                dst.mux(packet)
+    return path
+
+
+def _avi_header_says_one(path: Path, n_frames: int) -> Path:
+    """An MPEG-4 AVI of ``n_frames`` frames whose header counts 1 (``avih`` total frames, ``strh`` length), as a
+    damaged or hand-written header may."""
+    import struct
+
+    data = bytearray(media.write_barcode_clip(path, n_frames, codec="mpeg4").read_bytes())
+    for chunk, offset in ((b"avih", 16), (b"strh", 32)):  # dwTotalFrames; dwLength, after the 8-byte chunk head
+        at = data.find(chunk) + 8 + offset
+        assert struct.unpack_from("<I", data, at) == (n_frames,)
+        struct.pack_into("<I", data, at, 1)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_one_rule_for_a_clip_of_one_frame_in_training_validate_and_the_space(tmp_path: Path, capsys) -> None:
+    """A 1-frame MP4 passed `data validate`, `train` and `evaluate`, embedded as that frame repeated (by the default
+    backbone, whose input is the moving foreground, every such clip alike), while the Space refused it; an MP4 whose
+    edit list shows one of its 2 frames passed everywhere; an AVI of 5 frames whose header says 1 was refused by the
+    Space as a still image and trained on. Now the frames the decoder shows decide, by one function, everywhere."""
+    import json
+    from dataclasses import asdict
+    from types import SimpleNamespace
+
+    from bgs_hf.data.checks import Problems
+    from bgs_hf.data.validate import check_videos
+    from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT
+    from bgs_hf.hub.decode_worker import main as space_worker
+    from bgs_hf.video import FramePolicy, load_clip
+
+    policy = FramePolicy(num_frames=4, size=32, crop=32)
+    stills = [media.write_barcode_clip(tmp_path / "one.mp4", 1), _one_frame_shown_of_two(tmp_path / "cut.mp4")]
+    moving = [media.write_barcode_clip(tmp_path / "two.mp4", 2), _avi_header_says_one(tmp_path / "five.avi", 5)]
+    space = ["--cache", str(tmp_path / "cache"), "--policy", json.dumps(policy.to_dict()),
+             "--limits", json.dumps(asdict(VideoLimits()))]  # what the Space's upload path hands its worker
+    for path in stills:
+        assert _assert_one_line_error(path, lambda p: load_clip(p, policy)).endswith(ONE_FRAME)  # train, evaluate
+        assert space_worker([*space, str(path)]) == EXIT_BAD_INPUT
+        assert capsys.readouterr().err == f"{path.name}: {ONE_FRAME}\n"
+    for path in moving:
+        assert tuple(load_clip(path, policy).shape) == (4, 3, 32, 32)
+        assert space_worker([*space, str(path)]) == 0, capsys.readouterr().err
+    assert check_video(moving[1]).frames == 5  # the frames counted, not the header's 1
+    data = SimpleNamespace(meta={}, root=tmp_path, clips={"clip_id": ["a", "b", "c", "d"],
+                                                          "video": [str(p) for p in stills + moving]})
+    problems = Problems(collect=True)
+    check_videos(data, problems)  # `data validate`
+    assert [str(e) for e in problems.items] == [f"{p.name}: clip {c!r}: {ONE_FRAME}" for p, c in zip(stills, "ab")]
 
 
 def test_variable_frame_rate_is_sampled_by_time(tmp_path: Path) -> None:

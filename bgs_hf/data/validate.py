@@ -14,7 +14,8 @@ from bgs_hf.errors import BGSInputError, is_finite_real, is_whole
 
 
 def check_videos(data: OddOneOutData, problems: Problems, *, decode: bool = True) -> None:
-    """Videos named but missing, and (with ``decode``) files PyAV cannot decode a frame from."""
+    """Videos named but missing, and (with ``decode``) files PyAV cannot decode a frame from or that show one frame (a
+    still image): the decoder's own refusals, which `train` and the Space would meet."""
     for row, cid, value in data.meta.get("videos_missing", []):
         problems.add(f"clip {cid!r}: video {value!r} missing", path=Path(data.root or ".") / "clips", row=row)
     if not decode:

@@ -215,6 +215,22 @@ def _check_track_duration(container: Any, stream: Any, timeline: _Timeline, step
                             path=p)
 
 
+#: The fewest frames a video has: one frame has no motion, where the social content of a clip lives. A still image in a
+#: video container was embedded as that frame repeated by training, evaluation and `data validate` (for the default
+#: backbone, whose input is the moving foreground, every such clip alike), while the Space refused it and the same
+#: picture as a PNG was refused everywhere.
+MIN_FRAMES = 2
+
+
+def check_frame_count(n_frames: int, path: str | Path, least: int = MIN_FRAMES) -> None:
+    """The one rule for how few frames make a video, for the decoder (so training, evaluation and `data validate`)
+    and the Space's upload check alike: ``n_frames`` frames shown (packets an edit list discards are not) under
+    ``least`` is one line naming the file."""
+    if n_frames < least:
+        raise BGSInputError(f"{count(n_frames, 'frame')}: a still image, not a video (at least {least} frames; the "
+                            "social content of a clip is in how it moves)", path=path)
+
+
 def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
     """Midpoints of ``num_frames`` equal segments of [start, end): the uniform sampling policy."""
     return start + (np.arange(num_frames) + 0.5) * (end - start) / num_frames
@@ -322,7 +338,8 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
     """Decode ``num_frames`` frames sampled uniformly in time over the whole clip -> uint8 (T,H,W,3).
 
     Each sample takes the frame on screen at the midpoint of its segment, so clips with fewer frames
-    than requested repeat their nearest frames. Frames are as players show them (upright, non-square pixels at their
+    than requested repeat their nearest frames; a clip of one frame shown, a still image, is refused
+    (:func:`check_frame_count`). Frames are as players show them (upright, non-square pixels at their
     shown width: see the module's docstring). ``size`` resizes the short side (antialiased bilinear).
     Any unreadable input raises ``BGSInputError`` naming the file.
     """
@@ -333,6 +350,7 @@ def decode_frames(path: str | Path, num_frames: int, *, size: int | None = None)
     try:
         with _open(p) as container:  # pass 1: demux only, for the timeline the samples divide
             timeline = _timeline(container, _video_stream(container, p), p)
+        check_frame_count(timeline.n_frames, p)
         targets = sample_times(timeline.start, timeline.end, num_frames)
         with _open(p) as container:  # pass 2: decode in order, converting only the frames kept
             picked = _frames_on_screen(container, timeline, targets, size, p)
@@ -474,9 +492,8 @@ class VideoLimits:
     max_aspect: float | None = 4.0
     codecs: tuple[str, ...] | None = ("h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mjpeg", "ffv1")
     containers: tuple[str, ...] | None = ("mp4", "mov", "matroska", "webm", "avi")
-    #: one frame has no motion, where the social content of a clip lives: a still image in a video container was
-    #: accepted and embedded as that frame repeated, while the same picture as a PNG was refused
-    min_frames: int | None = 2
+    #: fewest frames, checked before decoding (:func:`check_frame_count`, the rule the decoder applies to every clip)
+    min_frames: int | None = MIN_FRAMES
 
     def __post_init__(self) -> None:
         # one line naming the field: a limit of 2.5 frames or "1000" bytes was compared as given (text failed in `>`
@@ -515,11 +532,21 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
                                                  if info.sample_aspect_ratio else "")
         raise BGSInputError(f"frame shape {shape} is too elongated (more than {lim.max_aspect:g}:1)", path=p)
     if lim.min_frames is not None:
-        frames = info.frames if info.frames is not None else probe(p, count_frames=True).frames
-        if frames is not None and frames < lim.min_frames:
-            raise BGSInputError(f"{count(frames, 'frame')}: a still image, not a video (at least {lim.min_frames} frames; "
-                                "the social content of a clip is in how it moves)", path=p)
+        if info.frames is None or info.frames < lim.min_frames:  # no count, or too few: an AVI header may undercount
+            info.frames = _frames_shown(p)  # the decoder's count: an upload is refused where training refuses the clip
+        check_frame_count(info.frames, p, lim.min_frames)
     return info
+
+
+def _frames_shown(p: Path) -> int:
+    """The frames the decoder samples from (demuxed, not decoded): what :func:`decode_frames` counts."""
+    import av
+
+    try:
+        with _open(p) as container:
+            return _timeline(container, _video_stream(container, p), p).n_frames
+    except (av.FFmpegError, OSError) as err:
+        raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
 
 
 def _size_text(nbytes: int) -> str:

@@ -51,8 +51,9 @@ PROCESSOR_DEFAULTS: dict[str, dict[str, list[float]]] = {
 # 5: non-square pixels (a sample aspect ratio) are shown at their shown width (version 4 served stretched frames), and
 # a clip whose head cannot be decoded (no keyframe before it) is sampled over the frames shown (version 4 took its first
 # frame shown for every sample in that head), and a display matrix that mirrors the picture is applied as FFmpeg applies
-# it (version 4 turned a left-right mirror upside down and ignored a top-bottom one).
-DECODER_VERSION = 5
+# it (version 4 turned a left-right mirror upside down and ignored a top-bottom one). 6: a clip of one frame shown (a
+# still image in a video container) is refused (version 5 served it as that frame repeated).
+DECODER_VERSION = 6
 
 
 def checked_num_frames(value: Any, what: str = "num_frames") -> int:
