@@ -1279,6 +1279,46 @@ def test_judgments_naming_clips_by_clip_id_say_the_columns_hold_row_numbers_and_
         "0-based row number in clips (0..13), not its id"]
 
 
+def test_clip_ids_beside_an_empty_cell_still_say_the_column_holds_row_numbers(exported, tmp_path):
+    """One empty clip_a / odd cell among clip ids (a hand-written layout that lost a value) hid the hint: the empty
+    cell, filled with 0 to be parsed, was a number, so the column was read as numbers and each id cell refused row
+    by row ("'clip_002.mp4' is not an integer", 20 lines and a count). The empty row is reported, and the column is
+    said once to hold row numbers, not ids."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "ids")
+    path = _parquet(out, "judgments")
+    judg = pd.read_parquet(path)
+    ids = pd.read_parquet(_parquet(out, "clips"))["clip_id"].tolist()
+    named = judg.assign(**{c: [ids[i] for i in judg[c]] for c in ("clip_a", "clip_b", "clip_c")})
+    named["odd"] = [ids[r[("clip_a", "clip_b", "clip_c")[r["odd"]]]] for _, r in judg.iterrows()]
+    named.loc[0, "clip_a"] = None
+    named.loc[1, "odd"] = None
+    named.to_parquet(path)
+    _, problems = validate(out)
+    said = [str(p) for p in problems]
+    assert said[:2] == ["judgments row 1: column 'clip_a' is empty", "judgments row 2: column 'odd' is empty"], said
+    assert f"judgments: column 'clip_a' names clips by clip_id (first: {named['clip_a'].iloc[1]!r}): it holds each " \
+           "clip's 0-based row number in clips (0..13), not its id" in said, said
+    assert f"judgments: column 'odd' names the odd clip by clip_id (first: {named['odd'].iloc[0]!r})" in "\n".join(said)
+    assert not any("is not an integer" in line for line in said), said
+
+
+def test_one_clip_id_among_row_numbers_is_reported_on_its_row_not_as_a_column_of_ids(exported, tmp_path):
+    """Mutation audit of b667c49 (mutant that passed): the clip-id hint given where any cell is no number (``all``
+    for ``any``) said a column of row numbers with one id typed in "names clips by clip_id", refusing its good rows
+    with it. The one cell is reported on its row; the column is not said to hold ids."""
+    data, _ = exported
+    out = write_hub(data, tmp_path / "one")
+    path = _parquet(out, "judgments")
+    judg = pd.read_parquet(path)
+    ids = pd.read_parquet(_parquet(out, "clips"))["clip_id"].tolist()
+    text = judg["clip_a"].astype(str).tolist()
+    text[2] = ids[judg["clip_a"].iloc[2]]
+    judg.assign(clip_a=text).to_parquet(path)
+    _, problems = validate(out)
+    assert [str(p) for p in problems] == [f"judgments row 3: column 'clip_a': {text[2]!r} is not an integer"]
+
+
 @pytest.mark.parametrize("index", [14, -1])
 def test_a_clip_index_just_outside_the_clips_is_reported(exported, tmp_path, index):
     """Mutation audit: ``idx > len(clips)`` for ``>=`` passed the suite (its bad index is 99): index 14 of 14 clips,

@@ -681,6 +681,16 @@ def test_train_usage_errors_are_short_and_suggest_the_flag(tmp_path, capsys):
     assert "examples:" in text and "bgs-hf train --data" in text and "143" in text
 
 
+def test_lr_or_batch_size_given_to_a_command_that_sets_neither_is_not_hinted_as_another_flag(capsys):
+    """``--lr`` and ``--batch-size`` name a learning rate and a batch: given to a command that sets neither, they fell
+    back to their nearest spelling, ``did you mean --help?`` and ``did you mean --cache?``, flags of no such meaning.
+    They are left unhinted there; train's hints stay (test below)."""
+    for argv in (["push", "--repo-id", "o/m", "--lr", "1"], ["evaluate", "--data", "d", "--model", "m", "--lr", "1"],
+                 ["evaluate", "--data", "d", "--model", "m", "--batch_size", "4"]):
+        line = _usage_error(argv, capsys)
+        assert "unrecognized arguments: --" in line and "did you mean" not in line, (argv, line)
+
+
 def test_train_given_lr_suggests_the_learning_rate_not_the_lora_rank(tmp_path, capsys):
     """``--lr`` (PyTorch scripts' and many trainers' name for the learning rate) was answered "did you mean
     --lora-r?", the LoRA rank, the closest spelling: followed, it set the rank to 0.001; ``--batch_size`` was

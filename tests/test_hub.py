@@ -2335,6 +2335,23 @@ def test_a_run_cards_rows_give_the_percentage_of_the_ceiling_it_shows_as_the_spa
             assert f"R² = 0.087 [0.021, 0.150], **{pct} of the noise ceiling**" in space, space
 
 
+def test_an_r2_recorded_as_text_or_a_flag_has_no_percentage_of_the_ceiling(tiny_run: Path, tmp_path: Path) -> None:
+    """Mutation audit of 9786fb8 (mutant that passed): the restated % taking any R² that is not null (``float(r2)``)
+    for a number: a hand-edited baseline file's ``"n/a"`` then failed the card with a ValueError, and its ``true`` was
+    1.0, 476.2% of the ceiling. Neither is an R² to divide: the row shows no %, and the model's row keeps its own."""
+    from bgs_hf.hub.card import card_data_from_run
+    from bgs_hf.hub.run_info import RunInfo
+
+    for r2 in ("n/a", True):
+        run = _copy_run(tiny_run, tmp_path / str(r2).replace("/", ""))
+        (run / "baseline.json").write_text(json.dumps({**BASELINE, "r2": r2, "pct_of_ceiling": None}))
+        info = RunInfo.from_run_dir(run)
+        assert info.baseline["pct_of_ceiling"] is None, r2
+        rows = card_data_from_run(info).eval_rows()
+        assert [row.pct_of_ceiling for row in rows][1:] == ["41.5%", "100%"], (r2, rows)
+        assert rows[0].pct_of_ceiling == "—", (r2, rows)
+
+
 def test_a_recorded_ceiling_keeps_its_accuracy_method_and_split_count(tmp_path: Path) -> None:
     """Mutant that passed: the noise ceiling's 3-way accuracy dropped on reading (the card's ceiling row then read
     "—" for an accuracy the run recorded)."""

@@ -1587,6 +1587,119 @@ def test_a_run_on_a_hub_base_whose_commit_went_unrecorded_warns_when_the_repo_mo
     assert "than the Hub base org/timesformer-z holds now" in line, line
 
 
+def test_the_base_fingerprint_of_a_fixed_sample_is_pinned_so_a_saved_run_loads_without_a_warning_after_an_upgrade():
+    """Mutation audit (1cadbc8): ``base_fingerprint`` is compared with the one a run recorded when it was saved,
+    perhaps by an older bgs-hf: any change to what is hashed (the bfloat16 rounding, the length before each tensor's
+    values, their byte order, the hash) made every saved run warn on its own base. The float32 and bfloat16 copies of
+    a sample give the pinned value; a base that differs in one sampled value of any one tensor (only its last layer
+    re-trained, say) gives another."""
+    from bgs_hf.models.embedder import weights_fingerprint
+
+    sample = [torch.tensor([0.5, -1.25, 3.0e-3, 0.0]), torch.linspace(-2, 2, 7), torch.zeros(0)]
+    pinned = "127fa537c766c51799f66a70d570adfb72c6e63e856893b4b1bf4df8c8d67489"
+    assert weights_fingerprint(sample) == weights_fingerprint([x.to(torch.bfloat16) for x in sample]) == pinned
+    for which in (0, 1):
+        edited = [x.clone() for x in sample]
+        edited[which][-1] += 1
+        assert weights_fingerprint(edited) != pinned, which
+
+
+def test_an_adapter_of_another_run_on_other_base_weights_is_refused_without_an_other_weights_warning(tmp_path,
+                                                                                                        caplog):
+    """Mutation audit (1cadbc8): the base weights are compared only once the adapter is in. An adapter that does not
+    fit the backbone (another run's, on another base) is the one-line refusal alone, not also told it was "trained on
+    other weights" first."""
+    for name in ("tiny-random-videomae", "tiny-random-timesformer"):
+        build_embedder(name).save_pretrained(str(tmp_path / name))
+    recorded = {name: json.loads((tmp_path / name / "bgs_config.json").read_text())["base_fingerprint"]
+                for name in ("tiny-random-videomae", "tiny-random-timesformer")}
+    assert len(set(recorded.values())) == 2
+    base = load_base(tmp_path / "tiny-random-timesformer")
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        with pytest.raises(BGSInputError, match="the adapter does not fit the backbone tiny-random-timesformer"):
+            BGSPeftModel.from_pretrained(base, str(tmp_path / "tiny-random-videomae"))
+    assert not _other_base_warnings(caplog)
+
+
+def test_a_head_only_probe_on_a_base_of_another_width_is_refused_without_an_other_weights_warning(tmp_path, caplog):
+    """Mutation audit (1cadbc8): as for an adapter, a head's base weights are compared only once the head is in. A
+    probe whose base folder was replaced by a base of another width is refused in one line (its head does not fit),
+    not first told it was trained on "same shapes, another checkpoint"."""
+    base = tmp_path / "base_local"
+
+    def save_base(hidden: int) -> None:
+        torch.manual_seed(0)
+        transformers.VideoMAEModel(transformers.VideoMAEConfig(
+            hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+            patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(base)
+
+    save_base(32)
+    probe = build_embedder(str(base), lora=None, head=HeadConfig(out_dim=8))
+    probe.backbone.requires_grad_(False)
+    probe.save_pretrained(str(tmp_path / "probe"))
+    save_base(48)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        with pytest.raises(BGSInputError, match=r"no longer matches head\.safetensors \(it takes 32 features, the base "
+                                                r"gives 48\)"):
+            load_model(tmp_path / "probe")
+    assert not _other_base_warnings(caplog)
+
+
+def test_a_run_without_lora_whose_local_base_was_replaced_by_one_of_another_width_is_one_line(tmp_path):
+    """was: a fully fine-tuned run whose local base folder was replaced since training by a base of another width was
+    torch's state_dict report, a traceback listing every tensor of the backbone; a head-only probe's was blamed on the
+    record ("head.safetensors does not fit the head bgs_config.json records"), which nobody had edited. Both now name
+    the base folder, as an adapter's run does (``test_a_local_base_replaced_since_training_is_one_line``)."""
+    base = tmp_path / "base_local"
+
+    def save_base(hidden: int) -> None:
+        torch.manual_seed(0)
+        transformers.VideoMAEModel(transformers.VideoMAEConfig(
+            hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
+            patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(base)
+
+    save_base(32)
+    for name in ("tuned", "probe"):
+        model = build_embedder(str(base), lora=None, head=HeadConfig(out_dim=8))
+        if name == "tuned":
+            _stepped_with_reference(model)  # a changed backbone: saved beside the head
+        else:
+            model.backbone.requires_grad_(False)
+        model.save_pretrained(str(tmp_path / name))
+    assert json.loads((tmp_path / "tuned" / "bgs_config.json").read_text())["backbone_weights"]
+    save_base(48)
+    for name, detail in (("tuned", r"backbone\.safetensors \(first: embeddings\.patch_embeddings\.projection\.weight "
+                                   r"is \(32, 3, 2, 16, 16\) in backbone\.safetensors, \(48, 3, 2, 16, 16\) in the "
+                                   r"base\): it changed since training; restore the base the run was trained from$"),
+                         ("probe", r"head\.safetensors \(it takes 32 features, the base gives 48\): was the base "
+                                   r"replaced since training, or is head\.safetensors another run's\?$")):
+        with pytest.raises(BGSInputError, match=rf"^{name}: the base model folder {re.escape(str(base))} no longer "
+                                                rf"matches {detail}") as err:
+            load_model(tmp_path / name)
+        assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("record", ["{not json", "[]"])
+def test_an_adapter_folder_whose_bgs_config_is_no_json_object_loads_by_peft_without_a_comparison(tmp_path, caplog,
+                                                                                                 record):
+    """Mutation audit (1cadbc8): an adapter loaded by the peft route (``BGSPeftModel.from_pretrained``, as the
+    Trainer's resume does) from a folder whose ``bgs_config.json`` is no JSON object holds no fingerprint to compare:
+    it loads as it did before the fingerprint existed, not with a JSONDecodeError or an AttributeError from the
+    comparison."""
+    import shutil
+
+    model = build_embedder("tiny-random-videomae")
+    x, ref = _stepped_with_reference(model)
+    model.save_pretrained(str(tmp_path / "run"))
+    shutil.copytree(tmp_path / "run", tmp_path / "edited")
+    (tmp_path / "edited" / "bgs_config.json").write_text(record)
+    with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
+        loaded = BGSPeftModel.from_pretrained(load_base(tmp_path / "run"), str(tmp_path / "edited")).eval()
+    with torch.no_grad():
+        assert torch.equal(loaded(x), ref)
+    assert not _other_base_warnings(caplog)
+
+
 @pytest.mark.skipif(torch.accelerator.is_available(), reason="offload has an accelerator to offload from here")
 def test_checkpointing_kwargs_given_as_the_trainer_gives_them_reach_the_backbone():
     """was: ``every_n_layers``/``offload`` inside the kwargs dict (as ``--activation_checkpointing_kwargs`` gives them)
@@ -2940,3 +3053,23 @@ def test_a_saved_bgs_model_given_as_the_backbone_names_its_base(tmp_path):
     (run / "bgs_config.json").unlink()
     with pytest.raises(BGSInputError, match="no config.json in backbone folder"):
         get_backbone_spec(str(run))
+
+
+def test_a_saved_models_base_name_of_another_shape_goes_unnamed_and_a_file_is_no_mistyped_folder(
+        hub_cache, tmp_path, monkeypatch):
+    """Mutation audit of b667c49 (mutants that passed): a bgs_config.json whose ``backbone`` is a bare string (not
+    the object bgs-hf writes) failed on ``"..."["name"]`` with a TypeError traceback, and a ``name`` of null was
+    named ``None`` as the base to pass; the mistyped-folder hint taken for any owner that exists, so a FILE ``runs``
+    was called a folder here. The base goes unnamed, and a file gets no hint."""
+    run = tmp_path / "ss"
+    run.mkdir()
+    for backbone in ("bgs-tiny-conv3d-fg", {"name": None}):
+        (run / "bgs_config.json").write_text(json.dumps({"backbone": backbone}))
+        with pytest.raises(BGSInputError) as err:
+            get_backbone_spec(str(run))
+        assert "not a backbone: pass the base it was trained from as the backbone (" in str(err.value), backbone
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").write_text("not a folder")
+    with pytest.raises(BGSInputError) as err:
+        load_model("runs/sss")
+    assert str(err.value) == "cannot download model repo 'runs/sss': LocalEntryNotFoundError"

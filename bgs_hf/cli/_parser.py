@@ -57,7 +57,8 @@ class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatte
 
 
 #: flags other training scripts name otherwise, by what they mean here: spelt nearest, ``--lr`` read as ``--lora-r``
-#: (the LoRA rank) and ``--batch_size`` as ``--auto_find_batch_size``, while a BGS step's batch is its clip set
+#: (the LoRA rank) and ``--batch_size`` as ``--auto_find_batch_size``, while a BGS step's batch is its clip set; a
+#: command without the flag meant gets no hint for them
 OTHER_TRAINERS_NAMES = {"--lr": "--learning-rate", "--batch-size": "--clips-per-step"}
 
 
@@ -79,8 +80,9 @@ def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str], mis
             hints.append(f"the output folder is the positional OUT: {parser.prog} ... OUT")
         elif name_dashed in ("--out", "--output") and "--output-dir" in dashed:
             hints.append(f"did you mean {'--output_dir' if '_' in name else '--output-dir'}?")
-        elif OTHER_TRAINERS_NAMES.get(name_dashed) in dashed:
-            hints.append(f"did you mean {_spelled_as_typed(OTHER_TRAINERS_NAMES[name_dashed], name, known)}?")
+        elif name_dashed in OTHER_TRAINERS_NAMES:  # a command that sets no such thing: no flag of it is meant
+            if OTHER_TRAINERS_NAMES[name_dashed] in dashed:  # (nearest in spelling, --lr was --help, --batch-size --cache)
+                hints.append(f"did you mean {_spelled_as_typed(OTHER_TRAINERS_NAMES[name_dashed], name, known)}?")
         elif (match := _missing_meant(name_dashed, missing) or closest(name_dashed, dashed)) is not None:
             hints.append(f"did you mean {_spelled_as_typed(match, name, known)}?")
     return f"unrecognized arguments: {' '.join(extras)}" + (f" ({'; '.join(hints)})" if hints else "")

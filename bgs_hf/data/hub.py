@@ -740,8 +740,10 @@ def _read_judgments(folder: Path, clip_ids: list[str], problems: Problems) -> pd
     null = _null_rows(judg, (*cols, "odd", "participant"), where, problems)
     # 1.5 or "x" as a clip index / odd is reported per row, never truncated or left to a deep cast error
     filled = judg.assign(**{c: judg[c].mask(null, 0) for c in (*cols, "odd")})
+    # ids are looked for in the cells as written: a null filled with 0 was a number that hid them (each id cell was
+    # then "not an integer", row by row)
     parsed = [(np.zeros(len(judg), np.int64), np.ones(len(judg), bool))
-              if _names_clip_ids(filled, c, clip_ids, where, problems) else to_ints(filled, c, where, problems)
+              if _names_clip_ids(judg, c, clip_ids, where, problems) else to_ints(filled, c, where, problems)
               for c in (*cols, "odd")]
     idx = np.stack([v for v, _ in parsed[:3]], axis=1)
     odd = parsed[3][0]

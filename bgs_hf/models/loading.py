@@ -361,7 +361,9 @@ def load_model(dir_or_repo: str | os.PathLike[str], *, revision: str | None = No
     Returns a :class:`~bgs_hf.models.BGSPeftModel` (a LoRA run) or a :class:`~bgs_hf.models.BGSEmbedder` (a run
     without LoRA); either maps ``(B, T, 3, H, W)`` frames prepared with ``model.frame_policy``
     (``bgs_hf.video.load_clip``) to ``(B, D)`` L2-normalised embeddings. A base of the shapes it was trained on but
-    other weights (``base_fingerprint``) is loaded with one warning (:func:`warn_other_base`).
+    other weights (``base_fingerprint``) is loaded with one warning (:func:`warn_other_base`); the fingerprint reads
+    up to 4,096 values per tensor, rounded to bfloat16, so weights that differ only elsewhere, or by less than that
+    rounding, go unseen.
     """
     folder = resolve_model_folder(dir_or_repo, revision)
     cfg = check_saved_model(folder)
@@ -423,19 +425,20 @@ def _embedder_adapter_config(folder: Path) -> Any:
     return config
 
 
-def _base_mismatch(spec: BackboneSpec, report: str, trained_on: str | None = None) -> str:
-    """One line for peft's ``size mismatch`` load report (a traceback listing every LoRA tensor): a local base
-    folder replaced since training no longer fits the adapter; named with the first tensor that differs. An adapter
-    that records another base (``trained_on``) is said to be another run's: its base did not change."""
+def _base_mismatch(spec: BackboneSpec, report: str, trained_on: str | None = None, saved: str = "the adapter") -> str:
+    """One line for peft's ``size mismatch`` load report (a traceback listing every LoRA tensor), or torch's for a
+    ``saved`` backbone file: a local base folder replaced since training no longer fits what was saved; named with the
+    first tensor that differs. An adapter that records another base (``trained_on``) is said to be another run's: its
+    base did not change."""
     where = _base_named(spec)
     first = re.search(r"size mismatch for (\S+): copying a param with shape torch\.Size\(\[([^\]]*)\]\) from "
                       r"checkpoint, the shape in current model is torch\.Size\(\[([^\]]*)\]\)", report)
-    detail = (f" (first: {first[1].removeprefix('base_model.model.')} is ({first[2]}) in the adapter, ({first[3]}) "
+    detail = (f" (first: {first[1].removeprefix('base_model.model.')} is ({first[2]}) in {saved}, ({first[3]}) "
               "in the base)") if first else f" ({report.splitlines()[-1].strip()[:200]})"
     if trained_on and trained_on != spec.name:
         return (f"the adapter does not fit the backbone {spec.name} ({spec.model_class}){detail}; it was trained on "
                 f"{trained_on} (are the adapter and {BGS_CONFIG} from different runs?)")
-    return (f"{where} no longer matches the adapter{detail}: it changed since training; restore the base the run "
+    return (f"{where} no longer matches {saved}{detail}: it changed since training; restore the base the run "
             "was trained from")
 
 
@@ -446,12 +449,21 @@ def _load_head(embedder: BGSEmbedder, folder: Path) -> None:
     head_path = folder / HEAD_FILE
     if not head_path.is_file():
         raise BGSInputError(f"model has a head but no adapter and no {HEAD_FILE}", path=folder)
+    state: dict[str, torch.Tensor] = {}
     try:
-        embedder.head.load_state_dict(load_file(str(head_path)))
+        state = load_file(str(head_path))
+        embedder.head.load_state_dict(state)
     except SafetensorError as err:
         raise BGSInputError(f"cannot read {HEAD_FILE} ({err}); the file is damaged or truncated",
                             path=folder) from None
     except RuntimeError as err:  # torch's multi-line state_dict report: another head than bgs_config.json records
+        name, built = next(iter(embedder.head.state_dict().items()))  # the first layer: it takes the base's width
+        saved = state.get(name)
+        if saved is not None and saved.ndim == built.ndim == 2 and saved.shape[1] != built.shape[1]:
+            # not the record's fault: the base folder was replaced by one of another width (or the head is another's)
+            raise BGSInputError(f"{_base_named(embedder.spec)} no longer matches {HEAD_FILE} (it takes "
+                                f"{saved.shape[1]} features, the base gives {built.shape[1]}): was the base replaced "
+                                f"since training, or is {HEAD_FILE} another run's?", path=folder) from None
         raise BGSInputError(f"{HEAD_FILE} does not fit the head {BGS_CONFIG} records ({embedder.head_config}): "
                             f"{str(err).splitlines()[-1].strip()[:200]}", path=folder) from None
 
@@ -495,7 +507,13 @@ def restore_plain_weights(embedder: BGSEmbedder, folder: str | os.PathLike[str])
             state = load_file(str(weights))
         except (SafetensorError, OSError) as err:
             raise BGSInputError(f"cannot read the saved backbone ({type(err).__name__}: {err})", path=weights) from None
-        embedder.backbone.load_state_dict(state)
+        try:
+            embedder.backbone.load_state_dict(state)
+        except RuntimeError as err:  # torch's report listing every tensor: the base folder replaced by another width
+            if not str(err).startswith("Error(s) in loading state_dict"):
+                raise
+            raise BGSInputError(_base_mismatch(embedder.spec, str(err), saved=cfg["backbone_weights"]),
+                                path=folder) from None
     _load_head(embedder, folder)
     warn_other_base(embedder, folder, cfg)
 
