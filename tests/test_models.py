@@ -3073,3 +3073,50 @@ def test_a_saved_models_base_name_of_another_shape_goes_unnamed_and_a_file_is_no
     with pytest.raises(BGSInputError) as err:
         load_model("runs/sss")
     assert str(err.value) == "cannot download model repo 'runs/sss': LocalEntryNotFoundError"
+
+
+def _older_transformers_backbone(model: nn.Module, gradient_checkpointing_enable: object) -> None:
+    """Give ``model``'s backbone the checkpointing API of a transformers before ``activation_checkpointing_enable``."""
+
+    def missing(self: object) -> None:
+        raise AttributeError("activation_checkpointing_enable")
+
+    model.backbone.__class__ = type("OlderBackbone", (type(model.backbone),), {
+        "activation_checkpointing_enable": property(missing),
+        "gradient_checkpointing_enable": gradient_checkpointing_enable})
+
+
+def test_checkpointing_settings_an_older_transformers_cannot_apply_are_refused_not_dropped():
+    """was: on a transformers without ``activation_checkpointing_enable`` (the embedder falls back to
+    ``gradient_checkpointing_enable``), ``every_n_layers`` was dropped without a word: every layer checkpointed. Now
+    one line names it and the version; the plain call still checkpoints, non-reentrant, and a
+    ``gradient_checkpointing_enable`` that takes ``every_n_layers`` gets it."""
+    model = build_embedder("tiny-random-videomae", lora=None, head=None)
+    calls: list = []
+    _older_transformers_backbone(model, lambda self, gradient_checkpointing_kwargs=None:
+                                 calls.append(gradient_checkpointing_kwargs))
+    with pytest.raises(BGSInputError, match=rf"^activation checkpointing's every_n_layers: transformers "
+                                            rf"{re.escape(transformers.__version__)} cannot apply it; upgrade"):
+        model.activation_checkpointing_enable({"every_n_layers": 2})
+    model.activation_checkpointing_enable()
+    assert calls == [{"use_reentrant": False}]
+    _older_transformers_backbone(model, lambda self, gradient_checkpointing_kwargs=None, every_n_layers=1:
+                                 calls.append(every_n_layers))
+    model.activation_checkpointing_enable({"every_n_layers": 2})
+    assert calls[-1] == 2
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_lora_b_gets_gradient_under_activation_checkpointing_with_no_warning(family):
+    """The embedder checkpoints each family's backbone non-reentrantly through ``activation_checkpointing_enable``:
+    every ``lora_B`` gets a nonzero gradient in the training forward, with none of the warnings of the other paths
+    (transformers' FutureWarning for ``gradient_checkpointing_enable``; torch's "None of the inputs have
+    requires_grad=True", which is true there: reentrant checkpointing of a frozen backbone trains no LoRA weight)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = build_embedder(f"tiny-random-{family}", gradient_checkpointing=True)
+        norms = assert_lora_live(model, _clips(model, 2))
+    assert model.is_activation_checkpointing and len(norms) == len(lora_module_names(model)) > 0
+    assert [str(w.message) for w in caught] == []

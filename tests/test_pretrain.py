@@ -1639,3 +1639,28 @@ def test_run_probe_classifies_a_whole_number_label_and_scores_no_row_with_a_sing
     assert scored == [("acc", "i")]  # the control's row only
     assert np.isnan(result["results"]["t (pretrained)"]["agents"]).all()
     assert result["results"]["same architecture, random init"]["agents"] == [0.5, 0.1]
+
+
+def test_a_class_rarer_than_the_probes_folds_is_one_line_naming_the_label_not_scikit_learns_warning_per_feature(
+        tmp_path, caplog) -> None:
+    """was: a class with fewer clips than the 5 folds (3 of 40 at the smallest --probe-clips) printed scikit-learn's
+    `UserWarning: The least populated class in y has only 3 members` once per feature set, naming no label; now one
+    line of ours names the label, the class and how many folds test none of it. The scores are scikit-learn's as
+    before."""
+    import logging
+    import warnings
+
+    from bgs_hf.models.conv3d import BGSConv3dConfig, BGSConv3dModel
+    from bgs_hf.pretrain.probe import run_probe
+
+    BGSConv3dModel(BGSConv3dConfig(widths=[4], temporal_strides=[1], num_frames=4, image_size=32)).save_pretrained(
+        tmp_path)
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING, "bgs_hf.pretrain.probe"):
+        warnings.simplefilter("always")
+        result = run_probe(tmp_path, n_clips=12, seed_offset=10, name="t",
+                           source=lambda s: (moving_squares(s, t=4, size=32), {"kind": "rare" if s < 13 else "common"}))
+    assert not [w for w in caught if "least populated class" in str(w.message)]
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert lines == ["probe: only 3 of the 12 clips have kind 'rare', fewer than the 5 folds: 2 of the folds test no "
+                     "clip of it; more probe clips fill every fold"]
+    assert result["chance"] == {"kind": 0.75} and len(result["results"]) == 5

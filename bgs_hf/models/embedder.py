@@ -154,6 +154,30 @@ class LoraSettings:
         return asdict(self)
 
 
+def _older_checkpointing_settings(backbone: nn.Module, every_n_layers: int, offload: bool) -> dict[str, Any]:
+    """``every_n_layers`` and ``offload`` for the ``gradient_checkpointing_enable`` of a transformers without
+    ``activation_checkpointing_enable``; one it does not take is refused in one line (they were dropped without a word:
+    every layer checkpointed, nothing offloaded)."""
+    import inspect
+
+    import transformers
+
+    asked: dict[str, Any] = {}
+    if every_n_layers != 1:
+        asked["every_n_layers"] = every_n_layers
+    if offload:
+        asked["offload"] = True
+    params = inspect.signature(backbone.gradient_checkpointing_enable).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return asked
+    missing = [k for k in asked if k not in params]
+    if missing:
+        them = "it" if len(missing) == 1 else "them"
+        raise BGSInputError(f"activation checkpointing's {' and '.join(missing)}: transformers "
+                            f"{transformers.__version__} cannot apply {them}; upgrade transformers or leave {them} out")
+    return asked
+
+
 class BGSEmbedder(nn.Module):
     """Backbone + pooling + optional projection head -> L2-normalised clip embeddings."""
 
@@ -294,7 +318,8 @@ class BGSEmbedder(nn.Module):
             bb.activation_checkpointing_enable(activation_checkpointing_kwargs=kw, every_n_layers=int(every_n_layers),
                                                offload=offload)
         else:
-            bb.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kw)
+            bb.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kw,
+                                             **_older_checkpointing_settings(bb, int(every_n_layers), offload))
 
     def activation_checkpointing_disable(self) -> None:
         bb = self.backbone

@@ -9,6 +9,7 @@ Probe clips use their own seeds (``PROBE_SEED_OFFSET + i``), disjoint from the c
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,20 @@ def cv_r2(features: np.ndarray, target: np.ndarray, folds: int = PROBE_FOLDS, se
     return float(scores.mean()), float(scores.std())
 
 
+#: scikit-learn's warning of a class rarer than the folds, which `_warn_of_unfilled_folds` says once per label
+_UNFILLED_FOLDS = "The least populated class in y has only"
+
+
+def _warn_of_unfilled_folds(label: str, classes: np.ndarray, counts: np.ndarray) -> None:
+    """One line when a class has fewer clips than the folds (the smallest ``--probe-clips`` does: 3 of 40 clips):
+    scikit-learn warned of it in its own words for every feature set, naming neither the label nor the class."""
+    rarest = int(np.argmin(counts))
+    if counts[rarest] < PROBE_FOLDS:
+        logger.warning("probe: only %d of the %d clips have %s %r, fewer than the %d folds: %d of the folds test "
+                       "no clip of it; more probe clips fill every fold", counts[rarest], counts.sum(), label,
+                       classes[rarest].item(), PROBE_FOLDS, PROBE_FOLDS - counts[rarest])
+
+
 @keeps_process_state
 def run_probe(
     model_dir: str | Path,
@@ -178,11 +193,14 @@ def run_probe(
         y_arr = np.asarray(y)
         continuous = y_arr.dtype.kind == "f"
         if not continuous:
-            _, counts = np.unique(y_arr, return_counts=True)
+            classes, counts = np.unique(y_arr, return_counts=True)
             chance[label] = float(counts.max() / counts.sum())
+            _warn_of_unfilled_folds(label, classes, counts)
         for feat_name, x in feats.items():
-            mean, sd = (cv_r2 if continuous else cv_accuracy)(x, y_arr, seed=seed) if finite[feat_name] else (
-                float("nan"), float("nan"))
+            with warnings.catch_warnings():  # told once above, not once per feature set in scikit-learn's words
+                warnings.filterwarnings("ignore", message=_UNFILLED_FOLDS, category=UserWarning)
+                mean, sd = (cv_r2 if continuous else cv_accuracy)(x, y_arr, seed=seed) if finite[feat_name] else (
+                    float("nan"), float("nan"))
             results.setdefault(feat_name, {})[label] = [round(mean, 4), round(sd, 4)]
             logger.info("probe %s <- %s: %.3f ± %.3f", label, feat_name, mean, sd)
     return {
