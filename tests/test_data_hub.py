@@ -1250,11 +1250,10 @@ def test_a_repo_id_without_a_pretty_name_names_the_dataset(exported, tmp_path, m
     assert load(snapshot).name == "0123abcd"
 
 
-def test_judgments_naming_clips_by_clip_id_say_the_columns_hold_row_numbers_and_positions(exported, tmp_path):
-    """A Hub layout written by hand with clip ids in clip_a/clip_b/clip_c and the odd clip's id in odd (the README
-    warns against both) was answered "column 'clip_a': no number in any of N rows (first: 'c3'): is it the column
-    you meant?": it is, holding ids where row numbers belong. Each column now says what it holds and what it must;
-    a column of text that names no clip keeps its line."""
+def _layout_naming_clips_by_id(exported, tmp_path: Path) -> tuple[Path, Path, pd.DataFrame]:
+    """A Hub layout (its folder, its judgments parquet, and those judgments) whose clip_a/clip_b/clip_c and odd hold
+    clip ids where row numbers and positions belong, as a layout written by hand from a trials CSV might; the caller
+    edits the frame further and writes it to the parquet."""
     data, _ = exported
     out = write_hub(data, tmp_path / "ids")
     path = _parquet(out, "judgments")
@@ -1262,6 +1261,15 @@ def test_judgments_naming_clips_by_clip_id_say_the_columns_hold_row_numbers_and_
     ids = pd.read_parquet(_parquet(out, "clips"))["clip_id"].tolist()
     named = judg.assign(**{c: [ids[i] for i in judg[c]] for c in ("clip_a", "clip_b", "clip_c")})
     named["odd"] = [ids[r[("clip_a", "clip_b", "clip_c")[r["odd"]]]] for _, r in judg.iterrows()]
+    return out, path, named
+
+
+def test_judgments_naming_clips_by_clip_id_say_the_columns_hold_row_numbers_and_positions(exported, tmp_path):
+    """A Hub layout written by hand with clip ids in clip_a/clip_b/clip_c and the odd clip's id in odd (the README
+    warns against both) was answered "column 'clip_a': no number in any of N rows (first: 'c3'): is it the column
+    you meant?": it is, holding ids where row numbers belong. Each column now says what it holds and what it must;
+    a column of text that names no clip keeps its line."""
+    out, path, named = _layout_naming_clips_by_id(exported, tmp_path)
     named.to_parquet(path)
     _, problems = validate(out)
     first = {c: named[c].iloc[0] for c in ("clip_a", "clip_b", "clip_c", "odd")}
@@ -1284,13 +1292,7 @@ def test_clip_ids_beside_an_empty_cell_still_say_the_column_holds_row_numbers(ex
     cell, filled with 0 to be parsed, was a number, so the column was read as numbers and each id cell refused row
     by row ("'clip_002.mp4' is not an integer", 20 lines and a count). The empty row is reported, and the column is
     said once to hold row numbers, not ids."""
-    data, _ = exported
-    out = write_hub(data, tmp_path / "ids")
-    path = _parquet(out, "judgments")
-    judg = pd.read_parquet(path)
-    ids = pd.read_parquet(_parquet(out, "clips"))["clip_id"].tolist()
-    named = judg.assign(**{c: [ids[i] for i in judg[c]] for c in ("clip_a", "clip_b", "clip_c")})
-    named["odd"] = [ids[r[("clip_a", "clip_b", "clip_c")[r["odd"]]]] for _, r in judg.iterrows()]
+    out, path, named = _layout_naming_clips_by_id(exported, tmp_path)
     named.loc[0, "clip_a"] = None
     named.loc[1, "odd"] = None
     named.to_parquet(path)

@@ -1090,16 +1090,22 @@ def test_a_hub_checkpoint_with_an_unreadable_processor_config_is_one_line(hub_ca
     assert not [r for r in caplog.records if "no processor config found" in r.getMessage()]
 
 
-def test_a_run_on_a_hub_base_reloads_the_commit_it_was_trained_on(hub_cache, tmp_path):
-    """Only the repo id was recorded: after a push to the base repo, load_model put the adapter on the new weights
-    and gave other embeddings, without a word."""
+def _hub_base_of_two_commits(hub_cache, tmp_path, repo: str, old: str, new: str) -> tuple[str, str]:
+    """A tiny TimeSformer Hub base whose commits ``old`` and ``new`` hold weights of the same shapes from other seeds
+    (a push to the base repo), each saved in ``tmp_path/<commit>``; the cache holds ``old``."""
     small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
              "image_size": 32, "patch_size": 16, "num_frames": 4}
-    old, new = "a" * 40, "b" * 40
     for seed, commit in ((0, old), (1, new)):
         torch.manual_seed(seed)
         transformers.TimesformerModel(transformers.TimesformerConfig(**small)).save_pretrained(tmp_path / commit)
-    hub_cache("org/timesformer-x", tmp_path / old, old)
+    hub_cache(repo, tmp_path / old, old)
+    return old, new
+
+
+def test_a_run_on_a_hub_base_reloads_the_commit_it_was_trained_on(hub_cache, tmp_path):
+    """Only the repo id was recorded: after a push to the base repo, load_model put the adapter on the new weights
+    and gave other embeddings, without a word."""
+    old, new = _hub_base_of_two_commits(hub_cache, tmp_path, "org/timesformer-x", "a" * 40, "b" * 40)
     model = build_embedder("org/timesformer-x")
     x, ref = _stepped_with_reference(model)
     model.save_pretrained(str(tmp_path / "run"))
@@ -1441,10 +1447,7 @@ def test_a_local_base_replaced_since_training_is_one_line(tmp_path):
     base = tmp_path / "base_local"
 
     def save_base(hidden: int) -> None:
-        torch.manual_seed(0)
-        transformers.VideoMAEModel(transformers.VideoMAEConfig(
-            hidden_size=hidden, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32,
-            patch_size=8, num_frames=4, tubelet_size=2)).save_pretrained(base)
+        _save_small_videomae(base, 0, hidden=hidden)
 
     save_base(32)
     build_embedder(str(base)).save_pretrained(str(tmp_path / "run"))
@@ -1463,12 +1466,13 @@ def test_a_local_base_replaced_since_training_is_one_line(tmp_path):
                                             r"backbone\.encoder\.layer\.2\..*\); was the base replaced since training"):
         load_model(tmp_path / "run")
 
-def _save_small_videomae(folder, seed: int) -> None:
-    """A tiny VideoMAE checkpoint in ``folder``; seeds give the same shapes and other weights (another pretrain)."""
+def _save_small_videomae(folder, seed: int, *, hidden: int = 32, layers: int = 2, patch: int = 8) -> None:
+    """A tiny VideoMAE checkpoint in ``folder``; seeds give the same shapes and other weights (another pretrain),
+    ``hidden`` another width."""
     torch.manual_seed(seed)
     transformers.VideoMAEModel(transformers.VideoMAEConfig(
-        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8,
-        num_frames=4, tubelet_size=2)).save_pretrained(folder)
+        hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=64, image_size=32,
+        patch_size=patch, num_frames=4, tubelet_size=2)).save_pretrained(folder)
 
 
 def _other_base_warnings(caplog) -> list[str]:
@@ -1562,13 +1566,7 @@ def test_a_run_on_a_hub_base_whose_commit_went_unrecorded_warns_when_the_repo_mo
     """A run that recorded no commit of its Hub base (hand-edited, or saved where none was known) loads the repo's
     newest weights: after a push to the base repo of weights of the same shapes, the adapter sat on them without a word.
     The recorded commit itself is still loaded silently."""
-    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
-             "image_size": 32, "patch_size": 16, "num_frames": 4}
-    old, new = "c" * 40, "d" * 40
-    for seed, commit in ((0, old), (1, new)):
-        torch.manual_seed(seed)
-        transformers.TimesformerModel(transformers.TimesformerConfig(**small)).save_pretrained(tmp_path / commit)
-    hub_cache("org/timesformer-z", tmp_path / old, old)
+    old, new = _hub_base_of_two_commits(hub_cache, tmp_path, "org/timesformer-z", "c" * 40, "d" * 40)
     run = tmp_path / "run"
     build_embedder("org/timesformer-z").save_pretrained(str(run))
     with caplog.at_level("WARNING", logger="bgs_hf.models.loading"):
@@ -1628,10 +1626,7 @@ def test_a_head_only_probe_on_a_base_of_another_width_is_refused_without_an_othe
     base = tmp_path / "base_local"
 
     def save_base(hidden: int) -> None:
-        torch.manual_seed(0)
-        transformers.VideoMAEModel(transformers.VideoMAEConfig(
-            hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
-            patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(base)
+        _save_small_videomae(base, 0, hidden=hidden, layers=1, patch=16)
 
     save_base(32)
     probe = build_embedder(str(base), lora=None, head=HeadConfig(out_dim=8))
@@ -1653,10 +1648,7 @@ def test_a_run_without_lora_whose_local_base_was_replaced_by_one_of_another_widt
     base = tmp_path / "base_local"
 
     def save_base(hidden: int) -> None:
-        torch.manual_seed(0)
-        transformers.VideoMAEModel(transformers.VideoMAEConfig(
-            hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=32,
-            patch_size=16, num_frames=4, tubelet_size=2)).save_pretrained(base)
+        _save_small_videomae(base, 0, hidden=hidden, layers=1, patch=16)
 
     save_base(32)
     for name in ("tuned", "probe"):
