@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,11 +74,38 @@ def raise_naming_target(err: OSError, hidden: str | os.PathLike[str], target: st
         raise type(err)(err.errno, err.strerror, shown) from err
 
 
+def mkstemp_for(target: str | os.PathLike[str], **kwargs: Any) -> tuple[int, str]:
+    """``tempfile.mkstemp(**kwargs)`` for a temp file that becomes ``target``: a folder that takes no new file is
+    named by ``target``, not by mkstemp's random name (a cache entry's ``.tmp-x8k2.npy``, a video's temp file)."""
+    try:
+        return tempfile.mkstemp(**kwargs)
+    except OSError as err:
+        raise_naming_target(err, err.filename or "", target, unnamed=True)
+        raise
+
+
+#: the names of this process's open descriptors that need no ``/dev/fd/N`` parse
+_STANDARD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def descriptor_named(path: str | os.PathLike[str]) -> int | None:
+    """The open descriptor ``path`` names (``/dev/stdout``, ``/dev/fd/3``, ``/proc/self/fd/1``), else None. Such a
+    name is written through the descriptor itself: ``--json /dev/stdout >> all.json`` resolved to ``all.json`` and
+    replaced it (its earlier lines, and the command's own printed lines around the JSON, were lost)."""
+    name = os.path.abspath(os.fspath(path))
+    if name in _STANDARD_STREAMS:
+        return _STANDARD_STREAMS[name]
+    folder, number = os.path.split(name)
+    is_fd_folder = folder in ("/dev/fd", "/proc/self/fd", f"/proc/{os.getpid()}/fd")
+    return int(number) if is_fd_folder and number.isascii() and number.isdigit() else None
+
+
 def is_written_in_place(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is there and no regular file (a device, a FIFO, ``/dev/stdout``), so is written as it is.
-    Asked of the path, not of its ``realpath``: ``/dev/stdout`` piped resolves to ``/proc/<pid>/fd/pipe:[N]``, a
-    name that is no file, so ``--json /dev/stdout | jq`` tried a temp file in ``/proc``."""
-    return os.path.exists(path) and not os.path.isfile(path)
+    """Whether ``path`` names an open descriptor (:func:`descriptor_named`) or is there and no regular file (a
+    device, a FIFO), so is written as it is. Asked of the path, not of its ``realpath``: ``/dev/stdout`` piped
+    resolves to ``/proc/<pid>/fd/pipe:[N]``, a name that is no file, so ``--json /dev/stdout | jq`` tried a temp
+    file in ``/proc``."""
+    return descriptor_named(path) is not None or (os.path.exists(path) and not os.path.isfile(path))
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
@@ -85,18 +113,37 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
     (a full disk) leaves the old file or none, never a cut-short record that a later resume, card or report would
     refuse. The file gets the mode a plain write gives it: an existing file keeps its own, a new one 0666 less the
     umask; a symlink's target is written, as by a plain write, and a FIFO or device (``--json /dev/stdout``) is
-    written as it is. A SIGKILL leaves only a hidden temp file; an error names ``path``, never the temp file."""
-    if is_written_in_place(path):  # /dev/stdout, a FIFO: nothing to replace (and /dev/null must stay)
+    written as it is; ``/dev/stdout`` (any open descriptor's name) through the descriptor, so a ``>`` or ``>>``
+    redirect gets the JSON where the command's printed lines go. An existing file the user may write in a folder that
+    takes no new file is written in place, as by a plain write (nothing else could write it). A SIGKILL leaves only
+    a hidden temp file; an error names ``path``, never the temp file."""
+    descriptor = descriptor_named(path)
+    if descriptor is not None:  # reopened by name, a redirect's file was truncated or (its realpath) replaced
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # (None: started with that descriptor closed)
+                stream.flush()  # the lines printed before the JSON come before it
+        try:
+            with open(descriptor, "w", encoding=encoding, closefd=False) as f:
+                f.write(text)
+        except OSError as err:  # a closed descriptor (``>&-``): its error names no file
+            raise_naming_target(err, "", path, unnamed=True)
+            raise
+        return
+    if is_written_in_place(path):  # a FIFO, a device: nothing to replace (and /dev/null must stay)
         with open(path, "w", encoding=encoding) as f:
             f.write(text)
         return
     final = Path(os.path.realpath(path))
-    prefix = f"{WORK_PREFIX}{final.name}-"
     try:
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=prefix, suffix=".tmp")
-    except OSError as err:  # the folder takes no new file: its name is mkstemp's random one
-        raise_naming_target(err, err.filename or "", path, unnamed=True)
-        raise
+        fd, tmp = mkstemp_for(path, dir=final.parent, prefix=f"{WORK_PREFIX}{final.name}-", suffix=".tmp")
+    except PermissionError:
+        if not (final.is_file() and os.access(final, os.W_OK)):
+            raise
+        # a file the user may write in a folder that takes no new file (a shared results folder): written in place,
+        # as a plain write and ``takes_new_file`` allow (it failed once the work was done)
+        with open(final, "w", encoding=encoding) as f:
+            f.write(text)
+        return
     try:
         with os.fdopen(fd, "w", encoding=encoding) as f:
             f.write(text)
@@ -150,7 +197,7 @@ def save_npy(
     temp file whose name starts with ``prefix``. ``trailer`` maps the ``.npy`` bytes to bytes written after them
     (a checksum; ``np.load`` ignores them)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".npy")
+    fd, tmp = mkstemp_for(path, dir=path.parent, prefix=prefix, suffix=".npy")
     try:
         with os.fdopen(fd, "wb") as f:
             if trailer is None:
@@ -166,9 +213,11 @@ def save_npy(
                 f.flush()
                 os.fsync(f.fileno())
         publish(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise_naming_target(err, tmp, path, unnamed=True)  # a write's ENOSPC names no file
         raise
 
 
@@ -196,7 +245,8 @@ def takes_new_file(path: str | Path, flag: str) -> None:
     ``/proc``): the file is written through a temp file there (:func:`write_text_atomic`), so this was found only
     once the work was done. Tried by creating (and removing) such a temp file: a permission check alone
     (``os.access``) passes root in any folder, ``/proc`` too. A device or FIFO (``/dev/stdout``) is written as it is, and an existing
-    file the user may write may be written over in place (matplotlib's ``savefig`` of a ``--png``): not tried."""
+    file the user may write is written over in place there (matplotlib's ``savefig`` of a ``--png``,
+    :func:`write_text_atomic` of a ``--json``): not tried."""
     from bgs_hf.errors import BGSInputError
 
     if is_written_in_place(path) or (os.path.isfile(path) and os.access(path, os.W_OK)):
@@ -209,8 +259,10 @@ def takes_new_file(path: str | Path, flag: str) -> None:
     except OSError as err:
         raise BGSInputError(f"{flag} cannot be written: {folder} takes no new file ({err.strerror or err})",
                             path=path) from None
-    os.close(fd)
-    os.unlink(tmp)
+    try:
+        os.close(fd)
+    finally:  # a Ctrl-C here left the trial file in the user's folder for good
+        os.unlink(tmp)
 
 
 def require_new_folder(path: str | Path, flag: str) -> Path:

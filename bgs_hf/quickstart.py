@@ -25,10 +25,11 @@ from bgs_hf._files import (
     clear_dead_work_folders,
     expand_user,
     json_safe,
+    raise_naming_target,
     work_folder,
     write_text_atomic,
 )
-from bgs_hf._format import count, fmt, fmt_chance_pct, fmt_fraction, fmt_pct
+from bgs_hf._format import agree, count, fmt, fmt_chance_pct, fmt_fraction, fmt_pct
 from bgs_hf.errors import BGSInputError, is_whole, whole_number
 from bgs_hf.metrics.bootstrap import ceiling_disagreement, positive_ceiling
 from bgs_hf.metrics.ooo import CHANCE_2WAY, CHANCE_3WAY
@@ -698,13 +699,21 @@ def _write_together(texts: dict[Path, str]) -> None:
     staged = {path: path.with_name(f"{WORK_PREFIX}{path.name}.tmp") for path in texts}
     try:
         for path, text in texts.items():
-            staged[path].write_text(text, encoding="utf-8")
+            try:
+                staged[path].write_text(text, encoding="utf-8")
+            except OSError as err:  # named the hidden temp file, a name the user never typed
+                raise_naming_target(err, staged[path], path, unnamed=True)
+                raise
     except BaseException:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         raise
     for path, tmp in staged.items():
-        tmp.replace(path)
+        try:
+            tmp.replace(path)
+        except OSError as err:
+            raise_naming_target(err, tmp, path)
+            raise
         path.with_name(f"{path.name}.tmp").unlink(missing_ok=True)
 
 
@@ -750,7 +759,7 @@ def _training_sentence(report: dict[str, Any]) -> str:
 def _resamples_note(report: dict[str, Any]) -> str:
     """`` (1000 resamples)`` after the CI's description, or nothing for a report that did not record its n_boot."""
     n_boot = report.get("config", {}).get("n_boot")
-    return f" ({n_boot} resamples)" if n_boot else ""
+    return f" ({n_boot} {agree(n_boot, 'resample', 'resamples')})" if n_boot else ""  # "--n-boot 1": "1 resamples"
 
 
 def judges(report: dict[str, Any]) -> str:

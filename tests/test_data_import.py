@@ -124,6 +124,18 @@ def test_import_takes_the_studys_own_test_videos_and_keeps_every_judgment(tmp_pa
     assert (len(data.triplets("train")), len(data.triplets("test"))) == (40, 20)
 
 
+def test_the_import_note_on_one_mixed_judgment_is_singular(tmp_path: Path, capsys) -> None:
+    """The closing note read "note: 1 of the 61 valid judgments mix train and test clips and are used by neither":
+    the verbs agree with the count (``agree``); the note for several keeps "mix ... are"."""
+    listing = tmp_path / "test_videos.txt"
+    listing.write_text("\n".join(TEST_SET) + "\n", encoding="utf-8")
+    rows = [*_set_trials(), "P0,99,b.mp4,c.mp4,f.mp4,b.mp4,1.5"]  # two train clips and a test clip
+    assert cli(["data", "import", str(_csv(tmp_path, rows)), str(_videos(tmp_path)), str(tmp_path / "ds"),
+                "--test-videos", str(listing)]) == 0
+    assert ("note: 1 of the 61 valid judgments mixes train and test clips and is used by neither (train 40, test 20)"
+            in capsys.readouterr().out)
+
+
 def test_test_videos_naming_no_video_or_beside_the_draws_flags_is_refused(tmp_path: Path, capsys) -> None:
     """Unknown names in the list are a problem line each, with the table's hints; `--test-fraction` or
     `--split-seed` beside `--test-videos` would change nothing: one line."""

@@ -1195,6 +1195,41 @@ def test_a_run_killed_before_its_reports_are_renamed_leaves_no_visible_temp_file
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"report.json": "{}", "report.md": "# report\n"}
 
 
+def test_a_report_that_cannot_be_written_is_named_as_asked_for_and_one_resample_is_singular(tmp_path,
+                                                                                          monkeypatch) -> None:
+    """A full disk (or a refused rename) on the staged reports named the hidden temp file
+    (``.bgs-partial-report.md.tmp``), a name the user never typed: it names ``report.md``. ``--n-boot 1`` wrote
+    "(1 resamples)" in report.md: the noun agrees with its count (1000 as the demo prints it)."""
+    import errno
+
+    from bgs_hf.quickstart import _resamples_note, _write_together
+
+    reports = {tmp_path / "report.json": "{}", tmp_path / "report.md": "# report\n"}
+    write_text, replace = Path.write_text, Path.replace
+
+    def full_disk(self: Path, *args, **kwargs) -> int:
+        if "report.md" in self.name:
+            with open(self, "w"):  # opened, then its write refused: an OSError naming no file
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    def refused(self: Path, target) -> Path:
+        raise PermissionError(errno.EACCES, "Permission denied", str(self), None, str(target))
+
+    for method, broken in (("write_text", full_disk), ("replace", refused)):
+        with monkeypatch.context() as m:
+            m.setattr(Path, method, broken)
+            with pytest.raises(OSError) as err:
+                _write_together(reports)
+        assert err.value.filename == str(tmp_path / ("report.md" if method == "write_text" else "report.json"))
+        assert "bgs-partial" not in str(err.value)
+        for tmp in tmp_path.iterdir():
+            tmp.unlink()
+    assert write_text is Path.write_text and replace is Path.replace
+    assert (_resamples_note({"config": {"n_boot": 1}}), _resamples_note({"config": {"n_boot": 1000}})) == (
+        " (1 resample)", " (1000 resamples)")
+
+
 def test_a_rerun_unlinks_a_symlinked_folder_in_the_control_run_and_keeps_its_target(tmp_path) -> None:
     """Mutation audit: removing a matched folder with rmtree even when it is a symlink passed: a control run whose
     ``base`` links to the user's model folder made the rerun fail (rmtree refuses a symlink)."""

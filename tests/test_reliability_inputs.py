@@ -815,6 +815,177 @@ def test_json_into_a_pipe_by_its_dev_fd_name_is_written_into_the_pipe(tmp_path: 
             pass
 
 
+def test_json_by_a_descriptors_name_goes_where_the_commands_printed_lines_go(tmp_path: Path, capfd) -> None:
+    """``--json /dev/stdout >> all.json`` (or ``> out.json``): the name resolved to the redirect's file, which was
+    replaced by the JSON alone: ``>>``'s earlier lines and the command's own printed lines were lost. The JSON is
+    written through the descriptor, after what was printed before it, appended where the descriptor appends."""
+    from bgs_hf._files import write_text_atomic
+    from bgs_hf.cli._args import check_output_file
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    appended = tmp_path / "all.json"
+    appended.write_text('{"run": 1}\n')
+    fd = os.open(appended, os.O_WRONLY | os.O_APPEND)
+    try:
+        check_output_file(Path(f"/dev/fd/{fd}"), "--json")
+        write_text_atomic(f"/dev/fd/{fd}", '{"run": 2}\n')
+    finally:
+        os.close(fd)
+    assert appended.read_text() == '{"run": 1}\n{"run": 2}\n' and os.listdir(tmp_path) == ["all.json"]
+    print("wrote the statistics")
+    write_text_atomic("/dev/stdout", '{"r2": 0.5}\n')
+    print("done")
+    assert capfd.readouterr().out == 'wrote the statistics\n{"r2": 0.5}\ndone\n'
+
+
+def test_the_probe_for_a_new_file_leaves_nothing_when_interrupted(tmp_path: Path, monkeypatch) -> None:
+    """``check_output_file`` tries a temp file in the output's folder; a Ctrl-C between creating and removing it left
+    a ``.bgs-partial-….tmp`` in the user's folder for good (no later run removes a file)."""
+    import bgs_hf._files as files
+
+    close = os.close
+
+    def interrupted(fd: int) -> None:
+        close(fd)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "close", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        files.takes_new_file(tmp_path / "s.json", "--json")
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_cache_entry_or_video_that_cannot_be_written_is_named_as_asked_for(tmp_path: Path, monkeypatch) -> None:
+    """``save_npy`` (a clip cache's entries, a Space's embeddings) and ``write_video`` (SocialShapes, ``data
+    export``) named their hidden temp file when the folder took no new file or the disk was full (``.tmp-x8k2.npy``,
+    ``.clip.a1b2.tmp.mp4``), as ``write_text_atomic`` did before: they name the file asked for, and leave none."""
+    import errno
+
+    import bgs_hf._files as files
+    from bgs_hf._files import save_npy
+    from bgs_hf.video import write_video
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refuse_new_files_in(locked, monkeypatch)
+    with pytest.raises(PermissionError) as err:
+        save_npy(locked / "e.npy", np.zeros(3))
+    assert (err.value.filename, err.value.errno) == (str(locked / "e.npy"), errno.EACCES)
+    with pytest.raises(PermissionError) as err:
+        write_video(locked / "clip.mp4", np.zeros((2, 16, 16, 3), dtype=np.uint8), fps=4)
+    assert (err.value.filename, err.value.errno) == (str(locked / "clip.mp4"), errno.EACCES)
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.np, "save", full_disk)
+    with pytest.raises(OSError) as err:
+        save_npy(tmp_path / "e.npy", np.zeros(3))
+    assert (err.value.filename, err.value.errno) == (str(tmp_path / "e.npy"), errno.ENOSPC)
+    monkeypatch.undo()
+    import av
+
+    def refused(path: str, *args: object, **kwargs: object) -> None:  # PyAV's own OSError, naming what it opened
+        raise av.error.PermissionError(errno.EACCES, "Permission denied", path)
+
+    monkeypatch.setattr(av, "open", refused)
+    with pytest.raises(PermissionError) as err:
+        write_video(tmp_path / "clip.mp4", np.zeros((2, 16, 16, 3), dtype=np.uint8), fps=4)
+    assert err.value.filename == str(tmp_path / "clip.mp4") and isinstance(err.value, av.error.FFmpegError)
+    assert sorted(os.listdir(tmp_path)) == ["locked"] and os.listdir(locked) == []
+
+
+def test_an_existing_json_the_user_may_write_in_a_folder_that_takes_no_new_file_is_written_in_place(
+        tmp_path: Path, monkeypatch) -> None:
+    """``check_output_file`` let ``--json shared/s.json`` through (an existing file the user may write, in a folder
+    that takes no new file), then the command did its work and failed on the temp file (`Permission denied`), where a
+    plain write succeeds: written in place. One the user may not write, or a symlink into such a folder naming a new
+    file, is refused before the work."""
+    import errno
+
+    import bgs_hf._files as files
+    from bgs_hf._files import write_text_atomic
+    from bgs_hf.cli._args import check_output_file
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "s.json").write_text("old\n")
+    (locked / "r.json").write_text("theirs\n")
+    (tmp_path / "link.json").symlink_to(locked / "new.json")
+    _refuse_new_files_in(locked, monkeypatch)
+    check_output_file(locked / "s.json", "--json")
+    write_text_atomic(locked / "s.json", "new\n")
+    assert (locked / "s.json").read_text() == "new\n" and sorted(os.listdir(locked)) == ["r.json", "s.json"]
+    access = os.access
+    monkeypatch.setattr(files.os, "access", lambda p, mode: access(p, mode) and Path(p).name != "r.json")  # as root
+    for refused in (locked / "r.json", tmp_path / "link.json"):
+        with pytest.raises(BGSInputError, match=f"^{refused.name}: --json cannot be written: {locked} takes no new"):
+            check_output_file(refused, "--json")
+    with pytest.raises(PermissionError) as err:
+        write_text_atomic(locked / "r.json", "new\n")
+    assert (err.value.filename, err.value.errno) == (str(locked / "r.json"), errno.EACCES)
+    assert (locked / "r.json").read_text() == "theirs\n"
+
+
+def test_only_the_hidden_file_is_renamed_and_an_interrupt_stays_an_interrupt(tmp_path: Path, monkeypatch) -> None:
+    """Mutation audit of b7871fc: an error naming no file inside a built folder (a dropped connection), one without an
+    errno (kept as it is), a sibling whose name only starts with the work folder's, and mkstemp's own "no usable temp
+    file name" are each named as they should be; a Ctrl-C during a write or a build stays a KeyboardInterrupt (not an
+    AttributeError on its filename) and leaves nothing; a missing path names where it resolved to only where that
+    differs (a trailing slash), through a symlinked folder and ``~``."""
+    import errno
+    import tempfile
+
+    import bgs_hf._files as files
+    from bgs_hf._files import built_in_place, raise_naming_target, resolved_if_other, write_text_atomic
+
+    hidden, target = str(tmp_path / ".bgs-partial-out-1"), str(tmp_path / "out")
+    for kept in (OSError(errno.ECONNRESET, "Connection reset by peer"), OSError("write failed"),
+                 OSError(errno.ENOENT, "No such file or directory", hidden + "9")):
+        assert raise_naming_target(kept, hidden, target) is None
+    assert raise_naming_target(OSError("write failed"), hidden, target, unnamed=True) is None
+    with pytest.raises(KeyboardInterrupt), built_in_place(tmp_path / "out") as work:
+        work.mkdir()
+        raise KeyboardInterrupt
+
+    class Interrupted:  # the temp file opened, its write interrupted
+        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
+            os.close(fd)
+
+        def __enter__(self) -> Interrupted:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def write(self, text: str) -> int:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(files.os, "fdopen", Interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            write_text_atomic(tmp_path / "s.json", "{}\n")
+    assert os.listdir(tmp_path) == []
+
+    def no_name_left(*args: object, **kwargs: object) -> None:
+        raise FileExistsError(errno.EEXIST, "No usable temporary file name found")
+
+    with monkeypatch.context() as m:
+        m.setattr(tempfile, "mkstemp", no_name_left)
+        with pytest.raises(FileExistsError) as err:
+            write_text_atomic(tmp_path / "s.json", "{}\n")
+    assert err.value.filename == str(tmp_path / "s.json")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    real = tmp_path.resolve()
+    assert resolved_if_other(f"{real}/nope/") is None
+    assert resolved_if_other(tmp_path / "link" / "nope") == str(real / "real" / "nope")
+    monkeypatch.setenv("HOME", str(real / "real"))
+    assert resolved_if_other("~/nope") == str(real / "real" / "nope")
+
+
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_empty_split_is_a_validation_problem(tmp_path: Path, split: str, capsys) -> None:
     """An empty test split loads (stats print 'n/a', a documented skip), but `validate` reports it."""

@@ -411,9 +411,9 @@ def _print_imported(data, args: argparse.Namespace, out: Path) -> None:  # noqa:
         n_valid = len(data.judgments) - data.n_catch
         fix = ("check that --test-videos lists every test video" if args.test_videos is not None else
                "if your trials were drawn within fixed sets of clips, name your test videos with --test-videos FILE")
-        print(f"note: {mixed} of the {n_valid} valid judgments mix train and test clips and are used by neither "
-              f"(train {len(data.triplets('fit'))}, test {len(data.triplets('test'))}): a split counts only the "
-              f"trials whose three videos all lie in it; {fix}")
+        print(f"note: {mixed} of the {n_valid} valid judgments {agree(mixed, 'mixes', 'mix')} train and test clips "
+              f"and {agree(mixed, 'is', 'are')} used by neither (train {len(data.triplets('fit'))}, test "
+              f"{len(data.triplets('test'))}): a split counts only the trials whose three videos all lie in it; {fix}")
 
 
 def _print_ratings(data) -> None:  # noqa: ANN001

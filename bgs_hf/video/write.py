@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import numbers
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bgs_hf._files import publish
+from bgs_hf._files import mkstemp_for, publish, raise_naming_target
 from bgs_hf.errors import finite_number, is_finite_real
 
 logger = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def write_video(
             raise ValueError(f"write_video: {len(times_s)} times_s for {len(frames)} frames")
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}")
+    fd, tmp = mkstemp_for(out, dir=out.parent, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}")
     os.close(fd)
     opts = {"crf": "18", "preset": "veryfast"} if codec in ("libx264", "libx265") else {}
     opts.update(options or {})
@@ -75,6 +74,9 @@ def write_video(
             for packet in stream.encode():
                 container.mux(packet)
         publish(tmp, out)
+    except OSError as err:  # PyAV's errors too: a full disk or a refused rename named the hidden temp file
+        raise_naming_target(err, tmp, out, unnamed=True)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
