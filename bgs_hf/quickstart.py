@@ -781,7 +781,9 @@ def _undefined_pct(report: dict[str, Any]) -> str:
     if ceiling is None or not np.isfinite(ceiling):  # not estimated (NaN; null in report.json)
         said = UNDEFINED_ESTIMATE
     else:
-        said = f"{fmt(ceiling, '.3f')}, not positive ({ceiling_disagreement('the participants')})"
+        # whose halves, as the card and the Space name them (it said "the participants" of simulated observers)
+        halves_of = f"the {judges(report)}" if report.get("simulated_observers") else "the participants"
+        said = f"{fmt(ceiling, '.3f')}, not positive ({ceiling_disagreement(halves_of)})"
     return f"; here the ceiling is {said}, so % of ceiling is undefined (n/a): use more clips or judgments"
 
 

@@ -655,6 +655,25 @@ def test_a_cuda_device_without_cuda_is_refused_in_one_line(monkeypatch):
     assert LanguageBaselineConfig(device=None).device is None and LanguageBaselineConfig(device="cpu").device == "cpu"
 
 
+def test_a_cuda_index_past_the_machines_gpus_is_refused_in_one_line(monkeypatch, tmp_path, capsys):
+    """`bgs-hf baseline language --device cuda:5` on a machine with two GPUs passed the config (CUDA is there) and
+    ended, once the data had loaded, in torch's `invalid device ordinal` traceback. The machine's own GPUs pass."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(BGSInputError, match=r"^device 'cuda:2': torch sees 2 CUDA device\(s\) on this machine "
+                                            r"\(cuda:0 to cuda:1\): use one of those, or --device cpu$"):
+        LanguageBaselineConfig(device="cuda:2")
+    from bgs_hf.cli.main import main as cli
+
+    assert cli(["baseline", "language", "--data", str(tmp_path / "no-data"), "--device", "cuda:5"]) == 2
+    assert capsys.readouterr().err == ("error: device 'cuda:5': torch sees 2 CUDA device(s) on this machine "
+                                       "(cuda:0 to cuda:1): use one of those, or --device cpu\n")
+    assert [LanguageBaselineConfig(device=d).device for d in ("cuda", "cuda:0", "cuda:1")] == ["cuda", "cuda:0",
+                                                                                                "cuda:1"]
+
+
 def test_an_accelerator_this_machine_lacks_is_refused_in_one_line(monkeypatch, tmp_path, capsys):
     """`bgs-hf baseline language --device mps` off a Mac (or `xpu` without one) passed the config and ended, once the
     data and the model had loaded, in torch's `RuntimeError: PyTorch is not linked with support for mps devices`

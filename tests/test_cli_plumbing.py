@@ -1053,6 +1053,21 @@ def test_a_panel_of_exactly_thirty_clips_is_named_and_each_panel_is_judged_by_it
         assert panel_clip_names(data) == [ids[6:] + test if named_all else None, test], n_fit
 
 
+def test_data_stats_beside_a_stream_json_plots_in_the_working_folder(release, tmp_path, monkeypatch, capsys):
+    """The documented `data stats DATA --json /dev/stdout | jq` put the default plot at `/dev/stdout.png`: refused
+    for a user as "the plot (--png) cannot be written: /dev takes no new file" (a --png never given), and written
+    into /dev as root. A --json written as it is (/dev/stdout, /dev/null) takes the plot's no---json default."""
+    import bgs_hf.viz
+
+    if not Path("/dev/null").exists():
+        pytest.skip("no /dev/null here")
+    drawn = []
+    monkeypatch.setattr(bgs_hf.viz, "plot_similarity_matrices", lambda panels, png, **kw: drawn.append(png))
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "stats", str(release), "--n-splits", "2", "--json", "/dev/null"]) == 0, capsys.readouterr()
+    assert drawn == [Path("human_similarity.png")]
+
+
 @pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])
 def test_data_stats_refuses_a_plot_that_would_replace_its_json(release, tmp_path, monkeypatch, capsys, flags):
     """`data stats --json s.png` wrote the statistics to s.png, then the plot (by default the JSON path with .png)

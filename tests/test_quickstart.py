@@ -725,6 +725,10 @@ def test_report_md_blames_a_non_positive_ceiling_on_no_cause_the_code_did_not_ch
     assert "here the ceiling is -0.086, not positive (the two halves of the participants do not agree), so % of " \
            "ceiling is undefined (n/a)" in negative
     assert "so few" not in negative
+    # on simulated observers the halves are theirs, as the card and the Space say (it said "the participants")
+    simulated = render_markdown({**base, "noise_ceiling_r2": -0.086, "simulated_observers": True})
+    assert "here the ceiling is -0.086, not positive (the two halves of the simulated observers do not agree), so " \
+           "% of ceiling is undefined (n/a)" in simulated and "halves of the participants do not" not in simulated
     for undefined in (float("nan"), None):
         md = render_markdown({**base, "noise_ceiling_r2": undefined, "noise_ceiling_ci": [None, None]})
         assert f"here the ceiling is {UNDEFINED_ESTIMATE}, so % of ceiling is undefined (n/a)" in md

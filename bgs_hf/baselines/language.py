@@ -90,6 +90,11 @@ class LanguageBaselineConfig:
             if kind == "cuda" and not torch.cuda.is_available():
                 raise BGSInputError(f"device {self.device!r}: this torch build sees no CUDA device (install a "
                                     "CUDA build of torch, or use --device cpu)")
+            # `cuda:5` on a machine with fewer GPUs was torch's "invalid device ordinal" after the data had loaded
+            index = torch.device(self.device).index
+            if kind == "cuda" and index is not None and index >= (count := torch.cuda.device_count()):
+                raise BGSInputError(f"device {self.device!r}: torch sees {count} CUDA device(s) on this machine "
+                                    f"(cuda:0 to cuda:{count - 1}): use one of those, or --device cpu")
             # `--device mps` off a Mac (xpu without one) was torch's RuntimeError traceback after the data and the
             # model had loaded; meta (no data, for tests) is torch's own and left alone
             if kind not in ("cpu", "cuda", "meta"):

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bgs_hf._files import require_new_folder, write_text_atomic
+from bgs_hf._files import is_written_in_place, require_new_folder, write_text_atomic
 from bgs_hf._format import agree, count
 from bgs_hf.cli._args import check_output_file, float_between, int_at_least, output_file
 from bgs_hf.cli._parser import examples, flags_as_typed
@@ -76,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_source(s, seeds="the validation carve-out and the noise ceiling's split-halves")
     s.add_argument("--json", type=output_file("stats.json"), metavar="FILE", help="write the statistics as JSON")
     s.add_argument("--png", type=output_file("human_similarity.png"), metavar="FILE",
-                   help="human similarity matrix plot (default: the JSON path with .png, else human_similarity.png)")
+                   help="human similarity matrix plot (default: the JSON path with .png; human_similarity.png without "
+                        "--json, or when --json is a stream such as /dev/stdout)")
     s.add_argument("--no-png", action="store_true", help="do not write the similarity plot")
     s.add_argument("--n-splits", type=int_at_least(1), default=100, help="split-half resamples for the noise ceiling (100)")
     s.set_defaults(func=run_stats)
@@ -259,7 +260,9 @@ def similarity_panels(data) -> dict:  # noqa: ANN001
 def _plot_path(args: argparse.Namespace) -> Path | None:
     """Where `data stats` draws its plot (``None``: --no-png), and --json, both checked before the statistics run.
 
-    The plot goes beside --json (or in the working folder) unless named."""
+    The plot goes beside --json (or in the working folder) unless named. Not beside a --json written as it is
+    (``/dev/stdout``, ``/dev/null``): ``/dev/stdout.png`` was refused as "/dev takes no new file" (the documented
+    ``--json /dev/stdout | jq`` needed --no-png), or as root written into /dev."""
     from bgs_hf.viz.matrices import figure_suffixes
 
     if args.png is not None and args.no_png:  # the plot was silently not written
@@ -269,7 +272,8 @@ def _plot_path(args: argparse.Namespace) -> Path | None:
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
     check_output_file(args.json, "--json")  # before a plot path is made from it
-    png = None if args.no_png else args.png or (args.json.with_suffix(".png") if args.json
+    beside_json = args.json is not None and not is_written_in_place(args.json)
+    png = None if args.no_png else args.png or (args.json.with_suffix(".png") if beside_json
                                                 else Path("human_similarity.png"))
     if png is not None and args.json is not None and png.resolve() == args.json.resolve():  # the plot replaced it
         raise BGSInputError(f"--json and {'--png' if args.png else 'the plot (--png: the JSON path with .png)'} name "
