@@ -729,6 +729,10 @@ def test_report_md_blames_a_non_positive_ceiling_on_no_cause_the_code_did_not_ch
     simulated = render_markdown({**base, "noise_ceiling_r2": -0.086, "simulated_observers": True})
     assert "here the ceiling is -0.086, not positive (the two halves of the simulated observers do not agree), so " \
            "% of ceiling is undefined (n/a)" in simulated and "halves of the participants do not" not in simulated
+    # and the definition of the ceiling names their halves too (it said "random halves of the participants")
+    assert "the p_ij of two random halves of the simulated observers, corrected to the whole group" in simulated
+    assert "halves of the participants" not in simulated
+    assert "the p_ij of two random halves of the participants, corrected to the whole group" in negative
     for undefined in (float("nan"), None):
         md = render_markdown({**base, "noise_ceiling_r2": undefined, "noise_ceiling_ci": [None, None]})
         assert f"here the ceiling is {UNDEFINED_ESTIMATE}, so % of ceiling is undefined (n/a)" in md
