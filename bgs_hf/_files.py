@@ -115,8 +115,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
     umask; a symlink's target is written, as by a plain write, and a FIFO or device (``--json /dev/stdout``) is
     written as it is; ``/dev/stdout`` (any open descriptor's name) through the descriptor, so a ``>`` or ``>>``
     redirect gets the JSON where the command's printed lines go. An existing file the user may write in a folder that
-    takes no new file is written in place, as by a plain write (nothing else could write it). A SIGKILL leaves only
-    a hidden temp file; an error names ``path``, never the temp file."""
+    takes no new file is written in place, as by a plain write (nothing else could write it), and so, as by a plain
+    write, is left cut short by a full disk or a kill mid-write. A SIGKILL leaves only a hidden temp file; an error
+    names ``path``, never the temp file."""
     descriptor = descriptor_named(path)
     if descriptor is not None:  # reopened by name, a redirect's file was truncated or (its realpath) replaced
         for stream in (sys.stdout, sys.stderr):
@@ -141,8 +142,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
             raise
         # a file the user may write in a folder that takes no new file (a shared results folder): written in place,
         # as a plain write and ``takes_new_file`` allow (it failed once the work was done)
-        with open(final, "w", encoding=encoding) as f:
-            f.write(text)
+        try:
+            with open(final, "w", encoding=encoding) as f:
+                f.write(text)
+        except OSError as err:  # a full disk mid-write: its error named no file (and the file is cut short)
+            raise_naming_target(err, final, path, unnamed=True)
+            raise
         return
     try:
         with os.fdopen(fd, "w", encoding=encoding) as f:
@@ -246,9 +251,23 @@ def takes_new_file(path: str | Path, flag: str) -> None:
     once the work was done. Tried by creating (and removing) such a temp file: a permission check alone
     (``os.access``) passes root in any folder, ``/proc`` too. A device or FIFO (``/dev/stdout``) is written as it is, and an existing
     file the user may write is written over in place there (matplotlib's ``savefig`` of a ``--png``,
-    :func:`write_text_atomic` of a ``--json``): not tried."""
+    :func:`write_text_atomic` of a ``--json``): not tried. An open descriptor's name (``/dev/fd/3``) must name one
+    open for writing: a closed one (no ``3>file``) or one open for reading only failed once the work was done."""
     from bgs_hf.errors import BGSInputError
 
+    descriptor = descriptor_named(path)
+    if descriptor is not None:
+        import fcntl  # (POSIX, as descriptor names are)
+
+        try:
+            access = fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_ACCMODE
+        except OSError as err:
+            raise BGSInputError(f"{flag} {os.fspath(path)} cannot be written: descriptor {descriptor} is not open "
+                                f"({err.strerror or err})") from None  # (named as typed: its last part is a number)
+        if access == os.O_RDONLY:
+            raise BGSInputError(f"{flag} {os.fspath(path)} cannot be written: descriptor {descriptor} is open for "
+                                "reading only")
+        return
     if is_written_in_place(path) or (os.path.isfile(path) and os.access(path, os.W_OK)):
         return
     folder = next((p for p in Path(os.path.realpath(path)).parents if p.exists()), None)

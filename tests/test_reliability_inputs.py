@@ -929,6 +929,114 @@ def test_an_existing_json_the_user_may_write_in_a_folder_that_takes_no_new_file_
     assert (locked / "r.json").read_text() == "theirs\n"
 
 
+def test_a_json_written_in_place_onto_a_full_disk_is_named_as_asked_for(tmp_path: Path, monkeypatch) -> None:
+    """The in-place write of an existing ``--json`` in a folder that takes no new file, on a full disk: its error
+    named no file (``OSError: No space left on device``), where every other write names the file asked for."""
+    import builtins
+    import errno
+    import io
+
+    import bgs_hf._files as files
+    from bgs_hf._files import write_text_atomic
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "s.json").write_text("old\n")
+    _refuse_new_files_in(locked, monkeypatch)
+
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def full_disk_open(name: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if mode == "w" and Path(os.fspath(name)).name == "s.json":
+            with builtins.open(name, mode, *args, **kwargs):  # truncated, as a plain write on a full disk leaves it
+                return FullDisk()
+        return builtins.open(name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(files, "open", full_disk_open, raising=False)
+    with pytest.raises(OSError) as err:
+        write_text_atomic(locked / "s.json", "new\n")
+    assert (err.value.filename, err.value.errno) == (str(locked / "s.json"), errno.ENOSPC)
+    assert os.listdir(locked) == ["s.json"]
+
+
+def test_json_naming_a_closed_or_read_only_descriptor_is_refused_before_the_work(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    """``--json /dev/fd/3`` without ``3>file`` (or with ``3<file``): ``check_output_file`` let it through as a
+    descriptor's name and the command failed once its work was done (``Bad file descriptor``); refused now, one line.
+    Mutation audit of c97b16f: ``/proc/self/fd/N``, this process's ``/proc/<pid>/fd/N`` and a relative ``fd/N`` from
+    ``/dev`` name a descriptor, another process's or a non-ASCII digit none; the write's error names the path; a
+    process started with stdout closed (``sys.stdout`` None) still writes; the lines printed before the JSON come
+    before it in a redirect's file (block-buffered); mkstemp's full disk is no cue for an in-place write; a Ctrl-C in
+    ``save_npy`` stays a KeyboardInterrupt."""
+    import errno
+    import subprocess
+    import sys
+
+    import bgs_hf._files as files
+    from bgs_hf._files import descriptor_named, write_text_atomic
+    from bgs_hf.cli._args import check_output_file
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    record = tmp_path / "r.json"
+    record.write_text("old\n")
+    read_only = os.open(record, os.O_RDONLY)
+    closed = os.dup(read_only)
+    os.close(closed)
+    try:
+        with pytest.raises(BGSInputError, match=f"^--json /dev/fd/{closed} cannot be written: descriptor {closed} "
+                                                "is not open"):
+            check_output_file(Path(f"/dev/fd/{closed}"), "--json")
+        with pytest.raises(BGSInputError, match=f"^--json /dev/fd/{read_only} cannot be written: descriptor "
+                                                f"{read_only} is open for reading only$"):
+            check_output_file(Path(f"/dev/fd/{read_only}"), "--json")
+        with pytest.raises(OSError) as err:
+            write_text_atomic(f"/dev/fd/{closed}", "{}\n")
+        assert (err.value.filename, err.value.errno) == (f"/dev/fd/{closed}", errno.EBADF)
+    finally:
+        os.close(read_only)
+    other = os.getppid()
+    assert [descriptor_named(name) for name in ("/proc/self/fd/1", f"/proc/{os.getpid()}/fd/2", f"/proc/{other}/fd/1",
+                                                "/dev/fd/\u00b2")] == [1, 2, None, None]
+    monkeypatch.chdir("/dev")
+    assert descriptor_named("fd/1") == 1
+    monkeypatch.chdir(tmp_path)
+    fd = os.open(record, os.O_WRONLY | os.O_TRUNC)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(sys, "stdout", None)
+            write_text_atomic(f"/dev/fd/{fd}", "new\n")
+    finally:
+        os.close(fd)
+    assert record.read_text() == "new\n"
+    script = "from bgs_hf._files import write_text_atomic; print('a'); write_text_atomic('/dev/stdout', 'J\\n'); print('b')"
+    out = tmp_path / "out.txt"
+    with open(out, "w") as f:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as in a redirect
+        subprocess.run([sys.executable, "-c", script], stdout=f, check=True, cwd=Path(files.__file__).parent.parent,
+                       env=env)
+    assert out.read_text() == "a\nJ\nb\n"
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(files.np, "save", interrupted)
+        with pytest.raises(KeyboardInterrupt):  # not an AttributeError on its filename
+            files.save_npy(tmp_path / "e.npy", np.zeros(3))
+    assert sorted(os.listdir(tmp_path)) == ["out.txt", "r.json"]
+
+    def no_inode_left(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", no_inode_left)
+    with pytest.raises(OSError) as err:
+        write_text_atomic(record, "newer\n")
+    assert (err.value.filename, record.read_text()) == (str(record), "new\n")
+
+
 def test_only_the_hidden_file_is_renamed_and_an_interrupt_stays_an_interrupt(tmp_path: Path, monkeypatch) -> None:
     """Mutation audit of b7871fc: an error naming no file inside a built folder (a dropped connection), one without an
     errno (kept as it is), a sibling whose name only starts with the work folder's, and mkstemp's own "no usable temp
