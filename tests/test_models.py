@@ -3112,3 +3112,28 @@ def test_every_lora_b_gets_gradient_under_activation_checkpointing_with_no_warni
         norms = assert_lora_live(model, _clips(model, 2))
     assert model.is_activation_checkpointing and len(norms) == len(lora_module_names(model)) > 0
     assert [str(w.message) for w in caught] == []
+
+
+def test_checkpointing_on_an_older_transformers_asks_for_offload_too_and_a_kwargs_signature_gets_both():
+    """Mutation audit (733ae6e): dropping ``offload`` from what the fallback asks of ``gradient_checkpointing_enable``,
+    refusing a ``gradient_checkpointing_enable(**kwargs)`` that would take both, and "it" for two settings all passed
+    (the test asked for ``every_n_layers`` alone, and offload is turned off before this where no accelerator is)."""
+    from bgs_hf.models.embedder import _older_checkpointing_settings
+
+    class Plain(nn.Module):
+        def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs=None):
+            pass
+
+    class TakesAny(nn.Module):
+        def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs=None, **kwargs):
+            pass
+
+    version = re.escape(transformers.__version__)
+    with pytest.raises(BGSInputError, match=rf"^activation checkpointing's offload: transformers {version} cannot "
+                                            r"apply it; upgrade transformers or leave it out$"):
+        _older_checkpointing_settings(Plain(), 1, True)
+    with pytest.raises(BGSInputError, match=rf"^activation checkpointing's every_n_layers and offload: transformers "
+                                            rf"{version} cannot apply them; upgrade transformers or leave them out$"):
+        _older_checkpointing_settings(Plain(), 3, True)
+    assert _older_checkpointing_settings(Plain(), 1, False) == {}
+    assert _older_checkpointing_settings(TakesAny(), 3, True) == {"every_n_layers": 3, "offload": True}

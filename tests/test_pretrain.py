@@ -1664,3 +1664,21 @@ def test_a_class_rarer_than_the_probes_folds_is_one_line_naming_the_label_not_sc
     assert lines == ["probe: only 3 of the 12 clips have kind 'rare', fewer than the 5 folds: 2 of the folds test no "
                      "clip of it; more probe clips fill every fold"]
     assert result["chance"] == {"kind": 0.75} and len(result["results"]) == 5
+
+
+def test_the_probes_rare_class_warning_is_for_a_class_of_fewer_clips_than_folds_and_only_then(caplog) -> None:
+    """Mutation audit (733ae6e): warning for a class of exactly 5 clips (it fills each of the 5 folds) and keeping
+    quiet for one of 4 (one fold tests none of it; scikit-learn's own warning is silenced) both passed: the only
+    case was 3 clips."""
+    import logging
+
+    from bgs_hf.pretrain.probe import PROBE_FOLDS, _warn_of_unfilled_folds
+
+    assert PROBE_FOLDS == 5
+    with caplog.at_level(logging.WARNING, "bgs_hf.pretrain.probe"):
+        _warn_of_unfilled_folds("kind", np.array(["common", "rare"]), np.array([7, 5]))
+        assert caplog.records == []
+        _warn_of_unfilled_folds("kind", np.array(["common", "rare"]), np.array([8, 4]))
+    assert [r.getMessage() for r in caplog.records] == [
+        "probe: only 4 of the 12 clips have kind 'rare', fewer than the 5 folds: 1 of the folds test no clip of it; "
+        "more probe clips fill every fold"]

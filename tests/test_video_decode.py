@@ -1449,3 +1449,33 @@ def test_write_video_writes_a_mov_as_quicktime(tmp_path: Path) -> None:
     frames = np.zeros((2, 16, 16, 3), np.uint8)
     assert write_video(tmp_path / "a.mov", frames).read_bytes()[4:12] == b"ftypqt  "
     assert write_video(tmp_path / "a.mp4", frames).read_bytes()[4:12] == b"ftypisom"
+
+
+def test_an_upload_limit_of_more_frames_is_applied_and_says_too_few_not_a_still_image(tmp_path: Path) -> None:
+    """Mutation audit (1073c22): `check_video` applying the decoder's 2 in place of its limits' ``min_frames`` passed
+    (every check used the default). And a 2-frame clip under ``min_frames=3`` was called "a still image"; a still
+    image is one frame, the rest are too few."""
+    two = media.write_barcode_clip(tmp_path / "two.mp4", 2)
+    assert _assert_one_line_error(two, lambda q: check_video(q, VideoLimits(min_frames=3))).endswith(
+        "2 frames: too few for a video (at least 3 frames; the social content of a clip is in how it moves)")
+    assert check_video(two, VideoLimits(min_frames=2)).frames == 2
+
+
+def test_a_matroska_upload_whose_frames_cannot_be_demuxed_for_the_count_is_one_line(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    """Mutation audit (1073c22): the upload check's frame count demuxes a Matroska file (its header has none) after
+    the header probe succeeded; dropping that count's FFmpeg-error handler passed. An FFmpeg error there is the
+    one-line "not a readable video", not PyAV's traceback."""
+    import av
+
+    from bgs_hf.video import decode
+
+    clip = media.write_barcode_clip(tmp_path / "two.mkv", 2, codec="ffv1")
+
+    def damaged(*args, **kwargs):
+        raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    monkeypatch.setattr(decode, "_timeline", damaged)
+    assert _assert_one_line_error(clip, check_video).endswith(
+        "not a readable video (Invalid data found when processing input); re-encode it (ffmpeg -i IN -c:v libx264 "
+        "-pix_fmt yuv420p OUT.mp4) or leave the clip out")

@@ -226,9 +226,10 @@ def check_frame_count(n_frames: int, path: str | Path, least: int = MIN_FRAMES) 
     """The one rule for how few frames make a video, for the decoder (so training, evaluation and `data validate`)
     and the Space's upload check alike: ``n_frames`` frames shown (packets an edit list discards are not) under
     ``least`` is one line naming the file."""
-    if n_frames < least:
-        raise BGSInputError(f"{count(n_frames, 'frame')}: a still image, not a video (at least {least} frames; the "
-                            "social content of a clip is in how it moves)", path=path)
+    if n_frames < least:  # 2 frames under a limit of 8 are too few, not "a still image"
+        what = "a still image, not a video" if n_frames == 1 else "too few for a video"
+        raise BGSInputError(f"{count(n_frames, 'frame')}: {what} (at least {least} frames; the social content of a "
+                            "clip is in how it moves)", path=path)
 
 
 def sample_times(start: float, end: float, num_frames: int) -> np.ndarray:
