@@ -8,6 +8,7 @@ colleagues).
 
 from __future__ import annotations
 
+import errno
 import functools
 import glob
 import io
@@ -261,9 +262,10 @@ def takes_new_file(path: str | Path, flag: str) -> None:
 
         try:
             access = fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_ACCMODE
-        except OSError as err:
+        except (OSError, OverflowError) as err:  # OverflowError: past any descriptor (/dev/fd/99999999999)
+            why = getattr(err, "strerror", None) or os.strerror(errno.EBADF)  # (it was the OverflowError traceback)
             raise BGSInputError(f"{flag} {os.fspath(path)} cannot be written: descriptor {descriptor} is not open "
-                                f"({err.strerror or err})") from None  # (named as typed: its last part is a number)
+                                f"({why})") from None  # (named as typed: its last part is a number)
         if access == os.O_RDONLY:
             raise BGSInputError(f"{flag} {os.fspath(path)} cannot be written: descriptor {descriptor} is open for "
                                 "reading only")

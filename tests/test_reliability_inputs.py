@@ -1037,6 +1037,27 @@ def test_json_naming_a_closed_or_read_only_descriptor_is_refused_before_the_work
     assert (err.value.filename, record.read_text()) == (str(record), "new\n")
 
 
+def test_json_naming_a_descriptor_past_any_number_is_one_line_before_the_work(tmp_path: Path, capsys) -> None:
+    """``--json /dev/fd/99999999999`` (a typo for a descriptor) was ``OverflowError: Python int too large to convert
+    to C int``, a traceback from the check meant to refuse it in one line; now it is a descriptor that is not open,
+    as a closed one is, worded in full (mutation audit of 139bb7d: its reason, not the errno's repr)."""
+    from bgs_hf.cli._args import check_output_file
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    with pytest.raises(BGSInputError, match=r"^--json /dev/fd/99999999999 cannot be written: descriptor 99999999999 "
+                                            r"is not open \(Bad file descriptor\)$"):
+        check_output_file(Path("/dev/fd/99999999999"), "--json")
+    closed = os.dup(1)
+    os.close(closed)
+    with pytest.raises(BGSInputError, match=f"^--png /dev/fd/{closed} cannot be written: descriptor {closed} is not "
+                                            r"open \(Bad file descriptor\)$"):
+        check_output_file(Path(f"/dev/fd/{closed}"), "--png")
+    assert cli(["data", "stats", str(tmp_path / "no-data"), "--json", "/dev/fd/99999999999"]) == 2
+    assert capsys.readouterr().err == ("error: --json /dev/fd/99999999999 cannot be written: descriptor 99999999999 "
+                                       "is not open (Bad file descriptor)\n")
+
+
 def test_only_the_hidden_file_is_renamed_and_an_interrupt_stays_an_interrupt(tmp_path: Path, monkeypatch) -> None:
     """Mutation audit of b7871fc: an error naming no file inside a built folder (a dropped connection), one without an
     errno (kept as it is), a sibling whose name only starts with the work folder's, and mkstemp's own "no usable temp

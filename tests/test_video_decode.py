@@ -1479,3 +1479,16 @@ def test_a_matroska_upload_whose_frames_cannot_be_demuxed_for_the_count_is_one_l
     assert _assert_one_line_error(clip, check_video).endswith(
         "not a readable video (Invalid data found when processing input); re-encode it (ffmpeg -i IN -c:v libx264 "
         "-pix_fmt yuv420p OUT.mp4) or leave the clip out")
+
+
+def test_no_frame_at_all_is_too_few_not_a_still_image() -> None:
+    """Mutation audit (478f245): "a still image" for ``n_frames <= 1`` in place of ``== 1`` passed, as no caller
+    reaches the rule with 0 frames (the timeline refuses a stream of none first). The rule itself is exact: no frame is
+    no image, so too few."""
+    from bgs_hf.video.decode import check_frame_count
+
+    with pytest.raises(BGSInputError, match=r"0 frames: too few for a video \(at least 2 frames; "):
+        check_frame_count(0, "empty.mp4")
+    with pytest.raises(BGSInputError, match=r"1 frame: a still image, not a video \(at least 3 frames; "):
+        check_frame_count(1, "one.mp4", least=3)
+    check_frame_count(3, "three.mp4", least=3)
