@@ -261,8 +261,8 @@ def _plot_path(args: argparse.Namespace) -> Path | None:
     """Where `data stats` draws its plot (``None``: --no-png), and --json, both checked before the statistics run.
 
     The plot goes beside --json (or in the working folder) unless named. Not beside a --json written as it is
-    (``/dev/stdout``, ``/dev/null``): ``/dev/stdout.png`` was refused as "/dev takes no new file" (the documented
-    ``--json /dev/stdout | jq`` needed --no-png), or as root written into /dev."""
+    (``/dev/stdout``, ``/dev/null``): ``/dev/stdout.png`` was refused as "/dev takes no new file" (``--json
+    /dev/stdout`` needed --no-png), or as root written into /dev."""
     from bgs_hf.viz.matrices import figure_suffixes
 
     if args.png is not None and args.no_png:  # the plot was silently not written
