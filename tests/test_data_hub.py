@@ -2151,3 +2151,47 @@ def test_float_names_at_the_edges_of_exact_whole_numbers_keep_their_text_and_war
         data = load(folder)
     assert list(data.judgments["session"][:4]) == ["9007199254740991", "9007199254740992.0", "-1e+20", "inf"]
     assert [str(w.message) for w in caught if "remainder" in str(w.message)] == []
+
+
+@pytest.mark.parametrize("command", ["export", "push", "import"])
+def test_an_output_folder_whose_path_has_brackets_is_refused_before_any_work(release, tmp_path, capsys, command):
+    """`data export SRC 'study [v2]'` wrote the folder and printed a `load_dataset` line that failed: datasets globs
+    the card's data_files joined to the folder's path, so '[v2]' matched no file ("Unable to find ...")."""
+    out = tmp_path / "study [v2]"
+    argv = {"export": ["data", "export", str(release), str(out)],
+            "push": ["data", "push", str(release), "--repo-id", "me/x", "--local-dir", str(out)],
+            "import": ["data", "import", str(tmp_path / "trials.csv"), str(tmp_path / "videos"), str(out)]}[command]
+    assert cli(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "cannot read a folder whose path holds '[v2]'" in err, err
+    assert "nothing was written" in err and not out.exists()
+
+
+def test_loading_a_folder_whose_path_has_brackets_says_why_not_that_a_present_file_is_missing(exported, tmp_path):
+    data, _ = exported
+    out = write_hub(data, tmp_path / "study [v2]")  # the library writes it; reading it back is what fails
+    assert (out / "README.md").is_file()
+    with pytest.raises(BGSInputError, match=r"config 'clips' unreadable: datasets\.load_dataset cannot read a folder "
+                                            r"whose path holds '\[v2\]'.*move or rename the folder") as refused:
+        load(out)
+    assert "Unable to find" not in str(refused.value)
+    fine = write_hub(data, tmp_path / "study [v2 * ?")  # no '[...]' pair: load_dataset reads it, so it is not refused
+    assert cli(["data", "validate", str(fine)]) == 0
+    assert len(datasets.load_dataset(str(fine), "judgments")["train"]) == len(data.judgments)
+
+
+@pytest.mark.parametrize(("name", "why"), [("Study 1\nLab X", "must be one line, got 'Study 1\\nLab X'"),
+                                           ("   ", "must not be blank"), ("", "must not be blank")])
+def test_a_pretty_name_on_two_lines_or_blank_is_refused_before_any_work(release, tmp_path, capsys, name, why):
+    """`--pretty-name $'Study 1\\nLab X'` wrote a card whose heading read `# Study 1` with `Lab X` as body text, and a
+    blank one an empty title; '' was silently replaced by the source's name."""
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as refused:
+        cli(["data", "export", str(release), str(out), "--pretty-name", name])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and f"argument --pretty-name: {why}" in err, err
+    assert not out.exists()
+    assert cli(["data", "export", str(release), str(out), "--pretty-name", " Lab X "]) == 0  # surrounding spaces dropped
+    assert read_front_matter(out / "README.md")["pretty_name"] == "Lab X"
+    assert "\n# Lab X\n" in (out / "README.md").read_text()

@@ -1192,6 +1192,74 @@ def test_the_paired_table_says_what_p_counts_and_how_many_resamples_showed_no_di
     md, _ = render(build_sections([("toy", old, tmp_path)]), tmp_path, "t")
     assert "3-way acc: 79 of 1000 resamples undefined" in md and "no difference in" not in md
 
+
+def test_the_paired_tables_text_gives_the_add_one_p_it_prints(tmp_path):
+    """The text said p is "twice the smaller share of resamples at or beyond 0", which for 1 of 9 resamples at or
+    below 0 is 2/9 = 0.222, but the table printed the add-one 2 × (1 + 1) / (9 + 1) = 0.400 (the demo's R² row:
+    1 of 1000 gives 0.004, where the text read 0.002); the text now gives the count it prints."""
+    from bgs_hf.eval.report import build_sections, render
+    from bgs_hf.metrics.bootstrap import paired_resample_test
+
+    d = [-1.0] + [1.0] * 8  # one resample at or below 0, eight above: by hand p = 2 * (1 + 1) / (9 + 1)
+    res_ab = paired_resample_test(lambda m: 1.0 if m is None else float(m[0]), lambda m: 0.0,
+                                  (np.array([x]) for x in d), n_boot=len(d))
+    assert res_ab.p_value == pytest.approx(0.4)
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 9, "n_boot": 9,
+           "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)},
+           "paired": {"bgs - pretrained": {"r2": res_ab.summary()}}}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    # 2.5th percentile of the 9 sorted d's: at 0.025 × 8 = 0.2 of the way from -1 to 1, -0.6
+    assert "| BGS fine-tuned (LoRA) − pretrained video model (frozen) | R² | 1.000 | [-0.600, 1.000] | 0.400 |" in md
+    assert ("twice the smaller share of resamples at or beyond 0 on either side, capped at 1, each share the add-one "
+            "(count + 1) / (resamples + 1) of Davison & Hinkley") in md
+    assert '(9 resamples; "< x": none was at or beyond 0, the smallest p the resamples can give)' in md
+    assert "(count + 1) / (resamples + 1)" in page
+
+
+def test_a_report_of_several_runs_heads_its_holm_columns_per_run(tmp_path):
+    """Holm adjusts each run's p's alone, but two runs side by side shared one column headed "Holm p (this table)":
+    run a's 0.01, 0.04 and run b's 0.03 read 0.020, 0.040 and 0.030 (Holm per run, by hand: 2 × 0.01, then
+    max(0.02, 1 × 0.04); b alone: 0.03), where Holm over the table's three would give 0.030, 0.060, 0.060. Both
+    paired tables (fit, motion) now say "per run"; one run's keep "this table"."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def row(p):
+        return {"diff": 0.05, "ci": [0.01, 0.1], "p_value": p, "n_boot": 1000, "n_tied": 0}
+
+    def run(ps):
+        tests = dict(zip(("r2", "ooo_acc_3way"), map(row, ps)))
+        return {"models": {}, "split": "test", "data": "toy", "n_clips": 5, "n_boot": 1000,
+                "fit": {"bgs": _fit_row(0.1), "pretrained": _fit_row(0.0)}, "paired": {"bgs - pretrained": tests},
+                "motion": {"bgs": {"original": _fit_row(0.1), "shuffled": _fit_row(0.0)}},
+                "motion_paired": {"bgs": {"shuffled": tests}}}
+
+    md, page = render(build_sections([("a", run([0.01, 0.04]), tmp_path), ("b", run([0.03]), tmp_path)]),
+                      tmp_path, "t")
+    lines = md.splitlines()
+    assert "| run | comparison | statistic | difference | 95% CI | p | Holm p (per run) |" in lines
+    assert "| run | model | comparison | statistic | difference | 95% CI | p | Holm p (per run) |" in lines
+    assert "Holm p (this table)" not in md and "<th>Holm p (per run)</th>" in page
+    bgs, pre = "BGS fine-tuned (LoRA)", "pretrained video model (frozen)"
+    for cells in (f"{bgs} − {pre}", f"{bgs} | original − shuffled"):
+        assert f"| a | {cells} | R² | 0.050 | [0.010, 0.100] | 0.010 | 0.020 |" in lines
+        assert f"| a | {cells} | 3-way acc | 5.0 pp | [1.0, 10.0] pp | 0.040 | 0.040 |" in lines
+        assert f"| b | {cells} | R² | 0.050 | [0.010, 0.100] | 0.030 | 0.030 |" in lines
+    one, _ = render(build_sections([("a", run([0.01, 0.04]), tmp_path)]), tmp_path, "t")
+    assert one.count("| Holm p (this table) |") == 2
+
+
+def test_a_data_warning_is_bold_in_the_html_report_as_in_the_markdown(tmp_path):
+    """The run's data warning is markdown bold (``**...**``); the HTML page stripped one star each side and showed
+    "*... .*" as text. It is now <strong>, its stars gone."""
+    from bgs_hf.eval.report import build_sections, render
+
+    res = {"models": {}, "split": "test", "data": "toy", "n_clips": 5,
+           "data_warning": "the run trained on other videos under these clip ids"}
+    md, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "**the run trained on other videos under these clip ids.**" in md
+    assert "<p><strong>the run trained on other videos under these clip ids.</strong></p>" in page
+    assert "*the run" not in page
+
 def _fit_row(r2):
     return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
             "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}

@@ -3320,3 +3320,19 @@ def test_each_clips_masks_are_the_ones_its_scene_renders(bench: Path) -> None:
     assert names[:2] == ["ss_0000.mp4", "ss_0001.mp4"]
     for i in (0, 1, 59):
         np.testing.assert_array_equal(labels[i], render_scene(scenes[i], SMALL).agent_labels, err_msg=str(i))
+
+
+def test_a_hub_format_benchmark_into_a_path_with_brackets_is_refused_before_rendering(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`synth 'ss [v2]' --format hub` rendered a folder that neither `datasets.load_dataset` nor `bgs_hf.data.load`
+    could read: datasets reads the '[v2]' of its path as a glob pattern. The release layout there still loads."""
+    from bgs_hf.cli.main import main
+    from bgs_hf.data import load
+
+    out = tmp_path / "ss [v2]"
+    small = ["--clips", "10", "--frames", "2", "--size", "16", "--workers", "1"]
+    assert main(["synth", str(out), "--format", "hub", *small]) == 2
+    err = capsys.readouterr().err
+    assert "OUT: datasets.load_dataset cannot read a folder whose path holds '[v2]'" in err and not out.exists()
+    assert main(["synth", str(out), *small]) == 0
+    assert load(out).n_clips == 10

@@ -73,6 +73,19 @@ class TypedPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath
     example = ""  # a file name to suggest in a folder typed instead of a file
 
 
+def one_line_text(text: str) -> str:
+    """A display name (a card's ``pretty_name``, its ``# heading``): one line, not blank. A line break split the
+    card's heading from the rest of the name, and blank text gave the Hub page an empty title."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    if any(c in text for c in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise argparse.ArgumentTypeError(f"must be one line, got {text!r}")
+    return text.strip()
+
+
+one_line_text.__name__ = "one line of text"
+
+
 def output_file(example: str) -> Callable[[str], Path]:
     """The argparse type of a file a command writes (``--json``, ``--png``): the path with its typed spelling, which
     :func:`check_output_file` refuses when it names a folder. ``example``: the file name its error suggests."""

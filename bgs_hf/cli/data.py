@@ -14,7 +14,7 @@ from typing import Any
 
 from bgs_hf._files import is_written_in_place, require_new_folder, write_text_atomic
 from bgs_hf._format import agree, count
-from bgs_hf.cli._args import check_output_file, float_between, int_at_least, output_file
+from bgs_hf.cli._args import check_output_file, float_between, int_at_least, one_line_text, output_file
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
 
@@ -182,7 +182,8 @@ def _add_card_flags(p: argparse.ArgumentParser, default_license: str = SOURCE_LI
                    help="with --license other: the id of your terms on the card (e.g. lab-terms-1.0; default "
                         "publisher-terms); the source's own licence name and link are not kept")
     p.add_argument("--license-link", metavar="URL", help="with --license other: an https:// address of your terms")
-    p.add_argument("--pretty-name", metavar="TEXT", help="the dataset's display name on its card")
+    p.add_argument("--pretty-name", metavar="TEXT", type=one_line_text,
+                   help="the dataset's display name on its card (one line)")
 
 
 def _declared_license(args: argparse.Namespace) -> tuple[str, str | None, str | None] | None:
@@ -327,9 +328,10 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from bgs_hf.data import write_hub
-    from bgs_hf.data.hub import default_card_info
+    from bgs_hf.data.hub import default_card_info, require_loadable_folder
 
     require_new_folder(args.out, "OUT")
+    require_loadable_folder(args.out, "OUT")
     _declared_license(args)
     data = _load(args)
     out = write_hub(data, args.out, card=not args.no_card, card_info=_card_info(default_card_info(data), args))
@@ -368,11 +370,12 @@ def run_import(args: argparse.Namespace) -> int:
 
     from bgs_hf.data import write_hub
     from bgs_hf.data.checks import count_problems
-    from bgs_hf.data.hub import default_card_info
+    from bgs_hf.data.hub import default_card_info, require_loadable_folder
     from bgs_hf.data.splits import SplitConfig
     from bgs_hf.data.triplet_table import collect_problems
 
     require_new_folder(args.out, "OUT")
+    require_loadable_folder(args.out, "OUT")
     _declared_license(args)
     if args.test_videos is not None and (args.test_fraction, args.split_seed) != (None, None):
         given = "--test-fraction" if args.test_fraction is not None else "--split-seed"
@@ -441,13 +444,14 @@ def run_push(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from bgs_hf.data import write_hub
-    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, default_card_info, push_to_hub
+    from bgs_hf.data.hub import RELEASE_LICENSE_NAME, default_card_info, push_to_hub, require_loadable_folder
     from bgs_hf.hub.push import refuse_private_staging, validate_repo_id
 
     validate_repo_id(args.repo_id)  # also with --local-dir: the staged card's snippet names the repo
     refuse_private_staging(args.private, args.local_dir)
     if args.local_dir:
         require_new_folder(args.local_dir, "--local-dir")
+        require_loadable_folder(args.local_dir, "--local-dir")
     _declared_license(args)
     data = _load(args)
     card_info = replace(_card_info(default_card_info(data), args), repo_id=args.repo_id)  # the card's snippet names the repo

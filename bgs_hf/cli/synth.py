@@ -82,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
                             f"do --beta, --lapse, --overlap and --test-fraction (got {' '.join(unused)})")
     n_clips, fmt = (250 if args.clips is None else args.clips), (args.format or "release")
     require_new_folder(args.out, "OUT")
+    if fmt == "hub" and not args.abstract:  # the release layout is read without datasets, whatever its path
+        from bgs_hf.data.hub import require_loadable_folder
+
+        require_loadable_folder(args.out, "OUT")
     t0 = time.perf_counter()
     try:
         if args.abstract:

@@ -7,6 +7,7 @@ uploaded as is; paths that would escape the folder are refused.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import logging
@@ -328,6 +329,38 @@ def is_hub_folder(folder: str | Path) -> bool:
     return not missing_configs(folder)
 
 
+#: a ``[...]`` in a folder's path: ``datasets`` globs the card's ``data_files`` joined to the folder's absolute path,
+#: reads the brackets as a character class and finds none of the files ("Unable to find .../clips/train-....parquet")
+_GLOB_CLASS = re.compile(r"\[[^\]]*\]")
+
+
+def glob_class_in_path(folder: str | Path) -> str | None:
+    """The ``[...]`` of ``folder``'s absolute path that ``datasets.load_dataset`` reads as a glob pattern, or None: a
+    path that, as a pattern, no longer matches itself (``*``, ``?`` and a lone ``[`` still do, and load)."""
+    text = str(Path(folder).absolute())
+    if fnmatch.fnmatchcase(text, text):
+        return None
+    match = _GLOB_CLASS.search(text)
+    return match.group(0) if match else text
+
+
+def unloadable_path_problem(folder: str | Path) -> str | None:
+    """Why ``datasets.load_dataset`` cannot read a Hub-layout folder at ``folder`` (its path), or None: said in one
+    line, where ``datasets`` says that a file which is there cannot be found."""
+    brackets = glob_class_in_path(folder)
+    if brackets is None:
+        return None
+    return (f"datasets.load_dataset cannot read a folder whose path holds {brackets!r}: it reads '[...]' as a glob "
+            "pattern and finds none of the card's files; move or rename the folder so its path has no brackets")
+
+
+def require_loadable_folder(folder: str | Path, flag: str) -> None:
+    """Refuse, before any work, an output folder that neither ``datasets.load_dataset`` nor ``bgs_hf.data.load``
+    could read back (the export would print a load command that fails)."""
+    if problem := unloadable_path_problem(folder):
+        raise BGSInputError(f"{flag}: {problem} (nothing was written)", path=Path(folder))
+
+
 def looks_like_repo_id(source: str) -> bool:
     """``name`` or ``owner/name`` as the Hub spells a repo id (what ``load`` downloads when no such folder exists)."""
     return bool(_REPO_ID.match(source)) and not source.startswith(".")
@@ -463,6 +496,8 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear line for the user
         if empty:
             problems.fatal(empty, path=folder / "README.md")
+        if isinstance(err, FileNotFoundError) and (unloadable := unloadable_path_problem(folder)):
+            problems.fatal(f"config {name!r} unreadable: {unloadable}", path=folder / "README.md")
         detail = str(err).splitlines()[0].split(" with any supported extension")[0]  # drop a 4 kB list
         problems.fatal(f"config {name!r} unreadable ({type(err).__name__}: {detail[:300]})",
                        path=folder / "README.md")

@@ -133,6 +133,13 @@ _STAT_NAMES = {"r2": "R²", "ooo_acc_3way": "3-way acc", "ooo_acc_2way": "2-way 
 _DIFF_UNIT = {"ooo_acc_3way": "pp", "ooo_acc_2way": "pp"}
 
 
+def _holm_header(runs: list[tuple[str, dict, Path]]) -> str:
+    """The Holm column's header: its family is one run's rows, so a table of several runs says "per run" (it said
+    "this table" over rows Holm never pooled: 0.01, 0.04 in one run and 0.03 in another read 0.02, 0.04, 0.03 under
+    a header that promised 0.03, 0.06, 0.06)."""
+    return "Holm p (per run)" if len(runs) > 1 else "Holm p (this table)"
+
+
 def _holm_cells(tests: list[tuple[Any, Any]]) -> list[str]:
     """Holm-adjusted p's (:func:`bgs_hf.metrics.bootstrap.holm`) of one run's table of two-sided paired tests, each
     given as (p, its resamples), printed to three decimals; one that rests on a p at its resampling floor is only a
@@ -332,7 +339,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                      for s, v in d.items()]
         return rows
 
-    pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", "Holm p (this table)"],
+    pt = _runs_table(runs, ["comparison", "statistic", "difference", "95% CI", "p", _holm_header(runs)],
                      fit_paired_rows)
     if not pt[2]:
         return []
@@ -344,7 +351,9 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     text = ("Paired bootstrap over clips (both models scored on the same resamples): the "
             "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
             "twice the smaller share of resamples at or "
-            f"beyond 0 on either side, capped at 1 ({count}\"< x\": none was beyond, the "
+            "beyond 0 on either side, capped at 1, each share the add-one (count + 1) / (resamples + 1) of "
+            "Davison & Hinkley, which counts the observed difference among the resamples "
+            f"({count}\"< x\": none was at or beyond 0, the "
             "smallest p the resamples can give). A resample with no difference counts on both "
             "sides and one whose statistic is undefined (it drew too few scored clips) is left "
             "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
@@ -593,7 +602,7 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
         return rows
 
     mt = _runs_table(runs, ["model", "comparison", "statistic", "difference", "95% CI", "p",
-                            "Holm p (this table)"], motion_paired_rows)
+                            _holm_header(runs)], motion_paired_rows)
     paired_motion = [("text", "Original − control on the same clip resamples (the fit's paired bootstrap, an "
                               "accuracy's difference in percentage points, p two-sided, \"< x\" at its resampling "
                               "floor, as in the fit's paired table). Each p is its own test, "
@@ -648,6 +657,8 @@ def _render_block(block: Block, out_dir: Path) -> tuple[list[str], str] | None:
     kind = block[0]
     if kind == "text":
         text = block[1]
+        if len(text) > 4 and text[:2] == text[-2:] == "**":  # markdown bold (a data warning): its stars were shown
+            return [text, ""], f"<p><strong>{html.escape(text[2:-2])}</strong></p>"
         italic = len(text) > 1 and text[0] == text[-1] == "*"  # its markdown italics, not a name's "*"
         return [text, ""], f"<p>{html.escape(text[1:-1] if italic else text)}</p>"
     if kind == "table":
