@@ -698,6 +698,25 @@ def _refuse_new_files_in(folder: Path, monkeypatch) -> None:
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
 
 
+def _fdopen_whose_write_raises(error: BaseException) -> type:
+    """A stand-in for ``os.fdopen``: the descriptor is opened (and closed), its file's ``write`` raises ``error``."""
+
+    class Opened:
+        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
+            os.close(fd)
+
+        def __enter__(self) -> Opened:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def write(self, text: str) -> int:
+            raise error
+
+    return Opened
+
+
 def test_a_result_that_cannot_be_written_is_named_as_asked_for_not_by_its_hidden_temp_file(tmp_path: Path,
                                                                                          monkeypatch) -> None:
     """A result written through a hidden temp file or work folder (``--json``, evaluation.md, bgs_config.json, a
@@ -718,19 +737,8 @@ def test_a_result_that_cannot_be_written_is_named_as_asked_for_not_by_its_hidden
     assert (err.value.filename, err.value.errno) == (str(locked / "s.json"), errno.EACCES)
     assert WORK_PREFIX not in str(err.value) and os.listdir(locked) == []
 
-    class FullDisk:  # the file opened, its write refused as on a full disk (an OSError naming no file)
-        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
-            os.close(fd)
-
-        def __enter__(self) -> FullDisk:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            return None
-
-        def write(self, text: str) -> int:
-            raise OSError(errno.ENOSPC, "No space left on device")
-
+    # the file opened, its write refused as on a full disk (an OSError naming no file)
+    FullDisk = _fdopen_whose_write_raises(OSError(errno.ENOSPC, "No space left on device"))
     (tmp_path / "s.json").write_text("old\n")
     monkeypatch.setattr(files.os, "fdopen", FullDisk)
     with pytest.raises(OSError) as err:
@@ -1079,19 +1087,7 @@ def test_only_the_hidden_file_is_renamed_and_an_interrupt_stays_an_interrupt(tmp
         work.mkdir()
         raise KeyboardInterrupt
 
-    class Interrupted:  # the temp file opened, its write interrupted
-        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
-            os.close(fd)
-
-        def __enter__(self) -> Interrupted:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            return None
-
-        def write(self, text: str) -> int:
-            raise KeyboardInterrupt
-
+    Interrupted = _fdopen_whose_write_raises(KeyboardInterrupt())  # the temp file opened, its write interrupted
     with monkeypatch.context() as m:
         m.setattr(files.os, "fdopen", Interrupted)
         with pytest.raises(KeyboardInterrupt):
