@@ -3903,3 +3903,75 @@ def test_a_missing_path_outside_the_upload_folder_is_no_upload_not_one_gone(tmp_
     for name in ("clip.mp4", "gone.mp4"):
         with pytest.raises(BGSInputError, match=f"^{name}: only files uploaded through the page are accepted$"):
             backend.check_upload(beside / name)
+
+
+def test_a_cache_folder_from_bgs_space_cache_that_is_a_file_is_one_line_before_the_model_loads(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """`BGS_SPACE_CACHE` (the Space README's way to move the cache) naming a file, or a folder under one: `app.py`
+    loaded the model, then stopped on a FileExistsError traceback, and `bgs-hf space` said "error: FileExistsError:
+    File exists" (only `--cache-dir` was checked). Now both say which setting names a file, before any model loads."""
+    import importlib.util
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+
+    def no_loading(name: str) -> None:
+        raise AssertionError(f"model {name} loaded before the cache folder was checked")
+
+    monkeypatch.setattr(space_app.ModelPair, "load", staticmethod(no_loading))
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    for cache, said in ((afile, "afile: BGS_SPACE_CACHE is a file, not a folder"),
+                        (afile / "sub", "sub: BGS_SPACE_CACHE cannot be written: afile is a file, not a folder")):
+        monkeypatch.setenv("BGS_SPACE_CACHE", str(cache))
+        assert app.main() == 2
+        assert capsys.readouterr().err == f"error: {said}\n"
+        assert main(["space", "--model", "me/model"]) == 2
+        assert capsys.readouterr().err == f"error: {said}\n"
+    assert afile.read_text() == "keep me"
+    with pytest.raises(BGSInputError, match="^afile: cache_dir is a file, not a folder$"):
+        SpaceBackend(SpaceConfig(model="me/model", cache_dir=str(afile)))
+
+
+def test_a_blank_server_name_is_one_line_not_a_server_on_every_interface(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`GRADIO_SERVER_NAME=` (set, but blank) or `bgs-hf space --host ""`: gradio was handed the blank host, served
+    on every interface (a blank host is all of them to a socket; the README promises 127.0.0.1 unless the variable is
+    set), then failed on its own URL `http://:7860/` (an httpx UnsupportedProtocol traceback). Now one line, before
+    the model loads and before anything is served."""
+    import importlib.util
+
+    from bgs_hf.cli.main import main
+    from bgs_hf.hub import space_app
+
+    spec = importlib.util.spec_from_file_location("bgs_demo_app", Path(__file__).parents[1] / "spaces/bgs-demo/app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setenv("BGS_SPACE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("BGS_MODEL", "me/model")
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    served: list = []
+    monkeypatch.setattr(app, "launch", lambda config, **kw: served.append(kw))
+
+    def no_loading(name: str) -> None:
+        raise AssertionError(f"model {name} loaded before the host was checked")
+
+    monkeypatch.setattr(space_app.ModelPair, "load", staticmethod(no_loading))
+    for host in ("", "  "):
+        monkeypatch.setenv("GRADIO_SERVER_NAME", host)
+        assert app.main() == 2
+        assert capsys.readouterr().err == (f"error: GRADIO_SERVER_NAME must name an interface (0.0.0.0 serves other "
+                                           f"machines too) or be unset (127.0.0.1), got {host!r}\n")
+        assert main(["space", "--model", "me/model", "--host", host]) == 2
+        assert capsys.readouterr().err == (f"error: --host must name an interface (0.0.0.0 serves other machines "
+                                           f"too), got {host!r}\n")
+    assert served == []
+    monkeypatch.setenv("GRADIO_SERVER_NAME", " 0.0.0.0 ")
+    assert app.main() == 0 and served == [{"server_name": "0.0.0.0", "server_port": 7860}]

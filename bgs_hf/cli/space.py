@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         where = url or args.local_dir
         print(f"{'pushed' if url else 'staged'} {len(files)} Space files to {where}")
         return 0
+    if not args.host.strip():  # gradio served a blank host on every interface, then failed on its URL "http://:7860/"
+        raise BGSInputError(f"--host must name an interface (0.0.0.0 serves other machines too), got {args.host!r}")
     # a file there was "NotADirectoryError: afile/clips" (or FileExistsError) once both models had loaded
     check_output_folder(args.cache_dir, "--cache-dir")
     try:  # before minutes of model loading and embedding, not after
@@ -93,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise BGSInputError("the Space needs gradio: pip install 'bgs-hf[space]'") from None
     config = SpaceConfig(model=args.model, data=args.data, cache_dir=args.cache_dir, **settings)
+    config.check_cache_folder()  # $BGS_SPACE_CACHE naming a file: before the model loads, as --cache-dir
     port = args.port or _free_port(args.host)  # 0 = any free port (gradio itself would poll port 0)
     # the backend built here, not inside launch(), so the half minute of embedding is announced before it starts
     # and the address only once something answers there (it was printed first, then refused connections)

@@ -140,6 +140,16 @@ class SpaceConfig:
     def max_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
+    def check_cache_folder(self) -> None:
+        """Refuse a cache folder that is a file or lies under one, by the setting that named it, before any model
+        loads: ``BGS_SPACE_CACHE`` naming a file was a FileExistsError once the model had loaded (from ``app.py``, a
+        traceback)."""
+        from bgs_hf.cli._args import check_output_folder
+
+        source = ("cache_dir" if self.cache_dir else "BGS_SPACE_CACHE" if os.environ.get("BGS_SPACE_CACHE")
+                  else "the Space's cache folder")
+        check_output_folder(self.cache_path, source)
+
 
 def model_odd_one_out(sim3: np.ndarray) -> int | None:
     """Position (0..2) of the clip a model calls odd: the one outside its most similar pair; ``None`` when no
@@ -402,6 +412,7 @@ class SpaceBackend:
         from bgs_hf.video import ClipCache
 
         self.config = config
+        config.check_cache_folder()  # before minutes of loading and embedding
         if models is None:
             if not config.model:
                 raise BGSInputError("no model given: pass a run folder or Hub repo id of a BGS adapter")

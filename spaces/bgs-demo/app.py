@@ -29,7 +29,7 @@ def main() -> int:
             settings["model"] = os.environ["BGS_MODEL"]
         config = SpaceConfig.from_settings(settings)
         port = _port(os.environ.get("GRADIO_SERVER_PORT", "7860"))  # before the model loads, not after
-        launch(config, server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), server_port=port)
+        launch(config, server_name=_host(os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")), server_port=port)
     except BGSInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -44,6 +44,17 @@ def _settings(settings_file: Path) -> Any:
         return json.loads(settings_file.read_text(encoding="utf-8"))
     except ValueError as err:  # not JSON, or not UTF-8 text
         raise BGSInputError(f"not valid JSON ({err})", path=settings_file) from None
+
+
+def _host(text: str) -> str:
+    """``GRADIO_SERVER_NAME`` as an interface. A blank one went to gradio, whose server then listened on every
+    interface (a blank host is all of them to a socket) and whose launch failed on its own URL ``http://:7860/`` (an
+    httpx traceback), where the README promises 127.0.0.1 unless the variable is set."""
+    host = text.strip()
+    if not host:
+        raise BGSInputError(f"GRADIO_SERVER_NAME must name an interface (0.0.0.0 serves other machines too) or be "
+                            f"unset (127.0.0.1), got {text!r}")
+    return host
 
 
 def _port(text: str) -> int:
