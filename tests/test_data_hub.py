@@ -2181,7 +2181,9 @@ def test_loading_a_folder_whose_path_has_brackets_says_why_not_that_a_present_fi
 
 
 @pytest.mark.parametrize(("name", "why"), [("Study 1\nLab X", "must be one line, got 'Study 1\\nLab X'"),
-                                           ("   ", "must not be blank"), ("", "must not be blank")])
+                                           ("   ", "must not be blank"), ("", "must not be blank"),
+                                           ("Study 1\rLab X", "must be one line, got 'Study 1\\rLab X'"),
+                                           ("Study 1\u2028Lab X", "must be one line, got 'Study 1\\u2028Lab X'")])
 def test_a_pretty_name_on_two_lines_or_blank_is_refused_before_any_work(release, tmp_path, capsys, name, why):
     """`--pretty-name $'Study 1\\nLab X'` wrote a card whose heading read `# Study 1` with `Lab X` as body text, and a
     blank one an empty title; '' was silently replaced by the source's name."""
@@ -2195,3 +2197,26 @@ def test_a_pretty_name_on_two_lines_or_blank_is_refused_before_any_work(release,
     assert cli(["data", "export", str(release), str(out), "--pretty-name", " Lab X "]) == 0  # surrounding spaces dropped
     assert read_front_matter(out / "README.md")["pretty_name"] == "Lab X"
     assert "\n# Lab X\n" in (out / "README.md").read_text()
+
+
+@pytest.mark.parametrize("parts", [("a[b", "c]d"), ("x[]y",), ("p[!]q",)])
+def test_a_path_whose_brackets_lie_in_different_parts_is_not_refused_and_loads(release, exported, tmp_path, parts):
+    """The glob reads each path part alone, so 'a[b/c]d' holds no '[...]' for it and loads; the whole path's text,
+    tested as one pattern, read '[b/c]' as a class and refused a folder that `load_dataset` reads. '[]' and '[!]'
+    open no class either (a ']' first in a class is a member), so they load too."""
+    data, _ = exported
+    out = tmp_path.joinpath(*parts)
+    assert cli(["data", "export", str(release), str(out)]) == 0
+    assert cli(["data", "validate", str(out)]) == 0
+    assert len(datasets.load_dataset(str(out), "judgments")["train"]) == len(data.judgments)
+
+
+def test_a_relative_output_path_is_refused_for_the_brackets_of_the_folder_it_lies_in(tmp_path, monkeypatch):
+    """`load_dataset` globs the absolute path, so `data export SRC out` run inside 'study [v2]' fails to load too."""
+    from bgs_hf.data.hub import require_loadable_folder
+
+    inside = tmp_path / "study [v2]"
+    inside.mkdir()
+    monkeypatch.chdir(inside)
+    with pytest.raises(BGSInputError, match=r"OUT: datasets\.load_dataset cannot read a folder whose path holds '\[v2\]'"):
+        require_loadable_folder("out", "OUT")

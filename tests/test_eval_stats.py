@@ -1259,6 +1259,9 @@ def test_a_data_warning_is_bold_in_the_html_report_as_in_the_markdown(tmp_path):
     assert "**the run trained on other videos under these clip ids.**" in md
     assert "<p><strong>the run trained on other videos under these clip ids.</strong></p>" in page
     assert "*the run" not in page
+    res["data_warning"] = "clip ids <a> & <b> are not the run's"  # the warning's text is escaped inside <strong>
+    _, page = render(build_sections([("toy", res, tmp_path)]), tmp_path, "t")
+    assert "<p><strong>clip ids &lt;a&gt; &amp; &lt;b&gt; are not the run&#x27;s.</strong></p>" in page
 
 def _fit_row(r2):
     return {"r2": r2, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,

@@ -336,12 +336,13 @@ _GLOB_CLASS = re.compile(r"\[[^\]]*\]")
 
 def glob_class_in_path(folder: str | Path) -> str | None:
     """The ``[...]`` of ``folder``'s absolute path that ``datasets.load_dataset`` reads as a glob pattern, or None: a
-    path that, as a pattern, no longer matches itself (``*``, ``?`` and a lone ``[`` still do, and load)."""
-    text = str(Path(folder).absolute())
-    if fnmatch.fnmatchcase(text, text):
-        return None
-    match = _GLOB_CLASS.search(text)
-    return match.group(0) if match else text
+    path part that, as a pattern, no longer matches itself (``*``, ``?`` and a lone ``[`` still do, and load). Each
+    part alone: the glob reads a ``[`` and a ``]`` in different parts (``a[b/c]d``) as plain text, and that loads."""
+    for part in Path(folder).absolute().parts:
+        if not fnmatch.fnmatchcase(part, part):
+            match = _GLOB_CLASS.search(part)
+            return match.group(0) if match else part
+    return None
 
 
 def unloadable_path_problem(folder: str | Path) -> str | None:
