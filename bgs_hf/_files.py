@@ -234,6 +234,19 @@ BGS_CONFIG = "bgs_config.json"
 WORK_PREFIX = ".bgs-partial-"
 
 
+def check_output_folder(path: str | Path | None, flag: str) -> None:
+    """A folder a command or the Space writes into (``--report``, ``--cache``, ``BGS_SPACE_CACHE``): refused now
+    when it is a file or lies under one."""
+    from bgs_hf.errors import BGSInputError
+
+    if path is None:
+        return
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BGSInputError(f"{flag} is a file, not a folder", path=path)
+    under_a_file(path, flag)
+
+
 def under_a_file(path: str | Path, flag: str) -> None:
     """Refuse ``path`` when the nearest of its folders that exists is a file (``--json afile/s.json``): found
     before the work, not as a NotADirectoryError / FileExistsError once it is done."""

@@ -1513,7 +1513,8 @@ def test_the_fit_split_is_always_a_split_of_the_data():
 def test_an_output_file_or_folder_flag_of_the_other_kind_or_under_a_file_is_refused_before_the_work(tmp_path: Path):
     """Mutation audit (``cli/_args``): ``check_output_file`` taking a folder or a path under a file, and
     ``check_output_folder`` taking a file, all passed: the commands' tests reach one case each, through a whole run."""
-    from bgs_hf.cli._args import check_output_file, check_output_folder
+    from bgs_hf._files import check_output_folder
+    from bgs_hf.cli._args import check_output_file
 
     (tmp_path / "folder").mkdir()
     (tmp_path / "notes.txt").write_text("mine")

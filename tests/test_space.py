@@ -683,7 +683,7 @@ def test_a_fit_whose_r2_is_recorded_undefined_is_an_evaluation_on_the_page_as_on
 
 def test_a_flat_metrics_json_is_said_to_score_the_split_its_run_recorded_as_on_the_card(tmp_path: Path) -> None:
     """A flat metrics.json (no split keys) holds the numbers of the split its run_config.json records: the card
-    said split `val` (:func:`~bgs_hf.hub.card._card_split`), the page "the held-out test split" of the same numbers."""
+    said split `val` (:func:`~bgs_hf.hub.card.card_split`), the page "the held-out test split" of the same numbers."""
     from bgs_hf.hub.card import card_data_from_run, render_model_card
     from bgs_hf.hub.run_info import RunInfo
     from bgs_hf.hub.space_app import evaluation_markdown

@@ -146,15 +146,3 @@ def check_output_file_flags(parser: argparse.ArgumentParser, args: argparse.Name
         except BGSInputError as err:
             parser.error(str(err))
 
-
-def check_output_folder(path: str | Path | None, flag: str) -> None:
-    """A folder a command writes into (``--report``, ``--cache``): refused now when it is a file or lies under one."""
-    from bgs_hf._files import under_a_file
-    from bgs_hf.errors import BGSInputError
-
-    if path is None:
-        return
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise BGSInputError(f"{flag} is a file, not a folder", path=path)
-    under_a_file(path, flag)

@@ -13,10 +13,10 @@ import argparse
 import json
 from typing import Any
 
+from bgs_hf._files import check_output_folder
 from bgs_hf._format import fmt, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     check_output_file,
-    check_output_folder,
     check_split,
     int_at_least,
     output_file,

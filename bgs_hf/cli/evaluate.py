@@ -7,10 +7,10 @@ import json
 import logging
 from pathlib import Path
 
+from bgs_hf._files import check_output_folder
 from bgs_hf._format import fmt, fmt_chance, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
     check_output_file,
-    check_output_folder,
     check_split,
     int_between,
     output_file,

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the report as the flags say. ``args`` is read, never changed (as `evaluate`'s run), so a caller that
     reuses the namespace gets back the runs it gave, repeats included."""
-    from bgs_hf.cli._args import check_output_folder
+    from bgs_hf._files import check_output_folder
     from bgs_hf.eval.report import check_report_targets, distinct_runs, load_run, write_report
 
     check_output_folder(args.out, "--out")

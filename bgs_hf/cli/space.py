@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bgs_hf.cli._args import check_output_folder, float_between, int_between
+from bgs_hf._files import check_output_folder
+from bgs_hf.cli._args import float_between, int_between
 from bgs_hf.cli._parser import examples
 
 

@@ -601,7 +601,7 @@ def _head_settings(info: RunInfo) -> dict[str, Any] | None:
     return head
 
 
-def _card_split(info: RunInfo) -> str:
+def card_split(info: RunInfo) -> str:
     """The split whose numbers the card shows: nested by split, the numbers are the chosen split's; a flat
     metrics.json is the split its run recorded."""
     data = info.section("data", "dataset")
@@ -675,7 +675,7 @@ def card_data_from_run(
     lora = _lora_settings(info)
     name, hub_ids, licence_note = _dataset_fields(info)
     data_kind = _recorded_data(info)[3]
-    split = _card_split(info)
+    split = card_split(info)
     recipe = recorded_recipe(info)
     accumulation = (info.training_args or {}).get("gradient_accumulation_steps")
     recipe_note = describe_recipe(recipe, info.extra, accumulation)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bgs_hf._bars import delayed_bar
-from bgs_hf._files import built_in_place, expand_user, require_new_folder, save_npy
+from bgs_hf._files import built_in_place, check_output_folder, expand_user, require_new_folder, save_npy
 from bgs_hf._format import count, fmt, fmt_ci
 from bgs_hf.errors import BGSInputError, finite_number, is_finite_real, is_whole
 from bgs_hf.metrics.bootstrap import ceiling_disagreement, check_count, positive_ceiling
@@ -144,8 +144,6 @@ class SpaceConfig:
         """Refuse a cache folder that is a file or lies under one, by the setting that named it, before any model
         loads: ``BGS_SPACE_CACHE`` naming a file was a FileExistsError once the model had loaded (from ``app.py``, a
         traceback)."""
-        from bgs_hf.cli._args import check_output_folder
-
         source = ("cache_dir" if self.cache_dir else "BGS_SPACE_CACHE" if os.environ.get("BGS_SPACE_CACHE")
                   else "the Space's cache folder")
         check_output_folder(self.cache_path, source)
@@ -1072,10 +1070,10 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
     judges are called people or simulated observers only where the run recorded its data. A ceiling that is not
     positive is not blamed on a cause the run did not record. ``aligned``: the fine-tuned model's name on the page
     (:attr:`ModelPair.label`). A split too small for its CIs to say anything gets the note `evaluate` prints (its R²
-    [-1.000, 1.000] was shown without a word). The split, R² and % of the ceiling are the card's (``_card_split``,
+    [-1.000, 1.000] was shown without a word). The split, R² and % of the ceiling are the card's (``card_split``,
     ``RunInfo.fit``): a flat metrics.json's split is the one its run records, whatever ``split`` asks."""
     from bgs_hf.data.validate import small_split_note
-    from bgs_hf.hub.card import _card_split, card_holds_evaluation, is_hub_id, run_data
+    from bgs_hf.hub.card import card_holds_evaluation, card_split, is_hub_id, run_data
     from bgs_hf.hub.run_info import RunInfo
 
     if is_hub_id(name):
@@ -1086,7 +1084,7 @@ def evaluation_markdown(name: str, split: str = "test", aligned: str = FINETUNED
         info = RunInfo.read_records(name, split=split)
         if info.metrics:  # the card's checks: without metrics.json they warned "the card will carry no evaluation"
             info = RunInfo.from_run_dir(name, split=split)
-            split = _card_split(info)  # a flat metrics.json's is its run's (the card said `val`, the page "test")
+            split = card_split(info)  # a flat metrics.json's is its run's (the card said `val`, the page "test")
         fit, ceiling, baseline, why = info.fit, info.ceiling, info.baseline, info.ceiling_why
         data_name, simulated = run_data(info)
         card = None if info.metrics else info.run_dir / "README.md"  # a pushed model's folder: its card, if any
