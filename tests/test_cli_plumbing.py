@@ -1068,6 +1068,68 @@ def test_data_stats_beside_a_stream_json_plots_in_the_working_folder(release, tm
     assert drawn == [Path("human_similarity.png")]
 
 
+def test_data_stats_json_on_stdout_is_json_alone_piped_or_redirected(release, tmp_path):
+    """`bgs-hf data stats DATA --json /dev/stdout | jq .` could not parse: the statistics table and `wrote
+    /dev/stdout` were printed to stdout around the JSON. With --json on stdout the printed lines go to stderr; `--json
+    -` is stdout too (it wrote a file named `-`). Run as a user runs it: stdout a pipe, then a redirect `> out.json`."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "bgs_hf.cli.main", "data", "stats", str(release), "--n-splits", "2", "--no-png",
+               "--json"]
+    work = tmp_path / "work"
+    work.mkdir()
+    piped = subprocess.run([*command, "/dev/stdout"], capture_output=True, text=True, timeout=300, cwd=work, env=env)
+    assert piped.returncode == 0, piped.stderr[-2000:]
+    stats = json.loads(piped.stdout)
+    assert stats["clips"] == 12 and "\ndataset " in piped.stderr, piped.stderr[-2000:]
+    assert "wrote /dev/stdout" in piped.stderr
+    out = tmp_path / "out.json"
+    with open(out, "w") as f:
+        redirected = subprocess.run([*command, "-"], stdout=f, stderr=subprocess.PIPE, text=True, timeout=300,
+                                    cwd=work, env=env)
+    assert redirected.returncode == 0, redirected.stderr[-2000:]
+    assert json.loads(out.read_text()) == stats and "\ndataset " in redirected.stderr
+    assert os.listdir(work) == []  # no file named `-`
+
+
+def test_baselines_and_evaluate_json_on_stdout_is_json_alone(tmp_path, monkeypatch, capfd):
+    """Every command with --json (baseline language/pixels, evaluate): `--json /dev/stdout` (or `-`) gives stdout the
+    JSON alone and the printed lines on stderr (they were on stdout before the JSON); a --json file prints as before."""
+    import json
+
+    import bgs_hf.baselines.language as language
+    import bgs_hf.baselines.pixels as pixels
+    import bgs_hf.eval.suite as suite
+
+    monkeypatch.chdir(tmp_path)  # a `-` taken for a file name lands here
+    monkeypatch.setattr("bgs_hf.data.load", lambda source, **kw: _toy_data())
+    monkeypatch.setattr(language, "check_sentence_model", lambda *a, **k: None)
+    monkeypatch.setattr(language, "language_baseline",
+                        lambda data, config, split, **kw: {**_scores(split), "model": "m", "caption": "first"})
+    monkeypatch.setattr(pixels, "pixel_baseline", lambda data, config, split, **kw: _scores(split))
+    monkeypatch.setattr(suite, "run_suite", lambda data, pretrained, finetuned, **kw: {
+        "data": "toy", "split": kw["split"], "n_clips": 3, "n_pairs": 5, "n_judgments": 4, "noise_ceiling_r2": 0.5,
+        "fit": {"bgs": _scores(kw["split"])}, "timings_s": {"total": 1.0}})
+    commands = [["baseline", "pixels", "--data", "D"], ["baseline", "language", "--data", "D"],
+                ["evaluate", "--data", "D", "--model", "tiny-random-videomae", "--analyses", "fit", "--report",
+                 str(tmp_path / "report")]]
+    for command in commands:
+        for target in ("/dev/stdout", "-"):
+            assert main([*command, "--json", target]) == 0, command
+            printed = capfd.readouterr()
+            assert json.loads(printed.out)["split"] == "test", (command, printed)
+            assert "wrote /dev/stdout" in printed.err and "0.2500" in printed.err, (command, printed.err)
+            assert not Path("-").exists()
+        assert main([*command, "--json", str(tmp_path / "r.json")]) == 0, command
+        printed = capfd.readouterr()
+        assert printed.out.count("\n") >= 2 and f"wrote {tmp_path / 'r.json'}" in printed.out, (command, printed)
+
+
 @pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])
 def test_data_stats_refuses_a_plot_that_would_replace_its_json(release, tmp_path, monkeypatch, capsys, flags):
     """`data stats --json s.png` wrote the statistics to s.png, then the plot (by default the JSON path with .png)

@@ -99,6 +99,27 @@ def output_file(example: str) -> Callable[[str], Path]:
     return parse
 
 
+#: the name ``--json -`` stands for
+STDOUT_NAME = "/dev/stdout"
+#: what each --json's help adds
+JSON_STDOUT_HELP = "; - (or /dev/stdout): the JSON alone on stdout, the printed lines on stderr"
+
+
+def json_file(example: str) -> Callable[[str], Path]:
+    """The argparse type of a command's ``--json``: an :func:`output_file`, where ``-`` is stdout (``/dev/stdout``),
+    as for jq and most tools: ``--json - | jq`` wrote a file named ``-`` in the working folder and piped the printed
+    lines alone. The CLI prints its own lines on stderr when --json is stdout (``bgs_hf.cli.main``)."""
+    parse_file = output_file(example)
+
+    def parse(text: str) -> Path:
+        path = parse_file(STDOUT_NAME if text == "-" else text)
+        path.typed = text
+        return path
+
+    parse.__name__ = "file name"
+    return parse
+
+
 def check_split(data: Any, split: str) -> None:
     """A split name the data has (or ``fit``, train and val together), checked as soon as the data is loaded:
     ``--split tset`` was refused only after the models (or the embeddings) were loaded."""

@@ -16,10 +16,11 @@ from typing import Any
 from bgs_hf._files import check_output_folder
 from bgs_hf._format import fmt, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
+    JSON_STDOUT_HELP,
     check_output_file,
     check_split,
     int_at_least,
-    output_file,
+    json_file,
 )
 from bgs_hf.cli._parser import examples
 
@@ -29,7 +30,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="release folder, Hub-layout folder, or Hub dataset repo id")
     p.add_argument("--split", default="test",
                    help="split to score: test (default), train, val or fit (train and val together)")
-    p.add_argument("--json", type=output_file("baseline.json"), metavar="FILE", help="write every figure as JSON")
+    p.add_argument("--json", type=json_file("baseline.json"), metavar="FILE", help="write every figure as JSON" + JSON_STDOUT_HELP)
     p.add_argument("--n-boot", type=int_at_least(1), default=1000, help="bootstrap resamples over clips for the R² CI (1000)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of bootstraps, ceiling splits and val carve-out, and of the train/test draw of clips for data "
                         "without stimulus_set (0)")

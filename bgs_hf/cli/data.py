@@ -14,7 +14,15 @@ from typing import Any
 
 from bgs_hf._files import is_written_in_place, require_new_folder, write_text_atomic
 from bgs_hf._format import agree, count
-from bgs_hf.cli._args import check_output_file, float_between, int_at_least, one_line_text, output_file
+from bgs_hf.cli._args import (
+    JSON_STDOUT_HELP,
+    check_output_file,
+    float_between,
+    int_at_least,
+    json_file,
+    one_line_text,
+    output_file,
+)
 from bgs_hf.cli._parser import examples, flags_as_typed
 from bgs_hf.errors import BGSInputError
 
@@ -74,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "bgs-hf data stats ../shared/data/garcia-isik-release --no-png --seed 1"))
     # the seed also draws the split-halves, so the ceiling printed for --seed S is the one `quickstart --seed S` reports
     _add_source(s, seeds="the validation carve-out and the noise ceiling's split-halves")
-    s.add_argument("--json", type=output_file("stats.json"), metavar="FILE", help="write the statistics as JSON")
+    s.add_argument("--json", type=json_file("stats.json"), metavar="FILE", help="write the statistics as JSON" + JSON_STDOUT_HELP)
     s.add_argument("--png", type=output_file("human_similarity.png"), metavar="FILE",
                    help="human similarity matrix plot (default: the JSON path with .png; human_similarity.png without "
                         "--json, or when --json is a stream such as /dev/stdout)")

@@ -10,10 +10,11 @@ from pathlib import Path
 from bgs_hf._files import check_output_folder
 from bgs_hf._format import fmt, fmt_chance, fmt_pct, fmt_why
 from bgs_hf.cli._args import (
+    JSON_STDOUT_HELP,
     check_output_file,
     check_split,
     int_between,
-    output_file,
+    json_file,
 )
 from bgs_hf.cli._parser import examples
 from bgs_hf.eval import ANALYSES, check_analyses
@@ -50,8 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="split to score: test (default), train, val or fit (train and val together)")
     p.add_argument("--abstract", default=None, metavar="DIR", help="SocialShapes-Abstract folder for OOD transfer")
     p.add_argument("--analyses", default=DEFAULT_ANALYSES, help=f"comma-separated subset of {DEFAULT_ANALYSES}")
-    p.add_argument("--json", type=output_file("evaluation.json"), metavar="FILE",
-                   help="also write the full result as JSON here")
+    p.add_argument("--json", type=json_file("evaluation.json"), metavar="FILE",
+                   help="also write the full result as JSON here" + JSON_STDOUT_HELP)
     p.add_argument("--report", type=Path, metavar="DIR", default=None,
                    help="folder for evaluation.json, figures and evaluation.md/.html (default: a temp folder)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")

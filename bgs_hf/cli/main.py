@@ -17,9 +17,10 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 
 from bgs_hf._bars import close_open_bars
+from bgs_hf._files import descriptor_named
 from bgs_hf._launch import (
     GROUP_UNUSED_LOGGER,
     GROUP_UNUSED_WARNING_DROPPED,
@@ -311,8 +312,23 @@ def main(argv: list[str] | None = None) -> int:
         except BGSInputError as err:  # `val_split 'paper'`, or --no-png for a typed --no_png, reads as another flag
             raise flags_as_typed(err, args.typed_argv) from None
 
-    with console(args.verbose):
+    with console(args.verbose), printed_lines_off_stdout(args):
         return run_guarded(command)
+
+
+@contextmanager
+def printed_lines_off_stdout(args: argparse.Namespace) -> Iterator[None]:
+    """A command whose ``--json`` is stdout (``--json /dev/stdout | jq``, ``--json - > s.json``) prints its own lines
+    on stderr, so stdout holds the JSON alone: it held the command's table, then the JSON, which no JSON reader
+    parses. Any other run prints as before. The JSON itself is written to descriptor 1 (``write_text_atomic``)."""
+    path = getattr(args, "json", None)
+    if path is None or descriptor_named(path) != 1:
+        yield
+        return
+    if sys.stdout is not None:
+        sys.stdout.flush()  # anything printed before (in-process) stays before the JSON
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 class Terminated(KeyboardInterrupt):
