@@ -180,6 +180,83 @@ def test_one_rule_for_a_clip_of_one_frame_in_training_validate_and_the_space(tmp
     assert [str(e) for e in problems.items] == [f"{p.name}: clip {c!r}: {ONE_FRAME}" for p, c in zip(stills, "ab")]
 
 
+def _cut_after_first_frame(path: Path, inside: bool) -> Path:
+    """A 2-frame MP4 (moov first, as a phone or ``-movflags faststart`` writes it) cut where its second frame starts,
+    or halfway through that frame (``inside``): its header still counts 2 frames, one is there to decode."""
+    import av
+
+    from bgs_hf.video import write_video
+
+    whole = write_video(path.with_name("whole.mp4"), np.stack([media.barcode_frame(i) for i in range(2)]), fps=2,
+                        container_options={"movflags": "faststart"})
+    with av.open(str(whole)) as c:
+        second = [(pk.pos, pk.size) for pk in c.demux(c.streams.video[0]) if pk.size][1]
+    data = whole.read_bytes()
+    path.write_bytes(data[: second[0] + (second[1] // 2 if inside else 0)])
+    assert probe(path).frames == 2  # what the header says
+    return path
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_an_upload_cut_after_its_first_frame_is_refused_before_decoding_as_one_frame(tmp_path: Path, capsys,
+                                                                                     inside: bool) -> None:
+    """A 2-frame MP4 cut after its first frame (or inside its second): the header's 2 frames passed the Space's check,
+    and the decoder refused it afterwards in other words ("truncated video", "corrupt video"). Now the check reads the
+    first frames and refuses it as the clip of one frame it is, before any decoding."""
+    import json
+    from dataclasses import asdict
+
+    import bgs_hf.video.decode as decode
+    from bgs_hf.hub.decode_worker import EXIT_BAD_INPUT
+    from bgs_hf.hub.decode_worker import main as space_worker
+    from bgs_hf.video import FramePolicy
+
+    path = _cut_after_first_frame(tmp_path / "cut.mp4", inside)
+    assert _assert_one_line_error(path, check_video).endswith(ONE_FRAME)
+    decoded = []
+    real = decode._frames_on_screen
+    with pytest.MonkeyPatch.context() as mp:  # the worker's decode of the upload never starts
+        mp.setattr(decode, "_frames_on_screen", lambda *a: decoded.append(a) or real(*a))
+        policy = json.dumps(FramePolicy(num_frames=4, size=32, crop=32).to_dict())
+        assert space_worker(["--cache", str(tmp_path / "cache"), "--policy", policy,
+                             "--limits", json.dumps(asdict(VideoLimits())), str(path)]) == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == f"{path.name}: {ONE_FRAME}\n" and not decoded
+
+
+def test_the_upload_check_reads_only_the_first_frames_of_a_long_clip(tmp_path: Path, monkeypatch) -> None:
+    """Confirming an upload's first frames reads as many packets as the fewest frames allowed, never the whole file;
+    a clip of 60 frames or of 2 still passes, its header's count kept."""
+    from contextlib import contextmanager
+
+    import bgs_hf.video.decode as decode
+
+    read: list[int] = []
+    real_open = decode._open
+
+    class Counted:
+        def __init__(self, container) -> None:
+            self.container = container
+
+        def __getattr__(self, name: str):
+            return getattr(self.container, name)
+
+        def demux(self, *a, **k):
+            for packet in self.container.demux(*a, **k):
+                read.append(packet.size)
+                yield packet
+
+    @contextmanager
+    def counted_open(p):
+        with real_open(p) as container:
+            yield Counted(container)
+
+    monkeypatch.setattr(decode, "_open", counted_open)
+    assert check_video(media.write_barcode_clip(tmp_path / "long.mp4", 60)).frames == 60
+    assert len(read) == 2
+    read.clear()
+    assert check_video(media.write_barcode_clip(tmp_path / "two.mp4", 2)).frames == 2 and len(read) == 2
+
+
 def test_variable_frame_rate_is_sampled_by_time(tmp_path: Path) -> None:
     # 4 frames in the first second, 50 in the second: index-uniform sampling would take all 4
     # samples from the dense second; time-uniform takes two from each second.

@@ -155,16 +155,26 @@ def _video_stream(container: Any, p: Path) -> Any:
 _SAMPLE_TABLE_FORMATS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2")
 
 
+def _is_flush(packet: Any) -> bool:
+    """The demuxer's end-of-stream flush packet: no sample of the file."""
+    return packet.size == 0 and packet.dts is None
+
+
+def _is_shown(packet: Any) -> bool:
+    """A sample that is a frame shown: not empty, not one an edit list discards (what the decoder counts)."""
+    return packet.size != 0 and not getattr(packet, "is_discard", False)
+
+
 def _timeline(container: Any, stream: Any, p: Path) -> _Timeline:
     """Demux (no decode) to find the first/last presentation time and the frame count."""
     pts: list[int] = []
     durations: dict[int, int] = {}  # packet durations by pts: the last frame's sets where the timeline ends
     n_stored = 0  # every coded sample, including those an edit list discards (what the header counts)
     for packet in container.demux(stream):
-        if packet.size == 0 and packet.dts is None:  # the demuxer's end-of-stream flush packet
+        if _is_flush(packet):
             continue
         n_stored += 1
-        if packet.size == 0 or getattr(packet, "is_discard", False):
+        if not _is_shown(packet):
             continue
         if packet.pts is not None:
             pts.append(packet.pts)
@@ -506,7 +516,8 @@ class VideoLimits:
 
 def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInfo:
     """Pre-decode gate for untrusted uploads: size first (before FFmpeg reads it), then container and
-    codec allow-lists, duration and resolution from the headers. Raises ``BGSInputError``."""
+    codec allow-lists, duration and resolution from the headers, then the fewest frames, whose first ``min_frames``
+    packets are demuxed (a header's count can be more than the file holds). Raises ``BGSInputError``."""
     lim = limits or VideoLimits()
     p = check_file(path)
     nbytes = p.stat().st_size
@@ -535,17 +546,31 @@ def check_video(path: str | Path, limits: VideoLimits | None = None) -> VideoInf
     if lim.min_frames is not None:
         if info.frames is None or info.frames < lim.min_frames:  # no count, or too few: an AVI header may undercount
             info.frames = _frames_shown(p)  # the decoder's count: an upload is refused where training refuses the clip
+        # a count is not the frames there: a 2-frame MP4 cut inside or after its first frame still says 2 (it passed
+        # here, and the decoder refused it in other words); the first frames are read, never the rest of the file
+        if info.frames >= lim.min_frames and (whole := _frames_shown(p, upto=lim.min_frames)) < lim.min_frames:
+            info.frames = whole
         check_frame_count(info.frames, p, lim.min_frames)
     return info
 
 
-def _frames_shown(p: Path) -> int:
-    """The frames the decoder samples from (demuxed, not decoded): what :func:`decode_frames` counts."""
+def _frames_shown(p: Path, upto: int | None = None) -> int:
+    """The frames the decoder samples from (demuxed, not decoded): what :func:`decode_frames` counts. With ``upto``,
+    the frames read whole (not a packet the file ends inside, which FFmpeg flags corrupt), counted up to ``upto``: a
+    long upload's packets are not all read to learn that it has two frames."""
     import av
 
     try:
         with _open(p) as container:
-            return _timeline(container, _video_stream(container, p), p).n_frames
+            stream = _video_stream(container, p)
+            if upto is None:
+                return _timeline(container, stream, p).n_frames
+            shown = 0
+            for packet in container.demux(stream):
+                shown += not _is_flush(packet) and _is_shown(packet) and not packet.is_corrupt
+                if shown >= upto:
+                    break
+            return shown
     except (av.FFmpegError, OSError) as err:
         raise BGSInputError(f"not a readable video ({error_reason(err)}); {REENCODE_HINT}", path=p) from None
 
