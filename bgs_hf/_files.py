@@ -85,6 +85,8 @@ def mkstemp_for(target: str | os.PathLike[str], **kwargs: Any) -> tuple[int, str
         raise
 
 
+#: the largest descriptor number there can be (a C int): ``/dev/fd/99999999999`` names none
+_LAST_DESCRIPTOR = 2**31 - 1
 #: the names of this process's open descriptors that need no ``/dev/fd/N`` parse
 _STANDARD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 
@@ -99,6 +101,13 @@ def descriptor_named(path: str | os.PathLike[str]) -> int | None:
     folder, number = os.path.split(name)
     is_fd_folder = folder in ("/dev/fd", "/proc/self/fd", f"/proc/{os.getpid()}/fd")
     return int(number) if is_fd_folder and number.isascii() and number.isdigit() else None
+
+
+def flush_standard_streams() -> None:
+    """Flush ``sys.stdout`` and ``sys.stderr`` before writing through a descriptor: what was printed comes first."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # (None: started with that descriptor closed)
+            stream.flush()
 
 
 def is_written_in_place(path: str | os.PathLike[str]) -> bool:
@@ -118,13 +127,16 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str 
     redirect gets the JSON where the command's printed lines go. An existing file the user may write in a folder that
     takes no new file is written in place, as by a plain write (nothing else could write it), and so, as by a plain
     write, is left cut short by a full disk or a kill mid-write. A SIGKILL leaves only a hidden temp file; an error
-    names ``path``, never the temp file."""
+    names ``path``, never the temp file. A ``path`` ending in ``/`` is a folder's name: refused, as by a plain write
+    (``out/`` wrote a file named ``out``, and ``s.json/`` replaced the file ``s.json``)."""
+    if os.fspath(path).endswith(("/", os.sep)):  # realpath drops the `/`: `out/` became a file named out
+        raise IsADirectoryError(errno.EISDIR, "names a folder, not a file", os.fspath(path))
     descriptor = descriptor_named(path)
     if descriptor is not None:  # reopened by name, a redirect's file was truncated or (its realpath) replaced
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:  # (None: started with that descriptor closed)
-                stream.flush()  # the lines printed before the JSON come before it
+        flush_standard_streams()  # the lines printed before the JSON come before it
         try:
+            if descriptor > _LAST_DESCRIPTOR:  # open() of it was a TypeError (3.11) or OverflowError traceback
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
             with open(descriptor, "w", encoding=encoding, closefd=False) as f:
                 f.write(text)
         except OSError as err:  # a closed descriptor (``>&-``): its error names no file
@@ -265,8 +277,10 @@ def takes_new_file(path: str | Path, flag: str) -> None:
     once the work was done. Tried by creating (and removing) such a temp file: a permission check alone
     (``os.access``) passes root in any folder, ``/proc`` too. A device or FIFO (``/dev/stdout``) is written as it is, and an existing
     file the user may write is written over in place there (matplotlib's ``savefig`` of a ``--png``,
-    :func:`write_text_atomic` of a ``--json``): not tried. An open descriptor's name (``/dev/fd/3``) must name one
-    open for writing: a closed one (no ``3>file``) or one open for reading only failed once the work was done."""
+    :func:`write_text_atomic` of a ``--json``): not tried. A symlink into a folder that does not exist (a moved
+    results folder) was a FileNotFoundError naming the link once the work was done: refused. An open descriptor's
+    name (``/dev/fd/3``) must name one open for writing: a closed one (no ``3>file``) or one open for reading only
+    failed once the work was done."""
     from bgs_hf.errors import BGSInputError
 
     descriptor = descriptor_named(path)
@@ -285,6 +299,10 @@ def takes_new_file(path: str | Path, flag: str) -> None:
         return
     if is_written_in_place(path) or (os.path.isfile(path) and os.access(path, os.W_OK)):
         return
+    target_folder = os.path.dirname(os.path.realpath(path))
+    if os.path.islink(path) and not os.path.isdir(target_folder):  # nothing makes a dangling link's folder
+        raise BGSInputError(f"{flag} {os.fspath(path)} cannot be written: it is a symlink to {os.readlink(path)}, "
+                            f"and its folder {target_folder} does not exist")
     folder = next((p for p in Path(os.path.realpath(path)).parents if p.exists()), None)
     if folder is None or not folder.is_dir():  # a file there: under_a_file's refusal
         return

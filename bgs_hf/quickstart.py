@@ -693,9 +693,10 @@ def _plot_test_similarity_matrices(report: dict[str, Any], test: SplitHumans, ou
 
 def _write_together(texts: dict[Path, str]) -> None:
     """Write each file aside, then rename them all into place: both reports appear together, so no reader sees one
-    run's json beside another's markdown, and a write that fails (a full disk) leaves neither, nor a temp file. The
-    temp files are hidden: a run killed before the renames (SIGKILL) left a visible ``report.json.tmp`` for good; now
-    a hidden one, which the next run's write replaces (and it removes a visible one an earlier version left)."""
+    run's json beside another's markdown, and a write that fails (a full disk) leaves neither, nor a temp file (nor
+    does a failed rename: its temp files stayed in --out for good). The temp files are hidden: a run killed before
+    the renames (SIGKILL) left a visible ``report.json.tmp`` for good; now a hidden one, which the next run's write
+    replaces (and it removes a visible one an earlier version left)."""
     staged = {path: path.with_name(f"{WORK_PREFIX}{path.name}.tmp") for path in texts}
     try:
         for path, text in texts.items():
@@ -708,13 +709,18 @@ def _write_together(texts: dict[Path, str]) -> None:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         raise
-    for path, tmp in staged.items():
-        try:
-            tmp.replace(path)
-        except OSError as err:
-            raise_naming_target(err, tmp, path)
-            raise
-        path.with_name(f"{path.name}.tmp").unlink(missing_ok=True)
+    try:
+        for path, tmp in staged.items():
+            try:
+                tmp.replace(path)
+            except OSError as err:
+                raise_naming_target(err, tmp, path)
+                raise
+            path.with_name(f"{path.name}.tmp").unlink(missing_ok=True)
+    except BaseException:  # a failed rename left the files not yet renamed in --out as hidden temp files for good
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def _percentile_ranks(sim: np.ndarray) -> np.ndarray:

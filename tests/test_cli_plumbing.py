@@ -1128,6 +1128,29 @@ def test_baselines_and_evaluate_json_on_stdout_is_json_alone(tmp_path, monkeypat
         assert main([*command, "--json", str(tmp_path / "r.json")]) == 0, command
         printed = capfd.readouterr()
         assert printed.out.count("\n") >= 2 and f"wrote {tmp_path / 'r.json'}" in printed.out, (command, printed)
+def test_data_stats_writes_a_png_to_a_stream_and_its_printed_lines_beside_it(release, tmp_path, monkeypatch, capfd):
+    """``data stats DATA --png /dev/stdout > plot.png`` (or ``| display``) was refused: "--png must end in one of
+    .avif, ..." for a stream that has no suffix. The flag names the format: a PNG is written through the descriptor
+    (a ``>>`` redirect's earlier bytes kept), and the statistics printed on stdout go to stderr, not into the image."""
+    import os
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    monkeypatch.chdir(tmp_path)
+    base = ["data", "stats", str(release), "--n-splits", "2"]
+    assert main([*base, "--png", "/dev/stdout"]) == 0
+    out, err = capfd.readouterr()
+    assert out.startswith("\ufffdPNG") and "noise ceiling" in err and err.endswith("wrote /dev/stdout\n"), err
+    kept = tmp_path / "kept.png"
+    kept.write_bytes(b"earlier\n")
+    fd = os.open(kept, os.O_WRONLY | os.O_APPEND)
+    try:
+        assert main([*base, "--png", f"/dev/fd/{fd}"]) == 0
+    finally:
+        os.close(fd)
+    out, _ = capfd.readouterr()
+    assert kept.read_bytes().startswith(b"earlier\n\x89PNG\r\n") and "noise ceiling" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.png", "rel"]  # no human_similarity.png
 
 
 @pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])

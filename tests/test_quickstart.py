@@ -1178,6 +1178,28 @@ def test_the_two_reports_appear_together_or_not_at_all(tmp_path, monkeypatch) ->
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"report.json": "{}", "report.md": "# report\n"}
 
 
+def test_a_failed_rename_of_the_reports_leaves_no_temp_file_in_out(tmp_path, monkeypatch) -> None:
+    """report.json's rename into place failing (report.json a folder of the user's, a full or read-only mount) left
+    both staged temp files in --out for good: the error is raised, naming report.json, and no temp file remains."""
+    import os
+
+    from bgs_hf.quickstart import _write_together
+
+    reports = {tmp_path / "report.json": "{}", tmp_path / "report.md": "# report\n"}
+    replace = os.replace
+
+    def refused(src, dst, *args, **kwargs):
+        if os.fspath(dst).endswith("report.json"):
+            raise OSError(30, "Read-only file system", os.fspath(src), None, os.fspath(dst))
+        return replace(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", refused)
+        with pytest.raises(OSError, match="Read-only file system"):
+            _write_together(reports)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_killed_before_its_reports_are_renamed_leaves_no_visible_temp_file(tmp_path) -> None:
     """SIGKILL (the OOM killer) after both reports were written aside, before they were renamed, left a visible
     ``report.json.tmp`` and ``report.md.tmp`` in --out for good. Now only hidden temp files, which the next write

@@ -1066,6 +1066,56 @@ def test_json_naming_a_descriptor_past_any_number_is_one_line_before_the_work(tm
                                        "is not open (Bad file descriptor)\n")
 
 
+def test_write_text_atomic_to_a_descriptor_past_any_number_is_the_closed_descriptors_error(tmp_path: Path) -> None:
+    """``write_text_atomic("/dev/fd/99999999999999999999")`` called directly (no ``check_output_file`` first) was a
+    TypeError or OverflowError traceback from ``open``; now the OSError a closed descriptor gives, naming the path."""
+    import errno
+
+    from bgs_hf._files import write_text_atomic
+
+    for number in ("99999999999999999999", "99999999999", str(2**31)):
+        with pytest.raises(OSError) as err:
+            write_text_atomic(f"/dev/fd/{number}", "{}\n")
+        assert (err.value.errno, err.value.filename) == (errno.EBADF, f"/dev/fd/{number}")
+        assert str(err.value) == f"[Errno 9] Bad file descriptor: '/dev/fd/{number}'"
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_output_named_with_a_trailing_slash_is_refused_not_written_as_a_file(tmp_path: Path) -> None:
+    """``write_text_atomic("out/")`` wrote a FILE named ``out`` (``os.path.realpath`` drops the ``/``), and
+    ``write_text_atomic("s.json/")`` replaced the existing file ``s.json``, where a plain write refuses both: an
+    IsADirectoryError naming the path as given, and nothing written."""
+    from bgs_hf._files import write_text_atomic
+
+    (tmp_path / "s.json").write_text("kept\n")
+    for name in ("out/", "s.json/"):
+        with pytest.raises(IsADirectoryError) as err:
+            write_text_atomic(os.path.join(tmp_path, name), "{}\n")
+        assert err.value.filename == os.path.join(tmp_path, name) and "\n" not in str(err.value)
+    assert sorted(os.listdir(tmp_path)) == ["s.json"] and (tmp_path / "s.json").read_text() == "kept\n"
+
+
+def test_an_output_that_is_a_symlink_into_a_missing_folder_is_refused_before_the_work(tmp_path: Path, capsys) -> None:
+    """``--json s.json`` (or ``--png``) where ``s.json`` is a symlink into a folder that is gone (a moved results
+    folder) passed the check, and once the statistics were computed failed with "FileNotFoundError: No such file or
+    directory: s.json", a file the user could see. Refused first, in one line naming the link's target; a symlink
+    into a folder that is there is written through, as before."""
+    from bgs_hf.cli._args import check_output_file
+
+    os.symlink("moved/s.json", tmp_path / "s.json")
+    with pytest.raises(BGSInputError, match=r"^--json .*s\.json cannot be written: it is a symlink to moved/s\.json, "
+                                            r"and its folder .*moved does not exist$"):
+        check_output_file(tmp_path / "s.json", "--json")
+    (tmp_path / "moved").mkdir()
+    check_output_file(tmp_path / "s.json", "--json")
+    assert cli(["data", "stats", str(tmp_path / "no-data"), "--png", str(tmp_path / "p.png")]) == 2  # (no data)
+    capsys.readouterr()
+    os.symlink("gone/p.png", tmp_path / "p.png")
+    assert cli(["data", "stats", str(tmp_path / "no-data"), "--png", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --png ") and "symlink to gone/p.png" in err and len(err.splitlines()) == 1, err
+
+
 def test_only_the_hidden_file_is_renamed_and_an_interrupt_stays_an_interrupt(tmp_path: Path, monkeypatch) -> None:
     """Mutation audit of b7871fc: an error naming no file inside a built folder (a dropped connection), one without an
     errno (kept as it is), a sibling whose name only starts with the work folder's, and mkstemp's own "no usable temp

@@ -85,7 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--json", type=json_file("stats.json"), metavar="FILE", help="write the statistics as JSON" + JSON_STDOUT_HELP)
     s.add_argument("--png", type=output_file("human_similarity.png"), metavar="FILE",
                    help="human similarity matrix plot (default: the JSON path with .png; human_similarity.png without "
-                        "--json, or when --json is a stream such as /dev/stdout)")
+                        "--json, or when --json is a stream such as /dev/stdout); a stream given here (/dev/stdout) "
+                        "gets a PNG, and the printed statistics then go to stderr")
     s.add_argument("--no-png", action="store_true", help="do not write the similarity plot")
     s.add_argument("--n-splits", type=int_at_least(1), default=100, help="split-half resamples for the noise ceiling (100)")
     s.set_defaults(func=run_stats)
@@ -277,7 +278,8 @@ def _plot_path(args: argparse.Namespace) -> Path | None:
     if args.png is not None and args.no_png:  # the plot was silently not written
         raise BGSInputError("--png FILE and --no-png contradict each other: give one of them")
     check_output_file(args.png, "--png")  # `--png out/` is a folder, as for --json, not a name without a suffix
-    if args.png is not None and args.png.suffix.lower() not in figure_suffixes():
+    # a stream (`--png /dev/stdout | display`) has no suffix to end in: it gets a PNG, as the flag's name says
+    if args.png is not None and args.png.suffix.lower() not in figure_suffixes() and not is_written_in_place(args.png):
         raise BGSInputError(f"--png must end in one of {', '.join(sorted(figure_suffixes()))} (the plot's format)",
                             path=args.png)
     check_output_file(args.json, "--json")  # before a plot path is made from it

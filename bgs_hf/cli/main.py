@@ -318,11 +318,12 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextmanager
 def printed_lines_off_stdout(args: argparse.Namespace) -> Iterator[None]:
-    """A command whose ``--json`` is stdout (``--json /dev/stdout | jq``, ``--json - > s.json``) prints its own lines
-    on stderr, so stdout holds the JSON alone: it held the command's table, then the JSON, which no JSON reader
-    parses. Any other run prints as before. The JSON itself is written to descriptor 1 (``write_text_atomic``)."""
-    path = getattr(args, "json", None)
-    if path is None or descriptor_named(path) != 1:
+    """A command whose ``--json`` (or ``--png``) is stdout (``--json /dev/stdout | jq``, ``--json - > s.json``,
+    ``--png /dev/stdout > plot.png``) prints its own lines on stderr, so stdout holds the JSON (the image) alone: it
+    held the command's table, then the JSON, which no JSON reader parses. Any other run prints as before. The file
+    itself is written to descriptor 1 (``write_text_atomic``, ``viz.matrices.save_figure``)."""
+    paths = (getattr(args, flag, None) for flag in ("json", "png"))
+    if not any(path is not None and descriptor_named(path) == 1 for path in paths):
         yield
         return
     if sys.stdout is not None:

@@ -33,6 +33,27 @@ def figure_suffixes() -> frozenset[str]:
     return frozenset(f".{ext}" for ext in FigureCanvasBase.get_supported_filetypes())
 
 
+def save_figure(fig: Any, path: Path, **kwargs: Any) -> None:
+    """``fig.savefig(path)`` (its folder made; the format its suffix's), and a stream's name (``/dev/stdout``, a
+    FIFO) with no suffix to take a format from as PNG, an open descriptor's written through it: reopened by name,
+    ``/dev/stdout`` truncated a ``>>`` redirect's file."""
+    from bgs_hf._files import descriptor_named, flush_standard_streams, is_written_in_place
+
+    if not is_written_in_place(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, **kwargs)
+        return
+    suffix = path.suffix.lower()
+    fmt = suffix[1:] if suffix in figure_suffixes() else "png"
+    descriptor = descriptor_named(path)
+    if descriptor is None:  # a FIFO, a device
+        fig.savefig(path, format=fmt, **kwargs)
+        return
+    flush_standard_streams()  # lines printed to the same stream before the figure come before it
+    with open(descriptor, "wb", closefd=False) as f:
+        fig.savefig(f, format=fmt, **kwargs)
+
+
 def plot_similarity_matrices(
     mats: dict[str, np.ndarray],
     path: str | Path,
@@ -53,7 +74,7 @@ def plot_similarity_matrices(
     names in row order, or None) names each row and column, for a matrix small enough that a reader wants to know
     which clip is which (a long name keeps its start and end; two a panel would show alike get their positions).
     The scale spans all finite values of all matrices unless ``vmin``/``vmax`` are given. Writes ``path``
-    (png/pdf/svg by suffix) and returns it.
+    (png/pdf/svg by suffix; a stream such as ``/dev/stdout`` without one: png) and returns it.
     """
     # a bare Figure renders with Agg and never touches pyplot's global backend (safe in notebooks)
     import matplotlib
@@ -117,8 +138,7 @@ def plot_similarity_matrices(
     dpi = 120
     _fit_panel_titles(fig, list(axes[0]), list(arrays), dpi)
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi)
+    save_figure(fig, out, dpi=dpi)
     logger.debug("wrote %s", out)  # the caller named the file (and the CLI prints it)
     return out
 
