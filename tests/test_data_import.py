@@ -2152,3 +2152,108 @@ def test_a_repeated_header_after_a_bom_with_a_blank_first_name_or_a_quoted_name_
             data = read_triplet_table(_csv(tmp_path, [*table[:30], f"\ufeff{named}", *table[30:]], named), videos)
         assert "skipped 1 row repeating the header (files joined one after another?): row 31" in caplog.text
         assert data.judgments.to_dict() == clean.to_dict()
+
+
+#: how the export tests read a table: three test clips of eight, times in ms (no split or unit line beside theirs)
+EXPORT_READ = {"split_config": SplitConfig(test_fraction=0.4), "columns": TripletColumns(rt_unit_s=0.001)}
+QUALTRICS_HEADER = "ResponseId,Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+#: Qualtrics' two rows under the header: the question texts, then one '{"ImportId": ...}' cell per column
+QUALTRICS_ROWS = [
+    'Response ID,Prolific ID,Trial number,Left video,Middle video,Right video,"Which video is the odd one out?",'
+    "Time to answer (ms)",
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1_TEXT""}","{""ImportId"":""trial""}",'
+    '"{""ImportId"":""QID2""}","{""ImportId"":""QID3""}","{""ImportId"":""QID4""}","{""ImportId"":""QID5""}",'
+    '"{""ImportId"":""QID6_PAGE_SUBMIT"",""timeZone"":""Europe/Berlin""}"',
+]
+
+
+def test_a_qualtrics_exports_question_text_and_import_id_rows_are_skipped_in_one_line(tmp_path: Path,
+                                                                                      caplog) -> None:
+    """A Qualtrics CSV export carries two rows under its header (the question texts, then '{"ImportId":"QID1"}'
+    cells): each was a problem line per column ("no video 'Left video'", "'Trial number' is not an integer"). They
+    are skipped with one line and the trials read exactly as the export without them; an ImportId row further down
+    (a second export pasted below) is one line saying what to delete, never a trial above it dropped unseen."""
+    rows, videos = [f"R_{k},{row}" for k, row in enumerate(_trials())], _videos(tmp_path)
+    clean = read_triplet_table(_csv(tmp_path, rows, QUALTRICS_HEADER), videos, **EXPORT_READ)
+    with caplog.at_level("INFO"):
+        data, problems = collect_problems(_csv(tmp_path, [*QUALTRICS_ROWS, *rows], QUALTRICS_HEADER), videos, **EXPORT_READ)
+    assert problems == [] and data is not None
+    assert ("judgments.csv: skipped rows 1 and 2 under the header: Qualtrics' question-text and ImportId rows, not "
+            "trials") in caplog.text
+    assert data.judgments.to_dict() == clean.judgments.to_dict() and data.clips.to_dict() == clean.clips.to_dict()
+    # the question-text row deleted by hand: the ImportId row alone is skipped
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        data = read_triplet_table(_csv(tmp_path, [QUALTRICS_ROWS[1], *rows], QUALTRICS_HEADER), videos, **EXPORT_READ)
+    assert "skipped row 1 under the header: Qualtrics' ImportId row, not trials" in caplog.text
+    assert data.judgments.to_dict() == clean.judgments.to_dict()
+    joined = [*QUALTRICS_ROWS, *rows[:40], *QUALTRICS_ROWS, *rows[40:]]
+    data, problems = collect_problems(_csv(tmp_path, joined, QUALTRICS_HEADER), videos, **EXPORT_READ)
+    assert [str(p) for p in problems] == [
+        "judgments.csv row 44: a Qualtrics ImportId row ('{\"ImportId\": ...}' cells) below the data's first rows (a "
+        "second export pasted below the first?): delete it and the question-text row above it"]
+
+
+def test_jspsych_null_and_undefined_cells_are_read_as_empty_ones(tmp_path: Path, capsys, caplog) -> None:
+    """jsPsych writes a missing value as 'null' ('undefined' where a script wrote it): each was a problem line ("no
+    video 'null'", "'null' is not a finite number") where an empty cell is a non-response (--skip-incomplete) or a
+    missing time. They read as empty cells (PsychoPy's 'None' and a SQL dump's 'NULL' too), one line counting them:
+    the problems are the empty cells' own, and with --skip-incomplete the data equals the export with empty cells."""
+    rows, videos = _trials(), _videos(tmp_path)
+    written, empty = ["P0,,null,null,null,null,null"], ["P0,,,,,,"]  # an instructions screen: no trial
+    for k, row in enumerate(rows):
+        cells = row.split(",")
+        if k % 7 == 3:
+            cells[6] = ("null", "undefined", "None", "NULL")[k % 4]  # no time recorded
+        if k % 13 == 4:
+            cells[5] = "null"  # no answer
+        written.append(",".join(cells))
+        empty.append(",".join("" if c in ("null", "undefined", "None", "NULL") else c for c in cells))
+    for skip in (False, True):
+        (tmp_path / "clean").mkdir(exist_ok=True)
+        clean_table = _csv(tmp_path / "clean", empty)
+        clean, clean_problems = collect_problems(clean_table, videos, skip_incomplete=skip, **EXPORT_READ)
+        caplog.clear()
+        with caplog.at_level("INFO"):
+            data, problems = collect_problems(_csv(tmp_path, written), videos, skip_incomplete=skip, **EXPORT_READ)
+        assert ("judgments.csv: read 25 cells as empty (missing): 15 'null', 4 'NULL', 3 'None', 3 'undefined'"
+                in caplog.text)
+        assert [str(p) for p in problems] == [str(p) for p in clean_problems]
+        if not skip:
+            assert str(problems[0]) == ("judgments.csv row 1: column 'Video1' is empty (pass --skip-incomplete to drop "
+                                        "trials without a response)")
+            continue
+        assert problems == [] and len(data.judgments) == 90 - 7
+        assert data.judgments.to_dict() == clean.judgments.to_dict() and data.clips.to_dict() == clean.clips.to_dict()
+        assert np.isnan(data.judgments.to_pandas()["rt_s"].to_numpy(dtype=float)[3])  # a missing time, not 0
+    # a --ratings table from the same tool: a 'null' rating is an empty cell (not rated), not a problem line
+    (tmp_path / "ratings.csv").write_text("video,valence\nb.mp4,null\nb.mp4,2\nc.mp4,undefined\n", encoding="utf-8")
+    (tmp_path / "clean" / "ratings.csv").write_text("video,valence\nb.mp4,\nb.mp4,2\nc.mp4,\n", encoding="utf-8")
+    got, want = (collect_problems(folder / "judgments.csv", videos, skip_incomplete=True, ratings=folder / "ratings.csv",
+                                  **EXPORT_READ) for folder in (tmp_path, tmp_path / "clean"))
+    assert got[1] == [] and got[0].clips.to_dict() == want[0].clips.to_dict()
+    # and a --captions table's 'null' caption is an empty one: the same one line, not a caption "null"
+    (tmp_path / "captions.csv").write_text("video,caption\nb.mp4,null\nb.mp4,walking\n", encoding="utf-8")
+    (tmp_path / "clean" / "captions.csv").write_text("video,caption\nb.mp4,\nb.mp4,walking\n", encoding="utf-8")
+    got, want = ([str(p) for p in collect_problems(folder / "judgments.csv", videos, skip_incomplete=True,
+                                                   captions=folder / "captions.csv", **EXPORT_READ)[1]]
+                 for folder in (tmp_path, tmp_path / "clean"))
+    assert got == ["captions.csv row 1: column 'caption' is empty (remove the row)"] and want == got
+
+
+def test_gorillas_end_of_file_row_is_skipped_not_a_dropped_trial(tmp_path: Path, caplog) -> None:
+    """Gorilla ends each data file with a row 'END OF FILE' in its first column: it was "column 'Video1' is empty
+    (pass --skip-incomplete to drop trials without a response)", and with that flag counted on the dataset card as
+    an incomplete trial the import left out. It is skipped with one line (each one, in files joined one after
+    another), the trials read exactly as without it."""
+    rows, videos = [f"{k + 1},{row}" for k, row in enumerate(_trials())], _videos(tmp_path)
+    header = "Event Index,Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT"
+    clean = read_triplet_table(_csv(tmp_path, rows, header), videos, **EXPORT_READ)
+    for end in ("END OF FILE,,,,,,,", "END OF FILE"):
+        caplog.clear()
+        with caplog.at_level("INFO"):
+            data, problems = collect_problems(_csv(tmp_path, [*rows[:30], end, header, *rows[30:], end], header),
+                                              videos, skip_incomplete=True, **EXPORT_READ)
+        assert problems == [] and "dropped_at_import" not in data.meta
+        assert "judgments.csv: skipped 2 'END OF FILE' rows (Gorilla's end-of-file marker, not a trial)" in caplog.text
+        assert data.judgments.to_dict() == clean.judgments.to_dict()

@@ -113,11 +113,14 @@ def missing_column(col: str, columns: Sequence[str], required: Sequence[str]) ->
     return f"column {col!r} missing ({hint}columns: {', '.join(map(str, columns))})"
 
 
-def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_duplicates: bool = True) -> pd.DataFrame:
+def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_duplicates: bool = True,
+             missing_values: Sequence[str] = ()) -> pd.DataFrame:
     """Read a CSV as stripped strings, tolerant of BOM, CRLF and stray whitespace.
 
-    Rows repeating the header (files joined one after another) are skipped and exact duplicate rows dropped (each
-    logged); ``ROW`` keeps each row's 1-based position in the file.
+    Rows repeating the header (files joined one after another), the rows survey and experiment tools write that
+    are no data (Qualtrics' question-text and ImportId rows, Gorilla's 'END OF FILE') are skipped and exact
+    duplicate rows dropped (each logged); a cell that is exactly one of ``missing_values`` (:data:`EXPORT_MISSING`:
+    jsPsych's 'null') is read as empty. ``ROW`` keeps each row's 1-based position in the file.
     Missing file, empty file and missing required columns are fatal for this file.
     """
     if not path.is_file():
@@ -138,8 +141,85 @@ def read_csv(path: Path, required: Sequence[str], problems: Problems, *, drop_du
     for col in df.columns:
         df[col] = df[col].str.strip()
     df[ROW] = rows if rows is not None and len(rows) == len(df) else np.arange(1, len(df) + 1)
+    df = _without_tool_rows(df, path, problems)
     df = _without_repeated_headers(df, path, problems)
+    if missing_values:
+        df = _missing_as_empty(df, missing_values, path)
     return _without_blank_or_duplicate_rows(df, path, problems, drop_duplicates=drop_duplicates)
+
+
+#: what experiment software writes in a cell whose value is missing: jsPsych 'null' (and 'undefined' where a script
+#: wrote the value itself), a SQL dump 'NULL', PsychoPy (Python) 'None'; read as an empty cell by ``data import``
+EXPORT_MISSING = ("null", "NULL", "undefined", "None")
+#: a cell of Qualtrics' third header row ('{"ImportId":"QID1"}', '{"ImportId":"startDate","timeZone":"..."}')
+_IMPORT_ID = re.compile(r'\{\s*"ImportId"\s*:')
+#: the first cell of the row Gorilla ends each data file with
+_GORILLA_END = "END OF FILE"
+
+
+def _missing_as_empty(df: pd.DataFrame, missing: Sequence[str], path: Path) -> pd.DataFrame:
+    """``df`` with each cell that is exactly one of ``missing`` read as empty, as a cell left empty is, with one line
+    counting them: a jsPsych export's 'null' was a problem line per row ("no video 'null'", "'null' is not a finite
+    number") where an empty cell is a non-response (--skip-incomplete) or a missing time."""
+    found: dict[str, int] = {}
+    for col in (c for c in df.columns if c != ROW):
+        hit = df[col].isin(missing)
+        if hit.any():
+            for word, n in df.loc[hit, col].value_counts().items():
+                found[word] = found.get(word, 0) + int(n)
+            df[col] = df[col].mask(hit, "")
+    if found:
+        logger.info("%s: read %s as empty (missing): %s", path.name, count(sum(found.values()), "cell"),
+                    ", ".join(f"{n} {word!r}" for word, n in found.items()))
+    return df
+
+
+def _without_tool_rows(df: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:
+    """``df`` less the rows an export tool writes that hold no data, each kind skipped with one line: Qualtrics' two
+    rows under the header (the question texts, then '{"ImportId":"QID1"}' cells) and Gorilla's closing 'END OF
+    FILE' row were a problem line per column ("no video 'Left video'"), or, with --skip-incomplete, dropped and
+    counted on the card as a participant's trial. An ImportId row further down (a second export pasted below) is
+    one line saying which rows to delete: the row above it may be a trial."""
+    cols = [c for c in df.columns if c != ROW]
+    if not cols or df.empty:
+        return df
+    # column by column, testing only the rows still alike (a table of trials tests its first column)
+    import_id = np.ones(len(df), dtype=bool)
+    for col in cols:
+        at = np.flatnonzero(import_id)
+        cells = df[col].iloc[at]  # '{' first (vectorised): the regex runs on the few rows of such cells
+        import_id[at] = ((cells == "") | cells.str.startswith("{")).to_numpy()
+        at = at[import_id[at]]
+        import_id[at] = [c == "" or _IMPORT_ID.match(c) is not None for c in df[col].iloc[at].to_numpy()]
+    at = np.flatnonzero(import_id)  # a row of empty cells is no ImportId row
+    import_id[at] = (df[cols].iloc[at] != "").any(axis=1).to_numpy()
+    drop = np.zeros(len(df), dtype=bool)
+    where = np.flatnonzero(import_id)
+    if len(where):
+        top = 2 if where[0] == 1 and not import_id[0] else 1 if where[0] == 0 else 0  # the question texts above it
+        if len(where) > (1 if top else 0):
+            later = int(df[ROW].iloc[where[1] if top else where[0]])
+            problems.fatal("a Qualtrics ImportId row ('{\"ImportId\": ...}' cells) below the data's first rows (a "
+                           "second export pasted below the first?): delete it and the question-text row above it",
+                           path=path, row=later)
+        drop[:top] = True
+        shown = " and ".join(str(int(r)) for r in df[ROW].iloc[:top])
+        logger.info("%s: skipped %s %s under the header: Qualtrics' %s, not trials", path.name,
+                    agree(top, "row", "rows"), shown,
+                    "question-text and ImportId rows" if top == 2 else "ImportId row")
+    end = (df[cols[0]] == _GORILLA_END).to_numpy(copy=True)
+    if end.any():
+        end[end] = (df.loc[end, cols[1:]] == "").all(axis=1).to_numpy()
+        if end.any():
+            logger.info("%s: skipped %s (Gorilla's end-of-file marker, not a trial)", path.name,
+                        count(int(end.sum()), f"{_GORILLA_END!r} row"))
+            drop |= end
+    if not drop.any():
+        return df
+    df = df.loc[~drop].reset_index(drop=True)
+    if df.empty:
+        problems.fatal("no data rows (header only)", path=path)
+    return df
 
 
 def _without_repeated_headers(df: pd.DataFrame, path: Path, problems: Problems) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from bgs_hf._files import resolved_if_other
 from bgs_hf._format import agree, closest, count, first_few
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import (
+    EXPORT_MISSING,
     ROW,
     Problems,
     StopChecks,
@@ -365,7 +366,7 @@ def _caption_table(table: Path, clip_ids: list[str], files: dict[str, str], vide
     """``{clip: [captions by caption_index, else in file order]}`` from a ``video, caption`` CSV (several rows per
     video, as the release's captions.csv; ``video_name`` also read as ``video``): without it an import had no caption
     row to score. ``--caption first`` embeds a clip's first caption, so the release's ``caption_index`` orders them."""
-    df = read_csv(table, (), problems, drop_duplicates=False)
+    df = read_csv(table, (), problems, drop_duplicates=False, missing_values=EXPORT_MISSING)
     found = _side_columns(df, table, {"video": _VIDEO_HEADERS, "caption": ("caption",),
                                       "caption_index": ("captionindex",)}, ("video", "caption"),
                           "--captions reads columns video and caption", problems)
@@ -405,7 +406,8 @@ def _rating_table(table: Path, clip_ids: list[str], files: dict[str, str], video
     of its non-empty cells; with a rater column, one rater's several rows of a video are averaged first (a rater who
     rated a clip twice counted twice in its mean), logged with a count; a clip without a row, or an empty cell, is not
     rated (NaN, which the probes leave out)."""
-    df = read_csv(table, (), problems, drop_duplicates=False)  # two unnamed raters may well agree on every attribute
+    # two unnamed raters may well agree on every attribute
+    df = read_csv(table, (), problems, drop_duplicates=False, missing_values=EXPORT_MISSING)
     found = _side_columns(df, table, {"video": _VIDEO_HEADERS, "rater": _RATER_HEADERS}, ("video",),
                           "--ratings reads a video column and one or more numeric rating columns", problems)
     if "rater" in found:
@@ -766,7 +768,9 @@ def read_triplet_table(
     split. ``captions``: a CSV of ``video, caption`` rows (several per video allowed); ``ratings``: a CSV of
     ``video, <attr>, ...`` rows, each numeric column the clips' ``rating_<attr>`` (several rows per video averaged,
     a rater's own repeats of a video first).
-    All three name videos as the trials do. Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
+    All three name videos as the trials do; in the trials, captions and ratings a cell 'null', 'undefined', 'None' or
+    'NULL' (how jsPsych, PsychoPy and SQL write a missing value) is empty.
+    Rows with an empty video, odd or participant cell are an error unless ``skip_incomplete``
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
     error, an rt of 0 is kept with a warning (a time not recorded is an empty cell), and so is a median rt under
     20 ms read in milliseconds (times in seconds?), one over 300 s read in seconds (milliseconds?) or a participant
@@ -790,7 +794,7 @@ def read_triplet_table(
     if path.is_dir() and find_release_data_dir(path) is not None:  # the release given whole: "a folder, not a file"
         problems.fatal(f"the paper's release, not a CSV of trials naming video files: {_load_the_release_instead(path)}",
                        path=path)
-    df = read_csv(path, (), problems, drop_duplicates=False)
+    df = read_csv(path, (), problems, drop_duplicates=False, missing_values=EXPORT_MISSING)
     cols = _table_columns(df, columns or TripletColumns(), path, video_dir, problems)
     n_read = len(df)
     if cols.trial is not None:
