@@ -2611,6 +2611,97 @@ def test_an_asterisk_in_a_name_is_kept_in_the_html_report(tmp_path):
     assert "<p>a*b: not run (x*y).</p><p>plain 2*3</p>" in page
 
 
+def test_runs_side_by_side_with_different_test_counts_say_which_run_holds_which(tmp_path):
+    """`bgs-hf report a b`, run a with two paired tests and run b with one: the text read "the table holds 2 / 1
+    tests", the distinct counts alone (a third run of 2 added nothing), so which run held which was unsaid. Each run's
+    count now stands by its label, in the runs' order (hand counts: a 2, b 1, c 2); runs that agree keep one count,
+    and the probes' attributes per model read the same way."""
+    from bgs_hf.eval.report import build_sections, render
+
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    test = {"diff": 0.05, "ci": [0.01, 0.1], "p_value": 0.2, "n_boot": 100, "n_tied": 0}
+
+    def run(stats, attributes):
+        tests = {s: test for s in stats}
+        return {"data": "d", "split": "test", "n_clips": 3, "models": {}, "n_boot": 100,
+                "fit": {"bgs": row, "pretrained": row}, "paired": {"bgs - pretrained": tests},
+                "motion": {"bgs": {"original": row, "shuffled": row}}, "motion_paired": {"bgs": {"shuffled": tests}},
+                "probes": {"bgs": {a: {"r": 0.5, "p_value": 0.01, "n_perm": 99} for a in attributes}}}
+
+    a, b = run(["r2", "ooo_acc_3way"], ["valence", "arousal"]), run(["r2"], ["valence"])
+    md, page = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path), ("c", a, tmp_path)]), tmp_path, "t")
+    assert "/ 1" not in md, md
+    assert "the table holds 2 tests in a, 1 test in b, 2 tests in c (each comparison × statistic, per run)" in md
+    assert "the table holds 2 tests in a, 1 test in b, 2 tests in c (each model × control × statistic, per run)" in md
+    assert "attributes (2 per model in a, 1 per model in b, 2 per model in c)" in md
+    md, _ = render(build_sections([("a", a, tmp_path), ("c", a, tmp_path)]), tmp_path, "t")
+    assert "the table holds 2 tests (each comparison × statistic, per run)" in md and "attributes (2 per model)" in md
+
+
+def test_the_html_report_shows_code_spans_as_code_and_escapes_a_run_folder_named_with_html(tmp_path):
+    """The HTML report showed the markdown's code spans with their backticks (the models line's `bgs`, the small
+    split note's `bgs-hf data validate`, the probes' `--split train`): they are <code> now, as the markdown renders
+    them. A run folder named ``a<b&c`` (`bgs-hf report`) is text in every cell, caption and line, never a tag: the
+    page's only tags are the report's own."""
+    from html.parser import HTMLParser
+
+    row = {"r2": 0.1, "r2_ci": [0.0, 0.2], "pct_of_ceiling": 40.0, "rsa_spearman": 0.3, "rsa_pearson": 0.3,
+           "ooo_acc_3way": 0.5, "ooo_acc_2way": 0.6}
+    for name in ("a<b&c", "plain"):
+        run = tmp_path / name
+        run.mkdir()
+        (run / "fit.png").write_bytes(b"png")
+        (run / "evaluation.json").write_text(json.dumps(
+            {"data": "d", "split": "test", "n_clips": 3, "n_judgments": 4, "models": {"bgs": {}}, "fit": {"bgs": row},
+             "figures": {"fit": "fit.png"}, "probes": {"bgs": {"valence": {"r": 0.5, "p_value": 0.01, "n_perm": 99}}}}))
+    assert main(["report", str(tmp_path / "a<b&c"), str(tmp_path / "plain"), "--out", str(tmp_path / "rep")]) == 0
+    page = (tmp_path / "rep" / "report.html").read_text()
+    assert "Models (their keys in evaluation.json): <code>bgs</code>: BGS fine-tuned (LoRA)." in page
+    assert "<code>bgs-hf data validate</code>" in page and "(with <code>--split train</code>," in page
+    assert "`" not in page
+    assert "<td>a&lt;b&amp;c</td>" in page and "(a&lt;b&amp;c)</figcaption>" in page and "a<b" not in page
+    tags: set[str] = set()
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.add(tag)
+
+    Tags().feed(page)
+    assert tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "code", "strong", "table",
+                    "thead", "tbody", "tr", "th", "td", "figure", "img", "figcaption"}, tags
+
+
+def test_the_transfer_and_motion_paired_tables_say_which_resamples_had_no_difference(tmp_path):
+    """The fit's paired table is followed by which rows' resamples showed no difference (they count on both sides of
+    0, so p = 1.000 with few clips is no evidence, not "no difference"); the transfer's and the motion controls'
+    paired tables, whose p's are the same test, said nothing though evaluation.json records ``n_tied`` for them
+    too. Both now say it, by the fit's rule (a row with none is not listed)."""
+    from bgs_hf.eval.report import build_sections, render
+
+    def paired(tied):
+        return {"diff": 0.1, "ci": [0.0, 0.2], "p_value": 1.0, "n_boot": 10, "n_tied": tied}
+
+    fit = {"r2": 0.133, "r2_ci": [0.05, 0.2], "ooo_acc_3way": 0.41, "ooo_acc_2way": 0.62}
+    res = {"data": "d", "split": "test", "n_clips": 3, "models": {}, "n_boot": 10,
+           "transfer": {"models": {}, "paired": {"bgs - pretrained": paired(7)}},
+           "motion": {"bgs": {"original": fit, "shuffled": fit}},
+           "motion_paired": {"bgs": {"shuffled": {"r2": paired(0), "ooo_acc_3way": paired(5)}}}}
+    sections = dict(build_sections([("one", res, tmp_path)]))
+    bgs, pre = "BGS fine-tuned (LoRA)", "pretrained video model (frozen)"
+    assert sections["Out-of-distribution transfer"][-1] == (
+        "text", f"*Resamples with no difference or an undefined statistic: {bgs} − {pre}, accuracy: no difference "
+                "in 7 of 10 resamples.*")
+    assert sections["Motion controls"][-1] == (
+        "text", f"*Resamples with no difference or an undefined statistic: {bgs}, original − shuffled, 3-way acc: no "
+                "difference in 5 of 10 resamples.*")
+    md, _ = render(build_sections([("a", res, tmp_path), ("b", res, tmp_path)]), tmp_path, "t")
+    assert f"a: {bgs} − {pre}, accuracy: no difference in 7 of 10 resamples; b: {bgs} − {pre}, accuracy" in md
+    none = {**res, "transfer": {"models": {}, "paired": {"bgs - pretrained": paired(0)}},
+            "motion_paired": {"bgs": {"shuffled": {"r2": paired(0)}}}}
+    assert "Resamples with no difference" not in render(build_sections([("one", none, tmp_path)]), tmp_path, "t")[0]
+
+
 def test_a_damaged_evaluation_json_is_refused_in_one_line_naming_it_before_anything_is_written(tmp_path):
     """Fuzzing: an ``evaluation.json`` that is not UTF-8 failed in the codec, one whose ``figures`` is a list or whose
     ``result_dir`` is a number in ``load_run`` (AttributeError, TypeError: ``bgs-hf report`` printed a traceback and

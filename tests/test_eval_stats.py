@@ -3059,8 +3059,8 @@ def test_the_reports_test_counts_and_holm_columns_name_each_runs_own_family_by_h
     "None"; the probes' change Holm p given to the attributes in the probes' order, not the paired tests' own; and
     the transfer's paired p at its floor read one-sided (``0.002``, not ``< 0.002``) all passed: every report test
     had one run, its p's all defined and its attributes in one order. Hand values: run a's fit p's 0.01, 0.04, NaN
-    (2 tests), run b's 0.02 (1), run c's 0.01, 0.03 (2): "2 / 1"; Holm of arousal 0.3 and valence 0.02 (listed in
-    that order): valence 2 × 0.02 = 0.04, arousal max(0.04, 0.3) = 0.3; 2/1001 at 1000 two-sided resamples is the
+    (2 tests), run b's 0.02 (1), run c's 0.01, 0.03 (2): "2 tests in a, 1 test in b, 2 tests in c" (it read
+    "2 / 1"); Holm of arousal 0.3 and valence 0.02 (listed in that order): valence 2 × 0.02 = 0.04, arousal max(0.04, 0.3) = 0.3; 2/1001 at 1000 two-sided resamples is the
     floor 2/1001 = 0.0019980, shown as "< 0.002"."""
     from bgs_hf.eval.report import build_sections, render
 
@@ -3087,7 +3087,8 @@ def test_the_reports_test_counts_and_holm_columns_name_each_runs_own_family_by_h
     b = run({"r2": row(0.02)}, {"skipped": "no rating columns"})
     c = run({"r2": row(0.01), "ooo_acc_3way": row(0.03)}, probes)
     md, _ = render(build_sections([("a", a, tmp_path), ("b", b, tmp_path), ("c", c, tmp_path)]), tmp_path, "t")
-    assert "the table holds 2 / 1 tests (each comparison × statistic, per run)" in md
+    # each run's own count by its label (it read "2 / 1 tests": the distinct counts, which run held which unsaid)
+    assert "the table holds 2 tests in a, 1 test in b, 2 tests in c (each comparison × statistic, per run)" in md
     assert "uncorrected for the several attributes (2 per model; change Holm p" in md
     assert "| a | valence | 0.200 | 0.200 | 0.500 | 0.200 | 0.300 | [0.100, 0.450] | 0.020 | 0.040 |" in md
     assert "| a | arousal | 0.100 | 0.200 | 0.200 | 0.200 | 0.100 | [-0.100, 0.300] | 0.300 | 0.300 |" in md

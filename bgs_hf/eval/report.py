@@ -11,6 +11,7 @@ import html
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -121,10 +122,10 @@ def _resamples(n: int) -> str:
     return agree(n, "resample", "resamples")
 
 
-def _tests(per_run: str) -> str:
-    """A table's test count from :func:`_per_run` with its noun: "1 test", "6 tests", "2 / 1 tests" (it was always
-    "tests": "the table holds 1 tests")."""
-    return f"{per_run} {'test' if per_run == '1' else 'tests'}"
+def _tests(runs: list[tuple[str, dict, Path]], count_of: Callable[[dict], int | None]) -> str:
+    """A table's test count per run with its noun: "1 test", "6 tests", or "2 tests in a, 1 test in b" (it was always
+    "tests": "the table holds 1 tests"; and runs that differ read "2 / 1 tests", which run holding which unsaid)."""
+    return _per_run(runs, count_of, lambda n: f"{n} {agree(n, 'test', 'tests')}")
 
 
 # the JSON keys of a fit, as the fit table's columns name them (the paired table printed the keys)
@@ -168,9 +169,15 @@ def _n_defined(p_values: list[Any]) -> int:
     return sum(isinstance(p, (int, float)) and p == p for p in p_values)
 
 
-def _per_run(runs: list[tuple[str, dict, Path]], count_of: Any) -> str:
-    """``count_of(result)`` over the runs: "6", or "6 / 4" where the runs side by side differ."""
-    return " / ".join(map(str, dict.fromkeys(n for _, r, _ in runs if (n := count_of(r)) is not None)))
+def _per_run(runs: list[tuple[str, dict, Path]], count_of: Callable[[dict], int | None],
+             shown: Callable[[int], str] = str) -> str:
+    """``shown(count_of(result))`` over the runs that have a count: one where they all agree ("6 tests"), else each
+    run's by its label, in the runs' order ("6 tests in a, 4 tests in b"): the distinct counts alone, "6 / 4", said
+    not which run had which, and two runs of 6 beside one of 4 read as two runs."""
+    counts = [(label, n) for label, r, _ in runs if (n := count_of(r)) is not None]
+    if len({n for _, n in counts}) <= 1:
+        return shown(counts[0][1]) if counts else ""
+    return ", ".join(f"{shown(n)} in {label}" for label, n in counts)
 
 
 def _runs_table(runs: list[tuple[str, dict, Path]], headers: list[str], rows_of: Any) -> Block:
@@ -219,20 +226,25 @@ def _whose(runs: list[tuple[str, dict, Path]]) -> str:
     return "human" if simulated == {False} else "simulated observers'" if simulated == {True} else "judges'"
 
 
-def _resample_notes(runs: list[tuple[str, dict, Path]]) -> list[Block]:
+def _resample_notes(runs: list[tuple[str, dict, Path]],
+                    tests_of: Callable[[dict], list[tuple[str, dict]]] | None = None) -> list[Block]:
     """Which paired rows had resamples with no difference (both sides of 0 in the p) or an undefined statistic (left
-    out): with few judgments most resamples are one or the other, and p = 1.000 alone read as "no difference"."""
+    out): with few judgments most resamples are one or the other, and p = 1.000 alone read as "no difference".
+    ``tests_of(result)``: (row name, paired result) of each test of a table; by default the fit's paired table's."""
+    if tests_of is None:
+        def tests_of(r: dict) -> list[tuple[str, dict]]:
+            return [(f"{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}", v) for c, s, v in _fit_tests(r)]
+
     notes = []
     for label, r, _ in runs:
         asked = r.get("n_boot")
-        for c, s, v in _fit_tests(r):
+        for name, v in tests_of(r):
             kept, tied = v.get("n_boot"), v.get("n_tied")
             parts = [f"no difference in {tied} of {kept} {_resamples(kept)}"] if tied and isinstance(kept, int) else []
             if isinstance(asked, int) and isinstance(kept, int) and asked > kept:
                 parts.append(f"{asked - kept} of {asked}{'' if parts else ' ' + _resamples(asked)} undefined")
             if parts:
-                notes.append(f"{_run_prefix(label, runs)}{_comparison(c, r)}, {_STAT_NAMES.get(s, s)}: "
-                             f"{', '.join(parts)}")
+                notes.append(f"{_run_prefix(label, runs)}{name}: {', '.join(parts)}")
     if not notes:
         return []
     return [("text", "*Resamples with no difference or an undefined statistic: " + "; ".join(notes) + ".*")]
@@ -347,7 +359,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
     n_boot = _resample_count([r for _, r, _ in runs], "n_boot") or _resample_count(
         [v for _, r, _ in runs for _, _, v in _fit_tests(r)], "n_boot")
     count = f"{n_boot} {_resamples(n_boot)}; " if n_boot else ""
-    n_tests = _per_run(runs, lambda r: _n_defined(fit_paired_p(r)))
+    n_tests = _tests(runs, lambda r: _n_defined(fit_paired_p(r)))
     text = ("Paired bootstrap over clips (both models scored on the same resamples): the "
             "difference first − second (an accuracy's in percentage points, pp); p two-sided, "
             "twice the smaller share of resamples at or "
@@ -359,7 +371,7 @@ def _fit_paired_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
             "out (under half defined: no CI and no p, n/a), so p = 1 says the resamples give "
             "no evidence either way, not that the two "
             "models are equal. Each p is its own test, uncorrected for the others: the table "
-            f"holds {_tests(n_tests)} (each comparison × statistic"
+            f"holds {n_tests} (each comparison × statistic"
             f"{', per run' if len(runs) > 1 else ''}). Holm p: Holm's step-down adjustment over "
             "those p's, which bounds the chance of any false positive among them (a p at its "
             "resampling floor is only a bound, and so is a Holm p that rests on it: \"< x\").")
@@ -489,7 +501,8 @@ def _probe_text(runs: list[tuple[str, dict, Path]], paired: bool) -> str:
                               for p in _probed(r).values() for v in p.values()], "n_perm")
     count = f"{n_perm} {agree(n_perm, 'permutation', 'permutations')}; " if n_perm else ""
     # a run that skipped the probes or was not asked for them has no count (one not asked read "2 / 0 per model")
-    n_attributes = _per_run(runs, lambda r: len(_probe_attributes(r)) if _probed(r) else None)
+    n_attributes = _per_run(runs, lambda r: len(_probe_attributes(r)) if _probed(r) else None,
+                            lambda n: f"{n} per model")
     return ("Ridge regression (alpha by leave-one-out CV) from frozen embeddings of the training and validation clips "
             "outside the scored split (with `--split train`, the validation clips) to each rating; Pearson r on the "
             "scored split's clips; one-sided permutation p "
@@ -498,7 +511,7 @@ def _probe_text(runs: list[tuple[str, dict, Path]], paired: bool) -> str:
             "same resamples, as the fit's paired comparison); the probes are fit once, so the interval and p "
             "resample only the scored clips and leave out the uncertainty of fitting the probe (which training "
             "clips, which alpha). Each attribute's p is its own test, uncorrected for the several "
-            f"attributes ({n_attributes} per model"
+            f"attributes ({n_attributes}"
             + ("; change Holm p: Holm's step-down adjustment over the changes' p's of the attributes, which bounds "
                "the chance of any false positive among them; one that rests on a change p at its floor is only a "
                "bound too: \"< x\")." if paired else ")."))
@@ -520,13 +533,18 @@ def _transfer_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                                 _acc(v["train_accuracy"]), v["n_train"], v["n_test"]] if "accuracy" in v
                                else [row_name(n, r), f"not run ({v.get('skipped')})", *["–"] * 5]
                                for n, v in r.get("transfer", {}).get("models", {}).items()])
+
+    def transfer_tests(r: dict) -> list[tuple[str, dict]]:
+        # the fit's paired table says which rows' resamples tied (p = 1 with few clips); this one said nothing
+        return [(f"{_comparison(c, r)}, accuracy", v) for c, v in r.get("transfer", {}).get("paired", {}).items()]
+
     pt = _runs_table(runs, ["comparison", "accuracy difference", "95% CI", "p"],
                      lambda r: [[_comparison(c, r), _f(v["diff"], unit="pp"), _f(v["ci"], unit="pp"),
                                  _p(v["p_value"], v.get("n_boot"), sides=2)]
                                 for c, v in r.get("transfer", {}).get("paired", {}).items()])
     paired = [("text", "Paired bootstrap over the held-out clips (both probes judged on the same resamples): "
                        "the difference first − second in percentage points, p two-sided as in the fit's "
-                       "paired comparison."), pt] if pt[2] else []
+                       "paired comparison."), pt, *_resample_notes(runs, transfer_tests)] if pt[2] else []
     return [("text", "Frozen encoder + logistic-regression probe on SocialShapes-Abstract (friendly / neutral / "
                      "adversarial): trained on its train part, tested on its generalisation part (held-out styles). "
                      "Each probe is fit once: the Wilson interval and the paired bootstrap count only the held-out "
@@ -607,10 +625,13 @@ def _motion_blocks(runs: list[tuple[str, dict, Path]]) -> list[Block]:
                               "accuracy's difference in percentage points, p two-sided, \"< x\" at its resampling "
                               "floor, as in the fit's paired table). Each p is its own test, "
                               "uncorrected for the others: the table holds "
-                              f"{_tests(_per_run(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)])))} "
+                              f"{_tests(runs, lambda r: _n_defined([t[3]['p_value'] for t in motion_tests(r)]))} "
                               f"(each model × control × statistic{', per run' if len(runs) > 1 else ''}); "
                               "Holm p: Holm's step-down adjustment over them (a p at its resampling floor is "
-                              "only a bound, and so is a Holm p that rests on it: \"< x\")."), mt] if mt[2] else []
+                              "only a bound, and so is a Holm p that rests on it: \"< x\")."), mt,
+                     *_resample_notes(runs, lambda r: [(f"{row_name(n, r)}, original − {cond}, "
+                                                        f"{_STAT_NAMES.get(s, s)}", v)
+                                                       for n, cond, s, v in motion_tests(r)])] if mt[2] else []
     table = _runs_table(runs, ["model", "frames", "R²", "R² 95% CI", "3-way acc", "2-way acc"], motion_rows)
     return ([("text", "The same scored clips with frames shuffled, one frame repeated, or reversed, applied after "
                       "decoding."), table, *paired_motion]
@@ -651,6 +672,17 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{b
           "img{max-width:100%}figcaption{font-size:12px;color:#555}")
 
 
+#: a markdown code span (`` `--split train` ``, a JSON key): <code> in the HTML report, which showed its backticks
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _html_text(text: str) -> str:
+    """A text line's HTML: escaped (a run named ``a<b&c``), its markdown code spans as <code> (the page showed their
+    backticks); an unmatched backtick (a name's own) stays as it is."""
+    pieces = _CODE_SPAN.split(text)  # plain, code, plain, ...
+    return "".join(f"<code>{html.escape(x)}</code>" if i % 2 else html.escape(x) for i, x in enumerate(pieces))
+
+
 def _render_block(block: Block, out_dir: Path) -> tuple[list[str], str] | None:
     """(markdown lines, HTML) of one block; None for what would show nothing (a table without rows, a figure whose
     file is not there)."""
@@ -658,9 +690,9 @@ def _render_block(block: Block, out_dir: Path) -> tuple[list[str], str] | None:
     if kind == "text":
         text = block[1]
         if len(text) > 4 and text[:2] == text[-2:] == "**":  # markdown bold (a data warning): its stars were shown
-            return [text, ""], f"<p><strong>{html.escape(text[2:-2])}</strong></p>"
+            return [text, ""], f"<p><strong>{_html_text(text[2:-2])}</strong></p>"
         italic = len(text) > 1 and text[0] == text[-1] == "*"  # its markdown italics, not a name's "*"
-        return [text, ""], f"<p>{html.escape(text[1:-1] if italic else text)}</p>"
+        return [text, ""], f"<p>{_html_text(text[1:-1] if italic else text)}</p>"
     if kind == "table":
         headers, rows = block[1], block[2]
         if not rows:
