@@ -1153,6 +1153,33 @@ def test_data_stats_writes_a_png_to_a_stream_and_its_printed_lines_beside_it(rel
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.png", "rel"]  # no human_similarity.png
 
 
+def test_data_stats_into_a_redirect_by_a_descriptors_name_plots_in_the_working_folder(release, tmp_path, monkeypatch,
+                                                                                       capsys):
+    """Mutation audit (c97b16f, fd170f2): ``is_written_in_place`` without its descriptor clause passed every test, as
+    the only stream tested was /dev/null (a device). ``--json /dev/stdout > stats.json`` names a descriptor on a
+    regular file: its plot went beside it, to ``/dev/stdout.png`` (``/dev/fd/N.png`` here), "takes no new file" for a
+    user and written into /dev as root. It plots in the working folder and the JSON reaches the redirect's file."""
+    import json
+    import os
+
+    import bgs_hf.viz
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    drawn = []
+    monkeypatch.setattr(bgs_hf.viz, "plot_similarity_matrices", lambda panels, png, **kw: drawn.append(png))
+    monkeypatch.chdir(tmp_path)
+    redirect = tmp_path / "stats.json"
+    fd = os.open(redirect, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        code = main(["data", "stats", str(release), "--n-splits", "2", "--json", f"/dev/fd/{fd}"])
+    finally:
+        os.close(fd)
+    assert code == 0, capsys.readouterr()
+    assert drawn == [Path("human_similarity.png")]
+    assert isinstance(json.loads(redirect.read_text()), dict)
+
+
 @pytest.mark.parametrize("flags", [["--json", "s.png"], ["--json", "s.svg", "--png", "s.svg"]])
 def test_data_stats_refuses_a_plot_that_would_replace_its_json(release, tmp_path, monkeypatch, capsys, flags):
     """`data stats --json s.png` wrote the statistics to s.png, then the plot (by default the JSON path with .png)

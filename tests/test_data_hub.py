@@ -2220,3 +2220,39 @@ def test_a_relative_output_path_is_refused_for_the_brackets_of_the_folder_it_lie
     monkeypatch.chdir(inside)
     with pytest.raises(BGSInputError, match=r"OUT: datasets\.load_dataset cannot read a folder whose path holds '\[v2\]'"):
         require_loadable_folder("out", "OUT")
+
+
+def test_a_path_whose_star_matches_another_folder_is_refused_not_read_with_that_folders_rows(release, exported,
+                                                                                             tmp_path, capsys):
+    """`load_dataset` globs the card's data_files joined to the folder's path, so 'study*' beside 'study-old' read
+    both folders' files as one dataset (their clips and judgments mixed, without a word); 1d3741a and b262586 let a
+    '*' or '?' through as a path that loads. Refused before the export, and on load; alone, such a path still loads."""
+    data, _ = exported
+    other = write_hub(data, tmp_path / "study-old")
+    out = tmp_path / "study*"
+    assert cli(["data", "export", str(release), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and f"also matches {other}: it would read that folder's files too" in err, err
+    assert "nothing was written" in err and not out.exists()
+    mixed = write_hub(data, out)  # the library writes it; reading it back mixed in study-old's rows
+    with pytest.raises(BGSInputError, match=r"config 'clips' unreadable: datasets\.load_dataset cannot read a folder "
+                                            rf"whose path, read as a glob pattern .*also matches {re.escape(str(other))}"):
+        load(mixed)
+    alone = tmp_path / "solo" / "run?"
+    assert cli(["data", "export", str(release), str(alone)]) == 0
+    assert len(load(alone).judgments) == len(data.judgments)
+
+
+@pytest.mark.parametrize("line_break", ["\v", "\f", "\x1c", "\x1d", "\x1e", "\x85"])
+def test_a_pretty_name_split_by_any_line_break_python_reads_is_refused(line_break):
+    """Mutation audit (1d3741a): `one_line_text` checking only \\n, \\r and \\u2028/9 passed every test; the card's
+    text is split into lines (``str.splitlines``) at each of these too."""
+    import argparse
+
+    from bgs_hf.cli._args import one_line_text
+
+    name = f"Study 1{line_break}Lab X"
+    assert len(name.splitlines()) == 2
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^must be one line, got 'Study 1.*Lab X'$"):
+        one_line_text(name)
+    assert one_line_text(" Study 1\tLab X ") == "Study 1\tLab X"

@@ -1116,6 +1116,27 @@ def test_an_output_that_is_a_symlink_into_a_missing_folder_is_refused_before_the
     assert err.startswith("error: --png ") and "symlink to gone/p.png" in err and len(err.splitlines()) == 1, err
 
 
+def test_json_to_dev_stderr_goes_to_stderr_and_a_descriptor_on_a_file_is_written_as_it_is(tmp_path: Path,
+                                                                                        capfd) -> None:
+    """Mutation audit (c97b16f): ``/dev/stderr`` read as descriptor 1 (``--json /dev/stderr`` into stdout's redirect)
+    and ``is_written_in_place`` without its descriptor clause both passed: no test named /dev/stderr or /dev/stdin,
+    or asked it of a descriptor on a regular file (``--json /dev/stdout > out.json``)."""
+    from bgs_hf._files import descriptor_named, is_written_in_place, write_text_atomic
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    assert [descriptor_named(n) for n in ("/dev/stdin", "/dev/stdout", "/dev/stderr")] == [0, 1, 2]
+    write_text_atomic("/dev/stderr", '{"r2": 0.5}\n')
+    assert capfd.readouterr() == ("", '{"r2": 0.5}\n')
+    record = tmp_path / "out.json"
+    fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        assert is_written_in_place(f"/dev/fd/{fd}") and Path(f"/dev/fd/{fd}").is_file()
+    finally:
+        os.close(fd)
+    assert not is_written_in_place(record)
+
+
 def test_only_the_hidden_file_is_renamed_and_an_interrupt_stays_an_interrupt(tmp_path: Path, monkeypatch) -> None:
     """Mutation audit of b7871fc: an error naming no file inside a built folder (a dropped connection), one without an
     errno (kept as it is), a sibling whose name only starts with the work folder's, and mkstemp's own "no usable temp

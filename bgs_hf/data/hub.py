@@ -8,9 +8,11 @@ uploaded as is; paths that would escape the folder are refused.
 from __future__ import annotations
 
 import fnmatch
+import glob
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass, field, replace
@@ -336,7 +338,8 @@ _GLOB_CLASS = re.compile(r"\[[^\]]*\]")
 
 def glob_class_in_path(folder: str | Path) -> str | None:
     """The ``[...]`` of ``folder``'s absolute path that ``datasets.load_dataset`` reads as a glob pattern, or None: a
-    path part that, as a pattern, no longer matches itself (``*``, ``?`` and a lone ``[`` still do, and load). Each
+    path part that, as a pattern, no longer matches itself (``*``, ``?`` and a lone ``[`` still do: they load, unless
+    they match another folder too, :func:`other_folder_matched`). Each
     part alone: the glob reads a ``[`` and a ``]`` in different parts (``a[b/c]d``) as plain text, and that loads."""
     for part in Path(folder).absolute().parts:
         if not fnmatch.fnmatchcase(part, part):
@@ -345,14 +348,31 @@ def glob_class_in_path(folder: str | Path) -> str | None:
     return None
 
 
+def other_folder_matched(folder: str | Path) -> str | None:
+    """Another folder that ``folder``'s absolute path, read as a glob pattern, matches (``study*`` matches
+    ``study-old``), or None: ``datasets.load_dataset`` globs the card's ``data_files`` joined to that path, so it reads
+    that folder's files too (a ``*`` or ``?`` in the path loaded the clips and judgments of every such folder as one
+    dataset, without a word)."""
+    text = str(Path(folder).absolute())
+    if not any(c in text for c in "*?["):
+        return None
+    own = os.path.normpath(text)
+    return next((m for m in sorted(glob.glob(text)) if os.path.normpath(m) != own and os.path.isdir(m)), None)
+
+
 def unloadable_path_problem(folder: str | Path) -> str | None:
     """Why ``datasets.load_dataset`` cannot read a Hub-layout folder at ``folder`` (its path), or None: said in one
-    line, where ``datasets`` says that a file which is there cannot be found."""
+    line, where ``datasets`` says that a file which is there cannot be found, or reads another folder's files too."""
     brackets = glob_class_in_path(folder)
-    if brackets is None:
-        return None
-    return (f"datasets.load_dataset cannot read a folder whose path holds {brackets!r}: it reads '[...]' as a glob "
-            "pattern and finds none of the card's files; move or rename the folder so its path has no brackets")
+    if brackets is not None:
+        return (f"datasets.load_dataset cannot read a folder whose path holds {brackets!r}: it reads '[...]' as a "
+                "glob pattern and finds none of the card's files; move or rename the folder so its path has no "
+                "brackets")
+    if (other := other_folder_matched(folder)) is not None:
+        return (f"datasets.load_dataset cannot read a folder whose path, read as a glob pattern ('*', '?'), also "
+                f"matches {other}: it would read that folder's files too; move or rename the folder so its path has "
+                "no '*' or '?'")
+    return None
 
 
 def require_loadable_folder(folder: str | Path, flag: str) -> None:
@@ -479,6 +499,8 @@ def _load_config(folder: Path, name: str, problems: Problems) -> pd.DataFrame:
     position in ``ROW``); a reader failure or an empty config is fatal, in one line."""
     import datasets
 
+    if other_folder_matched(folder) is not None:  # it loads, with that folder's rows mixed in
+        problems.fatal(f"config {name!r} unreadable: {unloadable_path_problem(folder)}", path=folder / "README.md")
     cache_dir = _cache_dir(folder)
     empty: str | None = None
     try:
