@@ -1853,6 +1853,17 @@ def test_a_repo_id_has_at_most_one_slash(tmp_path, monkeypatch, capsys):
                                        f"{here / 'shared/data/garcia-isik-release'})\n")
 
 
+def test_a_missing_folder_typed_with_a_trailing_slash_or_a_dot_is_named_once(tmp_path):
+    """A shell's tab completion ends a folder in ``/`` (``~/data/ds/``): a missing one given as it resolves, but for
+    that slash or a ``/./``, is named once, not followed by "(resolved to <the same path>)" (mutation audit of
+    b7871fc: comparing the path unnormalised passed every test)."""
+    here = tmp_path.resolve()
+    for typed in (f"{here}/ds/", f"{here}/./ds", f"{here}//ds"):
+        with pytest.raises(BGSInputError) as err:
+            load(typed)
+        assert str(err.value) == f"{typed}: no such folder"
+
+
 def test_a_card_under_other_without_a_name_gets_one_and_a_one_licence_list_is_that_licence(exported):
     """Mutation audit of bgs_hf/data/hub.py: a card written for ``license: other`` with no ``license_name`` (a
     DatasetCardInfo built in Python, or a source card listing ``[mit, other]``) and a source card's one-entry list

@@ -204,6 +204,25 @@ def test_a_table_videos_folder_or_side_file_that_is_not_there_is_bad_input(tmp_p
     assert capsys.readouterr().err == f"error: ../nope.csv: no such file (TABLE, resolved to {resolved})\n"
 
 
+def test_paths_given_under_home_as_tilde_are_read_not_said_missing_where_they_resolve_to(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    """``read_triplet_table("~/judgments.csv", "~/my videos", captions="~/captions.csv")`` (paths as bgs_hf.data.load
+    and load_model take them) was "~/judgments.csv: no such file (TABLE, resolved to /home/me/judgments.csv)", naming
+    as where it looked a file that is there: every path given is read with its ``~`` expanded (mutation audit of
+    b7871fc)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _csv(tmp_path, _trials())
+    _videos(tmp_path)
+    (tmp_path / "captions.csv").write_text("video,caption\nb.mp4,Two people talk.\n", encoding="utf-8")
+    (tmp_path / "test.txt").write_text("b.mp4\nc.mp4\n", encoding="utf-8")
+    data = read_triplet_table("~/judgments.csv", "~/my videos", captions="~/captions.csv", test_videos="~/test.txt")
+    assert dict(zip(data.clip_ids, data.clips["captions"]))["b.mp4"] == ["Two people talk."]
+    assert sorted(np.asarray(data.clip_ids)[data.splits["test"]]) == ["b.mp4", "c.mp4"]
+    with pytest.raises(BGSInputError) as err:  # one not there is still named as given, and where it resolved to
+        read_triplet_table("~/nope.csv", "~/my videos")
+    assert str(err.value) == f"~/nope.csv: no such file (TABLE, resolved to {(tmp_path / 'nope.csv').resolve()})"
+
+
 def test_a_folder_given_for_a_file_or_a_file_for_the_video_folder_is_named_as_such(tmp_path: Path, capsys) -> None:
     """A folder given as TABLE (or --test-videos, --captions) was `file missing`, a file given as VIDEOS `video folder
     missing`: each is there, so the line says what it is instead (still a listed problem, exit 1, nothing written)."""

@@ -823,6 +823,37 @@ def test_json_into_a_pipe_by_its_dev_fd_name_is_written_into_the_pipe(tmp_path: 
             pass
 
 
+def test_a_pipes_descriptor_name_is_written_in_place_though_it_resolves_to_no_file(tmp_path: Path) -> None:
+    """``is_written_in_place`` (which tells ``data stats`` not to put its plot beside a ``--json /dev/stdout``, and
+    ``write_text_atomic`` to write through the name) is asked of the name, not of its ``realpath``: a pipe's
+    ``/dev/fd/N`` resolves to ``/proc/<pid>/fd/pipe:[N]``, a name that is not there, and read as an ordinary new file
+    the plot went to ``/dev/fd/N.png`` (mutation audit of b7871fc: asking the realpath passed every test); a FIFO
+    through a symlink, and a file, are told apart as before."""
+    from bgs_hf._files import is_written_in_place
+
+    if not Path("/dev/fd").is_dir():
+        pytest.skip("no /dev/fd here")
+    read, write = os.pipe()
+    try:
+        name = f"/dev/fd/{write}"
+        assert not os.path.exists(os.path.realpath(name)) or not Path(os.path.realpath(name)).is_file()
+        assert is_written_in_place(name)
+    finally:
+        os.close(read)
+        os.close(write)
+    fifo, link, plain = tmp_path / "fifo", tmp_path / "link", tmp_path / "plain.json"
+    fd = os.open(tmp_path / "redirected.txt", os.O_WRONLY | os.O_CREAT)  # `--json /dev/stdout > out.txt`: a file's
+    try:  # descriptor, written through (beside it, /dev/fd/N.png was "/dev/fd takes no new file")
+        assert is_written_in_place(f"/dev/fd/{fd}")
+    finally:
+        os.close(fd)
+    os.mkfifo(fifo)
+    link.symlink_to(fifo)
+    plain.write_text("{}")
+    assert is_written_in_place(link) and is_written_in_place(fifo)
+    assert not is_written_in_place(plain) and not is_written_in_place(tmp_path / "new.json")
+
+
 def test_json_by_a_descriptors_name_goes_where_the_commands_printed_lines_go(tmp_path: Path, capfd) -> None:
     """``--json /dev/stdout >> all.json`` (or ``> out.json``): the name resolved to the redirect's file, which was
     replaced by the JSON alone: ``>>``'s earlier lines and the command's own printed lines were lost. The JSON is

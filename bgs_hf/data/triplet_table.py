@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bgs_hf._files import resolved_if_other
+from bgs_hf._files import expand_user, resolved_if_other
 from bgs_hf._format import agree, closest, count, first_few
 from bgs_hf.data.build import finish, non_distinct
 from bgs_hf.data.checks import (
@@ -696,7 +696,7 @@ def _require_given_paths(table: Path, video_dir: Path, side_files: dict[str, str
     ``data validate`` and ``data stats`` of a source that is not there), not a problem in the data (exit 1)."""
     given = {"TABLE": table, "VIDEOS": video_dir, **{k: Path(v) for k, v in side_files.items() if v is not None}}
     for flag, path in given.items():
-        if not path.exists():
+        if not expand_user(path).exists():  # named as given, `~` and all, with where it resolved to
             resolved = resolved_if_other(path)  # the path as given, and where it was looked for
             raise NoSuchSource(f"{path}: no such {'folder' if flag == 'VIDEOS' else 'file'} ({flag}"
                                + (f", resolved to {resolved})" if resolved else ")"))
@@ -783,12 +783,16 @@ def read_triplet_table(
     duplicate rows dropped without one, are counted in ``meta["dropped_at_import"]`` (with the lost videos' names),
     which the dataset card states and records in its YAML with the table's name (``meta["imported_from"]``), so a
     re-publish says it again. The data set is named after the table (``judgments.csv`` -> ``judgments``), the
-    default title of its card. A path given that is not there raises :class:`~bgs_hf.errors.NoSuchSource` before
-    anything is read.
+    default title of its card. Each path may start with ``~``; one given that is not there raises
+    :class:`~bgs_hf.errors.NoSuchSource` before anything is read.
     """
     problems = Problems() if problems is None else problems
-    path, video_dir = Path(table), Path(video_dir)
-    _require_given_paths(path, video_dir, {"--test-videos": test_videos, "--captions": captions, "--ratings": ratings})
+    _require_given_paths(Path(table), Path(video_dir),
+                         {"--test-videos": test_videos, "--captions": captions, "--ratings": ratings})
+    # `~` expanded, as bgs_hf.data.load and load_model take it: "~/t.csv: no such file (TABLE, resolved to
+    # /home/me/t.csv)" named as where it looked a file that was there
+    path, video_dir = expand_user(table), expand_user(video_dir)
+    test_videos, captions, ratings = (None if v is None else expand_user(v) for v in (test_videos, captions, ratings))
     if not video_dir.is_dir():
         problems.fatal("a file, not a folder (VIDEOS: the folder the CSV's video names are relative to)", path=video_dir)
     if path.is_dir() and find_release_data_dir(path) is not None:  # the release given whole: "a folder, not a file"
