@@ -2276,3 +2276,42 @@ def test_gorillas_end_of_file_row_is_skipped_not_a_dropped_trial(tmp_path: Path,
         assert problems == [] and "dropped_at_import" not in data.meta
         assert "judgments.csv: skipped 2 'END OF FILE' rows (Gorilla's end-of-file marker, not a trial)" in caplog.text
         assert data.judgments.to_dict() == clean.judgments.to_dict()
+
+
+def test_practice_trials_an_export_marks_are_warned_of_not_imported_silently(tmp_path: Path, caplog) -> None:
+    """A jsPsych/Pavlovia export keeps its practice block beside the main one (a `phase` column, or an `is_practice`
+    flag): the import read those trials as judgments without a word. A warning now names the column, the count and
+    the rows; a column whose cells merely mention practice in passing, or a flag that is false, says nothing."""
+    rows = _trials(1)
+    phase = ["Practice" if i < 3 else "main" for i in range(len(rows))]
+    flag = ["TRUE" if i in (5, 6) else "false" for i in range(len(rows))]
+    note = ["practice went fine" if i == 0 else "" for i in range(len(rows))]
+    table = _csv(tmp_path, [f"{r},{p},{f},{n}" for r, p, f, n in zip(rows, phase, flag, note, strict=True)],
+                 header="Participant,Trial,Video1,Video2,Video3,Odd_One_Out,RT,phase,is_practice,comment")
+    with caplog.at_level("WARNING"):
+        data = read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+    assert len(data.judgments) == 30  # still imported: the warning says how to leave them out
+    assert ("judgments.csv: column 'phase' marks 3 of the 30 usable trials as practice ('Practice'; rows 1, 2, 3): "
+            "they are imported as judgments like the others; if they are not data, drop those rows from the CSV "
+            "before importing") in caplog.text
+    assert "column 'is_practice' marks 2 of the 30 usable trials as practice ('TRUE'; rows 6, 7)" in caplog.text
+    assert "'comment'" not in caplog.text
+
+
+def test_a_participant_with_under_half_the_median_trials_is_named(tmp_path: Path, caplog) -> None:
+    """A participant who quit after 3 trials of 30 was imported beside the full sessions, into the split-half
+    ceiling, without a word; an INFO line now names them with their count (kept: the exclusion is the study's call,
+    and the paper's release keeps one, so no warning). Participants with similar counts say nothing."""
+    rows = _trials(3)
+    short = [r.replace("P2,", "P9,", 1) for r in rows[60:63]]  # P9: 3 trials; P0, P1, P2 keep 30, 30, 27
+    table = _csv(tmp_path, rows[:60] + short + rows[63:])
+    with caplog.at_level("INFO"):
+        data = read_triplet_table(table, _videos(tmp_path), split_config=SplitConfig(test_fraction=0.4))
+    assert len(data.judgments) == 90
+    assert ("judgments.csv: 1 participant has under half the median participant's 28.5 usable trials ('P9' with 3; "
+            "an unfinished session?): kept; if your exclusion criteria leave them out, drop their rows from the CSV "
+            "before importing") in caplog.text
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        read_triplet_table(_csv(tmp_path, rows), _videos(tmp_path / "b"), split_config=SplitConfig(test_fraction=0.4))
+    assert "median participant" not in caplog.text

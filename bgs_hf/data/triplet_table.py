@@ -661,6 +661,33 @@ def _warn_unread_sessions(df: pd.DataFrame, cols: _TableColumns, trial: np.ndarr
                    path.name, first["participant"], int(first["trial"]), ", ".join(unread) or "none")
 
 
+# a cell naming a practice block (jsPsych's `phase`, a PsychoPy loop's name), or a column flagging practice trials
+_PRACTICE_CELL = re.compile(r"(practi[cs]e|warmup|tutorial)(block|trials?|phase|round|session)?\d*")
+_PRACTICE_HEADER = re.compile(r"(is)?practi[cs]e(trials?)?")
+_TRUE_CELLS = frozenset({"true", "1", "1.0", "yes"})
+
+
+def _warn_practice_rows(df: pd.DataFrame, cols: _TableColumns, keep: np.ndarray, path: Path) -> None:
+    """One warning per column not read that marks usable trials as practice: an export keeps its practice block
+    beside the main one (jsPsych's `phase`), and the import kept those trials as judgments without a word."""
+    read = {ROW, *cols.required, cols.trial, cols.rt, cols.session}
+    for col in (c for c in df.columns if c not in read and _loose_key(c) not in _CATCH_HEADERS):
+        cells = df[col].astype(str).str.strip().str.lower()
+        if _PRACTICE_HEADER.fullmatch(_loose_key(col)):
+            practice = cells.isin(_TRUE_CELLS).to_numpy() & keep
+        else:
+            marked = [c for c in cells.unique() if _PRACTICE_CELL.fullmatch(_loose_key(c))]  # each value once
+            practice = cells.isin(marked).to_numpy() & keep
+        if not practice.any():
+            continue
+        values = sorted(set(df.loc[practice, col].astype(str)))
+        rows = df[ROW].to_numpy()[practice]
+        logger.warning("%s: column %r marks %s of the %s as practice (%s; rows %s): they are imported as judgments "
+                       "like the others; if they are not data, drop those rows from the CSV before importing",
+                       path.name, col, f"{int(practice.sum()):,}", count(int(keep.sum()), "usable trial"),
+                       first_few([repr(v) for v in values], 3), first_few([str(r) for r in rows], 10))
+
+
 def _drop_incomplete_rows(df: pd.DataFrame, required: list[str], path: Path, problems: Problems, *,
                           skip: bool) -> pd.DataFrame:
     """Rows with an empty ``required`` cell (a non-response): each a problem, or with ``skip`` (--skip-incomplete)
@@ -754,6 +781,22 @@ def _warn_one_trial_participants(participants: np.ndarray, cols: _TableColumns, 
                        count(len(participants), "trial"))
 
 
+def _note_few_trial_participants(participants: np.ndarray, path: Path) -> None:
+    """One INFO line naming the participants with under half the median participant's usable trials: a session left
+    unfinished (3 trials of 40) was imported beside the full ones, into the split-half ceiling, without a word, where a
+    study's exclusion criteria may leave it out. Not a warning: the paper's release keeps one such participant (32 of
+    a median 231 trials), as a study may choose to."""
+    names, n = np.unique(participants.astype(str), return_counts=True)
+    median = float(np.median(n))
+    few = np.flatnonzero(n < median / 2)
+    if median < 4 or not few.size:
+        return
+    logger.info("%s: %s under half the median participant's %g usable trials (%s; an unfinished session?): kept; "
+                "if your exclusion criteria leave them out, drop their rows from the CSV before importing",
+                path.name, f"{count(few.size, 'participant')} {agree(few.size, 'has', 'have')}", median,
+                first_few([f"{str(names[i])!r} with {n[i]}" for i in few[np.argsort(n[few], kind='stable')]]))
+
+
 def read_triplet_table(
     table: str | Path, video_dir: str | Path, *, columns: TripletColumns | None = None,
     split_config: SplitConfig | None = None, skip_incomplete: bool = False, skip_missing_videos: bool = False,
@@ -774,7 +817,8 @@ def read_triplet_table(
     (non-responses: then dropped and logged); empty trial, rt and session cells are allowed, a negative rt is an
     error, an rt of 0 is kept with a warning (a time not recorded is an empty cell), and so is a median rt under
     20 ms read in milliseconds (times in seconds?), one over 300 s read in seconds (milliseconds?) or a participant
-    column naming a different one in every trial.
+    column naming a different one in every trial; so is a column not read marking trials as practice (kept). A
+    participant with under half the median participant's trials is named in an INFO line (kept).
     A trial naming a video twice, or marked true in a ``catch_trial_flag`` or ``is_catch`` column, is a catch
     trial. A name no file in
     ``video_dir`` has is an error unless ``skip_missing_videos`` (a lost video: its trials, and its rows in the other
@@ -828,9 +872,11 @@ def read_triplet_table(
     if not keep.any():
         problems.fatal("no usable trials", path=path)
     _warn_unread_sessions(df, cols, trial, keep, path)
+    _warn_practice_rows(df, cols, keep, path)
     _warn_implausible_times(rt[keep], cols, path)
     if not problems.items:  # rows refused (nothing is written): the few left say nothing of the table's participants
         _warn_one_trial_participants(df.loc[keep, cols.participant].to_numpy(), cols, path)
+        _note_few_trial_participants(df.loc[keep, cols.participant].to_numpy(), path)
     clip_ids = sorted(set(rel[keep, :3].ravel()))
     pos = {c: i for i, c in enumerate(clip_ids)}
     idx = np.vectorize(pos.__getitem__, otypes=[np.int64])(rel[keep, :3])
