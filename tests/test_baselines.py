@@ -1172,3 +1172,101 @@ def test_a_file_named_bare_a_known_missing_cache_entry_and_a_tuple_of_captions(t
     mean = LanguageBaselineConfig(caption="mean")
     emb = caption_embeddings([("ab", "cd"), ["ab", "cd"]], mean, model=FakeSentenceModel())
     np.testing.assert_array_equal(emb[0], emb[1])
+
+
+def _one_accelerator(monkeypatch, kind: str, count: int) -> None:
+    """Pretend torch runs on ``count`` devices of ``kind`` (mps on a Mac, xpu on an Intel GPU machine)."""
+    import torch
+
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda *a, **k: torch.device(kind))
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count)
+
+
+@pytest.mark.parametrize("kind, count, past", [("mps", 1, "mps:1"), ("xpu", 1, "xpu:3"), ("xpu", 2, "xpu:2")])
+def test_an_mps_or_xpu_index_past_the_machines_devices_is_refused_as_a_cuda_one_is(kind, count, past, monkeypatch,
+                                                                                   tmp_path, capsys):
+    """`--device mps:1` on a Mac (`xpu:3` on one Intel GPU) passed the config, the kind being there, and ended once
+    the data and the model had loaded in torch's invalid-device traceback; only a CUDA index was checked. One rule
+    (`bgs_hf._device.check_device`) now counts every accelerator's devices; the machine's own pass."""
+    _one_accelerator(monkeypatch, kind, count)
+    which = f"{kind}:0" if count == 1 else f"{kind}:0 to {kind}:{count - 1}"
+    line = (f"device '{past}': torch sees {count} {kind.upper()} device(s) on this machine ({which}): use one of "
+            "those, or --device cpu")
+    with pytest.raises(BGSInputError, match=rf"^{re.escape(line)}$"):
+        LanguageBaselineConfig(device=past)
+    from bgs_hf.cli.main import main as cli
+
+    assert cli(["baseline", "language", "--data", str(tmp_path / "no-data"), "--device", past]) == 2
+    assert capsys.readouterr().err == f"error: {line}\n"
+    for ok in [kind] + [f"{kind}:{i}" for i in range(count)]:
+        assert LanguageBaselineConfig(device=ok).device == ok
+
+
+def test_an_accelerator_torch_finds_but_cannot_count_is_taken_not_refused(monkeypatch):
+    """Mutation audit of `check_device`: `torch.accelerator.device_count()` raising (or counting none beside an
+    accelerator it finds) read as no device passed, refusing the machine's own accelerator; it leaves the index
+    unchecked, as before the count was asked."""
+    import torch
+
+    def cannot_count():
+        raise RuntimeError("device count unavailable")
+
+    _one_accelerator(monkeypatch, "xpu", 1)
+    monkeypatch.setattr(torch.accelerator, "device_count", cannot_count)
+    assert [LanguageBaselineConfig(device=d).device for d in ("xpu", "xpu:1")] == ["xpu", "xpu:1"]
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: 0)
+    assert LanguageBaselineConfig(device="xpu:0").device == "xpu:0"
+
+
+def test_xla_is_refused_as_unsupported_not_as_a_device_the_machine_lacks(monkeypatch):
+    """`--device xla` was told "torch finds no xla device on this machine", untrue on a TPU host with torch_xla
+    (no torch.accelerator names a TPU): the language baseline does not support XLA, and now says so."""
+    with pytest.raises(BGSInputError, match=r"^device 'xla:0': XLA devices \(torch_xla, TPUs\) are not supported: "
+                                            r"use --device cpu or a cuda, mps or xpu device$"):
+        LanguageBaselineConfig(device="xla:0")
+
+
+@pytest.mark.parametrize("typed, meant", [("cude", "cuda"), ("gpu", "cuda"), ("CUDA:0", "cuda:0"), ("gpu:1", "cuda:1"),
+                                          ("cuda1", "cuda:1"), ("1", "cuda:1"), (" cpu", "cpu"), ("MPS", "mps"),
+                                          ("xpo", "xpu")])
+def test_a_mistyped_device_is_told_the_device_it_likely_meant(typed, meant):
+    """`--device cude`, `gpu` or `CUDA:0` was "unknown torch device 'cude' (cpu, cuda, cuda:1, mps, ...)": no word
+    of which one was meant, where every mistyped flag and choice gets a "did you mean"."""
+    with pytest.raises(BGSInputError, match=rf"^unknown torch device {re.escape(repr(typed))}: did you mean "
+                                            rf"{re.escape(repr(meant))}\? \(cpu, cuda, cuda:1, mps, xpu, \.\.\.\)$"):
+        LanguageBaselineConfig(device=typed)
+
+
+def test_gpu_means_the_machines_accelerator_and_nonsense_gets_no_suggestion(monkeypatch):
+    """On a Mac "gpu" is its MPS device, not CUDA; a word near no device kind is suggested nothing."""
+    _one_accelerator(monkeypatch, "mps", 1)
+    with pytest.raises(BGSInputError, match=r"^unknown torch device 'gpu': did you mean 'mps'\?"):
+        LanguageBaselineConfig(device="gpu")
+    with pytest.raises(BGSInputError, match=r"^unknown torch device 'banana' \(cpu, cuda"):
+        LanguageBaselineConfig(device="banana")
+
+
+def test_cuda_on_a_cpu_only_torch_names_how_to_install_a_cuda_build_and_a_gpu_build_is_not_told_to(monkeypatch):
+    """`--device cuda` on torch's CPU build said "install a CUDA build of torch" without how (the README's index URL);
+    on a CUDA build that finds no GPU (no driver, CUDA_VISIBLE_DEVICES empty) it said the same, wrongly."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.version, "hip", None)
+    with pytest.raises(BGSInputError) as cpu_only:
+        LanguageBaselineConfig(device="cuda")
+    assert "is CPU-only; install a CUDA build first" in str(cpu_only.value)
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cu124" in str(cpu_only.value)
+    assert str(cpu_only.value).endswith(", or use --device cpu")
+    monkeypatch.setattr(torch.version, "cuda", "12.4")
+    with pytest.raises(BGSInputError) as gpu_build:
+        LanguageBaselineConfig(device="cuda:0")
+    assert str(gpu_build.value).startswith("device 'cuda:0': this torch build sees no CUDA device: torch ")
+    assert "is a GPU build but finds no GPU; check the driver and CUDA_VISIBLE_DEVICES" in str(gpu_build.value)
+    assert "install" not in str(gpu_build.value)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.version, "hip", "6.2")  # ROCm: torch.version.cuda is None, its GPUs are "cuda"
+    with pytest.raises(BGSInputError, match=r"is a GPU build but finds no GPU; check the driver"):
+        LanguageBaselineConfig(device="cuda")

@@ -1693,3 +1693,26 @@ def test_a_launch_rank_that_ends_on_an_error_keeps_nothing_of_its_failed_run_ali
     finally:
         gc.enable()
     assert len(runs) == 3
+
+
+@pytest.mark.parametrize("flag", ["--device", "--cuda", "--gpus", "--no_cuda"])
+def test_a_device_flag_given_to_train_says_the_trainer_picks_the_device_not_a_flag_spelt_like_it(flag, tmp_path,
+                                                                                                 capsys):
+    """`bgs-hf train --device cuda:1` (as `baseline language` takes) was told "did you mean --recipe?", `--cuda`
+    "--data?": flags of no such meaning. train has no device flag, launched or not: the Trainer picks the device, and
+    `--use_cpu` is the one device setting, in the spelling typed."""
+    from bgs_hf.train import main as train_main
+
+    assert train_main(["--data", str(tmp_path), flag, "cuda:1"]) == 2
+    use_cpu = "--use_cpu" if "_" in flag else "--use-cpu"
+    assert capsys.readouterr().err.strip().endswith(
+        f"unrecognized arguments: {flag} cuda:1 (bgs-hf train takes no device: the Trainer trains on the GPU where "
+        "torch sees one, CUDA_VISIBLE_DEVICES or `accelerate launch` picking which, else on the CPU; "
+        f"{use_cpu} true trains on the CPU)")
+    from bgs_hf.cli.main import main as cli
+
+    with pytest.raises(SystemExit) as exit_info:  # a command with no Trainer: no such hint
+        cli(["baseline", "pixels", "--data", str(tmp_path), flag, "cuda:1"])
+    assert exit_info.value.code == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert f"unrecognized arguments: {flag} cuda:1" in line and "Trainer" not in line, line

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from bgs_hf._device import check_device
 from bgs_hf._files import expand_user
 from bgs_hf._format import agree, count
 from bgs_hf.errors import BGSInputError, whole_number
@@ -54,18 +55,6 @@ def resolve_model(name_or_path: str | None) -> str:
     return MODEL_ALIASES.get(name_or_path, name_or_path)
 
 
-def _accelerator_here() -> str | None:
-    """The kind of accelerator torch can run on now, else None. Asked of ``is_available`` first: torch 2.6's
-    ``current_accelerator()`` raised a RuntimeError where there was none, and later ones name the kind torch was
-    built for even with no such device (an MPS build in a macOS VM)."""
-    import torch
-
-    try:
-        return torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else None
-    except RuntimeError:  # torch 2.6 on a build for a device it cannot find (an XPU build without one)
-        return None
-
-
 @dataclass
 class LanguageBaselineConfig:
     """Which sentence model, which captions, and how to run it."""
@@ -80,28 +69,8 @@ class LanguageBaselineConfig:
         self.batch_size = whole_number(self.batch_size, "LanguageBaselineConfig.batch_size", least=1)
         if self.caption not in CAPTION_MODES:
             raise BGSInputError(f"caption must be one of {CAPTION_MODES}, got {self.caption!r}")
-        if self.device is not None:
-            import torch
-
-            try:
-                kind = torch.device(self.device).type
-            except RuntimeError:
-                raise BGSInputError(f"unknown torch device {self.device!r} (cpu, cuda, cuda:1, mps, ...)") from None
-            if kind == "cuda" and not torch.cuda.is_available():
-                raise BGSInputError(f"device {self.device!r}: this torch build sees no CUDA device (install a "
-                                    "CUDA build of torch, or use --device cpu)")
-            # `cuda:5` on a machine with fewer GPUs was torch's "invalid device ordinal" after the data had loaded
-            index = torch.device(self.device).index
-            if kind == "cuda" and index is not None and index >= (count := torch.cuda.device_count()):
-                raise BGSInputError(f"device {self.device!r}: torch sees {count} CUDA device(s) on this machine "
-                                    f"(cuda:0 to cuda:{count - 1}): use one of those, or --device cpu")
-            # `--device mps` off a Mac (xpu without one) was torch's RuntimeError traceback after the data and the
-            # model had loaded; meta (no data, for tests) is torch's own and left alone
-            if kind not in ("cpu", "cuda", "meta"):
-                here = _accelerator_here()
-                if here != kind:
-                    raise BGSInputError(f"device {self.device!r}: torch finds no {kind} device on this machine "
-                                        f"(accelerator: {here or 'none'}): use --device cpu")
+        if self.device is not None:  # a device this machine lacks: one line now, not torch's once the model loaded
+            check_device(self.device)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

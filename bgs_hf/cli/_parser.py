@@ -60,6 +60,9 @@ class DefaultsHelpFormatter(HelpFormatter, argparse.ArgumentDefaultsHelpFormatte
 #: (the LoRA rank) and ``--batch_size`` as ``--auto_find_batch_size``, while a BGS step's batch is its clip set; a
 #: command without the flag meant gets no hint for them
 OTHER_TRAINERS_NAMES = {"--lr": "--learning-rate", "--batch-size": "--clips-per-step"}
+#: device flags of other tools that `train` has none of (the Trainer picks the device): nearest in spelling,
+#: `--device` was told "did you mean --recipe?" and `--cuda` "--data?"
+DEVICE_FLAGS = ("--device", "--devices", "--gpu", "--gpus", "--cuda", "--no-cuda")
 
 
 def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str], missing: Iterable[str] = ()) -> str:
@@ -80,6 +83,10 @@ def unrecognized_message(parser: argparse.ArgumentParser, extras: list[str], mis
             hints.append(f"the output folder is the positional OUT: {parser.prog} ... OUT")
         elif name_dashed in ("--out", "--output") and "--output-dir" in dashed:
             hints.append(f"did you mean {'--output_dir' if '_' in name else '--output-dir'}?")
+        elif name_dashed in DEVICE_FLAGS and "--use-cpu" in dashed:
+            hints.append(f"{parser.prog} takes no device: the Trainer trains on the GPU where torch sees one, "
+                         "CUDA_VISIBLE_DEVICES or `accelerate launch` picking which, else on the CPU; "
+                         f"{_spelled_as_typed('--use-cpu', name, known)} true trains on the CPU")
         elif name_dashed in OTHER_TRAINERS_NAMES:  # a command that sets no such thing: no flag of it is meant
             if OTHER_TRAINERS_NAMES[name_dashed] in dashed:  # (nearest in spelling, --lr was --help, --batch-size --cache)
                 hints.append(f"did you mean {_spelled_as_typed(OTHER_TRAINERS_NAMES[name_dashed], name, known)}?")

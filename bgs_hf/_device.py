@@ -1,0 +1,114 @@
+"""The one check of a torch device a user names (``bgs-hf baseline language --device``, ``LanguageBaselineConfig``):
+refused in one line before any data or model loads, where torch would fail only once they had, in a traceback.
+
+One rule for every accelerator torch runs on (cuda, mps, xpu, ...): the kind must be there and its index one of
+the devices torch counts. Kept out of the CLI so library code can use it without importing ``bgs_hf.cli``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bgs_hf._format import closest
+from bgs_hf.errors import BGSInputError
+
+#: the device kinds a typo is most likely meant for, in the order a suggestion prefers them
+COMMON_KINDS = ("cpu", "cuda", "mps", "xpu")
+#: words people write for "the GPU" that torch does not take: the machine's accelerator (else cuda) is meant
+GPU_WORDS = ("gpu", "gpus", "nvidia")
+#: torch's own kinds for no computing device: tests (meta) and no machine to check
+UNCHECKED_KINDS = ("cpu", "meta")
+
+
+def accelerator_here() -> str | None:
+    """The kind of accelerator torch can run on now, else None. Asked of ``is_available`` first: torch 2.6's
+    ``current_accelerator()`` raised a RuntimeError where there was none, and later ones name the kind torch was
+    built for even with no such device (an MPS build in a macOS VM)."""
+    import torch
+
+    try:
+        return torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else None
+    except RuntimeError:  # torch 2.6 on a build for a device it cannot find (an XPU build without one)
+        return None
+
+
+def _devices_of(kind: str) -> int | None:
+    """How many ``kind`` devices torch can use here: 0 for none, None where torch cannot count them (an
+    accelerator it finds but whose count it does not give). CUDA by ``torch.cuda``, every other kind by
+    ``torch.accelerator``, which names the one kind of accelerator the machine has."""
+    import torch
+
+    if kind == "cuda":
+        return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if accelerator_here() != kind:
+        return 0
+    try:
+        count = int(torch.accelerator.device_count())
+    except (AttributeError, RuntimeError):
+        return None
+    return count if count > 0 else None  # available, yet counted as none: its index is not checked
+
+
+def suggest_device(device: str) -> str | None:
+    """The device a string torch refused most likely meant (``CUDA:0`` -> ``cuda:0``, ``cude`` -> ``cuda``,
+    ``gpu:1`` -> ``cuda:1``, or ``mps`` on a Mac), else None."""
+    import torch
+
+    text = device.strip().lower()
+    kind, sep, index = text.partition(":")
+    if text.isdigit():  # torch.device(0) is cuda:0, the string "0" is refused
+        kind, sep, index = "gpu", ":", text
+    elif not sep and (glued := re.fullmatch(r"([a-z]+)(\d+)", text)):  # cuda1, gpu0
+        kind, sep, index = glued[1], ":", glued[2]
+    if sep and not index.isdigit():
+        return None
+    if kind in GPU_WORDS:
+        kind = accelerator_here() or "cuda"
+    else:
+        kind = kind if kind in COMMON_KINDS else closest(kind, COMMON_KINDS) or kind
+    meant = f"{kind}:{index}" if sep else kind
+    try:
+        torch.device(meant)
+    except RuntimeError:
+        return None
+    return meant  # never the string refused: that one torch did not parse
+
+
+def check_device(device: str) -> None:
+    """Refuse, in one line, a torch device this machine cannot run on: a name torch does not know (with the one
+    most likely meant), an accelerator kind torch finds none of, an index past the devices it counts, and XLA
+    (torch_xla is not supported: torch's own check cannot see a TPU). ``cpu`` and ``meta`` always pass."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        meant = suggest_device(str(device))
+        hint = f": did you mean {meant!r}?" if meant else ""
+        raise BGSInputError(f"unknown torch device {device!r}{hint} (cpu, cuda, cuda:1, mps, xpu, ...)") from None
+    kind, index = parsed.type, parsed.index
+    if kind in UNCHECKED_KINDS:
+        return
+    if kind == "xla":  # no torch.accelerator reports a TPU: "torch finds no xla device" was untrue on one
+        raise BGSInputError(f"device {device!r}: XLA devices (torch_xla, TPUs) are not supported: use --device cpu "
+                            "or a cuda, mps or xpu device")
+    count = _devices_of(kind)
+    if count == 0 and kind == "cuda":
+        # a CPU-only build needs another torch; a GPU build (CUDA or ROCm) finding no GPU needs none
+        if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+            why = (f"torch {torch.__version__} is CPU-only; install a CUDA build first, as the README says (`pip "
+                   "install torch --index-url https://download.pytorch.org/whl/cu124`, or the index matching your "
+                   "driver)")
+        else:
+            why = (f"torch {torch.__version__} is a GPU build but finds no GPU; check the driver and "
+                   "CUDA_VISIBLE_DEVICES")
+        raise BGSInputError(f"device {device!r}: this torch build sees no CUDA device: {why}, or use --device cpu")
+    if count == 0:
+        raise BGSInputError(f"device {device!r}: torch finds no {kind} device on this machine "
+                            f"(accelerator: {accelerator_here() or 'none'}): use --device cpu")
+    # `cuda:5` on two GPUs (mps:1 on a Mac, xpu:3 on one XPU) was torch's "invalid device ordinal" after loading
+    if count is not None and index is not None and index >= count:
+        name = kind.upper()
+        which = f"{kind}:0" if count == 1 else f"{kind}:0 to {kind}:{count - 1}"
+        raise BGSInputError(f"device {device!r}: torch sees {count} {name} device(s) on this machine ({which}): "
+                            "use one of those, or --device cpu")
